@@ -1,0 +1,41 @@
+# shellcheck shell=bash
+# Package lists and an installer shared by scripts/test and scripts/demo.
+# Each list names Debian 12 packages; ensure_packages installs the missing
+# ones with apt-get, once and quietly.
+
+# Building nido.
+NIDO_BUILD_PACKAGES=(
+	gcc meson ninja-build pkg-config
+	libxml2-dev libjson-c-dev liburing-dev zlib1g-dev libzstd-dev
+	libseccomp-dev libnl-3-dev libnl-route-3-dev libnftables-dev uuid-dev
+)
+
+# Running the test suites: the peers nido is checked against, the formatter.
+NIDO_TEST_PACKAGES=(
+	clang-format python3 qemu-utils
+)
+
+ensure_packages()
+{
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "missing packages: ${missing[*]}" >&2
+		echo "run as root, or: sudo apt-get install ${missing[*]}" >&2
+		return 1
+	fi
+	echo "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	# Refresh the lists only when they are missing or a day old.
+	if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then
+		apt-get update -qq >/dev/null || return 1
+	fi
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+		echo "apt-get install failed for: ${missing[*]}" >&2
+		return 1
+	}
+}

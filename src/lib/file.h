@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Files that must survive a crash: atomic replace (write a temporary file
+ * in the same directory, fsync it, rename it over the target, fsync the
+ * directory), so a reader sees the old content or the new, never a mix.
+ */
+#ifndef NIDO_LIB_FILE_H
+#define NIDO_LIB_FILE_H
+
+#include <sys/types.h>
+
+#include "lib/err.h"
+
+/*
+ * Replaces @path with @len bytes of @data, mode @mode. On failure the old
+ * file is untouched and no temporary file is left. Returns 0 or -errno
+ * with @e filled.
+ */
+int file_write_atomic(const char *path, const void *data, size_t len,
+		      mode_t mode, struct err **e);
+
+/*
+ * Reads all of @path into a malloc'ed buffer with a NUL after the data
+ * (so text can be used as a string); *@len gets the length (@len may be
+ * NULL). Refuses files larger than @max bytes with -EFBIG. Returns 0 or
+ * -errno with @e filled.
+ */
+int file_read_all(const char *path, size_t max, char **data, size_t *len,
+		  struct err **e);
+
+/* mkdir -p with @mode for the directories it creates. Returns 0 or -errno. */
+int file_mkdir_p(const char *path, mode_t mode, struct err **e);
+
+/* fsyncs the directory holding @path. Returns 0 or -errno. */
+int file_fsync_dir(const char *path, struct err **e);
+
+#endif
