@@ -25,6 +25,8 @@ for path in sys.argv[1:-1]:
         tap = [TAP.match(l) for l in out.splitlines()]
         tap = [m for m in tap if m]
         result = t['result']
+        if t.get('duration', 0) >= 10:
+            print(f"time: {name}: {t['duration']:.0f} s ({result})")
         if tap:
             bad = [m.group(0) for m in tap if m.group(1) == 'not ok']
             for m in tap:
