@@ -31,12 +31,13 @@ typedef void (*loop_wake_fn)(struct loop *l, void *opaque);
 struct loop *loop_new(struct err **e);
 
 /* Frees the loop and every source still in it; accepts NULL. Does not
- * close the fds given to loop_fd_add(): their owners do. */
+ * close the fds given to loop_fd_add(): their owners do. Not from inside
+ * one of the loop's callbacks. */
 void loop_free(struct loop *l);
 
 /*
- * Watches @fd (not owned) for @events. Returns the source, or NULL with
- * @e filled.
+ * Watches @fd (not owned) for @events (level-triggered). Delete the source
+ * before closing @fd. Returns the source, or NULL with @e filled.
  */
 struct loop_source *loop_fd_add(struct loop *l, int fd, uint32_t events,
 				loop_fd_fn fn, void *opaque, struct err **e);
@@ -44,19 +45,27 @@ struct loop_source *loop_fd_add(struct loop *l, int fd, uint32_t events,
 int loop_fd_modify(struct loop *l, struct loop_source *s, uint32_t events);
 
 /*
- * Calls @fn after @first_ns nanoseconds, then every @interval_ns (0: once;
- * a one-shot timer stays in the loop, disarmed, until deleted or re-armed
- * with loop_timer_set()).
+ * Calls @fn after @first_ns nanoseconds (0: in the next round), then every
+ * @interval_ns (0: once; a one-shot timer stays in the loop, disarmed,
+ * until deleted or re-armed with loop_timer_set()). CLOCK_MONOTONIC. When
+ * the loop falls behind, missed expirations are coalesced into one call.
+ * loop_timer_set() re-arms (replacing the previous setting; a call still
+ * pending in the current round is dropped); loop_timer_disarm() stops the
+ * timer without deleting it. Both return 0 or -errno.
  */
 struct loop_source *loop_timer_add(struct loop *l, uint64_t first_ns,
 				   uint64_t interval_ns, loop_timer_fn fn,
 				   void *opaque, struct err **e);
 int loop_timer_set(struct loop *l, struct loop_source *s, uint64_t first_ns,
 		   uint64_t interval_ns);
+int loop_timer_disarm(struct loop *l, struct loop_source *s);
 
 /*
  * Delivers @signo through a signalfd; the signal is blocked in the calling
  * thread (call before starting other threads so they inherit the mask).
+ * Deleting the source leaves the signal blocked: unblocking could deliver
+ * a pending signal with its default action. spawn_start() children get
+ * an empty mask.
  */
 struct loop_source *loop_signal_add(struct loop *l, int signo,
 				    loop_signal_fn fn, void *opaque,
@@ -66,7 +75,10 @@ struct loop_source *loop_signal_add(struct loop *l, int signo,
 struct loop_source *loop_wake_add(struct loop *l, loop_wake_fn fn, void *opaque,
 				  struct err **e);
 
-/* Makes a pending loop_run() call every wake source's callback. Any thread. */
+/*
+ * Makes the loop call every wake source's callback once in its next round
+ * (several loop_wake() calls before that round give one call). Any thread.
+ */
 void loop_wake(struct loop *l);
 
 /* Removes and frees @s; accepts NULL. */

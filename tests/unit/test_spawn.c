@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "lib/spawn.h"
+#include "test.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1; /* the DIR's own fd */
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ll + ts.tv_nsec / 1000000;
+}
+
+static void spawn_run_captures_output_and_status(void)
+{
+	char *const echo[] = {"echo", "hello", NULL};
+	char *const fail[] = {"sh", "-c", "echo out; echo err >&2; exit 3",
+			      NULL};
+	_cleanup_free_ char *out = NULL, *out2 = NULL, *out3 = NULL;
+
+	CHECK_INT_EQ(spawn_run(echo, &out, 0, NULL), 0);
+	CHECK_STR_EQ(out, "hello\n");
+	/* Without merging, stderr goes to /dev/null. */
+	CHECK_INT_EQ(spawn_run(fail, &out2, 0, NULL), 3);
+	CHECK_STR_EQ(out2, "out\n");
+	CHECK_INT_EQ(spawn_run(fail, &out3, 1, NULL), 3);
+	CHECK_STR_EQ(out3, "out\nerr\n");
+	CHECK_INT_EQ(spawn_run(echo, NULL, 0, NULL), 0);
+}
+
+static void spawn_run_reports_signal_as_128_plus(void)
+{
+	char *const argv[] = {"sh", "-c", "kill -9 $$", NULL};
+
+	CHECK_INT_EQ(spawn_run(argv, NULL, 0, NULL), 128 + SIGKILL);
+}
+
+static void spawn_missing_program_is_an_error(void)
+{
+	_cleanup_err_ struct err *e = NULL, *e2 = NULL;
+	char *const argv[] = {"nido-no-such-program", "x", NULL};
+	char *const abs[] = {"/nonexistent/bin/prog", NULL};
+	struct spawn_child c = {0};
+	struct spawn_opts o;
+
+	spawn_opts_init(&o);
+	o.argv = argv;
+	CHECK_INT_EQ(spawn_start(&o, &c, &e), -ENOENT);
+	CHECK_STR_CONTAINS(err_msg(e), "'nido-no-such-program'");
+	CHECK_INT_EQ(c.pidfd, -1);
+
+	/* With a path, the failure comes from execve in the child. */
+	CHECK_INT_EQ(spawn_run(abs, NULL, 0, &e2), -ENOENT);
+	CHECK_STR_EQ(err_msg(e2), "starting '/nonexistent/bin/prog': No such "
+				  "file or directory");
+}
+
+static void spawn_not_executable_is_an_error(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+	char *const argv[] = {"/etc/passwd", NULL};
+
+	CHECK_INT_EQ(spawn_run(argv, NULL, 0, &e), -EACCES);
+	CHECK_STR_CONTAINS(err_msg(e), "'/etc/passwd'");
+	CHECK_STR_CONTAINS(err_msg(e), "Permission denied");
+}
+
+static void spawn_bad_cwd_names_directory(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+	char *const argv[] = {"true", NULL};
+	struct spawn_child c;
+	struct spawn_opts o;
+
+	spawn_opts_init(&o);
+	o.argv = argv;
+	o.cwd = "/nonexistent-dir";
+	CHECK_INT_EQ(spawn_start(&o, &c, &e), -ENOENT);
+	CHECK_STR_EQ(err_msg(e),
+		     "starting 'true': changing directory to "
+		     "'/nonexistent-dir': No such file or directory");
+}
+
+static void spawn_cwd_env_and_stdin(void)
+{
+	char *const argv[] = {"sh", "-c", "pwd; echo \"$FOO\"; cat", NULL};
+	char *const envp[] = {"FOO=bar", NULL};
+	char buf[256] = {0};
+	struct spawn_child c;
+	struct spawn_opts o;
+	int in[2], out[2], status;
+
+	CHECK(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0);
+	CHECK(write(in[1], "from stdin\n", 11) == 11);
+	close(in[1]);
+	spawn_opts_init(&o);
+	o.argv = argv;
+	o.envp = envp;
+	o.cwd = "/tmp";
+	o.stdin_fd = in[0];
+	o.stdout_fd = out[1];
+	CHECK_INT_EQ(spawn_start(&o, &c, NULL), 0);
+	close(in[0]);
+	close(out[1]);
+	CHECK(read_full(out[0], buf, sizeof(buf) - 1) > 0);
+	close(out[0]);
+	CHECK_INT_EQ(spawn_wait(&c, &status), 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_STR_EQ(buf, "/tmp\nbar\nfrom stdin\n");
+	CHECK_INT_EQ(c.pidfd, -1);
+}
+
+/*
+ * Parent fds 40 and 41 passed crossed (40 -> 41, 41 -> 40) plus one onto
+ * 5: a naive dup2 loop would overwrite 41 before passing it. The child
+ * must see exactly 0, 1, 2, 5, 40, 41, and 3: the directory the glob
+ * reads. Fd 42, open without CLOEXEC here, must not get through. (bash:
+ * dash only redirects fds 0-9.)
+ */
+static void spawn_keep_fds_map_onto_numbers(void)
+{
+	char *const argv[] = {
+		"bash", "-c",
+		"echo to41 >&41; echo to40 >&40; echo to5 >&5; "
+		"for f in /proc/$$/fd/*; do printf '%s ' ${f##*/}; done",
+		NULL};
+	char a[64] = {0}, b[64] = {0}, d[64] = {0}, list[256] = {0};
+	int pa[2], pb[2], pd[2], out[2], status;
+	struct spawn_fd keep[3];
+	struct spawn_child c;
+	struct spawn_opts o;
+
+	CHECK(pipe2(pa, O_CLOEXEC) == 0 && pipe2(pb, O_CLOEXEC) == 0);
+	CHECK(pipe2(pd, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0);
+	CHECK(dup3(pa[1], 40, O_CLOEXEC) == 40);
+	CHECK(dup3(pb[1], 41, O_CLOEXEC) == 41);
+	CHECK(dup2(pb[0], 42) == 42);
+	close(pa[1]);
+	close(pb[1]);
+	keep[0] = (struct spawn_fd){.from = 40, .to = 41};
+	keep[1] = (struct spawn_fd){.from = 41, .to = 40};
+	keep[2] = (struct spawn_fd){.from = pd[1], .to = 5};
+	spawn_opts_init(&o);
+	o.argv = argv;
+	o.stdout_fd = out[1];
+	o.keep_fds = keep;
+	o.n_keep_fds = 3;
+	CHECK_INT_EQ(spawn_start(&o, &c, NULL), 0);
+	close(40);
+	close(41);
+	close(42);
+	close(pd[1]);
+	close(out[1]);
+	CHECK_INT_EQ(spawn_wait(&c, &status), 0);
+	CHECK_INT_EQ(status, 0);
+	CHECK(read(pa[0], a, sizeof(a)) > 0 && read(pb[0], b, sizeof(b)) > 0);
+	CHECK(read(pd[0], d, sizeof(d)) > 0 && read(out[0], list, 255) > 0);
+	close(pa[0]);
+	close(pb[0]);
+	close(pd[0]);
+	close(out[0]);
+	CHECK_STR_EQ(a, "to41\n"); /* parent's 40 was the child's 41 */
+	CHECK_STR_EQ(b, "to40\n");
+	CHECK_STR_EQ(d, "to5\n");
+	CHECK_STR_EQ(list, "0 1 2 3 40 41 5 ");
+}
+
+static void spawn_keep_fds_validated(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+	char *const argv[] = {"true", NULL};
+	struct spawn_fd keep[2] = {{.from = 0, .to = 7}, {.from = 1, .to = 7}};
+	struct spawn_child c;
+	struct spawn_opts o;
+
+	spawn_opts_init(&o);
+	o.argv = argv;
+	o.keep_fds = keep;
+	o.n_keep_fds = 2;
+	CHECK_INT_EQ(spawn_start(&o, &c, &e), -EINVAL);
+	CHECK_STR_CONTAINS(err_msg(e), "starting 'true': fd 7 is passed twice");
+	keep[1].to = 2;
+	CHECK_INT_EQ(spawn_start(&o, &c, &e), -EINVAL);
+}
+
+static void spawn_wait_timeout_and_kill(void)
+{
+	char *const argv[] = {"sleep", "10", NULL};
+	struct spawn_child c;
+	struct spawn_opts o;
+	int64_t start;
+	int status;
+
+	spawn_opts_init(&o);
+	o.argv = argv;
+	CHECK_INT_EQ(spawn_start(&o, &c, NULL), 0);
+	CHECK(c.pid > 0 && c.pidfd >= 0);
+	start = now_ms();
+	CHECK_INT_EQ(spawn_wait_timeout(&c, 100, &status), -ETIMEDOUT);
+	CHECK(now_ms() - start >= 90 && now_ms() - start < 5000);
+	CHECK(c.pidfd >= 0); /* still running, still ours */
+	CHECK_INT_EQ(spawn_kill(&c, SIGKILL), 0);
+	CHECK_INT_EQ(spawn_wait_timeout(&c, 5000, &status), 0);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	CHECK_INT_EQ(c.pidfd, -1);
+	CHECK_INT_EQ(spawn_wait(&c, &status), -ECHILD);
+}
+
+/* A signal blocked here (as loop_signal_add() does) is not blocked in
+ * the child. */
+static void spawn_child_gets_empty_signal_mask(void)
+{
+	char *const argv[] = {"grep", "^SigBlk", "/proc/self/status", NULL};
+	_cleanup_free_ char *out = NULL;
+	sigset_t set, old;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	CHECK_INT_EQ(spawn_run(argv, &out, 0, NULL), 0);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	CHECK_STR_EQ(out, "SigBlk:\t0000000000000000\n");
+}
+
+static void spawn_leaks_no_fds(void)
+{
+	char *const ok[] = {"true", NULL};
+	char *const missing[] = {"/nonexistent/x", NULL};
+	char *const nopath[] = {"nido-no-such-program", NULL};
+	int before = count_fds();
+	struct spawn_child c;
+	struct spawn_opts o;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		CHECK_INT_EQ(spawn_run(ok, NULL, 1, NULL), 0);
+		CHECK(spawn_run(missing, NULL, 0, NULL) < 0);
+		CHECK(spawn_run(nopath, NULL, 0, NULL) < 0);
+	}
+	spawn_opts_init(&o);
+	o.argv = ok;
+	CHECK_INT_EQ(spawn_start(&o, &c, NULL), 0);
+	CHECK_INT_EQ(count_fds(), before + 1); /* the pidfd */
+	CHECK_INT_EQ(spawn_wait(&c, NULL), 0);
+	CHECK_INT_EQ(count_fds(), before);
+}
+
+static void spawn_status_strings(void)
+{
+	_cleanup_free_ char *a = spawn_status_str(3 << 8);
+	_cleanup_free_ char *b = spawn_status_str(SIGKILL);
+	_cleanup_free_ char *d = spawn_status_str(SIGSEGV | 0x80);
+
+	CHECK_STR_EQ(a, "exited with status 3");
+	CHECK_STR_EQ(b, "killed by SIGKILL");
+	CHECK_STR_EQ(d, "killed by SIGSEGV (core dumped)");
+}
+
+int main(void)
+{
+	RUN(spawn_run_captures_output_and_status);
+	RUN(spawn_run_reports_signal_as_128_plus);
+	RUN(spawn_missing_program_is_an_error);
+	RUN(spawn_not_executable_is_an_error);
+	RUN(spawn_bad_cwd_names_directory);
+	RUN(spawn_cwd_env_and_stdin);
+	RUN(spawn_keep_fds_map_onto_numbers);
+	RUN(spawn_keep_fds_validated);
+	RUN(spawn_wait_timeout_and_kill);
+	RUN(spawn_child_gets_empty_signal_mask);
+	RUN(spawn_leaks_no_fds);
+	RUN(spawn_status_strings);
+	return test_done();
+}
