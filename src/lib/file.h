@@ -12,9 +12,11 @@
 #include "lib/err.h"
 
 /*
- * Replaces @path with @len bytes of @data, mode @mode. On failure the old
- * file is untouched and no temporary file is left. Returns 0 or -errno
- * with @e filled.
+ * Replaces @path with @len bytes of @data, mode @mode (exactly: not
+ * reduced by the umask). The temporary file is ".NAME.tmp-XXXXXX" in the
+ * same directory. On failure the old file is untouched and no temporary
+ * file is left (but for a crash mid-way). A symlink at @path is replaced,
+ * not followed. Returns 0 or -errno with @e filled.
  */
 int file_write_atomic(const char *path, const void *data, size_t len,
 		      mode_t mode, struct err **e);
@@ -28,10 +30,14 @@ int file_write_atomic(const char *path, const void *data, size_t len,
 int file_read_all(const char *path, size_t max, char **data, size_t *len,
 		  struct err **e);
 
-/* mkdir -p with @mode for the directories it creates. Returns 0 or -errno. */
+/*
+ * mkdir -p with @mode (less the umask) for the directories it creates; a
+ * directory that exists is fine, a non-directory in the way is ENOTDIR.
+ * Returns 0 or -errno with @e filled.
+ */
 int file_mkdir_p(const char *path, mode_t mode, struct err **e);
 
-/* fsyncs the directory holding @path. Returns 0 or -errno. */
+/* fsyncs the directory holding @path. Returns 0 or -errno with @e filled. */
 int file_fsync_dir(const char *path, struct err **e);
 
 #endif

@@ -5,9 +5,13 @@
  *
  * The child gets fd 0, 1 and 2 from @stdin_fd/@stdout_fd/@stderr_fd (-1:
  * /dev/null), then each of @keep_fds[i].from dup'ed to @keep_fds[i].to;
- * every other fd is closed. A failure between fork and exec (a missing
- * program, a bad cwd) is reported to the parent as an error, not as an
- * exit status of 127.
+ * every other fd is closed. Sources may overlap targets (3 -> 4 and
+ * 4 -> 3 work). Targets must be 3 or more and distinct (else -EINVAL).
+ * The child starts with default signal dispositions and an empty signal
+ * mask. A failure between fork and exec (a missing program, a bad cwd) is
+ * reported to the parent as an error, not as an exit status of 127.
+ * Safe to call from a threaded program (fork, then only async-signal-safe
+ * calls in the child).
  */
 #ifndef NIDO_LIB_SPAWN_H
 #define NIDO_LIB_SPAWN_H
@@ -50,8 +54,9 @@ int spawn_start(const struct spawn_opts *o, struct spawn_child *c,
 		struct err **e);
 
 /*
- * Waits for the child to exit and reaps it; closes its pidfd. Fills
- * @status as waitpid() does. Returns 0 or -errno.
+ * Waits for the child to exit and reaps it; closes its pidfd and sets
+ * @c->pid and @c->pidfd to -1. Fills @status (may be NULL) as waitpid()
+ * does. Returns 0 or -errno (-ECHILD when @c was already reaped).
  */
 int spawn_wait(struct spawn_child *c, int *status);
 
@@ -64,9 +69,10 @@ int spawn_kill(const struct spawn_child *c, int signo);
 
 /*
  * Runs argv to completion, capturing stdout (and stderr when
- * @merge_stderr) into a NUL-terminated malloc'ed string in *@out
- * (caller frees; may be NULL to discard). Returns the exit status
- * (0..255), 128+signal when killed, or -errno with @e filled.
+ * @merge_stderr; otherwise stderr goes to /dev/null) into a NUL-terminated
+ * malloc'ed string in *@out (caller frees; @out may be NULL to discard).
+ * Returns the exit status (0..255), 128+signal when killed, or -errno
+ * with @e filled (the program could not be started).
  */
 int spawn_run(char *const *argv, char **out, int merge_stderr, struct err **e);
 
