@@ -13,6 +13,7 @@ NIDO_BUILD_PACKAGES=(
 # Running the test suites: the peers nido is checked against, the formatter.
 NIDO_TEST_PACKAGES=(
 	clang-format python3 qemu-utils
+	qemu-system-x86 busybox-static kmod xz-utils cpio
 )
 
 ensure_packages()
