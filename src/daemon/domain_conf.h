@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Domain definitions: the libvirt domain XML subset nido understands
+ * (docs/xml.md), parsed into a struct domain_def and formatted back.
+ * Round trip: what the subset covers survives parse then format.
+ */
+#ifndef NIDO_DAEMON_DOMAIN_CONF_H
+#define NIDO_DAEMON_DOMAIN_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "daemon/xml_util.h"
+#include "lib/err.h"
+
+enum domain_virt {
+	DOMAIN_VIRT_KVM,  /* nido-vmm on KVM */
+	DOMAIN_VIRT_QEMU, /* QEMU (TCG or KVM) */
+};
+
+/* What happens when the guest powers off, reboots or crashes. */
+enum domain_lifecycle {
+	DOMAIN_LIFECYCLE_DESTROY,
+	DOMAIN_LIFECYCLE_RESTART,
+	DOMAIN_LIFECYCLE_PRESERVE,
+	DOMAIN_LIFECYCLE_RENAME_RESTART,
+};
+
+enum disk_format {
+	DISK_FORMAT_RAW,
+	DISK_FORMAT_QCOW2,
+};
+
+enum disk_device {
+	DISK_DEVICE_DISK,
+	DISK_DEVICE_CDROM,
+};
+
+struct domain_disk {
+	enum disk_device device;
+	enum disk_format format;
+	char *source; /* file path */
+	char *target; /* "vda" */
+	bool readonly;
+	char *serial; /* NULL: none */
+};
+
+enum net_type {
+	NET_TYPE_ETHERNET, /* a tap device of the host (target dev) */
+	NET_TYPE_BRIDGE,   /* a tap added to a host bridge */
+	NET_TYPE_NETWORK,  /* a nido virtual network */
+};
+
+struct domain_net {
+	enum net_type type;
+	uint8_t mac[6];
+	char *source; /* bridge or network name; NULL for ethernet */
+	char *tap;    /* target dev, NULL: chosen at start */
+	char *model;  /* "virtio" */
+};
+
+enum chardev_type {
+	CHARDEV_PTY,
+};
+
+struct domain_def {
+	enum domain_virt virt;
+	char *name;
+	uint8_t uuid[16];
+	char *title;	   /* NULL: none */
+	char *description; /* NULL: none */
+	uint64_t memory_kib;
+	uint64_t current_memory_kib;
+	unsigned vcpus;
+	char *arch; /* "x86_64" */
+	char *kernel;
+	char *initrd;  /* NULL: none */
+	char *cmdline; /* NULL: none */
+	enum domain_lifecycle on_poweroff, on_reboot, on_crash;
+	struct domain_disk *disks;
+	size_t n_disks;
+	struct domain_net *nets;
+	size_t n_nets;
+	bool serial_pty;  /* <serial type='pty'> */
+	bool console_pty; /* <console type='pty'> */
+	unsigned n_rngs;  /* <rng model='virtio'> backed by /dev/urandom */
+};
+
+/* Upper bounds the parser enforces. */
+#define DOMAIN_MAX_VCPUS 255
+#define DOMAIN_MAX_DISKS 64
+#define DOMAIN_MAX_NETS	 32
+#define DOMAIN_NAME_MAX	 64
+
+/*
+ * Parses @len bytes of domain XML. A missing <uuid> gets a random one.
+ * Unknown elements and attributes are added to @warnings (may be NULL);
+ * an invalid value is an error naming its line. Returns 0 with *@out set
+ * (free with domain_def_free), or -errno with @e filled.
+ */
+int domain_def_parse(const char *xml, size_t len, struct domain_def **out,
+		     struct xml_warnings *warnings, struct err **e);
+
+/* Formats @d as domain XML; a malloc'ed string the caller frees. */
+char *domain_def_format(const struct domain_def *d);
+
+/* Frees @d; accepts NULL. */
+void domain_def_free(struct domain_def *d);
+
+/* Checks a domain name: 1 to 64 of [A-Za-z0-9_.+-], not starting with
+ * '.' or '-'. Returns 0 or -EINVAL with @e filled. */
+int domain_name_check(const char *name, struct err **e);
+
+/* Lower-case names used in XML and output: "destroy", "qcow2", ... */
+const char *domain_lifecycle_name(enum domain_lifecycle l);
+const char *disk_format_name(enum disk_format f);
+
+#endif

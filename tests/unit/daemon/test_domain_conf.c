@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "daemon/domain_conf.h"
+#include "test.h"
+
+#include <errno.h>
+
+static const char full_xml[] =
+	"<domain type='kvm'>\n"
+	"  <name>web</name>\n"
+	"  <uuid>4dea22b3-1d52-d8f3-2516-782e98ab3fa0</uuid>\n"
+	"  <description>front &amp; back</description>\n"
+	"  <memory unit='MiB'>256</memory>\n"
+	"  <currentMemory unit='MiB'>128</currentMemory>\n"
+	"  <vcpu>2</vcpu>\n"
+	"  <os>\n"
+	"    <type arch='x86_64'>hvm</type>\n"
+	"    <kernel>/boot/vmlinuz</kernel>\n"
+	"    <initrd>/boot/initrd.img</initrd>\n"
+	"    <cmdline>console=ttyS0 root=/dev/vda</cmdline>\n"
+	"  </os>\n"
+	"  <on_reboot>destroy</on_reboot>\n"
+	"  <devices>\n"
+	"    <disk type='file' device='disk'>\n"
+	"      <driver name='qemu' type='qcow2'/>\n"
+	"      <source file='/var/lib/nido/images/web.qcow2'/>\n"
+	"      <target dev='vda' bus='virtio'/>\n"
+	"      <serial>disk0</serial>\n"
+	"    </disk>\n"
+	"    <disk type='file' device='disk'>\n"
+	"      <source file='/srv/data.img'/>\n"
+	"      <target dev='vdb' bus='virtio'/>\n"
+	"      <readonly/>\n"
+	"    </disk>\n"
+	"    <interface type='bridge'>\n"
+	"      <mac address='52:54:00:12:34:56'/>\n"
+	"      <source bridge='br0'/>\n"
+	"      <model type='virtio'/>\n"
+	"    </interface>\n"
+	"    <serial type='pty'/>\n"
+	"    <console type='pty'/>\n"
+	"    <rng model='virtio'><backend model='random'>/dev/urandom"
+	"</backend></rng>\n"
+	"  </devices>\n"
+	"</domain>\n";
+
+static int parse(const char *xml, struct domain_def **d, struct xml_warnings *w,
+		 struct err **e)
+{
+	return domain_def_parse(xml, strlen(xml), d, w, e);
+}
+
+static void domain_full_parses(void)
+{
+	struct domain_def *d = NULL;
+	struct xml_warnings w = {0};
+	_cleanup_err_ struct err *e = NULL;
+
+	CHECK_INT_EQ(parse(full_xml, &d, &w, &e), 0);
+	CHECK_INT_EQ(w.n, 0);
+	CHECK_STR_EQ(d->name, "web");
+	CHECK_STR_EQ(d->description, "front & back");
+	CHECK_U64_EQ(d->memory_kib, 262144);
+	CHECK_U64_EQ(d->current_memory_kib, 131072);
+	CHECK_INT_EQ(d->vcpus, 2);
+	CHECK_STR_EQ(d->kernel, "/boot/vmlinuz");
+	CHECK_STR_EQ(d->cmdline, "console=ttyS0 root=/dev/vda");
+	CHECK_INT_EQ(d->on_poweroff, DOMAIN_LIFECYCLE_DESTROY);
+	CHECK_INT_EQ(d->on_reboot, DOMAIN_LIFECYCLE_DESTROY);
+	CHECK_INT_EQ(d->n_disks, 2);
+	CHECK_INT_EQ(d->disks[0].format, DISK_FORMAT_QCOW2);
+	CHECK_STR_EQ(d->disks[0].serial, "disk0");
+	CHECK_INT_EQ(d->disks[1].format, DISK_FORMAT_RAW);
+	CHECK(d->disks[1].readonly && !d->disks[0].readonly);
+	CHECK_INT_EQ(d->n_nets, 1);
+	CHECK_INT_EQ(d->nets[0].type, NET_TYPE_BRIDGE);
+	CHECK_STR_EQ(d->nets[0].source, "br0");
+	CHECK_INT_EQ(d->nets[0].mac[5], 0x56);
+	CHECK(d->serial_pty && d->console_pty);
+	CHECK_INT_EQ(d->n_rngs, 1);
+	domain_def_free(d);
+}
+
+static void domain_round_trip_is_stable(void)
+{
+	struct domain_def *d = NULL, *d2 = NULL;
+	_cleanup_free_ char *x1 = NULL, *x2 = NULL;
+
+	CHECK_INT_EQ(parse(full_xml, &d, NULL, NULL), 0);
+	x1 = domain_def_format(d);
+	domain_def_free(d);
+	CHECK_INT_EQ(parse(x1, &d2, NULL, NULL), 0);
+	x2 = domain_def_format(d2);
+	domain_def_free(d2);
+	CHECK_STR_EQ(x1, x2);
+	CHECK_STR_CONTAINS(x1,
+			   "<uuid>4dea22b3-1d52-d8f3-2516-782e98ab3fa0</uuid>");
+	CHECK_STR_CONTAINS(x1, "<description>front &amp; back</description>");
+	CHECK_STR_CONTAINS(x1, "<memory unit='KiB'>262144</memory>");
+	CHECK_STR_CONTAINS(x1, "<mac address='52:54:00:12:34:56'/>");
+	CHECK_STR_CONTAINS(x1, "<driver name='qemu' type='qcow2'/>");
+}
+
+static const char *minimal(const char *extra_top, const char *devices)
+{
+	static char buf[4096];
+
+	snprintf(buf, sizeof(buf),
+		 "<domain type='kvm'>\n<name>t</name>\n"
+		 "<memory unit='GB'>1</memory>\n%s\n"
+		 "<os><kernel>/k</kernel></os>\n<devices>%s</devices>\n"
+		 "</domain>\n",
+		 extra_top, devices);
+	return buf;
+}
+
+static void domain_defaults_and_units(void)
+{
+	struct domain_def *d = NULL;
+
+	CHECK_INT_EQ(parse(minimal("", ""), &d, NULL, NULL), 0);
+	CHECK_U64_EQ(d->memory_kib, 976563); /* 10^9 bytes, rounded up */
+	CHECK_INT_EQ(d->vcpus, 1);
+	CHECK_INT_EQ(d->on_reboot, DOMAIN_LIFECYCLE_RESTART);
+	CHECK(d->uuid[6] >> 4 == 4); /* a random v4 UUID was given */
+	domain_def_free(d);
+}
+
+static void domain_unknown_parts_warn_with_line(void)
+{
+	struct domain_def *d = NULL;
+	struct xml_warnings w = {0};
+
+	CHECK_INT_EQ(parse(minimal("<features><acpi/></features>",
+				   "<disk type='file' shiny='yes'>"
+				   "<source file='/a'/><target dev='vda'/>"
+				   "</disk><sound model='ac97'/>"),
+			   &d, &w, NULL),
+		     0);
+	domain_def_free(d);
+	CHECK_INT_EQ(w.n, 3);
+	CHECK_STR_EQ(w.msgs[0],
+		     "line 4: <domain>: unknown element <features> ignored");
+	CHECK_STR_CONTAINS(w.msgs[1], "unknown attribute 'shiny'");
+	CHECK_STR_CONTAINS(w.msgs[2], "unknown device <sound>");
+	xml_warnings_clear(&w);
+}
+
+/* Each bad document fails, and the message holds @want. */
+static void domain_invalid_values_fail_with_line(void)
+{
+	static const struct {
+		const char *top, *devs, *want;
+	} cases[] = {
+		{"<vcpu>two</vcpu>", "",
+		 "line 4: <vcpu>: vcpu count must be a number, not 'two'"},
+		{"<vcpu>0</vcpu>", "", "vcpu count 0 out of range"},
+		{"<uuid>nope</uuid>", "",
+		 "line 4: <uuid>: invalid UUID 'nope'"},
+		{"<on_crash>explode</on_crash>", "",
+		 "invalid action 'explode' (expected destroy, restart"},
+		{"<currentMemory unit='GiB'>2</currentMemory>", "",
+		 "currentMemory is larger than memory"},
+		{"", "<disk><source file='/a'/><target dev='sda'/></disk>",
+		 "invalid target dev 'sda'"},
+		{"",
+		 "<disk><driver type='vmdk'/><source file='/a'/>"
+		 "<target dev='vda'/></disk>",
+		 "invalid disk format 'vmdk' (expected raw, qcow2)"},
+		{"",
+		 "<disk><source file='/a'/><target dev='vda'/></disk>"
+		 "<disk><source file='/b'/><target dev='vda'/></disk>",
+		 "two disks with target dev 'vda'"},
+		{"",
+		 "<interface type='bridge'><mac address='01:00:00:00:00:01'/>"
+		 "<source bridge='b'/></interface>",
+		 "is multicast"},
+		{"", "<interface type='network'/>",
+		 "needs <source network='...'/>"},
+		{"", "<serial type='tcp'/>", "type 'tcp' not supported"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct domain_def *d = NULL;
+		_cleanup_err_ struct err *e = NULL;
+
+		if (parse(minimal(cases[i].top, cases[i].devs), &d, NULL, &e) !=
+			    -EINVAL ||
+		    d) {
+			TEST_FAIL("case %zu accepted", i);
+			domain_def_free(d);
+			return;
+		}
+		CHECK_STR_CONTAINS(err_msg(e), cases[i].want);
+	}
+}
+
+static void domain_structure_errors(void)
+{
+	static const struct {
+		const char *xml, *want;
+	} cases[] = {
+		{"<domain type='kvm'><name>x</name>", "domain XML: line 1:"},
+		{"<network/>", "root element is <network>, expected <domain>"},
+		{"<domain><name>x</name></domain>", "missing attribute 'type'"},
+		{"<domain type='xen'/>", "invalid domain type 'xen'"},
+		{"<domain type='kvm'><name>a b</name></domain>",
+		 "invalid character ' '"},
+		{"<domain type='kvm'><name>x</name><memory>1</memory>"
+		 "<os/></domain>",
+		 "missing <kernel>"},
+		{"<domain type='kvm'><name>x</name></domain>",
+		 "missing <memory>"},
+		{"<domain type='kvm'><name>x</name><memory unit='parsec'>1"
+		 "</memory></domain>",
+		 "<memory>:"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct domain_def *d = NULL;
+		_cleanup_err_ struct err *e = NULL;
+
+		if (parse(cases[i].xml, &d, NULL, &e) >= 0) {
+			TEST_FAIL("case %zu accepted", i);
+			domain_def_free(d);
+			return;
+		}
+		CHECK_STR_CONTAINS(err_msg(e), cases[i].want);
+	}
+}
+
+int main(void)
+{
+	RUN(domain_full_parses);
+	RUN(domain_round_trip_is_stable);
+	RUN(domain_defaults_and_units);
+	RUN(domain_unknown_parts_warn_with_line);
+	RUN(domain_invalid_values_fail_with_line);
+	RUN(domain_structure_errors);
+	return test_done();
+}
