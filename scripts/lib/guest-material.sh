@@ -164,8 +164,9 @@ build() # dest, package, version
 	dpkg-deb -x "$deb"/*.deb "$dest/root"
 	rm -rf "$deb"
 	kver=$(ls "$dest/root/lib/modules")
-	[ -n "$kver" ] && [ -f "$dest/root/boot/vmlinuz-$kver" ] ||
+	if [ -z "$kver" ] || [ ! -f "$dest/root/boot/vmlinuz-$kver" ]; then
 		die "$pkg has no kernel or modules where expected"
+	fi
 	mv "$dest/root/boot/vmlinuz-$kver" "$dest/kernel/bzImage"
 	mv "$dest/root/boot/config-$kver" "$dest/kernel/config"
 	rm -rf "$dest/root/boot" "$dest/root/usr"

@@ -79,8 +79,9 @@ l2_initrd()
 }
 
 # l2_cmdline [EXTRA...]: the layer-2 kernel command line: serial console,
-# quiet, a panic or a reboot ends the VM (by triple fault), EXTRA added.
-l2_cmdline() { echo "console=ttyS0 quiet panic=-1 reboot=t $*"; }
+# quiet, a panic or a reboot ends the VM (by triple fault), a broken
+# /init panics (init=/init: no fallback to /bin/sh), EXTRA added.
+l2_cmdline() { echo "console=ttyS0 quiet panic=-1 reboot=t init=/init $*"; }
 
 # qemu_microvm INITRD CMDLINE [QEMU ARGS...]: runs QEMU's microvm on KVM
 # with L2_VMLINUX (PVH entry), 256 MiB and one vCPU unless QEMU ARGS say
@@ -104,7 +105,7 @@ qemu_microvm()
 # VMM error) and returns 1.
 l2_boot()
 {
-	local name=$1 limit=$2 log t0 t_init= rc line status
+	local name=$1 limit=$2 log t0 rc line status
 	shift 2
 	log=$NIDO_RESULTS/$name.log
 	: >"$log"
@@ -143,6 +144,8 @@ l2_boot()
 	fi
 	if [ -z "$init" ]; then
 		say "layer 2 ($name) did not reach init (the VMM exited with $rc after $total s; see $log)"
+		line=$(grep -m 1 -o 'Kernel panic - not syncing:.*' "$log" || true)
+		[ -z "$line" ] || say "layer 2 ($name): $line"
 		return 1
 	fi
 	if [ -z "$status" ]; then

@@ -3,9 +3,10 @@
 # devices and writes a result that comes back through a virtio disk.
 # Needs no nido code: it proves the harness, and QEMU is the peer that
 # nido-vmm is later measured against.
-# nested-timeout: 600
+# nested-timeout: 420
 
 [ -c /dev/kvm ] || fail "layer 1 has no /dev/kvm"
+say "layer 1:$(grep -m 1 'model name' /proc/cpuinfo | cut -d: -f2), $(nproc) vCPU, kvm_amd npt=$(cat /sys/module/kvm_amd/parameters/npt)"
 out_img=$NIDO_WORK/out.img
 truncate -s 4M "$out_img"
 
@@ -19,7 +20,7 @@ head -c 16 /dev/hwrng | od -An -tx1 >rng.txt
 echo layer-2-was-here >result.txt
 SCRIPT
 
-l2_boot qemu-microvm 300 qemu_microvm "$NIDO_WORK/initrd" \
+l2_boot qemu-microvm 180 qemu_microvm "$NIDO_WORK/initrd" \
 	"$(l2_cmdline nido.outdev=vda)" \
 	-drive "file=$out_img,format=raw,if=none,id=out" \
 	-device virtio-blk-device,drive=out \
