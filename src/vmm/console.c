@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Console back ends: stdio, pty, none. */
+#include "vmm/console.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <termios.h>
+
+#include "lib/log.h"
+#include "lib/loop.h"
+
+#define CTRL_A 0x01
+
+struct console {
+	struct loop *loop;
+	struct loop_source *src;
+	int in_fd, out_fd;
+	int owned_fd; /* the pty master, or -1 */
+	int tty_fd;   /* terminal in raw mode, or -1 */
+	struct termios saved;
+	int escape; /* the last byte was Ctrl-A */
+	console_input_fn input;
+	console_quit_fn quit;
+	void *opaque;
+};
+
+static int make_raw(struct console *c, int fd, struct err **e)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &c->saved) < 0)
+		return err_sys(e, errno, "reading terminal settings");
+	t = c->saved;
+	cfmakeraw(&t);
+	t.c_oflag |= OPOST | ONLCR; /* keep host lines readable */
+	if (tcsetattr(fd, TCSANOW, &t) < 0)
+		return err_sys(e, errno, "setting the terminal to raw mode");
+	c->tty_fd = fd;
+	return 0;
+}
+
+/* Ctrl-A x quits, Ctrl-A Ctrl-A sends one Ctrl-A. */
+static size_t filter_escape(struct console *c, uint8_t *buf, size_t n)
+{
+	size_t out = 0;
+
+	if (c->tty_fd < 0)
+		return n;
+	for (size_t i = 0; i < n; i++) {
+		if (c->escape) {
+			c->escape = 0;
+			if (buf[i] == 'x') {
+				c->quit(c->opaque);
+				continue;
+			}
+			if (buf[i] != CTRL_A)
+				buf[out++] = CTRL_A;
+		} else if (buf[i] == CTRL_A) {
+			c->escape = 1;
+			continue;
+		}
+		buf[out++] = buf[i];
+	}
+	return out;
+}
+
+static void on_input(struct loop *l, int fd, uint32_t events, void *opaque)
+{
+	struct console *c = opaque;
+	uint8_t buf[256];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EIO))
+		return;
+	if (n <= 0) {
+		/* End of input: the guest keeps running without it. */
+		loop_source_del(l, c->src);
+		c->src = NULL;
+		return;
+	}
+	n = (ssize_t)filter_escape(c, buf, (size_t)n);
+	if (n > 0)
+		c->input(c->opaque, buf, (size_t)n);
+}
+
+static int open_pty(struct console *c, struct err **e)
+{
+	int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_sys(e, errno, "opening a pseudo-terminal");
+	if (grantpt(fd) < 0 || unlockpt(fd) < 0) {
+		close(fd);
+		return err_sys(e, errno, "setting up the pseudo-terminal");
+	}
+	c->owned_fd = c->in_fd = c->out_fd = fd;
+	log_info("console on %s", ptsname(fd));
+	return make_raw(c, fd, e);
+}
+
+struct console *console_open(struct loop *l, const struct vm_config *cfg,
+			     console_input_fn input, console_quit_fn quit,
+			     void *opaque, struct err **e)
+{
+	struct console *c = xcalloc(1, sizeof(*c));
+	int r = 0;
+
+	*c = (struct console){.loop = l,
+			      .in_fd = -1,
+			      .out_fd = -1,
+			      .owned_fd = -1,
+			      .tty_fd = -1,
+			      .input = input,
+			      .quit = quit,
+			      .opaque = opaque};
+	switch (cfg->console) {
+	case CONSOLE_STDIO:
+		c->in_fd = STDIN_FILENO;
+		c->out_fd = STDOUT_FILENO;
+		if (isatty(STDIN_FILENO))
+			r = make_raw(c, STDIN_FILENO, e);
+		break;
+	case CONSOLE_PTY:
+		r = open_pty(c, e);
+		break;
+	case CONSOLE_NONE:
+		break;
+	default:
+		r = err_set(e, ENOTSUP, "console unix:%s is not supported yet",
+			    cfg->console_path);
+	}
+	if (r == 0 && c->in_fd >= 0) {
+		struct err *le = NULL;
+
+		/* stdin that epoll cannot watch (a file): no input. */
+		c->src = loop_fd_add(l, c->in_fd, EPOLLIN, on_input, c, &le);
+		if (!c->src && c->owned_fd >= 0) {
+			r = err_set(e, err_code(le) ? -err_code(le) : EIO,
+				    "watching the console: %s", err_msg(le));
+		}
+		err_free(le);
+	}
+	if (r < 0) {
+		console_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+int console_out_fd(const struct console *c)
+{
+	return c ? c->out_fd : -1;
+}
+
+void console_close(struct console *c)
+{
+	if (!c)
+		return;
+	if (c->src)
+		loop_source_del(c->loop, c->src);
+	if (c->tty_fd >= 0)
+		tcsetattr(c->tty_fd, TCSANOW, &c->saved);
+	close_safe(c->owned_fd);
+	free(c);
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The CPUID a vCPU sees: what KVM supports, with the topology of this VM
+ * (one package, one thread per core, @n_cpus cores, APIC ID = vCPU
+ * index), the hypervisor bit, and KVM's paravirtual leaves (kvmclock,
+ * PV EOI, steal time: whatever this KVM offers).
+ */
+#ifndef NIDO_VMM_CPUID_H
+#define NIDO_VMM_CPUID_H
+
+#include <stdint.h>
+
+struct kvm_cpuid2;
+struct kvm_cpuid_entry2;
+
+/*
+ * Returns a malloc'ed table for vCPU @index of @n_cpus, built from
+ * @supported (KVM_GET_SUPPORTED_CPUID, not changed). Caller frees.
+ */
+struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *supported,
+				  unsigned index, unsigned n_cpus);
+
+/* The entry for @function/@index in @c, or NULL. */
+struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, uint32_t function,
+				    uint32_t index);
+
+#endif

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The legacy PC devices of a nido VM. Each *_create() registers the
+ * device on the VM's buses and returns it (or NULL with @e filled);
+ * *_destroy() accepts NULL. The device callbacks run in vCPU threads;
+ * each device has its own lock.
+ *
+ *	serial	  8250/16550A UART, COM1 (0x3f8-0x3ff, IRQ 4)
+ *	i8042	  keyboard controller (0x60, 0x64, IRQ 1): reset, Ctrl-Alt-Del
+ *	rtc	  CMOS clock and RAM (0x70-0x71)
+ *	pm	  power control: PM1a_CNT at 0x604 (S5 = power off), reset at
+ *0xcf9 boottimer the guest's "init has started" signal: port 0x3f0 and the MMIO
+ *byte at 0xd0000000, value 123 (as Firecracker)
+ */
+#ifndef NIDO_VMM_HW_DEVICES_H
+#define NIDO_VMM_HW_DEVICES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/err.h"
+
+struct vm;
+struct serial;
+struct i8042;
+struct rtc;
+struct pm;
+struct boottimer;
+
+#define SERIAL_COM1_BASE 0x3f8
+#define I8042_DATA_PORT	 0x60
+#define I8042_CMD_PORT	 0x64
+#define RTC_PORT	 0x70
+#define PM1A_CNT_PORT	 0x604
+#define RESET_PORT	 0xcf9
+#define BOOTTIMER_PORT	 0x3f0
+#define BOOTTIMER_MAGIC	 123
+
+/* The serial port writes what the guest sends to @out_fd (not owned). */
+struct serial *serial_create(struct vm *vm, int out_fd, struct err **e);
+void serial_destroy(struct serial *s);
+/* Queues bytes from the host for the guest (any thread). */
+void serial_receive(struct serial *s, const uint8_t *buf, size_t len);
+uint64_t serial_tx_bytes(struct serial *s);
+uint64_t serial_rx_bytes(struct serial *s);
+
+struct i8042 *i8042_create(struct vm *vm, struct err **e);
+void i8042_destroy(struct i8042 *k);
+/* Presses and releases Ctrl-Alt-Del (any thread). */
+void i8042_ctrl_alt_del(struct i8042 *k);
+
+struct rtc *rtc_create(struct vm *vm, struct err **e);
+void rtc_destroy(struct rtc *r);
+
+struct pm *pm_create(struct vm *vm, struct err **e);
+void pm_destroy(struct pm *p);
+
+struct boottimer *boottimer_create(struct vm *vm, uint64_t mmio_addr,
+				   struct err **e);
+void boottimer_destroy(struct boottimer *b);
+/* Microseconds from process start to the guest's signal, 0: not yet. */
+uint64_t boottimer_us(struct boottimer *b);
+
+#endif

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * nido-vmm: runs one VM in this process (docs/vmm.md). The only place
+ * of the engine that prints and picks an exit status.
+ */
+#include <errno.h>
+#include <getopt.h>
+
+#include "config.h"
+#include "lib/log.h"
+#include "vmm/vmconfig.h"
+#include "vmm/probe.h"
+#include "vmm/vm.h"
+
+enum {
+	OPT_KERNEL = 256,
+	OPT_INITRD,
+	OPT_CMDLINE,
+	OPT_CPUS,
+	OPT_MEMORY,
+	OPT_DISK,
+	OPT_NET,
+	OPT_CONSOLE,
+	OPT_API,
+	OPT_CONFIG,
+	OPT_HUGEPAGES,
+	OPT_RNG,
+	OPT_VIRTIO_CONSOLE,
+	OPT_PROBE,
+	OPT_LOG_LEVEL,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct option options[] = {
+	{"kernel", required_argument, NULL, OPT_KERNEL},
+	{"initrd", required_argument, NULL, OPT_INITRD},
+	{"cmdline", required_argument, NULL, OPT_CMDLINE},
+	{"cpus", required_argument, NULL, OPT_CPUS},
+	{"memory", required_argument, NULL, OPT_MEMORY},
+	{"disk", required_argument, NULL, OPT_DISK},
+	{"net", required_argument, NULL, OPT_NET},
+	{"console", required_argument, NULL, OPT_CONSOLE},
+	{"api", required_argument, NULL, OPT_API},
+	{"config", required_argument, NULL, OPT_CONFIG},
+	{"hugepages", no_argument, NULL, OPT_HUGEPAGES},
+	{"rng", no_argument, NULL, OPT_RNG},
+	{"virtio-console", no_argument, NULL, OPT_VIRTIO_CONSOLE},
+	{"probe", no_argument, NULL, OPT_PROBE},
+	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	{"help", no_argument, NULL, OPT_HELP},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{0},
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: nido-vmm --kernel PATH [--initrd PATH] [--cmdline STR]\n"
+	      "         [--cpus N] [--memory SIZE] [--hugepages]\n"
+	      "         [--disk PATH[,readonly][,format=raw|qcow2]]...\n"
+	      "         [--net tap=NAME[,mac=MAC]]... [--rng]\n"
+	      "         [--virtio-console] [--console stdio|pty|none]\n"
+	      "         [--api unix:PATH] [--log-level LEVEL]\n"
+	      "       nido-vmm --config FILE.json [options]\n"
+	      "       nido-vmm --probe\n"
+	      "Exit status: 0 guest powered off, 1 error, 2 usage, 3 guest "
+	      "rebooted,\n4 stopped by a signal. See docs/vmm.md.\n",
+	      f);
+}
+
+static int parse_cpus(const char *s, unsigned *out, struct err **e)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v == 0 || v > VM_MAX_CPUS)
+		return err_set(e, EINVAL, "--cpus '%s': must be 1 to %u", s,
+			       VM_MAX_CPUS);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int add_disk(struct vm_config *c, const char *s, struct err **e)
+{
+	if (c->n_disks == CONFIG_MAX_DISKS)
+		return err_set(e, E2BIG, "at most %d disks", CONFIG_MAX_DISKS);
+	if (config_parse_disk(s, &c->disks[c->n_disks], e) < 0)
+		return -EINVAL;
+	c->n_disks++;
+	return 0;
+}
+
+static int add_net(struct vm_config *c, const char *s, struct err **e)
+{
+	if (c->n_nets == CONFIG_MAX_NETS)
+		return err_set(e, E2BIG, "at most %d nets", CONFIG_MAX_NETS);
+	if (config_parse_net(s, &c->nets[c->n_nets], e) < 0)
+		return -EINVAL;
+	c->n_nets++;
+	return 0;
+}
+
+static void set_str(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = xstrdup(s);
+}
+
+/* Returns 0, 1 for "done, exit 0" (help), or -errno with @e. */
+static int parse_option(int opt, const char *arg, struct vm_config *c,
+			struct err **e)
+{
+	switch (opt) {
+	case OPT_KERNEL:
+		return set_str(&c->kernel, arg), 0;
+	case OPT_INITRD:
+		return set_str(&c->initrd, arg), 0;
+	case OPT_CMDLINE:
+		return set_str(&c->cmdline, arg), 0;
+	case OPT_CPUS:
+		return parse_cpus(arg, &c->cpus, e);
+	case OPT_MEMORY:
+		if (config_parse_memory(arg, &c->mem_size, e) < 0)
+			return err_prefix(e, "--memory");
+		return 0;
+	case OPT_DISK:
+		return add_disk(c, arg, e);
+	case OPT_NET:
+		return add_net(c, arg, e);
+	case OPT_CONSOLE:
+		return config_parse_console(arg, c, e);
+	case OPT_API:
+		if (!str_has_prefix(arg, "unix:") || !arg[5])
+			return err_set(e, EINVAL,
+				       "--api '%s': expected "
+				       "unix:PATH",
+				       arg);
+		return set_str(&c->api_path, arg + 5), 0;
+	case OPT_CONFIG:
+		return config_load_json(arg, c, e);
+	case OPT_HUGEPAGES:
+		return c->hugepages = 1, 0;
+	case OPT_RNG:
+		return c->virtio_rng = 1, 0;
+	case OPT_VIRTIO_CONSOLE:
+		return c->virtio_console = 1, 0;
+	case OPT_LOG_LEVEL:
+		if (log_level_parse(arg) < 0)
+			return err_set(e, EINVAL, "--log-level '%s': unknown",
+				       arg);
+		log_set_level((enum log_level)log_level_parse(arg));
+		return 0;
+	default:
+		return err_set(e, EINVAL, "bad option (see --help)");
+	}
+}
+
+static int run_probe(void)
+{
+	struct probe_report r;
+	int usable;
+
+	probe_run("/dev/kvm", &r);
+	for (unsigned i = 0; i < r.n; i++)
+		printf("%-30s %-8s %s\n", r.items[i].name,
+		       probe_status_name(r.items[i].status), r.items[i].value);
+	printf("%s\n", r.kvm_usable ? "KVM is usable by nido-vmm"
+				    : "KVM is NOT usable by nido-vmm");
+	usable = r.kvm_usable;
+	probe_report_release(&r);
+	return usable ? 0 : 1;
+}
+
+static int run_vm(struct vm_config *c, uint64_t start_ns)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct vm *vm = vm_create(c, start_ns, &e);
+	enum vm_exit why;
+
+	if (!vm) {
+		log_error("%s", err_msg(e));
+		return VMM_STATUS_ERROR;
+	}
+	why = vm_run(vm, &e);
+	vm_destroy(vm);
+	switch (why) {
+	case VM_EXIT_POWEROFF:
+		log_info("guest powered off");
+		return VMM_STATUS_POWEROFF;
+	case VM_EXIT_REBOOT:
+		log_info("guest rebooted; exiting with status %d",
+			 VMM_STATUS_REBOOT);
+		return VMM_STATUS_REBOOT;
+	case VM_EXIT_SIGNAL:
+		return VMM_STATUS_SIGNAL;
+	default:
+		log_error("%s", err_msg(e));
+		return VMM_STATUS_ERROR;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t start_ns = vm_now_ns();
+	_cleanup_err_ struct err *e = NULL;
+	struct vm_config c;
+	int opt, probe = 0, status;
+
+	log_init("nido-vmm");
+	config_init(&c);
+	opterr = 0; /* one line of our own instead of getopt's */
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			usage(stdout);
+			config_release(&c);
+			return 0;
+		}
+		if (opt == OPT_VERSION) {
+			printf("nido-vmm %s\n", NIDO_VERSION);
+			config_release(&c);
+			return 0;
+		}
+		if (opt == OPT_PROBE) {
+			probe = 1;
+			continue;
+		}
+		if (opt == '?' || parse_option(opt, optarg, &c, &e) < 0) {
+			if (e)
+				log_error("%s", err_msg(e));
+			else
+				log_error("unknown option or missing argument "
+					  "'%s' (see --help)",
+					  argv[optind - 1]);
+			config_release(&c);
+			return VMM_STATUS_USAGE;
+		}
+	}
+	if (optind < argc) {
+		log_error("unexpected argument '%s' (see --help)",
+			  argv[optind]);
+		config_release(&c);
+		return VMM_STATUS_USAGE;
+	}
+	if (probe) {
+		config_release(&c);
+		return run_probe();
+	}
+	status = run_vm(&c, start_ns);
+	config_release(&c);
+	return status;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Guest memory: one memfd (so that snapshots and migration can map or
+ * send it later), mapped shared into the VMM, registered with KVM as up
+ * to two slots: below the 32-bit hole and above 4 GiB.
+ *
+ * Every guest address the VMM dereferences goes through mem_ptr(), which
+ * refuses ranges outside guest RAM: the guest is never trusted.
+ */
+#ifndef NIDO_VMM_MEMORY_H
+#define NIDO_VMM_MEMORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/err.h"
+
+struct mem_region {
+	uint64_t gpa;
+	uint64_t size;
+	uint8_t *hva; /* inside guest_mem.base */
+};
+
+struct guest_mem {
+	int fd;	       /* the memfd, owned */
+	uint8_t *base; /* mapping of the whole memfd */
+	uint64_t size; /* bytes of RAM */
+	unsigned n_regions;
+	struct mem_region regions[2];
+};
+
+/*
+ * Creates @size bytes of guest RAM laid out below @gap_start and from
+ * @gap_end on. @hugepages asks for MAP_HUGETLB backing. Returns 0, or
+ * -errno with @e filled.
+ */
+int mem_create(struct guest_mem *m, uint64_t size, uint64_t gap_start,
+	       uint64_t gap_end, int hugepages, struct err **e);
+
+/* Registers the regions with the VM as KVM memory slots. */
+int mem_register(const struct guest_mem *m, int vm_fd, struct err **e);
+
+/* Unmaps and closes; accepts a zeroed or already released @m. */
+void mem_release(struct guest_mem *m);
+
+/*
+ * Host pointer for @len bytes at guest physical @gpa, or NULL when any
+ * byte of the range is not guest RAM (or the range wraps). A range never
+ * spans two regions.
+ */
+void *mem_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len);
+
+/* End of the RAM region that starts at 0 (the "low" memory). */
+uint64_t mem_low_end(const struct guest_mem *m);
+
+/* Copies to/from guest memory; -EFAULT when the range is not RAM. */
+int mem_write(const struct guest_mem *m, uint64_t gpa, const void *src,
+	      uint64_t len);
+int mem_read(const struct guest_mem *m, uint64_t gpa, void *dst, uint64_t len);
+
+#endif

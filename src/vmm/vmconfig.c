@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* nido-vmm's configuration from options or a JSON file. */
+#include "vmm/vmconfig.h"
+
+#include <errno.h>
+
+#include "lib/size.h"
+#include "vmm/vm.h"
+
+#define MAX_MEMORY (1ULL << 40)
+
+void config_init(struct vm_config *c)
+{
+	*c = (struct vm_config){
+		.cpus = 1,
+		.mem_size = 256ULL << 20,
+		.console = CONSOLE_STDIO,
+	};
+}
+
+void config_release(struct vm_config *c)
+{
+	free(c->kernel);
+	free(c->initrd);
+	free(c->cmdline);
+	free(c->console_path);
+	free(c->api_path);
+	for (unsigned i = 0; i < c->n_disks; i++) {
+		free(c->disks[i].path);
+		free(c->disks[i].serial);
+	}
+	for (unsigned i = 0; i < c->n_nets; i++)
+		free(c->nets[i].tap);
+	config_init(c);
+}
+
+int config_parse_memory(const char *s, uint64_t *out, struct err **e)
+{
+	size_t n = strspn(s, "0123456789");
+
+	if (n > 0 && s[n] == '\0') {
+		char *end;
+		unsigned long long mib = strtoull(s, &end, 10);
+
+		if (mib > (MAX_MEMORY >> 20))
+			return err_set(e, ERANGE,
+				       "memory size '%s' MiB is too "
+				       "large",
+				       s);
+		*out = mib << 20;
+		return 0;
+	}
+	return size_parse(s, out, e);
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5], &tail) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	if (mac[0] & 1)
+		return -EINVAL; /* multicast */
+	return 0;
+}
+
+int config_parse_disk(const char *s, struct config_disk *d, struct err **e)
+{
+	_cleanup_free_ char *copy = xstrdup(s);
+	char *save = NULL, *opt;
+	char *path = strtok_r(copy, ",", &save);
+
+	*d = (struct config_disk){0};
+	if (!path || !*path)
+		return err_set(e, EINVAL, "--disk '%s': no path", s);
+	while ((opt = strtok_r(NULL, ",", &save))) {
+		if (streq(opt, "readonly") || streq(opt, "ro")) {
+			d->readonly = 1;
+		} else if (streq(opt, "format=raw")) {
+			d->format = DISK_FORMAT_RAW;
+		} else if (streq(opt, "format=qcow2")) {
+			d->format = DISK_FORMAT_QCOW2;
+		} else if (str_has_prefix(opt, "serial=")) {
+			free(d->serial);
+			d->serial = xstrdup(opt + 7);
+		} else {
+			free(d->serial);
+			d->serial = NULL;
+			return err_set(
+				e, EINVAL,
+				"--disk '%s': unknown option '%s' "
+				"(readonly, format=raw|qcow2, serial=ID)",
+				s, opt);
+		}
+	}
+	d->path = xstrdup(path);
+	return 0;
+}
+
+int config_parse_net(const char *s, struct config_net *n, struct err **e)
+{
+	_cleanup_free_ char *copy = xstrdup(s);
+	char *save = NULL, *opt;
+
+	*n = (struct config_net){0};
+	for (opt = strtok_r(copy, ",", &save); opt;
+	     opt = strtok_r(NULL, ",", &save)) {
+		if (str_has_prefix(opt, "tap=") && opt[4]) {
+			free(n->tap);
+			n->tap = xstrdup(opt + 4);
+		} else if (str_has_prefix(opt, "mac=")) {
+			if (parse_mac(opt + 4, n->mac) < 0)
+				goto bad_mac;
+			n->has_mac = 1;
+		} else {
+			free(n->tap);
+			n->tap = NULL;
+			return err_set(e, EINVAL,
+				       "--net '%s': unknown option '%s' "
+				       "(tap=NAME, mac=MAC)",
+				       s, opt);
+		}
+	}
+	if (!n->tap)
+		return err_set(e, EINVAL, "--net '%s': no tap=NAME", s);
+	if (strlen(n->tap) >= 16)
+		goto bad_tap;
+	return 0;
+bad_mac:
+	free(n->tap);
+	n->tap = NULL;
+	return err_set(e, EINVAL, "--net '%s': bad unicast MAC address", s);
+bad_tap:
+	free(n->tap);
+	n->tap = NULL;
+	return err_set(e, EINVAL, "--net '%s': tap name too long", s);
+}
+
+int config_parse_console(const char *s, struct vm_config *c, struct err **e)
+{
+	if (streq(s, "stdio")) {
+		c->console = CONSOLE_STDIO;
+	} else if (streq(s, "pty")) {
+		c->console = CONSOLE_PTY;
+	} else if (streq(s, "none")) {
+		c->console = CONSOLE_NONE;
+	} else if (str_has_prefix(s, "unix:") && s[5]) {
+		c->console = CONSOLE_UNIX;
+		free(c->console_path);
+		c->console_path = xstrdup(s + 5);
+	} else {
+		return err_set(e, EINVAL,
+			       "--console '%s': expected stdio, pty, none or "
+			       "unix:PATH",
+			       s);
+	}
+	return 0;
+}
+
+int config_check(const struct vm_config *c, struct err **e)
+{
+	if (!c->kernel)
+		return err_set(e, EINVAL, "no kernel given (--kernel PATH)");
+	if (c->cpus < 1 || c->cpus > VM_MAX_CPUS)
+		return err_set(e, EINVAL, "--cpus %u: must be 1 to %u", c->cpus,
+			       VM_MAX_CPUS);
+	if (c->mem_size < (16ULL << 20))
+		return err_set(e, EINVAL,
+			       "--memory %llu KiB: at least 16 MiB is needed",
+			       (unsigned long long)(c->mem_size >> 10));
+	if (c->mem_size > MAX_MEMORY || !IS_ALIGNED(c->mem_size, 4096))
+		return err_set(e, EINVAL,
+			       "--memory %llu bytes: must be a multiple of "
+			       "4 KiB and at most 1 TiB",
+			       (unsigned long long)c->mem_size);
+	return 0;
+}

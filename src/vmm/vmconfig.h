@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nido-vmm's configuration: from the command line or a JSON file
+ * (docs/vmm.md lists both forms). Parsing only checks syntax and ranges;
+ * files and devices are opened when the VM is created.
+ */
+#ifndef NIDO_VMM_VMCONFIG_H
+#define NIDO_VMM_VMCONFIG_H
+
+#include <stdint.h>
+
+#include "lib/err.h"
+
+#define CONFIG_MAX_DISKS 16
+#define CONFIG_MAX_NETS	 8
+
+enum disk_format {
+	DISK_FORMAT_AUTO,
+	DISK_FORMAT_RAW,
+	DISK_FORMAT_QCOW2,
+};
+
+struct config_disk {
+	char *path;
+	int readonly;
+	enum disk_format format;
+	char *serial; /* NULL: derived from the index */
+};
+
+struct config_net {
+	char *tap;
+	uint8_t mac[6];
+	int has_mac;
+};
+
+enum console_kind {
+	CONSOLE_STDIO,
+	CONSOLE_PTY,
+	CONSOLE_UNIX,
+	CONSOLE_NONE,
+};
+
+struct vm_config {
+	char *kernel;
+	char *initrd;
+	char *cmdline;
+	unsigned cpus;
+	uint64_t mem_size;
+	int hugepages;
+	enum console_kind console;
+	char *console_path; /* for CONSOLE_UNIX */
+	char *api_path;	    /* control socket, NULL: none */
+	unsigned n_disks;
+	struct config_disk disks[CONFIG_MAX_DISKS];
+	unsigned n_nets;
+	struct config_net nets[CONFIG_MAX_NETS];
+	int virtio_rng;	    /* add a virtio-rng device */
+	int virtio_console; /* add a virtio-console device */
+};
+
+/* Fills @c with the defaults: 1 vCPU, 256 MiB, console on stdio. */
+void config_init(struct vm_config *c);
+
+/* Frees what @c owns (not @c itself). */
+void config_release(struct vm_config *c);
+
+/*
+ * Parses a memory size: a plain number is MiB (as QEMU's -m), else a
+ * size with a unit ("1G", "512MiB"; lib/size.h). Returns 0 or -errno
+ * with @e filled.
+ */
+int config_parse_memory(const char *s, uint64_t *out, struct err **e);
+
+/* Parses "PATH[,readonly][,format=raw|qcow2][,serial=ID]" into @d. */
+int config_parse_disk(const char *s, struct config_disk *d, struct err **e);
+
+/* Parses "tap=NAME[,mac=MAC]" into @n. */
+int config_parse_net(const char *s, struct config_net *n, struct err **e);
+
+/* Parses "stdio", "pty", "none" or "unix:PATH". */
+int config_parse_console(const char *s, struct vm_config *c, struct err **e);
+
+/* Reads a JSON config file (docs/vmm.md) into @c, over the defaults. */
+int config_load_json(const char *path, struct vm_config *c, struct err **e);
+
+/* Checks that the configuration makes sense as a whole. */
+int config_check(const struct vm_config *c, struct err **e);
+
+#endif

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The JSON form of the configuration (docs/vmm.md):
+ *	{ "kernel": "...", "initrd": "...", "cmdline": "...", "cpus": 2,
+ *	  "memory": "256M", "hugepages": false, "console": "stdio",
+ *	  "api": "unix:/run/vm.sock", "rng": true, "virtio_console": false,
+ *	  "disks": [ { "path": "...", "readonly": false, "format": "qcow2",
+ *		       "serial": "..." } ],
+ *	  "nets": [ { "tap": "tap0", "mac": "52:54:00:12:34:56" } ] }
+ * Unknown keys are refused, so that a typo is not silently ignored.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+
+#include "lib/file.h"
+#include "vmm/vmconfig.h"
+
+#define CONFIG_FILE_MAX (1 << 20)
+
+static int want(json_object *v, json_type t, const char *key, struct err **e)
+{
+	if (!json_object_is_type(v, t))
+		return err_set(e, EINVAL, "key '%s' has the wrong type", key);
+	return 0;
+}
+
+static int set_str(char **dst, json_object *v, const char *key, struct err **e)
+{
+	if (want(v, json_type_string, key, e) < 0)
+		return -EINVAL;
+	free(*dst);
+	*dst = xstrdup(json_object_get_string(v));
+	return 0;
+}
+
+static int json_disk(json_object *o, struct config_disk *d, struct err **e)
+{
+	*d = (struct config_disk){0};
+	if (want(o, json_type_object, "disks[]", e) < 0)
+		return -EINVAL;
+	json_object_object_foreach (o, key, v) {
+		int r = 0;
+
+		if (streq(key, "path")) {
+			r = set_str(&d->path, v, key, e);
+		} else if (streq(key, "serial")) {
+			r = set_str(&d->serial, v, key, e);
+		} else if (streq(key, "readonly")) {
+			d->readonly = json_object_get_boolean(v);
+		} else if (streq(key, "format")) {
+			const char *f = json_object_get_string(v);
+
+			if (f && streq(f, "raw"))
+				d->format = DISK_FORMAT_RAW;
+			else if (f && streq(f, "qcow2"))
+				d->format = DISK_FORMAT_QCOW2;
+			else
+				r = err_set(e, EINVAL,
+					    "disk format must be raw or qcow2");
+		} else {
+			r = err_set(e, EINVAL, "unknown disk key '%s'", key);
+		}
+		if (r < 0)
+			return r;
+	}
+	if (!d->path)
+		return err_set(e, EINVAL, "a disk has no \"path\"");
+	return 0;
+}
+
+static int json_net(json_object *o, struct config_net *n, struct err **e)
+{
+	_cleanup_free_ char *spec = NULL;
+	json_object *tap, *mac;
+
+	if (want(o, json_type_object, "nets[]", e) < 0)
+		return -EINVAL;
+	json_object_object_foreach (o, key, v) {
+		(void)v;
+		if (!streq(key, "tap") && !streq(key, "mac"))
+			return err_set(e, EINVAL, "unknown net key '%s'", key);
+	}
+	if (!json_object_object_get_ex(o, "tap", &tap))
+		return err_set(e, EINVAL, "a net has no \"tap\"");
+	if (json_object_object_get_ex(o, "mac", &mac))
+		spec = xasprintf("tap=%s,mac=%s", json_object_get_string(tap),
+				 json_object_get_string(mac));
+	else
+		spec = xasprintf("tap=%s", json_object_get_string(tap));
+	return config_parse_net(spec, n, e);
+}
+
+static int json_list(json_object *v, const char *key, struct vm_config *c,
+		     struct err **e)
+{
+	size_t n;
+
+	if (want(v, json_type_array, key, e) < 0)
+		return -EINVAL;
+	n = json_object_array_length(v);
+	for (size_t i = 0; i < n; i++) {
+		json_object *x = json_object_array_get_idx(v, i);
+		int r;
+
+		if (streq(key, "disks")) {
+			if (c->n_disks == CONFIG_MAX_DISKS)
+				return err_set(e, E2BIG, "too many disks");
+			r = json_disk(x, &c->disks[c->n_disks], e);
+			c->n_disks += r == 0 || c->disks[c->n_disks].path;
+		} else {
+			if (c->n_nets == CONFIG_MAX_NETS)
+				return err_set(e, E2BIG, "too many nets");
+			r = json_net(x, &c->nets[c->n_nets], e);
+			c->n_nets += r == 0;
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int json_key(const char *key, json_object *v, struct vm_config *c,
+		    struct err **e)
+{
+	if (streq(key, "kernel"))
+		return set_str(&c->kernel, v, key, e);
+	if (streq(key, "initrd"))
+		return set_str(&c->initrd, v, key, e);
+	if (streq(key, "cmdline"))
+		return set_str(&c->cmdline, v, key, e);
+	if (streq(key, "api")) {
+		const char *s = json_object_get_string(v);
+
+		if (!s || !str_has_prefix(s, "unix:") || !s[5])
+			return err_set(e, EINVAL, "\"api\" must be unix:PATH");
+		free(c->api_path);
+		c->api_path = xstrdup(s + 5);
+		return 0;
+	}
+	if (streq(key, "cpus")) {
+		if (want(v, json_type_int, key, e) < 0)
+			return -EINVAL;
+		int64_t n = json_object_get_int64(v);
+		c->cpus = n < 0 || n > 1024 ? 0 : (unsigned)n;
+		return 0;
+	}
+	if (streq(key, "memory")) {
+		if (json_object_is_type(v, json_type_int))
+			return config_parse_memory(json_object_get_string(v),
+						   &c->mem_size, e);
+		if (want(v, json_type_string, key, e) < 0)
+			return -EINVAL;
+		return config_parse_memory(json_object_get_string(v),
+					   &c->mem_size, e);
+	}
+	if (streq(key, "hugepages"))
+		return c->hugepages = json_object_get_boolean(v), 0;
+	if (streq(key, "rng"))
+		return c->virtio_rng = json_object_get_boolean(v), 0;
+	if (streq(key, "virtio_console"))
+		return c->virtio_console = json_object_get_boolean(v), 0;
+	if (streq(key, "console"))
+		return config_parse_console(json_object_get_string(v), c, e);
+	if (streq(key, "disks") || streq(key, "nets"))
+		return json_list(v, key, c, e);
+	return err_set(e, EINVAL, "unknown key '%s'", key);
+}
+
+int config_load_json(const char *path, struct vm_config *c, struct err **e)
+{
+	_cleanup_free_ char *text = NULL;
+	json_object *root;
+	enum json_tokener_error jerr;
+	int r = 0;
+
+	r = file_read_all(path, CONFIG_FILE_MAX, &text, NULL, e);
+	if (r < 0)
+		return err_prefix(e, "reading config");
+	root = json_tokener_parse_verbose(text, &jerr);
+	if (!root)
+		return err_set(e, EINVAL, "config '%s' is not JSON: %s", path,
+			       json_tokener_error_desc(jerr));
+	if (!json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		return err_set(e, EINVAL, "config '%s' is not a JSON object",
+			       path);
+	}
+	json_object_object_foreach (root, key, v) {
+		r = json_key(key, v, c, e);
+		if (r < 0)
+			break;
+	}
+	json_object_put(root);
+	if (r < 0)
+		return err_prefix(e, "config '%s'", path);
+	return 0;
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Bad input: each a one-line error naming the problem, a non-zero exit,
+# nothing left behind.
+. "$(dirname "$0")/lib.sh"
+
+# expect_error DESCRIPTION PATTERN nido-vmm-args...
+expect_error()
+{
+	local what=$1 pattern=$2
+	shift 2
+	timeout -s KILL 30 "$vmm" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+	local st=$? lines
+	lines=$(grep -c . "$tmp/err")
+	if [ "$st" -ne 0 ] && [ "$lines" -eq 1 ] &&
+		grep -q -- "$pattern" "$tmp/err"; then
+		ok 0 "$what"
+	else
+		ok 1 "$what"
+		echo "# status $st, stderr:"
+		sed 's/^/#   /' "$tmp/err"
+	fi
+}
+
+hello=$guests/guest-hello
+expect_error "missing kernel" "opening kernel '/nonexistent/vmlinux': No such file" \
+	--kernel /nonexistent/vmlinux
+printf 'not a kernel at all' >"$tmp/junk"
+expect_error "corrupt kernel" "neither an ELF vmlinux nor a bzImage" \
+	--kernel "$tmp/junk"
+: >"$tmp/empty"
+expect_error "empty kernel" "empty or too short" --kernel "$tmp/empty"
+head -c 100 "$hello" >"$tmp/trunc"
+expect_error "truncated ELF kernel" "'$tmp/trunc'" --kernel "$tmp/trunc"
+expect_error "no kernel" "no kernel given" --memory 64
+expect_error "bad memory size" "--memory" --kernel "$hello" --memory lots
+expect_error "memory too small" "at least 16 MiB" --kernel "$hello" --memory 1M
+expect_error "bad vCPU count" "--cpus '0'" --kernel "$hello" --cpus 0
+expect_error "too many vCPUs" "--cpus '999'" --kernel "$hello" --cpus 999
+expect_error "unknown disk option" "unknown option 'bogus'" \
+	--kernel "$hello" --disk "$tmp/x,bogus"
+expect_error "net without tap" "no tap=NAME" --kernel "$hello" --net mac=52:54:00:00:00:01
+expect_error "bad MAC" "bad unicast MAC" --kernel "$hello" --net tap=t0,mac=zz
+expect_error "bad console" "expected stdio, pty, none" --kernel "$hello" --console tty
+expect_error "unknown option" "unknown option.*--frobnicate" --frobnicate
+echo '{ "kernel": 3 }' >"$tmp/bad.json"
+expect_error "config with a wrong type" "key 'kernel' has the wrong type" \
+	--config "$tmp/bad.json"
+echo '{ "kernal": "x" }' >"$tmp/typo.json"
+expect_error "config with an unknown key" "unknown key 'kernal'" \
+	--config "$tmp/typo.json"
+echo '{ nope' >"$tmp/nojson.json"
+expect_error "config that is not JSON" "is not JSON" --config "$tmp/nojson.json"
+
+if [ -c /dev/kvm ]; then
+	head -c $((20 << 20)) /dev/zero >"$tmp/big.img"
+	expect_error "initrd too large for memory" "initrd '$tmp/big.img'.*does not fit" \
+		--kernel "$hello" --memory 16M --initrd "$tmp/big.img"
+	expect_error "missing initrd" "opening initrd '/nonexistent'" \
+		--kernel "$hello" --initrd /nonexistent
+fi
+
+# No /dev/kvm: hide it in a private mount namespace.
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null &&
+	unshare -m true 2>/dev/null; then
+	timeout -s KILL 30 unshare -m sh -c \
+		'mount -t tmpfs none /dev && exec "$0" --kernel "$1"' \
+		"$vmm" "$hello" </dev/null >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	[ "$st" -ne 0 ] && [ "$(grep -c . "$tmp/err")" -eq 1 ] &&
+		grep -q "'/dev/kvm' does not exist" "$tmp/err"
+	ok $? "no /dev/kvm (status $st: $(cat "$tmp/err"))"
+fi
+done_testing

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* nido-vmm's small parts: the I/O bus, CPUID, configuration parsing. */
+#include <errno.h>
+#include <linux/kvm.h>
+
+#include "tests/unit/test.h"
+#include "vmm/bus.h"
+#include "vmm/cpuid.h"
+#include "vmm/vmconfig.h"
+
+static uint64_t last_off;
+static uint8_t last_val;
+
+static void dev_read(void *dev, uint64_t off, void *data, unsigned len)
+{
+	memset(data, (int)(uintptr_t)dev, len);
+	last_off = off;
+}
+
+static void dev_write(void *dev, uint64_t off, const void *data, unsigned len)
+{
+	last_off = off;
+	last_val = *(const uint8_t *)data;
+}
+
+static const struct bus_ops ops = {.read = dev_read, .write = dev_write};
+
+static void bus_dispatches_and_refuses_overlap(void)
+{
+	struct bus b = {0};
+	_cleanup_err_ struct err *e = NULL;
+	uint8_t v = 0;
+	uint32_t w;
+
+	CHECK_INT_EQ(bus_add(&b, 0x3f8, 8, &ops, (void *)1, "a", NULL), 0);
+	CHECK_INT_EQ(bus_add(&b, 0x60, 1, &ops, (void *)2, "b", NULL), 0);
+	CHECK_INT_EQ(bus_add(&b, 0x64, 1, &ops, (void *)3, "c", NULL), 0);
+	CHECK_INT_EQ(bus_add(&b, 0x3fc, 8, &ops, NULL, "d", &e), -EBUSY);
+	CHECK_STR_CONTAINS(err_msg(e), "overlaps 'a'");
+	CHECK_INT_EQ(bus_read(&b, 0x3fd, &v, 1), 0);
+	CHECK_INT_EQ(v, 1);
+	CHECK_U64_EQ(last_off, 5);
+	CHECK_INT_EQ(bus_read(&b, 0x64, &v, 1), 0);
+	CHECK_INT_EQ(v, 3);
+	CHECK_INT_EQ(bus_read(&b, 0x61, &w, 4), -ENOENT);
+	CHECK_U64_EQ(w, 0xffffffff);
+	v = 0x42;
+	CHECK_INT_EQ(bus_write(&b, 0x60, &v, 1), 0);
+	CHECK_INT_EQ(last_val, 0x42);
+	CHECK_INT_EQ(bus_write(&b, 0x400, &v, 1), -ENOENT);
+	bus_release(&b);
+}
+
+static struct kvm_cpuid2 *fake_supported(void)
+{
+	struct kvm_cpuid2 *c =
+		xcalloc(1, sizeof(*c) + 8 * sizeof(struct kvm_cpuid_entry2));
+
+	c->nent = 6;
+	c->entries[0] = (struct kvm_cpuid_entry2){.function = 0, .eax = 0xd};
+	c->entries[1] =
+		(struct kvm_cpuid_entry2){.function = 1, .ebx = 0x12345678};
+	c->entries[2] = (struct kvm_cpuid_entry2){
+		.function = 4,
+		.index = 0,
+		.flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+		.eax = (1 << 5) | 0x1};
+	c->entries[3] = (struct kvm_cpuid_entry2){
+		.function = 0xb,
+		.index = 0,
+		.flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX};
+	c->entries[4] =
+		(struct kvm_cpuid_entry2){.function = 0xa, .eax = 0x7300403};
+	c->entries[5] = (struct kvm_cpuid_entry2){.function = 0x40000001,
+						  .eax = 0x1234};
+	return c;
+}
+
+static void cpuid_topology(void)
+{
+	_cleanup_free_ struct kvm_cpuid2 *s = fake_supported();
+	_cleanup_free_ struct kvm_cpuid2 *c = cpuid_for_vcpu(s, 2, 3);
+	struct kvm_cpuid_entry2 *x;
+
+	x = cpuid_find(c, 1, 0);
+	CHECK(x != NULL);
+	CHECK_INT_EQ(x->ebx >> 24, 2);		/* APIC ID */
+	CHECK_INT_EQ((x->ebx >> 16) & 0xff, 4); /* 3 rounded up */
+	CHECK_INT_EQ(x->ebx & 0xff, 0x78);
+	CHECK(x->ecx & (1U << 31)); /* hypervisor */
+	CHECK(x->edx & (1U << 28)); /* HTT */
+	x = cpuid_find(c, 0xb, 1);
+	CHECK(x != NULL);
+	CHECK_INT_EQ(x->ebx, 3);
+	CHECK_INT_EQ(x->eax, 2);
+	CHECK_INT_EQ(x->edx, 2);
+	CHECK_INT_EQ((x->ecx >> 8) & 0xff, 2);
+	x = cpuid_find(c, 0xb, 0);
+	CHECK_INT_EQ(x->ebx, 1);
+	CHECK_INT_EQ(cpuid_find(c, 4, 0)->eax >> 26, 3);
+	CHECK_INT_EQ(cpuid_find(c, 0xa, 0)->eax, 0); /* no vPMU */
+	CHECK_INT_EQ(cpuid_find(c, 0x40000001, 0)->eax, 0x1234);
+	CHECK_INT_EQ(s->entries[1].ebx, 0x12345678); /* input untouched */
+}
+
+static void cpuid_single_cpu(void)
+{
+	_cleanup_free_ struct kvm_cpuid2 *s = fake_supported();
+	_cleanup_free_ struct kvm_cpuid2 *c = cpuid_for_vcpu(s, 0, 1);
+
+	CHECK_INT_EQ(cpuid_find(c, 1, 0)->edx & (1U << 28), 0);
+	CHECK_INT_EQ(cpuid_find(c, 0xb, 1)->ebx, 1);
+}
+
+static void config_disks_and_nets(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct config_disk d;
+	struct config_net n;
+
+	CHECK_INT_EQ(config_parse_disk("/a.qcow2,readonly,format=qcow2,"
+				       "serial=abc",
+				       &d, NULL),
+		     0);
+	CHECK_STR_EQ(d.path, "/a.qcow2");
+	CHECK_INT_EQ(d.readonly, 1);
+	CHECK_INT_EQ(d.format, DISK_FORMAT_QCOW2);
+	CHECK_STR_EQ(d.serial, "abc");
+	free(d.path);
+	free(d.serial);
+	CHECK_INT_EQ(config_parse_disk("/b,format=vmdk", &d, &e), -EINVAL);
+	CHECK_STR_CONTAINS(err_msg(e), "unknown option 'format=vmdk'");
+	CHECK_INT_EQ(
+		config_parse_net("tap=tap0,mac=52:54:00:ab:cd:ef", &n, NULL),
+		0);
+	CHECK_STR_EQ(n.tap, "tap0");
+	CHECK_INT_EQ(n.mac[5], 0xef);
+	free(n.tap);
+	CHECK_INT_EQ(config_parse_net("tap=t,mac=01:00:00:00:00:00", &n, NULL),
+		     -EINVAL);
+	CHECK_INT_EQ(config_parse_net("tap=aaaaaaaaaaaaaaaaaaaa", &n, NULL),
+		     -EINVAL);
+}
+
+static void config_memory_sizes(void)
+{
+	uint64_t v;
+
+	CHECK_INT_EQ(config_parse_memory("256", &v, NULL), 0);
+	CHECK_U64_EQ(v, 256ULL << 20);
+	CHECK_INT_EQ(config_parse_memory("1G", &v, NULL), 0);
+	CHECK_U64_EQ(v, 1ULL << 30);
+	CHECK(config_parse_memory("lots", &v, NULL) < 0);
+	CHECK(config_parse_memory("99999999999999", &v, NULL) < 0);
+}
+
+static void config_check_catches_bad_values(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct vm_config c;
+
+	config_init(&c);
+	CHECK_INT_EQ(config_check(&c, &e), -EINVAL);
+	CHECK_STR_CONTAINS(err_msg(e), "no kernel");
+	c.kernel = xstrdup("/k");
+	CHECK_INT_EQ(config_check(&c, NULL), 0);
+	c.mem_size = 4 << 20;
+	CHECK_INT_EQ(config_check(&c, NULL), -EINVAL);
+	c.mem_size = (64 << 20) + 1;
+	CHECK_INT_EQ(config_check(&c, NULL), -EINVAL);
+	config_release(&c);
+}
+
+int main(void)
+{
+	RUN(bus_dispatches_and_refuses_overlap);
+	RUN(cpuid_topology);
+	RUN(cpuid_single_cpu);
+	RUN(config_disks_and_nets);
+	RUN(config_memory_sizes);
+	RUN(config_check_catches_bad_values);
+	return test_done();
+}
