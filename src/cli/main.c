@@ -6,11 +6,13 @@
 
 #include "config.h"
 #include "cli/cli.h"
+#include "cli/img.h"
 
 static int cmd_version(int argc, char **argv);
 
 static const struct cli_command commands[] = {
 	{"version", cmd_version, "print the version of nido"},
+	{"img", cmd_img, "disk images (qemu-img's verbs)"},
 };
 
 void cli_error(const char *fmt, ...)

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What every format shares: probing, opening the backing chain (with
+ * loop detection), bounds checks, the per-image lock, and the dispatch
+ * of block.h and image.h calls to the format driver.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <sys/stat.h>
+
+#include "block/driver.h"
+
+static const struct block_driver *const drivers[] = {
+	&block_qcow2,
+	&block_vmdk,
+	&block_vdi,
+	&block_raw,
+};
+
+const struct block_driver *block_driver_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(drivers); i++)
+		if (streq(drivers[i]->name, name))
+			return drivers[i];
+	return NULL;
+}
+
+static const struct block_driver *probe(int fd)
+{
+	uint8_t buf[512] = {0};
+	const struct block_driver *best = &block_raw;
+	int best_score = 0;
+	ssize_t n = pread_full(fd, buf, sizeof(buf), 0);
+
+	if (n <= 0)
+		return best;
+	for (size_t i = 0; i < ARRAY_SIZE(drivers); i++) {
+		int s = drivers[i]->probe ? drivers[i]->probe(buf, n) : 0;
+
+		if (s > best_score) {
+			best_score = s;
+			best = drivers[i];
+		}
+	}
+	return best;
+}
+
+struct chain_seen {
+	dev_t dev[BLOCK_MAX_CHAIN + 1];
+	ino_t ino[BLOCK_MAX_CHAIN + 1];
+	int n;
+};
+
+static int open_one(const char *path, const char *format, unsigned flags,
+		    struct chain_seen *seen, struct block **out,
+		    struct err **e);
+
+/* The backing path: relative names are relative to @b's directory. */
+static char *resolve_backing(const struct block *b)
+{
+	_cleanup_free_ char *dir = NULL;
+
+	if (b->backing_name[0] == '/' || !strchr(b->filename, '/'))
+		return xstrdup(b->backing_name);
+	dir = xstrdup(b->filename);
+	return xasprintf("%s/%s", dirname(dir), b->backing_name);
+}
+
+static int open_backing(struct block *b, struct chain_seen *seen,
+			struct err **e)
+{
+	unsigned flags = b->flags & ~(BLOCK_OPEN_RDWR | BLOCK_OPEN_CHECK);
+	int r;
+
+	if (!b->backing_name || (b->flags & BLOCK_OPEN_NO_BACKING))
+		return 0;
+	b->backing_path = resolve_backing(b);
+	if (seen->n > BLOCK_MAX_CHAIN)
+		return err_set(e, ELOOP,
+			       "'%s': backing chain deeper than %d images",
+			       b->filename, BLOCK_MAX_CHAIN);
+	r = open_one(b->backing_path, b->backing_fmt, flags, seen, &b->backing,
+		     e);
+	if (r == -ENOENT && (b->flags & BLOCK_OPEN_UNSAFE))
+		return 0;
+	if (r < 0)
+		return err_prefix(e, "opening backing file of '%s'",
+				  b->filename);
+	return 0;
+}
+
+static int check_loop(struct chain_seen *seen, int fd, const char *path,
+		      struct err **e)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return err_sys(e, errno, "'%s'", path);
+	for (int i = 0; i < seen->n; i++)
+		if (seen->dev[i] == st.st_dev && seen->ino[i] == st.st_ino)
+			return err_set(e, ELOOP,
+				       "'%s': backing chain loops back to "
+				       "an image already in it",
+				       path);
+	if (seen->n > BLOCK_MAX_CHAIN)
+		return err_set(e, ELOOP, "'%s': backing chain too deep", path);
+	seen->dev[seen->n] = st.st_dev;
+	seen->ino[seen->n] = st.st_ino;
+	seen->n++;
+	return 0;
+}
+
+static struct block *block_alloc(const char *path, unsigned flags, int fd)
+{
+	struct block *b = xcalloc(1, sizeof(*b));
+
+	b->filename = xstrdup(path);
+	b->flags = flags;
+	b->read_only = !(flags & BLOCK_OPEN_RDWR);
+	b->fd = fd;
+	pthread_mutex_init(&b->lock, NULL);
+	return b;
+}
+
+static int open_one(const char *path, const char *format, unsigned flags,
+		    struct chain_seen *seen, struct block **out, struct err **e)
+{
+	int mode = (flags & BLOCK_OPEN_RDWR) ? O_RDWR : O_RDONLY;
+	const struct block_driver *drv;
+	_cleanup_close_ int fd = -1;
+	_cleanup_block_ struct block *b = NULL;
+	int r;
+
+	fd = open(path, mode | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, errno, "opening '%s'", path);
+	r = check_loop(seen, fd, path, e);
+	if (r < 0)
+		return r;
+	if (format) {
+		drv = block_driver_find(format);
+		if (!drv)
+			return err_set(e, ENOTSUP,
+				       "'%s': unknown or unsupported image "
+				       "format '%s'",
+				       path, format);
+	} else {
+		drv = probe(fd);
+	}
+	b = block_alloc(path, flags, steal_fd(fd));
+	r = drv->open(b, e);
+	if (r < 0)
+		return r;
+	b->drv = drv;
+	r = open_backing(b, seen, e);
+	if (r < 0)
+		return r;
+	*out = steal_ptr(b);
+	return 0;
+}
+
+int block_open(const char *path, const char *format, unsigned flags,
+	       struct block **out, struct err **e)
+{
+	struct chain_seen seen = {.n = 0};
+
+	*out = NULL;
+	return open_one(path, format, flags, &seen, out, e);
+}
+
+int block_close(struct block *b)
+{
+	int r = 0;
+
+	if (!b)
+		return 0;
+	if (b->drv) {
+		if (!b->read_only && b->drv->flush)
+			r = b->drv->flush(b, NULL);
+		b->drv->close(b);
+	}
+	block_close(b->backing);
+	close_safe(b->fd);
+	pthread_mutex_destroy(&b->lock);
+	free(b->filename);
+	free(b->backing_name);
+	free(b->backing_fmt);
+	free(b->backing_path);
+	free(b);
+	return r;
+}
+
+void cleanup_blockp(struct block **b)
+{
+	block_close(*b);
+}
+
+uint64_t block_size(struct block *b)
+{
+	return b->size;
+}
+
+const char *block_format(struct block *b)
+{
+	return b->drv->name;
+}
+
+const char *block_filename(struct block *b)
+{
+	return b->filename;
+}
+
+struct block *block_backing(struct block *b)
+{
+	return b->backing;
+}
+
+bool block_read_only(struct block *b)
+{
+	return b->read_only;
+}
+
+static int check_range(struct block *b, uint64_t off, uint64_t len, bool write,
+		       struct err **e)
+{
+	if (write && b->read_only)
+		return err_set(e, EROFS, "'%s': image is open read-only",
+			       b->filename);
+	if (off > b->size || len > b->size - off)
+		return err_set(e, EINVAL,
+			       "'%s': request at %" PRIu64 " of %" PRIu64
+			       " bytes is beyond the end of the disk (%" PRIu64
+			       " bytes)",
+			       b->filename, off, len, b->size);
+	return 0;
+}
+
+int block_preadv(struct block *b, const struct iovec *iov, int iovcnt,
+		 uint64_t off, struct err **e)
+{
+	int r = check_range(b, off, iov_size(iov, iovcnt), false, e);
+
+	if (r < 0 || iov_size(iov, iovcnt) == 0)
+		return r;
+	pthread_mutex_lock(&b->lock);
+	r = b->drv->preadv(b, iov, iovcnt, off, e);
+	pthread_mutex_unlock(&b->lock);
+	return r;
+}
+
+int block_pwritev(struct block *b, const struct iovec *iov, int iovcnt,
+		  uint64_t off, struct err **e)
+{
+	int r = check_range(b, off, iov_size(iov, iovcnt), true, e);
+
+	if (r < 0 || iov_size(iov, iovcnt) == 0)
+		return r;
+	pthread_mutex_lock(&b->lock);
+	r = b->drv->pwritev(b, iov, iovcnt, off, e);
+	pthread_mutex_unlock(&b->lock);
+	return r;
+}
+
+int block_pread(struct block *b, void *buf, size_t len, uint64_t off,
+		struct err **e)
+{
+	struct iovec v = {buf, len};
+
+	return block_preadv(b, &v, 1, off, e);
+}
+
+int block_pwrite(struct block *b, const void *buf, size_t len, uint64_t off,
+		 struct err **e)
+{
+	struct iovec v = {(void *)buf, len};
+
+	return block_pwritev(b, &v, 1, off, e);
+}
+
+int block_flush(struct block *b, struct err **e)
+{
+	int r;
+
+	if (b->read_only)
+		return 0;
+	pthread_mutex_lock(&b->lock);
+	r = b->drv->flush(b, e);
+	pthread_mutex_unlock(&b->lock);
+	return r;
+}
+
+int block_discard(struct block *b, uint64_t off, uint64_t len, struct err **e)
+{
+	int r = check_range(b, off, len, true, e);
+
+	if (r < 0 || len == 0)
+		return r;
+	pthread_mutex_lock(&b->lock);
+	r = b->drv->discard(b, off, len, e);
+	pthread_mutex_unlock(&b->lock);
+	return r;
+}
+
+int block_write_zeroes(struct block *b, uint64_t off, uint64_t len,
+		       unsigned flags, struct err **e)
+{
+	int r = check_range(b, off, len, true, e);
+
+	if (r < 0 || len == 0)
+		return r;
+	pthread_mutex_lock(&b->lock);
+	r = b->drv->write_zeroes(b, off, len, flags, e);
+	pthread_mutex_unlock(&b->lock);
+	return r;
+}
+
+int block_read_backing(struct block *b, const struct iovec *iov, int iovcnt,
+		       uint64_t off, struct err **e)
+{
+	size_t len = iov_size(iov, iovcnt), in = 0;
+	struct iovec part[IOV_MAX_SLICE];
+	int n, r;
+
+	if (b->backing && off < b->backing->size)
+		in = MIN(len, b->backing->size - off);
+	if (in) {
+		n = iov_slice(iov, iovcnt, 0, in, part, IOV_MAX_SLICE);
+		if (n < 0)
+			return err_set(e, EINVAL,
+				       "'%s': request too fragmented",
+				       b->filename);
+		r = block_preadv(b->backing, part, n, off, e);
+		if (r < 0)
+			return r;
+	}
+	if (in < len)
+		iov_memset(iov, iovcnt, in, 0, len - in);
+	return 0;
+}
+
+int block_status(struct block *b, uint64_t off, uint64_t len,
+		 struct block_status *st, struct err **e)
+{
+	struct block_status sub;
+	int r;
+
+	if (off >= b->size)
+		return err_set(e, EINVAL,
+			       "'%s': offset %" PRIu64
+			       " is beyond the end of the disk",
+			       b->filename, off);
+	len = MIN(len, b->size - off);
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&b->lock);
+	r = b->drv->status(b, off, len, st, e);
+	pthread_mutex_unlock(&b->lock);
+	if (r < 0)
+		return r;
+	if (st->bytes == 0 || st->bytes > len)
+		st->bytes = len;
+	if (st->flags & BLOCK_STATUS_ALLOCATED) {
+		st->file = b;
+		return 0;
+	}
+	if (!b->backing || off >= b->backing->size) {
+		st->flags = BLOCK_STATUS_ZERO;
+		st->file = NULL;
+		if (b->backing && b->backing->size > off)
+			st->bytes = MIN(st->bytes, b->backing->size - off);
+		return 0;
+	}
+	r = block_status(b->backing, off, st->bytes, &sub, e);
+	if (r < 0)
+		return r;
+	sub.depth++;
+	*st = sub;
+	return 0;
+}
+
+int block_resize(struct block *b, uint64_t size, unsigned flags, struct err **e)
+{
+	int r;
+
+	if (b->read_only)
+		return err_set(e, EROFS, "'%s': image is open read-only",
+			       b->filename);
+	if (size < b->size && !(flags & BLOCK_RESIZE_SHRINK))
+		return err_set(e, EINVAL,
+			       "'%s': shrinking the image loses data; use "
+			       "--shrink to confirm",
+			       b->filename);
+	pthread_mutex_lock(&b->lock);
+	r = b->drv->resize(b, size, flags, e);
+	pthread_mutex_unlock(&b->lock);
+	return r;
+}

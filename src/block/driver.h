@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Private to src/block: the open image and the table every format
+ * driver fills. block.c holds what is common (probe, backing chain,
+ * bounds checks, locking); a driver sees requests already checked
+ * against the virtual size and runs them under b->lock.
+ */
+#ifndef NIDO_BLOCK_DRIVER_H
+#define NIDO_BLOCK_DRIVER_H
+
+#include <pthread.h>
+
+#include "block/block.h"
+#include "block/image.h"
+
+struct block_driver;
+
+struct block {
+	const struct block_driver *drv;
+	char *filename; /* owned */
+	int fd;		/* owned */
+	unsigned flags; /* BLOCK_OPEN_* */
+	bool read_only;
+	uint64_t size;	       /* virtual size */
+	uint64_t cluster_size; /* allocation unit, 0: none */
+	struct block *backing; /* owned, or NULL */
+	char *backing_name;    /* as recorded in the image; owned */
+	char *backing_fmt;     /* as recorded, or NULL; owned */
+	char *backing_path;    /* resolved path, or NULL; owned */
+	pthread_mutex_t lock;  /* serialises the driver */
+	void *priv;	       /* the driver's state; the driver owns */
+};
+
+struct block_driver {
+	const char *name;
+	/* Score 0..100 that @buf (the file's first @len bytes) is ours. */
+	int (*probe)(const uint8_t *buf, size_t len);
+	/* Reads metadata; sets b->size, backing_name/fmt, b->priv. */
+	int (*open)(struct block *b, struct err **e);
+	void (*close)(struct block *b);
+	int (*preadv)(struct block *b, const struct iovec *iov, int iovcnt,
+		      uint64_t off, struct err **e);
+	int (*pwritev)(struct block *b, const struct iovec *iov, int iovcnt,
+		       uint64_t off, struct err **e);
+	int (*flush)(struct block *b, struct err **e);
+	int (*discard)(struct block *b, uint64_t off, uint64_t len,
+		       struct err **e);
+	int (*write_zeroes)(struct block *b, uint64_t off, uint64_t len,
+			    unsigned flags, struct err **e);
+	/* This image only: ALLOCATED unset means "ask the backing file". */
+	int (*status)(struct block *b, uint64_t off, uint64_t len,
+		      struct block_status *st, struct err **e);
+	int (*resize)(struct block *b, uint64_t size, unsigned flags,
+		      struct err **e);
+	/* Optional (image.h). */
+	int (*create)(const char *path, const struct img_create_opts *o,
+		      struct err **e);
+	int (*info)(struct block *b, struct img_info *info, struct err **e);
+	int (*check)(struct block *b, unsigned fix, struct img_check *res,
+		     struct err **e);
+	int (*write_compressed)(struct block *b, const void *buf, uint64_t off,
+				struct err **e);
+	int (*set_backing)(struct block *b, const char *name, const char *fmt,
+			   struct err **e);
+	int (*snapshot)(struct block *b, enum img_snapshot_op op,
+			const char *name, struct err **e);
+	int (*snapshot_list)(struct block *b, struct img_snapshot **list,
+			     int *n, struct err **e);
+	int (*make_empty)(struct block *b, struct err **e);
+};
+
+extern const struct block_driver block_raw;
+extern const struct block_driver block_qcow2;
+extern const struct block_driver block_vmdk;
+extern const struct block_driver block_vdi;
+
+/* The driver named @name, or NULL. */
+const struct block_driver *block_driver_find(const char *name);
+
+/*
+ * iovec helpers. iov_slice() fills @out (room for @max entries) with the
+ * part of @iov from byte @skip, @len bytes long; returns the entry count
+ * or -EINVAL when @max is too small. iov_memset() and iov_from_buf()/
+ * iov_to_buf() work on a byte range of the vector.
+ */
+int iov_slice(const struct iovec *iov, int iovcnt, size_t skip, size_t len,
+	      struct iovec *out, int max);
+void iov_memset(const struct iovec *iov, int iovcnt, size_t skip, int c,
+		size_t len);
+void iov_from_buf(const struct iovec *iov, int iovcnt, size_t skip,
+		  const void *buf, size_t len);
+void iov_to_buf(const struct iovec *iov, int iovcnt, size_t skip, void *buf,
+		size_t len);
+size_t iov_size(const struct iovec *iov, int iovcnt);
+
+/*
+ * File I/O of whole ranges: retries EINTR and short transfers. A read
+ * past the end of the file fills zeroes. Return 0 or -errno.
+ */
+int file_preadv_full(int fd, const struct iovec *iov, int iovcnt, uint64_t off);
+int file_pwritev_full(int fd, const struct iovec *iov, int iovcnt,
+		      uint64_t off);
+int file_pread_zero(int fd, void *buf, size_t len, uint64_t off);
+
+/* Reads from the backing chain of @b (zeroes where there is none). */
+int block_read_backing(struct block *b, const struct iovec *iov, int iovcnt,
+		       uint64_t off, struct err **e);
+
+#define IOV_MAX_SLICE 1024
+
+#endif

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* image.h: management operations, dispatched to the format driver. */
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "block/driver.h"
+
+int img_prealloc_parse(const char *s)
+{
+	static const char *const names[] = {"off", "metadata", "falloc",
+					    "full"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (streq(s, names[i]))
+			return (int)i;
+	return -EINVAL;
+}
+
+int img_create(const char *path, const struct img_create_opts *o,
+	       struct err **e)
+{
+	const char *fmt = o->format ? o->format : "raw";
+	const struct block_driver *drv = block_driver_find(fmt);
+
+	if (!drv || !drv->create)
+		return err_set(e, ENOTSUP,
+			       "creating '%s': format '%s' is not supported "
+			       "for creation (use raw or qcow2)",
+			       path, fmt);
+	return drv->create(path, o, e);
+}
+
+void img_snapshots_free(struct img_snapshot *s, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(s[i].id);
+		free(s[i].name);
+	}
+	free(s);
+}
+
+void img_info_clear(struct img_info *info)
+{
+	free(info->backing_filename);
+	free(info->full_backing_filename);
+	free(info->backing_format);
+	img_snapshots_free(info->snaps, info->nb_snaps);
+	memset(info, 0, sizeof(*info));
+}
+
+int img_info_get(struct block *b, struct img_info *info, struct err **e)
+{
+	struct stat st;
+	int r = 0;
+
+	memset(info, 0, sizeof(*info));
+	info->format = b->drv->name;
+	info->virtual_size = b->size;
+	if (fstat(b->fd, &st) == 0)
+		info->actual_size = (uint64_t)st.st_blocks * 512;
+	if (b->backing_name) {
+		info->backing_filename = xstrdup(b->backing_name);
+		info->full_backing_filename = xstrdup(
+			b->backing_path ? b->backing_path : b->backing_name);
+	}
+	if (b->backing_fmt)
+		info->backing_format = xstrdup(b->backing_fmt);
+	if (b->drv->info) {
+		pthread_mutex_lock(&b->lock);
+		r = b->drv->info(b, info, e);
+		pthread_mutex_unlock(&b->lock);
+	}
+	if (r < 0)
+		img_info_clear(info);
+	return r;
+}
+
+int img_check(struct block *b, unsigned fix, struct img_check *res,
+	      struct err **e)
+{
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if (!b->drv->check)
+		return err_set(e, ENOTSUP,
+			       "'%s': format '%s' does not support checks",
+			       b->filename, b->drv->name);
+	if (fix && b->read_only)
+		return err_set(e, EROFS, "'%s': repair needs a writable image",
+			       b->filename);
+	pthread_mutex_lock(&b->lock);
+	r = b->drv->check(b, fix, res, e);
+	pthread_mutex_unlock(&b->lock);
+	return r;
+}
+
+#define DISPATCH(b, fn, what, ...)                                         \
+	({                                                                 \
+		int _r;                                                    \
+		if (!(b)->drv->fn) {                                       \
+			_r = err_set(e, ENOTSUP,                           \
+				     "'%s': format '%s' does not support " \
+				     "%s",                                 \
+				     (b)->filename, (b)->drv->name, what); \
+		} else {                                                   \
+			pthread_mutex_lock(&(b)->lock);                    \
+			_r = (b)->drv->fn((b), __VA_ARGS__);               \
+			pthread_mutex_unlock(&(b)->lock);                  \
+		}                                                          \
+		_r;                                                        \
+	})
+
+int img_snapshot(struct block *b, enum img_snapshot_op op, const char *name,
+		 struct err **e)
+{
+	if (b->read_only)
+		return err_set(e, EROFS, "'%s': image is open read-only",
+			       b->filename);
+	return DISPATCH(b, snapshot, "internal snapshots", op, name, e);
+}
+
+int img_snapshot_list(struct block *b, struct img_snapshot **list, int *n,
+		      struct err **e)
+{
+	*list = NULL;
+	*n = 0;
+	if (!b->drv->snapshot_list)
+		return 0;
+	return DISPATCH(b, snapshot_list, "snapshots", list, n, e);
+}
+
+int img_write_compressed(struct block *b, const void *buf, uint64_t off,
+			 struct err **e)
+{
+	if (!b->drv->write_compressed)
+		return -ENOTSUP;
+	if (b->read_only)
+		return err_set(e, EROFS, "'%s': image is open read-only",
+			       b->filename);
+	return DISPATCH(b, write_compressed, "compression", buf, off, e);
+}
+
+uint64_t img_cluster_size(struct block *b)
+{
+	return b->cluster_size;
+}
+
+int img_set_backing(struct block *b, const char *name, const char *fmt,
+		    struct err **e)
+{
+	if (b->read_only)
+		return err_set(e, EROFS, "'%s': image is open read-only",
+			       b->filename);
+	return DISPATCH(b, set_backing, "backing files", name, fmt, e);
+}
+
+int img_make_empty(struct block *b, struct err **e)
+{
+	if (b->read_only)
+		return err_set(e, EROFS, "'%s': image is open read-only",
+			       b->filename);
+	return DISPATCH(b, make_empty, "emptying", e);
+}

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Image management, the operations of `nido img` that are not device
+ * I/O: create, describe, check and repair, snapshots, compressed writes,
+ * changing the backing file. Handles come from block_open() (block.h).
+ */
+#ifndef NIDO_BLOCK_IMAGE_H
+#define NIDO_BLOCK_IMAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/err.h"
+
+struct block;
+
+enum img_prealloc {
+	IMG_PREALLOC_OFF,
+	IMG_PREALLOC_METADATA,
+	IMG_PREALLOC_FALLOC,
+	IMG_PREALLOC_FULL,
+};
+
+struct img_create_opts {
+	const char *format;    /* "raw" or "qcow2" */
+	uint64_t size;	       /* virtual size; 0 with a backing: its size */
+	uint64_t cluster_size; /* qcow2; 0: 64 KiB */
+	enum img_prealloc prealloc;
+	const char *backing;	 /* name recorded in the image, or NULL */
+	const char *backing_fmt; /* NULL: probed */
+	int compat;		 /* qcow2 version 2 or 3; 0: 3 */
+	int refcount_bits;	 /* 0: 16 */
+	bool lazy_refcounts;
+	const char *compression; /* "zlib" (default) or "zstd" */
+};
+
+/*
+ * Creates the image at @path (replacing a file there). A backing file is
+ * opened to check it and to take the size when o->size is 0. Returns 0
+ * or -errno with @e filled.
+ */
+int img_create(const char *path, const struct img_create_opts *o,
+	       struct err **e);
+
+/* Parses "off", "metadata", "falloc", "full"; -EINVAL otherwise. */
+int img_prealloc_parse(const char *s);
+
+struct img_snapshot {
+	char *id;   /* owned */
+	char *name; /* owned */
+	uint64_t vm_state_size;
+	uint32_t date_sec, date_nsec;
+	uint64_t vm_clock_nsec;
+	uint64_t icount; /* UINT64_MAX: not recorded */
+	uint64_t disk_size;
+};
+
+struct img_info {
+	const char *format; /* borrowed from the driver */
+	uint64_t virtual_size;
+	uint64_t actual_size;	     /* blocks the file uses */
+	uint64_t cluster_size;	     /* 0: none */
+	char *backing_filename;	     /* owned, or NULL */
+	char *full_backing_filename; /* owned, or NULL */
+	char *backing_format;	     /* owned, or NULL */
+	bool dirty;
+	bool has_dirty; /* the format has a dirty flag */
+	/* qcow2 */
+	bool is_qcow2;
+	int version;
+	const char *compression_type;
+	bool lazy_refcounts, corrupt, extended_l2;
+	int refcount_bits;
+	struct img_snapshot *snaps; /* owned array */
+	int nb_snaps;
+};
+
+/* Fills @info for @b. Free with img_info_clear(). Returns 0 or -errno. */
+int img_info_get(struct block *b, struct img_info *info, struct err **e);
+void img_info_clear(struct img_info *info);
+void img_snapshots_free(struct img_snapshot *s, int n);
+
+enum {
+	IMG_FIX_LEAKS = 1u << 0,
+	IMG_FIX_ERRORS = 1u << 1,
+};
+
+struct img_check {
+	uint64_t corruptions, leaks, check_errors;
+	uint64_t corruptions_fixed, leaks_fixed;
+	uint64_t image_end_offset;
+	uint64_t total_clusters, allocated_clusters;
+	uint64_t fragmented_clusters, compressed_clusters;
+	char *report; /* owned: one line per problem found, or NULL */
+};
+
+/*
+ * Checks the metadata of @b (not its backing files) and repairs what
+ * @fix asks for (@b must be open read-write with BLOCK_OPEN_CHECK).
+ * Returns 0 when the check ran (its findings are in @res), -ENOTSUP
+ * for formats without checks, or another -errno when it could not
+ * complete. Free res->report.
+ */
+int img_check(struct block *b, unsigned fix, struct img_check *res,
+	      struct err **e);
+
+enum img_snapshot_op {
+	IMG_SNAPSHOT_CREATE,
+	IMG_SNAPSHOT_APPLY,
+	IMG_SNAPSHOT_DELETE,
+};
+
+/* Internal snapshots (qcow2). Return 0 or -errno. */
+int img_snapshot(struct block *b, enum img_snapshot_op op, const char *name,
+		 struct err **e);
+int img_snapshot_list(struct block *b, struct img_snapshot **list, int *n,
+		      struct err **e);
+
+/*
+ * Writes one whole cluster at @off (aligned) compressed, for a freshly
+ * created image (convert -c). Returns 0, -ENOTSUP when the format
+ * cannot compress, or -errno.
+ */
+int img_write_compressed(struct block *b, const void *buf, uint64_t off,
+			 struct err **e);
+/* The allocation unit of @b's format (cluster), or 0. */
+uint64_t img_cluster_size(struct block *b);
+
+/*
+ * Records @name (format @fmt, may be NULL) as the backing file of @b
+ * without touching data (rebase -u; NULL @name removes it). Returns 0
+ * or -errno.
+ */
+int img_set_backing(struct block *b, const char *name, const char *fmt,
+		    struct err **e);
+
+/* Drops every allocation of the active layer (commit). 0 or -errno. */
+int img_make_empty(struct block *b, struct err **e);
+
+#endif

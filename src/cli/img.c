@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `nido img`: dispatch, shared helpers, and the create and info verbs.
+ * Output follows qemu-img's, so that scripts written for it work.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/img.h"
+
+void img_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("nido img: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int img_parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGTPE";
+	char *end;
+	double v;
+	int shift = 0;
+
+	errno = 0;
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		return -EINVAL;
+	if (*end) {
+		const char *u = strchr(units, toupper((unsigned char)*end));
+
+		if (!u || !*u)
+			return -EINVAL;
+		shift = 10 * (int)(u - units + 1);
+		end++;
+		if (*end == 'i' && end[1] == 'B')
+			end += 2;
+		else if (*end == 'B')
+			end++;
+		if (*end)
+			return -EINVAL;
+	}
+	v = ldexp(v, shift);
+	if (v >= 18446744073709551616.0)
+		return -ERANGE;
+	*out = (uint64_t)v;
+	return 0;
+}
+
+const char *img_human_size(uint64_t v, char buf[32])
+{
+	static const char *const sfx[] = {"",	"Ki", "Mi", "Gi",
+					  "Ti", "Pi", "Ei"};
+	double d = (double)v;
+	int i = 0;
+
+	/* switch units once the number would reach 1000 */
+	while (d >= 1000.0 && i < 6) {
+		d /= 1024.0;
+		i++;
+	}
+	snprintf(buf, 32, "%0.3g %sB", d, sfx[i]);
+	return buf;
+}
+
+struct block *img_open(const char *path, const char *fmt, unsigned flags)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct block *b = NULL;
+
+	if (block_open(path, fmt, flags, &b, &e) < 0) {
+		img_error("Could not open '%s': %s", path, err_msg(e));
+		return NULL;
+	}
+	return b;
+}
+
+/* ---- JSON printing in qemu-img's layout ---- */
+
+static void print_json(json_object *o, int indent)
+{
+	json_type t = json_object_get_type(o);
+	size_t i = 0, n;
+
+	if (t == json_type_object) {
+		n = (size_t)json_object_object_length(o);
+		printf("{\n");
+		json_object_object_foreach (o, k, v) {
+			printf("%*s\"%s\": ", indent + 4, "", k);
+			print_json(v, indent + 4);
+			printf("%s\n", ++i < n ? "," : "");
+		}
+		printf("%*s}", indent, "");
+	} else if (t == json_type_array) {
+		n = json_object_array_length(o);
+		printf("[\n");
+		for (i = 0; i < n; i++) {
+			printf("%*s", indent + 4, "");
+			print_json(json_object_array_get_idx(o, i), indent + 4);
+			printf("%s\n", i + 1 < n ? "," : "");
+		}
+		printf("%*s]", indent, "");
+	} else {
+		fputs(json_object_to_json_string_ext(
+			      o, JSON_C_TO_STRING_NOSLASHESCAPE),
+		      stdout);
+	}
+}
+
+void img_print_json(json_object *o)
+{
+	print_json(o, 0);
+	printf("\n");
+}
+
+/* ---- create ---- */
+
+static int parse_bool(const char *v, bool *out)
+{
+	if (streq(v, "on") || streq(v, "true")) {
+		*out = true;
+		return 0;
+	}
+	if (streq(v, "off") || streq(v, "false")) {
+		*out = false;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int parse_one_opt(char *k, char *v, struct img_create_opts *o)
+{
+	uint64_t n;
+	bool bv;
+
+	if (streq(k, "cluster_size") && img_parse_size(v, &n) == 0)
+		o->cluster_size = n;
+	else if (streq(k, "size") && img_parse_size(v, &n) == 0)
+		o->size = n;
+	else if (streq(k, "preallocation") && img_prealloc_parse(v) >= 0)
+		o->prealloc = (enum img_prealloc)img_prealloc_parse(v);
+	else if (streq(k, "compat") && (streq(v, "0.10") || streq(v, "v2")))
+		o->compat = 2;
+	else if (streq(k, "compat") && (streq(v, "1.1") || streq(v, "v3")))
+		o->compat = 3;
+	else if (streq(k, "lazy_refcounts") && parse_bool(v, &bv) == 0)
+		o->lazy_refcounts = bv;
+	else if (streq(k, "refcount_bits") && img_parse_size(v, &n) == 0)
+		o->refcount_bits = (int)n;
+	else if (streq(k, "compression_type"))
+		o->compression = v;
+	else if (streq(k, "backing_file"))
+		o->backing = v;
+	else if (streq(k, "backing_fmt"))
+		o->backing_fmt = v;
+	else if (streq(k, "extended_l2") && parse_bool(v, &bv) == 0 && !bv)
+		;
+	else if (streq(k, "extended_l2"))
+		return img_error("extended_l2=on is not supported"), -EINVAL;
+	else
+		return img_error("invalid option '%s=%s'", k, v), -EINVAL;
+	return 0;
+}
+
+int img_parse_create_opts(char *opts, struct img_create_opts *o)
+{
+	char *save = NULL;
+
+	for (char *kv = strtok_r(opts, ",", &save); kv;
+	     kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+
+		if (streq(kv, "help") || streq(kv, "?")) {
+			printf("Supported options:\n  cluster_size, "
+			       "preallocation, compat, lazy_refcounts, "
+			       "refcount_bits, compression_type, backing_file, "
+			       "backing_fmt, size\n");
+			return -ECANCELED;
+		}
+		if (!eq)
+			return img_error("invalid option '%s'", kv), -EINVAL;
+		*eq = 0;
+		if (parse_one_opt(kv, eq + 1, o) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static void print_formatting(const char *path, const struct img_create_opts *o,
+			     uint64_t size)
+{
+	static const char *const pre[] = {"off", "metadata", "falloc", "full"};
+
+	printf("Formatting '%s', fmt=%s ", path, o->format);
+	if (streq(o->format, "qcow2")) {
+		printf("cluster_size=%" PRIu64 " ",
+		       o->cluster_size ? o->cluster_size : 65536);
+		if (o->compat == 2)
+			printf("compat=0.10 ");
+		printf("extended_l2=off ");
+		if (o->prealloc)
+			printf("preallocation=%s ", pre[o->prealloc]);
+		printf("compression_type=%s ",
+		       o->compression ? o->compression : "zlib");
+	} else if (o->prealloc) {
+		printf("preallocation=%s ", pre[o->prealloc]);
+	}
+	printf("size=%" PRIu64, size);
+	if (o->backing)
+		printf(" backing_file=%s", o->backing);
+	if (o->backing_fmt)
+		printf(" backing_fmt=%s", o->backing_fmt);
+	if (streq(o->format, "qcow2"))
+		printf(" lazy_refcounts=%s refcount_bits=%d",
+		       o->lazy_refcounts ? "on" : "off",
+		       o->refcount_bits ? o->refcount_bits : 16);
+	printf("\n");
+}
+
+static int cmd_create(int argc, char **argv)
+{
+	static const struct option lo[] = {{"help", no_argument, 0, 'h'},
+					   {0, 0, 0, 0}};
+	struct img_create_opts o = {.format = "raw"};
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *opts = NULL;
+	bool quiet = false;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:b:F:o:quh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			o.format = optarg;
+			break;
+		case 'b':
+			o.backing = optarg;
+			break;
+		case 'F':
+			o.backing_fmt = optarg;
+			break;
+		case 'o':
+			free(opts);
+			opts = xstrdup(optarg);
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'u':
+			break;
+		case 'h':
+			printf("usage: nido img create [-q] [-f fmt] [-b "
+			       "backing "
+			       "[-F fmt]] [-o options] filename [size]\n");
+			return 0;
+		default:
+			return 1;
+		}
+	}
+	if (opts) {
+		int r = img_parse_create_opts(opts, &o);
+
+		if (r < 0)
+			return r == -ECANCELED ? 0 : 1;
+	}
+	if (optind >= argc)
+		return img_error("Expecting image file name"), 1;
+	if (optind + 1 < argc && img_parse_size(argv[optind + 1], &o.size)) {
+		img_error("Invalid image size specified. You may use k, M, G, "
+			  "T, P or E suffixes for");
+		fprintf(stderr, "nido img: kilobytes, megabytes, gigabytes, "
+				"terabytes, petabytes and exabytes.\n");
+		return 1;
+	}
+	if (optind + 1 >= argc && !o.backing)
+		return img_error("Image creation needs a size parameter"), 1;
+	if (!quiet)
+		print_formatting(argv[optind], &o, o.size);
+	if (img_create(argv[optind], &o, &e) < 0) {
+		img_error("%s", err_msg(e));
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- info ---- */
+
+static json_object *snapshot_json(const struct img_snapshot *s)
+{
+	json_object *o = json_object_new_object();
+
+	if (s->icount != UINT64_MAX)
+		json_object_object_add(
+			o, "icount", json_object_new_int64((int64_t)s->icount));
+	json_object_object_add(
+		o, "vm-clock-nsec",
+		json_object_new_int64(
+			(int64_t)(s->vm_clock_nsec % 1000000000)));
+	json_object_object_add(o, "name", json_object_new_string(s->name));
+	json_object_object_add(o, "date-sec",
+			       json_object_new_int64(s->date_sec));
+	json_object_object_add(o, "date-nsec",
+			       json_object_new_int64(s->date_nsec));
+	json_object_object_add(
+		o, "vm-clock-sec",
+		json_object_new_int64(
+			(int64_t)(s->vm_clock_nsec / 1000000000)));
+	json_object_object_add(o, "id", json_object_new_string(s->id));
+	json_object_object_add(
+		o, "vm-state-size",
+		json_object_new_int64((int64_t)s->vm_state_size));
+	return o;
+}
+
+static json_object *format_specific_json(const struct img_info *i)
+{
+	json_object *o = json_object_new_object(), *d;
+
+	json_object_object_add(o, "type", json_object_new_string("qcow2"));
+	d = json_object_new_object();
+	json_object_object_add(
+		d, "compat",
+		json_object_new_string(i->version >= 3 ? "1.1" : "0.10"));
+	json_object_object_add(d, "compression-type",
+			       json_object_new_string(i->compression_type));
+	if (i->version >= 3)
+		json_object_object_add(
+			d, "lazy-refcounts",
+			json_object_new_boolean(i->lazy_refcounts));
+	json_object_object_add(d, "refcount-bits",
+			       json_object_new_int(i->refcount_bits));
+	if (i->version >= 3) {
+		json_object_object_add(d, "corrupt",
+				       json_object_new_boolean(i->corrupt));
+		json_object_object_add(d, "extended-l2",
+				       json_object_new_boolean(i->extended_l2));
+	}
+	json_object_object_add(o, "data", d);
+	return o;
+}
+
+static json_object *info_json(const char *path, const struct img_info *i)
+{
+	json_object *o = json_object_new_object();
+
+	if (i->backing_format)
+		json_object_object_add(
+			o, "backing-filename-format",
+			json_object_new_string(i->backing_format));
+	if (i->nb_snaps) {
+		json_object *a = json_object_new_array();
+
+		for (int k = 0; k < i->nb_snaps; k++)
+			json_object_array_add(a, snapshot_json(&i->snaps[k]));
+		json_object_object_add(o, "snapshots", a);
+	}
+	json_object_object_add(o, "virtual-size",
+			       json_object_new_int64((int64_t)i->virtual_size));
+	json_object_object_add(o, "filename", json_object_new_string(path));
+	if (i->cluster_size)
+		json_object_object_add(
+			o, "cluster-size",
+			json_object_new_int64((int64_t)i->cluster_size));
+	json_object_object_add(o, "format", json_object_new_string(i->format));
+	json_object_object_add(o, "actual-size",
+			       json_object_new_int64((int64_t)i->actual_size));
+	if (i->is_qcow2)
+		json_object_object_add(o, "format-specific",
+				       format_specific_json(i));
+	if (i->full_backing_filename)
+		json_object_object_add(
+			o, "full-backing-filename",
+			json_object_new_string(i->full_backing_filename));
+	if (i->backing_filename)
+		json_object_object_add(
+			o, "backing-filename",
+			json_object_new_string(i->backing_filename));
+	json_object_object_add(o, "dirty-flag",
+			       json_object_new_boolean(i->dirty));
+	return o;
+}
+
+void img_print_snapshot_table(const struct img_snapshot *s, int n);
+void img_print_snapshot_table(const struct img_snapshot *s, int n)
+{
+	char size[32], date[32], clock[32], icount[32] = "";
+
+	printf("ID        TAG               VM SIZE                DATE     "
+	       "VM CLOCK     ICOUNT\n");
+	for (int k = 0; k < n; k++) {
+		time_t t = s[k].date_sec;
+		struct tm tm;
+		uint64_t ms = s[k].vm_clock_nsec / 1000000;
+
+		localtime_r(&t, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+		snprintf(clock, sizeof(clock),
+			 "%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64 ".%03" PRIu64,
+			 ms / 3600000, ms / 60000 % 60, ms / 1000 % 60,
+			 ms % 1000);
+		if (s[k].icount != UINT64_MAX)
+			snprintf(icount, sizeof(icount), "%" PRIu64,
+				 s[k].icount);
+		printf("%-9s %-17s %7s%20s%13s%11s\n", s[k].id, s[k].name,
+		       img_human_size(s[k].vm_state_size, size), date, clock,
+		       icount);
+	}
+}
+
+static void info_human(const char *path, const struct img_info *i)
+{
+	char a[32], b[32];
+
+	printf("image: %s\nfile format: %s\n", path, i->format);
+	printf("virtual size: %s (%" PRIu64 " bytes)\n",
+	       img_human_size(i->virtual_size, a), i->virtual_size);
+	printf("disk size: %s\n", img_human_size(i->actual_size, b));
+	if (i->cluster_size)
+		printf("cluster_size: %" PRIu64 "\n", i->cluster_size);
+	if (i->backing_filename) {
+		printf("backing file: %s", i->backing_filename);
+		if (!streq(i->backing_filename, i->full_backing_filename))
+			printf(" (actual path: %s)", i->full_backing_filename);
+		printf("\n");
+	}
+	if (i->backing_format)
+		printf("backing file format: %s\n", i->backing_format);
+	if (i->dirty)
+		printf("cleanly shut down: no\n");
+	if (i->nb_snaps) {
+		printf("Snapshot list:\n");
+		img_print_snapshot_table(i->snaps, i->nb_snaps);
+	}
+	if (!i->is_qcow2)
+		return;
+	printf("Format specific information:\n");
+	printf("    compat: %s\n", i->version >= 3 ? "1.1" : "0.10");
+	printf("    compression type: %s\n", i->compression_type);
+	if (i->version >= 3)
+		printf("    lazy refcounts: %s\n",
+		       i->lazy_refcounts ? "true" : "false");
+	printf("    refcount bits: %d\n", i->refcount_bits);
+	if (i->version >= 3)
+		printf("    corrupt: %s\n    extended l2: %s\n",
+		       i->corrupt ? "true" : "false",
+		       i->extended_l2 ? "true" : "false");
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"output", required_argument, 0, 'O'},
+		{"backing-chain", no_argument, 0, 'B'},
+		{"force-share", no_argument, 0, 'U'},
+		{0, 0, 0, 0}};
+	_cleanup_block_ struct block *b = NULL;
+	const char *fmt = NULL;
+	bool json = false, chain = false;
+	json_object *arr = NULL;
+	int c, ret = 0, idx = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:U", lo, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			fmt = optarg;
+			break;
+		case 'O':
+			if (!streq(optarg, "json") && !streq(optarg, "human"))
+				return img_error("--output must be human or "
+						 "json"),
+				       1;
+			json = streq(optarg, "json");
+			break;
+		case 'B':
+			chain = true;
+			break;
+		case 'U':
+			break;
+		default:
+			return 1;
+		}
+	}
+	if (optind >= argc)
+		return img_error("Expecting one image file name"), 1;
+	b = img_open(argv[optind], fmt, chain ? 0 : BLOCK_OPEN_NO_BACKING);
+	if (!b)
+		return 1;
+	if (json && chain)
+		arr = json_object_new_array();
+	for (struct block *cur = b; cur;
+	     cur = chain ? block_backing(cur) : NULL) {
+		_cleanup_err_ struct err *e = NULL;
+		struct img_info i;
+
+		if (img_info_get(cur, &i, &e) < 0) {
+			img_error("%s", err_msg(e));
+			ret = 1;
+			break;
+		}
+		if (json) {
+			json_object *o = info_json(block_filename(cur), &i);
+
+			if (arr) {
+				json_object_array_add(arr, o);
+			} else {
+				img_print_json(o);
+				json_object_put(o);
+			}
+		} else {
+			if (idx++)
+				printf("\n");
+			info_human(block_filename(cur), &i);
+		}
+		img_info_clear(&i);
+	}
+	if (arr) {
+		img_print_json(arr);
+		json_object_put(arr);
+	}
+	return ret;
+}
+
+static const struct cli_command verbs[] = {
+	{"create", cmd_create, "create a new image"},
+	{"info", cmd_info, "describe an image"},
+	{"check", img_cmd_check, "check (and repair) an image"},
+	{"convert", img_cmd_convert, "copy an image to another format"},
+	{"resize", img_cmd_resize, "change the virtual size"},
+	{"snapshot", img_cmd_snapshot, "internal snapshots"},
+	{"commit", img_cmd_commit, "merge an image into its backing file"},
+	{"rebase", img_cmd_rebase, "change the backing file"},
+	{"map", img_cmd_map, "show where the data lives"},
+	{"measure", img_cmd_measure, "size a conversion would need"},
+	{"compare", img_cmd_compare, "compare two images"},
+	{"bench", img_cmd_bench, "random I/O benchmark"},
+};
+
+int cmd_img(int argc, char **argv)
+{
+	if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "help")) {
+		FILE *f = argc < 2 ? stderr : stdout;
+
+		fprintf(f, "usage: nido img VERB [OPTIONS...] (qemu-img's "
+			   "verbs and options)\n\nverbs:\n");
+		for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+			fprintf(f, "  %-10s %s\n", verbs[i].name,
+				verbs[i].summary);
+		return argc < 2 ? 1 : 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+		if (streq(argv[1], verbs[i].name))
+			return verbs[i].run(argc - 1, argv + 1);
+	img_error("Command not found: %s", argv[1]);
+	return 1;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * `nido img`: qemu-img's verbs on the block layer. img.c dispatches and
+ * holds create and info; img_check.c, img_convert.c and img_ops.c the
+ * rest. Helpers shared by the verbs are declared here.
+ */
+#ifndef NIDO_CLI_IMG_H
+#define NIDO_CLI_IMG_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "block/block.h"
+#include "block/image.h"
+
+int cmd_img(int argc, char **argv);
+
+int img_cmd_check(int argc, char **argv);
+int img_cmd_convert(int argc, char **argv);
+int img_cmd_resize(int argc, char **argv);
+int img_cmd_snapshot(int argc, char **argv);
+int img_cmd_commit(int argc, char **argv);
+int img_cmd_rebase(int argc, char **argv);
+int img_cmd_map(int argc, char **argv);
+int img_cmd_measure(int argc, char **argv);
+int img_cmd_compare(int argc, char **argv);
+int img_cmd_bench(int argc, char **argv);
+
+/*
+ * Parses a size: bytes, or a number with a suffix k/K, M, G, T, P, E
+ * (powers of 1024; "b" for 512-byte sectors is not accepted). Returns 0
+ * or -EINVAL.
+ */
+int img_parse_size(const char *s, uint64_t *out);
+/* qemu-img's human size ("196 KiB", "1.26 MiB"); returns a static buffer. */
+const char *img_human_size(uint64_t v, char buf[32]);
+
+/* Opens @path for a verb; prints the error. Returns NULL on failure. */
+struct block *img_open(const char *path, const char *fmt, unsigned flags);
+
+/* Prints @o as qemu-img prints JSON (4-space indent) followed by \n. */
+void img_print_json(json_object *o);
+
+/* Prints the error, prefixed "nido img: ". */
+void img_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parses -o key=value,key=value into create options (string owned by
+ * caller; @o's fields point into it). Returns 0 or -EINVAL (printed). */
+int img_parse_create_opts(char *opts, struct img_create_opts *o);
+
+#endif

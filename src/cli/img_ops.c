@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `nido img` verbs that change or inspect one image: resize, snapshot,
+ * commit, rebase, map, compare.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+
+#include "cli/img.h"
+
+#define BUF_SIZE (1u << 20)
+
+void img_print_snapshot_table(const struct img_snapshot *s, int n);
+
+static int fail(struct err *e)
+{
+	img_error("%s", err_msg(e));
+	return 1;
+}
+
+/* ---- resize ---- */
+
+int img_cmd_resize(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"shrink", no_argument, 0, 's'},
+		{"preallocation", required_argument, 0, 'P'},
+		{0, 0, 0, 0}};
+	_cleanup_block_ struct block *b = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	const char *fmt = NULL, *sz;
+	unsigned flags = 0;
+	uint64_t v, size;
+	bool quiet = false;
+	int c, sign = 0;
+
+	/* "-1G" is a size, not an option */
+	if (argc > 2 && argv[argc - 1][0] == '-' &&
+	    isdigit((unsigned char)argv[argc - 1][1])) {
+		sz = argv[--argc];
+	} else {
+		sz = NULL;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:qU", lo, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			fmt = optarg;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 's':
+			flags |= BLOCK_RESIZE_SHRINK;
+			break;
+		case 'P':
+			if (img_prealloc_parse(optarg) < 0)
+				return img_error("Invalid preallocation mode: "
+						 "'%s'",
+						 optarg),
+				       1;
+			if (img_prealloc_parse(optarg) > 0)
+				flags |= BLOCK_RESIZE_PREALLOC;
+			break;
+		case 'U':
+			break;
+		default:
+			return 1;
+		}
+	}
+	if (!sz && optind + 1 < argc)
+		sz = argv[optind + 1];
+	if (optind >= argc || !sz)
+		return img_error("Expecting image file name and size"), 1;
+	if (*sz == '+' || *sz == '-')
+		sign = *sz++ == '+' ? 1 : -1;
+	if (img_parse_size(sz, &v) < 0)
+		return img_error("Invalid size specified"), 1;
+	b = img_open(argv[optind], fmt,
+		     BLOCK_OPEN_RDWR | BLOCK_OPEN_NO_BACKING);
+	if (!b)
+		return 1;
+	size = sign > 0 ? block_size(b) + v : sign < 0 ? block_size(b) - v : v;
+	if (sign < 0 && v > block_size(b))
+		return img_error("New image size must be positive"), 1;
+	if (size < block_size(b) && !(flags & BLOCK_RESIZE_SHRINK)) {
+		img_error("Use the --shrink option to perform a shrink "
+			  "operation.");
+		img_error("warning: Shrinking an image will delete all data "
+			  "beyond the shrunken image's end. Before performing "
+			  "such an operation, make sure there is no important "
+			  "data there.");
+		return 1;
+	}
+	if (block_resize(b, size, flags, &e) < 0 || block_flush(b, &e) < 0)
+		return fail(e);
+	if (!quiet)
+		printf("Image resized.\n");
+	return 0;
+}
+
+/* ---- snapshot ---- */
+
+int img_cmd_snapshot(int argc, char **argv)
+{
+	_cleanup_block_ struct block *b = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	enum img_snapshot_op op = IMG_SNAPSHOT_CREATE;
+	const char *fmt = NULL, *name = NULL;
+	bool list = false;
+	int c, nops = 0, r;
+
+	optind = 1;
+	while ((c = getopt(argc, argv, "la:c:d:f:qU")) != -1) {
+		switch (c) {
+		case 'l':
+			list = true;
+			nops++;
+			break;
+		case 'a':
+			op = IMG_SNAPSHOT_APPLY;
+			name = optarg;
+			nops++;
+			break;
+		case 'c':
+			op = IMG_SNAPSHOT_CREATE;
+			name = optarg;
+			nops++;
+			break;
+		case 'd':
+			op = IMG_SNAPSHOT_DELETE;
+			name = optarg;
+			nops++;
+			break;
+		case 'f':
+			fmt = optarg;
+			break;
+		case 'q':
+		case 'U':
+			break;
+		default:
+			return 1;
+		}
+	}
+	if (nops != 1 || optind >= argc)
+		return img_error(
+			       "Expecting one of -l, -a, -c, -d and an image"),
+		       1;
+	b = img_open(argv[optind], fmt,
+		     BLOCK_OPEN_NO_BACKING | (list ? 0 : BLOCK_OPEN_RDWR));
+	if (!b)
+		return 1;
+	if (list) {
+		struct img_snapshot *s;
+		int n;
+
+		if (img_snapshot_list(b, &s, &n, &e) < 0)
+			return fail(e);
+		if (n) {
+			printf("Snapshot list:\n");
+			img_print_snapshot_table(s, n);
+		}
+		img_snapshots_free(s, n);
+		return 0;
+	}
+	r = img_snapshot(b, op, name, &e);
+	if (r == 0)
+		r = block_flush(b, &e);
+	if (r < 0) {
+		static const char *const what[] = {"create", "apply", "delete"};
+
+		img_error("Could not %s snapshot '%s': %s", what[op], name,
+			  err_msg(e));
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- commit ---- */
+
+static int copy_range(struct block *from, struct block *to, uint64_t off,
+		      uint64_t len, uint8_t *buf, struct err **e)
+{
+	while (len > 0) {
+		size_t n = (size_t)MIN(len, BUF_SIZE);
+		int r = block_pread(from, buf, n, off, e);
+
+		if (r == 0)
+			r = block_pwrite(to, buf, n, off, e);
+		if (r < 0)
+			return r;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Copies what the layers above depth @depth hold from @top into @base. */
+static int commit_data(struct block *top, struct block *base, int depth,
+		       struct err **e)
+{
+	_cleanup_free_ uint8_t *buf = xmalloc(BUF_SIZE);
+	uint64_t off = 0, size = block_size(top);
+	struct block_status st;
+	int r;
+
+	while (off < size) {
+		r = block_status(top, off, size - off, &st, e);
+		if (r < 0)
+			return r;
+		if ((st.flags & BLOCK_STATUS_ALLOCATED) && st.depth < depth) {
+			if (st.flags & BLOCK_STATUS_ZERO)
+				r = block_write_zeroes(base, off, st.bytes, 0,
+						       e);
+			else
+				r = copy_range(top, base, off, st.bytes, buf,
+					       e);
+			if (r < 0)
+				return r;
+		}
+		off += st.bytes;
+	}
+	return block_flush(base, e);
+}
+
+int img_cmd_commit(int argc, char **argv)
+{
+	_cleanup_block_ struct block *top = NULL, *base = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	const char *fmt = NULL, *base_name = NULL;
+	bool drop = false, quiet = false;
+	struct block *cur;
+	int c, depth = 1;
+
+	optind = 1;
+	while ((c = getopt(argc, argv, "f:b:dpqt:r:")) != -1) {
+		switch (c) {
+		case 'f':
+			fmt = optarg;
+			break;
+		case 'b':
+			base_name = optarg;
+			break;
+		case 'd':
+			drop = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'p':
+		case 't':
+		case 'r':
+			break;
+		default:
+			return 1;
+		}
+	}
+	if (optind >= argc)
+		return img_error("Expecting one image file name"), 1;
+	top = img_open(argv[optind], fmt, BLOCK_OPEN_RDWR);
+	if (!top)
+		return 1;
+	if (!block_backing(top))
+		return img_error("Image does not have a backing file"), 1;
+	for (cur = block_backing(top); base_name && cur;
+	     cur = block_backing(cur), depth++)
+		if (streq(block_filename(cur), base_name))
+			break;
+	if (!cur)
+		return img_error("'%s' is not in the backing chain of '%s'",
+				 base_name, argv[optind]),
+		       1;
+	base = img_open(block_filename(cur), block_format(cur),
+			BLOCK_OPEN_RDWR | BLOCK_OPEN_NO_BACKING);
+	if (!base)
+		return 1;
+	if (block_size(base) < block_size(top) &&
+	    block_resize(base, block_size(top), 0, &e) < 0)
+		return fail(e);
+	if (commit_data(top, base, depth, &e) < 0)
+		return fail(e);
+	if (!drop && depth == 1 && img_make_empty(top, &e) < 0)
+		return fail(e);
+	if (!quiet)
+		printf("Image committed.\n");
+	return 0;
+}
+
+/* ---- rebase ---- */
+
+/* Writes into @top the ranges where the old chain and @nb differ. */
+static int rebase_data(struct block *top, struct block *nb, struct err **e)
+{
+	_cleanup_free_ uint8_t *a = xmalloc(65536), *bb = xmalloc(65536);
+	uint64_t size = block_size(top), nsize = nb ? block_size(nb) : 0;
+	struct block_status st;
+	int r;
+
+	for (uint64_t off = 0; off < size;) {
+		r = block_status(top, off, 65536 - off % 65536, &st, e);
+		if (r < 0)
+			return r;
+		if (st.depth == 0 && (st.flags & BLOCK_STATUS_ALLOCATED)) {
+			off += st.bytes;
+			continue;
+		}
+		size_t n = (size_t)st.bytes;
+
+		r = block_pread(top, a, n, off, e);
+		memset(bb, 0, n);
+		if (r == 0 && nb && off < nsize)
+			r = block_pread(nb, bb, (size_t)MIN(n, nsize - off),
+					off, e);
+		if (r == 0 && memcmp(a, bb, n))
+			r = block_pwrite(top, a, n, off, e);
+		if (r < 0)
+			return r;
+		off += n;
+	}
+	return block_flush(top, e);
+}
+
+static char *relative_to(const char *image, const char *name)
+{
+	const char *slash = strrchr(image, '/');
+
+	if (name[0] == '/' || !slash)
+		return xstrdup(name);
+	return xasprintf("%.*s/%s", (int)(slash - image), image, name);
+}
+
+int img_cmd_rebase(int argc, char **argv)
+{
+	_cleanup_block_ struct block *top = NULL, *nb = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *path = NULL;
+	const char *fmt = NULL, *bname = NULL, *bfmt = NULL;
+	bool unsafe = false;
+	int c;
+
+	optind = 1;
+	while ((c = getopt(argc, argv, "f:b:F:upqt:T:U")) != -1) {
+		switch (c) {
+		case 'f':
+			fmt = optarg;
+			break;
+		case 'b':
+			bname = optarg;
+			break;
+		case 'F':
+			bfmt = optarg;
+			break;
+		case 'u':
+			unsafe = true;
+			break;
+		case 'p':
+		case 'q':
+		case 't':
+		case 'T':
+		case 'U':
+			break;
+		default:
+			return 1;
+		}
+	}
+	if (optind >= argc || !bname)
+		return img_error(
+			       "Expecting -b backing and one image file name"),
+		       1;
+	top = img_open(argv[optind], fmt,
+		       BLOCK_OPEN_RDWR | (unsafe ? BLOCK_OPEN_NO_BACKING : 0));
+	if (!top)
+		return 1;
+	if (*bname) {
+		path = relative_to(argv[optind], bname);
+		nb = img_open(path, bfmt, 0);
+		if (!nb && !unsafe)
+			return 1;
+		if (nb && !bfmt)
+			bfmt = block_format(nb);
+	}
+	if (!unsafe && rebase_data(top, nb, &e) < 0)
+		return fail(e);
+	if (img_set_backing(top, *bname ? bname : NULL, bfmt, &e) < 0)
+		return fail(e);
+	return 0;
+}
+
+/* ---- map ---- */
+
+struct map_ent {
+	uint64_t start, len, off;
+	unsigned flags;
+	int depth;
+	struct block *file;
+};
+
+static bool can_merge(const struct map_ent *a, const struct map_ent *b)
+{
+	return a->flags == b->flags && a->depth == b->depth &&
+	       a->file == b->file &&
+	       (!(a->flags & BLOCK_STATUS_OFFSET_VALID) ||
+		a->off + a->len == b->off);
+}
+
+static void map_print(const struct map_ent *m, bool json, bool first)
+{
+	bool present = m->flags & BLOCK_STATUS_ALLOCATED;
+
+	if (json) {
+		printf("%s{ \"start\": %" PRIu64 ", \"length\": %" PRIu64
+		       ", \"depth\": %d, \"present\": %s, \"zero\": %s, "
+		       "\"data\": %s",
+		       first ? "[" : ",\n", m->start, m->len, m->depth,
+		       present ? "true" : "false",
+		       (m->flags & BLOCK_STATUS_ZERO) ? "true" : "false",
+		       (m->flags & BLOCK_STATUS_DATA) ? "true" : "false");
+		if (m->flags & BLOCK_STATUS_OFFSET_VALID)
+			printf(", \"offset\": %" PRIu64, m->off);
+		printf("}");
+		return;
+	}
+	if ((m->flags & BLOCK_STATUS_DATA) &&
+	    (m->flags & BLOCK_STATUS_OFFSET_VALID))
+		printf("%#-15" PRIx64 " %#-15" PRIx64 " %#-15" PRIx64 " %s\n",
+		       m->start, m->len, m->off, block_filename(m->file));
+}
+
+int img_cmd_map(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"output", required_argument, 0, 'O'},
+		{"start-offset", required_argument, 0, 's'},
+		{"max-length", required_argument, 0, 'l'},
+		{0, 0, 0, 0}};
+	_cleanup_block_ struct block *b = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	struct map_ent cur = {0}, next;
+	const char *fmt = NULL;
+	uint64_t start = 0, max = UINT64_MAX, end;
+	bool json = false, first = true, have = false;
+	struct block_status st;
+	int c, chain = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:U", lo, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			fmt = optarg;
+			break;
+		case 'O':
+			json = streq(optarg, "json");
+			break;
+		case 's':
+			if (img_parse_size(optarg, &start))
+				return 1;
+			break;
+		case 'l':
+			if (img_parse_size(optarg, &max))
+				return 1;
+			break;
+		case 'U':
+			break;
+		default:
+			return 1;
+		}
+	}
+	if (optind >= argc)
+		return img_error("Expecting one image file name"), 1;
+	b = img_open(argv[optind], fmt, 0);
+	if (!b)
+		return 1;
+	for (struct block *x = block_backing(b); x; x = block_backing(x))
+		chain++;
+	end = MIN(block_size(b), start + MIN(max, UINT64_MAX - start));
+	if (!json)
+		printf("%-16s%-16s%-16s%s\n", "Offset", "Length", "Mapped to",
+		       "File");
+	for (uint64_t off = start; off < end; off += st.bytes) {
+		if (block_status(b, off, end - off, &st, &e) < 0)
+			return fail(e);
+		next = (struct map_ent){
+			off,
+			st.bytes,
+			st.host_off,
+			st.flags,
+			(st.flags & BLOCK_STATUS_ALLOCATED) ? st.depth : chain,
+			st.file};
+		next.flags &= BLOCK_STATUS_ALLOCATED | BLOCK_STATUS_ZERO |
+			      BLOCK_STATUS_DATA | BLOCK_STATUS_OFFSET_VALID;
+		if (have && can_merge(&cur, &next)) {
+			cur.len += next.len;
+			continue;
+		}
+		if (have)
+			map_print(&cur, json, first), first = false;
+		cur = next;
+		have = true;
+	}
+	if (have)
+		map_print(&cur, json, first);
+	if (json)
+		printf("%s]\n", have ? "" : "[");
+	return 0;
+}
+
+/* ---- compare ---- */
+
+static int first_diff(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return (int)i;
+	return -1;
+}
+
+/* Checks that [from, to) of @b reads as zeroes; *@at: first non-zero. */
+static int check_zero_tail(struct block *b, uint64_t from, uint64_t to,
+			   uint8_t *buf, uint64_t *at, struct err **e)
+{
+	for (uint64_t off = from; off < to; off += BUF_SIZE) {
+		size_t n = (size_t)MIN(BUF_SIZE, to - off);
+		int r = block_pread(b, buf, n, off, e);
+
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < n; i++)
+			if (buf[i]) {
+				*at = off + i;
+				return 1;
+			}
+	}
+	return 0;
+}
+
+int img_cmd_compare(int argc, char **argv)
+{
+	_cleanup_block_ struct block *a = NULL, *b = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ uint8_t *x = xmalloc(BUF_SIZE), *y = xmalloc(BUF_SIZE);
+	const char *fa = NULL, *fb = NULL;
+	uint64_t common, at;
+	bool quiet = false;
+	int c, d, r;
+
+	optind = 1;
+	while ((c = getopt(argc, argv, "f:F:sqpU")) != -1) {
+		switch (c) {
+		case 'f':
+			fa = optarg;
+			break;
+		case 'F':
+			fb = optarg;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 's':
+		case 'p':
+		case 'U':
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (argc - optind != 2)
+		return img_error("Expecting two image file names"), 2;
+	a = img_open(argv[optind], fa, 0);
+	b = a ? img_open(argv[optind + 1], fb ? fb : fa, 0) : NULL;
+	if (!a || !b)
+		return 2;
+	common = MIN(block_size(a), block_size(b));
+	for (uint64_t off = 0; off < common; off += BUF_SIZE) {
+		size_t n = (size_t)MIN(BUF_SIZE, common - off);
+
+		if (block_pread(a, x, n, off, &e) < 0 ||
+		    block_pread(b, y, n, off, &e) < 0) {
+			img_error("%s", err_msg(e));
+			return 2;
+		}
+		d = first_diff(x, y, n);
+		if (d >= 0) {
+			if (!quiet)
+				printf("Content mismatch at offset %" PRIu64
+				       "!\n",
+				       off + (uint64_t)d);
+			return 1;
+		}
+	}
+	if (block_size(a) != block_size(b)) {
+		struct block *big = block_size(a) > block_size(b) ? a : b;
+
+		if (!quiet)
+			printf("Warning: Image size mismatch!\n");
+		r = check_zero_tail(big, common, block_size(big), x, &at, &e);
+		if (r < 0)
+			return fail(e), 2;
+		if (r > 0) {
+			if (!quiet)
+				printf("Content mismatch at offset %" PRIu64
+				       "!\n",
+				       at);
+			return 1;
+		}
+	}
+	if (!quiet)
+		printf("Images are identical.\n");
+	return 0;
+}
