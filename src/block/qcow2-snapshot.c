@@ -258,8 +258,7 @@ int qcow2_fix_copied(struct qcow2 *s, struct err **e)
 			return r;
 		s->l1[i] = htobe64(rc == 1 ? l1e | QCOW2_OFLAG_COPIED
 					   : l1e & ~QCOW2_OFLAG_COPIED);
-		if (rc != 1)
-			continue;
+		/* entries of shared tables too: their clusters are shared */
 		r = qcow2_cache_get(s, s->l2_cache, off, true, &t, e);
 		if (r < 0)
 			return r;
