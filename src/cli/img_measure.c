@@ -72,7 +72,7 @@ int img_cmd_measure(int argc, char **argv)
 	_cleanup_free_ char *opts = NULL;
 	const char *fmt = NULL;
 	uint64_t size = 0, used, req, full, cs;
-	bool json = false, have_size = false;
+	bool json = false, have_size = false, bitmaps;
 	int c, bits;
 
 	optind = 1;
@@ -129,14 +129,17 @@ int img_cmd_measure(int argc, char **argv)
 	} else {
 		return img_error("Format '%s' cannot be measured", o.format), 1;
 	}
+	/* qemu-img reports bitmaps for sources that can have them */
+	bitmaps = b && streq(block_format(b), "qcow2") &&
+		  streq(o.format, "qcow2");
 	if (json)
-		printf("{\n    \"bitmaps\": 0,\n    \"required\": %" PRIu64
+		printf("{\n%s    \"required\": %" PRIu64
 		       ",\n    \"fully-allocated\": %" PRIu64 "\n}\n",
-		       req, full);
+		       bitmaps ? "    \"bitmaps\": 0,\n" : "", req, full);
 	else
 		printf("required size: %" PRIu64
-		       "\nfully allocated size: %" PRIu64 "\n",
-		       req, full);
+		       "\nfully allocated size: %" PRIu64 "\n%s",
+		       req, full, bitmaps ? "bitmaps size: 0\n" : "");
 	return 0;
 }
 

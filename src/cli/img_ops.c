@@ -585,7 +585,7 @@ int img_cmd_compare(int argc, char **argv)
 			if (!quiet)
 				printf("Content mismatch at offset %" PRIu64
 				       "!\n",
-				       off + (uint64_t)d);
+				       (off + (uint64_t)d) & ~(uint64_t)511);
 			return 1;
 		}
 	}
@@ -601,7 +601,7 @@ int img_cmd_compare(int argc, char **argv)
 			if (!quiet)
 				printf("Content mismatch at offset %" PRIu64
 				       "!\n",
-				       at);
+				       at & ~(uint64_t)511);
 			return 1;
 		}
 	}
