@@ -328,6 +328,13 @@ static void on_wake(struct loop *l, void *opaque)
 	loop_stop(l);
 }
 
+/* A backstop, so that a lost wake-up fails the test instead of hanging. */
+static void on_backstop(struct loop *l, void *opaque)
+{
+	*(int *)opaque = 1;
+	loop_stop(l);
+}
+
 static void *waker_thread(void *opaque)
 {
 	struct wake_state *w = opaque;
@@ -340,17 +347,23 @@ static void *waker_thread(void *opaque)
 
 static void loop_wake_from_other_thread(void)
 {
+	struct loop_source *s, *backstop;
 	struct wake_state w = {0};
-	struct loop_source *s;
+	int timed_out = 0;
 
 	w.l = loop_new(NULL);
 	CHECK(w.l);
 	s = loop_wake_add(w.l, on_wake, &w, NULL);
 	CHECK(s);
+	backstop = loop_timer_add(w.l, 5000 * MS, 0, on_backstop, &timed_out,
+				  NULL);
+	CHECK(backstop);
 	CHECK(pthread_create(&w.waker, NULL, waker_thread, &w) == 0);
 	CHECK_INT_EQ(loop_run(w.l, NULL), 0); /* returns after on_wake */
 	pthread_join(w.waker, NULL);
+	CHECK_INT_EQ(timed_out, 0);
 	CHECK_INT_EQ(w.calls, 1);
+	loop_source_del(w.l, backstop);
 	/* A stop request alone does not call wake callbacks. */
 	loop_stop(w.l);
 	CHECK_INT_EQ(loop_run(w.l, NULL), 0);

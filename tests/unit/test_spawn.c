@@ -204,6 +204,84 @@ static void spawn_keep_fds_validated(void)
 	CHECK_INT_EQ(spawn_start(&o, &c, &e), -EINVAL);
 }
 
+static void spawn_new_session(void)
+{
+	char *const argv[] = {"sh", "-c",
+			      "read -r pid comm state ppid pgrp sid rest "
+			      "</proc/$$/stat; echo \"$pid $sid\"",
+			      NULL};
+	char buf[64] = {0}, want[64];
+	struct spawn_child c;
+	struct spawn_opts o;
+	int out[2];
+
+	CHECK(pipe2(out, O_CLOEXEC) == 0);
+	spawn_opts_init(&o);
+	o.argv = argv;
+	o.stdout_fd = out[1];
+	o.new_session = 1;
+	CHECK_INT_EQ(spawn_start(&o, &c, NULL), 0);
+	close(out[1]);
+	CHECK(read_full(out[0], buf, sizeof(buf) - 1) > 0);
+	close(out[0]);
+	snprintf(want, sizeof(want), "%d %d\n", c.pid, c.pid);
+	CHECK_INT_EQ(spawn_wait(&c, NULL), 0);
+	CHECK_STR_EQ(buf, want);
+}
+
+/* 1 when @pid is gone or a zombie (reaped by nobody in a container). */
+static int process_dead(pid_t pid)
+{
+	char path[64], stat[256] = {0};
+	const char *paren;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 1;
+	if (!fgets(stat, sizeof(stat), f))
+		stat[0] = '\0';
+	fclose(f);
+	paren = strrchr(stat, ')');
+	return paren && paren[2] == 'Z';
+}
+
+/* A middle process spawns "sleep 10" with die_with_parent and exits:
+ * the sleep must be killed. */
+static void spawn_die_with_parent(void)
+{
+	char *const argv[] = {"sleep", "10", NULL};
+	int p[2], i;
+	pid_t mid, victim = 0;
+
+	CHECK(pipe2(p, O_CLOEXEC) == 0);
+	mid = fork();
+	CHECK(mid >= 0);
+	if (mid == 0) {
+		struct spawn_child c;
+		struct spawn_opts o;
+
+		spawn_opts_init(&o);
+		o.argv = argv;
+		o.die_with_parent = 1;
+		if (spawn_start(&o, &c, NULL) < 0)
+			_exit(1);
+		write_full(p[1], &c.pid, sizeof(c.pid));
+		_exit(0);
+	}
+	close(p[1]);
+	CHECK_INT_EQ(read_full(p[0], &victim, sizeof(victim)), sizeof(victim));
+	close(p[0]);
+	waitpid(mid, NULL, 0);
+	for (i = 0; i < 200 && !process_dead(victim); i++)
+		usleep(10000);
+	if (!process_dead(victim)) {
+		kill(victim, SIGKILL);
+		TEST_FAIL("sleep (pid %d) outlived its parent", victim);
+	}
+}
+
 static void spawn_wait_timeout_and_kill(void)
 {
 	char *const argv[] = {"sleep", "10", NULL};
@@ -287,6 +365,8 @@ int main(void)
 	RUN(spawn_cwd_env_and_stdin);
 	RUN(spawn_keep_fds_map_onto_numbers);
 	RUN(spawn_keep_fds_validated);
+	RUN(spawn_new_session);
+	RUN(spawn_die_with_parent);
 	RUN(spawn_wait_timeout_and_kill);
 	RUN(spawn_child_gets_empty_signal_mask);
 	RUN(spawn_leaks_no_fds);
