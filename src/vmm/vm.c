@@ -143,7 +143,10 @@ static void console_input(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct vm *vm = opaque;
 
-	serial_receive(vm->serial, buf, len);
+	if (vm->vconsole)
+		virtio_console_receive(vm->vconsole, buf, len);
+	else
+		serial_receive(vm->serial, buf, len);
 }
 
 static void console_quit(void *opaque)

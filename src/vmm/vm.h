@@ -96,6 +96,7 @@ struct vm {
 	unsigned n_mmio_devs;
 	unsigned next_irq;
 	struct virtio_dev *virtio[VM_MAX_VIRTIO];
+	struct virtio_dev *vconsole; /* takes console input when present */
 	unsigned n_virtio;
 	char *cmdline_extra; /* virtio_mmio.device=... for each device */
 

@@ -7,14 +7,28 @@
 #ifndef NIDO_VMM_VIRTIO_DEVICES_H
 #define NIDO_VMM_VIRTIO_DEVICES_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "lib/err.h"
 
 struct vm;
+struct virtio_dev;
+struct config_disk;
 
 /* Creates the configured virtio devices. Returns 0 or -errno with @e. */
 int virtio_devices_create(struct vm *vm, struct err **e);
 
 /* Destroys them; safe after a partial create. */
 void virtio_devices_destroy(struct vm *vm);
+
+struct virtio_dev *virtio_rng_create(struct vm *vm, struct err **e);
+
+/* Guest output goes to @out_fd (not owned). */
+struct virtio_dev *virtio_console_create(struct vm *vm, int out_fd,
+					 struct err **e);
+/* Host input for the guest (loop thread). */
+void virtio_console_receive(struct virtio_dev *d, const uint8_t *buf,
+			    size_t len);
 
 #endif
