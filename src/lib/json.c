@@ -55,6 +55,8 @@ int json_decode(const char *buf, size_t len, struct json_object **out,
 	struct json_object *o;
 	size_t end;
 
+	if (!buf)
+		buf = "";
 	if (len > INT_MAX)
 		return err_set(e, EINVAL, "invalid JSON: %zu bytes is too long",
 			       len);

@@ -39,7 +39,8 @@ static void check_bad(const char *text, const char *want)
 	_cleanup_err_ struct err *e = NULL;
 	struct json_object *o = (void *)1;
 
-	CHECK_INT_EQ(json_decode(text, strlen(text), &o, &e), -EINVAL);
+	CHECK_INT_EQ(json_decode(text, text ? strlen(text) : 0, &o, &e),
+		     -EINVAL);
 	CHECK_STR_EQ(err_msg(e), want);
 	CHECK(o == (void *)1); /* untouched */
 }
@@ -68,6 +69,8 @@ static void json_decode_errors_say_where(void)
 		       "unexpected end of data");
 	BAD("", "invalid JSON at line 1, column 1 (offset 0): "
 		"unexpected end of data");
+	check_bad(NULL, "invalid JSON at line 1, column 1 (offset 0): "
+			"unexpected end of data");
 	BAD("  ", "invalid JSON at line 1, column 3 (offset 2): "
 		  "unexpected end of data");
 	BAD("tru", "invalid JSON at line 1, column 4 (offset 3): "
