@@ -31,4 +31,9 @@ struct virtio_dev *virtio_console_create(struct vm *vm, int out_fd,
 void virtio_console_receive(struct virtio_dev *d, const uint8_t *buf,
 			    size_t len);
 
+/* A disk from @cfg (opened here through src/block); @index names it. */
+struct virtio_dev *virtio_blk_create(struct vm *vm,
+				     const struct config_disk *cfg,
+				     unsigned index, struct err **e);
+
 #endif

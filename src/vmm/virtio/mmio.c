@@ -47,7 +47,10 @@
 
 static uint64_t offered(const struct virtio_dev *d)
 {
-	return d->ops->features | VIRTIO_F_VERSION_1;
+	uint64_t f = d->ops->get_features ? d->ops->get_features(d)
+					  : d->ops->features;
+
+	return f | VIRTIO_F_VERSION_1;
 }
 
 int virtio_dev_running(const struct virtio_dev *d)

@@ -50,6 +50,8 @@ struct virtio_dev_ops {
 	unsigned n_queues;
 	uint16_t queue_max;
 	uint64_t features; /* device-specific feature bits offered */
+	/* When set, the features of this device instead of @features. */
+	uint64_t (*get_features)(const struct virtio_dev *d);
 	/* Reads or writes the device configuration space (bounds checked). */
 	void (*config_read)(struct virtio_dev *d, uint64_t off, void *data,
 			    unsigned len);

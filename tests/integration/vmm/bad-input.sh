@@ -59,6 +59,22 @@ if [ -c /dev/kvm ]; then
 		--kernel "$hello" --initrd /nonexistent
 fi
 
+expect_error "missing disk image" "disk 0.*'/nonexistent.img'" \
+	--kernel "$hello" --disk /nonexistent.img
+
+# An image on a read-only mount cannot be opened for writing.
+if [ -c /dev/kvm ] && [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
+	mkdir -p "$tmp/ro"
+	truncate -s 1M "$tmp/ro/disk.raw"
+	timeout -s KILL 30 unshare -m sh -c \
+		'mount --bind -o ro "$2" "$2" && exec "$0" --kernel "$1" --disk "$2/disk.raw"' \
+		"$vmm" "$hello" "$tmp/ro" </dev/null >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	[ "$st" -ne 0 ] && [ "$(grep -c . "$tmp/err")" -eq 1 ] &&
+		grep -q "disk.raw" "$tmp/err"
+	ok $? "unwritable image (status $st: $(cat "$tmp/err"))"
+fi
+
 # No /dev/kvm: hide it in a private mount namespace.
 if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null &&
 	unshare -m true 2>/dev/null; then
