@@ -41,7 +41,8 @@ static int get_l2(struct qcow2 *s, uint64_t i, void **t, struct err **e)
 	off = l1e & QCOW2_OFFSET_MASK;
 	if (!off)
 		return 0;
-	if (off & (s->cluster_size - 1) || off < s->cluster_size)
+	if (off & (s->cluster_size - 1) || off < s->cluster_size ||
+	    off >= s->file_end)
 		return qcow2_corrupt(
 			s, e,
 			"L1 entry %" PRIu64
@@ -55,7 +56,8 @@ static int check_host(struct qcow2 *s, uint64_t entry, uint64_t gidx,
 {
 	uint64_t off = entry & QCOW2_OFFSET_MASK;
 
-	if (off & (s->cluster_size - 1) || (off && off < s->cluster_size))
+	if (off & (s->cluster_size - 1) || (off && off < s->cluster_size) ||
+	    off >= s->file_end)
 		return qcow2_corrupt(s, e,
 				     "L2 entry of guest cluster %" PRIu64
 				     " points to an invalid offset %#" PRIx64,

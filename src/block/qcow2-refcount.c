@@ -358,6 +358,7 @@ retry:
 	}
 	s->free_hint = first_free == start ? start + n : first_free;
 	*off = start << s->cluster_bits;
+	s->file_end = MAX(s->file_end, (start + n) << s->cluster_bits);
 	return 0;
 }
 

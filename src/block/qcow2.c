@@ -352,6 +352,7 @@ static int open_image(struct qcow2 *s, struct err **e)
 	if (r < 0)
 		return r;
 	s->b->size = be64toh(h.size);
+	s->file_end = ALIGN_UP((uint64_t)st.st_size, 512);
 	setup_geometry(s);
 	c0 = xcalloc(1, s->cluster_size);
 	r = file_pread_zero(s->fd, c0, s->cluster_size, 0);

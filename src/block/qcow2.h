@@ -165,6 +165,7 @@ struct qcow2 {
 
 	struct qcow2_cache *l2_cache, *rb_cache;
 	uint64_t free_hint;	/* lowest host cluster index that may be free */
+	uint64_t file_end;	/* end of the file or of the last allocation */
 	uint64_t *pending_free; /* host offsets to unref at the next flush */
 	size_t npending, pending_cap;
 	uint64_t comp_next, comp_end; /* open compressed-data area */
