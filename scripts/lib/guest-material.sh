@@ -16,7 +16,7 @@
 # Prints the material's directory; its env.sh holds the paths (see
 # tests/nested/README.md). The directory's name is a hash of the inputs
 # (package versions, this script, the two inits), so a change of any of
-# them builds a new one; older ones are removed.
+# them builds a new one; the previous one is kept, older ones removed.
 #
 # Environment: NIDO_CACHE_DIR overrides the cache root (default
 # $XDG_CACHE_HOME/nido/nested, /var/cache/nido/nested as root,
@@ -153,16 +153,22 @@ make_initramfs() # out, moddir, kver, init, modules...
 	rm -rf "$root"
 }
 
+# Downloads the kernel package into $work/deb; returns 1 on failure
+# (the error in $work/deb/err).
+download() # package, version
+{
+	rm -rf "$work/deb"
+	mkdir -p "$work/deb"
+	say "downloading $1 $2"
+	(cd "$work/deb" && apt-get download -q "$1=$2" >/dev/null 2>"$work/deb/err")
+}
+
 build() # dest, package, version
 {
-	local dest=$1 pkg=$2 ver=$3 kver deb
-	deb=$work/deb
-	mkdir -p "$deb" "$dest/kernel"
-	say "downloading $pkg $ver"
-	(cd "$deb" && apt-get download -q "$pkg=$ver" >/dev/null 2>"$deb/err") ||
-		die "apt-get download $pkg=$ver failed: $(tail -n 3 "$deb/err")"
-	dpkg-deb -x "$deb"/*.deb "$dest/root"
-	rm -rf "$deb"
+	local dest=$1 pkg=$2 ver=$3 kver
+	mkdir -p "$dest/kernel"
+	dpkg-deb -x "$work/deb/$pkg"_*.deb "$dest/root"
+	rm -rf "$work/deb"
 	kver=$(ls "$dest/root/lib/modules")
 	if [ -z "$kver" ] || [ ! -f "$dest/root/boot/vmlinuz-$kver" ]; then
 		die "$pkg has no kernel or modules where expected"
@@ -192,7 +198,7 @@ build() # dest, package, version
 
 main()
 {
-	local root pkgver pkg ver key dest inputs old
+	local root pkgver pkg ver dest old
 	check_tools
 	root=$(cache_root)
 	mkdir -p "$root"
@@ -207,30 +213,49 @@ main()
 		return 0
 	fi
 	read -r pkg ver <<<"$pkgver"
-	inputs=$(printf '%s\n' "kernel $pkg $ver" \
-		"busybox $(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || busybox | head -n 1)" \
-		"script $(sha256sum <"${BASH_SOURCE[0]}" | cut -c1-64)" \
-		"layer1-init $(sha256sum <"$initdir/layer1-init" | cut -c1-64)" \
-		"layer2-init $(sha256sum <"$initdir/layer2-init" | cut -c1-64)")
-	key=$(sha256sum <<<"$inputs" | cut -c1-16)
-	dest=$root/$key
+	work=$(mktemp -d "$root/.build.XXXXXX")
+	trap 'rm -rf "$work"' EXIT
+	dest=$root/$(input_key "$pkg" "$ver")
+	if [ ! -f "$dest/.complete" ] && ! download "$pkg" "$ver"; then
+		# Old lists name a version the mirror has dropped: refresh, retry.
+		[ "$(id -u)" -eq 0 ] ||
+			die "apt-get download $pkg=$ver failed: $(tail -n 3 "$work/deb/err")"
+		say "download failed; running apt-get update and trying again"
+		apt-get update -qq >/dev/null 2>&1 || true
+		pkgver=$(kernel_package) || die "cannot resolve linux-image-amd64"
+		read -r pkg ver <<<"$pkgver"
+		dest=$root/$(input_key "$pkg" "$ver")
+		[ -f "$dest/.complete" ] || download "$pkg" "$ver" ||
+			die "apt-get download $pkg=$ver failed: $(tail -n 3 "$work/deb/err")"
+	fi
 	if [ ! -f "$dest/.complete" ]; then
 		say "building guest material in $dest"
-		work=$(mktemp -d "$root/.build.XXXXXX")
-		trap 'rm -rf "$work"' EXIT
 		build "$work/out" "$pkg" "$ver"
-		echo "$inputs" >"$work/out/inputs.txt"
+		input_list "$pkg" "$ver" >"$work/out/inputs.txt"
 		touch "$work/out/.complete"
 		rm -rf "$dest"
 		# Paths in env.sh name the final place.
 		sed -i "s|$work/out|$dest|g" "$work/out/env.sh"
 		mv "$work/out" "$dest"
-		for old in "$root"/*/; do
-			[ "${old%/}" = "$dest" ] || rm -rf "${old%/}"
-		done
+		# Keep the previous one too: a run may still be using it.
+		find "$root" -mindepth 1 -maxdepth 1 -type d ! -name '.*' \
+			-printf '%T@ %p\n' | sort -rn | tail -n +3 | cut -d' ' -f2- |
+			while IFS= read -r old; do rm -rf "$old"; done
 		say "done"
 	fi
 	echo "$dest"
 }
+
+# What the material is made of; its hash names the material's folder.
+input_list() # package, version
+{
+	printf '%s\n' "kernel $1 $2" \
+		"busybox $(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || busybox | head -n 1)" \
+		"script $(sha256sum <"${BASH_SOURCE[0]}" | cut -c1-64)" \
+		"layer1-init $(sha256sum <"$initdir/layer1-init" | cut -c1-64)" \
+		"layer2-init $(sha256sum <"$initdir/layer2-init" | cut -c1-64)"
+}
+
+input_key() { input_list "$@" | sha256sum | cut -c1-16; }
 
 main "$@"
