@@ -12,6 +12,7 @@
 #include "block/qcow2.h"
 
 #define MAX_CHECK_CLUSTERS (1ull << 28)
+#define MAX_REPORT_LINES   10000
 
 struct check {
 	struct qcow2 *s;
@@ -20,6 +21,7 @@ struct check {
 	struct img_check *res;
 	char *report;
 	size_t report_len;
+	uint64_t lines;
 	uint64_t last_host; /* for fragmentation */
 };
 
@@ -30,8 +32,12 @@ static void note(struct check *c, const char *fmt, ...)
 	va_list ap;
 	size_t l;
 
+	if (++c->lines > MAX_REPORT_LINES)
+		return;
 	va_start(ap, fmt);
-	line = xvasprintf(fmt, ap);
+	line = c->lines == MAX_REPORT_LINES
+		       ? xstrdup("(more problems not listed)")
+		       : xvasprintf(fmt, ap);
 	va_end(ap);
 	l = strlen(line);
 	c->report = xrealloc(c->report, c->report_len + l + 2);
@@ -336,6 +342,10 @@ int qcow2_check(struct block *b, unsigned fix, struct img_check *res,
 	if (r == 0 && res->corruptions == 0 && res->leaks == 0)
 		r = clear_flags(s, e);
 out:
+	if (r < 0) {
+		free(c.report);
+		c.report = NULL;
+	}
 	res->report = c.report;
 	return r;
 }

@@ -127,6 +127,8 @@ static int write_reftable_entry(struct qcow2 *s, uint64_t rt, struct err **e)
 }
 
 static int grow_reftable(struct qcow2 *s, uint64_t need, struct err **e);
+static int check_free_range(struct qcow2 *s, uint64_t start, uint64_t n,
+			    struct err **e);
 
 /* Creates the refcount block for table index @rt, placed first in the
  * range it covers (all of which is free, having no block). */
@@ -142,6 +144,9 @@ static int create_refblock(struct qcow2 *s, uint64_t rt, struct err **e)
 			return r;
 	}
 	off = (rt << s->refblock_bits) << s->cluster_bits;
+	r = check_free_range(s, rt << s->refblock_bits, 1, e);
+	if (r < 0)
+		return r;
 	qcow2_cache_drop(s->rb_cache, off);
 	qcow2_cache_drop(s->l2_cache, off);
 	r = qcow2_cache_get(s, s->rb_cache, off, false, (void **)&blk, e);
@@ -232,6 +237,9 @@ static int grow_reftable(struct qcow2 *s, uint64_t need, struct err **e)
 		    base + k + tc)
 		return err_set(e, ENOSPC, "'%s': refcount table too large",
 			       s->name);
+	r = check_free_range(s, base, k + tc, e);
+	if (r < 0)
+		return r;
 	tab = xcalloc(n, sizeof(uint64_t));
 	memcpy(tab, s->reftable, s->reftable_entries * 8);
 	for (uint64_t j = 0; j < k; j++)
@@ -332,20 +340,51 @@ static int find_free(struct qcow2 *s, uint64_t n, uint64_t *start,
 	return 0;
 }
 
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return alen && blen && a < b + blen && b < a + alen;
+}
+
+/*
+ * A cluster that looks free but holds the header or a table means the
+ * refcounts are wrong: refuse rather than overwrite metadata.
+ */
+static int check_free_range(struct qcow2 *s, uint64_t start, uint64_t n,
+			    struct err **e)
+{
+	uint64_t off = start << s->cluster_bits, len = n << s->cluster_bits;
+
+	if (overlaps(off, len, 0, s->cluster_size) ||
+	    overlaps(off, len, s->l1_offset, (uint64_t)s->l1_size * 8) ||
+	    overlaps(off, len, s->reftable_offset,
+		     (uint64_t)s->reftable_clusters << s->cluster_bits) ||
+	    overlaps(off, len, s->snapshots_offset, s->snapshots_size))
+		return qcow2_corrupt(
+			s, e, "metadata at %#" PRIx64 " has no reference count",
+			off);
+	return 0;
+}
+
 int qcow2_alloc_clusters(struct qcow2 *s, uint64_t n, uint64_t *off,
 			 struct err **e)
 {
 	uint64_t start = 0, first_free = 0, rt;
-	int r;
+	int r, tries = 0;
 
 retry:
 	r = find_free(s, n, &start, &first_free, e);
+	if (r == 0)
+		r = check_free_range(s, start, n, e);
 	if (r < 0)
 		return r;
 	for (uint64_t j = 0; j < n; j++) {
 		rt = (start + j) >> s->refblock_bits;
 		if (rt < s->reftable_entries && s->reftable[rt])
 			continue;
+		if (++tries > 64)
+			return qcow2_corrupt(s, e,
+					     "cannot place a refcount "
+					     "block");
 		r = create_refblock(s, rt, e);
 		if (r < 0)
 			return r;
