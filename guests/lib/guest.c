@@ -42,6 +42,7 @@ static uint8_t tss[104] __attribute__((aligned(16)));
 static struct idt_entry idt[256] __attribute__((aligned(16)));
 static uint64_t gdt[7] __attribute__((aligned(16)));
 static unsigned tap_count;
+static int tap_planned;
 const uint8_t *guest_boot_params;
 
 extern char kernel_stack_top[];
@@ -192,10 +193,17 @@ void guest_exception(struct exc_frame *f)
 	poweroff();
 }
 
+void tap_done(void)
+{
+	if (!tap_planned)
+		gprintf("1..%u\n", tap_count);
+	tap_planned = 1;
+}
+
 void guest_user_entry(void)
 {
 	guest_main();
-	gprintf("1..%u\n", tap_count);
+	tap_done();
 	poweroff();
 }
 

@@ -102,6 +102,8 @@ void gvprintf(const char *fmt, va_list ap);
 /* Prints "ok N - what" or "not ok N - what". Returns @cond. */
 int tap_ok(int cond, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Prints the plan now (before a reset, say); later calls do nothing. */
+void tap_done(void);
 /* Lines starting with '#' are TAP comments. */
 #define tap_diag(...) gprintf("# " __VA_ARGS__)
 

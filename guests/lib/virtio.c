@@ -2,9 +2,11 @@
 /* The tiny guests' virtio-mmio driver. */
 #include "virtio.h"
 
-/* Ring memory: per queue a page of descriptors, a page for the rings. */
-static uint8_t ring_pool[16][2][4096] __attribute__((aligned(4096)));
-static unsigned ring_used;
+/*
+ * Ring memory: per device slot and queue, a page of descriptors and a
+ * page for the rings (re-used when a device is initialised again).
+ */
+static uint8_t ring_pool[17][4][2][4096] __attribute__((aligned(4096)));
 
 uintptr_t virtio_find(uint32_t device_id, unsigned nth)
 {
@@ -26,9 +28,11 @@ static int setup_queue(struct gvdev *d, unsigned qi)
 	uint8_t(*mem)[4096];
 	uint32_t max;
 
-	if (ring_used == 16)
+	unsigned slot = (unsigned)((d->base - MMIO_BASE) / MMIO_SLOT);
+
+	if (slot > 16 || qi > 3)
 		return -1;
-	mem = ring_pool[ring_used++];
+	mem = ring_pool[slot][qi];
 	vio_write(d, VIO_QUEUE_SEL, qi);
 	max = vio_read(d, VIO_QUEUE_NUM_MAX);
 	if (max == 0)

@@ -79,13 +79,14 @@ static void setup_msrs(struct vcpu *v)
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(msrs); i++) {
-		struct {
+		union {
 			struct kvm_msrs hdr;
-			struct kvm_msr_entry entry;
+			uint8_t bytes[sizeof(struct kvm_msrs) +
+				      sizeof(struct kvm_msr_entry)];
 		} m = {.hdr.nmsrs = 1};
 
-		m.entry.index = msrs[i].index;
-		m.entry.data = msrs[i].value;
+		m.hdr.entries[0].index = msrs[i].index;
+		m.hdr.entries[0].data = msrs[i].value;
 		if (ioctl(v->fd, KVM_SET_MSRS, &m) != 1)
 			log_debug("vCPU %u: KVM does not take MSR 0x%x", v->id,
 				  msrs[i].index);

@@ -240,6 +240,19 @@ struct vm *vm_create(struct vm_config *cfg, uint64_t start_ns, struct err **e)
 	return vm;
 }
 
+struct vm *vm_create_bare(uint64_t mem_size, struct err **e)
+{
+	static struct vm_config bare_cfg = {.cpus = 1};
+	struct vm *vm = vm_alloc(&bare_cfg, vm_now_ns());
+
+	if (mem_create(&vm->mem, mem_size, VM_GAP_START, VM_GAP_END, 0, e) <
+	    0) {
+		vm_destroy(vm);
+		return NULL;
+	}
+	return vm;
+}
+
 static void on_signal(struct loop *l, int signo, void *opaque)
 {
 	log_info("%s: stopping the VM", strsignal(signo));

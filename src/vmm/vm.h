@@ -124,6 +124,13 @@ struct vm {
 struct vm *vm_create(struct vm_config *cfg, uint64_t start_ns, struct err **e);
 
 /*
+ * A VM without KVM, vCPUs or devices: guest memory of @mem_size bytes and
+ * empty buses, for unit tests and fuzzers of the device models. Free with
+ * vm_destroy(). Returns NULL with @e filled.
+ */
+struct vm *vm_create_bare(uint64_t mem_size, struct err **e);
+
+/*
  * Starts the vCPU threads and runs the event loop until the VM stops.
  * Returns the reason it stopped; for VM_EXIT_ERROR, @e has the message.
  */

@@ -27,7 +27,8 @@ struct vm;
 struct loop_source;
 struct virtio_dev;
 
-#define VIRTIO_MAX_QUEUES 4
+#define VIRTIO_MAX_QUEUES   4
+#define VIRTIO_MAX_WARNINGS 20
 
 #define VIRTIO_ID_NET	  1
 #define VIRTIO_ID_BLOCK	  2
@@ -94,6 +95,7 @@ struct virtio_dev {
 	uint32_t config_generation;
 	struct vq vqs[VIRTIO_MAX_QUEUES];
 	int broken;
+	unsigned n_warned;
 	struct virtio_stats stats;
 };
 

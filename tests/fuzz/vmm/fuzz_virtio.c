@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libFuzzer target for the virtio device models: random MMIO register
+ * writes and reads, random guest memory (so random rings and descriptor
+ * chains) and queue notifications, on virtio-rng, virtio-console and
+ * virtio-blk (on a raw image in a memfd), without KVM. Anything but a
+ * clean return is a bug: a crash, a sanitizer report, a hang.
+ *
+ * Input: a sequence of operations, each one opcode byte then arguments:
+ *	0 write register:  device, offset (2 bytes), value (4 bytes)
+ *	1 read register:   device, offset (2 bytes)
+ *	2 fill memory:     address (3 bytes, in the first 16 MiB), n, bytes
+ *	3 notify:          device, queue
+ *	4 set up a ring:   device, queue, size, 3 addresses (3 bytes each)
+ *	5 reset device:    device
+ */
+#include <fcntl.h>
+#include <sys/mman.h>
+
+#include "lib/log.h"
+#include "vmm/virtio/devices.h"
+#include "vmm/virtio/virtio.h"
+#include "vmm/vm.h"
+#include "vmm/vmconfig.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_MEM (16ULL << 20)
+#define N_DEVS	 3
+
+static struct vm *vm;
+static struct virtio_dev *devs[N_DEVS];
+static char disk_path[64];
+
+static void fuzz_init(void)
+{
+	struct config_disk disk = {.path = disk_path,
+				   .format = DISK_FORMAT_RAW};
+	int fd = memfd_create("fuzz-disk", 0);
+
+	log_init("fuzz-virtio");
+	log_set_level(LOG_LEVEL_ERROR);
+	if (fd < 0 || ftruncate(fd, 1 << 20) < 0)
+		abort();
+	snprintf(disk_path, sizeof(disk_path), "/proc/self/fd/%d", fd);
+	vm = vm_create_bare(FUZZ_MEM, NULL);
+	if (!vm)
+		abort();
+	devs[0] = virtio_rng_create(vm, NULL);
+	devs[1] = virtio_console_create(vm, -1, NULL);
+	devs[2] = virtio_blk_create(vm, &disk, 0, NULL);
+	for (int i = 0; i < N_DEVS; i++) {
+		if (!devs[i])
+			abort();
+		vm->virtio[vm->n_virtio++] = devs[i];
+	}
+}
+
+struct input {
+	const uint8_t *p;
+	size_t left;
+};
+
+static uint32_t take(struct input *in, unsigned bytes)
+{
+	uint32_t v = 0;
+
+	for (unsigned i = 0; i < bytes && in->left; i++, in->left--)
+		v |= (uint32_t)*in->p++ << (8 * i);
+	return v;
+}
+
+static void mmio_write32(struct virtio_dev *d, uint64_t off, uint32_t v)
+{
+	virtio_mmio_write(d, off, &v, 4);
+}
+
+/* The usual driver steps with fuzzed ring addresses and size. */
+static void setup_ring(struct virtio_dev *d, struct input *in)
+{
+	uint32_t q = take(in, 1) % 3, num = take(in, 2);
+
+	mmio_write32(d, 0x070, 1 | 2);
+	mmio_write32(d, 0x024, 1);
+	mmio_write32(d, 0x020, 1); /* VERSION_1 */
+	mmio_write32(d, 0x070, 1 | 2 | 8);
+	mmio_write32(d, 0x030, q);
+	mmio_write32(d, 0x038, num);
+	mmio_write32(d, 0x080, take(in, 3));
+	mmio_write32(d, 0x090, take(in, 3));
+	mmio_write32(d, 0x0a0, take(in, 3));
+	mmio_write32(d, 0x044, 1);
+	mmio_write32(d, 0x070, 1 | 2 | 4 | 8);
+}
+
+static void one_op(struct input *in)
+{
+	uint8_t op = (uint8_t)take(in, 1);
+	struct virtio_dev *d = devs[take(in, 1) % N_DEVS];
+	uint32_t v, off, n;
+
+	switch (op % 6) {
+	case 0:
+		off = take(in, 2) & 0x1ff;
+		v = take(in, 4);
+		virtio_mmio_write(d, off, &v, 4);
+		break;
+	case 1:
+		off = take(in, 2) & 0x1ff;
+		virtio_mmio_read(d, off, &v, 4);
+		break;
+	case 2:
+		off = take(in, 3);
+		n = take(in, 1);
+		for (uint32_t i = 0; i < n && in->left; i++)
+			*(uint8_t *)mem_ptr(&vm->mem, (off + i) % FUZZ_MEM, 1) =
+				(uint8_t)take(in, 1);
+		break;
+	case 3:
+		virtio_dev_kick(d, take(in, 1) % 3);
+		break;
+	case 4:
+		setup_ring(d, in);
+		break;
+	default:
+		mmio_write32(d, 0x070, 0);
+		break;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct input in = {data, size};
+
+	if (!vm)
+		fuzz_init();
+	memset(mem_ptr(&vm->mem, 0, FUZZ_MEM), 0, 1 << 20);
+	for (int i = 0; i < N_DEVS; i++)
+		mmio_write32(devs[i], 0x070, 0);
+	while (in.left)
+		one_op(&in);
+	return 0;
+}
