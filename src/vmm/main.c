@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 
 #include "config.h"
 #include "lib/log.h"
@@ -209,6 +210,8 @@ int main(int argc, char **argv)
 	int opt, probe = 0, status;
 
 	log_init("nido-vmm");
+	/* A console or API client that goes away is not fatal. */
+	signal(SIGPIPE, SIG_IGN);
 	config_init(&c);
 	opterr = 0; /* one line of our own instead of getopt's */
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {

@@ -10,6 +10,7 @@
 
 #include "lib/log.h"
 #include "lib/loop.h"
+#include "vmm/api.h"
 #include "vmm/boot.h"
 #include "vmm/console.h"
 #include "vmm/hw/devices.h"
@@ -169,7 +170,14 @@ static int create_devices(struct vm *vm, struct err **e)
 	vm->boottimer = vm->pm ? boottimer_create(vm, VM_MMIO_BASE, e) : NULL;
 	if (!vm->boottimer)
 		return -EIO;
-	return virtio_devices_create(vm, e);
+	if (virtio_devices_create(vm, e) < 0)
+		return -EIO;
+	if (vm->cfg->api_path) {
+		vm->api = api_open(vm, vm->cfg->api_path, e);
+		if (!vm->api)
+			return -EIO;
+	}
+	return 0;
 }
 
 static int load_guest(struct vm *vm, struct err **e)
@@ -304,6 +312,7 @@ void vm_destroy(struct vm *vm)
 	for (unsigned i = 0; vm->vcpus && i < vm->n_vcpus; i++)
 		vcpu_release(&vm->vcpus[i]);
 	free(vm->vcpus);
+	api_close(vm->api);
 	virtio_devices_destroy(vm);
 	boottimer_destroy(vm->boottimer);
 	pm_destroy(vm->pm);

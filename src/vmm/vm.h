@@ -26,6 +26,7 @@ struct kvm_cpuid2;
 struct vcpu;
 struct virtio_dev;
 struct console;
+struct api;
 
 /* Why the VM stopped; also decides the process's exit status. */
 enum vm_exit {
@@ -88,6 +89,7 @@ struct vm {
 
 	/* Devices. */
 	struct console *console;
+	struct api *api;
 	struct serial *serial;
 	struct i8042 *i8042;
 	struct rtc *rtc;

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The control socket (docs/vmm-api.md): status, pause, resume, stats, a
+# guest-cooperative shutdown through Ctrl-Alt-Del, power-off, bad
+# requests; the socket file is removed at exit.
+. "$(dirname "$0")/lib.sh"
+need_kvm
+
+sock=$tmp/api.sock
+# api REQUEST-JSON: prints the reply line.
+api()
+{
+	python3 - "$sock" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+buf = b""
+while not buf.endswith(b"\n"):
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    buf += chunk
+print(buf.decode().strip())
+PY
+}
+field() # json key
+{
+	python3 -c 'import json,sys; v=json.loads(sys.stdin.read()); print(v.get(sys.argv[1]))' "$1"
+}
+start_vm()
+{
+	timeout -s KILL 120 "$vmm" --kernel "$guests/guest-api" --memory 64 \
+		--cpus 2 --api "unix:$sock" --rng </dev/null >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	for _ in $(seq 100); do
+		[ -S "$sock" ] && grep -q 'waiting for ctrl-alt-del' "$tmp/out" && break
+		sleep 0.1
+	done
+}
+
+start_vm
+r=$(api '{"command": "status"}')
+[ "$(field ok <<<"$r")" = True ] && [ "$(field state <<<"$r")" = running ] &&
+	[ "$(field vcpus <<<"$r")" = 2 ]
+ok $? "status: running, 2 vCPUs ($r)"
+[ "$(field boot_time_us <<<"$r")" != None ]
+ok $? "status reports the boot time"
+
+r=$(api '{"command": "pause"}')
+[ "$(field ok <<<"$r")" = True ] &&
+	[ "$(api '{"command": "status"}' | field state)" = paused ]
+ok $? "pause: the state is paused"
+e1=$(api '{"command": "stats"}' | python3 -c 'import json,sys; print(sum(v["exits"] for v in json.load(sys.stdin)["vcpus"]))')
+sleep 0.5
+e2=$(api '{"command": "stats"}' | python3 -c 'import json,sys; print(sum(v["exits"] for v in json.load(sys.stdin)["vcpus"]))')
+[ "$e1" = "$e2" ]
+ok $? "paused vCPUs do not run (exits $e1 then $e2)"
+r=$(api '{"command": "shutdown"}')
+[ "$(field ok <<<"$r")" = False ]
+ok $? "shutdown is refused while paused ($r)"
+api '{"command": "resume"}' >/dev/null
+sleep 0.3
+e3=$(api '{"command": "stats"}' | python3 -c 'import json,sys; print(sum(v["exits"] for v in json.load(sys.stdin)["vcpus"]))')
+[ "$e3" -gt "$e2" ]
+ok $? "resume: the vCPUs run again (exits $e3)"
+
+r=$(api '{"command": "stats"}')
+python3 -c '
+import json, sys
+r = json.loads(sys.argv[1])
+names = [d["name"] for d in r["devices"]]
+assert r["ok"] and len(r["vcpus"]) == 2
+assert "serial" in names and "virtio-rng" in names
+assert r["devices"][0]["bytes_out"] > 0
+' "$r"
+ok $? "stats: per-vCPU exits and per-device counters"
+
+r=$(api '{"command": "reboot"}')
+[ "$(field ok <<<"$r")" = False ] && grep -q 'unknown command' <<<"$r"
+ok $? "an unknown command is an error reply"
+r=$(api 'this is not json')
+[ "$(field ok <<<"$r")" = False ]
+ok $? "a request that is not JSON is an error reply"
+
+r=$(api '{"command": "shutdown"}')
+[ "$(field ok <<<"$r")" = True ]
+ok $? "shutdown sends Ctrl-Alt-Del"
+wait "$pid"
+status=$?
+out=$(tr -d '\r' <"$tmp/out")
+guest_tap api
+[ "$status" -eq 0 ]
+ok $? "the guest powered off after Ctrl-Alt-Del: status 0 (got $status)"
+[ ! -e "$sock" ]
+ok $? "the socket file is removed at exit"
+
+start_vm
+r=$(api '{"command": "power-off"}')
+wait "$pid"
+status=$?
+[ "$(field ok <<<"$r")" = True ] && [ "$status" -eq 0 ]
+ok $? "power-off ends nido-vmm with status 0 (got $status)"
+done_testing
