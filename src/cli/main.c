@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "cli/cli.h"
+#include "cli/domain.h"
 #include "cli/img.h"
 
 static int cmd_version(int argc, char **argv);
@@ -34,14 +35,26 @@ static int cmd_version(int argc, char **argv)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: nido [--version] COMMAND [ARGS...]\n\ncommands:\n");
+	fprintf(f, "usage: nido [--version] [-c URI] COMMAND [ARGS...]\n\n"
+		   "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name,
 			commands[i].summary);
+	for (size_t i = 0; domain_commands[i].name; i++)
+		fprintf(f, "  %-10s %s\n", domain_commands[i].name,
+			domain_commands[i].summary);
 }
 
 int main(int argc, char **argv)
 {
+	int a = 1, r = 0;
+
+	while (a < argc && (r = domain_global_option(argc, argv, &a)) == 1)
+		;
+	if (a < argc && r < 0)
+		return 1;
+	argc -= a - 1; /* the command is argv[1] from here on */
+	argv += a - 1;
 	if (argc < 2) {
 		usage(stderr);
 		return 1;
@@ -55,6 +68,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
+	for (size_t i = 0; domain_commands[i].name; i++)
+		if (!strcmp(argv[1], domain_commands[i].name))
+			return domain_commands[i].run(argc - 1, argv + 1);
 	cli_error("unknown command '%s' (see 'nido help')", argv[1]);
 	return 1;
 }

@@ -521,6 +521,7 @@ static int parse_identity(const xmlNode *root, struct domain_def *d,
 		if (parse_uuid(n, d->uuid, e) < 0)
 			return -EINVAL;
 	} else {
+		d->uuid_generated = true;
 		uuid_generate_random(d->uuid);
 	}
 	if ((n = xml_child(root, "title")))

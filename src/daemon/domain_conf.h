@@ -67,8 +67,9 @@ struct domain_def {
 	enum domain_virt virt;
 	char *name;
 	uint8_t uuid[16];
-	char *title;	   /* NULL: none */
-	char *description; /* NULL: none */
+	bool uuid_generated; /* no <uuid> in the XML: a random one */
+	char *title;	     /* NULL: none */
+	char *description;   /* NULL: none */
 	uint64_t memory_kib;
 	uint64_t current_memory_kib;
 	unsigned vcpus;

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The CLI's side of the daemon API (docs/api.md): picking the daemon by
+ * URI, starting the session daemon on demand, and calling methods.
+ *
+ * URI: -c/--connect, else $NIDO_DEFAULT_URI, else nido:///system for
+ * root and nido:///session for others. NIDO_STATE_DIR/NIDO_RUNTIME_DIR
+ * point both the CLI and the daemon it starts at other directories.
+ */
+#ifndef NIDO_CLI_CLIENT_H
+#define NIDO_CLI_CLIENT_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "lib/err.h"
+
+struct nido_conn;
+
+/* Sets the URI given with -c (borrowed; must outlive the connection). */
+void client_set_uri(const char *uri);
+
+/*
+ * Connects to the daemon of the URI, starting the session daemon when
+ * none listens. Returns the connection or NULL with @e filled.
+ */
+struct nido_conn *client_connect(struct err **e);
+
+/*
+ * Calls @method with @params (taken over; NULL: none). Returns 0 with
+ * *@result a new reference (may be NULL), or -errno with @e holding the
+ * daemon's message (its code is the daemon's errno) or the transport's.
+ */
+int client_call(struct nido_conn *c, const char *method,
+		struct json_object *params, struct json_object **result,
+		struct err **e);
+
+/* Closes the connection; accepts NULL. */
+void client_close(struct nido_conn *c);
+
+/*
+ * Connects and calls in one go, for verbs that need one call. Returns as
+ * client_call().
+ */
+int client_call1(const char *method, struct json_object *params,
+		 struct json_object **result, struct err **e);
+
+/* {"domain": @name} */
+struct json_object *client_domain_params(const char *name);
+
+#endif

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Tables printed the way virsh prints them: a header, a line of dashes,
+ * left-aligned columns each led by one space and separated by two more:
+ *
+ *	 Id   Name   State
+ *	--------------------
+ *	 1    web    running
+ */
+#ifndef NIDO_CLI_TABLE_H
+#define NIDO_CLI_TABLE_H
+
+#include <stdio.h>
+
+struct table;
+
+/* A table with @ncols columns named by the NULL-terminated @header. */
+struct table *table_new(const char *const *header);
+/* Appends a row of as many cells as columns (copied). */
+void table_add(struct table *t, const char *const *cells);
+void table_print(const struct table *t, FILE *f);
+void table_free(struct table *t);
+
+#endif

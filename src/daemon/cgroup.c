@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* A cgroup per VM process (cgroup.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "daemon/cgroup.h"
+#include "lib/file.h"
+
+static const char *const v1_controllers[] = {"cpu", "cpuacct", "memory",
+					     "pids"};
+
+static bool exists(const char *root, const char *sub)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s", root, sub);
+
+	return access(p, F_OK) == 0;
+}
+
+enum cgroup_layout cgroup_detect(const char *root)
+{
+	if (exists(root, "cgroup.controllers"))
+		return CGROUP_UNIFIED;
+	if (exists(root, "unified/cgroup.controllers"))
+		return CGROUP_HYBRID;
+	for (size_t i = 0; i < ARRAY_SIZE(v1_controllers); i++)
+		if (exists(root, v1_controllers[i]))
+			return CGROUP_LEGACY;
+	return CGROUP_NONE;
+}
+
+const char *cgroup_layout_name(enum cgroup_layout l)
+{
+	static const char *const names[] = {"none", "unified (v2)",
+					    "hybrid (v1 controllers, v2 "
+					    "unified)",
+					    "legacy (v1)"};
+
+	return names[l];
+}
+
+static int write_pid(const char *dir, pid_t pid, struct err **e)
+{
+	_cleanup_free_ char *path = xasprintf("%s/cgroup.procs", dir);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
+
+	if (fd < 0)
+		return err_sys(e, errno, "opening '%s'", path);
+	if (write_full(fd, buf, (size_t)n) < 0)
+		return err_sys(e, errno, "writing '%s'", path);
+	return 0;
+}
+
+/* Creates <hier>/nido/<name> and moves @pid in; adds it to @dirs. */
+static int enter_one(const char *hier, const char *name, pid_t pid,
+		     struct json_object *dirs, struct err **e)
+{
+	_cleanup_free_ char *dir = xasprintf("%s/nido/%s", hier, name);
+
+	if (file_mkdir_p(dir, 0755, e) < 0)
+		return -EIO;
+	if (write_pid(dir, pid, e) < 0) {
+		rmdir(dir);
+		return -EIO;
+	}
+	json_object_array_add(dirs, json_object_new_string(dir));
+	return 0;
+}
+
+struct json_object *cgroup_enter(const char *root, const char *name, pid_t pid,
+				 struct err **e)
+{
+	enum cgroup_layout l = cgroup_detect(root);
+	struct json_object *dirs = json_object_new_array();
+	_cleanup_free_ char *v2 = NULL;
+	_cleanup_err_ struct err *first = NULL;
+
+	if (l == CGROUP_NONE) {
+		err_set(e, ENOENT, "no cgroup hierarchy under '%s'", root);
+		return dirs;
+	}
+	if (l == CGROUP_UNIFIED || l == CGROUP_HYBRID) {
+		v2 = l == CGROUP_UNIFIED ? xstrdup(root)
+					 : xasprintf("%s/unified", root);
+		enter_one(v2, name, pid, dirs, &first);
+	}
+	for (size_t i = 0;
+	     l != CGROUP_UNIFIED && i < ARRAY_SIZE(v1_controllers); i++) {
+		_cleanup_free_ char *h =
+			xasprintf("%s/%s", root, v1_controllers[i]);
+		_cleanup_err_ struct err *e1 = NULL;
+
+		if (access(h, F_OK) < 0)
+			continue;
+		if (enter_one(h, name, pid, dirs, &e1) < 0 && !first)
+			first = steal_ptr(e1);
+	}
+	if (first && e) {
+		*e = steal_ptr(first);
+	}
+	return dirs;
+}
+
+void cgroup_remove(struct json_object *dirs)
+{
+	size_t n = dirs ? json_object_array_length(dirs) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *d = json_object_get_string(
+			json_object_array_get_idx(dirs, i));
+
+		if (d && strstr(d, "/nido/"))
+			rmdir(d);
+	}
+}
+
+static int read_u64(const char *path, uint64_t *out)
+{
+	char buf[64];
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read_full(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	*out = strtoull(buf, NULL, 10);
+	return 0;
+}
+
+int cgroup_usage(struct json_object *dirs, uint64_t *cpu_ns,
+		 uint64_t *mem_bytes)
+{
+	size_t n = dirs ? json_object_array_length(dirs) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *d = json_object_get_string(
+			json_object_array_get_idx(dirs, i));
+		_cleanup_free_ char *cpu = xasprintf("%s/cpuacct.usage", d);
+		_cleanup_free_ char *mem =
+			xasprintf("%s/memory.usage_in_bytes", d);
+		_cleanup_free_ char *mem2 = xasprintf("%s/memory.current", d);
+
+		read_u64(cpu, cpu_ns);
+		if (read_u64(mem, mem_bytes) < 0)
+			read_u64(mem2, mem_bytes);
+	}
+	return 0;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A cgroup per VM process. Detects the layout: unified (cgroup v2 only),
+ * hybrid (v1 controllers plus a v2 mount at /sys/fs/cgroup/unified, as on
+ * the test machines) or legacy (v1 only), and creates
+ * nido/<NAME> in each usable hierarchy: the v2 one for grouping, and the
+ * v1 cpu, cpuacct, memory and pids controllers for accounting.
+ */
+#ifndef NIDO_DAEMON_CGROUP_H
+#define NIDO_DAEMON_CGROUP_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/err.h"
+
+enum cgroup_layout {
+	CGROUP_NONE,
+	CGROUP_UNIFIED,
+	CGROUP_HYBRID,
+	CGROUP_LEGACY,
+};
+
+/* Looks at /sys/fs/cgroup (or @root for tests). */
+enum cgroup_layout cgroup_detect(const char *root);
+const char *cgroup_layout_name(enum cgroup_layout l);
+
+/*
+ * Creates the cgroup @name (a single path component) in every usable
+ * hierarchy under @root and moves @pid into it. Returns a JSON array of
+ * the directories created (a new reference; empty when none could be),
+ * with @e filled naming the first failure when a hierarchy could not be
+ * used, so the caller can say so plainly.
+ */
+struct json_object *cgroup_enter(const char *root, const char *name, pid_t pid,
+				 struct err **e);
+
+/* Removes the directories of @dirs (borrowed); the process must be gone. */
+void cgroup_remove(struct json_object *dirs);
+
+/*
+ * Reads accounting from @dirs: CPU time (ns) and memory in use (bytes);
+ * each is left untouched when not available. Returns 0.
+ */
+int cgroup_usage(struct json_object *dirs, uint64_t *cpu_ns,
+		 uint64_t *mem_bytes);
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The daemon's state, handed explicitly to methods and drivers: the
+ * loop, the store, the domains. Also the transitions every driver reports
+ * through, so that ids, run-time records, transient domains and lifecycle
+ * actions are handled in one place.
+ */
+#ifndef NIDO_DAEMON_DAEMON_H
+#define NIDO_DAEMON_DAEMON_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "daemon/domain.h"
+#include "daemon/rpc.h"
+#include "daemon/store.h"
+
+struct loop;
+
+struct daemon {
+	struct loop *loop;
+	struct store store;
+	struct domain_list domains;
+	bool system;	/* system mode (root, /var/lib/nido) */
+	uid_t uid;	/* who may connect besides root */
+	int next_id;	/* next domain id */
+	char *vmm_path; /* nido-vmm to run */
+	bool shutting_down;
+};
+
+/* The method table (methods-domain.c and others). */
+extern const struct rpc_method daemon_methods[];
+extern const size_t daemon_n_methods;
+
+/*
+ * Marks @dom running (or paused) with @reason, assigning an id when it
+ * had none, and saves its run-time record through the driver's @rec
+ * (borrowed, may be NULL to keep the record as it is).
+ */
+void daemon_domain_set_state(struct daemon *dmn, struct domain *dom,
+			     enum domain_reason reason,
+			     struct json_object *rec);
+
+/*
+ * The domain's process is gone: marks it shut off with @reason and
+ * @detail (may be NULL; "killed by SIGKILL"), removes its run-time
+ * record, applies a definition changed while it ran, and removes it when
+ * it was transient. When @restart is set (the guest rebooted and
+ * on_reboot says restart) it is started again. @dom may be freed.
+ */
+void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
+			   enum domain_reason reason, const char *detail,
+			   bool restart);
+
+/* Starts @dom through its driver; errors are prefixed by the caller. */
+int daemon_domain_start(struct daemon *dmn, struct domain *dom, struct err **e);
+
+/* Re-attaches or marks shut off every domain with a run-time record, then
+ * starts the autostarted ones that are not running. */
+void daemon_domains_recover(struct daemon *dmn);
+
+#endif

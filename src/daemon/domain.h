@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Domain objects: a definition (domain_conf.h) plus what the daemon knows
+ * about it at run time: its state and the reason for it (named as libvirt
+ * names them), its id while active, whether it is persistent and
+ * autostarted, and the driver that runs it.
+ *
+ * The list owns its domains; a domain owns its definitions. Driver data
+ * (@priv) is owned by the driver and released through its ops.
+ */
+#ifndef NIDO_DAEMON_DOMAIN_H
+#define NIDO_DAEMON_DOMAIN_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "daemon/domain_conf.h"
+
+enum domain_state {
+	DOMAIN_SHUTOFF,
+	DOMAIN_RUNNING,
+	DOMAIN_PAUSED,
+};
+
+/* Reasons, per state (libvirt's names). */
+enum domain_reason {
+	/* shut off */
+	REASON_SHUTOFF_UNKNOWN,
+	REASON_SHUTOFF_SHUTDOWN,
+	REASON_SHUTOFF_DESTROYED,
+	REASON_SHUTOFF_CRASHED,
+	REASON_SHUTOFF_FAILED,
+	/* running */
+	REASON_RUNNING_BOOTED,
+	REASON_RUNNING_UNPAUSED,
+	REASON_RUNNING_REBOOTED,
+	REASON_RUNNING_UNKNOWN,
+	/* paused */
+	REASON_PAUSED_USER,
+	REASON_PAUSED_UNKNOWN,
+};
+
+struct driver_ops;
+
+struct domain {
+	struct domain_def *def;	   /* the live or inactive definition */
+	struct domain_def *newdef; /* defined while active: used next boot */
+	bool persistent;	   /* has a definition on disk */
+	bool autostart;
+	int id; /* > 0 while active, -1 otherwise */
+	enum domain_state state;
+	enum domain_reason reason;
+	char *detail;	/* why it stopped ("killed by SIGKILL") */
+	time_t started; /* wall clock of the last start */
+	const struct driver_ops *drv;
+	void *priv;		 /* the driver's run-time data */
+	struct json_object *rec; /* run-time record while active (owned) */
+};
+
+struct domain_list {
+	struct domain **v;
+	size_t n;
+};
+
+/* "running", "paused", "shut off". */
+const char *domain_state_name(enum domain_state s);
+/* "booted", "user", "crashed", ... */
+const char *domain_reason_name(enum domain_reason r);
+/* Parses what the two functions above print; -1 when unknown. */
+int domain_state_parse(const char *s);
+int domain_reason_parse(const char *s);
+
+/* The state a reason belongs to. */
+enum domain_state domain_reason_state(enum domain_reason r);
+
+static inline bool domain_is_active(const struct domain *d)
+{
+	return d->state != DOMAIN_SHUTOFF;
+}
+
+/* A new inactive domain owning @def. */
+struct domain *domain_new(struct domain_def *def);
+void domain_free(struct domain *d);
+
+/* Lookups; NULL when absent. Borrowed from the list. */
+struct domain *domain_list_find_name(const struct domain_list *l,
+				     const char *name);
+struct domain *domain_list_find_uuid(const struct domain_list *l,
+				     const uint8_t uuid[16]);
+struct domain *domain_list_find_id(const struct domain_list *l, int id);
+
+/*
+ * Finds a domain by name, id or UUID as virsh does. Returns it, or NULL
+ * with @e filled ("domain 'x' not found").
+ */
+struct domain *domain_list_lookup(const struct domain_list *l, const char *key,
+				  struct err **e);
+
+/* Appends @d; the list owns it. */
+void domain_list_add(struct domain_list *l, struct domain *d);
+/* Removes @d from the list (does not free it). */
+void domain_list_remove(struct domain_list *l, struct domain *d);
+/* Frees every domain and the array. */
+void domain_list_clear(struct domain_list *l);
+
+#endif

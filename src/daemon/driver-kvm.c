@@ -1,0 +1,722 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The kvm driver: one nido-vmm process per domain, in its own cgroup,
+ * watched through a pidfd on the daemon's loop, controlled through its
+ * control socket (docs/vmm-api.md). The process outlives the daemon; a
+ * restarted daemon re-attaches to it from the run-time record.
+ *
+ * nido-vmm's exit status says why it stopped: 0 the guest powered off,
+ * 3 it rebooted, 4 a signal stopped the VMM, 1 an error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "daemon/cgroup.h"
+#include "daemon/daemon.h"
+#include "daemon/driver.h"
+#include "daemon/vmm-client.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/loop.h"
+#include "lib/spawn.h"
+
+#define VMM_STATUS_POWEROFF 0
+#define VMM_STATUS_REBOOT   3
+#define VMM_STATUS_SIGNAL   4
+
+/* How long start waits for the control socket or an early failure. */
+#define START_WAIT_MS 1000
+/* How long destroy lets nido-vmm stop after SIGTERM before SIGKILL. */
+#define DESTROY_GRACE_MS   3000
+#define CONTROL_TIMEOUT_MS 2000
+
+struct kvm_vm {
+	struct daemon *dmn; /* for the watch's callback */
+	struct domain *dom;
+	struct spawn_child child; /* pid and pidfd (owned) */
+	bool is_child;		  /* ours to reap (not re-attached) */
+	bool stopped;		  /* paused with SIGSTOP (no control socket) */
+	bool destroying;
+	bool shutting_down;
+	struct loop_source *watch;
+	char *api;
+	char *log;
+	struct json_object *cgroups; /* owned array of directories */
+};
+
+static struct kvm_vm *vm_of(struct domain *dom)
+{
+	return dom->priv;
+}
+
+static void kvm_release(struct daemon *dmn, struct domain *dom)
+{
+	struct kvm_vm *vm = dom->priv;
+
+	if (!vm)
+		return;
+	loop_source_del(dmn->loop, vm->watch);
+	close_safe(vm->child.pidfd);
+	json_object_put(vm->cgroups);
+	free(vm->api);
+	free(vm->log);
+	free(vm);
+	dom->priv = NULL;
+}
+
+/* Checks the files a definition names before starting anything. */
+static int check_files(const struct domain_def *def, struct err **e)
+{
+	if (access(def->kernel, R_OK) < 0)
+		return err_sys(e, errno, "kernel '%s'", def->kernel);
+	if (def->initrd && access(def->initrd, R_OK) < 0)
+		return err_sys(e, errno, "initrd '%s'", def->initrd);
+	for (size_t i = 0; i < def->n_disks; i++) {
+		const struct domain_disk *d = &def->disks[i];
+
+		if (access(d->source, d->readonly ? R_OK : R_OK | W_OK) < 0)
+			return err_sys(e, errno, "disk '%s' (%s)", d->source,
+				       d->target);
+		if (strchr(d->source, ','))
+			return err_set(e, EINVAL,
+				       "disk '%s': nido-vmm cannot "
+				       "take a path with a comma",
+				       d->source);
+	}
+	for (size_t i = 0; i < def->n_nets; i++)
+		if (def->nets[i].type != NET_TYPE_ETHERNET || !def->nets[i].tap)
+			return err_set(
+				e, ENOTSUP,
+				"interface %zu: only type 'ethernet' with "
+				"a <target dev='TAP'/> is supported until "
+				"nido has virtual networks",
+				i);
+	return 0;
+}
+
+struct argv {
+	char **v;
+	size_t n;
+};
+
+static void arg(struct argv *a, char *s)
+{
+	a->v = xreallocarray(a->v, a->n + 2, sizeof(*a->v));
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+static void argv_free(struct argv *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+}
+
+static void disk_args(struct argv *a, const struct domain_disk *d)
+{
+	arg(a, xstrdup("--disk"));
+	arg(a,
+	    xasprintf("%s%s,format=%s%s%s", d->source,
+		      d->readonly || d->device == DISK_DEVICE_CDROM
+			      ? ",readonly"
+			      : "",
+		      disk_format_name(d->format), d->serial ? ",serial=" : "",
+		      d->serial ? d->serial : ""));
+}
+
+static void build_argv(struct daemon *dmn, const struct domain_def *def,
+		       const char *api, struct argv *a)
+{
+	arg(a, xstrdup(dmn->vmm_path));
+	arg(a, xstrdup("--kernel"));
+	arg(a, xstrdup(def->kernel));
+	if (def->initrd) {
+		arg(a, xstrdup("--initrd"));
+		arg(a, xstrdup(def->initrd));
+	}
+	if (def->cmdline) {
+		arg(a, xstrdup("--cmdline"));
+		arg(a, xstrdup(def->cmdline));
+	}
+	arg(a, xasprintf("--cpus=%u", def->vcpus));
+	arg(a, xasprintf("--memory=%" PRIu64 "KiB", def->memory_kib));
+	for (size_t i = 0; i < def->n_disks; i++)
+		disk_args(a, &def->disks[i]);
+	for (size_t i = 0; i < def->n_nets; i++) {
+		const uint8_t *m = def->nets[i].mac;
+
+		arg(a, xstrdup("--net"));
+		arg(a, xasprintf("tap=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x",
+				 def->nets[i].tap, m[0], m[1], m[2], m[3], m[4],
+				 m[5]));
+	}
+	if (def->n_rngs)
+		arg(a, xstrdup("--rng"));
+	arg(a, xstrdup("--console=pty"));
+	arg(a, xasprintf("--api=unix:%s", api));
+	arg(a, xstrdup("--log-level=info"));
+}
+
+/* The last non-empty line of the VMM's log, malloc'ed, or NULL. */
+static char *log_last_line(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char buf[4096];
+	off_t size;
+	ssize_t n;
+	char *end, *start;
+
+	if (fd < 0 || (size = lseek(fd, 0, SEEK_END)) < 0)
+		return NULL;
+	n = pread_full(fd, buf, sizeof(buf) - 1,
+		       size > (off_t)sizeof(buf) - 1
+			       ? size - (off_t)sizeof(buf) + 1
+			       : 0);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	end = buf + n;
+	while (end > buf && (end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	start = memrchr(buf, '\n', (size_t)(end - buf));
+	start = start ? start + 1 : buf;
+	return *start ? xstrdup(start) : NULL;
+}
+
+static char *exit_detail(const struct kvm_vm *vm, int status)
+{
+	_cleanup_free_ char *s = spawn_status_str(status);
+	_cleanup_free_ char *last = NULL;
+
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 1 &&
+	    (last = log_last_line(vm->log)))
+		return xasprintf("nido-vmm %s: %s", s, last);
+	return xasprintf("nido-vmm %s", s);
+}
+
+/* Decides what an exit means and tells the daemon. @status < 0: unknown. */
+static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
+{
+	struct kvm_vm *vm = vm_of(dom);
+	const struct domain_def *def = dom->def;
+	enum domain_reason reason = REASON_SHUTOFF_CRASHED;
+	_cleanup_free_ char *detail = NULL;
+	bool restart = false;
+
+	cgroup_remove(vm->cgroups);
+	if (status < 0) {
+		reason = vm->destroying	     ? REASON_SHUTOFF_DESTROYED
+			 : vm->shutting_down ? REASON_SHUTOFF_SHUTDOWN
+					     : REASON_SHUTOFF_UNKNOWN;
+		detail = xstrdup("nido-vmm exited; its exit status is unknown "
+				 "to a daemon that re-attached to it");
+	} else if (vm->destroying) {
+		reason = REASON_SHUTOFF_DESTROYED;
+	} else if (WIFEXITED(status) &&
+		   WEXITSTATUS(status) == VMM_STATUS_POWEROFF) {
+		reason = REASON_SHUTOFF_SHUTDOWN;
+		restart = def->on_poweroff == DOMAIN_LIFECYCLE_RESTART;
+	} else if (WIFEXITED(status) &&
+		   WEXITSTATUS(status) == VMM_STATUS_REBOOT) {
+		reason = REASON_SHUTOFF_SHUTDOWN;
+		restart = def->on_reboot == DOMAIN_LIFECYCLE_RESTART;
+	} else if (WIFEXITED(status) &&
+		   WEXITSTATUS(status) == VMM_STATUS_SIGNAL) {
+		reason = REASON_SHUTOFF_DESTROYED;
+		detail = xstrdup("nido-vmm was stopped by a signal");
+	} else {
+		detail = exit_detail(vm, status);
+		restart = def->on_crash == DOMAIN_LIFECYCLE_RESTART;
+	}
+	daemon_domain_stopped(dmn, dom, reason, detail, restart);
+}
+
+/* Reaps the process (when ours) and returns its status, or -1. */
+static int reap(struct daemon *dmn, struct kvm_vm *vm)
+{
+	int status = -1;
+
+	loop_source_del(dmn->loop, vm->watch);
+	vm->watch = NULL;
+	if (vm->is_child) {
+		if (spawn_wait(&vm->child, &status) < 0)
+			status = -1;
+	} else {
+		close_safe(vm->child.pidfd);
+		vm->child.pidfd = -1;
+	}
+	return status;
+}
+
+static void on_exit_fd(struct loop *l, int fd, uint32_t events, void *opaque)
+{
+	struct kvm_vm *vm = opaque;
+
+	vm_exited(vm->dmn, vm->dom, reap(vm->dmn, vm));
+}
+
+static int watch(struct daemon *dmn, struct kvm_vm *vm, struct err **e)
+{
+	vm->watch = loop_fd_add(dmn->loop, vm->child.pidfd, EPOLLIN, on_exit_fd,
+				vm, e);
+	return vm->watch ? 0 : -EIO;
+}
+
+static int open_log(const char *path, struct err **e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return err_sys(e, errno, "opening log '%s'", path);
+	return fd;
+}
+
+static void log_argv(int fd, const struct argv *a)
+{
+	_cleanup_free_ char *line = xstrdup("nidod: starting:");
+
+	for (size_t i = 0; i < a->n; i++) {
+		char *next = xasprintf("%s %s", line, a->v[i]);
+
+		free(line);
+		line = next;
+	}
+	dprintf(fd, "%s\n", line);
+}
+
+static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
+		     struct err **e)
+{
+	struct argv a = {0};
+	struct spawn_opts o;
+	_cleanup_close_ int logfd = open_log(vm->log, e);
+	int r;
+
+	if (logfd < 0)
+		return logfd;
+	build_argv(dmn, dom->def, vm->api, &a);
+	log_argv(logfd, &a);
+	spawn_opts_init(&o);
+	o.argv = a.v;
+	o.stdout_fd = logfd;
+	o.stderr_fd = logfd;
+	o.new_session = 1;
+	r = spawn_start(&o, &vm->child, e);
+	argv_free(&a);
+	vm->is_child = r == 0;
+	return r;
+}
+
+static void enter_cgroup(struct domain *dom, struct kvm_vm *vm)
+{
+	static bool warned;
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *name =
+		xasprintf("%s.%d", dom->def->name, (int)vm->child.pid);
+
+	vm->cgroups = cgroup_enter("/sys/fs/cgroup", name, vm->child.pid, &e);
+	if (e && !warned) {
+		log_warn("cgroups (%s): %s; VMs run without a cgroup of "
+			 "their own there",
+			 cgroup_layout_name(cgroup_detect("/sys/fs/cgroup")),
+			 err_msg(e));
+		warned = true;
+	}
+}
+
+/*
+ * Waits until the control socket answers, the process exits, or
+ * START_WAIT_MS pass. Returns 0, or -errno with @e filled when nido-vmm
+ * exited (it is reaped then).
+ */
+static int wait_started(struct kvm_vm *vm, struct err **e)
+{
+	struct pollfd p = {.fd = vm->child.pidfd, .events = POLLIN};
+	int status;
+
+	for (int waited = 0; waited < START_WAIT_MS; waited += 20) {
+		if (poll(&p, 1, 20) > 0) {
+			_cleanup_free_ char *d = NULL;
+
+			spawn_wait(&vm->child, &status);
+			d = exit_detail(vm, status);
+			return err_set(e, EIO, "%s", d);
+		}
+		if (access(vm->api, F_OK) == 0)
+			return 0;
+	}
+	return 0;
+}
+
+/* Field 22 of /proc/PID/stat (start time in clock ticks since boot), or 0
+ * when the process is gone or a zombie. */
+static uint64_t proc_start_time(pid_t pid)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/%d/stat", (int)pid);
+	_cleanup_free_ char *text = NULL;
+	char *p, *save = NULL, *tok;
+	uint64_t v = 0;
+
+	if (file_read_all(path, 4096, &text, NULL, NULL) < 0)
+		return 0;
+	p = strrchr(text, ')');
+	if (!p)
+		return 0;
+	tok = strtok_r(p + 1, " ", &save); /* field 3: state */
+	if (!tok || *tok == 'Z' || *tok == 'X')
+		return 0;
+	for (int field = 4; field <= 22 && tok; field++)
+		tok = strtok_r(NULL, " ", &save);
+	if (tok)
+		v = strtoull(tok, NULL, 10);
+	return v;
+}
+
+static struct json_object *make_record(const struct kvm_vm *vm)
+{
+	struct json_object *rec = json_object_new_object();
+
+	json_object_object_add(rec, "driver", json_object_new_string("kvm"));
+	json_object_object_add(rec, "pid", json_object_new_int(vm->child.pid));
+	json_object_object_add(
+		rec, "start_time",
+		json_object_new_uint64(proc_start_time(vm->child.pid)));
+	json_object_object_add(rec, "api", json_object_new_string(vm->api));
+	json_object_object_add(rec, "log", json_object_new_string(vm->log));
+	json_object_object_add(rec, "cgroups", json_object_get(vm->cgroups));
+	return rec;
+}
+
+static struct kvm_vm *vm_new(struct daemon *dmn, struct domain *dom)
+{
+	struct kvm_vm *vm = xcalloc(1, sizeof(*vm));
+
+	vm->dmn = dmn;
+	vm->dom = dom;
+	vm->child.pid = -1;
+	vm->child.pidfd = -1;
+	vm->api = store_runtime_path(&dmn->store, dom->def->name, "sock");
+	vm->log = store_runtime_path(&dmn->store, dom->def->name, "log");
+	return vm;
+}
+
+static int kvm_start(struct daemon *dmn, struct domain *dom, struct err **e)
+{
+	struct kvm_vm *vm;
+	_cleanup_json_ struct json_object *rec = NULL;
+
+	if (check_files(dom->def, e) < 0)
+		return err_code(*e);
+	if (strchr(dmn->vmm_path, '/') && access(dmn->vmm_path, X_OK) < 0)
+		return err_sys(e, errno, "nido-vmm '%s'", dmn->vmm_path);
+	vm = vm_new(dmn, dom);
+	dom->priv = vm;
+	unlink(vm->api);
+	if (spawn_vmm(dmn, dom, vm, e) < 0)
+		goto out_release;
+	enter_cgroup(dom, vm);
+	if (wait_started(vm, e) < 0) {
+		cgroup_remove(vm->cgroups);
+		goto out_release;
+	}
+	if (watch(dmn, vm, e) < 0) {
+		spawn_kill(&vm->child, SIGKILL);
+		spawn_wait(&vm->child, NULL);
+		cgroup_remove(vm->cgroups);
+		goto out_release;
+	}
+	rec = make_record(vm);
+	daemon_domain_set_state(dmn, dom, REASON_RUNNING_BOOTED, rec);
+	return 0;
+
+out_release:
+	kvm_release(dmn, dom);
+	return err_code(*e);
+}
+
+/* Sends @sig and waits up to @ms for the exit. Returns true when it did. */
+static bool signal_wait(struct kvm_vm *vm, int sig, int ms)
+{
+	struct pollfd p = {.fd = vm->child.pidfd, .events = POLLIN};
+
+	if (pidfd_send_signal(vm->child.pidfd, sig, NULL, 0) < 0 &&
+	    errno != ESRCH)
+		log_warn("signalling nido-vmm %d: %s", (int)vm->child.pid,
+			 strerror(errno));
+	if (vm->stopped)
+		pidfd_send_signal(vm->child.pidfd, SIGCONT, NULL, 0);
+	while (poll(&p, 1, ms) < 0 && errno == EINTR)
+		;
+	return p.revents != 0;
+}
+
+static int kvm_destroy(struct daemon *dmn, struct domain *dom, struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+
+	vm->destroying = true;
+	if (!signal_wait(vm, SIGTERM, DESTROY_GRACE_MS) &&
+	    !signal_wait(vm, SIGKILL, DESTROY_GRACE_MS))
+		return err_set(e, EBUSY, "nido-vmm (pid %d) does not exit",
+			       (int)vm->child.pid);
+	vm_exited(dmn, dom, reap(dmn, vm));
+	return 0;
+}
+
+/* Calls the control socket; says plainly when nido-vmm has none. */
+static int control(struct kvm_vm *vm, const char *method,
+		   struct json_object **result, struct err **e)
+{
+	int r = vmm_call(vm->api, method, CONTROL_TIMEOUT_MS, result, e);
+
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		return err_set(e, ENOTSUP,
+			       "nido-vmm has no control socket "
+			       "(%s): this nido-vmm cannot '%s'",
+			       vm->api, method);
+	return r;
+}
+
+static int kvm_shutdown(struct daemon *dmn, struct domain *dom, struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+
+	if (control(vm, "shutdown", NULL, e) < 0)
+		return err_code(*e);
+	vm->shutting_down = true;
+	return 0;
+}
+
+static int kvm_reboot(struct daemon *dmn, struct domain *dom, struct err **e)
+{
+	return control(vm_of(dom), "reboot", NULL, e);
+}
+
+static void record_stopped(struct domain *dom, bool stopped)
+{
+	if (dom->rec)
+		json_object_object_add(dom->rec, "sigstop",
+				       json_object_new_boolean(stopped));
+}
+
+static int kvm_suspend(struct daemon *dmn, struct domain *dom, struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+	int r = vmm_call(vm->api, "pause", CONTROL_TIMEOUT_MS, NULL, e);
+
+	if (r == -ENOENT || r == -ECONNREFUSED) {
+		/* No control socket: stop every thread of the VMM. */
+		err_free(steal_ptr(*e));
+		if (pidfd_send_signal(vm->child.pidfd, SIGSTOP, NULL, 0) < 0)
+			return err_sys(e, errno, "stopping nido-vmm");
+		vm->stopped = true;
+		record_stopped(dom, true);
+	} else if (r < 0) {
+		return r;
+	}
+	daemon_domain_set_state(dmn, dom, REASON_PAUSED_USER, NULL);
+	return 0;
+}
+
+static int kvm_resume(struct daemon *dmn, struct domain *dom, struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+
+	if (vm->stopped) {
+		if (pidfd_send_signal(vm->child.pidfd, SIGCONT, NULL, 0) < 0)
+			return err_sys(e, errno, "continuing nido-vmm");
+		vm->stopped = false;
+		record_stopped(dom, false);
+	} else if (control(vm, "resume", NULL, e) < 0) {
+		return err_code(*e);
+	}
+	daemon_domain_set_state(dmn, dom, REASON_RUNNING_UNPAUSED, NULL);
+	return 0;
+}
+
+static int rec_string(struct json_object *rec, const char *key, char **out,
+		      struct err **e)
+{
+	const char *s;
+
+	if (json_get_string(rec, key, &s, e) < 0)
+		return -EINVAL;
+	*out = xstrdup(s);
+	return 0;
+}
+
+static int reattach_vm(struct kvm_vm *vm, struct json_object *rec,
+		       struct err **e)
+{
+	int64_t pid;
+	uint64_t start;
+	struct json_object *cg = NULL;
+	bool stopped = false;
+
+	if (json_get_int64(rec, "pid", &pid, e) < 0 ||
+	    json_get_uint64(rec, "start_time", &start, e) < 0 ||
+	    rec_string(rec, "api", &vm->api, e) < 0 ||
+	    rec_string(rec, "log", &vm->log, e) < 0 ||
+	    json_get_array_opt(rec, "cgroups", &cg, e) < 0 ||
+	    json_get_bool_opt(rec, "sigstop", &stopped, e) < 0)
+		return -EINVAL;
+	if (pid <= 1 || pid > INT32_MAX)
+		return err_set(e, EINVAL, "invalid pid %" PRId64, pid);
+	vm->cgroups = cg ? json_object_get(cg) : json_object_new_array();
+	vm->stopped = stopped;
+	vm->child.pid = (pid_t)pid;
+	if (proc_start_time(vm->child.pid) != start || start == 0)
+		return 0;
+	vm->child.pidfd = (int)pidfd_open(vm->child.pid, 0);
+	if (vm->child.pidfd < 0)
+		return errno == ESRCH ? 0 : err_sys(e, errno, "pidfd_open");
+	/* Checked again: the pid may have been reused in between. */
+	return proc_start_time(vm->child.pid) == start ? 1 : 0;
+}
+
+static enum domain_reason rec_reason(struct json_object *rec)
+{
+	const char *state = "running", *reason = "unknown";
+	int st, r;
+
+	json_get_string_opt(rec, "state", &state, NULL);
+	json_get_string_opt(rec, "reason", &reason, NULL);
+	st = domain_state_parse(state);
+	if (st == DOMAIN_PAUSED)
+		return REASON_PAUSED_USER;
+	r = domain_reason_parse(reason);
+	if (r >= REASON_RUNNING_BOOTED && r <= REASON_RUNNING_UNKNOWN)
+		return (enum domain_reason)r;
+	return REASON_RUNNING_UNKNOWN;
+}
+
+static int kvm_reattach(struct daemon *dmn, struct domain *dom,
+			struct json_object *rec, struct err **e)
+{
+	struct kvm_vm *vm = vm_new(dmn, dom);
+	int r;
+
+	free(vm->api);
+	free(vm->log);
+	vm->api = vm->log = NULL;
+	dom->priv = vm;
+	r = reattach_vm(vm, rec, e);
+	if (r > 0 && watch(dmn, vm, e) < 0)
+		r = -EIO;
+	if (r <= 0) {
+		cgroup_remove(vm->cgroups);
+		kvm_release(dmn, dom);
+		return r;
+	}
+	daemon_domain_set_state(dmn, dom, rec_reason(rec), rec);
+	return 1;
+}
+
+/* CPU time (ns) and resident memory (KiB) of the VMM from /proc. */
+static void proc_usage(pid_t pid, struct json_object *out)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/%d/status", (int)pid);
+	_cleanup_free_ char *text = NULL;
+	char *p;
+
+	if (file_read_all(path, 1 << 16, &text, NULL, NULL) < 0)
+		return;
+	p = strstr(text, "\nVmRSS:");
+	if (p)
+		json_object_object_add(
+			out, "balloon.rss",
+			json_object_new_uint64(strtoull(p + 8, NULL, 10)));
+}
+
+static int kvm_stats(struct daemon *dmn, struct domain *dom,
+		     struct json_object *out, struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+	uint64_t cpu = UINT64_MAX, mem = UINT64_MAX;
+	_cleanup_json_ struct json_object *res = NULL;
+
+	cgroup_usage(vm->cgroups, &cpu, &mem);
+	if (cpu != UINT64_MAX)
+		json_object_object_add(out, "cpu.time",
+				       json_object_new_uint64(cpu));
+	if (mem != UINT64_MAX)
+		json_object_object_add(out, "cgroup.memory.usage",
+				       json_object_new_uint64(mem));
+	proc_usage(vm->child.pid, out);
+	if (vmm_call(vm->api, "stats", CONTROL_TIMEOUT_MS, &res, e) < 0)
+		return err_code(*e);
+	if (res && json_object_is_type(res, json_type_object)) {
+		json_object_object_foreach (res, k, v) {
+			_cleanup_free_ char *key = xasprintf("vmm.%s", k);
+
+			if (!json_object_is_type(v, json_type_object) &&
+			    !json_object_is_type(v, json_type_array))
+				json_object_object_add(out, key,
+						       json_object_get(v));
+		}
+	}
+	return 0;
+}
+
+/* The pty nido-vmm logged ("console on /dev/pts/N"), malloc'ed or NULL. */
+static char *console_from_log(const char *log)
+{
+	_cleanup_free_ char *text = NULL;
+	const char *key = "console on ", *p, *last = NULL;
+	size_t n;
+
+	if (file_read_all(log, 1 << 20, &text, NULL, NULL) < 0)
+		return NULL;
+	for (p = text; (p = strstr(p, key)); p += strlen(key))
+		last = p + strlen(key);
+	if (!last)
+		return NULL;
+	n = strcspn(last, " \r\n");
+	return n ? xstrndup(last, n) : NULL;
+}
+
+static int kvm_console(struct daemon *dmn, struct domain *dom, char **path,
+		       struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+	_cleanup_json_ struct json_object *res = NULL;
+	const char *pty = NULL;
+
+	if (vmm_call(vm->api, "status", CONTROL_TIMEOUT_MS, &res, NULL) == 0 &&
+	    json_get_string_opt(res, "console", &pty, NULL) > 0 &&
+	    str_has_prefix(pty, "/dev/pts/")) {
+		*path = xstrdup(pty);
+		return 0;
+	}
+	*path = console_from_log(vm->log);
+	if (!*path || !str_has_prefix(*path, "/dev/pts/")) {
+		free(*path);
+		*path = NULL;
+		return err_set(e, ENOTSUP,
+			       "nido-vmm did not report a console "
+			       "pseudo-terminal");
+	}
+	return 0;
+}
+
+const struct driver_ops driver_kvm = {
+	.name = "kvm",
+	.start = kvm_start,
+	.shutdown = kvm_shutdown,
+	.reboot = kvm_reboot,
+	.destroy = kvm_destroy,
+	.suspend = kvm_suspend,
+	.resume = kvm_resume,
+	.reattach = kvm_reattach,
+	.stats = kvm_stats,
+	.console = kvm_console,
+	.release = kvm_release,
+};

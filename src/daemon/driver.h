@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The driver interface: what runs a domain. One static const ops table
+ * per driver (kvm: nido-vmm; later qemu, ct); the daemon picks it from
+ * the definition's type and never knows how a driver does its job.
+ *
+ * Operations get the daemon and the domain; they return 0 or -errno
+ * with @e filled, naming the cause (the caller adds "starting domain
+ * 'x'"). State changes the driver observes later (the process exited,
+ * the guest rebooted) are reported with daemon_domain_stopped() and
+ * daemon_domain_set_state() (daemon.h). A driver's run-time data hangs
+ * off dom->priv and is freed by ->release.
+ */
+#ifndef NIDO_DAEMON_DRIVER_H
+#define NIDO_DAEMON_DRIVER_H
+
+#include <json-c/json.h>
+
+#include "daemon/domain.h"
+#include "lib/err.h"
+
+struct daemon;
+
+struct driver_ops {
+	const char *name;
+	/* Starts @dom (inactive); on success it is running, booted. */
+	int (*start)(struct daemon *dmn, struct domain *dom, struct err **e);
+	/* Asks the guest to power off (ACPI button / Ctrl-Alt-Del). */
+	int (*shutdown)(struct daemon *dmn, struct domain *dom, struct err **e);
+	/* Asks the guest to reboot. */
+	int (*reboot)(struct daemon *dmn, struct domain *dom, struct err **e);
+	/* Stops the domain now; it is shut off (destroyed) on return. */
+	int (*destroy)(struct daemon *dmn, struct domain *dom, struct err **e);
+	int (*suspend)(struct daemon *dmn, struct domain *dom, struct err **e);
+	int (*resume)(struct daemon *dmn, struct domain *dom, struct err **e);
+	/*
+	 * Re-attaches to a domain left running by an earlier daemon, from
+	 * the run-time record it saved (@rec, borrowed). Returns 1 when the
+	 * domain is running again, 0 when it is gone (the caller marks it
+	 * shut off), -errno on a record it cannot use.
+	 */
+	int (*reattach)(struct daemon *dmn, struct domain *dom,
+			struct json_object *rec, struct err **e);
+	/* Adds "key": value pairs of statistics to @out (domstats). */
+	int (*stats)(struct daemon *dmn, struct domain *dom,
+		     struct json_object *out, struct err **e);
+	/* The console's pseudo-terminal; *@path is malloc'ed. */
+	int (*console)(struct daemon *dmn, struct domain *dom, char **path,
+		       struct err **e);
+	/* Frees dom->priv without stopping anything (daemon exit). */
+	void (*release)(struct daemon *dmn, struct domain *dom);
+};
+
+extern const struct driver_ops driver_kvm;
+
+/* The driver for @virt, or NULL with @e filled when none is built. */
+const struct driver_ops *driver_for(enum domain_virt virt, struct err **e);
+
+#endif

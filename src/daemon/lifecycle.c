@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * State transitions every driver goes through (daemon.h): ids, run-time
+ * records, transient domains, definitions changed while a domain ran,
+ * restart on reboot, and recovery when the daemon starts.
+ */
+#include <errno.h>
+
+#include "daemon/daemon.h"
+#include "daemon/driver.h"
+#include "lib/json.h"
+#include "lib/log.h"
+
+const struct driver_ops *driver_for(enum domain_virt virt, struct err **e)
+{
+	switch (virt) {
+	case DOMAIN_VIRT_KVM:
+		return &driver_kvm;
+	default:
+		err_set(e, ENOTSUP,
+			"domain type 'qemu' has no driver yet "
+			"(use type 'kvm')");
+		return NULL;
+	}
+}
+
+static void record_save(struct daemon *dmn, struct domain *dom)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct json_object *rec = dom->rec;
+
+	json_object_object_add(rec, "id", json_object_new_int(dom->id));
+	json_object_object_add(
+		rec, "state",
+		json_object_new_string(domain_state_name(dom->state)));
+	json_object_object_add(
+		rec, "reason",
+		json_object_new_string(domain_reason_name(dom->reason)));
+	json_object_object_add(rec, "started",
+			       json_object_new_int64((int64_t)dom->started));
+	if (store_runtime_save(&dmn->store, dom->def->name, rec, &e) < 0)
+		log_warn("domain '%s': saving run-time record: %s",
+			 dom->def->name, err_msg(e));
+}
+
+void daemon_domain_set_state(struct daemon *dmn, struct domain *dom,
+			     enum domain_reason reason, struct json_object *rec)
+{
+	if (rec && rec != dom->rec) {
+		json_object_put(dom->rec);
+		dom->rec = json_object_get(rec);
+	}
+	if (!dom->rec)
+		dom->rec = json_object_new_object();
+	if (dom->id < 0)
+		dom->id = dmn->next_id++;
+	dom->state = domain_reason_state(reason);
+	dom->reason = reason;
+	free(dom->detail);
+	dom->detail = NULL;
+	record_save(dmn, dom);
+	log_info("domain '%s' is %s (%s)", dom->def->name,
+		 domain_state_name(dom->state), domain_reason_name(reason));
+}
+
+static void apply_newdef(struct domain *dom)
+{
+	if (!dom->newdef)
+		return;
+	domain_def_free(dom->def);
+	dom->def = steal_ptr(dom->newdef);
+}
+
+void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
+			   enum domain_reason reason, const char *detail,
+			   bool restart)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	log_info("domain '%s' is shut off (%s%s%s)", dom->def->name,
+		 domain_reason_name(reason), detail ? ": " : "",
+		 detail ? detail : "");
+	if (dom->priv && dom->drv)
+		dom->drv->release(dmn, dom);
+	store_runtime_delete(&dmn->store, dom->def->name);
+	json_object_put(dom->rec);
+	dom->rec = NULL;
+	dom->state = DOMAIN_SHUTOFF;
+	dom->reason = reason;
+	free(dom->detail);
+	dom->detail = detail ? xstrdup(detail) : NULL;
+	apply_newdef(dom);
+	if (restart && !dmn->shutting_down) {
+		if (daemon_domain_start(dmn, dom, &e) == 0)
+			return;
+		log_error("domain '%s': restarting: %s", dom->def->name,
+			  err_msg(e));
+		dom->reason = REASON_SHUTOFF_FAILED;
+	}
+	dom->id = -1;
+	if (!dom->persistent) {
+		domain_list_remove(&dmn->domains, dom);
+		domain_free(dom);
+	}
+}
+
+int daemon_domain_start(struct daemon *dmn, struct domain *dom, struct err **e)
+{
+	const struct driver_ops *drv;
+	int r;
+
+	if (domain_is_active(dom))
+		return err_set(e, EBUSY, "domain is already running");
+	drv = driver_for(dom->def->virt, e);
+	if (!drv)
+		return -ENOTSUP;
+	dom->drv = drv;
+	dom->started = time(NULL);
+	if (store_live_save(&dmn->store, dom->def, e) < 0)
+		return err_prefix(e, "saving the live definition");
+	r = drv->start(dmn, dom, e);
+	if (r < 0) {
+		store_runtime_delete(&dmn->store, dom->def->name);
+		dom->reason = REASON_SHUTOFF_FAILED;
+		dom->id = -1;
+	}
+	return r;
+}
+
+/* The domain a run-time record belongs to: the persistent one, with the
+ * live definition if it differs, or a new transient one. */
+static struct domain *recover_domain(struct daemon *dmn, const char *name,
+				     struct err **e)
+{
+	struct domain *dom = domain_list_find_name(&dmn->domains, name);
+	struct domain_def *live = NULL;
+
+	if (store_live_load(&dmn->store, name, &live, e) < 0) {
+		if (!dom)
+			return NULL;
+		return dom; /* the persistent definition will do */
+	}
+	if (!dom) {
+		dom = domain_new(live);
+		domain_list_add(&dmn->domains, dom);
+		return dom;
+	}
+	dom->newdef = dom->def;
+	dom->def = live;
+	return dom;
+}
+
+static void recover_one(struct daemon *dmn, const char *name)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_json_ struct json_object *rec = NULL;
+	struct domain *dom;
+	int64_t id = -1;
+	int r;
+
+	if (store_runtime_load(&dmn->store, name, &rec, &e) < 0 ||
+	    !(dom = recover_domain(dmn, name, &e))) {
+		log_warn("domain '%s': cannot recover: %s", name, err_msg(e));
+		store_runtime_delete(&dmn->store, name);
+		return;
+	}
+	json_get_int64_opt(rec, "id", &id, NULL);
+	if (id > 0 && id < INT32_MAX &&
+	    !domain_list_find_id(&dmn->domains, (int)id))
+		dom->id = (int)id;
+	if (dom->id >= dmn->next_id)
+		dmn->next_id = dom->id + 1;
+	dom->drv = driver_for(dom->def->virt, &e);
+	r = dom->drv ? dom->drv->reattach(dmn, dom, rec, &e) : -ENOTSUP;
+	if (r <= 0) {
+		if (r < 0)
+			log_warn("domain '%s': cannot re-attach: %s", name,
+				 err_msg(e));
+		dom->id = -1;
+		daemon_domain_stopped(dmn, dom, REASON_SHUTOFF_UNKNOWN,
+				      "stopped while the daemon was not "
+				      "running",
+				      false);
+		return;
+	}
+	log_info("domain '%s': re-attached", name);
+}
+
+static void autostart_all(struct daemon *dmn)
+{
+	for (size_t i = 0; i < dmn->domains.n; i++) {
+		struct domain *dom = dmn->domains.v[i];
+		_cleanup_err_ struct err *e = NULL;
+
+		if (!dom->autostart || domain_is_active(dom))
+			continue;
+		if (daemon_domain_start(dmn, dom, &e) < 0)
+			log_error("autostarting domain '%s': %s",
+				  dom->def->name, err_msg(e));
+	}
+}
+
+void daemon_domains_recover(struct daemon *dmn)
+{
+	char **names = store_runtime_names(&dmn->store);
+
+	for (char **p = names; *p; p++)
+		recover_one(dmn, *p);
+	store_names_free(names);
+	autostart_all(dmn);
+}

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * nidod: the management daemon. Parses its options, takes the state
+ * directory's lock, loads the definitions, re-attaches to running VMs,
+ * serves the API on its socket until SIGTERM or SIGINT. VMs keep running
+ * when it exits; the next nidod re-attaches to them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "daemon/daemon.h"
+#include "daemon/driver.h"
+#include "daemon/paths.h"
+#include "lib/file.h"
+#include "lib/log.h"
+#include "lib/loop.h"
+
+struct options {
+	int system; /* -1: by uid */
+	const char *state_dir, *runtime_dir, *log_file, *vmm;
+	int log_level;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: nidod [--system | --session] [--state-dir DIR]\n"
+	      "             [--runtime-dir DIR] [--log-file FILE]\n"
+	      "             [--log-level error|warning|info|debug]\n"
+	      "             [--vmm PATH]\n"
+	      "The nido management daemon (docs/api.md). System mode (the "
+	      "default as\nroot) keeps state in /var/lib/nido and listens on "
+	      "/run/nido/nidod.sock;\nsession mode in $XDG_STATE_HOME/nido. "
+	      "NIDO_STATE_DIR, NIDO_RUNTIME_DIR\nand NIDO_VMM override the "
+	      "defaults.\n",
+	      f);
+}
+
+/* Returns 0, 1 for "exit 0 now", or 2 for a usage error. */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option opts[] = {
+		{"system", no_argument, NULL, 's'},
+		{"session", no_argument, NULL, 'S'},
+		{"state-dir", required_argument, NULL, 'd'},
+		{"runtime-dir", required_argument, NULL, 'r'},
+		{"log-file", required_argument, NULL, 'l'},
+		{"log-level", required_argument, NULL, 'L'},
+		{"vmm", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+		case 'S':
+			o->system = c == 's';
+			break;
+		case 'd':
+			o->state_dir = optarg;
+			break;
+		case 'r':
+			o->runtime_dir = optarg;
+			break;
+		case 'l':
+			o->log_file = optarg;
+			break;
+		case 'L':
+			o->log_level = log_level_parse(optarg);
+			if (o->log_level < 0) {
+				log_error("unknown log level '%s'", optarg);
+				return 2;
+			}
+			break;
+		case 'm':
+			o->vmm = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			printf("nidod %s\n", NIDO_VERSION);
+			return 1;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		log_error("unexpected argument '%s'", argv[optind]);
+		return 2;
+	}
+	return 0;
+}
+
+/* nido-vmm: the option, NIDO_VMM, next to nidod, the build tree, PATH. */
+static char *find_vmm(const char *opt)
+{
+	const char *env = getenv("NIDO_VMM");
+	char self[4096];
+	ssize_t n;
+
+	if (opt)
+		return xstrdup(opt);
+	if (env && *env)
+		return xstrdup(env);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		char *dir;
+		_cleanup_free_ char *a = NULL, *b = NULL;
+
+		self[n] = '\0';
+		dir = dirname(self);
+		a = xasprintf("%s/nido-vmm", dir);
+		b = xasprintf("%s/../vmm/nido-vmm", dir);
+		if (access(a, X_OK) == 0)
+			return steal_ptr(a);
+		if (access(b, X_OK) == 0)
+			return steal_ptr(b);
+	}
+	return xstrdup("nido-vmm");
+}
+
+/* Takes <state>/nidod.pid with flock; returns the fd (kept open). */
+static int take_lock(const char *state_dir, struct err **e)
+{
+	_cleanup_free_ char *path = xasprintf("%s/nidod.pid", state_dir);
+	_cleanup_close_ int fd =
+		open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	char buf[32] = "";
+	int n;
+
+	if (fd < 0)
+		return err_sys(e, errno, "opening '%s'", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK)
+			return err_sys(e, errno, "locking '%s'", path);
+		(void)!read(fd, buf, sizeof(buf) - 1);
+		buf[strcspn(buf, "\n")] = '\0';
+		return err_set(e, EBUSY,
+			       "another nidod (pid %s) uses state "
+			       "directory '%s'",
+			       buf[0] ? buf : "?", state_dir);
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite_full(fd, buf, (size_t)n, 0) < 0)
+		return err_sys(e, errno, "writing '%s'", path);
+	return steal_fd(fd);
+}
+
+static void on_signal(struct loop *l, int signo, void *opaque)
+{
+	log_info("%s: exiting (running VMs keep running)", strsignal(signo));
+	loop_stop(l);
+}
+
+static void warn_cb(const char *msg)
+{
+	log_warn("%s", msg);
+}
+
+static int setup(struct daemon *dmn, const struct nido_paths *p, struct err **e)
+{
+	mode_t dir_mode = p->system ? 0755 : 0700;
+
+	if (file_mkdir_p(p->state_dir, 0700, e) < 0 ||
+	    file_mkdir_p(p->runtime_dir, dir_mode, e) < 0)
+		return -EIO;
+	dmn->loop = loop_new(e);
+	if (!dmn->loop)
+		return -EIO;
+	if (!loop_signal_add(dmn->loop, SIGTERM, on_signal, dmn, e) ||
+	    !loop_signal_add(dmn->loop, SIGINT, on_signal, dmn, e))
+		return -EIO;
+	signal(SIGPIPE, SIG_IGN);
+	if (store_open(&dmn->store, p->state_dir, p->runtime_dir, e) < 0)
+		return -EIO;
+	return 0;
+}
+
+static void teardown(struct daemon *dmn)
+{
+	dmn->shutting_down = true;
+	for (size_t i = 0; i < dmn->domains.n; i++) {
+		struct domain *dom = dmn->domains.v[i];
+
+		if (dom->priv && dom->drv)
+			dom->drv->release(dmn, dom);
+	}
+	domain_list_clear(&dmn->domains);
+	store_close(&dmn->store);
+	loop_free(dmn->loop);
+	free(dmn->vmm_path);
+}
+
+static int serve(struct daemon *dmn, const struct nido_paths *p, struct err **e)
+{
+	struct rpc_server *srv;
+	size_t n;
+	int r;
+
+	n = store_domains_load(&dmn->store, &dmn->domains, warn_cb);
+	log_info("%zu domain definitions loaded from '%s'", n, p->state_dir);
+	daemon_domains_recover(dmn);
+	srv = rpc_server_new(dmn->loop, p->socket, dmn->uid, daemon_methods,
+			     daemon_n_methods, dmn, e);
+	if (!srv)
+		return -EIO;
+	log_info("nidod %s (%s mode) listening on '%s'", NIDO_VERSION,
+		 p->system ? "system" : "session", p->socket);
+	r = loop_run(dmn->loop, e);
+	rpc_server_free(srv);
+	return r;
+}
+
+static int run(const struct options *o, struct err **e)
+{
+	struct nido_paths p;
+	struct daemon dmn = {.next_id = 1, .uid = getuid()};
+	_cleanup_close_ int lock = -1;
+	int r;
+
+	dmn.system = o->system < 0 ? geteuid() == 0 : o->system;
+	if (dmn.system && geteuid() != 0)
+		return err_set(e, EPERM,
+			       "system mode needs root (use "
+			       "--session)");
+	if (paths_resolve(dmn.system, o->state_dir, o->runtime_dir, &p, e) < 0)
+		return -EINVAL;
+	dmn.vmm_path = find_vmm(o->vmm);
+	r = setup(&dmn, &p, e);
+	if (r == 0 && (lock = take_lock(p.state_dir, e)) < 0)
+		r = lock;
+	if (r == 0)
+		r = serve(&dmn, &p, e);
+	teardown(&dmn);
+	paths_release(&p);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {.system = -1, .log_level = LOG_LEVEL_INFO};
+	_cleanup_err_ struct err *e = NULL;
+	int r;
+
+	log_init("nidod");
+	r = parse_args(argc, argv, &o);
+	if (r)
+		return r == 1 ? 0 : 2;
+	log_set_level((enum log_level)o.log_level);
+	if (o.log_file && log_set_file(o.log_file, &e) < 0) {
+		log_error("%s", err_msg(e));
+		return 1;
+	}
+	if (run(&o, &e) < 0) {
+		log_error("%s", err_msg(e));
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Where nidod keeps its state and listens, shared by nidod and nido.
+ *
+ *   system mode (root):  /var/lib/nido, /run/nido
+ *   session mode:        $XDG_STATE_HOME/nido (~/.local/state/nido),
+ *                        $XDG_RUNTIME_DIR/nido (else <state>/run)
+ *
+ * NIDO_STATE_DIR and NIDO_RUNTIME_DIR override both (tests use them);
+ * explicit arguments override those; an overridden state directory
+ * without a runtime one gets <state>/run. The socket is
+ * <runtime>/nidod.sock.
+ */
+#ifndef NIDO_DAEMON_PATHS_H
+#define NIDO_DAEMON_PATHS_H
+
+#include <stdbool.h>
+
+#include "lib/err.h"
+
+struct nido_paths {
+	bool system;
+	char *state_dir;
+	char *runtime_dir;
+	char *socket;
+};
+
+/*
+ * Fills @p for @system mode; @state and @runtime (may be NULL) override.
+ * Returns 0 or -errno with @e filled (no home directory in session mode).
+ */
+int paths_resolve(bool system, const char *state, const char *runtime,
+		  struct nido_paths *p, struct err **e);
+void paths_release(struct nido_paths *p);
+
+#endif

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* JSON-RPC 2.0 request parsing and response lines (rpc.h). */
+#include <errno.h>
+
+#include "daemon/rpc.h"
+#include "lib/json.h"
+
+/* Longest method name accepted. */
+#define METHOD_MAX 64
+
+static bool id_valid(struct json_object *id)
+{
+	return !id || json_object_is_type(id, json_type_int) ||
+	       json_object_is_type(id, json_type_string);
+}
+
+static int check_version(struct json_object *root, struct err **e)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(root, "jsonrpc", &v))
+		return err_set(e, EINVAL, "missing key 'jsonrpc'");
+	if (!json_object_is_type(v, json_type_string) ||
+	    !streq(json_object_get_string(v), "2.0"))
+		return err_set(e, EINVAL, "key 'jsonrpc' must be \"2.0\"");
+	return 0;
+}
+
+static int check_method(struct json_object *root, const char **method,
+			struct err **e)
+{
+	size_t n;
+
+	if (json_get_string(root, "method", method, e) < 0)
+		return -EINVAL;
+	n = strlen(*method);
+	if (n == 0 || n > METHOD_MAX)
+		return err_set(e, EINVAL,
+			       "method name must be 1 to %d "
+			       "characters",
+			       METHOD_MAX);
+	return 0;
+}
+
+static int take_params(struct json_object *root, struct rpc_request *req,
+		       struct err **e)
+{
+	struct json_object *p;
+
+	if (!json_object_object_get_ex(root, "params", &p) || !p) {
+		req->params = json_object_new_object();
+		req->own_params = true;
+		return 0;
+	}
+	if (!json_object_is_type(p, json_type_object))
+		return err_set(e, EINVAL, "'params' must be an object");
+	req->params = p;
+	return 0;
+}
+
+int rpc_request_parse(const char *line, size_t len, struct rpc_request *req,
+		      struct json_object **id_out, struct err **e)
+{
+	_cleanup_json_ struct json_object *root = NULL;
+	struct json_object *id = NULL;
+
+	memset(req, 0, sizeof(*req));
+	*id_out = NULL;
+	if (json_decode(line, len, &root, e) < 0)
+		return RPC_PARSE_ERROR;
+	if (!root || !json_object_is_type(root, json_type_object)) {
+		err_set(e, EINVAL, "a request must be a JSON object");
+		return RPC_INVALID_REQUEST;
+	}
+	json_object_object_get_ex(root, "id", &id);
+	if (!id_valid(id)) {
+		err_set(e, EINVAL, "'id' must be an integer or a string");
+		return RPC_INVALID_REQUEST;
+	}
+	*id_out = json_object_get(id);
+	if (check_version(root, e) < 0 ||
+	    check_method(root, &req->method, e) < 0 ||
+	    take_params(root, req, e) < 0)
+		return RPC_INVALID_REQUEST;
+	req->id = id;
+	req->root = steal_ptr(root);
+	return 0;
+}
+
+void rpc_request_release(struct rpc_request *req)
+{
+	if (req->own_params)
+		json_object_put(req->params);
+	json_object_put(req->root);
+	memset(req, 0, sizeof(*req));
+}
+
+static char *finish(struct json_object *resp, size_t *len)
+{
+	size_t n;
+	char *line = json_encode_line(resp, &n);
+
+	json_object_put(resp);
+	line = xrealloc(line, n + 2);
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	*len = n + 1;
+	return line;
+}
+
+static struct json_object *envelope(struct json_object *id)
+{
+	struct json_object *resp = json_object_new_object();
+
+	json_object_object_add(resp, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(resp, "id", json_object_get(id));
+	return resp;
+}
+
+char *rpc_response_result(struct json_object *id, struct json_object *result,
+			  size_t *len)
+{
+	struct json_object *resp = envelope(id);
+
+	json_object_object_add(resp, "result", json_object_get(result));
+	return finish(resp, len);
+}
+
+char *rpc_response_error(struct json_object *id, int code, const char *msg,
+			 size_t *len)
+{
+	struct json_object *resp = envelope(id);
+	struct json_object *err = json_object_new_object();
+
+	json_object_object_add(err, "code", json_object_new_int(code));
+	json_object_object_add(err, "message", json_object_new_string(msg));
+	json_object_object_add(resp, "error", err);
+	return finish(resp, len);
+}
