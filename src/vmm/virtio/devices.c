@@ -30,6 +30,10 @@ int virtio_devices_create(struct vm *vm, struct err **e)
 		if (add(vm, virtio_blk_create(vm, &c->disks[i], i, e)) < 0)
 			return -EIO;
 	}
+	for (unsigned i = 0; i < c->n_nets; i++) {
+		if (add(vm, virtio_net_create(vm, &c->nets[i], i, e)) < 0)
+			return -EIO;
+	}
 	if (c->virtio_rng && add(vm, virtio_rng_create(vm, e)) < 0)
 		return -EIO;
 	return 0;

@@ -36,4 +36,10 @@ struct virtio_dev *virtio_blk_create(struct vm *vm,
 				     const struct config_disk *cfg,
 				     unsigned index, struct err **e);
 
+/* A network device on the existing tap of @cfg. */
+struct config_net;
+struct virtio_dev *virtio_net_create(struct vm *vm,
+				     const struct config_net *cfg,
+				     unsigned index, struct err **e);
+
 #endif
