@@ -42,6 +42,12 @@ enum {
 	 */
 	BLOCK_OPEN_CHECK = 1u << 2,
 	BLOCK_OPEN_UNSAFE = 1u << 3, /* ignore a missing backing file */
+	/*
+	 * Flushes write metadata in order but do not wait for the disk
+	 * (qemu's cache=unsafe): for filling a new image that is useless
+	 * after a crash anyway, like `convert` does by default.
+	 */
+	BLOCK_OPEN_NO_FLUSH = 1u << 4,
 };
 
 /*

@@ -58,7 +58,9 @@ struct block_driver {
 	int (*info)(struct block *b, struct img_info *info, struct err **e);
 	int (*check)(struct block *b, unsigned fix, struct img_check *res,
 		     struct err **e);
-	int (*write_compressed)(struct block *b, const void *buf, uint64_t off,
+	ssize_t (*compress)(struct block *b, const void *buf, void *out);
+	int (*write_compressed)(struct block *b, const void *buf,
+				const void *comp, ssize_t clen, uint64_t off,
 				struct err **e);
 	int (*set_backing)(struct block *b, const char *name, const char *fmt,
 			   struct err **e);

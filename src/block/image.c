@@ -129,15 +129,23 @@ int img_snapshot_list(struct block *b, struct img_snapshot **list, int *n,
 	return DISPATCH(b, snapshot_list, "snapshots", list, n, e);
 }
 
-int img_write_compressed(struct block *b, const void *buf, uint64_t off,
-			 struct err **e)
+ssize_t img_compress(struct block *b, const void *buf, void *out)
+{
+	if (!b->drv->compress)
+		return -ENOTSUP;
+	return b->drv->compress(b, buf, out);
+}
+
+int img_write_compressed(struct block *b, const void *buf, const void *comp,
+			 ssize_t clen, uint64_t off, struct err **e)
 {
 	if (!b->drv->write_compressed)
 		return -ENOTSUP;
 	if (b->read_only)
 		return err_set(e, EROFS, "'%s': image is open read-only",
 			       b->filename);
-	return DISPATCH(b, write_compressed, "compression", buf, off, e);
+	return DISPATCH(b, write_compressed, "compression", buf, comp, clen,
+			off, e);
 }
 
 uint64_t img_cluster_size(struct block *b)

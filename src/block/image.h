@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "lib/err.h"
 
@@ -117,12 +118,21 @@ int img_snapshot_list(struct block *b, struct img_snapshot **list, int *n,
 		      struct err **e);
 
 /*
- * Writes one whole cluster at @off (aligned) compressed, for a freshly
- * created image (convert -c). Returns 0, -ENOTSUP when the format
- * cannot compress, or -errno.
+ * Compresses one cluster (@buf, img_cluster_size() bytes) the way @b's
+ * format stores it, into @out (room for a cluster). Touches no state of
+ * the image: callers may compress in several threads at once. Returns
+ * the compressed length, 0 when compression does not pay, or -ENOTSUP.
  */
-int img_write_compressed(struct block *b, const void *buf, uint64_t off,
-			 struct err **e);
+ssize_t img_compress(struct block *b, const void *buf, void *out);
+
+/*
+ * Writes one whole cluster at @off (aligned) compressed, for a freshly
+ * created image (convert -c): @comp/@clen from img_compress() (@clen 0:
+ * @buf is written as is), or @comp NULL to compress here. Returns 0,
+ * -ENOTSUP when the format cannot compress, or -errno.
+ */
+int img_write_compressed(struct block *b, const void *buf, const void *comp,
+			 ssize_t clen, uint64_t off, struct err **e);
 /* The allocation unit of @b's format (cluster), or 0. */
 uint64_t img_cluster_size(struct block *b);
 

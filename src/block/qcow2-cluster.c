@@ -381,14 +381,19 @@ int qcow2_zero_clusters(struct qcow2 *s, uint64_t off, uint64_t len, bool unmap,
 }
 
 int qcow2_write_compressed_cluster(struct qcow2 *s, const void *buf,
-				   uint64_t off, struct err **e)
+				   const void *out, ssize_t clen, uint64_t off,
+				   struct err **e)
 {
 	uint64_t cs = s->cluster_size, p, nc, nb;
-	uint8_t *out = s->cluster_buf;
-	ssize_t clen;
 	int r;
 
-	clen = qcow2_compress(s->compression_type, out, cs - 512, buf, cs);
+	if (!out) {
+		out = s->cluster_buf;
+		clen = qcow2_compress(s->compression_type, s->cluster_buf,
+				      cs - 512, buf, cs);
+	}
+	if (clen >= (ssize_t)(cs - 512))
+		clen = 0;
 	if (clen <= 0) {
 		struct iovec v = {(void *)buf, cs};
 

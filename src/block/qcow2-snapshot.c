@@ -134,7 +134,8 @@ static uint8_t *serialise(struct qcow2 *s, size_t *len)
 
 		memcpy(buf + pos, &d, 40);
 		memcpy(buf + pos + 40, &x, 24);
-		memcpy(buf + pos + 64, sn->extra, sn->extra_len);
+		if (sn->extra_len)
+			memcpy(buf + pos + 64, sn->extra, sn->extra_len);
 		pos += 64 + sn->extra_len;
 		memcpy(buf + pos, sn->id, il);
 		memcpy(buf + pos + il, sn->name, nl);

@@ -49,6 +49,8 @@ int qcow2_corrupt(struct qcow2 *s, struct err **e, const char *fmt, ...)
 
 int qcow2_sync(struct qcow2 *s, struct err **e)
 {
+	if (s->b->flags & BLOCK_OPEN_NO_FLUSH)
+		return 0;
 	if (fdatasync(s->fd) < 0)
 		return err_sys(e, errno, "flushing '%s'", s->name);
 	return 0;
@@ -456,7 +458,8 @@ int qcow2_build_header(struct qcow2 *s, uint8_t *c, size_t *len, struct err **e)
 		memcpy(c + pos + 8, bfmt, flen);
 		pos += 8 + ALIGN_UP(flen, 8);
 	}
-	memcpy(c + pos, s->unknown_ext, s->unknown_ext_len);
+	if (s->unknown_ext_len)
+		memcpy(c + pos, s->unknown_ext, s->unknown_ext_len);
 	pos += s->unknown_ext_len + 8; /* end-of-extensions marker */
 	if (bname) {
 		h->backing_file_offset = htobe64(pos);
@@ -657,8 +660,18 @@ static int qcow2_info(struct block *b, struct img_info *info, struct err **e)
 	return qcow2_snapshot_list(b, &info->snaps, &info->nb_snaps, e);
 }
 
+static ssize_t qcow2_compress_cluster(struct block *b, const void *buf,
+				      void *out)
+{
+	struct qcow2 *s = b->priv;
+
+	return qcow2_compress(s->compression_type, out, s->cluster_size - 512,
+			      buf, s->cluster_size);
+}
+
 static int qcow2_write_compressed(struct block *b, const void *buf,
-				  uint64_t off, struct err **e)
+				  const void *comp, ssize_t clen, uint64_t off,
+				  struct err **e)
 {
 	struct qcow2 *s = b->priv;
 
@@ -667,7 +680,7 @@ static int qcow2_write_compressed(struct block *b, const void *buf,
 		return err_set(e, EINVAL,
 			       "'%s': compressed writes need whole clusters",
 			       s->name);
-	return qcow2_write_compressed_cluster(s, buf, off, e);
+	return qcow2_write_compressed_cluster(s, buf, comp, clen, off, e);
 }
 
 static int qcow2_set_backing(struct block *b, const char *name, const char *fmt,
@@ -707,6 +720,7 @@ const struct block_driver block_qcow2 = {
 	.create = qcow2_create,
 	.info = qcow2_info,
 	.check = qcow2_check,
+	.compress = qcow2_compress_cluster,
 	.write_compressed = qcow2_write_compressed,
 	.set_backing = qcow2_set_backing,
 	.snapshot = qcow2_snapshot,

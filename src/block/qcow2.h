@@ -310,8 +310,11 @@ int qcow2_do_pwritev(struct qcow2 *s, const struct iovec *iov, int iovcnt,
 /* Zero (@zero) or deallocate whole clusters of [off, off+len). */
 int qcow2_zero_clusters(struct qcow2 *s, uint64_t off, uint64_t len, bool unmap,
 			struct err **e);
+/* Writes cluster @buf at @off compressed as @out (@clen bytes; 0: not
+ * compressible, written as is; @out NULL: compressed here). */
 int qcow2_write_compressed_cluster(struct qcow2 *s, const void *buf,
-				   uint64_t off, struct err **e);
+				   const void *out, ssize_t clen, uint64_t off,
+				   struct err **e);
 /* Makes L1 at least @entries long (resize). */
 int qcow2_grow_l1(struct qcow2 *s, uint64_t entries, struct err **e);
 /* Reads compressed cluster @entry into @out (one cluster). */

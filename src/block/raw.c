@@ -64,6 +64,8 @@ static int raw_pwritev(struct block *b, const struct iovec *iov, int iovcnt,
 
 static int raw_flush(struct block *b, struct err **e)
 {
+	if (b->flags & BLOCK_OPEN_NO_FLUSH)
+		return 0;
 	if (fdatasync(b->fd) < 0)
 		return err_sys(e, errno, "flushing '%s'", b->filename);
 	return 0;

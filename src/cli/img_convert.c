@@ -12,7 +12,8 @@
 
 #include "cli/img.h"
 
-#define CHUNK (2u << 20)
+#define CHUNK	    (2u << 20)
+#define MAX_THREADS 8
 
 struct convert {
 	struct block **src;
@@ -23,6 +24,9 @@ struct convert {
 	bool compress, sparse, progress, fresh, only_top;
 	int last_pct;
 	uint8_t *buf;
+	uint8_t *cbuf; /* compressed clusters of a chunk */
+	ssize_t *clen; /* their lengths (-1: zero cluster) */
+	int threads;
 };
 
 static bool is_zero(const uint8_t *p, size_t n)
@@ -96,24 +100,58 @@ static int write_sparse(struct convert *c, uint64_t off, size_t len,
 	return 0;
 }
 
+struct comp_job {
+	struct convert *c;
+	size_t first, step, n;
+};
+
+/* Compresses every step-th cluster of the chunk; -1 marks zero ones. */
+static void *compress_worker(void *opaque)
+{
+	struct comp_job *j = opaque;
+	struct convert *c = j->c;
+	uint64_t cs = c->gran;
+
+	for (size_t i = j->first; i < j->n; i += j->step) {
+		if (is_zero(c->buf + i * cs, cs))
+			c->clen[i] = -1;
+		else
+			c->clen[i] = img_compress(c->dst, c->buf + i * cs,
+						  c->cbuf + i * cs);
+	}
+	return NULL;
+}
+
+/* Compresses the clusters of [off, off+len) in parallel, writes them in
+ * order. */
 static int write_compressed(struct convert *c, uint64_t off, size_t len,
 			    struct err **e)
 {
 	uint64_t cs = c->gran;
-	int r;
+	size_t n = DIV_ROUND_UP(len, cs);
+	struct comp_job jobs[MAX_THREADS];
+	pthread_t th[MAX_THREADS];
+	int nt = (int)MIN((size_t)c->threads, n), r = 0;
 
-	for (size_t pos = 0; pos < len; pos += cs) {
-		size_t n = MIN(cs, len - pos);
-
-		if (is_zero(c->buf + pos, n))
-			continue;
-		if (n < cs)
-			memset(c->buf + pos + n, 0, cs - n);
-		r = img_write_compressed(c->dst, c->buf + pos, off + pos, e);
-		if (r < 0)
-			return r;
+	if (len % cs)
+		memset(c->buf + len, 0, cs - len % cs);
+	for (int t = 0; t < nt; t++) {
+		jobs[t] = (struct comp_job){c, (size_t)t, (size_t)nt, n};
+		if (t > 0 && pthread_create(&th[t], NULL, compress_worker,
+					    &jobs[t]) != 0)
+			nt = t;
 	}
-	return 0;
+	compress_worker(&jobs[0]);
+	for (int t = 1; t < nt; t++)
+		pthread_join(th[t], NULL);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (c->clen[i] < 0)
+			continue;
+		r = img_write_compressed(c->dst, c->buf + i * cs,
+					 c->cbuf + i * cs, c->clen[i],
+					 off + i * cs, e);
+	}
+	return r;
 }
 
 /* Copies one source to the output at @base. */
@@ -183,7 +221,7 @@ static int copy_one_compressed(struct convert *c, struct block *s,
 }
 
 struct convert_args {
-	const char *src_fmt, *out_fmt, *backing, *backing_fmt;
+	const char *src_fmt, *out_fmt, *backing, *backing_fmt, *cache;
 	char *opts;
 	bool compress, progress, no_create, quiet;
 	int sparse_size;
@@ -313,8 +351,12 @@ int img_cmd_convert(int argc, char **argv)
 	}
 	if (!a.no_create && create_output(out, &a, c.total) < 0)
 		goto out;
+	/* like qemu-img, the output's default cache mode is "unsafe" */
 	c.dst = img_open(out, a.no_create ? NULL : a.out_fmt,
-			 BLOCK_OPEN_RDWR | BLOCK_OPEN_NO_BACKING);
+			 BLOCK_OPEN_RDWR | BLOCK_OPEN_NO_BACKING |
+				 (!a.cache || streq(a.cache, "unsafe")
+					  ? BLOCK_OPEN_NO_FLUSH
+					  : 0));
 	if (!c.dst)
 		goto out;
 	c.fresh = !a.no_create;
@@ -332,6 +374,13 @@ int img_cmd_convert(int argc, char **argv)
 	if (c.compress)
 		c.gran = img_cluster_size(c.dst);
 	c.buf = xmalloc(CHUNK + c.gran);
+	if (c.compress) {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+		c.threads = (int)MAX(1, MIN(ncpu, MAX_THREADS));
+		c.cbuf = xmalloc(CHUNK + c.gran);
+		c.clen = xcalloc(CHUNK / c.gran + 1, sizeof(ssize_t));
+	}
 	r = run(&c, out, &e);
 	if (r < 0) {
 		img_error("%s", err_msg(e));
@@ -347,5 +396,7 @@ out:
 		block_close(c.src[i]);
 	free(c.src);
 	free(c.buf);
+	free(c.cbuf);
+	free(c.clen);
 	return ret;
 }
