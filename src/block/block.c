@@ -13,10 +13,8 @@
 #include "block/driver.h"
 
 static const struct block_driver *const drivers[] = {
-	&block_qcow2,
-	&block_vmdk,
-	&block_vdi,
-	&block_raw,
+	&block_qcow2, &block_vmdk, &block_vdi,	     &block_vhdx,  &block_vpc,
+	&block_qed,   &block_luks, &block_parallels, &block_qcow1, &block_raw,
 };
 
 const struct block_driver *block_driver_find(const char *name)
@@ -151,8 +149,10 @@ static int open_one(const char *path, const char *format, unsigned flags,
 	}
 	b = block_alloc(path, flags, steal_fd(fd));
 	r = drv->open(b, e);
-	if (r < 0)
+	if (r < 0) {
+		drv->close(b); /* frees what the driver set up */
 		return r;
+	}
 	b->drv = drv;
 	r = open_backing(b, seen, e);
 	if (r < 0)

@@ -75,6 +75,9 @@ extern const struct block_driver block_raw;
 extern const struct block_driver block_qcow2;
 extern const struct block_driver block_vmdk;
 extern const struct block_driver block_vdi;
+/* recognised, refused with a clear error (unsupported.c) */
+extern const struct block_driver block_vhdx, block_vpc, block_qed, block_luks,
+	block_parallels, block_qcow1;
 
 /* The driver named @name, or NULL. */
 const struct block_driver *block_driver_find(const char *name);
