@@ -3,16 +3,15 @@
  * `nido img`: dispatch, shared helpers, and the create and info verbs.
  * Output follows qemu-img's, so that scripts written for it work.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdarg.h>
 #include <time.h>
 
 #include "cli/cli.h"
 #include "cli/img.h"
+#include "lib/size.h"
 
 void img_error(const char *fmt, ...)
 {
@@ -27,52 +26,12 @@ void img_error(const char *fmt, ...)
 
 int img_parse_size(const char *s, uint64_t *out)
 {
-	static const char units[] = "KMGTPE";
-	char *end;
-	double v;
-	int shift = 0;
-
-	errno = 0;
-	if (!s || !*s || *s == '-')
-		return -EINVAL;
-	v = strtod(s, &end);
-	if (errno || end == s || v < 0)
-		return -EINVAL;
-	if (*end) {
-		const char *u = strchr(units, toupper((unsigned char)*end));
-
-		if (!u || !*u)
-			return -EINVAL;
-		shift = 10 * (int)(u - units + 1);
-		end++;
-		if (*end == 'i' && end[1] == 'B')
-			end += 2;
-		else if (*end == 'B')
-			end++;
-		if (*end)
-			return -EINVAL;
-	}
-	v = ldexp(v, shift);
-	if (v >= 18446744073709551616.0)
-		return -ERANGE;
-	*out = (uint64_t)v;
-	return 0;
+	return s ? size_parse(s, out, NULL) : -EINVAL;
 }
 
 const char *img_human_size(uint64_t v, char buf[32])
 {
-	static const char *const sfx[] = {"",	"Ki", "Mi", "Gi",
-					  "Ti", "Pi", "Ei"};
-	double d = (double)v;
-	int i = 0;
-
-	/* switch units once the number would reach 1000 */
-	while (d >= 1000.0 && i < 6) {
-		d /= 1024.0;
-		i++;
-	}
-	snprintf(buf, 32, "%0.3g %sB", d, sfx[i]);
-	return buf;
+	return size_format_human(v, buf);
 }
 
 struct block *img_open(const char *path, const char *fmt, unsigned flags)

@@ -27,13 +27,9 @@ int img_cmd_measure(int argc, char **argv);
 int img_cmd_compare(int argc, char **argv);
 int img_cmd_bench(int argc, char **argv);
 
-/*
- * Parses a size: bytes, or a number with a suffix k/K, M, G, T, P, E
- * (powers of 1024; "b" for 512-byte sectors is not accepted). Returns 0
- * or -EINVAL.
- */
+/* Parses a size as qemu-img does (lib/size.h). Returns 0 or -errno. */
 int img_parse_size(const char *s, uint64_t *out);
-/* qemu-img's human size ("196 KiB", "1.26 MiB"); returns a static buffer. */
+/* qemu-img's human size ("196 KiB", "1.26 MiB") in @buf (lib/size.h). */
 const char *img_human_size(uint64_t v, char buf[32]);
 
 /* Opens @path for a verb; prints the error. Returns NULL on failure. */
