@@ -246,8 +246,12 @@ static int read_extensions(struct qcow2 *s, const uint8_t *c, struct err **e)
 	if (s->backing_offset && s->backing_offset > pos)
 		end = s->backing_offset;
 	while (pos + 8 <= end) {
-		uint32_t type = be32toh(*(const uint32_t *)(c + pos));
-		uint32_t len = be32toh(*(const uint32_t *)(c + pos + 4));
+		struct qcow2_ext_disk x;
+		uint32_t type, len;
+
+		memcpy(&x, c + pos, sizeof(x)); /* pos may be unaligned */
+		type = be32toh(x.type);
+		len = be32toh(x.len);
 
 		if (type == QCOW2_EXT_END)
 			return 0;
