@@ -188,7 +188,7 @@ build() # dest, package, version
 		NIDO_GUEST_DIR=$dest
 		NIDO_GUEST_KVER=$kver
 		NIDO_GUEST_MODULES=$dest/root/lib/modules
-		L1_KERNEL=$dest/kernel/bzImage
+		L1_KERNEL=$dest/kernel/vmlinux
 		L1_INITRD=$dest/layer1-initrd.gz
 		L2_KERNEL=$dest/kernel/bzImage
 		L2_VMLINUX=$dest/kernel/vmlinux
