@@ -220,8 +220,12 @@ static int write_l1_entry(struct qcow2 *s, uint32_t i, struct err **e)
  */
 static int get_l2_write(struct qcow2 *s, uint64_t i, void **t, struct err **e)
 {
-	uint64_t l1e = qcow2_l1_get(s, (uint32_t)i), old, new;
+	uint64_t l1e, old, new;
 	int r;
+
+	if (i >= s->l1_size)
+		return qcow2_corrupt(s, e, "L1 table too small for the disk");
+	l1e = qcow2_l1_get(s, (uint32_t)i);
 
 	old = l1e & QCOW2_OFFSET_MASK;
 	if (old && (l1e & QCOW2_OFLAG_COPIED))

@@ -23,7 +23,7 @@ struct convert {
 	uint64_t gran; /* zero-detection granularity */
 	bool compress, sparse, progress, fresh, only_top;
 	int last_pct;
-	uint8_t *buf;
+	uint8_t *cur;  /* the chunk being written */
 	uint8_t *cbuf; /* compressed clusters of a chunk */
 	ssize_t *clen; /* their lengths (-1: zero cluster) */
 	int threads;
@@ -65,7 +65,7 @@ static void progress(struct convert *c, bool force)
 	fflush(stdout);
 }
 
-/* Writes @len bytes of c->buf at @off, skipping zero granules. */
+/* Writes @len bytes of c->cur at @off, skipping zero granules. */
 static int write_sparse(struct convert *c, uint64_t off, size_t len,
 			struct err **e)
 {
@@ -74,14 +74,14 @@ static int write_sparse(struct convert *c, uint64_t off, size_t len,
 	while (pos < len) {
 		uint64_t g = c->gran - ((off + pos) % c->gran);
 		size_t n = (size_t)MIN(g, len - pos), run = n;
-		bool zero = c->sparse && is_zero(c->buf + pos, n);
+		bool zero = c->sparse && is_zero(c->cur + pos, n);
 		int r;
 
 		/* extend the run while the kind stays the same */
 		while (pos + run < len) {
 			size_t m = (size_t)MIN(c->gran, len - pos - run);
 
-			if ((c->sparse && is_zero(c->buf + pos + run, m)) !=
+			if ((c->sparse && is_zero(c->cur + pos + run, m)) !=
 			    zero)
 				break;
 			run += m;
@@ -91,7 +91,7 @@ static int write_sparse(struct convert *c, uint64_t off, size_t len,
 		else if (zero)
 			r = 0;
 		else
-			r = block_pwrite(c->dst, c->buf + pos, run, off + pos,
+			r = block_pwrite(c->dst, c->cur + pos, run, off + pos,
 					 e);
 		if (r < 0)
 			return r;
@@ -113,10 +113,10 @@ static void *compress_worker(void *opaque)
 	uint64_t cs = c->gran;
 
 	for (size_t i = j->first; i < j->n; i += j->step) {
-		if (is_zero(c->buf + i * cs, cs))
+		if (is_zero(c->cur + i * cs, cs))
 			c->clen[i] = -1;
 		else
-			c->clen[i] = img_compress(c->dst, c->buf + i * cs,
+			c->clen[i] = img_compress(c->dst, c->cur + i * cs,
 						  c->cbuf + i * cs);
 	}
 	return NULL;
@@ -134,7 +134,7 @@ static int write_compressed(struct convert *c, uint64_t off, size_t len,
 	int nt = (int)MIN((size_t)c->threads, n), r = 0;
 
 	if (len % cs)
-		memset(c->buf + len, 0, cs - len % cs);
+		memset(c->cur + len, 0, cs - len % cs);
 	for (int t = 0; t < nt; t++) {
 		jobs[t] = (struct comp_job){c, (size_t)t, (size_t)nt, n};
 		if (t > 0 && pthread_create(&th[t], NULL, compress_worker,
@@ -147,77 +147,196 @@ static int write_compressed(struct convert *c, uint64_t off, size_t len,
 	for (size_t i = 0; i < n && r == 0; i++) {
 		if (c->clen[i] < 0)
 			continue;
-		r = img_write_compressed(c->dst, c->buf + i * cs,
+		r = img_write_compressed(c->dst, c->cur + i * cs,
 					 c->cbuf + i * cs, c->clen[i],
 					 off + i * cs, e);
 	}
 	return r;
 }
 
-/* Copies one source to the output at @base. */
-static int copy_one(struct convert *c, struct block *s, uint64_t base,
-		    struct err **e)
+/*
+ * The copy is a pipeline: a reader thread classifies and reads chunks of
+ * the sources into a ring of slots; the main thread writes them in
+ * order (compressing them, with -c, in worker threads).
+ */
+#define NSLOTS 4
+
+enum piece_kind { PIECE_DATA, PIECE_ZERO, PIECE_SKIP, PIECE_END };
+
+struct slot {
+	uint8_t *buf;
+	uint64_t off, len; /* in the output */
+	enum piece_kind kind;
+	bool full;
+};
+
+struct pipe {
+	struct convert *c;
+	struct slot slot[NSLOTS];
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int rd, wr; /* next slot to fill, to drain */
+	bool stop;
+	int err;
+	struct err *e; /* the reader's error */
+};
+
+/* The reader's next free slot, or NULL when told to stop. */
+static struct slot *slot_get(struct pipe *p)
 {
-	uint64_t size = block_size(s), off = 0;
-	struct block_status st;
-	int r;
+	struct slot *sl;
 
-	while (off < size) {
-		uint64_t want = MIN(size - off, CHUNK);
-
-		r = block_status(s, off, want, &st, e);
-		if (r < 0)
-			return r;
-		want = st.bytes;
-		if ((st.flags & BLOCK_STATUS_ZERO) && c->sparse &&
-		    !c->compress) {
-			if (!c->fresh)
-				r = block_write_zeroes(c->dst, base + off, want,
-						       0, e);
-		} else if (c->only_top && st.depth > 0) {
-			r = 0;
-		} else {
-			r = block_pread(s, c->buf, (size_t)want, off, e);
-			if (r == 0 && c->compress)
-				r = write_compressed(c, base + off, want, e);
-			else if (r == 0)
-				r = write_sparse(c, base + off, want, e);
-		}
-		if (r < 0)
-			return r;
-		off += want;
-		c->done += want;
-		progress(c, false);
-	}
-	return 0;
+	pthread_mutex_lock(&p->mu);
+	while (p->slot[p->rd].full && !p->stop)
+		pthread_cond_wait(&p->cv, &p->mu);
+	sl = p->stop ? NULL : &p->slot[p->rd];
+	pthread_mutex_unlock(&p->mu);
+	return sl;
 }
 
-/* Zero-aligned chunking for compression: status ranges must start on
- * cluster boundaries, so reads go cluster by cluster in whole chunks. */
-static int copy_one_compressed(struct convert *c, struct block *s,
-			       uint64_t base, struct err **e)
+static void slot_put(struct pipe *p, struct slot *sl)
 {
-	uint64_t size = block_size(s);
-	int r;
+	pthread_mutex_lock(&p->mu);
+	sl->full = true;
+	p->rd = (p->rd + 1) % NSLOTS;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
 
-	for (uint64_t off = 0; off < size; off += CHUNK) {
-		size_t n = (size_t)MIN(CHUNK, size - off);
-		struct block_status st;
+/* Classifies and reads one piece of @s at @off into @sl. */
+static int read_piece(struct convert *c, struct block *s, uint64_t off,
+		      uint64_t base, struct slot *sl, struct err **e)
+{
+	uint64_t size = block_size(s), want = MIN(size - off, CHUNK);
+	struct block_status st;
+	int r = block_status(s, off, want, &st, e);
 
-		r = block_status(s, off, n, &st, e);
+	if (r < 0)
+		return r;
+	sl->off = base + off;
+	if (c->compress) { /* whole chunks, so clusters stay aligned */
+		sl->len = want;
+		sl->kind = st.bytes >= want && (st.flags & BLOCK_STATUS_ZERO)
+				   ? PIECE_ZERO
+				   : PIECE_DATA;
+	} else {
+		sl->len = st.bytes;
+		if ((st.flags & BLOCK_STATUS_ZERO) && c->sparse)
+			sl->kind = PIECE_ZERO;
+		else if (c->only_top && st.depth > 0)
+			sl->kind = PIECE_SKIP;
+		else
+			sl->kind = PIECE_DATA;
+	}
+	if (sl->kind != PIECE_DATA)
+		return 0;
+	return block_pread(s, sl->buf, (size_t)sl->len, off, e);
+}
+
+static void *reader(void *opaque)
+{
+	struct pipe *p = opaque;
+	struct convert *c = p->c;
+	uint64_t base = 0;
+	struct slot *sl = NULL;
+	int r = 0;
+
+	for (int i = 0; i < c->nsrc && r == 0; i++) {
+		for (uint64_t off = 0; off < block_size(c->src[i]) && r == 0;
+		     off += sl->len) {
+			sl = slot_get(p);
+			if (!sl)
+				return NULL;
+			r = read_piece(c, c->src[i], off, base, sl, &p->e);
+			if (r == 0)
+				slot_put(p, sl);
+		}
+		base += block_size(c->src[i]);
+	}
+	sl = slot_get(p);
+	if (sl) {
+		p->err = r;
+		sl->kind = PIECE_END;
+		slot_put(p, sl);
+	}
+	return NULL;
+}
+
+static int write_piece(struct convert *c, struct slot *sl, struct err **e)
+{
+	c->cur = sl->buf;
+	switch (sl->kind) {
+	case PIECE_ZERO:
+		if (!c->fresh && !c->compress)
+			return block_write_zeroes(c->dst, sl->off, sl->len, 0,
+						  e);
+		return 0;
+	case PIECE_DATA:
+		if (c->compress)
+			return write_compressed(c, sl->off, (size_t)sl->len, e);
+		return write_sparse(c, sl->off, (size_t)sl->len, e);
+	default:
+		return 0;
+	}
+}
+
+/* Drains the ring in order until the end piece or an error. */
+static int writer(struct pipe *p, struct err **e)
+{
+	struct convert *c = p->c;
+	int r = 0;
+
+	for (;;) {
+		struct slot *sl = &p->slot[p->wr];
+
+		pthread_mutex_lock(&p->mu);
+		while (!sl->full)
+			pthread_cond_wait(&p->cv, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+		if (sl->kind == PIECE_END)
+			return p->err;
+		r = write_piece(c, sl, e);
 		if (r < 0)
 			return r;
-		if (!(st.bytes >= n && (st.flags & BLOCK_STATUS_ZERO))) {
-			r = block_pread(s, c->buf, n, off, e);
-			if (r == 0)
-				r = write_compressed(c, base + off, n, e);
-			if (r < 0)
-				return r;
-		}
-		c->done += n;
+		c->done += sl->len;
 		progress(c, false);
+		pthread_mutex_lock(&p->mu);
+		sl->full = false;
+		p->wr = (p->wr + 1) % NSLOTS;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
 	}
-	return 0;
+}
+
+static int copy_all(struct convert *c, struct err **e)
+{
+	struct pipe p = {.c = c};
+	pthread_t th;
+	int r;
+
+	pthread_mutex_init(&p.mu, NULL);
+	pthread_cond_init(&p.cv, NULL);
+	for (int i = 0; i < NSLOTS; i++)
+		p.slot[i].buf = xmalloc(CHUNK + c->gran);
+	r = -pthread_create(&th, NULL, reader, &p);
+	if (r == 0) {
+		r = writer(&p, e);
+		pthread_mutex_lock(&p.mu);
+		p.stop = true; /* a writer error stops the reader */
+		pthread_cond_broadcast(&p.cv);
+		pthread_mutex_unlock(&p.mu);
+		pthread_join(th, NULL);
+	}
+	if (r < 0 && p.e && e && !*e) {
+		*e = p.e;
+		p.e = NULL;
+	}
+	err_free(p.e);
+	for (int i = 0; i < NSLOTS; i++)
+		free(p.slot[i].buf);
+	pthread_mutex_destroy(&p.mu);
+	pthread_cond_destroy(&p.cv);
+	return r;
 }
 
 struct convert_args {
@@ -310,15 +429,10 @@ static int create_output(const char *path, struct convert_args *a,
 
 static int run(struct convert *c, const char *out, struct err **e)
 {
-	uint64_t base = 0;
-	int r = 0;
+	int r;
 
 	progress(c, true);
-	for (int i = 0; i < c->nsrc && r == 0; i++) {
-		r = c->compress ? copy_one_compressed(c, c->src[i], base, e)
-				: copy_one(c, c->src[i], base, e);
-		base += block_size(c->src[i]);
-	}
+	r = copy_all(c, e);
 	if (r == 0)
 		r = block_flush(c->dst, e);
 	if (r < 0)
@@ -373,7 +487,6 @@ int img_cmd_convert(int argc, char **argv)
 	}
 	if (c.compress)
 		c.gran = img_cluster_size(c.dst);
-	c.buf = xmalloc(CHUNK + c.gran);
 	if (c.compress) {
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -395,7 +508,6 @@ out:
 	for (int i = 0; i < c.nsrc; i++)
 		block_close(c.src[i]);
 	free(c.src);
-	free(c.buf);
 	free(c.cbuf);
 	free(c.clen);
 	return ret;

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# bench/img: nido img against qemu-img on the same files in the same run.
+# Each figure is a ratio: for conversions nido's time / qemu-img's time
+# (goal <= 1.0); for random I/O nido's rate / qemu-img's rate (goal >= 0.8).
+#
+#   bench/img/run.sh [BUILD_DIR]     (default: build)
+#
+# Environment: BENCH_SIZE (default 2G), BENCH_DIR (scratch, default a
+# temporary directory), BENCH_REQS (4 KiB requests per I/O run, 200000),
+# BENCH_ONLY (convert or io: one half only).
+set -eu
+build=${1:-build}
+N=$(readlink -f "$build")/src/cli/nido
+size=${BENCH_SIZE:-2G}
+reqs=${BENCH_REQS:-200000}
+dir=${BENCH_DIR:-$(mktemp -d /var/tmp/nido-bench.XXXXXX)}
+trap 'rm -rf "$dir"' EXIT
+cd "$dir"
+
+# best of 3 wall-clock seconds of a command
+t3() {
+	local best= s e d
+	for _ in 1 2 3; do
+		rm -f out.*
+		sync
+		s=$(date +%s.%N)
+		"$@" >/dev/null 2>&1
+		e=$(date +%s.%N)
+		d=$(echo "$e - $s" | bc)
+		if [ -z "$best" ] || [ "$(echo "$d < $best" | bc)" = 1 ]; then best=$d; fi
+	done
+	echo "$best"
+}
+ratio() { echo "scale=2; $1 / $2" | bc; }
+
+# A disk with mixed content: per 1 MiB, 40% random, 30% text-like
+# (compressible), 30% holes.
+python3 - "$size" <<'PY'
+import os, random, sys
+units = {'K': 1 << 10, 'M': 1 << 20, 'G': 1 << 30}
+s = sys.argv[1]
+size = int(s[:-1]) * units[s[-1]] if s[-1] in units else int(s)
+random.seed(1)
+text = (b'the quick brown fox jumps over the lazy dog %d\n' * 30000)[:1 << 20]
+with open('src.raw', 'wb') as f:
+    f.truncate(size)
+    for off in range(0, size, 1 << 20):
+        r = random.random()
+        if r < 0.4:
+            f.seek(off); f.write(os.urandom(1 << 20))
+        elif r < 0.7:
+            f.seek(off); f.write(text)
+PY
+qemu-img convert -O qcow2 src.raw src.qcow2
+
+printf '%-34s %10s %10s %7s\n' "operation" "qemu-img" "nido" "ratio"
+row() { printf '%-34s %9.2fs %9.2fs %7s\n' "$1" "$2" "$3" "$4"; }
+
+only=${BENCH_ONLY:-}
+if [ "$only" != io ]; then
+q=$(t3 qemu-img convert -O raw src.qcow2 out.raw)
+n=$(t3 "$N" img convert -O raw src.qcow2 out.raw)
+row "convert qcow2 -> raw" "$q" "$n" "$(ratio "$n" "$q")"
+q=$(t3 qemu-img convert -O qcow2 src.raw out.qcow2)
+n=$(t3 "$N" img convert -O qcow2 src.raw out.qcow2)
+row "convert raw -> qcow2" "$q" "$n" "$(ratio "$n" "$q")"
+q=$(t3 qemu-img convert -c -O qcow2 src.raw out.qcow2)
+n=$(t3 "$N" img convert -c -O qcow2 src.raw out.qcow2)
+row "convert raw -> qcow2 -c" "$q" "$n" "$(ratio "$n" "$q")"
+fi
+[ "$only" = convert ] && exit 0
+
+# 4 KiB requests, 64 in flight, scattered (a step of 1 MiB + 4 KiB wraps
+# around the disk), the same request stream for both tools.
+qemu-img create -q -f qcow2 io.qcow2 1G
+qemu-io -c 'write -P 1 0 1G' io.qcow2 >/dev/null
+qemu-img create -q -f raw io.raw 1G
+qemu-io -f raw -c 'write -P 1 0 1G' io.raw >/dev/null
+for f in io.qcow2 io.raw; do
+	for mode in read write; do
+		w=
+		[ $mode = write ] && w=-w
+		q=$(t3 qemu-img bench $w -c "$reqs" -d 64 -s 4k -S 1052672 "$f")
+		n=$(t3 "$N" img bench $w -c "$reqs" -d 64 -s 4k -S 1052672 "$f")
+		row "4 KiB scattered ${mode}s (${f#io.})" "$q" "$n" "$(ratio "$q" "$n")"
+	done
+done
