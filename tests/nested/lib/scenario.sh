@@ -85,7 +85,8 @@ l2_cmdline() { echo "console=ttyS0 quiet panic=-1 reboot=t init=/init $*"; }
 
 # qemu_microvm INITRD CMDLINE [QEMU ARGS...]: runs QEMU's microvm on KVM
 # with L2_VMLINUX (PVH entry), 256 MiB and one vCPU unless QEMU ARGS say
-# otherwise, the console on standard output. The peer of nido-vmm.
+# otherwise, the console on standard output. The guest ends by ACPI
+# power-off (nido.end=poweroff). The peer of nido-vmm.
 qemu_microvm()
 {
 	local initrd=$1 cmdline=$2
@@ -93,7 +94,7 @@ qemu_microvm()
 	qemu-system-x86_64 -M microvm -accel kvm -cpu host -m 256 -smp 1 \
 		-nodefaults -no-user-config -display none -no-reboot \
 		-serial stdio -kernel "$L2_VMLINUX" -initrd "$initrd" \
-		-append "$cmdline" "$@" </dev/null
+		-append "$cmdline nido.end=poweroff" "$@" </dev/null
 }
 
 # l2_boot NAME TIMEOUT COMMAND...: runs COMMAND (a VMM booting layer 2,
