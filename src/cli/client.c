@@ -186,7 +186,7 @@ static char *read_line(struct nido_conn *c, struct err **e)
 {
 	char *nl;
 
-	while (!(nl = memchr(c->buf, '\n', c->len))) {
+	while (!c->len || !(nl = memchr(c->buf, '\n', c->len))) {
 		ssize_t n;
 
 		if (c->len == RESPONSE_MAX) {
@@ -264,7 +264,7 @@ int client_call(struct nido_conn *c, const char *method,
 		return err_sys(e, errno, "sending to the daemon");
 	line = read_line(c, e);
 	if (!line)
-		return err_code(*e);
+		return -ECONNRESET;
 	if (json_decode(line, strlen(line), &resp, e) < 0 || !resp)
 		return err_set(e, EPROTO, "invalid response from the daemon");
 	return take_response(resp, result, e);
@@ -278,7 +278,7 @@ int client_call1(const char *method, struct json_object *params,
 
 	if (!c) {
 		json_object_put(params);
-		return err_code(*e);
+		return -ECONNREFUSED;
 	}
 	r = client_call(c, method, params, result, e);
 	client_close(c);

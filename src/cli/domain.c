@@ -49,7 +49,7 @@ static int parse_flags(int argc, char **argv, const char *const *flags,
 	opts[n] = (struct option){"help", no_argument, NULL, 'h'};
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'h') {
 			printf("usage: nido %s\n", usage);
 			exit(0);

@@ -267,18 +267,36 @@ static int create_disks(const struct install *in, struct err **e)
 	return 0;
 }
 
+/* virt-install refuses a name in use rather than redefining it. */
+static int check_free(struct nido_conn *c, const char *name, struct err **e)
+{
+	_cleanup_err_ struct err *e1 = NULL;
+
+	if (client_call(c, "domain.info", client_domain_params(name), NULL,
+			&e1) == 0)
+		return err_set(e, EEXIST, "domain '%s' already exists", name);
+	if (err_code(e1) != -ENOENT) {
+		*e = steal_ptr(e1);
+		return err_code(*e);
+	}
+	return 0;
+}
+
 static int define_and_start(const struct install *in, const char *xml,
 			    struct err **e)
 {
 	struct nido_conn *c = client_connect(e);
 	_cleanup_json_ struct json_object *res = NULL;
-	struct json_object *p = json_object_new_object();
+	struct json_object *p;
 	int r;
 
-	if (!c) {
-		json_object_put(p);
+	if (!c)
+		return err_code(*e);
+	if (check_free(c, in->name, e) < 0 || create_disks(in, e) < 0) {
+		client_close(c);
 		return err_code(*e);
 	}
+	p = json_object_new_object();
 	json_object_object_add(p, "xml", json_object_new_string(xml));
 	r = client_call(c, "domain.define", p, &res, e);
 	if (r == 0) {
@@ -311,7 +329,7 @@ int cmd_install(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	if (create_disks(&in, &e) < 0 || define_and_start(&in, xml, &e) < 0) {
+	if (define_and_start(&in, xml, &e) < 0) {
 		cli_error("failed to install domain '%s': %s", in.name,
 			  err_msg(e));
 		goto out;

@@ -216,8 +216,10 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 		reason = vm->destroying	     ? REASON_SHUTOFF_DESTROYED
 			 : vm->shutting_down ? REASON_SHUTOFF_SHUTDOWN
 					     : REASON_SHUTOFF_UNKNOWN;
-		detail = xstrdup("nido-vmm exited; its exit status is unknown "
-				 "to a daemon that re-attached to it");
+		if (reason == REASON_SHUTOFF_UNKNOWN)
+			detail = xstrdup("nido-vmm exited; its exit status is "
+					 "unknown to a daemon that re-attached "
+					 "to it");
 	} else if (vm->destroying) {
 		reason = REASON_SHUTOFF_DESTROYED;
 	} else if (WIFEXITED(status) &&
@@ -495,9 +497,16 @@ static int kvm_shutdown(struct daemon *dmn, struct domain *dom, struct err **e)
 	return 0;
 }
 
+/*
+ * nido-vmm's control socket has no reboot command yet (docs/vmm-api.md);
+ * its "shutdown" presses Ctrl-Alt-Del, which is what virsh shutdown
+ * means, so reboot says plainly that it cannot be done.
+ */
 static int kvm_reboot(struct daemon *dmn, struct domain *dom, struct err **e)
 {
-	return control(vm_of(dom), "reboot", NULL, e);
+	return err_set(e, ENOTSUP,
+		       "nido-vmm has no reboot command on its "
+		       "control socket yet (docs/vmm-api.md)");
 }
 
 static void record_stopped(struct domain *dom, bool stopped)
@@ -636,12 +645,41 @@ static void proc_usage(pid_t pid, struct json_object *out)
 			json_object_new_uint64(strtoull(p + 8, NULL, 10)));
 }
 
+/* Adds the numbers and strings of @obj as @prefix<key>. */
+static void add_scalars(struct json_object *out, const char *prefix,
+			struct json_object *obj)
+{
+	json_object_object_foreach (obj, k, v) {
+		_cleanup_free_ char *key = xasprintf("%s%s", prefix, k);
+
+		if (streq(k, "ok") ||
+		    json_object_is_type(v, json_type_object) ||
+		    json_object_is_type(v, json_type_array) ||
+		    json_object_is_type(v, json_type_null))
+			continue;
+		json_object_object_add(out, key, json_object_get(v));
+	}
+}
+
+/* nido-vmm's per-vCPU exit counters as vcpu.N.exits, vcpu.N.io, ... */
+static void add_vcpus(struct json_object *out, struct json_object *vcpus)
+{
+	for (size_t i = 0; i < json_object_array_length(vcpus); i++) {
+		struct json_object *v = json_object_array_get_idx(vcpus, i);
+		_cleanup_free_ char *prefix = xasprintf("vcpu.%zu.", i);
+
+		if (json_object_is_type(v, json_type_object))
+			add_scalars(out, prefix, v);
+	}
+}
+
 static int kvm_stats(struct daemon *dmn, struct domain *dom,
 		     struct json_object *out, struct err **e)
 {
 	struct kvm_vm *vm = vm_of(dom);
 	uint64_t cpu = UINT64_MAX, mem = UINT64_MAX;
 	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *vcpus = NULL;
 
 	cgroup_usage(vm->cgroups, &cpu, &mem);
 	if (cpu != UINT64_MAX)
@@ -653,16 +691,9 @@ static int kvm_stats(struct daemon *dmn, struct domain *dom,
 	proc_usage(vm->child.pid, out);
 	if (vmm_call(vm->api, "stats", CONTROL_TIMEOUT_MS, &res, e) < 0)
 		return err_code(*e);
-	if (res && json_object_is_type(res, json_type_object)) {
-		json_object_object_foreach (res, k, v) {
-			_cleanup_free_ char *key = xasprintf("vmm.%s", k);
-
-			if (!json_object_is_type(v, json_type_object) &&
-			    !json_object_is_type(v, json_type_array))
-				json_object_object_add(out, key,
-						       json_object_get(v));
-		}
-	}
+	add_scalars(out, "vmm.", res);
+	if (json_get_array_opt(res, "vcpus", &vcpus, NULL) > 0)
+		add_vcpus(out, vcpus);
 	return 0;
 }
 

@@ -82,8 +82,10 @@ static int m_list(void *opaque, struct json_object *params,
 	if (json_get_bool_opt(params, "all", &all, e) < 0)
 		return -EINVAL;
 	v = xreallocarray(NULL, dmn->domains.n + 1, sizeof(*v));
-	memcpy(v, dmn->domains.v, dmn->domains.n * sizeof(*v));
-	qsort(v, dmn->domains.n, sizeof(*v), list_order);
+	if (dmn->domains.n) {
+		memcpy(v, dmn->domains.v, dmn->domains.n * sizeof(*v));
+		qsort(v, dmn->domains.n, sizeof(*v), list_order);
+	}
 	arr = json_object_new_array();
 	for (size_t i = 0; i < dmn->domains.n; i++)
 		if (all || domain_is_active(v[i]))

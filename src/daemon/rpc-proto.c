@@ -126,14 +126,63 @@ char *rpc_response_result(struct json_object *id, struct json_object *result,
 	return finish(resp, len);
 }
 
+/* Length of the valid UTF-8 sequence at @s, or 0. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * Messages quote what clients sent; JSON text must be UTF-8, so invalid
+ * bytes become '?'. Returns a malloc'ed copy.
+ */
+static char *utf8_clean(const char *msg)
+{
+	char *out = xstrdup(msg);
+
+	for (size_t i = 0; out[i];) {
+		size_t n = utf8_seq((const unsigned char *)out + i);
+
+		if (n == 0) {
+			out[i++] = '?';
+			continue;
+		}
+		i += n;
+	}
+	return out;
+}
+
 char *rpc_response_error(struct json_object *id, int code, const char *msg,
 			 size_t *len)
 {
 	struct json_object *resp = envelope(id);
 	struct json_object *err = json_object_new_object();
+	_cleanup_free_ char *clean = utf8_clean(msg);
 
 	json_object_object_add(err, "code", json_object_new_int(code));
-	json_object_object_add(err, "message", json_object_new_string(msg));
+	json_object_object_add(err, "message", json_object_new_string(clean));
 	json_object_object_add(resp, "error", err);
 	return finish(resp, len);
 }

@@ -195,9 +195,10 @@ int store_runtime_load(const struct store *s, const char *name,
 	_cleanup_free_ char *path = store_runtime_path(s, name, "json");
 	_cleanup_free_ char *text = NULL;
 	size_t len;
+	int r = file_read_all(path, STORE_MAX_FILE, &text, &len, e);
 
-	if (file_read_all(path, STORE_MAX_FILE, &text, &len, e) < 0)
-		return err_code(*e);
+	if (r < 0)
+		return r;
 	if (json_decode(text, len, rec, e) < 0)
 		return err_prefix(e, "'%s'", path);
 	if (!*rec || !json_object_is_type(*rec, json_type_object)) {
@@ -232,9 +233,10 @@ int store_live_load(const struct store *s, const char *name,
 	_cleanup_free_ char *path = store_runtime_path(s, name, "xml");
 	_cleanup_free_ char *xml = NULL;
 	size_t len;
+	int r = file_read_all(path, STORE_MAX_FILE, &xml, &len, e);
 
-	if (file_read_all(path, STORE_MAX_FILE, &xml, &len, e) < 0)
-		return err_code(*e);
+	if (r < 0)
+		return r;
 	if (domain_def_parse(xml, len, def, NULL, e) < 0)
 		return err_prefix(e, "'%s'", path);
 	if (!streq((*def)->name, name)) {

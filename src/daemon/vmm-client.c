@@ -89,22 +89,17 @@ static char *read_line(int fd, int64_t deadline, struct err **e)
 static int take_result(struct json_object *resp, struct json_object **result,
 		       struct err **e)
 {
-	struct json_object *v;
+	const char *msg = "request failed";
+	bool ok = false;
 
-	if (json_object_object_get_ex(resp, "error", &v) && v) {
-		const char *msg = NULL;
-
-		if (json_object_is_type(v, json_type_string))
-			msg = json_object_get_string(v);
-		else
-			json_get_string_opt(v, "message", &msg, NULL);
-		return err_set(e, EIO, "%s", msg ? msg : "request failed");
+	if (json_get_bool(resp, "ok", &ok, e) < 0)
+		return err_set(e, EPROTO, "response without 'ok'");
+	if (!ok) {
+		json_get_string_opt(resp, "error", &msg, NULL);
+		return err_set(e, EIO, "%s", msg);
 	}
-	if (!json_object_object_get_ex(resp, "result", &v) &&
-	    !json_object_object_get_ex(resp, "return", &v))
-		return err_set(e, EPROTO, "response without 'result'");
 	if (result)
-		*result = json_object_get(v);
+		*result = json_object_get(resp);
 	return 0;
 }
 
@@ -122,7 +117,7 @@ int vmm_call(const char *sock, const char *method, int timeout_ms,
 	fd = connect_to(sock, e);
 	if (fd < 0)
 		return fd;
-	n = asprintf(&req, "{\"id\":1,\"method\":\"%s\"}\n", method);
+	n = asprintf(&req, "{\"command\":\"%s\"}\n", method);
 	if (n < 0)
 		return err_set(e, ENOMEM, "out of memory");
 	if (write_full(fd, req, (size_t)n) < 0)

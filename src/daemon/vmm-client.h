@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Talking to one nido-vmm through its control socket (docs/vmm-api.md).
- * The request sent is {"id":1,"method":"NAME"}; a response carrying
- * "result" (or QMP-style "return") is success, one carrying "error" (a
- * string or an object with "message") is failure.
+ * The request sent is {"command":"NAME"}; the reply has "ok": true with
+ * the command's fields, or "ok": false with an "error" message.
  */
 #ifndef NIDO_DAEMON_VMM_CLIENT_H
 #define NIDO_DAEMON_VMM_CLIENT_H
@@ -13,8 +12,9 @@
 #include "lib/err.h"
 
 /*
- * Sends @method to the socket at @sock and waits up to @timeout_ms for
- * the answer. Returns 0 with *@result (may be NULL) a new reference, or
+ * Sends the command @method to the socket at @sock and waits up to
+ * @timeout_ms for the reply. Returns 0 with *@result (may be NULL) a new
+ * reference to the whole reply object, or
  * -errno with @e filled: -ENOENT or -ECONNREFUSED when there is no
  * control socket, -ETIMEDOUT, -EIO when the VMM answered with an error.
  */

@@ -1,0 +1,180 @@
+# shellcheck shell=bash
+# Helpers of the daemon's integration tests: a private nidod on temporary
+# directories, TAP output, and a trap that kills every daemon and VM the
+# script started.
+set -u
+
+build=${NIDO_BUILD_DIR:?NIDO_BUILD_DIR is not set (run through meson test)}
+NIDO=$build/src/cli/nido
+NIDOD=$build/src/daemon/nidod
+GUEST_IDLE=$build/tests/integration/daemon/guest-idle
+GUEST_HELLO=$build/guests/guest-hello
+export NIDO_VMM=$build/src/vmm/nido-vmm
+export NIDO_DAEMON=$NIDOD
+
+tmp=$(mktemp -d /tmp/nido-dtest.XXXXXX)
+export NIDO_STATE_DIR=$tmp/state
+export NIDO_RUNTIME_DIR=$tmp/run
+export NIDO_DEFAULT_URI=nido:///session
+export NIDO_START_TIMEOUT_MS=30000
+
+tap_n=0
+tap_failed=0
+
+# VMM pids recorded by any daemon of this test, killed at exit.
+vm_pids() {
+	cat "$NIDO_RUNTIME_DIR"/domains/*.json 2>/dev/null |
+		grep -o '"pid":[0-9]*' | cut -d: -f2
+}
+
+daemon_pid() {
+	cat "$NIDO_STATE_DIR/nidod.pid" 2>/dev/null | head -n1
+}
+
+cleanup() {
+	local p
+	p=$(daemon_pid)
+	[ -n "$p" ] && kill "$p" 2>/dev/null
+	for p in $(vm_pids) ${extra_pids:-}; do
+		kill -9 "$p" 2>/dev/null
+	done
+	sleep 0.2
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ok() { # description
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1"
+}
+
+not_ok() { # description, details...
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $1"
+	shift
+	printf '%s\n' "$@" | sed 's/^/# /'
+}
+
+skip() { # description, reason
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1 # SKIP $2"
+}
+
+# t DESC CMD...: passes when CMD succeeds.
+t() {
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
+}
+
+# t_out DESC EXPECTED CMD...: passes when CMD succeeds and prints EXPECTED
+# (a substring of its stdout and stderr).
+t_out() {
+	local desc=$1 want=$2 out
+	shift 2
+	if out=$("$@" 2>&1) && [[ $out == *"$want"* ]]; then
+		ok "$desc"
+	else
+		not_ok "$desc" "expected: $want" "got: $out"
+	fi
+}
+
+# t_err DESC EXPECTED CMD...: passes when CMD fails and says EXPECTED.
+t_err() {
+	local desc=$1 want=$2 out
+	shift 2
+	if out=$("$@" 2>&1); then
+		not_ok "$desc" "succeeded but should have failed" "$out"
+	elif [[ $out == *"$want"* ]]; then
+		ok "$desc"
+	else
+		not_ok "$desc" "expected: $want" "got: $out"
+	fi
+}
+
+# wait_for SECONDS CMD...: polls CMD every 0.1 s.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ $SECONDS -ge $deadline ] && return 1
+		sleep 0.1
+	done
+}
+
+state_is() { # domain, expected "domstate --reason" output
+	[ "$("$NIDO" domstate --reason "$1" 2>&1 | head -n1)" = "$2" ]
+}
+
+state_starts() { # domain, expected prefix
+	[[ "$("$NIDO" domstate --reason "$1" 2>&1 | head -n1)" == "$2"* ]]
+}
+
+start_daemon() {
+	"$NIDOD" --session --log-level debug >>"$tmp/nidod.log" 2>&1 &
+	wait_for 30 test -S "$NIDO_RUNTIME_DIR/nidod.sock"
+}
+
+stop_daemon() { # signal (default TERM)
+	local p
+	p=$(daemon_pid)
+	kill -"${1:-TERM}" "$p" 2>/dev/null
+	wait_for 30 sh -c "! kill -0 $p 2>/dev/null"
+	rm -f "$NIDO_RUNTIME_DIR/nidod.sock"
+}
+
+# domain_xml NAME KERNEL [extra devices]
+domain_xml() {
+	cat <<XML
+<domain type='kvm'>
+  <name>$1</name>
+  <memory unit='MiB'>32</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <kernel>$2</kernel>
+  </os>
+  <devices>
+    <serial type='pty'/>
+    ${3:-}
+  </devices>
+</domain>
+XML
+}
+
+vm_pid() { # domain
+	grep -o '"pid":[0-9]*' "$NIDO_RUNTIME_DIR/domains/$1.json" 2>/dev/null |
+		cut -d: -f2
+}
+
+# console_send DOMAIN TEXT: types TEXT on the console, prints what came back.
+console_send() {
+	printf '%s' "$2" | timeout 20 "$NIDO" console "$1"
+}
+
+# Stops the daemon this script started and checks its exit status: under
+# ASan, LeakSanitizer makes a leak an exit status.
+finish_daemon() {
+	local p rc
+	p=$(daemon_pid)
+	[ -n "$p" ] && jobs -p | grep -qx "$p" || return 0
+	kill -TERM "$p"
+	wait "$p"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		ok "nidod exits with status 0 on SIGTERM"
+	else
+		not_ok "nidod exits with status 0 on SIGTERM" "status $rc" \
+			"$(tail -n 60 "$tmp/nidod.log")"
+	fi
+}
+
+done_testing() {
+	finish_daemon
+	echo "1..$tap_n"
+	[ "$tap_failed" -eq 0 ]
+}
+
+kvm_usable() {
+	[ -r /dev/kvm ] && [ -w /dev/kvm ] && [ -x "$NIDO_VMM" ]
+}

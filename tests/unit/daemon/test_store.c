@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Definitions and run-time records on disk (daemon/store.h). */
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "daemon/store.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "test.h"
+
+static char dir[] = "/tmp/nido-test-store.XXXXXX";
+static struct store st;
+static int warnings;
+
+static void count_warning(const char *msg)
+{
+	warnings++;
+}
+
+static struct domain_def *def_named(const char *name)
+{
+	_cleanup_free_ char *xml = xasprintf(
+		"<domain type='kvm'><name>%s</name><memory>1024</memory>"
+		"<os><kernel>/k</kernel></os></domain>",
+		name);
+	struct domain_def *d = NULL;
+
+	domain_def_parse(xml, strlen(xml), &d, NULL, NULL);
+	return d;
+}
+
+static void write_file(const char *rel, const char *text)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s", dir, rel);
+
+	file_write_atomic(p, text, strlen(text), 0600, NULL);
+}
+
+static void store_saves_and_loads(void)
+{
+	struct domain_def *a = def_named("a"), *b = def_named("b");
+	struct domain_list l = {0};
+
+	CHECK(a && b);
+	CHECK_INT_EQ(store_domain_save(&st, a, NULL), 0);
+	CHECK_INT_EQ(store_domain_save(&st, b, NULL), 0);
+	CHECK_INT_EQ(store_autostart_set(&st, "b", true, NULL), 0);
+	CHECK_INT_EQ(store_domains_load(&st, &l, count_warning), 2);
+	CHECK(domain_list_find_name(&l, "a") && domain_list_find_name(&l, "b"));
+	CHECK(domain_list_find_name(&l, "b")->autostart);
+	CHECK(!domain_list_find_name(&l, "a")->autostart);
+	CHECK(domain_list_find_name(&l, "a")->persistent);
+	CHECK(domain_list_find_uuid(&l, a->uuid));
+	domain_list_clear(&l);
+	domain_def_free(a);
+	domain_def_free(b);
+}
+
+static void store_skips_bad_files(void)
+{
+	struct domain_list l = {0};
+
+	write_file("domains/broken.xml", "<domain><name>broken</name");
+	write_file("domains/wrong.xml", "<domain type='kvm'><name>right"
+					"</name><memory>1024</memory><os>"
+					"<kernel>/k</kernel></os></domain>");
+	write_file("domains/.hidden.xml", "x");
+	write_file("domains/notes.txt", "x");
+	warnings = 0;
+	CHECK_INT_EQ(store_domains_load(&st, &l, count_warning), 2);
+	CHECK_INT_EQ(warnings, 2);
+	CHECK(!domain_list_find_name(&l, "right"));
+	domain_list_clear(&l);
+}
+
+static void store_deletes(void)
+{
+	struct domain_list l = {0};
+
+	CHECK_INT_EQ(store_domain_delete(&st, "b", NULL), 0);
+	CHECK_INT_EQ(store_domain_delete(&st, "b", NULL), 0);
+	CHECK_INT_EQ(store_domains_load(&st, &l, count_warning), 1);
+	domain_list_clear(&l);
+}
+
+static void store_runtime_records(void)
+{
+	struct json_object *rec = json_object_new_object(), *back = NULL;
+	struct domain_def *a = def_named("a"), *live = NULL;
+	char **names;
+	int64_t pid = 0;
+
+	json_object_object_add(rec, "pid", json_object_new_int(42));
+	CHECK_INT_EQ(store_runtime_save(&st, "a", rec, NULL), 0);
+	CHECK_INT_EQ(store_live_save(&st, a, NULL), 0);
+	names = store_runtime_names(&st);
+	CHECK(names[0] && streq(names[0], "a") && !names[1]);
+	store_names_free(names);
+	CHECK_INT_EQ(store_runtime_load(&st, "a", &back, NULL), 0);
+	CHECK_INT_EQ(json_get_int64(back, "pid", &pid, NULL), 0);
+	CHECK_INT_EQ(pid, 42);
+	CHECK_INT_EQ(store_live_load(&st, "a", &live, NULL), 0);
+	CHECK_STR_EQ(live->name, "a");
+	json_object_put(back);
+	back = NULL;
+	store_runtime_delete(&st, "a");
+	CHECK_INT_EQ(store_runtime_load(&st, "a", &back, NULL) < 0, 1);
+	json_object_put(rec);
+	domain_def_free(a);
+	domain_def_free(live);
+}
+
+static void store_refuses_garbage_records(void)
+{
+	struct json_object *rec = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *p = xasprintf("%s/run/domains/g.json", dir);
+
+	file_write_atomic(p, "[1]", 3, 0600, NULL);
+	CHECK_INT_EQ(store_runtime_load(&st, "g", &rec, &e), -EINVAL);
+	CHECK_STR_CONTAINS(err_msg(e), "not a JSON object");
+	store_runtime_delete(&st, "g");
+}
+
+static void domain_lookup_by_name_id_uuid(void)
+{
+	struct domain_list l = {0};
+	struct domain *d = domain_new(def_named("web"));
+	_cleanup_err_ struct err *e = NULL;
+	char text[64];
+
+	domain_list_add(&l, d);
+	d->id = 7;
+	snprintf(text, sizeof(text),
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x",
+		 d->def->uuid[0], d->def->uuid[1], d->def->uuid[2],
+		 d->def->uuid[3], d->def->uuid[4], d->def->uuid[5],
+		 d->def->uuid[6], d->def->uuid[7], d->def->uuid[8],
+		 d->def->uuid[9], d->def->uuid[10], d->def->uuid[11],
+		 d->def->uuid[12], d->def->uuid[13], d->def->uuid[14],
+		 d->def->uuid[15]);
+	CHECK(domain_list_lookup(&l, "web", NULL) == d);
+	CHECK(domain_list_lookup(&l, "7", NULL) == d);
+	CHECK(domain_list_lookup(&l, text, NULL) == d);
+	CHECK(domain_list_lookup(&l, "8", &e) == NULL);
+	CHECK_STR_EQ(err_msg(e), "domain '8' not found");
+	CHECK_INT_EQ(err_code(e), -ENOENT);
+	domain_list_remove(&l, d);
+	CHECK_INT_EQ(l.n, 0);
+	domain_free(d);
+	domain_list_clear(&l);
+}
+
+static void domain_state_names(void)
+{
+	CHECK_STR_EQ(domain_state_name(DOMAIN_SHUTOFF), "shut off");
+	CHECK_STR_EQ(domain_reason_name(REASON_SHUTOFF_CRASHED), "crashed");
+	CHECK_INT_EQ(domain_reason_state(REASON_PAUSED_USER), DOMAIN_PAUSED);
+	CHECK_INT_EQ(domain_state_parse("paused"), DOMAIN_PAUSED);
+	CHECK_INT_EQ(domain_state_parse("bogus"), -1);
+	CHECK_INT_EQ(domain_reason_parse("booted"), REASON_RUNNING_BOOTED);
+}
+
+int main(void)
+{
+	_cleanup_free_ char *state = NULL, *run = NULL, *cmd = NULL;
+
+	if (!mkdtemp(dir))
+		return 1;
+	state = xstrdup(dir);
+	run = xasprintf("%s/run", dir);
+	if (store_open(&st, state, run, NULL) < 0)
+		return 1;
+	RUN(store_saves_and_loads);
+	RUN(store_skips_bad_files);
+	RUN(store_deletes);
+	RUN(store_runtime_records);
+	RUN(store_refuses_garbage_records);
+	RUN(domain_lookup_by_name_id_uuid);
+	RUN(domain_state_names);
+	store_close(&st);
+	cmd = xasprintf("rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		return 1;
+	return test_done();
+}
