@@ -270,7 +270,7 @@ static void e820_fill(const struct guest_mem *m, struct boot_params *bp)
 	e820_add(bp, 0, BOOT_EBDA_ADDR, E820_RAM);
 	e820_add(bp, BOOT_EBDA_ADDR, BOOT_BIOS_START - BOOT_EBDA_ADDR,
 		 E820_RESERVED);
-	e820_add(bp, BOOT_MPTABLE_ADDR, BOOT_HIGH_START - BOOT_MPTABLE_ADDR,
+	e820_add(bp, BOOT_ACPI_ADDR, BOOT_HIGH_START - BOOT_ACPI_ADDR,
 		 E820_RESERVED);
 	e820_add(bp, BOOT_HIGH_START, mem_low_end(m) - BOOT_HIGH_START,
 		 E820_RAM);

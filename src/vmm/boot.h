@@ -35,7 +35,9 @@
 #define BOOT_CMDLINE_MAX  0x10000ULL
 #define BOOT_EBDA_ADDR	  0x9fc00ULL
 #define BOOT_BIOS_START	  0xa0000ULL
+#define BOOT_ACPI_ADDR	  0xe0000ULL
 #define BOOT_MPTABLE_ADDR 0xf0000ULL
+#define BOOT_ZP_ACPI_RSDP 0x070 /* boot_params.acpi_rsdp_addr */
 #define BOOT_HIGH_START	  0x100000ULL
 #define BOOT_MIN_MEMORY	  (16ULL << 20)
 

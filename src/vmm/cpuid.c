@@ -111,6 +111,14 @@ static void fix_entry(struct kvm_cpuid_entry2 *e, unsigned index,
 	}
 }
 
+void cpuid_set_tsc_deadline(struct kvm_cpuid2 *c)
+{
+	struct kvm_cpuid_entry2 *e = cpuid_find(c, 1, 0);
+
+	if (e)
+		e->ecx |= 1U << 24;
+}
+
 struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *supported,
 				  unsigned index, unsigned n_cpus)
 {

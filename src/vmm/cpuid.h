@@ -20,6 +20,13 @@ struct kvm_cpuid_entry2;
 struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *supported,
 				  unsigned index, unsigned n_cpus);
 
+/*
+ * Features KVM can give but does not list in KVM_GET_SUPPORTED_CPUID,
+ * because they depend on how userspace set the VM up: with an in-kernel
+ * local APIC and KVM_CAP_TSC_DEADLINE_TIMER, the TSC-deadline timer.
+ */
+void cpuid_set_tsc_deadline(struct kvm_cpuid2 *c);
+
 /* The entry for @function/@index in @c, or NULL. */
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, uint32_t function,
 				    uint32_t index);

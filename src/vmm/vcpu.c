@@ -53,6 +53,8 @@ static int setup_cpuid(struct vcpu *v, struct err **e)
 	_cleanup_free_ struct kvm_cpuid2 *c = NULL;
 
 	c = cpuid_for_vcpu(v->vm->supported_cpuid, v->id, v->vm->n_vcpus);
+	if (kvm_check(v->vm->kvm_fd, KVM_CAP_TSC_DEADLINE_TIMER))
+		cpuid_set_tsc_deadline(c);
 	if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
 		return err_sys(e, errno, "setting the CPUID of vCPU %u", v->id);
 	return 0;
@@ -73,7 +75,6 @@ static void setup_msrs(struct vcpu *v)
 		{0xc0000083, 0},		    /* CSTAR */
 		{0xc0000084, 0},		    /* SYSCALL_MASK */
 		{0xc0000102, 0},		    /* KERNEL_GS_BASE */
-		{0x10, 0},			    /* TSC */
 		{MSR_IA32_MISC_ENABLE, 1},	    /* fast strings */
 		{MSR_MTRR_DEF_TYPE, (1 << 11) | 6}, /* MTRRs on, WB */
 	};

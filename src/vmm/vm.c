@@ -10,6 +10,7 @@
 
 #include "lib/log.h"
 #include "lib/loop.h"
+#include "vmm/acpi.h"
 #include "vmm/api.h"
 #include "vmm/boot.h"
 #include "vmm/console.h"
@@ -184,6 +185,7 @@ static int load_guest(struct vm *vm, struct err **e)
 {
 	_cleanup_free_ char *cmdline = NULL;
 	struct boot_info bi;
+	uint64_t rsdp = 0;
 	int r;
 
 	cmdline = xasprintf(
@@ -195,7 +197,14 @@ static int load_guest(struct vm *vm, struct err **e)
 		return r;
 	vm->entry = bi.entry;
 	vm->boot_params = BOOT_ZERO_PAGE;
-	return mptable_write(&vm->mem, vm->n_vcpus, e);
+	r = mptable_write(&vm->mem, vm->n_vcpus, e);
+	if (r < 0)
+		return r;
+	r = acpi_write(vm, &rsdp, e);
+	if (r < 0)
+		return r;
+	return mem_write(&vm->mem, BOOT_ZERO_PAGE + BOOT_ZP_ACPI_RSDP, &rsdp,
+			 sizeof(rsdp));
 }
 
 static int create_vcpus(struct vm *vm, struct err **e)

@@ -31,6 +31,7 @@ struct boottimer;
 #define I8042_DATA_PORT	 0x60
 #define I8042_CMD_PORT	 0x64
 #define RTC_PORT	 0x70
+#define PM1A_EVT_PORT	 0x600
 #define PM1A_CNT_PORT	 0x604
 #define RESET_PORT	 0xcf9
 #define BOOTTIMER_PORT	 0x3f0

@@ -353,16 +353,6 @@ static int setup_kvm_fds(struct virtio_dev *d, struct err **e)
 	return 0;
 }
 
-static void add_cmdline(struct vm *vm, uint64_t addr, unsigned irq)
-{
-	char *old = vm->cmdline_extra;
-
-	vm->cmdline_extra =
-		xasprintf("%s virtio_mmio.device=4K@0x%llx:%u", old ? old : "",
-			  (unsigned long long)addr, irq);
-	free(old);
-}
-
 struct virtio_dev *virtio_dev_create(struct vm *vm,
 				     const struct virtio_dev_ops *ops,
 				     void *priv, struct err **e)
@@ -383,7 +373,6 @@ struct virtio_dev *virtio_dev_create(struct vm *vm,
 		virtio_dev_destroy(d);
 		return NULL;
 	}
-	add_cmdline(vm, d->addr, d->irq);
 	return d;
 }
 
