@@ -60,6 +60,37 @@ static int allocated_bytes(struct block *b, uint64_t cs, uint64_t *out,
 	return 0;
 }
 
+static void print_measure(uint64_t req, uint64_t full, bool json, bool bitmaps)
+{
+	if (json)
+		printf("{\n%s    \"required\": %" PRIu64
+		       ",\n    \"fully-allocated\": %" PRIu64 "\n}\n",
+		       bitmaps ? "    \"bitmaps\": 0,\n" : "", req, full);
+	else
+		printf("required size: %" PRIu64
+		       "\nfully allocated size: %" PRIu64 "\n%s",
+		       req, full, bitmaps ? "bitmaps size: 0\n" : "");
+}
+
+/* Sizes needed for @size bytes of which @used hold data. */
+static int measure(const struct img_create_opts *o, uint64_t size,
+		   uint64_t used, uint64_t *req, uint64_t *full)
+{
+	uint64_t cs = o->cluster_size ? o->cluster_size : 65536;
+	int bits = o->refcount_bits ? o->refcount_bits : 16;
+
+	if (streq(o->format, "qcow2")) {
+		*req = qcow2_meta(size, cs, bits) + used;
+		*full = qcow2_meta(size, cs, bits) + ALIGN_UP(size, cs);
+	} else if (streq(o->format, "raw")) {
+		*req = *full = size;
+	} else {
+		return img_error("Format '%s' cannot be measured", o->format),
+		       -1;
+	}
+	return 0;
+}
+
 int img_cmd_measure(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -72,8 +103,8 @@ int img_cmd_measure(int argc, char **argv)
 	_cleanup_free_ char *opts = NULL;
 	const char *fmt = NULL;
 	uint64_t size = 0, used, req, full, cs;
-	bool json = false, have_size = false, bitmaps;
-	int c, bits;
+	bool json = false, have_size = false;
+	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "f:O:o:U", lo, NULL)) != -1) {
@@ -111,7 +142,6 @@ int img_cmd_measure(int argc, char **argv)
 				 "specified."),
 		       1;
 	cs = o.cluster_size ? o.cluster_size : 65536;
-	bits = o.refcount_bits ? o.refcount_bits : 16;
 	used = 0;
 	if (!have_size) {
 		b = img_open(argv[optind], fmt, 0);
@@ -121,25 +151,12 @@ int img_cmd_measure(int argc, char **argv)
 		if (allocated_bytes(b, cs, &used, &e) < 0)
 			return img_error("%s", err_msg(e)), 1;
 	}
-	if (streq(o.format, "qcow2")) {
-		req = qcow2_meta(size, cs, bits) + used;
-		full = qcow2_meta(size, cs, bits) + ALIGN_UP(size, cs);
-	} else if (streq(o.format, "raw")) {
-		req = full = size;
-	} else {
-		return img_error("Format '%s' cannot be measured", o.format), 1;
-	}
+	if (measure(&o, size, used, &req, &full) < 0)
+		return 1;
 	/* qemu-img reports bitmaps for sources that can have them */
-	bitmaps = b && streq(block_format(b), "qcow2") &&
-		  streq(o.format, "qcow2");
-	if (json)
-		printf("{\n%s    \"required\": %" PRIu64
-		       ",\n    \"fully-allocated\": %" PRIu64 "\n}\n",
-		       bitmaps ? "    \"bitmaps\": 0,\n" : "", req, full);
-	else
-		printf("required size: %" PRIu64
-		       "\nfully allocated size: %" PRIu64 "\n%s",
-		       req, full, bitmaps ? "bitmaps size: 0\n" : "");
+	print_measure(req, full, json,
+		      b && streq(block_format(b), "qcow2") &&
+			      streq(o.format, "qcow2"));
 	return 0;
 }
 
