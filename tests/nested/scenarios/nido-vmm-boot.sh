@@ -1,9 +1,9 @@
 # nido-vmm boots Debian's kernel on layer 1's real KVM: 2 vCPUs, 256 MiB,
 # a virtio-blk disk on a qcow2 image, virtio-net on a tap, virtio-rng.
-# Layer 2 checks that it sees 2 CPUs and its devices, writes to the disk,
-# pings the tap's host end and signals the boot timer; layer 1 then finds
-# the data in the image. A second boot powers off through ACPI and
-# nido-vmm must exit 0.
+# Layer 2 checks that it sees 2 CPUs and its devices, formats and mounts
+# the disk, writes a file, syncs, pings the tap's host end, signals the
+# boot timer and powers off through ACPI: nido-vmm must exit 0, and
+# layer 1 then finds the file in the image.
 # nested-timeout: 600
 
 vmm=$(nido_vmm)
@@ -22,51 +22,63 @@ ip tuntap add dev nidotap0 mode tap || fail "creating the tap"
 ip addr add 10.0.2.1/24 dev nidotap0
 ip link set nidotap0 up
 
-l2_initrd "$NIDO_WORK/initrd" - <<'SCRIPT'
+# ext4 (which mounts ext2) and what it needs, from layer 2's kernel.
+mods=$NIDO_WORK/mods
+mkdir -p "$mods"
+for m in lib/crc16 fs/mbcache fs/jbd2 crypto/crc32c_generic fs/ext4/ext4; do
+	cp "/lib/modules/$NIDO_GUEST_KVER/kernel/$m.ko" "$mods/" 2>/dev/null ||
+		cp "/lib/modules/$NIDO_GUEST_KVER/kernel/$m/$(basename "$m").ko" "$mods/" 2>/dev/null || true
+done
+[ -f "$mods/ext4.ko" ] || fail "no ext4 module for layer 2"
+
+l2_initrd "$NIDO_WORK/initrd" - "$mods"/*.ko <<'SCRIPT'
 echo "nproc: $(nproc)"
 [ "$(nproc)" = 2 ] || { echo "expected 2 CPUs"; exit 1; }
 grep -m1 MemTotal /proc/meminfo
 ls /sys/bus/virtio/devices
 [ -b /dev/vda ] || { echo "no virtio disk /dev/vda"; exit 1; }
 echo "disk: $(cat /sys/block/vda/size) sectors, serial $(cat /sys/block/vda/serial 2>/dev/null)"
-printf 'nido-nested-file-contents' | dd of=/dev/vda bs=512 seek=2048 conv=sync,notrunc 2>&1
+for m in crc16 mbcache jbd2 crc32c_generic ext4; do
+	[ -f /test/$m.ko ] && insmod /test/$m.ko
+done
+mke2fs -q /dev/vda || { echo "mke2fs failed"; exit 1; }
+mkdir -p /mnt
+mount -t ext2 /dev/vda /mnt || { echo "mount failed"; exit 1; }
+echo nido-nested-file-contents >/mnt/hello.txt
 sync
+umount /mnt || { echo "umount failed"; exit 1; }
 [ -e /dev/hwrng ] || { echo "no virtio-rng"; exit 1; }
 head -c 8 /dev/hwrng | od -An -tx1
 devmem 0xd0000000 8 123 || echo "no devmem"
 ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 &&
 	ping -c 2 -W 10 10.0.2.1 || { echo "ping failed"; exit 1; }
+# Power off ourselves (init would reboot): the marker first.
+echo "nido-l2: exit status 0"
+poweroff -f
 SCRIPT
 
 # The kernel command line nido-vmm documents (docs/vmm.md).
 cmdline="console=ttyS0 panic=-1 reboot=t init=/init pci=off i8042.noaux i8042.nomux i8042.dumbkbd"
-l2_boot nido-vmm 300 "$vmm" --kernel "$L2_VMLINUX" --initrd "$NIDO_WORK/initrd" \
-	--cmdline "$cmdline" --cpus 2 --memory 256M \
-	--disk "$img,format=qcow2,serial=nested0" --net tap=nidotap0 --rng ||
-	fail "nido-vmm did not run layer 2's test script"
-bt=$(sed -n 's/.*guest boot time: \([0-9]*\) us.*/\1/p' "$NIDO_RESULTS/nido-vmm.log")
-[ -n "$bt" ] && metric nido-vmm.boot-timer "$((bt / 1000))" ms
-
-qemu-img check -q "$img" || fail "qemu-img check fails on the image layer 2 wrote"
-qemu-img convert -O raw "$img" "$NIDO_WORK/disk.raw"
-got=$(dd if="$NIDO_WORK/disk.raw" bs=512 skip=2048 count=1 2>/dev/null | tr -d '\0')
-[ "$got" = nido-nested-file-contents ] || fail "the data layer 2 wrote is not in the image ($got)"
-say "layer 2's write is in the qcow2 image"
-
-# Power off: the script prints the marker itself, then powers off.
-l2_initrd "$NIDO_WORK/initrd2" - <<'SCRIPT'
-echo "nido-l2: exit status 0"
-poweroff -f
-SCRIPT
 run_nido()
 {
 	"$@"
 	echo $? >"$NIDO_WORK/vmm.rc"
 }
 export -f run_nido
-l2_boot nido-vmm-poweroff 300 run_nido "$vmm" --kernel "$L2_VMLINUX" \
-	--initrd "$NIDO_WORK/initrd2" --cmdline "$cmdline" --memory 256M ||
-	fail "nido-vmm did not run the power-off boot"
+l2_boot nido-vmm 300 run_nido "$vmm" --kernel "$L2_VMLINUX" --initrd "$NIDO_WORK/initrd" \
+	--cmdline "$cmdline" --cpus 2 --memory 256M \
+	--disk "$img,format=qcow2,serial=nested0" --net tap=nidotap0 --rng ||
+	fail "nido-vmm did not run layer 2's test script"
+bt=$(sed -n 's/.*guest boot time: \([0-9]*\) us.*/\1/p' "$NIDO_RESULTS/nido-vmm.log")
+[ -n "$bt" ] && metric nido-vmm.boot-timer "$((bt / 1000))" ms
+
 rc=$(cat "$NIDO_WORK/vmm.rc")
 [ "$rc" = 0 ] || fail "after the guest's poweroff nido-vmm exited with $rc, not 0"
 say "the guest's poweroff ended nido-vmm with status 0"
+
+qemu-img check -q "$img" || fail "qemu-img check fails on the image layer 2 wrote"
+qemu-img convert -O raw "$img" "$NIDO_WORK/disk.raw"
+got=$(debugfs -R 'cat /hello.txt' "$NIDO_WORK/disk.raw" 2>/dev/null)
+[ "$got" = nido-nested-file-contents ] ||
+	fail "the file layer 2 wrote is not in the image ($got)"
+say "the file layer 2 wrote is in the qcow2 image"
