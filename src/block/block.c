@@ -148,12 +148,13 @@ static int open_one(const char *path, const char *format, unsigned flags,
 		drv = probe(fd);
 	}
 	b = block_alloc(path, flags, steal_fd(fd));
+	b->drv = drv; /* for the driver's open; NULL again if it fails */
 	r = drv->open(b, e);
 	if (r < 0) {
 		drv->close(b); /* frees what the driver set up */
+		b->drv = NULL;
 		return r;
 	}
-	b->drv = drv;
 	r = open_backing(b, seen, e);
 	if (r < 0)
 		return r;

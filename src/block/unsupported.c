@@ -70,19 +70,8 @@ UNSUPPORTED(qcow1, "qcow");
 
 static int unsupported_open(struct block *b, struct err **e)
 {
-	static const struct block_driver *const all[] = {
-		&block_vhdx, &block_vpc,       &block_qed,
-		&block_luks, &block_parallels, &block_qcow1,
-	};
-	uint8_t buf[64] = {0};
-	const char *name = "this";
-	ssize_t n = pread_full(b->fd, buf, sizeof(buf), 0);
-
-	for (size_t i = 0; n > 0 && i < ARRAY_SIZE(all); i++)
-		if (all[i]->probe(buf, (size_t)n))
-			name = all[i]->name;
 	return err_set(e, ENOTSUP,
 		       "'%s': %s images are not supported (nido reads and "
 		       "writes raw and qcow2, and imports vmdk and vdi)",
-		       b->filename, name);
+		       b->filename, b->drv->name);
 }

@@ -234,7 +234,9 @@ static int bench_run(struct block *img, struct bench *bc, struct err **e)
 	return r;
 }
 
-int img_cmd_bench(int argc, char **argv)
+/* Parses bench's options into @bc; returns 0, or -1 (printed). */
+static int parse_bench(int argc, char **argv, struct bench *bc,
+		       const char **fmt)
 {
 	static const struct option lo[] = {
 		{"random", no_argument, 0, 'R'},
@@ -242,15 +244,7 @@ int img_cmd_bench(int argc, char **argv)
 		{"flush-interval", required_argument, 0, 'F'},
 		{"no-drain", no_argument, 0, 'D'},
 		{0, 0, 0, 0}};
-	struct bench bc = {.count = 75000,
-			   .depth = 64,
-			   .bufsize = 4096,
-			   .rng = 88172645463325252ull};
-	_cleanup_block_ struct block *b = NULL;
-	_cleanup_err_ struct err *e = NULL;
-	const char *fmt = NULL;
 	bool step_set = false;
-	struct timespec t0, t1;
 	uint64_t v;
 	int c;
 
@@ -258,41 +252,57 @@ int img_cmd_bench(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "c:d:f:no:qs:S:t:wi:U", lo,
 				NULL)) != -1) {
 		if (strchr("cdosS", c) && img_parse_size(optarg, &v) < 0)
-			return img_error("Invalid number '%s'", optarg), 1;
+			return img_error("Invalid number '%s'", optarg), -1;
 		switch (c) {
 		case 'c':
-			bc.count = v;
+			bc->count = v;
 			break;
 		case 'd':
-			bc.depth = (unsigned)MAX(v, 1);
+			bc->depth = (unsigned)MAX(v, 1);
 			break;
 		case 'o':
-			bc.offset = v;
+			bc->offset = v;
 			break;
 		case 's':
-			bc.bufsize = MAX(v, 1);
+			bc->bufsize = MAX(v, 1);
 			break;
 		case 'S':
-			bc.step = v;
+			bc->step = v;
 			step_set = true;
 			break;
 		case 'f':
-			fmt = optarg;
+			*fmt = optarg;
 			break;
 		case 'w':
-			bc.write = true;
+			bc->write = true;
 			break;
 		case 'R':
-			bc.random = true;
+			bc->random = true;
 			break;
 		default:
 			break;
 		}
 	}
 	if (optind >= argc)
-		return img_error("Expecting one image file name"), 1;
+		return img_error("Expecting one image file name"), -1;
 	if (!step_set)
-		bc.step = bc.bufsize;
+		bc->step = bc->bufsize;
+	return 0;
+}
+
+int img_cmd_bench(int argc, char **argv)
+{
+	struct bench bc = {.count = 75000,
+			   .depth = 64,
+			   .bufsize = 4096,
+			   .rng = 88172645463325252ull};
+	_cleanup_block_ struct block *b = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	const char *fmt = NULL;
+	struct timespec t0, t1;
+
+	if (parse_bench(argc, argv, &bc, &fmt) < 0)
+		return 1;
 	b = img_open(argv[optind], fmt, bc.write ? BLOCK_OPEN_RDWR : 0);
 	if (!b)
 		return 1;
