@@ -22,70 +22,72 @@ static int fail(struct err *e)
 
 /* ---- resize ---- */
 
-int img_cmd_resize(int argc, char **argv)
+struct resize_args {
+	const char *fmt, *size;
+	unsigned flags;
+	bool quiet;
+};
+
+static int parse_resize(int argc, char **argv, struct resize_args *a)
 {
 	static const struct option lo[] = {
 		{"shrink", no_argument, 0, 's'},
 		{"preallocation", required_argument, 0, 'P'},
 		{0, 0, 0, 0}};
-	_cleanup_block_ struct block *b = NULL;
-	_cleanup_err_ struct err *e = NULL;
-	const char *fmt = NULL, *sz;
-	unsigned flags = 0;
-	uint64_t v, size;
-	bool quiet = false;
-	int c, sign = 0;
+	int c;
 
 	/* "-1G" is a size, not an option */
 	if (argc > 2 && argv[argc - 1][0] == '-' &&
-	    isdigit((unsigned char)argv[argc - 1][1])) {
-		sz = argv[--argc];
-	} else {
-		sz = NULL;
-	}
+	    isdigit((unsigned char)argv[argc - 1][1]))
+		a->size = argv[--argc];
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "f:qU", lo, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			fmt = optarg;
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		case 's':
-			flags |= BLOCK_RESIZE_SHRINK;
-			break;
-		case 'P':
-			if (img_prealloc_parse(optarg) < 0)
-				return img_error("Invalid preallocation mode: "
-						 "'%s'",
-						 optarg),
-				       1;
-			if (img_prealloc_parse(optarg) > 0)
-				flags |= BLOCK_RESIZE_PREALLOC;
-			break;
-		case 'U':
-			break;
-		default:
-			return 1;
-		}
+		if (c == 'f')
+			a->fmt = optarg;
+		else if (c == 'q')
+			a->quiet = true;
+		else if (c == 's')
+			a->flags |= BLOCK_RESIZE_SHRINK;
+		else if (c == 'P' && img_prealloc_parse(optarg) < 0)
+			return img_error("Invalid preallocation mode: '%s'",
+					 optarg),
+			       -1;
+		else if (c == 'P' && img_prealloc_parse(optarg) > 0)
+			a->flags |= BLOCK_RESIZE_PREALLOC;
+		else if (c != 'U' && c != 'P')
+			return -1;
 	}
-	if (!sz && optind + 1 < argc)
-		sz = argv[optind + 1];
-	if (optind >= argc || !sz)
-		return img_error("Expecting image file name and size"), 1;
+	if (!a->size && optind + 1 < argc)
+		a->size = argv[optind + 1];
+	if (optind >= argc || !a->size)
+		return img_error("Expecting image file name and size"), -1;
+	return 0;
+}
+
+int img_cmd_resize(int argc, char **argv)
+{
+	struct resize_args a = {0};
+	_cleanup_block_ struct block *b = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	uint64_t v, size;
+	const char *sz;
+	int sign = 0;
+
+	if (parse_resize(argc, argv, &a) < 0)
+		return 1;
+	sz = a.size;
 	if (*sz == '+' || *sz == '-')
 		sign = *sz++ == '+' ? 1 : -1;
 	if (img_parse_size(sz, &v) < 0)
 		return img_error("Invalid size specified"), 1;
-	b = img_open(argv[optind], fmt,
+	b = img_open(argv[optind], a.fmt,
 		     BLOCK_OPEN_RDWR | BLOCK_OPEN_NO_BACKING);
 	if (!b)
 		return 1;
-	size = sign > 0 ? block_size(b) + v : sign < 0 ? block_size(b) - v : v;
 	if (sign < 0 && v > block_size(b))
 		return img_error("New image size must be positive"), 1;
-	if (size < block_size(b) && !(flags & BLOCK_RESIZE_SHRINK)) {
+	size = sign > 0 ? block_size(b) + v : sign < 0 ? block_size(b) - v : v;
+	if (size < block_size(b) && !(a.flags & BLOCK_RESIZE_SHRINK)) {
 		img_error("Use the --shrink option to perform a shrink "
 			  "operation.");
 		img_error("warning: Shrinking an image will delete all data "
@@ -94,9 +96,9 @@ int img_cmd_resize(int argc, char **argv)
 			  "data there.");
 		return 1;
 	}
-	if (block_resize(b, size, flags, &e) < 0 || block_flush(b, &e) < 0)
+	if (block_resize(b, size, a.flags, &e) < 0 || block_flush(b, &e) < 0)
 		return fail(e);
-	if (!quiet)
+	if (!a.quiet)
 		printf("Image resized.\n");
 	return 0;
 }
@@ -428,56 +430,17 @@ static void map_print(const struct map_ent *m, bool json, bool first)
 		       m->start, m->len, m->off, block_filename(m->file));
 }
 
-int img_cmd_map(int argc, char **argv)
+/* Prints the map of [@start, @end) of @b, merging equal neighbours. */
+static int map_range(struct block *b, uint64_t start, uint64_t end, bool json)
 {
-	static const struct option lo[] = {
-		{"output", required_argument, 0, 'O'},
-		{"start-offset", required_argument, 0, 's'},
-		{"max-length", required_argument, 0, 'l'},
-		{0, 0, 0, 0}};
-	_cleanup_block_ struct block *b = NULL;
 	_cleanup_err_ struct err *e = NULL;
 	struct map_ent cur = {0}, next;
-	const char *fmt = NULL;
-	uint64_t start = 0, max = UINT64_MAX, end;
-	bool json = false, first = true, have = false;
+	bool first = true, have = false;
 	struct block_status st;
-	int c, chain = 0;
+	int chain = 0;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:U", lo, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			fmt = optarg;
-			break;
-		case 'O':
-			json = streq(optarg, "json");
-			break;
-		case 's':
-			if (img_parse_size(optarg, &start))
-				return 1;
-			break;
-		case 'l':
-			if (img_parse_size(optarg, &max))
-				return 1;
-			break;
-		case 'U':
-			break;
-		default:
-			return 1;
-		}
-	}
-	if (optind >= argc)
-		return img_error("Expecting one image file name"), 1;
-	b = img_open(argv[optind], fmt, 0);
-	if (!b)
-		return 1;
 	for (struct block *x = block_backing(b); x; x = block_backing(x))
 		chain++;
-	end = MIN(block_size(b), start + MIN(max, UINT64_MAX - start));
-	if (!json)
-		printf("%-16s%-16s%-16s%s\n", "Offset", "Length", "Mapped to",
-		       "File");
 	for (uint64_t off = start; off < end; off += st.bytes) {
 		if (block_status(b, off, end - off, &st, &e) < 0)
 			return fail(e);
@@ -504,6 +467,43 @@ int img_cmd_map(int argc, char **argv)
 	if (json)
 		printf("%s]\n", have ? "" : "[");
 	return 0;
+}
+
+int img_cmd_map(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"output", required_argument, 0, 'O'},
+		{"start-offset", required_argument, 0, 's'},
+		{"max-length", required_argument, 0, 'l'},
+		{0, 0, 0, 0}};
+	_cleanup_block_ struct block *b = NULL;
+	const char *fmt = NULL;
+	uint64_t start = 0, max = UINT64_MAX, end;
+	bool json = false;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:U", lo, NULL)) != -1) {
+		if (c == 'f')
+			fmt = optarg;
+		else if (c == 'O')
+			json = streq(optarg, "json");
+		else if ((c == 's' && img_parse_size(optarg, &start)) ||
+			 (c == 'l' && img_parse_size(optarg, &max)))
+			return img_error("Invalid offset or length"), 1;
+		else if (!strchr("slU", c))
+			return 1;
+	}
+	if (optind >= argc)
+		return img_error("Expecting one image file name"), 1;
+	b = img_open(argv[optind], fmt, 0);
+	if (!b)
+		return 1;
+	end = MIN(block_size(b), start + MIN(max, UINT64_MAX - start));
+	if (!json)
+		printf("%-16s%-16s%-16s%s\n", "Offset", "Length", "Mapped to",
+		       "File");
+	return map_range(b, start, end, json);
 }
 
 /* ---- compare ---- */
