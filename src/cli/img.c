@@ -432,25 +432,17 @@ static int cmd_info(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "f:U", lo, NULL)) != -1) {
-		switch (c) {
-		case 'f':
+		if (c == 'f')
 			fmt = optarg;
-			break;
-		case 'O':
-			if (!streq(optarg, "json") && !streq(optarg, "human"))
-				return img_error("--output must be human or "
-						 "json"),
-				       1;
+		else if (c == 'O' && !streq(optarg, "json") &&
+			 !streq(optarg, "human"))
+			return img_error("--output must be human or json"), 1;
+		else if (c == 'O')
 			json = streq(optarg, "json");
-			break;
-		case 'B':
+		else if (c == 'B')
 			chain = true;
-			break;
-		case 'U':
-			break;
-		default:
+		else if (c != 'U')
 			return 1;
-		}
 	}
 	if (optind >= argc)
 		return img_error("Expecting one image file name"), 1;

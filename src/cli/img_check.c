@@ -82,6 +82,20 @@ static void print_json(const char *path, const char *fmt,
 	json_object_put(o);
 }
 
+static int parse_repair(const char *v, unsigned *fix)
+{
+	if (streq(v, "leaks"))
+		*fix = IMG_FIX_LEAKS;
+	else if (streq(v, "all"))
+		*fix = IMG_FIX_LEAKS | IMG_FIX_ERRORS;
+	else
+		return img_error("Unknown option value for -r (expecting "
+				 "'leaks' or 'all'): %s",
+				 v),
+		       -1;
+	return 0;
+}
+
 int img_cmd_check(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -99,33 +113,16 @@ int img_cmd_check(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "f:r:qU", lo, NULL)) != -1) {
-		switch (c) {
-		case 'f':
+		if (c == 'f')
 			fmt = optarg;
-			break;
-		case 'r':
-			if (streq(optarg, "leaks"))
-				fix = IMG_FIX_LEAKS;
-			else if (streq(optarg, "all"))
-				fix = IMG_FIX_LEAKS | IMG_FIX_ERRORS;
-			else
-				return img_error("Unknown option value for -r "
-						 "(expecting 'leaks' or "
-						 "'all'): %s",
-						 optarg),
-				       1;
-			break;
-		case 'O':
+		else if (c == 'O')
 			json = streq(optarg, "json");
-			break;
-		case 'q':
+		else if (c == 'q')
 			quiet = true;
-			break;
-		case 'U':
-			break;
-		default:
+		else if (c == 'r' && parse_repair(optarg, &fix) < 0)
 			return 1;
-		}
+		else if (!strchr("rU", c))
+			return 1;
 	}
 	if (optind >= argc)
 		return img_error("Expecting one image file name"), 1;

@@ -105,8 +105,25 @@ int img_cmd_resize(int argc, char **argv)
 
 /* ---- snapshot ---- */
 
+static int snapshot_list(struct block *b)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct img_snapshot *s;
+	int n;
+
+	if (img_snapshot_list(b, &s, &n, &e) < 0)
+		return fail(e);
+	if (n) {
+		printf("Snapshot list:\n");
+		img_print_snapshot_table(s, n);
+	}
+	img_snapshots_free(s, n);
+	return 0;
+}
+
 int img_cmd_snapshot(int argc, char **argv)
 {
+	static const char *const what[] = {"create", "apply", "delete"};
 	_cleanup_block_ struct block *b = NULL;
 	_cleanup_err_ struct err *e = NULL;
 	enum img_snapshot_op op = IMG_SNAPSHOT_CREATE;
@@ -116,63 +133,34 @@ int img_cmd_snapshot(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt(argc, argv, "la:c:d:f:qU")) != -1) {
-		switch (c) {
-		case 'l':
-			list = true;
-			nops++;
-			break;
-		case 'a':
-			op = IMG_SNAPSHOT_APPLY;
-			name = optarg;
-			nops++;
-			break;
-		case 'c':
-			op = IMG_SNAPSHOT_CREATE;
-			name = optarg;
-			nops++;
-			break;
-		case 'd':
-			op = IMG_SNAPSHOT_DELETE;
-			name = optarg;
-			nops++;
-			break;
-		case 'f':
+		if (c == 'f')
 			fmt = optarg;
-			break;
-		case 'q':
-		case 'U':
-			break;
-		default:
+		else if (c == 'l')
+			list = true;
+		else if (strchr("acd", c))
+			name = optarg;
+		else if (c != 'q' && c != 'U')
 			return 1;
-		}
+		if (c == 'a')
+			op = IMG_SNAPSHOT_APPLY;
+		else if (c == 'd')
+			op = IMG_SNAPSHOT_DELETE;
+		nops += strchr("lacd", c) != NULL;
 	}
 	if (nops != 1 || optind >= argc)
-		return img_error(
-			       "Expecting one of -l, -a, -c, -d and an image"),
+		return img_error("Expecting one of -l, -a, -c, -d and an "
+				 "image"),
 		       1;
 	b = img_open(argv[optind], fmt,
 		     BLOCK_OPEN_NO_BACKING | (list ? 0 : BLOCK_OPEN_RDWR));
 	if (!b)
 		return 1;
-	if (list) {
-		struct img_snapshot *s;
-		int n;
-
-		if (img_snapshot_list(b, &s, &n, &e) < 0)
-			return fail(e);
-		if (n) {
-			printf("Snapshot list:\n");
-			img_print_snapshot_table(s, n);
-		}
-		img_snapshots_free(s, n);
-		return 0;
-	}
+	if (list)
+		return snapshot_list(b);
 	r = img_snapshot(b, op, name, &e);
 	if (r == 0)
 		r = block_flush(b, &e);
 	if (r < 0) {
-		static const char *const what[] = {"create", "apply", "delete"};
-
 		img_error("Could not %s snapshot '%s': %s", what[op], name,
 			  err_msg(e));
 		return 1;
@@ -535,52 +523,21 @@ static int check_zero_tail(struct block *b, uint64_t from, uint64_t to,
 	return 0;
 }
 
-int img_cmd_compare(int argc, char **argv)
+/* Compares the first @n bytes; 0 same, 1 different (printed), 2 error. */
+static int compare_common(struct block *a, struct block *b, uint64_t n,
+			  bool quiet)
 {
-	_cleanup_block_ struct block *a = NULL, *b = NULL;
-	_cleanup_err_ struct err *e = NULL;
 	_cleanup_free_ uint8_t *x = xmalloc(BUF_SIZE), *y = xmalloc(BUF_SIZE);
-	const char *fa = NULL, *fb = NULL;
-	uint64_t common, at;
-	bool quiet = false;
-	int c, d, r;
+	_cleanup_err_ struct err *e = NULL;
+	int d;
 
-	optind = 1;
-	while ((c = getopt(argc, argv, "f:F:sqpU")) != -1) {
-		switch (c) {
-		case 'f':
-			fa = optarg;
-			break;
-		case 'F':
-			fb = optarg;
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		case 's':
-		case 'p':
-		case 'U':
-			break;
-		default:
-			return 2;
-		}
-	}
-	if (argc - optind != 2)
-		return img_error("Expecting two image file names"), 2;
-	a = img_open(argv[optind], fa, 0);
-	b = a ? img_open(argv[optind + 1], fb ? fb : fa, 0) : NULL;
-	if (!a || !b)
-		return 2;
-	common = MIN(block_size(a), block_size(b));
-	for (uint64_t off = 0; off < common; off += BUF_SIZE) {
-		size_t n = (size_t)MIN(BUF_SIZE, common - off);
+	for (uint64_t off = 0; off < n; off += BUF_SIZE) {
+		size_t k = (size_t)MIN(BUF_SIZE, n - off);
 
-		if (block_pread(a, x, n, off, &e) < 0 ||
-		    block_pread(b, y, n, off, &e) < 0) {
-			img_error("%s", err_msg(e));
-			return 2;
-		}
-		d = first_diff(x, y, n);
+		if (block_pread(a, x, k, off, &e) < 0 ||
+		    block_pread(b, y, k, off, &e) < 0)
+			return fail(e), 2;
+		d = first_diff(x, y, k);
 		if (d >= 0) {
 			if (!quiet)
 				printf("Content mismatch at offset %" PRIu64
@@ -589,23 +546,57 @@ int img_cmd_compare(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (block_size(a) != block_size(b)) {
-		struct block *big = block_size(a) > block_size(b) ? a : b;
-
-		if (!quiet)
-			printf("Warning: Image size mismatch!\n");
-		r = check_zero_tail(big, common, block_size(big), x, &at, &e);
-		if (r < 0)
-			return fail(e), 2;
-		if (r > 0) {
-			if (!quiet)
-				printf("Content mismatch at offset %" PRIu64
-				       "!\n",
-				       at & ~(uint64_t)511);
-			return 1;
-		}
-	}
-	if (!quiet)
-		printf("Images are identical.\n");
 	return 0;
+}
+
+/* The longer image must read as zeroes past the shorter's end. */
+static int compare_tail(struct block *big, uint64_t from, bool quiet)
+{
+	_cleanup_free_ uint8_t *x = xmalloc(BUF_SIZE);
+	_cleanup_err_ struct err *e = NULL;
+	uint64_t at;
+	int r;
+
+	if (!quiet)
+		printf("Warning: Image size mismatch!\n");
+	r = check_zero_tail(big, from, block_size(big), x, &at, &e);
+	if (r < 0)
+		return fail(e), 2;
+	if (r > 0 && !quiet)
+		printf("Content mismatch at offset %" PRIu64 "!\n",
+		       at & ~(uint64_t)511);
+	return r > 0 ? 1 : 0;
+}
+
+int img_cmd_compare(int argc, char **argv)
+{
+	_cleanup_block_ struct block *a = NULL, *b = NULL;
+	const char *fa = NULL, *fb = NULL;
+	bool quiet = false;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt(argc, argv, "f:F:sqpU")) != -1) {
+		if (c == 'f')
+			fa = optarg;
+		else if (c == 'F')
+			fb = optarg;
+		else if (c == 'q')
+			quiet = true;
+		else if (!strchr("spU", c))
+			return 2;
+	}
+	if (argc - optind != 2)
+		return img_error("Expecting two image file names"), 2;
+	a = img_open(argv[optind], fa, 0);
+	b = a ? img_open(argv[optind + 1], fb ? fb : fa, 0) : NULL;
+	if (!a || !b)
+		return 2;
+	r = compare_common(a, b, MIN(block_size(a), block_size(b)), quiet);
+	if (r == 0 && block_size(a) != block_size(b))
+		r = compare_tail(block_size(a) > block_size(b) ? a : b,
+				 MIN(block_size(a), block_size(b)), quiet);
+	if (r == 0 && !quiet)
+		printf("Images are identical.\n");
+	return r;
 }
