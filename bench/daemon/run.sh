@@ -21,8 +21,9 @@ for _ in $(seq 300); do
 	sleep 0.1
 done
 
-SOCK=$tmp/run/nidod.sock PID=$pid python3 - <<'PY'
-import json, os, socket, statistics, threading, time
+SOCK=$tmp/run/nidod.sock PID=$pid NIDO=$build/src/cli/nido \
+	NIDO_DEFAULT_URI=nido:///session python3 - <<'PY'
+import json, os, socket, statistics, subprocess, threading, time
 
 sock_path = os.environ['SOCK']
 pid = os.environ['PID']
@@ -113,6 +114,19 @@ if lat:
     print('# list --all (%d domains), %d parallel clients: median %.2f ms, '
           'p99 %.2f ms, %.0f requests/s' %
           (n_domains, n_clients, med, p99, len(lat) / wall))
+
+# The CLI end to end: a process, a connection, a request, the table.
+cli = []
+for _ in range(30):
+    t0 = time.perf_counter()
+    r = subprocess.run([os.environ['NIDO'], 'list', '--all'],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    cli.append(time.perf_counter() - t0)
+    if r.returncode != 0 or r.stdout.count(b'shut off') != n_domains:
+        fails.append(r.stdout[-200:])
+ok(not fails, '`nido list --all` x 30: no failure')
+print('# `nido list --all` (%d domains), one at a time: median %.2f ms' %
+      (n_domains, statistics.median(cli) * 1000))
 
 # Growth: warm up, then n_leak requests of several kinds, half of them on
 # fresh connections, some of them errors.

@@ -101,6 +101,48 @@ static int parse_ulong(const char *opt, const char *s, unsigned long max,
 	return 0;
 }
 
+/* Applies option @c with @arg; @opt is how the user spelled it. */
+static int take_opt(int c, const char *arg, const char *opt, struct install *in,
+		    struct err **e)
+{
+	switch (c) {
+	case 'n':
+		in->name = arg;
+		return 0;
+	case 'k':
+		in->kernel = arg;
+		return 0;
+	case 'i':
+		in->initrd = arg;
+		return 0;
+	case 'a':
+		in->cmdline = arg;
+		return 0;
+	case 'p':
+		in->print_xml = true;
+		return 0;
+	case 's':
+		in->no_start = true;
+		return 0;
+	case 'm':
+		return parse_ulong("--memory", arg, 1ul << 22, &in->memory_mib,
+				   e);
+	case 'c':
+		return parse_ulong("--vcpus", arg, 255, &in->vcpus, e);
+	case 'd':
+		if (in->n_disks == MAX_DISKS)
+			return err_set(e, E2BIG, "at most %d disks", MAX_DISKS);
+		return parse_disk(arg, &in->disks[in->n_disks++], e);
+	case 'h':
+		usage(stdout);
+		exit(0);
+	default:
+		return err_set(e, EINVAL,
+			       "unknown option '%s' (see nido install --help)",
+			       opt);
+	}
+}
+
 static int parse_args(int argc, char **argv, struct install *in, struct err **e)
 {
 	static const struct option opts[] = {
@@ -121,53 +163,9 @@ static int parse_args(int argc, char **argv, struct install *in, struct err **e)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		int r = 0;
-
-		switch (c) {
-		case 'n':
-			in->name = optarg;
-			break;
-		case 'k':
-			in->kernel = optarg;
-			break;
-		case 'i':
-			in->initrd = optarg;
-			break;
-		case 'a':
-			in->cmdline = optarg;
-			break;
-		case 'p':
-			in->print_xml = true;
-			break;
-		case 's':
-			in->no_start = true;
-			break;
-		case 'm':
-			r = parse_ulong("--memory", optarg, 1ul << 22,
-					&in->memory_mib, e);
-			break;
-		case 'c':
-			r = parse_ulong("--vcpus", optarg, 255, &in->vcpus, e);
-			break;
-		case 'd':
-			if (in->n_disks == MAX_DISKS)
-				return err_set(e, E2BIG, "at most %d disks",
-					       MAX_DISKS);
-			r = parse_disk(optarg, &in->disks[in->n_disks++], e);
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			return err_set(e, EINVAL,
-				       "unknown option '%s' (see "
-				       "nido install --help)",
-				       argv[optind - 1]);
-		}
-		if (r < 0)
-			return r;
-	}
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1)
+		if (take_opt(c, optarg, argv[optind - 1], in, e) < 0)
+			return -EINVAL;
 	if (optind < argc)
 		return err_set(e, EINVAL, "unexpected argument '%s'",
 			       argv[optind]);

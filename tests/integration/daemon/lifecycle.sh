@@ -31,6 +31,19 @@ t_out "the console echoes what is typed" "Escape character is ^] (Ctrl + ])" \
 out=$(console_send idle "ping-42")
 if [[ $out == *ping-42* ]]; then ok "the guest answers through the console"; else
 	not_ok "the guest answers through the console" "$out"; fi
+if command -v script >/dev/null; then
+	# On a terminal: raw mode, and Ctrl-] (octal 035) leaves.
+	out=$( (sleep 0.5; printf 'tty-77'; sleep 1; printf '\035'; sleep 0.5) |
+		timeout 20 script -qfec "$NIDO console idle" /dev/null 2>&1)
+	rc=$?
+	if [ $rc -eq 0 ] && [[ $out == *tty-77* ]]; then
+		ok "on a terminal, the console echoes and Ctrl-] leaves"
+	else
+		not_ok "on a terminal, the console echoes and Ctrl-] leaves" "status $rc" "$out"
+	fi
+else
+	skip "on a terminal, the console echoes and Ctrl-] leaves" "no script(1)"
+fi
 t_out "suspend" "Domain 'idle' suspended" "$NIDO" suspend idle
 t_out "paused (user)" "paused (user)" "$NIDO" domstate --reason idle
 t_out "list shows paused" " 1    idle   paused" "$NIDO" list
