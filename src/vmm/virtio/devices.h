@@ -42,4 +42,11 @@ struct virtio_dev *virtio_net_create(struct vm *vm,
 				     const struct config_net *cfg,
 				     unsigned index, struct err **e);
 
+/*
+ * The same on @fd (owned from now on; a tap with IFF_VNET_HDR, or for
+ * tests and fuzzers any datagram socket), named @name in messages.
+ */
+struct virtio_dev *virtio_net_create_fd(struct vm *vm, int fd, const char *name,
+					const uint8_t mac[6], struct err **e);
+
 #endif

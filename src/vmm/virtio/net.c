@@ -194,7 +194,9 @@ static void rx(struct virtio_dev *d)
 		virtio_dev_broken(d, q);
 	/* No buffers: stop reading the tap until the guest posts some. */
 	n->rx_waiting = r == 0;
-	loop_fd_modify(d->vm->loop, n->tap_src, n->rx_waiting ? 0 : EPOLLIN);
+	if (n->tap_src)
+		loop_fd_modify(d->vm->loop, n->tap_src,
+			       n->rx_waiting ? 0 : EPOLLIN);
 }
 
 static void on_tap(struct loop *l, int fd, uint32_t events, void *opaque)
@@ -302,29 +304,20 @@ static void default_mac(uint8_t mac[6], const char *tap, unsigned index)
 	mac[5] = (uint8_t)(h + index);
 }
 
-struct virtio_dev *virtio_net_create(struct vm *vm,
-				     const struct config_net *cfg,
-				     unsigned index, struct err **e)
+struct virtio_dev *virtio_net_create_fd(struct vm *vm, int fd, const char *name,
+					const uint8_t mac[6], struct err **e)
 {
 	struct net *n = xcalloc(1, sizeof(*n));
 
-	n->tap_fd = -1;
+	n->tap_fd = fd;
 	n->rx_waiting = 1;
-	if (tap_open(n, cfg->tap, e) < 0) {
-		close_safe(n->tap_fd);
-		free(n);
-		err_prefix(e, "net %u", index);
-		return NULL;
-	}
-	if (cfg->has_mac)
-		memcpy(n->config.mac, cfg->mac, 6);
-	else
-		default_mac(n->config.mac, cfg->tap, index);
+	snprintf(n->tap_name, sizeof(n->tap_name), "%s", name);
+	memcpy(n->config.mac, mac, 6);
 	n->config.status = 1; /* link up */
 	n->config.max_virtqueue_pairs = 1;
 	n->dev = virtio_dev_create(vm, &net_ops, n, e);
 	if (!n->dev)
-		return NULL; /* n was freed by the device's destroy */
+		return NULL; /* n (and fd) freed by the device's destroy */
 	if (vm->loop) {
 		n->tap_src =
 			loop_fd_add(vm->loop, n->tap_fd, 0, on_tap, n->dev, e);
@@ -334,4 +327,23 @@ struct virtio_dev *virtio_net_create(struct vm *vm,
 		}
 	}
 	return n->dev;
+}
+
+struct virtio_dev *virtio_net_create(struct vm *vm,
+				     const struct config_net *cfg,
+				     unsigned index, struct err **e)
+{
+	struct net tmp = {.tap_fd = -1};
+	uint8_t mac[6];
+
+	if (tap_open(&tmp, cfg->tap, e) < 0) {
+		close_safe(tmp.tap_fd);
+		err_prefix(e, "net %u", index);
+		return NULL;
+	}
+	if (cfg->has_mac)
+		memcpy(mac, cfg->mac, 6);
+	else
+		default_mac(mac, cfg->tap, index);
+	return virtio_net_create_fd(vm, tmp.tap_fd, cfg->tap, mac, e);
 }

@@ -3,7 +3,8 @@
  * libFuzzer target for the virtio device models: random MMIO register
  * writes and reads, random guest memory (so random rings and descriptor
  * chains) and queue notifications, on virtio-rng, virtio-console and
- * virtio-blk (on a raw image in a memfd), without KVM. Anything but a
+ * virtio-blk (on a raw image in a memfd) and virtio-net (on a socket
+ * pair standing in for the tap), without KVM. Anything but a
  * clean return is a bug: a crash, a sanitizer report, a hang.
  *
  * Input: a sequence of operations, each one opcode byte then arguments:
@@ -13,8 +14,10 @@
  *	3 notify:          device, queue
  *	4 set up a ring:   device, queue, size, 3 addresses (3 bytes each)
  *	5 reset device:    device
+ *	6 host frame:      n (2 bytes), bytes: a frame arriving on the "tap"
  */
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 
 #include "lib/log.h"
@@ -26,17 +29,19 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_MEM (16ULL << 20)
-#define N_DEVS	 3
+#define N_DEVS	 4
 
 static struct vm *vm;
 static struct virtio_dev *devs[N_DEVS];
 static char disk_path[64];
+static int tap_peer = -1;
 
 static void fuzz_init(void)
 {
 	struct config_disk disk = {.path = disk_path,
 				   .format = DISK_FORMAT_RAW};
-	int fd = memfd_create("fuzz-disk", 0);
+	int fd = memfd_create("fuzz-disk", 0), pair[2];
+	static const uint8_t mac[6] = {0x52, 0x54, 0, 0, 0, 1};
 
 	log_init("fuzz-virtio");
 	log_set_level(LOG_LEVEL_ERROR);
@@ -49,6 +54,11 @@ static void fuzz_init(void)
 	devs[0] = virtio_rng_create(vm, NULL);
 	devs[1] = virtio_console_create(vm, -1, NULL);
 	devs[2] = virtio_blk_create(vm, &disk, 0, NULL);
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+		       pair) < 0)
+		abort();
+	tap_peer = pair[1];
+	devs[3] = virtio_net_create_fd(vm, pair[0], "fuzz", mac, NULL);
 	for (int i = 0; i < N_DEVS; i++) {
 		if (!devs[i])
 			abort();
@@ -93,13 +103,27 @@ static void setup_ring(struct virtio_dev *d, struct input *in)
 	mmio_write32(d, 0x070, 1 | 2 | 4 | 8);
 }
 
+/* A frame for the network device; the peer end drops what it sent. */
+static void frame(struct input *in)
+{
+	uint8_t buf[2048];
+	uint32_t n = take(in, 2) % sizeof(buf);
+
+	for (uint32_t i = 0; i < n; i++)
+		buf[i] = (uint8_t)take(in, 1);
+	if (send(tap_peer, buf, n, MSG_DONTWAIT) < 0) {
+		while (recv(tap_peer, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+	}
+}
+
 static void one_op(struct input *in)
 {
 	uint8_t op = (uint8_t)take(in, 1);
 	struct virtio_dev *d = devs[take(in, 1) % N_DEVS];
 	uint32_t v, off, n;
 
-	switch (op % 6) {
+	switch (op % 7) {
 	case 0:
 		off = take(in, 2) & 0x1ff;
 		v = take(in, 4);
@@ -122,8 +146,11 @@ static void one_op(struct input *in)
 	case 4:
 		setup_ring(d, in);
 		break;
-	default:
+	case 5:
 		mmio_write32(d, 0x070, 0);
+		break;
+	default:
+		frame(in);
 		break;
 	}
 }

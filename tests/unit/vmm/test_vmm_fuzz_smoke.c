@@ -24,7 +24,7 @@ static size_t make_input(uint8_t *buf, size_t max)
 	size_t n = 0;
 
 	while (n + 80 < max && (next() % 40) != 0) {
-		uint8_t op = (uint8_t)(next() % 6);
+		uint8_t op = (uint8_t)(next() % 7);
 
 		buf[n++] = op;
 		buf[n++] = (uint8_t)next();
