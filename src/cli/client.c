@@ -106,12 +106,15 @@ static void sleep_ms(int ms)
 		;
 }
 
-/* Starts the session daemon, as libvirt's session daemon is started. */
+/*
+ * Starts the session daemon, as libvirt's session daemon is started: it
+ * exits after two minutes without clients nor running domains.
+ */
 static int start_session_daemon(const struct nido_paths *p, struct err **e)
 {
 	_cleanup_free_ char *nidod = find_daemon();
 	_cleanup_free_ char *logp = xasprintf("%s/nidod.log", p->runtime_dir);
-	char *argv[] = {nidod, "--session", NULL};
+	char *argv[] = {nidod, "--session", "--timeout=120", NULL};
 	struct spawn_opts o;
 	struct spawn_child c;
 	_cleanup_close_ int logfd = -1;

@@ -26,6 +26,9 @@ struct daemon {
 	int next_id;	/* next domain id */
 	char *vmm_path; /* nido-vmm to run */
 	bool shutting_down;
+	struct rpc_server *rpc;
+	unsigned idle_timeout; /* seconds; 0: never exit when idle */
+	unsigned idle;	       /* seconds idle so far */
 };
 
 /* The method table (methods-domain.c and others). */

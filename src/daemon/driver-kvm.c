@@ -228,8 +228,11 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 		restart = def->on_poweroff == DOMAIN_LIFECYCLE_RESTART;
 	} else if (WIFEXITED(status) &&
 		   WEXITSTATUS(status) == VMM_STATUS_REBOOT) {
+		/* Ctrl-Alt-Del (our shutdown) makes many guests reboot: after a
+		 * shutdown request, a reboot is taken as the power-off. */
 		reason = REASON_SHUTOFF_SHUTDOWN;
-		restart = def->on_reboot == DOMAIN_LIFECYCLE_RESTART;
+		restart = def->on_reboot == DOMAIN_LIFECYCLE_RESTART &&
+			  !vm->shutting_down;
 	} else if (WIFEXITED(status) &&
 		   WEXITSTATUS(status) == VMM_STATUS_SIGNAL) {
 		reason = REASON_SHUTOFF_DESTROYED;

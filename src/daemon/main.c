@@ -25,6 +25,7 @@ struct options {
 	int system; /* -1: by uid */
 	const char *state_dir, *runtime_dir, *log_file, *vmm;
 	int log_level;
+	unsigned timeout;
 };
 
 static void usage(FILE *f)
@@ -32,13 +33,29 @@ static void usage(FILE *f)
 	fputs("usage: nidod [--system | --session] [--state-dir DIR]\n"
 	      "             [--runtime-dir DIR] [--log-file FILE]\n"
 	      "             [--log-level error|warning|info|debug]\n"
-	      "             [--vmm PATH]\n"
+	      "             [--vmm PATH] [--timeout SECS]\n"
 	      "The nido management daemon (docs/api.md). System mode (the "
 	      "default as\nroot) keeps state in /var/lib/nido and listens on "
 	      "/run/nido/nidod.sock;\nsession mode in $XDG_STATE_HOME/nido. "
 	      "NIDO_STATE_DIR, NIDO_RUNTIME_DIR\nand NIDO_VMM override the "
-	      "defaults.\n",
+	      "defaults. --timeout: exit after SECS without\nclients nor "
+	      "running domains (the CLI starts session daemons so).\n",
 	      f);
+}
+
+static int parse_timeout(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > 86400) {
+		log_error("--timeout '%s': expected 0 to 86400 seconds", s);
+		return -EINVAL;
+	}
+	*out = (unsigned)v;
+	return 0;
 }
 
 /* Returns 0, 1 for "exit 0 now", or 2 for a usage error. */
@@ -52,6 +69,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"log-file", required_argument, NULL, 'l'},
 		{"log-level", required_argument, NULL, 'L'},
 		{"vmm", required_argument, NULL, 'm'},
+		{"timeout", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{0},
@@ -82,6 +100,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'm':
 			o->vmm = optarg;
+			break;
+		case 't':
+			if (parse_timeout(optarg, &o->timeout) < 0)
+				return 2;
 			break;
 		case 'h':
 			usage(stdout);
@@ -162,6 +184,21 @@ static void on_signal(struct loop *l, int signo, void *opaque)
 	loop_stop(l);
 }
 
+/* Once a second: counts idle seconds, stops the loop after the timeout. */
+static void on_idle_tick(struct loop *l, void *opaque)
+{
+	struct daemon *dmn = opaque;
+	bool busy = rpc_server_clients(dmn->rpc) > 0;
+
+	for (size_t i = 0; i < dmn->domains.n && !busy; i++)
+		busy = domain_is_active(dmn->domains.v[i]);
+	dmn->idle = busy ? 0 : dmn->idle + 1;
+	if (dmn->idle >= dmn->idle_timeout) {
+		log_info("idle for %u s: exiting", dmn->idle);
+		loop_stop(l);
+	}
+}
+
 static void warn_cb(const char *msg)
 {
 	log_warn("%s", msg);
@@ -214,10 +251,18 @@ static int serve(struct daemon *dmn, const struct nido_paths *p, struct err **e)
 			     daemon_n_methods, dmn, e);
 	if (!srv)
 		return -EIO;
+	dmn->rpc = srv;
+	if (dmn->idle_timeout &&
+	    !loop_timer_add(dmn->loop, 1000000000ull, 1000000000ull,
+			    on_idle_tick, dmn, e)) {
+		rpc_server_free(srv);
+		return -EIO;
+	}
 	log_info("nidod %s (%s mode) listening on '%s'", NIDO_VERSION,
 		 p->system ? "system" : "session", p->socket);
 	r = loop_run(dmn->loop, e);
 	rpc_server_free(srv);
+	dmn->rpc = NULL;
 	return r;
 }
 
@@ -236,6 +281,7 @@ static int run(const struct options *o, struct err **e)
 	if (paths_resolve(dmn.system, o->state_dir, o->runtime_dir, &p, e) < 0)
 		return -EINVAL;
 	dmn.vmm_path = find_vmm(o->vmm);
+	dmn.idle_timeout = o->timeout;
 	r = setup(&dmn, &p, e);
 	if (r == 0 && (lock = take_lock(p.state_dir, e)) < 0)
 		r = lock;

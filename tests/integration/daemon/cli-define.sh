@@ -109,4 +109,11 @@ t_err "undefine twice" "error: failed to get domain 'web'" "$NIDO" undefine web
 t "its file is gone" test ! -e "$NIDO_STATE_DIR/domains/web.xml"
 t_out "-c nido:///session reaches the same daemon" " -    nodisk   shut off" \
 	"$NIDO" -c nido:///session list --all
+stop_daemon
+"$NIDOD" --session --timeout 1 >>"$tmp/nidod.log" 2>&1 &
+idle_pid=$!
+wait_for 30 test -S "$NIDO_RUNTIME_DIR/nidod.sock"
+t "a daemon started with --timeout exits when idle" wait_for 20 sh -c "! kill -0 $idle_pid 2>/dev/null"
+wait "$idle_pid"
+t "with status 0" test $? -eq 0
 done_testing
