@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <termios.h>
 
 #include "lib/log.h"
@@ -16,8 +18,12 @@ struct console {
 	struct loop *loop;
 	struct loop_source *src;
 	int in_fd, out_fd;
-	int owned_fd; /* the pty master, or -1 */
-	int tty_fd;   /* terminal in raw mode, or -1 */
+	int owned_fd;  /* the pty master or the unix socket's output, or -1 */
+	int listen_fd; /* unix: the listening socket */
+	int client_fd; /* unix: the connected client, or -1 */
+	struct loop_source *listen_src;
+	char *path;
+	int tty_fd; /* terminal in raw mode, or -1 */
 	struct termios saved;
 	int escape; /* the last byte was Ctrl-A */
 	console_input_fn input;
@@ -84,6 +90,90 @@ static void on_input(struct loop *l, int fd, uint32_t events, void *opaque)
 		c->input(c->opaque, buf, (size_t)n);
 }
 
+/*
+ * unix:PATH: one client at a time. The device writes to a fixed fd that
+ * is /dev/null without a client and a duplicate of the client's socket
+ * with one (dup3 swaps it atomically under the writers).
+ */
+static void unix_hangup(struct console *c)
+{
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	if (null >= 0) {
+		dup3(null, c->owned_fd, O_CLOEXEC);
+		close(null);
+	}
+	if (c->src)
+		loop_source_del(c->loop, c->src);
+	c->src = NULL;
+	close_safe(c->client_fd);
+	c->client_fd = -1;
+}
+
+static void on_unix_input(struct loop *l, int fd, uint32_t events, void *opaque)
+{
+	struct console *c = opaque;
+	uint8_t buf[256];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		unix_hangup(c);
+		return;
+	}
+	c->input(c->opaque, buf, (size_t)n);
+}
+
+static void on_unix_accept(struct loop *l, int fd, uint32_t events,
+			   void *opaque)
+{
+	struct console *c = opaque;
+	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (cfd < 0)
+		return;
+	if (c->client_fd >= 0) {
+		close(cfd); /* one client at a time */
+		return;
+	}
+	c->src = loop_fd_add(l, cfd, EPOLLIN, on_unix_input, c, NULL);
+	if (!c->src || dup3(cfd, c->owned_fd, O_CLOEXEC) < 0) {
+		if (c->src)
+			loop_source_del(l, c->src);
+		c->src = NULL;
+		close(cfd);
+		return;
+	}
+	c->client_fd = cfd;
+}
+
+static int open_unix(struct console *c, const char *path, struct err **e)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return err_set(e, ENAMETOOLONG,
+			       "console socket '%s': path too long", path);
+	strcpy(sa.sun_path, path);
+	c->owned_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->owned_fd < 0 || c->listen_fd < 0)
+		return err_sys(e, errno, "console socket '%s'", path);
+	if (bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return err_sys(e, errno, "creating console socket '%s'", path);
+	c->path = xstrdup(path);
+	if (listen(c->listen_fd, 1) < 0)
+		return err_sys(e, errno, "listening on console socket '%s'",
+			       path);
+	c->listen_src = loop_fd_add(c->loop, c->listen_fd, EPOLLIN,
+				    on_unix_accept, c, e);
+	if (!c->listen_src)
+		return -EIO;
+	c->out_fd = c->owned_fd;
+	return 0;
+}
+
 static int open_pty(struct console *c, struct err **e)
 {
 	int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -111,6 +201,8 @@ struct console *console_open(struct loop *l, const struct vm_config *cfg,
 			      .out_fd = -1,
 			      .owned_fd = -1,
 			      .tty_fd = -1,
+			      .listen_fd = -1,
+			      .client_fd = -1,
 			      .input = input,
 			      .quit = quit,
 			      .opaque = opaque};
@@ -126,9 +218,11 @@ struct console *console_open(struct loop *l, const struct vm_config *cfg,
 		break;
 	case CONSOLE_NONE:
 		break;
+	case CONSOLE_UNIX:
+		r = open_unix(c, cfg->console_path, e);
+		break;
 	default:
-		r = err_set(e, ENOTSUP, "console unix:%s is not supported yet",
-			    cfg->console_path);
+		break;
 	}
 	if (r == 0 && c->in_fd >= 0) {
 		struct err *le = NULL;
@@ -159,6 +253,13 @@ void console_close(struct console *c)
 		return;
 	if (c->src)
 		loop_source_del(c->loop, c->src);
+	if (c->listen_src)
+		loop_source_del(c->loop, c->listen_src);
+	close_safe(c->client_fd);
+	close_safe(c->listen_fd);
+	if (c->path)
+		unlink(c->path);
+	free(c->path);
 	if (c->tty_fd >= 0)
 		tcsetattr(c->tty_fd, TCSANOW, &c->saved);
 	close_safe(c->owned_fd);

@@ -42,7 +42,7 @@ struct serial {
 	int irq_level;
 	uint8_t rx[RX_BUF];
 	unsigned rx_head, rx_count;
-	uint64_t tx_bytes, rx_bytes, rx_dropped;
+	uint64_t tx_bytes, rx_bytes, rx_dropped, tx_dropped;
 };
 
 static uint8_t serial_iir(const struct serial *s)
@@ -146,8 +146,9 @@ static void serial_transmit(struct serial *s, uint8_t c)
 		rx_push(s, c);
 	} else {
 		s->tx_bytes++;
+		/* A console that is gone or full loses the byte. */
 		if (s->out_fd >= 0 && write_full(s->out_fd, &c, 1) < 0)
-			s->out_fd = -1; /* the console went away */
+			s->tx_dropped++;
 	}
 	s->thr_pending = 1; /* sent at once: the register is empty again */
 }

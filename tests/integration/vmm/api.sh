@@ -94,6 +94,36 @@ ok $? "the guest powered off after Ctrl-Alt-Del: status 0 (got $status)"
 [ ! -e "$sock" ]
 ok $? "the socket file is removed at exit"
 
+# The console on a unix socket: a client reads the guest's output.
+csock=$tmp/console.sock
+timeout -s KILL 120 "$vmm" --kernel "$guests/guest-api" --memory 64 \
+	--api "unix:$sock" --console "unix:$csock" </dev/null >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+for _ in $(seq 100); do [ -S "$csock" ] && [ -S "$sock" ] && break; sleep 0.1; done
+python3 - "$csock" "$sock" >"$tmp/console" <<'PY'
+import socket, sys
+c = socket.socket(socket.AF_UNIX)
+c.connect(sys.argv[1])
+c.settimeout(60)
+buf = b""
+a = socket.socket(socket.AF_UNIX)
+a.connect(sys.argv[2])
+a.sendall(b'{"command": "shutdown"}\n')
+a.recv(4096)
+while True:
+    chunk = c.recv(4096)
+    if not chunk:
+        break
+    buf += chunk
+print(buf.decode(errors="replace").replace("\r", ""))
+PY
+wait "$pid"
+status=$?
+grep -q 'ctrl-alt-del arrived' "$tmp/console" && [ "$status" -eq 0 ]
+ok $? "--console unix: a client sees the guest's output (status $status)"
+[ ! -e "$csock" ]
+ok $? "the console socket file is removed at exit"
+
 start_vm
 r=$(api '{"command": "power-off"}')
 wait "$pid"
