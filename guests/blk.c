@@ -88,6 +88,12 @@ static void test_rw(struct gvdev *d, uint64_t sectors)
 	       "a read across the end fails with IOERR");
 	tap_ok(request(d, 99, 0, back, 512, 1) == 2,
 	       "an unknown request type is UNSUPP");
+	tap_ok(request(d, T_IN, 0xffffffffffffff00ULL, back, 512, 1) == 1,
+	       "a sector whose byte offset overflows 64 bits fails with IOERR");
+	tap_ok(request(d, T_OUT, 0, data, 100, 0) == 1,
+	       "a write that is not a whole number of sectors fails");
+	tap_ok((vio_read(d, VIO_STATUS) & VIO_S_NEEDS_RESET) == 0,
+	       "bad requests fail one by one; the device stays healthy");
 	if (d->features & F_WZEROES) {
 		pattern(data, 8192, 9);
 		request(d, T_OUT, 16, data, 8192, 0);
