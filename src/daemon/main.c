@@ -123,7 +123,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* nido-vmm: the option, NIDO_VMM, next to nidod, the build tree, PATH. */
+/* nido-vmm: the option, NIDO_VMM, next to nidod, the build tree, the
+ * installed bin directory, PATH. */
 static char *find_vmm(const char *opt)
 {
 	const char *env = getenv("NIDO_VMM");
@@ -137,16 +138,19 @@ static char *find_vmm(const char *opt)
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n > 0) {
 		char *dir;
-		_cleanup_free_ char *a = NULL, *b = NULL;
+		_cleanup_free_ char *a = NULL, *b = NULL, *c = NULL;
 
 		self[n] = '\0';
 		dir = dirname(self);
 		a = xasprintf("%s/nido-vmm", dir);
-		b = xasprintf("%s/../vmm/nido-vmm", dir);
+		b = xasprintf("%s/../vmm/nido-vmm", dir); /* build tree */
+		c = xasprintf("%s/../bin/nido-vmm", dir); /* installed */
 		if (access(a, X_OK) == 0)
 			return steal_ptr(a);
 		if (access(b, X_OK) == 0)
 			return steal_ptr(b);
+		if (access(c, X_OK) == 0)
+			return steal_ptr(c);
 	}
 	return xstrdup("nido-vmm");
 }
