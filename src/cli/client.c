@@ -63,8 +63,8 @@ static int connect_unix(const char *path, struct err **e)
 		return err_sys(e, errno, "socket");
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return err_sys(e, errno,
-			       "failed to connect to the daemon at "
-			       "'%s'",
+			       "failed to connect to the daemon at '%s' (is "
+			       "nidod running?)",
 			       path);
 	return steal_fd(fd);
 }

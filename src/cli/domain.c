@@ -120,7 +120,10 @@ static int cmd_list(int argc, char **argv)
 	}
 	json_object_object_add(p, "all", json_object_new_boolean(f[0] || f[1]));
 	if (client_call1("domain.list", p, &res, &e) < 0) {
-		cli_error("failed to list domains: %s", err_msg(e));
+		if (str_has_prefix(err_msg(e), "failed to connect"))
+			cli_error("%s", err_msg(e));
+		else
+			cli_error("failed to list domains: %s", err_msg(e));
 		return 1;
 	}
 	json_get_array(res, "domains", &arr, NULL);

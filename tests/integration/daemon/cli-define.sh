@@ -109,6 +109,29 @@ t_err "undefine twice" "error: failed to get domain 'web'" "$NIDO" undefine web
 t "its file is gone" test ! -e "$NIDO_STATE_DIR/domains/web.xml"
 t_out "-c nido:///session reaches the same daemon" " -    nodisk   shut off" \
 	"$NIDO" -c nido:///session list --all
+# Session mode for an ordinary user: HOME decides where, the CLI starts
+# the user's own daemon.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+	home=$tmp/home
+	mkdir -p "$home" && chown nobody "$home" && chmod 755 "$tmp"
+	as_nobody() {
+		setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+			env -i HOME="$home" NIDO_DAEMON="$NIDOD" "$@"
+	}
+	t_out "an ordinary user gets a session daemon" " Id   Name   State" as_nobody "$NIDO" list
+	upid=$(cat "$home/.local/state/nido/nidod.pid" 2>/dev/null)
+	extra_pids="${upid:-}"
+	t_out "it runs as that user" "nobody" ps -o user= -p "${upid:-1}"
+	cp "$tmp/web.xml" "$home/web.xml" && chmod 644 "$home/web.xml"
+	t_out "and keeps that user's domains" "Domain 'web' defined" as_nobody "$NIDO" define "$home/web.xml"
+	t "in ~/.local/state/nido" test -e "$home/.local/state/nido/domains/web.xml"
+	t_err "the system daemon is another one" "failed to connect to the daemon at '/run/nido/nidod.sock'" \
+		as_nobody "$NIDO" -c nido:///system list --all
+	kill "${upid:-}" 2>/dev/null
+else
+	skip "an ordinary user gets a session daemon" "needs root, setpriv and user nobody"
+fi
+
 stop_daemon
 "$NIDOD" --session --timeout 1 >>"$tmp/nidod.log" 2>&1 &
 idle_pid=$!
