@@ -48,6 +48,7 @@ struct kvm_vm {
 	struct loop_source *watch;
 	char *api;
 	char *log;
+	uint64_t log_off; /* where this run's output starts in the log */
 	struct json_object *cgroups; /* owned array of directories */
 };
 
@@ -309,6 +310,7 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 		return logfd;
 	build_argv(dmn, dom->def, vm->api, &a);
 	log_argv(logfd, &a);
+	vm->log_off = (uint64_t)MAX(lseek(logfd, 0, SEEK_END), 0);
 	spawn_opts_init(&o);
 	o.argv = a.v;
 	o.stdout_fd = logfd;
@@ -396,6 +398,8 @@ static struct json_object *make_record(const struct kvm_vm *vm)
 		json_object_new_uint64(proc_start_time(vm->child.pid)));
 	json_object_object_add(rec, "api", json_object_new_string(vm->api));
 	json_object_object_add(rec, "log", json_object_new_string(vm->log));
+	json_object_object_add(rec, "log_offset",
+			       json_object_new_uint64(vm->log_off));
 	json_object_object_add(rec, "cgroups", json_object_get(vm->cgroups));
 	return rec;
 }
@@ -578,6 +582,7 @@ static int reattach_vm(struct kvm_vm *vm, struct json_object *rec,
 	    rec_string(rec, "api", &vm->api, e) < 0 ||
 	    rec_string(rec, "log", &vm->log, e) < 0 ||
 	    json_get_array_opt(rec, "cgroups", &cg, e) < 0 ||
+	    json_get_uint64_opt(rec, "log_offset", &vm->log_off, e) < 0 ||
 	    json_get_bool_opt(rec, "sigstop", &stopped, e) < 0)
 		return -EINVAL;
 	if (pid <= 1 || pid > INT32_MAX)
@@ -700,21 +705,30 @@ static int kvm_stats(struct daemon *dmn, struct domain *dom,
 	return 0;
 }
 
-/* The pty nido-vmm logged ("console on /dev/pts/N"), malloc'ed or NULL. */
-static char *console_from_log(const char *log)
+/*
+ * The pty this run of nido-vmm logged ("console on /dev/pts/N"), from
+ * the first 64 KiB it wrote; malloc'ed, or NULL.
+ */
+static char *console_from_log(const char *log, uint64_t off)
 {
-	_cleanup_free_ char *text = NULL;
-	const char *key = "console on ", *p, *last = NULL;
+	_cleanup_close_ int fd = open(log, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *text = xmalloc(65536 + 1);
+	const char *key = "console on ", *p;
+	ssize_t len;
 	size_t n;
 
-	if (file_read_all(log, 1 << 20, &text, NULL, NULL) < 0)
+	if (fd < 0 || off > INT64_MAX)
 		return NULL;
-	for (p = text; (p = strstr(p, key)); p += strlen(key))
-		last = p + strlen(key);
-	if (!last)
+	len = pread_full(fd, text, 65536, (off_t)off);
+	if (len <= 0)
 		return NULL;
-	n = strcspn(last, " \r\n");
-	return n ? xstrndup(last, n) : NULL;
+	text[len] = '\0';
+	p = strstr(text, key);
+	if (!p)
+		return NULL;
+	p += strlen(key);
+	n = strcspn(p, " \r\n");
+	return n ? xstrndup(p, n) : NULL;
 }
 
 static int kvm_console(struct daemon *dmn, struct domain *dom, char **path,
@@ -730,7 +744,7 @@ static int kvm_console(struct daemon *dmn, struct domain *dom, char **path,
 		*path = xstrdup(pty);
 		return 0;
 	}
-	*path = console_from_log(vm->log);
+	*path = console_from_log(vm->log, vm->log_off);
 	if (!*path || !str_has_prefix(*path, "/dev/pts/")) {
 		free(*path);
 		*path = NULL;
