@@ -23,9 +23,7 @@ struct convert {
 	uint64_t gran; /* zero-detection granularity */
 	bool compress, sparse, progress, fresh, only_top;
 	int last_pct;
-	uint8_t *cur;  /* the chunk being written */
-	uint8_t *cbuf; /* compressed clusters of a chunk */
-	ssize_t *clen; /* their lengths (-1: zero cluster) */
+	uint8_t *cur; /* the chunk being written */
 	int threads;
 };
 
@@ -110,66 +108,13 @@ static int write_sparse(struct convert *c, uint64_t off, size_t len,
 	return 0;
 }
 
-struct comp_job {
-	struct convert *c;
-	size_t first, step, n;
-};
-
-/* Compresses every step-th cluster of the chunk; -1 marks zero ones. */
-static void *compress_worker(void *opaque)
-{
-	struct comp_job *j = opaque;
-	struct convert *c = j->c;
-	uint64_t cs = c->gran;
-
-	for (size_t i = j->first; i < j->n; i += j->step) {
-		if (is_zero(c->cur + i * cs, cs))
-			c->clen[i] = -1;
-		else
-			c->clen[i] = img_compress(c->dst, c->cur + i * cs,
-						  c->cbuf + i * cs);
-	}
-	return NULL;
-}
-
-/* Compresses the clusters of [off, off+len) in parallel, writes them in
- * order. */
-static int write_compressed(struct convert *c, uint64_t off, size_t len,
-			    struct err **e)
-{
-	uint64_t cs = c->gran;
-	size_t n = DIV_ROUND_UP(len, cs);
-	struct comp_job jobs[MAX_THREADS];
-	pthread_t th[MAX_THREADS];
-	int nt = (int)MIN((size_t)c->threads, n), r = 0;
-
-	if (len % cs)
-		memset(c->cur + len, 0, cs - len % cs);
-	for (int t = 0; t < nt; t++) {
-		jobs[t] = (struct comp_job){c, (size_t)t, (size_t)nt, n};
-		if (t > 0 && pthread_create(&th[t], NULL, compress_worker,
-					    &jobs[t]) != 0)
-			nt = t;
-	}
-	compress_worker(&jobs[0]);
-	for (int t = 1; t < nt; t++)
-		pthread_join(th[t], NULL);
-	for (size_t i = 0; i < n && r == 0; i++) {
-		if (c->clen[i] < 0)
-			continue;
-		r = img_write_compressed(c->dst, c->cur + i * cs,
-					 c->cbuf + i * cs, c->clen[i],
-					 off + i * cs, e);
-	}
-	return r;
-}
-
 /*
  * The copy is a pipeline: a reader thread classifies and reads chunks of
  * the sources into a ring of slots; the main thread writes them in
  * order (compressing them, with -c, in worker threads).
  */
-#define NSLOTS 4
+#define NSLOTS		 12 /* >= 2 * MAX_COMP_THREADS + 2 */
+#define MAX_COMP_THREADS 4
 
 enum piece_kind { PIECE_DATA, PIECE_ZERO, PIECE_SKIP, PIECE_END };
 
@@ -178,6 +123,8 @@ struct slot {
 	uint64_t off, len; /* in the output */
 	enum piece_kind kind;
 	bool full;
+	uint8_t *cbuf; /* -c: the clusters compressed */
+	ssize_t *clen; /* their lengths (-1: zero cluster) */
 };
 
 struct pipe {
@@ -188,7 +135,8 @@ struct pipe {
 	int rd, wr; /* next slot to fill, to drain */
 	bool stop;
 	int err;
-	struct err *e; /* the reader's error */
+	struct err *e;		   /* the reader's error */
+	uint64_t written, nchunks; /* -c: chunks written, in all */
 };
 
 /* The reader's next free slot, or NULL when told to stop. */
@@ -272,6 +220,151 @@ static void *reader(void *opaque)
 	return NULL;
 }
 
+static int write_piece(struct convert *c, struct slot *sl, struct err **e);
+
+/* Compresses the clusters of a read chunk into the slot. */
+static void compress_slot(struct convert *c, struct slot *sl)
+{
+	uint64_t cs = c->gran;
+	size_t n = DIV_ROUND_UP(sl->len, cs);
+
+	if (sl->len % cs)
+		memset(sl->buf + sl->len, 0, cs - sl->len % cs);
+	for (size_t i = 0; i < n; i++)
+		sl->clen[i] = is_zero(sl->buf + i * cs, cs)
+				      ? -1
+				      : img_compress(c->dst, sl->buf + i * cs,
+						     sl->cbuf + i * cs);
+}
+
+/* Writes a compressed chunk's clusters in order. */
+static int write_compressed(struct convert *c, struct slot *sl, struct err **e)
+{
+	uint64_t cs = c->gran;
+	size_t n = DIV_ROUND_UP(sl->len, cs);
+	int r = 0;
+
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (sl->clen[i] < 0)
+			continue;
+		r = img_write_compressed(c->dst, sl->buf + i * cs,
+					 sl->cbuf + i * cs, sl->clen[i],
+					 sl->off + i * cs, e);
+	}
+	return r;
+}
+
+struct comp_reader {
+	struct pipe *p;
+	int first, step;
+};
+
+/* The source and offset of chunk @seq (sources cut in CHUNKs each). */
+static void chunk_pos(struct convert *c, uint64_t seq, int *src, uint64_t *off,
+		      uint64_t *base)
+{
+	*base = 0;
+	for (*src = 0; *src < c->nsrc; (*src)++) {
+		uint64_t n = DIV_ROUND_UP(block_size(c->src[*src]), CHUNK);
+
+		if (seq < n)
+			break;
+		seq -= n;
+		*base += block_size(c->src[*src]);
+	}
+	*off = seq * CHUNK;
+}
+
+/* -c: each of several readers reads and compresses every step-th chunk
+ * into its slot, at most NSLOTS chunks ahead of the writer. */
+static void *comp_reader(void *opaque)
+{
+	struct comp_reader *cr = opaque;
+	struct pipe *p = cr->p;
+	uint64_t off, base;
+	int src, r;
+
+	for (uint64_t seq = (uint64_t)cr->first; seq < p->nchunks;
+	     seq += (uint64_t)cr->step) {
+		struct slot *sl = &p->slot[seq % NSLOTS];
+		struct err *e = NULL;
+
+		pthread_mutex_lock(&p->mu);
+		while (seq >= p->written + NSLOTS && !p->stop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		bool stop = p->stop;
+		pthread_mutex_unlock(&p->mu);
+		if (stop)
+			return NULL;
+		chunk_pos(p->c, seq, &src, &off, &base);
+		r = read_piece(p->c, p->c->src[src], off, base, sl, &e);
+		if (r == 0 && sl->kind == PIECE_DATA)
+			compress_slot(p->c, sl);
+		pthread_mutex_lock(&p->mu);
+		if (r < 0 && !p->err) {
+			p->err = r;
+			p->e = e;
+			e = NULL;
+		}
+		sl->full = true;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		err_free(e);
+	}
+	return NULL;
+}
+
+/* -c: writes the chunks in order as the readers finish them. */
+static int comp_writer(struct pipe *p, struct err **e)
+{
+	for (uint64_t w = 0; w < p->nchunks; w++) {
+		struct slot *sl = &p->slot[w % NSLOTS];
+		int r;
+
+		pthread_mutex_lock(&p->mu);
+		while (!sl->full && !p->err)
+			pthread_cond_wait(&p->cv, &p->mu);
+		r = p->err;
+		pthread_mutex_unlock(&p->mu);
+		if (r == 0)
+			r = write_piece(p->c, sl, e);
+		if (r < 0)
+			return r;
+		p->c->done += sl->len;
+		progress(p->c, false);
+		pthread_mutex_lock(&p->mu);
+		sl->full = false;
+		p->written = w + 1;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return 0;
+}
+
+static int run_compressed(struct pipe *p, struct err **e)
+{
+	struct comp_reader cr[MAX_COMP_THREADS];
+	pthread_t th[MAX_COMP_THREADS];
+	int nt = MIN(p->c->threads, MAX_COMP_THREADS), started = 0, r;
+
+	for (int i = 0; i < p->c->nsrc; i++)
+		p->nchunks += DIV_ROUND_UP(block_size(p->c->src[i]), CHUNK);
+	for (int t = 0; t < nt; t++) {
+		cr[t] = (struct comp_reader){p, t, nt};
+		if (pthread_create(&th[t], NULL, comp_reader, &cr[t]) != 0)
+			break;
+		started++;
+	}
+	r = started == nt ? comp_writer(p, e) : -EAGAIN;
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (int t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	return r;
+}
+
 static int write_piece(struct convert *c, struct slot *sl, struct err **e)
 {
 	c->cur = sl->buf;
@@ -283,7 +376,7 @@ static int write_piece(struct convert *c, struct slot *sl, struct err **e)
 		return 0;
 	case PIECE_DATA:
 		if (c->compress)
-			return write_compressed(c, sl->off, (size_t)sl->len, e);
+			return write_compressed(c, sl, e);
 		return write_sparse(c, sl->off, (size_t)sl->len, e);
 	default:
 		return 0;
@@ -326,10 +419,17 @@ static int copy_all(struct convert *c, struct err **e)
 
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
-	for (int i = 0; i < NSLOTS; i++)
+	for (int i = 0; i < NSLOTS; i++) {
 		p.slot[i].buf = alloc_aligned(CHUNK + c->gran);
-	r = -pthread_create(&th, NULL, reader, &p);
-	if (r == 0) {
+		if (c->compress) {
+			p.slot[i].cbuf = alloc_aligned(CHUNK + c->gran);
+			p.slot[i].clen =
+				xcalloc(CHUNK / c->gran + 1, sizeof(ssize_t));
+		}
+	}
+	r = c->compress ? run_compressed(&p, e)
+			: -pthread_create(&th, NULL, reader, &p);
+	if (r == 0 && !c->compress) {
 		r = writer(&p, e);
 		pthread_mutex_lock(&p.mu);
 		p.stop = true; /* a writer error stops the reader */
@@ -342,8 +442,11 @@ static int copy_all(struct convert *c, struct err **e)
 		p.e = NULL;
 	}
 	err_free(p.e);
-	for (int i = 0; i < NSLOTS; i++)
+	for (int i = 0; i < NSLOTS; i++) {
 		free(p.slot[i].buf);
+		free(p.slot[i].cbuf);
+		free(p.slot[i].clen);
+	}
 	pthread_mutex_destroy(&p.mu);
 	pthread_cond_destroy(&p.cv);
 	return r;
@@ -501,8 +604,6 @@ int img_cmd_convert(int argc, char **argv)
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 		c.threads = (int)MAX(1, MIN(ncpu, MAX_THREADS));
-		c.cbuf = alloc_aligned(CHUNK + c.gran);
-		c.clen = xcalloc(CHUNK / c.gran + 1, sizeof(ssize_t));
 	}
 	r = run(&c, out, &e);
 	if (r < 0) {
@@ -518,7 +619,5 @@ out:
 	for (int i = 0; i < c.nsrc; i++)
 		block_close(c.src[i]);
 	free(c.src);
-	free(c.cbuf);
-	free(c.clen);
 	return ret;
 }
