@@ -44,7 +44,8 @@ struct kvm_vm {
 	bool is_child;		  /* ours to reap (not re-attached) */
 	bool stopped;		  /* paused with SIGSTOP (no control socket) */
 	bool destroying;
-	bool shutting_down;
+	bool shutting_down; /* a shutdown was asked for */
+	bool rebooting;	    /* a reboot was asked for (see kvm_reboot) */
 	struct loop_source *watch;
 	char *api;
 	char *log;
@@ -214,9 +215,10 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 
 	cgroup_remove(vm->cgroups);
 	if (status < 0) {
-		reason = vm->destroying	     ? REASON_SHUTOFF_DESTROYED
-			 : vm->shutting_down ? REASON_SHUTOFF_SHUTDOWN
-					     : REASON_SHUTOFF_UNKNOWN;
+		reason = vm->destroying ? REASON_SHUTOFF_DESTROYED
+			 : vm->shutting_down || vm->rebooting
+				 ? REASON_SHUTOFF_SHUTDOWN
+				 : REASON_SHUTOFF_UNKNOWN;
 		if (reason == REASON_SHUTOFF_UNKNOWN)
 			detail = xstrdup("nido-vmm exited; its exit status is "
 					 "unknown to a daemon that re-attached "
@@ -242,6 +244,8 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 		detail = exit_detail(vm, status);
 		restart = def->on_crash == DOMAIN_LIFECYCLE_RESTART;
 	}
+	if (vm->rebooting && reason == REASON_SHUTOFF_SHUTDOWN)
+		restart = true;
 	daemon_domain_stopped(dmn, dom, reason, detail, restart);
 }
 
@@ -501,19 +505,24 @@ static int kvm_shutdown(struct daemon *dmn, struct domain *dom, struct err **e)
 	if (control(vm, "shutdown", NULL, e) < 0)
 		return err_code(*e);
 	vm->shutting_down = true;
+	vm->rebooting = false;
 	return 0;
 }
 
 /*
- * nido-vmm's control socket has no reboot command yet (docs/vmm-api.md);
- * its "shutdown" presses Ctrl-Alt-Del, which is what virsh shutdown
- * means, so reboot says plainly that it cannot be done.
+ * libvirt's "fake reboot": nido-vmm has no reboot command, so the guest is
+ * asked to shut down (Ctrl-Alt-Del) and started again once it powers off
+ * or resets.
  */
 static int kvm_reboot(struct daemon *dmn, struct domain *dom, struct err **e)
 {
-	return err_set(e, ENOTSUP,
-		       "nido-vmm has no reboot command on its "
-		       "control socket yet (docs/vmm-api.md)");
+	struct kvm_vm *vm = vm_of(dom);
+
+	if (control(vm, "shutdown", NULL, e) < 0)
+		return err_code(*e);
+	vm->rebooting = true;
+	vm->shutting_down = false;
+	return 0;
 }
 
 static void record_stopped(struct domain *dom, bool stopped)
