@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include "lib/log.h"
@@ -257,6 +258,7 @@ static void on_accept(struct loop *l, int fd, uint32_t events, void *opaque)
 static int api_bind(int fd, const char *path, struct err **e)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return err_set(e, ENAMETOOLONG,
@@ -276,6 +278,12 @@ static int api_bind(int fd, const char *path, struct err **e)
 			return err_set(e, EADDRINUSE,
 				       "control socket '%s' is in use by "
 				       "another process",
+				       path);
+		/* Only a stale socket is replaced, never another file. */
+		if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+			return err_set(e, EEXIST,
+				       "control socket path '%s' exists and is "
+				       "not a socket",
 				       path);
 		unlink(path);
 		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)

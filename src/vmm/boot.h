@@ -8,13 +8,15 @@
  * the zero page. No firmware runs.
  *
  * Low memory layout (guest physical):
- *	0x00500	GDT (null, null, code 0x10, data 0x18, TSS 0x20)
- *	0x00520	IDT (empty)
- *	0x07000	zero page
- *	0x09000	PML4, 0x0a000 PDPT, 0x0b000-0x0efff four PDs (4 GiB, 2 MiB
- *pages) 0x20000	kernel command line (up to 64 KiB) 0x9fc00	EBDA
- *(reserved), 0xf0000 MP table (reserved) 1 MiB+	ELF kernels at their
- *p_paddr; bzImage at its pref_address
+ *   0x00500  GDT (null, null, code 0x10, data 0x18, TSS 0x20)
+ *   0x00520  IDT (empty)
+ *   0x07000  zero page
+ *   0x09000  PML4; 0x0a000 PDPT; 0x0b000-0x0efff four PDs (2 MiB pages)
+ *   0x20000  kernel command line (up to 64 KiB)
+ *   0x9fc00  EBDA (reserved)
+ *   0xe0000  ACPI tables (reserved, acpi.c)
+ *   0xf0000  MP table (reserved)
+ *   1 MiB+   ELF kernels at their p_paddr, a bzImage at its pref_address
  */
 #ifndef NIDO_VMM_BOOT_H
 #define NIDO_VMM_BOOT_H

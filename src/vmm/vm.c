@@ -183,14 +183,12 @@ static int create_devices(struct vm *vm, struct err **e)
 
 static int load_guest(struct vm *vm, struct err **e)
 {
-	_cleanup_free_ char *cmdline = NULL;
+	const char *cmdline =
+		vm->cfg->cmdline ? vm->cfg->cmdline : DEFAULT_CMDLINE;
 	struct boot_info bi;
 	uint64_t rsdp = 0;
 	int r;
 
-	cmdline = xasprintf(
-		"%s%s", vm->cfg->cmdline ? vm->cfg->cmdline : DEFAULT_CMDLINE,
-		vm->cmdline_extra ? vm->cmdline_extra : "");
 	r = boot_load(&vm->mem, vm->cfg->kernel, vm->cfg->initrd, cmdline, &bi,
 		      e);
 	if (r < 0)
@@ -334,7 +332,6 @@ void vm_destroy(struct vm *vm)
 	bus_release(&vm->mmio);
 	mem_release(&vm->mem);
 	free(vm->supported_cpuid);
-	free(vm->cmdline_extra);
 	free(vm->exit_msg);
 	close_safe(vm->vm_fd);
 	close_safe(vm->kvm_fd);

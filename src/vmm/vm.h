@@ -100,7 +100,6 @@ struct vm {
 	struct virtio_dev *virtio[VM_MAX_VIRTIO];
 	struct virtio_dev *vconsole; /* takes console input when present */
 	unsigned n_virtio;
-	char *cmdline_extra; /* virtio_mmio.device=... for each device */
 
 	/* Stopping: the first request wins. */
 	pthread_mutex_t exit_lock;

@@ -5,12 +5,14 @@
  * *_destroy() accepts NULL. The device callbacks run in vCPU threads;
  * each device has its own lock.
  *
- *	serial	  8250/16550A UART, COM1 (0x3f8-0x3ff, IRQ 4)
- *	i8042	  keyboard controller (0x60, 0x64, IRQ 1): reset, Ctrl-Alt-Del
- *	rtc	  CMOS clock and RAM (0x70-0x71)
- *	pm	  power control: PM1a_CNT at 0x604 (S5 = power off), reset at
- *0xcf9 boottimer the guest's "init has started" signal: port 0x3f0 and the MMIO
- *byte at 0xd0000000, value 123 (as Firecracker)
+ *   serial     8250/16550A UART, COM1 (0x3f8-0x3ff, IRQ 4)
+ *   i8042      keyboard controller (0x60, 0x64, IRQ 1): reset, Ctrl-Alt-Del
+ *   rtc        CMOS clock and RAM (0x70-0x71)
+ *   pm         ACPI PM1a event block (0x600) and control (0x604, S5 =
+ *              power off), reset control (0xcf9)
+ *   boottimer  the guest's "init has started" signal: 123 written to
+ *              port 0x3f0 or to the MMIO byte at 0xd0000000 (as
+ *              Firecracker)
  */
 #ifndef NIDO_VMM_HW_DEVICES_H
 #define NIDO_VMM_HW_DEVICES_H

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The virtio devices of a VM, created from its configuration: each gets
- * an MMIO window and an interrupt line (vm_alloc_mmio()) and adds its
- * "virtio_mmio.device=4K@ADDR:IRQ" to the kernel command line.
+ * an MMIO window and an interrupt line (vm_alloc_mmio()); the ACPI DSDT
+ * describes them to the guest (acpi.c).
  */
 #ifndef NIDO_VMM_VIRTIO_DEVICES_H
 #define NIDO_VMM_VIRTIO_DEVICES_H

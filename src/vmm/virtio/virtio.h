@@ -102,8 +102,8 @@ struct virtio_dev {
 /*
  * Creates a device of type @ops with @priv (owned from now on, freed by
  * ops->destroy), places it on the VM's MMIO bus with an interrupt line,
- * registers ioeventfds and an irqfd, and adds it to the kernel command
- * line. Returns the device, or NULL with @e filled.
+ * registers ioeventfds and an irqfd (the ACPI DSDT describes it). Returns the
+ * device, or NULL with @e filled.
  */
 struct virtio_dev *virtio_dev_create(struct vm *vm,
 				     const struct virtio_dev_ops *ops,

@@ -59,6 +59,11 @@ if [ -c /dev/kvm ]; then
 		--kernel "$hello" --initrd /nonexistent
 fi
 
+echo precious >"$tmp/not-a-socket"
+expect_error "--api on an existing regular file" "exists and is not a socket" \
+	--kernel "$hello" --api "unix:$tmp/not-a-socket"
+grep -q precious "$tmp/not-a-socket"
+ok $? "  and the file is left alone"
 expect_error "missing disk image" "disk 0.*'/nonexistent.img'" \
 	--kernel "$hello" --disk /nonexistent.img
 
