@@ -23,8 +23,12 @@ static int mem_map(struct guest_mem *m, int hugepages, struct err **e)
 	if (ftruncate(m->fd, (off_t)m->size) < 0)
 		return err_sys(e, errno, "sizing guest memory to %llu MiB",
 			       (unsigned long long)(m->size >> 20));
+	/*
+	 * Hugepages are reserved now, so that a shortage is an error here
+	 * and not a SIGBUS when the guest touches its memory.
+	 */
 	p = mmap(NULL, m->size, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_NORESERVE, m->fd, 0);
+		 MAP_SHARED | (hugepages ? 0 : MAP_NORESERVE), m->fd, 0);
 	if (p == MAP_FAILED)
 		return err_sys(e, errno, "mapping %llu MiB of guest memory%s",
 			       (unsigned long long)(m->size >> 20),

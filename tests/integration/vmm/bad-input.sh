@@ -55,6 +55,11 @@ if [ -c /dev/kvm ]; then
 	head -c $((20 << 20)) /dev/zero >"$tmp/big.img"
 	expect_error "initrd too large for memory" "initrd '$tmp/big.img'.*does not fit" \
 		--kernel "$hello" --memory 16M --initrd "$tmp/big.img"
+	if [ "$(cat /proc/sys/vm/nr_hugepages 2>/dev/null)" = 0 ]; then
+		expect_error "--hugepages without reserved hugepages" \
+			"are enough hugepages reserved" \
+			--kernel "$hello" --memory 64M --hugepages
+	fi
 	expect_error "missing initrd" "opening initrd '/nonexistent'" \
 		--kernel "$hello" --initrd /nonexistent
 fi
