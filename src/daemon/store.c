@@ -142,34 +142,38 @@ static void add_loaded(struct domain_list *list, struct domain *d,
 	domain_list_add(list, d);
 }
 
+static int definition_filter(const struct dirent *ent)
+{
+	return is_definition(ent->d_name);
+}
+
+/* Files are read in name order, so that which of two definitions with the
+ * same UUID wins does not depend on the directory's order. */
 size_t store_domains_load(const struct store *s, struct domain_list *list,
 			  void (*warn)(const char *msg))
 {
 	_cleanup_free_ char *dir = xasprintf("%s/domains", s->state_dir);
-	struct dirent *ent;
+	struct dirent **ents = NULL;
 	size_t before = list->n;
-	DIR *dp = opendir(dir);
+	int n = scandir(dir, &ents, definition_filter, alphasort);
 
-	if (!dp) {
+	if (n < 0) {
 		_cleanup_free_ char *msg =
 			xasprintf("cannot read '%s': %s", dir, strerror(errno));
 		warn(msg);
 		return 0;
 	}
-	while ((ent = readdir(dp))) {
+	for (int i = 0; i < n; i++) {
 		_cleanup_err_ struct err *e = NULL;
-		struct domain *d;
+		struct domain *d = load_one(s, ents[i]->d_name, &e);
 
-		if (!is_definition(ent->d_name))
-			continue;
-		d = load_one(s, ent->d_name, &e);
-		if (!d) {
+		if (!d)
 			warn(err_msg(e));
-			continue;
-		}
-		add_loaded(list, d, warn);
+		else
+			add_loaded(list, d, warn);
+		free(ents[i]);
 	}
-	closedir(dp);
+	free(ents);
 	return list->n - before;
 }
 

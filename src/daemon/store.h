@@ -47,10 +47,11 @@ int store_autostart_set(const struct store *s, const char *name, bool on,
 			struct err **e);
 
 /*
- * Reads every definition into @list (persistent, inactive). A file that
- * cannot be read or parsed, or whose name does not match its domain, is
- * skipped and reported through @warn (called with a message) so that
- * one bad file never hides the others. Returns the number loaded.
+ * Reads every definition into @list (persistent, inactive), in file name
+ * order. A file that cannot be read or parsed, whose name does not match
+ * its domain, or whose UUID an earlier file has, is skipped and reported
+ * through @warn (called with a message) so that one bad file never hides
+ * the others. Returns the number loaded.
  */
 size_t store_domains_load(const struct store *s, struct domain_list *list,
 			  void (*warn)(const char *msg));

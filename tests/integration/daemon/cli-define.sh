@@ -102,8 +102,19 @@ t_err "a second daemon cannot share the state directory" "another nidod (pid $(d
 	"$NIDOD" --session
 stop_daemon
 t "the first daemon exits on SIGTERM and removes its socket" test ! -S "$NIDO_RUNTIME_DIR/nidod.sock"
+printf '<domain><name>junk' >"$NIDO_STATE_DIR/domains/junk.xml"
+sed 's|<name>web</name>|<name>zz-copy</name>|' "$tmp/dump1.xml" >"$NIDO_STATE_DIR/domains/zz-copy.xml"
+printf '{"pid": "garbage"' >"$NIDO_RUNTIME_DIR/domains/ghost.json"
 start_daemon
 t_out "definitions survive a daemon restart" " -    web      shut off" "$NIDO" list --all
+t "an unreadable definition is skipped with a warning" \
+	grep -q "warning: '$NIDO_STATE_DIR/domains/junk.xml'" "$tmp/nidod.log"
+t "a definition reusing another's UUID is skipped with a warning" \
+	grep -q "domain 'zz-copy' skipped: its UUID is already used" "$tmp/nidod.log"
+t "a garbage run-time record is dropped with a warning" \
+	grep -q "domain 'ghost': cannot recover" "$tmp/nidod.log"
+t "and removed" test ! -e "$NIDO_RUNTIME_DIR/domains/ghost.json"
+rm -f "$NIDO_STATE_DIR/domains/junk.xml" "$NIDO_STATE_DIR/domains/zz-copy.xml"
 t_out "undefine" "Domain 'web' has been undefined" "$NIDO" undefine web
 t_err "undefine twice" "error: failed to get domain 'web'" "$NIDO" undefine web
 t "its file is gone" test ! -e "$NIDO_STATE_DIR/domains/web.xml"
