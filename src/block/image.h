@@ -33,6 +33,7 @@ struct img_create_opts {
 	int refcount_bits;	 /* 0: 16 */
 	bool lazy_refcounts;
 	const char *compression; /* "zlib" (default) or "zstd" */
+	bool no_flush; /* do not wait for the disk (convert's output) */
 };
 
 /*

@@ -50,7 +50,7 @@ static void set_refcount(struct qcow2 *s, uint8_t *blk, uint64_t i)
 }
 
 static int write_metadata(struct qcow2 *s, int fd, const struct layout *l,
-			  struct err **e)
+			  bool sync, struct err **e)
 {
 	uint64_t cs = s->cluster_size;
 	_cleanup_free_ uint8_t *buf = xcalloc(l->t + l->k + 1, cs);
@@ -68,7 +68,7 @@ static int write_metadata(struct qcow2 *s, int fd, const struct layout *l,
 	r = pwrite_full(fd, buf, (1 + l->t + l->k) * cs, 0);
 	if (r == 0 && ftruncate(fd, (off_t)(l->total * cs)) < 0)
 		r = -errno;
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && sync && fsync(fd) < 0)
 		r = -errno;
 	if (r < 0)
 		return err_sys(e, -r, "writing '%s'", s->name);
@@ -146,7 +146,9 @@ static int preallocate_new(const char *path, const struct img_create_opts *o,
 	uint64_t end;
 	int r;
 
-	r = block_open(path, "qcow2", BLOCK_OPEN_RDWR | BLOCK_OPEN_NO_BACKING,
+	r = block_open(path, "qcow2",
+		       BLOCK_OPEN_RDWR | BLOCK_OPEN_NO_BACKING |
+			       (o->no_flush ? BLOCK_OPEN_NO_FLUSH : 0),
 		       &b, e);
 	if (r < 0)
 		return r;
@@ -199,7 +201,7 @@ int qcow2_create(const char *path, const struct img_create_opts *o,
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return err_sys(e, errno, "creating '%s'", path);
-	r = write_metadata(&s, fd, &l, e);
+	r = write_metadata(&s, fd, &l, !o->no_flush, e);
 	if (r < 0 || o->prealloc == IMG_PREALLOC_OFF)
 		return r;
 	return preallocate_new(path, o, e);

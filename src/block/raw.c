@@ -193,7 +193,7 @@ static int raw_create(const char *path, const struct img_create_opts *o,
 	    o->prealloc == IMG_PREALLOC_FULL)
 		r = grow_prealloc(fd, 0, o->size,
 				  o->prealloc == IMG_PREALLOC_FULL);
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && !o->no_flush && fsync(fd) < 0)
 		r = -errno;
 	if (r < 0)
 		return err_sys(e, -r, "creating '%s'", path);

@@ -523,7 +523,10 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
 static int create_output(const char *path, struct convert_args *a,
 			 uint64_t size)
 {
-	struct img_create_opts o = {.format = a->out_fmt, .size = size};
+	struct img_create_opts o = {.format = a->out_fmt,
+				    .size = size,
+				    .no_flush = !a->cache ||
+						streq(a->cache, "unsafe")};
 	_cleanup_err_ struct err *e = NULL;
 	_cleanup_free_ char *opts = a->opts ? xstrdup(a->opts) : NULL;
 
