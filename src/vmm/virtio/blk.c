@@ -2,15 +2,20 @@
 /*
  * virtio-blk (5.2) on src/block: the device only calls block_*(), never
  * a format. Reads, writes, flush, discard, write-zeroes and the serial
- * number (GET_ID); read-only disks refuse writes. Requests run in the
- * loop's thread, synchronously.
+ * number (GET_ID); read-only disks refuse writes. Reads, writes and
+ * flushes go through the block layer's asynchronous interface, up to
+ * BLK_DEPTH at a time, completing in the event loop; the rest (GET_ID,
+ * discard, write-zeroes, refused requests) complete at once.
  */
 #include <errno.h>
+#include <sys/epoll.h>
 
 #include "block/block.h"
 #include "lib/log.h"
+#include "lib/loop.h"
 #include "vmm/virtio/devices.h"
 #include "vmm/virtio/virtio.h"
+#include "vmm/vm.h"
 #include "vmm/vmconfig.h"
 
 #define SECTOR 512ULL
@@ -37,6 +42,7 @@
 #define BLK_MAX_SEGS	      (VQ_MAX_CHAIN - 2)
 #define BLK_MAX_RANGES	      16
 #define BLK_MAX_RANGE_SECTORS (1U << 22) /* 2 GiB per discard range */
+#define BLK_DEPTH	      64	 /* requests in flight */
 
 struct blk_hdr {
 	uint32_t type;
@@ -72,11 +78,24 @@ struct blk_config {
 
 _Static_assert(sizeof(struct blk_config) == 60, "virtio-blk config");
 
+/* A request in flight: its chain, its data buffers, the block request. */
+struct blk_slot {
+	struct block_req breq;
+	struct vq_req vr;
+	struct iovec data[VQ_MAX_CHAIN];
+	uint64_t len;
+	int is_read;
+	int in_use;
+};
+
 struct blk {
 	struct block *disk;
 	int readonly;
 	char id[BLK_ID_BYTES];
 	struct blk_config config;
+	struct block_aio *aio;
+	struct loop_source *aio_src;
+	struct blk_slot slots[BLK_DEPTH];
 };
 
 /* The data part of a request: @skip bytes into @iov, @len bytes. */
@@ -110,37 +129,34 @@ static int in_range(const struct blk *b, uint64_t sector, uint64_t bytes)
 	       bytes % SECTOR == 0;
 }
 
-static uint8_t do_rw(struct virtio_dev *d, const struct vq_req *r,
-		     const struct blk_hdr *h, uint32_t *written)
+/*
+ * Checks a read or write and fills @s with its data buffers, offset and
+ * length. Returns BLK_S_OK, or the status to complete it with at once.
+ */
+static uint8_t prep_rw(struct blk *b, struct blk_slot *s,
+		       const struct blk_hdr *h)
 {
-	struct blk *b = d->priv;
-	struct iovec iov[VQ_MAX_CHAIN];
-	uint64_t len;
-	int n, rc;
+	const struct vq_req *r = &s->vr;
+	int n;
 
-	if (h->type == BLK_T_IN) {
-		len = r->in_len - 1; /* the last byte is the status */
-		n = iov_slice(r->iov + r->n_out, r->n_in, 0, len, iov);
+	s->is_read = h->type == BLK_T_IN;
+	if (s->is_read) {
+		s->len = r->in_len - 1; /* the last byte is the status */
+		n = iov_slice(r->iov + r->n_out, r->n_in, 0, s->len, s->data);
 	} else {
-		len = r->out_len - sizeof(*h);
-		n = iov_slice(r->iov, r->n_out, sizeof(*h), len, iov);
+		s->len = r->out_len - sizeof(*h);
+		n = iov_slice(r->iov, r->n_out, sizeof(*h), s->len, s->data);
 	}
-	if (!in_range(b, h->sector, len))
+	if (!in_range(b, h->sector, s->len) || (!s->is_read && b->readonly))
 		return BLK_S_IOERR;
-	if (h->type == BLK_T_OUT && b->readonly)
-		return BLK_S_IOERR;
-	if (h->type == BLK_T_IN) {
-		rc = block_preadv(b->disk, iov, n, h->sector * SECTOR, NULL);
-		if (rc == 0) {
-			*written += (uint32_t)len;
-			atomic_fetch_add(&d->stats.bytes_written, len);
-		}
-	} else {
-		rc = block_pwritev(b->disk, iov, n, h->sector * SECTOR, NULL);
-		if (rc == 0)
-			atomic_fetch_add(&d->stats.bytes_read, len);
-	}
-	return rc == 0 ? BLK_S_OK : BLK_S_IOERR;
+	s->breq = (struct block_req){
+		.op = s->is_read ? BLOCK_OP_READ : BLOCK_OP_WRITE,
+		.offset = h->sector * SECTOR,
+		.iov = s->data,
+		.iovcnt = n,
+		.opaque = s,
+	};
+	return BLK_S_OK;
 }
 
 /* DISCARD and WRITE_ZEROES: ranges in the readable part after the header. */
@@ -177,6 +193,7 @@ static uint8_t do_ranges(struct virtio_dev *d, const struct vq_req *r,
 	return BLK_S_OK;
 }
 
+/* The requests that complete at once. */
 static uint8_t do_request(struct virtio_dev *d, const struct vq_req *r,
 			  uint32_t *written)
 {
@@ -187,13 +204,6 @@ static uint8_t do_request(struct virtio_dev *d, const struct vq_req *r,
 	    vq_req_read(r, 0, &h, sizeof(h)) != sizeof(h))
 		return BLK_S_IOERR;
 	switch (h.type) {
-	case BLK_T_IN:
-	case BLK_T_OUT:
-		return do_rw(d, r, &h, written);
-	case BLK_T_FLUSH:
-		if (b->readonly)
-			return BLK_S_OK;
-		return block_flush(b->disk, NULL) == 0 ? BLK_S_OK : BLK_S_IOERR;
 	case BLK_T_GET_ID:
 		if (r->in_len - 1 < BLK_ID_BYTES)
 			return BLK_S_IOERR;
@@ -207,33 +217,140 @@ static uint8_t do_request(struct virtio_dev *d, const struct vq_req *r,
 	}
 }
 
-static void blk_notify(struct virtio_dev *d, unsigned qi)
+/* Writes the status byte, returns the chain to the guest, frees @s. */
+static void finish(struct virtio_dev *d, struct vq *q, struct blk_slot *s,
+		   uint8_t status, uint32_t written)
 {
-	struct vq *q = &d->vqs[qi];
-	struct vq_req r;
-	int n, any = 0;
+	if (status != BLK_S_OK)
+		atomic_fetch_add(&d->stats.errors, 1);
+	if (s->vr.in_len >= 1) {
+		vq_req_write(&s->vr, s->vr.in_len - 1, &status, 1);
+		written++;
+	}
+	atomic_fetch_add(&d->stats.requests, 1);
+	vq_push(q, s->vr.head, written);
+	s->in_use = 0;
+}
 
-	while ((n = vq_pop(q, &r)) > 0) {
-		uint32_t written = 0;
-		uint8_t status = BLK_S_IOERR;
+/*
+ * Starts the request in @s. Returns 1 when it is in flight, 0 when it
+ * completed at once (finished).
+ */
+static int start(struct virtio_dev *d, struct vq *q, struct blk_slot *s)
+{
+	struct blk *b = d->priv;
+	uint8_t status = BLK_S_IOERR;
+	uint32_t written = 0;
+	struct blk_hdr h;
 
-		/* The status byte must be device-writable. */
-		if (r.in_len >= 1)
-			status = do_request(d, &r, &written);
+	if (s->vr.in_len < 1 || s->vr.out_len < sizeof(h) ||
+	    vq_req_read(&s->vr, 0, &h, sizeof(h)) != sizeof(h))
+		goto done;
+	if (h.type == BLK_T_IN || h.type == BLK_T_OUT) {
+		status = prep_rw(b, s, &h);
 		if (status != BLK_S_OK)
-			atomic_fetch_add(&d->stats.errors, 1);
-		if (r.in_len >= 1) {
-			vq_req_write(&r, r.in_len - 1, &status, 1);
-			written++;
-		}
-		atomic_fetch_add(&d->stats.requests, 1);
-		vq_push(q, r.head, written);
-		any = 1;
+			goto done;
+	} else if (h.type == BLK_T_FLUSH && !b->readonly) {
+		s->breq = (struct block_req){.op = BLOCK_OP_FLUSH, .opaque = s};
+		s->len = 0;
+		s->is_read = 0;
+	} else {
+		status = h.type == BLK_T_FLUSH
+				 ? BLK_S_OK
+				 : do_request(d, &s->vr, &written);
+		goto done;
+	}
+	if (block_aio_submit(b->aio, &s->breq) == 0)
+		return 1;
+	status = BLK_S_IOERR;
+done:
+	finish(d, q, s, status, written);
+	return 0;
+}
+
+/* Completes what the block layer has done. Lock held. */
+static int reap(struct virtio_dev *d, struct vq *q)
+{
+	struct blk *b = d->priv;
+	struct block_req *done[BLK_DEPTH];
+	int n = block_aio_reap(b->aio, done, BLK_DEPTH);
+
+	for (int i = 0; i < n; i++) {
+		struct blk_slot *s = done[i]->opaque;
+		int ok = done[i]->result == 0;
+
+		if (ok && s->is_read)
+			atomic_fetch_add(&d->stats.bytes_written, s->len);
+		else if (ok)
+			atomic_fetch_add(&d->stats.bytes_read, s->len);
+		finish(d, q, s, ok ? BLK_S_OK : BLK_S_IOERR,
+		       ok && s->is_read ? (uint32_t)s->len : 0);
+	}
+	return n;
+}
+
+static struct blk_slot *free_slot(struct blk *b)
+{
+	for (unsigned i = 0; i < BLK_DEPTH; i++) {
+		if (!b->slots[i].in_use)
+			return &b->slots[i];
+	}
+	return NULL;
+}
+
+/* Starts requests while there are free slots. Lock held. */
+static void process(struct virtio_dev *d, struct vq *q)
+{
+	struct blk *b = d->priv;
+	struct blk_slot *s;
+	int n = 0, any = 0;
+
+	while ((s = free_slot(b)) && (n = vq_pop(q, &s->vr)) > 0) {
+		s->in_use = 1;
+		if (!start(d, q, s))
+			any = 1;
+	}
+	/* Without an event loop (tests, fuzzers) requests complete here. */
+	while (!d->vm->loop && block_aio_inflight(b->aio)) {
+		block_aio_wait(b->aio);
+		any |= reap(d, q) > 0;
 	}
 	if (any)
 		virtio_dev_notify_used(d, q);
 	if (n < 0)
 		virtio_dev_broken(d, q);
+}
+
+static void blk_notify(struct virtio_dev *d, unsigned qi)
+{
+	process(d, &d->vqs[qi]);
+}
+
+static void on_aio(struct loop *l, int fd, uint32_t events, void *opaque)
+{
+	struct virtio_dev *d = opaque;
+	struct vq *q = &d->vqs[0];
+
+	pthread_mutex_lock(&d->lock);
+	if (reap(d, q) > 0)
+		virtio_dev_notify_used(d, q);
+	if (virtio_dev_running(d) && q->ready)
+		process(d, q);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* A reset waits for the requests in flight and drops their results. */
+static void blk_reset(struct virtio_dev *d)
+{
+	struct blk *b = d->priv;
+	struct block_req *done[BLK_DEPTH];
+
+	while (block_aio_inflight(b->aio))
+		block_aio_wait(b->aio);
+	while (block_aio_reap(b->aio, done, BLK_DEPTH) > 0)
+		;
+	for (unsigned i = 0; i < BLK_DEPTH; i++)
+		b->slots[i].in_use = 0;
 }
 
 static void blk_config_read(struct virtio_dev *d, uint64_t off, void *data,
@@ -249,6 +366,9 @@ static void blk_destroy(struct virtio_dev *d)
 {
 	struct blk *b = d->priv;
 
+	if (b->aio_src)
+		loop_source_del(d->vm->loop, b->aio_src);
+	block_aio_free(b->aio);
 	block_close(b->disk);
 	free(b);
 }
@@ -270,6 +390,7 @@ static const struct virtio_dev_ops blk_ops = {
 	.get_features = blk_features,
 	.config_read = blk_config_read,
 	.queue_notify = blk_notify,
+	.reset = blk_reset,
 	.destroy = blk_destroy,
 };
 
@@ -308,8 +429,22 @@ struct virtio_dev *virtio_blk_create(struct vm *vm,
 	if (!cfg->serial)
 		snprintf(b->id, sizeof(b->id), "nido-disk%u", index);
 	blk_fill_config(b);
+	if (block_aio_new(b->disk, BLK_DEPTH, &b->aio, e) < 0) {
+		block_close(b->disk);
+		free(b);
+		err_prefix(e, "disk %u", index);
+		return NULL;
+	}
 	d = virtio_dev_create(vm, &blk_ops, b, e);
 	if (!d)
 		return NULL; /* b was freed by the device's destroy */
+	if (vm->loop) {
+		b->aio_src = loop_fd_add(vm->loop, block_aio_fd(b->aio),
+					 EPOLLIN, on_aio, d, e);
+		if (!b->aio_src) {
+			virtio_dev_destroy(d);
+			return NULL;
+		}
+	}
 	return d;
 }
