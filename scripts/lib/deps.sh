@@ -14,6 +14,8 @@ NIDO_BUILD_PACKAGES=(
 NIDO_TEST_PACKAGES=(
 	clang-format python3 qemu-utils
 	qemu-system-x86 busybox-static kmod xz-utils cpio
+	# the tests' own tools: ip (taps, namespaces), ps, debugfs
+	iproute2 procps e2fsprogs
 )
 
 ensure_packages()

@@ -122,7 +122,8 @@ t_out "-c nido:///session reaches the same daemon" " -    nodisk   shut off" \
 	"$NIDO" -c nido:///session list --all
 # Session mode for an ordinary user: HOME decides where, the CLI starts
 # the user's own daemon.
-if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null &&
+	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups test -x "$NIDO" -a -x "$NIDOD"; then
 	home=$tmp/home
 	mkdir -p "$home" && chown nobody "$home" && chmod 755 "$tmp"
 	as_nobody() {
@@ -140,7 +141,7 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v setpriv >/dev/n
 		as_nobody "$NIDO" -c nido:///system list --all
 	kill "${upid:-}" 2>/dev/null
 else
-	skip "an ordinary user gets a session daemon" "needs root, setpriv and user nobody"
+	skip "an ordinary user gets a session daemon" "needs root, setpriv, user nobody, and a build directory nobody can reach"
 fi
 
 stop_daemon
