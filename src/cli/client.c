@@ -2,7 +2,6 @@
 /* The CLI's side of the daemon API (client.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -72,30 +71,7 @@ static int connect_unix(const char *path, struct err **e)
 /* nidod: $NIDO_DAEMON, next to nido, or in the build tree. */
 static char *find_daemon(void)
 {
-	const char *env = getenv("NIDO_DAEMON");
-	char self[4096];
-	ssize_t n;
-
-	if (env && *env)
-		return xstrdup(env);
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		char *dir;
-		_cleanup_free_ char *a = NULL, *b = NULL, *c = NULL;
-
-		self[n] = '\0';
-		dir = dirname(self);
-		a = xasprintf("%s/nidod", dir);
-		b = xasprintf("%s/../daemon/nidod", dir);
-		c = xasprintf("%s/../sbin/nidod", dir);
-		if (access(a, X_OK) == 0)
-			return steal_ptr(a);
-		if (access(b, X_OK) == 0)
-			return steal_ptr(b);
-		if (access(c, X_OK) == 0)
-			return steal_ptr(c);
-	}
-	return xstrdup("nidod");
+	return paths_find_program("nidod", "NIDO_DAEMON", "daemon", "sbin");
 }
 
 static void sleep_ms(int ms)

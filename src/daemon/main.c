@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -127,32 +126,9 @@ static int parse_args(int argc, char **argv, struct options *o)
  * installed bin directory, PATH. */
 static char *find_vmm(const char *opt)
 {
-	const char *env = getenv("NIDO_VMM");
-	char self[4096];
-	ssize_t n;
-
 	if (opt)
 		return xstrdup(opt);
-	if (env && *env)
-		return xstrdup(env);
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		char *dir;
-		_cleanup_free_ char *a = NULL, *b = NULL, *c = NULL;
-
-		self[n] = '\0';
-		dir = dirname(self);
-		a = xasprintf("%s/nido-vmm", dir);
-		b = xasprintf("%s/../vmm/nido-vmm", dir); /* build tree */
-		c = xasprintf("%s/../bin/nido-vmm", dir); /* installed */
-		if (access(a, X_OK) == 0)
-			return steal_ptr(a);
-		if (access(b, X_OK) == 0)
-			return steal_ptr(b);
-		if (access(c, X_OK) == 0)
-			return steal_ptr(c);
-	}
-	return xstrdup("nido-vmm");
+	return paths_find_program("nido-vmm", "NIDO_VMM", "vmm", "bin");
 }
 
 /* Takes <state>/nidod.pid with flock; returns the fd (kept open). */

@@ -259,61 +259,63 @@ static int need_active(const struct domain *dom, struct err **e)
 	return 0;
 }
 
-/* The five operations that take an active domain and call its driver. */
-static int run_op(void *opaque, struct json_object *params, int which,
-		  struct err **e)
+/* The domain named in @params when it is active; else NULL with @e filled. */
+static struct domain *active_domain(struct daemon *dmn,
+				    struct json_object *params, struct err **e)
 {
-	struct daemon *dmn = opaque;
 	struct domain *dom = param_domain(dmn, params, e);
 
 	if (!dom || need_active(dom, e) < 0)
-		return err_code(*e);
-	switch (which) {
-	case 0:
-		return dom->drv->shutdown(dmn, dom, e);
-	case 1:
-		return dom->drv->reboot(dmn, dom, e);
-	case 2:
-		return dom->drv->destroy(dmn, dom, e);
-	case 3:
-		if (dom->state == DOMAIN_PAUSED)
-			return err_set(e, EINVAL, "domain is already paused");
-		return dom->drv->suspend(dmn, dom, e);
-	default:
-		if (dom->state != DOMAIN_PAUSED)
-			return err_set(e, EINVAL, "domain is not paused");
-		return dom->drv->resume(dmn, dom, e);
-	}
+		return NULL;
+	return dom;
 }
 
 static int m_shutdown(void *o, struct json_object *p, struct json_object **r,
 		      struct err **e)
 {
-	return run_op(o, p, 0, e);
+	struct domain *dom = active_domain(o, p, e);
+
+	return dom ? dom->drv->shutdown(o, dom, e) : err_code(*e);
 }
 
 static int m_reboot(void *o, struct json_object *p, struct json_object **r,
 		    struct err **e)
 {
-	return run_op(o, p, 1, e);
+	struct domain *dom = active_domain(o, p, e);
+
+	return dom ? dom->drv->reboot(o, dom, e) : err_code(*e);
 }
 
 static int m_destroy(void *o, struct json_object *p, struct json_object **r,
 		     struct err **e)
 {
-	return run_op(o, p, 2, e);
+	struct domain *dom = active_domain(o, p, e);
+
+	return dom ? dom->drv->destroy(o, dom, e) : err_code(*e);
 }
 
 static int m_suspend(void *o, struct json_object *p, struct json_object **r,
 		     struct err **e)
 {
-	return run_op(o, p, 3, e);
+	struct domain *dom = active_domain(o, p, e);
+
+	if (!dom)
+		return err_code(*e);
+	if (dom->state == DOMAIN_PAUSED)
+		return err_set(e, EINVAL, "domain is already paused");
+	return dom->drv->suspend(o, dom, e);
 }
 
 static int m_resume(void *o, struct json_object *p, struct json_object **r,
 		    struct err **e)
 {
-	return run_op(o, p, 4, e);
+	struct domain *dom = active_domain(o, p, e);
+
+	if (!dom)
+		return err_code(*e);
+	if (dom->state != DOMAIN_PAUSED)
+		return err_set(e, EINVAL, "domain is not paused");
+	return dom->drv->resume(o, dom, e);
 }
 
 static int m_info(void *opaque, struct json_object *params,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Where nidod keeps its state and listens (paths.h). */
 #include <errno.h>
+#include <libgen.h>
 
 #include "daemon/paths.h"
 
@@ -60,4 +61,33 @@ void paths_release(struct nido_paths *p)
 	free(p->runtime_dir);
 	free(p->socket);
 	memset(p, 0, sizeof(*p));
+}
+
+char *paths_find_program(const char *name, const char *env_var,
+			 const char *build_dir, const char *installed_dir)
+{
+	const char *env = getenv(env_var);
+	char self[4096];
+	ssize_t n;
+
+	if (env && *env)
+		return xstrdup(env);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		const char *const subdirs[] = {".", build_dir, installed_dir};
+		char *dir;
+
+		self[n] = '\0';
+		dir = dirname(self);
+		for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++) {
+			char *cand = i ? xasprintf("%s/../%s/%s", dir,
+						   subdirs[i], name)
+				       : xasprintf("%s/%s", dir, name);
+
+			if (access(cand, X_OK) == 0)
+				return cand;
+			free(cand);
+		}
+	}
+	return xstrdup(name);
 }

@@ -33,4 +33,13 @@ int paths_resolve(bool system, const char *state, const char *runtime,
 		  struct nido_paths *p, struct err **e);
 void paths_release(struct nido_paths *p);
 
+/*
+ * Finds the nido program @name for the program running now: $@env_var
+ * when set, else next to this executable, in the build tree
+ * (../@build_dir/@name), or installed (../@installed_dir/@name); else
+ * @name alone, for a PATH lookup. Returns a malloc'ed path.
+ */
+char *paths_find_program(const char *name, const char *env_var,
+			 const char *build_dir, const char *installed_dir);
+
 #endif
