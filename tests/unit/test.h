@@ -15,6 +15,7 @@
 #ifndef NIDO_TEST_H
 #define NIDO_TEST_H
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,22 @@ static inline int test_done(void)
 }
 
 #define RUN(fn) test_run(#fn, fn)
+
+/* The number of open fds of this process, for leak checks; -1 on error. */
+static inline int test_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1; /* the DIR's own fd */
+}
 
 #define TEST_FAIL(...)                                   \
 	do {                                             \

@@ -13,21 +13,6 @@
 
 static char dir[64];
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1; /* the DIR's own fd */
-}
-
 /* Number of entries in @path other than . and .. */
 static int count_entries(const char *path)
 {
@@ -262,7 +247,7 @@ static void file_leaks_no_fds(void)
 {
 	_cleanup_free_ char *path = xasprintf("%s/leak", dir);
 	_cleanup_free_ char *bad = xasprintf("%s/none/x", dir);
-	int before = count_fds(), i;
+	int before = test_count_fds(), i;
 
 	for (i = 0; i < 10; i++) {
 		char *data = NULL;
@@ -274,7 +259,7 @@ static void file_leaks_no_fds(void)
 		CHECK(file_read_all(path, 0, &data, NULL, NULL) < 0);
 		CHECK(file_read_all(bad, 0, &data, NULL, NULL) < 0);
 	}
-	CHECK_INT_EQ(count_fds(), before);
+	CHECK_INT_EQ(test_count_fds(), before);
 }
 
 int main(void)

@@ -2,7 +2,6 @@
 #include "lib/loop.h"
 #include "test.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -11,21 +10,6 @@
 #include <time.h>
 
 #define MS 1000000ull
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1; /* the DIR's own fd */
-}
 
 static uint64_t now_ns(void)
 {
@@ -402,7 +386,7 @@ static void nop_timer(struct loop *l, void *opaque)
 
 static void loop_free_leaks_no_fds(void)
 {
-	int before = count_fds();
+	int before = test_count_fds();
 	struct loop *l = loop_new(NULL);
 	int p[2];
 
@@ -418,7 +402,7 @@ static void loop_free_leaks_no_fds(void)
 	CHECK(fcntl(p[0], F_GETFD) >= 0);
 	close(p[0]);
 	close(p[1]);
-	CHECK_INT_EQ(count_fds(), before);
+	CHECK_INT_EQ(test_count_fds(), before);
 }
 
 int main(void)

@@ -2,27 +2,11 @@
 #include "lib/spawn.h"
 #include "test.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1; /* the DIR's own fd */
-}
 
 static int64_t now_ms(void)
 {
@@ -326,7 +310,7 @@ static void spawn_leaks_no_fds(void)
 	char *const ok[] = {"true", NULL};
 	char *const missing[] = {"/nonexistent/x", NULL};
 	char *const nopath[] = {"nido-no-such-program", NULL};
-	int before = count_fds();
+	int before = test_count_fds();
 	struct spawn_child c;
 	struct spawn_opts o;
 	int i;
@@ -339,9 +323,9 @@ static void spawn_leaks_no_fds(void)
 	spawn_opts_init(&o);
 	o.argv = ok;
 	CHECK_INT_EQ(spawn_start(&o, &c, NULL), 0);
-	CHECK_INT_EQ(count_fds(), before + 1); /* the pidfd */
+	CHECK_INT_EQ(test_count_fds(), before + 1); /* the pidfd */
 	CHECK_INT_EQ(spawn_wait(&c, NULL), 0);
-	CHECK_INT_EQ(count_fds(), before);
+	CHECK_INT_EQ(test_count_fds(), before);
 }
 
 static void spawn_status_strings(void)
