@@ -10,6 +10,9 @@
 #define CPUID_1_EDX_HTT	       (1U << 28)
 #define TOPO_LEVEL_SMT	       1
 #define TOPO_LEVEL_CORE	       2
+#define CPUID_1_ECX_XSAVE      (1U << 26)
+#define XSAVE_LEGACY_SIZE      576 /* FXSAVE area and XSAVE header */
+#define XSAVE_FIRST_EXTENDED   2   /* components 0, 1 are in the legacy area */
 
 static unsigned order_base_2(unsigned n)
 {
@@ -111,6 +114,51 @@ static void fix_entry(struct kvm_cpuid_entry2 *e, unsigned index,
 	}
 }
 
+/*
+ * Leaf 0xd, sub-leaf 0: keeps only the XCR0 bits whose component has a
+ * sub-leaf with a size, and makes ECX (the area for every bit) and EBX
+ * (the area for the XCR0 vcpu.c starts with: every bit) agree with the
+ * components' offsets and sizes. Linux checks these against each other
+ * at boot and warns when they differ.
+ */
+static void fix_xsave(struct kvm_cpuid2 *c)
+{
+	struct kvm_cpuid_entry2 *e0 = cpuid_find(c, 0xd, 0);
+	uint64_t xcr0;
+	uint32_t size = XSAVE_LEGACY_SIZE;
+
+	if (!e0)
+		return;
+	xcr0 = e0->eax | (uint64_t)e0->edx << 32;
+	for (unsigned i = XSAVE_FIRST_EXTENDED; i < 64; i++) {
+		struct kvm_cpuid_entry2 *s;
+
+		if (!(xcr0 & (1ULL << i)))
+			continue;
+		s = cpuid_find(c, 0xd, i);
+		if (!s || s->function != 0xd || s->index != i || s->eax == 0 ||
+		    s->ebx < XSAVE_LEGACY_SIZE) {
+			xcr0 &= ~(1ULL << i);
+			continue;
+		}
+		size = MAX(size, s->ebx + s->eax);
+	}
+	e0->eax = (uint32_t)xcr0;
+	e0->edx = (uint32_t)(xcr0 >> 32);
+	e0->ebx = size;
+	e0->ecx = size;
+}
+
+uint64_t cpuid_xcr0(struct kvm_cpuid2 *c)
+{
+	struct kvm_cpuid_entry2 *e1 = cpuid_find(c, 1, 0);
+	struct kvm_cpuid_entry2 *e0 = cpuid_find(c, 0xd, 0);
+
+	if (!e1 || !(e1->ecx & CPUID_1_ECX_XSAVE) || !e0 || !(e0->eax & 1))
+		return 0;
+	return e0->eax | (uint64_t)e0->edx << 32;
+}
+
 void cpuid_set_tsc_deadline(struct kvm_cpuid2 *c)
 {
 	struct kvm_cpuid_entry2 *e = cpuid_find(c, 1, 0);
@@ -147,5 +195,6 @@ struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *supported,
 				     n_cpus);
 	}
 	c->nent = j;
+	fix_xsave(c);
 	return c;
 }

@@ -27,6 +27,12 @@ struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *supported,
  */
 void cpuid_set_tsc_deadline(struct kvm_cpuid2 *c);
 
+/*
+ * The XCR0 a vCPU with CPUID @c starts with: every state component leaf
+ * 0xd offers (what Linux enables), or 0 without XSAVE.
+ */
+uint64_t cpuid_xcr0(struct kvm_cpuid2 *c);
+
 /* The entry for @function/@index in @c, or NULL. */
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, uint32_t function,
 				    uint32_t index);

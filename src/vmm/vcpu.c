@@ -48,6 +48,27 @@ int vcpu_create(struct vm *vm, unsigned id, struct vcpu *v, struct err **e)
 	return 0;
 }
 
+/*
+ * XCR0 starts with every state component the CPUID offers, which is what
+ * Linux enables. KVM recomputes CPUID 0xd's EBX (the XSAVE area for the
+ * current XCR0) when XCR0 changes, so the size the guest reads then
+ * matches the area it uses, even where the guest's XSETBV does not reach
+ * KVM (QEMU's TCG does not intercept it for a nested guest).
+ */
+static void setup_xcr0(struct vcpu *v, struct kvm_cpuid2 *c)
+{
+	struct kvm_xcrs xcrs = {.nr_xcrs = 1};
+	uint64_t xcr0 = cpuid_xcr0(c);
+
+	if (!xcr0 || !kvm_check(v->vm->kvm_fd, KVM_CAP_XCRS))
+		return;
+	xcrs.xcrs[0].xcr = 0;
+	xcrs.xcrs[0].value = xcr0;
+	if (ioctl(v->fd, KVM_SET_XCRS, &xcrs) < 0)
+		log_debug("vCPU %u: KVM refuses XCR0 0x%llx: %s", v->id,
+			  (unsigned long long)xcr0, strerror(errno));
+}
+
 static int setup_cpuid(struct vcpu *v, struct err **e)
 {
 	_cleanup_free_ struct kvm_cpuid2 *c = NULL;
@@ -57,6 +78,7 @@ static int setup_cpuid(struct vcpu *v, struct err **e)
 		cpuid_set_tsc_deadline(c);
 	if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
 		return err_sys(e, errno, "setting the CPUID of vCPU %u", v->id);
+	setup_xcr0(v, c);
 	return 0;
 }
 

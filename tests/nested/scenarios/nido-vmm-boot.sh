@@ -69,7 +69,14 @@ l2_boot nido-vmm 300 run_nido "$vmm" --kernel "$L2_VMLINUX" --initrd "$NIDO_WORK
 	--cmdline "$cmdline" --cpus 2 --memory 256M \
 	--disk "$img,format=qcow2,serial=nested0" --net tap=nidotap0 --rng ||
 	fail "nido-vmm did not run layer 2's test script"
-bt=$(sed -n 's/.*guest boot time: \([0-9]*\) us.*/\1/p' "$NIDO_RESULTS/nido-vmm.log")
+log=$NIDO_RESULTS/nido-vmm.log
+
+# A kernel warning or bug on layer 2's console fails the test: a CPUID the
+# kernel finds inconsistent (XSAVE sizes, say) shows up as one.
+bad=$(grep -E '^\[ *[0-9.]+\] (WARNING: (CPU|at)|BUG: )' "$log" | head -3 || true)
+[ -z "$bad" ] || fail "layer 2's kernel complained: $bad"
+say "no kernel WARNING or BUG on layer 2's console"
+bt=$(sed -n 's/.*guest boot time: \([0-9]*\) us.*/\1/p' "$log")
 [ -n "$bt" ] && metric nido-vmm.boot-timer "$((bt / 1000))" ms
 
 rc=$(cat "$NIDO_WORK/vmm.rc")

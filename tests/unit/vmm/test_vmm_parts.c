@@ -112,6 +112,41 @@ static void cpuid_single_cpu(void)
 	CHECK_INT_EQ(cpuid_find(c, 0xb, 1)->ebx, 1);
 }
 
+/*
+ * Leaf 0xd as a KVM might give it: x87, SSE, AVX and PKRU (bit 9) in
+ * XCR0 but no sub-leaf for PKRU, and sizes that do not add up.
+ */
+static void cpuid_xsave_consistent(void)
+{
+	_cleanup_free_ struct kvm_cpuid2 *s = fake_supported();
+	_cleanup_free_ struct kvm_cpuid2 *c = NULL;
+	struct kvm_cpuid_entry2 *x;
+
+	s->entries[1].ecx |= 1U << 26; /* XSAVE */
+	s->entries[s->nent++] = (struct kvm_cpuid_entry2){
+		.function = 0xd,
+		.index = 0,
+		.flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+		.eax = 0x207,
+		.ebx = 576,
+		.ecx = 2000};
+	s->entries[s->nent++] = (struct kvm_cpuid_entry2){
+		.function = 0xd,
+		.index = 2,
+		.flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX,
+		.eax = 256,
+		.ebx = 576};
+	c = cpuid_for_vcpu(s, 0, 1);
+	x = cpuid_find(c, 0xd, 0);
+	CHECK(x != NULL);
+	CHECK_INT_EQ(x->eax, 7); /* PKRU without its sub-leaf dropped */
+	CHECK_INT_EQ(x->ecx, 832);
+	CHECK_INT_EQ(x->ebx, 832);
+	CHECK_U64_EQ(cpuid_xcr0(c), 7);
+	cpuid_find(c, 1, 0)->ecx &= ~(1U << 26);
+	CHECK_U64_EQ(cpuid_xcr0(c), 0); /* no XSAVE, no XCR0 */
+}
+
 static void config_disks_and_nets(void)
 {
 	_cleanup_err_ struct err *e = NULL;
@@ -176,6 +211,7 @@ int main(void)
 	RUN(bus_dispatches_and_refuses_overlap);
 	RUN(cpuid_topology);
 	RUN(cpuid_single_cpu);
+	RUN(cpuid_xsave_consistent);
 	RUN(config_disks_and_nets);
 	RUN(config_memory_sizes);
 	RUN(config_check_catches_bad_values);
