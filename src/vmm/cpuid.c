@@ -6,13 +6,14 @@
 
 #include "lib/util.h"
 
-#define CPUID_1_ECX_HYPERVISOR (1U << 31)
-#define CPUID_1_EDX_HTT	       (1U << 28)
-#define TOPO_LEVEL_SMT	       1
-#define TOPO_LEVEL_CORE	       2
-#define CPUID_1_ECX_XSAVE      (1U << 26)
-#define XSAVE_LEGACY_SIZE      576 /* FXSAVE area and XSAVE header */
-#define XSAVE_FIRST_EXTENDED   2   /* components 0, 1 are in the legacy area */
+#define CPUID_1_ECX_HYPERVISOR	  (1U << 31)
+#define CPUID_1_EDX_HTT		  (1U << 28)
+#define TOPO_LEVEL_SMT		  1
+#define TOPO_LEVEL_CORE		  2
+#define CPUID_80000007_EDX_INVTSC (1U << 8)
+#define CPUID_1_ECX_XSAVE	  (1U << 26)
+#define XSAVE_LEGACY_SIZE	  576 /* FXSAVE area and XSAVE header */
+#define XSAVE_FIRST_EXTENDED	  2 /* components 0, 1 are in the legacy area */
 
 static unsigned order_base_2(unsigned n)
 {
@@ -165,6 +166,14 @@ void cpuid_set_tsc_deadline(struct kvm_cpuid2 *c)
 
 	if (e)
 		e->ecx |= 1U << 24;
+}
+
+void cpuid_set_invariant_tsc(struct kvm_cpuid2 *c)
+{
+	struct kvm_cpuid_entry2 *e = cpuid_find(c, 0x80000007, 0);
+
+	if (e)
+		e->edx |= CPUID_80000007_EDX_INVTSC;
 }
 
 struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *supported,

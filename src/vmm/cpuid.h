@@ -28,6 +28,14 @@ struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *supported,
 void cpuid_set_tsc_deadline(struct kvm_cpuid2 *c);
 
 /*
+ * The invariant TSC (leaf 0x80000007 EDX bit 8), for a host whose TSC is
+ * stable: KVM keeps the vCPUs' TSCs in step at the host's rate, but
+ * reports the bit only when the host CPU does. Without it Linux takes the
+ * TSCs of a non-Intel machine with several CPUs for unsynchronized.
+ */
+void cpuid_set_invariant_tsc(struct kvm_cpuid2 *c);
+
+/*
  * The XCR0 a vCPU with CPUID @c starts with: every state component leaf
  * 0xd offers (what Linux enables), or 0 without XSAVE.
  */

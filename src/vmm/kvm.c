@@ -114,3 +114,19 @@ int kvm_msr_list(int kvm_fd, uint32_t **out, struct err **e)
 	memcpy(*out, l->indices, l->nmsrs * sizeof(uint32_t));
 	return (int)l->nmsrs;
 }
+
+int kvm_host_tsc_stable(const char *clocksource_path)
+{
+	char name[32] = "";
+	ssize_t n;
+	int fd = open(clocksource_path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	do
+		n = read(fd, name, sizeof(name) - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	return n >= 3 && strncmp(name, "tsc", 3) == 0 &&
+	       (n == 3 || name[3] == '\n');
+}

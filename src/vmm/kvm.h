@@ -38,6 +38,14 @@ int kvm_check(int fd, int cap);
 struct kvm_cpuid2 *kvm_supported_cpuid(int kvm_fd, struct err **e);
 
 /*
+ * Whether @clocksource_path (normally the host's
+ * /sys/devices/system/clocksource/clocksource0/current_clocksource)
+ * names the TSC: the host kernel then found its TSC stable and in step
+ * on every CPU. 1 or 0.
+ */
+int kvm_host_tsc_stable(const char *clocksource_path);
+
+/*
  * KVM_GET_MSR_INDEX_LIST: fills a malloc'ed array of the MSRs KVM saves
  * and restores (caller frees). Returns the count or -errno.
  */

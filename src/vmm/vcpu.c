@@ -31,6 +31,7 @@
 #define APIC_MODE_EXTINT     0x7
 #define MSR_MTRR_DEF_TYPE    0x2ff
 #define MSR_IA32_MISC_ENABLE 0x1a0
+#define MSR_K7_HWCR	     0xc0010015
 
 int vcpu_create(struct vm *vm, unsigned id, struct vcpu *v, struct err **e)
 {
@@ -99,6 +100,7 @@ static void setup_msrs(struct vcpu *v)
 		{0xc0000102, 0},		    /* KERNEL_GS_BASE */
 		{MSR_IA32_MISC_ENABLE, 1},	    /* fast strings */
 		{MSR_MTRR_DEF_TYPE, (1 << 11) | 6}, /* MTRRs on, WB */
+		{MSR_K7_HWCR, 1ULL << 24}, /* AMD: TSC at P0 frequency */
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(msrs); i++) {

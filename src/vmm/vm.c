@@ -14,6 +14,7 @@
 #include "vmm/api.h"
 #include "vmm/boot.h"
 #include "vmm/console.h"
+#include "vmm/cpuid.h"
 #include "vmm/hw/devices.h"
 #include "vmm/kvm.h"
 #include "vmm/vcpu.h"
@@ -100,6 +101,9 @@ int vm_alloc_mmio(struct vm *vm, uint64_t *addr, unsigned *irq, struct err **e)
 	return 0;
 }
 
+#define HOST_CLOCKSOURCE \
+	"/sys/devices/system/clocksource/clocksource0/current_clocksource"
+
 static int create_kvm_vm(struct vm *vm, struct err **e)
 {
 	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
@@ -128,7 +132,14 @@ static int create_kvm_vm(struct vm *vm, struct err **e)
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 		return err_sys(e, errno, "creating the in-kernel PIT");
 	vm->supported_cpuid = kvm_supported_cpuid(vm->kvm_fd, e);
-	return vm->supported_cpuid ? 0 : -EIO;
+	if (!vm->supported_cpuid)
+		return -EIO;
+	if (kvm_host_tsc_stable(HOST_CLOCKSOURCE)) {
+		log_debug("the host's clocksource is the TSC: the guest's "
+			  "TSC is invariant");
+		cpuid_set_invariant_tsc(vm->supported_cpuid);
+	}
+	return 0;
 }
 
 static int create_memory(struct vm *vm, struct err **e)

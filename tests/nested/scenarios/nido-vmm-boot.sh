@@ -76,6 +76,10 @@ log=$NIDO_RESULTS/nido-vmm.log
 bad=$(grep -E '^\[ *[0-9.]+\] (WARNING: (CPU|at)|BUG: )' "$log" | head -3 || true)
 [ -z "$bad" ] || fail "layer 2's kernel complained: $bad"
 say "no kernel WARNING or BUG on layer 2's console"
+# With 2 vCPUs the kernel checks that their TSCs are in step.
+bad=$(grep -iE 'tsc.*(unstable|unsynchroni[sz]ed|warp)' "$log" | head -3 || true)
+[ -z "$bad" ] || fail "layer 2's kernel does not trust its TSC: $bad"
+say "layer 2's kernel trusts its TSC"
 bt=$(sed -n 's/.*guest boot time: \([0-9]*\) us.*/\1/p' "$log")
 [ -n "$bt" ] && metric nido-vmm.boot-timer "$((bt / 1000))" ms
 

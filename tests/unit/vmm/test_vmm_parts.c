@@ -6,6 +6,7 @@
 #include "tests/unit/test.h"
 #include "vmm/bus.h"
 #include "vmm/cpuid.h"
+#include "vmm/kvm.h"
 #include "vmm/vmconfig.h"
 
 static uint64_t last_off;
@@ -147,6 +148,38 @@ static void cpuid_xsave_consistent(void)
 	CHECK_U64_EQ(cpuid_xcr0(c), 0); /* no XSAVE, no XCR0 */
 }
 
+static int tsc_stable_with(const char *contents)
+{
+	char path[] = "/tmp/nido-clocksource-XXXXXX";
+	int fd = mkstemp(path), r;
+
+	if (fd < 0)
+		return -1;
+	r = write(fd, contents, strlen(contents)) == (ssize_t)strlen(contents);
+	close(fd);
+	if (r)
+		r = kvm_host_tsc_stable(path);
+	else
+		r = -1;
+	unlink(path);
+	return r;
+}
+
+/* The invariant TSC is offered when the host's clocksource is the TSC. */
+static void cpuid_invariant_tsc(void)
+{
+	_cleanup_free_ struct kvm_cpuid2 *s = fake_supported();
+
+	CHECK_INT_EQ(tsc_stable_with("tsc\n"), 1);
+	CHECK_INT_EQ(tsc_stable_with("tsc-early\n"), 0);
+	CHECK_INT_EQ(tsc_stable_with("kvm-clock\n"), 0);
+	CHECK_INT_EQ(kvm_host_tsc_stable("/nonexistent/clocksource"), 0);
+	s->entries[s->nent++] = (struct kvm_cpuid_entry2){
+		.function = 0x80000007, .edx = 1U << 9};
+	cpuid_set_invariant_tsc(s);
+	CHECK_INT_EQ(cpuid_find(s, 0x80000007, 0)->edx, (1U << 9) | (1U << 8));
+}
+
 static void config_disks_and_nets(void)
 {
 	_cleanup_err_ struct err *e = NULL;
@@ -212,6 +245,7 @@ int main(void)
 	RUN(cpuid_topology);
 	RUN(cpuid_single_cpu);
 	RUN(cpuid_xsave_consistent);
+	RUN(cpuid_invariant_tsc);
 	RUN(config_disks_and_nets);
 	RUN(config_memory_sizes);
 	RUN(config_check_catches_bad_values);
