@@ -6,7 +6,8 @@
  * chains go to the tap with one writev(), and received frames are copied
  * into the guest's receive buffers, spread over several of them with
  * mergeable receive buffers. When the guest has no receive buffer the tap
- * is not read until it posts some.
+ * is not read until it posts some; when the tap cannot take a frame, the
+ * frame stays in the transmit queue until the tap is writable again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +54,7 @@ struct net {
 	int tap_fd;
 	struct loop_source *tap_src;
 	int rx_waiting; /* tap reading stopped: no receive buffers */
+	int tx_blocked; /* the tap was full: transmit waits for EPOLLOUT */
 	int offloads_set;
 	struct net_config config;
 	uint8_t frame[NET_FRAME_MAX]; /* a frame read but not delivered */
@@ -86,26 +88,61 @@ static void set_offloads(struct net *n)
 	n->offloads_set = 1;
 }
 
+/* What the tap is watched for: frames to read, room to write. */
+static void tap_watch(struct net *n)
+{
+	uint32_t ev =
+		(n->rx_waiting ? 0 : EPOLLIN) | (n->tx_blocked ? EPOLLOUT : 0);
+
+	if (n->tap_src)
+		loop_fd_modify(n->dev->vm->loop, n->tap_src, ev);
+}
+
+/*
+ * Sends one transmit request to the tap. Returns 0 when done with it
+ * (sent, or dropped as malformed or refused), -EAGAIN when the tap is
+ * full and the request must be offered again.
+ */
+static int tx_one(struct virtio_dev *d, const struct vq_req *r)
+{
+	struct net *n = d->priv;
+	ssize_t w;
+
+	if (r->out_len <= NET_HDR_LEN || r->out_len > NET_FRAME_MAX) {
+		atomic_fetch_add(&d->stats.errors, 1);
+		return 0;
+	}
+	do
+		w = writev(n->tap_fd, r->iov, (int)r->n_out);
+	while (w < 0 && errno == EINTR);
+	if (w < 0 &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
+		return -EAGAIN;
+	if (w < 0)
+		atomic_fetch_add(&d->stats.errors, 1);
+	else
+		atomic_fetch_add(&d->stats.bytes_read,
+				 r->out_len - NET_HDR_LEN);
+	return 0;
+}
+
+/*
+ * Moves the guest's frames to the tap. A frame the tap cannot take now
+ * goes back on the available ring (it was only looked at) and the tap is
+ * watched for EPOLLOUT; on_tap() comes back here then.
+ */
 static void tx(struct virtio_dev *d, struct vq *q)
 {
 	struct net *n = d->priv;
 	struct vq_req r;
 	int got, any = 0;
 
+	n->tx_blocked = 0;
 	while ((got = vq_pop(q, &r)) > 0) {
-		ssize_t w;
-
-		if (r.out_len > NET_HDR_LEN && r.out_len <= NET_FRAME_MAX) {
-			do
-				w = writev(n->tap_fd, r.iov, (int)r.n_out);
-			while (w < 0 && errno == EINTR);
-			if (w < 0)
-				atomic_fetch_add(&d->stats.errors, 1);
-			else
-				atomic_fetch_add(&d->stats.bytes_read,
-						 r.out_len - NET_HDR_LEN);
-		} else {
-			atomic_fetch_add(&d->stats.errors, 1);
+		if (tx_one(d, &r) == -EAGAIN) {
+			q->last_avail = (uint16_t)(q->last_avail - 1);
+			n->tx_blocked = 1;
+			break;
 		}
 		atomic_fetch_add(&d->stats.requests, 1);
 		vq_push(q, r.head, 0);
@@ -115,6 +152,7 @@ static void tx(struct virtio_dev *d, struct vq *q)
 		virtio_dev_notify_used(d, q);
 	if (got < 0)
 		virtio_dev_broken(d, q);
+	tap_watch(n);
 }
 
 /*
@@ -194,20 +232,24 @@ static void rx(struct virtio_dev *d)
 		virtio_dev_broken(d, q);
 	/* No buffers: stop reading the tap until the guest posts some. */
 	n->rx_waiting = r == 0;
-	if (n->tap_src)
-		loop_fd_modify(d->vm->loop, n->tap_src,
-			       n->rx_waiting ? 0 : EPOLLIN);
+	tap_watch(n);
 }
 
 static void on_tap(struct loop *l, int fd, uint32_t events, void *opaque)
 {
 	struct virtio_dev *d = opaque;
+	struct net *n = d->priv;
 
 	pthread_mutex_lock(&d->lock);
-	if (virtio_dev_running(d))
-		rx(d);
-	else
-		loop_fd_modify(l, ((struct net *)d->priv)->tap_src, 0);
+	if (!virtio_dev_running(d)) {
+		loop_fd_modify(l, n->tap_src, 0);
+	} else {
+		if ((events & (EPOLLOUT | EPOLLERR)) && n->tx_blocked &&
+		    d->vqs[TX_QUEUE].ready)
+			tx(d, &d->vqs[TX_QUEUE]);
+		if (events & ~EPOLLOUT)
+			rx(d);
+	}
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -217,7 +259,7 @@ static void net_notify(struct virtio_dev *d, unsigned q)
 
 	if (!n->offloads_set)
 		set_offloads(n);
-	if (q == TX_QUEUE)
+	if (q == TX_QUEUE && !n->tx_blocked)
 		tx(d, &d->vqs[q]);
 	else if (q == RX_QUEUE)
 		rx(d);
@@ -230,8 +272,8 @@ static void net_reset(struct virtio_dev *d)
 	n->frame_len = 0;
 	n->offloads_set = 0;
 	n->rx_waiting = 1;
-	if (n->tap_src)
-		loop_fd_modify(d->vm->loop, n->tap_src, 0);
+	n->tx_blocked = 0;
+	tap_watch(n);
 }
 
 static void net_config_read(struct virtio_dev *d, uint64_t off, void *data,
