@@ -55,8 +55,21 @@ void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
 			   enum domain_reason reason, const char *detail,
 			   bool restart);
 
-/* Starts @dom through its driver; errors are prefixed by the caller. */
+/*
+ * Starts @dom through its driver; errors are prefixed by the caller.
+ * Returns 0, RPC_DEFERRED when the driver finishes later (and reports
+ * it with daemon_job_done()), or -errno.
+ */
 int daemon_domain_start(struct daemon *dmn, struct domain *dom, struct err **e);
+
+/*
+ * A driver operation that returned RPC_DEFERRED has finished: answers
+ * the API call waiting for it, if any (with @result, a reference taken
+ * over, or else the result the method prepared; or with the error -@r
+ * and @e). Never from inside the operation itself.
+ */
+void daemon_job_done(struct daemon *dmn, struct domain *dom, int r,
+		     struct json_object *result, const struct err *e);
 
 /* Re-attaches or marks shut off every domain with a run-time record, then
  * starts the autostarted ones that are not running. */

@@ -4,6 +4,7 @@
 #include <limits.h>
 
 #include "daemon/domain.h"
+#include "daemon/rpc.h"
 #include "lib/uuid.h"
 
 static const char *const state_names[] = {
@@ -87,6 +88,8 @@ void domain_free(struct domain *d)
 	domain_def_free(d->newdef);
 	free(d->detail);
 	json_object_put(d->rec);
+	rpc_call_done(d->job, -ECANCELED, NULL, NULL);
+	json_object_put(d->job_result);
 	free(d);
 }
 

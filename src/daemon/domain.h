@@ -43,6 +43,7 @@ enum domain_reason {
 };
 
 struct driver_ops;
+struct rpc_call;
 
 struct domain {
 	struct domain_def *def;	   /* the live or inactive definition */
@@ -57,6 +58,10 @@ struct domain {
 	const struct driver_ops *drv;
 	void *priv;		 /* the driver's run-time data */
 	struct json_object *rec; /* run-time record while active (owned) */
+	/* The API call waiting for an operation in progress (owned), and
+	 * its result on success (owned, may be NULL: JSON null). */
+	struct rpc_call *job;
+	struct json_object *job_result;
 };
 
 struct domain_list {

@@ -7,10 +7,14 @@
  *
  * nido-vmm's exit status says why it stopped: 0 the guest powered off,
  * 3 it rebooted, 4 a signal stopped the VMM, 1 an error.
+ *
+ * Nothing here waits inside the loop: start watches for the control
+ * socket on a timer, destroy waits for the pidfd (with a timer for
+ * SIGKILL), and control calls read their answer from the loop. Such an
+ * operation returns RPC_DEFERRED and ends with daemon_job_done().
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
@@ -31,8 +35,10 @@
 #define VMM_STATUS_REBOOT   3
 #define VMM_STATUS_SIGNAL   4
 
-/* How long start waits for the control socket or an early failure. */
+/* How long start waits for the control socket or an early failure, and
+ * how often it looks. */
 #define START_WAIT_MS 1000
+#define START_TICK_MS 20
 /* How long destroy lets nido-vmm stop after SIGTERM before SIGKILL. */
 #define DESTROY_GRACE_MS   3000
 #define CONTROL_TIMEOUT_MS 2000
@@ -46,7 +52,18 @@ struct kvm_vm {
 	bool destroying;
 	bool shutting_down; /* a shutdown was asked for */
 	bool rebooting;	    /* a reboot was asked for (see kvm_reboot) */
+	bool starting;	    /* start waits for the control socket */
+	bool killed;	    /* destroy sent SIGKILL */
+	int waited_ms;	    /* start: how long so far */
 	struct loop_source *watch;
+	struct loop_source *timer; /* start's or destroy's */
+	struct vmm_req *req;	   /* a control call in flight */
+	/* What the control call's answer means (see call_vmm); with
+	 * answer_failures, also called without one (NULL). */
+	int (*answered)(struct kvm_vm *vm, struct json_object *reply,
+			struct json_object **result, struct err **e);
+	bool answer_failures;
+	const char *queued; /* a control call waiting for start to finish */
 	char *api;
 	char *log;
 	uint64_t log_off; /* where this run's output starts in the log */
@@ -65,6 +82,8 @@ static void kvm_release(struct daemon *dmn, struct domain *dom)
 	if (!vm)
 		return;
 	loop_source_del(dmn->loop, vm->watch);
+	loop_source_del(dmn->loop, vm->timer);
+	vmm_req_cancel(vm->req);
 	close_safe(vm->child.pidfd);
 	json_object_put(vm->cgroups);
 	free(vm->api);
@@ -204,6 +223,23 @@ static char *exit_detail(const struct kvm_vm *vm, int status)
 	return xasprintf("nido-vmm %s", s);
 }
 
+/* Answers the destroy or start waiting for the exit. */
+static void exit_job_done(struct daemon *dmn, struct domain *dom, int status)
+{
+	struct kvm_vm *vm = vm_of(dom);
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *detail = NULL;
+
+	if (vm->destroying) {
+		daemon_job_done(dmn, dom, 0, NULL, NULL);
+	} else if (vm->starting) {
+		detail = status < 0 ? xstrdup("nido-vmm exited")
+				    : exit_detail(vm, status);
+		err_set(&e, EIO, "%s", detail);
+		daemon_job_done(dmn, dom, -EIO, NULL, e);
+	}
+}
+
 /* Decides what an exit means and tells the daemon. @status < 0: unknown. */
 static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 {
@@ -225,6 +261,8 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 					 "to it");
 	} else if (vm->destroying) {
 		reason = REASON_SHUTOFF_DESTROYED;
+	} else if (vm->starting) {
+		reason = REASON_SHUTOFF_FAILED;
 	} else if (WIFEXITED(status) &&
 		   WEXITSTATUS(status) == VMM_STATUS_POWEROFF) {
 		reason = REASON_SHUTOFF_SHUTDOWN;
@@ -246,6 +284,7 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	}
 	if (vm->rebooting && reason == REASON_SHUTOFF_SHUTDOWN)
 		restart = true;
+	exit_job_done(dmn, dom, status);
 	daemon_domain_stopped(dmn, dom, reason, detail, restart);
 }
 
@@ -343,28 +382,47 @@ static void enter_cgroup(struct domain *dom, struct kvm_vm *vm)
 	}
 }
 
-/*
- * Waits until the control socket answers, the process exits, or
- * START_WAIT_MS pass. Returns 0, or -errno with @e filled when nido-vmm
- * exited (it is reaped then).
- */
-static int wait_started(struct kvm_vm *vm, struct err **e)
+static int call_vmm(struct daemon *dmn, struct kvm_vm *vm, const char *method,
+		    int (*fn)(struct kvm_vm *vm, struct json_object *reply,
+			      struct json_object **result, struct err **e),
+		    struct err **e);
+
+/* Sends the control call that waited for start; its job waits for it. */
+static void send_queued(struct kvm_vm *vm)
 {
-	struct pollfd p = {.fd = vm->child.pidfd, .events = POLLIN};
-	int status;
+	_cleanup_err_ struct err *e = NULL;
+	struct json_object *result = NULL;
+	bool failures = vm->answer_failures;
+	int r = call_vmm(vm->dmn, vm, steal_ptr(vm->queued), vm->answered, &e);
 
-	for (int waited = 0; waited < START_WAIT_MS; waited += 20) {
-		if (poll(&p, 1, 20) > 0) {
-			_cleanup_free_ char *d = NULL;
-
-			spawn_wait(&vm->child, &status);
-			d = exit_detail(vm, status);
-			return err_set(e, EIO, "%s", d);
-		}
-		if (access(vm->api, F_OK) == 0)
-			return 0;
+	vm->answer_failures = failures;
+	if (r == RPC_DEFERRED)
+		return;
+	if (r < 0 && failures) {
+		err_free(steal_ptr(e));
+		r = vm->answered(vm, NULL, &result, &e);
 	}
-	return 0;
+	daemon_job_done(vm->dmn, vm->dom, r, result, e);
+}
+
+/*
+ * Start is done once the control socket exists or START_WAIT_MS have
+ * passed; an exit before that (the pidfd's watch) makes it fail.
+ */
+static void on_start_tick(struct loop *l, void *opaque)
+{
+	struct kvm_vm *vm = opaque;
+
+	vm->waited_ms += START_TICK_MS;
+	if (access(vm->api, F_OK) < 0 && vm->waited_ms < START_WAIT_MS)
+		return;
+	loop_source_del(l, vm->timer);
+	vm->timer = NULL;
+	vm->starting = false;
+	if (vm->queued)
+		send_queued(vm);
+	else
+		daemon_job_done(vm->dmn, vm->dom, 0, NULL, NULL);
 }
 
 /* Field 22 of /proc/PID/stat (start time in clock ticks since boot), or 0
@@ -436,76 +494,145 @@ static int kvm_start(struct daemon *dmn, struct domain *dom, struct err **e)
 	if (spawn_vmm(dmn, dom, vm, e) < 0)
 		goto out_release;
 	enter_cgroup(dom, vm);
-	if (wait_started(vm, e) < 0) {
-		cgroup_remove(vm->cgroups);
-		goto out_release;
-	}
-	if (watch(dmn, vm, e) < 0) {
+	vm->timer = loop_timer_add(dmn->loop, START_TICK_MS * 1000000ull,
+				   START_TICK_MS * 1000000ull, on_start_tick,
+				   vm, e);
+	if (!vm->timer || watch(dmn, vm, e) < 0) {
 		spawn_kill(&vm->child, SIGKILL);
 		spawn_wait(&vm->child, NULL);
 		cgroup_remove(vm->cgroups);
 		goto out_release;
 	}
+	vm->starting = true;
 	rec = make_record(vm);
 	daemon_domain_set_state(dmn, dom, REASON_RUNNING_BOOTED, rec);
-	return 0;
+	return RPC_DEFERRED;
 
 out_release:
 	kvm_release(dmn, dom);
 	return err_code(*e);
 }
 
-/* Sends @sig and waits up to @ms for the exit. Returns true when it did. */
-static bool signal_wait(struct kvm_vm *vm, int sig, int ms)
+static void send_signal(struct kvm_vm *vm, int sig)
 {
-	struct pollfd p = {.fd = vm->child.pidfd, .events = POLLIN};
-
 	if (pidfd_send_signal(vm->child.pidfd, sig, NULL, 0) < 0 &&
 	    errno != ESRCH)
 		log_warn("signalling nido-vmm %d: %s", (int)vm->child.pid,
 			 strerror(errno));
 	if (vm->stopped)
 		pidfd_send_signal(vm->child.pidfd, SIGCONT, NULL, 0);
-	while (poll(&p, 1, ms) < 0 && errno == EINTR)
-		;
-	return p.revents != 0;
 }
 
+/* nido-vmm ignored SIGTERM for DESTROY_GRACE_MS: SIGKILL; then give up. */
+static void on_destroy_timer(struct loop *l, void *opaque)
+{
+	struct kvm_vm *vm = opaque;
+	_cleanup_err_ struct err *e = NULL;
+
+	if (!vm->killed) {
+		vm->killed = true;
+		send_signal(vm, SIGKILL);
+		return;
+	}
+	loop_source_del(l, vm->timer);
+	vm->timer = NULL;
+	err_set(&e, EBUSY, "nido-vmm (pid %d) does not exit",
+		(int)vm->child.pid);
+	daemon_job_done(vm->dmn, vm->dom, -EBUSY, NULL, e);
+}
+
+/* SIGTERM now; the exit (on_exit_fd) or on_destroy_timer ends it. */
 static int kvm_destroy(struct daemon *dmn, struct domain *dom, struct err **e)
 {
 	struct kvm_vm *vm = vm_of(dom);
 
+	loop_source_del(dmn->loop, vm->timer); /* a start still waiting */
+	vm->timer = loop_timer_add(dmn->loop, DESTROY_GRACE_MS * 1000000ull,
+				   DESTROY_GRACE_MS * 1000000ull,
+				   on_destroy_timer, vm, e);
+	if (!vm->timer)
+		return err_code(*e);
 	vm->destroying = true;
-	if (!signal_wait(vm, SIGTERM, DESTROY_GRACE_MS) &&
-	    !signal_wait(vm, SIGKILL, DESTROY_GRACE_MS))
-		return err_set(e, EBUSY, "nido-vmm (pid %d) does not exit",
-			       (int)vm->child.pid);
-	vm_exited(dmn, dom, reap(dmn, vm));
-	return 0;
+	vm->killed = false;
+	send_signal(vm, SIGTERM);
+	return RPC_DEFERRED;
 }
 
-/* Calls the control socket; says plainly when nido-vmm has none. */
-static int control(struct kvm_vm *vm, const char *method,
-		   struct json_object **result, struct err **e)
-{
-	int r = vmm_call(vm->api, method, CONTROL_TIMEOUT_MS, result, e);
+typedef int (*answered_fn)(struct kvm_vm *vm, struct json_object *reply,
+			   struct json_object **result, struct err **e);
 
-	if (r == -ENOENT || r == -ECONNREFUSED)
+/* The control call's answer (or its failure) ends the operation. */
+static void on_control_reply(void *opaque, int r, struct json_object *reply,
+			     const struct err *err)
+{
+	struct kvm_vm *vm = opaque;
+	_cleanup_err_ struct err *e = NULL;
+	struct json_object *result = NULL;
+
+	vm->req = NULL;
+	if (r == 0 || vm->answer_failures)
+		r = vm->answered(vm, r == 0 ? reply : NULL, &result, &e);
+	daemon_job_done(vm->dmn, vm->dom, r, result, e ? e : err);
+}
+
+/*
+ * Sends @method to the control socket; @fn says what the answer means.
+ * Returns RPC_DEFERRED, or -errno at once (-ENOENT or -ECONNREFUSED: no
+ * control socket).
+ */
+static int call_vmm(struct daemon *dmn, struct kvm_vm *vm, const char *method,
+		    answered_fn fn, struct err **e)
+{
+	if (vm->starting) {
+		/* No control socket yet (a restart): wait for it. */
+		vm->queued = method;
+		vm->answered = fn;
+		vm->answer_failures = false;
+		return RPC_DEFERRED;
+	}
+	vm->req = vmm_call_start(dmn->loop, vm->api, method, CONTROL_TIMEOUT_MS,
+				 on_control_reply, vm, e);
+	if (!vm->req)
+		return err_code(*e);
+	vm->answered = fn;
+	vm->answer_failures = false;
+	return RPC_DEFERRED;
+}
+
+/* As call_vmm, and says plainly when nido-vmm has no control socket. */
+static int control(struct daemon *dmn, struct kvm_vm *vm, const char *method,
+		   answered_fn fn, struct err **e)
+{
+	int r = call_vmm(dmn, vm, method, fn, e);
+
+	if (r == -ENOENT || r == -ECONNREFUSED) {
+		err_free(steal_ptr(*e));
 		return err_set(e, ENOTSUP,
 			       "nido-vmm has no control socket "
 			       "(%s): this nido-vmm cannot '%s'",
 			       vm->api, method);
+	}
 	return r;
+}
+
+static int shutdown_sent(struct kvm_vm *vm, struct json_object *reply,
+			 struct json_object **result, struct err **e)
+{
+	vm->shutting_down = true;
+	vm->rebooting = false;
+	return 0;
 }
 
 static int kvm_shutdown(struct daemon *dmn, struct domain *dom, struct err **e)
 {
-	struct kvm_vm *vm = vm_of(dom);
+	return control(dmn, vm_of(dom), "shutdown", shutdown_sent, e);
+}
 
-	if (control(vm, "shutdown", NULL, e) < 0)
-		return err_code(*e);
-	vm->shutting_down = true;
-	vm->rebooting = false;
+static int reboot_sent(struct kvm_vm *vm, struct json_object *reply,
+		       struct json_object **result, struct err **e)
+{
+	vm->rebooting = true;
+	vm->shutting_down = false;
 	return 0;
 }
 
@@ -516,13 +643,7 @@ static int kvm_shutdown(struct daemon *dmn, struct domain *dom, struct err **e)
  */
 static int kvm_reboot(struct daemon *dmn, struct domain *dom, struct err **e)
 {
-	struct kvm_vm *vm = vm_of(dom);
-
-	if (control(vm, "shutdown", NULL, e) < 0)
-		return err_code(*e);
-	vm->rebooting = true;
-	vm->shutting_down = false;
-	return 0;
+	return control(dmn, vm_of(dom), "shutdown", reboot_sent, e);
 }
 
 static void record_stopped(struct domain *dom, bool stopped)
@@ -532,22 +653,34 @@ static void record_stopped(struct domain *dom, bool stopped)
 				       json_object_new_boolean(stopped));
 }
 
+static int paused(struct kvm_vm *vm, struct json_object *reply,
+		  struct json_object **result, struct err **e)
+{
+	daemon_domain_set_state(vm->dmn, vm->dom, REASON_PAUSED_USER, NULL);
+	return 0;
+}
+
 static int kvm_suspend(struct daemon *dmn, struct domain *dom, struct err **e)
 {
 	struct kvm_vm *vm = vm_of(dom);
-	int r = vmm_call(vm->api, "pause", CONTROL_TIMEOUT_MS, NULL, e);
+	int r = call_vmm(dmn, vm, "pause", paused, e);
 
-	if (r == -ENOENT || r == -ECONNREFUSED) {
-		/* No control socket: stop every thread of the VMM. */
-		err_free(steal_ptr(*e));
-		if (pidfd_send_signal(vm->child.pidfd, SIGSTOP, NULL, 0) < 0)
-			return err_sys(e, errno, "stopping nido-vmm");
-		vm->stopped = true;
-		record_stopped(dom, true);
-	} else if (r < 0) {
+	if (r != -ENOENT && r != -ECONNREFUSED)
 		return r;
-	}
-	daemon_domain_set_state(dmn, dom, REASON_PAUSED_USER, NULL);
+	/* No control socket: stop every thread of the VMM. */
+	err_free(steal_ptr(*e));
+	if (pidfd_send_signal(vm->child.pidfd, SIGSTOP, NULL, 0) < 0)
+		return err_sys(e, errno, "stopping nido-vmm");
+	vm->stopped = true;
+	record_stopped(dom, true);
+	return paused(vm, NULL, NULL, e);
+}
+
+static int resumed(struct kvm_vm *vm, struct json_object *reply,
+		   struct json_object **result, struct err **e)
+{
+	daemon_domain_set_state(vm->dmn, vm->dom, REASON_RUNNING_UNPAUSED,
+				NULL);
 	return 0;
 }
 
@@ -555,16 +688,13 @@ static int kvm_resume(struct daemon *dmn, struct domain *dom, struct err **e)
 {
 	struct kvm_vm *vm = vm_of(dom);
 
-	if (vm->stopped) {
-		if (pidfd_send_signal(vm->child.pidfd, SIGCONT, NULL, 0) < 0)
-			return err_sys(e, errno, "continuing nido-vmm");
-		vm->stopped = false;
-		record_stopped(dom, false);
-	} else if (control(vm, "resume", NULL, e) < 0) {
-		return err_code(*e);
-	}
-	daemon_domain_set_state(dmn, dom, REASON_RUNNING_UNPAUSED, NULL);
-	return 0;
+	if (!vm->stopped)
+		return control(dmn, vm, "resume", resumed, e);
+	if (pidfd_send_signal(vm->child.pidfd, SIGCONT, NULL, 0) < 0)
+		return err_sys(e, errno, "continuing nido-vmm");
+	vm->stopped = false;
+	record_stopped(dom, false);
+	return resumed(vm, NULL, NULL, e);
 }
 
 static int rec_string(struct json_object *rec, const char *key, char **out,
@@ -740,19 +870,9 @@ static char *console_from_log(const char *log, uint64_t off)
 	return n ? xstrndup(p, n) : NULL;
 }
 
-static int kvm_console(struct daemon *dmn, struct domain *dom, char **path,
-		       struct err **e)
+/* The pty from the log, when nido-vmm's status does not name it. */
+static int console_logged(struct kvm_vm *vm, char **path, struct err **e)
 {
-	struct kvm_vm *vm = vm_of(dom);
-	_cleanup_json_ struct json_object *res = NULL;
-	const char *pty = NULL;
-
-	if (vmm_call(vm->api, "status", CONTROL_TIMEOUT_MS, &res, NULL) == 0 &&
-	    json_get_string_opt(res, "console", &pty, NULL) > 0 &&
-	    str_has_prefix(pty, "/dev/pts/")) {
-		*path = xstrdup(pty);
-		return 0;
-	}
 	*path = console_from_log(vm->log, vm->log_off);
 	if (!*path || !str_has_prefix(*path, "/dev/pts/")) {
 		free(*path);
@@ -762,6 +882,36 @@ static int kvm_console(struct daemon *dmn, struct domain *dom, char **path,
 			       "pseudo-terminal");
 	}
 	return 0;
+}
+
+/* The answer to "status": its "console", else what the log says. */
+static int console_answered(struct kvm_vm *vm, struct json_object *reply,
+			    struct json_object **result, struct err **e)
+{
+	_cleanup_free_ char *path = NULL;
+	const char *pty = NULL;
+
+	if (reply && json_get_string_opt(reply, "console", &pty, NULL) > 0 &&
+	    str_has_prefix(pty, "/dev/pts/"))
+		path = xstrdup(pty);
+	else if (console_logged(vm, &path, e) < 0)
+		return err_code(*e);
+	*result = json_object_new_object();
+	json_object_object_add(*result, "pty", json_object_new_string(path));
+	return 0;
+}
+
+static int kvm_console(struct daemon *dmn, struct domain *dom, char **path,
+		       struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+	int r = call_vmm(dmn, vm, "status", console_answered, e);
+
+	vm->answer_failures = true; /* the log may still name the pty */
+	if (r == RPC_DEFERRED)
+		return r;
+	err_free(steal_ptr(*e));
+	return console_logged(vm, path, e);
 }
 
 const struct driver_ops driver_kvm = {

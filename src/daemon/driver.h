@@ -6,10 +6,14 @@
  *
  * Operations get the daemon and the domain; they return 0 or -errno
  * with @e filled, naming the cause (the caller adds "starting domain
- * 'x'"). State changes the driver observes later (the process exited,
- * the guest rebooted) are reported with daemon_domain_stopped() and
- * daemon_domain_set_state() (daemon.h). A driver's run-time data hangs
- * off dom->priv and is freed by ->release.
+ * 'x'"). Start, shutdown, reboot, destroy, suspend, resume and console
+ * may instead return RPC_DEFERRED (rpc.h) when they wait for something
+ * (a process, a timer, nido-vmm's answer): they never block the loop,
+ * and report the outcome later, exactly once, with daemon_job_done(). State
+ * changes the driver observes later (the process exited, the guest rebooted)
+ * are reported with daemon_domain_stopped() and daemon_domain_set_state()
+ * (daemon.h). A driver's run-time data hangs off dom->priv and is freed by
+ * ->release.
  */
 #ifndef NIDO_DAEMON_DRIVER_H
 #define NIDO_DAEMON_DRIVER_H
@@ -44,7 +48,8 @@ struct driver_ops {
 	/* Adds "key": value pairs of statistics to @out (domstats). */
 	int (*stats)(struct daemon *dmn, struct domain *dom,
 		     struct json_object *out, struct err **e);
-	/* The console's pseudo-terminal; *@path is malloc'ed. */
+	/* The console's pseudo-terminal; *@path is malloc'ed. When
+	 * deferred, the job's result is {"pty": PATH}. */
 	int (*console)(struct daemon *dmn, struct domain *dom, char **path,
 		       struct err **e);
 	/* Frees dom->priv without stopping anything (daemon exit). */

@@ -71,6 +71,17 @@ static void apply_newdef(struct domain *dom)
 	dom->def = steal_ptr(dom->newdef);
 }
 
+void daemon_job_done(struct daemon *dmn, struct domain *dom, int r,
+		     struct json_object *result, const struct err *e)
+{
+	struct json_object *prepared = steal_ptr(dom->job_result);
+
+	if (r >= 0 && !result)
+		result = json_object_get(prepared);
+	json_object_put(prepared);
+	rpc_call_done(steal_ptr(dom->job), r, result, e);
+}
+
 void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
 			   enum domain_reason reason, const char *detail,
 			   bool restart)
@@ -80,6 +91,12 @@ void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
 	log_info("domain '%s' is shut off (%s%s%s)", dom->def->name,
 		 domain_reason_name(reason), detail ? ": " : "",
 		 detail ? detail : "");
+	if (dom->job) {
+		err_set(&e, EIO, "domain stopped: %s",
+			detail ? detail : domain_reason_name(reason));
+		daemon_job_done(dmn, dom, -EIO, NULL, e);
+		err_free(steal_ptr(e));
+	}
 	if (dom->priv && dom->drv)
 		dom->drv->release(dmn, dom);
 	store_runtime_delete(&dmn->store, dom->def->name);
@@ -91,7 +108,7 @@ void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
 	dom->detail = detail ? xstrdup(detail) : NULL;
 	apply_newdef(dom);
 	if (restart && !dmn->shutting_down) {
-		if (daemon_domain_start(dmn, dom, &e) == 0)
+		if (daemon_domain_start(dmn, dom, &e) >= 0)
 			return;
 		log_error("domain '%s': restarting: %s", dom->def->name,
 			  err_msg(e));

@@ -3,7 +3,10 @@
  * The domain.* methods of the API (docs/api.md). Each checks its
  * parameters, finds the domain, and calls the store or the driver; a
  * definition reaches the disk before the daemon's memory changes, so a
- * failed write changes nothing.
+ * failed write changes nothing. A driver operation that takes time
+ * (start, destroy, a call to nido-vmm) returns RPC_DEFERRED: the call is
+ * parked on the domain (dom->job) and answered when the operation ends,
+ * while the loop serves everyone else; one operation at a time per domain.
  */
 #include <errno.h>
 
@@ -23,6 +26,33 @@ static struct domain *param_domain(struct daemon *dmn,
 	if (json_get_string(params, "domain", &key, e) < 0)
 		return NULL;
 	return domain_list_lookup(&dmn->domains, key, e);
+}
+
+/* Refuses a second operation while one is in progress on @dom. */
+static int need_idle(const struct domain *dom, struct err **e)
+{
+	if (dom->job)
+		return err_set(e, EBUSY,
+			       "domain '%s' is busy: another operation on "
+			       "it is in progress",
+			       dom->def->name);
+	return 0;
+}
+
+/*
+ * Parks the current call on @dom when the driver returned RPC_DEFERRED
+ * (@result, taken over, answers it on success); returns @r.
+ */
+static int job_wait(struct daemon *dmn, struct domain *dom, int r,
+		    struct json_object *result)
+{
+	if (r == RPC_DEFERRED) {
+		dom->job = rpc_server_defer(dmn->rpc);
+		json_object_put(dom->job_result);
+		dom->job_result = steal_ptr(result);
+	}
+	json_object_put(result);
+	return r;
 }
 
 static struct json_object *uuid_json(const uint8_t bytes[16])
@@ -219,6 +249,7 @@ static int m_create(void *opaque, struct json_object *params,
 	struct domain_def *def = NULL;
 	struct json_object *warnings = NULL;
 	struct domain *dom = NULL;
+	int r;
 
 	if (parse_xml_param(params, &def, &warnings, e) < 0)
 		return -EINVAL;
@@ -231,12 +262,15 @@ static int m_create(void *opaque, struct json_object *params,
 	}
 	dom = domain_new(def);
 	domain_list_add(&dmn->domains, dom);
-	if (daemon_domain_start(dmn, dom, e) < 0) {
+	r = daemon_domain_start(dmn, dom, e);
+	if (r < 0) {
 		domain_list_remove(&dmn->domains, dom);
 		domain_free(dom);
 		json_object_put(warnings);
-		return err_code(*e);
+		return r;
 	}
+	if (r == RPC_DEFERRED)
+		return job_wait(dmn, dom, r, define_result(dom, warnings));
 	*result = define_result(dom, warnings);
 	return 0;
 }
@@ -247,9 +281,9 @@ static int m_start(void *opaque, struct json_object *params,
 	struct daemon *dmn = opaque;
 	struct domain *dom = param_domain(dmn, params, e);
 
-	if (!dom)
+	if (!dom || need_idle(dom, e) < 0)
 		return err_code(*e);
-	return daemon_domain_start(dmn, dom, e);
+	return job_wait(dmn, dom, daemon_domain_start(dmn, dom, e), NULL);
 }
 
 static int need_active(const struct domain *dom, struct err **e)
@@ -259,13 +293,16 @@ static int need_active(const struct domain *dom, struct err **e)
 	return 0;
 }
 
-/* The domain named in @params when it is active; else NULL with @e filled. */
+/*
+ * The domain named in @params when it is active and no operation is in
+ * progress on it; else NULL with @e filled.
+ */
 static struct domain *active_domain(struct daemon *dmn,
 				    struct json_object *params, struct err **e)
 {
 	struct domain *dom = param_domain(dmn, params, e);
 
-	if (!dom || need_active(dom, e) < 0)
+	if (!dom || need_active(dom, e) < 0 || need_idle(dom, e) < 0)
 		return NULL;
 	return dom;
 }
@@ -275,7 +312,8 @@ static int m_shutdown(void *o, struct json_object *p, struct json_object **r,
 {
 	struct domain *dom = active_domain(o, p, e);
 
-	return dom ? dom->drv->shutdown(o, dom, e) : err_code(*e);
+	return dom ? job_wait(o, dom, dom->drv->shutdown(o, dom, e), NULL)
+		   : err_code(*e);
 }
 
 static int m_reboot(void *o, struct json_object *p, struct json_object **r,
@@ -283,7 +321,8 @@ static int m_reboot(void *o, struct json_object *p, struct json_object **r,
 {
 	struct domain *dom = active_domain(o, p, e);
 
-	return dom ? dom->drv->reboot(o, dom, e) : err_code(*e);
+	return dom ? job_wait(o, dom, dom->drv->reboot(o, dom, e), NULL)
+		   : err_code(*e);
 }
 
 static int m_destroy(void *o, struct json_object *p, struct json_object **r,
@@ -291,7 +330,8 @@ static int m_destroy(void *o, struct json_object *p, struct json_object **r,
 {
 	struct domain *dom = active_domain(o, p, e);
 
-	return dom ? dom->drv->destroy(o, dom, e) : err_code(*e);
+	return dom ? job_wait(o, dom, dom->drv->destroy(o, dom, e), NULL)
+		   : err_code(*e);
 }
 
 static int m_suspend(void *o, struct json_object *p, struct json_object **r,
@@ -303,7 +343,7 @@ static int m_suspend(void *o, struct json_object *p, struct json_object **r,
 		return err_code(*e);
 	if (dom->state == DOMAIN_PAUSED)
 		return err_set(e, EINVAL, "domain is already paused");
-	return dom->drv->suspend(o, dom, e);
+	return job_wait(o, dom, dom->drv->suspend(o, dom, e), NULL);
 }
 
 static int m_resume(void *o, struct json_object *p, struct json_object **r,
@@ -315,7 +355,7 @@ static int m_resume(void *o, struct json_object *p, struct json_object **r,
 		return err_code(*e);
 	if (dom->state != DOMAIN_PAUSED)
 		return err_set(e, EINVAL, "domain is not paused");
-	return dom->drv->resume(o, dom, e);
+	return job_wait(o, dom, dom->drv->resume(o, dom, e), NULL);
 }
 
 static int m_info(void *opaque, struct json_object *params,
@@ -565,13 +605,15 @@ static int m_console(void *opaque, struct json_object *params,
 		     struct json_object **result, struct err **e)
 {
 	struct daemon *dmn = opaque;
-	struct domain *dom = param_domain(dmn, params, e);
+	struct domain *dom = active_domain(dmn, params, e);
 	_cleanup_free_ char *path = NULL;
+	int r;
 
-	if (!dom || need_active(dom, e) < 0)
+	if (!dom)
 		return err_code(*e);
-	if (dom->drv->console(dmn, dom, &path, e) < 0)
-		return err_code(*e);
+	r = dom->drv->console(dmn, dom, &path, e);
+	if (r != 0)
+		return job_wait(dmn, dom, r, NULL);
 	*result = json_object_new_object();
 	add_str(*result, "pty", path);
 	return 0;

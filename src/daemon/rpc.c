@@ -4,7 +4,9 @@
  * loop. Each client has an input buffer (at most one request line) and an
  * output buffer; I/O is non-blocking. A client that sends a line too long
  * gets an error and is disconnected; one that closes mid-request loses
- * that request only.
+ * that request only. A deferred call (rpc_server_defer) holds the
+ * client's next lines back until it is answered; the client may go
+ * meanwhile, and the call is then answered into the void.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,8 +33,15 @@ struct client {
 	size_t in_len, in_cap;
 	char *out;
 	size_t out_len, out_off;
-	bool closing; /* disconnect once the output is flushed */
+	bool closing;		  /* disconnect once the output is flushed */
+	bool kick;		  /* handle held-back lines in the next round */
+	struct rpc_call *pending; /* deferred call not answered yet */
 	struct client *prev, *next;
+};
+
+struct rpc_call {
+	struct client *client;	/* NULL once the client has gone */
+	struct json_object *id; /* owned; NULL: a notification */
 };
 
 struct rpc_server {
@@ -46,12 +55,16 @@ struct rpc_server {
 	void *opaque;
 	struct client *clients;
 	size_t n_clients;
+	struct client *current; /* whose request a method is handling */
+	const struct rpc_request *current_req;
 };
 
 static void client_free(struct client *c)
 {
 	struct rpc_server *s = c->srv;
 
+	if (c->pending)
+		c->pending->client = NULL;
 	loop_source_del(s->loop, c->src);
 	close_safe(c->fd);
 	if (c->prev)
@@ -112,7 +125,15 @@ static void call_method(struct client *c, const struct rpc_request *req)
 			queue_error(c, req->id, RPC_METHOD_NOT_FOUND, msg);
 		return;
 	}
+	c->srv->current = c;
+	c->srv->current_req = req;
 	r = m->fn(c->srv->opaque, req->params, &result, &e);
+	c->srv->current = NULL;
+	c->srv->current_req = NULL;
+	if (r == RPC_DEFERRED && c->pending) {
+		json_object_put(result);
+		return;
+	}
 	if (!req->id) {
 		json_object_put(result);
 		return;
@@ -157,7 +178,7 @@ static void handle_input(struct client *c)
 	size_t start = 0;
 	char *nl;
 
-	while (!c->closing && !output_full(c) &&
+	while (!c->closing && !c->pending && !output_full(c) &&
 	       (nl = memchr(c->in + start, '\n', c->in_len - start))) {
 		handle_line(c, c->in + start, (size_t)(nl - c->in - start));
 		start = (size_t)(nl - c->in) + 1;
@@ -236,13 +257,13 @@ static void client_update(struct client *c)
 {
 	uint32_t ev = 0;
 
-	if (c->out_off < c->out_len)
+	if (c->out_off < c->out_len || c->kick)
 		ev |= EPOLLOUT;
-	else if (c->closing) {
+	else if (c->closing && !c->pending) {
 		client_free(c);
 		return;
 	}
-	if (!c->closing && !output_full(c))
+	if (!c->closing && !c->pending && !output_full(c))
 		ev |= EPOLLIN;
 	loop_fd_modify(c->srv->loop, c->src, ev);
 }
@@ -251,11 +272,16 @@ static void on_client(struct loop *l, int fd, uint32_t events, void *opaque)
 {
 	struct client *c = opaque;
 
+	c->kick = false;
 	if ((events & EPOLLOUT) && client_write(c) < 0)
 		return;
-	/* Lines held back while the output was full. */
+	/* Lines held back while the output was full or a call was pending. */
 	if (!output_full(c) && memchr(c->in, '\n', c->in_len))
 		handle_input(c);
+	if ((events & (EPOLLHUP | EPOLLERR)) && c->pending) {
+		client_free(c); /* gone: its answer has nowhere to go */
+		return;
+	}
 	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && client_read(c) < 0)
 		return;
 	if (c->out_off < c->out_len && client_write(c) < 0)
@@ -403,6 +429,48 @@ void rpc_server_free(struct rpc_server *s)
 	unlink(s->path);
 	free(s->path);
 	free(s);
+}
+
+struct rpc_call *rpc_server_defer(struct rpc_server *s)
+{
+	struct client *c = s->current;
+	struct rpc_call *call;
+
+	if (!c || c->pending)
+		return NULL;
+	call = xcalloc(1, sizeof(*call));
+	call->client = c;
+	call->id = json_object_get(s->current_req->id);
+	c->pending = call;
+	return call;
+}
+
+void rpc_call_done(struct rpc_call *call, int r, struct json_object *result,
+		   const struct err *e)
+{
+	struct client *c;
+	char *line;
+	size_t len;
+
+	if (!call) {
+		json_object_put(result);
+		return;
+	}
+	c = call->client;
+	if (c && call->id && r < 0) {
+		queue_error(c, call->id, -r, e ? err_msg(e) : strerror(-r));
+	} else if (c && call->id) {
+		line = rpc_response_result(call->id, result, &len);
+		queue(c, line, len);
+	}
+	json_object_put(result);
+	json_object_put(call->id);
+	free(call);
+	if (!c)
+		return;
+	c->pending = NULL;
+	c->kick = true;
+	client_update(c);
 }
 
 size_t rpc_server_clients(const struct rpc_server *s)

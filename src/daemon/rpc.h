@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * nidod's JSON-RPC 2.0 server (docs/api.md): one request per line on a
- * unix stream socket, answered in order on the same connection. Peers are
+ * unix stream socket, answered in order on the same connection (a method
+ * may answer later: rpc_server_defer; the connection's next requests wait
+ * for it, other connections do not). Peers are
  * checked with SO_PEERCRED. Everything a client sends is untrusted: a
  * line is at most RPC_MAX_REQUEST bytes, a bad request gets an error
  * response, and no client can stop the server from serving the others.
@@ -17,6 +19,7 @@
 
 struct loop;
 struct rpc_server;
+struct rpc_call;
 
 /* Longest request line accepted, newline included. */
 #define RPC_MAX_REQUEST (1u << 20)
@@ -39,6 +42,12 @@ struct rpc_server;
  */
 typedef int (*rpc_method_fn)(void *opaque, struct json_object *params,
 			     struct json_object **result, struct err **e);
+
+/*
+ * Returned by a method that took its call with rpc_server_defer() and
+ * answers it later with rpc_call_done().
+ */
+#define RPC_DEFERRED 1
 
 struct rpc_method {
 	const char *name;
@@ -84,6 +93,24 @@ struct rpc_server *rpc_server_new(struct loop *l, const char *path, uid_t uid,
 
 /* Disconnects every client, closes and unlinks the socket; accepts NULL. */
 void rpc_server_free(struct rpc_server *s);
+
+/*
+ * Inside a method only: takes the call being handled, to be answered
+ * later with rpc_call_done(); the method then returns RPC_DEFERRED.
+ * Until then the connection's next requests wait; other connections are
+ * served. The caller owns the call.
+ */
+struct rpc_call *rpc_server_defer(struct rpc_server *s);
+
+/*
+ * Answers and frees a deferred call (accepts NULL): with @result (a
+ * reference taken over; NULL is JSON null) when @r >= 0, else with the
+ * error -@r and the message of @e. When the client has gone (or the
+ * server was freed), nothing is sent. Call from the loop's thread, not
+ * from inside the method that deferred it.
+ */
+void rpc_call_done(struct rpc_call *call, int r, struct json_object *result,
+		   const struct err *e);
 
 /* Number of connected clients (for tests and the daemon's status). */
 size_t rpc_server_clients(const struct rpc_server *s);

@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * A client of nido-vmm's control socket (docs/vmm-api.md): one JSON
- * request per line, one response line back. Every call has a deadline so
- * that a stuck VMM cannot stall the daemon's loop for long.
+ * request per line, one response line back. vmm_call() waits (with a
+ * deadline); vmm_call_start() does not: the socket and a timer sit on the
+ * daemon's loop, so that a stuck VMM stalls only the call that waits for it.
  */
 #include <errno.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
 
 #include "daemon/vmm-client.h"
 #include "lib/json.h"
+#include "lib/loop.h"
 
 /* Largest response accepted from a VMM. */
 #define RESPONSE_MAX (256u << 10)
@@ -24,7 +27,7 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int connect_to(const char *path, struct err **e)
+static int connect_to(const char *path, int flags, struct err **e)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	_cleanup_close_ int fd = -1;
@@ -32,7 +35,7 @@ static int connect_to(const char *path, struct err **e)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return err_set(e, ENAMETOOLONG, "'%s': path too long", path);
 	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
 	if (fd < 0)
 		return err_sys(e, errno, "socket");
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
@@ -114,7 +117,7 @@ int vmm_call(const char *sock, const char *method, int timeout_ms,
 
 	if (result)
 		*result = NULL;
-	fd = connect_to(sock, e);
+	fd = connect_to(sock, 0, e);
 	if (fd < 0)
 		return fd;
 	n = asprintf(&req, "{\"command\":\"%s\"}\n", method);
@@ -131,4 +134,118 @@ int vmm_call(const char *sock, const char *method, int timeout_ms,
 	if (take_result(resp, result, e) < 0)
 		return err_prefix(e, "'%s'", method);
 	return 0;
+}
+
+struct vmm_req {
+	struct loop *loop;
+	int fd;
+	struct loop_source *src, *timer;
+	char *method;
+	char *buf;
+	size_t len;
+	vmm_reply_fn fn;
+	void *opaque;
+};
+
+void vmm_req_cancel(struct vmm_req *q)
+{
+	if (!q)
+		return;
+	loop_source_del(q->loop, q->src);
+	loop_source_del(q->loop, q->timer);
+	close_safe(q->fd);
+	free(q->method);
+	free(q->buf);
+	free(q);
+}
+
+/* Reports @r (and the reply in q->buf when 0) and frees @q. */
+static void req_finish(struct vmm_req *q, int r, struct err *e)
+{
+	_cleanup_json_ struct json_object *resp = NULL;
+	_cleanup_err_ struct err *err = e;
+
+	if (r == 0 && (json_decode(q->buf, q->len, &resp, &err) < 0 || !resp ||
+		       !json_object_is_type(resp, json_type_object))) {
+		err_free(steal_ptr(err));
+		r = err_set(&err, EPROTO, "invalid response");
+	}
+	if (r == 0)
+		r = take_result(resp, NULL, &err);
+	if (r < 0)
+		err_prefix(&err, "'%s'", q->method);
+	q->fn(q->opaque, r, r == 0 ? resp : NULL, err);
+	vmm_req_cancel(q);
+}
+
+static void on_req_timeout(struct loop *l, void *opaque)
+{
+	struct vmm_req *q = opaque;
+	struct err *e = NULL;
+	int r = err_set(&e, ETIMEDOUT, "no answer in time");
+
+	req_finish(q, r, e);
+}
+
+static void on_req_readable(struct loop *l, int fd, uint32_t events,
+			    void *opaque)
+{
+	struct vmm_req *q = opaque;
+	struct err *e = NULL;
+	char *nl;
+	ssize_t n;
+	int r;
+
+	n = recv(q->fd, q->buf + q->len, RESPONSE_MAX - q->len, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		r = err_set(&e, ECONNRESET, "connection closed");
+		req_finish(q, r, e);
+		return;
+	}
+	q->len += (size_t)n;
+	nl = memchr(q->buf, '\n', q->len);
+	if (nl) {
+		q->len = (size_t)(nl - q->buf);
+		req_finish(q, 0, NULL);
+	} else if (q->len == RESPONSE_MAX) {
+		r = err_set(&e, EMSGSIZE, "response too long");
+		req_finish(q, r, e);
+	}
+}
+
+struct vmm_req *vmm_call_start(struct loop *l, const char *sock,
+			       const char *method, int timeout_ms,
+			       vmm_reply_fn fn, void *opaque, struct err **e)
+{
+	struct vmm_req *q = xcalloc(1, sizeof(*q));
+	_cleanup_free_ char *req = xasprintf("{\"command\":\"%s\"}\n", method);
+
+	q->loop = l;
+	q->fn = fn;
+	q->opaque = opaque;
+	q->method = xstrdup(method);
+	q->buf = xmalloc(RESPONSE_MAX);
+	q->fd = connect_to(sock, SOCK_NONBLOCK, e);
+	if (q->fd < 0)
+		goto out_free;
+	/* A request of a few bytes fits an empty socket's buffer. */
+	if (send(q->fd, req, strlen(req), MSG_DONTWAIT | MSG_NOSIGNAL) !=
+	    (ssize_t)strlen(req)) {
+		err_sys(e, errno ? errno : EAGAIN, "sending '%s'", method);
+		goto out_free;
+	}
+	q->src = loop_fd_add(l, q->fd, EPOLLIN, on_req_readable, q, e);
+	if (!q->src)
+		goto out_free;
+	q->timer = loop_timer_add(l, (uint64_t)timeout_ms * 1000000u, 0,
+				  on_req_timeout, q, e);
+	if (!q->timer)
+		goto out_free;
+	return q;
+
+out_free:
+	vmm_req_cancel(q);
+	return NULL;
 }

@@ -21,4 +21,29 @@
 int vmm_call(const char *sock, const char *method, int timeout_ms,
 	     struct json_object **result, struct err **e);
 
+struct loop;
+struct vmm_req;
+
+/*
+ * Called once with the outcome of vmm_call_start(): @r is 0 with @reply
+ * (borrowed) the whole reply object, or -errno with @e (borrowed) saying
+ * why. The request is freed after the call returns.
+ */
+typedef void (*vmm_reply_fn)(void *opaque, int r, struct json_object *reply,
+			     const struct err *e);
+
+/*
+ * Sends @method to the socket at @sock without waiting: the reply, an
+ * error or the deadline (@timeout_ms) is reported to @fn from @l. Returns
+ * the request (owned by the loop until @fn has run; vmm_req_cancel()
+ * before that frees it without calling @fn), or NULL with @e filled when
+ * it could not be sent (-ENOENT or -ECONNREFUSED: no control socket).
+ */
+struct vmm_req *vmm_call_start(struct loop *l, const char *sock,
+			       const char *method, int timeout_ms,
+			       vmm_reply_fn fn, void *opaque, struct err **e);
+
+/* Frees @q without calling its callback; accepts NULL. */
+void vmm_req_cancel(struct vmm_req *q);
+
 #endif
