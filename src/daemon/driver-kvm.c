@@ -66,6 +66,7 @@ struct kvm_vm {
 	const char *queued; /* a control call waiting for start to finish */
 	char *api;
 	char *log;
+	char *config;	  /* nido-vmm's --config file */
 	uint64_t log_off; /* where this run's output starts in the log */
 	struct json_object *cgroups; /* owned array of directories */
 };
@@ -88,6 +89,7 @@ static void kvm_release(struct daemon *dmn, struct domain *dom)
 	json_object_put(vm->cgroups);
 	free(vm->api);
 	free(vm->log);
+	free(vm->config);
 	free(vm);
 	dom->priv = NULL;
 }
@@ -105,13 +107,8 @@ static int check_files(const struct domain_def *def, struct err **e)
 		if (access(d->source, d->readonly ? R_OK : R_OK | W_OK) < 0)
 			return err_sys(e, errno, "disk '%s' (%s)", d->source,
 				       d->target);
-		if (strchr(d->source, ','))
-			return err_set(e, EINVAL,
-				       "disk '%s': nido-vmm cannot "
-				       "take a path with a comma",
-				       d->source);
 	}
-	for (size_t i = 0; i < def->n_nets; i++)
+	for (size_t i = 0; i < def->n_nets; i++) {
 		if (def->nets[i].type != NET_TYPE_ETHERNET || !def->nets[i].tap)
 			return err_set(
 				e, ENOTSUP,
@@ -119,71 +116,93 @@ static int check_files(const struct domain_def *def, struct err **e)
 				"a <target dev='TAP'/> is supported until "
 				"nido has virtual networks",
 				i);
+		/* nido-vmm reads a net as "tap=NAME,mac=MAC", even in JSON. */
+		if (strchr(def->nets[i].tap, ','))
+			return err_set(e, EINVAL,
+				       "interface %zu: tap '%s': nido-vmm "
+				       "cannot take a name with a comma",
+				       i, def->nets[i].tap);
+	}
 	return 0;
 }
 
-struct argv {
-	char **v;
-	size_t n;
-};
-
-static void arg(struct argv *a, char *s)
+static void add_string(struct json_object *o, const char *key,
+		       const char *value)
 {
-	a->v = xreallocarray(a->v, a->n + 2, sizeof(*a->v));
-	a->v[a->n++] = s;
-	a->v[a->n] = NULL;
+	json_object_object_add(o, key, json_object_new_string(value));
 }
 
-static void argv_free(struct argv *a)
+static struct json_object *disk_json(const struct domain_disk *d)
 {
-	for (size_t i = 0; i < a->n; i++)
-		free(a->v[i]);
-	free(a->v);
+	struct json_object *o = json_object_new_object();
+
+	add_string(o, "path", d->source);
+	add_string(o, "format", disk_format_name(d->format));
+	json_object_object_add(
+		o, "readonly",
+		json_object_new_boolean(d->readonly ||
+					d->device == DISK_DEVICE_CDROM));
+	if (d->serial)
+		add_string(o, "serial", d->serial);
+	return o;
 }
 
-static void disk_args(struct argv *a, const struct domain_disk *d)
+static struct json_object *net_json(const struct domain_net *n)
 {
-	arg(a, xstrdup("--disk"));
-	arg(a,
-	    xasprintf("%s%s,format=%s%s%s", d->source,
-		      d->readonly || d->device == DISK_DEVICE_CDROM
-			      ? ",readonly"
-			      : "",
-		      disk_format_name(d->format), d->serial ? ",serial=" : "",
-		      d->serial ? d->serial : ""));
+	struct json_object *o = json_object_new_object();
+	char mac[18];
+
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0],
+		 n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
+	add_string(o, "tap", n->tap);
+	add_string(o, "mac", mac);
+	return o;
 }
 
-static void build_argv(struct daemon *dmn, const struct domain_def *def,
-		       const char *api, struct argv *a)
+/*
+ * nido-vmm's configuration (docs/vmm.md, --config): JSON carries any
+ * path, where the command line's "PATH,format=..." cannot take a comma.
+ */
+static struct json_object *vmm_config(const struct domain_def *def,
+				      const char *api)
 {
-	arg(a, xstrdup(dmn->vmm_path));
-	arg(a, xstrdup("--kernel"));
-	arg(a, xstrdup(def->kernel));
-	if (def->initrd) {
-		arg(a, xstrdup("--initrd"));
-		arg(a, xstrdup(def->initrd));
-	}
-	if (def->cmdline) {
-		arg(a, xstrdup("--cmdline"));
-		arg(a, xstrdup(def->cmdline));
-	}
-	arg(a, xasprintf("--cpus=%u", def->vcpus));
-	arg(a, xasprintf("--memory=%" PRIu64 "KiB", def->memory_kib));
+	struct json_object *c = json_object_new_object();
+	struct json_object *disks = json_object_new_array();
+	struct json_object *nets = json_object_new_array();
+	_cleanup_free_ char *mem = xasprintf("%" PRIu64 "KiB", def->memory_kib);
+	_cleanup_free_ char *sock = xasprintf("unix:%s", api);
+
+	add_string(c, "kernel", def->kernel);
+	if (def->initrd)
+		add_string(c, "initrd", def->initrd);
+	if (def->cmdline)
+		add_string(c, "cmdline", def->cmdline);
+	json_object_object_add(c, "cpus", json_object_new_int64(def->vcpus));
+	add_string(c, "memory", mem);
 	for (size_t i = 0; i < def->n_disks; i++)
-		disk_args(a, &def->disks[i]);
-	for (size_t i = 0; i < def->n_nets; i++) {
-		const uint8_t *m = def->nets[i].mac;
+		json_object_array_add(disks, disk_json(&def->disks[i]));
+	for (size_t i = 0; i < def->n_nets; i++)
+		json_object_array_add(nets, net_json(&def->nets[i]));
+	json_object_object_add(c, "disks", disks);
+	json_object_object_add(c, "nets", nets);
+	json_object_object_add(c, "rng", json_object_new_boolean(def->n_rngs));
+	add_string(c, "console", "pty");
+	add_string(c, "api", sock);
+	return c;
+}
 
-		arg(a, xstrdup("--net"));
-		arg(a, xasprintf("tap=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x",
-				 def->nets[i].tap, m[0], m[1], m[2], m[3], m[4],
-				 m[5]));
-	}
-	if (def->n_rngs)
-		arg(a, xstrdup("--rng"));
-	arg(a, xstrdup("--console=pty"));
-	arg(a, xasprintf("--api=unix:%s", api));
-	arg(a, xstrdup("--log-level=info"));
+/* Writes the configuration to @path and logs it to @logfd. */
+static int write_config(const struct domain_def *def, const char *api,
+			const char *path, int logfd, struct err **e)
+{
+	_cleanup_json_ struct json_object *c = vmm_config(def, api);
+	size_t len;
+	_cleanup_free_ char *text = json_encode_line(c, &len);
+
+	dprintf(logfd, "nidod: configuration: %.*s\n", (int)len, text);
+	if (file_write_atomic(path, text, len, 0600, e) < 0)
+		return err_prefix(e, "writing nido-vmm's configuration");
+	return 0;
 }
 
 /* The last non-empty line of the VMM's log, malloc'ed, or NULL. */
@@ -250,6 +269,7 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	bool restart = false;
 
 	cgroup_remove(vm->cgroups);
+	unlink(vm->config);
 	if (status < 0) {
 		reason = vm->destroying ? REASON_SHUTOFF_DESTROYED
 			 : vm->shutting_down || vm->rebooting
@@ -328,39 +348,28 @@ static int open_log(const char *path, struct err **e)
 	return fd;
 }
 
-static void log_argv(int fd, const struct argv *a)
-{
-	_cleanup_free_ char *line = xstrdup("nidod: starting:");
-
-	for (size_t i = 0; i < a->n; i++) {
-		char *next = xasprintf("%s %s", line, a->v[i]);
-
-		free(line);
-		line = next;
-	}
-	dprintf(fd, "%s\n", line);
-}
-
 static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 		     struct err **e)
 {
-	struct argv a = {0};
+	char *argv[] = {dmn->vmm_path, "--config", vm->config,
+			"--log-level=info", NULL};
 	struct spawn_opts o;
 	_cleanup_close_ int logfd = open_log(vm->log, e);
 	int r;
 
 	if (logfd < 0)
 		return logfd;
-	build_argv(dmn, dom->def, vm->api, &a);
-	log_argv(logfd, &a);
+	if (write_config(dom->def, vm->api, vm->config, logfd, e) < 0)
+		return err_code(*e);
+	dprintf(logfd, "nidod: starting: %s --config %s --log-level=info\n",
+		dmn->vmm_path, vm->config);
 	vm->log_off = (uint64_t)MAX(lseek(logfd, 0, SEEK_END), 0);
 	spawn_opts_init(&o);
-	o.argv = a.v;
+	o.argv = argv;
 	o.stdout_fd = logfd;
 	o.stderr_fd = logfd;
 	o.new_session = 1;
 	r = spawn_start(&o, &vm->child, e);
-	argv_free(&a);
 	vm->is_child = r == 0;
 	return r;
 }
@@ -476,6 +485,7 @@ static struct kvm_vm *vm_new(struct daemon *dmn, struct domain *dom)
 	vm->child.pidfd = -1;
 	vm->api = store_runtime_path(&dmn->store, dom->def->name, "sock");
 	vm->log = store_runtime_path(&dmn->store, dom->def->name, "log");
+	vm->config = store_runtime_path(&dmn->store, dom->def->name, "config");
 	return vm;
 }
 

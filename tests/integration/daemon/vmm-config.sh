@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The kvm driver hands nido-vmm its configuration as a JSON file
+# (--config, docs/vmm.md) in the domain's run-time directory: paths the
+# command line's "PATH,format=..." syntax cannot carry (commas) work.
+. "$(dirname "$0")/lib.sh"
+
+if ! kvm_usable; then
+	echo "1..0 # SKIP /dev/kvm or nido-vmm not usable here"
+	exit 0
+fi
+start_daemon
+disk="$tmp/disk,one,format=qcow2.raw"
+truncate -s 1M "$disk"
+domain_xml comma "$GUEST_IDLE" "<disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='$disk'/>
+      <target dev='vda'/>
+    </disk>
+    <disk type='file' device='cdrom'>
+      <driver name='qemu' type='raw'/>
+      <source file='$disk'/>
+      <target dev='vdb'/>
+      <readonly/>
+    </disk>" >"$tmp/comma.xml"
+"$NIDO" define "$tmp/comma.xml" >/dev/null
+t_out "a disk path with commas starts" "Domain 'comma' started" "$NIDO" start comma
+t_out "it runs" "running (booted)" "$NIDO" domstate --reason comma
+config=$NIDO_RUNTIME_DIR/domains/comma.config
+pid=$(vm_pid comma)
+t "nido-vmm was given --config" grep -qa -- "--config" "/proc/$pid/cmdline"
+out=$(python3 -c "
+import json, sys
+c = json.load(open(sys.argv[1]))
+d = c['disks']
+assert d[0] == {'path': sys.argv[2], 'format': 'raw', 'readonly': False}, d
+assert d[1]['readonly'] is True, d
+assert c['memory'] == '32768KiB' and c['cpus'] == 1, c
+assert c['console'] == 'pty' and c['api'].startswith('unix:'), c
+print('ok')" "$config" "$disk" 2>&1)
+if [ "$out" = ok ]; then ok "the configuration file names the disks"; else
+	not_ok "the configuration file names the disks" "$out" "$(cat "$config")"; fi
+if [ "$(stat -c %a "$config")" = 600 ]; then ok "it is private (0600)"; else
+	not_ok "it is private (0600)" "$(stat -c %a "$config")"; fi
+t "nido-vmm opened the disk" sh -c "ls -l /proc/$pid/fd | grep -qF -- '$disk'"
+t_out "domblklist shows the path" "$disk" "$NIDO" domblklist comma
+t_out "destroy" "Domain 'comma' destroyed" "$NIDO" destroy comma
+t "the configuration file is removed when the VM stops" test ! -e "$config"
+
+done_testing
