@@ -11,6 +11,7 @@
 
 #include "lib/log.h"
 #include "lib/loop.h"
+#include "vmm/console.h"
 #include "vmm/hw/devices.h"
 #include "vmm/vcpu.h"
 #include "vmm/virtio/virtio.h"
@@ -114,6 +115,9 @@ static void status(struct vm *vm, json_object *r)
 	put(r, "uptime_ms", u64((vm_now_ns() - vm->start_ns) / 1000000));
 	put(r, "boot_time_us", boot ? u64(boot) : NULL);
 	put(r, "pid", json_object_new_int((int)getpid()));
+	if (console_name(vm->console))
+		put(r, "console",
+		    json_object_new_string(console_name(vm->console)));
 }
 
 /* Fills @r for @cmd; returns an error message or NULL. */

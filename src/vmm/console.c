@@ -22,8 +22,9 @@ struct console {
 	int listen_fd; /* unix: the listening socket */
 	int client_fd; /* unix: the connected client, or -1 */
 	struct loop_source *listen_src;
-	char *path;
-	int tty_fd; /* terminal in raw mode, or -1 */
+	char *path;	/* unix: the socket's path */
+	char *pty_name; /* pty: /dev/pts/N */
+	int tty_fd;	/* terminal in raw mode, or -1 */
 	struct termios saved;
 	int escape; /* the last byte was Ctrl-A */
 	console_input_fn input;
@@ -185,7 +186,10 @@ static int open_pty(struct console *c, struct err **e)
 		return err_sys(e, errno, "setting up the pseudo-terminal");
 	}
 	c->owned_fd = c->in_fd = c->out_fd = fd;
-	log_info("console on %s", ptsname(fd));
+	if (!ptsname(fd))
+		return err_sys(e, errno, "naming the pseudo-terminal");
+	c->pty_name = xstrdup(ptsname(fd));
+	log_info("console on %s", c->pty_name);
 	return make_raw(c, fd, e);
 }
 
@@ -247,6 +251,13 @@ int console_out_fd(const struct console *c)
 	return c ? c->out_fd : -1;
 }
 
+const char *console_name(const struct console *c)
+{
+	if (!c)
+		return NULL;
+	return c->pty_name ? c->pty_name : c->path;
+}
+
 void console_close(struct console *c)
 {
 	if (!c)
@@ -260,6 +271,7 @@ void console_close(struct console *c)
 	if (c->path)
 		unlink(c->path);
 	free(c->path);
+	free(c->pty_name);
 	if (c->tty_fd >= 0)
 		tcsetattr(c->tty_fd, TCSANOW, &c->saved);
 	close_safe(c->owned_fd);

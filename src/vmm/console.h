@@ -31,6 +31,13 @@ struct console *console_open(struct loop *l, const struct vm_config *cfg,
 /* Where the guest's output goes; -1: nowhere. */
 int console_out_fd(const struct console *c);
 
+/*
+ * The name a client opens to reach the console: the pseudo-terminal
+ * (/dev/pts/N) or the unix socket's path; NULL for stdio and none. Owned
+ * by @c.
+ */
+const char *console_name(const struct console *c);
+
 /* Restores the terminal, closes what it opened; accepts NULL. */
 void console_close(struct console *c);
 

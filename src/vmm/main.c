@@ -5,9 +5,11 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <signal.h>
 
 #include "config.h"
+#include "lib/file.h"
 #include "lib/log.h"
 #include "vmm/vmconfig.h"
 #include "vmm/probe.h"
@@ -23,6 +25,7 @@ enum {
 	OPT_NET,
 	OPT_CONSOLE,
 	OPT_API,
+	OPT_EXIT_FILE,
 	OPT_CONFIG,
 	OPT_HUGEPAGES,
 	OPT_RNG,
@@ -43,6 +46,7 @@ static const struct option options[] = {
 	{"net", required_argument, NULL, OPT_NET},
 	{"console", required_argument, NULL, OPT_CONSOLE},
 	{"api", required_argument, NULL, OPT_API},
+	{"exit-file", required_argument, NULL, OPT_EXIT_FILE},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"hugepages", no_argument, NULL, OPT_HUGEPAGES},
 	{"rng", no_argument, NULL, OPT_RNG},
@@ -62,7 +66,8 @@ static void usage(FILE *f)
 	      "         [--net tap=NAME[,mac=MAC]]... [--rng]\n"
 	      "         [--virtio-console] [--console "
 	      "stdio|pty|none|unix:PATH]\n"
-	      "         [--api unix:PATH] [--log-level LEVEL]\n"
+	      "         [--api unix:PATH] [--exit-file PATH]\n"
+	      "         [--log-level LEVEL]\n"
 	      "       nido-vmm --config FILE.json [options]\n"
 	      "       nido-vmm --probe\n"
 	      "Exit status: 0 guest powered off, 1 error, 2 usage, 3 guest "
@@ -140,6 +145,8 @@ static int parse_option(int opt, const char *arg, struct vm_config *c,
 				       "unix:PATH",
 				       arg);
 		return set_str(&c->api_path, arg + 5), 0;
+	case OPT_EXIT_FILE:
+		return set_str(&c->exit_file, arg), 0;
 	case OPT_CONFIG:
 		return config_load_json(arg, c, e);
 	case OPT_HUGEPAGES:
@@ -175,32 +182,71 @@ static int run_probe(void)
 	return usable ? 0 : 1;
 }
 
-static int run_vm(struct vm_config *c, uint64_t start_ns)
+/*
+ * Writes how the VM ended to @path (--exit-file), atomically, for a
+ * supervisor that is not our parent: {"status": N, "reason": "poweroff" |
+ * "reboot" | "error" | "signal", "message": "..."}.
+ */
+static void write_exit_file(const char *path, int status, const char *reason,
+			    const char *message)
 {
 	_cleanup_err_ struct err *e = NULL;
-	struct vm *vm = vm_create(c, start_ns, &e);
-	enum vm_exit why;
+	json_object *o = json_object_new_object();
+	const char *text;
 
-	if (!vm) {
-		log_error("%s", err_msg(e));
-		return VMM_STATUS_ERROR;
-	}
-	why = vm_run(vm, &e);
-	vm_destroy(vm);
+	json_object_object_add(o, "status", json_object_new_int(status));
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	json_object_object_add(o, "message", json_object_new_string(message));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	if (file_write_atomic(path, text, strlen(text), 0644, &e) < 0)
+		log_warn("writing the exit file: %s", err_msg(e));
+	json_object_put(o);
+}
+
+/* The exit status for @why; @reason and @message say it in words. */
+static int exit_status(enum vm_exit why, struct err *e, const char **reason,
+		       const char **message)
+{
 	switch (why) {
 	case VM_EXIT_POWEROFF:
-		log_info("guest powered off");
+		*reason = "poweroff";
+		*message = "guest powered off";
+		log_info("%s", *message);
 		return VMM_STATUS_POWEROFF;
 	case VM_EXIT_REBOOT:
+		*reason = "reboot";
+		*message = "guest rebooted";
 		log_info("guest rebooted; exiting with status %d",
 			 VMM_STATUS_REBOOT);
 		return VMM_STATUS_REBOOT;
 	case VM_EXIT_SIGNAL:
+		*reason = "signal";
+		*message = "stopped by a signal";
 		return VMM_STATUS_SIGNAL;
 	default:
-		log_error("%s", err_msg(e));
+		*reason = "error";
+		*message = err_msg(e);
+		log_error("%s", *message);
 		return VMM_STATUS_ERROR;
 	}
+}
+
+static int run_vm(struct vm_config *c, uint64_t start_ns)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct vm *vm = vm_create(c, start_ns, &e);
+	const char *reason, *message;
+	enum vm_exit why = VM_EXIT_ERROR;
+	int status;
+
+	if (vm) {
+		why = vm_run(vm, &e);
+		vm_destroy(vm);
+	}
+	status = exit_status(why, e, &reason, &message);
+	if (c->exit_file)
+		write_exit_file(c->exit_file, status, reason, message);
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -231,12 +277,15 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (opt == '?' || parse_option(opt, optarg, &c, &e) < 0) {
-			if (e)
-				log_error("%s", err_msg(e));
-			else
-				log_error("unknown option or missing argument "
-					  "'%s' (see --help)",
-					  argv[optind - 1]);
+			if (!e)
+				err_set(&e, EINVAL,
+					"unknown option or missing argument "
+					"'%s' (see --help)",
+					argv[optind - 1]);
+			log_error("%s", err_msg(e));
+			if (c.exit_file)
+				write_exit_file(c.exit_file, VMM_STATUS_USAGE,
+						"error", err_msg(e));
 			config_release(&c);
 			return VMM_STATUS_USAGE;
 		}

@@ -25,6 +25,7 @@ void config_release(struct vm_config *c)
 	free(c->cmdline);
 	free(c->console_path);
 	free(c->api_path);
+	free(c->exit_file);
 	for (unsigned i = 0; i < c->n_disks; i++) {
 		free(c->disks[i].path);
 		free(c->disks[i].serial);

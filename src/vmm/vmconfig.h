@@ -50,6 +50,7 @@ struct vm_config {
 	enum console_kind console;
 	char *console_path; /* for CONSOLE_UNIX */
 	char *api_path;	    /* control socket, NULL: none */
+	char *exit_file;    /* how the VM ended, as JSON; NULL: none */
 	unsigned n_disks;
 	struct config_disk disks[CONFIG_MAX_DISKS];
 	unsigned n_nets;

@@ -128,6 +128,8 @@ static int json_key(const char *key, json_object *v, struct vm_config *c,
 		return set_str(&c->initrd, v, key, e);
 	if (streq(key, "cmdline"))
 		return set_str(&c->cmdline, v, key, e);
+	if (streq(key, "exit_file"))
+		return set_str(&c->exit_file, v, key, e);
 	if (streq(key, "api")) {
 		const char *s = json_object_get_string(v);
 
