@@ -291,8 +291,12 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		log_error("unexpected argument '%s' (see --help)",
-			  argv[optind]);
+		err_set(&e, EINVAL, "unexpected argument '%s' (see --help)",
+			argv[optind]);
+		log_error("%s", err_msg(e));
+		if (c.exit_file)
+			write_exit_file(c.exit_file, VMM_STATUS_USAGE, "error",
+					err_msg(e));
 		config_release(&c);
 		return VMM_STATUS_USAGE;
 	}

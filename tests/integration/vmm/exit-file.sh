@@ -96,6 +96,13 @@ assert "missing-kernel" in v["message"] and v["message"] in err, (v, err)
 ' "$exitf" "$tmp/err" && [ "$status" -eq 1 ]
 ok $? "an error: the exit file says status 1, error, and why"
 
+# Bad usage after --exit-file: status 2, an error.
+"$vmm" --exit-file "$exitf" --kernel k stray </dev/null >/dev/null 2>&1
+status=$?
+[ "$status" -eq 2 ] && [ "$(field status <"$exitf")" = 2 ] &&
+	grep -q "unexpected argument 'stray'" "$exitf"
+ok $? "bad usage: the exit file says status 2, error (nido-vmm: $status)"
+
 # The same from the JSON configuration.
 rm -f "$exitf"
 printf '{"kernel": "%s", "exit_file": "%s"}\n' "$tmp/missing-kernel" "$exitf" >"$tmp/vm.json"
