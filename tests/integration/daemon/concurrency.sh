@@ -116,4 +116,12 @@ t "the destroy still completes" wait_for 20 state_is a "shut off (destroyed)"
 t_out "the daemon serves on" " b running" sh -c "'$NIDO' list | tr -s ' '"
 
 "$NIDO" destroy b >/dev/null
+
+# The daemon stops (SIGTERM, checked by done_testing: status 0, nothing
+# leaked under ASan) while a destroy is still pending.
+"$NIDO" start a >/dev/null
+apid=$(vm_pid a)
+kill -STOP "$apid"
+"$NIDO" destroy a >/dev/null 2>&1 &
+t "a destroy is pending" wait_for 20 busy a
 done_testing
