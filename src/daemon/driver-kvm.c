@@ -6,7 +6,9 @@
  * restarted daemon re-attaches to it from the run-time record.
  *
  * nido-vmm's exit status says why it stopped: 0 the guest powered off,
- * 3 it rebooted, 4 a signal stopped the VMM, 1 an error.
+ * 3 it rebooted, 4 a signal stopped the VMM, 1 an error. A daemon that
+ * re-attached is not the parent and cannot read it: it reads nido-vmm's
+ * exit file (--exit-file) instead.
  *
  * Nothing here waits inside the loop: start watches for the control
  * socket on a timer, destroy waits for the pidfd (with a timer for
@@ -67,6 +69,7 @@ struct kvm_vm {
 	char *api;
 	char *log;
 	char *config;	  /* nido-vmm's --config file */
+	char *exit_file;  /* its --exit-file; NULL: a run without one */
 	uint64_t log_off; /* where this run's output starts in the log */
 	struct json_object *cgroups; /* owned array of directories */
 };
@@ -90,6 +93,7 @@ static void kvm_release(struct daemon *dmn, struct domain *dom)
 	free(vm->api);
 	free(vm->log);
 	free(vm->config);
+	free(vm->exit_file);
 	free(vm);
 	dom->priv = NULL;
 }
@@ -164,7 +168,7 @@ static struct json_object *net_json(const struct domain_net *n)
  * path, where the command line's "PATH,format=..." cannot take a comma.
  */
 static struct json_object *vmm_config(const struct domain_def *def,
-				      const char *api)
+				      const char *api, const char *exit_file)
 {
 	struct json_object *c = json_object_new_object();
 	struct json_object *disks = json_object_new_array();
@@ -188,14 +192,16 @@ static struct json_object *vmm_config(const struct domain_def *def,
 	json_object_object_add(c, "rng", json_object_new_boolean(def->n_rngs));
 	add_string(c, "console", "pty");
 	add_string(c, "api", sock);
+	add_string(c, "exit_file", exit_file);
 	return c;
 }
 
 /* Writes the configuration to @path and logs it to @logfd. */
 static int write_config(const struct domain_def *def, const char *api,
-			const char *path, int logfd, struct err **e)
+			const char *exit_file, const char *path, int logfd,
+			struct err **e)
 {
-	_cleanup_json_ struct json_object *c = vmm_config(def, api);
+	_cleanup_json_ struct json_object *c = vmm_config(def, api, exit_file);
 	size_t len;
 	_cleanup_free_ char *text = json_encode_line(c, &len);
 
@@ -231,15 +237,62 @@ static char *log_last_line(const char *path)
 	return *start ? xstrdup(start) : NULL;
 }
 
-static char *exit_detail(const struct kvm_vm *vm, int status)
+/* Why nido-vmm stopped, in words; @msg: its exit file's, or NULL. */
+static char *exit_detail(const struct kvm_vm *vm, int status, const char *msg)
 {
 	_cleanup_free_ char *s = spawn_status_str(status);
 	_cleanup_free_ char *last = NULL;
 
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 1 &&
-	    (last = log_last_line(vm->log)))
-		return xasprintf("nido-vmm %s: %s", s, last);
+	    (msg || (last = log_last_line(vm->log))))
+		return xasprintf("nido-vmm %s: %s", s, msg ? msg : last);
 	return xasprintf("nido-vmm %s", s);
+}
+
+/*
+ * How nido-vmm ended, from its exit file ({"status": N, "reason": ...,
+ * "message": ...}, docs/vmm.md; untrusted like any file): a wait status
+ * as waitpid() gives it, or -1 when there is no usable file. *@msg gets
+ * the message (malloc'ed, at most 512 bytes) when there is one.
+ */
+static int exit_file_status(const char *path, char **msg)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_json_ struct json_object *o = NULL;
+	const char *m = NULL;
+	int64_t st;
+	size_t len;
+
+	*msg = NULL;
+	if (file_read_all(path, 4096, &text, &len, NULL) < 0 ||
+	    json_decode(text, len, &o, NULL) < 0 || !o ||
+	    !json_object_is_type(o, json_type_object) ||
+	    json_get_int64(o, "status", &st, NULL) < 0 || st < 0 || st > 255)
+		return -1;
+	if (json_get_string_opt(o, "message", &m, NULL) > 0 && *m)
+		*msg = xstrndup(m, 512);
+	return W_EXITCODE((int)st, 0);
+}
+
+/*
+ * The reason of an exit whose status is unknown (a re-attached VM
+ * without an exit file); *@detail is malloc'ed or NULL.
+ */
+static enum domain_reason unknown_exit(const struct kvm_vm *vm, char **detail)
+{
+	if (vm->destroying)
+		return REASON_SHUTOFF_DESTROYED;
+	if (vm->shutting_down || vm->rebooting)
+		return REASON_SHUTOFF_SHUTDOWN;
+	if (vm->exit_file) {
+		/* It writes the file on every exit it lives through. */
+		*detail = xstrdup("nido-vmm ended without writing its exit "
+				  "file (killed by SIGKILL?)");
+		return REASON_SHUTOFF_CRASHED;
+	}
+	*detail = xstrdup("nido-vmm exited; its exit status is unknown to a "
+			  "daemon that re-attached to it");
+	return REASON_SHUTOFF_UNKNOWN;
 }
 
 /* Answers the destroy or start waiting for the exit. */
@@ -253,7 +306,7 @@ static void exit_job_done(struct daemon *dmn, struct domain *dom, int status)
 		daemon_job_done(dmn, dom, 0, NULL, NULL);
 	} else if (vm->starting) {
 		detail = status < 0 ? xstrdup("nido-vmm exited")
-				    : exit_detail(vm, status);
+				    : exit_detail(vm, status, NULL);
 		err_set(&e, EIO, "%s", detail);
 		daemon_job_done(dmn, dom, -EIO, NULL, e);
 	}
@@ -265,20 +318,17 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	struct kvm_vm *vm = vm_of(dom);
 	const struct domain_def *def = dom->def;
 	enum domain_reason reason = REASON_SHUTOFF_CRASHED;
-	_cleanup_free_ char *detail = NULL;
+	_cleanup_free_ char *detail = NULL, *msg = NULL;
 	bool restart = false;
 
 	cgroup_remove(vm->cgroups);
 	unlink(vm->config);
+	if (status < 0 && vm->exit_file)
+		status = exit_file_status(vm->exit_file, &msg);
+	if (vm->exit_file)
+		unlink(vm->exit_file);
 	if (status < 0) {
-		reason = vm->destroying ? REASON_SHUTOFF_DESTROYED
-			 : vm->shutting_down || vm->rebooting
-				 ? REASON_SHUTOFF_SHUTDOWN
-				 : REASON_SHUTOFF_UNKNOWN;
-		if (reason == REASON_SHUTOFF_UNKNOWN)
-			detail = xstrdup("nido-vmm exited; its exit status is "
-					 "unknown to a daemon that re-attached "
-					 "to it");
+		reason = unknown_exit(vm, &detail);
 	} else if (vm->destroying) {
 		reason = REASON_SHUTOFF_DESTROYED;
 	} else if (vm->starting) {
@@ -299,7 +349,7 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 		reason = REASON_SHUTOFF_DESTROYED;
 		detail = xstrdup("nido-vmm was stopped by a signal");
 	} else {
-		detail = exit_detail(vm, status);
+		detail = exit_detail(vm, status, msg);
 		restart = def->on_crash == DOMAIN_LIFECYCLE_RESTART;
 	}
 	if (vm->rebooting && reason == REASON_SHUTOFF_SHUTDOWN)
@@ -359,7 +409,9 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 
 	if (logfd < 0)
 		return logfd;
-	if (write_config(dom->def, vm->api, vm->config, logfd, e) < 0)
+	unlink(vm->exit_file);
+	if (write_config(dom->def, vm->api, vm->exit_file, vm->config, logfd,
+			 e) < 0)
 		return err_code(*e);
 	dprintf(logfd, "nidod: starting: %s --config %s --log-level=info\n",
 		dmn->vmm_path, vm->config);
@@ -471,6 +523,8 @@ static struct json_object *make_record(const struct kvm_vm *vm)
 	json_object_object_add(rec, "log", json_object_new_string(vm->log));
 	json_object_object_add(rec, "log_offset",
 			       json_object_new_uint64(vm->log_off));
+	json_object_object_add(rec, "exit_file",
+			       json_object_new_boolean(vm->exit_file != NULL));
 	json_object_object_add(rec, "cgroups", json_object_get(vm->cgroups));
 	return rec;
 }
@@ -486,6 +540,7 @@ static struct kvm_vm *vm_new(struct daemon *dmn, struct domain *dom)
 	vm->api = store_runtime_path(&dmn->store, dom->def->name, "sock");
 	vm->log = store_runtime_path(&dmn->store, dom->def->name, "log");
 	vm->config = store_runtime_path(&dmn->store, dom->def->name, "config");
+	vm->exit_file = store_runtime_path(&dmn->store, dom->def->name, "exit");
 	return vm;
 }
 
@@ -724,7 +779,7 @@ static int reattach_vm(struct kvm_vm *vm, struct json_object *rec,
 	int64_t pid;
 	uint64_t start;
 	struct json_object *cg = NULL;
-	bool stopped = false;
+	bool stopped = false, exit_file = false;
 
 	if (json_get_int64(rec, "pid", &pid, e) < 0 ||
 	    json_get_uint64(rec, "start_time", &start, e) < 0 ||
@@ -732,8 +787,14 @@ static int reattach_vm(struct kvm_vm *vm, struct json_object *rec,
 	    rec_string(rec, "log", &vm->log, e) < 0 ||
 	    json_get_array_opt(rec, "cgroups", &cg, e) < 0 ||
 	    json_get_uint64_opt(rec, "log_offset", &vm->log_off, e) < 0 ||
-	    json_get_bool_opt(rec, "sigstop", &stopped, e) < 0)
+	    json_get_bool_opt(rec, "sigstop", &stopped, e) < 0 ||
+	    json_get_bool_opt(rec, "exit_file", &exit_file, e) < 0)
 		return -EINVAL;
+	/* Not in the record: nido-vmm was started without an exit file. */
+	if (!exit_file) {
+		free(vm->exit_file);
+		vm->exit_file = NULL;
+	}
 	if (pid <= 1 || pid > INT32_MAX)
 		return err_set(e, EINVAL, "invalid pid %" PRId64, pid);
 	vm->cgroups = cg ? json_object_get(cg) : json_object_new_array();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # State across daemon restarts: a running VM survives the daemon (SIGTERM
-# or SIGKILL) and the next daemon re-attaches to it; a VM that died while
-# no daemon ran is shown shut off; autostart; ids are kept.
+# or SIGKILL) and the next daemon re-attaches to it; how a re-attached VM
+# ended comes from nido-vmm's exit file; a VM that died while no daemon
+# ran is shown shut off; autostart; ids are kept.
 . "$(dirname "$0")/lib.sh"
 
 if ! kvm_usable; then
@@ -50,10 +51,35 @@ t_out "a VM that died meanwhile is shown shut off" "shut off (unknown" \
 	"$NIDO" domstate --reason other
 t "its run-time record is gone" test ! -e "$NIDO_RUNTIME_DIR/domains/other.json"
 
-# A re-attached VM that dies: not our child, so its status is unknown.
+# A re-attached VM is not the daemon's child: nido-vmm's exit file
+# (--exit-file) says how it ended.
 kill -9 "$pid"
-t "a re-attached VM that dies is seen" wait_for 20 state_starts idle "shut off (unknown"
-t_out "it says why the status is unknown" "exit status is unknown" "$NIDO" domstate --reason idle
+t "a re-attached VM that is killed is seen" wait_for 20 state_starts idle "shut off (crashed"
+t_out "it says why (no exit file)" "without writing its exit file" "$NIDO" domstate --reason idle
+
+vmm_command() { # domain command: sends a command to nido-vmm's control socket
+	python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(('{\"command\":\"%s\"}\n' % sys.argv[2]).encode())
+s.makefile().readline()" "$NIDO_RUNTIME_DIR/domains/$1.sock" "$2"
+}
+"$NIDO" start idle >/dev/null
+stop_daemon TERM
+start_daemon
+t_out "re-attached again" "running (booted)" "$NIDO" domstate --reason idle
+vmm_command idle power-off
+t "a re-attached VM that powers off is shut off (shutdown)" \
+	wait_for 20 state_is idle "shut off (shutdown)"
+t "its exit file is removed" test ! -e "$NIDO_RUNTIME_DIR/domains/idle.exit"
+"$NIDO" start idle >/dev/null
+pid=$(vm_pid idle)
+stop_daemon TERM
+start_daemon
+kill -TERM "$pid"
+t "a re-attached VM stopped by SIGTERM is shut off (destroyed)" \
+	wait_for 20 state_is idle "shut off (destroyed: nido-vmm was stopped by a signal)"
 
 # Destroy after re-attaching.
 "$NIDO" start idle >/dev/null
