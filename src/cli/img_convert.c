@@ -12,8 +12,7 @@
 
 #include "cli/img.h"
 
-#define CHUNK	    (2u << 20)
-#define MAX_THREADS 8
+#define CHUNK (2u << 20)
 
 struct convert {
 	struct block **src;
@@ -24,7 +23,6 @@ struct convert {
 	bool compress, sparse, progress, fresh, only_top;
 	int last_pct;
 	uint8_t *cur; /* the chunk being written */
-	int threads;
 };
 
 /* Page-aligned buffers: the kernel copies them much faster. */
@@ -111,10 +109,13 @@ static int write_sparse(struct convert *c, uint64_t off, size_t len,
 /*
  * The copy is a pipeline: a reader thread classifies and reads chunks of
  * the sources into a ring of slots; the main thread writes them in
- * order (compressing them, with -c, in worker threads).
+ * order. With -c, NCOMP threads each read and compress the next free
+ * chunk instead: as many as qemu-img convert keeps requests in flight
+ * (its -m 8), whatever the number of CPUs, so that the copy keeps its
+ * share of a machine other jobs compete for.
  */
-#define NSLOTS		 12 /* >= 2 * MAX_COMP_THREADS + 2 */
-#define MAX_COMP_THREADS 4
+#define NSLOTS 16 /* > NCOMP: room to work ahead of the writer */
+#define NCOMP  8
 
 enum piece_kind { PIECE_DATA, PIECE_ZERO, PIECE_SKIP, PIECE_END };
 
@@ -135,8 +136,8 @@ struct pipe {
 	int rd, wr; /* next slot to fill, to drain */
 	bool stop;
 	int err;
-	struct err *e;		   /* the reader's error */
-	uint64_t written, nchunks; /* -c: chunks written, in all */
+	struct err *e;			 /* the reader's error */
+	uint64_t next, written, nchunks; /* -c: claimed, written, in all */
 };
 
 /* The reader's next free slot, or NULL when told to stop. */
@@ -254,11 +255,6 @@ static int write_compressed(struct convert *c, struct slot *sl, struct err **e)
 	return r;
 }
 
-struct comp_reader {
-	struct pipe *p;
-	int first, step;
-};
-
 /* The source and offset of chunk @seq (sources cut in CHUNKs each). */
 static void chunk_pos(struct convert *c, uint64_t seq, int *src, uint64_t *off,
 		      uint64_t *base)
@@ -275,27 +271,39 @@ static void chunk_pos(struct convert *c, uint64_t seq, int *src, uint64_t *off,
 	*off = seq * CHUNK;
 }
 
-/* -c: each of several readers reads and compresses every step-th chunk
- * into its slot, at most NSLOTS chunks ahead of the writer. */
+/*
+ * -c: claims the next chunk for a reader, at most NSLOTS chunks ahead of
+ * the writer. Readers claim chunks as they come free rather than in a
+ * fixed rotation: a reader the scheduler leaves waiting then holds up
+ * one chunk, not every NCOMP-th one. Returns false when none is left or
+ * the copy stops.
+ */
+static bool claim(struct pipe *p, uint64_t *seq)
+{
+	bool ok;
+
+	pthread_mutex_lock(&p->mu);
+	while (p->next < p->nchunks && p->next >= p->written + NSLOTS &&
+	       !p->stop)
+		pthread_cond_wait(&p->cv, &p->mu);
+	ok = !p->stop && p->next < p->nchunks;
+	if (ok)
+		*seq = p->next++;
+	pthread_mutex_unlock(&p->mu);
+	return ok;
+}
+
+/* -c: reads and compresses claimed chunks into their slots. */
 static void *comp_reader(void *opaque)
 {
-	struct comp_reader *cr = opaque;
-	struct pipe *p = cr->p;
-	uint64_t off, base;
+	struct pipe *p = opaque;
+	uint64_t seq, off, base;
 	int src, r;
 
-	for (uint64_t seq = (uint64_t)cr->first; seq < p->nchunks;
-	     seq += (uint64_t)cr->step) {
+	while (claim(p, &seq)) {
 		struct slot *sl = &p->slot[seq % NSLOTS];
 		struct err *e = NULL;
 
-		pthread_mutex_lock(&p->mu);
-		while (seq >= p->written + NSLOTS && !p->stop)
-			pthread_cond_wait(&p->cv, &p->mu);
-		bool stop = p->stop;
-		pthread_mutex_unlock(&p->mu);
-		if (stop)
-			return NULL;
 		chunk_pos(p->c, seq, &src, &off, &base);
 		r = read_piece(p->c, p->c->src[src], off, base, sl, &e);
 		if (r == 0 && sl->kind == PIECE_DATA)
@@ -343,19 +351,17 @@ static int comp_writer(struct pipe *p, struct err **e)
 
 static int run_compressed(struct pipe *p, struct err **e)
 {
-	struct comp_reader cr[MAX_COMP_THREADS];
-	pthread_t th[MAX_COMP_THREADS];
-	int nt = MIN(p->c->threads, MAX_COMP_THREADS), started = 0, r;
+	pthread_t th[NCOMP];
+	int started = 0, r;
 
 	for (int i = 0; i < p->c->nsrc; i++)
 		p->nchunks += DIV_ROUND_UP(block_size(p->c->src[i]), CHUNK);
-	for (int t = 0; t < nt; t++) {
-		cr[t] = (struct comp_reader){p, t, nt};
-		if (pthread_create(&th[t], NULL, comp_reader, &cr[t]) != 0)
+	for (int t = 0; t < NCOMP; t++) {
+		if (pthread_create(&th[t], NULL, comp_reader, p) != 0)
 			break;
 		started++;
 	}
-	r = started == nt ? comp_writer(p, e) : -EAGAIN;
+	r = started == NCOMP ? comp_writer(p, e) : -EAGAIN;
 	pthread_mutex_lock(&p->mu);
 	p->stop = true;
 	pthread_cond_broadcast(&p->cv);
@@ -603,11 +609,6 @@ int img_cmd_convert(int argc, char **argv)
 	}
 	if (c.compress)
 		c.gran = img_cluster_size(c.dst);
-	if (c.compress) {
-		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-
-		c.threads = (int)MAX(1, MIN(ncpu, MAX_THREADS));
-	}
 	r = run(&c, out, &e);
 	if (r < 0) {
 		img_error("%s", err_msg(e));
