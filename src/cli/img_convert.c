@@ -529,10 +529,15 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
 static int create_output(const char *path, struct convert_args *a,
 			 uint64_t size)
 {
-	struct img_create_opts o = {.format = a->out_fmt,
-				    .size = size,
-				    .no_flush = !a->cache ||
-						streq(a->cache, "unsafe")};
+	/*
+	 * qemu sees an image in whole sectors: a qcow2 of 5000000 bytes reads
+	 * as 4999680 there. Like qemu-img, round the new image up (the tail
+	 * reads as zeroes); a raw output keeps the sources' exact size.
+	 */
+	struct img_create_opts o = {
+		.format = a->out_fmt,
+		.size = streq(a->out_fmt, "raw") ? size : ALIGN_UP(size, 512),
+		.no_flush = !a->cache || streq(a->cache, "unsafe")};
 	_cleanup_err_ struct err *e = NULL;
 	_cleanup_free_ char *opts = a->opts ? xstrdup(a->opts) : NULL;
 

@@ -85,6 +85,7 @@ t "convert -p prints progress" bash -c "$N img convert -p -O raw out.qcow2 p.raw
 t "convert -o cluster_size=512" bash -c "$N img convert -O qcow2 -o cluster_size=512 src.raw small.qcow2 && qcheck small.qcow2 && same_content small.qcow2 src.raw"
 t "convert -S 0 writes everything" bash -c "$N img convert -S 0 -O raw src.raw full.raw && cmp src.raw full.raw && [ \$(stat -c %b full.raw) -ge 20000 ]"
 t "convert two sources concatenates" bash -c "$N img convert -O raw rand.bin rand.bin cat.raw && cat rand.bin rand.bin | cmp - cat.raw"
+t "convert -c of an odd-sized source: qemu-img reads all of it" bash -c "head -c 3000000 rand.bin >odd.raw && $N img convert -c -O qcow2 odd.raw odd.qcow2 && qcheck odd.qcow2 && qemu-img compare -f raw -F qcow2 odd.raw odd.qcow2"
 t_rc "convert of a missing file fails" 1 "$N" img convert -O raw nothere x.raw
 
 # resize
