@@ -10,6 +10,7 @@
 #include "daemon/paths.h"
 #include "lib/file.h"
 #include "lib/json.h"
+#include "lib/sock.h"
 #include "lib/spawn.h"
 
 /* Largest response line accepted. */
@@ -50,22 +51,14 @@ static int uri_mode(struct err **e)
 
 static int connect_unix(const char *path, struct err **e)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	_cleanup_close_ int fd = -1;
+	int fd = sock_unix_connect(path, 0, e);
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return err_set(e, ENAMETOOLONG, "socket path '%s' is too long",
-			       path);
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return err_sys(e, errno, "socket");
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return err_sys(e, errno,
+		return err_sys(e, -fd,
 			       "failed to connect to the daemon at '%s' (is "
 			       "nidod running?)",
 			       path);
-	return steal_fd(fd);
+	return fd;
 }
 
 /* nidod: $NIDO_DAEMON, next to nido, or in the build tree. */

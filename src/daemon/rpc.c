@@ -19,6 +19,7 @@
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
+#include "lib/sock.h"
 
 /* Stop reading a client while this much output waits for it. */
 #define OUT_HIGH_WATER (4u << 20)
@@ -367,13 +368,11 @@ static void on_accept(struct loop *l, int fd, uint32_t events, void *opaque)
 
 static int listen_on(const char *path, struct err **e)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa;
 	_cleanup_close_ int fd = -1;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return err_set(e, ENAMETOOLONG, "socket path '%s' is too long",
-			       path);
-	strcpy(sa.sun_path, path);
+	if (sock_unix_addr(&sa, path, "daemon socket", e) < 0)
+		return -ENAMETOOLONG;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return err_sys(e, errno, "creating a socket");

@@ -15,6 +15,7 @@
 #include "daemon/vmm-client.h"
 #include "lib/json.h"
 #include "lib/loop.h"
+#include "lib/sock.h"
 
 /* Largest response accepted from a VMM. */
 #define RESPONSE_MAX (256u << 10)
@@ -25,22 +26,6 @@ static int64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int connect_to(const char *path, int flags, struct err **e)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	_cleanup_close_ int fd = -1;
-
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return err_set(e, ENAMETOOLONG, "'%s': path too long", path);
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
-	if (fd < 0)
-		return err_sys(e, errno, "socket");
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return err_sys(e, errno, "connecting to '%s'", path);
-	return steal_fd(fd);
 }
 
 static int wait_fd(int fd, short ev, int64_t deadline, struct err **e)
@@ -117,7 +102,7 @@ int vmm_call(const char *sock, const char *method, int timeout_ms,
 
 	if (result)
 		*result = NULL;
-	fd = connect_to(sock, 0, e);
+	fd = sock_unix_connect(sock, 0, e);
 	if (fd < 0)
 		return fd;
 	n = asprintf(&req, "{\"command\":\"%s\"}\n", method);
@@ -227,7 +212,7 @@ struct vmm_req *vmm_call_start(struct loop *l, const char *sock,
 	q->opaque = opaque;
 	q->method = xstrdup(method);
 	q->buf = xmalloc(RESPONSE_MAX);
-	q->fd = connect_to(sock, SOCK_NONBLOCK, e);
+	q->fd = sock_unix_connect(sock, SOCK_NONBLOCK, e);
 	if (q->fd < 0)
 		goto out_free;
 	/* A request of a few bytes fits an empty socket's buffer. */

@@ -11,6 +11,7 @@
 
 #include "lib/log.h"
 #include "lib/loop.h"
+#include "lib/sock.h"
 #include "vmm/console.h"
 #include "vmm/hw/devices.h"
 #include "vmm/vcpu.h"
@@ -261,15 +262,11 @@ static void on_accept(struct loop *l, int fd, uint32_t events, void *opaque)
 /* Binds @path, replacing a socket file nobody listens on. */
 static int api_bind(int fd, const char *path, struct err **e)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa;
 	struct stat st;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return err_set(e, ENAMETOOLONG,
-			       "control socket path '%s' is "
-			       "too long",
-			       path);
-	strcpy(sa.sun_path, path);
+	if (sock_unix_addr(&sa, path, "control socket", e) < 0)
+		return -ENAMETOOLONG;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 		return 0;
 	if (errno == EADDRINUSE) {

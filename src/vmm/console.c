@@ -11,6 +11,7 @@
 
 #include "lib/log.h"
 #include "lib/loop.h"
+#include "lib/sock.h"
 
 #define CTRL_A 0x01
 
@@ -151,12 +152,10 @@ static void on_unix_accept(struct loop *l, int fd, uint32_t events,
 
 static int open_unix(struct console *c, const char *path, struct err **e)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return err_set(e, ENAMETOOLONG,
-			       "console socket '%s': path too long", path);
-	strcpy(sa.sun_path, path);
+	if (sock_unix_addr(&sa, path, "console socket", e) < 0)
+		return -ENAMETOOLONG;
 	c->owned_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->owned_fd < 0 || c->listen_fd < 0)

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "lib/sock.h"
+
+#include <errno.h>
+
+int sock_unix_addr(struct sockaddr_un *sa, const char *path, const char *what,
+		   struct err **e)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path))
+		return err_set(e, ENAMETOOLONG, "%s '%s': path too long", what,
+			       path);
+	strcpy(sa->sun_path, path);
+	return 0;
+}
+
+int sock_unix_connect(const char *path, int flags, struct err **e)
+{
+	struct sockaddr_un sa;
+	_cleanup_close_ int fd = -1;
+
+	if (sock_unix_addr(&sa, path, "socket", e) < 0)
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
+	if (fd < 0)
+		return err_sys(e, errno, "creating a socket for '%s'", path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return err_sys(e, errno, "connecting to '%s'", path);
+	return steal_fd(fd);
+}
