@@ -6,23 +6,6 @@
 need_kvm
 
 sock=$tmp/api.sock
-# api REQUEST-JSON: prints the reply line.
-api()
-{
-	python3 - "$sock" "$1" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode() + b"\n")
-buf = b""
-while not buf.endswith(b"\n"):
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    buf += chunk
-print(buf.decode().strip())
-PY
-}
 field() # json key
 {
 	python3 -c 'import json,sys; v=json.loads(sys.stdin.read()); print(v.get(sys.argv[1]))' "$1"

@@ -75,3 +75,22 @@ guest_tap() # name
 	[ "$plan" -eq 1 ]
 	ok $? "$1: guest finished its plan"
 }
+
+# api REQUEST-JSON: sends one request to the control socket $sock and
+# prints the reply line.
+api()
+{
+	python3 - "$sock" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+buf = b""
+while not buf.endswith(b"\n"):
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    buf += chunk
+print(buf.decode().strip())
+PY
+}
