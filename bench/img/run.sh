@@ -7,7 +7,8 @@
 #
 # Environment: BENCH_SIZE (default 2G), BENCH_DIR (scratch, default a
 # temporary directory), BENCH_REQS (4 KiB requests per I/O run, 200000),
-# BENCH_ONLY (convert or io: one half only).
+# BENCH_ONLY (convert or io: one half only), BENCH_ROUNDS (3: each
+# figure is the best of that many runs, the two tools in turn).
 set -eu
 build=${1:-build}
 N=$(readlink -f "$build")/src/cli/nido
@@ -17,19 +18,31 @@ dir=${BENCH_DIR:-$(mktemp -d /var/tmp/nido-bench.XXXXXX)}
 trap 'rm -rf "$dir"' EXIT
 cd "$dir"
 
-# best of 3 wall-clock seconds of a command
-t3() {
-	local best= s e d
-	for _ in 1 2 3; do
-		rm -f out.*
-		sync
-		s=$(date +%s.%N)
-		"$@" >/dev/null 2>&1
-		e=$(date +%s.%N)
-		d=$(echo "$e - $s" | bc)
-		if [ -z "$best" ] || [ "$(echo "$d < $best" | bc)" = 1 ]; then best=$d; fi
+# Wall-clock seconds of a command, on a fresh output and a synced disk.
+timed() {
+	local s e
+	rm -f out.*
+	sync
+	s=$(date +%s.%N)
+	"$@" >/dev/null 2>&1
+	e=$(date +%s.%N)
+	echo "$e - $s" | bc
+}
+min() { if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc)" = 1 ]; then echo "$2"; else echo "$1"; fi; }
+
+# Best of BENCH_ROUNDS (3) for qemu-img's command and nido's, taken in
+# turn (qemu-img, nido, qemu-img, ...) so that a change in the machine's
+# load hits both alike. Sets $q and $n. Usage: pair QEMU-ARGS -- NIDO-ARGS
+pair() {
+	local qa=() na=() t
+	while [ "$1" != -- ]; do qa+=("$1"); shift; done
+	shift
+	na=("$@")
+	q= n=
+	for _ in $(seq "${BENCH_ROUNDS:-3}"); do
+		t=$(timed qemu-img "${qa[@]}"); q=$(min "$q" "$t")
+		t=$(timed "$N" img "${na[@]}"); n=$(min "$n" "$t")
 	done
-	echo "$best"
 }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
@@ -58,14 +71,11 @@ row() { printf '%-34s %9.2fs %9.2fs %7s\n' "$1" "$2" "$3" "$4"; }
 
 only=${BENCH_ONLY:-}
 if [ "$only" != io ]; then
-q=$(t3 qemu-img convert -O raw src.qcow2 out.raw)
-n=$(t3 "$N" img convert -O raw src.qcow2 out.raw)
+pair convert -O raw src.qcow2 out.raw -- convert -O raw src.qcow2 out.raw
 row "convert qcow2 -> raw" "$q" "$n" "$(ratio "$n" "$q")"
-q=$(t3 qemu-img convert -O qcow2 src.raw out.qcow2)
-n=$(t3 "$N" img convert -O qcow2 src.raw out.qcow2)
+pair convert -O qcow2 src.raw out.qcow2 -- convert -O qcow2 src.raw out.qcow2
 row "convert raw -> qcow2" "$q" "$n" "$(ratio "$n" "$q")"
-q=$(t3 qemu-img convert -c -O qcow2 src.raw out.qcow2)
-n=$(t3 "$N" img convert -c -O qcow2 src.raw out.qcow2)
+pair convert -c -O qcow2 src.raw out.qcow2 -- convert -c -O qcow2 src.raw out.qcow2
 row "convert raw -> qcow2 -c" "$q" "$n" "$(ratio "$n" "$q")"
 fi
 [ "$only" = convert ] && exit 0
@@ -80,8 +90,8 @@ for f in io.qcow2 io.raw; do
 	for mode in read write; do
 		w=
 		[ $mode = write ] && w=-w
-		q=$(t3 qemu-img bench $w -c "$reqs" -d 64 -s 4k -S 1052672 "$f")
-		n=$(t3 "$N" img bench $w -c "$reqs" -d 64 -s 4k -S 1052672 "$f")
+		args=(bench $w -c "$reqs" -d 64 -s 4k -S 1052672 "$f")
+		pair "${args[@]}" -- "${args[@]}"
 		row "4 KiB scattered ${mode}s (${f#io.})" "$q" "$n" "$(ratio "$q" "$n")"
 	done
 done

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "block/driver.h"
@@ -183,6 +184,8 @@ int block_close(struct block *b)
 		b->drv->close(b);
 	}
 	block_close(b->backing);
+	if (b->map)
+		munmap(b->map, b->map_len);
 	close_safe(b->fd);
 	pthread_mutex_destroy(&b->lock);
 	free(b->filename);
@@ -378,6 +381,51 @@ int block_status(struct block *b, uint64_t off, uint64_t len,
 	sub.depth++;
 	*st = sub;
 	return 0;
+}
+
+/* Maps the whole file of read-only @b once; under b->lock. */
+static bool map_file(struct block *b)
+{
+	struct stat sb;
+	void *p;
+
+	if (b->map || b->map_failed)
+		return b->map != NULL;
+	b->map_failed = true;
+	if (fstat(b->fd, &sb) < 0 || sb.st_size <= 0 ||
+	    (uint64_t)sb.st_size > SIZE_MAX / 2)
+		return false;
+	p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, b->fd, 0);
+	if (p == MAP_FAILED)
+		return false;
+	b->map = p;
+	b->map_len = (uint64_t)sb.st_size;
+	b->map_failed = false;
+	return true;
+}
+
+const uint8_t *block_map(const struct block_status *st)
+{
+	const unsigned need = BLOCK_STATUS_DATA | BLOCK_STATUS_OFFSET_VALID;
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), start;
+	struct block *b = st->file;
+	bool ok;
+
+	if ((st->flags & (need | BLOCK_STATUS_COMPRESSED)) != need || !b ||
+	    !b->read_only || st->bytes == 0)
+		return NULL;
+	pthread_mutex_lock(&b->lock);
+	ok = map_file(b);
+	pthread_mutex_unlock(&b->lock);
+	/* beyond the end of the file the bytes read as zeroes: not mapped */
+	if (!ok || st->host_off > b->map_len ||
+	    st->bytes > b->map_len - st->host_off)
+		return NULL;
+	/* one call fills the page tables: no fault per page */
+	start = ALIGN_DOWN(st->host_off, page);
+	madvise(b->map + start, st->host_off + st->bytes - start,
+		MADV_POPULATE_READ);
+	return b->map + st->host_off;
 }
 
 int block_resize(struct block *b, uint64_t size, unsigned flags, struct err **e)

@@ -147,6 +147,21 @@ struct block_status {
 int block_status(struct block *b, uint64_t off, uint64_t len,
 		 struct block_status *st, struct err **e);
 
+/*
+ * A read-only view of disk bytes in the page cache, without a copy.
+ * block_map() returns the bytes block_status() reported in @st
+ * (st->bytes at st->host_off of st->file) when the image holding them
+ * is open read-only and stores them as they read: data of a raw image
+ * or a run of uncompressed qcow2 clusters, wholly inside the host file.
+ * The image's file is mapped once, on the first call, and stays mapped
+ * until block_close(); each call brings its range into the page tables.
+ * Returns a pointer valid until st->file is closed, or NULL when the
+ * range is not stored that way or cannot be mapped (read it instead).
+ * Nobody may truncate the file meanwhile (a read of a page beyond the
+ * new end would raise SIGBUS): the same rule as qemu-img's image locks.
+ */
+const uint8_t *block_map(const struct block_status *st);
+
 /* Flags of block_resize(). */
 enum {
 	BLOCK_RESIZE_SHRINK = 1u << 0,	 /* allow a smaller size (data lost) */

@@ -29,6 +29,9 @@ struct block {
 	char *backing_path;    /* resolved path, or NULL; owned */
 	pthread_mutex_t lock;  /* serialises the driver */
 	void *priv;	       /* the driver's state; the driver owns */
+	uint8_t *map;	       /* read-only: the file mapped (block_map) */
+	uint64_t map_len;      /* its length */
+	bool map_failed;       /* mmap failed: do not try again */
 };
 
 struct block_driver {

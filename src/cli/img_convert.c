@@ -22,7 +22,7 @@ struct convert {
 	uint64_t gran; /* zero-detection granularity */
 	bool compress, sparse, progress, fresh, only_top;
 	int last_pct;
-	uint8_t *cur; /* the chunk being written */
+	const uint8_t *cur; /* the chunk being written */
 };
 
 /* Page-aligned buffers: the kernel copies them much faster. */
@@ -121,7 +121,8 @@ enum piece_kind { PIECE_DATA, PIECE_ZERO, PIECE_SKIP, PIECE_END };
 
 struct slot {
 	uint8_t *buf;
-	uint64_t off, len; /* in the output */
+	const uint8_t *map; /* the data in place of buf, when mapped */
+	uint64_t off, len;  /* in the output */
 	enum piece_kind kind;
 	bool full;
 	uint8_t *cbuf; /* -c: the clusters compressed */
@@ -170,6 +171,7 @@ static int read_piece(struct convert *c, struct block *s, uint64_t off,
 	struct block_status st;
 	int r = block_status(s, off, want, &st, e);
 
+	sl->map = NULL;
 	if (r < 0)
 		return r;
 	sl->off = base + off;
@@ -188,6 +190,13 @@ static int read_piece(struct convert *c, struct block *s, uint64_t off,
 			sl->kind = PIECE_DATA;
 	}
 	if (sl->kind != PIECE_DATA)
+		return 0;
+	/*
+	 * Without -c, data stored as it reads is mapped rather than read:
+	 * the writer copies it from the page cache once, not twice.
+	 */
+	sl->map = c->compress ? NULL : block_map(&st);
+	if (sl->map)
 		return 0;
 	return block_pread(s, sl->buf, (size_t)sl->len, off, e);
 }
@@ -373,7 +382,7 @@ static int run_compressed(struct pipe *p, struct err **e)
 
 static int write_piece(struct convert *c, struct slot *sl, struct err **e)
 {
-	c->cur = sl->buf;
+	c->cur = sl->map ? sl->map : sl->buf;
 	switch (sl->kind) {
 	case PIECE_ZERO:
 		if (!c->fresh && !c->compress)

@@ -213,6 +213,48 @@ static void status_through_chain(void)
 	CHECK_U64_EQ(st.bytes, (1 << 20) - 131072);
 }
 
+/* block_map: bytes stored as they read are mapped, nothing else. */
+static void map_only_plain_data(void)
+{
+	_cleanup_block_ struct block *b = NULL, *ro = NULL;
+	struct block_status st;
+	const uint8_t *p;
+	uint8_t buf[3 * 4096];
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 7 + 1);
+	/* two runs of clusters, written out of order, so not contiguous */
+	CHECK(create("mp.qcow2", "qcow2", 1 << 20, 4096, NULL) == 0);
+	CHECK(block_open(path("mp.qcow2"), NULL, BLOCK_OPEN_RDWR, &b, NULL) ==
+	      0);
+	CHECK(block_pwrite(b, buf, sizeof(buf), 65536, NULL) == 0);
+	CHECK(block_pwrite(b, buf, 4096, 0, NULL) == 0);
+	CHECK(block_status(b, 65536, 1 << 20, &st, NULL) == 0);
+	CHECK(block_map(&st) == NULL); /* the image is writable */
+	CHECK(block_close(b) == 0);
+	b = NULL;
+	CHECK(block_open(path("mp.qcow2"), NULL, 0, &ro, NULL) == 0);
+	CHECK(block_status(ro, 65536 + 100, 1 << 20, &st, NULL) == 0);
+	CHECK_U64_EQ(st.bytes, sizeof(buf) - 100);
+	p = block_map(&st);
+	CHECK(p != NULL);
+	CHECK(memcmp(p, buf + 100, sizeof(buf) - 100) == 0);
+	CHECK(block_status(ro, 0, 1 << 20, &st, NULL) == 0);
+	CHECK_U64_EQ(st.bytes, 4096);
+	p = block_map(&st);
+	CHECK(p != NULL && memcmp(p, buf, 4096) == 0);
+	CHECK(block_status(ro, 8192, 1 << 20, &st, NULL) == 0);
+	CHECK(st.flags & BLOCK_STATUS_ZERO);
+	CHECK(block_map(&st) == NULL); /* unallocated */
+	/* a status that reaches past the end of the file is not mapped */
+	CHECK(block_status(ro, 65536, 1 << 20, &st, NULL) == 0);
+	st.bytes = 1ull << 40;
+	CHECK(block_map(&st) == NULL);
+	st.flags |= BLOCK_STATUS_COMPRESSED;
+	st.bytes = 4096;
+	CHECK(block_map(&st) == NULL);
+}
+
 static void out_of_range_and_read_only(void)
 {
 	_cleanup_block_ struct block *b = NULL;
@@ -418,6 +460,7 @@ int main(void)
 	RUN(qcow2_model_512);
 	RUN(qcow2_model_4k_over_raw_backing);
 	RUN(status_through_chain);
+	RUN(map_only_plain_data);
 	RUN(out_of_range_and_read_only);
 	RUN(resize_grow_and_shrink);
 	RUN(snapshots_round_trip);
