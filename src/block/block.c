@@ -149,6 +149,9 @@ static int open_one(const char *path, const char *format, unsigned flags,
 		drv = probe(fd);
 	}
 	b = block_alloc(path, flags, steal_fd(fd));
+	r = block_lock(b, e);
+	if (r < 0)
+		return r;
 	b->drv = drv; /* for the driver's open; NULL again if it fails */
 	r = drv->open(b, e);
 	if (r < 0) {

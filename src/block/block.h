@@ -48,6 +48,12 @@ enum {
 	 * after a crash anyway, like `convert` does by default.
 	 */
 	BLOCK_OPEN_NO_FLUSH = 1u << 4,
+	/*
+	 * Let other processes write and resize the backing files, and the
+	 * image itself when it is opened read-only (qemu's force-share,
+	 * `-U`): what is read may change underneath.
+	 */
+	BLOCK_OPEN_SHARE_RW = 1u << 5,
 };
 
 /*
@@ -55,8 +61,13 @@ enum {
  * probe the file's content (an image without a known magic is raw).
  * Backing files are opened read-only, relative names resolved against
  * the directory of the image that names them; a chain that loops or is
- * deeper than BLOCK_MAX_CHAIN fails with -ELOOP. On success *@out gets a
- * new handle, owned by the caller. Returns 0 or -errno with @e filled.
+ * deeper than BLOCK_MAX_CHAIN fails with -ELOOP. Every image of the
+ * chain is locked as QEMU locks images (src/block/lock.c): an image
+ * that another process (nido-vmm, QEMU, nido img, qemu-img) writes
+ * cannot be opened, even read-only, without BLOCK_OPEN_SHARE_RW, and
+ * one that another process uses cannot be opened read-write; both fail
+ * with -EAGAIN. On success *@out gets a new handle, owned by the
+ * caller. Returns 0 or -errno with @e filled.
  */
 #define BLOCK_MAX_CHAIN 64
 int block_open(const char *path, const char *format, unsigned flags,

@@ -110,6 +110,21 @@ int file_pwritev_full(int fd, const struct iovec *iov, int iovcnt,
 		      uint64_t off);
 int file_pread_zero(int fd, void *buf, size_t len, uint64_t off);
 
+/*
+ * Takes @b's image locks (lock.c: QEMU's protocol) on b->fd, as its
+ * read_only and BLOCK_OPEN_SHARE_RW ask. Returns 0 or -EAGAIN with @e
+ * naming the image when another process uses it in a conflicting way.
+ */
+int block_lock(struct block *b, struct err **e);
+/* The same on a bare @fd, as @flags (BLOCK_OPEN_RDWR, _SHARE_RW) ask. */
+int block_lock_fd(int fd, const char *path, unsigned flags, struct err **e);
+/*
+ * Opens @path to write a new image in it: created, or emptied once it is
+ * locked for writing, so that an image in use by another process is not
+ * destroyed. Returns the fd (the caller's) or -errno with @e filled.
+ */
+int block_create_file(const char *path, struct err **e);
+
 /* Reads from the backing chain of @b (zeroes where there is none). */
 int block_read_backing(struct block *b, const struct iovec *iov, int iovcnt,
 		       uint64_t off, struct err **e);

@@ -198,12 +198,13 @@ int qcow2_create(const char *path, const struct img_create_opts *o,
 	s.l1_offset = (1 + l.t + l.k) * s.cluster_size;
 	s.reftable_offset = s.cluster_size;
 	s.reftable_clusters = (uint32_t)l.t;
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = block_create_file(path, e);
 	if (fd < 0)
-		return err_sys(e, errno, "creating '%s'", path);
+		return fd;
 	r = write_metadata(&s, fd, &l, !o->no_flush, e);
 	if (r < 0 || o->prealloc == IMG_PREALLOC_OFF)
 		return r;
+	close_safe(steal_fd(fd)); /* its lock would refuse the open below */
 	return preallocate_new(path, o, e);
 }
 

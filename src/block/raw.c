@@ -184,9 +184,9 @@ static int raw_create(const char *path, const struct img_create_opts *o,
 		return err_set(e, ENOTSUP,
 			       "creating '%s': raw images have no backing file",
 			       path);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = block_create_file(path, e);
 	if (fd < 0)
-		return err_sys(e, errno, "creating '%s'", path);
+		return fd;
 	if (ftruncate(fd, (off_t)o->size) < 0)
 		return err_sys(e, errno, "creating '%s'", path);
 	if (o->prealloc == IMG_PREALLOC_FALLOC ||

@@ -39,6 +39,16 @@ struct block *img_open(const char *path, const char *fmt, unsigned flags)
 	_cleanup_err_ struct err *e = NULL;
 	struct block *b = NULL;
 
+	if ((flags & IMG_OPEN_SHARE_BACKING) && (flags & BLOCK_OPEN_RDWR))
+		flags = (flags & ~IMG_OPEN_SHARE_BACKING) | BLOCK_OPEN_SHARE_RW;
+	else if ((flags & BLOCK_OPEN_SHARE_RW) && (flags & BLOCK_OPEN_RDWR)) {
+		img_error("Could not open '%s': force-share=on can only be "
+			  "used with read-only images",
+			  path);
+		return NULL;
+	}
+	flags &= ~IMG_OPEN_SHARE_BACKING;
+
 	if (block_open(path, fmt, flags, &b, &e) < 0) {
 		img_error("Could not open '%s': %s", path, err_msg(e));
 		return NULL;
@@ -427,6 +437,7 @@ static int cmd_info(int argc, char **argv)
 	_cleanup_block_ struct block *b = NULL;
 	const char *fmt = NULL;
 	bool json = false, chain = false;
+	unsigned share = 0;
 	json_object *arr = NULL;
 	int c, ret = 0, idx = 0;
 
@@ -441,12 +452,15 @@ static int cmd_info(int argc, char **argv)
 			json = streq(optarg, "json");
 		else if (c == 'B')
 			chain = true;
-		else if (c != 'U')
+		else if (c == 'U')
+			share = BLOCK_OPEN_SHARE_RW;
+		else
 			return 1;
 	}
 	if (optind >= argc)
 		return img_error("Expecting one image file name"), 1;
-	b = img_open(argv[optind], fmt, chain ? 0 : BLOCK_OPEN_NO_BACKING);
+	b = img_open(argv[optind], fmt,
+		     share | (chain ? 0 : BLOCK_OPEN_NO_BACKING));
 	if (!b)
 		return 1;
 	if (json && chain)

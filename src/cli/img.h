@@ -32,7 +32,13 @@ int img_parse_size(const char *s, uint64_t *out);
 /* qemu-img's human size ("196 KiB", "1.26 MiB") in @buf (lib/size.h). */
 const char *img_human_size(uint64_t v, char buf[32]);
 
-/* Opens @path for a verb; prints the error. Returns NULL on failure. */
+/*
+ * Opens @path for a verb; prints the error. Returns NULL on failure.
+ * @flags are block_open()'s; with BLOCK_OPEN_RDWR, BLOCK_OPEN_SHARE_RW
+ * (-U) is refused as qemu-img refuses it, and IMG_OPEN_SHARE_BACKING
+ * shares the backing files only (what rebase -U and commit do).
+ */
+#define IMG_OPEN_SHARE_BACKING (1u << 30)
 struct block *img_open(const char *path, const char *fmt, unsigned flags);
 
 /* Prints @o as qemu-img prints JSON (4-space indent) followed by \n. */

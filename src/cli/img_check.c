@@ -121,7 +121,9 @@ int img_cmd_check(int argc, char **argv)
 			quiet = true;
 		else if (c == 'r' && parse_repair(optarg, &fix) < 0)
 			return 1;
-		else if (!strchr("rU", c))
+		else if (c == 'U')
+			flags |= BLOCK_OPEN_SHARE_RW;
+		else if (c != 'r')
 			return 1;
 	}
 	if (optind >= argc)

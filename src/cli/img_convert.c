@@ -471,6 +471,7 @@ struct convert_args {
 	const char *src_fmt, *out_fmt, *backing, *backing_fmt, *cache;
 	char *opts;
 	bool compress, progress, no_create, quiet;
+	unsigned share; /* -U: for the sources */
 	int sparse_size;
 };
 
@@ -519,11 +520,13 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
 				       -1;
 			a->sparse_size = (int)v;
 			break;
+		case 'U':
+			a->share = BLOCK_OPEN_SHARE_RW;
+			break;
 		case 't':
 		case 'T':
 		case 'm':
 		case 'W':
-		case 'U':
 		case 'C':
 			break;
 		default:
@@ -594,7 +597,7 @@ int img_cmd_convert(int argc, char **argv)
 	c.nsrc = argc - optind - 1;
 	c.src = xcalloc(c.nsrc, sizeof(*c.src));
 	for (int i = 0; i < c.nsrc; i++) {
-		c.src[i] = img_open(argv[optind + i], a.src_fmt, 0);
+		c.src[i] = img_open(argv[optind + i], a.src_fmt, a.share);
 		if (!c.src[i])
 			goto out;
 		c.total += block_size(c.src[i]);

@@ -104,6 +104,7 @@ int img_cmd_measure(int argc, char **argv)
 	const char *fmt = NULL;
 	uint64_t size = 0, used, req, full, cs;
 	bool json = false, have_size = false;
+	unsigned share = 0;
 	int c;
 
 	optind = 1;
@@ -130,6 +131,7 @@ int img_cmd_measure(int argc, char **argv)
 			have_size = true;
 			break;
 		case 'U':
+			share = BLOCK_OPEN_SHARE_RW;
 			break;
 		default:
 			return 1;
@@ -144,7 +146,7 @@ int img_cmd_measure(int argc, char **argv)
 	cs = o.cluster_size ? o.cluster_size : 65536;
 	used = 0;
 	if (!have_size) {
-		b = img_open(argv[optind], fmt, 0);
+		b = img_open(argv[optind], fmt, share);
 		if (!b)
 			return 1;
 		size = block_size(b);
@@ -164,7 +166,7 @@ int img_cmd_measure(int argc, char **argv)
 
 struct bench {
 	uint64_t count, offset, step, size, next_off, bufsize;
-	unsigned depth;
+	unsigned depth, share;
 	bool write, random;
 	uint64_t rng;
 };
@@ -279,6 +281,9 @@ static int parse_bench(int argc, char **argv, struct bench *bc,
 		case 'R':
 			bc->random = true;
 			break;
+		case 'U':
+			bc->share = BLOCK_OPEN_SHARE_RW;
+			break;
 		default:
 			break;
 		}
@@ -303,7 +308,8 @@ int img_cmd_bench(int argc, char **argv)
 
 	if (parse_bench(argc, argv, &bc, &fmt) < 0)
 		return 1;
-	b = img_open(argv[optind], fmt, bc.write ? BLOCK_OPEN_RDWR : 0);
+	b = img_open(argv[optind], fmt,
+		     bc.share | (bc.write ? BLOCK_OPEN_RDWR : 0));
 	if (!b)
 		return 1;
 	bc.size = block_size(b);

@@ -41,7 +41,7 @@ static int parse_resize(int argc, char **argv, struct resize_args *a)
 	    isdigit((unsigned char)argv[argc - 1][1]))
 		a->size = argv[--argc];
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:qU", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:q", lo, NULL)) != -1) {
 		if (c == 'f')
 			a->fmt = optarg;
 		else if (c == 'q')
@@ -54,7 +54,7 @@ static int parse_resize(int argc, char **argv, struct resize_args *a)
 			       -1;
 		else if (c == 'P' && img_prealloc_parse(optarg) > 0)
 			a->flags |= BLOCK_RESIZE_PREALLOC;
-		else if (c != 'U' && c != 'P')
+		else if (c != 'P')
 			return -1;
 	}
 	if (!a->size && optind + 1 < argc)
@@ -129,6 +129,7 @@ int img_cmd_snapshot(int argc, char **argv)
 	enum img_snapshot_op op = IMG_SNAPSHOT_CREATE;
 	const char *fmt = NULL, *name = NULL;
 	bool list = false;
+	unsigned share = 0;
 	int c, nops = 0, r;
 
 	optind = 1;
@@ -139,7 +140,9 @@ int img_cmd_snapshot(int argc, char **argv)
 			list = true;
 		else if (strchr("acd", c))
 			name = optarg;
-		else if (c != 'q' && c != 'U')
+		else if (c == 'U')
+			share = BLOCK_OPEN_SHARE_RW;
+		else if (c != 'q')
 			return 1;
 		if (c == 'a')
 			op = IMG_SNAPSHOT_APPLY;
@@ -152,7 +155,8 @@ int img_cmd_snapshot(int argc, char **argv)
 				 "image"),
 		       1;
 	b = img_open(argv[optind], fmt,
-		     BLOCK_OPEN_NO_BACKING | (list ? 0 : BLOCK_OPEN_RDWR));
+		     share | BLOCK_OPEN_NO_BACKING |
+			     (list ? 0 : BLOCK_OPEN_RDWR));
 	if (!b)
 		return 1;
 	if (list)
@@ -249,7 +253,9 @@ int img_cmd_commit(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return img_error("Expecting one image file name"), 1;
-	top = img_open(argv[optind], fmt, BLOCK_OPEN_RDWR);
+	/* the chain shares, so that the base can be opened again to write */
+	top = img_open(argv[optind], fmt,
+		       BLOCK_OPEN_RDWR | IMG_OPEN_SHARE_BACKING);
 	if (!top)
 		return 1;
 	if (!block_backing(top))
@@ -328,6 +334,7 @@ int img_cmd_rebase(int argc, char **argv)
 	_cleanup_free_ char *path = NULL;
 	const char *fmt = NULL, *bname = NULL, *bfmt = NULL;
 	bool unsafe = false;
+	unsigned share = 0;
 	int c;
 
 	optind = 1;
@@ -345,11 +352,13 @@ int img_cmd_rebase(int argc, char **argv)
 		case 'u':
 			unsafe = true;
 			break;
+		case 'U':
+			share = BLOCK_OPEN_SHARE_RW;
+			break;
 		case 'p':
 		case 'q':
 		case 't':
 		case 'T':
-		case 'U':
 			break;
 		default:
 			return 1;
@@ -360,12 +369,13 @@ int img_cmd_rebase(int argc, char **argv)
 			       "Expecting -b backing and one image file name"),
 		       1;
 	top = img_open(argv[optind], fmt,
-		       BLOCK_OPEN_RDWR | (unsafe ? BLOCK_OPEN_NO_BACKING : 0));
+		       BLOCK_OPEN_RDWR | (share ? IMG_OPEN_SHARE_BACKING : 0) |
+			       (unsafe ? BLOCK_OPEN_NO_BACKING : 0));
 	if (!top)
 		return 1;
 	if (*bname) {
 		path = relative_to(argv[optind], bname);
-		nb = img_open(path, bfmt, 0);
+		nb = img_open(path, bfmt, share);
 		if (!nb && !unsafe)
 			return 1;
 		if (nb && !bfmt)
@@ -468,6 +478,7 @@ int img_cmd_map(int argc, char **argv)
 	const char *fmt = NULL;
 	uint64_t start = 0, max = UINT64_MAX, end;
 	bool json = false;
+	unsigned share = 0;
 	int c;
 
 	optind = 1;
@@ -479,12 +490,14 @@ int img_cmd_map(int argc, char **argv)
 		else if ((c == 's' && img_parse_size(optarg, &start)) ||
 			 (c == 'l' && img_parse_size(optarg, &max)))
 			return img_error("Invalid offset or length"), 1;
-		else if (!strchr("slU", c))
+		else if (c == 'U')
+			share = BLOCK_OPEN_SHARE_RW;
+		else if (!strchr("sl", c))
 			return 1;
 	}
 	if (optind >= argc)
 		return img_error("Expecting one image file name"), 1;
-	b = img_open(argv[optind], fmt, 0);
+	b = img_open(argv[optind], fmt, share);
 	if (!b)
 		return 1;
 	end = MIN(block_size(b), start + MIN(max, UINT64_MAX - start));
@@ -573,6 +586,7 @@ int img_cmd_compare(int argc, char **argv)
 	_cleanup_block_ struct block *a = NULL, *b = NULL;
 	const char *fa = NULL, *fb = NULL;
 	bool quiet = false;
+	unsigned share = 0;
 	int c, r;
 
 	optind = 1;
@@ -583,13 +597,15 @@ int img_cmd_compare(int argc, char **argv)
 			fb = optarg;
 		else if (c == 'q')
 			quiet = true;
-		else if (!strchr("spU", c))
+		else if (c == 'U')
+			share = BLOCK_OPEN_SHARE_RW;
+		else if (!strchr("sp", c))
 			return 2;
 	}
 	if (argc - optind != 2)
 		return img_error("Expecting two image file names"), 2;
-	a = img_open(argv[optind], fa, 0);
-	b = a ? img_open(argv[optind + 1], fb ? fb : fa, 0) : NULL;
+	a = img_open(argv[optind], fa, share);
+	b = a ? img_open(argv[optind + 1], fb ? fb : fa, share) : NULL;
 	if (!a || !b)
 		return 2;
 	r = compare_common(a, b, MIN(block_size(a), block_size(b)), quiet);

@@ -10,7 +10,8 @@ if ! kvm_usable; then
 fi
 start_daemon
 disk="$tmp/disk,one,format=qcow2.raw"
-truncate -s 1M "$disk"
+cdrom="$tmp/cd,two.iso"
+truncate -s 1M "$disk" "$cdrom"
 domain_xml comma "$GUEST_IDLE" "<disk type='file' device='disk'>
       <driver name='qemu' type='raw'/>
       <source file='$disk'/>
@@ -18,7 +19,7 @@ domain_xml comma "$GUEST_IDLE" "<disk type='file' device='disk'>
     </disk>
     <disk type='file' device='cdrom'>
       <driver name='qemu' type='raw'/>
-      <source file='$disk'/>
+      <source file='$cdrom'/>
       <target dev='vdb'/>
       <readonly/>
     </disk>" >"$tmp/comma.xml"
@@ -33,17 +34,31 @@ import json, sys
 c = json.load(open(sys.argv[1]))
 d = c['disks']
 assert d[0] == {'path': sys.argv[2], 'format': 'raw', 'readonly': False}, d
-assert d[1]['readonly'] is True, d
+assert d[1] == {'path': sys.argv[3], 'format': 'raw', 'readonly': True}, d
 assert c['memory'] == '32768KiB' and c['cpus'] == 1, c
 assert c['console'] == 'pty' and c['api'].startswith('unix:'), c
-print('ok')" "$config" "$disk" 2>&1)
+print('ok')" "$config" "$disk" "$cdrom" 2>&1)
 if [ "$out" = ok ]; then ok "the configuration file names the disks"; else
 	not_ok "the configuration file names the disks" "$out" "$(cat "$config")"; fi
 if [ "$(stat -c %a "$config")" = 600 ]; then ok "it is private (0600)"; else
 	not_ok "it is private (0600)" "$(stat -c %a "$config")"; fi
 t "nido-vmm opened the disk" sh -c "ls -l /proc/$pid/fd | grep -qF -- '$disk'"
 t_out "domblklist shows the path" "$disk" "$NIDO" domblklist comma
+# a second domain on the same disk: its nido-vmm cannot lock the image
+domain_xml twin "$GUEST_IDLE" "<disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='$disk'/>
+      <target dev='vda'/>
+    </disk>" >"$tmp/twin.xml"
+"$NIDO" define "$tmp/twin.xml" >/dev/null
+t_err "a second domain on a disk in use does not start" \
+	"failed to get \"write\" lock: is another process using the image?" \
+	"$NIDO" start twin
+t_out "... and stays shut off" "shut off" "$NIDO" domstate twin
+t_out "the first one still runs" "running" "$NIDO" domstate comma
 t_out "destroy" "Domain 'comma' destroyed" "$NIDO" destroy comma
 t "the configuration file is removed when the VM stops" test ! -e "$config"
+t_out "then the second one starts" "Domain 'twin' started" "$NIDO" start twin
+t_out "and is destroyed" "Domain 'twin' destroyed" "$NIDO" destroy twin
 
 done_testing

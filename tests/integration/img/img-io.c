@@ -6,6 +6,7 @@
  *     "write [-P byte] OFF LEN"   "read [-P byte] OFF LEN" (verifies)
  *     "zero OFF LEN"  "discard OFF LEN"  "flush"
  *     "aio-write -P byte OFF LEN N" (N requests of LEN from OFF)
+ *     "hold" (prints "held", keeps the image open until stdin ends)
  *   img-io crash-writer FILE LOG SEED   random writes until killed
  *   img-io crash-verify FILE LOG         checks what was flushed
  *
@@ -116,6 +117,15 @@ static int run_cmd(struct block *b, char *cmd, struct err **e)
 		return 0;
 	if (!strcmp(argv[0], "flush"))
 		return block_flush(b, e);
+	if (!strcmp(argv[0], "hold")) { /* keep the image open (locked) */
+		char c;
+
+		printf("held\n");
+		fflush(stdout);
+		while (read(0, &c, 1) > 0)
+			;
+		return 0;
+	}
 	if (argc > 2 && !strcmp(argv[1], "-P")) {
 		pat = (int)strtol(argv[2], NULL, 0);
 		i = 3;

@@ -72,6 +72,44 @@ ok $? "  and the file is left alone"
 expect_error "missing disk image" "disk 0.*'/nonexistent.img'" \
 	--kernel "$hello" --disk /nonexistent.img
 
+# A disk that another process writes (here qemu-io, as a QEMU VM would)
+# is refused with the lock that could not be had; a shared read-only
+# disk is not.
+if command -v qemu-io >/dev/null && command -v qemu-img >/dev/null; then
+	qemu-img create -q -f qcow2 "$tmp/used.qcow2" 1M
+	mkfifo "$tmp/hold"
+	qemu-io "$tmp/used.qcow2" <"$tmp/hold" >/dev/null 2>&1 &
+	holder=$!
+	exec 3>"$tmp/hold"
+	ino=$(stat -c %i "$tmp/used.qcow2")
+	for _ in $(seq 100); do
+		grep -Eq ":$ino 10[01] " /proc/locks && break
+		sleep 0.1
+	done
+	expect_error "disk in use by another process" \
+		"used.qcow2.*failed to get \"write\" lock: is another process using the image?" \
+		--kernel "$hello" --disk "$tmp/used.qcow2"
+	exec 3>&-
+	wait "$holder"
+	qemu-io -r "$tmp/used.qcow2" <"$tmp/hold" >/dev/null 2>&1 &
+	holder=$!
+	exec 3>"$tmp/hold"
+	for _ in $(seq 100); do
+		grep -Eq ":$ino 100 " /proc/locks && break
+		sleep 0.1
+	done
+	expect_error "disk read by another process cannot be written" \
+		"used.qcow2.*failed to get \"write\" lock" \
+		--kernel "$hello" --disk "$tmp/used.qcow2"
+	if [ -c /dev/kvm ]; then
+		run_guest hello --disk "$tmp/used.qcow2,readonly"
+		[ "$status" -eq 0 ]
+		ok $? "... but is shared read-only (status $status: $err)"
+	fi
+	exec 3>&-
+	wait "$holder"
+fi
+
 # An image on a read-only mount cannot be opened for writing.
 if [ -c /dev/kvm ] && [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
 	mkdir -p "$tmp/ro"
