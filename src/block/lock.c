@@ -114,9 +114,9 @@ int block_create_file(const char *path, struct err **e)
 
 	if (fd < 0)
 		return err_sys(e, errno, "creating '%s'", path);
-	r = block_lock_fd(fd, path, BLOCK_OPEN_RDWR, e);
+	r = block_lock_fd(fd, path, BLOCK_OPEN_RDWR, e); /* names @path */
 	if (r < 0)
-		return err_prefix(e, "creating '%s'", path);
+		return r;
 	if (ftruncate(fd, 0) < 0)
 		return err_sys(e, errno, "creating '%s'", path);
 	return steal_fd(fd);

@@ -61,6 +61,9 @@ t_rc "nido img resize refuses it" 1 "$N" img resize a.qcow2 8M
 t_rc "nido img convert refuses it as a source" 1 "$N" img convert -O raw a.qcow2 out.raw
 t "nido img convert -U copies it" "$N" img convert -U -O raw a.qcow2 out.raw
 t_rc "a second nido writer is refused" 1 "$IO" a.qcow2 'write 0 4k'
+t_rc "nido img create over it is refused" 1 "$N" img create -q -f qcow2 a.qcow2 1M
+t_rc "... as is nido img create -f raw" 1 "$N" img create -q -f raw a.qcow2 1M
+t "... and the image is left whole" qemu-img check -U a.qcow2
 t "the base, read by the holder, is shared with other readers" "$IO" -r b.qcow2 'read -P 1 0 1M'
 t_rc "... but cannot be written" 1 "$IO" base.qcow2 'write 0 4k'
 t "qemu-img check -U of the base works" qemu-img check -U base.qcow2
