@@ -167,14 +167,36 @@ static int check_features(struct qcow2 *s, const struct qcow2_header_disk *h,
 			       "read-only or repair it with 'nido img check "
 			       "-r all'",
 			       s->name);
-	if (s->incompat & QCOW2_INCOMPAT_DIRTY && !s->b->read_only &&
-	    !(s->b->flags & BLOCK_OPEN_CHECK))
-		return err_set(e, EIO,
-			       "'%s': image was not closed cleanly (dirty "
-			       "flag set); repair it with 'nido img check -r "
-			       "all'",
-			       s->name);
 	return 0;
+}
+
+/*
+ * An image left dirty (lazy refcounts, writer killed) has refcounts that
+ * may be too low; before writing, rebuild them, as QEMU does on open.
+ * Reading needs no refcounts: read-only opens leave the image alone.
+ */
+static int repair_dirty(struct block *b, struct err **e)
+{
+	struct qcow2 *s = b->priv;
+	struct img_check res = {0};
+	int r;
+
+	if (!(s->incompat & QCOW2_INCOMPAT_DIRTY) || b->read_only ||
+	    (b->flags & BLOCK_OPEN_CHECK))
+		return 0;
+	r = qcow2_check(b, IMG_FIX_LEAKS | IMG_FIX_ERRORS, &res, e);
+	free(res.report);
+	if (r == 0 && (res.corruptions || res.leaks ||
+		       (s->incompat & QCOW2_INCOMPAT_DIRTY)))
+		r = err_set(e, EIO,
+			    "'%s': image was not closed cleanly and could not "
+			    "be repaired (%" PRIu64 " errors left); see "
+			    "'nido img check'",
+			    s->name, res.corruptions + res.leaks);
+	else if (r < 0)
+		r = err_prefix(e, "repairing '%s' (not closed cleanly)",
+			       s->name);
+	return r;
 }
 
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
@@ -413,6 +435,8 @@ static int qcow2_open(struct block *b, struct err **e)
 	s->name = b->filename;
 	b->priv = s;
 	r = open_image(s, e);
+	if (r == 0)
+		r = repair_dirty(b, e);
 	if (r < 0)
 		qcow2_close(b);
 	return r;

@@ -102,4 +102,14 @@ t "nido reads and writes refcount_bits=64" bash -c "$N img check -q rc64.qcow2 &
 qemu-img create -q -f qcow2 -o lazy_refcounts=on lazy.qcow2 32M
 io_qemu lazy.qcow2 "${ops_a[@]}"
 t "nido reads lazy_refcounts images" bash -c "$N img check -q lazy.qcow2 && same_content lazy.qcow2 lazy.qcow2"
+
+# QEMU dies while writing a lazy_refcounts image: the dirty flag stays
+# set and the refcounts are behind. nido reads it as it is, and repairs
+# it before writing, as QEMU does on open.
+qemu-img create -q -f qcow2 -o lazy_refcounts=on dirty.qcow2 8M
+(ulimit -c 0; qemu-io -c 'write -P 5 0 1M' -c 'write -P 6 4M 64k' -c abort dirty.qcow2 >/dev/null 2>&1)
+t "a writer killed on a lazy_refcounts image leaves it dirty" bash -c "qemu-img info --output=json dirty.qcow2 | grep -q '\"dirty-flag\": true' && ! qemu-img check dirty.qcow2 >/dev/null 2>&1"
+t "nido reads the dirty image without touching it" bash -c "$IO -r dirty.qcow2 'read -P 5 0 1M' && qemu-img info --output=json dirty.qcow2 | grep -q '\"dirty-flag\": true'"
+t "a read-write open repairs it, then writes" "$IO" dirty.qcow2 'write -P 7 1M 64k'
+t "... and qemu-img finds it clean, flag cleared, data whole" bash -c "qcheck dirty.qcow2 && qemu-img info --output=json dirty.qcow2 | grep -q '\"dirty-flag\": false' && qemu-io -r -c 'read -P 5 0 1M' -c 'read -P 7 1M 64k' -c 'read -P 6 4M 64k' dirty.qcow2 >/dev/null"
 done_testing
