@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * libFuzzer target: an untrusted image file opened (format probed),
- * described, read all over, mapped, checked, and written to.
+ * described, read all over (and through block_map() where it maps),
+ * mapped (status), checked, and written to.
  * The input lives in a memfd; backing files are not opened.
  */
 #include <errno.h>
@@ -26,6 +27,11 @@ static void exercise_reads(struct block *b)
 
 		if (block_pread(b, buf, n, off, NULL) < 0)
 			break;
+		/* what block_map() maps must be readable and equal the read */
+		const uint8_t *m = block_map(&st);
+
+		if (m && memcmp(m, buf, n) != 0)
+			abort();
 		done += n;
 		off += MAX(st.bytes, n);
 	}
