@@ -72,7 +72,31 @@ struct kvm_vm {
 	char *exit_file;  /* its --exit-file; NULL: a run without one */
 	uint64_t log_off; /* where this run's output starts in the log */
 	struct json_object *cgroups; /* owned array of directories */
+	struct stats_part *stats;    /* stats calls in flight */
 };
+
+/* A "stats" call to nido-vmm for a domstats reply that waits for it. */
+struct stats_part {
+	struct stats_part *next;
+	struct kvm_vm *vm;
+	struct vmm_req *req;
+	struct json_object *out; /* a reference */
+	void (*done)(void *opaque);
+	void *opaque;
+};
+
+/* Unlinks @p from its VM, tells its waiter and frees it. */
+static void stats_part_end(struct stats_part *p)
+{
+	struct stats_part **pp = &p->vm->stats;
+
+	while (*pp != p)
+		pp = &(*pp)->next;
+	*pp = p->next;
+	p->done(p->opaque);
+	json_object_put(p->out);
+	free(p);
+}
 
 static struct kvm_vm *vm_of(struct domain *dom)
 {
@@ -88,6 +112,10 @@ static void kvm_release(struct daemon *dmn, struct domain *dom)
 	loop_source_del(dmn->loop, vm->watch);
 	loop_source_del(dmn->loop, vm->timer);
 	vmm_req_cancel(vm->req);
+	while (vm->stats) { /* the waiters get what is there */
+		vmm_req_cancel(vm->stats->req);
+		stats_part_end(vm->stats);
+	}
 	close_safe(vm->child.pidfd);
 	json_object_put(vm->cgroups);
 	free(vm->api);
@@ -891,13 +919,30 @@ static void add_vcpus(struct json_object *out, struct json_object *vcpus)
 	}
 }
 
+static void on_stats_reply(void *opaque, int r, struct json_object *reply,
+			   const struct err *e)
+{
+	struct stats_part *p = opaque;
+	struct json_object *vcpus = NULL;
+
+	if (r == 0) {
+		add_scalars(p->out, "vmm.", reply);
+		if (json_get_array_opt(reply, "vcpus", &vcpus, NULL) > 0)
+			add_vcpus(p->out, vcpus);
+	} else {
+		log_debug("domain '%s': stats: %s", p->vm->dom->def->name,
+			  err_msg(e));
+	}
+	stats_part_end(p);
+}
+
 static int kvm_stats(struct daemon *dmn, struct domain *dom,
-		     struct json_object *out, struct err **e)
+		     struct json_object *out, void (*done)(void *opaque),
+		     void *opaque, struct err **e)
 {
 	struct kvm_vm *vm = vm_of(dom);
 	uint64_t cpu = UINT64_MAX, mem = UINT64_MAX;
-	_cleanup_json_ struct json_object *res = NULL;
-	struct json_object *vcpus = NULL;
+	struct stats_part *p;
 
 	cgroup_usage(vm->cgroups, &cpu, &mem);
 	if (cpu != UINT64_MAX)
@@ -907,12 +952,22 @@ static int kvm_stats(struct daemon *dmn, struct domain *dom,
 		json_object_object_add(out, "cgroup.memory.usage",
 				       json_object_new_uint64(mem));
 	proc_usage(vm->child.pid, out);
-	if (vmm_call(vm->api, "stats", CONTROL_TIMEOUT_MS, &res, e) < 0)
+	if (vm->starting || vm->stopped) /* no control socket to ask */
+		return 0;
+	p = xcalloc(1, sizeof(*p));
+	p->req = vmm_call_start(dmn->loop, vm->api, "stats", CONTROL_TIMEOUT_MS,
+				on_stats_reply, p, e);
+	if (!p->req) {
+		free(p);
 		return err_code(*e);
-	add_scalars(out, "vmm.", res);
-	if (json_get_array_opt(res, "vcpus", &vcpus, NULL) > 0)
-		add_vcpus(out, vcpus);
-	return 0;
+	}
+	p->vm = vm;
+	p->out = json_object_get(out);
+	p->done = done;
+	p->opaque = opaque;
+	p->next = vm->stats;
+	vm->stats = p;
+	return RPC_DEFERRED;
 }
 
 /*

@@ -45,9 +45,16 @@ struct driver_ops {
 	 */
 	int (*reattach)(struct daemon *dmn, struct domain *dom,
 			struct json_object *rec, struct err **e);
-	/* Adds "key": value pairs of statistics to @out (domstats). */
+	/*
+	 * Adds "key": value pairs of statistics to @out (domstats). Returns
+	 * 0 when they are all there, or RPC_DEFERRED when some come later
+	 * (from the VMM): then @done(@opaque) is called once, from the loop,
+	 * when @out holds what could be had (the driver keeps a reference to
+	 * @out until then; @dom may have stopped meanwhile).
+	 */
 	int (*stats)(struct daemon *dmn, struct domain *dom,
-		     struct json_object *out, struct err **e);
+		     struct json_object *out, void (*done)(void *opaque),
+		     void *opaque, struct err **e);
 	/* The console's pseudo-terminal; *@path is malloc'ed. When
 	 * deferred, the job's result is {"pty": PATH}. */
 	int (*console)(struct daemon *dmn, struct domain *dom, char **path,

@@ -560,15 +560,41 @@ static void stats_common(const struct domain *dom, struct json_object *s)
 	add_u64(s, "net.count", dom->def->n_nets);
 }
 
-static struct json_object *stats_of(struct daemon *dmn, struct domain *dom)
+/*
+ * One domain.stats call: its result, and how many drivers still add to
+ * it (each VMM is asked on the loop, so a stuck one holds up this call
+ * only, for the control timeout at most).
+ */
+struct stats_job {
+	struct rpc_call *call;
+	struct json_object *result;
+	int pending;
+};
+
+static void stats_part_done(void *opaque)
+{
+	struct stats_job *job = opaque;
+
+	if (--job->pending > 0)
+		return;
+	rpc_call_done(job->call, 0, job->result, NULL);
+	free(job);
+}
+
+static struct json_object *stats_of(struct daemon *dmn, struct domain *dom,
+				    struct stats_job *job)
 {
 	_cleanup_err_ struct err *e = NULL;
 	struct json_object *o = json_object_new_object();
 	struct json_object *s = json_object_new_object();
+	int r = 0;
 
 	stats_common(dom, s);
-	if (domain_is_active(dom) && dom->drv &&
-	    dom->drv->stats(dmn, dom, s, &e) < 0)
+	if (domain_is_active(dom) && dom->drv)
+		r = dom->drv->stats(dmn, dom, s, stats_part_done, job, &e);
+	if (r == RPC_DEFERRED)
+		job->pending++;
+	else if (r < 0)
 		log_debug("domain '%s': stats: %s", dom->def->name, err_msg(e));
 	add_str(o, "name", dom->def->name);
 	json_object_object_add(o, "stats", s);
@@ -580,25 +606,27 @@ static int m_stats(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct json_object *arr, *key = NULL;
-	struct domain *dom;
+	struct stats_job *job;
+	struct domain *dom = NULL;
 
 	json_object_object_get_ex(params, "domain", &key);
+	if (key && !(dom = param_domain(dmn, params, e)))
+		return err_code(*e);
+	job = xcalloc(1, sizeof(*job));
 	arr = json_object_new_array();
-	if (key) {
-		dom = param_domain(dmn, params, e);
-		if (!dom) {
-			json_object_put(arr);
-			return err_code(*e);
-		}
-		json_object_array_add(arr, stats_of(dmn, dom));
-	} else {
-		for (size_t i = 0; i < dmn->domains.n; i++)
-			json_object_array_add(arr,
-					      stats_of(dmn, dmn->domains.v[i]));
+	job->result = json_object_new_object();
+	json_object_object_add(job->result, "domains", arr);
+	for (size_t i = 0; i < dmn->domains.n; i++)
+		if (!dom || dmn->domains.v[i] == dom)
+			json_object_array_add(
+				arr, stats_of(dmn, dmn->domains.v[i], job));
+	if (job->pending == 0) {
+		*result = job->result;
+		free(job);
+		return 0;
 	}
-	*result = json_object_new_object();
-	json_object_object_add(*result, "domains", arr);
-	return 0;
+	job->call = rpc_server_defer(dmn->rpc);
+	return RPC_DEFERRED;
 }
 
 static int m_console(void *opaque, struct json_object *params,

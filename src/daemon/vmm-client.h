@@ -11,16 +11,6 @@
 
 #include "lib/err.h"
 
-/*
- * Sends the command @method to the socket at @sock and waits up to
- * @timeout_ms for the reply. Returns 0 with *@result (may be NULL) a new
- * reference to the whole reply object, or
- * -errno with @e filled: -ENOENT or -ECONNREFUSED when there is no
- * control socket, -ETIMEDOUT, -EIO when the VMM answered with an error.
- */
-int vmm_call(const char *sock, const char *method, int timeout_ms,
-	     struct json_object **result, struct err **e);
-
 struct loop;
 struct vmm_req;
 

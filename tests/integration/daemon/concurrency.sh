@@ -72,6 +72,24 @@ kill -CONT "$bpid"
 t_out "the domain is usable again" "Domain 'b' suspended" "$NIDO" suspend b
 t_out "resume" "Domain 'b' resumed" "$NIDO" resume b
 
+# domstats asks each VM for its counters on the loop: a VM that does not
+# answer delays that call only (the control deadline, 2 s), its own
+# figures are left out, and the other domains' are all there.
+kill -STOP "$bpid"
+"$NIDO" domstats >"$tmp/stats.out" 2>&1 &
+stpid=$!
+t_out "domstate answers while domstats waits for the stopped VM" "running" "$NIDO" domstate b
+if kill -0 "$stpid" 2>/dev/null && [ ! -s "$tmp/stats.out" ]; then
+	ok "domstate answered before domstats finished"
+else
+	not_ok "domstate answered before domstats finished" "$(cat "$tmp/stats.out")"
+fi
+wait "$stpid"
+t "domstats then answers, for every domain" sh -c "grep -q \"Domain: 'a'\" '$tmp/stats.out' && grep -q \"Domain: 'b'\" '$tmp/stats.out' && grep -q 'state.state=' '$tmp/stats.out'"
+t "without the stopped VM's own counters" sh -c "! grep -q 'vmm\.' '$tmp/stats.out'"
+kill -CONT "$bpid"
+t_out "once it runs again, its counters are back" "vmm." "$NIDO" domstats b
+
 # The protocol: on one connection answers keep the order of the requests;
 # another connection is answered while the first waits.
 "$NIDO" start a >/dev/null
@@ -124,4 +142,5 @@ apid=$(vm_pid a)
 kill -STOP "$apid"
 "$NIDO" destroy a >/dev/null 2>&1 &
 t "a destroy is pending" wait_for 20 busy a
+"$NIDO" domstats a >/dev/null 2>&1 &
 done_testing
