@@ -864,6 +864,11 @@ static int kvm_reattach(struct daemon *dmn, struct domain *dom,
 	vm->api = vm->log = NULL;
 	dom->priv = vm;
 	r = reattach_vm(vm, rec, e);
+	if (r == 0 && vm->exit_file) {
+		/* It ended while no daemon ran: its exit file says how. */
+		vm_exited(dmn, dom, -1);
+		return 2;
+	}
 	if (r > 0 && watch(dmn, vm, e) < 0)
 		r = -EIO;
 	if (r <= 0) {

@@ -40,8 +40,11 @@ struct driver_ops {
 	/*
 	 * Re-attaches to a domain left running by an earlier daemon, from
 	 * the run-time record it saved (@rec, borrowed). Returns 1 when the
-	 * domain is running again, 0 when it is gone (the caller marks it
-	 * shut off), -errno on a record it cannot use.
+	 * domain is running again; 0 when it is gone and how it ended is
+	 * not known (the caller marks it shut off, unknown); 2 when it is
+	 * gone and the driver has said how it ended (with
+	 * daemon_domain_stopped(): @dom may have been freed or restarted);
+	 * -errno on a record it cannot use.
 	 */
 	int (*reattach)(struct daemon *dmn, struct domain *dom,
 			struct json_object *rec, struct err **e);

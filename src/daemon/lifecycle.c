@@ -189,6 +189,8 @@ static void recover_one(struct daemon *dmn, const char *name)
 		dmn->next_id = dom->id + 1;
 	dom->drv = driver_for(dom->def->virt, &e);
 	r = dom->drv ? dom->drv->reattach(dmn, dom, rec, &e) : -ENOTSUP;
+	if (r == 2) /* gone, and the driver said how it ended */
+		return;
 	if (r <= 0) {
 		if (r < 0)
 			log_warn("domain '%s': cannot re-attach: %s", name,

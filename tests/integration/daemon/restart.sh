@@ -41,22 +41,6 @@ t_out "the next id continues after the re-attached ones" "Domain 'other' destroy
 "$NIDO" start other >/dev/null
 t_out "other gets id 3" " 3    other   running" "$NIDO" list
 
-# A VM that dies while no daemon runs.
-opid=$(vm_pid other)
-stop_daemon TERM
-kill -9 "$opid"
-wait_for 10 sh -c "! kill -0 $opid 2>/dev/null"
-start_daemon
-t_out "a VM that died meanwhile is shown shut off" "shut off (unknown" \
-	"$NIDO" domstate --reason other
-t "its run-time record is gone" test ! -e "$NIDO_RUNTIME_DIR/domains/other.json"
-
-# A re-attached VM is not the daemon's child: nido-vmm's exit file
-# (--exit-file) says how it ended.
-kill -9 "$pid"
-t "a re-attached VM that is killed is seen" wait_for 20 state_starts idle "shut off (crashed"
-t_out "it says why (no exit file)" "without writing its exit file" "$NIDO" domstate --reason idle
-
 vmm_command() { # domain command: sends a command to nido-vmm's control socket
 	python3 -c "
 import socket, sys
@@ -65,6 +49,33 @@ s.connect(sys.argv[1])
 s.sendall(('{\"command\":\"%s\"}\n' % sys.argv[2]).encode())
 s.makefile().readline()" "$NIDO_RUNTIME_DIR/domains/$1.sock" "$2"
 }
+
+# A VM that ends while no daemon runs: its exit file says how.
+opid=$(vm_pid other)
+stop_daemon TERM
+kill -9 "$opid"
+wait_for 10 sh -c "! kill -0 $opid 2>/dev/null"
+start_daemon
+t_out "a VM killed meanwhile is shown shut off (crashed), and why" \
+	"shut off (crashed: nido-vmm ended without writing its exit file" \
+	"$NIDO" domstate --reason other
+t "its run-time record is gone" test ! -e "$NIDO_RUNTIME_DIR/domains/other.json"
+"$NIDO" start other >/dev/null
+opid=$(vm_pid other)
+stop_daemon TERM
+vmm_command other power-off
+wait_for 10 sh -c "! kill -0 $opid 2>/dev/null"
+start_daemon
+t_out "a VM that powered off meanwhile is shut off (shutdown)" "shut off (shutdown)" \
+	"$NIDO" domstate --reason other
+t "its exit file and record are gone" sh -c "test ! -e '$NIDO_RUNTIME_DIR/domains/other.exit' && test ! -e '$NIDO_RUNTIME_DIR/domains/other.json'"
+
+# A re-attached VM is not the daemon's child: nido-vmm's exit file
+# (--exit-file) says how it ended.
+kill -9 "$pid"
+t "a re-attached VM that is killed is seen" wait_for 20 state_starts idle "shut off (crashed"
+t_out "it says why (no exit file)" "without writing its exit file" "$NIDO" domstate --reason idle
+
 "$NIDO" start idle >/dev/null
 stop_daemon TERM
 start_daemon
