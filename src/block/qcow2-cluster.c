@@ -65,6 +65,72 @@ static int check_host(struct qcow2 *s, uint64_t entry, uint64_t gidx,
 	return 0;
 }
 
+/*
+ * Extended L2 entries: how the subcluster at guest @pos reads, from its
+ * entry and allocation bitmap in @t (qcow2 spec, "Extended L2
+ * Entries"): allocated (NORMAL, *@host its host offset), reads as zeroes,
+ * unallocated, or part of a COMPRESSED cluster (no subclusters).
+ */
+static int subcluster(struct qcow2 *s, const void *t, uint64_t pos,
+		      enum qcow2_ctype *type, uint64_t *host, struct err **e)
+{
+	uint32_t i = qcow2_l2_index(s, pos);
+	uint64_t entry = qcow2_l2_get(s, t, i), bm = qcow2_l2_bitmap(s, t, i);
+	unsigned sc = (unsigned)(qcow2_offset_in_cluster(s, pos) >>
+				 (s->cluster_bits - 5));
+	bool alloc = bm >> sc & 1, zero = bm >> (32 + sc) & 1;
+
+	*host = 0;
+	if (entry & QCOW2_OFLAG_COMPRESSED) {
+		*type = QCOW2_COMPRESSED;
+		return 0;
+	}
+	if ((entry & QCOW2_OFLAG_ZERO) || (alloc && zero) ||
+	    (alloc && !(entry & QCOW2_OFFSET_MASK)))
+		return qcow2_corrupt(s, e,
+				     "invalid extended L2 entry of guest "
+				     "cluster %" PRIu64,
+				     pos >> s->cluster_bits);
+	*type = alloc  ? QCOW2_NORMAL
+		: zero ? QCOW2_ZERO_PLAIN
+		       : QCOW2_UNALLOCATED;
+	if (!alloc)
+		return 0;
+	*host = (entry & QCOW2_OFFSET_MASK) +
+		((uint64_t)sc << (s->cluster_bits - 5));
+	return check_host(s, entry, pos >> s->cluster_bits, e);
+}
+
+/* qcow2_map() for extended L2 entries: runs of subclusters of one kind. */
+static int map_ext(struct qcow2 *s, const void *t, uint64_t off, uint64_t len,
+		   struct qcow2_map *m, struct err **e)
+{
+	uint64_t sc_size = s->cluster_size >> 5, start = off & ~(sc_size - 1);
+	uint64_t end = off + len, pos, host, h;
+	enum qcow2_ctype type;
+	int r = subcluster(s, t, start, &m->type, &host, e);
+
+	if (r < 0)
+		return r;
+	m->entry = qcow2_l2_get(s, t, qcow2_l2_index(s, off));
+	m->copied = m->entry & QCOW2_OFLAG_COPIED;
+	if (m->type == QCOW2_COMPRESSED) {
+		m->bytes = MIN(len, s->cluster_size -
+					    qcow2_offset_in_cluster(s, off));
+		return 0;
+	}
+	for (pos = start + sc_size; pos < end; pos += sc_size) {
+		r = subcluster(s, t, pos, &type, &h, e);
+		if (r < 0)
+			return r;
+		if (type != m->type || (host && h != host + (pos - start)))
+			break;
+	}
+	m->bytes = MIN(pos, end) - off;
+	m->host = host ? host + (off - start) : 0;
+	return 0;
+}
+
 int qcow2_map(struct qcow2 *s, uint64_t off, uint64_t len, struct qcow2_map *m,
 	      struct err **e)
 {
@@ -83,6 +149,11 @@ int qcow2_map(struct qcow2 *s, uint64_t off, uint64_t len, struct qcow2_map *m,
 		m->type = QCOW2_UNALLOCATED;
 		m->bytes = len;
 		return 0;
+	}
+	if (s->ext_l2) {
+		r = map_ext(s, t, off, len, m, e);
+		qcow2_cache_put(s->l2_cache, t);
+		return r;
 	}
 	entry = qcow2_l2_get(s, t, i);
 	m->type = qcow2_entry_type(s, entry);
@@ -121,7 +192,7 @@ int qcow2_read_compressed(struct qcow2 *s, uint64_t entry, uint8_t *out,
 	size_t clen;
 	int r;
 
-	if (s->ext_l2 || !coff)
+	if (!coff)
 		return qcow2_corrupt(s, e, "invalid compressed cluster entry");
 	compressed_range(s, entry, &start, &len);
 	clen = len - (coff - start);

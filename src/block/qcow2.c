@@ -142,10 +142,16 @@ static int check_features(struct qcow2 *s, const struct qcow2_header_disk *h,
 		return err_set(e, ENOTSUP,
 			       "'%s': external data files are not supported",
 			       s->name);
-	if (s->incompat & QCOW2_INCOMPAT_EXTL2)
+	if ((s->incompat & QCOW2_INCOMPAT_EXTL2) && s->cluster_bits < 14)
+		return err_set(e, EINVAL,
+			       "'%s': extended L2 entries need clusters of "
+			       "16 KiB or more",
+			       s->name);
+	if ((s->incompat & QCOW2_INCOMPAT_EXTL2) && !s->b->read_only)
 		return err_set(e, ENOTSUP,
 			       "'%s': extended L2 entries (subclusters) are "
-			       "not supported",
+			       "read-only here; open the image read-only or "
+			       "convert it",
 			       s->name);
 	if (be32toh(h->crypt_method))
 		return err_set(e, ENOTSUP,
@@ -337,7 +343,8 @@ int qcow2_read_l1(struct qcow2 *s, uint64_t off, uint32_t size, uint64_t **out,
 
 static void setup_geometry(struct qcow2 *s)
 {
-	s->l2_bits = s->cluster_bits - 3;
+	s->ext_l2 = s->incompat & QCOW2_INCOMPAT_EXTL2;
+	s->l2_bits = s->cluster_bits - 3 - s->ext_l2; /* 8 or 16 B entries */
 	s->csize_shift = 62 - (s->cluster_bits - 8);
 	s->csize_mask = (1ull << (s->cluster_bits - 8)) - 1;
 	s->coffset_mask = (1ull << s->csize_shift) - 1;

@@ -103,6 +103,23 @@ qemu-img create -q -f qcow2 -o lazy_refcounts=on lazy.qcow2 32M
 io_qemu lazy.qcow2 "${ops_a[@]}"
 t "nido reads lazy_refcounts images" bash -c "$N img check -q lazy.qcow2 && same_content lazy.qcow2 lazy.qcow2"
 
+# Extended L2 entries (subclusters): written by qemu-io at subcluster
+# granularity over a backing file, read by nido (read-only support).
+qemu-img create -q -f qcow2 xbase.qcow2 4M
+io_qemu xbase.qcow2 'write -P 1 0 4M'
+qemu-img create -q -f qcow2 -o extended_l2=on -b xbase.qcow2 -F qcow2 xl2.qcow2
+io_qemu xl2.qcow2 'write -P 2 4k 4k' 'write -P 3 66k 10k' 'write -z 200k 8k' \
+	'write -P 4 1M 128k' 'discard 1M 2k' 'write -z -u 2M 64k' 'write -P 5 3M 6k'
+t "extended L2: nido reads what qemu wrote, through the backing file" same_content xl2.qcow2 xl2.qcow2
+t "extended L2: map --output=json equals qemu-img's" diff <(qemu-img map --output=json xl2.qcow2) <("$N" img map --output=json xl2.qcow2)
+t "extended L2: check equals qemu-img's" diff <(qemu-img check xl2.qcow2) <("$N" img check xl2.qcow2)
+t "extended L2: info says so" bash -c "$N img info xl2.qcow2 | grep -q 'extended l2: true'"
+qemu-img convert -q -c -O qcow2 -o extended_l2=on xl2.qcow2 xl2c.qcow2
+t "extended L2: compressed clusters read the same" same_content xl2c.qcow2 xl2c.qcow2
+out=$("$IO" xl2.qcow2 'write 0 4k' 2>&1)
+t "extended L2: writing is refused, clearly" grep -q "extended L2 entries (subclusters) are read-only here" <<<"$out"
+t "extended L2: convert makes a writable copy" bash -c "$N img convert -O qcow2 xl2.qcow2 xl2w.qcow2 && $IO xl2w.qcow2 'write -P 9 0 4k' && qcheck xl2w.qcow2"
+
 # QEMU dies while writing a lazy_refcounts image: the dirty flag stays
 # set and the refcounts are behind. nido reads it as it is, and repairs
 # it before writing, as QEMU does on open.

@@ -40,7 +40,7 @@ t "L1 beyond the end of the file: clear error" bash -c "$N img info corpus/l1-be
 t "overlapping metadata: clear error" bash -c "$N img info corpus/overlap-l1-reftable.qcow2 2>&1 | grep -q 'overlap'"
 t "unknown incompatible feature: refused" bash -c "$N img info corpus/unknown-incompat.qcow2 2>&1 | grep -q 'unknown incompatible features'"
 t "external data file: not supported" bash -c "$N img info corpus/external-data-file.qcow2 2>&1 | grep -q 'external data files are not supported'"
-t "extended L2: not supported" bash -c "$N img info corpus/extended-l2.qcow2 2>&1 | grep -q 'extended L2 entries'"
+t "extended L2 with small clusters: clear error" bash -c "$N img info corpus/extended-l2.qcow2 2>&1 | grep -q 'extended L2 entries need clusters of 16 KiB or more'"
 t "absurd size: clear error" bash -c "$N img info corpus/size-absurd.qcow2 2>&1 | grep -qi 'size'"
 t "backing chain loop: clear error" bash -c "$N img info --backing-chain corpus/loop-a.qcow2 2>&1 | grep -q 'loops'"
 t "self-referencing backing file: clear error" bash -c "$N img convert -O raw corpus/loop-self.qcow2 x.raw 2>&1 | grep -q 'loops'"
