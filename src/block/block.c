@@ -70,7 +70,8 @@ static char *resolve_backing(const struct block *b)
 static int open_backing(struct block *b, struct chain_seen *seen,
 			struct err **e)
 {
-	unsigned flags = b->flags & ~(BLOCK_OPEN_RDWR | BLOCK_OPEN_CHECK);
+	unsigned flags = b->flags & ~(BLOCK_OPEN_RDWR | BLOCK_OPEN_CHECK |
+				      BLOCK_OPEN_SHARE_WRITE);
 	int r;
 
 	if (!b->backing_name || (b->flags & BLOCK_OPEN_NO_BACKING))
@@ -148,6 +149,12 @@ static int open_one(const char *path, const char *format, unsigned flags,
 	} else {
 		drv = probe(fd);
 	}
+	if ((flags & BLOCK_OPEN_SHARE_WRITE) && drv != &block_raw)
+		return err_set(e, EINVAL,
+			       "'%s': only raw images can be written by "
+			       "several VMs at once (shareable); a %s image "
+			       "would be corrupted",
+			       path, drv->name);
 	b = block_alloc(path, flags, steal_fd(fd));
 	r = block_lock(b, e);
 	if (r < 0)

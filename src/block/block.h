@@ -54,6 +54,13 @@ enum {
 	 * `-U`): what is read may change underneath.
 	 */
 	BLOCK_OPEN_SHARE_RW = 1u << 5,
+	/*
+	 * Let other processes write this image while we do (libvirt's
+	 * <shareable/>, qemu's share-rw=on: a disk that a cluster file
+	 * system shares between VMs). Raw images only; the image is not
+	 * resized, and the backing files are not shared this way.
+	 */
+	BLOCK_OPEN_SHARE_WRITE = 1u << 6,
 };
 
 /*

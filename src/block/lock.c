@@ -15,7 +15,9 @@
  *
  * What an image asks for, as QEMU does:
  *   read-write:             holds read, write, resize; refuses write, resize
+ *   read-write, share-rw:   holds read, write;         refuses nothing
  *   read-only:              holds read;                refuses write, resize
+ *   read-only, share-rw:    holds read;                refuses nothing
  *   read-only, shared (-U): holds read;                refuses nothing
  * Backing files are read-only. Locks go with the fd: closing it (or the
  * process dying) drops them. On a file system without OFD locks the
@@ -70,6 +72,10 @@ int block_lock_fd(int fd, const char *path, unsigned flags, struct err **e)
 		hold |= 1u << PERM_WRITE | 1u << PERM_RESIZE;
 	if (rw || !(flags & BLOCK_OPEN_SHARE_RW))
 		refuse = 1u << PERM_WRITE | 1u << PERM_RESIZE;
+	if (flags & BLOCK_OPEN_SHARE_WRITE) { /* as a QEMU disk with share-rw */
+		hold &= ~(1u << PERM_RESIZE);
+		refuse = 0;
+	}
 	/*
 	 * Take ours first, then look for conflicts: of two openers racing,
 	 * at least one sees the other, never neither.

@@ -198,9 +198,9 @@ static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 		      struct xml_warnings *w, struct err **e)
 {
 	static const char *const attrs[] = {"type", "device", NULL};
-	static const char *const children[] = {"driver",   "source", "target",
-					       "readonly", "serial", "alias",
-					       NULL};
+	static const char *const children[] = {"driver",    "source", "target",
+					       "readonly",  "serial", "alias",
+					       "shareable", NULL};
 	_cleanup_free_ char *type = xml_attr(disk, "type");
 	_cleanup_free_ char *device = xml_attr(disk, "device");
 	xmlNode *n;
@@ -219,6 +219,7 @@ static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 	dk->device = r;
 	dk->readonly = dk->device == DISK_DEVICE_CDROM ||
 		       xml_child(disk, "readonly") != NULL;
+	dk->shareable = xml_child(disk, "shareable") != NULL;
 
 	dk->format = DISK_FORMAT_RAW;
 	if ((n = xml_child(disk, "driver"))) {
@@ -612,6 +613,8 @@ static void format_disk(FILE *f, const struct domain_disk *dk)
 	fprintf(f, "'/>\n      <target dev='%s' bus='virtio'/>\n", dk->target);
 	if (dk->readonly)
 		fputs("      <readonly/>\n", f);
+	if (dk->shareable)
+		fputs("      <shareable/>\n", f);
 	put_text(f, 6, "serial", dk->serial);
 	fputs("    </disk>\n", f);
 }

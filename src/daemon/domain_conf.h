@@ -42,7 +42,8 @@ struct domain_disk {
 	char *source; /* file path */
 	char *target; /* "vda" */
 	bool readonly;
-	char *serial; /* NULL: none */
+	bool shareable; /* <shareable/>: other VMs may write it too */
+	char *serial;	/* NULL: none */
 };
 
 enum net_type {

@@ -174,6 +174,9 @@ static struct json_object *disk_json(const struct domain_disk *d)
 		o, "readonly",
 		json_object_new_boolean(d->readonly ||
 					d->device == DISK_DEVICE_CDROM));
+	if (d->shareable)
+		json_object_object_add(o, "shared",
+				       json_object_new_boolean(true));
 	if (d->serial)
 		add_string(o, "serial", d->serial);
 	return o;

@@ -62,7 +62,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: nido-vmm --kernel PATH [--initrd PATH] [--cmdline STR]\n"
 	      "         [--cpus N] [--memory SIZE] [--hugepages]\n"
-	      "         [--disk PATH[,readonly][,format=raw|qcow2]]...\n"
+	      "         [--disk PATH[,readonly][,shared][,format=FMT]]...\n"
 	      "         [--net tap=NAME[,mac=MAC]]... [--rng]\n"
 	      "         [--virtio-console] [--console "
 	      "stdio|pty|none|unix:PATH]\n"

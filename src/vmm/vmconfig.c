@@ -81,6 +81,8 @@ int config_parse_disk(const char *s, struct config_disk *d, struct err **e)
 	while ((opt = strtok_r(NULL, ",", &save))) {
 		if (streq(opt, "readonly") || streq(opt, "ro")) {
 			d->readonly = 1;
+		} else if (streq(opt, "shared")) {
+			d->shared = 1;
 		} else if (streq(opt, "format=raw")) {
 			d->format = DISK_FORMAT_RAW;
 		} else if (streq(opt, "format=qcow2")) {
@@ -91,11 +93,11 @@ int config_parse_disk(const char *s, struct config_disk *d, struct err **e)
 		} else {
 			free(d->serial);
 			d->serial = NULL;
-			return err_set(
-				e, EINVAL,
-				"--disk '%s': unknown option '%s' "
-				"(readonly, format=raw|qcow2, serial=ID)",
-				s, opt);
+			return err_set(e, EINVAL,
+				       "--disk '%s': unknown option '%s' "
+				       "(readonly, shared, format=raw|qcow2, "
+				       "serial=ID)",
+				       s, opt);
 		}
 	}
 	d->path = xstrdup(path);

@@ -23,6 +23,7 @@ enum disk_format {
 struct config_disk {
 	char *path;
 	int readonly;
+	int shared; /* other VMs may write it too (raw only) */
 	enum disk_format format;
 	char *serial; /* NULL: derived from the index */
 };
@@ -72,7 +73,10 @@ void config_release(struct vm_config *c);
  */
 int config_parse_memory(const char *s, uint64_t *out, struct err **e);
 
-/* Parses "PATH[,readonly][,format=raw|qcow2][,serial=ID]" into @d. */
+/*
+ * Parses "PATH[,readonly][,shared][,format=raw|qcow2][,serial=ID]" into
+ * @d.
+ */
 int config_parse_disk(const char *s, struct config_disk *d, struct err **e);
 
 /* Parses "tap=NAME[,mac=MAC]" into @n. */

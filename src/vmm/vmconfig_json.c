@@ -5,7 +5,7 @@
  *	  "memory": "256M", "hugepages": false, "console": "stdio",
  *	  "api": "unix:/run/vm.sock", "rng": true, "virtio_console": false,
  *	  "disks": [ { "path": "...", "readonly": false, "format": "qcow2",
- *		       "serial": "..." } ],
+ *		       "shared": false, "serial": "..." } ],
  *	  "nets": [ { "tap": "tap0", "mac": "52:54:00:12:34:56" } ] }
  * Unknown keys are refused, so that a typo is not silently ignored.
  */
@@ -47,6 +47,8 @@ static int json_disk(json_object *o, struct config_disk *d, struct err **e)
 			r = set_str(&d->serial, v, key, e);
 		} else if (streq(key, "readonly")) {
 			d->readonly = json_object_get_boolean(v);
+		} else if (streq(key, "shared")) {
+			d->shared = json_object_get_boolean(v);
 		} else if (streq(key, "format")) {
 			const char *f = json_object_get_string(v);
 

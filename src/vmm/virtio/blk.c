@@ -420,7 +420,9 @@ struct virtio_dev *virtio_blk_create(struct vm *vm,
 
 	b->readonly = cfg->readonly;
 	if (block_open(cfg->path, formats[cfg->format],
-		       cfg->readonly ? 0 : BLOCK_OPEN_RDWR, &b->disk, e) < 0) {
+		       (cfg->readonly ? 0 : BLOCK_OPEN_RDWR) |
+			       (cfg->shared ? BLOCK_OPEN_SHARE_WRITE : 0),
+		       &b->disk, e) < 0) {
 		free(b);
 		err_prefix(e, "disk %u", index);
 		return NULL;

@@ -61,4 +61,41 @@ t "the configuration file is removed when the VM stops" test ! -e "$config"
 t_out "then the second one starts" "Domain 'twin' started" "$NIDO" start twin
 t_out "and is destroyed" "Domain 'twin' destroyed" "$NIDO" destroy twin
 
+# <shareable/> on both: one raw disk written by two VMs at once
+shared="$tmp/shared.raw"
+truncate -s 1M "$shared"
+for d in sa sb; do
+	domain_xml "$d" "$GUEST_IDLE" "<disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='$shared'/>
+      <target dev='vda'/>
+      <shareable/>
+    </disk>" >"$tmp/$d.xml"
+	"$NIDO" define "$tmp/$d.xml" >/dev/null
+done
+t_out "a shareable disk: the first VM starts" "Domain 'sa' started" "$NIDO" start sa
+t_out "and the second one too" "Domain 'sb' started" "$NIDO" start sb
+t "nido-vmm was told the disk is shared" grep -q '"shared": *true' "$NIDO_RUNTIME_DIR/domains/sb.config"
+t_out "dumpxml keeps <shareable/>" "<shareable/>" "$NIDO" dumpxml sa
+domain_xml sn "$GUEST_IDLE" "<disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='$shared'/>
+      <target dev='vda'/>
+    </disk>" >"$tmp/sn.xml"
+"$NIDO" define "$tmp/sn.xml" >/dev/null
+t_err "a VM that does not share the disk cannot join them" \
+	"failed to get shared \"write\" lock" "$NIDO" start sn
+"$NIDO" destroy sa >/dev/null
+"$NIDO" destroy sb >/dev/null
+"$NIDO" img create -q -f qcow2 "$tmp/shared.qcow2" 1M
+domain_xml sq "$GUEST_IDLE" "<disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$tmp/shared.qcow2'/>
+      <target dev='vda'/>
+      <shareable/>
+    </disk>" >"$tmp/sq.xml"
+"$NIDO" define "$tmp/sq.xml" >/dev/null
+t_err "a shareable qcow2 disk is refused, saying why" \
+	"only raw images can be written by several VMs at once" "$NIDO" start sq
+
 done_testing

@@ -77,6 +77,9 @@ expect_error "missing disk image" "disk 0.*'/nonexistent.img'" \
 # disk is not.
 if command -v qemu-io >/dev/null && command -v qemu-img >/dev/null; then
 	qemu-img create -q -f qcow2 "$tmp/used.qcow2" 1M
+	expect_error "a shared qcow2 disk" \
+		"only raw images can be written by several VMs at once" \
+		--kernel "$hello" --disk "$tmp/used.qcow2,shared"
 	mkfifo "$tmp/hold"
 	qemu-io "$tmp/used.qcow2" <"$tmp/hold" >/dev/null 2>&1 &
 	holder=$!
