@@ -2,6 +2,7 @@
 /* A cgroup per VM process (cgroup.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sys/stat.h>
 
 #include "daemon/cgroup.h"
@@ -101,6 +102,172 @@ struct json_object *cgroup_enter(const char *root, const char *name, pid_t pid,
 		*e = steal_ptr(first);
 	}
 	return dirs;
+}
+
+static int write_file(const char *dir, const char *file, const char *value,
+		      struct err **e)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", dir, file);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write_full(fd, value, strlen(value)) < 0)
+		return err_sys(e, errno, "setting '%s' to %s", path, value);
+	return 0;
+}
+
+static int write_u64(const char *dir, const char *file, uint64_t v,
+		     struct err **e)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	return write_file(dir, file, buf, e);
+}
+
+static bool has_controller(const char *dir, const char *name)
+{
+	_cleanup_free_ char *path = xasprintf("%s/cgroup.controllers", dir);
+	_cleanup_free_ char *text = NULL;
+	size_t len, n = strlen(name);
+
+	if (file_read_all(path, 4096, &text, &len, NULL) < 0)
+		return false;
+	for (char *p = text; (p = strstr(p, name)); p += n)
+		if ((p == text || p[-1] == ' ') && strchr(" \n", p[n]))
+			return true;
+	return false;
+}
+
+static bool want_mem(const struct cgroup_limits *l)
+{
+	return l->mem_hard || l->mem_soft || l->mem_swap_hard;
+}
+
+static bool want_cpu(const struct cgroup_limits *l)
+{
+	return l->cpu_shares || l->cpu_period_us || l->cpu_quota_us;
+}
+
+static int limit_v1_memory(const char *d, const struct cgroup_limits *l,
+			   struct err **e)
+{
+	if (l->mem_hard &&
+	    write_u64(d, "memory.limit_in_bytes", l->mem_hard, e) < 0)
+		return -EIO;
+	if (l->mem_soft &&
+	    write_u64(d, "memory.soft_limit_in_bytes", l->mem_soft, e) < 0)
+		return -EIO;
+	if (l->mem_swap_hard && write_u64(d, "memory.memsw.limit_in_bytes",
+					  l->mem_swap_hard, e) < 0)
+		return -EIO;
+	return 0;
+}
+
+static int limit_v1_cpu(const char *d, const struct cgroup_limits *l,
+			struct err **e)
+{
+	char q[32];
+
+	snprintf(q, sizeof(q), "%" PRId64, l->cpu_quota_us);
+	if (l->cpu_shares && write_u64(d, "cpu.shares", l->cpu_shares, e) < 0)
+		return -EIO;
+	if (l->cpu_period_us &&
+	    write_u64(d, "cpu.cfs_period_us", l->cpu_period_us, e) < 0)
+		return -EIO;
+	if (l->cpu_quota_us && write_file(d, "cpu.cfs_quota_us", q, e) < 0)
+		return -EIO;
+	return 0;
+}
+
+/* v2: memory.max, memory.high, memory.swap.max (swap alone). */
+static int limit_v2_memory(const char *d, const struct cgroup_limits *l,
+			   struct err **e)
+{
+	if (l->mem_hard && write_u64(d, "memory.max", l->mem_hard, e) < 0)
+		return -EIO;
+	if (l->mem_soft && write_u64(d, "memory.high", l->mem_soft, e) < 0)
+		return -EIO;
+	if (l->mem_swap_hard &&
+	    write_u64(d, "memory.swap.max",
+		      l->mem_swap_hard - MIN(l->mem_hard, l->mem_swap_hard),
+		      e) < 0)
+		return -EIO;
+	return 0;
+}
+
+/* v2: cpu.weight from shares as libvirt converts them; cpu.max. */
+static int limit_v2_cpu(const char *d, const struct cgroup_limits *l,
+			struct err **e)
+{
+	uint64_t period = l->cpu_period_us ? l->cpu_period_us : 100000;
+	char max[64];
+
+	if (l->cpu_shares &&
+	    write_u64(d, "cpu.weight", 1 + (l->cpu_shares - 2) * 9999 / 262142,
+		      e) < 0)
+		return -EIO;
+	if (l->cpu_quota_us > 0)
+		snprintf(max, sizeof(max), "%" PRId64 " %" PRIu64,
+			 l->cpu_quota_us, period);
+	else
+		snprintf(max, sizeof(max), "max %" PRIu64, period);
+	if ((l->cpu_quota_us || l->cpu_period_us) &&
+	    write_file(d, "cpu.max", max, e) < 0)
+		return -EIO;
+	return 0;
+}
+
+int cgroup_limit(struct json_object *dirs, const struct cgroup_limits *l,
+		 struct err **e)
+{
+	size_t n = dirs ? json_object_array_length(dirs) : 0;
+	bool mem_done = false, cpu_done = false;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *d = json_object_get_string(
+			json_object_array_get_idx(dirs, i));
+		_cleanup_free_ char *parent = xstrdup(d);
+		char *slash = strrchr(parent, '/');
+
+		if (strstr(d, "/memory/nido/") && want_mem(l)) {
+			if (limit_v1_memory(d, l, e) < 0)
+				return -EIO;
+			mem_done = true;
+		} else if (strstr(d, "/cpu/nido/") && want_cpu(l)) {
+			if (limit_v1_cpu(d, l, e) < 0)
+				return -EIO;
+			cpu_done = true;
+		} else if (slash && exists(d, "cgroup.controllers")) {
+			/* v2: let nido/ hand the controllers down (best
+			 * effort: in a hybrid layout it has none) */
+			*slash = '\0';
+			if (want_mem(l))
+				write_file(parent, "cgroup.subtree_control",
+					   "+memory", NULL);
+			if (want_cpu(l))
+				write_file(parent, "cgroup.subtree_control",
+					   "+cpu", NULL);
+			if (want_mem(l) && has_controller(d, "memory")) {
+				if (limit_v2_memory(d, l, e) < 0)
+					return -EIO;
+				mem_done = true;
+			}
+			if (want_cpu(l) && has_controller(d, "cpu")) {
+				if (limit_v2_cpu(d, l, e) < 0)
+					return -EIO;
+				cpu_done = true;
+			}
+		}
+	}
+	if (want_mem(l) && !mem_done)
+		return err_set(e, ENOTSUP,
+			       "no memory cgroup controller to apply "
+			       "<memtune> with");
+	if (want_cpu(l) && !cpu_done)
+		return err_set(e, ENOTSUP,
+			       "no cpu cgroup controller to apply <cputune> "
+			       "with");
+	return 0;
 }
 
 void cgroup_remove(struct json_object *dirs)

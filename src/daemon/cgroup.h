@@ -37,6 +37,24 @@ const char *cgroup_layout_name(enum cgroup_layout l);
 struct json_object *cgroup_enter(const char *root, const char *name, pid_t pid,
 				 struct err **e);
 
+/* Resource limits of a VM's cgroup; 0 means not set. */
+struct cgroup_limits {
+	uint64_t mem_hard, mem_soft, mem_swap_hard; /* bytes; swap: mem+swap */
+	uint64_t cpu_shares; /* v1 cpu.shares (2..262144) */
+	uint64_t cpu_period_us;
+	int64_t cpu_quota_us; /* -1: unlimited */
+};
+
+/*
+ * Applies @l to the cgroups of @dirs (from cgroup_enter): v1 memory and
+ * cpu controllers, or the v2 memory.max, memory.high, memory.swap.max,
+ * cpu.weight and cpu.max (enabling the controllers below nido/ when it
+ * must). Returns 0, or -errno with @e naming the file, or the limit no
+ * hierarchy could take.
+ */
+int cgroup_limit(struct json_object *dirs, const struct cgroup_limits *l,
+		 struct err **e);
+
 /* Removes the directories of @dirs (borrowed); the process must be gone. */
 void cgroup_remove(struct json_object *dirs);
 

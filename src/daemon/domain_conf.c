@@ -101,6 +101,61 @@ static int parse_memory(const xmlNode *node, uint64_t *kib, struct err **e)
 	return 0;
 }
 
+/* <memtune>: hard_limit, soft_limit, swap_hard_limit (KiB by default). */
+static int parse_memtune(const xmlNode *mt, struct domain_tune *t,
+			 struct xml_warnings *w, struct err **e)
+{
+	static const char *const children[] = {"hard_limit", "soft_limit",
+					       "swap_hard_limit", NULL};
+	uint64_t *dst[] = {&t->hard_limit_kib, &t->soft_limit_kib,
+			   &t->swap_hard_limit_kib};
+	xmlNode *n;
+
+	xml_check_known(mt, (const char *const[]){NULL}, children, w);
+	for (size_t i = 0; i < ARRAY_SIZE(dst); i++)
+		if ((n = xml_child(mt, children[i])) &&
+		    parse_memory(n, dst[i], e) < 0)
+			return -EINVAL;
+	if (t->swap_hard_limit_kib && t->hard_limit_kib &&
+	    t->swap_hard_limit_kib < t->hard_limit_kib)
+		return xml_err(e, mt,
+			       "swap_hard_limit must not be below hard_limit");
+	return 0;
+}
+
+/* <cputune>: shares, period, quota (microseconds), as libvirt bounds them. */
+static int parse_cputune(const xmlNode *ct, struct domain_tune *t,
+			 struct xml_warnings *w, struct err **e)
+{
+	static const char *const children[] = {"shares", "period", "quota",
+					       NULL};
+	_cleanup_free_ char *shares = NULL, *period = NULL, *quota = NULL;
+	xmlNode *n;
+	uint64_t v;
+
+	xml_check_known(ct, (const char *const[]){NULL}, children, w);
+	if ((n = xml_child(ct, "shares")) &&
+	    xml_uint(n, "cputune shares", shares = xml_text(n), 2, 262144,
+		     &t->shares, e) < 0)
+		return -EINVAL;
+	if ((n = xml_child(ct, "period")) &&
+	    xml_uint(n, "cputune period", period = xml_text(n), 1000, 1000000,
+		     &t->period_us, e) < 0)
+		return -EINVAL;
+	if ((n = xml_child(ct, "quota"))) {
+		quota = xml_text(n);
+		if (quota && streq(quota, "-1")) {
+			t->quota_us = -1;
+		} else if (xml_uint(n, "cputune quota", quota, 1000,
+				    17592186044415ull, &v, e) < 0) {
+			return -EINVAL;
+		} else {
+			t->quota_us = (int64_t)v;
+		}
+	}
+	return 0;
+}
+
 static int parse_uuid(const xmlNode *node, uint8_t uuid[16], struct err **e)
 {
 	_cleanup_free_ char *text = xml_text(node);
@@ -556,9 +611,10 @@ int domain_def_parse(const char *xml, size_t len, struct domain_def **out,
 		     struct xml_warnings *w, struct err **e)
 {
 	static const char *const children[] = {
-		"name",		 "uuid",    "title", "description", "memory",
-		"currentMemory", "vcpu",    "os",    "on_poweroff", "on_reboot",
-		"on_crash",	 "devices", NULL};
+		"name",	       "uuid",		"title",    "description",
+		"memory",      "currentMemory", "vcpu",	    "os",
+		"on_poweroff", "on_reboot",	"on_crash", "devices",
+		"memtune",     "cputune",	NULL};
 	__attribute__((cleanup(cleanup_domain_defp))) struct domain_def *d =
 		NULL;
 	xmlDoc *doc;
@@ -583,6 +639,12 @@ int domain_def_parse(const char *xml, size_t len, struct domain_def **out,
 	}
 	if (parse_os(n, d, w, e) < 0 || parse_lifecycles(root, d, e) < 0)
 		goto out;
+	if ((n = xml_child(root, "memtune")) &&
+	    parse_memtune(n, &d->tune, w, e) < 0)
+		goto out;
+	if ((n = xml_child(root, "cputune")) &&
+	    parse_cputune(n, &d->tune, w, e) < 0)
+		goto out;
 	if ((n = xml_child(root, "devices")) && parse_devices(n, d, w, e) < 0)
 		goto out;
 	*out = steal_ptr(d);
@@ -590,6 +652,39 @@ int domain_def_parse(const char *xml, size_t len, struct domain_def **out,
 out:
 	xmlFreeDoc(doc);
 	return r;
+}
+
+static void format_tune(FILE *f, const struct domain_tune *t)
+{
+	if (t->hard_limit_kib || t->soft_limit_kib || t->swap_hard_limit_kib) {
+		fputs("  <memtune>\n", f);
+		if (t->hard_limit_kib)
+			fprintf(f,
+				"    <hard_limit unit='KiB'>%" PRIu64
+				"</hard_limit>\n",
+				t->hard_limit_kib);
+		if (t->soft_limit_kib)
+			fprintf(f,
+				"    <soft_limit unit='KiB'>%" PRIu64
+				"</soft_limit>\n",
+				t->soft_limit_kib);
+		if (t->swap_hard_limit_kib)
+			fprintf(f,
+				"    <swap_hard_limit unit='KiB'>%" PRIu64
+				"</swap_hard_limit>\n",
+				t->swap_hard_limit_kib);
+		fputs("  </memtune>\n", f);
+	}
+	if (!t->shares && !t->period_us && !t->quota_us)
+		return;
+	fputs("  <cputune>\n", f);
+	if (t->shares)
+		fprintf(f, "    <shares>%" PRIu64 "</shares>\n", t->shares);
+	if (t->period_us)
+		fprintf(f, "    <period>%" PRIu64 "</period>\n", t->period_us);
+	if (t->quota_us)
+		fprintf(f, "    <quota>%" PRId64 "</quota>\n", t->quota_us);
+	fputs("  </cputune>\n", f);
 }
 
 /* Writes <tag>escaped text</tag> at @indent spaces when @text is set. */
@@ -682,6 +777,7 @@ char *domain_def_format(const struct domain_def *d)
 	fprintf(f, "  <currentMemory unit='KiB'>%" PRIu64 "</currentMemory>\n",
 		d->current_memory_kib);
 	fprintf(f, "  <vcpu placement='static'>%u</vcpu>\n", d->vcpus);
+	format_tune(f, &d->tune);
 	fprintf(f, "  <os>\n    <type arch='%s'>hvm</type>\n", d->arch);
 	put_text(f, 4, "kernel", d->kernel);
 	put_text(f, 4, "initrd", d->initrd);

@@ -64,6 +64,19 @@ enum chardev_type {
 	CHARDEV_PTY,
 };
 
+/*
+ * Resource limits (libvirt's <memtune> and <cputune>), applied to the
+ * VM's cgroup; 0 means not set.
+ */
+struct domain_tune {
+	uint64_t hard_limit_kib;      /* memory.max / memory.limit_in_bytes */
+	uint64_t soft_limit_kib;      /* memory.high / soft_limit_in_bytes */
+	uint64_t swap_hard_limit_kib; /* memory + swap */
+	uint64_t shares;	      /* cpu.shares (2..262144) / cpu.weight */
+	uint64_t period_us;	      /* CFS period (1000..1000000) */
+	int64_t quota_us;	      /* CFS quota per period; -1: unlimited */
+};
+
 struct domain_def {
 	enum domain_virt virt;
 	char *name;
@@ -86,6 +99,7 @@ struct domain_def {
 	bool serial_pty;  /* <serial type='pty'> */
 	bool console_pty; /* <console type='pty'> */
 	unsigned n_rngs;  /* <rng model='virtio'> backed by /dev/urandom */
+	struct domain_tune tune;
 };
 
 /* Upper bounds the parser enforces. */

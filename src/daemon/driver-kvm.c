@@ -474,6 +474,24 @@ static void enter_cgroup(struct domain *dom, struct kvm_vm *vm)
 	}
 }
 
+/* The definition's <memtune> and <cputune> on the VM's cgroup. */
+static int limit_cgroup(struct domain *dom, struct kvm_vm *vm, struct err **e)
+{
+	const struct domain_tune *t = &dom->def->tune;
+	struct cgroup_limits l = {
+		.mem_hard = t->hard_limit_kib * 1024,
+		.mem_soft = t->soft_limit_kib * 1024,
+		.mem_swap_hard = t->swap_hard_limit_kib * 1024,
+		.cpu_shares = t->shares,
+		.cpu_period_us = t->period_us,
+		.cpu_quota_us = t->quota_us,
+	};
+
+	if (cgroup_limit(vm->cgroups, &l, e) < 0)
+		return err_prefix(e, "resource limits");
+	return 0;
+}
+
 static int call_vmm(struct daemon *dmn, struct kvm_vm *vm, const char *method,
 		    int (*fn)(struct kvm_vm *vm, struct json_object *reply,
 			      struct json_object **result, struct err **e),
@@ -590,6 +608,12 @@ static int kvm_start(struct daemon *dmn, struct domain *dom, struct err **e)
 	if (spawn_vmm(dmn, dom, vm, e) < 0)
 		goto out_release;
 	enter_cgroup(dom, vm);
+	if (limit_cgroup(dom, vm, e) < 0) {
+		spawn_kill(&vm->child, SIGKILL);
+		spawn_wait(&vm->child, NULL);
+		cgroup_remove(vm->cgroups);
+		goto out_release;
+	}
 	vm->timer = loop_timer_add(dmn->loop, START_TICK_MS * 1000000ull,
 				   START_TICK_MS * 1000000ull, on_start_tick,
 				   vm, e);

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Resource limits: <memtune> and <cputune> in the domain XML reach the
+# VM's cgroup (v1 controllers or v2 files, whichever this host has), are
+# kept by dumpxml, and bad values are refused naming them.
+. "$(dirname "$0")/lib.sh"
+
+if ! kvm_usable; then
+	echo "1..0 # SKIP /dev/kvm or nido-vmm not usable here"
+	exit 0
+fi
+start_daemon
+
+# tuned NAME TUNE-XML: a domain with TUNE-XML after <vcpu>
+tuned() {
+	domain_xml "$1" "$GUEST_IDLE" | sed "s|<vcpu>1</vcpu>|<vcpu>1</vcpu>$2|"
+}
+# cg_value DOMAIN V1-FILE V2-FILE: the value in the VM's cgroup
+cg_value() {
+	local dir
+	for dir in $(python3 -c "
+import json, sys
+print(' '.join(json.load(open(sys.argv[1]))['cgroups']))" "$NIDO_RUNTIME_DIR/domains/$1.json"); do
+		if [ -e "$dir/$2" ]; then cat "$dir/$2"; return; fi
+		if [ -e "$dir/$3" ]; then cat "$dir/$3"; return; fi
+	done
+	echo "(neither $2 nor $3)"
+}
+
+tuned lim "<memtune><hard_limit unit='MiB'>256</hard_limit><soft_limit unit='MiB'>128</soft_limit></memtune><cputune><shares>512</shares><period>100000</period><quota>50000</quota></cputune>" >"$tmp/lim.xml"
+t_out "a domain with limits is defined" "Domain 'lim' defined" "$NIDO" define "$tmp/lim.xml"
+t_out "dumpxml keeps <memtune>" "<hard_limit unit='KiB'>262144</hard_limit>" "$NIDO" dumpxml lim
+t_out "dumpxml keeps <cputune>" "<quota>50000</quota>" "$NIDO" dumpxml lim
+t_out "it starts" "Domain 'lim' started" "$NIDO" start lim
+t_out "the memory hard limit is on its cgroup" 268435456 cg_value lim memory.limit_in_bytes memory.max
+t_out "the soft limit too" 134217728 cg_value lim memory.soft_limit_in_bytes memory.high
+shares=$(cg_value lim cpu.shares cpu.weight)
+if [ "$shares" = 512 ] || [ "$shares" = 20 ]; then ok "cpu shares (512, or weight 20 on v2)"; else
+	not_ok "cpu shares (512, or weight 20 on v2)" "got $shares"; fi
+quota=$(cg_value lim cpu.cfs_quota_us cpu.max)
+if [ "$quota" = 50000 ] || [ "$quota" = "50000 100000" ]; then ok "cpu quota"; else
+	not_ok "cpu quota" "got $quota"; fi
+t_out "the VM runs under them" "running" "$NIDO" domstate lim
+t_out "destroy" "Domain 'lim' destroyed" "$NIDO" destroy lim
+
+# bad values, each named
+bad() { # description, tune xml, expected message
+	tuned bad "$2" >"$tmp/bad.xml"
+	t_err "$1" "$3" "$NIDO" define "$tmp/bad.xml"
+}
+bad "shares out of range" "<cputune><shares>1</shares></cputune>" "cputune shares 1 out of range"
+bad "period out of range" "<cputune><period>10</period></cputune>" "cputune period 10 out of range"
+bad "quota not a number" "<cputune><quota>lots</quota></cputune>" "cputune quota must be a number"
+bad "swap limit below the hard limit" "<memtune><hard_limit>4096</hard_limit><swap_hard_limit>1024</swap_hard_limit></memtune>" "swap_hard_limit must not be below hard_limit"
+bad "a memory limit without a number" "<memtune><hard_limit unit='MiB'>x</hard_limit></memtune>" "hard_limit"
+done_testing
