@@ -72,6 +72,94 @@ static void cgroup_none_says_so(void)
 	json_object_put(dirs);
 }
 
+static void check_file(const char *rel, const char *want)
+{
+	_cleanup_free_ char *p = sub(rel), *text = NULL;
+
+	CHECK_INT_EQ(file_read_all(p, 256, &text, NULL, NULL), 0);
+	CHECK_STR_EQ(text, want);
+}
+
+static const struct cgroup_limits limits = {
+	.mem_hard = 256 << 20,
+	.mem_soft = 128 << 20,
+	.mem_swap_hard = 384 << 20,
+	.cpu_shares = 512,
+	.cpu_period_us = 100000,
+	.cpu_quota_us = 50000,
+};
+
+/* v2: memory.max/high/swap.max (swap alone), cpu.weight, cpu.max. */
+static void cgroup_limits_v2(void)
+{
+	static const char *const files[] = {"memory.max", "memory.high",
+					    "memory.swap.max", "cpu.weight",
+					    "cpu.max"};
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *ctl = sub("v2lim/nido/vm/cgroup.controllers");
+	struct json_object *dirs = json_object_new_array();
+
+	touch("v2lim/nido/cgroup.subtree_control");
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *f =
+			xasprintf("v2lim/nido/vm/%s", files[i]);
+
+		touch(f);
+	}
+	file_write_atomic(ctl, "cpu memory pids\n", 16, 0644, NULL);
+	json_object_array_add(
+		dirs, json_object_new_string_len(ctl, (int)strlen(ctl) - 19));
+	CHECK_INT_EQ(cgroup_limit(dirs, &limits, &e), 0);
+	check_file("v2lim/nido/vm/memory.max", "268435456");
+	check_file("v2lim/nido/vm/memory.high", "134217728");
+	check_file("v2lim/nido/vm/memory.swap.max", "134217728");
+	check_file("v2lim/nido/vm/cpu.weight", "20");
+	check_file("v2lim/nido/vm/cpu.max", "50000 100000");
+	json_object_put(dirs);
+}
+
+/* v1: the memory and cpu controllers' files. */
+static void cgroup_limits_v1(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *mem = sub("v1lim/memory/nido/vm");
+	_cleanup_free_ char *cpu = sub("v1lim/cpu/nido/vm");
+	struct json_object *dirs = json_object_new_array();
+
+	touch("v1lim/memory/nido/vm/memory.limit_in_bytes");
+	touch("v1lim/memory/nido/vm/memory.soft_limit_in_bytes");
+	touch("v1lim/memory/nido/vm/memory.memsw.limit_in_bytes");
+	touch("v1lim/cpu/nido/vm/cpu.shares");
+	touch("v1lim/cpu/nido/vm/cpu.cfs_period_us");
+	touch("v1lim/cpu/nido/vm/cpu.cfs_quota_us");
+	json_object_array_add(dirs, json_object_new_string(mem));
+	json_object_array_add(dirs, json_object_new_string(cpu));
+	CHECK_INT_EQ(cgroup_limit(dirs, &limits, &e), 0);
+	check_file("v1lim/memory/nido/vm/memory.limit_in_bytes", "268435456");
+	check_file("v1lim/memory/nido/vm/memory.soft_limit_in_bytes",
+		   "134217728");
+	check_file("v1lim/memory/nido/vm/memory.memsw.limit_in_bytes",
+		   "402653184");
+	check_file("v1lim/cpu/nido/vm/cpu.shares", "512");
+	check_file("v1lim/cpu/nido/vm/cpu.cfs_period_us", "100000");
+	check_file("v1lim/cpu/nido/vm/cpu.cfs_quota_us", "50000");
+	json_object_put(dirs);
+}
+
+/* A limit no hierarchy can take is an error, not silently dropped. */
+static void cgroup_limit_without_controller(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *pids = sub("v1lim/pids/nido/vm");
+	struct json_object *dirs = json_object_new_array();
+	struct cgroup_limits mem_only = {.mem_hard = 1 << 30};
+
+	json_object_array_add(dirs, json_object_new_string(pids));
+	CHECK_INT_EQ(cgroup_limit(dirs, &mem_only, &e), -ENOTSUP);
+	CHECK_STR_CONTAINS(err_msg(e), "no memory cgroup controller");
+	json_object_put(dirs);
+}
+
 int main(void)
 {
 	_cleanup_free_ char *cmd = NULL;
@@ -81,6 +169,9 @@ int main(void)
 	RUN(cgroup_detects_layouts);
 	RUN(cgroup_enters_every_usable_hierarchy);
 	RUN(cgroup_none_says_so);
+	RUN(cgroup_limits_v2);
+	RUN(cgroup_limits_v1);
+	RUN(cgroup_limit_without_controller);
 	cmd = xasprintf("rm -rf '%s'", root);
 	if (system(cmd) != 0)
 		return 1;
