@@ -249,13 +249,45 @@ static int parse_disk_target(const xmlNode *disk, struct domain_disk *dk,
 	return 0;
 }
 
+const char *const domain_iotune_names[6] = {
+	"total_bytes_sec", "read_bytes_sec", "write_bytes_sec",
+	"total_iops_sec",  "read_iops_sec",  "write_iops_sec"};
+
+/* <iotune>: limits per second; a total one excludes read and write ones. */
+static int parse_iotune(const xmlNode *io, uint64_t v[6],
+			struct xml_warnings *w, struct err **e)
+{
+	static const char *const kinds[] = {"bytes_sec", "iops_sec"};
+	xmlNode *n;
+
+	xml_check_known(io, (const char *const[]){NULL}, domain_iotune_names,
+			w);
+	for (int i = 0; i < 6; i++) {
+		_cleanup_free_ char *text = NULL;
+
+		if (!(n = xml_child(io, domain_iotune_names[i])))
+			continue;
+		text = xml_text(n);
+		if (xml_uint(n, domain_iotune_names[i], text, 0, UINT64_MAX,
+			     &v[i], e) < 0)
+			return -EINVAL;
+	}
+	for (int k = 0; k < 2; k++)
+		if (v[3 * k] && (v[3 * k + 1] || v[3 * k + 2]))
+			return xml_err(e, io,
+				       "total and read/write of %s cannot be "
+				       "set at the same time",
+				       kinds[k]);
+	return 0;
+}
+
 static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 		      struct xml_warnings *w, struct err **e)
 {
 	static const char *const attrs[] = {"type", "device", NULL};
 	static const char *const children[] = {"driver",    "source", "target",
 					       "readonly",  "serial", "alias",
-					       "shareable", NULL};
+					       "shareable", "iotune", NULL};
 	_cleanup_free_ char *type = xml_attr(disk, "type");
 	_cleanup_free_ char *device = xml_attr(disk, "device");
 	xmlNode *n;
@@ -275,6 +307,9 @@ static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 	dk->readonly = dk->device == DISK_DEVICE_CDROM ||
 		       xml_child(disk, "readonly") != NULL;
 	dk->shareable = xml_child(disk, "shareable") != NULL;
+	if ((n = xml_child(disk, "iotune")) &&
+	    parse_iotune(n, dk->iotune, w, e) < 0)
+		return -EINVAL;
 
 	dk->format = DISK_FORMAT_RAW;
 	if ((n = xml_child(disk, "driver"))) {
@@ -697,6 +732,23 @@ static void put_text(FILE *f, int indent, const char *tag, const char *text)
 	fprintf(f, "</%s>\n", tag);
 }
 
+static void format_iotune(FILE *f, const uint64_t v[6])
+{
+	bool any = false;
+
+	for (int i = 0; i < 6; i++)
+		any |= v[i] != 0;
+	if (!any)
+		return;
+	fputs("      <iotune>\n", f);
+	for (int i = 0; i < 6; i++)
+		if (v[i])
+			fprintf(f, "        <%s>%" PRIu64 "</%s>\n",
+				domain_iotune_names[i], v[i],
+				domain_iotune_names[i]);
+	fputs("      </iotune>\n", f);
+}
+
 static void format_disk(FILE *f, const struct domain_disk *dk)
 {
 	fprintf(f, "    <disk type='file' device='%s'>\n",
@@ -710,6 +762,7 @@ static void format_disk(FILE *f, const struct domain_disk *dk)
 		fputs("      <readonly/>\n", f);
 	if (dk->shareable)
 		fputs("      <shareable/>\n", f);
+	format_iotune(f, dk->iotune);
 	put_text(f, 6, "serial", dk->serial);
 	fputs("    </disk>\n", f);
 }

@@ -43,7 +43,9 @@ struct domain_disk {
 	char *target; /* "vda" */
 	bool readonly;
 	bool shareable; /* <shareable/>: other VMs may write it too */
-	char *serial;	/* NULL: none */
+	/* <iotune>: per second, 0: no limit; indexed as domain_iotune_names */
+	uint64_t iotune[6];
+	char *serial; /* NULL: none */
 };
 
 enum net_type {
@@ -101,6 +103,9 @@ struct domain_def {
 	unsigned n_rngs;  /* <rng model='virtio'> backed by /dev/urandom */
 	struct domain_tune tune;
 };
+
+/* total_bytes_sec, read_bytes_sec, write_bytes_sec, total_iops_sec, ... */
+extern const char *const domain_iotune_names[6];
 
 /* Upper bounds the parser enforces. */
 #define DOMAIN_MAX_VCPUS 255

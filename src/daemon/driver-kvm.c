@@ -166,7 +166,7 @@ static void add_string(struct json_object *o, const char *key,
 
 static struct json_object *disk_json(const struct domain_disk *d)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = json_object_new_object(), *io = NULL;
 
 	add_string(o, "path", d->source);
 	add_string(o, "format", disk_format_name(d->format));
@@ -177,6 +177,16 @@ static struct json_object *disk_json(const struct domain_disk *d)
 	if (d->shareable)
 		json_object_object_add(o, "shared",
 				       json_object_new_boolean(true));
+	for (int i = 0; i < 6; i++) {
+		if (!d->iotune[i])
+			continue;
+		if (!io)
+			io = json_object_new_object();
+		json_object_object_add(io, domain_iotune_names[i],
+				       json_object_new_uint64(d->iotune[i]));
+	}
+	if (io)
+		json_object_object_add(o, "iotune", io);
 	if (d->serial)
 		add_string(o, "serial", d->serial);
 	return o;

@@ -90,6 +90,7 @@ static json_object *device_stats(struct vm *vm)
 		put(o, "bytes_to_guest", u64(atomic_load(&s->bytes_written)));
 		put(o, "errors", u64(atomic_load(&s->errors)));
 		put(o, "interrupts", u64(atomic_load(&s->interrupts)));
+		put(o, "throttled", u64(atomic_load(&s->throttled)));
 		json_object_array_add(a, o);
 	}
 	return a;

@@ -69,11 +69,66 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+uint64_t *config_iotune_field(struct throttle_limits *l, const char *name)
+{
+	static const char *const names[] = {
+		"total_bytes_sec", "read_bytes_sec", "write_bytes_sec",
+		"total_iops_sec",  "read_iops_sec",  "write_iops_sec"};
+
+	for (int i = 0; i < 6; i++)
+		if (streq(name, names[i]))
+			return i < 3 ? &l->bytes[i] : &l->ops[i - 3];
+	return NULL;
+}
+
+int config_check_iotune(const struct throttle_limits *l, const char *what,
+			struct err **e)
+{
+	if (l->bytes[THROTTLE_TOTAL] &&
+	    (l->bytes[THROTTLE_READ] || l->bytes[THROTTLE_WRITE]))
+		return err_set(e, EINVAL,
+			       "%s: total_bytes_sec cannot be set with "
+			       "read_bytes_sec or write_bytes_sec",
+			       what);
+	if (l->ops[THROTTLE_TOTAL] &&
+	    (l->ops[THROTTLE_READ] || l->ops[THROTTLE_WRITE]))
+		return err_set(e, EINVAL,
+			       "%s: total_iops_sec cannot be set with "
+			       "read_iops_sec or write_iops_sec",
+			       what);
+	return 0;
+}
+
+/* "NAME=N" for an <iotune> limit; 1 when @opt is one, 0 if not. */
+static int parse_iotune_opt(const char *opt, struct config_disk *d,
+			    const char *s, struct err **e)
+{
+	_cleanup_free_ char *name = xstrdup(opt);
+	char *eq = strchr(name, '='), *end;
+	uint64_t *f;
+	unsigned long long v;
+
+	if (!eq)
+		return 0;
+	*eq = '\0';
+	f = config_iotune_field(&d->iotune, name);
+	if (!f)
+		return 0;
+	errno = 0;
+	v = strtoull(eq + 1, &end, 10);
+	if (!eq[1] || *end || errno || eq[1] == '-')
+		return err_set(e, EINVAL, "--disk '%s': %s must be a number", s,
+			       name);
+	*f = v;
+	return 1;
+}
+
 int config_parse_disk(const char *s, struct config_disk *d, struct err **e)
 {
 	_cleanup_free_ char *copy = xstrdup(s);
 	char *save = NULL, *opt;
 	char *path = strtok_r(copy, ",", &save);
+	int r;
 
 	*d = (struct config_disk){0};
 	if (!path || !*path)
@@ -90,18 +145,27 @@ int config_parse_disk(const char *s, struct config_disk *d, struct err **e)
 		} else if (str_has_prefix(opt, "serial=")) {
 			free(d->serial);
 			d->serial = xstrdup(opt + 7);
+		} else if ((r = parse_iotune_opt(opt, d, s, e)) != 0) {
+			if (r < 0)
+				goto fail;
 		} else {
-			free(d->serial);
-			d->serial = NULL;
-			return err_set(e, EINVAL,
-				       "--disk '%s': unknown option '%s' "
-				       "(readonly, shared, format=raw|qcow2, "
-				       "serial=ID)",
-				       s, opt);
+			r = err_set(e, EINVAL,
+				    "--disk '%s': unknown option '%s' "
+				    "(readonly, shared, format=raw|qcow2, "
+				    "serial=ID, total_bytes_sec=N, ...)",
+				    s, opt);
+			goto fail;
 		}
 	}
+	r = config_check_iotune(&d->iotune, "--disk", e);
+	if (r < 0)
+		goto fail;
 	d->path = xstrdup(path);
 	return 0;
+fail:
+	free(d->serial);
+	d->serial = NULL;
+	return r;
 }
 
 int config_parse_net(const char *s, struct config_net *n, struct err **e)

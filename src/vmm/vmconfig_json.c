@@ -5,7 +5,8 @@
  *	  "memory": "256M", "hugepages": false, "console": "stdio",
  *	  "api": "unix:/run/vm.sock", "rng": true, "virtio_console": false,
  *	  "disks": [ { "path": "...", "readonly": false, "format": "qcow2",
- *		       "shared": false, "serial": "..." } ],
+ *		       "shared": false, "serial": "...",
+ *		       "iotune": { "total_bytes_sec": 10485760 } } ],
  *	  "nets": [ { "tap": "tap0", "mac": "52:54:00:12:34:56" } ] }
  * Unknown keys are refused, so that a typo is not silently ignored.
  */
@@ -33,6 +34,28 @@ static int set_str(char **dst, json_object *v, const char *key, struct err **e)
 	return 0;
 }
 
+/* "iotune": { "total_bytes_sec": N, ... } (libvirt's names) */
+static int json_iotune(json_object *o, struct throttle_limits *l,
+		       struct err **e)
+{
+	if (want(o, json_type_object, "iotune", e) < 0)
+		return -EINVAL;
+	json_object_object_foreach (o, key, v) {
+		uint64_t *f = config_iotune_field(l, key);
+
+		if (!f)
+			return err_set(e, EINVAL, "unknown iotune key '%s'",
+				       key);
+		if (want(v, json_type_int, key, e) < 0)
+			return -EINVAL;
+		if (json_object_get_int64(v) < 0)
+			return err_set(e, EINVAL,
+				       "iotune %s must be a number >= 0", key);
+		*f = json_object_get_uint64(v);
+	}
+	return config_check_iotune(l, "iotune", e);
+}
+
 static int json_disk(json_object *o, struct config_disk *d, struct err **e)
 {
 	*d = (struct config_disk){0};
@@ -49,6 +72,8 @@ static int json_disk(json_object *o, struct config_disk *d, struct err **e)
 			d->readonly = json_object_get_boolean(v);
 		} else if (streq(key, "shared")) {
 			d->shared = json_object_get_boolean(v);
+		} else if (streq(key, "iotune")) {
+			r = json_iotune(v, &d->iotune, e);
 		} else if (streq(key, "format")) {
 			const char *f = json_object_get_string(v);
 

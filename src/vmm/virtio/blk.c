@@ -6,9 +6,15 @@
  * flushes go through the block layer's asynchronous interface, up to
  * BLK_DEPTH at a time, completing in the event loop; the rest (GET_ID,
  * discard, write-zeroes, refused requests) complete at once.
+ *
+ * With limits (<iotune>, vmm/throttle.h) reads and writes start only as
+ * fast as the limits allow: the request at the head of the queue waits,
+ * and the ones behind it with it, until a timer says it may go.
  */
 #include <errno.h>
 #include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <time.h>
 
 #include "block/block.h"
 #include "lib/log.h"
@@ -96,6 +102,10 @@ struct blk {
 	struct block_aio *aio;
 	struct loop_source *aio_src;
 	struct blk_slot slots[BLK_DEPTH];
+	struct throttle thr;
+	struct blk_slot *held; /* popped, waiting for the throttle */
+	int thr_fd;	       /* timerfd that ends the wait; -1: none */
+	struct loop_source *thr_src;
 };
 
 /* The data part of a request: @skip bytes into @iov, @len bytes. */
@@ -298,6 +308,39 @@ static struct blk_slot *free_slot(struct blk *b)
 	return NULL;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * May the read or write in @s start now? Other requests always may.
+ * When it may not, the timer is set for when it will.
+ */
+static bool admitted(struct blk *b, struct blk_slot *s)
+{
+	struct blk_hdr h;
+	uint64_t bytes, wait;
+	struct itimerspec its = {0};
+
+	if (b->thr_fd < 0 || s->vr.in_len < 1 || s->vr.out_len < sizeof(h) ||
+	    vq_req_read(&s->vr, 0, &h, sizeof(h)) != sizeof(h) ||
+	    (h.type != BLK_T_IN && h.type != BLK_T_OUT))
+		return true;
+	bytes = h.type == BLK_T_IN ? s->vr.in_len - 1
+				   : s->vr.out_len - sizeof(h);
+	wait = throttle_admit(&b->thr, h.type == BLK_T_OUT, bytes, now_ns());
+	if (!wait)
+		return true;
+	its.it_value.tv_sec = (time_t)(wait / 1000000000u);
+	its.it_value.tv_nsec = (long)(wait % 1000000000u);
+	timerfd_settime(b->thr_fd, 0, &its, NULL);
+	return false;
+}
+
 /* Starts requests while there are free slots. Lock held. */
 static void process(struct virtio_dev *d, struct vq *q)
 {
@@ -305,9 +348,17 @@ static void process(struct virtio_dev *d, struct vq *q)
 	struct blk_slot *s;
 	int n = 0, any = 0;
 
-	while ((s = free_slot(b)) && (n = vq_pop(q, &s->vr)) > 0) {
+	if (b->held && admitted(b, b->held)) {
+		s = b->held;
+		b->held = NULL;
+		any |= !start(d, q, s);
+	}
+	while (!b->held && (s = free_slot(b)) && (n = vq_pop(q, &s->vr)) > 0) {
 		s->in_use = 1;
-		if (!start(d, q, s))
+		if (!admitted(b, s)) {
+			b->held = s;
+			atomic_fetch_add(&d->stats.throttled, 1);
+		} else if (!start(d, q, s))
 			any = 1;
 	}
 	/* Without an event loop (tests, fuzzers) requests complete here. */
@@ -324,6 +375,20 @@ static void process(struct virtio_dev *d, struct vq *q)
 static void blk_notify(struct virtio_dev *d, unsigned qi)
 {
 	process(d, &d->vqs[qi]);
+}
+
+/* The throttle's wait is over: start what waited. */
+static void on_throttle(struct loop *l, int fd, uint32_t events, void *opaque)
+{
+	struct virtio_dev *d = opaque;
+	uint64_t ticks;
+
+	if (read(fd, &ticks, sizeof(ticks)) < 0)
+		return;
+	pthread_mutex_lock(&d->lock);
+	if (virtio_dev_running(d) && d->vqs[0].ready)
+		process(d, &d->vqs[0]);
+	pthread_mutex_unlock(&d->lock);
 }
 
 static void on_aio(struct loop *l, int fd, uint32_t events, void *opaque)
@@ -351,6 +416,7 @@ static void blk_reset(struct virtio_dev *d)
 		;
 	for (unsigned i = 0; i < BLK_DEPTH; i++)
 		b->slots[i].in_use = 0;
+	b->held = NULL;
 }
 
 static void blk_config_read(struct virtio_dev *d, uint64_t off, void *data,
@@ -368,6 +434,9 @@ static void blk_destroy(struct virtio_dev *d)
 
 	if (b->aio_src)
 		loop_source_del(d->vm->loop, b->aio_src);
+	if (b->thr_src)
+		loop_source_del(d->vm->loop, b->thr_src);
+	close_safe(b->thr_fd);
 	block_aio_free(b->aio);
 	block_close(b->disk);
 	free(b);
@@ -419,6 +488,8 @@ struct virtio_dev *virtio_blk_create(struct vm *vm,
 	struct virtio_dev *d;
 
 	b->readonly = cfg->readonly;
+	b->thr_fd = -1;
+	throttle_init(&b->thr, &cfg->iotune);
 	if (block_open(cfg->path, formats[cfg->format],
 		       (cfg->readonly ? 0 : BLOCK_OPEN_RDWR) |
 			       (cfg->shared ? BLOCK_OPEN_SHARE_WRITE : 0),
@@ -444,6 +515,22 @@ struct virtio_dev *virtio_blk_create(struct vm *vm,
 		b->aio_src = loop_fd_add(vm->loop, block_aio_fd(b->aio),
 					 EPOLLIN, on_aio, d, e);
 		if (!b->aio_src) {
+			virtio_dev_destroy(d);
+			return NULL;
+		}
+	}
+	/* Throttling needs the loop for its timer (tests run without). */
+	if (vm->loop && throttle_enabled(&b->thr)) {
+		b->thr_fd = timerfd_create(CLOCK_MONOTONIC,
+					   TFD_NONBLOCK | TFD_CLOEXEC);
+		if (b->thr_fd < 0) {
+			err_sys(e, errno, "disk %u: timerfd", index);
+			virtio_dev_destroy(d);
+			return NULL;
+		}
+		b->thr_src = loop_fd_add(vm->loop, b->thr_fd, EPOLLIN,
+					 on_throttle, d, e);
+		if (!b->thr_src) {
 			virtio_dev_destroy(d);
 			return NULL;
 		}

@@ -73,6 +73,7 @@ struct virtio_stats {
 	_Atomic uint64_t bytes_written; /* into the guest's buffers */
 	_Atomic uint64_t errors;
 	_Atomic uint64_t interrupts;
+	_Atomic uint64_t throttled; /* requests that waited for a limit */
 };
 
 struct virtio_dev {

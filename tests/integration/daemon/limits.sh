@@ -42,6 +42,33 @@ if [ "$quota" = 50000 ] || [ "$quota" = "50000 100000" ]; then ok "cpu quota"; e
 t_out "the VM runs under them" "running" "$NIDO" domstate lim
 t_out "destroy" "Domain 'lim' destroyed" "$NIDO" destroy lim
 
+# <iotune> on a disk reaches nido-vmm (which throttles: vmm-guest-throttle)
+truncate -s 1M "$tmp/io.raw"
+domain_xml io "$GUEST_IDLE" "<disk type='file' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source file='$tmp/io.raw'/>
+      <target dev='vda'/>
+      <iotune>
+        <read_bytes_sec>10485760</read_bytes_sec>
+        <total_iops_sec>500</total_iops_sec>
+      </iotune>
+    </disk>" >"$tmp/io.xml"
+"$NIDO" define "$tmp/io.xml" >/dev/null
+t_out "dumpxml keeps <iotune>" "<read_bytes_sec>10485760</read_bytes_sec>" "$NIDO" dumpxml io
+t_out "a disk with <iotune> starts" "Domain 'io' started" "$NIDO" start io
+t "nido-vmm is given the limits" python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))['disks'][0]
+assert d['iotune'] == {'read_bytes_sec': 10485760, 'total_iops_sec': 500}, d" "$NIDO_RUNTIME_DIR/domains/io.config"
+"$NIDO" destroy io >/dev/null
+domain_xml iobad "$GUEST_IDLE" "<disk type='file' device='disk'>
+      <source file='$tmp/io.raw'/>
+      <target dev='vda'/>
+      <iotune><total_bytes_sec>1</total_bytes_sec><write_bytes_sec>2</write_bytes_sec></iotune>
+    </disk>" >"$tmp/iobad.xml"
+t_err "total and write bytes limits together are refused" \
+	"total and read/write of bytes_sec cannot be set at the same time" "$NIDO" define "$tmp/iobad.xml"
+
 # bad values, each named
 bad() { # description, tune xml, expected message
 	tuned bad "$2" >"$tmp/bad.xml"

@@ -7,6 +7,7 @@
 #include "vmm/bus.h"
 #include "vmm/cpuid.h"
 #include "vmm/kvm.h"
+#include "vmm/throttle.h"
 #include "vmm/vmconfig.h"
 
 static uint64_t last_off;
@@ -239,6 +240,60 @@ static void config_check_catches_bad_values(void)
 	config_release(&c);
 }
 
+/* Leaky buckets on a clock the test drives: the average holds. */
+static void throttle_keeps_the_rate(void)
+{
+	struct throttle_limits lim = {.bytes = {[THROTTLE_READ] = 1000000},
+				      .ops = {[THROTTLE_TOTAL] = 100}};
+	struct throttle t;
+	uint64_t now = 1000000000ull, done = 0, wait;
+	int n = 0;
+
+	throttle_init(&t, &lim);
+	CHECK(throttle_enabled(&t));
+	/* 10 s of 64 KiB reads as fast as admitted: about 10 MB */
+	while (now < 11000000000ull) {
+		wait = throttle_admit(&t, false, 65536, now);
+		if (wait) {
+			now += wait;
+			continue;
+		}
+		done += 65536;
+		n++;
+	}
+	CHECK(done >= 9500000 && done <= 10300000);
+	/* writes only meet the total operations limit: 100 per second */
+	n = 0;
+	for (uint64_t end = now + 1000000000ull; now < end;) {
+		wait = throttle_admit(&t, true, 1 << 20, now);
+		if (wait)
+			now += wait;
+		else
+			n++;
+	}
+	CHECK(n >= 95 && n <= 115);
+	CHECK(t.throttled > 0);
+	throttle_init(&t, &(struct throttle_limits){0});
+	CHECK(!throttle_enabled(&t));
+	CHECK_U64_EQ(throttle_admit(&t, true, 1 << 30, now), 0);
+}
+
+/* --disk iotune options, and the total-with-read conflict. */
+static void config_disk_iotune(void)
+{
+	struct config_disk d;
+	_cleanup_err_ struct err *e = NULL;
+
+	CHECK(config_parse_disk("x.raw,read_bytes_sec=100,write_iops_sec=7", &d,
+				NULL) == 0);
+	CHECK_U64_EQ(d.iotune.bytes[THROTTLE_READ], 100);
+	CHECK_U64_EQ(d.iotune.ops[THROTTLE_WRITE], 7);
+	free(d.path);
+	CHECK(config_parse_disk("x.raw,total_iops_sec=1,read_iops_sec=2", &d,
+				&e) < 0);
+	CHECK_STR_CONTAINS(err_msg(e), "total_iops_sec cannot be set with");
+}
+
 int main(void)
 {
 	RUN(bus_dispatches_and_refuses_overlap);
@@ -249,5 +304,7 @@ int main(void)
 	RUN(config_disks_and_nets);
 	RUN(config_memory_sizes);
 	RUN(config_check_catches_bad_values);
+	RUN(throttle_keeps_the_rate);
+	RUN(config_disk_iotune);
 	return test_done();
 }
