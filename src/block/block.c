@@ -421,8 +421,9 @@ const uint8_t *block_map(const struct block_status *st)
 	struct block *b = st->file;
 	bool ok;
 
+	/* shared (-U): others may shrink the file under the mapping */
 	if ((st->flags & (need | BLOCK_STATUS_COMPRESSED)) != need || !b ||
-	    !b->read_only || st->bytes == 0)
+	    !b->read_only || (b->flags & BLOCK_OPEN_SHARE_RW) || st->bytes == 0)
 		return NULL;
 	pthread_mutex_lock(&b->lock);
 	ok = map_file(b);
@@ -431,10 +432,16 @@ const uint8_t *block_map(const struct block_status *st)
 	if (!ok || st->host_off > b->map_len ||
 	    st->bytes > b->map_len - st->host_off)
 		return NULL;
-	/* one call fills the page tables: no fault per page */
+	/*
+	 * One call fills the page tables: no fault per page. It fails where
+	 * a read would (an I/O error, a shorter file): then the caller reads,
+	 * and gets an error instead of SIGBUS. EINVAL: a kernel before 5.14.
+	 */
 	start = ALIGN_DOWN(st->host_off, page);
-	madvise(b->map + start, st->host_off + st->bytes - start,
-		MADV_POPULATE_READ);
+	if (madvise(b->map + start, st->host_off + st->bytes - start,
+		    MADV_POPULATE_READ) < 0 &&
+	    errno != EINVAL)
+		return NULL;
 	return b->map + st->host_off;
 }
 

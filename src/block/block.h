@@ -174,9 +174,10 @@ int block_status(struct block *b, uint64_t off, uint64_t len,
  * The image's file is mapped once, on the first call, and stays mapped
  * until block_close(); each call brings its range into the page tables.
  * Returns a pointer valid until st->file is closed, or NULL when the
- * range is not stored that way or cannot be mapped (read it instead).
- * Nobody may truncate the file meanwhile (a read of a page beyond the
- * new end would raise SIGBUS): the same rule as qemu-img's image locks.
+ * range is not stored that way, cannot be mapped or read now, or the
+ * image is shared (BLOCK_OPEN_SHARE_RW): read it instead. The image's
+ * locks keep others from shrinking the file meanwhile (a read of a page
+ * beyond the new end would raise SIGBUS).
  */
 const uint8_t *block_map(const struct block_status *st);
 

@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include "block/driver.h"
 
@@ -116,6 +117,7 @@ int block_lock(struct block *b, struct err **e)
 int block_create_file(const char *path, struct err **e)
 {
 	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	struct stat st;
 	int r;
 
 	if (fd < 0)
@@ -123,7 +125,8 @@ int block_create_file(const char *path, struct err **e)
 	r = block_lock_fd(fd, path, BLOCK_OPEN_RDWR, e); /* names @path */
 	if (r < 0)
 		return r;
-	if (ftruncate(fd, 0) < 0)
+	/* a block device is written over, not emptied */
+	if (fstat(fd, &st) < 0 || (S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0))
 		return err_sys(e, errno, "creating '%s'", path);
 	return steal_fd(fd);
 }

@@ -130,7 +130,8 @@ static int probe_backing(const char *path, const struct img_create_opts *o,
 		full = xstrdup(o->backing);
 	else
 		full = xasprintf("%s/%s", dirname(dir), o->backing);
-	r = block_open(full, o->backing_fmt, 0, &bb, e);
+	/* only its size and format are read: a VM may be writing it */
+	r = block_open(full, o->backing_fmt, BLOCK_OPEN_SHARE_RW, &bb, e);
 	if (r < 0)
 		return err_prefix(e, "creating '%s'", path);
 	*fmt = xstrdup(block_format(bb));

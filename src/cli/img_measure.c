@@ -96,6 +96,7 @@ int img_cmd_measure(int argc, char **argv)
 	static const struct option lo[] = {
 		{"output", required_argument, 0, 'J'},
 		{"size", required_argument, 0, 'z'},
+		{"force-share", no_argument, 0, 'U'},
 		{0, 0, 0, 0}};
 	struct img_create_opts o = {.format = "raw"};
 	_cleanup_block_ struct block *b = NULL;
@@ -245,6 +246,7 @@ static int parse_bench(int argc, char **argv, struct bench *bc,
 		{"pattern", required_argument, 0, 'P'},
 		{"flush-interval", required_argument, 0, 'F'},
 		{"no-drain", no_argument, 0, 'D'},
+		{"force-share", no_argument, 0, 'U'},
 		{0, 0, 0, 0}};
 	bool step_set = false;
 	uint64_t v;

@@ -473,6 +473,7 @@ int img_cmd_map(int argc, char **argv)
 		{"output", required_argument, 0, 'O'},
 		{"start-offset", required_argument, 0, 's'},
 		{"max-length", required_argument, 0, 'l'},
+		{"force-share", no_argument, 0, 'U'},
 		{0, 0, 0, 0}};
 	_cleanup_block_ struct block *b = NULL;
 	const char *fmt = NULL;

@@ -183,6 +183,11 @@ static int limit_v1_cpu(const char *d, const struct cgroup_limits *l,
 static int limit_v2_memory(const char *d, const struct cgroup_limits *l,
 			   struct err **e)
 {
+	/* v2 limits swap alone: memory + swap needs the memory part */
+	if (l->mem_swap_hard && !l->mem_hard)
+		return err_set(e, EINVAL,
+			       "swap_hard_limit needs a hard_limit on cgroup "
+			       "v2");
 	if (l->mem_hard && write_u64(d, "memory.max", l->mem_hard, e) < 0)
 		return -EIO;
 	if (l->mem_soft && write_u64(d, "memory.high", l->mem_soft, e) < 0)
@@ -222,6 +227,7 @@ int cgroup_limit(struct json_object *dirs, const struct cgroup_limits *l,
 {
 	size_t n = dirs ? json_object_array_length(dirs) : 0;
 	bool mem_done = false, cpu_done = false;
+	int r;
 
 	for (size_t i = 0; i < n; i++) {
 		const char *d = json_object_get_string(
@@ -230,12 +236,12 @@ int cgroup_limit(struct json_object *dirs, const struct cgroup_limits *l,
 		char *slash = strrchr(parent, '/');
 
 		if (strstr(d, "/memory/nido/") && want_mem(l)) {
-			if (limit_v1_memory(d, l, e) < 0)
-				return -EIO;
+			if ((r = limit_v1_memory(d, l, e)) < 0)
+				return r;
 			mem_done = true;
 		} else if (strstr(d, "/cpu/nido/") && want_cpu(l)) {
-			if (limit_v1_cpu(d, l, e) < 0)
-				return -EIO;
+			if ((r = limit_v1_cpu(d, l, e)) < 0)
+				return r;
 			cpu_done = true;
 		} else if (slash && exists(d, "cgroup.controllers")) {
 			/* v2: let nido/ hand the controllers down (best
@@ -248,13 +254,13 @@ int cgroup_limit(struct json_object *dirs, const struct cgroup_limits *l,
 				write_file(parent, "cgroup.subtree_control",
 					   "+cpu", NULL);
 			if (want_mem(l) && has_controller(d, "memory")) {
-				if (limit_v2_memory(d, l, e) < 0)
-					return -EIO;
+				if ((r = limit_v2_memory(d, l, e)) < 0)
+					return r;
 				mem_done = true;
 			}
 			if (want_cpu(l) && has_controller(d, "cpu")) {
-				if (limit_v2_cpu(d, l, e) < 0)
-					return -EIO;
+				if ((r = limit_v2_cpu(d, l, e)) < 0)
+					return r;
 				cpu_done = true;
 			}
 		}

@@ -249,9 +249,13 @@ static int parse_disk_target(const xmlNode *disk, struct domain_disk *dk,
 	return 0;
 }
 
-const char *const domain_iotune_names[6] = {
-	"total_bytes_sec", "read_bytes_sec", "write_bytes_sec",
-	"total_iops_sec",  "read_iops_sec",  "write_iops_sec"};
+const char *const domain_iotune_names[7] = {"total_bytes_sec",
+					    "read_bytes_sec",
+					    "write_bytes_sec",
+					    "total_iops_sec",
+					    "read_iops_sec",
+					    "write_iops_sec",
+					    NULL};
 
 /* <iotune>: limits per second; a total one excludes read and write ones. */
 static int parse_iotune(const xmlNode *io, uint64_t v[6],

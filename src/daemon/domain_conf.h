@@ -104,8 +104,11 @@ struct domain_def {
 	struct domain_tune tune;
 };
 
-/* total_bytes_sec, read_bytes_sec, write_bytes_sec, total_iops_sec, ... */
-extern const char *const domain_iotune_names[6];
+/*
+ * total_bytes_sec, read_bytes_sec, write_bytes_sec, total_iops_sec, ...:
+ * six names and a NULL (for xml_check_known).
+ */
+extern const char *const domain_iotune_names[7];
 
 /* Upper bounds the parser enforces. */
 #define DOMAIN_MAX_VCPUS 255

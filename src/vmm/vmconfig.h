@@ -76,20 +76,20 @@ void config_release(struct vm_config *c);
 int config_parse_memory(const char *s, uint64_t *out, struct err **e);
 
 /*
- * Parses "PATH[,readonly][,shared][,format=raw|qcow2][,serial=ID]
- * [,IOTUNE=N]..." into @d; IOTUNE is one of libvirt's <iotune> names:
+ * The limit named @name in @l, or NULL: one of libvirt's <iotune> names,
  * total_bytes_sec, read_bytes_sec, write_bytes_sec, total_iops_sec,
- * read_iops_sec, write_iops_sec.
- */
-/*
- * The limit named @name (an <iotune> name, above) in @l, or NULL.
- * config_check_iotune() refuses a total limit together with a read or
- * write limit of the same unit, as libvirt does.
+ * read_iops_sec, write_iops_sec. config_check_iotune() refuses a total
+ * limit together with a read or write limit of the same unit, as
+ * libvirt does.
  */
 uint64_t *config_iotune_field(struct throttle_limits *l, const char *name);
 int config_check_iotune(const struct throttle_limits *l, const char *what,
 			struct err **e);
 
+/*
+ * Parses "PATH[,readonly][,shared][,format=raw|qcow2][,serial=ID]
+ * [,IOTUNE=N]..." into @d; IOTUNE is an <iotune> name (above).
+ */
 int config_parse_disk(const char *s, struct config_disk *d, struct err **e);
 
 /* Parses "tap=NAME[,mac=MAC]" into @n. */

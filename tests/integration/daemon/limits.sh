@@ -69,6 +69,15 @@ domain_xml iobad "$GUEST_IDLE" "<disk type='file' device='disk'>
 t_err "total and write bytes limits together are refused" \
 	"total and read/write of bytes_sec cannot be set at the same time" "$NIDO" define "$tmp/iobad.xml"
 
+# an <iotune> child outside the subset (libvirt has more) is a warning
+domain_xml iomore "$GUEST_IDLE" "<disk type='file' device='disk'>
+      <source file='$tmp/io.raw'/>
+      <target dev='vda'/>
+      <iotune><total_bytes_sec_max>5</total_bytes_sec_max><group_name>g</group_name></iotune>
+    </disk>" >"$tmp/iomore.xml"
+t_out "an unknown <iotune> child is reported and ignored" "total_bytes_sec_max" \
+	"$NIDO" define "$tmp/iomore.xml"
+
 # bad values, each named
 bad() { # description, tune xml, expected message
 	tuned bad "$2" >"$tmp/bad.xml"

@@ -89,6 +89,8 @@ t "nido img map -U reads it" "$N" img map -U b.qcow2
 t "nido img measure -U reads it" "$N" img measure -U -O qcow2 b.qcow2
 t "nido img compare -U reads it" "$N" img compare -U b.qcow2 b.qcow2
 t "nido img snapshot -U -l reads it" "$N" img snapshot -U -l b.qcow2
+t "an overlay can be created on it (external snapshot), as with qemu-img" \
+	"$N" img create -q -f qcow2 -b b.qcow2 -F qcow2 over.qcow2
 release
 
 # one process, one image twice

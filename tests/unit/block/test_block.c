@@ -253,6 +253,14 @@ static void map_only_plain_data(void)
 	st.flags |= BLOCK_STATUS_COMPRESSED;
 	st.bytes = 4096;
 	CHECK(block_map(&st) == NULL);
+	/* shared (-U): others may shrink it, so it is read, not mapped */
+	block_close(ro);
+	ro = NULL;
+	CHECK(block_open(path("mp.qcow2"), NULL, BLOCK_OPEN_SHARE_RW, &ro,
+			 NULL) == 0);
+	CHECK(block_status(ro, 65536, 1 << 20, &st, NULL) == 0);
+	CHECK(st.flags & BLOCK_STATUS_DATA);
+	CHECK(block_map(&st) == NULL);
 }
 
 static void out_of_range_and_read_only(void)

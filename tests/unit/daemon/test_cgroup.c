@@ -115,6 +115,13 @@ static void cgroup_limits_v2(void)
 	check_file("v2lim/nido/vm/memory.swap.max", "134217728");
 	check_file("v2lim/nido/vm/cpu.weight", "20");
 	check_file("v2lim/nido/vm/cpu.max", "50000 100000");
+	/* v2 limits swap alone: a memory + swap limit needs the memory one */
+	CHECK_INT_EQ(
+		cgroup_limit(dirs,
+			     &(struct cgroup_limits){.mem_swap_hard = 1 << 30},
+			     &e),
+		-EINVAL);
+	CHECK_STR_CONTAINS(err_msg(e), "swap_hard_limit needs a hard_limit");
 	json_object_put(dirs);
 }
 
