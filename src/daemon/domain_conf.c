@@ -123,36 +123,63 @@ static int parse_memtune(const xmlNode *mt, struct domain_tune *t,
 	return 0;
 }
 
-/* <cputune>: shares, period, quota (microseconds), as libvirt bounds them. */
+/* A CFS period (1000..1000000 us) in <cputune>, if there. */
+static int parse_period(const xmlNode *ct, const char *name, uint64_t *out,
+			struct err **e)
+{
+	xmlNode *n = xml_child(ct, name);
+	_cleanup_free_ char *text = n ? xml_text(n) : NULL;
+	_cleanup_free_ char *what = xasprintf("cputune %s", name);
+
+	if (!n)
+		return 0;
+	return xml_uint(n, what, text, 1000, 1000000, out, e);
+}
+
+/* A CFS quota (1000.. us, or -1: none) in <cputune>, if there. */
+static int parse_quota(const xmlNode *ct, const char *name, int64_t *out,
+		       struct err **e)
+{
+	xmlNode *n = xml_child(ct, name);
+	_cleanup_free_ char *text = n ? xml_text(n) : NULL;
+	_cleanup_free_ char *what = xasprintf("cputune %s", name);
+	uint64_t v;
+
+	if (!n)
+		return 0;
+	if (text && streq(text, "-1")) {
+		*out = -1;
+		return 0;
+	}
+	if (xml_uint(n, what, text, 1000, 17592186044415ull, &v, e) < 0)
+		return -EINVAL;
+	*out = (int64_t)v;
+	return 0;
+}
+
+/*
+ * <cputune>: shares; period and quota (per vCPU, as in libvirt);
+ * global_period and global_quota (the whole VM). Microseconds.
+ */
 static int parse_cputune(const xmlNode *ct, struct domain_tune *t,
 			 struct xml_warnings *w, struct err **e)
 {
-	static const char *const children[] = {"shares", "period", "quota",
-					       NULL};
-	_cleanup_free_ char *shares = NULL, *period = NULL, *quota = NULL;
+	static const char *const children[] = {"shares",       "period",
+					       "quota",	       "global_period",
+					       "global_quota", NULL};
+	_cleanup_free_ char *shares = NULL;
 	xmlNode *n;
-	uint64_t v;
 
 	xml_check_known(ct, (const char *const[]){NULL}, children, w);
 	if ((n = xml_child(ct, "shares")) &&
 	    xml_uint(n, "cputune shares", shares = xml_text(n), 2, 262144,
 		     &t->shares, e) < 0)
 		return -EINVAL;
-	if ((n = xml_child(ct, "period")) &&
-	    xml_uint(n, "cputune period", period = xml_text(n), 1000, 1000000,
-		     &t->period_us, e) < 0)
+	if (parse_period(ct, "period", &t->period_us, e) < 0 ||
+	    parse_quota(ct, "quota", &t->quota_us, e) < 0 ||
+	    parse_period(ct, "global_period", &t->global_period_us, e) < 0 ||
+	    parse_quota(ct, "global_quota", &t->global_quota_us, e) < 0)
 		return -EINVAL;
-	if ((n = xml_child(ct, "quota"))) {
-		quota = xml_text(n);
-		if (quota && streq(quota, "-1")) {
-			t->quota_us = -1;
-		} else if (xml_uint(n, "cputune quota", quota, 1000,
-				    17592186044415ull, &v, e) < 0) {
-			return -EINVAL;
-		} else {
-			t->quota_us = (int64_t)v;
-		}
-	}
 	return 0;
 }
 
@@ -714,7 +741,8 @@ static void format_tune(FILE *f, const struct domain_tune *t)
 				t->swap_hard_limit_kib);
 		fputs("  </memtune>\n", f);
 	}
-	if (!t->shares && !t->period_us && !t->quota_us)
+	if (!t->shares && !t->period_us && !t->quota_us &&
+	    !t->global_period_us && !t->global_quota_us)
 		return;
 	fputs("  <cputune>\n", f);
 	if (t->shares)
@@ -723,6 +751,12 @@ static void format_tune(FILE *f, const struct domain_tune *t)
 		fprintf(f, "    <period>%" PRIu64 "</period>\n", t->period_us);
 	if (t->quota_us)
 		fprintf(f, "    <quota>%" PRId64 "</quota>\n", t->quota_us);
+	if (t->global_period_us)
+		fprintf(f, "    <global_period>%" PRIu64 "</global_period>\n",
+			t->global_period_us);
+	if (t->global_quota_us)
+		fprintf(f, "    <global_quota>%" PRId64 "</global_quota>\n",
+			t->global_quota_us);
 	fputs("  </cputune>\n", f);
 }
 

@@ -75,8 +75,10 @@ struct domain_tune {
 	uint64_t soft_limit_kib;      /* memory.high / soft_limit_in_bytes */
 	uint64_t swap_hard_limit_kib; /* memory + swap */
 	uint64_t shares;	      /* cpu.shares (2..262144) / cpu.weight */
-	uint64_t period_us;	      /* CFS period (1000..1000000) */
-	int64_t quota_us;	      /* CFS quota per period; -1: unlimited */
+	uint64_t period_us;	      /* per vCPU: CFS period (1000..1000000) */
+	int64_t quota_us;	      /* per vCPU: quota per period; -1: none */
+	uint64_t global_period_us;    /* the whole VM: period */
+	int64_t global_quota_us;      /* the whole VM: quota; -1: none */
 };
 
 struct domain_def {

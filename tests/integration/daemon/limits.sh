@@ -42,6 +42,21 @@ if [ "$quota" = 50000 ] || [ "$quota" = "50000 100000" ]; then ok "cpu quota"; e
 t_out "the VM runs under them" "running" "$NIDO" domstate lim
 t_out "destroy" "Domain 'lim' destroyed" "$NIDO" destroy lim
 
+# <quota> is per vCPU (libvirt's meaning): the VM's cgroup gets the sum;
+# <global_quota> is for the whole VM; the smaller rate wins
+quota_of() { # name vcpus cputune: starts it, prints the cgroup's quota
+	tuned "$1" "$3" | sed "s|<vcpu>1</vcpu>|<vcpu>$2</vcpu>|" >"$tmp/$1.xml"
+	"$NIDO" define "$tmp/$1.xml" >/dev/null
+	"$NIDO" start "$1" >/dev/null
+	cg_value "$1" cpu.cfs_quota_us cpu.max | cut -d' ' -f1
+	"$NIDO" destroy "$1" >/dev/null
+}
+t_out "a per-vCPU quota is summed over 2 vCPUs" 60000 \
+	quota_of q2 2 "<cputune><quota>30000</quota></cputune>"
+t_out "a smaller global quota wins" 40000 \
+	quota_of q3 2 "<cputune><quota>30000</quota><global_quota>40000</global_quota></cputune>"
+t_out "dumpxml keeps <global_quota>" "<global_quota>40000</global_quota>" "$NIDO" dumpxml q3
+
 # <iotune> on a disk reaches nido-vmm (which throttles: vmm-guest-throttle)
 truncate -s 1M "$tmp/io.raw"
 domain_xml io "$GUEST_IDLE" "<disk type='file' device='disk'>
