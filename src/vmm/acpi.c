@@ -196,7 +196,7 @@ static void gas_io(uint8_t *g, uint16_t port, uint8_t bits)
 static void fadt(uint8_t *t, uint64_t dsdt)
 {
 	uint32_t flags = FADT_F_WBINVD | FADT_F_RESET;
-	uint16_t sci = 9, boot = BOOT_8042 | BOOT_NO_VGA;
+	uint16_t sci = ACPI_SCI_IRQ, boot = BOOT_8042 | BOOT_NO_VGA;
 	uint32_t dsdt32 = (uint32_t)dsdt, evt = PM1A_EVT_PORT;
 	uint32_t cnt = PM1A_CNT_PORT;
 
@@ -242,6 +242,14 @@ static uint32_t madt(uint8_t *t, unsigned n_cpus)
 	memcpy(t + len + 4, &ioapic, 4);
 	memcpy(t + len + 8, &gsi_base, 4);
 	len += 12;
+	/* the SCI: level-triggered, active high, as KVM_IRQ_LINE drives it */
+	t[len] = 2; /* interrupt source override */
+	t[len + 1] = 10;
+	t[len + 2] = 0; /* ISA */
+	t[len + 3] = ACPI_SCI_IRQ;
+	t[len + 4] = ACPI_SCI_IRQ; /* GSI, 4 bytes */
+	t[len + 8] = 0x0d;	   /* flags: active high (01), level (11) */
+	len += 10;
 	t[len] = 4; /* local APIC NMI: all processors, LINT1 */
 	t[len + 1] = 6;
 	t[len + 2] = 0xff;

@@ -135,6 +135,12 @@ static const char *dispatch(struct vm *vm, const char *cmd, json_object *r)
 		if (is_paused(vm))
 			return "the VM is paused; resume it first";
 		i8042_ctrl_alt_del(vm->i8042);
+	} else if (streq(cmd, "power-button")) {
+		if (is_paused(vm))
+			return "the VM is paused; resume it first";
+		if (!vm->pm)
+			return "this VM has no ACPI power button";
+		pm_power_button(vm->pm);
 	} else if (streq(cmd, "power-off")) {
 		vm_request_exit(vm, VM_EXIT_POWEROFF, NULL);
 	} else if (streq(cmd, "stats")) {
@@ -146,7 +152,7 @@ static const char *dispatch(struct vm *vm, const char *cmd, json_object *r)
 		    u64(atomic_load(&vm->stats.unhandled_mmio)));
 	} else {
 		return "unknown command (status, pause, resume, shutdown, "
-		       "power-off, stats)";
+		       "power-button, power-off, stats)";
 	}
 	return NULL;
 }

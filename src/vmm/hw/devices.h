@@ -34,6 +34,7 @@ struct boottimer;
 #define I8042_CMD_PORT	 0x64
 #define RTC_PORT	 0x70
 #define PM1A_EVT_PORT	 0x600
+#define ACPI_SCI_IRQ	 9 /* level, active high (the MADT's override) */
 #define PM1A_CNT_PORT	 0x604
 #define RESET_PORT	 0xcf9
 #define BOOTTIMER_PORT	 0x3f0
@@ -57,6 +58,8 @@ void rtc_destroy(struct rtc *r);
 
 struct pm *pm_create(struct vm *vm, struct err **e);
 void pm_destroy(struct pm *p);
+/* Presses the ACPI power button (the guest sees it if it enabled it). */
+void pm_power_button(struct pm *p);
 
 struct boottimer *boottimer_create(struct vm *vm, uint64_t mmio_addr,
 				   struct err **e);

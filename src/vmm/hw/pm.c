@@ -5,6 +5,8 @@
  * the reset control register at 0xcf9 (bit 2 resets), and the ACPI
  * hardware-reduced sleep control register at 0x608 that the FADT names
  * (SLP_EN with SLP_TYP 5 powers off; 0x609 is the status register).
+ * The PM1a event block holds the fixed power button: pm_power_button()
+ * sets its status and raises the SCI when the guest enabled it.
  */
 #include <errno.h>
 
@@ -17,9 +19,13 @@
 #define PM1_S5	       5
 #define RESET_CPU      0x04
 
+#define PM1_PWRBTN (1U << 8) /* power button status / enable */
+
 struct pm {
 	struct vm *vm;
-	_Atomic uint16_t pm1_enable;
+	pthread_mutex_t lock; /* vCPU threads and the control socket */
+	uint16_t pm1_sts, pm1_en;
+	bool sci_level;
 };
 
 static void pm1_write(void *dev, uint64_t off, const void *data, unsigned len)
@@ -44,31 +50,64 @@ static void pm1_read(void *dev, uint64_t off, void *data, unsigned len)
 }
 
 /*
- * PM1a status (0x600) and enable (0x602): no event ever fires, but the
- * enable bits the guest sets read back (ACPICA checks GBL_EN, RTC_EN).
+ * The SCI follows the enabled status bits: a level-triggered line (IRQ 9,
+ * active high by the MADT's override). Lock held.
+ */
+static void update_sci(struct pm *p)
+{
+	bool level = p->pm1_sts & p->pm1_en & PM1_PWRBTN;
+
+	if (level != p->sci_level) {
+		p->sci_level = level;
+		vm_irq_line(p->vm, ACPI_SCI_IRQ, level);
+	}
+}
+
+/*
+ * PM1a event block (0x600): status (2 bytes, write 1 to clear) and
+ * enable (2 bytes). The only event is the power button (PWRBTN, bit 8);
+ * the other enable bits the guest sets read back (ACPICA checks them).
  */
 static void pm1_evt_read(void *dev, uint64_t off, void *data, unsigned len)
 {
 	struct pm *p = dev;
+	uint8_t regs[4];
 
-	uint16_t v = atomic_load(&p->pm1_enable);
-
+	pthread_mutex_lock(&p->lock);
+	memcpy(regs, &p->pm1_sts, 2);
+	memcpy(regs + 2, &p->pm1_en, 2);
+	pthread_mutex_unlock(&p->lock);
 	memset(data, 0, len);
-	if (off == 2 && len <= 2)
-		memcpy(data, &v, len);
+	if (off < 4)
+		memcpy(data, regs + off, MIN(len, 4 - (unsigned)off));
 }
 
 static void pm1_evt_write(void *dev, uint64_t off, const void *data,
 			  unsigned len)
 {
 	struct pm *p = dev;
+	const uint8_t *b = data;
 
-	uint16_t v = 0;
+	pthread_mutex_lock(&p->lock);
+	for (unsigned i = 0; i < len && off + i < 4; i++) {
+		unsigned at = (unsigned)off + i, shift = 8 * (at % 2);
 
-	if (off == 2 && len <= 2) {
-		memcpy(&v, data, len);
-		atomic_store(&p->pm1_enable, v);
+		if (at < 2)
+			p->pm1_sts &= (uint16_t) ~((unsigned)b[i] << shift);
+		else
+			p->pm1_en = (uint16_t)((p->pm1_en & ~(0xffu << shift)) |
+					       ((unsigned)b[i] << shift));
 	}
+	update_sci(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void pm_power_button(struct pm *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->pm1_sts |= PM1_PWRBTN;
+	update_sci(p);
+	pthread_mutex_unlock(&p->lock);
 }
 
 static const struct bus_ops pm1_evt_ops = {
@@ -104,6 +143,7 @@ struct pm *pm_create(struct vm *vm, struct err **e)
 	struct pm *p = xcalloc(1, sizeof(*p));
 
 	p->vm = vm;
+	pthread_mutex_init(&p->lock, NULL);
 	if (bus_add(&vm->pio, PM1A_CNT_PORT, 2, &pm1_ops, p, "pm1a_cnt", e) <
 		    0 ||
 	    bus_add(&vm->pio, RESET_PORT, 1, &reset_ops, p, "reset", e) < 0 ||
@@ -117,5 +157,8 @@ struct pm *pm_create(struct vm *vm, struct err **e)
 
 void pm_destroy(struct pm *p)
 {
+	if (!p)
+		return;
+	pthread_mutex_destroy(&p->lock);
 	free(p);
 }

@@ -74,7 +74,20 @@ static void tables_are_consistent(void)
 	CHECK(contains(dsdt, len, "LNRO0005"));
 	CHECK(contains(dsdt, len, "V000") && contains(dsdt, len, "V001"));
 	memcpy(&len, madt + 4, 4);
-	CHECK_INT_EQ(len, 44 + 3 * 8 + 12 + 6); /* 3 CPUs, IOAPIC, NMI */
+	/* 3 CPUs, IOAPIC, the SCI's source override, NMI */
+	CHECK_INT_EQ(len, 44 + 3 * 8 + 12 + 10 + 6);
+	/* the override: ISA IRQ 9 -> GSI 9, active high, level */
+	{
+		const uint8_t *iso = madt + 44 + 3 * 8 + 12;
+		uint32_t gsi;
+
+		memcpy(&gsi, iso + 4, 4);
+		CHECK(iso[0] == 2 && iso[1] == 10 && iso[3] == 9 && gsi == 9);
+		CHECK(iso[8] == 0x0d && iso[9] == 0);
+	}
+	/* SCI_INT and the fixed power button (PWR_BUTTON flag clear) */
+	CHECK(fadt[46] == 9 && fadt[47] == 0);
+	CHECK((fadt[112] & (1u << 4)) == 0);
 	vm_destroy(vm);
 }
 
