@@ -34,7 +34,7 @@ die() { echo "guest-material: error: $*" >&2; exit 1; }
 # Modules each initramfs loads, in this order (their dependencies first).
 L1_MODULES=(virtio_pci virtio-rng 9pnet_virtio 9p overlay kvm-amd)
 L2_MODULES=(virtio_mmio virtio_pci virtio_blk virtio_net virtio_console
-	virtio-rng virtio_balloon)
+	virtio-rng virtio_balloon evdev button)
 
 cache_root()
 {

@@ -209,9 +209,9 @@ struct simple_verb {
 
 static const struct simple_verb simple_verbs[] = {
 	{"start", "domain.start", "start", "started"},
-	{"shutdown", "domain.shutdown", "shutdown", "is being shutdown"},
+
 	{"destroy", "domain.destroy", "destroy", "destroyed"},
-	{"reboot", "domain.reboot", "reboot", "is being rebooted"},
+
 	{"suspend", "domain.suspend", "suspend", "suspended"},
 	{"resume", "domain.resume", "resume", "resumed"},
 	{"undefine", "domain.undefine", "undefine", "has been undefined"},
@@ -478,15 +478,63 @@ static int cmd_domstats(int argc, char **argv)
 	return rc;
 }
 
+/*
+ * shutdown and reboot: DOMAIN [--mode acpi|ctrl-alt-del], as virsh's
+ * (acpi, the power button, is the default).
+ */
+static int cmd_power(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"mode", required_argument, NULL, 'm'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0}};
+	bool reboot = streq(argv[0], "reboot");
+	const char *mode = NULL,
+		   *usage = reboot ? "reboot DOMAIN [--mode MODE]"
+				   : "shutdown DOMAIN [--mode MODE]";
+	_cleanup_err_ struct err *e = NULL;
+	struct json_object *params;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (c == 'h') {
+			printf("usage: nido %s\n", usage);
+			return 0;
+		}
+		if (c != 'm') {
+			cli_error("%s: unknown option '%s' (usage: nido %s)",
+				  argv[0], argv[optind - 1], usage);
+			return 1;
+		}
+		mode = optarg;
+	}
+	if (argc - optind != 1) {
+		cli_error("usage: nido %s", usage);
+		return 1;
+	}
+	params = client_domain_params(argv[optind]);
+	if (mode)
+		json_object_object_add(params, "mode",
+				       json_object_new_string(mode));
+	if (client_call1(reboot ? "domain.reboot" : "domain.shutdown", params,
+			 NULL, &e) < 0)
+		return fail(argv[0], argv[optind], e);
+	printf("Domain '%s' %s\n\n", argv[optind],
+	       reboot ? "is being rebooted" : "is being shutdown");
+	return 0;
+}
+
 const struct cli_command domain_commands[] = {
 	{"list", cmd_list, "list domains"},
 	{"define", cmd_define, "define a domain from an XML file"},
 	{"undefine", run_simple, "remove a domain's definition"},
 	{"create", cmd_create, "start a transient domain from an XML file"},
 	{"start", run_simple, "start a defined domain"},
-	{"shutdown", run_simple, "ask a domain's guest to power off"},
+	{"shutdown", cmd_power, "ask a domain's guest to power off"},
 	{"destroy", run_simple, "stop a domain now"},
-	{"reboot", run_simple, "ask a domain's guest to reboot"},
+	{"reboot", cmd_power, "ask a domain's guest to reboot"},
 	{"suspend", run_simple, "pause a domain"},
 	{"resume", run_simple, "resume a paused domain"},
 	{"dominfo", cmd_dominfo, "show a domain's information"},

@@ -778,9 +778,16 @@ static int shutdown_sent(struct kvm_vm *vm, struct json_object *reply,
 	return 0;
 }
 
-static int kvm_shutdown(struct daemon *dmn, struct domain *dom, struct err **e)
+/* nido-vmm's command for @mode (docs/vmm-api.md). */
+static const char *request_of(enum shutdown_mode mode)
 {
-	return control(dmn, vm_of(dom), "shutdown", shutdown_sent, e);
+	return mode == SHUTDOWN_CTRL_ALT_DEL ? "shutdown" : "power-button";
+}
+
+static int kvm_shutdown(struct daemon *dmn, struct domain *dom,
+			enum shutdown_mode mode, struct err **e)
+{
+	return control(dmn, vm_of(dom), request_of(mode), shutdown_sent, e);
 }
 
 static int reboot_sent(struct kvm_vm *vm, struct json_object *reply,
@@ -796,9 +803,10 @@ static int reboot_sent(struct kvm_vm *vm, struct json_object *reply,
  * asked to shut down (Ctrl-Alt-Del) and started again once it powers off
  * or resets.
  */
-static int kvm_reboot(struct daemon *dmn, struct domain *dom, struct err **e)
+static int kvm_reboot(struct daemon *dmn, struct domain *dom,
+		      enum shutdown_mode mode, struct err **e)
 {
-	return control(dmn, vm_of(dom), "shutdown", reboot_sent, e);
+	return control(dmn, vm_of(dom), request_of(mode), reboot_sent, e);
 }
 
 static void record_stopped(struct domain *dom, bool stopped)

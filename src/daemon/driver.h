@@ -25,14 +25,25 @@
 
 struct daemon;
 
+/*
+ * How shutdown and reboot ask the guest (virsh shutdown --mode): the
+ * ACPI power button (the default, as libvirt's), or Ctrl-Alt-Del.
+ */
+enum shutdown_mode {
+	SHUTDOWN_ACPI,
+	SHUTDOWN_CTRL_ALT_DEL,
+};
+
 struct driver_ops {
 	const char *name;
 	/* Starts @dom (inactive); on success it is running, booted. */
 	int (*start)(struct daemon *dmn, struct domain *dom, struct err **e);
-	/* Asks the guest to power off (ACPI button / Ctrl-Alt-Del). */
-	int (*shutdown)(struct daemon *dmn, struct domain *dom, struct err **e);
-	/* Asks the guest to reboot. */
-	int (*reboot)(struct daemon *dmn, struct domain *dom, struct err **e);
+	/* Asks the guest to power off. */
+	int (*shutdown)(struct daemon *dmn, struct domain *dom,
+			enum shutdown_mode mode, struct err **e);
+	/* Asks the guest to reboot (a shutdown, then a new start). */
+	int (*reboot)(struct daemon *dmn, struct domain *dom,
+		      enum shutdown_mode mode, struct err **e);
 	/* Stops the domain now; it is shut off (destroyed) on return. */
 	int (*destroy)(struct daemon *dmn, struct domain *dom, struct err **e);
 	int (*suspend)(struct daemon *dmn, struct domain *dom, struct err **e);

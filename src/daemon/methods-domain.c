@@ -307,21 +307,49 @@ static struct domain *active_domain(struct daemon *dmn,
 	return dom;
 }
 
+/* "mode": "acpi" (the default) or "ctrl-alt-del". */
+static int param_mode(struct json_object *p, enum shutdown_mode *mode,
+		      struct err **e)
+{
+	const char *m = "acpi";
+
+	if (json_get_string_opt(p, "mode", &m, e) < 0)
+		return -EINVAL;
+	if (streq(m, "acpi"))
+		*mode = SHUTDOWN_ACPI;
+	else if (streq(m, "ctrl-alt-del"))
+		*mode = SHUTDOWN_CTRL_ALT_DEL;
+	else
+		return err_set(e, EINVAL,
+			       "unknown shutdown mode '%s' (acpi, "
+			       "ctrl-alt-del)",
+			       m);
+	return 0;
+}
+
 static int m_shutdown(void *o, struct json_object *p, struct json_object **r,
 		      struct err **e)
 {
-	struct domain *dom = active_domain(o, p, e);
+	enum shutdown_mode mode;
+	struct domain *dom;
 
-	return dom ? job_wait(o, dom, dom->drv->shutdown(o, dom, e), NULL)
+	if (param_mode(p, &mode, e) < 0)
+		return -EINVAL;
+	dom = active_domain(o, p, e);
+	return dom ? job_wait(o, dom, dom->drv->shutdown(o, dom, mode, e), NULL)
 		   : err_code(*e);
 }
 
 static int m_reboot(void *o, struct json_object *p, struct json_object **r,
 		    struct err **e)
 {
-	struct domain *dom = active_domain(o, p, e);
+	enum shutdown_mode mode;
+	struct domain *dom;
 
-	return dom ? job_wait(o, dom, dom->drv->reboot(o, dom, e), NULL)
+	if (param_mode(p, &mode, e) < 0)
+		return -EINVAL;
+	dom = active_domain(o, p, e);
+	return dom ? job_wait(o, dom, dom->drv->reboot(o, dom, mode, e), NULL)
 		   : err_code(*e);
 }
 

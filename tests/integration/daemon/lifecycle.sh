@@ -84,15 +84,20 @@ else
 	shutdown_sent=1
 fi
 
-# Ctrl-Alt-Del makes many guests reboot: after a shutdown request the
-# reboot is the power-off. Without one, the guest powers off itself.
-if [ -n "${shutdown_sent:-}" ]; then
-	console_send idle "R" >/dev/null
-else
-	console_send idle "Q" >/dev/null
-fi
-t "after a shutdown request the guest's reboot or power-off shuts it off" \
+# The default is the ACPI power button: the guest powers off on it.
+[ -n "${shutdown_sent:-}" ] || console_send idle "Q" >/dev/null
+t "the power button powers the guest off: shut off (shutdown)" \
 	wait_for 20 state_is idle "shut off (shutdown)"
+# Ctrl-Alt-Del makes many guests reboot: after a shutdown request the
+# reboot is the power-off.
+"$NIDO" start idle >/dev/null
+t_out "shutdown --mode ctrl-alt-del" "Domain 'idle' is being shutdown" \
+	"$NIDO" shutdown --mode ctrl-alt-del idle
+console_send idle "R" >/dev/null
+t "after a Ctrl-Alt-Del shutdown, the guest's reboot shuts it off" \
+	wait_for 20 state_is idle "shut off (shutdown)"
+t_err "an unknown mode is refused" "unknown shutdown mode 'agent' (acpi, ctrl-alt-del)" \
+	"$NIDO" shutdown --mode agent idle
 t_out "list --all shows it shut off" " -    idle   shut off" "$NIDO" list --all
 t "its run-time record is gone" test ! -e "$NIDO_RUNTIME_DIR/domains/idle.json"
 "$NIDO" start idle >/dev/null
@@ -106,7 +111,7 @@ kill -9 "$pid"
 t "a killed VMM is reported crashed, with its exit status" \
 	wait_for 20 state_is idle "shut off (crashed: nido-vmm killed by SIGKILL)"
 t_out "the next start gets a new id" "Domain 'idle' started" "$NIDO" start idle
-t_out "id 4 (ids are not reused)" " 4    idle   running" "$NIDO" list
+t_out "id 5 (ids are not reused)" " 5    idle   running" "$NIDO" list
 t_out "destroy" "Domain 'idle' destroyed" "$NIDO" destroy idle
 t_out "shut off (destroyed)" "shut off (destroyed)" "$NIDO" domstate --reason idle
 t_err "destroy when shut off" "failed to destroy domain 'idle': domain is not running" \

@@ -2,7 +2,8 @@
 # driver runs a real Linux guest on layer 1's KVM. A qcow2 disk made with
 # `nido img`, a domain defined from XML, started through the daemon; the
 # guest's console reaches its shell and runs commands; `nido shutdown`
-# (Ctrl-Alt-Del) ends it cleanly and the domain is shut off.
+# (the ACPI power button, as virsh's default) ends it cleanly and the
+# domain is shut off.
 # nested-timeout: 600
 
 vmm=$(nido_vmm)
@@ -43,7 +44,7 @@ cat >"$NIDO_WORK/demo.xml" <<XML
   <os>
     <kernel>$L2_VMLINUX</kernel>
     <initrd>$NIDO_WORK/initrd</initrd>
-    <cmdline>$(l2_cmdline pci=off i8042.noaux i8042.nomux i8042.dumbkbd nido.cad=poweroff)</cmdline>
+    <cmdline>$(l2_cmdline pci=off i8042.noaux i8042.nomux i8042.dumbkbd nido.cad=poweroff nido.button=poweroff)</cmdline>
   </os>
   <devices>
     <disk type='file' device='disk'>
