@@ -54,7 +54,10 @@ static int write_pid(const char *dir, pid_t pid, struct err **e)
 	return 0;
 }
 
-/* Creates <hier>/nido/<name> and moves @pid in; adds it to @dirs. */
+/*
+ * Creates <hier>/nido/<name> and moves @pid in (none when @pid is 0);
+ * adds it to @dirs.
+ */
 static int enter_one(const char *hier, const char *name, pid_t pid,
 		     struct json_object *dirs, struct err **e)
 {
@@ -62,7 +65,7 @@ static int enter_one(const char *hier, const char *name, pid_t pid,
 
 	if (file_mkdir_p(dir, 0755, e) < 0)
 		return -EIO;
-	if (write_pid(dir, pid, e) < 0) {
+	if (pid && write_pid(dir, pid, e) < 0) {
 		rmdir(dir);
 		return -EIO;
 	}
@@ -274,6 +277,28 @@ int cgroup_limit(struct json_object *dirs, const struct cgroup_limits *l,
 			       "no cpu cgroup controller to apply <cputune> "
 			       "with");
 	return 0;
+}
+
+struct json_object *cgroup_create(const char *root, const char *name,
+				  struct err **e)
+{
+	return cgroup_enter(root, name, 0, e);
+}
+
+size_t cgroup_open_procs(struct json_object *dirs, int *fds, size_t max)
+{
+	size_t n = dirs ? json_object_array_length(dirs) : 0, k = 0;
+
+	for (size_t i = 0; i < n && k < max; i++) {
+		const char *d = json_object_get_string(
+			json_object_array_get_idx(dirs, i));
+		_cleanup_free_ char *p = xasprintf("%s/cgroup.procs", d);
+		int fd = open(p, O_WRONLY | O_CLOEXEC);
+
+		if (fd >= 0)
+			fds[k++] = fd;
+	}
+	return k;
 }
 
 void cgroup_remove(struct json_object *dirs)

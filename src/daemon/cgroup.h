@@ -37,6 +37,19 @@ const char *cgroup_layout_name(enum cgroup_layout l);
 struct json_object *cgroup_enter(const char *root, const char *name, pid_t pid,
 				 struct err **e);
 
+/*
+ * As cgroup_enter(), but creates the directories only: a process joins
+ * them by writing to cgroup_open_procs()'s fds (spawn_opts.cgroup_fds).
+ */
+struct json_object *cgroup_create(const char *root, const char *name,
+				  struct err **e);
+
+/*
+ * Opens the cgroup.procs files of @dirs (borrowed) for writing, up to
+ * @max, into @fds (close-on-exec, the caller's). Returns the count.
+ */
+size_t cgroup_open_procs(struct json_object *dirs, int *fds, size_t max);
+
 /* Resource limits of a VM's cgroup; 0 means not set. */
 struct cgroup_limits {
 	uint64_t mem_hard, mem_soft, mem_swap_hard; /* bytes; swap: mem+swap */

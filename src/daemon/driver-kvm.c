@@ -439,51 +439,6 @@ static int open_log(const char *path, struct err **e)
 	return fd;
 }
 
-static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
-		     struct err **e)
-{
-	char *argv[] = {dmn->vmm_path, "--config", vm->config,
-			"--log-level=info", NULL};
-	struct spawn_opts o;
-	_cleanup_close_ int logfd = open_log(vm->log, e);
-	int r;
-
-	if (logfd < 0)
-		return logfd;
-	unlink(vm->exit_file);
-	if (write_config(dom->def, vm->api, vm->exit_file, vm->config, logfd,
-			 e) < 0)
-		return err_code(*e);
-	dprintf(logfd, "nidod: starting: %s --config %s --log-level=info\n",
-		dmn->vmm_path, vm->config);
-	vm->log_off = (uint64_t)MAX(lseek(logfd, 0, SEEK_END), 0);
-	spawn_opts_init(&o);
-	o.argv = argv;
-	o.stdout_fd = logfd;
-	o.stderr_fd = logfd;
-	o.new_session = 1;
-	r = spawn_start(&o, &vm->child, e);
-	vm->is_child = r == 0;
-	return r;
-}
-
-static void enter_cgroup(struct domain *dom, struct kvm_vm *vm)
-{
-	static bool warned;
-	_cleanup_err_ struct err *e = NULL;
-	_cleanup_free_ char *name =
-		xasprintf("%s.%d", dom->def->name, (int)vm->child.pid);
-
-	vm->cgroups = cgroup_enter("/sys/fs/cgroup", name, vm->child.pid, &e);
-	if (e && !warned) {
-		log_warn("cgroups (%s): %s; VMs run without a cgroup of "
-			 "their own there",
-			 cgroup_layout_name(cgroup_detect("/sys/fs/cgroup")),
-			 err_msg(e));
-		warned = true;
-	}
-}
-
 /*
  * The CPU bandwidth of the whole VM: <global_quota> per <global_period>,
  * and <quota> per <period> for each vCPU. nido-vmm's threads share one
@@ -525,6 +480,77 @@ static int limit_cgroup(struct domain *dom, struct kvm_vm *vm, struct err **e)
 	if (cgroup_limit(vm->cgroups, &l, e) < 0)
 		return err_prefix(e, "resource limits");
 	return 0;
+}
+
+/*
+ * The VM's own cgroup, created with its limits before nido-vmm runs, so
+ * that everything it uses is charged there; *@fds (up to @max) get its
+ * cgroup.procs files for the child to join. A host without usable
+ * cgroups is said once, and VMs run without; a limit that cannot be set
+ * fails the start.
+ */
+static int prepare_cgroup(struct domain *dom, struct kvm_vm *vm, int *fds,
+			  size_t max, size_t *n, struct err **e)
+{
+	static bool warned;
+	static unsigned seq;
+	_cleanup_err_ struct err *why = NULL;
+	_cleanup_free_ char *name =
+		xasprintf("%s.%d-%u", dom->def->name, (int)getpid(), ++seq);
+
+	*n = 0;
+	vm->cgroups = cgroup_create("/sys/fs/cgroup", name, &why);
+	if (why && !warned) {
+		log_warn("cgroups (%s): %s; VMs run without a cgroup of "
+			 "their own there",
+			 cgroup_layout_name(cgroup_detect("/sys/fs/cgroup")),
+			 err_msg(why));
+		warned = true;
+	}
+	if (limit_cgroup(dom, vm, e) < 0) {
+		cgroup_remove(vm->cgroups);
+		return err_code(*e);
+	}
+	*n = cgroup_open_procs(vm->cgroups, fds, max);
+	return 0;
+}
+
+static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
+		     struct err **e)
+{
+	char *argv[] = {dmn->vmm_path, "--config", vm->config,
+			"--log-level=info", NULL};
+	struct spawn_opts o;
+	_cleanup_close_ int logfd = open_log(vm->log, e);
+	int cg[8];
+	size_t ncg;
+	int r;
+
+	if (logfd < 0)
+		return logfd;
+	unlink(vm->exit_file);
+	if (write_config(dom->def, vm->api, vm->exit_file, vm->config, logfd,
+			 e) < 0)
+		return err_code(*e);
+	dprintf(logfd, "nidod: starting: %s --config %s --log-level=info\n",
+		dmn->vmm_path, vm->config);
+	vm->log_off = (uint64_t)MAX(lseek(logfd, 0, SEEK_END), 0);
+	if (prepare_cgroup(dom, vm, cg, ARRAY_SIZE(cg), &ncg, e) < 0)
+		return err_code(*e);
+	spawn_opts_init(&o);
+	o.argv = argv;
+	o.stdout_fd = logfd;
+	o.stderr_fd = logfd;
+	o.new_session = 1;
+	o.cgroup_fds = cg;
+	o.n_cgroup_fds = ncg;
+	r = spawn_start(&o, &vm->child, e);
+	for (size_t i = 0; i < ncg; i++)
+		close(cg[i]);
+	if (r < 0)
+		cgroup_remove(vm->cgroups);
+	vm->is_child = r == 0;
+	return r;
 }
 
 static int call_vmm(struct daemon *dmn, struct kvm_vm *vm, const char *method,
@@ -642,13 +668,6 @@ static int kvm_start(struct daemon *dmn, struct domain *dom, struct err **e)
 	unlink(vm->api);
 	if (spawn_vmm(dmn, dom, vm, e) < 0)
 		goto out_release;
-	enter_cgroup(dom, vm);
-	if (limit_cgroup(dom, vm, e) < 0) {
-		spawn_kill(&vm->child, SIGKILL);
-		spawn_wait(&vm->child, NULL);
-		cgroup_remove(vm->cgroups);
-		goto out_release;
-	}
 	vm->timer = loop_timer_add(dmn->loop, START_TICK_MS * 1000000ull,
 				   START_TICK_MS * 1000000ull, on_start_tick,
 				   vm, e);

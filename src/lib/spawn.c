@@ -24,6 +24,7 @@
 extern char **environ;
 
 enum child_stage {
+	STAGE_CGROUP,
 	STAGE_FDS,
 	STAGE_CWD,
 	STAGE_SESSION,
@@ -170,6 +171,10 @@ static NORETURN void child_run(struct child_plan *p)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
+	/* first, before the fds move: "0" is the writing process itself */
+	for (size_t i = 0; i < o->n_cgroup_fds; i++)
+		if (write(o->cgroup_fds[i], "0", 1) != 1)
+			child_fail(p, STAGE_CGROUP, errno);
 	r = child_setup_fds(p);
 	if (r < 0)
 		child_fail(p, STAGE_FDS, -r);
@@ -194,6 +199,9 @@ static int report_error(const struct spawn_opts *o, const char *path,
 	const char *prog = o->argv[0];
 
 	switch (r->stage) {
+	case STAGE_CGROUP:
+		return err_sys(e, r->err, "starting '%s': joining its cgroup",
+			       prog);
 	case STAGE_FDS:
 		return err_sys(e, r->err, "starting '%s': passing fds", prog);
 	case STAGE_CWD:

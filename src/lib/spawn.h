@@ -36,6 +36,12 @@ struct spawn_opts {
 	size_t n_keep_fds;
 	int new_session;     /* setsid() in the child */
 	int die_with_parent; /* PR_SET_PDEATHSIG SIGKILL */
+	/*
+	 * Open cgroup.procs files the child moves itself into before it does
+	 * anything else, so that all it uses is charged there.
+	 */
+	const int *cgroup_fds;
+	size_t n_cgroup_fds;
 };
 
 struct spawn_child {

@@ -213,6 +213,38 @@ static void spawn_new_session(void)
 	CHECK_STR_EQ(buf, want);
 }
 
+/*
+ * cgroup_fds: the child writes "0" (itself) to each before anything else;
+ * on plain files that is checkable. A write that fails fails the start.
+ */
+static void spawn_joins_cgroups_first(void)
+{
+	char *const argv[] = {"true", NULL};
+	char path[] = "/tmp/nido-spawn-cg-XXXXXX", buf[8] = {0};
+	struct spawn_child c;
+	struct spawn_opts o;
+	_cleanup_err_ struct err *e = NULL;
+	int fd = mkstemp(path), ro, fds[1];
+
+	CHECK(fd >= 0);
+	fds[0] = fd;
+	spawn_opts_init(&o);
+	o.argv = argv;
+	o.cgroup_fds = fds;
+	o.n_cgroup_fds = 1;
+	CHECK_INT_EQ(spawn_start(&o, &c, NULL), 0);
+	CHECK_INT_EQ(spawn_wait(&c, NULL), 0);
+	CHECK(pread(fd, buf, sizeof(buf) - 1, 0) == 1);
+	CHECK_STR_EQ(buf, "0");
+	close(fd);
+	ro = open(path, O_RDONLY | O_CLOEXEC); /* a write to it fails */
+	fds[0] = ro;
+	CHECK(spawn_start(&o, &c, &e) < 0);
+	CHECK_STR_CONTAINS(err_msg(e), "joining its cgroup");
+	close(ro);
+	unlink(path);
+}
+
 /* 1 when @pid is gone or a zombie (reaped by nobody in a container). */
 static int process_dead(pid_t pid)
 {
@@ -350,6 +382,7 @@ int main(void)
 	RUN(spawn_keep_fds_map_onto_numbers);
 	RUN(spawn_keep_fds_validated);
 	RUN(spawn_new_session);
+	RUN(spawn_joins_cgroups_first);
 	RUN(spawn_die_with_parent);
 	RUN(spawn_wait_timeout_and_kill);
 	RUN(spawn_child_gets_empty_signal_mask);

@@ -20,7 +20,7 @@ t_out "dominfo: id and state" "$(printf 'Id:             1\nName:           idle
 pid=$(vm_pid idle)
 t "the VM is a nido-vmm process" grep -q nido-vmm "/proc/$pid/cmdline"
 if [ -d /sys/fs/cgroup/pids ] || [ -e /sys/fs/cgroup/cgroup.controllers ]; then
-	t "the VM has its own cgroup" grep -q "/nido/idle.$pid" "/proc/$pid/cgroup"
+	t "the VM has its own cgroup" grep -q "/nido/idle\\." "/proc/$pid/cgroup"
 else
 	skip "the VM has its own cgroup" "no cgroup hierarchy on this machine"
 fi
