@@ -402,6 +402,108 @@ static int cmd_domblklist(int argc, char **argv)
 	return 0;
 }
 
+static uint64_t ju64(struct json_object *o, const char *key)
+{
+	uint64_t v = 0;
+
+	json_get_uint64_opt(o, key, &v, NULL);
+	return v;
+}
+
+/* "name: value" lines as virsh aligns them (the colon at column 16). */
+static void tune_line(const char *name, const char *value)
+{
+	printf("%-15s: %s\n", name, value);
+}
+
+static void tune_u64(const char *name, uint64_t v, const char *unset)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	tune_line(name, v ? buf : unset);
+}
+
+/* memtune DOMAIN: the memory limits, in KiB, as virsh prints them. */
+static int cmd_memtune(int argc, char **argv)
+{
+	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *m = NULL;
+	const char *name;
+
+	if (domain_query(argc, argv, NULL, NULL, "memtune DOMAIN",
+			 "domain.tune", &res, &name))
+		return 1;
+	json_object_object_get_ex(res, "memtune", &m);
+	tune_u64("hard_limit", ju64(m, "hard_limit_kib"), "unlimited");
+	tune_u64("soft_limit", ju64(m, "soft_limit_kib"), "unlimited");
+	tune_u64("swap_hard_limit", ju64(m, "swap_hard_limit_kib"),
+		 "unlimited");
+	printf("\n");
+	return 0;
+}
+
+/* schedinfo DOMAIN: the CPU parameters, as virsh prints them. */
+static int cmd_schedinfo(int argc, char **argv)
+{
+	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *c = NULL;
+	const char *name;
+	char buf[32];
+
+	if (domain_query(argc, argv, NULL, NULL, "schedinfo DOMAIN",
+			 "domain.tune", &res, &name))
+		return 1;
+	json_object_object_get_ex(res, "cputune", &c);
+	tune_line("Scheduler", "posix");
+	tune_u64("cpu_shares", ju64(c, "shares") ? ju64(c, "shares") : 1024,
+		 "1024");
+	tune_u64("vcpu_period", ju64(c, "period_us"), "100000");
+	snprintf(buf, sizeof(buf), "%" PRId64,
+		 jint(c, "quota_us") ? jint(c, "quota_us") : -1);
+	tune_line("vcpu_quota", buf);
+	tune_u64("global_period", ju64(c, "global_period_us"), "100000");
+	snprintf(buf, sizeof(buf), "%" PRId64,
+		 jint(c, "global_quota_us") ? jint(c, "global_quota_us") : -1);
+	tune_line("global_quota", buf);
+	printf("\n");
+	return 0;
+}
+
+/* blkdeviotune DOMAIN DISK: a disk's I/O limits (0: none), as virsh. */
+static int cmd_blkdeviotune(int argc, char **argv)
+{
+	static const char *const names[] = {
+		"total_bytes_sec", "read_bytes_sec", "write_bytes_sec",
+		"total_iops_sec",  "read_iops_sec",  "write_iops_sec"};
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *disks = NULL, *io = NULL;
+	int i = parse_flags(argc, argv, NULL, NULL, 2, 2,
+			    "blkdeviotune DOMAIN DISK");
+
+	if (i < 0)
+		return 1;
+	if (client_call1("domain.tune", client_domain_params(argv[i]), &res,
+			 &e) < 0)
+		return fail("get", argv[i], e);
+	json_get_array(res, "disks", &disks, NULL);
+	for (size_t k = 0; disks && k < json_object_array_length(disks); k++) {
+		struct json_object *d = json_object_array_get_idx(disks, k);
+
+		if (streq(jstr(d, "target"), argv[i + 1]))
+			json_object_object_get_ex(d, "iotune", &io);
+	}
+	if (!io) {
+		cli_error("domain '%s' has no disk '%s'", argv[i], argv[i + 1]);
+		return 1;
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(names); k++)
+		tune_u64(names[k], ju64(io, names[k]), "0");
+	printf("\n");
+	return 0;
+}
+
 static int cmd_domiflist(int argc, char **argv)
 {
 	static const char *const h[] = {"Interface", "Type", "Source",
@@ -543,6 +645,9 @@ const struct cli_command domain_commands[] = {
 	{"autostart", cmd_autostart, "start a domain with the daemon"},
 	{"domblklist", cmd_domblklist, "list a domain's disks"},
 	{"domiflist", cmd_domiflist, "list a domain's interfaces"},
+	{"memtune", cmd_memtune, "show a domain's memory limits"},
+	{"schedinfo", cmd_schedinfo, "show a domain's CPU parameters"},
+	{"blkdeviotune", cmd_blkdeviotune, "show a disk's I/O limits"},
 	{"domstats", cmd_domstats, "print domain statistics"},
 	{"console", cmd_console, "connect to a domain's console"},
 	{"install", cmd_install, "create, define and start a domain"},

@@ -657,6 +657,52 @@ static int m_stats(void *opaque, struct json_object *params,
 	return RPC_DEFERRED;
 }
 
+/*
+ * The definition's resource limits: memtune (KiB), cputune (shares,
+ * microseconds) and each disk's iotune; 0 means not set.
+ */
+static int m_tune(void *opaque, struct json_object *params,
+		  struct json_object **result, struct err **e)
+{
+	struct daemon *dmn = opaque;
+	struct domain *dom = param_domain(dmn, params, e);
+	const struct domain_tune *t;
+	struct json_object *mem, *cpu, *disks;
+
+	if (!dom)
+		return err_code(*e);
+	t = &dom->def->tune;
+	mem = json_object_new_object();
+	add_u64(mem, "hard_limit_kib", t->hard_limit_kib);
+	add_u64(mem, "soft_limit_kib", t->soft_limit_kib);
+	add_u64(mem, "swap_hard_limit_kib", t->swap_hard_limit_kib);
+	cpu = json_object_new_object();
+	add_u64(cpu, "shares", t->shares);
+	add_u64(cpu, "period_us", t->period_us);
+	json_object_object_add(cpu, "quota_us",
+			       json_object_new_int64(t->quota_us));
+	add_u64(cpu, "global_period_us", t->global_period_us);
+	json_object_object_add(cpu, "global_quota_us",
+			       json_object_new_int64(t->global_quota_us));
+	disks = json_object_new_array();
+	for (size_t i = 0; i < dom->def->n_disks; i++) {
+		const struct domain_disk *d = &dom->def->disks[i];
+		struct json_object *o = json_object_new_object();
+		struct json_object *io = json_object_new_object();
+
+		add_str(o, "target", d->target);
+		for (int k = 0; k < 6; k++)
+			add_u64(io, domain_iotune_names[k], d->iotune[k]);
+		json_object_object_add(o, "iotune", io);
+		json_object_array_add(disks, o);
+	}
+	*result = json_object_new_object();
+	json_object_object_add(*result, "memtune", mem);
+	json_object_object_add(*result, "cputune", cpu);
+	json_object_object_add(*result, "disks", disks);
+	return 0;
+}
+
 static int m_console(void *opaque, struct json_object *params,
 		     struct json_object **result, struct err **e)
 {
@@ -700,8 +746,8 @@ const struct rpc_method daemon_methods[] = {
 	{"domain.resume", m_resume},	   {"domain.info", m_info},
 	{"domain.state", m_state},	   {"domain.xml", m_xml},
 	{"domain.autostart", m_autostart}, {"domain.blklist", m_blklist},
-	{"domain.iflist", m_iflist},	   {"domain.stats", m_stats},
-	{"domain.console", m_console},
+	{"domain.iflist", m_iflist},	   {"domain.tune", m_tune},
+	{"domain.stats", m_stats},	   {"domain.console", m_console},
 };
 
 const size_t daemon_n_methods = ARRAY_SIZE(daemon_methods);

@@ -30,6 +30,10 @@ tuned lim "<memtune><hard_limit unit='MiB'>256</hard_limit><soft_limit unit='MiB
 t_out "a domain with limits is defined" "Domain 'lim' defined" "$NIDO" define "$tmp/lim.xml"
 t_out "dumpxml keeps <memtune>" "<hard_limit unit='KiB'>262144</hard_limit>" "$NIDO" dumpxml lim
 t_out "dumpxml keeps <cputune>" "<quota>50000</quota>" "$NIDO" dumpxml lim
+t_out "memtune shows the hard limit, as virsh" "hard_limit     : 262144" "$NIDO" memtune lim
+t_out "... and an unset one as unlimited" "swap_hard_limit: unlimited" "$NIDO" memtune lim
+t_out "schedinfo shows the shares" "cpu_shares     : 512" "$NIDO" schedinfo lim
+t_out "... and the per-vCPU quota" "vcpu_quota     : 50000" "$NIDO" schedinfo lim
 t_out "it starts" "Domain 'lim' started" "$NIDO" start lim
 t_out "the memory hard limit is on its cgroup" 268435456 cg_value lim memory.limit_in_bytes memory.max
 t_out "the soft limit too" 134217728 cg_value lim memory.soft_limit_in_bytes memory.high
@@ -70,6 +74,9 @@ domain_xml io "$GUEST_IDLE" "<disk type='file' device='disk'>
     </disk>" >"$tmp/io.xml"
 "$NIDO" define "$tmp/io.xml" >/dev/null
 t_out "dumpxml keeps <iotune>" "<read_bytes_sec>10485760</read_bytes_sec>" "$NIDO" dumpxml io
+t_out "blkdeviotune shows a disk's limits, as virsh" "read_bytes_sec : 10485760" "$NIDO" blkdeviotune io vda
+t_out "... and the unset ones as 0" "total_bytes_sec: 0" "$NIDO" blkdeviotune io vda
+t_err "blkdeviotune of a disk the domain lacks" "domain 'io' has no disk 'vdz'" "$NIDO" blkdeviotune io vdz
 t_out "a disk with <iotune> starts" "Domain 'io' started" "$NIDO" start io
 t "nido-vmm is given the limits" python3 -c "
 import json, sys
