@@ -819,7 +819,7 @@ static int reboot_sent(struct kvm_vm *vm, struct json_object *reply,
 
 /*
  * libvirt's "fake reboot": nido-vmm has no reboot command, so the guest is
- * asked to shut down (Ctrl-Alt-Del) and started again once it powers off
+ * asked to shut down (as @mode says) and started again once it powers off
  * or resets.
  */
 static int kvm_reboot(struct daemon *dmn, struct domain *dom,
