@@ -10,6 +10,12 @@
 
 #include "cli/img.h"
 
+/* --force-share, as qemu-img spells -U for every verb that has it */
+static const struct option share_opts[] = {
+	{"force-share", no_argument, 0, 'U'},
+	{0, 0, 0, 0},
+};
+
 #define BUF_SIZE (1u << 20)
 
 void img_print_snapshot_table(const struct img_snapshot *s, int n);
@@ -133,7 +139,8 @@ int img_cmd_snapshot(int argc, char **argv)
 	int c, nops = 0, r;
 
 	optind = 1;
-	while ((c = getopt(argc, argv, "la:c:d:f:qU")) != -1) {
+	while ((c = getopt_long(argc, argv, "la:c:d:f:qU", share_opts, NULL)) !=
+	       -1) {
 		if (c == 'f')
 			fmt = optarg;
 		else if (c == 'l')
@@ -338,7 +345,8 @@ int img_cmd_rebase(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt(argc, argv, "f:b:F:upqt:T:U")) != -1) {
+	while ((c = getopt_long(argc, argv, "f:b:F:upqt:T:U", share_opts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			fmt = optarg;
@@ -591,7 +599,8 @@ int img_cmd_compare(int argc, char **argv)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt(argc, argv, "f:F:sqpU")) != -1) {
+	while ((c = getopt_long(argc, argv, "f:F:sqpU", share_opts, NULL)) !=
+	       -1) {
 		if (c == 'f')
 			fa = optarg;
 		else if (c == 'F')

@@ -87,8 +87,8 @@ t_rc "nido cannot write it" 1 "$IO" b.qcow2 'write 0 4k'
 t_rc "nido img commit cannot write into its base" 1 "$N" img commit b.qcow2
 t "nido img map -U reads it" "$N" img map -U b.qcow2
 t "nido img measure -U reads it" "$N" img measure -U -O qcow2 b.qcow2
-t "nido img compare -U reads it" "$N" img compare -U b.qcow2 b.qcow2
-t "nido img snapshot -U -l reads it" "$N" img snapshot -U -l b.qcow2
+t "nido img compare --force-share reads it" "$N" img compare --force-share b.qcow2 b.qcow2
+t "nido img snapshot --force-share -l reads it" "$N" img snapshot --force-share -l b.qcow2
 t "an overlay can be created on it (external snapshot), as with qemu-img" \
 	"$N" img create -q -f qcow2 -b b.qcow2 -F qcow2 over.qcow2
 release
