@@ -327,30 +327,34 @@ static int param_mode(struct json_object *p, enum shutdown_mode *mode,
 	return 0;
 }
 
-static int m_shutdown(void *o, struct json_object *p, struct json_object **r,
-		      struct err **e)
+/* shutdown and reboot: the same request to the guest, in @p's mode. */
+static int ask_guest(void *o, struct json_object *p, bool reboot,
+		     struct err **e)
 {
-	enum shutdown_mode mode;
+	enum shutdown_mode mode = SHUTDOWN_ACPI;
 	struct domain *dom;
 
 	if (param_mode(p, &mode, e) < 0)
 		return -EINVAL;
 	dom = active_domain(o, p, e);
-	return dom ? job_wait(o, dom, dom->drv->shutdown(o, dom, mode, e), NULL)
-		   : err_code(*e);
+	if (!dom)
+		return err_code(*e);
+	return job_wait(o, dom,
+			reboot ? dom->drv->reboot(o, dom, mode, e)
+			       : dom->drv->shutdown(o, dom, mode, e),
+			NULL);
+}
+
+static int m_shutdown(void *o, struct json_object *p, struct json_object **r,
+		      struct err **e)
+{
+	return ask_guest(o, p, false, e);
 }
 
 static int m_reboot(void *o, struct json_object *p, struct json_object **r,
 		    struct err **e)
 {
-	enum shutdown_mode mode;
-	struct domain *dom;
-
-	if (param_mode(p, &mode, e) < 0)
-		return -EINVAL;
-	dom = active_domain(o, p, e);
-	return dom ? job_wait(o, dom, dom->drv->reboot(o, dom, mode, e), NULL)
-		   : err_code(*e);
+	return ask_guest(o, p, true, e);
 }
 
 static int m_destroy(void *o, struct json_object *p, struct json_object **r,
