@@ -473,9 +473,6 @@ static int cmd_schedinfo(int argc, char **argv)
 /* blkdeviotune DOMAIN DISK: a disk's I/O limits (0: none), as virsh. */
 static int cmd_blkdeviotune(int argc, char **argv)
 {
-	static const char *const names[] = {
-		"total_bytes_sec", "read_bytes_sec", "write_bytes_sec",
-		"total_iops_sec",  "read_iops_sec",  "write_iops_sec"};
 	_cleanup_err_ struct err *e = NULL;
 	_cleanup_json_ struct json_object *res = NULL;
 	struct json_object *disks = NULL, *io = NULL;
@@ -498,8 +495,9 @@ static int cmd_blkdeviotune(int argc, char **argv)
 		cli_error("domain '%s' has no disk '%s'", argv[i], argv[i + 1]);
 		return 1;
 	}
-	for (size_t k = 0; k < ARRAY_SIZE(names); k++)
-		tune_u64(names[k], ju64(io, names[k]), "0");
+	/* the daemon sends every limit, in libvirt's order */
+	json_object_object_foreach (io, key, val)
+		tune_u64(key, json_object_get_uint64(val), "0");
 	printf("\n");
 	return 0;
 }

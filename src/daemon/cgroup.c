@@ -40,17 +40,15 @@ const char *cgroup_layout_name(enum cgroup_layout l)
 	return names[l];
 }
 
-static int write_pid(const char *dir, pid_t pid, struct err **e)
+static int write_file(const char *dir, const char *file, const char *value,
+		      struct err **e)
 {
-	_cleanup_free_ char *path = xasprintf("%s/cgroup.procs", dir);
+	_cleanup_free_ char *path = xasprintf("%s/%s", dir, file);
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
 
-	if (fd < 0)
-		return err_sys(e, errno, "opening '%s'", path);
-	if (write_full(fd, buf, (size_t)n) < 0)
-		return err_sys(e, errno, "writing '%s'", path);
+	if (fd < 0 || write_full(fd, value, strlen(value)) < 0)
+		return err_sys(e, errno, "setting '%s' to %.*s", path,
+			       (int)strcspn(value, "\n"), value);
 	return 0;
 }
 
@@ -62,10 +60,12 @@ static int enter_one(const char *hier, const char *name, pid_t pid,
 		     struct json_object *dirs, struct err **e)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/nido/%s", hier, name);
+	char buf[32];
 
 	if (file_mkdir_p(dir, 0755, e) < 0)
 		return -EIO;
-	if (pid && write_pid(dir, pid, e) < 0) {
+	snprintf(buf, sizeof(buf), "%d\n", (int)pid);
+	if (pid && write_file(dir, "cgroup.procs", buf, e) < 0) {
 		rmdir(dir);
 		return -EIO;
 	}
@@ -105,17 +105,6 @@ struct json_object *cgroup_enter(const char *root, const char *name, pid_t pid,
 		*e = steal_ptr(first);
 	}
 	return dirs;
-}
-
-static int write_file(const char *dir, const char *file, const char *value,
-		      struct err **e)
-{
-	_cleanup_free_ char *path = xasprintf("%s/%s", dir, file);
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0 || write_full(fd, value, strlen(value)) < 0)
-		return err_sys(e, errno, "setting '%s' to %s", path, value);
-	return 0;
 }
 
 static int write_u64(const char *dir, const char *file, uint64_t v,

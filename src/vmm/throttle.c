@@ -60,10 +60,8 @@ uint64_t throttle_admit(struct throttle *t, bool is_write, uint64_t bytes,
 		if (w > wait)
 			wait = w;
 	}
-	if (wait > 0) {
-		t->throttled++;
+	if (wait > 0)
 		return (uint64_t)(wait * 1e9) + 1;
-	}
 	for (int i = 0; i < 2; i++) {
 		int k = kinds[i];
 

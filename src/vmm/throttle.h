@@ -29,7 +29,6 @@ struct throttle {
 	struct throttle_limits lim;
 	double bytes[THROTTLE_KINDS], ops[THROTTLE_KINDS]; /* bucket levels */
 	uint64_t last_ns;
-	uint64_t throttled; /* times an operation was told to wait */
 };
 
 void throttle_init(struct throttle *t, const struct throttle_limits *lim);

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
-#include <time.h>
 
 #include "block/block.h"
 #include "lib/log.h"
@@ -308,14 +307,6 @@ static struct blk_slot *free_slot(struct blk *b)
 	return NULL;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * May the read or write in @s start now? Other requests always may.
  * When it may not, the timer is set for when it will.
@@ -332,7 +323,7 @@ static bool admitted(struct blk *b, struct blk_slot *s)
 		return true;
 	bytes = h.type == BLK_T_IN ? s->vr.in_len - 1
 				   : s->vr.out_len - sizeof(h);
-	wait = throttle_admit(&b->thr, h.type == BLK_T_OUT, bytes, now_ns());
+	wait = throttle_admit(&b->thr, h.type == BLK_T_OUT, bytes, vm_now_ns());
 	if (!wait)
 		return true;
 	its.it_value.tv_sec = (time_t)(wait / 1000000000u);
