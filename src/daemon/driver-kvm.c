@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
@@ -28,6 +29,7 @@
 #include "daemon/driver.h"
 #include "daemon/vmm-client.h"
 #include "lib/file.h"
+#include "lib/idrange.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
@@ -37,9 +39,10 @@
 #define VMM_STATUS_REBOOT   3
 #define VMM_STATUS_SIGNAL   4
 
-/* How long start waits for the control socket or an early failure, and
- * how often it looks. */
-#define START_WAIT_MS 1000
+/* How long start waits for nido-vmm to answer on its control socket
+ * (it answers once the VM is built) or to fail, and how often it looks
+ * for the socket. */
+#define START_WAIT_MS 30000
 #define START_TICK_MS 20
 /* How long destroy lets nido-vmm stop after SIGTERM before SIGKILL. */
 #define DESTROY_GRACE_MS   3000
@@ -65,6 +68,7 @@ struct kvm_vm {
 	int (*answered)(struct kvm_vm *vm, struct json_object *reply,
 			struct json_object **result, struct err **e);
 	bool answer_failures;
+	char *start_error;  /* why start gave up on nido-vmm */
 	const char *queued; /* a control call waiting for start to finish */
 	char *api;
 	char *log;
@@ -72,6 +76,8 @@ struct kvm_vm {
 	char *exit_file;  /* its --exit-file; NULL: a run without one */
 	uint64_t log_off; /* where this run's output starts in the log */
 	struct json_object *cgroups; /* owned array of directories */
+	unsigned sandbox_slot;	     /* its identity in the nido id range;
+					0: none (not root) */
 	struct stats_part *stats;    /* stats calls in flight */
 };
 
@@ -122,6 +128,7 @@ static void kvm_release(struct daemon *dmn, struct domain *dom)
 	free(vm->log);
 	free(vm->config);
 	free(vm->exit_file);
+	free(vm->start_error);
 	free(vm);
 	dom->priv = NULL;
 }
@@ -205,12 +212,34 @@ static struct json_object *net_json(const struct domain_net *n)
 }
 
 /*
+ * The sandbox nido-vmm enters (docs/security.md): always on; as root, an
+ * identity of its own from the nido id range.
+ */
+static struct json_object *sandbox_json(const struct kvm_vm *vm)
+{
+	struct json_object *o = json_object_new_object();
+	struct idrange ids;
+	uid_t uid;
+	gid_t gid;
+
+	json_object_object_add(o, "enabled", json_object_new_boolean(true));
+	if (vm->sandbox_slot) {
+		idrange_load(&ids, NULL, NULL);
+		idrange_ids(&ids, vm->sandbox_slot, &uid, &gid);
+		json_object_object_add(o, "uid", json_object_new_int64(uid));
+		json_object_object_add(o, "gid", json_object_new_int64(gid));
+	}
+	return o;
+}
+
+/*
  * nido-vmm's configuration (docs/vmm.md, --config): JSON carries any
  * path, where the command line's "PATH,format=..." cannot take a comma.
  */
 static struct json_object *vmm_config(const struct domain_def *def,
-				      const char *api, const char *exit_file)
+				      const struct kvm_vm *vm)
 {
+	const char *api = vm->api, *exit_file = vm->exit_file;
 	struct json_object *c = json_object_new_object();
 	struct json_object *disks = json_object_new_array();
 	struct json_object *nets = json_object_new_array();
@@ -234,15 +263,16 @@ static struct json_object *vmm_config(const struct domain_def *def,
 	add_string(c, "console", "pty");
 	add_string(c, "api", sock);
 	add_string(c, "exit_file", exit_file);
+	json_object_object_add(c, "sandbox", sandbox_json(vm));
 	return c;
 }
 
 /* Writes the configuration to @path and logs it to @logfd. */
-static int write_config(const struct domain_def *def, const char *api,
-			const char *exit_file, const char *path, int logfd,
-			struct err **e)
+static int write_config(const struct domain_def *def, const struct kvm_vm *vm,
+			int logfd, struct err **e)
 {
-	_cleanup_json_ struct json_object *c = vmm_config(def, api, exit_file);
+	_cleanup_json_ struct json_object *c = vmm_config(def, vm);
+	const char *path = vm->config;
 	size_t len;
 	_cleanup_free_ char *text = json_encode_line(c, &len);
 
@@ -252,41 +282,17 @@ static int write_config(const struct domain_def *def, const char *api,
 	return 0;
 }
 
-/* The last non-empty line of the VMM's log, malloc'ed, or NULL. */
-static char *log_last_line(const char *path)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char buf[4096];
-	off_t size;
-	ssize_t n;
-	char *end, *start;
-
-	if (fd < 0 || (size = lseek(fd, 0, SEEK_END)) < 0)
-		return NULL;
-	n = pread_full(fd, buf, sizeof(buf) - 1,
-		       size > (off_t)sizeof(buf) - 1
-			       ? size - (off_t)sizeof(buf) + 1
-			       : 0);
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	end = buf + n;
-	while (end > buf && (end[-1] == '\n' || end[-1] == '\r'))
-		*--end = '\0';
-	start = memrchr(buf, '\n', (size_t)(end - buf));
-	start = start ? start + 1 : buf;
-	return *start ? xstrdup(start) : NULL;
-}
-
 /* Why nido-vmm stopped, in words; @msg: its exit file's, or NULL. */
 static char *exit_detail(const struct kvm_vm *vm, int status, const char *msg)
 {
 	_cleanup_free_ char *s = spawn_status_str(status);
-	_cleanup_free_ char *last = NULL;
 
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 1 &&
-	    (msg || (last = log_last_line(vm->log))))
-		return xasprintf("nido-vmm %s: %s", s, msg ? msg : last);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+		return xasprintf("nido-vmm %s (a system call its seccomp "
+				 "filter forbids)",
+				 s);
+	if (msg && WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		return xasprintf("nido-vmm %s: %s", s, msg);
 	return xasprintf("nido-vmm %s", s);
 }
 
@@ -336,8 +342,10 @@ static enum domain_reason unknown_exit(const struct kvm_vm *vm, char **detail)
 	return REASON_SHUTOFF_UNKNOWN;
 }
 
-/* Answers the destroy or start waiting for the exit. */
-static void exit_job_done(struct daemon *dmn, struct domain *dom, int status)
+/* Answers the destroy or start waiting for the exit; @msg: the exit
+ * file's message or NULL. */
+static void exit_job_done(struct daemon *dmn, struct domain *dom, int status,
+			  const char *msg)
 {
 	struct kvm_vm *vm = vm_of(dom);
 	_cleanup_err_ struct err *e = NULL;
@@ -345,9 +353,13 @@ static void exit_job_done(struct daemon *dmn, struct domain *dom, int status)
 
 	if (vm->destroying) {
 		daemon_job_done(dmn, dom, 0, NULL, NULL);
+	} else if (vm->starting && vm->start_error && !msg) {
+		detail = xstrdup(vm->start_error);
+		err_set(&e, EIO, "%s", detail);
+		daemon_job_done(dmn, dom, -EIO, NULL, e);
 	} else if (vm->starting) {
 		detail = status < 0 ? xstrdup("nido-vmm exited")
-				    : exit_detail(vm, status, NULL);
+				    : exit_detail(vm, status, msg);
 		err_set(&e, EIO, "%s", detail);
 		daemon_job_done(dmn, dom, -EIO, NULL, e);
 	}
@@ -364,8 +376,16 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 
 	cgroup_remove(vm->cgroups);
 	unlink(vm->config);
-	if (status < 0 && vm->exit_file)
-		status = exit_file_status(vm->exit_file, &msg);
+	/* The sandboxed nido-vmm cannot remove its socket: we do. */
+	if (vm->api)
+		unlink(vm->api);
+	/* Why it ended, in its own words: the exit file, not its log. */
+	if (vm->exit_file) {
+		int from_file = exit_file_status(vm->exit_file, &msg);
+
+		if (status < 0)
+			status = from_file;
+	}
 	if (vm->exit_file)
 		unlink(vm->exit_file);
 	if (status < 0) {
@@ -395,7 +415,7 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	}
 	if (vm->rebooting && reason == REASON_SHUTOFF_SHUTDOWN)
 		restart = true;
-	exit_job_done(dmn, dom, status);
+	exit_job_done(dmn, dom, status, msg);
 	daemon_domain_stopped(dmn, dom, reason, detail, restart);
 }
 
@@ -522,6 +542,9 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 			"--log-level=info", NULL};
 	struct spawn_opts o;
 	_cleanup_close_ int logfd = open_log(vm->log, e);
+	_cleanup_close_ int slot_fd = -1;
+	struct spawn_fd keep;
+	struct idrange ids;
 	int cg[8];
 	size_t ncg;
 	int r;
@@ -529,8 +552,16 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 	if (logfd < 0)
 		return logfd;
 	unlink(vm->exit_file);
-	if (write_config(dom->def, vm->api, vm->exit_file, vm->config, logfd,
-			 e) < 0)
+	/* As root, an identity no other VM has: nido-vmm keeps the slot's
+	 * lock (fd 3) for as long as it runs. */
+	vm->sandbox_slot = 0;
+	if (geteuid() == 0) {
+		idrange_load(&ids, NULL, NULL);
+		slot_fd = idrange_claim(&ids, NULL, &vm->sandbox_slot, e);
+		if (slot_fd < 0)
+			return slot_fd;
+	}
+	if (write_config(dom->def, vm, logfd, e) < 0)
 		return err_code(*e);
 	dprintf(logfd, "nidod: starting: %s --config %s --log-level=info\n",
 		dmn->vmm_path, vm->config);
@@ -544,6 +575,14 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 	o.new_session = 1;
 	o.cgroup_fds = cg;
 	o.n_cgroup_fds = ncg;
+	/* Its own pid namespace: nido-vmm is pid 1 there, sees no other
+	 * process, and needs no relay of its own. */
+	if (vm->sandbox_slot) {
+		o.namespaces = CLONE_NEWPID;
+		keep = (struct spawn_fd){.from = slot_fd, .to = 3};
+		o.keep_fds = &keep;
+		o.n_keep_fds = 1;
+	}
 	r = spawn_start(&o, &vm->child, e);
 	for (size_t i = 0; i < ncg; i++)
 		close(cg[i]);
@@ -576,24 +615,88 @@ static void send_queued(struct kvm_vm *vm)
 	daemon_job_done(vm->dmn, vm->dom, r, result, e);
 }
 
-/*
- * Start is done once the control socket exists or START_WAIT_MS have
- * passed; an exit before that (the pidfd's watch) makes it fail.
- */
-static void on_start_tick(struct loop *l, void *opaque)
+static void send_signal(struct kvm_vm *vm, int sig);
+
+/* nido-vmm will not be ready: it is killed, and its exit fails the
+ * start with @why. */
+static void start_failed(struct kvm_vm *vm, const char *why)
+{
+	free(vm->start_error);
+	vm->start_error = xstrdup(why);
+	send_signal(vm, SIGKILL);
+}
+
+/* nido-vmm closed its socket at start and did not exit: it is killed. */
+static void on_start_linger(struct loop *l, void *opaque)
 {
 	struct kvm_vm *vm = opaque;
 
-	vm->waited_ms += START_TICK_MS;
-	if (access(vm->api, F_OK) < 0 && vm->waited_ms < START_WAIT_MS)
-		return;
 	loop_source_del(l, vm->timer);
 	vm->timer = NULL;
+	send_signal(vm, SIGKILL);
+}
+
+/* A one-shot timer of DESTROY_GRACE_MS on vm->timer; false if none. */
+static bool arm_timer(struct kvm_vm *vm, void (*fn)(struct loop *, void *))
+{
+	vm->timer = loop_timer_add(vm->dmn->loop, DESTROY_GRACE_MS * 1000000ull,
+				   0, fn, vm, NULL);
+	return vm->timer != NULL;
+}
+
+/* The answer to start's "status": the VM is built and runs. */
+static void on_ready(void *opaque, int r, struct json_object *reply,
+		     const struct err *e)
+{
+	struct kvm_vm *vm = opaque;
+
+	vm->req = NULL;
+	if (r < 0) {
+		_cleanup_free_ char *why = xasprintf(
+			"nido-vmm did not answer on its control socket: %s",
+			err_msg(e));
+
+		/* A closed socket is most often a VMM on its way out with
+		 * an error of its own: let its exit tell, unless it lingers. */
+		if (r == -ETIMEDOUT || !arm_timer(vm, on_start_linger))
+			start_failed(vm, why);
+		else
+			vm->start_error = steal_ptr(why);
+		return;
+	}
 	vm->starting = false;
 	if (vm->queued)
 		send_queued(vm);
 	else
 		daemon_job_done(vm->dmn, vm->dom, 0, NULL, NULL);
+}
+
+/*
+ * Start waits for the control socket, then for nido-vmm's answer to a
+ * "status" request (it answers once the VM is built: a socket alone
+ * says nothing), within START_WAIT_MS; an exit before that (the pidfd's
+ * watch) makes it fail.
+ */
+static void on_start_tick(struct loop *l, void *opaque)
+{
+	struct kvm_vm *vm = opaque;
+	_cleanup_err_ struct err *e = NULL;
+	int left;
+
+	vm->waited_ms += START_TICK_MS;
+	left = START_WAIT_MS - vm->waited_ms;
+	if (access(vm->api, F_OK) < 0 && left > 0)
+		return;
+	loop_source_del(l, vm->timer);
+	vm->timer = NULL;
+	if (left <= 0) {
+		start_failed(vm, "nido-vmm made no control socket in time "
+				 "(blocked opening a file?)");
+		return;
+	}
+	vm->req = vmm_call_start(l, vm->api, "status", left, on_ready, vm, &e);
+	if (!vm->req)
+		start_failed(vm, err_msg(e));
 }
 
 /* Field 22 of /proc/PID/stat (start time in clock ticks since boot), or 0
@@ -636,6 +739,8 @@ static struct json_object *make_record(const struct kvm_vm *vm)
 	json_object_object_add(rec, "exit_file",
 			       json_object_new_boolean(vm->exit_file != NULL));
 	json_object_object_add(rec, "cgroups", json_object_get(vm->cgroups));
+	json_object_object_add(rec, "sandbox_slot",
+			       json_object_new_int64(vm->sandbox_slot));
 	return rec;
 }
 
@@ -897,6 +1002,7 @@ static int reattach_vm(struct kvm_vm *vm, struct json_object *rec,
 	uint64_t start;
 	struct json_object *cg = NULL;
 	bool stopped = false, exit_file = false;
+	int64_t slot = 0;
 
 	if (json_get_int64(rec, "pid", &pid, e) < 0 ||
 	    json_get_uint64(rec, "start_time", &start, e) < 0 ||
@@ -905,8 +1011,10 @@ static int reattach_vm(struct kvm_vm *vm, struct json_object *rec,
 	    json_get_array_opt(rec, "cgroups", &cg, e) < 0 ||
 	    json_get_uint64_opt(rec, "log_offset", &vm->log_off, e) < 0 ||
 	    json_get_bool_opt(rec, "sigstop", &stopped, e) < 0 ||
-	    json_get_bool_opt(rec, "exit_file", &exit_file, e) < 0)
+	    json_get_bool_opt(rec, "exit_file", &exit_file, e) < 0 ||
+	    json_get_int64_opt(rec, "sandbox_slot", &slot, e) < 0)
 		return -EINVAL;
+	vm->sandbox_slot = slot > 0 && slot <= UINT32_MAX ? (unsigned)slot : 0;
 	/* Not in the record: nido-vmm was started without an exit file. */
 	if (!exit_file) {
 		free(vm->exit_file);

@@ -17,7 +17,9 @@
 #include <signal.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <linux/sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -183,7 +185,9 @@ static NORETURN void child_run(struct child_plan *p)
 	if (o->die_with_parent) {
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 			child_fail(p, STAGE_PDEATHSIG, errno);
-		if (getppid() != p->parent)
+		/* In a new pid namespace the parent is not visible (0). */
+		if (getppid() != p->parent &&
+		    !(o->namespaces & CLONE_NEWPID && getppid() == 0))
 			_exit(127); /* the parent is already gone */
 	}
 	if (o->cwd && chdir(o->cwd) < 0)
@@ -288,6 +292,23 @@ static int plan_std_fds(const struct spawn_opts *o, struct child_plan *p,
 	return 0;
 }
 
+/*
+ * fork(), or clone3() when the child needs namespaces. The child of a
+ * raw clone3() has the C library's state of a fork() child but for its
+ * at-fork handlers: it only makes system calls until it execs.
+ */
+static pid_t start_child(const struct spawn_opts *o)
+{
+	struct clone_args args = {
+		.flags = o->namespaces,
+		.exit_signal = SIGCHLD,
+	};
+
+	if (!o->namespaces)
+		return fork();
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
 static int spawn_fork(struct child_plan *p, struct spawn_child *c,
 		      struct err **e)
 {
@@ -304,7 +325,7 @@ static int spawn_fork(struct child_plan *p, struct spawn_child *c,
 	/* No handler of ours may run in the child before it resets them. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &p->old_mask);
-	pid = fork();
+	pid = start_child(p->o);
 	if (pid == 0)
 		child_run(p);
 	pthread_sigmask(SIG_SETMASK, &p->old_mask, NULL);

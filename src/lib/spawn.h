@@ -42,6 +42,12 @@ struct spawn_opts {
 	 */
 	const int *cgroup_fds;
 	size_t n_cgroup_fds;
+	/*
+	 * Namespaces the child starts in (CLONE_NEWPID, ...: clone3's
+	 * flags); 0: none. With CLONE_NEWPID the child is pid 1 of its own
+	 * pid namespace, and c->pid is its pid in ours.
+	 */
+	unsigned long namespaces;
 };
 
 struct spawn_child {

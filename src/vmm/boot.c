@@ -192,16 +192,19 @@ static int bzimage_load(const struct guest_mem *m, const struct kernel_file *k,
 	return 0;
 }
 
-static int kernel_load(const struct guest_mem *m, const char *path,
+/* @given: an open fd of @path (borrowed), or -1 to open @path. */
+static int kernel_load(const struct guest_mem *m, const char *path, int given,
 		       struct boot_params *bp, struct boot_info *bi,
 		       struct err **e)
 {
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int owned = -1;
 	struct kernel_file k = {.path = path};
 	unsigned char magic[4];
 	struct stat st;
+	int fd = given;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = owned = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(e, errno, "opening kernel '%s'", path);
 	if (fstat(fd, &st) < 0)
@@ -219,16 +222,18 @@ static int kernel_load(const struct guest_mem *m, const char *path,
 }
 
 /* Puts the initrd as high as allowed, page aligned, above the kernel. */
-static int initrd_load(const struct guest_mem *m, const char *path,
+static int initrd_load(const struct guest_mem *m, const char *path, int given,
 		       struct boot_params *bp, struct boot_info *bi,
 		       struct err **e)
 {
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int owned = -1;
 	struct kernel_file k = {.path = path};
 	uint64_t top, addr;
 	struct stat st;
+	int fd = given;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = owned = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(e, errno, "opening initrd '%s'", path);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
@@ -319,6 +324,13 @@ static int cmdline_write(const struct guest_mem *m, const char *cmdline,
 int boot_load(const struct guest_mem *m, const char *kernel, const char *initrd,
 	      const char *cmdline, struct boot_info *bi, struct err **e)
 {
+	return boot_load_fds(m, kernel, -1, initrd, -1, cmdline, bi, e);
+}
+
+int boot_load_fds(const struct guest_mem *m, const char *kernel, int kernel_fd,
+		  const char *initrd, int initrd_fd, const char *cmdline,
+		  struct boot_info *bi, struct err **e)
+{
 	_cleanup_free_ struct boot_params *bp = xcalloc(1, sizeof(*bp));
 	int r;
 
@@ -326,7 +338,7 @@ int boot_load(const struct guest_mem *m, const char *kernel, const char *initrd,
 	if (mem_low_end(m) < BOOT_MIN_MEMORY)
 		return err_set(e, EINVAL, "guest memory is below %llu MiB",
 			       BOOT_MIN_MEMORY >> 20);
-	r = kernel_load(m, kernel, bp, bi, e);
+	r = kernel_load(m, kernel, kernel_fd, bp, bi, e);
 	if (r < 0)
 		return r;
 	bp->hdr.type_of_loader = LOADER_UNDEFINED;
@@ -335,7 +347,7 @@ int boot_load(const struct guest_mem *m, const char *kernel, const char *initrd,
 	if (r < 0)
 		return err_prefix(e, "kernel '%s'", kernel);
 	if (initrd) {
-		r = initrd_load(m, initrd, bp, bi, e);
+		r = initrd_load(m, initrd, initrd_fd, bp, bi, e);
 		if (r < 0)
 			return r;
 	}

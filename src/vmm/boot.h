@@ -70,6 +70,12 @@ struct boot_info {
 int boot_load(const struct guest_mem *m, const char *kernel, const char *initrd,
 	      const char *cmdline, struct boot_info *bi, struct err **e);
 
+/* The same from files already open (@kernel_fd, @initrd_fd: borrowed,
+ * -1 to open the path); the paths name them in messages. */
+int boot_load_fds(const struct guest_mem *m, const char *kernel, int kernel_fd,
+		  const char *initrd, int initrd_fd, const char *cmdline,
+		  struct boot_info *bi, struct err **e);
+
 /* The 64-bit GDT entries written at BOOT_GDT_ADDR. */
 extern const uint64_t boot_gdt[BOOT_GDT_SIZE];
 

@@ -4,15 +4,18 @@
  * of the engine that prints and picks an exit status.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <signal.h>
 
 #include "config.h"
 #include "lib/file.h"
+#include "lib/idrange.h"
 #include "lib/log.h"
 #include "vmm/vmconfig.h"
 #include "vmm/probe.h"
+#include "vmm/sandbox.h"
 #include "vmm/vm.h"
 
 enum {
@@ -32,6 +35,8 @@ enum {
 	OPT_VIRTIO_CONSOLE,
 	OPT_PROBE,
 	OPT_LOG_LEVEL,
+	OPT_NO_SANDBOX,
+	OPT_SANDBOX_ID,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -53,6 +58,8 @@ static const struct option options[] = {
 	{"virtio-console", no_argument, NULL, OPT_VIRTIO_CONSOLE},
 	{"probe", no_argument, NULL, OPT_PROBE},
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
+	{"sandbox-id", required_argument, NULL, OPT_SANDBOX_ID},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{0},
@@ -67,7 +74,8 @@ static void usage(FILE *f)
 	      "         [--virtio-console] [--console "
 	      "stdio|pty|none|unix:PATH]\n"
 	      "         [--api unix:PATH] [--exit-file PATH]\n"
-	      "         [--log-level LEVEL]\n"
+	      "         [--log-level LEVEL] [--no-sandbox] [--sandbox-id "
+	      "UID[:GID]]\n"
 	      "       nido-vmm --config FILE.json [options]\n"
 	      "       nido-vmm --probe\n"
 	      "Exit status: 0 guest powered off, 1 error, 2 usage, 3 guest "
@@ -155,6 +163,10 @@ static int parse_option(int opt, const char *arg, struct vm_config *c,
 		return c->virtio_rng = 1, 0;
 	case OPT_VIRTIO_CONSOLE:
 		return c->virtio_console = 1, 0;
+	case OPT_NO_SANDBOX:
+		return c->sandbox.enabled = false, 0;
+	case OPT_SANDBOX_ID:
+		return config_parse_sandbox_id(arg, &c->sandbox, e);
 	case OPT_LOG_LEVEL:
 		if (log_level_parse(arg) < 0)
 			return err_set(e, EINVAL, "--log-level '%s': unknown",
@@ -182,24 +194,51 @@ static int run_probe(void)
 	return usable ? 0 : 1;
 }
 
+/* The exit file's JSON: {"status": N, "reason": "poweroff" | "reboot" |
+ * "error" | "signal", "message": "..."}; free with json_object_put. */
+static json_object *exit_json(int status, const char *reason,
+			      const char *message)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "status", json_object_new_int(status));
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	json_object_object_add(o, "message", json_object_new_string(message));
+	return o;
+}
+
 /*
  * Writes how the VM ended to @path (--exit-file), atomically, for a
- * supervisor that is not our parent: {"status": N, "reason": "poweroff" |
- * "reboot" | "error" | "signal", "message": "..."}.
+ * supervisor that is not our parent. For errors before the VM exists.
  */
 static void write_exit_file(const char *path, int status, const char *reason,
 			    const char *message)
 {
 	_cleanup_err_ struct err *e = NULL;
-	json_object *o = json_object_new_object();
-	const char *text;
+	json_object *o = exit_json(status, reason, message);
+	const char *text =
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 
-	json_object_object_add(o, "status", json_object_new_int(status));
-	json_object_object_add(o, "reason", json_object_new_string(reason));
-	json_object_object_add(o, "message", json_object_new_string(message));
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	if (file_write_atomic(path, text, strlen(text), 0644, &e) < 0)
 		log_warn("writing the exit file: %s", err_msg(e));
+	json_object_put(o);
+}
+
+/*
+ * The same through @fd, the exit file opened (empty) before the sandbox
+ * hid its directory. A reader sees an empty file until the VM ends.
+ */
+static void write_exit_fd(int fd, int status, const char *reason,
+			  const char *message)
+{
+	json_object *o = exit_json(status, reason, message);
+	const char *text =
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(text);
+
+	if (ftruncate(fd, 0) < 0 || pwrite_full(fd, text, len, 0) < 0 ||
+	    fdatasync(fd) < 0)
+		log_warn("writing the exit file: %s", strerror(errno));
 	json_object_put(o);
 }
 
@@ -231,20 +270,90 @@ static int exit_status(enum vm_exit why, struct err *e, const char **reason,
 	}
 }
 
+/*
+ * Settles who the VM runs as. As root with the sandbox on, and not
+ * already pid 1 of a pid namespace made for it (nidod makes one), moves
+ * the VM into a new pid namespace behind a relay: returns 1 in the relay
+ * with *@status set. Returns 0 to go on, -errno with @e on failure.
+ */
+static int prepare_sandbox(struct vm_config *c, int *status, struct err **e)
+{
+	char *cleanup[3] = {0};
+	size_t n = 0;
+	struct idrange ids;
+
+	if (!c->sandbox.enabled) {
+		log_warn("running without the sandbox (--no-sandbox): a "
+			 "guest that breaks the VMM gets its privileges");
+		return 0;
+	}
+	if (geteuid() != 0) {
+		log_info("not root: the sandbox is no_new_privs and the "
+			 "seccomp filter only");
+		return 0;
+	}
+	if (!c->sandbox.uid) {
+		/* The slot's lock lasts as long as this process (and its
+		 * relay): kept open on purpose until exit. */
+		unsigned slot;
+		int fd;
+
+		idrange_load(&ids, NULL, NULL);
+		fd = idrange_claim(&ids, NULL, &slot, e);
+		if (fd < 0)
+			return err_prefix(e, "sandbox");
+		idrange_ids(&ids, slot, &c->sandbox.uid, &c->sandbox.gid);
+	}
+	if (getpid() == 1)
+		return 0;
+	if (c->api_path)
+		cleanup[n++] = c->api_path;
+	if (c->console == CONSOLE_UNIX && c->console_path)
+		cleanup[n++] = c->console_path;
+	return sandbox_pidns(cleanup, status, e);
+}
+
+/* Opens the exit file (empty) while its directory is still visible. */
+static int open_exit_file(const char *path, struct err **e)
+{
+	int fd = open(path,
+		      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW |
+			      O_NONBLOCK,
+		      0644);
+
+	if (fd < 0)
+		return err_sys(e, errno, "opening the exit file '%s'", path);
+	return fd;
+}
+
 static int run_vm(struct vm_config *c, uint64_t start_ns)
 {
 	_cleanup_err_ struct err *e = NULL;
-	struct vm *vm = vm_create(c, start_ns, &e);
+	_cleanup_close_ int exit_fd = -1;
 	const char *reason, *message;
 	enum vm_exit why = VM_EXIT_ERROR;
-	int status;
+	struct vm *vm = NULL;
+	int status, r;
 
+	r = prepare_sandbox(c, &status, &e);
+	if (r > 0)
+		return status; /* the relay: the VM ran in the child */
+	if (r == 0 && c->exit_file)
+		r = exit_fd = open_exit_file(c->exit_file, &e);
+	if (r >= 0)
+		vm = vm_create(c, start_ns, &e);
+	if (vm && c->sandbox.enabled && sandbox_seccomp(&e) < 0) {
+		vm_destroy(vm);
+		vm = NULL;
+	}
 	if (vm) {
 		why = vm_run(vm, &e);
 		vm_destroy(vm);
 	}
 	status = exit_status(why, e, &reason, &message);
-	if (c->exit_file)
+	if (exit_fd >= 0)
+		write_exit_fd(exit_fd, status, reason, message);
+	else if (c->exit_file)
 		write_exit_file(c->exit_file, status, reason, message);
 	return status;
 }

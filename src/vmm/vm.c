@@ -15,8 +15,10 @@
 #include "vmm/boot.h"
 #include "vmm/console.h"
 #include "vmm/cpuid.h"
+#include "vmm/host.h"
 #include "vmm/hw/devices.h"
 #include "vmm/kvm.h"
+#include "vmm/sandbox.h"
 #include "vmm/vcpu.h"
 #include "vmm/virtio/devices.h"
 
@@ -108,9 +110,7 @@ static int create_kvm_vm(struct vm *vm, struct err **e)
 {
 	struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
 
-	vm->kvm_fd = kvm_open("/dev/kvm", e);
-	if (vm->kvm_fd < 0)
-		return vm->kvm_fd;
+	vm->kvm_fd = steal_fd(vm->cfg->host.kvm_fd);
 	do
 		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	while (vm->vm_fd < 0 && errno == EINTR);
@@ -167,12 +167,24 @@ static void console_quit(void *opaque)
 	vm_request_exit(opaque, VM_EXIT_SIGNAL, NULL);
 }
 
-static int create_devices(struct vm *vm, struct err **e)
+/* The devices with an end on the host's file system: before the
+ * sandbox. */
+static int create_host_ends(struct vm *vm, struct err **e)
 {
 	vm->console = console_open(vm->loop, vm->cfg, console_input,
 				   console_quit, vm, e);
 	if (!vm->console)
 		return -EIO;
+	if (vm->cfg->api_path) {
+		vm->api = api_open(vm, vm->cfg->api_path, e);
+		if (!vm->api)
+			return -EIO;
+	}
+	return 0;
+}
+
+static int create_devices(struct vm *vm, struct err **e)
+{
 	vm->serial = serial_create(vm, console_out_fd(vm->console), e);
 	if (!vm->serial)
 		return -EIO;
@@ -184,11 +196,6 @@ static int create_devices(struct vm *vm, struct err **e)
 		return -EIO;
 	if (virtio_devices_create(vm, e) < 0)
 		return -EIO;
-	if (vm->cfg->api_path) {
-		vm->api = api_open(vm, vm->cfg->api_path, e);
-		if (!vm->api)
-			return -EIO;
-	}
 	return 0;
 }
 
@@ -200,8 +207,9 @@ static int load_guest(struct vm *vm, struct err **e)
 	uint64_t rsdp = 0;
 	int r;
 
-	r = boot_load(&vm->mem, vm->cfg->kernel, vm->cfg->initrd, cmdline, &bi,
-		      e);
+	r = boot_load_fds(&vm->mem, vm->cfg->kernel, vm->cfg->host.kernel_fd,
+			  vm->cfg->initrd, vm->cfg->host.initrd_fd, cmdline,
+			  &bi, e);
 	if (r < 0)
 		return r;
 	vm->entry = bi.entry;
@@ -257,7 +265,10 @@ struct vm *vm_create(struct vm_config *cfg, uint64_t start_ns, struct err **e)
 		return NULL;
 	vm = vm_alloc(cfg, start_ns);
 	vm->loop = loop_new(e);
-	if (!vm->loop || create_kvm_vm(vm, e) < 0 || create_memory(vm, e) < 0 ||
+	/* The host first, then the sandbox, then what the guest reaches. */
+	if (!vm->loop || host_open(cfg, e) < 0 || create_kvm_vm(vm, e) < 0 ||
+	    create_host_ends(vm, e) < 0 ||
+	    sandbox_enter(&cfg->sandbox, e) < 0 || create_memory(vm, e) < 0 ||
 	    create_devices(vm, e) < 0 || load_guest(vm, e) < 0 ||
 	    create_vcpus(vm, e) < 0) {
 		vm_destroy(vm);

@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include "lib/size.h"
+#include "vmm/host.h"
 #include "vmm/vm.h"
 
 #define MAX_MEMORY (1ULL << 40)
@@ -15,7 +16,11 @@ void config_init(struct vm_config *c)
 		.cpus = 1,
 		.mem_size = 256ULL << 20,
 		.console = CONSOLE_STDIO,
+		.sandbox = {.enabled = true},
+		.host = {.kvm_fd = -1, .kernel_fd = -1, .initrd_fd = -1},
 	};
+	for (unsigned i = 0; i < CONFIG_MAX_NETS; i++)
+		c->host.tap_fds[i] = -1;
 }
 
 void config_release(struct vm_config *c)
@@ -32,6 +37,7 @@ void config_release(struct vm_config *c)
 	}
 	for (unsigned i = 0; i < c->n_nets; i++)
 		free(c->nets[i].tap);
+	host_close(&c->host);
 	config_init(c);
 }
 
@@ -225,6 +231,33 @@ int config_parse_console(const char *s, struct vm_config *c, struct err **e)
 			       "unix:PATH",
 			       s);
 	}
+	return 0;
+}
+
+int config_parse_sandbox_id(const char *s, struct sandbox_opts *o,
+			    struct err **e)
+{
+	unsigned long u, g;
+	char *end;
+
+	errno = 0;
+	u = strtoul(s, &end, 10);
+	g = u;
+	if (!errno && end != s && *end == ':') {
+		const char *gs = end + 1;
+
+		g = strtoul(gs, &end, 10);
+		if (end == gs)
+			errno = EINVAL;
+	}
+	if (errno || end == s || *end || u == 0 || g == 0 || u >= UINT32_MAX ||
+	    g >= UINT32_MAX)
+		return err_set(e, EINVAL,
+			       "--sandbox-id '%s': expected UID[:GID], "
+			       "not 0",
+			       s);
+	o->uid = (uid_t)u;
+	o->gid = (gid_t)g;
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "lib/err.h"
+#include "vmm/sandbox.h"
 #include "vmm/throttle.h"
 
 #define CONFIG_MAX_DISKS 16
@@ -43,6 +44,21 @@ enum console_kind {
 	CONSOLE_NONE,
 };
 
+struct block;
+
+/*
+ * What nido-vmm took from the host before entering its sandbox
+ * (host_open(), host.c); each consumer takes its fd or handle over and
+ * leaves -1 or NULL behind. config_release() closes what is left.
+ */
+struct vm_host {
+	bool opened;
+	int kvm_fd;
+	int kernel_fd, initrd_fd;
+	struct block *disks[CONFIG_MAX_DISKS];
+	int tap_fds[CONFIG_MAX_NETS];
+};
+
 struct vm_config {
 	char *kernel;
 	char *initrd;
@@ -60,9 +76,12 @@ struct vm_config {
 	struct config_net nets[CONFIG_MAX_NETS];
 	int virtio_rng;	    /* add a virtio-rng device */
 	int virtio_console; /* add a virtio-console device */
+	struct sandbox_opts sandbox;
+	struct vm_host host;
 };
 
-/* Fills @c with the defaults: 1 vCPU, 256 MiB, console on stdio. */
+/* Fills @c with the defaults: 1 vCPU, 256 MiB, console on stdio, the
+ * sandbox on (with no identity: the caller picks one). */
 void config_init(struct vm_config *c);
 
 /* Frees what @c owns (not @c itself). */
@@ -100,6 +119,10 @@ int config_parse_console(const char *s, struct vm_config *c, struct err **e);
 
 /* Reads a JSON config file (docs/vmm.md) into @c, over the defaults. */
 int config_load_json(const char *path, struct vm_config *c, struct err **e);
+
+/* Parses --sandbox-id "UID[:GID]" (a GID defaults to the UID). */
+int config_parse_sandbox_id(const char *s, struct sandbox_opts *o,
+			    struct err **e);
 
 /* Checks that the configuration makes sense as a whole. */
 int config_check(const struct vm_config *c, struct err **e);

@@ -7,7 +7,8 @@
  *	  "disks": [ { "path": "...", "readonly": false, "format": "qcow2",
  *		       "shared": false, "serial": "...",
  *		       "iotune": { "total_bytes_sec": 10485760 } } ],
- *	  "nets": [ { "tap": "tap0", "mac": "52:54:00:12:34:56" } ] }
+ *	  "nets": [ { "tap": "tap0", "mac": "52:54:00:12:34:56" } ],
+ *	  "sandbox": { "enabled": true, "uid": 1852375041, "gid": ... } }
  * Unknown keys are refused, so that a typo is not silently ignored.
  */
 #include <errno.h>
@@ -146,9 +147,45 @@ static int json_list(json_object *v, const char *key, struct vm_config *c,
 	return 0;
 }
 
+/* "sandbox": {"enabled": true, "uid": N, "gid": N} */
+static int json_sandbox(json_object *o, struct sandbox_opts *s, struct err **e)
+{
+	if (want(o, json_type_object, "sandbox", e) < 0)
+		return -EINVAL;
+	json_object_object_foreach (o, key, v) {
+		int64_t n;
+
+		if (streq(key, "enabled")) {
+			if (want(v, json_type_boolean, key, e) < 0)
+				return -EINVAL;
+			s->enabled = json_object_get_boolean(v);
+			continue;
+		}
+		if (!streq(key, "uid") && !streq(key, "gid"))
+			return err_set(e, EINVAL, "unknown sandbox key '%s'",
+				       key);
+		if (want(v, json_type_int, key, e) < 0)
+			return -EINVAL;
+		n = json_object_get_int64(v);
+		if (n <= 0 || n >= UINT32_MAX)
+			return err_set(e, EINVAL,
+				       "sandbox %s must be 1 to 4294967294",
+				       key);
+		if (streq(key, "uid"))
+			s->uid = (uid_t)n;
+		else
+			s->gid = (gid_t)n;
+	}
+	if (!s->uid != !s->gid)
+		return err_set(e, EINVAL, "sandbox: give both uid and gid");
+	return 0;
+}
+
 static int json_key(const char *key, json_object *v, struct vm_config *c,
 		    struct err **e)
 {
+	if (streq(key, "sandbox"))
+		return json_sandbox(v, &c->sandbox, e);
 	if (streq(key, "kernel"))
 		return set_str(&c->kernel, v, key, e);
 	if (streq(key, "initrd"))

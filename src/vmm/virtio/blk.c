@@ -481,7 +481,10 @@ struct virtio_dev *virtio_blk_create(struct vm *vm,
 	b->readonly = cfg->readonly;
 	b->thr_fd = -1;
 	throttle_init(&b->thr, &cfg->iotune);
-	if (block_open(cfg->path, formats[cfg->format],
+	/* Opened by host_open() before the sandbox; by path in tests. */
+	b->disk = steal_ptr(vm->cfg->host.disks[index]);
+	if (!b->disk &&
+	    block_open(cfg->path, formats[cfg->format],
 		       (cfg->readonly ? 0 : BLOCK_OPEN_RDWR) |
 			       (cfg->shared ? BLOCK_OPEN_SHARE_WRITE : 0),
 		       &b->disk, e) < 0) {

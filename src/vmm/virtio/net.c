@@ -310,28 +310,6 @@ static const struct virtio_dev_ops net_ops = {
 	.destroy = net_destroy,
 };
 
-/* Attaches to the existing tap @name; never creates one. */
-static int tap_open(struct net *n, const char *name, struct err **e)
-{
-	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR};
-	int hdr = NET_HDR_LEN;
-
-	if (if_nametoindex(name) == 0)
-		return err_set(e, ENODEV, "tap '%s' does not exist", name);
-	n->tap_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (n->tap_fd < 0)
-		return err_sys(e, errno, "opening /dev/net/tun for tap '%s'",
-			       name);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(n->tap_fd, TUNSETIFF, &ifr) < 0)
-		return err_sys(e, errno, "attaching to tap '%s'", name);
-	if (ioctl(n->tap_fd, TUNSETVNETHDRSZ, &hdr) < 0)
-		return err_sys(e, errno, "tap '%s': setting the header size",
-			       name);
-	snprintf(n->tap_name, sizeof(n->tap_name), "%s", name);
-	return 0;
-}
-
 static void default_mac(uint8_t mac[6], const char *tap, unsigned index)
 {
 	uint32_t h = 2166136261U;
@@ -375,17 +353,24 @@ struct virtio_dev *virtio_net_create(struct vm *vm,
 				     const struct config_net *cfg,
 				     unsigned index, struct err **e)
 {
-	struct net tmp = {.tap_fd = -1};
+	/* Attached by host_open() before the sandbox. */
+	_cleanup_close_ int fd = steal_fd(vm->cfg->host.tap_fds[index]);
+	int hdr = NET_HDR_LEN;
 	uint8_t mac[6];
 
-	if (tap_open(&tmp, cfg->tap, e) < 0) {
-		close_safe(tmp.tap_fd);
-		err_prefix(e, "net %u", index);
+	if (fd < 0) {
+		err_set(e, EBADF, "net %u: tap '%s' is not open", index,
+			cfg->tap);
+		return NULL;
+	}
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0) {
+		err_sys(e, errno, "net %u: tap '%s': setting the header size",
+			index, cfg->tap);
 		return NULL;
 	}
 	if (cfg->has_mac)
 		memcpy(mac, cfg->mac, 6);
 	else
 		default_mac(mac, cfg->tap, index);
-	return virtio_net_create_fd(vm, tmp.tap_fd, cfg->tap, mac, e);
+	return virtio_net_create_fd(vm, steal_fd(fd), cfg->tap, mac, e);
 }

@@ -69,8 +69,11 @@ expect_error "--api on an existing regular file" "exists and is not a socket" \
 	--kernel "$hello" --api "unix:$tmp/not-a-socket"
 grep -q precious "$tmp/not-a-socket"
 ok $? "  and the file is left alone"
+expect_error "a disk without a format (never probed)" \
+	"no format given (add format=raw or format=qcow2)" \
+	--kernel "$hello" --disk "$tmp/x"
 expect_error "missing disk image" "disk 0.*'/nonexistent.img'" \
-	--kernel "$hello" --disk /nonexistent.img
+	--kernel "$hello" --disk /nonexistent.img,format=raw
 
 # A disk that another process writes (here qemu-io, as a QEMU VM would)
 # is refused with the lock that could not be had; a shared read-only
@@ -79,7 +82,7 @@ if command -v qemu-io >/dev/null && command -v qemu-img >/dev/null; then
 	qemu-img create -q -f qcow2 "$tmp/used.qcow2" 1M
 	expect_error "a shared qcow2 disk" \
 		"only raw images can be written by several VMs at once" \
-		--kernel "$hello" --disk "$tmp/used.qcow2,shared"
+		--kernel "$hello" --disk "$tmp/used.qcow2,shared,format=qcow2"
 	mkfifo "$tmp/hold"
 	qemu-io "$tmp/used.qcow2" <"$tmp/hold" >/dev/null 2>&1 &
 	holder=$!
@@ -91,7 +94,7 @@ if command -v qemu-io >/dev/null && command -v qemu-img >/dev/null; then
 	done
 	expect_error "disk in use by another process" \
 		"used.qcow2.*failed to get \"write\" lock: is another process using the image?" \
-		--kernel "$hello" --disk "$tmp/used.qcow2"
+		--kernel "$hello" --disk "$tmp/used.qcow2,format=qcow2"
 	exec 3>&-
 	wait "$holder"
 	qemu-io -r "$tmp/used.qcow2" <"$tmp/hold" >/dev/null 2>&1 &
@@ -103,9 +106,9 @@ if command -v qemu-io >/dev/null && command -v qemu-img >/dev/null; then
 	done
 	expect_error "disk read by another process cannot be written" \
 		"used.qcow2.*failed to get \"write\" lock" \
-		--kernel "$hello" --disk "$tmp/used.qcow2"
+		--kernel "$hello" --disk "$tmp/used.qcow2,format=qcow2"
 	if [ -c /dev/kvm ]; then
-		run_guest hello --disk "$tmp/used.qcow2,readonly"
+		run_guest hello --disk "$tmp/used.qcow2,readonly,format=qcow2"
 		[ "$status" -eq 0 ]
 		ok $? "... but is shared read-only (status $status: $err)"
 	fi
@@ -118,7 +121,7 @@ if [ -c /dev/kvm ] && [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
 	mkdir -p "$tmp/ro"
 	truncate -s 1M "$tmp/ro/disk.raw"
 	timeout -s KILL 30 unshare -m sh -c \
-		'mount --bind -o ro "$2" "$2" && exec "$0" --kernel "$1" --disk "$2/disk.raw"' \
+		'mount --bind -o ro "$2" "$2" && exec "$0" --kernel "$1" --disk "$2/disk.raw,format=raw"' \
 		"$vmm" "$hello" "$tmp/ro" </dev/null >"$tmp/out" 2>"$tmp/err"
 	st=$?
 	[ "$st" -ne 0 ] && [ "$(grep -c . "$tmp/err")" -eq 1 ] &&

@@ -11,7 +11,7 @@ head -c 65536 /dev/urandom >"$tmp/d1.raw"
 sum_before=$(sha256sum <"$tmp/d1.raw")
 
 run_guest blk --disk "$tmp/d0.qcow2,serial=blk-test-0,format=qcow2" \
-	--disk "$tmp/d1.raw,readonly"
+	--disk "$tmp/d1.raw,readonly,format=raw"
 guest_tap blk
 [ "$status" -eq 0 ]
 ok $? "virtio-blk guest powers off with status 0 (got $status)"
@@ -36,7 +36,7 @@ ok $? "the read-only raw image is unchanged"
 
 # A raw disk works the same way.
 truncate -s 1M "$tmp/r0.raw"
-run_guest blk --disk "$tmp/r0.raw,serial=blk-test-0" --disk "$tmp/d1.raw,readonly"
+run_guest blk --disk "$tmp/r0.raw,serial=blk-test-0,format=raw" --disk "$tmp/d1.raw,readonly,format=raw"
 guest_tap "blk on raw"
 cmp -s -n 4096 "$tmp/r0.raw" <(python3 -c 'import sys; sys.stdout.buffer.write(bytes((i*7+3)&0xff for i in range(4096)))')
 ok $? "the raw image holds the guest's pattern"

@@ -17,7 +17,7 @@ timed() { # nido-vmm options...: runs blkload; sets $elapsed (seconds)
 }
 at_least() { [ "$(echo "$1 >= $2" | bc)" = 1 ]; }
 
-timed --disk "$tmp/disk.raw"
+timed --disk "$tmp/disk.raw,format=raw"
 t0=$elapsed
 guest_tap blkload
 if ! at_least 2.5 "$t0"; then
@@ -27,7 +27,7 @@ fi
 
 # bytes: 4 MiB at 2 MiB/s and 1 MiB at 512 KiB/s, less two bursts of a
 # tenth of a second: at least 3.7 s; asserted 3 s.
-timed --disk "$tmp/disk.raw,read_bytes_sec=2097152,write_bytes_sec=524288"
+timed --disk "$tmp/disk.raw,read_bytes_sec=2097152,write_bytes_sec=524288,format=raw"
 t=$elapsed
 [ "$status" -eq 0 ] && grep -q "^ok 4 - wrote 1 MiB" <<<"$out"
 ok $? "throttled by bytes, the guest still does all its I/O"
@@ -40,7 +40,7 @@ sock=$tmp/api.sock
 s=$(date +%s.%N)
 timeout -s KILL 60 "$vmm" --kernel "$guests/guest-blkload" --memory 64 \
 	--console none --api "unix:$sock" \
-	--disk "$tmp/disk.raw,total_iops_sec=20" </dev/null >"$tmp/out" 2>&1 &
+	--disk "$tmp/disk.raw,total_iops_sec=20,format=raw" </dev/null >"$tmp/out" 2>&1 &
 pid=$!
 throttled=0
 for _ in $(seq 50); do
@@ -64,10 +64,10 @@ ok $? "total_iops_sec holds it back (${t}s, >= 3 s)"
 ok $? "the control socket counts the requests that waited ($throttled)"
 
 # bad limits
-"$vmm" --kernel "$guests/guest-blkload" --disk "$tmp/disk.raw,total_bytes_sec=1,read_bytes_sec=2" >/dev/null 2>"$tmp/err"
+"$vmm" --kernel "$guests/guest-blkload" --disk "$tmp/disk.raw,total_bytes_sec=1,read_bytes_sec=2,format=raw" >/dev/null 2>"$tmp/err"
 [ $? -ne 0 ] && grep -q "total_bytes_sec cannot be set with" "$tmp/err"
 ok $? "a total limit with a read limit is refused"
-"$vmm" --kernel "$guests/guest-blkload" --disk "$tmp/disk.raw,read_iops_sec=lots" >/dev/null 2>"$tmp/err"
+"$vmm" --kernel "$guests/guest-blkload" --disk "$tmp/disk.raw,read_iops_sec=lots,format=raw" >/dev/null 2>"$tmp/err"
 [ $? -ne 0 ] && grep -q "read_iops_sec must be a number" "$tmp/err"
 ok $? "a limit that is not a number is refused"
 echo '{"kernel": "'"$guests/guest-blkload"'", "disks": [{"path": "'"$tmp/disk.raw"'", "iotune": {"read_bytes_per_sec": 5}}]}' >"$tmp/bad.json"

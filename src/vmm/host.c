@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What nido-vmm takes from the host before it enters its sandbox
+ * (sandbox.h): /dev/kvm, the kernel and initrd, the disk images (opened
+ * through the block layer, their format named, never probed), the taps.
+ * After host_open() nothing of the VM is opened by path again.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+
+#include "block/block.h"
+#include "vmm/host.h"
+#include "vmm/kvm.h"
+
+static int open_file(const char *what, const char *path, int *out,
+		     struct err **e)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return err_sys(e, errno, "opening %s '%s'", what, path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(e, EINVAL, "%s '%s' is not a file", what, path);
+	}
+	*out = fd;
+	return 0;
+}
+
+static int open_disk(const struct config_disk *d, unsigned index,
+		     struct block **out, struct err **e)
+{
+	static const char *const formats[] = {NULL, "raw", "qcow2"};
+	unsigned flags = (d->readonly ? 0 : BLOCK_OPEN_RDWR) |
+			 (d->shared ? BLOCK_OPEN_SHARE_WRITE : 0);
+
+	if (d->format == DISK_FORMAT_AUTO)
+		return err_set(e, EINVAL,
+			       "disk %u '%s': no format given (add "
+			       "format=raw or format=qcow2): nido-vmm never "
+			       "guesses a guest disk's format",
+			       index, d->path);
+	if (block_open(d->path, formats[d->format], flags, out, e) < 0)
+		return err_prefix(e, "disk %u", index);
+	return 0;
+}
+
+/* Attaches to the existing tap @name; never creates one. */
+static int open_tap(const char *name, unsigned index, int *out, struct err **e)
+{
+	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR};
+	_cleanup_close_ int fd = -1;
+
+	if (if_nametoindex(name) == 0)
+		return err_set(e, ENODEV, "net %u: tap '%s' does not exist",
+			       index, name);
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, errno,
+			       "net %u: opening /dev/net/tun for tap '%s'",
+			       index, name);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+		return err_sys(e, errno, "net %u: attaching to tap '%s'", index,
+			       name);
+	*out = steal_fd(fd);
+	return 0;
+}
+
+int host_open(struct vm_config *c, struct err **e)
+{
+	struct vm_host *h = &c->host;
+	int r;
+
+	if (h->opened)
+		return 0;
+	h->opened = true;
+	h->kvm_fd = kvm_open("/dev/kvm", e);
+	if (h->kvm_fd < 0)
+		return h->kvm_fd;
+	r = open_file("kernel", c->kernel, &h->kernel_fd, e);
+	if (r == 0 && c->initrd)
+		r = open_file("initrd", c->initrd, &h->initrd_fd, e);
+	for (unsigned i = 0; r == 0 && i < c->n_disks; i++)
+		r = open_disk(&c->disks[i], i, &h->disks[i], e);
+	for (unsigned i = 0; r == 0 && i < c->n_nets; i++)
+		r = open_tap(c->nets[i].tap, i, &h->tap_fds[i], e);
+	return r;
+}
+
+void host_close(struct vm_host *h)
+{
+	close_safe(h->kvm_fd);
+	close_safe(h->kernel_fd);
+	close_safe(h->initrd_fd);
+	for (unsigned i = 0; i < CONFIG_MAX_DISKS; i++)
+		block_close(h->disks[i]);
+	for (unsigned i = 0; i < CONFIG_MAX_NETS; i++)
+		close_safe(h->tap_fds[i]);
+	*h = (struct vm_host){.kvm_fd = -1, .kernel_fd = -1, .initrd_fd = -1};
+	for (unsigned i = 0; i < CONFIG_MAX_NETS; i++)
+		h->tap_fds[i] = -1;
+}
