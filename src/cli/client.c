@@ -24,10 +24,16 @@ struct nido_conn {
 };
 
 static const char *uri_opt;
+static bool read_only;
 
 void client_set_uri(const char *uri)
 {
 	uri_opt = uri;
+}
+
+void client_set_readonly(bool ro)
+{
+	read_only = ro;
 }
 
 /* Returns 1 for system, 0 for session, -EINVAL for an unknown URI. */
@@ -114,6 +120,10 @@ static int open_socket(struct err **e)
 		return system;
 	if (paths_resolve(system, NULL, NULL, &p, e) < 0)
 		return -EINVAL;
+	if (read_only) {
+		free(p.socket);
+		p.socket = steal_ptr(p.socket_ro);
+	}
 	fd = connect_unix(p.socket, e);
 	if (fd < 0 && !system && (fd == -ENOENT || fd == -ECONNREFUSED)) {
 		err_free(steal_ptr(*e));
