@@ -18,6 +18,7 @@
 #include "daemon/driver.h"
 #include "daemon/nidod-conf.h"
 #include "daemon/paths.h"
+#include "daemon/tls.h"
 #include "lib/file.h"
 #include "lib/log.h"
 #include "lib/loop.h"
@@ -264,9 +265,27 @@ static int listen_unix(struct daemon *dmn, const struct nido_paths *p,
 	return 0;
 }
 
+/* listen_tls = 1: TCP with TLS on listen_addr:tls_port. */
+static int listen_tls(struct daemon *dmn, const struct nidod_conf *conf,
+		      struct tls_server **tls, struct err **e)
+{
+	*tls = tls_server_new(conf->ca_file, conf->cert_file, conf->key_file,
+			      conf->tls_allowed_dn_list, e);
+	if (!*tls)
+		return err_prefix(e, "listen_tls");
+	if (rpc_server_listen_tls(dmn->rpc, conf->listen_addr, conf->tls_port,
+				  *tls, conf->tls_handshake_timeout, e) < 0)
+		return err_prefix(e, "listen_tls");
+	log_info("listening with TLS on %s port %u",
+		 conf->listen_addr ? conf->listen_addr : "every address",
+		 conf->tls_port);
+	return 0;
+}
+
 static int serve(struct daemon *dmn, const struct nido_paths *p,
 		 const struct nidod_conf *conf, struct err **e)
 {
+	struct tls_server *tls = NULL;
 	size_t n;
 	int r;
 
@@ -278,6 +297,8 @@ static int serve(struct daemon *dmn, const struct nido_paths *p,
 	if (!dmn->rpc)
 		return -EIO;
 	r = listen_unix(dmn, p, conf, e);
+	if (r == 0 && conf->listen_tls)
+		r = listen_tls(dmn, conf, &tls, e);
 	if (r == 0 && dmn->idle_timeout &&
 	    !loop_timer_add(dmn->loop, 1000000000ull, 1000000000ull,
 			    on_idle_tick, dmn, e))
@@ -290,6 +311,7 @@ static int serve(struct daemon *dmn, const struct nido_paths *p,
 	}
 	rpc_server_free(dmn->rpc);
 	dmn->rpc = NULL;
+	tls_server_free(tls);
 	return r;
 }
 

@@ -21,6 +21,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -29,6 +32,7 @@
 #include <time.h>
 
 #include "daemon/rpc.h"
+#include "daemon/tls.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
@@ -45,7 +49,10 @@ struct listener {
 	struct rpc_server *srv;
 	int fd;
 	struct loop_source *src;
-	char *path; /* unix socket file to unlink */
+	char *path;		/* unix socket file to unlink; NULL: TCP */
+	char *name;		/* for messages: the path, or ADDR:PORT */
+	struct tls_server *tls; /* TCP: borrowed */
+	unsigned handshake_timeout_s;
 	mode_t mode;
 	uid_t owner;
 	gid_t gid;
@@ -57,6 +64,9 @@ struct client {
 	int fd;
 	struct loop_source *src;
 	bool read_only;
+	struct tls_conn *tls; /* NULL: a unix socket */
+	bool handshaking;     /* TLS handshake not done yet */
+	unsigned handshake_timeout_s;
 	char *in;
 	size_t in_len, in_cap;
 	char *out;
@@ -105,6 +115,8 @@ static time_t now_s(void)
 }
 
 static void accept_resume(struct rpc_server *s);
+static int listener_add(struct rpc_server *s, struct listener *ls,
+			struct err **e);
 
 /*
  * Reads and discards what a dropped client still sent (bounded): a
@@ -129,6 +141,7 @@ static void client_free(struct client *c)
 	if (c->pending)
 		c->pending->client = NULL;
 	loop_source_del(s->loop, c->src);
+	tls_conn_free(c->tls);
 	close_safe(c->fd);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -345,6 +358,27 @@ static void handle_input(struct client *c)
 	}
 }
 
+/* recv() or TLS: bytes, 0 at the end, or -errno (-EAGAIN). */
+static ssize_t client_recv(struct client *c, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (c->tls)
+		return tls_conn_recv(c->tls, buf, len);
+	n = recv(c->fd, buf, len, MSG_DONTWAIT);
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t client_send(struct client *c, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (c->tls)
+		return tls_conn_send(c->tls, buf, len);
+	n = send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return n < 0 ? -errno : n;
+}
+
 /* Returns 0, or -1 when the client is gone (freed). */
 static int client_read(struct client *c)
 {
@@ -359,9 +393,9 @@ static int client_read(struct client *c)
 		c->in = xrealloc(c->in, c->in_cap);
 	}
 	room = MIN(c->in_cap - c->in_len, READ_CHUNK);
-	n = recv(c->fd, c->in + c->in_len, room, MSG_DONTWAIT);
+	n = client_recv(c, c->in + c->in_len, room);
 	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
+		if (n == -EAGAIN || n == -EINTR)
 			return 0;
 		client_free(c);
 		return -1;
@@ -385,14 +419,13 @@ static int client_read(struct client *c)
 static int client_write(struct client *c)
 {
 	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off,
-				 c->out_len - c->out_off,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		ssize_t n = client_send(c, c->out + c->out_off,
+					c->out_len - c->out_off);
 
 		if (n < 0) {
-			if (errno == EAGAIN)
+			if (n == -EAGAIN)
 				return 0;
-			if (errno == EINTR)
+			if (n == -EINTR)
 				continue;
 			client_free(c);
 			return -1;
@@ -408,19 +441,61 @@ static int client_write(struct client *c)
 	return 0;
 }
 
+/* Input TLS has decrypted already: epoll will not report it. */
+static bool tls_readable(const struct client *c)
+{
+	return c->tls && !c->handshaking && tls_conn_pending(c->tls) > 0;
+}
+
 static void client_update(struct client *c)
 {
 	uint32_t ev = 0;
+	bool can_read = !c->closing && !c->pending && !output_full(c);
 
-	if (c->out_off < c->out_len || c->kick)
+	if (c->out_off < c->out_len || c->kick || (can_read && tls_readable(c)))
 		ev |= EPOLLOUT;
 	else if (c->closing && !c->pending) {
 		client_free(c);
 		return;
 	}
-	if (!c->closing && !c->pending && !output_full(c))
+	if (can_read)
 		ev |= EPOLLIN;
 	loop_fd_modify(c->srv->loop, c->src, ev);
+}
+
+/*
+ * The TLS handshake, then the peer's certificate. Returns 1 while it
+ * goes on (watching what it waits for), 0 when done, -1 when the client
+ * is gone. A refused certificate is told why over the session.
+ */
+static int client_handshake(struct client *c)
+{
+	_cleanup_err_ struct err *e = NULL;
+	uint32_t ev = 0;
+	int r = tls_conn_handshake(c->tls, &ev, &e);
+
+	if (r == -EAGAIN) {
+		loop_fd_modify(c->srv->loop, c->src, ev);
+		return 1;
+	}
+	c->handshaking = false;
+	c->active = now_s();
+	if (r == -EPROTO) {
+		log_info("TLS client: %s", err_msg(e));
+		client_free(c);
+		return -1;
+	}
+	if (r < 0) {
+		size_t len;
+		char *line = rpc_response_error(NULL, RPC_CONN_REFUSED,
+						err_msg(e), &len);
+
+		log_warn("TLS client refused: %s", err_msg(e));
+		client_drop(c, line, len);
+		client_update(c); /* sends the line, then closes */
+		return 1;
+	}
+	return 0;
 }
 
 static void on_client(struct loop *l, int fd, uint32_t events, void *opaque)
@@ -428,6 +503,8 @@ static void on_client(struct loop *l, int fd, uint32_t events, void *opaque)
 	struct client *c = opaque;
 
 	c->kick = false;
+	if (c->handshaking && client_handshake(c) != 0)
+		return;
 	if ((events & EPOLLOUT) && client_write(c) < 0)
 		return;
 	/* Lines held back while the output was full or a call was pending. */
@@ -437,7 +514,8 @@ static void on_client(struct loop *l, int fd, uint32_t events, void *opaque)
 		client_free(c); /* gone: its answer has nowhere to go */
 		return;
 	}
-	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && client_read(c) < 0)
+	if (((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || tls_readable(c)) &&
+	    client_read(c) < 0)
 		return;
 	if (c->out_off < c->out_len && client_write(c) < 0)
 		return;
@@ -448,6 +526,11 @@ static void on_client(struct loop *l, int fd, uint32_t events, void *opaque)
 static const char *sweep_reason(const struct client *c, time_t now,
 				const struct rpc_limits *lim, unsigned *secs)
 {
+	if (c->handshaking) {
+		*secs = c->handshake_timeout_s;
+		return now - c->active >= c->handshake_timeout_s ? "stalled"
+								 : NULL;
+	}
 	if (c->out_off < c->out_len) {
 		*secs = lim->idle_timeout_s;
 		return now - c->active >= lim->idle_timeout_s ? "stalled"
@@ -544,7 +627,7 @@ static bool peer_allowed(const struct listener *ls, int fd)
 		logged = now_s();
 		log_warn("refused client pid %d uid %u on '%s': not allowed by "
 			 "the socket's owner, group and mode %04o",
-			 (int)cred.pid, (unsigned)cred.uid, ls->path,
+			 (int)cred.pid, (unsigned)cred.uid, ls->name,
 			 (unsigned)ls->mode);
 	}
 	return false;
@@ -570,13 +653,23 @@ static void client_add(struct listener *ls, int fd)
 	c->srv = s;
 	c->fd = fd;
 	c->read_only = ls->read_only;
+	if (ls->tls) {
+		c->tls = tls_conn_new(ls->tls, fd, &e);
+		c->handshaking = true;
+		c->handshake_timeout_s = ls->handshake_timeout_s;
+	}
 	c->active = now_s();
 	c->in_cap = 4096;
 	c->in = xmalloc(c->in_cap);
-	c->src = loop_fd_add(s->loop, fd, EPOLLIN, on_client, c, &e);
+	if (!ls->tls || c->tls)
+		c->src = loop_fd_add(s->loop, fd, EPOLLIN, on_client, c, &e);
 	if (!c->src) {
 		log_warn("client: %s", err_msg(e));
-		refuse(fd, "server error: cannot watch the connection");
+		if (!ls->tls)
+			refuse(fd, "server error: cannot watch the connection");
+		else
+			close_safe(fd);
+		tls_conn_free(c->tls);
 		free(c->in);
 		free(c);
 		return;
@@ -615,7 +708,7 @@ static void accept_pause(struct listener *ls, int err)
 	if (!s->fd_episode)
 		log_warn("accept on '%s': %s with %zu clients: not accepting "
 			 "until a descriptor frees",
-			 ls->path, strerror(err), s->n_clients);
+			 ls->name, strerror(err), s->n_clients);
 	s->fd_episode = true;
 	if (s->reserve_fd >= 0) {
 		close_safe(s->reserve_fd);
@@ -676,7 +769,7 @@ static void on_accept(struct loop *l, int fd, uint32_t events, void *opaque)
 				log_warn("accept: %s", strerror(errno));
 			return;
 		}
-		if (!peer_allowed(ls, cfd)) {
+		if (ls->path && !peer_allowed(ls, cfd)) {
 			refuse(cfd, "permission denied");
 			continue;
 		}
@@ -740,6 +833,7 @@ static void listener_free(struct rpc_server *s, struct listener *ls)
 	if (ls->path)
 		unlink(ls->path);
 	free(ls->path);
+	free(ls->name);
 	free(ls);
 }
 
@@ -759,6 +853,13 @@ int rpc_server_listen_unix(struct rpc_server *s,
 		return -EIO;
 	}
 	ls->path = xstrdup(o->path);
+	ls->name = xstrdup(o->path);
+	return listener_add(s, ls, e);
+}
+
+static int listener_add(struct rpc_server *s, struct listener *ls,
+			struct err **e)
+{
 	ls->src = loop_fd_add(s->loop, ls->fd, s->accept_paused ? 0 : EPOLLIN,
 			      on_accept, ls, e);
 	if (!ls->src) {
@@ -769,6 +870,56 @@ int rpc_server_listen_unix(struct rpc_server *s,
 				(s->n_listeners + 1) * sizeof(*s->listeners));
 	s->listeners[s->n_listeners++] = ls;
 	return 0;
+}
+
+/* A listening TCP socket on @addr (NULL: any) and @port. */
+static int listen_tcp(const char *addr, unsigned port, struct err **e)
+{
+	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICHOST |
+					     AI_NUMERICSERV,
+				 .ai_socktype = SOCK_STREAM};
+	struct addrinfo *ai = NULL;
+	char serv[16];
+	_cleanup_close_ int fd = -1;
+	int r, one = 1;
+
+	snprintf(serv, sizeof(serv), "%u", port);
+	r = getaddrinfo(addr, serv, &hints, &ai);
+	if (r)
+		return err_set(e, EINVAL, "listen_addr '%s': %s",
+			       addr ? addr : "", gai_strerror(r));
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	r = 0;
+	if (fd < 0)
+		r = err_sys(e, errno, "creating a TCP socket");
+	else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) <
+			 0 ||
+		 bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
+		 listen(fd, 128) < 0)
+		r = err_sys(e, errno, "listening on %s port %u",
+			    addr ? addr : "any address", port);
+	freeaddrinfo(ai);
+	return r < 0 ? r : steal_fd(fd);
+}
+
+int rpc_server_listen_tls(struct rpc_server *s, const char *addr, unsigned port,
+			  struct tls_server *tls, unsigned handshake_timeout_s,
+			  struct err **e)
+{
+	struct listener *ls = xcalloc(1, sizeof(*ls));
+
+	ls->srv = s;
+	ls->tls = tls;
+	ls->handshake_timeout_s =
+		handshake_timeout_s ? handshake_timeout_s : 10;
+	ls->fd = listen_tcp(addr, port, e);
+	if (ls->fd < 0) {
+		free(ls);
+		return -EIO;
+	}
+	ls->name = xasprintf("%s:%u", addr ? addr : "*", port);
+	return listener_add(s, ls, e);
 }
 
 static void limits_default(struct rpc_limits *lim)

@@ -140,6 +140,18 @@ struct rpc_unix_listen {
 int rpc_server_listen_unix(struct rpc_server *s,
 			   const struct rpc_unix_listen *o, struct err **e);
 
+/*
+ * Listens on TCP @addr (numeric; NULL: any) @port with TLS: clients must
+ * pass the checks of @tls (borrowed, must outlive the server) and get
+ * full access; one whose certificate is refused is told why and closed;
+ * one whose handshake takes over @handshake_timeout_s is closed. Returns
+ * 0 or -errno with @e filled.
+ */
+struct tls_server;
+int rpc_server_listen_tls(struct rpc_server *s, const char *addr, unsigned port,
+			  struct tls_server *tls, unsigned handshake_timeout_s,
+			  struct err **e);
+
 /* Disconnects every client, closes and unlinks the sockets; accepts NULL. */
 void rpc_server_free(struct rpc_server *s);
 
