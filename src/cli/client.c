@@ -2,8 +2,6 @@
 /* The CLI's side of the daemon API (client.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <gnutls/gnutls.h>
-#include <netdb.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -28,9 +26,7 @@ struct nido_conn {
 	int next_id;
 	char *buf;
 	size_t len, cap;
-	gnutls_session_t tls; /* nido+tls */
-	gnutls_certificate_credentials_t cred;
-	struct spawn_child ssh; /* nido+ssh: pid -1 when none */
+	struct spawn_child bridge; /* ssh or nido-tls-helper; pid -1: none */
 };
 
 static const char *uri_opt;
@@ -139,135 +135,59 @@ static int open_local(const struct nido_uri *u, struct err **e)
 	return fd;
 }
 
-static int tcp_connect(const char *host, unsigned port, struct err **e)
-{
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
-	struct addrinfo *ai = NULL;
-	char serv[16];
-	int r, fd = -1;
+static int spawn_bridge(struct nido_conn *c, char **argv, struct err **e);
 
-	snprintf(serv, sizeof(serv), "%u", port);
-	r = getaddrinfo(host, serv, &hints, &ai);
-	if (r)
-		return err_set(e, EHOSTUNREACH, "cannot resolve '%s': %s", host,
-			       gai_strerror(r));
-	for (struct addrinfo *a = ai; a; a = a->ai_next) {
-		fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) == 0)
-			break;
-		r = errno;
-		close_safe(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	if (fd < 0)
-		return err_sys(e, r, "failed to connect to '%s' port %u", host,
-			       port);
-	return fd;
+/* nido-tls-helper: $NIDO_TLS_HELPER, next to nido, or installed. */
+static char *find_tls_helper(void)
+{
+	return paths_find_program("nido-tls-helper", "NIDO_TLS_HELPER", "cli",
+				  "bin");
 }
 
-/* ~/.pki/nido/@name when it exists, else @system_path. */
-static char *pki_file(const char *pkipath, const char *name,
-		      const char *system_path)
-{
-	const char *home = getenv("HOME");
-	char *path;
-
-	if (pkipath)
-		return xasprintf("%s/%s", pkipath, name);
-	if (geteuid() != 0 && home) {
-		path = xasprintf("%s/.pki/nido/%s", home, name);
-		if (access(path, R_OK) == 0)
-			return path;
-		free(path);
-	}
-	return xstrdup(system_path);
-}
-
-static int tls_creds(struct nido_conn *c, const struct nido_uri *u,
-		     struct err **e)
-{
-	_cleanup_free_ char *ca =
-		pki_file(u->pkipath, "cacert.pem", "/etc/pki/CA/cacert.pem");
-	_cleanup_free_ char *cert = pki_file(u->pkipath, "clientcert.pem",
-					     "/etc/pki/nido/clientcert.pem");
-	_cleanup_free_ char *key =
-		pki_file(u->pkipath, "clientkey.pem",
-			 "/etc/pki/nido/private/clientkey.pem");
-	int r;
-
-	if (gnutls_certificate_allocate_credentials(&c->cred) < 0)
-		return err_set(e, ENOMEM, "TLS credentials");
-	r = gnutls_certificate_set_x509_trust_file(c->cred, ca,
-						   GNUTLS_X509_FMT_PEM);
-	if (r <= 0)
-		return err_set(e, EINVAL, "CA certificate '%s': %s", ca,
-			       r < 0 ? gnutls_strerror(r) : "no certificate");
-	r = gnutls_certificate_set_x509_key_file(c->cred, cert, key,
-						 GNUTLS_X509_FMT_PEM);
-	if (r < 0)
-		return err_set(e, EINVAL,
-			       "client certificate '%s' and key '%s': %s", cert,
-			       key, gnutls_strerror(r));
-	return 0;
-}
-
-/* Why the handshake failed, in words. */
-static int tls_failed(struct nido_conn *c, const char *host, int r,
-		      struct err **e)
-{
-	gnutls_datum_t why = {NULL, 0};
-
-	if (r != GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR)
-		return err_set(e, EPROTO, "TLS handshake with '%s': %s", host,
-			       gnutls_strerror(r));
-	gnutls_certificate_verification_status_print(
-		gnutls_session_get_verify_cert_status(c->tls), GNUTLS_CRT_X509,
-		&why, 0);
-	for (size_t n = why.data ? strlen((char *)why.data) : 0;
-	     n && (why.data[n - 1] == ' ' || why.data[n - 1] == '.'); n--)
-		why.data[n - 1] = '\0';
-	r = err_set(e, EACCES, "the certificate of '%s' is refused: %s", host,
-		    why.data ? (char *)why.data : "not trusted");
-	gnutls_free(why.data);
-	return r;
-}
-
-/* nido+tls://: TCP, then TLS checking the server's name against its
- * certificate. */
+/*
+ * nido+tls://: nido-tls-helper makes the TCP connection and the TLS
+ * session and relays them to us over a socketpair, so that nido itself
+ * does not load GnuTLS (which more than doubles its start-up time) for
+ * local connections. It reports a failure as an error line.
+ */
 static int open_tls(struct nido_conn *c, const struct nido_uri *u,
 		    struct err **e)
 {
-	unsigned port = u->port ? u->port : TLS_PORT;
-	int fd, r;
+	_cleanup_free_ char *helper = find_tls_helper(), *port = NULL;
+	char *argv[] = {helper, u->host, NULL, u->pkipath, NULL};
 
 	if (read_only)
 		return err_set(e, ENOTSUP,
 			       "-r: the read-only socket is reached over "
 			       "nido:// or nido+ssh://, not TLS");
-	if (tls_creds(c, u, e) < 0)
-		return -EINVAL;
-	fd = tcp_connect(u->host, port, e);
-	if (fd < 0)
-		return fd;
-	if (gnutls_init(&c->tls, GNUTLS_CLIENT) < 0 ||
-	    gnutls_set_default_priority(c->tls) < 0 ||
-	    gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE, c->cred) <
-		    0) {
-		close_safe(fd);
-		return err_set(e, EIO, "TLS session");
+	port = xasprintf("%u", u->port ? u->port : TLS_PORT);
+	argv[2] = port;
+	return spawn_bridge(c, argv, e);
+}
+
+/*
+ * Runs @argv with a socketpair as its stdin and stdout: the connection
+ * (ssh, nido-tls-helper). Returns our end, or -errno with @e filled.
+ */
+static int spawn_bridge(struct nido_conn *c, char **argv, struct err **e)
+{
+	struct spawn_opts o;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return err_sys(e, errno, "socketpair");
+	spawn_opts_init(&o);
+	o.argv = argv;
+	o.stdin_fd = sv[1];
+	o.stdout_fd = sv[1];
+	o.stderr_fd = STDERR_FILENO; /* ssh's own messages reach the user */
+	if (spawn_start(&o, &c->bridge, e) < 0) {
+		close_safe(sv[0]);
+		close_safe(sv[1]);
+		return err_prefix(e, "running '%s'", argv[0]);
 	}
-	gnutls_session_set_verify_cert(c->tls, u->host, 0);
-	gnutls_handshake_set_timeout(c->tls, 30000);
-	gnutls_transport_set_int(c->tls, fd);
-	do
-		r = gnutls_handshake(c->tls);
-	while (r < 0 && !gnutls_error_is_fatal(r));
-	if (r < 0) {
-		close_safe(fd);
-		return tls_failed(c, u->host, r, e);
-	}
-	return fd;
+	close_safe(sv[1]);
+	return sv[0];
 }
 
 /* 'text' for a remote shell. */
@@ -313,8 +233,7 @@ static int open_ssh(struct nido_conn *c, const struct nido_uri *u,
 {
 	_cleanup_free_ char *cmd = ssh_command(u), *port = NULL, *kh = NULL;
 	char *argv[24];
-	int n = 0, sv[2];
-	struct spawn_opts o;
+	int n = 0;
 
 	argv[n++] = "ssh";
 	if (u->port) {
@@ -334,20 +253,7 @@ static int open_ssh(struct nido_conn *c, const struct nido_uri *u,
 	argv[n++] = "-T", argv[n++] = "-e", argv[n++] = "none";
 	argv[n++] = "--", argv[n++] = u->host, argv[n++] = cmd;
 	argv[n] = NULL;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return err_sys(e, errno, "socketpair");
-	spawn_opts_init(&o);
-	o.argv = argv;
-	o.stdin_fd = sv[1];
-	o.stdout_fd = sv[1];
-	o.stderr_fd = STDERR_FILENO; /* ssh's own messages reach the user */
-	if (spawn_start(&o, &c->ssh, e) < 0) {
-		close_safe(sv[0]);
-		close_safe(sv[1]);
-		return err_prefix(e, "running ssh to '%s'", u->host);
-	}
-	close_safe(sv[1]);
-	return sv[0];
+	return spawn_bridge(c, argv, e);
 }
 
 static const char *default_uri(void)
@@ -366,8 +272,8 @@ struct nido_conn *client_connect(struct err **e)
 
 	c->fd = -1;
 	c->next_id = 1;
-	c->ssh.pid = -1;
-	c->ssh.pidfd = -1;
+	c->bridge.pid = -1;
+	c->bridge.pidfd = -1;
 	if (uri_parse(default_uri(), &u, e) < 0) {
 		client_close(c);
 		return NULL;
@@ -390,54 +296,14 @@ void client_close(struct nido_conn *c)
 {
 	if (!c)
 		return;
-	if (c->tls) {
-		gnutls_bye(c->tls, GNUTLS_SHUT_WR);
-		gnutls_deinit(c->tls);
-	}
-	if (c->cred)
-		gnutls_certificate_free_credentials(c->cred);
-	close_safe(c->fd);
-	if (c->ssh.pid > 0 && spawn_wait_timeout(&c->ssh, 5000, NULL) < 0) {
-		spawn_kill(&c->ssh, SIGTERM);
-		spawn_wait(&c->ssh, NULL);
+	close_safe(c->fd); /* the bridge sees the end and exits */
+	if (c->bridge.pid > 0 &&
+	    spawn_wait_timeout(&c->bridge, 5000, NULL) < 0) {
+		spawn_kill(&c->bridge, SIGTERM);
+		spawn_wait(&c->bridge, NULL);
 	}
 	free(c->buf);
 	free(c);
-}
-
-static ssize_t conn_read(struct nido_conn *c, void *buf, size_t len)
-{
-	ssize_t n;
-
-	if (!c->tls)
-		return read(c->fd, buf, len);
-	do
-		n = gnutls_record_recv(c->tls, buf, len);
-	while (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED);
-	if (n == GNUTLS_E_PREMATURE_TERMINATION)
-		return 0;
-	if (n < 0)
-		errno = ECONNRESET;
-	return n < 0 ? -1 : n;
-}
-
-static int conn_write(struct nido_conn *c, const char *buf, size_t len)
-{
-	if (!c->tls)
-		return write_full(c->fd, buf, len);
-	while (len) {
-		ssize_t n = gnutls_record_send(c->tls, buf, len);
-
-		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
-			continue;
-		if (n < 0) {
-			errno = ECONNRESET;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* Reads the next line into a malloc'ed string (without the newline). */
@@ -459,7 +325,7 @@ static char *read_line(struct nido_conn *c, struct err **e)
 				     (size_t)RESPONSE_MAX);
 			c->buf = xrealloc(c->buf, c->cap);
 		}
-		n = conn_read(c, c->buf + c->len, c->cap - c->len);
+		n = read(c->fd, c->buf + c->len, c->cap - c->len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -519,7 +385,7 @@ int client_call(struct nido_conn *c, const char *method,
 	text = json_encode_line(req, &len);
 	text = xrealloc(text, len + 1);
 	text[len++] = '\n';
-	if (conn_write(c, text, len) < 0)
+	if (write_full(c->fd, text, len) < 0)
 		return err_sys(e, errno, "sending to the daemon");
 	line = read_line(c, e);
 	if (!line)
