@@ -481,16 +481,20 @@ static int client_handshake(struct client *c)
 	c->handshaking = false;
 	c->active = now_s();
 	if (r == -EPROTO) {
-		log_info("TLS client: %s", err_msg(e));
+		log_debug("TLS client: %s", err_msg(e));
 		client_free(c);
 		return -1;
 	}
 	if (r < 0) {
+		static time_t logged;
 		size_t len;
 		char *line = rpc_response_error(NULL, RPC_CONN_REFUSED,
 						err_msg(e), &len);
 
-		log_warn("TLS client refused: %s", err_msg(e));
+		if (logged != now_s()) { /* at most one line a second */
+			logged = now_s();
+			log_warn("TLS client refused: %s", err_msg(e));
+		}
 		client_drop(c, line, len);
 		client_update(c); /* sends the line, then closes */
 		return 1;
