@@ -147,6 +147,16 @@ if [ -x "$sshd" ] && command -v ssh >/dev/null && command -v ssh-keygen >/dev/nu
 		"$NIDO" -c "$ssh_uri&socket=$sock" dominfo d2
 	t_out "nido -c nido+ssh:// undefine" "Domain 'd2' has been undefined" \
 		"$NIDO" -c "$ssh_uri&socket=$sock" undefine d2
+	if kvm_usable; then
+		t_out "nido -c nido+ssh:// start" "Domain 'vm' started" \
+			"$NIDO" -c "$ssh_uri&socket=$sock" start vm
+		t_out "nido -c nido+ssh:// domstate" running \
+			"$NIDO" -c "$ssh_uri&socket=$sock" domstate vm
+		t "nido -c nido+ssh:// destroy" \
+			"$NIDO" -c "$ssh_uri&socket=$sock" destroy vm
+	else
+		skip "nido -c nido+ssh:// start" "no usable /dev/kvm"
+	fi
 	t_err "nido -r over ssh reaches the read-only socket: start refused" \
 		"access denied" \
 		"$NIDO" -r -c "$ssh_uri&socket=$NIDO_RUNTIME_DIR/nidod-ro.sock" start d1
