@@ -8,6 +8,7 @@ NIDO_BUILD_PACKAGES=(
 	gcc meson ninja-build pkg-config
 	libxml2-dev libjson-c-dev liburing-dev zlib1g-dev libzstd-dev
 	libseccomp-dev libnl-3-dev libnl-route-3-dev libnftables-dev uuid-dev
+	libgnutls28-dev
 )
 
 # Running the test suites: the peers nido is checked against, the formatter.
@@ -16,6 +17,8 @@ NIDO_TEST_PACKAGES=(
 	qemu-system-x86 busybox-static kmod xz-utils cpio
 	# the tests' own tools: ip (taps, namespaces), ps, debugfs
 	iproute2 procps e2fsprogs
+	# remote access: certificates, an sshd and its client (daemon-remote)
+	openssl openssh-server openssh-client util-linux
 )
 
 ensure_packages()

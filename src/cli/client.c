@@ -2,11 +2,13 @@
 /* The CLI's side of the daemon API (client.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
 
 #include "cli/client.h"
+#include "cli/uri.h"
 #include "daemon/paths.h"
 #include "lib/file.h"
 #include "lib/json.h"
@@ -16,37 +18,28 @@
 /* Largest response line accepted. */
 #define RESPONSE_MAX (64u << 20)
 
+/* The default port of nido+tls, libvirt's. */
+#define TLS_PORT 16514
+
 struct nido_conn {
 	int fd;
 	int next_id;
 	char *buf;
 	size_t len, cap;
+	struct spawn_child bridge; /* ssh or nido-tls-helper; pid -1: none */
 };
 
 static const char *uri_opt;
+static bool read_only;
 
 void client_set_uri(const char *uri)
 {
 	uri_opt = uri;
 }
 
-/* Returns 1 for system, 0 for session, -EINVAL for an unknown URI. */
-static int uri_mode(struct err **e)
+void client_set_readonly(bool ro)
 {
-	const char *uri = uri_opt;
-
-	if (!uri)
-		uri = getenv("NIDO_DEFAULT_URI");
-	if (!uri || !*uri)
-		return geteuid() == 0;
-	if (streq(uri, "nido:///system"))
-		return 1;
-	if (streq(uri, "nido:///session"))
-		return 0;
-	return err_set(e, EINVAL,
-		       "unsupported URI '%s' (expected "
-		       "nido:///system or nido:///session)",
-		       uri);
+	read_only = ro;
 }
 
 static int connect_unix(const char *path, struct err **e)
@@ -103,44 +96,199 @@ static int start_session_daemon(const struct nido_paths *p, struct err **e)
 	return 0;
 }
 
-static int open_socket(struct err **e)
+/* Waits for the session daemon to listen on @path. */
+static int wait_session_daemon(const char *path, struct err **e)
+{
+	const char *env = getenv("NIDO_START_TIMEOUT_MS");
+	int timeout = env ? atoi(env) : 10000, fd;
+
+	for (int waited = 0;; waited += 20) {
+		sleep_ms(20);
+		fd = connect_unix(path, waited >= timeout ? e : NULL);
+		if (fd >= 0 || waited >= timeout)
+			return fd;
+	}
+}
+
+/*
+ * nido:// and nido+unix://: the mode's socket (the read-only one with
+ * -r) or ?socket=; the session daemon is started when none listens.
+ */
+static int open_local(const struct nido_uri *u, struct err **e)
 {
 	struct nido_paths p;
-	int system = uri_mode(e), fd;
-	const char *env = getenv("NIDO_START_TIMEOUT_MS");
-	int timeout = env ? atoi(env) : 10000;
+	const char *path;
+	int fd;
 
-	if (system < 0)
-		return system;
-	if (paths_resolve(system, NULL, NULL, &p, e) < 0)
+	if (paths_resolve(u->system, NULL, NULL, &p, e) < 0)
 		return -EINVAL;
-	fd = connect_unix(p.socket, e);
-	if (fd < 0 && !system && (fd == -ENOENT || fd == -ECONNREFUSED)) {
+	path = u->socket ? u->socket : read_only ? p.socket_ro : p.socket;
+	fd = connect_unix(path, e);
+	if (fd < 0 && !u->system && !u->socket &&
+	    (fd == -ENOENT || fd == -ECONNREFUSED)) {
 		err_free(steal_ptr(*e));
 		fd = start_session_daemon(&p, e);
-		for (int waited = 0; fd == 0; waited += 20) {
-			sleep_ms(20);
-			fd = connect_unix(p.socket,
-					  waited >= timeout ? e : NULL);
-			if (fd >= 0 || waited >= timeout)
-				break;
-			fd = 0;
-		}
+		if (fd == 0)
+			fd = wait_session_daemon(path, e);
 	}
 	paths_release(&p);
 	return fd;
 }
 
+static int spawn_bridge(struct nido_conn *c, char **argv, struct err **e);
+
+/* nido-tls-helper: $NIDO_TLS_HELPER, next to nido, or installed. */
+static char *find_tls_helper(void)
+{
+	return paths_find_program("nido-tls-helper", "NIDO_TLS_HELPER", "cli",
+				  "bin");
+}
+
+/*
+ * nido+tls://: nido-tls-helper makes the TCP connection and the TLS
+ * session and relays them to us over a socketpair, so that nido itself
+ * does not load GnuTLS (which more than doubles its start-up time) for
+ * local connections. It reports a failure as an error line.
+ */
+static int open_tls(struct nido_conn *c, const struct nido_uri *u,
+		    struct err **e)
+{
+	_cleanup_free_ char *helper = find_tls_helper(), *port = NULL;
+	char *argv[] = {helper, u->host, NULL, u->pkipath, NULL};
+
+	if (read_only)
+		return err_set(e, ENOTSUP,
+			       "-r: the read-only socket is reached over "
+			       "nido:// or nido+ssh://, not TLS");
+	port = xasprintf("%u", u->port ? u->port : TLS_PORT);
+	argv[2] = port;
+	return spawn_bridge(c, argv, e);
+}
+
+/*
+ * Runs @argv with a socketpair as its stdin and stdout: the connection
+ * (ssh, nido-tls-helper). Returns our end, or -errno with @e filled.
+ */
+static int spawn_bridge(struct nido_conn *c, char **argv, struct err **e)
+{
+	struct spawn_opts o;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return err_sys(e, errno, "socketpair");
+	spawn_opts_init(&o);
+	o.argv = argv;
+	o.stdin_fd = sv[1];
+	o.stdout_fd = sv[1];
+	o.stderr_fd = STDERR_FILENO; /* ssh's own messages reach the user */
+	if (spawn_start(&o, &c->bridge, e) < 0) {
+		close_safe(sv[0]);
+		close_safe(sv[1]);
+		return err_prefix(e, "running '%s'", argv[0]);
+	}
+	close_safe(sv[1]);
+	return sv[0];
+}
+
+/* 'text' for a remote shell. */
+static char *shell_quote(const char *text)
+{
+	size_t n = strlen(text);
+	char *out = xmalloc(4 * n + 3), *o = out;
+
+	*o++ = '\'';
+	for (const char *p = text; *p; p++) {
+		if (*p == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o++ = '\'';
+	*o = '\0';
+	return out;
+}
+
+/* The command ssh runs remotely: the bridge to the remote socket. */
+static char *ssh_command(const struct nido_uri *u)
+{
+	const char *helper = getenv("NIDO_SSH_HELPER");
+	_cleanup_free_ char *uri = NULL, *q = NULL, *qh = NULL;
+
+	if (u->socket)
+		uri = xasprintf("nido+unix:///%s?socket=%s",
+				u->system ? "system" : "session", u->socket);
+	else
+		uri = xasprintf("nido:///%s", u->system ? "system" : "session");
+	q = shell_quote(uri);
+	qh = shell_quote(helper && *helper ? helper : "nido-ssh-helper");
+	return xasprintf("%s%s %s", qh, read_only ? " --readonly" : "", q);
+}
+
+/* nido+ssh://: ssh runs nido-ssh-helper remotely; we talk over a
+ * socketpair that is ssh's stdin and stdout. */
+static int open_ssh(struct nido_conn *c, const struct nido_uri *u,
+		    struct err **e)
+{
+	_cleanup_free_ char *cmd = ssh_command(u), *port = NULL, *kh = NULL;
+	char *argv[24];
+	int n = 0;
+
+	argv[n++] = "ssh";
+	if (u->port) {
+		port = xasprintf("%u", u->port);
+		argv[n++] = "-p", argv[n++] = port;
+	}
+	if (u->user)
+		argv[n++] = "-l", argv[n++] = u->user;
+	if (u->keyfile)
+		argv[n++] = "-i", argv[n++] = u->keyfile;
+	if (u->known_hosts) {
+		kh = xasprintf("UserKnownHostsFile=%s", u->known_hosts);
+		argv[n++] = "-o", argv[n++] = kh;
+	}
+	if (u->no_verify)
+		argv[n++] = "-o", argv[n++] = "StrictHostKeyChecking=no";
+	argv[n++] = "-T", argv[n++] = "-e", argv[n++] = "none";
+	argv[n++] = "--", argv[n++] = u->host, argv[n++] = cmd;
+	argv[n] = NULL;
+	return spawn_bridge(c, argv, e);
+}
+
+static const char *default_uri(void)
+{
+	const char *uri = uri_opt ? uri_opt : getenv("NIDO_DEFAULT_URI");
+
+	if (uri && *uri)
+		return uri;
+	return geteuid() == 0 ? "nido:///system" : "nido:///session";
+}
+
 struct nido_conn *client_connect(struct err **e)
 {
-	struct nido_conn *c;
-	int fd = open_socket(e);
+	struct nido_conn *c = xcalloc(1, sizeof(*c));
+	struct nido_uri u;
 
-	if (fd < 0)
-		return NULL;
-	c = xcalloc(1, sizeof(*c));
-	c->fd = fd;
+	c->fd = -1;
 	c->next_id = 1;
+	c->bridge.pid = -1;
+	c->bridge.pidfd = -1;
+	if (uri_parse(default_uri(), &u, e) < 0) {
+		client_close(c);
+		return NULL;
+	}
+	if (u.transport == URI_TLS)
+		c->fd = open_tls(c, &u, e);
+	else if (u.transport == URI_SSH)
+		c->fd = open_ssh(c, &u, e);
+	else
+		c->fd = open_local(&u, e);
+	uri_release(&u);
+	if (c->fd < 0) {
+		client_close(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -148,7 +296,12 @@ void client_close(struct nido_conn *c)
 {
 	if (!c)
 		return;
-	close_safe(c->fd);
+	close_safe(c->fd); /* the bridge sees the end and exits */
+	if (c->bridge.pid > 0 &&
+	    spawn_wait_timeout(&c->bridge, 5000, NULL) < 0) {
+		spawn_kill(&c->bridge, SIGTERM);
+		spawn_wait(&c->bridge, NULL);
+	}
 	free(c->buf);
 	free(c);
 }

@@ -21,6 +21,12 @@ struct nido_conn;
 void client_set_uri(const char *uri);
 
 /*
+ * -r/--readonly: connect to the daemon's read-only socket, where only
+ * what changes nothing is served (virsh -r).
+ */
+void client_set_readonly(bool ro);
+
+/*
  * Connects to the daemon of the URI, starting the session daemon when
  * none listens. Returns the connection or NULL with @e filled.
  */

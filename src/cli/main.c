@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "cli/cli.h"
+#include "cli/client.h"
 #include "cli/domain.h"
 #include "cli/img.h"
 
@@ -35,7 +36,7 @@ static int cmd_version(int argc, char **argv)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: nido [--version] [-c URI] COMMAND [ARGS...]\n\n"
+	fprintf(f, "usage: nido [--version] [-c URI] [-r] COMMAND [ARGS...]\n\n"
 		   "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name,
@@ -49,8 +50,16 @@ int main(int argc, char **argv)
 {
 	int a = 1, r = 0;
 
-	while (a < argc && (r = domain_global_option(argc, argv, &a)) == 1)
-		;
+	while (a < argc) {
+		if (!strcmp(argv[a], "-r") || !strcmp(argv[a], "--readonly")) {
+			client_set_readonly(true);
+			a++;
+			continue;
+		}
+		r = domain_global_option(argc, argv, &a);
+		if (r != 1)
+			break;
+	}
 	if (a < argc && r < 0)
 		return 1;
 	argc -= a - 1; /* the command is argv[1] from here on */

@@ -10,19 +10,22 @@
 #include <getopt.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "config.h"
 #include "daemon/daemon.h"
 #include "daemon/driver.h"
+#include "daemon/nidod-conf.h"
 #include "daemon/paths.h"
+#include "daemon/tls.h"
 #include "lib/file.h"
 #include "lib/log.h"
 #include "lib/loop.h"
 
 struct options {
 	int system; /* -1: by uid */
-	const char *state_dir, *runtime_dir, *log_file, *vmm;
+	const char *state_dir, *runtime_dir, *log_file, *vmm, *config;
 	int log_level;
 	unsigned timeout;
 };
@@ -32,13 +35,16 @@ static void usage(FILE *f)
 	fputs("usage: nidod [--system | --session] [--state-dir DIR]\n"
 	      "             [--runtime-dir DIR] [--log-file FILE]\n"
 	      "             [--log-level error|warning|info|debug]\n"
-	      "             [--vmm PATH] [--timeout SECS]\n"
+	      "             [--vmm PATH] [--timeout SECS] [--config FILE]\n"
 	      "The nido management daemon (docs/api.md). System mode (the "
 	      "default as\nroot) keeps state in /var/lib/nido and listens on "
 	      "/run/nido/nidod.sock;\nsession mode in $XDG_STATE_HOME/nido. "
 	      "NIDO_STATE_DIR, NIDO_RUNTIME_DIR\nand NIDO_VMM override the "
 	      "defaults. --timeout: exit after SECS without\nclients nor "
-	      "running domains (the CLI starts session daemons so).\n",
+	      "running domains (the CLI starts session daemons so).\n"
+	      "--config: nidod.conf (default /etc/nido/nidod.conf, in "
+	      "session mode\n$XDG_CONFIG_HOME/nido/nidod.conf; docs/remote.md)."
+	      "\n",
 	      f);
 }
 
@@ -69,6 +75,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"log-level", required_argument, NULL, 'L'},
 		{"vmm", required_argument, NULL, 'm'},
 		{"timeout", required_argument, NULL, 't'},
+		{"config", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{0},
@@ -103,6 +110,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 't':
 			if (parse_timeout(optarg, &o->timeout) < 0)
 				return 2;
+			break;
+		case 'c':
+			o->config = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -218,38 +228,111 @@ static void teardown(struct daemon *dmn)
 	free(dmn->vmm_path);
 }
 
-static int serve(struct daemon *dmn, const struct nido_paths *p, struct err **e)
+/*
+ * The soft fd limit up to the hard one: each client is a descriptor, and
+ * 1024 (the usual soft limit) is too few for a host's daemon.
+ */
+static void raise_fd_limit(void)
 {
-	struct rpc_server *srv;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warn("raising the fd limit to %llu: %s",
+			 (unsigned long long)rl.rlim_max, strerror(errno));
+}
+
+/* The read-write socket, then the read-only one, as nidod.conf says. */
+static int listen_unix(struct daemon *dmn, const struct nido_paths *p,
+		       const struct nidod_conf *conf, struct err **e)
+{
+	struct rpc_unix_listen rw = {
+		.path = p->socket,
+		.mode = conf->unix_sock_rw_perms,
+		.owner = dmn->uid,
+		.gid = conf->unix_sock_group,
+	};
+	struct rpc_unix_listen ro = rw;
+
+	ro.path = p->socket_ro;
+	ro.mode = conf->unix_sock_ro_perms;
+	ro.read_only = true;
+	if (rpc_server_listen_unix(dmn->rpc, &rw, e) < 0 ||
+	    rpc_server_listen_unix(dmn->rpc, &ro, e) < 0)
+		return -EIO;
+	return 0;
+}
+
+/* listen_tls = 1: TCP with TLS on listen_addr:tls_port. */
+static int listen_tls(struct daemon *dmn, const struct nidod_conf *conf,
+		      struct tls_server **tls, struct err **e)
+{
+	*tls = tls_server_new(conf->ca_file, conf->cert_file, conf->key_file,
+			      conf->tls_allowed_dn_list, e);
+	if (!*tls)
+		return err_prefix(e, "listen_tls");
+	if (rpc_server_listen_tls(dmn->rpc, conf->listen_addr, conf->tls_port,
+				  *tls, conf->tls_handshake_timeout, e) < 0)
+		return err_prefix(e, "listen_tls");
+	log_info("listening with TLS on %s port %u",
+		 conf->listen_addr ? conf->listen_addr : "every address",
+		 conf->tls_port);
+	return 0;
+}
+
+static int serve(struct daemon *dmn, const struct nido_paths *p,
+		 const struct nidod_conf *conf, struct err **e)
+{
+	struct tls_server *tls = NULL;
 	size_t n;
 	int r;
 
 	n = store_domains_load(&dmn->store, &dmn->domains, warn_cb);
 	log_info("%zu domain definitions loaded from '%s'", n, p->state_dir);
 	daemon_domains_recover(dmn);
-	srv = rpc_server_new(dmn->loop, p->socket, dmn->uid, daemon_methods,
-			     daemon_n_methods, dmn, e);
-	if (!srv)
+	dmn->rpc = rpc_server_new(dmn->loop, daemon_methods, daemon_n_methods,
+				  dmn, &conf->limits, e);
+	if (!dmn->rpc)
 		return -EIO;
-	dmn->rpc = srv;
-	if (dmn->idle_timeout &&
+	r = listen_unix(dmn, p, conf, e);
+	if (r == 0 && conf->listen_tls)
+		r = listen_tls(dmn, conf, &tls, e);
+	if (r == 0 && dmn->idle_timeout &&
 	    !loop_timer_add(dmn->loop, 1000000000ull, 1000000000ull,
-			    on_idle_tick, dmn, e)) {
-		rpc_server_free(srv);
-		return -EIO;
+			    on_idle_tick, dmn, e))
+		r = -EIO;
+	if (r == 0) {
+		log_info("nidod %s (%s mode) listening on '%s' and '%s'",
+			 NIDO_VERSION, p->system ? "system" : "session",
+			 p->socket, p->socket_ro);
+		r = loop_run(dmn->loop, e);
 	}
-	log_info("nidod %s (%s mode) listening on '%s'", NIDO_VERSION,
-		 p->system ? "system" : "session", p->socket);
-	r = loop_run(dmn->loop, e);
-	rpc_server_free(srv);
+	rpc_server_free(dmn->rpc);
 	dmn->rpc = NULL;
+	tls_server_free(tls);
 	return r;
+}
+
+/* nidod.conf: --config, which must exist, else the mode's default. */
+static int load_conf(const struct options *o, bool system,
+		     struct nidod_conf *conf, struct err **e)
+{
+	_cleanup_free_ char *path = NULL;
+
+	nidod_conf_init(conf);
+	path = o->config ? xstrdup(o->config) : nidod_conf_default_path(system);
+	if (!path)
+		return 0;
+	return nidod_conf_load(conf, path, o->config != NULL, warn_cb, e);
 }
 
 static int run(const struct options *o, struct err **e)
 {
 	struct nido_paths p;
 	struct daemon dmn = {.next_id = 1, .uid = getuid()};
+	struct nidod_conf conf;
 	_cleanup_close_ int lock = -1;
 	int r;
 
@@ -258,17 +341,26 @@ static int run(const struct options *o, struct err **e)
 		return err_set(e, EPERM,
 			       "system mode needs root (use "
 			       "--session)");
-	if (paths_resolve(dmn.system, o->state_dir, o->runtime_dir, &p, e) < 0)
+	if (load_conf(o, dmn.system, &conf, e) < 0) {
+		nidod_conf_release(&conf);
 		return -EINVAL;
+	}
+	if (paths_resolve(dmn.system, o->state_dir, o->runtime_dir, &p, e) <
+	    0) {
+		nidod_conf_release(&conf);
+		return -EINVAL;
+	}
+	raise_fd_limit();
 	dmn.vmm_path = find_vmm(o->vmm);
 	dmn.idle_timeout = o->timeout;
 	r = setup(&dmn, &p, e);
 	if (r == 0 && (lock = take_lock(p.state_dir, e)) < 0)
 		r = lock;
 	if (r == 0)
-		r = serve(&dmn, &p, e);
+		r = serve(&dmn, &p, &conf, e);
 	teardown(&dmn);
 	paths_release(&p);
+	nidod_conf_release(&conf);
 	return r;
 }
 

@@ -52,12 +52,14 @@ int paths_resolve(bool system, const char *state, const char *runtime,
 	else
 		p->runtime_dir = xasprintf("%s/run", p->state_dir);
 	p->socket = xasprintf("%s/nidod.sock", p->runtime_dir);
+	p->socket_ro = xasprintf("%s/nidod-ro.sock", p->runtime_dir);
 	return 0;
 }
 
 void paths_release(struct nido_paths *p)
 {
 	free(p->state_dir);
+	free(p->socket_ro);
 	free(p->runtime_dir);
 	free(p->socket);
 	memset(p, 0, sizeof(*p));

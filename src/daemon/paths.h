@@ -8,8 +8,8 @@
  *
  * NIDO_STATE_DIR and NIDO_RUNTIME_DIR override both (tests use them);
  * explicit arguments override those; an overridden state directory
- * without a runtime one gets <state>/run. The socket is
- * <runtime>/nidod.sock.
+ * without a runtime one gets <state>/run. The sockets are
+ * <runtime>/nidod.sock and, read-only, <runtime>/nidod-ro.sock.
  */
 #ifndef NIDO_DAEMON_PATHS_H
 #define NIDO_DAEMON_PATHS_H
@@ -23,6 +23,7 @@ struct nido_paths {
 	char *state_dir;
 	char *runtime_dir;
 	char *socket;
+	char *socket_ro;
 };
 
 /*

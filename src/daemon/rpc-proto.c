@@ -8,10 +8,52 @@
 /* Longest method name accepted. */
 #define METHOD_MAX 64
 
+/* Length of the valid UTF-8 sequence at @s (@left bytes there), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t left)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (n > left)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+static bool utf8_valid(const char *s, size_t len)
+{
+	for (size_t i = 0, n; i < len; i += n) {
+		n = utf8_seq((const unsigned char *)s + i, len - i);
+		if (n == 0)
+			return false;
+	}
+	return true;
+}
+
 static bool id_valid(struct json_object *id)
 {
-	return !id || json_object_is_type(id, json_type_int) ||
-	       json_object_is_type(id, json_type_string);
+	if (id && json_object_is_type(id, json_type_string))
+		return utf8_valid(json_object_get_string(id),
+				  (size_t)json_object_get_string_len(id));
+	return !id || json_object_is_type(id, json_type_int);
 }
 
 static int check_version(struct json_object *root, struct err **e)
@@ -72,9 +114,14 @@ int rpc_request_parse(const char *line, size_t len, struct rpc_request *req,
 		err_set(e, EINVAL, "a request must be a JSON object");
 		return RPC_INVALID_REQUEST;
 	}
+	/* JSON text is UTF-8 (RFC 8259): what is not could not be echoed. */
+	if (!utf8_valid(line, len)) {
+		err_set(e, EINVAL, "a request must be valid UTF-8");
+		return RPC_INVALID_REQUEST;
+	}
 	json_object_object_get_ex(root, "id", &id);
 	if (!id_valid(id)) {
-		err_set(e, EINVAL, "'id' must be an integer or a string");
+		err_set(e, EINVAL, "'id' must be an integer or a UTF-8 string");
 		return RPC_INVALID_REQUEST;
 	}
 	*id_out = json_object_get(id);
@@ -126,34 +173,6 @@ char *rpc_response_result(struct json_object *id, struct json_object *result,
 	return finish(resp, len);
 }
 
-/* Length of the valid UTF-8 sequence at @s, or 0. */
-static size_t utf8_seq(const unsigned char *s)
-{
-	size_t n;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		n = 2, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /*
  * Messages quote what clients sent; JSON text must be UTF-8, so invalid
  * bytes become '?'. Returns a malloc'ed copy.
@@ -161,9 +180,10 @@ static size_t utf8_seq(const unsigned char *s)
 static char *utf8_clean(const char *msg)
 {
 	char *out = xstrdup(msg);
+	size_t len = strlen(out);
 
-	for (size_t i = 0; out[i];) {
-		size_t n = utf8_seq((const unsigned char *)out + i);
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq((const unsigned char *)out + i, len - i);
 
 		if (n == 0) {
 			out[i++] = '?';

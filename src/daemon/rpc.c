@@ -1,21 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The RPC server: a listening unix socket and its clients on the event
- * loop. Each client has an input buffer (at most one request line) and an
+ * The RPC server: listening sockets and their clients on the event loop.
+ * Each client has an input buffer (at most one request line) and an
  * output buffer; I/O is non-blocking. A client that sends a line too long
  * gets an error and is disconnected; one that closes mid-request loses
  * that request only. A deferred call (rpc_server_defer) holds the
  * client's next lines back until it is answered; the client may go
  * meanwhile, and the call is then answered into the void.
+ *
+ * Bounds (struct rpc_limits): a client is refused past max_clients;
+ * once a second a sweep drops the clients idle for idle_timeout_s, those
+ * whose unfinished line is older than request_timeout_s, and those that
+ * have not taken their output for as long; queued output and input past
+ * max_client_mem drop the client. Each refused or dropped client gets one
+ * error line (id null) before the close. When accept() runs out of file
+ * descriptors, the listeners are unwatched (level-triggered epoll would
+ * report them ready forever) until a client leaves or the next sweep;
+ * a reserve descriptor lets the server tell the refused client why.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 
 #include "daemon/rpc.h"
+#include "daemon/tls.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
@@ -25,18 +42,42 @@
 #define OUT_HIGH_WATER (4u << 20)
 /* Bytes read per readiness event, so that one client cannot starve others. */
 #define READ_CHUNK (64u << 10)
+/* The sweep's period. */
+#define SWEEP_NS 1000000000ull
+
+struct listener {
+	struct rpc_server *srv;
+	int fd;
+	struct loop_source *src;
+	char *path;		/* unix socket file to unlink; NULL: TCP */
+	char *name;		/* for messages: the path, or ADDR:PORT */
+	struct tls_server *tls; /* TCP: borrowed */
+	unsigned handshake_timeout_s;
+	mode_t mode;
+	uid_t owner;
+	gid_t gid;
+	bool read_only;
+};
 
 struct client {
 	struct rpc_server *srv;
 	int fd;
 	struct loop_source *src;
+	bool read_only;
+	struct tls_conn *tls; /* NULL: a unix socket */
+	bool handshaking;     /* TLS handshake not done yet */
+	unsigned handshake_timeout_s;
 	char *in;
 	size_t in_len, in_cap;
 	char *out;
 	size_t out_len, out_off;
 	bool closing;		  /* disconnect once the output is flushed */
+	bool dropped;		  /* told why it is dropped: queue no more */
 	bool kick;		  /* handle held-back lines in the next round */
+	bool keep;		  /* exempt from the idle timeout */
 	struct rpc_call *pending; /* deferred call not answered yet */
+	time_t active;		  /* last request, answer or output taken */
+	time_t partial;		  /* when the unfinished line began */
 	struct client *prev, *next;
 };
 
@@ -47,10 +88,10 @@ struct rpc_call {
 
 struct rpc_server {
 	struct loop *loop;
-	int fd;
-	struct loop_source *src;
-	char *path;
-	uid_t uid;
+	struct listener **listeners;
+	size_t n_listeners;
+	struct loop_source *sweep;
+	struct rpc_limits lim;
 	const struct rpc_method *methods;
 	size_t n_methods;
 	void *opaque;
@@ -58,15 +99,49 @@ struct rpc_server {
 	size_t n_clients;
 	struct client *current; /* whose request a method is handling */
 	const struct rpc_request *current_req;
+	int reserve_fd;		 /* given up to tell a client "no fd left" */
+	bool accept_paused;	 /* listeners unwatched: out of fds */
+	bool fd_episode;	 /* logged the current out-of-fds episode */
+	bool full_episode;	 /* logged the current max_clients episode */
+	unsigned long n_refused; /* refused in the current episode */
 };
+
+static time_t now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static void accept_resume(struct rpc_server *s);
+static int listener_add(struct rpc_server *s, struct listener *ls,
+			struct err **e);
+
+/*
+ * Reads and discards what a dropped client still sent (bounded): a
+ * socket closed with unread input resets the connection, and the peer
+ * could lose the line that says why it was dropped.
+ */
+static void client_drain(const struct client *c)
+{
+	char buf[16384];
+
+	for (int i = 0; i < 16; i++)
+		if (recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0)
+			break;
+}
 
 static void client_free(struct client *c)
 {
 	struct rpc_server *s = c->srv;
 
+	if (c->dropped)
+		client_drain(c);
 	if (c->pending)
 		c->pending->client = NULL;
 	loop_source_del(s->loop, c->src);
+	tls_conn_free(c->tls);
 	close_safe(c->fd);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -78,12 +153,74 @@ static void client_free(struct client *c)
 	free(c->in);
 	free(c->out);
 	free(c);
+	if (s->accept_paused)
+		accept_resume(s); /* a descriptor is free again */
+}
+
+static size_t client_mem(const struct client *c)
+{
+	return c->in_cap + c->out_len;
+}
+
+/*
+ * Ends the client's output after the line being sent, queues @line
+ * (taken over) as its last and closes it once that is flushed.
+ */
+static void client_drop(struct client *c, char *line, size_t len)
+{
+	char *end;
+
+	if (c->out_off == c->out_len) {
+		c->out_off = c->out_len = 0;
+	} else if (c->out_off == 0 || c->out[c->out_off - 1] == '\n') {
+		c->out_len = c->out_off; /* nothing of the next line sent */
+	} else {
+		end = memchr(c->out + c->out_off, '\n',
+			     c->out_len - c->out_off);
+		if (end)
+			c->out_len = (size_t)(end - c->out) + 1;
+	}
+	c->out = xrealloc(c->out, c->out_len + len);
+	memcpy(c->out + c->out_len, line, len);
+	c->out_len += len;
+	free(line);
+	c->closing = true; /* its input is dropped by handle_input() */
+	c->dropped = true;
+}
+
+static void drop_error(struct client *c, const char *fmt, ...) PRINTF(2, 3);
+static void drop_error(struct client *c, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+	size_t len;
+	char *line;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	line = rpc_response_error(NULL, RPC_CONN_DROPPED, msg, &len);
+	client_drop(c, line, len);
 }
 
 static void queue(struct client *c, char *line, size_t len)
 {
-	if (c->out_off == c->out_len) {
+	if (c->dropped) {
+		free(line);
+		return;
+	}
+	if (c->out_off == c->out_len)
 		c->out_off = c->out_len = 0;
+	if (client_mem(c) + len > c->srv->lim.max_client_mem) {
+		log_warn("client dropped: over its memory limit of %zu bytes",
+			 c->srv->lim.max_client_mem);
+		free(line);
+		drop_error(c,
+			   "connection dropped: more than %zu bytes of "
+			   "requests and answers held for it",
+			   c->srv->lim.max_client_mem);
+		return;
 	}
 	c->out = xrealloc(c->out, c->out_len + len);
 	memcpy(c->out + c->out_len, line, len);
@@ -109,23 +246,41 @@ static const struct rpc_method *find_method(const struct rpc_server *s,
 	return NULL;
 }
 
-static void call_method(struct client *c, const struct rpc_request *req)
+/* Looks the method up; queues the error and returns NULL when refused. */
+static const struct rpc_method *method_for(struct client *c,
+					   const struct rpc_request *req)
 {
 	const struct rpc_method *m = find_method(c->srv, req->method);
+	_cleanup_free_ char *msg = NULL;
+
+	if (!m) {
+		msg = xasprintf("unknown method '%s'", req->method);
+		if (req->id)
+			queue_error(c, req->id, RPC_METHOD_NOT_FOUND, msg);
+		return NULL;
+	}
+	if (c->read_only && !(m->flags & RPC_READ_ONLY)) {
+		msg = xasprintf("access denied: '%s' is not allowed on a "
+				"read-only connection",
+				req->method);
+		if (req->id)
+			queue_error(c, req->id, EACCES, msg);
+		return NULL;
+	}
+	return m;
+}
+
+static void call_method(struct client *c, const struct rpc_request *req)
+{
+	const struct rpc_method *m = method_for(c, req);
 	_cleanup_err_ struct err *e = NULL;
 	struct json_object *result = NULL;
 	char *line;
 	size_t len;
 	int r;
 
-	if (!m) {
-		_cleanup_free_ char *msg =
-			xasprintf("unknown method '%s'", req->method);
-
-		if (req->id)
-			queue_error(c, req->id, RPC_METHOD_NOT_FOUND, msg);
+	if (!m)
 		return;
-	}
 	c->srv->current = c;
 	c->srv->current_req = req;
 	r = m->fn(c->srv->opaque, req->params, &result, &e);
@@ -181,11 +336,16 @@ static void handle_input(struct client *c)
 
 	while (!c->closing && !c->pending && !output_full(c) &&
 	       (nl = memchr(c->in + start, '\n', c->in_len - start))) {
+		c->active = now_s();
 		handle_line(c, c->in + start, (size_t)(nl - c->in - start));
 		start = (size_t)(nl - c->in) + 1;
 	}
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
+	if (c->dropped)
+		c->in_len = 0;
+	if (start)
+		c->partial = now_s(); /* what is left began now */
 	if (c->in_len == 0 && c->in_cap > 4 * READ_CHUNK) {
 		c->in_cap = 4096; /* give back what a large request took */
 		c->in = xrealloc(c->in, c->in_cap);
@@ -196,6 +356,27 @@ static void handle_input(struct client *c)
 		c->in_len = 0;
 		c->closing = true;
 	}
+}
+
+/* recv() or TLS: bytes, 0 at the end, or -errno (-EAGAIN). */
+static ssize_t client_recv(struct client *c, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (c->tls)
+		return tls_conn_recv(c->tls, buf, len);
+	n = recv(c->fd, buf, len, MSG_DONTWAIT);
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t client_send(struct client *c, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (c->tls)
+		return tls_conn_send(c->tls, buf, len);
+	n = send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return n < 0 ? -errno : n;
 }
 
 /* Returns 0, or -1 when the client is gone (freed). */
@@ -212,9 +393,9 @@ static int client_read(struct client *c)
 		c->in = xrealloc(c->in, c->in_cap);
 	}
 	room = MIN(c->in_cap - c->in_len, READ_CHUNK);
-	n = recv(c->fd, c->in + c->in_len, room, MSG_DONTWAIT);
+	n = client_recv(c, c->in + c->in_len, room);
 	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
+		if (n == -EAGAIN || n == -EINTR)
 			return 0;
 		client_free(c);
 		return -1;
@@ -228,6 +409,8 @@ static int client_read(struct client *c)
 		c->closing = true;
 		return 0;
 	}
+	if (c->in_len == 0)
+		c->partial = now_s();
 	c->in_len += (size_t)n;
 	handle_input(c);
 	return 0;
@@ -236,37 +419,87 @@ static int client_read(struct client *c)
 static int client_write(struct client *c)
 {
 	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off,
-				 c->out_len - c->out_off,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		ssize_t n = client_send(c, c->out + c->out_off,
+					c->out_len - c->out_off);
 
 		if (n < 0) {
-			if (errno == EAGAIN)
+			if (n == -EAGAIN)
 				return 0;
-			if (errno == EINTR)
+			if (n == -EINTR)
 				continue;
 			client_free(c);
 			return -1;
 		}
 		c->out_off += (size_t)n;
+		c->active = now_s();
 	}
 	c->out_off = c->out_len = 0;
+	if (c->out && !c->dropped) {
+		free(c->out); /* give back what a large answer took */
+		c->out = NULL;
+	}
 	return 0;
+}
+
+/* Input TLS has decrypted already: epoll will not report it. */
+static bool tls_readable(const struct client *c)
+{
+	return c->tls && !c->handshaking && tls_conn_pending(c->tls) > 0;
 }
 
 static void client_update(struct client *c)
 {
 	uint32_t ev = 0;
+	bool can_read = !c->closing && !c->pending && !output_full(c);
 
-	if (c->out_off < c->out_len || c->kick)
+	if (c->out_off < c->out_len || c->kick || (can_read && tls_readable(c)))
 		ev |= EPOLLOUT;
 	else if (c->closing && !c->pending) {
 		client_free(c);
 		return;
 	}
-	if (!c->closing && !c->pending && !output_full(c))
+	if (can_read)
 		ev |= EPOLLIN;
 	loop_fd_modify(c->srv->loop, c->src, ev);
+}
+
+/*
+ * The TLS handshake, then the peer's certificate. Returns 1 while it
+ * goes on (watching what it waits for), 0 when done, -1 when the client
+ * is gone. A refused certificate is told why over the session.
+ */
+static int client_handshake(struct client *c)
+{
+	_cleanup_err_ struct err *e = NULL;
+	uint32_t ev = 0;
+	int r = tls_conn_handshake(c->tls, &ev, &e);
+
+	if (r == -EAGAIN) {
+		loop_fd_modify(c->srv->loop, c->src, ev);
+		return 1;
+	}
+	c->handshaking = false;
+	c->active = now_s();
+	if (r == -EPROTO) {
+		log_debug("TLS client: %s", err_msg(e));
+		client_free(c);
+		return -1;
+	}
+	if (r < 0) {
+		static time_t logged;
+		size_t len;
+		char *line = rpc_response_error(NULL, RPC_CONN_REFUSED,
+						err_msg(e), &len);
+
+		if (logged != now_s()) { /* at most one line a second */
+			logged = now_s();
+			log_warn("TLS client refused: %s", err_msg(e));
+		}
+		client_drop(c, line, len);
+		client_update(c); /* sends the line, then closes */
+		return 1;
+	}
+	return 0;
 }
 
 static void on_client(struct loop *l, int fd, uint32_t events, void *opaque)
@@ -274,6 +507,8 @@ static void on_client(struct loop *l, int fd, uint32_t events, void *opaque)
 	struct client *c = opaque;
 
 	c->kick = false;
+	if (c->handshaking && client_handshake(c) != 0)
+		return;
 	if ((events & EPOLLOUT) && client_write(c) < 0)
 		return;
 	/* Lines held back while the output was full or a call was pending. */
@@ -283,24 +518,122 @@ static void on_client(struct loop *l, int fd, uint32_t events, void *opaque)
 		client_free(c); /* gone: its answer has nowhere to go */
 		return;
 	}
-	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && client_read(c) < 0)
+	if (((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || tls_readable(c)) &&
+	    client_read(c) < 0)
 		return;
 	if (c->out_off < c->out_len && client_write(c) < 0)
 		return;
 	client_update(c);
 }
 
-static bool peer_allowed(const struct rpc_server *s, int fd)
+/* Why the sweep drops @c now, or NULL. */
+static const char *sweep_reason(const struct client *c, time_t now,
+				const struct rpc_limits *lim, unsigned *secs)
+{
+	if (c->handshaking) {
+		*secs = c->handshake_timeout_s;
+		return now - c->active >= c->handshake_timeout_s ? "stalled"
+								 : NULL;
+	}
+	if (c->out_off < c->out_len) {
+		*secs = lim->idle_timeout_s;
+		return now - c->active >= lim->idle_timeout_s ? "stalled"
+							      : NULL;
+	}
+	if (c->pending || c->closing)
+		return NULL;
+	if (c->in_len) {
+		*secs = lim->request_timeout_s;
+		return now - c->partial >= lim->request_timeout_s ? "partial"
+								  : NULL;
+	}
+	*secs = lim->idle_timeout_s;
+	return !c->keep && now - c->active >= lim->idle_timeout_s ? "idle"
+								  : NULL;
+}
+
+/* Drops @c for @why; returns false when it was freed at once. */
+static bool sweep_drop(struct client *c, const char *why, unsigned secs)
+{
+	if (streq(why, "stalled")) {
+		/* It does not read: nothing more can reach it. */
+		client_free(c);
+		return false;
+	}
+	if (streq(why, "partial"))
+		drop_error(c,
+			   "connection dropped: request not finished "
+			   "within %u s",
+			   secs);
+	else
+		drop_error(c, "connection dropped: idle for %u s", secs);
+	client_update(c);
+	return true;
+}
+
+/* Once a second: drops the clients past their time; retries accept(). */
+static void on_sweep(struct loop *l, void *opaque)
+{
+	struct rpc_server *s = opaque;
+	time_t now = now_s();
+	unsigned long n_dropped = 0;
+	struct client *c, *next;
+
+	for (c = s->clients; c; c = next) {
+		unsigned secs = 0;
+		const char *why = sweep_reason(c, now, &s->lim, &secs);
+
+		next = c->next;
+		if (!why)
+			continue;
+		n_dropped++;
+		sweep_drop(c, why, secs);
+	}
+	if (n_dropped)
+		log_info("dropped %lu clients (idle, unfinished request or "
+			 "not reading)",
+			 n_dropped);
+	if (s->accept_paused)
+		accept_resume(s);
+}
+
+/* True when @gid is the peer's group or one of its supplementary ones. */
+static bool peer_in_group(int fd, const struct ucred *cred, gid_t gid)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+
+	if (cred->gid == gid)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* The peer check the socket file's mode promises (rpc.h). */
+static bool peer_allowed(const struct listener *ls, int fd)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
+	static time_t logged;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return false;
-	if (cred.uid == 0 || cred.uid == s->uid)
+	if (cred.uid == 0 || cred.uid == ls->owner || (ls->mode & 0002))
 		return true;
-	log_warn("refused client pid %d uid %u: not root nor uid %u",
-		 (int)cred.pid, (unsigned)cred.uid, (unsigned)s->uid);
+	if ((ls->mode & 0020) && ls->gid != (gid_t)-1 &&
+	    peer_in_group(fd, &cred, ls->gid))
+		return true;
+	if (logged != now_s()) { /* at most one line a second */
+		logged = now_s();
+		log_warn("refused client pid %d uid %u on '%s': not allowed by "
+			 "the socket's owner, group and mode %04o",
+			 (int)cred.pid, (unsigned)cred.uid, ls->name,
+			 (unsigned)ls->mode);
+	}
 	return false;
 }
 
@@ -309,25 +642,38 @@ static void refuse(int fd, const char *msg)
 {
 	size_t len;
 	_cleanup_free_ char *line =
-		rpc_response_error(NULL, RPC_INTERNAL_ERROR, msg, &len);
+		rpc_response_error(NULL, RPC_CONN_REFUSED, msg, &len);
 
 	(void)!send(fd, line, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 	close_safe(fd);
 }
 
-static void client_add(struct rpc_server *s, int fd)
+static void client_add(struct listener *ls, int fd)
 {
 	_cleanup_err_ struct err *e = NULL;
+	struct rpc_server *s = ls->srv;
 	struct client *c = xcalloc(1, sizeof(*c));
 
 	c->srv = s;
 	c->fd = fd;
+	c->read_only = ls->read_only;
+	if (ls->tls) {
+		c->tls = tls_conn_new(ls->tls, fd, &e);
+		c->handshaking = true;
+		c->handshake_timeout_s = ls->handshake_timeout_s;
+	}
+	c->active = now_s();
 	c->in_cap = 4096;
 	c->in = xmalloc(c->in_cap);
-	c->src = loop_fd_add(s->loop, fd, EPOLLIN, on_client, c, &e);
+	if (!ls->tls || c->tls)
+		c->src = loop_fd_add(s->loop, fd, EPOLLIN, on_client, c, &e);
 	if (!c->src) {
 		log_warn("client: %s", err_msg(e));
-		close_safe(fd);
+		if (!ls->tls)
+			refuse(fd, "server error: cannot watch the connection");
+		else
+			close_safe(fd);
+		tls_conn_free(c->tls);
 		free(c->in);
 		free(c);
 		return;
@@ -339,82 +685,282 @@ static void client_add(struct rpc_server *s, int fd)
 	s->n_clients++;
 }
 
+static void accept_watch(struct rpc_server *s, uint32_t events)
+{
+	for (size_t i = 0; i < s->n_listeners; i++)
+		loop_fd_modify(s->loop, s->listeners[i]->src, events);
+}
+
+static void accept_resume(struct rpc_server *s)
+{
+	if (s->reserve_fd < 0)
+		s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	s->accept_paused = false;
+	accept_watch(s, EPOLLIN);
+}
+
+/*
+ * accept() found no descriptor: refuses one waiting peer with the
+ * reserve descriptor, and stops watching the listeners until a client
+ * leaves (client_free) or the next sweep. Logs once per episode.
+ */
+static void accept_pause(struct listener *ls, int err)
+{
+	struct rpc_server *s = ls->srv;
+	int fd;
+
+	if (!s->fd_episode)
+		log_warn("accept on '%s': %s with %zu clients: not accepting "
+			 "until a descriptor frees",
+			 ls->name, strerror(err), s->n_clients);
+	s->fd_episode = true;
+	if (s->reserve_fd >= 0) {
+		close_safe(s->reserve_fd);
+		s->reserve_fd = -1;
+		fd = accept4(ls->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0)
+			refuse(fd, "connection refused: the daemon has no file "
+				   "descriptor left, try again later");
+	}
+	s->accept_paused = true;
+	accept_watch(s, 0);
+}
+
+/* Refuses a peer past max_clients; logs once per episode. */
+static void refuse_full(struct rpc_server *s, int fd)
+{
+	_cleanup_free_ char *msg = xasprintf(
+		"connection refused: too many clients (max_clients %u)",
+		s->lim.max_clients);
+
+	if (!s->full_episode)
+		log_warn("max_clients %u reached: refusing new clients",
+			 s->lim.max_clients);
+	s->full_episode = true;
+	s->n_refused++;
+	refuse(fd, msg);
+}
+
+static void episodes_end(struct rpc_server *s)
+{
+	if (s->full_episode && s->n_clients < s->lim.max_clients) {
+		log_info("accepting clients again (%lu refused)", s->n_refused);
+		s->full_episode = false;
+		s->n_refused = 0;
+	}
+	if (s->fd_episode) {
+		log_info("accepting clients again: a descriptor is free");
+		s->fd_episode = false;
+	}
+}
+
 static void on_accept(struct loop *l, int fd, uint32_t events, void *opaque)
 {
-	struct rpc_server *s = opaque;
+	struct listener *ls = opaque;
+	struct rpc_server *s = ls->srv;
 
 	for (;;) {
-		int cfd = accept4(s->fd, NULL, NULL,
+		int cfd = accept4(ls->fd, NULL, NULL,
 				  SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (cfd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno != EAGAIN)
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				accept_pause(ls, errno);
+			else if (errno != EAGAIN)
 				log_warn("accept: %s", strerror(errno));
 			return;
 		}
-		if (!peer_allowed(s, cfd)) {
+		if (ls->path && !peer_allowed(ls, cfd)) {
 			refuse(cfd, "permission denied");
 			continue;
 		}
-		if (s->n_clients >= RPC_MAX_CLIENTS) {
-			refuse(cfd, "too many clients");
+		if (s->n_clients >= s->lim.max_clients) {
+			refuse_full(s, cfd);
 			continue;
 		}
-		client_add(s, cfd);
+		episodes_end(s);
+		client_add(ls, cfd);
 	}
 }
 
-static int listen_on(const char *path, struct err **e)
+static int bind_unix(int fd, const char *path, mode_t mode, struct err **e)
 {
 	struct sockaddr_un sa;
-	_cleanup_close_ int fd = -1;
+	mode_t old;
+	int r;
 
 	if (sock_unix_addr(&sa, path, "daemon socket", e) < 0)
 		return -ENAMETOOLONG;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return err_sys(e, errno, "removing old socket '%s'", path);
+	/* Nobody may connect between bind() and chmod(). */
+	old = umask(0177);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0)
+		return err_sys(e, errno, "binding '%s'", path);
+	if (chmod(path, mode) < 0)
+		return err_sys(e, errno, "chmod '%s'", path);
+	return 0;
+}
+
+static int listen_unix(const struct rpc_unix_listen *o, struct err **e)
+{
+	_cleanup_close_ int fd = -1;
+
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return err_sys(e, errno, "creating a socket");
-	if (unlink(path) < 0 && errno != ENOENT)
-		return err_sys(e, errno, "removing old socket '%s'", path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return err_sys(e, errno, "binding '%s'", path);
-	if (chmod(path, 0600) < 0)
-		return err_sys(e, errno, "chmod '%s'", path);
-	if (listen(fd, 128) < 0)
-		return err_sys(e, errno, "listening on '%s'", path);
+	if (bind_unix(fd, o->path, o->mode, e) < 0)
+		return -EIO;
+	if (o->gid != (gid_t)-1 && chown(o->path, (uid_t)-1, o->gid) < 0) {
+		err_sys(e, errno, "setting the group of '%s' to %u", o->path,
+			(unsigned)o->gid);
+		unlink(o->path);
+		return -EIO;
+	}
+	if (listen(fd, 128) < 0) {
+		err_sys(e, errno, "listening on '%s'", o->path);
+		unlink(o->path);
+		return -EIO;
+	}
 	return steal_fd(fd);
 }
 
-struct rpc_server *rpc_server_new(struct loop *l, const char *path, uid_t uid,
+static void listener_free(struct rpc_server *s, struct listener *ls)
+{
+	loop_source_del(s->loop, ls->src);
+	close_safe(ls->fd);
+	if (ls->path)
+		unlink(ls->path);
+	free(ls->path);
+	free(ls->name);
+	free(ls);
+}
+
+int rpc_server_listen_unix(struct rpc_server *s,
+			   const struct rpc_unix_listen *o, struct err **e)
+{
+	struct listener *ls = xcalloc(1, sizeof(*ls));
+
+	ls->srv = s;
+	ls->mode = o->mode & 0777;
+	ls->owner = o->owner;
+	ls->gid = o->gid;
+	ls->read_only = o->read_only;
+	ls->fd = listen_unix(o, e);
+	if (ls->fd < 0) {
+		free(ls);
+		return -EIO;
+	}
+	ls->path = xstrdup(o->path);
+	ls->name = xstrdup(o->path);
+	return listener_add(s, ls, e);
+}
+
+static int listener_add(struct rpc_server *s, struct listener *ls,
+			struct err **e)
+{
+	ls->src = loop_fd_add(s->loop, ls->fd, s->accept_paused ? 0 : EPOLLIN,
+			      on_accept, ls, e);
+	if (!ls->src) {
+		listener_free(s, ls);
+		return -EIO;
+	}
+	s->listeners = xrealloc(s->listeners,
+				(s->n_listeners + 1) * sizeof(*s->listeners));
+	s->listeners[s->n_listeners++] = ls;
+	return 0;
+}
+
+/* A listening TCP socket on @addr (NULL: any) and @port. */
+static int listen_tcp(const char *addr, unsigned port, struct err **e)
+{
+	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICHOST |
+					     AI_NUMERICSERV,
+				 .ai_socktype = SOCK_STREAM};
+	struct addrinfo *ai = NULL;
+	char serv[16];
+	_cleanup_close_ int fd = -1;
+	int r, one = 1;
+
+	snprintf(serv, sizeof(serv), "%u", port);
+	r = getaddrinfo(addr, serv, &hints, &ai);
+	if (r)
+		return err_set(e, EINVAL, "listen_addr '%s': %s",
+			       addr ? addr : "", gai_strerror(r));
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	r = 0;
+	if (fd < 0)
+		r = err_sys(e, errno, "creating a TCP socket");
+	else if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) <
+			 0 ||
+		 bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
+		 listen(fd, 128) < 0)
+		r = err_sys(e, errno, "listening on %s port %u",
+			    addr ? addr : "any address", port);
+	freeaddrinfo(ai);
+	return r < 0 ? r : steal_fd(fd);
+}
+
+int rpc_server_listen_tls(struct rpc_server *s, const char *addr, unsigned port,
+			  struct tls_server *tls, unsigned handshake_timeout_s,
+			  struct err **e)
+{
+	struct listener *ls = xcalloc(1, sizeof(*ls));
+
+	ls->srv = s;
+	ls->tls = tls;
+	ls->handshake_timeout_s =
+		handshake_timeout_s ? handshake_timeout_s : 10;
+	ls->fd = listen_tcp(addr, port, e);
+	if (ls->fd < 0) {
+		free(ls);
+		return -EIO;
+	}
+	ls->name = xasprintf("%s:%u", addr ? addr : "*", port);
+	return listener_add(s, ls, e);
+}
+
+static void limits_default(struct rpc_limits *lim)
+{
+	if (!lim->max_clients)
+		lim->max_clients = RPC_DEFAULT_MAX_CLIENTS;
+	if (!lim->idle_timeout_s)
+		lim->idle_timeout_s = RPC_DEFAULT_IDLE_TIMEOUT;
+	if (!lim->request_timeout_s)
+		lim->request_timeout_s = RPC_DEFAULT_REQUEST_TIMEOUT;
+	if (!lim->max_client_mem)
+		lim->max_client_mem = RPC_DEFAULT_CLIENT_MEM;
+	lim->max_client_mem = MAX(lim->max_client_mem, RPC_MIN_CLIENT_MEM);
+}
+
+struct rpc_server *rpc_server_new(struct loop *l,
 				  const struct rpc_method *methods,
 				  size_t n_methods, void *opaque,
-				  struct err **e)
+				  const struct rpc_limits *lim, struct err **e)
 {
 	struct rpc_server *s = xcalloc(1, sizeof(*s));
 
 	s->loop = l;
-	s->uid = uid;
 	s->methods = methods;
 	s->n_methods = n_methods;
 	s->opaque = opaque;
-	s->path = xstrdup(path);
-	s->fd = listen_on(path, e);
-	if (s->fd < 0)
-		goto out_free;
-	s->src = loop_fd_add(l, s->fd, EPOLLIN, on_accept, s, e);
-	if (!s->src)
-		goto out_close;
+	if (lim)
+		s->lim = *lim;
+	limits_default(&s->lim);
+	s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	s->sweep = loop_timer_add(l, SWEEP_NS, SWEEP_NS, on_sweep, s, e);
+	if (!s->sweep) {
+		close_safe(s->reserve_fd);
+		free(s);
+		return NULL;
+	}
 	return s;
-
-out_close:
-	close_safe(s->fd);
-	unlink(path);
-out_free:
-	free(s->path);
-	free(s);
-	return NULL;
 }
 
 void rpc_server_free(struct rpc_server *s)
@@ -423,10 +969,11 @@ void rpc_server_free(struct rpc_server *s)
 		return;
 	while (s->clients)
 		client_free(s->clients);
-	loop_source_del(s->loop, s->src);
-	close_safe(s->fd);
-	unlink(s->path);
-	free(s->path);
+	for (size_t i = 0; i < s->n_listeners; i++)
+		listener_free(s, s->listeners[i]);
+	free(s->listeners);
+	loop_source_del(s->loop, s->sweep);
+	close_safe(s->reserve_fd);
 	free(s);
 }
 
@@ -442,6 +989,12 @@ struct rpc_call *rpc_server_defer(struct rpc_server *s)
 	call->id = json_object_get(s->current_req->id);
 	c->pending = call;
 	return call;
+}
+
+void rpc_server_keep_current(struct rpc_server *s)
+{
+	if (s->current)
+		s->current->keep = true;
 }
 
 void rpc_call_done(struct rpc_call *call, int r, struct json_object *result,
@@ -469,6 +1022,7 @@ void rpc_call_done(struct rpc_call *call, int r, struct json_object *result,
 		return;
 	c->pending = NULL;
 	c->kick = true;
+	c->active = now_s();
 	client_update(c);
 }
 

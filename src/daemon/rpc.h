@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * nidod's JSON-RPC 2.0 server (docs/api.md): one request per line on a
- * unix stream socket, answered in order on the same connection (a method
- * may answer later: rpc_server_defer; the connection's next requests wait
- * for it, other connections do not). Peers are
- * checked with SO_PEERCRED. Everything a client sends is untrusted: a
- * line is at most RPC_MAX_REQUEST bytes, a bad request gets an error
- * response, and no client can stop the server from serving the others.
+ * nidod's JSON-RPC 2.0 server (docs/api.md): one request per line on
+ * stream sockets, answered in order on the same connection (a method may
+ * answer later: rpc_server_defer; the connection's next requests wait
+ * for it, other connections do not). Unix peers are checked with
+ * SO_PEERCRED. Everything a client sends is untrusted: a line is at most
+ * RPC_MAX_REQUEST bytes, a bad request gets an error response, a client
+ * is bounded in memory and time (struct rpc_limits), and no client can
+ * stop the server from serving the others. At the fd limit the server
+ * stops accepting until a descriptor frees, without spinning.
  */
 #ifndef NIDO_DAEMON_RPC_H
 #define NIDO_DAEMON_RPC_H
@@ -23,8 +25,23 @@ struct rpc_call;
 
 /* Longest request line accepted, newline included. */
 #define RPC_MAX_REQUEST (1u << 20)
-/* Most clients connected at once; more are refused with an error. */
-#define RPC_MAX_CLIENTS 1024
+
+/*
+ * What one server allows its clients (nidod.conf, docs/api.md). A zero
+ * field takes the default below.
+ */
+struct rpc_limits {
+	unsigned max_clients;	    /* more are refused, each told why */
+	unsigned idle_timeout_s;    /* no request in progress, nothing sent */
+	unsigned request_timeout_s; /* a request line left unfinished */
+	size_t max_client_mem;	    /* input buffer + queued output */
+};
+#define RPC_DEFAULT_MAX_CLIENTS	    5000
+#define RPC_DEFAULT_IDLE_TIMEOUT    120
+#define RPC_DEFAULT_REQUEST_TIMEOUT 30
+#define RPC_DEFAULT_CLIENT_MEM	    (16u << 20)
+/* The memory cap must hold the longest request and a large answer. */
+#define RPC_MIN_CLIENT_MEM (2 * RPC_MAX_REQUEST)
 
 /* JSON-RPC 2.0 error codes. */
 #define RPC_PARSE_ERROR	     -32700
@@ -32,6 +49,14 @@ struct rpc_call;
 #define RPC_METHOD_NOT_FOUND -32601
 #define RPC_INVALID_PARAMS   -32602
 #define RPC_INTERNAL_ERROR   -32603
+/*
+ * Server errors (JSON-RPC's -32000 to -32099 range), sent with id null
+ * on the line before the server closes a connection: refused at accept
+ * (too many clients, no file descriptor left, peer not allowed),
+ * dropped (idle, request not finished in time, memory cap).
+ */
+#define RPC_CONN_REFUSED -32000
+#define RPC_CONN_DROPPED -32001
 
 /*
  * A method: fills *@result (a new reference; NULL means JSON null) and
@@ -49,9 +74,13 @@ typedef int (*rpc_method_fn)(void *opaque, struct json_object *params,
  */
 #define RPC_DEFERRED 1
 
+/* rpc_method.flags */
+#define RPC_READ_ONLY 1u /* changes nothing: served on read-only sockets */
+
 struct rpc_method {
 	const char *name;
 	rpc_method_fn fn;
+	unsigned flags;
 };
 
 /* A parsed request line. */
@@ -81,17 +110,49 @@ char *rpc_response_error(struct json_object *id, int code, const char *msg,
 			 size_t *len);
 
 /*
- * Listens on @path (an existing socket file is replaced) with mode 0600
- * and accepts peers whose uid is 0 or @uid. @methods (sorted or not;
- * borrowed, must outlive the server) are called with @opaque.
- * Returns the server, or NULL with @e filled.
+ * A server with no listener yet: @methods (borrowed, must outlive the
+ * server) are called with @opaque; @lim (copied; NULL: defaults) bounds
+ * its clients. Returns the server, or NULL with @e filled.
  */
-struct rpc_server *rpc_server_new(struct loop *l, const char *path, uid_t uid,
+struct rpc_server *rpc_server_new(struct loop *l,
 				  const struct rpc_method *methods,
 				  size_t n_methods, void *opaque,
-				  struct err **e);
+				  const struct rpc_limits *lim, struct err **e);
 
-/* Disconnects every client, closes and unlinks the socket; accepts NULL. */
+/*
+ * A unix socket to listen on. The socket file (an existing one is
+ * replaced) gets @mode and, when @gid is not (gid_t)-1, group @gid. A
+ * peer (SO_PEERCRED) is accepted as the mode allows it: root and @owner
+ * always, members of the socket's group when the mode gives the group
+ * write access, anybody when it gives others write access. On a
+ * @read_only socket only RPC_READ_ONLY methods are served; the others
+ * get EACCES.
+ */
+struct rpc_unix_listen {
+	const char *path;
+	mode_t mode;
+	uid_t owner;
+	gid_t gid;
+	bool read_only;
+};
+
+/* Listens as @o says (borrowed). Returns 0 or -errno with @e filled. */
+int rpc_server_listen_unix(struct rpc_server *s,
+			   const struct rpc_unix_listen *o, struct err **e);
+
+/*
+ * Listens on TCP @addr (numeric; NULL: any) @port with TLS: clients must
+ * pass the checks of @tls (borrowed, must outlive the server) and get
+ * full access; one whose certificate is refused is told why and closed;
+ * one whose handshake takes over @handshake_timeout_s is closed. Returns
+ * 0 or -errno with @e filled.
+ */
+struct tls_server;
+int rpc_server_listen_tls(struct rpc_server *s, const char *addr, unsigned port,
+			  struct tls_server *tls, unsigned handshake_timeout_s,
+			  struct err **e);
+
+/* Disconnects every client, closes and unlinks the sockets; accepts NULL. */
 void rpc_server_free(struct rpc_server *s);
 
 /*
@@ -111,6 +172,13 @@ struct rpc_call *rpc_server_defer(struct rpc_server *s);
  */
 void rpc_call_done(struct rpc_call *call, int r, struct json_object *result,
 		   const struct err *e);
+
+/*
+ * Inside a method only: the connection of the call being handled stays
+ * open without sending anything (an event subscriber, a stream): the
+ * idle timeout no longer applies to it. max_clients still does.
+ */
+void rpc_server_keep_current(struct rpc_server *s);
 
 /* Number of connected clients (for tests and the daemon's status). */
 size_t rpc_server_clients(const struct rpc_server *s);

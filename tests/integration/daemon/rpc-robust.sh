@@ -29,6 +29,8 @@ def line(s):
     if not buf:
         return None
     return json.loads(buf)
+def line_raw(s):
+    return files.setdefault(s, s.makefile('rb')).readline()
 def call(s, method, params=None, id=1):
     req = {'jsonrpc': '2.0', 'id': id, 'method': method}
     if params is not None:
@@ -88,6 +90,18 @@ r = line(s)
 assert 'error' in r, r
 r = call(s, 'daemon.info')
 assert r['result']['domains'] == 3, r"
+py "invalid UTF-8 in an id is refused, not echoed (-32600, id null)" "
+s.sendall(b'{\"jsonrpc\":\"2.0\",\"id\":\"a\xff\xc3\",\"method\":\"daemon.info\"}\n')
+raw = line_raw(s)
+raw.decode('utf-8')
+r = json.loads(raw)
+assert r['error']['code'] == -32600 and r['id'] is None, r
+assert 'UTF-8' in r['error']['message'], r
+s.sendall(b'{\"jsonrpc\":\"2.0\",\"id\":\"\\udc80\",\"method\":\"daemon.info\"}\n')
+r = json.loads(line_raw(s).decode('utf-8'))
+assert r['id'] is None or r['id'] == '\ufffd', r
+r = call(s, 'daemon.info', id='\u00e9t\u00e9')
+assert r['id'] == '\u00e9t\u00e9' and 'result' in r, r"
 py "a notification gets no answer" "
 s.sendall(b'{\"jsonrpc\":\"2.0\",\"method\":\"domain.list\"}\n')
 r = call(s, 'daemon.info', id=9)

@@ -116,8 +116,23 @@ static void rpc_error_messages_are_valid_utf8(void)
 	free(line);
 }
 
+static void rpc_invalid_utf8_is_never_echoed(void)
+{
+	struct rpc_request req;
+	struct json_object *id = NULL;
+	_cleanup_err_ struct err *e = NULL;
+
+	CHECK_INT_EQ(parse("{\"jsonrpc\":\"2.0\",\"id\":\"a\xff\","
+			   "\"method\":\"m\"}",
+			   &req, &id, &e),
+		     RPC_INVALID_REQUEST);
+	CHECK(id == NULL);
+	CHECK(strstr(err_msg(e), "UTF-8") != NULL);
+}
+
 int main(void)
 {
+	RUN(rpc_invalid_utf8_is_never_echoed);
 	RUN(rpc_parses_a_request);
 	RUN(rpc_absent_params_are_an_empty_object);
 	RUN(rpc_notification_has_no_id);

@@ -54,9 +54,18 @@ static void setup(void)
 	snprintf(fx.path, sizeof(fx.path), "%s/s", fx.dir);
 	fx.loop = loop_new(&e);
 	CHECK(fx.loop != NULL);
-	fx.srv = rpc_server_new(fx.loop, fx.path, getuid(), methods,
-				ARRAY_SIZE(methods), &fx, &e);
+	fx.srv = rpc_server_new(fx.loop, methods, ARRAY_SIZE(methods), &fx,
+				NULL, &e);
 	CHECK(fx.srv != NULL);
+	CHECK_INT_EQ(rpc_server_listen_unix(fx.srv,
+					    &(struct rpc_unix_listen){
+						    .path = fx.path,
+						    .mode = 0600,
+						    .owner = getuid(),
+						    .gid = (gid_t)-1,
+					    },
+					    &e),
+		     0);
 }
 
 static void teardown(void)
