@@ -12,6 +12,7 @@
 #include <sys/eventfd.h>
 
 #include "block/driver.h"
+#include "lib/thread.h"
 
 #define AIO_MAX_THREADS 4
 
@@ -99,10 +100,10 @@ static int start_threads(struct block_aio *q, struct err **e)
 	int n = (int)MIN(q->depth, AIO_MAX_THREADS);
 
 	for (int i = 0; i < n; i++) {
-		int r = pthread_create(&q->threads[i], NULL, worker, q);
+		int r = thread_start(&q->threads[i], "block-io", worker, q);
 
-		if (r != 0)
-			return err_sys(e, r, "'%s': starting I/O threads",
+		if (r < 0)
+			return err_sys(e, -r, "'%s': starting I/O threads",
 				       q->b->filename);
 		q->nthreads++;
 	}

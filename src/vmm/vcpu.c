@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include "lib/log.h"
+#include "lib/thread.h"
 #include "vmm/boot.h"
 #include "vmm/cpuid.h"
 #include "vmm/kvm.h"
@@ -398,13 +399,13 @@ static void *vcpu_thread(void *opaque)
 int vcpu_start(struct vcpu *v, struct err **e)
 {
 	char name[16];
-	int r = pthread_create(&v->thread, NULL, vcpu_thread, v);
+	int r;
 
-	if (r != 0)
-		return err_sys(e, r, "starting the thread of vCPU %u", v->id);
-	v->started = 1;
 	snprintf(name, sizeof(name), "vcpu%u", v->id);
-	pthread_setname_np(v->thread, name);
+	r = thread_start(&v->thread, name, vcpu_thread, v);
+	if (r < 0)
+		return err_sys(e, -r, "starting the thread of vCPU %u", v->id);
+	v->started = 1;
 	return 0;
 }
 
