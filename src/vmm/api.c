@@ -17,6 +17,7 @@
 #include "vmm/console.h"
 #include "vmm/hw/devices.h"
 #include "vmm/vcpu.h"
+#include "vmm/virtio/devices.h"
 #include "vmm/virtio/virtio.h"
 #include "vmm/vm.h"
 
@@ -113,6 +114,32 @@ static json_object *device_stats(struct vm *vm)
 	return a;
 }
 
+/* Each disk's host I/O errors, by operation (virtio/blk.c). */
+static json_object *disk_stats(struct vm *vm)
+{
+	json_object *a = json_object_new_array();
+
+	for (unsigned i = 0; i < vm->n_virtio; i++) {
+		struct virtio_blk_stats st;
+		json_object *o;
+
+		if (!virtio_blk_stats(vm->virtio[i], &st))
+			continue;
+		o = json_object_new_object();
+		put(o, "disk", json_object_new_int((int)st.index));
+		put(o, "serial", json_object_new_string(st.serial));
+		put(o, "image", json_object_new_string(st.image));
+		put(o, "read_errors", u64(st.read_errors));
+		put(o, "write_errors", u64(st.write_errors));
+		put(o, "flush_errors", u64(st.flush_errors));
+		put(o, "discard_errors", u64(st.discard_errors));
+		put(o, "write_zeroes_errors", u64(st.write_zeroes_errors));
+		put(o, "corrupt", json_object_new_boolean(st.corrupt));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static int is_paused(struct vm *vm)
 {
 	int p;
@@ -171,6 +198,7 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 	} else if (streq(cmd, "stats")) {
 		put(r, "vcpus", vcpu_stats(vm));
 		put(r, "devices", device_stats(vm));
+		put(r, "disks", disk_stats(vm));
 		put(r, "unhandled_port_io",
 		    u64(atomic_load(&vm->stats.unhandled_pio)));
 		put(r, "unhandled_mmio",

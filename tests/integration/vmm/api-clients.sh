@@ -14,7 +14,7 @@ chmod 755 "$tmp" # other uids may look for the sockets
 
 start_vm() # nido-vmm options...
 {
-	rm -f "$sock"
+	rm -f "$sock" "$exitf"
 	timeout -s KILL 300 "$vmm" --kernel "$guests/guest-api" --memory 64 \
 		--cpus 2 --api "unix:$sock" --exit-file "$exitf" "$@" \
 		</dev/null >"$tmp/out" 2>"$tmp/err" &
@@ -45,9 +45,9 @@ stop_vm()
 
 start_vm --console none
 read -r vpid <"/proc/$pid/task/$pid/children"
-python3 - "$sock" "$vpid" >"$tmp/flood.log" 2>&1 <<'PY'
+python3 - "$sock" "$vpid" "$exitf" >"$tmp/flood.log" 2>&1 <<'PY'
 import json, os, signal, socket, sys, threading, time
-path, vpid = sys.argv[1], int(sys.argv[2])
+path, vpid, exitf = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 TIMEOUT = 60  # generous: the machine is shared
 
 def call(s, cmd):
@@ -153,8 +153,13 @@ for _ in range(TIMEOUT * 10):
             gone = True
             break
     time.sleep(0.1)
-print(("ok" if gone else "not ok") +
-      " - SIGTERM ends nido-vmm while a client that does not read is connected")
+try:
+    reason = json.load(open(exitf))["reason"]
+except Exception as e:
+    reason = repr(e)
+print(("ok" if gone and reason == "signal" else "not ok") +
+      " - SIGTERM ends nido-vmm while a client that does not read is "
+      "connected (exit file: %s)" % reason)
 PY
 while IFS= read -r line; do
 	case $line in
