@@ -459,40 +459,75 @@ void api_emit(struct api *a, const char *line)
 }
 
 /*
- * Binds @path, mode 0600 whatever the umask, replacing a socket file
- * nobody listens on.
+ * May @path be taken? Yes when nothing is there or a socket nobody
+ * listens on (a stale one: a VMM that was killed); a socket another
+ * process listens on or any other file is an error.
  */
-static int api_bind(int fd, const char *path, struct err **e)
+static int path_free(const struct sockaddr_un *sa, const char *path,
+		     struct err **e)
 {
-	struct sockaddr_un sa;
 	struct stat st;
+	int probe, live;
 
-	if (sock_unix_addr(&sa, path, "control socket", e) < 0)
-		return -ENAMETOOLONG;
-	if (sock_unix_bind_private(fd, &sa) == 0)
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT
+			       ? 0
+			       : err_sys(e, errno, "control socket '%s'", path);
+	if (!S_ISSOCK(st.st_mode))
+		return err_set(e, EEXIST,
+			       "control socket path '%s' exists and is not a "
+			       "socket",
+			       path);
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	live = probe >= 0 &&
+	       connect(probe, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+	close_safe(probe);
+	if (live)
+		return err_set(e, EADDRINUSE,
+			       "control socket '%s' is in use by another "
+			       "process",
+			       path);
+	return 0;
+}
+
+/*
+ * Listens on @path with a socket file of mode 0600 (whatever the umask)
+ * that appears only once it listens: bound under a temporary name in
+ * the same directory, listening, then renamed over @path. A supervisor
+ * that waits for the file (nidod's start) never finds one that refuses
+ * connections. When the temporary name would not fit a socket address,
+ * @path is bound directly.
+ */
+static int api_listen(int fd, const char *path, struct err **e)
+{
+	_cleanup_free_ char *dir = xstrdup(path), *tmp_path = NULL;
+	struct sockaddr_un sa, tmp;
+	char *slash = strrchr(dir, '/');
+	int r = sock_unix_addr(&sa, path, "control socket", e);
+
+	if (r < 0 || (r = path_free(&sa, path, e)) < 0)
+		return r;
+	if (slash)
+		slash[1] = '\0';
+	tmp_path = xasprintf("%s.nido-vmm-%d.sock", slash ? dir : "",
+			     (int)getpid());
+	if (sock_unix_addr(&tmp, tmp_path, "control socket", NULL) < 0) {
+		unlink(path); /* stale */
+		if (sock_unix_bind_private(fd, &sa) < 0 || listen(fd, 8) < 0)
+			return err_sys(e, errno, "creating control socket '%s'",
+				       path);
 		return 0;
-	if (errno == EADDRINUSE) {
-		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		int live = probe >= 0 && connect(probe, (struct sockaddr *)&sa,
-						 sizeof(sa)) == 0;
-
-		close_safe(probe);
-		if (live)
-			return err_set(e, EADDRINUSE,
-				       "control socket '%s' is in use by "
-				       "another process",
-				       path);
-		/* Only a stale socket is replaced, never another file. */
-		if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
-			return err_set(e, EEXIST,
-				       "control socket path '%s' exists and is "
-				       "not a socket",
-				       path);
-		unlink(path);
-		if (sock_unix_bind_private(fd, &sa) == 0)
-			return 0;
 	}
-	return err_sys(e, errno, "creating control socket '%s'", path);
+	unlink(tmp_path); /* left by a killed process with our pid */
+	if (sock_unix_bind_private(fd, &tmp) < 0)
+		return err_sys(e, errno, "creating control socket '%s'",
+			       tmp_path);
+	if (listen(fd, 8) < 0 || rename(tmp_path, path) < 0) {
+		r = err_sys(e, errno, "creating control socket '%s'", path);
+		unlink(tmp_path);
+		return r;
+	}
+	return 0;
 }
 
 struct api *api_open(struct vm *vm, const char *path, struct err **e)
@@ -508,16 +543,11 @@ struct api *api_open(struct vm *vm, const char *path, struct err **e)
 		api_close(a);
 		return NULL;
 	}
-	if (api_bind(a->fd, path, e) < 0) {
+	if (api_listen(a->fd, path, e) < 0) {
 		api_close(a);
 		return NULL;
 	}
 	a->path = xstrdup(path);
-	if (listen(a->fd, 8) < 0) {
-		err_sys(e, errno, "listening on control socket '%s'", path);
-		api_close(a);
-		return NULL;
-	}
 	a->src = loop_fd_add(vm->loop, a->fd, EPOLLIN, on_accept, a, e);
 	a->wake = a->src ? loop_wake_add(vm->loop, on_events, a, e) : NULL;
 	if (!a->wake) {

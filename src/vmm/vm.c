@@ -184,12 +184,20 @@ static int create_devices(struct vm *vm, struct err **e)
 		return -EIO;
 	if (virtio_devices_create(vm, e) < 0)
 		return -EIO;
-	if (vm->cfg->api_path) {
-		vm->api = api_open(vm, vm->cfg->api_path, e);
-		if (!vm->api)
-			return -EIO;
-	}
 	return 0;
+}
+
+/*
+ * The control socket comes last: a supervisor takes its existence for
+ * "the VM was created" (nidod's start does), so it must not appear
+ * before something that can still fail (the kernel, the vCPUs).
+ */
+static int open_api(struct vm *vm, struct err **e)
+{
+	if (!vm->cfg->api_path)
+		return 0;
+	vm->api = api_open(vm, vm->cfg->api_path, e);
+	return vm->api ? 0 : -EIO;
 }
 
 static int load_guest(struct vm *vm, struct err **e)
@@ -259,7 +267,7 @@ struct vm *vm_create(struct vm_config *cfg, uint64_t start_ns, struct err **e)
 	vm->loop = loop_new(e);
 	if (!vm->loop || create_kvm_vm(vm, e) < 0 || create_memory(vm, e) < 0 ||
 	    create_devices(vm, e) < 0 || load_guest(vm, e) < 0 ||
-	    create_vcpus(vm, e) < 0) {
+	    create_vcpus(vm, e) < 0 || open_api(vm, e) < 0) {
 		vm_destroy(vm);
 		return NULL;
 	}

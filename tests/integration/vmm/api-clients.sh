@@ -237,4 +237,23 @@ ok $? "root is served ($r)"
 stop_vm
 [ "$status" -eq 4 ]
 ok $? "the VM stops on SIGTERM (status $status)"
+
+# A stale socket file (its process was killed) is replaced; a live one
+# is an error and stays served; no temporary name is left behind.
+python3 -c '
+import socket, sys
+socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$sock"
+[ -S "$sock" ] && start_vm --console none
+r=$(api '{"command": "status"}')
+grep -q '"state":"running"' <<<"$r"
+ok $? "a stale socket file is replaced ($r)"
+"$vmm" --kernel "$guests/guest-api" --memory 64 --console none \
+	--api "unix:$sock" </dev/null >/dev/null 2>"$tmp/err2"
+st=$?
+[ "$st" -eq 1 ] && grep -q "control socket '$sock' is in use by another process" "$tmp/err2"
+ok $? "a second nido-vmm on a live socket fails (status $st: $(cat "$tmp/err2"))"
+r=$(api '{"command": "status"}')
+grep -q '"state":"running"' <<<"$r" && ! ls -a "$tmp" | grep -q 'nido-vmm-'
+ok $? "the first one is still served; no temporary socket is left"
+stop_vm
 done_testing
