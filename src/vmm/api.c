@@ -306,25 +306,33 @@ static void conn_queue(struct api_conn *c, const char *line)
 	buf_append(&c->out, "\n", 1);
 }
 
-/* Answers every complete line buffered. Returns -1 to drop the client. */
+/*
+ * Answers every complete line buffered. Returns 0, -E2BIG for a line
+ * over API_LINE_MAX (complete or not), or -ENOBUFS when the client does
+ * not read its replies.
+ */
 static int conn_lines(struct api_conn *c)
 {
-	char *line;
+	char *nl;
 
-	while ((line = buf_take_line(&c->in))) {
-		_cleanup_free_ char *reply = handle(c->api->vm, c, line);
+	while (c->in.len && (nl = memchr(c->in.data, '\n', c->in.len))) {
+		_cleanup_free_ char *line = NULL, *reply = NULL;
 
-		free(line);
+		if ((size_t)(nl - c->in.data) >= API_LINE_MAX)
+			return -E2BIG;
+		line = buf_take_line(&c->in);
+		reply = handle(c->api->vm, c, line);
 		conn_queue(c, reply);
 		if (c->out.len > API_OUT_MAX)
-			return -1;
+			return -ENOBUFS;
 	}
-	return 0;
+	return c->in.len >= API_LINE_MAX ? -E2BIG : 0;
 }
 
 static void on_conn(struct loop *l, int fd, uint32_t events, void *opaque)
 {
 	struct api_conn *c = opaque;
+	int r;
 
 	if (events & EPOLLIN) {
 		ssize_t n = buf_read_fd(&c->in, fd, API_LINE_MAX);
@@ -333,11 +341,12 @@ static void on_conn(struct loop *l, int fd, uint32_t events, void *opaque)
 			conn_close(c);
 			return;
 		}
-		if (conn_lines(c) < 0) {
+		r = conn_lines(c);
+		if (r == -ENOBUFS) {
 			conn_drop(c, "it does not read what it is sent");
 			return;
 		}
-		if (c->in.len >= API_LINE_MAX) {
+		if (r == -E2BIG) {
 			/* a last word, if the socket takes it */
 			conn_queue(c, "{\"ok\":false,\"error\":\"request line "
 				      "longer than 64 KiB\"}");

@@ -122,6 +122,25 @@ except OSError as e:
     reply += b" (" + repr(e).encode() + b")"
 print(("ok" if b"longer than 64 KiB" in reply else "not ok") +
       " - a request line over 64 KiB is refused and the client dropped")
+# The same when the line ends, in a later read than its start.
+big = socket.socket(socket.AF_UNIX)
+big.settimeout(TIMEOUT)
+big.connect(path)
+reply = b""
+try:
+    big.sendall(b'{"command": "status", "pad": "' + b"x" * 10000)
+    time.sleep(0.5)
+    big.sendall(b"x" * 60000 + b'"}\n')
+    while True:
+        chunk = big.recv(65536)
+        if not chunk:
+            break
+        reply += chunk
+except OSError as e:
+    reply += b" (" + repr(e).encode() + b")"
+print(("ok" if b"longer than 64 KiB" in reply and b'"state"' not in reply
+       else "not ok") +
+      " - a complete request line over 64 KiB is refused too")
 try:
     print(("ok" if call(other, "status")["ok"] else "not ok") +
           " - the first client is still served")
