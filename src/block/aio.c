@@ -4,16 +4,28 @@
  * request maps 1:1 to a file operation; a pool of worker threads that
  * run the synchronous calls for every other format, or when io_uring is
  * unavailable (old kernel, seccomp, NIDO_BLOCK_NO_URING set).
- * Completions of both kinds are announced on one eventfd.
+ * Completions of both kinds are announced on one eventfd. A failed
+ * request's message is kept (aio.h) until its submitter takes it.
  */
 #include <errno.h>
 #include <liburing.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 
+#include "block/aio.h"
 #include "block/driver.h"
+#include "block/qcow2.h"
+#include "lib/thread.h"
 
 #define AIO_MAX_THREADS 4
+
+/* The message of a failed request, until block_aio_take_error(). */
+struct aio_error {
+	struct aio_error *next;
+	struct block_req *req;
+	struct err *err;
+	bool corrupt;
+};
 
 struct block_aio {
 	struct block *b;
@@ -27,8 +39,78 @@ struct block_aio {
 	pthread_cond_t cv;
 	struct block_req *queue, **queue_tail; /* waiting for a worker */
 	struct block_req *done, **done_tail;   /* completed, not reaped */
+	struct aio_error *errors;	       /* failed, message not taken */
 	bool stop;
 };
+
+/* Keeps @e (taken) as the error of @r. */
+static void keep_error(struct block_aio *q, struct block_req *r, struct err *e,
+		       bool corrupt)
+{
+	struct aio_error *ae = xcalloc(1, sizeof(*ae));
+
+	ae->req = r;
+	ae->err = e;
+	ae->corrupt = corrupt;
+	pthread_mutex_lock(&q->mu);
+	ae->next = q->errors;
+	q->errors = ae;
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* Unlinks and returns the error kept for @r, or NULL. @q->mu held. */
+static struct aio_error *unlink_error(struct block_aio *q,
+				      const struct block_req *r)
+{
+	for (struct aio_error **p = &q->errors; *p; p = &(*p)->next) {
+		struct aio_error *ae = *p;
+
+		if (ae->req == r) {
+			*p = ae->next;
+			return ae;
+		}
+	}
+	return NULL;
+}
+
+static void free_error(struct aio_error *ae)
+{
+	if (ae) {
+		err_free(ae->err);
+		free(ae);
+	}
+}
+
+int block_aio_take_error(struct block_aio *q, struct block_req *r,
+			 struct err **e, bool *corrupt)
+{
+	struct aio_error *ae;
+
+	pthread_mutex_lock(&q->mu);
+	ae = unlink_error(q, r);
+	pthread_mutex_unlock(&q->mu);
+	if (!ae)
+		return -ENOENT;
+	err_free(*e);
+	*e = steal_ptr(ae->err);
+	*corrupt = ae->corrupt;
+	free_error(ae);
+	return 0;
+}
+
+bool block_aio_corrupt(struct block_aio *q)
+{
+	bool corrupt = false;
+
+	for (struct block *b = q->b; b && !corrupt; b = b->backing) {
+		if (b->drv != &block_qcow2)
+			continue;
+		pthread_mutex_lock(&b->lock);
+		corrupt = ((struct qcow2 *)b->priv)->corrupt;
+		pthread_mutex_unlock(&b->lock);
+	}
+	return corrupt;
+}
 
 static void signal_efd(struct block_aio *q)
 {
@@ -48,27 +130,28 @@ static void push_done(struct block_aio *q, struct block_req *r)
 	signal_efd(q);
 }
 
-static int run_sync(struct block *b, struct block_req *r)
+static int run_sync(struct block *b, struct block_req *r, struct err **e)
 {
 	switch (r->op) {
 	case BLOCK_OP_READ:
-		return block_preadv(b, r->iov, r->iovcnt, r->offset, NULL);
+		return block_preadv(b, r->iov, r->iovcnt, r->offset, e);
 	case BLOCK_OP_WRITE:
-		return block_pwritev(b, r->iov, r->iovcnt, r->offset, NULL);
+		return block_pwritev(b, r->iov, r->iovcnt, r->offset, e);
 	case BLOCK_OP_FLUSH:
-		return block_flush(b, NULL);
+		return block_flush(b, e);
 	case BLOCK_OP_DISCARD:
-		return block_discard(b, r->offset, r->len, NULL);
+		return block_discard(b, r->offset, r->len, e);
 	case BLOCK_OP_WRITE_ZEROES:
-		return block_write_zeroes(b, r->offset, r->len, r->flags, NULL);
+		return block_write_zeroes(b, r->offset, r->len, r->flags, e);
 	}
-	return -EINVAL;
+	return err_set(e, EINVAL, "'%s': unknown request", b->filename);
 }
 
 static void *worker(void *opaque)
 {
 	struct block_aio *q = opaque;
 	struct block_req *r;
+	struct err *e;
 
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
@@ -81,7 +164,12 @@ static void *worker(void *opaque)
 		if (!q->queue)
 			q->queue_tail = &q->queue;
 		pthread_mutex_unlock(&q->mu);
-		r->result = run_sync(q->b, r);
+		e = NULL;
+		r->result = run_sync(q->b, r, &e);
+		if (r->result < 0 && e)
+			keep_error(q, r, e, block_aio_corrupt(q));
+		else
+			err_free(e);
 		push_done(q, r);
 		pthread_mutex_lock(&q->mu);
 	}
@@ -99,10 +187,10 @@ static int start_threads(struct block_aio *q, struct err **e)
 	int n = (int)MIN(q->depth, AIO_MAX_THREADS);
 
 	for (int i = 0; i < n; i++) {
-		int r = pthread_create(&q->threads[i], NULL, worker, q);
+		int r = thread_start(&q->threads[i], "block-io", worker, q);
 
-		if (r != 0)
-			return err_sys(e, r, "'%s': starting I/O threads",
+		if (r < 0)
+			return err_sys(e, -r, "'%s': starting I/O threads",
 				       q->b->filename);
 		q->nthreads++;
 	}
@@ -159,6 +247,12 @@ void block_aio_free(struct block_aio *q)
 	pthread_mutex_unlock(&q->mu);
 	for (int i = 0; i < q->nthreads; i++)
 		pthread_join(q->threads[i], NULL);
+	while (q->errors) {
+		struct aio_error *ae = q->errors;
+
+		q->errors = ae->next;
+		free_error(ae);
+	}
 	if (q->uring)
 		io_uring_queue_exit(&q->ring);
 	close_safe(q->efd);
@@ -244,6 +338,9 @@ int block_aio_submit(struct block_aio *q, struct block_req *r)
 		return -EAGAIN;
 	q->inflight++;
 	r->result = 0;
+	pthread_mutex_lock(&q->mu);
+	free_error(unlink_error(q, r)); /* a message nobody took */
+	pthread_mutex_unlock(&q->mu);
 	if (q->uring && submit_uring(q, r))
 		return 0;
 	pthread_mutex_lock(&q->mu);
@@ -273,6 +370,24 @@ static int finish_short(struct block_aio *q, struct block_req *r, int res)
 	return file_pwritev_full(q->b->fd, rest, n, r->offset + res);
 }
 
+/* The message of a failed io_uring request (block.c's wording). */
+static struct err *uring_error(struct block_aio *q, struct block_req *r)
+{
+	static const char *const verbs[] = {
+		[BLOCK_OP_READ] = "reading",
+		[BLOCK_OP_WRITE] = "writing",
+		[BLOCK_OP_FLUSH] = "flushing",
+	};
+	struct err *e = NULL;
+
+	if (r->op == BLOCK_OP_FLUSH)
+		err_sys(&e, -r->result, "flushing '%s'", q->b->filename);
+	else
+		err_sys(&e, -r->result, "%s '%s' at offset %" PRIu64,
+			verbs[r->op], q->b->filename, r->offset);
+	return e;
+}
+
 static int reap_uring(struct block_aio *q, struct block_req **done, int max)
 {
 	struct io_uring_cqe *cqe;
@@ -283,6 +398,8 @@ static int reap_uring(struct block_aio *q, struct block_req **done, int max)
 
 		r->result = finish_short(q, r, cqe->res);
 		io_uring_cqe_seen(&q->ring, cqe);
+		if (r->result < 0)
+			keep_error(q, r, uring_error(q, r), false);
 		done[n++] = r;
 	}
 	return n;

@@ -3,38 +3,56 @@
 #include "vmm/api.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/loop.h"
 #include "lib/sock.h"
 #include "vmm/console.h"
 #include "vmm/hw/devices.h"
 #include "vmm/vcpu.h"
+#include "vmm/virtio/devices.h"
 #include "vmm/virtio/virtio.h"
 #include "vmm/vm.h"
 
-#define API_LINE_MAX  65536
-#define API_MAX_CONNS 16
+#define API_LINE_MAX   65536
+#define API_MAX_CONNS  16
+#define API_OUT_MAX    (1u << 20) /* unsent replies and events per client */
+#define API_EVENTS_MAX 256	  /* events queued for the loop's thread */
 
+/* A client; owned by the loop's thread. */
 struct api_conn {
 	struct api *api;
 	int fd;
+	pid_t pid; /* SO_PEERCRED, for the log */
 	struct loop_source *src;
-	char *buf;
-	size_t len;
+	struct buf in, out;
+	uint32_t watching; /* the epoll events asked for */
+	bool events;	   /* subscribed: gets event lines */
+};
+
+/* An event line from any thread, waiting for the loop's thread. */
+struct api_event {
+	struct api_event *next;
+	char *line;
 };
 
 struct api {
 	struct vm *vm;
 	char *path;
 	int fd;
-	struct loop_source *src;
+	struct loop_source *src, *wake;
 	struct api_conn *conns[API_MAX_CONNS];
+	pthread_mutex_t ev_lock; /* guards the queue below */
+	struct api_event *ev_head, **ev_tail;
+	unsigned ev_n;
+	uint64_t ev_dropped;
 };
 
 static json_object *u64(uint64_t v)
@@ -96,6 +114,32 @@ static json_object *device_stats(struct vm *vm)
 	return a;
 }
 
+/* Each disk's host I/O errors, by operation (virtio/blk.c). */
+static json_object *disk_stats(struct vm *vm)
+{
+	json_object *a = json_object_new_array();
+
+	for (unsigned i = 0; i < vm->n_virtio; i++) {
+		struct virtio_blk_stats st;
+		json_object *o;
+
+		if (!virtio_blk_stats(vm->virtio[i], &st))
+			continue;
+		o = json_object_new_object();
+		put(o, "disk", json_object_new_int((int)st.index));
+		put(o, "serial", json_object_new_string(st.serial));
+		put(o, "image", json_object_new_string(st.image));
+		put(o, "read_errors", u64(st.read_errors));
+		put(o, "write_errors", u64(st.write_errors));
+		put(o, "flush_errors", u64(st.flush_errors));
+		put(o, "discard_errors", u64(st.discard_errors));
+		put(o, "write_zeroes_errors", u64(st.write_zeroes_errors));
+		put(o, "corrupt", json_object_new_boolean(st.corrupt));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static int is_paused(struct vm *vm)
 {
 	int p;
@@ -122,11 +166,19 @@ static void status(struct vm *vm, json_object *r)
 		    json_object_new_string(console_name(vm->console)));
 }
 
-/* Fills @r for @cmd; returns an error message or NULL. */
-static const char *dispatch(struct vm *vm, const char *cmd, json_object *r)
+/*
+ * Fills @r for @cmd from client @c (NULL: api_handle()); returns an error
+ * message or NULL.
+ */
+static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
+			    json_object *r)
 {
 	if (streq(cmd, "status")) {
 		status(vm, r);
+	} else if (streq(cmd, "subscribe")) {
+		if (!c)
+			return "subscribe needs a connection";
+		c->events = true;
 	} else if (streq(cmd, "pause")) {
 		vm_pause(vm);
 	} else if (streq(cmd, "resume")) {
@@ -146,18 +198,19 @@ static const char *dispatch(struct vm *vm, const char *cmd, json_object *r)
 	} else if (streq(cmd, "stats")) {
 		put(r, "vcpus", vcpu_stats(vm));
 		put(r, "devices", device_stats(vm));
+		put(r, "disks", disk_stats(vm));
 		put(r, "unhandled_port_io",
 		    u64(atomic_load(&vm->stats.unhandled_pio)));
 		put(r, "unhandled_mmio",
 		    u64(atomic_load(&vm->stats.unhandled_mmio)));
 	} else {
 		return "unknown command (status, pause, resume, shutdown, "
-		       "power-button, power-off, stats)";
+		       "power-button, power-off, stats, subscribe)";
 	}
 	return NULL;
 }
 
-char *api_handle(struct vm *vm, const char *line)
+static char *handle(struct vm *vm, struct api_conn *c, const char *line)
 {
 	json_object *req = json_tokener_parse(line), *cmd = NULL;
 	json_object *r = json_object_new_object();
@@ -170,7 +223,7 @@ char *api_handle(struct vm *vm, const char *line)
 		 !json_object_is_type(cmd, json_type_string))
 		err = "the request has no \"command\" string";
 	else
-		err = dispatch(vm, json_object_get_string(cmd), r);
+		err = dispatch(vm, c, json_object_get_string(cmd), r);
 	if (err) {
 		json_object_put(r);
 		r = json_object_new_object();
@@ -186,6 +239,11 @@ char *api_handle(struct vm *vm, const char *line)
 	return out;
 }
 
+char *api_handle(struct vm *vm, const char *line)
+{
+	return handle(vm, NULL, line);
+}
+
 static void conn_close(struct api_conn *c)
 {
 	struct api *a = c->api;
@@ -196,108 +254,289 @@ static void conn_close(struct api_conn *c)
 	}
 	loop_source_del(a->vm->loop, c->src);
 	close_safe(c->fd);
-	free(c->buf);
+	buf_free(&c->in);
+	buf_free(&c->out);
 	free(c);
 }
 
-/* Answers every complete line in the buffer. Returns -1 to hang up. */
+/* Drops a client that would make us wait or hold unbounded memory. */
+static void conn_drop(struct api_conn *c, const char *why)
+{
+	log_warn("control socket: dropping client (pid %d): %s", (int)c->pid,
+		 why);
+	conn_close(c);
+}
+
+/*
+ * Sends what is buffered as far as the socket takes it, never waiting,
+ * and watches for room while some is left. Returns 0, or -1 when it
+ * closed @c: the client is gone, or let more than API_OUT_MAX bytes pile
+ * up (a client that does not read is dropped, never waited for).
+ */
+static int conn_flush(struct api_conn *c)
+{
+	uint32_t want = EPOLLIN;
+
+	while (c->out.len) {
+		ssize_t n = buf_write_fd(&c->out, c->fd);
+
+		if (n == -EAGAIN)
+			break;
+		if (n < 0) {
+			conn_close(c);
+			return -1;
+		}
+	}
+	if (c->out.len > API_OUT_MAX) {
+		conn_drop(c, "it does not read what it is sent");
+		return -1;
+	}
+	if (c->out.len)
+		want |= EPOLLOUT;
+	if (want != c->watching &&
+	    loop_fd_modify(c->api->vm->loop, c->src, want) == 0)
+		c->watching = want;
+	return 0;
+}
+
+/* Queues @line and a newline for @c. */
+static void conn_queue(struct api_conn *c, const char *line)
+{
+	buf_append_str(&c->out, line);
+	buf_append(&c->out, "\n", 1);
+}
+
+/*
+ * Answers every complete line buffered. Returns 0, -E2BIG for a line
+ * over API_LINE_MAX (complete or not), or -ENOBUFS when the client does
+ * not read its replies.
+ */
 static int conn_lines(struct api_conn *c)
 {
 	char *nl;
 
-	while ((nl = memchr(c->buf, '\n', c->len))) {
-		_cleanup_free_ char *reply = NULL;
-		size_t n = (size_t)(nl - c->buf) + 1;
+	while (c->in.len && (nl = memchr(c->in.data, '\n', c->in.len))) {
+		_cleanup_free_ char *line = NULL, *reply = NULL;
 
-		*nl = '\0';
-		reply = api_handle(c->api->vm, c->buf);
-		if (write_full(c->fd, reply, strlen(reply)) < 0 ||
-		    write_full(c->fd, "\n", 1) < 0)
-			return -1;
-		memmove(c->buf, c->buf + n, c->len - n);
-		c->len -= n;
+		if ((size_t)(nl - c->in.data) >= API_LINE_MAX)
+			return -E2BIG;
+		line = buf_take_line(&c->in);
+		reply = handle(c->api->vm, c, line);
+		conn_queue(c, reply);
+		if (c->out.len > API_OUT_MAX)
+			return -ENOBUFS;
 	}
-	return c->len >= API_LINE_MAX ? -1 : 0;
+	return c->in.len >= API_LINE_MAX ? -E2BIG : 0;
 }
 
 static void on_conn(struct loop *l, int fd, uint32_t events, void *opaque)
 {
 	struct api_conn *c = opaque;
-	ssize_t n;
+	int r;
 
-	n = read(fd, c->buf + c->len, API_LINE_MAX - c->len);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n <= 0) {
+	if (events & EPOLLIN) {
+		ssize_t n = buf_read_fd(&c->in, fd, API_LINE_MAX);
+
+		if (n == 0 || (n < 0 && n != -EAGAIN)) {
+			conn_close(c);
+			return;
+		}
+		r = conn_lines(c);
+		if (r == -ENOBUFS) {
+			conn_drop(c, "it does not read what it is sent");
+			return;
+		}
+		if (r == -E2BIG) {
+			/* a last word, if the socket takes it */
+			conn_queue(c, "{\"ok\":false,\"error\":\"request line "
+				      "longer than 64 KiB\"}");
+			if (conn_flush(c) == 0)
+				conn_drop(c, "request line longer than 64 KiB");
+			return;
+		}
+	} else if (events & (EPOLLHUP | EPOLLERR)) {
 		conn_close(c);
 		return;
 	}
-	c->len += (size_t)n;
-	if (conn_lines(c) < 0)
-		conn_close(c);
+	conn_flush(c);
+}
+
+/* Tells a client it is refused, if its socket takes it now, and closes. */
+static void refuse(int fd, const char *why)
+{
+	_cleanup_free_ char *line =
+		xasprintf("{\"ok\":false,\"error\":\"%s\"}\n", why);
+
+	(void)send(fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL);
+	close(fd);
 }
 
 static void on_accept(struct loop *l, int fd, uint32_t events, void *opaque)
 {
 	struct api *a = opaque;
 	struct api_conn *c;
+	struct ucred cred;
 	unsigned i;
-	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (cfd < 0)
 		return;
+	if (!sock_peer_is_self_or_root(cfd, &cred)) {
+		log_warn("control socket: refused a client of uid %d (pid %d): "
+			 "only root and uid %d may connect",
+			 (int)cred.uid, (int)cred.pid, (int)geteuid());
+		refuse(cfd, "access denied: only root and the uid nido-vmm "
+			    "runs as may use its control socket");
+		return;
+	}
 	for (i = 0; i < API_MAX_CONNS && a->conns[i]; i++)
 		;
 	if (i == API_MAX_CONNS) {
-		close(cfd);
+		refuse(cfd, "too many clients (16)");
 		return;
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->api = a;
 	c->fd = cfd;
-	c->buf = xmalloc(API_LINE_MAX + 1);
+	c->pid = cred.pid;
+	c->watching = EPOLLIN;
 	c->src = loop_fd_add(l, cfd, EPOLLIN, on_conn, c, NULL);
 	if (!c->src) {
 		close(cfd);
-		free(c->buf);
 		free(c);
 		return;
 	}
 	a->conns[i] = c;
 }
 
-/* Binds @path, replacing a socket file nobody listens on. */
-static int api_bind(int fd, const char *path, struct err **e)
+/*
+ * Takes the events other threads queued and gives each to every
+ * subscribed client. Loop thread.
+ */
+static void on_events(struct loop *l, void *opaque)
 {
-	struct sockaddr_un sa;
-	struct stat st;
+	struct api *a = opaque;
+	struct api_event *ev, *next;
+	uint64_t dropped;
 
-	if (sock_unix_addr(&sa, path, "control socket", e) < 0)
-		return -ENAMETOOLONG;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-		return 0;
-	if (errno == EADDRINUSE) {
-		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		int live = probe >= 0 && connect(probe, (struct sockaddr *)&sa,
-						 sizeof(sa)) == 0;
+	pthread_mutex_lock(&a->ev_lock);
+	ev = a->ev_head;
+	a->ev_head = NULL;
+	a->ev_tail = &a->ev_head;
+	a->ev_n = 0;
+	dropped = a->ev_dropped;
+	a->ev_dropped = 0;
+	pthread_mutex_unlock(&a->ev_lock);
+	if (dropped)
+		log_warn("control socket: %" PRIu64 " events dropped (more "
+			 "than %d waiting)",
+			 dropped, API_EVENTS_MAX);
+	for (; ev; ev = next) {
+		next = ev->next;
+		for (unsigned i = 0; i < API_MAX_CONNS; i++) {
+			struct api_conn *c = a->conns[i];
 
-		close_safe(probe);
-		if (live)
-			return err_set(e, EADDRINUSE,
-				       "control socket '%s' is in use by "
-				       "another process",
-				       path);
-		/* Only a stale socket is replaced, never another file. */
-		if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
-			return err_set(e, EEXIST,
-				       "control socket path '%s' exists and is "
-				       "not a socket",
-				       path);
-		unlink(path);
-		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return 0;
+			if (!c || !c->events)
+				continue;
+			conn_queue(c, ev->line);
+			conn_flush(c);
+		}
+		free(ev->line);
+		free(ev);
 	}
-	return err_sys(e, errno, "creating control socket '%s'", path);
+}
+
+void api_emit(struct api *a, const char *line)
+{
+	struct api_event *ev;
+
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->ev_lock);
+	if (a->ev_n >= API_EVENTS_MAX) {
+		a->ev_dropped++;
+		pthread_mutex_unlock(&a->ev_lock);
+		return;
+	}
+	ev = xcalloc(1, sizeof(*ev));
+	ev->line = xstrdup(line);
+	*a->ev_tail = ev;
+	a->ev_tail = &ev->next;
+	a->ev_n++;
+	pthread_mutex_unlock(&a->ev_lock);
+	loop_wake(a->vm->loop);
+}
+
+/*
+ * May @path be taken? Yes when nothing is there or a socket nobody
+ * listens on (a stale one: a VMM that was killed); a socket another
+ * process listens on or any other file is an error.
+ */
+static int path_free(const struct sockaddr_un *sa, const char *path,
+		     struct err **e)
+{
+	struct stat st;
+	int probe, live;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT
+			       ? 0
+			       : err_sys(e, errno, "control socket '%s'", path);
+	if (!S_ISSOCK(st.st_mode))
+		return err_set(e, EEXIST,
+			       "control socket path '%s' exists and is not a "
+			       "socket",
+			       path);
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	live = probe >= 0 &&
+	       connect(probe, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+	close_safe(probe);
+	if (live)
+		return err_set(e, EADDRINUSE,
+			       "control socket '%s' is in use by another "
+			       "process",
+			       path);
+	return 0;
+}
+
+/*
+ * Listens on @path with a socket file of mode 0600 (whatever the umask)
+ * that appears only once it listens: bound under a temporary name in
+ * the same directory, listening, then renamed over @path. A supervisor
+ * that waits for the file (nidod's start) never finds one that refuses
+ * connections. When the temporary name would not fit a socket address,
+ * @path is bound directly.
+ */
+static int api_listen(int fd, const char *path, struct err **e)
+{
+	_cleanup_free_ char *dir = xstrdup(path), *tmp_path = NULL;
+	struct sockaddr_un sa, tmp;
+	char *slash = strrchr(dir, '/');
+	int r = sock_unix_addr(&sa, path, "control socket", e);
+
+	if (r < 0 || (r = path_free(&sa, path, e)) < 0)
+		return r;
+	if (slash)
+		slash[1] = '\0';
+	tmp_path = xasprintf("%s.nido-vmm-%d.sock", slash ? dir : "",
+			     (int)getpid());
+	if (sock_unix_addr(&tmp, tmp_path, "control socket", NULL) < 0) {
+		unlink(path); /* stale */
+		if (sock_unix_bind_private(fd, &sa) < 0 || listen(fd, 8) < 0)
+			return err_sys(e, errno, "creating control socket '%s'",
+				       path);
+		return 0;
+	}
+	unlink(tmp_path); /* left by a killed process with our pid */
+	if (sock_unix_bind_private(fd, &tmp) < 0)
+		return err_sys(e, errno, "creating control socket '%s'",
+			       tmp_path);
+	if (listen(fd, 8) < 0 || rename(tmp_path, path) < 0) {
+		r = err_sys(e, errno, "creating control socket '%s'", path);
+		unlink(tmp_path);
+		return r;
+	}
+	return 0;
 }
 
 struct api *api_open(struct vm *vm, const char *path, struct err **e)
@@ -305,25 +544,22 @@ struct api *api_open(struct vm *vm, const char *path, struct err **e)
 	struct api *a = xcalloc(1, sizeof(*a));
 
 	a->vm = vm;
+	pthread_mutex_init(&a->ev_lock, NULL);
+	a->ev_tail = &a->ev_head;
 	a->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (a->fd < 0) {
 		err_sys(e, errno, "creating control socket '%s'", path);
-		free(a);
-		return NULL;
-	}
-	if (api_bind(a->fd, path, e) < 0) {
-		close(a->fd);
-		free(a);
-		return NULL;
-	}
-	a->path = xstrdup(path);
-	if (listen(a->fd, 8) < 0) {
-		err_sys(e, errno, "listening on control socket '%s'", path);
 		api_close(a);
 		return NULL;
 	}
+	if (api_listen(a->fd, path, e) < 0) {
+		api_close(a);
+		return NULL;
+	}
+	a->path = xstrdup(path);
 	a->src = loop_fd_add(vm->loop, a->fd, EPOLLIN, on_accept, a, e);
-	if (!a->src) {
+	a->wake = a->src ? loop_wake_add(vm->loop, on_events, a, e) : NULL;
+	if (!a->wake) {
 		api_close(a);
 		return NULL;
 	}
@@ -338,11 +574,19 @@ void api_close(struct api *a)
 		if (a->conns[i])
 			conn_close(a->conns[i]);
 	}
-	if (a->src)
-		loop_source_del(a->vm->loop, a->src);
+	loop_source_del(a->vm->loop, a->src);
+	loop_source_del(a->vm->loop, a->wake);
 	close_safe(a->fd);
 	if (a->path)
 		unlink(a->path);
+	while (a->ev_head) {
+		struct api_event *ev = a->ev_head;
+
+		a->ev_head = ev->next;
+		free(ev->line);
+		free(ev);
+	}
+	pthread_mutex_destroy(&a->ev_lock);
 	free(a->path);
 	free(a);
 }

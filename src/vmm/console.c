@@ -131,10 +131,18 @@ static void on_unix_accept(struct loop *l, int fd, uint32_t events,
 			   void *opaque)
 {
 	struct console *c = opaque;
+	struct ucred cred;
 	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (cfd < 0)
 		return;
+	if (!sock_peer_is_self_or_root(cfd, &cred)) {
+		log_warn("console socket: refused a client of uid %d (pid %d): "
+			 "only root and uid %d may connect",
+			 (int)cred.uid, (int)cred.pid, (int)geteuid());
+		close(cfd);
+		return;
+	}
 	if (c->client_fd >= 0) {
 		close(cfd); /* one client at a time */
 		return;
@@ -160,7 +168,8 @@ static int open_unix(struct console *c, const char *path, struct err **e)
 	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->owned_fd < 0 || c->listen_fd < 0)
 		return err_sys(e, errno, "console socket '%s'", path);
-	if (bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	/* mode 0600 whatever the umask: the guest's console is private */
+	if (sock_unix_bind_private(c->listen_fd, &sa) < 0)
 		return err_sys(e, errno, "creating console socket '%s'", path);
 	c->path = xstrdup(path);
 	if (listen(c->listen_fd, 1) < 0)

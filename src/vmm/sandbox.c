@@ -12,11 +12,13 @@
 #include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <linux/securebits.h>
+#include <malloc.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -120,6 +122,10 @@ int sandbox_enter(const struct sandbox_opts *o, struct err **e)
 	/* The C library reads the time zone file on first use (the RTC's
 	 * localtime_r()): read it while there is a file system. */
 	tzset();
+	/* glibc's malloc counts the CPUs (/sys/devices/system/cpu/online)
+	 * when a thread first needs an arena of its own, unless the number
+	 * of arenas is set: set it to its default, 8 per CPU. */
+	mallopt(M_ARENA_MAX, 8 * (int)MAX(sysconf(_SC_NPROCESSORS_ONLN), 1L));
 	if (geteuid() == 0) {
 		if (o->uid == 0 || o->gid == 0)
 			return err_set(e, EINVAL,
@@ -293,36 +299,52 @@ int sandbox_seccomp(struct err **e)
 	return 0;
 }
 
-static volatile sig_atomic_t relay_signal;
-
-static void relay_handler(int signo)
+/*
+ * The parent of sandbox_pidns(): passes SIGTERM, SIGINT and SIGHUP on,
+ * waits, cleans up. It takes signals by waiting for them (blocked, as in
+ * every thread of nido-vmm), never in a handler.
+ */
+static void relay_signals(sigset_t *set)
 {
-	relay_signal = signo;
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGCHLD);
 }
 
-/* The parent of sandbox_pidns(): passes signals on, waits, cleans up. */
-static int relay(pid_t child, char *const *cleanup_paths)
-{
-	struct sigaction sa = {.sa_handler = relay_handler};
-	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
-	int status;
+/* What was at each cleanup path before the VM ran (0: nothing). */
+#define RELAY_MAX_PATHS 4
 
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
-	for (;;) {
-		if (waitpid(child, &status, 0) == child)
-			break;
-		if (errno != EINTR)
-			return 1;
-		if (relay_signal)
-			kill(child, relay_signal);
-		relay_signal = 0;
+static int relay(pid_t child, char *const *cleanup_paths,
+		 const ino_t before[RELAY_MAX_PATHS])
+{
+	struct signalfd_siginfo si;
+	sigset_t set;
+	int status = 0, sfd;
+
+	/* A signalfd rather than sigwaitinfo(): the signals stay blocked
+	 * all along, as /proc shows them. */
+	relay_signals(&set);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	while (waitpid(child, &status, WNOHANG) == 0) {
+		int sig = 0;
+
+		if (sfd < 0)
+			sig = sigwaitinfo(&set, NULL); /* no signalfd */
+		else if (read(sfd, &si, sizeof(si)) == sizeof(si))
+			sig = (int)si.ssi_signo;
+		if (sig > 0 && sig != SIGCHLD)
+			kill(child, sig);
 	}
+	close_safe(sfd);
 	for (size_t i = 0; cleanup_paths && cleanup_paths[i]; i++) {
 		struct stat st;
 
-		/* Only the sockets the VM made, never a file in the way. */
-		if (lstat(cleanup_paths[i], &st) == 0 && S_ISSOCK(st.st_mode))
+		/* Only the sockets the VM made: never a file in the way, nor
+		 * the live socket of another VM it found there. */
+		if (lstat(cleanup_paths[i], &st) == 0 && S_ISSOCK(st.st_mode) &&
+		    st.st_ino != before[i])
 			unlink(cleanup_paths[i]);
 	}
 	if (WIFEXITED(status))
@@ -332,20 +354,37 @@ static int relay(pid_t child, char *const *cleanup_paths)
 
 int sandbox_pidns(char *const *cleanup_paths, int *status, struct err **e)
 {
+	ino_t before[RELAY_MAX_PATHS] = {0};
+	sigset_t set, old;
 	pid_t pid;
 
+	for (size_t i = 0; cleanup_paths && cleanup_paths[i]; i++) {
+		struct stat st;
+
+		if (i == RELAY_MAX_PATHS)
+			return err_set(e, E2BIG, "sandbox: too many sockets");
+		if (lstat(cleanup_paths[i], &st) == 0)
+			before[i] = st.st_ino;
+	}
 	if (unshare(CLONE_NEWPID) < 0)
 		return err_sys(e, errno,
 			       "sandbox: entering a new pid "
 			       "namespace");
+	/* Blocked before the fork: no signal may kill the relay before
+	 * it waits for them; the child gets its mask back. */
+	relay_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		return err_sys(e, errno, "sandbox: fork");
+	}
 	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		/* The relay keeps the terminal: we must not outlive it. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		return 0;
 	}
-	*status = relay(pid, cleanup_paths);
+	*status = relay(pid, cleanup_paths, before);
 	return 1;
 }

@@ -6,10 +6,10 @@
 #include <linux/kvm.h>
 #include <signal.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/mman.h>
 
 #include "lib/log.h"
+#include "lib/thread.h"
 #include "vmm/boot.h"
 #include "vmm/cpuid.h"
 #include "vmm/kvm.h"
@@ -367,13 +367,8 @@ static void *vcpu_thread(void *opaque)
 {
 	struct vcpu *v = opaque;
 	struct vm *vm = v->vm;
-	char name[16];
 	sigset_t set;
 
-	/* From the thread itself: pthread_setname_np() on another thread
-	 * opens /proc, which the sandbox has not. */
-	snprintf(name, sizeof(name), "vcpu%u", v->id);
-	prctl(PR_SET_NAME, name);
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
@@ -403,10 +398,13 @@ static void *vcpu_thread(void *opaque)
 
 int vcpu_start(struct vcpu *v, struct err **e)
 {
-	int r = pthread_create(&v->thread, NULL, vcpu_thread, v);
+	char name[16];
+	int r;
 
-	if (r != 0)
-		return err_sys(e, r, "starting the thread of vCPU %u", v->id);
+	snprintf(name, sizeof(name), "vcpu%u", v->id);
+	r = thread_start(&v->thread, name, vcpu_thread, v);
+	if (r < 0)
+		return err_sys(e, -r, "starting the thread of vCPU %u", v->id);
 	v->started = 1;
 	return 0;
 }

@@ -167,8 +167,12 @@ static void console_quit(void *opaque)
 	vm_request_exit(opaque, VM_EXIT_SIGNAL, NULL);
 }
 
-/* The devices with an end on the host's file system: before the
- * sandbox. */
+/*
+ * The devices with an end on the host's file system: before the
+ * sandbox. The control socket appears now, listening, but answers only
+ * once the VM is built and its loop runs: a supervisor waits for an
+ * answer (nidod's start sends "status"), not for the file.
+ */
 static int create_host_ends(struct vm *vm, struct err **e)
 {
 	vm->console = console_open(vm->loop, vm->cfg, console_input,

@@ -10,14 +10,27 @@
  * With limits (<iotune>, vmm/throttle.h) reads and writes start only as
  * fast as the limits allow: the request at the head of the queue waits,
  * and the ones behind it with it, until a timer says it may go.
+ *
+ * A host I/O error (the image file failed, or its qcow2 metadata was
+ * found corrupt) fails the guest's request, as libvirt's default
+ * error_policy='report' does, and is reported: counted per operation
+ * (virtio_blk_stats(), the control socket's stats), logged once per
+ * disk, operation and kind (corrupt or not), and sent as an "io-error"
+ * event to the control socket's subscribers (at most one per disk and
+ * operation a second). Errors of the guest's own making (a request
+ * beyond the end, a write to a read-only disk) are only counted in the
+ * device's "errors".
  */
 #include <errno.h>
+#include <json-c/json.h>
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
 
+#include "block/aio.h"
 #include "block/block.h"
 #include "lib/log.h"
 #include "lib/loop.h"
+#include "vmm/api.h"
 #include "vmm/virtio/devices.h"
 #include "vmm/virtio/virtio.h"
 #include "vmm/vm.h"
@@ -46,8 +59,10 @@
 #define BLK_ID_BYTES	      20
 #define BLK_MAX_SEGS	      (VQ_MAX_CHAIN - 2)
 #define BLK_MAX_RANGES	      16
-#define BLK_MAX_RANGE_SECTORS (1U << 22) /* 2 GiB per discard range */
-#define BLK_DEPTH	      64	 /* requests in flight */
+#define BLK_MAX_RANGE_SECTORS (1U << 22)    /* 2 GiB per discard range */
+#define BLK_DEPTH	      64	    /* requests in flight */
+#define BLK_N_OPS	      5		    /* enum block_op */
+#define BLK_EVENT_GAP_NS      1000000000ULL /* between io-error events */
 
 struct blk_hdr {
 	uint32_t type;
@@ -96,7 +111,14 @@ struct blk_slot {
 struct blk {
 	struct block *disk;
 	int readonly;
+	unsigned index; /* the disk's place in the configuration */
+	char *image;	/* the path it was opened with */
 	char id[BLK_ID_BYTES];
+	/* Host I/O errors, by enum block_op; any thread. */
+	_Atomic uint64_t host_errors[BLK_N_OPS];
+	atomic_bool corrupt;
+	atomic_uint logged;			/* bit 2*op+corrupt: logged */
+	_Atomic uint64_t last_event[BLK_N_OPS]; /* vm_now_ns() */
 	struct blk_config config;
 	struct block_aio *aio;
 	struct loop_source *aio_src;
@@ -168,10 +190,68 @@ static uint8_t prep_rw(struct blk *b, struct blk_slot *s,
 	return BLK_S_OK;
 }
 
+static const char *const op_names[BLK_N_OPS] = {
+	[BLOCK_OP_READ] = "read",
+	[BLOCK_OP_WRITE] = "write",
+	[BLOCK_OP_FLUSH] = "flush",
+	[BLOCK_OP_DISCARD] = "discard",
+	[BLOCK_OP_WRITE_ZEROES] = "write-zeroes",
+};
+
+/* The "io-error" event (docs/vmm-api.md) to the control socket. */
+static void send_event(struct virtio_dev *d, enum block_op op, int code,
+		       const char *msg, bool corrupt)
+{
+	struct blk *b = d->priv;
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "event", json_object_new_string("io-error"));
+	json_object_object_add(o, "disk", json_object_new_int((int)b->index));
+	json_object_object_add(o, "serial", json_object_new_string(b->id));
+	json_object_object_add(o, "image", json_object_new_string(b->image));
+	json_object_object_add(o, "operation",
+			       json_object_new_string(op_names[op]));
+	json_object_object_add(o, "action", json_object_new_string("report"));
+	json_object_object_add(o, "nospace",
+			       json_object_new_boolean(code == ENOSPC));
+	json_object_object_add(o, "corrupt", json_object_new_boolean(corrupt));
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	api_emit(d->vm->api,
+		 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+/*
+ * The host failed @op with -@code (@e: the block layer's message, or
+ * NULL): count, log the first of its kind, tell the control socket.
+ * Any thread.
+ */
+static void host_error(struct virtio_dev *d, enum block_op op, int code,
+		       const struct err *e, bool corrupt)
+{
+	struct blk *b = d->priv;
+	const char *msg = e ? err_msg(e) : strerror(code);
+	unsigned kind = 1u << (2 * op + corrupt);
+	uint64_t now = vm_now_ns(), last;
+
+	atomic_fetch_add(&b->host_errors[op], 1);
+	if (corrupt)
+		atomic_store(&b->corrupt, true);
+	if (!(atomic_fetch_or(&b->logged, kind) & kind))
+		log_warn("disk %u (serial '%s', image '%s'): %s error: %s",
+			 b->index, b->id, b->image, op_names[op], msg);
+	last = atomic_load(&b->last_event[op]);
+	if (last && now - last < BLK_EVENT_GAP_NS)
+		return;
+	if (atomic_compare_exchange_strong(&b->last_event[op], &last, now))
+		send_event(d, op, code, msg, corrupt);
+}
+
 /* DISCARD and WRITE_ZEROES: ranges in the readable part after the header. */
 static uint8_t do_ranges(struct virtio_dev *d, const struct vq_req *r,
 			 const struct blk_hdr *h)
 {
+	_cleanup_err_ struct err *e = NULL;
 	struct blk *b = d->priv;
 	uint64_t bytes = r->out_len - sizeof(*h);
 	struct blk_range rg;
@@ -190,14 +270,19 @@ static uint8_t do_ranges(struct virtio_dev *d, const struct vq_req *r,
 			return BLK_S_IOERR;
 		start = rg.sector * SECTOR;
 		if (h->type == BLK_T_DISCARD)
-			rc = block_discard(b->disk, start, len, NULL);
+			rc = block_discard(b->disk, start, len, &e);
 		else
 			rc = block_write_zeroes(
 				b->disk, start, len,
-				(rg.flags & 1) ? BLOCK_ZERO_MAY_UNMAP : 0,
-				NULL);
-		if (rc < 0)
+				(rg.flags & 1) ? BLOCK_ZERO_MAY_UNMAP : 0, &e);
+		if (rc < 0) {
+			host_error(d,
+				   h->type == BLK_T_DISCARD
+					   ? BLOCK_OP_DISCARD
+					   : BLOCK_OP_WRITE_ZEROES,
+				   -rc, e, block_aio_corrupt(b->aio));
 			return BLK_S_IOERR;
+		}
 	}
 	return BLK_S_OK;
 }
@@ -288,6 +373,14 @@ static int reap(struct virtio_dev *d, struct vq *q)
 		struct blk_slot *s = done[i]->opaque;
 		int ok = done[i]->result == 0;
 
+		if (!ok) {
+			_cleanup_err_ struct err *e = NULL;
+			bool corrupt = false;
+
+			block_aio_take_error(b->aio, done[i], &e, &corrupt);
+			host_error(d, done[i]->op, -done[i]->result, e,
+				   corrupt);
+		}
 		if (ok && s->is_read)
 			atomic_fetch_add(&d->stats.bytes_written, s->len);
 		else if (ok)
@@ -430,6 +523,7 @@ static void blk_destroy(struct virtio_dev *d)
 	close_safe(b->thr_fd);
 	block_aio_free(b->aio);
 	block_close(b->disk);
+	free(b->image);
 	free(b);
 }
 
@@ -479,6 +573,7 @@ struct virtio_dev *virtio_blk_create(struct vm *vm,
 	struct virtio_dev *d;
 
 	b->readonly = cfg->readonly;
+	b->index = index;
 	b->thr_fd = -1;
 	throttle_init(&b->thr, &cfg->iotune);
 	/* Opened by host_open() before the sandbox; by path in tests. */
@@ -492,12 +587,14 @@ struct virtio_dev *virtio_blk_create(struct vm *vm,
 		err_prefix(e, "disk %u", index);
 		return NULL;
 	}
+	b->image = xstrdup(cfg->path);
 	snprintf(b->id, sizeof(b->id), "%s", cfg->serial ? cfg->serial : "");
 	if (!cfg->serial)
 		snprintf(b->id, sizeof(b->id), "nido-disk%u", index);
 	blk_fill_config(b);
 	if (block_aio_new(b->disk, BLK_DEPTH, &b->aio, e) < 0) {
 		block_close(b->disk);
+		free(b->image);
 		free(b);
 		err_prefix(e, "disk %u", index);
 		return NULL;
@@ -530,4 +627,23 @@ struct virtio_dev *virtio_blk_create(struct vm *vm,
 		}
 	}
 	return d;
+}
+
+bool virtio_blk_stats(const struct virtio_dev *d, struct virtio_blk_stats *st)
+{
+	const struct blk *b = d->priv;
+
+	if (d->ops != &blk_ops)
+		return false;
+	st->index = b->index;
+	st->serial = b->id;
+	st->image = b->image;
+	st->read_errors = atomic_load(&b->host_errors[BLOCK_OP_READ]);
+	st->write_errors = atomic_load(&b->host_errors[BLOCK_OP_WRITE]);
+	st->flush_errors = atomic_load(&b->host_errors[BLOCK_OP_FLUSH]);
+	st->discard_errors = atomic_load(&b->host_errors[BLOCK_OP_DISCARD]);
+	st->write_zeroes_errors =
+		atomic_load(&b->host_errors[BLOCK_OP_WRITE_ZEROES]);
+	st->corrupt = atomic_load(&b->corrupt);
+	return true;
 }

@@ -7,6 +7,7 @@
 #ifndef NIDO_VMM_VIRTIO_DEVICES_H
 #define NIDO_VMM_VIRTIO_DEVICES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,19 @@ void virtio_console_receive(struct virtio_dev *d, const uint8_t *buf,
 struct virtio_dev *virtio_blk_create(struct vm *vm,
 				     const struct config_disk *cfg,
 				     unsigned index, struct err **e);
+
+/* A disk's identity and its host I/O errors (virtio/blk.c), for stats. */
+struct virtio_blk_stats {
+	unsigned index;	    /* in the configuration */
+	const char *serial; /* borrowed from the device */
+	const char *image;  /* the path it was opened with; borrowed */
+	uint64_t read_errors, write_errors, flush_errors, discard_errors,
+		write_zeroes_errors;
+	bool corrupt; /* the image chain was found corrupt */
+};
+
+/* Fills @st when @d is a virtio-blk device; false otherwise. Any thread. */
+bool virtio_blk_stats(const struct virtio_dev *d, struct virtio_blk_stats *st);
 
 /* A network device on the existing tap of @cfg. */
 struct config_net;

@@ -110,7 +110,7 @@ if command -v qemu-io >/dev/null && command -v qemu-img >/dev/null; then
 	if [ -c /dev/kvm ]; then
 		run_guest hello --disk "$tmp/used.qcow2,readonly,format=qcow2"
 		[ "$status" -eq 0 ]
-		ok $? "... but is shared read-only (status $status: $err)"
+		ok $? "... but is shared read-only (status $status: ${err//$'\n'/; })"
 	fi
 	exec 3>&-
 	wait "$holder"
