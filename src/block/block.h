@@ -18,8 +18,9 @@
  *
  * Errors: functions return 0 (or a count) or a negative errno, and fill
  * @e (may be NULL) with a message naming the image file and the cause.
- * A corrupt image is marked corrupt on disk (qcow2's corrupt bit), the
- * request fails with -EIO, and later writes are refused.
+ * A corrupt image fails the request with -EIO and refuses later writes;
+ * when it is open read-write it is also marked corrupt on disk (qcow2
+ * v3's corrupt bit). A read-only open never writes the image.
  */
 #ifndef NIDO_BLOCK_BLOCK_H
 #define NIDO_BLOCK_BLOCK_H
