@@ -272,6 +272,10 @@ static struct report try_principals(const struct safe *s, int dfd,
 			return (struct report){i, errno};
 		syscall(SYS_setfsgid, p->gid);
 		syscall(SYS_setfsuid, p->uid);
+		/* both return the old id: ask again to see the change took */
+		if (syscall(SYS_setfsuid, -1) != (long)p->uid ||
+		    syscall(SYS_setfsgid, -1) != (long)p->gid)
+			return (struct report){i, EPERM};
 		fd = openat(dfd, base,
 			    (oflags & O_ACCMODE) | O_NOFOLLOW | O_NONBLOCK |
 				    O_NOCTTY | O_CLOEXEC);
