@@ -12,6 +12,7 @@
 
 #include "block/chain.h"
 #include "block/driver.h"
+#include "block/safeopen.h"
 
 static const struct block_driver *const drivers[] = {
 	&block_qcow2, &block_vmdk, &block_vdi,	     &block_vhdx,  &block_vpc,
@@ -220,8 +221,9 @@ int block_open_ref(struct block *b, const char *name, struct err **e)
 }
 
 /*
- * Opens the top image: a duplicate of o->fd, or @path. Never blocks on a
- * FIFO (O_NONBLOCK until its type is known). Returns the fd or -errno.
+ * Opens the top image: a duplicate of o->fd, or @path (with the strict
+ * resolver, as block_safe_open() opens it). Never blocks on a FIFO
+ * (O_NONBLOCK until its type is known). Returns the fd or -errno.
  */
 static int open_top(const char *path, const struct block_open_opts *o,
 		    struct err **e)
@@ -230,10 +232,18 @@ static int open_top(const char *path, const struct block_open_opts *o,
 	_cleanup_close_ int fd = -1;
 	int r;
 
-	if (o->fd >= 0)
+	if (o->fd >= 0) {
 		fd = fcntl(o->fd, F_DUPFD_CLOEXEC, 0);
-	else
+	} else if (o->resolve == block_resolve_strict) {
+		const struct block_strict *s = o->opaque;
+
+		fd = block_safe_open(path, mode, s ? s->safe_flags : 0, NULL,
+				     e);
+		if (fd < 0)
+			return fd;
+	} else {
 		fd = open(path, mode | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	}
 	if (fd < 0)
 		return err_sys(e, errno, "opening '%s'", path);
 	r = block_file_check(fd, path, e);

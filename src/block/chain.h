@@ -79,6 +79,12 @@ struct block_decl {
 struct block_strict {
 	const struct block_decl *decl; /* any order; matched by identity */
 	int ndecl;
+	/*
+	 * With o->fd -1, block_open_chain() opens the top image itself with
+	 * block_safe_open() and these flags (BLOCK_SAFE_FOLLOW_LAST when the
+	 * definition named a symlink, or a person gave the path).
+	 */
+	unsigned safe_flags;
 };
 
 struct block_open_opts {
@@ -91,7 +97,9 @@ struct block_open_opts {
 
 /*
  * Opens the image at @path (or o->fd, then @path only names it) and its
- * chain, each file an image names through o->resolve. With a resolver
+ * chain, each file an image names through o->resolve. The strict
+ * resolver also opens @path itself with block_safe_open() (its
+ * safe_flags) when o->fd is -1. With a resolver
  * other than the default, nothing is probed: o->format is required and
  * every backing file gets its format from the resolver (as with
  * BLOCK_OPEN_NO_PROBE). Otherwise as block_open(). On success *@out is

@@ -374,6 +374,32 @@ static void safe_open_hard_link(void)
 	CHECK(fd >= 0);
 }
 
+/* The daemon's whole open: the top image too goes through the rules. */
+static void strict_top_swapped(void)
+{
+	_cleanup_block_ struct block *b = NULL;
+	_cleanup_err_ struct err *e = NULL, *e2 = NULL;
+	struct block_strict plain = {0},
+			    named_link = {.safe_flags = BLOCK_SAFE_FOLLOW_LAST};
+
+	if (geteuid() != 0)
+		SKIP("needs root");
+	safe_open_setup();
+	CHECK(overlay("root/disk.qcow2", "img", "raw") == 0);
+	CHECK(chmod(path("root/disk.qcow2"), 0600) == 0);
+	CHECK(symlink(path("root/disk.qcow2"), path("user/vm.qcow2")) == 0);
+	CHECK_INT_EQ(
+		open_strict("user/vm.qcow2", &plain, BLOCK_OPEN_RDWR, &b, &e),
+		-ELOOP);
+	CHECK_INT_EQ(open_strict("user/vm.qcow2", &named_link, BLOCK_OPEN_RDWR,
+				 &b, &e2),
+		     -EACCES);
+	CHECK_STR_CONTAINS(err_msg(e2), "uid 65534");
+	/* root's own chain in root's directory opens */
+	CHECK(open_strict("root/disk.qcow2", &plain, BLOCK_OPEN_RDWR, &b,
+			  NULL) == 0);
+}
+
 static void safe_open_fifo(void)
 {
 	_cleanup_err_ struct err *e = NULL;
@@ -404,6 +430,7 @@ int main(void)
 	RUN(safe_open_symlink_swap);
 	RUN(safe_open_directory_swap);
 	RUN(safe_open_hard_link);
+	RUN(strict_top_swapped);
 	RUN(safe_open_fifo);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
