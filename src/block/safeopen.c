@@ -221,16 +221,19 @@ static int walk_step(struct walk *w, struct safe *s, const char *c, char **rest,
 static int walk_path(const char *path, struct safe *s, struct walk *w,
 		     char **last, struct err **e)
 {
-	_cleanup_free_ char *rest = xstrdup(path);
+	_cleanup_free_ char *rest = NULL, *cwd = NULL;
 	int r;
 
-	r = path[0] == '/'
-		    ? walk_enter(w, s,
-				 open("/", O_PATH | O_DIRECTORY | O_CLOEXEC),
-				 xstrdup("/"), e)
-		    : walk_enter(w, s,
-				 open(".", O_PATH | O_DIRECTORY | O_CLOEXEC),
-				 realpath(".", NULL) ?: xstrdup("."), e);
+	/* a relative path goes through the directories above "." too */
+	if (path[0] != '/') {
+		cwd = realpath(".", NULL);
+		if (!cwd)
+			return err_sys(e, errno, "'%s': the current directory",
+				       path);
+	}
+	rest = cwd ? join(cwd, path) : xstrdup(path);
+	r = walk_enter(w, s, open("/", O_PATH | O_DIRECTORY | O_CLOEXEC),
+		       xstrdup("/"), e);
 	while (r == 0) {
 		char *p = rest, *slash;
 

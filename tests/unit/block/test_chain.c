@@ -372,6 +372,11 @@ static void safe_open_hard_link(void)
 	/* the same file through root's directory is fine */
 	fd = block_safe_open(path("secret"), O_RDWR, 0, NULL, NULL);
 	CHECK(fd >= 0);
+	/* a relative path is checked from the root down as well */
+	CHECK(chdir(path("user")) == 0);
+	CHECK_INT_EQ(block_safe_open("hard.img", O_RDONLY, 0, NULL, NULL),
+		     -EACCES);
+	CHECK(chdir("/") == 0);
 }
 
 /* The daemon's whole open: the top image too goes through the rules. */
