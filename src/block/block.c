@@ -7,11 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "block/chain.h"
 #include "block/driver.h"
+#include "block/safeopen.h"
 
 static const struct block_driver *const drivers[] = {
 	&block_qcow2, &block_vmdk, &block_vdi,	     &block_vhdx,  &block_vpc,
@@ -52,39 +53,48 @@ struct chain_seen {
 	int n;
 };
 
-static int open_one(const char *path, const char *format, unsigned flags,
-		    struct chain_seen *seen, struct block **out,
-		    struct err **e);
+/* An open of a chain in progress: who resolves, and what was opened. */
+struct block_ctx {
+	block_resolve_fn *resolve;
+	void *opaque;
+	const char *top;
+	bool no_probe;
+	int index; /* files of the chain opened so far */
+	struct chain_seen seen;
+};
 
-/* The backing path: relative names are relative to @b's directory. */
-static char *resolve_backing(const struct block *b)
-{
-	_cleanup_free_ char *dir = NULL;
+static int open_one(struct block_ctx *c, int fd, const char *path,
+		    const char *name, const char *format, unsigned flags,
+		    struct block **out, struct err **e);
 
-	if (b->backing_name[0] == '/' || !strchr(b->filename, '/'))
-		return xstrdup(b->backing_name);
-	dir = xstrdup(b->filename);
-	return xasprintf("%s/%s", dirname(dir), b->backing_name);
-}
-
-static int open_backing(struct block *b, struct chain_seen *seen,
-			struct err **e)
+static int open_backing(struct block *b, struct block_ctx *c, struct err **e)
 {
 	unsigned flags = b->flags & ~(BLOCK_OPEN_RDWR | BLOCK_OPEN_CHECK |
 				      BLOCK_OPEN_SHARE_WRITE);
+	struct block_ref ref = {.kind = BLOCK_REF_BACKING,
+				.top = c->top,
+				.parent = b->filename,
+				.name = b->backing_name,
+				.format = b->backing_fmt,
+				.index = c->index};
+	struct block_file f = {.fd = -1};
 	int r;
 
 	if (!b->backing_name || (b->flags & BLOCK_OPEN_NO_BACKING))
 		return 0;
-	b->backing_path = resolve_backing(b);
-	if (seen->n > BLOCK_MAX_CHAIN)
+	if (c->seen.n > BLOCK_MAX_CHAIN)
 		return err_set(e, ELOOP,
 			       "'%s': backing chain deeper than %d images",
 			       b->filename, BLOCK_MAX_CHAIN);
-	r = open_one(b->backing_path, b->backing_fmt, flags, seen, &b->backing,
-		     e);
+	r = c->resolve(c->opaque, &ref, &f, e);
 	if (r == -ENOENT && (b->flags & BLOCK_OPEN_UNSAFE))
 		return 0;
+	if (r == 0) {
+		b->backing_path = f.path;
+		r = open_one(c, f.fd, f.path, b->backing_name, f.format, flags,
+			     &b->backing, e);
+		free(f.format);
+	}
 	if (r < 0)
 		return err_prefix(e, "opening backing file of '%s'",
 				  b->filename);
@@ -124,62 +134,152 @@ static struct block *block_alloc(const char *path, unsigned flags, int fd)
 	return b;
 }
 
-static int open_one(const char *path, const char *format, unsigned flags,
-		    struct chain_seen *seen, struct block **out, struct err **e)
+static int pick_driver(struct block_ctx *c, int fd, const char *path,
+		       const char *format, const struct block_driver **drv,
+		       struct err **e)
 {
-	int mode = (flags & BLOCK_OPEN_RDWR) ? O_RDWR : O_RDONLY;
-	const struct block_driver *drv;
-	_cleanup_close_ int fd = -1;
+	if (!format && c->no_probe)
+		return err_set(e, EINVAL,
+			       "'%s': no format given, and the format of a "
+			       "guest's image is never guessed",
+			       path);
+	*drv = format ? block_driver_find(format) : probe(fd);
+	if (!*drv)
+		return err_set(e, ENOTSUP,
+			       "'%s': unknown or unsupported image format '%s'",
+			       path, format);
+	return 0;
+}
+
+/* Opens the image in @fd (owned: closed on failure) and its chain. */
+static int open_one(struct block_ctx *c, int fd, const char *path,
+		    const char *name, const char *format, unsigned flags,
+		    struct block **out, struct err **e)
+{
+	const struct block_driver *drv = NULL;
 	_cleanup_block_ struct block *b = NULL;
 	int r;
 
-	fd = open(path, mode | O_CLOEXEC);
-	if (fd < 0)
-		return err_sys(e, errno, "opening '%s'", path);
-	r = check_loop(seen, fd, path, e);
-	if (r < 0)
+	r = check_loop(&c->seen, fd, path, e);
+	if (r == 0)
+		r = pick_driver(c, fd, path, format, &drv, e);
+	if (r == 0 && (flags & BLOCK_OPEN_SHARE_WRITE) && drv != &block_raw)
+		r = err_set(e, EINVAL,
+			    "'%s': only raw images can be written by "
+			    "several VMs at once (shareable); a %s image "
+			    "would be corrupted",
+			    path, drv->name);
+	if (r < 0) {
+		close(fd);
 		return r;
-	if (format) {
-		drv = block_driver_find(format);
-		if (!drv)
-			return err_set(e, ENOTSUP,
-				       "'%s': unknown or unsupported image "
-				       "format '%s'",
-				       path, format);
-	} else {
-		drv = probe(fd);
 	}
-	if ((flags & BLOCK_OPEN_SHARE_WRITE) && drv != &block_raw)
-		return err_set(e, EINVAL,
-			       "'%s': only raw images can be written by "
-			       "several VMs at once (shareable); a %s image "
-			       "would be corrupted",
-			       path, drv->name);
-	b = block_alloc(path, flags, steal_fd(fd));
+	b = block_alloc(path, flags, fd);
+	b->name = xstrdup(name);
+	c->index++;
 	r = block_lock(b, e);
 	if (r < 0)
 		return r;
 	b->drv = drv; /* for the driver's open; NULL again if it fails */
+	b->ctx = c;
 	r = drv->open(b, e);
+	b->ctx = NULL;
 	if (r < 0) {
 		drv->close(b); /* frees what the driver set up */
 		b->drv = NULL;
 		return r;
 	}
-	r = open_backing(b, seen, e);
+	r = open_backing(b, c, e);
 	if (r < 0)
 		return r;
 	*out = steal_ptr(b);
 	return 0;
 }
 
+int block_open_ref(struct block *b, const char *name, struct err **e)
+{
+	struct block_ctx *c = b->ctx;
+	struct block_ref ref = {
+		.kind = BLOCK_REF_EXTENT, .parent = b->filename, .name = name};
+	struct block_file f = {.fd = -1};
+	struct block_ref_file *rf;
+	int r;
+
+	if (!c)
+		return err_set(e, EINVAL, "'%s': files are named only on open",
+			       b->filename);
+	ref.top = c->top;
+	ref.index = c->index;
+	r = c->resolve(c->opaque, &ref, &f, e);
+	if (r < 0)
+		return r;
+	free(f.format);
+	c->index++;
+	b->refs = xrealloc(b->refs, (size_t)(b->nrefs + 1) * sizeof(*b->refs));
+	rf = &b->refs[b->nrefs++];
+	*rf = (struct block_ref_file){f.fd, f.path, xstrdup(name)};
+	return f.fd;
+}
+
+/*
+ * Opens the top image: a duplicate of o->fd, or @path (with the strict
+ * resolver, as block_safe_open() opens it). Never blocks on a FIFO
+ * (O_NONBLOCK until its type is known). Returns the fd or -errno.
+ */
+static int open_top(const char *path, const struct block_open_opts *o,
+		    struct err **e)
+{
+	int mode = (o->flags & BLOCK_OPEN_RDWR) ? O_RDWR : O_RDONLY;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (o->fd >= 0) {
+		fd = fcntl(o->fd, F_DUPFD_CLOEXEC, 0);
+	} else if (o->resolve == block_resolve_strict) {
+		const struct block_strict *s = o->opaque;
+
+		fd = block_safe_open(path, mode, s ? s->safe_flags : 0, NULL,
+				     e);
+		if (fd < 0)
+			return fd;
+	} else {
+		fd = open(path, mode | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	}
+	if (fd < 0)
+		return err_sys(e, errno, "opening '%s'", path);
+	r = block_file_check(fd, path, e);
+	return r < 0 ? r : steal_fd(fd);
+}
+
+int block_open_chain(const char *path, const struct block_open_opts *o,
+		     struct block **out, struct err **e)
+{
+	struct block_ctx c = {
+		.resolve = o->resolve ? o->resolve : block_resolve_default,
+		.opaque = o->opaque,
+		.top = path,
+		.no_probe = (o->flags & BLOCK_OPEN_NO_PROBE) ||
+			    (o->resolve && o->resolve != block_resolve_default),
+	};
+	int fd;
+
+	*out = NULL;
+	if (!o->format && c.no_probe)
+		return err_set(e, EINVAL,
+			       "'%s': no format given, and the format of a "
+			       "guest's image is never guessed",
+			       path);
+	fd = open_top(path, o, e);
+	if (fd < 0)
+		return fd;
+	return open_one(&c, fd, path, path, o->format, o->flags, out, e);
+}
+
 int block_open(const char *path, const char *format, unsigned flags,
 	       struct block **out, struct err **e)
 {
-	struct chain_seen seen = {.n = 0};
+	struct block_open_opts o = {.format = format, .flags = flags, .fd = -1};
 
-	*out = NULL;
-	return open_one(path, format, flags, &seen, out, e);
+	return block_open_chain(path, &o, out, e);
 }
 
 int block_close(struct block *b)
@@ -194,6 +294,12 @@ int block_close(struct block *b)
 		b->drv->close(b);
 	}
 	block_close(b->backing);
+	for (int i = 0; i < b->nrefs; i++) {
+		free(b->refs[i].path);
+		free(b->refs[i].name);
+	}
+	free(b->refs);
+	free(b->name);
 	if (b->map)
 		munmap(b->map, b->map_len);
 	close_safe(b->fd);

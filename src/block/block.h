@@ -18,8 +18,9 @@
  *
  * Errors: functions return 0 (or a count) or a negative errno, and fill
  * @e (may be NULL) with a message naming the image file and the cause.
- * A corrupt image is marked corrupt on disk (qcow2's corrupt bit), the
- * request fails with -EIO, and later writes are refused.
+ * A corrupt image fails the request with -EIO and refuses later writes;
+ * when it is open read-write it is also marked corrupt on disk (qcow2
+ * v3's corrupt bit). A read-only open never writes the image.
  */
 #ifndef NIDO_BLOCK_BLOCK_H
 #define NIDO_BLOCK_BLOCK_H
@@ -61,13 +62,22 @@ enum {
 	 * resized, and the backing files are not shared this way.
 	 */
 	BLOCK_OPEN_SHARE_WRITE = 1u << 6,
+	/*
+	 * Never guess a format from a file's content: the top image needs
+	 * its format, and a backing file one recorded in the image naming
+	 * it (or given by the resolver, chain.h). Guest disks.
+	 */
+	BLOCK_OPEN_NO_PROBE = 1u << 7,
 };
 
 /*
  * Opens the image at @path. @format is "raw", "qcow2", ... or NULL to
  * probe the file's content (an image without a known magic is raw).
  * Backing files are opened read-only, relative names resolved against
- * the directory of the image that names them; a chain that loops or is
+ * the directory of the image that names them, as qemu-img does
+ * (block_resolve_default; for a guest's disk use block_open_chain() and
+ * the strict resolver of chain.h). A FIFO, socket or directory is
+ * refused rather than opened (a FIFO would block). A chain that loops or is
  * deeper than BLOCK_MAX_CHAIN fails with -ELOOP. Every image of the
  * chain is locked as QEMU locks images (src/block/lock.c): an image
  * that another process (nido-vmm, QEMU, nido img, qemu-img) writes

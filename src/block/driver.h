@@ -14,6 +14,14 @@
 #include "block/image.h"
 
 struct block_driver;
+struct block_ctx; /* an open of a chain in progress (block.c) */
+
+/* A file an image named besides its backing file: a vmdk extent. */
+struct block_ref_file {
+	int fd;	    /* borrowed: the driver owns and closes it */
+	char *path; /* where it was found; owned */
+	char *name; /* as the image records it; owned */
+};
 
 struct block {
 	const struct block_driver *drv;
@@ -21,12 +29,16 @@ struct block {
 	int fd;		/* owned */
 	unsigned flags; /* BLOCK_OPEN_* */
 	bool read_only;
-	uint64_t size;	       /* virtual size */
-	uint64_t cluster_size; /* allocation unit, 0: none */
-	struct block *backing; /* owned, or NULL */
-	char *backing_name;    /* as recorded in the image; owned */
-	char *backing_fmt;     /* as recorded, or NULL; owned */
-	char *backing_path;    /* resolved path, or NULL; owned */
+	uint64_t size;		     /* virtual size */
+	uint64_t cluster_size;	     /* allocation unit, 0: none */
+	struct block *backing;	     /* owned, or NULL */
+	char *backing_name;	     /* as recorded in the image; owned */
+	char *backing_fmt;	     /* as recorded, or NULL; owned */
+	char *backing_path;	     /* resolved path, or NULL; owned */
+	char *name;		     /* as the image above records it; owned */
+	struct block_ref_file *refs; /* owned array (chain.h's EXTENTs) */
+	int nrefs;
+	struct block_ctx *ctx; /* during block_open_chain() only */
 	pthread_mutex_t lock;  /* serialises the driver */
 	void *priv;	       /* the driver's state; the driver owns */
 	uint8_t *map;	       /* read-only: the file mapped (block_map) */
@@ -124,6 +136,21 @@ int block_lock_fd(int fd, const char *path, unsigned flags, struct err **e);
  * destroyed. Returns the fd (the caller's) or -errno with @e filled.
  */
 int block_create_file(const char *path, struct err **e);
+
+/*
+ * For a driver's open: opens the file @name that @b's image records (a
+ * vmdk extent) read-only, through the resolver of the chain being
+ * opened (chain.h), and records it for block_chain_export(). Returns
+ * the fd, which the driver owns and closes, or -errno with @e filled.
+ */
+int block_open_ref(struct block *b, const char *name, struct err **e);
+
+/*
+ * Checks that @fd (opened O_NONBLOCK, named @path) is a file an image
+ * can live in: not a FIFO (a read would block), socket or directory;
+ * then clears O_NONBLOCK. Returns 0 or -errno with @e filled.
+ */
+int block_file_check(int fd, const char *path, struct err **e);
 
 /* Reads from the backing chain of @b (zeroes where there is none). */
 int block_read_backing(struct block *b, const struct iovec *iov, int iovcnt,

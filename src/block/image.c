@@ -27,6 +27,16 @@ int img_create(const char *path, const struct img_create_opts *o,
 			       "creating '%s': format '%s' is not supported "
 			       "for creation (use raw or qcow2)",
 			       path, fmt);
+	if (o->backing && !o->backing_fmt)
+		return err_set(e, EINVAL,
+			       "creating '%s': backing file '%s' given "
+			       "without its format; nido does not guess it",
+			       path, o->backing);
+	if (o->backing && o->unsafe_backing && !o->size)
+		return err_set(e, EINVAL,
+			       "creating '%s': a size is needed when the "
+			       "backing file is not opened",
+			       path);
 	return drv->create(path, o, e);
 }
 

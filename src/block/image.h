@@ -28,7 +28,8 @@ struct img_create_opts {
 	uint64_t cluster_size; /* qcow2; 0: 64 KiB */
 	enum img_prealloc prealloc;
 	const char *backing;	 /* name recorded in the image, or NULL */
-	const char *backing_fmt; /* NULL: probed */
+	const char *backing_fmt; /* required with a backing: never probed */
+	bool unsafe_backing;	 /* -u: do not open the backing file */
 	int compat;		 /* qcow2 version 2 or 3; 0: 3 */
 	int refcount_bits;	 /* 0: 16 */
 	bool lazy_refcounts;
@@ -37,9 +38,11 @@ struct img_create_opts {
 };
 
 /*
- * Creates the image at @path (replacing a file there). A backing file is
- * opened to check it and to take the size when o->size is 0. Returns 0
- * or -errno with @e filled.
+ * Creates the image at @path (replacing a file there). A backing file
+ * needs its format (o->backing_fmt: -EINVAL without it, as qemu-img 7.2
+ * refuses it; nothing is probed) and is opened as that format to check
+ * it and to take the size when o->size is 0, unless o->unsafe_backing
+ * (then o->size is required). Returns 0 or -errno with @e filled.
  */
 int img_create(const char *path, const struct img_create_opts *o,
 	       struct err **e);

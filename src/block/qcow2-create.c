@@ -118,7 +118,11 @@ static int check_opts(const char *path, const struct img_create_opts *o,
 	return 0;
 }
 
-/* Opens the backing file to validate it; fills its format and size. */
+/*
+ * Opens the backing file as its given format to validate it; fills its
+ * format and size. Its own backing chain is opened as the default
+ * resolver opens it (qemu-img's rules: a tool's check, not a VM's).
+ */
 static int probe_backing(const char *path, const struct img_create_opts *o,
 			 char **fmt, uint64_t *size, struct err **e)
 {
@@ -182,12 +186,14 @@ int qcow2_create(const char *path, const struct img_create_opts *o,
 	r = check_opts(path, o, &s, e);
 	if (r < 0)
 		return r;
-	if (o->backing) {
+	if (o->backing && !o->unsafe_backing) {
 		r = probe_backing(path, o, &bfmt, &bsize, e);
 		if (r < 0)
 			return r;
+	}
+	if (o->backing) {
 		fb.backing_name = (char *)o->backing;
-		fb.backing_fmt = bfmt;
+		fb.backing_fmt = bfmt ? bfmt : (char *)o->backing_fmt;
 	}
 	fb.size = o->size ? o->size : bsize;
 	if (fb.size > (1ull << 62))

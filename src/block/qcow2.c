@@ -22,29 +22,62 @@ static int qcow2_probe(const uint8_t *buf, size_t len)
 		       : 0;
 }
 
+/*
+ * What qcow2_corrupt() did about what it found, for its message: only a
+ * writable v3 image opened for use gets the corrupt bit; a read-only
+ * open never writes, and says so rather than claim a mark that
+ * `nido img info` would not show.
+ */
+static const char *corrupt_outcome(struct qcow2 *s, int marked)
+{
+	if (marked > 0)
+		return "it is now marked corrupt and further writes are "
+		       "refused (see 'nido img check')";
+	if (marked < 0)
+		return "marking it corrupt failed; further writes through "
+		       "this handle are refused (see 'nido img check')";
+	if (s->incompat & QCOW2_INCOMPAT_CORRUPT)
+		return "it was already marked corrupt (see 'nido img check')";
+	if (s->b->read_only)
+		return "the image is open read-only and was left unchanged "
+		       "(see 'nido img check')";
+	if (s->b->flags & BLOCK_OPEN_CHECK)
+		return "the image is open for checking and was not marked";
+	return "further writes through this handle are refused; a qcow2 "
+	       "v2 image has no corrupt bit (see 'nido img check')";
+}
+
+/* Sets the corrupt bit on disk: 1 when set, 0 when not wanted, -1. */
+static int mark_corrupt(struct qcow2 *s)
+{
+	uint64_t v = htobe64(s->incompat | QCOW2_INCOMPAT_CORRUPT);
+
+	if (s->corrupt || s->b->read_only || s->version < 3 ||
+	    (s->b->flags & BLOCK_OPEN_CHECK) ||
+	    (s->incompat & QCOW2_INCOMPAT_CORRUPT))
+		return 0;
+	if (pwrite_full(s->fd, &v, 8,
+			offsetof(struct qcow2_header_disk,
+				 incompatible_features)) < 0)
+		return -1;
+	(void)fdatasync(s->fd);
+	s->incompat |= QCOW2_INCOMPAT_CORRUPT;
+	return 1;
+}
+
 int qcow2_corrupt(struct qcow2 *s, struct err **e, const char *fmt, ...)
 {
 	_cleanup_free_ char *what = NULL;
+	int marked;
 	va_list ap;
 
 	va_start(ap, fmt);
 	what = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (!s->corrupt && !s->b->read_only && s->version >= 3 &&
-	    !(s->b->flags & BLOCK_OPEN_CHECK)) {
-		uint64_t v = htobe64(s->incompat | QCOW2_INCOMPAT_CORRUPT);
-
-		s->incompat |= QCOW2_INCOMPAT_CORRUPT;
-		if (pwrite_full(s->fd, &v, 8,
-				offsetof(struct qcow2_header_disk,
-					 incompatible_features)) == 0)
-			(void)fdatasync(s->fd);
-	}
+	marked = mark_corrupt(s);
 	s->corrupt = true;
-	return err_set(e, EIO,
-		       "'%s': image is corrupt: %s; it is marked corrupt and "
-		       "further writes are refused (see 'nido img check')",
-		       s->name, what);
+	return err_set(e, EIO, "'%s': image is corrupt: %s; %s", s->name, what,
+		       corrupt_outcome(s, marked));
 }
 
 int qcow2_sync(struct qcow2 *s, struct err **e)

@@ -215,8 +215,10 @@ static inline uint64_t qcow2_l2_bitmap(const struct qcow2 *s, const void *t,
 /* ---- qcow2.c: header, open, create, I/O entry points ---- */
 
 /*
- * Marks the image corrupt (on disk when writable) and fills @e with
- * "'file': image is corrupt: <what>". Returns -EIO.
+ * Records that the image is corrupt: on disk (the corrupt bit) only when
+ * it is a v3 image open read-write for use; a read-only or check open
+ * writes nothing. Fills @e with "'file': image is corrupt: <what>; <what
+ * was done about it>" and returns -EIO.
  */
 int qcow2_corrupt(struct qcow2 *s, struct err **e, const char *fmt, ...)
 	PRINTF(3, 4);

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <sys/stat.h>
 #include <zlib.h>
 
@@ -144,18 +143,18 @@ static int open_sparse(struct block *b, struct vmdk_extent *x, int fd,
 	return 0;
 }
 
-/* Opens the file an extent line names, relative to the descriptor. */
+/*
+ * Opens the file an extent line names. The chain's resolver decides
+ * where it may lie (block_open_ref(): a guest's disk cannot name
+ * /etc/shadow as a flat extent).
+ */
 static int open_extent_file(struct block *b, const char *name, struct err **e)
 {
-	_cleanup_free_ char *dir = xstrdup(b->filename), *p = NULL;
-	int fd;
+	int fd = block_open_ref(b, name, e);
 
-	p = name[0] == '/' ? xstrdup(name)
-			   : xasprintf("%s/%s", dirname(dir), name);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return err_sys(e, errno, "'%s': opening extent '%s'",
-			       b->filename, p);
+		return err_prefix(e, "'%s': opening extent '%s'", b->filename,
+				  name);
 	return fd;
 }
 

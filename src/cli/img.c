@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <time.h>
 
+#include "config.h"
 #include "cli/cli.h"
 #include "cli/img.h"
 #include "lib/size.h"
@@ -198,10 +199,47 @@ static void print_formatting(const char *path, const struct img_create_opts *o,
 	printf("\n");
 }
 
+/*
+ * qemu-img 7.2 refuses a backing file given without its format rather
+ * than record a probed one: a raw backing file whose first sector a
+ * guest filled with a qcow2 header would be read as that qcow2 (and its
+ * own "backing file" opened) by everyone who trusts the record. Like
+ * qemu-img, name the format it would have guessed, unless -u says not
+ * to open the backing file at all. Returns 0 when there is nothing to
+ * refuse, 1 when refused (printed).
+ */
+static int refuse_unformatted_backing(const char *path,
+				      const struct img_create_opts *o)
+{
+	_cleanup_block_ struct block *bb = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *full = NULL;
+	const char *slash = strrchr(path, '/');
+
+	if (!o->backing || o->backing_fmt)
+		return 0;
+	if (o->unsafe_backing) {
+		img_error("%s: Backing file specified without backing format",
+			  path);
+		return 1;
+	}
+	full = o->backing[0] == '/' || !slash
+		       ? xstrdup(o->backing)
+		       : xasprintf("%.*s/%s", (int)(slash - path), path,
+				   o->backing);
+	if (block_open(full, NULL, BLOCK_OPEN_NO_BACKING | BLOCK_OPEN_SHARE_RW,
+		       &bb, &e) < 0) {
+		img_error("%s: %s", path, err_msg(e));
+		fprintf(stderr, "Could not open backing image.\n");
+		return 1;
+	}
+	img_error("%s: Backing file specified without backing format", path);
+	fprintf(stderr, "Detected format of %s.\n", block_format(bb));
+	return 1;
+}
+
 static int cmd_create(int argc, char **argv)
 {
-	static const struct option lo[] = {{"help", no_argument, 0, 'h'},
-					   {0, 0, 0, 0}};
 	struct img_create_opts o = {.format = "raw"};
 	_cleanup_err_ struct err *e = NULL;
 	_cleanup_free_ char *opts = NULL;
@@ -209,7 +247,7 @@ static int cmd_create(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:b:F:o:quh", lo, NULL)) != -1) {
+	while ((c = getopt(argc, argv, "f:b:F:o:qu")) != -1) {
 		switch (c) {
 		case 'f':
 			o.format = optarg;
@@ -228,12 +266,8 @@ static int cmd_create(int argc, char **argv)
 			quiet = true;
 			break;
 		case 'u':
+			o.unsafe_backing = true;
 			break;
-		case 'h':
-			printf("usage: nido img create [-q] [-f fmt] [-b "
-			       "backing "
-			       "[-F fmt]] [-o options] filename [size]\n");
-			return 0;
 		default:
 			return 1;
 		}
@@ -253,7 +287,9 @@ static int cmd_create(int argc, char **argv)
 				"terabytes, petabytes and exabytes.\n");
 		return 1;
 	}
-	if (optind + 1 >= argc && !o.backing)
+	if (refuse_unformatted_backing(argv[optind], &o))
+		return 1;
+	if (optind + 1 >= argc && (!o.backing || o.unsafe_backing))
 		return img_error("Image creation needs a size parameter"), 1;
 	if (!quiet)
 		print_formatting(argv[optind], &o, o.size);
@@ -513,17 +549,138 @@ static const struct cli_command verbs[] = {
 	{"bench", img_cmd_bench, "random I/O benchmark"},
 };
 
+/* qemu-img's help, for nido's verbs and options. */
+static const char help_text[] =
+	"usage: nido img [standard options] command [command options]\n"
+	"nido disk image utility (qemu-img's commands and options)\n"
+	"\n"
+	"    '-h', '--help'       display this help and exit\n"
+	"    '-V', '--version'    output version information and exit\n"
+	"\n"
+	"Command syntax:\n"
+	"  bench [-c count] [-d depth] [-f fmt] "
+	"[--flush-interval=flush_interval] "
+	"[-i aio] [-n] [--no-drain] [-o offset] [--pattern=pattern] [-q] "
+	"[-s buffer_size] [-S step_size] [-t cache] [-w] [-U] filename\n"
+	"  check [-q] [-f fmt] [--output=ofmt] [-r [leaks | all]] [-T "
+	"src_cache] "
+	"[-U] filename\n"
+	"  commit [-q] [-f fmt] [-t cache] [-b base] [-r rate_limit] [-d] [-p] "
+	"filename\n"
+	"  compare [-f fmt] [-F fmt] [-T src_cache] [-p] [-q] [-s] [-U] "
+	"filename1 filename2\n"
+	"  convert [-U] [-C] [-c] [-p] [-q] [-n] [-f fmt] [-t cache] "
+	"[-T src_cache] [-O output_fmt] [-B backing_file [-F backing_fmt]] "
+	"[-o options] [-S sparse_size] [-m num_coroutines] [-W] filename "
+	"[filename2 [...]] output_filename\n"
+	"  create [-q] [-f fmt] [-b backing_file [-F backing_fmt]] [-u] "
+	"[-o options] filename [size]\n"
+	"  info [-f fmt] [--output=ofmt] [--backing-chain] [-U] filename\n"
+	"  map [-f fmt] [--start-offset=offset] [--max-length=len] "
+	"[--output=ofmt] [-U] filename\n"
+	"  measure [--output=ofmt] [-O output_fmt] [-o options] [--size N | "
+	"[-f fmt] filename]\n"
+	"  snapshot [-U] [-q] [-l | -a snapshot | -c snapshot | -d snapshot] "
+	"filename\n"
+	"  rebase [-U] [-q] [-f fmt] [-t cache] [-T src_cache] [-p] [-u] "
+	"-b backing_file [-F backing_fmt] filename\n"
+	"  resize [-f fmt] [--preallocation=prealloc] [-q] [--shrink] "
+	"filename [+ | -]size\n"
+	"\n"
+	"Command parameters:\n"
+	"  'filename' is a disk image filename\n"
+	"  'fmt' is the disk image format. It is guessed from the file when "
+	"not given,\n"
+	"    except for backing files: a backing file's format is always given "
+	"(-F)\n"
+	"    or recorded in the image that names it\n"
+	"  'cache' is the cache mode used to write the output disk image "
+	"('unsafe' is\n"
+	"    convert's default: do not wait for the disk)\n"
+	"  'size' is the disk image size in bytes. Optional suffixes 'k' or "
+	"'K' "
+	"(1024),\n"
+	"    'M', 'G', 'T', 'P' and 'E' are supported. 'b' is ignored.\n"
+	"  'output_filename' is the destination disk image filename\n"
+	"  'output_fmt' is the destination format\n"
+	"  'options' is a comma separated list of format specific options in "
+	"a\n"
+	"    name=value format. Use -o help for an overview of the options\n"
+	"  '-c' indicates that target image must be compressed (qcow2 only)\n"
+	"  '-u' allows unsafe backing chains. For rebasing, it is assumed that "
+	"old and\n"
+	"       new backing file match exactly. For image creation, allow "
+	"creating\n"
+	"       without attempting to open the backing file.\n"
+	"  '-h' with or without a command shows this help\n"
+	"  '-p' show progress of command (only certain commands)\n"
+	"  '-q' use Quiet mode - do not print any output (except errors)\n"
+	"  '-S' indicates the consecutive number of bytes (defaults to 4k) "
+	"that must\n"
+	"       contain only zeros for a sparse image during conversion\n"
+	"  '-U' opens images shared: another process may be writing them\n"
+	"  '--output' takes the format in which the output must be done "
+	"(human or json)\n"
+	"  '-n' skips the target volume creation\n"
+	"\n"
+	"Parameters to check subcommand:\n"
+	"  '-r' tries to repair any inconsistencies that are found during the "
+	"check.\n"
+	"       '-r leaks' repairs only cluster leaks, whereas '-r all' fixes "
+	"all\n"
+	"       kinds of errors.\n"
+	"\n"
+	"Parameters to snapshot subcommand:\n"
+	"  'snapshot' is the name of the snapshot to create, apply or delete\n"
+	"  '-a' applies a snapshot (revert disk to saved state)\n"
+	"  '-c' creates a snapshot\n"
+	"  '-d' deletes a snapshot\n"
+	"  '-l' lists all snapshots in the given image\n"
+	"\n"
+	"Parameters to compare subcommand:\n"
+	"  '-f' first image format\n"
+	"  '-F' second image format\n"
+	"  '-s' run in Strict mode - fail on different image size or sector "
+	"allocation\n"
+	"\n"
+	"Supported formats: qcow2 raw (read and write); vmdk vdi (read only)\n"
+	"\n"
+	"See 'man nido' and docs/img.md.\n";
+
+static void print_version(void)
+{
+	printf("nido img version %s (nido %s)\n", NIDO_VERSION, NIDO_VERSION);
+}
+
+/* -h or --help among a verb's options (not after "--"), as qemu-img
+ * takes them on every command. */
+static bool asks_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (streq(argv[i], "--"))
+			return false;
+		if (streq(argv[i], "-h") || streq(argv[i], "--help"))
+			return true;
+	}
+	return false;
+}
+
 int cmd_img(int argc, char **argv)
 {
-	if (argc < 2 || streq(argv[1], "--help") || streq(argv[1], "help")) {
-		FILE *f = argc < 2 ? stderr : stdout;
-
-		fprintf(f, "usage: nido img VERB [OPTIONS...] (qemu-img's "
-			   "verbs and options)\n\nverbs:\n");
-		for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
-			fprintf(f, "  %-10s %s\n", verbs[i].name,
-				verbs[i].summary);
-		return argc < 2 ? 1 : 0;
+	if (argc < 2) {
+		fprintf(stderr, "nido img: Not enough arguments\n"
+				"Try 'nido img --help' for more information\n");
+		return 1;
+	}
+	if (streq(argv[1], "-V") || streq(argv[1], "--version")) {
+		print_version();
+		return 0;
+	}
+	if (streq(argv[1], "-h") || streq(argv[1], "--help") ||
+	    streq(argv[1], "help") || asks_help(argc - 1, argv + 1)) {
+		print_version();
+		fputs(help_text, stdout);
+		return 0;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		if (streq(argv[1], verbs[i].name))

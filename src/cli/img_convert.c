@@ -559,6 +559,12 @@ static int create_output(const char *path, struct convert_args *a,
 		o.backing = a->backing;
 		o.backing_fmt = a->backing_fmt;
 	}
+	/* qemu-img 7.2's words; the format is never guessed */
+	if (o.backing && !o.backing_fmt) {
+		img_error("Use of backing file requires explicit backing "
+			  "format");
+		return -1;
+	}
 	if (img_create(path, &o, &e) < 0) {
 		img_error("%s", err_msg(e));
 		return -1;

@@ -381,13 +381,17 @@ int img_cmd_rebase(int argc, char **argv)
 			       (unsafe ? BLOCK_OPEN_NO_BACKING : 0));
 	if (!top)
 		return 1;
+	/* as qemu-img 7.2: never record a probed format (see create) */
+	if (*bname && !bfmt)
+		return img_error("Could not change the backing file to '%s': "
+				 "backing format must be specified",
+				 bname),
+		       1;
 	if (*bname) {
 		path = relative_to(argv[optind], bname);
 		nb = img_open(path, bfmt, share);
 		if (!nb && !unsafe)
 			return 1;
-		if (nb && !bfmt)
-			bfmt = block_format(nb);
 	}
 	if (!unsafe && rebase_data(top, nb, &e) < 0)
 		return fail(e);

@@ -2,14 +2,18 @@
 /*
  * libFuzzer target: an untrusted image file opened (format probed),
  * described, read all over (and through block_map() where it maps),
- * mapped (status), checked, and written to.
- * The input lives in a memfd; backing files are not opened.
+ * mapped (status), checked, and written to; then opened once more as a
+ * guest's disk (the strict chain resolver, format from the first open),
+ * where the backing file and extent names it records are followed, and
+ * must all be refused: the memfd's "directory" holds nothing.
+ * The input lives in a memfd.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 
 #include "block/block.h"
+#include "block/chain.h"
 #include "block/image.h"
 
 #define MAX_READ (4u << 20)
@@ -62,6 +66,23 @@ static void exercise(const char *path, unsigned flags)
 	block_close(b);
 }
 
+/* As a guest's disk: what the image names goes through the strict rules. */
+static void exercise_strict(const char *path)
+{
+	struct block *b = NULL, *g = NULL;
+	struct block_strict none = {0};
+	struct block_open_opts o = {
+		.fd = -1, .resolve = block_resolve_strict, .opaque = &none};
+
+	if (block_open(path, NULL, BLOCK_OPEN_NO_BACKING, &b, NULL) < 0)
+		return;
+	o.format = block_format(b);
+	if (block_open_chain(path, &o, &g, NULL) == 0 && block_backing(g))
+		abort(); /* a backing file outside /proc/self/fd was opened */
+	block_close(g);
+	block_close(b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -74,6 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		exercise(path, BLOCK_OPEN_NO_BACKING);
 		exercise(path, BLOCK_OPEN_NO_BACKING | BLOCK_OPEN_RDWR);
+		exercise_strict(path);
 	}
 	close(fd);
 	return 0;

@@ -42,7 +42,11 @@ static int create(const char *name, const char *fmt, uint64_t size, uint64_t cs,
 	struct img_create_opts o = {.format = fmt,
 				    .size = size,
 				    .cluster_size = cs,
-				    .backing = backing};
+				    .backing = backing,
+				    .backing_fmt = !backing ? NULL
+						   : strstr(backing, ".raw")
+							   ? "raw"
+							   : "qcow2"};
 	_cleanup_err_ struct err *e = NULL;
 	int r = img_create(path(name), &o, &e);
 
