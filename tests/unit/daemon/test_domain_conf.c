@@ -75,7 +75,9 @@ static void domain_full_parses(void)
 	CHECK_INT_EQ(d->nets[0].type, NET_TYPE_BRIDGE);
 	CHECK_STR_EQ(d->nets[0].source, "br0");
 	CHECK_INT_EQ(d->nets[0].mac[5], 0x56);
-	CHECK(d->serial_pty && d->console_pty);
+	CHECK_INT_EQ(d->n_serials, 1);
+	CHECK_INT_EQ(d->n_consoles, 1);
+	CHECK_STR_EQ(d->rngs[0].backend, "/dev/urandom");
 	CHECK_INT_EQ(d->n_rngs, 1);
 	domain_def_free(d);
 }
@@ -228,6 +230,76 @@ static void domain_structure_errors(void)
 	}
 }
 
+/* Nested entities: a few hundred bytes that expand to gigabytes. */
+static char *laughs(const char *use)
+{
+	_cleanup_free_ char *decls = xstrdup("<!ENTITY a0 'lollollollol'>");
+
+	for (int i = 1; i < 10; i++) {
+		char *more =
+			xasprintf("%s<!ENTITY a%d '&a%d;&a%d;&a%d;&a%d;"
+				  "&a%d;&a%d;&a%d;&a%d;&a%d;&a%d;'>",
+				  decls, i, i - 1, i - 1, i - 1, i - 1, i - 1,
+				  i - 1, i - 1, i - 1, i - 1, i - 1);
+		free(decls);
+		decls = more;
+	}
+	return xasprintf("<?xml version='1.0'?>\n<!DOCTYPE domain [%s]>\n"
+			 "<domain type='kvm'><name>x</name><memory>1024"
+			 "</memory><os><kernel>/k</kernel></os>%s</domain>",
+			 decls, use);
+}
+
+static void xml_refuses_entities_and_doctype(void)
+{
+	static const char *const uses[] = {
+		"<description>&a9;</description>",
+		"<devices><disk><source file='&a9;'/><target dev='vda'/>"
+		"</disk></devices>",
+		"<title>x</title>",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(uses); i++) {
+		_cleanup_free_ char *xml = laughs(uses[i]);
+		_cleanup_err_ struct err *e = NULL;
+		struct domain_def *d = NULL;
+
+		CHECK_INT_EQ(parse(xml, &d, NULL, &e), -EINVAL);
+		CHECK(!d);
+		CHECK_STR_CONTAINS(err_msg(e),
+				   "domain XML: line 2: a document type "
+				   "declaration (<!DOCTYPE>) is not allowed");
+	}
+}
+
+static void xml_refuses_external_dtd_and_depth(void)
+{
+	_cleanup_err_ struct err *e1 = NULL, *e2 = NULL, *e3 = NULL;
+	struct domain_def *d = NULL;
+	char deep[64 * 7 + 64 * 8 + 64];
+	size_t n = 0;
+
+	CHECK_INT_EQ(parse("<!DOCTYPE domain SYSTEM '/etc/passwd'>"
+			   "<domain type='kvm'/>",
+			   &d, NULL, &e1),
+		     -EINVAL);
+	CHECK_STR_CONTAINS(err_msg(e1), "(<!DOCTYPE>) is not allowed");
+	n += sprintf(deep + n, "<domain>");
+	for (int i = 0; i < 64; i++)
+		n += sprintf(deep + n, "<a>");
+	for (int i = 0; i < 64; i++)
+		n += sprintf(deep + n, "</a>");
+	sprintf(deep + n, "</domain>");
+	CHECK_INT_EQ(parse(deep, &d, NULL, &e2), -EINVAL);
+	CHECK_STR_CONTAINS(err_msg(e2), "elements nested deeper than 64");
+	CHECK(!d);
+	/* A document that is too large is refused before it is parsed. */
+	CHECK_INT_EQ(domain_def_parse("<domain/>", XML_MAX_DOCUMENT + 1, &d,
+				      NULL, &e3),
+		     -EINVAL);
+	CHECK_STR_CONTAINS(err_msg(e3), "is larger than 1048576");
+}
+
 int main(void)
 {
 	RUN(domain_full_parses);
@@ -236,5 +308,7 @@ int main(void)
 	RUN(domain_unknown_parts_warn_with_line);
 	RUN(domain_invalid_values_fail_with_line);
 	RUN(domain_structure_errors);
+	RUN(xml_refuses_entities_and_doctype);
+	RUN(xml_refuses_external_dtd_and_depth);
 	return test_done();
 }
