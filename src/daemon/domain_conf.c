@@ -29,6 +29,8 @@ static const char *const cache_names[] = {
 	"unsafe",  NULL};
 static const char *const io_names[] = {"default", "threads", "native",
 				       "io_uring", NULL};
+const char *const disk_bus_names[] = {"virtio", "scsi", "sata",
+				      "ide",	"usb",	NULL};
 static const char *const placement_names[] = {"static", "auto", NULL};
 static const char *const console_target_names[] = {"serial", "virtio", NULL};
 
@@ -229,6 +231,25 @@ static int parse_lifecycle(const xmlNode *node, enum domain_lifecycle *out,
 	return 0;
 }
 
+/*
+ * An optional attribute out of @names: 1 with *@out its index, 0 when
+ * absent (*@out untouched), or -EINVAL with @e filled.
+ */
+static int parse_enum_attr(const xmlNode *n, const char *attr, const char *what,
+			   const char *const *names, int *out, struct err **e)
+{
+	_cleanup_free_ char *v = xml_attr(n, attr);
+	int r;
+
+	if (!v)
+		return 0;
+	r = xml_enum(n, what, v, names, e);
+	if (r < 0)
+		return r;
+	*out = r;
+	return 1;
+}
+
 /* A value made of [A-Za-z0-9_.-], as an arch or machine name is. */
 static int parse_token(const xmlNode *node, const char *what, char *value,
 		       char **out, struct err **e)
@@ -300,32 +321,41 @@ static int parse_os(const xmlNode *os, struct domain_def *d,
 	return 0;
 }
 
+/*
+ * <target dev='vda' bus='virtio'/>: libvirt's device names (vd, sd, hd
+ * and a letter or more); the bus follows the name when not given.
+ */
 static int parse_disk_target(const xmlNode *disk, struct domain_disk *dk,
 			     struct xml_warnings *w, struct err **e)
 {
 	static const char *const attrs[] = {"dev", "bus", NULL};
+	static const char *const prefixes[] = {"vd", "sd", "hd"};
+	static const enum disk_bus buses[] = {DISK_BUS_VIRTIO, DISK_BUS_SCSI,
+					      DISK_BUS_IDE};
 	xmlNode *n = xml_child(disk, "target");
-	_cleanup_free_ char *bus = NULL;
+	const char *t;
+	int v = 0, r;
 
 	if (!n)
 		return xml_err(e, disk, "missing <target dev='vdX'/>");
 	xml_check_known(n, attrs, NULL, w);
-	dk->target = xml_attr(n, "dev");
-	bus = xml_attr(n, "bus");
-	if (bus && !streq(bus, "virtio"))
-		return xml_err(e, n,
-			       "disk bus '%s' not supported (expected "
-			       "virtio)",
-			       bus);
-	if (!dk->target || strlen(dk->target) < 3 ||
-	    strncmp(dk->target, "vd", 2) != 0 ||
-	    strspn(dk->target + 2, "abcdefghijklmnopqrstuvwxyz") !=
-		    strlen(dk->target + 2))
-		return xml_err(e, n,
-			       "invalid target dev '%s' (expected vda, "
-			       "vdb, ...)",
-			       dk->target ? dk->target : "");
-	return 0;
+	t = dk->target = xml_attr(n, "dev");
+	for (size_t i = 0; t && i < ARRAY_SIZE(prefixes); i++)
+		if (strlen(t) > 2 && !strncmp(t, prefixes[i], 2) &&
+		    strspn(t + 2, "abcdefghijklmnopqrstuvwxyz") ==
+			    strlen(t + 2)) {
+			dk->bus = buses[i];
+			if ((r = parse_enum_attr(n, "bus", "disk bus",
+						 disk_bus_names, &v, e)) < 0)
+				return r;
+			if (r)
+				dk->bus = v;
+			return 0;
+		}
+	return xml_err(e, n,
+		       "invalid target dev '%s' (expected vda, vdb, ..., "
+		       "sda, ... or hda, ...)",
+		       t ? t : "");
 }
 
 const char *const domain_iotune_names[7] = {"total_bytes_sec",
@@ -362,25 +392,6 @@ static int parse_iotune(const xmlNode *io, uint64_t v[6],
 				       "set at the same time",
 				       kinds[k]);
 	return 0;
-}
-
-/*
- * An optional attribute out of @names: 1 with *@out its index, 0 when
- * absent (*@out untouched), or -EINVAL with @e filled.
- */
-static int parse_enum_attr(const xmlNode *n, const char *attr, const char *what,
-			   const char *const *names, int *out, struct err **e)
-{
-	_cleanup_free_ char *v = xml_attr(n, attr);
-	int r;
-
-	if (!v)
-		return 0;
-	r = xml_enum(n, what, v, names, e);
-	if (r < 0)
-		return r;
-	*out = r;
-	return 1;
 }
 
 /* <driver name='qemu' type='qcow2' discard='unmap' cache= io=/>. */
@@ -535,16 +546,11 @@ static int parse_interface(const xmlNode *iface, struct domain_net *net,
 			       "invalid target dev '%s' (1 to 15 "
 			       "characters)",
 			       net->tap);
+	if ((n = xml_child(iface, "model")) &&
+	    (net->model = xml_attr(n, "type")))
+		return parse_token(n, "interface model", steal_ptr(net->model),
+				   &net->model, e);
 	net->model = xstrdup("virtio");
-	if ((n = xml_child(iface, "model"))) {
-		_cleanup_free_ char *model = xml_attr(n, "type");
-
-		if (model && !streq(model, "virtio"))
-			return xml_err(e, n,
-				       "interface model '%s' not "
-				       "supported (expected virtio)",
-				       model);
-	}
 	return 0;
 }
 
@@ -1140,7 +1146,7 @@ static void format_disk(FILE *f, const struct domain_disk *dk)
 	put_attr(f, "file", dk->source);
 	fputs("/>\n      <target", f);
 	put_attr(f, "dev", dk->target);
-	fputs(" bus='virtio'/>\n", f);
+	fprintf(f, " bus='%s'/>\n", disk_bus_names[dk->bus]);
 	if (dk->readonly)
 		fputs("      <readonly/>\n", f);
 	if (dk->shareable)

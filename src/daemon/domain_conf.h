@@ -50,8 +50,19 @@ enum disk_discard {
 	DISK_DISCARD_IGNORE,
 };
 
+/* <target bus=>, as disk_bus_names. */
+enum disk_bus {
+	DISK_BUS_VIRTIO,
+	DISK_BUS_SCSI,
+	DISK_BUS_SATA,
+	DISK_BUS_IDE,
+	DISK_BUS_USB,
+};
+extern const char *const disk_bus_names[];
+
 struct domain_disk {
 	enum disk_device device;
+	enum disk_bus bus;
 	enum disk_format format;
 	char *source; /* file path */
 	char *target; /* "vda" */
@@ -76,7 +87,7 @@ struct domain_net {
 	uint8_t mac[6];
 	char *source; /* bridge or network name; NULL for ethernet */
 	char *tap;    /* target dev, NULL: chosen at start */
-	char *model;  /* "virtio" */
+	char *model;  /* <model type=>, "virtio" by default */
 };
 
 enum chardev_type {

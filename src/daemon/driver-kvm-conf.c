@@ -64,6 +64,27 @@ static int check_resources(const struct domain_def *d, struct xml_warnings *w,
 	return 0;
 }
 
+/* nido-vmm's disks and network cards are virtio devices. */
+static int check_buses(const struct domain_def *d, struct err **e)
+{
+	for (size_t i = 0; i < d->n_disks; i++)
+		if (d->disks[i].bus != DISK_BUS_VIRTIO)
+			return err_set(e, ENOTSUP,
+				       "disk '%s': bus '%s' not supported by "
+				       "the kvm driver (nido-vmm has virtio "
+				       "disks)",
+				       d->disks[i].target,
+				       disk_bus_names[d->disks[i].bus]);
+	for (size_t i = 0; i < d->n_nets; i++)
+		if (!streq(d->nets[i].model, "virtio"))
+			return err_set(e, ENOTSUP,
+				       "interface %zu: model '%s' not "
+				       "supported by the kvm driver (expected "
+				       "virtio)",
+				       i, d->nets[i].model);
+	return 0;
+}
+
 static void check_disks(const struct domain_def *d, struct xml_warnings *w)
 {
 	for (size_t i = 0; i < d->n_disks; i++) {
@@ -158,6 +179,7 @@ int driver_kvm_validate(const struct domain_def *def, struct xml_warnings *w,
 
 	if ((r = check_os(def, w, e)) < 0 ||
 	    (r = check_resources(def, w, e)) < 0 ||
+	    (r = check_buses(def, e)) < 0 ||
 	    (r = check_chardevs(def, w, e)) < 0 ||
 	    (r = check_rngs(def, w, e)) < 0)
 		return r;

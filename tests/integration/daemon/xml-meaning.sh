@@ -106,6 +106,12 @@ refused "the kvm driver refuses i686, saying why" \
 refused "the kvm driver refuses another os type" \
 	"os type 'exe' not supported by the kvm driver (expected hvm)" \
 	"<os><type>exe</type><kernel>/k</kernel></os>"
+refused "the kvm driver refuses a scsi disk (libvirt's bus for sda)" \
+	"disk 'sda': bus 'scsi' not supported by the kvm driver (nido-vmm has virtio disks)" "" \
+	"<disk type='file'><source file='/a'/><target dev='sda'/></disk>"
+refused "the kvm driver refuses a network card model it lacks" \
+	"interface 0: model 'e1000' not supported by the kvm driver (expected virtio)" "" \
+	"<interface type='ethernet'><target dev='t0'/><model type='e1000'/></interface>"
 refused "the kvm driver needs <kernel>" \
 	"missing <kernel> in <os> (nido-vmm boots a Linux kernel directly)" "<os/>"
 dom bad "" "<console type='pty'/><console type='pty'/>" >"$tmp/bad.xml"

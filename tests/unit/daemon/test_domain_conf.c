@@ -166,8 +166,12 @@ static void domain_invalid_values_fail_with_line(void)
 		 "invalid action 'explode' (expected destroy, restart"},
 		{"<currentMemory unit='GiB'>2</currentMemory>", "",
 		 "currentMemory is larger than memory"},
-		{"", "<disk><source file='/a'/><target dev='sda'/></disk>",
-		 "invalid target dev 'sda'"},
+		{"", "<disk><source file='/a'/><target dev='xda'/></disk>",
+		 "invalid target dev 'xda' (expected vda, vdb, ..., sda"},
+		{"",
+		 "<disk><source file='/a'/><target dev='vda' bus='floppy'/>"
+		 "</disk>",
+		 "invalid disk bus 'floppy' (expected virtio, scsi"},
 		{"",
 		 "<disk><driver type='vmdk'/><source file='/a'/>"
 		 "<target dev='vda'/></disk>",
@@ -480,6 +484,16 @@ static void kvm_refuses_by_name(void)
 		 "rng backend '/dev/hwrng' not supported"},
 		{"", "<rng model='virtio'/><rng model='virtio'/>",
 		 "2 <rng> devices"},
+		{"", "<disk><source file='/a'/><target dev='sda'/></disk>",
+		 "disk 'sda': bus 'scsi' not supported by the kvm driver"},
+		{"",
+		 "<disk><source file='/a'/><target dev='vda' bus='sata'/>"
+		 "</disk>",
+		 "disk 'vda': bus 'sata' not supported"},
+		{"",
+		 "<interface type='ethernet'><model type='e1000'/>"
+		 "</interface>",
+		 "interface 0: model 'e1000' not supported by the kvm driver"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
