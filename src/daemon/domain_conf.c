@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <uuid/uuid.h>
 
+#include "daemon/driver.h"
 #include "lib/size.h"
 
 static const char *const virt_names[] = {"kvm", "qemu", NULL};
@@ -20,6 +21,18 @@ static const char *const format_names[] = {"raw", "qcow2", NULL};
 static const char *const disk_device_names[] = {"disk", "cdrom", NULL};
 static const char *const net_type_names[] = {"ethernet", "bridge", "network",
 					     NULL};
+static const char *const tristate_names[] = {"", "on", "off", NULL};
+static const char *const discard_names[] = {"", "unmap", "ignore", NULL};
+/* libvirt's values of <driver cache=> and <driver io=>. */
+static const char *const cache_names[] = {
+	"default", "none", "writethrough", "writeback", "directsync",
+	"unsafe",  NULL};
+static const char *const io_names[] = {"default", "threads", "native",
+				       "io_uring", NULL};
+const char *const disk_bus_names[] = {"virtio", "scsi", "sata",
+				      "ide",	"usb",	NULL};
+static const char *const placement_names[] = {"static", "auto", NULL};
+static const char *const console_target_names[] = {"serial", "virtio", NULL};
 
 const char *domain_lifecycle_name(enum domain_lifecycle l)
 {
@@ -62,7 +75,21 @@ void domain_def_free(struct domain_def *d)
 		free(d->disks[i].source);
 		free(d->disks[i].target);
 		free(d->disks[i].serial);
+		free(d->disks[i].cache);
+		free(d->disks[i].io);
 	}
+	for (size_t i = 0; i < d->n_serials; i++)
+		free(d->serials[i].log_file);
+	for (size_t i = 0; i < d->n_consoles; i++)
+		free(d->consoles[i].log_file);
+	for (size_t i = 0; i < d->n_rngs; i++)
+		free(d->rngs[i].backend);
+	free(d->serials);
+	free(d->consoles);
+	free(d->rngs);
+	free(d->cpuset);
+	free(d->os_type);
+	free(d->machine);
 	for (size_t i = 0; i < d->n_nets; i++) {
 		free(d->nets[i].source);
 		free(d->nets[i].tap);
@@ -204,6 +231,68 @@ static int parse_lifecycle(const xmlNode *node, enum domain_lifecycle *out,
 	return 0;
 }
 
+/*
+ * An optional attribute out of @names: 1 with *@out its index, 0 when
+ * absent (*@out untouched), or -EINVAL with @e filled.
+ */
+static int parse_enum_attr(const xmlNode *n, const char *attr, const char *what,
+			   const char *const *names, int *out, struct err **e)
+{
+	_cleanup_free_ char *v = xml_attr(n, attr);
+	int r;
+
+	if (!v)
+		return 0;
+	r = xml_enum(n, what, v, names, e);
+	if (r < 0)
+		return r;
+	*out = r;
+	return 1;
+}
+
+/* A value made of [A-Za-z0-9_.-], as an arch or machine name is. */
+static int parse_token(const xmlNode *node, const char *what, char *value,
+		       char **out, struct err **e)
+{
+	size_t n = strlen(value);
+
+	*out = value;
+	if (n == 0 || n > 64 ||
+	    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			  "0123456789_.-") != n)
+		return xml_err(e, node, "invalid %s '%s'", what, value);
+	return 0;
+}
+
+/* <type arch='x86_64' machine='...'>hvm</type>; which ones run is the
+ * driver's to say. */
+static int parse_os_type(const xmlNode *n, struct domain_def *d,
+			 struct xml_warnings *w, struct err **e)
+{
+	static const char *const attrs[] = {"arch", "machine", NULL};
+	char *arch = xml_attr(n, "arch");
+	char *machine = xml_attr(n, "machine");
+
+	xml_check_known(n, attrs, NULL, w);
+	free(d->os_type);
+	if (parse_token(n, "os type", xml_text(n), &d->os_type, e) < 0) {
+		free(arch);
+		free(machine);
+		return -EINVAL;
+	}
+	if (arch) {
+		free(d->arch);
+		if (parse_token(n, "architecture", arch, &d->arch, e) < 0) {
+			free(machine);
+			return -EINVAL;
+		}
+	}
+	if (machine &&
+	    parse_token(n, "machine type", machine, &d->machine, e) < 0)
+		return -EINVAL;
+	return 0;
+}
+
 static int parse_os(const xmlNode *os, struct domain_def *d,
 		    struct xml_warnings *w, struct err **e)
 {
@@ -212,35 +301,19 @@ static int parse_os(const xmlNode *os, struct domain_def *d,
 	xmlNode *n;
 
 	xml_check_known(os, NULL, children, w);
-	n = xml_child(os, "type");
-	if (n) {
-		static const char *const attrs[] = {"arch", "machine", NULL};
-		_cleanup_free_ char *type = xml_text(n);
-		_cleanup_free_ char *arch = xml_attr(n, "arch");
-
-		xml_check_known(n, attrs, NULL, w);
-		if (!streq(type, "hvm"))
-			return xml_err(e, n,
-				       "os type '%s' not supported "
-				       "(expected hvm)",
-				       type);
-		if (arch && !streq(arch, "x86_64"))
-			return xml_err(e, n,
-				       "architecture '%s' not supported "
-				       "(expected x86_64)",
-				       arch);
+	if ((n = xml_child(os, "type")) && parse_os_type(n, d, w, e) < 0)
+		return -EINVAL;
+	for (n = os->children; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE &&
+		    xmlStrEqual(n->name, BAD_CAST "boot"))
+			xml_warn(w, n,
+				 "<boot>: ignored, nido boots <kernel> "
+				 "directly");
+	if ((n = xml_child(os, "kernel"))) {
+		d->kernel = xml_text(n);
+		if (!*d->kernel)
+			return xml_err(e, n, "empty kernel path");
 	}
-	if (xml_child(os, "boot"))
-		xml_warn(w, xml_child(os, "boot"),
-			 "<boot>: ignored, nido boots <kernel> directly");
-	n = xml_child(os, "kernel");
-	if (!n)
-		return xml_err(e, os,
-			       "missing <kernel> (nido boots a Linux "
-			       "kernel directly)");
-	d->kernel = xml_text(n);
-	if (!*d->kernel)
-		return xml_err(e, n, "empty kernel path");
 	if ((n = xml_child(os, "initrd")))
 		d->initrd = xml_text(n);
 	if ((n = xml_child(os, "cmdline")))
@@ -248,32 +321,41 @@ static int parse_os(const xmlNode *os, struct domain_def *d,
 	return 0;
 }
 
+/*
+ * <target dev='vda' bus='virtio'/>: libvirt's device names (vd, sd, hd
+ * and a letter or more); the bus follows the name when not given.
+ */
 static int parse_disk_target(const xmlNode *disk, struct domain_disk *dk,
 			     struct xml_warnings *w, struct err **e)
 {
 	static const char *const attrs[] = {"dev", "bus", NULL};
+	static const char *const prefixes[] = {"vd", "sd", "hd"};
+	static const enum disk_bus buses[] = {DISK_BUS_VIRTIO, DISK_BUS_SCSI,
+					      DISK_BUS_IDE};
 	xmlNode *n = xml_child(disk, "target");
-	_cleanup_free_ char *bus = NULL;
+	const char *t;
+	int v = 0, r;
 
 	if (!n)
 		return xml_err(e, disk, "missing <target dev='vdX'/>");
 	xml_check_known(n, attrs, NULL, w);
-	dk->target = xml_attr(n, "dev");
-	bus = xml_attr(n, "bus");
-	if (bus && !streq(bus, "virtio"))
-		return xml_err(e, n,
-			       "disk bus '%s' not supported (expected "
-			       "virtio)",
-			       bus);
-	if (!dk->target || strlen(dk->target) < 3 ||
-	    strncmp(dk->target, "vd", 2) != 0 ||
-	    strspn(dk->target + 2, "abcdefghijklmnopqrstuvwxyz") !=
-		    strlen(dk->target + 2))
-		return xml_err(e, n,
-			       "invalid target dev '%s' (expected vda, "
-			       "vdb, ...)",
-			       dk->target ? dk->target : "");
-	return 0;
+	t = dk->target = xml_attr(n, "dev");
+	for (size_t i = 0; t && i < ARRAY_SIZE(prefixes); i++)
+		if (strlen(t) > 2 && !strncmp(t, prefixes[i], 2) &&
+		    strspn(t + 2, "abcdefghijklmnopqrstuvwxyz") ==
+			    strlen(t + 2)) {
+			dk->bus = buses[i];
+			if ((r = parse_enum_attr(n, "bus", "disk bus",
+						 disk_bus_names, &v, e)) < 0)
+				return r;
+			if (r)
+				dk->bus = v;
+			return 0;
+		}
+	return xml_err(e, n,
+		       "invalid target dev '%s' (expected vda, vdb, ..., "
+		       "sda, ... or hda, ...)",
+		       t ? t : "");
 }
 
 const char *const domain_iotune_names[7] = {"total_bytes_sec",
@@ -312,6 +394,33 @@ static int parse_iotune(const xmlNode *io, uint64_t v[6],
 	return 0;
 }
 
+/* <driver name='qemu' type='qcow2' discard='unmap' cache= io=/>. */
+static int parse_disk_driver(const xmlNode *n, struct domain_disk *dk,
+			     struct xml_warnings *w, struct err **e)
+{
+	static const char *const attrs[] = {"name",    "type", "cache",
+					    "discard", "io",   NULL};
+	int v = 0, r;
+
+	xml_check_known(n, attrs, NULL, w);
+	if ((r = parse_enum_attr(n, "type", "disk format", format_names, &v,
+				 e)) < 0)
+		return r;
+	dk->format = r ? v : DISK_FORMAT_RAW;
+	if ((r = parse_enum_attr(n, "discard", "discard mode",
+				 discard_names + 1, &v, e)) < 0)
+		return r;
+	dk->discard = r ? v + 1 : DISK_DISCARD_ABSENT;
+	if ((r = parse_enum_attr(n, "cache", "cache mode", cache_names, &v,
+				 e)) < 0)
+		return r;
+	dk->cache = r ? xstrdup(cache_names[v]) : NULL;
+	if ((r = parse_enum_attr(n, "io", "io mode", io_names, &v, e)) < 0)
+		return r;
+	dk->io = r ? xstrdup(io_names[v]) : NULL;
+	return 0;
+}
+
 static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 		      struct xml_warnings *w, struct err **e)
 {
@@ -343,19 +452,9 @@ static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 		return -EINVAL;
 
 	dk->format = DISK_FORMAT_RAW;
-	if ((n = xml_child(disk, "driver"))) {
-		static const char *const dattrs[] = {"name",	"type", "cache",
-						     "discard", "io",	NULL};
-		_cleanup_free_ char *fmt = xml_attr(n, "type");
-
-		xml_check_known(n, dattrs, NULL, w);
-		if (fmt) {
-			r = xml_enum(n, "disk format", fmt, format_names, e);
-			if (r < 0)
-				return r;
-			dk->format = r;
-		}
-	}
+	if ((n = xml_child(disk, "driver")) &&
+	    parse_disk_driver(n, dk, w, e) < 0)
+		return -EINVAL;
 	n = xml_child(disk, "source");
 	if (!n || !(dk->source = xml_attr(n, "file")) || !*dk->source)
 		return xml_err(e, n ? n : disk, "missing <source file='...'/>");
@@ -447,36 +546,87 @@ static int parse_interface(const xmlNode *iface, struct domain_net *net,
 			       "invalid target dev '%s' (1 to 15 "
 			       "characters)",
 			       net->tap);
+	if ((n = xml_child(iface, "model")) &&
+	    (net->model = xml_attr(n, "type")))
+		return parse_token(n, "interface model", steal_ptr(net->model),
+				   &net->model, e);
 	net->model = xstrdup("virtio");
-	if ((n = xml_child(iface, "model"))) {
-		_cleanup_free_ char *model = xml_attr(n, "type");
-
-		if (model && !streq(model, "virtio"))
-			return xml_err(e, n,
-				       "interface model '%s' not "
-				       "supported (expected virtio)",
-				       model);
-	}
 	return 0;
 }
 
-static int parse_chardev(const xmlNode *node, struct err **e)
+/* <log file='/var/log/x.log' append='on'/> inside a chardev. */
+static int parse_chardev_log(const xmlNode *n, struct domain_chardev *c,
+			     struct xml_warnings *w, struct err **e)
 {
-	_cleanup_free_ char *type = xml_attr(node, "type");
+	int v = 0, r;
 
+	xml_check_known(n, (const char *const[]){"file", "append", NULL}, NULL,
+			w);
+	c->log_file = xml_attr(n, "file");
+	if (!c->log_file || c->log_file[0] != '/')
+		return xml_err(e, n, "log file '%s' must be an absolute path",
+			       c->log_file ? c->log_file : "");
+	if ((r = parse_enum_attr(n, "append", "append", tristate_names + 1, &v,
+				 e)) < 0)
+		return r;
+	c->log_append = r ? v + 1 : DOMAIN_TRISTATE_ABSENT;
+	return 0;
+}
+
+/*
+ * <serial type='pty'> or <console type='pty'>: <target port=> (and a
+ * console's type=), <log>. A serial's port defaults to its index
+ * (@index), as libvirt numbers them.
+ */
+static int parse_chardev(const xmlNode *node, bool console, unsigned index,
+			 struct domain_chardev *c, struct xml_warnings *w,
+			 struct err **e)
+{
+	static const char *const children[] = {"target", "log", "source",
+					       "alias", NULL};
+	_cleanup_free_ char *type = xml_attr(node, "type");
+	xmlNode *n;
+	int v = 0;
+
+	xml_check_known(node, (const char *const[]){"type", NULL}, children, w);
 	if (!type || !streq(type, "pty"))
 		return xml_err(e, node,
 			       "type '%s' not supported (expected pty)",
 			       type ? type : "");
+	c->type = CHARDEV_PTY;
+	c->port = console ? 0 : index;
+	if ((n = xml_child(node, "target"))) {
+		_cleanup_free_ char *port = xml_attr(n, "port");
+		uint64_t p;
+
+		xml_check_known(n, (const char *const[]){"type", "port", NULL},
+				(const char *const[]){"model", NULL}, w);
+		if (port && xml_uint(n, "port", port, 0,
+				     DOMAIN_MAX_CHARDEVS - 1, &p, e) < 0)
+			return -EINVAL;
+		if (port)
+			c->port = (unsigned)p;
+		if (console && parse_enum_attr(n, "type", "console target type",
+					       console_target_names, &v, e) < 0)
+			return -EINVAL;
+		c->target = v;
+		if (!console &&
+		    parse_enum_attr(n, "type", "serial target type",
+				    (const char *const[]){"isa-serial", NULL},
+				    &v, e) < 0)
+			return -EINVAL;
+	}
+	if ((n = xml_child(node, "log")))
+		return parse_chardev_log(n, c, w, e);
 	return 0;
 }
 
-static int parse_rng(const xmlNode *node, struct xml_warnings *w,
-		     struct err **e)
+/* <rng model='virtio'><backend model='random'>PATH</backend><rate/>. */
+static int parse_rng(const xmlNode *node, struct domain_rng *rng,
+		     struct xml_warnings *w, struct err **e)
 {
 	_cleanup_free_ char *model = xml_attr(node, "model");
-	_cleanup_free_ char *path = NULL;
-	xmlNode *b = xml_child(node, "backend");
+	xmlNode *b = xml_child(node, "backend"), *n;
 
 	xml_check_known(node, (const char *const[]){"model", NULL},
 			(const char *const[]){"backend", "rate", "alias", NULL},
@@ -489,18 +639,75 @@ static int parse_rng(const xmlNode *node, struct xml_warnings *w,
 	if (b) {
 		_cleanup_free_ char *bmodel = xml_attr(b, "model");
 
-		path = xml_text(b);
+		xml_check_known(b, (const char *const[]){"model", NULL}, NULL,
+				w);
 		if (!bmodel || !streq(bmodel, "random"))
 			return xml_err(e, b,
 				       "rng backend '%s' not supported "
 				       "(expected random)",
 				       bmodel ? bmodel : "");
-		if (*path && !streq(path, "/dev/urandom") &&
-		    !streq(path, "/dev/random"))
+		rng->backend = xml_text(b);
+		if (*rng->backend && rng->backend[0] != '/')
 			return xml_err(e, b,
-				       "rng source '%s' not supported "
-				       "(expected /dev/urandom)",
-				       path);
+				       "rng source '%s' must be an absolute "
+				       "path",
+				       rng->backend);
+	}
+	if (!rng->backend || !*rng->backend) {
+		free(rng->backend);
+		rng->backend = xstrdup("/dev/urandom");
+	}
+	if ((n = xml_child(node, "rate"))) {
+		_cleanup_free_ char *bytes = xml_attr(n, "bytes");
+		_cleanup_free_ char *period = xml_attr(n, "period");
+
+		xml_check_known(n,
+				(const char *const[]){"bytes", "period", NULL},
+				NULL, w);
+		if (xml_uint(n, "rate bytes", bytes, 1, UINT32_MAX,
+			     &rng->rate_bytes, e) < 0 ||
+		    (period && xml_uint(n, "rate period", period, 1, UINT32_MAX,
+					&rng->rate_period_ms, e) < 0))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * libvirt's rules for consoles: only the first may be a serial port (an
+ * alias of the serial with its port, added when there is none); the
+ * others are virtio consoles. Serial ports are distinct.
+ */
+static int check_chardevs(const xmlNode *devs, struct domain_def *d,
+			  struct err **e)
+{
+	struct domain_chardev *c0 = d->n_consoles ? &d->consoles[0] : NULL;
+	bool aliased = false;
+
+	for (size_t i = 0; i < d->n_serials; i++) {
+		for (size_t j = i + 1; j < d->n_serials; j++)
+			if (d->serials[i].port == d->serials[j].port)
+				return xml_err(e, devs,
+					       "two serials with port %u",
+					       d->serials[i].port);
+		aliased |= c0 && c0->target == CONSOLE_TARGET_SERIAL &&
+			   d->serials[i].port == c0->port;
+	}
+	for (size_t i = 1; i < d->n_consoles; i++)
+		if (d->consoles[i].target == CONSOLE_TARGET_SERIAL)
+			return xml_err(e, devs,
+				       "console %zu: only the first console "
+				       "can be a serial port (use <target "
+				       "type='virtio'/>)",
+				       i);
+	if (c0 && c0->target == CONSOLE_TARGET_SERIAL && !aliased) {
+		if (d->n_serials == DOMAIN_MAX_CHARDEVS)
+			return xml_err(e, devs, "more than %d serials",
+				       DOMAIN_MAX_CHARDEVS);
+		d->serials = xreallocarray(d->serials, d->n_serials + 1,
+					   sizeof(*d->serials));
+		d->serials[d->n_serials++] = (struct domain_chardev){
+			.type = c0->type, .port = c0->port};
 	}
 	return 0;
 }
@@ -553,17 +760,28 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 		return parse_interface(c, &d->nets[d->n_nets++], w, e);
 	}
 	if (streq(name, "serial") || streq(name, "console")) {
-		if (parse_chardev(c, e) < 0)
-			return -EINVAL;
-		*(streq(name, "serial") ? &d->serial_pty : &d->console_pty) =
-			true;
-		return 0;
+		bool console = streq(name, "console");
+		struct domain_chardev **v =
+			console ? &d->consoles : &d->serials;
+		size_t *n = console ? &d->n_consoles : &d->n_serials;
+
+		if (*n == DOMAIN_MAX_CHARDEVS)
+			return xml_err(e, c, "more than %d %ss",
+				       DOMAIN_MAX_CHARDEVS, name);
+		*v = xreallocarray(*v, *n + 1, sizeof(**v));
+		memset(&(*v)[*n], 0, sizeof(**v));
+		(*n)++;
+		return parse_chardev(c, console, (unsigned)(*n - 1),
+				     &(*v)[*n - 1], w, e);
 	}
 	if (streq(name, "rng")) {
-		if (parse_rng(c, w, e) < 0)
-			return -EINVAL;
-		d->n_rngs++;
-		return 0;
+		if (d->n_rngs == DOMAIN_MAX_RNGS)
+			return xml_err(e, c, "more than %d rngs",
+				       DOMAIN_MAX_RNGS);
+		d->rngs =
+			xreallocarray(d->rngs, d->n_rngs + 1, sizeof(*d->rngs));
+		memset(&d->rngs[d->n_rngs], 0, sizeof(*d->rngs));
+		return parse_rng(c, &d->rngs[d->n_rngs++], w, e);
 	}
 	xml_warn(w, c, "<devices>: unknown device <%s> ignored", name);
 	return 0;
@@ -584,21 +802,101 @@ static int parse_devices(const xmlNode *devs, struct domain_def *d,
 		if (parse_device(c, d, w, e) < 0)
 			return -EINVAL;
 	}
+	if (check_chardevs(devs, d, e) < 0)
+		return -EINVAL;
 	return check_unique_devices(devs, d, e);
 }
 
+/*
+ * A host CPU list as libvirt writes it: "0-3,^2,8"; at least one CPU
+ * left, numbers below 4096.
+ */
+static int parse_cpuset(const xmlNode *n, const char *s, struct err **e)
+{
+	bool any = false;
+	const char *p = s;
+
+	while (*p) {
+		bool neg = *p == '^';
+		char *end;
+		unsigned long a, b;
+
+		p += neg;
+		if (!isdigit((unsigned char)*p))
+			goto bad;
+		a = b = strtoul(p, &end, 10);
+		if (*end == '-' && !neg) {
+			if (!isdigit((unsigned char)end[1]))
+				goto bad;
+			b = strtoul(end + 1, &end, 10);
+		}
+		if (a > b || b >= 4096 || (*end && *end != ','))
+			goto bad;
+		any |= !neg;
+		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			goto bad;
+	}
+	if (any)
+		return 0;
+bad:
+	return xml_err(e, n,
+		       "invalid cpuset '%s' (expected a list such as "
+		       "'0-3,^2,8')",
+		       s);
+}
+
+/* <vcpu placement='static' cpuset='0-3' current='2'>4</vcpu>. */
+static int parse_vcpu(const xmlNode *n, struct domain_def *d,
+		      struct xml_warnings *w, struct err **e)
+{
+	static const char *const attrs[] = {"placement", "cpuset", "current",
+					    NULL};
+	_cleanup_free_ char *text = xml_text(n);
+	_cleanup_free_ char *current = xml_attr(n, "current");
+	int v = 0;
+	uint64_t u;
+
+	xml_check_known(n, attrs, NULL, w);
+	if (xml_uint(n, "vcpu count", text, 1, DOMAIN_MAX_VCPUS, &u, e) < 0)
+		return -EINVAL;
+	d->vcpus = d->vcpus_current = (unsigned)u;
+	if (current) {
+		if (xml_uint(n, "vcpu current", current, 1, d->vcpus, &u, e) <
+		    0)
+			return -EINVAL;
+		d->vcpus_current = (unsigned)u;
+	}
+	if (parse_enum_attr(n, "placement", "vcpu placement", placement_names,
+			    &v, e) < 0)
+		return -EINVAL;
+	d->placement = v;
+	d->cpuset = xml_attr(n, "cpuset");
+	if (d->cpuset && parse_cpuset(n, d->cpuset, e) < 0)
+		return -EINVAL;
+	return 0;
+}
+
 static int parse_memory_and_vcpus(const xmlNode *root, struct domain_def *d,
-				  struct err **e)
+				  struct xml_warnings *w, struct err **e)
 {
 	xmlNode *n = xml_child(root, "memory");
-	uint64_t v;
+	int v = 0, r;
 
 	if (!n)
 		return xml_err(e, root, "missing <memory>");
+	xml_check_known(n, (const char *const[]){"unit", "dumpCore", NULL},
+			NULL, w);
 	if (parse_memory(n, &d->memory_kib, e) < 0)
 		return -EINVAL;
+	if ((r = parse_enum_attr(n, "dumpCore", "dumpCore", tristate_names + 1,
+				 &v, e)) < 0)
+		return r;
+	d->dump_core = r ? v + 1 : DOMAIN_TRISTATE_ABSENT;
 	d->current_memory_kib = d->memory_kib;
 	if ((n = xml_child(root, "currentMemory"))) {
+		xml_check_known(n, (const char *const[]){"unit", NULL}, NULL,
+				w);
 		if (parse_memory(n, &d->current_memory_kib, e) < 0)
 			return -EINVAL;
 		if (d->current_memory_kib > d->memory_kib)
@@ -606,15 +904,9 @@ static int parse_memory_and_vcpus(const xmlNode *root, struct domain_def *d,
 				       "currentMemory is larger than "
 				       "memory");
 	}
-	d->vcpus = 1;
-	if ((n = xml_child(root, "vcpu"))) {
-		_cleanup_free_ char *text = xml_text(n);
-
-		if (xml_uint(n, "vcpu count", text, 1, DOMAIN_MAX_VCPUS, &v,
-			     e) < 0)
-			return -EINVAL;
-		d->vcpus = v;
-	}
+	d->vcpus = d->vcpus_current = 1;
+	if ((n = xml_child(root, "vcpu")))
+		return parse_vcpu(n, d, w, e);
 	return 0;
 }
 
@@ -673,8 +965,45 @@ static int parse_lifecycles(const xmlNode *root, struct domain_def *d,
 	return 0;
 }
 
-int domain_def_parse(const char *xml, size_t len, struct domain_def **out,
-		     struct xml_warnings *w, struct err **e)
+/* Everything under <domain> once its identity is known. */
+static int parse_body(const xmlNode *root, struct domain_def *d,
+		      struct xml_warnings *w, struct err **e)
+{
+	xmlNode *n;
+
+	if (parse_memory_and_vcpus(root, d, w, e) < 0)
+		return -EINVAL;
+	if ((n = xml_child(root, "os")) && parse_os(n, d, w, e) < 0)
+		return -EINVAL;
+	if (parse_lifecycles(root, d, e) < 0)
+		return -EINVAL;
+	if ((n = xml_child(root, "memtune")) &&
+	    parse_memtune(n, &d->tune, w, e) < 0)
+		return -EINVAL;
+	if ((n = xml_child(root, "cputune")) &&
+	    parse_cputune(n, &d->tune, w, e) < 0)
+		return -EINVAL;
+	if ((n = xml_child(root, "devices")) && parse_devices(n, d, w, e) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* Runs the check of the driver @lookup finds for @d. */
+static int driver_check(const struct domain_def *d,
+			domain_driver_lookup_fn lookup, struct xml_warnings *w,
+			struct err **e)
+{
+	domain_validate_fn fn = NULL;
+
+	if (lookup(d->virt, &fn, e) < 0 || (fn && fn(d, w, e) < 0))
+		return err_prefix(e, "domain '%s'", d->name);
+	return 0;
+}
+
+int domain_def_parse_with(const char *xml, size_t len,
+			  domain_driver_lookup_fn lookup,
+			  struct domain_def **out, struct xml_warnings *w,
+			  struct err **e)
 {
 	static const char *const children[] = {
 		"name",	       "uuid",		"title",    "description",
@@ -684,63 +1013,69 @@ int domain_def_parse(const char *xml, size_t len, struct domain_def **out,
 	__attribute__((cleanup(cleanup_domain_defp))) struct domain_def *d =
 		NULL;
 	xmlDoc *doc;
-	xmlNode *root, *n;
-	int r = -EINVAL;
+	xmlNode *root;
+	int r;
 
 	doc = xml_parse(xml, len, "domain XML", "domain", e);
 	if (!doc)
 		return -EINVAL;
 	root = xmlDocGetRootElement(doc);
 	d = xcalloc(1, sizeof(*d));
+	d->os_type = xstrdup("hvm");
 	d->arch = xstrdup("x86_64");
 	xml_check_known(root, (const char *const[]){"type", "id", NULL},
 			children, w);
-	if (parse_identity(root, d, e) < 0 ||
-	    parse_memory_and_vcpus(root, d, e) < 0)
-		goto out;
-	n = xml_child(root, "os");
-	if (!n) {
-		xml_err(e, root, "missing <os> with <kernel>");
-		goto out;
-	}
-	if (parse_os(n, d, w, e) < 0 || parse_lifecycles(root, d, e) < 0)
-		goto out;
-	if ((n = xml_child(root, "memtune")) &&
-	    parse_memtune(n, &d->tune, w, e) < 0)
-		goto out;
-	if ((n = xml_child(root, "cputune")) &&
-	    parse_cputune(n, &d->tune, w, e) < 0)
-		goto out;
-	if ((n = xml_child(root, "devices")) && parse_devices(n, d, w, e) < 0)
-		goto out;
-	*out = steal_ptr(d);
-	r = 0;
-out:
+	r = parse_identity(root, d, e);
+	if (r == 0)
+		r = parse_body(root, d, w, e);
 	xmlFreeDoc(doc);
-	return r;
+	if (r == 0 && lookup)
+		r = driver_check(d, lookup, w, e);
+	if (r < 0)
+		return r;
+	*out = steal_ptr(d);
+	return 0;
 }
 
-static void format_tune(FILE *f, const struct domain_tune *t)
+/* The daemon's drivers: driver_for() and its validate operation. */
+static int daemon_driver_lookup(enum domain_virt virt, domain_validate_fn *fn,
+				struct err **e)
 {
-	if (t->hard_limit_kib || t->soft_limit_kib || t->swap_hard_limit_kib) {
-		fputs("  <memtune>\n", f);
-		if (t->hard_limit_kib)
-			fprintf(f,
-				"    <hard_limit unit='KiB'>%" PRIu64
-				"</hard_limit>\n",
-				t->hard_limit_kib);
-		if (t->soft_limit_kib)
-			fprintf(f,
-				"    <soft_limit unit='KiB'>%" PRIu64
-				"</soft_limit>\n",
-				t->soft_limit_kib);
-		if (t->swap_hard_limit_kib)
-			fprintf(f,
-				"    <swap_hard_limit unit='KiB'>%" PRIu64
-				"</swap_hard_limit>\n",
-				t->swap_hard_limit_kib);
-		fputs("  </memtune>\n", f);
-	}
+	const struct driver_ops *drv = driver_for(virt, e);
+
+	if (!drv)
+		return -ENOTSUP;
+	*fn = drv->validate;
+	return 0;
+}
+
+int domain_def_parse(const char *xml, size_t len, struct domain_def **out,
+		     struct xml_warnings *w, struct err **e)
+{
+	return domain_def_parse_with(xml, len, daemon_driver_lookup, out, w, e);
+}
+
+/* <memtune>, between <currentMemory> and <vcpu> in libvirt's order. */
+static void format_memtune(FILE *f, const struct domain_tune *t)
+{
+	static const char *const names[] = {"hard_limit", "soft_limit",
+					    "swap_hard_limit"};
+	const uint64_t v[] = {t->hard_limit_kib, t->soft_limit_kib,
+			      t->swap_hard_limit_kib};
+
+	if (!v[0] && !v[1] && !v[2])
+		return;
+	fputs("  <memtune>\n", f);
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+		if (v[i])
+			fprintf(f, "    <%s unit='KiB'>%" PRIu64 "</%s>\n",
+				names[i], v[i], names[i]);
+	fputs("  </memtune>\n", f);
+}
+
+/* <cputune>, after <vcpu>. */
+static void format_cputune(FILE *f, const struct domain_tune *t)
+{
 	if (!t->shares && !t->period_us && !t->quota_us &&
 	    !t->global_period_us && !t->global_quota_us)
 		return;
@@ -766,8 +1101,18 @@ static void put_text(FILE *f, int indent, const char *tag, const char *text)
 	if (!text)
 		return;
 	fprintf(f, "%*s<%s>", indent, "", tag);
-	xml_escape(f, text);
+	xml_escape_text(f, text);
 	fprintf(f, "</%s>\n", tag);
+}
+
+/* Writes " name='escaped value'" when @value is set. */
+static void put_attr(FILE *f, const char *name, const char *value)
+{
+	if (!value)
+		return;
+	fprintf(f, " %s='", name);
+	xml_escape_attr(f, value);
+	fputc('\'', f);
 }
 
 static void format_iotune(FILE *f, const uint64_t v[6])
@@ -791,11 +1136,17 @@ static void format_disk(FILE *f, const struct domain_disk *dk)
 {
 	fprintf(f, "    <disk type='file' device='%s'>\n",
 		disk_device_names[dk->device]);
-	fprintf(f, "      <driver name='qemu' type='%s'/>\n",
+	fprintf(f, "      <driver name='qemu' type='%s'",
 		format_names[dk->format]);
-	fputs("      <source file='", f);
-	xml_escape(f, dk->source);
-	fprintf(f, "'/>\n      <target dev='%s' bus='virtio'/>\n", dk->target);
+	put_attr(f, "cache", dk->cache);
+	put_attr(f, "io", dk->io);
+	if (dk->discard)
+		put_attr(f, "discard", discard_names[dk->discard]);
+	fputs("/>\n      <source", f);
+	put_attr(f, "file", dk->source);
+	fputs("/>\n      <target", f);
+	put_attr(f, "dev", dk->target);
+	fprintf(f, " bus='%s'/>\n", disk_bus_names[dk->bus]);
 	if (dk->readonly)
 		fputs("      <readonly/>\n", f);
 	if (dk->shareable)
@@ -813,18 +1164,53 @@ static void format_net(FILE *f, const struct domain_net *n)
 	fprintf(f, "      <mac address='%02x:%02x:%02x:%02x:%02x:%02x'/>\n",
 		m[0], m[1], m[2], m[3], m[4], m[5]);
 	if (n->source) {
-		fprintf(f, "      <source %s='",
-			n->type == NET_TYPE_BRIDGE ? "bridge" : "network");
-		xml_escape(f, n->source);
-		fputs("'/>\n", f);
+		fputs("      <source", f);
+		put_attr(f, n->type == NET_TYPE_BRIDGE ? "bridge" : "network",
+			 n->source);
+		fputs("/>\n", f);
 	}
 	if (n->tap) {
-		fputs("      <target dev='", f);
-		xml_escape(f, n->tap);
-		fputs("'/>\n", f);
+		fputs("      <target", f);
+		put_attr(f, "dev", n->tap);
+		fputs("/>\n", f);
 	}
-	fprintf(f, "      <model type='%s'/>\n", n->model);
-	fputs("    </interface>\n", f);
+	fputs("      <model", f);
+	put_attr(f, "type", n->model);
+	fputs("/>\n    </interface>\n", f);
+}
+
+/* <serial> or <console>: the pty, its target, its log. */
+static void format_chardev(FILE *f, const char *tag,
+			   const struct domain_chardev *c, bool console)
+{
+	fprintf(f, "    <%s type='pty'>\n", tag);
+	if (console)
+		fprintf(f, "      <target type='%s' port='%u'/>\n",
+			console_target_names[c->target], c->port);
+	else
+		fprintf(f, "      <target port='%u'/>\n", c->port);
+	if (c->log_file) {
+		fputs("      <log", f);
+		put_attr(f, "file", c->log_file);
+		if (c->log_append)
+			put_attr(f, "append", tristate_names[c->log_append]);
+		fputs("/>\n", f);
+	}
+	fprintf(f, "    </%s>\n", tag);
+}
+
+static void format_rng(FILE *f, const struct domain_rng *r)
+{
+	fputs("    <rng model='virtio'>\n", f);
+	if (r->rate_bytes) {
+		fprintf(f, "      <rate bytes='%" PRIu64 "'", r->rate_bytes);
+		if (r->rate_period_ms)
+			fprintf(f, " period='%" PRIu64 "'", r->rate_period_ms);
+		fputs("/>\n", f);
+	}
+	fputs("      <backend model='random'>", f);
+	xml_escape_text(f, r->backend);
+	fputs("</backend>\n    </rng>\n", f);
 }
 
 static void format_devices(FILE *f, const struct domain_def *d)
@@ -834,22 +1220,53 @@ static void format_devices(FILE *f, const struct domain_def *d)
 		format_disk(f, &d->disks[i]);
 	for (size_t i = 0; i < d->n_nets; i++)
 		format_net(f, &d->nets[i]);
-	if (d->serial_pty)
-		fputs("    <serial type='pty'>\n      <target port='0'/>\n"
-		      "    </serial>\n",
-		      f);
-	if (d->console_pty)
-		fputs("    <console type='pty'>\n      <target type='serial' "
-		      "port='0'/>\n    </console>\n",
-		      f);
-	for (unsigned i = 0; i < d->n_rngs; i++)
-		fputs("    <rng model='virtio'>\n      <backend "
-		      "model='random'>/dev/urandom</backend>\n    </rng>\n",
-		      f);
+	for (size_t i = 0; i < d->n_serials; i++)
+		format_chardev(f, "serial", &d->serials[i], false);
+	for (size_t i = 0; i < d->n_consoles; i++)
+		format_chardev(f, "console", &d->consoles[i], true);
+	for (size_t i = 0; i < d->n_rngs; i++)
+		format_rng(f, &d->rngs[i]);
 	fputs("  </devices>\n", f);
 }
 
-char *domain_def_format(const struct domain_def *d)
+/* <memory>, <currentMemory>, <memtune>, <vcpu>, <cputune>. */
+static void format_resources(FILE *f, const struct domain_def *d)
+{
+	fputs("  <memory", f);
+	if (d->dump_core)
+		put_attr(f, "dumpCore", tristate_names[d->dump_core]);
+	fprintf(f, " unit='KiB'>%" PRIu64 "</memory>\n", d->memory_kib);
+	fprintf(f, "  <currentMemory unit='KiB'>%" PRIu64 "</currentMemory>\n",
+		d->current_memory_kib);
+	format_memtune(f, &d->tune);
+	fprintf(f, "  <vcpu placement='%s'", placement_names[d->placement]);
+	put_attr(f, "cpuset", d->cpuset);
+	if (d->vcpus_current != d->vcpus)
+		fprintf(f, " current='%u'", d->vcpus_current);
+	fprintf(f, ">%u</vcpu>\n", d->vcpus);
+	format_cputune(f, &d->tune);
+}
+
+static void format_os(FILE *f, const struct domain_def *d)
+{
+	fputs("  <os>\n    <type", f);
+	put_attr(f, "arch", d->arch);
+	put_attr(f, "machine", d->machine);
+	fputc('>', f);
+	xml_escape_text(f, d->os_type);
+	fputs("</type>\n", f);
+	put_text(f, 4, "kernel", d->kernel);
+	put_text(f, 4, "initrd", d->initrd);
+	put_text(f, 4, "cmdline", d->cmdline);
+	fputs("  </os>\n", f);
+}
+
+/*
+ * libvirt's order: name, uuid, title, description, memory,
+ * currentMemory, memtune, vcpu, cputune, os, on_poweroff, on_reboot,
+ * on_crash, devices. @id < 0: an inactive definition.
+ */
+static char *format(const struct domain_def *d, int id)
 {
 	char *out = NULL, uuid[37];
 	size_t len = 0;
@@ -858,22 +1275,16 @@ char *domain_def_format(const struct domain_def *d)
 	if (!f)
 		abort(); /* only fails without memory */
 	uuid_unparse_lower(d->uuid, uuid);
-	fprintf(f, "<domain type='%s'>\n", virt_names[d->virt]);
+	fprintf(f, "<domain type='%s'", virt_names[d->virt]);
+	if (id >= 0)
+		fprintf(f, " id='%d'", id);
+	fputs(">\n", f);
 	put_text(f, 2, "name", d->name);
 	fprintf(f, "  <uuid>%s</uuid>\n", uuid);
 	put_text(f, 2, "title", d->title);
 	put_text(f, 2, "description", d->description);
-	fprintf(f, "  <memory unit='KiB'>%" PRIu64 "</memory>\n",
-		d->memory_kib);
-	fprintf(f, "  <currentMemory unit='KiB'>%" PRIu64 "</currentMemory>\n",
-		d->current_memory_kib);
-	fprintf(f, "  <vcpu placement='static'>%u</vcpu>\n", d->vcpus);
-	format_tune(f, &d->tune);
-	fprintf(f, "  <os>\n    <type arch='%s'>hvm</type>\n", d->arch);
-	put_text(f, 4, "kernel", d->kernel);
-	put_text(f, 4, "initrd", d->initrd);
-	put_text(f, 4, "cmdline", d->cmdline);
-	fputs("  </os>\n", f);
+	format_resources(f, d);
+	format_os(f, d);
 	fprintf(f, "  <on_poweroff>%s</on_poweroff>\n",
 		lifecycle_names[d->on_poweroff]);
 	fprintf(f, "  <on_reboot>%s</on_reboot>\n",
@@ -883,4 +1294,14 @@ char *domain_def_format(const struct domain_def *d)
 	fputs("</domain>\n", f);
 	fclose(f);
 	return out;
+}
+
+char *domain_def_format(const struct domain_def *d)
+{
+	return format(d, -1);
+}
+
+char *domain_def_format_active(const struct domain_def *d, int id)
+{
+	return format(d, id);
 }

@@ -36,8 +36,33 @@ enum disk_device {
 	DISK_DEVICE_CDROM,
 };
 
+/* An optional on/off attribute: absent, on or off. */
+enum domain_tristate {
+	DOMAIN_TRISTATE_ABSENT,
+	DOMAIN_TRISTATE_ON,
+	DOMAIN_TRISTATE_OFF,
+};
+
+/* <driver discard=>: absent (the driver's default), unmap or ignore. */
+enum disk_discard {
+	DISK_DISCARD_ABSENT,
+	DISK_DISCARD_UNMAP,
+	DISK_DISCARD_IGNORE,
+};
+
+/* <target bus=>, as disk_bus_names. */
+enum disk_bus {
+	DISK_BUS_VIRTIO,
+	DISK_BUS_SCSI,
+	DISK_BUS_SATA,
+	DISK_BUS_IDE,
+	DISK_BUS_USB,
+};
+extern const char *const disk_bus_names[];
+
 struct domain_disk {
 	enum disk_device device;
+	enum disk_bus bus;
 	enum disk_format format;
 	char *source; /* file path */
 	char *target; /* "vda" */
@@ -46,6 +71,9 @@ struct domain_disk {
 	/* <iotune>: per second, 0: no limit; indexed as domain_iotune_names */
 	uint64_t iotune[6];
 	char *serial; /* NULL: none */
+	enum disk_discard discard;
+	char *cache; /* <driver cache=>, one of libvirt's; NULL: absent */
+	char *io;    /* <driver io=>, one of libvirt's; NULL: absent */
 };
 
 enum net_type {
@@ -59,11 +87,39 @@ struct domain_net {
 	uint8_t mac[6];
 	char *source; /* bridge or network name; NULL for ethernet */
 	char *tap;    /* target dev, NULL: chosen at start */
-	char *model;  /* "virtio" */
+	char *model;  /* <model type=>, "virtio" by default */
 };
 
 enum chardev_type {
 	CHARDEV_PTY,
+};
+
+/* What a <console> is: an alias of a serial port, or a virtio console. */
+enum console_target {
+	CONSOLE_TARGET_SERIAL,
+	CONSOLE_TARGET_VIRTIO,
+};
+
+/* A <serial> or a <console>. */
+struct domain_chardev {
+	enum chardev_type type;
+	unsigned port;			 /* <target port=> */
+	enum console_target target;	 /* consoles only */
+	char *log_file;			 /* <log file=>: NULL: none */
+	enum domain_tristate log_append; /* <log append=> */
+};
+
+/* <rng model='virtio'> with a <backend model='random'>. */
+struct domain_rng {
+	char *backend;	     /* the host's source, "/dev/urandom" by default */
+	uint64_t rate_bytes; /* <rate bytes=>; 0: no limit */
+	uint64_t rate_period_ms; /* <rate period=>; 0: absent */
+};
+
+/* <vcpu placement=>: static (the default) or auto (numad decides). */
+enum vcpu_placement {
+	VCPU_PLACEMENT_STATIC,
+	VCPU_PLACEMENT_AUTO,
 };
 
 /*
@@ -81,6 +137,12 @@ struct domain_tune {
 	int64_t global_quota_us;      /* the whole VM: quota; -1: none */
 };
 
+/*
+ * A definition as the generic parser understands it: the document's
+ * shape and libvirt's meaning. What a driver can run is the driver's
+ * business (driver_ops.validate): the parser keeps what it reads, so that
+ * dumpxml shows it and the driver can refuse it by name.
+ */
 struct domain_def {
 	enum domain_virt virt;
 	char *name;
@@ -89,10 +151,16 @@ struct domain_def {
 	char *title;	     /* NULL: none */
 	char *description;   /* NULL: none */
 	uint64_t memory_kib;
+	enum domain_tristate dump_core; /* <memory dumpCore=> */
 	uint64_t current_memory_kib;
-	unsigned vcpus;
-	char *arch; /* "x86_64" */
-	char *kernel;
+	unsigned vcpus;		/* the maximum */
+	unsigned vcpus_current; /* <vcpu current=>, <= vcpus */
+	char *cpuset;		/* <vcpu cpuset=>: NULL: none */
+	enum vcpu_placement placement;
+	char *os_type; /* "hvm" */
+	char *arch;    /* "x86_64" */
+	char *machine; /* <type machine=>: NULL: none */
+	char *kernel;  /* NULL: none */
 	char *initrd;  /* NULL: none */
 	char *cmdline; /* NULL: none */
 	enum domain_lifecycle on_poweroff, on_reboot, on_crash;
@@ -100,9 +168,12 @@ struct domain_def {
 	size_t n_disks;
 	struct domain_net *nets;
 	size_t n_nets;
-	bool serial_pty;  /* <serial type='pty'> */
-	bool console_pty; /* <console type='pty'> */
-	unsigned n_rngs;  /* <rng model='virtio'> backed by /dev/urandom */
+	struct domain_chardev *serials;
+	size_t n_serials;
+	struct domain_chardev *consoles; /* the first may alias a serial */
+	size_t n_consoles;
+	struct domain_rng *rngs;
+	size_t n_rngs;
 	struct domain_tune tune;
 };
 
@@ -113,22 +184,65 @@ struct domain_def {
 extern const char *const domain_iotune_names[7];
 
 /* Upper bounds the parser enforces. */
-#define DOMAIN_MAX_VCPUS 255
-#define DOMAIN_MAX_DISKS 64
-#define DOMAIN_MAX_NETS	 32
-#define DOMAIN_NAME_MAX	 64
+#define DOMAIN_MAX_VCPUS    255
+#define DOMAIN_MAX_DISKS    64
+#define DOMAIN_MAX_NETS	    32
+#define DOMAIN_NAME_MAX	    64
+#define DOMAIN_MAX_CHARDEVS 16 /* serials, and consoles */
+#define DOMAIN_MAX_RNGS	    8
 
 /*
- * Parses @len bytes of domain XML. A missing <uuid> gets a random one.
- * Unknown elements and attributes are added to @warnings (may be NULL);
- * an invalid value is an error naming its line. Returns 0 with *@out set
- * (free with domain_def_free), or -errno with @e filled.
+ * What a driver adds to the generic checks: 0 when it can run @def
+ * (it may add warnings about what it does not act on), or -errno with @e
+ * filled naming what it cannot run and why.
+ */
+typedef int (*domain_validate_fn)(const struct domain_def *def,
+				  struct xml_warnings *w, struct err **e);
+
+/*
+ * The drivers' checks (driver-NAME-conf.c), reached through their
+ * driver_ops.validate.
+ */
+int driver_kvm_validate(const struct domain_def *def, struct xml_warnings *w,
+			struct err **e);
+
+/*
+ * Finds the check of the driver for @virt: 0 with *@fn set (NULL when
+ * the driver has none), or -errno with @e filled when no driver runs
+ * @virt.
+ */
+typedef int (*domain_driver_lookup_fn)(enum domain_virt virt,
+				       domain_validate_fn *fn, struct err **e);
+
+/*
+ * Parses @len bytes of domain XML (untrusted: see xml_parse()). A
+ * missing <uuid> gets a random one. Unknown elements and attributes are
+ * added to @warnings (may be NULL); an invalid value is an error naming
+ * its line. When @lookup is not NULL, the definition is then checked by
+ * the driver it finds, which may refuse it or add warnings; without it,
+ * only the document and libvirt's rules are checked (what the store
+ * reloads). Returns 0 with *@out set (free with domain_def_free), or
+ * -errno with @e filled.
+ */
+int domain_def_parse_with(const char *xml, size_t len,
+			  domain_driver_lookup_fn lookup,
+			  struct domain_def **out,
+			  struct xml_warnings *warnings, struct err **e);
+
+/*
+ * domain_def_parse_with() with the daemon's drivers (driver_for()): what
+ * define and create accept is what a driver can run.
  */
 int domain_def_parse(const char *xml, size_t len, struct domain_def **out,
 		     struct xml_warnings *warnings, struct err **e);
 
-/* Formats @d as domain XML; a malloc'ed string the caller frees. */
+/*
+ * Formats @d as domain XML, in libvirt's element order; a malloc'ed
+ * string the caller frees. domain_def_format_active() is the form of a
+ * running domain: <domain ... id='@id'>.
+ */
 char *domain_def_format(const struct domain_def *d);
+char *domain_def_format_active(const struct domain_def *d, int id);
 
 /* Frees @d; accepts NULL. */
 void domain_def_free(struct domain_def *d);

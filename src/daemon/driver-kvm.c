@@ -1244,6 +1244,7 @@ static int kvm_console(struct daemon *dmn, struct domain *dom, char **path,
 
 const struct driver_ops driver_kvm = {
 	.name = "kvm",
+	.validate = driver_kvm_validate,
 	.start = kvm_start,
 	.shutdown = kvm_shutdown,
 	.reboot = kvm_reboot,

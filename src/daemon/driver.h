@@ -36,6 +36,7 @@ enum shutdown_mode {
 
 struct driver_ops {
 	const char *name;
+	domain_validate_fn validate; /* what it can run (domain_conf.h) */
 	/* Starts @dom (inactive); on success it is running, booted. */
 	int (*start)(struct daemon *dmn, struct domain *dom, struct err **e);
 	/* Asks the guest to power off. */

@@ -36,14 +36,35 @@ void store_close(struct store *s)
 	s->state_dir = s->runtime_dir = NULL;
 }
 
+/*
+ * The form of @def that is stored (*@xml, malloc'ed, *@len bytes), when
+ * it fits what is read back: a definition accepted is one that reloads.
+ * Returns 0, or -EFBIG with @e filled.
+ */
+static int stored_form(const struct domain_def *def, char **xml, size_t *len,
+		       struct err **e)
+{
+	*xml = domain_def_format(def);
+	*len = strlen(*xml);
+	if (*len <= STORE_MAX_FILE)
+		return 0;
+	free(steal_ptr(*xml));
+	return err_set(e, EFBIG,
+		       "the definition of domain '%s' is %zu bytes as stored, "
+		       "more than the limit of %u",
+		       def->name, *len, STORE_MAX_FILE);
+}
+
 int store_domain_save(const struct store *s, const struct domain_def *def,
 		      struct err **e)
 {
-	_cleanup_free_ char *xml = domain_def_format(def);
+	_cleanup_free_ char *xml = NULL;
 	_cleanup_free_ char *path =
 		xasprintf("%s/domains/%s.xml", s->state_dir, def->name);
+	size_t len;
 
-	if (file_write_atomic(path, xml, strlen(xml), 0600, e) < 0)
+	if (stored_form(def, &xml, &len, e) < 0 ||
+	    file_write_atomic(path, xml, len, 0600, e) < 0)
 		return err_prefix(e, "saving domain '%s'", def->name);
 	return 0;
 }
@@ -100,7 +121,9 @@ static struct domain *load_one(const struct store *s, const char *file,
 
 	if (file_read_all(path, STORE_MAX_FILE, &xml, &len, e) < 0)
 		return NULL;
-	if (domain_def_parse(xml, len, &def, NULL, e) < 0) {
+	/* The generic rules only: a driver's rules are checked at define and
+	 * start; a definition it would now refuse still loads. */
+	if (domain_def_parse_with(xml, len, NULL, &def, NULL, e) < 0) {
 		err_prefix(e, "'%s'", path);
 		return NULL;
 	}
@@ -147,6 +170,36 @@ static int definition_filter(const struct dirent *ent)
 	return is_definition(ent->d_name);
 }
 
+/*
+ * Temporary files of atomic writes a killed daemon left behind (defect:
+ * kill -9 during define kept them forever). The state directory is this
+ * daemon's alone (its lock is held): every one there is stale. In the
+ * run-time directory nido-vmm writes its exit file too, so only old ones
+ * go.
+ */
+static void remove_stale_tmp(const struct store *s,
+			     void (*warn)(const char *msg))
+{
+	const char *const dirs[] = {"domains", "autostart", "domains"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		_cleanup_free_ char *dir = xasprintf(
+			"%s/%s", i < 2 ? s->state_dir : s->runtime_dir,
+			dirs[i]);
+		_cleanup_err_ struct err *e = NULL;
+		_cleanup_free_ char *msg = NULL;
+		int n = file_remove_stale_tmp(dir, i < 2 ? 0 : 600, &e);
+
+		if (n < 0)
+			warn(err_msg(e));
+		else if (n > 0 &&
+			 (msg = xasprintf("removed %d temporary file%s "
+					  "left in '%s'",
+					  n, n > 1 ? "s" : "", dir)))
+			warn(msg);
+	}
+}
+
 /* Files are read in name order, so that which of two definitions with the
  * same UUID wins does not depend on the directory's order. */
 size_t store_domains_load(const struct store *s, struct domain_list *list,
@@ -155,8 +208,10 @@ size_t store_domains_load(const struct store *s, struct domain_list *list,
 	_cleanup_free_ char *dir = xasprintf("%s/domains", s->state_dir);
 	struct dirent **ents = NULL;
 	size_t before = list->n;
-	int n = scandir(dir, &ents, definition_filter, alphasort);
+	int n;
 
+	remove_stale_tmp(s, warn);
+	n = scandir(dir, &ents, definition_filter, alphasort);
 	if (n < 0) {
 		_cleanup_free_ char *msg =
 			xasprintf("cannot read '%s': %s", dir, strerror(errno));
@@ -225,10 +280,14 @@ void store_runtime_delete(const struct store *s, const char *name)
 int store_live_save(const struct store *s, const struct domain_def *def,
 		    struct err **e)
 {
-	_cleanup_free_ char *xml = domain_def_format(def);
+	_cleanup_free_ char *xml = NULL;
 	_cleanup_free_ char *path = store_runtime_path(s, def->name, "xml");
+	size_t len;
+	int r = stored_form(def, &xml, &len, e);
 
-	return file_write_atomic(path, xml, strlen(xml), 0600, e);
+	if (r < 0)
+		return r;
+	return file_write_atomic(path, xml, len, 0600, e);
 }
 
 int store_live_load(const struct store *s, const char *name,
@@ -241,7 +300,7 @@ int store_live_load(const struct store *s, const char *name,
 
 	if (r < 0)
 		return r;
-	if (domain_def_parse(xml, len, def, NULL, e) < 0)
+	if (domain_def_parse_with(xml, len, NULL, def, NULL, e) < 0)
 		return err_prefix(e, "'%s'", path);
 	if (!streq((*def)->name, name)) {
 		domain_def_free(*def);

@@ -24,8 +24,14 @@ struct store {
 	char *runtime_dir;
 };
 
-/* Largest definition or run-time file read back. */
+/*
+ * Largest definition or run-time file read back. Saving checks it on the
+ * form written, so what is saved is read back; the XML parser takes at
+ * least as much.
+ */
 #define STORE_MAX_FILE (1u << 20)
+_Static_assert(STORE_MAX_FILE <= XML_MAX_DOCUMENT,
+	       "the parser must read what the store writes");
 
 /*
  * Creates the directories under @state_dir and @runtime_dir (copied).
@@ -35,7 +41,10 @@ int store_open(struct store *s, const char *state_dir, const char *runtime_dir,
 	       struct err **e);
 void store_close(struct store *s);
 
-/* Writes the definition of @def. Returns 0 or -errno with @e filled. */
+/*
+ * Writes the definition of @def; one larger than STORE_MAX_FILE as
+ * written is refused (-EFBIG). Returns 0 or -errno with @e filled.
+ */
 int store_domain_save(const struct store *s, const struct domain_def *def,
 		      struct err **e);
 /* Removes the definition and the autostart mark of @name. */
@@ -48,10 +57,12 @@ int store_autostart_set(const struct store *s, const char *name, bool on,
 
 /*
  * Reads every definition into @list (persistent, inactive), in file name
- * order. A file that cannot be read or parsed, whose name does not match
- * its domain, or whose UUID an earlier file has, is skipped and reported
- * through @warn (called with a message) so that one bad file never hides
- * the others. Returns the number loaded.
+ * order, after removing the temporary files of writes that a killed
+ * daemon left (the caller holds the state directory's lock). A file that cannot
+ * be read or parsed, whose name does not match its domain, or whose UUID an
+ * earlier file has, is skipped and reported through @warn (called with a
+ * message) so that one bad file never hides the others. Returns the number
+ * loaded.
  */
 size_t store_domains_load(const struct store *s, struct domain_list *list,
 			  void (*warn)(const char *msg));

@@ -18,6 +18,18 @@ void xml_warn(struct xml_warnings *w, const xmlNode *node, const char *fmt, ...)
 	w->msgs[w->n++] = xasprintf("line %ld: %s", xmlGetLineNo(node), text);
 }
 
+void xml_warn_def(struct xml_warnings *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!w)
+		return;
+	va_start(ap, fmt);
+	w->msgs = xreallocarray(w->msgs, w->n + 1, sizeof(*w->msgs));
+	w->msgs[w->n++] = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
 void xml_warnings_clear(struct xml_warnings *w)
 {
 	for (size_t i = 0; i < w->n; i++)
@@ -27,38 +39,128 @@ void xml_warnings_clear(struct xml_warnings *w)
 	w->n = 0;
 }
 
+/*
+ * What the parser's SAX hooks see of a document: a DOCTYPE makes it
+ * stop (entity declarations live only there, and libxml2 expands
+ * internal entities in attribute values even without XML_PARSE_NOENT:
+ * a few kilobytes of nested entities become gigabytes); so does
+ * nesting deeper than XML_MAX_DEPTH.
+ */
+struct parse_guard {
+	char refused[128]; /* why parsing stopped, or "" */
+	int depth;
+	startElementNsSAX2Func start;
+	endElementNsSAX2Func end;
+};
+
+static void guard_doctype(void *ctx, const xmlChar *name,
+			  const xmlChar *external_id, const xmlChar *system_id)
+{
+	xmlParserCtxt *ctxt = ctx;
+	struct parse_guard *g = ctxt->_private;
+
+	snprintf(g->refused, sizeof(g->refused), "%s",
+		 "a document type declaration (<!DOCTYPE>) is not allowed: "
+		 "nido refuses DTDs and entities");
+	xmlStopParser(ctxt);
+}
+
+static void guard_start(void *ctx, const xmlChar *localname,
+			const xmlChar *prefix, const xmlChar *uri,
+			int n_namespaces, const xmlChar **namespaces,
+			int n_attributes, int n_defaulted,
+			const xmlChar **attributes)
+{
+	xmlParserCtxt *ctxt = ctx;
+	struct parse_guard *g = ctxt->_private;
+
+	if (++g->depth > XML_MAX_DEPTH) {
+		snprintf(g->refused, sizeof(g->refused),
+			 "elements nested deeper than %d levels",
+			 XML_MAX_DEPTH);
+		xmlStopParser(ctxt);
+		return;
+	}
+	g->start(ctx, localname, prefix, uri, n_namespaces, namespaces,
+		 n_attributes, n_defaulted, attributes);
+}
+
+static void guard_end(void *ctx, const xmlChar *localname,
+		      const xmlChar *prefix, const xmlChar *uri)
+{
+	xmlParserCtxt *ctxt = ctx;
+	struct parse_guard *g = ctxt->_private;
+
+	g->depth--;
+	g->end(ctx, localname, prefix, uri);
+}
+
+/* A parser whose SAX handlers refuse DTDs and deep nesting (@g). */
+static xmlParserCtxt *guarded_parser(struct parse_guard *g)
+{
+	xmlParserCtxt *ctxt = xmlNewParserCtxt();
+
+	if (!ctxt)
+		return NULL;
+	ctxt->_private = g;
+	g->start = ctxt->sax->startElementNs;
+	g->end = ctxt->sax->endElementNs;
+	ctxt->sax->startElementNs = guard_start;
+	ctxt->sax->endElementNs = guard_end;
+	ctxt->sax->internalSubset = guard_doctype;
+	ctxt->sax->externalSubset = guard_doctype;
+	ctxt->sax->entityDecl = NULL;
+	ctxt->sax->resolveEntity = NULL;
+	return ctxt;
+}
+
+/* Fills @e from the guard or libxml2's last error; frees @doc. */
+static xmlDoc *parse_failed(xmlParserCtxt *ctxt, const struct parse_guard *g,
+			    xmlDoc *doc, const char *what, struct err **e)
+{
+	const xmlError *xe = xmlCtxtGetLastError(ctxt);
+
+	if (*g->refused)
+		err_set(e, EINVAL, "%s: line %d: %s", what,
+			ctxt->input ? ctxt->input->line : 0, g->refused);
+	else if (xe && xe->message)
+		err_set(e, EINVAL, "%s: line %d: %.*s", what, xe->line,
+			(int)strcspn(xe->message, "\n"), xe->message);
+	else
+		err_set(e, EINVAL, "%s: not well-formed XML", what);
+	xmlFreeDoc(doc);
+	xmlFreeParserCtxt(ctxt);
+	return NULL;
+}
+
 xmlDoc *xml_parse(const char *text, size_t len, const char *what,
 		  const char *root, struct err **e)
 {
+	struct parse_guard g = {0};
 	xmlParserCtxt *ctxt;
 	xmlDoc *doc;
 	const xmlError *xe;
 	xmlNode *top;
 
-	if (len > INT32_MAX) {
-		err_set(e, EFBIG, "%s: document too large", what);
+	if (len > XML_MAX_DOCUMENT) {
+		err_set(e, EFBIG, "%s: document of %zu bytes is larger than %u",
+			what, len, XML_MAX_DOCUMENT);
 		return NULL;
 	}
-	ctxt = xmlNewParserCtxt();
+	ctxt = guarded_parser(&g);
 	if (!ctxt) {
 		err_set(e, ENOMEM, "%s: cannot create XML parser", what);
 		return NULL;
 	}
+	/* No XML_PARSE_NOENT, DTDLOAD, DTDATTR, XINCLUDE or HUGE: nothing
+	 * outside the text is read, and libxml2's own limits stay on. */
 	doc = xmlCtxtReadMemory(ctxt, text, (int)len, NULL, NULL,
 				XML_PARSE_NONET | XML_PARSE_NOERROR |
 					XML_PARSE_NOWARNING |
 					XML_PARSE_NOBLANKS);
 	xe = xmlCtxtGetLastError(ctxt);
-	if (!doc || (xe && xe->level >= XML_ERR_ERROR)) {
-		if (xe && xe->message)
-			err_set(e, EINVAL, "%s: line %d: %.*s", what, xe->line,
-				(int)strcspn(xe->message, "\n"), xe->message);
-		else
-			err_set(e, EINVAL, "%s: not well-formed XML", what);
-		xmlFreeDoc(doc);
-		xmlFreeParserCtxt(ctxt);
-		return NULL;
-	}
+	if (!doc || *g.refused || (xe && xe->level >= XML_ERR_ERROR))
+		return parse_failed(ctxt, &g, doc, what, e);
 	xmlFreeParserCtxt(ctxt);
 	top = xmlDocGetRootElement(doc);
 	if (!top || !xmlStrEqual(top->name, BAD_CAST root)) {
@@ -185,7 +287,14 @@ int xml_uint(const xmlNode *node, const char *what, const char *value,
 	return 0;
 }
 
-void xml_escape(FILE *buf, const char *s)
+/*
+ * Only what must be: '&' and '<' always, '>' (a "]]>" in text is not
+ * allowed), and what a parser would otherwise normalise away (a CR in
+ * text; tabs and line ends in attribute values). Apostrophes and quotes
+ * stay as they are in text, so a definition never grows sixfold when it
+ * is stored.
+ */
+static void escape(FILE *buf, const char *s, bool attr)
 {
 	for (; *s; s++) {
 		switch (*s) {
@@ -198,14 +307,30 @@ void xml_escape(FILE *buf, const char *s)
 		case '>':
 			fputs("&gt;", buf);
 			break;
-		case '\'':
-			fputs("&apos;", buf);
+		case '\r':
+			fputs("&#13;", buf);
 			break;
-		case '"':
-			fputs("&quot;", buf);
+		case '\'':
+			fputs(attr ? "&apos;" : "'", buf);
+			break;
+		case '\n':
+			fputs(attr ? "&#10;" : "\n", buf);
+			break;
+		case '\t':
+			fputs(attr ? "&#9;" : "\t", buf);
 			break;
 		default:
 			fputc(*s, buf);
 		}
 	}
+}
+
+void xml_escape_text(FILE *buf, const char *s)
+{
+	escape(buf, s, false);
+}
+
+void xml_escape_attr(FILE *buf, const char *s)
+{
+	escape(buf, s, true);
 }

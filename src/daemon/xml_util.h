@@ -21,13 +21,22 @@ struct xml_warnings {
 
 void xml_warn(struct xml_warnings *w, const xmlNode *node, const char *fmt, ...)
 	PRINTF(3, 4);
+/* A warning about the definition as a whole, not one line of it. */
+void xml_warn_def(struct xml_warnings *w, const char *fmt, ...) PRINTF(2, 3);
 void xml_warnings_clear(struct xml_warnings *w);
+
+/* Limits of xml_parse(): bytes of a document, levels of elements. */
+#define XML_MAX_DOCUMENT (1u << 20)
+#define XML_MAX_DEPTH	 64
 
 /*
  * Parses @len bytes of @text as a document whose root must be @root;
- * @what names the source in errors ("domain XML"). Network access and
- * entity expansion are off. Returns the document (free with xmlFreeDoc)
- * or NULL with @e filled, naming the line and libxml2's reason.
+ * @what names the source in errors ("domain XML"). The text is untrusted:
+ * nothing outside it is read (no network, no external DTD), and a
+ * document with a DOCTYPE (where entities are declared), nested deeper
+ * than XML_MAX_DEPTH or larger than XML_MAX_DOCUMENT is refused, so its
+ * cost is bounded by its size. Returns the document (free with
+ * xmlFreeDoc) or NULL with @e filled, naming the line and the reason.
  */
 xmlDoc *xml_parse(const char *text, size_t len, const char *what,
 		  const char *root, struct err **e);
@@ -63,7 +72,11 @@ int xml_enum(const xmlNode *node, const char *what, const char *value,
 int xml_uint(const xmlNode *node, const char *what, const char *value,
 	     uint64_t min, uint64_t max, uint64_t *out, struct err **e);
 
-/* Appends @s to @buf with &, <, >, ', " escaped. */
-void xml_escape(FILE *buf, const char *s);
+/*
+ * Appends @s to @buf escaped for text content, or for an attribute value
+ * in single quotes; what is written parses back to @s exactly.
+ */
+void xml_escape_text(FILE *buf, const char *s);
+void xml_escape_attr(FILE *buf, const char *s);
 
 #endif

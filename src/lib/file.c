@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "lib/file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /* The directory part of @path ("." when there is none); malloc'ed. */
 static char *dir_of(const char *path)
@@ -78,6 +81,41 @@ int file_write_atomic(const char *path, const void *data, size_t len,
 	}
 	/* The new content is in place; this makes the rename durable. */
 	return file_fsync_dir(path, e);
+}
+
+/* Whether @name is ".NAME.tmp-XXXXXX" as mkostemp() completes it. */
+static bool is_atomic_tmp(const char *name)
+{
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	size_t n = strlen(name);
+
+	return name[0] == '.' && n >= 13 &&
+	       !strncmp(name + n - 11, ".tmp-", 5) &&
+	       strspn(name + n - 6, alnum) == 6;
+}
+
+int file_remove_stale_tmp(const char *dir, unsigned min_age, struct err **e)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *ent;
+	struct stat st;
+	time_t now = time(NULL);
+	int n = 0;
+
+	if (!dp)
+		return err_sys(e, errno, "reading directory '%s'", dir);
+	while ((ent = readdir(dp))) {
+		if (!is_atomic_tmp(ent->d_name) ||
+		    fstatat(dirfd(dp), ent->d_name, &st, AT_SYMLINK_NOFOLLOW) <
+			    0 ||
+		    !S_ISREG(st.st_mode) || now - st.st_mtime < (time_t)min_age)
+			continue;
+		if (unlinkat(dirfd(dp), ent->d_name, 0) == 0)
+			n++;
+	}
+	closedir(dp);
+	return n;
 }
 
 /* Reads @fd to its end into *@data, refusing more than @max bytes. */

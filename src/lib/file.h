@@ -22,6 +22,16 @@ int file_write_atomic(const char *path, const void *data, size_t len,
 		      mode_t mode, struct err **e);
 
 /*
+ * Removes from @dir the temporary files file_write_atomic() leaves when
+ * its process dies mid-way (".NAME.tmp-XXXXXX", regular files), last
+ * modified at least @min_age seconds ago: 0 when the caller is the only
+ * writer of @dir (it holds a lock), so that any such file is a dead
+ * writer's. Other files are not touched. Returns the number removed, or
+ * -errno with @e filled when @dir cannot be read.
+ */
+int file_remove_stale_tmp(const char *dir, unsigned min_age, struct err **e);
+
+/*
  * Reads all of @path into a malloc'ed buffer with a NUL after the data
  * (so text can be used as a string); *@len gets the length (@len may be
  * NULL). Refuses files larger than @max bytes with -EFBIG. Returns 0 or

@@ -4,7 +4,8 @@
  * parser, the response formatting (which quotes what the client sent)
  * and, when the request carries "xml", the domain XML parser. Nothing
  * may crash, leak, or produce a response that is not one valid JSON
- * line.
+ * line; a definition accepted must format to XML that parses back (with
+ * the generic rules, as the store reloads it) and formats the same.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,6 +28,26 @@ static void check_line(char *line, const size_t *lenp)
 	free(line);
 }
 
+/* What the store does on a restart: parse what was written, write again. */
+static void check_reloads(const struct domain_def *def)
+{
+	struct domain_def *back = NULL;
+	char *text = domain_def_format(def);
+	char *again;
+
+	if (domain_def_parse_with(text, strlen(text), NULL, &back, NULL, NULL) <
+	    0)
+		abort();
+	again = domain_def_format(back);
+	if (strcmp(text, again))
+		abort();
+	free(again);
+	free(text);
+	text = domain_def_format_active(back, 1);
+	free(text);
+	domain_def_free(back);
+}
+
 static void try_xml(struct json_object *params)
 {
 	struct domain_def *def = NULL;
@@ -35,11 +56,8 @@ static void try_xml(struct json_object *params)
 
 	if (json_get_string_opt(params, "xml", &xml, NULL) <= 0)
 		return;
-	if (domain_def_parse(xml, strlen(xml), &def, &w, NULL) == 0) {
-		char *text = domain_def_format(def);
-
-		free(text);
-	}
+	if (domain_def_parse(xml, strlen(xml), &def, &w, NULL) == 0)
+		check_reloads(def);
 	domain_def_free(def);
 	xml_warnings_clear(&w);
 }

@@ -75,7 +75,9 @@ static void domain_full_parses(void)
 	CHECK_INT_EQ(d->nets[0].type, NET_TYPE_BRIDGE);
 	CHECK_STR_EQ(d->nets[0].source, "br0");
 	CHECK_INT_EQ(d->nets[0].mac[5], 0x56);
-	CHECK(d->serial_pty && d->console_pty);
+	CHECK_INT_EQ(d->n_serials, 1);
+	CHECK_INT_EQ(d->n_consoles, 1);
+	CHECK_STR_EQ(d->rngs[0].backend, "/dev/urandom");
 	CHECK_INT_EQ(d->n_rngs, 1);
 	domain_def_free(d);
 }
@@ -100,15 +102,19 @@ static void domain_round_trip_is_stable(void)
 	CHECK_STR_CONTAINS(x1, "<driver name='qemu' type='qcow2'/>");
 }
 
+/* A small domain with @extra_top (its own <memory> replaces the 1 GB
+ * one) and @devices. */
 static const char *minimal(const char *extra_top, const char *devices)
 {
 	static char buf[4096];
 
 	snprintf(buf, sizeof(buf),
 		 "<domain type='kvm'>\n<name>t</name>\n"
-		 "<memory unit='GB'>1</memory>\n%s\n"
+		 "%s\n%s\n"
 		 "<os><kernel>/k</kernel></os>\n<devices>%s</devices>\n"
 		 "</domain>\n",
+		 strstr(extra_top, "<memory") ? ""
+					      : "<memory unit='GB'>1</memory>",
 		 extra_top, devices);
 	return buf;
 }
@@ -160,8 +166,12 @@ static void domain_invalid_values_fail_with_line(void)
 		 "invalid action 'explode' (expected destroy, restart"},
 		{"<currentMemory unit='GiB'>2</currentMemory>", "",
 		 "currentMemory is larger than memory"},
-		{"", "<disk><source file='/a'/><target dev='sda'/></disk>",
-		 "invalid target dev 'sda'"},
+		{"", "<disk><source file='/a'/><target dev='xda'/></disk>",
+		 "invalid target dev 'xda' (expected vda, vdb, ..., sda"},
+		{"",
+		 "<disk><source file='/a'/><target dev='vda' bus='floppy'/>"
+		 "</disk>",
+		 "invalid disk bus 'floppy' (expected virtio, scsi"},
 		{"",
 		 "<disk><driver type='vmdk'/><source file='/a'/>"
 		 "<target dev='vda'/></disk>",
@@ -228,6 +238,316 @@ static void domain_structure_errors(void)
 	}
 }
 
+/* Nested entities: a few hundred bytes that expand to gigabytes. */
+static char *laughs(const char *use)
+{
+	_cleanup_free_ char *decls = xstrdup("<!ENTITY a0 'lollollollol'>");
+
+	for (int i = 1; i < 10; i++) {
+		char *more =
+			xasprintf("%s<!ENTITY a%d '&a%d;&a%d;&a%d;&a%d;"
+				  "&a%d;&a%d;&a%d;&a%d;&a%d;&a%d;'>",
+				  decls, i, i - 1, i - 1, i - 1, i - 1, i - 1,
+				  i - 1, i - 1, i - 1, i - 1, i - 1);
+		free(decls);
+		decls = more;
+	}
+	return xasprintf("<?xml version='1.0'?>\n<!DOCTYPE domain [%s]>\n"
+			 "<domain type='kvm'><name>x</name><memory>1024"
+			 "</memory><os><kernel>/k</kernel></os>%s</domain>",
+			 decls, use);
+}
+
+static void xml_refuses_entities_and_doctype(void)
+{
+	static const char *const uses[] = {
+		"<description>&a9;</description>",
+		"<devices><disk><source file='&a9;'/><target dev='vda'/>"
+		"</disk></devices>",
+		"<title>x</title>",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(uses); i++) {
+		_cleanup_free_ char *xml = laughs(uses[i]);
+		_cleanup_err_ struct err *e = NULL;
+		struct domain_def *d = NULL;
+
+		CHECK_INT_EQ(parse(xml, &d, NULL, &e), -EINVAL);
+		CHECK(!d);
+		CHECK_STR_CONTAINS(err_msg(e),
+				   "domain XML: line 2: a document type "
+				   "declaration (<!DOCTYPE>) is not allowed");
+	}
+}
+
+static void xml_refuses_external_dtd_and_depth(void)
+{
+	_cleanup_err_ struct err *e1 = NULL, *e2 = NULL, *e3 = NULL;
+	struct domain_def *d = NULL;
+	char deep[64 * 7 + 64 * 8 + 64];
+	size_t n = 0;
+
+	CHECK_INT_EQ(parse("<!DOCTYPE domain SYSTEM '/etc/passwd'>"
+			   "<domain type='kvm'/>",
+			   &d, NULL, &e1),
+		     -EINVAL);
+	CHECK_STR_CONTAINS(err_msg(e1), "(<!DOCTYPE>) is not allowed");
+	n += sprintf(deep + n, "<domain>");
+	for (int i = 0; i < 64; i++)
+		n += sprintf(deep + n, "<a>");
+	for (int i = 0; i < 64; i++)
+		n += sprintf(deep + n, "</a>");
+	sprintf(deep + n, "</domain>");
+	CHECK_INT_EQ(parse(deep, &d, NULL, &e2), -EINVAL);
+	CHECK_STR_CONTAINS(err_msg(e2), "elements nested deeper than 64");
+	CHECK(!d);
+	/* A document that is too large is refused before it is parsed. */
+	CHECK_INT_EQ(domain_def_parse("<domain/>", XML_MAX_DOCUMENT + 1, &d,
+				      NULL, &e3),
+		     -EINVAL);
+	CHECK_STR_CONTAINS(err_msg(e3), "is larger than 1048576");
+}
+
+/* Formats @d, parses the text back (generic rules) and formats again. */
+static void check_round_trip(const struct domain_def *d, char **text)
+{
+	struct domain_def *back = NULL;
+	_cleanup_free_ char *again = NULL;
+	_cleanup_err_ struct err *e = NULL;
+
+	*text = domain_def_format(d);
+	CHECK_INT_EQ(domain_def_parse_with(*text, strlen(*text), NULL, &back,
+					   NULL, &e),
+		     0);
+	if (!back)
+		return;
+	again = domain_def_format(back);
+	CHECK_STR_EQ(*text, again);
+	domain_def_free(back);
+}
+
+/*
+ * 700 KB of apostrophes became 4.2 MB as &apos;: text keeps them as they
+ * are; what an attribute must escape (its quote, line ends, tabs) parses
+ * back to the same value.
+ */
+static void format_escapes_only_what_it_must(void)
+{
+	struct domain_def *d = NULL;
+	_cleanup_free_ char *text = NULL;
+
+	CHECK_INT_EQ(parse(minimal("<description>it's \"x\" &amp; &lt;y&gt;"
+				   "</description>",
+				   "<disk><source file=\"/a'b&#10;c&#9;d\"/>"
+				   "<target dev='vda'/></disk>"),
+			   &d, NULL, NULL),
+		     0);
+	CHECK_STR_EQ(d->description, "it's \"x\" & <y>");
+	CHECK_STR_EQ(d->disks[0].source, "/a'b\nc\td");
+	check_round_trip(d, &text);
+	CHECK_STR_CONTAINS(text, "<description>it's \"x\" &amp; &lt;y&gt;"
+				 "</description>");
+	CHECK_STR_CONTAINS(text, "<source file='/a&apos;b&#10;c&#9;d'/>");
+	domain_def_free(d);
+}
+
+/* libvirt's element order, and id='N' on a running domain's <domain>. */
+static void format_order_and_id(void)
+{
+	static const char *const order[] = {"<domain type='kvm' id='7'>",
+					    "<name>",
+					    "<uuid>",
+					    "<title>",
+					    "<description>",
+					    "<memory",
+					    "<currentMemory",
+					    "<memtune>",
+					    "<vcpu",
+					    "<cputune>",
+					    "<os>",
+					    "<on_poweroff>",
+					    "<on_reboot>",
+					    "<on_crash>",
+					    "<devices>",
+					    "</domain>"};
+	struct domain_def *d = NULL;
+	_cleanup_free_ char *active = NULL, *inactive = NULL;
+	const char *at;
+
+	CHECK_INT_EQ(parse(minimal("<cputune><shares>100</shares></cputune>"
+				   "<vcpu>2</vcpu><title>t</title>"
+				   "<memtune><hard_limit>9000</hard_limit>"
+				   "</memtune><description>d</description>",
+				   ""),
+			   &d, NULL, NULL),
+		     0);
+	active = domain_def_format_active(d, 7);
+	inactive = domain_def_format(d);
+	at = active;
+	for (size_t i = 0; i < ARRAY_SIZE(order) && at; i++) {
+		const char *next = strstr(at, order[i]);
+
+		if (!next)
+			TEST_FAIL("'%s' missing or out of order in:\n%s",
+				  order[i], active);
+		at = next;
+	}
+	CHECK_STR_CONTAINS(inactive, "<domain type='kvm'>\n");
+	domain_def_free(d);
+}
+
+/* Parses @top/@devs with the kvm driver's checks; returns the warnings. */
+static struct domain_def *parse_kvm(const char *top, const char *devs,
+				    struct xml_warnings *w, struct err **e)
+{
+	struct domain_def *d = NULL;
+
+	if (parse(minimal(top, devs), &d, w, e) < 0)
+		return NULL;
+	return d;
+}
+
+static bool has_warning(const struct xml_warnings *w, const char *want)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (strstr(w->msgs[i], want))
+			return true;
+	return false;
+}
+
+/*
+ * Defect 11: what the kvm driver does not do but the guest cannot tell is
+ * kept (dumpxml shows it) and warned about by name.
+ */
+static void kvm_keeps_and_warns(void)
+{
+	static const struct {
+		const char *top, *devs, *kept, *warning;
+	} cases[] = {
+		{"<vcpu cpuset='0-3,^2'>2</vcpu>", "", "cpuset='0-3,^2'",
+		 "<vcpu cpuset='0-3,^2'>: not acted on"},
+		{"<vcpu placement='auto'>1</vcpu>", "", "placement='auto'",
+		 "<vcpu placement='auto'>: not acted on"},
+		{"<memory unit='GB' dumpCore='on'>1</memory>", "",
+		 "dumpCore='on'", "<memory dumpCore='on'>: not acted on"},
+		{"",
+		 "<serial type='pty'><log file='/l' append='off'/></serial>",
+		 "<log file='/l' append='off'/>", "<log file='/l'>"},
+		{"",
+		 "<disk><driver discard='ignore'/><source file='/a'/>"
+		 "<target dev='vda'/></disk>",
+		 "discard='ignore'", "<driver discard='ignore'>: not acted on"},
+		{"",
+		 "<rng model='virtio'><rate bytes='10'/><backend "
+		 "model='random'>/dev/random</backend></rng>",
+		 "<rate bytes='10'/>", "<rate bytes='10'>: not acted on"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct xml_warnings w = {0};
+		_cleanup_err_ struct err *e = NULL;
+		_cleanup_free_ char *text = NULL;
+		struct domain_def *d =
+			parse_kvm(cases[i].top, cases[i].devs, &w, &e);
+
+		if (!d) {
+			TEST_FAIL("case %zu refused: %s", i, err_msg(e));
+			continue;
+		}
+		check_round_trip(d, &text);
+		CHECK_STR_CONTAINS(text, cases[i].kept);
+		if (!has_warning(&w, cases[i].warning))
+			TEST_FAIL("case %zu: no warning '%s'", i,
+				  cases[i].warning);
+		domain_def_free(d);
+		xml_warnings_clear(&w);
+	}
+}
+
+/* What would change the guest's meaning is refused, naming it. */
+static void kvm_refuses_by_name(void)
+{
+	static const struct {
+		const char *top, *devs, *want;
+	} cases[] = {
+		{"<vcpu current='1'>2</vcpu>", "",
+		 "<vcpu current='1'> below the maximum 2"},
+		{"<os><type arch='i686'>hvm</type><kernel>/k</kernel></os>", "",
+		 "architecture 'i686' not supported by the kvm driver"},
+		{"", "<serial type='pty'/><serial type='pty'/>",
+		 "<serial> port 1 not supported"},
+		{"", "<console type='pty'><target type='virtio'/></console>",
+		 "<console> target type 'virtio' not supported"},
+		{"",
+		 "<rng model='virtio'><backend model='random'>/dev/hwrng"
+		 "</backend></rng>",
+		 "rng backend '/dev/hwrng' not supported"},
+		{"", "<rng model='virtio'/><rng model='virtio'/>",
+		 "2 <rng> devices"},
+		{"", "<disk><source file='/a'/><target dev='sda'/></disk>",
+		 "disk 'sda': bus 'scsi' not supported by the kvm driver"},
+		{"",
+		 "<disk><source file='/a'/><target dev='vda' bus='sata'/>"
+		 "</disk>",
+		 "disk 'vda': bus 'sata' not supported"},
+		{"",
+		 "<interface type='ethernet'><model type='e1000'/>"
+		 "</interface>",
+		 "interface 0: model 'e1000' not supported by the kvm driver"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_err_ struct err *e = NULL;
+		struct domain_def *d =
+			parse_kvm(cases[i].top, cases[i].devs, NULL, &e);
+
+		if (d) {
+			TEST_FAIL("case %zu accepted", i);
+			domain_def_free(d);
+			continue;
+		}
+		CHECK_STR_CONTAINS(err_msg(e), "domain 't': ");
+		CHECK_STR_CONTAINS(err_msg(e), cases[i].want);
+	}
+}
+
+/* The generic parser keeps what only a driver refuses; libvirt's rules
+ * about consoles and serials are its own. */
+static void generic_rules(void)
+{
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e1 = NULL, *e2 = NULL;
+	_cleanup_free_ char *xml =
+		xstrdup(minimal("<vcpu current='1'>2</vcpu>",
+				"<console type='pty'/><console type='pty'>"
+				"<target type='virtio'/></console>"
+				"<serial type='pty'/><serial type='pty'/>"));
+	_cleanup_free_ char *text = NULL;
+
+	CHECK_INT_EQ(
+		domain_def_parse_with(xml, strlen(xml), NULL, &d, NULL, NULL),
+		0);
+	if (d) {
+		CHECK_INT_EQ(d->vcpus_current, 1);
+		CHECK_INT_EQ(d->n_serials, 2);
+		CHECK_INT_EQ(d->serials[1].port, 1);
+		CHECK_INT_EQ(d->n_consoles, 2);
+		CHECK_INT_EQ(d->consoles[1].target, CONSOLE_TARGET_VIRTIO);
+		check_round_trip(d, &text);
+		CHECK_STR_CONTAINS(text, "<target type='virtio' port='0'/>");
+		CHECK_STR_CONTAINS(text, "current='1'>2</vcpu>");
+	}
+	domain_def_free(d);
+	d = parse_kvm("", "<console type='pty'/><console type='pty'/>", NULL,
+		      &e1);
+	CHECK(!d);
+	CHECK_STR_CONTAINS(err_msg(e1), "only the first console can be a "
+					"serial port");
+	d = parse_kvm("<vcpu current='3'>2</vcpu>", "", NULL, &e2);
+	CHECK(!d);
+	CHECK_STR_CONTAINS(err_msg(e2), "vcpu current 3 out of range (1 to 2)");
+}
+
 int main(void)
 {
 	RUN(domain_full_parses);
@@ -236,5 +556,12 @@ int main(void)
 	RUN(domain_unknown_parts_warn_with_line);
 	RUN(domain_invalid_values_fail_with_line);
 	RUN(domain_structure_errors);
+	RUN(xml_refuses_entities_and_doctype);
+	RUN(xml_refuses_external_dtd_and_depth);
+	RUN(format_escapes_only_what_it_must);
+	RUN(format_order_and_id);
+	RUN(kvm_keeps_and_warns);
+	RUN(kvm_refuses_by_name);
+	RUN(generic_rules);
 	return test_done();
 }

@@ -15,6 +15,24 @@ static const char *const seeds[] = {
 	"1024</memory><os><kernel>/k</kernel></os><devices><disk "
 	"type='file'><source file='/d'/><target dev='vda'/></disk>"
 	"</devices></domain>\"}}",
+	/* entity amplification: refused before anything is expanded */
+	"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"domain.define\","
+	"\"params\":{\"xml\":\"<!DOCTYPE d [<!ENTITY a 'xxxxxxxx'><!ENTITY "
+	"b '&a;&a;&a;&a;&a;&a;&a;&a;'><!ENTITY c '&b;&b;&b;&b;&b;&b;&b;&b;'>"
+	"]><domain type='kvm'><name>a</name><memory>1024</memory><os>"
+	"<kernel>/k</kernel></os><devices><disk><source file='&c;'/>"
+	"<target dev='vda'/></disk></devices></domain>\"}}",
+	/* what the subset keeps: escaping and attributes round trip */
+	"{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"domain.define\","
+	"\"params\":{\"xml\":\"<domain type='kvm'><name>b</name><title>"
+	"it's &lt;\\\"t\\\"&gt;</title><memory dumpCore='off'>1024</memory>"
+	"<vcpu cpuset='0-3,^1' placement='auto'>2</vcpu><os><type "
+	"machine='pc'>hvm</type><kernel>/k\\r\\n</kernel></os><devices>"
+	"<disk><driver type='qcow2' discard='unmap' cache='none'/><source "
+	"file='/a&#10;&#9;&apos;b'/><target dev='vda'/></disk><serial "
+	"type='pty'><log file='/l' append='on'/></serial><console "
+	"type='pty'/><rng model='virtio'><rate bytes='9'/><backend "
+	"model='random'>/dev/random</backend></rng></devices></domain>\"}}",
 	"{\"jsonrpc\":\"2.0\",\"method\":\"x\"}",
 	"[1,2,3]",
 	"{\"jsonrpc\":\"1.0\",\"id\":null,\"method\":\"\"}",

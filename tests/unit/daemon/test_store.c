@@ -83,6 +83,82 @@ static void store_deletes(void)
 	domain_list_clear(&l);
 }
 
+static bool exists(const char *rel)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s", dir, rel);
+
+	return access(p, F_OK) == 0;
+}
+
+/* kill -9 during define left .NAME.xml.tmp-XXXXXX files forever. */
+static void store_removes_stale_temporary_files(void)
+{
+	static const char *const stale[] = {"domains/.a.xml.tmp-Ab3x9Q",
+					    "autostart/.a.tmp-000000"};
+	static const char *const kept[] = {
+		"domains/.a.xml.tmp-Ab3x9",	  /* not mkostemp's */
+		"domains/.a.xml.tmp-Ab3x9!",	  /* not mkostemp's */
+		"domains/a.xml.tmp-Ab3x9Q",	  /* not a dot file */
+		"run/domains/.a.json.tmp-AAAAAA", /* new: nido-vmm's? */
+	};
+	struct domain_list l = {0};
+	int before;
+
+	warnings = 0;
+	store_domains_load(&st, &l, count_warning);
+	domain_list_clear(&l);
+	before = warnings;
+	for (size_t i = 0; i < ARRAY_SIZE(stale); i++)
+		write_file(stale[i], "<domain");
+	for (size_t i = 0; i < ARRAY_SIZE(kept); i++)
+		write_file(kept[i], "x");
+	store_domains_load(&st, &l, count_warning);
+	domain_list_clear(&l);
+	for (size_t i = 0; i < ARRAY_SIZE(stale); i++)
+		CHECK(!exists(stale[i]));
+	for (size_t i = 0; i < ARRAY_SIZE(kept); i++)
+		CHECK(exists(kept[i]));
+	/* the bad files again, and one line per directory cleaned */
+	CHECK_INT_EQ(warnings - 2 * before, 2);
+	for (size_t i = 0; i < ARRAY_SIZE(kept); i++) {
+		_cleanup_free_ char *p = xasprintf("%s/%s", dir, kept[i]);
+
+		unlink(p);
+	}
+}
+
+/*
+ * A definition too large once formatted is refused when saved, so that
+ * every definition saved is read back; one exactly at the limit is.
+ */
+static void store_size_limit_is_checked_on_save(void)
+{
+	struct domain_def *d = def_named("big");
+	_cleanup_free_ char *xml = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	struct domain_list l = {0};
+	size_t base;
+
+	xml = domain_def_format(d);
+	base = strlen(xml) + strlen("  <description></description>\n");
+	d->description = xmalloc(STORE_MAX_FILE - base + 2);
+	memset(d->description, 'x', STORE_MAX_FILE - base + 1);
+	d->description[STORE_MAX_FILE - base + 1] = '\0';
+	CHECK_INT_EQ(store_domain_save(&st, d, &e), -EFBIG);
+	CHECK_STR_CONTAINS(err_msg(e),
+			   "saving domain 'big': the definition of domain "
+			   "'big' is 1048577 bytes as stored, more than the "
+			   "limit of 1048576");
+	CHECK(!exists("domains/big.xml"));
+	d->description[STORE_MAX_FILE - base] = '\0';
+	CHECK_INT_EQ(store_domain_save(&st, d, NULL), 0);
+	CHECK_INT_EQ(store_domains_load(&st, &l, count_warning), 2);
+	CHECK(domain_list_find_name(&l, "big"));
+	domain_list_clear(&l);
+	CHECK_INT_EQ(store_domain_delete(&st, "big", NULL), 0);
+	domain_def_free(d);
+}
+
 static void store_runtime_records(void)
 {
 	struct json_object *rec = json_object_new_object(), *back = NULL;
@@ -175,6 +251,8 @@ int main(void)
 	RUN(store_saves_and_loads);
 	RUN(store_skips_bad_files);
 	RUN(store_deletes);
+	RUN(store_removes_stale_temporary_files);
+	RUN(store_size_limit_is_checked_on_save);
 	RUN(store_runtime_records);
 	RUN(store_refuses_garbage_records);
 	RUN(domain_lookup_by_name_id_uuid);

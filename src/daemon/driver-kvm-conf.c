@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What the kvm driver can run (driver_kvm.validate): nido-vmm boots a
+ * Linux kernel directly into an x86_64 hvm guest, with one 8250 serial
+ * port, virtio devices and no hot-plug. A definition asking for what
+ * would change the guest's meaning is refused, naming it; one asking for
+ * what nido-vmm does not do but the guest cannot tell is accepted, kept
+ * (dumpxml shows it) and warned about.
+ */
+#include <errno.h>
+#include <inttypes.h>
+
+#include "daemon/domain_conf.h"
+
+/* <os>: the machine nido-vmm builds. */
+static int check_os(const struct domain_def *d, struct xml_warnings *w,
+		    struct err **e)
+{
+	if (!streq(d->os_type, "hvm"))
+		return err_set(e, ENOTSUP,
+			       "os type '%s' not supported by the kvm driver "
+			       "(expected hvm)",
+			       d->os_type);
+	if (!streq(d->arch, "x86_64"))
+		return err_set(e, ENOTSUP,
+			       "architecture '%s' not supported by the kvm "
+			       "driver (nido-vmm runs x86_64 guests)",
+			       d->arch);
+	if (!d->kernel)
+		return err_set(e, ENOTSUP,
+			       "missing <kernel> in <os> (nido-vmm boots a "
+			       "Linux kernel directly)");
+	if (d->machine)
+		xml_warn_def(w,
+			     "<type machine='%s'>: not acted on, nido-vmm "
+			     "builds its own machine",
+			     d->machine);
+	return 0;
+}
+
+/* <vcpu> and <memory>: what the guest sees must be what it asked for. */
+static int check_resources(const struct domain_def *d, struct xml_warnings *w,
+			   struct err **e)
+{
+	if (d->vcpus_current != d->vcpus)
+		return err_set(e, ENOTSUP,
+			       "<vcpu current='%u'> below the maximum %u: "
+			       "nido-vmm cannot hot-plug vCPUs, so the guest "
+			       "would see %u",
+			       d->vcpus_current, d->vcpus, d->vcpus);
+	if (d->cpuset)
+		xml_warn_def(w,
+			     "<vcpu cpuset='%s'>: not acted on, the kvm "
+			     "driver does not pin vCPUs",
+			     d->cpuset);
+	if (d->placement == VCPU_PLACEMENT_AUTO)
+		xml_warn_def(w,
+			     "<vcpu placement='auto'>: not acted on, the "
+			     "kvm driver does not ask numad for a placement");
+	if (d->dump_core == DOMAIN_TRISTATE_ON)
+		xml_warn_def(w, "<memory dumpCore='on'>: not acted on, "
+				"nido-vmm always leaves guest memory out of "
+				"its core dumps");
+	return 0;
+}
+
+/* nido-vmm's disks and network cards are virtio devices. */
+static int check_buses(const struct domain_def *d, struct err **e)
+{
+	for (size_t i = 0; i < d->n_disks; i++)
+		if (d->disks[i].bus != DISK_BUS_VIRTIO)
+			return err_set(e, ENOTSUP,
+				       "disk '%s': bus '%s' not supported by "
+				       "the kvm driver (nido-vmm has virtio "
+				       "disks)",
+				       d->disks[i].target,
+				       disk_bus_names[d->disks[i].bus]);
+	for (size_t i = 0; i < d->n_nets; i++)
+		if (!streq(d->nets[i].model, "virtio"))
+			return err_set(e, ENOTSUP,
+				       "interface %zu: model '%s' not "
+				       "supported by the kvm driver (expected "
+				       "virtio)",
+				       i, d->nets[i].model);
+	return 0;
+}
+
+static void check_disks(const struct domain_def *d, struct xml_warnings *w)
+{
+	for (size_t i = 0; i < d->n_disks; i++) {
+		const struct domain_disk *dk = &d->disks[i];
+
+		/* nido-vmm offers discard and passes it on to the image. */
+		if (dk->discard == DISK_DISCARD_IGNORE)
+			xml_warn_def(w,
+				     "disk '%s': <driver discard='ignore'>: "
+				     "not acted on, nido-vmm passes the "
+				     "guest's discards to the image",
+				     dk->target);
+		if (dk->cache && !streq(dk->cache, "default"))
+			xml_warn_def(w,
+				     "disk '%s': <driver cache='%s'>: not "
+				     "acted on by the kvm driver",
+				     dk->target, dk->cache);
+		if (dk->io && !streq(dk->io, "default"))
+			xml_warn_def(w,
+				     "disk '%s': <driver io='%s'>: not acted "
+				     "on, nido-vmm picks its own I/O method",
+				     dk->target, dk->io);
+	}
+}
+
+/* Serial ports and consoles: nido-vmm has one 8250 (ttyS0). */
+static int check_chardevs(const struct domain_def *d, struct xml_warnings *w,
+			  struct err **e)
+{
+	for (size_t i = 0; i < d->n_serials; i++) {
+		if (d->serials[i].port != 0)
+			return err_set(e, ENOTSUP,
+				       "<serial> port %u not supported: "
+				       "nido-vmm has one serial port (port 0)",
+				       d->serials[i].port);
+		if (d->serials[i].log_file)
+			xml_warn_def(w,
+				     "<serial> <log file='%s'>: not acted on, "
+				     "the kvm driver does not log the serial "
+				     "port to a file",
+				     d->serials[i].log_file);
+	}
+	for (size_t i = 0; i < d->n_consoles; i++) {
+		/* nido-vmm has a virtio console; the driver does not ask
+		 * for it yet, so a guest expecting hvc0 is refused. */
+		if (d->consoles[i].target == CONSOLE_TARGET_VIRTIO)
+			return err_set(e, ENOTSUP,
+				       "<console> target type 'virtio' not "
+				       "supported by the kvm driver yet (use "
+				       "type 'serial')");
+		if (d->consoles[i].log_file)
+			xml_warn_def(w,
+				     "<console> <log file='%s'>: not acted "
+				     "on, the kvm driver does not log the "
+				     "console to a file",
+				     d->consoles[i].log_file);
+	}
+	return 0;
+}
+
+/* nido-vmm's one virtio-rng reads getrandom(), the same pool as
+ * /dev/random and /dev/urandom. */
+static int check_rngs(const struct domain_def *d, struct xml_warnings *w,
+		      struct err **e)
+{
+	if (d->n_rngs > 1)
+		return err_set(e, ENOTSUP,
+			       "%zu <rng> devices: nido-vmm has one virtio-rng",
+			       d->n_rngs);
+	if (!d->n_rngs)
+		return 0;
+	if (!streq(d->rngs[0].backend, "/dev/urandom") &&
+	    !streq(d->rngs[0].backend, "/dev/random"))
+		return err_set(e, ENOTSUP,
+			       "rng backend '%s' not supported by the kvm "
+			       "driver (nido-vmm reads the host's "
+			       "/dev/random pool: use /dev/random or "
+			       "/dev/urandom)",
+			       d->rngs[0].backend);
+	if (d->rngs[0].rate_bytes)
+		xml_warn_def(w,
+			     "<rng> <rate bytes='%" PRIu64 "'>: not acted "
+			     "on, nido-vmm does not limit the rng's rate",
+			     d->rngs[0].rate_bytes);
+	return 0;
+}
+
+int driver_kvm_validate(const struct domain_def *def, struct xml_warnings *w,
+			struct err **e)
+{
+	int r;
+
+	if ((r = check_os(def, w, e)) < 0 ||
+	    (r = check_resources(def, w, e)) < 0 ||
+	    (r = check_buses(def, e)) < 0 ||
+	    (r = check_chardevs(def, w, e)) < 0 ||
+	    (r = check_rngs(def, w, e)) < 0)
+		return r;
+	check_disks(def, w);
+	return 0;
+}
