@@ -39,23 +39,25 @@ static void print_row(const struct table *t, size_t r, const size_t *w, FILE *f)
 	}
 }
 
-void table_print(const struct table *t, FILE *f)
+void table_print(const struct table *t, bool header, FILE *f)
 {
 	_cleanup_free_ size_t *w = xcalloc(t->ncols, sizeof(*w));
 	size_t total = 0;
 
-	for (size_t r = 0; r < t->nrows; r++)
+	/* virsh -q leaves the header out of the widths too */
+	for (size_t r = header ? 0 : 1; r < t->nrows; r++)
 		for (size_t c = 0; c < t->ncols; c++)
 			w[c] = MAX(w[c], strlen(t->cells[r * t->ncols + c]));
 	for (size_t c = 0; c < t->ncols; c++)
 		total += w[c] + 3;
-	print_row(t, 0, w, f);
-	for (size_t i = 0; i < total; i++)
-		fputc('-', f);
-	fputc('\n', f);
+	if (header) {
+		print_row(t, 0, w, f);
+		for (size_t i = 0; i < total; i++)
+			fputc('-', f);
+		fputc('\n', f);
+	}
 	for (size_t r = 1; r < t->nrows; r++)
 		print_row(t, r, w, f);
-	fputc('\n', f);
 }
 
 void table_free(struct table *t)
