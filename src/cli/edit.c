@@ -116,18 +116,19 @@ static int ask(const char *msg, bool relax)
 		fflush(stdout);
 		c = read_key();
 		if (c == '?') {
-			printf("\r\ny - yes, start editor again\r\n"
-			       "n - no, throw away my changes\r\n");
+			/* the terminal is back in cooked mode here */
+			printf("\ny - yes, start editor again\n"
+			       "n - no, throw away my changes\n");
 			if (relax)
 				printf("i - turn off validation and try to "
-				       "redefine again\r\n");
-			printf("f - force, try to redefine again\r\n"
-			       "? - print this help\r\n");
+				       "redefine again\n");
+			printf("f - force, try to redefine again\n"
+			       "? - print this help\n");
 			continue;
 		}
 		if (c < 0 || c == 'y' || c == 'n' || c == 'f' ||
 		    (relax && c == 'i')) {
-			printf("\r\n");
+			printf("\n");
 			return c;
 		}
 	}

@@ -218,10 +218,16 @@ static int validate_strict(struct json_object *params,
 	if (!validate || json_object_array_length(warnings) == 0)
 		return 0;
 	f = open_memstream(&all, &len);
-	for (size_t i = 0; i < json_object_array_length(warnings); i++)
-		fprintf(f, "%s%s", i ? "; " : "",
-			json_object_get_string(
-				json_object_array_get_idx(warnings, i)));
+	for (size_t i = 0; i < json_object_array_length(warnings); i++) {
+		const char *w = json_object_get_string(
+			json_object_array_get_idx(warnings, i));
+		size_t n = strlen(w);
+
+		/* an error, not something ignored */
+		if (n > 8 && streq(w + n - 8, " ignored"))
+			n -= 8;
+		fprintf(f, "%s%.*s", i ? "; " : "", (int)n, w);
+	}
 	fclose(f);
 	return err_set(e, EINVAL,
 		       "XML document failed to validate against nido's "
