@@ -30,7 +30,7 @@
 
 struct edit {
 	const char *name;
-	char path[64];
+	char *path;
 	char *orig;    /* the definition when the edit began */
 	char *defined; /* the name it was defined as */
 	bool validate;
@@ -41,8 +41,7 @@ static int write_temp(struct edit *ed, struct err **e)
 	const char *dir = getenv("TMPDIR");
 	int fd;
 
-	snprintf(ed->path, sizeof(ed->path), "%s/nidoXXXXXX.xml",
-		 dir && *dir && strlen(dir) < 40 ? dir : "/tmp");
+	ed->path = xasprintf("%s/nidoXXXXXX.xml", dir && *dir ? dir : "/tmp");
 	fd = mkstemps(ed->path, 4);
 	if (fd < 0)
 		return err_sys(e, errno, "creating '%s'", ed->path);
@@ -50,6 +49,7 @@ static int write_temp(struct edit *ed, struct err **e)
 		int r = err_sys(e, errno, "writing '%s'", ed->path);
 
 		close(fd);
+		unlink(ed->path);
 		return r;
 	}
 	close(fd);
@@ -164,43 +164,52 @@ static int try_define(struct edit *ed, const char **msg)
 	return 0;
 }
 
-/* The edit loop; returns the exit status. */
-static int edit_loop(struct edit *ed)
+/*
+ * Runs the editor and reads the file back. Returns 0 when it changed,
+ * 1 when not (said), -1 on an error (printed).
+ */
+static int edit_once(struct edit *ed)
 {
 	_cleanup_err_ struct err *e = NULL;
 	_cleanup_free_ char *xml = NULL;
-	const char *msg = NULL;
-	int r, c;
 
-reedit:
 	if (run_editor(ed, &e) < 0 ||
 	    file_read_all(ed->path, XML_MAX, &xml, NULL, &e) < 0) {
 		cli_error("%s", err_msg(e));
-		return 1;
+		return -1;
 	}
-	if (streq(xml, ed->orig)) {
-		cli_print_extra("Domain '%s' XML configuration not changed.\n",
-				ed->name);
+	if (!streq(xml, ed->orig))
 		return 0;
-	}
-redefine:
-	r = try_define(ed, &msg);
-	if (r <= 0)
-		return r < 0;
-	if (!isatty(STDIN_FILENO)) {
-		cli_error("%s", msg);
-		return 1;
-	}
-	c = ask(msg, ed->validate);
-	if (c == 'y') {
-		free(steal_ptr(xml));
-		goto reedit;
-	}
-	if (c == 'i')
-		ed->validate = false;
-	if (c == 'i' || c == 'f')
-		goto redefine;
+	cli_print_extra("Domain '%s' XML configuration not changed.\n",
+			ed->name);
 	return 1;
+}
+
+/* Edits until defined, unchanged or given up; returns the exit status. */
+static int edit_loop(struct edit *ed)
+{
+	bool edit = true;
+
+	for (;;) {
+		const char *msg = NULL;
+		int r, c;
+
+		if (edit && (r = edit_once(ed)) != 0)
+			return r < 0;
+		r = try_define(ed, &msg);
+		if (r <= 0)
+			return r < 0;
+		if (!isatty(STDIN_FILENO)) {
+			cli_error("%s", msg);
+			return 1;
+		}
+		c = ask(msg, ed->validate);
+		if (c == 'i')
+			ed->validate = false;
+		else if (c != 'y' && c != 'f')
+			return 1;
+		edit = c == 'y';
+	}
 }
 
 int cmd_edit(const struct cli_args *a)
@@ -216,15 +225,17 @@ int cmd_edit(const struct cli_args *a)
 	if (!ed.orig)
 		return domain_fail("get", ed.name, e);
 	if (write_temp(&ed, &e) < 0) {
-		free(ed.orig);
 		cli_error("%s", err_msg(e));
-		return 1;
+		rc = 1;
+		goto out_free;
 	}
 	rc = edit_loop(&ed);
 	if (ed.defined)
 		cli_print_extra("Domain '%s' XML configuration edited.\n",
 				ed.defined);
 	unlink(ed.path);
+out_free:
+	free(ed.path);
 	free(ed.orig);
 	free(ed.defined);
 	return rc;
