@@ -294,6 +294,19 @@ t "its own image is gone" test ! -e "$tmp/own.img"
 t "the others are there" test -e "$tmp/ro.img" -a -e "$tmp/shared.img" -a -e "$tmp/alpha.img" -a -e "$tmp/target.img" -a -L "$tmp/link.img"
 t_err "a domain without its image file" "failed to get domain 'store'" "$NIDO" dominfo store
 
+# Column widths count characters, not bytes (a UTF-8 title).
+domain_xml uni /nonexistent/vmlinuz | sed 's|</name>|</name><title>ÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉ</title>|' >"$tmp/uni.xml"
+"$NIDO" define "$tmp/uni.xml" >/dev/null
+t_exact "a UTF-8 title is as wide as its characters" \
+	" Id   Name    State      Title
+------------------------------------------
+ -    alpha   shut off   The alpha box
+ -    beta    shut off   
+ -    uni     shut off   ÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉ
+
+" "$NIDO" list --all --title
+"$NIDO" undefine uni >/dev/null
+
 if ! kvm_usable; then
 	skip "running domains" "/dev/kvm or nido-vmm not usable here"
 	done_testing
