@@ -109,7 +109,7 @@ static int open_pty(const char *path, const char *name)
 	return fd;
 }
 
-int cmd_console(int argc, char **argv)
+int console_run(const char *name)
 {
 	_cleanup_err_ struct err *e = NULL;
 	_cleanup_json_ struct json_object *res = NULL;
@@ -118,22 +118,19 @@ int cmd_console(int argc, char **argv)
 	struct termios saved;
 	bool tty = isatty(STDIN_FILENO);
 
-	if (argc != 2) {
-		cli_error("usage: nido console DOMAIN");
-		return 1;
-	}
-	if (client_call1("domain.console", client_domain_params(argv[1]), &res,
+	if (client_call1("domain.console", client_domain_params(name), &res,
 			 &e) < 0 ||
 	    json_get_string(res, "pty", &pty, &e) < 0) {
-		cli_error("failed to open the console of domain '%s': %s",
-			  argv[1], err_msg(e));
+		cli_error("failed to open the console of domain '%s': %s", name,
+			  err_msg(e));
 		return 1;
 	}
-	r.pty = open_pty(pty, argv[1]);
+	r.pty = open_pty(pty, name);
 	if (r.pty < 0)
 		return 1;
-	printf("Connected to domain '%s'\nEscape character is ^] (Ctrl + ])\n",
-	       argv[1]);
+	cli_print_extra("Connected to domain '%s'\n"
+			"Escape character is ^] (Ctrl + ])\n",
+			name);
 	fflush(stdout);
 	if (tty)
 		raw_mode(STDIN_FILENO, &saved);
@@ -141,6 +138,5 @@ int cmd_console(int argc, char **argv)
 	if (tty)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	close_safe(r.pty);
-	putchar('\n');
 	return 0;
 }

@@ -1,25 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * nido's domain verbs, shaped like virsh's (docs/cli.md): list, define,
- * undefine, create, start, shutdown, destroy, reboot, suspend, resume,
- * dominfo, domstate, dumpxml, autostart, domblklist, domiflist, domstats.
+ * nido's domain life-cycle verbs, shaped like virsh's (docs/cli.md):
+ * define, undefine, create, start, shutdown, destroy, reboot, suspend,
+ * resume, autostart, domid, domname, domuuid, console; and the helpers
+ * every verb file shares (domain.h).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 
 #include "cli/cli.h"
 #include "cli/client.h"
 #include "cli/domain.h"
-#include "cli/table.h"
 #include "lib/file.h"
 #include "lib/json.h"
 
 /* Largest XML file read for define and create. */
 #define XML_MAX (1u << 20)
 
-/* Prints the error of a verb on @name the way virsh does. Returns 1. */
-static int fail(const char *what, const char *name, const struct err *e)
+int domain_fail(const char *what, const char *name, const struct err *e)
 {
 	const char *msg = err_msg(e);
 
@@ -34,41 +32,7 @@ static int fail(const char *what, const char *name, const struct err *e)
 	return 1;
 }
 
-/* Parses only --help and the flags in @flags (NULL-terminated long
- * names); sets @set[i] for each seen. Returns optind, or -1 on error. */
-static int parse_flags(int argc, char **argv, const char *const *flags,
-		       bool *set, int min_args, int max_args, const char *usage)
-{
-	struct option opts[16] = {0};
-	size_t n = 0;
-	int c;
-
-	for (; flags && flags[n] && n < ARRAY_SIZE(opts) - 2; n++)
-		opts[n] = (struct option){flags[n], no_argument, NULL,
-					  (int)n + 1};
-	opts[n] = (struct option){"help", no_argument, NULL, 'h'};
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'h') {
-			printf("usage: nido %s\n", usage);
-			exit(0);
-		}
-		if (c <= 0 || (size_t)c > n) {
-			cli_error("%s: unknown option '%s' (usage: nido %s)",
-				  argv[0], argv[optind - 1], usage);
-			return -1;
-		}
-		set[c - 1] = true;
-	}
-	if (argc - optind < min_args || argc - optind > max_args) {
-		cli_error("usage: nido %s", usage);
-		return -1;
-	}
-	return optind;
-}
-
-static const char *jstr(struct json_object *o, const char *key)
+const char *jstr(struct json_object *o, const char *key)
 {
 	const char *s = "";
 
@@ -76,7 +40,7 @@ static const char *jstr(struct json_object *o, const char *key)
 	return s;
 }
 
-static int64_t jint(struct json_object *o, const char *key)
+int64_t jint(struct json_object *o, const char *key)
 {
 	int64_t v = 0;
 
@@ -84,7 +48,7 @@ static int64_t jint(struct json_object *o, const char *key)
 	return v;
 }
 
-static bool jbool(struct json_object *o, const char *key)
+bool jbool(struct json_object *o, const char *key)
 {
 	bool v = false;
 
@@ -92,7 +56,7 @@ static bool jbool(struct json_object *o, const char *key)
 	return v;
 }
 
-static void id_text(struct json_object *d, char buf[24])
+void domain_id_text(struct json_object *d, char buf[24])
 {
 	int64_t id = jint(d, "id");
 
@@ -100,54 +64,6 @@ static void id_text(struct json_object *d, char buf[24])
 		snprintf(buf, 24, "%" PRId64, id);
 	else
 		strcpy(buf, "-");
-}
-
-static int cmd_list(int argc, char **argv)
-{
-	static const char *const flags[] = {"all", "inactive", "name", "uuid",
-					    NULL};
-	static const char *const header[] = {"Id", "Name", "State", NULL};
-	bool f[4] = {0};
-	_cleanup_err_ struct err *e = NULL;
-	_cleanup_json_ struct json_object *res = NULL;
-	struct json_object *p = json_object_new_object(), *arr = NULL;
-	struct table *t;
-
-	if (parse_flags(argc, argv, flags, f, 0, 0,
-			"list [--all] [--inactive] [--name] [--uuid]") < 0) {
-		json_object_put(p);
-		return 1;
-	}
-	json_object_object_add(p, "all", json_object_new_boolean(f[0] || f[1]));
-	if (client_call1("domain.list", p, &res, &e) < 0) {
-		if (str_has_prefix(err_msg(e), "failed to connect"))
-			cli_error("%s", err_msg(e));
-		else
-			cli_error("failed to list domains: %s", err_msg(e));
-		return 1;
-	}
-	json_get_array(res, "domains", &arr, NULL);
-	t = table_new(header);
-	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
-		struct json_object *d = json_object_array_get_idx(arr, i);
-		char id[24];
-
-		if (f[1] && jint(d, "id") > 0)
-			continue;
-		if (f[2] || f[3]) {
-			printf("%s\n", jstr(d, f[3] ? "uuid" : "name"));
-			continue;
-		}
-		id_text(d, id);
-		table_add(t, (const char *const[]){id, jstr(d, "name"),
-						   jstr(d, "state")});
-	}
-	if (f[2] || f[3])
-		putchar('\n');
-	else
-		table_print(t, stdout);
-	table_free(t);
-	return 0;
 }
 
 static void print_warnings(struct json_object *res)
@@ -161,516 +77,339 @@ static void print_warnings(struct json_object *res)
 				json_object_array_get_idx(w, i)));
 }
 
-/* define and create: both send a file's XML. */
-static int send_xml(int argc, char **argv, const char *method, const char *done)
+int domain_define_xml(const char *xml, bool validate, char **name,
+		      struct err **e)
+{
+	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *p = json_object_new_object();
+
+	json_object_object_add(p, "xml", json_object_new_string(xml));
+	if (validate)
+		json_object_object_add(p, "validate",
+				       json_object_new_boolean(true));
+	if (client_call1("domain.define", p, &res, e) < 0)
+		return err_code(*e);
+	print_warnings(res);
+	*name = xstrdup(jstr(res, "name"));
+	return 0;
+}
+
+char *domain_xml_inactive(const char *name, struct err **e)
+{
+	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *p = client_domain_params(name);
+
+	json_object_object_add(p, "inactive", json_object_new_boolean(true));
+	if (client_call1("domain.xml", p, &res, e) < 0)
+		return NULL;
+	return xstrdup(jstr(res, "xml"));
+}
+
+static int cmd_define(const struct cli_args *a)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *xml = NULL, *name = NULL;
+	const char *file = cli_str(a, "file");
+
+	if (file_read_all(file, XML_MAX, &xml, NULL, &e) < 0 ||
+	    domain_define_xml(xml, cli_flag(a, "validate"), &name, &e) < 0) {
+		cli_error("failed to define domain from '%s': %s", file,
+			  err_msg(e));
+		return 1;
+	}
+	cli_print_extra("Domain '%s' defined from %s\n", name, file);
+	return 0;
+}
+
+static int cmd_create(const struct cli_args *a)
 {
 	_cleanup_err_ struct err *e = NULL;
 	_cleanup_json_ struct json_object *res = NULL;
 	_cleanup_free_ char *xml = NULL;
+	const char *file = cli_str(a, "file");
 	struct json_object *p;
-	const char *verb = streq(method, "domain.define") ? "define" : "create";
-	int i = parse_flags(argc, argv, NULL, NULL, 1, 1,
-			    streq(verb, "define") ? "define FILE"
-						  : "create FILE");
 
-	if (i < 0)
-		return 1;
-	if (file_read_all(argv[i], XML_MAX, &xml, NULL, &e) < 0) {
-		cli_error("failed to %s domain from '%s': %s", verb, argv[i],
+	if (file_read_all(file, XML_MAX, &xml, NULL, &e) < 0) {
+		cli_error("failed to create domain from '%s': %s", file,
 			  err_msg(e));
 		return 1;
 	}
 	p = json_object_new_object();
 	json_object_object_add(p, "xml", json_object_new_string(xml));
-	if (client_call1(method, p, &res, &e) < 0) {
-		cli_error("failed to %s domain from '%s': %s", verb, argv[i],
+	if (client_call1("domain.create", p, &res, &e) < 0) {
+		cli_error("failed to create domain from '%s': %s", file,
 			  err_msg(e));
 		return 1;
 	}
 	print_warnings(res);
-	printf("Domain '%s' %s from %s\n\n", jstr(res, "name"), done, argv[i]);
+	cli_print_extra("Domain '%s' created from %s\n", jstr(res, "name"),
+			file);
+	if (cli_flag(a, "console"))
+		return console_run(jstr(res, "name"));
 	return 0;
 }
 
-static int cmd_define(int argc, char **argv)
+/* Calls @method on the domain; @flag, when given, is sent as true. */
+static int call_flagged(const struct cli_args *a, const char *method,
+			const char *flag, const char *param,
+			struct json_object **res, struct err **e)
 {
-	return send_xml(argc, argv, "domain.define", "defined");
+	struct json_object *p = client_domain_params(cli_str(a, "domain"));
+
+	if (flag && cli_flag(a, flag))
+		json_object_object_add(p, param, json_object_new_boolean(true));
+	return client_call1(method, p, res, e);
 }
 
-static int cmd_create(int argc, char **argv)
-{
-	return send_xml(argc, argv, "domain.create", "created");
-}
-
-/* Verbs that take one domain and print one line on success. */
-struct simple_verb {
-	const char *verb, *method, *what, *done;
-};
-
-static const struct simple_verb simple_verbs[] = {
-	{"start", "domain.start", "start", "started"},
-
-	{"destroy", "domain.destroy", "destroy", "destroyed"},
-
-	{"suspend", "domain.suspend", "suspend", "suspended"},
-	{"resume", "domain.resume", "resume", "resumed"},
-	{"undefine", "domain.undefine", "undefine", "has been undefined"},
-};
-
-static int run_simple(int argc, char **argv)
-{
-	const struct simple_verb *v = NULL;
-	_cleanup_err_ struct err *e = NULL;
-	_cleanup_free_ char *usage = xasprintf("%s DOMAIN", argv[0]);
-	int i;
-
-	for (size_t k = 0; k < ARRAY_SIZE(simple_verbs); k++)
-		if (streq(simple_verbs[k].verb, argv[0]))
-			v = &simple_verbs[k];
-	i = parse_flags(argc, argv, NULL, NULL, 1, 1, usage);
-	if (!v || i < 0)
-		return 1;
-	if (client_call1(v->method, client_domain_params(argv[i]), NULL, &e) <
-	    0)
-		return fail(v->what, argv[i], e);
-	printf("Domain '%s' %s\n\n", argv[i], v->done);
-	return 0;
-}
-
-/* Calls @method on the domain named by the one argument. */
-static int domain_query(int argc, char **argv, const char *const *flags,
-			bool *set, const char *usage, const char *method,
-			struct json_object **res, const char **name)
+static int cmd_start(const struct cli_args *a)
 {
 	_cleanup_err_ struct err *e = NULL;
-	int i = parse_flags(argc, argv, flags, set, 1, 1, usage);
+	const char *name = cli_str(a, "domain");
 
-	if (i < 0)
-		return 1;
-	*name = argv[i];
-	if (client_call1(method, client_domain_params(argv[i]), res, &e) < 0)
-		return fail("get", argv[i], e);
+	if (call_flagged(a, "domain.start", "paused", "paused", NULL, &e) < 0)
+		return domain_fail("start", name, e);
+	cli_print_extra("Domain '%s' started\n", name);
+	if (cli_flag(a, "console"))
+		return console_run(name);
 	return 0;
 }
 
-static void cpu_time_line(const char *name)
-{
-	_cleanup_json_ struct json_object *res = NULL;
-	struct json_object *arr = NULL, *st = NULL;
-	uint64_t ns = 0;
-
-	if (client_call1("domain.stats", client_domain_params(name), &res,
-			 NULL) < 0 ||
-	    json_get_array(res, "domains", &arr, NULL) < 0 ||
-	    json_object_array_length(arr) < 1 ||
-	    json_get_object(json_object_array_get_idx(arr, 0), "stats", &st,
-			    NULL) < 0 ||
-	    json_get_uint64_opt(st, "cpu.time", &ns, NULL) <= 0)
-		return;
-	printf("%-15s %.1fs\n", "CPU time:", (double)ns / 1e9);
-}
-
-static int cmd_dominfo(int argc, char **argv)
-{
-	_cleanup_json_ struct json_object *d = NULL;
-	const char *name;
-	char id[24];
-
-	if (domain_query(argc, argv, NULL, NULL, "dominfo DOMAIN",
-			 "domain.info", &d, &name))
-		return 1;
-	id_text(d, id);
-	printf("%-15s %s\n", "Id:", id);
-	printf("%-15s %s\n", "Name:", jstr(d, "name"));
-	printf("%-15s %s\n", "UUID:", jstr(d, "uuid"));
-	printf("%-15s %s\n", "OS Type:", jstr(d, "os_type"));
-	printf("%-15s %s\n", "State:", jstr(d, "state"));
-	printf("%-15s %" PRId64 "\n", "CPU(s):", jint(d, "vcpus"));
-	if (jint(d, "id") > 0)
-		cpu_time_line(name);
-	printf("%-15s %" PRId64 " KiB\n",
-	       "Max memory:", jint(d, "max_memory_kib"));
-	printf("%-15s %" PRId64 " KiB\n",
-	       "Used memory:", jint(d, "used_memory_kib"));
-	printf("%-15s %s\n",
-	       "Persistent:", jbool(d, "persistent") ? "yes" : "no");
-	printf("%-15s %s\n",
-	       "Autostart:", jbool(d, "autostart") ? "enable" : "disable");
-	printf("%-15s %s\n", "Managed save:", "no");
-	printf("%-15s %s\n", "Security model:", "none");
-	printf("%-15s %s\n\n", "Security DOI:", "0");
-	return 0;
-}
-
-static int cmd_domstate(int argc, char **argv)
-{
-	static const char *const flags[] = {"reason", NULL};
-	bool reason = false;
-	_cleanup_json_ struct json_object *d = NULL;
-	const char *name, *detail;
-
-	if (domain_query(argc, argv, flags, &reason,
-			 "domstate DOMAIN [--reason]", "domain.state", &d,
-			 &name))
-		return 1;
-	detail = jstr(d, "detail");
-	if (!reason)
-		printf("%s\n\n", jstr(d, "state"));
-	else if (*detail)
-		printf("%s (%s: %s)\n\n", jstr(d, "state"), jstr(d, "reason"),
-		       detail);
-	else
-		printf("%s (%s)\n\n", jstr(d, "state"), jstr(d, "reason"));
-	return 0;
-}
-
-static int cmd_dumpxml(int argc, char **argv)
-{
-	static const char *const flags[] = {"inactive", NULL};
-	bool inactive = false;
-	_cleanup_err_ struct err *e = NULL;
-	_cleanup_json_ struct json_object *res = NULL;
-	struct json_object *p;
-	int i = parse_flags(argc, argv, flags, &inactive, 1, 1,
-			    "dumpxml DOMAIN [--inactive]");
-
-	if (i < 0)
-		return 1;
-	p = client_domain_params(argv[i]);
-	json_object_object_add(p, "inactive",
-			       json_object_new_boolean(inactive));
-	if (client_call1("domain.xml", p, &res, &e) < 0)
-		return fail("get", argv[i], e);
-	fputs(jstr(res, "xml"), stdout);
-	return 0;
-}
-
-static int cmd_autostart(int argc, char **argv)
-{
-	static const char *const flags[] = {"disable", NULL};
-	bool disable = false;
-	_cleanup_err_ struct err *e = NULL;
-	struct json_object *p;
-	int i = parse_flags(argc, argv, flags, &disable, 1, 1,
-			    "autostart DOMAIN [--disable]");
-
-	if (i < 0)
-		return 1;
-	p = client_domain_params(argv[i]);
-	json_object_object_add(p, "enable", json_object_new_boolean(!disable));
-	if (client_call1("domain.autostart", p, NULL, &e) < 0)
-		return fail(disable ? "unmark as autostarted"
-				    : "mark as autostarted",
-			    argv[i], e);
-	printf("Domain '%s' %s as autostarted\n\n", argv[i],
-	       disable ? "unmarked" : "marked");
-	return 0;
-}
-
-static int cmd_domblklist(int argc, char **argv)
-{
-	static const char *const flags[] = {"details", NULL};
-	static const char *const h1[] = {"Target", "Source", NULL};
-	static const char *const h2[] = {"Type", "Device", "Target", "Source",
-					 NULL};
-	bool details = false;
-	_cleanup_json_ struct json_object *res = NULL;
-	struct json_object *arr = NULL;
-	const char *name;
-	struct table *t;
-
-	if (domain_query(argc, argv, flags, &details,
-			 "domblklist DOMAIN [--details]", "domain.blklist",
-			 &res, &name))
-		return 1;
-	json_get_array(res, "disks", &arr, NULL);
-	t = table_new(details ? h2 : h1);
-	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
-		struct json_object *d = json_object_array_get_idx(arr, i);
-
-		if (details)
-			table_add(t, (const char *const[]){jstr(d, "type"),
-							   jstr(d, "device"),
-							   jstr(d, "target"),
-							   jstr(d, "source")});
-		else
-			table_add(t, (const char *const[]){jstr(d, "target"),
-							   jstr(d, "source")});
-	}
-	table_print(t, stdout);
-	table_free(t);
-	return 0;
-}
-
-static uint64_t ju64(struct json_object *o, const char *key)
-{
-	uint64_t v = 0;
-
-	json_get_uint64_opt(o, key, &v, NULL);
-	return v;
-}
-
-/* "name: value" lines as virsh aligns them (the colon at column 16). */
-static void tune_line(const char *name, const char *value)
-{
-	printf("%-15s: %s\n", name, value);
-}
-
-static void tune_u64(const char *name, uint64_t v, const char *unset)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	tune_line(name, v ? buf : unset);
-}
-
-/* memtune DOMAIN: the memory limits, in KiB, as virsh prints them. */
-static int cmd_memtune(int argc, char **argv)
-{
-	_cleanup_json_ struct json_object *res = NULL;
-	struct json_object *m = NULL;
-	const char *name;
-
-	if (domain_query(argc, argv, NULL, NULL, "memtune DOMAIN",
-			 "domain.tune", &res, &name))
-		return 1;
-	json_object_object_get_ex(res, "memtune", &m);
-	tune_u64("hard_limit", ju64(m, "hard_limit_kib"), "unlimited");
-	tune_u64("soft_limit", ju64(m, "soft_limit_kib"), "unlimited");
-	tune_u64("swap_hard_limit", ju64(m, "swap_hard_limit_kib"),
-		 "unlimited");
-	printf("\n");
-	return 0;
-}
-
-/* schedinfo DOMAIN: the CPU parameters, as virsh prints them. */
-static int cmd_schedinfo(int argc, char **argv)
-{
-	_cleanup_json_ struct json_object *res = NULL;
-	struct json_object *c = NULL;
-	const char *name;
-	char buf[32];
-
-	if (domain_query(argc, argv, NULL, NULL, "schedinfo DOMAIN",
-			 "domain.tune", &res, &name))
-		return 1;
-	json_object_object_get_ex(res, "cputune", &c);
-	tune_line("Scheduler", "posix");
-	tune_u64("cpu_shares", ju64(c, "shares") ? ju64(c, "shares") : 1024,
-		 "1024");
-	tune_u64("vcpu_period", ju64(c, "period_us"), "100000");
-	snprintf(buf, sizeof(buf), "%" PRId64,
-		 jint(c, "quota_us") ? jint(c, "quota_us") : -1);
-	tune_line("vcpu_quota", buf);
-	tune_u64("global_period", ju64(c, "global_period_us"), "100000");
-	snprintf(buf, sizeof(buf), "%" PRId64,
-		 jint(c, "global_quota_us") ? jint(c, "global_quota_us") : -1);
-	tune_line("global_quota", buf);
-	printf("\n");
-	return 0;
-}
-
-/* blkdeviotune DOMAIN DISK: a disk's I/O limits (0: none), as virsh. */
-static int cmd_blkdeviotune(int argc, char **argv)
+static int cmd_destroy(const struct cli_args *a)
 {
 	_cleanup_err_ struct err *e = NULL;
-	_cleanup_json_ struct json_object *res = NULL;
-	struct json_object *disks = NULL, *io = NULL;
-	int i = parse_flags(argc, argv, NULL, NULL, 2, 2,
-			    "blkdeviotune DOMAIN DISK");
+	const char *name = cli_str(a, "domain");
 
-	if (i < 0)
-		return 1;
-	if (client_call1("domain.tune", client_domain_params(argv[i]), &res,
+	if (call_flagged(a, "domain.destroy", "graceful", "graceful", NULL,
 			 &e) < 0)
-		return fail("get", argv[i], e);
-	json_get_array(res, "disks", &disks, NULL);
-	for (size_t k = 0; disks && k < json_object_array_length(disks); k++) {
-		struct json_object *d = json_object_array_get_idx(disks, k);
-
-		if (streq(jstr(d, "target"), argv[i + 1]))
-			json_object_object_get_ex(d, "iotune", &io);
-	}
-	if (!io) {
-		cli_error("domain '%s' has no disk '%s'", argv[i], argv[i + 1]);
-		return 1;
-	}
-	/* the daemon sends every limit, in libvirt's order */
-	json_object_object_foreach (io, key, val)
-		tune_u64(key, json_object_get_uint64(val), "0");
-	printf("\n");
+		return domain_fail("destroy", name, e);
+	cli_print_extra("Domain '%s' destroyed\n", name);
 	return 0;
 }
 
-static int cmd_domiflist(int argc, char **argv)
+/* One disk of undefine --remove-all-storage: removed, kept or failed. */
+static int print_volume(struct json_object *v)
 {
-	static const char *const h[] = {"Interface", "Type", "Source",
-					"Model",     "MAC",  NULL};
-	_cleanup_json_ struct json_object *res = NULL;
-	struct json_object *arr = NULL;
-	const char *name;
-	struct table *t;
+	const char *t = jstr(v, "target"), *s = jstr(v, "source");
 
-	if (domain_query(argc, argv, NULL, NULL, "domiflist DOMAIN",
-			 "domain.iflist", &res, &name))
-		return 1;
-	json_get_array(res, "interfaces", &arr, NULL);
-	t = table_new(h);
-	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
-		struct json_object *d = json_object_array_get_idx(arr, i);
-
-		table_add(t, (const char *const[]){
-				     jstr(d, "interface"), jstr(d, "type"),
-				     jstr(d, "source"), jstr(d, "model"),
-				     jstr(d, "mac")});
+	if (jbool(v, "removed")) {
+		cli_print_extra("Volume '%s'(%s) removed.\n", t, s);
+		return 0;
 	}
-	table_print(t, stdout);
-	table_free(t);
-	return 0;
+	if (*jstr(v, "kept")) {
+		cli_print_extra("Volume '%s'(%s) not removed: %s.\n", t, s,
+				jstr(v, "kept"));
+		return 0;
+	}
+	cli_error("Failed to remove storage volume '%s'(%s): %s", t, s,
+		  jstr(v, "error"));
+	return 1;
 }
 
-static void print_stats(struct json_object *arr)
-{
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		struct json_object *d = json_object_array_get_idx(arr, i);
-		struct json_object *st = NULL;
-
-		printf("Domain: '%s'\n", jstr(d, "name"));
-		json_get_object(d, "stats", &st, NULL);
-		if (st) {
-			json_object_object_foreach (st, k, v) {
-				printf("  %s=%s\n", k,
-				       json_object_get_string(v));
-			}
-		}
-		putchar('\n');
-	}
-}
-
-static int cmd_domstats(int argc, char **argv)
+static int cmd_undefine(const struct cli_args *a)
 {
 	_cleanup_err_ struct err *e = NULL;
-	struct nido_conn *c;
-	int i = parse_flags(argc, argv, NULL, NULL, 0, 1024,
-			    "domstats [DOMAIN...]");
+	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *vols = NULL;
+	const char *name = cli_str(a, "domain");
 	int rc = 0;
 
-	if (i < 0)
-		return 1;
-	c = client_connect(&e);
-	if (!c)
-		return fail("get stats of", "", e), 1;
-	for (int k = i; k < argc || (k == i && argc == i); k++) {
-		_cleanup_json_ struct json_object *res = NULL;
-		struct json_object *arr = NULL;
-
-		if (client_call(c, "domain.stats",
-				argc == i ? NULL
-					  : client_domain_params(argv[k]),
-				&res, &e) < 0) {
-			rc = fail("get stats of", argc == i ? "" : argv[k], e);
-			break;
-		}
-		if (json_get_array(res, "domains", &arr, NULL) == 0)
-			print_stats(arr);
+	if (call_flagged(a, "domain.undefine", "remove-all-storage",
+			 "remove_all_storage", &res, &e) < 0) {
+		if (err_code(e) == -EBUSY && cli_flag(a, "remove-all-storage"))
+			return cli_error("%s", err_msg(e)), 1;
+		return domain_fail("undefine", name, e);
 	}
-	client_close(c);
+	cli_print_extra("Domain '%s' has been undefined\n", name);
+	json_get_array_opt(res, "volumes", &vols, NULL);
+	for (size_t i = 0; vols && i < json_object_array_length(vols); i++)
+		rc |= print_volume(json_object_array_get_idx(vols, i));
 	return rc;
 }
 
-/*
- * shutdown and reboot: DOMAIN [--mode acpi|ctrl-alt-del], as virsh's
- * (acpi, the power button, is the default).
- */
-static int cmd_power(int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{"mode", required_argument, NULL, 'm'},
-		{"help", no_argument, NULL, 'h'},
-		{0, 0, 0, 0}};
-	bool reboot = streq(argv[0], "reboot");
-	const char *mode = NULL,
-		   *usage = reboot ? "reboot DOMAIN [--mode MODE]"
-				   : "shutdown DOMAIN [--mode MODE]";
-	_cleanup_err_ struct err *e = NULL;
-	struct json_object *params;
-	int c;
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		if (c == 'h') {
-			printf("usage: nido %s\n", usage);
-			return 0;
-		}
-		if (c != 'm') {
-			cli_error("%s: unknown option '%s' (usage: nido %s)",
-				  argv[0], argv[optind - 1], usage);
-			return 1;
-		}
-		mode = optarg;
-	}
-	if (argc - optind != 1) {
-		cli_error("usage: nido %s", usage);
-		return 1;
-	}
-	params = client_domain_params(argv[optind]);
-	if (mode)
-		json_object_object_add(params, "mode",
-				       json_object_new_string(mode));
-	if (client_call1(reboot ? "domain.reboot" : "domain.shutdown", params,
-			 NULL, &e) < 0)
-		return fail(argv[0], argv[optind], e);
-	printf("Domain '%s' %s\n\n", argv[optind],
-	       reboot ? "is being rebooted" : "is being shutdown");
-	return 0;
-}
-
-const struct cli_command domain_commands[] = {
-	{"list", cmd_list, "list domains"},
-	{"define", cmd_define, "define a domain from an XML file"},
-	{"undefine", run_simple, "remove a domain's definition"},
-	{"create", cmd_create, "start a transient domain from an XML file"},
-	{"start", run_simple, "start a defined domain"},
-	{"shutdown", cmd_power, "ask a domain's guest to power off"},
-	{"destroy", run_simple, "stop a domain now"},
-	{"reboot", cmd_power, "ask a domain's guest to reboot"},
-	{"suspend", run_simple, "pause a domain"},
-	{"resume", run_simple, "resume a paused domain"},
-	{"dominfo", cmd_dominfo, "show a domain's information"},
-	{"domstate", cmd_domstate, "show a domain's state"},
-	{"dumpxml", cmd_dumpxml, "print a domain's XML"},
-	{"autostart", cmd_autostart, "start a domain with the daemon"},
-	{"domblklist", cmd_domblklist, "list a domain's disks"},
-	{"domiflist", cmd_domiflist, "list a domain's interfaces"},
-	{"memtune", cmd_memtune, "show a domain's memory limits"},
-	{"schedinfo", cmd_schedinfo, "show a domain's CPU parameters"},
-	{"blkdeviotune", cmd_blkdeviotune, "show a disk's I/O limits"},
-	{"domstats", cmd_domstats, "print domain statistics"},
-	{"console", cmd_console, "connect to a domain's console"},
-	{"install", cmd_install, "create, define and start a domain"},
-	{NULL, NULL, NULL},
+/* Verbs that take one domain and print one line on success. */
+static const struct simple_verb {
+	const char *verb, *method, *done;
+} simple_verbs[] = {
+	{"suspend", "domain.suspend", "suspended"},
+	{"resume", "domain.resume", "resumed"},
 };
 
-int domain_global_option(int argc, char **argv, int *i)
+static int cmd_simple(const struct cli_args *a)
 {
-	const char *a = argv[*i];
+	_cleanup_err_ struct err *e = NULL;
+	const char *name = cli_str(a, "domain");
+	const struct simple_verb *v = &simple_verbs[0];
 
-	if (streq(a, "-c") || streq(a, "--connect")) {
-		if (*i + 1 >= argc) {
-			cli_error("%s needs a URI (nido:///system or "
-				  "nido:///session)",
-				  a);
-			return -1;
-		}
-		client_set_uri(argv[*i + 1]);
-		*i += 2;
-		return 1;
-	}
-	if (str_has_prefix(a, "--connect=")) {
-		client_set_uri(a + strlen("--connect="));
-		*i += 1;
-		return 1;
+	if (streq(a->cmd->name, "resume"))
+		v = &simple_verbs[1];
+	if (client_call1(v->method, client_domain_params(name), NULL, &e) < 0)
+		return domain_fail(v->verb, name, e);
+	cli_print_extra("Domain '%s' %s\n", name, v->done);
+	return 0;
+}
+
+/* shutdown and reboot: --mode acpi|ctrl-alt-del (acpi by default). */
+static int cmd_power(const struct cli_args *a)
+{
+	bool reboot = streq(a->cmd->name, "reboot");
+	const char *name = cli_str(a, "domain"), *mode = cli_str(a, "mode");
+	_cleanup_err_ struct err *e = NULL;
+	struct json_object *p = client_domain_params(name);
+
+	if (mode)
+		json_object_object_add(p, "mode", json_object_new_string(mode));
+	if (client_call1(reboot ? "domain.reboot" : "domain.shutdown", p, NULL,
+			 &e) < 0)
+		return domain_fail(a->cmd->name, name, e);
+	cli_print_extra("Domain '%s' %s\n", name,
+			reboot ? "is being rebooted" : "is being shutdown");
+	return 0;
+}
+
+static int cmd_autostart(const struct cli_args *a)
+{
+	_cleanup_err_ struct err *e = NULL;
+	const char *name = cli_str(a, "domain");
+	bool disable = cli_flag(a, "disable");
+	struct json_object *p = client_domain_params(name);
+
+	json_object_object_add(p, "enable", json_object_new_boolean(!disable));
+	if (client_call1("domain.autostart", p, NULL, &e) < 0)
+		return domain_fail(disable ? "unmark as autostarted"
+					   : "mark as autostarted",
+				   name, e);
+	cli_print_extra("Domain '%s' %s as autostarted\n", name,
+			disable ? "unmarked" : "marked");
+	return 0;
+}
+
+/* domid, domname, domuuid: one field of the domain's summary. */
+static int cmd_domkey(const struct cli_args *a)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_json_ struct json_object *d = NULL;
+	const char *name = cli_str(a, "domain");
+	char id[24];
+
+	if (client_call1("domain.info", client_domain_params(name), &d, &e) < 0)
+		return domain_fail("get", name, e);
+	if (streq(a->cmd->name, "domid")) {
+		domain_id_text(d, id);
+		printf("%s\n", id);
+	} else {
+		printf("%s\n",
+		       jstr(d,
+			    streq(a->cmd->name, "domname") ? "name" : "uuid"));
 	}
 	return 0;
 }
+
+static int cmd_console_verb(const struct cli_args *a)
+{
+	return console_run(cli_str(a, "domain"));
+}
+
+#define OPT_DOMAIN(help)                       \
+	{                                      \
+		"domain", OPT_DATA, true, help \
+	}
+
+static const struct cli_opt opts_domain[] = {
+	OPT_DOMAIN("domain name, id or uuid"),
+	{0},
+};
+
+static const struct cli_opt opts_define[] = {
+	{"file", OPT_DATA, true, "file containing an XML domain description"},
+	{"validate", OPT_BOOL, false,
+	 "validate the XML against nido's schema: unknown elements and "
+	 "attributes are errors"},
+	{0},
+};
+
+static const struct cli_opt opts_create[] = {
+	{"file", OPT_DATA, true, "file containing an XML domain description"},
+	{"console", OPT_BOOL, false, "attach to console after creation"},
+	{0},
+};
+
+static const struct cli_opt opts_start[] = {
+	OPT_DOMAIN("name of the inactive domain"),
+	{"console", OPT_BOOL, false, "attach to console after creation"},
+	{"paused", OPT_BOOL, false,
+	 "leave the guest paused after creation (not supported by the kvm "
+	 "driver yet)"},
+	{0},
+};
+
+static const struct cli_opt opts_destroy[] = {
+	OPT_DOMAIN("domain name, id or uuid"),
+	{"graceful", OPT_BOOL, false,
+	 "terminate gracefully (not supported by the kvm driver yet)"},
+	{0},
+};
+
+static const struct cli_opt opts_undefine[] = {
+	OPT_DOMAIN("domain name, id or uuid"),
+	{"remove-all-storage", OPT_BOOL, false,
+	 "remove the image files of the domain's disks (use with caution)"},
+	{0},
+};
+
+static const struct cli_opt opts_power[] = {
+	OPT_DOMAIN("domain name, id or uuid"),
+	{"mode", OPT_STRING, false,
+	 "how to ask the guest: acpi (the default) or ctrl-alt-del"},
+	{0},
+};
+
+static const struct cli_opt opts_autostart[] = {
+	OPT_DOMAIN("domain name, id or uuid"),
+	{"disable", OPT_BOOL, false, "disable autostarting"},
+	{0},
+};
+
+static const struct cli_opt opts_edit[] = {
+	OPT_DOMAIN("domain name, id or uuid"),
+	{"skip-validate", OPT_BOOL, false,
+	 "skip validation of the XML against nido's schema"},
+	{0},
+};
+
+#define D "domain"
+
+const struct cli_command domain_commands[] = {
+	{"autostart", NULL, "autostart a domain", cmd_autostart, opts_autostart,
+	 D,
+	 "Configure a domain to be automatically started "
+	 "at boot."},
+	{"console", NULL, "connect to the guest console", cmd_console_verb,
+	 opts_domain, D, "Connect the virtual serial console for the guest"},
+	{"create", NULL, "create a domain from an XML file", cmd_create,
+	 opts_create, D, "Create a domain (transient: gone when it stops)."},
+	{"define", NULL, "define (but don't start) a domain from an XML file",
+	 cmd_define, opts_define, D, "Define a domain."},
+	{"destroy", NULL, "destroy (stop) a domain", cmd_destroy, opts_destroy,
+	 D, "Forcefully stop a given domain, but leave its resources intact."},
+	{"domid", NULL, "convert a domain name or UUID to domain id",
+	 cmd_domkey, opts_domain, D, NULL},
+	{"domname", NULL, "convert a domain id or UUID to domain name",
+	 cmd_domkey, opts_domain, D, NULL},
+	{"domuuid", NULL, "convert a domain name or id to domain UUID",
+	 cmd_domkey, opts_domain, D, NULL},
+	{"edit", NULL, "edit XML configuration for a domain", cmd_edit,
+	 opts_edit, D, "Edit the XML configuration for a domain."},
+	{"reboot", NULL, "reboot a domain", cmd_power, opts_power, D,
+	 "Run a reboot command in the target domain."},
+	{"resume", NULL, "resume a domain", cmd_simple, opts_domain, D,
+	 "Resume a previously suspended domain."},
+	{"shutdown", NULL, "gracefully shutdown a domain", cmd_power,
+	 opts_power, D, "Run shutdown in the target domain."},
+	{"start", NULL, "start a (previously defined) inactive domain",
+	 cmd_start, opts_start, D, "Start a domain."},
+	{"suspend", NULL, "suspend a domain", cmd_simple, opts_domain, D,
+	 "Suspend a running domain."},
+	{"undefine", NULL, "undefine a domain", cmd_undefine, opts_undefine, D,
+	 "Undefine an inactive domain, or convert persistent to transient."},
+	{NULL},
+};

@@ -1,21 +1,55 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The daemon's verbs (virsh's): domain.c, console.c, install.c. main.c
- * looks a command up in domain_commands (ended by a NULL name) when it is
- * not one of its own.
+ * The daemon's verbs (virsh's): domain.c (life cycle and definitions),
+ * domain-monitor.c (list, info, stats, tunables), edit.c, console.c,
+ * install.c. main.c looks commands up in the tables below (ended by a
+ * NULL name); helpers shared by those files are declared here.
  */
 #ifndef NIDO_CLI_DOMAIN_H
 #define NIDO_CLI_DOMAIN_H
 
+#include <json-c/json.h>
+#include <stdint.h>
+
 #include "cli/cli.h"
+#include "lib/err.h"
 
 extern const struct cli_command domain_commands[];
+extern const struct cli_command monitor_commands[];
 
-/* Handles "-c URI" / "--connect URI" / "--connect=URI" at argv[*i]:
- * returns 1 and advances *i when it was one, 0 when not, -1 on error. */
-int domain_global_option(int argc, char **argv, int *i);
-
-int cmd_console(int argc, char **argv);
+int cmd_console(const struct cli_args *a);
+int cmd_edit(const struct cli_args *a);
 int cmd_install(int argc, char **argv);
+
+/*
+ * Connects the terminal to @name's serial console until Ctrl-] (or, on
+ * a non-terminal, the end of input and a quiet guest). Returns the exit
+ * status; errors are printed.
+ */
+int console_run(const char *name);
+
+/* Prints the error of verb @what on domain @name as virsh does (an
+ * unknown domain is "failed to get domain 'x'"). Returns 1. */
+int domain_fail(const char *what, const char *name, const struct err *e);
+
+/* Members of a JSON object; "", 0 or false when absent. */
+const char *jstr(struct json_object *o, const char *key);
+int64_t jint(struct json_object *o, const char *key);
+bool jbool(struct json_object *o, const char *key);
+
+/* "5", or "-" for an inactive domain (id < 1), in @buf. */
+void domain_id_text(struct json_object *d, char buf[24]);
+
+/* The XML the daemon would start @name with next (dumpxml --inactive);
+ * malloc'ed, or NULL with @e filled. */
+char *domain_xml_inactive(const char *name, struct err **e);
+
+/*
+ * Defines a domain from @xml (domain.define; @validate: unknown
+ * elements are errors). Prints the daemon's warnings. Returns 0 with
+ * *@name the defined domain's name (malloc'ed), or -errno with @e.
+ */
+int domain_define_xml(const char *xml, bool validate, char **name,
+		      struct err **e);
 
 #endif

@@ -27,35 +27,49 @@ void table_add(struct table *t, const char *const *cells)
 	t->nrows++;
 }
 
+/* Columns a cell takes: its UTF-8 characters (a title may have some). */
+static size_t text_width(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
 static void print_row(const struct table *t, size_t r, const size_t *w, FILE *f)
 {
 	for (size_t c = 0; c < t->ncols; c++) {
 		const char *s = t->cells[r * t->ncols + c];
 
 		if (c + 1 < t->ncols)
-			fprintf(f, " %-*s  ", (int)w[c], s);
+			fprintf(f, " %s%*s  ", s, (int)(w[c] - text_width(s)),
+				"");
 		else
 			fprintf(f, " %s\n", s);
 	}
 }
 
-void table_print(const struct table *t, FILE *f)
+void table_print(const struct table *t, bool header, FILE *f)
 {
 	_cleanup_free_ size_t *w = xcalloc(t->ncols, sizeof(*w));
 	size_t total = 0;
 
-	for (size_t r = 0; r < t->nrows; r++)
+	/* virsh -q leaves the header out of the widths too */
+	for (size_t r = header ? 0 : 1; r < t->nrows; r++)
 		for (size_t c = 0; c < t->ncols; c++)
-			w[c] = MAX(w[c], strlen(t->cells[r * t->ncols + c]));
+			w[c] = MAX(w[c],
+				   text_width(t->cells[r * t->ncols + c]));
 	for (size_t c = 0; c < t->ncols; c++)
 		total += w[c] + 3;
-	print_row(t, 0, w, f);
-	for (size_t i = 0; i < total; i++)
-		fputc('-', f);
-	fputc('\n', f);
+	if (header) {
+		print_row(t, 0, w, f);
+		for (size_t i = 0; i < total; i++)
+			fputc('-', f);
+		fputc('\n', f);
+	}
 	for (size_t r = 1; r < t->nrows; r++)
 		print_row(t, r, w, f);
-	fputc('\n', f);
 }
 
 void table_free(struct table *t)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Tables printed the way virsh prints them: a header, a line of dashes,
- * left-aligned columns each led by one space and separated by two more:
+ * left-aligned columns each led by one space and separated by two more
+ * (the empty line virsh prints after it is the command's, cli.h):
  *
  *	 Id   Name   State
  *	--------------------
@@ -10,6 +11,7 @@
 #ifndef NIDO_CLI_TABLE_H
 #define NIDO_CLI_TABLE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 struct table;
@@ -18,7 +20,8 @@ struct table;
 struct table *table_new(const char *const *header);
 /* Appends a row of as many cells as columns (copied). */
 void table_add(struct table *t, const char *const *cells);
-void table_print(const struct table *t, FILE *f);
+/* Prints the rows; with @header (not virsh -q) the header and dashes. */
+void table_print(const struct table *t, bool header, FILE *f);
 void table_free(struct table *t);
 
 #endif

@@ -9,6 +9,8 @@
  * while the loop serves everyone else; one operation at a time per domain.
  */
 #include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "daemon/daemon.h"
@@ -16,6 +18,16 @@
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/uuid.h"
+
+static void add_u64(struct json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
 
 /* Finds the domain named by params.domain (a name, an id or a UUID). */
 static struct domain *param_domain(struct daemon *dmn,
@@ -85,6 +97,9 @@ static struct json_object *summary(const struct domain *dom)
 			       json_object_new_boolean(dom->persistent));
 	json_object_object_add(o, "autostart",
 			       json_object_new_boolean(dom->autostart));
+	json_object_object_add(
+		o, "title",
+		json_object_new_string(dom->def->title ? dom->def->title : ""));
 	return o;
 }
 
@@ -186,6 +201,40 @@ static struct json_object *define_result(const struct domain *dom,
 	return o;
 }
 
+/*
+ * "validate": true (virsh define --validate): what the subset would
+ * ignore with a warning is an error instead, all of it in one message.
+ */
+static int validate_strict(struct json_object *params,
+			   struct json_object *warnings, struct err **e)
+{
+	_cleanup_free_ char *all = NULL;
+	bool validate = false;
+	size_t len = 0;
+	FILE *f;
+
+	if (json_get_bool_opt(params, "validate", &validate, e) < 0)
+		return -EINVAL;
+	if (!validate || json_object_array_length(warnings) == 0)
+		return 0;
+	f = open_memstream(&all, &len);
+	for (size_t i = 0; i < json_object_array_length(warnings); i++) {
+		const char *w = json_object_get_string(
+			json_object_array_get_idx(warnings, i));
+		size_t n = strlen(w);
+
+		/* an error, not something ignored */
+		if (n > 8 && streq(w + n - 8, " ignored"))
+			n -= 8;
+		fprintf(f, "%s%.*s", i ? "; " : "", (int)n, w);
+	}
+	fclose(f);
+	return err_set(e, EINVAL,
+		       "XML document failed to validate against nido's "
+		       "domain schema: %s",
+		       all);
+}
+
 static int m_define(void *opaque, struct json_object *params,
 		    struct json_object **result, struct err **e)
 {
@@ -196,7 +245,8 @@ static int m_define(void *opaque, struct json_object *params,
 
 	if (parse_xml_param(params, &def, &warnings, e) < 0)
 		return -EINVAL;
-	if (check_conflicts(dmn, def, &dom, e) < 0 ||
+	if (validate_strict(params, warnings, e) < 0 ||
+	    check_conflicts(dmn, def, &dom, e) < 0 ||
 	    store_domain_save(&dmn->store, def, e) < 0) {
 		domain_def_free(def);
 		json_object_put(warnings);
@@ -218,18 +268,100 @@ static int m_define(void *opaque, struct json_object *params,
 	return 0;
 }
 
+/* Why undefine --remove-all-storage keeps disk @d of @dom; NULL: none. */
+static const char *storage_keep_reason(struct daemon *dmn,
+				       const struct domain *dom,
+				       const struct domain_disk *d)
+{
+	struct stat st;
+
+	if (d->readonly)
+		return "it is read-only";
+	if (d->shareable)
+		return "it is shareable";
+	for (size_t i = 0; i < dmn->domains.n; i++) {
+		const struct domain *o = dmn->domains.v[i];
+
+		for (size_t k = 0; o != dom && k < o->def->n_disks; k++)
+			if (streq(o->def->disks[k].source, d->source))
+				return "another domain uses it";
+	}
+	if (lstat(d->source, &st) == 0 && !S_ISREG(st.st_mode))
+		return "it is not a regular file";
+	return NULL;
+}
+
+/*
+ * undefine --remove-all-storage, after the definition is gone: unlinks
+ * the image file of each disk, except read-only and shareable ones,
+ * files another domain names, and what is not a regular file (never
+ * followed: a symlink is kept). Returns the "volumes" array: target,
+ * source and "removed": true, "kept": why, or "error": why not.
+ */
+static struct json_object *remove_storage(struct daemon *dmn,
+					  const struct domain *dom)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < dom->def->n_disks; i++) {
+		const struct domain_disk *d = &dom->def->disks[i];
+		const char *keep = storage_keep_reason(dmn, dom, d);
+		struct json_object *o = json_object_new_object();
+
+		add_str(o, "target", d->target);
+		add_str(o, "source", d->source);
+		if (keep)
+			add_str(o, "kept", keep);
+		else if (unlink(d->source) < 0)
+			add_str(o, "error", strerror(errno));
+		else
+			json_object_object_add(o, "removed",
+					       json_object_new_boolean(true));
+		if (!keep)
+			log_info("domain '%s': storage '%s' %s", dom->def->name,
+				 d->source,
+				 json_object_object_get_ex(o, "error", NULL)
+					 ? "not removed"
+					 : "removed");
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* Checks "remove_all_storage" for undefine; sets *@remove. */
+static int param_remove_storage(struct json_object *params,
+				const struct domain *dom, bool *remove,
+				struct err **e)
+{
+	*remove = false;
+	if (json_get_bool_opt(params, "remove_all_storage", remove, e) < 0)
+		return -EINVAL;
+	if (*remove && domain_is_active(dom))
+		return err_set(e, EBUSY,
+			       "storage volume deletion is supported only "
+			       "on stopped domains");
+	return 0;
+}
+
 static int m_undefine(void *opaque, struct json_object *params,
 		      struct json_object **result, struct err **e)
 {
 	struct daemon *dmn = opaque;
 	struct domain *dom = param_domain(dmn, params, e);
+	bool remove = false;
 
 	if (!dom)
 		return err_code(*e);
 	if (!dom->persistent)
 		return err_set(e, EINVAL, "cannot undefine transient domain");
-	if (store_domain_delete(&dmn->store, dom->def->name, e) < 0)
+	if (param_remove_storage(params, dom, &remove, e) < 0 ||
+	    store_domain_delete(&dmn->store, dom->def->name, e) < 0)
 		return err_code(*e);
+	if (remove) {
+		*result = json_object_new_object();
+		json_object_object_add(*result, "volumes",
+				       remove_storage(dmn, dom));
+	}
 	log_info("domain '%s' undefined", dom->def->name);
 	dom->autostart = false;
 	domain_def_free(steal_ptr(dom->newdef));
@@ -275,13 +407,34 @@ static int m_create(void *opaque, struct json_object *params,
 	return 0;
 }
 
+/*
+ * Flags a driver must implement before they are accepted: start
+ * "paused" (nido-vmm would have to hold its vCPUs before their first
+ * run) and destroy "graceful" (SIGTERM without the SIGKILL fallback).
+ * The kvm driver has neither yet: refused rather than approximated.
+ */
+static int param_unsupported(struct json_object *params, const char *flag,
+			     const char *what, struct err **e)
+{
+	bool set = false;
+
+	if (json_get_bool_opt(params, flag, &set, e) < 0)
+		return -EINVAL;
+	if (set)
+		return err_set(e, ENOTSUP,
+			       "%s is not supported by the kvm driver yet",
+			       what);
+	return 0;
+}
+
 static int m_start(void *opaque, struct json_object *params,
 		   struct json_object **result, struct err **e)
 {
 	struct daemon *dmn = opaque;
 	struct domain *dom = param_domain(dmn, params, e);
 
-	if (!dom || need_idle(dom, e) < 0)
+	if (!dom || need_idle(dom, e) < 0 ||
+	    param_unsupported(params, "paused", "starting paused", e) < 0)
 		return err_code(*e);
 	return job_wait(dmn, dom, daemon_domain_start(dmn, dom, e), NULL);
 }
@@ -362,6 +515,9 @@ static int m_destroy(void *o, struct json_object *p, struct json_object **r,
 {
 	struct domain *dom = active_domain(o, p, e);
 
+	if (dom &&
+	    param_unsupported(p, "graceful", "a graceful destroy", e) < 0)
+		return err_code(*e);
 	return dom ? job_wait(o, dom, dom->drv->destroy(o, dom, e), NULL)
 		   : err_code(*e);
 }
@@ -561,14 +717,37 @@ static int m_iflist(void *opaque, struct json_object *params,
 	return 0;
 }
 
-static void add_u64(struct json_object *o, const char *k, uint64_t v)
+/*
+ * The state and reason as libvirt numbers them (virDomainState and the
+ * virDomain*Reason enums), which scripts reading domstats compare.
+ */
+static void libvirt_state(const struct domain *dom, int *state, int *reason)
 {
-	json_object_object_add(o, k, json_object_new_uint64(v));
-}
+	static const int states[] = {
+		[DOMAIN_SHUTOFF] = 5, /* VIR_DOMAIN_SHUTOFF */
+		[DOMAIN_RUNNING] = 1, /* VIR_DOMAIN_RUNNING */
+		[DOMAIN_PAUSED] = 3,  /* VIR_DOMAIN_PAUSED */
+	};
+	static const int reasons[] = {
+		[REASON_SHUTOFF_UNKNOWN] = 0,
+		[REASON_SHUTOFF_SHUTDOWN] = 1,
+		[REASON_SHUTOFF_DESTROYED] = 2,
+		[REASON_SHUTOFF_CRASHED] = 3,
+		[REASON_SHUTOFF_FAILED] = 6,
+		[REASON_RUNNING_BOOTED] = 1,
+		[REASON_RUNNING_UNPAUSED] = 5,
+		/* libvirt's fake reboot leaves a domain running (booted) */
+		[REASON_RUNNING_REBOOTED] = 1,
+		[REASON_RUNNING_UNKNOWN] = 0,
+		[REASON_PAUSED_USER] = 1,
+		[REASON_PAUSED_UNKNOWN] = 0,
+	};
 
-static void add_str(struct json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, json_object_new_string(v));
+	*state = (size_t)dom->state < ARRAY_SIZE(states) ? states[dom->state]
+							 : 0;
+	*reason = (size_t)dom->reason < ARRAY_SIZE(reasons)
+			  ? reasons[dom->reason]
+			  : 0;
 }
 
 /* Statistics every domain has, from its definition and state. */
@@ -576,8 +755,11 @@ static void stats_common(const struct domain *dom, struct json_object *s)
 {
 	char key[64];
 
-	add_u64(s, "state.state", (uint64_t)dom->state);
-	add_str(s, "state.reason", domain_reason_name(dom->reason));
+	int state, reason;
+
+	libvirt_state(dom, &state, &reason);
+	add_u64(s, "state.state", (uint64_t)state);
+	add_u64(s, "state.reason", (uint64_t)reason);
 	add_u64(s, "balloon.maximum", dom->def->memory_kib);
 	add_u64(s, "balloon.current", dom->def->current_memory_kib);
 	add_u64(s, "vcpu.current", dom->def->vcpus);
@@ -662,6 +844,50 @@ static int m_stats(void *opaque, struct json_object *params,
 }
 
 /*
+ * Every block I/O tunable libvirt reports (virsh blkdeviotune), in its
+ * order: the six nido applies from <iotune>, 0 for the others (nido
+ * has no bursts, no I/O size, no groups: group_name is "").
+ */
+static void iotune_all(const struct domain_disk *d, struct json_object *io)
+{
+	static const char *const keys[] = {
+		"total_bytes_sec",
+		"read_bytes_sec",
+		"write_bytes_sec",
+		"total_iops_sec",
+		"read_iops_sec",
+		"write_iops_sec",
+		"total_bytes_sec_max",
+		"read_bytes_sec_max",
+		"write_bytes_sec_max",
+		"total_iops_sec_max",
+		"read_iops_sec_max",
+		"write_iops_sec_max",
+		"size_iops_sec",
+		"group_name",
+		"total_bytes_sec_max_length",
+		"read_bytes_sec_max_length",
+		"write_bytes_sec_max_length",
+		"total_iops_sec_max_length",
+		"read_iops_sec_max_length",
+		"write_iops_sec_max_length",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		uint64_t v = 0;
+
+		if (streq(keys[i], "group_name")) {
+			add_str(io, keys[i], "");
+			continue;
+		}
+		for (int k = 0; k < 6; k++)
+			if (streq(keys[i], domain_iotune_names[k]))
+				v = d->iotune[k];
+		add_u64(io, keys[i], v);
+	}
+}
+
+/*
  * The definition's resource limits: memtune (KiB), cputune (shares,
  * microseconds) and each disk's iotune; 0 means not set.
  */
@@ -695,8 +921,7 @@ static int m_tune(void *opaque, struct json_object *params,
 		struct json_object *io = json_object_new_object();
 
 		add_str(o, "target", d->target);
-		for (int k = 0; k < 6; k++)
-			add_u64(io, domain_iotune_names[k], d->iotune[k]);
+		iotune_all(d, io);
 		json_object_object_add(o, "iotune", io);
 		json_object_array_add(disks, o);
 	}
@@ -737,6 +962,9 @@ static int m_daemon_info(void *opaque, struct json_object *params,
 	add_str(o, "state_dir", dmn->store.state_dir);
 	add_str(o, "runtime_dir", dmn->store.runtime_dir);
 	add_u64(o, "domains", dmn->domains.n);
+	/* the kvm driver runs the nido-vmm built with this nidod */
+	add_str(o, "hypervisor", "nido-vmm");
+	add_str(o, "hypervisor_version", NIDO_VERSION);
 	*result = o;
 	return 0;
 }

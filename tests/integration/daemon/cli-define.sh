@@ -52,7 +52,7 @@ t_out "domblklist --details" " file   disk     vda      /var/lib/nido/images/web
 t_out "domiflist" " tap-web     ethernet   -        virtio   52:54:00:aa:bb:cc" \
 	"$NIDO" domiflist web
 t_out "domstate" "shut off" "$NIDO" domstate web
-t_out "domstats of an inactive domain" "$(printf "Domain: 'web'\n  state.state=0")" \
+t_out "domstats of an inactive domain" "$(printf "Domain: 'web'\n  state.state=5")" \
 	"$NIDO" domstats web
 t_out "autostart" "Domain 'web' marked as autostarted" "$NIDO" autostart web
 t_out "dominfo shows autostart" "Autostart:      enable" "$NIDO" dominfo web
@@ -95,7 +95,7 @@ t_out "a failed start leaves it shut off (failed)" "shut off (failed)" \
 t_err "an unknown domain reads like virsh" "error: failed to get domain 'nope'" \
 	"$NIDO" start nope
 t_err "an unknown URI" "unsupported URI 'qemu:///system'" "$NIDO" -c qemu:///system list
-t_err "an unknown verb" "unknown command 'frobnicate'" "$NIDO" frobnicate
+t_err "an unknown verb" "unknown command: 'frobnicate'" "$NIDO" frobnicate
 
 # Persistence and the lock.
 t_err "a second daemon cannot share the state directory" "another nidod (pid $(daemon_pid)) uses state directory" \

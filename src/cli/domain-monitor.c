@@ -1,0 +1,634 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * nido's monitoring verbs, shaped like virsh 9.0's (docs/cli.md): list,
+ * dominfo, domstate, dumpxml, domblklist, domiflist, memtune, schedinfo,
+ * blkdeviotune, domstats.
+ */
+#include <errno.h>
+#include <inttypes.h>
+
+#include "cli/cli.h"
+#include "cli/client.h"
+#include "cli/domain.h"
+#include "cli/table.h"
+#include "lib/json.h"
+
+/*
+ * The filters of list and domstats (virsh's --persistent/--transient,
+ * --state-*, --autostart/--no-autostart): within one kind, any flag
+ * given matches; across kinds, all must.
+ */
+struct filter {
+	bool active, inactive;
+	bool persistent, transient;
+	bool running, paused, shutoff, other;
+	bool autostart, no_autostart;
+};
+
+static bool either(bool want_a, bool a, bool want_b, bool b)
+{
+	return (!want_a && !want_b) || (want_a && a) || (want_b && b);
+}
+
+static bool filter_match(const struct filter *f, struct json_object *d)
+{
+	const char *st = jstr(d, "state");
+	bool run = streq(st, "running"), pau = streq(st, "paused");
+	bool off = streq(st, "shut off"), any_state;
+
+	if (!either(f->active, !off, f->inactive, off) ||
+	    !either(f->persistent, jbool(d, "persistent"), f->transient,
+		    !jbool(d, "persistent")) ||
+	    !either(f->autostart, jbool(d, "autostart"), f->no_autostart,
+		    !jbool(d, "autostart")))
+		return false;
+	any_state = f->running || f->paused || f->shutoff || f->other;
+	return !any_state || (f->running && run) || (f->paused && pau) ||
+	       (f->shutoff && off) || (f->other && !run && !pau && !off);
+}
+
+/* Every domain's summary (domain.list with all), or NULL (printed). */
+static struct json_object *list_all(struct nido_conn *c)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct json_object *res = NULL, *p = json_object_new_object();
+
+	json_object_object_add(p, "all", json_object_new_boolean(true));
+	if (client_call(c, "domain.list", p, &res, &e) < 0) {
+		if (str_has_prefix(err_msg(e), "failed to connect"))
+			cli_error("%s", err_msg(e));
+		else
+			cli_error("failed to list domains: %s", err_msg(e));
+		return NULL;
+	}
+	return res;
+}
+
+static struct json_object *connect_and_list(struct nido_conn **c)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	*c = client_connect(&e);
+	if (!*c) {
+		cli_error("%s", err_msg(e));
+		return NULL;
+	}
+	return list_all(*c);
+}
+
+/* --uuid, --id, --name (virsh prints the ones asked, in this order). */
+static void list_line(const struct cli_args *a, struct json_object *d)
+{
+	const char *sep = "";
+	char id[24];
+
+	domain_id_text(d, id);
+	if (cli_flag(a, "uuid")) {
+		printf("%s", jstr(d, "uuid"));
+		sep = " ";
+	}
+	if (cli_flag(a, "id")) {
+		if (jint(d, "id") < 1 && !cli_flag(a, "uuid") &&
+		    !cli_flag(a, "name"))
+			return;
+		printf("%s%s", sep, id);
+		sep = " ";
+	}
+	if (cli_flag(a, "name"))
+		printf("%s%s", sep, jstr(d, "name"));
+	printf("\n");
+}
+
+static struct filter list_filter(const struct cli_args *a)
+{
+	struct filter f = {
+		.active = true,
+		.persistent = cli_flag(a, "persistent"),
+		.transient = cli_flag(a, "transient"),
+		.running = cli_flag(a, "state-running"),
+		.paused = cli_flag(a, "state-paused"),
+		.shutoff = cli_flag(a, "state-shutoff"),
+		.other = cli_flag(a, "state-other"),
+		.autostart = cli_flag(a, "autostart"),
+		.no_autostart = cli_flag(a, "no-autostart"),
+	};
+
+	if (cli_flag(a, "inactive") || f.shutoff) {
+		f.active = false;
+		f.inactive = true;
+	}
+	if (cli_flag(a, "all"))
+		f.active = f.inactive = true;
+	return f;
+}
+
+static int list_exclusive(const struct cli_args *a)
+{
+	static const char *const other[] = {"name", "id", "uuid"};
+
+	for (size_t i = 0; cli_flag(a, "table") && i < ARRAY_SIZE(other); i++)
+		if (cli_flag(a, other[i])) {
+			cli_error("Options --table and --%s are mutually "
+				  "exclusive",
+				  other[i]);
+			return -1;
+		}
+	return 0;
+}
+
+static int cmd_list(const struct cli_args *a)
+{
+	static const char *const h1[] = {"Id", "Name", "State", NULL};
+	static const char *const h2[] = {"Id", "Name", "State", "Title", NULL};
+	bool title = cli_flag(a, "title");
+	bool table = !cli_flag(a, "uuid") && !cli_flag(a, "name") &&
+		     !cli_flag(a, "id");
+	struct filter f = list_filter(a);
+	struct nido_conn *c = NULL;
+	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *arr = NULL;
+	struct table *t;
+
+	if (list_exclusive(a) < 0)
+		return 1;
+	res = connect_and_list(&c);
+	client_close(c);
+	if (!res)
+		return 1;
+	json_get_array(res, "domains", &arr, NULL);
+	t = table_new(title ? h2 : h1);
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+		struct json_object *d = json_object_array_get_idx(arr, i);
+		char id[24];
+
+		if (!filter_match(&f, d))
+			continue;
+		if (!table) {
+			list_line(a, d);
+			continue;
+		}
+		domain_id_text(d, id);
+		table_add(t, (const char *const[]){id, jstr(d, "name"),
+						   jstr(d, "state"),
+						   jstr(d, "title")});
+	}
+	if (table)
+		table_print(t, !cli_quiet, stdout);
+	table_free(t);
+	return 0;
+}
+
+/* Calls @method on the domain named by the "domain" option. */
+static int domain_query(const struct cli_args *a, const char *method,
+			struct json_object **res)
+{
+	_cleanup_err_ struct err *e = NULL;
+	const char *name = cli_str(a, "domain");
+
+	if (client_call1(method, client_domain_params(name), res, &e) < 0)
+		return domain_fail("get", name, e);
+	return 0;
+}
+
+static void cpu_time_line(const char *name)
+{
+	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *arr = NULL, *st = NULL;
+	uint64_t ns = 0;
+
+	if (client_call1("domain.stats", client_domain_params(name), &res,
+			 NULL) < 0 ||
+	    json_get_array(res, "domains", &arr, NULL) < 0 ||
+	    json_object_array_length(arr) < 1 ||
+	    json_get_object(json_object_array_get_idx(arr, 0), "stats", &st,
+			    NULL) < 0 ||
+	    json_get_uint64_opt(st, "cpu.time", &ns, NULL) <= 0)
+		return;
+	printf("%-15s %.1fs\n", "CPU time:", (double)ns / 1e9);
+}
+
+static int cmd_dominfo(const struct cli_args *a)
+{
+	_cleanup_json_ struct json_object *d = NULL;
+	char id[24];
+
+	if (domain_query(a, "domain.info", &d))
+		return 1;
+	domain_id_text(d, id);
+	printf("%-15s %s\n", "Id:", id);
+	printf("%-15s %s\n", "Name:", jstr(d, "name"));
+	printf("%-15s %s\n", "UUID:", jstr(d, "uuid"));
+	printf("%-15s %s\n", "OS Type:", jstr(d, "os_type"));
+	printf("%-15s %s\n", "State:", jstr(d, "state"));
+	printf("%-15s %" PRId64 "\n", "CPU(s):", jint(d, "vcpus"));
+	if (jint(d, "id") > 0)
+		cpu_time_line(cli_str(a, "domain"));
+	printf("%-15s %" PRId64 " KiB\n",
+	       "Max memory:", jint(d, "max_memory_kib"));
+	printf("%-15s %" PRId64 " KiB\n",
+	       "Used memory:", jint(d, "used_memory_kib"));
+	printf("%-15s %s\n",
+	       "Persistent:", jbool(d, "persistent") ? "yes" : "no");
+	printf("%-15s %s\n",
+	       "Autostart:", jbool(d, "autostart") ? "enable" : "disable");
+	printf("%-15s %s\n", "Managed save:", "no");
+	printf("%-15s %s\n", "Security model:", "none");
+	printf("%-15s %s\n", "Security DOI:", "0");
+	return 0;
+}
+
+static int cmd_domstate(const struct cli_args *a)
+{
+	_cleanup_json_ struct json_object *d = NULL;
+	const char *detail;
+
+	if (domain_query(a, "domain.state", &d))
+		return 1;
+	detail = jstr(d, "detail");
+	if (!cli_flag(a, "reason"))
+		printf("%s\n", jstr(d, "state"));
+	else if (*detail)
+		printf("%s (%s: %s)\n", jstr(d, "state"), jstr(d, "reason"),
+		       detail);
+	else
+		printf("%s (%s)\n", jstr(d, "state"), jstr(d, "reason"));
+	return 0;
+}
+
+static int cmd_dumpxml(const struct cli_args *a)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_json_ struct json_object *res = NULL;
+	const char *name = cli_str(a, "domain");
+	struct json_object *p = client_domain_params(name);
+
+	json_object_object_add(
+		p, "inactive",
+		json_object_new_boolean(cli_flag(a, "inactive")));
+	if (client_call1("domain.xml", p, &res, &e) < 0)
+		return domain_fail("get", name, e);
+	fputs(jstr(res, "xml"), stdout);
+	return 0;
+}
+
+static int cmd_domblklist(const struct cli_args *a)
+{
+	static const char *const h1[] = {"Target", "Source", NULL};
+	static const char *const h2[] = {"Type", "Device", "Target", "Source",
+					 NULL};
+	bool details = cli_flag(a, "details");
+	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *arr = NULL;
+	struct table *t;
+
+	if (domain_query(a, "domain.blklist", &res))
+		return 1;
+	json_get_array(res, "disks", &arr, NULL);
+	t = table_new(details ? h2 : h1);
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+		struct json_object *d = json_object_array_get_idx(arr, i);
+
+		if (details)
+			table_add(t, (const char *const[]){jstr(d, "type"),
+							   jstr(d, "device"),
+							   jstr(d, "target"),
+							   jstr(d, "source")});
+		else
+			table_add(t, (const char *const[]){jstr(d, "target"),
+							   jstr(d, "source")});
+	}
+	table_print(t, !cli_quiet, stdout);
+	table_free(t);
+	return 0;
+}
+
+static int cmd_domiflist(const struct cli_args *a)
+{
+	static const char *const h[] = {"Interface", "Type", "Source",
+					"Model",     "MAC",  NULL};
+	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *arr = NULL;
+	struct table *t;
+
+	if (domain_query(a, "domain.iflist", &res))
+		return 1;
+	json_get_array(res, "interfaces", &arr, NULL);
+	t = table_new(h);
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+		struct json_object *d = json_object_array_get_idx(arr, i);
+
+		table_add(t, (const char *const[]){
+				     jstr(d, "interface"), jstr(d, "type"),
+				     jstr(d, "source"), jstr(d, "model"),
+				     jstr(d, "mac")});
+	}
+	table_print(t, !cli_quiet, stdout);
+	table_free(t);
+	return 0;
+}
+
+static uint64_t ju64(struct json_object *o, const char *key)
+{
+	uint64_t v = 0;
+
+	json_get_uint64_opt(o, key, &v, NULL);
+	return v;
+}
+
+/* "name: value" lines as virsh aligns them (the colon at column 16). */
+static void tune_line(const char *name, const char *value)
+{
+	printf("%-15s: %s\n", name, value);
+}
+
+static void tune_u64(const char *name, uint64_t v, const char *unset)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	tune_line(name, v ? buf : unset);
+}
+
+/* memtune DOMAIN: the memory limits, in KiB, as virsh prints them. */
+static int cmd_memtune(const struct cli_args *a)
+{
+	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *m = NULL;
+
+	if (domain_query(a, "domain.tune", &res))
+		return 1;
+	json_object_object_get_ex(res, "memtune", &m);
+	tune_u64("hard_limit", ju64(m, "hard_limit_kib"), "unlimited");
+	tune_u64("soft_limit", ju64(m, "soft_limit_kib"), "unlimited");
+	tune_u64("swap_hard_limit", ju64(m, "swap_hard_limit_kib"),
+		 "unlimited");
+	return 0;
+}
+
+/* schedinfo DOMAIN: the CPU parameters, as virsh prints them. */
+static int cmd_schedinfo(const struct cli_args *a)
+{
+	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *c = NULL;
+	char buf[32];
+
+	if (domain_query(a, "domain.tune", &res))
+		return 1;
+	json_object_object_get_ex(res, "cputune", &c);
+	tune_line("Scheduler", "posix");
+	tune_u64("cpu_shares", ju64(c, "shares") ? ju64(c, "shares") : 1024,
+		 "1024");
+	tune_u64("vcpu_period", ju64(c, "period_us"), "100000");
+	snprintf(buf, sizeof(buf), "%" PRId64,
+		 jint(c, "quota_us") ? jint(c, "quota_us") : -1);
+	tune_line("vcpu_quota", buf);
+	tune_u64("global_period", ju64(c, "global_period_us"), "100000");
+	snprintf(buf, sizeof(buf), "%" PRId64,
+		 jint(c, "global_quota_us") ? jint(c, "global_quota_us") : -1);
+	tune_line("global_quota", buf);
+	return 0;
+}
+
+/* blkdeviotune DOMAIN DEVICE: every key virsh prints, in its order (the
+ * daemon sends them so; 0 or "" where nido has no such limit). */
+static int cmd_blkdeviotune(const struct cli_args *a)
+{
+	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *disks = NULL, *io = NULL;
+	const char *dev = cli_str(a, "device");
+
+	if (domain_query(a, "domain.tune", &res))
+		return 1;
+	json_get_array(res, "disks", &disks, NULL);
+	for (size_t k = 0; disks && k < json_object_array_length(disks); k++) {
+		struct json_object *d = json_object_array_get_idx(disks, k);
+
+		if (streq(jstr(d, "target"), dev))
+			json_object_object_get_ex(d, "iotune", &io);
+	}
+	if (!io) {
+		cli_error("domain '%s' has no disk '%s'", cli_str(a, "domain"),
+			  dev);
+		return 1;
+	}
+	json_object_object_foreach (io, key, val) {
+		if (json_object_is_type(val, json_type_string))
+			tune_line(key, json_object_get_string(val));
+		else
+			tune_u64(key, json_object_get_uint64(val), "0");
+	}
+	return 0;
+}
+
+/* The stats groups of virsh domstats and the keys each covers. */
+static const struct {
+	const char *flag, *prefix;
+} stat_groups[] = {
+	{"state", "state."}, {"cpu-total", "cpu."}, {"balloon", "balloon."},
+	{"vcpu", "vcpu."},   {"interface", "net."}, {"block", "block."},
+};
+
+/* Whether @key is in a group asked for (every key when none is). */
+static bool stat_wanted(const struct cli_args *a, const char *key)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < ARRAY_SIZE(stat_groups); i++) {
+		if (!cli_flag(a, stat_groups[i].flag))
+			continue;
+		any = true;
+		if (str_has_prefix(key, stat_groups[i].prefix))
+			return true;
+	}
+	return !any;
+}
+
+static void print_record(const struct cli_args *a, struct json_object *d,
+			 int *n)
+{
+	struct json_object *st = NULL;
+
+	if ((*n)++)
+		printf("\n");
+	printf("Domain: '%s'\n", jstr(d, "name"));
+	json_get_object(d, "stats", &st, NULL);
+	if (!st)
+		return;
+	json_object_object_foreach (st, k, v)
+		if (stat_wanted(a, k))
+			printf("  %s=%s\n", k, json_object_get_string(v));
+}
+
+static struct filter stats_filter(const struct cli_args *a)
+{
+	return (struct filter){
+		.active = cli_flag(a, "list-active"),
+		.inactive = cli_flag(a, "list-inactive"),
+		.persistent = cli_flag(a, "list-persistent"),
+		.transient = cli_flag(a, "list-transient"),
+		.running = cli_flag(a, "list-running"),
+		.paused = cli_flag(a, "list-paused"),
+		.shutoff = cli_flag(a, "list-shutoff"),
+		.other = cli_flag(a, "list-other"),
+	};
+}
+
+/* The summary of domain @name in domain.list's answer @all. */
+static struct json_object *summary_of(struct json_object *all, const char *name)
+{
+	struct json_object *arr = NULL;
+
+	json_get_array(all, "domains", &arr, NULL);
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+		struct json_object *d = json_object_array_get_idx(arr, i);
+
+		if (streq(jstr(d, "name"), name))
+			return d;
+	}
+	return NULL;
+}
+
+/* One domain.stats call (@name NULL: every domain), printed. */
+static int stats_call(const struct cli_args *a, struct nido_conn *c,
+		      const char *name, struct json_object *all, int *n)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *arr = NULL, *sum;
+	struct filter f = stats_filter(a);
+
+	if (client_call(c, "domain.stats",
+			name ? client_domain_params(name) : NULL, &res, &e) < 0)
+		return domain_fail("get stats of", name ? name : "", e);
+	json_get_array(res, "domains", &arr, NULL);
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+		struct json_object *d = json_object_array_get_idx(arr, i);
+
+		sum = summary_of(all, jstr(d, "name"));
+		if (sum && filter_match(&f, sum))
+			print_record(a, d, n);
+	}
+	return 0;
+}
+
+static int cmd_domstats(const struct cli_args *a)
+{
+	struct nido_conn *c = NULL;
+	_cleanup_json_ struct json_object *all = connect_and_list(&c);
+	int rc = 0, n = 0;
+
+	if (!all) {
+		client_close(c);
+		return 1;
+	}
+	if (a->n_rest == 0)
+		rc = stats_call(a, c, NULL, all, &n);
+	for (int k = 0; k < a->n_rest && rc == 0; k++)
+		rc = stats_call(a, c, a->rest[k], all, &n);
+	client_close(c);
+	return rc;
+}
+
+#define OPT_DOMAIN                                                  \
+	{                                                           \
+		"domain", OPT_DATA, true, "domain name, id or uuid" \
+	}
+#define BOOL(n, h)                    \
+	{                             \
+		n, OPT_BOOL, false, h \
+	}
+
+static const struct cli_opt opts_domain[] = {OPT_DOMAIN, {0}};
+
+static const struct cli_opt opts_list[] = {
+	BOOL("inactive", "list inactive domains"),
+	BOOL("all", "list inactive & active domains"),
+	BOOL("transient", "list transient domains"),
+	BOOL("persistent", "list persistent domains"),
+	BOOL("state-running", "list domains in running state"),
+	BOOL("state-paused", "list domains in paused state"),
+	BOOL("state-shutoff", "list domains in shutoff state"),
+	BOOL("state-other", "list domains in other states"),
+	BOOL("autostart", "list domains with autostart enabled"),
+	BOOL("no-autostart", "list domains with autostart disabled"),
+	BOOL("uuid", "list uuid's only"),
+	BOOL("name", "list domain names only"),
+	BOOL("id", "list domain IDs only"),
+	BOOL("table", "list table (default)"),
+	BOOL("title", "show domain title"),
+	{0},
+};
+
+static const struct cli_opt opts_domstate[] = {
+	OPT_DOMAIN,
+	BOOL("reason", "also print reason for the state"),
+	{0},
+};
+
+static const struct cli_opt opts_dumpxml[] = {
+	OPT_DOMAIN,
+	BOOL("inactive", "show inactive defined XML"),
+	{0},
+};
+
+static const struct cli_opt opts_domblklist[] = {
+	OPT_DOMAIN,
+	BOOL("details", "additionally display the type and device value"),
+	{0},
+};
+
+static const struct cli_opt opts_blkdeviotune[] = {
+	OPT_DOMAIN,
+	{"device", OPT_DATA, true, "block device"},
+	{0},
+};
+
+static const struct cli_opt opts_domstats[] = {
+	BOOL("state", "report domain state"),
+	BOOL("cpu-total", "report domain physical cpu usage"),
+	BOOL("balloon", "report domain balloon statistics"),
+	BOOL("vcpu", "report domain virtual cpu information"),
+	BOOL("interface", "report domain network interface information"),
+	BOOL("block", "report domain block device statistics"),
+	BOOL("list-active", "list only active domains"),
+	BOOL("list-inactive", "list only inactive domains"),
+	BOOL("list-persistent", "list only persistent domains"),
+	BOOL("list-transient", "list only transient domains"),
+	BOOL("list-running", "list only running domains"),
+	BOOL("list-paused", "list only paused domains"),
+	BOOL("list-shutoff", "list only shutoff domains"),
+	BOOL("list-other", "list only domains in other states"),
+	BOOL("raw", "do not pretty-print the fields"),
+	{"domain", OPT_ARGV, false, "list of domains to get stats for"},
+	{0},
+};
+
+#define M "monitor"
+
+const struct cli_command monitor_commands[] = {
+	{"blkdeviotune", NULL, "query a block device's I/O tuning parameters",
+	 cmd_blkdeviotune, opts_blkdeviotune, "domain",
+	 "Query disk I/O parameters such as block throttling (read only)."},
+	{"domblklist", NULL, "list all domain blocks", cmd_domblklist,
+	 opts_domblklist, M, "Get the summary of block devices for a domain."},
+	{"domiflist", NULL, "list all domain virtual interfaces", cmd_domiflist,
+	 opts_domain, M, "Get the summary of virtual interfaces for a domain."},
+	{"dominfo", NULL, "domain information", cmd_dominfo, opts_domain, M,
+	 "Returns basic information about the domain."},
+	{"domstate", NULL, "domain state", cmd_domstate, opts_domstate, M,
+	 "Returns state about a domain."},
+	{"domstats", NULL, "get statistics about one or multiple domains",
+	 cmd_domstats, opts_domstats, M,
+	 "Gets statistics about one or more (or all) domains"},
+	{"dumpxml", NULL, "domain information in XML", cmd_dumpxml,
+	 opts_dumpxml, "domain",
+	 "Output the domain information as an XML dump "
+	 "to stdout."},
+	{"list", NULL, "list domains", cmd_list, opts_list, M,
+	 "Returns list of domains."},
+	{"memtune", NULL, "get memory parameters", cmd_memtune, opts_domain,
+	 "domain", "Get the memory limits of a domain (read only)."},
+	{"schedinfo", NULL, "show scheduler parameters", cmd_schedinfo,
+	 opts_domain, "domain", "Show the scheduler parameters (read only)."},
+	{NULL},
+};
