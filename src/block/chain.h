@@ -149,4 +149,17 @@ void block_chain_clear(struct block_chain *c);
 int block_open_from_chain(const struct block_chain *c, unsigned flags,
 			  struct block **out, struct err **e);
 
+/*
+ * The chain as JSON (chain-json.c) for a process that gets its fds:
+ * @first_fd is the number files[0].fd will have there, the others
+ * following. block_chain_from_json() fills @c from such an array, taking
+ * the fds it names over (they must be open); -errno with @e on a bad
+ * entry, @c then empty. The caller owns the JSON returned.
+ */
+struct json_object;
+struct json_object *block_chain_to_json(const struct block_chain *c,
+					int first_fd);
+int block_chain_from_json(struct json_object *arr, struct block_chain *c,
+			  struct err **e);
+
 #endif

@@ -77,6 +77,11 @@ void domain_def_free(struct domain_def *d)
 		free(d->disks[i].serial);
 		free(d->disks[i].cache);
 		free(d->disks[i].io);
+		for (size_t j = 0; j < d->disks[i].n_backing; j++) {
+			free(d->disks[i].backing[j].path);
+			free(d->disks[i].backing[j].format);
+		}
+		free(d->disks[i].backing);
 	}
 	for (size_t i = 0; i < d->n_serials; i++)
 		free(d->serials[i].log_file);
@@ -421,13 +426,63 @@ static int parse_disk_driver(const xmlNode *n, struct domain_disk *dk,
 	return 0;
 }
 
+/*
+ * <backingStore type='file'><format type='qcow2'/><source file='...'/>
+ * <backingStore .../></backingStore>: the images below the disk's, as
+ * libvirt writes them; an empty <backingStore/> ends the chain.
+ */
+static int parse_backing(const xmlNode *disk, struct domain_disk *dk,
+			 struct xml_warnings *w, struct err **e)
+{
+	static const char *const attrs[] = {"type", "index", NULL};
+	static const char *const children[] = {"format", "source",
+					       "backingStore", NULL};
+	const xmlNode *n = xml_child(disk, "backingStore");
+
+	for (; n; n = xml_child(n, "backingStore")) {
+		struct disk_backing *b;
+		_cleanup_free_ char *type = xml_attr(n, "type");
+		const xmlNode *src = xml_child(n, "source");
+		const xmlNode *fmt = xml_child(n, "format");
+
+		if (!type && !src && !fmt) {
+			dk->backing_end = true;
+			return 0;
+		}
+		xml_check_known(n, attrs, children, w);
+		if (type && !streq(type, "file"))
+			return xml_err(e, n,
+				       "backingStore type '%s' not supported "
+				       "(expected file)",
+				       type);
+		if (dk->n_backing == DOMAIN_MAX_BACKING)
+			return xml_err(e, n, "more than %d <backingStore>",
+				       DOMAIN_MAX_BACKING);
+		dk->backing = xreallocarray(dk->backing, dk->n_backing + 1,
+					    sizeof(*dk->backing));
+		b = &dk->backing[dk->n_backing++];
+		*b = (struct disk_backing){0};
+		if (!src || !(b->path = xml_attr(src, "file")) || !*b->path)
+			return xml_err(e, src ? src : n,
+				       "<backingStore> without <source "
+				       "file='...'/>");
+		if (fmt && (b->format = xml_attr(fmt, "type")) &&
+		    !streq(b->format, "raw") && !streq(b->format, "qcow2"))
+			return xml_err(e, fmt,
+				       "backingStore format '%s' not "
+				       "supported (raw or qcow2)",
+				       b->format);
+	}
+	return 0;
+}
+
 static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 		      struct xml_warnings *w, struct err **e)
 {
 	static const char *const attrs[] = {"type", "device", NULL};
-	static const char *const children[] = {"driver",    "source", "target",
-					       "readonly",  "serial", "alias",
-					       "shareable", "iotune", NULL};
+	static const char *const children[] = {
+		"driver", "source",    "target", "readonly",	 "serial",
+		"alias",  "shareable", "iotune", "backingStore", NULL};
 	_cleanup_free_ char *type = xml_attr(disk, "type");
 	_cleanup_free_ char *device = xml_attr(disk, "device");
 	xmlNode *n;
@@ -459,6 +514,8 @@ static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 	if (!n || !(dk->source = xml_attr(n, "file")) || !*dk->source)
 		return xml_err(e, n ? n : disk, "missing <source file='...'/>");
 	xml_check_known(n, (const char *const[]){"file", NULL}, NULL, w);
+	if (parse_backing(disk, dk, w, e) < 0)
+		return -EINVAL;
 	if ((n = xml_child(disk, "serial")))
 		dk->serial = xml_text(n);
 	if (dk->serial && strlen(dk->serial) > 20)
@@ -1132,6 +1189,28 @@ static void format_iotune(FILE *f, const uint64_t v[6])
 	fputs("      </iotune>\n", f);
 }
 
+static void format_backing(FILE *f, const struct domain_disk *dk)
+{
+	size_t i;
+
+	for (i = 0; i < dk->n_backing; i++) {
+		const struct disk_backing *b = &dk->backing[i];
+
+		fprintf(f, "%*s<backingStore type='file'>\n", (int)(6 + 2 * i),
+			"");
+		if (b->format)
+			fprintf(f, "%*s<format type='%s'/>\n", (int)(8 + 2 * i),
+				"", b->format);
+		fprintf(f, "%*s<source", (int)(8 + 2 * i), "");
+		put_attr(f, "file", b->path);
+		fputs("/>\n", f);
+	}
+	if (dk->backing_end)
+		fprintf(f, "%*s<backingStore/>\n", (int)(6 + 2 * i), "");
+	while (i-- > 0)
+		fprintf(f, "%*s</backingStore>\n", (int)(6 + 2 * i), "");
+}
+
 static void format_disk(FILE *f, const struct domain_disk *dk)
 {
 	fprintf(f, "    <disk type='file' device='%s'>\n",
@@ -1144,7 +1223,9 @@ static void format_disk(FILE *f, const struct domain_disk *dk)
 		put_attr(f, "discard", discard_names[dk->discard]);
 	fputs("/>\n      <source", f);
 	put_attr(f, "file", dk->source);
-	fputs("/>\n      <target", f);
+	fputs("/>\n", f);
+	format_backing(f, dk);
+	fputs("      <target", f);
 	put_attr(f, "dev", dk->target);
 	fprintf(f, " bus='%s'/>\n", disk_bus_names[dk->bus]);
 	if (dk->readonly)

@@ -60,6 +60,16 @@ enum disk_bus {
 };
 extern const char *const disk_bus_names[];
 
+/* One image of a disk's <backingStore> chain: declared by the
+ * definition, so a VM may open it (docs/security.md, "Images"). */
+struct disk_backing {
+	char *path;   /* <source file=> */
+	char *format; /* <format type=>, NULL: the image records it */
+};
+
+/* Most images a <backingStore> chain declares. */
+#define DOMAIN_MAX_BACKING 64
+
 struct domain_disk {
 	enum disk_device device;
 	enum disk_bus bus;
@@ -74,6 +84,9 @@ struct domain_disk {
 	enum disk_discard discard;
 	char *cache; /* <driver cache=>, one of libvirt's; NULL: absent */
 	char *io;    /* <driver io=>, one of libvirt's; NULL: absent */
+	struct disk_backing *backing; /* <backingStore>, top down */
+	size_t n_backing;
+	bool backing_end; /* the chain ends with an empty <backingStore/> */
 };
 
 enum net_type {

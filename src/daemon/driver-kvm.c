@@ -28,6 +28,8 @@
 #include "daemon/daemon.h"
 #include "daemon/driver.h"
 #include "daemon/vmm-client.h"
+#include "block/chain.h"
+#include "block/safeopen.h"
 #include "lib/file.h"
 #include "lib/idrange.h"
 #include "lib/json.h"
@@ -76,9 +78,13 @@ struct kvm_vm {
 	char *exit_file;  /* its --exit-file; NULL: a run without one */
 	uint64_t log_off; /* where this run's output starts in the log */
 	struct json_object *cgroups; /* owned array of directories */
-	unsigned sandbox_slot;	     /* its identity in the nido id range;
-					0: none (not root) */
-	struct stats_part *stats;    /* stats calls in flight */
+	/* While it starts: each disk's files, opened by us (open_disks) and
+	 * passed to nido-vmm from fd FIRST_DISK_FD on, in this order. */
+	struct block_chain *chains;
+	size_t n_chains;
+	unsigned sandbox_slot;	  /* its identity in the nido id range;
+				     0: none (not root) */
+	struct stats_part *stats; /* stats calls in flight */
 };
 
 /* A "stats" call to nido-vmm for a domstats reply that waits for it. */
@@ -171,7 +177,110 @@ static void add_string(struct json_object *o, const char *key,
 	json_object_object_add(o, key, json_object_new_string(value));
 }
 
-static struct json_object *disk_json(const struct domain_disk *d)
+/* nido-vmm's fds: 3 its sandbox slot's lock, then the disks' files. */
+#define SLOT_FD	      3
+#define FIRST_DISK_FD 4
+
+/* Whether the guest may write disk @d. */
+static bool disk_writable(const struct domain_disk *d)
+{
+	return !d->readonly && d->device != DISK_DEVICE_CDROM;
+}
+
+/*
+ * Opens disk @d's image and every file it names by the rules for a
+ * guest's disk (docs/security.md, "Images": the format from the
+ * definition, never probed; backing files beside the image or declared
+ * in <backingStore>; each path opened as no user who could change it
+ * could not), and keeps them as open files in @out for nido-vmm, which
+ * parses them again inside its sandbox. The image locks go with the
+ * files. Returns 0 or -errno with @e naming the disk.
+ */
+static int open_disk(const struct domain_disk *d, struct block_chain *out,
+		     struct err **e)
+{
+	_cleanup_free_ struct block_decl *decl =
+		xcalloc(d->n_backing + 1, sizeof(*decl));
+	struct block_strict strict = {
+		.decl = decl,
+		.ndecl = (int)d->n_backing,
+		/* a link the admin put there is fine; block_safe_open() checks
+		 * it against whoever could have put it there */
+		.safe_flags = BLOCK_SAFE_FOLLOW_LAST,
+	};
+	struct block_open_opts o = {
+		.format = disk_format_name(d->format),
+		.flags = (disk_writable(d) ? BLOCK_OPEN_RDWR : 0) |
+			 (d->shareable ? BLOCK_OPEN_SHARE_WRITE : 0),
+		.fd = -1,
+		.resolve = block_resolve_strict,
+		.opaque = &strict,
+	};
+	struct block *b = NULL;
+	int r;
+
+	for (size_t i = 0; i < d->n_backing; i++)
+		decl[i] = (struct block_decl){d->backing[i].path,
+					      d->backing[i].format};
+	r = block_open_chain(d->source, &o, &b, e);
+	if (r == 0)
+		r = block_chain_export(b, out, e);
+	block_close(b);
+	if (r < 0)
+		return err_prefix(e, "disk '%s'", d->target);
+	return 0;
+}
+
+static void close_disks(struct kvm_vm *vm)
+{
+	for (size_t i = 0; i < vm->n_chains; i++)
+		block_chain_clear(&vm->chains[i]);
+	free(vm->chains);
+	vm->chains = NULL;
+	vm->n_chains = 0;
+}
+
+/* Every disk's files into vm->chains; all or none. */
+static int open_disks(const struct domain_def *def, struct kvm_vm *vm,
+		      struct err **e)
+{
+	vm->chains = xcalloc(def->n_disks + 1, sizeof(*vm->chains));
+	for (size_t i = 0; i < def->n_disks; i++) {
+		int r = open_disk(&def->disks[i], &vm->chains[i], e);
+
+		vm->n_chains = i + 1;
+		if (r < 0) {
+			close_disks(vm);
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* The fds vm->chains puts in nido-vmm, after @first: *@n of them. */
+static struct spawn_fd *disk_fds(const struct kvm_vm *vm, const int *first,
+				 size_t *n)
+{
+	size_t total = first ? 1 : 0, k = 0;
+	struct spawn_fd *v;
+	int to = FIRST_DISK_FD;
+
+	for (size_t i = 0; i < vm->n_chains; i++)
+		total += (size_t)vm->chains[i].n;
+	v = xcalloc(total + 1, sizeof(*v));
+	if (first)
+		v[k++] = (struct spawn_fd){.from = *first, .to = SLOT_FD};
+	for (size_t i = 0; i < vm->n_chains; i++)
+		for (int j = 0; j < vm->chains[i].n; j++)
+			v[k++] = (struct spawn_fd){
+				.from = vm->chains[i].files[j].fd, .to = to++};
+	*n = k;
+	return v;
+}
+
+static struct json_object *disk_json(const struct domain_disk *d,
+				     const struct block_chain *chain,
+				     int first_fd)
 {
 	struct json_object *o = json_object_new_object(), *io = NULL;
 
@@ -196,6 +305,9 @@ static struct json_object *disk_json(const struct domain_disk *d)
 		json_object_object_add(o, "iotune", io);
 	if (d->serial)
 		add_string(o, "serial", d->serial);
+	if (chain && chain->n)
+		json_object_object_add(o, "chain",
+				       block_chain_to_json(chain, first_fd));
 	return o;
 }
 
@@ -253,8 +365,14 @@ static struct json_object *vmm_config(const struct domain_def *def,
 		add_string(c, "cmdline", def->cmdline);
 	json_object_object_add(c, "cpus", json_object_new_int64(def->vcpus));
 	add_string(c, "memory", mem);
-	for (size_t i = 0; i < def->n_disks; i++)
-		json_object_array_add(disks, disk_json(&def->disks[i]));
+	for (size_t i = 0, fd = FIRST_DISK_FD; i < def->n_disks; i++) {
+		const struct block_chain *ch =
+			i < vm->n_chains ? &vm->chains[i] : NULL;
+
+		json_object_array_add(disks,
+				      disk_json(&def->disks[i], ch, (int)fd));
+		fd += ch ? (size_t)ch->n : 0;
+	}
 	for (size_t i = 0; i < def->n_nets; i++)
 		json_object_array_add(nets, net_json(&def->nets[i]));
 	json_object_object_add(c, "disks", disks);
@@ -543,7 +661,7 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 	struct spawn_opts o;
 	_cleanup_close_ int logfd = open_log(vm->log, e);
 	_cleanup_close_ int slot_fd = -1;
-	struct spawn_fd keep;
+	_cleanup_free_ struct spawn_fd *keep = NULL;
 	struct idrange ids;
 	int cg[8];
 	size_t ncg;
@@ -561,13 +679,19 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 		if (slot_fd < 0)
 			return slot_fd;
 	}
-	if (write_config(dom->def, vm, logfd, e) < 0)
+	if (open_disks(dom->def, vm, e) < 0)
 		return err_code(*e);
+	if (write_config(dom->def, vm, logfd, e) < 0) {
+		close_disks(vm);
+		return err_code(*e);
+	}
 	dprintf(logfd, "nidod: starting: %s --config %s --log-level=info\n",
 		dmn->vmm_path, vm->config);
 	vm->log_off = (uint64_t)MAX(lseek(logfd, 0, SEEK_END), 0);
-	if (prepare_cgroup(dom, vm, cg, ARRAY_SIZE(cg), &ncg, e) < 0)
+	if (prepare_cgroup(dom, vm, cg, ARRAY_SIZE(cg), &ncg, e) < 0) {
+		close_disks(vm);
 		return err_code(*e);
+	}
 	spawn_opts_init(&o);
 	o.argv = argv;
 	o.stdout_fd = logfd;
@@ -577,13 +701,13 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 	o.n_cgroup_fds = ncg;
 	/* Its own pid namespace: nido-vmm is pid 1 there, sees no other
 	 * process, and needs no relay of its own. */
-	if (vm->sandbox_slot) {
+	if (vm->sandbox_slot)
 		o.namespaces = CLONE_NEWPID;
-		keep = (struct spawn_fd){.from = slot_fd, .to = 3};
-		o.keep_fds = &keep;
-		o.n_keep_fds = 1;
-	}
+	keep = disk_fds(vm, vm->sandbox_slot ? &slot_fd : NULL, &o.n_keep_fds);
+	o.keep_fds = keep;
 	r = spawn_start(&o, &vm->child, e);
+	/* nido-vmm has them now (and their locks); ours go. */
+	close_disks(vm);
 	for (size_t i = 0; i < ncg; i++)
 		close(cg[i]);
 	if (r < 0)

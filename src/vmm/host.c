@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 
 #include "block/block.h"
+#include "block/chain.h"
+#include "block/safeopen.h"
 #include "vmm/host.h"
 #include "vmm/kvm.h"
 
@@ -32,20 +34,50 @@ static int open_file(const char *what, const char *path, int *out,
 	return 0;
 }
 
-static int open_disk(const struct config_disk *d, unsigned index,
-		     struct block **out, struct err **e)
+unsigned host_disk_flags(const struct config_disk *d)
+{
+	return (d->readonly ? 0 : BLOCK_OPEN_RDWR) |
+	       (d->shared ? BLOCK_OPEN_SHARE_WRITE : 0);
+}
+
+/*
+ * A disk's files: those nidod passed, or opened here by the rules for a
+ * guest's disk (block_resolve_strict: no probing, backing files beside
+ * the image), then kept as open files only: their content is parsed
+ * again inside the sandbox. The path was given by the person who
+ * started nido-vmm, so a symlink at its end is followed (and checked).
+ */
+static int open_disk(struct config_disk *d, unsigned index,
+		     struct block_chain *out, struct err **e)
 {
 	static const char *const formats[] = {NULL, "raw", "qcow2"};
-	unsigned flags = (d->readonly ? 0 : BLOCK_OPEN_RDWR) |
-			 (d->shared ? BLOCK_OPEN_SHARE_WRITE : 0);
+	struct block_strict strict = {.safe_flags = BLOCK_SAFE_FOLLOW_LAST};
+	struct block_open_opts o = {
+		.format = formats[d->format],
+		.flags = host_disk_flags(d),
+		.fd = -1,
+		.resolve = block_resolve_strict,
+		.opaque = &strict,
+	};
+	struct block *b = NULL;
+	int r;
 
+	if (d->chain.n) {
+		*out = d->chain;
+		d->chain = (struct block_chain){0};
+		return 0;
+	}
 	if (d->format == DISK_FORMAT_AUTO)
 		return err_set(e, EINVAL,
 			       "disk %u '%s': no format given (add "
 			       "format=raw or format=qcow2): nido-vmm never "
 			       "guesses a guest disk's format",
 			       index, d->path);
-	if (block_open(d->path, formats[d->format], flags, out, e) < 0)
+	r = block_open_chain(d->path, &o, &b, e);
+	if (r == 0)
+		r = block_chain_export(b, out, e);
+	block_close(b);
+	if (r < 0)
 		return err_prefix(e, "disk %u", index);
 	return 0;
 }
@@ -99,7 +131,7 @@ void host_close(struct vm_host *h)
 	close_safe(h->kernel_fd);
 	close_safe(h->initrd_fd);
 	for (unsigned i = 0; i < CONFIG_MAX_DISKS; i++)
-		block_close(h->disks[i]);
+		block_chain_clear(&h->disks[i]);
 	for (unsigned i = 0; i < CONFIG_MAX_NETS; i++)
 		close_safe(h->tap_fds[i]);
 	*h = (struct vm_host){.kvm_fd = -1, .kernel_fd = -1, .initrd_fd = -1};

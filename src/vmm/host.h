@@ -15,6 +15,9 @@
  */
 int host_open(struct vm_config *c, struct err **e);
 
+/* The block_open() flags of disk @d (readonly, shared). */
+unsigned host_disk_flags(const struct config_disk *d);
+
 /* Closes what is left in @h (consumers took theirs over). */
 void host_close(struct vm_host *h);
 

@@ -34,6 +34,7 @@ void config_release(struct vm_config *c)
 	for (unsigned i = 0; i < c->n_disks; i++) {
 		free(c->disks[i].path);
 		free(c->disks[i].serial);
+		block_chain_clear(&c->disks[i].chain);
 	}
 	for (unsigned i = 0; i < c->n_nets; i++)
 		free(c->nets[i].tap);

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "block/chain.h"
 #include "lib/err.h"
 #include "vmm/sandbox.h"
 #include "vmm/throttle.h"
@@ -29,6 +30,9 @@ struct config_disk {
 	enum disk_format format;
 	struct throttle_limits iotune; /* per second, 0: none */
 	char *serial;		       /* NULL: derived from the index */
+	/* The image files, open, from whoever started us (nidod): their
+	 * fds are ours; n == 0: open @path ourselves (host_open). */
+	struct block_chain chain;
 };
 
 struct config_net {
@@ -44,8 +48,6 @@ enum console_kind {
 	CONSOLE_NONE,
 };
 
-struct block;
-
 /*
  * What nido-vmm took from the host before entering its sandbox
  * (host_open(), host.c); each consumer takes its fd or handle over and
@@ -55,7 +57,9 @@ struct vm_host {
 	bool opened;
 	int kvm_fd;
 	int kernel_fd, initrd_fd;
-	struct block *disks[CONFIG_MAX_DISKS];
+	/* Each disk's files, opened but not read: the images are parsed
+	 * inside the sandbox (block_open_from_chain). */
+	struct block_chain disks[CONFIG_MAX_DISKS];
 	int tap_fds[CONFIG_MAX_NETS];
 };
 

@@ -75,6 +75,9 @@ static int json_disk(json_object *o, struct config_disk *d, struct err **e)
 			d->shared = json_object_get_boolean(v);
 		} else if (streq(key, "iotune")) {
 			r = json_iotune(v, &d->iotune, e);
+		} else if (streq(key, "chain")) {
+			block_chain_clear(&d->chain);
+			r = block_chain_from_json(v, &d->chain, e);
 		} else if (streq(key, "format")) {
 			const char *f = json_object_get_string(v);
 

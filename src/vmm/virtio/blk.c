@@ -33,6 +33,7 @@
 #include "vmm/api.h"
 #include "vmm/virtio/devices.h"
 #include "vmm/virtio/virtio.h"
+#include "vmm/host.h"
 #include "vmm/vm.h"
 #include "vmm/vmconfig.h"
 
@@ -571,18 +572,23 @@ struct virtio_dev *virtio_blk_create(struct vm *vm,
 	static const char *const formats[] = {NULL, "raw", "qcow2"};
 	struct blk *b = xcalloc(1, sizeof(*b));
 	struct virtio_dev *d;
+	int r;
 
 	b->readonly = cfg->readonly;
 	b->index = index;
 	b->thr_fd = -1;
 	throttle_init(&b->thr, &cfg->iotune);
-	/* Opened by host_open() before the sandbox; by path in tests. */
-	b->disk = steal_ptr(vm->cfg->host.disks[index]);
-	if (!b->disk &&
-	    block_open(cfg->path, formats[cfg->format],
-		       (cfg->readonly ? 0 : BLOCK_OPEN_RDWR) |
-			       (cfg->shared ? BLOCK_OPEN_SHARE_WRITE : 0),
-		       &b->disk, e) < 0) {
+	/* The files host_open() took before the sandbox, parsed here,
+	 * inside it; by path in tests without a host. */
+	if (vm->cfg->host.disks[index].n) {
+		r = block_open_from_chain(&vm->cfg->host.disks[index],
+					  host_disk_flags(cfg), &b->disk, e);
+		block_chain_clear(&vm->cfg->host.disks[index]);
+	} else {
+		r = block_open(cfg->path, formats[cfg->format],
+			       host_disk_flags(cfg), &b->disk, e);
+	}
+	if (r < 0) {
 		free(b);
 		err_prefix(e, "disk %u", index);
 		return NULL;

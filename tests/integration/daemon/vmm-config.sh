@@ -33,8 +33,15 @@ out=$(python3 -c "
 import json, sys
 c = json.load(open(sys.argv[1]))
 d = c['disks']
-assert d[0] == {'path': sys.argv[2], 'format': 'raw', 'readonly': False}, d
-assert d[1] == {'path': sys.argv[3], 'format': 'raw', 'readonly': True}, d
+def plain(x):
+    return {k: v for k, v in x.items() if k != 'chain'}
+assert plain(d[0]) == {'path': sys.argv[2], 'format': 'raw', 'readonly': False}, d
+assert plain(d[1]) == {'path': sys.argv[3], 'format': 'raw', 'readonly': True}, d
+# nidod opened the files and passes them: fd, name, format, write access
+c0, c1 = d[0]['chain'], d[1]['chain']
+assert [(f['kind'], f['path'], f['format'], f['rdwr']) for f in c0] == [('top', sys.argv[2], 'raw', True)], c0
+assert [(f['kind'], f['path'], f['rdwr']) for f in c1] == [('top', sys.argv[3], False)], c1
+assert c0[0]['fd'] != c1[0]['fd'] and c0[0]['fd'] >= 3, d
 assert c['memory'] == '32768KiB' and c['cpus'] == 1, c
 assert c['console'] == 'pty' and c['api'].startswith('unix:'), c
 print('ok')" "$config" "$disk" "$cdrom" 2>&1)
@@ -42,7 +49,8 @@ if [ "$out" = ok ]; then ok "the configuration file names the disks"; else
 	not_ok "the configuration file names the disks" "$out" "$(cat "$config")"; fi
 if [ "$(stat -c %a "$config")" = 600 ]; then ok "it is private (0600)"; else
 	not_ok "it is private (0600)" "$(stat -c %a "$config")"; fi
-t "nido-vmm opened the disk" sh -c "ls -l /proc/$pid/fd | grep -qF -- '$disk'"
+# The sandbox hides the path, not the file: compare the inode it holds.
+t "nido-vmm holds the disk" sh -c "for f in /proc/$pid/fd/*; do [ \"\$(stat -L -c %d:%i \$f 2>/dev/null)\" = \"\$(stat -c %d:%i '$disk')\" ] && exit 0; done; exit 1"
 t_out "domblklist shows the path" "$disk" "$NIDO" domblklist comma
 # a second domain on the same disk: its nido-vmm cannot lock the image
 domain_xml twin "$GUEST_IDLE" "<disk type='file' device='disk'>
