@@ -11,6 +11,7 @@
 #include <pthread.h>
 
 #include "cli/img.h"
+#include "lib/thread.h"
 
 #define CHUNK (2u << 20)
 
@@ -366,7 +367,7 @@ static int run_compressed(struct pipe *p, struct err **e)
 	for (int i = 0; i < p->c->nsrc; i++)
 		p->nchunks += DIV_ROUND_UP(block_size(p->c->src[i]), CHUNK);
 	for (int t = 0; t < NCOMP; t++) {
-		if (pthread_create(&th[t], NULL, comp_reader, p) != 0)
+		if (thread_start(&th[t], "convert-read", comp_reader, p) < 0)
 			break;
 		started++;
 	}
@@ -443,7 +444,7 @@ static int copy_all(struct convert *c, struct err **e)
 		}
 	}
 	r = c->compress ? run_compressed(&p, e)
-			: -pthread_create(&th, NULL, reader, &p);
+			: thread_start(&th, "convert-read", reader, &p);
 	if (r == 0 && !c->compress) {
 		r = writer(&p, e);
 		pthread_mutex_lock(&p.mu);

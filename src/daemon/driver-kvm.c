@@ -820,7 +820,7 @@ static void on_start_tick(struct loop *l, void *opaque)
 	}
 	vm->req = vmm_call_start(l, vm->api, "status", left, on_ready, vm, &e);
 	if (!vm->req)
-		start_failed(vm, err_msg(e));
+		on_ready(vm, err_code(e), NULL, e);
 }
 
 /* Field 22 of /proc/PID/stat (start time in clock ticks since boot), or 0

@@ -131,6 +131,10 @@ int daemon_domain_start(struct daemon *dmn, struct domain *dom, struct err **e)
 	drv = driver_for(dom->def->virt, e);
 	if (!drv)
 		return -ENOTSUP;
+	/* A definition reloaded from disk was not checked by this driver
+	 * (nor by this version of it): it is now, before anything runs. */
+	if (drv->validate && drv->validate(dom->def, NULL, e) < 0)
+		return err_code(*e);
 	dom->drv = drv;
 	dom->started = time(NULL);
 	if (store_live_save(&dmn->store, dom->def, e) < 0)

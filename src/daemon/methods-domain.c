@@ -606,7 +606,11 @@ static int m_xml(void *opaque, struct json_object *params,
 	if (!dom || json_get_bool_opt(params, "inactive", &inactive, e) < 0)
 		return err_code(*e);
 	def = inactive && dom->newdef ? dom->newdef : dom->def;
-	xml = domain_def_format(def);
+	/* A running domain's live XML carries its id, as libvirt's. */
+	if (domain_is_active(dom) && !inactive)
+		xml = domain_def_format_active(def, dom->id);
+	else
+		xml = domain_def_format(def);
 	*result = json_object_new_object();
 	json_object_object_add(*result, "xml", json_object_new_string(xml));
 	free(xml);

@@ -48,6 +48,8 @@ t "it is pid 1 of its pid namespace" sh -c "awk '\$1 == \"NSpid:\" { exit (\$NF 
 t "none of the host's files are in its root" test -z "$(ls -A "/proc/$p1/root/")"
 t "its root is one read-only mount" sh -c "test \$(wc -l </proc/$p1/mountinfo) -eq 1 && grep -q ' / / ro,' /proc/$p1/mountinfo"
 t_out "the guest still runs and answers" "running" "$NIDO" domstate sb1
+t_out "its live XML carries its id, as libvirt's" "<domain type='kvm' id='" "$NIDO" dumpxml sb1
+t "the inactive XML does not" sh -c "! '$NIDO' dumpxml --inactive sb1 | grep -q \"id='\""
 
 "$NIDO" destroy sb1 >/dev/null
 "$NIDO" destroy sb2 >/dev/null
