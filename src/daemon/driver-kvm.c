@@ -763,6 +763,7 @@ static void on_start_linger(struct loop *l, void *opaque)
 /* A one-shot timer of DESTROY_GRACE_MS on vm->timer; false if none. */
 static bool arm_timer(struct kvm_vm *vm, void (*fn)(struct loop *, void *))
 {
+	loop_source_del(vm->dmn->loop, vm->timer);
 	vm->timer = loop_timer_add(vm->dmn->loop, DESTROY_GRACE_MS * 1000000ull,
 				   0, fn, vm, NULL);
 	return vm->timer != NULL;
@@ -775,6 +776,8 @@ static void on_ready(void *opaque, int r, struct json_object *reply,
 	struct kvm_vm *vm = opaque;
 
 	vm->req = NULL;
+	if (vm->destroying)
+		return; /* the exit answers the destroy */
 	if (r < 0) {
 		_cleanup_free_ char *why = xasprintf(
 			"nido-vmm did not answer on its control socket: %s",
@@ -950,6 +953,10 @@ static int kvm_destroy(struct daemon *dmn, struct domain *dom, struct err **e)
 	struct kvm_vm *vm = vm_of(dom);
 
 	loop_source_del(dmn->loop, vm->timer); /* a start still waiting */
+	if (vm->starting) { /* ... maybe for its "status" answer */
+		vmm_req_cancel(vm->req);
+		vm->req = NULL;
+	}
 	vm->timer = loop_timer_add(dmn->loop, DESTROY_GRACE_MS * 1000000ull,
 				   DESTROY_GRACE_MS * 1000000ull,
 				   on_destroy_timer, vm, e);

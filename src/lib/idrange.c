@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,7 +53,10 @@ int idrange_claim(const struct idrange *r, const char *lockfile, unsigned *slot,
 	_cleanup_free_ char *dir = xstrdup(path);
 	_cleanup_close_ int fd = -1;
 
-	*strrchr(dir, '/') = '\0';
+	if (strrchr(dir, '/'))
+		*strrchr(dir, '/') = '\0';
+	else
+		dir[0] = '\0';
 	if (*dir && file_mkdir_p(dir, 0755, e) < 0)
 		return err_prefix(e, "claiming a sandbox identity");
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);

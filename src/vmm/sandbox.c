@@ -100,6 +100,7 @@ static int clear_capabilities(struct err **e)
 static int change_identity(uid_t uid, gid_t gid, struct err **e)
 {
 	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
 
 	if (setgroups(0, NULL) < 0)
 		return err_sys(e, errno, "dropping the supplementary groups");
@@ -110,6 +111,9 @@ static int change_identity(uid_t uid, gid_t gid, struct err **e)
 	if (getresuid(&ru, &eu, &su) < 0 || ru != uid || eu != uid || su != uid)
 		return err_set(e, EPERM, "the uid did not change to %u",
 			       (unsigned)uid);
+	if (getresgid(&rg, &eg, &sg) < 0 || rg != gid || eg != gid || sg != gid)
+		return err_set(e, EPERM, "the gid did not change to %u",
+			       (unsigned)gid);
 	return clear_capabilities(e);
 }
 
@@ -127,7 +131,8 @@ int sandbox_enter(const struct sandbox_opts *o, struct err **e)
 	 * of arenas is set: set it to its default, 8 per CPU. */
 	mallopt(M_ARENA_MAX, 8 * (int)MAX(sysconf(_SC_NPROCESSORS_ONLN), 1L));
 	if (geteuid() == 0) {
-		if (o->uid == 0 || o->gid == 0)
+		if (o->uid == 0 || o->gid == 0 || o->uid == (uid_t)-1 ||
+		    o->gid == (gid_t)-1)
 			return err_set(e, EINVAL,
 				       "sandbox: refusing to run the VM as uid "
 				       "or gid 0");
@@ -173,7 +178,6 @@ static const int allowed[] = {
 	SCMP_SYS(fstat),
 	SCMP_SYS(newfstatat),
 	SCMP_SYS(statx),
-	SCMP_SYS(fcntl),
 	SCMP_SYS(dup),
 	SCMP_SYS(dup3),
 	SCMP_SYS(fsync),
@@ -230,7 +234,6 @@ static const int allowed[] = {
 	SCMP_SYS(io_uring_enter),
 	SCMP_SYS(io_uring_register),
 	SCMP_SYS(membarrier),
-	SCMP_SYS(prctl),
 };
 
 /* tap offloads (the guest sets its features), the console terminal,
@@ -239,9 +242,47 @@ static const unsigned long other_ioctls[] = {
 	TUNSETOFFLOAD, TCGETS, TCSETS, TCSETSW, TCSETSF, BLKGETSIZE64,
 };
 
+/* fcntl: descriptor flags and duplicates. Not the locks: the image
+ * locks and the sandbox slot's lock are what keep other VMs off a disk
+ * and off this identity; a taken-over VMM must not drop or take them
+ * (the attempt fails, it does not kill: closing at exit may try). */
+static const int fcntl_allowed[] = {
+	F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, F_OFD_GETLK,
+};
+static const int fcntl_refused[] = {
+	F_SETLK,
+	F_SETLKW,
+	F_OFD_SETLK,
+	F_OFD_SETLKW,
+};
+
+static int add_fcntl_prctl(scmp_filter_ctx ctx)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(fcntl_allowed); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+				     SCMP_A1(SCMP_CMP_EQ, fcntl_allowed[i]));
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(fcntl_refused); i++)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+				     SCMP_SYS(fcntl), 1,
+				     SCMP_A1(SCMP_CMP_EQ, fcntl_refused[i]));
+	/* prctl: a thread naming itself (lib/thread.c), nothing else. */
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+				     SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+				     SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME));
+	return r;
+}
+
 static int add_rules(scmp_filter_ctx ctx)
 {
-	int r;
+	int r = add_fcntl_prctl(ctx);
+
+	if (r < 0)
+		return r;
 
 	for (size_t i = 0; i < ARRAY_SIZE(allowed); i++) {
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);

@@ -45,6 +45,29 @@ static int filter_then_allowed(void)
 	return 0;
 }
 
+/* The locks that keep others off its disks and identity stay put. */
+static int filter_then_unlock(void)
+{
+	struct flock fl = {.l_type = F_UNLCK, .l_whence = SEEK_SET};
+	int fd = open("/dev/null", O_RDONLY);
+
+	if (fd < 0 || sandbox_seccomp(NULL) < 0)
+		return 1;
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0 || errno != EPERM)
+		return 2;
+	if (fcntl(fd, F_GETFD) < 0) /* flags still work */
+		return 3;
+	return 0;
+}
+
+static int filter_then_dumpable(void)
+{
+	if (sandbox_seccomp(NULL) < 0)
+		return 1;
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	return 0;
+}
+
 static int filter_then_open(void)
 {
 	if (sandbox_seccomp(NULL) < 0)
@@ -82,6 +105,11 @@ static void seccomp_allows_the_run_and_kills_the_rest(void)
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
 	st = in_child(filter_then_fork);
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	st = in_child(filter_then_dumpable);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	st = in_child(filter_then_unlock);
+	CHECK(WIFEXITED(st));
+	CHECK_INT_EQ(WEXITSTATUS(st), 0);
 }
 
 static int enter_and_look(void)
