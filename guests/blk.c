@@ -5,26 +5,13 @@
  * type, and a read-only second disk. The test then checks the image
  * from the host.
  */
-#include "lib/virtio.h"
+#include "lib/vblk.h"
 
-#define T_IN	       0
-#define T_OUT	       1
-#define T_FLUSH	       4
-#define T_GET_ID       8
-#define T_DISCARD      11
-#define T_WRITE_ZEROES 13
-#define F_RO	       (1ULL << 5)
-#define F_FLUSH	       (1ULL << 9)
-#define F_DISCARD      (1ULL << 13)
-#define F_WZEROES      (1ULL << 14)
+#define F_RO	  (1ULL << 5)
+#define F_FLUSH	  (1ULL << 9)
+#define F_DISCARD (1ULL << 13)
+#define F_WZEROES (1ULL << 14)
 
-struct hdr {
-	uint32_t type, reserved;
-	uint64_t sector;
-};
-
-static struct hdr h;
-static uint8_t status;
 static uint8_t data[8192] __attribute__((aligned(512)));
 static uint8_t back[8192] __attribute__((aligned(512)));
 
@@ -32,26 +19,8 @@ static uint8_t back[8192] __attribute__((aligned(512)));
 static int request(struct gvdev *d, uint32_t type, uint64_t sector, void *buf,
 		   uint32_t len, int device_writes)
 {
-	struct gbuf b[3] = {
-		{&h, sizeof(h), 0},
-		{buf, len, device_writes},
-		{&status, 1, 1},
-	};
-	uint32_t used = 0;
-
-	h.type = type;
-	h.reserved = 0;
-	h.sector = sector;
-	status = 0xee;
-	if (len) {
-		virtio_submit(d, 0, b, 3);
-	} else {
-		b[1] = b[2];
-		virtio_submit(d, 0, b, 2);
-	}
-	if (virtio_wait(d, 0, &used, 1000000000UL) < 0)
-		return -1;
-	return status;
+	return vblk_request(d, type, sector, buf, len, device_writes,
+			    1000000000UL);
 }
 
 static void pattern(uint8_t *p, unsigned n, unsigned seed)
@@ -68,46 +37,47 @@ static void test_rw(struct gvdev *d, uint64_t sectors)
 	} range = {16, 16, 0};
 
 	pattern(data, 4096, 3);
-	tap_ok(request(d, T_OUT, 0, data, 4096, 0) == 0,
+	tap_ok(request(d, VBLK_T_OUT, 0, data, 4096, 0) == 0,
 	       "write 4 KiB at sector 0");
 	pattern(data, 512, 5);
-	tap_ok(request(d, T_OUT, sectors - 1, data, 512, 0) == 0,
+	tap_ok(request(d, VBLK_T_OUT, sectors - 1, data, 512, 0) == 0,
 	       "write the last sector");
 	memset(back, 0, sizeof(back));
-	tap_ok(request(d, T_IN, 0, back, 4096, 1) == 0, "read 4 KiB back");
+	tap_ok(request(d, VBLK_T_IN, 0, back, 4096, 1) == 0, "read 4 KiB back");
 	pattern(data, 4096, 3);
 	tap_ok(memcmp(back, data, 4096) == 0,
 	       "the data read is the data written");
-	request(d, T_IN, sectors - 1, back, 512, 1);
+	request(d, VBLK_T_IN, sectors - 1, back, 512, 1);
 	pattern(data, 512, 5);
 	tap_ok(memcmp(back, data, 512) == 0, "the last sector reads back");
-	tap_ok(request(d, T_FLUSH, 0, 0, 0, 0) == 0, "flush");
-	tap_ok(request(d, T_IN, sectors, back, 512, 1) == 1,
+	tap_ok(request(d, VBLK_T_FLUSH, 0, 0, 0, 0) == 0, "flush");
+	tap_ok(request(d, VBLK_T_IN, sectors, back, 512, 1) == 1,
 	       "a read past the end fails with IOERR");
-	tap_ok(request(d, T_IN, sectors - 1, back, 1024, 1) == 1,
+	tap_ok(request(d, VBLK_T_IN, sectors - 1, back, 1024, 1) == 1,
 	       "a read across the end fails with IOERR");
 	tap_ok(request(d, 99, 0, back, 512, 1) == 2,
 	       "an unknown request type is UNSUPP");
-	tap_ok(request(d, T_IN, 0xffffffffffffff00ULL, back, 512, 1) == 1,
+	tap_ok(request(d, VBLK_T_IN, 0xffffffffffffff00ULL, back, 512, 1) == 1,
 	       "a sector whose byte offset overflows 64 bits fails with IOERR");
-	tap_ok(request(d, T_OUT, 0, data, 100, 0) == 1,
+	tap_ok(request(d, VBLK_T_OUT, 0, data, 100, 0) == 1,
 	       "a write that is not a whole number of sectors fails");
 	tap_ok((vio_read(d, VIO_STATUS) & VIO_S_NEEDS_RESET) == 0,
 	       "bad requests fail one by one; the device stays healthy");
 	if (d->features & F_WZEROES) {
 		pattern(data, 8192, 9);
-		request(d, T_OUT, 16, data, 8192, 0);
-		tap_ok(request(d, T_WRITE_ZEROES, 0, &range, sizeof(range),
+		request(d, VBLK_T_OUT, 16, data, 8192, 0);
+		tap_ok(request(d, VBLK_T_WRITE_ZEROES, 0, &range, sizeof(range),
 			       0) == 0,
 		       "write-zeroes 8 KiB");
-		request(d, T_IN, 16, back, 8192, 1);
+		request(d, VBLK_T_IN, 16, back, 8192, 1);
 		memset(data, 0, 8192);
 		tap_ok(memcmp(back, data, 8192) == 0,
 		       "the zeroed range reads 0");
 	}
 	if (d->features & F_DISCARD) {
 		range.sector = 64;
-		tap_ok(request(d, T_DISCARD, 0, &range, sizeof(range), 0) == 0,
+		tap_ok(request(d, VBLK_T_DISCARD, 0, &range, sizeof(range),
+			       0) == 0,
 		       "discard 8 KiB");
 	}
 }
@@ -128,7 +98,7 @@ static void test_disk0(void)
 	tap_ok(sectors == 2048, "capacity is 2048 sectors (got %lu)",
 	       (unsigned long)sectors);
 	memset(id, 0, sizeof(id));
-	tap_ok(request(&d, T_GET_ID, 0, id, 20, 1) == 0 &&
+	tap_ok(request(&d, VBLK_T_GET_ID, 0, id, 20, 1) == 0 &&
 		       memcmp(id, "blk-test-0", 11) == 0,
 	       "serial number is 'blk-test-0' (got '%s')", id);
 	test_rw(&d, sectors);
@@ -151,9 +121,9 @@ static void test_disk1_readonly(void)
 	tap_ok(virtio_init(&d, base, F_RO, 1) == 0,
 	       "read-only disk initialised");
 	pattern(data, 512, 1);
-	tap_ok(request(&d, T_OUT, 0, data, 512, 0) == 1,
+	tap_ok(request(&d, VBLK_T_OUT, 0, data, 512, 0) == 1,
 	       "a write to the read-only disk fails with IOERR");
-	tap_ok(request(&d, T_IN, 0, back, 512, 1) == 0, "reads work");
+	tap_ok(request(&d, VBLK_T_IN, 0, back, 512, 1) == 0, "reads work");
 }
 
 void guest_main(void)

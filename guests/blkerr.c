@@ -9,60 +9,19 @@
  * it powers off. The test reads the control socket's io-error events
  * and stats in between.
  */
-#include "lib/virtio.h"
+#include "lib/vblk.h"
 
-#define T_IN	  0
-#define T_OUT	  1
 #define CHUNK	  65536
 #define CHUNK_SEC (CHUNK / 512)
 
-struct hdr {
-	uint32_t type, reserved;
-	uint64_t sector;
-};
-
-static struct hdr h;
-static uint8_t status;
 static uint8_t data[CHUNK] __attribute__((aligned(512)));
 
 /* One read or write of @len bytes at @sector. Returns the status. */
 static int request(struct gvdev *d, uint32_t type, uint64_t sector,
 		   uint32_t len)
 {
-	struct gbuf b[3] = {
-		{&h, sizeof(h), 0},
-		{data, len, type == T_IN},
-		{&status, 1, 1},
-	};
-	uint32_t used = 0;
-
-	h.type = type;
-	h.reserved = 0;
-	h.sector = sector;
-	status = 0xee;
-	virtio_submit(d, 0, b, 3);
-	if (virtio_wait(d, 0, &used, 1000000000UL) < 0)
-		return -1;
-	return status;
-}
-
-/* Polls the keyboard until Ctrl-Alt-Del (set 1: 38, E0 53) arrives. */
-static void wait_ctrl_alt_del(void)
-{
-	uint8_t seen[3] = {0, 0, 0};
-
-	for (;;) {
-		if (inb(PORT_I8042_CMD) & 1) {
-			seen[0] = seen[1];
-			seen[1] = seen[2];
-			seen[2] = inb(0x60);
-			if (seen[0] == 0x38 && seen[1] == 0xe0 &&
-			    seen[2] == 0x53)
-				return;
-		}
-		for (int i = 0; i < 20000; i++)
-			__asm__ volatile("pause");
-	}
+	return vblk_request(d, type, sector, data, len, type == VBLK_T_IN,
+			    1000000000UL);
 }
 
 void guest_main(void)
@@ -80,10 +39,11 @@ void guest_main(void)
 		  (uint64_t)vio_read(&d, VIO_CONFIG + 4) << 32;
 	tap_diag("waiting for ctrl-alt-del\n");
 	wait_ctrl_alt_del();
-	tap_diag("read of sector 0: status %d\n", request(&d, T_IN, 0, 512));
+	tap_diag("read of sector 0: status %d\n",
+		 request(&d, VBLK_T_IN, 0, 512));
 	for (s = 0; s + CHUNK_SEC <= sectors; s += CHUNK_SEC) {
 		memset(data, (int)(s & 0xff) | 1, CHUNK);
-		st = request(&d, T_OUT, s, CHUNK);
+		st = request(&d, VBLK_T_OUT, s, CHUNK);
 		if (st != 0)
 			break;
 	}

@@ -373,3 +373,21 @@ void poweroff(void)
 	for (;;)
 		__asm__ volatile("pause");
 }
+
+void wait_ctrl_alt_del(void)
+{
+	uint8_t seen[3] = {0, 0, 0};
+
+	for (;;) {
+		if (inb(PORT_I8042_CMD) & 1) {
+			seen[0] = seen[1];
+			seen[1] = seen[2];
+			seen[2] = inb(0x60);
+			if (seen[0] == 0x38 && seen[1] == 0xe0 &&
+			    seen[2] == 0x53)
+				return;
+		}
+		for (int i = 0; i < 20000; i++)
+			__asm__ volatile("pause");
+	}
+}

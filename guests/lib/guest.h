@@ -116,6 +116,10 @@ __attribute__((noreturn)) void poweroff(void);
 /* The zero page nido-vmm handed us (identity mapped). */
 extern const uint8_t *guest_boot_params;
 
+/* Polls the i8042 until Ctrl-Alt-Del arrives (set 1 make codes: Alt
+ * 38, then E0 53, Delete), as a guest waiting for the host's shutdown. */
+void wait_ctrl_alt_del(void);
+
 /* Defined by each guest; runs in ring 3. */
 void guest_main(void);
 
