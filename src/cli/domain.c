@@ -21,11 +21,9 @@ int domain_fail(const char *what, const char *name, const struct err *e)
 {
 	const char *msg = err_msg(e);
 
-	if (str_has_prefix(msg, "failed to connect") ||
-	    str_has_prefix(msg, "unsupported URI"))
+	if (err_kind(e) == ERR_NO_CONNECT)
 		cli_error("%s", msg);
-	else if (err_code(e) == -ENOENT && str_has_prefix(msg, "domain '") &&
-		 strstr(msg, "' not found"))
+	else if (err_kind(e) == ERR_NO_DOMAIN)
 		cli_error("failed to get domain '%s'", name);
 	else
 		cli_error("failed to %s domain '%s': %s", what, name, msg);
@@ -215,7 +213,8 @@ static int cmd_undefine(const struct cli_args *a)
 
 	if (call_flagged(a, "domain.undefine", "remove-all-storage",
 			 "remove_all_storage", &res, &e) < 0) {
-		if (err_code(e) == -EBUSY && cli_flag(a, "remove-all-storage"))
+		if (err_kind(e) == ERR_OPERATION_INVALID &&
+		    err_code(e) == -EBUSY && cli_flag(a, "remove-all-storage"))
 			return cli_error("%s", err_msg(e)), 1;
 		return domain_fail("undefine", name, e);
 	}

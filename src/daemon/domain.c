@@ -148,7 +148,7 @@ struct domain *domain_list_lookup(const struct domain_list *l, const char *key,
 	if (uuid_text_valid(key) && uuid_from_text(key, &u, NULL) == 0 &&
 	    (d = domain_list_find_uuid(l, u.bytes)))
 		return d;
-	err_set(e, ENOENT, "domain '%s' not found", key);
+	err_setk(e, ERR_NO_DOMAIN, ENOENT, "domain '%s' not found", key);
 	return NULL;
 }
 

@@ -17,9 +17,9 @@ const struct driver_ops *driver_for(enum domain_virt virt, struct err **e)
 	case DOMAIN_VIRT_KVM:
 		return &driver_kvm;
 	default:
-		err_set(e, ENOTSUP,
-			"domain type 'qemu' has no driver yet "
-			"(use type 'kvm')");
+		err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOTSUP,
+			 "domain type 'qemu' has no driver yet "
+			 "(use type 'kvm')");
 		return NULL;
 	}
 }
@@ -127,20 +127,22 @@ int daemon_domain_start(struct daemon *dmn, struct domain *dom, struct err **e)
 	int r;
 
 	if (domain_is_active(dom))
-		return err_set(e, EBUSY, "domain is already running");
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is already running");
 	drv = driver_for(dom->def->virt, e);
 	if (!drv)
 		return -ENOTSUP;
 	/* A definition reloaded from disk was not checked by this driver
 	 * (nor by this version of it): it is now, before anything runs. */
 	if (drv->validate && drv->validate(dom->def, NULL, e) < 0)
-		return err_code(*e);
+		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
 	dom->drv = drv;
 	dom->started = time(NULL);
 	if (store_live_save(&dmn->store, dom->def, e) < 0)
 		return err_prefix(e, "saving the live definition");
 	r = drv->start(dmn, dom, e);
 	if (r < 0) {
+		err_mark(e, ERR_OPERATION_FAILED);
 		store_runtime_delete(&dmn->store, dom->def->name);
 		dom->reason = REASON_SHUTOFF_FAILED;
 		dom->id = -1;

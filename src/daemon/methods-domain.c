@@ -44,10 +44,10 @@ static struct domain *param_domain(struct daemon *dmn,
 static int need_idle(const struct domain *dom, struct err **e)
 {
 	if (dom->job)
-		return err_set(e, EBUSY,
-			       "domain '%s' is busy: another operation on "
-			       "it is in progress",
-			       dom->def->name);
+		return err_setk(e, ERR_RESOURCE_BUSY, EBUSY,
+				"domain '%s' is busy: another operation on "
+				"it is in progress",
+				dom->def->name);
 	return 0;
 }
 
@@ -173,17 +173,17 @@ static int check_conflicts(struct daemon *dmn, struct domain_def *def,
 	by_uuid = domain_list_find_uuid(&dmn->domains, def->uuid);
 	if (by_uuid && by_uuid != by_name) {
 		memcpy(u.bytes, def->uuid, 16);
-		return err_set(e, EEXIST,
-			       "domain '%s' already exists with "
-			       "UUID %s",
-			       by_uuid->def->name, uuid_to_text(&u, text));
+		return err_setk(e, ERR_DOM_EXIST, EEXIST,
+				"domain '%s' already exists with "
+				"UUID %s",
+				by_uuid->def->name, uuid_to_text(&u, text));
 	}
 	if (by_name && !by_uuid) {
 		memcpy(u.bytes, by_name->def->uuid, 16);
-		return err_set(e, EEXIST,
-			       "domain '%s' already exists with "
-			       "UUID %s",
-			       def->name, uuid_to_text(&u, text));
+		return err_setk(e, ERR_DOM_EXIST, EEXIST,
+				"domain '%s' already exists with "
+				"UUID %s",
+				def->name, uuid_to_text(&u, text));
 	}
 	*out = by_name;
 	return 0;
@@ -229,10 +229,10 @@ static int validate_strict(struct json_object *params,
 		fprintf(f, "%s%.*s", i ? "; " : "", (int)n, w);
 	}
 	fclose(f);
-	return err_set(e, EINVAL,
-		       "XML document failed to validate against nido's "
-		       "domain schema: %s",
-		       all);
+	return err_setk(e, ERR_XML_INVALID_SCHEMA, EINVAL,
+			"XML document failed to validate against nido's "
+			"domain schema: %s",
+			all);
 }
 
 static int m_define(void *opaque, struct json_object *params,
@@ -337,9 +337,9 @@ static int param_remove_storage(struct json_object *params,
 	if (json_get_bool_opt(params, "remove_all_storage", remove, e) < 0)
 		return -EINVAL;
 	if (*remove && domain_is_active(dom))
-		return err_set(e, EBUSY,
-			       "storage volume deletion is supported only "
-			       "on stopped domains");
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"storage volume deletion is supported only "
+				"on stopped domains");
 	return 0;
 }
 
@@ -353,7 +353,8 @@ static int m_undefine(void *opaque, struct json_object *params,
 	if (!dom)
 		return err_code(*e);
 	if (!dom->persistent)
-		return err_set(e, EINVAL, "cannot undefine transient domain");
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"cannot undefine transient domain");
 	if (param_remove_storage(params, dom, &remove, e) < 0 ||
 	    store_domain_delete(&dmn->store, dom->def->name, e) < 0)
 		return err_code(*e);
@@ -386,8 +387,8 @@ static int m_create(void *opaque, struct json_object *params,
 	if (parse_xml_param(params, &def, &warnings, e) < 0)
 		return -EINVAL;
 	if (check_conflicts(dmn, def, &dom, e) < 0 ||
-	    (dom &&
-	     err_set(e, EEXIST, "domain '%s' already exists", def->name))) {
+	    (dom && err_setk(e, ERR_OPERATION_INVALID, EEXIST,
+			     "domain '%s' already exists", def->name))) {
 		domain_def_free(def);
 		json_object_put(warnings);
 		return err_code(*e);
@@ -421,9 +422,9 @@ static int param_unsupported(struct json_object *params, const char *flag,
 	if (json_get_bool_opt(params, flag, &set, e) < 0)
 		return -EINVAL;
 	if (set)
-		return err_set(e, ENOTSUP,
-			       "%s is not supported by the kvm driver yet",
-			       what);
+		return err_setk(e, ERR_ARGUMENT_UNSUPPORTED, ENOTSUP,
+				"%s is not supported by the kvm driver yet",
+				what);
 	return 0;
 }
 
@@ -442,7 +443,8 @@ static int m_start(void *opaque, struct json_object *params,
 static int need_active(const struct domain *dom, struct err **e)
 {
 	if (!domain_is_active(dom))
-		return err_set(e, EINVAL, "domain is not running");
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"domain is not running");
 	return 0;
 }
 
@@ -473,10 +475,10 @@ static int param_mode(struct json_object *p, enum shutdown_mode *mode,
 	else if (streq(m, "ctrl-alt-del"))
 		*mode = SHUTDOWN_CTRL_ALT_DEL;
 	else
-		return err_set(e, EINVAL,
-			       "unknown shutdown mode '%s' (acpi, "
-			       "ctrl-alt-del)",
-			       m);
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"unknown shutdown mode '%s' (acpi, "
+				"ctrl-alt-del)",
+				m);
 	return 0;
 }
 
@@ -530,7 +532,8 @@ static int m_suspend(void *o, struct json_object *p, struct json_object **r,
 	if (!dom)
 		return err_code(*e);
 	if (dom->state == DOMAIN_PAUSED)
-		return err_set(e, EINVAL, "domain is already paused");
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"domain is already paused");
 	return job_wait(o, dom, dom->drv->suspend(o, dom, e), NULL);
 }
 
@@ -542,7 +545,8 @@ static int m_resume(void *o, struct json_object *p, struct json_object **r,
 	if (!dom)
 		return err_code(*e);
 	if (dom->state != DOMAIN_PAUSED)
-		return err_set(e, EINVAL, "domain is not paused");
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"domain is not paused");
 	return job_wait(o, dom, dom->drv->resume(o, dom, e), NULL);
 }
 
@@ -627,9 +631,9 @@ static int m_autostart(void *opaque, struct json_object *params,
 	if (!dom || json_get_bool(params, "enable", &enable, e) < 0)
 		return err_code(*e);
 	if (!dom->persistent)
-		return err_set(e, EINVAL,
-			       "cannot set autostart for "
-			       "transient domain");
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"cannot set autostart for "
+				"transient domain");
 	if (store_autostart_set(&dmn->store, dom->def->name, enable, e) < 0)
 		return err_code(*e);
 	dom->autostart = enable;

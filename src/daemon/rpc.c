@@ -237,6 +237,15 @@ static void queue_error(struct client *c, struct json_object *id, int code,
 	queue(c, line, len);
 }
 
+static void queue_fail(struct client *c, struct json_object *id, int r,
+		       const struct err *e)
+{
+	size_t len;
+	char *line = rpc_response_fail(id, r, e, &len);
+
+	queue(c, line, len);
+}
+
 static const struct rpc_method *find_method(const struct rpc_server *s,
 					    const char *name)
 {
@@ -252,6 +261,7 @@ static const struct rpc_method *method_for(struct client *c,
 {
 	const struct rpc_method *m = find_method(c->srv, req->method);
 	_cleanup_free_ char *msg = NULL;
+	_cleanup_err_ struct err *e = NULL;
 
 	if (!m) {
 		msg = xasprintf("unknown method '%s'", req->method);
@@ -260,11 +270,12 @@ static const struct rpc_method *method_for(struct client *c,
 		return NULL;
 	}
 	if (c->read_only && !(m->flags & RPC_READ_ONLY)) {
-		msg = xasprintf("access denied: '%s' is not allowed on a "
-				"read-only connection",
-				req->method);
+		err_setk(&e, ERR_OPERATION_DENIED, EACCES,
+			 "access denied: '%s' is not allowed on a read-only "
+			 "connection",
+			 req->method);
 		if (req->id)
-			queue_error(c, req->id, EACCES, msg);
+			queue_fail(c, req->id, -EACCES, e);
 		return NULL;
 	}
 	return m;
@@ -295,7 +306,7 @@ static void call_method(struct client *c, const struct rpc_request *req)
 		return;
 	}
 	if (r < 0) {
-		queue_error(c, req->id, -r, err_msg(e));
+		queue_fail(c, req->id, r, e);
 		return;
 	}
 	line = rpc_response_result(req->id, result, &len);
@@ -1010,7 +1021,7 @@ void rpc_call_done(struct rpc_call *call, int r, struct json_object *result,
 	}
 	c = call->client;
 	if (c && call->id && r < 0) {
-		queue_error(c, call->id, -r, e ? err_msg(e) : strerror(-r));
+		queue_fail(c, call->id, r, e);
 	} else if (c && call->id) {
 		line = rpc_response_result(call->id, result, &len);
 		queue(c, line, len);
