@@ -31,9 +31,9 @@ struct daemon {
 	unsigned idle;	       /* seconds idle so far */
 };
 
-/* The method table (methods-domain.c and others). */
-extern const struct rpc_method daemon_methods[];
-extern const size_t daemon_n_methods;
+/* The domain kind's method table (methods-domain.c). */
+extern const struct rpc_method domain_methods[];
+extern const size_t domain_n_methods;
 
 /*
  * Marks @dom running (or paused) with @reason, assigning an id when it

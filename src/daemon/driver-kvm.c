@@ -879,10 +879,14 @@ static struct kvm_vm *vm_new(struct daemon *dmn, struct domain *dom)
 	vm->dom = dom;
 	vm->child.pid = -1;
 	vm->child.pidfd = -1;
-	vm->api = store_runtime_path(&dmn->store, dom->def->name, "sock");
-	vm->log = store_runtime_path(&dmn->store, dom->def->name, "log");
-	vm->config = store_runtime_path(&dmn->store, dom->def->name, "config");
-	vm->exit_file = store_runtime_path(&dmn->store, dom->def->name, "exit");
+	vm->api = store_runtime_path(&dmn->store, &domain_kind, dom->def->name,
+				     "sock");
+	vm->log = store_runtime_path(&dmn->store, &domain_kind, dom->def->name,
+				     "log");
+	vm->config = store_runtime_path(&dmn->store, &domain_kind,
+					dom->def->name, "config");
+	vm->exit_file = store_runtime_path(&dmn->store, &domain_kind,
+					   dom->def->name, "exit");
 	return vm;
 }
 

@@ -120,19 +120,20 @@ static int m_list(void *opaque, struct json_object *params,
 		  struct json_object **result, struct err **e)
 {
 	struct daemon *dmn = opaque;
+	size_t n = dmn->domains.l.n;
 	bool all = false;
 	struct json_object *arr;
 	_cleanup_free_ struct domain **v = NULL;
 
 	if (json_get_bool_opt(params, "all", &all, e) < 0)
 		return -EINVAL;
-	v = xreallocarray(NULL, dmn->domains.n + 1, sizeof(*v));
-	if (dmn->domains.n) {
-		memcpy(v, dmn->domains.v, dmn->domains.n * sizeof(*v));
-		qsort(v, dmn->domains.n, sizeof(*v), list_order);
-	}
+	v = xreallocarray(NULL, n + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = domain_at(&dmn->domains, i);
+	if (n)
+		qsort(v, n, sizeof(*v), list_order);
 	arr = json_object_new_array();
-	for (size_t i = 0; i < dmn->domains.n; i++)
+	for (size_t i = 0; i < n; i++)
 		if (all || domain_is_active(v[i]))
 			json_object_array_add(arr, summary(v[i]));
 	*result = json_object_new_object();
@@ -155,37 +156,6 @@ static int parse_xml_param(struct json_object *params, struct domain_def **def,
 		json_object_array_add(*warnings,
 				      json_object_new_string(w.msgs[i]));
 	xml_warnings_clear(&w);
-	return 0;
-}
-
-/* Checks that @def may replace @dom (found by name or UUID, may be NULL). */
-static int check_conflicts(struct daemon *dmn, struct domain_def *def,
-			   struct domain **out, struct err **e)
-{
-	struct domain *by_name =
-		domain_list_find_name(&dmn->domains, def->name);
-	struct domain *by_uuid;
-	char text[UUID_TEXT_LEN];
-	struct uuid u;
-
-	if (by_name && def->uuid_generated)
-		memcpy(def->uuid, by_name->def->uuid, 16);
-	by_uuid = domain_list_find_uuid(&dmn->domains, def->uuid);
-	if (by_uuid && by_uuid != by_name) {
-		memcpy(u.bytes, def->uuid, 16);
-		return err_setk(e, ERR_DOM_EXIST, EEXIST,
-				"domain '%s' already exists with "
-				"UUID %s",
-				by_uuid->def->name, uuid_to_text(&u, text));
-	}
-	if (by_name && !by_uuid) {
-		memcpy(u.bytes, by_name->def->uuid, 16);
-		return err_setk(e, ERR_DOM_EXIST, EEXIST,
-				"domain '%s' already exists with "
-				"UUID %s",
-				def->name, uuid_to_text(&u, text));
-	}
-	*out = by_name;
 	return 0;
 }
 
@@ -241,30 +211,20 @@ static int m_define(void *opaque, struct json_object *params,
 	struct daemon *dmn = opaque;
 	struct domain_def *def = NULL;
 	struct json_object *warnings = NULL;
-	struct domain *dom = NULL;
+	struct object *obj = NULL;
 
 	if (parse_xml_param(params, &def, &warnings, e) < 0)
 		return -EINVAL;
-	if (validate_strict(params, warnings, e) < 0 ||
-	    check_conflicts(dmn, def, &dom, e) < 0 ||
-	    store_domain_save(&dmn->store, def, e) < 0) {
+	if (validate_strict(params, warnings, e) < 0) {
 		domain_def_free(def);
 		json_object_put(warnings);
 		return err_code(*e);
 	}
-	if (!dom) {
-		dom = domain_new(def);
-		domain_list_add(&dmn->domains, dom);
-	} else if (domain_is_active(dom)) {
-		domain_def_free(dom->newdef);
-		dom->newdef = def;
-	} else {
-		domain_def_free(dom->def);
-		dom->def = def;
+	if (object_define(&dmn->domains.l, &dmn->store, def, &obj, e) < 0) {
+		json_object_put(warnings);
+		return err_code(*e);
 	}
-	dom->persistent = true;
-	log_info("domain '%s' defined", def->name);
-	*result = define_result(dom, warnings);
+	*result = define_result(domain_of(obj), warnings);
 	return 0;
 }
 
@@ -279,8 +239,8 @@ static const char *storage_keep_reason(struct daemon *dmn,
 		return "it is read-only";
 	if (d->shareable)
 		return "it is shareable";
-	for (size_t i = 0; i < dmn->domains.n; i++) {
-		const struct domain *o = dmn->domains.v[i];
+	for (size_t i = 0; i < dmn->domains.l.n; i++) {
+		const struct domain *o = domain_at(&dmn->domains, i);
 
 		for (size_t k = 0; o != dom && k < o->def->n_disks; k++)
 			if (streq(o->def->disks[k].source, d->source))
@@ -348,30 +308,21 @@ static int m_undefine(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct domain *dom = param_domain(dmn, params, e);
+	struct json_object *volumes;
 	bool remove = false;
 
-	if (!dom)
+	if (!dom || param_remove_storage(params, dom, &remove, e) < 0)
 		return err_code(*e);
-	if (!dom->persistent)
-		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
-				"cannot undefine transient domain");
-	if (param_remove_storage(params, dom, &remove, e) < 0 ||
-	    store_domain_delete(&dmn->store, dom->def->name, e) < 0)
+	/* the disks are named by the definition undefine frees */
+	volumes = remove && dom->persistent ? remove_storage(dmn, dom) : NULL;
+	if (object_undefine(&dmn->domains.l, &dmn->store, &dom->obj, e) < 0) {
+		json_object_put(volumes);
 		return err_code(*e);
-	if (remove) {
+	}
+	if (volumes) {
 		*result = json_object_new_object();
-		json_object_object_add(*result, "volumes",
-				       remove_storage(dmn, dom));
+		json_object_object_add(*result, "volumes", volumes);
 	}
-	log_info("domain '%s' undefined", dom->def->name);
-	dom->autostart = false;
-	domain_def_free(steal_ptr(dom->newdef));
-	if (domain_is_active(dom)) {
-		dom->persistent = false; /* transient until it stops */
-		return 0;
-	}
-	domain_list_remove(&dmn->domains, dom);
-	domain_free(dom);
 	return 0;
 }
 
@@ -381,13 +332,14 @@ static int m_create(void *opaque, struct json_object *params,
 	struct daemon *dmn = opaque;
 	struct domain_def *def = NULL;
 	struct json_object *warnings = NULL;
-	struct domain *dom = NULL;
+	struct object *obj = NULL;
+	struct domain *dom;
 	int r;
 
 	if (parse_xml_param(params, &def, &warnings, e) < 0)
 		return -EINVAL;
-	if (check_conflicts(dmn, def, &dom, e) < 0 ||
-	    (dom && err_setk(e, ERR_OPERATION_INVALID, EEXIST,
+	if (object_check_conflicts(&dmn->domains.l, def, &obj, e) < 0 ||
+	    (obj && err_setk(e, ERR_OPERATION_INVALID, EEXIST,
 			     "domain '%s' already exists", def->name))) {
 		domain_def_free(def);
 		json_object_put(warnings);
@@ -609,7 +561,7 @@ static int m_xml(void *opaque, struct json_object *params,
 
 	if (!dom || json_get_bool_opt(params, "inactive", &inactive, e) < 0)
 		return err_code(*e);
-	def = inactive && dom->newdef ? dom->newdef : dom->def;
+	def = object_xml_def(&dom->obj, inactive);
 	/* A running domain's live XML carries its id, as libvirt's. */
 	if (domain_is_active(dom) && !inactive)
 		xml = domain_def_format_active(def, dom->id);
@@ -630,13 +582,8 @@ static int m_autostart(void *opaque, struct json_object *params,
 
 	if (!dom || json_get_bool(params, "enable", &enable, e) < 0)
 		return err_code(*e);
-	if (!dom->persistent)
-		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
-				"cannot set autostart for "
-				"transient domain");
-	if (store_autostart_set(&dmn->store, dom->def->name, enable, e) < 0)
+	if (object_set_autostart(&dmn->store, &dom->obj, enable, e) < 0)
 		return err_code(*e);
-	dom->autostart = enable;
 	return 0;
 }
 
@@ -838,10 +785,11 @@ static int m_stats(void *opaque, struct json_object *params,
 	arr = json_object_new_array();
 	job->result = json_object_new_object();
 	json_object_object_add(job->result, "domains", arr);
-	for (size_t i = 0; i < dmn->domains.n; i++)
-		if (!dom || dmn->domains.v[i] == dom)
+	for (size_t i = 0; i < dmn->domains.l.n; i++)
+		if (!dom || domain_at(&dmn->domains, i) == dom)
 			json_object_array_add(
-				arr, stats_of(dmn, dmn->domains.v[i], job));
+				arr, stats_of(dmn, domain_at(&dmn->domains, i),
+					      job));
 	if (job->pending == 0) {
 		*result = job->result;
 		free(job);
@@ -958,27 +906,7 @@ static int m_console(void *opaque, struct json_object *params,
 	return 0;
 }
 
-static int m_daemon_info(void *opaque, struct json_object *params,
-			 struct json_object **result, struct err **e)
-{
-	struct daemon *dmn = opaque;
-	struct json_object *o = json_object_new_object();
-
-	add_str(o, "version", NIDO_VERSION);
-	add_str(o, "mode", dmn->system ? "system" : "session");
-	add_u64(o, "pid", (uint64_t)getpid());
-	add_str(o, "state_dir", dmn->store.state_dir);
-	add_str(o, "runtime_dir", dmn->store.runtime_dir);
-	add_u64(o, "domains", dmn->domains.n);
-	/* the kvm driver runs the nido-vmm built with this nidod */
-	add_str(o, "hypervisor", "nido-vmm");
-	add_str(o, "hypervisor_version", NIDO_VERSION);
-	*result = o;
-	return 0;
-}
-
-const struct rpc_method daemon_methods[] = {
-	{"daemon.info", m_daemon_info, RPC_READ_ONLY},
+const struct rpc_method domain_methods[] = {
 	{"domain.list", m_list, RPC_READ_ONLY},
 	{"domain.define", m_define},
 	{"domain.undefine", m_undefine},
@@ -1000,4 +928,4 @@ const struct rpc_method daemon_methods[] = {
 	{"domain.console", m_console},
 };
 
-const size_t daemon_n_methods = ARRAY_SIZE(daemon_methods);
+const size_t domain_n_methods = ARRAY_SIZE(domain_methods);

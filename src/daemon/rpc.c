@@ -92,8 +92,11 @@ struct rpc_server {
 	size_t n_listeners;
 	struct loop_source *sweep;
 	struct rpc_limits lim;
-	const struct rpc_method *methods;
-	size_t n_methods;
+	struct method_table {
+		const struct rpc_method *v;
+		size_t n;
+	} * tables; /* one per object kind */
+	size_t n_tables;
 	void *opaque;
 	struct client *clients;
 	size_t n_clients;
@@ -249,9 +252,10 @@ static void queue_fail(struct client *c, struct json_object *id, int r,
 static const struct rpc_method *find_method(const struct rpc_server *s,
 					    const char *name)
 {
-	for (size_t i = 0; i < s->n_methods; i++)
-		if (streq(s->methods[i].name, name))
-			return &s->methods[i];
+	for (size_t t = 0; t < s->n_tables; t++)
+		for (size_t i = 0; i < s->tables[t].n; i++)
+			if (streq(s->tables[t].v[i].name, name))
+				return &s->tables[t].v[i];
 	return NULL;
 }
 
@@ -958,9 +962,8 @@ struct rpc_server *rpc_server_new(struct loop *l,
 	struct rpc_server *s = xcalloc(1, sizeof(*s));
 
 	s->loop = l;
-	s->methods = methods;
-	s->n_methods = n_methods;
 	s->opaque = opaque;
+	rpc_server_add_methods(s, methods, n_methods);
 	if (lim)
 		s->lim = *lim;
 	limits_default(&s->lim);
@@ -985,6 +988,7 @@ void rpc_server_free(struct rpc_server *s)
 	free(s->listeners);
 	loop_source_del(s->loop, s->sweep);
 	close_safe(s->reserve_fd);
+	free(s->tables);
 	free(s);
 }
 
@@ -1035,6 +1039,14 @@ void rpc_call_done(struct rpc_call *call, int r, struct json_object *result,
 	c->kick = true;
 	c->active = now_s();
 	client_update(c);
+}
+
+void rpc_server_add_methods(struct rpc_server *s,
+			    const struct rpc_method *methods, size_t n)
+{
+	s->tables =
+		xreallocarray(s->tables, s->n_tables + 1, sizeof(*s->tables));
+	s->tables[s->n_tables++] = (struct method_table){methods, n};
 }
 
 size_t rpc_server_clients(const struct rpc_server *s)

@@ -160,6 +160,13 @@ int rpc_server_listen_tls(struct rpc_server *s, const char *addr, unsigned port,
 			  struct tls_server *tls, unsigned handshake_timeout_s,
 			  struct err **e);
 
+/*
+ * Adds a method table (one per object kind; borrowed, must outlive the
+ * server), called with the server's opaque like the first.
+ */
+void rpc_server_add_methods(struct rpc_server *s,
+			    const struct rpc_method *methods, size_t n);
+
 /* Disconnects every client, closes and unlinks the sockets; accepts NULL. */
 void rpc_server_free(struct rpc_server *s);
 
