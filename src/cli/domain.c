@@ -134,6 +134,9 @@ static int cmd_create(const struct cli_args *a)
 	}
 	p = json_object_new_object();
 	json_object_object_add(p, "xml", json_object_new_string(xml));
+	if (cli_flag(a, "paused"))
+		json_object_object_add(p, "paused",
+				       json_object_new_boolean(true));
 	if (client_call1("domain.create", p, &res, &e) < 0) {
 		cli_error("failed to create domain from '%s': %s", file,
 			  err_msg(e));
@@ -329,22 +332,20 @@ static const struct cli_opt opts_define[] = {
 static const struct cli_opt opts_create[] = {
 	{"file", OPT_DATA, true, "file containing an XML domain description"},
 	{"console", OPT_BOOL, false, "attach to console after creation"},
+	{"paused", OPT_BOOL, false, "leave the guest paused after creation"},
 	{0},
 };
 
 static const struct cli_opt opts_start[] = {
 	OPT_DOMAIN("name of the inactive domain"),
 	{"console", OPT_BOOL, false, "attach to console after creation"},
-	{"paused", OPT_BOOL, false,
-	 "leave the guest paused after creation (not supported by the kvm "
-	 "driver yet)"},
+	{"paused", OPT_BOOL, false, "leave the guest paused after creation"},
 	{0},
 };
 
 static const struct cli_opt opts_destroy[] = {
 	OPT_DOMAIN("domain name, id or uuid"),
-	{"graceful", OPT_BOOL, false,
-	 "terminate gracefully (not supported by the kvm driver yet)"},
+	{"graceful", OPT_BOOL, false, "terminate gracefully"},
 	{0},
 };
 

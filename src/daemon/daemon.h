@@ -56,11 +56,12 @@ void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
 			   bool restart);
 
 /*
- * Starts @dom through its driver; errors are prefixed by the caller.
- * Returns 0, RPC_DEFERRED when the driver finishes later (and reports
- * it with daemon_job_done()), or -errno.
+ * Starts @dom through its driver with @flags (DRIVER_START_*); errors are
+ * prefixed by the caller. Returns 0, RPC_DEFERRED when the driver finishes
+ * later (and reports it with daemon_job_done()), or -errno.
  */
-int daemon_domain_start(struct daemon *dmn, struct domain *dom, struct err **e);
+int daemon_domain_start(struct daemon *dmn, struct domain *dom, unsigned flags,
+			struct err **e);
 
 /*
  * A driver operation that returned RPC_DEFERRED has finished: answers

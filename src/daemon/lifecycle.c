@@ -110,7 +110,7 @@ void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
 	dom->detail = detail ? xstrdup(detail) : NULL;
 	object_apply_newdef(&dom->obj);
 	if (restart && !dmn->shutting_down) {
-		if (daemon_domain_start(dmn, dom, &e) >= 0)
+		if (daemon_domain_start(dmn, dom, 0, &e) >= 0)
 			return;
 		log_error("domain '%s': restarting: %s", dom->def->name,
 			  err_msg(e));
@@ -120,7 +120,8 @@ void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
 	object_drop_transient(&dmn->domains.l, &dom->obj);
 }
 
-int daemon_domain_start(struct daemon *dmn, struct domain *dom, struct err **e)
+int daemon_domain_start(struct daemon *dmn, struct domain *dom, unsigned flags,
+			struct err **e)
 {
 	const struct driver_ops *drv;
 	int r;
@@ -139,7 +140,7 @@ int daemon_domain_start(struct daemon *dmn, struct domain *dom, struct err **e)
 	dom->started = time(NULL);
 	if (store_live_save(&dmn->store, &domain_kind, dom->def, e) < 0)
 		return err_prefix(e, "saving the live definition");
-	r = drv->start(dmn, dom, e);
+	r = drv->start(dmn, dom, flags, e);
 	if (r < 0) {
 		err_mark(e, ERR_OPERATION_FAILED);
 		store_runtime_delete(&dmn->store, &domain_kind, dom->def->name);
@@ -218,7 +219,7 @@ static void autostart_all(struct daemon *dmn)
 
 		if (!dom->autostart || domain_is_active(dom))
 			continue;
-		if (daemon_domain_start(dmn, dom, &e) < 0)
+		if (daemon_domain_start(dmn, dom, 0, &e) < 0)
 			log_error("autostarting domain '%s': %s",
 				  dom->def->name, err_msg(e));
 	}

@@ -29,6 +29,20 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
+/* *@flags is @bit when the boolean @key of @params is true, else 0. */
+static int param_flag(struct json_object *params, const char *key, unsigned bit,
+		      unsigned *flags, struct err **e)
+{
+	bool set = false;
+
+	*flags = 0;
+	if (json_get_bool_opt(params, key, &set, e) < 0)
+		return -EINVAL;
+	if (set)
+		*flags = bit;
+	return 0;
+}
+
 /* Finds the domain named by params.domain (a name, an id or a UUID). */
 static struct domain *param_domain(struct daemon *dmn,
 				   struct json_object *params, struct err **e)
@@ -334,9 +348,11 @@ static int m_create(void *opaque, struct json_object *params,
 	struct json_object *warnings = NULL;
 	struct object *obj = NULL;
 	struct domain *dom;
+	unsigned flags;
 	int r;
 
-	if (parse_xml_param(params, &def, &warnings, e) < 0)
+	if (param_flag(params, "paused", DRIVER_START_PAUSED, &flags, e) < 0 ||
+	    parse_xml_param(params, &def, &warnings, e) < 0)
 		return -EINVAL;
 	if (object_check_conflicts(&dmn->domains.l, def, &obj, e) < 0 ||
 	    (obj && err_setk(e, ERR_OPERATION_INVALID, EEXIST,
@@ -347,7 +363,7 @@ static int m_create(void *opaque, struct json_object *params,
 	}
 	dom = domain_new(def);
 	domain_list_add(&dmn->domains, dom);
-	r = daemon_domain_start(dmn, dom, e);
+	r = daemon_domain_start(dmn, dom, flags, e);
 	if (r < 0) {
 		domain_list_remove(&dmn->domains, dom);
 		domain_free(dom);
@@ -360,36 +376,18 @@ static int m_create(void *opaque, struct json_object *params,
 	return 0;
 }
 
-/*
- * Flags a driver must implement before they are accepted: start
- * "paused" (nido-vmm would have to hold its vCPUs before their first
- * run) and destroy "graceful" (SIGTERM without the SIGKILL fallback).
- * The kvm driver has neither yet: refused rather than approximated.
- */
-static int param_unsupported(struct json_object *params, const char *flag,
-			     const char *what, struct err **e)
-{
-	bool set = false;
-
-	if (json_get_bool_opt(params, flag, &set, e) < 0)
-		return -EINVAL;
-	if (set)
-		return err_setk(e, ERR_ARGUMENT_UNSUPPORTED, ENOTSUP,
-				"%s is not supported by the kvm driver yet",
-				what);
-	return 0;
-}
-
 static int m_start(void *opaque, struct json_object *params,
 		   struct json_object **result, struct err **e)
 {
 	struct daemon *dmn = opaque;
 	struct domain *dom = param_domain(dmn, params, e);
+	unsigned flags;
 
 	if (!dom || need_idle(dom, e) < 0 ||
-	    param_unsupported(params, "paused", "starting paused", e) < 0)
+	    param_flag(params, "paused", DRIVER_START_PAUSED, &flags, e) < 0)
 		return err_code(*e);
-	return job_wait(dmn, dom, daemon_domain_start(dmn, dom, e), NULL);
+	return job_wait(dmn, dom, daemon_domain_start(dmn, dom, flags, e),
+			NULL);
 }
 
 static int need_active(const struct domain *dom, struct err **e)
@@ -468,12 +466,12 @@ static int m_destroy(void *o, struct json_object *p, struct json_object **r,
 		     struct err **e)
 {
 	struct domain *dom = active_domain(o, p, e);
+	unsigned flags;
 
-	if (dom &&
-	    param_unsupported(p, "graceful", "a graceful destroy", e) < 0)
+	if (!dom ||
+	    param_flag(p, "graceful", DRIVER_DESTROY_GRACEFUL, &flags, e) < 0)
 		return err_code(*e);
-	return dom ? job_wait(o, dom, dom->drv->destroy(o, dom, e), NULL)
-		   : err_code(*e);
+	return job_wait(o, dom, dom->drv->destroy(o, dom, flags, e), NULL);
 }
 
 static int m_suspend(void *o, struct json_object *p, struct json_object **r,
