@@ -97,6 +97,7 @@ static void put_ranges(FILE *f, const struct net_dnsmasq_ip *ip,
 		}
 		*leases += range_size(r);
 	}
+	*leases += ip->n_hosts;
 }
 
 static void put_dns(FILE *f, const struct net_dnsmasq_conf *c)

@@ -70,11 +70,12 @@ static void forward_chain(FILE *f, const struct net_fw_network *n)
 	for (size_t i = 0; n->mode == NET_FW_NAT && i < n->n_forwards; i++) {
 		const struct net_fw_forward *p = &n->forwards[i];
 
-		fprintf(f,
-			"\t\toifname \"%s\" %s daddr %s %s dport %u "
-			"ct status dnat accept\n",
-			br, kw(&p->guest), net_ip_str(&p->guest, g),
+		fprintf(f, "\t\toifname \"%s\" %s daddr %s %s dport %u", br,
+			kw(&p->guest), net_ip_str(&p->guest, g),
 			proto_name(p->proto), p->to);
+		if (p->end != p->start)
+			fprintf(f, "-%u", p->to + (p->end - p->start));
+		fprintf(f, " ct status dnat accept\n");
 	}
 	fprintf(f, "\t\tiifname \"%s\" reject\n", br);
 	fprintf(f, "\t\toifname \"%s\" reject\n", br);

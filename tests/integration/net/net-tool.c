@@ -14,7 +14,8 @@
  *		[ports=P-Q] [nat6] [fwd=tcp:HOSTPORT:GUEST:PORT[:HOSTADDR]]
  *	net-tool fw-remove BRIDGE | fw-list | fw-cleanup
  *	net-tool dnsmasq DIR BRIDGE IP/PREFIX [range=A-B] [host=MAC,IP,NAME]
- *		[dns=IP,NAME] [fwd=IP] [domain=D]
+ *		[dns=IP,NAME] [fwd=IP] [domain=D] [ip6=IP/PREFIX]
+ *		[range6=A-B] [user=U]
  *	net-tool leases FILE
  */
 #include <arpa/inet.h>
@@ -168,30 +169,42 @@ static int cmd_dnsmasq(int argc, char **argv, struct err **e)
 	const char *names[MAXN];
 	char *keep[2 * MAXN] = {0};
 	size_t nk = 0, nd = 0;
-	struct net_dnsmasq_ip ip = {.ranges = ranges, .hosts = hosts};
+	struct net_dhcp_range ranges6[MAXN];
+	struct net_dnsmasq_ip ips[2] = {{.ranges = ranges, .hosts = hosts},
+					{.ranges = ranges6}};
+	struct net_dnsmasq_ip *ip = &ips[0], *ip6 = &ips[1];
 	_cleanup_free_ char *lf = xasprintf("%s/leases", dir);
 	_cleanup_free_ char *hf = xasprintf("%s/dhcp-hosts", dir);
 	_cleanup_free_ char *df = xasprintf("%s/dns-hosts", dir);
 	_cleanup_free_ char *pf = xasprintf("%s/pid", dir);
 	struct net_dnsmasq_conf c = {.bridge = argv[1],
-				     .ips = &ip,
+				     .ips = ips,
 				     .n_ips = 1,
 				     .forwarders = fwd,
 				     .lease_file = lf,
 				     .dhcp_hosts_file = hf,
 				     .dns_hosts_file = df,
 				     .pid_file = pf};
-	int r = cidr(argv[2], &ip.addr, &ip.prefix, e);
+	int r = cidr(argv[2], &ip->addr, &ip->prefix, e);
 
 	for (int i = 3; r == 0 && i < argc && nk < 2 * MAXN - 1; i++) {
 		const char *a = argv[i];
 
-		if (str_has_prefix(a, "range=") && ip.n_ranges < MAXN)
-			r = pair(a + 6, &ranges[ip.n_ranges].start,
-				 &ranges[ip.n_ranges].end, e),
-			ip.n_ranges++;
-		else if (str_has_prefix(a, "host=") && ip.n_hosts < MAXN)
-			r = dhcp_host(a + 5, &hosts[ip.n_hosts++], &keep[nk++],
+		if (str_has_prefix(a, "range=") && ip->n_ranges < MAXN)
+			r = pair(a + 6, &ranges[ip->n_ranges].start,
+				 &ranges[ip->n_ranges].end, e),
+			ip->n_ranges++;
+		else if (str_has_prefix(a, "ip6=")) {
+			r = cidr(a + 4, &ip6->addr, &ip6->prefix, e);
+			c.n_ips = 2;
+		} else if (str_has_prefix(a, "range6=") && ip6->n_ranges < MAXN)
+			r = pair(a + 7, &ranges6[ip6->n_ranges].start,
+				 &ranges6[ip6->n_ranges].end, e),
+			ip6->n_ranges++;
+		else if (str_has_prefix(a, "user="))
+			c.user = a + 5;
+		else if (str_has_prefix(a, "host=") && ip->n_hosts < MAXN)
+			r = dhcp_host(a + 5, &hosts[ip->n_hosts++], &keep[nk++],
 				      e);
 		else if (str_has_prefix(a, "dns=") && nd < MAXN) {
 			char *s = keep[nk++] = xstrdup(a + 4);
