@@ -182,26 +182,40 @@ static int host_check(const struct net_dhcp_host *h, struct err **e)
 					       "bytes separated by ':'",
 					       h->id);
 	}
-	if (!h->has_mac && !h->id)
-		return err_set(e, EINVAL, "DHCP host '%s': no mac and no id",
-			       h->name ? h->name : "");
+	if (!h->has_mac && !h->id && !h->name)
+		return err_set(e, EINVAL,
+			       "a DHCP host needs a MAC, an id or a "
+			       "name");
+	/* dnsmasq would read a lone name as a MAC-less entry for it. */
+	if (!h->has_mac && !h->id && !h->ip.family)
+		return err_set(e, EINVAL,
+			       "DHCP host '%s': a name alone needs an "
+			       "address",
+			       h->name);
 	return 0;
 }
 
+/* "mac|id:ID[,ip][,name]", or "ip,name" for a host known by name. */
 static void put_host(FILE *f, const struct net_dhcp_host *h)
 {
 	char a[NET_IP_STRLEN], m[NET_MAC_STRLEN];
+	const char *sep = "";
 
-	if (h->has_mac)
+	if (h->has_mac) {
 		fputs(net_mac_str(h->mac, m), f);
-	else
+		sep = ",";
+	} else if (h->id) {
 		fprintf(f, "id:%s", h->id);
+		sep = ",";
+	}
 	if (h->ip.family == AF_INET6)
-		fprintf(f, ",[%s]", net_ip_str(&h->ip, a));
+		fprintf(f, "%s[%s]", sep, net_ip_str(&h->ip, a));
 	else if (h->ip.family)
-		fprintf(f, ",%s", net_ip_str(&h->ip, a));
+		fprintf(f, "%s%s", sep, net_ip_str(&h->ip, a));
+	if (h->ip.family)
+		sep = ",";
 	if (h->name)
-		fprintf(f, ",%s", h->name);
+		fprintf(f, "%s%s", sep, h->name);
 	fputc('\n', f);
 }
 
