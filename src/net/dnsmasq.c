@@ -152,7 +152,10 @@ char *net_dnsmasq_conf(const struct net_dnsmasq_conf *c, struct err **e)
 		fprintf(f, "user=%s\n", c->user);
 	fprintf(f, "except-interface=lo\nbind-dynamic\ninterface=%s\n",
 		c->bridge);
-	put_dns(f, c);
+	if (c->no_dns)
+		fprintf(f, "port=0\n");
+	else
+		put_dns(f, c);
 	for (size_t i = 0; i < c->n_ips; i++) {
 		put_ranges(f, &c->ips[i], &leases);
 		v6 |= c->ips[i].addr.family == AF_INET6;

@@ -59,6 +59,7 @@ struct net_dnsmasq_conf {
 	const char *bridge;
 	const char *domain; /* <domain name>, or NULL */
 	bool domain_local;  /* <domain localOnly='yes'> */
+	bool no_dns;	    /* <dns enable='no'>: DHCP only (port=0) */
 	const struct net_dnsmasq_ip *ips;
 	size_t n_ips;
 	const struct net_dns_forwarder *forwarders;

@@ -17,6 +17,11 @@
  *		[dns=IP,NAME] [fwd=IP] [domain=D] [ip6=IP/PREFIX]
  *		[range6=A-B] [user=U]
  *	net-tool leases FILE
+ *	net-tool xml-check FILE | xml-up FILE DIR | xml-down FILE
+ *
+ * xml-up is what net-start will do, but for supervising dnsmasq: the
+ * bridge of the network XML in FILE with its options and addresses, its
+ * firewall, dnsmasq's files in DIR. xml-down undoes it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,6 +29,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 
+#include "daemon/network_conf_net.h"
 #include "lib/file.h"
 #include "net/dnsmasq.h"
 #include "net/fw.h"
@@ -323,6 +329,105 @@ static int cmd_tap_open(const char *name, struct err **e)
 	return 0;
 }
 
+/* The definition in @path; warnings go to stderr as nidod will log them. */
+static struct network_def *xml_load(const char *path, struct err **e)
+{
+	_cleanup_free_ char *text = NULL;
+	struct xml_warnings w = {0};
+	struct network_def *d = NULL;
+	size_t len = 0;
+
+	if (file_read_all(path, 1 << 20, &text, &len, e) < 0 ||
+	    network_def_parse(text, len, &d, &w, e) < 0) {
+		xml_warnings_clear(&w);
+		return NULL;
+	}
+	for (size_t i = 0; i < w.n; i++)
+		fprintf(stderr, "warning: %s\n", w.msgs[i]);
+	xml_warnings_clear(&w);
+	if (!d->bridge || strchr(d->bridge, '%')) {
+		err_set(e, EINVAL, "network '%s': no bridge name", d->name);
+		network_def_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+static int xml_dnsmasq(const struct network_def *d, const char *dir,
+		       struct err **e)
+{
+	_cleanup_free_ char *lf = xasprintf("%s/leases", dir);
+	_cleanup_free_ char *hf = xasprintf("%s/dhcp-hosts", dir);
+	_cleanup_free_ char *df = xasprintf("%s/dns-hosts", dir);
+	_cleanup_free_ char *pf = xasprintf("%s/pid", dir);
+	struct network_dnsmasq_paths paths = {lf, hf, df, pf, NULL};
+	struct network_dnsmasq m;
+	int r;
+
+	if (network_def_dnsmasq(d, d->bridge, &paths, &m) == 1)
+		return 0;
+	r = write_file(dir, "dnsmasq.conf", net_dnsmasq_conf(&m.conf, e), e);
+	if (r == 0)
+		r = write_file(dir, "dhcp-hosts",
+			       net_dnsmasq_dhcp_hosts(&m.conf, e), e);
+	if (r == 0)
+		r = write_file(
+			dir, "dns-hosts",
+			net_dnsmasq_dns_hosts(m.dns_hosts, d->n_dns_hosts, e),
+			e);
+	network_dnsmasq_release(&m);
+	return r;
+}
+
+static int xml_up(struct net_nl *nl, const struct network_def *d,
+		  const char *dir, struct err **e)
+{
+	struct net_bridge_opts o = network_def_bridge_opts(d);
+	struct network_fw fw;
+	int r;
+
+	if (d->forward == NETWORK_FORWARD_BRIDGE)
+		return err_set(e, EINVAL, "a host bridge is not nido's");
+	if (net_bridge_create(nl, d->bridge, &o, e) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < d->n_ips; i++)
+		if (net_addr_add(nl, d->bridge, &d->ips[i].address,
+				 d->ips[i].prefix, e) < 0)
+			return -EINVAL;
+	if (net_link_set_up(nl, d->bridge, true, e) < 0 ||
+	    network_def_fw(d, d->bridge, &fw, e) < 0)
+		return -EINVAL;
+	r = net_fw_apply(&fw.net, e);
+	network_fw_release(&fw);
+	return r < 0 ? r : xml_dnsmasq(d, dir, e);
+}
+
+static int cmd_xml(const char *cmd, int argc, char **argv, struct err **e)
+{
+	struct network_def *d = xml_load(argv[0], e);
+	struct net_nl *nl = NULL;
+	char *text;
+	int r;
+
+	if (!d)
+		return -EINVAL;
+	if (streq(cmd, "xml-check")) {
+		text = network_def_format(d);
+		fputs(text, stdout);
+		free(text);
+		r = 0;
+	} else if ((r = net_nl_open(&nl, e)) == 0) {
+		if (streq(cmd, "xml-up") && argc == 2)
+			r = xml_up(nl, d, argv[1], e);
+		else
+			r = net_fw_remove(d->bridge, e)
+				    ?: net_link_delete(nl, d->bridge, e);
+		net_nl_close(nl);
+	}
+	network_def_free(d);
+	return r;
+}
+
 /* Commands that need a netlink socket. */
 static int cmd_link(const char *cmd, int argc, char **argv, struct err **e)
 {
@@ -392,6 +497,8 @@ int main(int argc, char **argv)
 		r = cmd_dnsmasq(argc, argv, &e);
 	else if (streq(cmd, "leases"))
 		r = cmd_leases(argv[0], &e);
+	else if (str_has_prefix(cmd, "xml-"))
+		r = cmd_xml(cmd, argc, argv, &e);
 	else
 		r = cmd_link(cmd, argc, argv, &e);
 	if (r < 0) {

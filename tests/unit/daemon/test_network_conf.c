@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 
 #include "daemon/network_conf.h"
+#include "daemon/network_conf_net.h"
 #include "lib/file.h"
 #include "test.h"
 
@@ -461,6 +462,48 @@ static void missing_uuid_is_generated(void)
 	network_def_free(d);
 }
 
+/* From a definition to src/net's firewall and dnsmasq configuration. */
+static void conversions_to_src_net(void)
+{
+	_cleanup_free_ char *xml = read_xml("nat-network-address-ports.xml");
+	_cleanup_free_ char *br = read_xml("host-bridge-net.xml");
+	_cleanup_free_ char *script = NULL, *conf = NULL;
+	struct network_def *d = parse_ok(xml, NULL), *b = parse_ok(br, NULL);
+	struct network_dnsmasq_paths paths = {"/l", "/h", "/d", NULL, NULL};
+	struct network_dnsmasq m;
+	struct network_fw fw;
+	struct net_bridge_opts o;
+
+	CHECK(d && b);
+	CHECK_INT_EQ(network_def_fw(d, "virbr0", &fw, NULL), 0);
+	CHECK_INT_EQ(fw.net.n_forwards, 3); /* one per <range> */
+	script = net_fw_script(&fw.net, NULL);
+	network_fw_release(&fw);
+	CHECK_STR_CONTAINS(script,
+			   "oifname \"eth1\" meta l4proto { tcp, udp } "
+			   "snat ip to 10.20.30.40-10.20.30.44:60000-65432");
+	CHECK_STR_CONTAINS(script,
+			   "ip daddr 10.20.30.40 tcp dport 8080 dnat ip "
+			   "to 192.168.122.10:80");
+	CHECK_STR_CONTAINS(script, "tcp dport 5000-5010 dnat ip to "
+				   "192.168.122.10\n");
+	CHECK_STR_CONTAINS(script, "meta nfproto ipv4 udp dport 53 dnat ip to "
+				   "192.168.122.11:53");
+	CHECK_INT_EQ(network_def_dnsmasq(d, "virbr0", &paths, &m), 0);
+	conf = net_dnsmasq_conf(&m.conf, NULL);
+	network_dnsmasq_release(&m);
+	CHECK_STR_CONTAINS(conf, "local=/example.com/\n");
+	CHECK_STR_CONTAINS(conf, "dhcp-range=192.168.122.2,192.168.122.100,"
+				 "255.255.255.0\ndhcp-range=192.168.122.150,"
+				 "192.168.122.254,255.255.255.0\n");
+	o = network_def_bridge_opts(d);
+	CHECK(!o.stp && o.delay_s == 2 && o.mtu == 9000 && !o.mac);
+	CHECK(network_def_fw(b, "br0", &fw, NULL) < 0);
+	CHECK_INT_EQ(network_def_dnsmasq(b, "br0", &paths, &m), 1);
+	network_def_free(d);
+	network_def_free(b);
+}
+
 int main(void)
 {
 	RUN(default_network_formats_as_libvirt);
@@ -474,5 +517,6 @@ int main(void)
 	RUN(doctype_and_size_refused);
 	RUN(unknown_parts_are_warned_by_name);
 	RUN(missing_uuid_is_generated);
+	RUN(conversions_to_src_net);
 	return test_done();
 }
