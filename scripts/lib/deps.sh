@@ -21,8 +21,8 @@ NIDO_TEST_PACKAGES=(
 	clang-format python3 qemu-utils
 	qemu-system-x86 busybox-static kmod xz-utils cpio
 	# the tests' own tools: ip (taps, namespaces), ps, debugfs, nft (to
-	# look at the firewall nido installs)
-	iproute2 procps e2fsprogs nftables
+	# look at the firewall nido installs), iptables (Docker's set-up)
+	iproute2 procps e2fsprogs nftables iptables
 	# remote access: certificates, an sshd and its client (daemon-remote)
 	openssl openssh-server openssh-client util-linux
 )

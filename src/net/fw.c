@@ -327,13 +327,41 @@ int net_fw_run(const char *script, struct err **e)
 	return r;
 }
 
+/* The ruleset as libnftables' JSON, malloc'ed into @out. */
+static int ruleset_json(char **out, struct err **e)
+{
+	struct nft_ctx *ctx = nft_open(true);
+	int r;
+
+	if (!ctx)
+		return err_set(e, ENOMEM, "nftables: cannot create a context");
+	r = nft_cmd(ctx, "list ruleset", "listing the nftables ruleset", e);
+	if (r == 0)
+		*out = xstrdup(nft_ctx_get_output_buffer(ctx));
+	nft_ctx_free(ctx);
+	return r;
+}
+
+/* Runs @own then the coexistence commands for @bridge, in one go. */
+static int run_with_coexist(const char *own, const char *bridge, bool add,
+			    struct err **e)
+{
+	_cleanup_free_ char *json = NULL, *co = NULL, *all = NULL;
+
+	if (ruleset_json(&json, e) < 0 ||
+	    net_fw_coexist_script(json, bridge, add, &co, e) < 0)
+		return -EIO;
+	all = xasprintf("%s%s", own, co);
+	return *all ? net_fw_run(all, e) : 0;
+}
+
 int net_fw_apply(const struct net_fw_network *n, struct err **e)
 {
 	_cleanup_free_ char *s = net_fw_script(n, e);
 
 	if (!s)
 		return -EINVAL;
-	if (net_fw_run(s, e) < 0)
+	if (run_with_coexist(s, n->bridge, n->mode != NET_FW_OPEN, e) < 0)
 		return err_prefix(e, "installing the rules of bridge '%s'",
 				  n->bridge);
 	return 0;
@@ -345,7 +373,7 @@ int net_fw_remove(const char *bridge, struct err **e)
 
 	if (!s)
 		return -EINVAL;
-	if (net_fw_run(s, e) < 0)
+	if (run_with_coexist(s, bridge, false, e) < 0)
 		return err_prefix(e, "removing the rules of bridge '%s'",
 				  bridge);
 	return 0;
@@ -436,7 +464,7 @@ int net_fw_cleanup(struct err **e)
 		fprintf(f, "delete table inet " NET_FW_TABLE_PREFIX "%s\n",
 			list[i]);
 	fclose(f);
-	r = len ? net_fw_run(text, e) : 0;
+	r = run_with_coexist(text, NULL, false, e);
 	free(text);
 	net_fw_list_free(list);
 	if (r < 0)

@@ -6,8 +6,10 @@
  * transaction that deletes the table if there and writes it whole, so a
  * rule is never duplicated whatever the sequence of restarts; removing is
  * one `delete table`; what nido owns is found by the name's prefix. No
- * other table is touched (docs/network-xml.md, "Firewall", says why and
- * what that means next to Docker and firewalld).
+ * other table is touched but iptables' `ip filter` and `ip6 filter`,
+ * where Docker's (or any iptables firewall's) FORWARD chain would drop a
+ * network's traffic: two rules per network there, tagged "nido:BRIDGE"
+ * (fw-coexist.c; docs/network-xml.md, "Firewall", says why).
  *
  * The text is built from checked data only (interface names of
  * [A-Za-z0-9_.-], addresses formatted from binary, numbers): nothing from
@@ -71,13 +73,30 @@ char *net_fw_script(const struct net_fw_network *n, struct err **e);
 /* The script that removes the rules of @bridge, whether there or not. */
 char *net_fw_remove_script(const char *bridge, struct err **e);
 
+/*
+ * The coexistence commands for @bridge given the ruleset @ruleset_json
+ * (`nft -j list ruleset`): delete the rules tagged "nido:@bridge" in the
+ * `ip filter` and `ip6 filter` tables (every "nido:" rule when @bridge is
+ * NULL), then, with @add, insert the two accepts for @bridge at the top
+ * of DOCKER-USER, else of FORWARD, of each such table. Fills @out with a
+ * malloc'ed script (possibly empty).
+ */
+int net_fw_coexist_script(const char *ruleset_json, const char *bridge,
+			  bool add, char **out, struct err **e);
+
 /* Runs @script through libnftables as one transaction. */
 int net_fw_run(const char *script, struct err **e);
 
-/* net_fw_script() then net_fw_run(). */
+/*
+ * Installs @n's table and its coexistence rules (none for an open
+ * network) in one transaction.
+ */
 int net_fw_apply(const struct net_fw_network *n, struct err **e);
 
-/* Removes @bridge's table; nothing to remove is not an error. */
+/*
+ * Removes @bridge's table and coexistence rules, in one transaction;
+ * nothing to remove is not an error.
+ */
 int net_fw_remove(const char *bridge, struct err **e);
 
 /*
@@ -86,7 +105,7 @@ int net_fw_remove(const char *bridge, struct err **e);
  */
 int net_fw_list(char ***out, struct err **e);
 
-/* Removes every table of nido, and nothing else. */
+/* Removes every table and coexistence rule of nido, and nothing else. */
 int net_fw_cleanup(struct err **e);
 
 void net_fw_list_free(char **list);

@@ -157,4 +157,67 @@ after=$(nido_tables)
 		"before: $before" "after: $after"
 [ -z "$("$NT" fw-list)" ] && ok "no nido table listed" ||
 	not_ok "no nido table listed" "$("$NT" fw-list)"
+# Docker's set-up, made as Docker makes it (iptables-nft): FORWARD's
+# policy drop, a DOCKER-USER chain jumped to first.
+nido_rules() { # FAMILY CHAIN: rules commented nido:* there
+	nft -j list chain "$1" filter "$2" 2>/dev/null | python3 -c '
+import json, sys
+print(sum(1 for x in json.load(sys.stdin)["nftables"]
+    if "rule" in x and x["rule"].get("comment", "").startswith("nido:")))'
+}
+if command -v iptables >/dev/null; then
+	iptables -N DOCKER-USER && iptables -A DOCKER-USER -j RETURN &&
+		iptables -I FORWARD -j DOCKER-USER && iptables -P FORWARD DROP
+else
+	nft -f - <<'NFT'
+table ip filter {
+	chain DOCKER-USER {
+		return
+	}
+	chain FORWARD {
+		type filter hook forward priority filter; policy drop;
+		jump DOCKER-USER
+	}
+}
+NFT
+fi
+docker_before=$(nft -s list table ip filter)
+"$NT" fw-script nat br0 192.168.60.1/24 | nft -f -
+out=$(ask "$client" 10.99.0.2 9000)
+[ -z "$out" ] &&
+	ok "Docker's FORWARD drop beats an accept in nido's own table alone" ||
+	not_ok "Docker's FORWARD drop beats nido's own table alone" "$out"
+t "a NAT network's rules installed next to Docker" \
+	"$NT" fw nat br0 192.168.60.1/24
+t_out "two rules of nido's at the top of DOCKER-USER" 2 nido_rules ip DOCKER-USER
+if command -v iptables >/dev/null; then
+	t_out "iptables (Docker's tool) still reads its table, with nido's rules" \
+		'-A DOCKER-USER -i br0 -m comment --comment "nido:br0" -j ACCEPT' \
+		iptables -S DOCKER-USER
+fi
+t_out "NAT works again: the outside sees the host" 10.99.0.1 \
+	ask "$client" 10.99.0.2 9000
+t "installed again" "$NT" fw nat br0 192.168.60.1/24
+t_out "still two rules in DOCKER-USER" 2 nido_rules ip DOCKER-USER
+t "an isolated network's rules replace them" "$NT" fw isolated br0 192.168.60.1/24
+out=$(ask "$client" 10.99.0.2 9000)
+[ -z "$out" ] && ok "nido's own table still decides: isolated stays isolated" ||
+	not_ok "nido's own table still decides: isolated stays isolated" "$out"
+t_out "the client's neighbour still reaches it" 192.168.60.11 \
+	ask "$client2" 192.168.60.10 9000
+t "removed" "$NT" fw-remove br0
+t_out "no rule of nido's in DOCKER-USER" 0 nido_rules ip DOCKER-USER
+[ "$(nft -s list table ip filter)" = "$docker_before" ] &&
+	ok "Docker's table is as it was" ||
+	not_ok "Docker's table is as it was" "$(nft list table ip filter)"
+# A plain iptables firewall: FORWARD drops, no DOCKER-USER.
+nft flush chain ip filter FORWARD && nft delete chain ip filter DOCKER-USER
+t "installed next to a plain FORWARD drop" "$NT" fw nat br0 192.168.60.1/24
+t_out "two rules of nido's in FORWARD" 2 nido_rules ip FORWARD
+t_out "NAT works there too" 10.99.0.1 ask "$client" 10.99.0.2 9000
+t "cleanup" "$NT" fw-cleanup
+t_out "no rule of nido's in FORWARD" 0 nido_rules ip FORWARD
+t_out "FORWARD's policy is still drop" "policy drop" nft list chain ip filter FORWARD
+[ -z "$(nft list tables | grep nido-)" ] && ok "no table of nido's" ||
+	not_ok "no table of nido's" "$(nft list tables)"
 done_testing

@@ -261,6 +261,71 @@ static void fw_refuses_bad_data(void)
 	CHECK(!net_fw_remove_script("a b", NULL));
 }
 
+/* A Docker host's ruleset (iptables-nft), as `nft -j list ruleset`. */
+static const char docker_json[] =
+	"{\"nftables\": [{\"metainfo\": {\"json_schema_version\": 1}},"
+	"{\"table\": {\"family\": \"ip\", \"name\": \"filter\", \"handle\": "
+	"1}},"
+	"{\"chain\": {\"family\": \"ip\", \"table\": \"filter\", "
+	"\"name\": \"DOCKER-USER\", \"handle\": 1}},"
+	"{\"chain\": {\"family\": \"ip\", \"table\": \"filter\", "
+	"\"name\": \"FORWARD\", \"handle\": 2, \"type\": \"filter\", "
+	"\"hook\": \"forward\", \"prio\": 0, \"policy\": \"drop\"}},"
+	"{\"rule\": {\"family\": \"ip\", \"table\": \"filter\", "
+	"\"chain\": \"DOCKER-USER\", \"handle\": 5, \"comment\": "
+	"\"nido:br0\"}},"
+	"{\"rule\": {\"family\": \"ip\", \"table\": \"filter\", "
+	"\"chain\": \"DOCKER-USER\", \"handle\": 6, \"comment\": "
+	"\"nido:br1\"}},"
+	"{\"rule\": {\"family\": \"ip\", \"table\": \"filter\", "
+	"\"chain\": \"DOCKER-USER\", \"handle\": 7, \"comment\": \"mine\"}},"
+	"{\"rule\": {\"family\": \"ip\", \"table\": \"filter\", "
+	"\"chain\": \"X; flush ruleset\", \"handle\": 8, \"comment\": "
+	"\"nido:br0\"}},"
+	"{\"rule\": {\"family\": \"ip\", \"table\": \"other\", "
+	"\"chain\": \"FORWARD\", \"handle\": 9, \"comment\": \"nido:br0\"}},"
+	"{\"table\": {\"family\": \"ip6\", \"name\": \"filter\", \"handle\": "
+	"2}},"
+	"{\"chain\": {\"family\": \"ip6\", \"table\": \"filter\", "
+	"\"name\": \"FORWARD\", \"handle\": 1, \"type\": \"filter\", "
+	"\"hook\": \"forward\", \"prio\": 0, \"policy\": \"drop\"}}"
+	"]}";
+
+static void fw_coexists_with_docker(void)
+{
+	char *s = NULL;
+
+	CHECK_INT_EQ(net_fw_coexist_script(docker_json, "br0", true, &s, NULL),
+		     0);
+	CHECK_STR_EQ(s, "delete rule ip filter DOCKER-USER handle 5\n"
+			"insert rule ip filter DOCKER-USER iifname \"br0\" "
+			"counter accept comment \"nido:br0\"\n"
+			"insert rule ip filter DOCKER-USER oifname \"br0\" "
+			"counter accept comment \"nido:br0\"\n"
+			"insert rule ip6 filter FORWARD iifname \"br0\" "
+			"counter accept comment \"nido:br0\"\n"
+			"insert rule ip6 filter FORWARD oifname \"br0\" "
+			"counter accept comment \"nido:br0\"\n");
+	free(s);
+	CHECK_INT_EQ(net_fw_coexist_script(docker_json, "br1", false, &s, NULL),
+		     0);
+	CHECK_STR_EQ(s, "delete rule ip filter DOCKER-USER handle 6\n");
+	free(s);
+	CHECK_INT_EQ(net_fw_coexist_script(docker_json, NULL, false, &s, NULL),
+		     0);
+	CHECK_STR_EQ(s, "delete rule ip filter DOCKER-USER handle 5\n"
+			"delete rule ip filter DOCKER-USER handle 6\n");
+	free(s);
+	/* No iptables tables: nothing to do. */
+	CHECK_INT_EQ(net_fw_coexist_script("{\"nftables\": []}", "br0", true,
+					   &s, NULL),
+		     0);
+	CHECK_STR_EQ(s, "");
+	free(s);
+	CHECK(net_fw_coexist_script("[", "br0", true, &s, NULL) < 0);
+	CHECK(net_fw_coexist_script(docker_json, "br 0", true, &s, NULL) < 0);
+}
+
 /* libvirt's default network as dnsmasq gets it. */
 static void dnsmasq_default_network(void)
 {
@@ -469,6 +534,7 @@ int main(void)
 	RUN(fw_nat_address_range_and_ipv6);
 	RUN(fw_route_isolated_open);
 	RUN(fw_refuses_bad_data);
+	RUN(fw_coexists_with_docker);
 	RUN(dnsmasq_default_network);
 	RUN(dnsmasq_ipv6_dns_and_hosts);
 	RUN(dnsmasq_refuses_what_could_add_lines);
