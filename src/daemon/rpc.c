@@ -92,8 +92,11 @@ struct rpc_server {
 	size_t n_listeners;
 	struct loop_source *sweep;
 	struct rpc_limits lim;
-	const struct rpc_method *methods;
-	size_t n_methods;
+	struct method_table {
+		const struct rpc_method *v;
+		size_t n;
+	} * tables; /* one per object kind */
+	size_t n_tables;
 	void *opaque;
 	struct client *clients;
 	size_t n_clients;
@@ -237,12 +240,22 @@ static void queue_error(struct client *c, struct json_object *id, int code,
 	queue(c, line, len);
 }
 
+static void queue_fail(struct client *c, struct json_object *id, int r,
+		       const struct err *e)
+{
+	size_t len;
+	char *line = rpc_response_fail(id, r, e, &len);
+
+	queue(c, line, len);
+}
+
 static const struct rpc_method *find_method(const struct rpc_server *s,
 					    const char *name)
 {
-	for (size_t i = 0; i < s->n_methods; i++)
-		if (streq(s->methods[i].name, name))
-			return &s->methods[i];
+	for (size_t t = 0; t < s->n_tables; t++)
+		for (size_t i = 0; i < s->tables[t].n; i++)
+			if (streq(s->tables[t].v[i].name, name))
+				return &s->tables[t].v[i];
 	return NULL;
 }
 
@@ -252,6 +265,7 @@ static const struct rpc_method *method_for(struct client *c,
 {
 	const struct rpc_method *m = find_method(c->srv, req->method);
 	_cleanup_free_ char *msg = NULL;
+	_cleanup_err_ struct err *e = NULL;
 
 	if (!m) {
 		msg = xasprintf("unknown method '%s'", req->method);
@@ -260,11 +274,12 @@ static const struct rpc_method *method_for(struct client *c,
 		return NULL;
 	}
 	if (c->read_only && !(m->flags & RPC_READ_ONLY)) {
-		msg = xasprintf("access denied: '%s' is not allowed on a "
-				"read-only connection",
-				req->method);
+		err_setk(&e, ERR_OPERATION_DENIED, EACCES,
+			 "access denied: '%s' is not allowed on a read-only "
+			 "connection",
+			 req->method);
 		if (req->id)
-			queue_error(c, req->id, EACCES, msg);
+			queue_fail(c, req->id, -EACCES, e);
 		return NULL;
 	}
 	return m;
@@ -295,7 +310,7 @@ static void call_method(struct client *c, const struct rpc_request *req)
 		return;
 	}
 	if (r < 0) {
-		queue_error(c, req->id, -r, err_msg(e));
+		queue_fail(c, req->id, r, e);
 		return;
 	}
 	line = rpc_response_result(req->id, result, &len);
@@ -947,9 +962,8 @@ struct rpc_server *rpc_server_new(struct loop *l,
 	struct rpc_server *s = xcalloc(1, sizeof(*s));
 
 	s->loop = l;
-	s->methods = methods;
-	s->n_methods = n_methods;
 	s->opaque = opaque;
+	rpc_server_add_methods(s, methods, n_methods);
 	if (lim)
 		s->lim = *lim;
 	limits_default(&s->lim);
@@ -974,6 +988,7 @@ void rpc_server_free(struct rpc_server *s)
 	free(s->listeners);
 	loop_source_del(s->loop, s->sweep);
 	close_safe(s->reserve_fd);
+	free(s->tables);
 	free(s);
 }
 
@@ -1010,7 +1025,7 @@ void rpc_call_done(struct rpc_call *call, int r, struct json_object *result,
 	}
 	c = call->client;
 	if (c && call->id && r < 0) {
-		queue_error(c, call->id, -r, e ? err_msg(e) : strerror(-r));
+		queue_fail(c, call->id, r, e);
 	} else if (c && call->id) {
 		line = rpc_response_result(call->id, result, &len);
 		queue(c, line, len);
@@ -1024,6 +1039,14 @@ void rpc_call_done(struct rpc_call *call, int r, struct json_object *result,
 	c->kick = true;
 	c->active = now_s();
 	client_update(c);
+}
+
+void rpc_server_add_methods(struct rpc_server *s,
+			    const struct rpc_method *methods, size_t n)
+{
+	s->tables =
+		xreallocarray(s->tables, s->n_tables + 1, sizeof(*s->tables));
+	s->tables[s->n_tables++] = (struct method_table){methods, n};
 }
 
 size_t rpc_server_clients(const struct rpc_server *s)
