@@ -238,17 +238,24 @@ static int parse_forward(const xmlNode *fw, struct network_def *d,
 	xml_check_known(fw, (const char *const[]){"mode", "dev", NULL}, kids,
 			w);
 	r = xml_enum(fw, "forward mode", mode ? mode : "nat",
-		     network_forward_names, e);
-	if (r < 0)
-		return err_prefix(e, "(nido runs nat, route, open and bridge "
-				     "networks; no <forward> is isolated)");
+		     network_forward_names, NULL);
+	if (r < 0) {
+		xml_err(e, fw,
+			"forward mode '%s' is not supported (nido runs nat, "
+			"route, open and bridge networks; no <forward> is "
+			"isolated)",
+			mode);
+		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
+	}
 	d->forward = r;
 	d->forward_given = r != NETWORK_FORWARD_NONE;
 	d->forward_dev = xml_attr(fw, "dev");
-	if (count_children(fw, "interface") > 1)
-		return xml_err(e, fw,
-			       "more than one <interface>: nido "
-			       "forwards through one device at most");
+	if (count_children(fw, "interface") > 1) {
+		xml_err(e, fw,
+			"more than one <interface>: nido forwards "
+			"through one device at most");
+		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
+	}
 	if ((n = xml_child(fw, "interface"))) {
 		_cleanup_free_ char *dev = xml_attr(n, "dev");
 
@@ -647,11 +654,13 @@ static int parse_virtualport(const xmlNode *n, struct network_virtualport *v,
 
 	xml_check_known(n, (const char *const[]){"type", NULL},
 			(const char *const[]){"parameters", NULL}, w);
-	if (type && !streq(type, "openvswitch"))
-		return xml_err(e, n,
-			       "virtualport type '%s' is not supported "
-			       "(nido knows openvswitch)",
-			       type);
+	if (type && !streq(type, "openvswitch")) {
+		xml_err(e, n,
+			"virtualport type '%s' is not supported (nido knows "
+			"openvswitch)",
+			type);
+		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
+	}
 	v->present = true;
 	v->openvswitch = type != NULL;
 	if ((p = xml_child(n, "parameters"))) {
@@ -914,7 +923,7 @@ int network_def_parse(const char *xml, size_t len, struct network_def **out,
 
 	doc = xml_parse(xml, len, "network XML", "network", e);
 	if (!doc)
-		return -EINVAL;
+		return err_mark(e, ERR_XML_ERROR);
 	root = xmlDocGetRootElement(doc);
 	d = xcalloc(1, sizeof(*d));
 	xml_check_known(root,
@@ -928,6 +937,8 @@ int network_def_parse(const char *xml, size_t len, struct network_def **out,
 	xmlFreeDoc(doc);
 	if (r == 0)
 		r = network_def_validate(d, e);
+	if (r < 0)
+		err_mark(e, ERR_XML_ERROR);
 	if (r < 0 && d->name)
 		return err_prefix(e, "network '%s'", d->name);
 	if (r < 0)
@@ -949,10 +960,10 @@ static int check_mode(const struct network_def *d, struct err **e)
 				       "<bridge name=> (nido attaches guests "
 				       "to a bridge, not to a device)");
 		if (d->forward_dev)
-			return err_set(e, EINVAL,
-				       "mode='bridge' with dev='%s': direct "
-				       "(macvtap) attachment is not supported",
-				       d->forward_dev);
+			return err_setk(e, ERR_CONFIG_UNSUPPORTED, EINVAL,
+					"mode='bridge' with dev='%s': direct "
+					"(macvtap) attachment is not supported",
+					d->forward_dev);
 		if (d->n_ips || d->n_dns_hosts || d->n_forwarders ||
 		    d->domain || d->has_mac || d->n_port_forwards || d->mtu)
 			return err_set(

@@ -192,7 +192,8 @@ struct network_def {
  * one. Unknown elements and attributes are added to @warnings (may be
  * NULL), naming them; what nido cannot honour is refused, naming it.
  * Returns 0 with *@out set (free with network_def_free), or -errno with
- * @e filled.
+ * @e filled: of kind ERR_CONFIG_UNSUPPORTED for what nido does not run
+ * (a forward mode, a virtualport type, macvtap), else ERR_XML_ERROR.
  */
 int network_def_parse(const char *xml, size_t len, struct network_def **out,
 		      struct xml_warnings *warnings, struct err **e);

@@ -349,7 +349,7 @@ static void bad_definitions_are_refused(void)
 		"subnets 192.168.9.2/25 and 192.168.9.1/24 overlap");
 	refused("<network><name>n</name><forward "
 		"mode='passthrough'/></network>",
-		"invalid forward mode 'passthrough'");
+		"forward mode 'passthrough' is not supported");
 	refused("<network><name>n</name><forward mode='bridge'/></network>",
 		"needs the host bridge's <bridge name=>");
 	refused("<network><name>n</name><forward mode='bridge'/>"
@@ -452,6 +452,39 @@ static void unknown_parts_are_warned_by_name(void)
 	network_def_free(d);
 }
 
+static void error_kinds(void)
+{
+	static const struct {
+		const char *xml;
+		enum err_kind kind;
+	} cases[] = {
+		{"<network><name>n</name><forward mode='vepa'/></network>",
+		 ERR_CONFIG_UNSUPPORTED},
+		{"<network><name>n</name><forward mode='bridge'/><bridge "
+		 "name='br0'/><virtualport type='802.1Qbg'/></network>",
+		 ERR_CONFIG_UNSUPPORTED},
+		{"<network><name>n</name><forward mode='bridge' dev='eth0'/>"
+		 "<bridge name='br0'/></network>",
+		 ERR_CONFIG_UNSUPPORTED},
+		{"<network><name>n</name>", ERR_XML_ERROR},
+		{"<network><name>n</name><mac address='x'/></network>",
+		 ERR_XML_ERROR},
+		{NET(IP4("<range start='192.168.9.10' end='192.168.10.20'/>")),
+		 ERR_XML_ERROR},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct network_def *d = NULL;
+		_cleanup_err_ struct err *e = NULL;
+
+		CHECK(network_def_parse(cases[i].xml, strlen(cases[i].xml), &d,
+					NULL, &e) < 0);
+		if (err_kind(e) != cases[i].kind)
+			TEST_FAIL("%s: kind %d, expected %d (%s)", cases[i].xml,
+				  err_kind(e), cases[i].kind, err_msg(e));
+	}
+}
+
 static void missing_uuid_is_generated(void)
 {
 	struct network_def *d = parse_ok(NET(""), NULL);
@@ -517,6 +550,7 @@ int main(void)
 	RUN(doctype_and_size_refused);
 	RUN(unknown_parts_are_warned_by_name);
 	RUN(missing_uuid_is_generated);
+	RUN(error_kinds);
 	RUN(conversions_to_src_net);
 	return test_done();
 }
