@@ -165,6 +165,36 @@ static int dhcp_host(const char *a, struct net_dhcp_host *h, char **keep,
 	return net_ip_parse(ip, 0, "host", &h->ip, e);
 }
 
+/* One dns=IP,NAME argument; *@keep owns the copy @h points into. */
+static int dns_host(const char *a, struct net_dns_host *h, const char **name,
+		    char **keep, struct err **e)
+{
+	char *s = *keep = xstrdup(a), *comma = strchr(s, ',');
+
+	if (!comma)
+		return err_set(e, EINVAL, "dns=IP,NAME");
+	*comma = 0;
+	*name = comma + 1;
+	*h = (struct net_dns_host){.names = name, .n_names = 1};
+	return net_ip_parse(s, 0, "dns", &h->ip, e);
+}
+
+/* DIR/dnsmasq.conf, DIR/dhcp-hosts and DIR/dns-hosts for @c. */
+static int write_dnsmasq(const char *dir, const struct net_dnsmasq_conf *c,
+			 const struct net_dns_host *dns, size_t nd,
+			 struct err **e)
+{
+	int r = write_file(dir, "dnsmasq.conf", net_dnsmasq_conf(c, e), e);
+
+	if (r == 0)
+		r = write_file(dir, "dhcp-hosts", net_dnsmasq_dhcp_hosts(c, e),
+			       e);
+	if (r == 0)
+		r = write_file(dir, "dns-hosts",
+			       net_dnsmasq_dns_hosts(dns, nd, e), e);
+	return r;
+}
+
 static int cmd_dnsmasq(int argc, char **argv, struct err **e)
 {
 	const char *dir = argv[0];
@@ -213,16 +243,9 @@ static int cmd_dnsmasq(int argc, char **argv, struct err **e)
 			r = dhcp_host(a + 5, &hosts[ip->n_hosts++], &keep[nk++],
 				      e);
 		else if (str_has_prefix(a, "dns=") && nd < MAXN) {
-			char *s = keep[nk++] = xstrdup(a + 4);
-			char *comma = strchr(s, ',');
-
-			if (!comma)
-				return err_set(e, EINVAL, "dns=IP,NAME");
-			*comma = 0;
-			names[nd] = comma + 1;
-			dns[nd] = (struct net_dns_host){.names = &names[nd],
-							.n_names = 1};
-			r = net_ip_parse(s, 0, "dns", &dns[nd++].ip, e);
+			r = dns_host(a + 4, &dns[nd], &names[nd], &keep[nk++],
+				     e);
+			nd++;
 		} else if (str_has_prefix(a, "fwd=") && c.n_forwarders < MAXN) {
 			fwd[c.n_forwarders] = (struct net_dns_forwarder){0};
 			r = net_ip_parse(a + 4, 0, "forwarder",
@@ -231,13 +254,7 @@ static int cmd_dnsmasq(int argc, char **argv, struct err **e)
 			c.domain = a + 7;
 	}
 	if (r == 0)
-		r = write_file(dir, "dnsmasq.conf", net_dnsmasq_conf(&c, e), e);
-	if (r == 0)
-		r = write_file(dir, "dhcp-hosts", net_dnsmasq_dhcp_hosts(&c, e),
-			       e);
-	if (r == 0)
-		r = write_file(dir, "dns-hosts",
-			       net_dnsmasq_dns_hosts(dns, nd, e), e);
+		r = write_dnsmasq(dir, &c, dns, nd, e);
 	for (size_t i = 0; i < nk; i++)
 		free(keep[i]);
 	return r;
@@ -366,15 +383,7 @@ static int xml_dnsmasq(const struct network_def *d, const char *dir,
 
 	if (network_def_dnsmasq(d, d->bridge, &paths, &m) == 1)
 		return 0;
-	r = write_file(dir, "dnsmasq.conf", net_dnsmasq_conf(&m.conf, e), e);
-	if (r == 0)
-		r = write_file(dir, "dhcp-hosts",
-			       net_dnsmasq_dhcp_hosts(&m.conf, e), e);
-	if (r == 0)
-		r = write_file(
-			dir, "dns-hosts",
-			net_dnsmasq_dns_hosts(m.dns_hosts, d->n_dns_hosts, e),
-			e);
+	r = write_dnsmasq(dir, &m.conf, m.dns_hosts, d->n_dns_hosts, e);
 	network_dnsmasq_release(&m);
 	return r;
 }
