@@ -13,8 +13,10 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "daemon/console.h"
 #include "daemon/daemon.h"
 #include "daemon/driver.h"
+#include "daemon/events.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/uuid.h"
@@ -242,6 +244,7 @@ static int m_define(void *opaque, struct json_object *params,
 	struct domain_def *def = NULL;
 	struct json_object *warnings = NULL;
 	struct domain *dom = NULL;
+	bool updated;
 
 	if (parse_xml_param(params, &def, &warnings, e) < 0)
 		return -EINVAL;
@@ -262,8 +265,10 @@ static int m_define(void *opaque, struct json_object *params,
 		domain_def_free(dom->def);
 		dom->def = def;
 	}
+	updated = dom->persistent;
 	dom->persistent = true;
 	log_info("domain '%s' defined", def->name);
+	events_lifecycle(dmn, dom, "defined", updated ? "updated" : "added");
 	*result = define_result(dom, warnings);
 	return 0;
 }
@@ -363,6 +368,7 @@ static int m_undefine(void *opaque, struct json_object *params,
 				       remove_storage(dmn, dom));
 	}
 	log_info("domain '%s' undefined", dom->def->name);
+	events_lifecycle(dmn, dom, "undefined", "removed");
 	dom->autostart = false;
 	domain_def_free(steal_ptr(dom->newdef));
 	if (domain_is_active(dom)) {
@@ -994,6 +1000,9 @@ const struct rpc_method daemon_methods[] = {
 	{"domain.tune", m_tune, RPC_READ_ONLY},
 	{"domain.stats", m_stats, RPC_READ_ONLY},
 	{"domain.console", m_console},
+	{"domain.open_console", console_m_open, 0},
+	{"event.subscribe", events_m_subscribe, RPC_READ_ONLY},
+	{"event.unsubscribe", events_m_unsubscribe, RPC_READ_ONLY},
 };
 
 const size_t daemon_n_methods = ARRAY_SIZE(daemon_methods);
