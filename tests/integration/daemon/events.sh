@@ -174,6 +174,23 @@ t_err "the read-only socket refuses the console" \
 	"access denied: 'domain.open_console' is not allowed on a read-only connection" \
 	"$NIDO" -r console ev
 
+# The console through the daemon: the client needs no access to the
+# daemon's pseudo-terminals (here: a private /dev/pts, as on another
+# machine).
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	out=$(printf 'ping-ns' | timeout 30 unshare -m sh -c \
+		'mount -t devpts -o newinstance devpts /dev/pts && exec "$0" console ev' \
+		"$NIDO" 2>&1)
+	if [[ $out == *"Connected to domain 'ev'"*ping-ns* ]]; then
+		ok "the console works without the daemon's /dev/pts: through the API"
+	else
+		not_ok "the console works without the daemon's /dev/pts: through the API" "$out"
+	fi
+else
+	skip "the console works without the daemon's /dev/pts: through the API" \
+		"needs root and unshare"
+fi
+
 # The console through the daemon: one session per domain, as virsh.
 "$NIDO" console ev < <(sleep 100) >"$tmp/con1.out" 2>&1 &
 con_pid=$!
