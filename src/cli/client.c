@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The CLI's side of the daemon API (client.h). */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -276,6 +277,7 @@ struct nido_conn *client_connect(struct err **e)
 	c->bridge.pid = -1;
 	c->bridge.pidfd = -1;
 	if (uri_parse(default_uri(), &u, e) < 0) {
+		err_mark(e, ERR_NO_CONNECT);
 		client_close(c);
 		return NULL;
 	}
@@ -287,6 +289,7 @@ struct nido_conn *client_connect(struct err **e)
 		c->fd = open_local(&u, e);
 	uri_release(&u);
 	if (c->fd < 0) {
+		err_mark(e, ERR_NO_CONNECT);
 		client_close(c);
 		return NULL;
 	}
@@ -350,16 +353,22 @@ static char *read_line(struct nido_conn *c, struct err **e)
 static int take_response(struct json_object *resp, struct json_object **result,
 			 struct err **e)
 {
-	struct json_object *err, *res = NULL;
+	struct json_object *err, *data = NULL, *res = NULL;
 	const char *msg = "request failed";
-	int64_t code = EIO;
+	int64_t kind = ERR_INTERNAL_ERROR, no = EIO;
 
 	if (json_object_object_get_ex(resp, "error", &err) && err) {
 		json_get_string_opt(err, "message", &msg, NULL);
-		json_get_int64_opt(err, "code", &code, NULL);
-		if (code <= 0 || code > 4095)
-			code = EPROTO;
-		return err_set(e, (int)code, "%s", msg);
+		json_get_int64_opt(err, "code", &kind, NULL);
+		json_get_object_opt(err, "data", &data, NULL);
+		if (data)
+			json_get_int64_opt(data, "errno", &no, NULL);
+		/* JSON-RPC's own codes are negative: the protocol failed */
+		if (kind <= 0 || kind > INT_MAX)
+			kind = ERR_RPC;
+		if (no <= 0 || no > 4095)
+			no = EPROTO;
+		return err_setk(e, (enum err_kind)kind, (int)no, "%s", msg);
 	}
 	json_object_object_get_ex(resp, "result", &res);
 	if (result)

@@ -135,7 +135,9 @@ static struct nido_conn *open_console(const char *name, bool force)
 		json_object_object_add(p, "force", json_object_new_boolean(1));
 	if (client_call(c, "domain.open_console", p, &res, &e) < 0) {
 		client_close(c);
-		if (err_code(e) == -EBUSY) /* virsh's words: the daemon's */
+		/* virsh's words for these are the daemon's */
+		if (err_kind(e) == ERR_OPERATION_FAILED ||
+		    err_kind(e) == ERR_RESOURCE_BUSY)
 			cli_error("%s", err_msg(e));
 		else
 			domain_fail("open the console of", name, e);

@@ -55,7 +55,7 @@ static struct json_object *list_all(struct nido_conn *c)
 
 	json_object_object_add(p, "all", json_object_new_boolean(true));
 	if (client_call(c, "domain.list", p, &res, &e) < 0) {
-		if (str_has_prefix(err_msg(e), "failed to connect"))
+		if (err_kind(e) == ERR_NO_CONNECT)
 			cli_error("%s", err_msg(e));
 		else
 			cli_error("failed to list domains: %s", err_msg(e));

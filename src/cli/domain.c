@@ -21,11 +21,9 @@ int domain_fail(const char *what, const char *name, const struct err *e)
 {
 	const char *msg = err_msg(e);
 
-	if (str_has_prefix(msg, "failed to connect") ||
-	    str_has_prefix(msg, "unsupported URI"))
+	if (err_kind(e) == ERR_NO_CONNECT)
 		cli_error("%s", msg);
-	else if (err_code(e) == -ENOENT && str_has_prefix(msg, "domain '") &&
-		 strstr(msg, "' not found"))
+	else if (err_kind(e) == ERR_NO_DOMAIN)
 		cli_error("failed to get domain '%s'", name);
 	else
 		cli_error("failed to %s domain '%s': %s", what, name, msg);
@@ -136,6 +134,9 @@ static int cmd_create(const struct cli_args *a)
 	}
 	p = json_object_new_object();
 	json_object_object_add(p, "xml", json_object_new_string(xml));
+	if (cli_flag(a, "paused"))
+		json_object_object_add(p, "paused",
+				       json_object_new_boolean(true));
 	if (client_call1("domain.create", p, &res, &e) < 0) {
 		cli_error("failed to create domain from '%s': %s", file,
 			  err_msg(e));
@@ -215,7 +216,8 @@ static int cmd_undefine(const struct cli_args *a)
 
 	if (call_flagged(a, "domain.undefine", "remove-all-storage",
 			 "remove_all_storage", &res, &e) < 0) {
-		if (err_code(e) == -EBUSY && cli_flag(a, "remove-all-storage"))
+		if (err_kind(e) == ERR_OPERATION_INVALID &&
+		    err_code(e) == -EBUSY && cli_flag(a, "remove-all-storage"))
 			return cli_error("%s", err_msg(e)), 1;
 		return domain_fail("undefine", name, e);
 	}
@@ -337,22 +339,20 @@ static const struct cli_opt opts_define[] = {
 static const struct cli_opt opts_create[] = {
 	{"file", OPT_DATA, true, "file containing an XML domain description"},
 	{"console", OPT_BOOL, false, "attach to console after creation"},
+	{"paused", OPT_BOOL, false, "leave the guest paused after creation"},
 	{0},
 };
 
 static const struct cli_opt opts_start[] = {
 	OPT_DOMAIN("name of the inactive domain"),
 	{"console", OPT_BOOL, false, "attach to console after creation"},
-	{"paused", OPT_BOOL, false,
-	 "leave the guest paused after creation (not supported by the kvm "
-	 "driver yet)"},
+	{"paused", OPT_BOOL, false, "leave the guest paused after creation"},
 	{0},
 };
 
 static const struct cli_opt opts_destroy[] = {
 	OPT_DOMAIN("domain name, id or uuid"),
-	{"graceful", OPT_BOOL, false,
-	 "terminate gracefully (not supported by the kvm driver yet)"},
+	{"graceful", OPT_BOOL, false, "terminate gracefully"},
 	{0},
 };
 

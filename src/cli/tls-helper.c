@@ -219,12 +219,16 @@ static void report(const struct err *e)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *er = json_object_new_object();
+	struct json_object *data = json_object_new_object();
 	size_t len;
 	_cleanup_free_ char *line = NULL;
 
-	json_object_object_add(er, "code", json_object_new_int(err_code(e)));
+	json_object_object_add(er, "code", json_object_new_int(err_kind(e)));
 	json_object_object_add(er, "message",
 			       json_object_new_string(err_msg(e)));
+	json_object_object_add(data, "errno",
+			       json_object_new_int(-err_code(e)));
+	json_object_object_add(er, "data", data);
 	json_object_object_add(o, "jsonrpc", json_object_new_string("2.0"));
 	json_object_object_add(o, "id", NULL);
 	json_object_object_add(o, "error", er);

@@ -152,7 +152,8 @@ static int st_open(void *opaque, struct rpc_stream *st,
 
 	if (json_get_string(result, "pty", &pty, e) < 0 ||
 	    !str_has_prefix(pty, "/dev/pts/"))
-		return err_set(e, ENOTSUP, "the driver named no console");
+		return err_setk(e, ERR_OPERATION_FAILED, ENOTSUP,
+				"the driver named no console");
 	s->fd = open(pty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (s->fd < 0)
 		return err_sys(e, errno, "opening the console '%s'", pty);
@@ -215,9 +216,9 @@ static int take_console(struct daemon *dmn, const struct domain *dom,
 	if (!old)
 		return 0;
 	if (!force || !old->st)
-		return err_set(e, EBUSY,
-			       "operation failed: Active console session "
-			       "exists for this domain");
+		return err_setk(e, ERR_OPERATION_FAILED, EBUSY,
+				"operation failed: Active console session "
+				"exists for this domain");
 	log_info("console of domain '%s' taken over (force)", old->name);
 	rpc_stream_close(old->st);
 	session_free(old);
@@ -256,12 +257,13 @@ int console_m_open(void *opaque, struct json_object *params,
 	if (!dom)
 		return err_code(*e);
 	if (!domain_is_active(dom))
-		return err_set(e, EINVAL, "domain is not running");
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"domain is not running");
 	if (dom->job)
-		return err_set(e, EBUSY,
-			       "domain '%s' is busy: another operation on it "
-			       "is in progress",
-			       dom->def->name);
+		return err_setk(e, ERR_RESOURCE_BUSY, EBUSY,
+				"domain '%s' is busy: another operation on it "
+				"is in progress",
+				dom->def->name);
 	if (take_console(dmn, dom, force, e) < 0)
 		return err_code(*e);
 	s = session_new(dmn, dom);

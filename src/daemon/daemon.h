@@ -33,9 +33,9 @@ struct daemon {
 	struct console_session *consoles; /* open consoles (console.h) */
 };
 
-/* The method table (methods-domain.c and others). */
-extern const struct rpc_method daemon_methods[];
-extern const size_t daemon_n_methods;
+/* The domain kind's method table (methods-domain.c). */
+extern const struct rpc_method domain_methods[];
+extern const size_t domain_n_methods;
 
 /*
  * Marks @dom running (or paused) with @reason, assigning an id when it
@@ -58,11 +58,12 @@ void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
 			   bool restart);
 
 /*
- * Starts @dom through its driver; errors are prefixed by the caller.
- * Returns 0, RPC_DEFERRED when the driver finishes later (and reports
- * it with daemon_job_done()), or -errno.
+ * Starts @dom through its driver with @flags (DRIVER_START_*); errors are
+ * prefixed by the caller. Returns 0, RPC_DEFERRED when the driver finishes
+ * later (and reports it with daemon_job_done()), or -errno.
  */
-int daemon_domain_start(struct daemon *dmn, struct domain *dom, struct err **e);
+int daemon_domain_start(struct daemon *dmn, struct domain *dom, unsigned flags,
+			struct err **e);
 
 /*
  * A driver operation that returned RPC_DEFERRED has finished: answers

@@ -73,6 +73,7 @@ struct domain *domain_new(struct domain_def *def)
 {
 	struct domain *d = xcalloc(1, sizeof(*d));
 
+	d->obj.kind = &domain_kind;
 	d->def = def;
 	d->id = -1;
 	d->state = DOMAIN_SHUTOFF;
@@ -93,29 +94,90 @@ void domain_free(struct domain *d)
 	free(d);
 }
 
+static int kind_parse(const char *xml, size_t len, bool driver, void **def,
+		      struct xml_warnings *w, struct err **e)
+{
+	struct domain_def *d = NULL;
+	int r = driver ? domain_def_parse(xml, len, &d, w, e)
+		       : domain_def_parse_with(xml, len, NULL, &d, w, e);
+
+	*def = d;
+	return r;
+}
+
+static char *kind_format(const void *def)
+{
+	return domain_def_format(def);
+}
+
+static void kind_def_free(void *def)
+{
+	domain_def_free(def);
+}
+
+static const char *kind_def_name(const void *def)
+{
+	return ((const struct domain_def *)def)->name;
+}
+
+static uint8_t *kind_def_uuid(void *def)
+{
+	return ((struct domain_def *)def)->uuid;
+}
+
+static bool kind_def_uuid_generated(const void *def)
+{
+	return ((const struct domain_def *)def)->uuid_generated;
+}
+
+static struct object *kind_obj_new(void *def)
+{
+	return &domain_new(def)->obj;
+}
+
+static void kind_obj_free(struct object *o)
+{
+	domain_free(domain_of(o));
+}
+
+static bool kind_is_active(const struct object *o)
+{
+	return domain_is_active((const struct domain *)o);
+}
+
+const struct object_kind domain_kind = {
+	.name = "domain",
+	.dir = "domains",
+	.err_missing = ERR_NO_DOMAIN,
+	.err_exists = ERR_DOM_EXIST,
+	.parse = kind_parse,
+	.format = kind_format,
+	.def_free = kind_def_free,
+	.def_name = kind_def_name,
+	.def_uuid = kind_def_uuid,
+	.def_uuid_generated = kind_def_uuid_generated,
+	.obj_new = kind_obj_new,
+	.obj_free = kind_obj_free,
+	.is_active = kind_is_active,
+};
+
 struct domain *domain_list_find_name(const struct domain_list *l,
 				     const char *name)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (streq(l->v[i]->def->name, name))
-			return l->v[i];
-	return NULL;
+	return domain_of(object_list_find_name(&l->l, name));
 }
 
 struct domain *domain_list_find_uuid(const struct domain_list *l,
 				     const uint8_t uuid[16])
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (!memcmp(l->v[i]->def->uuid, uuid, 16))
-			return l->v[i];
-	return NULL;
+	return domain_of(object_list_find_uuid(&l->l, uuid));
 }
 
 struct domain *domain_list_find_id(const struct domain_list *l, int id)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i]->id == id && id > 0)
-			return l->v[i];
+	for (size_t i = 0; i < l->l.n; i++)
+		if (domain_at(l, i)->id == id && id > 0)
+			return domain_at(l, i);
 	return NULL;
 }
 
@@ -133,11 +195,11 @@ static int parse_id(const char *s)
 	return (int)v;
 }
 
+/* virsh's order: a name, an id, a UUID. */
 struct domain *domain_list_lookup(const struct domain_list *l, const char *key,
 				  struct err **e)
 {
 	struct domain *d = domain_list_find_name(l, key);
-	struct uuid u;
 	int id;
 
 	if (d)
@@ -145,35 +207,20 @@ struct domain *domain_list_lookup(const struct domain_list *l, const char *key,
 	id = parse_id(key);
 	if (id > 0 && (d = domain_list_find_id(l, id)))
 		return d;
-	if (uuid_text_valid(key) && uuid_from_text(key, &u, NULL) == 0 &&
-	    (d = domain_list_find_uuid(l, u.bytes)))
-		return d;
-	err_set(e, ENOENT, "domain '%s' not found", key);
-	return NULL;
+	return domain_of(object_list_lookup(&l->l, key, e));
 }
 
 void domain_list_add(struct domain_list *l, struct domain *d)
 {
-	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
-	l->v[l->n++] = d;
+	object_list_add(&l->l, &d->obj);
 }
 
 void domain_list_remove(struct domain_list *l, struct domain *d)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		if (l->v[i] != d)
-			continue;
-		memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(*l->v));
-		l->n--;
-		return;
-	}
+	object_list_remove(&l->l, &d->obj);
 }
 
 void domain_list_clear(struct domain_list *l)
 {
-	for (size_t i = 0; i < l->n; i++)
-		domain_free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
+	object_list_clear(&l->l);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Domain objects: a definition (domain_conf.h) plus what the daemon knows
- * about it at run time: its state and the reason for it (named as libvirt
- * names them), its id while active, whether it is persistent and
- * autostarted, and the driver that runs it.
+ * Domain objects, the "domain" kind of object.h: a definition
+ * (domain_conf.h) plus what the daemon knows about it at run time: its
+ * state and the reason for it (named as libvirt names them), its id
+ * while active, and the driver that runs it. Definition life cycle,
+ * persistence and autostart are object.h's.
  *
  * The list owns its domains; a domain owns its definitions. Driver data
  * (@priv) is owned by the driver and released through its ops.
@@ -13,10 +14,12 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
 #include "daemon/domain_conf.h"
+#include "daemon/object.h"
 
 enum domain_state {
 	DOMAIN_SHUTOFF,
@@ -45,11 +48,25 @@ enum domain_reason {
 struct driver_ops;
 struct rpc_call;
 
+/* The "domain" kind (domain.c). */
+extern const struct object_kind domain_kind;
+
 struct domain {
-	struct domain_def *def;	   /* the live or inactive definition */
-	struct domain_def *newdef; /* defined while active: used next boot */
-	bool persistent;	   /* has a definition on disk */
-	bool autostart;
+	/*
+	 * The generic part (object.h), first so that a struct object of
+	 * the domain kind is a struct domain (domain_of); the anonymous
+	 * struct names the same members with the domain's types.
+	 */
+	union {
+		struct object obj;
+		struct {
+			const struct object_kind *kind_;
+			struct domain_def *def;	   /* live or inactive */
+			struct domain_def *newdef; /* defined while active */
+			bool persistent; /* has a definition on disk */
+			bool autostart;
+		};
+	};
 	int id; /* > 0 while active, -1 otherwise */
 	enum domain_state state;
 	enum domain_reason reason;
@@ -64,10 +81,36 @@ struct domain {
 	struct json_object *job_result;
 };
 
+_Static_assert(offsetof(struct domain, def) ==
+			       offsetof(struct domain, obj.def) &&
+		       offsetof(struct domain, newdef) ==
+			       offsetof(struct domain, obj.newdef) &&
+		       offsetof(struct domain, persistent) ==
+			       offsetof(struct domain, obj.persistent) &&
+		       offsetof(struct domain, autostart) ==
+			       offsetof(struct domain, obj.autostart),
+	       "struct domain's typed view matches struct object");
+
+/* The domain @o is (NULL for NULL); @o must be of domain_kind. */
+static inline struct domain *domain_of(struct object *o)
+{
+	return (struct domain *)o;
+}
+
+/* Domains are kept in an object list of domain_kind. */
 struct domain_list {
-	struct domain **v;
-	size_t n;
+	struct object_list l;
 };
+#define DOMAIN_LIST_INIT                     \
+	{                                    \
+		.l = {.kind = &domain_kind } \
+	}
+
+/* The @i-th domain of @l. */
+static inline struct domain *domain_at(const struct domain_list *l, size_t i)
+{
+	return domain_of(l->l.v[i]);
+}
 
 /* "running", "paused", "shut off". */
 const char *domain_state_name(enum domain_state s);

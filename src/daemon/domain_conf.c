@@ -1052,8 +1052,10 @@ static int driver_check(const struct domain_def *d,
 {
 	domain_validate_fn fn = NULL;
 
-	if (lookup(d->virt, &fn, e) < 0 || (fn && fn(d, w, e) < 0))
+	if (lookup(d->virt, &fn, e) < 0 || (fn && fn(d, w, e) < 0)) {
+		err_mark(e, ERR_CONFIG_UNSUPPORTED);
 		return err_prefix(e, "domain '%s'", d->name);
+	}
 	return 0;
 }
 
@@ -1074,8 +1076,10 @@ int domain_def_parse_with(const char *xml, size_t len,
 	int r;
 
 	doc = xml_parse(xml, len, "domain XML", "domain", e);
-	if (!doc)
+	if (!doc) {
+		err_mark(e, ERR_XML_ERROR);
 		return -EINVAL;
+	}
 	root = xmlDocGetRootElement(doc);
 	d = xcalloc(1, sizeof(*d));
 	d->os_type = xstrdup("hvm");
@@ -1086,7 +1090,11 @@ int domain_def_parse_with(const char *xml, size_t len,
 	if (r == 0)
 		r = parse_body(root, d, w, e);
 	xmlFreeDoc(doc);
-	if (r == 0 && lookup)
+	if (r < 0) {
+		err_mark(e, ERR_XML_ERROR);
+		return r;
+	}
+	if (lookup)
 		r = driver_check(d, lookup, w, e);
 	if (r < 0)
 		return r;

@@ -63,6 +63,8 @@ struct kvm_vm {
 	bool rebooting;	    /* a reboot was asked for (see kvm_reboot) */
 	bool starting;	    /* start waits for the control socket */
 	bool killed;	    /* destroy sent SIGKILL */
+	bool start_paused;  /* start: vCPUs held until resume */
+	bool graceful;	    /* destroy: SIGTERM only */
 	int waited_ms;	    /* start: how long so far */
 	struct loop_source *watch;
 	struct loop_source *timer; /* start's or destroy's */
@@ -386,6 +388,9 @@ static struct json_object *vmm_config(const struct domain_def *def,
 	add_string(c, "api", sock);
 	add_string(c, "exit_file", exit_file);
 	json_object_object_add(c, "sandbox", sandbox_json(vm));
+	if (vm->start_paused)
+		json_object_object_add(c, "paused",
+				       json_object_new_boolean(true));
 	return c;
 }
 
@@ -907,14 +912,19 @@ static struct kvm_vm *vm_new(struct daemon *dmn, struct domain *dom)
 	vm->dom = dom;
 	vm->child.pid = -1;
 	vm->child.pidfd = -1;
-	vm->api = store_runtime_path(&dmn->store, dom->def->name, "sock");
-	vm->log = store_runtime_path(&dmn->store, dom->def->name, "log");
-	vm->config = store_runtime_path(&dmn->store, dom->def->name, "config");
-	vm->exit_file = store_runtime_path(&dmn->store, dom->def->name, "exit");
+	vm->api = store_runtime_path(&dmn->store, &domain_kind, dom->def->name,
+				     "sock");
+	vm->log = store_runtime_path(&dmn->store, &domain_kind, dom->def->name,
+				     "log");
+	vm->config = store_runtime_path(&dmn->store, &domain_kind,
+					dom->def->name, "config");
+	vm->exit_file = store_runtime_path(&dmn->store, &domain_kind,
+					   dom->def->name, "exit");
 	return vm;
 }
 
-static int kvm_start(struct daemon *dmn, struct domain *dom, struct err **e)
+static int kvm_start(struct daemon *dmn, struct domain *dom, unsigned flags,
+		     struct err **e)
 {
 	struct kvm_vm *vm;
 	_cleanup_json_ struct json_object *rec = NULL;
@@ -924,6 +934,7 @@ static int kvm_start(struct daemon *dmn, struct domain *dom, struct err **e)
 	if (strchr(dmn->vmm_path, '/') && access(dmn->vmm_path, X_OK) < 0)
 		return err_sys(e, errno, "nido-vmm '%s'", dmn->vmm_path);
 	vm = vm_new(dmn, dom);
+	vm->start_paused = flags & DRIVER_START_PAUSED;
 	dom->priv = vm;
 	unlink(vm->api);
 	if (spawn_vmm(dmn, dom, vm, e) < 0)
@@ -939,7 +950,10 @@ static int kvm_start(struct daemon *dmn, struct domain *dom, struct err **e)
 	}
 	vm->starting = true;
 	rec = make_record(vm);
-	daemon_domain_set_state(dmn, dom, REASON_RUNNING_BOOTED, rec);
+	daemon_domain_set_state(dmn, dom,
+				vm->start_paused ? REASON_PAUSED_USER
+						 : REASON_RUNNING_BOOTED,
+				rec);
 	return RPC_DEFERRED;
 
 out_release:
@@ -957,12 +971,25 @@ static void send_signal(struct kvm_vm *vm, int sig)
 		pidfd_send_signal(vm->child.pidfd, SIGCONT, NULL, 0);
 }
 
-/* nido-vmm ignored SIGTERM for DESTROY_GRACE_MS: SIGKILL; then give up. */
+/*
+ * nido-vmm ignored SIGTERM for DESTROY_GRACE_MS: SIGKILL (a graceful
+ * destroy fails instead, the domain running on); then give up.
+ */
 static void on_destroy_timer(struct loop *l, void *opaque)
 {
 	struct kvm_vm *vm = opaque;
 	_cleanup_err_ struct err *e = NULL;
 
+	if (vm->graceful) {
+		loop_source_del(l, vm->timer);
+		vm->timer = NULL;
+		vm->destroying = false;
+		err_setk(&e, ERR_OPERATION_FAILED, ETIMEDOUT,
+			 "failed to terminate nido-vmm (pid %d) with SIGTERM",
+			 (int)vm->child.pid);
+		daemon_job_done(vm->dmn, vm->dom, -ETIMEDOUT, NULL, e);
+		return;
+	}
 	if (!vm->killed) {
 		vm->killed = true;
 		send_signal(vm, SIGKILL);
@@ -976,10 +1003,16 @@ static void on_destroy_timer(struct loop *l, void *opaque)
 }
 
 /* SIGTERM now; the exit (on_exit_fd) or on_destroy_timer ends it. */
-static int kvm_destroy(struct daemon *dmn, struct domain *dom, struct err **e)
+static int kvm_destroy(struct daemon *dmn, struct domain *dom, unsigned flags,
+		       struct err **e)
 {
 	struct kvm_vm *vm = vm_of(dom);
 
+	/* a graceful destroy that fails must leave a domain as it was */
+	if ((flags & DRIVER_DESTROY_GRACEFUL) && vm->starting)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is starting: a graceful destroy "
+				"waits until it has started");
 	loop_source_del(dmn->loop, vm->timer); /* a start still waiting */
 	if (vm->starting) { /* ... maybe for its "status" answer */
 		vmm_req_cancel(vm->req);
@@ -992,6 +1025,7 @@ static int kvm_destroy(struct daemon *dmn, struct domain *dom, struct err **e)
 		return err_code(*e);
 	vm->destroying = true;
 	vm->killed = false;
+	vm->graceful = flags & DRIVER_DESTROY_GRACEFUL;
 	send_signal(vm, SIGTERM);
 	return RPC_DEFERRED;
 }

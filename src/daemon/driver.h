@@ -34,19 +34,29 @@ enum shutdown_mode {
 	SHUTDOWN_CTRL_ALT_DEL,
 };
 
+/* Flags of start and destroy (virsh start --paused, destroy --graceful). */
+#define DRIVER_START_PAUSED	1u /* vCPUs held until resume */
+#define DRIVER_DESTROY_GRACEFUL 1u /* SIGTERM only: fails if ignored */
+
 struct driver_ops {
 	const char *name;
 	domain_validate_fn validate; /* what it can run (domain_conf.h) */
-	/* Starts @dom (inactive); on success it is running, booted. */
-	int (*start)(struct daemon *dmn, struct domain *dom, struct err **e);
+	/* Starts @dom (inactive); on success it is running, booted, or
+	 * with DRIVER_START_PAUSED paused (user) before its first
+	 * instruction. */
+	int (*start)(struct daemon *dmn, struct domain *dom, unsigned flags,
+		     struct err **e);
 	/* Asks the guest to power off. */
 	int (*shutdown)(struct daemon *dmn, struct domain *dom,
 			enum shutdown_mode mode, struct err **e);
 	/* Asks the guest to reboot (a shutdown, then a new start). */
 	int (*reboot)(struct daemon *dmn, struct domain *dom,
 		      enum shutdown_mode mode, struct err **e);
-	/* Stops the domain now; it is shut off (destroyed) on return. */
-	int (*destroy)(struct daemon *dmn, struct domain *dom, struct err **e);
+	/* Stops the domain now; it is shut off (destroyed) on return. With
+	 * DRIVER_DESTROY_GRACEFUL the process is asked to end and never
+	 * killed: the domain may stay running, with an error. */
+	int (*destroy)(struct daemon *dmn, struct domain *dom, unsigned flags,
+		       struct err **e);
 	int (*suspend)(struct daemon *dmn, struct domain *dom, struct err **e);
 	int (*resume)(struct daemon *dmn, struct domain *dom, struct err **e);
 	/*

@@ -151,7 +151,7 @@ static struct json_object *event_new(const struct domain *dom, const char *kind)
 }
 
 /* Queues @params (taken over) on every subscriber that wants it. */
-static void emit(struct daemon *dmn, const struct domain *dom, unsigned kind,
+static void emit(struct daemon *dmn, const uint8_t uuid[16], unsigned kind,
 		 struct json_object *params)
 {
 	struct events *ev = dmn->events;
@@ -159,7 +159,7 @@ static void emit(struct daemon *dmn, const struct domain *dom, unsigned kind,
 	for (struct event_sub *s = ev ? ev->subs : NULL, *next; s; s = next) {
 		next = s->next; /* a drop does not free it here (rpc.c) */
 		if (!(s->mask & kind) ||
-		    (!s->any_domain && memcmp(s->uuid, dom->def->uuid, 16)))
+		    (!s->any_domain && memcmp(s->uuid, uuid, 16)))
 			continue;
 		rpc_conn_notify(s->conn, "event", params);
 	}
@@ -172,15 +172,31 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 		json_object_object_add(o, k, json_object_new_string(v));
 }
 
-void events_lifecycle(struct daemon *dmn, const struct domain *dom,
-		      const char *type, const char *detail)
+struct json_object *events_lifecycle_new(const struct domain *dom,
+					 const char *type, const char *detail)
 {
 	struct json_object *o = event_new(dom, "lifecycle");
 
 	add_str(o, "type", type);
 	add_str(o, "detail", detail);
-	log_debug("event: domain '%s' %s %s", dom->def->name, type, detail);
-	emit(dmn, dom, EVENT_LIFECYCLE, o);
+	return o;
+}
+
+void events_send(struct daemon *dmn, struct json_object *ev)
+{
+	const char *text = "";
+	struct uuid u = {{0}};
+
+	json_get_string_opt(ev, "uuid", &text, NULL);
+	uuid_from_text(text, &u, NULL);
+	log_debug("event: %s", json_object_to_json_string(ev));
+	emit(dmn, u.bytes, EVENT_LIFECYCLE, ev);
+}
+
+void events_lifecycle(struct daemon *dmn, const struct domain *dom,
+		      const char *type, const char *detail)
+{
+	events_send(dmn, events_lifecycle_new(dom, type, detail));
 }
 
 const char *events_stopped_detail(enum domain_reason r)
@@ -201,7 +217,7 @@ const char *events_stopped_detail(enum domain_reason r)
 
 void events_reboot(struct daemon *dmn, const struct domain *dom)
 {
-	emit(dmn, dom, EVENT_REBOOT, event_new(dom, "reboot"));
+	emit(dmn, dom->def->uuid, EVENT_REBOOT, event_new(dom, "reboot"));
 }
 
 void events_io_error(struct daemon *dmn, const struct domain *dom,
@@ -215,7 +231,7 @@ void events_io_error(struct daemon *dmn, const struct domain *dom,
 	add_str(o, "reason", io->reason);
 	add_str(o, "operation", io->operation);
 	add_str(o, "message", io->message);
-	emit(dmn, dom, EVENT_IO_ERROR, o);
+	emit(dmn, dom->def->uuid, EVENT_IO_ERROR, o);
 }
 
 /* The "events" filter: names of kinds; absent means all of them. */
@@ -238,20 +254,21 @@ static int param_kinds(struct json_object *params, unsigned *mask,
 		size_t k = 0;
 
 		if (!json_object_is_type(it, json_type_string))
-			return err_set(e, EINVAL,
-				       "key 'events' must be an array of "
-				       "strings");
+			return err_setk(e, ERR_INVALID_ARG, EINVAL,
+					"key 'events' must be an array of "
+					"strings");
 		while (k < ARRAY_SIZE(kinds) && !streq(kinds[k].name, name))
 			k++;
 		if (k == ARRAY_SIZE(kinds))
-			return err_set(e, EINVAL,
-				       "unknown event '%.64s' (lifecycle, "
-				       "reboot, io-error)",
-				       name);
+			return err_setk(e, ERR_INVALID_ARG, EINVAL,
+					"unknown event '%.64s' (lifecycle, "
+					"reboot, io-error)",
+					name);
 		*mask |= kinds[k].bit;
 	}
 	if (!*mask)
-		return err_set(e, EINVAL, "key 'events' names no event");
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"key 'events' names no event");
 	return 0;
 }
 
@@ -281,7 +298,8 @@ int events_m_subscribe(void *opaque, struct json_object *params,
 	if (key && !(dom = domain_list_lookup(&dmn->domains, key, e)))
 		return err_code(*e);
 	if (!conn)
-		return err_set(e, EINVAL, "not a client connection");
+		return err_setk(e, ERR_INTERNAL_ERROR, EINVAL,
+				"not a client connection");
 	events_subscribe(dmn, conn, dom ? dom->def->uuid : NULL, mask);
 	rpc_server_keep_current(dmn->rpc); /* quiet, not idle */
 	*result = json_object_new_object();
@@ -299,8 +317,7 @@ int events_m_unsubscribe(void *opaque, struct json_object *params,
 	struct rpc_conn *conn = rpc_server_conn_current(dmn->rpc);
 
 	if (!conn || events_unsubscribe(dmn, conn) < 0)
-		return err_set(e, ENOENT,
-			       "this connection has no event "
-			       "subscription");
+		return err_setk(e, ERR_OPERATION_INVALID, ENOENT,
+				"this connection has no event subscription");
 	return 0;
 }

@@ -47,6 +47,15 @@ void events_free(struct daemon *dmn);
  */
 void events_lifecycle(struct daemon *dmn, const struct domain *dom,
 		      const char *type, const char *detail);
+/*
+ * The same, built now and sent later with events_send() (taken over),
+ * for a change that frees @dom when it succeeds (undefine); an event
+ * not sent is released with json_object_put().
+ */
+struct json_object *events_lifecycle_new(const struct domain *dom,
+					 const char *type, const char *detail);
+void events_send(struct daemon *dmn, struct json_object *ev);
+
 /* The lifecycle detail of a shut-off reason ("shutdown", "crashed"). */
 const char *events_stopped_detail(enum domain_reason r);
 

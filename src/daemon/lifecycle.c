@@ -12,17 +12,26 @@
 #include "lib/json.h"
 #include "lib/log.h"
 
+/*
+ * The drivers built in, by the domain type they run. The qemu driver and
+ * the container driver register here when they exist.
+ */
+static const struct {
+	enum domain_virt virt;
+	const struct driver_ops *ops;
+} drivers[] = {
+	{DOMAIN_VIRT_KVM, &driver_kvm},
+};
+
 const struct driver_ops *driver_for(enum domain_virt virt, struct err **e)
 {
-	switch (virt) {
-	case DOMAIN_VIRT_KVM:
-		return &driver_kvm;
-	default:
-		err_set(e, ENOTSUP,
-			"domain type 'qemu' has no driver yet "
-			"(use type 'kvm')");
-		return NULL;
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(drivers); i++)
+		if (drivers[i].virt == virt)
+			return drivers[i].ops;
+	err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOTSUP,
+		 "domain type '%s' has no driver yet (use type 'kvm')",
+		 virt == DOMAIN_VIRT_QEMU ? "qemu" : "?");
+	return NULL;
 }
 
 static void record_save(struct daemon *dmn, struct domain *dom)
@@ -39,7 +48,8 @@ static void record_save(struct daemon *dmn, struct domain *dom)
 		json_object_new_string(domain_reason_name(dom->reason)));
 	json_object_object_add(rec, "started",
 			       json_object_new_int64((int64_t)dom->started));
-	if (store_runtime_save(&dmn->store, dom->def->name, rec, &e) < 0)
+	if (store_runtime_save(&dmn->store, &domain_kind, dom->def->name, rec,
+			       &e) < 0)
 		log_warn("domain '%s': saving run-time record: %s",
 			 dom->def->name, err_msg(e));
 }
@@ -79,14 +89,6 @@ void daemon_domain_set_state(struct daemon *dmn, struct domain *dom,
 	state_event(dmn, dom, before);
 }
 
-static void apply_newdef(struct domain *dom)
-{
-	if (!dom->newdef)
-		return;
-	domain_def_free(dom->def);
-	dom->def = steal_ptr(dom->newdef);
-}
-
 void daemon_job_done(struct daemon *dmn, struct domain *dom, int r,
 		     struct json_object *result, const struct err *e)
 {
@@ -115,7 +117,7 @@ void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
 	}
 	if (dom->priv && dom->drv)
 		dom->drv->release(dmn, dom);
-	store_runtime_delete(&dmn->store, dom->def->name);
+	store_runtime_delete(&dmn->store, &domain_kind, dom->def->name);
 	json_object_put(dom->rec);
 	dom->rec = NULL;
 	dom->state = DOMAIN_SHUTOFF;
@@ -123,42 +125,42 @@ void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
 	free(dom->detail);
 	dom->detail = detail ? xstrdup(detail) : NULL;
 	events_lifecycle(dmn, dom, "stopped", events_stopped_detail(reason));
-	apply_newdef(dom);
+	object_apply_newdef(&dom->obj);
 	if (restart && !dmn->shutting_down) {
-		if (daemon_domain_start(dmn, dom, &e) >= 0)
+		if (daemon_domain_start(dmn, dom, 0, &e) >= 0)
 			return;
 		log_error("domain '%s': restarting: %s", dom->def->name,
 			  err_msg(e));
 		dom->reason = REASON_SHUTOFF_FAILED;
 	}
 	dom->id = -1;
-	if (!dom->persistent) {
-		domain_list_remove(&dmn->domains, dom);
-		domain_free(dom);
-	}
+	object_drop_transient(&dmn->domains.l, &dom->obj);
 }
 
-int daemon_domain_start(struct daemon *dmn, struct domain *dom, struct err **e)
+int daemon_domain_start(struct daemon *dmn, struct domain *dom, unsigned flags,
+			struct err **e)
 {
 	const struct driver_ops *drv;
 	int r;
 
 	if (domain_is_active(dom))
-		return err_set(e, EBUSY, "domain is already running");
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is already running");
 	drv = driver_for(dom->def->virt, e);
 	if (!drv)
 		return -ENOTSUP;
 	/* A definition reloaded from disk was not checked by this driver
 	 * (nor by this version of it): it is now, before anything runs. */
 	if (drv->validate && drv->validate(dom->def, NULL, e) < 0)
-		return err_code(*e);
+		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
 	dom->drv = drv;
 	dom->started = time(NULL);
-	if (store_live_save(&dmn->store, dom->def, e) < 0)
+	if (store_live_save(&dmn->store, &domain_kind, dom->def, e) < 0)
 		return err_prefix(e, "saving the live definition");
-	r = drv->start(dmn, dom, e);
+	r = drv->start(dmn, dom, flags, e);
 	if (r < 0) {
-		store_runtime_delete(&dmn->store, dom->def->name);
+		err_mark(e, ERR_OPERATION_FAILED);
+		store_runtime_delete(&dmn->store, &domain_kind, dom->def->name);
 		dom->reason = REASON_SHUTOFF_FAILED;
 		dom->id = -1;
 	}
@@ -171,9 +173,9 @@ static struct domain *recover_domain(struct daemon *dmn, const char *name,
 				     struct err **e)
 {
 	struct domain *dom = domain_list_find_name(&dmn->domains, name);
-	struct domain_def *live = NULL;
+	void *live = NULL;
 
-	if (store_live_load(&dmn->store, name, &live, e) < 0) {
+	if (store_live_load(&dmn->store, &domain_kind, name, &live, e) < 0) {
 		if (!dom)
 			return NULL;
 		return dom; /* the persistent definition will do */
@@ -196,10 +198,10 @@ static void recover_one(struct daemon *dmn, const char *name)
 	int64_t id = -1;
 	int r;
 
-	if (store_runtime_load(&dmn->store, name, &rec, &e) < 0 ||
+	if (store_runtime_load(&dmn->store, &domain_kind, name, &rec, &e) < 0 ||
 	    !(dom = recover_domain(dmn, name, &e))) {
 		log_warn("domain '%s': cannot recover: %s", name, err_msg(e));
-		store_runtime_delete(&dmn->store, name);
+		store_runtime_delete(&dmn->store, &domain_kind, name);
 		return;
 	}
 	json_get_int64_opt(rec, "id", &id, NULL);
@@ -228,13 +230,13 @@ static void recover_one(struct daemon *dmn, const char *name)
 
 static void autostart_all(struct daemon *dmn)
 {
-	for (size_t i = 0; i < dmn->domains.n; i++) {
-		struct domain *dom = dmn->domains.v[i];
+	for (size_t i = 0; i < dmn->domains.l.n; i++) {
+		struct domain *dom = domain_at(&dmn->domains, i);
 		_cleanup_err_ struct err *e = NULL;
 
 		if (!dom->autostart || domain_is_active(dom))
 			continue;
-		if (daemon_domain_start(dmn, dom, &e) < 0)
+		if (daemon_domain_start(dmn, dom, 0, &e) < 0)
 			log_error("autostarting domain '%s': %s",
 				  dom->def->name, err_msg(e));
 	}
@@ -242,7 +244,7 @@ static void autostart_all(struct daemon *dmn)
 
 void daemon_domains_recover(struct daemon *dmn)
 {
-	char **names = store_runtime_names(&dmn->store);
+	char **names = store_runtime_names(&dmn->store, &domain_kind);
 
 	for (char **p = names; *p; p++)
 		recover_one(dmn, *p);

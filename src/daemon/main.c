@@ -181,8 +181,8 @@ static void on_idle_tick(struct loop *l, void *opaque)
 	struct daemon *dmn = opaque;
 	bool busy = rpc_server_clients(dmn->rpc) > 0;
 
-	for (size_t i = 0; i < dmn->domains.n && !busy; i++)
-		busy = domain_is_active(dmn->domains.v[i]);
+	for (size_t i = 0; i < dmn->domains.l.n && !busy; i++)
+		busy = domain_is_active(domain_at(&dmn->domains, i));
 	dmn->idle = busy ? 0 : dmn->idle + 1;
 	if (dmn->idle >= dmn->idle_timeout) {
 		log_info("idle for %u s: exiting", dmn->idle);
@@ -194,6 +194,42 @@ static void warn_cb(const char *msg)
 {
 	log_warn("%s", msg);
 }
+
+/* The kinds of object the daemon keeps. */
+static const struct object_kind *const kinds[] = {&domain_kind};
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void add_u64(struct json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+static int m_daemon_info(void *opaque, struct json_object *params,
+			 struct json_object **result, struct err **e)
+{
+	struct daemon *dmn = opaque;
+	struct json_object *o = json_object_new_object();
+
+	add_str(o, "version", NIDO_VERSION);
+	add_str(o, "mode", dmn->system ? "system" : "session");
+	add_u64(o, "pid", (uint64_t)getpid());
+	add_str(o, "state_dir", dmn->store.state_dir);
+	add_str(o, "runtime_dir", dmn->store.runtime_dir);
+	add_u64(o, "domains", dmn->domains.l.n);
+	/* the kvm driver runs the nido-vmm built with this nidod */
+	add_str(o, "hypervisor", "nido-vmm");
+	add_str(o, "hypervisor_version", NIDO_VERSION);
+	*result = o;
+	return 0;
+}
+
+static const struct rpc_method daemon_methods[] = {
+	{"daemon.info", m_daemon_info, RPC_READ_ONLY},
+};
 
 static int setup(struct daemon *dmn, const struct nido_paths *p, struct err **e)
 {
@@ -209,7 +245,8 @@ static int setup(struct daemon *dmn, const struct nido_paths *p, struct err **e)
 	    !loop_signal_add(dmn->loop, SIGINT, on_signal, dmn, e))
 		return -EIO;
 	signal(SIGPIPE, SIG_IGN);
-	if (store_open(&dmn->store, p->state_dir, p->runtime_dir, e) < 0)
+	if (store_open(&dmn->store, p->state_dir, p->runtime_dir, kinds,
+		       ARRAY_SIZE(kinds), e) < 0)
 		return -EIO;
 	return 0;
 }
@@ -217,8 +254,8 @@ static int setup(struct daemon *dmn, const struct nido_paths *p, struct err **e)
 static void teardown(struct daemon *dmn)
 {
 	dmn->shutting_down = true;
-	for (size_t i = 0; i < dmn->domains.n; i++) {
-		struct domain *dom = dmn->domains.v[i];
+	for (size_t i = 0; i < dmn->domains.l.n; i++) {
+		struct domain *dom = domain_at(&dmn->domains, i);
 
 		if (dom->priv && dom->drv)
 			dom->drv->release(dmn, dom);
@@ -290,13 +327,15 @@ static int serve(struct daemon *dmn, const struct nido_paths *p,
 	size_t n;
 	int r;
 
-	n = store_domains_load(&dmn->store, &dmn->domains, warn_cb);
+	n = store_objects_load(&dmn->store, &dmn->domains.l, warn_cb);
 	log_info("%zu domain definitions loaded from '%s'", n, p->state_dir);
 	daemon_domains_recover(dmn);
-	dmn->rpc = rpc_server_new(dmn->loop, daemon_methods, daemon_n_methods,
-				  dmn, &conf->limits, e);
+	dmn->rpc = rpc_server_new(dmn->loop, daemon_methods,
+				  ARRAY_SIZE(daemon_methods), dmn,
+				  &conf->limits, e);
 	if (!dmn->rpc)
 		return -EIO;
+	rpc_server_add_methods(dmn->rpc, domain_methods, domain_n_methods);
 	r = listen_unix(dmn, p, conf, e);
 	if (r == 0 && conf->listen_tls)
 		r = listen_tls(dmn, conf, &tls, e);
@@ -333,7 +372,11 @@ static int load_conf(const struct options *o, bool system,
 static int run(const struct options *o, struct err **e)
 {
 	struct nido_paths p;
-	struct daemon dmn = {.next_id = 1, .uid = getuid()};
+	struct daemon dmn = {
+		.next_id = 1,
+		.uid = getuid(),
+		.domains = DOMAIN_LIST_INIT,
+	};
 	struct nidod_conf conf;
 	_cleanup_close_ int lock = -1;
 	int r;

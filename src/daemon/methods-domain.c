@@ -31,6 +31,20 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
+/* *@flags is @bit when the boolean @key of @params is true, else 0. */
+static int param_flag(struct json_object *params, const char *key, unsigned bit,
+		      unsigned *flags, struct err **e)
+{
+	bool set = false;
+
+	*flags = 0;
+	if (json_get_bool_opt(params, key, &set, e) < 0)
+		return -EINVAL;
+	if (set)
+		*flags = bit;
+	return 0;
+}
+
 /* Finds the domain named by params.domain (a name, an id or a UUID). */
 static struct domain *param_domain(struct daemon *dmn,
 				   struct json_object *params, struct err **e)
@@ -46,10 +60,10 @@ static struct domain *param_domain(struct daemon *dmn,
 static int need_idle(const struct domain *dom, struct err **e)
 {
 	if (dom->job)
-		return err_set(e, EBUSY,
-			       "domain '%s' is busy: another operation on "
-			       "it is in progress",
-			       dom->def->name);
+		return err_setk(e, ERR_RESOURCE_BUSY, EBUSY,
+				"domain '%s' is busy: another operation on "
+				"it is in progress",
+				dom->def->name);
 	return 0;
 }
 
@@ -122,19 +136,20 @@ static int m_list(void *opaque, struct json_object *params,
 		  struct json_object **result, struct err **e)
 {
 	struct daemon *dmn = opaque;
+	size_t n = dmn->domains.l.n;
 	bool all = false;
 	struct json_object *arr;
 	_cleanup_free_ struct domain **v = NULL;
 
 	if (json_get_bool_opt(params, "all", &all, e) < 0)
 		return -EINVAL;
-	v = xreallocarray(NULL, dmn->domains.n + 1, sizeof(*v));
-	if (dmn->domains.n) {
-		memcpy(v, dmn->domains.v, dmn->domains.n * sizeof(*v));
-		qsort(v, dmn->domains.n, sizeof(*v), list_order);
-	}
+	v = xreallocarray(NULL, n + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = domain_at(&dmn->domains, i);
+	if (n)
+		qsort(v, n, sizeof(*v), list_order);
 	arr = json_object_new_array();
-	for (size_t i = 0; i < dmn->domains.n; i++)
+	for (size_t i = 0; i < n; i++)
 		if (all || domain_is_active(v[i]))
 			json_object_array_add(arr, summary(v[i]));
 	*result = json_object_new_object();
@@ -157,37 +172,6 @@ static int parse_xml_param(struct json_object *params, struct domain_def **def,
 		json_object_array_add(*warnings,
 				      json_object_new_string(w.msgs[i]));
 	xml_warnings_clear(&w);
-	return 0;
-}
-
-/* Checks that @def may replace @dom (found by name or UUID, may be NULL). */
-static int check_conflicts(struct daemon *dmn, struct domain_def *def,
-			   struct domain **out, struct err **e)
-{
-	struct domain *by_name =
-		domain_list_find_name(&dmn->domains, def->name);
-	struct domain *by_uuid;
-	char text[UUID_TEXT_LEN];
-	struct uuid u;
-
-	if (by_name && def->uuid_generated)
-		memcpy(def->uuid, by_name->def->uuid, 16);
-	by_uuid = domain_list_find_uuid(&dmn->domains, def->uuid);
-	if (by_uuid && by_uuid != by_name) {
-		memcpy(u.bytes, def->uuid, 16);
-		return err_set(e, EEXIST,
-			       "domain '%s' already exists with "
-			       "UUID %s",
-			       by_uuid->def->name, uuid_to_text(&u, text));
-	}
-	if (by_name && !by_uuid) {
-		memcpy(u.bytes, by_name->def->uuid, 16);
-		return err_set(e, EEXIST,
-			       "domain '%s' already exists with "
-			       "UUID %s",
-			       def->name, uuid_to_text(&u, text));
-	}
-	*out = by_name;
 	return 0;
 }
 
@@ -231,10 +215,10 @@ static int validate_strict(struct json_object *params,
 		fprintf(f, "%s%.*s", i ? "; " : "", (int)n, w);
 	}
 	fclose(f);
-	return err_set(e, EINVAL,
-		       "XML document failed to validate against nido's "
-		       "domain schema: %s",
-		       all);
+	return err_setk(e, ERR_XML_INVALID_SCHEMA, EINVAL,
+			"XML document failed to validate against nido's "
+			"domain schema: %s",
+			all);
 }
 
 static int m_define(void *opaque, struct json_object *params,
@@ -243,33 +227,26 @@ static int m_define(void *opaque, struct json_object *params,
 	struct daemon *dmn = opaque;
 	struct domain_def *def = NULL;
 	struct json_object *warnings = NULL;
-	struct domain *dom = NULL;
+	struct object *obj = NULL;
+	const struct domain *old;
 	bool updated;
 
 	if (parse_xml_param(params, &def, &warnings, e) < 0)
 		return -EINVAL;
-	if (validate_strict(params, warnings, e) < 0 ||
-	    check_conflicts(dmn, def, &dom, e) < 0 ||
-	    store_domain_save(&dmn->store, def, e) < 0) {
+	if (validate_strict(params, warnings, e) < 0) {
 		domain_def_free(def);
 		json_object_put(warnings);
 		return err_code(*e);
 	}
-	if (!dom) {
-		dom = domain_new(def);
-		domain_list_add(&dmn->domains, dom);
-	} else if (domain_is_active(dom)) {
-		domain_def_free(dom->newdef);
-		dom->newdef = def;
-	} else {
-		domain_def_free(dom->def);
-		dom->def = def;
+	old = domain_list_find_name(&dmn->domains, def->name);
+	updated = old && old->persistent;
+	if (object_define(&dmn->domains.l, &dmn->store, def, &obj, e) < 0) {
+		json_object_put(warnings);
+		return err_code(*e);
 	}
-	updated = dom->persistent;
-	dom->persistent = true;
-	log_info("domain '%s' defined", def->name);
-	events_lifecycle(dmn, dom, "defined", updated ? "updated" : "added");
-	*result = define_result(dom, warnings);
+	events_lifecycle(dmn, domain_of(obj), "defined",
+			 updated ? "updated" : "added");
+	*result = define_result(domain_of(obj), warnings);
 	return 0;
 }
 
@@ -284,8 +261,8 @@ static const char *storage_keep_reason(struct daemon *dmn,
 		return "it is read-only";
 	if (d->shareable)
 		return "it is shareable";
-	for (size_t i = 0; i < dmn->domains.n; i++) {
-		const struct domain *o = dmn->domains.v[i];
+	for (size_t i = 0; i < dmn->domains.l.n; i++) {
+		const struct domain *o = domain_at(&dmn->domains, i);
 
 		for (size_t k = 0; o != dom && k < o->def->n_disks; k++)
 			if (streq(o->def->disks[k].source, d->source))
@@ -342,9 +319,9 @@ static int param_remove_storage(struct json_object *params,
 	if (json_get_bool_opt(params, "remove_all_storage", remove, e) < 0)
 		return -EINVAL;
 	if (*remove && domain_is_active(dom))
-		return err_set(e, EBUSY,
-			       "storage volume deletion is supported only "
-			       "on stopped domains");
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"storage volume deletion is supported only "
+				"on stopped domains");
 	return 0;
 }
 
@@ -353,30 +330,24 @@ static int m_undefine(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct domain *dom = param_domain(dmn, params, e);
+	struct json_object *volumes, *ev;
 	bool remove = false;
 
-	if (!dom)
+	if (!dom || param_remove_storage(params, dom, &remove, e) < 0)
 		return err_code(*e);
-	if (!dom->persistent)
-		return err_set(e, EINVAL, "cannot undefine transient domain");
-	if (param_remove_storage(params, dom, &remove, e) < 0 ||
-	    store_domain_delete(&dmn->store, dom->def->name, e) < 0)
+	/* the disks are named by the definition undefine frees */
+	volumes = remove && dom->persistent ? remove_storage(dmn, dom) : NULL;
+	ev = events_lifecycle_new(dom, "undefined", "removed");
+	if (object_undefine(&dmn->domains.l, &dmn->store, &dom->obj, e) < 0) {
+		json_object_put(volumes);
+		json_object_put(ev);
 		return err_code(*e);
-	if (remove) {
+	}
+	events_send(dmn, ev);
+	if (volumes) {
 		*result = json_object_new_object();
-		json_object_object_add(*result, "volumes",
-				       remove_storage(dmn, dom));
+		json_object_object_add(*result, "volumes", volumes);
 	}
-	log_info("domain '%s' undefined", dom->def->name);
-	events_lifecycle(dmn, dom, "undefined", "removed");
-	dom->autostart = false;
-	domain_def_free(steal_ptr(dom->newdef));
-	if (domain_is_active(dom)) {
-		dom->persistent = false; /* transient until it stops */
-		return 0;
-	}
-	domain_list_remove(&dmn->domains, dom);
-	domain_free(dom);
 	return 0;
 }
 
@@ -386,21 +357,24 @@ static int m_create(void *opaque, struct json_object *params,
 	struct daemon *dmn = opaque;
 	struct domain_def *def = NULL;
 	struct json_object *warnings = NULL;
-	struct domain *dom = NULL;
+	struct object *obj = NULL;
+	struct domain *dom;
+	unsigned flags;
 	int r;
 
-	if (parse_xml_param(params, &def, &warnings, e) < 0)
+	if (param_flag(params, "paused", DRIVER_START_PAUSED, &flags, e) < 0 ||
+	    parse_xml_param(params, &def, &warnings, e) < 0)
 		return -EINVAL;
-	if (check_conflicts(dmn, def, &dom, e) < 0 ||
-	    (dom &&
-	     err_set(e, EEXIST, "domain '%s' already exists", def->name))) {
+	if (object_check_conflicts(&dmn->domains.l, def, &obj, e) < 0 ||
+	    (obj && err_setk(e, ERR_OPERATION_INVALID, EEXIST,
+			     "domain '%s' already exists", def->name))) {
 		domain_def_free(def);
 		json_object_put(warnings);
 		return err_code(*e);
 	}
 	dom = domain_new(def);
 	domain_list_add(&dmn->domains, dom);
-	r = daemon_domain_start(dmn, dom, e);
+	r = daemon_domain_start(dmn, dom, flags, e);
 	if (r < 0) {
 		domain_list_remove(&dmn->domains, dom);
 		domain_free(dom);
@@ -413,42 +387,25 @@ static int m_create(void *opaque, struct json_object *params,
 	return 0;
 }
 
-/*
- * Flags a driver must implement before they are accepted: start
- * "paused" (nido-vmm would have to hold its vCPUs before their first
- * run) and destroy "graceful" (SIGTERM without the SIGKILL fallback).
- * The kvm driver has neither yet: refused rather than approximated.
- */
-static int param_unsupported(struct json_object *params, const char *flag,
-			     const char *what, struct err **e)
-{
-	bool set = false;
-
-	if (json_get_bool_opt(params, flag, &set, e) < 0)
-		return -EINVAL;
-	if (set)
-		return err_set(e, ENOTSUP,
-			       "%s is not supported by the kvm driver yet",
-			       what);
-	return 0;
-}
-
 static int m_start(void *opaque, struct json_object *params,
 		   struct json_object **result, struct err **e)
 {
 	struct daemon *dmn = opaque;
 	struct domain *dom = param_domain(dmn, params, e);
+	unsigned flags;
 
 	if (!dom || need_idle(dom, e) < 0 ||
-	    param_unsupported(params, "paused", "starting paused", e) < 0)
+	    param_flag(params, "paused", DRIVER_START_PAUSED, &flags, e) < 0)
 		return err_code(*e);
-	return job_wait(dmn, dom, daemon_domain_start(dmn, dom, e), NULL);
+	return job_wait(dmn, dom, daemon_domain_start(dmn, dom, flags, e),
+			NULL);
 }
 
 static int need_active(const struct domain *dom, struct err **e)
 {
 	if (!domain_is_active(dom))
-		return err_set(e, EINVAL, "domain is not running");
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"domain is not running");
 	return 0;
 }
 
@@ -479,10 +436,10 @@ static int param_mode(struct json_object *p, enum shutdown_mode *mode,
 	else if (streq(m, "ctrl-alt-del"))
 		*mode = SHUTDOWN_CTRL_ALT_DEL;
 	else
-		return err_set(e, EINVAL,
-			       "unknown shutdown mode '%s' (acpi, "
-			       "ctrl-alt-del)",
-			       m);
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"unknown shutdown mode '%s' (acpi, "
+				"ctrl-alt-del)",
+				m);
 	return 0;
 }
 
@@ -520,12 +477,12 @@ static int m_destroy(void *o, struct json_object *p, struct json_object **r,
 		     struct err **e)
 {
 	struct domain *dom = active_domain(o, p, e);
+	unsigned flags;
 
-	if (dom &&
-	    param_unsupported(p, "graceful", "a graceful destroy", e) < 0)
+	if (!dom ||
+	    param_flag(p, "graceful", DRIVER_DESTROY_GRACEFUL, &flags, e) < 0)
 		return err_code(*e);
-	return dom ? job_wait(o, dom, dom->drv->destroy(o, dom, e), NULL)
-		   : err_code(*e);
+	return job_wait(o, dom, dom->drv->destroy(o, dom, flags, e), NULL);
 }
 
 static int m_suspend(void *o, struct json_object *p, struct json_object **r,
@@ -536,7 +493,8 @@ static int m_suspend(void *o, struct json_object *p, struct json_object **r,
 	if (!dom)
 		return err_code(*e);
 	if (dom->state == DOMAIN_PAUSED)
-		return err_set(e, EINVAL, "domain is already paused");
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"domain is already paused");
 	return job_wait(o, dom, dom->drv->suspend(o, dom, e), NULL);
 }
 
@@ -548,7 +506,8 @@ static int m_resume(void *o, struct json_object *p, struct json_object **r,
 	if (!dom)
 		return err_code(*e);
 	if (dom->state != DOMAIN_PAUSED)
-		return err_set(e, EINVAL, "domain is not paused");
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"domain is not paused");
 	return job_wait(o, dom, dom->drv->resume(o, dom, e), NULL);
 }
 
@@ -611,7 +570,7 @@ static int m_xml(void *opaque, struct json_object *params,
 
 	if (!dom || json_get_bool_opt(params, "inactive", &inactive, e) < 0)
 		return err_code(*e);
-	def = inactive && dom->newdef ? dom->newdef : dom->def;
+	def = object_xml_def(&dom->obj, inactive);
 	/* A running domain's live XML carries its id, as libvirt's. */
 	if (domain_is_active(dom) && !inactive)
 		xml = domain_def_format_active(def, dom->id);
@@ -632,13 +591,8 @@ static int m_autostart(void *opaque, struct json_object *params,
 
 	if (!dom || json_get_bool(params, "enable", &enable, e) < 0)
 		return err_code(*e);
-	if (!dom->persistent)
-		return err_set(e, EINVAL,
-			       "cannot set autostart for "
-			       "transient domain");
-	if (store_autostart_set(&dmn->store, dom->def->name, enable, e) < 0)
+	if (object_set_autostart(&dmn->store, &dom->obj, enable, e) < 0)
 		return err_code(*e);
-	dom->autostart = enable;
 	return 0;
 }
 
@@ -840,10 +794,11 @@ static int m_stats(void *opaque, struct json_object *params,
 	arr = json_object_new_array();
 	job->result = json_object_new_object();
 	json_object_object_add(job->result, "domains", arr);
-	for (size_t i = 0; i < dmn->domains.n; i++)
-		if (!dom || dmn->domains.v[i] == dom)
+	for (size_t i = 0; i < dmn->domains.l.n; i++)
+		if (!dom || domain_at(&dmn->domains, i) == dom)
 			json_object_array_add(
-				arr, stats_of(dmn, dmn->domains.v[i], job));
+				arr, stats_of(dmn, domain_at(&dmn->domains, i),
+					      job));
 	if (job->pending == 0) {
 		*result = job->result;
 		free(job);
@@ -960,27 +915,7 @@ static int m_console(void *opaque, struct json_object *params,
 	return 0;
 }
 
-static int m_daemon_info(void *opaque, struct json_object *params,
-			 struct json_object **result, struct err **e)
-{
-	struct daemon *dmn = opaque;
-	struct json_object *o = json_object_new_object();
-
-	add_str(o, "version", NIDO_VERSION);
-	add_str(o, "mode", dmn->system ? "system" : "session");
-	add_u64(o, "pid", (uint64_t)getpid());
-	add_str(o, "state_dir", dmn->store.state_dir);
-	add_str(o, "runtime_dir", dmn->store.runtime_dir);
-	add_u64(o, "domains", dmn->domains.n);
-	/* the kvm driver runs the nido-vmm built with this nidod */
-	add_str(o, "hypervisor", "nido-vmm");
-	add_str(o, "hypervisor_version", NIDO_VERSION);
-	*result = o;
-	return 0;
-}
-
-const struct rpc_method daemon_methods[] = {
-	{"daemon.info", m_daemon_info, RPC_READ_ONLY},
+const struct rpc_method domain_methods[] = {
 	{"domain.list", m_list, RPC_READ_ONLY},
 	{"domain.define", m_define},
 	{"domain.undefine", m_undefine},
@@ -1005,4 +940,4 @@ const struct rpc_method daemon_methods[] = {
 	{"event.unsubscribe", events_m_unsubscribe, RPC_READ_ONLY},
 };
 
-const size_t daemon_n_methods = ARRAY_SIZE(daemon_methods);
+const size_t domain_n_methods = ARRAY_SIZE(domain_methods);

@@ -206,3 +206,32 @@ char *rpc_response_error(struct json_object *id, int code, const char *msg,
 	json_object_object_add(resp, "error", err);
 	return finish(resp, len);
 }
+
+char *rpc_response_fail(struct json_object *id, int r, const struct err *e,
+			size_t *len)
+{
+	struct json_object *resp = envelope(id);
+	struct json_object *err = json_object_new_object();
+	struct json_object *data = json_object_new_object();
+	struct err fallback = {.code = r < 0 ? -r : EIO, .kind = ERR_NONE};
+	_cleanup_free_ char *clean = NULL;
+	enum err_kind kind;
+	const char *name;
+
+	if (!e) {
+		fallback.msg = (char *)strerror(fallback.code);
+		e = &fallback;
+	}
+	kind = err_kind(e);
+	name = err_kind_name(kind);
+	clean = utf8_clean(err_msg(e));
+	json_object_object_add(err, "code", json_object_new_int(kind));
+	json_object_object_add(err, "message", json_object_new_string(clean));
+	json_object_object_add(data, "errno", json_object_new_int(e->code));
+	if (name)
+		json_object_object_add(data, "name",
+				       json_object_new_string(name));
+	json_object_object_add(err, "data", data);
+	json_object_object_add(resp, "error", err);
+	return finish(resp, len);
+}

@@ -96,8 +96,11 @@ struct rpc_server {
 	size_t n_listeners;
 	struct loop_source *sweep;
 	struct rpc_limits lim;
-	const struct rpc_method *methods;
-	size_t n_methods;
+	struct method_table {
+		const struct rpc_method *v;
+		size_t n;
+	} * tables; /* one per object kind */
+	size_t n_tables;
 	void *opaque;
 	struct client *clients;
 	size_t n_clients;
@@ -250,12 +253,22 @@ static void queue_error(struct client *c, struct json_object *id, int code,
 	queue(c, line, len);
 }
 
+static void queue_fail(struct client *c, struct json_object *id, int r,
+		       const struct err *e)
+{
+	size_t len;
+	char *line = rpc_response_fail(id, r, e, &len);
+
+	queue(c, line, len);
+}
+
 static const struct rpc_method *find_method(const struct rpc_server *s,
 					    const char *name)
 {
-	for (size_t i = 0; i < s->n_methods; i++)
-		if (streq(s->methods[i].name, name))
-			return &s->methods[i];
+	for (size_t t = 0; t < s->n_tables; t++)
+		for (size_t i = 0; i < s->tables[t].n; i++)
+			if (streq(s->tables[t].v[i].name, name))
+				return &s->tables[t].v[i];
 	return NULL;
 }
 
@@ -265,6 +278,7 @@ static const struct rpc_method *method_for(struct client *c,
 {
 	const struct rpc_method *m = find_method(c->srv, req->method);
 	_cleanup_free_ char *msg = NULL;
+	_cleanup_err_ struct err *e = NULL;
 
 	if (!m) {
 		msg = xasprintf("unknown method '%s'", req->method);
@@ -273,11 +287,12 @@ static const struct rpc_method *method_for(struct client *c,
 		return NULL;
 	}
 	if (c->read_only && !(m->flags & RPC_READ_ONLY)) {
-		msg = xasprintf("access denied: '%s' is not allowed on a "
-				"read-only connection",
-				req->method);
+		err_setk(&e, ERR_OPERATION_DENIED, EACCES,
+			 "access denied: '%s' is not allowed on a read-only "
+			 "connection",
+			 req->method);
 		if (req->id)
-			queue_error(c, req->id, EACCES, msg);
+			queue_fail(c, req->id, -EACCES, e);
 		return NULL;
 	}
 	return m;
@@ -310,7 +325,7 @@ static void call_method(struct client *c, const struct rpc_request *req)
 		return;
 	}
 	if (r < 0) {
-		queue_error(c, req->id, -r, err_msg(e));
+		queue_fail(c, req->id, r, e);
 		return;
 	}
 	line = rpc_response_result(req->id, result, &len);
@@ -976,9 +991,8 @@ struct rpc_server *rpc_server_new(struct loop *l,
 	struct rpc_server *s = xcalloc(1, sizeof(*s));
 
 	s->loop = l;
-	s->methods = methods;
-	s->n_methods = n_methods;
 	s->opaque = opaque;
+	rpc_server_add_methods(s, methods, n_methods);
 	if (lim)
 		s->lim = *lim;
 	limits_default(&s->lim);
@@ -1003,6 +1017,7 @@ void rpc_server_free(struct rpc_server *s)
 	free(s->listeners);
 	loop_source_del(s->loop, s->sweep);
 	close_safe(s->reserve_fd);
+	free(s->tables);
 	free(s);
 }
 
@@ -1048,7 +1063,7 @@ void rpc_call_done(struct rpc_call *call, int r, struct json_object *result,
 		}
 	}
 	if (c && call->id && r < 0) {
-		queue_error(c, call->id, -r, e ? err_msg(e) : strerror(-r));
+		queue_fail(c, call->id, r, e);
 	} else if (c && call->id) {
 		line = rpc_response_result(call->id, result, &len);
 		queue(c, line, len);
@@ -1063,6 +1078,14 @@ void rpc_call_done(struct rpc_call *call, int r, struct json_object *result,
 	c->active = now_s();
 	stream_opened(c);
 	client_update(c);
+}
+
+void rpc_server_add_methods(struct rpc_server *s,
+			    const struct rpc_method *methods, size_t n)
+{
+	s->tables =
+		xreallocarray(s->tables, s->n_tables + 1, sizeof(*s->tables));
+	s->tables[s->n_tables++] = (struct method_table){methods, n};
 }
 
 size_t rpc_server_clients(const struct rpc_server *s)
@@ -1263,9 +1286,9 @@ int rpc_server_stream_current(struct rpc_server *s,
 	struct rpc_stream *st;
 
 	if (!c || c->stream || !s->current_req->id)
-		return err_set(e, EBUSY,
-			       "a stream needs a request with an id on a "
-			       "connection without one");
+		return err_setk(e, ERR_INTERNAL_ERROR, EBUSY,
+				"a stream needs a request with an id on a "
+				"connection without one");
 	st = xcalloc(1, sizeof(*st));
 	st->c = c;
 	st->ops = ops;

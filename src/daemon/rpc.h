@@ -43,7 +43,8 @@ struct rpc_limits {
 /* The memory cap must hold the longest request and a large answer. */
 #define RPC_MIN_CLIENT_MEM (2 * RPC_MAX_REQUEST)
 
-/* JSON-RPC 2.0 error codes. */
+/* JSON-RPC 2.0 error codes (protocol errors; a method's failure has a
+ * positive code: enum err_kind). */
 #define RPC_PARSE_ERROR	     -32700
 #define RPC_INVALID_REQUEST  -32600
 #define RPC_METHOD_NOT_FOUND -32601
@@ -62,8 +63,8 @@ struct rpc_limits {
  * A method: fills *@result (a new reference; NULL means JSON null) and
  * returns 0, or returns -errno with @e filled. @params is borrowed and is
  * an object (an absent "params" is passed as an empty object). The
- * error response carries the errno (positive) as its code and the
- * message of @e (docs/api.md).
+ * error response carries the kind of @e as its code, its errno and its
+ * message (rpc_response_fail, docs/api.md).
  */
 typedef int (*rpc_method_fn)(void *opaque, struct json_object *params,
 			     struct json_object **result, struct err **e);
@@ -108,6 +109,13 @@ char *rpc_response_result(struct json_object *id, struct json_object *result,
 			  size_t *len);
 char *rpc_response_error(struct json_object *id, int code, const char *msg,
 			 size_t *len);
+/*
+ * The response of a method that failed with -errno @r and @e (NULL: the
+ * message is strerror): "code" is err_kind(@e) (libvirt's error
+ * numbers, lib/err.h), "data" has "errno" and the kind's "name".
+ */
+char *rpc_response_fail(struct json_object *id, int r, const struct err *e,
+			size_t *len);
 
 /*
  * A server with no listener yet: @methods (borrowed, must outlive the
@@ -151,6 +159,13 @@ struct tls_server;
 int rpc_server_listen_tls(struct rpc_server *s, const char *addr, unsigned port,
 			  struct tls_server *tls, unsigned handshake_timeout_s,
 			  struct err **e);
+
+/*
+ * Adds a method table (one per object kind; borrowed, must outlive the
+ * server), called with the server's opaque like the first.
+ */
+void rpc_server_add_methods(struct rpc_server *s,
+			    const struct rpc_method *methods, size_t n);
 
 /* Disconnects every client, closes and unlinks the sockets; accepts NULL. */
 void rpc_server_free(struct rpc_server *s);

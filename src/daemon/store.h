@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Persistent and run-time state on disk.
+ * Persistent and run-time state on disk, one directory by object kind
+ * (KIND is the kind's dir: "domains"):
  *
- *   <state>/domains/NAME.xml     definitions (atomic replace)
- *   <state>/autostart/NAME       present when NAME is autostarted
- *   <runtime>/domains/NAME.json  what a restarted daemon needs to
- *                                re-attach to a running domain
+ *   <state>/KIND/NAME.xml         definitions (atomic replace)
+ *   <state>/KIND/autostart/NAME   present when NAME is autostarted
+ *   <runtime>/KIND/NAME.json      what a restarted daemon needs to
+ *                                 re-attach to a running object
+ *   <runtime>/KIND/NAME.xml       the live definition of an active one
  *
  * Every file is written with file_write_atomic(): after a crash a reader
  * sees the old content or the new one.
@@ -16,7 +18,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
-#include "daemon/domain.h"
+#include "daemon/object.h"
 #include "lib/err.h"
 
 struct store {
@@ -34,63 +36,68 @@ _Static_assert(STORE_MAX_FILE <= XML_MAX_DOCUMENT,
 	       "the parser must read what the store writes");
 
 /*
- * Creates the directories under @state_dir and @runtime_dir (copied).
- * Returns 0 or -errno with @e filled.
+ * Creates the directories under @state_dir and @runtime_dir (copied) for
+ * the @n kinds of @kinds. Returns 0 or -errno with @e filled.
  */
 int store_open(struct store *s, const char *state_dir, const char *runtime_dir,
+	       const struct object_kind *const *kinds, size_t n,
 	       struct err **e);
 void store_close(struct store *s);
 
 /*
- * Writes the definition of @def; one larger than STORE_MAX_FILE as
- * written is refused (-EFBIG). Returns 0 or -errno with @e filled.
+ * Writes the definition @def of kind @k; one larger than STORE_MAX_FILE
+ * as written is refused (-EFBIG). Returns 0 or -errno with @e filled.
  */
-int store_domain_save(const struct store *s, const struct domain_def *def,
-		      struct err **e);
+int store_def_save(const struct store *s, const struct object_kind *k,
+		   const void *def, struct err **e);
 /* Removes the definition and the autostart mark of @name. */
-int store_domain_delete(const struct store *s, const char *name,
-			struct err **e);
+int store_def_delete(const struct store *s, const struct object_kind *k,
+		     const char *name, struct err **e);
 
 /* Marks or unmarks @name as autostarted. */
-int store_autostart_set(const struct store *s, const char *name, bool on,
-			struct err **e);
+int store_autostart_set(const struct store *s, const struct object_kind *k,
+			const char *name, bool on, struct err **e);
 
 /*
- * Reads every definition into @list (persistent, inactive), in file name
- * order, after removing the temporary files of writes that a killed
- * daemon left (the caller holds the state directory's lock). A file that cannot
- * be read or parsed, whose name does not match its domain, or whose UUID an
- * earlier file has, is skipped and reported through @warn (called with a
- * message) so that one bad file never hides the others. Returns the number
- * loaded.
+ * Reads every definition of @list's kind into @list (persistent,
+ * inactive), in file name order, after removing the temporary files of
+ * writes that a killed daemon left (the caller holds the state
+ * directory's lock). A file that cannot be read or parsed, whose name
+ * does not match its object, or whose UUID an earlier file has, is
+ * skipped and reported through @warn (called with a message) so that one
+ * bad file never hides the others. Returns the number loaded.
  */
-size_t store_domains_load(const struct store *s, struct domain_list *list,
+size_t store_objects_load(const struct store *s, struct object_list *list,
 			  void (*warn)(const char *msg));
 
 /* Run-time records: @rec is serialised; load returns a new reference. */
-int store_runtime_save(const struct store *s, const char *name,
-		       struct json_object *rec, struct err **e);
-int store_runtime_load(const struct store *s, const char *name,
-		       struct json_object **rec, struct err **e);
-void store_runtime_delete(const struct store *s, const char *name);
+int store_runtime_save(const struct store *s, const struct object_kind *k,
+		       const char *name, struct json_object *rec,
+		       struct err **e);
+int store_runtime_load(const struct store *s, const struct object_kind *k,
+		       const char *name, struct json_object **rec,
+		       struct err **e);
+/* Removes the record and the live definition. */
+void store_runtime_delete(const struct store *s, const struct object_kind *k,
+			  const char *name);
 
 /*
- * The live definition of an active domain, <runtime>/domains/NAME.xml:
- * a restarted daemon needs it for transient domains and for domains
- * redefined while they ran.
+ * The live definition of an active object, <runtime>/KIND/NAME.xml: a
+ * restarted daemon needs it for transient objects and for objects
+ * redefined while they ran. Loading checks the kind's own rules only.
  */
-int store_live_save(const struct store *s, const struct domain_def *def,
-		    struct err **e);
-int store_live_load(const struct store *s, const char *name,
-		    struct domain_def **def, struct err **e);
+int store_live_save(const struct store *s, const struct object_kind *k,
+		    const void *def, struct err **e);
+int store_live_load(const struct store *s, const struct object_kind *k,
+		    const char *name, void **def, struct err **e);
 
 /* Names that have a run-time record; a malloc'ed NULL-terminated array
  * of malloc'ed strings (free with store_names_free). */
-char **store_runtime_names(const struct store *s);
+char **store_runtime_names(const struct store *s, const struct object_kind *k);
 void store_names_free(char **names);
 
-/* Malloc'ed "<runtime>/domains/NAME.SUFFIX". */
-char *store_runtime_path(const struct store *s, const char *name,
-			 const char *suffix);
+/* Malloc'ed "<runtime>/KIND/NAME.SUFFIX". */
+char *store_runtime_path(const struct store *s, const struct object_kind *k,
+			 const char *name, const char *suffix);
 
 #endif

@@ -126,18 +126,19 @@ static int member(struct json_object *obj, const char *key, enum json_type type,
 	struct json_object *v = NULL;
 
 	if (!json_object_is_type(obj, json_type_object))
-		return err_set(e, EINVAL,
-			       "expected a JSON object with key '%s'", key);
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"expected a JSON object with key '%s'", key);
 	if (!json_object_object_get_ex(obj, key, &v)) {
 		if (required)
-			return err_set(e, EINVAL, "missing key '%s'", key);
+			return err_setk(e, ERR_INVALID_ARG, EINVAL,
+					"missing key '%s'", key);
 		return 0;
 	}
 	if (!v && !required)
 		return 0;
 	if (!json_object_is_type(v, type))
-		return err_set(e, EINVAL, "key '%s' must be %s", key,
-			       type_desc(type));
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"key '%s' must be %s", key, type_desc(type));
 	*val = v;
 	return 1;
 }
@@ -153,7 +154,8 @@ static int get_string(struct json_object *obj, const char *key,
 		return r;
 	s = json_object_get_string(v);
 	if (strlen(s) != (size_t)json_object_get_string_len(v))
-		return err_set(e, EINVAL, "key '%s' must not contain NUL", key);
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"key '%s' must not contain NUL", key);
 	*out = s;
 	return 1;
 }
@@ -170,7 +172,8 @@ static int get_int64(struct json_object *obj, const char *key, int64_t *out,
 	/* json-c keeps values above INT64_MAX as uint64 and clamps here. */
 	i = json_object_get_int64(v);
 	if (i == INT64_MAX && json_object_get_uint64(v) > INT64_MAX)
-		return err_set(e, ERANGE, "key '%s' is out of range", key);
+		return err_setk(e, ERR_INVALID_ARG, ERANGE,
+				"key '%s' is out of range", key);
 	*out = i;
 	return 1;
 }
@@ -184,7 +187,8 @@ static int get_uint64(struct json_object *obj, const char *key, uint64_t *out,
 	if (r <= 0)
 		return r;
 	if (json_object_get_int64(v) < 0)
-		return err_set(e, ERANGE, "key '%s' must not be negative", key);
+		return err_setk(e, ERR_INVALID_ARG, ERANGE,
+				"key '%s' must not be negative", key);
 	*out = json_object_get_uint64(v);
 	return 1;
 }

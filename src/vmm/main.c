@@ -36,6 +36,7 @@ enum {
 	OPT_PROBE,
 	OPT_LOG_LEVEL,
 	OPT_NO_SANDBOX,
+	OPT_PAUSED,
 	OPT_SANDBOX_ID,
 	OPT_HELP,
 	OPT_VERSION,
@@ -59,6 +60,7 @@ static const struct option options[] = {
 	{"probe", no_argument, NULL, OPT_PROBE},
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 	{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
+	{"paused", no_argument, NULL, OPT_PAUSED},
 	{"sandbox-id", required_argument, NULL, OPT_SANDBOX_ID},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
@@ -73,7 +75,7 @@ static void usage(FILE *f)
 	      "         [--net tap=NAME[,mac=MAC]]... [--rng]\n"
 	      "         [--virtio-console] [--console "
 	      "stdio|pty|none|unix:PATH]\n"
-	      "         [--api unix:PATH] [--exit-file PATH]\n"
+	      "         [--api unix:PATH] [--exit-file PATH] [--paused]\n"
 	      "         [--log-level LEVEL] [--no-sandbox] [--sandbox-id "
 	      "UID[:GID]]\n"
 	      "       nido-vmm --config FILE.json [options]\n"
@@ -165,6 +167,8 @@ static int parse_option(int opt, const char *arg, struct vm_config *c,
 		return c->virtio_console = 1, 0;
 	case OPT_NO_SANDBOX:
 		return c->sandbox.enabled = false, 0;
+	case OPT_PAUSED:
+		return c->paused = 1, 0;
 	case OPT_SANDBOX_ID:
 		return config_parse_sandbox_id(arg, &c->sandbox, e);
 	case OPT_LOG_LEVEL:

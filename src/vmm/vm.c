@@ -253,6 +253,7 @@ static struct vm *vm_alloc(struct vm_config *cfg, uint64_t start_ns)
 	vm->mem.fd = -1;
 	vm->cfg = cfg;
 	vm->n_vcpus = cfg->cpus;
+	vm->paused = cfg->paused; /* the vCPUs park before KVM_RUN */
 	vm->start_ns = start_ns;
 	vm->next_irq = VM_IRQ_FIRST_DEV;
 	pthread_mutex_init(&vm->exit_lock, NULL);

@@ -80,6 +80,8 @@ struct vm_config {
 	struct config_net nets[CONFIG_MAX_NETS];
 	int virtio_rng;	    /* add a virtio-rng device */
 	int virtio_console; /* add a virtio-console device */
+	int paused;	    /* vCPUs held before their first run (QEMU's -S)
+			     * until the control socket's "resume" */
 	struct sandbox_opts sandbox;
 	struct vm_host host;
 };

@@ -4,6 +4,7 @@
  *	{ "kernel": "...", "initrd": "...", "cmdline": "...", "cpus": 2,
  *	  "memory": "256M", "hugepages": false, "console": "stdio",
  *	  "api": "unix:/run/vm.sock", "rng": true, "virtio_console": false,
+ *	  "paused": false,
  *	  "disks": [ { "path": "...", "readonly": false, "format": "qcow2",
  *		       "shared": false, "serial": "...",
  *		       "iotune": { "total_bytes_sec": 10485760 } } ],
@@ -228,6 +229,11 @@ static int json_key(const char *key, json_object *v, struct vm_config *c,
 		return c->virtio_rng = json_object_get_boolean(v), 0;
 	if (streq(key, "virtio_console"))
 		return c->virtio_console = json_object_get_boolean(v), 0;
+	if (streq(key, "paused")) {
+		if (want(v, json_type_boolean, key, e) < 0)
+			return -EINVAL;
+		return c->paused = json_object_get_boolean(v), 0;
+	}
 	if (streq(key, "console"))
 		return config_parse_console(json_object_get_string(v), c, e);
 	if (streq(key, "disks") || streq(key, "nets"))

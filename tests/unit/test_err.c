@@ -98,6 +98,29 @@ static void log_file_error_names_path(void)
 	CHECK_STR_CONTAINS(err_msg(e), "'/nonexistent/dir/log'");
 }
 
+static void err_kinds_survive_context_and_derive(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	/* given at the source, kept through err_prefix and err_mark */
+	CHECK_INT_EQ(
+		err_setk(&e, ERR_NO_DOMAIN, ENOENT, "domain 'x' not found"),
+		-ENOENT);
+	err_prefix(&e, "starting");
+	CHECK_INT_EQ(err_mark(&e, ERR_OPERATION_FAILED), -ENOENT);
+	CHECK_INT_EQ(err_kind(e), ERR_NO_DOMAIN);
+	CHECK_STR_EQ(err_kind_name(err_kind(e)), "no-domain");
+	/* err_set replaces the error, kind included */
+	err_set(&e, EACCES, "no");
+	CHECK_INT_EQ(err_kind(e), ERR_ACCESS_DENIED);
+	err_set(&e, EIO, "broken");
+	CHECK_INT_EQ(err_kind(e), ERR_OPERATION_FAILED);
+	CHECK_INT_EQ(err_mark(&e, ERR_CONFIG_UNSUPPORTED), -EIO);
+	CHECK_INT_EQ(err_kind(e), ERR_CONFIG_UNSUPPORTED);
+	CHECK_INT_EQ(err_kind(NULL), ERR_INTERNAL_ERROR);
+	CHECK(err_kind_name(4) == NULL && err_kind_name(100000) == NULL);
+}
+
 int main(void)
 {
 	RUN(err_names_object_and_cause);
@@ -106,5 +129,6 @@ int main(void)
 	RUN(err_set_replaces_and_null_is_allowed);
 	RUN(log_levels_parse_and_filter);
 	RUN(log_file_error_names_path);
+	RUN(err_kinds_survive_context_and_derive);
 	return test_done();
 }

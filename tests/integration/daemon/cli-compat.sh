@@ -6,7 +6,7 @@
 # blkdeviotune's keys, help, version; and the verbs a virsh user reaches
 # for: --domain, domid/domname/domuuid, define --validate, undefine
 # --remove-all-storage, edit, start --console, start --paused and destroy
-# --graceful (refused until the kvm driver can do them).
+# --graceful.
 . "$(dirname "$0")/lib.sh"
 
 # t_exact DESC EXPECTED CMD...: CMD succeeds and its stdout is EXPECTED
@@ -313,10 +313,6 @@ if ! kvm_usable; then
 	exit
 fi
 
-t_err "start --paused is refused, not approximated" \
-	"error: failed to start domain 'alpha': starting paused is not supported by the kvm driver yet" \
-	"$NIDO" start --paused alpha
-t_out "it stays shut off" "shut off" "$NIDO" domstate alpha
 out=$(printf 'hello-77' | timeout 20 "$NIDO" start --console alpha 2>&1)
 if [[ $out == *"Domain 'alpha' started"*"Connected to domain 'alpha'"*hello-77* ]]; then
 	ok "start --console starts, then connects the console"
@@ -355,10 +351,6 @@ t_exact "running (unpaused) is 1 5; --list-running --list-persistent" "Domain: '
   state.reason=5
 
 " "$NIDO" domstats --state --list-running --list-persistent
-t_err "destroy --graceful is refused, not approximated" \
-	"a graceful destroy is not supported by the kvm driver yet" \
-	"$NIDO" destroy --graceful alpha
-t_out "it keeps running" "running" "$NIDO" domstate alpha
 t_err "undefine --remove-all-storage of a running domain" \
 	"error: storage volume deletion is supported only on stopped domains" \
 	"$NIDO" undefine --remove-all-storage alpha
@@ -379,4 +371,36 @@ t_exact "domstats --list-transient --state" "Domain: 'tran'
 
 " "$NIDO" domstats --list-transient --state
 "$NIDO" destroy tran >/dev/null
+t_out "start --paused" "Domain 'alpha' started" "$NIDO" start --paused alpha
+t_out "it is paused (user), as libvirt's" "paused (user)" \
+	"$NIDO" domstate --reason alpha
+t_exact "domstats: paused (user) is 3 1" "Domain: 'alpha'
+  state.state=3
+  state.reason=1
+
+" "$NIDO" domstats --state alpha
+t_out "resume runs it" "Domain 'alpha' resumed" "$NIDO" resume alpha
+t_out "running (unpaused)" "running (unpaused)" "$NIDO" domstate --reason alpha
+# A nido-vmm that cannot act on SIGTERM (stopped): a graceful destroy
+# fails and leaves the domain running; a plain one kills it.
+vmm_pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' \
+	"$NIDO_RUNTIME_DIR/domains/alpha.json")
+kill -STOP "$vmm_pid"
+t_err "destroy --graceful of a nido-vmm that ignores SIGTERM fails" \
+	"failed to terminate nido-vmm (pid $vmm_pid) with SIGTERM" \
+	"$NIDO" destroy --graceful alpha
+t_out "and the domain runs on" "running" "$NIDO" domstate alpha
+kill -CONT "$vmm_pid"
+"$NIDO" destroy alpha >/dev/null
+"$NIDO" start alpha >/dev/null
+t_out "destroy --graceful" "Domain 'alpha' destroyed" \
+	"$NIDO" destroy --graceful alpha
+t_out "shut off (destroyed)" "shut off (destroyed)" \
+	"$NIDO" domstate --reason alpha
+t_out "create --paused" "Domain 'tran' created" \
+	"$NIDO" create --paused "$tmp/tran.xml"
+t_out "a transient domain paused (user)" "paused (user)" \
+	"$NIDO" domstate --reason tran
+"$NIDO" destroy tran >/dev/null
+t_err "gone when destroyed" "failed to get domain 'tran'" "$NIDO" domstate tran
 done_testing

@@ -56,7 +56,7 @@ t_out "domstats of an inactive domain" "$(printf "Domain: 'web'\n  state.state=5
 	"$NIDO" domstats web
 t_out "autostart" "Domain 'web' marked as autostarted" "$NIDO" autostart web
 t_out "dominfo shows autostart" "Autostart:      enable" "$NIDO" dominfo web
-t "autostart is a file in the state directory" test -e "$NIDO_STATE_DIR/autostart/web"
+t "autostart is a file in the state directory" test -e "$NIDO_STATE_DIR/domains/autostart/web"
 t_out "autostart --disable" "Domain 'web' unmarked as autostarted" \
 	"$NIDO" autostart --disable web
 

@@ -72,8 +72,9 @@ import json, os, socket
 s = socket.socket(socket.AF_UNIX); s.connect(os.environ['SOCK'])
 s.sendall(b'{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"domain.destroy\",\"params\":{\"domain\":\"d1\"}}\n')
 r = json.loads(s.makefile().readline())
-print(r['id'], r['error']['code'])" 2>&1)
-t "the refusal is error 13 (EACCES) answering the request ($out)" test "$out" = "3 13"
+print(r['id'], r['error']['code'], r['error']['data']['name'])" 2>&1)
+t "the refusal is error 29 (operation-denied) answering the request ($out)" \
+	test "$out" = "3 29 operation-denied"
 
 # Other users: the group and modes of nidod.conf, checked by SO_PEERCRED.
 as_nobody() { # extra setpriv args, socket, method

@@ -71,13 +71,33 @@ assert r['error']['code'] == -32601, r
 assert 'domain.frobnicate' in r['error']['message'], r"
 py "a missing parameter is named" "
 r = call(s, 'domain.info', {})
-assert r['error']['code'] == 22, r
+assert r['error']['code'] == 8, r
+assert r['error']['data'] == {'errno': 22, 'name': 'invalid-arg'}, r
 assert \"missing key 'domain'\" in r['error']['message'], r"
 py "a parameter of the wrong type is named" "
 r = call(s, 'domain.info', {'domain': 5})
 assert \"key 'domain' must be a string\" in r['error']['message'], r
 r = call(s, 'domain.list', {'all': 'yes'})
-assert r['error']['code'] == 22, r"
+assert r['error']['code'] == 8, r"
+# Structured errors (docs/api.md, "Errors"): a program decides on the
+# code and data.name, never on the message.
+d1_xml=$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$tmp/d1.xml")
+py "each failure carries its kind: code, errno and name" "
+def kind(method, params):
+    r = call(s, method, params)
+    e = r['error']
+    return (e['code'], e['data']['errno'], e['data']['name'])
+assert kind('domain.info', {'domain': 'nosuch'}) == (42, 2, 'no-domain')
+assert kind('domain.suspend', {'domain': 'd1'}) == (55, 22, 'operation-invalid')
+assert kind('domain.define', {'xml': '<domain'}) == (27, 22, 'xml-error')
+x = $d1_xml.replace('<name>d1</name>', '<name>d1</name><uuid>00000000-0000-0000-0000-0000000000aa</uuid>')
+assert kind('domain.define', {'xml': x}) == (28, 17, 'dom-exist')
+x = $d1_xml.replace('<name>d1</name>', '<name>dq</name>').replace(\"type='kvm'\", \"type='qemu'\")
+assert kind('domain.define', {'xml': x})[::2] == (67, 'config-unsupported')
+x = $d1_xml.replace('<name>d1</name>', '<name>dv</name><bogus/>')
+assert kind('domain.define', {'xml': x, 'validate': True}) == (92, 22, 'xml-invalid-schema')
+assert kind('domain.autostart', {'domain': 'd1', 'enable': 1})[::2] == (8, 'invalid-arg')"
+
 py "params must be an object" "
 r = call(s, 'domain.list', [1])
 assert r['error']['code'] == -32600, r"

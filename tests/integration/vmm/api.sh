@@ -77,6 +77,33 @@ ok $? "the guest powered off after Ctrl-Alt-Del: status 0 (got $status)"
 [ ! -e "$sock" ]
 ok $? "the socket file is removed at exit"
 
+# --paused (QEMU's -S): the vCPUs are held before their first
+# instruction until "resume".
+timeout -s KILL 120 "$vmm" --kernel "$guests/guest-api" --memory 64 \
+	--cpus 2 --api "unix:$sock" --paused </dev/null >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+for _ in $(seq 100); do
+	[ -S "$sock" ] && break
+	sleep 0.1
+done
+sleep 0.5
+r=$(api '{"command": "status"}')
+[ "$(field state <<<"$r")" = paused ]
+ok $? "--paused: the state is paused ($r)"
+exits=$(api '{"command": "stats"}' | python3 -c 'import json,sys; print(sum(v["exits"] for v in json.load(sys.stdin)["vcpus"]))')
+[ "$exits" = 0 ] && ! grep -q . "$tmp/out"
+ok $? "--paused: no vCPU has run, the guest wrote nothing (exits $exits)"
+api '{"command": "resume"}' >/dev/null
+for _ in $(seq 100); do
+	grep -q 'waiting for ctrl-alt-del' "$tmp/out" && break
+	sleep 0.1
+done
+grep -q 'waiting for ctrl-alt-del' "$tmp/out"
+ok $? "--paused: after resume the guest boots"
+api '{"command": "shutdown"}' >/dev/null
+wait "$pid"
+ok $? "--paused: the guest powered off as usual"
+
 # The console on a unix socket: a client reads the guest's output.
 csock=$tmp/console.sock
 timeout -s KILL 120 "$vmm" --kernel "$guests/guest-api" --memory 64 \

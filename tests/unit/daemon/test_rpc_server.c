@@ -150,11 +150,14 @@ static void rpc_deferred_error_and_gone_client(void)
 	a = client();
 	send_req(a, 5, "slow");
 	spin();
-	err_set(&e, EBUSY, "domain 'x' is slow");
+	err_setk(&e, ERR_RESOURCE_BUSY, EBUSY, "domain 'x' is slow");
 	rpc_call_done(steal_ptr(fx.parked), -EBUSY, NULL, e);
 	spin();
-	CHECK_STR_CONTAINS(received(a), "\"code\":16,\"message\":\"domain 'x' "
-					"is slow\"");
+	/* The code is the kind; the errno and the kind's name in data. */
+	CHECK_STR_CONTAINS(
+		received(a),
+		"\"code\":87,\"message\":\"domain 'x' is slow\","
+		"\"data\":{\"errno\":16,\"name\":\"resource-busy\"}");
 	/* Hung up while its call is pending: answered into the void. */
 	send_req(a, 6, "slow");
 	spin();
