@@ -228,6 +228,7 @@ with open(sys.argv[1], "r+b") as f:
     f.seek(l1)
     f.write(struct.pack(">Q", (1 << 63) | (1 << 30)))
 PY
+	cp "$tmp/bad.qcow2" "$tmp/bad.qcow2.orig"
 	domain_xml bad "$GUEST_BLKERR" "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$tmp/bad.qcow2'/><target dev='vda' bus='virtio'/></disk>" >"$tmp/bad.xml"
 	"$NIDO" define "$tmp/bad.xml" >/dev/null
 	watch "$tmp/io.out" --all --loop
@@ -241,9 +242,27 @@ PY
 	"$NIDO" destroy bad >/dev/null 2>&1
 	kill -INT "$watch_pid"
 	wait "$watch_pid"
+	# A daemon restarted while the VM runs subscribes to it again.
+	cp "$tmp/bad.qcow2.orig" "$tmp/bad.qcow2"
+	"$NIDO" start bad >/dev/null
+	p=$(daemon_pid)
+	kill -TERM "$p"
+	wait "$p"
+	"$NIDOD" --session --log-level debug --config "$tmp/nidod.conf" \
+		>>"$tmp/nidod.log" 2>&1 &
+	wait_for 30 test -S "$NIDO_RUNTIME_DIR/nidod.sock"
+	watch "$tmp/io2.out" --all --loop
+	"$NIDO" shutdown --mode ctrl-alt-del bad >/dev/null
+	t "after a daemon restart, the re-attached VM's io-error" seen \
+		"$tmp/io2.out" \
+		"event 'io-error' for domain 'bad': $tmp/bad.qcow2 (vda) report"
+	"$NIDO" destroy bad >/dev/null 2>&1
+	kill -INT "$watch_pid"
+	wait "$watch_pid"
 else
 	skip "io-error: the image and the disk's target, report" "no qemu-img or guest-blkerr"
 	skip "io-error-reason: due to corruption" "no qemu-img or guest-blkerr"
+	skip "after a daemon restart, the re-attached VM's io-error" "no qemu-img or guest-blkerr"
 fi
 
 # A subscriber that never reads, while define and undefine make events
