@@ -324,7 +324,8 @@ static void call_method(struct client *c, const struct rpc_request *req)
 		stream_opened(c);
 		return;
 	}
-	if (r < 0) {
+	if (r < 0) { /* a stream's open() may have failed a result */
+		json_object_put(result);
 		queue_fail(c, req->id, r, e);
 		return;
 	}

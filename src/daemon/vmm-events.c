@@ -19,6 +19,7 @@
 #include "lib/sock.h"
 
 #define LINE_MAX_BYTES (256u << 10)
+#define BUF_START      4096 /* grown for a long line only */
 
 struct vmm_watch {
 	struct loop *loop;
@@ -27,7 +28,7 @@ struct vmm_watch {
 	vmm_event_fn fn;
 	void *opaque;
 	char *buf;
-	size_t len;
+	size_t len, cap;
 };
 
 static void watch_stop(struct vmm_watch *w)
@@ -38,7 +39,7 @@ static void watch_stop(struct vmm_watch *w)
 	w->fd = -1;
 	free(w->buf);
 	w->buf = NULL;
-	w->len = 0;
+	w->len = w->cap = 0;
 }
 
 void vmm_watch_free(struct vmm_watch *w)
@@ -68,7 +69,11 @@ static void on_watch(struct loop *l, int fd, uint32_t events, void *opaque)
 	char *nl;
 	ssize_t n;
 
-	n = recv(w->fd, w->buf + w->len, LINE_MAX_BYTES - w->len, MSG_DONTWAIT);
+	if (w->len == w->cap) {
+		w->cap = MIN(w->cap * 2, LINE_MAX_BYTES);
+		w->buf = xrealloc(w->buf, w->cap);
+	}
+	n = recv(w->fd, w->buf + w->len, w->cap - w->len, MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) { /* nido-vmm is gone, or dropped us */
@@ -99,7 +104,8 @@ struct vmm_watch *vmm_watch_start(struct loop *l, const char *sock,
 	w->loop = l;
 	w->fn = fn;
 	w->opaque = opaque;
-	w->buf = xmalloc(LINE_MAX_BYTES);
+	w->cap = BUF_START;
+	w->buf = xmalloc(w->cap);
 	w->fd = sock_unix_connect(sock, SOCK_NONBLOCK, e);
 	if (w->fd < 0)
 		goto fail;

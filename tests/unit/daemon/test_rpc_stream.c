@@ -259,8 +259,8 @@ static void stream_refused_or_failed_stays_rpc(void)
 	fx.own.fail_open = true; /* the owner's open() fails the call */
 	send_text(a, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"stream\"}\n");
 	spin();
-	CHECK_STR_CONTAINS(received(a), "\"id\":2,\"error\":{\"code\":2,"
-					"\"message\":\"nothing to stream\"}");
+	CHECK_STR_CONTAINS(received(a), "\"id\":2,\"error\":{\"code\":9,"
+					"\"message\":\"nothing to stream\"");
 	CHECK_INT_EQ(fx.own.closed, 2);
 	send_text(a, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"fast\"}\n");
 	spin();
