@@ -16,6 +16,7 @@
 #include "config.h"
 #include "daemon/daemon.h"
 #include "daemon/driver.h"
+#include "daemon/events.h"
 #include "daemon/nidod-conf.h"
 #include "daemon/paths.h"
 #include "daemon/tls.h"
@@ -350,6 +351,7 @@ static int serve(struct daemon *dmn, const struct nido_paths *p,
 	}
 	rpc_server_free(dmn->rpc);
 	dmn->rpc = NULL;
+	events_free(dmn);
 	tls_server_free(tls);
 	return r;
 }
