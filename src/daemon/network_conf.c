@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include "lib/uuid.h"
+#include "net/dnsmasq.h"
 
 const char *const network_forward_names[] = {"none", "nat",    "route",
 					     "open", "bridge", NULL};
@@ -239,6 +240,13 @@ static int parse_forward(const xmlNode *fw, struct network_def *d,
 			w);
 	r = xml_enum(fw, "forward mode", mode ? mode : "nat",
 		     network_forward_names, NULL);
+	/* Not a mode of libvirt's: an isolated network has no <forward>. */
+	if (r == NETWORK_FORWARD_NONE) {
+		xml_err(e, fw,
+			"forward mode 'none' is not a forward mode (an "
+			"isolated network has no <forward> element)");
+		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
+	}
 	if (r < 0) {
 		xml_err(e, fw,
 			"forward mode '%s' is not supported (nido runs nat, "
@@ -412,6 +420,7 @@ static int parse_dhcp_host(const xmlNode *n, int family,
 			   struct err **e)
 {
 	_cleanup_free_ char *mac = xml_attr(n, "mac");
+	_cleanup_err_ struct err *why = NULL;
 
 	xml_check_known(n,
 			(const char *const[]){"mac", "id", "name", "ip", NULL},
@@ -433,6 +442,10 @@ static int parse_dhcp_host(const xmlNode *n, int family,
 	if (parse_name_attr(n, "name", "DHCP host name", &h->name, e) < 0 ||
 	    parse_ip_attr(n, "ip", family, false, &h->ip, e) < 0)
 		return -EINVAL;
+	/* dnsmasq would take "12h" or "ignore" as an option, not a name. */
+	if (h->name &&
+	    net_dnsmasq_host_name_check(h->name, "DHCP host name", &why) < 0)
+		return xml_err(e, n, "%s", err_msg(why));
 	if (family == AF_INET && h->id)
 		return xml_err(e, n,
 			       "id= is for DHCPv6 hosts; an IPv4 host "
@@ -445,6 +458,9 @@ static int parse_dhcp_host(const xmlNode *n, int family,
 		return xml_err(e, n, "a host needs mac=, id= or name=");
 	if (!h->ip.family && family == AF_INET6)
 		return xml_err(e, n, "a DHCPv6 host needs ip=");
+	/* dnsmasq would read a lone name as a MAC-less entry for it. */
+	if (!h->ip.family && !h->has_mac && !h->id)
+		return xml_err(e, n, "a host known by name alone needs ip=");
 	return 0;
 }
 
@@ -908,6 +924,35 @@ static int parse_singles(const xmlNode *root, struct network_def *d,
 	return 0;
 }
 
+/*
+ * What the subset keeps (it formats back) but nido does not apply yet:
+ * said, so that nothing is changed silently.
+ */
+static void warn_unapplied(const struct network_def *d, struct xml_warnings *w)
+{
+	const char *later = "is not applied yet";
+
+	if (d->ipv6 == NETWORK_TRISTATE_YES)
+		xml_warn_def(w,
+			     "<network ipv6='yes'> (IPv6 between guests "
+			     "without an IPv6 <ip>) %s",
+			     later);
+	if (d->bandwidth.in.set || d->bandwidth.out.set)
+		xml_warn_def(w, "the network's <bandwidth> %s", later);
+	if (d->has_vlan)
+		xml_warn_def(w, "the network's <vlan> %s", later);
+	for (size_t i = 0; i < d->n_portgroups; i++) {
+		const struct network_portgroup *g = &d->portgroups[i];
+
+		if (g->bandwidth.in.set || g->bandwidth.out.set)
+			xml_warn_def(w, "portgroup '%s': <bandwidth> %s",
+				     g->name, later);
+		if (g->vlan.n_tags)
+			xml_warn_def(w, "portgroup '%s': <vlan> %s", g->name,
+				     later);
+	}
+}
+
 int network_def_parse(const char *xml, size_t len, struct network_def **out,
 		      struct xml_warnings *w, struct err **e)
 {
@@ -937,6 +982,8 @@ int network_def_parse(const char *xml, size_t len, struct network_def **out,
 	xmlFreeDoc(doc);
 	if (r == 0)
 		r = network_def_validate(d, e);
+	if (r == 0)
+		warn_unapplied(d, w);
 	if (r < 0)
 		err_mark(e, ERR_XML_ERROR);
 	if (r < 0 && d->name)
@@ -1153,6 +1200,16 @@ static void port_span(const struct network_port_range *r, unsigned *lo,
 static int check_forwards(const struct network_def *d, struct err **e)
 {
 	char g[NET_IP_STRLEN];
+	size_t total = 0;
+
+	/* Bounded so that the pairwise check below stays quick. */
+	for (size_t i = 0; i < d->n_port_forwards; i++)
+		total += d->port_forwards[i].n_ranges;
+	if (total > NETWORK_MAX_PORT_RANGES)
+		return err_set(e, EINVAL,
+			       "%zu <portForward> ranges: at most %d per "
+			       "network",
+			       total, NETWORK_MAX_PORT_RANGES);
 
 	for (size_t i = 0; i < d->n_port_forwards; i++) {
 		const struct network_port_forward *f = &d->port_forwards[i];

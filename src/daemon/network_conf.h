@@ -140,7 +140,7 @@ struct network_def {
 	enum network_tristate ipv6; /* <network ipv6='yes'> */
 
 	enum network_forward forward;
-	bool forward_given; /* a <forward> element (mode='none' is not one) */
+	bool forward_given; /* a <forward> element (mode='none' is refused) */
 	char *forward_dev;  /* dev= or <interface dev>, or NULL */
 	struct {
 		bool present;
@@ -178,19 +178,22 @@ struct network_def {
 };
 
 /* Bounds of a definition (anything larger is refused, naming it). */
-#define NETWORK_NAME_MAX     64
-#define NETWORK_MAX_IPS	     16
-#define NETWORK_MAX_RANGES   64
-#define NETWORK_MAX_HOSTS    4096
-#define NETWORK_MAX_DNS	     1024
-#define NETWORK_MAX_GROUPS   64
-#define NETWORK_MAX_FORWARDS 256
+#define NETWORK_NAME_MAX	64
+#define NETWORK_MAX_IPS		16
+#define NETWORK_MAX_RANGES	64
+#define NETWORK_MAX_HOSTS	4096
+#define NETWORK_MAX_DNS		1024
+#define NETWORK_MAX_GROUPS	64
+#define NETWORK_MAX_FORWARDS	256
+#define NETWORK_MAX_PORT_RANGES 1024 /* <range>s of all <portForward>s */
 
 /*
  * Parses @len bytes of network XML (untrusted: see xml_parse()) and
  * checks it (network_def_validate()). A missing <uuid> gets a random
  * one. Unknown elements and attributes are added to @warnings (may be
- * NULL), naming them; what nido cannot honour is refused, naming it.
+ * NULL), naming them, and so is what is kept but not applied yet
+ * (ipv6='yes', <bandwidth>, <vlan>); what nido cannot honour is refused,
+ * naming it.
  * Returns 0 with *@out set (free with network_def_free), or -errno with
  * @e filled: of kind ERR_CONFIG_UNSUPPORTED for what nido does not run
  * (a forward mode, a virtualport type, macvtap), else ERR_XML_ERROR.

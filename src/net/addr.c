@@ -173,7 +173,9 @@ int net_ifname_check(const char *name, bool template, struct err **e)
 		return err_set(e, EINVAL,
 			       "interface name '%s' must be 1 to %d characters",
 			       name, NET_IFNAME_MAX);
-	if (streq(name, ".") || streq(name, ".."))
+	/* "all" and "default" are the kernel's, in /proc/sys/net/.../conf. */
+	if (streq(name, ".") || streq(name, "..") || streq(name, "all") ||
+	    streq(name, "default"))
 		return err_set(e, EINVAL, "interface name '%s' is not allowed",
 			       name);
 	if (pct && (!template || pct[1] != 'd' || strchr(pct + 1, '%')))
@@ -191,6 +193,12 @@ int net_ifname_check(const char *name, bool template, struct err **e)
 				       "'_', '.', '-')",
 				       name);
 	}
+	if (pct && n - 2 + NET_IFNAME_NUM_MAX > NET_IFNAME_MAX)
+		return err_set(e, EINVAL,
+			       "interface name template '%s' is too long: "
+			       "with a number of up to %d digits for '%%d' it "
+			       "must stay within %d characters",
+			       name, NET_IFNAME_NUM_MAX, NET_IFNAME_MAX);
 	return 0;
 }
 

@@ -77,11 +77,18 @@ int net_mac_parse(const char *s, const char *what, uint8_t mac[6],
 		  struct err **e);
 const char *net_mac_str(const uint8_t mac[6], char buf[NET_MAC_STRLEN]);
 
+/* Digits the kernel may put for a template's "%d" (numbers < 32768). */
+#define NET_IFNAME_NUM_MAX 5
+
 /*
- * Interface names: 1 to 15 of [A-Za-z0-9_.-], not "." or "..": a subset
- * of what the kernel takes, safe in nft rules and dnsmasq files without
- * quoting. With @template, one "%d" is allowed (the kernel picks the
- * number: "vnet%d").
+ * Interface names: 1 to 15 of [A-Za-z0-9_.-], not ".", "..", "all" or
+ * "default": a subset of what the kernel takes, safe in nft rules and
+ * dnsmasq files without quoting. With @template, one "%d" is allowed,
+ * and the name must fit in 15 characters with the number put in
+ * ("vnet%d"). Templates are expanded before anything else sees them:
+ * net_tap_create() by the kernel, a network's <bridge name='virbr%d'> by
+ * nidod when it starts the network (the first free number); the bridge,
+ * firewall and dnsmasq functions take only expanded names.
  */
 int net_ifname_check(const char *name, bool template, struct err **e);
 

@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <strings.h>
 
 #include "lib/file.h"
 
@@ -74,10 +75,16 @@ static void put_ranges(FILE *f, const struct net_dnsmasq_ip *ip,
 {
 	char a[NET_IP_STRLEN], b[NET_IP_STRLEN], m[NET_IP_STRLEN];
 
-	if (ip->addr.family == AF_INET6 && !ip->n_ranges) {
-		/* Addresses by SLAAC from the router advertisements. */
-		struct net_ip net = net_ip_network(&ip->addr, ip->prefix);
+	struct net_ip net = net_ip_network(&ip->addr, ip->prefix);
 
+	if (!ip->n_ranges && ip->n_hosts) {
+		/* Without a range dnsmasq would answer no one, hosts too. */
+		fprintf(f, "dhcp-range=%s,static", net_ip_str(&net, a));
+		if (ip->addr.family == AF_INET6)
+			fprintf(f, ",%u", ip->prefix);
+		fputc('\n', f);
+	} else if (ip->addr.family == AF_INET6 && !ip->n_ranges) {
+		/* Addresses by SLAAC from the router advertisements. */
 		fprintf(f, "dhcp-range=%s,ra-only,%u\n", net_ip_str(&net, a),
 			ip->prefix);
 		return;
@@ -104,6 +111,8 @@ static void put_dns(FILE *f, const struct net_dnsmasq_conf *c)
 {
 	char a[NET_IP_STRLEN];
 
+	if (c->no_forward_plain)
+		fprintf(f, "domain-needed\nlocal=//\n");
 	if (c->domain) {
 		fprintf(f, "domain=%s\n", c->domain);
 		if (c->domain_local)
@@ -163,7 +172,9 @@ char *net_dnsmasq_conf(const struct net_dnsmasq_conf *c, struct err **e)
 	}
 	if (dhcp) {
 		fprintf(f, "dhcp-no-override\ndhcp-authoritative\n");
-		fprintf(f, "dhcp-lease-max=%" PRIu64 "\n", MAX(leases, 1));
+		/* Ranges of 2^31 addresses each add up past any int. */
+		fprintf(f, "dhcp-lease-max=%" PRIu64 "\n",
+			MIN(MAX(leases, 1), (uint64_t)NET_LEASES_MAX));
 		fprintf(f, "dhcp-leasefile=%s\n", c->lease_file);
 		fprintf(f, "dhcp-hostsfile=%s\n", c->dhcp_hosts_file);
 	}
@@ -173,9 +184,40 @@ char *net_dnsmasq_conf(const struct net_dnsmasq_conf *c, struct err **e)
 	return text;
 }
 
+/* ^[0-9]+[smhdw]?$: a lease time for dnsmasq. */
+static bool lease_time(const char *s)
+{
+	size_t d = strspn(s, "0123456789");
+
+	return d && (!s[d] || (strchr("smhdwSMHDW", s[d]) && !s[d + 1]));
+}
+
+int net_dnsmasq_host_name_check(const char *name, const char *what,
+				struct err **e)
+{
+	const char *last = strrchr(name, '.');
+	struct net_ip ip;
+
+	if (net_hostname_check(name, what, e) < 0)
+		return -EINVAL;
+	last = last ? last + 1 : name;
+	if (!strcasecmp(name, "ignore") || !strcasecmp(name, "infinite") ||
+	    !strcasecmp(name, "deprecated") || lease_time(name) ||
+	    net_ip_parse(name, 0, "", &ip, NULL) == 0 ||
+	    !last[strspn(last, "0123456789")])
+		return err_set(e, EINVAL,
+			       "%s '%s' would be read by dnsmasq as an option "
+			       "of the host (ignore, infinite, a lease time "
+			       "or an address), not as its name: a name needs "
+			       "a last label that is not all digits",
+			       what, name);
+	return 0;
+}
+
 static int host_check(const struct net_dhcp_host *h, struct err **e)
 {
-	if (h->name && net_hostname_check(h->name, "DHCP host name", e) < 0)
+	if (h->name &&
+	    net_dnsmasq_host_name_check(h->name, "DHCP host name", e) < 0)
 		return -EINVAL;
 	if (h->id) {
 		for (const char *p = h->id; *p; p++)
@@ -292,27 +334,75 @@ static char *opt_field(const char *s, bool hostname)
 	return xstrdup(s);
 }
 
+/* A number of at most @max; no sign, no space, no base prefix. */
+static bool lease_uint(const char *s, int base, unsigned long long max,
+		       unsigned long long *out)
+{
+	char *end;
+
+	if (!isxdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	*out = strtoull(s, &end, base);
+	return !*end && !errno && *out <= max;
+}
+
+/*
+ * dnsmasq writes the client's hardware address as hex bytes with ':',
+ * led by "TYPE-" (hex ARP type) unless it is Ethernet with bytes.
+ */
+static int lease_hwaddr(const char *s, struct net_lease *l, struct err **e)
+{
+	const char *dash = strchr(s, '-'), *p = s;
+	unsigned long long v;
+	char type[3] = "";
+
+	l->hwtype = 1;
+	if (dash) {
+		if (dash - s != 2)
+			return err_set(e, EINVAL, "bad hardware address");
+		memcpy(type, s, 2);
+		if (!lease_uint(type, 16, 0xff, &v))
+			return err_set(e, EINVAL, "bad hardware type");
+		l->hwtype = (unsigned)v;
+		p = dash + 1;
+	}
+	while (*p) {
+		char byte[3] = {p[0], p[0] ? p[1] : 0, 0};
+
+		if (l->hwaddr_len == NET_HWADDR_MAX ||
+		    !lease_uint(byte, 16, 0xff, &v) ||
+		    !isxdigit((unsigned char)p[1]) ||
+		    (p[2] && (p[2] != ':' || !p[3])))
+			return err_set(e, EINVAL, "bad hardware address");
+		l->hwaddr[l->hwaddr_len++] = (uint8_t)v;
+		p += p[2] ? 3 : 2;
+	}
+	if (!dash && !l->hwaddr_len)
+		return err_set(e, EINVAL, "bad hardware address");
+	l->has_mac = l->hwtype == 1 && l->hwaddr_len == 6;
+	if (l->has_mac)
+		memcpy(l->mac, l->hwaddr, 6);
+	return 0;
+}
+
 /* One lease line split into @f (5 fields); @v6 after the "duid" line. */
 static int lease_line(char **f, bool v6, struct net_lease *l, struct err **e)
 {
 	unsigned long long exp, iaid;
-	char *end;
 
-	errno = 0;
-	exp = strtoull(f[0], &end, 10);
-	if (*end || errno || f[0][0] == '-')
+	if (!lease_uint(f[0], 10, INT64_MAX, &exp) || !isdigit(f[0][0]))
 		return err_set(e, EINVAL, "bad expiry time '%s'", f[0]);
 	l->expiry = (time_t)exp;
 	if (v6) {
-		iaid = strtoull(f[1], &end, 10);
-		if (*end || errno || iaid > UINT32_MAX || f[1][0] == '-')
+		/* An IA_TA's IAID is written "T<n>". */
+		l->temporary = f[1][0] == 'T';
+		if (!lease_uint(f[1] + l->temporary, 10, UINT32_MAX, &iaid) ||
+		    !isdigit((unsigned char)f[1][l->temporary]))
 			return err_set(e, EINVAL, "bad IAID '%s'", f[1]);
 		l->iaid = (uint32_t)iaid;
-	} else {
-		if (net_mac_parse(f[1], "MAC", l->mac, NULL) < 0 &&
-		    !strchr(f[1], '-'))
-			return err_set(e, EINVAL, "bad MAC '%s'", f[1]);
-		l->has_mac = !strchr(f[1], '-');
+	} else if (lease_hwaddr(f[1], l, e) < 0) {
+		return err_prefix(e, "'%s'", f[1]);
 	}
 	if (net_ip_parse(f[2], v6 ? AF_INET6 : AF_INET, "address", &l->ip, e) <
 	    0)
@@ -338,11 +428,11 @@ static size_t split(char *line, char **f)
 }
 
 int net_leases_parse(const char *text, size_t len, struct net_lease **out,
-		     size_t *n, struct err **e)
+		     size_t *n, size_t *skipped, struct err **e)
 {
 	_cleanup_free_ char *copy = NULL;
 	struct net_lease *l = NULL;
-	size_t count = 0, lineno = 0;
+	size_t count = 0, bad = 0;
 	bool v6 = false;
 	char *save = NULL, *f[5];
 
@@ -353,7 +443,6 @@ int net_leases_parse(const char *text, size_t len, struct net_lease **out,
 	     line = strtok_r(NULL, "\n", &save)) {
 		size_t nf = split(line, f);
 
-		lineno++;
 		if (nf == 2 && streq(f[0], "duid")) {
 			v6 = true;
 			continue;
@@ -367,22 +456,22 @@ int net_leases_parse(const char *text, size_t len, struct net_lease **out,
 		}
 		l = xreallocarray(l, count + 1, sizeof(*l));
 		l[count] = (struct net_lease){0};
-		if (nf != 5 || lease_line(f, v6, &l[count], e) < 0) {
-			if (nf != 5)
-				err_set(e, EINVAL, "%zu fields, expected 5",
-					nf);
-			net_leases_free(l, count + 1);
-			return err_prefix(e, "lease file line %zu", lineno);
+		/* A line a client made unreadable hides only its lease. */
+		if (nf != 5 || lease_line(f, v6, &l[count], NULL) < 0) {
+			bad++;
+			continue;
 		}
 		count++;
 	}
 	*out = l;
 	*n = count;
+	if (skipped)
+		*skipped = bad;
 	return 0;
 }
 
 int net_leases_read(const char *path, struct net_lease **out, size_t *n,
-		    struct err **e)
+		    size_t *skipped, struct err **e)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
@@ -394,11 +483,13 @@ int net_leases_read(const char *path, struct net_lease **out, size_t *n,
 			*e = NULL;
 		*out = NULL;
 		*n = 0;
+		if (skipped)
+			*skipped = 0;
 		return 0;
 	}
 	if (r < 0)
 		return r;
-	r = net_leases_parse(text, len, out, n, e);
+	r = net_leases_parse(text, len, out, n, skipped, e);
 	if (r < 0)
 		return err_prefix(e, "'%s'", path);
 	return 0;

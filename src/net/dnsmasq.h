@@ -60,6 +60,8 @@ struct net_dnsmasq_conf {
 	const char *domain; /* <domain name>, or NULL */
 	bool domain_local;  /* <domain localOnly='yes'> */
 	bool no_dns;	    /* <dns enable='no'>: DHCP only (port=0) */
+	/* <dns forwardPlainNames='no'>: names without a dot stay local. */
+	bool no_forward_plain;
 	const struct net_dnsmasq_ip *ips;
 	size_t n_ips;
 	const struct net_dns_forwarder *forwarders;
@@ -72,8 +74,24 @@ struct net_dnsmasq_conf {
 	const char *user;	     /* user dnsmasq runs as, or NULL */
 };
 
-/* The configuration file for `dnsmasq --conf-file=F`; NULL with @e. */
+/*
+ * The configuration file for `dnsmasq --conf-file=F`; NULL with @e. An
+ * <ip> with static hosts and no range gets "dhcp-range=NET,static" (so
+ * that dnsmasq answers those hosts), as libvirt writes it. dhcp-lease-max
+ * is the ranges' and hosts' sum, at most NET_LEASES_MAX (what the lease
+ * parser reads back).
+ */
 char *net_dnsmasq_conf(const struct net_dnsmasq_conf *c, struct err **e);
+
+/*
+ * A DHCP host name dnsmasq reads as a name in a dhcp-hostsfile line: a
+ * host name (net_hostname_check()) that is not one of the other things a
+ * field of that line can be: "ignore", "infinite", "deprecated", a lease
+ * time (^[0-9]+[smhdw]?$), an address, or a name whose last label is all
+ * digits. @what names the value in the error.
+ */
+int net_dnsmasq_host_name_check(const char *name, const char *what,
+				struct err **e);
 
 /* The dhcp-hostsfile: one "mac,ip,name" line per static host. */
 char *net_dnsmasq_dhcp_hosts(const struct net_dnsmasq_conf *c, struct err **e);
@@ -82,12 +100,25 @@ char *net_dnsmasq_dhcp_hosts(const struct net_dnsmasq_conf *c, struct err **e);
 char *net_dnsmasq_dns_hosts(const struct net_dns_host *hosts, size_t n,
 			    struct err **e);
 
+/* Longest client hardware address kept (DHCP's chaddr is 16 bytes). */
+#define NET_HWADDR_MAX 16
+
 /* One line of dnsmasq's lease file. */
 struct net_lease {
 	time_t expiry; /* seconds since the epoch; 0: never */
-	bool has_mac;  /* IPv4 leases carry the client's MAC */
+	/*
+	 * IPv4 leases carry the client's hardware address as the client
+	 * sent it: any ARP type (1: Ethernet), 0 to NET_HWADDR_MAX bytes,
+	 * multicast or not. @has_mac when it is 6 bytes of Ethernet (then
+	 * also in @mac).
+	 */
+	unsigned hwtype;
+	uint8_t hwaddr[NET_HWADDR_MAX];
+	size_t hwaddr_len;
+	bool has_mac;
 	uint8_t mac[6];
-	uint32_t iaid; /* IPv6: the identity association */
+	uint32_t iaid;	/* IPv6: the identity association */
+	bool temporary; /* IPv6: an IA_TA ("T" before the IAID) */
 	struct net_ip ip;
 	char *hostname;	 /* or NULL ("*") */
 	char *client_id; /* IPv4 client id or IPv6 DUID, or NULL */
@@ -98,19 +129,22 @@ struct net_lease {
 #define NET_LEASE_FILE_MAX (8u << 20)
 
 /*
- * Parses the lease file text @text (@len bytes): IPv4 lines "expiry mac
- * ip hostname client-id", then after a "duid SERVER-DUID" line, IPv6
- * lines "expiry iaid ip hostname duid". The file is written by dnsmasq
- * from what clients sent: a line that does not parse is an error naming
- * it; a host name that is not a valid one is dropped (NULL). Fills a
- * malloc'ed array in @out (free with net_leases_free()).
+ * Parses the lease file text @text (@len bytes): IPv4 lines "expiry
+ * [TYPE-]hwaddr ip hostname client-id", then after a "duid SERVER-DUID"
+ * line, IPv6 lines "expiry [T]iaid ip hostname duid". The file is written
+ * by dnsmasq from what clients sent, so one guest must not hide the
+ * others' leases: a line that does not parse is skipped and counted in
+ * *@skipped (may be NULL); a host name that is not a valid one is dropped
+ * (NULL). Fails only on a file too large, binary or with more than
+ * NET_LEASES_MAX leases. Fills a malloc'ed array in @out (free with
+ * net_leases_free()).
  */
 int net_leases_parse(const char *text, size_t len, struct net_lease **out,
-		     size_t *n, struct err **e);
+		     size_t *n, size_t *skipped, struct err **e);
 
 /* net_leases_parse() on the file @path; a missing file has no leases. */
 int net_leases_read(const char *path, struct net_lease **out, size_t *n,
-		    struct err **e);
+		    size_t *skipped, struct err **e);
 
 void net_leases_free(struct net_lease *l, size_t n);
 

@@ -28,6 +28,7 @@
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "daemon/network_conf_net.h"
 #include "lib/file.h"
@@ -263,11 +264,13 @@ static int cmd_dnsmasq(int argc, char **argv, struct err **e)
 static int cmd_leases(const char *path, struct err **e)
 {
 	struct net_lease *l = NULL;
-	size_t n = 0;
+	size_t n = 0, skipped = 0;
 	char a[NET_IP_STRLEN], m[NET_MAC_STRLEN];
 
-	if (net_leases_read(path, &l, &n, e) < 0)
+	if (net_leases_read(path, &l, &n, &skipped, e) < 0)
 		return -EINVAL;
+	if (skipped)
+		fprintf(stderr, "%zu lease line(s) skipped\n", skipped);
 	for (size_t i = 0; i < n; i++)
 		printf("%lld %s %s %s %s\n", (long long)l[i].expiry,
 		       l[i].has_mac ? net_mac_str(l[i].mac, m) : "-",
@@ -342,6 +345,18 @@ static int cmd_tap_open(const char *name, struct err **e)
 
 	if (net_tap_open(name, &fd, e) < 0)
 		return -EINVAL;
+	close(fd);
+	return 0;
+}
+
+/* Holds a queue of tap @name as a running VMM does, until killed. */
+static int cmd_tap_hold(const char *name, struct err **e)
+{
+	int fd = -1;
+
+	if (net_tap_open(name, &fd, e) < 0)
+		return -EINVAL;
+	pause();
 	close(fd);
 	return 0;
 }
@@ -496,6 +511,8 @@ int main(int argc, char **argv)
 		r = cmd_tap(argc, argv, &e);
 	else if (streq(cmd, "tap-open"))
 		r = cmd_tap_open(argv[0], &e);
+	else if (streq(cmd, "tap-hold"))
+		r = cmd_tap_hold(argv[0], &e);
 	else if (streq(cmd, "tap-del"))
 		r = net_tap_delete(argv[0], &e);
 	else if (streq(cmd, "fw-remove"))

@@ -148,7 +148,10 @@ static void dhcp6_hosts_by_id_and_name(void)
 	network_def_free(d);
 }
 
-/* Every file: parses without warnings and is stable. */
+/*
+ * Every file: parses without warnings (but those saying what is not
+ * applied yet) and is stable.
+ */
 static void every_file_is_stable(void)
 {
 	static const char *const files[] = {
@@ -177,8 +180,8 @@ static void every_file_is_stable(void)
 			TEST_FAIL("%s does not parse", files[i]);
 		CHECK(d);
 		for (size_t j = 0; j < w.n; j++)
-			printf("# %s: %s\n", files[i], w.msgs[j]);
-		CHECK_INT_EQ(w.n, 0);
+			if (!strstr(w.msgs[j], "is not applied yet"))
+				TEST_FAIL("%s: %s", files[i], w.msgs[j]);
 		if (!stable(d))
 			TEST_FAIL("%s is not stable", files[i]);
 		network_def_free(d);
@@ -452,6 +455,109 @@ static void unknown_parts_are_warned_by_name(void)
 	network_def_free(d);
 }
 
+/* Kept and formatted back, but not applied yet: said by name. */
+static void unapplied_parts_are_warned(void)
+{
+	struct xml_warnings w = {0};
+	struct network_def *d = parse_ok(
+		"<network ipv6='yes'><name>n</name><bridge name='virbr9'/>"
+		"<bandwidth><inbound average='1000'/></bandwidth>"
+		"<portgroup name='web'><bandwidth><outbound average='5'/>"
+		"</bandwidth></portgroup></network>",
+		&w);
+	struct network_def *ovs = NULL;
+	_cleanup_free_ char *xml = read_xml("openvswitch-net.xml");
+	_cleanup_free_ char *all = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&all, &len);
+
+	CHECK(d && f);
+	ovs = parse_ok(xml, &w);
+	CHECK(ovs);
+	for (size_t i = 0; i < w.n; i++)
+		fprintf(f, "%s\n", w.msgs[i]);
+	fclose(f);
+	CHECK_STR_CONTAINS(all, "<network ipv6='yes'> (IPv6 between guests "
+				"without an IPv6 <ip>) is not applied yet");
+	CHECK_STR_CONTAINS(all, "the network's <bandwidth> is not applied yet");
+	CHECK_STR_CONTAINS(all,
+			   "portgroup 'web': <bandwidth> is not applied yet");
+	CHECK_STR_CONTAINS(all, "<vlan> is not applied yet");
+	xml_warnings_clear(&w);
+	network_def_free(d);
+	network_def_free(ovs);
+}
+
+/* Findings of a review: each refused, naming what. */
+static void review_refusals(void)
+{
+	_cleanup_free_ char *many = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&many, &len);
+	static const char *const names[] = {"ignore", "infinite", "12h",
+					    "600",    "10.9.9.9", "a.42"};
+
+	refused("<network><name>n</name><forward mode='none'/></network>",
+		"forward mode 'none' is not a forward mode");
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		_cleanup_free_ char *x = xasprintf(
+			NET(IP4("<host mac='52:54:00:00:00:01' name='%s' "
+				"ip='192.168.9.5'/>")),
+			names[i]);
+		_cleanup_free_ char *want =
+			xasprintf("DHCP host name '%s' would be read by "
+				  "dnsmasq as an option",
+				  names[i]);
+
+		refused(x, want);
+	}
+	refused(NET(IP4("<host name='web'/>")),
+		"a host known by name alone needs ip=");
+	refused("<network><name>n</name><bridge name='all'/></network>",
+		"interface name 'all' is not allowed");
+	refused("<network><name>n</name><bridge name='abcdefghijk%d'/>"
+		"</network>",
+		"template 'abcdefghijk%d' is too long");
+	/* 1025 ranges over 5 <portForward>s. */
+	CHECK(f);
+	fprintf(f, "<network><name>n</name><forward mode='nat'/>"
+		   "<ip address='192.168.9.1' prefix='24'/>");
+	for (int i = 0; i < 5; i++) {
+		fprintf(f, "<portForward proto='%s' guest='192.168.9.%d'>",
+			i % 2 ? "udp" : "tcp", 10 + i);
+		for (int j = 0; j < 205; j++)
+			fprintf(f, "<range start='%d'/>", 1 + i * 210 + j);
+		fprintf(f, "</portForward>");
+	}
+	fprintf(f, "<portForward guest='192.168.9.20'><range start='60000'/>"
+		   "</portForward></network>");
+	fclose(f);
+	refused(many, "1026 <portForward> ranges: at most 1024 per network");
+}
+
+/* forwardPlainNames='no' reaches dnsmasq; hosts-only <ip> gets static. */
+static void dns_plain_names_and_static_hosts(void)
+{
+	struct network_def *d =
+		parse_ok(NET("<dns forwardPlainNames='no'/>" IP4(
+				 "<host mac='52:54:00:00:00:01' name='web' "
+				 "ip='192.168.9.5'/>")),
+			 NULL);
+	struct network_dnsmasq_paths paths = {"/l", "/h", "/d", NULL, NULL};
+	struct network_dnsmasq m;
+	_cleanup_free_ char *conf = NULL;
+
+	CHECK(d);
+	if (!d)
+		return;
+	CHECK_INT_EQ(network_def_dnsmasq(d, "virbr9", &paths, &m), 0);
+	conf = net_dnsmasq_conf(&m.conf, NULL);
+	network_dnsmasq_release(&m);
+	CHECK_STR_CONTAINS(conf, "domain-needed\nlocal=//\n");
+	CHECK_STR_CONTAINS(conf, "dhcp-range=192.168.9.0,static\n");
+	network_def_free(d);
+}
+
 static void error_kinds(void)
 {
 	static const struct {
@@ -551,6 +657,9 @@ int main(void)
 	RUN(unknown_parts_are_warned_by_name);
 	RUN(missing_uuid_is_generated);
 	RUN(error_kinds);
+	RUN(unapplied_parts_are_warned);
+	RUN(review_refusals);
+	RUN(dns_plain_names_and_static_hosts);
 	RUN(conversions_to_src_net);
 	return test_done();
 }

@@ -93,6 +93,12 @@ static void macs_and_names(void)
 	CHECK(net_ifname_check("a%s", true, NULL) < 0);
 	CHECK(net_ifname_check("", false, NULL) < 0);
 	CHECK(net_ifname_check("..", false, NULL) < 0);
+	CHECK(net_ifname_check("all", false, NULL) < 0);
+	CHECK(net_ifname_check("default", true, NULL) < 0);
+	/* A template must fit with the kernel's number (up to 5 digits). */
+	CHECK_INT_EQ(net_ifname_check("abcdefghij%d", true, NULL), 0);
+	CHECK(net_ifname_check("abcdefghijk%d", true, NULL) < 0);
+	CHECK(net_ifname_check("abcdefghijklm%d", true, NULL) < 0);
 	CHECK(net_ifname_check("0123456789abcdef", false, NULL) < 0);
 	CHECK(net_ifname_check("br\"0", false, NULL) < 0);
 	CHECK(net_ifname_check("br 0", false, NULL) < 0);
@@ -412,6 +418,8 @@ static void dnsmasq_ipv6_dns_and_hosts(void)
 			      "no-resolv\n");
 	CHECK_STR_CONTAINS(s, "dhcp-range=fd00::10,fd00::ff,64\n");
 	CHECK_STR_CONTAINS(s, "dhcp-range=fd01::,ra-only,64\n");
+	/* Hosts and no range: dnsmasq answers them only with this. */
+	CHECK_STR_CONTAINS(s, "dhcp-range=192.168.9.0,static\n");
 	CHECK_STR_CONTAINS(s, "enable-ra\n");
 	/* 240 addresses of the range and four static hosts. */
 	CHECK_STR_CONTAINS(s, "dhcp-lease-max=244\n");
@@ -458,6 +466,88 @@ static void dnsmasq_refuses_what_could_add_lines(void)
 	CHECK(!net_dnsmasq_dns_hosts(&dh, 1, &e));
 }
 
+/* An IPv6 <ip> with hosts only; forwardPlainNames='no'; huge ranges. */
+static void dnsmasq_static_plain_names_lease_max(void)
+{
+	struct net_dhcp_host h6 = {.name = "paul", .ip = ip("fd00::21")};
+	struct net_dhcp_range big[3] = {
+		{ip("fd01::1"), ip("fd01::ffff:ffff")},
+		{ip("fd01::1:0:0"), ip("fd01::f:0:0")},
+		{ip("fd01::10:0:0"), ip("fd01::ff:0:0")}};
+	struct net_dnsmasq_ip ips[2] = {{.addr = ip("fd00::1"),
+					 .prefix = 64,
+					 .hosts = &h6,
+					 .n_hosts = 1},
+					{.addr = ip("fd01::"),
+					 .prefix = 64,
+					 .ranges = big,
+					 .n_ranges = 3}};
+	struct net_dnsmasq_conf c = {.bridge = "virbr9",
+				     .no_forward_plain = true,
+				     .ips = ips,
+				     .n_ips = 1,
+				     .lease_file = "/l",
+				     .dhcp_hosts_file = "/h",
+				     .dns_hosts_file = "/d"};
+	_cleanup_free_ char *s = net_dnsmasq_conf(&c, NULL);
+	_cleanup_free_ char *s2 = NULL;
+
+	CHECK_STR_CONTAINS(s, "dhcp-range=fd00::,static,64\n");
+	CHECK(!strstr(s, "ra-only"));
+	CHECK_STR_CONTAINS(s, "dhcp-lease-max=1\n");
+	CHECK_STR_CONTAINS(s, "domain-needed\nlocal=//\n");
+	c.no_forward_plain = false;
+	c.ips = &ips[1];
+	s2 = net_dnsmasq_conf(&c, NULL);
+	CHECK(!strstr(s2, "domain-needed") && !strstr(s2, "local=//"));
+	/* 3 * 2^31 addresses: capped at what the lease parser reads. */
+	CHECK_STR_CONTAINS(s2, "dhcp-lease-max=65536\n");
+}
+
+/* Names dnsmasq would read as something else in a dhcp-hostsfile line. */
+static void dnsmasq_refuses_option_like_host_names(void)
+{
+	static const char *const bad[] = {"ignore",   "Infinite", "deprecated",
+					  "12h",      "600",	  "5w",
+					  "10.9.9.9", "host.123", "9M"};
+	static const char *const good[] = {"web", "h12", "12hx", "x1.a2b",
+					   "ignored"};
+	struct net_dhcp_host h = {.has_mac = true,
+				  .mac = {0x52, 0x54, 0, 0, 0, 1},
+				  .ip = ip("10.0.0.5")};
+	struct net_dnsmasq_ip v4 = {
+		.addr = ip("10.0.0.1"), .prefix = 8, .hosts = &h, .n_hosts = 1};
+	struct net_dnsmasq_conf c = {.bridge = "virbr0",
+				     .ips = &v4,
+				     .n_ips = 1,
+				     .lease_file = "/l",
+				     .dhcp_hosts_file = "/h",
+				     .dns_hosts_file = "/d"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_err_ struct err *e = NULL;
+		char *t;
+
+		h.name = bad[i];
+		t = net_dnsmasq_dhcp_hosts(&c, &e);
+		if (t) {
+			TEST_FAIL("host name '%s' written: %s", bad[i], t);
+			free(t);
+			continue;
+		}
+		CHECK_STR_CONTAINS(err_msg(e), bad[i]);
+		CHECK_STR_CONTAINS(err_msg(e), "read by dnsmasq as an option");
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		_cleanup_free_ char *t = NULL;
+
+		h.name = good[i];
+		t = net_dnsmasq_dhcp_hosts(&c, NULL);
+		if (!t)
+			TEST_FAIL("host name '%s' refused", good[i]);
+	}
+}
+
 static void leases_parse(void)
 {
 	const char *text =
@@ -469,11 +559,14 @@ static void leases_parse(void)
 		"1796261600 1234567 fd00:70::20 paul "
 		"00:03:00:01:52:54:00:00:00:42\n";
 	struct net_lease *l = NULL;
-	size_t n = 0;
+	size_t n = 0, skipped = 9;
 	char a[NET_IP_STRLEN], m[NET_MAC_STRLEN];
 
-	CHECK_INT_EQ(net_leases_parse(text, strlen(text), &l, &n, NULL), 0);
+	CHECK_INT_EQ(
+		net_leases_parse(text, strlen(text), &l, &n, &skipped, NULL),
+		0);
 	CHECK_INT_EQ(n, 4);
+	CHECK_INT_EQ(skipped, 0);
 	CHECK_INT_EQ(l[0].expiry, 1796261535);
 	CHECK(l[0].has_mac);
 	CHECK_STR_EQ(net_mac_str(l[0].mac, m), "52:54:00:00:00:42");
@@ -488,41 +581,85 @@ static void leases_parse(void)
 	CHECK_STR_EQ(net_ip_str(&l[3].ip, a), "fd00:70::20");
 	CHECK_STR_EQ(l[3].hostname, "paul");
 	net_leases_free(l, n);
-	CHECK_INT_EQ(net_leases_parse("", 0, &l, &n, NULL), 0);
+	CHECK_INT_EQ(net_leases_parse("", 0, &l, &n, NULL, NULL), 0);
 	CHECK_INT_EQ(n, 0);
 	net_leases_free(l, n);
 }
 
-static void leases_refuse_bad_lines(void)
+/*
+ * What a guest can make dnsmasq write: a multicast or short hardware
+ * address (no "TYPE-" before an Ethernet one), another hardware type, an
+ * IA_TA's "T" IAID. Read as they are.
+ */
+static void leases_keep_what_clients_send(void)
 {
-	static const struct {
-		const char *text, *want;
-	} bad[] = {
-		{"x 52:54:00:00:00:01 10.0.0.2 a *\n", "line 1: bad expiry"},
-		{"-5 52:54:00:00:00:01 10.0.0.2 a *\n", "line 1: bad expiry"},
-		{"1 52:54:00:00:00:01 10.0.0.2 a *\n1 zz 10.0.0.3 b *\n",
-		 "line 2: bad MAC"},
-		{"1 52:54:00:00:00:01 fd00::1 a *\n", "not an IPv4 address"},
-		{"duid 00:01\n1 99999999999 fd00::1 a *\n", "line 2: bad IAID"},
-		{"1 52:54:00:00:00:01 10.0.0.2 a * extra\n",
-		 "line 1: 6 fields"},
-		{"1 52:54:00:00:00:01 10.0.0.2\n", "line 1: 3 fields"},
-	};
+	const char *text = "100 53:54:00:00:00:01 10.0.0.2 a *\n"
+			   "101 52:54:00 10.0.0.3 b *\n"
+			   "102 06-00:11:22:33:44:55:66:77 10.0.0.4 c *\n"
+			   "103 20- 10.0.0.5 * *\n"
+			   "duid 00:01\n"
+			   "104 T77 fd00::5 * 00:03\n";
 	struct net_lease *l = NULL;
-	size_t n = 0;
+	size_t n = 0, skipped = 9;
+
+	CHECK_INT_EQ(
+		net_leases_parse(text, strlen(text), &l, &n, &skipped, NULL),
+		0);
+	CHECK_INT_EQ(n, 5);
+	CHECK_INT_EQ(skipped, 0);
+	if (n != 5) {
+		net_leases_free(l, n);
+		return;
+	}
+	CHECK(l[0].has_mac && l[0].mac[0] == 0x53 && l[0].hwtype == 1);
+	CHECK(!l[1].has_mac && l[1].hwaddr_len == 3 && l[1].hwtype == 1);
+	CHECK(!l[2].has_mac && l[2].hwtype == 6 && l[2].hwaddr_len == 8 &&
+	      l[2].hwaddr[7] == 0x77);
+	CHECK(l[3].hwtype == 0x20 && l[3].hwaddr_len == 0);
+	CHECK(l[4].temporary && l[4].iaid == 77);
+	net_leases_free(l, n);
+}
+
+/* A line that does not parse hides that lease only; it is counted. */
+static void leases_skip_bad_lines(void)
+{
+	static const char *const bad[] = {
+		"x 52:54:00:00:00:01 10.0.0.2 a *",
+		"-5 52:54:00:00:00:01 10.0.0.2 a *",
+		"1 zz 10.0.0.3 b *",
+		"1 52:54:00:00:00:01 fd00::1 a *",
+		"1 52:54:00:00:00:01:02:03:04:05:06:07:08:09:0a:0b:0c 10.0.0.2 "
+		"a *",
+		"1 52:54: 10.0.0.2 a *",
+		"1 123-52:54 10.0.0.2 a *",
+		"1 52:54:00:00:00:01 10.0.0.2 a * extra",
+		"1 52:54:00:00:00:01 10.0.0.2",
+	};
+	const char *good = "7 52:54:00:00:00:09 10.0.0.9 good *\n";
+	const char *v6bad = "duid 00:01\n1 99999999999 fd00::1 a *\n"
+			    "1 T-1 fd00::2 a *\n2 5 fd00::3 b *\n";
+	struct net_lease *l = NULL;
+	size_t n = 0, skipped = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		_cleanup_err_ struct err *e = NULL;
+		_cleanup_free_ char *t = xasprintf("%s%s\n", good, bad[i]);
 
-		if (net_leases_parse(bad[i].text, strlen(bad[i].text), &l, &n,
-				     &e) == 0) {
-			net_leases_free(l, n);
-			TEST_FAIL("accepted: %s", bad[i].text);
-			return;
-		}
-		CHECK_STR_CONTAINS(err_msg(e), bad[i].want);
+		CHECK_INT_EQ(
+			net_leases_parse(t, strlen(t), &l, &n, &skipped, NULL),
+			0);
+		if (n != 1 || skipped != 1)
+			TEST_FAIL("line not skipped: %s", bad[i]);
+		else
+			CHECK_STR_EQ(l[0].hostname, "good");
+		net_leases_free(l, n);
 	}
-	CHECK(net_leases_parse("1 a\0b", 5, &l, &n, NULL) < 0);
+	CHECK_INT_EQ(
+		net_leases_parse(v6bad, strlen(v6bad), &l, &n, &skipped, NULL),
+		0);
+	CHECK_INT_EQ(n, 1);
+	CHECK_INT_EQ(skipped, 2);
+	net_leases_free(l, n);
+	CHECK(net_leases_parse("1 a\0b", 5, &l, &n, NULL, NULL) < 0);
 }
 
 int main(void)
@@ -538,7 +675,10 @@ int main(void)
 	RUN(dnsmasq_default_network);
 	RUN(dnsmasq_ipv6_dns_and_hosts);
 	RUN(dnsmasq_refuses_what_could_add_lines);
+	RUN(dnsmasq_static_plain_names_lease_max);
+	RUN(dnsmasq_refuses_option_like_host_names);
 	RUN(leases_parse);
-	RUN(leases_refuse_bad_lines);
+	RUN(leases_keep_what_clients_send);
+	RUN(leases_skip_bad_lines);
 	return test_done();
 }
