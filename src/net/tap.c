@@ -7,6 +7,8 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 
+#include "net/link.h"
+
 #define TAP_FLAGS (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR)
 
 /*
@@ -43,6 +45,19 @@ int net_tap_create(const char *name, uid_t uid, char out[NET_IFNAME_MAX + 1],
 	fd = tun_bind(name, 0, &ifr, e);
 	if (fd < 0)
 		return err_prefix(e, "creating tap");
+	/*
+	 * A persistent tap of that name made between the check and
+	 * TUNSETIFF was attached to, not created: someone else's. Closing
+	 * the fd leaves it as it was.
+	 */
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0)
+		return err_sys(e, errno, "creating tap '%s': reading its flags",
+			       name);
+	if (ifr.ifr_flags & IFF_PERSIST)
+		return err_set(e, EEXIST,
+			       "creating tap '%s': it exists (a persistent "
+			       "tap made meanwhile)",
+			       ifr.ifr_name);
 	if (uid != (uid_t)-1 && ioctl(fd, TUNSETOWNER, (unsigned long)uid) < 0)
 		return err_sys(e, errno, "tap '%s': setting owner %u",
 			       ifr.ifr_name, (unsigned)uid);
@@ -71,17 +86,23 @@ int net_tap_open(const char *name, int *fd, struct err **e)
 
 int net_tap_delete(const char *name, struct err **e)
 {
-	struct ifreq ifr;
-	_cleanup_close_ int fd = -1;
+	struct net_nl *nl = NULL;
+	struct net_link_info info;
+	int r;
 
 	if (net_ifname_check(name, false, e) < 0)
 		return -EINVAL;
-	if (!net_link_exists(name))
-		return err_set(e, ENODEV, "tap '%s' does not exist", name);
-	fd = tun_bind(name, 0, &ifr, e);
-	if (fd < 0)
+	if (net_nl_open(&nl, e) < 0)
+		return err_prefix(e, "deleting tap '%s'", name);
+	r = net_link_query(nl, name, &info, e);
+	if (r == 0 && !streq(info.kind, "tun"))
+		r = err_set(e, EINVAL, "'%s' is a %s link, not a tap", name,
+			    info.kind[0] ? info.kind : "non-tap");
+	/* RTM_DELLINK: TUNSETIFF would fail while a VMM holds the tap. */
+	if (r == 0)
+		r = net_link_delete(nl, name, e);
+	net_nl_close(nl);
+	if (r < 0)
 		return err_prefix(e, "deleting tap");
-	if (ioctl(fd, TUNSETPERSIST, 0UL) < 0)
-		return err_sys(e, errno, "deleting tap '%s'", name);
 	return 0;
 }

@@ -19,8 +19,10 @@
  * ("vnet%d": the kernel picks the first free number), owned by @uid
  * (-1: root only) so that an unprivileged VMM may attach to it. Writes
  * the name the kernel gave into @out (NET_IFNAME_MAX + 1 bytes). The tap
- * stays until net_link_delete() (or net_tap_delete()). -EEXIST when a
- * link named @name exists already.
+ * stays until net_tap_delete(). -EEXIST when a link named @name exists
+ * already, also when a persistent tap of that name appears between the
+ * check and the creation (TUNSETIFF would attach to it: its flags are
+ * read back and it is left alone).
  */
 int net_tap_create(const char *name, uid_t uid, char out[NET_IFNAME_MAX + 1],
 		   struct err **e);
@@ -31,7 +33,11 @@ int net_tap_create(const char *name, uid_t uid, char out[NET_IFNAME_MAX + 1],
  */
 int net_tap_open(const char *name, int *fd, struct err **e);
 
-/* Makes tap @name non-persistent, which removes it once no fd holds it. */
+/*
+ * Deletes tap @name now (RTM_DELLINK, as net_link_delete()), even while a
+ * VMM holds a queue of it: that fd stays open but reaches no device.
+ * -ENODEV when there is no link @name, -EINVAL when it is not a tap.
+ */
 int net_tap_delete(const char *name, struct err **e);
 
 #endif

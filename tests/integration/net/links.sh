@@ -52,6 +52,14 @@ t "vnet0 detached" "$NT" master vnet0 -
 t "vnet0 has no master" link_json vnet0 '"master" not in d[0]'
 t "vnet0 deleted" "$NT" tap-del vnet0
 t "vnet0 is gone" bash -c '! ip link show vnet0'
+"$NT" up vnet1
+"$NT" tap-hold vnet1 &
+extra_pids="${extra_pids:-} $!"
+t "a process holds vnet1 as a running VMM does" wait_for 10 \
+	bash -c 'ip link show vnet1 | grep -q LOWER_UP'
+t "vnet1 deleted while it is held" "$NT" tap-del vnet1
+t "vnet1 is gone" bash -c '! ip link show vnet1'
+t_err "tap-del refuses a link that is not a tap" "not a tap" "$NT" tap-del br0
 
 t "veth pair ve0/ve1 created" "$NT" veth ve0 ve1
 t "the kernel has ve0 as a veth" link_json ve0 \
