@@ -229,6 +229,9 @@ static int m_daemon_info(void *opaque, struct json_object *params,
 
 static const struct rpc_method daemon_methods[] = {
 	{"daemon.info", m_daemon_info, RPC_READ_ONLY},
+	/* events of every kind of object go through one subscription */
+	{"event.subscribe", events_m_subscribe, RPC_READ_ONLY},
+	{"event.unsubscribe", events_m_unsubscribe, RPC_READ_ONLY},
 };
 
 static int setup(struct daemon *dmn, const struct nido_paths *p, struct err **e)

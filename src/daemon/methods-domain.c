@@ -933,8 +933,6 @@ const struct rpc_method domain_methods[] = {
 	{"domain.stats", m_stats, RPC_READ_ONLY},
 	{"domain.console", m_console},
 	{"domain.open_console", console_m_open, 0},
-	{"event.subscribe", events_m_subscribe, RPC_READ_ONLY},
-	{"event.unsubscribe", events_m_unsubscribe, RPC_READ_ONLY},
 };
 
 const size_t domain_n_methods = ARRAY_SIZE(domain_methods);
