@@ -15,6 +15,8 @@ NIDO_BUILD_PACKAGES=(
 NIDO_TEST_PACKAGES=(
 	clang-format python3 qemu-utils
 	qemu-system-x86 busybox-static kmod xz-utils cpio
+	# the qemu driver's BIOS disk (tests/integration/daemon/qemu-bios.sh)
+	extlinux syslinux-common
 	# the tests' own tools: ip (taps, namespaces), ps, debugfs
 	iproute2 procps e2fsprogs
 	# remote access: certificates, an sshd and its client (daemon-remote)

@@ -182,15 +182,27 @@ static void really_free(struct qmp *q)
 	free(q);
 }
 
+/* Leaves a dispatch; false when the client was freed meanwhile. */
+static bool leave(struct qmp *q);
+
 void qmp_free(struct qmp *q)
 {
-	if (!q)
+	_cleanup_err_ struct err *e = NULL;
+
+	if (!q || q->dead)
 		return;
-	if (q->dispatching) {
-		q->dead = true;
-		return;
+	q->dead = true;
+	q->dispatching++;
+	err_set(&e, ECANCELED, "QMP: the client was closed");
+	while (q->cmds) {
+		struct qmp_cmd *c = q->cmds;
+
+		q->cmds = c->next;
+		if (c->fn)
+			c->fn(c->opaque, -ECANCELED, NULL, e);
+		cmd_free(c);
 	}
-	really_free(q);
+	leave(q); /* frees it, unless a dispatch is still running */
 }
 
 /* Leaves a dispatch; false when the client was freed meanwhile. */
@@ -232,7 +244,7 @@ static void close_with(struct qmp *q, struct err *e)
 		struct qmp_cmd *c = q->cmds;
 
 		q->cmds = c->next;
-		cmd_fail(c, -err_code(why), why);
+		cmd_fail(c, err_code(why), why);
 	}
 	if (!q->dead && q->cb.closed)
 		q->cb.closed(q->cb.opaque, why);
@@ -301,7 +313,7 @@ static int send_command(struct qmp *q, const char *cmd,
 	size_t len;
 	int r;
 
-	if (q->closed)
+	if (q->closed || q->dead)
 		return err_set(e, ECONNRESET, "QMP '%s': no connection to QEMU",
 			       cmd);
 	json_object_object_add(o, "execute", json_object_new_string(cmd));
@@ -341,6 +353,8 @@ static void on_capabilities(void *opaque, int r, struct json_object *ret,
 	struct qmp *q = opaque;
 	struct err *why = NULL;
 
+	if (q->closed)
+		return; /* it failed with the connection */
 	if (r < 0) {
 		err_set(&why, -r, "QMP handshake: %s", err_msg(e));
 		close_with(q, why);

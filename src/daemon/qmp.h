@@ -106,7 +106,9 @@ struct qmp *qmp_open_fd(struct loop *l, int fd, int timeout_ms,
 int qmp_command(struct qmp *q, const char *cmd, struct json_object *args,
 		int timeout_ms, qmp_reply_fn fn, void *opaque, struct err **e);
 
-/* Closes the connection without calling anything; accepts NULL. */
+/* Closes the connection: the commands waiting are answered with
+ * ECANCELED (their callbacks must not use @q), the closed callback is
+ * not called. Safe from a callback; accepts NULL. */
 void qmp_free(struct qmp *q);
 
 #endif

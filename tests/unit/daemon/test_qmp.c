@@ -242,6 +242,7 @@ static void qmp_closes_on_garbage(void)
 	CHECK_INT_EQ(c.closed, 1);
 	CHECK_INT_EQ(c.closed_errno, -EPROTO);
 	CHECK_INT_EQ(c.errors, 1); /* the waiting command failed */
+	CHECK_INT_EQ(c.last_r, -EPROTO);
 	CHECK_INT_EQ(c.replies, 0);
 	CHECK_STR_EQ(c.events, "RESUME ");
 	CHECK(qmp_command(c.q, "cont", NULL, 5000, on_reply, &c, NULL) < 0);
@@ -282,6 +283,17 @@ static void qmp_reports_eof_and_silence(void)
 	spin(&c);
 	CHECK_INT_EQ(c.closed, 1);
 	CHECK_INT_EQ(c.closed_errno, -ECONNRESET);
+	conv_end(&c);
+
+	/* the handshake fails with the connection */
+	conv_start(&c, 5000);
+	say(&c, "{\"QMP\": {}}\n");
+	spin(&c);
+	close(c.peer);
+	c.peer = -1;
+	spin(&c);
+	CHECK_INT_EQ(c.closed, 1);
+	CHECK_INT_EQ(c.ready, 0);
 	conv_end(&c);
 
 	conv_start(&c, 20); /* QEMU never greets */
