@@ -21,7 +21,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
@@ -524,27 +523,56 @@ static int prepare_cgroup(struct domain *dom, struct qemu_vm *vm, int *fds,
 	return 0;
 }
 
-/* Who QEMU runs as: as root, the slot's ids (and the kvm group for
- * /dev/kvm); *@slot_fd keeps the slot. */
+/*
+ * With accel=kvm, the group that opens /dev/kvm to QEMU's identity (the
+ * device's own group, "kvm" on most hosts), in *@gid; -1 when everyone
+ * may; an error when only root may.
+ */
+static int kvm_group(gid_t *gid, struct err **e)
+{
+	struct stat st;
+
+	if (stat("/dev/kvm", &st) < 0)
+		return err_sys(e, errno, "'/dev/kvm'");
+	*gid = (gid_t)-1;
+	if ((st.st_mode & (S_IROTH | S_IWOTH)) == (S_IROTH | S_IWOTH))
+		return 0;
+	if ((st.st_mode & (S_IRGRP | S_IWGRP)) == (S_IRGRP | S_IWGRP) &&
+	    st.st_gid != 0) {
+		*gid = st.st_gid;
+		return 0;
+	}
+	return err_setk(e, ERR_OPERATION_FAILED, EACCES,
+			"'/dev/kvm' (mode %04o, group %u) is not open to the "
+			"VM's identity: give it a group of its own (udev: "
+			"root:kvm 0660)",
+			(unsigned)(st.st_mode & 07777), (unsigned)st.st_gid);
+}
+
+/* Who QEMU runs as: as root, the slot's ids (and /dev/kvm's group for
+ * accel=kvm); *@slot_fd keeps the slot. */
 static int sandbox_ids(struct qemu_vm *vm, const char *accel,
 		       struct spawn_opts *o, gid_t *groups, int *slot_fd,
 		       struct err **e)
 {
 	struct idrange ids;
-	struct group *g;
+	gid_t kvm_gid = (gid_t)-1;
+	int r;
 
 	vm->sandbox_slot = 0;
 	*slot_fd = -1;
 	if (geteuid() != 0)
 		return 0;
+	if (streq(accel, "kvm") && (r = kvm_group(&kvm_gid, e)) < 0)
+		return r;
 	idrange_load(&ids, NULL, NULL);
 	*slot_fd = idrange_claim(&ids, NULL, &vm->sandbox_slot, e);
 	if (*slot_fd < 0)
 		return *slot_fd;
 	o->set_ids = 1;
 	idrange_ids(&ids, vm->sandbox_slot, &o->uid, &o->gid);
-	if (streq(accel, "kvm") && (g = getgrnam("kvm"))) {
-		groups[0] = g->gr_gid;
+	if (kvm_gid != (gid_t)-1) {
+		groups[0] = kvm_gid;
 		o->groups = groups;
 		o->n_groups = 1;
 	}
@@ -1364,6 +1392,7 @@ static int qemu_reattach(struct daemon *dmn, struct domain *dom,
 			 struct json_object *rec, struct err **e)
 {
 	struct qemu_vm *vm = vm_new(dmn, dom);
+	_cleanup_err_ struct err *why = NULL;
 	int r;
 
 	dom->priv = vm;
@@ -1371,9 +1400,13 @@ static int qemu_reattach(struct daemon *dmn, struct domain *dom,
 	if (r > 0) {
 		vm->watch = loop_fd_add(dmn->loop, vm->child.pidfd, EPOLLIN,
 					on_exit_fd, vm, e);
-		if (!vm->watch || connect_qmp(dmn, vm, e) < 0)
+		if (!vm->watch)
 			r = -EIO;
 	}
+	/* QEMU runs on without its monitor: watched, and destroyable */
+	if (r > 0 && connect_qmp(dmn, vm, &why) < 0)
+		log_warn("domain '%s': re-attached without QMP: %s",
+			 dom->def->name, err_msg(why));
 	if (r <= 0) {
 		if (r == 0)
 			cgroup_remove(vm->cgroups);

@@ -118,6 +118,17 @@ t_out "... and talks to it (QMP): suspend" "Domain 'bios' suspended" "$NIDO" sus
 t_out "... resume" "Domain 'bios' resumed" "$NIDO" resume bios
 t_out "... the console" "GOT:ping-4 on " ask bios ping-4
 
+rebooted() { # a new QEMU runs, not $pid
+	local p
+	p=$(vm_pid bios)
+	[ -n "$p" ] && [ "$p" != "$pid" ] && state_is bios "running (booted)"
+}
+t_out "reboot" "Domain 'bios' is being rebooted" "$NIDO" reboot bios
+t "reboot: the guest powers off (ACPI) and the domain starts again" \
+	wait_for 120 rebooted
+pid=$(vm_pid bios)
+t_out "... and its init answers" "GOT:ping-6 on " ask bios ping-6
+
 t_out "shutdown: the ACPI power button" "Domain 'bios' is being shutdown" \
 	"$NIDO" shutdown bios
 if wait_for 120 state_is bios "shut off (shutdown)"; then
@@ -166,6 +177,21 @@ t_err "on a PVM host, its start says so and suggests type 'qemu'" \
 	"this host's KVM is PVM-based (kvm_pvm): it cannot run an unmodified guest (a stock kernel stops early with an emulation failure); use <domain type='qemu'> to run it with TCG (emulation)" \
 	"$NIDO" start full
 t "... and it is shut off" state_starts full "shut off"
+rm -r "$tmp/modules/kvm_pvm"
+mkdir "$tmp/modules/kvm_intel"
+stop_daemon
+start_daemon
+if [ "$(id -u)" -eq 0 ] && [ "$(stat -c %a /dev/kvm 2>/dev/null)" = 600 ]; then
+	t_err "with VT-x KVM, QEMU needs /dev/kvm open to its identity" \
+		"'/dev/kvm' (mode 0600, group 0) is not open to the VM's identity" \
+		"$NIDO" start full
+elif [ -e /dev/kvm ]; then
+	t_out "with VT-x KVM, type 'kvm' starts QEMU with accel=kvm" \
+		"Domain 'full' started" "$NIDO" start full
+	t_out "... -machine pc,accel=kvm" "-machine pc,accel=kvm" \
+		tr '\0' ' ' </proc/"$(vm_pid full)"/cmdline
+	"$NIDO" destroy full >/dev/null 2>&1
+fi
 unset NIDO_TEST_SYS_MODULE
 
 done_testing
