@@ -322,21 +322,18 @@ static int m_undefine(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct domain *dom = param_domain(dmn, params, e);
-	struct json_object *volumes;
 	bool remove = false;
 
-	if (!dom || param_remove_storage(params, dom, &remove, e) < 0)
+	if (!dom || param_remove_storage(params, dom, &remove, e) < 0 ||
+	    object_undefine_stored(&dmn->store, &dom->obj, e) < 0)
 		return err_code(*e);
-	/* the disks are named by the definition undefine frees */
-	volumes = remove && dom->persistent ? remove_storage(dmn, dom) : NULL;
-	if (object_undefine(&dmn->domains.l, &dmn->store, &dom->obj, e) < 0) {
-		json_object_put(volumes);
-		return err_code(*e);
-	}
-	if (volumes) {
+	/* once the definition is gone, before it is freed */
+	if (remove) {
 		*result = json_object_new_object();
-		json_object_object_add(*result, "volumes", volumes);
+		json_object_object_add(*result, "volumes",
+				       remove_storage(dmn, dom));
 	}
+	object_undefine_done(&dmn->domains.l, &dom->obj);
 	return 0;
 }
 

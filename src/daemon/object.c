@@ -141,18 +141,21 @@ int object_define(struct object_list *l, const struct store *s, void *def,
 	return 0;
 }
 
-int object_undefine(struct object_list *l, const struct store *s,
-		    struct object *o, struct err **e)
+int object_undefine_stored(const struct store *s, struct object *o,
+			   struct err **e)
 {
 	const struct object_kind *k = o->kind;
-	int r;
 
 	if (!o->persistent)
 		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
 				"cannot undefine transient %s", k->name);
-	r = store_def_delete(s, k, object_name(o), e);
-	if (r < 0)
-		return r;
+	return store_def_delete(s, k, object_name(o), e);
+}
+
+int object_undefine_done(struct object_list *l, struct object *o)
+{
+	const struct object_kind *k = o->kind;
+
 	log_info("%s '%s' undefined", k->name, object_name(o));
 	o->autostart = false;
 	k->def_free(steal_ptr(o->newdef));
@@ -163,6 +166,14 @@ int object_undefine(struct object_list *l, const struct store *s,
 	object_list_remove(l, o);
 	k->obj_free(o);
 	return 1;
+}
+
+int object_undefine(struct object_list *l, const struct store *s,
+		    struct object *o, struct err **e)
+{
+	int r = object_undefine_stored(s, o, e);
+
+	return r < 0 ? r : object_undefine_done(l, o);
 }
 
 int object_set_autostart(const struct store *s, struct object *o, bool on,

@@ -114,6 +114,15 @@ int object_define(struct object_list *l, const struct store *s, void *def,
  */
 int object_undefine(struct object_list *l, const struct store *s,
 		    struct object *o, struct err **e);
+/*
+ * object_undefine in two steps, for a kind that acts in between (on
+ * what the definition names, before it may be freed): the store's part
+ * (0 or -errno with @e filled, nothing changed), then the rest (returns
+ * 1 when @o was freed, else 0).
+ */
+int object_undefine_stored(const struct store *s, struct object *o,
+			   struct err **e);
+int object_undefine_done(struct object_list *l, struct object *o);
 
 /* autostart on or off; not for transient objects. */
 int object_set_autostart(const struct store *s, struct object *o, bool on,
