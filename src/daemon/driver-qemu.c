@@ -74,8 +74,9 @@ struct qemu_vm {
 	bool qmp_ready;
 	char *monitor; /* the monitor socket's path */
 	char *log;
-	uint64_t log_off; /* where this run's output starts in the log */
-	char *pty;	  /* the serial console, from query-chardev */
+	uint64_t log_off;  /* where this run's output starts in the log */
+	char *pty;	   /* the serial console, from query-chardev */
+	char *start_error; /* why start gave up on QEMU (and killed it) */
 	struct json_object *cgroups; /* owned array of directories */
 	unsigned sandbox_slot;	     /* 0: none (not root) */
 	struct block_chain *chains;  /* while it starts */
@@ -109,6 +110,7 @@ static void qemu_release(struct daemon *dmn, struct domain *dom)
 	close_safe(vm->child.pidfd);
 	json_object_put(vm->cgroups);
 	free(vm->shutdown_reason);
+	free(vm->start_error);
 	free(vm->monitor);
 	free(vm->log);
 	free(vm->pty);
@@ -719,6 +721,10 @@ static enum domain_reason exit_reason(struct qemu_vm *vm, int status,
 	*restart = false;
 	if (vm->destroying)
 		return REASON_SHUTOFF_DESTROYED;
+	if (vm->starting && vm->start_error) {
+		*detail = xstrdup(vm->start_error);
+		return REASON_SHUTOFF_FAILED;
+	}
 	if (vm->starting) {
 		_cleanup_free_ char *last = log_last_line(vm);
 		_cleanup_free_ char *st =
@@ -810,6 +816,8 @@ static void send_signal(struct qemu_vm *vm, int sig)
 static void start_failed(struct qemu_vm *vm, const char *why)
 {
 	log_warn("domain '%s': %s", vm->dom->def->name, why);
+	if (!vm->start_error)
+		vm->start_error = xstrdup(why);
 	send_signal(vm, SIGKILL);
 }
 

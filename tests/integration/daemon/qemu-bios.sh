@@ -161,7 +161,23 @@ pid=$(vm_pid order)
 t_out "the cdrom is an ide-cd, first to boot" '"driver":"ide-cd","unit":0,"bus":"ide.1","drive":"d0-0","id":"disk0","bootindex":1' \
 	tr '\0' ' ' </proc/"$pid"/cmdline
 t_out "the guest boots on past the cdrom" "GOT:ping-5 on " ask order ping-5
-"$NIDO" destroy order >/dev/null
+kill -9 "$pid"
+t "QEMU killed: the domain is shut off (crashed)" \
+	wait_for 60 state_starts order "shut off (crashed"
+
+# QEMU is as hostile as its guest: a monitor that sends what is not QMP
+# fails the start with the reason, QEMU is killed, nidod goes on.
+hostile=$(cd "$(dirname "$0")/qemu/hostile" && pwd)/qemu-system-x86_64
+for m in "garbage:QMP line with a NUL byte" \
+	"long:QMP: a line longer than 1048576 bytes"; do
+	name=hostile-${m%%:*}
+	qemu_xml "$name" qemu "<emulator>$hostile</emulator>" >"$tmp/$name.xml"
+	"$NIDO" define "$tmp/$name.xml" >/dev/null
+	t_err "a monitor that sends ${m%%:*}: the start fails, naming it" \
+		"failed to start domain '$name': query-chardev: ${m#*:}" "$NIDO" start "$name"
+	t "... the domain is shut off (failed)" state_starts "$name" "shut off (failed"
+done
+t_out "... and nidod goes on" "bios" "$NIDO" list --all --name
 
 # type 'kvm' that nido-vmm cannot run (no <kernel>) goes to QEMU with KVM.
 qemu_xml full kvm "$ide_disk" >"$tmp/full.xml"
