@@ -11,14 +11,20 @@ NIDO_BUILD_PACKAGES=(
 	libgnutls28-dev
 )
 
+# Running nido: what nidod starts (one dnsmasq per virtual network).
+NIDO_RUN_PACKAGES=(
+	dnsmasq-base
+)
+
 # Running the test suites: the peers nido is checked against, the formatter.
 NIDO_TEST_PACKAGES=(
 	clang-format python3 qemu-utils
 	qemu-system-x86 busybox-static kmod xz-utils cpio
 	# the qemu driver's BIOS disk (tests/integration/daemon/qemu-bios.sh)
 	extlinux syslinux-common
-	# the tests' own tools: ip (taps, namespaces), ps, debugfs
-	iproute2 procps e2fsprogs
+	# the tests' own tools: ip (taps, namespaces), ps, debugfs, nft (to
+	# look at the firewall nido installs), iptables (Docker's set-up)
+	iproute2 procps e2fsprogs nftables iptables
 	# remote access: certificates, an sshd and its client (daemon-remote)
 	openssl openssh-server openssh-client util-linux
 )

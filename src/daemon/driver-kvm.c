@@ -85,8 +85,18 @@ struct kvm_vm {
 	 * passed to nido-vmm from fd FIRST_DISK_FD on, in this order. */
 	struct block_chain *chains;
 	size_t n_chains;
-	unsigned sandbox_slot;	  /* its identity in the nido id range;
-				     0: none (not root) */
+	unsigned sandbox_slot; /* its identity in the nido id range;
+				  0: none (not root) */
+	/*
+	 * The serial console: a pseudo-terminal we made; nido-vmm got its
+	 * master as fd console_fd. Our copy of the master (or, after a
+	 * restart, one taken back from nido-vmm) keeps the pty's number
+	 * from going to anyone else while the VM may still hold it; the
+	 * slave's path is ours, never one nido-vmm reports.
+	 */
+	int console_master;
+	int console_fd;
+	char *console_pty;
 	struct stats_part *stats; /* stats calls in flight */
 };
 
@@ -132,6 +142,8 @@ static void kvm_release(struct daemon *dmn, struct domain *dom)
 		stats_part_end(vm->stats);
 	}
 	close_safe(vm->child.pidfd);
+	close_safe(vm->console_master);
+	free(vm->console_pty);
 	json_object_put(vm->cgroups);
 	free(vm->api);
 	free(vm->log);
@@ -210,7 +222,8 @@ static int open_disks(const struct domain_def *def, struct kvm_vm *vm,
 	return 0;
 }
 
-/* The fds vm->chains puts in nido-vmm, after @first: *@n of them. */
+/* The fds vm->chains puts in nido-vmm, after @first, then the
+ * console's: *@n of them. */
 static struct spawn_fd *disk_fds(const struct kvm_vm *vm, const int *first,
 				 size_t *n)
 {
@@ -220,13 +233,16 @@ static struct spawn_fd *disk_fds(const struct kvm_vm *vm, const int *first,
 
 	for (size_t i = 0; i < vm->n_chains; i++)
 		total += (size_t)vm->chains[i].n;
-	v = xcalloc(total + 1, sizeof(*v));
+	v = xcalloc(total + 2, sizeof(*v));
 	if (first)
 		v[k++] = (struct spawn_fd){.from = *first, .to = SLOT_FD};
 	for (size_t i = 0; i < vm->n_chains; i++)
 		for (int j = 0; j < vm->chains[i].n; j++)
 			v[k++] = (struct spawn_fd){
 				.from = vm->chains[i].files[j].fd, .to = to++};
+	if (vm->console_master >= 0)
+		v[k++] = (struct spawn_fd){.from = vm->console_master,
+					   .to = vm->console_fd};
 	*n = k;
 	return v;
 }
@@ -331,7 +347,13 @@ static struct json_object *vmm_config(const struct domain_def *def,
 	json_object_object_add(c, "disks", disks);
 	json_object_object_add(c, "nets", nets);
 	json_object_object_add(c, "rng", json_object_new_boolean(def->n_rngs));
-	add_string(c, "console", "pty");
+	if (vm->console_master >= 0) {
+		_cleanup_free_ char *con = xasprintf("fd:%d", vm->console_fd);
+
+		add_string(c, "console", con);
+	} else {
+		add_string(c, "console", "none");
+	}
 	add_string(c, "api", sock);
 	add_string(c, "exit_file", exit_file);
 	json_object_object_add(c, "sandbox", sandbox_json(vm));
@@ -609,6 +631,42 @@ static int prepare_cgroup(struct domain *dom, struct kvm_vm *vm, int *fds,
 	return 0;
 }
 
+/*
+ * The serial console's pseudo-terminal, made here so that its path comes
+ * from us: nido-vmm (which a guest may have taken over) gets the master
+ * at fd @fd, and we keep a copy.
+ */
+static int open_console(struct kvm_vm *vm, int fd, struct err **e)
+{
+	char name[64];
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (m < 0)
+		return err_sys(e, errno, "opening a pseudo-terminal");
+	if (grantpt(m) < 0 || unlockpt(m) < 0 ||
+	    ptsname_r(m, name, sizeof(name)) != 0) {
+		int r = err_sys(e, errno, "setting up the pseudo-terminal");
+
+		close(m);
+		return r;
+	}
+	vm->console_master = m;
+	vm->console_fd = fd;
+	free(vm->console_pty);
+	vm->console_pty = xstrdup(name);
+	return 0;
+}
+
+/* How many fds the disks take in nido-vmm. */
+static int disk_fd_count(const struct kvm_vm *vm)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < vm->n_chains; i++)
+		n += vm->chains[i].n;
+	return n;
+}
+
 static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 		     struct err **e)
 {
@@ -637,7 +695,8 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 	}
 	if (open_disks(dom->def, vm, e) < 0)
 		return err_code(*e);
-	if (write_config(dom->def, vm, logfd, e) < 0) {
+	if (open_console(vm, FIRST_DISK_FD + disk_fd_count(vm), e) < 0 ||
+	    write_config(dom->def, vm, logfd, e) < 0) {
 		close_disks(vm);
 		return err_code(*e);
 	}
@@ -824,6 +883,12 @@ static struct json_object *make_record(const struct kvm_vm *vm)
 	json_object_object_add(rec, "cgroups", json_object_get(vm->cgroups));
 	json_object_object_add(rec, "sandbox_slot",
 			       json_object_new_int64(vm->sandbox_slot));
+	if (vm->console_pty) {
+		json_object_object_add(rec, "console",
+				       json_object_new_string(vm->console_pty));
+		json_object_object_add(rec, "console_fd",
+				       json_object_new_int(vm->console_fd));
+	}
 	return rec;
 }
 
@@ -835,6 +900,7 @@ static struct kvm_vm *vm_new(struct daemon *dmn, struct domain *dom)
 	vm->dom = dom;
 	vm->child.pid = -1;
 	vm->child.pidfd = -1;
+	vm->console_master = -1;
 	vm->api = store_runtime_path(&dmn->store, &domain_kind, dom->def->name,
 				     "sock");
 	vm->log = store_runtime_path(&dmn->store, &domain_kind, dom->def->name,
@@ -1111,6 +1177,43 @@ static int rec_string(struct json_object *rec, const char *key, char **out,
 	return 0;
 }
 
+/*
+ * After a restart: our copy of the console's master, taken back from
+ * nido-vmm (pidfd_getfd) and checked to be the pty the record names;
+ * without it the console is still served, its number just not pinned.
+ */
+static void repin_console(struct kvm_vm *vm, struct json_object *rec)
+{
+	const char *pty = NULL;
+	int64_t fd = -1;
+	char name[64];
+	int m;
+
+	if (json_get_string_opt(rec, "console", &pty, NULL) <= 0 ||
+	    json_get_int64_opt(rec, "console_fd", &fd, NULL) <= 0 ||
+	    !str_has_prefix(pty, "/dev/pts/") || fd < 3 || fd > 65535)
+		return;
+	vm->console_pty = xstrdup(pty);
+	vm->console_fd = (int)fd;
+	m = pidfd_getfd(vm->child.pidfd, (int)fd, 0);
+	if (m < 0) {
+		log_warn("domain '%s': console: taking back its master: %s",
+			 vm->dom->def->name, strerror(errno));
+		return;
+	}
+	if (ptsname_r(m, name, sizeof(name)) != 0 || !streq(name, pty)) {
+		log_warn("domain '%s': console: nido-vmm's fd %d is not the "
+			 "master of '%s'",
+			 vm->dom->def->name, (int)fd, pty);
+		close(m);
+		free(vm->console_pty);
+		vm->console_pty = NULL; /* not ours: no console */
+		return;
+	}
+	fcntl(m, F_SETFD, FD_CLOEXEC);
+	vm->console_master = m;
+}
+
 static int reattach_vm(struct kvm_vm *vm, struct json_object *rec,
 		       struct err **e)
 {
@@ -1147,7 +1250,10 @@ static int reattach_vm(struct kvm_vm *vm, struct json_object *rec,
 	if (vm->child.pidfd < 0)
 		return errno == ESRCH ? 0 : err_sys(e, errno, "pidfd_open");
 	/* Checked again: the pid may have been reused in between. */
-	return proc_start_time(vm->child.pid) == start ? 1 : 0;
+	if (proc_start_time(vm->child.pid) != start)
+		return 0;
+	repin_console(vm, rec);
+	return 1;
 }
 
 static enum domain_reason rec_reason(struct json_object *rec)
@@ -1288,74 +1394,20 @@ static int kvm_stats(struct daemon *dmn, struct domain *dom,
 	return RPC_DEFERRED;
 }
 
-/*
- * The pty this run of nido-vmm logged ("console on /dev/pts/N"), from
- * the first 64 KiB it wrote; malloc'ed, or NULL.
- */
-static char *console_from_log(const char *log, uint64_t off)
-{
-	_cleanup_close_ int fd = open(log, O_RDONLY | O_CLOEXEC);
-	_cleanup_free_ char *text = xmalloc(65536 + 1);
-	const char *key = "console on ", *p;
-	ssize_t len;
-	size_t n;
-
-	if (fd < 0 || off > INT64_MAX)
-		return NULL;
-	len = pread_full(fd, text, 65536, (off_t)off);
-	if (len <= 0)
-		return NULL;
-	text[len] = '\0';
-	p = strstr(text, key);
-	if (!p)
-		return NULL;
-	p += strlen(key);
-	n = strcspn(p, " \r\n");
-	return n ? xstrndup(p, n) : NULL;
-}
-
-/* The pty from the log, when nido-vmm's status does not name it. */
-static int console_logged(struct kvm_vm *vm, char **path, struct err **e)
-{
-	*path = console_from_log(vm->log, vm->log_off);
-	if (!*path || !str_has_prefix(*path, "/dev/pts/")) {
-		free(*path);
-		*path = NULL;
-		return err_set(e, ENOTSUP,
-			       "nido-vmm did not report a console "
-			       "pseudo-terminal");
-	}
-	return 0;
-}
-
-/* The answer to "status": its "console", else what the log says. */
-static int console_answered(struct kvm_vm *vm, struct json_object *reply,
-			    struct json_object **result, struct err **e)
-{
-	_cleanup_free_ char *path = NULL;
-	const char *pty = NULL;
-
-	if (reply && json_get_string_opt(reply, "console", &pty, NULL) > 0 &&
-	    str_has_prefix(pty, "/dev/pts/"))
-		path = xstrdup(pty);
-	else if (console_logged(vm, &path, e) < 0)
-		return err_code(*e);
-	*result = json_object_new_object();
-	json_object_object_add(*result, "pty", json_object_new_string(path));
-	return 0;
-}
-
+/* The console's pty: the one we made for this run (open_console). */
 static int kvm_console(struct daemon *dmn, struct domain *dom, char **path,
 		       struct err **e)
 {
 	struct kvm_vm *vm = vm_of(dom);
-	int r = call_vmm(dmn, vm, "status", console_answered, e);
 
-	vm->answer_failures = true; /* the log may still name the pty */
-	if (r == RPC_DEFERRED)
-		return r;
-	err_free(steal_ptr(*e));
-	return console_logged(vm, path, e);
+	if (!vm->console_pty)
+		return err_setk(
+			e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+			"domain '%s' has no console nidod made (started "
+			"by an older nidod)",
+			dom->def->name);
+	*path = xstrdup(vm->console_pty);
+	return 0;
 }
 
 const struct driver_ops driver_kvm = {

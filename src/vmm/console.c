@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Console back ends: stdio, pty, none. */
+/* Console back ends: stdio, pty (made here or given), unix, none. */
 #include "vmm/console.h"
 
 #include <errno.h>
@@ -201,6 +201,29 @@ static int open_pty(struct console *c, struct err **e)
 	return make_raw(c, fd, e);
 }
 
+/*
+ * The master of a pseudo-terminal the supervisor (nidod) opened and
+ * passed: it keeps the slave's name, so nobody has to believe the one
+ * nido-vmm would report.
+ */
+static int adopt_pty(struct console *c, int fd, struct err **e)
+{
+	const char *name;
+
+	if (fcntl(fd, F_GETFD) < 0)
+		return err_sys(e, errno, "console descriptor %d", fd);
+	name = ptsname(fd);
+	if (!name)
+		return err_set(e, EINVAL,
+			       "console descriptor %d is not a "
+			       "pseudo-terminal master",
+			       fd);
+	c->owned_fd = c->in_fd = c->out_fd = fd;
+	c->pty_name = xstrdup(name);
+	log_info("console on %s (given)", c->pty_name);
+	return make_raw(c, fd, e);
+}
+
 struct console *console_open(struct loop *l, const struct vm_config *cfg,
 			     console_input_fn input, console_quit_fn quit,
 			     void *opaque, struct err **e)
@@ -227,6 +250,9 @@ struct console *console_open(struct loop *l, const struct vm_config *cfg,
 		break;
 	case CONSOLE_PTY:
 		r = open_pty(c, e);
+		break;
+	case CONSOLE_FD:
+		r = adopt_pty(c, cfg->console_fd, e);
 		break;
 	case CONSOLE_NONE:
 		break;

@@ -7,14 +7,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_tun.h>
-#include <net/if.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include "block/block.h"
 #include "block/chain.h"
 #include "block/safeopen.h"
+#include "net/tap.h"
 #include "vmm/host.h"
 #include "vmm/kvm.h"
 
@@ -85,22 +83,8 @@ static int open_disk(struct config_disk *d, unsigned index,
 /* Attaches to the existing tap @name; never creates one. */
 static int open_tap(const char *name, unsigned index, int *out, struct err **e)
 {
-	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR};
-	_cleanup_close_ int fd = -1;
-
-	if (if_nametoindex(name) == 0)
-		return err_set(e, ENODEV, "net %u: tap '%s' does not exist",
-			       index, name);
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return err_sys(e, errno,
-			       "net %u: opening /dev/net/tun for tap '%s'",
-			       index, name);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
-		return err_sys(e, errno, "net %u: attaching to tap '%s'", index,
-			       name);
-	*out = steal_fd(fd);
+	if (net_tap_open(name, out, e) < 0)
+		return err_prefix(e, "net %u", index);
 	return 0;
 }
 

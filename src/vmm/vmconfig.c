@@ -222,14 +222,27 @@ int config_parse_console(const char *s, struct vm_config *c, struct err **e)
 		c->console = CONSOLE_PTY;
 	} else if (streq(s, "none")) {
 		c->console = CONSOLE_NONE;
+	} else if (str_has_prefix(s, "fd:")) {
+		char *end;
+		long fd;
+
+		errno = 0;
+		fd = strtol(s + 3, &end, 10);
+		if (errno || end == s + 3 || *end || fd < 3 || fd > 65535)
+			return err_set(e, EINVAL,
+				       "--console '%s': expected fd:N, an open "
+				       "descriptor from 3",
+				       s);
+		c->console = CONSOLE_FD;
+		c->console_fd = (int)fd;
 	} else if (str_has_prefix(s, "unix:") && s[5]) {
 		c->console = CONSOLE_UNIX;
 		free(c->console_path);
 		c->console_path = xstrdup(s + 5);
 	} else {
 		return err_set(e, EINVAL,
-			       "--console '%s': expected stdio, pty, none or "
-			       "unix:PATH",
+			       "--console '%s': expected stdio, pty, none, "
+			       "unix:PATH or fd:N",
 			       s);
 	}
 	return 0;

@@ -46,6 +46,7 @@ enum console_kind {
 	CONSOLE_PTY,
 	CONSOLE_UNIX,
 	CONSOLE_NONE,
+	CONSOLE_FD, /* a pseudo-terminal master its supervisor opened */
 };
 
 /*
@@ -72,6 +73,7 @@ struct vm_config {
 	int hugepages;
 	enum console_kind console;
 	char *console_path; /* for CONSOLE_UNIX */
+	int console_fd;	    /* for CONSOLE_FD */
 	char *api_path;	    /* control socket, NULL: none */
 	char *exit_file;    /* how the VM ended, as JSON; NULL: none */
 	unsigned n_disks;

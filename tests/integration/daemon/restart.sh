@@ -27,6 +27,8 @@ t_out "a restarted daemon re-attaches, same id" " 2    idle    running" "$NIDO" 
 t_out "the state and reason are kept" "running (booted)" "$NIDO" domstate --reason idle
 t_out "a paused domain stays paused" " 1    other   paused" "$NIDO" list
 t_out "the console still works" "Connected to domain 'idle'" console_send idle "x"
+t "the re-attached daemon took back each VM's console master (pidfd_getfd)" \
+	sh -c "[ \$(ls -l /proc/$(daemon_pid)/fd | grep -c /dev/ptmx) = 2 ]"
 t_out "resume after re-attaching" "Domain 'other' resumed" "$NIDO" resume other
 t_out "suspend after re-attaching" "Domain 'idle' suspended" "$NIDO" suspend idle
 t_out "resume" "Domain 'idle' resumed" "$NIDO" resume idle

@@ -43,10 +43,19 @@ assert [(f['kind'], f['path'], f['format'], f['rdwr']) for f in c0] == [('top', 
 assert [(f['kind'], f['path'], f['rdwr']) for f in c1] == [('top', sys.argv[3], False)], c1
 assert c0[0]['fd'] != c1[0]['fd'] and c0[0]['fd'] >= 3, d
 assert c['memory'] == '32768KiB' and c['cpus'] == 1, c
-assert c['console'] == 'pty' and c['api'].startswith('unix:'), c
+# the console: a pty master nidod made, passed after the disks
+assert c['console'] == 'fd:%d' % (c1[-1]['fd'] + 1) and c['api'].startswith('unix:'), c
 print('ok')" "$config" "$disk" "$cdrom" 2>&1)
 if [ "$out" = ok ]; then ok "the configuration file names the disks"; else
 	not_ok "the configuration file names the disks" "$out" "$(cat "$config")"; fi
+con_fd=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["console"][3:])' "$config")
+t_out "nido-vmm holds the console's master at that fd" /dev/ptmx readlink "/proc/$pid/fd/$con_fd"
+rec_pty=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["console"])' \
+	"$NIDO_RUNTIME_DIR/domains/comma.json")
+t "the console's pty is the daemon's (its record names /dev/pts/N)" \
+	sh -c "echo '$rec_pty' | grep -qx '/dev/pts/[0-9]*'"
+t "nidod keeps a master of its own, so the number stays the VM's" \
+	sh -c "ls -l /proc/$(daemon_pid)/fd | grep -q /dev/ptmx"
 if [ "$(stat -c %a "$config")" = 600 ]; then ok "it is private (0600)"; else
 	not_ok "it is private (0600)" "$(stat -c %a "$config")"; fi
 # The sandbox hides the path, not the file: compare the inode it holds.
