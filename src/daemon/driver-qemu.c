@@ -26,6 +26,7 @@
 #include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <uuid/uuid.h>
@@ -890,6 +891,40 @@ static void on_cont(void *opaque, int r, struct json_object *ret,
 	daemon_job_done(vm->dmn, vm->dom, 0, NULL, NULL);
 }
 
+/* The uid QEMU runs as: its slot's, or ours without a sandbox. */
+static uid_t qemu_uid(const struct qemu_vm *vm)
+{
+	struct idrange ids;
+	uid_t uid;
+	gid_t gid;
+
+	if (!vm->sandbox_slot)
+		return geteuid();
+	idrange_load(&ids, NULL, NULL);
+	idrange_ids(&ids, vm->sandbox_slot, &uid, &gid);
+	return uid;
+}
+
+/*
+ * Whether @path is a pty QEMU made: a pseudo-terminal's slave owned by
+ * QEMU's uid. QEMU names it and a taken-over QEMU could name any other
+ * (an administrator's terminal) for a root client to open read-write.
+ */
+static int check_pty(const struct qemu_vm *vm, const char *path, struct err **e)
+{
+	struct stat st;
+
+	if (!str_has_prefix(path, "/dev/pts/") || strstr(path, "..") ||
+	    stat(path, &st) < 0 || !S_ISCHR(st.st_mode) ||
+	    major(st.st_rdev) < 136 || major(st.st_rdev) > 143 ||
+	    st.st_uid != qemu_uid(vm))
+		return err_setk(e, ERR_OPERATION_FAILED, EPERM,
+				"QEMU named '%.64s' as its console: not a "
+				"pseudo-terminal of its own",
+				path);
+	return 0;
+}
+
 /* The serial port's pty from query-chardev's answer; malloc'ed or NULL. */
 static char *serial_pty(struct json_object *ret)
 {
@@ -927,6 +962,10 @@ static void on_chardevs(void *opaque, int r, struct json_object *ret,
 	}
 	free(vm->pty);
 	vm->pty = serial_pty(ret);
+	if (vm->pty && check_pty(vm, vm->pty, &err) < 0) {
+		start_failed(vm, err_msg(err));
+		return;
+	}
 	rec = make_record(vm);
 	daemon_domain_set_state(vm->dmn, vm->dom,
 				vm->start_paused ? REASON_PAUSED_USER
@@ -1193,6 +1232,8 @@ static int qemu_console(struct daemon *dmn, struct domain *dom, char **path,
 				"domain '%s' has no serial console%s",
 				dom->def->name,
 				vm->starting ? " yet (it is starting)" : "");
+	if (check_pty(vm, vm->pty, e) < 0) /* it may have been closed */
+		return err_code(*e);
 	*path = xstrdup(vm->pty);
 	return 0;
 }

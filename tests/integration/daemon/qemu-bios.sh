@@ -168,13 +168,14 @@ t "QEMU killed: the domain is shut off (crashed)" \
 # QEMU is as hostile as its guest: a monitor that sends what is not QMP
 # fails the start with the reason, QEMU is killed, nidod goes on.
 hostile=$(cd "$(dirname "$0")/qemu/hostile" && pwd)/qemu-system-x86_64
-for m in "garbage:QMP line with a NUL byte" \
-	"long:QMP: a line longer than 1048576 bytes"; do
+for m in "garbage:query-chardev: QMP line with a NUL byte" \
+	"long:query-chardev: QMP: a line longer than 1048576 bytes" \
+	"pty:QEMU named '/dev/pts/ptmx' as its console: not a pseudo-terminal of its own"; do
 	name=hostile-${m%%:*}
 	qemu_xml "$name" qemu "<emulator>$hostile</emulator>" >"$tmp/$name.xml"
 	"$NIDO" define "$tmp/$name.xml" >/dev/null
 	t_err "a monitor that sends ${m%%:*}: the start fails, naming it" \
-		"failed to start domain '$name': query-chardev: ${m#*:}" "$NIDO" start "$name"
+		"failed to start domain '$name': ${m#*:}" "$NIDO" start "$name"
 	t "... the domain is shut off (failed)" state_starts "$name" "shut off (failed"
 done
 t_out "... and nidod goes on" "bios" "$NIDO" list --all --name
