@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -396,11 +397,18 @@ int client_call(struct nido_conn *c, const char *method,
 	text[len++] = '\n';
 	if (write_full(c->fd, text, len) < 0)
 		return err_sys(e, errno, "sending to the daemon");
-	line = read_line(c, e);
-	if (!line)
-		return -ECONNRESET;
-	if (json_decode(line, strlen(line), &resp, e) < 0 || !resp)
-		return err_set(e, EPROTO, "invalid response from the daemon");
+	/* Event notifications (no "id") may come before the answer. */
+	do {
+		free(line);
+		json_object_put(steal_ptr(resp));
+		line = read_line(c, e);
+		if (!line)
+			return -ECONNRESET;
+		if (json_decode(line, strlen(line), &resp, e) < 0 || !resp ||
+		    !json_object_is_type(resp, json_type_object))
+			return err_set(e, EPROTO,
+				       "invalid response from the daemon");
+	} while (!json_object_object_get_ex(resp, "id", NULL));
 	return take_response(resp, result, e);
 }
 
@@ -425,4 +433,47 @@ struct json_object *client_domain_params(const char *name)
 
 	json_object_object_add(p, "domain", json_object_new_string(name));
 	return p;
+}
+
+int client_read_message(struct nido_conn *c, int timeout_ms,
+			struct json_object **msg, struct err **e)
+{
+	_cleanup_free_ char *line = NULL;
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+
+	*msg = NULL;
+	if (!c->len || !memchr(c->buf, '\n', c->len)) {
+		int n = poll(&p, 1, timeout_ms);
+
+		if (n < 0 && errno != EINTR)
+			return err_sys(e, errno, "waiting for the daemon");
+		if (n <= 0)
+			return 0;
+	}
+	line = read_line(c, e);
+	if (!line)
+		return -ECONNRESET;
+	if (json_decode(line, strlen(line), msg, e) < 0 || !*msg ||
+	    !json_object_is_type(*msg, json_type_object)) {
+		json_object_put(steal_ptr(*msg));
+		return err_set(e, EPROTO, "invalid message from the daemon");
+	}
+	return 1;
+}
+
+int client_fd(const struct nido_conn *c)
+{
+	return c->fd;
+}
+
+size_t client_take_buffered(struct nido_conn *c, char *buf, size_t cap)
+{
+	size_t n = MIN(cap, c->len);
+
+	if (!n)
+		return 0;
+	memcpy(buf, c->buf, n);
+	memmove(c->buf, c->buf + n, c->len - n);
+	c->len -= n;
+	return n;
 }

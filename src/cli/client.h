@@ -41,6 +41,23 @@ int client_call(struct nido_conn *c, const char *method,
 		struct json_object *params, struct json_object **result,
 		struct err **e);
 
+/*
+ * Reads the next message the daemon sends (an event notification, or a
+ * response) within @timeout_ms (-1: no limit). Returns 1 with *@msg (a
+ * new reference), 0 when the time ran out or a signal came, or -errno
+ * with @e filled (the daemon closed the connection: -ECONNRESET).
+ */
+int client_read_message(struct nido_conn *c, int timeout_ms,
+			struct json_object **msg, struct err **e);
+
+/*
+ * After a method upgraded the connection to a byte stream (docs/api.md,
+ * "Streams"): its descriptor, and the stream's first bytes that were
+ * read with the answer (moved to @buf, at most @cap; returns the count).
+ */
+int client_fd(const struct nido_conn *c);
+size_t client_take_buffered(struct nido_conn *c, char *buf, size_t cap);
+
 /* Closes the connection; accepts NULL. */
 void client_close(struct nido_conn *c);
 

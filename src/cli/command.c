@@ -209,8 +209,8 @@ static const struct {
 	const char *keyword, *title;
 } groups[] = {
 	{"domain", "Domain Management"}, {"monitor", "Domain Monitoring"},
-	{"host", "Host and Hypervisor"}, {"img", "Disk Images"},
-	{"nido", "Nido itself"},
+	{"events", "Domain Events"},	 {"host", "Host and Hypervisor"},
+	{"img", "Disk Images"},		 {"nido", "Nido itself"},
 };
 
 static int by_name(const void *a, const void *b)

@@ -146,7 +146,7 @@ static int cmd_create(const struct cli_args *a)
 	cli_print_extra("Domain '%s' created from %s\n", jstr(res, "name"),
 			file);
 	if (cli_flag(a, "console"))
-		return console_run(jstr(res, "name"));
+		return console_run(jstr(res, "name"), false);
 	return 0;
 }
 
@@ -171,7 +171,7 @@ static int cmd_start(const struct cli_args *a)
 		return domain_fail("start", name, e);
 	cli_print_extra("Domain '%s' started\n", name);
 	if (cli_flag(a, "console"))
-		return console_run(name);
+		return console_run(name, false);
 	return 0;
 }
 
@@ -308,7 +308,7 @@ static int cmd_domkey(const struct cli_args *a)
 
 static int cmd_console_verb(const struct cli_args *a)
 {
-	return console_run(cli_str(a, "domain"));
+	return console_run(cli_str(a, "domain"), cli_flag(a, "force"));
 }
 
 #define OPT_DOMAIN(help)                       \
@@ -318,6 +318,13 @@ static int cmd_console_verb(const struct cli_args *a)
 
 static const struct cli_opt opts_domain[] = {
 	OPT_DOMAIN("domain name, id or uuid"),
+	{0},
+};
+
+static const struct cli_opt opts_console[] = {
+	OPT_DOMAIN("domain name, id or uuid"),
+	{"force", OPT_BOOL, false,
+	 "force console connection (disconnect already connected sessions)"},
 	{0},
 };
 
@@ -384,7 +391,7 @@ const struct cli_command domain_commands[] = {
 	 "Configure a domain to be automatically started "
 	 "at boot."},
 	{"console", NULL, "connect to the guest console", cmd_console_verb,
-	 opts_domain, D, "Connect the virtual serial console for the guest"},
+	 opts_console, D, "Connect the virtual serial console for the guest"},
 	{"create", NULL, "create a domain from an XML file", cmd_create,
 	 opts_create, D, "Create a domain (transient: gone when it stops)."},
 	{"define", NULL, "define (but don't start) a domain from an XML file",

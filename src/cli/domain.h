@@ -16,17 +16,19 @@
 
 extern const struct cli_command domain_commands[];
 extern const struct cli_command monitor_commands[];
+extern const struct cli_command event_commands[]; /* event.c */
 
 int cmd_console(const struct cli_args *a);
 int cmd_edit(const struct cli_args *a);
 int cmd_install(int argc, char **argv);
 
 /*
- * Connects the terminal to @name's serial console until Ctrl-] (or, on
- * a non-terminal, the end of input and a quiet guest). Returns the exit
- * status; errors are printed.
+ * Connects the terminal to @name's serial console through the daemon
+ * until Ctrl-] (or, on a non-terminal, the end of input and a quiet
+ * guest); @force takes over a console another client holds. Returns
+ * the exit status; errors are printed.
  */
-int console_run(const char *name);
+int console_run(const char *name, bool force);
 
 /* Prints the error of verb @what on domain @name as virsh does (an
  * unknown domain is "failed to get domain 'x'"). Returns 1. */

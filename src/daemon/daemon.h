@@ -27,8 +27,10 @@ struct daemon {
 	char *vmm_path; /* nido-vmm to run */
 	bool shutting_down;
 	struct rpc_server *rpc;
-	unsigned idle_timeout; /* seconds; 0: never exit when idle */
-	unsigned idle;	       /* seconds idle so far */
+	unsigned idle_timeout;		  /* seconds; 0: never exit when idle */
+	unsigned idle;			  /* seconds idle so far */
+	struct events *events;		  /* event subscribers (events.h) */
+	struct console_session *consoles; /* open consoles (console.h) */
 };
 
 /* The domain kind's method table (methods-domain.c). */

@@ -28,7 +28,9 @@
 #include "daemon/daemon.h"
 #include "daemon/disk-open.h"
 #include "daemon/driver.h"
+#include "daemon/events.h"
 #include "daemon/vmm-client.h"
+#include "daemon/vmm-events.h"
 #include "block/chain.h"
 #include "block/safeopen.h"
 #include "lib/file.h"
@@ -68,6 +70,7 @@ struct kvm_vm {
 	struct loop_source *watch;
 	struct loop_source *timer; /* start's or destroy's */
 	struct vmm_req *req;	   /* a control call in flight */
+	struct vmm_watch *events;  /* subscribed to its events */
 	/* What the control call's answer means (see call_vmm); with
 	 * answer_failures, also called without one (NULL). */
 	int (*answered)(struct kvm_vm *vm, struct json_object *reply,
@@ -137,6 +140,7 @@ static void kvm_release(struct daemon *dmn, struct domain *dom)
 	loop_source_del(dmn->loop, vm->watch);
 	loop_source_del(dmn->loop, vm->timer);
 	vmm_req_cancel(vm->req);
+	vmm_watch_free(vm->events);
 	while (vm->stats) { /* the waiters get what is there */
 		vmm_req_cancel(vm->stats->req);
 		stats_part_end(vm->stats);
@@ -511,6 +515,9 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	}
 	if (vm->rebooting && reason == REASON_SHUTOFF_SHUTDOWN)
 		restart = true;
+	if (restart && reason == REASON_SHUTOFF_SHUTDOWN &&
+	    (vm->rebooting || WEXITSTATUS(status) == VMM_STATUS_REBOOT))
+		events_reboot(dmn, dom);
 	exit_job_done(dmn, dom, status, msg);
 	daemon_domain_stopped(dmn, dom, reason, detail, restart);
 }
@@ -784,6 +791,26 @@ static bool arm_timer(struct kvm_vm *vm, void (*fn)(struct loop *, void *))
 	return vm->timer != NULL;
 }
 
+static void on_vmm_event(void *opaque, struct json_object *ev)
+{
+	struct kvm_vm *vm = opaque;
+
+	vmm_event_relay(vm->dmn, vm->dom, ev);
+}
+
+/* Relays nido-vmm's events (I/O errors) while it runs. */
+static void watch_events(struct kvm_vm *vm)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	vmm_watch_free(vm->events);
+	vm->events =
+		vmm_watch_start(vm->dmn->loop, vm->api, on_vmm_event, vm, &e);
+	if (!vm->events)
+		log_warn("domain '%s': no events from nido-vmm: %s",
+			 vm->dom->def->name, err_msg(e));
+}
+
 /* The answer to start's "status": the VM is built and runs. */
 static void on_ready(void *opaque, int r, struct json_object *reply,
 		     const struct err *e)
@@ -807,6 +834,7 @@ static void on_ready(void *opaque, int r, struct json_object *reply,
 		return;
 	}
 	vm->starting = false;
+	watch_events(vm);
 	if (vm->queued)
 		send_queued(vm);
 	else
@@ -1296,6 +1324,8 @@ static int kvm_reattach(struct daemon *dmn, struct domain *dom,
 		return r;
 	}
 	daemon_domain_set_state(dmn, dom, rec_reason(rec), rec);
+	if (vm->api && access(vm->api, F_OK) == 0)
+		watch_events(vm);
 	return 1;
 }
 

@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
@@ -36,6 +37,7 @@
 #include "daemon/disk-open.h"
 #include "daemon/driver-qemu.h"
 #include "daemon/driver.h"
+#include "daemon/events.h"
 #include "daemon/kvm-probe.h"
 #include "daemon/qmp.h"
 #include "lib/file.h"
@@ -51,11 +53,9 @@
 #define COMMAND_MS	 10000
 #define DESTROY_GRACE_MS 3000
 
-/* QEMU's fds: 3 its sandbox slot's lock, 4 the monitor's listening
- * socket, then the disks' files (each in an fd set of its own). */
-#define SLOT_FD	      3
-#define MONITOR_FD    4
-#define FIRST_DISK_FD 5
+/* QEMU's fds: 3 its sandbox slot's lock, then the monitor's and the
+ * disks' (driver-qemu.h). */
+#define SLOT_FD 3
 
 struct qemu_vm {
 	struct daemon *dmn;
@@ -163,268 +163,9 @@ static int pick_accel(const struct domain_def *def, const char **accel,
 			err_msg(why));
 }
 
-/* A growing argv; the strings are owned. */
-struct args {
-	char **v;
-	size_t n;
-};
-
-static void arg(struct args *a, const char *s)
-{
-	a->v = xrealloc(a->v, (a->n + 2) * sizeof(*a->v));
-	a->v[a->n++] = xstrdup(s);
-	a->v[a->n] = NULL;
-}
-
-static void arg_json(struct args *a, const char *opt, struct json_object *o)
-{
-	_cleanup_free_ char *s = json_encode_line(o, NULL);
-
-	arg(a, opt);
-	s[strcspn(s, "\n")] = '\0';
-	arg(a, s);
-	json_object_put(o);
-}
-
-static void args_free(struct args *a)
-{
-	for (size_t i = 0; i < a->n; i++)
-		free(a->v[i]);
-	free(a->v);
-}
-
 static void add_str(struct json_object *o, const char *k, const char *v)
 {
 	json_object_object_add(o, k, json_object_new_string(v));
-}
-
-static void add_bool(struct json_object *o, const char *k, bool v)
-{
-	json_object_object_add(o, k, json_object_new_boolean(v));
-}
-
-/*
- * Disk @i's nodes: for each file of its chain, base first, a file node
- * on /dev/fdset/SET (the fd nidod opened) and a format node over it,
- * each format node naming its backing node, so that QEMU opens nothing
- * the chain did not. *@set and *@fd count the fd sets and fds.
- */
-static void disk_nodes(struct args *a, const struct domain_disk *d, size_t i,
-		       const struct block_chain *ch, int *set, int *fd)
-{
-	int first_set = *set, first_fd = *fd;
-
-	for (int j = 0; j < ch->n; j++) {
-		_cleanup_free_ char *s =
-			xasprintf("fd=%d,set=%d", first_fd + j, first_set + j);
-
-		arg(a, "-add-fd");
-		arg(a, s);
-	}
-	for (int j = ch->n - 1; j >= 0; j--) {
-		const struct block_chain_file *f = &ch->files[j];
-		struct json_object *file = json_object_new_object();
-		struct json_object *fmt = json_object_new_object();
-		_cleanup_free_ char *path =
-			xasprintf("/dev/fdset/%d", first_set + j);
-		_cleanup_free_ char *fname = xasprintf("f%zu-%d", i, j);
-		_cleanup_free_ char *dname = xasprintf("d%zu-%d", i, j);
-		_cleanup_free_ char *back = xasprintf("d%zu-%d", i, j + 1);
-		bool ro = j > 0 || !disk_writable(d);
-
-		add_str(file, "driver", "file");
-		add_str(file, "filename", path);
-		add_str(file, "node-name", fname);
-		add_bool(file, "read-only", ro);
-		/* nidod's image locks are on these very files */
-		add_str(file, "locking", "off");
-		if (d->discard == DISK_DISCARD_UNMAP)
-			add_str(file, "discard", "unmap");
-		arg_json(a, "-blockdev", file);
-		add_str(fmt, "driver", f->format ? f->format : "raw");
-		add_str(fmt, "file", fname);
-		add_str(fmt, "node-name", dname);
-		add_bool(fmt, "read-only", ro);
-		if (d->discard == DISK_DISCARD_UNMAP)
-			add_str(fmt, "discard", "unmap");
-		if (f->format && streq(f->format, "qcow2"))
-			json_object_object_add(
-				fmt, "backing",
-				j + 1 < ch->n ? json_object_new_string(back)
-					      : NULL);
-		arg_json(a, "-blockdev", fmt);
-	}
-	*set += ch->n;
-	*fd += ch->n;
-}
-
-static bool is_q35(const struct domain_def *def)
-{
-	return def->machine && (streq(def->machine, "q35") ||
-				str_has_prefix(def->machine, "pc-q35-"));
-}
-
-/* The boot index of disk @i: its place in <boot> for the first disk of
- * its kind; 0: none. No <boot>: the first disk boots (libvirt's hd). */
-static int boot_index(const struct domain_def *def, size_t i)
-{
-	const struct domain_disk *d = &def->disks[i];
-	enum boot_dev kind =
-		d->device == DISK_DEVICE_CDROM ? BOOT_DEV_CDROM : BOOT_DEV_HD;
-	size_t n_boot = def->n_boot;
-	enum boot_dev order[DOMAIN_MAX_BOOT] = {BOOT_DEV_HD};
-
-	for (size_t j = 0; j < i; j++)
-		if (def->disks[j].device == d->device)
-			return 0; /* not the first of its kind */
-	if (n_boot)
-		memcpy(order, def->boot, sizeof(order));
-	else
-		n_boot = 1;
-	for (size_t k = 0; k < n_boot; k++)
-		if (order[k] == kind)
-			return (int)k + 1;
-	return 0;
-}
-
-static void disk_device(struct args *a, const struct domain_def *def, size_t i)
-{
-	const struct domain_disk *d = &def->disks[i];
-	struct json_object *o = json_object_new_object();
-	_cleanup_free_ char *node = xasprintf("d%zu-0", i);
-	_cleanup_free_ char *id = xasprintf("disk%zu", i);
-	_cleanup_free_ char *bus = NULL;
-	int idx = driver_qemu_disk_index(d->target), boot = boot_index(def, i);
-	bool cd = d->device == DISK_DEVICE_CDROM;
-
-	if (d->bus == DISK_BUS_VIRTIO) {
-		add_str(o, "driver", "virtio-blk-pci");
-	} else {
-		add_str(o, "driver", cd ? "ide-cd" : "ide-hd");
-		if (is_q35(def)) { /* the ICH9's AHCI, one unit a port */
-			bus = xasprintf("ide.%d", idx);
-		} else if (d->bus == DISK_BUS_SATA) {
-			bus = xasprintf("sata0.%d", idx);
-		} else {
-			bus = xasprintf("ide.%d", idx / 2);
-			json_object_object_add(o, "unit",
-					       json_object_new_int(idx % 2));
-		}
-		add_str(o, "bus", bus);
-	}
-	add_str(o, "drive", node);
-	add_str(o, "id", id);
-	if (d->serial)
-		add_str(o, "serial", d->serial);
-	if (boot)
-		json_object_object_add(o, "bootindex",
-				       json_object_new_int(boot));
-	arg_json(a, "-device", o);
-}
-
-static void disk_args(struct args *a, const struct domain_def *def,
-		      const struct qemu_vm *vm)
-{
-	int set = 1, fd = FIRST_DISK_FD;
-	bool ahci = false;
-
-	for (size_t i = 0; i < def->n_disks; i++) {
-		disk_nodes(a, &def->disks[i], i, &vm->chains[i], &set, &fd);
-		ahci |= def->disks[i].bus == DISK_BUS_SATA;
-	}
-	/* an i440FX has no SATA: an AHCI controller, before its disks */
-	if (ahci && !is_q35(def)) {
-		arg(a, "-device");
-		arg(a, "{\"driver\":\"ahci\",\"id\":\"sata0\"}");
-	}
-	for (size_t i = 0; i < def->n_disks; i++)
-		disk_device(a, def, i);
-}
-
-/* The serial port (the console) on a pty, and the rng. */
-static void device_args(struct args *a, const struct domain_def *def)
-{
-	if (def->n_serials || def->n_consoles) {
-		arg(a, "-chardev");
-		arg(a, "pty,id=charserial0");
-		arg(a, "-device");
-		arg(a, "{\"driver\":\"isa-serial\",\"chardev\":\"charserial0\","
-		       "\"id\":\"serial0\"}");
-	}
-	if (def->n_rngs) {
-		const struct domain_rng *r = &def->rngs[0];
-		struct json_object *o = json_object_new_object();
-		struct json_object *dev = json_object_new_object();
-
-		add_str(o, "qom-type", "rng-random");
-		add_str(o, "id", "objrng0");
-		add_str(o, "filename", r->backend);
-		arg_json(a, "-object", o);
-		add_str(dev, "driver", "virtio-rng-pci");
-		add_str(dev, "rng", "objrng0");
-		add_str(dev, "id", "rng0");
-		if (r->rate_bytes) {
-			json_object_object_add(
-				dev, "max-bytes",
-				json_object_new_uint64(r->rate_bytes));
-			json_object_object_add(
-				dev, "period",
-				json_object_new_uint64(
-					r->rate_period_ms ? r->rate_period_ms
-							  : 1000));
-		}
-		arg_json(a, "-device", dev);
-	}
-}
-
-/* QEMU's command line (the caller frees it with args_free()). */
-static void qemu_args(struct args *a, const char *emulator, const char *accel,
-		      const struct domain_def *def, const struct qemu_vm *vm)
-{
-	char uuid[37];
-	_cleanup_free_ char *s = NULL;
-
-	uuid_unparse_lower(def->uuid, uuid);
-	arg(a, emulator);
-	s = xasprintf("guest=%s", def->name);
-	arg(a, "-name");
-	arg(a, s);
-	free(steal_ptr(s));
-	arg(a, "-uuid");
-	arg(a, uuid);
-	/* held before the first instruction until nidod says cont */
-	arg(a, "-S");
-	arg(a, "-no-user-config");
-	arg(a, "-nodefaults");
-	s = xasprintf("%s,accel=%s", def->machine ? def->machine : "pc", accel);
-	arg(a, "-machine");
-	arg(a, s);
-	free(steal_ptr(s));
-	s = xasprintf("size=%" PRIu64 "k", def->memory_kib);
-	arg(a, "-m");
-	arg(a, s);
-	free(steal_ptr(s));
-	s = xasprintf("%u", def->vcpus);
-	arg(a, "-smp");
-	arg(a, s);
-	free(steal_ptr(s));
-	s = xasprintf("socket,id=monitor,fd=%d,server=on,wait=off", MONITOR_FD);
-	arg(a, "-chardev");
-	arg(a, s);
-	arg(a, "-mon");
-	arg(a, "chardev=monitor,mode=control");
-	if (def->on_reboot != DOMAIN_LIFECYCLE_RESTART) {
-		/* the guest's reset ends QEMU, as on_reboot says */
-		arg(a, "-action");
-		arg(a, "reboot=shutdown");
-	}
-	arg(a, "-display");
-	arg(a, "none");
-	arg(a, "-sandbox");
-	arg(a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
-	       "resourcecontrol=deny");
-	disk_args(a, def, vm);
-	device_args(a, def);
 }
 
 /* The fds QEMU gets: the slot lock, the monitor, then the disks. */
@@ -433,14 +174,14 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 {
 	size_t total = 2, k = 0;
 	struct spawn_fd *v;
-	int to = FIRST_DISK_FD;
+	int to = QEMU_FIRST_DISK_FD;
 
 	for (size_t i = 0; i < vm->n_chains; i++)
 		total += (size_t)vm->chains[i].n;
 	v = xcalloc(total, sizeof(*v));
 	if (slot_fd >= 0)
 		v[k++] = (struct spawn_fd){.from = slot_fd, .to = SLOT_FD};
-	v[k++] = (struct spawn_fd){.from = mon_fd, .to = MONITOR_FD};
+	v[k++] = (struct spawn_fd){.from = mon_fd, .to = QEMU_MONITOR_FD};
 	for (size_t i = 0; i < vm->n_chains; i++)
 		for (int j = 0; j < vm->chains[i].n; j++)
 			v[k++] = (struct spawn_fd){
@@ -592,7 +333,7 @@ static int open_log(const char *path, struct err **e)
 }
 
 /* Logs the command line, one argument a line, as libvirt's log does. */
-static void log_args(int fd, const struct args *a)
+static void log_args(int fd, const struct qemu_argv *a)
 {
 	dprintf(fd, "nidod: starting:");
 	for (size_t i = 0; i < a->n; i++)
@@ -607,7 +348,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	_cleanup_close_ int logfd = open_log(vm->log, e);
 	_cleanup_close_ int slot_fd = -1, mon_fd = -1;
 	_cleanup_free_ struct spawn_fd *keep = NULL;
-	struct args a = {0};
+	struct qemu_argv a = {0};
 	struct spawn_opts o;
 	gid_t groups[1];
 	int cg[8], r;
@@ -626,7 +367,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		close_disks(vm);
 		return r;
 	}
-	qemu_args(&a, emulator, accel, dom->def, vm);
+	qemu_argv_build(&a, emulator, accel, dom->def, vm->chains);
 	log_args(logfd, &a);
 	vm->log_off = (uint64_t)MAX(lseek(logfd, 0, SEEK_END), 0);
 	o.argv = a.v;
@@ -642,7 +383,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	close_disks(vm);
 	for (size_t i = 0; i < ncg; i++)
 		close(cg[i]);
-	args_free(&a);
+	qemu_argv_free(&a);
 	if (r < 0)
 		cgroup_remove(vm->cgroups);
 	vm->is_child = r == 0;
@@ -822,6 +563,46 @@ static void start_failed(struct qemu_vm *vm, const char *why)
 	send_signal(vm, SIGKILL);
 }
 
+/*
+ * BLOCK_IO_ERROR: the disk from its node's name (dI-J: disk I), as the
+ * daemon's io-error event; untrusted, so only what matches is used.
+ */
+static void io_error(struct qemu_vm *vm, struct json_object *data)
+{
+	const struct domain_def *def = vm->dom->def;
+	const char *node = "", *op = NULL, *action = "report", *msg = NULL;
+	bool nospace = false;
+	unsigned long i;
+	char *end;
+
+	if (data) {
+		json_get_string_opt(data, "node-name", &node, NULL);
+		json_get_string_opt(data, "operation", &op, NULL);
+		json_get_string_opt(data, "action", &action, NULL);
+		json_get_string_opt(data, "reason", &msg, NULL);
+		json_get_bool_opt(data, "nospace", &nospace, NULL);
+	}
+	i = node[0] == 'd' ? strtoul(node + 1, &end, 10) : ULONG_MAX;
+	if (i >= def->n_disks || *end != '-') {
+		log_warn("domain '%s': I/O error on node '%.32s'", def->name,
+			 node);
+		return;
+	}
+	events_io_error(
+		vm->dmn, vm->dom,
+		&(struct event_io_error){
+			.target = def->disks[i].target,
+			.path = def->disks[i].source,
+			.action = streq(action, "stop") ? "pause" : "report",
+			.reason = nospace ? "enospc" : "eio",
+			.operation =
+				op && (streq(op, "read") || streq(op, "write"))
+					? op
+					: NULL,
+			.message = msg && strlen(msg) < 256 ? msg : NULL,
+		});
+}
+
 /* What QEMU tells without being asked. */
 static void on_qmp_event(void *opaque, const char *name,
 			 struct json_object *data)
@@ -844,6 +625,7 @@ static void on_qmp_event(void *opaque, const char *name,
 		send_signal(vm, SIGTERM);
 	} else if (streq(name, "RESET")) {
 		log_info("domain '%s': the guest reset", dom->def->name);
+		events_reboot(vm->dmn, dom);
 	} else if (streq(name, "STOP") && !vm->starting &&
 		   dom->state == DOMAIN_RUNNING) {
 		daemon_domain_set_state(vm->dmn, dom, REASON_PAUSED_UNKNOWN,
@@ -853,14 +635,7 @@ static void on_qmp_event(void *opaque, const char *name,
 		daemon_domain_set_state(vm->dmn, dom, REASON_RUNNING_UNPAUSED,
 					NULL);
 	} else if (streq(name, "BLOCK_IO_ERROR")) {
-		const char *dev = "?", *op = "?";
-
-		if (data) {
-			json_get_string_opt(data, "node-name", &dev, NULL);
-			json_get_string_opt(data, "operation", &op, NULL);
-		}
-		log_warn("domain '%s': I/O error on %.64s (%.16s)",
-			 dom->def->name, dev, op);
+		io_error(vm, data);
 	}
 }
 

@@ -8,6 +8,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/driver.h"
+#include "daemon/events.h"
 #include "lib/json.h"
 #include "lib/log.h"
 
@@ -112,9 +113,23 @@ static void record_save(struct daemon *dmn, struct domain *dom)
 			 dom->def->name, err_msg(e));
 }
 
+/* The lifecycle event of a change of state (libvirt's names). */
+static void state_event(struct daemon *dmn, const struct domain *dom,
+			enum domain_state before)
+{
+	if (before == DOMAIN_SHUTOFF && dom->reason == REASON_RUNNING_BOOTED)
+		events_lifecycle(dmn, dom, "started", "booted");
+	else if (before != DOMAIN_PAUSED && dom->state == DOMAIN_PAUSED)
+		events_lifecycle(dmn, dom, "suspended", "paused");
+	else if (before == DOMAIN_PAUSED && dom->state == DOMAIN_RUNNING)
+		events_lifecycle(dmn, dom, "resumed", "unpaused");
+}
+
 void daemon_domain_set_state(struct daemon *dmn, struct domain *dom,
 			     enum domain_reason reason, struct json_object *rec)
 {
+	enum domain_state before = dom->state;
+
 	if (rec && rec != dom->rec) {
 		json_object_put(dom->rec);
 		dom->rec = json_object_get(rec);
@@ -130,6 +145,7 @@ void daemon_domain_set_state(struct daemon *dmn, struct domain *dom,
 	record_save(dmn, dom);
 	log_info("domain '%s' is %s (%s)", dom->def->name,
 		 domain_state_name(dom->state), domain_reason_name(reason));
+	state_event(dmn, dom, before);
 }
 
 void daemon_job_done(struct daemon *dmn, struct domain *dom, int r,
@@ -167,6 +183,7 @@ void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
 	dom->reason = reason;
 	free(dom->detail);
 	dom->detail = detail ? xstrdup(detail) : NULL;
+	events_lifecycle(dmn, dom, "stopped", events_stopped_detail(reason));
 	object_apply_newdef(&dom->obj);
 	if (restart && !dmn->shutting_down) {
 		if (daemon_domain_start(dmn, dom, 0, &e) >= 0)

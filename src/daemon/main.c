@@ -16,6 +16,7 @@
 #include "config.h"
 #include "daemon/daemon.h"
 #include "daemon/driver.h"
+#include "daemon/events.h"
 #include "daemon/nidod-conf.h"
 #include "daemon/paths.h"
 #include "daemon/tls.h"
@@ -228,6 +229,9 @@ static int m_daemon_info(void *opaque, struct json_object *params,
 
 static const struct rpc_method daemon_methods[] = {
 	{"daemon.info", m_daemon_info, RPC_READ_ONLY},
+	/* events of every kind of object go through one subscription */
+	{"event.subscribe", events_m_subscribe, RPC_READ_ONLY},
+	{"event.unsubscribe", events_m_unsubscribe, RPC_READ_ONLY},
 };
 
 static int setup(struct daemon *dmn, const struct nido_paths *p, struct err **e)
@@ -350,6 +354,7 @@ static int serve(struct daemon *dmn, const struct nido_paths *p,
 	}
 	rpc_server_free(dmn->rpc);
 	dmn->rpc = NULL;
+	events_free(dmn);
 	tls_server_free(tls);
 	return r;
 }

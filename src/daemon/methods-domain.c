@@ -13,8 +13,10 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "daemon/console.h"
 #include "daemon/daemon.h"
 #include "daemon/driver.h"
+#include "daemon/events.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/uuid.h"
@@ -226,6 +228,8 @@ static int m_define(void *opaque, struct json_object *params,
 	struct domain_def *def = NULL;
 	struct json_object *warnings = NULL;
 	struct object *obj = NULL;
+	const struct domain *old;
+	bool updated;
 
 	if (parse_xml_param(params, &def, &warnings, e) < 0)
 		return -EINVAL;
@@ -234,10 +238,14 @@ static int m_define(void *opaque, struct json_object *params,
 		json_object_put(warnings);
 		return err_code(*e);
 	}
+	old = domain_list_find_name(&dmn->domains, def->name);
+	updated = old && old->persistent;
 	if (object_define(&dmn->domains.l, &dmn->store, def, &obj, e) < 0) {
 		json_object_put(warnings);
 		return err_code(*e);
 	}
+	events_lifecycle(dmn, domain_of(obj), "defined",
+			 updated ? "updated" : "added");
 	*result = define_result(domain_of(obj), warnings);
 	return 0;
 }
@@ -322,18 +330,21 @@ static int m_undefine(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct domain *dom = param_domain(dmn, params, e);
+	struct json_object *ev;
 	bool remove = false;
 
 	if (!dom || param_remove_storage(params, dom, &remove, e) < 0 ||
 	    object_undefine_stored(&dmn->store, &dom->obj, e) < 0)
 		return err_code(*e);
 	/* once the definition is gone, before it is freed */
+	ev = events_lifecycle_new(dom, "undefined", "removed");
 	if (remove) {
 		*result = json_object_new_object();
 		json_object_object_add(*result, "volumes",
 				       remove_storage(dmn, dom));
 	}
 	object_undefine_done(&dmn->domains.l, &dom->obj);
+	events_send(dmn, ev);
 	return 0;
 }
 
@@ -921,6 +932,7 @@ const struct rpc_method domain_methods[] = {
 	{"domain.tune", m_tune, RPC_READ_ONLY},
 	{"domain.stats", m_stats, RPC_READ_ONLY},
 	{"domain.console", m_console},
+	{"domain.open_console", console_m_open, 0},
 };
 
 const size_t domain_n_methods = ARRAY_SIZE(domain_methods);

@@ -79,6 +79,10 @@ struct client {
 	time_t active;		  /* last request, answer or output taken */
 	time_t partial;		  /* when the unfinished line began */
 	struct client *prev, *next;
+	struct rpc_stream *stream; /* armed by a method, or open */
+	bool in_handler;	   /* on_client runs for it: do not free */
+	void (*on_close)(void *opaque, struct rpc_conn *conn);
+	void *on_close_opaque;
 };
 
 struct rpc_call {
@@ -118,6 +122,14 @@ static time_t now_s(void)
 }
 
 static void accept_resume(struct rpc_server *s);
+static void client_closing_hooks(struct client *c);
+static bool stream_open(const struct client *c);
+static int stream_answer(struct client *c, int r, struct json_object *result,
+			 struct err **e);
+static void stream_opened(struct client *c);
+static void stream_feed(struct client *c);
+static void stream_update(struct client *c);
+static void on_stream(struct client *c, uint32_t events);
 static int listener_add(struct rpc_server *s, struct listener *ls,
 			struct err **e);
 
@@ -139,6 +151,7 @@ static void client_free(struct client *c)
 {
 	struct rpc_server *s = c->srv;
 
+	client_closing_hooks(c);
 	if (c->dropped)
 		client_drain(c);
 	if (c->pending)
@@ -305,17 +318,21 @@ static void call_method(struct client *c, const struct rpc_request *req)
 		json_object_put(result);
 		return;
 	}
+	r = stream_answer(c, r, result, &e);
 	if (!req->id) {
 		json_object_put(result);
+		stream_opened(c);
 		return;
 	}
-	if (r < 0) {
+	if (r < 0) { /* a stream's open() may have failed a result */
+		json_object_put(result);
 		queue_fail(c, req->id, r, e);
 		return;
 	}
 	line = rpc_response_result(req->id, result, &len);
 	queue(c, line, len);
 	json_object_put(result);
+	stream_opened(c);
 }
 
 static void handle_line(struct client *c, const char *line, size_t len)
@@ -350,6 +367,7 @@ static void handle_input(struct client *c)
 	char *nl;
 
 	while (!c->closing && !c->pending && !output_full(c) &&
+	       !stream_open(c) &&
 	       (nl = memchr(c->in + start, '\n', c->in_len - start))) {
 		c->active = now_s();
 		handle_line(c, c->in + start, (size_t)(nl - c->in - start));
@@ -357,6 +375,10 @@ static void handle_input(struct client *c)
 	}
 	memmove(c->in, c->in + start, c->in_len - start);
 	c->in_len -= start;
+	if (stream_open(c)) { /* what follows the request is the stream's */
+		stream_feed(c);
+		return;
+	}
 	if (c->dropped)
 		c->in_len = 0;
 	if (start)
@@ -467,6 +489,10 @@ static void client_update(struct client *c)
 	uint32_t ev = 0;
 	bool can_read = !c->closing && !c->pending && !output_full(c);
 
+	if (stream_open(c)) {
+		stream_update(c);
+		return;
+	}
 	if (c->out_off < c->out_len || c->kick || (can_read && tls_readable(c)))
 		ev |= EPOLLOUT;
 	else if (c->closing && !c->pending) {
@@ -524,6 +550,10 @@ static void on_client(struct loop *l, int fd, uint32_t events, void *opaque)
 	c->kick = false;
 	if (c->handshaking && client_handshake(c) != 0)
 		return;
+	if (stream_open(c)) {
+		on_stream(c, events);
+		return;
+	}
 	if ((events & EPOLLOUT) && client_write(c) < 0)
 		return;
 	/* Lines held back while the output was full or a call was pending. */
@@ -555,7 +585,7 @@ static const char *sweep_reason(const struct client *c, time_t now,
 		return now - c->active >= lim->idle_timeout_s ? "stalled"
 							      : NULL;
 	}
-	if (c->pending || c->closing)
+	if (c->pending || c->closing || stream_open(c))
 		return NULL;
 	if (c->in_len) {
 		*secs = lim->request_timeout_s;
@@ -1015,6 +1045,7 @@ void rpc_server_keep_current(struct rpc_server *s)
 void rpc_call_done(struct rpc_call *call, int r, struct json_object *result,
 		   const struct err *e)
 {
+	_cleanup_err_ struct err *se = NULL; /* the stream's open() error */
 	struct client *c;
 	char *line;
 	size_t len;
@@ -1024,6 +1055,14 @@ void rpc_call_done(struct rpc_call *call, int r, struct json_object *result,
 		return;
 	}
 	c = call->client;
+	if (c && c->stream) {
+		int sr = stream_answer(c, r, result, &se);
+
+		if (sr < 0 && r >= 0) {
+			r = sr;
+			e = se;
+		}
+	}
 	if (c && call->id && r < 0) {
 		queue_fail(c, call->id, r, e);
 	} else if (c && call->id) {
@@ -1038,6 +1077,7 @@ void rpc_call_done(struct rpc_call *call, int r, struct json_object *result,
 	c->pending = NULL;
 	c->kick = true;
 	c->active = now_s();
+	stream_opened(c);
 	client_update(c);
 }
 
@@ -1052,4 +1092,252 @@ void rpc_server_add_methods(struct rpc_server *s,
 size_t rpc_server_clients(const struct rpc_server *s)
 {
 	return s->n_clients;
+}
+
+/* Connections as methods keep them: notifications (rpc.h). */
+
+struct rpc_conn *rpc_server_conn_current(struct rpc_server *s)
+{
+	return (struct rpc_conn *)s->current;
+}
+
+void rpc_conn_on_close(struct rpc_conn *conn,
+		       void (*fn)(void *opaque, struct rpc_conn *conn),
+		       void *opaque)
+{
+	struct client *c = (struct client *)conn;
+
+	c->on_close = fn;
+	c->on_close_opaque = opaque;
+}
+
+void rpc_conn_notify(struct rpc_conn *conn, const char *method,
+		     struct json_object *params)
+{
+	struct client *c = (struct client *)conn;
+	_cleanup_json_ struct json_object *o = NULL;
+	char *line;
+	size_t len;
+
+	if (c->dropped || c->closing || c->stream)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(o, "method", json_object_new_string(method));
+	json_object_object_add(o, "params", json_object_get(params));
+	line = json_encode_line(o, &len);
+	line = xrealloc(line, len + 1);
+	line[len++] = '\n';
+	queue(c, line, len); /* at the cap: dropped, and told why */
+	/* A method of this client is running: on_client updates it. */
+	if (c != c->srv->current)
+		client_update(c);
+}
+
+/*
+ * Streams (rpc.h). An armed stream waits for its call's answer; it is
+ * open once the success answer is queued: from then on on_client hands
+ * the connection to on_stream, c->in holds the client's bytes the owner
+ * has not taken (at most RPC_STREAM_BUF) and c->out the owner's bytes
+ * the client has not taken (at most RPC_STREAM_BUF).
+ */
+struct rpc_stream {
+	struct client *c;
+	const struct rpc_stream_ops *ops;
+	void *opaque;
+	bool ready;	  /* its call succeeded: open once answered */
+	bool open;	  /* raw bytes both ways */
+	bool in_blocked;  /* the owner took less than it was given */
+	bool out_blocked; /* the owner waits for output_ready */
+};
+
+static bool stream_open(const struct client *c)
+{
+	return c->stream && c->stream->open;
+}
+
+/* The owner hears that the stream is over (unless it closed it). */
+static void stream_end(struct client *c)
+{
+	struct rpc_stream *st = steal_ptr(c->stream);
+
+	st->ops->closed(st->opaque);
+	free(st);
+}
+
+static void client_closing_hooks(struct client *c)
+{
+	void (*fn)(void *, struct rpc_conn *) = steal_ptr(c->on_close);
+
+	if (fn)
+		fn(c->on_close_opaque, (struct rpc_conn *)c);
+	if (c->stream)
+		stream_end(c);
+}
+
+/*
+ * The call that armed c->stream is answered with @r: on success the
+ * owner's open() may still turn it into an error; on an error the
+ * stream is over. Returns the answer's code.
+ */
+static int stream_answer(struct client *c, int r, struct json_object *result,
+			 struct err **e)
+{
+	struct rpc_stream *st = c->stream;
+
+	if (!st || st->open)
+		return r;
+	if (r >= 0 && st->ops->open(st->opaque, st, result, e) < 0)
+		r = *e ? err_code(*e) : -EIO;
+	if (r < 0)
+		stream_end(c);
+	else
+		st->ready = true;
+	return r;
+}
+
+/* The success answer is queued: the bytes that follow are the stream's. */
+static void stream_opened(struct client *c)
+{
+	struct rpc_stream *st = c->stream;
+
+	if (!st || !st->ready || st->open)
+		return;
+	st->open = true;
+	c->keep = true; /* a quiet console is not an idle client */
+	if (c->in_cap < RPC_STREAM_BUF) {
+		c->in_cap = RPC_STREAM_BUF;
+		c->in = xrealloc(c->in, c->in_cap);
+	}
+	c->kick = true; /* input already read goes to the owner */
+}
+
+/* Hands the owner what the client sent, as much as it takes. */
+static void stream_feed(struct client *c)
+{
+	struct rpc_stream *st = c->stream;
+	size_t n;
+
+	if (!st || !c->in_len || st->in_blocked)
+		return;
+	n = MIN(st->ops->input(st->opaque, c->in, c->in_len), c->in_len);
+	if (n < c->in_len)
+		st->in_blocked = true;
+	memmove(c->in, c->in + n, c->in_len - n);
+	c->in_len -= n;
+}
+
+static void stream_update(struct client *c)
+{
+	bool room = c->in_len < RPC_STREAM_BUF;
+	uint32_t ev = room ? EPOLLIN : 0;
+
+	if (c->out_off < c->out_len || c->kick || (room && tls_readable(c)))
+		ev |= EPOLLOUT;
+	loop_fd_modify(c->srv->loop, c->src, ev);
+}
+
+/* Returns 0, or -1 when the client is gone (freed). */
+static int stream_read(struct client *c)
+{
+	ssize_t n;
+
+	if (c->in_len >= RPC_STREAM_BUF)
+		return 0;
+	n = client_recv(c, c->in + c->in_len, RPC_STREAM_BUF - c->in_len);
+	if (n == -EAGAIN || n == -EINTR)
+		return 0;
+	if (n <= 0) { /* the client's end is over: so is the stream */
+		client_free(c);
+		return -1;
+	}
+	c->in_len += (size_t)n;
+	c->active = now_s();
+	stream_feed(c);
+	return 0;
+}
+
+static void on_stream(struct client *c, uint32_t events)
+{
+	struct rpc_stream *st;
+
+	c->in_handler = true;
+	if ((events & EPOLLOUT) && client_write(c) < 0)
+		return;
+	stream_feed(c);
+	if (((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) || tls_readable(c)) &&
+	    stream_read(c) < 0)
+		return;
+	st = c->stream;
+	if (st && st->out_blocked && c->out_len - c->out_off < RPC_STREAM_BUF) {
+		st->out_blocked = false;
+		st->ops->output_ready(st->opaque); /* may close it */
+	}
+	c->in_handler = false;
+	if (c->out_off < c->out_len && client_write(c) < 0)
+		return;
+	client_update(c);
+}
+
+int rpc_server_stream_current(struct rpc_server *s,
+			      const struct rpc_stream_ops *ops, void *opaque,
+			      struct err **e)
+{
+	struct client *c = s->current;
+	struct rpc_stream *st;
+
+	if (!c || c->stream || !s->current_req->id)
+		return err_setk(e, ERR_INTERNAL_ERROR, EBUSY,
+				"a stream needs a request with an id on a "
+				"connection without one");
+	st = xcalloc(1, sizeof(*st));
+	st->c = c;
+	st->ops = ops;
+	st->opaque = opaque;
+	c->stream = st;
+	return 0;
+}
+
+size_t rpc_stream_write(struct rpc_stream *st, const void *buf, size_t len)
+{
+	struct client *c = st->c;
+	size_t queued = c->out_len - c->out_off;
+	size_t n = queued >= RPC_STREAM_BUF ? 0
+					    : MIN(len, RPC_STREAM_BUF - queued);
+
+	if (n) {
+		if (c->out_off)
+			memmove(c->out, c->out + c->out_off, queued);
+		c->out_off = 0;
+		c->out = xrealloc(c->out, queued + n);
+		memcpy(c->out + queued, buf, n);
+		c->out_len = queued + n;
+	}
+	if (n < len)
+		st->out_blocked = true;
+	if (n && !c->in_handler)
+		stream_update(c);
+	return n;
+}
+
+void rpc_stream_input_ready(struct rpc_stream *st)
+{
+	struct client *c = st->c;
+
+	st->in_blocked = false;
+	c->kick = true; /* on_stream hands over what waits */
+	if (!c->in_handler)
+		stream_update(c);
+}
+
+void rpc_stream_close(struct rpc_stream *st)
+{
+	struct client *c = st->c;
+
+	c->stream = NULL;
+	free(st);
+	c->closing = true; /* flushes its output, then goes */
+	c->in_len = 0;
+	if (!c->in_handler)
+		client_update(c);
 }

@@ -195,6 +195,95 @@ void rpc_call_done(struct rpc_call *call, int r, struct json_object *result,
  */
 void rpc_server_keep_current(struct rpc_server *s);
 
+/*
+ * A client connection as a method sees it, for what outlives the call:
+ * notifications (events) sent to it later. Valid until its close hook
+ * runs (the client left, was dropped, or the server was freed).
+ */
+struct rpc_conn;
+
+/* Inside a method only: the connection of the call being handled. */
+struct rpc_conn *rpc_server_conn_current(struct rpc_server *s);
+
+/*
+ * Sets the one close hook of @conn (NULL @fn: none): @fn(@opaque, @conn)
+ * runs once when the connection goes, after which @conn is invalid.
+ */
+void rpc_conn_on_close(struct rpc_conn *conn,
+		       void (*fn)(void *opaque, struct rpc_conn *conn),
+		       void *opaque);
+
+/*
+ * Queues the notification {"jsonrpc":"2.0","method":@method,"params":
+ * @params} (borrowed) on @conn, between whole response lines. Never
+ * waits: a client that does not read is dropped at its memory cap
+ * (rpc_limits.max_client_mem) like any client, and told why.
+ */
+void rpc_conn_notify(struct rpc_conn *conn, const char *method,
+		     struct json_object *params);
+
+/*
+ * Byte streams (docs/api.md, "Streams"): a method upgrades its
+ * connection, as HTTP's Upgrade does. Once the success answer to the
+ * call is queued, the connection carries raw bytes both ways until
+ * either end closes it; no JSON-RPC is read or sent on it any more. It
+ * works on every transport (unix, TLS, and the SSH bridge, which is a
+ * unix client). Each direction is bounded (RPC_STREAM_BUF): the owner
+ * is told when it may write again, and reads of the client stop while
+ * the owner takes no more input.
+ */
+struct rpc_stream;
+#define RPC_STREAM_BUF (64u << 10)
+
+struct rpc_stream_ops {
+	/*
+	 * The call is answered with success and @result (borrowed): the
+	 * owner gets ready (it must not write yet). An error here answers
+	 * the call with it instead; then ->closed follows.
+	 */
+	int (*open)(void *opaque, struct rpc_stream *st,
+		    struct json_object *result, struct err **e);
+	/*
+	 * Bytes from the client: returns how many it took. Fewer than
+	 * @len: it is full, and calls rpc_stream_input_ready() when it has
+	 * room. Must not close the stream.
+	 */
+	size_t (*input)(void *opaque, const char *buf, size_t len);
+	/* rpc_stream_write() took less than it was given: there is room
+	 * again. */
+	void (*output_ready)(void *opaque);
+	/*
+	 * The stream is over from the server's side: the client left, was
+	 * dropped, the call failed, or the server is freed. The last call;
+	 * @st is invalid afterwards. Not called after rpc_stream_close().
+	 */
+	void (*closed)(void *opaque);
+};
+
+/*
+ * Inside a method only: the current call's connection becomes a stream
+ * once the call is answered with success, now (the method returns 0)
+ * or later (it deferred the call). @ops must outlive the stream.
+ * Returns 0, or -EBUSY with @e filled when the connection already has
+ * a stream or is not a plain request's.
+ */
+int rpc_server_stream_current(struct rpc_server *s,
+			      const struct rpc_stream_ops *ops, void *opaque,
+			      struct err **e);
+
+/* Queues up to @len bytes for the client; returns how many it took. */
+size_t rpc_stream_write(struct rpc_stream *st, const void *buf, size_t len);
+
+/* The owner has room for input again (after ->input took less). */
+void rpc_stream_input_ready(struct rpc_stream *st);
+
+/*
+ * The owner's end is over: what is queued for the client is sent, then
+ * the connection is closed. @st is invalid afterwards; no callback
+ * follows.
+ */
+void rpc_stream_close(struct rpc_stream *st);
+
 /* Number of connected clients (for tests and the daemon's status). */
 size_t rpc_server_clients(const struct rpc_server *s);
 

@@ -63,4 +63,9 @@ t_out "a domain name" "$(printf 'alpha\nalpine')" complete_words "$NIDO" start a
 t_out "a domain after --domain, on the connection given" "beta" \
 	complete_words "$NIDO" -c nido:///session dominfo --domain b
 t_out "help completes verbs" "schedinfo" complete_words "$NIDO" help sch
+t_out "event's options" "$(printf -- '--timeout\n--timestamp')" \
+	complete_words "$NIDO" event --tim
+t_out "event --event completes the event types" \
+	"$(printf 'io-error\nio-error-reason')" complete_words "$NIDO" event --event io
+t_out "event completes a domain name" "beta" complete_words "$NIDO" event b
 done_testing

@@ -68,6 +68,43 @@ domain_xml d1 /vmlinuz >"$tmp/d1.xml"
 "$NIDO" define "$tmp/d1.xml" >/dev/null
 
 tls="nido+tls://127.0.0.1/session?pkipath=$pki"
+
+# remote_console DESC ARGS...: text typed on vm's console through
+# `nido ARGS console vm` comes back from the guest.
+remote_console() {
+	local desc=$1 out
+	shift
+	out=$(printf 'ping-remote' | timeout 30 "$NIDO" "$@" console vm 2>&1)
+	if [[ $out == *"Connected to domain 'vm'"*ping-remote* ]]; then
+		ok "$desc"
+	else
+		not_ok "$desc" "$out"
+	fi
+}
+# remote_events DESC ARGS...: `nido ARGS event vm --loop` sees the
+# lifecycle events of suspend and resume made through the local socket.
+remote_events() {
+	local desc=$1 pid i out
+	shift
+	"$NIDO" "$@" event vm --event lifecycle --loop >"$tmp/rev.out" 2>&1 &
+	pid=$!
+	for i in $(seq 1 100); do
+		"$NIDO" suspend vm >/dev/null && "$NIDO" resume vm >/dev/null
+		grep -q "Suspended Paused" "$tmp/rev.out" &&
+			grep -q "Resumed Unpaused" "$tmp/rev.out" && break
+		sleep 0.2
+	done
+	kill -INT "$pid"
+	wait "$pid"
+	out=$(cat "$tmp/rev.out")
+	if [[ $out == *"event 'lifecycle' for domain 'vm': Suspended Paused"* &&
+		$out == *"event 'lifecycle' for domain 'vm': Resumed Unpaused"* &&
+		$out == *"events received: "* ]]; then
+		ok "$desc"
+	else
+		not_ok "$desc" "$out"
+	fi
+}
 t_out "nido -c nido+tls:// list" " -    d1     shut off" \
 	"$NIDO" -c "$tls/good" list --all
 domain_xml d2 /vmlinuz >"$tmp/d2.xml"
@@ -81,6 +118,9 @@ if kvm_usable; then
 	t_out "nido -c nido+tls:// start" "Domain 'vm' started" \
 		"$NIDO" -c "$tls/good" start vm
 	t_out "the domain runs" running "$NIDO" -c "$tls/good" domstate vm
+	remote_console "nido -c nido+tls:// console: through the daemon" \
+		-c "$tls/good"
+	remote_events "nido -c nido+tls:// event --loop" -c "$tls/good"
 	t "nido -c nido+tls:// destroy" "$NIDO" -c "$tls/good" destroy vm
 else
 	skip "nido -c nido+tls:// start" "no usable /dev/kvm"
@@ -152,6 +192,15 @@ if [ -x "$sshd" ] && command -v ssh >/dev/null && command -v ssh-keygen >/dev/nu
 			"$NIDO" -c "$ssh_uri&socket=$sock" start vm
 		t_out "nido -c nido+ssh:// domstate" running \
 			"$NIDO" -c "$ssh_uri&socket=$sock" domstate vm
+		remote_console "nido -c nido+ssh:// console: through the daemon" \
+			-c "$ssh_uri&socket=$sock"
+		remote_events "nido -c nido+ssh:// event --loop" \
+			-c "$ssh_uri&socket=$sock"
+		remote_events "nido -r over ssh: the read-only socket serves event" \
+			-r -c "$ssh_uri&socket=$NIDO_RUNTIME_DIR/nidod-ro.sock"
+		t_err "nido -r over ssh: the read-only socket refuses console" \
+			"access denied: 'domain.open_console' is not allowed on a read-only connection" \
+			"$NIDO" -r -c "$ssh_uri&socket=$NIDO_RUNTIME_DIR/nidod-ro.sock" console vm
 		t "nido -c nido+ssh:// destroy" \
 			"$NIDO" -c "$ssh_uri&socket=$sock" destroy vm
 	else

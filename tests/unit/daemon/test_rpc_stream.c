@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Notifications and byte streams of the RPC server (daemon/rpc.h): a
+ * notification reaches its connection and a close hook runs when it
+ * goes; a method upgrades its connection after its answer (now or
+ * deferred), an error answer leaves it a JSON-RPC one; each direction
+ * is bounded: an owner that takes no input stops the reads of the
+ * client, and output is taken only up to RPC_STREAM_BUF until the
+ * client reads.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "daemon/rpc.h"
+#include "lib/loop.h"
+#include "test.h"
+
+struct owner {
+	struct rpc_stream *st;
+	bool take; /* input() takes what it is given */
+	char in[1 << 20];
+	size_t in_len;
+	size_t largest_offer; /* the most input() was given at once */
+	int opened, closed, ready;
+	bool fail_open;
+};
+
+struct fixture {
+	struct loop *loop;
+	struct rpc_server *srv;
+	struct rpc_call *parked;
+	struct rpc_conn *conn;
+	int hook_runs;
+	struct owner own;
+	char dir[64];
+	char path[128];
+};
+
+static struct fixture fx;
+
+static int o_open(void *opaque, struct rpc_stream *st,
+		  struct json_object *result, struct err **e)
+{
+	struct owner *o = opaque;
+
+	o->opened++;
+	if (o->fail_open)
+		return err_set(e, ENOENT, "nothing to stream");
+	o->st = st;
+	return 0;
+}
+
+static size_t o_input(void *opaque, const char *buf, size_t len)
+{
+	struct owner *o = opaque;
+	size_t n = o->take ? MIN(len, sizeof(o->in) - o->in_len) : 0;
+
+	o->largest_offer = MAX(o->largest_offer, len);
+	memcpy(o->in + o->in_len, buf, n);
+	o->in_len += n;
+	return n;
+}
+
+static void o_ready(void *opaque)
+{
+	((struct owner *)opaque)->ready++;
+}
+
+static void o_closed(void *opaque)
+{
+	struct owner *o = opaque;
+
+	o->closed++;
+	o->st = NULL;
+}
+
+static const struct rpc_stream_ops owner_ops = {o_open, o_input, o_ready,
+						o_closed};
+
+static int m_stream(void *opaque, struct json_object *params,
+		    struct json_object **result, struct err **e)
+{
+	struct fixture *f = opaque;
+
+	if (rpc_server_stream_current(f->srv, &owner_ops, &f->own, e) < 0)
+		return -EBUSY;
+	if (json_object_object_get_ex(params, "later", NULL)) {
+		f->parked = rpc_server_defer(f->srv);
+		return RPC_DEFERRED;
+	}
+	if (json_object_object_get_ex(params, "fail", NULL))
+		return err_set(e, EIO, "refused");
+	*result = json_object_new_string("streaming");
+	return 0;
+}
+
+static int m_fast(void *opaque, struct json_object *params,
+		  struct json_object **result, struct err **e)
+{
+	*result = json_object_new_string("fast");
+	return 0;
+}
+
+static void on_hook(void *opaque, struct rpc_conn *conn)
+{
+	struct fixture *f = opaque;
+
+	CHECK(conn == f->conn);
+	f->hook_runs++;
+}
+
+static int m_watch(void *opaque, struct json_object *params,
+		   struct json_object **result, struct err **e)
+{
+	struct fixture *f = opaque;
+
+	f->conn = rpc_server_conn_current(f->srv);
+	rpc_conn_on_close(f->conn, on_hook, f);
+	return 0;
+}
+
+static const struct rpc_method methods[] = {
+	{"stream", m_stream},
+	{"fast", m_fast},
+	{"watch", m_watch},
+};
+
+static void setup(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	memset(&fx, 0, sizeof(fx));
+	fx.own.take = true;
+	strcpy(fx.dir, "/tmp/nido-rpcst-XXXXXX");
+	CHECK(mkdtemp(fx.dir) != NULL);
+	snprintf(fx.path, sizeof(fx.path), "%s/s", fx.dir);
+	fx.loop = loop_new(&e);
+	fx.srv = rpc_server_new(fx.loop, methods, ARRAY_SIZE(methods), &fx,
+				NULL, &e);
+	CHECK(fx.srv != NULL);
+	CHECK_INT_EQ(rpc_server_listen_unix(fx.srv,
+					    &(struct rpc_unix_listen){
+						    .path = fx.path,
+						    .mode = 0600,
+						    .owner = getuid(),
+						    .gid = (gid_t)-1,
+					    },
+					    &e),
+		     0);
+}
+
+static void teardown(void)
+{
+	rpc_server_free(fx.srv);
+	loop_free(fx.loop);
+	rmdir(fx.dir);
+}
+
+static int client(void)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	strcpy(sa.sun_path, fx.path);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void send_text(int fd, const char *text)
+{
+	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+}
+
+static void spin(void)
+{
+	for (int i = 0; i < 20; i++)
+		loop_run_once(fx.loop, 5, NULL);
+}
+
+/* What arrived on @fd so far (NUL-terminated, static). */
+static const char *received(int fd)
+{
+	static char buf[1 << 17];
+	ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+static void notify_and_close_hook(void)
+{
+	struct json_object *p = json_object_new_object();
+	int a;
+
+	setup();
+	a = client();
+	send_text(a, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"watch\"}\n");
+	spin();
+	CHECK_STR_CONTAINS(received(a), "\"id\":1,\"result\":null");
+	json_object_object_add(p, "n", json_object_new_int(3));
+	rpc_conn_notify(fx.conn, "event", p);
+	spin();
+	CHECK_STR_EQ(received(a), "{\"jsonrpc\":\"2.0\",\"method\":\"event\","
+				  "\"params\":{\"n\":3}}\n");
+	close(a);
+	spin();
+	CHECK_INT_EQ(fx.hook_runs, 1);
+	json_object_put(p);
+	teardown();
+}
+
+static void stream_both_ways_then_client_closes(void)
+{
+	const char *got;
+	int a;
+
+	setup();
+	a = client();
+	/* The bytes after the request line are the stream's. */
+	send_text(a,
+		  "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"stream\"}\nabc");
+	spin();
+	CHECK_STR_EQ(received(a), "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":"
+				  "\"streaming\"}\n");
+	CHECK_INT_EQ(fx.own.opened, 1);
+	send_text(a, "{\"not\":\"json-rpc\"}\n");
+	spin();
+	CHECK_INT_EQ((int)fx.own.in_len, 22);
+	CHECK(memcmp(fx.own.in, "abc{\"not\":\"json-rpc\"}\n", 22) == 0);
+	CHECK_INT_EQ((int)rpc_stream_write(fx.own.st, "xyz", 3), 3);
+	spin();
+	got = received(a);
+	CHECK_STR_EQ(got, "xyz");
+	close(a);
+	spin();
+	CHECK_INT_EQ(fx.own.closed, 1);
+	CHECK_INT_EQ((int)rpc_server_clients(fx.srv), 0);
+	teardown();
+}
+
+static void stream_refused_or_failed_stays_rpc(void)
+{
+	int a;
+
+	setup();
+	a = client();
+	send_text(a, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"stream\","
+		     "\"params\":{\"fail\":1}}\n");
+	spin();
+	CHECK_STR_CONTAINS(received(a), "\"message\":\"refused\"");
+	CHECK_INT_EQ(fx.own.closed, 1);
+	CHECK_INT_EQ(fx.own.opened, 0);
+	fx.own.fail_open = true; /* the owner's open() fails the call */
+	send_text(a, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"stream\"}\n");
+	spin();
+	CHECK_STR_CONTAINS(received(a), "\"id\":2,\"error\":{\"code\":9,"
+					"\"message\":\"nothing to stream\"");
+	CHECK_INT_EQ(fx.own.closed, 2);
+	send_text(a, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"fast\"}\n");
+	spin();
+	CHECK_STR_CONTAINS(received(a), "\"id\":3,\"result\":\"fast\"");
+	close(a);
+	teardown();
+}
+
+static void stream_deferred_and_closed_by_owner(void)
+{
+	int a;
+
+	setup();
+	a = client();
+	send_text(a, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"stream\","
+		     "\"params\":{\"later\":1}}\nearly");
+	spin();
+	CHECK_STR_EQ(received(a), "");
+	CHECK_INT_EQ(fx.own.opened, 0);
+	rpc_call_done(steal_ptr(fx.parked), 0, json_object_new_int(1), NULL);
+	spin();
+	CHECK_STR_EQ(received(a),
+		     "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":1}\n");
+	CHECK_INT_EQ((int)fx.own.in_len, 5); /* "early" */
+	rpc_stream_write(fx.own.st, "bye", 3);
+	rpc_stream_close(steal_ptr(fx.own.st));
+	spin();
+	CHECK_STR_EQ(received(a), "bye");
+	CHECK_STR_EQ(received(a), "");	/* then the end */
+	CHECK_INT_EQ(fx.own.closed, 0); /* no callback after close */
+	CHECK_INT_EQ((int)rpc_server_clients(fx.srv), 0);
+	close(a);
+	teardown();
+}
+
+/* Writes to @fd without blocking until it takes no more; the count. */
+static size_t fill(int fd, size_t most)
+{
+	static char junk[4096];
+	size_t total = 0;
+	ssize_t n;
+
+	while (total < most &&
+	       (n = send(fd, junk, sizeof(junk), MSG_DONTWAIT)) > 0) {
+		total += (size_t)n;
+		spin();
+	}
+	return total;
+}
+
+static void stream_bounded_both_ways(void)
+{
+	static char big[1 << 20];
+	size_t sent, took;
+	int a;
+
+	setup();
+	a = client();
+	send_text(a, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"stream\"}\n");
+	spin();
+	received(a);
+	/* An owner that takes nothing: the client is no longer read. */
+	fx.own.take = false;
+	sent = fill(a, sizeof(big));
+	CHECK(sent < sizeof(big));
+	CHECK(fx.own.largest_offer <= RPC_STREAM_BUF);
+	fx.own.take = true;
+	rpc_stream_input_ready(fx.own.st);
+	spin();
+	CHECK(fx.own.in_len > 0);
+	/* Output: no more than RPC_STREAM_BUF is queued for the client. */
+	took = rpc_stream_write(fx.own.st, big, sizeof(big));
+	CHECK(took > 0 && took <= RPC_STREAM_BUF);
+	CHECK_INT_EQ((int)rpc_stream_write(fx.own.st, big, 10), 0);
+	CHECK_INT_EQ(fx.own.ready, 0);
+	while (strlen(received(a)) > 0) /* the client reads: room again */
+		spin();
+	spin();
+	CHECK(fx.own.ready >= 1);
+	close(a);
+	spin();
+	teardown();
+}
+
+int main(void)
+{
+	RUN(notify_and_close_hook);
+	RUN(stream_both_ways_then_client_closes);
+	RUN(stream_refused_or_failed_stays_rpc);
+	RUN(stream_deferred_and_closed_by_owner);
+	RUN(stream_bounded_both_ways);
+	return test_done();
+}
