@@ -12,9 +12,11 @@
 #include <uuid/uuid.h>
 
 #include "daemon/driver.h"
+#include "daemon/driver-qemu.h"
 #include "lib/size.h"
 
 static const char *const virt_names[] = {"kvm", "qemu", NULL};
+const char *const boot_dev_names[] = {"hd", "cdrom", "network", "fd", NULL};
 static const char *const lifecycle_names[] = {"destroy", "restart", "preserve",
 					      "rename-restart", NULL};
 static const char *const format_names[] = {"raw", "qcow2", NULL};
@@ -107,6 +109,7 @@ void domain_def_free(struct domain_def *d)
 	free(d->description);
 	free(d->arch);
 	free(d->kernel);
+	free(d->emulator);
 	free(d->initrd);
 	free(d->cmdline);
 	free(d);
@@ -298,6 +301,27 @@ static int parse_os_type(const xmlNode *n, struct domain_def *d,
 	return 0;
 }
 
+/* <boot dev='hd|cdrom|network|fd'/>: each once, in the order given. */
+static int parse_boot(const xmlNode *n, struct domain_def *d,
+		      struct xml_warnings *w, struct err **e)
+{
+	static const char *const attrs[] = {"dev", NULL};
+	int v = -1, r;
+
+	xml_check_known(n, attrs, NULL, w);
+	if ((r = parse_enum_attr(n, "dev", "boot device", boot_dev_names, &v,
+				 e)) < 0)
+		return r;
+	if (r == 0)
+		return xml_err(e, n, "<boot> without dev");
+	for (size_t i = 0; i < d->n_boot; i++)
+		if (d->boot[i] == (enum boot_dev)v)
+			return xml_err(e, n, "<boot dev='%s'> given twice",
+				       boot_dev_names[v]);
+	d->boot[d->n_boot++] = (enum boot_dev)v;
+	return 0;
+}
+
 static int parse_os(const xmlNode *os, struct domain_def *d,
 		    struct xml_warnings *w, struct err **e)
 {
@@ -310,10 +334,9 @@ static int parse_os(const xmlNode *os, struct domain_def *d,
 		return -EINVAL;
 	for (n = os->children; n; n = n->next)
 		if (n->type == XML_ELEMENT_NODE &&
-		    xmlStrEqual(n->name, BAD_CAST "boot"))
-			xml_warn(w, n,
-				 "<boot>: ignored, nido boots <kernel> "
-				 "directly");
+		    xmlStrEqual(n->name, BAD_CAST "boot") &&
+		    parse_boot(n, d, w, e) < 0)
+			return -EINVAL;
 	if ((n = xml_child(os, "kernel"))) {
 		d->kernel = xml_text(n);
 		if (!*d->kernel)
@@ -844,6 +867,20 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 	return 0;
 }
 
+/* <emulator>/usr/bin/qemu-system-x86_64</emulator>: an absolute path,
+ * once; which driver it means is the pick rule's (docs/drivers.md). */
+static int parse_emulator(const xmlNode *n, struct domain_def *d,
+			  struct err **e)
+{
+	if (d->emulator)
+		return xml_err(e, n, "<emulator> given twice");
+	d->emulator = xml_text(n);
+	if (d->emulator[0] != '/' || strlen(d->emulator) > 4096)
+		return xml_err(e, n, "<emulator> '%s': not an absolute path",
+			       d->emulator);
+	return 0;
+}
+
 static int parse_devices(const xmlNode *devs, struct domain_def *d,
 			 struct xml_warnings *w, struct err **e)
 {
@@ -851,9 +888,8 @@ static int parse_devices(const xmlNode *devs, struct domain_def *d,
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
 		if (xmlStrEqual(c->name, BAD_CAST "emulator")) {
-			xml_warn(w, c,
-				 "<emulator>: ignored, the driver picks "
-				 "the emulator");
+			if (parse_emulator(c, d, e) < 0)
+				return -EINVAL;
 			continue;
 		}
 		if (parse_device(c, d, w, e) < 0)
@@ -1052,7 +1088,7 @@ static int driver_check(const struct domain_def *d,
 {
 	domain_validate_fn fn = NULL;
 
-	if (lookup(d->virt, &fn, e) < 0 || (fn && fn(d, w, e) < 0)) {
+	if (lookup(d, &fn, e) < 0 || (fn && fn(d, w, e) < 0)) {
 		err_mark(e, ERR_CONFIG_UNSUPPORTED);
 		return err_prefix(e, "domain '%s'", d->name);
 	}
@@ -1103,10 +1139,10 @@ int domain_def_parse_with(const char *xml, size_t len,
 }
 
 /* The daemon's drivers: driver_for() and its validate operation. */
-static int daemon_driver_lookup(enum domain_virt virt, domain_validate_fn *fn,
-				struct err **e)
+static int daemon_driver_lookup(const struct domain_def *def,
+				domain_validate_fn *fn, struct err **e)
 {
-	const struct driver_ops *drv = driver_for(virt, e);
+	const struct driver_ops *drv = driver_for(def, e);
 
 	if (!drv)
 		return -ENOTSUP;
@@ -1117,7 +1153,14 @@ static int daemon_driver_lookup(enum domain_virt virt, domain_validate_fn *fn,
 int domain_def_parse(const char *xml, size_t len, struct domain_def **out,
 		     struct xml_warnings *w, struct err **e)
 {
-	return domain_def_parse_with(xml, len, daemon_driver_lookup, out, w, e);
+	int r = domain_def_parse_with(xml, len, daemon_driver_lookup, out, w,
+				      e);
+
+	/* as libvirt does: dumpxml shows the QEMU the domain runs on */
+	if (r == 0 && !(*out)->emulator &&
+	    driver_for(*out, NULL) == &driver_qemu)
+		(*out)->emulator = driver_qemu_emulator();
+	return r;
 }
 
 /* <memtune>, between <currentMemory> and <vcpu> in libvirt's order. */
@@ -1305,6 +1348,7 @@ static void format_rng(FILE *f, const struct domain_rng *r)
 static void format_devices(FILE *f, const struct domain_def *d)
 {
 	fputs("  <devices>\n", f);
+	put_text(f, 4, "emulator", d->emulator);
 	for (size_t i = 0; i < d->n_disks; i++)
 		format_disk(f, &d->disks[i]);
 	for (size_t i = 0; i < d->n_nets; i++)
@@ -1347,6 +1391,9 @@ static void format_os(FILE *f, const struct domain_def *d)
 	put_text(f, 4, "kernel", d->kernel);
 	put_text(f, 4, "initrd", d->initrd);
 	put_text(f, 4, "cmdline", d->cmdline);
+	for (size_t i = 0; i < d->n_boot; i++)
+		fprintf(f, "    <boot dev='%s'/>\n",
+			boot_dev_names[d->boot[i]]);
 	fputs("  </os>\n", f);
 }
 

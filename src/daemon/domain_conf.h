@@ -129,6 +129,16 @@ struct domain_rng {
 	uint64_t rate_period_ms; /* <rate period=>; 0: absent */
 };
 
+/* <os><boot dev=>: where the firmware looks for a system, in order. */
+enum boot_dev {
+	BOOT_DEV_HD,
+	BOOT_DEV_CDROM,
+	BOOT_DEV_NETWORK,
+	BOOT_DEV_FD,
+};
+extern const char *const boot_dev_names[];
+#define DOMAIN_MAX_BOOT 4 /* each device once */
+
 /* <vcpu placement=>: static (the default) or auto (numad decides). */
 enum vcpu_placement {
 	VCPU_PLACEMENT_STATIC,
@@ -170,12 +180,15 @@ struct domain_def {
 	unsigned vcpus_current; /* <vcpu current=>, <= vcpus */
 	char *cpuset;		/* <vcpu cpuset=>: NULL: none */
 	enum vcpu_placement placement;
-	char *os_type; /* "hvm" */
-	char *arch;    /* "x86_64" */
-	char *machine; /* <type machine=>: NULL: none */
-	char *kernel;  /* NULL: none */
-	char *initrd;  /* NULL: none */
-	char *cmdline; /* NULL: none */
+	char *os_type;			     /* "hvm" */
+	char *arch;			     /* "x86_64" */
+	char *machine;			     /* <type machine=>: NULL: none */
+	char *kernel;			     /* NULL: none */
+	char *initrd;			     /* NULL: none */
+	char *cmdline;			     /* NULL: none */
+	enum boot_dev boot[DOMAIN_MAX_BOOT]; /* <boot dev=>, in order */
+	size_t n_boot;
+	char *emulator; /* <devices><emulator>: NULL: the driver's pick */
 	enum domain_lifecycle on_poweroff, on_reboot, on_crash;
 	struct domain_disk *disks;
 	size_t n_disks;
@@ -218,13 +231,17 @@ typedef int (*domain_validate_fn)(const struct domain_def *def,
  */
 int driver_kvm_validate(const struct domain_def *def, struct xml_warnings *w,
 			struct err **e);
+int driver_qemu_validate(const struct domain_def *def, struct xml_warnings *w,
+			 struct err **e);
+/* The unit of an IDE or SATA disk from its name (hdc: 2); -1: none. */
+int driver_qemu_disk_index(const char *target);
 
 /*
- * Finds the check of the driver for @virt: 0 with *@fn set (NULL when
- * the driver has none), or -errno with @e filled when no driver runs
- * @virt.
+ * Finds the check of the driver that runs @def (docs/drivers.md: its
+ * type, its <emulator>, what it asks for): 0 with *@fn set (NULL when
+ * the driver has none), or -errno with @e filled when no driver runs it.
  */
-typedef int (*domain_driver_lookup_fn)(enum domain_virt virt,
+typedef int (*domain_driver_lookup_fn)(const struct domain_def *def,
 				       domain_validate_fn *fn, struct err **e);
 
 /*

@@ -30,6 +30,19 @@ static int check_os(const struct domain_def *d, struct xml_warnings *w,
 		return err_set(e, ENOTSUP,
 			       "missing <kernel> in <os> (nido-vmm boots a "
 			       "Linux kernel directly)");
+	for (size_t i = 0; i < d->n_boot; i++)
+		xml_warn_def(w,
+			     "<boot dev='%s'>: not acted on, nido-vmm boots "
+			     "<kernel> directly",
+			     boot_dev_names[d->boot[i]]);
+	if (d->emulator && !streq(strrchr(d->emulator, '/') + 1, "nido-vmm"))
+		return err_set(e, ENOTSUP, "<emulator> '%s' is not nido-vmm",
+			       d->emulator);
+	if (d->emulator)
+		xml_warn_def(w,
+			     "<emulator>%s</emulator>: not acted on, the "
+			     "daemon runs the nido-vmm it was configured with",
+			     d->emulator);
 	if (d->machine)
 		xml_warn_def(w,
 			     "<type machine='%s'>: not acted on, nido-vmm "

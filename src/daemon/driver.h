@@ -89,8 +89,16 @@ struct driver_ops {
 };
 
 extern const struct driver_ops driver_kvm;
+extern const struct driver_ops driver_qemu;
 
-/* The driver for @virt, or NULL with @e filled when none is built. */
-const struct driver_ops *driver_for(enum domain_virt virt, struct err **e);
+/*
+ * The driver that runs @def, by the pick rule (docs/drivers.md): its
+ * <emulator>, its type, and what nido-vmm can run; NULL with @e filled
+ * when <emulator> names no emulator nido runs. It takes the definition,
+ * not only its type, because a type 'kvm' domain needing firmware or
+ * emulated devices runs on QEMU.
+ */
+const struct driver_ops *driver_for(const struct domain_def *def,
+				    struct err **e);
 
 #endif

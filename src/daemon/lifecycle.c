@@ -13,25 +13,84 @@
 #include "lib/log.h"
 
 /*
- * The drivers built in, by the domain type they run. The qemu driver and
- * the container driver register here when they exist.
+ * The drivers built in, by the domain type they run first (the pick
+ * rule, driver_for(), may send a kvm domain to the qemu driver). The
+ * container driver registers here when it exists.
  */
 static const struct {
 	enum domain_virt virt;
 	const struct driver_ops *ops;
 } drivers[] = {
 	{DOMAIN_VIRT_KVM, &driver_kvm},
+	{DOMAIN_VIRT_QEMU, &driver_qemu},
 };
 
-const struct driver_ops *driver_for(enum domain_virt virt, struct err **e)
+/* The last component of @path. */
+static const char *base_name(const char *path)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(drivers); i++)
-		if (drivers[i].virt == virt)
-			return drivers[i].ops;
-	err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOTSUP,
-		 "domain type '%s' has no driver yet (use type 'kvm')",
-		 virt == DOMAIN_VIRT_QEMU ? "qemu" : "?");
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/* What <emulator> names: QEMU, nido-vmm, or neither (NULL, @e). */
+static const struct driver_ops *driver_of_emulator(const struct domain_def *def,
+						   struct err **e)
+{
+	const char *b = base_name(def->emulator);
+
+	if (str_has_prefix(b, "qemu-system-"))
+		return &driver_qemu;
+	if (streq(b, "nido-vmm") && def->virt == DOMAIN_VIRT_KVM)
+		return &driver_kvm;
+	if (streq(b, "nido-vmm"))
+		err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOTSUP,
+			 "<emulator> '%s': nido-vmm runs type 'kvm' domains, "
+			 "not type 'qemu' (TCG)",
+			 def->emulator);
+	else
+		err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOTSUP,
+			 "<emulator> '%s': not an emulator nido runs "
+			 "(nido-vmm or qemu-system-*)",
+			 def->emulator);
 	return NULL;
+}
+
+/*
+ * The pick rule (docs/drivers.md): <emulator> decides when given;
+ * type 'qemu' runs on QEMU; type 'kvm' runs on nido-vmm when nido-vmm
+ * can run it, else on QEMU with KVM when QEMU can, else it is the kvm
+ * driver's to refuse.
+ */
+const struct driver_ops *driver_for(const struct domain_def *def,
+				    struct err **e)
+{
+	const struct driver_ops *ops = NULL;
+
+	if (def->emulator)
+		return driver_of_emulator(def, e);
+	for (size_t i = 0; i < ARRAY_SIZE(drivers); i++)
+		if (drivers[i].virt == def->virt)
+			ops = drivers[i].ops;
+	if (ops == &driver_kvm && driver_kvm_validate(def, NULL, NULL) < 0 &&
+	    driver_qemu_validate(def, NULL, NULL) == 0)
+		ops = &driver_qemu;
+	return ops;
+}
+
+/* The driver a run-time record names (it ran the domain), else the
+ * one the definition picks. */
+static const struct driver_ops *driver_of_record(const struct domain_def *def,
+						 struct json_object *rec,
+						 struct err **e)
+{
+	const char *name = NULL;
+
+	json_get_string_opt(rec, "driver", &name, NULL);
+	for (size_t i = 0; name && i < ARRAY_SIZE(drivers); i++)
+		if (streq(drivers[i].ops->name, name))
+			return drivers[i].ops;
+	return driver_for(def, e);
 }
 
 static void record_save(struct daemon *dmn, struct domain *dom)
@@ -146,7 +205,7 @@ int daemon_domain_start(struct daemon *dmn, struct domain *dom, unsigned flags,
 	if (domain_is_active(dom))
 		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
 				"domain is already running");
-	drv = driver_for(dom->def->virt, e);
+	drv = driver_for(dom->def, e);
 	if (!drv)
 		return -ENOTSUP;
 	/* A definition reloaded from disk was not checked by this driver
@@ -210,7 +269,7 @@ static void recover_one(struct daemon *dmn, const char *name)
 		dom->id = (int)id;
 	if (dom->id >= dmn->next_id)
 		dmn->next_id = dom->id + 1;
-	dom->drv = driver_for(dom->def->virt, &e);
+	dom->drv = driver_of_record(dom->def, rec, &e);
 	r = dom->drv ? dom->drv->reattach(dmn, dom, rec, &e) : -ENOTSUP;
 	if (r == 2) /* gone, and the driver said how it ended */
 		return;

@@ -11,6 +11,7 @@
 #include "lib/spawn.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -31,6 +32,7 @@ enum child_stage {
 	STAGE_CWD,
 	STAGE_SESSION,
 	STAGE_PDEATHSIG,
+	STAGE_IDS,
 	STAGE_EXEC,
 };
 
@@ -192,6 +194,11 @@ static NORETURN void child_run(struct child_plan *p)
 	}
 	if (o->cwd && chdir(o->cwd) < 0)
 		child_fail(p, STAGE_CWD, errno);
+	if (o->set_ids && (setgroups(o->n_groups, o->groups) < 0 ||
+			   setresgid(o->gid, o->gid, o->gid) < 0 ||
+			   setresuid(o->uid, o->uid, o->uid) < 0 ||
+			   prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0))
+		child_fail(p, STAGE_IDS, errno);
 	execve(p->path, o->argv, o->envp ? o->envp : environ);
 	child_fail(p, STAGE_EXEC, errno);
 }
@@ -217,6 +224,10 @@ static int report_error(const struct spawn_opts *o, const char *path,
 	case STAGE_PDEATHSIG:
 		return err_sys(e, r->err, "starting '%s': PR_SET_PDEATHSIG",
 			       prog);
+	case STAGE_IDS:
+		return err_sys(e, r->err,
+			       "starting '%s': becoming uid %u gid %u", prog,
+			       (unsigned)o->uid, (unsigned)o->gid);
 	default:
 		if (streq(prog, path))
 			return err_sys(e, r->err, "starting '%s'", prog);

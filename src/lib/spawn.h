@@ -48,6 +48,17 @@ struct spawn_opts {
 	 * pid namespace, and c->pid is its pid in ours.
 	 */
 	unsigned long namespaces;
+	/*
+	 * With @set_ids, the child becomes @uid and @gid, with @groups as
+	 * its supplementary groups, just before exec (from root: it keeps
+	 * no capability), and sets no_new_privs: what it execs cannot
+	 * gain privileges back (set-user-id files, file capabilities).
+	 */
+	int set_ids;
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups;
+	size_t n_groups;
 };
 
 struct spawn_child {

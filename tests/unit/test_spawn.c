@@ -213,6 +213,43 @@ static void spawn_new_session(void)
 	CHECK_STR_EQ(buf, want);
 }
 
+/* set_ids: the child runs as the ids given, with no capability left
+ * and no_new_privs (as root; an ordinary user cannot change ids). */
+static void spawn_sets_ids_and_no_new_privs(void)
+{
+	char *const argv[] = {"sh", "-c",
+			      "grep -E '^(Uid|Gid|Groups|CapEff|NoNewPrivs):' "
+			      "/proc/self/status | tr -s '\t ' ' '",
+			      NULL};
+	const gid_t groups[] = {4242};
+	char buf[512] = {0};
+	struct spawn_child c;
+	struct spawn_opts o;
+	int out[2];
+
+	if (geteuid() != 0)
+		SKIP("not root");
+	CHECK(pipe2(out, O_CLOEXEC) == 0);
+	spawn_opts_init(&o);
+	o.argv = argv;
+	o.stdout_fd = out[1];
+	o.set_ids = 1;
+	o.uid = 4141;
+	o.gid = 4343;
+	o.groups = groups;
+	o.n_groups = 1;
+	CHECK_INT_EQ(spawn_start(&o, &c, NULL), 0);
+	close(out[1]);
+	CHECK(read_full(out[0], buf, sizeof(buf) - 1) > 0);
+	close(out[0]);
+	CHECK_INT_EQ(spawn_wait(&c, NULL), 0);
+	CHECK_STR_CONTAINS(buf, "Uid: 4141 4141 4141 4141");
+	CHECK_STR_CONTAINS(buf, "Gid: 4343 4343 4343 4343");
+	CHECK_STR_CONTAINS(buf, "Groups: 4242");
+	CHECK_STR_CONTAINS(buf, "CapEff: 0000000000000000");
+	CHECK_STR_CONTAINS(buf, "NoNewPrivs: 1");
+}
+
 /*
  * cgroup_fds: the child writes "0" (itself) to each before anything else;
  * on plain files that is checkable. A write that fails fails the start.
@@ -383,6 +420,7 @@ int main(void)
 	RUN(spawn_keep_fds_validated);
 	RUN(spawn_new_session);
 	RUN(spawn_joins_cgroups_first);
+	RUN(spawn_sets_ids_and_no_new_privs);
 	RUN(spawn_die_with_parent);
 	RUN(spawn_wait_timeout_and_kill);
 	RUN(spawn_child_gets_empty_signal_mask);

@@ -52,7 +52,8 @@ for w in "<type machine='pc-q35-7.2'>: not acted on, nido-vmm builds its own mac
 	"<memory dumpCore='on'>: not acted on, nido-vmm always leaves guest memory out of its core dumps" \
 	"disk 'vda': <driver discard='ignore'>: not acted on" \
 	"<serial> <log file='/var/log/nido/kept.log'>: not acted on" \
-	"line 11: <boot>: ignored" "line 12: <boot>: ignored"; do
+	"<boot dev='hd'>: not acted on, nido-vmm boots <kernel> directly" \
+	"<boot dev='network'>: not acted on, nido-vmm boots <kernel> directly"; do
 	t_out "warns: $w" "warning: $w" echo "$out"
 done
 t "no warning about what is honoured (discard='unmap', /dev/random)" \
@@ -112,8 +113,17 @@ refused "the kvm driver refuses a scsi disk (libvirt's bus for sda)" \
 refused "the kvm driver refuses a network card model it lacks" \
 	"interface 0: model 'e1000' not supported by the kvm driver (expected virtio)" "" \
 	"<interface type='ethernet'><target dev='t0'/><model type='e1000'/></interface>"
-refused "the kvm driver needs <kernel>" \
-	"missing <kernel> in <os> (nido-vmm boots a Linux kernel directly)" "<os/>"
+refused "the kvm driver needs <kernel> (when QEMU cannot run it either)" \
+	"missing <kernel> in <os> (nido-vmm boots a Linux kernel directly)" "<os/>" \
+	"<interface type='ethernet'><target dev='t0'/></interface>"
+dom full "<os/>" "" >"$tmp/full.xml"
+t_out "without <kernel>, a type 'kvm' domain goes to the qemu driver" \
+	"Domain 'full' defined" "$NIDO" define "$tmp/full.xml"
+t_out "... dumpxml names QEMU in <emulator>" "/qemu-system-x86_64</emulator>" \
+	"$NIDO" dumpxml full
+t_out "... dumpxml keeps the boot order" "<boot dev='cdrom'/>" sh -c \
+	"'$NIDO' undefine full >/dev/null && sed 's|<os/>|<os><boot dev=\"cdrom\"/></os>|' '$tmp/full.xml' >'$tmp/full2.xml' && '$NIDO' define '$tmp/full2.xml' >/dev/null && '$NIDO' dumpxml full"
+"$NIDO" undefine full >/dev/null
 dom bad "" "<console type='pty'/><console type='pty'/>" >"$tmp/bad.xml"
 t_err "libvirt's rule: only the first console can be a serial port" \
 	"only the first console can be a serial port" "$NIDO" define "$tmp/bad.xml"

@@ -215,8 +215,11 @@ static void domain_structure_errors(void)
 		{"<domain type='xen'/>", "invalid domain type 'xen'"},
 		{"<domain type='kvm'><name>a b</name></domain>",
 		 "invalid character ' '"},
+		/* QEMU cannot run it either (a network card): nido-vmm's
+		 * reason is given */
 		{"<domain type='kvm'><name>x</name><memory>1</memory>"
-		 "<os/></domain>",
+		 "<os/><devices><interface type='ethernet'/></devices>"
+		 "</domain>",
 		 "missing <kernel>"},
 		{"<domain type='kvm'><name>x</name></domain>",
 		 "missing <memory>"},
@@ -548,6 +551,185 @@ static void generic_rules(void)
 	CHECK_STR_CONTAINS(err_msg(e2), "vcpu current 3 out of range (1 to 2)");
 }
 
+/* A PC booted by its firmware: type @type, @os inside <os>, @devs. */
+static const char *pc(const char *type, const char *os, const char *devs)
+{
+	static char buf[4096];
+
+	snprintf(buf, sizeof(buf),
+		 "<domain type='%s'><name>pc</name><memory>65536</memory>"
+		 "<os><type machine='pc'>hvm</type>%s</os><devices>%s"
+		 "</devices></domain>",
+		 type, os, devs);
+	return buf;
+}
+
+#define IDE_DISK "<disk><source file='/a'/><target dev='hda' bus='ide'/></disk>"
+#define CDROM                                                            \
+	"<disk device='cdrom'><source file='/i.iso'/><target dev='hdc' " \
+	"bus='ide'/></disk>"
+
+/* <boot dev=> and <emulator>: parsed in order, formatted back. */
+static void boot_order_and_emulator_round_trip(void)
+{
+	struct domain_def *d = NULL;
+	_cleanup_free_ char *text = NULL;
+	_cleanup_err_ struct err *e = NULL;
+
+	CHECK_INT_EQ(
+		parse(pc("qemu", "<boot dev='cdrom'/><boot dev='hd'/>",
+			 "<emulator>/opt/q/qemu-system-x86_64</emulator>" CDROM
+				 IDE_DISK),
+		      &d, NULL, &e),
+		0);
+	if (!d)
+		return;
+	CHECK_INT_EQ(d->n_boot, 2);
+	CHECK_INT_EQ(d->boot[0], BOOT_DEV_CDROM);
+	CHECK_INT_EQ(d->boot[1], BOOT_DEV_HD);
+	CHECK_STR_EQ(d->emulator, "/opt/q/qemu-system-x86_64");
+	CHECK_INT_EQ(d->disks[0].device, DISK_DEVICE_CDROM);
+	check_round_trip(d, &text);
+	CHECK_STR_CONTAINS(text, "<boot dev='cdrom'/>\n    <boot dev='hd'/>");
+	CHECK_STR_CONTAINS(text, "<emulator>/opt/q/qemu-system-x86_64"
+				 "</emulator>");
+	domain_def_free(d);
+}
+
+static void boot_and_emulator_errors(void)
+{
+	static const struct {
+		const char *os, *devs, *want;
+	} cases[] = {
+		{"<boot dev='hd'/><boot dev='hd'/>", "",
+		 "<boot dev='hd'> given twice"},
+		{"<boot/>", "", "<boot> without dev"},
+		{"<boot dev='usb'/>", "", "invalid boot device 'usb'"},
+		{"", "<emulator>qemu</emulator>",
+		 "<emulator> 'qemu': not an absolute path"},
+		{"", "<emulator>/a</emulator><emulator>/b</emulator>",
+		 "<emulator> given twice"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct domain_def *d = NULL;
+		_cleanup_err_ struct err *e = NULL;
+
+		if (parse(pc("qemu", cases[i].os, cases[i].devs), &d, NULL,
+			  &e) != -EINVAL) {
+			TEST_FAIL("case %zu accepted", i);
+			domain_def_free(d);
+			continue;
+		}
+		CHECK_STR_CONTAINS(err_msg(e), cases[i].want);
+	}
+}
+
+/*
+ * The pick rule (docs/drivers.md): type 'qemu' runs on QEMU; type 'kvm'
+ * on nido-vmm when it can, else on QEMU; <emulator> decides when given.
+ * A domain on QEMU gets its <emulator> filled in, as libvirt does.
+ */
+static void pick_rule(void)
+{
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e1 = NULL, *e2 = NULL, *e3 = NULL;
+	struct xml_warnings w = {0};
+
+	CHECK_INT_EQ(parse(pc("kvm", "", IDE_DISK), &d, NULL, NULL), 0);
+	if (d)
+		CHECK_STR_CONTAINS(d->emulator, "/qemu-system-x86_64");
+	domain_def_free(d);
+	d = NULL;
+	CHECK_INT_EQ(parse(minimal("", ""), &d, NULL, NULL), 0);
+	if (d)
+		CHECK(d->emulator == NULL); /* nido-vmm */
+	domain_def_free(d);
+	d = NULL;
+	/* a QEMU named for a domain nido-vmm could run */
+	CHECK_INT_EQ(parse(pc("kvm", "<kernel>/k</kernel>",
+			      "<emulator>/usr/bin/qemu-system-x86_64"
+			      "</emulator>"),
+			   &d, NULL, &e1),
+		     -ENOTSUP);
+	CHECK_STR_CONTAINS(err_msg(e1), "<kernel> not supported by the qemu "
+					"driver yet");
+	CHECK_INT_EQ(
+		parse(pc("qemu", "", "<emulator>/usr/bin/nido-vmm</emulator>"),
+		      &d, NULL, &e2),
+		-ENOTSUP);
+	CHECK_STR_CONTAINS(err_msg(e2), "nido-vmm runs type 'kvm' domains");
+	CHECK_INT_EQ(parse(pc("qemu", "", "<emulator>/bin/sh</emulator>"), &d,
+			   NULL, &e3),
+		     -ENOTSUP);
+	CHECK_STR_CONTAINS(err_msg(e3), "not an emulator nido runs");
+	/* nido-vmm named: the kvm driver, which says <boot> is not its */
+	CHECK_INT_EQ(parse(pc("kvm", "<kernel>/k</kernel><boot dev='hd'/>",
+			      "<emulator>/usr/bin/nido-vmm</emulator>"),
+			   &d, &w, NULL),
+		     0);
+	CHECK(has_warning(&w, "<boot dev='hd'>: not acted on, nido-vmm boots "
+			      "<kernel> directly"));
+	CHECK(has_warning(&w, "<emulator>/usr/bin/nido-vmm</emulator>: not "
+			      "acted on"));
+	domain_def_free(d);
+	xml_warnings_clear(&w);
+}
+
+/* What the qemu driver cannot run is refused, naming it. */
+static void qemu_refuses_by_name(void)
+{
+	static const struct {
+		const char *os, *devs, *want;
+	} cases[] = {
+		{"<kernel>/k</kernel>", "",
+		 "<kernel> not supported by the qemu"},
+		{"<boot dev='network'/>", "",
+		 "<boot dev='network'> not supported by the qemu driver"},
+		{"", "<disk><source file='/a'/><target dev='sda'/></disk>",
+		 "disk 'sda': bus 'scsi' not supported by the qemu driver"},
+		{"",
+		 "<disk device='cdrom'><source file='/a'/><target dev='vda'/>"
+		 "</disk>",
+		 "disk 'vda': a cdrom cannot be on bus 'virtio'"},
+		{"",
+		 "<disk><source file='/a'/><target dev='hda' bus='ide'/>"
+		 "<readonly/></disk>",
+		 "disk 'hda': a read-only disk on bus 'ide'"},
+		{"", "<disk><source file='/a'/><target dev='hde'/></disk>",
+		 "disk 'hde': an IDE disk is hda to hdd"},
+		{"", "<interface type='ethernet'/>",
+		 "<interface>: not supported by the qemu driver yet"},
+		{"", "<serial type='pty'/><serial type='pty'/>",
+		 "<serial> port 1 not supported by the qemu driver"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct domain_def *d = NULL;
+		_cleanup_err_ struct err *e = NULL;
+
+		if (parse(pc("qemu", cases[i].os, cases[i].devs), &d, NULL,
+			  &e) >= 0) {
+			TEST_FAIL("case %zu accepted", i);
+			domain_def_free(d);
+			continue;
+		}
+		CHECK_STR_CONTAINS(err_msg(e), "domain 'pc': ");
+		CHECK_STR_CONTAINS(err_msg(e), cases[i].want);
+	}
+	{
+		struct domain_def *d = NULL;
+		_cleanup_err_ struct err *e = NULL;
+
+		CHECK_INT_EQ(parse(pc("kvm", "",
+				      IDE_DISK "<interface type='ethernet'/>"),
+				   &d, NULL, &e),
+			     -ENOTSUP);
+		/* neither driver runs it: nido-vmm's reason comes first */
+		CHECK_STR_CONTAINS(err_msg(e), "missing <kernel>");
+	}
+}
+
 int main(void)
 {
 	RUN(domain_full_parses);
@@ -563,5 +745,9 @@ int main(void)
 	RUN(kvm_keeps_and_warns);
 	RUN(kvm_refuses_by_name);
 	RUN(generic_rules);
+	RUN(boot_order_and_emulator_round_trip);
+	RUN(boot_and_emulator_errors);
+	RUN(pick_rule);
+	RUN(qemu_refuses_by_name);
 	return test_done();
 }

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A guest's disk opened by nidod for the process that runs the guest
+ * (nido-vmm, QEMU), by the rules for a guest's disk (docs/security.md,
+ * "Images"). Shared by the drivers: each passes the open files on and
+ * closes its copies (block_chain_clear()).
+ */
+#ifndef NIDO_DAEMON_DISK_OPEN_H
+#define NIDO_DAEMON_DISK_OPEN_H
+
+#include <stdbool.h>
+
+#include "block/chain.h"
+#include "daemon/domain_conf.h"
+
+/* Whether the guest may write disk @d (not readonly, not a cdrom). */
+bool disk_writable(const struct domain_disk *d);
+
+/*
+ * Opens disk @d's image and every file it names into @out (the image
+ * locks go with the files). Returns 0 or -errno with @e naming the disk.
+ */
+int disk_open(const struct domain_disk *d, struct block_chain *out,
+	      struct err **e);
+
+#endif

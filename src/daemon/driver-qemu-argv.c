@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * QEMU's command line for a domain (driver-qemu.h), as libvirt builds
+ * it: devices and nodes as JSON (-device, -blockdev, -object), so that
+ * no value needs QEMU's comma escaping.
+ */
+#include <inttypes.h>
+#include <uuid/uuid.h>
+
+#include "daemon/disk-open.h"
+#include "daemon/driver-qemu.h"
+#include "lib/json.h"
+
+static void arg(struct qemu_argv *a, const char *s)
+{
+	a->v = xrealloc(a->v, (a->n + 2) * sizeof(*a->v));
+	a->v[a->n++] = xstrdup(s);
+	a->v[a->n] = NULL;
+}
+
+static void arg_json(struct qemu_argv *a, const char *opt,
+		     struct json_object *o)
+{
+	_cleanup_free_ char *s = json_encode_line(o, NULL);
+
+	arg(a, opt);
+	s[strcspn(s, "\n")] = '\0';
+	arg(a, s);
+	json_object_put(o);
+}
+
+void qemu_argv_free(struct qemu_argv *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+}
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void add_bool(struct json_object *o, const char *k, bool v)
+{
+	json_object_object_add(o, k, json_object_new_boolean(v));
+}
+
+/*
+ * Disk @i's nodes: for each file of its chain, base first, a file node
+ * on /dev/fdset/SET (the fd nidod opened) and a format node over it,
+ * each format node naming its backing node, so that QEMU opens nothing
+ * the chain did not. *@set and *@fd count the fd sets and fds.
+ */
+static void disk_nodes(struct qemu_argv *a, const struct domain_disk *d,
+		       size_t i, const struct block_chain *ch, int *set,
+		       int *fd)
+{
+	int first_set = *set, first_fd = *fd;
+
+	for (int j = 0; j < ch->n; j++) {
+		_cleanup_free_ char *s =
+			xasprintf("fd=%d,set=%d", first_fd + j, first_set + j);
+
+		arg(a, "-add-fd");
+		arg(a, s);
+	}
+	for (int j = ch->n - 1; j >= 0; j--) {
+		const struct block_chain_file *f = &ch->files[j];
+		struct json_object *file = json_object_new_object();
+		struct json_object *fmt = json_object_new_object();
+		_cleanup_free_ char *path =
+			xasprintf("/dev/fdset/%d", first_set + j);
+		_cleanup_free_ char *fname = xasprintf("f%zu-%d", i, j);
+		_cleanup_free_ char *dname = xasprintf("d%zu-%d", i, j);
+		_cleanup_free_ char *back = xasprintf("d%zu-%d", i, j + 1);
+		bool ro = j > 0 || !disk_writable(d);
+
+		add_str(file, "driver", "file");
+		add_str(file, "filename", path);
+		add_str(file, "node-name", fname);
+		add_bool(file, "read-only", ro);
+		/* nidod's image locks are on these very files */
+		add_str(file, "locking", "off");
+		if (d->discard == DISK_DISCARD_UNMAP)
+			add_str(file, "discard", "unmap");
+		arg_json(a, "-blockdev", file);
+		add_str(fmt, "driver", f->format ? f->format : "raw");
+		add_str(fmt, "file", fname);
+		add_str(fmt, "node-name", dname);
+		add_bool(fmt, "read-only", ro);
+		if (d->discard == DISK_DISCARD_UNMAP)
+			add_str(fmt, "discard", "unmap");
+		if (f->format && streq(f->format, "qcow2"))
+			json_object_object_add(
+				fmt, "backing",
+				j + 1 < ch->n ? json_object_new_string(back)
+					      : NULL);
+		arg_json(a, "-blockdev", fmt);
+	}
+	*set += ch->n;
+	*fd += ch->n;
+}
+
+static bool is_q35(const struct domain_def *def)
+{
+	return def->machine && (streq(def->machine, "q35") ||
+				str_has_prefix(def->machine, "pc-q35-"));
+}
+
+/* The boot index of disk @i: its place in <boot> for the first disk of
+ * its kind; 0: none. No <boot>: the first disk boots (libvirt's hd). */
+static int boot_index(const struct domain_def *def, size_t i)
+{
+	const struct domain_disk *d = &def->disks[i];
+	enum boot_dev kind =
+		d->device == DISK_DEVICE_CDROM ? BOOT_DEV_CDROM : BOOT_DEV_HD;
+	size_t n_boot = def->n_boot;
+	enum boot_dev order[DOMAIN_MAX_BOOT] = {BOOT_DEV_HD};
+
+	for (size_t j = 0; j < i; j++)
+		if (def->disks[j].device == d->device)
+			return 0; /* not the first of its kind */
+	if (n_boot)
+		memcpy(order, def->boot, sizeof(order));
+	else
+		n_boot = 1;
+	for (size_t k = 0; k < n_boot; k++)
+		if (order[k] == kind)
+			return (int)k + 1;
+	return 0;
+}
+
+static void disk_device(struct qemu_argv *a, const struct domain_def *def,
+			size_t i)
+{
+	const struct domain_disk *d = &def->disks[i];
+	struct json_object *o = json_object_new_object();
+	_cleanup_free_ char *node = xasprintf("d%zu-0", i);
+	_cleanup_free_ char *id = xasprintf("disk%zu", i);
+	_cleanup_free_ char *bus = NULL;
+	int idx = driver_qemu_disk_index(d->target), boot = boot_index(def, i);
+	bool cd = d->device == DISK_DEVICE_CDROM;
+
+	if (d->bus == DISK_BUS_VIRTIO) {
+		add_str(o, "driver", "virtio-blk-pci");
+	} else {
+		add_str(o, "driver", cd ? "ide-cd" : "ide-hd");
+		if (is_q35(def)) { /* the ICH9's AHCI, one unit a port */
+			bus = xasprintf("ide.%d", idx);
+		} else if (d->bus == DISK_BUS_SATA) {
+			bus = xasprintf("sata0.%d", idx);
+		} else {
+			bus = xasprintf("ide.%d", idx / 2);
+			json_object_object_add(o, "unit",
+					       json_object_new_int(idx % 2));
+		}
+		add_str(o, "bus", bus);
+	}
+	add_str(o, "drive", node);
+	add_str(o, "id", id);
+	if (d->serial)
+		add_str(o, "serial", d->serial);
+	if (boot)
+		json_object_object_add(o, "bootindex",
+				       json_object_new_int(boot));
+	arg_json(a, "-device", o);
+}
+
+static void disk_args(struct qemu_argv *a, const struct domain_def *def,
+		      const struct block_chain *chains)
+{
+	int set = 1, fd = QEMU_FIRST_DISK_FD;
+	bool ahci = false;
+
+	for (size_t i = 0; i < def->n_disks; i++) {
+		disk_nodes(a, &def->disks[i], i, &chains[i], &set, &fd);
+		ahci |= def->disks[i].bus == DISK_BUS_SATA;
+	}
+	/* an i440FX has no SATA: an AHCI controller, before its disks */
+	if (ahci && !is_q35(def)) {
+		arg(a, "-device");
+		arg(a, "{\"driver\":\"ahci\",\"id\":\"sata0\"}");
+	}
+	for (size_t i = 0; i < def->n_disks; i++)
+		disk_device(a, def, i);
+}
+
+/* The serial port (the console) on a pty, and the rng. */
+static void device_args(struct qemu_argv *a, const struct domain_def *def)
+{
+	if (def->n_serials || def->n_consoles) {
+		arg(a, "-chardev");
+		arg(a, "pty,id=charserial0");
+		arg(a, "-device");
+		arg(a, "{\"driver\":\"isa-serial\",\"chardev\":\"charserial0\","
+		       "\"id\":\"serial0\"}");
+	}
+	if (def->n_rngs) {
+		const struct domain_rng *r = &def->rngs[0];
+		struct json_object *o = json_object_new_object();
+		struct json_object *dev = json_object_new_object();
+
+		add_str(o, "qom-type", "rng-random");
+		add_str(o, "id", "objrng0");
+		add_str(o, "filename", r->backend);
+		arg_json(a, "-object", o);
+		add_str(dev, "driver", "virtio-rng-pci");
+		add_str(dev, "rng", "objrng0");
+		add_str(dev, "id", "rng0");
+		if (r->rate_bytes) {
+			json_object_object_add(
+				dev, "max-bytes",
+				json_object_new_uint64(r->rate_bytes));
+			json_object_object_add(
+				dev, "period",
+				json_object_new_uint64(
+					r->rate_period_ms ? r->rate_period_ms
+							  : 1000));
+		}
+		arg_json(a, "-device", dev);
+	}
+}
+
+void qemu_argv_build(struct qemu_argv *a, const char *emulator,
+		     const char *accel, const struct domain_def *def,
+		     const struct block_chain *chains)
+{
+	char uuid[37];
+	_cleanup_free_ char *s = NULL;
+
+	uuid_unparse_lower(def->uuid, uuid);
+	arg(a, emulator);
+	s = xasprintf("guest=%s", def->name);
+	arg(a, "-name");
+	arg(a, s);
+	free(steal_ptr(s));
+	arg(a, "-uuid");
+	arg(a, uuid);
+	/* held before the first instruction until nidod says cont */
+	arg(a, "-S");
+	arg(a, "-no-user-config");
+	arg(a, "-nodefaults");
+	s = xasprintf("%s,accel=%s", def->machine ? def->machine : "pc", accel);
+	arg(a, "-machine");
+	arg(a, s);
+	free(steal_ptr(s));
+	s = xasprintf("size=%" PRIu64 "k", def->memory_kib);
+	arg(a, "-m");
+	arg(a, s);
+	free(steal_ptr(s));
+	s = xasprintf("%u", def->vcpus);
+	arg(a, "-smp");
+	arg(a, s);
+	free(steal_ptr(s));
+	s = xasprintf("socket,id=monitor,fd=%d,server=on,wait=off",
+		      QEMU_MONITOR_FD);
+	arg(a, "-chardev");
+	arg(a, s);
+	arg(a, "-mon");
+	arg(a, "chardev=monitor,mode=control");
+	if (def->on_reboot != DOMAIN_LIFECYCLE_RESTART) {
+		/* the guest's reset ends QEMU, as on_reboot says */
+		arg(a, "-action");
+		arg(a, "reboot=shutdown");
+	}
+	arg(a, "-display");
+	arg(a, "none");
+	arg(a, "-sandbox");
+	arg(a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
+	       "resourcecontrol=deny");
+	disk_args(a, def, chains);
+	device_args(a, def);
+}

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What the qemu driver can run (driver_qemu.validate): a full x86_64 PC
+ * (i440FX or Q35) booted by its firmware (SeaBIOS) from the disks and
+ * cdroms the definition gives, in its <boot> order. As for the kvm
+ * driver, what would change the guest's meaning is refused by name;
+ * what the guest cannot tell is kept and warned about. What this first
+ * version of the driver lacks (network cards, direct kernel boot, SCSI,
+ * more serial ports) is refused, not dropped.
+ */
+#include <errno.h>
+#include <inttypes.h>
+
+#include "daemon/domain_conf.h"
+
+/* <type machine=>: the two PCs, by QEMU's alias or a versioned name. */
+static bool machine_known(const char *m)
+{
+	return !m || streq(m, "pc") || streq(m, "q35") ||
+	       str_has_prefix(m, "pc-i440fx-") || str_has_prefix(m, "pc-q35-");
+}
+
+static int check_os(const struct domain_def *d, struct err **e)
+{
+	if (!streq(d->os_type, "hvm"))
+		return err_set(e, ENOTSUP,
+			       "os type '%s' not supported by the qemu driver "
+			       "(expected hvm)",
+			       d->os_type);
+	if (!streq(d->arch, "x86_64"))
+		return err_set(e, ENOTSUP,
+			       "architecture '%s' not supported by the qemu "
+			       "driver yet (it runs x86_64 guests)",
+			       d->arch);
+	if (!machine_known(d->machine))
+		return err_set(e, ENOTSUP,
+			       "machine type '%s' not supported by the qemu "
+			       "driver (pc, q35, pc-i440fx-*, pc-q35-*)",
+			       d->machine);
+	if (d->kernel)
+		return err_set(e, ENOTSUP,
+			       "<kernel> not supported by the qemu driver yet "
+			       "(it boots from its disks through the "
+			       "firmware; nido-vmm boots a kernel: type "
+			       "'kvm')");
+	for (size_t i = 0; i < d->n_boot; i++)
+		if (d->boot[i] == BOOT_DEV_FD || d->boot[i] == BOOT_DEV_NETWORK)
+			return err_set(e, ENOTSUP,
+				       "<boot dev='%s'> not supported by the "
+				       "qemu driver yet (hd and cdrom)",
+				       boot_dev_names[d->boot[i]]);
+	return 0;
+}
+
+static void check_resources(const struct domain_def *d, struct xml_warnings *w)
+{
+	const struct domain_tune *t = &d->tune;
+
+	if (d->cpuset)
+		xml_warn_def(w,
+			     "<vcpu cpuset='%s'>: not acted on, the qemu "
+			     "driver does not pin vCPUs",
+			     d->cpuset);
+	if (d->placement == VCPU_PLACEMENT_AUTO)
+		xml_warn_def(w, "<vcpu placement='auto'>: not acted on, the "
+				"qemu driver does not ask numad for a "
+				"placement");
+	if (t->period_us || t->quota_us || t->global_period_us ||
+	    t->global_quota_us)
+		xml_warn_def(w, "<cputune> period and quota: not acted on by "
+				"the qemu driver yet");
+}
+
+/* The disk's index from its name's letter: hda 0, hdd 3; -1 if none. */
+int driver_qemu_disk_index(const char *target)
+{
+	size_t n = strlen(target);
+
+	if (n != 3 || target[2] < 'a' || target[2] > 'z')
+		return -1;
+	return target[2] - 'a';
+}
+
+static int check_disk(const struct domain_def *d, const struct domain_disk *dk,
+		      struct xml_warnings *w, struct err **e)
+{
+	int idx = driver_qemu_disk_index(dk->target);
+
+	if (dk->bus != DISK_BUS_VIRTIO && dk->bus != DISK_BUS_IDE &&
+	    dk->bus != DISK_BUS_SATA)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': bus '%s' not supported by the qemu "
+			       "driver yet (virtio, ide, sata)",
+			       dk->target, disk_bus_names[dk->bus]);
+	if (dk->device == DISK_DEVICE_CDROM && dk->bus == DISK_BUS_VIRTIO)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': a cdrom cannot be on bus 'virtio' "
+			       "(ide or sata)",
+			       dk->target);
+	if (dk->readonly && dk->device == DISK_DEVICE_DISK &&
+	    dk->bus != DISK_BUS_VIRTIO)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': a read-only disk on bus '%s' "
+			       "(QEMU's IDE and SATA disks cannot be "
+			       "read-only: use a cdrom or bus 'virtio')",
+			       dk->target, disk_bus_names[dk->bus]);
+	if (dk->bus == DISK_BUS_IDE && (idx < 0 || idx > 3))
+		return err_set(e, ENOTSUP,
+			       "disk '%s': an IDE disk is hda to hdd (two "
+			       "buses of two units)",
+			       dk->target);
+	if (dk->bus == DISK_BUS_SATA && (idx < 0 || idx > 5))
+		return err_set(e, ENOTSUP,
+			       "disk '%s': a SATA disk is sda to sdf (six "
+			       "AHCI ports)",
+			       dk->target);
+	for (int i = 0; i < 6; i++)
+		if (dk->iotune[i]) {
+			xml_warn_def(w,
+				     "disk '%s': <iotune>: not acted on by "
+				     "the qemu driver yet",
+				     dk->target);
+			break;
+		}
+	if (dk->cache && !streq(dk->cache, "default"))
+		xml_warn_def(w,
+			     "disk '%s': <driver cache='%s'>: not acted on by "
+			     "the qemu driver yet",
+			     dk->target, dk->cache);
+	if (dk->io && !streq(dk->io, "default"))
+		xml_warn_def(w,
+			     "disk '%s': <driver io='%s'>: not acted on by "
+			     "the qemu driver yet",
+			     dk->target, dk->io);
+	return 0;
+}
+
+/* One pty serial port (port 0), the console on it. */
+static int check_chardevs(const struct domain_def *d, struct xml_warnings *w,
+			  struct err **e)
+{
+	for (size_t i = 0; i < d->n_serials; i++) {
+		if (d->serials[i].port != 0)
+			return err_set(e, ENOTSUP,
+				       "<serial> port %u not supported by the "
+				       "qemu driver yet (port 0)",
+				       d->serials[i].port);
+		if (d->serials[i].log_file)
+			xml_warn_def(w,
+				     "<serial> <log file='%s'>: not acted on "
+				     "by the qemu driver yet",
+				     d->serials[i].log_file);
+	}
+	for (size_t i = 0; i < d->n_consoles; i++) {
+		if (d->consoles[i].target == CONSOLE_TARGET_VIRTIO)
+			return err_set(e, ENOTSUP,
+				       "<console> target type 'virtio' not "
+				       "supported by the qemu driver yet (use "
+				       "type 'serial')");
+		if (d->consoles[i].log_file)
+			xml_warn_def(w,
+				     "<console> <log file='%s'>: not acted "
+				     "on by the qemu driver yet",
+				     d->consoles[i].log_file);
+	}
+	return 0;
+}
+
+static int check_devices(const struct domain_def *d, struct err **e)
+{
+	if (d->n_nets)
+		return err_set(e, ENOTSUP,
+			       "<interface>: not supported by the qemu driver "
+			       "yet");
+	if (d->n_rngs > 1)
+		return err_set(e, ENOTSUP,
+			       "%zu <rng> devices: the qemu driver gives one",
+			       d->n_rngs);
+	if (d->n_rngs && !streq(d->rngs[0].backend, "/dev/urandom") &&
+	    !streq(d->rngs[0].backend, "/dev/random"))
+		return err_set(e, ENOTSUP,
+			       "rng backend '%s' not supported by the qemu "
+			       "driver (/dev/random or /dev/urandom)",
+			       d->rngs[0].backend);
+	return 0;
+}
+
+int driver_qemu_validate(const struct domain_def *def, struct xml_warnings *w,
+			 struct err **e)
+{
+	int r;
+
+	if ((r = check_os(def, e)) < 0 || (r = check_devices(def, e)) < 0 ||
+	    (r = check_chardevs(def, w, e)) < 0)
+		return r;
+	if (def->vcpus_current != def->vcpus)
+		return err_set(e, ENOTSUP,
+			       "<vcpu current='%u'> below the maximum %u: the "
+			       "qemu driver does not hot-plug vCPUs yet",
+			       def->vcpus_current, def->vcpus);
+	for (size_t i = 0; i < def->n_disks; i++)
+		if ((r = check_disk(def, &def->disks[i], w, e)) < 0)
+			return r;
+	check_resources(def, w);
+	if (def->dump_core == DOMAIN_TRISTATE_ON)
+		xml_warn_def(w, "<memory dumpCore='on'>: not acted on, the "
+				"qemu driver leaves guest memory out of "
+				"QEMU's core dumps");
+	return 0;
+}

@@ -1,0 +1,1259 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The qemu driver: one qemu-system-x86_64 per domain, started as libvirt
+ * starts it (-S, -no-user-config, -nodefaults, QMP on a socket nidod made
+ * and passed, -blockdev nodes over files nidod opened, -sandbox on), as
+ * the VM's own unprivileged identity, in its own cgroup; controlled
+ * through QMP (qmp.h) on the daemon's loop; watched through a pidfd. It
+ * outlives the daemon: a restarted daemon re-attaches from the run-time
+ * record (pid, start time, the monitor socket's path) and connects to
+ * the monitor again (QEMU listens there for its next client).
+ *
+ * Why QEMU stopped comes from its SHUTDOWN event (guest or host, and
+ * the reason), or from GUEST_PANICKED; an exit without an event is a
+ * crash. QEMU exits on the guest's power-off (no -no-shutdown) and
+ * resets the guest itself on its reboot (on_reboot restart), or exits
+ * then (-action reboot=shutdown, on_reboot destroy).
+ *
+ * Nothing waits inside the loop: start waits for QMP's greeting and the
+ * answers to query-chardev and cont; destroy for the pidfd with a timer
+ * for SIGKILL; each operation answers from QMP's callback.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <uuid/uuid.h>
+
+#include "daemon/cgroup.h"
+#include "daemon/daemon.h"
+#include "daemon/disk-open.h"
+#include "daemon/driver-qemu.h"
+#include "daemon/driver.h"
+#include "daemon/events.h"
+#include "daemon/kvm-probe.h"
+#include "daemon/qmp.h"
+#include "lib/file.h"
+#include "lib/idrange.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/loop.h"
+#include "lib/sock.h"
+#include "lib/spawn.h"
+
+/* How long QEMU may take to greet on its monitor, and each command. */
+#define GREET_MS	 30000
+#define COMMAND_MS	 10000
+#define DESTROY_GRACE_MS 3000
+
+/* QEMU's fds: 3 its sandbox slot's lock, then the monitor's and the
+ * disks' (driver-qemu.h). */
+#define SLOT_FD 3
+
+struct qemu_vm {
+	struct daemon *dmn;
+	struct domain *dom;
+	struct spawn_child child; /* pid and pidfd (owned) */
+	bool is_child;		  /* ours to reap (not re-attached) */
+	bool starting;		  /* start waits for QMP */
+	bool start_paused;
+	bool destroying, killed, graceful;
+	bool shutting_down, rebooting;
+	bool panicked;		   /* GUEST_PANICKED came */
+	char *shutdown_reason;	   /* SHUTDOWN's reason; NULL: none came */
+	bool shutdown_guest;	   /* ... and whether the guest asked */
+	struct loop_source *watch; /* the pidfd */
+	struct loop_source *timer; /* destroy's */
+	struct qmp *qmp;
+	bool qmp_ready;
+	char *monitor; /* the monitor socket's path */
+	char *log;
+	uint64_t log_off;  /* where this run's output starts in the log */
+	char *pty;	   /* the serial console, from query-chardev */
+	char *start_error; /* why start gave up on QEMU (and killed it) */
+	struct json_object *cgroups; /* owned array of directories */
+	unsigned sandbox_slot;	     /* 0: none (not root) */
+	struct block_chain *chains;  /* while it starts */
+	size_t n_chains;
+};
+
+static struct qemu_vm *vm_of(struct domain *dom)
+{
+	return dom->priv;
+}
+
+static void close_disks(struct qemu_vm *vm)
+{
+	for (size_t i = 0; i < vm->n_chains; i++)
+		block_chain_clear(&vm->chains[i]);
+	free(vm->chains);
+	vm->chains = NULL;
+	vm->n_chains = 0;
+}
+
+static void qemu_release(struct daemon *dmn, struct domain *dom)
+{
+	struct qemu_vm *vm = dom->priv;
+
+	if (!vm)
+		return;
+	loop_source_del(dmn->loop, vm->watch);
+	loop_source_del(dmn->loop, vm->timer);
+	qmp_free(vm->qmp);
+	close_disks(vm);
+	close_safe(vm->child.pidfd);
+	json_object_put(vm->cgroups);
+	free(vm->shutdown_reason);
+	free(vm->start_error);
+	free(vm->monitor);
+	free(vm->log);
+	free(vm->pty);
+	free(vm);
+	dom->priv = NULL;
+}
+
+char *driver_qemu_emulator(void)
+{
+	const char *path = getenv("PATH");
+	_cleanup_free_ char *copy = xstrdup(path ? path : "/usr/bin:/bin");
+	char *save = NULL;
+
+	for (char *d = strtok_r(copy, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
+		_cleanup_free_ char *p =
+			xasprintf("%s/%s", d, QEMU_DEFAULT_BINARY);
+
+		if (*d == '/' && access(p, X_OK) == 0)
+			return steal_ptr(p);
+	}
+	return xstrdup("/usr/bin/" QEMU_DEFAULT_BINARY);
+}
+
+/*
+ * The accelerator: TCG for type 'qemu'; KVM for type 'kvm', when this
+ * host's KVM can run an unmodified guest (kvm-probe.h), else an error
+ * that says so and what to do instead.
+ */
+static int pick_accel(const struct domain_def *def, const char **accel,
+		      struct err **e)
+{
+	_cleanup_err_ struct err *why = NULL;
+	const char *modules = getenv("NIDO_TEST_SYS_MODULE");
+
+	*accel = "tcg";
+	if (def->virt == DOMAIN_VIRT_QEMU)
+		return 0;
+	if (kvm_runs_unmodified(modules ? modules : "/sys/module", &why) > 0) {
+		*accel = "kvm";
+		return 0;
+	}
+	return err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOTSUP,
+			"type 'kvm' needs QEMU with KVM here (%s), but %s; "
+			"use <domain type='qemu'> to run it with TCG "
+			"(emulation)",
+			def->emulator ? "its <emulator>"
+				      : "nido-vmm cannot run it",
+			err_msg(why));
+}
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+/* The fds QEMU gets: the slot lock, the monitor, then the disks. */
+static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
+				  int mon_fd, size_t *n)
+{
+	size_t total = 2, k = 0;
+	struct spawn_fd *v;
+	int to = QEMU_FIRST_DISK_FD;
+
+	for (size_t i = 0; i < vm->n_chains; i++)
+		total += (size_t)vm->chains[i].n;
+	v = xcalloc(total, sizeof(*v));
+	if (slot_fd >= 0)
+		v[k++] = (struct spawn_fd){.from = slot_fd, .to = SLOT_FD};
+	v[k++] = (struct spawn_fd){.from = mon_fd, .to = QEMU_MONITOR_FD};
+	for (size_t i = 0; i < vm->n_chains; i++)
+		for (int j = 0; j < vm->chains[i].n; j++)
+			v[k++] = (struct spawn_fd){
+				.from = vm->chains[i].files[j].fd, .to = to++};
+	*n = k;
+	return v;
+}
+
+/* The monitor's socket: made and bound by nidod (0600, root's), listened
+ * on by QEMU; a restarted nidod connects to it by its path. */
+static int monitor_socket(const char *path, struct err **e)
+{
+	struct sockaddr_un sa;
+	int fd, r;
+
+	if ((r = sock_unix_addr(&sa, path, "monitor socket", e)) < 0)
+		return r;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_sys(e, errno, "monitor socket");
+	unlink(path);
+	if (sock_unix_bind_private(fd, &sa) < 0 || listen(fd, 4) < 0) {
+		r = err_sys(e, errno, "monitor socket '%s'", path);
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static int open_disks(const struct domain_def *def, struct qemu_vm *vm,
+		      struct err **e)
+{
+	vm->chains = xcalloc(def->n_disks + 1, sizeof(*vm->chains));
+	for (size_t i = 0; i < def->n_disks; i++) {
+		int r = disk_open(&def->disks[i], &vm->chains[i], e);
+
+		vm->n_chains = i + 1;
+		if (r < 0) {
+			close_disks(vm);
+			return r;
+		}
+		for (int j = 0; j < vm->chains[i].n; j++)
+			if (vm->chains[i].files[j].kind == BLOCK_REF_EXTENT) {
+				close_disks(vm);
+				return err_set(e, ENOTSUP,
+					       "disk '%s': an image with "
+					       "extents",
+					       def->disks[i].target);
+			}
+	}
+	return 0;
+}
+
+/*
+ * The VM's own cgroup with its memory limits and CPU shares, for QEMU to
+ * join before it runs; *@fds (up to @max) its cgroup.procs files.
+ */
+static int prepare_cgroup(struct domain *dom, struct qemu_vm *vm, int *fds,
+			  size_t max, size_t *n, struct err **e)
+{
+	static unsigned seq;
+	_cleanup_err_ struct err *why = NULL;
+	_cleanup_free_ char *name =
+		xasprintf("%s.%d-q%u", dom->def->name, (int)getpid(), ++seq);
+	const struct domain_tune *t = &dom->def->tune;
+	struct cgroup_limits l = {
+		.mem_hard = t->hard_limit_kib * 1024,
+		.mem_soft = t->soft_limit_kib * 1024,
+		.mem_swap_hard = t->swap_hard_limit_kib * 1024,
+		.cpu_shares = t->shares,
+	};
+
+	*n = 0;
+	vm->cgroups = cgroup_create("/sys/fs/cgroup", name, &why);
+	if (why)
+		log_debug("domain '%s': cgroup: %s", dom->def->name,
+			  err_msg(why));
+	if (cgroup_limit(vm->cgroups, &l, e) < 0) {
+		cgroup_remove(vm->cgroups);
+		return err_prefix(e, "resource limits");
+	}
+	*n = cgroup_open_procs(vm->cgroups, fds, max);
+	return 0;
+}
+
+/*
+ * With accel=kvm, the group that opens /dev/kvm to QEMU's identity (the
+ * device's own group, "kvm" on most hosts), in *@gid; -1 when everyone
+ * may; an error when only root may.
+ */
+static int kvm_group(gid_t *gid, struct err **e)
+{
+	struct stat st;
+
+	if (stat("/dev/kvm", &st) < 0)
+		return err_sys(e, errno, "'/dev/kvm'");
+	*gid = (gid_t)-1;
+	if ((st.st_mode & (S_IROTH | S_IWOTH)) == (S_IROTH | S_IWOTH))
+		return 0;
+	if ((st.st_mode & (S_IRGRP | S_IWGRP)) == (S_IRGRP | S_IWGRP) &&
+	    st.st_gid != 0) {
+		*gid = st.st_gid;
+		return 0;
+	}
+	return err_setk(e, ERR_OPERATION_FAILED, EACCES,
+			"'/dev/kvm' (mode %04o, group %u) is not open to the "
+			"VM's identity: give it a group of its own (udev: "
+			"root:kvm 0660)",
+			(unsigned)(st.st_mode & 07777), (unsigned)st.st_gid);
+}
+
+/* Who QEMU runs as: as root, the slot's ids (and /dev/kvm's group for
+ * accel=kvm); *@slot_fd keeps the slot. */
+static int sandbox_ids(struct qemu_vm *vm, const char *accel,
+		       struct spawn_opts *o, gid_t *groups, int *slot_fd,
+		       struct err **e)
+{
+	struct idrange ids;
+	gid_t kvm_gid = (gid_t)-1;
+	int r;
+
+	vm->sandbox_slot = 0;
+	*slot_fd = -1;
+	if (geteuid() != 0)
+		return 0;
+	if (streq(accel, "kvm") && (r = kvm_group(&kvm_gid, e)) < 0)
+		return r;
+	idrange_load(&ids, NULL, NULL);
+	*slot_fd = idrange_claim(&ids, NULL, &vm->sandbox_slot, e);
+	if (*slot_fd < 0)
+		return *slot_fd;
+	o->set_ids = 1;
+	idrange_ids(&ids, vm->sandbox_slot, &o->uid, &o->gid);
+	if (kvm_gid != (gid_t)-1) {
+		groups[0] = kvm_gid;
+		o->groups = groups;
+		o->n_groups = 1;
+	}
+	return 0;
+}
+
+static int open_log(const char *path, struct err **e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return err_sys(e, errno, "opening log '%s'", path);
+	return fd;
+}
+
+/* Logs the command line, one argument a line, as libvirt's log does. */
+static void log_args(int fd, const struct qemu_argv *a)
+{
+	dprintf(fd, "nidod: starting:");
+	for (size_t i = 0; i < a->n; i++)
+		dprintf(fd, " %s", a->v[i]);
+	dprintf(fd, "\n");
+}
+
+static int spawn_qemu(struct daemon *dmn, struct domain *dom,
+		      struct qemu_vm *vm, const char *emulator,
+		      const char *accel, struct err **e)
+{
+	_cleanup_close_ int logfd = open_log(vm->log, e);
+	_cleanup_close_ int slot_fd = -1, mon_fd = -1;
+	_cleanup_free_ struct spawn_fd *keep = NULL;
+	struct qemu_argv a = {0};
+	struct spawn_opts o;
+	gid_t groups[1];
+	int cg[8], r;
+	size_t ncg = 0;
+
+	if (logfd < 0)
+		return logfd;
+	spawn_opts_init(&o);
+	if ((r = sandbox_ids(vm, accel, &o, groups, &slot_fd, e)) < 0)
+		return r;
+	if ((mon_fd = monitor_socket(vm->monitor, e)) < 0)
+		return mon_fd;
+	if ((r = open_disks(dom->def, vm, e)) < 0)
+		return r;
+	if ((r = prepare_cgroup(dom, vm, cg, ARRAY_SIZE(cg), &ncg, e)) < 0) {
+		close_disks(vm);
+		return r;
+	}
+	qemu_argv_build(&a, emulator, accel, dom->def, vm->chains);
+	log_args(logfd, &a);
+	vm->log_off = (uint64_t)MAX(lseek(logfd, 0, SEEK_END), 0);
+	o.argv = a.v;
+	o.stdout_fd = logfd;
+	o.stderr_fd = logfd;
+	o.new_session = 1;
+	o.cgroup_fds = cg;
+	o.n_cgroup_fds = ncg;
+	keep = child_fds(vm, slot_fd, mon_fd, &o.n_keep_fds);
+	o.keep_fds = keep;
+	r = spawn_start(&o, &vm->child, e);
+	/* QEMU has them now (and the image locks with them) */
+	close_disks(vm);
+	for (size_t i = 0; i < ncg; i++)
+		close(cg[i]);
+	qemu_argv_free(&a);
+	if (r < 0)
+		cgroup_remove(vm->cgroups);
+	vm->is_child = r == 0;
+	return r;
+}
+
+/* Field 22 of /proc/PID/stat (start time in clock ticks since boot), or
+ * 0 when the process is gone or a zombie. */
+static uint64_t proc_start_time(pid_t pid)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/%d/stat", (int)pid);
+	_cleanup_free_ char *text = NULL;
+	char *p, *save = NULL, *tok;
+
+	if (file_read_all(path, 4096, &text, NULL, NULL) < 0 ||
+	    !(p = strrchr(text, ')')))
+		return 0;
+	tok = strtok_r(p + 1, " ", &save); /* field 3: state */
+	if (!tok || *tok == 'Z' || *tok == 'X')
+		return 0;
+	for (int field = 4; field <= 22 && tok; field++)
+		tok = strtok_r(NULL, " ", &save);
+	return tok ? strtoull(tok, NULL, 10) : 0;
+}
+
+static struct json_object *make_record(const struct qemu_vm *vm)
+{
+	struct json_object *rec = json_object_new_object();
+
+	add_str(rec, "driver", "qemu");
+	json_object_object_add(rec, "pid", json_object_new_int(vm->child.pid));
+	json_object_object_add(
+		rec, "start_time",
+		json_object_new_uint64(proc_start_time(vm->child.pid)));
+	add_str(rec, "monitor", vm->monitor);
+	add_str(rec, "log", vm->log);
+	json_object_object_add(rec, "log_offset",
+			       json_object_new_uint64(vm->log_off));
+	if (vm->pty)
+		add_str(rec, "pty", vm->pty);
+	json_object_object_add(rec, "cgroups", json_object_get(vm->cgroups));
+	json_object_object_add(rec, "sandbox_slot",
+			       json_object_new_int64(vm->sandbox_slot));
+	return rec;
+}
+
+/* The last line QEMU wrote in this run's log (its error, most often);
+ * malloc'ed, or NULL. */
+static char *log_last_line(const struct qemu_vm *vm)
+{
+	_cleanup_close_ int fd = open(vm->log, O_RDONLY | O_CLOEXEC);
+	char buf[1024];
+	off_t end, from;
+	ssize_t n;
+	char *nl;
+
+	if (fd < 0 || (end = lseek(fd, 0, SEEK_END)) <= (off_t)vm->log_off)
+		return NULL;
+	from = MAX((off_t)vm->log_off, end - (off_t)sizeof(buf) + 1);
+	n = pread_full(fd, buf, (size_t)(end - from), from);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	nl = strrchr(buf, '\n');
+	return n ? xstrdup(nl ? nl + 1 : buf) : NULL;
+}
+
+/* Why QEMU ended and whether the domain starts again. */
+static enum domain_reason exit_reason(struct qemu_vm *vm, int status,
+				      char **detail, bool *restart)
+{
+	const struct domain_def *def = vm->dom->def;
+	const char *why = vm->shutdown_reason;
+
+	*restart = false;
+	if (vm->destroying)
+		return REASON_SHUTOFF_DESTROYED;
+	if (vm->starting && vm->start_error) {
+		*detail = xstrdup(vm->start_error);
+		return REASON_SHUTOFF_FAILED;
+	}
+	if (vm->starting) {
+		_cleanup_free_ char *last = log_last_line(vm);
+		_cleanup_free_ char *st =
+			status >= 0 ? spawn_status_str(status) : NULL;
+
+		*detail = xasprintf("QEMU %s%s%s", st ? st : "exited",
+				    last ? ": " : "", last ? last : "");
+		return REASON_SHUTOFF_FAILED;
+	}
+	if (vm->panicked) {
+		*detail = xstrdup("the guest panicked");
+		*restart = def->on_crash == DOMAIN_LIFECYCLE_RESTART;
+		return REASON_SHUTOFF_CRASHED;
+	}
+	if (why && vm->shutdown_guest) {
+		/* guest-shutdown, or guest-reset with on_reboot destroy */
+		*restart = vm->rebooting ||
+			   (streq(why, "guest-reset")
+				    ? def->on_reboot == DOMAIN_LIFECYCLE_RESTART
+				    : def->on_poweroff ==
+					      DOMAIN_LIFECYCLE_RESTART);
+		return REASON_SHUTOFF_SHUTDOWN;
+	}
+	if (why) {
+		*detail = xasprintf("QEMU stopped (%s)", why);
+		return REASON_SHUTOFF_DESTROYED;
+	}
+	if (status >= 0) {
+		_cleanup_free_ char *st = spawn_status_str(status);
+		_cleanup_free_ char *last = log_last_line(vm);
+
+		*detail = xasprintf("QEMU %s%s%s", st, last ? ": " : "",
+				    last ? last : "");
+	} else {
+		*detail = xstrdup("QEMU ended without saying why");
+	}
+	*restart = def->on_crash == DOMAIN_LIFECYCLE_RESTART;
+	return REASON_SHUTOFF_CRASHED;
+}
+
+/* Decides what an exit means and tells the daemon. @status < 0: unknown
+ * (a re-attached QEMU). */
+static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
+{
+	struct qemu_vm *vm = vm_of(dom);
+	_cleanup_free_ char *detail = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	enum domain_reason reason;
+	bool restart;
+
+	reason = exit_reason(vm, status, &detail, &restart);
+	cgroup_remove(vm->cgroups);
+	unlink(vm->monitor);
+	if (vm->destroying) {
+		daemon_job_done(dmn, dom, 0, NULL, NULL);
+	} else if (vm->starting) {
+		err_set(&e, EIO, "%s", detail);
+		daemon_job_done(dmn, dom, -EIO, NULL, e);
+	}
+	daemon_domain_stopped(dmn, dom, reason, detail, restart);
+}
+
+static void on_exit_fd(struct loop *l, int fd, uint32_t events, void *opaque)
+{
+	struct qemu_vm *vm = opaque;
+	int status = -1;
+
+	loop_source_del(l, vm->watch);
+	vm->watch = NULL;
+	if (vm->is_child) {
+		if (spawn_wait(&vm->child, &status) < 0)
+			status = -1;
+	} else {
+		close_safe(vm->child.pidfd);
+		vm->child.pidfd = -1;
+	}
+	vm_exited(vm->dmn, vm->dom, status);
+}
+
+static void send_signal(struct qemu_vm *vm, int sig)
+{
+	if (pidfd_send_signal(vm->child.pidfd, sig, NULL, 0) < 0 &&
+	    errno != ESRCH)
+		log_warn("signalling QEMU %d: %s", (int)vm->child.pid,
+			 strerror(errno));
+}
+
+/* Start cannot finish: QEMU is killed, and its exit fails the start. */
+static void start_failed(struct qemu_vm *vm, const char *why)
+{
+	log_warn("domain '%s': %s", vm->dom->def->name, why);
+	if (!vm->start_error)
+		vm->start_error = xstrdup(why);
+	send_signal(vm, SIGKILL);
+}
+
+/*
+ * BLOCK_IO_ERROR: the disk from its node's name (dI-J: disk I), as the
+ * daemon's io-error event; untrusted, so only what matches is used.
+ */
+static void io_error(struct qemu_vm *vm, struct json_object *data)
+{
+	const struct domain_def *def = vm->dom->def;
+	const char *node = "", *op = NULL, *action = "report", *msg = NULL;
+	bool nospace = false;
+	unsigned long i;
+	char *end;
+
+	if (data) {
+		json_get_string_opt(data, "node-name", &node, NULL);
+		json_get_string_opt(data, "operation", &op, NULL);
+		json_get_string_opt(data, "action", &action, NULL);
+		json_get_string_opt(data, "reason", &msg, NULL);
+		json_get_bool_opt(data, "nospace", &nospace, NULL);
+	}
+	i = node[0] == 'd' ? strtoul(node + 1, &end, 10) : ULONG_MAX;
+	if (i >= def->n_disks || *end != '-') {
+		log_warn("domain '%s': I/O error on node '%.32s'", def->name,
+			 node);
+		return;
+	}
+	events_io_error(
+		vm->dmn, vm->dom,
+		&(struct event_io_error){
+			.target = def->disks[i].target,
+			.path = def->disks[i].source,
+			.action = streq(action, "stop") ? "pause" : "report",
+			.reason = nospace ? "enospc" : "eio",
+			.operation =
+				op && (streq(op, "read") || streq(op, "write"))
+					? op
+					: NULL,
+			.message = msg && strlen(msg) < 256 ? msg : NULL,
+		});
+}
+
+/* What QEMU tells without being asked. */
+static void on_qmp_event(void *opaque, const char *name,
+			 struct json_object *data)
+{
+	struct qemu_vm *vm = opaque;
+	struct domain *dom = vm->dom;
+	const char *reason = NULL;
+	bool guest = false;
+
+	if (streq(name, "SHUTDOWN")) {
+		if (data) {
+			json_get_string_opt(data, "reason", &reason, NULL);
+			json_get_bool_opt(data, "guest", &guest, NULL);
+		}
+		free(vm->shutdown_reason);
+		vm->shutdown_reason = xstrdup(reason ? reason : "unknown");
+		vm->shutdown_guest = guest;
+	} else if (streq(name, "GUEST_PANICKED")) {
+		vm->panicked = true;
+		send_signal(vm, SIGTERM);
+	} else if (streq(name, "RESET")) {
+		log_info("domain '%s': the guest reset", dom->def->name);
+		events_reboot(vm->dmn, dom);
+	} else if (streq(name, "STOP") && !vm->starting &&
+		   dom->state == DOMAIN_RUNNING) {
+		daemon_domain_set_state(vm->dmn, dom, REASON_PAUSED_UNKNOWN,
+					NULL);
+	} else if (streq(name, "RESUME") && !vm->starting &&
+		   dom->state == DOMAIN_PAUSED) {
+		daemon_domain_set_state(vm->dmn, dom, REASON_RUNNING_UNPAUSED,
+					NULL);
+	} else if (streq(name, "BLOCK_IO_ERROR")) {
+		io_error(vm, data);
+	}
+}
+
+static void on_qmp_closed(void *opaque, const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+
+	vm->qmp_ready = false;
+	if (vm->starting && !vm->destroying)
+		start_failed(vm, err_msg(e));
+	else if (!vm->destroying)
+		log_warn("domain '%s': QEMU's monitor: %s", vm->dom->def->name,
+			 err_msg(e));
+}
+
+static void on_cont(void *opaque, int r, struct json_object *ret,
+		    const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+	_cleanup_free_ char *why = NULL;
+
+	if (r < 0) {
+		why = xasprintf("starting the vCPUs: %s", err_msg(e));
+		start_failed(vm, why);
+		return;
+	}
+	vm->starting = false;
+	daemon_job_done(vm->dmn, vm->dom, 0, NULL, NULL);
+}
+
+/* The uid QEMU runs as: its slot's, or ours without a sandbox. */
+static uid_t qemu_uid(const struct qemu_vm *vm)
+{
+	struct idrange ids;
+	uid_t uid;
+	gid_t gid;
+
+	if (!vm->sandbox_slot)
+		return geteuid();
+	idrange_load(&ids, NULL, NULL);
+	idrange_ids(&ids, vm->sandbox_slot, &uid, &gid);
+	return uid;
+}
+
+/*
+ * Whether @path is a pty QEMU made: a pseudo-terminal's slave owned by
+ * QEMU's uid. QEMU names it and a taken-over QEMU could name any other
+ * (an administrator's terminal) for a root client to open read-write.
+ */
+static int check_pty(const struct qemu_vm *vm, const char *path, struct err **e)
+{
+	struct stat st;
+
+	if (!str_has_prefix(path, "/dev/pts/") || strstr(path, "..") ||
+	    stat(path, &st) < 0 || !S_ISCHR(st.st_mode) ||
+	    major(st.st_rdev) < 136 || major(st.st_rdev) > 143 ||
+	    st.st_uid != qemu_uid(vm))
+		return err_setk(e, ERR_OPERATION_FAILED, EPERM,
+				"QEMU named '%.64s' as its console: not a "
+				"pseudo-terminal of its own",
+				path);
+	return 0;
+}
+
+/* The serial port's pty from query-chardev's answer; malloc'ed or NULL. */
+static char *serial_pty(struct json_object *ret)
+{
+	for (size_t i = 0; json_object_is_type(ret, json_type_array) &&
+			   i < json_object_array_length(ret);
+	     i++) {
+		struct json_object *c = json_object_array_get_idx(ret, i);
+		const char *label = NULL, *file = NULL;
+
+		if (!json_object_is_type(c, json_type_object) ||
+		    json_get_string_opt(c, "label", &label, NULL) <= 0 ||
+		    json_get_string_opt(c, "filename", &file, NULL) <= 0 ||
+		    !streq(label, "charserial0") ||
+		    !str_has_prefix(file, "pty:/dev/pts/") ||
+		    strlen(file) > 64 || strstr(file, ".."))
+			continue;
+		return xstrdup(file + 4);
+	}
+	return NULL;
+}
+
+static void on_chardevs(void *opaque, int r, struct json_object *ret,
+			const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+	_cleanup_err_ struct err *err = NULL;
+	_cleanup_json_ struct json_object *rec = NULL;
+
+	if (r < 0) {
+		_cleanup_free_ char *why =
+			xasprintf("query-chardev: %s", err_msg(e));
+
+		start_failed(vm, why);
+		return;
+	}
+	free(vm->pty);
+	vm->pty = serial_pty(ret);
+	if (vm->pty && check_pty(vm, vm->pty, &err) < 0) {
+		start_failed(vm, err_msg(err));
+		return;
+	}
+	rec = make_record(vm);
+	daemon_domain_set_state(vm->dmn, vm->dom,
+				vm->start_paused ? REASON_PAUSED_USER
+						 : REASON_RUNNING_BOOTED,
+				rec);
+	if (vm->start_paused) {
+		vm->starting = false;
+		daemon_job_done(vm->dmn, vm->dom, 0, NULL, NULL);
+	} else if (qmp_command(vm->qmp, "cont", NULL, COMMAND_MS, on_cont, vm,
+			       &err) < 0) {
+		start_failed(vm, err_msg(err));
+	}
+}
+
+/* The handshake is done: a starting QEMU is asked for its pty. */
+static void on_qmp_ready(void *opaque)
+{
+	struct qemu_vm *vm = opaque;
+	_cleanup_err_ struct err *e = NULL;
+
+	vm->qmp_ready = true;
+	if (!vm->starting)
+		return;
+	if (qmp_command(vm->qmp, "query-chardev", NULL, COMMAND_MS, on_chardevs,
+			vm, &e) < 0)
+		start_failed(vm, err_msg(e));
+}
+
+static int connect_qmp(struct daemon *dmn, struct qemu_vm *vm, struct err **e)
+{
+	struct qmp_callbacks cb = {on_qmp_ready, on_qmp_event, on_qmp_closed,
+				   vm};
+
+	vm->qmp = qmp_connect(dmn->loop, vm->monitor, GREET_MS, &cb, e);
+	return vm->qmp ? 0 : err_prefix(e, "QEMU's monitor");
+}
+
+static struct qemu_vm *vm_new(struct daemon *dmn, struct domain *dom)
+{
+	struct qemu_vm *vm = xcalloc(1, sizeof(*vm));
+
+	vm->dmn = dmn;
+	vm->dom = dom;
+	vm->child.pid = -1;
+	vm->child.pidfd = -1;
+	vm->monitor = store_runtime_path(&dmn->store, &domain_kind,
+					 dom->def->name, "monitor");
+	vm->log = store_runtime_path(&dmn->store, &domain_kind, dom->def->name,
+				     "log");
+	return vm;
+}
+
+static int check_files(const struct domain_def *def, const char *emulator,
+		       struct err **e)
+{
+	if (access(emulator, X_OK) < 0)
+		return err_sys(e, errno, "QEMU '%s'", emulator);
+	for (size_t i = 0; i < def->n_disks; i++) {
+		const struct domain_disk *d = &def->disks[i];
+
+		if (access(d->source, disk_writable(d) ? R_OK | W_OK : R_OK) <
+		    0)
+			return err_sys(e, errno, "disk '%s' (%s)", d->source,
+				       d->target);
+	}
+	return 0;
+}
+
+static int qemu_start(struct daemon *dmn, struct domain *dom, unsigned flags,
+		      struct err **e)
+{
+	_cleanup_free_ char *emulator = dom->def->emulator
+						? xstrdup(dom->def->emulator)
+						: driver_qemu_emulator();
+	_cleanup_json_ struct json_object *rec = NULL;
+	const char *accel;
+	struct qemu_vm *vm;
+
+	if (pick_accel(dom->def, &accel, e) < 0 ||
+	    check_files(dom->def, emulator, e) < 0)
+		return err_code(*e);
+	vm = vm_new(dmn, dom);
+	vm->start_paused = flags & DRIVER_START_PAUSED;
+	vm->starting = true;
+	dom->priv = vm;
+	if (spawn_qemu(dmn, dom, vm, emulator, accel, e) < 0)
+		goto out_release;
+	vm->watch = loop_fd_add(dmn->loop, vm->child.pidfd, EPOLLIN, on_exit_fd,
+				vm, e);
+	if (!vm->watch || connect_qmp(dmn, vm, e) < 0) {
+		spawn_kill(&vm->child, SIGKILL);
+		spawn_wait(&vm->child, NULL);
+		cgroup_remove(vm->cgroups);
+		unlink(vm->monitor);
+		goto out_release;
+	}
+	rec = make_record(vm);
+	daemon_domain_set_state(dmn, dom,
+				vm->start_paused ? REASON_PAUSED_USER
+						 : REASON_RUNNING_BOOTED,
+				rec);
+	return RPC_DEFERRED;
+
+out_release:
+	qemu_release(dmn, dom);
+	return err_code(*e);
+}
+
+/* SIGTERM was ignored for DESTROY_GRACE_MS: SIGKILL (a graceful destroy
+ * fails instead); then give up. */
+static void on_destroy_timer(struct loop *l, void *opaque)
+{
+	struct qemu_vm *vm = opaque;
+	_cleanup_err_ struct err *e = NULL;
+
+	if (vm->graceful || vm->killed) {
+		loop_source_del(l, vm->timer);
+		vm->timer = NULL;
+		vm->destroying = false;
+		err_setk(&e, ERR_OPERATION_FAILED, ETIMEDOUT,
+			 "QEMU (pid %d) did not end%s", (int)vm->child.pid,
+			 vm->graceful ? " on SIGTERM" : "");
+		daemon_job_done(vm->dmn, vm->dom, -ETIMEDOUT, NULL, e);
+		return;
+	}
+	vm->killed = true;
+	send_signal(vm, SIGKILL);
+}
+
+static int qemu_destroy(struct daemon *dmn, struct domain *dom, unsigned flags,
+			struct err **e)
+{
+	struct qemu_vm *vm = vm_of(dom);
+
+	if ((flags & DRIVER_DESTROY_GRACEFUL) && vm->starting)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is starting: a graceful destroy "
+				"waits until it has started");
+	loop_source_del(dmn->loop, vm->timer);
+	vm->timer = loop_timer_add(dmn->loop, DESTROY_GRACE_MS * 1000000ull,
+				   DESTROY_GRACE_MS * 1000000ull,
+				   on_destroy_timer, vm, e);
+	if (!vm->timer)
+		return err_code(*e);
+	vm->destroying = true;
+	vm->killed = false;
+	vm->graceful = flags & DRIVER_DESTROY_GRACEFUL;
+	send_signal(vm, SIGTERM);
+	return RPC_DEFERRED;
+}
+
+/* What a control command's answer does before the job ends. */
+typedef void (*answered_fn)(struct qemu_vm *vm);
+
+struct call {
+	struct qemu_vm *vm;
+	answered_fn fn;
+};
+
+static void on_answer(void *opaque, int r, struct json_object *ret,
+		      const struct err *e)
+{
+	struct call *c = opaque;
+	struct qemu_vm *vm = c->vm;
+
+	if (r == 0 && c->fn)
+		c->fn(vm);
+	free(c);
+	daemon_job_done(vm->dmn, vm->dom, r, NULL, e);
+}
+
+/* Sends @cmd over QMP; the answer ends the operation (after @fn). */
+static int control(struct qemu_vm *vm, const char *cmd, answered_fn fn,
+		   struct err **e)
+{
+	struct call *c;
+
+	if (!vm->qmp_ready)
+		return err_setk(e, ERR_OPERATION_INVALID, EAGAIN,
+				"QEMU's monitor is not connected%s",
+				vm->starting ? " yet (the domain is starting)"
+					     : "");
+	c = xcalloc(1, sizeof(*c));
+	c->vm = vm;
+	c->fn = fn;
+	if (qmp_command(vm->qmp, cmd, NULL, COMMAND_MS, on_answer, c, e) < 0) {
+		free(c);
+		return err_code(*e);
+	}
+	return RPC_DEFERRED;
+}
+
+static void shutdown_sent(struct qemu_vm *vm)
+{
+	vm->shutting_down = true;
+	vm->rebooting = false;
+}
+
+static void reboot_sent(struct qemu_vm *vm)
+{
+	vm->rebooting = true;
+	vm->shutting_down = false;
+}
+
+/* The ACPI power button: QEMU has no Ctrl-Alt-Del command of its own
+ * (libvirt sends the keys, and this driver has no keyboard yet). */
+static int check_mode(enum shutdown_mode mode, struct err **e)
+{
+	if (mode != SHUTDOWN_ACPI)
+		return err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOTSUP,
+				"the qemu driver shuts down through ACPI only "
+				"(--mode acpi)");
+	return 0;
+}
+
+static int qemu_shutdown(struct daemon *dmn, struct domain *dom,
+			 enum shutdown_mode mode, struct err **e)
+{
+	if (check_mode(mode, e) < 0)
+		return err_code(*e);
+	return control(vm_of(dom), "system_powerdown", shutdown_sent, e);
+}
+
+/*
+ * libvirt's fake reboot, as the kvm driver does it: the guest is asked
+ * to power off, and its exit starts the domain again.
+ */
+static int qemu_reboot(struct daemon *dmn, struct domain *dom,
+		       enum shutdown_mode mode, struct err **e)
+{
+	if (check_mode(mode, e) < 0)
+		return err_code(*e);
+	return control(vm_of(dom), "system_powerdown", reboot_sent, e);
+}
+
+static void paused(struct qemu_vm *vm)
+{
+	daemon_domain_set_state(vm->dmn, vm->dom, REASON_PAUSED_USER, NULL);
+}
+
+static void resumed(struct qemu_vm *vm)
+{
+	daemon_domain_set_state(vm->dmn, vm->dom, REASON_RUNNING_UNPAUSED,
+				NULL);
+}
+
+static int qemu_suspend(struct daemon *dmn, struct domain *dom, struct err **e)
+{
+	return control(vm_of(dom), "stop", paused, e);
+}
+
+static int qemu_resume(struct daemon *dmn, struct domain *dom, struct err **e)
+{
+	return control(vm_of(dom), "cont", resumed, e);
+}
+
+static int qemu_console(struct daemon *dmn, struct domain *dom, char **path,
+			struct err **e)
+{
+	struct qemu_vm *vm = vm_of(dom);
+
+	if (!vm->pty)
+		return err_setk(e, ERR_OPERATION_INVALID, ENOTSUP,
+				"domain '%s' has no serial console%s",
+				dom->def->name,
+				vm->starting ? " yet (it is starting)" : "");
+	if (check_pty(vm, vm->pty, e) < 0) /* it may have been closed */
+		return err_code(*e);
+	*path = xstrdup(vm->pty);
+	return 0;
+}
+
+/* A domstats call waiting for QEMU's answers. */
+struct stats_call {
+	struct qemu_vm *vm;
+	struct json_object *out; /* a reference */
+	int pending;
+	void (*done)(void *opaque);
+	void *opaque;
+};
+
+static void stats_part_done(struct stats_call *s)
+{
+	if (--s->pending)
+		return;
+	s->done(s->opaque);
+	json_object_put(s->out);
+	free(s);
+}
+
+static void add_u64(struct json_object *out, const char *key,
+		    struct json_object *from, const char *field)
+{
+	int64_t v;
+
+	if (json_get_int64_opt(from, field, &v, NULL) > 0 && v >= 0)
+		json_object_object_add(out, key,
+				       json_object_new_uint64((uint64_t)v));
+}
+
+static void on_cpus(void *opaque, int r, struct json_object *ret,
+		    const struct err *e)
+{
+	struct stats_call *s = opaque;
+	size_t n = 0;
+
+	if (r == 0 && json_object_is_type(ret, json_type_array)) {
+		n = json_object_array_length(ret);
+		json_object_object_add(s->out, "vcpu.current",
+				       json_object_new_uint64(n));
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *c =
+				json_object_array_get_idx(ret, i);
+			_cleanup_free_ char *k =
+				xasprintf("vcpu.%zu.thread-id", i);
+
+			if (json_object_is_type(c, json_type_object))
+				add_u64(s->out, k, c, "thread-id");
+		}
+	}
+	stats_part_done(s);
+}
+
+/* query-blockstats: the top node of each of our disks, in order. */
+static void on_blockstats(void *opaque, int r, struct json_object *ret,
+			  const struct err *e)
+{
+	struct stats_call *s = opaque;
+	const struct domain_def *def = s->vm->dom->def;
+	size_t n = r == 0 && json_object_is_type(ret, json_type_array)
+			   ? json_object_array_length(ret)
+			   : 0;
+
+	if (n)
+		json_object_object_add(
+			s->out, "block.count",
+			json_object_new_uint64(MIN(n, def->n_disks)));
+	for (size_t i = 0; i < n && i < def->n_disks; i++) {
+		struct json_object *b = json_object_array_get_idx(ret, i);
+		struct json_object *st = NULL;
+		_cleanup_free_ char *p = xasprintf("block.%zu.", i);
+		_cleanup_free_ char *name = xasprintf("%sname", p);
+		static const char *const map[][2] = {
+			{"rd.bytes", "rd_bytes"},
+			{"wr.bytes", "wr_bytes"},
+			{"rd.reqs", "rd_operations"},
+			{"wr.reqs", "wr_operations"},
+			{"fl.reqs", "flush_operations"},
+		};
+
+		if (!json_object_is_type(b, json_type_object) ||
+		    json_get_object_opt(b, "stats", &st, NULL) <= 0)
+			continue;
+		add_str(s->out, name, def->disks[i].target);
+		for (size_t k = 0; k < ARRAY_SIZE(map); k++) {
+			_cleanup_free_ char *key =
+				xasprintf("%s%s", p, map[k][0]);
+
+			add_u64(s->out, key, st, map[k][1]);
+		}
+	}
+	stats_part_done(s);
+}
+
+static int qemu_stats(struct daemon *dmn, struct domain *dom,
+		      struct json_object *out, void (*done)(void *opaque),
+		      void *opaque, struct err **e)
+{
+	struct qemu_vm *vm = vm_of(dom);
+	uint64_t cpu = UINT64_MAX, mem = UINT64_MAX;
+	struct stats_call *s;
+
+	cgroup_usage(vm->cgroups, &cpu, &mem);
+	if (cpu != UINT64_MAX)
+		json_object_object_add(out, "cpu.time",
+				       json_object_new_uint64(cpu));
+	if (mem != UINT64_MAX)
+		json_object_object_add(out, "cgroup.memory.usage",
+				       json_object_new_uint64(mem));
+	if (!vm->qmp_ready)
+		return 0;
+	s = xcalloc(1, sizeof(*s));
+	s->vm = vm;
+	s->out = json_object_get(out);
+	s->done = done;
+	s->opaque = opaque;
+	s->pending = 3; /* the two answers, and this function */
+	if (qmp_command(vm->qmp, "query-cpus-fast", NULL, COMMAND_MS, on_cpus,
+			s, NULL) < 0)
+		s->pending--;
+	if (qmp_command(vm->qmp, "query-blockstats", NULL, COMMAND_MS,
+			on_blockstats, s, NULL) < 0)
+		s->pending--;
+	if (s->pending == 1) {
+		json_object_put(s->out);
+		free(s);
+		return 0;
+	}
+	s->pending--;
+	return RPC_DEFERRED;
+}
+
+static int rec_string(struct json_object *rec, const char *key, char **out,
+		      struct err **e)
+{
+	const char *s;
+
+	if (json_get_string(rec, key, &s, e) < 0)
+		return -EINVAL;
+	*out = xstrdup(s);
+	return 0;
+}
+
+/* The record's QEMU: 1 when it still runs (same pid, same start time),
+ * 0 when gone, -errno on a record that cannot be used. */
+static int reattach_vm(struct qemu_vm *vm, struct json_object *rec,
+		       struct err **e)
+{
+	int64_t pid, slot = 0;
+	uint64_t start;
+	struct json_object *cg = NULL;
+	const char *pty = NULL;
+
+	free(vm->monitor);
+	free(vm->log);
+	vm->monitor = vm->log = NULL;
+	if (json_get_int64(rec, "pid", &pid, e) < 0 ||
+	    json_get_uint64(rec, "start_time", &start, e) < 0 ||
+	    rec_string(rec, "monitor", &vm->monitor, e) < 0 ||
+	    rec_string(rec, "log", &vm->log, e) < 0 ||
+	    json_get_array_opt(rec, "cgroups", &cg, e) < 0 ||
+	    json_get_uint64_opt(rec, "log_offset", &vm->log_off, e) < 0 ||
+	    json_get_string_opt(rec, "pty", &pty, e) < 0 ||
+	    json_get_int64_opt(rec, "sandbox_slot", &slot, e) < 0)
+		return -EINVAL;
+	if (pid <= 1 || pid > INT32_MAX)
+		return err_set(e, EINVAL, "invalid pid %" PRId64, pid);
+	vm->sandbox_slot = slot > 0 && slot <= UINT32_MAX ? (unsigned)slot : 0;
+	vm->cgroups = cg ? json_object_get(cg) : json_object_new_array();
+	vm->pty = pty && str_has_prefix(pty, "/dev/pts/") ? xstrdup(pty) : NULL;
+	vm->child.pid = (pid_t)pid;
+	if (start == 0 || proc_start_time(vm->child.pid) != start)
+		return 0;
+	vm->child.pidfd = (int)pidfd_open(vm->child.pid, 0);
+	if (vm->child.pidfd < 0)
+		return errno == ESRCH ? 0 : err_sys(e, errno, "pidfd_open");
+	/* checked again: the pid may have been reused in between */
+	return proc_start_time(vm->child.pid) == start ? 1 : 0;
+}
+
+static enum domain_reason rec_reason(struct json_object *rec)
+{
+	const char *state = "running", *reason = "unknown";
+	int r;
+
+	json_get_string_opt(rec, "state", &state, NULL);
+	json_get_string_opt(rec, "reason", &reason, NULL);
+	if (domain_state_parse(state) == DOMAIN_PAUSED)
+		return REASON_PAUSED_USER;
+	r = domain_reason_parse(reason);
+	if (r >= REASON_RUNNING_BOOTED && r <= REASON_RUNNING_UNKNOWN)
+		return (enum domain_reason)r;
+	return REASON_RUNNING_UNKNOWN;
+}
+
+/*
+ * QEMU still runs: watch it and connect to its monitor again (it
+ * listens for its next client when the old daemon's connection closes).
+ * How it ended while no daemon ran is not known: QEMU leaves no exit
+ * file (0: the caller says so).
+ */
+static int qemu_reattach(struct daemon *dmn, struct domain *dom,
+			 struct json_object *rec, struct err **e)
+{
+	struct qemu_vm *vm = vm_new(dmn, dom);
+	_cleanup_err_ struct err *why = NULL;
+	int r;
+
+	dom->priv = vm;
+	r = reattach_vm(vm, rec, e);
+	if (r > 0) {
+		vm->watch = loop_fd_add(dmn->loop, vm->child.pidfd, EPOLLIN,
+					on_exit_fd, vm, e);
+		if (!vm->watch)
+			r = -EIO;
+	}
+	/* QEMU runs on without its monitor: watched, and destroyable */
+	if (r > 0 && connect_qmp(dmn, vm, &why) < 0)
+		log_warn("domain '%s': re-attached without QMP: %s",
+			 dom->def->name, err_msg(why));
+	if (r <= 0) {
+		if (r == 0)
+			cgroup_remove(vm->cgroups);
+		if (r == 0 && vm->monitor)
+			unlink(vm->monitor);
+		qemu_release(dmn, dom);
+		return r;
+	}
+	daemon_domain_set_state(dmn, dom, rec_reason(rec), rec);
+	return 1;
+}
+
+const struct driver_ops driver_qemu = {
+	.name = "qemu",
+	.validate = driver_qemu_validate,
+	.start = qemu_start,
+	.shutdown = qemu_shutdown,
+	.reboot = qemu_reboot,
+	.destroy = qemu_destroy,
+	.suspend = qemu_suspend,
+	.resume = qemu_resume,
+	.reattach = qemu_reattach,
+	.stats = qemu_stats,
+	.console = qemu_console,
+	.release = qemu_release,
+};
