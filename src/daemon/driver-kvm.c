@@ -27,6 +27,7 @@
 #include "daemon/cgroup.h"
 #include "daemon/daemon.h"
 #include "daemon/disk-open.h"
+#include "daemon/driver-common.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
 #include "daemon/vmm-client.h"
@@ -553,15 +554,6 @@ static int watch(struct daemon *dmn, struct kvm_vm *vm, struct err **e)
 	return vm->watch ? 0 : -EIO;
 }
 
-static int open_log(const char *path, struct err **e)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		return err_sys(e, errno, "opening log '%s'", path);
-	return fd;
-}
-
 /*
  * The CPU bandwidth of the whole VM: <global_quota> per <global_period>,
  * and <quota> per <period> for each vCPU. nido-vmm's threads share one
@@ -680,7 +672,7 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 	char *argv[] = {dmn->vmm_path, "--config", vm->config,
 			"--log-level=info", NULL};
 	struct spawn_opts o;
-	_cleanup_close_ int logfd = open_log(vm->log, e);
+	_cleanup_close_ int logfd = driver_open_log(vm->log, e);
 	_cleanup_close_ int slot_fd = -1;
 	_cleanup_free_ struct spawn_fd *keep = NULL;
 	struct idrange ids;
@@ -869,30 +861,6 @@ static void on_start_tick(struct loop *l, void *opaque)
 		on_ready(vm, err_code(e), NULL, e);
 }
 
-/* Field 22 of /proc/PID/stat (start time in clock ticks since boot), or 0
- * when the process is gone or a zombie. */
-static uint64_t proc_start_time(pid_t pid)
-{
-	_cleanup_free_ char *path = xasprintf("/proc/%d/stat", (int)pid);
-	_cleanup_free_ char *text = NULL;
-	char *p, *save = NULL, *tok;
-	uint64_t v = 0;
-
-	if (file_read_all(path, 4096, &text, NULL, NULL) < 0)
-		return 0;
-	p = strrchr(text, ')');
-	if (!p)
-		return 0;
-	tok = strtok_r(p + 1, " ", &save); /* field 3: state */
-	if (!tok || *tok == 'Z' || *tok == 'X')
-		return 0;
-	for (int field = 4; field <= 22 && tok; field++)
-		tok = strtok_r(NULL, " ", &save);
-	if (tok)
-		v = strtoull(tok, NULL, 10);
-	return v;
-}
-
 static struct json_object *make_record(const struct kvm_vm *vm)
 {
 	struct json_object *rec = json_object_new_object();
@@ -901,7 +869,7 @@ static struct json_object *make_record(const struct kvm_vm *vm)
 	json_object_object_add(rec, "pid", json_object_new_int(vm->child.pid));
 	json_object_object_add(
 		rec, "start_time",
-		json_object_new_uint64(proc_start_time(vm->child.pid)));
+		json_object_new_uint64(driver_proc_start_time(vm->child.pid)));
 	json_object_object_add(rec, "api", json_object_new_string(vm->api));
 	json_object_object_add(rec, "log", json_object_new_string(vm->log));
 	json_object_object_add(rec, "log_offset",
@@ -1194,17 +1162,6 @@ static int kvm_resume(struct daemon *dmn, struct domain *dom, struct err **e)
 	return resumed(vm, NULL, NULL, e);
 }
 
-static int rec_string(struct json_object *rec, const char *key, char **out,
-		      struct err **e)
-{
-	const char *s;
-
-	if (json_get_string(rec, key, &s, e) < 0)
-		return -EINVAL;
-	*out = xstrdup(s);
-	return 0;
-}
-
 /*
  * After a restart: our copy of the console's master, taken back from
  * nido-vmm (pidfd_getfd) and checked to be the pty the record names;
@@ -1253,8 +1210,8 @@ static int reattach_vm(struct kvm_vm *vm, struct json_object *rec,
 
 	if (json_get_int64(rec, "pid", &pid, e) < 0 ||
 	    json_get_uint64(rec, "start_time", &start, e) < 0 ||
-	    rec_string(rec, "api", &vm->api, e) < 0 ||
-	    rec_string(rec, "log", &vm->log, e) < 0 ||
+	    driver_rec_string(rec, "api", &vm->api, e) < 0 ||
+	    driver_rec_string(rec, "log", &vm->log, e) < 0 ||
 	    json_get_array_opt(rec, "cgroups", &cg, e) < 0 ||
 	    json_get_uint64_opt(rec, "log_offset", &vm->log_off, e) < 0 ||
 	    json_get_bool_opt(rec, "sigstop", &stopped, e) < 0 ||
@@ -1272,32 +1229,16 @@ static int reattach_vm(struct kvm_vm *vm, struct json_object *rec,
 	vm->cgroups = cg ? json_object_get(cg) : json_object_new_array();
 	vm->stopped = stopped;
 	vm->child.pid = (pid_t)pid;
-	if (proc_start_time(vm->child.pid) != start || start == 0)
+	if (driver_proc_start_time(vm->child.pid) != start || start == 0)
 		return 0;
 	vm->child.pidfd = (int)pidfd_open(vm->child.pid, 0);
 	if (vm->child.pidfd < 0)
 		return errno == ESRCH ? 0 : err_sys(e, errno, "pidfd_open");
 	/* Checked again: the pid may have been reused in between. */
-	if (proc_start_time(vm->child.pid) != start)
+	if (driver_proc_start_time(vm->child.pid) != start)
 		return 0;
 	repin_console(vm, rec);
 	return 1;
-}
-
-static enum domain_reason rec_reason(struct json_object *rec)
-{
-	const char *state = "running", *reason = "unknown";
-	int st, r;
-
-	json_get_string_opt(rec, "state", &state, NULL);
-	json_get_string_opt(rec, "reason", &reason, NULL);
-	st = domain_state_parse(state);
-	if (st == DOMAIN_PAUSED)
-		return REASON_PAUSED_USER;
-	r = domain_reason_parse(reason);
-	if (r >= REASON_RUNNING_BOOTED && r <= REASON_RUNNING_UNKNOWN)
-		return (enum domain_reason)r;
-	return REASON_RUNNING_UNKNOWN;
 }
 
 static int kvm_reattach(struct daemon *dmn, struct domain *dom,
@@ -1323,7 +1264,7 @@ static int kvm_reattach(struct daemon *dmn, struct domain *dom,
 		kvm_release(dmn, dom);
 		return r;
 	}
-	daemon_domain_set_state(dmn, dom, rec_reason(rec), rec);
+	daemon_domain_set_state(dmn, dom, driver_rec_reason(rec), rec);
 	if (vm->api && access(vm->api, F_OK) == 0)
 		watch_events(vm);
 	return 1;
@@ -1395,16 +1336,9 @@ static int kvm_stats(struct daemon *dmn, struct domain *dom,
 		     void *opaque, struct err **e)
 {
 	struct kvm_vm *vm = vm_of(dom);
-	uint64_t cpu = UINT64_MAX, mem = UINT64_MAX;
 	struct stats_part *p;
 
-	cgroup_usage(vm->cgroups, &cpu, &mem);
-	if (cpu != UINT64_MAX)
-		json_object_object_add(out, "cpu.time",
-				       json_object_new_uint64(cpu));
-	if (mem != UINT64_MAX)
-		json_object_object_add(out, "cgroup.memory.usage",
-				       json_object_new_uint64(mem));
+	driver_cgroup_stats(vm->cgroups, out);
 	proc_usage(vm->child.pid, out);
 	if (vm->starting || vm->stopped) /* no control socket to ask */
 		return 0;

@@ -36,6 +36,7 @@
 #include "daemon/daemon.h"
 #include "daemon/disk-open.h"
 #include "daemon/driver-qemu.h"
+#include "daemon/driver-common.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
 #include "daemon/kvm-probe.h"
@@ -323,15 +324,6 @@ static int sandbox_ids(struct qemu_vm *vm, const char *accel,
 	return 0;
 }
 
-static int open_log(const char *path, struct err **e)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		return err_sys(e, errno, "opening log '%s'", path);
-	return fd;
-}
-
 /* Logs the command line, one argument a line, as libvirt's log does. */
 static void log_args(int fd, const struct qemu_argv *a)
 {
@@ -345,7 +337,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		      struct qemu_vm *vm, const char *emulator,
 		      const char *accel, struct err **e)
 {
-	_cleanup_close_ int logfd = open_log(vm->log, e);
+	_cleanup_close_ int logfd = driver_open_log(vm->log, e);
 	_cleanup_close_ int slot_fd = -1, mon_fd = -1;
 	_cleanup_free_ struct spawn_fd *keep = NULL;
 	struct qemu_argv a = {0};
@@ -390,25 +382,6 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	return r;
 }
 
-/* Field 22 of /proc/PID/stat (start time in clock ticks since boot), or
- * 0 when the process is gone or a zombie. */
-static uint64_t proc_start_time(pid_t pid)
-{
-	_cleanup_free_ char *path = xasprintf("/proc/%d/stat", (int)pid);
-	_cleanup_free_ char *text = NULL;
-	char *p, *save = NULL, *tok;
-
-	if (file_read_all(path, 4096, &text, NULL, NULL) < 0 ||
-	    !(p = strrchr(text, ')')))
-		return 0;
-	tok = strtok_r(p + 1, " ", &save); /* field 3: state */
-	if (!tok || *tok == 'Z' || *tok == 'X')
-		return 0;
-	for (int field = 4; field <= 22 && tok; field++)
-		tok = strtok_r(NULL, " ", &save);
-	return tok ? strtoull(tok, NULL, 10) : 0;
-}
-
 static struct json_object *make_record(const struct qemu_vm *vm)
 {
 	struct json_object *rec = json_object_new_object();
@@ -417,7 +390,7 @@ static struct json_object *make_record(const struct qemu_vm *vm)
 	json_object_object_add(rec, "pid", json_object_new_int(vm->child.pid));
 	json_object_object_add(
 		rec, "start_time",
-		json_object_new_uint64(proc_start_time(vm->child.pid)));
+		json_object_new_uint64(driver_proc_start_time(vm->child.pid)));
 	add_str(rec, "monitor", vm->monitor);
 	add_str(rec, "log", vm->log);
 	json_object_object_add(rec, "log_offset",
@@ -1110,16 +1083,9 @@ static int qemu_stats(struct daemon *dmn, struct domain *dom,
 		      void *opaque, struct err **e)
 {
 	struct qemu_vm *vm = vm_of(dom);
-	uint64_t cpu = UINT64_MAX, mem = UINT64_MAX;
 	struct stats_call *s;
 
-	cgroup_usage(vm->cgroups, &cpu, &mem);
-	if (cpu != UINT64_MAX)
-		json_object_object_add(out, "cpu.time",
-				       json_object_new_uint64(cpu));
-	if (mem != UINT64_MAX)
-		json_object_object_add(out, "cgroup.memory.usage",
-				       json_object_new_uint64(mem));
+	driver_cgroup_stats(vm->cgroups, out);
 	if (!vm->qmp_ready)
 		return 0;
 	s = xcalloc(1, sizeof(*s));
@@ -1143,17 +1109,6 @@ static int qemu_stats(struct daemon *dmn, struct domain *dom,
 	return RPC_DEFERRED;
 }
 
-static int rec_string(struct json_object *rec, const char *key, char **out,
-		      struct err **e)
-{
-	const char *s;
-
-	if (json_get_string(rec, key, &s, e) < 0)
-		return -EINVAL;
-	*out = xstrdup(s);
-	return 0;
-}
-
 /* The record's QEMU: 1 when it still runs (same pid, same start time),
  * 0 when gone, -errno on a record that cannot be used. */
 static int reattach_vm(struct qemu_vm *vm, struct json_object *rec,
@@ -1169,8 +1124,8 @@ static int reattach_vm(struct qemu_vm *vm, struct json_object *rec,
 	vm->monitor = vm->log = NULL;
 	if (json_get_int64(rec, "pid", &pid, e) < 0 ||
 	    json_get_uint64(rec, "start_time", &start, e) < 0 ||
-	    rec_string(rec, "monitor", &vm->monitor, e) < 0 ||
-	    rec_string(rec, "log", &vm->log, e) < 0 ||
+	    driver_rec_string(rec, "monitor", &vm->monitor, e) < 0 ||
+	    driver_rec_string(rec, "log", &vm->log, e) < 0 ||
 	    json_get_array_opt(rec, "cgroups", &cg, e) < 0 ||
 	    json_get_uint64_opt(rec, "log_offset", &vm->log_off, e) < 0 ||
 	    json_get_string_opt(rec, "pty", &pty, e) < 0 ||
@@ -1182,28 +1137,13 @@ static int reattach_vm(struct qemu_vm *vm, struct json_object *rec,
 	vm->cgroups = cg ? json_object_get(cg) : json_object_new_array();
 	vm->pty = pty && str_has_prefix(pty, "/dev/pts/") ? xstrdup(pty) : NULL;
 	vm->child.pid = (pid_t)pid;
-	if (start == 0 || proc_start_time(vm->child.pid) != start)
+	if (start == 0 || driver_proc_start_time(vm->child.pid) != start)
 		return 0;
 	vm->child.pidfd = (int)pidfd_open(vm->child.pid, 0);
 	if (vm->child.pidfd < 0)
 		return errno == ESRCH ? 0 : err_sys(e, errno, "pidfd_open");
 	/* checked again: the pid may have been reused in between */
-	return proc_start_time(vm->child.pid) == start ? 1 : 0;
-}
-
-static enum domain_reason rec_reason(struct json_object *rec)
-{
-	const char *state = "running", *reason = "unknown";
-	int r;
-
-	json_get_string_opt(rec, "state", &state, NULL);
-	json_get_string_opt(rec, "reason", &reason, NULL);
-	if (domain_state_parse(state) == DOMAIN_PAUSED)
-		return REASON_PAUSED_USER;
-	r = domain_reason_parse(reason);
-	if (r >= REASON_RUNNING_BOOTED && r <= REASON_RUNNING_UNKNOWN)
-		return (enum domain_reason)r;
-	return REASON_RUNNING_UNKNOWN;
+	return driver_proc_start_time(vm->child.pid) == start ? 1 : 0;
 }
 
 /*
@@ -1239,7 +1179,7 @@ static int qemu_reattach(struct daemon *dmn, struct domain *dom,
 		qemu_release(dmn, dom);
 		return r;
 	}
-	daemon_domain_set_state(dmn, dom, rec_reason(rec), rec);
+	daemon_domain_set_state(dmn, dom, driver_rec_reason(rec), rec);
 	return 1;
 }
 

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* What the process-per-domain drivers share (driver-common.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "daemon/cgroup.h"
+#include "daemon/driver-common.h"
+#include "lib/file.h"
+#include "lib/json.h"
+
+uint64_t driver_proc_start_time(pid_t pid)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/%d/stat", (int)pid);
+	_cleanup_free_ char *text = NULL;
+	char *p, *save = NULL, *tok;
+	uint64_t v = 0;
+
+	if (file_read_all(path, 4096, &text, NULL, NULL) < 0)
+		return 0;
+	p = strrchr(text, ')');
+	if (!p)
+		return 0;
+	tok = strtok_r(p + 1, " ", &save); /* field 3: state */
+	if (!tok || *tok == 'Z' || *tok == 'X')
+		return 0;
+	for (int field = 4; field <= 22 && tok; field++)
+		tok = strtok_r(NULL, " ", &save);
+	if (tok)
+		v = strtoull(tok, NULL, 10);
+	return v;
+}
+
+int driver_open_log(const char *path, struct err **e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return err_sys(e, errno, "opening log '%s'", path);
+	return fd;
+}
+
+int driver_rec_string(struct json_object *rec, const char *key, char **out,
+		      struct err **e)
+{
+	const char *s;
+
+	if (json_get_string(rec, key, &s, e) < 0)
+		return -EINVAL;
+	*out = xstrdup(s);
+	return 0;
+}
+
+enum domain_reason driver_rec_reason(struct json_object *rec)
+{
+	const char *state = "running", *reason = "unknown";
+	int st, r;
+
+	json_get_string_opt(rec, "state", &state, NULL);
+	json_get_string_opt(rec, "reason", &reason, NULL);
+	st = domain_state_parse(state);
+	if (st == DOMAIN_PAUSED)
+		return REASON_PAUSED_USER;
+	r = domain_reason_parse(reason);
+	if (r >= REASON_RUNNING_BOOTED && r <= REASON_RUNNING_UNKNOWN)
+		return (enum domain_reason)r;
+	return REASON_RUNNING_UNKNOWN;
+}
+
+void driver_cgroup_stats(struct json_object *cgroups, struct json_object *out)
+{
+	uint64_t cpu = UINT64_MAX, mem = UINT64_MAX;
+
+	cgroup_usage(cgroups, &cpu, &mem);
+	if (cpu != UINT64_MAX)
+		json_object_object_add(out, "cpu.time",
+				       json_object_new_uint64(cpu));
+	if (mem != UINT64_MAX)
+		json_object_object_add(out, "cgroup.memory.usage",
+				       json_object_new_uint64(mem));
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the drivers that run one host process per domain (kvm: nido-vmm,
+ * qemu: QEMU) share: recognising their process again after a restart,
+ * their log, their run-time record and their cgroup's statistics.
+ */
+#ifndef NIDO_DAEMON_DRIVER_COMMON_H
+#define NIDO_DAEMON_DRIVER_COMMON_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "daemon/domain.h"
+#include "lib/err.h"
+
+/*
+ * Field 22 of /proc/PID/stat (start time in clock ticks since boot), or
+ * 0 when the process is gone or a zombie: with the pid, it tells a
+ * re-attaching daemon that the process is still the one it started.
+ */
+uint64_t driver_proc_start_time(pid_t pid);
+
+/* Opens (appends to, creates 0600) the domain's log; returns the fd or
+ * -errno with @e filled. */
+int driver_open_log(const char *path, struct err **e);
+
+/* *@out: a malloc'ed copy of the string @key of the run-time record. */
+int driver_rec_string(struct json_object *rec, const char *key, char **out,
+		      struct err **e);
+
+/* The reason a re-attached domain runs with, from its record. */
+enum domain_reason driver_rec_reason(struct json_object *rec);
+
+/* Adds the cgroup's "cpu.time" and "cgroup.memory.usage" to @out
+ * (domstats), those that can be read from @cgroups. */
+void driver_cgroup_stats(struct json_object *cgroups, struct json_object *out);
+
+#endif
