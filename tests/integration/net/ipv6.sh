@@ -9,7 +9,9 @@
 #   - <nat ipv6='yes'>: an outside server sees the host's IPv6 address;
 #   - the host's bridge takes no advertisement (accept_ra=0, autoconf=0);
 #   - <network ipv6='yes'> without an IPv6 <ip>: the bridge has no IPv6
-#     of its own, and guests reach each other over IPv6 all the same.
+#     of its own, and guests reach each other over IPv6 all the same;
+#   - a routed network with only an ra-only subnet: no DHCP, no
+#     enable-ra, SLAAC all the same.
 . "$(dirname "$0")/lib.sh"
 
 for tool in dnsmasq dhclient; do
@@ -159,9 +161,33 @@ t_out "its firewall table is installed" "table inet nido-nidobr7" nft list table
 t "guests of the network reach each other over IPv6" wait_for 30 \
 	nsenter -t "$a7_ns" -n busybox ping -6 -c 1 -W 2 fd00:77::b
 
+# A routed network with one IPv6 subnet and no DHCP at all: ra-only
+# advertises without enable-ra (libvirt's form), clients use SLAAC.
+ra=$tmp/ra.xml
+mkdir -p "$tmp/ra" && chmod 755 "$tmp/ra"
+cat >"$ra" <<'XML'
+<network>
+  <name>ra</name>
+  <forward mode='route'/>
+  <bridge name='nidobr8' stp='off'/>
+  <ip family='ipv6' address='fd00:88::1' prefix='64'/>
+</network>
+XML
+t "xml-up: a routed network with an ra-only subnet" "$NT" xml-up "$ra" "$tmp/ra"
+t "its dnsmasq has no DHCP and no enable-ra" bash -c \
+	"grep -q '^dhcp-range=fd00:88::,ra-only,64\$' '$tmp/ra/dnsmasq.conf' && ! grep -q 'enable-ra\|dhcp-leasefile' '$tmp/ra/dnsmasq.conf'"
+dnsmasq --conf-file="$tmp/ra/dnsmasq.conf" >"$tmp/dnsmasq-ra.log" 2>&1 &
+extra_pids="$extra_pids $!"
+new_ns c8_ns
+"$NT" veth c8 c8in && "$NT" netns c8in "$c8_ns" && "$NT" master c8 nidobr8 &&
+	"$NT" up c8 && in_ns "$c8_ns" ip link set c8in up
+t "a client of it makes an address by SLAAC" wait_for 60 bash -c \
+	"nsenter -t $c8_ns -n ip -6 addr show dev c8in | grep -q 'inet6 fd00:88::.*/64 scope global'"
+
 kill $extra_pids 2>/dev/null
 t "xml-down" "$NT" xml-down "$xml"
 t "xml-down of the isolated network" "$NT" xml-down "$iso"
+t "xml-down of the routed network" "$NT" xml-down "$ra"
 [ -z "$(nft list tables | grep nido)" ] && ok "no table of nido's is left" ||
 	not_ok "no table of nido's is left" "$(nft list tables)"
 done_testing
