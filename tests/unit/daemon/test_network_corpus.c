@@ -317,7 +317,8 @@ static void fetch(void)
 		dir = xstrdup(last);
 	else
 		snprintf(skip_reason, sizeof(skip_reason),
-			 "libvirt's test files are not available (%s)", last);
+			 "libvirt's test files are not available (%.200s)",
+			 last);
 }
 
 static char *read_text(const char *sub, const char *name)
