@@ -27,6 +27,9 @@ NIDO_TEST_PACKAGES=(
 	iproute2 procps e2fsprogs nftables iptables
 	# remote access: certificates, an sshd and its client (daemon-remote)
 	openssl openssh-server openssh-client util-linux
+	# a DHCPv6 client (net-ipv6); curl fetches libvirt's own test files
+	# (tests/corpus/libvirt.sh)
+	isc-dhcp-client curl
 )
 
 ensure_packages()

@@ -104,14 +104,15 @@ static size_t count_children(const xmlNode *node, const char *name)
 	size_t n = 0;
 
 	for (xmlNode *c = node->children; c; c = c->next)
-		n += c->type == XML_ELEMENT_NODE &&
+		n += c->type == XML_ELEMENT_NODE && !c->ns &&
 		     xmlStrEqual(c->name, BAD_CAST name);
 	return n;
 }
 
+/* Is @c element <name> of no namespace (as xml_child() finds them)? */
 static bool is_elem(const xmlNode *c, const char *name)
 {
-	return c->type == XML_ELEMENT_NODE &&
+	return c->type == XML_ELEMENT_NODE && !c->ns &&
 	       xmlStrEqual(c->name, BAD_CAST name);
 }
 
@@ -870,6 +871,26 @@ static int parse_lists(const xmlNode *root, struct network_def *d,
 	return 0;
 }
 
+/*
+ * libvirt's <port isolated='yes'/> keeps the guests of the network from
+ * reaching each other: ignored, it would open what it closes, so it is
+ * refused. Anything else of <port> is the default and only warned about
+ * (it is not in the subset).
+ */
+static int check_port(const xmlNode *root, struct err **e)
+{
+	xmlNode *n = xml_child(root, "port");
+	_cleanup_free_ char *iso = n ? xml_attr(n, "isolated") : NULL;
+
+	if (iso && streq(iso, "yes")) {
+		xml_err(e, n,
+			"<port isolated='yes'> (guests kept apart on the "
+			"bridge) is not supported");
+		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
+	}
+	return 0;
+}
+
 /* The single elements under <network>, each parsed when present. */
 static int parse_singles(const xmlNode *root, struct network_def *d,
 			 struct xml_warnings *w, struct err **e)
@@ -921,22 +942,20 @@ static int parse_singles(const xmlNode *root, struct network_def *d,
 	if ((n = xml_child(root, "virtualport")) &&
 	    parse_virtualport(n, &d->virtualport, w, e) < 0)
 		return -EINVAL;
-	return 0;
+	return check_port(root, e);
 }
 
 /*
  * What the subset keeps (it formats back) but nido does not apply yet:
- * said, so that nothing is changed silently.
+ * said, so that nothing is changed silently. (<network ipv6='yes'>, IPv6
+ * between guests of a network without an IPv6 <ip>, holds: nido's
+ * table, inet, lets the bridge's ports reach each other in both
+ * families; <nat ipv6='yes'> is the firewall's.)
  */
 static void warn_unapplied(const struct network_def *d, struct xml_warnings *w)
 {
 	const char *later = "is not applied yet";
 
-	if (d->ipv6 == NETWORK_TRISTATE_YES)
-		xml_warn_def(w,
-			     "<network ipv6='yes'> (IPv6 between guests "
-			     "without an IPv6 <ip>) %s",
-			     later);
 	if (d->bandwidth.in.set || d->bandwidth.out.set)
 		xml_warn_def(w, "the network's <bandwidth> %s", later);
 	if (d->has_vlan)
@@ -1001,16 +1020,17 @@ static int check_mode(const struct network_def *d, struct err **e)
 	bool ovs = d->virtualport.present;
 
 	if (d->forward == NETWORK_FORWARD_BRIDGE) {
-		if (!d->bridge || strchr(d->bridge, '%'))
-			return err_set(e, EINVAL,
-				       "mode='bridge' needs the host bridge's "
-				       "<bridge name=> (nido attaches guests "
-				       "to a bridge, not to a device)");
+		/* libvirt's direct-net: a device and no bridge is macvtap. */
 		if (d->forward_dev)
 			return err_setk(e, ERR_CONFIG_UNSUPPORTED, EINVAL,
 					"mode='bridge' with dev='%s': direct "
 					"(macvtap) attachment is not supported",
 					d->forward_dev);
+		if (!d->bridge || strchr(d->bridge, '%'))
+			return err_set(e, EINVAL,
+				       "mode='bridge' needs the host bridge's "
+				       "<bridge name=> (nido attaches guests "
+				       "to a bridge, not to a device)");
 		if (d->n_ips || d->n_dns_hosts || d->n_forwarders ||
 		    d->domain || d->has_mac || d->n_port_forwards || d->mtu)
 			return err_set(
@@ -1028,6 +1048,13 @@ static int check_mode(const struct network_def *d, struct err **e)
 			       mode);
 	if (d->forward == NETWORK_FORWARD_NONE && d->forward_dev)
 		return err_set(e, EINVAL, "an isolated network has no dev");
+	/* An open network has no rules: a dev= would limit nothing. */
+	if (d->forward == NETWORK_FORWARD_OPEN && d->forward_dev)
+		return err_set(e, EINVAL,
+			       "mode='open' with dev='%s': an open network "
+			       "installs no rules, so nothing would limit it "
+			       "to that device",
+			       d->forward_dev);
 	if (d->n_port_forwards && d->forward != NETWORK_FORWARD_NAT)
 		return err_set(e, EINVAL,
 			       "<portForward> needs <forward mode='nat'>");

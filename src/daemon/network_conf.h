@@ -192,7 +192,7 @@ struct network_def {
  * checks it (network_def_validate()). A missing <uuid> gets a random
  * one. Unknown elements and attributes are added to @warnings (may be
  * NULL), naming them, and so is what is kept but not applied yet
- * (ipv6='yes', <bandwidth>, <vlan>); what nido cannot honour is refused,
+ * (<bandwidth>, <vlan>); what nido cannot honour is refused,
  * naming it.
  * Returns 0 with *@out set (free with network_def_free), or -errno with
  * @e filled: of kind ERR_CONFIG_UNSUPPORTED for what nido does not run

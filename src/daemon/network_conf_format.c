@@ -293,8 +293,9 @@ char *network_def_format(const struct network_def *d)
 
 	if (!f)
 		abort();
-	fprintf(f, "<network");
-	put_tristate(f, "ipv6", d->ipv6);
+	/* ipv6='no' is the default, and libvirt writes only 'yes'. */
+	fprintf(f, "<network%s",
+		d->ipv6 == NETWORK_TRISTATE_YES ? " ipv6='yes'" : "");
 	fprintf(f, ">\n  <name>");
 	xml_escape_text(f, d->name);
 	fprintf(f, "</name>\n  <uuid>%s</uuid>\n",

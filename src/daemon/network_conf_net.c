@@ -2,6 +2,7 @@
 #include "daemon/network_conf_net.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 
 static const enum net_fw_mode fw_modes[] = {
 	[NETWORK_FORWARD_NONE] = NET_FW_ISOLATED,
@@ -151,6 +152,7 @@ int network_def_dnsmasq(const struct network_def *d, const char *bridge,
 		.domain_local = d->domain_local == NETWORK_TRISTATE_YES,
 		.no_dns = d->dns_enable == NETWORK_TRISTATE_NO,
 		.no_forward_plain = d->dns_forward_plain == NETWORK_TRISTATE_NO,
+		.isolated = d->forward == NETWORK_FORWARD_NONE,
 		.ips = m.ips,
 		.n_ips = d->n_ips,
 		.forwarders = m.forwarders,
@@ -177,10 +179,16 @@ void network_dnsmasq_release(struct network_dnsmasq *m)
 
 struct net_bridge_opts network_def_bridge_opts(const struct network_def *d)
 {
+	bool v6 = false;
+
+	for (size_t i = 0; i < d->n_ips; i++)
+		v6 |= d->ips[i].address.family == AF_INET6;
 	return (struct net_bridge_opts){
 		.stp = d->stp,
 		.delay_s = d->delay,
 		.mtu = d->mtu,
 		.mac = d->has_mac ? d->mac : NULL,
+		/* libvirt's rule; ipv6='yes' is about guests, not the host. */
+		.no_ipv6 = !v6,
 	};
 }

@@ -186,8 +186,10 @@ int xml_err(struct err **e, const xmlNode *node, const char *fmt, ...)
 
 xmlNode *xml_child(const xmlNode *node, const char *name)
 {
+	/* An element in a namespace is another application's (libvirt
+	 * reads only elements in none), whatever its local name. */
 	for (xmlNode *c = node->children; c; c = c->next)
-		if (c->type == XML_ELEMENT_NODE &&
+		if (c->type == XML_ELEMENT_NODE && !c->ns &&
 		    xmlStrEqual(c->name, BAD_CAST name))
 			return c;
 	return NULL;
@@ -229,19 +231,34 @@ static bool name_in(const xmlChar *name, const char *const *names)
 	return false;
 }
 
+/* "prefix:" of a name in a namespace with a prefix, else "". */
+static const char *ns_prefix(const xmlNs *ns, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.60s%s",
+		 ns && ns->prefix ? (const char *)ns->prefix : "",
+		 ns && ns->prefix ? ":" : "");
+	return buf;
+}
+
 void xml_check_known(const xmlNode *node, const char *const *attrs,
 		     const char *const *children, struct xml_warnings *w)
 {
+	char p[64];
+
+	/* Names in a namespace are never ours (xml_child skips them). */
 	for (const xmlAttr *a = node->properties; a; a = a->next)
-		if (!name_in(a->name, attrs))
+		if (a->ns || !name_in(a->name, attrs))
 			xml_warn(w, node,
-				 "<%s>: unknown attribute '%s' ignored",
+				 "<%s>: unknown attribute '%s%s' ignored",
 				 (const char *)node->name,
+				 ns_prefix(a->ns, p, sizeof(p)),
 				 (const char *)a->name);
 	for (const xmlNode *c = node->children; c; c = c->next)
-		if (c->type == XML_ELEMENT_NODE && !name_in(c->name, children))
-			xml_warn(w, c, "<%s>: unknown element <%s> ignored",
+		if (c->type == XML_ELEMENT_NODE &&
+		    (c->ns || !name_in(c->name, children)))
+			xml_warn(w, c, "<%s>: unknown element <%s%s> ignored",
 				 (const char *)node->name,
+				 ns_prefix(c->ns, p, sizeof(p)),
 				 (const char *)c->name);
 }
 

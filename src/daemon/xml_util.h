@@ -45,7 +45,7 @@ xmlDoc *xml_parse(const char *text, size_t len, const char *what,
 int xml_err(struct err **e, const xmlNode *node, const char *fmt, ...)
 	PRINTF(3, 4);
 
-/* The first element child of @node named @name, or NULL. */
+/* The first element child of @node named @name in no namespace, or NULL. */
 xmlNode *xml_child(const xmlNode *node, const char *name);
 
 /* Trimmed text content of @node, malloc'ed; "" for an empty element. */

@@ -128,9 +128,11 @@ static void put_dns(FILE *f, const struct net_dnsmasq_conf *c)
 		fprintf(f, "%s\n",
 			fw->addr.family ? net_ip_str(&fw->addr, a) : "");
 	}
-	/* With forwarders of every name, /etc/resolv.conf is not read. */
-	for (size_t i = 0; i < c->n_forwarders; i++)
-		if (!c->forwarders[i].domain) {
+	/* With forwarders of every name, /etc/resolv.conf is not read;
+	 * an isolated network forwards to no one of the host's. */
+	for (size_t i = 0; i <= c->n_forwarders; i++)
+		if (i == c->n_forwarders ? c->isolated
+					 : !c->forwarders[i].domain) {
 			fprintf(f, "no-resolv\n");
 			break;
 		}
@@ -165,10 +167,18 @@ char *net_dnsmasq_conf(const struct net_dnsmasq_conf *c, struct err **e)
 		fprintf(f, "port=0\n");
 	else
 		put_dns(f, c);
+	if (c->isolated) {
+		/* DHCP option 3 empty: no default route through the host;
+		 * RAs saying "not a default router" (no-resolv: put_dns). */
+		fprintf(f, "dhcp-option=3\nra-param=*,0,0\n");
+	}
 	for (size_t i = 0; i < c->n_ips; i++) {
+		bool has_dhcp = c->ips[i].n_ranges || c->ips[i].n_hosts;
+
 		put_ranges(f, &c->ips[i], &leases);
-		v6 |= c->ips[i].addr.family == AF_INET6;
-		dhcp |= c->ips[i].n_ranges || c->ips[i].n_hosts;
+		dhcp |= has_dhcp;
+		/* ra-only subnets advertise without it, as libvirt's. */
+		v6 |= c->ips[i].addr.family == AF_INET6 && has_dhcp;
 	}
 	if (dhcp) {
 		fprintf(f, "dhcp-no-override\ndhcp-authoritative\n");

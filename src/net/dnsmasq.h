@@ -62,6 +62,12 @@ struct net_dnsmasq_conf {
 	bool no_dns;	    /* <dns enable='no'>: DHCP only (port=0) */
 	/* <dns forwardPlainNames='no'>: names without a dot stay local. */
 	bool no_forward_plain;
+	/*
+	 * An isolated network (no <forward>): the host is no router (no
+	 * DHCP router option, router advertisements with a lifetime of 0)
+	 * and its DNS forwards nothing, as libvirt's.
+	 */
+	bool isolated;
 	const struct net_dnsmasq_ip *ips;
 	size_t n_ips;
 	const struct net_dns_forwarder *forwarders;
@@ -80,6 +86,11 @@ struct net_dnsmasq_conf {
  * that dnsmasq answers those hosts), as libvirt writes it. dhcp-lease-max
  * is the ranges' and hosts' sum, at most NET_LEASES_MAX (what the lease
  * parser reads back).
+ * IPv6, as libvirt: a subnet without DHCP gets "ra-only" (router
+ * advertisements with the prefix for SLAAC, the clients make their own
+ * addresses); a subnet with a range or hosts gets stateful DHCPv6 (its
+ * advertisements say "managed", without the prefix for SLAAC) and
+ * "enable-ra".
  */
 char *net_dnsmasq_conf(const struct net_dnsmasq_conf *c, struct err **e);
 

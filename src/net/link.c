@@ -7,6 +7,7 @@
 #include "net/link.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <netlink/msg.h>
@@ -14,6 +15,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
+#include <unistd.h>
 
 struct net_nl {
 	struct nl_sock *sk;
@@ -150,6 +152,35 @@ static struct nl_msg *bridge_msg(const char *name,
 	return msg;
 }
 
+/* Writes @value to /proc/sys/net/ipv6/conf/@name/@key (this namespace's). */
+static int ipv6_conf(const char *name, const char *key, const char *value,
+		     struct err **e)
+{
+	_cleanup_free_ char *path =
+		xasprintf("/proc/sys/net/ipv6/conf/%s/%s", name, key);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT)
+		return 0; /* IPv6 is off in this kernel: nothing to set */
+	if (fd < 0)
+		return err_sys(e, errno, "bridge '%s': opening %s", name, path);
+	errno = EIO;
+	if (write(fd, value, strlen(value)) != (ssize_t)strlen(value))
+		return err_sys(e, errno, "bridge '%s': writing %s", name, path);
+	return 0;
+}
+
+/* The bridge's IPv6 settings (net_bridge_create() says which). */
+static int bridge_ipv6(const char *name, const struct net_bridge_opts *o,
+		       struct err **e)
+{
+	if (ipv6_conf(name, "accept_ra", "0", e) < 0 ||
+	    ipv6_conf(name, "autoconf", "0", e) < 0 ||
+	    ipv6_conf(name, "disable_ipv6", o->no_ipv6 ? "1" : "0", e) < 0)
+		return -EIO;
+	return 0;
+}
+
 int net_bridge_create(struct net_nl *nl, const char *name,
 		      const struct net_bridge_opts *o, struct err **e)
 {
@@ -169,6 +200,10 @@ int net_bridge_create(struct net_nl *nl, const char *name,
 	r = send_sync(nl, msg);
 	if (r < 0)
 		return nl_fail(e, r, "creating bridge '%s'", name);
+	if (bridge_ipv6(name, o, e) < 0) {
+		net_link_delete(nl, name, NULL);
+		return -EIO;
+	}
 	return 0;
 }
 

@@ -31,12 +31,19 @@ struct net_bridge_opts {
 	unsigned delay_s;   /* forward delay in seconds (libvirt's delay=) */
 	unsigned mtu;	    /* 0: the kernel's default */
 	const uint8_t *mac; /* 6 bytes, or NULL: a random one */
+	/* No IPv6 on the bridge (disable_ipv6): a network without an IPv6
+	 * <ip>, as libvirt does. */
+	bool no_ipv6;
 };
 
 /*
  * Creates bridge @name, down. With STP on, the kernel raises a forward
- * delay below 2 s to 2 s (as it does for libvirt's delay='0'). Fails with
- * -EEXIST when a link of that name exists.
+ * delay below 2 s to 2 s (as it does for libvirt's delay='0'). Whatever
+ * @o says of IPv6, the bridge takes no router advertisements and makes
+ * no address from one (accept_ra=0, autoconf=0, as libvirt sets them):
+ * a guest's RA must not give the host a route or an address. Fails with
+ * -EEXIST when a link of that name exists; on any other failure the
+ * bridge is not left behind.
  */
 int net_bridge_create(struct net_nl *nl, const char *name,
 		      const struct net_bridge_opts *o, struct err **e);

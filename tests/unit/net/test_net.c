@@ -370,6 +370,36 @@ static void dnsmasq_default_network(void)
 		     "dhcp-hostsfile=/run/nido/net/default.hosts\n");
 }
 
+/*
+ * An isolated network (libvirt's isolated-network.conf): no router by
+ * DHCP, advertisements saying "not a default router", no upstream DNS;
+ * an IPv6 subnet without DHCP is ra-only and needs no enable-ra.
+ */
+static void dnsmasq_isolated_and_ra_only(void)
+{
+	struct net_dnsmasq_ip ips[2] = {
+		{.addr = ip("192.168.152.1"), .prefix = 24},
+		{.addr = ip("fd00:152::1"), .prefix = 64}};
+	struct net_dnsmasq_conf c = {.bridge = "virbr2",
+				     .isolated = true,
+				     .ips = ips,
+				     .n_ips = 2,
+				     .lease_file = "/l",
+				     .dhcp_hosts_file = "/h",
+				     .dns_hosts_file = "/d"};
+	_cleanup_free_ char *s = net_dnsmasq_conf(&c, NULL);
+
+	CHECK_STR_CONTAINS(s, "no-resolv\naddn-hosts=/d\n"
+			      "dhcp-option=3\nra-param=*,0,0\n"
+			      "dhcp-range=fd00:152::,ra-only,64\n");
+	CHECK(!strstr(s, "enable-ra"));
+	c.isolated = false;
+	free(s);
+	s = net_dnsmasq_conf(&c, NULL);
+	CHECK(!strstr(s, "dhcp-option=3") && !strstr(s, "ra-param") &&
+	      !strstr(s, "no-resolv"));
+}
+
 static void dnsmasq_ipv6_dns_and_hosts(void)
 {
 	struct net_dhcp_range r6 = {ip("fd00::10"), ip("fd00::ff")};
@@ -674,6 +704,7 @@ int main(void)
 	RUN(fw_coexists_with_docker);
 	RUN(dnsmasq_default_network);
 	RUN(dnsmasq_ipv6_dns_and_hosts);
+	RUN(dnsmasq_isolated_and_ra_only);
 	RUN(dnsmasq_refuses_what_could_add_lines);
 	RUN(dnsmasq_static_plain_names_lease_max);
 	RUN(dnsmasq_refuses_option_like_host_names);
