@@ -183,7 +183,7 @@ static void domain_invalid_values_fail_with_line(void)
 		{"",
 		 "<interface type='bridge'><mac address='01:00:00:00:00:01'/>"
 		 "<source bridge='b'/></interface>",
-		 "is multicast"},
+		 "is a multicast address"},
 		{"", "<interface type='network'/>",
 		 "needs <source network='...'/>"},
 		{"", "<serial type='tcp'/>", "type 'tcp' not supported"},
