@@ -7,11 +7,11 @@
  *   the tap's egress by an htb root qdisc with one default class (rate =
  *   average, ceil = peak, burst);
  * - outbound (from the guest: what enters the tap) is shaped too, not
- *   policed: an ingress qdisc with a u32 filter matching every frame redirects it
- *   (mirred) to an ifb device of its own, "nifbN" (N: the tap's ifindex),
- *   whose egress has the same htb. Shaping delays frames where policing
- *   would drop them, so a guest's TCP sees a steady rate instead of
- *   losses (libnl 3.7 has no police action either).
+ *   policed: an ingress qdisc with a u32 filter that matches every frame
+ *   redirects it (mirred) to an ifb device of its own, "nifbN" (N: the
+ *   tap's ifindex), whose egress has the same htb. Shaping delays frames
+ *   where policing would drop them, so a guest's TCP sees a steady rate
+ *   instead of losses (libnl 3.7 has no police action either).
  *
  * The qdiscs go with the tap; the ifb is deleted by net_tc_clear().
  */
