@@ -19,7 +19,7 @@ void net_ovs_argv_free(char **argv)
 
 char **net_ovs_add_port_argv(const struct net_ovs_port *p)
 {
-	char **v = xcalloc(16, sizeof(*v));
+	char **v = xcalloc(17, sizeof(*v)); /* 16 at most, and NULL */
 	char mac[NET_MAC_STRLEN];
 	size_t n = 0;
 
