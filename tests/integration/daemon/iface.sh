@@ -279,4 +279,42 @@ min_ms=$(((sent - 16384) / 100))
 ! in_ns ip link show "nifb$ifindex" >/dev/null 2>&1 &&
 	ok "destroy removed the ifb too" || not_ok "destroy removed the ifb too"
 
+# The qemu driver gets the same taps: -netdev tap,fd=N and a -device.
+if command -v qemu-system-x86_64 >/dev/null; then
+	truncate -s 1M "$tmp/empty.img"
+	cat >"$tmp/q.xml" <<XML
+<domain type='qemu'>
+  <name>q</name>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='raw'/>
+      <source file='$tmp/empty.img'/><target dev='hda' bus='ide'/></disk>
+    <interface type='bridge'><mac address='52:54:00:00:00:07'/><source bridge='br0'/><model type='e1000'/></interface>
+  </devices>
+</domain>
+XML
+	"$NIDO" define "$tmp/q.xml" >/dev/null
+	t_out "qemu: start a domain with an interface on br0" "Domain 'q' started" "$NIDO" start q
+	tap=$("$NIDO" domiflist q | awk '/52:54:00:00:00:07/ { print $1 }')
+	t_out "qemu: its tap $tap is a port of br0" "master br0" in_ns ip link show "$tap"
+	qpid=$(grep -o '"pid":[0-9]*' "$NIDO_RUNTIME_DIR/domains/q.json" | cut -d: -f2)
+	t_out "qemu: QEMU got the open tap (-netdev tap,id=hostnet0,fd=N)" "tap,id=hostnet0,fd=" \
+		sh -c "tr '\\0' ' ' </proc/$qpid/cmdline"
+	t_out "qemu: ... and an e1000 with the MAC" '"driver":"e1000","netdev":"hostnet0","id":"net0","mac":"52:54:00:00:00:07"' \
+		sh -c "tr '\\0' ' ' </proc/$qpid/cmdline"
+	# The empty disk does not boot: SeaBIOS goes on to the card's iPXE,
+	# whose DHCP requests QEMU writes to the tap.
+	if wait_for 240 sh -c "[ \$(ip netns exec $ns cat /sys/class/net/$tap/statistics/rx_packets) -gt 0 ]"; then
+		ok "qemu: the guest's frames (iPXE's) come out of the tap"
+	else
+		not_ok "qemu: the guest's frames (iPXE's) come out of the tap"
+	fi
+	t_out "qemu: destroy" "Domain 'q' destroyed" "$NIDO" destroy q
+	! in_ns ip link show "$tap" >/dev/null 2>&1 &&
+		ok "qemu: destroy removed the tap" || not_ok "qemu: destroy removed the tap"
+else
+	skip "the qemu driver's interfaces" "qemu-system-x86_64 is not installed"
+fi
+
 done_testing

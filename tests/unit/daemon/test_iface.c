@@ -4,6 +4,7 @@
  * ovs-vsctl argv of an Open vSwitch port (this machine has no OVS), and
  * the run-time record a restarted daemon reads back (a file: untrusted).
  */
+#include "daemon/driver-qemu.h"
 #include "daemon/iface.h"
 #include "net/ovs.h"
 #include "test.h"
@@ -93,8 +94,37 @@ static void record_read_back(void)
 	json_object_put(rec);
 }
 
+/* The qemu driver's -netdev and -device for the taps nidod passes. */
+static void qemu_netdev_argv(void)
+{
+	struct domain_net nets[2] = {
+		{.type = NET_TYPE_BRIDGE,
+		 .mac = {0x52, 0x54, 0, 0, 0, 1},
+		 .model = "virtio"},
+		{.type = NET_TYPE_NETWORK,
+		 .mac = {0x52, 0x54, 0, 0, 0, 2},
+		 .model = "e1000"},
+	};
+	struct domain_def def = {.nets = nets, .n_nets = 2};
+	struct qemu_argv a = {0};
+	_cleanup_free_ char *s = NULL;
+
+	qemu_argv_nets(&a, &def, 9);
+	s = joined(a.v);
+	CHECK_STR_EQ(s,
+		     "-netdev tap,id=hostnet0,fd=9 -device "
+		     "{\"driver\":\"virtio-net-pci\",\"netdev\":\"hostnet0\","
+		     "\"id\":\"net0\",\"mac\":\"52:54:00:00:00:01\"} "
+		     "-netdev tap,id=hostnet1,fd=10 -device "
+		     "{\"driver\":\"e1000\",\"netdev\":\"hostnet1\","
+		     "\"id\":\"net1\",\"mac\":\"52:54:00:00:00:02\"}");
+	qemu_argv_free(&a);
+	CHECK(qemu_net_device("ne2k_pci") == NULL);
+}
+
 int main(void)
 {
+	RUN(qemu_netdev_argv);
 	RUN(ovs_argv_exact);
 	RUN(record_read_back);
 	return test_done();
