@@ -252,6 +252,8 @@ t_err "a link that is not a bridge is refused, naming it" "'lo' is not a bridge"
 domain_xml bw "$GUEST_IDLE" "<interface type='bridge'><mac address='52:54:00:00:00:05'/><source bridge='br0'/><bandwidth><inbound average='100' burst='16'/><outbound average='100' burst='16'/></bandwidth></interface>" >"$tmp/bw.xml"
 "$NIDO" define "$tmp/bw.xml" >/dev/null
 t_out "start a guest with <bandwidth>" "Domain 'bw' started" "$NIDO" start bw
+kill -0 "$(daemon_pid)" 2>/dev/null && ok "nidod runs on" ||
+	not_ok "nidod runs on" "$(tail -n 80 "$tmp/nidod.log")"
 tap=$("$NIDO" domiflist bw | awk '/52:54:00:00:00:05/ { print $1 }')
 t_out "inbound: an htb qdisc on the tap's egress" "qdisc htb 1: root" in_ns tc qdisc show dev "$tap"
 t_out "outbound: an ingress qdisc redirecting to an ifb" "ingress" in_ns tc qdisc show dev "$tap"
