@@ -18,6 +18,10 @@
 #include <netlink/route/qdisc/htb.h>
 #include <netlink/route/tc.h>
 
+/* ffff:, the ingress qdisc's handle (libnl's TC_HANDLE(0xffff, 0) shifts
+ * an int into its sign bit). */
+#define INGRESS_HANDLE 0xffff0000u
+
 static void sock_free(struct nl_sock **sk)
 {
 	if (*sk)
@@ -135,7 +139,7 @@ static int redirect_ingress(struct nl_sock *sk, int ifindex, const char *dev,
 		goto out;
 	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
 	rtnl_tc_set_parent(TC_CAST(q), TC_H_INGRESS);
-	rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(0xffff, 0));
+	rtnl_tc_set_handle(TC_CAST(q), INGRESS_HANDLE);
 	if ((nle = rtnl_tc_set_kind(TC_CAST(q), "ingress")) < 0 ||
 	    (nle = rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_REPLACE)) < 0)
 		goto out;
@@ -145,7 +149,7 @@ static int redirect_ingress(struct nl_sock *sk, int ifindex, const char *dev,
 	rtnl_mirred_set_policy(a, TC_ACT_STOLEN);
 	rtnl_mirred_set_ifindex(a, (uint32_t)to);
 	rtnl_tc_set_ifindex(TC_CAST(f), ifindex);
-	rtnl_tc_set_parent(TC_CAST(f), TC_HANDLE(0xffff, 0));
+	rtnl_tc_set_parent(TC_CAST(f), INGRESS_HANDLE);
 	rtnl_cls_set_protocol(f, ETH_P_ALL);
 	rtnl_cls_set_prio(f, 1);
 	/* u32 matching every frame (0 under mask 0): kernels without
