@@ -36,6 +36,9 @@ struct daemon {
 /* The domain kind's method table (methods-domain.c). */
 extern const struct rpc_method domain_methods[];
 extern const size_t domain_n_methods;
+/* Its guest interface methods (methods-iface.c). */
+extern const struct rpc_method iface_methods[];
+extern const size_t iface_n_methods;
 
 /*
  * Marks @dom running (or paused) with @reason, assigning an id when it

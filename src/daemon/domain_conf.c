@@ -21,8 +21,6 @@ static const char *const lifecycle_names[] = {"destroy", "restart", "preserve",
 					      "rename-restart", NULL};
 static const char *const format_names[] = {"raw", "qcow2", NULL};
 static const char *const disk_device_names[] = {"disk", "cdrom", NULL};
-static const char *const net_type_names[] = {"ethernet", "bridge", "network",
-					     NULL};
 static const char *const tristate_names[] = {"", "on", "off", NULL};
 static const char *const discard_names[] = {"", "unmap", "ignore", NULL};
 /* libvirt's values of <driver cache=> and <driver io=>. */
@@ -97,11 +95,8 @@ void domain_def_free(struct domain_def *d)
 	free(d->cpuset);
 	free(d->os_type);
 	free(d->machine);
-	for (size_t i = 0; i < d->n_nets; i++) {
-		free(d->nets[i].source);
-		free(d->nets[i].tap);
-		free(d->nets[i].model);
-	}
+	for (size_t i = 0; i < d->n_nets; i++)
+		domain_net_clear(&d->nets[i]);
 	free(d->disks);
 	free(d->nets);
 	free(d->name);
@@ -547,93 +542,6 @@ static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 	return parse_disk_target(disk, dk, w, e);
 }
 
-/* Parses "52:54:00:12:34:56" into @mac; refuses multicast addresses. */
-static int parse_mac(const xmlNode *node, const char *s, uint8_t mac[6],
-		     struct err **e)
-{
-	unsigned v[6];
-	char end;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
-		   &v[4], &v[5], &end) != 6 ||
-	    strlen(s) != 17)
-		return xml_err(e, node, "invalid MAC address '%s'", s);
-	if (v[0] & 1)
-		return xml_err(e, node,
-			       "MAC address '%s' is multicast (the lowest "
-			       "bit of the first byte must be 0)",
-			       s);
-	for (int i = 0; i < 6; i++)
-		mac[i] = v[i];
-	return 0;
-}
-
-/* A random locally administered address in QEMU/KVM's 52:54:00 range. */
-static void random_mac(uint8_t mac[6])
-{
-	uuid_t u;
-
-	uuid_generate_random(u);
-	mac[0] = 0x52;
-	mac[1] = 0x54;
-	mac[2] = 0x00;
-	memcpy(mac + 3, u, 3);
-}
-
-static int parse_interface(const xmlNode *iface, struct domain_net *net,
-			   struct xml_warnings *w, struct err **e)
-{
-	static const char *const children[] = {"mac",	"source", "target",
-					       "model", "alias",  NULL};
-	_cleanup_free_ char *type = xml_attr(iface, "type");
-	_cleanup_free_ char *mac = NULL;
-	xmlNode *n;
-	int r;
-
-	xml_check_known(iface, (const char *const[]){"type", NULL}, children,
-			w);
-	if (!type)
-		return xml_err(e, iface, "missing attribute 'type'");
-	r = xml_enum(iface, "interface type", type, net_type_names, e);
-	if (r < 0)
-		return r;
-	net->type = r;
-
-	if ((n = xml_child(iface, "mac")) && (mac = xml_attr(n, "address"))) {
-		if (parse_mac(n, mac, net->mac, e) < 0)
-			return -EINVAL;
-	} else {
-		random_mac(net->mac);
-	}
-	if ((n = xml_child(iface, "source"))) {
-		const char *key = net->type == NET_TYPE_BRIDGE	  ? "bridge"
-				  : net->type == NET_TYPE_NETWORK ? "network"
-								  : NULL;
-		if (key)
-			net->source = xml_attr(n, key);
-	}
-	if (net->type != NET_TYPE_ETHERNET && (!net->source || !*net->source))
-		return xml_err(e, iface,
-			       "interface type '%s' needs <source "
-			       "%s='...'/>",
-			       type,
-			       net->type == NET_TYPE_BRIDGE ? "bridge"
-							    : "network");
-	if ((n = xml_child(iface, "target")))
-		net->tap = xml_attr(n, "dev");
-	if (net->tap && (!*net->tap || strlen(net->tap) >= 16))
-		return xml_err(e, n,
-			       "invalid target dev '%s' (1 to 15 "
-			       "characters)",
-			       net->tap);
-	if ((n = xml_child(iface, "model")) &&
-	    (net->model = xml_attr(n, "type")))
-		return parse_token(n, "interface model", steal_ptr(net->model),
-				   &net->model, e);
-	net->model = xstrdup("virtio");
-	return 0;
-}
-
 /* <log file='/var/log/x.log' append='on'/> inside a chardev. */
 static int parse_chardev_log(const xmlNode *n, struct domain_chardev *c,
 			     struct xml_warnings *w, struct err **e)
@@ -813,6 +721,14 @@ static int check_unique_devices(const xmlNode *devs, const struct domain_def *d,
 					d->nets[i].mac[0], d->nets[i].mac[1],
 					d->nets[i].mac[2], d->nets[i].mac[3],
 					d->nets[i].mac[4], d->nets[i].mac[5]);
+	for (size_t i = 0; i < d->n_nets; i++)
+		for (size_t j = i + 1; j < d->n_nets; j++)
+			if (d->nets[i].tap && d->nets[j].tap &&
+			    streq(d->nets[i].tap, d->nets[j].tap))
+				return xml_err(e, devs,
+					       "two interfaces with target "
+					       "dev '%s'",
+					       d->nets[i].tap);
 	return 0;
 }
 
@@ -837,7 +753,7 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 		d->nets =
 			xreallocarray(d->nets, d->n_nets + 1, sizeof(*d->nets));
 		memset(&d->nets[d->n_nets], 0, sizeof(*d->nets));
-		return parse_interface(c, &d->nets[d->n_nets++], w, e);
+		return domain_net_parse(c, &d->nets[d->n_nets++], w, e);
 	}
 	if (streq(name, "serial") || streq(name, "console")) {
 		bool console = streq(name, "console");
@@ -1288,29 +1204,6 @@ static void format_disk(FILE *f, const struct domain_disk *dk)
 	fputs("    </disk>\n", f);
 }
 
-static void format_net(FILE *f, const struct domain_net *n)
-{
-	const uint8_t *m = n->mac;
-
-	fprintf(f, "    <interface type='%s'>\n", net_type_names[n->type]);
-	fprintf(f, "      <mac address='%02x:%02x:%02x:%02x:%02x:%02x'/>\n",
-		m[0], m[1], m[2], m[3], m[4], m[5]);
-	if (n->source) {
-		fputs("      <source", f);
-		put_attr(f, n->type == NET_TYPE_BRIDGE ? "bridge" : "network",
-			 n->source);
-		fputs("/>\n", f);
-	}
-	if (n->tap) {
-		fputs("      <target", f);
-		put_attr(f, "dev", n->tap);
-		fputs("/>\n", f);
-	}
-	fputs("      <model", f);
-	put_attr(f, "type", n->model);
-	fputs("/>\n    </interface>\n", f);
-}
-
 /* <serial> or <console>: the pty, its target, its log. */
 static void format_chardev(FILE *f, const char *tag,
 			   const struct domain_chardev *c, bool console)
@@ -1345,14 +1238,14 @@ static void format_rng(FILE *f, const struct domain_rng *r)
 	fputs("</backend>\n    </rng>\n", f);
 }
 
-static void format_devices(FILE *f, const struct domain_def *d)
+static void format_devices(FILE *f, const struct domain_def *d, bool active)
 {
 	fputs("  <devices>\n", f);
 	put_text(f, 4, "emulator", d->emulator);
 	for (size_t i = 0; i < d->n_disks; i++)
 		format_disk(f, &d->disks[i]);
 	for (size_t i = 0; i < d->n_nets; i++)
-		format_net(f, &d->nets[i]);
+		domain_net_format(f, &d->nets[i], active);
 	for (size_t i = 0; i < d->n_serials; i++)
 		format_chardev(f, "serial", &d->serials[i], false);
 	for (size_t i = 0; i < d->n_consoles; i++)
@@ -1426,7 +1319,7 @@ static char *format(const struct domain_def *d, int id)
 	fprintf(f, "  <on_reboot>%s</on_reboot>\n",
 		lifecycle_names[d->on_reboot]);
 	fprintf(f, "  <on_crash>%s</on_crash>\n", lifecycle_names[d->on_crash]);
-	format_devices(f, d);
+	format_devices(f, d, id >= 0);
 	fputs("</domain>\n", f);
 	fclose(f);
 	return out;

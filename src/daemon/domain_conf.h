@@ -9,7 +9,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "daemon/network_conf.h"
 #include "daemon/xml_util.h"
 #include "lib/err.h"
 
@@ -95,12 +97,25 @@ enum net_type {
 	NET_TYPE_NETWORK,  /* a nido virtual network */
 };
 
+/*
+ * An <interface> (domain_conf_iface.c). The generated MAC is part of the
+ * definition from its first parse on, as libvirt keeps it.
+ */
 struct domain_net {
 	enum net_type type;
 	uint8_t mac[6];
-	char *source; /* bridge or network name; NULL for ethernet */
-	char *tap;    /* target dev, NULL: chosen at start */
-	char *model;  /* <model type=>, "virtio" by default */
+	char *source;	 /* bridge or network name; NULL for ethernet */
+	char *portgroup; /* <source portgroup=> of a network; NULL: none */
+	char *tap;	 /* <target dev>, NULL: chosen at start (@ifname) */
+	char *model;	 /* <model type=>, "virtio" by default */
+	struct network_virtualport virtualport; /* openvswitch or none */
+	struct network_bandwidth bandwidth;	/* per interface */
+	struct network_vlan vlan;		/* <vlan>, OVS only */
+	bool has_vlan;
+	enum domain_tristate link; /* <link state=>: ON up, OFF down */
+	/* While running, the tap nidod named for it when @tap is NULL:
+	 * shown as <target dev> in the live XML only; NULL otherwise. */
+	char *ifname;
 };
 
 enum chardev_type {
@@ -284,5 +299,22 @@ int domain_name_check(const char *name, struct err **e);
 /* Lower-case names used in XML and output: "destroy", "qcow2", ... */
 const char *domain_lifecycle_name(enum domain_lifecycle l);
 const char *disk_format_name(enum disk_format f);
+
+/*
+ * Guest interfaces (domain_conf_iface.c). domain_net_parse() reads one
+ * <interface> into @net (zeroed by the caller; cleared with
+ * domain_net_clear() also on failure); domain_net_format() writes it back,
+ * with the run-time tap name when @active.
+ */
+int domain_net_parse(const xmlNode *iface, struct domain_net *net,
+		     struct xml_warnings *w, struct err **e);
+void domain_net_format(FILE *f, const struct domain_net *n, bool active);
+void domain_net_clear(struct domain_net *n);
+/* "ethernet", "bridge", "network"; NULL-terminated. */
+extern const char *const domain_net_type_names[];
+/* The tap of @n: its <target dev>, else the one chosen at start, or NULL. */
+const char *domain_net_tap(const struct domain_net *n);
+/* Checks a <target dev> name (docs/xml.md); 0 or -EINVAL with @e. */
+int domain_net_target_check(const char *name, struct err **e);
 
 #endif

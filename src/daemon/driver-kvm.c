@@ -30,6 +30,7 @@
 #include "daemon/driver-common.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
+#include "daemon/iface.h"
 #include "daemon/vmm-client.h"
 #include "daemon/vmm-events.h"
 #include "block/chain.h"
@@ -102,6 +103,12 @@ struct kvm_vm {
 	int console_fd;
 	char *console_pty;
 	struct stats_part *stats; /* stats calls in flight */
+	/* The interfaces' taps: open while it starts (passed after the
+	 * console's fd), and what was made for them, as recorded (owned;
+	 * removed when the VM stops). */
+	struct iface_set ifaces;
+	struct json_object *taps;
+	size_t link_index; /* the interface a set-link call is about */
 };
 
 /* A "stats" call to nido-vmm for a domstats reply that waits for it. */
@@ -150,6 +157,8 @@ static void kvm_release(struct daemon *dmn, struct domain *dom)
 	close_safe(vm->console_master);
 	free(vm->console_pty);
 	json_object_put(vm->cgroups);
+	iface_set_clear(&vm->ifaces);
+	json_object_put(vm->taps);
 	free(vm->api);
 	free(vm->log);
 	free(vm->config);
@@ -172,21 +181,6 @@ static int check_files(const struct domain_def *def, struct err **e)
 		if (access(d->source, d->readonly ? R_OK : R_OK | W_OK) < 0)
 			return err_sys(e, errno, "disk '%s' (%s)", d->source,
 				       d->target);
-	}
-	for (size_t i = 0; i < def->n_nets; i++) {
-		if (def->nets[i].type != NET_TYPE_ETHERNET || !def->nets[i].tap)
-			return err_set(
-				e, ENOTSUP,
-				"interface %zu: only type 'ethernet' with "
-				"a <target dev='TAP'/> is supported until "
-				"nido has virtual networks",
-				i);
-		/* nido-vmm reads a net as "tap=NAME,mac=MAC", even in JSON. */
-		if (strchr(def->nets[i].tap, ','))
-			return err_set(e, EINVAL,
-				       "interface %zu: tap '%s': nido-vmm "
-				       "cannot take a name with a comma",
-				       i, def->nets[i].tap);
 	}
 	return 0;
 }
@@ -238,7 +232,7 @@ static struct spawn_fd *disk_fds(const struct kvm_vm *vm, const int *first,
 
 	for (size_t i = 0; i < vm->n_chains; i++)
 		total += (size_t)vm->chains[i].n;
-	v = xcalloc(total + 2, sizeof(*v));
+	v = xcalloc(total + 2 + vm->ifaces.n, sizeof(*v));
 	if (first)
 		v[k++] = (struct spawn_fd){.from = *first, .to = SLOT_FD};
 	for (size_t i = 0; i < vm->n_chains; i++)
@@ -248,6 +242,9 @@ static struct spawn_fd *disk_fds(const struct kvm_vm *vm, const int *first,
 	if (vm->console_master >= 0)
 		v[k++] = (struct spawn_fd){.from = vm->console_master,
 					   .to = vm->console_fd};
+	for (size_t i = 0; i < vm->ifaces.n; i++)
+		v[k++] = (struct spawn_fd){.from = vm->ifaces.taps[i].fd,
+					   .to = vm->console_fd + 1 + (int)i};
 	*n = k;
 	return v;
 }
@@ -285,15 +282,19 @@ static struct json_object *disk_json(const struct domain_disk *d,
 	return o;
 }
 
-static struct json_object *net_json(const struct domain_net *n)
+/* A net for nido-vmm: the tap we opened for it, at fd @fd. */
+static struct json_object *net_json(const struct domain_net *n, int fd)
 {
 	struct json_object *o = json_object_new_object();
+	_cleanup_free_ char *tap = xasprintf("fd:%d", fd);
 	char mac[18];
 
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0],
 		 n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
-	add_string(o, "tap", n->tap);
+	add_string(o, "tap", tap);
 	add_string(o, "mac", mac);
+	if (n->link == DOMAIN_TRISTATE_OFF)
+		add_string(o, "link", "down");
 	return o;
 }
 
@@ -348,7 +349,9 @@ static struct json_object *vmm_config(const struct domain_def *def,
 		fd += ch ? (size_t)ch->n : 0;
 	}
 	for (size_t i = 0; i < def->n_nets; i++)
-		json_object_array_add(nets, net_json(&def->nets[i]));
+		json_object_array_add(
+			nets,
+			net_json(&def->nets[i], vm->console_fd + 1 + (int)i));
 	json_object_object_add(c, "disks", disks);
 	json_object_object_add(c, "nets", nets);
 	json_object_object_add(c, "rng", json_object_new_boolean(def->n_rngs));
@@ -476,6 +479,8 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	bool restart = false;
 
 	cgroup_remove(vm->cgroups);
+	iface_teardown(vm->taps);
+	iface_forget(dom->def);
 	unlink(vm->config);
 	/* The sandboxed nido-vmm cannot remove its socket: we do. */
 	if (vm->api)
@@ -666,6 +671,38 @@ static int disk_fd_count(const struct kvm_vm *vm)
 	return n;
 }
 
+/*
+ * The interfaces' taps (iface.h), owned by the VM's identity, opened for
+ * it after the console's fd; what was made goes into vm->taps.
+ */
+static int open_ifaces(struct daemon *dmn, struct domain *dom,
+		       struct kvm_vm *vm, struct err **e)
+{
+	uid_t owner = (uid_t)-1;
+	gid_t gid;
+	struct idrange ids;
+
+	if (vm->sandbox_slot) {
+		idrange_load(&ids, NULL, NULL);
+		idrange_ids(&ids, vm->sandbox_slot, &owner, &gid);
+	}
+	if (iface_setup(dmn, dom->def, owner, &vm->ifaces, e) < 0)
+		return -EIO;
+	json_object_put(vm->taps);
+	vm->taps = iface_record(&vm->ifaces);
+	return 0;
+}
+
+/* Undoes open_ifaces(): a start that failed. */
+static void drop_ifaces(struct domain *dom, struct kvm_vm *vm)
+{
+	iface_set_clear(&vm->ifaces);
+	iface_teardown(vm->taps);
+	iface_forget(dom->def);
+	json_object_put(vm->taps);
+	vm->taps = NULL;
+}
+
 static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 		     struct err **e)
 {
@@ -695,8 +732,13 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 	if (open_disks(dom->def, vm, e) < 0)
 		return err_code(*e);
 	if (open_console(vm, FIRST_DISK_FD + disk_fd_count(vm), e) < 0 ||
-	    write_config(dom->def, vm, logfd, e) < 0) {
+	    open_ifaces(dmn, dom, vm, e) < 0) {
 		close_disks(vm);
+		return err_code(*e);
+	}
+	if (write_config(dom->def, vm, logfd, e) < 0) {
+		close_disks(vm);
+		drop_ifaces(dom, vm);
 		return err_code(*e);
 	}
 	dprintf(logfd, "nidod: starting: %s --config %s --log-level=info\n",
@@ -704,6 +746,7 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 	vm->log_off = (uint64_t)MAX(lseek(logfd, 0, SEEK_END), 0);
 	if (prepare_cgroup(dom, vm, cg, ARRAY_SIZE(cg), &ncg, e) < 0) {
 		close_disks(vm);
+		drop_ifaces(dom, vm);
 		return err_code(*e);
 	}
 	spawn_opts_init(&o);
@@ -722,10 +765,13 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 	r = spawn_start(&o, &vm->child, e);
 	/* nido-vmm has them now (and their locks); ours go. */
 	close_disks(vm);
+	iface_set_clear(&vm->ifaces);
 	for (size_t i = 0; i < ncg; i++)
 		close(cg[i]);
-	if (r < 0)
+	if (r < 0) {
 		cgroup_remove(vm->cgroups);
+		drop_ifaces(dom, vm);
+	}
 	vm->is_child = r == 0;
 	return r;
 }
@@ -879,6 +925,8 @@ static struct json_object *make_record(const struct kvm_vm *vm)
 	json_object_object_add(rec, "cgroups", json_object_get(vm->cgroups));
 	json_object_object_add(rec, "sandbox_slot",
 			       json_object_new_int64(vm->sandbox_slot));
+	if (vm->taps)
+		json_object_object_add(rec, "taps", json_object_get(vm->taps));
 	if (vm->console_pty) {
 		json_object_object_add(rec, "console",
 				       json_object_new_string(vm->console_pty));
@@ -931,6 +979,7 @@ static int kvm_start(struct daemon *dmn, struct domain *dom, unsigned flags,
 		spawn_kill(&vm->child, SIGKILL);
 		spawn_wait(&vm->child, NULL);
 		cgroup_remove(vm->cgroups);
+		drop_ifaces(dom, vm);
 		goto out_release;
 	}
 	vm->starting = true;
@@ -1219,6 +1268,8 @@ static int reattach_vm(struct kvm_vm *vm, struct json_object *rec,
 	    json_get_int64_opt(rec, "sandbox_slot", &slot, e) < 0)
 		return -EINVAL;
 	vm->sandbox_slot = slot > 0 && slot <= UINT32_MAX ? (unsigned)slot : 0;
+	if (json_object_object_get_ex(rec, "taps", &vm->taps))
+		json_object_get(vm->taps);
 	/* Not in the record: nido-vmm was started without an exit file. */
 	if (!exit_file) {
 		free(vm->exit_file);
@@ -1261,9 +1312,11 @@ static int kvm_reattach(struct daemon *dmn, struct domain *dom,
 		r = -EIO;
 	if (r <= 0) {
 		cgroup_remove(vm->cgroups);
+		iface_teardown(vm->taps); /* the domain is gone */
 		kvm_release(dmn, dom);
 		return r;
 	}
+	iface_reattach(dom->def, vm->taps);
 	daemon_domain_set_state(dmn, dom, driver_rec_reason(rec), rec);
 	if (vm->api && access(vm->api, F_OK) == 0)
 		watch_events(vm);
@@ -1358,6 +1411,46 @@ static int kvm_stats(struct daemon *dmn, struct domain *dom,
 	return RPC_DEFERRED;
 }
 
+/* nido-vmm's answer to "set-link": the live definition follows it. */
+static int link_set(struct kvm_vm *vm, struct json_object *reply,
+		    struct json_object **result, struct err **e)
+{
+	const char *state = NULL;
+	struct domain_def *def = vm->dom->def;
+
+	if (json_get_string(reply, "state", &state, e) < 0)
+		return -EPROTO;
+	if (vm->link_index < def->n_nets)
+		def->nets[vm->link_index].link = streq(state, "up")
+							 ? DOMAIN_TRISTATE_ON
+							 : DOMAIN_TRISTATE_OFF;
+	return 0;
+}
+
+static int kvm_set_link(struct daemon *dmn, struct domain *dom, size_t index,
+			bool up, struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+	_cleanup_json_ struct json_object *args = json_object_new_object();
+	char mac[NET_MAC_STRLEN];
+
+	if (vm->starting || vm->stopped)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"nido-vmm cannot answer now (starting, or "
+				"stopped without a control socket)");
+	add_string(args, "mac", net_mac_str(dom->def->nets[index].mac, mac));
+	add_string(args, "state", up ? "up" : "down");
+	vm->req = vmm_call_start_args(dmn->loop, vm->api, "set-link", args,
+				      CONTROL_TIMEOUT_MS, on_control_reply, vm,
+				      e);
+	if (!vm->req)
+		return err_code(*e);
+	vm->link_index = index;
+	vm->answered = link_set;
+	vm->answer_failures = false;
+	return RPC_DEFERRED;
+}
+
 /* The console's pty: the one we made for this run (open_console). */
 static int kvm_console(struct daemon *dmn, struct domain *dom, char **path,
 		       struct err **e)
@@ -1386,5 +1479,6 @@ const struct driver_ops driver_kvm = {
 	.reattach = kvm_reattach,
 	.stats = kvm_stats,
 	.console = kvm_console,
+	.set_link = kvm_set_link,
 	.release = kvm_release,
 };

@@ -10,6 +10,7 @@
 #include "daemon/disk-open.h"
 #include "daemon/driver-qemu.h"
 #include "lib/json.h"
+#include "net/addr.h"
 
 static void arg(struct qemu_argv *a, const char *s)
 {
@@ -271,4 +272,40 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 	       "resourcecontrol=deny");
 	disk_args(a, def, chains);
 	device_args(a, def);
+}
+
+const char *qemu_net_device(const char *model)
+{
+	static const char *const map[][2] = {{"virtio", "virtio-net-pci"},
+					     {"e1000", "e1000"},
+					     {"e1000e", "e1000e"},
+					     {"rtl8139", "rtl8139"}};
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (streq(model, map[i][0]))
+			return map[i][1];
+	return NULL;
+}
+
+void qemu_argv_nets(struct qemu_argv *a, const struct domain_def *def,
+		    int first_fd)
+{
+	char mac[NET_MAC_STRLEN];
+
+	for (size_t i = 0; i < def->n_nets; i++) {
+		const struct domain_net *n = &def->nets[i];
+		struct json_object *dev = json_object_new_object();
+		_cleanup_free_ char *netdev = xasprintf(
+			"tap,id=hostnet%zu,fd=%d", i, first_fd + (int)i);
+		_cleanup_free_ char *id = xasprintf("hostnet%zu", i);
+		_cleanup_free_ char *name = xasprintf("net%zu", i);
+
+		arg(a, "-netdev");
+		arg(a, netdev);
+		add_str(dev, "driver", qemu_net_device(n->model));
+		add_str(dev, "netdev", id);
+		add_str(dev, "id", name);
+		add_str(dev, "mac", net_mac_str(n->mac, mac));
+		arg_json(a, "-device", dev);
+	}
 }

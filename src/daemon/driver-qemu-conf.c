@@ -5,13 +5,14 @@
  * cdroms the definition gives, in its <boot> order. As for the kvm
  * driver, what would change the guest's meaning is refused by name;
  * what the guest cannot tell is kept and warned about. What this first
- * version of the driver lacks (network cards, direct kernel boot, SCSI,
- * more serial ports) is refused, not dropped.
+ * version of the driver lacks (direct kernel boot, SCSI, more serial
+ * ports, an interface's link down) is refused, not dropped.
  */
 #include <errno.h>
 #include <inttypes.h>
 
 #include "daemon/domain_conf.h"
+#include "daemon/driver-qemu.h"
 
 /* <type machine=>: the two PCs, by QEMU's alias or a versioned name. */
 static bool machine_known(const char *m)
@@ -168,10 +169,20 @@ static int check_chardevs(const struct domain_def *d, struct xml_warnings *w,
 
 static int check_devices(const struct domain_def *d, struct err **e)
 {
-	if (d->n_nets)
-		return err_set(e, ENOTSUP,
-			       "<interface>: not supported by the qemu driver "
-			       "yet");
+	for (size_t i = 0; i < d->n_nets; i++) {
+		if (!qemu_net_device(d->nets[i].model))
+			return err_set(
+				e, ENOTSUP,
+				"interface %zu: model '%s' not supported "
+				"by the qemu driver (virtio, e1000, "
+				"e1000e, rtl8139)",
+				i, d->nets[i].model);
+		if (d->nets[i].link == DOMAIN_TRISTATE_OFF)
+			return err_set(e, ENOTSUP,
+				       "interface %zu: <link state='down'> is "
+				       "not supported by the qemu driver yet",
+				       i);
+	}
 	if (d->n_rngs > 1)
 		return err_set(e, ENOTSUP,
 			       "%zu <rng> devices: the qemu driver gives one",

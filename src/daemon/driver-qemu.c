@@ -39,6 +39,7 @@
 #include "daemon/driver-common.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
+#include "daemon/iface.h"
 #include "daemon/kvm-probe.h"
 #include "daemon/qmp.h"
 #include "lib/file.h"
@@ -83,6 +84,8 @@ struct qemu_vm {
 	unsigned sandbox_slot;	     /* 0: none (not root) */
 	struct block_chain *chains;  /* while it starts */
 	size_t n_chains;
+	struct iface_set ifaces;  /* the taps, open while it starts */
+	struct json_object *taps; /* what was made for them (iface.h) */
 };
 
 static struct qemu_vm *vm_of(struct domain *dom)
@@ -109,6 +112,8 @@ static void qemu_release(struct daemon *dmn, struct domain *dom)
 	loop_source_del(dmn->loop, vm->timer);
 	qmp_free(vm->qmp);
 	close_disks(vm);
+	iface_set_clear(&vm->ifaces);
+	json_object_put(vm->taps);
 	close_safe(vm->child.pidfd);
 	json_object_put(vm->cgroups);
 	free(vm->shutdown_reason);
@@ -169,11 +174,11 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
-/* The fds QEMU gets: the slot lock, the monitor, then the disks. */
+/* The fds QEMU gets: the slot lock, the monitor, the disks, the taps. */
 static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 				  int mon_fd, size_t *n)
 {
-	size_t total = 2, k = 0;
+	size_t total = 2 + vm->ifaces.n, k = 0;
 	struct spawn_fd *v;
 	int to = QEMU_FIRST_DISK_FD;
 
@@ -187,6 +192,9 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 		for (int j = 0; j < vm->chains[i].n; j++)
 			v[k++] = (struct spawn_fd){
 				.from = vm->chains[i].files[j].fd, .to = to++};
+	for (size_t i = 0; i < vm->ifaces.n; i++)
+		v[k++] = (struct spawn_fd){.from = vm->ifaces.taps[i].fd,
+					   .to = to++};
 	*n = k;
 	return v;
 }
@@ -324,6 +332,39 @@ static int sandbox_ids(struct qemu_vm *vm, const char *accel,
 	return 0;
 }
 
+/* The first fd of the taps in QEMU: after the disks' files. */
+static int first_tap_fd(const struct qemu_vm *vm)
+{
+	int fd = QEMU_FIRST_DISK_FD;
+
+	for (size_t i = 0; i < vm->n_chains; i++)
+		fd += vm->chains[i].n;
+	return fd;
+}
+
+/* The interfaces' taps (iface.h), owned by QEMU's identity @o. */
+static int open_ifaces(struct daemon *dmn, struct domain *dom,
+		       struct qemu_vm *vm, const struct spawn_opts *o,
+		       struct err **e)
+{
+	if (iface_setup(dmn, dom->def, o->set_ids ? o->uid : (uid_t)-1,
+			&vm->ifaces, e) < 0)
+		return -EIO;
+	json_object_put(vm->taps);
+	vm->taps = iface_record(&vm->ifaces);
+	return 0;
+}
+
+/* Undoes open_ifaces() (a start that failed, or QEMU's end). */
+static void drop_ifaces(struct domain *dom, struct qemu_vm *vm)
+{
+	iface_set_clear(&vm->ifaces);
+	iface_teardown(vm->taps);
+	iface_forget(dom->def);
+	json_object_put(vm->taps);
+	vm->taps = NULL;
+}
+
 /* Logs the command line, one argument a line, as libvirt's log does. */
 static void log_args(int fd, const struct qemu_argv *a)
 {
@@ -355,11 +396,17 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		return mon_fd;
 	if ((r = open_disks(dom->def, vm, e)) < 0)
 		return r;
-	if ((r = prepare_cgroup(dom, vm, cg, ARRAY_SIZE(cg), &ncg, e)) < 0) {
+	if ((r = open_ifaces(dmn, dom, vm, &o, e)) < 0) {
 		close_disks(vm);
 		return r;
 	}
+	if ((r = prepare_cgroup(dom, vm, cg, ARRAY_SIZE(cg), &ncg, e)) < 0) {
+		close_disks(vm);
+		drop_ifaces(dom, vm);
+		return r;
+	}
 	qemu_argv_build(&a, emulator, accel, dom->def, vm->chains);
+	qemu_argv_nets(&a, dom->def, first_tap_fd(vm));
 	log_args(logfd, &a);
 	vm->log_off = (uint64_t)MAX(lseek(logfd, 0, SEEK_END), 0);
 	o.argv = a.v;
@@ -373,11 +420,14 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	r = spawn_start(&o, &vm->child, e);
 	/* QEMU has them now (and the image locks with them) */
 	close_disks(vm);
+	iface_set_clear(&vm->ifaces);
 	for (size_t i = 0; i < ncg; i++)
 		close(cg[i]);
 	qemu_argv_free(&a);
-	if (r < 0)
+	if (r < 0) {
 		cgroup_remove(vm->cgroups);
+		drop_ifaces(dom, vm);
+	}
 	vm->is_child = r == 0;
 	return r;
 }
@@ -400,6 +450,8 @@ static struct json_object *make_record(const struct qemu_vm *vm)
 	json_object_object_add(rec, "cgroups", json_object_get(vm->cgroups));
 	json_object_object_add(rec, "sandbox_slot",
 			       json_object_new_int64(vm->sandbox_slot));
+	if (vm->taps)
+		json_object_object_add(rec, "taps", json_object_get(vm->taps));
 	return rec;
 }
 
@@ -492,6 +544,7 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 
 	reason = exit_reason(vm, status, &detail, &restart);
 	cgroup_remove(vm->cgroups);
+	drop_ifaces(dom, vm);
 	unlink(vm->monitor);
 	if (vm->destroying) {
 		daemon_job_done(dmn, dom, 0, NULL, NULL);
@@ -807,6 +860,7 @@ static int qemu_start(struct daemon *dmn, struct domain *dom, unsigned flags,
 		spawn_kill(&vm->child, SIGKILL);
 		spawn_wait(&vm->child, NULL);
 		cgroup_remove(vm->cgroups);
+		drop_ifaces(dom, vm);
 		unlink(vm->monitor);
 		goto out_release;
 	}
@@ -1134,6 +1188,8 @@ static int reattach_vm(struct qemu_vm *vm, struct json_object *rec,
 	if (pid <= 1 || pid > INT32_MAX)
 		return err_set(e, EINVAL, "invalid pid %" PRId64, pid);
 	vm->sandbox_slot = slot > 0 && slot <= UINT32_MAX ? (unsigned)slot : 0;
+	if (json_object_object_get_ex(rec, "taps", &vm->taps))
+		json_object_get(vm->taps);
 	vm->cgroups = cg ? json_object_get(cg) : json_object_new_array();
 	vm->pty = pty && str_has_prefix(pty, "/dev/pts/") ? xstrdup(pty) : NULL;
 	vm->child.pid = (pid_t)pid;
@@ -1174,11 +1230,14 @@ static int qemu_reattach(struct daemon *dmn, struct domain *dom,
 	if (r <= 0) {
 		if (r == 0)
 			cgroup_remove(vm->cgroups);
+		if (r == 0)
+			iface_teardown(vm->taps); /* the domain is gone */
 		if (r == 0 && vm->monitor)
 			unlink(vm->monitor);
 		qemu_release(dmn, dom);
 		return r;
 	}
+	iface_reattach(dom->def, vm->taps);
 	daemon_domain_set_state(dmn, dom, driver_rec_reason(rec), rec);
 	return 1;
 }

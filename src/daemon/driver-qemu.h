@@ -31,6 +31,16 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 		     const struct block_chain *chains);
 void qemu_argv_free(struct qemu_argv *a);
 
+/*
+ * Appends each interface of @def: "-netdev tap,id=hostnetI,fd=N" on the
+ * tap nidod opened for it (at @first_fd + I in QEMU, after the disks'
+ * files) and its -device with the MAC.
+ */
+void qemu_argv_nets(struct qemu_argv *a, const struct domain_def *def,
+		    int first_fd);
+/* QEMU's device for an interface <model type>; NULL: not one we run. */
+const char *qemu_net_device(const char *model);
+
 /* The QEMU a domain without <emulator> gets: QEMU_DEFAULT_BINARY found
  * in PATH, else /usr/bin/QEMU_DEFAULT_BINARY; malloc'ed. */
 char *driver_qemu_emulator(void);

@@ -84,6 +84,14 @@ struct driver_ops {
 	 * deferred, the job's result is {"pty": PATH}. */
 	int (*console)(struct daemon *dmn, struct domain *dom, char **path,
 		       struct err **e);
+	/*
+	 * Sets the link of the running domain's interface @index up or
+	 * down, as the guest sees it (domif-setlink); on success the live
+	 * definition's <link state> says so. May return RPC_DEFERRED.
+	 * NULL: the driver cannot.
+	 */
+	int (*set_link)(struct daemon *dmn, struct domain *dom, size_t index,
+			bool up, struct err **e);
 	/* Frees dom->priv without stopping anything (daemon exit). */
 	void (*release)(struct daemon *dmn, struct domain *dom);
 };

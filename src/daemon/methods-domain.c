@@ -647,8 +647,10 @@ static struct json_object *iface_json(const struct domain_net *n)
 
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0],
 		 n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
-	json_object_object_add(o, "interface",
-			       json_object_new_string(n->tap ? n->tap : "-"));
+	json_object_object_add(
+		o, "interface",
+		json_object_new_string(domain_net_tap(n) ? domain_net_tap(n)
+							 : "-"));
 	json_object_object_add(o, "type",
 			       json_object_new_string(net_type_name(n->type)));
 	json_object_object_add(

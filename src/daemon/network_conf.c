@@ -1284,3 +1284,27 @@ int network_def_validate(const struct network_def *d, struct err **e)
 		return -EINVAL;
 	return 0;
 }
+
+/* The sub-parsers guest interfaces share (network_conf.h). */
+int network_bandwidth_parse(const xmlNode *n, struct network_bandwidth *b,
+			    struct xml_warnings *w, struct err **e)
+{
+	return parse_bandwidth(n, b, w, e);
+}
+
+int network_vlan_parse(const xmlNode *n, struct network_vlan *v,
+		       struct xml_warnings *w, struct err **e)
+{
+	return parse_vlan(n, v, w, e);
+}
+
+int network_virtualport_parse(const xmlNode *n, struct network_virtualport *v,
+			      struct xml_warnings *w, struct err **e)
+{
+	return parse_virtualport(n, v, w, e);
+}
+
+void network_virtualport_clear(struct network_virtualport *v)
+{
+	free_virtualport(v);
+}

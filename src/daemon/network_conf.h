@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "daemon/xml_util.h"
 #include "lib/err.h"
@@ -216,5 +217,24 @@ void network_def_free(struct network_def *d);
 
 /* Network names: 1 to 64 of [A-Za-z0-9_.+-], not starting with '.' or '-'. */
 int network_name_check(const char *name, struct err **e);
+
+/*
+ * The parts a guest's <interface> shares with a network (domain XML):
+ * <bandwidth>, <vlan> and <virtualport>, parsed and formatted as in a
+ * network definition (at @indent spaces). The parsers fill a zeroed
+ * struct; network_virtualport_clear() frees a virtualport's strings.
+ */
+int network_bandwidth_parse(const xmlNode *n, struct network_bandwidth *b,
+			    struct xml_warnings *w, struct err **e);
+int network_vlan_parse(const xmlNode *n, struct network_vlan *v,
+		       struct xml_warnings *w, struct err **e);
+int network_virtualport_parse(const xmlNode *n, struct network_virtualport *v,
+			      struct xml_warnings *w, struct err **e);
+void network_virtualport_clear(struct network_virtualport *v);
+void network_bandwidth_format(FILE *f, const struct network_bandwidth *b,
+			      int indent);
+void network_vlan_format(FILE *f, const struct network_vlan *v, int indent);
+void network_virtualport_format(FILE *f, const struct network_virtualport *v,
+				int indent);
 
 #endif

@@ -317,3 +317,21 @@ char *network_def_format(const struct network_def *d)
 	fclose(f);
 	return out;
 }
+
+/* The formatters guest interfaces share (network_conf.h). */
+void network_bandwidth_format(FILE *f, const struct network_bandwidth *b,
+			      int indent)
+{
+	format_bandwidth(f, b, indent);
+}
+
+void network_vlan_format(FILE *f, const struct network_vlan *v, int indent)
+{
+	format_vlan(f, v, indent);
+}
+
+void network_virtualport_format(FILE *f, const struct network_virtualport *v,
+				int indent)
+{
+	format_virtualport(f, v, indent);
+}

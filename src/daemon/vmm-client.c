@@ -120,8 +120,28 @@ struct vmm_req *vmm_call_start(struct loop *l, const char *sock,
 			       const char *method, int timeout_ms,
 			       vmm_reply_fn fn, void *opaque, struct err **e)
 {
+	return vmm_call_start_args(l, sock, method, NULL, timeout_ms, fn,
+				   opaque, e);
+}
+
+struct vmm_req *vmm_call_start_args(struct loop *l, const char *sock,
+				    const char *method,
+				    struct json_object *args, int timeout_ms,
+				    vmm_reply_fn fn, void *opaque,
+				    struct err **e)
+{
 	struct vmm_req *q = xcalloc(1, sizeof(*q));
-	_cleanup_free_ char *req = xasprintf("{\"command\":\"%s\"}\n", method);
+	struct json_object *o = json_object_new_object();
+	_cleanup_free_ char *req = NULL;
+
+	if (args) {
+		json_object_object_foreach (args, k, v)
+			json_object_object_add(o, k, json_object_get(v));
+	}
+	json_object_object_add(o, "command", json_object_new_string(method));
+	req = xasprintf("%s\n", json_object_to_json_string_ext(
+					o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
 
 	q->loop = l;
 	q->fn = fn;

@@ -33,6 +33,14 @@ struct vmm_req *vmm_call_start(struct loop *l, const char *sock,
 			       const char *method, int timeout_ms,
 			       vmm_reply_fn fn, void *opaque, struct err **e);
 
+/* The same with the members of @args (borrowed; may be NULL) added to
+ * the request: {"command": @method, ...@args}. */
+struct vmm_req *vmm_call_start_args(struct loop *l, const char *sock,
+				    const char *method,
+				    struct json_object *args, int timeout_ms,
+				    vmm_reply_fn fn, void *opaque,
+				    struct err **e);
+
 /* Frees @q without calling its callback; accepts NULL. */
 void vmm_req_cancel(struct vmm_req *q);
 

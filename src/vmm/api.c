@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The control socket: status, pause, resume, shutdown, power-off, stats. */
+/* The control socket: status, pause, resume, shutdown, power-off, stats,
+ * set-link. */
 #include "vmm/api.h"
 
 #include <errno.h>
@@ -166,12 +167,54 @@ static void status(struct vm *vm, json_object *r)
 		    json_object_new_string(console_name(vm->console)));
 }
 
+/* The network device with the MAC in @req's "mac", or NULL. */
+static struct virtio_dev *net_of(struct vm *vm, json_object *req)
+{
+	json_object *m;
+	unsigned v[6];
+	uint8_t mac[6];
+	char end;
+
+	if (!json_object_object_get_ex(req, "mac", &m) ||
+	    !json_object_is_type(m, json_type_string) ||
+	    sscanf(json_object_get_string(m), "%2x:%2x:%2x:%2x:%2x:%2x%c",
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &end) != 6)
+		return NULL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	for (unsigned i = 0; i < vm->n_virtio; i++)
+		if (virtio_net_has_mac(vm->virtio[i], mac))
+			return vm->virtio[i];
+	return NULL;
+}
+
+/* {"command": "set-link", "mac": MAC, "state": "up"|"down"}. */
+static const char *set_link(struct vm *vm, json_object *req, json_object *r)
+{
+	struct virtio_dev *d = net_of(vm, req);
+	json_object *st;
+	const char *state;
+
+	if (!d)
+		return "set-link: no network device with that \"mac\"";
+	if (!json_object_object_get_ex(req, "state", &st) ||
+	    !json_object_is_type(st, json_type_string))
+		return "set-link: \"state\" must be \"up\" or \"down\"";
+	state = json_object_get_string(st);
+	if (!streq(state, "up") && !streq(state, "down"))
+		return "set-link: \"state\" must be \"up\" or \"down\"";
+	virtio_net_set_link(d, streq(state, "up"));
+	put(r, "state",
+	    json_object_new_string(virtio_net_link_up(d) ? "up" : "down"));
+	return NULL;
+}
+
 /*
- * Fills @r for @cmd from client @c (NULL: api_handle()); returns an error
- * message or NULL.
+ * Fills @r for @cmd of request @req from client @c (NULL: api_handle());
+ * returns an error message or NULL.
  */
 static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
-			    json_object *r)
+			    json_object *req, json_object *r)
 {
 	if (streq(cmd, "status")) {
 		status(vm, r);
@@ -203,9 +246,11 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 		    u64(atomic_load(&vm->stats.unhandled_pio)));
 		put(r, "unhandled_mmio",
 		    u64(atomic_load(&vm->stats.unhandled_mmio)));
+	} else if (streq(cmd, "set-link")) {
+		return set_link(vm, req, r);
 	} else {
 		return "unknown command (status, pause, resume, shutdown, "
-		       "power-button, power-off, stats, subscribe)";
+		       "power-button, power-off, stats, subscribe, set-link)";
 	}
 	return NULL;
 }
@@ -223,7 +268,7 @@ static char *handle(struct vm *vm, struct api_conn *c, const char *line)
 		 !json_object_is_type(cmd, json_type_string))
 		err = "the request has no \"command\" string";
 	else
-		err = dispatch(vm, c, json_object_get_string(cmd), r);
+		err = dispatch(vm, c, json_object_get_string(cmd), req, r);
 	if (err) {
 		json_object_put(r);
 		r = json_object_new_object();

@@ -7,6 +7,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 
 #include "block/block.h"
@@ -80,11 +83,36 @@ static int open_disk(struct config_disk *d, unsigned index,
 	return 0;
 }
 
-/* Attaches to the existing tap @name; never creates one. */
-static int open_tap(const char *name, unsigned index, int *out, struct err **e)
+/*
+ * Attaches to the existing tap @n->tap, never creating one; or takes the
+ * tap our supervisor opened (tap=fd:N), checked to be one, and names it.
+ */
+static int open_tap(struct config_net *n, unsigned index, int *out,
+		    struct err **e)
 {
-	if (net_tap_open(name, out, e) < 0)
-		return err_prefix(e, "net %u", index);
+	struct ifreq ifr = {0};
+	int fl;
+
+	if (n->fd < 0) {
+		if (net_tap_open(n->tap, out, e) < 0)
+			return err_prefix(e, "net %u", index);
+		return 0;
+	}
+	if (ioctl(n->fd, TUNGETIFF, &ifr) < 0)
+		return err_sys(e, errno, "net %u: %s is not a tap", index,
+			       n->tap);
+	if (!(ifr.ifr_flags & IFF_TAP) || !(ifr.ifr_flags & IFF_VNET_HDR))
+		return err_set(e, EINVAL,
+			       "net %u: %s is not a tap with IFF_VNET_HDR",
+			       index, n->tap);
+	fl = fcntl(n->fd, F_GETFL);
+	if (fl < 0 || fcntl(n->fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    fcntl(n->fd, F_SETFD, FD_CLOEXEC) < 0)
+		return err_sys(e, errno, "net %u: %s", index, n->tap);
+	free(n->tap);
+	n->tap = xstrndup(ifr.ifr_name, IFNAMSIZ);
+	*out = n->fd;
+	n->fd = -1;
 	return 0;
 }
 
@@ -105,7 +133,7 @@ int host_open(struct vm_config *c, struct err **e)
 	for (unsigned i = 0; r == 0 && i < c->n_disks; i++)
 		r = open_disk(&c->disks[i], i, &h->disks[i], e);
 	for (unsigned i = 0; r == 0 && i < c->n_nets; i++)
-		r = open_tap(c->nets[i].tap, i, &h->tap_fds[i], e);
+		r = open_tap(&c->nets[i], i, &h->tap_fds[i], e);
 	return r;
 }
 

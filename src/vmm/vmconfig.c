@@ -36,8 +36,11 @@ void config_release(struct vm_config *c)
 		free(c->disks[i].serial);
 		block_chain_clear(&c->disks[i].chain);
 	}
-	for (unsigned i = 0; i < c->n_nets; i++)
+	for (unsigned i = 0; i < c->n_nets; i++) {
 		free(c->nets[i].tap);
+		if (c->nets[i].fd >= 0)
+			close(c->nets[i].fd);
+	}
 	host_close(&c->host);
 	config_init(c);
 }
@@ -175,43 +178,69 @@ fail:
 	return r;
 }
 
+/* "fd:N": a descriptor from 3 our supervisor left open; -1 otherwise. */
+static int parse_fd(const char *s)
+{
+	char *end;
+	long fd;
+
+	if (!str_has_prefix(s, "fd:"))
+		return -1;
+	errno = 0;
+	fd = strtol(s + 3, &end, 10);
+	if (errno || end == s + 3 || *end || fd < 3 || fd > 65535)
+		return -2;
+	return (int)fd;
+}
+
+static int net_option(const char *s, const char *opt, struct config_net *n,
+		      struct err **e)
+{
+	if (str_has_prefix(opt, "tap=") && opt[4]) {
+		free(n->tap);
+		n->tap = xstrdup(opt + 4);
+		n->fd = parse_fd(opt + 4);
+		if (n->fd == -2)
+			return err_set(e, EINVAL,
+				       "--net '%s': expected tap=fd:N, an open "
+				       "descriptor from 3",
+				       s);
+	} else if (str_has_prefix(opt, "mac=")) {
+		if (parse_mac(opt + 4, n->mac) < 0)
+			return err_set(e, EINVAL,
+				       "--net '%s': bad unicast MAC address",
+				       s);
+		n->has_mac = 1;
+	} else if (streq(opt, "link=up") || streq(opt, "link=down")) {
+		n->link_down = streq(opt, "link=down");
+	} else {
+		return err_set(e, EINVAL,
+			       "--net '%s': unknown option '%s' (tap=NAME, "
+			       "tap=fd:N, mac=MAC, link=up|down)",
+			       s, opt);
+	}
+	return 0;
+}
+
 int config_parse_net(const char *s, struct config_net *n, struct err **e)
 {
 	_cleanup_free_ char *copy = xstrdup(s);
 	char *save = NULL, *opt;
+	int r = 0;
 
-	*n = (struct config_net){0};
-	for (opt = strtok_r(copy, ",", &save); opt;
-	     opt = strtok_r(NULL, ",", &save)) {
-		if (str_has_prefix(opt, "tap=") && opt[4]) {
-			free(n->tap);
-			n->tap = xstrdup(opt + 4);
-		} else if (str_has_prefix(opt, "mac=")) {
-			if (parse_mac(opt + 4, n->mac) < 0)
-				goto bad_mac;
-			n->has_mac = 1;
-		} else {
-			free(n->tap);
-			n->tap = NULL;
-			return err_set(e, EINVAL,
-				       "--net '%s': unknown option '%s' "
-				       "(tap=NAME, mac=MAC)",
-				       s, opt);
-		}
+	*n = (struct config_net){.fd = -1};
+	for (opt = strtok_r(copy, ",", &save); opt && r == 0;
+	     opt = strtok_r(NULL, ",", &save))
+		r = net_option(s, opt, n, e);
+	if (r == 0 && !n->tap)
+		r = err_set(e, EINVAL, "--net '%s': no tap=NAME", s);
+	if (r == 0 && strlen(n->tap) >= 16)
+		r = err_set(e, EINVAL, "--net '%s': tap name too long", s);
+	if (r < 0) {
+		free(n->tap);
+		*n = (struct config_net){.fd = -1};
 	}
-	if (!n->tap)
-		return err_set(e, EINVAL, "--net '%s': no tap=NAME", s);
-	if (strlen(n->tap) >= 16)
-		goto bad_tap;
-	return 0;
-bad_mac:
-	free(n->tap);
-	n->tap = NULL;
-	return err_set(e, EINVAL, "--net '%s': bad unicast MAC address", s);
-bad_tap:
-	free(n->tap);
-	n->tap = NULL;
-	return err_set(e, EINVAL, "--net '%s': tap name too long", s);
+	return r;
 }
 
 int config_parse_console(const char *s, struct vm_config *c, struct err **e)

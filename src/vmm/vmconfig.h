@@ -36,9 +36,11 @@ struct config_disk {
 };
 
 struct config_net {
-	char *tap;
+	char *tap; /* its name; "fd:N" until host_open() reads the name */
+	int fd;	   /* tap=fd:N: a tap opened by our supervisor; -1: by name */
 	uint8_t mac[6];
 	int has_mac;
+	bool link_down; /* link=down: the guest starts with no carrier */
 };
 
 enum console_kind {
@@ -119,7 +121,7 @@ int config_check_iotune(const struct throttle_limits *l, const char *what,
  */
 int config_parse_disk(const char *s, struct config_disk *d, struct err **e);
 
-/* Parses "tap=NAME[,mac=MAC]" into @n. */
+/* Parses "tap=NAME|fd:N[,mac=MAC][,link=up|down]" into @n. */
 int config_parse_net(const char *s, struct config_net *n, struct err **e);
 
 /* Parses "stdio", "pty", "none" or "unix:PATH". */

@@ -103,22 +103,33 @@ static int json_disk(json_object *o, struct config_disk *d, struct err **e)
 static int json_net(json_object *o, struct config_net *n, struct err **e)
 {
 	_cleanup_free_ char *spec = NULL;
-	json_object *tap, *mac;
+	json_object *tap, *mac, *link;
 
 	if (want(o, json_type_object, "nets[]", e) < 0)
 		return -EINVAL;
 	json_object_object_foreach (o, key, v) {
 		(void)v;
-		if (!streq(key, "tap") && !streq(key, "mac"))
+		if (!streq(key, "tap") && !streq(key, "mac") &&
+		    !streq(key, "link"))
 			return err_set(e, EINVAL, "unknown net key '%s'", key);
 	}
 	if (!json_object_object_get_ex(o, "tap", &tap))
 		return err_set(e, EINVAL, "a net has no \"tap\"");
-	if (json_object_object_get_ex(o, "mac", &mac))
-		spec = xasprintf("tap=%s,mac=%s", json_object_get_string(tap),
-				 json_object_get_string(mac));
-	else
-		spec = xasprintf("tap=%s", json_object_get_string(tap));
+	spec = xasprintf("tap=%s", json_object_get_string(tap));
+	if (json_object_object_get_ex(o, "mac", &mac)) {
+		char *more = xasprintf("%s,mac=%s", spec,
+				       json_object_get_string(mac));
+
+		free(spec);
+		spec = more;
+	}
+	if (json_object_object_get_ex(o, "link", &link)) {
+		char *more = xasprintf("%s,link=%s", spec,
+				       json_object_get_string(link));
+
+		free(spec);
+		spec = more;
+	}
 	return config_parse_net(spec, n, e);
 }
 

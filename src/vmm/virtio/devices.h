@@ -63,4 +63,11 @@ struct virtio_dev *virtio_net_create(struct vm *vm,
 struct virtio_dev *virtio_net_create_fd(struct vm *vm, int fd, const char *name,
 					const uint8_t mac[6], struct err **e);
 
+/* Whether @d is a network device with MAC @mac. */
+bool virtio_net_has_mac(const struct virtio_dev *d, const uint8_t mac[6]);
+/* Sets the link of network device @d up or down (domif-setlink): the
+ * guest is told; while down, frames are dropped both ways. Any thread. */
+void virtio_net_set_link(struct virtio_dev *d, bool up);
+bool virtio_net_link_up(const struct virtio_dev *d);
+
 #endif

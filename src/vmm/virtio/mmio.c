@@ -80,6 +80,13 @@ void virtio_dev_notify_used(struct virtio_dev *d, struct vq *q)
 		interrupt(d, INT_USED);
 }
 
+void virtio_dev_config_changed(struct virtio_dev *d)
+{
+	d->config_generation++;
+	if (d->status & VIRTIO_STATUS_DRIVER_OK)
+		interrupt(d, INT_CONFIG);
+}
+
 void virtio_dev_broken(struct virtio_dev *d, struct vq *q)
 {
 	atomic_fetch_add(&d->stats.errors, 1);

@@ -56,6 +56,7 @@ struct net {
 	int rx_waiting; /* tap reading stopped: no receive buffers */
 	int tx_blocked; /* the tap was full: transmit waits for EPOLLOUT */
 	int offloads_set;
+	bool link_down; /* domif-setlink: frames dropped both ways */
 	struct net_config config;
 	uint8_t frame[NET_FRAME_MAX]; /* a frame read but not delivered */
 	size_t frame_len;
@@ -112,6 +113,8 @@ static int tx_one(struct virtio_dev *d, const struct vq_req *r)
 		atomic_fetch_add(&d->stats.errors, 1);
 		return 0;
 	}
+	if (n->link_down)
+		return 0; /* no cable: the frame is lost, as on hardware */
 	do
 		w = writev(n->tap_fd, r->iov, (int)r->n_out);
 	while (w < 0 && errno == EINTR);
@@ -218,6 +221,8 @@ static void rx(struct virtio_dev *d)
 
 			if (got <= NET_HDR_LEN)
 				break; /* EAGAIN, or nothing useful */
+			if (n->link_down)
+				continue; /* read and lost */
 			n->frame_len = (size_t)got;
 		}
 		r = deliver(d, q);
@@ -324,6 +329,38 @@ static void default_mac(uint8_t mac[6], const char *tap, unsigned index)
 	mac[5] = (uint8_t)(h + index);
 }
 
+bool virtio_net_has_mac(const struct virtio_dev *d, const uint8_t mac[6])
+{
+	const struct net *n = d->ops == &net_ops ? d->priv : NULL;
+
+	return n && !memcmp(n->config.mac, mac, 6);
+}
+
+/*
+ * The link status bit (VIRTIO_NET_S_LINK_UP in the config's status, with
+ * VIRTIO_NET_F_STATUS offered) and a configuration change interrupt, so
+ * that the guest's driver reads it again (virtio 1.1, 5.1.4.2).
+ */
+void virtio_net_set_link(struct virtio_dev *d, bool up)
+{
+	struct net *n = d->priv;
+
+	pthread_mutex_lock(&d->lock);
+	if (n->link_down != !up) {
+		n->link_down = !up;
+		n->config.status = up ? 1 : 0;
+		virtio_dev_config_changed(d);
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
+bool virtio_net_link_up(const struct virtio_dev *d)
+{
+	const struct net *n = d->priv;
+
+	return !n->link_down;
+}
+
 struct virtio_dev *virtio_net_create_fd(struct vm *vm, int fd, const char *name,
 					const uint8_t mac[6], struct err **e)
 {
@@ -356,6 +393,7 @@ struct virtio_dev *virtio_net_create(struct vm *vm,
 	/* Attached by host_open() before the sandbox. */
 	_cleanup_close_ int fd = steal_fd(vm->cfg->host.tap_fds[index]);
 	int hdr = NET_HDR_LEN;
+	struct virtio_dev *dev;
 	uint8_t mac[6];
 
 	if (fd < 0) {
@@ -372,5 +410,12 @@ struct virtio_dev *virtio_net_create(struct vm *vm,
 		memcpy(mac, cfg->mac, 6);
 	else
 		default_mac(mac, cfg->tap, index);
-	return virtio_net_create_fd(vm, steal_fd(fd), cfg->tap, mac, e);
+	dev = virtio_net_create_fd(vm, steal_fd(fd), cfg->tap, mac, e);
+	if (dev && cfg->link_down) {
+		struct net *n = dev->priv;
+
+		n->link_down = true;
+		n->config.status = 0;
+	}
+	return dev;
 }

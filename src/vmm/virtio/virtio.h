@@ -124,6 +124,12 @@ void virtio_dev_kick(struct virtio_dev *d, unsigned q);
 void virtio_dev_notify_used(struct virtio_dev *d, struct vq *q);
 
 /*
+ * The device changed its configuration space: a new generation, and a
+ * configuration change interrupt once the driver is ready. Lock held.
+ */
+void virtio_dev_config_changed(struct virtio_dev *d);
+
+/*
  * Marks the device broken after the guest misused queue @q: logs once,
  * sets DEVICE_NEEDS_RESET, sends a configuration interrupt. Lock held.
  */

@@ -183,7 +183,7 @@ static void domain_invalid_values_fail_with_line(void)
 		{"",
 		 "<interface type='bridge'><mac address='01:00:00:00:00:01'/>"
 		 "<source bridge='b'/></interface>",
-		 "is multicast"},
+		 "is a multicast address"},
 		{"", "<interface type='network'/>",
 		 "needs <source network='...'/>"},
 		{"", "<serial type='tcp'/>", "type 'tcp' not supported"},
@@ -218,7 +218,8 @@ static void domain_structure_errors(void)
 		/* QEMU cannot run it either (a network card): nido-vmm's
 		 * reason is given */
 		{"<domain type='kvm'><name>x</name><memory>1</memory>"
-		 "<os/><devices><interface type='ethernet'/></devices>"
+		 "<os/><devices><interface type='ethernet'><model "
+		 "type='ne2k_pci'/></interface></devices>"
 		 "</domain>",
 		 "missing <kernel>"},
 		{"<domain type='kvm'><name>x</name></domain>",
@@ -698,8 +699,14 @@ static void qemu_refuses_by_name(void)
 		 "disk 'hda': a read-only disk on bus 'ide'"},
 		{"", "<disk><source file='/a'/><target dev='hde'/></disk>",
 		 "disk 'hde': an IDE disk is hda to hdd"},
-		{"", "<interface type='ethernet'/>",
-		 "<interface>: not supported by the qemu driver yet"},
+		{"",
+		 "<interface type='ethernet'><model "
+		 "type='ne2k_pci'/></interface>",
+		 "interface 0: model 'ne2k_pci' not supported by the qemu "
+		 "driver"},
+		{"",
+		 "<interface type='ethernet'><link state='down'/></interface>",
+		 "<link state='down'> is not supported by the qemu driver"},
 		{"", "<serial type='pty'/><serial type='pty'/>",
 		 "<serial> port 1 not supported by the qemu driver"},
 	};
@@ -722,7 +729,9 @@ static void qemu_refuses_by_name(void)
 		_cleanup_err_ struct err *e = NULL;
 
 		CHECK_INT_EQ(parse(pc("kvm", "",
-				      IDE_DISK "<interface type='ethernet'/>"),
+				      IDE_DISK "<interface type='ethernet'>"
+					       "<model type='ne2k_pci'/>"
+					       "</interface>"),
 				   &d, NULL, &e),
 			     -ENOTSUP);
 		/* neither driver runs it: nido-vmm's reason comes first */

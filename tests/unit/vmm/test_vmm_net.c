@@ -3,7 +3,7 @@
  * virtio-net transmit on a full tap: the frame is kept, not dropped, and
  * goes out once the tap is writable again, woken by EPOLLOUT (no
  * polling). A datagram socket pair whose buffer is full stands in for
- * the tap.
+ * the tap. Also the link's state (domif-setlink).
  */
 #include <errno.h>
 #include <sys/socket.h>
@@ -135,8 +135,69 @@ static void tx_waits_for_room(void)
 	vm_destroy(vm);
 }
 
+static uint32_t rd(struct virtio_dev *d, uint64_t off)
+{
+	uint32_t v = 0;
+
+	virtio_mmio_read(d, off, &v, 4);
+	return v;
+}
+
+/*
+ * domif-setlink: the status field's VIRTIO_NET_S_LINK_UP bit, a new
+ * configuration generation and a configuration change interrupt; while
+ * down, the guest's frames are consumed and lost, up again they flow.
+ */
+static void link_down_and_up(void)
+{
+	static const uint8_t mac[6] = {0x52, 0x54, 0, 0, 0, 2};
+	_cleanup_err_ struct err *e = NULL;
+	struct vm *vm = vm_create_bare(16ULL << 20, NULL);
+	struct virtio_dev *d;
+	uint8_t buf[2048];
+	uint32_t gen;
+	uint16_t status = 0;
+	int pair[2];
+
+	CHECK(vm != NULL);
+	CHECK_INT_EQ(socketpair(AF_UNIX,
+				SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+				pair),
+		     0);
+	d = virtio_net_create_fd(vm, pair[0], "test", mac, &e);
+	CHECK(d != NULL);
+	vm->virtio[vm->n_virtio++] = d;
+	CHECK(virtio_net_has_mac(d, mac));
+	driver_init(d);
+	virtio_mmio_read(d, 0x100 + 6, &status, 2);
+	CHECK_INT_EQ(status, 1); /* up */
+	gen = rd(d, 0x0fc);
+
+	virtio_net_set_link(d, false);
+	virtio_mmio_read(d, 0x100 + 6, &status, 2);
+	CHECK_INT_EQ(status, 0);
+	CHECK(rd(d, 0x0fc) != gen);
+	CHECK(rd(d, 0x060) & 2); /* a configuration change interrupt */
+	CHECK(!virtio_net_link_up(d));
+	offer_frame(vm);
+	reg(d, 0x050, TX_QUEUE);
+	CHECK_INT_EQ(used_idx(vm), 1); /* consumed ... */
+	CHECK(recv(pair[1], buf, sizeof(buf), MSG_DONTWAIT) < 0); /* lost */
+
+	virtio_net_set_link(d, true);
+	virtio_mmio_read(d, 0x100 + 6, &status, 2);
+	CHECK_INT_EQ(status, 1);
+	((uint16_t *)mem_ptr(&vm->mem, AVAIL, 4))[1] = 2;
+	reg(d, 0x050, TX_QUEUE);
+	CHECK_INT_EQ(used_idx(vm), 2);
+	CHECK_INT_EQ(recv(pair[1], buf, sizeof(buf), MSG_DONTWAIT), FRAME_LEN);
+	close(pair[1]);
+	vm_destroy(vm);
+}
+
 int main(void)
 {
 	RUN(tx_waits_for_room);
+	RUN(link_down_and_up);
 	return test_done();
 }

@@ -209,6 +209,19 @@ static void config_disks_and_nets(void)
 		     -EINVAL);
 	CHECK_INT_EQ(config_parse_net("tap=aaaaaaaaaaaaaaaaaaaa", &n, NULL),
 		     -EINVAL);
+	/* A tap our supervisor opened, and the link's first state. */
+	CHECK_INT_EQ(config_parse_net("tap=fd:7,link=down", &n, NULL), 0);
+	CHECK_INT_EQ(n.fd, 7);
+	CHECK(n.link_down);
+	free(n.tap);
+	CHECK_INT_EQ(config_parse_net("tap=tap0", &n, NULL), 0);
+	CHECK_INT_EQ(n.fd, -1);
+	CHECK(!n.link_down);
+	free(n.tap);
+	CHECK_INT_EQ(config_parse_net("tap=fd:2", &n, NULL), -EINVAL);
+	CHECK_INT_EQ(config_parse_net("tap=fd:x", &n, NULL), -EINVAL);
+	CHECK_INT_EQ(config_parse_net("tap=t,link=sideways", &n, NULL),
+		     -EINVAL);
 }
 
 static void config_memory_sizes(void)

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A running domain's interfaces on the host (iface.h): resolve where each
+ * goes (its bridge, or its network's port), make its tap, plug it, shape
+ * it, open it; and undo all of it when the domain stops.
+ */
+#include "daemon/iface.h"
+
+#include <errno.h>
+#include <uuid/uuid.h>
+
+#include "daemon/network-port.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "net/link.h"
+#include "net/ovs.h"
+#include "net/tap.h"
+#include "net/tc.h"
+
+/* Where one interface goes, resolved at start. */
+struct iface_plan {
+	char bridge[NET_IFNAME_MAX + 1]; /* "": none (ethernet) */
+	bool ovs;
+	int vlan_tag; /* -1: none */
+	struct network_bandwidth bw;
+};
+
+static bool bandwidth_set(const struct network_bandwidth *b)
+{
+	return b->in.set || b->out.set;
+}
+
+/* A network's port, with the interface's own vlan and bandwidth first. */
+static int resolve_network(struct daemon *dmn, const struct domain_net *n,
+			   struct iface_plan *p, struct err **e)
+{
+	struct network_port port = {0};
+
+	if (network_port_get(dmn, n->source, n->portgroup, &port, e) < 0)
+		return -ENOENT;
+	snprintf(p->bridge, sizeof(p->bridge), "%s", port.bridge);
+	p->ovs = port.openvswitch;
+	if (!n->has_vlan && port.has_vlan && port.vlan.n_tags == 1)
+		p->vlan_tag = (int)port.vlan.tags[0].id;
+	else if (!n->has_vlan && port.has_vlan)
+		return err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOTSUP,
+				"network '%s': VLAN trunks are not supported "
+				"on a guest's port",
+				n->source);
+	if (!bandwidth_set(&n->bandwidth))
+		p->bw = port.bandwidth;
+	if (p->vlan_tag >= 0 && !p->ovs)
+		return err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOTSUP,
+				"network '%s': a VLAN tag needs an Open "
+				"vSwitch bridge",
+				n->source);
+	return 0;
+}
+
+static int resolve(struct daemon *dmn, const struct domain_net *n,
+		   struct iface_plan *p, struct err **e)
+{
+	*p = (struct iface_plan){.vlan_tag = -1, .bw = n->bandwidth};
+	if (n->has_vlan)
+		p->vlan_tag = (int)n->vlan.tags[0].id;
+	switch (n->type) {
+	case NET_TYPE_NETWORK:
+		return resolve_network(dmn, n, p, e);
+	case NET_TYPE_BRIDGE:
+		snprintf(p->bridge, sizeof(p->bridge), "%s", n->source);
+		p->ovs = n->virtualport.openvswitch;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* The bridge must exist, and be of the kind the interface says. */
+static int check_bridge(struct net_nl *nl, const struct iface_plan *p,
+			struct err **e)
+{
+	struct net_link_info info;
+	const char *want = p->ovs ? "openvswitch" : "bridge";
+	int r = net_link_query(nl, p->bridge, &info, e);
+
+	if (r == -ENODEV) {
+		err_free(steal_ptr(*e));
+		return err_setk(e, ERR_INVALID_ARG, ENODEV,
+				"bridge '%s' does not exist", p->bridge);
+	}
+	if (r < 0)
+		return r;
+	if (!streq(info.kind, want))
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"'%s' is not %s (it is a %s link)", p->bridge,
+				p->ovs ? "an Open vSwitch bridge" : "a bridge",
+				info.kind[0] ? info.kind : "plain");
+	return 0;
+}
+
+/* Makes the tap (or, for type ethernet, takes the existing one). */
+static int make_tap(const struct domain_net *n, uid_t owner,
+		    struct iface_tap *t, struct err **e)
+{
+	if (n->type == NET_TYPE_ETHERNET && n->tap && net_link_exists(n->tap))
+		snprintf(t->name, sizeof(t->name), "%s", n->tap);
+	else if (net_tap_create(n->tap ? n->tap : "vnet%d", owner, t->name, e) <
+		 0)
+		return -EIO;
+	else
+		t->created = true;
+	return net_tap_open(t->name, &t->fd, e);
+}
+
+/* The Open vSwitch port of @n; @vm: the domain's UUID as text. */
+static struct net_ovs_port ovs_port(const struct domain_net *n,
+				    const char *bridge, const char *tap,
+				    const char *vm, int vlan_tag)
+{
+	return (struct net_ovs_port){
+		.bridge = bridge,
+		.tap = tap,
+		.mac = n->mac,
+		.iface_id = n->virtualport.interfaceid,
+		.vm_id = vm,
+		.vlan_tag = vlan_tag,
+	};
+}
+
+char **iface_ovs_argv(const struct domain_net *n, const char *bridge,
+		      const char *tap, const uint8_t dom_uuid[16], int vlan_tag)
+{
+	struct net_ovs_port port;
+	char vm[37];
+
+	uuid_unparse_lower(dom_uuid, vm);
+	port = ovs_port(n, bridge, tap, vm, vlan_tag);
+	return net_ovs_add_port_argv(&port);
+}
+
+/*
+ * The tap's MAC is the guest's with 0xfe first, as libvirt sets it: a
+ * bridge takes the lowest of its ports' addresses, and no guest's may
+ * become the bridge's. Then into its bridge, and up.
+ */
+static int plug(struct net_nl *nl, const struct domain_net *n,
+		const struct iface_plan *p, const uint8_t dom_uuid[16],
+		struct iface_tap *t, struct err **e)
+{
+	uint8_t mac[6];
+	char vm[37];
+
+	memcpy(mac, n->mac, 6);
+	mac[0] = 0xfe;
+	if (net_link_set_mac(nl, t->name, mac, e) < 0)
+		return -EIO;
+	if (p->bridge[0] && p->ovs) {
+		struct net_ovs_port port;
+
+		uuid_unparse_lower(dom_uuid, vm);
+		port = ovs_port(n, p->bridge, t->name, vm, p->vlan_tag);
+		if (net_ovs_add_port(&port, e) < 0)
+			return -EIO;
+		t->ovs = true;
+	} else if (p->bridge[0] &&
+		   net_link_set_master(nl, t->name, p->bridge, e) < 0) {
+		return -EIO;
+	}
+	return net_link_set_up(nl, t->name, true, e);
+}
+
+/* <bandwidth>: kilobytes (1000 bytes) per second, bursts in KiB. */
+static void tc_rate(const struct network_rate *r, struct net_tc_rate *out)
+{
+	out->rate = r->average * 1000;
+	out->peak = r->peak * 1000;
+	out->burst = r->burst * 1024;
+}
+
+/* Inbound (to the guest) on the tap's egress; outbound on its ingress. */
+static int shape(const struct iface_plan *p, struct iface_tap *t,
+		 struct err **e)
+{
+	struct net_tc_rate r;
+
+	if (!bandwidth_set(&p->bw))
+		return 0;
+	if (!t->created)
+		return err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOTSUP,
+				"<bandwidth> on the existing tap '%s': nidod "
+				"shapes only the taps it makes",
+				t->name);
+	if (p->bw.in.set && p->bw.in.average) {
+		tc_rate(&p->bw.in, &r);
+		if (net_tc_egress_limit(t->name, &r, e) < 0)
+			return err_prefix(e, "inbound bandwidth");
+	}
+	if (p->bw.out.set && p->bw.out.average) {
+		tc_rate(&p->bw.out, &r);
+		if (net_tc_ingress_limit(t->name, &r, t->ifb, e) < 0)
+			return err_prefix(e, "outbound bandwidth");
+	}
+	return 0;
+}
+
+/* Undoes what was made for @t; close_safe on its fd. */
+static void undo(struct iface_tap *t)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	close_safe(t->fd);
+	t->fd = -1;
+	if (t->ifb[0] && net_tc_clear(t->ifb, &e) < 0)
+		log_warn("%s", err_msg(e));
+	err_free(steal_ptr(e));
+	if (t->ovs && net_ovs_del_port(t->name, &e) < 0)
+		log_warn("%s", err_msg(e));
+	err_free(steal_ptr(e));
+	if (t->created && net_tap_delete(t->name, &e) < 0 &&
+	    err_code(e) != -ENODEV)
+		log_warn("%s", err_msg(e));
+}
+
+static int setup_one(struct daemon *dmn, struct net_nl *nl,
+		     struct domain_def *def, size_t i, uid_t owner,
+		     struct iface_tap *t, struct err **e)
+{
+	struct domain_net *n = &def->nets[i];
+	struct iface_plan p;
+
+	if (resolve(dmn, n, &p, e) < 0 ||
+	    (p.bridge[0] && check_bridge(nl, &p, e) < 0) ||
+	    make_tap(n, owner, t, e) < 0)
+		return -EIO;
+	if ((t->created && plug(nl, n, &p, def->uuid, t, e) < 0) ||
+	    shape(&p, t, e) < 0)
+		return -EIO;
+	if (!n->tap) {
+		free(n->ifname);
+		n->ifname = xstrdup(t->name);
+	}
+	return 0;
+}
+
+int iface_setup(struct daemon *dmn, struct domain_def *def, uid_t owner,
+		struct iface_set *set, struct err **e)
+{
+	struct net_nl *nl = NULL;
+	int r = 0;
+
+	if (!def->n_nets)
+		return 0;
+	if (net_nl_open(&nl, e) < 0)
+		return -EIO;
+	set->taps = xcalloc(def->n_nets, sizeof(*set->taps));
+	for (size_t i = 0; i < def->n_nets && r == 0; i++) {
+		struct iface_tap *t = &set->taps[i];
+
+		t->fd = -1;
+		set->n = i + 1;
+		r = setup_one(dmn, nl, def, i, owner, t, e);
+		if (r < 0)
+			r = err_prefix(e, "interface %zu", i);
+	}
+	net_nl_close(nl);
+	if (r < 0) {
+		for (size_t i = set->n; i-- > 0;)
+			undo(&set->taps[i]);
+		iface_forget(def);
+		iface_set_clear(set);
+	}
+	return r;
+}
+
+void iface_set_clear(struct iface_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		close_safe(set->taps[i].fd);
+	free(set->taps);
+	set->taps = NULL;
+	set->n = 0;
+}
+
+struct json_object *iface_record(const struct iface_set *set)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < set->n; i++) {
+		const struct iface_tap *t = &set->taps[i];
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "tap",
+				       json_object_new_string(t->name));
+		json_object_object_add(o, "created",
+				       json_object_new_boolean(t->created));
+		json_object_object_add(o, "ovs",
+				       json_object_new_boolean(t->ovs));
+		if (t->ifb[0])
+			json_object_object_add(o, "ifb",
+					       json_object_new_string(t->ifb));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+/* One entry of a record, checked (the record is a file on disk). */
+static bool tap_of_record(struct json_object *o, struct iface_tap *t)
+{
+	const char *name = NULL, *ifb = NULL;
+	bool created = false, ovs = false;
+
+	*t = (struct iface_tap){.fd = -1};
+	if (!json_object_is_type(o, json_type_object) ||
+	    json_get_string(o, "tap", &name, NULL) < 0 ||
+	    json_get_bool_opt(o, "created", &created, NULL) < 0 ||
+	    json_get_bool_opt(o, "ovs", &ovs, NULL) < 0 ||
+	    json_get_string_opt(o, "ifb", &ifb, NULL) < 0 ||
+	    net_ifname_check(name, false, NULL) < 0 ||
+	    (ifb && net_ifname_check(ifb, false, NULL) < 0))
+		return false;
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	snprintf(t->ifb, sizeof(t->ifb), "%s", ifb ? ifb : "");
+	t->created = created;
+	t->ovs = ovs;
+	return true;
+}
+
+void iface_teardown(struct json_object *taps)
+{
+	struct iface_tap t;
+
+	if (!taps || !json_object_is_type(taps, json_type_array))
+		return;
+	for (size_t i = 0; i < json_object_array_length(taps); i++)
+		if (tap_of_record(json_object_array_get_idx(taps, i), &t))
+			undo(&t);
+}
+
+void iface_reattach(struct domain_def *def, struct json_object *taps)
+{
+	struct iface_tap t;
+
+	if (!taps || !json_object_is_type(taps, json_type_array))
+		return;
+	for (size_t i = 0;
+	     i < def->n_nets && i < json_object_array_length(taps); i++) {
+		if (def->nets[i].tap ||
+		    !tap_of_record(json_object_array_get_idx(taps, i), &t))
+			continue;
+		free(def->nets[i].ifname);
+		def->nets[i].ifname = xstrdup(t.name);
+	}
+}
+
+void iface_forget(struct domain_def *def)
+{
+	for (size_t i = 0; i < def->n_nets; i++) {
+		free(def->nets[i].ifname);
+		def->nets[i].ifname = NULL;
+	}
+}
