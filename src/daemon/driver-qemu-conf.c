@@ -71,6 +71,12 @@ static void check_resources(const struct domain_def *d, struct xml_warnings *w)
 				"the qemu driver yet");
 }
 
+static bool is_q35(const struct domain_def *d)
+{
+	return d->machine && (streq(d->machine, "q35") ||
+			      str_has_prefix(d->machine, "pc-q35-"));
+}
+
 /* The disk's index from its name's letter: hda 0, hdd 3; -1 if none. */
 int driver_qemu_disk_index(const char *target)
 {
@@ -104,6 +110,12 @@ static int check_disk(const struct domain_def *d, const struct domain_disk *dk,
 			       "(QEMU's IDE and SATA disks cannot be "
 			       "read-only: use a cdrom or bus 'virtio')",
 			       dk->target, disk_bus_names[dk->bus]);
+	if (dk->bus == DISK_BUS_IDE && is_q35(d))
+		return err_set(
+			e, ENOTSUP,
+			"disk '%s': bus 'ide' on machine '%s': a Q35 has "
+			"no IDE controller (use bus 'sata')",
+			dk->target, d->machine);
 	if (dk->bus == DISK_BUS_IDE && (idx < 0 || idx > 3))
 		return err_set(e, ENOTSUP,
 			       "disk '%s': an IDE disk is hda to hdd (two "

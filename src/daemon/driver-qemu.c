@@ -544,6 +544,7 @@ static void io_error(struct qemu_vm *vm, struct json_object *data)
 {
 	const struct domain_def *def = vm->dom->def;
 	const char *node = "", *op = NULL, *action = "report", *msg = NULL;
+	_cleanup_free_ char *message = NULL;
 	bool nospace = false;
 	unsigned long i;
 	char *end;
@@ -557,10 +558,14 @@ static void io_error(struct qemu_vm *vm, struct json_object *data)
 	}
 	i = node[0] == 'd' ? strtoul(node + 1, &end, 10) : ULONG_MAX;
 	if (i >= def->n_disks || *end != '-') {
-		log_warn("domain '%s': I/O error on node '%.32s'", def->name,
-			 node);
+		_cleanup_free_ char *safe = qmp_printable(node, 32);
+
+		log_warn("domain '%s': I/O error on node '%s'", def->name,
+			 safe);
 		return;
 	}
+	if (msg)
+		message = qmp_printable(msg, 255);
 	events_io_error(
 		vm->dmn, vm->dom,
 		&(struct event_io_error){
@@ -572,7 +577,7 @@ static void io_error(struct qemu_vm *vm, struct json_object *data)
 				op && (streq(op, "read") || streq(op, "write"))
 					? op
 					: NULL,
-			.message = msg && strlen(msg) < 256 ? msg : NULL,
+			.message = message,
 		});
 }
 
@@ -590,6 +595,12 @@ static void on_qmp_event(void *opaque, const char *name,
 			json_get_string_opt(data, "reason", &reason, NULL);
 			json_get_bool_opt(data, "guest", &guest, NULL);
 		}
+		/* one of QEMU's ShutdownCause names, or nothing of QEMU's:
+		 * it ends in the domain's state detail and the log */
+		if (reason && (strlen(reason) > 32 ||
+			       strspn(reason, "abcdefghijklmnopqrstuvwxyz-") !=
+				       strlen(reason)))
+			reason = NULL;
 		free(vm->shutdown_reason);
 		vm->shutdown_reason = xstrdup(reason ? reason : "unknown");
 		vm->shutdown_guest = guest;
@@ -799,8 +810,10 @@ static int qemu_start(struct daemon *dmn, struct domain *dom, unsigned flags,
 	vm->start_paused = flags & DRIVER_START_PAUSED;
 	vm->starting = true;
 	dom->priv = vm;
-	if (spawn_qemu(dmn, dom, vm, emulator, accel, e) < 0)
+	if (spawn_qemu(dmn, dom, vm, emulator, accel, e) < 0) {
+		unlink(vm->monitor); /* bound before what failed */
 		goto out_release;
+	}
 	vm->watch = loop_fd_add(dmn->loop, vm->child.pidfd, EPOLLIN, on_exit_fd,
 				vm, e);
 	if (!vm->watch || connect_qmp(dmn, vm, e) < 0) {
@@ -1037,7 +1050,44 @@ static void on_cpus(void *opaque, int r, struct json_object *ret,
 	stats_part_done(s);
 }
 
-/* query-blockstats: the top node of each of our disks, in order. */
+/* Disk I of a format node's name "dI-0" (the top of its chain); -1
+ * for any other node (pflash, or what QEMU made up). */
+static long disk_of_node(const struct domain_def *def, const char *node)
+{
+	unsigned long i;
+	char *end;
+
+	if (!node || node[0] != 'd' || node[1] < '0' || node[1] > '9')
+		return -1;
+	i = strtoul(node + 1, &end, 10);
+	return i < def->n_disks && streq(end, "-0") ? (long)i : -1;
+}
+
+/* One disk's statistics from query-blockstats' entry @st. */
+static void disk_stats(struct json_object *out, size_t i, const char *target,
+		       struct json_object *st)
+{
+	static const char *const map[][2] = {
+		{"rd.bytes", "rd_bytes"},	 {"wr.bytes", "wr_bytes"},
+		{"rd.reqs", "rd_operations"},	 {"wr.reqs", "wr_operations"},
+		{"fl.reqs", "flush_operations"},
+	};
+	_cleanup_free_ char *name = xasprintf("block.%zu.name", i);
+
+	add_str(out, name, target);
+	for (size_t k = 0; k < ARRAY_SIZE(map); k++) {
+		_cleanup_free_ char *key =
+			xasprintf("block.%zu.%s", i, map[k][0]);
+
+		add_u64(out, key, st, map[k][1]);
+	}
+}
+
+/*
+ * query-blockstats: each of our disks by its top node's name, not by
+ * its place in the answer (QEMU lists other backends too: a UEFI
+ * guest's pflash comes first).
+ */
 static void on_blockstats(void *opaque, int r, struct json_object *ret,
 			  const struct err *e)
 {
@@ -1048,32 +1098,20 @@ static void on_blockstats(void *opaque, int r, struct json_object *ret,
 			   : 0;
 
 	if (n)
-		json_object_object_add(
-			s->out, "block.count",
-			json_object_new_uint64(MIN(n, def->n_disks)));
-	for (size_t i = 0; i < n && i < def->n_disks; i++) {
-		struct json_object *b = json_object_array_get_idx(ret, i);
+		json_object_object_add(s->out, "block.count",
+				       json_object_new_uint64(def->n_disks));
+	for (size_t k = 0; k < n; k++) {
+		struct json_object *b = json_object_array_get_idx(ret, k);
 		struct json_object *st = NULL;
-		_cleanup_free_ char *p = xasprintf("block.%zu.", i);
-		_cleanup_free_ char *name = xasprintf("%sname", p);
-		static const char *const map[][2] = {
-			{"rd.bytes", "rd_bytes"},
-			{"wr.bytes", "wr_bytes"},
-			{"rd.reqs", "rd_operations"},
-			{"wr.reqs", "wr_operations"},
-			{"fl.reqs", "flush_operations"},
-		};
+		const char *node = NULL;
+		long i;
 
 		if (!json_object_is_type(b, json_type_object) ||
+		    json_get_string_opt(b, "node-name", &node, NULL) <= 0 ||
+		    (i = disk_of_node(def, node)) < 0 ||
 		    json_get_object_opt(b, "stats", &st, NULL) <= 0)
 			continue;
-		add_str(s->out, name, def->disks[i].target);
-		for (size_t k = 0; k < ARRAY_SIZE(map); k++) {
-			_cleanup_free_ char *key =
-				xasprintf("%s%s", p, map[k][0]);
-
-			add_u64(s->out, key, st, map[k][1]);
-		}
+		disk_stats(s->out, (size_t)i, def->disks[i].target, st);
 	}
 	stats_part_done(s);
 }

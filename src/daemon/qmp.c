@@ -18,6 +18,20 @@
 /* Most bytes of commands waiting for QEMU to read them. */
 #define QMP_OUT_MAX (1u << 20)
 
+char *qmp_printable(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+	char *out = xmalloc(n + 1);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	out[n] = '\0';
+	return out;
+}
+
 void qmp_msg_clear(struct qmp_msg *m)
 {
 	json_object_put(m->root);
@@ -55,17 +69,19 @@ static int parse_event(struct qmp_msg *m, struct json_object *ev,
 {
 	struct json_object *data = NULL;
 
+	_cleanup_free_ char *name = NULL;
+
 	if (!json_object_is_type(ev, json_type_string) ||
 	    !json_object_get_string_len(ev))
 		return err_set(e, EPROTO, "QMP event without a name");
 	m->kind = QMP_MSG_EVENT;
 	m->event = json_object_get_string(ev);
 	if (json_object_object_get_ex(m->root, "data", &data) &&
-	    !json_object_is_type(data, json_type_object))
+	    !json_object_is_type(data, json_type_object)) {
+		name = qmp_printable(m->event, 64);
 		return err_set(e, EPROTO,
-			       "QMP event '%.64s': data is not an "
-			       "object",
-			       m->event);
+			       "QMP event '%s': data is not an object", name);
+	}
 	m->value = data;
 	return 0;
 }
@@ -320,7 +336,11 @@ static int send_command(struct qmp *q, const char *cmd,
 	if (args)
 		json_object_object_add(o, "arguments", json_object_get(args));
 	json_object_object_add(o, "id", json_object_new_uint64(id));
+	/* one command a line, as QEMU's answers come */
 	line = json_encode_line(o, &len);
+	line = xrealloc(line, len + 2);
+	line[len++] = '\n';
+	line[len] = '\0';
 	r = now ? append(&q->out, &q->out_len, line, len, e)
 		: append(&q->held, &q->held_len, line, len, e);
 	if (r < 0)
@@ -335,8 +355,11 @@ static int send_command(struct qmp *q, const char *cmd,
 	c->opaque = opaque;
 	c->next = q->cmds;
 	q->cmds = c;
+	/* written from the loop, never here: a send that fails closes the
+	 * connection and answers every command, and the caller must not
+	 * hear of its own command before qmp_command() returns */
 	if (now)
-		flush_out(q);
+		loop_fd_modify(q->loop, q->src, EPOLLIN | EPOLLOUT);
 	return 0;
 }
 
@@ -380,6 +403,7 @@ static void dispatch(struct qmp *q, struct qmp_msg *m)
 {
 	struct qmp_cmd *c;
 	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *desc = NULL, *class = NULL;
 
 	switch (m->kind) {
 	case QMP_MSG_GREETING:
@@ -410,8 +434,10 @@ static void dispatch(struct qmp *q, struct qmp_msg *m)
 		cmd_free(c);
 		return;
 	}
-	err_set(&e, EIO, "QMP '%s': %.512s (%.64s)", c->name, m->desc,
-		m->error_class);
+	/* QEMU's words go to logs and clients: one line, bounded */
+	desc = qmp_printable(m->desc, 512);
+	class = qmp_printable(m->error_class, 64);
+	err_set(&e, EIO, "QMP '%s': %s (%s)", c->name, desc, class);
 	cmd_fail(c, -EIO, e);
 }
 

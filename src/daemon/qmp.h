@@ -56,6 +56,13 @@ int qmp_parse_line(const char *line, size_t len, struct qmp_msg *m,
 		   struct err **e);
 void qmp_msg_clear(struct qmp_msg *m);
 
+/*
+ * A string QEMU sent, made fit for a message or a log line: at most
+ * @max bytes, control characters (a newline that would forge a log
+ * line, an escape sequence for a terminal) replaced by '?'. Malloc'ed.
+ */
+char *qmp_printable(const char *s, size_t max);
+
 struct loop;
 struct qmp;
 
