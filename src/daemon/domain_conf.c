@@ -5,6 +5,7 @@
  * attributes and children against what it knows and warns about the rest.
  */
 #include "daemon/domain_conf.h"
+#include "daemon/domain_conf_devices.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -504,8 +505,9 @@ static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 {
 	static const char *const attrs[] = {"type", "device", NULL};
 	static const char *const children[] = {
-		"driver", "source",    "target", "readonly",	 "serial",
-		"alias",  "shareable", "iotune", "backingStore", NULL};
+		"driver",	"source", "target",    "readonly",
+		"serial",	"alias",  "shareable", "iotune",
+		"backingStore", "boot",	  NULL};
 	_cleanup_free_ char *type = xml_attr(disk, "type");
 	_cleanup_free_ char *device = xml_attr(disk, "device");
 	xmlNode *n;
@@ -544,6 +546,8 @@ static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 	if (dk->serial && strlen(dk->serial) > 20)
 		return xml_err(e, n, "serial '%s' longer than 20 characters",
 			       dk->serial);
+	if (domain_disk_parse_boot(disk, dk, w, e) < 0)
+		return -EINVAL;
 	return parse_disk_target(disk, dk, w, e);
 }
 
@@ -895,7 +899,8 @@ static int parse_devices(const xmlNode *devs, struct domain_def *d,
 		if (parse_device(c, d, w, e) < 0)
 			return -EINVAL;
 	}
-	if (check_chardevs(devs, d, e) < 0)
+	if (check_chardevs(devs, d, e) < 0 ||
+	    domain_def_check_boot(devs, d, e) < 0)
 		return -EINVAL;
 	return check_unique_devices(devs, d, e);
 }
@@ -1285,6 +1290,7 @@ static void format_disk(FILE *f, const struct domain_disk *dk)
 		fputs("      <shareable/>\n", f);
 	format_iotune(f, dk->iotune);
 	put_text(f, 6, "serial", dk->serial);
+	domain_disk_format_boot(f, dk);
 	fputs("    </disk>\n", f);
 }
 

@@ -87,6 +87,8 @@ struct domain_disk {
 	struct disk_backing *backing; /* <backingStore>, top down */
 	size_t n_backing;
 	bool backing_end; /* the chain ends with an empty <backingStore/> */
+	unsigned
+		boot_order; /* <boot order=>; 0: none (domain_conf_devices.c) */
 };
 
 enum net_type {

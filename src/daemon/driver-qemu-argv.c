@@ -108,8 +108,9 @@ static bool is_q35(const struct domain_def *def)
 				str_has_prefix(def->machine, "pc-q35-"));
 }
 
-/* The boot index of disk @i: its place in <boot> for the first disk of
- * its kind; 0: none. No <boot>: the first disk boots (libvirt's hd). */
+/* The boot index of disk @i: its <boot order> when the disks have one;
+ * else its place in <os><boot> for the first disk of its kind; 0: none.
+ * Neither: the first disk boots (libvirt's hd). */
 static int boot_index(const struct domain_def *def, size_t i)
 {
 	const struct domain_disk *d = &def->disks[i];
@@ -118,6 +119,10 @@ static int boot_index(const struct domain_def *def, size_t i)
 	size_t n_boot = def->n_boot;
 	enum boot_dev order[DOMAIN_MAX_BOOT] = {BOOT_DEV_HD};
 
+	if (!def->n_boot)
+		for (size_t j = 0; j < def->n_disks; j++)
+			if (def->disks[j].boot_order) /* per device, then */
+				return (int)d->boot_order;
 	for (size_t j = 0; j < i; j++)
 		if (def->disks[j].device == d->device)
 			return 0; /* not the first of its kind */

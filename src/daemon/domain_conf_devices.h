@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Parts of the domain XML parser and formatter (domain_conf.c) that the
+ * full machines of the qemu driver brought, in domain_conf_devices.c:
+ * per-device boot order. domain_conf.c calls them; nothing else does.
+ */
+#ifndef NIDO_DAEMON_DOMAIN_CONF_DEVICES_H
+#define NIDO_DAEMON_DOMAIN_CONF_DEVICES_H
+
+#include <stdio.h>
+
+#include "daemon/domain_conf.h"
+
+/* A disk's <boot order='N'/> (1 to 255) into @dk->boot_order. */
+int domain_disk_parse_boot(const xmlNode *disk, struct domain_disk *dk,
+			   struct xml_warnings *w, struct err **e);
+void domain_disk_format_boot(FILE *f, const struct domain_disk *dk);
+
+/*
+ * libvirt's rules for boot order, once the devices are read: per-device
+ * <boot order> and <os><boot dev> exclude each other, and no order is
+ * given twice. @node is where an error points.
+ */
+int domain_def_check_boot(const xmlNode *node, const struct domain_def *d,
+			  struct err **e);
+
+#endif
