@@ -74,6 +74,7 @@ void domain_def_free(struct domain_def *d)
 {
 	if (!d)
 		return;
+	domain_firmware_clear(&d->fw);
 	for (size_t i = 0; i < d->n_disks; i++) {
 		free(d->disks[i].source);
 		free(d->disks[i].target);
@@ -326,12 +327,16 @@ static int parse_boot(const xmlNode *n, struct domain_def *d,
 static int parse_os(const xmlNode *os, struct domain_def *d,
 		    struct xml_warnings *w, struct err **e)
 {
-	static const char *const children[] = {"type",	  "kernel", "initrd",
-					       "cmdline", "boot",   NULL};
+	static const char *const children[] = {"type",	  "kernel",   "initrd",
+					       "cmdline", "boot",     "loader",
+					       "nvram",	  "firmware", NULL};
 	xmlNode *n;
 
-	xml_check_known(os, NULL, children, w);
+	xml_check_known(os, (const char *const[]){"firmware", NULL}, children,
+			w);
 	if ((n = xml_child(os, "type")) && parse_os_type(n, d, w, e) < 0)
+		return -EINVAL;
+	if (domain_os_parse_firmware(os, d, w, e) < 0)
 		return -EINVAL;
 	for (n = os->children; n; n = n->next)
 		if (n->type == XML_ELEMENT_NODE &&
@@ -1161,10 +1166,17 @@ int domain_def_parse(const char *xml, size_t len, struct domain_def **out,
 	int r = domain_def_parse_with(xml, len, daemon_driver_lookup, out, w,
 				      e);
 
-	/* as libvirt does: dumpxml shows the QEMU the domain runs on */
-	if (r == 0 && !(*out)->emulator &&
-	    driver_for(*out, NULL) == &driver_qemu)
-		(*out)->emulator = driver_qemu_emulator();
+	/* as libvirt does: dumpxml shows the QEMU the domain runs on and
+	 * the firmware it boots */
+	if (r == 0 && driver_for(*out, NULL) == &driver_qemu) {
+		if (!(*out)->emulator)
+			(*out)->emulator = driver_qemu_emulator();
+		if (driver_qemu_firmware_fill(*out, e) < 0) {
+			err_prefix(e, "domain '%s'", (*out)->name);
+			domain_def_free(steal_ptr(*out));
+			return -ENOENT;
+		}
+	}
 	return r;
 }
 
@@ -1388,12 +1400,15 @@ static void format_resources(FILE *f, const struct domain_def *d)
 
 static void format_os(FILE *f, const struct domain_def *d)
 {
-	fputs("  <os>\n    <type", f);
+	fputs("  <os", f);
+	domain_os_format_firmware_attr(f, d);
+	fputs(">\n    <type", f);
 	put_attr(f, "arch", d->arch);
 	put_attr(f, "machine", d->machine);
 	fputc('>', f);
 	xml_escape_text(f, d->os_type);
 	fputs("</type>\n", f);
+	domain_os_format_firmware(f, d);
 	put_text(f, 4, "kernel", d->kernel);
 	put_text(f, 4, "initrd", d->initrd);
 	put_text(f, 4, "cmdline", d->cmdline);

@@ -141,6 +141,37 @@ enum boot_dev {
 extern const char *const boot_dev_names[];
 #define DOMAIN_MAX_BOOT 4 /* each device once */
 
+/* <os firmware=>: absent (the driver's default: SeaBIOS), bios or efi. */
+enum os_firmware {
+	OS_FIRMWARE_NONE,
+	OS_FIRMWARE_BIOS,
+	OS_FIRMWARE_EFI,
+};
+
+/* <loader type=>: absent, rom (replaces the BIOS) or pflash (UEFI). */
+enum loader_type {
+	LOADER_TYPE_NONE,
+	LOADER_TYPE_ROM,
+	LOADER_TYPE_PFLASH,
+};
+
+/*
+ * The firmware (domain_conf_devices.c): <os firmware='efi'> with
+ * <firmware><feature enabled= name='secure-boot|enrolled-keys'/>, and
+ * <loader readonly= secure= type=>PATH</loader>, <nvram
+ * template=>PATH</nvram>. The qemu driver fills what is not given from
+ * QEMU's firmware descriptors when the domain is defined.
+ */
+struct domain_firmware {
+	enum os_firmware kind;
+	enum domain_tristate secure_boot, enrolled_keys;
+	char *loader; /* NULL: none (chosen when kind is efi) */
+	enum loader_type type;
+	enum domain_tristate readonly, secure;
+	char *nvram;	      /* the domain's own variable store */
+	char *nvram_template; /* what it is copied from on first start */
+};
+
 /* <vcpu placement=>: static (the default) or auto (numad decides). */
 enum vcpu_placement {
 	VCPU_PLACEMENT_STATIC,
@@ -190,6 +221,7 @@ struct domain_def {
 	char *cmdline;			     /* NULL: none */
 	enum boot_dev boot[DOMAIN_MAX_BOOT]; /* <boot dev=>, in order */
 	size_t n_boot;
+	struct domain_firmware fw;
 	char *emulator; /* <devices><emulator>: NULL: the driver's pick */
 	enum domain_lifecycle on_poweroff, on_reboot, on_crash;
 	struct domain_disk *disks;

@@ -60,3 +60,212 @@ int domain_def_check_boot(const xmlNode *node, const struct domain_def *d,
 	}
 	return 0;
 }
+
+static const char *const firmware_names[] = {"", "bios", "efi", NULL};
+static const char *const loader_type_names[] = {"", "rom", "pflash", NULL};
+static const char *const yes_no[] = {"", "yes", "no", NULL};
+
+/* An attribute yes/no into @out (absent: DOMAIN_TRISTATE_ABSENT). */
+static int parse_yes_no(const xmlNode *n, const char *attr,
+			enum domain_tristate *out, struct err **e)
+{
+	_cleanup_free_ char *v = xml_attr(n, attr);
+	int r;
+
+	*out = DOMAIN_TRISTATE_ABSENT;
+	if (!v)
+		return 0;
+	r = xml_enum(n, attr, v, yes_no + 1, e);
+	if (r < 0)
+		return r;
+	*out = r == 0 ? DOMAIN_TRISTATE_ON : DOMAIN_TRISTATE_OFF;
+	return 0;
+}
+
+/* An absolute path as element text (a loader, an nvram, a template). */
+static int parse_path(const xmlNode *n, const char *what, char *text,
+		      char **out, struct err **e)
+{
+	*out = text;
+	if (!text)
+		return 0;
+	if (text[0] != '/' || strlen(text) > 4096)
+		return xml_err(e, n, "%s '%s': not an absolute path", what,
+			       text);
+	return 0;
+}
+
+/* <firmware><feature enabled='yes|no' name='secure-boot'/></firmware>. */
+static int parse_features(const xmlNode *fw, struct domain_firmware *f,
+			  struct xml_warnings *w, struct err **e)
+{
+	static const char *const attrs[] = {"enabled", "name", NULL};
+
+	xml_check_known(fw, NULL, (const char *const[]){"feature", NULL}, w);
+	for (const xmlNode *n = fw->children; n; n = n->next) {
+		_cleanup_free_ char *name = NULL;
+		enum domain_tristate v;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		xml_check_known(n, attrs, NULL, w);
+		name = xml_attr(n, "name");
+		if (parse_yes_no(n, "enabled", &v, e) < 0)
+			return -EINVAL;
+		if (!name || !v)
+			return xml_err(e, n,
+				       "<feature> needs name and enabled");
+		if (streq(name, "secure-boot"))
+			f->secure_boot = v;
+		else if (streq(name, "enrolled-keys"))
+			f->enrolled_keys = v;
+		else
+			return xml_err(e, n,
+				       "firmware feature '%s' not supported "
+				       "(secure-boot, enrolled-keys)",
+				       name);
+	}
+	return 0;
+}
+
+static int parse_loader(const xmlNode *n, struct domain_firmware *f,
+			struct xml_warnings *w, struct err **e)
+{
+	static const char *const attrs[] = {"readonly", "secure", "type", NULL};
+	_cleanup_free_ char *type = xml_attr(n, "type");
+	char *text = xml_text(n);
+	int r;
+
+	xml_check_known(n, attrs, NULL, w);
+	if (parse_path(n, "loader", *text ? text : NULL, &f->loader, e) < 0)
+		return -EINVAL;
+	if (!*text)
+		free(text);
+	if (parse_yes_no(n, "readonly", &f->readonly, e) < 0 ||
+	    parse_yes_no(n, "secure", &f->secure, e) < 0)
+		return -EINVAL;
+	if (type) {
+		if ((r = xml_enum(n, "loader type", type, loader_type_names + 1,
+				  e)) < 0)
+			return r;
+		f->type = (enum loader_type)(r + 1);
+	}
+	return 0;
+}
+
+static int parse_nvram(const xmlNode *n, struct domain_firmware *f,
+		       struct xml_warnings *w, struct err **e)
+{
+	char *text = xml_text(n);
+
+	xml_check_known(n, (const char *const[]){"template", NULL}, NULL, w);
+	if (parse_path(n, "nvram", *text ? text : NULL, &f->nvram, e) < 0)
+		return -EINVAL;
+	if (!*text)
+		free(text);
+	return parse_path(n, "nvram template", xml_attr(n, "template"),
+			  &f->nvram_template, e);
+}
+
+int domain_os_parse_firmware(const xmlNode *os, struct domain_def *d,
+			     struct xml_warnings *w, struct err **e)
+{
+	struct domain_firmware *f = &d->fw;
+	_cleanup_free_ char *kind = xml_attr(os, "firmware");
+	const xmlNode *n;
+	int r;
+
+	if (kind) {
+		if ((r = xml_enum(os, "firmware", kind, firmware_names + 1,
+				  e)) < 0)
+			return r;
+		f->kind = (enum os_firmware)(r + 1);
+	}
+	if ((n = xml_child(os, "firmware"))) {
+		if (f->kind != OS_FIRMWARE_EFI)
+			return xml_err(e, n,
+				       "<firmware> features need <os "
+				       "firmware='efi'>");
+		if (parse_features(n, f, w, e) < 0)
+			return -EINVAL;
+	}
+	if ((n = xml_child(os, "loader")) && parse_loader(n, f, w, e) < 0)
+		return -EINVAL;
+	if ((n = xml_child(os, "nvram")) && parse_nvram(n, f, w, e) < 0)
+		return -EINVAL;
+	if ((f->nvram || f->nvram_template) && f->type == LOADER_TYPE_ROM)
+		return xml_err(e, os,
+			       "<nvram> with a loader of type 'rom' "
+			       "(a variable store is UEFI's: pflash)");
+	return 0;
+}
+
+void domain_os_format_firmware_attr(FILE *f, const struct domain_def *d)
+{
+	if (d->fw.kind)
+		fprintf(f, " firmware='%s'", firmware_names[d->fw.kind]);
+}
+
+static void put_path(FILE *f, const char *s)
+{
+	xml_escape_text(f, s);
+}
+
+void domain_os_format_firmware(FILE *f, const struct domain_def *d)
+{
+	const struct domain_firmware *fw = &d->fw;
+
+	if (fw->secure_boot || fw->enrolled_keys) {
+		fputs("    <firmware>\n", f);
+		if (fw->enrolled_keys)
+			fprintf(f,
+				"      <feature enabled='%s' "
+				"name='enrolled-keys'/>\n",
+				yes_no[fw->enrolled_keys]);
+		if (fw->secure_boot)
+			fprintf(f,
+				"      <feature enabled='%s' "
+				"name='secure-boot'/>\n",
+				yes_no[fw->secure_boot]);
+		fputs("    </firmware>\n", f);
+	}
+	if (fw->loader || fw->type || fw->readonly || fw->secure) {
+		fputs("    <loader", f);
+		if (fw->readonly)
+			fprintf(f, " readonly='%s'", yes_no[fw->readonly]);
+		if (fw->secure)
+			fprintf(f, " secure='%s'", yes_no[fw->secure]);
+		if (fw->type)
+			fprintf(f, " type='%s'", loader_type_names[fw->type]);
+		if (fw->loader) {
+			fputc('>', f);
+			put_path(f, fw->loader);
+			fputs("</loader>\n", f);
+		} else {
+			fputs("/>\n", f);
+		}
+	}
+	if (fw->nvram || fw->nvram_template) {
+		fputs("    <nvram", f);
+		if (fw->nvram_template) {
+			fputs(" template='", f);
+			xml_escape_attr(f, fw->nvram_template);
+			fputc('\'', f);
+		}
+		if (fw->nvram) {
+			fputc('>', f);
+			put_path(f, fw->nvram);
+			fputs("</nvram>\n", f);
+		} else {
+			fputs("/>\n", f);
+		}
+	}
+}
+
+void domain_firmware_clear(struct domain_firmware *fw)
+{
+	free(fw->loader);
+	free(fw->nvram);
+	free(fw->nvram_template);
+	memset(fw, 0, sizeof(*fw));
+}

@@ -2,7 +2,8 @@
 /*
  * Parts of the domain XML parser and formatter (domain_conf.c) that the
  * full machines of the qemu driver brought, in domain_conf_devices.c:
- * per-device boot order. domain_conf.c calls them; nothing else does.
+ * per-device boot order, the firmware (UEFI's loader and variable
+ * store). domain_conf.c calls them; nothing else does.
  */
 #ifndef NIDO_DAEMON_DOMAIN_CONF_DEVICES_H
 #define NIDO_DAEMON_DOMAIN_CONF_DEVICES_H
@@ -23,5 +24,15 @@ void domain_disk_format_boot(FILE *f, const struct domain_disk *dk);
  */
 int domain_def_check_boot(const xmlNode *node, const struct domain_def *d,
 			  struct err **e);
+
+/* <os firmware=> and its <firmware>, <loader>, <nvram> into @d->fw;
+ * @os is the <os> element. */
+int domain_os_parse_firmware(const xmlNode *os, struct domain_def *d,
+			     struct xml_warnings *w, struct err **e);
+/* " firmware='efi'" for <os>, when set. */
+void domain_os_format_firmware_attr(FILE *f, const struct domain_def *d);
+/* <firmware>, <loader>, <nvram>, after <type>. */
+void domain_os_format_firmware(FILE *f, const struct domain_def *d);
+void domain_firmware_clear(struct domain_firmware *fw);
 
 #endif

@@ -172,6 +172,38 @@ static void disk_device(struct qemu_argv *a, const struct domain_def *def,
 	arg_json(a, "-device", o);
 }
 
+/*
+ * A pflash loader's two flash chips, after the disks' fds and sets:
+ * pflash0 the code (read-only), pflash1 the domain's variables; the
+ * machine names them (machine_arg()).
+ */
+static void pflash_nodes(struct qemu_argv *a, int set, int fd)
+{
+	for (int j = 0; j < 2; j++) {
+		_cleanup_free_ char *s =
+			xasprintf("fd=%d,set=%d", fd + j, set + j);
+		_cleanup_free_ char *path = xasprintf("/dev/fdset/%d", set + j);
+		_cleanup_free_ char *fname = xasprintf("pflash%d-file", j);
+		_cleanup_free_ char *name = xasprintf("pflash%d", j);
+		struct json_object *file = json_object_new_object();
+		struct json_object *fmt = json_object_new_object();
+
+		arg(a, "-add-fd");
+		arg(a, s);
+		add_str(file, "driver", "file");
+		add_str(file, "filename", path);
+		add_str(file, "node-name", fname);
+		add_bool(file, "read-only", j == 0);
+		add_str(file, "locking", "off");
+		arg_json(a, "-blockdev", file);
+		add_str(fmt, "driver", "raw");
+		add_str(fmt, "file", fname);
+		add_str(fmt, "node-name", name);
+		add_bool(fmt, "read-only", j == 0);
+		arg_json(a, "-blockdev", fmt);
+	}
+}
+
 static void disk_args(struct qemu_argv *a, const struct domain_def *def,
 		      const struct block_chain *chains)
 {
@@ -182,6 +214,8 @@ static void disk_args(struct qemu_argv *a, const struct domain_def *def,
 		disk_nodes(a, &def->disks[i], i, &chains[i], &set, &fd);
 		ahci |= def->disks[i].bus == DISK_BUS_SATA;
 	}
+	if (def->fw.type == LOADER_TYPE_PFLASH)
+		pflash_nodes(a, set, fd);
 	/* an i440FX has no SATA: an AHCI controller, before its disks */
 	if (ahci && !is_q35(def)) {
 		arg(a, "-device");
@@ -227,6 +261,26 @@ static void device_args(struct qemu_argv *a, const struct domain_def *def)
 	}
 }
 
+/* -machine: the type, the accelerator, a UEFI guest's flash (and SMM
+ * for a secure loader, whose flash only SMM code may write). */
+static void machine_arg(struct qemu_argv *a, const struct domain_def *def,
+			const char *accel)
+{
+	bool pflash = def->fw.type == LOADER_TYPE_PFLASH;
+	bool smm = pflash && def->fw.secure == DOMAIN_TRISTATE_ON;
+	_cleanup_free_ char *s = xasprintf(
+		"%s,accel=%s%s%s", def->machine ? def->machine : "pc", accel,
+		pflash ? ",pflash0=pflash0,pflash1=pflash1" : "",
+		smm ? ",smm=on" : "");
+
+	arg(a, "-machine");
+	arg(a, s);
+	if (smm) {
+		arg(a, "-global");
+		arg(a, "driver=cfi.pflash01,property=secure,value=on");
+	}
+}
+
 void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 		     const char *accel, const struct domain_def *def,
 		     const struct block_chain *chains)
@@ -246,10 +300,7 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 	arg(a, "-S");
 	arg(a, "-no-user-config");
 	arg(a, "-nodefaults");
-	s = xasprintf("%s,accel=%s", def->machine ? def->machine : "pc", accel);
-	arg(a, "-machine");
-	arg(a, s);
-	free(steal_ptr(s));
+	machine_arg(a, def, accel);
 	s = xasprintf("size=%" PRIu64 "k", def->memory_kib);
 	arg(a, "-m");
 	arg(a, s);

@@ -20,8 +20,40 @@ static bool machine_known(const char *m)
 	       str_has_prefix(m, "pc-i440fx-") || str_has_prefix(m, "pc-q35-");
 }
 
+static bool is_q35(const struct domain_def *d);
+
+/* UEFI on pflash (a read-only code flash, a variable store); SMM for a
+ * secure loader, which only a Q35 has. */
+static int check_firmware(const struct domain_def *d, struct err **e)
+{
+	const struct domain_firmware *fw = &d->fw;
+
+	if (fw->type == LOADER_TYPE_ROM)
+		return err_set(e, ENOTSUP,
+			       "<loader type='rom'> not supported by the qemu "
+			       "driver yet (pflash)");
+	if (fw->kind == OS_FIRMWARE_BIOS && fw->loader)
+		return err_set(e, ENOTSUP,
+			       "<os firmware='bios'> with a <loader>: the "
+			       "qemu driver's BIOS is QEMU's SeaBIOS");
+	if (fw->loader && fw->readonly == DOMAIN_TRISTATE_OFF)
+		return err_set(e, ENOTSUP,
+			       "<loader readonly='no'>: the qemu driver keeps "
+			       "the firmware's code read-only (its variables "
+			       "are in <nvram>)");
+	if (fw->secure == DOMAIN_TRISTATE_ON && !is_q35(d))
+		return err_set(e, ENOTSUP,
+			       "<loader secure='yes'> needs SMM, which only "
+			       "machine 'q35' has");
+	if ((fw->nvram || fw->nvram_template) && !fw->loader)
+		return err_set(e, ENOTSUP, "<nvram> without a pflash <loader>");
+	return 0;
+}
+
 static int check_os(const struct domain_def *d, struct err **e)
 {
+	int r;
+
 	if (!streq(d->os_type, "hvm"))
 		return err_set(e, ENOTSUP,
 			       "os type '%s' not supported by the qemu driver "
@@ -43,6 +75,8 @@ static int check_os(const struct domain_def *d, struct err **e)
 			       "(it boots from its disks through the "
 			       "firmware; nido-vmm boots a kernel: type "
 			       "'kvm')");
+	if ((r = check_firmware(d, e)) < 0)
+		return r;
 	for (size_t i = 0; i < d->n_boot; i++)
 		if (d->boot[i] == BOOT_DEV_FD || d->boot[i] == BOOT_DEV_NETWORK)
 			return err_set(e, ENOTSUP,

@@ -83,6 +83,7 @@ struct qemu_vm {
 	unsigned sandbox_slot;	     /* 0: none (not root) */
 	struct block_chain *chains;  /* while it starts */
 	size_t n_chains;
+	int fw_fds[2]; /* while it starts: pflash code, variables */
 };
 
 static struct qemu_vm *vm_of(struct domain *dom)
@@ -92,6 +93,9 @@ static struct qemu_vm *vm_of(struct domain *dom)
 
 static void close_disks(struct qemu_vm *vm)
 {
+	for (int i = 0; i < 2; i++)
+		if (vm->fw_fds[i] >= 0)
+			close(steal_fd(vm->fw_fds[i]));
 	for (size_t i = 0; i < vm->n_chains; i++)
 		block_chain_clear(&vm->chains[i]);
 	free(vm->chains);
@@ -179,7 +183,7 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 
 	for (size_t i = 0; i < vm->n_chains; i++)
 		total += (size_t)vm->chains[i].n;
-	v = xcalloc(total, sizeof(*v));
+	v = xcalloc(total + 2, sizeof(*v));
 	if (slot_fd >= 0)
 		v[k++] = (struct spawn_fd){.from = slot_fd, .to = SLOT_FD};
 	v[k++] = (struct spawn_fd){.from = mon_fd, .to = QEMU_MONITOR_FD};
@@ -187,6 +191,11 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 		for (int j = 0; j < vm->chains[i].n; j++)
 			v[k++] = (struct spawn_fd){
 				.from = vm->chains[i].files[j].fd, .to = to++};
+	/* the firmware's flash after the disks (driver-qemu-argv.c) */
+	for (int i = 0; i < 2; i++)
+		if (vm->fw_fds[i] >= 0)
+			v[k++] = (struct spawn_fd){.from = vm->fw_fds[i],
+						   .to = to++};
 	*n = k;
 	return v;
 }
@@ -355,6 +364,10 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		return mon_fd;
 	if ((r = open_disks(dom->def, vm, e)) < 0)
 		return r;
+	if ((r = driver_qemu_firmware_open(dom->def, vm->fw_fds, e)) < 0) {
+		close_disks(vm);
+		return err_prefix(e, "firmware");
+	}
 	if ((r = prepare_cgroup(dom, vm, cg, ARRAY_SIZE(cg), &ncg, e)) < 0) {
 		close_disks(vm);
 		return r;
@@ -770,6 +783,7 @@ static struct qemu_vm *vm_new(struct daemon *dmn, struct domain *dom)
 	vm->dom = dom;
 	vm->child.pid = -1;
 	vm->child.pidfd = -1;
+	vm->fw_fds[0] = vm->fw_fds[1] = -1;
 	vm->monitor = store_runtime_path(&dmn->store, &domain_kind,
 					 dom->def->name, "monitor");
 	vm->log = store_runtime_path(&dmn->store, &domain_kind, dom->def->name,
