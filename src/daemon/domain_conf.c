@@ -75,6 +75,7 @@ void domain_def_free(struct domain_def *d)
 	if (!d)
 		return;
 	domain_firmware_clear(&d->fw);
+	domain_display_clear(&d->display);
 	for (size_t i = 0; i < d->n_disks; i++) {
 		free(d->disks[i].source);
 		free(d->disks[i].target);
@@ -829,6 +830,7 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 			struct xml_warnings *w, struct err **e)
 {
 	const char *name = (const char *)c->name;
+	int r;
 
 	if (streq(name, "disk")) {
 		if (d->n_disks == DOMAIN_MAX_DISKS)
@@ -872,6 +874,8 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 		memset(&d->rngs[d->n_rngs], 0, sizeof(*d->rngs));
 		return parse_rng(c, &d->rngs[d->n_rngs++], w, e);
 	}
+	if ((r = domain_parse_display_device(c, d, w, e)) != 0)
+		return r < 0 ? r : 0;
 	xml_warn(w, c, "<devices>: unknown device <%s> ignored", name);
 	return 0;
 }
@@ -904,6 +908,7 @@ static int parse_devices(const xmlNode *devs, struct domain_def *d,
 		if (parse_device(c, d, w, e) < 0)
 			return -EINVAL;
 	}
+	domain_display_defaults(d);
 	if (check_chardevs(devs, d, e) < 0 ||
 	    domain_def_check_boot(devs, d, e) < 0)
 		return -EINVAL;
@@ -1363,7 +1368,7 @@ static void format_rng(FILE *f, const struct domain_rng *r)
 	fputs("</backend>\n    </rng>\n", f);
 }
 
-static void format_devices(FILE *f, const struct domain_def *d)
+static void format_devices(FILE *f, const struct domain_def *d, bool active)
 {
 	fputs("  <devices>\n", f);
 	put_text(f, 4, "emulator", d->emulator);
@@ -1375,6 +1380,7 @@ static void format_devices(FILE *f, const struct domain_def *d)
 		format_chardev(f, "serial", &d->serials[i], false);
 	for (size_t i = 0; i < d->n_consoles; i++)
 		format_chardev(f, "console", &d->consoles[i], true);
+	domain_format_display(f, d, active);
 	for (size_t i = 0; i < d->n_rngs; i++)
 		format_rng(f, &d->rngs[i]);
 	fputs("  </devices>\n", f);
@@ -1447,7 +1453,7 @@ static char *format(const struct domain_def *d, int id)
 	fprintf(f, "  <on_reboot>%s</on_reboot>\n",
 		lifecycle_names[d->on_reboot]);
 	fprintf(f, "  <on_crash>%s</on_crash>\n", lifecycle_names[d->on_crash]);
-	format_devices(f, d);
+	format_devices(f, d, id >= 0);
 	fputs("</domain>\n", f);
 	fclose(f);
 	return out;

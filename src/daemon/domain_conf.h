@@ -172,6 +172,40 @@ struct domain_firmware {
 	char *nvram_template; /* what it is copied from on first start */
 };
 
+/* <video><model type=>: as video_model_names. */
+enum video_model {
+	VIDEO_ABSENT, /* no <video>: none, or libvirt's default with graphics */
+	VIDEO_VGA,
+	VIDEO_CIRRUS,
+	VIDEO_VIRTIO,
+	VIDEO_NONE,
+};
+
+/* <controller type='usb' model=>: as usb_model_names. */
+enum usb_model {
+	USB_ABSENT, /* the machine's default when a USB device needs one */
+	USB_PIIX3_UHCI,
+	USB_QEMU_XHCI,
+	USB_NEC_XHCI,
+	USB_NONE,
+};
+
+/*
+ * What a person sees and types with (domain_conf_devices.c): one VNC
+ * <graphics>, a <video> card, <input> devices, the USB controller.
+ */
+struct domain_display {
+	bool vnc;	   /* <graphics type='vnc'> */
+	int vnc_port;	   /* <graphics port=>: -1 autoport */
+	int vnc_port_live; /* the port QEMU took (a running domain); 0 */
+	char *vnc_listen;  /* an address; NULL: none given (127.0.0.1) */
+	enum video_model video;
+	bool tablet;	    /* <input type='tablet' bus='usb'> */
+	bool ps2_mouse;	    /* <input type='mouse' bus='ps2'>, implicit */
+	bool ps2_keyboard;  /* <input type='keyboard' bus='ps2'>, implicit */
+	enum usb_model usb; /* <controller type='usb' model=> */
+};
+
 /* <vcpu placement=>: static (the default) or auto (numad decides). */
 enum vcpu_placement {
 	VCPU_PLACEMENT_STATIC,
@@ -234,6 +268,7 @@ struct domain_def {
 	size_t n_consoles;
 	struct domain_rng *rngs;
 	size_t n_rngs;
+	struct domain_display display;
 	struct domain_tune tune;
 };
 

@@ -4,6 +4,7 @@
  * driver's guests need beyond nido-vmm's, read and written in libvirt's
  * shapes.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 
 #include "daemon/domain_conf_devices.h"
@@ -268,4 +269,220 @@ void domain_firmware_clear(struct domain_firmware *fw)
 	free(fw->nvram);
 	free(fw->nvram_template);
 	memset(fw, 0, sizeof(*fw));
+}
+
+static const char *const video_model_names[] = {"",	  "vga",  "cirrus",
+						"virtio", "none", NULL};
+static const char *const usb_model_names[] = {
+	"", "piix3-uhci", "qemu-xhci", "nec-xhci", "none", NULL};
+
+/* An IPv4 or IPv6 address, as inet_pton reads it. */
+static bool is_address(const char *s)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, s, buf) == 1 ||
+	       inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* listen= and <listen type='address' address=>: one address. */
+static int parse_listen(const xmlNode *g, struct domain_display *dp,
+			struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *l = xml_child(g, "listen");
+	_cleanup_free_ char *type = l ? xml_attr(l, "type") : NULL;
+	char *addr = xml_attr(g, "listen");
+
+	if (l) {
+		xml_check_known(l,
+				(const char *const[]){"type", "address", NULL},
+				NULL, w);
+		if (type && !streq(type, "address"))
+			return free(addr),
+			       xml_err(e, l,
+				       "<listen type='%s'> not supported "
+				       "(address)",
+				       type);
+		if (!addr)
+			addr = xml_attr(l, "address");
+	}
+	dp->vnc_listen = addr;
+	if (addr && !is_address(addr))
+		return xml_err(e, g,
+			       "graphics listen '%s': not an IPv4 or IPv6 "
+			       "address",
+			       addr);
+	return 0;
+}
+
+static int parse_graphics(const xmlNode *g, struct domain_display *dp,
+			  struct xml_warnings *w, struct err **e)
+{
+	static const char *const attrs[] = {"type", "port", "autoport",
+					    "listen", NULL};
+	_cleanup_free_ char *type = xml_attr(g, "type");
+	_cleanup_free_ char *port = xml_attr(g, "port");
+	_cleanup_free_ char *autoport = xml_attr(g, "autoport");
+	uint64_t v;
+
+	if (!type || !streq(type, "vnc"))
+		return xml_err(e, g, "graphics type '%s' not supported (vnc)",
+			       type ? type : "");
+	if (dp->vnc)
+		return xml_err(e, g, "a second <graphics>: one VNC display");
+	if (xmlHasProp(g, BAD_CAST "passwd"))
+		return xml_err(
+			e, g,
+			"<graphics passwd>: VNC passwords not "
+			"supported yet (listen on 127.0.0.1 and tunnel)");
+	xml_check_known(g, attrs, (const char *const[]){"listen", NULL}, w);
+	dp->vnc = true;
+	dp->vnc_port = -1;
+	if (autoport && !streq(autoport, "yes") && !streq(autoport, "no"))
+		return xml_err(e, g, "invalid autoport '%s' (yes, no)",
+			       autoport);
+	if (port && !streq(port, "-1") &&
+	    !(autoport && streq(autoport, "yes"))) {
+		if (xml_uint(g, "VNC port", port, 5900, 65535, &v, e) < 0)
+			return -EINVAL;
+		dp->vnc_port = (int)v;
+	} else if (autoport && streq(autoport, "no")) {
+		return xml_err(e, g, "autoport='no' without a port");
+	}
+	return parse_listen(g, dp, w, e);
+}
+
+static int parse_video(const xmlNode *v, struct domain_display *dp,
+		       struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *m = xml_child(v, "model");
+	_cleanup_free_ char *type = m ? xml_attr(m, "type") : NULL;
+	int r;
+
+	xml_check_known(v, NULL, (const char *const[]){"model", NULL}, w);
+	if (dp->video)
+		return xml_err(e, v, "a second <video>: one video card");
+	if (!type)
+		return xml_err(e, v, "<video> without <model type>");
+	xml_check_known(
+		m,
+		(const char *const[]){"type", "vram", "heads", "primary", NULL},
+		NULL, w);
+	if ((r = xml_enum(m, "video model", type, video_model_names + 1, e)) <
+	    0)
+		return r;
+	dp->video = (enum video_model)(r + 1);
+	return 0;
+}
+
+static int parse_input(const xmlNode *n, struct domain_display *dp,
+		       struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *type = xml_attr(n, "type");
+	_cleanup_free_ char *bus = xml_attr(n, "bus");
+
+	xml_check_known(n, (const char *const[]){"type", "bus", NULL}, NULL, w);
+	if (type && streq(type, "tablet") && (!bus || streq(bus, "usb")))
+		dp->tablet = true;
+	else if (type && streq(type, "mouse") && (!bus || streq(bus, "ps2")))
+		dp->ps2_mouse = true;
+	else if (type && streq(type, "keyboard") && (!bus || streq(bus, "ps2")))
+		dp->ps2_keyboard = true;
+	else
+		return xml_err(e, n,
+			       "<input type='%s' bus='%s'> not supported "
+			       "(tablet on usb, mouse and keyboard on ps2)",
+			       type ? type : "", bus ? bus : "");
+	return 0;
+}
+
+static int parse_usb(const xmlNode *n, struct domain_display *dp,
+		     struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *model = xml_attr(n, "model");
+	int r;
+
+	xml_check_known(n,
+			(const char *const[]){"type", "index", "model", NULL},
+			NULL, w);
+	if (dp->usb)
+		return xml_err(e, n, "a second USB controller");
+	if (!model) {
+		dp->usb = USB_ABSENT;
+		return 0;
+	}
+	if ((r = xml_enum(n, "USB controller model", model, usb_model_names + 1,
+			  e)) < 0)
+		return r;
+	dp->usb = (enum usb_model)(r + 1);
+	return 0;
+}
+
+int domain_parse_display_device(const xmlNode *c, struct domain_def *d,
+				struct xml_warnings *w, struct err **e)
+{
+	const char *name = (const char *)c->name;
+	struct domain_display *dp = &d->display;
+	_cleanup_free_ char *type = NULL;
+
+	if (streq(name, "graphics"))
+		return parse_graphics(c, dp, w, e) < 0 ? -EINVAL : 1;
+	if (streq(name, "video"))
+		return parse_video(c, dp, w, e) < 0 ? -EINVAL : 1;
+	if (streq(name, "input"))
+		return parse_input(c, dp, w, e) < 0 ? -EINVAL : 1;
+	if (!streq(name, "controller"))
+		return 0;
+	type = xml_attr(c, "type");
+	if (!type || !streq(type, "usb"))
+		return 0;
+	return parse_usb(c, dp, w, e) < 0 ? -EINVAL : 1;
+}
+
+void domain_display_defaults(struct domain_def *d)
+{
+	if (d->display.vnc && d->display.video == VIDEO_ABSENT)
+		d->display.video = VIDEO_VGA;
+}
+
+void domain_format_display(FILE *f, const struct domain_def *d, bool active)
+{
+	const struct domain_display *dp = &d->display;
+	int port =
+		active && dp->vnc_port_live ? dp->vnc_port_live : dp->vnc_port;
+
+	if (dp->usb)
+		fprintf(f,
+			"    <controller type='usb' index='0' "
+			"model='%s'/>\n",
+			usb_model_names[dp->usb]);
+	if (dp->tablet)
+		fputs("    <input type='tablet' bus='usb'/>\n", f);
+	if (dp->ps2_mouse)
+		fputs("    <input type='mouse' bus='ps2'/>\n", f);
+	if (dp->ps2_keyboard)
+		fputs("    <input type='keyboard' bus='ps2'/>\n", f);
+	if (dp->vnc) {
+		fprintf(f, "    <graphics type='vnc' port='%d' autoport='%s'",
+			port, dp->vnc_port < 0 ? "yes" : "no");
+		if (dp->vnc_listen) {
+			fputs(" listen='", f);
+			xml_escape_attr(f, dp->vnc_listen);
+			fputs("'>\n      <listen type='address' address='", f);
+			xml_escape_attr(f, dp->vnc_listen);
+			fputs("'/>\n    </graphics>\n", f);
+		} else {
+			fputs("/>\n", f);
+		}
+	}
+	if (dp->video)
+		fprintf(f,
+			"    <video>\n      <model type='%s'/>\n    </video>\n",
+			video_model_names[dp->video]);
+}
+
+void domain_display_clear(struct domain_display *dp)
+{
+	free(dp->vnc_listen);
+	memset(dp, 0, sizeof(*dp));
 }

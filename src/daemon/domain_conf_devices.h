@@ -35,4 +35,19 @@ void domain_os_format_firmware_attr(FILE *f, const struct domain_def *d);
 void domain_os_format_firmware(FILE *f, const struct domain_def *d);
 void domain_firmware_clear(struct domain_firmware *fw);
 
+/*
+ * <graphics>, <video>, <input>, <controller type='usb'>: 1 when @c is
+ * one of them and was read into @d->display, 0 when it is another
+ * device, -errno with @e filled when it is invalid.
+ */
+int domain_parse_display_device(const xmlNode *c, struct domain_def *d,
+				struct xml_warnings *w, struct err **e);
+/* libvirt's defaults once the devices are read: a <video> for
+ * graphics. */
+void domain_display_defaults(struct domain_def *d);
+/* The display's devices, in libvirt's order; @active: a running
+ * domain's (the port QEMU took). */
+void domain_format_display(FILE *f, const struct domain_def *d, bool active);
+void domain_display_clear(struct domain_display *dp);
+
 #endif

@@ -225,9 +225,63 @@ static void disk_args(struct qemu_argv *a, const struct domain_def *def,
 		disk_device(a, def, i);
 }
 
-/* The serial port (the console) on a pty, and the rng. */
+/* A device given as JSON: {"driver": @driver, "id": @id}. */
+static void simple_device(struct qemu_argv *a, const char *driver,
+			  const char *id)
+{
+	struct json_object *o = json_object_new_object();
+
+	add_str(o, "driver", driver);
+	add_str(o, "id", id);
+	arg_json(a, "-device", o);
+}
+
+/*
+ * VNC on its address (127.0.0.1 unless given; an IPv6 one in brackets),
+ * the display libvirt's port names, or with autoport the first free of
+ * 100 from 5900 (QEMU tries them: query-vnc says which); the video
+ * card; a USB tablet on the machine's USB controller.
+ */
+static void display_args(struct qemu_argv *a, const struct domain_def *def)
+{
+	static const char *const video[] = {NULL, "VGA", "cirrus-vga",
+					    "virtio-vga", NULL};
+	static const char *const usb[] = {NULL, "piix3-usb-uhci", "qemu-xhci",
+					  "nec-usb-xhci", NULL};
+	const struct domain_display *dp = &def->display;
+	enum usb_model model = dp->usb;
+
+	if (dp->vnc) {
+		const char *l = dp->vnc_listen ? dp->vnc_listen : "127.0.0.1";
+		bool v6 = strchr(l, ':') != NULL;
+		_cleanup_free_ char *s = xasprintf(
+			"%s%s%s:%d%s", v6 ? "[" : "", l, v6 ? "]" : "",
+			dp->vnc_port < 0 ? 0 : dp->vnc_port - 5900,
+			dp->vnc_port < 0 ? ",to=99" : "");
+
+		arg(a, "-vnc");
+		arg(a, s);
+	}
+	if (video[dp->video])
+		simple_device(a, video[dp->video], "video0");
+	if (model == USB_ABSENT && dp->tablet)
+		model = is_q35(def) ? USB_QEMU_XHCI : USB_PIIX3_UHCI;
+	if (usb[model])
+		simple_device(a, usb[model], "usb");
+	if (dp->tablet) {
+		struct json_object *o = json_object_new_object();
+
+		add_str(o, "driver", "usb-tablet");
+		add_str(o, "id", "input0");
+		add_str(o, "bus", "usb.0");
+		arg_json(a, "-device", o);
+	}
+}
+
+/* The serial port (the console) on a pty, the rng, the display. */
 static void device_args(struct qemu_argv *a, const struct domain_def *def)
 {
+	display_args(a, def);
 	if (def->n_serials || def->n_consoles) {
 		arg(a, "-chardev");
 		arg(a, "pty,id=charserial0");

@@ -212,8 +212,27 @@ static int check_chardevs(const struct domain_def *d, struct xml_warnings *w,
 	return 0;
 }
 
+static int check_display(const struct domain_def *d, struct err **e)
+{
+	const struct domain_display *dp = &d->display;
+
+	if (dp->tablet && dp->usb == USB_NONE)
+		return err_set(e, ENOTSUP,
+			       "<input type='tablet' bus='usb'> with USB "
+			       "controller model 'none'");
+	if (dp->vnc && dp->video == VIDEO_NONE)
+		return err_set(e, ENOTSUP,
+			       "<graphics type='vnc'> with <video> model "
+			       "'none': nothing to show");
+	return 0;
+}
+
 static int check_devices(const struct domain_def *d, struct err **e)
 {
+	int r;
+
+	if ((r = check_display(d, e)) < 0)
+		return r;
 	if (d->n_nets)
 		return err_set(e, ENOTSUP,
 			       "<interface>: not supported by the qemu driver "

@@ -410,6 +410,11 @@ static struct json_object *make_record(const struct qemu_vm *vm)
 			       json_object_new_uint64(vm->log_off));
 	if (vm->pty)
 		add_str(rec, "pty", vm->pty);
+	if (vm->dom->def->display.vnc_port_live)
+		json_object_object_add(
+			rec, "vnc_port",
+			json_object_new_int(
+				vm->dom->def->display.vnc_port_live));
 	json_object_object_add(rec, "cgroups", json_object_get(vm->cgroups));
 	json_object_object_add(rec, "sandbox_slot",
 			       json_object_new_int64(vm->sandbox_slot));
@@ -504,6 +509,7 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	bool restart;
 
 	reason = exit_reason(vm, status, &detail, &restart);
+	dom->def->display.vnc_port_live = 0;
 	cgroup_remove(vm->cgroups);
 	unlink(vm->monitor);
 	if (vm->destroying) {
@@ -718,12 +724,15 @@ static char *serial_pty(struct json_object *ret)
 	return NULL;
 }
 
+static void on_vnc(void *opaque, int r, struct json_object *ret,
+		   const struct err *e);
+static void start_running(struct qemu_vm *vm);
+
 static void on_chardevs(void *opaque, int r, struct json_object *ret,
 			const struct err *e)
 {
 	struct qemu_vm *vm = opaque;
 	_cleanup_err_ struct err *err = NULL;
-	_cleanup_json_ struct json_object *rec = NULL;
 
 	if (r < 0) {
 		_cleanup_free_ char *why =
@@ -738,6 +747,48 @@ static void on_chardevs(void *opaque, int r, struct json_object *ret,
 		start_failed(vm, err_msg(err));
 		return;
 	}
+	if (!vm->dom->def->display.vnc) {
+		start_running(vm);
+		return;
+	}
+	if (qmp_command(vm->qmp, "query-vnc", NULL, COMMAND_MS, on_vnc, vm,
+			&err) < 0)
+		start_failed(vm, err_msg(err));
+}
+
+/* The VNC port QEMU took (autoport: the first free from 5900). */
+static void on_vnc(void *opaque, int r, struct json_object *ret,
+		   const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+	const char *service = NULL;
+	char *end;
+	unsigned long port = 0;
+
+	if (r < 0) {
+		_cleanup_free_ char *why =
+			xasprintf("query-vnc: %s", err_msg(e));
+
+		start_failed(vm, why);
+		return;
+	}
+	if (json_object_is_type(ret, json_type_object) &&
+	    json_get_string_opt(ret, "service", &service, NULL) > 0)
+		port = strtoul(service, &end, 10);
+	if (!service || *end || port < 5900 || port > 65535) {
+		start_failed(vm, "query-vnc: QEMU named no VNC port");
+		return;
+	}
+	vm->dom->def->display.vnc_port_live = (int)port;
+	start_running(vm);
+}
+
+/* QEMU is set up: the domain runs (or stays paused, as asked). */
+static void start_running(struct qemu_vm *vm)
+{
+	_cleanup_err_ struct err *err = NULL;
+	_cleanup_json_ struct json_object *rec = NULL;
+
 	rec = make_record(vm);
 	daemon_domain_set_state(vm->dmn, vm->dom,
 				vm->start_paused ? REASON_PAUSED_USER
@@ -1166,7 +1217,7 @@ static int qemu_stats(struct daemon *dmn, struct domain *dom,
 static int reattach_vm(struct qemu_vm *vm, struct json_object *rec,
 		       struct err **e)
 {
-	int64_t pid, slot = 0;
+	int64_t pid, slot = 0, vnc = 0;
 	uint64_t start;
 	struct json_object *cg = NULL;
 	const char *pty = NULL;
@@ -1181,8 +1232,11 @@ static int reattach_vm(struct qemu_vm *vm, struct json_object *rec,
 	    json_get_array_opt(rec, "cgroups", &cg, e) < 0 ||
 	    json_get_uint64_opt(rec, "log_offset", &vm->log_off, e) < 0 ||
 	    json_get_string_opt(rec, "pty", &pty, e) < 0 ||
-	    json_get_int64_opt(rec, "sandbox_slot", &slot, e) < 0)
+	    json_get_int64_opt(rec, "sandbox_slot", &slot, e) < 0 ||
+	    json_get_int64_opt(rec, "vnc_port", &vnc, e) < 0)
 		return -EINVAL;
+	if (vnc >= 5900 && vnc <= 65535)
+		vm->dom->def->display.vnc_port_live = (int)vnc;
 	if (pid <= 1 || pid > INT32_MAX)
 		return err_set(e, EINVAL, "invalid pid %" PRId64, pid);
 	vm->sandbox_slot = slot > 0 && slot <= UINT32_MAX ? (unsigned)slot : 0;
