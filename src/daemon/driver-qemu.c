@@ -84,6 +84,7 @@ struct qemu_vm {
 	struct block_chain *chains;  /* while it starts */
 	size_t n_chains;
 	int fw_fds[2]; /* while it starts: pflash code, variables */
+	int shot_fd;   /* a screenshot taken, until its stream takes it */
 };
 
 static struct qemu_vm *vm_of(struct domain *dom)
@@ -112,6 +113,7 @@ static void qemu_release(struct daemon *dmn, struct domain *dom)
 	loop_source_del(dmn->loop, vm->watch);
 	loop_source_del(dmn->loop, vm->timer);
 	qmp_free(vm->qmp);
+	close_safe(vm->shot_fd);
 	close_disks(vm);
 	close_safe(vm->child.pidfd);
 	json_object_put(vm->cgroups);
@@ -835,6 +837,7 @@ static struct qemu_vm *vm_new(struct daemon *dmn, struct domain *dom)
 	vm->child.pid = -1;
 	vm->child.pidfd = -1;
 	vm->fw_fds[0] = vm->fw_fds[1] = -1;
+	vm->shot_fd = -1;
 	vm->monitor = store_runtime_path(&dmn->store, &domain_kind,
 					 dom->def->name, "monitor");
 	vm->log = store_runtime_path(&dmn->store, &domain_kind, dom->def->name,
@@ -1289,6 +1292,51 @@ static int qemu_reattach(struct daemon *dmn, struct domain *dom,
 	return 1;
 }
 
+static void on_screendump(void *opaque, int r, int fd, const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+	struct json_object *res;
+	struct stat st;
+
+	if (r < 0) {
+		daemon_job_done(vm->dmn, vm->dom, r, NULL, e);
+		return;
+	}
+	close_safe(vm->shot_fd);
+	vm->shot_fd = fd;
+	res = json_object_new_object();
+	add_str(res, "format", "ppm");
+	json_object_object_add(
+		res, "size",
+		json_object_new_int64(fstat(fd, &st) == 0 ? st.st_size : 0));
+	daemon_job_done(vm->dmn, vm->dom, 0, res, NULL);
+}
+
+static int qemu_screenshot(struct daemon *dmn, struct domain *dom, int *fd,
+			   struct err **e)
+{
+	struct qemu_vm *vm = vm_of(dom);
+	enum video_model v = dom->def->display.video;
+	_cleanup_free_ char *path = NULL;
+
+	if (vm->shot_fd >= 0) {
+		*fd = steal_fd(vm->shot_fd);
+		return 0;
+	}
+	if (v == VIDEO_ABSENT || v == VIDEO_NONE)
+		return err_setk(e, ERR_OPERATION_INVALID, ENOTSUP,
+				"domain '%s' has no video card",
+				dom->def->name);
+	if (!vm->qmp_ready)
+		return err_setk(e, ERR_OPERATION_INVALID, EAGAIN,
+				"QEMU's monitor is not connected");
+	path = store_runtime_path(&dmn->store, &domain_kind, dom->def->name,
+				  "screen");
+	if (qemu_screendump(vm->qmp, path, on_screendump, vm, e) < 0)
+		return err_code(*e);
+	return RPC_DEFERRED;
+}
+
 const struct driver_ops driver_qemu = {
 	.name = "qemu",
 	.validate = driver_qemu_validate,
@@ -1301,5 +1349,6 @@ const struct driver_ops driver_qemu = {
 	.reattach = qemu_reattach,
 	.stats = qemu_stats,
 	.console = qemu_console,
+	.screenshot = qemu_screenshot,
 	.release = qemu_release,
 };

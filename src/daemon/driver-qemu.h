@@ -59,6 +59,20 @@ int driver_qemu_firmware_fill(struct domain_def *def, struct err **e);
  */
 int driver_qemu_firmware_open(const struct domain_def *def, int fds[2],
 			      struct err **e);
+struct qmp;
+/* A screendump's end: @r 0 and @fd (the caller's: a PPM, read-only), or
+ * -errno and @e. */
+typedef void (*qemu_screendump_fn)(void *opaque, int r, int fd,
+				   const struct err *e);
+/*
+ * Asks the QEMU behind @q for a screendump into a file made at @path
+ * (removed at once; QEMU gets a write-only fd of it through add-fd),
+ * and calls @done once. Returns 0, or -errno with @e filled (@done is
+ * not called then).
+ */
+int qemu_screendump(struct qmp *q, const char *path, qemu_screendump_fn done,
+		    void *opaque, struct err **e);
+
 /* The directory of the domains' NVRAM files (copied; NULL: none). */
 void driver_qemu_set_nvram_dir(const char *dir);
 

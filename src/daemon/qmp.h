@@ -113,6 +113,15 @@ struct qmp *qmp_open_fd(struct loop *l, int fd, int timeout_ms,
 int qmp_command(struct qmp *q, const char *cmd, struct json_object *args,
 		int timeout_ms, qmp_reply_fn fn, void *opaque, struct err **e);
 
+/*
+ * qmp_command() with @fd (borrowed; a copy is sent) passed with the
+ * command's line (SCM_RIGHTS), as add-fd and getfd take one. Only once
+ * the handshake is over, one fd on its way at a time (-EAGAIN).
+ */
+int qmp_command_fd(struct qmp *q, const char *cmd, struct json_object *args,
+		   int fd, int timeout_ms, qmp_reply_fn fn, void *opaque,
+		   struct err **e);
+
 /* Closes the connection: the commands waiting are answered with
  * ECANCELED (their callbacks must not use @q), the closed callback is
  * not called. Safe from a callback; accepts NULL. */

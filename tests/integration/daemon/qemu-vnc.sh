@@ -76,6 +76,33 @@ t_out "the running domain's XML has the port QEMU took" \
 	"<graphics type='vnc' port='$port' autoport='yes'/>" "$NIDO" dumpxml vnc
 t_out "the display answers the RFB handshake" "RFB 003.008" rfb 127.0.0.1 "$port"
 
+# The guest has booted once its boot code speaks (SeaBIOS has drawn
+# its text on the VGA by then).
+deadline=$((SECONDS + 120)) heard=
+while [ $SECONDS -lt $deadline ] && [[ $heard != *NIDO-CD-BOOT* ]]; do
+	heard+=$(sleep 5 | timeout 4 "$NIDO" console vnc 2>&1)
+done
+t_out "screenshot" "Screenshot saved to $tmp/shot.ppm, with type of image/x-portable-pixmap" \
+	"$NIDO" screenshot vnc "$tmp/shot.ppm"
+t_out "... a PPM of the VGA's text mode, 720x400, whole, not all one colour" "P6 720x400 whole, colours>1" \
+	python3 -c 'import sys
+d = open(sys.argv[1], "rb").read()
+parts = d.split(b"\n", 3)
+w, h = map(int, parts[1].split())
+px = parts[3]
+whole = "whole" if parts[2] == b"255" and len(px) == w * h * 3 else "short"
+n = len({px[i:i + 3] for i in range(0, len(px), 3)})
+print("%s %dx%d %s, colours%s" % (parts[0].decode(), w, h, whole, ">1" if n > 1 else "=1"))' "$tmp/shot.ppm"
+t "... and nothing left in the runtime directory" sh -c "! ls '$NIDO_RUNTIME_DIR/domains/' | grep -q screen"
+
+vnc_xml novideo qemu "<video><model type='none'/></video>" >"$tmp/nv.xml"
+"$NIDO" define "$tmp/nv.xml" >/dev/null
+"$NIDO" start novideo >/dev/null
+t_err "a screenshot of a domain without a video card is refused" \
+	"domain 'novideo' has no video card" "$NIDO" screenshot novideo "$tmp/nv.ppm"
+t "... and no file is left" test ! -e "$tmp/nv.ppm"
+"$NIDO" destroy novideo >/dev/null
+
 vnc_xml vnc2 qemu "<graphics type='vnc' autoport='yes' listen='127.0.0.1'/><video><model type='cirrus'/></video>" >"$tmp/vnc2.xml"
 "$NIDO" define "$tmp/vnc2.xml" >/dev/null
 t_out "a second guest" "Domain 'vnc2' started" "$NIDO" start vnc2

@@ -383,6 +383,54 @@ static void qmp_errors_are_one_line(void)
 	conv_end(&c);
 }
 
+/* An fd rides with its command's line (SCM_RIGHTS), as add-fd needs. */
+static void qmp_passes_an_fd(void)
+{
+	struct conv c;
+	int pipefd[2], got = -1;
+	char line[512] = "", data[8] = "";
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {.iov_base = line, .iov_len = sizeof(line) - 1};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *cm;
+
+	CHECK_INT_EQ(pipe(pipefd), 0);
+	conv_start(&c, 5000);
+	CHECK(qmp_command_fd(c.q, "add-fd", NULL, pipefd[1], 5000, on_reply, &c,
+			     NULL) < 0); /* not before the handshake */
+	handshake(&c);
+	CHECK_INT_EQ(qmp_command(c.q, "stop", NULL, 5000, on_reply, &c, NULL),
+		     0);
+	spin(&c);
+	heard(&c); /* "stop" went out alone, without the fd */
+	CHECK_INT_EQ(qmp_command_fd(c.q, "add-fd", NULL, pipefd[1], 5000,
+				    on_reply, &c, NULL),
+		     0);
+	close(pipefd[1]); /* the client keeps its own copy until sent */
+	spin(&c);
+	CHECK(recvmsg(c.peer, &msg, MSG_DONTWAIT) > 0);
+	CHECK_STR_CONTAINS(line, "\"execute\":\"add-fd\"");
+	cm = CMSG_FIRSTHDR(&msg);
+	CHECK(cm != NULL && cm->cmsg_type == SCM_RIGHTS);
+	if (cm)
+		memcpy(&got, CMSG_DATA(cm), sizeof(int));
+	CHECK(got >= 0);
+	CHECK_INT_EQ(write(got, "fd!", 3), 3);
+	close(got);
+	CHECK_INT_EQ(read(pipefd[0], data, sizeof(data) - 1), 3);
+	CHECK_STR_EQ(data, "fd!");
+	/* the client's copy is gone once sent: the pipe has no writer */
+	CHECK_INT_EQ(read(pipefd[0], data, 1), 0);
+	close(pipefd[0]);
+	conv_end(&c);
+}
+
 int main(void)
 {
 	RUN(qmp_parses_what_qemu_sends);
@@ -394,5 +442,6 @@ int main(void)
 	RUN(qmp_may_be_freed_from_a_callback);
 	RUN(qmp_never_answers_inside_qmp_command);
 	RUN(qmp_errors_are_one_line);
+	RUN(qmp_passes_an_fd);
 	return test_done();
 }
