@@ -413,19 +413,23 @@ int qmp_command_fd(struct qmp *q, const char *cmd, struct json_object *args,
 		   struct err **e)
 {
 	size_t at = q->out_len;
-	int r;
+	int copy, r;
 
 	if (!q->ready || q->out_fd >= 0)
 		return err_set(e, EAGAIN, "QMP '%s': %s", cmd,
 			       q->ready ? "another fd is on its way to QEMU"
 					: "the monitor is not ready");
+	/* the copy first: once queued, the command must go with it */
+	copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (copy < 0)
+		return err_sys(e, errno, "QMP '%s': duplicating the fd", cmd);
 	r = send_command(q, cmd, args, q->next_id++, true, timeout_ms, fn,
 			 opaque, e);
-	if (r < 0)
+	if (r < 0) {
+		close(copy);
 		return r;
-	q->out_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	if (q->out_fd < 0)
-		return err_sys(e, errno, "QMP '%s': duplicating the fd", cmd);
+	}
+	q->out_fd = copy;
 	q->out_fd_at = at;
 	return 0;
 }

@@ -145,11 +145,16 @@ int screenshot_m_open(void *opaque, struct json_object *params,
 	}
 	/* the stream owns the session from here (st_closed frees it) */
 	r = dom->drv->screenshot(dmn, dom, &fd, e);
+	if (r == 0) { /* one whose client left before it came: not ours */
+		close_safe(fd);
+		fd = -1;
+		r = dom->drv->screenshot(dmn, dom, &fd, e);
+	}
 	if (r == RPC_DEFERRED) {
 		dom->job = rpc_server_defer(dmn->rpc);
 		return r;
 	}
-	close_safe(fd); /* a leftover the driver kept: not this call's */
+	close_safe(fd);
 	return r < 0 ? r
 		     : err_setk(e, ERR_OPERATION_FAILED, EIO,
 				"no screenshot was taken");

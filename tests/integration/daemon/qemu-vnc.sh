@@ -29,6 +29,7 @@ vnc_xml() {
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
   <devices>
     <disk type='file' device='cdrom'><source file='$iso'/><target dev='hdc' bus='ide'/></disk>
+    <serial type='pty'/>
     $3
   </devices>
 </domain>
@@ -79,9 +80,10 @@ t_out "the display answers the RFB handshake" "RFB 003.008" rfb 127.0.0.1 "$port
 # The guest has booted once its boot code speaks (SeaBIOS has drawn
 # its text on the VGA by then).
 deadline=$((SECONDS + 120)) heard=
-while [ $SECONDS -lt $deadline ] && [[ $heard != *NIDO-CD-BOOT* ]]; do
+while [ $SECONDS -lt $deadline ] && [[ $heard != *NIDO-CD-BOOT* && $heard != *error:* ]]; do
 	heard+=$(sleep 5 | timeout 4 "$NIDO" console vnc 2>&1)
 done
+t_out "the guest booted (its boot code speaks on the serial console)" NIDO-CD-BOOT echo "$heard"
 t_out "screenshot" "Screenshot saved to $tmp/shot.ppm, with type of image/x-portable-pixmap" \
 	"$NIDO" screenshot vnc "$tmp/shot.ppm"
 t_out "... a PPM of the VGA's text mode, 720x400, whole, not all one colour" "P6 720x400 whole, colours>1" \
@@ -93,6 +95,17 @@ px = parts[3]
 whole = "whole" if parts[2] == b"255" and len(px) == w * h * 3 else "short"
 n = len({px[i:i + 3] for i in range(0, len(px), 3)})
 print("%s %dx%d %s, colours%s" % (parts[0].decode(), w, h, whole, ">1" if n > 1 else "=1"))' "$tmp/shot.ppm"
+# A client that asks and leaves: its screenshot is taken all the same,
+# and must not be the next client's answer (nor fail it).
+python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"domain.screenshot\",\"params\":{\"domain\":\"vnc\"}}\n")
+s.close()' "$NIDO_RUNTIME_DIR/nidod.sock"
+t "a client asks for a screenshot and leaves; the job ends" wait_for 30 "$NIDO" suspend vnc
+"$NIDO" resume vnc >/dev/null
+t_out "... the next screenshot is the next client's" "Screenshot saved to $tmp/shot2.ppm" \
+	"$NIDO" screenshot vnc "$tmp/shot2.ppm"
 t "... and nothing left in the runtime directory" sh -c "! ls '$NIDO_RUNTIME_DIR/domains/' | grep -q screen"
 
 vnc_xml novideo qemu "<video><model type='none'/></video>" >"$tmp/nv.xml"
