@@ -20,8 +20,10 @@ NIDO_RUN_PACKAGES=(
 NIDO_TEST_PACKAGES=(
 	clang-format python3 qemu-utils
 	qemu-system-x86 busybox-static kmod xz-utils cpio
-	# the qemu driver's BIOS disk (tests/integration/daemon/qemu-bios.sh)
-	extlinux syslinux-common
+	# the qemu driver's BIOS disk (tests/integration/daemon/qemu-bios.sh),
+	# its ISO (qemu-cdrom.sh: binutils assembles the boot code), UEFI
+	# (qemu-uefi.sh: OVMF and its descriptors, an EFI FAT image)
+	extlinux syslinux-common xorriso binutils ovmf mtools
 	# the tests' own tools: ip (taps, namespaces), ps, debugfs, nft (to
 	# look at the firewall nido installs), iptables (Docker's set-up)
 	iproute2 procps e2fsprogs nftables iptables

@@ -271,6 +271,58 @@ static int cmd_dumpxml(const struct cli_args *a)
 	return 0;
 }
 
+/* The value of attribute @attr (" attr='") in @tag, malloc'ed, or NULL. */
+static char *xml_tag_attr(const char *tag, const char *attr)
+{
+	_cleanup_free_ char *key = xasprintf(" %s='", attr);
+	const char *end = strchr(tag, '>'), *v = strstr(tag, key), *q;
+
+	if (!v || (end && v > end))
+		return NULL;
+	v += strlen(key);
+	q = strchr(v, '\'');
+	return q ? xstrndup(v, (size_t)(q - v)) : NULL;
+}
+
+/* virsh vncdisplay: the running domain's VNC display, "ADDRESS:N" (no
+ * address when it listens on all of them). */
+static int cmd_vncdisplay(const struct cli_args *a)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_json_ struct json_object *res = NULL;
+	_cleanup_free_ char *port = NULL, *listen = NULL;
+	const char *name = cli_str(a, "domain"), *xml, *g;
+	long n;
+
+	if (client_call1("domain.xml", client_domain_params(name), &res, &e) <
+	    0)
+		return domain_fail("get", name, e);
+	xml = jstr(res, "xml");
+	g = strchr(xml, '>'); /* a running domain's root has its id */
+	if (!g || !strstr(xml, " id='") || strstr(xml, " id='") > g) {
+		cli_error("Requested operation is not valid: domain is not "
+			  "running");
+		return 1;
+	}
+	g = strstr(xml, "<graphics type='vnc'");
+	port = g ? xml_tag_attr(g, "port") : NULL;
+	n = port ? strtol(port, NULL, 10) : -1;
+	if (n < 5900) {
+		cli_error("No graphical display found");
+		return 1;
+	}
+	listen = xml_tag_attr(g, "listen");
+	if (!listen)
+		listen = xstrdup("127.0.0.1");
+	if (streq(listen, "0.0.0.0") || streq(listen, "::"))
+		printf(":%ld\n\n", n - 5900);
+	else if (strchr(listen, ':'))
+		printf("[%s]:%ld\n\n", listen, n - 5900);
+	else
+		printf("%s:%ld\n\n", listen, n - 5900);
+	return 0;
+}
+
 static int cmd_domblklist(const struct cli_args *a)
 {
 	static const char *const h1[] = {"Target", "Source", NULL};
@@ -628,6 +680,9 @@ const struct cli_command monitor_commands[] = {
 	 "Returns list of domains."},
 	{"memtune", NULL, "get memory parameters", cmd_memtune, opts_domain,
 	 "domain", "Get the memory limits of a domain (read only)."},
+	{"vncdisplay", NULL, "vnc display", cmd_vncdisplay, opts_domain,
+	 "domain",
+	 "Output the IP address and port number for the VNC display."},
 	{"schedinfo", NULL, "show scheduler parameters", cmd_schedinfo,
 	 opts_domain, "domain", "Show the scheduler parameters (read only)."},
 	{NULL},

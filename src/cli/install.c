@@ -22,8 +22,15 @@ struct install_disk {
 	const char *format;
 };
 
+/* Most devices in --boot: hd, cdrom, network, each once. */
+#define MAX_BOOT 3
+
 struct install {
 	const char *name, *kernel, *initrd, *cmdline;
+	char *cdrom;		    /* --cdrom: an installer's ISO (absolute) */
+	const char *virt_type;	    /* --virt-type: kvm (default) or qemu */
+	const char *boot[MAX_BOOT]; /* --boot: hd, cdrom, network */
+	size_t n_boot;
 	unsigned long memory_mib, vcpus;
 	struct install_disk disks[MAX_DISKS];
 	size_t n_disks;
@@ -32,12 +39,16 @@ struct install {
 
 static void usage(FILE *f)
 {
-	fputs("usage: nido install --name NAME --kernel PATH [--initrd PATH]\n"
-	      "         [--cmdline ARGS] [--memory MiB] [--vcpus N]\n"
+	fputs("usage: nido install --name NAME (--kernel PATH | --cdrom ISO)\n"
+	      "         [--initrd PATH] [--cmdline ARGS] [--memory MiB] "
+	      "[--vcpus N]\n"
 	      "         [--disk PATH[,size=GiB][,format=raw|qcow2]]...\n"
+	      "         [--boot hd,cdrom,network] [--virt-type kvm|qemu]\n"
 	      "         [--print-xml] [--no-start]\n"
 	      "Writes the domain XML, creates disks given a size that do not "
-	      "exist,\ndefines the domain and starts it.\n",
+	      "exist,\ndefines the domain and starts it. With --cdrom the "
+	      "firmware boots the\ndisks, then the ISO (a new disk is blank "
+	      "until the installer writes it).\n",
 	      f);
 }
 
@@ -101,6 +112,36 @@ static int parse_ulong(const char *opt, const char *s, unsigned long max,
 	return 0;
 }
 
+/* --boot hd,cdrom,network: virt-install's boot order. */
+static int parse_boot(const char *list, struct install *in, struct err **e)
+{
+	static const char *const devs[] = {"hd", "cdrom", "network"};
+	_cleanup_free_ char *copy = xstrdup(list);
+	char *save = NULL;
+
+	in->n_boot = 0;
+	for (char *t = strtok_r(copy, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		const char *dev = NULL;
+
+		for (size_t i = 0; i < ARRAY_SIZE(devs); i++)
+			if (streq(t, devs[i]))
+				dev = devs[i];
+		for (size_t i = 0; dev && i < in->n_boot; i++)
+			if (in->boot[i] == dev)
+				dev = NULL;
+		if (!dev)
+			return err_set(e, EINVAL,
+				       "--boot '%s': '%s' is not hd, cdrom or "
+				       "network, or is given twice",
+				       list, t);
+		in->boot[in->n_boot++] = dev;
+	}
+	if (!in->n_boot)
+		return err_set(e, EINVAL, "--boot '%s': no device", list);
+	return 0;
+}
+
 /* Applies option @c with @arg; @opt is how the user spelled it. */
 static int take_opt(int c, const char *arg, const char *opt, struct install *in,
 		    struct err **e)
@@ -117,6 +158,22 @@ static int take_opt(int c, const char *arg, const char *opt, struct install *in,
 		return 0;
 	case 'a':
 		in->cmdline = arg;
+		return 0;
+	case 'C':
+		/* the daemon resolves no path against our directory */
+		free(in->cdrom);
+		in->cdrom = realpath(arg, NULL);
+		if (!in->cdrom)
+			return err_sys(e, errno, "--cdrom '%s'", arg);
+		return 0;
+	case 'b':
+		return parse_boot(arg, in, e);
+	case 'v':
+		if (!streq(arg, "kvm") && !streq(arg, "qemu"))
+			return err_set(e, EINVAL,
+				       "--virt-type '%s': expected kvm or qemu",
+				       arg);
+		in->virt_type = arg;
 		return 0;
 	case 'p':
 		in->print_xml = true;
@@ -154,6 +211,9 @@ static int parse_args(int argc, char **argv, struct install *in, struct err **e)
 		{"cmdline", required_argument, NULL, 'a'},
 		{"extra-args", required_argument, NULL, 'a'},
 		{"disk", required_argument, NULL, 'd'},
+		{"cdrom", required_argument, NULL, 'C'},
+		{"boot", required_argument, NULL, 'b'},
+		{"virt-type", required_argument, NULL, 'v'},
 		{"print-xml", no_argument, NULL, 'p'},
 		{"no-start", no_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
@@ -169,8 +229,13 @@ static int parse_args(int argc, char **argv, struct install *in, struct err **e)
 	if (optind < argc)
 		return err_set(e, EINVAL, "unexpected argument '%s'",
 			       argv[optind]);
-	if (!in->name || !in->kernel)
-		return err_set(e, EINVAL, "--name and --kernel are required");
+	if (!in->name || (!in->kernel && !in->cdrom))
+		return err_set(e, EINVAL,
+			       "--name and --kernel or --cdrom are required");
+	if (in->kernel && in->cdrom)
+		return err_set(e, EINVAL,
+			       "--kernel and --cdrom: give one (a kernel "
+			       "boots directly, an ISO through the firmware)");
 	return 0;
 }
 
@@ -207,23 +272,43 @@ static void put_elem(FILE *f, const char *indent, const char *tag,
 	fprintf(f, "</%s>\n", tag);
 }
 
+/*
+ * <os>: a kernel booted directly, or the firmware's boot order. With an
+ * ISO and no --boot, the disks come first: a new disk is blank, so the
+ * firmware goes on to the ISO, and once the installer has written a
+ * boot loader the installed system boots with no change to the
+ * definition (virt-install gets there with a second definition after
+ * the installer's reboot).
+ */
+static void put_os(FILE *f, const struct install *in)
+{
+	fputs("  <os>\n    <type arch='x86_64'>hvm</type>\n", f);
+	if (in->kernel)
+		put_elem(f, "    ", "kernel", in->kernel);
+	if (in->initrd)
+		put_elem(f, "    ", "initrd", in->initrd);
+	if (in->cmdline)
+		put_elem(f, "    ", "cmdline", in->cmdline);
+	for (size_t i = 0; i < in->n_boot; i++)
+		fprintf(f, "    <boot dev='%s'/>\n", in->boot[i]);
+	if (!in->n_boot && in->cdrom)
+		fputs("    <boot dev='hd'/>\n    <boot dev='cdrom'/>\n", f);
+	fputs("  </os>\n", f);
+}
+
 static char *make_xml(const struct install *in)
 {
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 
-	fputs("<domain type='kvm'>\n", f);
+	fprintf(f, "<domain type='%s'>\n",
+		in->virt_type ? in->virt_type : "kvm");
 	put_elem(f, "  ", "name", in->name);
 	fprintf(f, "  <memory unit='MiB'>%lu</memory>\n", in->memory_mib);
 	fprintf(f, "  <vcpu>%lu</vcpu>\n", in->vcpus);
-	fputs("  <os>\n    <type arch='x86_64'>hvm</type>\n", f);
-	put_elem(f, "    ", "kernel", in->kernel);
-	if (in->initrd)
-		put_elem(f, "    ", "initrd", in->initrd);
-	if (in->cmdline)
-		put_elem(f, "    ", "cmdline", in->cmdline);
-	fputs("  </os>\n  <devices>\n", f);
+	put_os(f, in);
+	fputs("  <devices>\n", f);
 	for (size_t i = 0; i < in->n_disks; i++) {
 		fprintf(f,
 			"    <disk type='file' device='disk'>\n"
@@ -235,6 +320,16 @@ static char *make_xml(const struct install *in)
 			"'/>\n      <target dev='vd%c' bus='virtio'/>\n"
 			"    </disk>\n",
 			(char)('a' + i));
+	}
+	if (in->cdrom) {
+		fputs("    <disk type='file' device='cdrom'>\n"
+		      "      <driver name='qemu' type='raw'/>\n"
+		      "      <source file='",
+		      f);
+		put_escaped(f, in->cdrom);
+		fputs("'/>\n      <target dev='hdc' bus='ide'/>\n"
+		      "      <readonly/>\n    </disk>\n",
+		      f);
 	}
 	fputs("    <serial type='pty'/>\n    <console type='pty'/>\n"
 	      "  </devices>\n</domain>\n",
@@ -337,5 +432,6 @@ int cmd_install(int argc, char **argv)
 out:
 	for (size_t i = 0; i < in.n_disks; i++)
 		free(in.disks[i].path);
+	free(in.cdrom);
 	return rc;
 }

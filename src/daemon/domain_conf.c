@@ -5,6 +5,7 @@
  * attributes and children against what it knows and warns about the rest.
  */
 #include "daemon/domain_conf.h"
+#include "daemon/domain_conf_devices.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -71,6 +72,8 @@ void domain_def_free(struct domain_def *d)
 {
 	if (!d)
 		return;
+	domain_firmware_clear(&d->fw);
+	domain_display_clear(&d->display);
 	for (size_t i = 0; i < d->n_disks; i++) {
 		free(d->disks[i].source);
 		free(d->disks[i].target);
@@ -320,12 +323,16 @@ static int parse_boot(const xmlNode *n, struct domain_def *d,
 static int parse_os(const xmlNode *os, struct domain_def *d,
 		    struct xml_warnings *w, struct err **e)
 {
-	static const char *const children[] = {"type",	  "kernel", "initrd",
-					       "cmdline", "boot",   NULL};
+	static const char *const children[] = {"type",	  "kernel",   "initrd",
+					       "cmdline", "boot",     "loader",
+					       "nvram",	  "firmware", NULL};
 	xmlNode *n;
 
-	xml_check_known(os, NULL, children, w);
+	xml_check_known(os, (const char *const[]){"firmware", NULL}, children,
+			w);
 	if ((n = xml_child(os, "type")) && parse_os_type(n, d, w, e) < 0)
+		return -EINVAL;
+	if (domain_os_parse_firmware(os, d, w, e) < 0)
 		return -EINVAL;
 	for (n = os->children; n; n = n->next)
 		if (n->type == XML_ELEMENT_NODE &&
@@ -499,8 +506,9 @@ static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 {
 	static const char *const attrs[] = {"type", "device", NULL};
 	static const char *const children[] = {
-		"driver", "source",    "target", "readonly",	 "serial",
-		"alias",  "shareable", "iotune", "backingStore", NULL};
+		"driver",	"source", "target",    "readonly",
+		"serial",	"alias",  "shareable", "iotune",
+		"backingStore", "boot",	  NULL};
 	_cleanup_free_ char *type = xml_attr(disk, "type");
 	_cleanup_free_ char *device = xml_attr(disk, "device");
 	xmlNode *n;
@@ -539,6 +547,8 @@ static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 	if (dk->serial && strlen(dk->serial) > 20)
 		return xml_err(e, n, "serial '%s' longer than 20 characters",
 			       dk->serial);
+	if (domain_disk_parse_boot(disk, dk, w, e) < 0)
+		return -EINVAL;
 	return parse_disk_target(disk, dk, w, e);
 }
 
@@ -736,6 +746,7 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 			struct xml_warnings *w, struct err **e)
 {
 	const char *name = (const char *)c->name;
+	int r;
 
 	if (streq(name, "disk")) {
 		if (d->n_disks == DOMAIN_MAX_DISKS)
@@ -779,6 +790,8 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 		memset(&d->rngs[d->n_rngs], 0, sizeof(*d->rngs));
 		return parse_rng(c, &d->rngs[d->n_rngs++], w, e);
 	}
+	if ((r = domain_parse_display_device(c, d, w, e)) != 0)
+		return r < 0 ? r : 0;
 	xml_warn(w, c, "<devices>: unknown device <%s> ignored", name);
 	return 0;
 }
@@ -811,7 +824,9 @@ static int parse_devices(const xmlNode *devs, struct domain_def *d,
 		if (parse_device(c, d, w, e) < 0)
 			return -EINVAL;
 	}
-	if (check_chardevs(devs, d, e) < 0)
+	domain_display_defaults(d);
+	if (check_chardevs(devs, d, e) < 0 ||
+	    domain_def_check_boot(devs, d, e) < 0)
 		return -EINVAL;
 	return check_unique_devices(devs, d, e);
 }
@@ -1072,10 +1087,17 @@ int domain_def_parse(const char *xml, size_t len, struct domain_def **out,
 	int r = domain_def_parse_with(xml, len, daemon_driver_lookup, out, w,
 				      e);
 
-	/* as libvirt does: dumpxml shows the QEMU the domain runs on */
-	if (r == 0 && !(*out)->emulator &&
-	    driver_for(*out, NULL) == &driver_qemu)
-		(*out)->emulator = driver_qemu_emulator();
+	/* as libvirt does: dumpxml shows the QEMU the domain runs on and
+	 * the firmware it boots */
+	if (r == 0 && driver_for(*out, NULL) == &driver_qemu) {
+		if (!(*out)->emulator)
+			(*out)->emulator = driver_qemu_emulator();
+		if (driver_qemu_firmware_fill(*out, e) < 0) {
+			err_prefix(e, "domain '%s'", (*out)->name);
+			domain_def_free(steal_ptr(*out));
+			return -ENOENT;
+		}
+	}
 	return r;
 }
 
@@ -1201,6 +1223,7 @@ static void format_disk(FILE *f, const struct domain_disk *dk)
 		fputs("      <shareable/>\n", f);
 	format_iotune(f, dk->iotune);
 	put_text(f, 6, "serial", dk->serial);
+	domain_disk_format_boot(f, dk);
 	fputs("    </disk>\n", f);
 }
 
@@ -1250,6 +1273,7 @@ static void format_devices(FILE *f, const struct domain_def *d, bool active)
 		format_chardev(f, "serial", &d->serials[i], false);
 	for (size_t i = 0; i < d->n_consoles; i++)
 		format_chardev(f, "console", &d->consoles[i], true);
+	domain_format_display(f, d, active);
 	for (size_t i = 0; i < d->n_rngs; i++)
 		format_rng(f, &d->rngs[i]);
 	fputs("  </devices>\n", f);
@@ -1275,12 +1299,15 @@ static void format_resources(FILE *f, const struct domain_def *d)
 
 static void format_os(FILE *f, const struct domain_def *d)
 {
-	fputs("  <os>\n    <type", f);
+	fputs("  <os", f);
+	domain_os_format_firmware_attr(f, d);
+	fputs(">\n    <type", f);
 	put_attr(f, "arch", d->arch);
 	put_attr(f, "machine", d->machine);
 	fputc('>', f);
 	xml_escape_text(f, d->os_type);
 	fputs("</type>\n", f);
+	domain_os_format_firmware(f, d);
 	put_text(f, 4, "kernel", d->kernel);
 	put_text(f, 4, "initrd", d->initrd);
 	put_text(f, 4, "cmdline", d->cmdline);

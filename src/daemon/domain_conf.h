@@ -89,6 +89,8 @@ struct domain_disk {
 	struct disk_backing *backing; /* <backingStore>, top down */
 	size_t n_backing;
 	bool backing_end; /* the chain ends with an empty <backingStore/> */
+	unsigned
+		boot_order; /* <boot order=>; 0: none (domain_conf_devices.c) */
 };
 
 enum net_type {
@@ -154,6 +156,71 @@ enum boot_dev {
 extern const char *const boot_dev_names[];
 #define DOMAIN_MAX_BOOT 4 /* each device once */
 
+/* <os firmware=>: absent (the driver's default: SeaBIOS), bios or efi. */
+enum os_firmware {
+	OS_FIRMWARE_NONE,
+	OS_FIRMWARE_BIOS,
+	OS_FIRMWARE_EFI,
+};
+
+/* <loader type=>: absent, rom (replaces the BIOS) or pflash (UEFI). */
+enum loader_type {
+	LOADER_TYPE_NONE,
+	LOADER_TYPE_ROM,
+	LOADER_TYPE_PFLASH,
+};
+
+/*
+ * The firmware (domain_conf_devices.c): <os firmware='efi'> with
+ * <firmware><feature enabled= name='secure-boot|enrolled-keys'/>, and
+ * <loader readonly= secure= type=>PATH</loader>, <nvram
+ * template=>PATH</nvram>. The qemu driver fills what is not given from
+ * QEMU's firmware descriptors when the domain is defined.
+ */
+struct domain_firmware {
+	enum os_firmware kind;
+	enum domain_tristate secure_boot, enrolled_keys;
+	char *loader; /* NULL: none (chosen when kind is efi) */
+	enum loader_type type;
+	enum domain_tristate readonly, secure;
+	char *nvram;	      /* the domain's own variable store */
+	char *nvram_template; /* what it is copied from on first start */
+};
+
+/* <video><model type=>: as video_model_names. */
+enum video_model {
+	VIDEO_ABSENT, /* no <video>: none, or libvirt's default with graphics */
+	VIDEO_VGA,
+	VIDEO_CIRRUS,
+	VIDEO_VIRTIO,
+	VIDEO_NONE,
+};
+
+/* <controller type='usb' model=>: as usb_model_names. */
+enum usb_model {
+	USB_ABSENT, /* the machine's default when a USB device needs one */
+	USB_PIIX3_UHCI,
+	USB_QEMU_XHCI,
+	USB_NEC_XHCI,
+	USB_NONE,
+};
+
+/*
+ * What a person sees and types with (domain_conf_devices.c): one VNC
+ * <graphics>, a <video> card, <input> devices, the USB controller.
+ */
+struct domain_display {
+	bool vnc;	   /* <graphics type='vnc'> */
+	int vnc_port;	   /* <graphics port=>: -1 autoport */
+	int vnc_port_live; /* the port QEMU took (a running domain); 0 */
+	char *vnc_listen;  /* an address; NULL: none given (127.0.0.1) */
+	enum video_model video;
+	bool tablet;	    /* <input type='tablet' bus='usb'> */
+	bool ps2_mouse;	    /* <input type='mouse' bus='ps2'>, implicit */
+	bool ps2_keyboard;  /* <input type='keyboard' bus='ps2'>, implicit */
+	enum usb_model usb; /* <controller type='usb' model=> */
+};
+
 /* <vcpu placement=>: static (the default) or auto (numad decides). */
 enum vcpu_placement {
 	VCPU_PLACEMENT_STATIC,
@@ -203,6 +270,7 @@ struct domain_def {
 	char *cmdline;			     /* NULL: none */
 	enum boot_dev boot[DOMAIN_MAX_BOOT]; /* <boot dev=>, in order */
 	size_t n_boot;
+	struct domain_firmware fw;
 	char *emulator; /* <devices><emulator>: NULL: the driver's pick */
 	enum domain_lifecycle on_poweroff, on_reboot, on_crash;
 	struct domain_disk *disks;
@@ -215,6 +283,7 @@ struct domain_def {
 	size_t n_consoles;
 	struct domain_rng *rngs;
 	size_t n_rngs;
+	struct domain_display display;
 	struct domain_tune tune;
 };
 

@@ -30,6 +30,22 @@ static int check_os(const struct domain_def *d, struct xml_warnings *w,
 		return err_set(e, ENOTSUP,
 			       "missing <kernel> in <os> (nido-vmm boots a "
 			       "Linux kernel directly)");
+	if (d->fw.kind == OS_FIRMWARE_EFI || d->fw.loader || d->fw.nvram)
+		return err_set(e, ENOTSUP,
+			       "firmware (<os firmware>, <loader>, <nvram>) "
+			       "not supported by nido-vmm (it boots <kernel> "
+			       "directly)");
+	if (d->display.vnc || d->display.tablet ||
+	    (d->display.video && d->display.video != VIDEO_NONE))
+		return err_set(e, ENOTSUP,
+			       "graphics, video and USB input not supported by "
+			       "nido-vmm (it has a serial console)");
+	for (size_t i = 0; i < d->n_disks; i++)
+		if (d->disks[i].boot_order)
+			xml_warn_def(w,
+				     "disk '%s': <boot order>: not acted on, "
+				     "nido-vmm boots <kernel> directly",
+				     d->disks[i].target);
 	for (size_t i = 0; i < d->n_boot; i++)
 		xml_warn_def(w,
 			     "<boot dev='%s'>: not acted on, nido-vmm boots "

@@ -109,8 +109,9 @@ static bool is_q35(const struct domain_def *def)
 				str_has_prefix(def->machine, "pc-q35-"));
 }
 
-/* The boot index of disk @i: its place in <boot> for the first disk of
- * its kind; 0: none. No <boot>: the first disk boots (libvirt's hd). */
+/* The boot index of disk @i: its <boot order> when the disks have one;
+ * else its place in <os><boot> for the first disk of its kind; 0: none.
+ * Neither: the first disk boots (libvirt's hd). */
 static int boot_index(const struct domain_def *def, size_t i)
 {
 	const struct domain_disk *d = &def->disks[i];
@@ -119,6 +120,10 @@ static int boot_index(const struct domain_def *def, size_t i)
 	size_t n_boot = def->n_boot;
 	enum boot_dev order[DOMAIN_MAX_BOOT] = {BOOT_DEV_HD};
 
+	if (!def->n_boot)
+		for (size_t j = 0; j < def->n_disks; j++)
+			if (def->disks[j].boot_order) /* per device, then */
+				return (int)d->boot_order;
 	for (size_t j = 0; j < i; j++)
 		if (def->disks[j].device == d->device)
 			return 0; /* not the first of its kind */
@@ -168,6 +173,38 @@ static void disk_device(struct qemu_argv *a, const struct domain_def *def,
 	arg_json(a, "-device", o);
 }
 
+/*
+ * A pflash loader's two flash chips, after the disks' fds and sets:
+ * pflash0 the code (read-only), pflash1 the domain's variables; the
+ * machine names them (machine_arg()).
+ */
+static void pflash_nodes(struct qemu_argv *a, int set, int fd)
+{
+	for (int j = 0; j < 2; j++) {
+		_cleanup_free_ char *s =
+			xasprintf("fd=%d,set=%d", fd + j, set + j);
+		_cleanup_free_ char *path = xasprintf("/dev/fdset/%d", set + j);
+		_cleanup_free_ char *fname = xasprintf("pflash%d-file", j);
+		_cleanup_free_ char *name = xasprintf("pflash%d", j);
+		struct json_object *file = json_object_new_object();
+		struct json_object *fmt = json_object_new_object();
+
+		arg(a, "-add-fd");
+		arg(a, s);
+		add_str(file, "driver", "file");
+		add_str(file, "filename", path);
+		add_str(file, "node-name", fname);
+		add_bool(file, "read-only", j == 0);
+		add_str(file, "locking", "off");
+		arg_json(a, "-blockdev", file);
+		add_str(fmt, "driver", "raw");
+		add_str(fmt, "file", fname);
+		add_str(fmt, "node-name", name);
+		add_bool(fmt, "read-only", j == 0);
+		arg_json(a, "-blockdev", fmt);
+	}
+}
+
 static void disk_args(struct qemu_argv *a, const struct domain_def *def,
 		      const struct block_chain *chains)
 {
@@ -178,6 +215,8 @@ static void disk_args(struct qemu_argv *a, const struct domain_def *def,
 		disk_nodes(a, &def->disks[i], i, &chains[i], &set, &fd);
 		ahci |= def->disks[i].bus == DISK_BUS_SATA;
 	}
+	if (def->fw.type == LOADER_TYPE_PFLASH)
+		pflash_nodes(a, set, fd);
 	/* an i440FX has no SATA: an AHCI controller, before its disks */
 	if (ahci && !is_q35(def)) {
 		arg(a, "-device");
@@ -187,9 +226,63 @@ static void disk_args(struct qemu_argv *a, const struct domain_def *def,
 		disk_device(a, def, i);
 }
 
-/* The serial port (the console) on a pty, and the rng. */
+/* A device given as JSON: {"driver": @driver, "id": @id}. */
+static void simple_device(struct qemu_argv *a, const char *driver,
+			  const char *id)
+{
+	struct json_object *o = json_object_new_object();
+
+	add_str(o, "driver", driver);
+	add_str(o, "id", id);
+	arg_json(a, "-device", o);
+}
+
+/*
+ * VNC on its address (127.0.0.1 unless given; an IPv6 one in brackets),
+ * the display libvirt's port names, or with autoport the first free of
+ * 100 from 5900 (QEMU tries them: query-vnc says which); the video
+ * card; a USB tablet on the machine's USB controller.
+ */
+static void display_args(struct qemu_argv *a, const struct domain_def *def)
+{
+	static const char *const video[] = {NULL, "VGA", "cirrus-vga",
+					    "virtio-vga", NULL};
+	static const char *const usb[] = {NULL, "piix3-usb-uhci", "qemu-xhci",
+					  "nec-usb-xhci", NULL};
+	const struct domain_display *dp = &def->display;
+	enum usb_model model = dp->usb;
+
+	if (dp->vnc) {
+		const char *l = dp->vnc_listen ? dp->vnc_listen : "127.0.0.1";
+		bool v6 = strchr(l, ':') != NULL;
+		_cleanup_free_ char *s = xasprintf(
+			"%s%s%s:%d%s", v6 ? "[" : "", l, v6 ? "]" : "",
+			dp->vnc_port < 0 ? 0 : dp->vnc_port - 5900,
+			dp->vnc_port < 0 ? ",to=99" : "");
+
+		arg(a, "-vnc");
+		arg(a, s);
+	}
+	if (video[dp->video])
+		simple_device(a, video[dp->video], "video0");
+	if (model == USB_ABSENT && dp->tablet)
+		model = is_q35(def) ? USB_QEMU_XHCI : USB_PIIX3_UHCI;
+	if (usb[model])
+		simple_device(a, usb[model], "usb");
+	if (dp->tablet) {
+		struct json_object *o = json_object_new_object();
+
+		add_str(o, "driver", "usb-tablet");
+		add_str(o, "id", "input0");
+		add_str(o, "bus", "usb.0");
+		arg_json(a, "-device", o);
+	}
+}
+
+/* The serial port (the console) on a pty, the rng, the display. */
 static void device_args(struct qemu_argv *a, const struct domain_def *def)
 {
+	display_args(a, def);
 	if (def->n_serials || def->n_consoles) {
 		arg(a, "-chardev");
 		arg(a, "pty,id=charserial0");
@@ -223,6 +316,26 @@ static void device_args(struct qemu_argv *a, const struct domain_def *def)
 	}
 }
 
+/* -machine: the type, the accelerator, a UEFI guest's flash (and SMM
+ * for a secure loader, whose flash only SMM code may write). */
+static void machine_arg(struct qemu_argv *a, const struct domain_def *def,
+			const char *accel)
+{
+	bool pflash = def->fw.type == LOADER_TYPE_PFLASH;
+	bool smm = pflash && def->fw.secure == DOMAIN_TRISTATE_ON;
+	_cleanup_free_ char *s = xasprintf(
+		"%s,accel=%s%s%s", def->machine ? def->machine : "pc", accel,
+		pflash ? ",pflash0=pflash0,pflash1=pflash1" : "",
+		smm ? ",smm=on" : "");
+
+	arg(a, "-machine");
+	arg(a, s);
+	if (smm) {
+		arg(a, "-global");
+		arg(a, "driver=cfi.pflash01,property=secure,value=on");
+	}
+}
+
 void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 		     const char *accel, const struct domain_def *def,
 		     const struct block_chain *chains)
@@ -242,10 +355,7 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 	arg(a, "-S");
 	arg(a, "-no-user-config");
 	arg(a, "-nodefaults");
-	s = xasprintf("%s,accel=%s", def->machine ? def->machine : "pc", accel);
-	arg(a, "-machine");
-	arg(a, s);
-	free(steal_ptr(s));
+	machine_arg(a, def, accel);
 	s = xasprintf("size=%" PRIu64 "k", def->memory_kib);
 	arg(a, "-m");
 	arg(a, s);

@@ -21,8 +21,40 @@ static bool machine_known(const char *m)
 	       str_has_prefix(m, "pc-i440fx-") || str_has_prefix(m, "pc-q35-");
 }
 
+static bool is_q35(const struct domain_def *d);
+
+/* UEFI on pflash (a read-only code flash, a variable store); SMM for a
+ * secure loader, which only a Q35 has. */
+static int check_firmware(const struct domain_def *d, struct err **e)
+{
+	const struct domain_firmware *fw = &d->fw;
+
+	if (fw->type == LOADER_TYPE_ROM)
+		return err_set(e, ENOTSUP,
+			       "<loader type='rom'> not supported by the qemu "
+			       "driver yet (pflash)");
+	if (fw->kind == OS_FIRMWARE_BIOS && fw->loader)
+		return err_set(e, ENOTSUP,
+			       "<os firmware='bios'> with a <loader>: the "
+			       "qemu driver's BIOS is QEMU's SeaBIOS");
+	if (fw->loader && fw->readonly == DOMAIN_TRISTATE_OFF)
+		return err_set(e, ENOTSUP,
+			       "<loader readonly='no'>: the qemu driver keeps "
+			       "the firmware's code read-only (its variables "
+			       "are in <nvram>)");
+	if (fw->secure == DOMAIN_TRISTATE_ON && !is_q35(d))
+		return err_set(e, ENOTSUP,
+			       "<loader secure='yes'> needs SMM, which only "
+			       "machine 'q35' has");
+	if ((fw->nvram || fw->nvram_template) && !fw->loader)
+		return err_set(e, ENOTSUP, "<nvram> without a pflash <loader>");
+	return 0;
+}
+
 static int check_os(const struct domain_def *d, struct err **e)
 {
+	int r;
+
 	if (!streq(d->os_type, "hvm"))
 		return err_set(e, ENOTSUP,
 			       "os type '%s' not supported by the qemu driver "
@@ -44,6 +76,8 @@ static int check_os(const struct domain_def *d, struct err **e)
 			       "(it boots from its disks through the "
 			       "firmware; nido-vmm boots a kernel: type "
 			       "'kvm')");
+	if ((r = check_firmware(d, e)) < 0)
+		return r;
 	for (size_t i = 0; i < d->n_boot; i++)
 		if (d->boot[i] == BOOT_DEV_FD || d->boot[i] == BOOT_DEV_NETWORK)
 			return err_set(e, ENOTSUP,
@@ -70,6 +104,12 @@ static void check_resources(const struct domain_def *d, struct xml_warnings *w)
 	    t->global_quota_us)
 		xml_warn_def(w, "<cputune> period and quota: not acted on by "
 				"the qemu driver yet");
+}
+
+static bool is_q35(const struct domain_def *d)
+{
+	return d->machine && (streq(d->machine, "q35") ||
+			      str_has_prefix(d->machine, "pc-q35-"));
 }
 
 /* The disk's index from its name's letter: hda 0, hdd 3; -1 if none. */
@@ -105,6 +145,12 @@ static int check_disk(const struct domain_def *d, const struct domain_disk *dk,
 			       "(QEMU's IDE and SATA disks cannot be "
 			       "read-only: use a cdrom or bus 'virtio')",
 			       dk->target, disk_bus_names[dk->bus]);
+	if (dk->bus == DISK_BUS_IDE && is_q35(d))
+		return err_set(
+			e, ENOTSUP,
+			"disk '%s': bus 'ide' on machine '%s': a Q35 has "
+			"no IDE controller (use bus 'sata')",
+			dk->target, d->machine);
 	if (dk->bus == DISK_BUS_IDE && (idx < 0 || idx > 3))
 		return err_set(e, ENOTSUP,
 			       "disk '%s': an IDE disk is hda to hdd (two "
@@ -167,8 +213,27 @@ static int check_chardevs(const struct domain_def *d, struct xml_warnings *w,
 	return 0;
 }
 
+static int check_display(const struct domain_def *d, struct err **e)
+{
+	const struct domain_display *dp = &d->display;
+
+	if (dp->tablet && dp->usb == USB_NONE)
+		return err_set(e, ENOTSUP,
+			       "<input type='tablet' bus='usb'> with USB "
+			       "controller model 'none'");
+	if (dp->vnc && dp->video == VIDEO_NONE)
+		return err_set(e, ENOTSUP,
+			       "<graphics type='vnc'> with <video> model "
+			       "'none': nothing to show");
+	return 0;
+}
+
 static int check_devices(const struct domain_def *d, struct err **e)
 {
+	int r;
+
+	if ((r = check_display(d, e)) < 0)
+		return r;
 	for (size_t i = 0; i < d->n_nets; i++) {
 		if (!qemu_net_device(d->nets[i].model))
 			return err_set(

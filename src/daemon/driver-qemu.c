@@ -86,6 +86,8 @@ struct qemu_vm {
 	size_t n_chains;
 	struct iface_set ifaces;  /* the taps, open while it starts */
 	struct json_object *taps; /* what was made for them (iface.h) */
+	int fw_fds[2];		  /* while it starts: pflash code, variables */
+	int shot_fd; /* a screenshot taken, until its stream takes it */
 };
 
 static struct qemu_vm *vm_of(struct domain *dom)
@@ -95,6 +97,9 @@ static struct qemu_vm *vm_of(struct domain *dom)
 
 static void close_disks(struct qemu_vm *vm)
 {
+	for (int i = 0; i < 2; i++)
+		if (vm->fw_fds[i] >= 0)
+			close(steal_fd(vm->fw_fds[i]));
 	for (size_t i = 0; i < vm->n_chains; i++)
 		block_chain_clear(&vm->chains[i]);
 	free(vm->chains);
@@ -111,6 +116,7 @@ static void qemu_release(struct daemon *dmn, struct domain *dom)
 	loop_source_del(dmn->loop, vm->watch);
 	loop_source_del(dmn->loop, vm->timer);
 	qmp_free(vm->qmp);
+	close_safe(vm->shot_fd);
 	close_disks(vm);
 	iface_set_clear(&vm->ifaces);
 	json_object_put(vm->taps);
@@ -174,7 +180,8 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
-/* The fds QEMU gets: the slot lock, the monitor, the disks, the taps. */
+/* The fds QEMU gets: the slot lock, the monitor, the disks, the firmware
+ * flash (the +2), the taps. */
 static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 				  int mon_fd, size_t *n)
 {
@@ -184,7 +191,7 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 
 	for (size_t i = 0; i < vm->n_chains; i++)
 		total += (size_t)vm->chains[i].n;
-	v = xcalloc(total, sizeof(*v));
+	v = xcalloc(total + 2, sizeof(*v));
 	if (slot_fd >= 0)
 		v[k++] = (struct spawn_fd){.from = slot_fd, .to = SLOT_FD};
 	v[k++] = (struct spawn_fd){.from = mon_fd, .to = QEMU_MONITOR_FD};
@@ -192,6 +199,12 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 		for (int j = 0; j < vm->chains[i].n; j++)
 			v[k++] = (struct spawn_fd){
 				.from = vm->chains[i].files[j].fd, .to = to++};
+	/* the firmware's flash after the disks (driver-qemu-argv.c) */
+	for (int i = 0; i < 2; i++)
+		if (vm->fw_fds[i] >= 0)
+			v[k++] = (struct spawn_fd){.from = vm->fw_fds[i],
+						   .to = to++};
+	/* then the taps (first_tap_fd()) */
 	for (size_t i = 0; i < vm->ifaces.n; i++)
 		v[k++] = (struct spawn_fd){.from = vm->ifaces.taps[i].fd,
 					   .to = to++};
@@ -339,6 +352,8 @@ static int first_tap_fd(const struct qemu_vm *vm)
 
 	for (size_t i = 0; i < vm->n_chains; i++)
 		fd += vm->chains[i].n;
+	for (int i = 0; i < 2; i++)
+		fd += vm->fw_fds[i] >= 0;
 	return fd;
 }
 
@@ -396,6 +411,10 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		return mon_fd;
 	if ((r = open_disks(dom->def, vm, e)) < 0)
 		return r;
+	if ((r = driver_qemu_firmware_open(dom->def, vm->fw_fds, e)) < 0) {
+		close_disks(vm);
+		return err_prefix(e, "firmware");
+	}
 	if ((r = open_ifaces(dmn, dom, vm, &o, e)) < 0) {
 		close_disks(vm);
 		return r;
@@ -447,6 +466,11 @@ static struct json_object *make_record(const struct qemu_vm *vm)
 			       json_object_new_uint64(vm->log_off));
 	if (vm->pty)
 		add_str(rec, "pty", vm->pty);
+	if (vm->dom->def->display.vnc_port_live)
+		json_object_object_add(
+			rec, "vnc_port",
+			json_object_new_int(
+				vm->dom->def->display.vnc_port_live));
 	json_object_object_add(rec, "cgroups", json_object_get(vm->cgroups));
 	json_object_object_add(rec, "sandbox_slot",
 			       json_object_new_int64(vm->sandbox_slot));
@@ -543,6 +567,7 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	bool restart;
 
 	reason = exit_reason(vm, status, &detail, &restart);
+	dom->def->display.vnc_port_live = 0;
 	cgroup_remove(vm->cgroups);
 	drop_ifaces(dom, vm);
 	unlink(vm->monitor);
@@ -597,6 +622,7 @@ static void io_error(struct qemu_vm *vm, struct json_object *data)
 {
 	const struct domain_def *def = vm->dom->def;
 	const char *node = "", *op = NULL, *action = "report", *msg = NULL;
+	_cleanup_free_ char *message = NULL;
 	bool nospace = false;
 	unsigned long i;
 	char *end;
@@ -610,10 +636,14 @@ static void io_error(struct qemu_vm *vm, struct json_object *data)
 	}
 	i = node[0] == 'd' ? strtoul(node + 1, &end, 10) : ULONG_MAX;
 	if (i >= def->n_disks || *end != '-') {
-		log_warn("domain '%s': I/O error on node '%.32s'", def->name,
-			 node);
+		_cleanup_free_ char *safe = qmp_printable(node, 32);
+
+		log_warn("domain '%s': I/O error on node '%s'", def->name,
+			 safe);
 		return;
 	}
+	if (msg)
+		message = qmp_printable(msg, 255);
 	events_io_error(
 		vm->dmn, vm->dom,
 		&(struct event_io_error){
@@ -625,7 +655,7 @@ static void io_error(struct qemu_vm *vm, struct json_object *data)
 				op && (streq(op, "read") || streq(op, "write"))
 					? op
 					: NULL,
-			.message = msg && strlen(msg) < 256 ? msg : NULL,
+			.message = message,
 		});
 }
 
@@ -643,6 +673,12 @@ static void on_qmp_event(void *opaque, const char *name,
 			json_get_string_opt(data, "reason", &reason, NULL);
 			json_get_bool_opt(data, "guest", &guest, NULL);
 		}
+		/* one of QEMU's ShutdownCause names, or nothing of QEMU's:
+		 * it ends in the domain's state detail and the log */
+		if (reason && (strlen(reason) > 32 ||
+			       strspn(reason, "abcdefghijklmnopqrstuvwxyz-") !=
+				       strlen(reason)))
+			reason = NULL;
 		free(vm->shutdown_reason);
 		vm->shutdown_reason = xstrdup(reason ? reason : "unknown");
 		vm->shutdown_guest = guest;
@@ -747,12 +783,15 @@ static char *serial_pty(struct json_object *ret)
 	return NULL;
 }
 
+static void on_vnc(void *opaque, int r, struct json_object *ret,
+		   const struct err *e);
+static void start_running(struct qemu_vm *vm);
+
 static void on_chardevs(void *opaque, int r, struct json_object *ret,
 			const struct err *e)
 {
 	struct qemu_vm *vm = opaque;
 	_cleanup_err_ struct err *err = NULL;
-	_cleanup_json_ struct json_object *rec = NULL;
 
 	if (r < 0) {
 		_cleanup_free_ char *why =
@@ -767,6 +806,48 @@ static void on_chardevs(void *opaque, int r, struct json_object *ret,
 		start_failed(vm, err_msg(err));
 		return;
 	}
+	if (!vm->dom->def->display.vnc) {
+		start_running(vm);
+		return;
+	}
+	if (qmp_command(vm->qmp, "query-vnc", NULL, COMMAND_MS, on_vnc, vm,
+			&err) < 0)
+		start_failed(vm, err_msg(err));
+}
+
+/* The VNC port QEMU took (autoport: the first free from 5900). */
+static void on_vnc(void *opaque, int r, struct json_object *ret,
+		   const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+	const char *service = NULL;
+	char *end;
+	unsigned long port = 0;
+
+	if (r < 0) {
+		_cleanup_free_ char *why =
+			xasprintf("query-vnc: %s", err_msg(e));
+
+		start_failed(vm, why);
+		return;
+	}
+	if (json_object_is_type(ret, json_type_object) &&
+	    json_get_string_opt(ret, "service", &service, NULL) > 0)
+		port = strtoul(service, &end, 10);
+	if (!service || *end || port < 5900 || port > 65535) {
+		start_failed(vm, "query-vnc: QEMU named no VNC port");
+		return;
+	}
+	vm->dom->def->display.vnc_port_live = (int)port;
+	start_running(vm);
+}
+
+/* QEMU is set up: the domain runs (or stays paused, as asked). */
+static void start_running(struct qemu_vm *vm)
+{
+	_cleanup_err_ struct err *err = NULL;
+	_cleanup_json_ struct json_object *rec = NULL;
+
 	rec = make_record(vm);
 	daemon_domain_set_state(vm->dmn, vm->dom,
 				vm->start_paused ? REASON_PAUSED_USER
@@ -812,6 +893,8 @@ static struct qemu_vm *vm_new(struct daemon *dmn, struct domain *dom)
 	vm->dom = dom;
 	vm->child.pid = -1;
 	vm->child.pidfd = -1;
+	vm->fw_fds[0] = vm->fw_fds[1] = -1;
+	vm->shot_fd = -1;
 	vm->monitor = store_runtime_path(&dmn->store, &domain_kind,
 					 dom->def->name, "monitor");
 	vm->log = store_runtime_path(&dmn->store, &domain_kind, dom->def->name,
@@ -852,8 +935,10 @@ static int qemu_start(struct daemon *dmn, struct domain *dom, unsigned flags,
 	vm->start_paused = flags & DRIVER_START_PAUSED;
 	vm->starting = true;
 	dom->priv = vm;
-	if (spawn_qemu(dmn, dom, vm, emulator, accel, e) < 0)
+	if (spawn_qemu(dmn, dom, vm, emulator, accel, e) < 0) {
+		unlink(vm->monitor); /* bound before what failed */
 		goto out_release;
+	}
 	vm->watch = loop_fd_add(dmn->loop, vm->child.pidfd, EPOLLIN, on_exit_fd,
 				vm, e);
 	if (!vm->watch || connect_qmp(dmn, vm, e) < 0) {
@@ -1091,7 +1176,44 @@ static void on_cpus(void *opaque, int r, struct json_object *ret,
 	stats_part_done(s);
 }
 
-/* query-blockstats: the top node of each of our disks, in order. */
+/* Disk I of a format node's name "dI-0" (the top of its chain); -1
+ * for any other node (pflash, or what QEMU made up). */
+static long disk_of_node(const struct domain_def *def, const char *node)
+{
+	unsigned long i;
+	char *end;
+
+	if (!node || node[0] != 'd' || node[1] < '0' || node[1] > '9')
+		return -1;
+	i = strtoul(node + 1, &end, 10);
+	return i < def->n_disks && streq(end, "-0") ? (long)i : -1;
+}
+
+/* One disk's statistics from query-blockstats' entry @st. */
+static void disk_stats(struct json_object *out, size_t i, const char *target,
+		       struct json_object *st)
+{
+	static const char *const map[][2] = {
+		{"rd.bytes", "rd_bytes"},	 {"wr.bytes", "wr_bytes"},
+		{"rd.reqs", "rd_operations"},	 {"wr.reqs", "wr_operations"},
+		{"fl.reqs", "flush_operations"},
+	};
+	_cleanup_free_ char *name = xasprintf("block.%zu.name", i);
+
+	add_str(out, name, target);
+	for (size_t k = 0; k < ARRAY_SIZE(map); k++) {
+		_cleanup_free_ char *key =
+			xasprintf("block.%zu.%s", i, map[k][0]);
+
+		add_u64(out, key, st, map[k][1]);
+	}
+}
+
+/*
+ * query-blockstats: each of our disks by its top node's name, not by
+ * its place in the answer (QEMU lists other backends too: a UEFI
+ * guest's pflash comes first).
+ */
 static void on_blockstats(void *opaque, int r, struct json_object *ret,
 			  const struct err *e)
 {
@@ -1102,32 +1224,20 @@ static void on_blockstats(void *opaque, int r, struct json_object *ret,
 			   : 0;
 
 	if (n)
-		json_object_object_add(
-			s->out, "block.count",
-			json_object_new_uint64(MIN(n, def->n_disks)));
-	for (size_t i = 0; i < n && i < def->n_disks; i++) {
-		struct json_object *b = json_object_array_get_idx(ret, i);
+		json_object_object_add(s->out, "block.count",
+				       json_object_new_uint64(def->n_disks));
+	for (size_t k = 0; k < n; k++) {
+		struct json_object *b = json_object_array_get_idx(ret, k);
 		struct json_object *st = NULL;
-		_cleanup_free_ char *p = xasprintf("block.%zu.", i);
-		_cleanup_free_ char *name = xasprintf("%sname", p);
-		static const char *const map[][2] = {
-			{"rd.bytes", "rd_bytes"},
-			{"wr.bytes", "wr_bytes"},
-			{"rd.reqs", "rd_operations"},
-			{"wr.reqs", "wr_operations"},
-			{"fl.reqs", "flush_operations"},
-		};
+		const char *node = NULL;
+		long i;
 
 		if (!json_object_is_type(b, json_type_object) ||
+		    json_get_string_opt(b, "node-name", &node, NULL) <= 0 ||
+		    (i = disk_of_node(def, node)) < 0 ||
 		    json_get_object_opt(b, "stats", &st, NULL) <= 0)
 			continue;
-		add_str(s->out, name, def->disks[i].target);
-		for (size_t k = 0; k < ARRAY_SIZE(map); k++) {
-			_cleanup_free_ char *key =
-				xasprintf("%s%s", p, map[k][0]);
-
-			add_u64(s->out, key, st, map[k][1]);
-		}
+		disk_stats(s->out, (size_t)i, def->disks[i].target, st);
 	}
 	stats_part_done(s);
 }
@@ -1168,7 +1278,7 @@ static int qemu_stats(struct daemon *dmn, struct domain *dom,
 static int reattach_vm(struct qemu_vm *vm, struct json_object *rec,
 		       struct err **e)
 {
-	int64_t pid, slot = 0;
+	int64_t pid, slot = 0, vnc = 0;
 	uint64_t start;
 	struct json_object *cg = NULL;
 	const char *pty = NULL;
@@ -1183,8 +1293,11 @@ static int reattach_vm(struct qemu_vm *vm, struct json_object *rec,
 	    json_get_array_opt(rec, "cgroups", &cg, e) < 0 ||
 	    json_get_uint64_opt(rec, "log_offset", &vm->log_off, e) < 0 ||
 	    json_get_string_opt(rec, "pty", &pty, e) < 0 ||
-	    json_get_int64_opt(rec, "sandbox_slot", &slot, e) < 0)
+	    json_get_int64_opt(rec, "sandbox_slot", &slot, e) < 0 ||
+	    json_get_int64_opt(rec, "vnc_port", &vnc, e) < 0)
 		return -EINVAL;
+	if (vnc >= 5900 && vnc <= 65535)
+		vm->dom->def->display.vnc_port_live = (int)vnc;
 	if (pid <= 1 || pid > INT32_MAX)
 		return err_set(e, EINVAL, "invalid pid %" PRId64, pid);
 	vm->sandbox_slot = slot > 0 && slot <= UINT32_MAX ? (unsigned)slot : 0;
@@ -1242,6 +1355,51 @@ static int qemu_reattach(struct daemon *dmn, struct domain *dom,
 	return 1;
 }
 
+static void on_screendump(void *opaque, int r, int fd, const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+	struct json_object *res;
+	struct stat st;
+
+	if (r < 0) {
+		daemon_job_done(vm->dmn, vm->dom, r, NULL, e);
+		return;
+	}
+	close_safe(vm->shot_fd);
+	vm->shot_fd = fd;
+	res = json_object_new_object();
+	add_str(res, "format", "ppm");
+	json_object_object_add(
+		res, "size",
+		json_object_new_int64(fstat(fd, &st) == 0 ? st.st_size : 0));
+	daemon_job_done(vm->dmn, vm->dom, 0, res, NULL);
+}
+
+static int qemu_screenshot(struct daemon *dmn, struct domain *dom, int *fd,
+			   struct err **e)
+{
+	struct qemu_vm *vm = vm_of(dom);
+	enum video_model v = dom->def->display.video;
+	_cleanup_free_ char *path = NULL;
+
+	if (vm->shot_fd >= 0) {
+		*fd = steal_fd(vm->shot_fd);
+		return 0;
+	}
+	if (v == VIDEO_ABSENT || v == VIDEO_NONE)
+		return err_setk(e, ERR_OPERATION_INVALID, ENOTSUP,
+				"domain '%s' has no video card",
+				dom->def->name);
+	if (!vm->qmp_ready)
+		return err_setk(e, ERR_OPERATION_INVALID, EAGAIN,
+				"QEMU's monitor is not connected");
+	path = store_runtime_path(&dmn->store, &domain_kind, dom->def->name,
+				  "screen");
+	if (qemu_screendump(vm->qmp, path, on_screendump, vm, e) < 0)
+		return err_code(*e);
+	return RPC_DEFERRED;
+}
+
 const struct driver_ops driver_qemu = {
 	.name = "qemu",
 	.validate = driver_qemu_validate,
@@ -1254,5 +1412,6 @@ const struct driver_ops driver_qemu = {
 	.reattach = qemu_reattach,
 	.stats = qemu_stats,
 	.console = qemu_console,
+	.screenshot = qemu_screenshot,
 	.release = qemu_release,
 };

@@ -92,6 +92,14 @@ struct driver_ops {
 	 */
 	int (*set_link)(struct daemon *dmn, struct domain *dom, size_t index,
 			bool up, struct err **e);
+	/*
+	 * A screenshot of the display (a PPM): RPC_DEFERRED while the VMM
+	 * writes it, the job's result {"format": "ppm", "size": N}; once
+	 * that job is done, the next call hands the file over: 0 with *@fd
+	 * (read-only, the caller's). NULL: the driver has no display.
+	 */
+	int (*screenshot)(struct daemon *dmn, struct domain *dom, int *fd,
+			  struct err **e);
 	/* Frees dom->priv without stopping anything (daemon exit). */
 	void (*release)(struct daemon *dmn, struct domain *dom);
 };

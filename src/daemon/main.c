@@ -16,6 +16,7 @@
 #include "config.h"
 #include "daemon/daemon.h"
 #include "daemon/driver.h"
+#include "daemon/driver-qemu.h"
 #include "daemon/events.h"
 #include "daemon/nidod-conf.h"
 #include "daemon/paths.h"
@@ -248,6 +249,12 @@ static int setup(struct daemon *dmn, const struct nido_paths *p, struct err **e)
 	    !loop_signal_add(dmn->loop, SIGINT, on_signal, dmn, e))
 		return -EIO;
 	signal(SIGPIPE, SIG_IGN);
+	{ /* UEFI guests' variable stores, named in their definitions */
+		_cleanup_free_ char *nvram =
+			xasprintf("%s/qemu/nvram", p->state_dir);
+
+		driver_qemu_set_nvram_dir(nvram);
+	}
 	if (store_open(&dmn->store, p->state_dir, p->runtime_dir, kinds,
 		       ARRAY_SIZE(kinds), e) < 0)
 		return -EIO;

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "daemon/console.h"
+#include "daemon/screenshot.h"
 #include "daemon/daemon.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
@@ -935,6 +936,7 @@ const struct rpc_method domain_methods[] = {
 	{"domain.stats", m_stats, RPC_READ_ONLY},
 	{"domain.console", m_console},
 	{"domain.open_console", console_m_open, 0},
+	{"domain.screenshot", screenshot_m_open, 0},
 };
 
 const size_t domain_n_methods = ARRAY_SIZE(domain_methods);

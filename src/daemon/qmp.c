@@ -6,6 +6,7 @@
  * notices (q->dispatching, q->dead) and frees it on the way out.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -17,6 +18,20 @@
 
 /* Most bytes of commands waiting for QEMU to read them. */
 #define QMP_OUT_MAX (1u << 20)
+
+char *qmp_printable(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+	char *out = xmalloc(n + 1);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	out[n] = '\0';
+	return out;
+}
 
 void qmp_msg_clear(struct qmp_msg *m)
 {
@@ -55,17 +70,19 @@ static int parse_event(struct qmp_msg *m, struct json_object *ev,
 {
 	struct json_object *data = NULL;
 
+	_cleanup_free_ char *name = NULL;
+
 	if (!json_object_is_type(ev, json_type_string) ||
 	    !json_object_get_string_len(ev))
 		return err_set(e, EPROTO, "QMP event without a name");
 	m->kind = QMP_MSG_EVENT;
 	m->event = json_object_get_string(ev);
 	if (json_object_object_get_ex(m->root, "data", &data) &&
-	    !json_object_is_type(data, json_type_object))
+	    !json_object_is_type(data, json_type_object)) {
+		name = qmp_printable(m->event, 64);
 		return err_set(e, EPROTO,
-			       "QMP event '%.64s': data is not an "
-			       "object",
-			       m->event);
+			       "QMP event '%s': data is not an object", name);
+	}
 	m->value = data;
 	return 0;
 }
@@ -140,7 +157,9 @@ struct qmp {
 	size_t in_len;
 	char *out; /* unsent bytes */
 	size_t out_len;
-	char *held; /* commands sent before the handshake ended */
+	int out_fd;	  /* an fd to pass with the line at out_fd_at; -1 */
+	size_t out_fd_at; /* ... its offset in out */
+	char *held;	  /* commands sent before the handshake ended */
 	size_t held_len;
 };
 
@@ -176,6 +195,7 @@ static void really_free(struct qmp *q)
 	loop_source_del(q->loop, q->src);
 	loop_source_del(q->loop, q->timer);
 	close_safe(q->fd);
+	close_safe(q->out_fd);
 	free(q->in);
 	free(q->out);
 	free(q->held);
@@ -251,13 +271,45 @@ static void close_with(struct qmp *q, struct err *e)
 	leave(q);
 }
 
+/* Sends up to @len bytes of q->out; the pending fd rides with the
+ * first byte of its line (SCM_RIGHTS), which must start the send. */
+static ssize_t send_some(struct qmp *q, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {.iov_base = q->out, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (q->out_fd < 0 || q->out_fd_at > 0) {
+		if (q->out_fd >= 0)
+			iov.iov_len = MIN(len, q->out_fd_at);
+		return send(q->fd, q->out, iov.iov_len,
+			    MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	memset(&u, 0, sizeof(u));
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &q->out_fd, sizeof(int));
+	n = sendmsg(q->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n > 0) /* QEMU has its copy */
+		close(steal_fd(q->out_fd));
+	return n;
+}
+
 static void flush_out(struct qmp *q)
 {
 	ssize_t n;
 
 	while (q->out_len) {
-		n = send(q->fd, q->out, q->out_len,
-			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		n = send_some(q, q->out_len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -271,6 +323,8 @@ static void flush_out(struct qmp *q)
 		}
 		memmove(q->out, q->out + n, q->out_len - (size_t)n);
 		q->out_len -= (size_t)n;
+		if (q->out_fd >= 0)
+			q->out_fd_at -= (size_t)n;
 	}
 	loop_fd_modify(q->loop, q->src, EPOLLIN | (q->out_len ? EPOLLOUT : 0));
 }
@@ -320,7 +374,11 @@ static int send_command(struct qmp *q, const char *cmd,
 	if (args)
 		json_object_object_add(o, "arguments", json_object_get(args));
 	json_object_object_add(o, "id", json_object_new_uint64(id));
+	/* one command a line, as QEMU's answers come */
 	line = json_encode_line(o, &len);
+	line = xrealloc(line, len + 2);
+	line[len++] = '\n';
+	line[len] = '\0';
 	r = now ? append(&q->out, &q->out_len, line, len, e)
 		: append(&q->held, &q->held_len, line, len, e);
 	if (r < 0)
@@ -335,8 +393,11 @@ static int send_command(struct qmp *q, const char *cmd,
 	c->opaque = opaque;
 	c->next = q->cmds;
 	q->cmds = c;
+	/* written from the loop, never here: a send that fails closes the
+	 * connection and answers every command, and the caller must not
+	 * hear of its own command before qmp_command() returns */
 	if (now)
-		flush_out(q);
+		loop_fd_modify(q->loop, q->src, EPOLLIN | EPOLLOUT);
 	return 0;
 }
 
@@ -345,6 +406,32 @@ int qmp_command(struct qmp *q, const char *cmd, struct json_object *args,
 {
 	return send_command(q, cmd, args, q->next_id++, q->ready, timeout_ms,
 			    fn, opaque, e);
+}
+
+int qmp_command_fd(struct qmp *q, const char *cmd, struct json_object *args,
+		   int fd, int timeout_ms, qmp_reply_fn fn, void *opaque,
+		   struct err **e)
+{
+	size_t at = q->out_len;
+	int copy, r;
+
+	if (!q->ready || q->out_fd >= 0)
+		return err_set(e, EAGAIN, "QMP '%s': %s", cmd,
+			       q->ready ? "another fd is on its way to QEMU"
+					: "the monitor is not ready");
+	/* the copy first: once queued, the command must go with it */
+	copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (copy < 0)
+		return err_sys(e, errno, "QMP '%s': duplicating the fd", cmd);
+	r = send_command(q, cmd, args, q->next_id++, true, timeout_ms, fn,
+			 opaque, e);
+	if (r < 0) {
+		close(copy);
+		return r;
+	}
+	q->out_fd = copy;
+	q->out_fd_at = at;
+	return 0;
 }
 
 static void on_capabilities(void *opaque, int r, struct json_object *ret,
@@ -380,6 +467,7 @@ static void dispatch(struct qmp *q, struct qmp_msg *m)
 {
 	struct qmp_cmd *c;
 	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *desc = NULL, *class = NULL;
 
 	switch (m->kind) {
 	case QMP_MSG_GREETING:
@@ -410,8 +498,10 @@ static void dispatch(struct qmp *q, struct qmp_msg *m)
 		cmd_free(c);
 		return;
 	}
-	err_set(&e, EIO, "QMP '%s': %.512s (%.64s)", c->name, m->desc,
-		m->error_class);
+	/* QEMU's words go to logs and clients: one line, bounded */
+	desc = qmp_printable(m->desc, 512);
+	class = qmp_printable(m->error_class, 64);
+	err_set(&e, EIO, "QMP '%s': %s (%s)", c->name, desc, class);
 	cmd_fail(c, -EIO, e);
 }
 
@@ -499,6 +589,7 @@ struct qmp *qmp_open_fd(struct loop *l, int fd, int timeout_ms,
 	q->fd = fd;
 	q->cb = *cb;
 	q->next_id = 1;
+	q->out_fd = -1;
 	q->in = xmalloc(QMP_LINE_MAX + 1);
 	q->src = loop_fd_add(l, fd, EPOLLIN, on_event, q, e);
 	q->timer = loop_timer_add(l, (uint64_t)timeout_ms * 1000000u, 0,

@@ -56,6 +56,13 @@ int qmp_parse_line(const char *line, size_t len, struct qmp_msg *m,
 		   struct err **e);
 void qmp_msg_clear(struct qmp_msg *m);
 
+/*
+ * A string QEMU sent, made fit for a message or a log line: at most
+ * @max bytes, control characters (a newline that would forge a log
+ * line, an escape sequence for a terminal) replaced by '?'. Malloc'ed.
+ */
+char *qmp_printable(const char *s, size_t max);
+
 struct loop;
 struct qmp;
 
@@ -105,6 +112,15 @@ struct qmp *qmp_open_fd(struct loop *l, int fd, int timeout_ms,
  */
 int qmp_command(struct qmp *q, const char *cmd, struct json_object *args,
 		int timeout_ms, qmp_reply_fn fn, void *opaque, struct err **e);
+
+/*
+ * qmp_command() with @fd (borrowed; a copy is sent) passed with the
+ * command's line (SCM_RIGHTS), as add-fd and getfd take one. Only once
+ * the handshake is over, one fd on its way at a time (-EAGAIN).
+ */
+int qmp_command_fd(struct qmp *q, const char *cmd, struct json_object *args,
+		   int fd, int timeout_ms, qmp_reply_fn fn, void *opaque,
+		   struct err **e);
 
 /* Closes the connection: the commands waiting are answered with
  * ECANCELED (their callbacks must not use @q), the closed callback is

@@ -1232,7 +1232,10 @@ static void stream_update(struct client *c)
 	bool room = c->in_len < RPC_STREAM_BUF;
 	uint32_t ev = room ? EPOLLIN : 0;
 
-	if (c->out_off < c->out_len || c->kick || (room && tls_readable(c)))
+	/* an owner waiting for room hears of it from on_stream, even when
+	 * what it queued went out in the same round */
+	if (c->out_off < c->out_len || c->kick || (room && tls_readable(c)) ||
+	    (c->stream && c->stream->out_blocked))
 		ev |= EPOLLOUT;
 	loop_fd_modify(c->srv->loop, c->src, ev);
 }

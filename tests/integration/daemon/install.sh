@@ -7,7 +7,12 @@ t_out "--print-xml writes libvirt XML" "<name>web</name>" \
 	"$NIDO" install --name web --memory 32 --kernel /vmlinuz --print-xml
 t_out "the disk is in it" "<source file='$tmp/web.qcow2'/>" \
 	"$NIDO" install --name web --kernel /vmlinuz --disk "$tmp/web.qcow2,size=1" --print-xml
-t_err "--kernel is required" "--name and --kernel are required" "$NIDO" install --name web
+t_err "--kernel or --cdrom is required" "--name and --kernel or --cdrom are required" "$NIDO" install --name web
+t_err "not both" "--kernel and --cdrom: give one" "$NIDO" install --name web --kernel /k --cdrom /
+t_err "--cdrom names an ISO that exists" "--cdrom '$tmp/none.iso': No such file or directory" \
+	"$NIDO" install --name web --cdrom "$tmp/none.iso"
+t_err "--boot knows hd, cdrom and network" "--boot 'hd,floppy': 'floppy' is not hd, cdrom or network" \
+	"$NIDO" install --name web --kernel /k --boot hd,floppy
 t_err "a bad disk option" "unknown option 'bogus=1'" \
 	"$NIDO" install --name web --kernel /vmlinuz --disk "$tmp/x,bogus=1"
 t_err "a bad memory size" "--memory 'lots'" "$NIDO" install --name web --kernel /vmlinuz --memory lots

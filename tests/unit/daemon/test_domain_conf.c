@@ -725,6 +725,23 @@ static void qemu_refuses_by_name(void)
 		CHECK_STR_CONTAINS(err_msg(e), cases[i].want);
 	}
 	{
+		/* a Q35 has no IDE: an IDE disk would become an AHCI port */
+		struct domain_def *d = NULL;
+		_cleanup_err_ struct err *e = NULL;
+
+		CHECK_INT_EQ(parse("<domain type='qemu'><name>q</name>"
+				   "<memory>65536</memory><os><type "
+				   "machine='q35'>hvm</type></os><devices>"
+				   "<disk><source file='/a'/><target dev='hda' "
+				   "bus='ide'/></disk></devices></domain>",
+				   &d, NULL, &e),
+			     -ENOTSUP);
+		CHECK_STR_CONTAINS(
+			err_msg(e),
+			"disk 'hda': bus 'ide' on machine 'q35': a "
+			"Q35 has no IDE controller (use bus 'sata')");
+	}
+	{
 		struct domain_def *d = NULL;
 		_cleanup_err_ struct err *e = NULL;
 

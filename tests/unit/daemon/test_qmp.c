@@ -132,6 +132,16 @@ static void on_reply(void *opaque, int r, struct json_object *ret,
 		c->errors++;
 }
 
+/* Keeps a copy of the error a command failed with in *(struct err **). */
+static void on_reply_keep(void *opaque, int r, struct json_object *ret,
+			  const struct err *e)
+{
+	struct err **out = opaque;
+
+	if (r < 0 && e)
+		err_set(out, -err_code(e), "%s", err_msg(e));
+}
+
 static void say(struct conv *c, const char *s)
 {
 	CHECK_INT_EQ(write(c->peer, s, strlen(s)), (ssize_t)strlen(s));
@@ -319,6 +329,108 @@ static void qmp_may_be_freed_from_a_callback(void)
 	conv_end(&c);
 }
 
+/*
+ * A command never answers before qmp_command() returns, even when QEMU
+ * is gone and the send fails: the caller (a driver parking an RPC call
+ * after a deferred answer) must not hear of it first.
+ */
+static void qmp_never_answers_inside_qmp_command(void)
+{
+	struct conv c;
+
+	conv_start(&c, 5000);
+	handshake(&c);
+	close(c.peer); /* the send fails with EPIPE */
+	c.peer = -1;
+	CHECK_INT_EQ(qmp_command(c.q, "stop", NULL, 5000, on_reply, &c, NULL),
+		     0);
+	CHECK_INT_EQ(c.errors, 0);
+	CHECK_INT_EQ(c.closed, 0);
+	spin(&c);
+	CHECK_INT_EQ(c.errors, 1);
+	CHECK_INT_EQ(c.closed, 1);
+	conv_end(&c);
+}
+
+/* QEMU's words in an error are one bounded line. */
+static void qmp_errors_are_one_line(void)
+{
+	struct conv c;
+	struct err *got = NULL;
+	char *line = xmalloc(4096), *p = line;
+
+	conv_start(&c, 5000);
+	handshake(&c);
+	CHECK_INT_EQ(
+		qmp_command(c.q, "cont", NULL, 5000, on_reply_keep, &got, NULL),
+		0);
+	spin(&c);
+	p += sprintf(p, "{\"error\": {\"class\": \"A\\u001b[2J\", "
+			"\"desc\": \"x\\nnidod[1]: forged\\r");
+	memset(p, 'y', 2000);
+	p += 2000;
+	strcpy(p, "\"}, \"id\": 1}\n");
+	say(&c, line);
+	spin(&c);
+	CHECK(got != NULL);
+	if (got) {
+		CHECK(strpbrk(err_msg(got), "\n\r\x1b") == NULL);
+		CHECK_STR_CONTAINS(err_msg(got), "x?nidod[1]: forged?yyy");
+		CHECK(strlen(err_msg(got)) < 700);
+	}
+	err_free(got);
+	free(line);
+	conv_end(&c);
+}
+
+/* An fd rides with its command's line (SCM_RIGHTS), as add-fd needs. */
+static void qmp_passes_an_fd(void)
+{
+	struct conv c;
+	int pipefd[2], got = -1;
+	char line[512] = "", data[8] = "";
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {.iov_base = line, .iov_len = sizeof(line) - 1};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *cm;
+
+	CHECK_INT_EQ(pipe(pipefd), 0);
+	conv_start(&c, 5000);
+	CHECK(qmp_command_fd(c.q, "add-fd", NULL, pipefd[1], 5000, on_reply, &c,
+			     NULL) < 0); /* not before the handshake */
+	handshake(&c);
+	CHECK_INT_EQ(qmp_command(c.q, "stop", NULL, 5000, on_reply, &c, NULL),
+		     0);
+	spin(&c);
+	heard(&c); /* "stop" went out alone, without the fd */
+	CHECK_INT_EQ(qmp_command_fd(c.q, "add-fd", NULL, pipefd[1], 5000,
+				    on_reply, &c, NULL),
+		     0);
+	close(pipefd[1]); /* the client keeps its own copy until sent */
+	spin(&c);
+	CHECK(recvmsg(c.peer, &msg, MSG_DONTWAIT) > 0);
+	CHECK_STR_CONTAINS(line, "\"execute\":\"add-fd\"");
+	cm = CMSG_FIRSTHDR(&msg);
+	CHECK(cm != NULL && cm->cmsg_type == SCM_RIGHTS);
+	if (cm)
+		memcpy(&got, CMSG_DATA(cm), sizeof(int));
+	CHECK(got >= 0);
+	CHECK_INT_EQ(write(got, "fd!", 3), 3);
+	close(got);
+	CHECK_INT_EQ(read(pipefd[0], data, sizeof(data) - 1), 3);
+	CHECK_STR_EQ(data, "fd!");
+	/* the client's copy is gone once sent: the pipe has no writer */
+	CHECK_INT_EQ(read(pipefd[0], data, 1), 0);
+	close(pipefd[0]);
+	conv_end(&c);
+}
+
 int main(void)
 {
 	RUN(qmp_parses_what_qemu_sends);
@@ -328,5 +440,8 @@ int main(void)
 	RUN(qmp_bounds_a_line);
 	RUN(qmp_reports_eof_and_silence);
 	RUN(qmp_may_be_freed_from_a_callback);
+	RUN(qmp_never_answers_inside_qmp_command);
+	RUN(qmp_errors_are_one_line);
+	RUN(qmp_passes_an_fd);
 	return test_done();
 }

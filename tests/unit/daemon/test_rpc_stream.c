@@ -26,6 +26,7 @@ struct owner {
 	size_t largest_offer; /* the most input() was given at once */
 	int opened, closed, ready;
 	bool fail_open;
+	size_t refill, sent; /* o_ready sends up to @refill bytes in all */
 };
 
 struct fixture {
@@ -64,9 +65,25 @@ static size_t o_input(void *opaque, const char *buf, size_t len)
 	return n;
 }
 
+/* Writes what the stream takes, in chunks, up to o->refill in all. */
+static void o_refill(struct owner *o)
+{
+	static const char chunk[16384];
+
+	while (o->st && o->sent < o->refill) {
+		size_t want = MIN(sizeof(chunk), o->refill - o->sent);
+		size_t n = rpc_stream_write(o->st, chunk, want);
+
+		o->sent += n;
+		if (n < want)
+			break;
+	}
+}
+
 static void o_ready(void *opaque)
 {
 	((struct owner *)opaque)->ready++;
+	o_refill(opaque);
 }
 
 static void o_closed(void *opaque)
@@ -345,6 +362,36 @@ static void stream_bounded_both_ways(void)
 	teardown();
 }
 
+/*
+ * An owner that sends from output_ready until it is full again (a file,
+ * not a console): when what it queued goes out in the same round, it
+ * must still hear of the room (it stalled after two buffers).
+ */
+static void stream_owner_sends_more_than_its_buffer(void)
+{
+	static char buf[1 << 16];
+	size_t total = 0;
+	ssize_t n;
+	int a;
+
+	setup();
+	a = client();
+	send_text(a, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"stream\"}\n");
+	spin();
+	CHECK_STR_CONTAINS(received(a), "streaming"); /* the answer */
+	fx.own.refill = 1u << 20;
+	o_refill(&fx.own);
+	for (int i = 0; i < 5000 && total < fx.own.refill; i++) {
+		loop_run_once(fx.loop, 5, NULL);
+		while ((n = recv(a, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			total += (size_t)n;
+	}
+	CHECK_U64_EQ(total, fx.own.refill);
+	close(a);
+	spin();
+	teardown();
+}
+
 int main(void)
 {
 	RUN(notify_and_close_hook);
@@ -352,5 +399,6 @@ int main(void)
 	RUN(stream_refused_or_failed_stays_rpc);
 	RUN(stream_deferred_and_closed_by_owner);
 	RUN(stream_bounded_both_ways);
+	RUN(stream_owner_sends_more_than_its_buffer);
 	return test_done();
 }

@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Domain XML for full machines (domain_conf_devices.h): what the qemu
+ * driver's guests need beyond nido-vmm's, read and written in libvirt's
+ * shapes.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+
+#include "daemon/domain_conf_devices.h"
+
+#define BOOT_ORDER_MAX 255
+
+int domain_disk_parse_boot(const xmlNode *disk, struct domain_disk *dk,
+			   struct xml_warnings *w, struct err **e)
+{
+	static const char *const attrs[] = {"order", "loadparm", NULL};
+	const xmlNode *n = xml_child(disk, "boot");
+	_cleanup_free_ char *order = NULL;
+	uint64_t v;
+
+	if (!n)
+		return 0;
+	xml_check_known(n, attrs, NULL, w);
+	order = xml_attr(n, "order");
+	if (!order)
+		return xml_err(e, n, "<boot> without order");
+	if (xml_uint(n, "boot order", order, 1, BOOT_ORDER_MAX, &v, e) < 0)
+		return -EINVAL;
+	dk->boot_order = (unsigned)v;
+	return 0;
+}
+
+void domain_disk_format_boot(FILE *f, const struct domain_disk *dk)
+{
+	if (dk->boot_order)
+		fprintf(f, "      <boot order='%u'/>\n", dk->boot_order);
+}
+
+int domain_def_check_boot(const xmlNode *node, const struct domain_def *d,
+			  struct err **e)
+{
+	for (size_t i = 0; i < d->n_disks; i++) {
+		const struct domain_disk *a = &d->disks[i];
+
+		if (!a->boot_order)
+			continue;
+		if (d->n_boot)
+			return xml_err(e, node,
+				       "disk '%s': per-device <boot order> "
+				       "cannot be used together with <os><boot "
+				       "dev>",
+				       a->target);
+		for (size_t j = i + 1; j < d->n_disks; j++)
+			if (d->disks[j].boot_order == a->boot_order)
+				return xml_err(e, node,
+					       "boot order %u used for disks "
+					       "'%s' and '%s'",
+					       a->boot_order, a->target,
+					       d->disks[j].target);
+	}
+	return 0;
+}
+
+static const char *const firmware_names[] = {"", "bios", "efi", NULL};
+static const char *const loader_type_names[] = {"", "rom", "pflash", NULL};
+static const char *const yes_no[] = {"", "yes", "no", NULL};
+
+/* An attribute yes/no into @out (absent: DOMAIN_TRISTATE_ABSENT). */
+static int parse_yes_no(const xmlNode *n, const char *attr,
+			enum domain_tristate *out, struct err **e)
+{
+	_cleanup_free_ char *v = xml_attr(n, attr);
+	int r;
+
+	*out = DOMAIN_TRISTATE_ABSENT;
+	if (!v)
+		return 0;
+	r = xml_enum(n, attr, v, yes_no + 1, e);
+	if (r < 0)
+		return r;
+	*out = r == 0 ? DOMAIN_TRISTATE_ON : DOMAIN_TRISTATE_OFF;
+	return 0;
+}
+
+/* An absolute path as element text (a loader, an nvram, a template). */
+static int parse_path(const xmlNode *n, const char *what, char *text,
+		      char **out, struct err **e)
+{
+	*out = text;
+	if (!text)
+		return 0;
+	if (text[0] != '/' || strlen(text) > 4096)
+		return xml_err(e, n, "%s '%s': not an absolute path", what,
+			       text);
+	return 0;
+}
+
+/* <firmware><feature enabled='yes|no' name='secure-boot'/></firmware>. */
+static int parse_features(const xmlNode *fw, struct domain_firmware *f,
+			  struct xml_warnings *w, struct err **e)
+{
+	static const char *const attrs[] = {"enabled", "name", NULL};
+
+	xml_check_known(fw, NULL, (const char *const[]){"feature", NULL}, w);
+	for (const xmlNode *n = fw->children; n; n = n->next) {
+		_cleanup_free_ char *name = NULL;
+		enum domain_tristate v;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		xml_check_known(n, attrs, NULL, w);
+		name = xml_attr(n, "name");
+		if (parse_yes_no(n, "enabled", &v, e) < 0)
+			return -EINVAL;
+		if (!name || !v)
+			return xml_err(e, n,
+				       "<feature> needs name and enabled");
+		if (streq(name, "secure-boot"))
+			f->secure_boot = v;
+		else if (streq(name, "enrolled-keys"))
+			f->enrolled_keys = v;
+		else
+			return xml_err(e, n,
+				       "firmware feature '%s' not supported "
+				       "(secure-boot, enrolled-keys)",
+				       name);
+	}
+	return 0;
+}
+
+static int parse_loader(const xmlNode *n, struct domain_firmware *f,
+			struct xml_warnings *w, struct err **e)
+{
+	static const char *const attrs[] = {"readonly", "secure", "type", NULL};
+	_cleanup_free_ char *type = xml_attr(n, "type");
+	char *text = xml_text(n);
+	int r;
+
+	xml_check_known(n, attrs, NULL, w);
+	if (parse_path(n, "loader", *text ? text : NULL, &f->loader, e) < 0)
+		return -EINVAL;
+	if (!*text)
+		free(text);
+	if (parse_yes_no(n, "readonly", &f->readonly, e) < 0 ||
+	    parse_yes_no(n, "secure", &f->secure, e) < 0)
+		return -EINVAL;
+	if (type) {
+		if ((r = xml_enum(n, "loader type", type, loader_type_names + 1,
+				  e)) < 0)
+			return r;
+		f->type = (enum loader_type)(r + 1);
+	}
+	return 0;
+}
+
+static int parse_nvram(const xmlNode *n, struct domain_firmware *f,
+		       struct xml_warnings *w, struct err **e)
+{
+	char *text = xml_text(n);
+
+	xml_check_known(n, (const char *const[]){"template", NULL}, NULL, w);
+	if (parse_path(n, "nvram", *text ? text : NULL, &f->nvram, e) < 0)
+		return -EINVAL;
+	if (!*text)
+		free(text);
+	return parse_path(n, "nvram template", xml_attr(n, "template"),
+			  &f->nvram_template, e);
+}
+
+int domain_os_parse_firmware(const xmlNode *os, struct domain_def *d,
+			     struct xml_warnings *w, struct err **e)
+{
+	struct domain_firmware *f = &d->fw;
+	_cleanup_free_ char *kind = xml_attr(os, "firmware");
+	const xmlNode *n;
+	int r;
+
+	if (kind) {
+		if ((r = xml_enum(os, "firmware", kind, firmware_names + 1,
+				  e)) < 0)
+			return r;
+		f->kind = (enum os_firmware)(r + 1);
+	}
+	if ((n = xml_child(os, "firmware"))) {
+		if (f->kind != OS_FIRMWARE_EFI)
+			return xml_err(e, n,
+				       "<firmware> features need <os "
+				       "firmware='efi'>");
+		if (parse_features(n, f, w, e) < 0)
+			return -EINVAL;
+	}
+	if ((n = xml_child(os, "loader")) && parse_loader(n, f, w, e) < 0)
+		return -EINVAL;
+	if ((n = xml_child(os, "nvram")) && parse_nvram(n, f, w, e) < 0)
+		return -EINVAL;
+	if ((f->nvram || f->nvram_template) && f->type == LOADER_TYPE_ROM)
+		return xml_err(e, os,
+			       "<nvram> with a loader of type 'rom' "
+			       "(a variable store is UEFI's: pflash)");
+	return 0;
+}
+
+void domain_os_format_firmware_attr(FILE *f, const struct domain_def *d)
+{
+	if (d->fw.kind)
+		fprintf(f, " firmware='%s'", firmware_names[d->fw.kind]);
+}
+
+static void put_path(FILE *f, const char *s)
+{
+	xml_escape_text(f, s);
+}
+
+void domain_os_format_firmware(FILE *f, const struct domain_def *d)
+{
+	const struct domain_firmware *fw = &d->fw;
+
+	if (fw->secure_boot || fw->enrolled_keys) {
+		fputs("    <firmware>\n", f);
+		if (fw->enrolled_keys)
+			fprintf(f,
+				"      <feature enabled='%s' "
+				"name='enrolled-keys'/>\n",
+				yes_no[fw->enrolled_keys]);
+		if (fw->secure_boot)
+			fprintf(f,
+				"      <feature enabled='%s' "
+				"name='secure-boot'/>\n",
+				yes_no[fw->secure_boot]);
+		fputs("    </firmware>\n", f);
+	}
+	if (fw->loader || fw->type || fw->readonly || fw->secure) {
+		fputs("    <loader", f);
+		if (fw->readonly)
+			fprintf(f, " readonly='%s'", yes_no[fw->readonly]);
+		if (fw->secure)
+			fprintf(f, " secure='%s'", yes_no[fw->secure]);
+		if (fw->type)
+			fprintf(f, " type='%s'", loader_type_names[fw->type]);
+		if (fw->loader) {
+			fputc('>', f);
+			put_path(f, fw->loader);
+			fputs("</loader>\n", f);
+		} else {
+			fputs("/>\n", f);
+		}
+	}
+	if (fw->nvram || fw->nvram_template) {
+		fputs("    <nvram", f);
+		if (fw->nvram_template) {
+			fputs(" template='", f);
+			xml_escape_attr(f, fw->nvram_template);
+			fputc('\'', f);
+		}
+		if (fw->nvram) {
+			fputc('>', f);
+			put_path(f, fw->nvram);
+			fputs("</nvram>\n", f);
+		} else {
+			fputs("/>\n", f);
+		}
+	}
+}
+
+void domain_firmware_clear(struct domain_firmware *fw)
+{
+	free(fw->loader);
+	free(fw->nvram);
+	free(fw->nvram_template);
+	memset(fw, 0, sizeof(*fw));
+}
+
+static const char *const video_model_names[] = {"",	  "vga",  "cirrus",
+						"virtio", "none", NULL};
+static const char *const usb_model_names[] = {
+	"", "piix3-uhci", "qemu-xhci", "nec-xhci", "none", NULL};
+
+/* An IPv4 or IPv6 address, as inet_pton reads it. */
+static bool is_address(const char *s)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, s, buf) == 1 ||
+	       inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* listen= and <listen type='address' address=>: one address. */
+static int parse_listen(const xmlNode *g, struct domain_display *dp,
+			struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *l = xml_child(g, "listen");
+	_cleanup_free_ char *type = l ? xml_attr(l, "type") : NULL;
+	char *addr = xml_attr(g, "listen");
+
+	if (l) {
+		xml_check_known(l,
+				(const char *const[]){"type", "address", NULL},
+				NULL, w);
+		if (type && !streq(type, "address"))
+			return free(addr),
+			       xml_err(e, l,
+				       "<listen type='%s'> not supported "
+				       "(address)",
+				       type);
+		if (!addr)
+			addr = xml_attr(l, "address");
+	}
+	dp->vnc_listen = addr;
+	if (addr && !is_address(addr))
+		return xml_err(e, g,
+			       "graphics listen '%s': not an IPv4 or IPv6 "
+			       "address",
+			       addr);
+	return 0;
+}
+
+static int parse_graphics(const xmlNode *g, struct domain_display *dp,
+			  struct xml_warnings *w, struct err **e)
+{
+	static const char *const attrs[] = {"type", "port", "autoport",
+					    "listen", NULL};
+	_cleanup_free_ char *type = xml_attr(g, "type");
+	_cleanup_free_ char *port = xml_attr(g, "port");
+	_cleanup_free_ char *autoport = xml_attr(g, "autoport");
+	uint64_t v;
+
+	if (!type || !streq(type, "vnc"))
+		return xml_err(e, g, "graphics type '%s' not supported (vnc)",
+			       type ? type : "");
+	if (dp->vnc)
+		return xml_err(e, g, "a second <graphics>: one VNC display");
+	if (xmlHasProp(g, BAD_CAST "passwd"))
+		return xml_err(
+			e, g,
+			"<graphics passwd>: VNC passwords not "
+			"supported yet (listen on 127.0.0.1 and tunnel)");
+	xml_check_known(g, attrs, (const char *const[]){"listen", NULL}, w);
+	dp->vnc = true;
+	dp->vnc_port = -1;
+	if (autoport && !streq(autoport, "yes") && !streq(autoport, "no"))
+		return xml_err(e, g, "invalid autoport '%s' (yes, no)",
+			       autoport);
+	if (port && !streq(port, "-1") &&
+	    !(autoport && streq(autoport, "yes"))) {
+		if (xml_uint(g, "VNC port", port, 5900, 65535, &v, e) < 0)
+			return -EINVAL;
+		dp->vnc_port = (int)v;
+	} else if (autoport && streq(autoport, "no")) {
+		return xml_err(e, g, "autoport='no' without a port");
+	}
+	return parse_listen(g, dp, w, e);
+}
+
+static int parse_video(const xmlNode *v, struct domain_display *dp,
+		       struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *m = xml_child(v, "model");
+	_cleanup_free_ char *type = m ? xml_attr(m, "type") : NULL;
+	int r;
+
+	xml_check_known(v, NULL, (const char *const[]){"model", NULL}, w);
+	if (dp->video)
+		return xml_err(e, v, "a second <video>: one video card");
+	if (!type)
+		return xml_err(e, v, "<video> without <model type>");
+	xml_check_known(
+		m,
+		(const char *const[]){"type", "vram", "heads", "primary", NULL},
+		NULL, w);
+	if ((r = xml_enum(m, "video model", type, video_model_names + 1, e)) <
+	    0)
+		return r;
+	dp->video = (enum video_model)(r + 1);
+	return 0;
+}
+
+static int parse_input(const xmlNode *n, struct domain_display *dp,
+		       struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *type = xml_attr(n, "type");
+	_cleanup_free_ char *bus = xml_attr(n, "bus");
+
+	xml_check_known(n, (const char *const[]){"type", "bus", NULL}, NULL, w);
+	if (type && streq(type, "tablet") && (!bus || streq(bus, "usb")))
+		dp->tablet = true;
+	else if (type && streq(type, "mouse") && (!bus || streq(bus, "ps2")))
+		dp->ps2_mouse = true;
+	else if (type && streq(type, "keyboard") && (!bus || streq(bus, "ps2")))
+		dp->ps2_keyboard = true;
+	else
+		return xml_err(e, n,
+			       "<input type='%s' bus='%s'> not supported "
+			       "(tablet on usb, mouse and keyboard on ps2)",
+			       type ? type : "", bus ? bus : "");
+	return 0;
+}
+
+static int parse_usb(const xmlNode *n, struct domain_display *dp,
+		     struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *model = xml_attr(n, "model");
+	int r;
+
+	xml_check_known(n,
+			(const char *const[]){"type", "index", "model", NULL},
+			NULL, w);
+	if (dp->usb)
+		return xml_err(e, n, "a second USB controller");
+	if (!model) {
+		dp->usb = USB_ABSENT;
+		return 0;
+	}
+	if ((r = xml_enum(n, "USB controller model", model, usb_model_names + 1,
+			  e)) < 0)
+		return r;
+	dp->usb = (enum usb_model)(r + 1);
+	return 0;
+}
+
+int domain_parse_display_device(const xmlNode *c, struct domain_def *d,
+				struct xml_warnings *w, struct err **e)
+{
+	const char *name = (const char *)c->name;
+	struct domain_display *dp = &d->display;
+	_cleanup_free_ char *type = NULL;
+
+	if (streq(name, "graphics"))
+		return parse_graphics(c, dp, w, e) < 0 ? -EINVAL : 1;
+	if (streq(name, "video"))
+		return parse_video(c, dp, w, e) < 0 ? -EINVAL : 1;
+	if (streq(name, "input"))
+		return parse_input(c, dp, w, e) < 0 ? -EINVAL : 1;
+	if (!streq(name, "controller"))
+		return 0;
+	type = xml_attr(c, "type");
+	if (!type || !streq(type, "usb"))
+		return 0;
+	return parse_usb(c, dp, w, e) < 0 ? -EINVAL : 1;
+}
+
+void domain_display_defaults(struct domain_def *d)
+{
+	if (d->display.vnc && d->display.video == VIDEO_ABSENT)
+		d->display.video = VIDEO_VGA;
+}
+
+void domain_format_display(FILE *f, const struct domain_def *d, bool active)
+{
+	const struct domain_display *dp = &d->display;
+	int port =
+		active && dp->vnc_port_live ? dp->vnc_port_live : dp->vnc_port;
+
+	if (dp->usb)
+		fprintf(f,
+			"    <controller type='usb' index='0' "
+			"model='%s'/>\n",
+			usb_model_names[dp->usb]);
+	if (dp->tablet)
+		fputs("    <input type='tablet' bus='usb'/>\n", f);
+	if (dp->ps2_mouse)
+		fputs("    <input type='mouse' bus='ps2'/>\n", f);
+	if (dp->ps2_keyboard)
+		fputs("    <input type='keyboard' bus='ps2'/>\n", f);
+	if (dp->vnc) {
+		fprintf(f, "    <graphics type='vnc' port='%d' autoport='%s'",
+			port, dp->vnc_port < 0 ? "yes" : "no");
+		if (dp->vnc_listen) {
+			fputs(" listen='", f);
+			xml_escape_attr(f, dp->vnc_listen);
+			fputs("'>\n      <listen type='address' address='", f);
+			xml_escape_attr(f, dp->vnc_listen);
+			fputs("'/>\n    </graphics>\n", f);
+		} else {
+			fputs("/>\n", f);
+		}
+	}
+	if (dp->video)
+		fprintf(f,
+			"    <video>\n      <model type='%s'/>\n    </video>\n",
+			video_model_names[dp->video]);
+}
+
+void domain_display_clear(struct domain_display *dp)
+{
+	free(dp->vnc_listen);
+	memset(dp, 0, sizeof(*dp));
+}
