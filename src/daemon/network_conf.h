@@ -217,4 +217,14 @@ void network_def_free(struct network_def *d);
 /* Network names: 1 to 64 of [A-Za-z0-9_.+-], not starting with '.' or '-'. */
 int network_name_check(const char *name, struct err **e);
 
+/*
+ * One <host> element of <dhcp> (net-update ip-dhcp-host), for an <ip> of
+ * @family, checked as the whole definition's hosts are. Fills @out
+ * (release with network_dhcp_host_release()); -errno with @e filled.
+ */
+int network_dhcp_host_parse(const char *xml, size_t len, int family,
+			    struct network_dhcp_host *out,
+			    struct xml_warnings *w, struct err **e);
+void network_dhcp_host_release(struct network_dhcp_host *h);
+
 #endif
