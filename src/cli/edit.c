@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * nido edit DOMAIN, as virsh edit: the definition the next start uses
- * goes to a temporary file, $VISUAL or $EDITOR (else vi) edits it, and
- * the result is defined with validation (unknown elements and
- * attributes are errors) unless --skip-validate. When the define is
+ * nido edit DOMAIN and net-edit NETWORK, as virsh edit and net-edit: the
+ *definition the next start uses goes to a temporary file, $VISUAL or $EDITOR
+ *(else vi) edits it, and the result is defined with validation (unknown
+ *elements and attributes are errors) unless --skip-validate. When the define is
  * refused, or someone else changed the definition meanwhile, a terminal
  * user is asked as virsh asks:
  *
@@ -23,12 +23,37 @@
 
 #include "cli/cli.h"
 #include "cli/domain.h"
+#include "cli/network.h"
 #include "lib/file.h"
 #include "lib/util.h"
 
 #define XML_MAX (1u << 20)
 
+/* What is edited: domains or networks. */
+struct edit_kind {
+	const char *label; /* "Domain" */
+	char *(*get)(const char *name, struct err **e);
+	int (*define)(const char *xml, bool validate, char **name,
+		      struct err **e);
+	int (*fail)(const char *what, const char *name, const struct err *e);
+};
+
+static const struct edit_kind domains = {
+	"Domain",
+	domain_xml_inactive,
+	domain_define_xml,
+	domain_fail,
+};
+
+static const struct edit_kind networks = {
+	"Network",
+	network_xml_inactive,
+	network_define_xml,
+	network_fail,
+};
+
 struct edit {
+	const struct edit_kind *kind;
 	const char *name;
 	char *path;
 	char *orig;    /* the definition when the edit began */
@@ -142,11 +167,11 @@ static int ask(const char *msg, bool relax)
 static int try_define(struct edit *ed, const char **msg)
 {
 	_cleanup_err_ struct err *e = NULL;
-	_cleanup_free_ char *now = domain_xml_inactive(ed->name, &e);
+	_cleanup_free_ char *now = ed->kind->get(ed->name, &e);
 	_cleanup_free_ char *xml = NULL;
 
 	if (!now) {
-		domain_fail("get", ed->name, e);
+		ed->kind->fail("get", ed->name, e);
 		return -1;
 	}
 	if (!streq(now, ed->orig)) {
@@ -156,7 +181,7 @@ static int try_define(struct edit *ed, const char **msg)
 		return 1;
 	}
 	if (file_read_all(ed->path, XML_MAX, &xml, NULL, &e) < 0 ||
-	    domain_define_xml(xml, ed->validate, &ed->defined, &e) < 0) {
+	    ed->kind->define(xml, ed->validate, &ed->defined, &e) < 0) {
 		cli_error("%s", err_msg(e));
 		*msg = "Failed.";
 		return 1;
@@ -180,8 +205,8 @@ static int edit_once(struct edit *ed)
 	}
 	if (!streq(xml, ed->orig))
 		return 0;
-	cli_print_extra("Domain '%s' XML configuration not changed.\n",
-			ed->name);
+	cli_print_extra("%s '%s' XML configuration not changed.\n",
+			ed->kind->label, ed->name);
 	return 1;
 }
 
@@ -212,31 +237,49 @@ static int edit_loop(struct edit *ed)
 	}
 }
 
-int cmd_edit(const struct cli_args *a)
+static int edit_run(struct edit *ed)
 {
 	_cleanup_err_ struct err *e = NULL;
-	struct edit ed = {
-		.name = cli_str(a, "domain"),
-		.validate = !cli_flag(a, "skip-validate"),
-	};
 	int rc;
 
-	ed.orig = domain_xml_inactive(ed.name, &e);
-	if (!ed.orig)
-		return domain_fail("get", ed.name, e);
-	if (write_temp(&ed, &e) < 0) {
+	ed->orig = ed->kind->get(ed->name, &e);
+	if (!ed->orig)
+		return ed->kind->fail("get", ed->name, e);
+	if (write_temp(ed, &e) < 0) {
 		cli_error("%s", err_msg(e));
 		rc = 1;
 		goto out_free;
 	}
-	rc = edit_loop(&ed);
-	if (ed.defined)
-		cli_print_extra("Domain '%s' XML configuration edited.\n",
-				ed.defined);
-	unlink(ed.path);
+	rc = edit_loop(ed);
+	if (ed->defined)
+		cli_print_extra("%s '%s' XML configuration edited.\n",
+				ed->kind->label, ed->defined);
+	unlink(ed->path);
 out_free:
-	free(ed.path);
-	free(ed.orig);
-	free(ed.defined);
+	free(ed->path);
+	free(ed->orig);
+	free(ed->defined);
 	return rc;
+}
+
+int cmd_edit(const struct cli_args *a)
+{
+	struct edit ed = {
+		.kind = &domains,
+		.name = cli_str(a, "domain"),
+		.validate = !cli_flag(a, "skip-validate"),
+	};
+
+	return edit_run(&ed);
+}
+
+/* virsh's net-edit has no --skip-validate: unknown parts are warned. */
+int cmd_net_edit(const struct cli_args *a)
+{
+	struct edit ed = {
+		.kind = &networks,
+		.name = cli_str(a, "network"),
+	};
+
+	return edit_run(&ed);
 }

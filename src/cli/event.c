@@ -21,11 +21,24 @@
 
 #include "cli/client.h"
 #include "cli/domain.h"
+#include "cli/network.h"
 #include "lib/json.h"
 
 /* The event types nido delivers, in virsh's --list order. */
 static const char *const types[] = {"lifecycle", "reboot", "io-error",
 				    "io-error-reason"};
+/* net-event's: virsh's lifecycle, then nido's lease and dnsmasq. */
+static const char *const net_types[] = {"lifecycle", "lease", "dnsmasq"};
+
+/* virsh's words for network lifecycle events. */
+static const struct {
+	const char *type, *word;
+} net_words[] = {
+	{"defined", "Defined"},
+	{"undefined", "Undefined"},
+	{"started", "Started"},
+	{"stopped", "Stopped"},
+};
 
 /* The daemon's lifecycle names, and virsh's words for them. */
 static const struct {
@@ -85,6 +98,7 @@ static const char *word(const char *type, const char *detail)
 
 struct watch {
 	const char *only; /* --event TYPE; NULL: --all */
+	bool network;	  /* net-event */
 	bool loop, timestamp;
 	int count;
 };
@@ -127,6 +141,32 @@ static void print_event(struct watch *w, struct json_object *ev,
 	va_end(ap);
 	fflush(stdout);
 	w->count++;
+}
+
+static void show_network(struct watch *w, struct json_object *ev)
+{
+	const char *kind = jstr(ev, "event"), *name = jstr(ev, "network");
+	const char *type = jstr(ev, "type"), *word = "Unknown";
+
+	if (!str_has_prefix(kind, "network-") || !wanted(w, kind + 8))
+		return;
+	if (streq(kind, "network-lifecycle")) {
+		for (size_t i = 0; i < ARRAY_SIZE(net_words); i++)
+			if (streq(net_words[i].type, type))
+				word = net_words[i].word;
+		print_event(w, ev, "event 'lifecycle' for network %s: %s\n",
+			    name, word);
+	} else if (streq(kind, "network-lease")) {
+		print_event(w, ev,
+			    "event 'lease' for network %s: %s %s %s %s\n", name,
+			    type, jstr(ev, "ip"),
+			    *jstr(ev, "mac") ? jstr(ev, "mac") : "-",
+			    *jstr(ev, "hostname") ? jstr(ev, "hostname") : "-");
+	} else if (streq(kind, "network-dnsmasq")) {
+		print_event(w, ev, "event 'dnsmasq' for network %s: %s%s%s\n",
+			    name, type, *jstr(ev, "detail") ? ": " : "",
+			    jstr(ev, "detail"));
+	}
 }
 
 static void show(struct watch *w, struct json_object *ev)
@@ -191,8 +231,12 @@ static int wait_events(struct nido_conn *c, struct watch *w, int timeout_ms)
 			return -1;
 		}
 		if (json_object_object_get_ex(msg, "params", &params) &&
-		    streq(jstr(msg, "method"), "event"))
-			show(w, params);
+		    streq(jstr(msg, "method"), "event")) {
+			if (w->network)
+				show_network(w, params);
+			else
+				show(w, params);
+		}
 	}
 	return 0;
 }
@@ -220,12 +264,29 @@ static struct json_object *subscribe_params(const struct cli_args *a,
 	return p;
 }
 
+/* --timeout SECONDS in ms (0: none); 0, or -1 (printed). */
+static int parse_timeout(const char *t, int *timeout_ms)
+{
+	char *end;
+	long v;
+
+	*timeout_ms = 0;
+	if (!t)
+		return 0;
+	errno = 0;
+	v = strtol(t, &end, 10);
+	if (errno || *end || end == t || v < 1 || v > INT32_MAX / 1000) {
+		cli_error("invalid timeout");
+		return -1;
+	}
+	*timeout_ms = (int)v * 1000;
+	return 0;
+}
+
 /* Checks the options as virsh does; returns 0, 1 (--list done), -1. */
 static int event_options(const struct cli_args *a, int *timeout_ms)
 {
-	const char *only = cli_str(a, "event"), *t = cli_str(a, "timeout");
-	char *end;
-	long v;
+	const char *only = cli_str(a, "event");
 
 	if (cli_flag(a, "all") && only) {
 		cli_error("Options --all and --event are mutually exclusive");
@@ -253,18 +314,25 @@ static int event_options(const struct cli_args *a, int *timeout_ms)
 		cli_error("unknown event type %s", only);
 		return -1;
 	}
-	*timeout_ms = 0;
-	if (t) {
-		errno = 0;
-		v = strtol(t, &end, 10);
-		if (errno || *end || end == t || v < 1 ||
-		    v > INT32_MAX / 1000) {
-			cli_error("invalid timeout");
-			return -1;
-		}
-		*timeout_ms = (int)v * 1000;
-	}
-	return 0;
+	return parse_timeout(cli_str(a, "timeout"), timeout_ms);
+}
+
+/* Waits for events on @c (subscribed; closed here); the exit status. */
+static int watch_run(struct nido_conn *c, struct watch *w, int timeout_ms)
+{
+	struct sigaction sa = {.sa_handler = on_sigint};
+	int r;
+
+	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: poll() returns */
+	r = wait_events(c, w, timeout_ms);
+	client_close(c);
+	if (r == 2)
+		printf("event loop interrupted\n");
+	else if (r == 1)
+		printf("event loop timed out\n");
+	if (r >= 0)
+		printf("events received: %d\n", w->count);
+	return r >= 0 && w->count ? 0 : 1;
 }
 
 static int cmd_event(const struct cli_args *a)
@@ -274,7 +342,6 @@ static int cmd_event(const struct cli_args *a)
 	struct watch w = {.only = cli_str(a, "event"),
 			  .loop = cli_flag(a, "loop"),
 			  .timestamp = cli_flag(a, "timestamp")};
-	struct sigaction sa = {.sa_handler = on_sigint};
 	struct nido_conn *c;
 	int timeout_ms, r = event_options(a, &timeout_ms);
 
@@ -293,17 +360,80 @@ static int cmd_event(const struct cli_args *a)
 		cli_error("%s", err_msg(e));
 		return 1;
 	}
-	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: poll() returns */
-	r = wait_events(c, &w, timeout_ms);
-	client_close(c);
-	if (r == 2)
-		printf("event loop interrupted\n");
-	else if (r == 1)
-		printf("event loop timed out\n");
-	if (r >= 0)
-		printf("events received: %d\n", w.count);
-	return r >= 0 && w.count ? 0 : 1;
+	return watch_run(c, &w, timeout_ms);
 }
+
+static int cmd_net_event(const struct cli_args *a)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_json_ struct json_object *res = NULL;
+	struct watch w = {.only = cli_str(a, "event"),
+			  .network = true,
+			  .loop = cli_flag(a, "loop"),
+			  .timestamp = cli_flag(a, "timestamp")};
+	const char *net = cli_str(a, "network");
+	struct json_object *p, *arr;
+	struct nido_conn *c;
+	int timeout_ms;
+	size_t i = 0;
+
+	if (cli_flag(a, "list")) {
+		for (i = 0; i < ARRAY_SIZE(net_types); i++)
+			printf("%s\n", net_types[i]);
+		return 0;
+	}
+	while (w.only && i < ARRAY_SIZE(net_types) &&
+	       !streq(net_types[i], w.only))
+		i++;
+	if (w.only && i == ARRAY_SIZE(net_types)) {
+		cli_error("unknown event type %s", w.only);
+		return 1;
+	}
+	if (parse_timeout(cli_str(a, "timeout"), &timeout_ms) < 0)
+		return 1;
+	p = json_object_new_object();
+	if (net)
+		json_object_object_add(p, "network",
+				       json_object_new_string(net));
+	/* the daemon's names: network-TYPE */
+	arr = json_object_new_array();
+	for (i = 0; i < ARRAY_SIZE(net_types); i++)
+		if (!w.only || streq(w.only, net_types[i])) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "network-%s",
+				 net_types[i]);
+			json_object_array_add(arr,
+					      json_object_new_string(name));
+		}
+	json_object_object_add(p, "events", arr);
+	c = client_connect(&e);
+	if (!c) {
+		json_object_put(p);
+		cli_error("%s", err_msg(e));
+		return 1;
+	}
+	if (client_call(c, "event.subscribe", p, &res, &e) < 0) {
+		client_close(c);
+		if (net)
+			return network_fail("watch", net, e);
+		cli_error("%s", err_msg(e));
+		return 1;
+	}
+	return watch_run(c, &w, timeout_ms);
+}
+
+static const struct cli_opt opts_net_event[] = {
+	{"network", OPT_STRING, false, "filter by network name or uuid"},
+	{"event", OPT_STRING, false,
+	 "which event type to wait for (all when not given)"},
+	{"loop", OPT_BOOL, false,
+	 "loop until timeout or interrupt, rather than one-shot"},
+	{"timeout", OPT_STRING, false, "timeout seconds"},
+	{"list", OPT_BOOL, false, "list valid event types"},
+	{"timestamp", OPT_BOOL, false, "show timestamp for each printed event"},
+	{0},
+};
 
 static const struct cli_opt opts_event[] = {
 	{"domain", OPT_DATA, false, "filter by domain name, id or uuid"},
@@ -321,5 +451,7 @@ static const struct cli_opt opts_event[] = {
 const struct cli_command event_commands[] = {
 	{"event", NULL, "Domain Events", cmd_event, opts_event, "events",
 	 "List event types, or wait for domain events to occur"},
+	{"net-event", NULL, "Network Events", cmd_net_event, opts_net_event,
+	 "network", "List event types, or wait for network events to occur"},
 	{NULL},
 };

@@ -14,6 +14,7 @@
 #include "cli/client.h"
 #include "cli/domain.h"
 #include "cli/img.h"
+#include "cli/network.h"
 #include "lib/json.h"
 
 void cli_error(const char *fmt, ...)
@@ -86,8 +87,8 @@ static const struct cli_command main_commands[] = {
 };
 
 const struct cli_command *const cli_tables[] = {
-	main_commands,	domain_commands, monitor_commands,    event_commands,
-	iface_commands, screenshot_commands, NULL,
+	main_commands,	domain_commands,     monitor_commands, event_commands,
+	iface_commands, screenshot_commands, network_commands, NULL,
 };
 
 static void usage(FILE *f)

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "daemon/domain.h"
+#include "daemon/network.h"
 #include "daemon/rpc.h"
 #include "daemon/store.h"
 
@@ -21,6 +22,7 @@ struct daemon {
 	struct loop *loop;
 	struct store store;
 	struct domain_list domains;
+	struct network_list networks;
 	bool system;	/* system mode (root, /var/lib/nido) */
 	uid_t uid;	/* who may connect besides root */
 	int next_id;	/* next domain id */
@@ -39,6 +41,19 @@ extern const size_t domain_n_methods;
 /* Its guest interface methods (methods-iface.c). */
 extern const struct rpc_method iface_methods[];
 extern const size_t iface_n_methods;
+
+/* The network kind's (methods-network.c). */
+extern const struct rpc_method network_methods[];
+extern const size_t network_n_methods;
+
+/*
+ * "validate": true in @params (virsh define --validate): what the XML
+ * subset of @kind would ignore with a warning (@warnings, from the
+ * parse) is an error instead, all of it in one message.
+ */
+int daemon_validate_strict(struct json_object *params,
+			   struct json_object *warnings, const char *kind,
+			   struct err **e);
 
 /*
  * Marks @dom running (or paused) with @reason, assigning an id when it

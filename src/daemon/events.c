@@ -14,6 +14,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/network.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/uuid.h"
@@ -39,6 +40,9 @@ static const struct {
 	{"lifecycle", EVENT_LIFECYCLE},
 	{"reboot", EVENT_REBOOT},
 	{"io-error", EVENT_IO_ERROR},
+	{"network-lifecycle", EVENT_NET_LIFECYCLE},
+	{"network-lease", EVENT_NET_LEASE},
+	{"network-dnsmasq", EVENT_NET_DNSMASQ},
 };
 
 static struct events *bus(struct daemon *dmn)
@@ -234,6 +238,60 @@ void events_io_error(struct daemon *dmn, const struct domain *dom,
 	emit(dmn, dom->def->uuid, EVENT_IO_ERROR, o);
 }
 
+/* The fields of every network event: kind, network, uuid, timestamp. */
+static struct json_object *net_event_new(const struct network *net,
+					 const char *kind)
+{
+	struct json_object *o = json_object_new_object();
+	char text[UUID_TEXT_LEN];
+
+	json_object_object_add(o, "event", json_object_new_string(kind));
+	json_object_object_add(o, "network",
+			       json_object_new_string(net->def->name));
+	json_object_object_add(
+		o, "uuid",
+		json_object_new_string(uuid_to_text(&net->def->uuid, text)));
+	json_object_object_add(o, "timestamp", json_object_new_int64(now_ms()));
+	return o;
+}
+
+void events_network_lifecycle(struct daemon *dmn, const struct network *net,
+			      const char *type, const char *detail)
+{
+	struct json_object *o = net_event_new(net, "network-lifecycle");
+
+	add_str(o, "type", type);
+	add_str(o, "detail", detail);
+	log_debug("event: %s", json_object_to_json_string(o));
+	emit(dmn, net->def->uuid.bytes, EVENT_NET_LIFECYCLE, o);
+}
+
+void events_network_lease(struct daemon *dmn, const struct network *net,
+			  const char *action, const struct net_lease *l)
+{
+	struct json_object *o = net_event_new(net, "network-lease");
+	char ip[NET_IP_STRLEN], mac[NET_MAC_STRLEN];
+
+	add_str(o, "type", action);
+	add_str(o, "ip", net_ip_str(&l->ip, ip));
+	if (l->has_mac)
+		add_str(o, "mac", net_mac_str(l->mac, mac));
+	add_str(o, "hostname", l->hostname);
+	add_str(o, "client_id", l->client_id);
+	json_object_object_add(o, "expiry", json_object_new_int64(l->expiry));
+	emit(dmn, net->def->uuid.bytes, EVENT_NET_LEASE, o);
+}
+
+void events_network_dnsmasq(struct daemon *dmn, const struct network *net,
+			    const char *type, const char *detail)
+{
+	struct json_object *o = net_event_new(net, "network-dnsmasq");
+
+	add_str(o, "type", type);
+	add_str(o, "detail", detail);
+	emit(dmn, net->def->uuid.bytes, EVENT_NET_DNSMASQ, o);
+}
+
 /* The "events" filter: names of kinds; absent means all of them. */
 static int param_kinds(struct json_object *params, unsigned *mask,
 		       struct err **e)
@@ -262,7 +320,8 @@ static int param_kinds(struct json_object *params, unsigned *mask,
 		if (k == ARRAY_SIZE(kinds))
 			return err_setk(e, ERR_INVALID_ARG, EINVAL,
 					"unknown event '%.64s' (lifecycle, "
-					"reboot, io-error)",
+					"reboot, io-error, network-lifecycle, "
+					"network-lease, network-dnsmasq)",
 					name);
 		*mask |= kinds[k].bit;
 	}
@@ -283,30 +342,65 @@ static struct json_object *kinds_json(unsigned mask)
 	return arr;
 }
 
+/*
+ * One object's events: "domain" (name, id or UUID) or "network" (name
+ * or UUID); *@uuid stays NULL for all objects. Fills *@name.
+ */
+static int param_object(struct daemon *dmn, struct json_object *params,
+			const uint8_t **uuid, const char **name, bool *network,
+			struct err **e)
+{
+	const char *dkey = NULL, *nkey = NULL;
+	const struct domain *dom;
+	struct object *net;
+
+	if (json_get_string_opt(params, "domain", &dkey, e) < 0 ||
+	    json_get_string_opt(params, "network", &nkey, e) < 0)
+		return -EINVAL;
+	*network = nkey != NULL;
+	if (dkey && nkey)
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"give 'domain' or 'network', not both");
+	if (dkey) {
+		if (!(dom = domain_list_lookup(&dmn->domains, dkey, e)))
+			return err_code(*e);
+		*uuid = dom->def->uuid;
+		*name = dom->def->name;
+	} else if (nkey) {
+		if (!(net = object_list_lookup(&dmn->networks.l, nkey, e)))
+			return err_code(*e);
+		*uuid = network_of(net)->def->uuid.bytes;
+		*name = network_of(net)->def->name;
+	}
+	return 0;
+}
+
 int events_m_subscribe(void *opaque, struct json_object *params,
 		       struct json_object **result, struct err **e)
 {
 	struct daemon *dmn = opaque;
 	struct rpc_conn *conn = rpc_server_conn_current(dmn->rpc);
-	const struct domain *dom = NULL;
-	const char *key = NULL;
+	const uint8_t *uuid = NULL;
+	const char *name = NULL;
+	bool network = false;
 	unsigned mask;
 
-	if (json_get_string_opt(params, "domain", &key, e) < 0 ||
+	if (param_object(dmn, params, &uuid, &name, &network, e) < 0 ||
 	    param_kinds(params, &mask, e) < 0)
-		return -EINVAL;
-	if (key && !(dom = domain_list_lookup(&dmn->domains, key, e)))
 		return err_code(*e);
+	/* without "events", one network's subscription is to its events */
+	if (network && !json_object_object_get_ex(params, "events", NULL))
+		mask = EVENT_NET_ALL;
 	if (!conn)
 		return err_setk(e, ERR_INTERNAL_ERROR, EINVAL,
 				"not a client connection");
-	events_subscribe(dmn, conn, dom ? dom->def->uuid : NULL, mask);
+	events_subscribe(dmn, conn, uuid, mask);
 	rpc_server_keep_current(dmn->rpc); /* quiet, not idle */
 	*result = json_object_new_object();
 	json_object_object_add(*result, "events", kinds_json(mask));
-	if (dom)
-		json_object_object_add(*result, "domain",
-				       json_object_new_string(dom->def->name));
+	if (name)
+		json_object_object_add(*result, network ? "network" : "domain",
+				       json_object_new_string(name));
 	return 0;
 }
 

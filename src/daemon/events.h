@@ -21,12 +21,20 @@
 #include "daemon/rpc.h"
 
 struct daemon;
+struct network;
+struct net_lease;
 
 /* Event kinds, as the "events" filter names them. */
 #define EVENT_LIFECYCLE (1u << 0) /* "lifecycle" */
 #define EVENT_REBOOT	(1u << 1) /* "reboot" */
 #define EVENT_IO_ERROR	(1u << 2) /* "io-error" */
 #define EVENT_ALL	(EVENT_LIFECYCLE | EVENT_REBOOT | EVENT_IO_ERROR)
+/* Networks' events (a subscription with "network" gets these). */
+#define EVENT_NET_LIFECYCLE (1u << 3) /* "network-lifecycle" */
+#define EVENT_NET_LEASE	    (1u << 4) /* "network-lease" */
+#define EVENT_NET_DNSMASQ   (1u << 5) /* "network-dnsmasq" */
+#define EVENT_NET_ALL \
+	(EVENT_NET_LIFECYCLE | EVENT_NET_LEASE | EVENT_NET_DNSMASQ)
 
 /*
  * Subscribes @conn (replacing its earlier subscription) to the events
@@ -73,6 +81,19 @@ struct event_io_error {
 };
 void events_io_error(struct daemon *dmn, const struct domain *dom,
 		     const struct event_io_error *io);
+
+/*
+ * A network was defined, undefined, started or stopped (libvirt's
+ * network lifecycle event; @detail may be NULL).
+ */
+void events_network_lifecycle(struct daemon *dmn, const struct network *net,
+			      const char *type, const char *detail);
+/* A DHCP lease of @net was "added" or "removed" (expired, released). */
+void events_network_lease(struct daemon *dmn, const struct network *net,
+			  const char *action, const struct net_lease *l);
+/* @net's dnsmasq "exited", was "restarted", or "failed" for good. */
+void events_network_dnsmasq(struct daemon *dmn, const struct network *net,
+			    const char *type, const char *detail);
 
 /* The method table entries (methods-event.c). */
 int events_m_subscribe(void *opaque, struct json_object *params,

@@ -197,7 +197,7 @@ static void warn_cb(const char *msg)
 }
 
 /* The kinds of object the daemon keeps. */
-static const struct object_kind *const kinds[] = {&domain_kind};
+static const struct object_kind *const kinds[] = {&domain_kind, &network_kind};
 
 static void add_str(struct json_object *o, const char *k, const char *v)
 {
@@ -221,6 +221,7 @@ static int m_daemon_info(void *opaque, struct json_object *params,
 	add_str(o, "state_dir", dmn->store.state_dir);
 	add_str(o, "runtime_dir", dmn->store.runtime_dir);
 	add_u64(o, "domains", dmn->domains.l.n);
+	add_u64(o, "networks", dmn->networks.l.n);
 	/* the kvm driver runs the nido-vmm built with this nidod */
 	add_str(o, "hypervisor", "nido-vmm");
 	add_str(o, "hypervisor_version", NIDO_VERSION);
@@ -237,11 +238,18 @@ static const struct rpc_method daemon_methods[] = {
 
 static int setup(struct daemon *dmn, const struct nido_paths *p, struct err **e)
 {
-	mode_t dir_mode = p->system ? 0755 : 0700;
+	/*
+	 * Root's daemon starts networks, whose dnsmasq drops root before it
+	 * reads its files under the runtime directory: others may search it
+	 * (not list it) then.
+	 */
+	mode_t dir_mode = p->system ? 0755 : geteuid() == 0 ? 0711 : 0700;
 
 	if (file_mkdir_p(p->state_dir, 0700, e) < 0 ||
 	    file_mkdir_p(p->runtime_dir, dir_mode, e) < 0)
 		return -EIO;
+	if (geteuid() == 0 && chmod(p->runtime_dir, dir_mode) < 0)
+		return err_sys(e, errno, "chmod '%s'", p->runtime_dir);
 	dmn->loop = loop_new(e);
 	if (!dmn->loop)
 		return -EIO;
@@ -271,6 +279,7 @@ static void teardown(struct daemon *dmn)
 			dom->drv->release(dmn, dom);
 	}
 	domain_list_clear(&dmn->domains);
+	networks_release(dmn);
 	store_close(&dmn->store);
 	loop_free(dmn->loop);
 	free(dmn->vmm_path);
@@ -339,6 +348,10 @@ static int serve(struct daemon *dmn, const struct nido_paths *p,
 
 	n = store_objects_load(&dmn->store, &dmn->domains.l, warn_cb);
 	log_info("%zu domain definitions loaded from '%s'", n, p->state_dir);
+	n = store_objects_load(&dmn->store, &dmn->networks.l, warn_cb);
+	log_info("%zu network definitions loaded", n);
+	/* networks first: guests are plugged into them */
+	networks_recover(dmn);
 	daemon_domains_recover(dmn);
 	dmn->rpc = rpc_server_new(dmn->loop, daemon_methods,
 				  ARRAY_SIZE(daemon_methods), dmn,
@@ -347,6 +360,7 @@ static int serve(struct daemon *dmn, const struct nido_paths *p,
 		return -EIO;
 	rpc_server_add_methods(dmn->rpc, domain_methods, domain_n_methods);
 	rpc_server_add_methods(dmn->rpc, iface_methods, iface_n_methods);
+	rpc_server_add_methods(dmn->rpc, network_methods, network_n_methods);
 	r = listen_unix(dmn, p, conf, e);
 	if (r == 0 && conf->listen_tls)
 		r = listen_tls(dmn, conf, &tls, e);
@@ -387,6 +401,7 @@ static int run(const struct options *o, struct err **e)
 		.next_id = 1,
 		.uid = getuid(),
 		.domains = DOMAIN_LIST_INIT,
+		.networks = NETWORK_LIST_INIT,
 	};
 	struct nidod_conf conf;
 	_cleanup_close_ int lock = -1;

@@ -192,8 +192,9 @@ static struct json_object *define_result(const struct domain *dom,
  * "validate": true (virsh define --validate): what the subset would
  * ignore with a warning is an error instead, all of it in one message.
  */
-static int validate_strict(struct json_object *params,
-			   struct json_object *warnings, struct err **e)
+int daemon_validate_strict(struct json_object *params,
+			   struct json_object *warnings, const char *kind,
+			   struct err **e)
 {
 	_cleanup_free_ char *all = NULL;
 	bool validate = false;
@@ -218,8 +219,8 @@ static int validate_strict(struct json_object *params,
 	fclose(f);
 	return err_setk(e, ERR_XML_INVALID_SCHEMA, EINVAL,
 			"XML document failed to validate against nido's "
-			"domain schema: %s",
-			all);
+			"%s schema: %s",
+			kind, all);
 }
 
 static int m_define(void *opaque, struct json_object *params,
@@ -234,7 +235,7 @@ static int m_define(void *opaque, struct json_object *params,
 
 	if (parse_xml_param(params, &def, &warnings, e) < 0)
 		return -EINVAL;
-	if (validate_strict(params, warnings, e) < 0) {
+	if (daemon_validate_strict(params, warnings, "domain", e) < 0) {
 		domain_def_free(def);
 		json_object_put(warnings);
 		return err_code(*e);

@@ -1308,3 +1308,29 @@ void network_virtualport_clear(struct network_virtualport *v)
 {
 	free_virtualport(v);
 }
+
+int network_dhcp_host_parse(const char *xml, size_t len, int family,
+			    struct network_dhcp_host *out,
+			    struct xml_warnings *w, struct err **e)
+{
+	xmlDoc *doc = xml_parse(xml, len, "DHCP host XML", "host", e);
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (!doc)
+		return err_mark(e, ERR_XML_ERROR);
+	r = parse_dhcp_host(xmlDocGetRootElement(doc), family, out, w, e);
+	xmlFreeDoc(doc);
+	if (r < 0) {
+		network_dhcp_host_release(out);
+		return err_mark(e, ERR_XML_ERROR);
+	}
+	return 0;
+}
+
+void network_dhcp_host_release(struct network_dhcp_host *h)
+{
+	free(h->id);
+	free(h->name);
+	memset(h, 0, sizeof(*h));
+}

@@ -237,4 +237,14 @@ void network_vlan_format(FILE *f, const struct network_vlan *v, int indent);
 void network_virtualport_format(FILE *f, const struct network_virtualport *v,
 				int indent);
 
+/*
+ * One <host> element of <dhcp> (net-update ip-dhcp-host), for an <ip> of
+ * @family, checked as the whole definition's hosts are. Fills @out
+ * (release with network_dhcp_host_release()); -errno with @e filled.
+ */
+int network_dhcp_host_parse(const char *xml, size_t len, int family,
+			    struct network_dhcp_host *out,
+			    struct xml_warnings *w, struct err **e);
+void network_dhcp_host_release(struct network_dhcp_host *h);
+
 #endif

@@ -107,6 +107,7 @@ static const char *const kind_names[] = {
 	[ERR_XML_ERROR] = "xml-error",
 	[ERR_DOM_EXIST] = "dom-exist",
 	[ERR_OPERATION_DENIED] = "operation-denied",
+	[ERR_NETWORK_EXIST] = "network-exist",
 	[ERR_SYSTEM_ERROR] = "system-error",
 	[ERR_RPC] = "rpc",
 	[ERR_NO_DOMAIN] = "no-domain",

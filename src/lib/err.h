@@ -35,6 +35,7 @@ enum err_kind {
 	ERR_OPERATION_FAILED = 9,
 	ERR_XML_ERROR = 27,
 	ERR_DOM_EXIST = 28,
+	ERR_NETWORK_EXIST = 36,
 	ERR_OPERATION_DENIED = 29, /* a read-only connection */
 	ERR_SYSTEM_ERROR = 38,
 	ERR_RPC = 39,

@@ -1,0 +1,1445 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Virtual networks at run time (network.h): starting and stopping what a
+ * network is made of, in an order a crash can be recovered from.
+ *
+ * What a running network has, and where nidod finds it again:
+ * - its run-time record, <runtime>/networks/NAME.json: {"state":
+ *   "starting" | "running" | "stopping", "bridge", "dnsmasq_pid",
+ *   "dnsmasq_start"}, written before anything is made and removed after
+ *   everything is taken down; with its live definition beside it;
+ * - its bridge (mode='bridge': the host's, never made or removed here);
+ * - its nftables table `inet nido-BRIDGE` (net/fw.h), written whole in
+ *   one transaction, so writing it again never duplicates a rule;
+ * - its dnsmasq, started with --conf-file=<runtime>/dnsmasq/NAME/
+ *   dnsmasq.conf (how a dnsmasq of ours is recognised, even one whose pid
+ *   a crash kept from being recorded), in its own session so that it
+ *   outlives a restart of nidod, watched through a pidfd.
+ */
+#include "daemon/network.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/daemon.h"
+#include "daemon/driver-common.h"
+#include "daemon/events.h"
+#include "daemon/network_conf_net.h"
+#include "lib/file.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/loop.h"
+#include "lib/spawn.h"
+#include "net/fw.h"
+#include "net/link.h"
+#include "net/route.h"
+
+/* dnsmasq exits tolerated in a minute before nidod stops restarting it. */
+#define DNSMASQ_MAX_FAILS      5
+#define DNSMASQ_FAIL_WINDOW_NS (60ull * 1000000000ull)
+/* Time for dnsmasq to exit on SIGTERM before SIGKILL. */
+#define DNSMASQ_STOP_MS 2000
+/* Leases are read this long after the lease file last changed. */
+#define LEASE_SETTLE_NS (100ull * 1000000ull)
+
+/* ---- the kind ---------------------------------------------------------- */
+
+static int kind_parse(const char *xml, size_t len, bool driver, void **def,
+		      struct xml_warnings *w, struct err **e)
+{
+	struct network_def *d = NULL;
+	int r;
+
+	(void)driver; /* networks have one set of rules */
+	r = network_def_parse(xml, len, &d, w, e);
+	*def = d;
+	return r;
+}
+
+static char *kind_format(const void *def)
+{
+	return network_def_format(def);
+}
+
+static void kind_def_free(void *def)
+{
+	network_def_free(def);
+}
+
+static const char *kind_def_name(const void *def)
+{
+	return ((const struct network_def *)def)->name;
+}
+
+static uint8_t *kind_def_uuid(void *def)
+{
+	return ((struct network_def *)def)->uuid.bytes;
+}
+
+static bool kind_def_uuid_generated(const void *def)
+{
+	return ((const struct network_def *)def)->uuid_generated;
+}
+
+static void dns_init(struct network_dnsmasq_proc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->pidfd = -1;
+	d->inotify = -1;
+}
+
+static struct object *kind_obj_new(void *def)
+{
+	struct network *n = xcalloc(1, sizeof(*n));
+
+	n->kind_ = &network_kind;
+	n->def = def;
+	dns_init(&n->dns);
+	return &n->obj;
+}
+
+/* Only after the watches are gone (networks_release, network_stop). */
+static void kind_obj_free(struct object *o)
+{
+	struct network *n = network_of(o);
+
+	close_safe(n->dns.pidfd);
+	close_safe(n->dns.inotify);
+	net_leases_free(n->dns.leases, n->dns.n_leases);
+	network_def_free(n->def);
+	network_def_free(n->newdef);
+	free(n);
+}
+
+static bool kind_is_active(const struct object *o)
+{
+	return ((const struct network *)o)->active;
+}
+
+const struct object_kind network_kind = {
+	.name = "network",
+	.dir = "networks",
+	.err_missing = ERR_NO_NETWORK,
+	.err_exists = ERR_NETWORK_EXIST,
+	.parse = kind_parse,
+	.format = kind_format,
+	.def_free = kind_def_free,
+	.def_name = kind_def_name,
+	.def_uuid = kind_def_uuid,
+	.def_uuid_generated = kind_def_uuid_generated,
+	.obj_new = kind_obj_new,
+	.obj_free = kind_obj_free,
+	.is_active = kind_is_active,
+};
+
+const char *network_bridge(const struct network *net)
+{
+	return net->def->bridge;
+}
+
+static const char *name_of(const struct network *net)
+{
+	return net->def->name;
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+/* <runtime>/dnsmasq/NAME[/FILE]: what dnsmasq reads (see dnsmasq_dir). */
+static char *dns_path(const struct daemon *dmn, const char *name,
+		      const char *file)
+{
+	if (!file)
+		return xasprintf("%s/dnsmasq/%s", dmn->store.runtime_dir, name);
+	return xasprintf("%s/dnsmasq/%s/%s", dmn->store.runtime_dir, name,
+			 file);
+}
+
+static int save_record(struct daemon *dmn, const struct network *net,
+		       const char *state, struct err **e)
+{
+	_cleanup_json_ struct json_object *rec = json_object_new_object();
+
+	json_object_object_add(rec, "state", json_object_new_string(state));
+	json_object_object_add(rec, "bridge",
+			       json_object_new_string(net->def->bridge));
+	if (net->dns.pid > 0) {
+		json_object_object_add(rec, "dnsmasq_pid",
+				       json_object_new_int(net->dns.pid));
+		json_object_object_add(
+			rec, "dnsmasq_start",
+			json_object_new_uint64(net->dns.start_time));
+	}
+	return store_runtime_save(&dmn->store, &network_kind, name_of(net), rec,
+				  e);
+}
+
+/*
+ * dnsmasq drops root for an unprivileged user before it reads its hosts
+ * files (at start and on SIGHUP): their directory and its parents must
+ * be searchable by anyone. Says which one is not.
+ */
+static int check_searchable(const char *dir, struct err **e)
+{
+	_cleanup_free_ char *p = xstrdup(dir);
+
+	for (char *s = p + strlen(p); s > p; s = strrchr(p, '/')) {
+		struct stat st;
+
+		*s = '\0';
+		if (!*p)
+			break;
+		if (stat(p, &st) == 0 && !(st.st_mode & S_IXOTH))
+			return err_setk(e, ERR_OPERATION_FAILED, EACCES,
+					"dnsmasq, which runs unprivileged, "
+					"cannot reach its files: directory "
+					"'%s' is not searchable by others "
+					"(mode %03o)",
+					p, st.st_mode & 0777);
+	}
+	return 0;
+}
+
+/* The unprivileged user dnsmasq runs as: Debian's "dnsmasq", or nobody. */
+static const char *dnsmasq_user(void)
+{
+	if (geteuid() != 0)
+		return NULL; /* it cannot change user anyway */
+	return getpwnam("dnsmasq") ? "dnsmasq" : "nobody";
+}
+
+static int write_text(const char *path, char *text, struct err **e)
+{
+	int r;
+
+	if (!text)
+		return -EINVAL;
+	r = file_write_atomic(path, text, strlen(text), 0644, e);
+	free(text);
+	return r;
+}
+
+/*
+ * dnsmasq's files for @net: 0 with them written, 1 when the network needs
+ * no dnsmasq, or -errno.
+ */
+static int dnsmasq_files(struct daemon *dmn, const struct network *net,
+			 struct err **e)
+{
+	_cleanup_free_ char *dir = dns_path(dmn, name_of(net), NULL);
+	_cleanup_free_ char *conf = dns_path(dmn, name_of(net), "dnsmasq.conf");
+	_cleanup_free_ char *leases = dns_path(dmn, name_of(net), "leases");
+	_cleanup_free_ char *hosts = dns_path(dmn, name_of(net), "dhcp-hosts");
+	_cleanup_free_ char *dns = dns_path(dmn, name_of(net), "dns-hosts");
+	struct network_dnsmasq_paths paths = {leases, hosts, dns, NULL,
+					      dnsmasq_user()};
+	struct network_dnsmasq m;
+	int r;
+
+	if (network_def_dnsmasq(net->def, net->def->bridge, &paths, &m) == 1)
+		return 1;
+	r = file_mkdir_p(dir, 0755, e);
+	if (r == 0 && chmod(dir, 0755) < 0)
+		r = err_sys(e, errno, "chmod '%s'", dir);
+	if (r == 0)
+		r = check_searchable(dir, e);
+	if (r == 0)
+		r = write_text(hosts, net_dnsmasq_dhcp_hosts(&m.conf, e), e);
+	if (r == 0)
+		r = write_text(dns,
+			       net_dnsmasq_dns_hosts(m.dns_hosts,
+						     net->def->n_dns_hosts, e),
+			       e);
+	if (r == 0)
+		r = write_text(conf, net_dnsmasq_conf(&m.conf, e), e);
+	network_dnsmasq_release(&m);
+	return r < 0 ? err_prefix(e, "network '%s': dnsmasq's files",
+				  name_of(net))
+		     : 0;
+}
+
+/* Removes <runtime>/dnsmasq/NAME and what is in it. */
+static void dnsmasq_files_remove(struct daemon *dmn, const char *name)
+{
+	static const char *const files[] = {"dnsmasq.conf", "dhcp-hosts",
+					    "dns-hosts", "leases",
+					    "dnsmasq.log"};
+	_cleanup_free_ char *dir = dns_path(dmn, name, NULL);
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *p = dns_path(dmn, name, files[i]);
+
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+/* ---- dnsmasq -------------------------------------------------------- */
+
+static void dnsmasq_watch_leases(struct daemon *dmn, struct network *net);
+static void dnsmasq_unwatch(struct daemon *dmn, struct network *net);
+static int dnsmasq_spawn(struct daemon *dmn, struct network *net,
+			 struct err **e);
+
+/* The conf-file argument of @name's dnsmasq: how one is recognised. */
+static char *conf_arg(const struct daemon *dmn, const char *name)
+{
+	return xasprintf("--conf-file=%s/dnsmasq/%s/dnsmasq.conf",
+			 dmn->store.runtime_dir, name);
+}
+
+/*
+ * The command line of process @pid (NUL-separated, *@len bytes), or NULL
+ * when it is gone or unreadable.
+ */
+static char *proc_cmdline(pid_t pid, size_t *len)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/%d/cmdline", (int)pid);
+	char *text = NULL;
+
+	if (file_read_all(path, 1 << 16, &text, len, NULL) < 0)
+		return NULL;
+	return text;
+}
+
+/* Does @pid's command line have the argument @arg (or one starting so,
+ * with @prefix)? */
+static bool cmdline_has(pid_t pid, const char *arg, bool prefix)
+{
+	size_t len = 0, n = strlen(arg);
+	_cleanup_free_ char *text = proc_cmdline(pid, &len);
+
+	for (size_t i = 0; text && i < len; i += strlen(text + i) + 1)
+		if (prefix ? !strncmp(text + i, arg, n) : streq(text + i, arg))
+			return true;
+	return false;
+}
+
+static void on_dnsmasq_retry(struct loop *l, void *opaque);
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Forgets the process (after it ended), reaping it if it was a child. */
+static char *dnsmasq_forget(struct daemon *dmn, struct network *net)
+{
+	struct network_dnsmasq_proc *d = &net->dns;
+	siginfo_t si = {0};
+	char *why = NULL;
+
+	if (d->watch) {
+		loop_source_del(dmn->loop, d->watch);
+		d->watch = NULL;
+	}
+	if (d->pidfd >= 0 &&
+	    waitid((idtype_t)P_PIDFD, (id_t)d->pidfd, &si, WEXITED | WNOHANG) ==
+		    0 &&
+	    si.si_pid) {
+		int st = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0)
+						  : si.si_status;
+		why = spawn_status_str(st);
+	}
+	close_safe(d->pidfd);
+	d->pidfd = -1;
+	d->pid = 0;
+	d->start_time = 0;
+	return why ? why : xstrdup("exited");
+}
+
+static void on_dnsmasq_exit(struct loop *l, int fd, uint32_t events,
+			    void *opaque)
+{
+	struct network *net = opaque;
+	struct daemon *dmn = net->dmn;
+	struct network_dnsmasq_proc *d = &net->dns;
+	_cleanup_free_ char *why = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	uint64_t now = now_ns(), delay;
+
+	(void)fd;
+	(void)events;
+	why = dnsmasq_forget(dmn, net);
+	log_warn("network '%s': dnsmasq %s", name_of(net), why);
+	events_network_dnsmasq(dmn, net, "exited", why);
+	if (!d->fails || now - d->first_fail_ns > DNSMASQ_FAIL_WINDOW_NS) {
+		d->fails = 0;
+		d->first_fail_ns = now;
+	}
+	if (++d->fails > DNSMASQ_MAX_FAILS) {
+		log_error("network '%s': dnsmasq exited %u times in a minute; "
+			  "not restarting it (net-destroy and net-start the "
+			  "network to try again)",
+			  name_of(net), d->fails - 1);
+		events_network_dnsmasq(dmn, net, "failed",
+				       "exited too often; not restarted");
+		save_record(dmn, net, "running", NULL);
+		return;
+	}
+	/* 0.1 s, 0.2 s, 0.4 s...: a dnsmasq that cannot start does not spin */
+	delay = 100000000ull << (d->fails - 1);
+	if (!d->retry)
+		d->retry = loop_timer_add(dmn->loop, delay, 0, on_dnsmasq_retry,
+					  net, &e);
+	else
+		loop_timer_set(dmn->loop, d->retry, delay, 0);
+	if (e)
+		log_error("network '%s': %s", name_of(net), err_msg(e));
+}
+
+static void on_dnsmasq_retry(struct loop *l, void *opaque)
+{
+	struct network *net = opaque;
+	struct daemon *dmn = net->dmn;
+	_cleanup_err_ struct err *e = NULL;
+
+	if (!net->active || net->dns.pid > 0)
+		return;
+	if (dnsmasq_files(dmn, net, &e) < 0 ||
+	    dnsmasq_spawn(dmn, net, &e) < 0 ||
+	    save_record(dmn, net, "running", &e) < 0) {
+		log_error("network '%s': restarting dnsmasq: %s", name_of(net),
+			  err_msg(e));
+		events_network_dnsmasq(dmn, net, "failed", err_msg(e));
+		return;
+	}
+	log_info("network '%s': dnsmasq restarted (pid %d)", name_of(net),
+		 (int)net->dns.pid);
+	events_network_dnsmasq(dmn, net, "restarted", NULL);
+}
+
+/* Watches the running dnsmasq's pidfd. */
+static int dnsmasq_watch(struct daemon *dmn, struct network *net,
+			 struct err **e)
+{
+	net->dns.watch = loop_fd_add(dmn->loop, net->dns.pidfd, EPOLLIN,
+				     on_dnsmasq_exit, net, e);
+	if (!net->dns.watch)
+		return -EIO;
+	dnsmasq_watch_leases(dmn, net);
+	return 0;
+}
+
+/* Runs dnsmasq for @net (its files written) and watches it. */
+static int dnsmasq_spawn(struct daemon *dmn, struct network *net,
+			 struct err **e)
+{
+	_cleanup_free_ char *arg = conf_arg(dmn, name_of(net));
+	_cleanup_free_ char *log = dns_path(dmn, name_of(net), "dnsmasq.log");
+	const char *prog = getenv("NIDO_DNSMASQ");
+	char *argv[] = {(char *)(prog ? prog : "dnsmasq"), arg,
+			"--keep-in-foreground", "--log-facility=-", NULL};
+	struct spawn_opts o;
+	struct spawn_child c;
+	_cleanup_close_ int logfd = driver_open_log(log, e);
+
+	if (logfd < 0)
+		return err_prefix(e, "network '%s'", name_of(net));
+	spawn_opts_init(&o);
+	o.argv = argv;
+	o.stdout_fd = logfd;
+	o.stderr_fd = logfd;
+	o.new_session = 1; /* outlives a restart of nidod */
+	if (spawn_start(&o, &c, e) < 0)
+		return err_prefix(e, "network '%s': starting dnsmasq",
+				  name_of(net));
+	net->dns.pid = c.pid;
+	net->dns.pidfd = c.pidfd;
+	net->dns.start_time = driver_proc_start_time(c.pid);
+	return dnsmasq_watch(dmn, net, e);
+}
+
+/* Ends @pid (a dnsmasq of ours, @pidfd may be -1): TERM, then KILL. */
+static void kill_dnsmasq(pid_t pid, int pidfd)
+{
+	_cleanup_close_ int fd =
+		pidfd >= 0 ? dup(pidfd) : (int)pidfd_open(pid, 0);
+	struct spawn_child c = {.pid = pid, .pidfd = fd};
+	int status;
+
+	if (fd < 0)
+		return; /* gone */
+	pidfd_send_signal(fd, SIGTERM, NULL, 0);
+	if (spawn_wait_timeout(&c, DNSMASQ_STOP_MS, &status) == -ETIMEDOUT) {
+		pidfd_send_signal(fd, SIGKILL, NULL, 0);
+		spawn_wait_timeout(&c, DNSMASQ_STOP_MS, &status);
+	}
+	c.pidfd = -1; /* still owned by fd */
+}
+
+/* Stops @net's dnsmasq and its watches. */
+static void dnsmasq_stop(struct daemon *dmn, struct network *net)
+{
+	struct network_dnsmasq_proc *d = &net->dns;
+
+	dnsmasq_unwatch(dmn, net);
+	if (d->retry) {
+		loop_source_del(dmn->loop, d->retry);
+		d->retry = NULL;
+	}
+	if (d->pid > 0)
+		kill_dnsmasq(d->pid, d->pidfd);
+	free(dnsmasq_forget(dmn, net));
+	d->fails = 0;
+}
+
+/* ---- leases ------------------------------------------------------------- */
+
+static bool lease_same(const struct net_lease *a, const struct net_lease *b)
+{
+	return net_ip_eq(&a->ip, &b->ip) && a->hwaddr_len == b->hwaddr_len &&
+	       !memcmp(a->hwaddr, b->hwaddr, a->hwaddr_len) &&
+	       a->iaid == b->iaid;
+}
+
+static bool lease_in(const struct net_lease *l, const struct net_lease *v,
+		     size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (lease_same(l, &v[i]))
+			return true;
+	return false;
+}
+
+/* Reads the leases again and reports the ones that came and went. */
+static void leases_reread(struct daemon *dmn, struct network *net)
+{
+	struct network_dnsmasq_proc *d = &net->dns;
+	_cleanup_free_ char *path = dns_path(dmn, name_of(net), "leases");
+	_cleanup_err_ struct err *e = NULL;
+	struct net_lease *v = NULL;
+	size_t n = 0, skipped = 0;
+
+	if (net_leases_read(path, &v, &n, &skipped, &e) < 0) {
+		log_warn("network '%s': %s", name_of(net), err_msg(e));
+		return;
+	}
+	if (skipped)
+		log_warn("network '%s': %zu lines of the lease file skipped",
+			 name_of(net), skipped);
+	for (size_t i = 0; i < n; i++)
+		if (!lease_in(&v[i], d->leases, d->n_leases))
+			events_network_lease(dmn, net, "added", &v[i]);
+	for (size_t i = 0; i < d->n_leases; i++)
+		if (!lease_in(&d->leases[i], v, n))
+			events_network_lease(dmn, net, "removed",
+					     &d->leases[i]);
+	net_leases_free(d->leases, d->n_leases);
+	d->leases = v;
+	d->n_leases = n;
+}
+
+static void on_lease_timer(struct loop *l, void *opaque)
+{
+	struct network *net = opaque;
+
+	(void)l;
+	leases_reread(net->dmn, net);
+}
+
+static void on_lease_change(struct loop *l, int fd, uint32_t events,
+			    void *opaque)
+{
+	struct network *net = opaque;
+	char buf[4096]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
+	_cleanup_err_ struct err *e = NULL;
+
+	(void)events;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	/* dnsmasq writes the file in several calls: read it once settled */
+	if (!net->dns.lease_timer)
+		net->dns.lease_timer = loop_timer_add(l, LEASE_SETTLE_NS, 0,
+						      on_lease_timer, net, &e);
+	else
+		loop_timer_set(l, net->dns.lease_timer, LEASE_SETTLE_NS, 0);
+}
+
+/* Watches the lease file (dnsmasq rewrites it in place). */
+static void dnsmasq_watch_leases(struct daemon *dmn, struct network *net)
+{
+	struct network_dnsmasq_proc *d = &net->dns;
+	_cleanup_free_ char *path = dns_path(dmn, name_of(net), "leases");
+	_cleanup_err_ struct err *e = NULL;
+
+	if (d->inotify >= 0)
+		return;
+	d->inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (d->inotify < 0 ||
+	    inotify_add_watch(d->inotify, path, IN_MODIFY | IN_CLOSE_WRITE) <
+		    0 ||
+	    !(d->lease_watch = loop_fd_add(dmn->loop, d->inotify, EPOLLIN,
+					   on_lease_change, net, &e))) {
+		log_warn("network '%s': watching '%s': %s", name_of(net), path,
+			 e ? err_msg(e) : strerror(errno));
+		close_safe(d->inotify);
+		d->inotify = -1;
+		return;
+	}
+	leases_reread(dmn, net);
+}
+
+static void dnsmasq_unwatch(struct daemon *dmn, struct network *net)
+{
+	struct network_dnsmasq_proc *d = &net->dns;
+
+	if (d->lease_watch)
+		loop_source_del(dmn->loop, d->lease_watch);
+	if (d->lease_timer)
+		loop_source_del(dmn->loop, d->lease_timer);
+	d->lease_watch = d->lease_timer = NULL;
+	close_safe(d->inotify);
+	d->inotify = -1;
+}
+
+int network_leases(struct daemon *dmn, struct network *net,
+		   struct net_lease **out, size_t *n, struct err **e)
+{
+	_cleanup_free_ char *path = dns_path(dmn, name_of(net), "leases");
+
+	*out = NULL;
+	*n = 0;
+	if (!net->active)
+		return 0;
+	return net_leases_read(path, out, n, NULL, e);
+}
+
+/* ---- start and stop ------------------------------------------------------ */
+
+/*
+ * NAT and routed networks forward between the bridge and the outside:
+ * the kernel must forward at all (libvirt turns it on the same way).
+ */
+static int sysctl_on(const char *path, struct err **e)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, "1\n", 2) != 2) {
+		int err = errno;
+
+		close_safe(fd);
+		return err_sys(e, err, "writing 1 to '%s'", path);
+	}
+	close(fd);
+	return 0;
+}
+
+static int enable_forwarding(const struct network_def *d, struct err **e)
+{
+	bool v4 = false, v6 = false;
+
+	if (d->forward != NETWORK_FORWARD_NAT &&
+	    d->forward != NETWORK_FORWARD_ROUTE)
+		return 0;
+	for (size_t i = 0; i < d->n_ips; i++) {
+		v4 |= d->ips[i].address.family == AF_INET;
+		v6 |= d->ips[i].address.family == AF_INET6;
+	}
+	if (v4 && sysctl_on("/proc/sys/net/ipv4/ip_forward", e) < 0)
+		return -EIO;
+	if (v6 && sysctl_on("/proc/sys/net/ipv6/conf/all/forwarding", e) < 0)
+		return -EIO;
+	return 0;
+}
+
+/* What the host has that the network would collide with. */
+static int check_collisions(const struct network *net, struct err **e)
+{
+	const struct network_def *d = net->def;
+	char desc[NET_ROUTE_DESC_MAX], a[NET_IP_STRLEN];
+
+	if (net_link_exists(d->bridge))
+		return err_setk(e, ERR_OPERATION_FAILED, EEXIST,
+				"network '%s': bridge '%s' is already an "
+				"interface of the host",
+				d->name, d->bridge);
+	for (size_t i = 0; i < d->n_ips; i++) {
+		const struct network_ip *ip = &d->ips[i];
+		struct net_ip subnet = net_ip_network(&ip->address, ip->prefix);
+		int r = net_route_overlap(&subnet, ip->prefix, NULL, desc, e);
+
+		if (r < 0)
+			return r;
+		if (r)
+			return err_setk(e, ERR_OPERATION_FAILED, EADDRINUSE,
+					"network '%s': subnet %s/%u overlaps "
+					"the host's route %s",
+					d->name, net_ip_str(&subnet, a),
+					ip->prefix, desc);
+	}
+	if (d->forward_dev && !net_link_exists(d->forward_dev))
+		return err_setk(e, ERR_OPERATION_FAILED, ENODEV,
+				"network '%s': forward dev '%s' is not an "
+				"interface of the host",
+				d->name, d->forward_dev);
+	return 0;
+}
+
+/* The bridge with its MAC, addresses, up. */
+static int make_bridge(const struct network_def *d, struct err **e)
+{
+	struct net_nl *nl = NULL;
+	struct net_bridge_opts o = network_def_bridge_opts(d);
+	int r = net_nl_open(&nl, e);
+
+	if (r == 0)
+		r = net_bridge_create(nl, d->bridge, &o, e);
+	for (size_t i = 0; r == 0 && i < d->n_ips; i++)
+		r = net_addr_add(nl, d->bridge, &d->ips[i].address,
+				 d->ips[i].prefix, e);
+	if (r == 0)
+		r = net_link_set_up(nl, d->bridge, true, e);
+	net_nl_close(nl);
+	return r;
+}
+
+static int apply_firewall(const struct network_def *d, struct err **e)
+{
+	struct network_fw fw;
+	int r = network_def_fw(d, d->bridge, &fw, e);
+
+	if (r < 0)
+		return r;
+	r = net_fw_apply(&fw.net, e);
+	network_fw_release(&fw);
+	return r;
+}
+
+/*
+ * Takes down what a network of bridge @bridge may have: its dnsmasq
+ * (@pid, 0: found by its command line), its table, its bridge (not for
+ * mode='bridge'), its dnsmasq files. Each step works whatever is there.
+ */
+static void teardown(struct daemon *dmn, const char *name, const char *bridge,
+		     bool host_bridge, pid_t pid)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *arg = conf_arg(dmn, name);
+	struct net_nl *nl = NULL;
+
+	if (pid > 0 && cmdline_has(pid, arg, false))
+		kill_dnsmasq(pid, -1);
+	if (host_bridge || !bridge)
+		goto files;
+	if (net_fw_remove(bridge, &e) < 0) {
+		log_warn("network '%s': %s", name, err_msg(e));
+		err_free(steal_ptr(e));
+	}
+	if (net_link_exists(bridge) &&
+	    (net_nl_open(&nl, &e) < 0 || net_link_delete(nl, bridge, &e) < 0))
+		log_warn("network '%s': %s", name, err_msg(e));
+	net_nl_close(nl);
+files:
+	dnsmasq_files_remove(dmn, name);
+}
+
+static bool host_bridge(const struct network_def *d)
+{
+	return d->forward == NETWORK_FORWARD_BRIDGE;
+}
+
+static int start_parts(struct daemon *dmn, struct network *net, struct err **e)
+{
+	const struct network_def *d = net->def;
+	int r;
+
+	if (host_bridge(d))
+		return net_link_exists(d->bridge)
+			       ? 0
+			       : err_setk(e, ERR_OPERATION_FAILED, ENODEV,
+					  "network '%s': the host has no "
+					  "bridge '%s'",
+					  d->name, d->bridge);
+	r = make_bridge(d, e);
+	if (r == 0)
+		r = apply_firewall(d, e);
+	if (r == 0)
+		r = enable_forwarding(d, e);
+	if (r < 0)
+		return err_prefix(e, "network '%s'", d->name);
+	r = dnsmasq_files(dmn, net, e);
+	if (r == 0)
+		r = dnsmasq_spawn(dmn, net, e);
+	return r < 0 ? r : 0;
+}
+
+int network_start(struct daemon *dmn, struct network *net, struct err **e)
+{
+	const struct network_def *d = net->def;
+	int r;
+
+	net->dmn = dmn;
+	if (net->active)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"network '%s' is already active", d->name);
+	if (geteuid() != 0)
+		return err_setk(e, ERR_OPERATION_DENIED, EPERM,
+				"network '%s': starting a network needs root "
+				"(the system daemon)",
+				d->name);
+	if (!host_bridge(d) && check_collisions(net, e) < 0)
+		return err_code(*e);
+	/* recorded first: a crash from here on is found and undone */
+	if (store_live_save(&dmn->store, &network_kind, d, e) < 0 ||
+	    save_record(dmn, net, "starting", e) < 0)
+		return err_prefix(e, "network '%s'", d->name);
+	r = start_parts(dmn, net, e);
+	if (r == 0)
+		r = save_record(dmn, net, "running", e);
+	if (r < 0) {
+		dnsmasq_unwatch(dmn, net);
+		free(dnsmasq_forget(dmn, net));
+		teardown(dmn, d->name, d->bridge, host_bridge(d), 0);
+		store_runtime_delete(&dmn->store, &network_kind, d->name);
+		return r;
+	}
+	net->active = true;
+	log_info("network '%s' started on bridge '%s'", d->name, d->bridge);
+	events_network_lifecycle(dmn, net, "started", NULL);
+	return 0;
+}
+
+int network_stop(struct daemon *dmn, struct network *net, struct err **e)
+{
+	const struct network_def *d = net->def;
+
+	if (!net->active)
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"network '%s' is not active", d->name);
+	if (save_record(dmn, net, "stopping", e) < 0)
+		return err_prefix(e, "network '%s'", d->name);
+	dnsmasq_stop(dmn, net);
+	teardown(dmn, d->name, d->bridge, host_bridge(d), 0);
+	store_runtime_delete(&dmn->store, &network_kind, d->name);
+	net_leases_free(net->dns.leases, net->dns.n_leases);
+	net->dns.leases = NULL;
+	net->dns.n_leases = 0;
+	net->active = false;
+	log_info("network '%s' stopped", d->name);
+	events_network_lifecycle(dmn, net, "stopped", NULL);
+	object_apply_newdef(&net->obj);
+	return 0;
+}
+
+/* ---- definitions --------------------------------------------------------- */
+
+/* Is @bridge the bridge of a network other than @name? */
+static bool bridge_taken(const struct daemon *dmn, const char *bridge,
+			 const char *name)
+{
+	for (size_t i = 0; i < dmn->networks.l.n; i++) {
+		const struct network *n = network_at(&dmn->networks, i);
+
+		if (streq(name_of(n), name))
+			continue;
+		if (n->def->bridge && streq(n->def->bridge, bridge))
+			return true;
+		if (n->newdef && n->newdef->bridge &&
+		    streq(n->newdef->bridge, bridge))
+			return true;
+	}
+	return false;
+}
+
+/* The first free name of the template @tmpl ("virbr%d"). */
+static int bridge_expand(const struct daemon *dmn, const char *tmpl,
+			 const char *name, char **out, struct err **e)
+{
+	for (int i = 0; i < 32768; i++) {
+		const char *pct = strstr(tmpl, "%d");
+		char buf[NET_IFNAME_MAX + 8];
+
+		/* net_ifname_check() allowed one "%d" and room for 5 digits */
+		if (!pct || strlen(tmpl) > NET_IFNAME_MAX + 2)
+			return err_setk(e, ERR_XML_ERROR, EINVAL,
+					"network '%s': bridge name template "
+					"'%s' needs one %%d",
+					name, tmpl);
+		snprintf(buf, sizeof(buf), "%.*s%d%s", (int)(pct - tmpl), tmpl,
+			 i, pct + 2);
+		if (!bridge_taken(dmn, buf, name) && !net_link_exists(buf)) {
+			*out = xstrdup(buf);
+			return 0;
+		}
+	}
+	return err_setk(e, ERR_OPERATION_FAILED, ENOSPC,
+			"network '%s': no free bridge name of '%s'", name,
+			tmpl);
+}
+
+static void random_mac(uint8_t mac[6])
+{
+	struct uuid u;
+
+	uuid_new_random(&u);
+	mac[0] = 0x52;
+	mac[1] = 0x54;
+	mac[2] = 0x00;
+	memcpy(mac + 3, u.bytes, 3);
+}
+
+int network_fill_def(struct daemon *dmn, struct network_def *def,
+		     struct err **e)
+{
+	const struct network *old =
+		network_of(object_list_find_name(&dmn->networks.l, def->name));
+	const struct network_def *od =
+		old ? (old->newdef ? old->newdef : old->def) : NULL;
+
+	if (!def->bridge && od && od->bridge && !host_bridge(def))
+		def->bridge = xstrdup(od->bridge);
+	if (!def->bridge && !host_bridge(def) &&
+	    bridge_expand(dmn, "virbr%d", def->name, &def->bridge, e) < 0)
+		return -ENOSPC;
+	if (def->bridge && strchr(def->bridge, '%')) {
+		char *tmpl = def->bridge;
+		int r = bridge_expand(dmn, tmpl, def->name, &def->bridge, e);
+
+		free(tmpl);
+		if (r < 0)
+			return r;
+	}
+	if (def->bridge && !host_bridge(def) &&
+	    bridge_taken(dmn, def->bridge, def->name)) {
+		for (size_t i = 0; i < dmn->networks.l.n; i++) {
+			const struct network *n = network_at(&dmn->networks, i);
+
+			if (!streq(name_of(n), def->name) && n->def->bridge &&
+			    streq(n->def->bridge, def->bridge))
+				return err_setk(e, ERR_OPERATION_FAILED, EEXIST,
+						"bridge name '%s' is already "
+						"in use by network '%s'",
+						def->bridge, name_of(n));
+		}
+		return err_setk(e, ERR_OPERATION_FAILED, EEXIST,
+				"bridge name '%s' is already in use",
+				def->bridge);
+	}
+	if (!def->has_mac && !host_bridge(def)) {
+		if (od && od->has_mac)
+			memcpy(def->mac, od->mac, 6);
+		else
+			random_mac(def->mac);
+		def->has_mac = true;
+	}
+	return 0;
+}
+
+/* ---- recovery --------------------------------------------------------------
+ */
+
+/* Does process @pid still run the dnsmasq the record names? */
+static bool dnsmasq_is_ours(struct daemon *dmn, const char *name, pid_t pid,
+			    uint64_t start)
+{
+	_cleanup_free_ char *arg = conf_arg(dmn, name);
+
+	return pid > 0 && start && driver_proc_start_time(pid) == start &&
+	       cmdline_has(pid, arg, false);
+}
+
+/* A running network found again: its dnsmasq adopted or restarted. */
+static int readopt(struct daemon *dmn, struct network *net,
+		   struct json_object *rec, struct err **e)
+{
+	int64_t pid = 0;
+	uint64_t start = 0;
+
+	json_get_int64_opt(rec, "dnsmasq_pid", &pid, NULL);
+	json_get_uint64_opt(rec, "dnsmasq_start", &start, NULL);
+	if (host_bridge(net->def))
+		return 0;
+	if (!net_link_exists(net->def->bridge))
+		return err_set(e, ENODEV, "its bridge '%s' is gone",
+			       net->def->bridge);
+	/* the whole table again: no rule is duplicated, none is missing */
+	if (apply_firewall(net->def, e) < 0)
+		return -EIO;
+	if (dnsmasq_is_ours(dmn, name_of(net), (pid_t)pid, start)) {
+		net->dns.pid = (pid_t)pid;
+		net->dns.start_time = start;
+		net->dns.pidfd = (int)pidfd_open((pid_t)pid, 0);
+		if (net->dns.pidfd >= 0)
+			return dnsmasq_watch(dmn, net, e);
+		net->dns.pid = 0;
+	}
+	if (dnsmasq_files(dmn, net, e) == 1)
+		return 0;
+	if (*e)
+		return -EIO;
+	log_warn("network '%s': its dnsmasq is gone; starting it again",
+		 name_of(net));
+	if (dnsmasq_spawn(dmn, net, e) < 0)
+		return -EIO;
+	events_network_dnsmasq(dmn, net, "restarted", "found gone at recovery");
+	return 0;
+}
+
+/* The network of a run-time record: known, or a transient one. */
+static struct network *record_network(struct daemon *dmn, const char *name)
+{
+	struct object *o = object_list_find_name(&dmn->networks.l, name);
+	_cleanup_err_ struct err *e = NULL;
+	void *live = NULL;
+
+	if (store_live_load(&dmn->store, &network_kind, name, &live, &e) < 0) {
+		log_warn("network '%s': its live definition: %s", name,
+			 err_msg(e));
+		return o ? network_of(o) : NULL;
+	}
+	if (!o) {
+		o = network_kind.obj_new(live);
+		o->persistent = false;
+		object_list_add(&dmn->networks.l, o);
+		return network_of(o);
+	}
+	/* what runs is the live one; the stored one is for the next start */
+	if (o->def != live) {
+		network_def_free(o->newdef);
+		o->newdef = o->def;
+		o->def = live;
+	}
+	return network_of(o);
+}
+
+/* One run-time record at daemon start. */
+static void recover_one(struct daemon *dmn, const char *name)
+{
+	_cleanup_json_ struct json_object *rec = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	const char *state = "", *bridge = NULL;
+	struct network *net;
+	int64_t pid = 0;
+
+	if (store_runtime_load(&dmn->store, &network_kind, name, &rec, &e) <
+	    0) {
+		log_warn("network '%s': %s", name, err_msg(e));
+		return;
+	}
+	json_get_string_opt(rec, "state", &state, NULL);
+	json_get_string_opt(rec, "bridge", &bridge, NULL);
+	json_get_int64_opt(rec, "dnsmasq_pid", &pid, NULL);
+	net = record_network(dmn, name);
+	if (net)
+		net->dmn = dmn;
+	if (net && streq(state, "running")) {
+		net->active = true;
+		if (readopt(dmn, net, rec, &e) == 0) {
+			log_info("network '%s' is running on '%s'", name,
+				 net->def->bridge);
+			return;
+		}
+		log_warn("network '%s': %s; stopping it", name, err_msg(e));
+		dnsmasq_unwatch(dmn, net);
+		free(dnsmasq_forget(dmn, net));
+		net->active = false;
+	} else {
+		log_info("network '%s' was left %s by a crash; taking it down",
+			 name, *state ? state : "half recorded");
+	}
+	teardown(dmn, name, bridge,
+		 net && bridge && host_bridge(net->def) &&
+			 streq(bridge, net->def->bridge),
+		 (pid_t)pid);
+	store_runtime_delete(&dmn->store, &network_kind, name);
+	if (net) {
+		object_apply_newdef(&net->obj);
+		object_drop_transient(&dmn->networks.l, &net->obj);
+	}
+}
+
+/*
+ * dnsmasqs of ours (their --conf-file under our runtime directory) that
+ * no running network owns: a crash between spawning one and recording
+ * its pid.
+ */
+static void kill_orphan_dnsmasqs(struct daemon *dmn)
+{
+	_cleanup_free_ char *prefix =
+		xasprintf("--conf-file=%s/dnsmasq/", dmn->store.runtime_dir);
+	DIR *dir = opendir("/proc");
+	struct dirent *de;
+
+	while (dir && (de = readdir(dir))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		bool owned = false;
+
+		if (*end || pid <= 1 || pid == getpid() ||
+		    !cmdline_has((pid_t)pid, prefix, true))
+			continue;
+		for (size_t i = 0; i < dmn->networks.l.n; i++)
+			owned |= network_at(&dmn->networks, i)->dns.pid == pid;
+		if (owned)
+			continue;
+		log_warn("killing dnsmasq %ld, which no running network owns",
+			 pid);
+		kill_dnsmasq((pid_t)pid, -1);
+	}
+	if (dir)
+		closedir(dir);
+}
+
+/* Tables of nido's for bridges of our networks that do not run. */
+static void remove_stale_tables(struct daemon *dmn)
+{
+	_cleanup_err_ struct err *e = NULL;
+	char **tables = NULL;
+
+	if (net_fw_list(&tables, &e) < 0) {
+		log_warn("listing nido's firewall tables: %s", err_msg(e));
+		return;
+	}
+	for (size_t t = 0; tables[t]; t++) {
+		for (size_t i = 0; i < dmn->networks.l.n; i++) {
+			const struct network *n = network_at(&dmn->networks, i);
+
+			if (n->active || !n->def->bridge ||
+			    !streq(n->def->bridge, tables[t]))
+				continue;
+			log_warn("removing the stale firewall table of "
+				 "bridge '%s'",
+				 tables[t]);
+			if (net_fw_remove(tables[t], &e) < 0) {
+				log_warn("%s", err_msg(e));
+				err_free(steal_ptr(e));
+			}
+		}
+	}
+	net_fw_list_free(tables);
+}
+
+/* The first 192.168.N.0/24 from 122 up that no route or network uses. */
+static int default_subnet(struct daemon *dmn, unsigned *third)
+{
+	for (unsigned n = 122; n < 255; n++) {
+		struct net_ip ip = {.family = AF_INET, .b = {192, 168, n, 0}};
+		char desc[NET_ROUTE_DESC_MAX];
+		bool used = net_route_overlap(&ip, 24, NULL, desc, NULL) != 0;
+
+		for (size_t i = 0; !used && i < dmn->networks.l.n; i++) {
+			const struct network_def *d =
+				network_at(&dmn->networks, i)->def;
+
+			for (size_t j = 0; j < d->n_ips; j++)
+				used |= net_prefix_overlap(&d->ips[j].address,
+							   d->ips[j].prefix,
+							   &ip, 24);
+		}
+		if (!used) {
+			*third = n;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+/*
+ * The system daemon's first start defines and autostarts `default`, as
+ * a libvirt install does: NAT, virbr0, 192.168.122.0/24 (or the next
+ * free /24) with DHCP. Done once: a marker file remembers it, so that
+ * an undefined `default` stays undefined.
+ */
+static void define_default(struct daemon *dmn)
+{
+	_cleanup_free_ char *marker =
+		xasprintf("%s/networks/.default-defined", dmn->store.state_dir);
+	_cleanup_free_ char *xml = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	struct network_def *def = NULL;
+	struct object *o = NULL;
+	unsigned n;
+
+	if (!dmn->system || access(marker, F_OK) == 0)
+		return;
+	if (object_list_find_name(&dmn->networks.l, "default") ||
+	    default_subnet(dmn, &n) < 0)
+		goto mark;
+	xml = xasprintf(
+		"<network>\n  <name>default</name>\n"
+		"  <forward mode='nat'/>\n"
+		"  <bridge name='virbr%%d' stp='on' delay='0'/>\n"
+		"  <ip address='192.168.%u.1' netmask='255.255.255.0'>\n"
+		"    <dhcp>\n"
+		"      <range start='192.168.%u.2' "
+		"end='192.168.%u.254'/>\n"
+		"    </dhcp>\n  </ip>\n</network>\n",
+		n, n, n);
+	if (network_def_parse(xml, strlen(xml), &def, NULL, &e) < 0 ||
+	    network_fill_def(dmn, def, &e) < 0 ||
+	    object_define(&dmn->networks.l, &dmn->store, steal_ptr(def), &o,
+			  &e) < 0 ||
+	    object_set_autostart(&dmn->store, o, true, &e) < 0) {
+		network_def_free(def);
+		log_error("defining the default network: %s", err_msg(e));
+		return;
+	}
+	log_info("defined the default network (192.168.%u.0/24, autostart)", n);
+	events_network_lifecycle(dmn, network_of(o), "defined", "added");
+mark:
+	if (file_write_atomic(marker, "", 0, 0600, &e) < 0)
+		log_warn("%s", err_msg(e));
+}
+
+void networks_recover(struct daemon *dmn)
+{
+	char **names = store_runtime_names(&dmn->store, &network_kind);
+
+	for (size_t i = 0; names && names[i]; i++)
+		recover_one(dmn, names[i]);
+	store_names_free(names);
+	if (geteuid() == 0) {
+		kill_orphan_dnsmasqs(dmn);
+		remove_stale_tables(dmn);
+	}
+	define_default(dmn);
+	for (size_t i = 0; i < dmn->networks.l.n; i++) {
+		struct network *net = network_at(&dmn->networks, i);
+		_cleanup_err_ struct err *e = NULL;
+
+		if (!net->autostart || net->active)
+			continue;
+		if (network_start(dmn, net, &e) < 0)
+			log_error("autostart: %s", err_msg(e));
+	}
+}
+
+void networks_release(struct daemon *dmn)
+{
+	for (size_t i = 0; i < dmn->networks.l.n; i++) {
+		struct network *net = network_at(&dmn->networks, i);
+
+		dnsmasq_unwatch(dmn, net);
+		if (net->dns.watch)
+			loop_source_del(dmn->loop, net->dns.watch);
+		if (net->dns.retry)
+			loop_source_del(dmn->loop, net->dns.retry);
+		net->dns.watch = net->dns.retry = NULL;
+	}
+	object_list_clear(&dmn->networks.l);
+}
+
+/* ---- net-update ---------------------------------------------------------- */
+
+/* A copy of @d (through its text: a definition is what it formats to). */
+static struct network_def *def_copy(const struct network_def *d, struct err **e)
+{
+	_cleanup_free_ char *xml = network_def_format(d);
+	struct network_def *c = NULL;
+
+	if (network_def_parse(xml, strlen(xml), &c, NULL, e) < 0)
+		return NULL;
+	return c;
+}
+
+/* The <ip> a host goes in: @parent, or the first IPv4 one with DHCP. */
+static int pick_ip(const struct network_def *d, int parent, struct err **e)
+{
+	int first4 = -1;
+
+	if (parent >= 0) {
+		if ((size_t)parent < d->n_ips)
+			return parent;
+		return err_setk(e, ERR_OPERATION_INVALID, ENOENT,
+				"network '%s' has no <ip> number %d (it has "
+				"%zu)",
+				d->name, parent, d->n_ips);
+	}
+	for (size_t i = 0; i < d->n_ips; i++) {
+		if (d->ips[i].address.family != AF_INET)
+			continue;
+		if (d->ips[i].has_dhcp)
+			return (int)i;
+		if (first4 < 0)
+			first4 = (int)i;
+	}
+	if (first4 >= 0)
+		return first4;
+	if (d->n_ips)
+		return 0;
+	return err_setk(e, ERR_OPERATION_INVALID, ENOENT,
+			"network '%s' has no <ip> for a DHCP host", d->name);
+}
+
+/* Same client: MAC (IPv4) or id (DHCPv6), else same name. */
+static bool host_match(const struct network_dhcp_host *a,
+		       const struct network_dhcp_host *b)
+{
+	if (a->has_mac || b->has_mac)
+		return a->has_mac && b->has_mac && !memcmp(a->mac, b->mac, 6);
+	if (a->id || b->id)
+		return a->id && b->id && streq(a->id, b->id);
+	return a->name && b->name && streq(a->name, b->name);
+}
+
+static int host_change(struct network_def *d, int ipi, const char *cmd,
+		       struct network_dhcp_host *h, struct err **e)
+{
+	struct network_ip *ip = &d->ips[ipi];
+	size_t i = 0;
+
+	while (i < ip->n_hosts && !host_match(&ip->hosts[i], h))
+		i++;
+	if (streq(cmd, "delete") || streq(cmd, "modify")) {
+		if (i == ip->n_hosts)
+			return err_setk(e, ERR_OPERATION_INVALID, ENOENT,
+					"couldn't locate a matching dhcp host "
+					"entry in network '%s'",
+					d->name);
+		network_dhcp_host_release(&ip->hosts[i]);
+		if (streq(cmd, "modify")) {
+			ip->hosts[i] = *h;
+		} else {
+			memmove(&ip->hosts[i], &ip->hosts[i + 1],
+				(ip->n_hosts - i - 1) * sizeof(*ip->hosts));
+			ip->n_hosts--;
+			network_dhcp_host_release(h);
+		}
+		memset(h, 0, sizeof(*h));
+		return 0;
+	}
+	if (i < ip->n_hosts)
+		return err_setk(e, ERR_OPERATION_INVALID, EEXIST,
+				"there is an existing dhcp host entry in "
+				"network '%s' that matches",
+				d->name);
+	if (ip->n_hosts >= NETWORK_MAX_HOSTS)
+		return err_setk(e, ERR_OPERATION_INVALID, ENOSPC,
+				"network '%s' has %d DHCP hosts already",
+				d->name, NETWORK_MAX_HOSTS);
+	ip->hosts =
+		xreallocarray(ip->hosts, ip->n_hosts + 1, sizeof(*ip->hosts));
+	if (streq(cmd, "add-first")) {
+		memmove(&ip->hosts[1], &ip->hosts[0],
+			ip->n_hosts * sizeof(*ip->hosts));
+		ip->hosts[0] = *h;
+	} else {
+		ip->hosts[ip->n_hosts] = *h;
+	}
+	ip->n_hosts++;
+	ip->has_dhcp = true;
+	memset(h, 0, sizeof(*h));
+	return 0;
+}
+
+/* A copy of @d with the change made and checked, or NULL with @e. */
+static struct network_def *updated(const struct network_def *d, const char *cmd,
+				   const char *xml, int parent, struct err **e)
+{
+	struct network_def *c = NULL;
+	struct network_dhcp_host h;
+	int ipi = pick_ip(d, parent, e);
+
+	if (ipi < 0)
+		return NULL;
+	if (network_dhcp_host_parse(xml, strlen(xml),
+				    d->ips[ipi].address.family, &h, NULL,
+				    e) < 0) {
+		err_prefix(e, "network '%s'", d->name);
+		return NULL;
+	}
+	c = def_copy(d, e);
+	if (!c || host_change(c, ipi, cmd, &h, e) < 0 ||
+	    network_def_validate(c, e) < 0) {
+		network_dhcp_host_release(&h);
+		network_def_free(c);
+		err_mark(e, ERR_OPERATION_INVALID);
+		return NULL;
+	}
+	return c;
+}
+
+/* The running dnsmasq takes the new hosts: SIGHUP re-reads them. */
+static int live_hosts(struct daemon *dmn, struct network *net, struct err **e)
+{
+	_cleanup_free_ char *conf = dns_path(dmn, name_of(net), "dnsmasq.conf");
+	_cleanup_free_ char *before = NULL, *after = NULL;
+	size_t blen = 0, alen = 0;
+	int r;
+
+	file_read_all(conf, 1 << 20, &before, &blen, NULL);
+	r = dnsmasq_files(dmn, net, e);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	file_read_all(conf, 1 << 20, &after, &alen, NULL);
+	if (net->dns.pid > 0 && before && after && blen == alen &&
+	    !memcmp(before, after, alen))
+		return pidfd_send_signal(net->dns.pidfd, SIGHUP, NULL, 0) < 0
+			       ? err_sys(e, errno, "signalling dnsmasq")
+			       : 0;
+	/* its configuration changed (a first static host): start it again */
+	dnsmasq_stop(dmn, net);
+	r = dnsmasq_spawn(dmn, net, e);
+	if (r == 0)
+		r = save_record(dmn, net, "running", e);
+	return r;
+}
+
+int network_update_dhcp_host(struct daemon *dmn, struct network *net,
+			     const char *cmd, const char *xml, int parent,
+			     bool live, bool config, struct err **e)
+{
+	struct network_def *ld = NULL, *cd = NULL;
+	const struct network_def *persistent =
+		net->newdef ? net->newdef : net->def;
+	int r = 0;
+
+	if (streq(cmd, "add"))
+		cmd = "add-last";
+	if (!streq(cmd, "add-first") && !streq(cmd, "add-last") &&
+	    !streq(cmd, "delete") && !streq(cmd, "modify"))
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"unknown net-update command '%.32s' (add, "
+				"add-first, add-last, delete, modify)",
+				cmd);
+	if (live && !net->active)
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"network '%s' is not active: no live "
+				"definition to update",
+				name_of(net));
+	if (config && !net->persistent)
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"network '%s' is transient: no persistent "
+				"definition to update",
+				name_of(net));
+	/* both made before either is kept: all or nothing */
+	if ((live && !(ld = updated(net->def, cmd, xml, parent, e))) ||
+	    (config && !(cd = updated(persistent, cmd, xml, parent, e)))) {
+		network_def_free(ld);
+		return err_code(*e);
+	}
+	if (cd && (r = store_def_save(&dmn->store, &network_kind, cd, e)) < 0)
+		goto out;
+	if (ld && (r = store_live_save(&dmn->store, &network_kind, ld, e)) < 0)
+		goto out;
+	if (cd && net->active) {
+		network_def_free(net->newdef);
+		net->newdef = steal_ptr(cd);
+	} else if (cd) {
+		network_def_free(net->def);
+		net->def = steal_ptr(cd);
+	}
+	if (ld) {
+		network_def_free(net->def);
+		net->def = steal_ptr(ld);
+		r = live_hosts(dmn, net, e);
+	}
+out:
+	network_def_free(ld);
+	network_def_free(cd);
+	return r;
+}
