@@ -24,8 +24,9 @@ struct network_port {
 	bool openvswitch;
 	struct network_vlan vlan; /* of the portgroup, else the network's */
 	bool has_vlan;
-	/* of the portgroup (@portgroup, else the default one), else the
-	 * network's; the interface's own wins over both (libvirt's rule) */
+	/* of the portgroup (@portgroup, else the default one); the
+	 * interface's own wins (libvirt's rule). The network's own is the
+	 * whole bridge's, not a port's. */
 	struct network_bandwidth bandwidth;
 };
 

@@ -947,29 +947,19 @@ static int parse_singles(const xmlNode *root, struct network_def *d,
 
 /*
  * What the subset keeps (it formats back) but nido does not apply yet:
- * said, so that nothing is changed silently. (<network ipv6='yes'>, IPv6
- * between guests of a network without an IPv6 <ip>, holds: nido's
- * table, inet, lets the bridge's ports reach each other in both
- * families; <nat ipv6='yes'> is the firewall's.)
+ * said, so that nothing is changed silently. The network's own
+ * <bandwidth> would shape the bridge as a whole; a portgroup's, and the
+ * <vlan>s, are applied to each guest's port (network-port.c, iface.c).
+ * (<network ipv6='yes'>, IPv6 between guests of a network without an
+ * IPv6 <ip>, holds: nido's table, inet, lets the bridge's ports reach
+ * each other in both families; <nat ipv6='yes'> is the firewall's.)
  */
 static void warn_unapplied(const struct network_def *d, struct xml_warnings *w)
 {
-	const char *later = "is not applied yet";
-
 	if (d->bandwidth.in.set || d->bandwidth.out.set)
-		xml_warn_def(w, "the network's <bandwidth> %s", later);
-	if (d->has_vlan)
-		xml_warn_def(w, "the network's <vlan> %s", later);
-	for (size_t i = 0; i < d->n_portgroups; i++) {
-		const struct network_portgroup *g = &d->portgroups[i];
-
-		if (g->bandwidth.in.set || g->bandwidth.out.set)
-			xml_warn_def(w, "portgroup '%s': <bandwidth> %s",
-				     g->name, later);
-		if (g->vlan.n_tags)
-			xml_warn_def(w, "portgroup '%s': <vlan> %s", g->name,
-				     later);
-	}
+		xml_warn_def(w,
+			     "the network's <bandwidth> is not applied yet "
+			     "(a portgroup's is, to each guest's port)");
 }
 
 int network_def_parse(const char *xml, size_t len, struct network_def **out,
