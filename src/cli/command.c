@@ -210,7 +210,8 @@ static const struct {
 } groups[] = {
 	{"domain", "Domain Management"}, {"monitor", "Domain Monitoring"},
 	{"events", "Domain Events"},	 {"host", "Host and Hypervisor"},
-	{"img", "Disk Images"},		 {"nido", "Nido itself"},
+	{"network", "Networking"},	 {"img", "Disk Images"},
+	{"nido", "Nido itself"},
 };
 
 static int by_name(const void *a, const void *b)
