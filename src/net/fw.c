@@ -9,8 +9,11 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <nftables/libnftables.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 /* "ip" or "ip6", the nft keyword of an address's family. */
 static const char *kw(const struct net_ip *ip)
@@ -281,15 +284,37 @@ char *net_fw_remove_script(const char *bridge, struct err **e)
 	return text;
 }
 
-/* A libnftables context with buffered output and errors; NULL: OOM. */
-static struct nft_ctx *nft_open(bool json)
+/*
+ * libnftables ends the process (exit()) when it cannot open its netlink
+ * socket, as on a kernel without nfnetlink: a daemon must not go that
+ * way, so the socket is tried here first and its failure is an error.
+ */
+static int nfnetlink_check(struct err **e)
 {
-	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 
-	if (!ctx)
+	if (fd < 0)
+		return err_sys(e, errno,
+			       "nftables: the kernel's netfilter netlink "
+			       "(nfnetlink) is not available");
+	close(fd);
+	return 0;
+}
+
+/* A libnftables context with buffered output and errors; NULL with @e. */
+static struct nft_ctx *nft_open(bool json, struct err **e)
+{
+	struct nft_ctx *ctx;
+
+	if (nfnetlink_check(e) < 0)
 		return NULL;
-	if (nft_ctx_buffer_output(ctx) || nft_ctx_buffer_error(ctx)) {
+	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (ctx && (nft_ctx_buffer_output(ctx) || nft_ctx_buffer_error(ctx))) {
 		nft_ctx_free(ctx);
+		ctx = NULL;
+	}
+	if (!ctx) {
+		err_set(e, ENOMEM, "nftables: cannot create a context");
 		return NULL;
 	}
 	if (json)
@@ -317,11 +342,11 @@ static int nft_cmd(struct nft_ctx *ctx, const char *cmd, const char *what,
 
 int net_fw_run(const char *script, struct err **e)
 {
-	struct nft_ctx *ctx = nft_open(false);
+	struct nft_ctx *ctx = nft_open(false, e);
 	int r;
 
 	if (!ctx)
-		return err_set(e, ENOMEM, "nftables: cannot create a context");
+		return e && *e ? err_code(*e) : -EIO;
 	r = nft_cmd(ctx, script, "nftables", e);
 	nft_ctx_free(ctx);
 	return r;
@@ -330,11 +355,11 @@ int net_fw_run(const char *script, struct err **e)
 /* The ruleset as libnftables' JSON, malloc'ed into @out. */
 static int ruleset_json(char **out, struct err **e)
 {
-	struct nft_ctx *ctx = nft_open(true);
+	struct nft_ctx *ctx = nft_open(true, e);
 	int r;
 
 	if (!ctx)
-		return err_set(e, ENOMEM, "nftables: cannot create a context");
+		return e && *e ? err_code(*e) : -EIO;
 	r = nft_cmd(ctx, "list ruleset", "listing the nftables ruleset", e);
 	if (r == 0)
 		*out = xstrdup(nft_ctx_get_output_buffer(ctx));
@@ -418,7 +443,7 @@ static void collect_tables(struct json_object *root, char ***out, size_t *n)
 
 int net_fw_list(char ***out, struct err **e)
 {
-	struct nft_ctx *ctx = nft_open(true);
+	struct nft_ctx *ctx = nft_open(true, e);
 	struct json_object *root;
 	char **list = xcalloc(1, sizeof(*list));
 	size_t n = 0;
@@ -426,7 +451,7 @@ int net_fw_list(char ***out, struct err **e)
 
 	if (!ctx) {
 		free(list);
-		return err_set(e, ENOMEM, "nftables: cannot create a context");
+		return e && *e ? err_code(*e) : -EIO;
 	}
 	r = nft_cmd(ctx, "list tables", "listing nftables tables", e);
 	if (r == 0) {
