@@ -229,6 +229,21 @@ static int write_text(const char *path, char *text, struct err **e)
 }
 
 /*
+ * The lease file exists before dnsmasq does (which opens it as root, and
+ * keeps what it holds), so that nidod's inotify watch on it is in place
+ * from the start rather than after a race with dnsmasq's first write.
+ */
+static int lease_file(const char *path, struct err **e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+	if (fd < 0)
+		return err_sys(e, errno, "'%s'", path);
+	close(fd);
+	return 0;
+}
+
+/*
  * dnsmasq's files for @net: 0 with them written, 1 when the network needs
  * no dnsmasq, or -errno.
  */
@@ -261,6 +276,8 @@ static int dnsmasq_files(struct daemon *dmn, const struct network *net,
 			       e);
 	if (r == 0)
 		r = write_text(conf, net_dnsmasq_conf(&m.conf, e), e);
+	if (r == 0)
+		r = lease_file(leases, e);
 	network_dnsmasq_release(&m);
 	return r < 0 ? err_prefix(e, "network '%s': dnsmasq's files",
 				  name_of(net))
