@@ -1,9 +1,13 @@
 # The README's main job, and issue 6's nested check: nidod with the kvm
-# driver runs a real Linux guest on layer 1's KVM. A qcow2 disk made with
-# `nido img`, a domain defined from XML, started through the daemon; the
-# guest's console reaches its shell and runs commands; `nido shutdown`
-# (the ACPI power button, as virsh's default) ends it cleanly and the
-# domain is shut off.
+# driver runs a real Linux guest on layer 1's KVM. The system daemon's
+# first start defines and starts the `default` network (NAT, DHCP), as
+# libvirt's does. A qcow2 disk made with `nido img`, a domain defined
+# from XML with an interface on `default`, started through the daemon;
+# the guest gets its address from the network's DHCP (net-dhcp-leases,
+# domifaddr); its console reaches its shell and runs commands, one of
+# them a ping of the host's side of the network; `nido shutdown` (the
+# ACPI power button, as virsh's default) ends it cleanly and the domain
+# is shut off.
 # nested-timeout: 600
 
 vmm=$(nido_vmm)
@@ -16,24 +20,53 @@ export NIDO_VMM=$vmm NIDO_DAEMON=$build/src/daemon/nidod
 export NIDO_STATE_DIR=$NIDO_WORK/state NIDO_RUNTIME_DIR=$NIDO_WORK/run
 export NIDO_DEFAULT_URI=nido:///system
 
+# Guests' taps: the tun module, and its node (layer 1's devtmpfs makes it
+# only once the module is in).
+modprobe tun 2>/dev/null || true
+if [ ! -c /dev/net/tun ] && [ -e /sys/class/misc/tun/dev ]; then
+	mkdir -p /dev/net
+	mknod /dev/net/tun c 10 200
+fi
+[ -c /dev/net/tun ] || fail "layer 1 has no /dev/net/tun"
+
 # The daemon, in system mode, as a host would run it from its unit.
 "$build/src/daemon/nidod" --system --log-file "$NIDO_RESULTS/nidod.log" &
 nidod_pid=$!
-trap 'kill $nidod_pid 2>/dev/null || true' EXIT
+# Networks outlive their daemon (as libvirt's): the demo's is taken down
+# before its daemon ends, so that a host running the demo keeps nothing.
+trap '"$nido" net-destroy default >/dev/null 2>&1 || true; kill $nidod_pid 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
 	[ -S "$NIDO_RUNTIME_DIR/nidod.sock" ] && break
 	sleep 0.1
 done
 [ -S "$NIDO_RUNTIME_DIR/nidod.sock" ] || fail "nidod did not start (see nidod.log)"
 
-# Layer 2: an interactive shell on the console.
-l2_initrd "$NIDO_WORK/initrd" - <<'SCRIPT'
+nido() { "$build/src/cli/nido" "$@"; }
+show() { echo "\$ $*"; "$@"; }
+
+show nido net-list --all
+"$nido" net-list --name | grep -qx default || fail "the system daemon did not define the default network"
+show nido net-dumpxml default
+
+# Layer 2: DHCP on its network card (busybox's udhcpc, with a script that
+# sets what the lease says), then an interactive shell on the console.
+cat >"$NIDO_WORK/udhcpc.script" <<'SCRIPT'
+#!/bin/sh
+case $1 in
+bound | renew)
+	ip addr add "$ip/$mask" dev "$interface"
+	[ -n "$router" ] && ip route add default via "${router%% *}" ;;
+esac
+exit 0
+SCRIPT
+chmod 755 "$NIDO_WORK/udhcpc.script"
+l2_initrd "$NIDO_WORK/initrd" - "$NIDO_WORK/udhcpc.script" <<'SCRIPT'
 echo "guest: Linux $(uname -r), $(nproc) CPUs, $(grep MemTotal /proc/meminfo | tr -s ' ')"
+ip link set lo up; ip link set eth0 up
+udhcpc -i eth0 -q -t 30 -s /test/udhcpc.script >/tmp/udhcpc.log 2>&1 &
 PS1='guest# ' exec setsid cttyhack sh -i
 SCRIPT
 
-nido() { "$build/src/cli/nido" "$@"; }
-show() { echo "\$ $*"; "$@"; }
 
 show nido img create -f qcow2 "$NIDO_WORK/demo.qcow2" 64M
 cat >"$NIDO_WORK/demo.xml" <<XML
@@ -52,6 +85,10 @@ cat >"$NIDO_WORK/demo.xml" <<XML
       <source file='$NIDO_WORK/demo.qcow2'/>
       <target dev='vda' bus='virtio'/>
     </disk>
+    <interface type='network'>
+      <source network='default'/>
+      <model type='virtio'/>
+    </interface>
     <console type='pty'/>
     <rng model='virtio'><backend model='random'>/dev/urandom</backend></rng>
   </devices>
@@ -68,13 +105,44 @@ until grep -q 'guest# ' "$log" 2>/dev/null; do
 	[ $SECONDS -lt $deadline ] || fail "the guest's shell did not appear on the console"
 	{ sleep 3; printf '\n'; } | "$nido" console demo >"$log" 2>&1 || true
 done
+# What a failed DHCP exchange leaves to look at, in the results.
+network_diag()
+{
+	{
+		ip -d link show
+		ip addr
+		bridge link
+		nft list ruleset
+		ps -ef | grep '[d]nsmasq'
+		cat "$NIDO_RUNTIME_DIR"/dnsmasq/default/*
+		ip -s link show master virbr0
+		printf '%s\n' 'cat /tmp/udhcpc.log' 'ip addr' 'ip -s link' |
+			"$nido" console demo
+	} >"$NIDO_RESULTS/network-diag.txt" 2>&1
+}
+
+# The guest's DHCP client asks the network's dnsmasq for an address.
+deadline=$((SECONDS + 120))
+until "$nido" net-dhcp-leases default | grep -q ipv4; do
+	[ $SECONDS -lt $deadline ] || { network_diag; fail "the guest got no DHCP lease on the default network"; }
+	sleep 1
+done
+show nido net-dhcp-leases default
+show nido domiflist demo
+show nido domifaddr demo
+addr=$("$nido" domifaddr demo | awk '$3 == "ipv4" { sub("/.*", "", $4); print $4 }')
+case $addr in 192.168.*) ;; *) fail "domifaddr shows no IPv4 address of the network: '$addr'" ;; esac
+gw=$("$nido" net-dumpxml default | sed -n "s/.*<ip address='\([0-9.]*\)'.*/\1/p")
+
 echo "\$ nido console demo    (typing the commands after the prompts)"
-printf '%s\n' 'uname -a' 'ls /sys/block' \
+printf '%s\n' 'uname -a' 'ls /sys/block' 'ip -4 -o addr show dev eth0' "ping -c 1 -W 5 $gw" \
 	'echo written-by-the-guest | dd of=/dev/vda bs=512 conv=sync,fsync' |
 	"$nido" console demo | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' |
 	tee "$NIDO_WORK/session.out"
 grep -q "Linux" "$NIDO_WORK/session.out" || fail "no answer from the guest's shell"
 grep -q "vda" "$NIDO_WORK/session.out" || fail "the guest does not see its disk"
+grep -q "inet $addr/" "$NIDO_WORK/session.out" || fail "the guest does not have the address of its lease ($addr)"
+grep -q " 0% packet loss" "$NIDO_WORK/session.out" || fail "the guest does not reach the network's host side ($gw)"
 
 show nido shutdown demo || fail "shutdown"
 deadline=$((SECONDS + 120))
@@ -90,3 +158,4 @@ show nido img check "$NIDO_WORK/demo.qcow2" || fail "the disk does not check cle
 got=$(head -c 20 "$NIDO_WORK/demo.raw")
 echo "first bytes of the disk, read on the host: $got"
 [ "$got" = written-by-the-guest ] || fail "the guest's write is not in the image"
+show nido net-destroy default || fail "net-destroy"
