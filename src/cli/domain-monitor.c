@@ -284,14 +284,17 @@ static char *xml_tag_attr(const char *tag, const char *attr)
 	return q ? xstrndup(v, (size_t)(q - v)) : NULL;
 }
 
-/* virsh vncdisplay: the running domain's VNC display, "ADDRESS:N" (no
- * address when it listens on all of them). */
-static int cmd_vncdisplay(const struct cli_args *a)
+/*
+ * The running domain @name's VNC server: *@listen (malloc'ed; 127.0.0.1
+ * when not said) and its display number. 0, or 1 with the error printed
+ * as virsh prints it.
+ */
+static int vnc_of(const char *name, char **listen, long *display)
 {
 	_cleanup_err_ struct err *e = NULL;
 	_cleanup_json_ struct json_object *res = NULL;
-	_cleanup_free_ char *port = NULL, *listen = NULL;
-	const char *name = cli_str(a, "domain"), *xml, *g;
+	_cleanup_free_ char *port = NULL;
+	const char *xml, *g;
 	long n;
 
 	if (client_call1("domain.xml", client_domain_params(name), &res, &e) <
@@ -311,15 +314,56 @@ static int cmd_vncdisplay(const struct cli_args *a)
 		cli_error("No graphical display found");
 		return 1;
 	}
-	listen = xml_tag_attr(g, "listen");
-	if (!listen)
-		listen = xstrdup("127.0.0.1");
-	if (streq(listen, "0.0.0.0") || streq(listen, "::"))
-		printf(":%ld\n\n", n - 5900);
+	*listen = xml_tag_attr(g, "listen");
+	if (!*listen)
+		*listen = xstrdup("127.0.0.1");
+	*display = n - 5900;
+	return 0;
+}
+
+static bool wildcard(const char *addr)
+{
+	return streq(addr, "0.0.0.0") || streq(addr, "::");
+}
+
+/* virsh vncdisplay: the running domain's VNC display, "ADDRESS:N" (no
+ * address when it listens on all of them). */
+static int cmd_vncdisplay(const struct cli_args *a)
+{
+	_cleanup_free_ char *listen = NULL;
+	long n;
+
+	if (vnc_of(cli_str(a, "domain"), &listen, &n))
+		return 1;
+	if (wildcard(listen))
+		printf(":%ld\n\n", n);
 	else if (strchr(listen, ':'))
-		printf("[%s]:%ld\n\n", listen, n - 5900);
+		printf("[%s]:%ld\n\n", listen, n);
 	else
-		printf("%s:%ld\n\n", listen, n - 5900);
+		printf("%s:%ld\n\n", listen, n);
+	return 0;
+}
+
+/* virsh domdisplay: the display as a URI, "vnc://ADDRESS:N"; a server on
+ * every address is reached as localhost, as virsh says. */
+static int cmd_domdisplay(const struct cli_args *a)
+{
+	_cleanup_free_ char *listen = NULL;
+	const char *type = cli_str(a, "type");
+	long n;
+
+	if (type && !streq(type, "vnc")) {
+		cli_error("No graphical display with type '%s' found", type);
+		return 1;
+	}
+	if (vnc_of(cli_str(a, "domain"), &listen, &n))
+		return 1;
+	if (wildcard(listen))
+		printf("vnc://localhost:%ld\n\n", n);
+	else if (strchr(listen, ':'))
+		printf("vnc://[%s]:%ld\n\n", listen, n);
+	else
+		printf("vnc://%s:%ld\n\n", listen, n);
 	return 0;
 }
 
@@ -591,6 +635,10 @@ static int cmd_domstats(const struct cli_args *a)
 	}
 
 static const struct cli_opt opts_domain[] = {OPT_DOMAIN, {0}};
+static const struct cli_opt opts_domdisplay[] = {
+	OPT_DOMAIN,
+	{"type", OPT_STRING, false, "select particular graphical display"},
+	{0}};
 
 static const struct cli_opt opts_list[] = {
 	BOOL("inactive", "list inactive domains"),
@@ -680,6 +728,10 @@ const struct cli_command monitor_commands[] = {
 	 "Returns list of domains."},
 	{"memtune", NULL, "get memory parameters", cmd_memtune, opts_domain,
 	 "domain", "Get the memory limits of a domain (read only)."},
+	{"domdisplay", NULL, "domain display connection URI", cmd_domdisplay,
+	 opts_domdisplay, "domain",
+	 "Output the URI which can be used to connect to the graphical "
+	 "display of the domain."},
 	{"vncdisplay", NULL, "vnc display", cmd_vncdisplay, opts_domain,
 	 "domain",
 	 "Output the IP address and port number for the VNC display."},

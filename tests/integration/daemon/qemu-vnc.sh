@@ -63,6 +63,7 @@ t_out "dumpxml: libvirt's shapes, a VGA card for the graphics" "<input type='tab
       <model type='vga'/>
     </video>" "$NIDO" dumpxml vnc
 t_err "vncdisplay of a domain that is not running" "domain is not running" "$NIDO" vncdisplay vnc
+t_err "domdisplay of a domain that is not running" "domain is not running" "$NIDO" domdisplay vnc
 t_out "start" "Domain 'vnc' started" "$NIDO" start vnc
 pid=$(vm_pid vnc)
 cmd=$(tr '\0' ' ' </proc/"$pid"/cmdline)
@@ -73,6 +74,10 @@ t_out "... the tablet on the i440FX's USB controller" \
 disp=$("$NIDO" vncdisplay vnc | head -n1)
 t "vncdisplay names it: 127.0.0.1:N" test "${disp%:*}" = 127.0.0.1
 port=$((5900 + ${disp##*:}))
+t_out "domdisplay: the display as a URI, as virsh prints it" "vnc://$disp" \
+	"$NIDO" domdisplay vnc
+t_err "domdisplay --type spice: none of that type" "No graphical display with type 'spice' found" \
+	"$NIDO" domdisplay vnc --type spice
 t_out "the running domain's XML has the port QEMU took" \
 	"<graphics type='vnc' port='$port' autoport='yes'/>" "$NIDO" dumpxml vnc
 t_out "the display answers the RFB handshake" "RFB 003.008" rfb 127.0.0.1 "$port"
