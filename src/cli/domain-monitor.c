@@ -11,6 +11,7 @@
 #include "cli/client.h"
 #include "cli/domain.h"
 #include "cli/table.h"
+#include "lib/file.h"
 #include "lib/json.h"
 
 /*
@@ -268,6 +269,44 @@ static int cmd_dumpxml(const struct cli_args *a)
 	if (client_call1("domain.xml", p, &res, &e) < 0)
 		return domain_fail("get", name, e);
 	fputs(jstr(res, "xml"), stdout);
+	return 0;
+}
+
+/*
+ * virsh domxml-to-native FORMAT (--xml FILE | --domain DOMAIN): the
+ * command line the qemu driver would run, one shell line.
+ */
+static int cmd_to_native(const struct cli_args *a)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_json_ struct json_object *res = NULL;
+	_cleanup_free_ char *xml = NULL;
+	const char *file = cli_str(a, "xml"), *name = cli_str(a, "domain");
+	struct json_object *p;
+
+	if (!file == !name) {
+		cli_error("exactly one of --xml and --domain is required");
+		return 1;
+	}
+	p = json_object_new_object();
+	json_object_object_add(p, "format",
+			       json_object_new_string(cli_str(a, "format")));
+	if (file && file_read_all(file, 1u << 20, &xml, NULL, &e) < 0) {
+		json_object_put(p);
+		cli_error("failed to read '%s': %s", file, err_msg(e));
+		return 1;
+	}
+	if (xml)
+		json_object_object_add(p, "xml", json_object_new_string(xml));
+	else
+		json_object_object_add(p, "domain",
+				       json_object_new_string(name));
+	if (client_call1("domain.to_native", p, &res, &e) < 0) {
+		cli_error("failed to convert domain XML to native: %s",
+			  err_msg(e));
+		return 1;
+	}
+	fputs(jstr(res, "native"), stdout);
 	return 0;
 }
 
@@ -635,6 +674,11 @@ static int cmd_domstats(const struct cli_args *a)
 	}
 
 static const struct cli_opt opts_domain[] = {OPT_DOMAIN, {0}};
+static const struct cli_opt opts_to_native[] = {
+	{"format", OPT_DATA, true, "target config data type format"},
+	{"xml", OPT_DATA, false, "xml data file to export from"},
+	{"domain", OPT_STRING, false, "domain name, id or uuid"},
+	{0}};
 static const struct cli_opt opts_domdisplay[] = {
 	OPT_DOMAIN,
 	{"type", OPT_STRING, false, "select particular graphical display"},
@@ -728,6 +772,10 @@ const struct cli_command monitor_commands[] = {
 	 "Returns list of domains."},
 	{"memtune", NULL, "get memory parameters", cmd_memtune, opts_domain,
 	 "domain", "Get the memory limits of a domain (read only)."},
+	{"domxml-to-native", NULL, "Convert domain XML to native config",
+	 cmd_to_native, opts_to_native, "domain",
+	 "Convert domain XML config to a native guest configuration format "
+	 "(qemu-argv: the qemu driver's command line)."},
 	{"domdisplay", NULL, "domain display connection URI", cmd_domdisplay,
 	 opts_domdisplay, "domain",
 	 "Output the URI which can be used to connect to the graphical "

@@ -45,6 +45,15 @@ const char *qemu_net_device(const char *model);
  * in PATH, else /usr/bin/QEMU_DEFAULT_BINARY; malloc'ed. */
 char *driver_qemu_emulator(void);
 
+/*
+ * virsh domxml-to-native qemu-argv (driver-qemu-native.c): the command
+ * line for @def (parsed and checked, on the qemu driver) as one shell
+ * line in *@out (malloc'ed): files by path, the monitor on @monitor,
+ * taps as fds. Opens the disks' chains to name their files. 0 or -errno.
+ */
+int driver_qemu_native(const struct domain_def *def, const char *monitor,
+		       char **out, struct err **e);
+
 /* Where QEMU's firmware descriptors are, in precedence order
  * (NIDO_QEMU_FIRMWARE_DIRS overrides, colon-separated). */
 #define QEMU_FIRMWARE_DIRS "/etc/qemu/firmware:/usr/share/qemu/firmware"

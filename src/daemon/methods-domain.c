@@ -16,6 +16,7 @@
 #include "daemon/console.h"
 #include "daemon/screenshot.h"
 #include "daemon/daemon.h"
+#include "daemon/driver-qemu.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
 #include "lib/json.h"
@@ -916,6 +917,59 @@ static int m_console(void *opaque, struct json_object *params,
 	return 0;
 }
 
+/*
+ * virsh domxml-to-native: "format" qemu-argv, of the domain "domain" (its
+ * next start's definition) or of "xml"; the qemu driver's command line.
+ */
+static int m_to_native(void *opaque, struct json_object *params,
+		       struct json_object **result, struct err **e)
+{
+	struct daemon *dmn = opaque;
+	struct domain_def *own = NULL;
+	const struct domain_def *def;
+	_cleanup_json_ struct json_object *warnings = NULL;
+	_cleanup_free_ char *line = NULL, *monitor = NULL;
+	const char *format;
+	int r;
+
+	if (json_get_string(params, "format", &format, e) < 0)
+		return -EINVAL;
+	if (!streq(format, "qemu-argv"))
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"unsupported native format '%.32s' "
+				"(qemu-argv is)",
+				format);
+	if (json_object_object_get_ex(params, "xml", NULL)) {
+		if (parse_xml_param(params, &own, &warnings, e) < 0)
+			return -EINVAL;
+		def = own;
+	} else {
+		struct domain *dom = param_domain(dmn, params, e);
+
+		if (!dom)
+			return err_code(*e);
+		def = dom->newdef ? dom->newdef : dom->def;
+	}
+	if (driver_for(def, NULL) != &driver_qemu) {
+		r = err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOTSUP,
+			     "domain '%s' runs on nido-vmm, not QEMU: it has "
+			     "no QEMU command line",
+			     def->name);
+		goto out;
+	}
+	monitor = xasprintf("%s/domains/%s.monitor", dmn->store.runtime_dir,
+			    def->name);
+	r = driver_qemu_native(def, monitor, &line, e);
+	if (r == 0) {
+		*result = json_object_new_object();
+		json_object_object_add(*result, "native",
+				       json_object_new_string(line));
+	}
+out:
+	domain_def_free(own);
+	return r;
+}
+
 const struct rpc_method domain_methods[] = {
 	{"domain.list", m_list, RPC_READ_ONLY},
 	{"domain.define", m_define},
@@ -930,6 +984,7 @@ const struct rpc_method domain_methods[] = {
 	{"domain.info", m_info, RPC_READ_ONLY},
 	{"domain.state", m_state, RPC_READ_ONLY},
 	{"domain.xml", m_xml, RPC_READ_ONLY},
+	{"domain.to_native", m_to_native},
 	{"domain.autostart", m_autostart},
 	{"domain.blklist", m_blklist, RPC_READ_ONLY},
 	{"domain.iflist", m_iflist, RPC_READ_ONLY},

@@ -71,6 +71,20 @@ qemu_xml bios qemu "$ide_disk" >"$tmp/bios.xml"
 t_out "define a type 'qemu' domain" "Domain 'bios' defined" "$NIDO" define "$tmp/bios.xml"
 t_out "dumpxml names the QEMU it runs on" "<emulator>$QEMU</emulator>" \
 	"$NIDO" dumpxml bios
+native=$("$NIDO" domxml-to-native qemu-argv --domain bios 2>&1)
+t_out "domxml-to-native qemu-argv: QEMU's command line" "-machine pc,accel=tcg" echo "$native"
+t_out "... the disk by its path, not an fd set" "\"filename\":\"$disk\"" echo "$native"
+t "... no fd set left" sh -c "! echo '$native' | grep -q -e -add-fd -e /dev/fdset"
+# the line runs: QEMU parses it, opens the disk and waits on -S
+rm -rf "$tmp/native" && mkdir -p "$tmp/native"
+(cd "$tmp/native" && eval "timeout 3 ${native//$NIDO_RUNTIME_DIR\/domains\/bios.monitor/$tmp\/native\/mon}" >"$tmp/native/out" 2>&1)
+t "... and QEMU runs it (ended by the timeout, not by an error)" test $? -eq 124
+t_out "... --xml FILE gives the same line (but its new UUID)" "$(echo "$native" | sed 's/-uuid [^ ]*//')" \
+	sh -c "'$NIDO' domxml-to-native qemu-argv '$tmp/bios.xml' | sed 's/-uuid [^ ]*//'"
+t_err "... another format" "unsupported native format 'xen-xm'" \
+	"$NIDO" domxml-to-native xen-xm --domain bios
+t_err "... neither --xml nor --domain" "exactly one of --xml and --domain" \
+	"$NIDO" domxml-to-native qemu-argv
 t_out "start: QEMU with TCG" "Domain 'bios' started" "$NIDO" start bios
 t "the domain is running (booted)" state_is bios "running (booted)"
 pid=$(vm_pid bios)
