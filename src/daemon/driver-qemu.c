@@ -88,6 +88,9 @@ struct qemu_vm {
 	struct json_object *taps; /* what was made for them (iface.h) */
 	int fw_fds[2];		  /* while it starts: pflash code, variables */
 	int shot_fd; /* a screenshot taken, until its stream takes it */
+	/* domif-setlink while QMP's set_link is on its way */
+	size_t link_index;
+	bool link_up;
 };
 
 static struct qemu_vm *vm_of(struct domain *dom)
@@ -1024,9 +1027,11 @@ static void on_answer(void *opaque, int r, struct json_object *ret,
 	daemon_job_done(vm->dmn, vm->dom, r, NULL, e);
 }
 
-/* Sends @cmd over QMP; the answer ends the operation (after @fn). */
-static int control(struct qemu_vm *vm, const char *cmd, answered_fn fn,
-		   struct err **e)
+/* Sends @cmd with @args (borrowed; NULL: none) over QMP; the answer ends
+ * the operation (after @fn). */
+static int control_args(struct qemu_vm *vm, const char *cmd,
+			struct json_object *args, answered_fn fn,
+			struct err **e)
 {
 	struct call *c;
 
@@ -1038,11 +1043,42 @@ static int control(struct qemu_vm *vm, const char *cmd, answered_fn fn,
 	c = xcalloc(1, sizeof(*c));
 	c->vm = vm;
 	c->fn = fn;
-	if (qmp_command(vm->qmp, cmd, NULL, COMMAND_MS, on_answer, c, e) < 0) {
+	if (qmp_command(vm->qmp, cmd, args, COMMAND_MS, on_answer, c, e) < 0) {
 		free(c);
 		return err_code(*e);
 	}
 	return RPC_DEFERRED;
+}
+
+static int control(struct qemu_vm *vm, const char *cmd, answered_fn fn,
+		   struct err **e)
+{
+	return control_args(vm, cmd, NULL, fn, e);
+}
+
+/* set_link answered: the live definition says what the guest sees. */
+static void link_set(struct qemu_vm *vm)
+{
+	struct domain_def *def = vm->dom->def;
+
+	if (vm->link_index < def->n_nets)
+		def->nets[vm->link_index].link =
+			vm->link_up ? DOMAIN_TRISTATE_ON : DOMAIN_TRISTATE_OFF;
+}
+
+/* domif-setlink: QMP's set_link on the card (its id, net<index>). */
+static int qemu_set_link(struct daemon *dmn, struct domain *dom, size_t index,
+			 bool up, struct err **e)
+{
+	struct qemu_vm *vm = vm_of(dom);
+	_cleanup_json_ struct json_object *args = json_object_new_object();
+	_cleanup_free_ char *id = xasprintf("net%zu", index);
+
+	json_object_object_add(args, "name", json_object_new_string(id));
+	json_object_object_add(args, "up", json_object_new_boolean(up));
+	vm->link_index = index;
+	vm->link_up = up;
+	return control_args(vm, "set_link", args, link_set, e);
 }
 
 static void shutdown_sent(struct qemu_vm *vm)
@@ -1413,5 +1449,6 @@ const struct driver_ops driver_qemu = {
 	.stats = qemu_stats,
 	.console = qemu_console,
 	.screenshot = qemu_screenshot,
+	.set_link = qemu_set_link,
 	.release = qemu_release,
 };

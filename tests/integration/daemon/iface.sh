@@ -312,6 +312,13 @@ XML
 	else
 		not_ok "qemu: the guest's frames (iPXE's) come out of the tap"
 	fi
+	t_out "qemu: domif-setlink down (QMP's set_link on the card)" "Device updated successfully" \
+		"$NIDO" domif-setlink q 52:54:00:00:00:07 down
+	t_exact "qemu: domif-getlink: down" "$tap down" "$NIDO" -q domif-getlink q "$tap"
+	t_out "qemu: the live XML says so" "<link state='down'/>" "$NIDO" dumpxml q
+	t_out "qemu: domif-setlink up" "Device updated successfully" \
+		"$NIDO" domif-setlink q "$tap" up
+	t_exact "qemu: domif-getlink: up" "$tap up" "$NIDO" -q domif-getlink q "$tap"
 	t_out "qemu: destroy" "Domain 'q' destroyed" "$NIDO" destroy q
 	! in_ns ip link show "$tap" >/dev/null 2>&1 &&
 		ok "qemu: destroy removed the tap" || not_ok "qemu: destroy removed the tap"
