@@ -32,14 +32,15 @@ material=$("$top/scripts/lib/guest-material.sh" --quiet) ||
 work=$(mktemp -d /tmp/nido-biosdisk.XXXXXX)
 trap 'umount "$work/mnt" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-# The initramfs: busybox, ./init, the power button's modules.
+# The initramfs: busybox, ./init, the power button's modules, the e1000
+# card's (the init asks DHCP for an address when it has a card).
 root=$work/initramfs
 mkdir -p "$root"/{bin,dev,proc,sys,etc,lib/modules/"$NIDO_GUEST_KVER"}
 cp "$(command -v busybox)" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 install -m 755 "$here/init" "$root/init"
 echo "$NIDO_GUEST_KVER" >"$root/etc/kernel-release"
-for m in input/evdev acpi/button; do
+for m in input/evdev acpi/button net/ethernet/intel/e1000/e1000; do
 	cp "$NIDO_GUEST_MODULES/$NIDO_GUEST_KVER/kernel/drivers/$m.ko" \
 		"$root/lib/modules/$NIDO_GUEST_KVER/"
 done
