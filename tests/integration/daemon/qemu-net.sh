@@ -79,16 +79,16 @@ t_out "start it (QEMU, TCG)" "Domain 'full' started" "$NIDO" start full
 tap=$("$NIDO" domiflist full | awk -v m="$mac" '$5 == m { print $1 }')
 t_out "its tap is a port of the network's bridge" "master nidoqn0" ip -n "$ns" link show "$tap"
 
-# The init prints its address once DHCP has answered; the console shows
-# what came since it was opened, so it is asked again until then.
-deadline=$((SECONDS + 300))
+# The init answers "addr" with its card's address (empty until DHCP has
+# answered); asked until it has one.
+deadline=$((SECONDS + 400))
 out=
 while [ $SECONDS -lt $deadline ]; do
-	out+=$(printf 'addr\r' | timeout 20 "$NIDO" console full 2>&1)
-	[[ $out == *"eth0 has "* ]] && break
+	out=$(printf 'addr\r' | timeout 20 "$NIDO" console full 2>&1)
+	[[ $out == *"ADDR:1"* ]] && break
 	sleep 2
 done
-if [[ $out == *"eth0 has 192.168.91.7/24"* ]]; then
+if [[ $out == *"ADDR:192.168.91.7/24"* ]]; then
 	ok "the guest got its static host's address from the network's DHCP"
 else
 	not_ok "the guest got its static host's address from the network's DHCP" \
@@ -97,6 +97,12 @@ fi
 t_out "net-dhcp-leases shows the lease" "192.168.91.7/24" "$NIDO" net-dhcp-leases lab
 t_out "domifaddr shows it" "192.168.91.7" "$NIDO" domifaddr full
 t "the host side reaches the guest" ip netns exec "$ns" busybox ping -c 1 -W 10 192.168.91.7
+t_out "domstats: the card's tap" "net.0.name=$tap" "$NIDO" domstats full
+rx=$("$NIDO" domstats full | sed -n 's/^ *net\.0\.rx\.pkts=//p')
+tx=$("$NIDO" domstats full | sed -n 's/^ *net\.0\.tx\.pkts=//p')
+[ "${rx:-0}" -gt 0 ] && [ "${tx:-0}" -gt 0 ] &&
+	ok "domstats: the guest received and sent packets (rx $rx, tx $tx)" ||
+	not_ok "domstats: the guest received and sent packets" "$("$NIDO" domstats full)"
 t_out "destroy" "Domain 'full' destroyed" "$NIDO" destroy full
 ! ip -n "$ns" link show "$tap" >/dev/null 2>&1 &&
 	ok "the tap is gone" || not_ok "the tap is gone"
