@@ -20,6 +20,9 @@ NIDO_RUN_PACKAGES=(
 NIDO_TEST_PACKAGES=(
 	clang-format python3 qemu-utils
 	qemu-system-x86 busybox-static kmod xz-utils cpio
+	# Open vSwitch, started by hand in the nested layer 1 (whose kernel
+	# has the openvswitch module: tests/nested/scenarios/nidod-ovs.sh)
+	openvswitch-switch
 	# the qemu driver's BIOS disk (tests/integration/daemon/qemu-bios.sh),
 	# its ISO (qemu-cdrom.sh: binutils assembles the boot code), UEFI
 	# (qemu-uefi.sh: OVMF and its descriptors, an EFI FAT image)

@@ -118,6 +118,10 @@ struct domain_net {
 	/* While running, the tap nidod named for it when @tap is NULL:
 	 * shown as <target dev> in the live XML only; NULL otherwise. */
 	char *ifname;
+	/* While running as an Open vSwitch port with no interfaceid of its
+	 * own (a network's port, no <virtualport>): the one nidod made, its
+	 * iface-id; in the live XML only, as libvirt shows it. */
+	char *port_interfaceid;
 };
 
 enum chardev_type {

@@ -25,6 +25,7 @@ void domain_net_clear(struct domain_net *n)
 	free(n->tap);
 	free(n->model);
 	free(n->ifname);
+	free(n->port_interfaceid);
 	network_virtualport_clear(&n->virtualport);
 	memset(n, 0, sizeof(*n));
 }
@@ -295,6 +296,10 @@ static void put_attr(FILE *f, const char *name, const char *value)
 void domain_net_format(FILE *f, const struct domain_net *n, bool active)
 {
 	const char *tap = active ? domain_net_tap(n) : n->tap;
+	const struct network_virtualport *port = &n->virtualport;
+	struct network_virtualport live = {.present = true,
+					   .openvswitch = true,
+					   .interfaceid = n->port_interfaceid};
 	char mac[NET_MAC_STRLEN];
 
 	fprintf(f, "    <interface type='%s'>\n",
@@ -309,7 +314,9 @@ void domain_net_format(FILE *f, const struct domain_net *n, bool active)
 	}
 	if (n->has_vlan)
 		network_vlan_format(f, &n->vlan, 6);
-	network_virtualport_format(f, &n->virtualport, 6);
+	if (active && n->port_interfaceid && !port->present)
+		port = &live;
+	network_virtualport_format(f, port, 6);
 	network_bandwidth_format(f, &n->bandwidth, 6);
 	if (tap) {
 		fputs("      <target", f);

@@ -121,7 +121,9 @@ static struct net_ovs_port ovs_port(const struct domain_net *n,
 		.bridge = bridge,
 		.tap = tap,
 		.mac = n->mac,
-		.iface_id = n->virtualport.interfaceid,
+		.iface_id = n->virtualport.interfaceid
+				    ? n->virtualport.interfaceid
+				    : n->port_interfaceid,
 		.vm_id = vm,
 		.vlan_tag = vlan_tag,
 	};
@@ -221,6 +223,23 @@ static void undo(struct iface_tap *t)
 		log_warn("%s", err_msg(e));
 }
 
+/*
+ * An Open vSwitch port's iface-id is its interface's interfaceid (the XML
+ * parser generates a <virtualport>'s own). A network's port whose
+ * interface has none gets one for this run, remembered with the tap.
+ */
+static void ovs_interfaceid(struct domain_net *n, struct iface_tap *t)
+{
+	uuid_t u;
+
+	if (n->virtualport.interfaceid)
+		return;
+	uuid_generate_random(u);
+	uuid_unparse_lower(u, t->interfaceid);
+	free(n->port_interfaceid);
+	n->port_interfaceid = xstrdup(t->interfaceid);
+}
+
 static int setup_one(struct daemon *dmn, struct net_nl *nl,
 		     struct domain_def *def, size_t i, uid_t owner,
 		     struct iface_tap *t, struct err **e)
@@ -232,6 +251,8 @@ static int setup_one(struct daemon *dmn, struct net_nl *nl,
 	    (p.bridge[0] && check_bridge(nl, &p, e) < 0) ||
 	    make_tap(n, owner, t, e) < 0)
 		return -EIO;
+	if (p.ovs)
+		ovs_interfaceid(n, t);
 	if ((t->created && plug(nl, n, &p, def->uuid, t, e) < 0) ||
 	    shape(&p, t, e) < 0)
 		return -EIO;
@@ -298,6 +319,10 @@ struct json_object *iface_record(const struct iface_set *set)
 		if (t->ifb[0])
 			json_object_object_add(o, "ifb",
 					       json_object_new_string(t->ifb));
+		if (t->interfaceid[0])
+			json_object_object_add(
+				o, "interfaceid",
+				json_object_new_string(t->interfaceid));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -306,8 +331,9 @@ struct json_object *iface_record(const struct iface_set *set)
 /* One entry of a record, checked (the record is a file on disk). */
 static bool tap_of_record(struct json_object *o, struct iface_tap *t)
 {
-	const char *name = NULL, *ifb = NULL;
+	const char *name = NULL, *ifb = NULL, *id = NULL;
 	bool created = false, ovs = false;
+	uuid_t u;
 
 	*t = (struct iface_tap){.fd = -1};
 	if (!json_object_is_type(o, json_type_object) ||
@@ -315,11 +341,14 @@ static bool tap_of_record(struct json_object *o, struct iface_tap *t)
 	    json_get_bool_opt(o, "created", &created, NULL) < 0 ||
 	    json_get_bool_opt(o, "ovs", &ovs, NULL) < 0 ||
 	    json_get_string_opt(o, "ifb", &ifb, NULL) < 0 ||
+	    json_get_string_opt(o, "interfaceid", &id, NULL) < 0 ||
+	    (id && (strlen(id) != 36 || uuid_parse(id, u) < 0)) ||
 	    net_ifname_check(name, false, NULL) < 0 ||
 	    (ifb && net_ifname_check(ifb, false, NULL) < 0))
 		return false;
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	snprintf(t->ifb, sizeof(t->ifb), "%s", ifb ? ifb : "");
+	snprintf(t->interfaceid, sizeof(t->interfaceid), "%s", id ? id : "");
 	t->created = created;
 	t->ovs = ovs;
 	return true;
@@ -344,11 +373,18 @@ void iface_reattach(struct domain_def *def, struct json_object *taps)
 		return;
 	for (size_t i = 0;
 	     i < def->n_nets && i < json_object_array_length(taps); i++) {
-		if (def->nets[i].tap ||
-		    !tap_of_record(json_object_array_get_idx(taps, i), &t))
+		struct domain_net *n = &def->nets[i];
+
+		if (!tap_of_record(json_object_array_get_idx(taps, i), &t))
 			continue;
-		free(def->nets[i].ifname);
-		def->nets[i].ifname = xstrdup(t.name);
+		if (t.interfaceid[0]) {
+			free(n->port_interfaceid);
+			n->port_interfaceid = xstrdup(t.interfaceid);
+		}
+		if (n->tap)
+			continue;
+		free(n->ifname);
+		n->ifname = xstrdup(t.name);
 	}
 }
 
@@ -357,5 +393,7 @@ void iface_forget(struct domain_def *def)
 	for (size_t i = 0; i < def->n_nets; i++) {
 		free(def->nets[i].ifname);
 		def->nets[i].ifname = NULL;
+		free(def->nets[i].port_interfaceid);
+		def->nets[i].port_interfaceid = NULL;
 	}
 }

@@ -29,6 +29,7 @@ struct iface_tap {
 	bool created; /* nidod made it: deleted when the domain stops */
 	bool ovs;     /* a port of an Open vSwitch bridge */
 	char ifb[NET_IFNAME_MAX + 1]; /* outbound shaping (net/tc.h), or "" */
+	char interfaceid[37]; /* the port_interfaceid nidod made, or "" */
 };
 
 /* The host side of every interface of one domain, in definition order. */
@@ -60,10 +61,12 @@ struct json_object *iface_record(const struct iface_set *set);
  */
 void iface_teardown(struct json_object *taps);
 
-/* After a restart: the taps' names from @taps into @def's ->ifname. */
+/* After a restart: the taps' names from @taps into @def's ->ifname, the
+ * interfaceids nidod made into ->port_interfaceid. */
 void iface_reattach(struct domain_def *def, struct json_object *taps);
 
-/* Clears every ->ifname of @def (the domain stopped). */
+/* Clears every ->ifname and ->port_interfaceid of @def (the domain
+ * stopped). */
 void iface_forget(struct domain_def *def);
 
 /*

@@ -39,7 +39,8 @@ char **net_ovs_add_port_argv(const struct net_ovs_port *p)
 	/* Quoted as ovsdb strings, as libvirt writes them. */
 	v[n++] = xasprintf("external-ids:attached-mac=\"%s\"",
 			   net_mac_str(p->mac, mac));
-	v[n++] = xasprintf("external-ids:iface-id=\"%s\"", p->iface_id);
+	if (p->iface_id) /* never "(null)" */
+		v[n++] = xasprintf("external-ids:iface-id=\"%s\"", p->iface_id);
 	v[n++] = xasprintf("external-ids:vm-id=\"%s\"", p->vm_id);
 	v[n++] = xstrdup("external-ids:iface-status=active");
 	return v;

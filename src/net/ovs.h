@@ -14,7 +14,8 @@
 struct net_ovs_port {
 	const char *bridge, *tap;
 	const uint8_t *mac;   /* the guest's (attached-mac) */
-	const char *iface_id; /* <parameters interfaceid>: a UUID */
+	const char *iface_id; /* <parameters interfaceid>: a UUID; NULL:
+				 no iface-id */
 	const char *vm_id;    /* the domain's UUID */
 	int vlan_tag;	      /* 0..4095, or -1: none */
 };

@@ -135,10 +135,24 @@ case $addr in 192.168.*) ;; *) fail "domifaddr shows no IPv4 address of the netw
 gw=$("$nido" net-dumpxml default | sed -n "s/.*<ip address='\([0-9.]*\)'.*/\1/p")
 
 echo "\$ nido console demo    (typing the commands after the prompts)"
+# The console's input stays open (a FIFO opened read-write) until the
+# last command's answer is back: at the end of its input, nido console
+# waits only until the guest is quiet for a moment, and under TCG the
+# guest can be slower than that.
+mkfifo "$NIDO_WORK/console.in"
+"$nido" console demo <>"$NIDO_WORK/console.in" >"$NIDO_WORK/session.raw" 2>&1 &
+cpid=$!
 printf '%s\n' 'uname -a' 'ls /sys/block' 'ip -4 -o addr show dev eth0' "ping -c 1 -W 5 $gw" \
-	'echo written-by-the-guest | dd of=/dev/vda bs=512 conv=sync,fsync' |
-	"$nido" console demo | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' |
-	tee "$NIDO_WORK/session.out"
+	'echo written-by-the-guest | dd of=/dev/vda bs=512 conv=sync,fsync' \
+	'echo session-$((40 + 2))' >"$NIDO_WORK/console.in"
+deadline=$((SECONDS + 120))
+until grep -q 'session-42' "$NIDO_WORK/session.raw"; do
+	[ $SECONDS -lt $deadline ] || break
+	sleep 1
+done
+kill "$cpid" 2>/dev/null || true
+wait "$cpid" 2>/dev/null || true
+sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$NIDO_WORK/session.raw" | tee "$NIDO_WORK/session.out"
 grep -q "Linux" "$NIDO_WORK/session.out" || fail "no answer from the guest's shell"
 grep -q "vda" "$NIDO_WORK/session.out" || fail "the guest does not see its disk"
 grep -q "inet $addr/" "$NIDO_WORK/session.out" || fail "the guest does not have the address of its lease ($addr)"

@@ -36,7 +36,7 @@ static void ovs_argv_exact(void)
 	};
 	char **argv = iface_ovs_argv(&n, "ovsbr0", "vnet3", dom, 42);
 	_cleanup_free_ char *s = joined(argv);
-	_cleanup_free_ char *s2 = NULL, *s3 = NULL;
+	_cleanup_free_ char *s2 = NULL, *s3 = NULL, *s4 = NULL;
 
 	CHECK_STR_EQ(s, "ovs-vsctl --timeout=5 -- --may-exist add-port ovsbr0 "
 			"vnet3 tag=42 -- set Interface vnet3 "
@@ -52,6 +52,14 @@ static void ovs_argv_exact(void)
 	CHECK(!strstr(s2, "tag="));
 	CHECK_STR_CONTAINS(s2, "add-port ovsbr0 vnet3 -- set Interface");
 	net_ovs_argv_free(argv);
+	/* a port without an interfaceid has no iface-id, never "(null)" */
+	n.virtualport.interfaceid = NULL;
+	argv = iface_ovs_argv(&n, "ovsbr0", "vnet3", dom, -1);
+	s4 = joined(argv);
+	CHECK(!strstr(s4, "iface-id") && !strstr(s4, "null"));
+	CHECK_STR_CONTAINS(s4, "attached-mac=\"52:54:00:aa:bb:cc\" "
+			       "external-ids:vm-id=");
+	net_ovs_argv_free(argv);
 	argv = net_ovs_del_port_argv("vnet3");
 	s3 = joined(argv);
 	CHECK_STR_EQ(s3, "ovs-vsctl --timeout=5 -- --if-exists del-port vnet3");
@@ -63,7 +71,11 @@ static void record_read_back(void)
 {
 	struct iface_set set = {0};
 	struct iface_tap taps[2] = {
-		{.name = "vnet4", .fd = -1, .created = true, .ifb = "nifb9"},
+		{.name = "vnet4",
+		 .fd = -1,
+		 .created = true,
+		 .ifb = "nifb9",
+		 .interfaceid = "09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f"},
 		{.name = "mytap", .fd = -1},
 	};
 	struct domain_def def = {0};
@@ -76,22 +88,61 @@ static void record_read_back(void)
 	CHECK_STR_EQ(
 		json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN),
 		"[{\"tap\":\"vnet4\",\"created\":true,\"ovs\":false,"
-		"\"ifb\":\"nifb9\"},{\"tap\":\"mytap\",\"created\":false,"
+		"\"ifb\":\"nifb9\",\"interfaceid\":\"09b11c53-8b5c-4eeb-8f00-"
+		"d84eaa0aaa4f\"},{\"tap\":\"mytap\",\"created\":false,"
 		"\"ovs\":false}]");
 	def.nets = nets;
 	def.n_nets = 3;
 	iface_reattach(&def, rec);
 	CHECK_STR_EQ(nets[0].ifname, "vnet4");
+	CHECK_STR_EQ(nets[0].port_interfaceid,
+		     "09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f");
 	CHECK(nets[1].ifname == NULL); /* it has its own name */
 	CHECK(nets[2].ifname == NULL); /* not in the record */
 	iface_forget(&def);
-	CHECK(nets[0].ifname == NULL);
-	bad = json_tokener_parse("[{\"tap\":\"../../x\"},{\"tap\":7},3]");
+	CHECK(nets[0].ifname == NULL && nets[0].port_interfaceid == NULL);
+	bad = json_tokener_parse("[{\"tap\":\"../../x\"},{\"tap\":7},"
+				 "{\"tap\":\"vnet5\",\"interfaceid\":"
+				 "\"not-a-uuid'/><x y='\"}]");
 	iface_reattach(&def, bad);
 	CHECK(nets[0].ifname == NULL && nets[2].ifname == NULL);
+	CHECK(nets[2].port_interfaceid == NULL);
 	iface_teardown(bad); /* names nothing it may touch */
 	json_object_put(bad);
 	json_object_put(rec);
+}
+
+/* A network's Open vSwitch port: the interfaceid nidod made shows in the
+ * live XML only, as a <virtualport>; the definition's own wins. */
+static void live_interfaceid_xml(void)
+{
+	struct domain_net n = {.type = NET_TYPE_NETWORK,
+			       .source = "ovs",
+			       .model = "virtio",
+			       .ifname = "vnet0",
+			       .port_interfaceid = "09b11c53-8b5c-4eeb-8f00-"
+						   "d84eaa0aaa4f"};
+	_cleanup_free_ char *live = NULL, *inactive = NULL, *own = NULL;
+	size_t len;
+	FILE *f;
+
+	f = open_memstream(&live, &len);
+	domain_net_format(f, &n, true);
+	fclose(f);
+	f = open_memstream(&inactive, &len);
+	domain_net_format(f, &n, false);
+	fclose(f);
+	CHECK_STR_CONTAINS(live, "<virtualport type='openvswitch'>\n"
+				 "        <parameters interfaceid='09b11c53-"
+				 "8b5c-4eeb-8f00-d84eaa0aaa4f'/>");
+	CHECK(!strstr(inactive, "virtualport"));
+	n.virtualport = (struct network_virtualport){
+		.present = true, .openvswitch = true, .interfaceid = "x-own"};
+	f = open_memstream(&own, &len);
+	domain_net_format(f, &n, true);
+	fclose(f);
+	CHECK_STR_CONTAINS(own, "interfaceid='x-own'");
+	CHECK(!strstr(own, "09b11c53"));
 }
 
 /* The qemu driver's -netdev and -device for the taps nidod passes. */
@@ -127,5 +178,6 @@ int main(void)
 	RUN(qemu_netdev_argv);
 	RUN(ovs_argv_exact);
 	RUN(record_read_back);
+	RUN(live_interfaceid_xml);
 	return test_done();
 }
