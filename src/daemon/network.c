@@ -267,20 +267,26 @@ static int dnsmasq_files(struct daemon *dmn, const struct network *net,
 		     : 0;
 }
 
-/* Removes <runtime>/dnsmasq/NAME and what is in it. */
+/*
+ * Removes <runtime>/dnsmasq/NAME and whatever is in it: the files written
+ * there, and what a crash left (a write's temporary file, a file of a
+ * newer or older nidod): the directory is nido's alone.
+ */
 static void dnsmasq_files_remove(struct daemon *dmn, const char *name)
 {
-	static const char *const files[] = {"dnsmasq.conf", "dhcp-hosts",
-					    "dns-hosts", "leases",
-					    "dnsmasq.log"};
-	_cleanup_free_ char *dir = dns_path(dmn, name, NULL);
+	_cleanup_free_ char *path = dns_path(dmn, name, NULL);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
 
-	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		_cleanup_free_ char *p = dns_path(dmn, name, files[i]);
-
-		unlink(p);
-	}
-	rmdir(dir);
+	if (fd >= 0 && !dir)
+		close(fd);
+	while (dir && (de = readdir(dir)))
+		if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+			unlinkat(dirfd(dir), de->d_name, 0);
+	if (dir)
+		closedir(dir);
+	rmdir(path);
 }
 
 /* ---- dnsmasq -------------------------------------------------------- */
