@@ -330,6 +330,37 @@ static bool cmdline_has(pid_t pid, const char *arg, bool prefix)
 	return false;
 }
 
+/*
+ * The processes whose command line has @name's conf-file argument (every
+ * dnsmasq of ours when @name is NULL): how a dnsmasq is found that a
+ * crash kept from being recorded. A 0-terminated array to free.
+ */
+static pid_t *dnsmasq_find(const struct daemon *dmn, const char *name)
+{
+	_cleanup_free_ char *arg = name ? conf_arg(dmn, name)
+					: xasprintf("--conf-file=%s/dnsmasq/",
+						    dmn->store.runtime_dir);
+	DIR *dir = opendir("/proc");
+	pid_t *v = xcalloc(1, sizeof(*v));
+	size_t n = 0;
+	struct dirent *de;
+
+	while (dir && (de = readdir(dir))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 1 || pid == getpid() ||
+		    !cmdline_has((pid_t)pid, arg, !name))
+			continue;
+		v = xreallocarray(v, n + 2, sizeof(*v));
+		v[n++] = (pid_t)pid;
+		v[n] = 0;
+	}
+	if (dir)
+		closedir(dir);
+	return v;
+}
+
 static void on_dnsmasq_retry(struct loop *l, void *opaque);
 
 static uint64_t now_ns(void)
@@ -725,20 +756,31 @@ static int apply_firewall(const struct network_def *d, struct err **e)
 	return r;
 }
 
+/* Ends every dnsmasq of network @name, recorded or not. */
+static void teardown_dnsmasqs(struct daemon *dmn, const char *name)
+{
+	_cleanup_free_ pid_t *pids = dnsmasq_find(dmn, name);
+
+	for (size_t i = 0; pids[i]; i++)
+		kill_dnsmasq(pids[i], -1);
+}
+
 /*
  * Takes down what a network of bridge @bridge may have: its dnsmasq
- * (@pid, 0: found by its command line), its table, its bridge (not for
- * mode='bridge'), its dnsmasq files. Each step works whatever is there.
+ * (when @find_dnsmasq, every process running with its conf-file: the
+ * record may lack the pid, or name an earlier one), its table, its bridge
+ * (not for mode='bridge'), its dnsmasq files. dnsmasq goes first, so that
+ * it writes no file into the directory being emptied. Each step works
+ * whatever is there.
  */
 static void teardown(struct daemon *dmn, const char *name, const char *bridge,
-		     bool host_bridge, pid_t pid)
+		     bool host_bridge, bool find_dnsmasq)
 {
 	_cleanup_err_ struct err *e = NULL;
-	_cleanup_free_ char *arg = conf_arg(dmn, name);
 	struct net_nl *nl = NULL;
 
-	if (pid > 0 && cmdline_has(pid, arg, false))
-		kill_dnsmasq(pid, -1);
+	if (find_dnsmasq)
+		teardown_dnsmasqs(dmn, name);
 	if (host_bridge || !bridge)
 		goto files;
 	if (net_fw_remove(bridge, &e) < 0) {
@@ -807,9 +849,8 @@ int network_start(struct daemon *dmn, struct network *net, struct err **e)
 	if (r == 0)
 		r = save_record(dmn, net, "running", e);
 	if (r < 0) {
-		dnsmasq_unwatch(dmn, net);
-		free(dnsmasq_forget(dmn, net));
-		teardown(dmn, d->name, d->bridge, host_bridge(d), 0);
+		dnsmasq_stop(dmn, net);
+		teardown(dmn, d->name, d->bridge, host_bridge(d), false);
 		store_runtime_delete(&dmn->store, &network_kind, d->name);
 		return r;
 	}
@@ -829,7 +870,7 @@ int network_stop(struct daemon *dmn, struct network *net, struct err **e)
 	if (save_record(dmn, net, "stopping", e) < 0)
 		return err_prefix(e, "network '%s'", d->name);
 	dnsmasq_stop(dmn, net);
-	teardown(dmn, d->name, d->bridge, host_bridge(d), 0);
+	teardown(dmn, d->name, d->bridge, host_bridge(d), false);
 	store_runtime_delete(&dmn->store, &network_kind, d->name);
 	net_leases_free(net->dns.leases, net->dns.n_leases);
 	net->dns.leases = NULL;
@@ -983,13 +1024,16 @@ static int readopt(struct daemon *dmn, struct network *net,
 			return dnsmasq_watch(dmn, net, e);
 		net->dns.pid = 0;
 	}
+	/* one a crash kept from being recorded would hold its sockets */
+	teardown_dnsmasqs(dmn, name_of(net));
 	if (dnsmasq_files(dmn, net, e) == 1)
 		return 0;
 	if (*e)
 		return -EIO;
 	log_warn("network '%s': its dnsmasq is gone; starting it again",
 		 name_of(net));
-	if (dnsmasq_spawn(dmn, net, e) < 0)
+	if (dnsmasq_spawn(dmn, net, e) < 0 ||
+	    save_record(dmn, net, "running", e) < 0)
 		return -EIO;
 	events_network_dnsmasq(dmn, net, "restarted", "found gone at recovery");
 	return 0;
@@ -1029,7 +1073,6 @@ static void recover_one(struct daemon *dmn, const char *name)
 	_cleanup_err_ struct err *e = NULL;
 	const char *state = "", *bridge = NULL;
 	struct network *net;
-	int64_t pid = 0;
 
 	if (store_runtime_load(&dmn->store, &network_kind, name, &rec, &e) <
 	    0) {
@@ -1038,7 +1081,6 @@ static void recover_one(struct daemon *dmn, const char *name)
 	}
 	json_get_string_opt(rec, "state", &state, NULL);
 	json_get_string_opt(rec, "bridge", &bridge, NULL);
-	json_get_int64_opt(rec, "dnsmasq_pid", &pid, NULL);
 	net = record_network(dmn, name);
 	if (net)
 		net->dmn = dmn;
@@ -1060,7 +1102,7 @@ static void recover_one(struct daemon *dmn, const char *name)
 	teardown(dmn, name, bridge,
 		 net && bridge && host_bridge(net->def) &&
 			 streq(bridge, net->def->bridge),
-		 (pid_t)pid);
+		 true);
 	store_runtime_delete(&dmn->store, &network_kind, name);
 	if (net) {
 		object_apply_newdef(&net->obj);
@@ -1075,29 +1117,20 @@ static void recover_one(struct daemon *dmn, const char *name)
  */
 static void kill_orphan_dnsmasqs(struct daemon *dmn)
 {
-	_cleanup_free_ char *prefix =
-		xasprintf("--conf-file=%s/dnsmasq/", dmn->store.runtime_dir);
-	DIR *dir = opendir("/proc");
-	struct dirent *de;
+	_cleanup_free_ pid_t *pids = dnsmasq_find(dmn, NULL);
 
-	while (dir && (de = readdir(dir))) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
+	for (size_t p = 0; pids[p]; p++) {
 		bool owned = false;
 
-		if (*end || pid <= 1 || pid == getpid() ||
-		    !cmdline_has((pid_t)pid, prefix, true))
-			continue;
 		for (size_t i = 0; i < dmn->networks.l.n; i++)
-			owned |= network_at(&dmn->networks, i)->dns.pid == pid;
+			owned |= network_at(&dmn->networks, i)->dns.pid ==
+				 pids[p];
 		if (owned)
 			continue;
-		log_warn("killing dnsmasq %ld, which no running network owns",
-			 pid);
-		kill_dnsmasq((pid_t)pid, -1);
+		log_warn("killing dnsmasq %d, which no running network owns",
+			 (int)pids[p]);
+		kill_dnsmasq(pids[p], -1);
 	}
-	if (dir)
-		closedir(dir);
 }
 
 /* Tables of nido's for bridges of our networks that do not run. */
