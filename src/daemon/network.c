@@ -223,7 +223,7 @@ static int write_text(const char *path, char *text, struct err **e)
 
 	if (!text)
 		return -EINVAL;
-	r = file_write_atomic(path, text, strlen(text), 0644, e);
+	r = file_write_replace(path, text, strlen(text), 0644, e);
 	free(text);
 	return r;
 }
