@@ -9,8 +9,11 @@
 
 #include <errno.h>
 #include <json-c/json.h>
+#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <nftables/libnftables.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 /* "ip" or "ip6", the nft keyword of an address's family. */
 static const char *kw(const struct net_ip *ip)
@@ -281,15 +284,31 @@ char *net_fw_remove_script(const char *bridge, struct err **e)
 	return text;
 }
 
-/* A libnftables context with buffered output and errors; NULL: OOM. */
-static struct nft_ctx *nft_open(bool json)
+/*
+ * A libnftables context with buffered output and errors, or NULL with @e.
+ * libnftables (1.0) exit()s the whole process when it cannot open its
+ * netlink socket (a kernel without nfnetlink): that is tried here first,
+ * so that nidod reports it instead of vanishing.
+ */
+static struct nft_ctx *nft_open(bool json, struct err **e)
 {
-	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	struct nft_ctx *ctx;
 
-	if (!ctx)
+	if (fd < 0) {
+		err_sys(e, errno,
+			"nftables: no netfilter netlink socket (is nf_tables "
+			"in the kernel?)");
 		return NULL;
-	if (nft_ctx_buffer_output(ctx) || nft_ctx_buffer_error(ctx)) {
+	}
+	close(fd);
+	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (ctx && (nft_ctx_buffer_output(ctx) || nft_ctx_buffer_error(ctx))) {
 		nft_ctx_free(ctx);
+		ctx = NULL;
+	}
+	if (!ctx) {
+		err_set(e, ENOMEM, "nftables: cannot create a context");
 		return NULL;
 	}
 	if (json)
@@ -317,11 +336,11 @@ static int nft_cmd(struct nft_ctx *ctx, const char *cmd, const char *what,
 
 int net_fw_run(const char *script, struct err **e)
 {
-	struct nft_ctx *ctx = nft_open(false);
+	struct nft_ctx *ctx = nft_open(false, e);
 	int r;
 
 	if (!ctx)
-		return err_set(e, ENOMEM, "nftables: cannot create a context");
+		return -EIO;
 	r = nft_cmd(ctx, script, "nftables", e);
 	nft_ctx_free(ctx);
 	return r;
@@ -334,14 +353,14 @@ int net_fw_run(const char *script, struct err **e)
 static int filter_table_items(const char *family, struct json_object *items,
 			      struct err **e)
 {
-	struct nft_ctx *ctx = nft_open(true);
+	struct nft_ctx *ctx = nft_open(true, e);
 	_cleanup_free_ char *cmd = xasprintf("list table %s filter", family);
 	struct json_object *root = NULL, *v;
 	const char *msg;
 	int r = 0;
 
 	if (!ctx)
-		return err_set(e, ENOMEM, "nftables: cannot create a context");
+		return -EIO;
 	if (nft_run_cmd_from_buffer(ctx, cmd) != 0) {
 		/* libnftables leaves errno unset; its message has the
 		 * kernel's strerror() for a table that is not there */
@@ -470,16 +489,15 @@ static void collect_tables(struct json_object *root, char ***out, size_t *n)
 
 int net_fw_list(char ***out, struct err **e)
 {
-	struct nft_ctx *ctx = nft_open(true);
+	struct nft_ctx *ctx = nft_open(true, e);
 	struct json_object *root;
-	char **list = xcalloc(1, sizeof(*list));
+	char **list = NULL;
 	size_t n = 0;
 	int r;
 
-	if (!ctx) {
-		free(list);
-		return err_set(e, ENOMEM, "nftables: cannot create a context");
-	}
+	if (!ctx)
+		return -EIO;
+	list = xcalloc(1, sizeof(*list));
 	r = nft_cmd(ctx, "list tables", "listing nftables tables", e);
 	if (r == 0) {
 		root = json_tokener_parse(nft_ctx_get_output_buffer(ctx));
