@@ -904,8 +904,9 @@ int network_start(struct daemon *dmn, struct network *net, struct err **e)
 		r = save_record(dmn, net, "running", e);
 	lap(&c, PART_RECORDS);
 	if (r < 0) {
-		dnsmasq_stop(dmn, net);
-		teardown(dmn, d->name, d->bridge, host_bridge(d), false);
+		dnsmasq_unwatch(dmn, net);
+		free(dnsmasq_forget(dmn, net));
+		teardown(dmn, d->name, d->bridge, host_bridge(d), 0);
 		store_runtime_delete(&dmn->store, &network_kind, d->name);
 		return r;
 	}
@@ -926,7 +927,7 @@ int network_stop(struct daemon *dmn, struct network *net, struct err **e)
 	if (save_record(dmn, net, "stopping", e) < 0)
 		return err_prefix(e, "network '%s'", d->name);
 	dnsmasq_stop(dmn, net);
-	teardown(dmn, d->name, d->bridge, host_bridge(d), false);
+	teardown(dmn, d->name, d->bridge, host_bridge(d), 0);
 	store_runtime_delete(&dmn->store, &network_kind, d->name);
 	net_leases_free(net->dns.leases, net->dns.n_leases);
 	net->dns.leases = NULL;
