@@ -12,6 +12,7 @@
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "daemon/daemon.h"
@@ -143,6 +144,33 @@ static char *find_vmm(const char *opt)
 	return paths_find_program("nido-vmm", "NIDO_VMM", "vmm", "bin");
 }
 
+/*
+ * flock() on @fd; when another holds it but the pid in the file is gone,
+ * waits a little: a nidod killed between fork() and exec() of a child
+ * (a dnsmasq, a VMM) leaves that child holding the lock until it execs.
+ * 0, or -errno (-EWOULDBLOCK: a live nidod holds it) with the holder's
+ * pid in @pid.
+ */
+static int lock_fd(int fd, char *pid, size_t size)
+{
+	for (int tries = 0;; tries++) {
+		long holder;
+
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		memset(pid, 0, size);
+		(void)!pread(fd, pid, size - 1, 0);
+		pid[strcspn(pid, "\n")] = '\0';
+		holder = strtol(pid, NULL, 10);
+		if (tries >= 100 || holder <= 0 ||
+		    !(kill((pid_t)holder, 0) < 0 && errno == ESRCH))
+			return -EWOULDBLOCK;
+		usleep(20000);
+	}
+}
+
 /* Takes <state>/nidod.pid with flock; returns the fd (kept open). */
 static int take_lock(const char *state_dir, struct err **e)
 {
@@ -154,16 +182,14 @@ static int take_lock(const char *state_dir, struct err **e)
 
 	if (fd < 0)
 		return err_sys(e, errno, "opening '%s'", path);
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK)
-			return err_sys(e, errno, "locking '%s'", path);
-		(void)!read(fd, buf, sizeof(buf) - 1);
-		buf[strcspn(buf, "\n")] = '\0';
+	n = lock_fd(fd, buf, sizeof(buf));
+	if (n == -EWOULDBLOCK)
 		return err_set(e, EBUSY,
 			       "another nidod (pid %s) uses state "
 			       "directory '%s'",
 			       buf[0] ? buf : "?", state_dir);
-	}
+	if (n < 0)
+		return err_sys(e, -n, "locking '%s'", path);
 	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite_full(fd, buf, (size_t)n, 0) < 0)
 		return err_sys(e, errno, "writing '%s'", path);

@@ -223,7 +223,7 @@ static int write_text(const char *path, char *text, struct err **e)
 
 	if (!text)
 		return -EINVAL;
-	r = file_write_atomic(path, text, strlen(text), 0644, e);
+	r = file_write_replace(path, text, strlen(text), 0644, e);
 	free(text);
 	return r;
 }
@@ -284,20 +284,26 @@ static int dnsmasq_files(struct daemon *dmn, const struct network *net,
 		     : 0;
 }
 
-/* Removes <runtime>/dnsmasq/NAME and what is in it. */
+/*
+ * Removes <runtime>/dnsmasq/NAME and whatever is in it: the files written
+ * there, and what a crash left (a write's temporary file, a file of a
+ * newer or older nidod): the directory is nido's alone.
+ */
 static void dnsmasq_files_remove(struct daemon *dmn, const char *name)
 {
-	static const char *const files[] = {"dnsmasq.conf", "dhcp-hosts",
-					    "dns-hosts", "leases",
-					    "dnsmasq.log"};
-	_cleanup_free_ char *dir = dns_path(dmn, name, NULL);
+	_cleanup_free_ char *path = dns_path(dmn, name, NULL);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
 
-	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		_cleanup_free_ char *p = dns_path(dmn, name, files[i]);
-
-		unlink(p);
-	}
-	rmdir(dir);
+	if (fd >= 0 && !dir)
+		close(fd);
+	while (dir && (de = readdir(dir)))
+		if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+			unlinkat(dirfd(dir), de->d_name, 0);
+	if (dir)
+		closedir(dir);
+	rmdir(path);
 }
 
 /* ---- dnsmasq -------------------------------------------------------- */
@@ -339,6 +345,37 @@ static bool cmdline_has(pid_t pid, const char *arg, bool prefix)
 		if (prefix ? !strncmp(text + i, arg, n) : streq(text + i, arg))
 			return true;
 	return false;
+}
+
+/*
+ * The processes whose command line has @name's conf-file argument (every
+ * dnsmasq of ours when @name is NULL): how a dnsmasq is found that a
+ * crash kept from being recorded. A 0-terminated array to free.
+ */
+static pid_t *dnsmasq_find(const struct daemon *dmn, const char *name)
+{
+	_cleanup_free_ char *arg = name ? conf_arg(dmn, name)
+					: xasprintf("--conf-file=%s/dnsmasq/",
+						    dmn->store.runtime_dir);
+	DIR *dir = opendir("/proc");
+	pid_t *v = xcalloc(1, sizeof(*v));
+	size_t n = 0;
+	struct dirent *de;
+
+	while (dir && (de = readdir(dir))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 1 || pid == getpid() ||
+		    !cmdline_has((pid_t)pid, arg, !name))
+			continue;
+		v = xreallocarray(v, n + 2, sizeof(*v));
+		v[n++] = (pid_t)pid;
+		v[n] = 0;
+	}
+	if (dir)
+		closedir(dir);
+	return v;
 }
 
 static void on_dnsmasq_retry(struct loop *l, void *opaque);
@@ -736,20 +773,31 @@ static int apply_firewall(const struct network_def *d, struct err **e)
 	return r;
 }
 
+/* Ends every dnsmasq of network @name, recorded or not. */
+static void teardown_dnsmasqs(struct daemon *dmn, const char *name)
+{
+	_cleanup_free_ pid_t *pids = dnsmasq_find(dmn, name);
+
+	for (size_t i = 0; pids[i]; i++)
+		kill_dnsmasq(pids[i], -1);
+}
+
 /*
  * Takes down what a network of bridge @bridge may have: its dnsmasq
- * (@pid, 0: found by its command line), its table, its bridge (not for
- * mode='bridge'), its dnsmasq files. Each step works whatever is there.
+ * (when @find_dnsmasq, every process running with its conf-file: the
+ * record may lack the pid, or name an earlier one), its table, its bridge
+ * (not for mode='bridge'), its dnsmasq files. dnsmasq goes first, so that
+ * it writes no file into the directory being emptied. Each step works
+ * whatever is there.
  */
 static void teardown(struct daemon *dmn, const char *name, const char *bridge,
-		     bool host_bridge, pid_t pid)
+		     bool host_bridge, bool find_dnsmasq)
 {
 	_cleanup_err_ struct err *e = NULL;
-	_cleanup_free_ char *arg = conf_arg(dmn, name);
 	struct net_nl *nl = NULL;
 
-	if (pid > 0 && cmdline_has(pid, arg, false))
-		kill_dnsmasq(pid, -1);
+	if (find_dnsmasq)
+		teardown_dnsmasqs(dmn, name);
 	if (host_bridge || !bridge)
 		goto files;
 	if (net_fw_remove(bridge, &e) < 0) {
@@ -769,7 +817,53 @@ static bool host_bridge(const struct network_def *d)
 	return d->forward == NETWORK_FORWARD_BRIDGE;
 }
 
-static int start_parts(struct daemon *dmn, struct network *net, struct err **e)
+/*
+ * Where net-start's time goes, logged at debug level (bench/net reads
+ * it): each part's share, from one clock read between parts.
+ */
+enum start_part {
+	PART_CHECKS,
+	PART_RECORDS,
+	PART_BRIDGE,
+	PART_FIREWALL,
+	PART_FORWARDING,
+	PART_DNSMASQ_FILES,
+	PART_DNSMASQ,
+	PART_N
+};
+static const char *const part_names[PART_N] = {
+	"checks",     "records",       "bridge", "firewall",
+	"forwarding", "dnsmasq-files", "dnsmasq"};
+
+struct start_clock {
+	uint64_t last, total, ns[PART_N];
+};
+
+static void lap(struct start_clock *c, enum start_part part)
+{
+	uint64_t now = now_ns();
+
+	c->ns[part] += now - c->last;
+	c->total += now - c->last;
+	c->last = now;
+}
+
+static void log_start_clock(const char *name, const struct start_clock *c)
+{
+	char parts[256];
+	size_t n = 0;
+
+	if (log_get_level() < LOG_LEVEL_DEBUG)
+		return;
+	for (int i = 0; i < PART_N; i++)
+		n += (size_t)snprintf(parts + n, sizeof(parts) - n, " %s=%.3f",
+				      part_names[i], c->ns[i] / 1e6);
+	log_debug("network '%s' start took %.3f ms:%s", name, c->total / 1e6,
+		  parts);
+}
+
+static int start_parts(struct daemon *dmn, struct network *net,
+		       struct start_clock *c, struct err **e)
 {
 	const struct network_def *d = net->def;
 	int r;
@@ -782,21 +876,27 @@ static int start_parts(struct daemon *dmn, struct network *net, struct err **e)
 					  "bridge '%s'",
 					  d->name, d->bridge);
 	r = make_bridge(d, e);
+	lap(c, PART_BRIDGE);
 	if (r == 0)
 		r = apply_firewall(d, e);
+	lap(c, PART_FIREWALL);
 	if (r == 0)
 		r = enable_forwarding(d, e);
+	lap(c, PART_FORWARDING);
 	if (r < 0)
 		return err_prefix(e, "network '%s'", d->name);
 	r = dnsmasq_files(dmn, net, e);
+	lap(c, PART_DNSMASQ_FILES);
 	if (r == 0)
 		r = dnsmasq_spawn(dmn, net, e);
+	lap(c, PART_DNSMASQ);
 	return r < 0 ? r : 0;
 }
 
 int network_start(struct daemon *dmn, struct network *net, struct err **e)
 {
 	const struct network_def *d = net->def;
+	struct start_clock c = {.last = now_ns()};
 	int r;
 
 	net->dmn = dmn;
@@ -810,13 +910,16 @@ int network_start(struct daemon *dmn, struct network *net, struct err **e)
 				d->name);
 	if (!host_bridge(d) && check_collisions(net, e) < 0)
 		return err_code(*e);
+	lap(&c, PART_CHECKS);
 	/* recorded first: a crash from here on is found and undone */
 	if (store_live_save(&dmn->store, &network_kind, d, e) < 0 ||
 	    save_record(dmn, net, "starting", e) < 0)
 		return err_prefix(e, "network '%s'", d->name);
-	r = start_parts(dmn, net, e);
+	lap(&c, PART_RECORDS);
+	r = start_parts(dmn, net, &c, e);
 	if (r == 0)
 		r = save_record(dmn, net, "running", e);
+	lap(&c, PART_RECORDS);
 	if (r < 0) {
 		dnsmasq_unwatch(dmn, net);
 		free(dnsmasq_forget(dmn, net));
@@ -825,6 +928,7 @@ int network_start(struct daemon *dmn, struct network *net, struct err **e)
 		return r;
 	}
 	net->active = true;
+	log_start_clock(d->name, &c);
 	log_info("network '%s' started on bridge '%s'", d->name, d->bridge);
 	events_network_lifecycle(dmn, net, "started", NULL);
 	return 0;
@@ -994,13 +1098,16 @@ static int readopt(struct daemon *dmn, struct network *net,
 			return dnsmasq_watch(dmn, net, e);
 		net->dns.pid = 0;
 	}
+	/* one a crash kept from being recorded would hold its sockets */
+	teardown_dnsmasqs(dmn, name_of(net));
 	if (dnsmasq_files(dmn, net, e) == 1)
 		return 0;
 	if (*e)
 		return -EIO;
 	log_warn("network '%s': its dnsmasq is gone; starting it again",
 		 name_of(net));
-	if (dnsmasq_spawn(dmn, net, e) < 0)
+	if (dnsmasq_spawn(dmn, net, e) < 0 ||
+	    save_record(dmn, net, "running", e) < 0)
 		return -EIO;
 	events_network_dnsmasq(dmn, net, "restarted", "found gone at recovery");
 	return 0;
@@ -1040,7 +1147,6 @@ static void recover_one(struct daemon *dmn, const char *name)
 	_cleanup_err_ struct err *e = NULL;
 	const char *state = "", *bridge = NULL;
 	struct network *net;
-	int64_t pid = 0;
 
 	if (store_runtime_load(&dmn->store, &network_kind, name, &rec, &e) <
 	    0) {
@@ -1049,7 +1155,6 @@ static void recover_one(struct daemon *dmn, const char *name)
 	}
 	json_get_string_opt(rec, "state", &state, NULL);
 	json_get_string_opt(rec, "bridge", &bridge, NULL);
-	json_get_int64_opt(rec, "dnsmasq_pid", &pid, NULL);
 	net = record_network(dmn, name);
 	if (net)
 		net->dmn = dmn;
@@ -1071,7 +1176,7 @@ static void recover_one(struct daemon *dmn, const char *name)
 	teardown(dmn, name, bridge,
 		 net && bridge && host_bridge(net->def) &&
 			 streq(bridge, net->def->bridge),
-		 (pid_t)pid);
+		 true);
 	store_runtime_delete(&dmn->store, &network_kind, name);
 	if (net) {
 		object_apply_newdef(&net->obj);
@@ -1086,29 +1191,20 @@ static void recover_one(struct daemon *dmn, const char *name)
  */
 static void kill_orphan_dnsmasqs(struct daemon *dmn)
 {
-	_cleanup_free_ char *prefix =
-		xasprintf("--conf-file=%s/dnsmasq/", dmn->store.runtime_dir);
-	DIR *dir = opendir("/proc");
-	struct dirent *de;
+	_cleanup_free_ pid_t *pids = dnsmasq_find(dmn, NULL);
 
-	while (dir && (de = readdir(dir))) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
+	for (size_t p = 0; pids[p]; p++) {
 		bool owned = false;
 
-		if (*end || pid <= 1 || pid == getpid() ||
-		    !cmdline_has((pid_t)pid, prefix, true))
-			continue;
 		for (size_t i = 0; i < dmn->networks.l.n; i++)
-			owned |= network_at(&dmn->networks, i)->dns.pid == pid;
+			owned |= network_at(&dmn->networks, i)->dns.pid ==
+				 pids[p];
 		if (owned)
 			continue;
-		log_warn("killing dnsmasq %ld, which no running network owns",
-			 pid);
-		kill_dnsmasq((pid_t)pid, -1);
+		log_warn("killing dnsmasq %d, which no running network owns",
+			 (int)pids[p]);
+		kill_dnsmasq(pids[p], -1);
 	}
-	if (dir)
-		closedir(dir);
 }
 
 /* Tables of nido's for bridges of our networks that do not run. */

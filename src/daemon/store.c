@@ -256,7 +256,7 @@ int store_runtime_save(const struct store *s, const struct object_kind *k,
 	size_t len;
 	_cleanup_free_ char *text = json_encode_line(rec, &len);
 
-	return file_write_atomic(path, text, len, 0600, e);
+	return file_write_replace(path, text, len, 0600, e);
 }
 
 int store_runtime_load(const struct store *s, const struct object_kind *k,
@@ -301,7 +301,7 @@ int store_live_save(const struct store *s, const struct object_kind *k,
 
 	if (r < 0)
 		return r;
-	return file_write_atomic(path, xml, len, 0600, e);
+	return file_write_replace(path, xml, len, 0600, e);
 }
 
 int store_live_load(const struct store *s, const struct object_kind *k,

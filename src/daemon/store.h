@@ -9,8 +9,10 @@
  *                                 re-attach to a running object
  *   <runtime>/KIND/NAME.xml       the live definition of an active one
  *
- * Every file is written with file_write_atomic(): after a crash a reader
- * sees the old content or the new one.
+ * Every file is replaced whole: after a crash of the daemon a reader sees
+ * the old content or the new one. Definitions are also synced
+ * (file_write_atomic()); run-time files are not (file_write_replace()):
+ * what they describe does not outlive a crash of the machine.
  */
 #ifndef NIDO_DAEMON_STORE_H
 #define NIDO_DAEMON_STORE_H

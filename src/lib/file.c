@@ -33,8 +33,9 @@ int file_fsync_dir(const char *path, struct err **e)
 	return 0;
 }
 
-/* Writes, syncs and closes @fd (always closed). Returns 0 or -errno. */
-static int write_tmp(int fd, const void *data, size_t len, mode_t mode)
+/* Writes, syncs (@sync) and closes @fd (always closed); 0 or -errno. */
+static int write_tmp(int fd, const void *data, size_t len, mode_t mode,
+		     bool sync)
 {
 	int r = 0;
 
@@ -42,7 +43,7 @@ static int write_tmp(int fd, const void *data, size_t len, mode_t mode)
 		r = -errno;
 	if (!r)
 		r = write_full(fd, data, len);
-	if (!r && fsync(fd) < 0)
+	if (!r && sync && fsync(fd) < 0)
 		r = -errno;
 	/* close() reports delayed write errors on some file systems (NFS). */
 	if (close(fd) < 0 && errno != EINTR && !r)
@@ -50,8 +51,8 @@ static int write_tmp(int fd, const void *data, size_t len, mode_t mode)
 	return r;
 }
 
-int file_write_atomic(const char *path, const void *data, size_t len,
-		      mode_t mode, struct err **e)
+static int write_atomic(const char *path, const void *data, size_t len,
+			mode_t mode, bool sync, struct err **e)
 {
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
@@ -68,7 +69,7 @@ int file_write_atomic(const char *path, const void *data, size_t len,
 	if (fd < 0)
 		return err_sys(e, errno,
 			       "writing '%s': creating a temporary file", path);
-	r = write_tmp(fd, data, len, mode);
+	r = write_tmp(fd, data, len, mode, sync);
 	if (r < 0) {
 		unlink(tmp);
 		return err_sys(e, -r, "writing '%s'", path);
@@ -80,7 +81,19 @@ int file_write_atomic(const char *path, const void *data, size_t len,
 		return r;
 	}
 	/* The new content is in place; this makes the rename durable. */
-	return file_fsync_dir(path, e);
+	return sync ? file_fsync_dir(path, e) : 0;
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len,
+		      mode_t mode, struct err **e)
+{
+	return write_atomic(path, data, len, mode, true, e);
+}
+
+int file_write_replace(const char *path, const void *data, size_t len,
+		       mode_t mode, struct err **e)
+{
+	return write_atomic(path, data, len, mode, false, e);
 }
 
 /* Whether @name is ".NAME.tmp-XXXXXX" as mkostemp() completes it. */

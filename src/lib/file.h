@@ -22,6 +22,16 @@ int file_write_atomic(const char *path, const void *data, size_t len,
 		      mode_t mode, struct err **e);
 
 /*
+ * As file_write_atomic(), without its fsync()s: readers see the old or
+ * the new content, also after the writer is killed, but not always after
+ * the machine crashes. For run-time files, which describe what a reboot
+ * removes anyway (processes, bridges, rules): there the two fsync()s
+ * cost milliseconds each on a disk and bought nothing.
+ */
+int file_write_replace(const char *path, const void *data, size_t len,
+		       mode_t mode, struct err **e);
+
+/*
  * Removes from @dir the temporary files file_write_atomic() leaves when
  * its process dies mid-way (".NAME.tmp-XXXXXX", regular files), last
  * modified at least @min_age seconds ago: 0 when the caller is the only
