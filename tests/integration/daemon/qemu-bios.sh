@@ -36,6 +36,7 @@ qemu_xml() {
     <type arch='x86_64' machine='pc'>hvm</type>
     ${4:-}
   </os>
+  <features><acpi/></features>
   <devices>
     $3
     <serial type='pty'/>
