@@ -1047,11 +1047,12 @@ int domain_def_parse_with(const char *xml, size_t len,
 			  struct err **e)
 {
 	static const char *const children[] = {
-		"name",	       "uuid",		"title",    "description",
-		"memory",      "currentMemory", "vcpu",	    "os",
-		"on_poweroff", "on_reboot",	"on_crash", "devices",
-		"memtune",     "cputune",	"features", "clock",
-		NULL};
+		"name",	       "uuid",	   "title",
+		"description", "memory",   "currentMemory",
+		"vcpu",	       "os",	   "on_poweroff",
+		"on_reboot",   "on_crash", "devices",
+		"memtune",     "cputune",  "features",
+		"clock",       "cpu",	   NULL};
 	__attribute__((cleanup(cleanup_domain_defp))) struct domain_def *d =
 		NULL;
 	xmlDoc *doc;

@@ -302,6 +302,38 @@ enum clock_offset {
 	CLOCK_LOCALTIME,
 };
 
+/* <cpu mode=>: absent is libvirt's default, a custom model or none. */
+enum cpu_mode {
+	CPU_MODE_CUSTOM,
+	CPU_MODE_HOST_PASSTHROUGH,
+	CPU_MODE_HOST_MODEL,
+	CPU_MODE_MAXIMUM,
+};
+
+/* <feature policy= name=>: policies as cpu_policy_names. */
+struct cpu_feature {
+	char *name;
+	int policy; /* force, require, optional, disable, forbid */
+};
+
+#define DOMAIN_MAX_CPU_FEATURES 64
+
+/*
+ * <cpu> (domain_conf_cpu.c): the model the guest sees and the topology
+ * of its vCPUs. The attributes that only steer libvirt's own checks
+ * (match, check, fallback, migratable) are kept as written.
+ */
+struct domain_cpu {
+	bool given;
+	enum cpu_mode mode;
+	char *match, *check, *migratable;	/* NULL: absent */
+	char *model;				/* <model>: NULL: none */
+	char *fallback;				/* <model fallback=> */
+	unsigned sockets, dies, cores, threads; /* 0: no <topology> */
+	struct cpu_feature *features;
+	size_t n_features;
+};
+
 /* Most controllers of the kinds domain_conf_hw.c reads. */
 #define DOMAIN_MAX_CONTROLLERS 16
 
@@ -325,6 +357,8 @@ struct domain_hw {
 	bool acpi, apic, pae;
 	enum domain_tristate bootmenu; /* <bootmenu enable=> */
 	unsigned bootmenu_timeout_ms;  /* <bootmenu timeout=>; 0: none */
+	int audio_none_id; /* <audio id=N type='none'/>; 0: none given */
+	struct domain_cpu cpu;
 };
 
 /* <vcpu placement=>: static (the default) or auto (numad decides). */

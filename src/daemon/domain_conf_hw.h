@@ -53,6 +53,16 @@ void domain_format_hw_devices(FILE *f, const struct domain_def *d);
 
 void domain_hw_clear(struct domain_hw *hw);
 
+/* <cpu> under @root into @d->hw.cpu (domain_conf_cpu.c), and libvirt's
+ * rule that its topology makes the vCPU count. */
+int domain_parse_cpu(const xmlNode *root, struct domain_def *d,
+		     struct xml_warnings *w, struct err **e);
+/* <cpu>, after <features>. */
+void domain_format_cpu(FILE *f, const struct domain_def *d);
+void domain_cpu_clear(struct domain_cpu *cpu);
+extern const char *const cpu_mode_names[];
+extern const char *const cpu_policy_names[];
+
 /* "pci-root", "virtio-scsi", ...; "" for CONTROLLER_MODEL_NONE. */
 extern const char *const controller_model_names[];
 extern const char *const controller_type_names[];

@@ -239,6 +239,9 @@ int driver_kvm_validate(const struct domain_def *def, struct xml_warnings *w,
 
 	if ((r = check_machine(def, e)) < 0)
 		return r;
+	if (def->hw.cpu.given)
+		xml_warn_def(w, "<cpu>: not acted on, nido-vmm gives the guest "
+				"the host's CPU");
 
 	if ((r = check_os(def, w, e)) < 0 ||
 	    (r = check_resources(def, w, e)) < 0 ||

@@ -113,18 +113,57 @@ void qemu_argv_hw_devices(struct qemu_argv *a, const struct domain_def *def)
 	}
 }
 
+/* -cpu MODEL,+feature,-feature for <cpu>; NULL: QEMU's default. */
+static char *cpu_option(const char *emulator, const struct domain_def *def)
+{
+	const struct domain_cpu *c = &def->hw.cpu;
+	const char *base = strrchr(emulator, '/');
+	bool i686 = streq(def->arch, "i686");
+	const char *model = c->model;
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	base = base ? base + 1 : emulator;
+	if (c->mode == CPU_MODE_HOST_PASSTHROUGH)
+		model = "host";
+	else if (c->mode == CPU_MODE_MAXIMUM)
+		model = "max";
+	/* an i686 guest on the 64-bit QEMU gets a 32-bit CPU, as libvirt
+	 * gives it; qemu-system-i386's default is one */
+	if (!model &&
+	    (c->n_features || (i686 && !streq(base, "qemu-system-i386"))))
+		model = i686 ? "qemu32" : "qemu64";
+	if (!model)
+		return NULL;
+	f = open_memstream(&s, &len);
+	fputs(model, f);
+	for (size_t i = 0; i < c->n_features; i++)
+		fprintf(f, ",%c%s", c->features[i].policy <= 1 ? '+' : '-',
+			c->features[i].name);
+	fclose(f);
+	return s;
+}
+
 void qemu_argv_cpu(struct qemu_argv *a, const char *emulator,
 		   const struct domain_def *def)
 {
-	const char *base = strrchr(emulator, '/');
+	_cleanup_free_ char *s = cpu_option(emulator, def);
 
-	base = base ? base + 1 : emulator;
-	/* an i686 guest on the 64-bit QEMU gets a 32-bit CPU, as libvirt
-	 * gives it; qemu-system-i386's default is one */
-	if (streq(def->arch, "i686") && !streq(base, "qemu-system-i386")) {
+	if (s) {
 		qemu_arg(a, "-cpu");
-		qemu_arg(a, "qemu32");
+		qemu_arg(a, s);
 	}
+}
+
+char *qemu_smp_option(const struct domain_def *def)
+{
+	const struct domain_cpu *c = &def->hw.cpu;
+
+	if (!c->sockets)
+		return xasprintf("%u", def->vcpus);
+	return xasprintf("%u,sockets=%u,dies=%u,cores=%u,threads=%u",
+			 def->vcpus, c->sockets, c->dies, c->cores, c->threads);
 }
 
 void qemu_argv_machine_options(struct qemu_argv *a,

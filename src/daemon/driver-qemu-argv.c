@@ -426,7 +426,7 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 	arg(a, s);
 	free(steal_ptr(s));
 	qemu_argv_cpu(a, emulator, def);
-	s = xasprintf("%u", def->vcpus);
+	s = qemu_smp_option(def);
 	arg(a, "-smp");
 	arg(a, s);
 	free(steal_ptr(s));

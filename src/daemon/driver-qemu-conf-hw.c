@@ -198,9 +198,43 @@ static int check_pci(const struct domain_def *d, struct err **e)
 	return 0;
 }
 
+/* <cpu>: a named model, QEMU's maximum, or the host's with KVM. */
+static int check_cpu(const struct domain_def *d, struct err **e)
+{
+	const struct domain_cpu *c = &d->hw.cpu;
+
+	if (c->mode == CPU_MODE_HOST_PASSTHROUGH && d->virt != DOMAIN_VIRT_KVM)
+		return err_set(e, ENOTSUP,
+			       "<cpu mode='host-passthrough'> needs KVM: a "
+			       "type 'qemu' domain runs on TCG (use "
+			       "mode='maximum' or a model)");
+	if (c->mode == CPU_MODE_HOST_MODEL)
+		return err_set(e, ENOTSUP,
+			       "<cpu mode='host-model'> not supported by the "
+			       "qemu driver yet (host-passthrough, maximum, "
+			       "or a model)");
+	if ((c->mode == CPU_MODE_HOST_PASSTHROUGH ||
+	     c->mode == CPU_MODE_MAXIMUM) &&
+	    c->model)
+		return err_set(e, ENOTSUP,
+			       "<cpu mode='%s'> with a <model> '%s'",
+			       cpu_mode_names[c->mode], c->model);
+	for (size_t i = 0; i < c->n_features; i++)
+		if (streq(cpu_policy_names[c->features[i].policy], "optional"))
+			return err_set(e, ENOTSUP,
+				       "<cpu><feature policy='optional' "
+				       "name='%s'>: the qemu driver does not "
+				       "probe the host for it (require or "
+				       "disable)",
+				       c->features[i].name);
+	return 0;
+}
+
 int driver_qemu_check_hw(const struct domain_def *d, struct xml_warnings *w,
 			 struct err **e)
 {
+	if (check_cpu(d, e) < 0)
+		return -ENOTSUP;
 	const struct domain_hw *hw = &d->hw;
 	int r;
 

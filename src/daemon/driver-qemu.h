@@ -77,6 +77,8 @@ void qemu_argv_machine_options(struct qemu_argv *a,
 void qemu_json_scsi_disk(struct json_object *o, const struct domain_def *def,
 			 const struct domain_disk *d);
 int qemu_net_boot_index(const struct domain_def *def);
+/* -smp's value: the vCPUs, and <cpu><topology> when given; malloc'ed. */
+char *qemu_smp_option(const struct domain_def *def);
 /* Adds "bus" and "addr" of device @i of @kind (qemu_pci_slot()) to @o. */
 void qemu_json_pci(struct json_object *o, const struct domain_def *def,
 		   enum qemu_pci_kind kind, size_t i);

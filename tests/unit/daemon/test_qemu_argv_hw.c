@@ -252,6 +252,53 @@ static void i686_gets_a_32_bit_cpu(void)
 	CHECK(!strstr(on32, "-cpu"));
 }
 
+static void cpu_model_features_topology(void)
+{
+	static const char *const x =
+		"<domain type='qemu'><name>m</name><memory>65536</memory>"
+		"<vcpu>8</vcpu><os><type arch='x86_64'>hvm</type></os>"
+		"<cpu mode='custom' match='exact' check='none'><model "
+		"fallback='forbid'>core2duo</model><topology sockets='2' "
+		"dies='1' cores='2' threads='2'/><feature policy='require' "
+		"name='ds'/><feature policy='disable' name='sse4.2'/></cpu>"
+		"</domain>";
+	static const char *const bad[][2] = {
+		{"<vcpu>3</vcpu><cpu><topology sockets='2' dies='1' cores='1' "
+		 "threads='1'/></cpu>",
+		 "<topology> makes 2 vCPUs (sockets x dies x cores x threads), "
+		 "<vcpu> says 3"},
+		{"<cpu mode='host-passthrough'/>",
+		 "<cpu mode='host-passthrough'> needs KVM"},
+		{"<cpu mode='host-model'/>", "<cpu mode='host-model'> not "
+					     "supported by the qemu driver"},
+		{"<cpu><model>qemu64,+x</model></cpu>",
+		 "invalid cpu model 'qemu64,+x'"},
+		{"<cpu><feature policy='optional' name='ds'/></cpu>",
+		 "<feature policy='optional' name='ds'>"},
+	};
+	_cleanup_free_ char *s = argv_of(x, "/usr/bin/qemu-system-x86_64");
+	_cleanup_free_ char *max = NULL;
+
+	if (!s)
+		return;
+	CHECK_STR_CONTAINS(s, "-cpu\ncore2duo,+ds,-sse4.2\n");
+	CHECK_STR_CONTAINS(s, "-smp\n8,sockets=2,dies=1,cores=2,threads=2\n");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *y = xasprintf(
+			"<domain type='qemu'><name>m</name><memory>65536"
+			"</memory>%s</domain>",
+			bad[i][0]);
+		struct domain_def *d = NULL;
+		_cleanup_err_ struct err *e = NULL;
+
+		CHECK(domain_def_parse(y, strlen(y), &d, NULL, &e) < 0);
+		CHECK_STR_CONTAINS(err_msg(e), bad[i][1]);
+	}
+	max = argv_for("", "<cpu mode='maximum'/>", "");
+	if (max)
+		CHECK_STR_CONTAINS(max, "-cpu\nmax\n");
+}
+
 static void vnc_password_stays_off_the_command_line(void)
 {
 	_cleanup_free_ char *x =
@@ -282,6 +329,7 @@ int main(void)
 	RUN(usb_models_and_addresses);
 	RUN(two_devices_on_one_slot_are_refused);
 	RUN(i686_gets_a_32_bit_cpu);
+	RUN(cpu_model_features_topology);
 	RUN(vnc_password_stays_off_the_command_line);
 	return test_done();
 }

@@ -78,6 +78,10 @@ static const struct known {
 	{"domain/features/apic!", {0}},
 	{"domain/features/pae!", {0}},
 	{"domain/clock", {"offset"}},
+	{"domain/cpu", {"mode", "match", "check", "migratable"}},
+	{"domain/cpu/model*", {"fallback"}},
+	{"domain/cpu/topology", {"sockets", "dies", "cores", "threads"}},
+	{"domain/cpu/feature", {"policy", "name"}},
 	{"domain/on_poweroff*", {0}},
 	{"domain/on_reboot*", {0}},
 	{"domain/on_crash*", {0}},
@@ -151,6 +155,7 @@ static const struct known {
 	{"domain/devices/watchdog/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/panic", {"model"}},
+	{"domain/devices/audio", {"id", "type"}},
 	{"domain/devices/panic/address", {"type", "iobase"}},
 };
 
@@ -292,6 +297,16 @@ static bool controller_kept(const xmlNode *n)
 	return kept;
 }
 
+/* An <audio> nido keeps: type 'none' alone. */
+static bool audio_kept(const xmlNode *n)
+{
+	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
+	bool kept = t && xmlStrEqual(t, BAD_CAST "none") && !n->children;
+
+	xmlFree(t);
+	return kept;
+}
+
 static bool anyway(const char *path, const char *attr, const char *v)
 {
 	/* a running domain's id: nothing a definition keeps */
@@ -317,8 +332,9 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 	char flag = 0;
 	const struct known *k = n->ns ? NULL : find_known(path, &flag);
 
-	if (k && xmlStrEqual(n->name, BAD_CAST "controller") &&
-	    !controller_kept(n))
+	if (k && ((xmlStrEqual(n->name, BAD_CAST "controller") &&
+		   !controller_kept(n)) ||
+		  (xmlStrEqual(n->name, BAD_CAST "audio") && !audio_kept(n))))
 		k = NULL;
 	if (!k) {
 		if (!anyway(path, NULL, NULL)) {
