@@ -552,6 +552,9 @@ static char *make_xml(const struct install *in)
 	fprintf(f, "  <memory unit='MiB'>%lu</memory>\n", in->memory_mib);
 	fprintf(f, "  <vcpu>%lu</vcpu>\n", in->vcpus);
 	put_os(f, in);
+	/* as virt-install writes it: without <acpi/> a full machine has no
+	 * ACPI (libvirt's rule), and no shutdown through the power button */
+	fputs("  <features>\n    <acpi/>\n    <apic/>\n  </features>\n", f);
 	fputs("  <devices>\n", f);
 	for (size_t i = 0; i < in->n_disks; i++) {
 		fprintf(f,

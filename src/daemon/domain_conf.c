@@ -6,6 +6,7 @@
  */
 #include "daemon/domain_conf.h"
 #include "daemon/domain_conf_devices.h"
+#include "daemon/domain_conf_hw.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -74,6 +75,7 @@ void domain_def_free(struct domain_def *d)
 		return;
 	domain_firmware_clear(&d->fw);
 	domain_display_clear(&d->display);
+	domain_hw_clear(&d->hw);
 	for (size_t i = 0; i < d->n_disks; i++) {
 		free(d->disks[i].source);
 		free(d->disks[i].target);
@@ -323,9 +325,9 @@ static int parse_boot(const xmlNode *n, struct domain_def *d,
 static int parse_os(const xmlNode *os, struct domain_def *d,
 		    struct xml_warnings *w, struct err **e)
 {
-	static const char *const children[] = {"type",	  "kernel",   "initrd",
-					       "cmdline", "boot",     "loader",
-					       "nvram",	  "firmware", NULL};
+	static const char *const children[] = {
+		"type",	  "kernel", "initrd",	"cmdline",  "boot",
+		"loader", "nvram",  "firmware", "bootmenu", NULL};
 	xmlNode *n;
 
 	xml_check_known(os, (const char *const[]){"firmware", NULL}, children,
@@ -508,18 +510,19 @@ static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 	static const char *const children[] = {
 		"driver",	"source", "target",    "readonly",
 		"serial",	"alias",  "shareable", "iotune",
-		"backingStore", "boot",	  NULL};
+		"backingStore", "boot",	  "address",   NULL};
 	_cleanup_free_ char *type = xml_attr(disk, "type");
 	_cleanup_free_ char *device = xml_attr(disk, "device");
 	xmlNode *n;
 	int r;
 
 	xml_check_known(disk, attrs, children, w);
-	if (type && !streq(type, "file"))
+	if (type && !streq(type, "file") && !streq(type, "block"))
 		return xml_err(e, disk,
 			       "disk type '%s' not supported "
-			       "(expected file)",
+			       "(expected file or block)",
 			       type);
+	dk->block = type && streq(type, "block");
 	r = xml_enum(disk, "disk device", device ? device : "disk",
 		     disk_device_names, e);
 	if (r < 0)
@@ -537,9 +540,18 @@ static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 	    parse_disk_driver(n, dk, w, e) < 0)
 		return -EINVAL;
 	n = xml_child(disk, "source");
-	if (!n || !(dk->source = xml_attr(n, "file")) || !*dk->source)
-		return xml_err(e, n ? n : disk, "missing <source file='...'/>");
-	xml_check_known(n, (const char *const[]){"file", NULL}, NULL, w);
+	if (!n || !(dk->source = xml_attr(n, dk->block ? "dev" : "file")) ||
+	    !*dk->source)
+		return xml_err(e, n ? n : disk, "missing <source %s='...'/>",
+			       dk->block ? "dev" : "file");
+	if (dk->block && dk->source[0] != '/')
+		return xml_err(e, n, "block device '%s': not an absolute path",
+			       dk->source);
+	xml_check_known(n,
+			(const char *const[]){dk->block ? "dev" : "file", NULL},
+			NULL, w);
+	if (domain_parse_address(disk, &dk->pci, &dk->drive, e) < 0)
+		return -EINVAL;
 	if (parse_backing(disk, dk, w, e) < 0)
 		return -EINVAL;
 	if ((n = xml_child(disk, "serial")))
@@ -790,7 +802,8 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 		memset(&d->rngs[d->n_rngs], 0, sizeof(*d->rngs));
 		return parse_rng(c, &d->rngs[d->n_rngs++], w, e);
 	}
-	if ((r = domain_parse_display_device(c, d, w, e)) != 0)
+	if ((r = domain_parse_hw_device(c, d, w, e)) != 0 ||
+	    (r = domain_parse_display_device(c, d, w, e)) != 0)
 		return r < 0 ? r : 0;
 	xml_warn(w, c, "<devices>: unknown device <%s> ignored", name);
 	return 0;
@@ -999,6 +1012,8 @@ static int parse_body(const xmlNode *root, struct domain_def *d,
 		return -EINVAL;
 	if ((n = xml_child(root, "os")) && parse_os(n, d, w, e) < 0)
 		return -EINVAL;
+	if (domain_parse_hw_top(root, n, d, w, e) < 0)
+		return -EINVAL;
 	if (parse_lifecycles(root, d, e) < 0)
 		return -EINVAL;
 	if ((n = xml_child(root, "memtune")) &&
@@ -1032,10 +1047,12 @@ int domain_def_parse_with(const char *xml, size_t len,
 			  struct err **e)
 {
 	static const char *const children[] = {
-		"name",	       "uuid",		"title",    "description",
-		"memory",      "currentMemory", "vcpu",	    "os",
-		"on_poweroff", "on_reboot",	"on_crash", "devices",
-		"memtune",     "cputune",	NULL};
+		"name",	       "uuid",	   "title",
+		"description", "memory",   "currentMemory",
+		"vcpu",	       "os",	   "on_poweroff",
+		"on_reboot",   "on_crash", "devices",
+		"memtune",     "cputune",  "features",
+		"clock",       "cpu",	   NULL};
 	__attribute__((cleanup(cleanup_domain_defp))) struct domain_def *d =
 		NULL;
 	xmlDoc *doc;
@@ -1202,8 +1219,8 @@ static void format_backing(FILE *f, const struct domain_disk *dk)
 
 static void format_disk(FILE *f, const struct domain_disk *dk)
 {
-	fprintf(f, "    <disk type='file' device='%s'>\n",
-		disk_device_names[dk->device]);
+	fprintf(f, "    <disk type='%s' device='%s'>\n",
+		dk->block ? "block" : "file", disk_device_names[dk->device]);
 	fprintf(f, "      <driver name='qemu' type='%s'",
 		format_names[dk->format]);
 	put_attr(f, "cache", dk->cache);
@@ -1211,7 +1228,7 @@ static void format_disk(FILE *f, const struct domain_disk *dk)
 	if (dk->discard)
 		put_attr(f, "discard", discard_names[dk->discard]);
 	fputs("/>\n      <source", f);
-	put_attr(f, "file", dk->source);
+	put_attr(f, dk->block ? "dev" : "file", dk->source);
 	fputs("/>\n", f);
 	format_backing(f, dk);
 	fputs("      <target", f);
@@ -1224,6 +1241,8 @@ static void format_disk(FILE *f, const struct domain_disk *dk)
 	format_iotune(f, dk->iotune);
 	put_text(f, 6, "serial", dk->serial);
 	domain_disk_format_boot(f, dk);
+	domain_format_drive_address(f, 6, &dk->drive);
+	domain_format_pci_address(f, 6, &dk->pci);
 	fputs("    </disk>\n", f);
 }
 
@@ -1267,6 +1286,7 @@ static void format_devices(FILE *f, const struct domain_def *d, bool active)
 	put_text(f, 4, "emulator", d->emulator);
 	for (size_t i = 0; i < d->n_disks; i++)
 		format_disk(f, &d->disks[i]);
+	domain_format_controllers(f, d);
 	for (size_t i = 0; i < d->n_nets; i++)
 		domain_net_format(f, &d->nets[i], active);
 	for (size_t i = 0; i < d->n_serials; i++)
@@ -1274,6 +1294,7 @@ static void format_devices(FILE *f, const struct domain_def *d, bool active)
 	for (size_t i = 0; i < d->n_consoles; i++)
 		format_chardev(f, "console", &d->consoles[i], true);
 	domain_format_display(f, d, active);
+	domain_format_hw_devices(f, d);
 	for (size_t i = 0; i < d->n_rngs; i++)
 		format_rng(f, &d->rngs[i]);
 	fputs("  </devices>\n", f);
@@ -1314,7 +1335,9 @@ static void format_os(FILE *f, const struct domain_def *d)
 	for (size_t i = 0; i < d->n_boot; i++)
 		fprintf(f, "    <boot dev='%s'/>\n",
 			boot_dev_names[d->boot[i]]);
+	domain_format_bootmenu(f, d);
 	fputs("  </os>\n", f);
+	domain_format_hw_top(f, d);
 }
 
 /*

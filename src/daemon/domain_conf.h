@@ -62,6 +62,24 @@ enum disk_bus {
 };
 extern const char *const disk_bus_names[];
 
+/*
+ * <address type='pci' domain='0x0000' bus='0x00' slot= function=
+ * multifunction=>: where a device sits on the guest's PCI bus
+ * (domain_conf_hw.c); @set when given, else the driver places it.
+ */
+struct dev_pci_addr {
+	bool set;
+	unsigned bus, slot, function;
+	enum domain_tristate multifunction;
+};
+
+/* <address type='drive' controller= bus= target= unit=>: a disk's place
+ * on its controller (domain_conf_hw.c); @set when given. */
+struct disk_drive_addr {
+	bool set;
+	unsigned controller, bus, target, unit;
+};
+
 /* One image of a disk's <backingStore> chain: declared by the
  * definition, so a VM may open it (docs/security.md, "Images"). */
 struct disk_backing {
@@ -76,7 +94,8 @@ struct domain_disk {
 	enum disk_device device;
 	enum disk_bus bus;
 	enum disk_format format;
-	char *source; /* file path */
+	bool block;   /* <disk type='block'>: @source is a host block device */
+	char *source; /* file path (<source file=>, or dev= for a block) */
 	char *target; /* "vda" */
 	bool readonly;
 	bool shareable; /* <shareable/>: other VMs may write it too */
@@ -91,6 +110,8 @@ struct domain_disk {
 	bool backing_end; /* the chain ends with an empty <backingStore/> */
 	unsigned
 		boot_order; /* <boot order=>; 0: none (domain_conf_devices.c) */
+	struct disk_drive_addr drive; /* <address type='drive'> */
+	struct dev_pci_addr pci;      /* <address type='pci'>, virtio */
 };
 
 enum net_type {
@@ -115,6 +136,7 @@ struct domain_net {
 	struct network_vlan vlan;		/* <vlan>, OVS only */
 	bool has_vlan;
 	enum domain_tristate link; /* <link state=>: ON up, OFF down */
+	struct dev_pci_addr pci;   /* <address type='pci'> */
 	/* While running, the tap nidod named for it when @tap is NULL:
 	 * shown as <target dev> in the live XML only; NULL otherwise. */
 	char *ifname;
@@ -214,8 +236,9 @@ enum usb_model {
  * <graphics>, a <video> card, <input> devices, the USB controller.
  */
 struct domain_display {
-	bool vnc;	   /* <graphics type='vnc'> */
-	int vnc_port;	   /* <graphics port=>: -1 autoport */
+	bool vnc;	  /* <graphics type='vnc'> */
+	char *vnc_passwd; /* <graphics passwd=>: NULL: none (set through QMP) */
+	int vnc_port;	  /* <graphics port=>: -1 autoport */
 	int vnc_port_live; /* the port QEMU took (a running domain); 0 */
 	char *vnc_listen;  /* an address; NULL: none given (127.0.0.1) */
 	enum video_model video;
@@ -223,6 +246,123 @@ struct domain_display {
 	bool ps2_mouse;	    /* <input type='mouse' bus='ps2'>, implicit */
 	bool ps2_keyboard;  /* <input type='keyboard' bus='ps2'>, implicit */
 	enum usb_model usb; /* <controller type='usb' model=> */
+	struct dev_pci_addr video_pci, usb_pci; /* their <address> */
+	unsigned video_vram, video_heads; /* <model vram= heads=>; 0: none */
+};
+
+/* <controller type=>: the ones domain_conf_hw.c reads (USB is the
+ * display's). */
+enum controller_type {
+	CONTROLLER_PCI,
+	CONTROLLER_IDE,
+	CONTROLLER_SATA,
+	CONTROLLER_SCSI,
+};
+
+/* <controller model=>, as controller_model_names. */
+enum controller_model {
+	CONTROLLER_MODEL_NONE, /* not given (ide, sata) */
+	CONTROLLER_MODEL_PCI_ROOT,
+	CONTROLLER_MODEL_PCIE_ROOT,
+	CONTROLLER_MODEL_VIRTIO_SCSI,
+	CONTROLLER_MODEL_LSILOGIC,
+};
+
+struct domain_controller {
+	enum controller_type type;
+	unsigned index;
+	enum controller_model model;
+	struct dev_pci_addr pci;
+};
+
+/* <memballoon model=>: absent is libvirt's default, a virtio balloon. */
+enum balloon_model {
+	BALLOON_ABSENT,
+	BALLOON_VIRTIO,
+	BALLOON_NONE,
+};
+
+/* <watchdog model=>. */
+enum watchdog_model {
+	WATCHDOG_NONE,
+	WATCHDOG_I6300ESB,
+	WATCHDOG_IB700,
+};
+
+/* <watchdog action=>, as QEMU's -action watchdog= names them. */
+enum watchdog_action {
+	WATCHDOG_ACTION_RESET,
+	WATCHDOG_ACTION_SHUTDOWN,
+	WATCHDOG_ACTION_POWEROFF,
+	WATCHDOG_ACTION_PAUSE,
+	WATCHDOG_ACTION_NONE,
+	WATCHDOG_ACTION_INJECT_NMI,
+};
+
+/* <clock offset=>: absent (UTC), utc or localtime. */
+enum clock_offset {
+	CLOCK_ABSENT,
+	CLOCK_UTC,
+	CLOCK_LOCALTIME,
+};
+
+/* <cpu mode=>: absent is libvirt's default, a custom model or none. */
+enum cpu_mode {
+	CPU_MODE_CUSTOM,
+	CPU_MODE_HOST_PASSTHROUGH,
+	CPU_MODE_HOST_MODEL,
+	CPU_MODE_MAXIMUM,
+};
+
+/* <feature policy= name=>: policies as cpu_policy_names. */
+struct cpu_feature {
+	char *name;
+	int policy; /* force, require, optional, disable, forbid */
+};
+
+#define DOMAIN_MAX_CPU_FEATURES 64
+
+/*
+ * <cpu> (domain_conf_cpu.c): the model the guest sees and the topology
+ * of its vCPUs. The attributes that only steer libvirt's own checks
+ * (match, check, fallback, migratable) are kept as written.
+ */
+struct domain_cpu {
+	bool given;
+	enum cpu_mode mode;
+	char *match, *check, *migratable;	/* NULL: absent */
+	char *model;				/* <model>: NULL: none */
+	char *fallback;				/* <model fallback=> */
+	unsigned sockets, dies, cores, threads; /* 0: no <topology> */
+	struct cpu_feature *features;
+	size_t n_features;
+};
+
+/* Most controllers of the kinds domain_conf_hw.c reads. */
+#define DOMAIN_MAX_CONTROLLERS 16
+
+/*
+ * The machine around the guest (domain_conf_hw.c): its controllers, the
+ * balloon, the watchdog, the panic device, the clock, <features> and
+ * the boot menu, as libvirt reads them.
+ */
+struct domain_hw {
+	struct domain_controller *controllers;
+	size_t n_controllers;
+	enum balloon_model balloon;
+	enum domain_tristate balloon_autodeflate;
+	struct dev_pci_addr balloon_pci;
+	enum watchdog_model watchdog;
+	enum watchdog_action watchdog_action;
+	struct dev_pci_addr watchdog_pci;
+	bool panic; /* <panic model='isa'>: QEMU's pvpanic */
+	enum clock_offset clock;
+	bool features; /* a <features> element: then acpi, apic, pae */
+	bool acpi, apic, pae;
+	enum domain_tristate bootmenu; /* <bootmenu enable=> */
+	unsigned bootmenu_timeout_ms;  /* <bootmenu timeout=>; 0: none */
+	int audio_none_id; /* <audio id=N type='none'/>; 0: none given */
+	struct domain_cpu cpu;
 };
 
 /* <vcpu placement=>: static (the default) or auto (numad decides). */
@@ -288,6 +428,7 @@ struct domain_def {
 	struct domain_rng *rngs;
 	size_t n_rngs;
 	struct domain_display display;
+	struct domain_hw hw;
 	struct domain_tune tune;
 };
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 
 #include "daemon/domain_conf_devices.h"
+#include "daemon/domain_conf_hw.h"
 
 #define BOOT_ORDER_MAX 255
 
@@ -293,6 +294,13 @@ static int parse_listen(const xmlNode *g, struct domain_display *dp,
 	_cleanup_free_ char *type = l ? xml_attr(l, "type") : NULL;
 	char *addr = xml_attr(g, "listen");
 
+	for (const xmlNode *n = l ? l->next : NULL; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE &&
+		    xmlStrEqual(n->name, BAD_CAST "listen"))
+			return free(addr),
+			       xml_err(e, n,
+				       "a second <listen>: VNC listens "
+				       "on one address");
 	if (l) {
 		xml_check_known(l,
 				(const char *const[]){"type", "address", NULL},
@@ -318,8 +326,8 @@ static int parse_listen(const xmlNode *g, struct domain_display *dp,
 static int parse_graphics(const xmlNode *g, struct domain_display *dp,
 			  struct xml_warnings *w, struct err **e)
 {
-	static const char *const attrs[] = {"type", "port", "autoport",
-					    "listen", NULL};
+	static const char *const attrs[] = {"type",   "port",	"autoport",
+					    "listen", "passwd", NULL};
 	_cleanup_free_ char *type = xml_attr(g, "type");
 	_cleanup_free_ char *port = xml_attr(g, "port");
 	_cleanup_free_ char *autoport = xml_attr(g, "autoport");
@@ -330,11 +338,13 @@ static int parse_graphics(const xmlNode *g, struct domain_display *dp,
 			       type ? type : "");
 	if (dp->vnc)
 		return xml_err(e, g, "a second <graphics>: one VNC display");
-	if (xmlHasProp(g, BAD_CAST "passwd"))
-		return xml_err(
-			e, g,
-			"<graphics passwd>: VNC passwords not "
-			"supported yet (listen on 127.0.0.1 and tunnel)");
+	dp->vnc_passwd = xml_attr(g, "passwd");
+	/* VNC's own authentication uses 8 bytes: a longer one would be
+	 * cut short (QEMU refuses it) */
+	if (dp->vnc_passwd && strlen(dp->vnc_passwd) > 8)
+		return xml_err(e, g,
+			       "<graphics passwd>: a VNC password has at "
+			       "most 8 characters");
 	xml_check_known(g, attrs, (const char *const[]){"listen", NULL}, w);
 	dp->vnc = true;
 	dp->vnc_port = -1;
@@ -352,6 +362,27 @@ static int parse_graphics(const xmlNode *g, struct domain_display *dp,
 	return parse_listen(g, dp, w, e);
 }
 
+/* <model vram= heads=>: kept for the driver to say what it gives. */
+static int parse_video_sizes(const xmlNode *m, struct domain_display *dp,
+			     struct err **e)
+{
+	_cleanup_free_ char *vram = xml_attr(m, "vram");
+	_cleanup_free_ char *heads = xml_attr(m, "heads");
+	uint64_t v;
+
+	if (vram) {
+		if (xml_uint(m, "video vram", vram, 1, 1u << 30, &v, e) < 0)
+			return -EINVAL;
+		dp->video_vram = (unsigned)v;
+	}
+	if (heads) {
+		if (xml_uint(m, "video heads", heads, 1, 16, &v, e) < 0)
+			return -EINVAL;
+		dp->video_heads = (unsigned)v;
+	}
+	return 0;
+}
+
 static int parse_video(const xmlNode *v, struct domain_display *dp,
 		       struct xml_warnings *w, struct err **e)
 {
@@ -359,7 +390,8 @@ static int parse_video(const xmlNode *v, struct domain_display *dp,
 	_cleanup_free_ char *type = m ? xml_attr(m, "type") : NULL;
 	int r;
 
-	xml_check_known(v, NULL, (const char *const[]){"model", NULL}, w);
+	xml_check_known(v, NULL,
+			(const char *const[]){"model", "address", NULL}, w);
 	if (dp->video)
 		return xml_err(e, v, "a second <video>: one video card");
 	if (!type)
@@ -372,7 +404,9 @@ static int parse_video(const xmlNode *v, struct domain_display *dp,
 	    0)
 		return r;
 	dp->video = (enum video_model)(r + 1);
-	return 0;
+	if (parse_video_sizes(m, dp, e) < 0)
+		return -EINVAL;
+	return domain_parse_address(v, &dp->video_pci, NULL, e);
 }
 
 static int parse_input(const xmlNode *n, struct domain_display *dp,
@@ -396,19 +430,28 @@ static int parse_input(const xmlNode *n, struct domain_display *dp,
 	return 0;
 }
 
-static int parse_usb(const xmlNode *n, struct domain_display *dp,
-		     struct xml_warnings *w, struct err **e)
+/* Without a model, the machine's default: libvirt names it in its
+ * output, and so does nido. */
+static int parse_usb(const xmlNode *n, const struct domain_def *d,
+		     struct domain_display *dp, struct xml_warnings *w,
+		     struct err **e)
 {
 	_cleanup_free_ char *model = xml_attr(n, "model");
 	int r;
 
 	xml_check_known(n,
 			(const char *const[]){"type", "index", "model", NULL},
-			NULL, w);
+			(const char *const[]){"address", NULL}, w);
 	if (dp->usb)
 		return xml_err(e, n, "a second USB controller");
+	if (domain_parse_address(n, &dp->usb_pci, NULL, e) < 0)
+		return -EINVAL;
 	if (!model) {
-		dp->usb = USB_ABSENT;
+		bool q35 =
+			d->machine && (streq(d->machine, "q35") ||
+				       str_has_prefix(d->machine, "pc-q35-"));
+
+		dp->usb = q35 ? USB_QEMU_XHCI : USB_PIIX3_UHCI;
 		return 0;
 	}
 	if ((r = xml_enum(n, "USB controller model", model, usb_model_names + 1,
@@ -436,7 +479,7 @@ int domain_parse_display_device(const xmlNode *c, struct domain_def *d,
 	type = xml_attr(c, "type");
 	if (!type || !streq(type, "usb"))
 		return 0;
-	return parse_usb(c, dp, w, e) < 0 ? -EINVAL : 1;
+	return parse_usb(c, d, dp, w, e) < 0 ? -EINVAL : 1;
 }
 
 void domain_display_defaults(struct domain_def *d)
@@ -451,11 +494,19 @@ void domain_format_display(FILE *f, const struct domain_def *d, bool active)
 	int port =
 		active && dp->vnc_port_live ? dp->vnc_port_live : dp->vnc_port;
 
-	if (dp->usb)
+	if (dp->usb && !dp->usb_pci.set)
 		fprintf(f,
 			"    <controller type='usb' index='0' "
 			"model='%s'/>\n",
 			usb_model_names[dp->usb]);
+	if (dp->usb && dp->usb_pci.set) {
+		fprintf(f,
+			"    <controller type='usb' index='0' "
+			"model='%s'>\n",
+			usb_model_names[dp->usb]);
+		domain_format_pci_address(f, 6, &dp->usb_pci);
+		fputs("    </controller>\n", f);
+	}
 	if (dp->tablet)
 		fputs("    <input type='tablet' bus='usb'/>\n", f);
 	if (dp->ps2_mouse)
@@ -465,6 +516,11 @@ void domain_format_display(FILE *f, const struct domain_def *d, bool active)
 	if (dp->vnc) {
 		fprintf(f, "    <graphics type='vnc' port='%d' autoport='%s'",
 			port, dp->vnc_port < 0 ? "yes" : "no");
+		if (dp->vnc_passwd) {
+			fputs(" passwd='", f);
+			xml_escape_attr(f, dp->vnc_passwd);
+			fputc('\'', f);
+		}
 		if (dp->vnc_listen) {
 			fputs(" listen='", f);
 			xml_escape_attr(f, dp->vnc_listen);
@@ -475,14 +531,22 @@ void domain_format_display(FILE *f, const struct domain_def *d, bool active)
 			fputs("/>\n", f);
 		}
 	}
-	if (dp->video)
-		fprintf(f,
-			"    <video>\n      <model type='%s'/>\n    </video>\n",
+	if (dp->video) {
+		fprintf(f, "    <video>\n      <model type='%s'",
 			video_model_names[dp->video]);
+		if (dp->video_vram)
+			fprintf(f, " vram='%u'", dp->video_vram);
+		if (dp->video_heads)
+			fprintf(f, " heads='%u'", dp->video_heads);
+		fputs("/>\n", f);
+		domain_format_pci_address(f, 6, &dp->video_pci);
+		fputs("    </video>\n", f);
+	}
 }
 
 void domain_display_clear(struct domain_display *dp)
 {
 	free(dp->vnc_listen);
+	free(dp->vnc_passwd);
 	memset(dp, 0, sizeof(*dp));
 }

@@ -11,6 +11,7 @@
 #include <uuid/uuid.h>
 
 #include "daemon/domain_conf.h"
+#include "daemon/domain_conf_hw.h"
 #include "lib/uuid.h"
 #include "net/addr.h"
 
@@ -259,8 +260,9 @@ int domain_net_parse(const xmlNode *iface, struct domain_net *net,
 		     struct xml_warnings *w, struct err **e)
 {
 	static const char *const children[] = {
-		"mac",	       "source",    "target", "model", "alias",
-		"virtualport", "bandwidth", "vlan",   "link",  NULL};
+		"mac",	 "source",	"target",    "model",
+		"alias", "virtualport", "bandwidth", "vlan",
+		"link",	 "address",	NULL};
 	_cleanup_free_ char *type = xml_attr(iface, "type");
 	int r;
 
@@ -277,7 +279,8 @@ int domain_net_parse(const xmlNode *iface, struct domain_net *net,
 	    parse_port(iface, net, w, e) < 0 ||
 	    parse_bandwidth(iface, net, w, e) < 0 ||
 	    parse_vlan(iface, net, w, e) < 0 ||
-	    parse_target_link(iface, net, w, e) < 0)
+	    parse_target_link(iface, net, w, e) < 0 ||
+	    domain_parse_address(iface, &net->pci, NULL, e) < 0)
 		return -EINVAL;
 	return parse_model(iface, net, w, e);
 }
@@ -328,5 +331,6 @@ void domain_net_format(FILE *f, const struct domain_net *n, bool active)
 	fputs("/>\n", f);
 	if (n->link != DOMAIN_TRISTATE_ABSENT)
 		fprintf(f, "      <link state='%s'/>\n", link_names[n->link]);
+	domain_format_pci_address(f, 6, &n->pci);
 	fputs("    </interface>\n", f);
 }

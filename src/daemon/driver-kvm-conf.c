@@ -201,10 +201,47 @@ static int check_rngs(const struct domain_def *d, struct xml_warnings *w,
 	return 0;
 }
 
+/* The full machine's devices (domain_conf_hw.c): nido-vmm has none of
+ * them. */
+static int check_machine(const struct domain_def *d, struct err **e)
+{
+	const struct domain_hw *hw = &d->hw;
+	const char *what = hw->n_controllers		   ? "<controller>"
+			   : hw->balloon == BALLOON_VIRTIO ? "<memballoon>"
+			   : hw->watchdog		   ? "<watchdog>"
+			   : hw->panic			   ? "<panic>"
+			   : hw->bootmenu		   ? "<bootmenu>"
+			   : hw->clock == CLOCK_LOCALTIME
+				   ? "<clock offset='localtime'>"
+				   : NULL;
+
+	for (size_t i = 0; !what && i < d->n_disks; i++)
+		if (d->disks[i].block)
+			what = "<disk type='block'>";
+		else if (d->disks[i].drive.set || d->disks[i].pci.set)
+			what = "a disk's <address>";
+	for (size_t i = 0; !what && i < d->n_nets; i++)
+		if (d->nets[i].pci.set)
+			what = "an interface's <address>";
+	if (what)
+		return err_set(e, ENOTSUP,
+			       "%s not supported by the kvm driver (nido-vmm "
+			       "has virtio-mmio devices; the qemu driver runs "
+			       "it)",
+			       what);
+	return 0;
+}
+
 int driver_kvm_validate(const struct domain_def *def, struct xml_warnings *w,
 			struct err **e)
 {
 	int r;
+
+	if ((r = check_machine(def, e)) < 0)
+		return r;
+	if (def->hw.cpu.given)
+		xml_warn_def(w, "<cpu>: not acted on, nido-vmm gives the guest "
+				"the host's CPU");
 
 	if ((r = check_os(def, w, e)) < 0 ||
 	    (r = check_resources(def, w, e)) < 0 ||

@@ -30,6 +30,16 @@ static void arg_json(struct qemu_argv *a, const char *opt,
 	json_object_put(o);
 }
 
+void qemu_arg(struct qemu_argv *a, const char *s)
+{
+	arg(a, s);
+}
+
+void qemu_arg_json(struct qemu_argv *a, const char *opt, struct json_object *o)
+{
+	arg_json(a, opt, o);
+}
+
 void qemu_argv_free(struct qemu_argv *a)
 {
 	for (size_t i = 0; i < a->n; i++)
@@ -45,6 +55,35 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 static void add_bool(struct json_object *o, const char *k, bool v)
 {
 	json_object_object_add(o, k, json_object_new_boolean(v));
+}
+
+void qemu_json_pci(struct json_object *o, const struct domain_def *def,
+		   enum qemu_pci_kind kind, size_t i)
+{
+	struct dev_pci_addr p;
+	_cleanup_free_ char *addr = NULL;
+
+	if (qemu_pci_slot(def, kind, i, &p) < 0)
+		return;
+	add_str(o, "bus", qemu_is_q35(def) ? "pcie.0" : "pci.0");
+	addr = p.function ? xasprintf("0x%x.0x%x", p.slot, p.function)
+			  : xasprintf("0x%x", p.slot);
+	add_str(o, "addr", addr);
+}
+
+/* <driver cache=> as QEMU's cache.direct, cache.no-flush (on both
+ * nodes) and the device's write-cache; libvirt's table. */
+static void cache_node(struct json_object *o, const char *cache)
+{
+	struct json_object *c;
+
+	if (!cache || streq(cache, "default"))
+		return;
+	c = json_object_new_object();
+	add_bool(c, "direct",
+		 streq(cache, "none") || streq(cache, "directsync"));
+	add_bool(c, "no-flush", streq(cache, "unsafe"));
+	json_object_object_add(o, "cache", c);
 }
 
 /*
@@ -77,12 +116,14 @@ static void disk_nodes(struct qemu_argv *a, const struct domain_disk *d,
 		_cleanup_free_ char *back = xasprintf("d%zu-%d", i, j + 1);
 		bool ro = j > 0 || !disk_writable(d);
 
-		add_str(file, "driver", "file");
+		add_str(file, "driver",
+			d->block && j == 0 ? "host_device" : "file");
 		add_str(file, "filename", path);
 		add_str(file, "node-name", fname);
 		add_bool(file, "read-only", ro);
 		/* nidod's image locks are on these very files */
 		add_str(file, "locking", "off");
+		cache_node(file, d->cache);
 		if (d->discard == DISK_DISCARD_UNMAP)
 			add_str(file, "discard", "unmap");
 		arg_json(a, "-blockdev", file);
@@ -90,6 +131,7 @@ static void disk_nodes(struct qemu_argv *a, const struct domain_disk *d,
 		add_str(fmt, "file", fname);
 		add_str(fmt, "node-name", dname);
 		add_bool(fmt, "read-only", ro);
+		cache_node(fmt, d->cache);
 		if (d->discard == DISK_DISCARD_UNMAP)
 			add_str(fmt, "discard", "unmap");
 		if (f->format && streq(f->format, "qcow2"))
@@ -103,11 +145,12 @@ static void disk_nodes(struct qemu_argv *a, const struct domain_disk *d,
 	*fd += ch->n;
 }
 
-static bool is_q35(const struct domain_def *def)
+bool qemu_is_q35(const struct domain_def *def)
 {
 	return def->machine && (streq(def->machine, "q35") ||
 				str_has_prefix(def->machine, "pc-q35-"));
 }
+#define is_q35 qemu_is_q35
 
 /* The boot index of disk @i: its <boot order> when the disks have one;
  * else its place in <os><boot> for the first disk of its kind; 0: none.
@@ -150,6 +193,9 @@ static void disk_device(struct qemu_argv *a, const struct domain_def *def,
 
 	if (d->bus == DISK_BUS_VIRTIO) {
 		add_str(o, "driver", "virtio-blk-pci");
+		qemu_json_pci(o, def, QEMU_PCI_DISK, i);
+	} else if (d->bus == DISK_BUS_SCSI) {
+		qemu_json_scsi_disk(o, def, d);
 	} else {
 		add_str(o, "driver", cd ? "ide-cd" : "ide-hd");
 		if (is_q35(def)) { /* the ICH9's AHCI, one unit a port */
@@ -170,6 +216,12 @@ static void disk_device(struct qemu_argv *a, const struct domain_def *def,
 	if (boot)
 		json_object_object_add(o, "bootindex",
 				       json_object_new_int(boot));
+	if (d->cache && !streq(d->cache, "default"))
+		add_str(o, "write-cache",
+			streq(d->cache, "writethrough") ||
+					streq(d->cache, "directsync")
+				? "off"
+				: "on");
 	arg_json(a, "-device", o);
 }
 
@@ -219,21 +271,29 @@ static void disk_args(struct qemu_argv *a, const struct domain_def *def,
 		pflash_nodes(a, set, fd);
 	/* an i440FX has no SATA: an AHCI controller, before its disks */
 	if (ahci && !is_q35(def)) {
-		arg(a, "-device");
-		arg(a, "{\"driver\":\"ahci\",\"id\":\"sata0\"}");
+		struct json_object *o = json_object_new_object();
+
+		add_str(o, "driver", "ahci");
+		add_str(o, "id", "sata0");
+		qemu_json_pci(o, def, QEMU_PCI_AHCI, 0);
+		arg_json(a, "-device", o);
 	}
+	qemu_argv_controllers(a, def);
 	for (size_t i = 0; i < def->n_disks; i++)
 		disk_device(a, def, i);
 }
 
-/* A device given as JSON: {"driver": @driver, "id": @id}. */
-static void simple_device(struct qemu_argv *a, const char *driver,
-			  const char *id)
+/* A device given as JSON: {"driver": @driver, "id": @id}, at its
+ * place on the PCI bus. */
+static void simple_device(struct qemu_argv *a, const struct domain_def *def,
+			  const char *driver, const char *id,
+			  enum qemu_pci_kind kind)
 {
 	struct json_object *o = json_object_new_object();
 
 	add_str(o, "driver", driver);
 	add_str(o, "id", id);
+	qemu_json_pci(o, def, kind, 0);
 	arg_json(a, "-device", o);
 }
 
@@ -250,25 +310,26 @@ static void display_args(struct qemu_argv *a, const struct domain_def *def)
 	static const char *const usb[] = {NULL, "piix3-usb-uhci", "qemu-xhci",
 					  "nec-usb-xhci", NULL};
 	const struct domain_display *dp = &def->display;
-	enum usb_model model = dp->usb;
+	enum usb_model model = qemu_usb_model(def);
 
 	if (dp->vnc) {
 		const char *l = dp->vnc_listen ? dp->vnc_listen : "127.0.0.1";
 		bool v6 = strchr(l, ':') != NULL;
 		_cleanup_free_ char *s = xasprintf(
-			"%s%s%s:%d%s", v6 ? "[" : "", l, v6 ? "]" : "",
+			"%s%s%s:%d%s%s", v6 ? "[" : "", l, v6 ? "]" : "",
 			dp->vnc_port < 0 ? 0 : dp->vnc_port - 5900,
-			dp->vnc_port < 0 ? ",to=99" : "");
+			dp->vnc_port < 0 ? ",to=99" : "",
+			/* the password itself comes through QMP */
+			dp->vnc_passwd ? ",password=on" : "");
 
 		arg(a, "-vnc");
 		arg(a, s);
 	}
 	if (video[dp->video])
-		simple_device(a, video[dp->video], "video0");
-	if (model == USB_ABSENT && dp->tablet)
-		model = is_q35(def) ? USB_QEMU_XHCI : USB_PIIX3_UHCI;
+		simple_device(a, def, video[dp->video], "video0",
+			      QEMU_PCI_VIDEO);
 	if (usb[model])
-		simple_device(a, usb[model], "usb");
+		simple_device(a, def, usb[model], "usb", QEMU_PCI_USB);
 	if (dp->tablet) {
 		struct json_object *o = json_object_new_object();
 
@@ -302,6 +363,7 @@ static void device_args(struct qemu_argv *a, const struct domain_def *def)
 		add_str(dev, "driver", "virtio-rng-pci");
 		add_str(dev, "rng", "objrng0");
 		add_str(dev, "id", "rng0");
+		qemu_json_pci(dev, def, QEMU_PCI_RNG, 0);
 		if (r->rate_bytes) {
 			json_object_object_add(
 				dev, "max-bytes",
@@ -314,6 +376,7 @@ static void device_args(struct qemu_argv *a, const struct domain_def *def)
 		}
 		arg_json(a, "-device", dev);
 	}
+	qemu_argv_hw_devices(a, def);
 }
 
 /* -machine: the type, the accelerator, a UEFI guest's flash (and SMM
@@ -324,9 +387,11 @@ static void machine_arg(struct qemu_argv *a, const struct domain_def *def,
 	bool pflash = def->fw.type == LOADER_TYPE_PFLASH;
 	bool smm = pflash && def->fw.secure == DOMAIN_TRISTATE_ON;
 	_cleanup_free_ char *s = xasprintf(
-		"%s,accel=%s%s%s", def->machine ? def->machine : "pc", accel,
+		"%s,accel=%s%s%s%s", def->machine ? def->machine : "pc", accel,
 		pflash ? ",pflash0=pflash0,pflash1=pflash1" : "",
-		smm ? ",smm=on" : "");
+		smm ? ",smm=on" : "",
+		/* libvirt's rule: ACPI only with <features><acpi/> */
+		def->hw.acpi ? "" : ",acpi=off");
 
 	arg(a, "-machine");
 	arg(a, s);
@@ -360,7 +425,8 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 	arg(a, "-m");
 	arg(a, s);
 	free(steal_ptr(s));
-	s = xasprintf("%u", def->vcpus);
+	qemu_argv_cpu(a, emulator, def);
+	s = qemu_smp_option(def);
 	arg(a, "-smp");
 	arg(a, s);
 	free(steal_ptr(s));
@@ -375,6 +441,7 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 		arg(a, "-action");
 		arg(a, "reboot=shutdown");
 	}
+	qemu_argv_machine_options(a, def);
 	arg(a, "-display");
 	arg(a, "none");
 	arg(a, "-sandbox");
@@ -416,6 +483,11 @@ void qemu_argv_nets(struct qemu_argv *a, const struct domain_def *def,
 		add_str(dev, "netdev", id);
 		add_str(dev, "id", name);
 		add_str(dev, "mac", net_mac_str(n->mac, mac));
+		qemu_json_pci(dev, def, QEMU_PCI_NET, i);
+		if (i == 0 && qemu_net_boot_index(def))
+			json_object_object_add(
+				dev, "bootindex",
+				json_object_new_int(qemu_net_boot_index(def)));
 		arg_json(a, "-device", dev);
 	}
 }

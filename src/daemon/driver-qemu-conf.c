@@ -60,10 +60,10 @@ static int check_os(const struct domain_def *d, struct err **e)
 			       "os type '%s' not supported by the qemu driver "
 			       "(expected hvm)",
 			       d->os_type);
-	if (!streq(d->arch, "x86_64"))
+	if (!streq(d->arch, "x86_64") && !streq(d->arch, "i686"))
 		return err_set(e, ENOTSUP,
 			       "architecture '%s' not supported by the qemu "
-			       "driver yet (it runs x86_64 guests)",
+			       "driver (x86_64, i686)",
 			       d->arch);
 	if (!machine_known(d->machine))
 		return err_set(e, ENOTSUP,
@@ -79,10 +79,10 @@ static int check_os(const struct domain_def *d, struct err **e)
 	if ((r = check_firmware(d, e)) < 0)
 		return r;
 	for (size_t i = 0; i < d->n_boot; i++)
-		if (d->boot[i] == BOOT_DEV_FD || d->boot[i] == BOOT_DEV_NETWORK)
+		if (d->boot[i] == BOOT_DEV_FD)
 			return err_set(e, ENOTSUP,
 				       "<boot dev='%s'> not supported by the "
-				       "qemu driver yet (hd and cdrom)",
+				       "qemu driver (hd, cdrom, network)",
 				       boot_dev_names[d->boot[i]]);
 	return 0;
 }
@@ -127,19 +127,22 @@ static int check_disk(const struct domain_def *d, const struct domain_disk *dk,
 {
 	int idx = driver_qemu_disk_index(dk->target);
 
-	if (dk->bus != DISK_BUS_VIRTIO && dk->bus != DISK_BUS_IDE &&
-	    dk->bus != DISK_BUS_SATA)
+	if (dk->bus == DISK_BUS_USB)
 		return err_set(e, ENOTSUP,
 			       "disk '%s': bus '%s' not supported by the qemu "
-			       "driver yet (virtio, ide, sata)",
+			       "driver yet (virtio, ide, sata, scsi)",
 			       dk->target, disk_bus_names[dk->bus]);
 	if (dk->device == DISK_DEVICE_CDROM && dk->bus == DISK_BUS_VIRTIO)
 		return err_set(e, ENOTSUP,
 			       "disk '%s': a cdrom cannot be on bus 'virtio' "
-			       "(ide or sata)",
+			       "(ide, sata or scsi)",
+			       dk->target);
+	if (dk->bus == DISK_BUS_SCSI && (idx < 0 || idx > 25))
+		return err_set(e, ENOTSUP,
+			       "disk '%s': a SCSI disk is sda to sdz",
 			       dk->target);
 	if (dk->readonly && dk->device == DISK_DEVICE_DISK &&
-	    dk->bus != DISK_BUS_VIRTIO)
+	    (dk->bus == DISK_BUS_IDE || dk->bus == DISK_BUS_SATA))
 		return err_set(e, ENOTSUP,
 			       "disk '%s': a read-only disk on bus '%s' "
 			       "(QEMU's IDE and SATA disks cannot be "
@@ -169,11 +172,6 @@ static int check_disk(const struct domain_def *d, const struct domain_disk *dk,
 				     dk->target);
 			break;
 		}
-	if (dk->cache && !streq(dk->cache, "default"))
-		xml_warn_def(w,
-			     "disk '%s': <driver cache='%s'>: not acted on by "
-			     "the qemu driver yet",
-			     dk->target, dk->cache);
 	if (dk->io && !streq(dk->io, "default"))
 		xml_warn_def(w,
 			     "disk '%s': <driver io='%s'>: not acted on by "
@@ -267,7 +265,8 @@ int driver_qemu_validate(const struct domain_def *def, struct xml_warnings *w,
 	int r;
 
 	if ((r = check_os(def, e)) < 0 || (r = check_devices(def, e)) < 0 ||
-	    (r = check_chardevs(def, w, e)) < 0)
+	    (r = check_chardevs(def, w, e)) < 0 ||
+	    (r = driver_qemu_check_hw(def, w, e)) < 0)
 		return r;
 	if (def->vcpus_current != def->vcpus)
 		return err_set(e, ENOTSUP,

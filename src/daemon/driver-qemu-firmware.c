@@ -145,7 +145,10 @@ static int descriptor_read(struct json_object *j, const char *machine,
 static bool features_match(const struct descriptor *d,
 			   const struct domain_firmware *fw)
 {
-	return (!fw->secure_boot ||
+	/* <loader secure='no'>: a firmware that needs no SMM (libvirt's
+	 * choice too) */
+	return (fw->secure != DOMAIN_TRISTATE_OFF || !d->smm) &&
+	       (!fw->secure_boot ||
 		d->secure_boot == (fw->secure_boot == DOMAIN_TRISTATE_ON)) &&
 	       (!fw->enrolled_keys ||
 		d->enrolled_keys == (fw->enrolled_keys == DOMAIN_TRISTATE_ON));
@@ -222,8 +225,10 @@ static int pick(struct domain_firmware *fw, const char *machine,
 				fw->loader = xstrdup(d.code);
 				fw->type = LOADER_TYPE_PFLASH;
 				fw->readonly = DOMAIN_TRISTATE_ON;
-				fw->secure = d.smm ? DOMAIN_TRISTATE_ON
-						   : DOMAIN_TRISTATE_ABSENT;
+				if (fw->secure != DOMAIN_TRISTATE_OFF)
+					fw->secure =
+						d.smm ? DOMAIN_TRISTATE_ON
+						      : DOMAIN_TRISTATE_ABSENT;
 				fw->secure_boot = d.secure_boot
 							  ? DOMAIN_TRISTATE_ON
 							  : DOMAIN_TRISTATE_OFF;
@@ -278,6 +283,17 @@ int driver_qemu_firmware_fill(struct domain_def *def, struct err **e)
 		fw->type = LOADER_TYPE_PFLASH;
 	if (fw->type != LOADER_TYPE_PFLASH)
 		return 0;
+	if (!fw->loader && !pick(fw, def->machine, NULL, &n))
+		return err_setk(
+			e, ERR_CONFIG_UNSUPPORTED, ENOENT,
+			"no UEFI firmware for a pflash <loader> without "
+			"a path, x86_64 machine '%s': none of the %zu "
+			"descriptors in %s fits",
+			m, n, firmware_dirs());
+	/* the features are <os firmware='efi'>'s to ask for: a loader
+	 * picked for a pflash <loader> alone keeps none of them */
+	if (fw->kind != OS_FIRMWARE_EFI)
+		fw->secure_boot = fw->enrolled_keys = DOMAIN_TRISTATE_ABSENT;
 	if (!fw->nvram && !fw->nvram_template &&
 	    !pick(fw, def->machine, fw->loader, &n))
 		return err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOENT,

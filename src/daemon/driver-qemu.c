@@ -69,6 +69,7 @@ struct qemu_vm {
 	bool destroying, killed, graceful;
 	bool shutting_down, rebooting;
 	bool panicked;		   /* GUEST_PANICKED came */
+	bool password_set;	   /* the VNC password went through QMP */
 	char *shutdown_reason;	   /* SHUTDOWN's reason; NULL: none came */
 	bool shutdown_guest;	   /* ... and whether the guest asked */
 	struct loop_source *watch; /* the pidfd */
@@ -845,12 +846,45 @@ static void on_vnc(void *opaque, int r, struct json_object *ret,
 	start_running(vm);
 }
 
+static void on_password(void *opaque, int r, struct json_object *ret,
+			const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+	_cleanup_free_ char *why = NULL;
+
+	(void)ret;
+	if (r < 0) {
+		why = xasprintf("set_password: %s", err_msg(e));
+		start_failed(vm, why);
+		return;
+	}
+	vm->password_set = true;
+	start_running(vm);
+}
+
+/* The VNC password, through QMP: never on QEMU's command line, where
+ * any user of the host could read it. */
+static int set_vnc_password(struct qemu_vm *vm, struct err **e)
+{
+	_cleanup_json_ struct json_object *args = json_object_new_object();
+
+	add_str(args, "protocol", "vnc");
+	add_str(args, "password", vm->dom->def->display.vnc_passwd);
+	return qmp_command(vm->qmp, "set_password", args, COMMAND_MS,
+			   on_password, vm, e);
+}
+
 /* QEMU is set up: the domain runs (or stays paused, as asked). */
 static void start_running(struct qemu_vm *vm)
 {
 	_cleanup_err_ struct err *err = NULL;
 	_cleanup_json_ struct json_object *rec = NULL;
 
+	if (vm->dom->def->display.vnc_passwd && !vm->password_set) {
+		if (set_vnc_password(vm, &err) < 0)
+			start_failed(vm, err_msg(err));
+		return;
+	}
 	rec = make_record(vm);
 	daemon_domain_set_state(vm->dmn, vm->dom,
 				vm->start_paused ? REASON_PAUSED_USER

@@ -38,6 +38,74 @@ void qemu_argv_free(struct qemu_argv *a);
  */
 void qemu_argv_nets(struct qemu_argv *a, const struct domain_def *def,
 		    int first_fd);
+/* The kinds of PCI devices of a qemu domain, in the order free slots
+ * are handed out (driver-qemu-pci.c). */
+enum qemu_pci_kind {
+	QEMU_PCI_VIDEO,
+	QEMU_PCI_NET,
+	QEMU_PCI_USB,
+	QEMU_PCI_SCSI, /* index into def->hw.controllers */
+	QEMU_PCI_AHCI, /* an i440FX's SATA controller */
+	QEMU_PCI_DISK, /* virtio disks, index into def->disks */
+	QEMU_PCI_BALLOON,
+	QEMU_PCI_RNG,
+	QEMU_PCI_WATCHDOG,
+};
+#define QEMU_PCI_KINDS (QEMU_PCI_WATCHDOG + 1)
+
+struct json_object;
+/* Appends @s (copied); -@opt and the JSON of @o (whose reference it
+ * takes). */
+void qemu_arg(struct qemu_argv *a, const char *s);
+void qemu_arg_json(struct qemu_argv *a, const char *opt, struct json_object *o);
+/* Whether @def's machine is a Q35. */
+bool qemu_is_q35(const struct domain_def *def);
+
+/*
+ * The parts of the command line for the machine's devices
+ * (driver-qemu-argv-hw.c): the SCSI controllers; the balloon, watchdog
+ * and panic device; -cpu for an i686 guest on qemu-system-x86_64; -rtc,
+ * -boot and -action for the clock, boot menu and watchdog; a SCSI
+ * disk's place in @o; the first interface's boot index (0: none).
+ */
+void qemu_argv_controllers(struct qemu_argv *a, const struct domain_def *def);
+void qemu_argv_hw_devices(struct qemu_argv *a, const struct domain_def *def);
+void qemu_argv_cpu(struct qemu_argv *a, const char *emulator,
+		   const struct domain_def *def);
+void qemu_argv_machine_options(struct qemu_argv *a,
+			       const struct domain_def *def);
+void qemu_json_scsi_disk(struct json_object *o, const struct domain_def *def,
+			 const struct domain_disk *d);
+int qemu_net_boot_index(const struct domain_def *def);
+/* -smp's value: the vCPUs, and <cpu><topology> when given; malloc'ed. */
+char *qemu_smp_option(const struct domain_def *def);
+/* Adds "bus" and "addr" of device @i of @kind (qemu_pci_slot()) to @o. */
+void qemu_json_pci(struct json_object *o, const struct domain_def *def,
+		   enum qemu_pci_kind kind, size_t i);
+
+/*
+ * The address on the root bus of device @i of @kind: its <address>, or
+ * the lowest slot left free by the machine, the addresses given and the
+ * devices placed before it. Returns 0 with *@out set, or -1 when @d has
+ * no such PCI device or no slot is left.
+ */
+int qemu_pci_slot(const struct domain_def *d, enum qemu_pci_kind kind, size_t i,
+		  struct dev_pci_addr *out);
+/* A SCSI disk's controller, target and unit: its <address>, or
+ * libvirt's from its name (sda..sdg on controller 0, units 0 to 6). */
+void qemu_scsi_place(const struct domain_disk *dk, struct disk_drive_addr *a);
+/* The USB controller @d gets: its model, or the machine's default. */
+enum usb_model qemu_usb_model(const struct domain_def *d);
+
+/*
+ * The qemu driver's checks of the machine's devices
+ * (driver-qemu-conf-hw.c): controllers, addresses, balloon, watchdog,
+ * panic, clock, features. 0, or -ENOTSUP with @e naming what it cannot
+ * run.
+ */
+int driver_qemu_check_hw(const struct domain_def *d, struct xml_warnings *w,
+			 struct err **e);
+
 /* QEMU's device for an interface <model type>; NULL: not one we run. */
 const char *qemu_net_device(const char *model);
 

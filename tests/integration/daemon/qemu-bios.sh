@@ -5,8 +5,8 @@
 # `nido start` under QEMU's SeaBIOS; its init answers on `nido console`;
 # suspend holds it, resume lets it go on; shutdown goes through ACPI;
 # destroy; a daemon killed with SIGKILL re-attaches to the running QEMU;
-# a cdrom before the disk in the boot order; type 'kvm' on a host whose
-# KVM cannot run an unmodified guest says so.
+# a cdrom before the disk in the boot order; the disk on virtio-scsi;
+# type 'kvm' on a host whose KVM cannot run an unmodified guest says so.
 . "$(dirname "$0")/lib.sh"
 
 QEMU=$(command -v qemu-system-x86_64 || true)
@@ -36,6 +36,7 @@ qemu_xml() {
     <type arch='x86_64' machine='pc'>hvm</type>
     ${4:-}
   </os>
+  <features><acpi/></features>
   <devices>
     $3
     <serial type='pty'/>
@@ -178,6 +179,27 @@ t_out "the guest boots on past the cdrom" "GOT:ping-5 on " ask order ping-5
 kill -9 "$pid"
 t "QEMU killed: the domain is shut off (crashed)" \
 	wait_for 60 state_starts order "shut off (crashed"
+
+# The disk on a virtio-scsi controller (SeaBIOS boots from it), with
+# the machine's other devices libvirt's files name: a watchdog, the
+# panic device, the balloon, no boot menu.
+qemu_xml scsi qemu "<controller type='scsi' index='0' model='virtio-scsi'/>
+    <disk type='file' device='disk'><driver name='qemu' type='raw' cache='writeback'/>
+    <source file='$disk'/><target dev='sda' bus='scsi'/><readonly/></disk>
+    <watchdog model='i6300esb' action='poweroff'/><panic model='isa'/>
+    <memballoon model='virtio'/>" "<boot dev='hd'/><bootmenu enable='no'/>" >"$tmp/scsi.xml"
+t_out "define a disk on virtio-scsi" "Domain 'scsi' defined" "$NIDO" define "$tmp/scsi.xml"
+t_out "start" "Domain 'scsi' started" "$NIDO" start scsi
+pid=$(vm_pid scsi)
+t_out "QEMU gets the controller and an scsi-hd on it, first to boot" \
+	'{"driver":"virtio-scsi-pci","id":"scsi0","bus":"pci.0","addr":"0x2"} -device {"driver":"scsi-hd","bus":"scsi0.0","channel":0,"scsi-id":0,"lun":0,"drive":"d0-0","id":"disk0","bootindex":1,"write-cache":"on"}' \
+	tr '\0' ' ' </proc/"$pid"/cmdline
+t_out "... the watchdog, the panic device, the balloon" \
+	'{"driver":"virtio-balloon-pci","id":"balloon0","bus":"pci.0","addr":"0x3"} -device {"driver":"i6300esb","id":"watchdog0","bus":"pci.0","addr":"0x4"} -device {"driver":"pvpanic","ioport":1285}' \
+	tr '\0' ' ' </proc/"$pid"/cmdline
+t_out "the guest boots from its SCSI disk to its init" "GOT:ping-7 on " ask scsi ping-7
+t_out "domstats: the SCSI disk" "block.0.name=sda" "$NIDO" domstats scsi
+"$NIDO" destroy scsi >/dev/null
 
 # QEMU is as hostile as its guest: a monitor that sends what is not QMP
 # fails the start with the reason, QEMU is killed, nidod goes on.

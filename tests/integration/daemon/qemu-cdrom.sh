@@ -41,6 +41,7 @@ cd_xml() {
   <name>$1</name>
   <memory unit='MiB'>64</memory>
   <os><type arch='x86_64' machine='pc'>hvm</type>$2</os>
+  <features><acpi/></features>
   <devices>
     <disk type='file' device='disk'><driver name='qemu' type='raw'/>
       <source file='$tmp/installed.img'/><target dev='vda' bus='virtio'/>${3:-}</disk>

@@ -14,6 +14,7 @@ hostile_xml() {
   <name>$1</name>
   <memory unit='MiB'>64</memory>
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <features><acpi/></features>
   <devices>
     <emulator>$hostile</emulator>
     ${2:-}

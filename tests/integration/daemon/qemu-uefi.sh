@@ -49,6 +49,7 @@ efi_xml() {
   <name>$1</name>
   <memory unit='MiB'>128</memory>
   <os firmware='efi'><type arch='x86_64' machine='$3'>hvm</type>${4:-}</os>
+  <features><acpi/></features>
   <devices>
     <disk type='file' device='disk'><driver name='qemu' type='raw'/>
       <source file='$tmp/esp.img'/><target dev='vda' bus='virtio'/></disk>

@@ -27,6 +27,7 @@ vnc_xml() {
   <name>$1</name>
   <memory unit='MiB'>64</memory>
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <features><acpi/></features>
   <devices>
     <disk type='file' device='cdrom'><source file='$iso'/><target dev='hdc' bus='ide'/></disk>
     <serial type='pty'/>
@@ -34,6 +35,18 @@ vnc_xml() {
   </devices>
 </domain>
 XML
+}
+
+# rfb_security HOST PORT: the security types the server offers to an
+# RFB 3.8 client, as "security types: N M".
+rfb_security() {
+	python3 -c 'import socket,sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
+f = s.makefile("rb")
+f.read(12)
+s.sendall(b"RFB 003.008\n")
+n = f.read(1)[0]
+print("security types: " + " ".join(str(t) for t in f.read(n)))' "$1" "$2"
 }
 
 # rfb HOST PORT: the server's first 12 bytes (its protocol version).
@@ -68,9 +81,9 @@ t_out "start" "Domain 'vnc' started" "$NIDO" start vnc
 pid=$(vm_pid vnc)
 cmd=$(tr '\0' ' ' </proc/"$pid"/cmdline)
 t_out "QEMU: VNC on 127.0.0.1 from display 0, the first free" "-vnc 127.0.0.1:0,to=99" echo "$cmd"
-t_out "... a VGA card" '{"driver":"VGA","id":"video0"}' echo "$cmd"
+t_out "... a VGA card" '{"driver":"VGA","id":"video0","bus":"pci.0","addr":"0x2"}' echo "$cmd"
 t_out "... the tablet on the i440FX's USB controller" \
-	'{"driver":"piix3-usb-uhci","id":"usb"} -device {"driver":"usb-tablet","id":"input0","bus":"usb.0"}' echo "$cmd"
+	'{"driver":"piix3-usb-uhci","id":"usb","bus":"pci.0","addr":"0x1.0x2"} -device {"driver":"usb-tablet","id":"input0","bus":"usb.0"}' echo "$cmd"
 disp=$("$NIDO" vncdisplay vnc | head -n1)
 t "vncdisplay names it: 127.0.0.1:N" test "${disp%:*}" = 127.0.0.1
 port=$((5900 + ${disp##*:}))
@@ -127,8 +140,24 @@ t_out "a second guest" "Domain 'vnc2' started" "$NIDO" start vnc2
 disp2=$("$NIDO" vncdisplay vnc2 | head -n1)
 t "... gets another display" test -n "$disp2" -a "$disp2" != "$disp"
 t_out "... which answers too" "RFB 003.008" rfb 127.0.0.1 $((5900 + ${disp2##*:}))
-t_out "... with its cirrus card" '{"driver":"cirrus-vga","id":"video0"}' \
+t_out "... with its cirrus card" '{"driver":"cirrus-vga","id":"video0","bus":"pci.0","addr":"0x2"}' \
 	tr '\0' ' ' </proc/"$(vm_pid vnc2)"/cmdline
+
+# A password: QEMU gets it through QMP (set_password), never on its
+# command line; the server then asks for VNC authentication (type 2)
+# and offers no access without it (type 1); dumpxml does not show it.
+vnc_xml vnc3 qemu "<graphics type='vnc' autoport='yes' passwd='s3cr3t'/><video><model type='vga'/></video>" >"$tmp/vnc3.xml"
+"$NIDO" define "$tmp/vnc3.xml" >/dev/null
+t_out "a guest with a VNC password" "Domain 'vnc3' started" "$NIDO" start vnc3
+disp3=$("$NIDO" vncdisplay vnc3 | head -n1)
+t_out "... its server asks for VNC authentication only" "security types: 2" \
+	rfb_security 127.0.0.1 $((5900 + ${disp3##*:}))
+t_out "... QEMU was told to use a password" "password=on" \
+	tr '\0' ' ' </proc/"$(vm_pid vnc3)"/cmdline
+t "... which is not on its command line" \
+	sh -c "! tr '\\0' ' ' </proc/$(vm_pid vnc3)/cmdline | grep -q s3cr3t"
+t "... nor in dumpxml" sh -c "! '$NIDO' dumpxml vnc3 | grep -q s3cr3t"
+"$NIDO" destroy vnc3 >/dev/null
 
 stop_daemon KILL
 start_daemon
@@ -139,7 +168,7 @@ t_out "a stopped domain's XML is autoport again" "<graphics type='vnc' port='-1'
 	"$NIDO" dumpxml vnc
 
 for c in "<graphics type='spice'/>:graphics type 'spice' not supported (vnc)" \
-	"<graphics type='vnc' passwd='x'/>:VNC passwords not supported yet" \
+	"<graphics type='vnc' passwd='123456789'/>:a VNC password has at most 8 characters" \
 	"<graphics type='vnc' listen='example.com'/>:graphics listen 'example.com': not an IPv4 or IPv6 address" \
 	"<graphics type='vnc' port='80' autoport='no'/>:VNC port 80 out of range (5900 to 65535)" \
 	"<input type='tablet' bus='usb'/><controller type='usb' model='none'/>:with USB controller model 'none'" \

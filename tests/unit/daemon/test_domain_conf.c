@@ -136,16 +136,16 @@ static void domain_unknown_parts_warn_with_line(void)
 	struct domain_def *d = NULL;
 	struct xml_warnings w = {0};
 
-	CHECK_INT_EQ(parse(minimal("<features><acpi/></features>",
-				   "<disk type='file' shiny='yes'>"
-				   "<source file='/a'/><target dev='vda'/>"
-				   "</disk><sound model='ac97'/>"),
-			   &d, &w, NULL),
-		     0);
+	CHECK_INT_EQ(
+		parse(minimal("<pm/>", "<disk type='file' shiny='yes'>"
+				       "<source file='/a'/><target dev='vda'/>"
+				       "</disk><sound model='ac97'/>"),
+		      &d, &w, NULL),
+		0);
 	domain_def_free(d);
 	CHECK_INT_EQ(w.n, 3);
 	CHECK_STR_EQ(w.msgs[0],
-		     "line 4: <domain>: unknown element <features> ignored");
+		     "line 4: <domain>: unknown element <pm> ignored");
 	CHECK_STR_CONTAINS(w.msgs[1], "unknown attribute 'shiny'");
 	CHECK_STR_CONTAINS(w.msgs[2], "unknown device <sound>");
 	xml_warnings_clear(&w);
@@ -685,10 +685,11 @@ static void qemu_refuses_by_name(void)
 	} cases[] = {
 		{"<kernel>/k</kernel>", "",
 		 "<kernel> not supported by the qemu"},
-		{"<boot dev='network'/>", "",
-		 "<boot dev='network'> not supported by the qemu driver"},
+		{"<boot dev='fd'/>", "",
+		 "<boot dev='fd'> not supported by the qemu driver"},
 		{"", "<disk><source file='/a'/><target dev='sda'/></disk>",
-		 "disk 'sda': bus 'scsi' not supported by the qemu driver"},
+		 "disk 'sda': on SCSI controller 0, which the definition does "
+		 "not give"},
 		{"",
 		 "<disk device='cdrom'><source file='/a'/><target dev='vda'/>"
 		 "</disk>",

@@ -165,10 +165,12 @@ static void qemu_netdev_argv(void)
 	CHECK_STR_EQ(s,
 		     "-netdev tap,id=hostnet0,fd=9 -device "
 		     "{\"driver\":\"virtio-net-pci\",\"netdev\":\"hostnet0\","
-		     "\"id\":\"net0\",\"mac\":\"52:54:00:00:00:01\"} "
+		     "\"id\":\"net0\",\"mac\":\"52:54:00:00:00:01\","
+		     "\"bus\":\"pci.0\",\"addr\":\"0x2\"} "
 		     "-netdev tap,id=hostnet1,fd=10 -device "
 		     "{\"driver\":\"e1000\",\"netdev\":\"hostnet1\","
-		     "\"id\":\"net1\",\"mac\":\"52:54:00:00:00:02\"}");
+		     "\"id\":\"net1\",\"mac\":\"52:54:00:00:00:02\","
+		     "\"bus\":\"pci.0\",\"addr\":\"0x3\"}");
 	qemu_argv_free(&a);
 	CHECK(qemu_net_device("ne2k_pci") == NULL);
 }

@@ -83,7 +83,7 @@ static void values_never_become_options(void)
 		}
 		if (streq(a.v[i], "-machine"))
 			CHECK_STR_EQ(v, "q35,accel=tcg,pflash0=pflash0,"
-					"pflash1=pflash1");
+					"pflash1=pflash1,acpi=off");
 	}
 	CHECK(saw_serial);
 	CHECK(saw_vnc);

@@ -33,6 +33,23 @@ static const char *const seeds[] = {
 	"type='pty'><log file='/l' append='on'/></serial><console "
 	"type='pty'/><rng model='virtio'><rate bytes='9'/><backend "
 	"model='random'>/dev/random</backend></rng></devices></domain>\"}}",
+	/* the full machine's devices: controllers, addresses, balloon,
+	 * watchdog, panic, clock, features, boot menu, a VNC password */
+	"{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"domain.define\","
+	"\"params\":{\"xml\":\"<domain type='qemu'><name>m</name><memory>"
+	"65536</memory><os><type arch='i686'>hvm</type><boot dev='network'/>"
+	"<bootmenu enable='yes' timeout='9'/></os><features><acpi/></features>"
+	"<clock offset='localtime'/><devices><controller type='scsi' "
+	"index='0' model='virtio-scsi'><address type='pci' domain='0' "
+	"bus='0' slot='5' function='0'/></controller><controller "
+	"type='ide'/><disk type='block'><driver cache='none'/><source "
+	"dev='/dev/b'/><target dev='sda' bus='scsi'/><address "
+	"type='drive' controller='0' bus='0' target='2' unit='3'/></disk>"
+	"<interface type='ethernet'><address type='pci' domain='0' bus='0' "
+	"slot='3' function='0'/></interface><graphics type='vnc' "
+	"passwd='pw'/><watchdog model='i6300esb' action='pause'/>"
+	"<memballoon model='virtio' autodeflate='on'/><panic model='isa'>"
+	"<address type='isa' iobase='0x505'/></panic></devices></domain>\"}}",
 	"{\"jsonrpc\":\"2.0\",\"method\":\"x\"}",
 	"[1,2,3]",
 	"{\"jsonrpc\":\"1.0\",\"id\":null,\"method\":\"\"}",

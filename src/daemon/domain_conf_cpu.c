@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * <cpu> in libvirt's domain XML (domain_conf_hw.h): mode, model,
+ * topology and features. What a driver gives the guest of it is the
+ * driver's to say; <numa>, <cache> and the rest are warned about here
+ * as any unknown part is.
+ */
+#include <errno.h>
+
+#include "daemon/domain_conf_hw.h"
+
+const char *const cpu_mode_names[] = {"custom", "host-passthrough",
+				      "host-model", "maximum", NULL};
+const char *const cpu_policy_names[] = {"force",   "require", "optional",
+					"disable", "forbid",  NULL};
+
+/* A name made of [A-Za-z0-9_.-], as QEMU's CPU models and features are. */
+static bool is_token(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n && n <= 64 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789_.-") == n;
+}
+
+/* An optional attribute out of @names, kept as written. */
+static int keep_attr(const xmlNode *n, const char *attr, const char *what,
+		     const char *const *names, char **out, struct err **e)
+{
+	char *v = xml_attr(n, attr);
+
+	if (v && xml_enum(n, what, v, names, e) < 0) {
+		free(v);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_model(const xmlNode *m, struct domain_cpu *c,
+		       struct xml_warnings *w, struct err **e)
+{
+	char *text = xml_text(m);
+
+	xml_check_known(m, (const char *const[]){"fallback", NULL}, NULL, w);
+	if (keep_attr(m, "fallback", "cpu model fallback",
+		      (const char *const[]){"allow", "forbid", NULL},
+		      &c->fallback, e) < 0) {
+		free(text);
+		return -EINVAL;
+	}
+	if (!*text) {
+		free(text);
+		return 0;
+	}
+	c->model = text;
+	if (!is_token(text))
+		return xml_err(e, m, "invalid cpu model '%s'", text);
+	return 0;
+}
+
+static int parse_topology(const xmlNode *t, struct domain_cpu *c,
+			  struct xml_warnings *w, struct err **e)
+{
+	static const char *const names[] = {"sockets", "dies", "cores",
+					    "threads", NULL};
+	unsigned *dst[] = {&c->sockets, &c->dies, &c->cores, &c->threads};
+
+	xml_check_known(t, names, NULL, w);
+	for (size_t i = 0; i < 4; i++) {
+		_cleanup_free_ char *v = xml_attr(t, names[i]);
+		uint64_t u = 1;
+
+		if (!v && i != 1) /* dies may be left out: 1 */
+			return xml_err(e, t, "<topology> without %s", names[i]);
+		if (v &&
+		    xml_uint(t, names[i], v, 1, DOMAIN_MAX_VCPUS, &u, e) < 0)
+			return -EINVAL;
+		*dst[i] = (unsigned)u;
+	}
+	return 0;
+}
+
+static int parse_feature(const xmlNode *f, struct domain_cpu *c,
+			 struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *policy = xml_attr(f, "policy");
+	char *name = xml_attr(f, "name");
+	struct cpu_feature *x;
+	int r = 0;
+
+	xml_check_known(f, (const char *const[]){"policy", "name", NULL}, NULL,
+			w);
+	if (!name || !is_token(name)) {
+		r = xml_err(e, f, "invalid cpu feature name '%s'",
+			    name ? name : "");
+		free(name);
+		return r;
+	}
+	if (c->n_features == DOMAIN_MAX_CPU_FEATURES) {
+		free(name);
+		return xml_err(e, f, "more than %d cpu features",
+			       DOMAIN_MAX_CPU_FEATURES);
+	}
+	/* libvirt's default policy is require */
+	if (policy && (r = xml_enum(f, "cpu feature policy", policy,
+				    cpu_policy_names, e)) < 0) {
+		free(name);
+		return r;
+	}
+	for (size_t i = 0; i < c->n_features; i++)
+		if (streq(c->features[i].name, name)) {
+			r = xml_err(e, f, "cpu feature '%s' given twice", name);
+			free(name);
+			return r;
+		}
+	c->features = xreallocarray(c->features, c->n_features + 1,
+				    sizeof(*c->features));
+	x = &c->features[c->n_features++];
+	x->name = name;
+	x->policy = policy ? r : 1;
+	return 0;
+}
+
+/* libvirt's rule: the topology holds exactly the vCPUs. */
+static int check_topology(const xmlNode *n, const struct domain_def *d,
+			  struct err **e)
+{
+	const struct domain_cpu *c = &d->hw.cpu;
+	unsigned long long total;
+
+	if (!c->sockets)
+		return 0;
+	total = (unsigned long long)c->sockets * c->dies * c->cores *
+		c->threads;
+	if (total != d->vcpus)
+		return xml_err(e, n,
+			       "<topology> makes %llu vCPUs (sockets x dies x "
+			       "cores x threads), <vcpu> says %u",
+			       total, d->vcpus);
+	return 0;
+}
+
+int domain_parse_cpu(const xmlNode *root, struct domain_def *d,
+		     struct xml_warnings *w, struct err **e)
+{
+	struct domain_cpu *c = &d->hw.cpu;
+	const xmlNode *n = xml_child(root, "cpu");
+	_cleanup_free_ char *mode = n ? xml_attr(n, "mode") : NULL;
+	int r = 0;
+
+	if (!n)
+		return 0;
+	c->given = true;
+	xml_check_known(
+		n,
+		(const char *const[]){"mode", "match", "check", "migratable",
+				      NULL},
+		(const char *const[]){"model", "topology", "feature", NULL}, w);
+	if (mode && (r = xml_enum(n, "cpu mode", mode, cpu_mode_names, e)) < 0)
+		return r;
+	c->mode = mode ? (enum cpu_mode)r : CPU_MODE_CUSTOM;
+	if (keep_attr(n, "match", "cpu match",
+		      (const char *const[]){"minimum", "exact", "strict", NULL},
+		      &c->match, e) < 0 ||
+	    keep_attr(n, "check", "cpu check",
+		      (const char *const[]){"none", "partial", "full", NULL},
+		      &c->check, e) < 0 ||
+	    keep_attr(n, "migratable", "cpu migratable",
+		      (const char *const[]){"on", "off", NULL}, &c->migratable,
+		      e) < 0)
+		return -EINVAL;
+	for (const xmlNode *x = n->children; x; x = x->next) {
+		if (x->type != XML_ELEMENT_NODE)
+			continue;
+		if (xmlStrEqual(x->name, BAD_CAST "model"))
+			r = c->model || c->fallback
+				    ? xml_err(e, x, "a second <model>")
+				    : parse_model(x, c, w, e);
+		else if (xmlStrEqual(x->name, BAD_CAST "topology"))
+			r = c->sockets ? xml_err(e, x, "a second <topology>")
+				       : parse_topology(x, c, w, e);
+		else if (xmlStrEqual(x->name, BAD_CAST "feature"))
+			r = parse_feature(x, c, w, e);
+		else
+			r = 0;
+		if (r < 0)
+			return r;
+	}
+	return check_topology(n, d, e);
+}
+
+static void put_attr(FILE *f, const char *name, const char *v)
+{
+	if (v)
+		fprintf(f, " %s='%s'", name, v); /* tokens of a list */
+}
+
+void domain_format_cpu(FILE *f, const struct domain_def *d)
+{
+	const struct domain_cpu *c = &d->hw.cpu;
+
+	if (!c->given)
+		return;
+	fprintf(f, "  <cpu mode='%s'", cpu_mode_names[c->mode]);
+	put_attr(f, "match", c->match);
+	put_attr(f, "check", c->check);
+	put_attr(f, "migratable", c->migratable);
+	if (!c->model && !c->fallback && !c->sockets && !c->n_features) {
+		fputs("/>\n", f);
+		return;
+	}
+	fputs(">\n", f);
+	if (c->model || c->fallback) {
+		fputs("    <model", f);
+		put_attr(f, "fallback", c->fallback);
+		if (c->model)
+			fprintf(f, ">%s</model>\n", c->model);
+		else
+			fputs("/>\n", f);
+	}
+	if (c->sockets)
+		fprintf(f,
+			"    <topology sockets='%u' dies='%u' cores='%u' "
+			"threads='%u'/>\n",
+			c->sockets, c->dies, c->cores, c->threads);
+	for (size_t i = 0; i < c->n_features; i++)
+		fprintf(f, "    <feature policy='%s' name='%s'/>\n",
+			cpu_policy_names[c->features[i].policy],
+			c->features[i].name);
+	fputs("  </cpu>\n", f);
+}
+
+void domain_cpu_clear(struct domain_cpu *c)
+{
+	free(c->match);
+	free(c->check);
+	free(c->migratable);
+	free(c->model);
+	free(c->fallback);
+	for (size_t i = 0; i < c->n_features; i++)
+		free(c->features[i].name);
+	free(c->features);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The machine around a full guest (domain_conf_hw.h): controllers, the
+ * balloon, the watchdog, the panic device, the clock, <features>, the
+ * boot menu and devices' addresses, read and written in libvirt's
+ * shapes. Values are checked here; which of them a driver can run is
+ * checked by the driver.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "daemon/domain_conf_hw.h"
+
+const char *const controller_type_names[] = {"pci", "ide", "sata", "scsi",
+					     NULL};
+const char *const controller_model_names[] = {
+	"", "pci-root", "pcie-root", "virtio-scsi", "lsilogic", NULL};
+const char *const watchdog_action_names[] = {
+	"reset", "shutdown", "poweroff", "pause", "none", "inject-nmi", NULL};
+static const char *const watchdog_model_names[] = {"", "i6300esb", "ib700",
+						   NULL};
+static const char *const balloon_model_names[] = {"", "virtio", "none", NULL};
+static const char *const clock_names[] = {"", "utc", "localtime", NULL};
+static const char *const on_off[] = {"", "on", "off", NULL};
+static const char *const yes_no[] = {"", "yes", "no", NULL};
+
+/* An optional attribute out of @names (from index 1): its index, 0 when
+ * absent, or -EINVAL with @e. */
+static int enum_attr(const xmlNode *n, const char *attr, const char *what,
+		     const char *const *names, struct err **e)
+{
+	_cleanup_free_ char *v = xml_attr(n, attr);
+	int r;
+
+	if (!v)
+		return 0;
+	r = xml_enum(n, what, v, names + 1, e);
+	return r < 0 ? r : r + 1;
+}
+
+/* A number as libvirt writes addresses: hex with 0x, or decimal. */
+static int parse_num(const xmlNode *n, const char *attr, unsigned max,
+		     unsigned *out, struct err **e)
+{
+	_cleanup_free_ char *v = xml_attr(n, attr);
+	char *end;
+	unsigned long u;
+
+	*out = 0;
+	if (!v)
+		return 0;
+	errno = 0;
+	u = strtoul(v, &end, 0);
+	if (!*v || *end || errno || u > max || v[0] == '-' || v[0] == '+')
+		return xml_err(e, n, "invalid address %s '%s' (0 to %#x)", attr,
+			       v, max);
+	*out = (unsigned)u;
+	return 0;
+}
+
+static int parse_pci(const xmlNode *a, struct dev_pci_addr *p, struct err **e)
+{
+	unsigned domain;
+	int r;
+
+	if (parse_num(a, "domain", 0xffff, &domain, e) < 0 ||
+	    parse_num(a, "bus", 0xff, &p->bus, e) < 0 ||
+	    parse_num(a, "slot", 0x1f, &p->slot, e) < 0 ||
+	    parse_num(a, "function", 7, &p->function, e) < 0)
+		return -EINVAL;
+	if (domain)
+		return xml_err(e, a,
+			       "PCI domain %#x: nido's guests have one "
+			       "(0)",
+			       domain);
+	if ((r = enum_attr(a, "multifunction", "multifunction", on_off, e)) < 0)
+		return r;
+	p->multifunction = (enum domain_tristate)r;
+	p->set = true;
+	return 0;
+}
+
+/* Every attribute of @a is in @known: an address nido would not keep
+ * is refused, not dropped. */
+static int attrs_known(const xmlNode *a, const char *const *known,
+		       struct err **e)
+{
+	for (const xmlAttr *p = a->properties; p; p = p->next) {
+		size_t i = 0;
+
+		while (known[i] && !streq((const char *)p->name, known[i]))
+			i++;
+		if (!known[i])
+			return xml_err(e, a, "unknown address attribute '%s'",
+				       (const char *)p->name);
+	}
+	return 0;
+}
+
+static int parse_drive(const xmlNode *a, struct disk_drive_addr *d,
+		       struct err **e)
+{
+	if (parse_num(a, "controller", 255, &d->controller, e) < 0 ||
+	    parse_num(a, "bus", 255, &d->bus, e) < 0 ||
+	    parse_num(a, "target", 255, &d->target, e) < 0 ||
+	    parse_num(a, "unit", 255, &d->unit, e) < 0)
+		return -EINVAL;
+	d->set = true;
+	return 0;
+}
+
+int domain_parse_address(const xmlNode *dev, struct dev_pci_addr *pci,
+			 struct disk_drive_addr *drive, struct err **e)
+{
+	static const char *const pci_attrs[] = {
+		"type",	    "domain",	     "bus", "slot",
+		"function", "multifunction", NULL};
+	static const char *const drive_attrs[] = {"type",   "controller", "bus",
+						  "target", "unit",	  NULL};
+	const xmlNode *a = xml_child(dev, "address");
+	_cleanup_free_ char *type = a ? xml_attr(a, "type") : NULL;
+
+	if (!a)
+		return 0;
+	if (pci && type && streq(type, "pci"))
+		return attrs_known(a, pci_attrs, e) < 0 ? -EINVAL
+							: parse_pci(a, pci, e);
+	if (drive && type && streq(type, "drive"))
+		return attrs_known(a, drive_attrs, e) < 0
+			       ? -EINVAL
+			       : parse_drive(a, drive, e);
+	return xml_err(e, a, "<address type='%s'> not supported on <%s>",
+		       type ? type : "", (const char *)dev->name);
+}
+
+void domain_format_pci_address(FILE *f, int indent,
+			       const struct dev_pci_addr *p)
+{
+	if (!p->set)
+		return;
+	fprintf(f,
+		"%*s<address type='pci' domain='0x0000' bus='0x%02x' "
+		"slot='0x%02x' function='0x%x'",
+		indent, "", p->bus, p->slot, p->function);
+	if (p->multifunction)
+		fprintf(f, " multifunction='%s'", on_off[p->multifunction]);
+	fputs("/>\n", f);
+}
+
+void domain_format_drive_address(FILE *f, int indent,
+				 const struct disk_drive_addr *a)
+{
+	if (a->set)
+		fprintf(f,
+			"%*s<address type='drive' controller='%u' bus='%u' "
+			"target='%u' unit='%u'/>\n",
+			indent, "", a->controller, a->bus, a->target, a->unit);
+}
+
+/* <controller type='pci|ide|sata|scsi' index= model=>. */
+static int parse_controller(const xmlNode *c, int type, struct domain_def *d,
+			    struct xml_warnings *w, struct err **e)
+{
+	struct domain_hw *hw = &d->hw;
+	_cleanup_free_ char *index = xml_attr(c, "index");
+	struct domain_controller *ctl;
+	uint64_t v = 0;
+	int r;
+
+	xml_check_known(c,
+			(const char *const[]){"type", "index", "model", NULL},
+			(const char *const[]){"address", NULL}, w);
+	if (hw->n_controllers == DOMAIN_MAX_CONTROLLERS)
+		return xml_err(e, c, "more than %d controllers",
+			       DOMAIN_MAX_CONTROLLERS);
+	if (index && xml_uint(c, "controller index", index, 0, 255, &v, e) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < hw->n_controllers; i++)
+		if ((int)hw->controllers[i].type == type &&
+		    hw->controllers[i].index == v)
+			return xml_err(e, c, "two %s controllers with index %u",
+				       controller_type_names[type],
+				       (unsigned)v);
+	hw->controllers = xreallocarray(hw->controllers, hw->n_controllers + 1,
+					sizeof(*hw->controllers));
+	ctl = &hw->controllers[hw->n_controllers++];
+	*ctl = (struct domain_controller){.type = type, .index = (unsigned)v};
+	if ((r = enum_attr(c, "model", "controller model",
+			   controller_model_names, e)) < 0)
+		return r;
+	ctl->model = (enum controller_model)r;
+	/* libvirt's default SCSI controller on x86 */
+	if (type == CONTROLLER_SCSI && !r)
+		ctl->model = CONTROLLER_MODEL_LSILOGIC;
+	if (ctl->model && (type == CONTROLLER_SCSI) !=
+				  (ctl->model == CONTROLLER_MODEL_VIRTIO_SCSI ||
+				   ctl->model == CONTROLLER_MODEL_LSILOGIC))
+		return xml_err(e, c,
+			       "controller model '%s' is not one of "
+			       "type '%s'",
+			       controller_model_names[ctl->model],
+			       controller_type_names[type]);
+	if (type == CONTROLLER_PCI && !ctl->model)
+		return xml_err(e, c, "<controller type='pci'> without a model");
+	return domain_parse_address(c, &ctl->pci, NULL, e);
+}
+
+/* <memballoon model='virtio|none' autodeflate=>. */
+static int parse_balloon(const xmlNode *c, struct domain_hw *hw,
+			 struct xml_warnings *w, struct err **e)
+{
+	int r;
+
+	xml_check_known(c, (const char *const[]){"model", "autodeflate", NULL},
+			(const char *const[]){"address", "alias", NULL}, w);
+	if (hw->balloon)
+		return xml_err(e, c, "a second <memballoon>");
+	if ((r = enum_attr(c, "model", "memballoon model", balloon_model_names,
+			   e)) < 0)
+		return r;
+	if (!r)
+		return xml_err(e, c, "<memballoon> without a model");
+	hw->balloon = (enum balloon_model)r;
+	if ((r = enum_attr(c, "autodeflate", "autodeflate", on_off, e)) < 0)
+		return r;
+	hw->balloon_autodeflate = (enum domain_tristate)r;
+	return domain_parse_address(c, &hw->balloon_pci, NULL, e);
+}
+
+/* <watchdog model='i6300esb|ib700' action=>; reset by default. */
+static int parse_watchdog(const xmlNode *c, struct domain_hw *hw,
+			  struct xml_warnings *w, struct err **e)
+{
+	int r;
+
+	xml_check_known(c, (const char *const[]){"model", "action", NULL},
+			(const char *const[]){"address", "alias", NULL}, w);
+	if (hw->watchdog)
+		return xml_err(e, c, "a second <watchdog>");
+	if ((r = enum_attr(c, "model", "watchdog model", watchdog_model_names,
+			   e)) < 0)
+		return r;
+	if (!r)
+		return xml_err(e, c, "<watchdog> without a model");
+	hw->watchdog = (enum watchdog_model)r;
+	{
+		_cleanup_free_ char *a = xml_attr(c, "action");
+
+		if (a && (r = xml_enum(c, "watchdog action", a,
+				       watchdog_action_names, e)) < 0)
+			return r;
+		hw->watchdog_action =
+			a ? (enum watchdog_action)r : WATCHDOG_ACTION_RESET;
+	}
+	if (hw->watchdog == WATCHDOG_IB700 && xml_child(c, "address"))
+		return xml_err(e, c,
+			       "an ib700 watchdog is an ISA device: no "
+			       "<address>");
+	return domain_parse_address(c, &hw->watchdog_pci, NULL, e);
+}
+
+/* <panic model='isa'><address type='isa' iobase='0x505'/></panic>. */
+static int parse_panic(const xmlNode *c, struct domain_hw *hw,
+		       struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *model = xml_attr(c, "model");
+	const xmlNode *a = xml_child(c, "address");
+
+	xml_check_known(c, (const char *const[]){"model", NULL},
+			(const char *const[]){"address", "alias", NULL}, w);
+	if (hw->panic)
+		return xml_err(e, c, "a second <panic>");
+	if (model && !streq(model, "isa"))
+		return xml_err(e, c,
+			       "panic model '%s' not supported (isa: "
+			       "QEMU's pvpanic)",
+			       model);
+	if (a) {
+		_cleanup_free_ char *type = xml_attr(a, "type");
+		_cleanup_free_ char *io = xml_attr(a, "iobase");
+
+		if (!type || !streq(type, "isa") || !io ||
+		    strtoul(io, NULL, 0) != 0x505 ||
+		    attrs_known(a,
+				(const char *const[]){"type", "iobase", NULL},
+				NULL) < 0)
+			return xml_err(e, a,
+				       "the panic device's address is "
+				       "<address type='isa' "
+				       "iobase='0x505'/>");
+	}
+	hw->panic = true;
+	return 0;
+}
+
+/*
+ * <audio id='1' type='none'/>: no sound reaches the host, which is what
+ * a guest without sound devices has (1). Other backends are not read (0:
+ * warned about as an unknown device).
+ */
+static int parse_audio(const xmlNode *c, struct domain_hw *hw, struct err **e)
+{
+	_cleanup_free_ char *type = xml_attr(c, "type");
+	_cleanup_free_ char *id = xml_attr(c, "id");
+	uint64_t v;
+
+	if (!type || !streq(type, "none") || c->children ||
+	    (c->properties && c->properties->next && c->properties->next->next))
+		return 0;
+	if (hw->audio_none_id)
+		return xml_err(e, c, "a second <audio type='none'>");
+	if (xml_uint(c, "audio id", id, 1, 255, &v, e) < 0)
+		return -EINVAL;
+	hw->audio_none_id = (int)v;
+	return 1;
+}
+
+int domain_parse_hw_device(const xmlNode *c, struct domain_def *d,
+			   struct xml_warnings *w, struct err **e)
+{
+	const char *name = (const char *)c->name;
+	_cleanup_free_ char *type = NULL;
+	int t;
+
+	if (streq(name, "memballoon"))
+		return parse_balloon(c, &d->hw, w, e) < 0 ? -EINVAL : 1;
+	if (streq(name, "watchdog"))
+		return parse_watchdog(c, &d->hw, w, e) < 0 ? -EINVAL : 1;
+	if (streq(name, "panic"))
+		return parse_panic(c, &d->hw, w, e) < 0 ? -EINVAL : 1;
+	if (streq(name, "audio"))
+		return parse_audio(c, &d->hw, e);
+	if (!streq(name, "controller") || !(type = xml_attr(c, "type")))
+		return 0;
+	for (t = 0; controller_type_names[t]; t++)
+		if (streq(type, controller_type_names[t]))
+			return parse_controller(c, t, d, w, e) < 0 ? -EINVAL
+								   : 1;
+	return 0;
+}
+
+/* <features><acpi/><apic/><pae/></features>: what libvirt turns on. */
+static void parse_features(const xmlNode *n, struct domain_hw *hw,
+			   struct xml_warnings *w)
+{
+	xml_check_known(n, NULL,
+			(const char *const[]){"acpi", "apic", "pae", NULL}, w);
+	hw->features = true;
+	hw->acpi = xml_child(n, "acpi") != NULL;
+	hw->apic = xml_child(n, "apic") != NULL;
+	hw->pae = xml_child(n, "pae") != NULL;
+	if (hw->apic)
+		xml_check_known(xml_child(n, "apic"), NULL, NULL, w);
+}
+
+static int parse_bootmenu(const xmlNode *n, struct domain_hw *hw,
+			  struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *timeout = xml_attr(n, "timeout");
+	uint64_t v;
+	int r;
+
+	xml_check_known(n, (const char *const[]){"enable", "timeout", NULL},
+			NULL, w);
+	if ((r = enum_attr(n, "enable", "bootmenu enable", yes_no, e)) < 0)
+		return r;
+	if (!r)
+		return xml_err(e, n, "<bootmenu> without enable");
+	hw->bootmenu = r == 1 ? DOMAIN_TRISTATE_ON : DOMAIN_TRISTATE_OFF;
+	if (timeout) {
+		if (xml_uint(n, "bootmenu timeout", timeout, 0, 65535, &v, e) <
+		    0)
+			return -EINVAL;
+		hw->bootmenu_timeout_ms = (unsigned)v;
+	}
+	return 0;
+}
+
+int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
+			struct domain_def *d, struct xml_warnings *w,
+			struct err **e)
+{
+	const xmlNode *n;
+	int r;
+
+	if ((n = xml_child(root, "features")))
+		parse_features(n, &d->hw, w);
+	if (domain_parse_cpu(root, d, w, e) < 0)
+		return -EINVAL;
+	if ((n = xml_child(root, "clock"))) {
+		xml_check_known(n, (const char *const[]){"offset", NULL}, NULL,
+				w);
+		if ((r = enum_attr(n, "offset", "clock offset", clock_names,
+				   e)) < 0)
+			return r;
+		d->hw.clock = (enum clock_offset)r;
+		if (!r)
+			return xml_err(e, n, "<clock> without offset");
+	}
+	if (os && (n = xml_child(os, "bootmenu")))
+		return parse_bootmenu(n, &d->hw, w, e);
+	return 0;
+}
+
+void domain_format_hw_top(FILE *f, const struct domain_def *d)
+{
+	const struct domain_hw *hw = &d->hw;
+
+	if (hw->features) {
+		fputs("  <features>\n", f);
+		if (hw->acpi)
+			fputs("    <acpi/>\n", f);
+		if (hw->apic)
+			fputs("    <apic/>\n", f);
+		if (hw->pae)
+			fputs("    <pae/>\n", f);
+		fputs("  </features>\n", f);
+	}
+	domain_format_cpu(f, d);
+	if (hw->clock)
+		fprintf(f, "  <clock offset='%s'/>\n", clock_names[hw->clock]);
+}
+
+void domain_format_bootmenu(FILE *f, const struct domain_def *d)
+{
+	if (!d->hw.bootmenu)
+		return;
+	fprintf(f, "    <bootmenu enable='%s'", yes_no[d->hw.bootmenu]);
+	if (d->hw.bootmenu_timeout_ms)
+		fprintf(f, " timeout='%u'", d->hw.bootmenu_timeout_ms);
+	fputs("/>\n", f);
+}
+
+void domain_format_controllers(FILE *f, const struct domain_def *d)
+{
+	for (size_t i = 0; i < d->hw.n_controllers; i++) {
+		const struct domain_controller *c = &d->hw.controllers[i];
+
+		fprintf(f, "    <controller type='%s' index='%u'",
+			controller_type_names[c->type], c->index);
+		if (c->model)
+			fprintf(f, " model='%s'",
+				controller_model_names[c->model]);
+		if (!c->pci.set) {
+			fputs("/>\n", f);
+			continue;
+		}
+		fputs(">\n", f);
+		domain_format_pci_address(f, 6, &c->pci);
+		fputs("    </controller>\n", f);
+	}
+}
+
+/* <TAG model='M'[ extra]>, its address, </TAG>; or <TAG .../>. */
+static void format_addressed(FILE *f, const char *open, const char *tag,
+			     const struct dev_pci_addr *pci)
+{
+	fputs(open, f);
+	if (!pci->set) {
+		fputs("/>\n", f);
+		return;
+	}
+	fputs(">\n", f);
+	domain_format_pci_address(f, 6, pci);
+	fprintf(f, "    </%s>\n", tag);
+}
+
+void domain_format_hw_devices(FILE *f, const struct domain_def *d)
+{
+	const struct domain_hw *hw = &d->hw;
+	_cleanup_free_ char *s = NULL;
+
+	if (hw->watchdog) {
+		s = xasprintf("    <watchdog model='%s' action='%s'",
+			      watchdog_model_names[hw->watchdog],
+			      watchdog_action_names[hw->watchdog_action]);
+		format_addressed(f, s, "watchdog", &hw->watchdog_pci);
+		free(steal_ptr(s));
+	}
+	if (hw->balloon) {
+		s = xasprintf("    <memballoon model='%s'%s%s%s",
+			      balloon_model_names[hw->balloon],
+			      hw->balloon_autodeflate ? " autodeflate='" : "",
+			      on_off[hw->balloon_autodeflate],
+			      hw->balloon_autodeflate ? "'" : "");
+		format_addressed(f, s, "memballoon", &hw->balloon_pci);
+	}
+	if (hw->audio_none_id)
+		fprintf(f, "    <audio id='%d' type='none'/>\n",
+			hw->audio_none_id);
+	if (hw->panic)
+		fputs("    <panic model='isa'>\n      <address type='isa' "
+		      "iobase='0x505'/>\n    </panic>\n",
+		      f);
+}
+
+void domain_hw_clear(struct domain_hw *hw)
+{
+	domain_cpu_clear(&hw->cpu);
+	free(hw->controllers);
+	memset(hw, 0, sizeof(*hw));
+}

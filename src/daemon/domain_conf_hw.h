@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The machine around a full guest, in libvirt's domain XML
+ * (domain_conf_hw.c): <controller> of types pci, ide, sata and scsi,
+ * <memballoon>, <watchdog>, <panic>, <clock>, <features>, <os><bootmenu>,
+ * and devices' <address> (PCI and drive). domain_conf.c and
+ * domain_conf_iface.c call them; what a driver runs of it is the
+ * driver's to say.
+ */
+#ifndef NIDO_DAEMON_DOMAIN_CONF_HW_H
+#define NIDO_DAEMON_DOMAIN_CONF_HW_H
+
+#include <stdio.h>
+
+#include "daemon/domain_conf.h"
+
+/*
+ * <controller type='pci|ide|sata|scsi'>, <memballoon>, <watchdog>,
+ * <panic>: 1 when @c is one of them and was read into @d->hw, 0 when it
+ * is another device, -errno with @e filled when it is invalid.
+ */
+int domain_parse_hw_device(const xmlNode *c, struct domain_def *d,
+			   struct xml_warnings *w, struct err **e);
+
+/* <clock> and <features> under @root, <bootmenu> under <os> (@os may be
+ * NULL). */
+int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
+			struct domain_def *d, struct xml_warnings *w,
+			struct err **e);
+
+/*
+ * A device's <address> child into @pci (type 'pci') or @drive (type
+ * 'drive'); either may be NULL where that type makes no sense. Absent:
+ * 0, nothing set.
+ */
+int domain_parse_address(const xmlNode *dev, struct dev_pci_addr *pci,
+			 struct disk_drive_addr *drive, struct err **e);
+
+/* Writes the <address> of @pci or @drive (when set) at @indent spaces. */
+void domain_format_pci_address(FILE *f, int indent,
+			       const struct dev_pci_addr *pci);
+void domain_format_drive_address(FILE *f, int indent,
+				 const struct disk_drive_addr *drive);
+
+/* <features> and <clock>, after <os> in libvirt's order. */
+void domain_format_hw_top(FILE *f, const struct domain_def *d);
+/* <bootmenu>, inside <os>. */
+void domain_format_bootmenu(FILE *f, const struct domain_def *d);
+/* The controllers, after the disks and before the interfaces. */
+void domain_format_controllers(FILE *f, const struct domain_def *d);
+/* <watchdog>, <memballoon>, <panic>, at the end of <devices>. */
+void domain_format_hw_devices(FILE *f, const struct domain_def *d);
+
+void domain_hw_clear(struct domain_hw *hw);
+
+/* <cpu> under @root into @d->hw.cpu (domain_conf_cpu.c), and libvirt's
+ * rule that its topology makes the vCPU count. */
+int domain_parse_cpu(const xmlNode *root, struct domain_def *d,
+		     struct xml_warnings *w, struct err **e);
+/* <cpu>, after <features>. */
+void domain_format_cpu(FILE *f, const struct domain_def *d);
+void domain_cpu_clear(struct domain_cpu *cpu);
+extern const char *const cpu_mode_names[];
+extern const char *const cpu_policy_names[];
+
+/* "pci-root", "virtio-scsi", ...; "" for CONTROLLER_MODEL_NONE. */
+extern const char *const controller_model_names[];
+extern const char *const controller_type_names[];
+/* "reset", "shutdown", ...: QEMU's names for -action watchdog=. */
+extern const char *const watchdog_action_names[];
+
+#endif

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * QEMU's command line for the machine around the guest (driver-qemu.h):
+ * SCSI controllers and disks, the balloon, the watchdog, the panic
+ * device, the clock, the boot menu, an i686 guest's CPU. Devices as
+ * JSON, at the PCI address driver-qemu-pci.c plans.
+ */
+#include "daemon/domain_conf_hw.h"
+#include "daemon/driver-qemu.h"
+#include "lib/json.h"
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void add_int(struct json_object *o, const char *k, int v)
+{
+	json_object_object_add(o, k, json_object_new_int(v));
+}
+
+static const struct domain_controller *scsi_controller(
+	const struct domain_def *d, unsigned index)
+{
+	for (size_t i = 0; i < d->hw.n_controllers; i++)
+		if (d->hw.controllers[i].type == CONTROLLER_SCSI &&
+		    d->hw.controllers[i].index == index)
+			return &d->hw.controllers[i];
+	return NULL;
+}
+
+void qemu_argv_controllers(struct qemu_argv *a, const struct domain_def *def)
+{
+	for (size_t i = 0; i < def->hw.n_controllers; i++) {
+		const struct domain_controller *c = &def->hw.controllers[i];
+		struct json_object *o;
+		_cleanup_free_ char *id = NULL;
+
+		if (c->type != CONTROLLER_SCSI)
+			continue;
+		o = json_object_new_object();
+		id = xasprintf("scsi%u", c->index);
+		add_str(o, "driver",
+			c->model == CONTROLLER_MODEL_VIRTIO_SCSI
+				? "virtio-scsi-pci"
+				: "lsi");
+		add_str(o, "id", id);
+		qemu_json_pci(o, def, QEMU_PCI_SCSI, i);
+		qemu_arg_json(a, "-device", o);
+	}
+}
+
+/*
+ * scsi-hd or scsi-cd on its controller's bus: virtio-scsi addresses a
+ * target and a LUN, the LSI a target (libvirt's unit) alone.
+ */
+void qemu_json_scsi_disk(struct json_object *o, const struct domain_def *def,
+			 const struct domain_disk *d)
+{
+	struct disk_drive_addr p;
+	const struct domain_controller *c;
+	_cleanup_free_ char *bus = NULL;
+
+	qemu_scsi_place(d, &p);
+	c = scsi_controller(def, p.controller);
+	bus = xasprintf("scsi%u.0", p.controller);
+	add_str(o, "driver",
+		d->device == DISK_DEVICE_CDROM ? "scsi-cd" : "scsi-hd");
+	add_str(o, "bus", bus);
+	if (c && c->model == CONTROLLER_MODEL_VIRTIO_SCSI) {
+		add_int(o, "channel", 0);
+		add_int(o, "scsi-id", (int)p.target);
+		add_int(o, "lun", (int)p.unit);
+	} else {
+		add_int(o, "scsi-id", (int)p.unit);
+	}
+}
+
+void qemu_argv_hw_devices(struct qemu_argv *a, const struct domain_def *def)
+{
+	const struct domain_hw *hw = &def->hw;
+	struct json_object *o;
+
+	/* no <memballoon>: libvirt's default, a virtio balloon */
+	if (hw->balloon != BALLOON_NONE) {
+		o = json_object_new_object();
+		add_str(o, "driver", "virtio-balloon-pci");
+		add_str(o, "id", "balloon0");
+		qemu_json_pci(o, def, QEMU_PCI_BALLOON, 0);
+		if (hw->balloon_autodeflate)
+			json_object_object_add(
+				o, "deflate-on-oom",
+				json_object_new_boolean(
+					hw->balloon_autodeflate ==
+					DOMAIN_TRISTATE_ON));
+		qemu_arg_json(a, "-device", o);
+	}
+	if (hw->watchdog) {
+		o = json_object_new_object();
+		add_str(o, "driver",
+			hw->watchdog == WATCHDOG_I6300ESB ? "i6300esb"
+							  : "ib700");
+		add_str(o, "id", "watchdog0");
+		if (hw->watchdog == WATCHDOG_I6300ESB)
+			qemu_json_pci(o, def, QEMU_PCI_WATCHDOG, 0);
+		qemu_arg_json(a, "-device", o);
+	}
+	if (hw->panic) {
+		o = json_object_new_object();
+		add_str(o, "driver", "pvpanic");
+		add_int(o, "ioport", 0x505);
+		qemu_arg_json(a, "-device", o);
+	}
+}
+
+/* -cpu MODEL,+feature,-feature for <cpu>; NULL: QEMU's default. */
+static char *cpu_option(const char *emulator, const struct domain_def *def)
+{
+	const struct domain_cpu *c = &def->hw.cpu;
+	const char *base = strrchr(emulator, '/');
+	bool i686 = streq(def->arch, "i686");
+	const char *model = c->model;
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	base = base ? base + 1 : emulator;
+	if (c->mode == CPU_MODE_HOST_PASSTHROUGH)
+		model = "host";
+	else if (c->mode == CPU_MODE_MAXIMUM)
+		model = "max";
+	/* an i686 guest on the 64-bit QEMU gets a 32-bit CPU, as libvirt
+	 * gives it; qemu-system-i386's default is one */
+	if (!model &&
+	    (c->n_features || (i686 && !streq(base, "qemu-system-i386"))))
+		model = i686 ? "qemu32" : "qemu64";
+	if (!model)
+		return NULL;
+	f = open_memstream(&s, &len);
+	fputs(model, f);
+	for (size_t i = 0; i < c->n_features; i++)
+		fprintf(f, ",%c%s", c->features[i].policy <= 1 ? '+' : '-',
+			c->features[i].name);
+	fclose(f);
+	return s;
+}
+
+void qemu_argv_cpu(struct qemu_argv *a, const char *emulator,
+		   const struct domain_def *def)
+{
+	_cleanup_free_ char *s = cpu_option(emulator, def);
+
+	if (s) {
+		qemu_arg(a, "-cpu");
+		qemu_arg(a, s);
+	}
+}
+
+char *qemu_smp_option(const struct domain_def *def)
+{
+	const struct domain_cpu *c = &def->hw.cpu;
+
+	if (!c->sockets)
+		return xasprintf("%u", def->vcpus);
+	return xasprintf("%u,sockets=%u,dies=%u,cores=%u,threads=%u",
+			 def->vcpus, c->sockets, c->dies, c->cores, c->threads);
+}
+
+void qemu_argv_machine_options(struct qemu_argv *a,
+			       const struct domain_def *def)
+{
+	const struct domain_hw *hw = &def->hw;
+	_cleanup_free_ char *s = NULL;
+
+	qemu_arg(a, "-rtc");
+	qemu_arg(a,
+		 hw->clock == CLOCK_LOCALTIME ? "base=localtime" : "base=utc");
+	if (hw->bootmenu) {
+		s = hw->bootmenu == DOMAIN_TRISTATE_ON &&
+				    hw->bootmenu_timeout_ms
+			    ? xasprintf("menu=on,splash-time=%u",
+					hw->bootmenu_timeout_ms)
+			    : xasprintf("menu=%s",
+					hw->bootmenu == DOMAIN_TRISTATE_ON
+						? "on"
+						: "off");
+		qemu_arg(a, "-boot");
+		qemu_arg(a, s);
+		free(steal_ptr(s));
+	}
+	if (hw->watchdog) {
+		s = xasprintf("watchdog=%s",
+			      watchdog_action_names[hw->watchdog_action]);
+		qemu_arg(a, "-action");
+		qemu_arg(a, s);
+	}
+}
+
+int qemu_net_boot_index(const struct domain_def *def)
+{
+	for (size_t i = 0; i < def->n_disks; i++)
+		if (def->disks[i].boot_order)
+			return 0; /* per device, then */
+	for (size_t k = 0; k < def->n_boot; k++)
+		if (def->boot[k] == BOOT_DEV_NETWORK)
+			return (int)k + 1;
+	return 0;
+}

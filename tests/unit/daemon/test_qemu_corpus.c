@@ -1,0 +1,747 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libvirt's own domain XML test files (libvirt 9.0's
+ * tests/qemuxml2argvdata, fetched by tests/corpus/libvirt.sh, not kept
+ * here) through what `nido define` runs: domain_def_parse() with the
+ * daemon's drivers (the qemu driver's validation for these: they name
+ * a qemu-system-* emulator, or are type 'qemu'). The x86 ones (x86_64,
+ * i686, and the two without an arch, which libvirt gives the host's)
+ * are each, as qemu-corpus.txt says:
+ *   a  defined without a warning, its meaning kept;
+ *   w  defined with warnings naming what is not kept, one per warning in
+ *      their order, the rest of its meaning kept;
+ *   r  refused, the error holding the words given.
+ * The others (aarch64, ppc64, s390x, ...) are counted and skipped.
+ *
+ * "Meaning kept": what libvirt's file says of the subset nido keeps
+ * (the table below: elements, their attributes, their text; memory in
+ * KiB, addresses as numbers) is said the same by nido's definition of
+ * it, formatted and parsed again; what the file has beyond the subset
+ * is named by a warning ('w') or is not there ('a'). So a change of
+ * outcome, a value changed or a part dropped without a word fails here.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <libxml/parser.h>
+#include <sys/wait.h>
+
+#include "daemon/domain_conf.h"
+#include "lib/file.h"
+#include "lib/size.h"
+#include "test.h"
+
+#ifndef CORPUS_SCRIPT
+#error CORPUS_SCRIPT must name tests/corpus/libvirt.sh
+#endif
+#ifndef CORPUS_TABLE
+#error CORPUS_TABLE must name tests/unit/daemon/qemu-corpus.txt
+#endif
+
+/* An element path and the attributes nido keeps of it. '*': its text
+ * counts; '#': its text is a memory size (with unit=); '!': its
+ * presence counts. */
+static const struct known {
+	const char *path;
+	const char *attrs[10];
+} known[] = {
+	{"domain", {"type"}},
+	{"domain/name*", {0}},
+	{"domain/uuid*", {0}},
+	{"domain/title*", {0}},
+	{"domain/description*", {0}},
+	{"domain/memory#", {"dumpCore"}},
+	{"domain/currentMemory#", {0}},
+	{"domain/vcpu*", {"placement", "cpuset", "current"}},
+	{"domain/memtune", {0}},
+	{"domain/memtune/hard_limit#", {0}},
+	{"domain/memtune/soft_limit#", {0}},
+	{"domain/memtune/swap_hard_limit#", {0}},
+	{"domain/cputune", {0}},
+	{"domain/cputune/shares*", {0}},
+	{"domain/cputune/period*", {0}},
+	{"domain/cputune/quota*", {0}},
+	{"domain/cputune/global_period*", {0}},
+	{"domain/cputune/global_quota*", {0}},
+	{"domain/os", {"firmware"}},
+	{"domain/os/type*", {"arch", "machine"}},
+	{"domain/os/boot", {"dev"}},
+	{"domain/os/bootmenu", {"enable", "timeout"}},
+	{"domain/os/loader*", {"readonly", "secure", "type"}},
+	{"domain/os/nvram*", {"template"}},
+	{"domain/os/firmware", {0}},
+	{"domain/os/firmware/feature", {"enabled", "name"}},
+	{"domain/os/kernel*", {0}},
+	{"domain/os/initrd*", {0}},
+	{"domain/os/cmdline*", {0}},
+	{"domain/features", {0}},
+	{"domain/features/acpi!", {0}},
+	{"domain/features/apic!", {0}},
+	{"domain/features/pae!", {0}},
+	{"domain/clock", {"offset"}},
+	{"domain/cpu", {"mode", "match", "check", "migratable"}},
+	{"domain/cpu/model*", {"fallback"}},
+	{"domain/cpu/topology", {"sockets", "dies", "cores", "threads"}},
+	{"domain/cpu/feature", {"policy", "name"}},
+	{"domain/on_poweroff*", {0}},
+	{"domain/on_reboot*", {0}},
+	{"domain/on_crash*", {0}},
+	{"domain/devices", {0}},
+	{"domain/devices/emulator*", {0}},
+	{"domain/devices/disk", {"type", "device"}},
+	{"domain/devices/disk/driver", {"type", "cache", "io", "discard"}},
+	{"domain/devices/disk/source", {"file", "dev"}},
+	{"domain/devices/disk/target", {"dev", "bus"}},
+	{"domain/devices/disk/readonly!", {0}},
+	{"domain/devices/disk/shareable!", {0}},
+	{"domain/devices/disk/serial*", {0}},
+	{"domain/devices/disk/boot", {"order"}},
+	{"domain/devices/disk/iotune", {0}},
+	{"domain/devices/disk/iotune/total_bytes_sec*", {0}},
+	{"domain/devices/disk/iotune/read_bytes_sec*", {0}},
+	{"domain/devices/disk/iotune/write_bytes_sec*", {0}},
+	{"domain/devices/disk/iotune/total_iops_sec*", {0}},
+	{"domain/devices/disk/iotune/read_iops_sec*", {0}},
+	{"domain/devices/disk/iotune/write_iops_sec*", {0}},
+	{"domain/devices/disk/address",
+	 {"type", "controller", "bus", "target", "unit", "domain", "slot",
+	  "function", "multifunction"}},
+	{"domain/devices/disk/backingStore!", {"type"}},
+	{"domain/devices/disk/backingStore/format", {"type"}},
+	{"domain/devices/disk/backingStore/source", {"file"}},
+	{"domain/devices/disk/backingStore/backingStore!", {"type"}},
+	{"domain/devices/disk/backingStore/backingStore/format", {"type"}},
+	{"domain/devices/disk/backingStore/backingStore/source", {"file"}},
+	{"domain/devices/disk/backingStore/backingStore/backingStore!",
+	 {"type"}},
+	{"domain/devices/controller", {"type", "index", "model"}},
+	{"domain/devices/controller/address",
+	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
+	{"domain/devices/interface", {"type"}},
+	{"domain/devices/interface/mac", {"address"}},
+	{"domain/devices/interface/source", {"bridge", "network", "portgroup"}},
+	{"domain/devices/interface/target", {"dev"}},
+	{"domain/devices/interface/model", {"type"}},
+	{"domain/devices/interface/link", {"state"}},
+	{"domain/devices/interface/address",
+	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
+	{"domain/devices/interface/bandwidth", {0}},
+	{"domain/devices/interface/bandwidth/inbound",
+	 {"average", "peak", "burst", "floor"}},
+	{"domain/devices/interface/bandwidth/outbound",
+	 {"average", "peak", "burst", "floor"}},
+	{"domain/devices/interface/virtualport", {"type"}},
+	{"domain/devices/interface/virtualport/parameters", {"interfaceid"}},
+	{"domain/devices/serial", {"type"}},
+	{"domain/devices/serial/target", {"port"}},
+	{"domain/devices/serial/log", {"file", "append"}},
+	{"domain/devices/console", {"type"}},
+	{"domain/devices/console/target", {"type", "port"}},
+	{"domain/devices/console/log", {"file", "append"}},
+	{"domain/devices/input", {"type", "bus"}},
+	{"domain/devices/graphics",
+	 {"type", "port", "autoport", "listen", "passwd"}},
+	{"domain/devices/graphics/listen", {"address"}},
+	{"domain/devices/video", {0}},
+	{"domain/devices/video/model", {"type", "vram", "heads"}},
+	{"domain/devices/video/address",
+	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
+	{"domain/devices/rng", {"model"}},
+	{"domain/devices/rng/backend*", {"model"}},
+	{"domain/devices/rng/rate", {"bytes", "period"}},
+	{"domain/devices/memballoon", {"model", "autodeflate"}},
+	{"domain/devices/memballoon/address",
+	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
+	{"domain/devices/watchdog", {"model", "action"}},
+	{"domain/devices/watchdog/address",
+	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
+	{"domain/devices/panic", {"model"}},
+	{"domain/devices/audio", {"id", "type"}},
+	{"domain/devices/panic/address", {"type", "iobase"}},
+};
+
+/*
+ * What libvirt writes that says what nido does anyway: the only value
+ * nido has (QEMU's driver, the ISA serial port, one primary video) or
+ * the run-time alias. Not part of the subset, and not a loss.
+ */
+static const char *const same_anyway[] = {
+	"domain/devices/disk/driver@name=qemu",
+	"domain/devices/serial/target@type=isa-serial",
+	"domain/devices/serial/target/model@name=isa-serial",
+	"domain/devices/video/model@primary=yes",
+	"domain/devices/console/target/model@name=isa-serial",
+	"domain/devices/disk/alias",
+	"domain/devices/graphics/listen@type=address",
+	"domain/devices/serial/target/model",
+	"domain/devices/console/target/model",
+};
+
+static const struct known *find_known(const char *path, char *flag)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
+		size_t n = strcspn(known[i].path, "*#!");
+
+		if (strlen(path) == n && !strncmp(known[i].path, path, n)) {
+			*flag = known[i].path[n];
+			return &known[i];
+		}
+	}
+	return NULL;
+}
+
+static bool str_in(const char *s, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n && list[i]; i++)
+		if (streq(s, list[i]))
+			return true;
+	return false;
+}
+
+/* @v as compared: numbers of addresses as decimal, UUIDs and MACs in
+ * lower case. */
+static char *canon(const char *path, const char *attr, const char *v)
+{
+	if (strstr(path, "/address")) {
+		char *end;
+		unsigned long n = strtoul(v, &end, 0);
+
+		if (*v && !*end)
+			return xasprintf("%lu", n);
+	}
+	if (streq(attr, "address") || strstr(path, "uuid")) {
+		char *s = xstrdup(v);
+
+		for (char *p = s; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		return s;
+	}
+	return xstrdup(v);
+}
+
+/* A memory element's size in KiB, as text. */
+static char *kib_of(const xmlNode *n)
+{
+	xmlChar *t = xmlNodeGetContent(n);
+	xmlChar *u = xmlGetProp(n, BAD_CAST "unit");
+	uint64_t bytes = 0;
+	char *s;
+
+	if (size_parse_unit((const char *)t, u ? (const char *)u : "KiB",
+			    &bytes, NULL) < 0)
+		s = xstrdup("invalid");
+	else
+		s = xasprintf("%llu",
+			      (unsigned long long)DIV_ROUND_UP(bytes, 1024));
+	xmlFree(t);
+	xmlFree(u);
+	return s;
+}
+
+/* What a document says, as lines; what is beyond the subset, as names. */
+struct view {
+	FILE *said, *beyond;
+	char *said_text, *beyond_text;
+	size_t said_len, beyond_len;
+};
+
+/*
+ * The element's key among its siblings: a controller by type and
+ * index, an input by type and bus, others by their rank among siblings
+ * of the same name (nido keeps each kind's order).
+ */
+static char *key_of(const xmlNode *n)
+{
+	unsigned rank = 0;
+
+	if (xmlStrEqual(n->name, BAD_CAST "feature")) {
+		xmlChar *a = xmlGetProp(n, BAD_CAST "name");
+		char *k = xasprintf("[%s]", a ? (const char *)a : "");
+
+		xmlFree(a);
+		return k;
+	}
+	if (xmlStrEqual(n->name, BAD_CAST "controller") ||
+	    xmlStrEqual(n->name, BAD_CAST "input")) {
+		bool ctl = xmlStrEqual(n->name, BAD_CAST "controller");
+		xmlChar *a = xmlGetProp(n, BAD_CAST "type");
+		xmlChar *b = xmlGetProp(n, BAD_CAST(ctl ? "index" : "bus"));
+		char *k = xasprintf("[%s,%s]", a ? (const char *)a : "",
+				    b ? (const char *)b : (ctl ? "0" : ""));
+
+		xmlFree(a);
+		xmlFree(b);
+		return k;
+	}
+	for (const xmlNode *s = n->prev; s; s = s->prev)
+		rank += s->type == XML_ELEMENT_NODE &&
+			xmlStrEqual(s->name, n->name);
+	return xasprintf("[%u]", rank);
+}
+
+static void put_name(FILE *f, const xmlNs *ns, const xmlChar *name)
+{
+	if (ns && ns->prefix)
+		fprintf(f, "%s:", (const char *)ns->prefix);
+	fputs((const char *)name, f);
+}
+
+/* Controllers of the types nido keeps; the others are beyond. */
+static bool controller_kept(const xmlNode *n)
+{
+	static const char *const types[] = {"pci", "ide", "sata", "scsi",
+					    "usb"};
+	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
+	bool kept = t && str_in((const char *)t, types, ARRAY_SIZE(types));
+
+	xmlFree(t);
+	return kept;
+}
+
+/* An <audio> nido keeps: type 'none' alone. */
+static bool audio_kept(const xmlNode *n)
+{
+	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
+	bool kept = t && xmlStrEqual(t, BAD_CAST "none") && !n->children;
+
+	xmlFree(t);
+	return kept;
+}
+
+static bool anyway(const char *path, const char *attr, const char *v)
+{
+	/* a running domain's id: nothing a definition keeps */
+	if (attr && streq(path, "domain") && streq(attr, "id"))
+		return true;
+	_cleanup_free_ char *s =
+		attr ? xasprintf("%s@%s=%s", path, attr, v) : xstrdup(path);
+
+	return str_in(s, same_anyway, ARRAY_SIZE(same_anyway));
+}
+
+static void walk(const xmlNode *n, const char *parent, const char *kparent,
+		 struct view *v)
+{
+	_cleanup_free_ char *path =
+		parent ? xasprintf("%s/%s", parent, (const char *)n->name)
+		       : xstrdup((const char *)n->name);
+	_cleanup_free_ char *key = parent ? key_of(n) : xstrdup("");
+	_cleanup_free_ char *kpath =
+		parent ? xasprintf("%s/%s%s", kparent, (const char *)n->name,
+				   key)
+		       : xstrdup((const char *)n->name);
+	char flag = 0;
+	const struct known *k = n->ns ? NULL : find_known(path, &flag);
+
+	if (k && ((xmlStrEqual(n->name, BAD_CAST "controller") &&
+		   !controller_kept(n)) ||
+		  (xmlStrEqual(n->name, BAD_CAST "audio") && !audio_kept(n))))
+		k = NULL;
+	if (!k) {
+		if (!anyway(path, NULL, NULL)) {
+			fputc('<', v->beyond);
+			put_name(v->beyond, n->ns, n->name);
+			fputs(">\n", v->beyond);
+		}
+		return;
+	}
+	if (flag == '!')
+		fprintf(v->said, "%s!\n", kpath);
+	for (const xmlAttr *a = n->properties; a; a = a->next) {
+		xmlChar *val = xmlNodeGetContent((const xmlNode *)a);
+		_cleanup_free_ char *c = NULL;
+
+		if (flag == '#' && !a->ns &&
+		    xmlStrEqual(a->name, BAD_CAST "unit")) {
+			/* in the size, as KiB */
+		} else if (!a->ns && str_in((const char *)a->name, k->attrs,
+					    ARRAY_SIZE(k->attrs))) {
+			c = canon(path, (const char *)a->name,
+				  (const char *)val);
+			fprintf(v->said, "%s@%s=%s\n", kpath,
+				(const char *)a->name, c);
+		} else if (a->ns || !anyway(path, (const char *)a->name,
+					    (const char *)val)) {
+			fputc('\'', v->beyond);
+			put_name(v->beyond, a->ns, a->name);
+			fputs("'\n", v->beyond);
+		}
+		xmlFree(val);
+	}
+	if (flag == '*' || flag == '#') {
+		xmlChar *t = xmlNodeGetContent(n);
+		_cleanup_free_ char *kib = flag == '#' ? kib_of(n) : NULL;
+		_cleanup_free_ char *c =
+			canon(path, "", kib ? kib : (const char *)t);
+
+		/* empty: the default (a loader or rng source to pick);
+		 * around the text, nothing */
+		char *s = c + strspn(c, " \t\n");
+		size_t len = strlen(s);
+
+		while (len && strchr(" \t\n", s[len - 1]))
+			s[--len] = '\0';
+		if (*s)
+			fprintf(v->said, "%s=%s\n", kpath, s);
+		xmlFree(t);
+		return;
+	}
+	for (const xmlNode *c = n->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			walk(c, path, kpath, v);
+}
+
+static int view_of(const char *xml, struct view *v)
+{
+	xmlDoc *doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+				    XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+
+	if (!doc)
+		return -1;
+	v->said = open_memstream(&v->said_text, &v->said_len);
+	v->beyond = open_memstream(&v->beyond_text, &v->beyond_len);
+	walk(xmlDocGetRootElement(doc), NULL, NULL, v);
+	fclose(v->said);
+	fclose(v->beyond);
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+static void view_free(struct view *v)
+{
+	free(v->said_text);
+	free(v->beyond_text);
+}
+
+static char *dir;
+static char skip_reason[256];
+
+/* Runs the corpus script; @dir or @skip_reason. */
+static void fetch(void)
+{
+	_cleanup_free_ char *cmd =
+		xasprintf("'%s' --quiet qemuxml2argvdata 2>&1", CORPUS_SCRIPT);
+	char line[512] = "", last[512] = "";
+	FILE *p = popen(cmd, "r");
+	int st;
+
+	if (!p) {
+		snprintf(skip_reason, sizeof(skip_reason), "cannot run %s",
+			 CORPUS_SCRIPT);
+		return;
+	}
+	while (fgets(line, sizeof(line), p))
+		memcpy(last, line, sizeof(last));
+	last[strcspn(last, "\n")] = 0;
+	st = pclose(p);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && last[0] == '/')
+		dir = xasprintf("%s/qemuxml2argvdata", last);
+	else
+		snprintf(skip_reason, sizeof(skip_reason),
+			 "libvirt's test files are not available (%.200s)",
+			 last);
+}
+
+/* One line of qemu-corpus.txt: NAME OUTCOME [WORDS]. */
+struct expect {
+	char *name;
+	char outcome;
+	char *words; /* 'r': in the error; 'w': names, '|'-separated */
+};
+
+static struct expect *table;
+static size_t n_table;
+
+static int load_table(void)
+{
+	_cleanup_free_ char *text = NULL;
+	char *save = NULL;
+
+	if (file_read_all(CORPUS_TABLE, 1 << 20, &text, NULL, NULL) < 0)
+		return -1;
+	for (char *l = strtok_r(text, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(l, ' ');
+		struct expect *x;
+
+		if (*l == '#' || !sp || !strchr("awr", sp[1]))
+			continue;
+		table = xreallocarray(table, n_table + 1, sizeof(*table));
+		x = &table[n_table++];
+		x->name = xstrndup(l, (size_t)(sp - l));
+		x->outcome = sp[1];
+		x->words = xstrdup(sp[2] == ' ' ? sp + 3 : "");
+	}
+	return 0;
+}
+
+static const struct expect *expected(const char *name)
+{
+	for (size_t i = 0; i < n_table; i++)
+		if (streq(table[i].name, name))
+			return &table[i];
+	return NULL;
+}
+
+static char *read_file_text(const char *name)
+{
+	_cleanup_free_ char *p = xasprintf("%s/%s.xml", dir, name);
+	char *text = NULL;
+
+	if (file_read_all(p, 1 << 20, &text, NULL, NULL) < 0)
+		return NULL;
+	return text;
+}
+
+/* Whether libvirt would run @xml on x86 (its arch, or none: the host's). */
+static bool is_x86(const char *xml)
+{
+	xmlDoc *doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+				    XML_PARSE_NONET);
+	const xmlNode *n = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlChar *arch = NULL;
+	bool x86;
+
+	for (n = n ? n->children : NULL; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE &&
+		    xmlStrEqual(n->name, BAD_CAST "os"))
+			break;
+	for (n = n ? n->children : NULL; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE &&
+		    xmlStrEqual(n->name, BAD_CAST "type"))
+			arch = xmlGetProp(n, BAD_CAST "arch");
+	x86 = !arch || xmlStrEqual(arch, BAD_CAST "x86_64") ||
+	      xmlStrEqual(arch, BAD_CAST "i686");
+	xmlFree(arch);
+	xmlFreeDoc(doc);
+	return x86;
+}
+
+/* Every warning names what it ignores, in the order of @want ('|'). */
+static bool warnings_are(const struct xml_warnings *w, const char *want)
+{
+	_cleanup_free_ char *copy = xstrdup(want ? want : "");
+	char *save = NULL;
+	size_t i = 0;
+
+	for (char *t = strtok_r(copy, "|", &save); t;
+	     t = strtok_r(NULL, "|", &save), i++)
+		if (i >= w->n || !strstr(w->msgs[i], t))
+			return false;
+	return i == w->n;
+}
+
+/* Each line of @a is a line of @b. */
+static const char *first_missing(const char *a, const char *b)
+{
+	static char line[512];
+
+	for (const char *l = a; *l;) {
+		size_t n = strcspn(l, "\n");
+		bool found = false;
+
+		for (const char *m = b; *m && !found;) {
+			size_t k = strcspn(m, "\n");
+
+			found = k == n && !strncmp(l, m, n);
+			m += k + (m[k] == '\n');
+		}
+		if (!found) {
+			snprintf(line, sizeof(line), "%.*s", (int)n, l);
+			return line;
+		}
+		l += n + (l[n] == '\n');
+	}
+	return NULL;
+}
+
+/* What is beyond the subset is named by a warning. */
+static const char *first_unwarned(const char *beyond,
+				  const struct xml_warnings *w)
+{
+	static char line[256];
+
+	for (const char *l = beyond; *l;) {
+		size_t n = strcspn(l, "\n");
+		bool found = false;
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, l);
+		for (size_t i = 0; i < w->n && !found; i++)
+			found = strstr(w->msgs[i], line) != NULL;
+		if (!found)
+			return line;
+		l += n + (l[n] == '\n');
+	}
+	return NULL;
+}
+
+/* Format, parse (as the store reloads it), format: the same text. */
+static bool reloads(const char *text)
+{
+	struct domain_def *d = NULL;
+	char *again;
+	bool ok;
+
+	if (domain_def_parse_with(text, strlen(text), NULL, &d, NULL, NULL) < 0)
+		return false;
+	again = domain_def_format(d);
+	ok = streq(text, again);
+	free(again);
+	domain_def_free(d);
+	return ok;
+}
+
+/* nido's definition says what libvirt's file says, within the subset. */
+static bool meaning_kept(const char *name, const char *theirs, const char *ours,
+			 const struct xml_warnings *w)
+{
+	struct view a = {0}, b = {0};
+	const char *miss = NULL, *unwarned = NULL;
+	bool ok;
+
+	if (view_of(theirs, &a) < 0 || view_of(ours, &b) < 0) {
+		printf("# %s: a document does not parse\n", name);
+		view_free(&a);
+		view_free(&b);
+		return false;
+	}
+	miss = first_missing(a.said_text, b.said_text);
+	unwarned = first_unwarned(a.beyond_text, w);
+	ok = !miss && !unwarned && !b.beyond_len;
+	if (miss)
+		printf("# %s: libvirt's '%s' is not in nido's definition\n",
+		       name, miss);
+	if (unwarned)
+		printf("# %s: %s is not warned about\n", name, unwarned);
+	view_free(&a);
+	view_free(&b);
+	return ok;
+}
+
+static bool check_one(const struct expect *x, const char *in)
+{
+	_cleanup_free_ char *ours = NULL;
+	struct domain_def *d = NULL;
+	struct xml_warnings w = {0};
+	struct err *err = NULL;
+	bool ok;
+	int r = domain_def_parse(in, strlen(in), &d, &w, &err);
+
+	if (x->outcome == 'r') {
+		ok = r < 0 && strstr(err_msg(err), x->words);
+		if (!ok)
+			printf("# %s: expected a refusal naming \"%s\", got "
+			       "%s\n",
+			       x->name, x->words,
+			       r < 0 ? err_msg(err) : "acceptance");
+	} else if (r < 0) {
+		printf("# %s: refused: %s\n", x->name, err_msg(err));
+		ok = false;
+	} else {
+		ours = domain_def_format(d);
+		ok = warnings_are(&w, x->outcome == 'w' ? x->words : NULL);
+		for (size_t i = 0; !ok && i < w.n; i++)
+			printf("# %s: warning: %s\n", x->name, w.msgs[i]);
+		ok = meaning_kept(x->name, in, ours, &w) && ok;
+		if (!reloads(ours)) {
+			printf("# %s: nido's definition does not reload the "
+			       "same\n",
+			       x->name);
+			ok = false;
+		}
+	}
+	domain_def_free(d);
+	xml_warnings_clear(&w);
+	err_free(err);
+	return ok;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The .xml files of the directory, sorted, without ".xml". */
+static char **list_files(size_t *n)
+{
+	DIR *dd = opendir(dir);
+	struct dirent *de;
+	char **v = NULL;
+
+	*n = 0;
+	while (dd && (de = readdir(dd))) {
+		size_t len = strlen(de->d_name);
+
+		if (len < 5 || strcmp(de->d_name + len - 4, ".xml"))
+			continue;
+		v = xreallocarray(v, *n + 1, sizeof(*v));
+		v[(*n)++] = xstrndup(de->d_name, len - 4);
+	}
+	if (dd)
+		closedir(dd);
+	if (*n)
+		qsort(v, *n, sizeof(*v), by_name);
+	return v;
+}
+
+static void corpus_files_as_the_table_says(void)
+{
+	size_t n = 0, bad = 0, other = 0, x86 = 0, counts[3] = {0};
+	char **files;
+
+	if (!dir)
+		SKIP("%s", skip_reason);
+	CHECK_INT_EQ(load_table(), 0);
+	files = list_files(&n);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *in = read_file_text(files[i]);
+		const struct expect *x = expected(files[i]);
+
+		if (!in || !is_x86(in)) {
+			other++;
+			if (x) {
+				printf("# %s: not an x86 domain, but in the "
+				       "table\n",
+				       files[i]);
+				bad++;
+			}
+			continue;
+		}
+		x86++;
+		if (!x) {
+			printf("# %s: not in the table\n", files[i]);
+			bad++;
+		} else if (!check_one(x, in)) {
+			printf("# %s: FAILED\n", files[i]);
+			bad++;
+		} else {
+			counts[x->outcome == 'a'   ? 0
+			       : x->outcome == 'w' ? 1
+						   : 2]++;
+		}
+	}
+	printf("# %zu files: %zu x86 (%zu defined as they are, %zu defined "
+	       "with warnings, %zu refused), %zu of other architectures "
+	       "skipped\n",
+	       n, x86, counts[0], counts[1], counts[2], other);
+	CHECK_INT_EQ(bad, 0);
+	CHECK_INT_EQ(x86, n_table);
+	CHECK_INT_EQ(n, 1070);
+	/* acceptance: a majority of the x86 files defined as they are */
+	CHECK(2 * (counts[0] + counts[1]) > x86);
+	for (size_t i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+}
+
+int main(void)
+{
+	fetch();
+	RUN(corpus_files_as_the_table_says);
+	for (size_t i = 0; i < n_table; i++) {
+		free(table[i].name);
+		free(table[i].words);
+	}
+	free(table);
+	free(dir);
+	return test_done();
+}
