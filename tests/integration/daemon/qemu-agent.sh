@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# The guest agent (docs/xml.md, "Channels"; docs/drivers.md). One boot:
+# a BIOS disk whose initramfs holds Debian's qemu-guest-agent with its
+# libraries, started by the init on the virtio-serial port found by its
+# name; nido talks to it through the channel's socket nidod made:
+# qemu-agent-command (guest-ping), guestinfo, domifaddr --source agent,
+# domfsfreeze/domfsthaw, set-user-password, shutdown --mode agent. Then,
+# with no boot, a fake QEMU whose "agent" is hostile (garbage, a line
+# longer than the limit, silence, lies, a port never opened): each gets
+# a clear error, nothing hangs, and nidod answers its other clients
+# meanwhile; a domain without a channel says so.
+. "$(dirname "$0")/lib.sh"
+
+here=$(cd "$(dirname "$0")" && pwd)
+QEMU=$(command -v qemu-system-x86_64 || true)
+QGA=/usr/sbin/qemu-ga
+fake=$here/qemu/hostile-agent/qemu-system-x86_64
+
+# fake_xml NAME [DEVICES]: a domain on the fake QEMU.
+fake_xml() {
+	cat <<XML
+<domain type='qemu'>
+  <name>$1</name>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <emulator>$fake</emulator>
+    ${2:-}
+  </devices>
+</domain>
+XML
+}
+channel="<channel type='unix'><source mode='bind'/>
+    <target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+
+# agent_extra DIR: the initramfs's additions: qemu-ga and its libraries,
+# the virtio-serial modules, an /etc/nido-extra that starts the agent,
+# what the agent's commands use (shutdown, chpasswd's files, os-release).
+agent_extra() {
+	local d=$1 lib material
+	material=$("$here/../../../scripts/lib/guest-material.sh" --quiet) || return 1
+	# shellcheck disable=SC1090
+	. "$material/env.sh"
+	mkdir -p "$d/usr/sbin" "$d/sbin" "$d/etc" "$d/lib/modules/$NIDO_GUEST_KVER"
+	cp "$QGA" "$d/usr/sbin/qemu-ga"
+	for lib in $(ldd "$QGA" | grep -o '/[^ ]*'); do
+		mkdir -p "$d$(dirname "$lib")"
+		cp -L "$lib" "$d$lib"
+	done
+	for m in virtio/virtio virtio/virtio_ring virtio/virtio_pci_legacy_dev \
+		virtio/virtio_pci_modern_dev virtio/virtio_pci char/virtio_console; do
+		cp "$NIDO_GUEST_MODULES/$NIDO_GUEST_KVER/kernel/drivers/$m.ko" \
+			"$d/lib/modules/$NIDO_GUEST_KVER/"
+	done
+	printf 'root:x:0:0:root:/:/bin/sh\n' >"$d/etc/passwd"
+	printf 'root:*:19000:0:99999:7:::\n' >"$d/etc/shadow"
+	printf 'ID=nidotest\nNAME="nido agent test"\nPRETTY_NAME="nido agent test 1"\nVERSION_ID=1\n' \
+		>"$d/etc/os-release"
+	# guest-shutdown runs /sbin/shutdown -h -P +0 MESSAGE
+	printf '#!/bin/sh\nexec /bin/poweroff -f\n' >"$d/sbin/shutdown"
+	# guest-set-user-password runs chpasswd [-e] with USER:PASSWORD on
+	# its input; busybox-static has no chpasswd: this one hashes with
+	# busybox's mkpasswd and fails for a user /etc/shadow lacks
+	cat >"$d/sbin/chpasswd" <<'SH'
+#!/bin/sh
+IFS= read -r line
+user=${line%%:*}
+pass=${line#*:}
+grep -q "^$user:" /etc/shadow || { echo "chpasswd: no user '$user'" >&2; exit 1; }
+[ "${1:-}" = -e ] || pass=$(mkpasswd -m sha512 "$pass")
+sed -i "s|^$user:[^:]*:|$user:$pass:|" /etc/shadow
+SH
+	chmod 755 "$d/sbin/shutdown" "$d/sbin/chpasswd"
+	cat >"$d/etc/nido-extra" <<'SH'
+#!/bin/sh
+# Loads virtio-serial, finds the agent's port by its name (no udev here
+# to make /dev/virtio-ports/NAME), and runs qemu-ga on it.
+kver=$(cat /etc/kernel-release)
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev \
+	virtio_pci virtio_console; do
+	insmod "/lib/modules/$kver/$m.ko" 2>/dev/null
+done
+hostname agentguest
+ip link set lo up
+ip addr add 192.0.2.7/24 dev lo
+mkdir -p /var/run /run /tmp
+dev=
+while [ -z "$dev" ]; do
+	for p in /sys/class/virtio-ports/*; do
+		[ "$(cat "$p/name" 2>/dev/null)" = org.qemu.guest_agent.0 ] &&
+			dev=/dev/${p##*/}
+	done
+	[ -n "$dev" ] || sleep 1
+done
+echo "nido-agent-test: qemu-ga on $dev"
+export PATH=/bin:/sbin
+exec /usr/sbin/qemu-ga -m virtio-serial -p "$dev" -t /run -f /run/qemu-ga.pid
+SH
+	chmod 755 "$d/etc/nido-extra"
+}
+
+start_daemon
+
+# ---- the real agent, in one TCG boot ----
+if [ -z "$QEMU" ] || [ ! -x "$QGA" ]; then
+	skip "the guest agent in a guest" "needs qemu-system-x86 and qemu-guest-agent (scripts/lib/deps.sh)"
+else
+	mkdir -p "$tmp/extra"
+	agent_extra "$tmp/extra" 2>"$tmp/extra.err"
+	NIDO_BIOS_EXTRA=$tmp/extra "$here/qemu/make-bios-disk.sh" \
+		"$tmp/boot.img" 2>"$tmp/disk.err"
+	rc=$?
+fi
+if [ -n "$QEMU" ] && [ -x "$QGA" ] && [ "$rc" -eq 77 ]; then
+	skip "the guest agent in a guest" "$(cat "$tmp/disk.err")"
+elif [ -n "$QEMU" ] && [ -x "$QGA" ]; then
+	t "the test makes a BIOS disk with qemu-ga in its initramfs" test "$rc" -eq 0
+	cat >"$tmp/ga.xml" <<XML
+<domain type='qemu'>
+  <name>ga</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='raw'/>
+      <source file='$tmp/boot.img'/><target dev='hda' bus='ide'/></disk>
+    <serial type='pty'/>
+    $channel
+  </devices>
+</domain>
+XML
+	t_out "define a domain with the guest agent's channel" "Domain 'ga' defined" \
+		"$NIDO" define "$tmp/ga.xml"
+	t_out "dumpxml keeps the channel" "<channel type='unix'>
+      <source mode='bind'/>
+      <target type='virtio' name='org.qemu.guest_agent.0'/>
+    </channel>" "$NIDO" dumpxml ga
+	t_out "start" "Domain 'ga' started" "$NIDO" start ga
+	pid=$(vm_pid ga)
+	cmdline=$(tr '\0' ' ' </proc/"$pid"/cmdline)
+	sock=$NIDO_RUNTIME_DIR/domains/ga.agent
+	if [[ $cmdline == *"-chardev socket,id=charchannel0,fd="*",server=on,wait=off"* &&
+		$cmdline == *'"driver":"virtio-serial-pci"'* &&
+		$cmdline == *'"driver":"virtserialport","bus":"virtio-serial0.0","nr":1,"chardev":"charchannel0","id":"channel0","name":"org.qemu.guest_agent.0"'* ]]; then
+		ok "QEMU gets a virtio-serial port on a socket nidod passed as an fd"
+	else
+		not_ok "QEMU gets a virtio-serial port on a socket nidod passed as an fd" "$cmdline"
+	fi
+	t "... nidod made it in its run-time directory, 0600" \
+		test -S "$sock" -a "$(stat -c %a "$sock" 2>/dev/null)" = 600
+	ping_ok() { "$NIDO" qemu-agent-command ga '{"execute":"guest-ping"}' | grep -qx '{"return":{}}'; }
+	if wait_for 300 ping_ok; then
+		ok "qemu-agent-command guest-ping: the agent in the guest answers {\"return\":{}}"
+	else
+		not_ok "qemu-agent-command guest-ping: the agent in the guest answers {\"return\":{}}" \
+			"$("$NIDO" qemu-agent-command ga '{"execute":"guest-ping"}' 2>&1)" \
+			"$(tail -n 20 "$NIDO_RUNTIME_DIR/domains/ga.log")"
+	fi
+	t_out "the live XML says the guest opened the port" \
+		"name='org.qemu.guest_agent.0' state='connected'" "$NIDO" dumpxml ga
+	t_out "qemu-agent-command --pretty" '"return": {
+  }' "$NIDO" qemu-agent-command ga --pretty '{"execute":"guest-ping"}'
+	t_out "qemu-agent-command with the command in several words" \
+		'"version":"7.2' "$NIDO" qemu-agent-command ga '{"execute":' '"guest-info"}'
+	t_err "an unknown command: the agent's error, named" \
+		"guest agent of domain 'ga': 'guest-nothing': The command guest-nothing has not been found (CommandNotFound)" \
+		"$NIDO" qemu-agent-command ga '{"execute":"guest-nothing"}'
+	t_err "a command that is not JSON" "agent command: not a JSON object with a string 'execute'" \
+		"$NIDO" qemu-agent-command ga '{"execute":'
+	out=$("$NIDO" domifaddr ga --source agent 2>&1)
+	if [[ $out == *"Protocol"* && $out =~ \ lo\ +00:00:00:00:00:00\ +ipv4\ +127.0.0.1/8 &&
+		$out == *"192.0.2.7/24"* ]]; then
+		ok "domifaddr --source agent: the guest's interfaces (guest-network-get-interfaces)"
+	else
+		not_ok "domifaddr --source agent: the guest's interfaces (guest-network-get-interfaces)" "$out"
+	fi
+	t_out "domifaddr --source agent --interface" "192.0.2.7/24" \
+		"$NIDO" domifaddr ga --source agent --interface lo
+	out=$("$NIDO" guestinfo ga --os --hostname --timezone --interface 2>&1)
+	if [[ $out == *"os.id               : nidotest"* &&
+		$out == *"os.pretty-name      : nido agent test 1"* &&
+		$out == *"os.kernel-release   : 6."* &&
+		$out == *"hostname            : agentguest"* &&
+		$out == *"timezone.offset     : 0"* &&
+		$out == *"if.0.name           : lo"* && $out == *": 192.0.2.7"* &&
+		$out != *"user.count"* ]]; then
+		ok "guestinfo --os --hostname --timezone --interface"
+	else
+		not_ok "guestinfo --os --hostname --timezone --interface" "$out"
+	fi
+	t_out "guestinfo with no flag: all the agent has" "fs.count" "$NIDO" guestinfo ga
+	# the initramfs has no file system the agent can freeze (rootfs,
+	# proc, sysfs, devtmpfs are skipped): it says how many it did
+	t_out "domfsfreeze" "Froze 0 filesystem(s)" "$NIDO" domfsfreeze ga
+	t_out "domfsthaw" "Thawed 0 filesystem(s)" "$NIDO" domfsthaw ga
+	t_out "set-user-password" "Password set successfully for root in ga" \
+		"$NIDO" set-user-password ga root s3cret
+	# the guest's /etc/shadow, read back through the agent's file
+	# commands: root's password is no longer '*'
+	shadow() {
+		local h
+		h=$("$NIDO" qemu-agent-command ga '{"execute":"guest-file-open","arguments":{"path":"/etc/shadow"}}' |
+			grep -o '[0-9][0-9]*')
+		"$NIDO" qemu-agent-command ga "{\"execute\":\"guest-file-read\",\"arguments\":{\"handle\":$h}}" |
+			sed 's/.*"buf-b64":"\([^"]*\)".*/\1/' | base64 -d
+		"$NIDO" qemu-agent-command ga "{\"execute\":\"guest-file-close\",\"arguments\":{\"handle\":$h}}" >/dev/null
+	}
+	out=$(shadow 2>&1)
+	if [[ $out == root:* && $out != "root:*:"* ]]; then
+		ok "... the guest's /etc/shadow has root's new password"
+	else
+		not_ok "... the guest's /etc/shadow has root's new password" "$out"
+	fi
+	t_err "set-user-password for a user the guest lacks: the agent's error" \
+		"guest agent of domain 'ga': 'guest-set-user-password'" \
+		"$NIDO" set-user-password ga nobody-here x
+	t_out "shutdown --mode agent" "Domain 'ga' is being shutdown" \
+		"$NIDO" shutdown ga --mode agent
+	if wait_for 120 state_is ga "shut off (shutdown)"; then
+		ok "... the guest powers itself off: shut off (shutdown)"
+	else
+		not_ok "... the guest powers itself off: shut off (shutdown)" \
+			"$("$NIDO" domstate --reason ga 2>&1)"
+	fi
+	t "... its channel's socket is gone" test ! -e "$sock"
+fi
+done_testing
