@@ -224,4 +224,141 @@ XML
 	fi
 	t "... its channel's socket is gone" test ! -e "$sock"
 fi
+
+# ---- a hostile agent (a fake QEMU): no boot ----
+fake_xml fake-agent "$channel" >"$tmp/fa.xml"
+"$NIDO" define "$tmp/fa.xml" >/dev/null
+t_out "a domain whose agent is hostile starts" "Domain 'fake-agent' started" \
+	"$NIDO" start fake-agent
+# wait_for_ping DOMAIN: guest-ping until the agent answers (its port opens)
+wait_for_ping() {
+	local d=$((SECONDS + 60))
+	until "$NIDO" qemu-agent-command "$1" '{"execute":"guest-ping"}' 2>/dev/null; do
+		[ $SECONDS -lt $d ] || return 1
+		sleep 0.2
+	done
+}
+agent_ping() { wait_for_ping fake-agent | grep -qx '{"return":{}}'; }
+t "the stale junk before the agent's 0xFF is dropped: guest-ping answers" wait_for 30 agent_ping
+
+# silence: the command times out; nidod answers others meanwhile
+"$NIDO" qemu-agent-command fake-agent --timeout 15 '{"execute":"guest-get-time"}' \
+	>"$tmp/silent.out" 2>&1 &
+silent=$!
+sleep 1
+if "$NIDO" list --all >/dev/null 2>&1 && "$NIDO" dominfo fake-agent >/dev/null 2>&1 &&
+	kill -0 "$silent" 2>/dev/null; then
+	ok "while the agent is silent, nidod answers its other clients"
+else
+	not_ok "while the agent is silent, nidod answers its other clients" "$(cat "$tmp/silent.out")"
+fi
+t_out "... and a second agent command waits its turn (the silent one is on the wire)" \
+	'{"return":{}}' "$NIDO" qemu-agent-command fake-agent --timeout 30 '{"execute":"guest-ping"}'
+wait "$silent"
+t_out "a silent agent: the command fails, naming it, after its timeout" \
+	"guest agent of domain 'fake-agent': 'guest-get-time': no answer in 15000 ms: the agent is not responding" \
+	cat "$tmp/silent.out"
+t_err "garbage: the command fails, naming it" \
+	"'guest-info': invalid reply: a reply that is not a JSON object" \
+	"$NIDO" qemu-agent-command fake-agent '{"execute":"guest-info"}'
+t_out "... then a resync: guest-ping answers" '{"return":{}}' \
+	"$NIDO" qemu-agent-command fake-agent '{"execute":"guest-ping"}'
+t_err "a reply longer than the limit: the command fails, naming it" \
+	"'guest-get-host-name': a reply longer than 1048576 bytes" \
+	"$NIDO" qemu-agent-command fake-agent '{"execute":"guest-get-host-name"}'
+t_out "... then a resync past the rest of the line: guest-ping answers" '{"return":{}}' \
+	"$NIDO" qemu-agent-command fake-agent --timeout 30 '{"execute":"guest-ping"}'
+out=$("$NIDO" domifaddr fake-agent --source agent 2>&1)
+if [[ $out == *"eth?0?[31m"*"10.1.2.3/0"* && $out != *$'\e'* && $out != *"ipx"* &&
+	$out != *"eeeeeeeeee"* ]]; then
+	ok "lies in guest-network-get-interfaces: only well-formed addresses, names made printable"
+else
+	not_ok "lies in guest-network-get-interfaces: only well-formed addresses, names made printable" "$out"
+fi
+out=$("$NIDO" guestinfo fake-agent --os --interface 2>&1)
+if [[ $out == *"if.count            : 3"* && $out != *"os."* && $out != *$'\e'* &&
+	$(grep -c . <<<"$out") -lt 20 ]]; then
+	ok "guestinfo: what the agent lies about is left out"
+else
+	not_ok "guestinfo: what the agent lies about is left out" "$out"
+fi
+t_err "an agent's error: its words made printable and bounded" \
+	"'guest-nothing': no ?[31mzzz" "$NIDO" qemu-agent-command fake-agent '{"execute":"guest-nothing"}'
+t_err "domfsfreeze answered with no count" "the guest agent answered no count of file systems" \
+	"$NIDO" domfsfreeze fake-agent
+t_err "set-user-password refuses a user name chpasswd would misread" \
+	"user name: a control character or ':'" "$NIDO" set-user-password fake-agent 'root:x' pw
+t_err "qemu-agent-command --timeout out of range" "invalid timeout '0' (1 to 600 seconds)" \
+	"$NIDO" qemu-agent-command fake-agent --timeout 0 '{"execute":"guest-ping"}'
+t_out "the domain still runs" "running" "$NIDO" domstate fake-agent
+stop_daemon KILL
+start_daemon
+t_out "a daemon restarted after SIGKILL re-attaches: the agent answers again" \
+	'{"return":{}}' wait_for_ping fake-agent
+
+# the guest never opens its port
+fake_xml fake-closed "$channel" >"$tmp/fc.xml"
+"$NIDO" define "$tmp/fc.xml" >/dev/null
+"$NIDO" start fake-closed >/dev/null
+t_err "a guest that has not opened its port: not connected, said at once" \
+	"guest agent of domain 'fake-closed' is not connected (the guest has not opened its port 'org.qemu.guest_agent.0')" \
+	"$NIDO" qemu-agent-command fake-closed '{"execute":"guest-ping"}'
+t_err "shutdown --mode agent too" "is not connected" "$NIDO" shutdown fake-closed --mode agent
+t_out "dumpxml: disconnected" "state='disconnected'" "$NIDO" dumpxml fake-closed
+
+# a domain without a channel
+fake_xml fake-none >"$tmp/fn.xml"
+"$NIDO" define "$tmp/fn.xml" >/dev/null
+"$NIDO" start fake-none >/dev/null
+for verb in "qemu-agent-command fake-none {\"execute\":\"guest-ping\"}" "guestinfo fake-none" \
+	"domifaddr fake-none --source agent" "domfsfreeze fake-none" "shutdown fake-none --mode agent" \
+	"set-user-password fake-none root x"; do
+	# shellcheck disable=SC2086
+	t_err "${verb%% *} on a domain without a channel says so" \
+		"domain 'fake-none' has no guest agent channel (<channel type='unix'> with <target type='virtio' name='org.qemu.guest_agent.0'/>)" \
+		"$NIDO" $verb
+done
+t_err "... and on a domain that is not running" "domain 'fake-agent' is not running" \
+	sh -c "'$NIDO' destroy fake-agent >/dev/null && '$NIDO' guestinfo fake-agent"
+
+# the channel's socket at a path of the definition's
+mkdir -m 700 "$tmp/sockets"
+fake_xml fake-path "<channel type='unix'><source mode='bind' path='$tmp/sockets/ga.sock'/>
+    <target type='virtio' name='org.qemu.guest_agent.0'/></channel>" >"$tmp/fp.xml"
+"$NIDO" define "$tmp/fp.xml" >/dev/null
+t_out "a channel path of the definition's, in a directory only root changes" \
+	"Domain 'fake-path' started" "$NIDO" start fake-path
+t "... the socket is there, 0600" test -S "$tmp/sockets/ga.sock" -a "$(stat -c %a "$tmp/sockets/ga.sock")" = 600
+t_out "... the agent answers through it" '{"return":{}}' wait_for_ping fake-path
+"$NIDO" destroy fake-path >/dev/null
+t "... removed when the domain ends" test ! -e "$tmp/sockets/ga.sock"
+mkdir -m 777 "$tmp/open"
+sed "s|$tmp/sockets/ga.sock|$tmp/open/ga.sock|" "$tmp/fp.xml" >"$tmp/fo.xml"
+"$NIDO" define "$tmp/fo.xml" >/dev/null
+t_err "a path in a directory others can write: refused, naming it" \
+	"channel socket '$tmp/open/ga.sock': '$tmp/open' is not a directory that only root or nidod's user can change" \
+	"$NIDO" start fake-path
+echo data >"$tmp/sockets/file"
+sed "s|$tmp/sockets/ga.sock|$tmp/sockets/file|" "$tmp/fp.xml" >"$tmp/ff.xml"
+"$NIDO" define "$tmp/ff.xml" >/dev/null
+t_err "a path that is a file: refused, the file left alone" \
+	"channel socket '$tmp/sockets/file' exists and is not a socket: nidod does not replace it" \
+	"$NIDO" start fake-path
+t_out "... the file is intact" "data" cat "$tmp/sockets/file"
+
+# XML: what is not the guest agent's channel is refused by name
+for c in "<channel type='pty'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>:channel type 'pty' not supported (unix, for the guest agent)" \
+	"<channel type='unix'><target type='virtio' name='org.example.other'/></channel>:channel 'org.example.other' not supported" \
+	"<channel type='unix'><target type='guestfwd'/></channel>:channel target type 'guestfwd' not supported" \
+	"<channel type='unix'><source mode='connect'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>:channel source mode 'connect' not supported" \
+	"<channel type='unix'><source mode='bind' path='rel/x.sock'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>:channel source path 'rel/x.sock': not an absolute path" \
+	"$channel$channel:a second <channel>"; do
+	fake_xml bad "${c%%:*}" >"$tmp/bad.xml"
+	t_err "define refuses: ${c#*:}" "${c#*:}" "$NIDO" define "$tmp/bad.xml"
+done
+domain_xml kvmga /nonexistent/vmlinuz "$channel" >"$tmp/kvmga.xml"
+t_err "a type 'kvm' domain booting <kernel> with a channel: refused, naming the channel" \
+	"<channel> (the guest agent) not supported by nido-vmm: it has no virtio-serial port" \
+	"$NIDO" define "$tmp/kvmga.xml"
+
 done_testing
