@@ -57,7 +57,9 @@ agent_extra() {
 	printf 'ID=nidotest\nNAME="nido agent test"\nPRETTY_NAME="nido agent test 1"\nVERSION_ID=1\n' \
 		>"$d/etc/os-release"
 	# guest-shutdown runs /sbin/shutdown -h -P +0 MESSAGE
-	printf '#!/bin/sh\nexec /bin/poweroff -f\n' >"$d/sbin/shutdown"
+	# (and -r to reboot)
+	printf '#!/bin/sh\ncase " $* " in *" -r "*) exec /bin/reboot -f ;; esac\nexec /bin/poweroff -f\n' \
+		>"$d/sbin/shutdown"
 	# guest-set-user-password runs chpasswd [-e] with USER:PASSWORD on
 	# its input; busybox-static has no chpasswd: this one hashes with
 	# busybox's mkpasswd and fails for a user /etc/shadow lacks
@@ -214,6 +216,12 @@ XML
 	t_err "set-user-password for a user the guest lacks: the agent's error" \
 		"guest agent of domain 'ga': 'guest-set-user-password'" \
 		"$NIDO" set-user-password ga nobody-here x
+	t_out "reboot --mode agent" "Domain 'ga' is being rebooted" \
+		"$NIDO" reboot ga --mode agent
+	t "... the guest resets (QEMU's RESET), in the same QEMU" \
+		wait_for 120 grep -q "domain 'ga': the guest reset" "$tmp/nidod.log"
+	t "... and its agent answers again" wait_for 300 ping_ok
+	t "... QEMU is the same" test "$(vm_pid ga)" = "$pid"
 	t_out "shutdown --mode agent" "Domain 'ga' is being shutdown" \
 		"$NIDO" shutdown ga --mode agent
 	if wait_for 120 state_is ga "shut off (shutdown)"; then
