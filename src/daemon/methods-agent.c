@@ -475,6 +475,33 @@ static int m_guestinfo(void *opaque, struct json_object *params,
 	return RPC_DEFERRED;
 }
 
+/* One domifaddr row: interface @f's address @ad; NULL when @ad is not
+ * a well-formed IPv4 or IPv6 address. */
+static struct json_object *addr_row(struct json_object *f,
+				    struct json_object *ad)
+{
+	const char *type = NULL, *ip = NULL;
+	int64_t len = 0;
+	struct json_object *row;
+
+	if (json_get_string_opt(ad, "ip-address-type", &type, NULL) <= 0 ||
+	    json_get_string_opt(ad, "ip-address", &ip, NULL) <= 0 ||
+	    (!streq(type, "ipv4") && !streq(type, "ipv6")))
+		return NULL;
+	if (json_get_int64_opt(ad, "prefix", &len, NULL) <= 0 || len < 0 ||
+	    len > 128)
+		len = 0;
+	row = json_object_new_object();
+	put_str(row, "name", f, "name");
+	put_str(row, "mac", f, "hardware-address");
+	if (!json_object_object_get_ex(row, "mac", NULL))
+		json_object_object_add(row, "mac", json_object_new_string("-"));
+	json_object_object_add(row, "protocol", json_object_new_string(type));
+	put_str(row, "address", ad, "ip-address");
+	put_int(row, "prefix", len);
+	return row;
+}
+
 /* domifaddr's rows from guest-network-get-interfaces; @arg: the one
  * interface wanted, or NULL. */
 static int ifaddr_result(struct json_object *ret, void *arg,
@@ -492,40 +519,10 @@ static int ifaddr_result(struct json_object *ret, void *arg,
 		    (only && !streq(only, name)))
 			continue;
 		json_get_array_opt(f, "ip-addresses", &addrs, NULL);
-		for (size_t j = 0; j < list_len(addrs); j++) {
-			struct json_object *ad =
-				json_object_array_get_idx(addrs, j);
-			struct json_object *tmp = json_object_new_object();
-
-			if (!gi_addr(tmp, "a", ad)) {
-				json_object_put(tmp);
-				continue;
-			}
-			row = json_object_new_object();
-			put_str(row, "name", f, "name");
-			put_str(row, "mac", f, "hardware-address");
-			if (!json_object_object_get_ex(row, "mac", NULL))
-				json_object_object_add(
-					row, "mac",
-					json_object_new_string("-"));
-			json_object_object_add(
-				row, "protocol",
-				json_object_get(
-					json_object_object_get(tmp, "a.type")));
-			json_object_object_add(
-				row, "address",
-				json_object_get(
-					json_object_object_get(tmp, "a.addr")));
-			json_object_object_add(
-				row, "prefix",
-				json_object_object_get_ex(tmp, "a.prefix", NULL)
-					? json_object_get(
-						  json_object_object_get(
-							  tmp, "a.prefix"))
-					: json_object_new_int(0));
-			json_object_array_add(arr, row);
-			json_object_put(tmp);
-		}
+		for (size_t j = 0; j < list_len(addrs); j++)
+			if ((row = addr_row(
+				     f, json_object_array_get_idx(addrs, j))))
+				json_object_array_add(arr, row);
 	}
 	if (only && !json_object_array_length(arr)) {
 		json_object_put(arr);
