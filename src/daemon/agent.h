@@ -34,8 +34,6 @@
 #define AGENT_REPLY_MAX (1u << 20)
 /* Most commands waiting for one agent. */
 #define AGENT_QUEUE_MAX 16
-/* How long guest-sync-delimited may take before a command. */
-#define AGENT_SYNC_MS 5000
 
 enum agent_reply_kind {
 	AGENT_REPLY_RETURN, /* @value: its "return" (may be NULL: null) */
