@@ -27,6 +27,8 @@ NIDO_TEST_PACKAGES=(
 	# its ISO (qemu-cdrom.sh: binutils assembles the boot code), UEFI
 	# (qemu-uefi.sh: OVMF and its descriptors, an EFI FAT image)
 	extlinux syslinux-common xorriso binutils ovmf mtools
+	# the guest agent, copied into a test guest (qemu-agent.sh)
+	qemu-guest-agent
 	# the tests' own tools: ip (taps, namespaces), ps, debugfs, nft (to
 	# look at the firewall nido installs), iptables (Docker's set-up)
 	iproute2 procps e2fsprogs nftables iptables

@@ -299,7 +299,7 @@ static const struct cli_opt opts_domifaddr[] = {
 	{"interface", OPT_DATA, false, "network interface name"},
 	BOOL("full", "always display names and MACs of interfaces"),
 	{"source", OPT_STRING, false,
-	 "address source: 'lease' or 'arp' (nido has no guest agent)"},
+	 "address source: 'lease', 'arp' or 'agent'"},
 	{0},
 };
 

@@ -250,7 +250,7 @@ static int cmd_simple(const struct cli_args *a)
 	return 0;
 }
 
-/* shutdown and reboot: --mode acpi|ctrl-alt-del (acpi by default). */
+/* shutdown and reboot: --mode acpi|ctrl-alt-del|agent (acpi by default). */
 static int cmd_power(const struct cli_args *a)
 {
 	bool reboot = streq(a->cmd->name, "reboot");
@@ -366,7 +366,7 @@ static const struct cli_opt opts_undefine[] = {
 static const struct cli_opt opts_power[] = {
 	OPT_DOMAIN("domain name, id or uuid"),
 	{"mode", OPT_STRING, false,
-	 "how to ask the guest: acpi (the default) or ctrl-alt-del"},
+	 "how to ask the guest: acpi (the default), ctrl-alt-del or agent"},
 	{0},
 };
 

@@ -42,6 +42,17 @@ extern const size_t domain_n_methods;
 extern const struct rpc_method iface_methods[];
 extern const size_t iface_n_methods;
 
+/* Its guest agent methods (methods-agent.c), and what other method
+ * files ask the agent: domifaddr --source agent (addresses of interface
+ * @only, NULL: all) and shutdown or reboot --mode agent. Both answer the
+ * call being handled later: RPC_DEFERRED, or -errno with @e. */
+extern const struct rpc_method agent_methods[];
+extern const size_t agent_n_methods;
+int agent_domifaddr(struct daemon *dmn, struct domain *dom, const char *only,
+		    struct err **e);
+int agent_shutdown(struct daemon *dmn, struct domain *dom, bool reboot,
+		   struct err **e);
+
 /* The network kind's (methods-network.c). */
 extern const struct rpc_method network_methods[];
 extern const size_t network_n_methods;

@@ -5,6 +5,7 @@
  * attributes and children against what it knows and warns about the rest.
  */
 #include "daemon/domain_conf.h"
+#include "daemon/domain_conf_channel.h"
 #include "daemon/domain_conf_devices.h"
 #include "daemon/domain_conf_hw.h"
 
@@ -76,6 +77,7 @@ void domain_def_free(struct domain_def *d)
 	domain_firmware_clear(&d->fw);
 	domain_display_clear(&d->display);
 	domain_hw_clear(&d->hw);
+	domain_channels_clear(d);
 	for (size_t i = 0; i < d->n_disks; i++) {
 		free(d->disks[i].source);
 		free(d->disks[i].target);
@@ -805,6 +807,8 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 	if ((r = domain_parse_hw_device(c, d, w, e)) != 0 ||
 	    (r = domain_parse_display_device(c, d, w, e)) != 0)
 		return r < 0 ? r : 0;
+	if ((r = domain_parse_channel_device(c, d, w, e)) != 0)
+		return r < 0 ? r : 0;
 	xml_warn(w, c, "<devices>: unknown device <%s> ignored", name);
 	return 0;
 }
@@ -1293,6 +1297,7 @@ static void format_devices(FILE *f, const struct domain_def *d, bool active)
 		format_chardev(f, "serial", &d->serials[i], false);
 	for (size_t i = 0; i < d->n_consoles; i++)
 		format_chardev(f, "console", &d->consoles[i], true);
+	domain_format_channels(f, d, active);
 	domain_format_display(f, d, active);
 	domain_format_hw_devices(f, d);
 	for (size_t i = 0; i < d->n_rngs; i++)

@@ -172,6 +172,19 @@ struct domain_rng {
 	uint64_t rate_period_ms; /* <rate period=>; 0: absent */
 };
 
+/*
+ * The guest agent's <channel type='unix'> (domain_conf_channel.c): a
+ * virtio-serial port named DOMAIN_AGENT_CHANNEL on a socket nidod binds.
+ */
+#define DOMAIN_AGENT_CHANNEL "org.qemu.guest_agent.0"
+struct domain_channel {
+	char *path; /* <source path=>; NULL: nidod picks (docs/xml.md) */
+	char *name; /* <target name=>: DOMAIN_AGENT_CHANNEL */
+	/* While running: ON when the guest has the port open, OFF when
+	 * not, ABSENT when not known (the live XML's state=) */
+	enum domain_tristate state_live;
+};
+
 /* <os><boot dev=>: where the firmware looks for a system, in order. */
 enum boot_dev {
 	BOOT_DEV_HD,
@@ -427,6 +440,8 @@ struct domain_def {
 	size_t n_consoles;
 	struct domain_rng *rngs;
 	size_t n_rngs;
+	struct domain_channel *channels; /* the guest agent's, at most one */
+	size_t n_channels;
 	struct domain_display display;
 	struct domain_hw hw;
 	struct domain_tune tune;

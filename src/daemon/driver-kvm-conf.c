@@ -249,6 +249,10 @@ int driver_kvm_validate(const struct domain_def *def, struct xml_warnings *w,
 	    (r = check_chardevs(def, w, e)) < 0 ||
 	    (r = check_rngs(def, w, e)) < 0)
 		return r;
+	if (def->n_channels) /* the pick rule sends it to QEMU */
+		return err_set(e, ENOTSUP,
+			       "<channel> (the guest agent) not supported by "
+			       "nido-vmm: it has no virtio-serial port");
 	check_disks(def, w);
 	return 0;
 }

@@ -14,6 +14,7 @@
 
 #include "block/chain.h"
 #include "daemon/disk-open.h"
+#include "daemon/driver-qemu-agent.h"
 #include "daemon/driver-qemu.h"
 #include "daemon/store.h"
 
@@ -96,6 +97,22 @@ static int open_chains(const struct domain_def *def, struct block_chain *ch,
 	return 0;
 }
 
+/* The guest agent's socket as a path: its <source path>, else nidod's
+ * (NAME.agent beside the monitor's NAME.monitor). */
+static char *agent_socket(const struct domain_def *def, const char *monitor)
+{
+	const char *dot = strrchr(monitor, '.');
+
+	if (def->channels[0].path)
+		return xasprintf("socket,id=charchannel0,path=%s,server=on,"
+				 "wait=off",
+				 def->channels[0].path);
+	return xasprintf("socket,id=charchannel0,path=%.*s.agent,server=on,"
+			 "wait=off",
+			 (int)(dot ? dot - monitor : (long)strlen(monitor)),
+			 monitor);
+}
+
 int driver_qemu_native(const struct domain_def *def, const char *monitor,
 		       char **out, struct err **e)
 {
@@ -114,6 +131,8 @@ int driver_qemu_native(const struct domain_def *def, const char *monitor,
 				def->virt == DOMAIN_VIRT_QEMU ? "tcg" : "kvm",
 				def, ch);
 		qemu_argv_nets(&a, def, first_tap + (int)sets.n);
+		if (def->n_channels)
+			qemu_argv_agent(&a, def, -1);
 		f = open_memstream(out, &len);
 		for (size_t i = 0; i < a.n; i++) {
 			_cleanup_free_ char *w = NULL;
@@ -126,6 +145,9 @@ int driver_qemu_native(const struct domain_def *def, const char *monitor,
 				w = xasprintf("socket,id=monitor,path=%s,"
 					      "server=on,wait=off",
 					      monitor);
+			else if (str_has_prefix(a.v[i],
+						"socket,id=charchannel0,fd="))
+				w = agent_socket(def, monitor);
 			else
 				w = with_paths(a.v[i], &sets);
 			if (i)

@@ -79,6 +79,8 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 	case QEMU_PCI_WATCHDOG:
 		*given = &d->hw.watchdog_pci;
 		return i == 0 && d->hw.watchdog == WATCHDOG_I6300ESB;
+	case QEMU_PCI_SERIAL:
+		return i == 0 && d->n_channels > 0;
 	}
 	return false;
 }

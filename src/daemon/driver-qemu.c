@@ -36,6 +36,7 @@
 #include "daemon/daemon.h"
 #include "daemon/disk-open.h"
 #include "daemon/driver-qemu.h"
+#include "daemon/driver-qemu-agent.h"
 #include "daemon/driver-common.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
@@ -92,6 +93,7 @@ struct qemu_vm {
 	/* domif-setlink while QMP's set_link is on its way */
 	size_t link_index;
 	bool link_up;
+	struct qemu_agent *agent; /* the guest agent's channel; NULL: none */
 };
 
 static struct qemu_vm *vm_of(struct domain *dom)
@@ -120,6 +122,7 @@ static void qemu_release(struct daemon *dmn, struct domain *dom)
 	loop_source_del(dmn->loop, vm->watch);
 	loop_source_del(dmn->loop, vm->timer);
 	qmp_free(vm->qmp);
+	qemu_agent_free(vm->agent, false);
 	close_safe(vm->shot_fd);
 	close_disks(vm);
 	iface_set_clear(&vm->ifaces);
@@ -185,11 +188,11 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 }
 
 /* The fds QEMU gets: the slot lock, the monitor, the disks, the firmware
- * flash (the +2), the taps. */
+ * flash (the +2), the taps, the agent's channel. */
 static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
-				  int mon_fd, size_t *n)
+				  int mon_fd, int agent_fd, size_t *n)
 {
-	size_t total = 2 + vm->ifaces.n, k = 0;
+	size_t total = 3 + vm->ifaces.n, k = 0;
 	struct spawn_fd *v;
 	int to = QEMU_FIRST_DISK_FD;
 
@@ -212,6 +215,8 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 	for (size_t i = 0; i < vm->ifaces.n; i++)
 		v[k++] = (struct spawn_fd){.from = vm->ifaces.taps[i].fd,
 					   .to = to++};
+	if (agent_fd >= 0)
+		v[k++] = (struct spawn_fd){.from = agent_fd, .to = to++};
 	*n = k;
 	return v;
 }
@@ -403,7 +408,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	struct qemu_argv a = {0};
 	struct spawn_opts o;
 	gid_t groups[1];
-	int cg[8], r;
+	int cg[8], r, agent_fd = -1;
 	size_t ncg = 0;
 
 	if (logfd < 0)
@@ -413,6 +418,8 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		return r;
 	if ((mon_fd = monitor_socket(vm->monitor, e)) < 0)
 		return mon_fd;
+	if (vm->agent && (agent_fd = qemu_agent_listen(vm->agent, e)) < 0)
+		return agent_fd;
 	if ((r = open_disks(dom->def, vm, e)) < 0)
 		return r;
 	if ((r = driver_qemu_firmware_open(dom->def, vm->fw_fds, e)) < 0) {
@@ -430,6 +437,9 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	}
 	qemu_argv_build(&a, emulator, accel, dom->def, vm->chains);
 	qemu_argv_nets(&a, dom->def, first_tap_fd(vm));
+	if (vm->agent)
+		qemu_argv_agent(&a, dom->def,
+				first_tap_fd(vm) + (int)vm->ifaces.n);
 	log_args(logfd, &a);
 	vm->log_off = (uint64_t)MAX(lseek(logfd, 0, SEEK_END), 0);
 	o.argv = a.v;
@@ -438,7 +448,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	o.new_session = 1;
 	o.cgroup_fds = cg;
 	o.n_cgroup_fds = ncg;
-	keep = child_fds(vm, slot_fd, mon_fd, &o.n_keep_fds);
+	keep = child_fds(vm, slot_fd, mon_fd, agent_fd, &o.n_keep_fds);
 	o.keep_fds = keep;
 	r = spawn_start(&o, &vm->child, e);
 	/* QEMU has them now (and the image locks with them) */
@@ -480,6 +490,7 @@ static struct json_object *make_record(const struct qemu_vm *vm)
 			       json_object_new_int64(vm->sandbox_slot));
 	if (vm->taps)
 		json_object_object_add(rec, "taps", json_object_get(vm->taps));
+	qemu_agent_record(vm->agent, rec);
 	return rec;
 }
 
@@ -575,6 +586,7 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	cgroup_remove(vm->cgroups);
 	drop_ifaces(dom, vm);
 	unlink(vm->monitor);
+	qemu_agent_free(steal_ptr(vm->agent), true);
 	if (vm->destroying) {
 		daemon_job_done(dmn, dom, 0, NULL, NULL);
 	} else if (vm->starting) {
@@ -672,6 +684,7 @@ static void on_qmp_event(void *opaque, const char *name,
 	const char *reason = NULL;
 	bool guest = false;
 
+	qemu_agent_qmp_event(vm->agent, name, data);
 	if (streq(name, "SHUTDOWN")) {
 		if (data) {
 			json_get_string_opt(data, "reason", &reason, NULL);
@@ -906,6 +919,7 @@ static void on_qmp_ready(void *opaque)
 	_cleanup_err_ struct err *e = NULL;
 
 	vm->qmp_ready = true;
+	qemu_agent_qmp_ready(vm->agent, vm->qmp);
 	if (!vm->starting)
 		return;
 	if (qmp_command(vm->qmp, "query-chardev", NULL, COMMAND_MS, on_chardevs,
@@ -936,7 +950,20 @@ static struct qemu_vm *vm_new(struct daemon *dmn, struct domain *dom)
 					 dom->def->name, "monitor");
 	vm->log = store_runtime_path(&dmn->store, &domain_kind, dom->def->name,
 				     "log");
+	vm->agent = qemu_agent_new(dom,
+				   store_runtime_path(&dmn->store, &domain_kind,
+						      dom->def->name, "agent"));
 	return vm;
+}
+
+/* nidod's connection to the agent's channel: without it, agent commands
+ * say so and the domain runs on. */
+static void connect_agent(struct qemu_vm *vm)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	if (vm->agent && qemu_agent_connect(vm->agent, vm->dmn->loop, &e) < 0)
+		log_warn("domain '%s': %s", vm->dom->def->name, err_msg(e));
 }
 
 static int check_files(const struct domain_def *def, const char *emulator,
@@ -986,6 +1013,7 @@ static int qemu_start(struct daemon *dmn, struct domain *dom, unsigned flags,
 		unlink(vm->monitor);
 		goto out_release;
 	}
+	connect_agent(vm);
 	rec = make_record(vm);
 	daemon_domain_set_state(dmn, dom,
 				vm->start_paused ? REASON_PAUSED_USER
@@ -994,6 +1022,7 @@ static int qemu_start(struct daemon *dmn, struct domain *dom, unsigned flags,
 	return RPC_DEFERRED;
 
 out_release:
+	qemu_agent_free(steal_ptr(vm->agent), true); /* bound before */
 	qemu_release(dmn, dom);
 	return err_code(*e);
 }
@@ -1410,6 +1439,11 @@ static int qemu_reattach(struct daemon *dmn, struct domain *dom,
 	if (r > 0 && connect_qmp(dmn, vm, &why) < 0)
 		log_warn("domain '%s': re-attached without QMP: %s",
 			 dom->def->name, err_msg(why));
+	qemu_agent_reattach(vm->agent, rec);
+	if (r > 0)
+		connect_agent(vm);
+	if (r == 0)
+		qemu_agent_free(steal_ptr(vm->agent), true);
 	if (r <= 0) {
 		if (r == 0)
 			cgroup_remove(vm->cgroups);
@@ -1470,6 +1504,12 @@ static int qemu_screenshot(struct daemon *dmn, struct domain *dom, int *fd,
 	return RPC_DEFERRED;
 }
 
+static struct agent *qemu_agent(struct daemon *dmn, struct domain *dom,
+				struct err **e)
+{
+	return qemu_agent_client(vm_of(dom)->agent, dom->def->name, e);
+}
+
 const struct driver_ops driver_qemu = {
 	.name = "qemu",
 	.validate = driver_qemu_validate,
@@ -1484,5 +1524,6 @@ const struct driver_ops driver_qemu = {
 	.console = qemu_console,
 	.screenshot = qemu_screenshot,
 	.set_link = qemu_set_link,
+	.agent = qemu_agent,
 	.release = qemu_release,
 };

@@ -50,8 +50,9 @@ enum qemu_pci_kind {
 	QEMU_PCI_BALLOON,
 	QEMU_PCI_RNG,
 	QEMU_PCI_WATCHDOG,
+	QEMU_PCI_SERIAL, /* the guest agent's virtio-serial controller */
 };
-#define QEMU_PCI_KINDS (QEMU_PCI_WATCHDOG + 1)
+#define QEMU_PCI_KINDS (QEMU_PCI_SERIAL + 1)
 
 struct json_object;
 /* Appends @s (copied); -@opt and the JSON of @o (whose reference it

@@ -24,6 +24,7 @@
 #include "lib/err.h"
 
 struct daemon;
+struct agent;
 
 /*
  * How shutdown and reboot ask the guest (virsh shutdown --mode): the
@@ -32,6 +33,8 @@ struct daemon;
 enum shutdown_mode {
 	SHUTDOWN_ACPI,
 	SHUTDOWN_CTRL_ALT_DEL,
+	SHUTDOWN_AGENT, /* the guest agent's guest-shutdown: methods-agent.c
+			 * sends it through ->agent, never ->shutdown */
 };
 
 /* Flags of start and destroy (virsh start --paused, destroy --graceful). */
@@ -100,6 +103,14 @@ struct driver_ops {
 	 */
 	int (*screenshot)(struct daemon *dmn, struct domain *dom, int *fd,
 			  struct err **e);
+	/*
+	 * The running domain's guest agent client (agent.h), borrowed: valid
+	 * until the domain stops (its waiting commands then fail). NULL with
+	 * @e saying why (no channel, no connection). NULL op: the driver
+	 * has no guest agent.
+	 */
+	struct agent *(*agent)(struct daemon *dmn, struct domain *dom,
+			       struct err **e);
 	/* Frees dom->priv without stopping anything (daemon exit). */
 	void (*release)(struct daemon *dmn, struct domain *dom);
 };

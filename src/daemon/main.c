@@ -386,6 +386,7 @@ static int serve(struct daemon *dmn, const struct nido_paths *p,
 		return -EIO;
 	rpc_server_add_methods(dmn->rpc, domain_methods, domain_n_methods);
 	rpc_server_add_methods(dmn->rpc, iface_methods, iface_n_methods);
+	rpc_server_add_methods(dmn->rpc, agent_methods, agent_n_methods);
 	rpc_server_add_methods(dmn->rpc, network_methods, network_n_methods);
 	r = listen_unix(dmn, p, conf, e);
 	if (r == 0 && conf->listen_tls)

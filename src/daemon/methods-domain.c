@@ -424,7 +424,7 @@ static struct domain *active_domain(struct daemon *dmn,
 	return dom;
 }
 
-/* "mode": "acpi" (the default) or "ctrl-alt-del". */
+/* "mode": "acpi" (the default), "ctrl-alt-del" or "agent". */
 static int param_mode(struct json_object *p, enum shutdown_mode *mode,
 		      struct err **e)
 {
@@ -436,10 +436,12 @@ static int param_mode(struct json_object *p, enum shutdown_mode *mode,
 		*mode = SHUTDOWN_ACPI;
 	else if (streq(m, "ctrl-alt-del"))
 		*mode = SHUTDOWN_CTRL_ALT_DEL;
+	else if (streq(m, "agent"))
+		*mode = SHUTDOWN_AGENT;
 	else
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"unknown shutdown mode '%s' (acpi, "
-				"ctrl-alt-del)",
+				"ctrl-alt-del, agent)",
 				m);
 	return 0;
 }
@@ -456,6 +458,8 @@ static int ask_guest(void *o, struct json_object *p, bool reboot,
 	dom = active_domain(o, p, e);
 	if (!dom)
 		return err_code(*e);
+	if (mode == SHUTDOWN_AGENT) /* guest-shutdown: methods-agent.c */
+		return agent_shutdown(o, dom, reboot, e);
 	return job_wait(o, dom,
 			reboot ? dom->drv->reboot(o, dom, mode, e)
 			       : dom->drv->shutdown(o, dom, mode, e),

@@ -264,7 +264,8 @@ static int arp_of(const struct domain_net *n, const char *name,
 	return 0;
 }
 
-/* domifaddr: "source" lease (the default) or arp; "interface" to pick. */
+/* domifaddr: "source" lease (the default), arp or agent; "interface" to
+ * pick. */
 static int m_ifaddr(void *opaque, struct json_object *params,
 		    struct json_object **result, struct err **e)
 {
@@ -278,9 +279,12 @@ static int m_ifaddr(void *opaque, struct json_object *params,
 	    json_get_string_opt(params, "interface", &only, e) < 0 ||
 	    need_running(dom, e) < 0)
 		return err_code(*e);
+	if (streq(source, "agent")) /* the guest's names, not the taps' */
+		return agent_domifaddr(dmn, dom, only, e);
 	if (!streq(source, "lease") && !streq(source, "arp"))
 		return err_setk(e, ERR_ARGUMENT_UNSUPPORTED, EINVAL,
-				"unsupported address source '%s' (lease, arp)",
+				"unsupported address source '%s' (lease, arp, "
+				"agent)",
 				source);
 	if (only && (want = find_iface(dom->def, only, e)) < 0)
 		return err_code(*e);

@@ -123,6 +123,7 @@ static const char *const kind_names[] = {
 	[ERR_ARGUMENT_UNSUPPORTED] = "argument-unsupported",
 	[ERR_OPERATION_ABORTED] = "operation-aborted",
 	[ERR_OPERATION_UNSUPPORTED] = "operation-unsupported",
+	[ERR_AGENT_UNRESPONSIVE] = "agent-unresponsive",
 	[ERR_RESOURCE_BUSY] = "resource-busy",
 	[ERR_ACCESS_DENIED] = "access-denied",
 	[ERR_STORAGE_VOL_EXIST] = "storage-vol-exist",

@@ -52,6 +52,7 @@ enum err_kind {
 	ERR_ARGUMENT_UNSUPPORTED = 74, /* a valid flag the driver lacks */
 	ERR_OPERATION_ABORTED = 78,
 	ERR_OPERATION_UNSUPPORTED = 84,
+	ERR_AGENT_UNRESPONSIVE = 86, /* the guest agent: silent, not there */
 	ERR_RESOURCE_BUSY = 87,
 	ERR_ACCESS_DENIED = 88,
 	ERR_STORAGE_VOL_EXIST = 90,

@@ -188,8 +188,11 @@ t_out "domifaddr --source arp: the neighbour table by MAC" \
 	sh -c "ip netns exec $ns ip neigh replace 10.0.2.77 lladdr 52:54:00:00:00:02 dev br0 nud reachable && '$NIDO' domifaddr idle --source arp"
 t_out "domifaddr --source lease: its network's leases" "Protocol" \
 	"$NIDO" domifaddr idle
-t_err "domifaddr --source agent" "unsupported address source 'agent'" \
+t_err "domifaddr --source agent: no guest agent channel" \
+	"domain 'idle' has no guest agent channel" \
 	"$NIDO" domifaddr idle --source agent
+t_err "domifaddr --source of another kind" "unsupported address source 'dhcp' (lease, arp, agent)" \
+	"$NIDO" domifaddr idle --source dhcp
 
 # attach- and detach-interface: the persistent definition only.
 t_err "attach-interface on a running domain: no live hot-plug" \

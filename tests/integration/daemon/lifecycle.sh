@@ -95,8 +95,8 @@ t_out "shutdown --mode ctrl-alt-del" "Domain 'idle' is being shutdown" \
 console_send idle "R" >/dev/null
 t "after a Ctrl-Alt-Del shutdown, the guest's reboot shuts it off" \
 	wait_for 20 state_is idle "shut off (shutdown)"
-t_err "an unknown mode is refused" "unknown shutdown mode 'agent' (acpi, ctrl-alt-del)" \
-	"$NIDO" shutdown --mode agent idle
+t_err "an unknown mode is refused" "unknown shutdown mode 'initctl' (acpi, ctrl-alt-del, agent)" \
+	"$NIDO" shutdown --mode initctl idle
 t_out "list --all shows it shut off" " -    idle   shut off" "$NIDO" list --all
 t "its run-time record is gone" test ! -e "$NIDO_RUNTIME_DIR/domains/idle.json"
 "$NIDO" start idle >/dev/null

@@ -6,6 +6,9 @@
 # in it. Mounting the file system to install extlinux needs root.
 #
 # Usage: make-bios-disk.sh OUT
+# NIDO_BIOS_EXTRA, when set, is a directory whose content is added to
+# the initramfs (a test's own programs; ./init starts its
+# /etc/nido-extra when executable).
 # Exit status 77: something the disk needs is missing (the reason on
 # stderr); 1: an error.
 set -euo pipefail
@@ -40,6 +43,9 @@ cp "$(command -v busybox)" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 install -m 755 "$here/init" "$root/init"
 echo "$NIDO_GUEST_KVER" >"$root/etc/kernel-release"
+if [ -n "${NIDO_BIOS_EXTRA:-}" ]; then
+	cp -a "$NIDO_BIOS_EXTRA/." "$root/"
+fi
 for m in input/evdev acpi/button net/ethernet/intel/e1000/e1000; do
 	cp "$NIDO_GUEST_MODULES/$NIDO_GUEST_KVER/kernel/drivers/$m.ko" \
 		"$root/lib/modules/$NIDO_GUEST_KVER/"
