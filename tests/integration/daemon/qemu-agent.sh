@@ -23,6 +23,7 @@ fake_xml() {
   <name>$1</name>
   <memory unit='MiB'>64</memory>
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <features><acpi/></features>
   <devices>
     <emulator>$fake</emulator>
     ${2:-}
@@ -123,6 +124,7 @@ elif [ -n "$QEMU" ] && [ -x "$QGA" ]; then
   <memory unit='MiB'>256</memory>
   <vcpu>1</vcpu>
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <features><acpi/></features>
   <devices>
     <disk type='file' device='disk'><driver name='qemu' type='raw'/>
       <source file='$tmp/boot.img'/><target dev='hda' bus='ide'/></disk>
