@@ -11,6 +11,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/network-port.h"
 #include "daemon/network.h"
 #include "lib/json.h"
 #include "lib/uuid.h"
@@ -259,17 +260,6 @@ static int m_xml(void *opaque, struct json_object *params,
 	return 0;
 }
 
-/* The prefix of the <ip> of @d that @ip lies in (0: none). */
-static unsigned lease_prefix(const struct network_def *d,
-			     const struct net_ip *ip)
-{
-	for (size_t i = 0; i < d->n_ips; i++)
-		if (d->ips[i].address.family == ip->family &&
-		    net_ip_in(ip, &d->ips[i].address, d->ips[i].prefix))
-			return d->ips[i].prefix;
-	return ip->family == AF_INET ? 32 : 128;
-}
-
 static struct json_object *lease_json(const struct network *net,
 				      const struct net_lease *l)
 {
@@ -279,9 +269,9 @@ static struct json_object *lease_json(const struct network *net,
 	json_object_object_add(o, "expiry", json_object_new_int64(l->expiry));
 	add_str(o, "type", l->ip.family == AF_INET ? "ipv4" : "ipv6");
 	add_str(o, "ip", net_ip_str(&l->ip, ip));
-	json_object_object_add(
-		o, "prefix",
-		json_object_new_int((int)lease_prefix(net->def, &l->ip)));
+	json_object_object_add(o, "prefix",
+			       json_object_new_int((int)network_lease_prefix(
+				       net->def, &l->ip)));
 	if (l->has_mac)
 		add_str(o, "mac", net_mac_str(l->mac, mac));
 	if (l->ip.family == AF_INET6)

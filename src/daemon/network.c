@@ -229,6 +229,20 @@ static int write_text(const char *path, char *text, struct err **e)
 }
 
 /*
+ * The lease file, empty when dnsmasq has not written one yet: watched
+ * from the start (dnsmasq opens it as root, before it drops root).
+ */
+static int lease_file_create(const char *path, struct err **e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return err_sys(e, errno, "creating '%s'", path);
+	close(fd);
+	return 0;
+}
+
+/*
  * dnsmasq's files for @net: 0 with them written, 1 when the network needs
  * no dnsmasq, or -errno.
  */
@@ -252,6 +266,8 @@ static int dnsmasq_files(struct daemon *dmn, const struct network *net,
 		r = err_sys(e, errno, "chmod '%s'", dir);
 	if (r == 0)
 		r = check_searchable(dir, e);
+	if (r == 0)
+		r = lease_file_create(leases, e);
 	if (r == 0)
 		r = write_text(hosts, net_dnsmasq_dhcp_hosts(&m.conf, e), e);
 	if (r == 0)
@@ -624,20 +640,6 @@ int network_leases(struct daemon *dmn, struct network *net,
  * NAT and routed networks forward between the bridge and the outside:
  * the kernel must forward at all (libvirt turns it on the same way).
  */
-static int sysctl_on(const char *path, struct err **e)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0 || write(fd, "1\n", 2) != 2) {
-		int err = errno;
-
-		close_safe(fd);
-		return err_sys(e, err, "writing 1 to '%s'", path);
-	}
-	close(fd);
-	return 0;
-}
-
 static int enable_forwarding(const struct network_def *d, struct err **e)
 {
 	bool v4 = false, v6 = false;
@@ -649,9 +651,10 @@ static int enable_forwarding(const struct network_def *d, struct err **e)
 		v4 |= d->ips[i].address.family == AF_INET;
 		v6 |= d->ips[i].address.family == AF_INET6;
 	}
-	if (v4 && sysctl_on("/proc/sys/net/ipv4/ip_forward", e) < 0)
+	if (v4 && net_sysctl_write("net/ipv4/ip_forward", "1\n", e) < 0)
 		return -EIO;
-	if (v6 && sysctl_on("/proc/sys/net/ipv6/conf/all/forwarding", e) < 0)
+	if (v6 &&
+	    net_sysctl_write("net/ipv6/conf/all/forwarding", "1\n", e) < 0)
 		return -EIO;
 	return 0;
 }
@@ -881,17 +884,6 @@ static int bridge_expand(const struct daemon *dmn, const char *tmpl,
 			tmpl);
 }
 
-static void random_mac(uint8_t mac[6])
-{
-	struct uuid u;
-
-	uuid_new_random(&u);
-	mac[0] = 0x52;
-	mac[1] = 0x54;
-	mac[2] = 0x00;
-	memcpy(mac + 3, u.bytes, 3);
-}
-
 int network_fill_def(struct daemon *dmn, struct network_def *def,
 		     struct err **e)
 {
@@ -933,7 +925,7 @@ int network_fill_def(struct daemon *dmn, struct network_def *def,
 		if (od && od->has_mac)
 			memcpy(def->mac, od->mac, 6);
 		else
-			random_mac(def->mac);
+			net_mac_random(def->mac);
 		def->has_mac = true;
 	}
 	return 0;
