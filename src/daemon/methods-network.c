@@ -210,11 +210,15 @@ static int m_destroy(void *opaque, struct json_object *params,
 	struct daemon *dmn = opaque;
 	struct network *net = param_network(dmn, params, e);
 
+	int r;
+
 	(void)result;
-	if (!net || network_stop(dmn, net, e) < 0)
+	if (!net)
 		return err_code(*e);
-	object_drop_transient(&dmn->networks.l, &net->obj);
-	return 0;
+	r = network_stop(dmn, net, e);
+	if (r == RPC_DEFERRED)
+		net->job = rpc_server_defer(dmn->rpc);
+	return r; /* 0: @net may be gone (a transient network) */
 }
 
 static int m_autostart(void *opaque, struct json_object *params,
@@ -317,6 +321,7 @@ static int m_update(void *opaque, struct json_object *params,
 	const char *cmd, *section, *xml;
 	int64_t parent = -1;
 	bool live = false, config = false;
+	int r;
 
 	(void)result;
 	if (!net || json_get_string(params, "command", &cmd, e) < 0 ||
@@ -340,8 +345,11 @@ static int m_update(void *opaque, struct json_object *params,
 		live = net->active;
 		config = !net->active;
 	}
-	return network_update_dhcp_host(dmn, net, cmd, xml, (int)parent, live,
-					config, e);
+	r = network_update_dhcp_host(dmn, net, cmd, xml, (int)parent, live,
+				     config, e);
+	if (r == RPC_DEFERRED)
+		net->job = rpc_server_defer(dmn->rpc);
+	return r;
 }
 
 const struct rpc_method network_methods[] = {

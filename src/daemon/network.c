@@ -478,11 +478,13 @@ static int dnsmasq_spawn(struct daemon *dmn, struct network *net,
 	return dnsmasq_watch(dmn, net, e);
 }
 
-/* Ends @pid (a dnsmasq of ours, @pidfd may be -1): TERM, then KILL. */
-static void kill_dnsmasq(pid_t pid, int pidfd)
+/*
+ * Ends @pid, a dnsmasq of ours that no network watches (recovery, before
+ * nidod serves anyone): TERM, then KILL, waiting for it.
+ */
+static void kill_dnsmasq(pid_t pid)
 {
-	_cleanup_close_ int fd =
-		pidfd >= 0 ? dup(pidfd) : (int)pidfd_open(pid, 0);
+	_cleanup_close_ int fd = (int)pidfd_open(pid, 0);
 	struct spawn_child c = {.pid = pid, .pidfd = fd};
 	int status;
 
@@ -496,20 +498,78 @@ static void kill_dnsmasq(pid_t pid, int pidfd)
 	c.pidfd = -1; /* still owned by fd */
 }
 
-/* Stops @net's dnsmasq and its watches. */
-static void dnsmasq_stop(struct daemon *dmn, struct network *net)
+typedef void (*dnsmasq_then_fn)(struct daemon *dmn, struct network *net);
+
+/* Is @net's dnsmasq being ended (a stop or a restart under way)? */
+static bool ending(const struct network *net)
+{
+	return net->dns.then != NULL;
+}
+
+static void on_dnsmasq_ended(struct loop *l, int fd, uint32_t events,
+			     void *opaque)
+{
+	struct network *net = opaque;
+	struct network_dnsmasq_proc *d = &net->dns;
+	dnsmasq_then_fn then = d->then;
+
+	(void)fd;
+	(void)events;
+	if (d->kill_timer)
+		loop_source_del(l, d->kill_timer);
+	d->kill_timer = NULL;
+	d->then = NULL;
+	free(dnsmasq_forget(net->dmn, net));
+	then(net->dmn, net);
+}
+
+static void on_dnsmasq_kill(struct loop *l, void *opaque)
+{
+	struct network *net = opaque;
+
+	(void)l;
+	log_warn("network '%s': dnsmasq %d did not end on SIGTERM; killing it",
+		 name_of(net), (int)net->dns.pid);
+	pidfd_send_signal(net->dns.pidfd, SIGKILL, NULL, 0);
+}
+
+/*
+ * Ends @net's dnsmasq and its watches without waiting: SIGTERM, SIGKILL
+ * DNSMASQ_STOP_MS later, and @then once its pidfd says it is gone.
+ * RPC_DEFERRED, or 0 when none ran (@then has run: it may free @net).
+ */
+static int dnsmasq_end(struct daemon *dmn, struct network *net,
+		       dnsmasq_then_fn then)
 {
 	struct network_dnsmasq_proc *d = &net->dns;
+	_cleanup_err_ struct err *e = NULL;
 
 	dnsmasq_unwatch(dmn, net);
-	if (d->retry) {
+	if (d->retry)
 		loop_source_del(dmn->loop, d->retry);
-		d->retry = NULL;
-	}
-	if (d->pid > 0)
-		kill_dnsmasq(d->pid, d->pidfd);
-	free(dnsmasq_forget(dmn, net));
+	d->retry = NULL;
 	d->fails = 0;
+	if (d->pid > 0 && d->pidfd >= 0 &&
+	    pidfd_send_signal(d->pidfd, SIGTERM, NULL, 0) == 0) {
+		if (d->watch)
+			loop_source_del(dmn->loop, d->watch);
+		d->watch = loop_fd_add(dmn->loop, d->pidfd, EPOLLIN,
+				       on_dnsmasq_ended, net, &e);
+		if (d->watch)
+			d->kill_timer = loop_timer_add(
+				dmn->loop, DNSMASQ_STOP_MS * 1000000ull, 0,
+				on_dnsmasq_kill, net, &e);
+		if (d->kill_timer) {
+			d->then = then;
+			return RPC_DEFERRED;
+		}
+		/* the loop cannot wait for it: kill it outright */
+		log_warn("network '%s': %s", name_of(net), err_msg(e));
+		pidfd_send_signal(d->pidfd, SIGKILL, NULL, 0);
+	}
+	free(dnsmasq_forget(dmn, net));
+	then(dmn, net);
+	return 0;
 }
 
 /* ---- leases ------------------------------------------------------------- */
@@ -735,7 +795,7 @@ static void teardown(struct daemon *dmn, const char *name, const char *bridge,
 	struct net_nl *nl = NULL;
 
 	if (pid > 0 && cmdline_has(pid, arg, false))
-		kill_dnsmasq(pid, -1);
+		kill_dnsmasq(pid);
 	if (host_bridge || !bridge)
 		goto files;
 	if (net_fw_remove(bridge, &e) < 0) {
@@ -805,6 +865,14 @@ int network_start(struct daemon *dmn, struct network *net, struct err **e)
 		r = save_record(dmn, net, "running", e);
 	if (r < 0) {
 		dnsmasq_unwatch(dmn, net);
+		if (net->dns.pidfd >= 0) {
+			/* started, not recorded: ends at once on SIGKILL */
+			siginfo_t si;
+
+			pidfd_send_signal(net->dns.pidfd, SIGKILL, NULL, 0);
+			waitid((idtype_t)P_PIDFD, (id_t)net->dns.pidfd, &si,
+			       WEXITED | WNOWAIT);
+		}
 		free(dnsmasq_forget(dmn, net));
 		teardown(dmn, d->name, d->bridge, host_bridge(d), 0);
 		store_runtime_delete(&dmn->store, &network_kind, d->name);
@@ -816,16 +884,22 @@ int network_start(struct daemon *dmn, struct network *net, struct err **e)
 	return 0;
 }
 
-int network_stop(struct daemon *dmn, struct network *net, struct err **e)
+/* Refuses a change to @net while its dnsmasq is being ended. */
+static int check_not_ending(const struct network *net, struct err **e)
+{
+	if (!ending(net))
+		return 0;
+	return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+			"network '%s' is busy: its dnsmasq is being stopped",
+			name_of(net));
+}
+
+/* The rest of network_stop() once its dnsmasq is gone. */
+static void stop_done(struct daemon *dmn, struct network *net)
 {
 	const struct network_def *d = net->def;
+	struct rpc_call *job = steal_ptr(net->job);
 
-	if (!net->active)
-		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
-				"network '%s' is not active", d->name);
-	if (save_record(dmn, net, "stopping", e) < 0)
-		return err_prefix(e, "network '%s'", d->name);
-	dnsmasq_stop(dmn, net);
 	teardown(dmn, d->name, d->bridge, host_bridge(d), 0);
 	store_runtime_delete(&dmn->store, &network_kind, d->name);
 	net_leases_free(net->dns.leases, net->dns.n_leases);
@@ -835,7 +909,21 @@ int network_stop(struct daemon *dmn, struct network *net, struct err **e)
 	log_info("network '%s' stopped", d->name);
 	events_network_lifecycle(dmn, net, "stopped", NULL);
 	object_apply_newdef(&net->obj);
-	return 0;
+	object_drop_transient(&dmn->networks.l, &net->obj);
+	rpc_call_done(job, 0, NULL, NULL);
+}
+
+int network_stop(struct daemon *dmn, struct network *net, struct err **e)
+{
+	const struct network_def *d = net->def;
+
+	if (!net->active)
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"network '%s' is not active", d->name);
+	if (check_not_ending(net, e) < 0 ||
+	    save_record(dmn, net, "stopping", e) < 0)
+		return err_prefix(e, "network '%s'", d->name);
+	return dnsmasq_end(dmn, net, stop_done);
 }
 
 /* ---- definitions --------------------------------------------------------- */
@@ -1080,7 +1168,7 @@ static void kill_orphan_dnsmasqs(struct daemon *dmn)
 			continue;
 		log_warn("killing dnsmasq %ld, which no running network owns",
 			 pid);
-		kill_dnsmasq((pid_t)pid, -1);
+		kill_dnsmasq((pid_t)pid);
 	}
 	if (dir)
 		closedir(dir);
@@ -1220,7 +1308,13 @@ void networks_release(struct daemon *dmn)
 			loop_source_del(dmn->loop, net->dns.watch);
 		if (net->dns.retry)
 			loop_source_del(dmn->loop, net->dns.retry);
-		net->dns.watch = net->dns.retry = NULL;
+		if (net->dns.kill_timer)
+			loop_source_del(dmn->loop, net->dns.kill_timer);
+		net->dns.watch = net->dns.retry = net->dns.kill_timer = NULL;
+		/* a stop under way ends at the next start (its record says
+		 * "stopping") */
+		net->dns.then = NULL;
+		rpc_call_done(steal_ptr(net->job), -ECANCELED, NULL, NULL);
 	}
 	object_list_clear(&dmn->networks.l);
 }
@@ -1355,7 +1449,33 @@ static struct network_def *updated(const struct network_def *d, const char *cmd,
 	return c;
 }
 
-/* The running dnsmasq takes the new hosts: SIGHUP re-reads them. */
+/* A dnsmasq for @net again, after an update ended the last one. */
+static int respawn(struct daemon *dmn, struct network *net, struct err **e)
+{
+	int r = dnsmasq_spawn(dmn, net, e);
+
+	if (r == 0)
+		r = save_record(dmn, net, "running", e);
+	if (r < 0) {
+		log_error("network '%s': restarting dnsmasq: %s", name_of(net),
+			  err_msg(*e));
+		events_network_dnsmasq(dmn, net, "failed", err_msg(*e));
+	}
+	return r;
+}
+
+static void respawn_done(struct daemon *dmn, struct network *net)
+{
+	_cleanup_err_ struct err *e = NULL;
+	int r = respawn(dmn, net, &e);
+
+	rpc_call_done(steal_ptr(net->job), r, NULL, e);
+}
+
+/*
+ * The running dnsmasq takes the new hosts: SIGHUP re-reads them; a new
+ * configuration (a first static host) needs a new dnsmasq.
+ */
 static int live_hosts(struct daemon *dmn, struct network *net, struct err **e)
 {
 	_cleanup_free_ char *conf = dns_path(dmn, name_of(net), "dnsmasq.conf");
@@ -1373,12 +1493,9 @@ static int live_hosts(struct daemon *dmn, struct network *net, struct err **e)
 		return pidfd_send_signal(net->dns.pidfd, SIGHUP, NULL, 0) < 0
 			       ? err_sys(e, errno, "signalling dnsmasq")
 			       : 0;
-	/* its configuration changed (a first static host): start it again */
-	dnsmasq_stop(dmn, net);
-	r = dnsmasq_spawn(dmn, net, e);
-	if (r == 0)
-		r = save_record(dmn, net, "running", e);
-	return r;
+	if (net->dns.pid <= 0)
+		return respawn(dmn, net, e);
+	return dnsmasq_end(dmn, net, respawn_done);
 }
 
 int network_update_dhcp_host(struct daemon *dmn, struct network *net,
@@ -1403,6 +1520,8 @@ int network_update_dhcp_host(struct daemon *dmn, struct network *net,
 				"network '%s' is not active: no live "
 				"definition to update",
 				name_of(net));
+	if (check_not_ending(net, e) < 0)
+		return -EBUSY;
 	if (config && !net->persistent)
 		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
 				"network '%s' is transient: no persistent "

@@ -252,4 +252,37 @@ done
 t_out "the daemon's log has the lease events too" "network 'lab': event 'lease': added 10.71.0.10 52:54:00:00:71:10 web" \
 	cat "$tmp/nidod.log"
 finish_daemon
+
+# ---- a dnsmasq slow to end does not block other clients ----
+# This "dnsmasq" ignores SIGTERM: nidod kills it DNSMASQ_STOP_MS later,
+# waiting through the loop, so another client is answered meanwhile.
+cat >"$tmp/slow-dnsmasq" <<PY
+#!/usr/bin/env python3
+import signal, time
+signal.signal(signal.SIGTERM, lambda *a: open("$tmp/got-term", "w").close())
+while True:
+    time.sleep(1)
+PY
+chmod 755 "$tmp/slow-dnsmasq"
+NIDO_DNSMASQ=$tmp/slow-dnsmasq start_daemon
+net_xml slow nslow0 80 >"$tmp/slow.xml"
+"$NIDO" net-create "$tmp/slow.xml" >/dev/null
+slow=$(our_dnsmasqs)
+"$NIDO" net-destroy slow >"$tmp/destroy.out" 2>&1 &
+dpid=$!
+wait_for 20 test -e "$tmp/got-term"
+list=$("$NIDO" net-list --name)
+if [ "$list" = slow ] && kill -0 "$slow" 2>/dev/null && kill -0 "$dpid" 2>/dev/null; then
+	ok "another client is answered while a network's dnsmasq ends"
+else
+	not_ok "another client is answered while a network's dnsmasq ends" \
+		"net-list: $list" "dnsmasq $slow: $(kill -0 "$slow" 2>&1 && echo alive || echo gone)"
+fi
+wait "$dpid"
+t_out "net-destroy answers once it is gone" "Network 'slow' destroyed" cat "$tmp/destroy.out"
+! kill -0 "$slow" 2>/dev/null && ! ip link show nslow0 >/dev/null 2>&1 &&
+	ok "the dnsmasq that ignored SIGTERM was killed, the bridge removed" ||
+	not_ok "the dnsmasq that ignored SIGTERM was killed, the bridge removed"
+t_out "the log says why" "did not end on SIGTERM; killing it" cat "$tmp/nidod.log"
+finish_daemon
 done_testing
