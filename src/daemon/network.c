@@ -1545,7 +1545,11 @@ int network_update_dhcp_host(struct daemon *dmn, struct network *net,
 		net->def = steal_ptr(cd);
 	}
 	if (ld) {
-		network_def_free(net->def);
+		/* the persistent definition comes back at the stop */
+		if (net->persistent && !net->newdef)
+			net->newdef = net->def;
+		else
+			network_def_free(net->def);
 		net->def = steal_ptr(ld);
 		r = live_hosts(dmn, net, e);
 	}

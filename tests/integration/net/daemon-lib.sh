@@ -68,6 +68,10 @@ finish_daemon() {
 	[ "$rc" -eq 0 ] && ok "nidod exits with status 0 on SIGTERM" ||
 		not_ok "nidod exits with status 0 on SIGTERM" "status $rc" \
 			"$(tail -n 40 "$tmp/nidod.log")"
+	! grep -q "runtime error:\|AddressSanitizer" "$tmp/nidod.log" &&
+		ok "no sanitizer report in nidod's log" ||
+		not_ok "no sanitizer report in nidod's log" \
+			"$(grep -A20 "runtime error:\|AddressSanitizer" "$tmp/nidod.log")"
 }
 
 # t_exact DESC EXPECTED CMD...: CMD prints exactly EXPECTED.

@@ -230,6 +230,17 @@ t_out "the edit made while it ran is now the definition" "end='10.71.0.120'" "$N
 	[ -z "$(our_dnsmasqs)" ] &&
 	ok "nothing of the networks is left" ||
 	not_ok "nothing of the networks is left" "$(ip -br link; nft list tables; our_dnsmasqs)"
+# A --live change without a pending persistent one: gone at the stop.
+"$NIDO" net-start lab >/dev/null
+t_exact "net-update --live of a network with no pending change" "Updated network lab live state" \
+	"$NIDO" net-update lab add ip-dhcp-host "<host mac='52:54:00:00:71:50' ip='10.71.0.50'/>" --live
+! "$NIDO" net-dumpxml --inactive lab | grep -q 10.71.0.50 &&
+	ok "net-dumpxml --inactive does not show it" ||
+	not_ok "net-dumpxml --inactive does not show it" "$("$NIDO" net-dumpxml --inactive lab)"
+"$NIDO" net-destroy lab >/dev/null
+! "$NIDO" net-dumpxml lab | grep -q 10.71.0.50 &&
+	ok "after net-destroy the definition does not have it" ||
+	not_ok "after net-destroy the definition does not have it" "$("$NIDO" net-dumpxml lab)"
 t_exact "net-undefine" "Network 'lab' has been undefined" "$NIDO" net-undefine lab
 t_exact "no network is left" "" "$NIDO" net-list --all --name
 
