@@ -425,6 +425,11 @@ int events_m_subscribe(void *opaque, struct json_object *params,
 	rpc_server_keep_current(dmn->rpc); /* quiet, not idle */
 	*result = json_object_new_object();
 	json_object_object_add(*result, "events", kinds_json(mask));
+	log_debug("events subscribed: %s of %s",
+		  json_object_to_json_string_ext(
+			  json_object_object_get(*result, "events"),
+			  JSON_C_TO_STRING_PLAIN),
+		  name ? name : "all");
 	if (name)
 		json_object_object_add(*result, network ? "network" : "domain",
 				       json_object_new_string(name));

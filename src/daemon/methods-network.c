@@ -87,6 +87,15 @@ static int m_list(void *opaque, struct json_object *params,
 	return 0;
 }
 
+static struct json_object *warnings_json(const struct xml_warnings *w)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < w->n; i++)
+		json_object_array_add(arr, json_object_new_string(w->msgs[i]));
+	return arr;
+}
+
 /* params.xml parsed and completed (bridge name, MAC) for @dmn. */
 static int parse_xml_param(struct daemon *dmn, struct json_object *params,
 			   struct network_def **def,
@@ -104,10 +113,7 @@ static int parse_xml_param(struct daemon *dmn, struct json_object *params,
 		xml_warnings_clear(&w);
 		return err_code(*e);
 	}
-	*warnings = json_object_new_array();
-	for (size_t i = 0; i < w.n; i++)
-		json_object_array_add(*warnings,
-				      json_object_new_string(w.msgs[i]));
+	*warnings = warnings_json(&w);
 	xml_warnings_clear(&w);
 	return 0;
 }
@@ -321,9 +327,9 @@ static int m_update(void *opaque, struct json_object *params,
 	const char *cmd, *section, *xml;
 	int64_t parent = -1;
 	bool live = false, config = false;
+	struct xml_warnings w = {0};
 	int r;
 
-	(void)result;
 	if (!net || json_get_string(params, "command", &cmd, e) < 0 ||
 	    json_get_string(params, "section", &section, e) < 0 ||
 	    json_get_string(params, "xml", &xml, e) < 0 ||
@@ -346,9 +352,15 @@ static int m_update(void *opaque, struct json_object *params,
 		config = !net->active;
 	}
 	r = network_update_dhcp_host(dmn, net, cmd, xml, (int)parent, live,
-				     config, e);
-	if (r == RPC_DEFERRED)
+				     config, &w, e);
+	if (r == RPC_DEFERRED) {
+		/* the answer comes once dnsmasq restarted: no warnings */
 		net->job = rpc_server_defer(dmn->rpc);
+	} else if (r == 0) {
+		*result = json_object_new_object();
+		json_object_object_add(*result, "warnings", warnings_json(&w));
+	}
+	xml_warnings_clear(&w);
 	return r;
 }
 

@@ -1424,7 +1424,8 @@ static int host_change(struct network_def *d, int ipi, const char *cmd,
 
 /* A copy of @d with the change made and checked, or NULL with @e. */
 static struct network_def *updated(const struct network_def *d, const char *cmd,
-				   const char *xml, int parent, struct err **e)
+				   const char *xml, int parent,
+				   struct xml_warnings *w, struct err **e)
 {
 	struct network_def *c = NULL;
 	struct network_dhcp_host h;
@@ -1433,8 +1434,7 @@ static struct network_def *updated(const struct network_def *d, const char *cmd,
 	if (ipi < 0)
 		return NULL;
 	if (network_dhcp_host_parse(xml, strlen(xml),
-				    d->ips[ipi].address.family, &h, NULL,
-				    e) < 0) {
+				    d->ips[ipi].address.family, &h, w, e) < 0) {
 		err_prefix(e, "network '%s'", d->name);
 		return NULL;
 	}
@@ -1500,7 +1500,8 @@ static int live_hosts(struct daemon *dmn, struct network *net, struct err **e)
 
 int network_update_dhcp_host(struct daemon *dmn, struct network *net,
 			     const char *cmd, const char *xml, int parent,
-			     bool live, bool config, struct err **e)
+			     bool live, bool config, struct xml_warnings *w,
+			     struct err **e)
 {
 	struct network_def *ld = NULL, *cd = NULL;
 	const struct network_def *persistent =
@@ -1528,8 +1529,9 @@ int network_update_dhcp_host(struct daemon *dmn, struct network *net,
 				"definition to update",
 				name_of(net));
 	/* both made before either is kept: all or nothing */
-	if ((live && !(ld = updated(net->def, cmd, xml, parent, e))) ||
-	    (config && !(cd = updated(persistent, cmd, xml, parent, e)))) {
+	if ((live && !(ld = updated(net->def, cmd, xml, parent, w, e))) ||
+	    (config && !(cd = updated(persistent, cmd, xml, parent,
+				      live ? NULL : w, e)))) {
 		network_def_free(ld);
 		return err_code(*e);
 	}

@@ -145,12 +145,14 @@ void networks_release(struct daemon *dmn);
  * "delete" or "modify" of the <host> element @xml in the <ip> number
  * @parent (-1: the first IPv4 one, or the one the host's address fits),
  * live (@live: the running dnsmasq re-reads its hosts) and/or in the
- * persistent definition (@config). 0 or -errno with @e.
+ * persistent definition (@config). What the element has that nido does
+ * not know is warned about in @w (may be NULL). 0 or -errno with @e.
  */
 /* (RPC_DEFERRED as network_stop() when dnsmasq must be restarted.) */
 int network_update_dhcp_host(struct daemon *dmn, struct network *net,
 			     const char *cmd, const char *xml, int parent,
-			     bool live, bool config, struct err **e);
+			     bool live, bool config, struct xml_warnings *w,
+			     struct err **e);
 
 /* The current leases of @net (read from its lease file). */
 int network_leases(struct daemon *dmn, struct network *net,

@@ -27,7 +27,10 @@ start_daemon
 "$NIDO" net-event --loop --timeout 100 >"$tmp/events" 2>&1 &
 evpid=$!
 extra_pids="$evpid"
-wait_for 10 grep -q '"event.subscribe"' "$tmp/nidod.log"
+subscribed() { # N: the daemon has had N event subscriptions
+	[ "$(grep -c 'events subscribed: ' "$tmp/nidod.log")" -ge "$1" ]
+}
+t "net-event subscribes" wait_for 10 subscribed 1
 
 # ---- the verbs, as virsh prints them ----
 net_xml lab nlab0 71 "<host mac='52:54:00:00:71:10' name='web' ip='10.71.0.10'/>" >"$tmp/lab.xml"
@@ -140,7 +143,23 @@ t_err "net-update of an unknown network" "failed to get network 'nosuch'" \
 [ "$("$NIDO" net-dumpxml lab; "$NIDO" net-dumpxml --inactive lab)" = "$before" ] &&
 	ok "the refused updates changed nothing" || not_ok "the refused updates changed nothing"
 
+t_out "net-update warns about what it ignores, naming it" "warning: line 1: <host>: unknown attribute 'extra' ignored" \
+	"$NIDO" net-update lab add ip-dhcp-host "<host mac='52:54:00:00:71:60' ip='10.71.0.60' extra='1'/>" --config
+"$NIDO" net-update lab delete ip-dhcp-host "<host mac='52:54:00:00:71:60'/>" --config >/dev/null
+t_err "net-dhcp-leases --mac with a bad MAC" "is not a MAC address" \
+	"$NIDO" net-dhcp-leases lab --mac 52:54:zz:00:00:01
+t_err "net-update --parent-index beyond the <ip>s" "network 'lab' has no <ip> number 3" \
+	"$NIDO" net-update lab add ip-dhcp-host "<host mac='52:54:00:00:71:40' ip='10.71.0.40'/>" --parent-index 3 --config
+
 # ---- dnsmasq supervision ----
+t_exact "net-event --list" "lifecycle
+lease
+dnsmasq" "$NIDO" net-event --list
+t_exact "net-event --timeout with nothing happening" "event loop timed out
+events received: 0" "$NIDO" net-event --network lab --event lifecycle --timeout 1
+"$NIDO" net-event --network lab --event dnsmasq --timeout 30 >"$tmp/oneshot" 2>&1 &
+oneshot=$!
+t "net-event --network lab --event dnsmasq subscribes" wait_for 10 subscribed 3
 pid=$(our_dnsmasqs)
 kill -9 "$pid"
 t "a dnsmasq killed with SIGKILL is restarted" wait_for 20 sh -c \
@@ -151,6 +170,11 @@ newpid=$(our_dnsmasqs)
 in_ns "$c1" ip addr flush dev c1
 t_exact "and it serves: the static host gets its address again" "10.71.0.10" dhcp "$c1" c1
 t_out "the daemon's log says so" "dnsmasq restarted (pid $newpid)" cat "$tmp/nidod.log"
+wait "$oneshot"
+[ $? = 0 ] && ok "net-event one-shot succeeds after its event" || not_ok "net-event one-shot succeeds after its event"
+t_exact "net-event --network --event dnsmasq: the first one, then it ends" \
+	"event 'dnsmasq' for network lab: exited: killed by SIGKILL
+events received: 1" cat "$tmp/oneshot"
 
 # ---- collisions, refused naming both ----
 ip link add hostlink0 type veth peer name hostlink1
@@ -209,7 +233,7 @@ start_daemon
 "$NIDO" net-event --loop --timeout 100 >>"$tmp/events" 2>&1 &
 evpid=$!
 extra_pids="$evpid"
-wait_for 10 test "$(grep -c '"event.subscribe"' "$tmp/nidod.log")" -ge 2
+t "net-event subscribes again" wait_for 10 subscribed 4
 t_exact "after a SIGKILL and a restart, both still run" "lab
 tmpnet" "$NIDO" net-list --name
 t_exact "the same dnsmasqs (no restart)" "$dns_before" sh -c "$(declare -f our_dnsmasqs); NIDO_RUNTIME_DIR=$NIDO_RUNTIME_DIR; our_dnsmasqs | sort | tr '\n' ' '"
