@@ -957,9 +957,8 @@ static int parse_singles(const xmlNode *root, struct network_def *d,
 static void warn_unapplied(const struct network_def *d, struct xml_warnings *w)
 {
 	if (d->bandwidth.in.set || d->bandwidth.out.set)
-		xml_warn_def(w,
-			     "the network's <bandwidth> is not applied yet "
-			     "(a portgroup's is, to each guest's port)");
+		xml_warn_def(w, "the network's <bandwidth> is not applied yet "
+				"(a portgroup's is, to each guest's port)");
 }
 
 int network_def_parse(const char *xml, size_t len, struct network_def **out,
