@@ -33,6 +33,13 @@ our_dnsmasqs() {
 	done
 }
 
+# alive PID: a process that runs (a zombie whose parent is gone does not).
+alive() {
+	local st
+	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
 daemon_cleanup() {
 	local p
 	p=$(daemon_pid)

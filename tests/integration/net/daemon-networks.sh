@@ -307,17 +307,36 @@ slow=$(our_dnsmasqs)
 dpid=$!
 wait_for 20 test -e "$tmp/got-term"
 list=$("$NIDO" net-list --name)
-if [ "$list" = slow ] && kill -0 "$slow" 2>/dev/null && kill -0 "$dpid" 2>/dev/null; then
+if [ "$list" = slow ] && alive "$slow" && alive "$dpid"; then
 	ok "another client is answered while a network's dnsmasq ends"
 else
 	not_ok "another client is answered while a network's dnsmasq ends" \
 		"net-list: $list" "dnsmasq $slow: $(kill -0 "$slow" 2>&1 && echo alive || echo gone)"
 fi
+t_err "a second net-destroy meanwhile is refused" "network 'slow' is busy: its dnsmasq is being stopped" \
+	"$NIDO" net-destroy slow
+t_err "so is a net-update" "network 'slow' is busy" \
+	"$NIDO" net-update slow add ip-dhcp-host "<host mac='52:54:00:00:80:10' ip='10.80.0.10'/>" --live
 wait "$dpid"
 t_out "net-destroy answers once it is gone" "Network 'slow' destroyed" cat "$tmp/destroy.out"
-! kill -0 "$slow" 2>/dev/null && ! ip link show nslow0 >/dev/null 2>&1 &&
+! alive "$slow" && ! ip link show nslow0 >/dev/null 2>&1 &&
 	ok "the dnsmasq that ignored SIGTERM was killed, the bridge removed" ||
 	not_ok "the dnsmasq that ignored SIGTERM was killed, the bridge removed"
 t_out "the log says why" "did not end on SIGTERM; killing it" cat "$tmp/nidod.log"
+# nidod ends while a stop waits: the next start finishes it.
+rm -f "$tmp/got-term"
+"$NIDO" net-create "$tmp/slow.xml" >/dev/null
+slow=$(our_dnsmasqs)
+"$NIDO" net-destroy slow >"$tmp/destroy.out" 2>&1 &
+dpid=$!
+wait_for 20 test -e "$tmp/got-term"
+finish_daemon
+wait "$dpid"
+t_out "the waiting net-destroy is told the daemon went" "error: " cat "$tmp/destroy.out"
+NIDO_DNSMASQ=$tmp/slow-dnsmasq start_daemon
+t_exact "the next start finished the stop" "" "$NIDO" net-list --all --name
+! alive "$slow" && ! ip link show nslow0 >/dev/null 2>&1 &&
+	ok "... leaving no dnsmasq and no bridge" ||
+	not_ok "... leaving no dnsmasq and no bridge" "$(ip -br link; our_dnsmasqs)"
 finish_daemon
 done_testing
