@@ -159,6 +159,8 @@ min_ms=$(((sent - 16384) / 100))
 [ "$sent" -ge 200000 ] && [ "$elapsed_ms" -ge "$min_ms" ] &&
 	ok "$sent bytes to the guest took $elapsed_ms ms (at least $min_ms)" ||
 	not_ok "$sent bytes to the guest took $elapsed_ms ms (at least $min_ms)"
+t_out "domifaddr --source arp: the neighbour the host has for its MAC" "10.0.2.88/0" \
+	"$NIDO" domifaddr idle --source arp
 t_out "destroy" "Domain 'idle' destroyed" "$NIDO" destroy idle
 t_out "net-destroy gnet" "Network 'gnet' destroyed" "$NIDO" net-destroy gnet
 finish_daemon
