@@ -154,6 +154,17 @@ int network_update_dhcp_host(struct daemon *dmn, struct network *net,
 			     bool live, bool config, struct xml_warnings *w,
 			     struct err **e);
 
+/*
+ * A copy of @d with net-update's @cmd ("add-first", "add-last",
+ * "delete", "modify") of the <host> @xml made in its <ip> @parent (-1:
+ * the first IPv4 one with DHCP) and the whole checked; NULL with @e.
+ * Warnings in @w (may be NULL). network-update.c.
+ */
+struct network_def *network_def_host_updated(const struct network_def *d,
+					     const char *cmd, const char *xml,
+					     int parent, struct xml_warnings *w,
+					     struct err **e);
+
 /* The current leases of @net (read from its lease file). */
 int network_leases(struct daemon *dmn, struct network *net,
 		   struct net_lease **out, size_t *n, struct err **e);
