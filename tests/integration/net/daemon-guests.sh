@@ -102,14 +102,22 @@ tap=$("$NIDO" domiflist g | awk -v m="$mac" '$5 == m { print $1 }')
 t_out "its tap $tap is a port of the network's bridge" "master ngnet0" ip link show "$tap"
 t_exact "domiflist says network gnet" "$tap network gnet virtio" sh -c \
 	"'$NIDO' domiflist g | awk '\$5 == \"$mac\" { print \$1, \$2, \$3, \$4 }'"
-timeout 60 "$NIDO" console g >"$tmp/console.out" 2>&1 &
+# stdin kept open (a FIFO this script holds): at its end, nido console
+# leaves once the guest has been quiet for 500 ms, which a paused one is
+mkfifo "$tmp/console.in"
+exec 7<>"$tmp/console.in"
+timeout 150 "$NIDO" console g <&7 >"$tmp/console.out" 2>&1 &
 cpid=$!
-wait_for 20 grep -q "console of domain 'g' opened" "$tmp/nidod.log"
-"$NIDO" resume g >/dev/null
-wait_for 60 sh -c "'$NIDO' domstate g | grep -q 'shut off'"
+t "the console is attached" wait_for 30 grep -q "console of domain 'g' opened" "$tmp/nidod.log"
+t_out "resume" "Domain 'g' resumed" "$NIDO" resume g
+t "the guest ran to its end" wait_for 120 sh -c "'$NIDO' domstate g | grep -q 'shut off'"
 kill "$cpid" 2>/dev/null
 wait "$cpid" 2>/dev/null
-out=$(tr -d '\r' <"$tmp/console.out")
+exec 7>&-
+out=$(tr -d '\r' <"$tmp/console.out"
+	echo "--- domstate: $("$NIDO" domstate --reason g 2>&1)"
+	echo "--- its log:"
+	tail -n 20 "$NIDO_RUNTIME_DIR/domains/g.log" 2>&1)
 [[ $out == *"ok"*"ARP: the host end answers with its MAC"* ]] &&
 	ok "the guest's ARP reached the network's client and its answer came back" ||
 	not_ok "the guest's ARP reached the network's client and its answer came back" "$out"

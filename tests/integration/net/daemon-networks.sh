@@ -82,6 +82,8 @@ t_out "the live one not yet" "end='10.71.0.110'" "$NIDO" net-dumpxml lab
 # ---- clients: DHCP, leases, net-update ----
 plug c1 c1 nlab0 52:54:00:00:71:10
 t_exact "the static host gets its fixed address" "10.71.0.10" dhcp "$c1" c1
+t "its lease is an event at once (the lease file is watched from the start)" \
+	wait_for 10 grep -q "event 'lease' for network lab: added 10.71.0.10 " "$tmp/events"
 plug c2 c2 nlab0 52:54:00:00:71:20
 addr=$(dhcp "$c2" c2)
 [[ $addr =~ ^10\.71\.0\.1(0[0-9]|10)$ ]] && ok "another client gets one of the range ($addr)" ||
