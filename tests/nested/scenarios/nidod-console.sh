@@ -20,9 +20,7 @@ export NIDO_DEFAULT_URI=nido:///system
 "$build/src/daemon/nidod" --system --log-file "$NIDO_RESULTS/nidod.log" &
 nidod_pid=$!
 trap 'kill $nidod_pid 2>/dev/null || true' EXIT
-# (a first start defines and starts `default` before it listens: slow
-# in layer 1 when the host is busy)
-for _ in $(seq 600); do
+for _ in $(seq 100); do
 	[ -S "$NIDO_RUNTIME_DIR/nidod.sock" ] && break
 	sleep 0.1
 done
