@@ -391,6 +391,7 @@ static int cmd_net_update(const struct cli_args *a)
 	json_object_object_add(p, "config", json_object_new_boolean(config));
 	if (net_call(a, "network.update", "update", p, &res))
 		return 1;
+	print_warnings(res);
 	if (!live && !config) {
 		live = jbool(info, "active");
 		config = !live;

@@ -65,14 +65,9 @@ static int parse_mac(const xmlNode *iface, struct domain_net *net,
 	xmlNode *n = xml_child(iface, "mac");
 	_cleanup_free_ char *s = n ? xml_attr(n, "address") : NULL;
 	_cleanup_err_ struct err *why = NULL;
-	uuid_t u;
 
 	if (!s) {
-		uuid_generate_random(u);
-		net->mac[0] = 0x52;
-		net->mac[1] = 0x54;
-		net->mac[2] = 0x00;
-		memcpy(net->mac + 3, u, 3);
+		net_mac_random(net->mac);
 		return 0;
 	}
 	if (net_mac_parse(s, "MAC address", net->mac, &why) < 0)

@@ -15,6 +15,7 @@
 #include "daemon/daemon.h"
 #include "daemon/events.h"
 #include "daemon/network.h"
+#include "lib/buf.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/uuid.h"
@@ -255,6 +256,33 @@ static struct json_object *net_event_new(const struct network *net,
 	return o;
 }
 
+/*
+ * Every network event leaves through here: logged, whatever its kind,
+ * as "network 'N': event 'KIND': FIELD..." (its string fields after the
+ * common ones, in order), then sent to the subscribers that want it.
+ */
+static void net_emit(struct daemon *dmn, const struct network *net,
+		     unsigned kind, struct json_object *o)
+{
+	_cleanup_buf_ struct buf b = BUF_INIT;
+	const char *name = "";
+
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (kinds[i].bit == kind)
+			name = kinds[i].name + strlen("network-");
+	json_object_object_foreach (o, k, v) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    streq(k, "event") || streq(k, "network") ||
+		    streq(k, "uuid"))
+			continue;
+		buf_printf(&b, "%s%s", b.len ? " " : "",
+			   json_object_get_string(v));
+	}
+	log_info("network '%s': event '%s': %s", net->def->name, name,
+		 b.len ? b.data : "");
+	emit(dmn, net->def->uuid.bytes, kind, o);
+}
+
 void events_network_lifecycle(struct daemon *dmn, const struct network *net,
 			      const char *type, const char *detail)
 {
@@ -262,8 +290,7 @@ void events_network_lifecycle(struct daemon *dmn, const struct network *net,
 
 	add_str(o, "type", type);
 	add_str(o, "detail", detail);
-	log_debug("event: %s", json_object_to_json_string(o));
-	emit(dmn, net->def->uuid.bytes, EVENT_NET_LIFECYCLE, o);
+	net_emit(dmn, net, EVENT_NET_LIFECYCLE, o);
 }
 
 void events_network_lease(struct daemon *dmn, const struct network *net,
@@ -279,7 +306,7 @@ void events_network_lease(struct daemon *dmn, const struct network *net,
 	add_str(o, "hostname", l->hostname);
 	add_str(o, "client_id", l->client_id);
 	json_object_object_add(o, "expiry", json_object_new_int64(l->expiry));
-	emit(dmn, net->def->uuid.bytes, EVENT_NET_LEASE, o);
+	net_emit(dmn, net, EVENT_NET_LEASE, o);
 }
 
 void events_network_dnsmasq(struct daemon *dmn, const struct network *net,
@@ -289,7 +316,7 @@ void events_network_dnsmasq(struct daemon *dmn, const struct network *net,
 
 	add_str(o, "type", type);
 	add_str(o, "detail", detail);
-	emit(dmn, net->def->uuid.bytes, EVENT_NET_DNSMASQ, o);
+	net_emit(dmn, net, EVENT_NET_DNSMASQ, o);
 }
 
 /* The "events" filter: names of kinds; absent means all of them. */
@@ -398,6 +425,11 @@ int events_m_subscribe(void *opaque, struct json_object *params,
 	rpc_server_keep_current(dmn->rpc); /* quiet, not idle */
 	*result = json_object_new_object();
 	json_object_object_add(*result, "events", kinds_json(mask));
+	log_debug("events subscribed: %s of %s",
+		  json_object_to_json_string_ext(
+			  json_object_object_get(*result, "events"),
+			  JSON_C_TO_STRING_PLAIN),
+		  name ? name : "all");
 	if (name)
 		json_object_object_add(*result, network ? "network" : "domain",
 				       json_object_new_string(name));

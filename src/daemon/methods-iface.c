@@ -245,7 +245,8 @@ static int leases_of(struct daemon *dmn, const struct domain_net *n,
 		return err_code(*e);
 	for (size_t k = 0; k < count; k++)
 		if (l[k].has_mac && !memcmp(l[k].mac, n->mac, 6))
-			add_addr(arr, name, n->mac, &l[k].ip, 0);
+			add_addr(arr, name, n->mac, &l[k].ip,
+				 network_port_prefix(dmn, n->source, &l[k].ip));
 	net_leases_free(l, count);
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/events.h"
+#include "daemon/network-port.h"
 #include "daemon/network.h"
 #include "lib/json.h"
 #include "lib/uuid.h"
@@ -86,6 +87,15 @@ static int m_list(void *opaque, struct json_object *params,
 	return 0;
 }
 
+static struct json_object *warnings_json(const struct xml_warnings *w)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < w->n; i++)
+		json_object_array_add(arr, json_object_new_string(w->msgs[i]));
+	return arr;
+}
+
 /* params.xml parsed and completed (bridge name, MAC) for @dmn. */
 static int parse_xml_param(struct daemon *dmn, struct json_object *params,
 			   struct network_def **def,
@@ -103,10 +113,7 @@ static int parse_xml_param(struct daemon *dmn, struct json_object *params,
 		xml_warnings_clear(&w);
 		return err_code(*e);
 	}
-	*warnings = json_object_new_array();
-	for (size_t i = 0; i < w.n; i++)
-		json_object_array_add(*warnings,
-				      json_object_new_string(w.msgs[i]));
+	*warnings = warnings_json(&w);
 	xml_warnings_clear(&w);
 	return 0;
 }
@@ -209,11 +216,15 @@ static int m_destroy(void *opaque, struct json_object *params,
 	struct daemon *dmn = opaque;
 	struct network *net = param_network(dmn, params, e);
 
+	int r;
+
 	(void)result;
-	if (!net || network_stop(dmn, net, e) < 0)
+	if (!net)
 		return err_code(*e);
-	object_drop_transient(&dmn->networks.l, &net->obj);
-	return 0;
+	r = network_stop(dmn, net, e);
+	if (r == RPC_DEFERRED)
+		net->job = rpc_server_defer(dmn->rpc);
+	return r; /* 0: @net may be gone (a transient network) */
 }
 
 static int m_autostart(void *opaque, struct json_object *params,
@@ -259,17 +270,6 @@ static int m_xml(void *opaque, struct json_object *params,
 	return 0;
 }
 
-/* The prefix of the <ip> of @d that @ip lies in (0: none). */
-static unsigned lease_prefix(const struct network_def *d,
-			     const struct net_ip *ip)
-{
-	for (size_t i = 0; i < d->n_ips; i++)
-		if (d->ips[i].address.family == ip->family &&
-		    net_ip_in(ip, &d->ips[i].address, d->ips[i].prefix))
-			return d->ips[i].prefix;
-	return ip->family == AF_INET ? 32 : 128;
-}
-
 static struct json_object *lease_json(const struct network *net,
 				      const struct net_lease *l)
 {
@@ -279,9 +279,9 @@ static struct json_object *lease_json(const struct network *net,
 	json_object_object_add(o, "expiry", json_object_new_int64(l->expiry));
 	add_str(o, "type", l->ip.family == AF_INET ? "ipv4" : "ipv6");
 	add_str(o, "ip", net_ip_str(&l->ip, ip));
-	json_object_object_add(
-		o, "prefix",
-		json_object_new_int((int)lease_prefix(net->def, &l->ip)));
+	json_object_object_add(o, "prefix",
+			       json_object_new_int((int)network_lease_prefix(
+				       net->def, &l->ip)));
 	if (l->has_mac)
 		add_str(o, "mac", net_mac_str(l->mac, mac));
 	if (l->ip.family == AF_INET6)
@@ -327,8 +327,9 @@ static int m_update(void *opaque, struct json_object *params,
 	const char *cmd, *section, *xml;
 	int64_t parent = -1;
 	bool live = false, config = false;
+	struct xml_warnings w = {0};
+	int r;
 
-	(void)result;
 	if (!net || json_get_string(params, "command", &cmd, e) < 0 ||
 	    json_get_string(params, "section", &section, e) < 0 ||
 	    json_get_string(params, "xml", &xml, e) < 0 ||
@@ -350,8 +351,17 @@ static int m_update(void *opaque, struct json_object *params,
 		live = net->active;
 		config = !net->active;
 	}
-	return network_update_dhcp_host(dmn, net, cmd, xml, (int)parent, live,
-					config, e);
+	r = network_update_dhcp_host(dmn, net, cmd, xml, (int)parent, live,
+				     config, &w, e);
+	if (r == RPC_DEFERRED) {
+		/* the answer comes once dnsmasq restarted: no warnings */
+		net->job = rpc_server_defer(dmn->rpc);
+	} else if (r == 0) {
+		*result = json_object_new_object();
+		json_object_object_add(*result, "warnings", warnings_json(&w));
+	}
+	xml_warnings_clear(&w);
+	return r;
 }
 
 const struct rpc_method network_methods[] = {

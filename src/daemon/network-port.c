@@ -88,3 +88,22 @@ int network_leases_get(struct daemon *d, const char *network,
 				"network '%s' not found", network);
 	return network_leases(d, network_of(o), out, n, e);
 }
+
+unsigned network_lease_prefix(const struct network_def *def,
+			      const struct net_ip *ip)
+{
+	for (size_t i = 0; i < def->n_ips; i++)
+		if (def->ips[i].address.family == ip->family &&
+		    net_ip_in(ip, &def->ips[i].address, def->ips[i].prefix))
+			return def->ips[i].prefix;
+	return net_ip_bits(ip);
+}
+
+unsigned network_port_prefix(struct daemon *d, const char *network,
+			     const struct net_ip *ip)
+{
+	struct object *o = object_list_find_name(&d->networks.l, network);
+
+	return o ? network_lease_prefix(network_of(o)->def, ip)
+		 : net_ip_bits(ip);
+}

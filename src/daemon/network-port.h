@@ -42,6 +42,17 @@ int network_port_get(struct daemon *d, const char *network,
 		     struct err **e);
 
 /*
+ * The prefix length of the <ip> of @def that @ip lies in: what a lease's
+ * address is shown with; the address's whole length when none is.
+ */
+unsigned network_lease_prefix(const struct network_def *def,
+			      const struct net_ip *ip);
+
+/* The same for the live definition of @network (by name). */
+unsigned network_port_prefix(struct daemon *d, const char *network,
+			     const struct net_ip *ip);
+
+/*
  * The current DHCP leases of @network: *@out (free with
  * net_leases_free()) with *@n entries; ERR_NO_NETWORK as above.
  */

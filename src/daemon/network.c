@@ -229,16 +229,15 @@ static int write_text(const char *path, char *text, struct err **e)
 }
 
 /*
- * The lease file exists before dnsmasq does (which opens it as root, and
- * keeps what it holds), so that nidod's inotify watch on it is in place
- * from the start rather than after a race with dnsmasq's first write.
+ * The lease file, empty when dnsmasq has not written one yet: watched
+ * from the start (dnsmasq opens it as root, before it drops root).
  */
-static int lease_file(const char *path, struct err **e)
+static int lease_file_create(const char *path, struct err **e)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 
 	if (fd < 0)
-		return err_sys(e, errno, "'%s'", path);
+		return err_sys(e, errno, "creating '%s'", path);
 	close(fd);
 	return 0;
 }
@@ -268,6 +267,8 @@ static int dnsmasq_files(struct daemon *dmn, const struct network *net,
 	if (r == 0)
 		r = check_searchable(dir, e);
 	if (r == 0)
+		r = lease_file_create(leases, e);
+	if (r == 0)
 		r = write_text(hosts, net_dnsmasq_dhcp_hosts(&m.conf, e), e);
 	if (r == 0)
 		r = write_text(dns,
@@ -276,8 +277,6 @@ static int dnsmasq_files(struct daemon *dmn, const struct network *net,
 			       e);
 	if (r == 0)
 		r = write_text(conf, net_dnsmasq_conf(&m.conf, e), e);
-	if (r == 0)
-		r = lease_file(leases, e);
 	network_dnsmasq_release(&m);
 	return r < 0 ? err_prefix(e, "network '%s': dnsmasq's files",
 				  name_of(net))
@@ -516,11 +515,13 @@ static int dnsmasq_spawn(struct daemon *dmn, struct network *net,
 	return dnsmasq_watch(dmn, net, e);
 }
 
-/* Ends @pid (a dnsmasq of ours, @pidfd may be -1): TERM, then KILL. */
-static void kill_dnsmasq(pid_t pid, int pidfd)
+/*
+ * Ends @pid, a dnsmasq of ours that no network watches (recovery, before
+ * nidod serves anyone): TERM, then KILL, waiting for it.
+ */
+static void kill_dnsmasq(pid_t pid)
 {
-	_cleanup_close_ int fd =
-		pidfd >= 0 ? dup(pidfd) : (int)pidfd_open(pid, 0);
+	_cleanup_close_ int fd = (int)pidfd_open(pid, 0);
 	struct spawn_child c = {.pid = pid, .pidfd = fd};
 	int status;
 
@@ -534,20 +535,78 @@ static void kill_dnsmasq(pid_t pid, int pidfd)
 	c.pidfd = -1; /* still owned by fd */
 }
 
-/* Stops @net's dnsmasq and its watches. */
-static void dnsmasq_stop(struct daemon *dmn, struct network *net)
+typedef void (*dnsmasq_then_fn)(struct daemon *dmn, struct network *net);
+
+/* Is @net's dnsmasq being ended (a stop or a restart under way)? */
+static bool ending(const struct network *net)
+{
+	return net->dns.then != NULL;
+}
+
+static void on_dnsmasq_ended(struct loop *l, int fd, uint32_t events,
+			     void *opaque)
+{
+	struct network *net = opaque;
+	struct network_dnsmasq_proc *d = &net->dns;
+	dnsmasq_then_fn then = d->then;
+
+	(void)fd;
+	(void)events;
+	if (d->kill_timer)
+		loop_source_del(l, d->kill_timer);
+	d->kill_timer = NULL;
+	d->then = NULL;
+	free(dnsmasq_forget(net->dmn, net));
+	then(net->dmn, net);
+}
+
+static void on_dnsmasq_kill(struct loop *l, void *opaque)
+{
+	struct network *net = opaque;
+
+	(void)l;
+	log_warn("network '%s': dnsmasq %d did not end on SIGTERM; killing it",
+		 name_of(net), (int)net->dns.pid);
+	pidfd_send_signal(net->dns.pidfd, SIGKILL, NULL, 0);
+}
+
+/*
+ * Ends @net's dnsmasq and its watches without waiting: SIGTERM, SIGKILL
+ * DNSMASQ_STOP_MS later, and @then once its pidfd says it is gone.
+ * RPC_DEFERRED, or 0 when none ran (@then has run: it may free @net).
+ */
+static int dnsmasq_end(struct daemon *dmn, struct network *net,
+		       dnsmasq_then_fn then)
 {
 	struct network_dnsmasq_proc *d = &net->dns;
+	_cleanup_err_ struct err *e = NULL;
 
 	dnsmasq_unwatch(dmn, net);
-	if (d->retry) {
+	if (d->retry)
 		loop_source_del(dmn->loop, d->retry);
-		d->retry = NULL;
-	}
-	if (d->pid > 0)
-		kill_dnsmasq(d->pid, d->pidfd);
-	free(dnsmasq_forget(dmn, net));
+	d->retry = NULL;
 	d->fails = 0;
+	if (d->pid > 0 && d->pidfd >= 0 &&
+	    pidfd_send_signal(d->pidfd, SIGTERM, NULL, 0) == 0) {
+		if (d->watch)
+			loop_source_del(dmn->loop, d->watch);
+		d->watch = loop_fd_add(dmn->loop, d->pidfd, EPOLLIN,
+				       on_dnsmasq_ended, net, &e);
+		if (d->watch)
+			d->kill_timer = loop_timer_add(
+				dmn->loop, DNSMASQ_STOP_MS * 1000000ull, 0,
+				on_dnsmasq_kill, net, &e);
+		if (d->kill_timer) {
+			d->then = then;
+			return RPC_DEFERRED;
+		}
+		/* the loop cannot wait for it: kill it outright */
+		log_warn("network '%s': %s", name_of(net), err_msg(e));
+		pidfd_send_signal(d->pidfd, SIGKILL, NULL, 0);
+	}
+	free(dnsmasq_forget(dmn, net));
+	then(dmn, net);
+	return 0;
 }
 
 /* ---- leases ------------------------------------------------------------- */
@@ -678,20 +737,6 @@ int network_leases(struct daemon *dmn, struct network *net,
  * NAT and routed networks forward between the bridge and the outside:
  * the kernel must forward at all (libvirt turns it on the same way).
  */
-static int sysctl_on(const char *path, struct err **e)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0 || write(fd, "1\n", 2) != 2) {
-		int err = errno;
-
-		close_safe(fd);
-		return err_sys(e, err, "writing 1 to '%s'", path);
-	}
-	close(fd);
-	return 0;
-}
-
 static int enable_forwarding(const struct network_def *d, struct err **e)
 {
 	bool v4 = false, v6 = false;
@@ -703,9 +748,10 @@ static int enable_forwarding(const struct network_def *d, struct err **e)
 		v4 |= d->ips[i].address.family == AF_INET;
 		v6 |= d->ips[i].address.family == AF_INET6;
 	}
-	if (v4 && sysctl_on("/proc/sys/net/ipv4/ip_forward", e) < 0)
+	if (v4 && net_sysctl_write("net/ipv4/ip_forward", "1\n", e) < 0)
 		return -EIO;
-	if (v6 && sysctl_on("/proc/sys/net/ipv6/conf/all/forwarding", e) < 0)
+	if (v6 &&
+	    net_sysctl_write("net/ipv6/conf/all/forwarding", "1\n", e) < 0)
 		return -EIO;
 	return 0;
 }
@@ -779,7 +825,7 @@ static void teardown_dnsmasqs(struct daemon *dmn, const char *name)
 	_cleanup_free_ pid_t *pids = dnsmasq_find(dmn, name);
 
 	for (size_t i = 0; pids[i]; i++)
-		kill_dnsmasq(pids[i], -1);
+		kill_dnsmasq(pids[i]);
 }
 
 /*
@@ -922,6 +968,14 @@ int network_start(struct daemon *dmn, struct network *net, struct err **e)
 	lap(&c, PART_RECORDS);
 	if (r < 0) {
 		dnsmasq_unwatch(dmn, net);
+		if (net->dns.pidfd >= 0) {
+			/* started, not recorded: ends at once on SIGKILL */
+			siginfo_t si;
+
+			pidfd_send_signal(net->dns.pidfd, SIGKILL, NULL, 0);
+			waitid((idtype_t)P_PIDFD, (id_t)net->dns.pidfd, &si,
+			       WEXITED | WNOWAIT);
+		}
 		free(dnsmasq_forget(dmn, net));
 		teardown(dmn, d->name, d->bridge, host_bridge(d), 0);
 		store_runtime_delete(&dmn->store, &network_kind, d->name);
@@ -934,16 +988,22 @@ int network_start(struct daemon *dmn, struct network *net, struct err **e)
 	return 0;
 }
 
-int network_stop(struct daemon *dmn, struct network *net, struct err **e)
+/* Refuses a change to @net while its dnsmasq is being ended. */
+static int check_not_ending(const struct network *net, struct err **e)
+{
+	if (!ending(net))
+		return 0;
+	return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+			"network '%s' is busy: its dnsmasq is being stopped",
+			name_of(net));
+}
+
+/* The rest of network_stop() once its dnsmasq is gone. */
+static void stop_done(struct daemon *dmn, struct network *net)
 {
 	const struct network_def *d = net->def;
+	struct rpc_call *job = steal_ptr(net->job);
 
-	if (!net->active)
-		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
-				"network '%s' is not active", d->name);
-	if (save_record(dmn, net, "stopping", e) < 0)
-		return err_prefix(e, "network '%s'", d->name);
-	dnsmasq_stop(dmn, net);
 	teardown(dmn, d->name, d->bridge, host_bridge(d), 0);
 	store_runtime_delete(&dmn->store, &network_kind, d->name);
 	net_leases_free(net->dns.leases, net->dns.n_leases);
@@ -953,7 +1013,21 @@ int network_stop(struct daemon *dmn, struct network *net, struct err **e)
 	log_info("network '%s' stopped", d->name);
 	events_network_lifecycle(dmn, net, "stopped", NULL);
 	object_apply_newdef(&net->obj);
-	return 0;
+	object_drop_transient(&dmn->networks.l, &net->obj);
+	rpc_call_done(job, 0, NULL, NULL);
+}
+
+int network_stop(struct daemon *dmn, struct network *net, struct err **e)
+{
+	const struct network_def *d = net->def;
+
+	if (!net->active)
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"network '%s' is not active", d->name);
+	if (check_not_ending(net, e) < 0 ||
+	    save_record(dmn, net, "stopping", e) < 0)
+		return err_prefix(e, "network '%s'", d->name);
+	return dnsmasq_end(dmn, net, stop_done);
 }
 
 /* ---- definitions --------------------------------------------------------- */
@@ -1002,17 +1076,6 @@ static int bridge_expand(const struct daemon *dmn, const char *tmpl,
 			tmpl);
 }
 
-static void random_mac(uint8_t mac[6])
-{
-	struct uuid u;
-
-	uuid_new_random(&u);
-	mac[0] = 0x52;
-	mac[1] = 0x54;
-	mac[2] = 0x00;
-	memcpy(mac + 3, u.bytes, 3);
-}
-
 int network_fill_def(struct daemon *dmn, struct network_def *def,
 		     struct err **e)
 {
@@ -1054,7 +1117,7 @@ int network_fill_def(struct daemon *dmn, struct network_def *def,
 		if (od && od->has_mac)
 			memcpy(def->mac, od->mac, 6);
 		else
-			random_mac(def->mac);
+			net_mac_random(def->mac);
 		def->has_mac = true;
 	}
 	return 0;
@@ -1203,7 +1266,7 @@ static void kill_orphan_dnsmasqs(struct daemon *dmn)
 			continue;
 		log_warn("killing dnsmasq %d, which no running network owns",
 			 (int)pids[p]);
-		kill_dnsmasq(pids[p], -1);
+		kill_dnsmasq(pids[p]);
 	}
 }
 
@@ -1341,142 +1404,46 @@ void networks_release(struct daemon *dmn)
 			loop_source_del(dmn->loop, net->dns.watch);
 		if (net->dns.retry)
 			loop_source_del(dmn->loop, net->dns.retry);
-		net->dns.watch = net->dns.retry = NULL;
+		if (net->dns.kill_timer)
+			loop_source_del(dmn->loop, net->dns.kill_timer);
+		net->dns.watch = net->dns.retry = net->dns.kill_timer = NULL;
+		/* a stop under way ends at the next start (its record says
+		 * "stopping") */
+		net->dns.then = NULL;
+		rpc_call_done(steal_ptr(net->job), -ECANCELED, NULL, NULL);
 	}
 	object_list_clear(&dmn->networks.l);
 }
 
 /* ---- net-update ---------------------------------------------------------- */
 
-/* A copy of @d (through its text: a definition is what it formats to). */
-static struct network_def *def_copy(const struct network_def *d, struct err **e)
+/* A dnsmasq for @net again, after an update ended the last one. */
+static int respawn(struct daemon *dmn, struct network *net, struct err **e)
 {
-	_cleanup_free_ char *xml = network_def_format(d);
-	struct network_def *c = NULL;
+	int r = dnsmasq_spawn(dmn, net, e);
 
-	if (network_def_parse(xml, strlen(xml), &c, NULL, e) < 0)
-		return NULL;
-	return c;
+	if (r == 0)
+		r = save_record(dmn, net, "running", e);
+	if (r < 0) {
+		log_error("network '%s': restarting dnsmasq: %s", name_of(net),
+			  err_msg(*e));
+		events_network_dnsmasq(dmn, net, "failed", err_msg(*e));
+	}
+	return r;
 }
 
-/* The <ip> a host goes in: @parent, or the first IPv4 one with DHCP. */
-static int pick_ip(const struct network_def *d, int parent, struct err **e)
+static void respawn_done(struct daemon *dmn, struct network *net)
 {
-	int first4 = -1;
+	_cleanup_err_ struct err *e = NULL;
+	int r = respawn(dmn, net, &e);
 
-	if (parent >= 0) {
-		if ((size_t)parent < d->n_ips)
-			return parent;
-		return err_setk(e, ERR_OPERATION_INVALID, ENOENT,
-				"network '%s' has no <ip> number %d (it has "
-				"%zu)",
-				d->name, parent, d->n_ips);
-	}
-	for (size_t i = 0; i < d->n_ips; i++) {
-		if (d->ips[i].address.family != AF_INET)
-			continue;
-		if (d->ips[i].has_dhcp)
-			return (int)i;
-		if (first4 < 0)
-			first4 = (int)i;
-	}
-	if (first4 >= 0)
-		return first4;
-	if (d->n_ips)
-		return 0;
-	return err_setk(e, ERR_OPERATION_INVALID, ENOENT,
-			"network '%s' has no <ip> for a DHCP host", d->name);
+	rpc_call_done(steal_ptr(net->job), r, NULL, e);
 }
 
-/* Same client: MAC (IPv4) or id (DHCPv6), else same name. */
-static bool host_match(const struct network_dhcp_host *a,
-		       const struct network_dhcp_host *b)
-{
-	if (a->has_mac || b->has_mac)
-		return a->has_mac && b->has_mac && !memcmp(a->mac, b->mac, 6);
-	if (a->id || b->id)
-		return a->id && b->id && streq(a->id, b->id);
-	return a->name && b->name && streq(a->name, b->name);
-}
-
-static int host_change(struct network_def *d, int ipi, const char *cmd,
-		       struct network_dhcp_host *h, struct err **e)
-{
-	struct network_ip *ip = &d->ips[ipi];
-	size_t i = 0;
-
-	while (i < ip->n_hosts && !host_match(&ip->hosts[i], h))
-		i++;
-	if (streq(cmd, "delete") || streq(cmd, "modify")) {
-		if (i == ip->n_hosts)
-			return err_setk(e, ERR_OPERATION_INVALID, ENOENT,
-					"couldn't locate a matching dhcp host "
-					"entry in network '%s'",
-					d->name);
-		network_dhcp_host_release(&ip->hosts[i]);
-		if (streq(cmd, "modify")) {
-			ip->hosts[i] = *h;
-		} else {
-			memmove(&ip->hosts[i], &ip->hosts[i + 1],
-				(ip->n_hosts - i - 1) * sizeof(*ip->hosts));
-			ip->n_hosts--;
-			network_dhcp_host_release(h);
-		}
-		memset(h, 0, sizeof(*h));
-		return 0;
-	}
-	if (i < ip->n_hosts)
-		return err_setk(e, ERR_OPERATION_INVALID, EEXIST,
-				"there is an existing dhcp host entry in "
-				"network '%s' that matches",
-				d->name);
-	if (ip->n_hosts >= NETWORK_MAX_HOSTS)
-		return err_setk(e, ERR_OPERATION_INVALID, ENOSPC,
-				"network '%s' has %d DHCP hosts already",
-				d->name, NETWORK_MAX_HOSTS);
-	ip->hosts =
-		xreallocarray(ip->hosts, ip->n_hosts + 1, sizeof(*ip->hosts));
-	if (streq(cmd, "add-first")) {
-		memmove(&ip->hosts[1], &ip->hosts[0],
-			ip->n_hosts * sizeof(*ip->hosts));
-		ip->hosts[0] = *h;
-	} else {
-		ip->hosts[ip->n_hosts] = *h;
-	}
-	ip->n_hosts++;
-	ip->has_dhcp = true;
-	memset(h, 0, sizeof(*h));
-	return 0;
-}
-
-/* A copy of @d with the change made and checked, or NULL with @e. */
-static struct network_def *updated(const struct network_def *d, const char *cmd,
-				   const char *xml, int parent, struct err **e)
-{
-	struct network_def *c = NULL;
-	struct network_dhcp_host h;
-	int ipi = pick_ip(d, parent, e);
-
-	if (ipi < 0)
-		return NULL;
-	if (network_dhcp_host_parse(xml, strlen(xml),
-				    d->ips[ipi].address.family, &h, NULL,
-				    e) < 0) {
-		err_prefix(e, "network '%s'", d->name);
-		return NULL;
-	}
-	c = def_copy(d, e);
-	if (!c || host_change(c, ipi, cmd, &h, e) < 0 ||
-	    network_def_validate(c, e) < 0) {
-		network_dhcp_host_release(&h);
-		network_def_free(c);
-		err_mark(e, ERR_OPERATION_INVALID);
-		return NULL;
-	}
-	return c;
-}
-
-/* The running dnsmasq takes the new hosts: SIGHUP re-reads them. */
+/*
+ * The running dnsmasq takes the new hosts: SIGHUP re-reads them; a new
+ * configuration (a first static host) needs a new dnsmasq.
+ */
 static int live_hosts(struct daemon *dmn, struct network *net, struct err **e)
 {
 	_cleanup_free_ char *conf = dns_path(dmn, name_of(net), "dnsmasq.conf");
@@ -1494,17 +1461,15 @@ static int live_hosts(struct daemon *dmn, struct network *net, struct err **e)
 		return pidfd_send_signal(net->dns.pidfd, SIGHUP, NULL, 0) < 0
 			       ? err_sys(e, errno, "signalling dnsmasq")
 			       : 0;
-	/* its configuration changed (a first static host): start it again */
-	dnsmasq_stop(dmn, net);
-	r = dnsmasq_spawn(dmn, net, e);
-	if (r == 0)
-		r = save_record(dmn, net, "running", e);
-	return r;
+	if (net->dns.pid <= 0)
+		return respawn(dmn, net, e);
+	return dnsmasq_end(dmn, net, respawn_done);
 }
 
 int network_update_dhcp_host(struct daemon *dmn, struct network *net,
 			     const char *cmd, const char *xml, int parent,
-			     bool live, bool config, struct err **e)
+			     bool live, bool config, struct xml_warnings *w,
+			     struct err **e)
 {
 	struct network_def *ld = NULL, *cd = NULL;
 	const struct network_def *persistent =
@@ -1524,14 +1489,19 @@ int network_update_dhcp_host(struct daemon *dmn, struct network *net,
 				"network '%s' is not active: no live "
 				"definition to update",
 				name_of(net));
+	if (check_not_ending(net, e) < 0)
+		return -EBUSY;
 	if (config && !net->persistent)
 		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
 				"network '%s' is transient: no persistent "
 				"definition to update",
 				name_of(net));
 	/* both made before either is kept: all or nothing */
-	if ((live && !(ld = updated(net->def, cmd, xml, parent, e))) ||
-	    (config && !(cd = updated(persistent, cmd, xml, parent, e)))) {
+	if ((live && !(ld = network_def_host_updated(net->def, cmd, xml, parent,
+						     w, e))) ||
+	    (config &&
+	     !(cd = network_def_host_updated(persistent, cmd, xml, parent,
+					     live ? NULL : w, e)))) {
 		network_def_free(ld);
 		return err_code(*e);
 	}
@@ -1547,7 +1517,11 @@ int network_update_dhcp_host(struct daemon *dmn, struct network *net,
 		net->def = steal_ptr(cd);
 	}
 	if (ld) {
-		network_def_free(net->def);
+		/* the persistent definition comes back at the stop */
+		if (net->persistent && !net->newdef)
+			net->newdef = net->def;
+		else
+			network_def_free(net->def);
 		net->def = steal_ptr(ld);
 		r = live_hosts(dmn, net, e);
 	}

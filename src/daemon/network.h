@@ -25,6 +25,8 @@
 
 struct daemon;
 struct loop_source;
+struct network;
+struct rpc_call;
 
 /* The "network" kind (network.c). */
 extern const struct object_kind network_kind;
@@ -43,6 +45,13 @@ struct network_dnsmasq_proc {
 	struct loop_source *lease_watch, *lease_timer;
 	struct net_lease *leases;
 	size_t n_leases;
+	/*
+	 * While it is being ended (net-destroy, a restart for net-update):
+	 * its pidfd's watch calls @then once it is gone; @kill_timer sends
+	 * SIGKILL if SIGTERM was not enough. The loop never waits for it.
+	 */
+	void (*then)(struct daemon *dmn, struct network *net);
+	struct loop_source *kill_timer;
 };
 
 struct network {
@@ -58,7 +67,8 @@ struct network {
 		};
 	};
 	bool active;
-	struct daemon *dmn; /* for the loop's callbacks */
+	struct daemon *dmn;   /* for the loop's callbacks */
+	struct rpc_call *job; /* a deferred call answered when dns.then ran */
 	struct network_dnsmasq_proc dns;
 };
 
@@ -109,7 +119,12 @@ int network_fill_def(struct daemon *dmn, struct network_def *def,
  */
 int network_start(struct daemon *dmn, struct network *net, struct err **e);
 
-/* Stops @net and removes all it made; 0 or -errno with @e filled. */
+/*
+ * Stops @net and removes all it made: 0 when done, RPC_DEFERRED while its
+ * dnsmasq is ending (the caller then defers its call into net->job,
+ * answered once the network stopped), or -errno with @e filled. A
+ * transient network is freed once it stopped.
+ */
 int network_stop(struct daemon *dmn, struct network *net, struct err **e);
 
 /*
@@ -130,11 +145,25 @@ void networks_release(struct daemon *dmn);
  * "delete" or "modify" of the <host> element @xml in the <ip> number
  * @parent (-1: the first IPv4 one, or the one the host's address fits),
  * live (@live: the running dnsmasq re-reads its hosts) and/or in the
- * persistent definition (@config). 0 or -errno with @e.
+ * persistent definition (@config). What the element has that nido does
+ * not know is warned about in @w (may be NULL). 0 or -errno with @e.
  */
+/* (RPC_DEFERRED as network_stop() when dnsmasq must be restarted.) */
 int network_update_dhcp_host(struct daemon *dmn, struct network *net,
 			     const char *cmd, const char *xml, int parent,
-			     bool live, bool config, struct err **e);
+			     bool live, bool config, struct xml_warnings *w,
+			     struct err **e);
+
+/*
+ * A copy of @d with net-update's @cmd ("add-first", "add-last",
+ * "delete", "modify") of the <host> @xml made in its <ip> @parent (-1:
+ * the first IPv4 one with DHCP) and the whole checked; NULL with @e.
+ * Warnings in @w (may be NULL). network-update.c.
+ */
+struct network_def *network_def_host_updated(const struct network_def *d,
+					     const char *cmd, const char *xml,
+					     int parent, struct xml_warnings *w,
+					     struct err **e);
 
 /* The current leases of @net (read from its lease file). */
 int network_leases(struct daemon *dmn, struct network *net,

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <net/if.h>
 
+#include "lib/uuid.h"
+
 int net_ip_parse(const char *s, int family, const char *what,
 		 struct net_ip *out, struct err **e)
 {
@@ -240,4 +242,15 @@ bad:
 bool net_link_exists(const char *name)
 {
 	return if_nametoindex(name) != 0;
+}
+
+void net_mac_random(uint8_t mac[6])
+{
+	struct uuid u;
+
+	uuid_new_random(&u);
+	mac[0] = 0x52;
+	mac[1] = 0x54;
+	mac[2] = 0x00;
+	memcpy(mac + 3, u.bytes, 3);
 }

@@ -77,6 +77,12 @@ int net_mac_parse(const char *s, const char *what, uint8_t mac[6],
 		  struct err **e);
 const char *net_mac_str(const uint8_t mac[6], char buf[NET_MAC_STRLEN]);
 
+/*
+ * A random MAC in 52:54:00, the prefix libvirt and QEMU give guests and
+ * bridges they name themselves (unicast, locally administered).
+ */
+void net_mac_random(uint8_t mac[6]);
+
 /* Digits the kernel may put for a template's "%d" (numbers < 32768). */
 #define NET_IFNAME_NUM_MAX 5
 

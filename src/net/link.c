@@ -152,21 +152,33 @@ static struct nl_msg *bridge_msg(const char *name,
 	return msg;
 }
 
-/* Writes @value to /proc/sys/net/ipv6/conf/@name/@key (this namespace's). */
+int net_sysctl_write(const char *key, const char *value, struct err **e)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/sys/%s", key);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t n = strlen(value);
+
+	if (fd < 0)
+		return err_sys(e, errno, "opening %s", path);
+	errno = EIO;
+	if (write(fd, value, n) != (ssize_t)n)
+		return err_sys(e, errno, "writing '%s' to %s", value, path);
+	return 0;
+}
+
+/* Writes @value to net/ipv6/conf/@name/@key (this namespace's). */
 static int ipv6_conf(const char *name, const char *key, const char *value,
 		     struct err **e)
 {
-	_cleanup_free_ char *path =
-		xasprintf("/proc/sys/net/ipv6/conf/%s/%s", name, key);
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	_cleanup_free_ char *k = xasprintf("net/ipv6/conf/%s/%s", name, key);
+	_cleanup_err_ struct err *why = NULL;
+	int r = net_sysctl_write(k, value, &why);
 
-	if (fd < 0 && errno == ENOENT)
+	if (r == -ENOENT)
 		return 0; /* IPv6 is off in this kernel: nothing to set */
-	if (fd < 0)
-		return err_sys(e, errno, "bridge '%s': opening %s", name, path);
-	errno = EIO;
-	if (write(fd, value, strlen(value)) != (ssize_t)strlen(value))
-		return err_sys(e, errno, "bridge '%s': writing %s", name, path);
+	if (r < 0)
+		return err_setk(e, err_kind(why), -r, "bridge '%s': %s", name,
+				err_msg(why));
 	return 0;
 }
 

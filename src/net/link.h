@@ -56,6 +56,13 @@ int net_veth_create(struct net_nl *nl, const char *name, const char *peer,
 int net_link_set_netns(struct net_nl *nl, const char *name, pid_t pid,
 		       struct err **e);
 
+/*
+ * Writes @value to /proc/sys/@key ("net/ipv4/ip_forward"), this network
+ * namespace's setting. -ENOENT (with @e) when the kernel has no such
+ * key (IPv6 off), else 0 or -errno.
+ */
+int net_sysctl_write(const char *key, const char *value, struct err **e);
+
 /* Deletes link @name (any kind); -ENODEV when there is none. */
 int net_link_delete(struct net_nl *nl, const char *name, struct err **e);
 

@@ -3,7 +3,7 @@
 # test makes (MBR, ext2, extlinux, Debian's kernel, a busybox init that
 # answers on ttyS0 and powers off on the ACPI power button) boots through
 # `nido start` under QEMU's SeaBIOS; its init answers on `nido console`;
-# suspend holds it, resume lets it go on; shutdown goes through ACPI;
+# suspend holds it (its clock stops), resume lets it go on; shutdown goes through ACPI;
 # destroy; a daemon killed with SIGKILL re-attaches to the running QEMU;
 # a cdrom before the disk in the boot order; the disk on virtio-scsi;
 # type 'kvm' on a host whose KVM cannot run an unmodified guest says so.
@@ -111,6 +111,17 @@ fi
 t_out "domstats: QEMU's block statistics" "block.0.name=hda" "$NIDO" domstats bios
 t_out "domstats: QEMU's vCPUs" "vcpu.current=1" "$NIDO" domstats bios
 
+# guest_uptime: the guest's /proc/uptime (its init answers "uptime").
+guest_uptime() {
+	local v= deadline=$((SECONDS + 60))
+	while [ -z "$v" ] && [ $SECONDS -lt $deadline ]; do
+		v=$(printf 'uptime\r' | timeout 20 "$NIDO" console bios 2>&1 |
+			sed -n 's/.*UPTIME:\([0-9.]*\).*/\1/p' | tail -n 1)
+	done
+	echo "$v"
+}
+h1=$(date +%s.%N)
+g1=$(guest_uptime)
 t_out "suspend" "Domain 'bios' suspended" "$NIDO" suspend bios
 t "the domain is paused (user)" state_is bios "paused (user)"
 out=$(printf 'held-2\r' | timeout 20 "$NIDO" console bios 2>&1)
@@ -119,9 +130,21 @@ if [[ $out != *"GOT:held-2"* ]]; then
 else
 	not_ok "a paused guest does not answer" "$out"
 fi
+sleep 8 # paused for that long at least
 t_out "resume" "Domain 'bios' resumed" "$NIDO" resume bios
 t "the domain is running (unpaused)" state_is bios "running (unpaused)"
 t_out "the resumed guest answers" "GOT:ping-3 on " ask bios ping-3
+g2=$(guest_uptime)
+h2=$(date +%s.%N)
+# paused for 8 s at least: the guest's clock stood still meanwhile, so
+# it advanced 5 s less than the host's at least
+if [ -n "$g1" ] && [ -n "$g2" ] &&
+	awk -v g1="$g1" -v g2="$g2" -v h1="$h1" -v h2="$h2" \
+		'BEGIN { exit !(g2 - g1 < h2 - h1 - 5) }'; then
+	ok "the guest's clock stopped while it was suspended"
+else
+	not_ok "the guest's clock stopped while it was suspended" "guest: $g1 -> $g2, host: $h1 -> $h2"
+fi
 
 # The daemon dies; QEMU does not; a new daemon re-attaches.
 stop_daemon KILL

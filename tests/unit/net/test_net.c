@@ -84,6 +84,18 @@ static void macs_and_names(void)
 	CHECK(net_mac_parse(" 2:54:00:ab:cd:0f", "mac", mac, NULL) < 0);
 	CHECK(net_mac_parse("01:00:5e:00:00:01", "mac", mac, &e) < 0);
 	CHECK_STR_CONTAINS(err_msg(e), "multicast");
+	/* a random one: libvirt's prefix, then not twice the same */
+	{
+		uint8_t m2[6];
+
+		net_mac_random(mac);
+		net_mac_random(m2);
+		CHECK(!memcmp(mac, "\x52\x54\x00", 3));
+		CHECK(memcmp(mac, m2, 6) != 0);
+		CHECK_INT_EQ(
+			net_mac_parse(net_mac_str(mac, buf), "mac", m2, NULL),
+			0);
+	}
 
 	CHECK_INT_EQ(net_ifname_check("virbr0", false, NULL), 0);
 	CHECK_INT_EQ(net_ifname_check("br-lan.10", false, NULL), 0);
