@@ -114,7 +114,7 @@ static void kind_obj_free(struct object *o)
 	struct network *n = network_of(o);
 
 	close_safe(n->dns.pidfd);
-	close_safe(n->dns.inotify);
+	/* dns.inotify is a watch of lease_inotify, not an fd */
 	net_leases_free(n->dns.leases, n->dns.n_leases);
 	network_def_free(n->def);
 	network_def_free(n->newdef);
@@ -663,23 +663,78 @@ static void on_lease_timer(struct loop *l, void *opaque)
 	leases_reread(net->dmn, net);
 }
 
-static void on_lease_change(struct loop *l, int fd, uint32_t events,
-			    void *opaque)
+/*
+ * One inotify instance for the lease files of every network, each
+ * network's watch descriptor in its dns.inotify: instances are counted
+ * per user (128 by default), and dnsmasq, root when it starts, takes one
+ * of its own per network.
+ */
+static int lease_inotify = -1;
+static struct loop_source *lease_source;
+
+static void lease_changed(struct loop *l, struct network *net)
 {
-	struct network *net = opaque;
-	char buf[4096]
-		__attribute__((aligned(__alignof__(struct inotify_event))));
 	_cleanup_err_ struct err *e = NULL;
 
-	(void)events;
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
 	/* dnsmasq writes the file in several calls: read it once settled */
 	if (!net->dns.lease_timer)
 		net->dns.lease_timer = loop_timer_add(l, LEASE_SETTLE_NS, 0,
 						      on_lease_timer, net, &e);
 	else
 		loop_timer_set(l, net->dns.lease_timer, LEASE_SETTLE_NS, 0);
+}
+
+static void on_lease_change(struct loop *l, int fd, uint32_t events,
+			    void *opaque)
+{
+	struct daemon *dmn = opaque;
+	char buf[4096]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	(void)events;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t off = 0; off < n;) {
+			const struct inotify_event *ev =
+				(const struct inotify_event *)(buf + off);
+
+			for (size_t i = 0; i < dmn->networks.l.n; i++) {
+				struct network *net =
+					network_at(&dmn->networks, i);
+
+				if (net->dns.inotify == ev->wd &&
+				    !(ev->mask & IN_IGNORED))
+					lease_changed(l, net);
+			}
+			off += (ssize_t)(sizeof(*ev) + ev->len);
+		}
+}
+
+static int lease_inotify_open(struct daemon *dmn, struct err **e)
+{
+	if (lease_inotify >= 0)
+		return 0;
+	lease_inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (lease_inotify < 0)
+		return err_sys(e, errno, "inotify");
+	lease_source = loop_fd_add(dmn->loop, lease_inotify, EPOLLIN,
+				   on_lease_change, dmn, e);
+	if (!lease_source) {
+		close_safe(lease_inotify);
+		lease_inotify = -1;
+		return -EIO;
+	}
+	return 0;
+}
+
+/* At daemon exit (networks_release). */
+static void lease_inotify_close(struct daemon *dmn)
+{
+	if (lease_source)
+		loop_source_del(dmn->loop, lease_source);
+	lease_source = NULL;
+	close_safe(lease_inotify);
+	lease_inotify = -1;
 }
 
 /* Watches the lease file (dnsmasq rewrites it in place). */
@@ -691,15 +746,11 @@ static void dnsmasq_watch_leases(struct daemon *dmn, struct network *net)
 
 	if (d->inotify >= 0)
 		return;
-	d->inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (d->inotify < 0 ||
-	    inotify_add_watch(d->inotify, path, IN_MODIFY | IN_CLOSE_WRITE) <
-		    0 ||
-	    !(d->lease_watch = loop_fd_add(dmn->loop, d->inotify, EPOLLIN,
-					   on_lease_change, net, &e))) {
+	if (lease_inotify_open(dmn, &e) < 0 ||
+	    (d->inotify = inotify_add_watch(lease_inotify, path,
+					    IN_MODIFY | IN_CLOSE_WRITE)) < 0) {
 		log_warn("network '%s': watching '%s': %s", name_of(net), path,
 			 e ? err_msg(e) : strerror(errno));
-		close_safe(d->inotify);
 		d->inotify = -1;
 		return;
 	}
@@ -710,12 +761,11 @@ static void dnsmasq_unwatch(struct daemon *dmn, struct network *net)
 {
 	struct network_dnsmasq_proc *d = &net->dns;
 
-	if (d->lease_watch)
-		loop_source_del(dmn->loop, d->lease_watch);
 	if (d->lease_timer)
 		loop_source_del(dmn->loop, d->lease_timer);
 	d->lease_watch = d->lease_timer = NULL;
-	close_safe(d->inotify);
+	if (d->inotify >= 0 && lease_inotify >= 0)
+		inotify_rm_watch(lease_inotify, d->inotify);
 	d->inotify = -1;
 }
 
@@ -1413,6 +1463,7 @@ void networks_release(struct daemon *dmn)
 		rpc_call_done(steal_ptr(net->job), -ECANCELED, NULL, NULL);
 	}
 	object_list_clear(&dmn->networks.l);
+	lease_inotify_close(dmn);
 }
 
 /* ---- net-update ---------------------------------------------------------- */
