@@ -47,16 +47,6 @@ t "a client makes an address from the advertised prefix (SLAAC)" wait_for 60 \
 t "... and its default route is the host (the advertisement)" \
 	bash -c "nsenter -t $slaac_ns -n ip -6 route show default | grep -q 'via fe80::.* dev c61 proto ra'"
 
-# dhcp6 NS IFACE DUID|-: dhclient's address (it needs a link-local one
-# first); without a script: the test only reads the lease.
-dhcp6() {
-	local lf=$tmp/$2.lease
-	wait_for 30 bash -c "nsenter -t $1 -n ip -6 addr show dev $2 | grep -q 'fe80::.*scope link' && ! nsenter -t $1 -n ip -6 addr show dev $2 | grep -q tentative" || return 1
-	[ "$3" != - ] && printf 'default-duid "%s";\n' "$3" >"$lf"
-	in_ns "$1" timeout 60 dhclient -6 -1 -v -sf /bin/true -lf "$lf" \
-		-pf "$tmp/$2.pid" "$2" >"$tmp/$2.log" 2>&1
-	sed -n 's/.*iaaddr \([0-9a-f:]*\) .*/\1/p' "$lf" | tail -n 1
-}
 addr=$(dhcp6 "$dyn_ns" c62 -)
 case $addr in
 fd00:86::1[0-9a-f][0-9a-f]) ok "a client gets an address from the range by DHCPv6 ($addr)" ;;

@@ -106,6 +106,18 @@ json_check() {
 	python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if ('"$1"') else 1)'
 }
 
+# dhcp6 NS IFACE DUID|-: the IPv6 address dhclient -6 gets on IFACE in
+# namespace NS (it needs a link-local address first), with DUID (octal
+# escapes, or - for dhclient's own); no script: only the lease is read.
+dhcp6() {
+	local lf=$tmp/$2.lease
+	wait_for 30 bash -c "nsenter -t $1 -n ip -6 addr show dev $2 | grep -q 'fe80::.*scope link' && ! nsenter -t $1 -n ip -6 addr show dev $2 | grep -q tentative" || return 1
+	[ "$3" != - ] && printf 'default-duid "%s";\n' "$3" >"$lf"
+	in_ns "$1" timeout 60 dhclient -6 -1 -v -sf /bin/true -lf "$lf" \
+		-pf "$tmp/$2.pid" "$2" >"$tmp/$2.log" 2>&1
+	sed -n 's/.*iaaddr \([0-9a-f:]*\) .*/\1/p' "$lf" | tail -n 1
+}
+
 done_testing() {
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]
