@@ -17,8 +17,8 @@
 #
 # Two times per round: "running", from the command's start to vCPUs that
 # run (nido: `nido start` returns once QMP's `cont` is answered; by hand:
-# QEMU started with -S as nidod starts it, then a QMP client sends
-# qmp_capabilities and cont), which holds nidod's whole overhead and
+# a QMP client starts QEMU with -S as nidod starts it, then sends
+# qmp_capabilities and cont, timed from inside the client), which holds nidod's whole overhead and
 # little of the machine's noise; and "init", to the init's line on the
 # serial port (by hand without -S). Prints each round, the medians and
 # nido's overhead (the difference of the medians; goal: at most 50 ms).
@@ -114,37 +114,46 @@ hand_args() {
 	done <"$work/cmdline"
 }
 
-# qmp_cont SOCKET: waits for QEMU's monitor, then capabilities and cont.
-qmp_cont() {
-	python3 - "$1" <<'PY'
-import json, socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-for _ in range(30000):
-    try:
-        s.connect(sys.argv[1]); break
-    except OSError:
-        time.sleep(0.001)
-f = s.makefile("rw")
-f.readline()
-for cmd in ("qmp_capabilities", "cont"):
-    f.write(json.dumps({"execute": cmd}) + "\n"); f.flush()
-    while "return" not in json.loads(f.readline()):
-        pass
+# hand_running SOCKET QEMU-ARGS...: starts QEMU (with -S), waits for
+# its monitor, sends qmp_capabilities and cont, kills it; prints the ms
+# from the start to cont's answer. The clock runs inside the client, so
+# the Python interpreter's own start-up (~0.1 s) is not counted.
+hand_running() {
+	python3 - "$@" <<'PY'
+import json, os, socket, subprocess, sys, time
+path, argv = sys.argv[1], sys.argv[2:]
+t0 = time.monotonic()
+qemu = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+try:
+    deadline = t0 + 60
+    while True:
+        s = socket.socket(socket.AF_UNIX)  # a new one per try
+        try:
+            s.connect(path)
+            break
+        except OSError:
+            s.close()
+            if time.monotonic() > deadline or qemu.poll() is not None:
+                sys.exit("by hand: QEMU's monitor never answered")
+            time.sleep(0.001)
+    f = s.makefile("rw")
+    f.readline()
+    for cmd in ("qmp_capabilities", "cont"):
+        f.write(json.dumps({"execute": cmd}) + "\n"); f.flush()
+        while "return" not in json.loads(f.readline()):
+            pass
+    print(round((time.monotonic() - t0) * 1000))
+finally:
+    qemu.kill()
+    qemu.wait()
 PY
 }
 
 run_hand_running() { # prints ms
-	local t0 t1 pid
 	mapfile -d '' args < <(keep_s=1 hand_args)
 	rm -f "$work/mon.sock"
-	t0=$(now_ms)
-	"${args[@]}" </dev/null >/dev/null 2>&1 &
-	pid=$!
-	qmp_cont "$work/mon.sock"
-	t1=$(now_ms)
-	kill "$pid"
-	wait "$pid" 2>/dev/null || true
-	echo $((t1 - t0))
+	hand_running "$work/mon.sock" "${args[@]}"
 }
 
 run_hand() { # prints ms
