@@ -9,11 +9,15 @@ NIDO_BUILD_PACKAGES=(
 	libxml2-dev libjson-c-dev liburing-dev zlib1g-dev libzstd-dev
 	libseccomp-dev libnl-3-dev libnl-route-3-dev libnftables-dev uuid-dev
 	libgnutls28-dev
+	# containers (src/ct): capability names
+	libcap-dev
 )
 
 # Running nido: what nidod starts (one dnsmasq per virtual network).
 NIDO_RUN_PACKAGES=(
 	dnsmasq-base
+	# containers of a daemon that is not root: newuidmap, newgidmap
+	uidmap
 )
 
 # Running the test suites: the peers nido is checked against, the formatter.

@@ -8,8 +8,8 @@
 #include "daemon/cgroup.h"
 #include "lib/file.h"
 
-static const char *const v1_controllers[] = {"cpu", "cpuacct", "memory",
-					     "pids"};
+static const char *const v1_controllers[] = {"cpu", "cpuacct", "memory", "pids",
+					     "freezer"};
 
 static bool exists(const char *root, const char *sub)
 {
@@ -214,6 +214,60 @@ static int limit_v2_cpu(const char *d, const struct cgroup_limits *l,
 	return 0;
 }
 
+/* pids.max in the v1 pids controller, else on v2 where it is enabled. */
+static int limit_pids(struct json_object *dirs, uint64_t max, struct err **e)
+{
+	size_t n = dirs ? json_object_array_length(dirs) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *d = json_object_get_string(
+			json_object_array_get_idx(dirs, i));
+
+		if (strstr(d, "/pids/nido/"))
+			return write_u64(d, "pids.max", max, e);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *d = json_object_get_string(
+			json_object_array_get_idx(dirs, i));
+		_cleanup_free_ char *parent = xstrdup(d);
+		char *slash = strrchr(parent, '/');
+
+		if (!slash || !exists(d, "cgroup.controllers"))
+			continue;
+		*slash = '\0';
+		write_file(parent, "cgroup.subtree_control", "+pids", NULL);
+		if (has_controller(d, "pids"))
+			return write_u64(d, "pids.max", max, e);
+	}
+	return err_set(e, ENOTSUP,
+		       "no pids cgroup controller to apply <pids max> with");
+}
+
+int cgroup_freeze(struct json_object *dirs, bool frozen, struct err **e)
+{
+	size_t n = dirs ? json_object_array_length(dirs) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *d = json_object_get_string(
+			json_object_array_get_idx(dirs, i));
+
+		if (exists(d, "cgroup.freeze"))
+			return write_file(d, "cgroup.freeze",
+					  frozen ? "1" : "0", e);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *d = json_object_get_string(
+			json_object_array_get_idx(dirs, i));
+
+		if (strstr(d, "/freezer/nido/"))
+			return write_file(d, "freezer.state",
+					  frozen ? "FROZEN" : "THAWED", e);
+	}
+	return err_set(e, ENOTSUP,
+		       "no cgroup freezer (v2 cgroup.freeze or v1 "
+		       "freezer)");
+}
+
 int cgroup_limit(struct json_object *dirs, const struct cgroup_limits *l,
 		 struct err **e)
 {
@@ -257,6 +311,8 @@ int cgroup_limit(struct json_object *dirs, const struct cgroup_limits *l,
 			}
 		}
 	}
+	if (l->pids_max && limit_pids(dirs, l->pids_max, e) < 0)
+		return -EIO;
 	if (want_mem(l) && !mem_done)
 		return err_set(e, ENOTSUP,
 			       "no memory cgroup controller to apply "

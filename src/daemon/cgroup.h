@@ -56,6 +56,7 @@ struct cgroup_limits {
 	uint64_t cpu_shares; /* v1 cpu.shares (2..262144) */
 	uint64_t cpu_period_us;
 	int64_t cpu_quota_us; /* -1: unlimited */
+	uint64_t pids_max;    /* pids.max: processes and threads */
 };
 
 /*
@@ -67,6 +68,14 @@ struct cgroup_limits {
  */
 int cgroup_limit(struct json_object *dirs, const struct cgroup_limits *l,
 		 struct err **e);
+
+/*
+ * Freezes (@frozen) or thaws every process of @dirs: the v2
+ * cgroup.freeze (a core file, there without controllers, as in the
+ * hybrid layout), else the v1 freezer's freezer.state. Returns 0, or
+ * -errno with @e filled (-ENOTSUP: no freezer).
+ */
+int cgroup_freeze(struct json_object *dirs, bool frozen, struct err **e);
 
 /* Removes the directories of @dirs (borrowed); the process must be gone. */
 void cgroup_remove(struct json_object *dirs);

@@ -18,7 +18,7 @@
 #include "daemon/driver-qemu.h"
 #include "lib/size.h"
 
-static const char *const virt_names[] = {"kvm", "qemu", NULL};
+static const char *const virt_names[] = {"kvm", "qemu", "lxc", NULL};
 const char *const boot_dev_names[] = {"hd", "cdrom", "network", "fd", NULL};
 static const char *const lifecycle_names[] = {"destroy", "restart", "preserve",
 					      "rename-restart", NULL};
@@ -114,6 +114,7 @@ void domain_def_free(struct domain_def *d)
 	free(d->emulator);
 	free(d->initrd);
 	free(d->cmdline);
+	domain_ct_clear(&d->ct);
 	free(d);
 }
 
@@ -328,8 +329,9 @@ static int parse_os(const xmlNode *os, struct domain_def *d,
 		    struct xml_warnings *w, struct err **e)
 {
 	static const char *const children[] = {
-		"type",	  "kernel", "initrd",	"cmdline",  "boot",
-		"loader", "nvram",  "firmware", "bootmenu", NULL};
+		"type",	   "kernel",  "initrd",	  "cmdline",  "boot",
+		"loader",  "nvram",   "firmware", "bootmenu", "init",
+		"initarg", "initenv", "initdir",  NULL};
 	xmlNode *n;
 
 	xml_check_known(os, (const char *const[]){"firmware", NULL}, children,
@@ -352,7 +354,7 @@ static int parse_os(const xmlNode *os, struct domain_def *d,
 		d->initrd = xml_text(n);
 	if ((n = xml_child(os, "cmdline")))
 		d->cmdline = xml_text(n);
-	return 0;
+	return domain_os_parse_ct(os, d, w, e);
 }
 
 /*
@@ -807,7 +809,8 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 	if ((r = domain_parse_hw_device(c, d, w, e)) != 0 ||
 	    (r = domain_parse_display_device(c, d, w, e)) != 0)
 		return r < 0 ? r : 0;
-	if ((r = domain_parse_channel_device(c, d, w, e)) != 0)
+	if ((r = domain_parse_channel_device(c, d, w, e)) != 0 ||
+	    (r = domain_parse_fs_device(c, d, w, e)) != 0)
 		return r < 0 ? r : 0;
 	xml_warn(w, c, "<devices>: unknown device <%s> ignored", name);
 	return 0;
@@ -960,8 +963,8 @@ static int parse_identity(const xmlNode *root, struct domain_def *d,
 
 	if (!type)
 		return xml_err(e, root,
-			       "missing attribute 'type' (kvm or "
-			       "qemu)");
+			       "missing attribute 'type' (kvm, qemu "
+			       "or lxc)");
 	r = xml_enum(root, "domain type", type, virt_names, e);
 	if (r < 0)
 		return r;
@@ -1028,7 +1031,7 @@ static int parse_body(const xmlNode *root, struct domain_def *d,
 		return -EINVAL;
 	if ((n = xml_child(root, "devices")) && parse_devices(n, d, w, e) < 0)
 		return -EINVAL;
-	return 0;
+	return domain_parse_ct_top(root, d, w, e);
 }
 
 /* Runs the check of the driver @lookup finds for @d. */
@@ -1051,12 +1054,11 @@ int domain_def_parse_with(const char *xml, size_t len,
 			  struct err **e)
 {
 	static const char *const children[] = {
-		"name",	       "uuid",	   "title",
-		"description", "memory",   "currentMemory",
-		"vcpu",	       "os",	   "on_poweroff",
-		"on_reboot",   "on_crash", "devices",
-		"memtune",     "cputune",  "features",
-		"clock",       "cpu",	   NULL};
+		"name",	       "uuid",		"title",    "description",
+		"memory",      "currentMemory", "vcpu",	    "os",
+		"on_poweroff", "on_reboot",	"on_crash", "devices",
+		"memtune",     "cputune",	"features", "clock",
+		"cpu",	       "idmap",		"pids",	    NULL};
 	__attribute__((cleanup(cleanup_domain_defp))) struct domain_def *d =
 		NULL;
 	xmlDoc *doc;
@@ -1291,6 +1293,7 @@ static void format_devices(FILE *f, const struct domain_def *d, bool active)
 	for (size_t i = 0; i < d->n_disks; i++)
 		format_disk(f, &d->disks[i]);
 	domain_format_controllers(f, d);
+	domain_format_filesystems(f, d);
 	for (size_t i = 0; i < d->n_nets; i++)
 		domain_net_format(f, &d->nets[i], active);
 	for (size_t i = 0; i < d->n_serials; i++)
@@ -1337,12 +1340,14 @@ static void format_os(FILE *f, const struct domain_def *d)
 	put_text(f, 4, "kernel", d->kernel);
 	put_text(f, 4, "initrd", d->initrd);
 	put_text(f, 4, "cmdline", d->cmdline);
+	domain_os_format_ct(f, d);
 	for (size_t i = 0; i < d->n_boot; i++)
 		fprintf(f, "    <boot dev='%s'/>\n",
 			boot_dev_names[d->boot[i]]);
 	domain_format_bootmenu(f, d);
 	fputs("  </os>\n", f);
 	domain_format_hw_top(f, d);
+	domain_format_ct_top(f, d);
 }
 
 /*

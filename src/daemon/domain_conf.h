@@ -18,6 +18,7 @@
 enum domain_virt {
 	DOMAIN_VIRT_KVM,  /* nido-vmm on KVM */
 	DOMAIN_VIRT_QEMU, /* QEMU (TCG or KVM) */
+	DOMAIN_VIRT_LXC,  /* a system container (the ct driver) */
 };
 
 /* What happens when the guest powers off, reboots or crashes. */
@@ -399,6 +400,37 @@ struct domain_tune {
 	int64_t global_quota_us;      /* the whole VM: quota; -1: none */
 };
 
+/* A container's <filesystem type='mount'>: a host directory bound in. */
+struct domain_fs {
+	char *source; /* <source dir=> */
+	char *target; /* <target dir=>, absolute */
+	bool readonly;
+};
+
+/* One <uid> or <gid> line of <idmap>. */
+struct domain_idmap {
+	uint32_t start, target, count;
+};
+
+#define DOMAIN_MAX_FS	    16
+#define DOMAIN_MAX_IDMAP    5
+#define DOMAIN_MAX_INITARGS 64
+
+/* What a container's definition adds (domain_conf_ct.c, docs/containers.md). */
+struct domain_ct {
+	char *init;	 /* <os><init>: NULL: none */
+	char **initargs; /* <initarg>, in order */
+	size_t n_initargs;
+	char **initenv; /* NAME=VALUE, from <initenv name=> */
+	size_t n_initenv;
+	char *initdir;	      /* <initdir>: NULL: / */
+	struct domain_fs *fs; /* <filesystem type='mount'> */
+	size_t n_fs;
+	struct domain_idmap uid[DOMAIN_MAX_IDMAP], gid[DOMAIN_MAX_IDMAP];
+	size_t n_uid, n_gid; /* 0: no <idmap>, the default range */
+	uint64_t pids_max;   /* <pids max=> (nido's): 0 no limit */
+};
+
 /*
  * A definition as the generic parser understands it: the document's
  * shape and libvirt's meaning. What a driver can run is the driver's
@@ -445,6 +477,7 @@ struct domain_def {
 	struct domain_display display;
 	struct domain_hw hw;
 	struct domain_tune tune;
+	struct domain_ct ct;
 };
 
 /*
@@ -475,6 +508,8 @@ typedef int (*domain_validate_fn)(const struct domain_def *def,
  */
 int driver_kvm_validate(const struct domain_def *def, struct xml_warnings *w,
 			struct err **e);
+int driver_ct_validate(const struct domain_def *def, struct xml_warnings *w,
+		       struct err **e);
 int driver_qemu_validate(const struct domain_def *def, struct xml_warnings *w,
 			 struct err **e);
 /* The unit of an IDE or SATA disk from its name (hdc: 2); -1: none. */
@@ -545,5 +580,22 @@ extern const char *const domain_net_type_names[];
 const char *domain_net_tap(const struct domain_net *n);
 /* Checks a <target dev> name (docs/xml.md); 0 or -EINVAL with @e. */
 int domain_net_target_check(const char *name, struct err **e);
+
+/*
+ * Containers' elements (domain_conf_ct.c): <os>'s <init>, <initarg>,
+ * <initenv>, <initdir>; <devices>' <filesystem> (1 when @c is one,
+ * parsed; 0 when not); <idmap> and <pids> at the top. Their formatters
+ * write them back in libvirt's places; domain_ct_clear frees them.
+ */
+int domain_os_parse_ct(const xmlNode *os, struct domain_def *d,
+		       struct xml_warnings *w, struct err **e);
+int domain_parse_fs_device(const xmlNode *c, struct domain_def *d,
+			   struct xml_warnings *w, struct err **e);
+int domain_parse_ct_top(const xmlNode *root, struct domain_def *d,
+			struct xml_warnings *w, struct err **e);
+void domain_os_format_ct(FILE *f, const struct domain_def *d);
+void domain_format_filesystems(FILE *f, const struct domain_def *d);
+void domain_format_ct_top(FILE *f, const struct domain_def *d);
+void domain_ct_clear(struct domain_ct *ct);
 
 #endif

@@ -117,6 +117,7 @@ struct driver_ops {
 
 extern const struct driver_ops driver_kvm;
 extern const struct driver_ops driver_qemu;
+extern const struct driver_ops driver_ct;
 
 /*
  * The driver that runs @def, by the pick rule (docs/drivers.md): its

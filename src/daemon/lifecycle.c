@@ -14,8 +14,7 @@
 
 /*
  * The drivers built in, by the domain type they run first (the pick
- * rule, driver_for(), may send a kvm domain to the qemu driver). The
- * container driver registers here when it exists.
+ * rule, driver_for(), may send a kvm domain to the qemu driver).
  */
 static const struct {
 	enum domain_virt virt;
@@ -23,6 +22,7 @@ static const struct {
 } drivers[] = {
 	{DOMAIN_VIRT_KVM, &driver_kvm},
 	{DOMAIN_VIRT_QEMU, &driver_qemu},
+	{DOMAIN_VIRT_LXC, &driver_ct},
 };
 
 /* The last component of @path. */
@@ -67,6 +67,10 @@ const struct driver_ops *driver_for(const struct domain_def *def,
 {
 	const struct driver_ops *ops = NULL;
 
+	/* a container's <emulator> (libvirt's libvirt_lxc) names no
+	 * emulator: the ct driver warns about it */
+	if (def->virt == DOMAIN_VIRT_LXC)
+		return &driver_ct;
 	if (def->emulator)
 		return driver_of_emulator(def, e);
 	for (size_t i = 0; i < ARRAY_SIZE(drivers); i++)

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * System containers (docs/containers.md): a library that starts a
+ * container's init in new mount, pid, uts, ipc, net, cgroup and user
+ * namespaces, on a root file system the caller names, with a minimal
+ * /dev, /proc and /sys read-only with masks, a bounded capability set and
+ * a seccomp profile. It never prints; errors travel as struct err.
+ *
+ * Everything that allocates or parses is done by ct_spawn() in the
+ * caller's process before the clone; the child only makes system calls
+ * from a prepared plan (ct-fs.c), so a threaded caller (nidod) may use
+ * it. The caller owns the child: its pid and pidfd, reaping it, and its
+ * cgroups (it passes their cgroup.procs files in).
+ */
+#ifndef NIDO_CT_CT_H
+#define NIDO_CT_CT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/err.h"
+
+#define CT_MAX_IDMAP 5 /* lines of uid_map / gid_map (libvirt's limit) */
+
+/* One line of a uid or gid map: ids @start.. inside are @target.. on
+ * the host. */
+struct ct_idmap {
+	uint32_t start, target, count;
+};
+
+struct ct_ids {
+	struct ct_idmap uid[CT_MAX_IDMAP], gid[CT_MAX_IDMAP];
+	size_t n_uid, n_gid;
+};
+
+/* A bind mount of a host directory (or file) into the container. */
+struct ct_mount {
+	const char *source; /* host path */
+	const char *target; /* absolute path inside the container */
+	bool readonly;
+};
+
+struct ct_config {
+	const char *hostname;
+	const char *root; /* host directory of the root file system */
+	bool root_readonly;
+	const struct ct_mount *mounts;
+	size_t n_mounts;
+	char *const *argv; /* argv[0]: the init, a path inside */
+	char *const *envp;
+	const char *cwd; /* inside; NULL: "/" */
+	struct ct_ids ids;
+	int console_fd;	       /* a pty slave: /dev/console and fds 0-2 */
+	const int *cgroup_fds; /* cgroup.procs files the child joins */
+	size_t n_cgroup_fds;
+};
+
+struct ct_proc {
+	pid_t pid; /* the init, in the caller's pid namespace */
+	int pidfd; /* owned by the caller */
+};
+
+/*
+ * Starts the container: returns 0 once its init has been executed (the
+ * set-up is over), or -errno with @e naming the step that failed (and
+ * nothing left running).
+ */
+int ct_spawn(const struct ct_config *c, struct ct_proc *p, struct err **e);
+
+/*
+ * The default id range of containers: the second range of the user
+ * "nido" in @subuid and @subgid (paths; NULL: /etc/subuid, /etc/subgid),
+ * else CT_IDS_DEFAULT_BASE, 65536 ids (after the VM sandbox's range,
+ * lib/idrange.h). Fills one line of each map from 0.
+ */
+#define CT_IDS_DEFAULT_BASE 0x6e6a0000u
+#define CT_IDS_COUNT	    65536u
+void ct_ids_default(struct ct_ids *ids, const char *subuid, const char *subgid);
+
+/*
+ * Checks a map: 1 to CT_MAX_IDMAP lines, counts > 0, no overflow, the
+ * ranges inside and on the host each disjoint, and 0 inside mapped.
+ * @what names it ("uid map"). Returns 0 or -EINVAL with @e filled.
+ */
+int ct_idmap_check(const struct ct_idmap *m, size_t n, const char *what,
+		   struct err **e);
+
+/* The host uid (gid) of @id inside, or (uid_t)-1 when unmapped. */
+uint32_t ct_idmap_host(const struct ct_idmap *m, size_t n, uint32_t id);
+
+/* Writes the maps of @pid (running as root: directly; else through
+ * newuidmap and newgidmap). */
+int ct_idmap_write(pid_t pid, const struct ct_ids *ids, struct err **e);
+
+/*
+ * The security set-up, prepared in the caller (ct-sec.c). The
+ * capabilities dropped from the bounding set (LXC's default drop list);
+ * the seccomp profile as a BPF program (malloc'ed, @len instructions).
+ */
+struct ct_sec {
+	int drop[16];
+	size_t n_drop;
+	uint64_t keep_mask; /* every capability up to the last, minus drop */
+	void *bpf;	    /* struct sock_filter[] */
+	size_t bpf_len;
+};
+int ct_sec_prepare(struct ct_sec *s, struct err **e);
+void ct_sec_clear(struct ct_sec *s);
+/* The names of the dropped capabilities and denied system calls, for
+ * the documentation and tests; NULL-terminated. */
+extern const char *const ct_cap_drop_names[];
+extern const char *const ct_seccomp_denied[];
+
+/* Signals the init @exe (its /proc/PID/exe target) powers off on:
+ * SIGRTMIN+4 for systemd, SIGUSR2 for busybox, else SIGPWR. */
+int ct_poweroff_signal(const char *exe);
+/* The signal to reboot: SIGINT for systemd and sysvinit (ctrl-alt-del),
+ * SIGTERM for busybox. */
+int ct_reboot_signal(const char *exe);
+
+#endif

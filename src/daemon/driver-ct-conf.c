@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What the ct driver can run (driver_ct.validate, docs/containers.md):
+ * an <os><type>exe</type> container with an <init>, its root file system
+ * a host directory (<filesystem type='mount'> on '/'), further bind
+ * mounts, an <idmap> or the default id range, <memtune>, <cputune> and
+ * <pids>. Devices a container cannot have are refused by name; what it
+ * does not act on is warned about.
+ */
+#include <errno.h>
+
+#include "ct/ct.h"
+#include "daemon/domain_conf.h"
+
+static int check_os(const struct domain_def *d, struct xml_warnings *w,
+		    struct err **e)
+{
+	if (!streq(d->os_type, "exe"))
+		return err_set(e, ENOTSUP,
+			       "os type '%s' not supported by the ct driver "
+			       "(expected exe)",
+			       d->os_type);
+	if (!d->ct.init)
+		return err_set(e, ENOTSUP,
+			       "missing <init> in <os> (the container's first "
+			       "program)");
+	if (d->kernel || d->initrd || d->cmdline || d->n_boot)
+		return err_set(e, ENOTSUP,
+			       "<kernel>, <initrd>, <cmdline> and <boot> "
+			       "are for machines, not containers");
+	if (d->emulator)
+		xml_warn_def(w,
+			     "<emulator>%s</emulator>: not acted on, nidod "
+			     "starts containers itself",
+			     d->emulator);
+	return 0;
+}
+
+static int check_fs(const struct domain_def *d, struct err **e)
+{
+	bool root = false;
+
+	for (size_t i = 0; i < d->ct.n_fs; i++)
+		if (streq(d->ct.fs[i].target, "/"))
+			root = true;
+	if (!root)
+		return err_set(e, ENOTSUP,
+			       "no root file system: a <filesystem "
+			       "type='mount'> with <target dir='/'/>");
+	return 0;
+}
+
+static int check_idmap(const struct domain_def *d, struct err **e)
+{
+	struct ct_idmap m[DOMAIN_MAX_IDMAP];
+
+	if (!d->ct.n_uid)
+		return 0;
+	for (size_t i = 0; i < d->ct.n_uid; i++)
+		m[i] = (struct ct_idmap){d->ct.uid[i].start,
+					 d->ct.uid[i].target,
+					 d->ct.uid[i].count};
+	if (ct_idmap_check(m, d->ct.n_uid, "<idmap> uid", e) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < d->ct.n_gid; i++)
+		m[i] = (struct ct_idmap){d->ct.gid[i].start,
+					 d->ct.gid[i].target,
+					 d->ct.gid[i].count};
+	return ct_idmap_check(m, d->ct.n_gid, "<idmap> gid", e);
+}
+
+/* Devices: what a container has none of. */
+static int check_devices(const struct domain_def *d, struct xml_warnings *w,
+			 struct err **e)
+{
+	if (d->n_disks)
+		return err_set(e, ENOTSUP,
+			       "<disk> not supported by the ct driver (a "
+			       "container's files are <filesystem> mounts)");
+	if (d->n_nets)
+		return err_set(e, ENOTSUP,
+			       "<interface> not supported by the ct driver "
+			       "yet (a container has only loopback)");
+	if (d->n_rngs || d->n_channels || d->display.vnc)
+		return err_set(e, ENOTSUP,
+			       "<rng>, <channel> and <graphics> are for "
+			       "machines, not containers");
+	if (d->n_serials > 1 || d->n_consoles > 1)
+		xml_warn_def(w, "a container has one console: the first "
+				"<console> or <serial>");
+	return 0;
+}
+
+int driver_ct_validate(const struct domain_def *d, struct xml_warnings *w,
+		       struct err **e)
+{
+	if (check_os(d, w, e) < 0 || check_fs(d, e) < 0 ||
+	    check_idmap(d, e) < 0 || check_devices(d, w, e) < 0)
+		return -ENOTSUP;
+	if (d->tune.global_quota_us > 0 || d->tune.quota_us > 0)
+		xml_warn_def(w, "<cputune> quota: applied to the whole "
+				"container");
+	return 0;
+}
