@@ -1053,14 +1053,16 @@ int domain_def_parse_with(const char *xml, size_t len,
 			  struct domain_def **out, struct xml_warnings *w,
 			  struct err **e)
 {
-	static const char *const children[] = {
-		"name",	       "uuid",		"title",    "description",
-		"memory",      "currentMemory", "vcpu",	    "os",
-		"on_poweroff", "on_reboot",	"on_crash", "devices",
-		"memtune",     "cputune",	"features", "clock",
-		"cpu",	       "idmap",		"pids",	    NULL};
+	const char *children[] = {"name",	 "uuid",     "title",
+				  "description", "memory",   "currentMemory",
+				  "vcpu",	 "os",	     "on_poweroff",
+				  "on_reboot",	 "on_crash", "devices",
+				  "memtune",	 "cputune",  "features",
+				  "clock",	 "cpu",	     NULL,
+				  NULL,		 NULL};
 	__attribute__((cleanup(cleanup_domain_defp))) struct domain_def *d =
 		NULL;
+	_cleanup_free_ char *type = NULL;
 	xmlDoc *doc;
 	xmlNode *root;
 	int r;
@@ -1074,6 +1076,12 @@ int domain_def_parse_with(const char *xml, size_t len,
 	d = xcalloc(1, sizeof(*d));
 	d->os_type = xstrdup("hvm");
 	d->arch = xstrdup("x86_64");
+	/* a container's own elements, known for containers only */
+	type = xml_attr(root, "type");
+	if (type && streq(type, "lxc")) {
+		children[ARRAY_SIZE(children) - 3] = "idmap";
+		children[ARRAY_SIZE(children) - 2] = "pids";
+	}
 	xml_check_known(root, (const char *const[]){"type", "id", NULL},
 			children, w);
 	r = parse_identity(root, d, e);

@@ -85,8 +85,8 @@ int domain_os_parse_ct(const xmlNode *os, struct domain_def *d,
 	return 0;
 }
 
-/* <filesystem type='mount' accessmode='passthrough'><source dir=/>
- * <target dir=/><readonly/></filesystem>. */
+/* A container's <filesystem type='mount' accessmode='passthrough'>
+ * <source dir=/><target dir=/><readonly/></filesystem>. */
 int domain_parse_fs_device(const xmlNode *c, struct domain_def *d,
 			   struct xml_warnings *w, struct err **e)
 {
@@ -97,7 +97,10 @@ int domain_parse_fs_device(const xmlNode *c, struct domain_def *d,
 	struct domain_fs *fs;
 	xmlNode *src, *dst;
 
-	if (!xmlStrEqual(c->name, BAD_CAST "filesystem"))
+	/* a machine's <filesystem> (virtio-9p, virtiofs: a mount tag as
+	 * target) is no container mount: the generic parser warns */
+	if (!xmlStrEqual(c->name, BAD_CAST "filesystem") ||
+	    d->virt != DOMAIN_VIRT_LXC)
 		return 0;
 	xml_check_known(c, attrs, children, w);
 	type = xml_attr(c, "type");
@@ -164,6 +167,10 @@ int domain_parse_ct_top(const xmlNode *root, struct domain_def *d,
 {
 	xmlNode *idmap = xml_child(root, "idmap");
 	xmlNode *pids = xml_child(root, "pids");
+
+	/* a machine's are unknown elements, warned about as such */
+	if (d->virt != DOMAIN_VIRT_LXC)
+		return 0;
 
 	for (xmlNode *n = idmap ? idmap->children : NULL; n; n = n->next) {
 		bool uid = xmlStrEqual(n->name, BAD_CAST "uid");

@@ -97,7 +97,7 @@ t_out "dominfo says running" "running" "$NIDO" domstate iso
 
 # pids.max: a loop that starts 40 sleeps stops at the limit.
 # (a shell whose fork fails ends: the loop runs in a shell of its own)
-CT_EXTRA="<pids max='12'/>" ct_xml pids "$root" /bin/sh -c '
+CT_EXTRA="<pids max='12'/><memtune><hard_limit unit='MiB'>64</hard_limit></memtune>" ct_xml pids "$root" /bin/sh -c '
 exec >/out/pids 2>&1
 sh -c "i=0; while [ \$i -lt 40 ]; do sleep 100000 & i=\$((i + 1)); done"
 echo done >/out/pids-done
@@ -110,6 +110,8 @@ t_out "dumpxml keeps <pids max>" "<pids max='12'/>" "$NIDO" dumpxml pids
 pcg=$(ct_cgroups pids | grep /pids/)
 t_out "its pids cgroup has pids.max 12" "12" cat "$pcg/pids.max"
 t "forks past the limit failed inside" grep -q "fork" "$root/out/pids"
+t_out "<memtune><hard_limit> is the memory cgroup's limit" "67108864" \
+	cat "$(ct_cgroups pids | grep /memory/)/memory.limit_in_bytes"
 t "no more than 12 processes ran in it" \
 	test "$(wc -l <"$pcg/cgroup.procs")" -le 12
 "$NIDO" destroy pids >/dev/null
