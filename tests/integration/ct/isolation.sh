@@ -40,6 +40,7 @@ touch /mnt/ro/x && echo robind=rw || echo robind=ro
 cat /mnt/ro/f >/out/robind-read
 touch /data/x && echo databind=rw || echo databind=ro
 echo "foo=$FOO cwd=$(pwd)"
+dd if=/dev/zero of=/dev/null bs=200M count=1 2>/dev/null; echo "dd=$?"
 echo done >/out/done
 exec sleep 100000'
 CT_DEVICES="<filesystem type='mount'><source dir='$tmp/ro'/><target dir='/mnt/ro'/><readonly/></filesystem>
@@ -92,7 +93,9 @@ t_out "<initenv> and <initdir> reach the init" "foo=bar baz cwd=/tmp" echo "$log
 cg=$(ct_cgroups iso | grep /memory/)
 t_out "<memory> is the memory cgroup's limit" "134217728" \
 	cat "$cg/memory.limit_in_bytes"
-t_out "dominfo says running" "running" "$NIDO" domstate iso
+t_out "a process allocating past the memory limit is OOM-killed (SIGKILL)" \
+	"dd=137" echo "$log"
+t_out "... inside the container only: it runs on" "running" "$NIDO" domstate iso
 "$NIDO" destroy iso >/dev/null
 
 # pids.max: a loop that starts 40 sleeps stops at the limit.

@@ -64,12 +64,14 @@ t "busybox init restarts: a new init runs" \
 t_out "... and the domain is running" "running" "$NIDO" domstate life
 t "it booted twice" test "$(grep -c booted "$root/out/boots")" -ge 2
 
-# destroy: every process of the container gone, its cgroups removed.
+# destroy (of a suspended container, which must be thawed to die):
+# every process of the container gone, its cgroups removed.
 pid=$(ct_pid life)
+"$NIDO" suspend life >/dev/null
 cgs=$(ct_cgroups life)
 procs=$(for d in $cgs; do cat "$d/cgroup.procs"; done | sort -u)
 t "the container has several processes" test "$(echo "$procs" | wc -l)" -ge 3
-t_out "destroy" "Domain 'life' destroyed" "$NIDO" destroy life
+t_out "destroy a suspended container" "Domain 'life' destroyed" "$NIDO" destroy life
 t_out "it is shut off (destroyed)" "shut off (destroyed)" "$NIDO" domstate --reason life
 alive=
 for p in $procs; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
@@ -78,5 +80,16 @@ left=
 for d in $cgs; do [ -d "$d" ] && left="$left $d"; done
 t "its cgroups are removed" test -z "$left"
 t "its console's keeper is gone" sh -c "! pgrep -P $(daemon_pid) >/dev/null"
+
+# start --paused: frozen from its first steps until resume.
+rm -f "$root/out/count"
+t_out "start --paused" "Domain 'life' started" "$NIDO" start --paused life
+t_out "it is paused" "paused (user)" "$NIDO" domstate --reason life
+c1=$(count)
+sleep 1.5
+t "nothing runs in it (counter: '$c1', '$(count)')" test "$c1" = "$(count)"
+"$NIDO" resume life >/dev/null
+t "resume lets it run" wait_for 30 grows 3
+"$NIDO" destroy life >/dev/null
 
 done_testing
