@@ -311,8 +311,8 @@ int cgroup_limit(struct json_object *dirs, const struct cgroup_limits *l,
 			}
 		}
 	}
-	if (l->pids_max && limit_pids(dirs, l->pids_max, e) < 0)
-		return -EIO;
+	if (l->pids_max && (r = limit_pids(dirs, l->pids_max, e)) < 0)
+		return r;
 	if (want_mem(l) && !mem_done)
 		return err_set(e, ENOTSUP,
 			       "no memory cgroup controller to apply "

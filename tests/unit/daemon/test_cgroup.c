@@ -167,6 +167,43 @@ static void cgroup_limit_without_controller(void)
 	json_object_put(dirs);
 }
 
+/* pids.max in the v1 pids controller; the freezer: v2's cgroup.freeze
+ * first (a core file), else v1's freezer.state; none is an error. */
+static void cgroup_pids_and_freezer(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *pids = sub("pf/pids/nido/ct");
+	_cleanup_free_ char *frz = sub("pf/freezer/nido/ct");
+	_cleanup_free_ char *v2 = sub("pf/unified/nido/ct");
+	struct json_object *dirs = json_object_new_array();
+
+	touch("pf/pids/nido/ct/pids.max");
+	touch("pf/freezer/nido/ct/freezer.state");
+	json_object_array_add(dirs, json_object_new_string(pids));
+	json_object_array_add(dirs, json_object_new_string(frz));
+	CHECK_INT_EQ(
+		cgroup_limit(dirs, &(struct cgroup_limits){.pids_max = 42}, &e),
+		0);
+	check_file("pf/pids/nido/ct/pids.max", "42");
+	CHECK_INT_EQ(cgroup_freeze(dirs, true, &e), 0);
+	check_file("pf/freezer/nido/ct/freezer.state", "FROZEN");
+	CHECK_INT_EQ(cgroup_freeze(dirs, false, &e), 0);
+	check_file("pf/freezer/nido/ct/freezer.state", "THAWED");
+	touch("pf/unified/nido/ct/cgroup.freeze");
+	json_object_array_add(dirs, json_object_new_string(v2));
+	CHECK_INT_EQ(cgroup_freeze(dirs, true, &e), 0);
+	check_file("pf/unified/nido/ct/cgroup.freeze", "1");
+	check_file("pf/freezer/nido/ct/freezer.state", "THAWED");
+	json_object_put(dirs);
+	CHECK_INT_EQ(cgroup_freeze(NULL, true, &e), -ENOTSUP);
+	CHECK_STR_CONTAINS(err_msg(e), "no cgroup freezer");
+	err_free(steal_ptr(e));
+	CHECK_INT_EQ(
+		cgroup_limit(NULL, &(struct cgroup_limits){.pids_max = 1}, &e),
+		-ENOTSUP);
+	CHECK_STR_CONTAINS(err_msg(e), "no pids cgroup controller");
+}
+
 int main(void)
 {
 	_cleanup_free_ char *cmd = NULL;
@@ -179,6 +216,7 @@ int main(void)
 	RUN(cgroup_limits_v2);
 	RUN(cgroup_limits_v1);
 	RUN(cgroup_limit_without_controller);
+	RUN(cgroup_pids_and_freezer);
 	cmd = xasprintf("rm -rf '%s'", root);
 	if (system(cmd) != 0)
 		return 1;
