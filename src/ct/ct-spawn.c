@@ -282,11 +282,16 @@ static unsigned long locked_flags(const char *path)
 	return f;
 }
 
+/*
+ * Raw system calls: glibc's wrappers would ask every thread it believes
+ * the process has (the daemon's, copied by the clone) to change too.
+ */
 static int become_root(void)
 {
-	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+	if (syscall(SYS_setresgid, 0, 0, 0) < 0 ||
+	    syscall(SYS_setresuid, 0, 0, 0) < 0)
 		return -1;
-	return setgroups(0, NULL);
+	return (int)syscall(SYS_setgroups, 0, NULL);
 }
 
 static int pivot(void)
