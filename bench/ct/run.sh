@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# bench/ct: containers started and ended one after another, nido against
+# crun (an OCI runtime in C), on the same busybox root file system with
+# the same namespaces (user with the same id range, mount, pid, uts, ipc,
+# net, cgroup); and the memory nido keeps per running container.
+#
+#   bench/ct/run.sh [BUILD_DIR]     (default: $NIDO_BUILD_DIR or build)
+#
+# Environment: BENCH_N (containers per runtime, 100), BENCH_RUNNING
+# (containers kept running for the memory figure, 20). Needs root and
+# busybox-static; crun (Debian's package) when present.
+set -eu
+build=$(readlink -f "${1:-${NIDO_BUILD_DIR:-build}}")
+n=${BENCH_N:-100}
+running=${BENCH_RUNNING:-20}
+[ "$(id -u)" -eq 0 ] || { echo "bench/ct needs root" >&2; exit 1; }
+tmp=$(mktemp -d /tmp/nido-bench-ct.XXXXXX)
+chmod 755 "$tmp"
+export NIDO_STATE_DIR=$tmp/state NIDO_RUNTIME_DIR=$tmp/run
+export NIDO_DEFAULT_URI=nido:///session
+base=$(awk -F: '$1 == "nido" { n++; if (n == 2) { print $2; exit } }' /etc/subuid 2>/dev/null)
+base=${base:-$((0x6e6a0000))}
+
+root=$tmp/bundle/rootfs
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp}
+cp /bin/busybox "$root/bin/"
+for a in true sleep sh; do ln -s busybox "$root/bin/$a"; done
+chown -R "$base:$base" "$root"
+
+"$build/src/daemon/nidod" --session --log-level warning 2>"$tmp/nidod.log" &
+pid=$!
+trap 'kill $pid 2>/dev/null; for d in $(seq $running); do :; done; rm -rf "$tmp"' EXIT
+for _ in $(seq 300); do
+	[ -S "$tmp/run/nidod.sock" ] && break
+	sleep 0.1
+done
+
+ct_xml() { # name init args...
+	local name=$1 init=$2
+	shift 2
+	printf "<domain type='lxc'><name>%s</name><memory unit='MiB'>64</memory>" "$name"
+	printf "<os><type>exe</type><init>%s</init>" "$init"
+	for a in "$@"; do printf "<initarg>%s</initarg>" "$a"; done
+	printf "</os><devices><filesystem type='mount'><source dir='%s'/>" "$root"
+	printf "<target dir='/'/></filesystem><console type='pty'/></devices></domain>\n"
+}
+ct_xml t /bin/true >"$tmp/t.xml"
+"$build/src/cli/nido" define "$tmp/t.xml" >/dev/null
+
+# nido: domain.start, then the "stopped" event, over one API connection.
+SOCK=$tmp/run/nidod.sock N=$n python3 - <<'PY' >"$tmp/nido.times"
+import json, os, socket, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(os.environ['SOCK'])
+f = s.makefile('rw')
+rid = 0
+def call(method, params):
+    global rid
+    rid += 1
+    f.write(json.dumps({"jsonrpc": "2.0", "id": rid, "method": method,
+                        "params": params}) + "\n")
+    f.flush()
+    while True:
+        m = json.loads(f.readline())
+        if m.get("id") == rid:
+            if "error" in m:
+                raise SystemExit(m["error"]["message"])
+            return m
+call("event.subscribe", {"domain": "t", "events": ["lifecycle"]})
+for i in range(int(os.environ['N'])):
+    t0 = time.monotonic()
+    call("domain.start", {"domain": "t"})
+    while True:
+        m = json.loads(f.readline())
+        if m.get("method") == "event" and m["params"]["type"] == "stopped":
+            # /bin/true ran: its init exited, status 0 (a shut-down)
+            if m["params"]["detail"] != "shutdown":
+                raise SystemExit("container stopped: %s" % m["params"])
+            break
+    print(time.monotonic() - t0)
+PY
+
+# crun: the same root, namespaces and id range, /bin/true, no terminal.
+if command -v crun >/dev/null; then
+	(cd "$tmp/bundle" && crun spec)
+	BASE=$base python3 - "$tmp/bundle/config.json" <<'PY'
+import json, os, sys
+c = json.load(open(sys.argv[1]))
+base = int(os.environ['BASE'])
+c["process"]["args"] = ["/bin/true"]
+c["process"]["terminal"] = False
+c["root"] = {"path": "rootfs", "readonly": False}
+ns = [{"type": t} for t in ("pid", "network", "ipc", "uts", "mount",
+                            "user", "cgroup")]
+c["linux"]["namespaces"] = ns
+c["linux"]["uidMappings"] = [{"containerID": 0, "hostID": base, "size": 65536}]
+c["linux"]["gidMappings"] = [{"containerID": 0, "hostID": base, "size": 65536}]
+json.dump(c, open(sys.argv[1], "w"), indent=1)
+PY
+	# crun refuses a hybrid layout whose v2 mount has a controller
+	# (hugetlb on these machines): it runs where the v2 mount is hidden,
+	# on the v1 controllers, which it then uses as nido does
+	N=$n B=$tmp/bundle unshare -m --propagation private bash -c '
+		umount -l /sys/fs/cgroup/unified 2>/dev/null
+		for i in $(seq "$N"); do
+			t0=$(date +%s%N)
+			crun run --bundle "$B" "nido-bench-$$-$i" >/dev/null || exit 1
+			echo "$(( $(date +%s%N) - t0 ))" | awk "{ print \$1 / 1e9 }"
+		done' >"$tmp/crun.times"
+fi
+
+median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+nido_med=$(median "$tmp/nido.times")
+printf 'nido: %d containers, median %.1f ms each\n' "$n" "$(awk -v m="$nido_med" 'BEGIN { print m * 1000 }')"
+if [ -s "$tmp/crun.times" ]; then
+	crun_med=$(median "$tmp/crun.times")
+	printf 'crun: %d containers, median %.1f ms each\n' "$n" "$(awk -v m="$crun_med" 'BEGIN { print m * 1000 }')"
+	printf 'ratio nido/crun: %.2f (goal: <= 1)\n' "$(awk -v a="$nido_med" -v b="$crun_med" 'BEGIN { print a / b }')"
+else
+	echo "crun: not installed (apt-get install crun), no ratio"
+fi
+
+# Memory: what nidod and the consoles' keepers add per running container
+# (proportional set sizes: a keeper shares nidod's pages).
+pss() { # pids...: total Pss in KiB
+	local p t=0
+	for p in "$@"; do
+		t=$((t + $(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+before=$(pss "$pid")
+for i in $(seq "$running"); do
+	ct_xml "r$i" /bin/sleep 100000 >"$tmp/r$i.xml"
+	"$build/src/cli/nido" define "$tmp/r$i.xml" >/dev/null
+	"$build/src/cli/nido" start "r$i" >/dev/null
+done
+keepers=$(pgrep -P "$pid" || true)
+after=$(pss "$pid" $keepers)
+printf 'memory: %d running containers, nidod + keepers Pss %d KiB -> %d KiB: %d KiB per container (goal: <= 1024)\n' \
+	"$running" "$before" "$after" $(((after - before) / running))
+for i in $(seq "$running"); do
+	"$build/src/cli/nido" destroy "r$i" >/dev/null
+done
