@@ -389,13 +389,16 @@ static int ct_destroy(struct daemon *dmn, struct domain *dom, unsigned flags,
 		      struct err **e)
 {
 	struct ct_dom *c = ct_of(dom);
-	int sig = (flags & DRIVER_DESTROY_GRACEFUL) ? SIGTERM : SIGKILL;
 
-	if (pidfd_send_signal(c->pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
+	/* SIGTERM is no "please end" to an init: busybox init reboots on
+	 * it, systemd re-executes itself, sysvinit ignores it */
+	if (flags & DRIVER_DESTROY_GRACEFUL)
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"destroy --graceful: a container's init does "
+				"not end on SIGTERM (use shutdown)");
+	if (pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
 		return err_sys(e, errno, "signalling the init (pid %d)",
 			       (int)c->pid);
-	if (sig == SIGTERM)
-		return 0; /* asked; an init may ignore it */
 	cgroup_freeze(c->cgroups, false, NULL);
 	c->destroying = true;
 	return RPC_DEFERRED;

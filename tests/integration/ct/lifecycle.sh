@@ -67,6 +67,9 @@ t "it booted twice" test "$(grep -c booted "$root/out/boots")" -ge 2
 # destroy (of a suspended container, which must be thawed to die):
 # every process of the container gone, its cgroups removed.
 pid=$(ct_pid life)
+t_err "destroy --graceful is refused, naming why" "does not end on SIGTERM" \
+	"$NIDO" destroy --graceful life
+t_out "... and the container runs on" "running" "$NIDO" domstate life
 "$NIDO" suspend life >/dev/null
 cgs=$(ct_cgroups life)
 procs=$(for d in $cgs; do cat "$d/cgroup.procs"; done | sort -u)
