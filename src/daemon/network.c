@@ -320,12 +320,12 @@ static char *conf_arg(const struct daemon *dmn, const char *name)
 }
 
 /*
- * The command line of process @pid (NUL-separated, *@len bytes), or NULL
- * when it is gone or unreadable.
+ * /proc/@pid/@file (*@len bytes, @len may be NULL), or NULL when the
+ * process is gone or the file unreadable.
  */
-static char *proc_cmdline(pid_t pid, size_t *len)
+static char *proc_file(pid_t pid, const char *file, size_t *len)
 {
-	_cleanup_free_ char *path = xasprintf("/proc/%d/cmdline", (int)pid);
+	_cleanup_free_ char *path = xasprintf("/proc/%d/%s", (int)pid, file);
 	char *text = NULL;
 
 	if (file_read_all(path, 1 << 16, &text, len, NULL) < 0)
@@ -338,7 +338,7 @@ static char *proc_cmdline(pid_t pid, size_t *len)
 static bool cmdline_has(pid_t pid, const char *arg, bool prefix)
 {
 	size_t len = 0, n = strlen(arg);
-	_cleanup_free_ char *text = proc_cmdline(pid, &len);
+	_cleanup_free_ char *text = proc_file(pid, "cmdline", &len);
 
 	for (size_t i = 0; text && i < len; i += strlen(text + i) + 1)
 		if (prefix ? !strncmp(text + i, arg, n) : streq(text + i, arg))
@@ -1176,14 +1176,53 @@ int network_fill_def(struct daemon *dmn, struct network_def *def,
 /* ---- recovery --------------------------------------------------------------
  */
 
-/* Does process @pid still run the dnsmasq the record names? */
+/* PF_EXITING of the kernel's task flags (field 9 of /proc/PID/stat). */
+#define TASK_PF_EXITING 0x4u
+
+/* Is SIGKILL pending for @pid, per /proc/PID/status's @field mask? */
+static bool sigkill_pending(const char *status, const char *field)
+{
+	const char *p = strstr(status, field);
+
+	return p && (strtoull(p + strlen(field), NULL, 16) &
+		     (1ull << (SIGKILL - 1)));
+}
+
+/*
+ * Is @pid on its way out: exiting (PF_EXITING) or with a SIGKILL not yet
+ * acted on? Until it is a zombie such a process still shows its command
+ * line and start time. A killed dnsmasq whose nidod died too is nobody's
+ * child: adopted, it would end under the new nidod a moment later, with
+ * the network reported running and its dnsmasq gone until the restart.
+ */
+static bool proc_dying(pid_t pid)
+{
+	_cleanup_free_ char *stat = proc_file(pid, "stat", NULL);
+	_cleanup_free_ char *status = proc_file(pid, "status", NULL);
+	char *p = stat ? strrchr(stat, ')') : NULL, *save = NULL, *tok;
+
+	if (!p || !status)
+		return true;
+	tok = strtok_r(p + 1, " ", &save); /* field 3: state */
+	for (int field = 4; field <= 9 && tok; field++)
+		tok = strtok_r(NULL, " ", &save);
+	return !tok || (strtoull(tok, NULL, 10) & TASK_PF_EXITING) ||
+	       sigkill_pending(status, "\nSigPnd:") ||
+	       sigkill_pending(status, "\nShdPnd:");
+}
+
+/*
+ * Does process @pid still run the dnsmasq the record names, and will it
+ * go on running? Its start time (not a zombie) and command line say it
+ * is the one; not dying says it is worth adopting.
+ */
 static bool dnsmasq_is_ours(struct daemon *dmn, const char *name, pid_t pid,
 			    uint64_t start)
 {
 	_cleanup_free_ char *arg = conf_arg(dmn, name);
 
 	return pid > 0 && start && driver_proc_start_time(pid) == start &&
-	       cmdline_has(pid, arg, false);
+	       cmdline_has(pid, arg, false) && !proc_dying(pid);
 }
 
 /* A running network found again: its dnsmasq adopted or restarted. */
