@@ -114,7 +114,7 @@ static void kind_obj_free(struct object *o)
 	struct network *n = network_of(o);
 
 	close_safe(n->dns.pidfd);
-	/* dns.inotify is a watch of lease_inotify, not an fd */
+	/* dns.inotify is a watch of dmn->lease_inotify, not an fd */
 	net_leases_free(n->dns.leases, n->dns.n_leases);
 	network_def_free(n->def);
 	network_def_free(n->newdef);
@@ -663,15 +663,6 @@ static void on_lease_timer(struct loop *l, void *opaque)
 	leases_reread(net->dmn, net);
 }
 
-/*
- * One inotify instance for the lease files of every network, each
- * network's watch descriptor in its dns.inotify: instances are counted
- * per user (128 by default), and dnsmasq, root when it starts, takes one
- * of its own per network.
- */
-static int lease_inotify = -1;
-static struct loop_source *lease_source;
-
 static void lease_changed(struct loop *l, struct network *net)
 {
 	_cleanup_err_ struct err *e = NULL;
@@ -710,18 +701,19 @@ static void on_lease_change(struct loop *l, int fd, uint32_t events,
 		}
 }
 
+/* The daemon's lease inotify instance (daemon.h), opened once. */
 static int lease_inotify_open(struct daemon *dmn, struct err **e)
 {
-	if (lease_inotify >= 0)
+	if (dmn->lease_inotify >= 0)
 		return 0;
-	lease_inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (lease_inotify < 0)
+	dmn->lease_inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (dmn->lease_inotify < 0)
 		return err_sys(e, errno, "inotify");
-	lease_source = loop_fd_add(dmn->loop, lease_inotify, EPOLLIN,
-				   on_lease_change, dmn, e);
-	if (!lease_source) {
-		close_safe(lease_inotify);
-		lease_inotify = -1;
+	dmn->lease_source = loop_fd_add(dmn->loop, dmn->lease_inotify, EPOLLIN,
+					on_lease_change, dmn, e);
+	if (!dmn->lease_source) {
+		close_safe(dmn->lease_inotify);
+		dmn->lease_inotify = -1;
 		return -EIO;
 	}
 	return 0;
@@ -730,11 +722,11 @@ static int lease_inotify_open(struct daemon *dmn, struct err **e)
 /* At daemon exit (networks_release). */
 static void lease_inotify_close(struct daemon *dmn)
 {
-	if (lease_source)
-		loop_source_del(dmn->loop, lease_source);
-	lease_source = NULL;
-	close_safe(lease_inotify);
-	lease_inotify = -1;
+	if (dmn->lease_source)
+		loop_source_del(dmn->loop, dmn->lease_source);
+	dmn->lease_source = NULL;
+	close_safe(dmn->lease_inotify);
+	dmn->lease_inotify = -1;
 }
 
 /* Watches the lease file (dnsmasq rewrites it in place). */
@@ -747,7 +739,7 @@ static void dnsmasq_watch_leases(struct daemon *dmn, struct network *net)
 	if (d->inotify >= 0)
 		return;
 	if (lease_inotify_open(dmn, &e) < 0 ||
-	    (d->inotify = inotify_add_watch(lease_inotify, path,
+	    (d->inotify = inotify_add_watch(dmn->lease_inotify, path,
 					    IN_MODIFY | IN_CLOSE_WRITE)) < 0) {
 		log_warn("network '%s': watching '%s': %s", name_of(net), path,
 			 e ? err_msg(e) : strerror(errno));
@@ -763,9 +755,9 @@ static void dnsmasq_unwatch(struct daemon *dmn, struct network *net)
 
 	if (d->lease_timer)
 		loop_source_del(dmn->loop, d->lease_timer);
-	d->lease_watch = d->lease_timer = NULL;
-	if (d->inotify >= 0 && lease_inotify >= 0)
-		inotify_rm_watch(lease_inotify, d->inotify);
+	d->lease_timer = NULL;
+	if (d->inotify >= 0 && dmn->lease_inotify >= 0)
+		inotify_rm_watch(dmn->lease_inotify, d->inotify);
 	d->inotify = -1;
 }
 
