@@ -627,32 +627,83 @@ static bool lease_in(const struct net_lease *l, const struct net_lease *v,
 	return false;
 }
 
+/*
+ * <runtime>/dnsmasq/NAME/leases.reported: the lease file as nidod last
+ * reported it, so that a nidod started again reports only the leases
+ * that came or went while none ran, not every lease as new.
+ */
+static char *reported_path(const struct daemon *dmn, const struct network *net)
+{
+	return dns_path(dmn, name_of(net), "leases.reported");
+}
+
+/* Reports the leases of @v not in @net's last list, and the reverse. */
+static size_t leases_report(struct daemon *dmn, struct network *net,
+			    const struct net_lease *v, size_t n)
+{
+	struct network_dnsmasq_proc *d = &net->dns;
+	size_t changes = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!lease_in(&v[i], d->leases, d->n_leases)) {
+			events_network_lease(dmn, net, "added", &v[i]);
+			changes++;
+		}
+	for (size_t i = 0; i < d->n_leases; i++)
+		if (!lease_in(&d->leases[i], v, n)) {
+			events_network_lease(dmn, net, "removed",
+					     &d->leases[i]);
+			changes++;
+		}
+	return changes;
+}
+
 /* Reads the leases again and reports the ones that came and went. */
 static void leases_reread(struct daemon *dmn, struct network *net)
 {
 	struct network_dnsmasq_proc *d = &net->dns;
 	_cleanup_free_ char *path = dns_path(dmn, name_of(net), "leases");
+	_cleanup_free_ char *reported = reported_path(dmn, net);
+	_cleanup_free_ char *text = NULL;
 	_cleanup_err_ struct err *e = NULL;
 	struct net_lease *v = NULL;
-	size_t n = 0, skipped = 0;
+	size_t len = 0, n = 0, skipped = 0;
+	int r = file_read_all(path, NET_LEASE_FILE_MAX, &text, &len, &e);
 
-	if (net_leases_read(path, &v, &n, &skipped, &e) < 0) {
-		log_warn("network '%s': %s", name_of(net), err_msg(e));
+	if (r == -ENOENT)
+		err_free(steal_ptr(e));
+	if ((r < 0 && r != -ENOENT) ||
+	    net_leases_parse(text ? text : "", len, &v, &n, &skipped, &e) < 0) {
+		log_warn("network '%s': '%s': %s", name_of(net), path,
+			 err_msg(e));
 		return;
 	}
 	if (skipped)
 		log_warn("network '%s': %zu lines of the lease file skipped",
 			 name_of(net), skipped);
-	for (size_t i = 0; i < n; i++)
-		if (!lease_in(&v[i], d->leases, d->n_leases))
-			events_network_lease(dmn, net, "added", &v[i]);
-	for (size_t i = 0; i < d->n_leases; i++)
-		if (!lease_in(&d->leases[i], v, n))
-			events_network_lease(dmn, net, "removed",
-					     &d->leases[i]);
+	if (leases_report(dmn, net, v, n) &&
+	    file_write_replace(reported, text ? text : "", len, 0600, &e) < 0)
+		log_warn("network '%s': %s", name_of(net), err_msg(e));
 	net_leases_free(d->leases, d->n_leases);
 	d->leases = v;
 	d->n_leases = n;
+}
+
+/*
+ * At recovery, before the lease file is read: the leases the last nidod
+ * reported (none if it reported none).
+ */
+static void leases_recall(struct daemon *dmn, struct network *net)
+{
+	struct network_dnsmasq_proc *d = &net->dns;
+	_cleanup_free_ char *reported = reported_path(dmn, net);
+	_cleanup_err_ struct err *e = NULL;
+
+	net_leases_free(d->leases, d->n_leases);
+	d->leases = NULL;
+	d->n_leases = 0;
+	if (net_leases_read(reported, &d->leases, &d->n_leases, NULL, &e) < 0)
+		log_warn("network '%s': %s", name_of(net), err_msg(e));
 }
 
 static void on_lease_timer(struct loop *l, void *opaque)
@@ -1234,6 +1285,7 @@ static int readopt(struct daemon *dmn, struct network *net,
 	/* the whole table again: no rule is duplicated, none is missing */
 	if (apply_firewall(net->def, e) < 0)
 		return -EIO;
+	leases_recall(dmn, net);
 	if (dnsmasq_is_ours(dmn, name_of(net), (pid_t)pid, start)) {
 		net->dns.pid = (pid_t)pid;
 		net->dns.start_time = start;
