@@ -5,6 +5,7 @@
  * resume, autostart, domid, domname, domuuid, console; and the helpers
  * every verb file shares (domain.h).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 
@@ -64,7 +65,7 @@ void domain_id_text(struct json_object *d, char buf[24])
 		strcpy(buf, "-");
 }
 
-static void print_warnings(struct json_object *res)
+void cli_print_warnings(struct json_object *res)
 {
 	struct json_object *w = NULL;
 
@@ -75,9 +76,10 @@ static void print_warnings(struct json_object *res)
 				json_object_array_get_idx(w, i)));
 }
 
-int domain_define_xml(const char *xml, bool validate, char **name,
-		      struct err **e)
+int cli_define_xml(const char *kind, const char *xml, bool validate,
+		   char **name, struct err **e)
 {
+	_cleanup_free_ char *method = xasprintf("%s.define", kind);
 	_cleanup_json_ struct json_object *res = NULL;
 	struct json_object *p = json_object_new_object();
 
@@ -85,68 +87,102 @@ int domain_define_xml(const char *xml, bool validate, char **name,
 	if (validate)
 		json_object_object_add(p, "validate",
 				       json_object_new_boolean(true));
-	if (client_call1("domain.define", p, &res, e) < 0)
+	if (client_call1(method, p, &res, e) < 0)
 		return err_code(*e);
-	print_warnings(res);
+	cli_print_warnings(res);
 	*name = xstrdup(jstr(res, "name"));
 	return 0;
 }
 
-char *domain_xml_inactive(const char *name, struct err **e)
+char *cli_xml_inactive(const char *kind, const char *name, struct err **e)
 {
+	_cleanup_free_ char *method = xasprintf("%s.xml", kind);
 	_cleanup_json_ struct json_object *res = NULL;
-	struct json_object *p = client_domain_params(name);
+	struct json_object *p = json_object_new_object();
 
+	json_object_object_add(p, kind, json_object_new_string(name));
 	json_object_object_add(p, "inactive", json_object_new_boolean(true));
-	if (client_call1("domain.xml", p, &res, e) < 0)
+	if (client_call1(method, p, &res, e) < 0)
 		return NULL;
 	return xstrdup(jstr(res, "xml"));
 }
 
-static int cmd_define(const struct cli_args *a)
+/* @kind.create of @xml with @params (taken over; NULL: none). */
+static int create_xml(const char *kind, const char *xml,
+		      struct json_object *params, char **name, struct err **e)
+{
+	_cleanup_free_ char *method = xasprintf("%s.create", kind);
+	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *p = params ? params : json_object_new_object();
+
+	json_object_object_add(p, "xml", json_object_new_string(xml));
+	if (client_call1(method, p, &res, e) < 0)
+		return err_code(*e);
+	cli_print_warnings(res);
+	*name = xstrdup(jstr(res, "name"));
+	return 0;
+}
+
+int cli_xml_from_file(const struct cli_args *a, const char *kind, bool create,
+		      struct json_object *params, char **name)
 {
 	_cleanup_err_ struct err *e = NULL;
-	_cleanup_free_ char *xml = NULL, *name = NULL;
+	_cleanup_free_ char *xml = NULL;
 	const char *file = cli_str(a, "file");
+	const char *verb = create ? "create" : "define";
+	int r = file_read_all(file, XML_MAX, &xml, NULL, &e);
 
-	if (file_read_all(file, XML_MAX, &xml, NULL, &e) < 0 ||
-	    domain_define_xml(xml, cli_flag(a, "validate"), &name, &e) < 0) {
-		cli_error("failed to define domain from '%s': %s", file,
-			  err_msg(e));
+	*name = NULL;
+	if (r == 0 && create)
+		r = create_xml(kind, xml, steal_ptr(params), name, &e);
+	else if (r == 0)
+		r = cli_define_xml(kind, xml, cli_flag(a, "validate"), name,
+				   &e);
+	json_object_put(params);
+	if (r < 0) {
+		if (err_kind(e) == ERR_NO_CONNECT)
+			cli_error("%s", err_msg(e));
+		else
+			cli_error("failed to %s %s from '%s': %s", verb, kind,
+				  file, err_msg(e));
 		return 1;
 	}
-	cli_print_extra("Domain '%s' defined from %s\n", name, file);
+	/* virsh's "Domain 'x' defined from FILE" */
+	cli_print_extra("%c%s '%s' %sd from %s\n", toupper(kind[0]), kind + 1,
+			*name, verb, file);
 	return 0;
+}
+
+int domain_define_xml(const char *xml, bool validate, char **name,
+		      struct err **e)
+{
+	return cli_define_xml("domain", xml, validate, name, e);
+}
+
+char *domain_xml_inactive(const char *name, struct err **e)
+{
+	return cli_xml_inactive("domain", name, e);
+}
+
+static int cmd_define(const struct cli_args *a)
+{
+	_cleanup_free_ char *name = NULL;
+
+	return cli_xml_from_file(a, "domain", false, NULL, &name);
 }
 
 static int cmd_create(const struct cli_args *a)
 {
-	_cleanup_err_ struct err *e = NULL;
-	_cleanup_json_ struct json_object *res = NULL;
-	_cleanup_free_ char *xml = NULL;
-	const char *file = cli_str(a, "file");
-	struct json_object *p;
+	_cleanup_free_ char *name = NULL;
+	struct json_object *p = json_object_new_object();
 
-	if (file_read_all(file, XML_MAX, &xml, NULL, &e) < 0) {
-		cli_error("failed to create domain from '%s': %s", file,
-			  err_msg(e));
-		return 1;
-	}
-	p = json_object_new_object();
-	json_object_object_add(p, "xml", json_object_new_string(xml));
 	if (cli_flag(a, "paused"))
 		json_object_object_add(p, "paused",
 				       json_object_new_boolean(true));
-	if (client_call1("domain.create", p, &res, &e) < 0) {
-		cli_error("failed to create domain from '%s': %s", file,
-			  err_msg(e));
+	if (cli_xml_from_file(a, "domain", true, p, &name))
 		return 1;
-	}
-	print_warnings(res);
-	cli_print_extra("Domain '%s' created from %s\n", jstr(res, "name"),
-			file);
 	if (cli_flag(a, "console"))
-		return console_run(jstr(res, "name"), false);
+		return console_run(name, false);
 	return 0;
 }
 

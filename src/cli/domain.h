@@ -50,6 +50,27 @@ void domain_id_text(struct json_object *d, char buf[24]);
 char *domain_xml_inactive(const char *name, struct err **e);
 
 /*
+ * What the verbs of every kind of object share (domain.c), @kind being
+ * the API's name of it and its methods' prefix ("domain", "network"):
+ * the daemon's warnings of a define or create, printed on stderr;
+ * @kind.define of @xml (as domain_define_xml() below); @kind.xml
+ * --inactive of @name (as domain_xml_inactive() above).
+ */
+void cli_print_warnings(struct json_object *res);
+int cli_define_xml(const char *kind, const char *xml, bool validate,
+		   char **name, struct err **e);
+char *cli_xml_inactive(const char *kind, const char *name, struct err **e);
+
+/*
+ * define and create from the file of --file: @kind.define (--validate
+ * honoured) or @kind.create with @params (taken over; NULL: none); prints
+ * virsh's "Domain 'x' defined from FILE" ("created") or its error.
+ * Returns 0 with *@name the object's name (malloc'ed), or 1.
+ */
+int cli_xml_from_file(const struct cli_args *a, const char *kind, bool create,
+		      struct json_object *params, char **name);
+
+/*
  * Defines a domain from @xml (domain.define; @validate: unknown
  * elements are errors). Prints the daemon's warnings. Returns 0 with
  * *@name the defined domain's name (malloc'ed), or -errno with @e.

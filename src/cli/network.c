@@ -30,14 +30,6 @@ int network_fail(const char *what, const char *name, const struct err *e)
 	return 1;
 }
 
-static struct json_object *net_params(const char *name)
-{
-	struct json_object *p = json_object_new_object();
-
-	json_object_object_add(p, "network", json_object_new_string(name));
-	return p;
-}
-
 /* Calls @method on the network of --network; 0, or 1 (printed). */
 static int net_call(const struct cli_args *a, const char *method,
 		    const char *what, struct json_object *extra,
@@ -53,89 +45,29 @@ static int net_call(const struct cli_args *a, const char *method,
 	return 0;
 }
 
-static void print_warnings(struct json_object *res)
-{
-	struct json_object *w = NULL;
-
-	json_get_array_opt(res, "warnings", &w, NULL);
-	for (size_t i = 0; w && i < json_object_array_length(w); i++)
-		fprintf(stderr, "warning: %s\n",
-			json_object_get_string(
-				json_object_array_get_idx(w, i)));
-}
-
 int network_define_xml(const char *xml, bool validate, char **name,
 		       struct err **e)
 {
-	_cleanup_json_ struct json_object *res = NULL;
-	struct json_object *p = json_object_new_object();
-
-	json_object_object_add(p, "xml", json_object_new_string(xml));
-	if (validate)
-		json_object_object_add(p, "validate",
-				       json_object_new_boolean(true));
-	if (client_call1("network.define", p, &res, e) < 0)
-		return err_code(*e);
-	print_warnings(res);
-	*name = xstrdup(jstr(res, "name"));
-	return 0;
+	return cli_define_xml("network", xml, validate, name, e);
 }
 
 char *network_xml_inactive(const char *name, struct err **e)
 {
-	_cleanup_json_ struct json_object *res = NULL;
-	struct json_object *p = net_params(name);
-
-	json_object_object_add(p, "inactive", json_object_new_boolean(true));
-	if (client_call1("network.xml", p, &res, e) < 0)
-		return NULL;
-	return xstrdup(jstr(res, "xml"));
-}
-
-/* net-define and net-create: a file's XML to the daemon. */
-static int from_file(const struct cli_args *a, bool create)
-{
-	_cleanup_err_ struct err *e = NULL;
-	_cleanup_json_ struct json_object *res = NULL;
-	_cleanup_free_ char *xml = NULL, *name = NULL;
-	const char *file = cli_str(a, "file");
-	const char *verb = create ? "create" : "define";
-	struct json_object *p;
-
-	if (file_read_all(file, XML_MAX, &xml, NULL, &e) < 0)
-		goto fail;
-	if (!create) {
-		if (network_define_xml(xml, cli_flag(a, "validate"), &name,
-				       &e) < 0)
-			goto fail;
-		cli_print_extra("Network '%s' defined from %s\n", name, file);
-		return 0;
-	}
-	p = json_object_new_object();
-	json_object_object_add(p, "xml", json_object_new_string(xml));
-	if (client_call1("network.create", p, &res, &e) < 0)
-		goto fail;
-	print_warnings(res);
-	cli_print_extra("Network '%s' created from %s\n", jstr(res, "name"),
-			file);
-	return 0;
-fail:
-	if (err_kind(e) == ERR_NO_CONNECT)
-		cli_error("%s", err_msg(e));
-	else
-		cli_error("failed to %s network from '%s': %s", verb, file,
-			  err_msg(e));
-	return 1;
+	return cli_xml_inactive("network", name, e);
 }
 
 static int cmd_net_define(const struct cli_args *a)
 {
-	return from_file(a, false);
+	_cleanup_free_ char *name = NULL;
+
+	return cli_xml_from_file(a, "network", false, NULL, &name);
 }
 
 static int cmd_net_create(const struct cli_args *a)
 {
-	return from_file(a, true);
+	_cleanup_free_ char *name = NULL;
+
+	return cli_xml_from_file(a, "network", true, NULL, &name);
 }
 
 /* net-start, net-destroy, net-undefine: a call and virsh's message. */
@@ -391,7 +323,7 @@ static int cmd_net_update(const struct cli_args *a)
 	json_object_object_add(p, "config", json_object_new_boolean(config));
 	if (net_call(a, "network.update", "update", p, &res))
 		return 1;
-	print_warnings(res);
+	cli_print_warnings(res);
 	if (!live && !config) {
 		live = jbool(info, "active");
 		config = !live;

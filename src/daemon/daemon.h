@@ -33,6 +33,16 @@ struct daemon {
 	unsigned idle;			  /* seconds idle so far */
 	struct events *events;		  /* event subscribers (events.h) */
 	struct console_session *consoles; /* open consoles (console.h) */
+	/*
+	 * The one inotify instance watching every network's lease file
+	 * (instances are counted per user, 128 by default, and each
+	 * dnsmasq takes one of its own), and its loop source: opened by
+	 * network.c at the first watch, closed by networks_release(); -1
+	 * and NULL when none is open. Each network holds its watch
+	 * descriptor in its dns.inotify.
+	 */
+	int lease_inotify;
+	struct loop_source *lease_source;
 };
 
 /* The domain kind's method table (methods-domain.c). */

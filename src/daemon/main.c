@@ -429,6 +429,7 @@ static int run(const struct options *o, struct err **e)
 		.uid = getuid(),
 		.domains = DOMAIN_LIST_INIT,
 		.networks = NETWORK_LIST_INIT,
+		.lease_inotify = -1,
 	};
 	struct nidod_conf conf;
 	_cleanup_close_ int lock = -1;

@@ -15,6 +15,7 @@
  *   dnsmasq.conf (how a dnsmasq of ours is recognised, even one whose pid
  *   a crash kept from being recorded), in its own session so that it
  *   outlives a restart of nidod, watched through a pidfd.
+ * Finding all that again at daemon start is network-recover.c's.
  */
 #include "daemon/network.h"
 
@@ -34,6 +35,7 @@
 #include "daemon/daemon.h"
 #include "daemon/driver-common.h"
 #include "daemon/events.h"
+#include "daemon/network-priv.h"
 #include "daemon/network_conf_net.h"
 #include "lib/file.h"
 #include "lib/json.h"
@@ -114,7 +116,7 @@ static void kind_obj_free(struct object *o)
 	struct network *n = network_of(o);
 
 	close_safe(n->dns.pidfd);
-	/* dns.inotify is a watch of lease_inotify, not an fd */
+	/* dns.inotify is a watch of dmn->lease_inotify, not an fd */
 	net_leases_free(n->dns.leases, n->dns.n_leases);
 	network_def_free(n->def);
 	network_def_free(n->newdef);
@@ -147,7 +149,7 @@ const char *network_bridge(const struct network *net)
 	return net->def->bridge;
 }
 
-static const char *name_of(const struct network *net)
+const char *network_name(const struct network *net)
 {
 	return net->def->name;
 }
@@ -164,8 +166,8 @@ static char *dns_path(const struct daemon *dmn, const char *name,
 			 file);
 }
 
-static int save_record(struct daemon *dmn, const struct network *net,
-		       const char *state, struct err **e)
+int network_save_record(struct daemon *dmn, const struct network *net,
+			const char *state, struct err **e)
 {
 	_cleanup_json_ struct json_object *rec = json_object_new_object();
 
@@ -179,8 +181,8 @@ static int save_record(struct daemon *dmn, const struct network *net,
 			rec, "dnsmasq_start",
 			json_object_new_uint64(net->dns.start_time));
 	}
-	return store_runtime_save(&dmn->store, &network_kind, name_of(net), rec,
-				  e);
+	return store_runtime_save(&dmn->store, &network_kind, network_name(net),
+				  rec, e);
 }
 
 /*
@@ -246,14 +248,17 @@ static int lease_file_create(const char *path, struct err **e)
  * dnsmasq's files for @net: 0 with them written, 1 when the network needs
  * no dnsmasq, or -errno.
  */
-static int dnsmasq_files(struct daemon *dmn, const struct network *net,
-			 struct err **e)
+int dnsmasq_files(struct daemon *dmn, const struct network *net, struct err **e)
 {
-	_cleanup_free_ char *dir = dns_path(dmn, name_of(net), NULL);
-	_cleanup_free_ char *conf = dns_path(dmn, name_of(net), "dnsmasq.conf");
-	_cleanup_free_ char *leases = dns_path(dmn, name_of(net), "leases");
-	_cleanup_free_ char *hosts = dns_path(dmn, name_of(net), "dhcp-hosts");
-	_cleanup_free_ char *dns = dns_path(dmn, name_of(net), "dns-hosts");
+	_cleanup_free_ char *dir = dns_path(dmn, network_name(net), NULL);
+	_cleanup_free_ char *conf =
+		dns_path(dmn, network_name(net), "dnsmasq.conf");
+	_cleanup_free_ char *leases =
+		dns_path(dmn, network_name(net), "leases");
+	_cleanup_free_ char *hosts =
+		dns_path(dmn, network_name(net), "dhcp-hosts");
+	_cleanup_free_ char *dns =
+		dns_path(dmn, network_name(net), "dns-hosts");
 	struct network_dnsmasq_paths paths = {leases, hosts, dns, NULL,
 					      dnsmasq_user()};
 	struct network_dnsmasq m;
@@ -279,7 +284,7 @@ static int dnsmasq_files(struct daemon *dmn, const struct network *net,
 		r = write_text(conf, net_dnsmasq_conf(&m.conf, e), e);
 	network_dnsmasq_release(&m);
 	return r < 0 ? err_prefix(e, "network '%s': dnsmasq's files",
-				  name_of(net))
+				  network_name(net))
 		     : 0;
 }
 
@@ -308,9 +313,6 @@ static void dnsmasq_files_remove(struct daemon *dmn, const char *name)
 /* ---- dnsmasq -------------------------------------------------------- */
 
 static void dnsmasq_watch_leases(struct daemon *dmn, struct network *net);
-static void dnsmasq_unwatch(struct daemon *dmn, struct network *net);
-static int dnsmasq_spawn(struct daemon *dmn, struct network *net,
-			 struct err **e);
 
 /* The conf-file argument of @name's dnsmasq: how one is recognised. */
 static char *conf_arg(const struct daemon *dmn, const char *name)
@@ -320,12 +322,12 @@ static char *conf_arg(const struct daemon *dmn, const char *name)
 }
 
 /*
- * The command line of process @pid (NUL-separated, *@len bytes), or NULL
- * when it is gone or unreadable.
+ * /proc/@pid/@file (*@len bytes, @len may be NULL), or NULL when the
+ * process is gone or the file unreadable.
  */
-static char *proc_cmdline(pid_t pid, size_t *len)
+static char *proc_file(pid_t pid, const char *file, size_t *len)
 {
-	_cleanup_free_ char *path = xasprintf("/proc/%d/cmdline", (int)pid);
+	_cleanup_free_ char *path = xasprintf("/proc/%d/%s", (int)pid, file);
 	char *text = NULL;
 
 	if (file_read_all(path, 1 << 16, &text, len, NULL) < 0)
@@ -338,7 +340,7 @@ static char *proc_cmdline(pid_t pid, size_t *len)
 static bool cmdline_has(pid_t pid, const char *arg, bool prefix)
 {
 	size_t len = 0, n = strlen(arg);
-	_cleanup_free_ char *text = proc_cmdline(pid, &len);
+	_cleanup_free_ char *text = proc_file(pid, "cmdline", &len);
 
 	for (size_t i = 0; text && i < len; i += strlen(text + i) + 1)
 		if (prefix ? !strncmp(text + i, arg, n) : streq(text + i, arg))
@@ -346,12 +348,61 @@ static bool cmdline_has(pid_t pid, const char *arg, bool prefix)
 	return false;
 }
 
+/* PF_EXITING of the kernel's task flags (field 9 of /proc/PID/stat). */
+#define TASK_PF_EXITING 0x4u
+
+/* Is SIGKILL pending for @pid, per /proc/PID/status's @field mask? */
+static bool sigkill_pending(const char *status, const char *field)
+{
+	const char *p = strstr(status, field);
+
+	return p && (strtoull(p + strlen(field), NULL, 16) &
+		     (1ull << (SIGKILL - 1)));
+}
+
+/*
+ * Is @pid on its way out: exiting (PF_EXITING) or with a SIGKILL not yet
+ * acted on? Until it is a zombie such a process still shows its command
+ * line and start time. A killed dnsmasq whose nidod died too is nobody's
+ * child: adopted, it would end under the new nidod a moment later, with
+ * the network reported running and its dnsmasq gone until the restart.
+ */
+static bool proc_dying(pid_t pid)
+{
+	_cleanup_free_ char *stat = proc_file(pid, "stat", NULL);
+	_cleanup_free_ char *status = proc_file(pid, "status", NULL);
+	char *p = stat ? strrchr(stat, ')') : NULL, *save = NULL, *tok;
+
+	if (!p || !status)
+		return true;
+	tok = strtok_r(p + 1, " ", &save); /* field 3: state */
+	for (int field = 4; field <= 9 && tok; field++)
+		tok = strtok_r(NULL, " ", &save);
+	return !tok || (strtoull(tok, NULL, 10) & TASK_PF_EXITING) ||
+	       sigkill_pending(status, "\nSigPnd:") ||
+	       sigkill_pending(status, "\nShdPnd:");
+}
+
+/*
+ * Does process @pid still run the dnsmasq the record names, and will it
+ * go on running? Its start time (not a zombie) and command line say it
+ * is the one; not dying says it is worth adopting.
+ */
+bool dnsmasq_is_ours(struct daemon *dmn, const char *name, pid_t pid,
+		     uint64_t start)
+{
+	_cleanup_free_ char *arg = conf_arg(dmn, name);
+
+	return pid > 0 && start && driver_proc_start_time(pid) == start &&
+	       cmdline_has(pid, arg, false) && !proc_dying(pid);
+}
+
 /*
  * The processes whose command line has @name's conf-file argument (every
  * dnsmasq of ours when @name is NULL): how a dnsmasq is found that a
  * crash kept from being recorded. A 0-terminated array to free.
  */
-static pid_t *dnsmasq_find(const struct daemon *dmn, const char *name)
+pid_t *dnsmasq_find(const struct daemon *dmn, const char *name)
 {
 	_cleanup_free_ char *arg = name ? conf_arg(dmn, name)
 					: xasprintf("--conf-file=%s/dnsmasq/",
@@ -388,7 +439,7 @@ static uint64_t now_ns(void)
 }
 
 /* Forgets the process (after it ended), reaping it if it was a child. */
-static char *dnsmasq_forget(struct daemon *dmn, struct network *net)
+char *dnsmasq_forget(struct daemon *dmn, struct network *net)
 {
 	struct network_dnsmasq_proc *d = &net->dns;
 	siginfo_t si = {0};
@@ -426,7 +477,7 @@ static void on_dnsmasq_exit(struct loop *l, int fd, uint32_t events,
 	(void)fd;
 	(void)events;
 	why = dnsmasq_forget(dmn, net);
-	log_warn("network '%s': dnsmasq %s", name_of(net), why);
+	log_warn("network '%s': dnsmasq %s", network_name(net), why);
 	events_network_dnsmasq(dmn, net, "exited", why);
 	if (!d->fails || now - d->first_fail_ns > DNSMASQ_FAIL_WINDOW_NS) {
 		d->fails = 0;
@@ -436,10 +487,10 @@ static void on_dnsmasq_exit(struct loop *l, int fd, uint32_t events,
 		log_error("network '%s': dnsmasq exited %u times in a minute; "
 			  "not restarting it (net-destroy and net-start the "
 			  "network to try again)",
-			  name_of(net), d->fails - 1);
+			  network_name(net), d->fails - 1);
 		events_network_dnsmasq(dmn, net, "failed",
 				       "exited too often; not restarted");
-		save_record(dmn, net, "running", NULL);
+		network_save_record(dmn, net, "running", NULL);
 		return;
 	}
 	/* 0.1 s, 0.2 s, 0.4 s...: a dnsmasq that cannot start does not spin */
@@ -450,7 +501,7 @@ static void on_dnsmasq_exit(struct loop *l, int fd, uint32_t events,
 	else
 		loop_timer_set(dmn->loop, d->retry, delay, 0);
 	if (e)
-		log_error("network '%s': %s", name_of(net), err_msg(e));
+		log_error("network '%s': %s", network_name(net), err_msg(e));
 }
 
 static void on_dnsmasq_retry(struct loop *l, void *opaque)
@@ -463,20 +514,19 @@ static void on_dnsmasq_retry(struct loop *l, void *opaque)
 		return;
 	if (dnsmasq_files(dmn, net, &e) < 0 ||
 	    dnsmasq_spawn(dmn, net, &e) < 0 ||
-	    save_record(dmn, net, "running", &e) < 0) {
-		log_error("network '%s': restarting dnsmasq: %s", name_of(net),
-			  err_msg(e));
+	    network_save_record(dmn, net, "running", &e) < 0) {
+		log_error("network '%s': restarting dnsmasq: %s",
+			  network_name(net), err_msg(e));
 		events_network_dnsmasq(dmn, net, "failed", err_msg(e));
 		return;
 	}
-	log_info("network '%s': dnsmasq restarted (pid %d)", name_of(net),
+	log_info("network '%s': dnsmasq restarted (pid %d)", network_name(net),
 		 (int)net->dns.pid);
 	events_network_dnsmasq(dmn, net, "restarted", NULL);
 }
 
 /* Watches the running dnsmasq's pidfd. */
-static int dnsmasq_watch(struct daemon *dmn, struct network *net,
-			 struct err **e)
+int dnsmasq_watch(struct daemon *dmn, struct network *net, struct err **e)
 {
 	net->dns.watch = loop_fd_add(dmn->loop, net->dns.pidfd, EPOLLIN,
 				     on_dnsmasq_exit, net, e);
@@ -487,11 +537,11 @@ static int dnsmasq_watch(struct daemon *dmn, struct network *net,
 }
 
 /* Runs dnsmasq for @net (its files written) and watches it. */
-static int dnsmasq_spawn(struct daemon *dmn, struct network *net,
-			 struct err **e)
+int dnsmasq_spawn(struct daemon *dmn, struct network *net, struct err **e)
 {
-	_cleanup_free_ char *arg = conf_arg(dmn, name_of(net));
-	_cleanup_free_ char *log = dns_path(dmn, name_of(net), "dnsmasq.log");
+	_cleanup_free_ char *arg = conf_arg(dmn, network_name(net));
+	_cleanup_free_ char *log =
+		dns_path(dmn, network_name(net), "dnsmasq.log");
 	const char *prog = getenv("NIDO_DNSMASQ");
 	char *argv[] = {(char *)(prog ? prog : "dnsmasq"), arg,
 			"--keep-in-foreground", "--log-facility=-", NULL};
@@ -500,7 +550,7 @@ static int dnsmasq_spawn(struct daemon *dmn, struct network *net,
 	_cleanup_close_ int logfd = driver_open_log(log, e);
 
 	if (logfd < 0)
-		return err_prefix(e, "network '%s'", name_of(net));
+		return err_prefix(e, "network '%s'", network_name(net));
 	spawn_opts_init(&o);
 	o.argv = argv;
 	o.stdout_fd = logfd;
@@ -508,7 +558,7 @@ static int dnsmasq_spawn(struct daemon *dmn, struct network *net,
 	o.new_session = 1; /* outlives a restart of nidod */
 	if (spawn_start(&o, &c, e) < 0)
 		return err_prefix(e, "network '%s': starting dnsmasq",
-				  name_of(net));
+				  network_name(net));
 	net->dns.pid = c.pid;
 	net->dns.pidfd = c.pidfd;
 	net->dns.start_time = driver_proc_start_time(c.pid);
@@ -519,7 +569,7 @@ static int dnsmasq_spawn(struct daemon *dmn, struct network *net,
  * Ends @pid, a dnsmasq of ours that no network watches (recovery, before
  * nidod serves anyone): TERM, then KILL, waiting for it.
  */
-static void kill_dnsmasq(pid_t pid)
+void dnsmasq_kill_wait(pid_t pid)
 {
 	_cleanup_close_ int fd = (int)pidfd_open(pid, 0);
 	struct spawn_child c = {.pid = pid, .pidfd = fd};
@@ -566,7 +616,7 @@ static void on_dnsmasq_kill(struct loop *l, void *opaque)
 
 	(void)l;
 	log_warn("network '%s': dnsmasq %d did not end on SIGTERM; killing it",
-		 name_of(net), (int)net->dns.pid);
+		 network_name(net), (int)net->dns.pid);
 	pidfd_send_signal(net->dns.pidfd, SIGKILL, NULL, 0);
 }
 
@@ -601,7 +651,7 @@ static int dnsmasq_end(struct daemon *dmn, struct network *net,
 			return RPC_DEFERRED;
 		}
 		/* the loop cannot wait for it: kill it outright */
-		log_warn("network '%s': %s", name_of(net), err_msg(e));
+		log_warn("network '%s': %s", network_name(net), err_msg(e));
 		pidfd_send_signal(d->pidfd, SIGKILL, NULL, 0);
 	}
 	free(dnsmasq_forget(dmn, net));
@@ -627,32 +677,83 @@ static bool lease_in(const struct net_lease *l, const struct net_lease *v,
 	return false;
 }
 
+/*
+ * <runtime>/dnsmasq/NAME/leases.reported: the lease file as nidod last
+ * reported it, so that a nidod started again reports only the leases
+ * that came or went while none ran, not every lease as new.
+ */
+static char *reported_path(const struct daemon *dmn, const struct network *net)
+{
+	return dns_path(dmn, network_name(net), "leases.reported");
+}
+
+/* Reports the leases of @v not in @net's last list, and the reverse. */
+static size_t leases_report(struct daemon *dmn, struct network *net,
+			    const struct net_lease *v, size_t n)
+{
+	struct network_dnsmasq_proc *d = &net->dns;
+	size_t changes = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!lease_in(&v[i], d->leases, d->n_leases)) {
+			events_network_lease(dmn, net, "added", &v[i]);
+			changes++;
+		}
+	for (size_t i = 0; i < d->n_leases; i++)
+		if (!lease_in(&d->leases[i], v, n)) {
+			events_network_lease(dmn, net, "removed",
+					     &d->leases[i]);
+			changes++;
+		}
+	return changes;
+}
+
 /* Reads the leases again and reports the ones that came and went. */
 static void leases_reread(struct daemon *dmn, struct network *net)
 {
 	struct network_dnsmasq_proc *d = &net->dns;
-	_cleanup_free_ char *path = dns_path(dmn, name_of(net), "leases");
+	_cleanup_free_ char *path = dns_path(dmn, network_name(net), "leases");
+	_cleanup_free_ char *reported = reported_path(dmn, net);
+	_cleanup_free_ char *text = NULL;
 	_cleanup_err_ struct err *e = NULL;
 	struct net_lease *v = NULL;
-	size_t n = 0, skipped = 0;
+	size_t len = 0, n = 0, skipped = 0;
+	int r = file_read_all(path, NET_LEASE_FILE_MAX, &text, &len, &e);
 
-	if (net_leases_read(path, &v, &n, &skipped, &e) < 0) {
-		log_warn("network '%s': %s", name_of(net), err_msg(e));
+	if (r == -ENOENT)
+		err_free(steal_ptr(e));
+	if ((r < 0 && r != -ENOENT) ||
+	    net_leases_parse(text ? text : "", len, &v, &n, &skipped, &e) < 0) {
+		log_warn("network '%s': '%s': %s", network_name(net), path,
+			 err_msg(e));
 		return;
 	}
 	if (skipped)
 		log_warn("network '%s': %zu lines of the lease file skipped",
-			 name_of(net), skipped);
-	for (size_t i = 0; i < n; i++)
-		if (!lease_in(&v[i], d->leases, d->n_leases))
-			events_network_lease(dmn, net, "added", &v[i]);
-	for (size_t i = 0; i < d->n_leases; i++)
-		if (!lease_in(&d->leases[i], v, n))
-			events_network_lease(dmn, net, "removed",
-					     &d->leases[i]);
+			 network_name(net), skipped);
+	if (leases_report(dmn, net, v, n) &&
+	    file_write_replace(reported, text ? text : "", len, 0600, &e) < 0)
+		log_warn("network '%s': %s", network_name(net), err_msg(e));
 	net_leases_free(d->leases, d->n_leases);
 	d->leases = v;
 	d->n_leases = n;
+}
+
+/*
+ * At recovery, before the lease file is read: the leases the last nidod
+ * reported (none if it reported none).
+ */
+void network_leases_recall(struct daemon *dmn, struct network *net)
+{
+	struct network_dnsmasq_proc *d = &net->dns;
+	_cleanup_free_ char *reported = reported_path(dmn, net);
+	_cleanup_err_ struct err *e = NULL;
+
+	net_leases_free(d->leases, d->n_leases);
+	d->leases = NULL;
+	d->n_leases = 0;
+	if (net_leases_read(reported, &d->leases, &d->n_leases, NULL, &e) < 0)
+		log_warn("network '%s': %s", network_name(net), err_msg(e));
 }
 
 static void on_lease_timer(struct loop *l, void *opaque)
@@ -662,15 +763,6 @@ static void on_lease_timer(struct loop *l, void *opaque)
 	(void)l;
 	leases_reread(net->dmn, net);
 }
-
-/*
- * One inotify instance for the lease files of every network, each
- * network's watch descriptor in its dns.inotify: instances are counted
- * per user (128 by default), and dnsmasq, root when it starts, takes one
- * of its own per network.
- */
-static int lease_inotify = -1;
-static struct loop_source *lease_source;
 
 static void lease_changed(struct loop *l, struct network *net)
 {
@@ -710,18 +802,19 @@ static void on_lease_change(struct loop *l, int fd, uint32_t events,
 		}
 }
 
+/* The daemon's lease inotify instance (daemon.h), opened once. */
 static int lease_inotify_open(struct daemon *dmn, struct err **e)
 {
-	if (lease_inotify >= 0)
+	if (dmn->lease_inotify >= 0)
 		return 0;
-	lease_inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (lease_inotify < 0)
+	dmn->lease_inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (dmn->lease_inotify < 0)
 		return err_sys(e, errno, "inotify");
-	lease_source = loop_fd_add(dmn->loop, lease_inotify, EPOLLIN,
-				   on_lease_change, dmn, e);
-	if (!lease_source) {
-		close_safe(lease_inotify);
-		lease_inotify = -1;
+	dmn->lease_source = loop_fd_add(dmn->loop, dmn->lease_inotify, EPOLLIN,
+					on_lease_change, dmn, e);
+	if (!dmn->lease_source) {
+		close_safe(dmn->lease_inotify);
+		dmn->lease_inotify = -1;
 		return -EIO;
 	}
 	return 0;
@@ -730,49 +823,49 @@ static int lease_inotify_open(struct daemon *dmn, struct err **e)
 /* At daemon exit (networks_release). */
 static void lease_inotify_close(struct daemon *dmn)
 {
-	if (lease_source)
-		loop_source_del(dmn->loop, lease_source);
-	lease_source = NULL;
-	close_safe(lease_inotify);
-	lease_inotify = -1;
+	if (dmn->lease_source)
+		loop_source_del(dmn->loop, dmn->lease_source);
+	dmn->lease_source = NULL;
+	close_safe(dmn->lease_inotify);
+	dmn->lease_inotify = -1;
 }
 
 /* Watches the lease file (dnsmasq rewrites it in place). */
 static void dnsmasq_watch_leases(struct daemon *dmn, struct network *net)
 {
 	struct network_dnsmasq_proc *d = &net->dns;
-	_cleanup_free_ char *path = dns_path(dmn, name_of(net), "leases");
+	_cleanup_free_ char *path = dns_path(dmn, network_name(net), "leases");
 	_cleanup_err_ struct err *e = NULL;
 
 	if (d->inotify >= 0)
 		return;
 	if (lease_inotify_open(dmn, &e) < 0 ||
-	    (d->inotify = inotify_add_watch(lease_inotify, path,
+	    (d->inotify = inotify_add_watch(dmn->lease_inotify, path,
 					    IN_MODIFY | IN_CLOSE_WRITE)) < 0) {
-		log_warn("network '%s': watching '%s': %s", name_of(net), path,
-			 e ? err_msg(e) : strerror(errno));
+		log_warn("network '%s': watching '%s': %s", network_name(net),
+			 path, e ? err_msg(e) : strerror(errno));
 		d->inotify = -1;
 		return;
 	}
 	leases_reread(dmn, net);
 }
 
-static void dnsmasq_unwatch(struct daemon *dmn, struct network *net)
+void dnsmasq_unwatch(struct daemon *dmn, struct network *net)
 {
 	struct network_dnsmasq_proc *d = &net->dns;
 
 	if (d->lease_timer)
 		loop_source_del(dmn->loop, d->lease_timer);
-	d->lease_watch = d->lease_timer = NULL;
-	if (d->inotify >= 0 && lease_inotify >= 0)
-		inotify_rm_watch(lease_inotify, d->inotify);
+	d->lease_timer = NULL;
+	if (d->inotify >= 0 && dmn->lease_inotify >= 0)
+		inotify_rm_watch(dmn->lease_inotify, d->inotify);
 	d->inotify = -1;
 }
 
 int network_leases(struct daemon *dmn, struct network *net,
 		   struct net_lease **out, size_t *n, struct err **e)
 {
-	_cleanup_free_ char *path = dns_path(dmn, name_of(net), "leases");
+	_cleanup_free_ char *path = dns_path(dmn, network_name(net), "leases");
 
 	*out = NULL;
 	*n = 0;
@@ -857,7 +950,7 @@ static int make_bridge(const struct network_def *d, struct err **e)
 	return r;
 }
 
-static int apply_firewall(const struct network_def *d, struct err **e)
+int network_apply_firewall(const struct network_def *d, struct err **e)
 {
 	struct network_fw fw;
 	int r = network_def_fw(d, d->bridge, &fw, e);
@@ -870,12 +963,12 @@ static int apply_firewall(const struct network_def *d, struct err **e)
 }
 
 /* Ends every dnsmasq of network @name, recorded or not. */
-static void teardown_dnsmasqs(struct daemon *dmn, const char *name)
+void dnsmasq_end_all(struct daemon *dmn, const char *name)
 {
 	_cleanup_free_ pid_t *pids = dnsmasq_find(dmn, name);
 
 	for (size_t i = 0; pids[i]; i++)
-		kill_dnsmasq(pids[i]);
+		dnsmasq_kill_wait(pids[i]);
 }
 
 /*
@@ -886,14 +979,14 @@ static void teardown_dnsmasqs(struct daemon *dmn, const char *name)
  * it writes no file into the directory being emptied. Each step works
  * whatever is there.
  */
-static void teardown(struct daemon *dmn, const char *name, const char *bridge,
-		     bool host_bridge, bool find_dnsmasq)
+void network_teardown(struct daemon *dmn, const char *name, const char *bridge,
+		      bool host_bridge, bool find_dnsmasq)
 {
 	_cleanup_err_ struct err *e = NULL;
 	struct net_nl *nl = NULL;
 
 	if (find_dnsmasq)
-		teardown_dnsmasqs(dmn, name);
+		dnsmasq_end_all(dmn, name);
 	if (host_bridge || !bridge)
 		goto files;
 	if (net_fw_remove(bridge, &e) < 0) {
@@ -908,7 +1001,7 @@ files:
 	dnsmasq_files_remove(dmn, name);
 }
 
-static bool host_bridge(const struct network_def *d)
+bool network_on_host_bridge(const struct network_def *d)
 {
 	return d->forward == NETWORK_FORWARD_BRIDGE;
 }
@@ -964,7 +1057,7 @@ static int start_parts(struct daemon *dmn, struct network *net,
 	const struct network_def *d = net->def;
 	int r;
 
-	if (host_bridge(d))
+	if (network_on_host_bridge(d))
 		return net_link_exists(d->bridge)
 			       ? 0
 			       : err_setk(e, ERR_OPERATION_FAILED, ENODEV,
@@ -974,7 +1067,7 @@ static int start_parts(struct daemon *dmn, struct network *net,
 	r = make_bridge(d, e);
 	lap(c, PART_BRIDGE);
 	if (r == 0)
-		r = apply_firewall(d, e);
+		r = network_apply_firewall(d, e);
 	lap(c, PART_FIREWALL);
 	if (r == 0)
 		r = enable_forwarding(d, e);
@@ -1004,17 +1097,17 @@ int network_start(struct daemon *dmn, struct network *net, struct err **e)
 				"network '%s': starting a network needs root "
 				"(the system daemon)",
 				d->name);
-	if (!host_bridge(d) && check_collisions(net, e) < 0)
+	if (!network_on_host_bridge(d) && check_collisions(net, e) < 0)
 		return err_code(*e);
 	lap(&c, PART_CHECKS);
 	/* recorded first: a crash from here on is found and undone */
 	if (store_live_save(&dmn->store, &network_kind, d, e) < 0 ||
-	    save_record(dmn, net, "starting", e) < 0)
+	    network_save_record(dmn, net, "starting", e) < 0)
 		return err_prefix(e, "network '%s'", d->name);
 	lap(&c, PART_RECORDS);
 	r = start_parts(dmn, net, &c, e);
 	if (r == 0)
-		r = save_record(dmn, net, "running", e);
+		r = network_save_record(dmn, net, "running", e);
 	lap(&c, PART_RECORDS);
 	if (r < 0) {
 		dnsmasq_unwatch(dmn, net);
@@ -1027,7 +1120,8 @@ int network_start(struct daemon *dmn, struct network *net, struct err **e)
 			       WEXITED | WNOWAIT);
 		}
 		free(dnsmasq_forget(dmn, net));
-		teardown(dmn, d->name, d->bridge, host_bridge(d), 0);
+		network_teardown(dmn, d->name, d->bridge,
+				 network_on_host_bridge(d), 0);
 		store_runtime_delete(&dmn->store, &network_kind, d->name);
 		return r;
 	}
@@ -1045,7 +1139,7 @@ static int check_not_ending(const struct network *net, struct err **e)
 		return 0;
 	return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
 			"network '%s' is busy: its dnsmasq is being stopped",
-			name_of(net));
+			network_name(net));
 }
 
 /* The rest of network_stop() once its dnsmasq is gone. */
@@ -1054,7 +1148,7 @@ static void stop_done(struct daemon *dmn, struct network *net)
 	const struct network_def *d = net->def;
 	struct rpc_call *job = steal_ptr(net->job);
 
-	teardown(dmn, d->name, d->bridge, host_bridge(d), 0);
+	network_teardown(dmn, d->name, d->bridge, network_on_host_bridge(d), 0);
 	store_runtime_delete(&dmn->store, &network_kind, d->name);
 	net_leases_free(net->dns.leases, net->dns.n_leases);
 	net->dns.leases = NULL;
@@ -1075,7 +1169,7 @@ int network_stop(struct daemon *dmn, struct network *net, struct err **e)
 		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
 				"network '%s' is not active", d->name);
 	if (check_not_ending(net, e) < 0 ||
-	    save_record(dmn, net, "stopping", e) < 0)
+	    network_save_record(dmn, net, "stopping", e) < 0)
 		return err_prefix(e, "network '%s'", d->name);
 	return dnsmasq_end(dmn, net, stop_done);
 }
@@ -1089,7 +1183,7 @@ static bool bridge_taken(const struct daemon *dmn, const char *bridge,
 	for (size_t i = 0; i < dmn->networks.l.n; i++) {
 		const struct network *n = network_at(&dmn->networks, i);
 
-		if (streq(name_of(n), name))
+		if (streq(network_name(n), name))
 			continue;
 		if (n->def->bridge && streq(n->def->bridge, bridge))
 			return true;
@@ -1134,9 +1228,9 @@ int network_fill_def(struct daemon *dmn, struct network_def *def,
 	const struct network_def *od =
 		old ? (old->newdef ? old->newdef : old->def) : NULL;
 
-	if (!def->bridge && od && od->bridge && !host_bridge(def))
+	if (!def->bridge && od && od->bridge && !network_on_host_bridge(def))
 		def->bridge = xstrdup(od->bridge);
-	if (!def->bridge && !host_bridge(def) &&
+	if (!def->bridge && !network_on_host_bridge(def) &&
 	    bridge_expand(dmn, "virbr%d", def->name, &def->bridge, e) < 0)
 		return -ENOSPC;
 	if (def->bridge && strchr(def->bridge, '%')) {
@@ -1147,23 +1241,24 @@ int network_fill_def(struct daemon *dmn, struct network_def *def,
 		if (r < 0)
 			return r;
 	}
-	if (def->bridge && !host_bridge(def) &&
+	if (def->bridge && !network_on_host_bridge(def) &&
 	    bridge_taken(dmn, def->bridge, def->name)) {
 		for (size_t i = 0; i < dmn->networks.l.n; i++) {
 			const struct network *n = network_at(&dmn->networks, i);
 
-			if (!streq(name_of(n), def->name) && n->def->bridge &&
+			if (!streq(network_name(n), def->name) &&
+			    n->def->bridge &&
 			    streq(n->def->bridge, def->bridge))
 				return err_setk(e, ERR_OPERATION_FAILED, EEXIST,
 						"bridge name '%s' is already "
 						"in use by network '%s'",
-						def->bridge, name_of(n));
+						def->bridge, network_name(n));
 		}
 		return err_setk(e, ERR_OPERATION_FAILED, EEXIST,
 				"bridge name '%s' is already in use",
 				def->bridge);
 	}
-	if (!def->has_mac && !host_bridge(def)) {
+	if (!def->has_mac && !network_on_host_bridge(def)) {
 		if (od && od->has_mac)
 			memcpy(def->mac, od->mac, 6);
 		else
@@ -1171,277 +1266,6 @@ int network_fill_def(struct daemon *dmn, struct network_def *def,
 		def->has_mac = true;
 	}
 	return 0;
-}
-
-/* ---- recovery --------------------------------------------------------------
- */
-
-/* Does process @pid still run the dnsmasq the record names? */
-static bool dnsmasq_is_ours(struct daemon *dmn, const char *name, pid_t pid,
-			    uint64_t start)
-{
-	_cleanup_free_ char *arg = conf_arg(dmn, name);
-
-	return pid > 0 && start && driver_proc_start_time(pid) == start &&
-	       cmdline_has(pid, arg, false);
-}
-
-/* A running network found again: its dnsmasq adopted or restarted. */
-static int readopt(struct daemon *dmn, struct network *net,
-		   struct json_object *rec, struct err **e)
-{
-	int64_t pid = 0;
-	uint64_t start = 0;
-
-	json_get_int64_opt(rec, "dnsmasq_pid", &pid, NULL);
-	json_get_uint64_opt(rec, "dnsmasq_start", &start, NULL);
-	if (host_bridge(net->def))
-		return 0;
-	if (!net_link_exists(net->def->bridge))
-		return err_set(e, ENODEV, "its bridge '%s' is gone",
-			       net->def->bridge);
-	/* the whole table again: no rule is duplicated, none is missing */
-	if (apply_firewall(net->def, e) < 0)
-		return -EIO;
-	if (dnsmasq_is_ours(dmn, name_of(net), (pid_t)pid, start)) {
-		net->dns.pid = (pid_t)pid;
-		net->dns.start_time = start;
-		net->dns.pidfd = (int)pidfd_open((pid_t)pid, 0);
-		if (net->dns.pidfd >= 0)
-			return dnsmasq_watch(dmn, net, e);
-		net->dns.pid = 0;
-	}
-	/* one a crash kept from being recorded would hold its sockets */
-	teardown_dnsmasqs(dmn, name_of(net));
-	if (dnsmasq_files(dmn, net, e) == 1)
-		return 0;
-	if (*e)
-		return -EIO;
-	log_warn("network '%s': its dnsmasq is gone; starting it again",
-		 name_of(net));
-	if (dnsmasq_spawn(dmn, net, e) < 0 ||
-	    save_record(dmn, net, "running", e) < 0)
-		return -EIO;
-	events_network_dnsmasq(dmn, net, "restarted", "found gone at recovery");
-	return 0;
-}
-
-/* The network of a run-time record: known, or a transient one. */
-static struct network *record_network(struct daemon *dmn, const char *name)
-{
-	struct object *o = object_list_find_name(&dmn->networks.l, name);
-	_cleanup_err_ struct err *e = NULL;
-	void *live = NULL;
-
-	if (store_live_load(&dmn->store, &network_kind, name, &live, &e) < 0) {
-		log_warn("network '%s': its live definition: %s", name,
-			 err_msg(e));
-		return o ? network_of(o) : NULL;
-	}
-	if (!o) {
-		o = network_kind.obj_new(live);
-		o->persistent = false;
-		object_list_add(&dmn->networks.l, o);
-		return network_of(o);
-	}
-	/* what runs is the live one; the stored one is for the next start */
-	if (o->def != live) {
-		network_def_free(o->newdef);
-		o->newdef = o->def;
-		o->def = live;
-	}
-	return network_of(o);
-}
-
-/* One run-time record at daemon start. */
-static void recover_one(struct daemon *dmn, const char *name)
-{
-	_cleanup_json_ struct json_object *rec = NULL;
-	_cleanup_err_ struct err *e = NULL;
-	const char *state = "", *bridge = NULL;
-	struct network *net;
-
-	if (store_runtime_load(&dmn->store, &network_kind, name, &rec, &e) <
-	    0) {
-		log_warn("network '%s': %s", name, err_msg(e));
-		return;
-	}
-	json_get_string_opt(rec, "state", &state, NULL);
-	json_get_string_opt(rec, "bridge", &bridge, NULL);
-	net = record_network(dmn, name);
-	if (net)
-		net->dmn = dmn;
-	if (net && streq(state, "running")) {
-		net->active = true;
-		if (readopt(dmn, net, rec, &e) == 0) {
-			log_info("network '%s' is running on '%s'", name,
-				 net->def->bridge);
-			return;
-		}
-		log_warn("network '%s': %s; stopping it", name, err_msg(e));
-		dnsmasq_unwatch(dmn, net);
-		free(dnsmasq_forget(dmn, net));
-		net->active = false;
-	} else {
-		log_info("network '%s' was left %s by a crash; taking it down",
-			 name, *state ? state : "half recorded");
-	}
-	teardown(dmn, name, bridge,
-		 net && bridge && host_bridge(net->def) &&
-			 streq(bridge, net->def->bridge),
-		 true);
-	store_runtime_delete(&dmn->store, &network_kind, name);
-	if (net) {
-		object_apply_newdef(&net->obj);
-		object_drop_transient(&dmn->networks.l, &net->obj);
-	}
-}
-
-/*
- * dnsmasqs of ours (their --conf-file under our runtime directory) that
- * no running network owns: a crash between spawning one and recording
- * its pid.
- */
-static void kill_orphan_dnsmasqs(struct daemon *dmn)
-{
-	_cleanup_free_ pid_t *pids = dnsmasq_find(dmn, NULL);
-
-	for (size_t p = 0; pids[p]; p++) {
-		bool owned = false;
-
-		for (size_t i = 0; i < dmn->networks.l.n; i++)
-			owned |= network_at(&dmn->networks, i)->dns.pid ==
-				 pids[p];
-		if (owned)
-			continue;
-		log_warn("killing dnsmasq %d, which no running network owns",
-			 (int)pids[p]);
-		kill_dnsmasq(pids[p]);
-	}
-}
-
-/* Tables of nido's for bridges of our networks that do not run. */
-static void remove_stale_tables(struct daemon *dmn)
-{
-	_cleanup_err_ struct err *e = NULL;
-	char **tables = NULL;
-
-	if (net_fw_list(&tables, &e) < 0) {
-		log_warn("listing nido's firewall tables: %s", err_msg(e));
-		return;
-	}
-	for (size_t t = 0; tables[t]; t++) {
-		for (size_t i = 0; i < dmn->networks.l.n; i++) {
-			const struct network *n = network_at(&dmn->networks, i);
-
-			if (n->active || !n->def->bridge ||
-			    !streq(n->def->bridge, tables[t]))
-				continue;
-			log_warn("removing the stale firewall table of "
-				 "bridge '%s'",
-				 tables[t]);
-			if (net_fw_remove(tables[t], &e) < 0) {
-				log_warn("%s", err_msg(e));
-				err_free(steal_ptr(e));
-			}
-		}
-	}
-	net_fw_list_free(tables);
-}
-
-/* The first 192.168.N.0/24 from 122 up that no route or network uses. */
-static int default_subnet(struct daemon *dmn, unsigned *third)
-{
-	for (unsigned n = 122; n < 255; n++) {
-		struct net_ip ip = {.family = AF_INET, .b = {192, 168, n, 0}};
-		char desc[NET_ROUTE_DESC_MAX];
-		bool used = net_route_overlap(&ip, 24, NULL, desc, NULL) != 0;
-
-		for (size_t i = 0; !used && i < dmn->networks.l.n; i++) {
-			const struct network_def *d =
-				network_at(&dmn->networks, i)->def;
-
-			for (size_t j = 0; j < d->n_ips; j++)
-				used |= net_prefix_overlap(&d->ips[j].address,
-							   d->ips[j].prefix,
-							   &ip, 24);
-		}
-		if (!used) {
-			*third = n;
-			return 0;
-		}
-	}
-	return -ENOSPC;
-}
-
-/*
- * The system daemon's first start defines and autostarts `default`, as
- * a libvirt install does: NAT, virbr0, 192.168.122.0/24 (or the next
- * free /24) with DHCP. Done once: a marker file remembers it, so that
- * an undefined `default` stays undefined.
- */
-static void define_default(struct daemon *dmn)
-{
-	_cleanup_free_ char *marker =
-		xasprintf("%s/networks/.default-defined", dmn->store.state_dir);
-	_cleanup_free_ char *xml = NULL;
-	_cleanup_err_ struct err *e = NULL;
-	struct network_def *def = NULL;
-	struct object *o = NULL;
-	unsigned n;
-
-	if (!dmn->system || access(marker, F_OK) == 0)
-		return;
-	if (object_list_find_name(&dmn->networks.l, "default") ||
-	    default_subnet(dmn, &n) < 0)
-		goto mark;
-	xml = xasprintf(
-		"<network>\n  <name>default</name>\n"
-		"  <forward mode='nat'/>\n"
-		"  <bridge name='virbr%%d' stp='on' delay='0'/>\n"
-		"  <ip address='192.168.%u.1' netmask='255.255.255.0'>\n"
-		"    <dhcp>\n"
-		"      <range start='192.168.%u.2' "
-		"end='192.168.%u.254'/>\n"
-		"    </dhcp>\n  </ip>\n</network>\n",
-		n, n, n);
-	if (network_def_parse(xml, strlen(xml), &def, NULL, &e) < 0 ||
-	    network_fill_def(dmn, def, &e) < 0 ||
-	    object_define(&dmn->networks.l, &dmn->store, steal_ptr(def), &o,
-			  &e) < 0 ||
-	    object_set_autostart(&dmn->store, o, true, &e) < 0) {
-		network_def_free(def);
-		log_error("defining the default network: %s", err_msg(e));
-		return;
-	}
-	log_info("defined the default network (192.168.%u.0/24, autostart)", n);
-	events_network_lifecycle(dmn, network_of(o), "defined", "added");
-mark:
-	if (file_write_atomic(marker, "", 0, 0600, &e) < 0)
-		log_warn("%s", err_msg(e));
-}
-
-void networks_recover(struct daemon *dmn)
-{
-	char **names = store_runtime_names(&dmn->store, &network_kind);
-
-	for (size_t i = 0; names && names[i]; i++)
-		recover_one(dmn, names[i]);
-	store_names_free(names);
-	if (geteuid() == 0) {
-		kill_orphan_dnsmasqs(dmn);
-		remove_stale_tables(dmn);
-	}
-	define_default(dmn);
-	for (size_t i = 0; i < dmn->networks.l.n; i++) {
-		struct network *net = network_at(&dmn->networks, i);
-		_cleanup_err_ struct err *e = NULL;
-
-		if (!net->autostart || net->active)
-			continue;
-		if (network_start(dmn, net, &e) < 0)
-			log_error("autostart: %s", err_msg(e));
-	}
 }
 
 void networks_release(struct daemon *dmn)
@@ -1474,10 +1298,10 @@ static int respawn(struct daemon *dmn, struct network *net, struct err **e)
 	int r = dnsmasq_spawn(dmn, net, e);
 
 	if (r == 0)
-		r = save_record(dmn, net, "running", e);
+		r = network_save_record(dmn, net, "running", e);
 	if (r < 0) {
-		log_error("network '%s': restarting dnsmasq: %s", name_of(net),
-			  err_msg(*e));
+		log_error("network '%s': restarting dnsmasq: %s",
+			  network_name(net), err_msg(*e));
 		events_network_dnsmasq(dmn, net, "failed", err_msg(*e));
 	}
 	return r;
@@ -1497,7 +1321,8 @@ static void respawn_done(struct daemon *dmn, struct network *net)
  */
 static int live_hosts(struct daemon *dmn, struct network *net, struct err **e)
 {
-	_cleanup_free_ char *conf = dns_path(dmn, name_of(net), "dnsmasq.conf");
+	_cleanup_free_ char *conf =
+		dns_path(dmn, network_name(net), "dnsmasq.conf");
 	_cleanup_free_ char *before = NULL, *after = NULL;
 	size_t blen = 0, alen = 0;
 	int r;
@@ -1539,14 +1364,14 @@ int network_update_dhcp_host(struct daemon *dmn, struct network *net,
 		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
 				"network '%s' is not active: no live "
 				"definition to update",
-				name_of(net));
+				network_name(net));
 	if (check_not_ending(net, e) < 0)
 		return -EBUSY;
 	if (config && !net->persistent)
 		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
 				"network '%s' is transient: no persistent "
 				"definition to update",
-				name_of(net));
+				network_name(net));
 	/* both made before either is kept: all or nothing */
 	if ((live && !(ld = network_def_host_updated(net->def, cmd, xml, parent,
 						     w, e))) ||

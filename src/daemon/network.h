@@ -40,10 +40,11 @@ struct network_dnsmasq_proc {
 	struct loop_source *retry; /* restart timer after an exit */
 	unsigned fails;		   /* exits since the last quiet minute */
 	uint64_t first_fail_ns;	   /* CLOCK_MONOTONIC of the first */
-	/* Leases: the lease file's inotify watch descriptor (-1: none; one
-	 * inotify instance serves every network) and the last list read. */
+	/* Leases: the lease file's watch descriptor in the daemon's
+	 * lease_inotify (daemon.h; -1: none), the timer that lets a write
+	 * settle, and the last list read. */
 	int inotify;
-	struct loop_source *lease_watch, *lease_timer;
+	struct loop_source *lease_timer;
 	struct net_lease *leases;
 	size_t n_leases;
 	/*

@@ -75,6 +75,10 @@ static int parse_event(struct qmp_msg *m, struct json_object *ev,
 	if (!json_object_is_type(ev, json_type_string) ||
 	    !json_object_get_string_len(ev))
 		return err_set(e, EPROTO, "QMP event without a name");
+	/* "\u0000STOP" would be the C string "": no name either */
+	if (strlen(json_object_get_string(ev)) !=
+	    (size_t)json_object_get_string_len(ev))
+		return err_set(e, EPROTO, "QMP event name with a NUL byte");
 	m->kind = QMP_MSG_EVENT;
 	m->event = json_object_get_string(ev);
 	if (json_object_object_get_ex(m->root, "data", &data) &&

@@ -228,10 +228,19 @@ t_exact "net-list --transient --name" "tmpnet" "$NIDO" net-list --transient --na
 rules() { nft -a list ruleset | grep -c 'handle'; }
 rules_before=$(rules)
 dns_before=$(our_dnsmasqs | sort | tr '\n' ' ')
+lease_events() { grep -c "network 'lab': event 'lease': $1" "$tmp/nidod.log"; }
+added_before=$(lease_events added)
 stop_daemon KILL
 kill -INT "$evpid" 2>/dev/null
 wait "$evpid" 2>/dev/null
+# While no nidod runs, dnsmasq goes on: a client comes.
+plug c3 c3 nlab0 52:54:00:00:71:33
+addr3=$(dhcp "$c3" c3)
 start_daemon
+t "the lease that came while nidod was down is reported" \
+	wait_for 10 grep -q "network 'lab': event 'lease': added $addr3 52:54:00:00:71:33" "$tmp/nidod.log"
+t_exact "... and only it: the leases it had reported are not reported again" \
+	"$((added_before + 1))" lease_events added
 "$NIDO" net-event --loop --timeout 100 >>"$tmp/events" 2>&1 &
 evpid=$!
 extra_pids="$evpid"

@@ -16,9 +16,9 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <libxml/parser.h>
-#include <sys/wait.h>
+#include <dirent.h>
 
+#include "corpus.h"
 #include "daemon/network_conf.h"
 #include "lib/file.h"
 #include "test.h"
@@ -144,14 +144,6 @@ static const struct known *find_known(const char *path, bool *text)
 	return NULL;
 }
 
-static bool str_in(const char *s, const char *const *list, size_t n)
-{
-	for (size_t i = 0; i < n && list[i]; i++)
-		if (streq(s, list[i]))
-			return true;
-	return false;
-}
-
 /* @v as compared: addresses in canonical form, MACs in lower case. */
 static char *canon(const char *attr, const char *v)
 {
@@ -161,7 +153,7 @@ static char *canon(const char *attr, const char *v)
 	char out[INET6_ADDRSTRLEN];
 
 	for (int fam = AF_INET;
-	     str_in(attr, addrs, ARRAY_SIZE(addrs)) && fam <= AF_INET6;
+	     corpus_str_in(attr, addrs, ARRAY_SIZE(addrs)) && fam <= AF_INET6;
 	     fam = fam == AF_INET ? AF_INET6 : AF_INET6 + 1)
 		if (inet_pton(fam, v, b) == 1 &&
 		    inet_ntop(fam, b, out, sizeof(out)))
@@ -176,22 +168,7 @@ static char *canon(const char *attr, const char *v)
 	return xstrdup(v);
 }
 
-/* What a document says, as lines; what is outside the subset, as names. */
-struct view {
-	FILE *said, *beyond;
-	char *said_text, *beyond_text;
-	size_t said_len, beyond_len;
-};
-
-/* The element's name as written: "prefix:name" in a namespace. */
-static void put_name(FILE *f, const xmlNs *ns, const xmlChar *name)
-{
-	if (ns && ns->prefix)
-		fprintf(f, "%s:", (const char *)ns->prefix);
-	fputs((const char *)name, f);
-}
-
-static void walk(const xmlNode *n, const char *parent, struct view *v)
+static void walk(const xmlNode *n, const char *parent, struct corpus_view *v)
 {
 	_cleanup_free_ char *path =
 		parent ? xasprintf("%s/%s", parent, (const char *)n->name)
@@ -200,9 +177,7 @@ static void walk(const xmlNode *n, const char *parent, struct view *v)
 	const struct known *k = n->ns ? NULL : find_known(path, &text);
 
 	if (!k) {
-		fputc('<', v->beyond);
-		put_name(v->beyond, n->ns, n->name);
-		fputs(">\n", v->beyond);
+		corpus_beyond_element(v, n->ns, n->name);
 		return;
 	}
 	fprintf(v->said, "%s\n", path);
@@ -210,11 +185,9 @@ static void walk(const xmlNode *n, const char *parent, struct view *v)
 		xmlChar *val = xmlNodeGetContent((const xmlNode *)a);
 		_cleanup_free_ char *c = NULL;
 
-		if (a->ns || !str_in((const char *)a->name, k->attrs,
-				     ARRAY_SIZE(k->attrs))) {
-			fputc('\'', v->beyond);
-			put_name(v->beyond, a->ns, a->name);
-			fputs("'\n", v->beyond);
+		if (a->ns || !corpus_str_in((const char *)a->name, k->attrs,
+					    ARRAY_SIZE(k->attrs))) {
+			corpus_beyond_attr(v, a->ns, a->name);
 		} else if (!(streq(path, "network") &&
 			     xmlStrEqual(val, BAD_CAST "no"))) {
 			/* ipv6='no' is the default: libvirt drops it. */
@@ -268,58 +241,21 @@ static void prune(char *text)
 	}
 }
 
-static int view_of(const char *xml, struct view *v)
+static void walk_root(const xmlNode *root, struct corpus_view *v)
 {
-	xmlDoc *doc = xmlReadMemory(xml, (int)strlen(xml), "network.xml", NULL,
-				    XML_PARSE_NONET | XML_PARSE_NOBLANKS);
-
-	if (!doc)
-		return -1;
-	v->said = open_memstream(&v->said_text, &v->said_len);
-	v->beyond = open_memstream(&v->beyond_text, &v->beyond_len);
-	walk(xmlDocGetRootElement(doc), NULL, v);
-	fclose(v->said);
-	fclose(v->beyond);
-	prune(v->said_text);
-	xmlFreeDoc(doc);
-	return 0;
+	walk(root, NULL, v);
 }
 
-static void view_free(struct view *v)
+static int view_of(const char *xml, struct corpus_view *v)
 {
-	free(v->said_text);
-	free(v->beyond_text);
+	if (corpus_view_of(xml, "network.xml", walk_root, v) < 0)
+		return -1;
+	prune(v->said_text);
+	return 0;
 }
 
 static char *dir;
 static char skip_reason[256];
-
-/* Runs the corpus script; @dir or @skip_reason. */
-static void fetch(void)
-{
-	_cleanup_free_ char *cmd = xasprintf(
-		"'%s' --quiet networkxml2xmlin networkxml2xmlout 2>&1",
-		CORPUS_SCRIPT);
-	char line[512] = "", last[512] = "";
-	FILE *p = popen(cmd, "r");
-	int st;
-
-	if (!p) {
-		snprintf(skip_reason, sizeof(skip_reason), "cannot run %s",
-			 CORPUS_SCRIPT);
-		return;
-	}
-	while (fgets(line, sizeof(line), p))
-		memcpy(last, line, sizeof(last));
-	last[strcspn(last, "\n")] = 0;
-	st = pclose(p);
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && last[0] == '/')
-		dir = xstrdup(last);
-	else
-		snprintf(skip_reason, sizeof(skip_reason),
-			 "libvirt's test files are not available (%.200s)",
-			 last);
-}
 
 static char *read_text(const char *sub, const char *name)
 {
@@ -331,46 +267,13 @@ static char *read_text(const char *sub, const char *name)
 	return text;
 }
 
-/* Every warning names what it ignores, in the order of @want ('|'). */
-static bool warnings_are(const struct xml_warnings *w, const char *want)
-{
-	_cleanup_free_ char *copy = xstrdup(want ? want : "");
-	char *save = NULL;
-	size_t i = 0;
-
-	for (char *t = strtok_r(copy, "|", &save); t;
-	     t = strtok_r(NULL, "|", &save), i++)
-		if (i >= w->n || !strstr(w->msgs[i], t))
-			return false;
-	return i == w->n;
-}
-
-/* What libvirt's output has beyond the subset is named by a warning. */
-static bool beyond_warned(const char *beyond, const struct xml_warnings *w)
-{
-	_cleanup_free_ char *copy = xstrdup(beyond);
-	char *save = NULL;
-
-	for (char *t = strtok_r(copy, "\n", &save); t;
-	     t = strtok_r(NULL, "\n", &save)) {
-		bool found = false;
-
-		for (size_t i = 0; i < w->n && !found; i++)
-			found = strstr(w->msgs[i], t) != NULL;
-		if (!found) {
-			printf("# %s is not warned about\n", t);
-			return false;
-		}
-	}
-	return true;
-}
-
 /* nido's output for @e says what libvirt's says, within the subset. */
 static bool meaning_kept(const struct expect *e, const char *ours,
 			 const struct xml_warnings *w)
 {
 	_cleanup_free_ char *theirs = read_text("networkxml2xmlout", e->name);
-	struct view a = {0}, b = {0};
+	struct corpus_view a = {0}, b = {0};
+	const char *unwarned;
 	bool ok;
 
 	if (!theirs)
@@ -379,14 +282,16 @@ static bool meaning_kept(const struct expect *e, const char *ours,
 		printf("# %s: output does not parse\n", e->name);
 		return false;
 	}
-	ok = streq(a.said_text, b.said_text) && !b.beyond_len &&
-	     beyond_warned(a.beyond_text, w);
+	unwarned = corpus_first_unwarned(a.beyond_text, w);
+	if (unwarned)
+		printf("# %s is not warned about\n", unwarned);
+	ok = streq(a.said_text, b.said_text) && !b.beyond_len && !unwarned;
 	if (!ok)
 		printf("# %s: libvirt says\n%s# nido says\n%s# beyond: %s%s\n",
 		       e->name, a.said_text, b.said_text, a.beyond_text,
 		       b.beyond_text);
-	view_free(&a);
-	view_free(&b);
+	corpus_view_free(&a);
+	corpus_view_free(&b);
 	return ok;
 }
 
@@ -421,22 +326,10 @@ static bool check_one(const struct expect *e)
 		return false;
 	}
 	r = network_def_parse(in, strlen(in), &d, &w, &err);
-	if (e->outcome == 'r') {
-		ok = r < 0 && strstr(err_msg(err), e->names);
-		if (!ok)
-			printf("# %s: expected a refusal naming \"%s\", got "
-			       "%s\n",
-			       e->name, e->names,
-			       r < 0 ? err_msg(err) : "acceptance");
-	} else if (r < 0) {
-		printf("# %s: refused: %s\n", e->name, err_msg(err));
-		ok = false;
-	} else {
+	ok = corpus_outcome_is(e->name, e->outcome, e->names, r, err, &w);
+	if (ok && e->outcome != 'r') {
 		ours = network_def_format(d);
-		ok = warnings_are(&w, e->outcome == 'w' ? e->names : NULL);
-		for (size_t i = 0; !ok && i < w.n; i++)
-			printf("# %s: warning: %s\n", e->name, w.msgs[i]);
-		ok = ok && meaning_kept(e, ours, &w) && reloads(ours);
+		ok = meaning_kept(e, ours, &w) && reloads(ours);
 	}
 	network_def_free(d);
 	xml_warnings_clear(&w);
@@ -456,9 +349,7 @@ static void corpus_files_keep_their_meaning(void)
 			printf("# %s: FAILED\n", expected[i].name);
 			bad++;
 		}
-		counts[expected[i].outcome == 'a'   ? 0
-		       : expected[i].outcome == 'w' ? 1
-						    : 2]++;
+		counts[corpus_outcome_index(expected[i].outcome)]++;
 		n++;
 	}
 	printf("# %zu files: %d accepted, %d warned, %d refused\n", n,
@@ -503,7 +394,8 @@ static void corpus_table_is_complete(void)
 
 int main(void)
 {
-	fetch();
+	dir = corpus_fetch(CORPUS_SCRIPT, "networkxml2xmlin networkxml2xmlout",
+			   NULL, skip_reason, sizeof(skip_reason));
 	RUN(corpus_table_is_complete);
 	RUN(corpus_files_keep_their_meaning);
 	free(dir);

@@ -23,8 +23,8 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <libxml/parser.h>
-#include <sys/wait.h>
 
+#include "corpus.h"
 #include "daemon/domain_conf.h"
 #include "lib/file.h"
 #include "lib/size.h"
@@ -189,14 +189,6 @@ static const struct known *find_known(const char *path, char *flag)
 	return NULL;
 }
 
-static bool str_in(const char *s, const char *const *list, size_t n)
-{
-	for (size_t i = 0; i < n && list[i]; i++)
-		if (streq(s, list[i]))
-			return true;
-	return false;
-}
-
 /* @v as compared: numbers of addresses as decimal, UUIDs and MACs in
  * lower case. */
 static char *canon(const char *path, const char *attr, const char *v)
@@ -237,13 +229,6 @@ static char *kib_of(const xmlNode *n)
 	return s;
 }
 
-/* What a document says, as lines; what is beyond the subset, as names. */
-struct view {
-	FILE *said, *beyond;
-	char *said_text, *beyond_text;
-	size_t said_len, beyond_len;
-};
-
 /*
  * The element's key among its siblings: a controller by type and
  * index, an input by type and bus, others by their rank among siblings
@@ -278,20 +263,14 @@ static char *key_of(const xmlNode *n)
 	return xasprintf("[%u]", rank);
 }
 
-static void put_name(FILE *f, const xmlNs *ns, const xmlChar *name)
-{
-	if (ns && ns->prefix)
-		fprintf(f, "%s:", (const char *)ns->prefix);
-	fputs((const char *)name, f);
-}
-
 /* Controllers of the types nido keeps; the others are beyond. */
 static bool controller_kept(const xmlNode *n)
 {
 	static const char *const types[] = {"pci", "ide", "sata", "scsi",
 					    "usb"};
 	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
-	bool kept = t && str_in((const char *)t, types, ARRAY_SIZE(types));
+	bool kept =
+		t && corpus_str_in((const char *)t, types, ARRAY_SIZE(types));
 
 	xmlFree(t);
 	return kept;
@@ -315,11 +294,11 @@ static bool anyway(const char *path, const char *attr, const char *v)
 	_cleanup_free_ char *s =
 		attr ? xasprintf("%s@%s=%s", path, attr, v) : xstrdup(path);
 
-	return str_in(s, same_anyway, ARRAY_SIZE(same_anyway));
+	return corpus_str_in(s, same_anyway, ARRAY_SIZE(same_anyway));
 }
 
 static void walk(const xmlNode *n, const char *parent, const char *kparent,
-		 struct view *v)
+		 struct corpus_view *v)
 {
 	_cleanup_free_ char *path =
 		parent ? xasprintf("%s/%s", parent, (const char *)n->name)
@@ -337,11 +316,8 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 		  (xmlStrEqual(n->name, BAD_CAST "audio") && !audio_kept(n))))
 		k = NULL;
 	if (!k) {
-		if (!anyway(path, NULL, NULL)) {
-			fputc('<', v->beyond);
-			put_name(v->beyond, n->ns, n->name);
-			fputs(">\n", v->beyond);
-		}
+		if (!anyway(path, NULL, NULL))
+			corpus_beyond_element(v, n->ns, n->name);
 		return;
 	}
 	if (flag == '!')
@@ -353,17 +329,16 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 		if (flag == '#' && !a->ns &&
 		    xmlStrEqual(a->name, BAD_CAST "unit")) {
 			/* in the size, as KiB */
-		} else if (!a->ns && str_in((const char *)a->name, k->attrs,
-					    ARRAY_SIZE(k->attrs))) {
+		} else if (!a->ns &&
+			   corpus_str_in((const char *)a->name, k->attrs,
+					 ARRAY_SIZE(k->attrs))) {
 			c = canon(path, (const char *)a->name,
 				  (const char *)val);
 			fprintf(v->said, "%s@%s=%s\n", kpath,
 				(const char *)a->name, c);
 		} else if (a->ns || !anyway(path, (const char *)a->name,
 					    (const char *)val)) {
-			fputc('\'', v->beyond);
-			put_name(v->beyond, a->ns, a->name);
-			fputs("'\n", v->beyond);
+			corpus_beyond_attr(v, a->ns, a->name);
 		}
 		xmlFree(val);
 	}
@@ -390,56 +365,13 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 			walk(c, path, kpath, v);
 }
 
-static int view_of(const char *xml, struct view *v)
+static void walk_root(const xmlNode *root, struct corpus_view *v)
 {
-	xmlDoc *doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
-				    XML_PARSE_NONET | XML_PARSE_NOBLANKS);
-
-	if (!doc)
-		return -1;
-	v->said = open_memstream(&v->said_text, &v->said_len);
-	v->beyond = open_memstream(&v->beyond_text, &v->beyond_len);
-	walk(xmlDocGetRootElement(doc), NULL, NULL, v);
-	fclose(v->said);
-	fclose(v->beyond);
-	xmlFreeDoc(doc);
-	return 0;
-}
-
-static void view_free(struct view *v)
-{
-	free(v->said_text);
-	free(v->beyond_text);
+	walk(root, NULL, NULL, v);
 }
 
 static char *dir;
 static char skip_reason[256];
-
-/* Runs the corpus script; @dir or @skip_reason. */
-static void fetch(void)
-{
-	_cleanup_free_ char *cmd =
-		xasprintf("'%s' --quiet qemuxml2argvdata 2>&1", CORPUS_SCRIPT);
-	char line[512] = "", last[512] = "";
-	FILE *p = popen(cmd, "r");
-	int st;
-
-	if (!p) {
-		snprintf(skip_reason, sizeof(skip_reason), "cannot run %s",
-			 CORPUS_SCRIPT);
-		return;
-	}
-	while (fgets(line, sizeof(line), p))
-		memcpy(last, line, sizeof(last));
-	last[strcspn(last, "\n")] = 0;
-	st = pclose(p);
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && last[0] == '/')
-		dir = xasprintf("%s/qemuxml2argvdata", last);
-	else
-		snprintf(skip_reason, sizeof(skip_reason),
-			 "libvirt's test files are not available (%.200s)",
-			 last);
-}
 
 /* One line of qemu-corpus.txt: NAME OUTCOME [WORDS]. */
 struct expect {
@@ -516,20 +448,6 @@ static bool is_x86(const char *xml)
 	return x86;
 }
 
-/* Every warning names what it ignores, in the order of @want ('|'). */
-static bool warnings_are(const struct xml_warnings *w, const char *want)
-{
-	_cleanup_free_ char *copy = xstrdup(want ? want : "");
-	char *save = NULL;
-	size_t i = 0;
-
-	for (char *t = strtok_r(copy, "|", &save); t;
-	     t = strtok_r(NULL, "|", &save), i++)
-		if (i >= w->n || !strstr(w->msgs[i], t))
-			return false;
-	return i == w->n;
-}
-
 /* Each line of @a is a line of @b. */
 static const char *first_missing(const char *a, const char *b)
 {
@@ -549,26 +467,6 @@ static const char *first_missing(const char *a, const char *b)
 			snprintf(line, sizeof(line), "%.*s", (int)n, l);
 			return line;
 		}
-		l += n + (l[n] == '\n');
-	}
-	return NULL;
-}
-
-/* What is beyond the subset is named by a warning. */
-static const char *first_unwarned(const char *beyond,
-				  const struct xml_warnings *w)
-{
-	static char line[256];
-
-	for (const char *l = beyond; *l;) {
-		size_t n = strcspn(l, "\n");
-		bool found = false;
-
-		snprintf(line, sizeof(line), "%.*s", (int)n, l);
-		for (size_t i = 0; i < w->n && !found; i++)
-			found = strstr(w->msgs[i], line) != NULL;
-		if (!found)
-			return line;
 		l += n + (l[n] == '\n');
 	}
 	return NULL;
@@ -594,26 +492,27 @@ static bool reloads(const char *text)
 static bool meaning_kept(const char *name, const char *theirs, const char *ours,
 			 const struct xml_warnings *w)
 {
-	struct view a = {0}, b = {0};
+	struct corpus_view a = {0}, b = {0};
 	const char *miss = NULL, *unwarned = NULL;
 	bool ok;
 
-	if (view_of(theirs, &a) < 0 || view_of(ours, &b) < 0) {
+	if (corpus_view_of(theirs, "domain.xml", walk_root, &a) < 0 ||
+	    corpus_view_of(ours, "domain.xml", walk_root, &b) < 0) {
 		printf("# %s: a document does not parse\n", name);
-		view_free(&a);
-		view_free(&b);
+		corpus_view_free(&a);
+		corpus_view_free(&b);
 		return false;
 	}
 	miss = first_missing(a.said_text, b.said_text);
-	unwarned = first_unwarned(a.beyond_text, w);
+	unwarned = corpus_first_unwarned(a.beyond_text, w);
 	ok = !miss && !unwarned && !b.beyond_len;
 	if (miss)
 		printf("# %s: libvirt's '%s' is not in nido's definition\n",
 		       name, miss);
 	if (unwarned)
 		printf("# %s: %s is not warned about\n", name, unwarned);
-	view_free(&a);
-	view_free(&b);
+	corpus_view_free(&a);
+	corpus_view_free(&b);
 	return ok;
 }
 
@@ -626,21 +525,9 @@ static bool check_one(const struct expect *x, const char *in)
 	bool ok;
 	int r = domain_def_parse(in, strlen(in), &d, &w, &err);
 
-	if (x->outcome == 'r') {
-		ok = r < 0 && strstr(err_msg(err), x->words);
-		if (!ok)
-			printf("# %s: expected a refusal naming \"%s\", got "
-			       "%s\n",
-			       x->name, x->words,
-			       r < 0 ? err_msg(err) : "acceptance");
-	} else if (r < 0) {
-		printf("# %s: refused: %s\n", x->name, err_msg(err));
-		ok = false;
-	} else {
+	ok = corpus_outcome_is(x->name, x->outcome, x->words, r, err, &w);
+	if (x->outcome != 'r' && r == 0) {
 		ours = domain_def_format(d);
-		ok = warnings_are(&w, x->outcome == 'w' ? x->words : NULL);
-		for (size_t i = 0; !ok && i < w.n; i++)
-			printf("# %s: warning: %s\n", x->name, w.msgs[i]);
 		ok = meaning_kept(x->name, in, ours, &w) && ok;
 		if (!reloads(ours)) {
 			printf("# %s: nido's definition does not reload the "
@@ -714,9 +601,7 @@ static void corpus_files_as_the_table_says(void)
 			printf("# %s: FAILED\n", files[i]);
 			bad++;
 		} else {
-			counts[x->outcome == 'a'   ? 0
-			       : x->outcome == 'w' ? 1
-						   : 2]++;
+			counts[corpus_outcome_index(x->outcome)]++;
 		}
 	}
 	printf("# %zu files: %zu x86 (%zu defined as they are, %zu defined "
@@ -735,7 +620,9 @@ static void corpus_files_as_the_table_says(void)
 
 int main(void)
 {
-	fetch();
+	dir = corpus_fetch(CORPUS_SCRIPT, "qemuxml2argvdata",
+			   "qemuxml2argvdata", skip_reason,
+			   sizeof(skip_reason));
 	RUN(corpus_files_as_the_table_says);
 	for (size_t i = 0; i < n_table; i++) {
 		free(table[i].name);

@@ -64,6 +64,7 @@ static void qmp_refuses_what_is_not_qmp(void)
 		"{\"error\": {\"class\": 1, \"desc\": \"d\"}}",
 		"{\"event\": 3}",
 		"{\"event\": \"\"}",
+		"{\"event\": \"\\u0000STOP\"}",
 		"{\"event\": \"X\", \"data\": [1]}",
 		"{\"QMP\": 1}",
 		"{\"what\": 1}",
