@@ -8,7 +8,7 @@
  *
  * Everything that allocates or parses is done by ct_spawn() in the
  * caller's process before the clone; the child only makes system calls
- * from a prepared plan (ct-fs.c), so a threaded caller (nidod) may use
+ * from a prepared plan (ct-spawn.c), so a threaded caller (nidod) may use
  * it. The caller owns the child: its pid and pidfd, reaping it, and its
  * cgroups (it passes their cgroup.procs files in).
  */
