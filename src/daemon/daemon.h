@@ -13,6 +13,7 @@
 
 #include "daemon/domain.h"
 #include "daemon/network.h"
+#include "daemon/pool.h"
 #include "daemon/rpc.h"
 #include "daemon/store.h"
 
@@ -23,6 +24,7 @@ struct daemon {
 	struct store store;
 	struct domain_list domains;
 	struct network_list networks;
+	struct pool_list pools;
 	bool system;	/* system mode (root, /var/lib/nido) */
 	uid_t uid;	/* who may connect besides root */
 	int next_id;	/* next domain id */
@@ -56,6 +58,10 @@ int agent_shutdown(struct daemon *dmn, struct domain *dom, bool reboot,
 /* The network kind's (methods-network.c). */
 extern const struct rpc_method network_methods[];
 extern const size_t network_n_methods;
+
+/* The storage pool and volume kinds' (methods-pool.c). */
+extern const struct rpc_method pool_methods[];
+extern const size_t pool_n_methods;
 
 /*
  * "validate": true in @params (virsh define --validate): what the XML
