@@ -181,17 +181,15 @@ static int fs_start(const struct storage_pool_params *p, struct err **e)
 		return -EINVAL;
 	if (mounted(p->target, p->device))
 		return 0;
-	if (!type || streq(type, "auto")) {
-		if (probe(p->device, &has, &pt, e) < 0)
-			return -EIO;
-		if (!*has)
-			return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
-					"pool '%s': device '%s' holds no file "
-					"system (pool-build --overwrite "
-					"formats it)",
-					p->name, p->device);
+	if (probe(p->device, &has, &pt, e) < 0)
+		return -EIO;
+	if (!*has)
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"pool '%s': device '%s' holds no file system "
+				"(pool-build --overwrite formats it)",
+				p->name, p->device);
+	if (!type || streq(type, "auto"))
 		type = has;
-	}
 	if (mount(p->device, p->target, type, MS_NOSUID | MS_NODEV, NULL) < 0)
 		return err_sys(e, errno,
 			       "pool '%s': mounting '%s' (%s) on '%s'", p->name,
