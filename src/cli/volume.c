@@ -6,6 +6,10 @@
  * volume is named by its name in --pool, or by its path or key.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/client.h"
@@ -15,6 +19,7 @@
 #include "lib/file.h"
 #include "lib/json.h"
 #include "lib/size.h"
+#include "storage/volstream.h"
 
 #define XML_MAX (1u << 20)
 
@@ -379,6 +384,173 @@ static int cmd_vol_dumpxml(const struct cli_args *a)
 	return 0;
 }
 
+/* ---- vol-upload and vol-download: records on the stream ---------------- */
+
+/* Reads exactly @len bytes of the stream (buffered ones first). */
+static int stream_read(struct nido_conn *c, void *buf, size_t len,
+		       struct err **e)
+{
+	size_t got = client_take_buffered(c, buf, len);
+
+	while (got < len) {
+		ssize_t k = read(client_fd(c), (char *)buf + got, len - got);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return err_set(e, EPIPE,
+				       "the daemon ended the stream early");
+		got += (size_t)k;
+	}
+	return 0;
+}
+
+/* The download's records into @fd; holes are seeked over. */
+static int receive(struct nido_conn *c, int fd, struct err **e)
+{
+	_cleanup_free_ char *buf = xmalloc(VOLSTREAM_MAX_DATA);
+	uint8_t h[VOLSTREAM_HDR];
+	off_t pos = 0;
+
+	for (;;) {
+		uint64_t n;
+
+		if (stream_read(c, h, sizeof(h), e) < 0)
+			return -EPIPE;
+		n = volstream_len(h);
+		if (h[0] == VOLSTREAM_END)
+			break;
+		if (h[0] == VOLSTREAM_HOLE && n <= (uint64_t)INT64_MAX - pos) {
+			pos += (off_t)n;
+			continue;
+		}
+		if (h[0] != VOLSTREAM_DATA || n > VOLSTREAM_MAX_DATA)
+			return err_set(e, EPROTO,
+				       "a bad record from the daemon");
+		if (stream_read(c, buf, (size_t)n, e) < 0)
+			return -EPIPE;
+		if (pwrite_full(fd, buf, (size_t)n, pos) < 0)
+			return err_sys(e, errno, "writing");
+		pos += (off_t)n;
+	}
+	if (ftruncate(fd, pos) < 0) /* a trailing hole */
+		return err_sys(e, errno, "truncating");
+	return 0;
+}
+
+/* The file @fd's [0, size) as records, then the end, then the answer. */
+static int send_file(struct nido_conn *c, int fd, bool sparse, struct err **e)
+{
+	_cleanup_free_ uint8_t *buf =
+		xmalloc(VOLSTREAM_HDR + VOLSTREAM_MAX_DATA);
+	char msg[VOLSTREAM_MAX_MSG + 1];
+	struct stat st;
+	uint64_t off = 0, n;
+	bool data;
+
+	if (fstat(fd, &st) < 0)
+		return err_sys(e, errno, "stat");
+	while (off < (uint64_t)st.st_size) {
+		if (volstream_extent(fd, off, (uint64_t)st.st_size, sparse,
+				     &data, &n) < 0 ||
+		    n == 0)
+			return err_sys(e, errno, "reading");
+		volstream_header(buf, data ? VOLSTREAM_DATA : VOLSTREAM_HOLE,
+				 n);
+		if (data && pread_full(fd, buf + VOLSTREAM_HDR, (size_t)n,
+				       (off_t)off) != (ssize_t)n)
+			return err_sys(e, errno ? errno : EIO, "reading");
+		if (write_full(client_fd(c), buf,
+			       VOLSTREAM_HDR + (data ? (size_t)n : 0)) < 0)
+			return err_sys(e, errno, "sending");
+		off += n;
+	}
+	volstream_header(buf, VOLSTREAM_END, 0);
+	if (write_full(client_fd(c), buf, VOLSTREAM_HDR) < 0)
+		return err_sys(e, errno, "sending");
+	if (stream_read(c, buf, VOLSTREAM_HDR, e) < 0)
+		return -EPIPE;
+	if (buf[0] == VOLSTREAM_OK)
+		return 0;
+	n = volstream_len(buf);
+	if (buf[0] != VOLSTREAM_FAIL || n > VOLSTREAM_MAX_MSG ||
+	    stream_read(c, msg, (size_t)n, e) < 0)
+		return err_set(e, EPROTO, "a bad answer from the daemon");
+	msg[n] = '\0';
+	return err_set(e, EIO, "%s", msg);
+}
+
+/* offset, length and sparse of vol-upload and vol-download. */
+static struct json_object *transfer_params(const struct cli_args *a)
+{
+	struct json_object *p = json_object_new_object();
+	static const char *const nums[] = {"offset", "length"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(nums); i++) {
+		uint64_t v;
+
+		if (!cli_str(a, nums[i]))
+			continue;
+		if (scaled(nums[i], cli_str(a, nums[i]), &v) < 0) {
+			json_object_put(p);
+			return NULL;
+		}
+		json_object_object_add(p, nums[i], json_object_new_uint64(v));
+	}
+	json_object_object_add(p, "sparse",
+			       json_object_new_boolean(cli_flag(a, "sparse")));
+	json_object_object_add(p, "vol",
+			       json_object_new_string(cli_str(a, "vol")));
+	if (cli_str(a, "pool"))
+		json_object_object_add(
+			p, "pool", json_object_new_string(cli_str(a, "pool")));
+	return p;
+}
+
+static int cmd_vol_transfer(const struct cli_args *a)
+{
+	bool up = streq(a->cmd->name, "vol-upload");
+	const char *file = cli_str(a, "file");
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_json_ struct json_object *res = NULL;
+	_cleanup_close_ int fd = -1;
+	struct json_object *p = transfer_params(a);
+	struct nido_conn *c;
+	int r;
+
+	if (!p)
+		return 1;
+	fd = up ? open(file, O_RDONLY | O_CLOEXEC)
+		: open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		json_object_put(p);
+		cli_error("cannot open file '%s': %s", file, strerror(errno));
+		return 1;
+	}
+	if (!(c = client_connect(&e))) {
+		json_object_put(p);
+		cli_error("%s", err_msg(e));
+		return 1;
+	}
+	if (client_call(c, up ? "volume.upload" : "volume.download", p, &res,
+			&e) < 0) {
+		client_close(c);
+		return vol_fail(a, up ? "upload to" : "download", e);
+	}
+	signal(SIGPIPE,
+	       SIG_IGN); /* a daemon that went: an error, not a death */
+	r = up ? send_file(c, fd, cli_flag(a, "sparse"), &e)
+	       : receive(c, fd, &e);
+	client_close(c);
+	if (r < 0) {
+		cli_error("cannot %s volume %s: %s",
+			  up ? "upload to" : "download", cli_str(a, "vol"),
+			  err_msg(e));
+		return 1;
+	}
+	return 0;
+}
+
 #define BOOL(n, h)                    \
 	{                             \
 		n, OPT_BOOL, false, h \
@@ -480,6 +652,16 @@ static const struct cli_opt opts_pool[] = {
 	{0},
 };
 
+static const struct cli_opt opts_transfer[] = {
+	VOL_OPT,
+	{"file", OPT_DATA, true, "file"},
+	POOL_STR_OPT,
+	{"offset", OPT_STRING, false, "volume offset to start at"},
+	{"length", OPT_STRING, false, "amount of data"},
+	BOOL("sparse", "preserve sparseness of volume"),
+	{0},
+};
+
 #define V "volume"
 
 const struct cli_command volume_commands[] = {
@@ -491,6 +673,9 @@ const struct cli_command volume_commands[] = {
 	 cmd_vol_create_as, opts_create_as, V, "Create a vol."},
 	{"vol-delete", NULL, "delete a vol", cmd_vol_delete, opts_vol, V,
 	 "Delete a given vol."},
+	{"vol-download", NULL, "download volume contents to a file",
+	 cmd_vol_transfer, opts_transfer, V,
+	 "Download volume contents to a file."},
 	{"vol-dumpxml", NULL, "vol information in XML", cmd_vol_dumpxml,
 	 opts_vol, V, "Output the vol information as an XML dump to stdout."},
 	{"vol-info", NULL, "storage vol information", cmd_vol_info, opts_info,
@@ -515,6 +700,9 @@ const struct cli_command volume_commands[] = {
 	 cmd_vol_field, opts_pool, V, NULL},
 	{"vol-resize", NULL, "resize a vol", cmd_vol_resize, opts_resize, V,
 	 "Resizes a storage volume."},
+	{"vol-upload", NULL, "upload file contents to a volume",
+	 cmd_vol_transfer, opts_transfer, V,
+	 "Upload file contents to a volume."},
 	{"vol-wipe", NULL, "wipe a vol", cmd_vol_wipe, opts_wipe, V,
 	 "Ensure data previously on a volume is not accessible to future "
 	 "reads"},

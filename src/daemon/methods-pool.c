@@ -75,9 +75,9 @@ static struct storage_vol *vol_by_path(struct daemon *dmn, const char *path,
  * params.vol: a name in params.pool when given, else (or when no volume
  * of the pool has that name) a path or key. Fills *@pool.
  */
-static struct storage_vol *param_vol(struct daemon *dmn,
-				     struct json_object *params,
-				     struct pool **pool, struct err **e)
+struct storage_vol *pool_param_vol(struct daemon *dmn,
+				   struct json_object *params,
+				   struct pool **pool, struct err **e)
 {
 	const char *key, *pkey = NULL;
 	struct storage_vol *v = NULL;
@@ -529,7 +529,7 @@ static int m_vol_clone(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct pool *p = NULL;
-	struct storage_vol *v = param_vol(dmn, params, &p, e);
+	struct storage_vol *v = pool_param_vol(dmn, params, &p, e);
 	struct storage_vol_new nv = {.mode = -1, .owner = -1, .group = -1};
 	_cleanup_free_ char *src = NULL;
 
@@ -547,7 +547,7 @@ static int m_vol_delete(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct pool *p = NULL;
-	struct storage_vol *v = param_vol(dmn, params, &p, e);
+	struct storage_vol *v = pool_param_vol(dmn, params, &p, e);
 	_cleanup_free_ char *name = NULL;
 
 	if (!v || storage_vol_delete(v->path, e) < 0)
@@ -562,7 +562,7 @@ static int m_vol_wipe(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct pool *p = NULL;
-	struct storage_vol *v = param_vol(dmn, params, &p, e);
+	struct storage_vol *v = pool_param_vol(dmn, params, &p, e);
 	int64_t algorithm = 0;
 
 	if (!v || json_get_int64_opt(params, "algorithm", &algorithm, e) < 0)
@@ -581,7 +581,7 @@ static int m_vol_resize(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct pool *p = NULL;
-	struct storage_vol *v = param_vol(dmn, params, &p, e);
+	struct storage_vol *v = pool_param_vol(dmn, params, &p, e);
 	bool delta = false, shrink = false, allocate = false;
 	uint64_t cap, now;
 
@@ -615,7 +615,7 @@ static int m_vol_info(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct pool *p = NULL;
-	struct storage_vol *v = param_vol(dmn, params, &p, e);
+	struct storage_vol *v = pool_param_vol(dmn, params, &p, e);
 	_cleanup_free_ char *name = NULL;
 
 	if (!v)
@@ -629,7 +629,7 @@ static int m_vol_xml(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct pool *p = NULL;
-	struct storage_vol *v = param_vol(dmn, params, &p, e);
+	struct storage_vol *v = pool_param_vol(dmn, params, &p, e);
 	_cleanup_free_ char *name = NULL, *xml = NULL;
 
 	if (!v)
@@ -664,6 +664,8 @@ const struct rpc_method pool_methods[] = {
 	{"volume.resize", m_vol_resize},
 	{"volume.info", m_vol_info, RPC_READ_ONLY},
 	{"volume.xml", m_vol_xml, RPC_READ_ONLY},
+	{"volume.download", pool_m_vol_download, RPC_READ_ONLY},
+	{"volume.upload", pool_m_vol_upload},
 };
 
 const size_t pool_n_methods = ARRAY_SIZE(pool_methods);

@@ -109,6 +109,24 @@ struct storage_vol *pool_vol_update(struct pool *p, const char *name,
 				    struct err **e);
 
 /*
+ * The volume of an API call's params: "vol" a name in "pool" when
+ * given, else (or when no volume of the pool has that name) a path or
+ * key of any active pool's volume. Fills *@pool; NULL with @e
+ * (ERR_NO_STORAGE_VOL, ERR_NO_STORAGE_POOL) when there is none.
+ * methods-pool.c.
+ */
+struct json_object;
+struct storage_vol *pool_param_vol(struct daemon *dmn,
+				   struct json_object *params,
+				   struct pool **pool, struct err **e);
+
+/* volume.download and volume.upload: byte streams (pool-stream.c). */
+int pool_m_vol_download(void *opaque, struct json_object *params,
+			struct json_object **result, struct err **e);
+int pool_m_vol_upload(void *opaque, struct json_object *params,
+		      struct json_object **result, struct err **e);
+
+/*
  * At daemon start, after the definitions are loaded: keeps the pools
  * that were active and still have their storage, defines the `default`
  * dir pool (<state>/images) on the daemon's first start, and starts the

@@ -153,6 +153,38 @@ rm -f "$pool/outside.qcow2"
 t "pool-refresh after a removal" "$NIDO" pool-refresh lab
 t_not "a file removed outside is gone after pool-refresh" "outside.qcow2" "$NIDO" vol-list lab
 
+# vol-upload and vol-download of a 1 GiB sparse volume, holes kept
+t "a 1 GiB sparse raw volume" "$NIDO" vol-create-as lab big.raw 1G
+qemu-io -f raw -c "write -P 0x11 0 1M" -c "write -P 0x22 512M 64K" -c "write -P 0x33 1023M 1M" \
+	"$pool/big.raw" >/dev/null
+t_exact "vol-download --sparse" "" "$NIDO" vol-download --pool lab big.raw "$tmp/dl.raw" --sparse
+t "the download is the volume's bytes" cmp "$pool/big.raw" "$tmp/dl.raw"
+t_exact "it is 1 GiB long" "1073741824" stat -c %s "$tmp/dl.raw"
+blocks=$(stat -c %b "$tmp/dl.raw")
+[ "$blocks" -lt 16384 ] && ok "its holes are kept (${blocks} blocks of 512 bytes)" ||
+	not_ok "its holes are kept" "$blocks blocks"
+t "vol-download without --sparse" "$NIDO" vol-download --pool lab big.raw "$tmp/full.raw"
+t "the same bytes" cmp "$pool/big.raw" "$tmp/full.raw"
+[ "$(stat -c %b "$tmp/full.raw")" -ge 2097152 ] && ok "without --sparse the zeroes are written" ||
+	not_ok "without --sparse the zeroes are written" "$(stat -c %b "$tmp/full.raw") blocks"
+t "vol-create-as up.raw" "$NIDO" vol-create-as lab up.raw 1G
+qemu-io -f raw -c "write -P 0x44 100M 1M" "$pool/up.raw" >/dev/null
+t_exact "vol-upload --sparse" "" "$NIDO" vol-upload --pool lab up.raw "$tmp/dl.raw" --sparse
+t "the volume is the file's bytes (its own data where the file has a hole is gone)" \
+	cmp "$pool/up.raw" "$tmp/dl.raw"
+blocks=$(stat -c %b "$pool/up.raw")
+[ "$blocks" -lt 16384 ] && ok "the upload kept the holes (${blocks} blocks)" ||
+	not_ok "the upload kept the holes" "$blocks blocks"
+t "vol-download --offset --length" "$NIDO" vol-download --pool lab big.raw "$tmp/part.raw" --offset 512M --length 64K
+t_exact "64 KiB of it" "65536" stat -c %s "$tmp/part.raw"
+t_out "the bytes at 512 MiB" "read 65536/65536" qemu-io -f raw -c "read -P 0x22 0 64K" "$tmp/part.raw"
+t_err "an offset past the end" "past the end" "$NIDO" vol-download --pool lab big.raw "$tmp/x" --offset 2G
+t "vol-upload of a qcow2 image into a volume" sh -c "qemu-img create -q -f qcow2 '$tmp/img.qcow2' 5M &&
+	'$NIDO' vol-create-as lab img.qcow2 1M >/dev/null && '$NIDO' vol-upload --pool lab img.qcow2 '$tmp/img.qcow2'"
+t_out "vol-info sees what was uploaded" "Capacity:       5.00 MiB" "$NIDO" vol-info --pool lab img.qcow2
+rm -f "$tmp/dl.raw" "$tmp/full.raw" "$tmp/part.raw"
+for v in big.raw up.raw img.qcow2; do "$NIDO" vol-delete --pool lab "$v" >/dev/null; done
+
 # pool-edit: EDITOR is a sed script; a running pool's change waits
 cat >"$tmp/editor" <<SH
 #!/bin/sh

@@ -107,5 +107,29 @@ t_not "the directory is not a volume" "sub" "$NIDO" vol-list "$pool"
 t_out "the corrupt image is listed (as the file it is)" "corrupt.qcow2" "$NIDO" vol-list "$pool"
 t_err "vol-info of the link by name" "failed to get vol 'link.raw'" "$NIDO" vol-info --pool "$pool" link.raw
 t_err "vol-wipe of the corrupt image fails by name" "corrupt.qcow2" "$NIDO" vol-wipe --pool "$pool" corrupt.qcow2
+# ---- a hostile upload stream ----
+# upload RECORDS: what the daemon answers a raw client that sends them.
+upload() {
+	python3 - "$NIDO_RUNTIME_DIR/nidod.sock" "$1" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+req = {"jsonrpc": "2.0", "id": 1, "method": "volume.upload",
+       "params": {"pool": "default", "vol": "ok.raw"}}
+s.sendall((json.dumps(req) + "\n").encode())
+f = s.makefile("rb")
+line = f.readline()
+if b'"error"' in line:
+    print("refused", line.decode().strip()); sys.exit(0)
+s.sendall(bytes.fromhex(sys.argv[2]))
+ans = f.read()
+print(ans[:1].decode(), ans[9:].decode(errors="replace"))
+PY
+}
+t_out "a record of an unknown kind" "F record of unknown kind 0x5a" upload "5a0000000000000000"
+t_out "a data record larger than allowed" "F a data record of" upload "44ffffffff0000000045"
+t_out "a hole past 2^64" "F " upload "48ffffffffffffffff48ffffffffffffffff450000000000000000"
+t_out "a well-formed one is written" "O " upload "440300000000000000616263450000000000000000"
+t_exact "its bytes" "abc" head -c 3 "$images/ok.raw"
 t_out "the daemon still answers" "default" "$NIDO" pool-list
 done_testing
