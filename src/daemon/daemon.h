@@ -25,10 +25,11 @@ struct daemon {
 	struct domain_list domains;
 	struct network_list networks;
 	struct pool_list pools;
-	bool system;	/* system mode (root, /var/lib/nido) */
-	uid_t uid;	/* who may connect besides root */
-	int next_id;	/* next domain id */
-	char *vmm_path; /* nido-vmm to run */
+	struct pool_jobs *pool_jobs; /* volume jobs (pool-job.c) */
+	bool system;		     /* system mode (root, /var/lib/nido) */
+	uid_t uid;		     /* who may connect besides root */
+	int next_id;		     /* next domain id */
+	char *vmm_path;		     /* nido-vmm to run */
 	bool shutting_down;
 	struct rpc_server *rpc;
 	unsigned idle_timeout;		  /* seconds; 0: never exit when idle */

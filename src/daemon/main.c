@@ -308,7 +308,7 @@ static void teardown(struct daemon *dmn)
 	}
 	domain_list_clear(&dmn->domains);
 	networks_release(dmn);
-	object_list_clear(&dmn->pools.l);
+	pools_release(dmn);
 	store_close(&dmn->store);
 	loop_free(dmn->loop);
 	free(dmn->vmm_path);

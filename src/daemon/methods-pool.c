@@ -128,8 +128,8 @@ static struct json_object *summary(const struct pool *p)
 	return o;
 }
 
-static struct json_object *vol_json(const struct pool *p,
-				    const struct storage_vol *v)
+struct json_object *pool_vol_json(const struct pool *p,
+				  const struct storage_vol *v)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -453,7 +453,7 @@ static int m_vol_list(void *opaque, struct json_object *params,
 		return err_code(*e);
 	arr = json_object_new_array();
 	for (size_t i = 0; i < p->n_vols; i++)
-		json_object_array_add(arr, vol_json(p, &p->vols[i]));
+		json_object_array_add(arr, pool_vol_json(p, &p->vols[i]));
 	*result = json_object_new_object();
 	json_object_object_add(*result, "volumes", arr);
 	return 0;
@@ -467,7 +467,7 @@ static int vol_made(struct pool *p, const char *name,
 
 	if (!v)
 		return err_code(*e);
-	*result = vol_json(p, v);
+	*result = pool_vol_json(p, v);
 	return 0;
 }
 
@@ -494,14 +494,18 @@ static int m_vol_create(void *opaque, struct json_object *params,
 	struct xml_warnings w = {0};
 	struct vol_def *d = NULL;
 	struct storage_vol_new nv;
+	struct vol_job *j;
 	const char *xml;
 	int r;
 
 	if (!p || need_active(p, e) < 0 ||
 	    json_get_string(params, "xml", &xml, e) < 0)
 		return err_code(*e);
-	if (vol_def_parse(xml, strlen(xml), &d, &w, e) < 0)
-		return err_code(*e);
+	r = vol_def_parse(xml, strlen(xml), &d, &w, e);
+	if (r < 0) {
+		xml_warnings_clear(&w);
+		return r;
+	}
 	vol_new_from(d, &nv);
 	if (json_get_bool_opt(params, "prealloc_metadata",
 			      &nv.prealloc_metadata, e) < 0)
@@ -511,17 +515,34 @@ static int m_vol_create(void *opaque, struct json_object *params,
 			     "backing store '%s' given without its format; "
 			     "nido does not guess it",
 			     d->backing);
+	else if (pool_vol_busy(dmn, p->def->name, d->name, e))
+		r = -EBUSY;
 	else
-		r = storage_vol_create(p->def->target, &nv, e);
-	if (r == 0)
-		r = vol_made(p, d->name, result, e);
-	if (r == 0)
-		json_object_object_add(*result, "warnings", warnings_json(&w));
-	else
+		r = 0;
+	if (r < 0) {
 		err_prefix(e, "creating volume '%s'", d->name);
+		vol_def_free(d);
+		xml_warnings_clear(&w);
+		return r;
+	}
+	j = pool_job_new(POOL_JOB_CREATE, p, d->name);
+	pool_job_set_new(j, &nv);
+	pool_job_set_warnings(j, warnings_json(&w));
 	xml_warnings_clear(&w);
 	vol_def_free(d);
-	return r;
+	return pool_job_start(dmn, j, e);
+}
+
+/* The volume of @params, not busy with a job. */
+static struct storage_vol *idle_vol(struct daemon *dmn,
+				    struct json_object *params, struct pool **p,
+				    struct err **e)
+{
+	struct storage_vol *v = pool_param_vol(dmn, params, p, e);
+
+	if (v && pool_vol_busy(dmn, (*p)->def->name, v->name, e))
+		return NULL;
+	return v;
 }
 
 static int m_vol_clone(void *opaque, struct json_object *params,
@@ -529,17 +550,20 @@ static int m_vol_clone(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct pool *p = NULL;
-	struct storage_vol *v = pool_param_vol(dmn, params, &p, e);
+	struct storage_vol *v = idle_vol(dmn, params, &p, e);
 	struct storage_vol_new nv = {.mode = -1, .owner = -1, .group = -1};
-	_cleanup_free_ char *src = NULL;
+	struct vol_job *j;
 
 	if (!v || json_get_string(params, "name", &nv.name, e) < 0 ||
 	    json_get_string_opt(params, "format", &nv.format, e) < 0)
 		return err_code(*e);
-	src = xstrdup(v->path);
-	if (storage_vol_clone(p->def->target, src, &nv, e) < 0)
+	if (storage_vol_name_check(nv.name, e) < 0 ||
+	    pool_vol_busy(dmn, p->def->name, nv.name, e))
 		return err_code(*e);
-	return vol_made(p, nv.name, result, e);
+	j = pool_job_new(POOL_JOB_CLONE, p, nv.name);
+	pool_job_set_new(j, &nv);
+	pool_job_set_source(j, v);
+	return pool_job_start(dmn, j, e);
 }
 
 static int m_vol_delete(void *opaque, struct json_object *params,
@@ -547,7 +571,7 @@ static int m_vol_delete(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct pool *p = NULL;
-	struct storage_vol *v = pool_param_vol(dmn, params, &p, e);
+	struct storage_vol *v = idle_vol(dmn, params, &p, e);
 	_cleanup_free_ char *name = NULL;
 
 	if (!v || storage_vol_delete(v->path, e) < 0)
@@ -562,7 +586,7 @@ static int m_vol_wipe(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct pool *p = NULL;
-	struct storage_vol *v = pool_param_vol(dmn, params, &p, e);
+	struct storage_vol *v = idle_vol(dmn, params, &p, e);
 	int64_t algorithm = 0;
 
 	if (!v || json_get_int64_opt(params, "algorithm", &algorithm, e) < 0)
@@ -571,9 +595,7 @@ static int m_vol_wipe(void *opaque, struct json_object *params,
 		return err_setk(e, ERR_ARGUMENT_UNSUPPORTED, ENOTSUP,
 				"wiping algorithm %lld is not supported (zero)",
 				(long long)algorithm);
-	if (storage_vol_wipe(v->path, e) < 0)
-		return err_code(*e);
-	return vol_made(p, v->name, result, e);
+	return pool_job_start(dmn, pool_job_new(POOL_JOB_WIPE, p, v->name), e);
 }
 
 static int m_vol_resize(void *opaque, struct json_object *params,
@@ -581,9 +603,10 @@ static int m_vol_resize(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct pool *p = NULL;
-	struct storage_vol *v = pool_param_vol(dmn, params, &p, e);
+	struct storage_vol *v = idle_vol(dmn, params, &p, e);
 	bool delta = false, shrink = false, allocate = false;
 	uint64_t cap, now;
+	struct vol_job *j;
 
 	if (!v || json_get_uint64(params, "capacity", &cap, e) < 0 ||
 	    json_get_bool_opt(params, "delta", &delta, e) < 0 ||
@@ -604,9 +627,9 @@ static int m_vol_resize(void *opaque, struct json_object *params,
 	if (cap == 0 && shrink)
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"can't shrink capacity to zero");
-	if (storage_vol_resize(v->path, cap, shrink, allocate, e) < 0)
-		return err_code(*e);
-	return vol_made(p, v->name, result, e);
+	j = pool_job_new(POOL_JOB_RESIZE, p, v->name);
+	pool_job_set_resize(j, cap, shrink, allocate);
+	return pool_job_start(dmn, j, e);
 }
 
 /* info and xml: the volume described again from its file. */

@@ -330,6 +330,8 @@ static struct vol_session *session_new(struct daemon *dmn,
 
 	if (!(v = pool_param_vol(dmn, params, &p, e)))
 		return NULL;
+	if (upload && pool_vol_busy(dmn, p->def->name, v->name, e))
+		return NULL;
 	s = xcalloc(1, sizeof(*s));
 	s->dmn = dmn;
 	s->upload = upload;

@@ -421,3 +421,9 @@ void pools_recover(struct daemon *dmn)
 			log_error("autostart: %s", err_msg(e));
 	}
 }
+
+void pools_release(struct daemon *dmn)
+{
+	pool_jobs_release(dmn);
+	object_list_clear(&dmn->pools.l);
+}

@@ -25,6 +25,7 @@
 #include "storage/storage.h"
 
 struct daemon;
+struct json_object;
 
 extern const struct object_kind pool_kind;
 
@@ -115,7 +116,6 @@ struct storage_vol *pool_vol_update(struct pool *p, const char *name,
  * (ERR_NO_STORAGE_VOL, ERR_NO_STORAGE_POOL) when there is none.
  * methods-pool.c.
  */
-struct json_object;
 struct storage_vol *pool_param_vol(struct daemon *dmn,
 				   struct json_object *params,
 				   struct pool **pool, struct err **e);
@@ -125,6 +125,45 @@ int pool_m_vol_download(void *opaque, struct json_object *params,
 			struct json_object **result, struct err **e);
 int pool_m_vol_upload(void *opaque, struct json_object *params,
 		      struct json_object **result, struct err **e);
+
+/* A volume's fields for the API (methods-pool.c). */
+struct json_object *pool_vol_json(const struct pool *p,
+				  const struct storage_vol *v);
+
+/*
+ * Volume jobs (pool-job.c): an operation on a thread of its own, its
+ * call deferred and answered from the loop with the volume's fields.
+ * pool_job_new copies what it needs of @p (the target) and the volume
+ * name; the setters fill in the operation's arguments (copied);
+ * pool_job_start takes the job and returns RPC_DEFERRED, or -errno
+ * with @e.
+ */
+enum pool_job_op {
+	POOL_JOB_CREATE,
+	POOL_JOB_CLONE,
+	POOL_JOB_WIPE,
+	POOL_JOB_RESIZE,
+};
+struct vol_job;
+struct vol_job *pool_job_new(enum pool_job_op op, const struct pool *p,
+			     const char *vol);
+void pool_job_set_new(struct vol_job *j, const struct storage_vol_new *nv);
+void pool_job_set_source(struct vol_job *j, const struct storage_vol *src);
+/* What the answer's "warnings" are (a JSON array, taken). */
+void pool_job_set_warnings(struct vol_job *j, struct json_object *warnings);
+void pool_job_set_resize(struct vol_job *j, uint64_t capacity, bool shrink,
+			 bool allocate);
+int pool_job_start(struct daemon *dmn, struct vol_job *j, struct err **e);
+/* Is a job running on volume @vol of @pool (as its target or source)?
+ * true with @e filled (ERR_RESOURCE_BUSY). */
+bool pool_vol_busy(struct daemon *dmn, const char *pool, const char *vol,
+		   struct err **e);
+/* At daemon exit: waits for the jobs' threads. */
+void pool_jobs_release(struct daemon *dmn);
+
+/* At daemon exit: pools stay as they are; the jobs are waited for and
+ * the list freed. */
+void pools_release(struct daemon *dmn);
 
 /*
  * At daemon start, after the definitions are loaded: keeps the pools
