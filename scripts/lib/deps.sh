@@ -11,9 +11,11 @@ NIDO_BUILD_PACKAGES=(
 	libgnutls28-dev
 )
 
-# Running nido: what nidod starts (one dnsmasq per virtual network).
+# Running nido: what nidod starts (one dnsmasq per virtual network; fs
+# storage pools: blkid probes the device, mkfs.ext4 and others format it).
 NIDO_RUN_PACKAGES=(
 	dnsmasq-base
+	util-linux e2fsprogs
 )
 
 # Running the test suites: the peers nido is checked against, the formatter.
