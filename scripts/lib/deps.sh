@@ -13,11 +13,13 @@ NIDO_BUILD_PACKAGES=(
 	libcap-dev
 )
 
-# Running nido: what nidod starts (one dnsmasq per virtual network).
+# Running nido: what nidod starts (one dnsmasq per virtual network; fs
+# storage pools: blkid probes the device, mkfs.ext4 and others format it).
 NIDO_RUN_PACKAGES=(
 	dnsmasq-base
 	# containers of a daemon that is not root: newuidmap, newgidmap
 	uidmap
+	util-linux e2fsprogs
 )
 
 # Running the test suites: the peers nido is checked against, the formatter.

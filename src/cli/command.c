@@ -210,7 +210,8 @@ static const struct {
 } groups[] = {
 	{"domain", "Domain Management"}, {"monitor", "Domain Monitoring"},
 	{"events", "Domain Events"},	 {"host", "Host and Hypervisor"},
-	{"network", "Networking"},	 {"img", "Disk Images"},
+	{"network", "Networking"},	 {"pool", "Storage Pool"},
+	{"volume", "Storage Volume"},	 {"img", "Disk Images"},
 	{"nido", "Nido itself"},
 };
 

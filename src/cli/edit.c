@@ -24,6 +24,7 @@
 #include "cli/cli.h"
 #include "cli/domain.h"
 #include "cli/network.h"
+#include "cli/pool.h"
 #include "lib/file.h"
 #include "lib/util.h"
 
@@ -50,6 +51,13 @@ static const struct edit_kind networks = {
 	network_xml_inactive,
 	network_define_xml,
 	network_fail,
+};
+
+static const struct edit_kind pools = {
+	"Pool",
+	pool_xml_inactive,
+	pool_define_xml,
+	pool_fail,
 };
 
 struct edit {
@@ -279,6 +287,17 @@ int cmd_net_edit(const struct cli_args *a)
 	struct edit ed = {
 		.kind = &networks,
 		.name = cli_str(a, "network"),
+	};
+
+	return edit_run(&ed);
+}
+
+/* pool-edit: as net-edit (virsh's has no --skip-validate either). */
+int cmd_pool_edit(const struct cli_args *a)
+{
+	struct edit ed = {
+		.kind = &pools,
+		.name = cli_str(a, "pool"),
 	};
 
 	return edit_run(&ed);

@@ -22,6 +22,7 @@
 #include "cli/client.h"
 #include "cli/domain.h"
 #include "cli/network.h"
+#include "cli/pool.h"
 #include "lib/json.h"
 
 /* The event types nido delivers, in virsh's --list order. */
@@ -29,6 +30,16 @@ static const char *const types[] = {"lifecycle", "reboot", "io-error",
 				    "io-error-reason"};
 /* net-event's: virsh's lifecycle, then nido's lease and dnsmasq. */
 static const char *const net_types[] = {"lifecycle", "lease", "dnsmasq"};
+
+/* pool-event's, as virsh's. */
+static const char *const pool_types[] = {"lifecycle", "refresh"};
+static const struct {
+	const char *type, *word;
+} pool_words[] = {
+	{"defined", "Defined"}, {"undefined", "Undefined"},
+	{"started", "Started"}, {"stopped", "Stopped"},
+	{"created", "Created"}, {"deleted", "Deleted"},
+};
 
 /* virsh's words for network lifecycle events. */
 static const struct {
@@ -99,6 +110,7 @@ static const char *word(const char *type, const char *detail)
 struct watch {
 	const char *only; /* --event TYPE; NULL: --all */
 	bool network;	  /* net-event */
+	bool pool;	  /* pool-event */
 	bool loop, timestamp;
 	int count;
 };
@@ -169,6 +181,25 @@ static void show_network(struct watch *w, struct json_object *ev)
 	}
 }
 
+static void show_pool(struct watch *w, struct json_object *ev)
+{
+	const char *kind = jstr(ev, "event"), *name = jstr(ev, "pool");
+	const char *type = jstr(ev, "type"), *word = "Unknown";
+
+	if (!str_has_prefix(kind, "pool-") || !wanted(w, kind + 5))
+		return;
+	if (streq(kind, "pool-refresh")) {
+		print_event(w, ev, "event 'refresh' for storage pool %s\n",
+			    name);
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(pool_words); i++)
+		if (streq(pool_words[i].type, type))
+			word = pool_words[i].word;
+	print_event(w, ev, "event 'lifecycle' for storage pool %s: %s\n", name,
+		    word);
+}
+
 static void show(struct watch *w, struct json_object *ev)
 {
 	const char *kind = jstr(ev, "event"), *name = jstr(ev, "domain");
@@ -232,7 +263,9 @@ static int wait_events(struct nido_conn *c, struct watch *w, int timeout_ms)
 		}
 		if (json_object_object_get_ex(msg, "params", &params) &&
 		    streq(jstr(msg, "method"), "event")) {
-			if (w->network)
+			if (w->pool)
+				show_pool(w, params);
+			else if (w->network)
 				show_network(w, params);
 			else
 				show(w, params);
@@ -423,6 +456,75 @@ static int cmd_net_event(const struct cli_args *a)
 	return watch_run(c, &w, timeout_ms);
 }
 
+static int cmd_pool_event(const struct cli_args *a)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_json_ struct json_object *res = NULL;
+	struct watch w = {.only = cli_str(a, "event"),
+			  .pool = true,
+			  .loop = cli_flag(a, "loop"),
+			  .timestamp = cli_flag(a, "timestamp")};
+	const char *pool = cli_str(a, "pool");
+	struct json_object *p, *arr;
+	struct nido_conn *c;
+	int timeout_ms;
+	size_t i = 0;
+
+	if (cli_flag(a, "list")) {
+		for (i = 0; i < ARRAY_SIZE(pool_types); i++)
+			printf("%s\n", pool_types[i]);
+		return 0;
+	}
+	while (w.only && i < ARRAY_SIZE(pool_types) &&
+	       !streq(pool_types[i], w.only))
+		i++;
+	if (w.only && i == ARRAY_SIZE(pool_types)) {
+		cli_error("unknown event type %s", w.only);
+		return 1;
+	}
+	if (parse_timeout(cli_str(a, "timeout"), &timeout_ms) < 0)
+		return 1;
+	p = json_object_new_object();
+	if (pool)
+		json_object_object_add(p, "pool", json_object_new_string(pool));
+	arr = json_object_new_array();
+	for (i = 0; i < ARRAY_SIZE(pool_types); i++)
+		if (!w.only || streq(w.only, pool_types[i])) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "pool-%s", pool_types[i]);
+			json_object_array_add(arr,
+					      json_object_new_string(name));
+		}
+	json_object_object_add(p, "events", arr);
+	c = client_connect(&e);
+	if (!c) {
+		json_object_put(p);
+		cli_error("%s", err_msg(e));
+		return 1;
+	}
+	if (client_call(c, "event.subscribe", p, &res, &e) < 0) {
+		client_close(c);
+		if (pool)
+			return pool_fail("watch", pool, e);
+		cli_error("%s", err_msg(e));
+		return 1;
+	}
+	return watch_run(c, &w, timeout_ms);
+}
+
+static const struct cli_opt opts_pool_event[] = {
+	{"pool", OPT_STRING, false, "filter by storage pool name or uuid"},
+	{"event", OPT_STRING, false,
+	 "which event type to wait for (all when not given)"},
+	{"loop", OPT_BOOL, false,
+	 "loop until timeout or interrupt, rather than one-shot"},
+	{"timeout", OPT_STRING, false, "timeout seconds"},
+	{"list", OPT_BOOL, false, "list valid event types"},
+	{"timestamp", OPT_BOOL, false, "show timestamp for each printed event"},
+	{0},
+};
+
 static const struct cli_opt opts_net_event[] = {
 	{"network", OPT_STRING, false, "filter by network name or uuid"},
 	{"event", OPT_STRING, false,
@@ -453,5 +555,8 @@ const struct cli_command event_commands[] = {
 	 "List event types, or wait for domain events to occur"},
 	{"net-event", NULL, "Network Events", cmd_net_event, opts_net_event,
 	 "network", "List event types, or wait for network events to occur"},
+	{"pool-event", NULL, "Storage Pool Events", cmd_pool_event,
+	 opts_pool_event, "pool",
+	 "List event types, or wait for storage pool events to occur"},
 	{NULL},
 };

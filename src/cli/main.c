@@ -15,6 +15,7 @@
 #include "cli/domain.h"
 #include "cli/img.h"
 #include "cli/network.h"
+#include "cli/pool.h"
 #include "lib/json.h"
 
 void cli_error(const char *fmt, ...)
@@ -87,9 +88,17 @@ static const struct cli_command main_commands[] = {
 };
 
 const struct cli_command *const cli_tables[] = {
-	main_commands,	  domain_commands, monitor_commands,
-	event_commands,	  iface_commands,  screenshot_commands,
-	network_commands, agent_commands,  NULL,
+	main_commands,
+	domain_commands,
+	monitor_commands,
+	event_commands,
+	iface_commands,
+	screenshot_commands,
+	network_commands,
+	agent_commands,
+	pool_commands,
+	volume_commands,
+	NULL,
 };
 
 static void usage(FILE *f)

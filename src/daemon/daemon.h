@@ -13,6 +13,7 @@
 
 #include "daemon/domain.h"
 #include "daemon/network.h"
+#include "daemon/pool.h"
 #include "daemon/rpc.h"
 #include "daemon/store.h"
 
@@ -23,10 +24,12 @@ struct daemon {
 	struct store store;
 	struct domain_list domains;
 	struct network_list networks;
-	bool system;	/* system mode (root, /var/lib/nido) */
-	uid_t uid;	/* who may connect besides root */
-	int next_id;	/* next domain id */
-	char *vmm_path; /* nido-vmm to run */
+	struct pool_list pools;
+	struct pool_jobs *pool_jobs; /* volume jobs (pool-job.c) */
+	bool system;		     /* system mode (root, /var/lib/nido) */
+	uid_t uid;		     /* who may connect besides root */
+	int next_id;		     /* next domain id */
+	char *vmm_path;		     /* nido-vmm to run */
 	bool shutting_down;
 	struct rpc_server *rpc;
 	unsigned idle_timeout;		  /* seconds; 0: never exit when idle */
@@ -66,6 +69,10 @@ int agent_shutdown(struct daemon *dmn, struct domain *dom, bool reboot,
 /* The network kind's (methods-network.c). */
 extern const struct rpc_method network_methods[];
 extern const size_t network_n_methods;
+
+/* The storage pool and volume kinds' (methods-pool.c). */
+extern const struct rpc_method pool_methods[];
+extern const size_t pool_n_methods;
 
 /*
  * "validate": true in @params (virsh define --validate): what the XML

@@ -15,6 +15,7 @@
 #include "daemon/daemon.h"
 #include "daemon/events.h"
 #include "daemon/network.h"
+#include "daemon/pool.h"
 #include "lib/buf.h"
 #include "lib/json.h"
 #include "lib/log.h"
@@ -44,6 +45,8 @@ static const struct {
 	{"network-lifecycle", EVENT_NET_LIFECYCLE},
 	{"network-lease", EVENT_NET_LEASE},
 	{"network-dnsmasq", EVENT_NET_DNSMASQ},
+	{"pool-lifecycle", EVENT_POOL_LIFECYCLE},
+	{"pool-refresh", EVENT_POOL_REFRESH},
 };
 
 static struct events *bus(struct daemon *dmn)
@@ -319,6 +322,34 @@ void events_network_dnsmasq(struct daemon *dmn, const struct network *net,
 	net_emit(dmn, net, EVENT_NET_DNSMASQ, o);
 }
 
+/* A storage pool's event: kind, pool, uuid, timestamp, type. */
+static void pool_emit(struct daemon *dmn, const struct pool *p,
+		      const char *kind, unsigned bit, const char *type)
+{
+	struct json_object *o = json_object_new_object();
+	char text[UUID_TEXT_LEN];
+
+	add_str(o, "event", kind);
+	add_str(o, "pool", p->def->name);
+	add_str(o, "uuid", uuid_to_text(&p->def->uuid, text));
+	json_object_object_add(o, "timestamp", json_object_new_int64(now_ms()));
+	add_str(o, "type", type);
+	log_info("pool '%s': event '%s'%s%s", p->def->name, kind + 5,
+		 type ? ": " : "", type ? type : "");
+	emit(dmn, p->def->uuid.bytes, bit, o);
+}
+
+void events_pool_lifecycle(struct daemon *dmn, const struct pool *p,
+			   const char *type)
+{
+	pool_emit(dmn, p, "pool-lifecycle", EVENT_POOL_LIFECYCLE, type);
+}
+
+void events_pool_refresh(struct daemon *dmn, const struct pool *p)
+{
+	pool_emit(dmn, p, "pool-refresh", EVENT_POOL_REFRESH, NULL);
+}
+
 /* The "events" filter: names of kinds; absent means all of them. */
 static int param_kinds(struct json_object *params, unsigned *mask,
 		       struct err **e)
@@ -348,7 +379,8 @@ static int param_kinds(struct json_object *params, unsigned *mask,
 			return err_setk(e, ERR_INVALID_ARG, EINVAL,
 					"unknown event '%.64s' (lifecycle, "
 					"reboot, io-error, network-lifecycle, "
-					"network-lease, network-dnsmasq)",
+					"network-lease, network-dnsmasq, "
+					"pool-lifecycle, pool-refresh)",
 					name);
 		*mask |= kinds[k].bit;
 	}
@@ -367,6 +399,24 @@ static struct json_object *kinds_json(unsigned mask)
 			json_object_array_add(
 				arr, json_object_new_string(kinds[k].name));
 	return arr;
+}
+
+/* One pool's events: "pool" (name or UUID). */
+static int param_pool(struct daemon *dmn, struct json_object *params,
+		      const uint8_t **uuid, const char **name, struct err **e)
+{
+	const char *key = NULL;
+	struct object *o;
+
+	if (json_get_string_opt(params, "pool", &key, e) < 0)
+		return -EINVAL;
+	if (!key)
+		return 0;
+	if (!(o = object_list_lookup(&dmn->pools.l, key, e)))
+		return err_code(*e);
+	*uuid = pool_of(o)->def->uuid.bytes;
+	*name = pool_of(o)->def->name;
+	return 0;
 }
 
 /*
@@ -388,6 +438,8 @@ static int param_object(struct daemon *dmn, struct json_object *params,
 	if (dkey && nkey)
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"give 'domain' or 'network', not both");
+	if (!dkey && !nkey)
+		return param_pool(dmn, params, uuid, name, e);
 	if (dkey) {
 		if (!(dom = domain_list_lookup(&dmn->domains, dkey, e)))
 			return err_code(*e);

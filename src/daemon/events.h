@@ -22,6 +22,7 @@
 
 struct daemon;
 struct network;
+struct pool;
 struct net_lease;
 
 /* Event kinds, as the "events" filter names them. */
@@ -35,6 +36,10 @@ struct net_lease;
 #define EVENT_NET_DNSMASQ   (1u << 5) /* "network-dnsmasq" */
 #define EVENT_NET_ALL \
 	(EVENT_NET_LIFECYCLE | EVENT_NET_LEASE | EVENT_NET_DNSMASQ)
+/* Storage pools' (a subscription with "pool" gets these). */
+#define EVENT_POOL_LIFECYCLE (1u << 6) /* "pool-lifecycle" */
+#define EVENT_POOL_REFRESH   (1u << 7) /* "pool-refresh" */
+#define EVENT_POOL_ALL	     (EVENT_POOL_LIFECYCLE | EVENT_POOL_REFRESH)
 
 /*
  * Subscribes @conn (replacing its earlier subscription) to the events
@@ -94,6 +99,15 @@ void events_network_lease(struct daemon *dmn, const struct network *net,
 /* @net's dnsmasq "exited", was "restarted", or "failed" for good. */
 void events_network_dnsmasq(struct daemon *dmn, const struct network *net,
 			    const char *type, const char *detail);
+
+/*
+ * A storage pool was "defined", "undefined", "started", "stopped",
+ * "created" (built) or "deleted" (libvirt's pool lifecycle event), or
+ * its volumes were listed again (libvirt's refresh event).
+ */
+void events_pool_lifecycle(struct daemon *dmn, const struct pool *p,
+			   const char *type);
+void events_pool_refresh(struct daemon *dmn, const struct pool *p);
 
 /* The method table entries (methods-event.c). */
 int events_m_subscribe(void *opaque, struct json_object *params,

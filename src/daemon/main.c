@@ -223,7 +223,8 @@ static void warn_cb(const char *msg)
 }
 
 /* The kinds of object the daemon keeps. */
-static const struct object_kind *const kinds[] = {&domain_kind, &network_kind};
+static const struct object_kind *const kinds[] = {&domain_kind, &network_kind,
+						  &pool_kind};
 
 static void add_str(struct json_object *o, const char *k, const char *v)
 {
@@ -248,6 +249,7 @@ static int m_daemon_info(void *opaque, struct json_object *params,
 	add_str(o, "runtime_dir", dmn->store.runtime_dir);
 	add_u64(o, "domains", dmn->domains.l.n);
 	add_u64(o, "networks", dmn->networks.l.n);
+	add_u64(o, "pools", dmn->pools.l.n);
 	/* the kvm driver runs the nido-vmm built with this nidod */
 	add_str(o, "hypervisor", "nido-vmm");
 	add_str(o, "hypervisor_version", NIDO_VERSION);
@@ -306,6 +308,7 @@ static void teardown(struct daemon *dmn)
 	}
 	domain_list_clear(&dmn->domains);
 	networks_release(dmn);
+	pools_release(dmn);
 	store_close(&dmn->store);
 	loop_free(dmn->loop);
 	free(dmn->vmm_path);
@@ -376,8 +379,11 @@ static int serve(struct daemon *dmn, const struct nido_paths *p,
 	log_info("%zu domain definitions loaded from '%s'", n, p->state_dir);
 	n = store_objects_load(&dmn->store, &dmn->networks.l, warn_cb);
 	log_info("%zu network definitions loaded", n);
-	/* networks first: guests are plugged into them */
+	n = store_objects_load(&dmn->store, &dmn->pools.l, warn_cb);
+	log_info("%zu storage pool definitions loaded", n);
+	/* networks and pools first: guests use them */
 	networks_recover(dmn);
+	pools_recover(dmn);
 	daemon_domains_recover(dmn);
 	dmn->rpc = rpc_server_new(dmn->loop, daemon_methods,
 				  ARRAY_SIZE(daemon_methods), dmn,
@@ -388,6 +394,7 @@ static int serve(struct daemon *dmn, const struct nido_paths *p,
 	rpc_server_add_methods(dmn->rpc, iface_methods, iface_n_methods);
 	rpc_server_add_methods(dmn->rpc, agent_methods, agent_n_methods);
 	rpc_server_add_methods(dmn->rpc, network_methods, network_n_methods);
+	rpc_server_add_methods(dmn->rpc, pool_methods, pool_n_methods);
 	r = listen_unix(dmn, p, conf, e);
 	if (r == 0 && conf->listen_tls)
 		r = listen_tls(dmn, conf, &tls, e);
@@ -430,6 +437,7 @@ static int run(const struct options *o, struct err **e)
 		.domains = DOMAIN_LIST_INIT,
 		.networks = NETWORK_LIST_INIT,
 		.lease_inotify = -1,
+		.pools = POOL_LIST_INIT,
 	};
 	struct nidod_conf conf;
 	_cleanup_close_ int lock = -1;

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Volume operations that may take long (create with an allocation,
+ * clone, wipe, resize) run on a thread of their own (lib/thread.h), so
+ * that the daemon's loop goes on serving other clients; the call is
+ * deferred and answered from the loop once the thread is done.
+ *
+ * A job owns copies of everything it uses (paths, names): the pool may
+ * be stopped, redefined or undefined meanwhile; its volume list is only
+ * touched on the loop, when the job is collected. While a job runs on a
+ * volume, the verbs that would change that volume are refused
+ * (pool_vol_busy). At daemon exit every thread is joined.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "daemon/daemon.h"
+#include "daemon/pool.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/loop.h"
+#include "lib/thread.h"
+
+struct vol_job {
+	struct vol_job *next; /* the loop's list: the loop's thread only */
+	struct daemon *dmn;
+	enum pool_job_op op;
+	pthread_t thread;
+	struct rpc_call *call;
+	char *pool, *vol, *src; /* src: a clone's source volume name */
+	char *dir, *path, *src_path;
+	struct storage_vol_new nv; /* its strings owned: below */
+	char *format, *backing, *backing_format;
+	uint64_t capacity;
+	bool shrink, allocate;
+	struct json_object *warnings; /* added to the answer */
+	int r;
+	struct err *e;
+	atomic_bool finished;
+};
+
+struct pool_jobs {
+	struct vol_job *list;
+	struct loop_source *wake;
+};
+
+static void job_free(struct vol_job *j)
+{
+	free(j->pool);
+	free(j->vol);
+	free(j->src);
+	free(j->dir);
+	free(j->path);
+	free(j->src_path);
+	free(j->format);
+	free(j->backing);
+	free(j->backing_format);
+	err_free(j->e);
+	json_object_put(j->warnings);
+	free(j);
+}
+
+static void *job_run(void *arg)
+{
+	struct vol_job *j = arg;
+
+	switch (j->op) {
+	case POOL_JOB_CREATE:
+		j->r = storage_vol_create(j->dir, &j->nv, &j->e);
+		break;
+	case POOL_JOB_CLONE:
+		j->r = storage_vol_clone(j->dir, j->src_path, &j->nv, &j->e);
+		break;
+	case POOL_JOB_WIPE:
+		j->r = storage_vol_wipe(j->path, &j->e);
+		break;
+	case POOL_JOB_RESIZE:
+		j->r = storage_vol_resize(j->path, j->capacity, j->shrink,
+					  j->allocate, &j->e);
+		break;
+	}
+	atomic_store(&j->finished, true);
+	loop_wake(j->dmn->loop);
+	return NULL;
+}
+
+/* On the loop: the job is over; its volume listed again, its call
+ * answered. */
+static void job_collect(struct daemon *dmn, struct vol_job *j)
+{
+	struct object *o = object_list_find_name(&dmn->pools.l, j->pool);
+	struct json_object *result = NULL;
+	struct storage_vol *v = NULL;
+	int r = j->r;
+
+	pthread_join(j->thread, NULL);
+	if (o && pool_of(o)->active)
+		v = pool_vol_update(pool_of(o), j->vol, r < 0 ? NULL : &j->e);
+	if (r == 0 && v) {
+		result = pool_vol_json(pool_of(o), v);
+		if (j->warnings)
+			json_object_object_add(result, "warnings",
+					       steal_ptr(j->warnings));
+	} else if (r == 0)
+		r = err_setk(&j->e, ERR_OPERATION_FAILED, EIO,
+			     "storage pool '%s' went away meanwhile", j->pool);
+	if (r < 0 && j->op == POOL_JOB_CREATE)
+		err_prefix(&j->e, "creating volume '%s'", j->vol);
+	rpc_call_done(j->call, r, result, j->e);
+	log_info("pool '%s': volume '%s': job done (%d)", j->pool, j->vol, r);
+}
+
+static void on_wake(struct loop *l, void *opaque)
+{
+	struct daemon *dmn = opaque;
+	struct vol_job **pp = &dmn->pool_jobs->list;
+
+	while (*pp) {
+		struct vol_job *j = *pp;
+
+		if (!atomic_load(&j->finished)) {
+			pp = &j->next;
+			continue;
+		}
+		*pp = j->next;
+		job_collect(dmn, j);
+		job_free(j);
+	}
+}
+
+bool pool_vol_busy(struct daemon *dmn, const char *pool, const char *vol,
+		   struct err **e)
+{
+	for (struct vol_job *j = dmn->pool_jobs ? dmn->pool_jobs->list : NULL;
+	     j; j = j->next)
+		if (streq(j->pool, pool) &&
+		    (streq(j->vol, vol) || (j->src && streq(j->src, vol)))) {
+			err_setk(e, ERR_RESOURCE_BUSY, EBUSY,
+				 "volume '%s' is in use by a running operation",
+				 vol);
+			return true;
+		}
+	return false;
+}
+
+struct vol_job *pool_job_new(enum pool_job_op op, const struct pool *p,
+			     const char *vol)
+{
+	struct vol_job *j = xcalloc(1, sizeof(*j));
+
+	j->op = op;
+	j->pool = xstrdup(p->def->name);
+	j->vol = xstrdup(vol);
+	j->dir = xstrdup(p->def->target);
+	j->path = xasprintf("%s/%s", p->def->target, vol);
+	j->nv = (struct storage_vol_new){.mode = -1, .owner = -1, .group = -1};
+	return j;
+}
+
+void pool_job_set_new(struct vol_job *j, const struct storage_vol_new *nv)
+{
+	j->format = nv->format ? xstrdup(nv->format) : NULL;
+	j->backing = nv->backing ? xstrdup(nv->backing) : NULL;
+	j->backing_format =
+		nv->backing_format ? xstrdup(nv->backing_format) : NULL;
+	j->nv = *nv;
+	j->nv.name = j->vol;
+	j->nv.format = j->format;
+	j->nv.backing = j->backing;
+	j->nv.backing_format = j->backing_format;
+}
+
+void pool_job_set_warnings(struct vol_job *j, struct json_object *warnings)
+{
+	json_object_put(j->warnings);
+	j->warnings = warnings;
+}
+
+void pool_job_set_source(struct vol_job *j, const struct storage_vol *src)
+{
+	j->src = xstrdup(src->name);
+	j->src_path = xstrdup(src->path);
+}
+
+void pool_job_set_resize(struct vol_job *j, uint64_t capacity, bool shrink,
+			 bool allocate)
+{
+	j->capacity = capacity;
+	j->shrink = shrink;
+	j->allocate = allocate;
+}
+
+int pool_job_start(struct daemon *dmn, struct vol_job *j, struct err **e)
+{
+	struct pool_jobs *pj = dmn->pool_jobs;
+	int r;
+
+	if (!pj) {
+		pj = dmn->pool_jobs = xcalloc(1, sizeof(*pj));
+		pj->wake = loop_wake_add(dmn->loop, on_wake, dmn, e);
+		if (!pj->wake) {
+			job_free(j);
+			return err_code(*e);
+		}
+	}
+	j->dmn = dmn;
+	r = thread_start(&j->thread, "nidod-vol", job_run, j);
+	if (r < 0) {
+		job_free(j);
+		return err_sys(e, -r, "starting a volume job");
+	}
+	/* collected by on_wake, which runs on this thread after we return */
+	j->call = rpc_server_defer(dmn->rpc);
+	j->next = pj->list;
+	pj->list = j;
+	return RPC_DEFERRED;
+}
+
+void pool_jobs_release(struct daemon *dmn)
+{
+	struct pool_jobs *pj = dmn->pool_jobs;
+
+	if (!pj)
+		return;
+	while (pj->list) {
+		struct vol_job *j = pj->list;
+
+		pj->list = j->next;
+		pthread_join(j->thread, NULL); /* a copy runs to its end */
+		rpc_call_done(j->call, -ECANCELED, NULL, NULL);
+		job_free(j);
+	}
+	loop_source_del(dmn->loop, pj->wake);
+	free(pj);
+	dmn->pool_jobs = NULL;
+}

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Storage pools, the "pool" kind of object.h: a definition
+ * (pool_conf.h) and, while the pool is active, its volumes as last
+ * listed (pool-refresh lists them again, so that files added or removed
+ * outside nido are seen) and its space. What a pool is made of on the
+ * host is its backend's (src/storage).
+ *
+ * An active pool has a run-time record, <runtime>/pools/NAME.json, and
+ * its live definition beside it: a restarted daemon keeps the pools
+ * whose storage is still there (a mounted fs pool still mounted) and
+ * marks the others inactive (pools_recover()).
+ *
+ * Lifetimes: the list owns its pools; a pool owns its definitions and
+ * its volume list.
+ */
+#ifndef NIDO_DAEMON_POOL_H
+#define NIDO_DAEMON_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "daemon/object.h"
+#include "daemon/pool_conf.h"
+#include "storage/storage.h"
+
+struct daemon;
+struct json_object;
+
+extern const struct object_kind pool_kind;
+
+struct pool {
+	/* The generic part first (object.h); the typed view of domain.h. */
+	union {
+		struct object obj;
+		struct {
+			const struct object_kind *kind_;
+			struct pool_def *def;	 /* live or inactive */
+			struct pool_def *newdef; /* defined while active */
+			bool persistent;
+			bool autostart;
+		};
+	};
+	bool active;
+	struct storage_vol *vols; /* sorted by name; while active */
+	size_t n_vols;
+	struct storage_space space;
+};
+
+_Static_assert(offsetof(struct pool, def) == offsetof(struct pool, obj.def) &&
+		       offsetof(struct pool, newdef) ==
+			       offsetof(struct pool, obj.newdef) &&
+		       offsetof(struct pool, persistent) ==
+			       offsetof(struct pool, obj.persistent) &&
+		       offsetof(struct pool, autostart) ==
+			       offsetof(struct pool, obj.autostart),
+	       "struct pool's typed view matches struct object");
+
+static inline struct pool *pool_of(struct object *o)
+{
+	return (struct pool *)o;
+}
+
+struct pool_list {
+	struct object_list l;
+};
+#define POOL_LIST_INIT                     \
+	{                                  \
+		.l = {.kind = &pool_kind } \
+	}
+
+static inline struct pool *pool_at(const struct pool_list *l, size_t i)
+{
+	return pool_of(l->l.v[i]);
+}
+
+/* The backend of @p's type. */
+const struct storage_backend *pool_backend(const struct pool *p);
+
+/*
+ * Life cycle; each returns 0 or -errno with @e filled, and sends the
+ * pool's events. start: the backend's start, then the volumes listed
+ * (an active pool is refused). stop: the backend's stop (volumes stay);
+ * a transient pool is freed. build and delete: on an inactive pool
+ * only; delete removes only what build made (an fs pool's file system
+ * is left).
+ */
+int pool_start(struct daemon *dmn, struct pool *p, struct err **e);
+int pool_stop(struct daemon *dmn, struct pool *p, struct err **e);
+int pool_build(struct daemon *dmn, struct pool *p, const char *fs_type,
+	       unsigned flags, struct err **e);
+int pool_delete(struct daemon *dmn, struct pool *p, struct err **e);
+
+/*
+ * Lists the volumes and space of an active pool again. Storage that
+ * vanished (an fs pool unmounted behind nido's back) makes the pool
+ * inactive, with an event, and fails.
+ */
+int pool_refresh(struct daemon *dmn, struct pool *p, struct err **e);
+
+/* An active pool's volume @name (NULL with @e: ERR_NO_STORAGE_VOL). */
+struct storage_vol *pool_vol_find(struct pool *p, const char *name,
+				  struct err **e);
+/*
+ * The volume of @name described again from its file and kept in the
+ * list (added when new, removed when gone). Returns it, or NULL with
+ * @e when the file is gone.
+ */
+struct storage_vol *pool_vol_update(struct pool *p, const char *name,
+				    struct err **e);
+
+/*
+ * The volume of an API call's params: "vol" a name in "pool" when
+ * given, else (or when no volume of the pool has that name) a path or
+ * key of any active pool's volume. Fills *@pool; NULL with @e
+ * (ERR_NO_STORAGE_VOL, ERR_NO_STORAGE_POOL) when there is none.
+ * methods-pool.c.
+ */
+struct storage_vol *pool_param_vol(struct daemon *dmn,
+				   struct json_object *params,
+				   struct pool **pool, struct err **e);
+
+/* volume.download and volume.upload: byte streams (pool-stream.c). */
+int pool_m_vol_download(void *opaque, struct json_object *params,
+			struct json_object **result, struct err **e);
+int pool_m_vol_upload(void *opaque, struct json_object *params,
+		      struct json_object **result, struct err **e);
+
+/* A volume's fields for the API (methods-pool.c). */
+struct json_object *pool_vol_json(const struct pool *p,
+				  const struct storage_vol *v);
+
+/*
+ * Volume jobs (pool-job.c): an operation on a thread of its own, its
+ * call deferred and answered from the loop with the volume's fields.
+ * pool_job_new copies what it needs of @p (the target) and the volume
+ * name; the setters fill in the operation's arguments (copied);
+ * pool_job_start takes the job and returns RPC_DEFERRED, or -errno
+ * with @e.
+ */
+enum pool_job_op {
+	POOL_JOB_CREATE,
+	POOL_JOB_CLONE,
+	POOL_JOB_WIPE,
+	POOL_JOB_RESIZE,
+};
+struct vol_job;
+struct vol_job *pool_job_new(enum pool_job_op op, const struct pool *p,
+			     const char *vol);
+void pool_job_set_new(struct vol_job *j, const struct storage_vol_new *nv);
+void pool_job_set_source(struct vol_job *j, const struct storage_vol *src);
+/* What the answer's "warnings" are (a JSON array, taken). */
+void pool_job_set_warnings(struct vol_job *j, struct json_object *warnings);
+void pool_job_set_resize(struct vol_job *j, uint64_t capacity, bool shrink,
+			 bool allocate);
+int pool_job_start(struct daemon *dmn, struct vol_job *j, struct err **e);
+/* Is a job running on volume @vol of @pool (as its target or source)?
+ * true with @e filled (ERR_RESOURCE_BUSY). */
+bool pool_vol_busy(struct daemon *dmn, const char *pool, const char *vol,
+		   struct err **e);
+/* At daemon exit: waits for the jobs' threads. */
+void pool_jobs_release(struct daemon *dmn);
+
+/* At daemon exit: pools stay as they are; the jobs are waited for and
+ * the list freed. */
+void pools_release(struct daemon *dmn);
+
+/*
+ * At daemon start, after the definitions are loaded: keeps the pools
+ * that were active and still have their storage, defines the `default`
+ * dir pool (<state>/images) on the daemon's first start, and starts the
+ * autostarted pools.
+ */
+void pools_recover(struct daemon *dmn);
+
+#endif

@@ -1,0 +1,586 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Pool and volume XML (pool_conf.h): parsed with libxml2 through
+ * xml_util, every value checked before it is kept; what the subset does
+ * not know is warned about, what would change the meaning if ignored
+ * (another pool type, another volume format or type) is refused by
+ * name. Formatting writes libvirt's element order and form.
+ */
+#include "daemon/pool_conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "lib/size.h"
+
+const char *const pool_type_names[] = {"dir", "fs", NULL};
+
+/* The pool types libvirt has and nido does not (yet): named refusals. */
+static const char *const other_types[] = {
+	"netfs", "logical",  "disk", "iscsi",	 "iscsi-direct",
+	"scsi",	 "mpath",    "rbd",  "sheepdog", "gluster",
+	"zfs",	 "vstorage", NULL};
+
+int pool_name_check(const char *name, struct err **e)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > POOL_NAME_MAX)
+		return err_set(e, EINVAL,
+			       "pool name '%.64s' must be 1 to %d characters",
+			       name, POOL_NAME_MAX);
+	if (name[0] == '.' || name[0] == '-')
+		return err_set(e, EINVAL,
+			       "pool name '%s' must not start with '%c'", name,
+			       name[0]);
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) &&
+		    !strchr("_.+-", name[i]))
+			return err_set(
+				e, EINVAL,
+				"pool name '%s' has an invalid character "
+				"(allowed: letters, digits, '_', '.', "
+				"'+', '-')",
+				name);
+	return 0;
+}
+
+void pool_def_free(struct pool_def *d)
+{
+	if (!d)
+		return;
+	free(d->name);
+	free(d->target);
+	free(d->source_device);
+	free(d->source_format);
+	free(d);
+}
+
+static void cleanup_pool_defp(struct pool_def **d)
+{
+	pool_def_free(*d);
+}
+
+void vol_def_free(struct vol_def *d)
+{
+	if (!d)
+		return;
+	free(d->name);
+	free(d->format);
+	free(d->backing);
+	free(d->backing_format);
+	free(d);
+}
+
+static void cleanup_vol_defp(struct vol_def **d)
+{
+	vol_def_free(*d);
+}
+
+static size_t count_children(const xmlNode *node, const char *name)
+{
+	size_t n = 0;
+
+	for (xmlNode *c = node->children; c; c = c->next)
+		n += c->type == XML_ELEMENT_NODE && !c->ns &&
+		     xmlStrEqual(c->name, BAD_CAST name);
+	return n;
+}
+
+/* No element of @names appears twice under @node (one would be lost). */
+static int check_singles(const xmlNode *node, const char *const *names,
+			 struct err **e)
+{
+	for (size_t i = 0; names[i]; i++)
+		if (count_children(node, names[i]) > 1)
+			return xml_err(e, node, "more than one <%s>", names[i]);
+	return 0;
+}
+
+/*
+ * An absolute path, as a pool's target or a backing store: no control
+ * character, no "." or ".." component; repeated and trailing slashes
+ * dropped. Malloc'ed into *@out.
+ */
+static int parse_path(const xmlNode *n, const char *what, const char *value,
+		      char **out, struct err **e)
+{
+	_cleanup_free_ char *v = xstrdup(value);
+	char *o, *p;
+
+	if (v[0] != '/')
+		return xml_err(e, n, "%s '%s' is not an absolute path", what,
+			       v);
+	if (strlen(v) > 4000)
+		return xml_err(e, n, "%s is longer than 4000 bytes", what);
+	for (p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return xml_err(e, n, "%s has a control character",
+				       what);
+	for (p = o = v; *p; p++)
+		if (*p != '/' || o == v || o[-1] != '/')
+			*o++ = *p;
+	*o = '\0';
+	if (o > v + 1 && o[-1] == '/')
+		o[-1] = '\0';
+	if (strstr(v, "/./") || strstr(v, "/../") ||
+	    (strlen(v) >= 2 && streq(v + strlen(v) - 2, "/.")) ||
+	    (strlen(v) >= 3 && streq(v + strlen(v) - 3, "/..")))
+		return xml_err(e, n, "%s '%s' has a '.' or '..' component",
+			       what, v);
+	*out = steal_ptr(v);
+	return 0;
+}
+
+/* <permissions><mode/><owner/><group/><label/></permissions>. */
+static int parse_perms(const xmlNode *n, struct pool_perms *p,
+		       struct xml_warnings *w, struct err **e)
+{
+	static const char *const kids[] = {"mode", "owner", "group", "label",
+					   NULL};
+	xmlNode *c;
+	uint64_t v;
+
+	xml_check_known(n, NULL, kids, w);
+	if (check_singles(n, kids, e) < 0)
+		return -EINVAL;
+	if ((c = xml_child(n, "mode"))) {
+		_cleanup_free_ char *t = xml_text(c);
+		char *end;
+		unsigned long m;
+
+		errno = 0;
+		m = strtoul(t, &end, 8);
+		if (!*t || *end || errno || m > 07777 || *t == '-' || *t == '+')
+			return xml_err(e, c, "mode '%s' is not an octal mode",
+				       t);
+		p->mode = (int)m;
+	}
+	if ((c = xml_child(n, "owner"))) {
+		_cleanup_free_ char *t = xml_text(c);
+
+		if (!streq(t, "-1")) {
+			if (xml_uint(c, "owner", t, 0, UINT32_MAX - 1, &v, e) <
+			    0)
+				return -EINVAL;
+			p->owner = (long)v;
+		}
+	}
+	if ((c = xml_child(n, "group"))) {
+		_cleanup_free_ char *t = xml_text(c);
+
+		if (!streq(t, "-1")) {
+			if (xml_uint(c, "group", t, 0, UINT32_MAX - 1, &v, e) <
+			    0)
+				return -EINVAL;
+			p->group = (long)v;
+		}
+	}
+	if (xml_child(n, "label"))
+		xml_warn(w, xml_child(n, "label"),
+			 "<label>: security labels are not applied");
+	return 0;
+}
+
+static int parse_identity(const xmlNode *root, char **name, struct uuid *uuid,
+			  bool *generated, struct err **e)
+{
+	xmlNode *n = xml_child(root, "name");
+	_cleanup_free_ char *text = NULL;
+
+	if (!n)
+		return xml_err(e, root, "missing <name>");
+	*name = xml_text(n);
+	if (pool_name_check(*name, e) < 0)
+		return err_prefix(e, "line %ld", xmlGetLineNo(n));
+	if (!uuid)
+		return 0;
+	if ((n = xml_child(root, "uuid"))) {
+		text = xml_text(n);
+		if (uuid_from_text(text, uuid, e) < 0)
+			return err_prefix(e, "line %ld", xmlGetLineNo(n));
+	} else {
+		*generated = true;
+		uuid_new_random(uuid);
+	}
+	return 0;
+}
+
+/* <source>: an fs pool's <device path> and <format type>. */
+static int parse_source(const xmlNode *src, struct pool_def *d,
+			struct xml_warnings *w, struct err **e)
+{
+	static const char *const fs_kids[] = {"device", "format", NULL};
+	xmlNode *n;
+
+	if (d->type != POOL_FS) {
+		xml_check_known(src, NULL, NULL, w);
+		return 0;
+	}
+	xml_check_known(src, NULL, fs_kids, w);
+	if (check_singles(src, fs_kids, e) < 0)
+		return -EINVAL;
+	if (!(n = xml_child(src, "device")))
+		return xml_err(e, src, "an fs pool needs <device path=...>");
+	xml_check_known(n, (const char *const[]){"path", NULL}, NULL, w);
+	{
+		_cleanup_free_ char *p = xml_attr(n, "path");
+
+		if (!p)
+			return xml_err(e, n, "missing attribute 'path'");
+		if (parse_path(n, "device path", p, &d->source_device, e) < 0)
+			return -EINVAL;
+	}
+	if ((n = xml_child(src, "format"))) {
+		_cleanup_free_ char *t = xml_attr(n, "type");
+
+		xml_check_known(n, (const char *const[]){"type", NULL}, NULL,
+				w);
+		if (!t || !*t || strlen(t) > 16 ||
+		    strspn(t, "abcdefghijklmnopqrstuvwxyz0123456789") !=
+			    strlen(t))
+			return xml_err(e, n, "invalid file system type '%s'",
+				       t ? t : "");
+		if (!streq(t, "auto"))
+			d->source_format = steal_ptr(t);
+	}
+	return 0;
+}
+
+static int parse_target(const xmlNode *t, struct pool_def *d,
+			struct xml_warnings *w, struct err **e)
+{
+	static const char *const kids[] = {"path", "permissions", NULL};
+	xmlNode *n;
+
+	xml_check_known(t, NULL, kids, w);
+	if (check_singles(t, kids, e) < 0)
+		return -EINVAL;
+	if (!(n = xml_child(t, "path")))
+		return xml_err(e, t, "missing <path>");
+	{
+		_cleanup_free_ char *p = xml_text(n);
+
+		if (parse_path(n, "target path", p, &d->target, e) < 0)
+			return -EINVAL;
+	}
+	if ((n = xml_child(t, "permissions")))
+		return parse_perms(n, &d->perms, w, e);
+	return 0;
+}
+
+static int parse_pool_type(const xmlNode *root, struct pool_def *d,
+			   struct err **e)
+{
+	_cleanup_free_ char *type = xml_attr(root, "type");
+
+	if (!type)
+		return xml_err(e, root, "missing attribute 'type'");
+	for (size_t i = 0; other_types[i]; i++)
+		if (streq(type, other_types[i])) {
+			xml_err(e, root,
+				"pool type '%s' is not supported (dir, fs)",
+				type);
+			return err_mark(e, ERR_CONFIG_UNSUPPORTED);
+		}
+	d->type = xml_enum(root, "pool type", type, pool_type_names, e);
+	return (int)d->type < 0 ? -EINVAL : 0;
+}
+
+static int pool_parse_root(const xmlNode *root, struct pool_def *d,
+			   struct xml_warnings *w, struct err **e)
+{
+	static const char *const kids[] = {
+		"name",	     "uuid",   "capacity", "allocation",
+		"available", "source", "target",   NULL};
+	xmlNode *n;
+
+	xml_check_known(root, (const char *const[]){"type", NULL}, kids, w);
+	if (check_singles(root, kids, e) < 0 || parse_pool_type(root, d, e) < 0)
+		return -EINVAL;
+	d->perms = (struct pool_perms){-1, -1, -1};
+	if (parse_identity(root, &d->name, &d->uuid, &d->uuid_generated, e) < 0)
+		return -EINVAL;
+	if ((n = xml_child(root, "source")) && parse_source(n, d, w, e) < 0)
+		return -EINVAL;
+	if (!n && d->type == POOL_FS)
+		return xml_err(e, root, "an fs pool needs <source><device>");
+	if (!(n = xml_child(root, "target")))
+		return xml_err(e, root, "missing <target>");
+	return parse_target(n, d, w, e);
+}
+
+int pool_def_parse(const char *xml, size_t len, struct pool_def **out,
+		   struct xml_warnings *w, struct err **e)
+{
+	__attribute__((cleanup(cleanup_pool_defp))) struct pool_def *d = NULL;
+	xmlDoc *doc = xml_parse(xml, len, "pool XML", "pool", e);
+	int r;
+
+	if (!doc)
+		return err_mark(e, ERR_XML_ERROR);
+	d = xcalloc(1, sizeof(*d));
+	r = pool_parse_root(xmlDocGetRootElement(doc), d, w, e);
+	xmlFreeDoc(doc);
+	if (r < 0) {
+		err_mark(e, ERR_XML_ERROR);
+		return d->name ? err_prefix(e, "pool '%s'", d->name) : r;
+	}
+	*out = steal_ptr(d);
+	return 0;
+}
+
+void pool_def_params(const struct pool_def *d, struct storage_pool_params *p)
+{
+	*p = (struct storage_pool_params){
+		.name = d->name,
+		.target = d->target,
+		.device = d->source_device,
+		.fs_format = d->source_format,
+		.mode = d->perms.mode,
+		.owner = d->perms.owner,
+		.group = d->perms.group,
+	};
+}
+
+static void put_perms(FILE *f, const char *ind, int mode, long owner,
+		      long group)
+{
+	fprintf(f, "%s<permissions>\n", ind);
+	if (mode >= 0)
+		fprintf(f, "%s  <mode>%04o</mode>\n", ind, (unsigned)mode);
+	if (owner >= 0)
+		fprintf(f, "%s  <owner>%ld</owner>\n", ind, owner);
+	if (group >= 0)
+		fprintf(f, "%s  <group>%ld</group>\n", ind, group);
+	fprintf(f, "%s</permissions>\n", ind);
+}
+
+char *pool_def_format(const struct pool_def *d,
+		      const struct storage_space *space)
+{
+	const struct storage_space none = {0};
+	char *text = NULL, u[UUID_TEXT_LEN];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!space)
+		space = &none;
+	fprintf(f, "<pool type='%s'>\n  <name>%s</name>\n", /* names checked */
+		pool_type_names[d->type], d->name);
+	fprintf(f, "  <uuid>%s</uuid>\n", uuid_to_text(&d->uuid, u));
+	fprintf(f,
+		"  <capacity unit='bytes'>%" PRIu64 "</capacity>\n"
+		"  <allocation unit='bytes'>%" PRIu64 "</allocation>\n"
+		"  <available unit='bytes'>%" PRIu64 "</available>\n",
+		space->capacity, space->allocation, space->available);
+	fprintf(f, "  <source>\n");
+	if (d->type == POOL_FS) {
+		fprintf(f, "    <device path='");
+		xml_escape_attr(f, d->source_device);
+		fprintf(f, "'/>\n    <format type='%s'/>\n",
+			d->source_format ? d->source_format : "auto");
+	}
+	fprintf(f, "  </source>\n  <target>\n    <path>");
+	xml_escape_text(f, d->target);
+	fprintf(f, "</path>\n");
+	if (d->perms.mode >= 0 || d->perms.owner >= 0 || d->perms.group >= 0)
+		put_perms(f, "    ", d->perms.mode, d->perms.owner,
+			  d->perms.group);
+	fprintf(f, "  </target>\n</pool>\n");
+	fclose(f);
+	return text;
+}
+
+/* ---- volumes ------------------------------------------------------------ */
+
+/* <capacity unit=...>N</capacity> and the like, into *@out. */
+static int parse_size(const xmlNode *n, uint64_t *out, struct xml_warnings *w,
+		      struct err **e)
+{
+	_cleanup_free_ char *v = xml_text(n);
+	_cleanup_free_ char *unit = xml_attr(n, "unit");
+	_cleanup_err_ struct err *why = NULL;
+
+	xml_check_known(n, (const char *const[]){"unit", NULL}, NULL, w);
+	if (size_parse_unit(v, unit, out, &why) < 0)
+		return xml_err(e, n, "%s", err_msg(why));
+	return 0;
+}
+
+/* <format type='raw|qcow2'/> of a volume or its backing store. */
+static int parse_vol_format(const xmlNode *n, bool backing, char **out,
+			    struct xml_warnings *w, struct err **e)
+{
+	static const char *const creatable[] = {"raw", "qcow2", NULL};
+	static const char *const readable[] = {"raw", "qcow2", "vmdk", "vdi",
+					       NULL};
+	_cleanup_free_ char *t = xml_attr(n, "type");
+
+	xml_check_known(n, (const char *const[]){"type", NULL}, NULL, w);
+	if (!t)
+		return xml_err(e, n, "missing attribute 'type'");
+	if (xml_enum(n, backing ? "backing store format" : "volume format", t,
+		     backing ? readable : creatable, e) < 0)
+		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
+	*out = steal_ptr(t);
+	return 0;
+}
+
+static int parse_vol_target(const xmlNode *t, struct vol_def *d,
+			    struct xml_warnings *w, struct err **e)
+{
+	static const char *const kids[] = {
+		"path",	    "format", "permissions", "compat",
+		"features", "nocow",  "timestamps",  NULL};
+	xmlNode *n;
+
+	xml_check_known(t, NULL, kids, w);
+	if (check_singles(t, kids, e) < 0)
+		return -EINVAL;
+	if (xml_child(t, "path"))
+		xml_warn(w, xml_child(t, "path"),
+			 "<path>: a volume's path is its pool's directory and "
+			 "its name; this one is ignored");
+	if ((n = xml_child(t, "format")) &&
+	    parse_vol_format(n, false, &d->format, w, e) < 0)
+		return -EINVAL;
+	if ((n = xml_child(t, "permissions")) &&
+	    parse_perms(n, &d->perms, w, e) < 0)
+		return -EINVAL;
+	for (const char *const *k = kids + 3; *k; k++)
+		if ((n = xml_child(t, *k)))
+			xml_warn(w, n, "<%s>: ignored (nido makes qcow2 v3)",
+				 *k);
+	return 0;
+}
+
+static int parse_backing(const xmlNode *b, struct vol_def *d,
+			 struct xml_warnings *w, struct err **e)
+{
+	static const char *const kids[] = {"path", "format", "permissions",
+					   NULL};
+	xmlNode *n;
+
+	xml_check_known(b, NULL, kids, w);
+	if (check_singles(b, kids, e) < 0)
+		return -EINVAL;
+	if (!(n = xml_child(b, "path")))
+		return xml_err(e, b, "missing <path>");
+	{
+		_cleanup_free_ char *p = xml_text(n);
+
+		if (parse_path(n, "backing store path", p, &d->backing, e) < 0)
+			return -EINVAL;
+	}
+	if ((n = xml_child(b, "format")))
+		return parse_vol_format(n, true, &d->backing_format, w, e);
+	return 0;
+}
+
+static int vol_parse_root(const xmlNode *root, struct vol_def *d,
+			  struct xml_warnings *w, struct err **e)
+{
+	static const char *const kids[] = {
+		"name",	    "key",    "source",	      "capacity", "allocation",
+		"physical", "target", "backingStore", NULL};
+	_cleanup_free_ char *type = xml_attr(root, "type");
+	_cleanup_err_ struct err *why = NULL;
+	xmlNode *n;
+
+	xml_check_known(root, (const char *const[]){"type", NULL}, kids, w);
+	if (check_singles(root, kids, e) < 0)
+		return -EINVAL;
+	if (type && !streq(type, "file")) {
+		xml_err(e, root,
+			"volume type '%s' is not supported (file volumes of "
+			"dir and fs pools)",
+			type);
+		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
+	}
+	d->perms = (struct pool_perms){-1, -1, -1};
+	if (!(n = xml_child(root, "name")))
+		return xml_err(e, root, "missing <name>");
+	d->name = xml_text(n);
+	if (storage_vol_name_check(d->name, &why) < 0)
+		return xml_err(e, n, "%s", err_msg(why));
+	if ((n = xml_child(root, "capacity"))) {
+		if (parse_size(n, &d->capacity, w, e) < 0)
+			return -EINVAL;
+		d->has_capacity = true;
+	}
+	if ((n = xml_child(root, "allocation")) &&
+	    parse_size(n, &d->allocation, w, e) < 0)
+		return -EINVAL;
+	if ((n = xml_child(root, "target")) && parse_vol_target(n, d, w, e) < 0)
+		return -EINVAL;
+	if ((n = xml_child(root, "backingStore")) &&
+	    parse_backing(n, d, w, e) < 0)
+		return -EINVAL;
+	if (!d->has_capacity && !d->backing)
+		return xml_err(e, root, "missing <capacity>");
+	if (!d->format)
+		d->format = xstrdup("raw");
+	return 0;
+}
+
+int vol_def_parse(const char *xml, size_t len, struct vol_def **out,
+		  struct xml_warnings *w, struct err **e)
+{
+	__attribute__((cleanup(cleanup_vol_defp))) struct vol_def *d = NULL;
+	xmlDoc *doc = xml_parse(xml, len, "volume XML", "volume", e);
+	int r;
+
+	if (!doc)
+		return err_mark(e, ERR_XML_ERROR);
+	d = xcalloc(1, sizeof(*d));
+	r = vol_parse_root(xmlDocGetRootElement(doc), d, w, e);
+	xmlFreeDoc(doc);
+	if (r < 0) {
+		err_mark(e, ERR_XML_ERROR);
+		return d->name ? err_prefix(e, "volume '%s'", d->name) : r;
+	}
+	*out = steal_ptr(d);
+	return 0;
+}
+
+char *vol_format_xml(const struct storage_vol *v)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	fprintf(f, "<volume type='file'>\n  <name>");
+	xml_escape_text(f, v->name);
+	fprintf(f, "</name>\n  <key>");
+	xml_escape_text(f, v->path);
+	fprintf(f,
+		"</key>\n  <source>\n  </source>\n"
+		"  <capacity unit='bytes'>%" PRIu64 "</capacity>\n"
+		"  <allocation unit='bytes'>%" PRIu64 "</allocation>\n"
+		"  <physical unit='bytes'>%" PRIu64 "</physical>\n"
+		"  <target>\n    <path>",
+		v->capacity, v->allocation, v->physical);
+	xml_escape_text(f, v->path);
+	fprintf(f, "</path>\n    <format type='");
+	xml_escape_attr(f, v->format);
+	fprintf(f, "'/>\n");
+	put_perms(f, "    ", (int)v->mode, (long)v->owner, (long)v->group);
+	fprintf(f, "  </target>\n");
+	if (v->backing) {
+		fprintf(f, "  <backingStore>\n    <path>");
+		xml_escape_text(f, v->backing);
+		fprintf(f, "</path>\n");
+		if (v->backing_format) {
+			fprintf(f, "    <format type='");
+			xml_escape_attr(f, v->backing_format);
+			fprintf(f, "'/>\n");
+		}
+		fprintf(f, "  </backingStore>\n");
+	}
+	fprintf(f, "</volume>\n");
+	fclose(f);
+	return text;
+}

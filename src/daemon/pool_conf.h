@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Storage pool and volume definitions: the libvirt XML subset nido
+ * understands (docs/storage-xml.md), parsed as untrusted input into a
+ * struct pool_def or struct vol_def, checked, and formatted back as
+ * libvirt formats them. Round trip: format then parse then format gives
+ * the same text.
+ *
+ * Everything in a definition is owned by it (pool_def_free,
+ * vol_def_free).
+ */
+#ifndef NIDO_DAEMON_POOL_CONF_H
+#define NIDO_DAEMON_POOL_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "daemon/xml_util.h"
+#include "lib/err.h"
+#include "lib/uuid.h"
+#include "storage/storage.h"
+
+enum pool_type {
+	POOL_DIR,
+	POOL_FS,
+};
+extern const char *const pool_type_names[]; /* "dir", "fs" */
+
+#define POOL_NAME_MAX 200
+
+/* <permissions>: mode -1, owner -1, group -1 when absent. */
+struct pool_perms {
+	int mode;
+	long owner, group;
+};
+
+struct pool_def {
+	char *name;
+	struct uuid uuid;
+	bool uuid_generated;
+	enum pool_type type;
+	char *target; /* <target><path>, absolute, normalised */
+	struct pool_perms perms;
+	char *source_device; /* fs: <source><device path> */
+	char *source_format; /* fs: <source><format type>, or NULL */
+};
+
+/* Checks a pool name (as a network's: letters, digits, "_.+-"). */
+int pool_name_check(const char *name, struct err **e);
+
+/*
+ * Parses @len bytes of pool XML. Fills *@out (the caller's) or returns
+ * -errno with @e filled (ERR_XML_ERROR); what is ignored is warned
+ * about in @w (may be NULL).
+ */
+int pool_def_parse(const char *xml, size_t len, struct pool_def **out,
+		   struct xml_warnings *w, struct err **e);
+/* The XML of @d; with @space (an active pool's), its figures too. */
+char *pool_def_format(const struct pool_def *d,
+		      const struct storage_space *space);
+void pool_def_free(struct pool_def *d);
+
+/* What src/storage takes of @d (borrowing its strings). */
+void pool_def_params(const struct pool_def *d, struct storage_pool_params *p);
+
+/* A volume definition (vol-create's XML). */
+struct vol_def {
+	char *name;
+	char *format;	   /* "raw" (default) or "qcow2" */
+	uint64_t capacity; /* 0 with a backing store: its size */
+	uint64_t allocation;
+	bool has_capacity;
+	struct pool_perms perms;
+	char *backing;	      /* <backingStore><path>, or NULL */
+	char *backing_format; /* <backingStore><format type> */
+};
+
+int vol_def_parse(const char *xml, size_t len, struct vol_def **out,
+		  struct xml_warnings *w, struct err **e);
+void vol_def_free(struct vol_def *d);
+
+/* A volume as vol-dumpxml shows it (malloc'ed XML). */
+char *vol_format_xml(const struct storage_vol *v);
+
+#endif

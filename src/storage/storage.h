@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Storage pools' host side, a library that never prints: one file per
+ * pool type behind struct storage_backend (dir.c, fs.c), and the
+ * volumes that are files in a directory (file.c), which both share.
+ * Images are made, read and changed through src/block, so that a
+ * volume is what `nido img` and qemu-img make of the same file.
+ *
+ * The daemon (src/daemon/pool.c) owns definitions and state; what it
+ * hands here is borrowed for the call. Returned arrays and strings are
+ * the caller's (storage_vol_clear, storage_vols_free).
+ *
+ * Volume names are checked here (storage_vol_name_check), whoever
+ * calls: a name is one file of the pool's directory, never a path.
+ */
+#ifndef NIDO_STORAGE_STORAGE_H
+#define NIDO_STORAGE_STORAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/err.h"
+
+/* What a pool's definition says of its storage (borrowed strings). */
+struct storage_pool_params {
+	const char *name;      /* the pool's, for messages */
+	const char *target;    /* the directory volumes live in */
+	const char *device;    /* fs: the block device, else NULL */
+	const char *fs_format; /* fs: "ext4", ...; NULL or "auto": probe */
+	int mode;	       /* the target's mode, -1: 0711 (libvirt's) */
+	long owner, group;     /* -1: unchanged */
+};
+
+/* Flags of build. */
+enum {
+	STORAGE_BUILD_OVERWRITE = 1u << 0,    /* virsh --overwrite */
+	STORAGE_BUILD_NO_OVERWRITE = 1u << 1, /* virsh --no-overwrite */
+};
+
+/* A pool's space, as libvirt reports it (the file system's). */
+struct storage_space {
+	uint64_t capacity, allocation, available;
+};
+
+/*
+ * A pool type. Every operation returns 0 or -errno with @e filled
+ * naming the pool and the cause; NULL members are no-ops.
+ * - build: makes what start needs (the target directory; fs: the file
+ *   system of @fs_type, NULL: params->fs_format, when @flags or
+ *   @fs_type ask for one: never over an existing one without
+ *   STORAGE_BUILD_OVERWRITE);
+ * - start: makes the target usable (fs: mounted); checks it exists;
+ * - stop: the reverse (fs: unmounted); volumes are left as they are;
+ * - delete: removes what build made (the target directory, which must
+ *   be empty: a pool never deletes volumes it is asked to keep);
+ * - check: is an active pool's storage still there (fs: still mounted)?
+ */
+struct storage_backend {
+	const char *type; /* "dir", "fs" */
+	int (*build)(const struct storage_pool_params *p, const char *fs_type,
+		     unsigned flags, struct err **e);
+	int (*start)(const struct storage_pool_params *p, struct err **e);
+	int (*stop)(const struct storage_pool_params *p, struct err **e);
+	int (*delete)(const struct storage_pool_params *p, struct err **e);
+	int (*check)(const struct storage_pool_params *p, struct err **e);
+};
+
+extern const struct storage_backend storage_backend_dir;
+extern const struct storage_backend storage_backend_fs;
+
+/* The backend of type @type, or NULL. */
+const struct storage_backend *storage_backend_find(const char *type);
+
+/*
+ * What the backends share (dir.c): the target directory made with its
+ * mode and owner, checked to be a directory, removed when empty.
+ */
+int storage_target_make(const struct storage_pool_params *p, struct err **e);
+int storage_target_check(const struct storage_pool_params *p, struct err **e);
+int storage_target_remove(const struct storage_pool_params *p, struct err **e);
+
+/* ---- volumes: files in the target directory (file.c) ----------------- */
+
+/* A volume as the pool lists it. */
+struct storage_vol {
+	char *name;
+	char *path;	     /* target/name; also its key */
+	char *format;	     /* "raw", "qcow2", ... as probed */
+	uint64_t capacity;   /* virtual size */
+	uint64_t allocation; /* blocks the file uses */
+	uint64_t physical;   /* the file's size */
+	char *backing;	     /* the backing file's path, or NULL */
+	char *backing_format;
+	mode_t mode;
+	uid_t owner;
+	gid_t group;
+};
+
+void storage_vol_clear(struct storage_vol *v);
+void storage_vols_free(struct storage_vol *v, size_t n);
+
+/*
+ * Is @name a volume name: one file name (no '/', not "." or "..", no
+ * leading '.', no control character, at most 255 bytes)? 0, or -EINVAL
+ * with @e naming it (ERR_INVALID_ARG).
+ */
+int storage_vol_name_check(const char *name, struct err **e);
+
+/*
+ * Every volume of the directory @dir (regular files not starting with
+ * '.'), sorted by name, described by opening each image read-only with
+ * shared access (a guest may be writing it). A file that cannot be read
+ * as an image is listed as raw with its size. Returns 0 with *@v, *@n,
+ * or -errno with @e.
+ */
+int storage_dir_scan(const char *dir, struct storage_vol **v, size_t *n,
+		     struct err **e);
+
+/* Describes the volume @name of @dir into @v. 0 or -errno (-ENOENT). */
+int storage_vol_describe(const char *dir, const char *name,
+			 struct storage_vol *v, struct err **e);
+
+/* The file system's space under @dir. */
+int storage_dir_space(const char *dir, struct storage_space *s, struct err **e);
+
+/* What a new volume is to be. */
+struct storage_vol_new {
+	const char *name;
+	const char *format; /* "raw" or "qcow2" */
+	uint64_t capacity;  /* 0 with a backing store: its size */
+	uint64_t allocation;
+	bool prealloc_metadata; /* qcow2: metadata preallocated */
+	const char *backing;	/* a path, or NULL */
+	const char *backing_format;
+	int mode;	   /* -1: 0600 */
+	long owner, group; /* -1: the daemon's */
+};
+
+/*
+ * Creates the volume @nv in @dir through src/block; an existing file of
+ * that name is refused (-EEXIST, ERR_STORAGE_VOL_EXIST). A raw volume
+ * gets @allocation bytes allocated up front. On failure nothing is
+ * left. 0 or -errno with @e.
+ */
+int storage_vol_create(const char *dir, const struct storage_vol_new *nv,
+		       struct err **e);
+
+/*
+ * A copy of the volume at @src as @nv->name in @dir, in @nv->format
+ * (NULL: @src's): its contents read through its chain, holes kept.
+ */
+int storage_vol_clone(const char *dir, const char *src,
+		      const struct storage_vol_new *nv, struct err **e);
+
+/* Removes the volume file @path. */
+int storage_vol_delete(const char *path, struct err **e);
+
+/*
+ * Writes zeroes over the contents of the volume @path (its virtual disk
+ * reads as zeroes after; a qcow2 keeps its format and backing file).
+ */
+int storage_vol_wipe(const char *path, struct err **e);
+
+/*
+ * New virtual size @capacity; @shrink allows a smaller one (data past
+ * it is lost); @allocate preallocates the grown area.
+ */
+int storage_vol_resize(const char *path, uint64_t capacity, bool shrink,
+		       bool allocate, struct err **e);
+
+#endif
