@@ -687,7 +687,9 @@ const struct rpc_method pool_methods[] = {
 	{"volume.resize", m_vol_resize},
 	{"volume.info", m_vol_info, RPC_READ_ONLY},
 	{"volume.xml", m_vol_xml, RPC_READ_ONLY},
-	{"volume.download", pool_m_vol_download, RPC_READ_ONLY},
+	/* a disk's bytes: never on the read-only socket, which anyone may
+	 * reach (libvirt refuses it there too) */
+	{"volume.download", pool_m_vol_download},
 	{"volume.upload", pool_m_vol_upload},
 };
 

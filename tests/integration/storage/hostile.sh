@@ -36,6 +36,14 @@ t_err "vol-delete of a path outside every pool" "failed to get vol '/etc/hostnam
 	"$NIDO" vol-delete /etc/hostname
 t "it is still there" test -f /etc/hostname
 
+# ---- the read-only socket (world-writable, as libvirt's) ----
+t "vol-list on the read-only socket" "$NIDO" -r vol-list "$pool"
+t_err "vol-download on the read-only socket is denied" "access denied" \
+	"$NIDO" -r vol-download --pool "$pool" ok.raw "$tmp/ro.raw"
+t "nothing was written" test ! -s "$tmp/ro.raw"
+t_err "vol-wipe on the read-only socket is denied" "access denied" \
+	"$NIDO" -r vol-wipe --pool "$pool" ok.raw
+
 # ---- volume XML ----
 t_err "a vmdk volume" "invalid volume format 'vmdk'" "$NIDO" vol-create-as "$pool" v.vmdk 1M --format vmdk
 cat >"$tmp/block.xml" <<XML
