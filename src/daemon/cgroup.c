@@ -40,6 +40,8 @@ const char *cgroup_layout_name(enum cgroup_layout l)
 	return names[l];
 }
 
+static bool has_controller(const char *dir, const char *name);
+
 static int write_file(const char *dir, const char *file, const char *value,
 		      struct err **e)
 {
@@ -73,6 +75,27 @@ static int enter_one(const char *hier, const char *name, pid_t pid,
 	return 0;
 }
 
+/*
+ * On a v2 hierarchy, hands the controllers nido's limits use down from
+ * @hier to its children (nido/), where @hier has them: systemd enables
+ * them at the root on its hosts, a host without systemd (Debian's
+ * kernel in tests/nested) leaves the root's subtree_control empty, and
+ * nothing below could then set memory.max. Best effort: a controller
+ * bound to a v1 hierarchy is not listed, and one that cannot be enabled
+ * is reported when a limit needs it (cgroup_limit).
+ */
+static void v2_delegate(const char *hier)
+{
+	static const char *const wanted[] = {"cpu", "memory", "pids", "io"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(wanted); i++) {
+		_cleanup_free_ char *plus = xasprintf("+%s", wanted[i]);
+
+		if (has_controller(hier, wanted[i]))
+			write_file(hier, "cgroup.subtree_control", plus, NULL);
+	}
+}
+
 struct json_object *cgroup_enter(const char *root, const char *name, pid_t pid,
 				 struct err **e)
 {
@@ -88,6 +111,7 @@ struct json_object *cgroup_enter(const char *root, const char *name, pid_t pid,
 	if (l == CGROUP_UNIFIED || l == CGROUP_HYBRID) {
 		v2 = l == CGROUP_UNIFIED ? xstrdup(root)
 					 : xasprintf("%s/unified", root);
+		v2_delegate(v2);
 		enter_one(v2, name, pid, dirs, &first);
 	}
 	for (size_t i = 0;

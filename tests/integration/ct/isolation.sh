@@ -90,9 +90,7 @@ t_out "a read-only bind mount cannot be written" "robind=ro" echo "$log"
 t_out "... and can be read" "host-file" cat "$root/out/robind-read"
 t_out "a bind mount can be written" "databind=rw" echo "$log"
 t_out "<initenv> and <initdir> reach the init" "foo=bar baz cwd=/tmp" echo "$log"
-cg=$(ct_cgroups iso | grep /memory/)
-t_out "<memory> is the memory cgroup's limit" "134217728" \
-	cat "$cg/memory.limit_in_bytes"
+t_out "<memory> is the memory cgroup's limit" "134217728" ct_mem_limit iso
 t_out "a process allocating past the memory limit is OOM-killed (SIGKILL)" \
 	"dd=137" echo "$log"
 t_out "... inside the container only: it runs on" "running" "$NIDO" domstate iso
@@ -110,11 +108,10 @@ rm -f "$root/out/pids-done"
 t_out "a container with <pids max='12'/> starts" "started" "$NIDO" start pids
 wait_for 30 test -e "$root/out/pids-done"
 t_out "dumpxml keeps <pids max>" "<pids max='12'/>" "$NIDO" dumpxml pids
-pcg=$(ct_cgroups pids | grep /pids/)
+pcg=$(ct_cg pids pids)
 t_out "its pids cgroup has pids.max 12" "12" cat "$pcg/pids.max"
 t "forks past the limit failed inside" grep -q "fork" "$root/out/pids"
-t_out "<memtune><hard_limit> is the memory cgroup's limit" "67108864" \
-	cat "$(ct_cgroups pids | grep /memory/)/memory.limit_in_bytes"
+t_out "<memtune><hard_limit> is the memory cgroup's limit" "67108864" ct_mem_limit pids
 t "no more than 12 processes ran in it" \
 	test "$(wc -l <"$pcg/cgroup.procs")" -le 12
 "$NIDO" destroy pids >/dev/null

@@ -64,3 +64,24 @@ import json, sys
 print("\n".join(json.load(open(sys.argv[1])).get("cgroups", [])))' \
 		"$NIDO_RUNTIME_DIR/domains/$1.json"
 }
+
+# ct_cg DOMAIN CONTROLLER: the directory of the domain's cgroup with that
+# controller's files: its v1 hierarchy's, else the v2 one (cgroup v2
+# alone: tests/nested/scenarios/ct-cgroup2.sh).
+ct_cg() {
+	local d
+	for d in $(ct_cgroups "$1"); do
+		case $d in */"$2"/nido/*) echo "$d" && return ;; esac
+	done
+	for d in $(ct_cgroups "$1"); do
+		[ -e "$d/cgroup.controllers" ] && echo "$d" && return
+	done
+}
+
+# ct_mem_limit DOMAIN: its memory limit in bytes (v1 memory.limit_in_bytes,
+# v2 memory.max).
+ct_mem_limit() {
+	local d
+	d=$(ct_cg "$1" memory)
+	if [ -e "$d/memory.max" ]; then cat "$d/memory.max"; else cat "$d/memory.limit_in_bytes"; fi
+}
