@@ -164,14 +164,6 @@ static int check_disk(const struct domain_def *d, const struct domain_disk *dk,
 			       "disk '%s': a SATA disk is sda to sdf (six "
 			       "AHCI ports)",
 			       dk->target);
-	for (int i = 0; i < 6; i++)
-		if (dk->iotune[i]) {
-			xml_warn_def(w,
-				     "disk '%s': <iotune>: not acted on by "
-				     "the qemu driver yet",
-				     dk->target);
-			break;
-		}
 	if (dk->io && !streq(dk->io, "default"))
 		xml_warn_def(w,
 			     "disk '%s': <driver io='%s'>: not acted on by "

@@ -71,6 +71,8 @@ struct qemu_vm {
 	bool shutting_down, rebooting;
 	bool panicked;		   /* GUEST_PANICKED came */
 	bool password_set;	   /* the VNC password went through QMP */
+	bool iotune_set;	   /* ... and the disks' <iotune> */
+	bool polling_set;	   /* ... and the balloon's <stats period> */
 	char *shutdown_reason;	   /* SHUTDOWN's reason; NULL: none came */
 	bool shutdown_guest;	   /* ... and whether the guest asked */
 	struct loop_source *watch; /* the pidfd */
@@ -93,6 +95,9 @@ struct qemu_vm {
 	/* domif-setlink while QMP's set_link is on its way */
 	size_t link_index;
 	bool link_up;
+	/* blkdeviotune --live while block_set_io_throttle is on its way */
+	size_t tune_disk;
+	uint64_t tune_v[6];
 	struct qemu_agent *agent; /* the guest agent's channel; NULL: none */
 };
 
@@ -887,6 +892,53 @@ static int set_vnc_password(struct qemu_vm *vm, struct err **e)
 			   on_password, vm, e);
 }
 
+static void on_iotune_applied(void *opaque, int r, struct json_object *res,
+			      const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+	_cleanup_free_ char *why = NULL;
+
+	json_object_put(res);
+	if (r < 0) {
+		why = xasprintf("disk I/O limits: %s", err_msg(e));
+		start_failed(vm, why);
+		return;
+	}
+	vm->iotune_set = true;
+	start_running(vm);
+}
+
+static void on_polling(void *opaque, int r, struct json_object *ret,
+		       const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+	_cleanup_free_ char *why = NULL;
+
+	(void)ret;
+	if (r < 0) {
+		why = xasprintf("balloon statistics: %s", err_msg(e));
+		start_failed(vm, why);
+		return;
+	}
+	vm->polling_set = true;
+	start_running(vm);
+}
+
+/* <memballoon><stats period>: the guest reports its memory that often,
+ * as libvirt asks it (qom-set guest-stats-polling-interval). */
+static int set_polling(struct qemu_vm *vm, struct err **e)
+{
+	_cleanup_json_ struct json_object *args = json_object_new_object();
+
+	add_str(args, "path", QEMU_BALLOON_PATH);
+	add_str(args, "property", "guest-stats-polling-interval");
+	json_object_object_add(
+		args, "value",
+		json_object_new_int64(vm->dom->def->hw.balloon_period));
+	return qmp_command(vm->qmp, "qom-set", args, COMMAND_MS, on_polling, vm,
+			   e);
+}
+
 /* QEMU is set up: the domain runs (or stays paused, as asked). */
 static void start_running(struct qemu_vm *vm)
 {
@@ -895,6 +947,17 @@ static void start_running(struct qemu_vm *vm)
 
 	if (vm->dom->def->display.vnc_passwd && !vm->password_set) {
 		if (set_vnc_password(vm, &err) < 0)
+			start_failed(vm, err_msg(err));
+		return;
+	}
+	/* <iotune>, as libvirt applies it: before the first instruction */
+	if (!vm->iotune_set) {
+		qemu_iotune_apply(vm->qmp, vm->dom->def, on_iotune_applied, vm);
+		return;
+	}
+	if (vm->dom->def->hw.balloon != BALLOON_NONE &&
+	    vm->dom->def->hw.balloon_period && !vm->polling_set) {
+		if (set_polling(vm, &err) < 0)
 			start_failed(vm, err_msg(err));
 		return;
 	}
@@ -1124,9 +1187,13 @@ static void link_set(struct qemu_vm *vm)
 {
 	struct domain_def *def = vm->dom->def;
 
+	_cleanup_err_ struct err *why = NULL;
+
 	if (vm->link_index < def->n_nets)
 		def->nets[vm->link_index].link =
 			vm->link_up ? DOMAIN_TRISTATE_ON : DOMAIN_TRISTATE_OFF;
+	if (store_live_save(&vm->dmn->store, &domain_kind, def, &why) < 0)
+		log_warn("domain '%s': %s", def->name, err_msg(why));
 }
 
 /* domif-setlink: QMP's set_link on the card (its id, net<index>). */
@@ -1142,6 +1209,49 @@ static int qemu_set_link(struct daemon *dmn, struct domain *dom, size_t index,
 	vm->link_index = index;
 	vm->link_up = up;
 	return control_args(vm, "set_link", args, link_set, e);
+}
+
+/* blkdeviotune --live answered: a set's values reach the live
+ * definition (its <iotune>), a get's answer is the job's result. */
+static void on_iotune(void *opaque, int r, struct json_object *res,
+		      const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+	struct domain_def *def = vm->dom->def;
+
+	_cleanup_err_ struct err *why = NULL;
+
+	if (r == 0 && !res && vm->tune_disk < def->n_disks) {
+		memcpy(def->disks[vm->tune_disk].iotune, vm->tune_v,
+		       sizeof(vm->tune_v));
+		/* what a restarted daemon finds running */
+		if (store_live_save(&vm->dmn->store, &domain_kind, def, &why) <
+		    0)
+			log_warn("domain '%s': %s", def->name, err_msg(why));
+	}
+	daemon_job_done(vm->dmn, vm->dom, r, res, e);
+}
+
+static int qemu_iotune(struct daemon *dmn, struct domain *dom, size_t disk,
+		       const uint64_t *set, struct err **e)
+{
+	struct qemu_vm *vm = vm_of(dom);
+	int r;
+
+	if (!vm->qmp_ready)
+		return err_setk(e, ERR_OPERATION_INVALID, EAGAIN,
+				"QEMU's monitor is not connected%s",
+				vm->starting ? " yet (the domain is starting)"
+					     : "");
+	vm->tune_disk = disk;
+	if (set) {
+		memcpy(vm->tune_v, set, sizeof(vm->tune_v));
+		r = qemu_iotune_set(vm->qmp, dom->def, disk, set, on_iotune, vm,
+				    e);
+	} else {
+		r = qemu_iotune_get(vm->qmp, disk, on_iotune, vm, e);
+	}
+	return r < 0 ? r : RPC_DEFERRED;
 }
 
 static void shutdown_sent(struct qemu_vm *vm)
@@ -1224,152 +1334,17 @@ static int qemu_console(struct daemon *dmn, struct domain *dom, char **path,
 	return 0;
 }
 
-/* A domstats call waiting for QEMU's answers. */
-struct stats_call {
-	struct qemu_vm *vm;
-	struct json_object *out; /* a reference */
-	int pending;
-	void (*done)(void *opaque);
-	void *opaque;
-};
-
-static void stats_part_done(struct stats_call *s)
-{
-	if (--s->pending)
-		return;
-	s->done(s->opaque);
-	json_object_put(s->out);
-	free(s);
-}
-
-static void add_u64(struct json_object *out, const char *key,
-		    struct json_object *from, const char *field)
-{
-	int64_t v;
-
-	if (json_get_int64_opt(from, field, &v, NULL) > 0 && v >= 0)
-		json_object_object_add(out, key,
-				       json_object_new_uint64((uint64_t)v));
-}
-
-static void on_cpus(void *opaque, int r, struct json_object *ret,
-		    const struct err *e)
-{
-	struct stats_call *s = opaque;
-	size_t n = 0;
-
-	if (r == 0 && json_object_is_type(ret, json_type_array)) {
-		n = json_object_array_length(ret);
-		json_object_object_add(s->out, "vcpu.current",
-				       json_object_new_uint64(n));
-		for (size_t i = 0; i < n; i++) {
-			struct json_object *c =
-				json_object_array_get_idx(ret, i);
-			_cleanup_free_ char *k =
-				xasprintf("vcpu.%zu.thread-id", i);
-
-			if (json_object_is_type(c, json_type_object))
-				add_u64(s->out, k, c, "thread-id");
-		}
-	}
-	stats_part_done(s);
-}
-
-/* Disk I of a format node's name "dI-0" (the top of its chain); -1
- * for any other node (pflash, or what QEMU made up). */
-static long disk_of_node(const struct domain_def *def, const char *node)
-{
-	unsigned long i;
-	char *end;
-
-	if (!node || node[0] != 'd' || node[1] < '0' || node[1] > '9')
-		return -1;
-	i = strtoul(node + 1, &end, 10);
-	return i < def->n_disks && streq(end, "-0") ? (long)i : -1;
-}
-
-/* One disk's statistics from query-blockstats' entry @st. */
-static void disk_stats(struct json_object *out, size_t i, const char *target,
-		       struct json_object *st)
-{
-	static const char *const map[][2] = {
-		{"rd.bytes", "rd_bytes"},	 {"wr.bytes", "wr_bytes"},
-		{"rd.reqs", "rd_operations"},	 {"wr.reqs", "wr_operations"},
-		{"fl.reqs", "flush_operations"},
-	};
-	_cleanup_free_ char *name = xasprintf("block.%zu.name", i);
-
-	add_str(out, name, target);
-	for (size_t k = 0; k < ARRAY_SIZE(map); k++) {
-		_cleanup_free_ char *key =
-			xasprintf("block.%zu.%s", i, map[k][0]);
-
-		add_u64(out, key, st, map[k][1]);
-	}
-}
-
-/*
- * query-blockstats: each of our disks by its top node's name, not by
- * its place in the answer (QEMU lists other backends too: a UEFI
- * guest's pflash comes first).
- */
-static void on_blockstats(void *opaque, int r, struct json_object *ret,
-			  const struct err *e)
-{
-	struct stats_call *s = opaque;
-	const struct domain_def *def = s->vm->dom->def;
-	size_t n = r == 0 && json_object_is_type(ret, json_type_array)
-			   ? json_object_array_length(ret)
-			   : 0;
-
-	if (n)
-		json_object_object_add(s->out, "block.count",
-				       json_object_new_uint64(def->n_disks));
-	for (size_t k = 0; k < n; k++) {
-		struct json_object *b = json_object_array_get_idx(ret, k);
-		struct json_object *st = NULL;
-		const char *node = NULL;
-		long i;
-
-		if (!json_object_is_type(b, json_type_object) ||
-		    json_get_string_opt(b, "node-name", &node, NULL) <= 0 ||
-		    (i = disk_of_node(def, node)) < 0 ||
-		    json_get_object_opt(b, "stats", &st, NULL) <= 0)
-			continue;
-		disk_stats(s->out, (size_t)i, def->disks[i].target, st);
-	}
-	stats_part_done(s);
-}
-
 static int qemu_stats(struct daemon *dmn, struct domain *dom,
 		      struct json_object *out, void (*done)(void *opaque),
 		      void *opaque, struct err **e)
 {
 	struct qemu_vm *vm = vm_of(dom);
-	struct stats_call *s;
 
 	driver_cgroup_stats(vm->cgroups, out);
+	qemu_stats_rss(vm->child.pid, out);
 	if (!vm->qmp_ready)
 		return 0;
-	s = xcalloc(1, sizeof(*s));
-	s->vm = vm;
-	s->out = json_object_get(out);
-	s->done = done;
-	s->opaque = opaque;
-	s->pending = 3; /* the two answers, and this function */
-	if (qmp_command(vm->qmp, "query-cpus-fast", NULL, COMMAND_MS, on_cpus,
-			s, NULL) < 0)
-		s->pending--;
-	if (qmp_command(vm->qmp, "query-blockstats", NULL, COMMAND_MS,
-			on_blockstats, s, NULL) < 0)
-		s->pending--;
-	if (s->pending == 1) {
-		json_object_put(s->out);
-		free(s);
-		return 0;
-	}
-	s->pending--;
-	return RPC_DEFERRED;
+	return qemu_stats_query(vm->qmp, dom->def, out, done, opaque);
 }
 
 /* The record's QEMU: 1 when it still runs (same pid, same start time),
@@ -1524,6 +1499,7 @@ const struct driver_ops driver_qemu = {
 	.console = qemu_console,
 	.screenshot = qemu_screenshot,
 	.set_link = qemu_set_link,
+	.iotune = qemu_iotune,
 	.agent = qemu_agent,
 	.release = qemu_release,
 };

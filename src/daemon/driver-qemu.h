@@ -4,6 +4,7 @@
 #define NIDO_DAEMON_DRIVER_QEMU_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "block/chain.h"
 #include "daemon/domain_conf.h"
@@ -160,6 +161,45 @@ typedef void (*qemu_screendump_fn)(void *opaque, int r, int fd,
  */
 int qemu_screendump(struct qmp *q, const char *path, qemu_screendump_fn done,
 		    void *opaque, struct err **e);
+
+/* The end of a QMP exchange of the driver's: @r 0 and @res (a reference
+ * taken over; may be NULL), or -errno and @e (borrowed). */
+typedef void (*qemu_done_fn)(void *opaque, int r, struct json_object *res,
+			     const struct err *e);
+
+/*
+ * Block I/O limits (driver-qemu-tune.c), on the device of disk @i
+ * (diskI), @v in domain_iotune_names' order. qemu_iotune_set() sets one
+ * disk's; qemu_iotune_apply() every disk's <iotune> of @def (at start,
+ * before the vCPUs run), @done once all have answered, with the first
+ * error; qemu_iotune_get() reads disk @i's back from query-block: @res
+ * is {"iotune": {every name of domain_iotune_all_names, in order}}.
+ * set and get return 0 (@done is called once) or -errno with @e.
+ */
+int qemu_iotune_set(struct qmp *q, const struct domain_def *def, size_t i,
+		    const uint64_t v[6], qemu_done_fn done, void *opaque,
+		    struct err **e);
+void qemu_iotune_apply(struct qmp *q, const struct domain_def *def,
+		       qemu_done_fn done, void *opaque);
+int qemu_iotune_get(struct qmp *q, size_t i, qemu_done_fn done, void *opaque,
+		    struct err **e);
+
+/* The balloon device's QOM path (its id is balloon0). */
+#define QEMU_BALLOON_PATH "/machine/peripheral/balloon0"
+
+/*
+ * domstats from QEMU (driver-qemu-stats.c): adds the vCPUs', disks' and
+ * balloon's statistics to @out; returns 0 when none is asked (@done is
+ * not called), or RPC_DEFERRED: @done(@opaque) is called once, after
+ * the last answer. @def is borrowed until then: the answers come before
+ * the domain's QMP connection is freed (an ended domain's with
+ * ECANCELED), and that comes before its definition changes.
+ */
+int qemu_stats_query(struct qmp *q, const struct domain_def *def,
+		     struct json_object *out, void (*done)(void *opaque),
+		     void *opaque);
+/* balloon.rss: the resident memory of QEMU @pid, in KiB, from /proc. */
+void qemu_stats_rss(pid_t pid, struct json_object *out);
 
 /* The directory of the domains' NVRAM files (copied; NULL: none). */
 void driver_qemu_set_nvram_dir(const char *dir);

@@ -149,6 +149,7 @@ static const struct known {
 	{"domain/devices/rng/backend*", {"model"}},
 	{"domain/devices/rng/rate", {"bytes", "period"}},
 	{"domain/devices/memballoon", {"model", "autodeflate"}},
+	{"domain/devices/memballoon/stats", {"period"}},
 	{"domain/devices/memballoon/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/watchdog", {"model", "action"}},

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# A qemu domain's resource controls through QMP, in one TCG boot
+# (docs/drivers.md): a disk's <iotune> applied before the vCPUs run
+# (block_set_io_throttle), read back from QEMU (query-block) by `nido
+# blkdeviotune`, changed with --live and --config, and felt by the
+# guest (a throttled read takes its time); the balloon's statistics in
+# `nido domstats --balloon` (query-balloon, the guest driver's report
+# through qom-get guest-stats, QEMU's resident memory). Then, with no
+# boot, a limit QEMU refuses fails the start by name.
+. "$(dirname "$0")/lib.sh"
+
+here=$(cd "$(dirname "$0")" && pwd)
+QEMU=$(command -v qemu-system-x86_64 || true)
+if [ -z "$QEMU" ]; then
+	skip "the qemu driver's resource controls" "qemu-system-x86_64 is not installed (qemu-system-x86)"
+	done_testing
+	exit
+fi
+
+# The initramfs's additions: the virtio PCI, block and balloon drivers,
+# loaded by /etc/nido-extra.
+extra=$tmp/extra
+material=$("$here/../../../scripts/lib/guest-material.sh" --quiet) || material=
+if [ -n "$material" ]; then
+	# shellcheck disable=SC1091
+	. "$material/env.sh"
+	mkdir -p "$extra/etc" "$extra/lib/modules/$NIDO_GUEST_KVER"
+	mods="virtio/virtio_ring virtio/virtio virtio/virtio_pci_legacy_dev
+		virtio/virtio_pci_modern_dev virtio/virtio_pci virtio/virtio_balloon
+		block/virtio_blk"
+	for m in $mods; do
+		cp "$NIDO_GUEST_MODULES/$NIDO_GUEST_KVER/kernel/drivers/$m.ko" \
+			"$extra/lib/modules/$NIDO_GUEST_KVER/"
+	done
+	{
+		echo '#!/bin/sh'
+		echo 'kver=$(cat /etc/kernel-release)'
+		for m in $mods; do echo "insmod /lib/modules/\$kver/${m#*/}.ko"; done
+	} >"$extra/etc/nido-extra"
+	chmod 755 "$extra/etc/nido-extra"
+fi
+disk=$tmp/boot.img
+NIDO_BIOS_EXTRA=$extra "$here/qemu/make-bios-disk.sh" "$disk" 2>"$tmp/disk.err"
+rc=$?
+if [ $rc -eq 77 ] || [ -z "$material" ]; then
+	skip "the qemu driver's resource controls" "$(cat "$tmp/disk.err")"
+	done_testing
+	exit
+fi
+t "the test makes a BIOS disk with the virtio drivers" test $rc -eq 0
+data=$tmp/data.raw
+head -c 4M /dev/urandom >"$data"
+
+# tune_xml NAME READ_BYTES_SEC: the boot disk, a data disk on virtio
+# with a read limit, a balloon that reports every second.
+tune_xml() {
+	cat <<XML
+<domain type='qemu'>
+  <name>$1</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <features><acpi/></features>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='raw'/>
+      <source file='$disk'/><target dev='hda' bus='ide'/></disk>
+    <disk type='file' device='disk'><driver name='qemu' type='raw'/>
+      <source file='$data'/><target dev='vdb' bus='virtio'/><readonly/>
+      <iotune>
+        <read_bytes_sec>$2</read_bytes_sec>
+        <total_iops_sec>400</total_iops_sec>
+      </iotune>
+    </disk>
+    <memballoon model='virtio'><stats period='1'/></memballoon>
+    <serial type='pty'/>
+  </devices>
+</domain>
+XML
+}
+
+# ask DOMAIN LINE PATTERN: types LINE on the console until a line
+# matching PATTERN comes back (the guest may still be booting); prints it.
+ask() {
+	local deadline=$((SECONDS + 240)) out= got=
+	while [ $SECONDS -lt $deadline ]; do
+		out=$(printf '%s\r' "$2" | timeout 20 "$NIDO" console "$1" 2>&1)
+		got=$(grep -o "$3" <<<"$out" | tail -n 1)
+		[ -n "$got" ] && break
+		[[ $out == *"not running"* ]] && break
+		sleep 1
+	done
+	printf '%s' "$got"
+}
+
+start_daemon
+tune_xml tune 1048576 >"$tmp/tune.xml"
+t_out "define: a disk's <iotune> and <stats period> on the qemu driver" \
+	"Domain 'tune' defined" "$NIDO" define "$tmp/tune.xml"
+t "... with no warning (both are acted on)" \
+	sh -c "! '$NIDO' define '$tmp/tune.xml' 2>&1 | grep -q warning"
+t_out "dumpxml keeps <stats period>" "<memballoon model='virtio'>
+      <stats period='1'/>" "$NIDO" dumpxml tune
+t_out "start" "Domain 'tune' started" "$NIDO" start tune
+ans=$(ask tune ping-1 "GOT:ping-1")
+t "the guest boots to its init" test -n "$ans"
+
+# QEMU's own answer: the throttle group QEMU made for the disk's
+# device is QEMU's, the definition has none
+io=$("$NIDO" blkdeviotune tune vdb 2>&1)
+t_out "blkdeviotune: the read limit QEMU applies (query-block)" \
+	"read_bytes_sec : 1048576" echo "$io"
+t_out "... the I/O operations limit" "total_iops_sec : 400" echo "$io"
+t_out "... read back from QEMU (its throttle group)" \
+	"group_name     : /machine/peripheral/disk1/virtio-backend" echo "$io"
+t_out "... an unthrottled disk has none" "read_bytes_sec : 0" \
+	"$NIDO" blkdeviotune tune hda
+
+# 4 MiB at 1 MiB/s: QEMU lets a tenth of a second through at once, so
+# more than 3 s (the guest's clock; a lower bound only)
+rd=$(ask tune "rd vda" "RD:[0-9.]*:[0-9.]*:0")
+if [ -n "$rd" ] && awk -F: '{ exit !($3 - $2 >= 3) }' <<<"$rd"; then
+	ok "the guest's read of the throttled disk takes 3 s at least"
+else
+	not_ok "the guest's read of the throttled disk takes 3 s at least" "$rd"
+fi
+
+t_out "blkdeviotune --live sets a limit (a total clears read)" "" \
+	"$NIDO" blkdeviotune tune vdb --live --total-bytes-sec 2M
+io=$("$NIDO" blkdeviotune tune vdb 2>&1)
+t_out "... QEMU applies it" "total_bytes_sec: 2097152" echo "$io"
+t_out "... read cleared" "read_bytes_sec : 0" echo "$io"
+t_out "... the other group is kept" "total_iops_sec : 400" echo "$io"
+t_out "... the live definition says so" "<total_bytes_sec>2097152</total_bytes_sec>" \
+	"$NIDO" dumpxml tune
+t_out "... the next start's does not" "<read_bytes_sec>1048576</read_bytes_sec>" \
+	"$NIDO" dumpxml --inactive tune
+t_out "blkdeviotune --live --config" "" \
+	"$NIDO" blkdeviotune tune vdb --live --config --write-iops-sec 50
+t_out "... QEMU applies it" "write_iops_sec : 50" "$NIDO" blkdeviotune tune vdb
+t_out "... the next start's has it" "<write_iops_sec>50</write_iops_sec>" \
+	"$NIDO" dumpxml --inactive tune
+t_out "... blkdeviotune --config reads it" "write_iops_sec : 50" \
+	"$NIDO" blkdeviotune tune vdb --config
+t_err "a limit QEMU refuses: its error, named" \
+	"failed to set block I/O limits of domain 'tune': block_set_io_throttle: " \
+	"$NIDO" blkdeviotune tune vdb --live --read-iops-sec 2000000000000000
+t_out "... nothing changed" "write_iops_sec : 50" "$NIDO" blkdeviotune tune vdb
+t_err "reading needs one of --live and --config" \
+	"--live and --config cannot both be given to read the limits" \
+	"$NIDO" blkdeviotune tune vdb --live --config
+
+# The balloon: its size from QEMU, the guest's report once its driver
+# has sent one (every second), QEMU's resident memory.
+st=$("$NIDO" domstats --balloon tune 2>&1)
+t_out "domstats --balloon: balloon.current from QEMU" "balloon.current=262144" echo "$st"
+t_out "... balloon.maximum" "balloon.maximum=262144" echo "$st"
+t "... balloon.rss: QEMU's resident memory" \
+	sh -c "echo '$st' | grep -q 'balloon.rss=[1-9]'"
+reported() { "$NIDO" domstats --balloon tune 2>&1 | grep -q 'balloon.last-update=[1-9]'; }
+if wait_for 120 reported; then
+	ok "the guest's balloon driver reports (balloon.last-update)"
+else
+	not_ok "the guest's balloon driver reports (balloon.last-update)" \
+		"$("$NIDO" domstats --balloon tune 2>&1)"
+fi
+st=$("$NIDO" domstats --balloon tune 2>&1)
+# what the guest has and has free, in KiB: below its 256 MiB
+if awk -F= '/balloon.available=/ { a = $2 } /balloon.unused=/ { u = $2 }
+	END { exit !(a > 100000 && a <= 262144 && u > 0 && u < a) }' <<<"$st"; then
+	ok "... balloon.available and balloon.unused: the guest's memory, in KiB"
+else
+	not_ok "... balloon.available and balloon.unused: the guest's memory, in KiB" "$st"
+fi
+t_out "... balloon.minor_fault" "balloon.minor_fault=" echo "$st"
+"$NIDO" destroy tune >/dev/null
+
+# A limit QEMU refuses fails the start (before the first instruction).
+tune_xml toobig 2000000000000000 >"$tmp/toobig.xml"
+"$NIDO" define "$tmp/toobig.xml" >/dev/null
+t_err "a start whose <iotune> QEMU refuses fails, naming the disk" \
+	"failed to start domain 'toobig': disk I/O limits: disk 'vdb': block_set_io_throttle: " \
+	"$NIDO" start toobig
+t "... the domain is shut off (failed)" state_starts toobig "shut off (failed"
+
+done_testing
