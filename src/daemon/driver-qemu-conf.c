@@ -5,8 +5,8 @@
  * cdroms the definition gives, in its <boot> order. As for the kvm
  * driver, what would change the guest's meaning is refused by name;
  * what the guest cannot tell is kept and warned about. What this first
- * version of the driver lacks (direct kernel boot, SCSI, more serial
- * ports, an interface's link down) is refused, not dropped.
+ * version of the driver lacks (direct kernel boot, more serial ports)
+ * is refused, not dropped.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -232,11 +232,6 @@ static int check_devices(const struct domain_def *d, struct err **e)
 				"by the qemu driver (virtio, e1000, "
 				"e1000e, rtl8139)",
 				i, d->nets[i].model);
-		if (d->nets[i].link == DOMAIN_TRISTATE_OFF)
-			return err_set(e, ENOTSUP,
-				       "interface %zu: <link state='down'> is "
-				       "not supported by the qemu driver yet",
-				       i);
 	}
 	if (d->n_rngs > 1)
 		return err_set(e, ENOTSUP,

@@ -73,6 +73,7 @@ struct qemu_vm {
 	bool password_set;	   /* the VNC password went through QMP */
 	bool iotune_set;	   /* ... and the disks' <iotune> */
 	bool polling_set;	   /* ... and the balloon's <stats period> */
+	size_t links_done;	   /* ... and the first links' <link state> */
 	char *shutdown_reason;	   /* SHUTDOWN's reason; NULL: none came */
 	bool shutdown_guest;	   /* ... and whether the guest asked */
 	struct loop_source *watch; /* the pidfd */
@@ -939,11 +940,55 @@ static int set_polling(struct qemu_vm *vm, struct err **e)
 			   e);
 }
 
+static void on_link_down(void *opaque, int r, struct json_object *ret,
+			 const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+	_cleanup_free_ char *why = NULL;
+
+	(void)ret;
+	if (r < 0) {
+		why = xasprintf("interface %zu: set_link: %s", vm->links_done,
+				err_msg(e));
+		start_failed(vm, why);
+		return;
+	}
+	vm->links_done++;
+	start_running(vm);
+}
+
+/*
+ * The next interface from vm->links_done on that starts with its link
+ * down (<link state='down'>) gets QMP's set_link, as libvirt sets it
+ * before the vCPUs run; 1 when one was sent, 0 when none is left.
+ */
+static int next_link_down(struct qemu_vm *vm, struct err **e)
+{
+	const struct domain_def *def = vm->dom->def;
+	_cleanup_json_ struct json_object *args = NULL;
+	_cleanup_free_ char *id = NULL;
+
+	while (vm->links_done < def->n_nets &&
+	       def->nets[vm->links_done].link != DOMAIN_TRISTATE_OFF)
+		vm->links_done++;
+	if (vm->links_done >= def->n_nets)
+		return 0;
+	args = json_object_new_object();
+	id = xasprintf("net%zu", vm->links_done);
+	add_str(args, "name", id);
+	json_object_object_add(args, "up", json_object_new_boolean(false));
+	if (qmp_command(vm->qmp, "set_link", args, COMMAND_MS, on_link_down, vm,
+			e) < 0)
+		return err_code(*e);
+	return 1;
+}
+
 /* QEMU is set up: the domain runs (or stays paused, as asked). */
 static void start_running(struct qemu_vm *vm)
 {
 	_cleanup_err_ struct err *err = NULL;
 	_cleanup_json_ struct json_object *rec = NULL;
+	int r;
 
 	if (vm->dom->def->display.vnc_passwd && !vm->password_set) {
 		if (set_vnc_password(vm, &err) < 0)
@@ -958,6 +1003,11 @@ static void start_running(struct qemu_vm *vm)
 	if (vm->dom->def->hw.balloon != BALLOON_NONE &&
 	    vm->dom->def->hw.balloon_period && !vm->polling_set) {
 		if (set_polling(vm, &err) < 0)
+			start_failed(vm, err_msg(err));
+		return;
+	}
+	if ((r = next_link_down(vm, &err)) != 0) {
+		if (r < 0)
 			start_failed(vm, err_msg(err));
 		return;
 	}

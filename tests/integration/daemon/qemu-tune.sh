@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A qemu domain's resource controls through QMP, in one TCG boot
-# (docs/drivers.md): a disk's <iotune> applied before the vCPUs run
+# (docs/drivers.md): an interface that starts with its link down; a disk's <iotune> applied before the vCPUs run
 # (block_set_io_throttle), read back from QEMU (query-block) by `nido
 # blkdeviotune`, changed with --live and --config, and felt by the
 # guest (a throttled read takes its time); the balloon's statistics in
@@ -52,7 +52,8 @@ data=$tmp/data.raw
 head -c 4M /dev/urandom >"$data"
 
 # tune_xml NAME READ_BYTES_SEC: the boot disk, a data disk on virtio
-# with a read limit, a balloon that reports every second.
+# with a read limit, a card whose link starts down, a balloon that
+# reports every second.
 tune_xml() {
 	cat <<XML
 <domain type='qemu'>
@@ -71,6 +72,7 @@ tune_xml() {
         <total_iops_sec>400</total_iops_sec>
       </iotune>
     </disk>
+    <interface type='ethernet'><model type='e1000'/><link state='down'/></interface>
     <memballoon model='virtio'><stats period='1'/></memballoon>
     <serial type='pty'/>
   </devices>
@@ -103,6 +105,18 @@ t_out "dumpxml keeps <stats period>" "<memballoon model='virtio'>
 t_out "start" "Domain 'tune' started" "$NIDO" start tune
 ans=$(ask tune ping-1 "GOT:ping-1")
 t "the guest boots to its init" test -n "$ans"
+
+# <link state='down'>: set before the vCPUs run, so the guest's card
+# never saw its link up; domif-setlink brings it up.
+t_out "the card's link starts down (the guest's carrier)" "CARRIER:0" \
+	ask tune carrier "CARRIER:[0-9]"
+tap=$("$NIDO" domiflist tune | awk '$2 == "ethernet" { print $1 }')
+t_out "domif-getlink: down" "$tap down" "$NIDO" domif-getlink tune "$tap"
+t_out "domif-setlink up" "Device updated successfully" \
+	"$NIDO" domif-setlink tune "$tap" up
+t_out "... the guest's carrier comes up" "CARRIER:1" ask tune carrier "CARRIER:1"
+t_out "... the next start's definition still starts it down" "<link state='down'/>" \
+	"$NIDO" dumpxml --inactive tune
 
 # QEMU's own answer: the throttle group QEMU made for the disk's
 # device is QEMU's, the definition has none

@@ -705,9 +705,6 @@ static void qemu_refuses_by_name(void)
 		 "type='ne2k_pci'/></interface>",
 		 "interface 0: model 'ne2k_pci' not supported by the qemu "
 		 "driver"},
-		{"",
-		 "<interface type='ethernet'><link state='down'/></interface>",
-		 "<link state='down'> is not supported by the qemu driver"},
 		{"", "<serial type='pty'/><serial type='pty'/>",
 		 "<serial> port 1 not supported by the qemu driver"},
 	};
