@@ -70,12 +70,6 @@ static int check_os(const struct domain_def *d, struct err **e)
 			       "machine type '%s' not supported by the qemu "
 			       "driver (pc, q35, pc-i440fx-*, pc-q35-*)",
 			       d->machine);
-	if (d->kernel)
-		return err_set(e, ENOTSUP,
-			       "<kernel> not supported by the qemu driver yet "
-			       "(it boots from its disks through the "
-			       "firmware; nido-vmm boots a kernel: type "
-			       "'kvm')");
 	if ((r = check_firmware(d, e)) < 0)
 		return r;
 	for (size_t i = 0; i < d->n_boot; i++)
@@ -89,8 +83,6 @@ static int check_os(const struct domain_def *d, struct err **e)
 
 static void check_resources(const struct domain_def *d, struct xml_warnings *w)
 {
-	const struct domain_tune *t = &d->tune;
-
 	if (d->cpuset)
 		xml_warn_def(w,
 			     "<vcpu cpuset='%s'>: not acted on, the qemu "
@@ -100,10 +92,6 @@ static void check_resources(const struct domain_def *d, struct xml_warnings *w)
 		xml_warn_def(w, "<vcpu placement='auto'>: not acted on, the "
 				"qemu driver does not ask numad for a "
 				"placement");
-	if (t->period_us || t->quota_us || t->global_period_us ||
-	    t->global_quota_us)
-		xml_warn_def(w, "<cputune> period and quota: not acted on by "
-				"the qemu driver yet");
 }
 
 static bool is_q35(const struct domain_def *d)

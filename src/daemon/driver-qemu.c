@@ -92,6 +92,7 @@ struct qemu_vm {
 	struct iface_set ifaces;  /* the taps, open while it starts */
 	struct json_object *taps; /* what was made for them (iface.h) */
 	int fw_fds[2];		  /* while it starts: pflash code, variables */
+	int boot_fds[2];	  /* ... <kernel> and <initrd> (memfds) */
 	int shot_fd; /* a screenshot taken, until its stream takes it */
 	/* domif-setlink while QMP's set_link is on its way */
 	size_t link_index;
@@ -109,9 +110,12 @@ static struct qemu_vm *vm_of(struct domain *dom)
 
 static void close_disks(struct qemu_vm *vm)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		if (vm->fw_fds[i] >= 0)
 			close(steal_fd(vm->fw_fds[i]));
+		if (vm->boot_fds[i] >= 0)
+			close(steal_fd(vm->boot_fds[i]));
+	}
 	for (size_t i = 0; i < vm->n_chains; i++)
 		block_chain_clear(&vm->chains[i]);
 	free(vm->chains);
@@ -194,7 +198,8 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 }
 
 /* The fds QEMU gets: the slot lock, the monitor, the disks, the firmware
- * flash (the +2), the taps, the agent's channel. */
+ * flash (the +2), the taps, the agent's channel, the kernel and initrd
+ * (the +2 more). */
 static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 				  int mon_fd, int agent_fd, size_t *n)
 {
@@ -204,7 +209,7 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 
 	for (size_t i = 0; i < vm->n_chains; i++)
 		total += (size_t)vm->chains[i].n;
-	v = xcalloc(total + 2, sizeof(*v));
+	v = xcalloc(total + 4, sizeof(*v));
 	if (slot_fd >= 0)
 		v[k++] = (struct spawn_fd){.from = slot_fd, .to = SLOT_FD};
 	v[k++] = (struct spawn_fd){.from = mon_fd, .to = QEMU_MONITOR_FD};
@@ -223,6 +228,11 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 					   .to = to++};
 	if (agent_fd >= 0)
 		v[k++] = (struct spawn_fd){.from = agent_fd, .to = to++};
+	/* then the kernel's (spawn_qemu()) */
+	for (int i = 0; i < 2; i++)
+		if (vm->boot_fds[i] >= 0)
+			v[k++] = (struct spawn_fd){.from = vm->boot_fds[i],
+						   .to = to++};
 	*n = k;
 	return v;
 }
@@ -273,7 +283,8 @@ static int open_disks(const struct domain_def *def, struct qemu_vm *vm,
 }
 
 /*
- * The VM's own cgroup with its memory limits and CPU shares, for QEMU to
+ * The VM's own cgroup with its memory limits, CPU shares and bandwidth
+ * (<cputune> period and quota, as the kvm driver sets them), for QEMU to
  * join before it runs; *@fds (up to @max) its cgroup.procs files.
  */
 static int prepare_cgroup(struct domain *dom, struct qemu_vm *vm, int *fds,
@@ -291,6 +302,7 @@ static int prepare_cgroup(struct domain *dom, struct qemu_vm *vm, int *fds,
 		.cpu_shares = t->shares,
 	};
 
+	driver_cpu_bandwidth(dom->def, &l);
 	*n = 0;
 	vm->cgroups = cgroup_create("/sys/fs/cgroup", name, &why);
 	if (why)
@@ -432,6 +444,10 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		close_disks(vm);
 		return err_prefix(e, "firmware");
 	}
+	if ((r = driver_qemu_kernel_open(dom->def, vm->boot_fds, e)) < 0) {
+		close_disks(vm);
+		return r;
+	}
 	if ((r = open_ifaces(dmn, dom, vm, &o, e)) < 0) {
 		close_disks(vm);
 		return r;
@@ -446,6 +462,10 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	if (vm->agent)
 		qemu_argv_agent(&a, dom->def,
 				first_tap_fd(vm) + (int)vm->ifaces.n);
+	/* the kernel's files after the agent's socket (child_fds()) */
+	qemu_argv_kernel(&a, dom->def,
+			 first_tap_fd(vm) + (int)vm->ifaces.n +
+				 (agent_fd >= 0));
 	log_args(logfd, &a);
 	vm->log_off = (uint64_t)MAX(lseek(logfd, 0, SEEK_END), 0);
 	o.argv = a.v;
@@ -1058,6 +1078,7 @@ static struct qemu_vm *vm_new(struct daemon *dmn, struct domain *dom)
 	vm->child.pid = -1;
 	vm->child.pidfd = -1;
 	vm->fw_fds[0] = vm->fw_fds[1] = -1;
+	vm->boot_fds[0] = vm->boot_fds[1] = -1;
 	vm->shot_fd = -1;
 	vm->monitor = store_runtime_path(&dmn->store, &domain_kind,
 					 dom->def->name, "monitor");

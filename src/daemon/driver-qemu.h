@@ -124,6 +124,18 @@ char *driver_qemu_emulator(void);
 int driver_qemu_native(const struct domain_def *def, const char *monitor,
 		       char **out, struct err **e);
 
+/*
+ * Direct kernel boot (driver-qemu-kernel.c): @def's <kernel> and
+ * <initrd>, opened by nidod and copied into sealed memfds, in @fds (-1
+ * each when absent); 0 or -errno with @e (nothing left open). Then
+ * -kernel, -initrd (QEMU's /proc/self/fd/@first_fd and the next; with
+ * @first_fd -1 their paths) and -append.
+ */
+int driver_qemu_kernel_open(const struct domain_def *def, int fds[2],
+			    struct err **e);
+void qemu_argv_kernel(struct qemu_argv *a, const struct domain_def *def,
+		      int first_fd);
+
 /* Where QEMU's firmware descriptors are, in precedence order
  * (NIDO_QEMU_FIRMWARE_DIRS overrides, colon-separated). */
 #define QEMU_FIRMWARE_DIRS "/etc/qemu/firmware:/usr/share/qemu/firmware"

@@ -40,7 +40,8 @@ if [ -n "$material" ]; then
 	chmod 755 "$extra/etc/nido-extra"
 fi
 disk=$tmp/boot.img
-NIDO_BIOS_EXTRA=$extra "$here/qemu/make-bios-disk.sh" "$disk" 2>"$tmp/disk.err"
+NIDO_BIOS_EXTRA=$extra NIDO_BIOS_INITRD=$tmp/initrd.gz \
+	"$here/qemu/make-bios-disk.sh" "$disk" 2>"$tmp/disk.err"
 rc=$?
 if [ $rc -eq 77 ] || [ -z "$material" ]; then
 	skip "the qemu driver's resource controls" "$(cat "$tmp/disk.err")"
@@ -187,6 +188,59 @@ else
 fi
 t_out "... balloon.minor_fault" "balloon.minor_fault=" echo "$st"
 "$NIDO" destroy tune >/dev/null
+
+# Direct kernel boot on QEMU (a type 'qemu' domain with a <kernel> runs
+# there), with a CPU quota on its cgroup: Debian's kernel and the same
+# initramfs, no disk.
+cat >"$tmp/direct.xml" <<XML
+<domain type='qemu'>
+  <name>direct</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>2</vcpu>
+  <cputune><period>100000</period><quota>30000</quota></cputune>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$L2_KERNEL</kernel>
+    <initrd>$tmp/initrd.gz</initrd>
+    <cmdline>console=ttyS0 quiet panic=-1 nido.direct=1</cmdline>
+  </os>
+  <features><acpi/></features>
+  <devices><serial type='pty'/></devices>
+</domain>
+XML
+t_out "define a type 'qemu' domain with <kernel>" "Domain 'direct' defined" \
+	"$NIDO" define "$tmp/direct.xml"
+t "... with no warning (<cputune> quota acted on)" \
+	sh -c "! '$NIDO' define '$tmp/direct.xml' 2>&1 | grep -q warning"
+t_out "... it runs on QEMU" "<emulator>$QEMU</emulator>" "$NIDO" dumpxml direct
+t_out "domxml-to-native: -kernel, -initrd, -append" \
+	"-kernel $L2_KERNEL -initrd $tmp/initrd.gz -append 'console=ttyS0 quiet panic=-1 nido.direct=1'" \
+	"$NIDO" domxml-to-native qemu-argv --domain direct
+t_out "start" "Domain 'direct' started" "$NIDO" start direct
+pid=$(vm_pid direct)
+args=$(tr '\0' ' ' </proc/"$pid"/cmdline)
+t_out "QEMU reads the kernel and initrd from fds nidod passed" \
+	"-kernel /proc/self/fd/5 -initrd /proc/self/fd/6 -append console=ttyS0 quiet panic=-1 nido.direct=1" \
+	echo "$args"
+t "... and gets no path of the host's" sh -c "! echo '$args' | grep -q -e '$L2_KERNEL' -e initrd.gz"
+ans=$(ask direct ping-d "GOT:ping-d on [^ ]*")
+t "the kernel boots to the init" test -n "$ans"
+t_out "... with the domain's command line" "CMDLINE:console=ttyS0 quiet panic=-1 nido.direct=1" \
+	ask direct cmdline "CMDLINE:.*direct=1"
+# 30 ms per 100 ms for each of its 2 vCPUs: 60 ms on QEMU's cgroup
+quota=$(python3 -c "
+import json, os, sys
+for d in json.load(open(sys.argv[1]))['cgroups']:
+    for f in ('cpu.cfs_quota_us', 'cpu.max'):
+        if os.path.exists(os.path.join(d, f)):
+            print(open(os.path.join(d, f)).read().split()[0]); sys.exit()" \
+	"$NIDO_RUNTIME_DIR/domains/direct.json" 2>&1)
+if [ -z "$quota" ]; then
+	skip "<cputune> quota on QEMU's cgroup" "no cgroup with a CPU controller here"
+else
+	t_out "<cputune> quota: on QEMU's cgroup (per vCPU, summed)" 60000 echo "$quota"
+fi
+"$NIDO" destroy direct >/dev/null
 
 # A limit QEMU refuses fails the start (before the first instruction).
 tune_xml toobig 2000000000000000 >"$tmp/toobig.xml"
