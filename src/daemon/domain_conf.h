@@ -118,6 +118,7 @@ enum net_type {
 	NET_TYPE_ETHERNET, /* a tap device of the host (target dev) */
 	NET_TYPE_BRIDGE,   /* a tap added to a host bridge */
 	NET_TYPE_NETWORK,  /* a nido virtual network */
+	NET_TYPE_USER,	   /* QEMU's user-mode network (slirp): no tap */
 };
 
 /*

@@ -224,8 +224,9 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 						   .to = to++};
 	/* then the taps (first_tap_fd()) */
 	for (size_t i = 0; i < vm->ifaces.n; i++)
-		v[k++] = (struct spawn_fd){.from = vm->ifaces.taps[i].fd,
-					   .to = to++};
+		if (vm->ifaces.taps[i].fd >= 0) /* none: a user-mode network */
+			v[k++] = (struct spawn_fd){
+				.from = vm->ifaces.taps[i].fd, .to = to++};
 	if (agent_fd >= 0)
 		v[k++] = (struct spawn_fd){.from = agent_fd, .to = to++};
 	/* then the kernel's (spawn_qemu()) */
@@ -372,6 +373,16 @@ static int sandbox_ids(struct qemu_vm *vm, const char *accel,
 	return 0;
 }
 
+/* The fds of taps QEMU gets (a user-mode network has none). */
+static int n_tap_fds(const struct qemu_vm *vm)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < vm->ifaces.n; i++)
+		n += vm->ifaces.taps[i].fd >= 0;
+	return n;
+}
+
 /* The first fd of the taps in QEMU: after the disks' files. */
 static int first_tap_fd(const struct qemu_vm *vm)
 {
@@ -460,12 +471,10 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	qemu_argv_build(&a, emulator, accel, dom->def, vm->chains);
 	qemu_argv_nets(&a, dom->def, first_tap_fd(vm));
 	if (vm->agent)
-		qemu_argv_agent(&a, dom->def,
-				first_tap_fd(vm) + (int)vm->ifaces.n);
+		qemu_argv_agent(&a, dom->def, first_tap_fd(vm) + n_tap_fds(vm));
 	/* the kernel's files after the agent's socket (child_fds()) */
 	qemu_argv_kernel(&a, dom->def,
-			 first_tap_fd(vm) + (int)vm->ifaces.n +
-				 (agent_fd >= 0));
+			 first_tap_fd(vm) + n_tap_fds(vm) + (agent_fd >= 0));
 	log_args(logfd, &a);
 	vm->log_off = (uint64_t)MAX(lseek(logfd, 0, SEEK_END), 0);
 	o.argv = a.v;

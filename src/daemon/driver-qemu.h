@@ -34,8 +34,9 @@ void qemu_argv_free(struct qemu_argv *a);
 
 /*
  * Appends each interface of @def: "-netdev tap,id=hostnetI,fd=N" on the
- * tap nidod opened for it (at @first_fd + I in QEMU, after the disks'
- * files) and its -device with the MAC.
+ * tap nidod opened for it (the taps' fds in QEMU from @first_fd on, in
+ * order, after the disks' files), or "-netdev user,id=hostnetI" for a
+ * user-mode network (QEMU's own, no tap); and its -device with the MAC.
  */
 void qemu_argv_nets(struct qemu_argv *a, const struct domain_def *def,
 		    int first_fd);

@@ -648,6 +648,8 @@ static const char *net_type_name(enum net_type t)
 		return "bridge";
 	case NET_TYPE_NETWORK:
 		return "network";
+	case NET_TYPE_USER:
+		return "user";
 	default:
 		return "ethernet";
 	}

@@ -102,6 +102,11 @@ static int m_ifstat(void *opaque, struct json_object *params,
 	    need_running(dom, e) < 0 || (i = find_iface(dom->def, key, e)) < 0)
 		return err_code(*e);
 	tap = domain_net_tap(&dom->def->nets[i]);
+	if (!tap)
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"interface '%s' of domain '%s' has no tap (a "
+				"user-mode network inside QEMU): no counters",
+				key, dom->def->name);
 	if (net_nl_open(&nl, e) < 0)
 		return err_code(*e);
 	r = iface_guest_counters(nl, tap, v, e);

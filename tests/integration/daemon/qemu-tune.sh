@@ -190,8 +190,8 @@ t_out "... balloon.minor_fault" "balloon.minor_fault=" echo "$st"
 "$NIDO" destroy tune >/dev/null
 
 # Direct kernel boot on QEMU (a type 'qemu' domain with a <kernel> runs
-# there), with a CPU quota on its cgroup: Debian's kernel and the same
-# initramfs, no disk.
+# there), with a CPU quota on its cgroup and a card on QEMU's user-mode
+# network: Debian's kernel and the same initramfs, no disk.
 cat >"$tmp/direct.xml" <<XML
 <domain type='qemu'>
   <name>direct</name>
@@ -205,7 +205,10 @@ cat >"$tmp/direct.xml" <<XML
     <cmdline>console=ttyS0 quiet panic=-1 nido.direct=1</cmdline>
   </os>
   <features><acpi/></features>
-  <devices><serial type='pty'/></devices>
+  <devices>
+    <interface type='user'><model type='e1000'/></interface>
+    <serial type='pty'/>
+  </devices>
 </domain>
 XML
 t_out "define a type 'qemu' domain with <kernel>" "Domain 'direct' defined" \
@@ -227,6 +230,11 @@ ans=$(ask direct ping-d "GOT:ping-d on [^ ]*")
 t "the kernel boots to the init" test -n "$ans"
 t_out "... with the domain's command line" "CMDLINE:console=ttyS0 quiet panic=-1 nido.direct=1" \
 	ask direct cmdline "CMDLINE:.*direct=1"
+t_out "-netdev user: the card gets its address from QEMU's own DHCP" \
+	"ADDR:10.0.2.15/24" ask direct addr "ADDR:10.0.2.15/24"
+t_out "domiflist: type user, no tap" " -           user   -        e1000" "$NIDO" domiflist direct
+t_err "domifstat: no tap, no counters" "has no tap (a user-mode network inside QEMU)" \
+	"$NIDO" domifstat direct "$(awk '/<mac address/ { print $2 }' FS="'" <<<"$("$NIDO" dumpxml direct)")"
 # 30 ms per 100 ms for each of its 2 vCPUs: 60 ms on QEMU's cgroup
 quota=$(python3 -c "
 import json, os, sys
@@ -241,6 +249,18 @@ else
 	t_out "<cputune> quota: on QEMU's cgroup (per vCPU, summed)" 60000 echo "$quota"
 fi
 "$NIDO" destroy direct >/dev/null
+
+# A user-mode network is QEMU's: nido-vmm refuses it by name, and a type
+# 'kvm' domain with one runs on QEMU (the pick rule).
+sed -e "s|<domain type='qemu'>|<domain type='kvm'>|" -e 's|<name>direct</name>|<name>kvmuser</name>|' \
+	-e "s|<devices>|<devices><emulator>/usr/bin/nido-vmm</emulator>|" \
+	"$tmp/direct.xml" >"$tmp/kvmuser.xml"
+t_err "the kvm driver refuses <interface type='user'> by name" \
+	"interface 0: type 'user' (QEMU's user-mode network) not supported by the kvm driver" \
+	"$NIDO" define "$tmp/kvmuser.xml"
+sed -i 's|<emulator>/usr/bin/nido-vmm</emulator>||' "$tmp/kvmuser.xml"
+t_out "... without <emulator>, type 'kvm' goes to QEMU" "<emulator>$QEMU</emulator>" \
+	sh -c "'$NIDO' define '$tmp/kvmuser.xml' >/dev/null && '$NIDO' dumpxml kvmuser"
 
 # A limit QEMU refuses fails the start (before the first instruction).
 tune_xml toobig 2000000000000000 >"$tmp/toobig.xml"
