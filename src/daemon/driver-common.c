@@ -60,7 +60,8 @@ enum domain_reason driver_rec_reason(struct json_object *rec)
 	json_get_string_opt(rec, "reason", &reason, NULL);
 	st = domain_state_parse(state);
 	if (st == DOMAIN_PAUSED)
-		return REASON_PAUSED_USER;
+		return streq(reason, "crashed") ? REASON_PAUSED_CRASHED
+						: REASON_PAUSED_USER;
 	r = domain_reason_parse(reason);
 	if (r >= REASON_RUNNING_BOOTED && r <= REASON_RUNNING_UNKNOWN)
 		return (enum domain_reason)r;

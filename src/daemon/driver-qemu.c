@@ -734,6 +734,15 @@ static void on_qmp_event(void *opaque, const char *name,
 		free(vm->shutdown_reason);
 		vm->shutdown_reason = xstrdup(reason ? reason : "unknown");
 		vm->shutdown_guest = guest;
+	} else if (streq(name, "GUEST_PANICKED") &&
+		   dom->def->on_crash == DOMAIN_LIFECYCLE_PRESERVE) {
+		/* QEMU paused it (-action panic=pause): it stays so */
+		log_warn("domain '%s': the guest panicked; kept, paused "
+			 "(on_crash preserve)",
+			 dom->def->name);
+		if (domain_is_active(dom))
+			daemon_domain_set_state(vm->dmn, dom,
+						REASON_PAUSED_CRASHED, NULL);
 	} else if (streq(name, "GUEST_PANICKED")) {
 		vm->panicked = true;
 		send_signal(vm, SIGTERM);

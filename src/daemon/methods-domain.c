@@ -719,6 +719,7 @@ static void libvirt_state(const struct domain *dom, int *state, int *reason)
 		[REASON_RUNNING_UNKNOWN] = 0,
 		[REASON_PAUSED_USER] = 1,
 		[REASON_PAUSED_UNKNOWN] = 0,
+		[REASON_PAUSED_CRASHED] = 9, /* VIR_DOMAIN_PAUSED_CRASHED */
 	};
 
 	*state = (size_t)dom->state < ARRAY_SIZE(states) ? states[dom->state]

@@ -18,7 +18,7 @@ if [ -z "$QEMU" ]; then
 fi
 
 # The initramfs's additions: the virtio PCI, block and balloon drivers,
-# loaded by /etc/nido-extra.
+# the panic device's, loaded by /etc/nido-extra.
 extra=$tmp/extra
 material=$("$here/../../../scripts/lib/guest-material.sh" --quiet) || material=
 if [ -n "$material" ]; then
@@ -27,7 +27,7 @@ if [ -n "$material" ]; then
 	mkdir -p "$extra/etc" "$extra/lib/modules/$NIDO_GUEST_KVER"
 	mods="virtio/virtio_ring virtio/virtio virtio/virtio_pci_legacy_dev
 		virtio/virtio_pci_modern_dev virtio/virtio_pci virtio/virtio_balloon
-		block/virtio_blk"
+		block/virtio_blk misc/pvpanic/pvpanic misc/pvpanic/pvpanic-mmio"
 	for m in $mods; do
 		cp "$NIDO_GUEST_MODULES/$NIDO_GUEST_KVER/kernel/drivers/$m.ko" \
 			"$extra/lib/modules/$NIDO_GUEST_KVER/"
@@ -35,7 +35,7 @@ if [ -n "$material" ]; then
 	{
 		echo '#!/bin/sh'
 		echo 'kver=$(cat /etc/kernel-release)'
-		for m in $mods; do echo "insmod /lib/modules/\$kver/${m#*/}.ko"; done
+		for m in $mods; do echo "insmod /lib/modules/\$kver/${m##*/}.ko"; done
 	} >"$extra/etc/nido-extra"
 	chmod 755 "$extra/etc/nido-extra"
 fi
@@ -198,6 +198,7 @@ cat >"$tmp/direct.xml" <<XML
   <memory unit='MiB'>256</memory>
   <vcpu>2</vcpu>
   <cputune><period>100000</period><quota>30000</quota></cputune>
+  <on_crash>preserve</on_crash>
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$L2_KERNEL</kernel>
@@ -208,6 +209,7 @@ cat >"$tmp/direct.xml" <<XML
   <devices>
     <interface type='user'><model type='e1000'/></interface>
     <serial type='pty'/>
+    <panic model='isa'/>
   </devices>
 </domain>
 XML
@@ -248,11 +250,30 @@ if [ -z "$quota" ]; then
 else
 	t_out "<cputune> quota: on QEMU's cgroup (per vCPU, summed)" 60000 echo "$quota"
 fi
-"$NIDO" destroy direct >/dev/null
+
+# <on_crash>preserve: the panicked guest stays, paused (crashed)
+t_out "QEMU pauses a panicked guest (-action panic=pause)" "-action panic=pause" echo "$args"
+# panic_now: types "panic" (again: a line may lose its first letters)
+panic_now() {
+	printf 'panic\r' | timeout 5 "$NIDO" console direct >/dev/null 2>&1
+	state_is direct "paused (crashed)"
+}
+if wait_for 90 panic_now; then
+	ok "the guest panics: the domain stays, paused (crashed)"
+else
+	not_ok "the guest panics: the domain stays, paused (crashed)" \
+		"$("$NIDO" domstate --reason direct 2>&1)" \
+		"$(grep -i -e panic -e direct "$tmp/nidod.log" | tail -n 20)" \
+		"$(tail -n 5 "$NIDO_RUNTIME_DIR/domains/direct.log")"
+fi
+t "... the same QEMU" test "$(vm_pid direct)" = "$pid"
+t_out "... domstats: libvirt's paused, crashed" "state.reason=9" "$NIDO" domstats --state direct
+t_out "destroy" "Domain 'direct' destroyed" "$NIDO" destroy direct
 
 # A user-mode network is QEMU's: nido-vmm refuses it by name, and a type
 # 'kvm' domain with one runs on QEMU (the pick rule).
 sed -e "s|<domain type='qemu'>|<domain type='kvm'>|" -e 's|<name>direct</name>|<name>kvmuser</name>|' \
+	-e "s|<panic model='isa'/>||" \
 	-e "s|<devices>|<devices><emulator>/usr/bin/nido-vmm</emulator>|" \
 	"$tmp/direct.xml" >"$tmp/kvmuser.xml"
 t_err "the kvm driver refuses <interface type='user'> by name" \
