@@ -71,9 +71,7 @@ struct qemu_vm {
 	bool shutting_down, rebooting;
 	bool panicked;		   /* GUEST_PANICKED came */
 	bool password_set;	   /* the VNC password went through QMP */
-	bool iotune_set;	   /* ... and the disks' <iotune> */
-	bool polling_set;	   /* ... and the balloon's <stats period> */
-	size_t links_done;	   /* ... and the first links' <link state> */
+	bool setup_done;	   /* ... and what is set before cont */
 	char *shutdown_reason;	   /* SHUTDOWN's reason; NULL: none came */
 	bool shutdown_guest;	   /* ... and whether the guest asked */
 	struct loop_source *watch; /* the pidfd */
@@ -931,94 +929,16 @@ static int set_vnc_password(struct qemu_vm *vm, struct err **e)
 			   on_password, vm, e);
 }
 
-static void on_iotune_applied(void *opaque, int r, struct json_object *res,
-			      const struct err *e)
+static void on_setup(void *opaque, int r, const struct err *e)
 {
 	struct qemu_vm *vm = opaque;
-	_cleanup_free_ char *why = NULL;
 
-	json_object_put(res);
 	if (r < 0) {
-		why = xasprintf("disk I/O limits: %s", err_msg(e));
-		start_failed(vm, why);
+		start_failed(vm, err_msg(e));
 		return;
 	}
-	vm->iotune_set = true;
+	vm->setup_done = true;
 	start_running(vm);
-}
-
-static void on_polling(void *opaque, int r, struct json_object *ret,
-		       const struct err *e)
-{
-	struct qemu_vm *vm = opaque;
-	_cleanup_free_ char *why = NULL;
-
-	(void)ret;
-	if (r < 0) {
-		why = xasprintf("balloon statistics: %s", err_msg(e));
-		start_failed(vm, why);
-		return;
-	}
-	vm->polling_set = true;
-	start_running(vm);
-}
-
-/* <memballoon><stats period>: the guest reports its memory that often,
- * as libvirt asks it (qom-set guest-stats-polling-interval). */
-static int set_polling(struct qemu_vm *vm, struct err **e)
-{
-	_cleanup_json_ struct json_object *args = json_object_new_object();
-
-	add_str(args, "path", QEMU_BALLOON_PATH);
-	add_str(args, "property", "guest-stats-polling-interval");
-	json_object_object_add(
-		args, "value",
-		json_object_new_int64(vm->dom->def->hw.balloon_period));
-	return qmp_command(vm->qmp, "qom-set", args, COMMAND_MS, on_polling, vm,
-			   e);
-}
-
-static void on_link_down(void *opaque, int r, struct json_object *ret,
-			 const struct err *e)
-{
-	struct qemu_vm *vm = opaque;
-	_cleanup_free_ char *why = NULL;
-
-	(void)ret;
-	if (r < 0) {
-		why = xasprintf("interface %zu: set_link: %s", vm->links_done,
-				err_msg(e));
-		start_failed(vm, why);
-		return;
-	}
-	vm->links_done++;
-	start_running(vm);
-}
-
-/*
- * The next interface from vm->links_done on that starts with its link
- * down (<link state='down'>) gets QMP's set_link, as libvirt sets it
- * before the vCPUs run; 1 when one was sent, 0 when none is left.
- */
-static int next_link_down(struct qemu_vm *vm, struct err **e)
-{
-	const struct domain_def *def = vm->dom->def;
-	_cleanup_json_ struct json_object *args = NULL;
-	_cleanup_free_ char *id = NULL;
-
-	while (vm->links_done < def->n_nets &&
-	       def->nets[vm->links_done].link != DOMAIN_TRISTATE_OFF)
-		vm->links_done++;
-	if (vm->links_done >= def->n_nets)
-		return 0;
-	args = json_object_new_object();
-	id = xasprintf("net%zu", vm->links_done);
-	add_str(args, "name", id);
-	json_object_object_add(args, "up", json_object_new_boolean(false));
-	if (qmp_command(vm->qmp, "set_link", args, COMMAND_MS, on_link_down, vm,
-			e) < 0)
-		return err_code(*e);
-	return 1;
 }
 
 /* QEMU is set up: the domain runs (or stays paused, as asked). */
@@ -1026,27 +946,16 @@ static void start_running(struct qemu_vm *vm)
 {
 	_cleanup_err_ struct err *err = NULL;
 	_cleanup_json_ struct json_object *rec = NULL;
-	int r;
 
 	if (vm->dom->def->display.vnc_passwd && !vm->password_set) {
 		if (set_vnc_password(vm, &err) < 0)
 			start_failed(vm, err_msg(err));
 		return;
 	}
-	/* <iotune>, as libvirt applies it: before the first instruction */
-	if (!vm->iotune_set) {
-		qemu_iotune_apply(vm->qmp, vm->dom->def, on_iotune_applied, vm);
-		return;
-	}
-	if (vm->dom->def->hw.balloon != BALLOON_NONE &&
-	    vm->dom->def->hw.balloon_period && !vm->polling_set) {
-		if (set_polling(vm, &err) < 0)
-			start_failed(vm, err_msg(err));
-		return;
-	}
-	if ((r = next_link_down(vm, &err)) != 0) {
-		if (r < 0)
-			start_failed(vm, err_msg(err));
+	/* <iotune>, <stats period>, links down: before the first
+	 * instruction, as libvirt sets them */
+	if (!vm->setup_done) {
+		qemu_setup_run(vm->qmp, vm->dom->def, on_setup, vm);
 		return;
 	}
 	rec = make_record(vm);

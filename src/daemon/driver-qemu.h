@@ -214,6 +214,18 @@ int qemu_stats_query(struct qmp *q, const struct domain_def *def,
 /* balloon.rss: the resident memory of QEMU @pid, in KiB, from /proc. */
 void qemu_stats_rss(pid_t pid, struct json_object *out);
 
+/* The end of qemu_setup_run(): @r 0, or -errno and @e (borrowed). */
+typedef void (*qemu_setup_fn)(void *opaque, int r, const struct err *e);
+/*
+ * What is set through QMP before the vCPUs run (driver-qemu-setup.c):
+ * @def's <iotune>, the balloon's <stats period>, the interfaces whose
+ * link starts down; @done once, after the last answer or the first
+ * error (which names the step). @def is borrowed until then, as in
+ * qemu_stats_query().
+ */
+void qemu_setup_run(struct qmp *q, const struct domain_def *def,
+		    qemu_setup_fn done, void *opaque);
+
 /* The directory of the domains' NVRAM files (copied; NULL: none). */
 void driver_qemu_set_nvram_dir(const char *dir);
 
