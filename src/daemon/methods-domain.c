@@ -168,8 +168,10 @@ static int parse_xml_param(struct json_object *params, struct domain_def **def,
 
 	if (json_get_string(params, "xml", &xml, e) < 0)
 		return -EINVAL;
-	if (domain_def_parse(xml, strlen(xml), def, &w, e) < 0)
+	if (domain_def_parse(xml, strlen(xml), def, &w, e) < 0) {
+		xml_warnings_clear(&w); /* those before the refusal */
 		return -EINVAL;
+	}
 	*warnings = json_object_new_array();
 	for (size_t i = 0; i < w.n; i++)
 		json_object_array_add(*warnings,
