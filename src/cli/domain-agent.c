@@ -98,6 +98,7 @@ static int cmd_guestinfo(const struct cli_args *a)
 		{"timezone", "timezone"},
 		{"hostname", "hostname"},
 		{"filesystem", "filesystem"},
+		{"disk", "disk"},
 		{"interface", "interfaces"},
 	};
 	_cleanup_json_ struct json_object *res = NULL;
@@ -186,6 +187,7 @@ static const struct cli_opt opts_guestinfo[] = {
 	{"timezone", OPT_BOOL, false, "report timezone information"},
 	{"hostname", OPT_BOOL, false, "report hostname"},
 	{"filesystem", OPT_BOOL, false, "report filesystem information"},
+	{"disk", OPT_BOOL, false, "report disk information"},
 	{"interface", OPT_BOOL, false, "report network interface information"},
 	{0},
 };

@@ -13,6 +13,7 @@
 #include "cli/table.h"
 #include "lib/file.h"
 #include "lib/json.h"
+#include "lib/size.h"
 
 /*
  * The filters of list and domstats (virsh's --persistent/--transient,
@@ -524,29 +525,76 @@ static int cmd_schedinfo(const struct cli_args *a)
 	return 0;
 }
 
-/* blkdeviotune DOMAIN DEVICE: every key virsh prints, in its order (the
- * daemon sends them so; 0 or "" where nido has no such limit). */
+/* blkdeviotune's options that set a limit, and the daemon's names. */
+static const char *const iotune_opts[][2] = {
+	{"total-bytes-sec", "total_bytes_sec"},
+	{"read-bytes-sec", "read_bytes_sec"},
+	{"write-bytes-sec", "write_bytes_sec"},
+	{"total-iops-sec", "total_iops_sec"},
+	{"read-iops-sec", "read_iops_sec"},
+	{"write-iops-sec", "write_iops_sec"},
+};
+
+/* The limits given as options, in @io (NULL: none); -1 on a bad value.
+ * Bytes take a unit as virsh's scaled numbers (10M); I/O counts not. */
+static int iotune_options(const struct cli_args *a, struct json_object **io)
+{
+	*io = NULL;
+	for (size_t k = 0; k < ARRAY_SIZE(iotune_opts); k++) {
+		const char *v = cli_str(a, iotune_opts[k][0]);
+		_cleanup_err_ struct err *e = NULL;
+		uint64_t n;
+		char *end;
+
+		if (!v)
+			continue;
+		if (k < 3 ? size_parse(v, &n, &e) < 0
+			  : (errno = 0, n = strtoull(v, &end, 10),
+			     !*v || *v == '-' || *end || errno)) {
+			cli_error("invalid value '%s' of --%s", v,
+				  iotune_opts[k][0]);
+			json_object_put(steal_ptr(*io));
+			return -1;
+		}
+		if (!*io)
+			*io = json_object_new_object();
+		json_object_object_add(*io, iotune_opts[k][1],
+				       json_object_new_uint64(n));
+	}
+	return 0;
+}
+
+/*
+ * blkdeviotune DOMAIN DEVICE: with limits, sets them (--live, --config,
+ * --current as virsh's); without, prints every key virsh prints, in its
+ * order (0 or "" where nido has no such limit).
+ */
 static int cmd_blkdeviotune(const struct cli_args *a)
 {
 	_cleanup_json_ struct json_object *res = NULL;
-	struct json_object *disks = NULL, *io = NULL;
-	const char *dev = cli_str(a, "device");
+	_cleanup_err_ struct err *e = NULL;
+	struct json_object *params, *io = NULL, *got = NULL;
+	const char *name = cli_str(a, "domain");
+	static const char *const scopes[] = {"live", "config", "current"};
 
-	if (domain_query(a, "domain.tune", &res))
+	if (iotune_options(a, &io) < 0)
 		return 1;
-	json_get_array(res, "disks", &disks, NULL);
-	for (size_t k = 0; disks && k < json_object_array_length(disks); k++) {
-		struct json_object *d = json_object_array_get_idx(disks, k);
-
-		if (streq(jstr(d, "target"), dev))
-			json_object_object_get_ex(d, "iotune", &io);
-	}
-	if (!io) {
-		cli_error("domain '%s' has no disk '%s'", cli_str(a, "domain"),
-			  dev);
-		return 1;
-	}
-	json_object_object_foreach (io, key, val) {
+	params = client_domain_params(name);
+	json_object_object_add(params, "device",
+			       json_object_new_string(cli_str(a, "device")));
+	for (size_t k = 0; k < ARRAY_SIZE(scopes); k++)
+		if (cli_flag(a, scopes[k]))
+			json_object_object_add(params, scopes[k],
+					       json_object_new_boolean(true));
+	if (io)
+		json_object_object_add(params, "iotune", io);
+	if (client_call1("domain.blkdeviotune", params, &res, &e) < 0)
+		return domain_fail(io ? "set block I/O limits of"
+				      : "get block I/O limits of",
+				   name, e);
+	if (io || json_get_object(res, "iotune", &got, NULL) < 0)
+		return 0;
+	json_object_object_foreach (got, key, val) {
 		if (json_object_is_type(val, json_type_string))
 			tune_line(key, json_object_get_string(val));
 		else
@@ -724,6 +772,21 @@ static const struct cli_opt opts_domblklist[] = {
 static const struct cli_opt opts_blkdeviotune[] = {
 	OPT_DOMAIN,
 	{"device", OPT_DATA, true, "block device"},
+	{"total-bytes-sec", OPT_STRING, false,
+	 "total throughput limit, as scaled integer (default bytes)"},
+	{"read-bytes-sec", OPT_STRING, false,
+	 "read throughput limit, as scaled integer (default bytes)"},
+	{"write-bytes-sec", OPT_STRING, false,
+	 "write throughput limit, as scaled integer (default bytes)"},
+	{"total-iops-sec", OPT_STRING, false,
+	 "total I/O operations limit per second"},
+	{"read-iops-sec", OPT_STRING, false,
+	 "read I/O operations limit per second"},
+	{"write-iops-sec", OPT_STRING, false,
+	 "write I/O operations limit per second"},
+	BOOL("config", "affect next boot"),
+	BOOL("live", "affect running domain"),
+	BOOL("current", "affect current domain"),
 	{0},
 };
 
@@ -750,9 +813,10 @@ static const struct cli_opt opts_domstats[] = {
 #define M "monitor"
 
 const struct cli_command monitor_commands[] = {
-	{"blkdeviotune", NULL, "query a block device's I/O tuning parameters",
-	 cmd_blkdeviotune, opts_blkdeviotune, "domain",
-	 "Query disk I/O parameters such as block throttling (read only)."},
+	{"blkdeviotune", NULL,
+	 "set or query a block device I/O tuning parameters", cmd_blkdeviotune,
+	 opts_blkdeviotune, "domain",
+	 "Set or query disk I/O parameters such as block throttling."},
 	{"domblklist", NULL, "list all domain blocks", cmd_domblklist,
 	 opts_domblklist, M, "Get the summary of block devices for a domain."},
 	{"domiflist", NULL, "list all domain virtual interfaces", cmd_domiflist,

@@ -51,9 +51,36 @@ struct daemon {
 /* The domain kind's method table (methods-domain.c). */
 extern const struct rpc_method domain_methods[];
 extern const size_t domain_n_methods;
+/*
+ * What methods changing a persistent definition share (methods-domain.c):
+ * a copy of @dom's to change (formatted and parsed again: checked as
+ * define checks it), NULL with @e filled for a transient domain; and
+ * saving such a copy (taken over) as its persistent definition.
+ */
+struct domain_def *domain_config_copy(const struct domain *dom, struct err **e);
+int domain_config_save(struct daemon *dmn, struct domain_def *def,
+		       struct err **e);
+/*
+ * Before a running @dom's live definition changes (a driver that changed
+ * the guest writes it there): a persistent @dom whose next start's
+ * definition is its live one gets a copy of its own, so that what
+ * changes live stays live. 0 or -errno with @e.
+ */
+int domain_live_split(struct domain *dom, struct err **e);
 /* Its guest interface methods (methods-iface.c). */
 extern const struct rpc_method iface_methods[];
 extern const size_t iface_n_methods;
+/*
+ * A running guest's interface counters from its tap @tap, from the
+ * guest's side as libvirt gives them, in @v; their names in
+ * domifstat's ([k][0]) and domstats' net.N. ([k][1]) words. 0 or
+ * -errno with @e.
+ */
+#define IFACE_COUNTERS 8
+struct net_nl;
+extern const char *const iface_counter_names[IFACE_COUNTERS][2];
+int iface_guest_counters(struct net_nl *nl, const char *tap,
+			 uint64_t v[IFACE_COUNTERS], struct err **e);
 
 /* Its guest agent methods (methods-agent.c), and what other method
  * files ask the agent: domifaddr --source agent (addresses of interface

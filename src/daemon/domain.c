@@ -28,6 +28,7 @@ static const struct {
 	[REASON_RUNNING_UNKNOWN] = {"unknown", DOMAIN_RUNNING},
 	[REASON_PAUSED_USER] = {"user", DOMAIN_PAUSED},
 	[REASON_PAUSED_UNKNOWN] = {"unknown", DOMAIN_PAUSED},
+	[REASON_PAUSED_CRASHED] = {"crashed", DOMAIN_PAUSED},
 };
 
 const char *domain_state_name(enum domain_state s)

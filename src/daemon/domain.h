@@ -43,6 +43,7 @@ enum domain_reason {
 	/* paused */
 	REASON_PAUSED_USER,
 	REASON_PAUSED_UNKNOWN,
+	REASON_PAUSED_CRASHED, /* the guest panicked, <on_crash>preserve */
 };
 
 struct driver_ops;

@@ -402,6 +402,32 @@ const char *const domain_iotune_names[7] = {"total_bytes_sec",
 					    "write_iops_sec",
 					    NULL};
 
+/* Every block I/O tunable libvirt reports (virsh blkdeviotune), in its
+ * order; group_name is a string, the others numbers. */
+const char *const domain_iotune_all_names[DOMAIN_IOTUNE_ALL + 1] = {
+	"total_bytes_sec",
+	"read_bytes_sec",
+	"write_bytes_sec",
+	"total_iops_sec",
+	"read_iops_sec",
+	"write_iops_sec",
+	"total_bytes_sec_max",
+	"read_bytes_sec_max",
+	"write_bytes_sec_max",
+	"total_iops_sec_max",
+	"read_iops_sec_max",
+	"write_iops_sec_max",
+	"size_iops_sec",
+	"group_name",
+	"total_bytes_sec_max_length",
+	"read_bytes_sec_max_length",
+	"write_bytes_sec_max_length",
+	"total_iops_sec_max_length",
+	"read_iops_sec_max_length",
+	"write_iops_sec_max_length",
+	NULL,
+};
+
 /* <iotune>: limits per second; a total one excludes read and write ones. */
 static int parse_iotune(const xmlNode *io, uint64_t v[6],
 			struct xml_warnings *w, struct err **e)

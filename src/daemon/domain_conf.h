@@ -119,6 +119,7 @@ enum net_type {
 	NET_TYPE_ETHERNET, /* a tap device of the host (target dev) */
 	NET_TYPE_BRIDGE,   /* a tap added to a host bridge */
 	NET_TYPE_NETWORK,  /* a nido virtual network */
+	NET_TYPE_USER,	   /* QEMU's user-mode network (slirp): no tap */
 };
 
 /*
@@ -366,6 +367,7 @@ struct domain_hw {
 	enum balloon_model balloon;
 	enum domain_tristate balloon_autodeflate;
 	struct dev_pci_addr balloon_pci;
+	unsigned balloon_period; /* <stats period>: seconds; 0: no polling */
 	enum watchdog_model watchdog;
 	enum watchdog_action watchdog_action;
 	struct dev_pci_addr watchdog_pci;
@@ -485,6 +487,11 @@ struct domain_def {
  * six names and a NULL (for xml_check_known).
  */
 extern const char *const domain_iotune_names[7];
+/* libvirt's full list (the six above first); DOMAIN_IOTUNE_GROUP is the
+ * one string. */
+#define DOMAIN_IOTUNE_ALL   20
+#define DOMAIN_IOTUNE_GROUP 13
+extern const char *const domain_iotune_all_names[DOMAIN_IOTUNE_ALL + 1];
 
 /* Upper bounds the parser enforces. */
 #define DOMAIN_MAX_VCPUS    255

@@ -205,14 +205,35 @@ static int parse_controller(const xmlNode *c, int type, struct domain_def *d,
 	return domain_parse_address(c, &ctl->pci, NULL, e);
 }
 
+/* <memballoon><stats period='N'/>: how often the guest reports its
+ * memory statistics, in seconds. */
+static int parse_balloon_stats(const xmlNode *c, struct domain_hw *hw,
+			       struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *st = xml_child(c, "stats");
+	_cleanup_free_ char *period = st ? xml_attr(st, "period") : NULL;
+	uint64_t v = 0;
+
+	if (!st)
+		return 0;
+	xml_check_known(st, (const char *const[]){"period", NULL},
+			(const char *const[]){NULL}, w);
+	if (period &&
+	    xml_uint(st, "stats period", period, 0, INT32_MAX, &v, e) < 0)
+		return -EINVAL;
+	hw->balloon_period = (unsigned)v;
+	return 0;
+}
+
 /* <memballoon model='virtio|none' autodeflate=>. */
 static int parse_balloon(const xmlNode *c, struct domain_hw *hw,
 			 struct xml_warnings *w, struct err **e)
 {
 	int r;
 
-	xml_check_known(c, (const char *const[]){"model", "autodeflate", NULL},
-			(const char *const[]){"address", "alias", NULL}, w);
+	xml_check_known(
+		c, (const char *const[]){"model", "autodeflate", NULL},
+		(const char *const[]){"address", "alias", "stats", NULL}, w);
 	if (hw->balloon)
 		return xml_err(e, c, "a second <memballoon>");
 	if ((r = enum_attr(c, "model", "memballoon model", balloon_model_names,
@@ -224,6 +245,8 @@ static int parse_balloon(const xmlNode *c, struct domain_hw *hw,
 	if ((r = enum_attr(c, "autodeflate", "autodeflate", on_off, e)) < 0)
 		return r;
 	hw->balloon_autodeflate = (enum domain_tristate)r;
+	if (parse_balloon_stats(c, hw, w, e) < 0)
+		return -EINVAL;
 	return domain_parse_address(c, &hw->balloon_pci, NULL, e);
 }
 
@@ -483,7 +506,16 @@ void domain_format_hw_devices(FILE *f, const struct domain_def *d)
 			      hw->balloon_autodeflate ? " autodeflate='" : "",
 			      on_off[hw->balloon_autodeflate],
 			      hw->balloon_autodeflate ? "'" : "");
-		format_addressed(f, s, "memballoon", &hw->balloon_pci);
+		if (hw->balloon_period) {
+			fprintf(f, "%s>\n      <stats period='%u'/>\n", s,
+				hw->balloon_period);
+			if (hw->balloon_pci.set)
+				domain_format_pci_address(f, 6,
+							  &hw->balloon_pci);
+			fputs("    </memballoon>\n", f);
+		} else {
+			format_addressed(f, s, "memballoon", &hw->balloon_pci);
+		}
 	}
 	if (hw->audio_none_id)
 		fprintf(f, "    <audio id='%d' type='none'/>\n",

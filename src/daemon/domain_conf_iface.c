@@ -16,7 +16,7 @@
 #include "net/addr.h"
 
 const char *const domain_net_type_names[] = {"ethernet", "bridge", "network",
-					     NULL};
+					     "user", NULL};
 static const char *const link_names[] = {"", "up", "down", NULL};
 
 void domain_net_clear(struct domain_net *n)
@@ -86,7 +86,7 @@ static int parse_source(const xmlNode *iface, struct domain_net *net,
 	_cleanup_err_ struct err *why = NULL;
 	const char *key = net->type == NET_TYPE_BRIDGE ? "bridge" : "network";
 
-	if (net->type == NET_TYPE_ETHERNET) {
+	if (net->type == NET_TYPE_ETHERNET || net->type == NET_TYPE_USER) {
 		if (n)
 			xml_check_known(n, NULL, NULL, w);
 		return 0;
@@ -153,10 +153,9 @@ static int parse_port(const xmlNode *iface, struct domain_net *net,
 
 	if (!n)
 		return 0;
-	if (net->type == NET_TYPE_ETHERNET)
-		return xml_err(e, n,
-			       "not allowed on an interface of type "
-			       "'ethernet'");
+	if (net->type == NET_TYPE_ETHERNET || net->type == NET_TYPE_USER)
+		return xml_err(e, n, "not allowed on an interface of type '%s'",
+			       domain_net_type_names[net->type]);
 	if (network_virtualport_parse(n, &net->virtualport, w, e) < 0)
 		return -EINVAL;
 	if (net->type == NET_TYPE_BRIDGE && !net->virtualport.openvswitch)
@@ -185,6 +184,12 @@ static int parse_bandwidth(const xmlNode *iface, struct domain_net *net,
 
 	if (!n)
 		return 0;
+	if (net->type == NET_TYPE_USER) {
+		xml_err(e, n,
+			"not supported on an interface of type 'user' (it "
+			"has no tap to shape)");
+		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
+	}
 	if (network_bandwidth_parse(n, &net->bandwidth, w, e) < 0)
 		return -EINVAL;
 	if (net->bandwidth.in.floor) {
@@ -205,7 +210,7 @@ static int parse_vlan(const xmlNode *iface, struct domain_net *net,
 
 	if (!n)
 		return 0;
-	if (net->type == NET_TYPE_ETHERNET ||
+	if (net->type == NET_TYPE_ETHERNET || net->type == NET_TYPE_USER ||
 	    (net->type == NET_TYPE_BRIDGE && !net->virtualport.openvswitch)) {
 		xml_err(e, n,
 			"a VLAN tag needs an Open vSwitch port (<virtualport "
@@ -232,6 +237,12 @@ static int parse_target_link(const xmlNode *iface, struct domain_net *net,
 	int r;
 
 	if ((n = xml_child(iface, "target"))) {
+		if (net->type == NET_TYPE_USER) {
+			xml_err(e, n,
+				"not supported on an interface of type "
+				"'user' (it has no tap)");
+			return err_mark(e, ERR_CONFIG_UNSUPPORTED);
+		}
 		xml_check_known(n, (const char *const[]){"dev", NULL}, NULL, w);
 		net->tap = xml_attr(n, "dev");
 		if (net->tap && domain_net_target_check(net->tap, &why) < 0)

@@ -60,7 +60,8 @@ enum domain_reason driver_rec_reason(struct json_object *rec)
 	json_get_string_opt(rec, "reason", &reason, NULL);
 	st = domain_state_parse(state);
 	if (st == DOMAIN_PAUSED)
-		return REASON_PAUSED_USER;
+		return streq(reason, "crashed") ? REASON_PAUSED_CRASHED
+						: REASON_PAUSED_USER;
 	r = domain_reason_parse(reason);
 	if (r >= REASON_RUNNING_BOOTED && r <= REASON_RUNNING_UNKNOWN)
 		return (enum domain_reason)r;
@@ -78,4 +79,29 @@ void driver_cgroup_stats(struct json_object *cgroups, struct json_object *out)
 	if (mem != UINT64_MAX)
 		json_object_object_add(out, "cgroup.memory.usage",
 				       json_object_new_uint64(mem));
+}
+
+/*
+ * The CPU bandwidth of the whole VM: <global_quota> per <global_period>,
+ * and <quota> per <period> for each vCPU. nido-vmm's threads share one
+ * cgroup, so a per-vCPU quota becomes the sum over the vCPUs; with both,
+ * the smaller rate wins.
+ */
+void driver_cpu_bandwidth(const struct domain_def *def, struct cgroup_limits *l)
+{
+	const struct domain_tune *t = &def->tune;
+	uint64_t vp = t->period_us ? t->period_us : 100000;
+	uint64_t gp = t->global_period_us ? t->global_period_us : 100000;
+	int64_t vq = t->quota_us > 0 ? t->quota_us * (int64_t)def->vcpus : 0;
+	int64_t gq = t->global_quota_us > 0 ? t->global_quota_us : 0;
+
+	l->cpu_period_us = t->period_us || t->global_period_us ? vp : 0;
+	l->cpu_quota_us = t->quota_us < 0 || t->global_quota_us < 0 ? -1 : 0;
+	if (gq && (!vq || (double)gq / (double)gp < (double)vq / (double)vp)) {
+		l->cpu_period_us = gp;
+		l->cpu_quota_us = gq;
+	} else if (vq) {
+		l->cpu_period_us = vp;
+		l->cpu_quota_us = vq;
+	}
 }

@@ -36,4 +36,10 @@ enum domain_reason driver_rec_reason(struct json_object *rec);
  * (domstats), those that can be read from @cgroups. */
 void driver_cgroup_stats(struct json_object *cgroups, struct json_object *out);
 
+/* <cputune>'s period and quota (per vCPU and global) of @def as the
+ * bandwidth of the VM's one cgroup, in @l (cgroup.h). */
+struct cgroup_limits;
+void driver_cpu_bandwidth(const struct domain_def *def,
+			  struct cgroup_limits *l);
+
 #endif

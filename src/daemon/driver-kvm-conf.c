@@ -105,7 +105,13 @@ static int check_buses(const struct domain_def *d, struct err **e)
 				       d->disks[i].target,
 				       disk_bus_names[d->disks[i].bus]);
 	for (size_t i = 0; i < d->n_nets; i++)
-		if (!streq(d->nets[i].model, "virtio"))
+		if (d->nets[i].type == NET_TYPE_USER)
+			return err_set(e, ENOTSUP,
+				       "interface %zu: type 'user' (QEMU's "
+				       "user-mode network) not supported by "
+				       "the kvm driver (nido-vmm has taps)",
+				       i);
+		else if (!streq(d->nets[i].model, "virtio"))
 			return err_set(e, ENOTSUP,
 				       "interface %zu: model '%s' not "
 				       "supported by the kvm driver (expected "

@@ -559,31 +559,6 @@ static int watch(struct daemon *dmn, struct kvm_vm *vm, struct err **e)
 	return vm->watch ? 0 : -EIO;
 }
 
-/*
- * The CPU bandwidth of the whole VM: <global_quota> per <global_period>,
- * and <quota> per <period> for each vCPU. nido-vmm's threads share one
- * cgroup, so a per-vCPU quota becomes the sum over the vCPUs; with both,
- * the smaller rate wins.
- */
-static void cpu_bandwidth(const struct domain_def *def, struct cgroup_limits *l)
-{
-	const struct domain_tune *t = &def->tune;
-	uint64_t vp = t->period_us ? t->period_us : 100000;
-	uint64_t gp = t->global_period_us ? t->global_period_us : 100000;
-	int64_t vq = t->quota_us > 0 ? t->quota_us * (int64_t)def->vcpus : 0;
-	int64_t gq = t->global_quota_us > 0 ? t->global_quota_us : 0;
-
-	l->cpu_period_us = t->period_us || t->global_period_us ? vp : 0;
-	l->cpu_quota_us = t->quota_us < 0 || t->global_quota_us < 0 ? -1 : 0;
-	if (gq && (!vq || (double)gq / (double)gp < (double)vq / (double)vp)) {
-		l->cpu_period_us = gp;
-		l->cpu_quota_us = gq;
-	} else if (vq) {
-		l->cpu_period_us = vp;
-		l->cpu_quota_us = vq;
-	}
-}
-
 /* The definition's <memtune> and <cputune> on the VM's cgroup. */
 static int limit_cgroup(struct domain *dom, struct kvm_vm *vm, struct err **e)
 {
@@ -595,7 +570,7 @@ static int limit_cgroup(struct domain *dom, struct kvm_vm *vm, struct err **e)
 		.cpu_shares = t->shares,
 	};
 
-	cpu_bandwidth(dom->def, &l);
+	driver_cpu_bandwidth(dom->def, &l);
 
 	if (cgroup_limit(vm->cgroups, &l, e) < 0)
 		return err_prefix(e, "resource limits");

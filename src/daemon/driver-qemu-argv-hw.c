@@ -194,6 +194,12 @@ void qemu_argv_machine_options(struct qemu_argv *a,
 		qemu_arg(a, "-action");
 		qemu_arg(a, s);
 	}
+	/* <on_crash>preserve: a panicked guest stays, paused, as libvirt
+	 * keeps it (QEMU's default shuts it down) */
+	if (def->on_crash == DOMAIN_LIFECYCLE_PRESERVE) {
+		qemu_arg(a, "-action");
+		qemu_arg(a, "panic=pause");
+	}
 }
 
 int qemu_net_boot_index(const struct domain_def *def)

@@ -468,12 +468,16 @@ void qemu_argv_nets(struct qemu_argv *a, const struct domain_def *def,
 		    int first_fd)
 {
 	char mac[NET_MAC_STRLEN];
+	int fd = first_fd;
 
 	for (size_t i = 0; i < def->n_nets; i++) {
 		const struct domain_net *n = &def->nets[i];
 		struct json_object *dev = json_object_new_object();
-		_cleanup_free_ char *netdev = xasprintf(
-			"tap,id=hostnet%zu,fd=%d", i, first_fd + (int)i);
+		/* a user-mode network is QEMU's own: no tap, no fd */
+		_cleanup_free_ char *netdev =
+			n->type == NET_TYPE_USER
+				? xasprintf("user,id=hostnet%zu", i)
+				: xasprintf("tap,id=hostnet%zu,fd=%d", i, fd++);
 		_cleanup_free_ char *id = xasprintf("hostnet%zu", i);
 		_cleanup_free_ char *name = xasprintf("net%zu", i);
 

@@ -5,8 +5,8 @@
  * cdroms the definition gives, in its <boot> order. As for the kvm
  * driver, what would change the guest's meaning is refused by name;
  * what the guest cannot tell is kept and warned about. What this first
- * version of the driver lacks (direct kernel boot, SCSI, more serial
- * ports, an interface's link down) is refused, not dropped.
+ * version of the driver lacks (direct kernel boot, more serial ports)
+ * is refused, not dropped.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -70,12 +70,6 @@ static int check_os(const struct domain_def *d, struct err **e)
 			       "machine type '%s' not supported by the qemu "
 			       "driver (pc, q35, pc-i440fx-*, pc-q35-*)",
 			       d->machine);
-	if (d->kernel)
-		return err_set(e, ENOTSUP,
-			       "<kernel> not supported by the qemu driver yet "
-			       "(it boots from its disks through the "
-			       "firmware; nido-vmm boots a kernel: type "
-			       "'kvm')");
 	if ((r = check_firmware(d, e)) < 0)
 		return r;
 	for (size_t i = 0; i < d->n_boot; i++)
@@ -89,8 +83,6 @@ static int check_os(const struct domain_def *d, struct err **e)
 
 static void check_resources(const struct domain_def *d, struct xml_warnings *w)
 {
-	const struct domain_tune *t = &d->tune;
-
 	if (d->cpuset)
 		xml_warn_def(w,
 			     "<vcpu cpuset='%s'>: not acted on, the qemu "
@@ -100,10 +92,6 @@ static void check_resources(const struct domain_def *d, struct xml_warnings *w)
 		xml_warn_def(w, "<vcpu placement='auto'>: not acted on, the "
 				"qemu driver does not ask numad for a "
 				"placement");
-	if (t->period_us || t->quota_us || t->global_period_us ||
-	    t->global_quota_us)
-		xml_warn_def(w, "<cputune> period and quota: not acted on by "
-				"the qemu driver yet");
 }
 
 static bool is_q35(const struct domain_def *d)
@@ -164,14 +152,6 @@ static int check_disk(const struct domain_def *d, const struct domain_disk *dk,
 			       "disk '%s': a SATA disk is sda to sdf (six "
 			       "AHCI ports)",
 			       dk->target);
-	for (int i = 0; i < 6; i++)
-		if (dk->iotune[i]) {
-			xml_warn_def(w,
-				     "disk '%s': <iotune>: not acted on by "
-				     "the qemu driver yet",
-				     dk->target);
-			break;
-		}
 	if (dk->io && !streq(dk->io, "default"))
 		xml_warn_def(w,
 			     "disk '%s': <driver io='%s'>: not acted on by "
@@ -240,11 +220,6 @@ static int check_devices(const struct domain_def *d, struct err **e)
 				"by the qemu driver (virtio, e1000, "
 				"e1000e, rtl8139)",
 				i, d->nets[i].model);
-		if (d->nets[i].link == DOMAIN_TRISTATE_OFF)
-			return err_set(e, ENOTSUP,
-				       "interface %zu: <link state='down'> is "
-				       "not supported by the qemu driver yet",
-				       i);
 	}
 	if (d->n_rngs > 1)
 		return err_set(e, ENOTSUP,

@@ -71,6 +71,7 @@ struct qemu_vm {
 	bool shutting_down, rebooting;
 	bool panicked;		   /* GUEST_PANICKED came */
 	bool password_set;	   /* the VNC password went through QMP */
+	bool setup_done;	   /* ... and what is set before cont */
 	char *shutdown_reason;	   /* SHUTDOWN's reason; NULL: none came */
 	bool shutdown_guest;	   /* ... and whether the guest asked */
 	struct loop_source *watch; /* the pidfd */
@@ -89,10 +90,14 @@ struct qemu_vm {
 	struct iface_set ifaces;  /* the taps, open while it starts */
 	struct json_object *taps; /* what was made for them (iface.h) */
 	int fw_fds[2];		  /* while it starts: pflash code, variables */
+	int boot_fds[2];	  /* ... <kernel> and <initrd> (memfds) */
 	int shot_fd; /* a screenshot taken, until its stream takes it */
 	/* domif-setlink while QMP's set_link is on its way */
 	size_t link_index;
 	bool link_up;
+	/* blkdeviotune --live while block_set_io_throttle is on its way */
+	size_t tune_disk;
+	uint64_t tune_v[6];
 	struct qemu_agent *agent; /* the guest agent's channel; NULL: none */
 };
 
@@ -103,9 +108,12 @@ static struct qemu_vm *vm_of(struct domain *dom)
 
 static void close_disks(struct qemu_vm *vm)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		if (vm->fw_fds[i] >= 0)
 			close(steal_fd(vm->fw_fds[i]));
+		if (vm->boot_fds[i] >= 0)
+			close(steal_fd(vm->boot_fds[i]));
+	}
 	for (size_t i = 0; i < vm->n_chains; i++)
 		block_chain_clear(&vm->chains[i]);
 	free(vm->chains);
@@ -188,7 +196,8 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 }
 
 /* The fds QEMU gets: the slot lock, the monitor, the disks, the firmware
- * flash (the +2), the taps, the agent's channel. */
+ * flash (the +2), the taps, the agent's channel, the kernel and initrd
+ * (the +2 more). */
 static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 				  int mon_fd, int agent_fd, size_t *n)
 {
@@ -198,7 +207,7 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 
 	for (size_t i = 0; i < vm->n_chains; i++)
 		total += (size_t)vm->chains[i].n;
-	v = xcalloc(total + 2, sizeof(*v));
+	v = xcalloc(total + 4, sizeof(*v));
 	if (slot_fd >= 0)
 		v[k++] = (struct spawn_fd){.from = slot_fd, .to = SLOT_FD};
 	v[k++] = (struct spawn_fd){.from = mon_fd, .to = QEMU_MONITOR_FD};
@@ -213,10 +222,16 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 						   .to = to++};
 	/* then the taps (first_tap_fd()) */
 	for (size_t i = 0; i < vm->ifaces.n; i++)
-		v[k++] = (struct spawn_fd){.from = vm->ifaces.taps[i].fd,
-					   .to = to++};
+		if (vm->ifaces.taps[i].fd >= 0) /* none: a user-mode network */
+			v[k++] = (struct spawn_fd){
+				.from = vm->ifaces.taps[i].fd, .to = to++};
 	if (agent_fd >= 0)
 		v[k++] = (struct spawn_fd){.from = agent_fd, .to = to++};
+	/* then the kernel's (spawn_qemu()) */
+	for (int i = 0; i < 2; i++)
+		if (vm->boot_fds[i] >= 0)
+			v[k++] = (struct spawn_fd){.from = vm->boot_fds[i],
+						   .to = to++};
 	*n = k;
 	return v;
 }
@@ -267,7 +282,8 @@ static int open_disks(const struct domain_def *def, struct qemu_vm *vm,
 }
 
 /*
- * The VM's own cgroup with its memory limits and CPU shares, for QEMU to
+ * The VM's own cgroup with its memory limits, CPU shares and bandwidth
+ * (<cputune> period and quota, as the kvm driver sets them), for QEMU to
  * join before it runs; *@fds (up to @max) its cgroup.procs files.
  */
 static int prepare_cgroup(struct domain *dom, struct qemu_vm *vm, int *fds,
@@ -285,6 +301,7 @@ static int prepare_cgroup(struct domain *dom, struct qemu_vm *vm, int *fds,
 		.cpu_shares = t->shares,
 	};
 
+	driver_cpu_bandwidth(dom->def, &l);
 	*n = 0;
 	vm->cgroups = cgroup_create("/sys/fs/cgroup", name, &why);
 	if (why)
@@ -352,6 +369,16 @@ static int sandbox_ids(struct qemu_vm *vm, const char *accel,
 		o->n_groups = 1;
 	}
 	return 0;
+}
+
+/* The fds of taps QEMU gets (a user-mode network has none). */
+static int n_tap_fds(const struct qemu_vm *vm)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < vm->ifaces.n; i++)
+		n += vm->ifaces.taps[i].fd >= 0;
+	return n;
 }
 
 /* The first fd of the taps in QEMU: after the disks' files. */
@@ -426,6 +453,10 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		close_disks(vm);
 		return err_prefix(e, "firmware");
 	}
+	if ((r = driver_qemu_kernel_open(dom->def, vm->boot_fds, e)) < 0) {
+		close_disks(vm);
+		return r;
+	}
 	if ((r = open_ifaces(dmn, dom, vm, &o, e)) < 0) {
 		close_disks(vm);
 		return r;
@@ -438,8 +469,10 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	qemu_argv_build(&a, emulator, accel, dom->def, vm->chains);
 	qemu_argv_nets(&a, dom->def, first_tap_fd(vm));
 	if (vm->agent)
-		qemu_argv_agent(&a, dom->def,
-				first_tap_fd(vm) + (int)vm->ifaces.n);
+		qemu_argv_agent(&a, dom->def, first_tap_fd(vm) + n_tap_fds(vm));
+	/* the kernel's files after the agent's socket (child_fds()) */
+	qemu_argv_kernel(&a, dom->def,
+			 first_tap_fd(vm) + n_tap_fds(vm) + (agent_fd >= 0));
 	log_args(logfd, &a);
 	vm->log_off = (uint64_t)MAX(lseek(logfd, 0, SEEK_END), 0);
 	o.argv = a.v;
@@ -699,6 +732,15 @@ static void on_qmp_event(void *opaque, const char *name,
 		free(vm->shutdown_reason);
 		vm->shutdown_reason = xstrdup(reason ? reason : "unknown");
 		vm->shutdown_guest = guest;
+	} else if (streq(name, "GUEST_PANICKED") &&
+		   dom->def->on_crash == DOMAIN_LIFECYCLE_PRESERVE) {
+		/* QEMU paused it (-action panic=pause): it stays so */
+		log_warn("domain '%s': the guest panicked; kept, paused "
+			 "(on_crash preserve)",
+			 dom->def->name);
+		if (domain_is_active(dom))
+			daemon_domain_set_state(vm->dmn, dom,
+						REASON_PAUSED_CRASHED, NULL);
 	} else if (streq(name, "GUEST_PANICKED")) {
 		vm->panicked = true;
 		send_signal(vm, SIGTERM);
@@ -887,6 +929,18 @@ static int set_vnc_password(struct qemu_vm *vm, struct err **e)
 			   on_password, vm, e);
 }
 
+static void on_setup(void *opaque, int r, const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+
+	if (r < 0) {
+		start_failed(vm, err_msg(e));
+		return;
+	}
+	vm->setup_done = true;
+	start_running(vm);
+}
+
 /* QEMU is set up: the domain runs (or stays paused, as asked). */
 static void start_running(struct qemu_vm *vm)
 {
@@ -896,6 +950,12 @@ static void start_running(struct qemu_vm *vm)
 	if (vm->dom->def->display.vnc_passwd && !vm->password_set) {
 		if (set_vnc_password(vm, &err) < 0)
 			start_failed(vm, err_msg(err));
+		return;
+	}
+	/* <iotune>, <stats period>, links down: before the first
+	 * instruction, as libvirt sets them */
+	if (!vm->setup_done) {
+		qemu_setup_run(vm->qmp, vm->dom->def, on_setup, vm);
 		return;
 	}
 	rec = make_record(vm);
@@ -945,6 +1005,7 @@ static struct qemu_vm *vm_new(struct daemon *dmn, struct domain *dom)
 	vm->child.pid = -1;
 	vm->child.pidfd = -1;
 	vm->fw_fds[0] = vm->fw_fds[1] = -1;
+	vm->boot_fds[0] = vm->boot_fds[1] = -1;
 	vm->shot_fd = -1;
 	vm->monitor = store_runtime_path(&dmn->store, &domain_kind,
 					 dom->def->name, "monitor");
@@ -1124,9 +1185,13 @@ static void link_set(struct qemu_vm *vm)
 {
 	struct domain_def *def = vm->dom->def;
 
+	_cleanup_err_ struct err *why = NULL;
+
 	if (vm->link_index < def->n_nets)
 		def->nets[vm->link_index].link =
 			vm->link_up ? DOMAIN_TRISTATE_ON : DOMAIN_TRISTATE_OFF;
+	if (store_live_save(&vm->dmn->store, &domain_kind, def, &why) < 0)
+		log_warn("domain '%s': %s", def->name, err_msg(why));
 }
 
 /* domif-setlink: QMP's set_link on the card (its id, net<index>). */
@@ -1142,6 +1207,49 @@ static int qemu_set_link(struct daemon *dmn, struct domain *dom, size_t index,
 	vm->link_index = index;
 	vm->link_up = up;
 	return control_args(vm, "set_link", args, link_set, e);
+}
+
+/* blkdeviotune --live answered: a set's values reach the live
+ * definition (its <iotune>), a get's answer is the job's result. */
+static void on_iotune(void *opaque, int r, struct json_object *res,
+		      const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+	struct domain_def *def = vm->dom->def;
+
+	_cleanup_err_ struct err *why = NULL;
+
+	if (r == 0 && !res && vm->tune_disk < def->n_disks) {
+		memcpy(def->disks[vm->tune_disk].iotune, vm->tune_v,
+		       sizeof(vm->tune_v));
+		/* what a restarted daemon finds running */
+		if (store_live_save(&vm->dmn->store, &domain_kind, def, &why) <
+		    0)
+			log_warn("domain '%s': %s", def->name, err_msg(why));
+	}
+	daemon_job_done(vm->dmn, vm->dom, r, res, e);
+}
+
+static int qemu_iotune(struct daemon *dmn, struct domain *dom, size_t disk,
+		       const uint64_t *set, struct err **e)
+{
+	struct qemu_vm *vm = vm_of(dom);
+	int r;
+
+	if (!vm->qmp_ready)
+		return err_setk(e, ERR_OPERATION_INVALID, EAGAIN,
+				"QEMU's monitor is not connected%s",
+				vm->starting ? " yet (the domain is starting)"
+					     : "");
+	vm->tune_disk = disk;
+	if (set) {
+		memcpy(vm->tune_v, set, sizeof(vm->tune_v));
+		r = qemu_iotune_set(vm->qmp, dom->def, disk, set, on_iotune, vm,
+				    e);
+	} else {
+		r = qemu_iotune_get(vm->qmp, disk, on_iotune, vm, e);
+	}
+	return r < 0 ? r : RPC_DEFERRED;
 }
 
 static void shutdown_sent(struct qemu_vm *vm)
@@ -1224,152 +1332,17 @@ static int qemu_console(struct daemon *dmn, struct domain *dom, char **path,
 	return 0;
 }
 
-/* A domstats call waiting for QEMU's answers. */
-struct stats_call {
-	struct qemu_vm *vm;
-	struct json_object *out; /* a reference */
-	int pending;
-	void (*done)(void *opaque);
-	void *opaque;
-};
-
-static void stats_part_done(struct stats_call *s)
-{
-	if (--s->pending)
-		return;
-	s->done(s->opaque);
-	json_object_put(s->out);
-	free(s);
-}
-
-static void add_u64(struct json_object *out, const char *key,
-		    struct json_object *from, const char *field)
-{
-	int64_t v;
-
-	if (json_get_int64_opt(from, field, &v, NULL) > 0 && v >= 0)
-		json_object_object_add(out, key,
-				       json_object_new_uint64((uint64_t)v));
-}
-
-static void on_cpus(void *opaque, int r, struct json_object *ret,
-		    const struct err *e)
-{
-	struct stats_call *s = opaque;
-	size_t n = 0;
-
-	if (r == 0 && json_object_is_type(ret, json_type_array)) {
-		n = json_object_array_length(ret);
-		json_object_object_add(s->out, "vcpu.current",
-				       json_object_new_uint64(n));
-		for (size_t i = 0; i < n; i++) {
-			struct json_object *c =
-				json_object_array_get_idx(ret, i);
-			_cleanup_free_ char *k =
-				xasprintf("vcpu.%zu.thread-id", i);
-
-			if (json_object_is_type(c, json_type_object))
-				add_u64(s->out, k, c, "thread-id");
-		}
-	}
-	stats_part_done(s);
-}
-
-/* Disk I of a format node's name "dI-0" (the top of its chain); -1
- * for any other node (pflash, or what QEMU made up). */
-static long disk_of_node(const struct domain_def *def, const char *node)
-{
-	unsigned long i;
-	char *end;
-
-	if (!node || node[0] != 'd' || node[1] < '0' || node[1] > '9')
-		return -1;
-	i = strtoul(node + 1, &end, 10);
-	return i < def->n_disks && streq(end, "-0") ? (long)i : -1;
-}
-
-/* One disk's statistics from query-blockstats' entry @st. */
-static void disk_stats(struct json_object *out, size_t i, const char *target,
-		       struct json_object *st)
-{
-	static const char *const map[][2] = {
-		{"rd.bytes", "rd_bytes"},	 {"wr.bytes", "wr_bytes"},
-		{"rd.reqs", "rd_operations"},	 {"wr.reqs", "wr_operations"},
-		{"fl.reqs", "flush_operations"},
-	};
-	_cleanup_free_ char *name = xasprintf("block.%zu.name", i);
-
-	add_str(out, name, target);
-	for (size_t k = 0; k < ARRAY_SIZE(map); k++) {
-		_cleanup_free_ char *key =
-			xasprintf("block.%zu.%s", i, map[k][0]);
-
-		add_u64(out, key, st, map[k][1]);
-	}
-}
-
-/*
- * query-blockstats: each of our disks by its top node's name, not by
- * its place in the answer (QEMU lists other backends too: a UEFI
- * guest's pflash comes first).
- */
-static void on_blockstats(void *opaque, int r, struct json_object *ret,
-			  const struct err *e)
-{
-	struct stats_call *s = opaque;
-	const struct domain_def *def = s->vm->dom->def;
-	size_t n = r == 0 && json_object_is_type(ret, json_type_array)
-			   ? json_object_array_length(ret)
-			   : 0;
-
-	if (n)
-		json_object_object_add(s->out, "block.count",
-				       json_object_new_uint64(def->n_disks));
-	for (size_t k = 0; k < n; k++) {
-		struct json_object *b = json_object_array_get_idx(ret, k);
-		struct json_object *st = NULL;
-		const char *node = NULL;
-		long i;
-
-		if (!json_object_is_type(b, json_type_object) ||
-		    json_get_string_opt(b, "node-name", &node, NULL) <= 0 ||
-		    (i = disk_of_node(def, node)) < 0 ||
-		    json_get_object_opt(b, "stats", &st, NULL) <= 0)
-			continue;
-		disk_stats(s->out, (size_t)i, def->disks[i].target, st);
-	}
-	stats_part_done(s);
-}
-
 static int qemu_stats(struct daemon *dmn, struct domain *dom,
 		      struct json_object *out, void (*done)(void *opaque),
 		      void *opaque, struct err **e)
 {
 	struct qemu_vm *vm = vm_of(dom);
-	struct stats_call *s;
 
 	driver_cgroup_stats(vm->cgroups, out);
+	qemu_stats_rss(vm->child.pid, out);
 	if (!vm->qmp_ready)
 		return 0;
-	s = xcalloc(1, sizeof(*s));
-	s->vm = vm;
-	s->out = json_object_get(out);
-	s->done = done;
-	s->opaque = opaque;
-	s->pending = 3; /* the two answers, and this function */
-	if (qmp_command(vm->qmp, "query-cpus-fast", NULL, COMMAND_MS, on_cpus,
-			s, NULL) < 0)
-		s->pending--;
-	if (qmp_command(vm->qmp, "query-blockstats", NULL, COMMAND_MS,
-			on_blockstats, s, NULL) < 0)
-		s->pending--;
-	if (s->pending == 1) {
-		json_object_put(s->out);
-		free(s);
-		return 0;
-	}
-	s->pending--;
-	return RPC_DEFERRED;
+	return qemu_stats_query(vm->qmp, dom->def, out, done, opaque);
 }
 
 /* The record's QEMU: 1 when it still runs (same pid, same start time),
@@ -1524,6 +1497,7 @@ const struct driver_ops driver_qemu = {
 	.console = qemu_console,
 	.screenshot = qemu_screenshot,
 	.set_link = qemu_set_link,
+	.iotune = qemu_iotune,
 	.agent = qemu_agent,
 	.release = qemu_release,
 };

@@ -4,6 +4,7 @@
 #define NIDO_DAEMON_DRIVER_QEMU_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "block/chain.h"
 #include "daemon/domain_conf.h"
@@ -33,8 +34,9 @@ void qemu_argv_free(struct qemu_argv *a);
 
 /*
  * Appends each interface of @def: "-netdev tap,id=hostnetI,fd=N" on the
- * tap nidod opened for it (at @first_fd + I in QEMU, after the disks'
- * files) and its -device with the MAC.
+ * tap nidod opened for it (the taps' fds in QEMU from @first_fd on, in
+ * order, after the disks' files), or "-netdev user,id=hostnetI" for a
+ * user-mode network (QEMU's own, no tap); and its -device with the MAC.
  */
 void qemu_argv_nets(struct qemu_argv *a, const struct domain_def *def,
 		    int first_fd);
@@ -123,6 +125,18 @@ char *driver_qemu_emulator(void);
 int driver_qemu_native(const struct domain_def *def, const char *monitor,
 		       char **out, struct err **e);
 
+/*
+ * Direct kernel boot (driver-qemu-kernel.c): @def's <kernel> and
+ * <initrd>, opened by nidod and copied into sealed memfds, in @fds (-1
+ * each when absent); 0 or -errno with @e (nothing left open). Then
+ * -kernel, -initrd (QEMU's /proc/self/fd/@first_fd and the next; with
+ * @first_fd -1 their paths) and -append.
+ */
+int driver_qemu_kernel_open(const struct domain_def *def, int fds[2],
+			    struct err **e);
+void qemu_argv_kernel(struct qemu_argv *a, const struct domain_def *def,
+		      int first_fd);
+
 /* Where QEMU's firmware descriptors are, in precedence order
  * (NIDO_QEMU_FIRMWARE_DIRS overrides, colon-separated). */
 #define QEMU_FIRMWARE_DIRS "/etc/qemu/firmware:/usr/share/qemu/firmware"
@@ -160,6 +174,57 @@ typedef void (*qemu_screendump_fn)(void *opaque, int r, int fd,
  */
 int qemu_screendump(struct qmp *q, const char *path, qemu_screendump_fn done,
 		    void *opaque, struct err **e);
+
+/* The end of a QMP exchange of the driver's: @r 0 and @res (a reference
+ * taken over; may be NULL), or -errno and @e (borrowed). */
+typedef void (*qemu_done_fn)(void *opaque, int r, struct json_object *res,
+			     const struct err *e);
+
+/*
+ * Block I/O limits (driver-qemu-tune.c), on the device of disk @i
+ * (diskI), @v in domain_iotune_names' order. qemu_iotune_set() sets one
+ * disk's; qemu_iotune_apply() every disk's <iotune> of @def (at start,
+ * before the vCPUs run), @done once all have answered, with the first
+ * error; qemu_iotune_get() reads disk @i's back from query-block: @res
+ * is {"iotune": {every name of domain_iotune_all_names, in order}}.
+ * set and get return 0 (@done is called once) or -errno with @e.
+ */
+int qemu_iotune_set(struct qmp *q, const struct domain_def *def, size_t i,
+		    const uint64_t v[6], qemu_done_fn done, void *opaque,
+		    struct err **e);
+void qemu_iotune_apply(struct qmp *q, const struct domain_def *def,
+		       qemu_done_fn done, void *opaque);
+int qemu_iotune_get(struct qmp *q, size_t i, qemu_done_fn done, void *opaque,
+		    struct err **e);
+
+/* The balloon device's QOM path (its id is balloon0). */
+#define QEMU_BALLOON_PATH "/machine/peripheral/balloon0"
+
+/*
+ * domstats from QEMU (driver-qemu-stats.c): adds the vCPUs', disks' and
+ * balloon's statistics to @out; returns 0 when none is asked (@done is
+ * not called), or RPC_DEFERRED: @done(@opaque) is called once, after
+ * the last answer. @def is borrowed until then: the answers come before
+ * the domain's QMP connection is freed (an ended domain's with
+ * ECANCELED), and that comes before its definition changes.
+ */
+int qemu_stats_query(struct qmp *q, const struct domain_def *def,
+		     struct json_object *out, void (*done)(void *opaque),
+		     void *opaque);
+/* balloon.rss: the resident memory of QEMU @pid, in KiB, from /proc. */
+void qemu_stats_rss(pid_t pid, struct json_object *out);
+
+/* The end of qemu_setup_run(): @r 0, or -errno and @e (borrowed). */
+typedef void (*qemu_setup_fn)(void *opaque, int r, const struct err *e);
+/*
+ * What is set through QMP before the vCPUs run (driver-qemu-setup.c):
+ * @def's <iotune>, the balloon's <stats period>, the interfaces whose
+ * link starts down; @done once, after the last answer or the first
+ * error (which names the step). @def is borrowed until then, as in
+ * qemu_stats_query().
+ */
+void qemu_setup_run(struct qmp *q, const struct domain_def *def,
+		    qemu_setup_fn done, void *opaque);
 
 /* The directory of the domains' NVRAM files (copied; NULL: none). */
 void driver_qemu_set_nvram_dir(const char *dir);

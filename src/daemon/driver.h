@@ -111,6 +111,17 @@ struct driver_ops {
 	 */
 	struct agent *(*agent)(struct daemon *dmn, struct domain *dom,
 			       struct err **e);
+	/*
+	 * The I/O limits of the running domain's disk @disk (blkdeviotune
+	 * --live): with @set (six values, domain_iotune_names' order) sets
+	 * them, and on success the live definition's <iotune> says so;
+	 * without, reads them from the VMM: the job's result is {"iotune":
+	 * {every name of domain_iotune_all_names, in order}}. May return
+	 * RPC_DEFERRED. NULL: the driver cannot change them live (the live
+	 * definition says what applies).
+	 */
+	int (*iotune)(struct daemon *dmn, struct domain *dom, size_t disk,
+		      const uint64_t *set, struct err **e);
 	/* Frees dom->priv without stopping anything (daemon exit). */
 	void (*release)(struct daemon *dmn, struct domain *dom);
 };

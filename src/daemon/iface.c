@@ -247,6 +247,8 @@ static int setup_one(struct daemon *dmn, struct net_nl *nl,
 	struct domain_net *n = &def->nets[i];
 	struct iface_plan p;
 
+	if (n->type == NET_TYPE_USER) /* inside QEMU: no tap, no fd */
+		return 0;
 	if (resolve(dmn, n, &p, e) < 0 ||
 	    (p.bridge[0] && check_bridge(nl, &p, e) < 0) ||
 	    make_tap(n, owner, t, e) < 0)

@@ -123,6 +123,8 @@ static void state_event(struct daemon *dmn, const struct domain *dom,
 {
 	if (before == DOMAIN_SHUTOFF && dom->reason == REASON_RUNNING_BOOTED)
 		events_lifecycle(dmn, dom, "started", "booted");
+	else if (dom->reason == REASON_PAUSED_CRASHED)
+		events_lifecycle(dmn, dom, "crashed", "panicked");
 	else if (before != DOMAIN_PAUSED && dom->state == DOMAIN_PAUSED)
 		events_lifecycle(dmn, dom, "suspended", "paused");
 	else if (before == DOMAIN_PAUSED && dom->state == DOMAIN_RUNNING)

@@ -16,6 +16,7 @@
 
 #include "daemon/agent.h"
 #include "daemon/daemon.h"
+#include "daemon/driver-qemu.h"
 #include "daemon/driver.h"
 #include "daemon/qmp.h"
 #include "lib/json.h"
@@ -204,7 +205,8 @@ static size_t list_len(struct json_object *v)
 	return MIN(json_object_array_length(v), (size_t)AGENT_LIST_MAX);
 }
 
-static void gi_os(struct json_object *ret, struct json_object *out)
+static void gi_os(struct json_object *ret, struct json_object *out,
+		  const struct domain_def *def)
 {
 	static const char *const keys[] = {
 		"id",	      "name",		"pretty-name",	  "version",
@@ -219,12 +221,14 @@ static void gi_os(struct json_object *ret, struct json_object *out)
 	}
 }
 
-static void gi_hostname(struct json_object *ret, struct json_object *out)
+static void gi_hostname(struct json_object *ret, struct json_object *out,
+			const struct domain_def *def)
 {
 	put_str(out, "hostname", ret, "host-name");
 }
 
-static void gi_timezone(struct json_object *ret, struct json_object *out)
+static void gi_timezone(struct json_object *ret, struct json_object *out,
+			const struct domain_def *def)
 {
 	int64_t off;
 
@@ -233,7 +237,8 @@ static void gi_timezone(struct json_object *ret, struct json_object *out)
 		put_int(out, "timezone.offset", off);
 }
 
-static void gi_users(struct json_object *ret, struct json_object *out)
+static void gi_users(struct json_object *ret, struct json_object *out,
+		     const struct domain_def *def)
 {
 	size_t n = list_len(ret);
 
@@ -255,7 +260,8 @@ static void gi_users(struct json_object *ret, struct json_object *out)
 	}
 }
 
-static void gi_filesystems(struct json_object *ret, struct json_object *out)
+static void gi_filesystems(struct json_object *ret, struct json_object *out,
+			   const struct domain_def *def)
 {
 	size_t n = list_len(ret);
 
@@ -312,7 +318,8 @@ static bool gi_addr(struct json_object *out, const char *prefix,
 	return true;
 }
 
-static void gi_interfaces(struct json_object *ret, struct json_object *out)
+static void gi_interfaces(struct json_object *ret, struct json_object *out,
+			  const struct domain_def *def)
 {
 	size_t n = list_len(ret);
 
@@ -339,28 +346,125 @@ static void gi_interfaces(struct json_object *ret, struct json_object *out)
 	}
 }
 
+/*
+ * The domain's disk (its target) that the guest's disk address @ad
+ * (guest-get-disks) is: a virtio disk by its PCI address, another by its
+ * serial; NULL when none is (what the guest says is only a hint).
+ */
+static const char *disk_alias(const struct domain_def *def,
+			      struct json_object *ad)
+{
+	struct json_object *pci = NULL;
+	const char *bus = NULL, *serial = NULL;
+	int64_t dom = -1, b = -1, slot = -1, fn = -1;
+	struct dev_pci_addr at;
+
+	json_get_string_opt(ad, "bus-type", &bus, NULL);
+	json_get_string_opt(ad, "serial", &serial, NULL);
+	if (json_get_object_opt(ad, "pci-controller", &pci, NULL) > 0) {
+		json_get_int64_opt(pci, "domain", &dom, NULL);
+		json_get_int64_opt(pci, "bus", &b, NULL);
+		json_get_int64_opt(pci, "slot", &slot, NULL);
+		json_get_int64_opt(pci, "function", &fn, NULL);
+	}
+	for (size_t i = 0; i < def->n_disks; i++) {
+		const struct domain_disk *d = &def->disks[i];
+
+		if (serial && d->serial && streq(serial, d->serial))
+			return d->target;
+		if (bus && streq(bus, "virtio") && d->bus == DISK_BUS_VIRTIO &&
+		    qemu_pci_slot(def, QEMU_PCI_DISK, i, &at) == 0 &&
+		    dom == 0 && b == at.bus && slot == at.slot &&
+		    fn == at.function)
+			return d->target;
+	}
+	return NULL;
+}
+
+/* guest-get-disks, as libvirt's disk.N.* parameters. */
+static void gi_disks(struct json_object *ret, struct json_object *out,
+		     const struct domain_def *def)
+{
+	size_t n = list_len(ret);
+
+	put_int(out, "disk.count", (int64_t)n);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *d = json_object_array_get_idx(ret, i);
+		struct json_object *deps = NULL, *ad = NULL;
+		_cleanup_free_ char *k = xasprintf("disk.%zu.name", i);
+		bool part = false;
+		const char *alias;
+
+		put_str(out, k, d, "name");
+		free(k);
+		k = xasprintf("disk.%zu.partition", i);
+		json_get_bool_opt(d, "partition", &part, NULL);
+		json_object_object_add(
+			out, k, json_object_new_string(part ? "yes" : "no"));
+		json_get_array_opt(d, "dependencies", &deps, NULL);
+		free(k);
+		k = xasprintf("disk.%zu.dependency.count", i);
+		put_int(out, k, (int64_t)list_len(deps));
+		for (size_t j = 0; j < list_len(deps); j++) {
+			struct json_object *dep =
+				json_object_array_get_idx(deps, j);
+			_cleanup_free_ char *kd =
+				xasprintf("disk.%zu.dependency.%zu.name", i, j);
+			_cleanup_free_ char *s = NULL;
+
+			if (!json_object_is_type(dep, json_type_string))
+				continue;
+			s = qmp_printable(json_object_get_string(dep),
+					  AGENT_STR_MAX);
+			json_object_object_add(out, kd,
+					       json_object_new_string(s));
+		}
+		free(k);
+		k = xasprintf("disk.%zu.guest_alias", i);
+		put_str(out, k, d, "alias");
+		if (json_get_object_opt(d, "address", &ad, NULL) <= 0)
+			continue;
+		free(k);
+		k = xasprintf("disk.%zu.serial", i);
+		put_str(out, k, ad, "serial");
+		free(k);
+		k = xasprintf("disk.%zu.guest_bus", i);
+		put_str(out, k, ad, "bus-type");
+		if ((alias = disk_alias(def, ad))) {
+			free(k);
+			k = xasprintf("disk.%zu.alias", i);
+			json_object_object_add(out, k,
+					       json_object_new_string(alias));
+		}
+	}
+}
+
 /* guestinfo's sections, in virsh's order: its type, the agent's
- * command, what turns the answer into parameters. */
+ * command, what turns the answer into parameters (with the domain's
+ * definition, to name its disks). */
 static const struct {
 	const char *type;
 	const char *command;
-	void (*fill)(struct json_object *ret, struct json_object *out);
+	void (*fill)(struct json_object *ret, struct json_object *out,
+		     const struct domain_def *def);
 } gi_sections[] = {
 	{"users", "guest-get-users", gi_users},
 	{"os", "guest-get-osinfo", gi_os},
 	{"timezone", "guest-get-timezone", gi_timezone},
 	{"hostname", "guest-get-host-name", gi_hostname},
 	{"filesystem", "guest-get-fsinfo", gi_filesystems},
+	{"disk", "guest-get-disks", gi_disks},
 	{"interfaces", "guest-network-get-interfaces", gi_interfaces},
 };
 
 /* A guestinfo call, one section after the other. */
 struct guestinfo {
 	struct rpc_call *call;
-	struct agent *a; /* valid in its callbacks that succeed */
-	unsigned want;	 /* sections, by bit */
-	bool all;	 /* none asked by name: skip what the agent lacks */
-	size_t at;	 /* the section on its way */
+	struct agent *a;    /* valid in its callbacks that succeed */
+	struct domain *dom; /* the same (its agent goes when it stops) */
+	unsigned want;	    /* sections, by bit */
+	bool all;	    /* none asked by name: skip what the agent lacks */
+	size_t at;	    /* the section on its way */
 	struct json_object *out;
 };
 
@@ -399,7 +503,7 @@ static void gi_reply(void *opaque, int r, struct json_object *ret,
 	struct json_object *res;
 
 	if (r == 0)
-		gi_sections[gi->at].fill(ret, gi->out);
+		gi_sections[gi->at].fill(ret, gi->out, gi->dom->def);
 	if (r < 0 && !(r == -EIO && gi->all)) { /* the agent lacks it */
 		rpc_call_done(gi->call, r, NULL, e);
 		gi_free(gi);
@@ -442,7 +546,7 @@ static int gi_types(struct json_object *params, unsigned *want, bool *all,
 			return err_setk(e, ERR_INVALID_ARG, EINVAL,
 					"unknown guest info type '%s' (users, "
 					"os, timezone, hostname, filesystem, "
-					"interfaces)",
+					"disk, interfaces)",
 					t ? t : "");
 		*want |= 1u << k;
 	}
@@ -464,6 +568,7 @@ static int m_guestinfo(void *opaque, struct json_object *params,
 		return err_code(*e);
 	gi = xcalloc(1, sizeof(*gi));
 	gi->a = a;
+	gi->dom = dom;
 	gi->want = want;
 	gi->all = all;
 	gi->out = json_object_new_object();

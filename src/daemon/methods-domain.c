@@ -168,8 +168,10 @@ static int parse_xml_param(struct json_object *params, struct domain_def **def,
 
 	if (json_get_string(params, "xml", &xml, e) < 0)
 		return -EINVAL;
-	if (domain_def_parse(xml, strlen(xml), def, &w, e) < 0)
+	if (domain_def_parse(xml, strlen(xml), def, &w, e) < 0) {
+		xml_warnings_clear(&w); /* those before the refusal */
 		return -EINVAL;
+	}
 	*warnings = json_object_new_array();
 	for (size_t i = 0; i < w.n; i++)
 		json_object_array_add(*warnings,
@@ -648,6 +650,8 @@ static const char *net_type_name(enum net_type t)
 		return "bridge";
 	case NET_TYPE_NETWORK:
 		return "network";
+	case NET_TYPE_USER:
+		return "user";
 	default:
 		return "ethernet";
 	}
@@ -717,6 +721,7 @@ static void libvirt_state(const struct domain *dom, int *state, int *reason)
 		[REASON_RUNNING_UNKNOWN] = 0,
 		[REASON_PAUSED_USER] = 1,
 		[REASON_PAUSED_UNKNOWN] = 0,
+		[REASON_PAUSED_CRASHED] = 9, /* VIR_DOMAIN_PAUSED_CRASHED */
 	};
 
 	*state = (size_t)dom->state < ARRAY_SIZE(states) ? states[dom->state]
@@ -726,42 +731,36 @@ static void libvirt_state(const struct domain *dom, int *state, int *reason)
 			  : 0;
 }
 
-/* Statistics every domain has, from its definition and state. */
 /*
  * libvirt's net.N.* of a running domain: each tap's counters, from the
- * guest's side (a tap's receive is the guest's transmit), whatever the
- * driver. A tap that cannot be read is left out.
+ * guest's side, whatever the driver. A tap that cannot be read is left
+ * out.
  */
 static void stats_nets(const struct domain_def *def, struct json_object *s)
 {
 	struct net_nl *nl = NULL;
+	uint64_t v[IFACE_COUNTERS];
 	char key[64];
 
 	if (!def->n_nets || net_nl_open(&nl, NULL) < 0)
 		return;
 	for (size_t i = 0; i < def->n_nets; i++) {
 		const char *tap = domain_net_tap(&def->nets[i]);
-		static const char *const names[] = {
-			"rx.bytes", "rx.pkts", "rx.errs", "rx.drop",
-			"tx.bytes", "tx.pkts", "tx.errs", "tx.drop"};
-		struct net_link_info in;
 
-		if (!tap || net_link_query(nl, tap, &in, NULL) < 0)
+		if (!tap || iface_guest_counters(nl, tap, v, NULL) < 0)
 			continue;
-		const uint64_t v[] = {in.tx_bytes, in.tx_packets, in.tx_errs,
-				      in.tx_drop,  in.rx_bytes,	  in.rx_packets,
-				      in.rx_errs,  in.rx_drop};
-
 		snprintf(key, sizeof(key), "net.%zu.name", i);
 		add_str(s, key, tap);
-		for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
-			snprintf(key, sizeof(key), "net.%zu.%s", i, names[k]);
+		for (size_t k = 0; k < IFACE_COUNTERS; k++) {
+			snprintf(key, sizeof(key), "net.%zu.%s", i,
+				 iface_counter_names[k][1]);
 			add_u64(s, key, v[k]);
 		}
 	}
 	net_nl_close(nl);
 }
 
+/* Statistics every domain has, from its definition and state. */
 static void stats_common(const struct domain *dom, struct json_object *s)
 {
 	char key[64];
@@ -859,46 +858,248 @@ static int m_stats(void *opaque, struct json_object *params,
 
 /*
  * Every block I/O tunable libvirt reports (virsh blkdeviotune), in its
- * order: the six nido applies from <iotune>, 0 for the others (nido
- * has no bursts, no I/O size, no groups: group_name is "").
+ * order: the six nido applies from <iotune> (@v), 0 for the others (no
+ * bursts, no I/O size, no groups: group_name is "").
  */
-static void iotune_all(const struct domain_disk *d, struct json_object *io)
+static struct json_object *iotune_all(const uint64_t v[6])
 {
-	static const char *const keys[] = {
-		"total_bytes_sec",
-		"read_bytes_sec",
-		"write_bytes_sec",
-		"total_iops_sec",
-		"read_iops_sec",
-		"write_iops_sec",
-		"total_bytes_sec_max",
-		"read_bytes_sec_max",
-		"write_bytes_sec_max",
-		"total_iops_sec_max",
-		"read_iops_sec_max",
-		"write_iops_sec_max",
-		"size_iops_sec",
-		"group_name",
-		"total_bytes_sec_max_length",
-		"read_bytes_sec_max_length",
-		"write_bytes_sec_max_length",
-		"total_iops_sec_max_length",
-		"read_iops_sec_max_length",
-		"write_iops_sec_max_length",
-	};
+	struct json_object *io = json_object_new_object();
 
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		uint64_t v = 0;
-
-		if (streq(keys[i], "group_name")) {
-			add_str(io, keys[i], "");
-			continue;
-		}
-		for (int k = 0; k < 6; k++)
-			if (streq(keys[i], domain_iotune_names[k]))
-				v = d->iotune[k];
-		add_u64(io, keys[i], v);
+	for (size_t i = 0; i < DOMAIN_IOTUNE_ALL; i++) {
+		if (i == DOMAIN_IOTUNE_GROUP)
+			add_str(io, domain_iotune_all_names[i], "");
+		else
+			add_u64(io, domain_iotune_all_names[i],
+				i < 6 ? v[i] : 0);
 	}
+	return io;
+}
+
+struct domain_def *domain_config_copy(const struct domain *dom, struct err **e)
+{
+	_cleanup_free_ char *xml = NULL;
+	struct domain_def *def = NULL;
+
+	if (!dom->persistent) {
+		err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+			 "domain '%s' is transient: it has no persistent "
+			 "configuration",
+			 dom->def->name);
+		return NULL;
+	}
+	xml = domain_def_format(object_xml_def(&dom->obj, true));
+	if (domain_def_parse(xml, strlen(xml), &def, NULL, e) < 0)
+		return NULL;
+	return def;
+}
+
+int domain_config_save(struct daemon *dmn, struct domain_def *def,
+		       struct err **e)
+{
+	struct object *obj = NULL;
+
+	if (object_define(&dmn->domains.l, &dmn->store, def, &obj, e) < 0)
+		return err_code(*e);
+	events_lifecycle(dmn, domain_of(obj), "defined", "updated");
+	return 0;
+}
+
+int domain_live_split(struct domain *dom, struct err **e)
+{
+	_cleanup_free_ char *xml = NULL;
+	struct domain_def *copy = NULL;
+
+	if (!dom->persistent || dom->newdef)
+		return 0;
+	xml = domain_def_format(dom->def);
+	if (domain_def_parse(xml, strlen(xml), &copy, NULL, e) < 0)
+		return err_prefix(e, "a copy of the persistent definition");
+	dom->newdef = copy;
+	return 0;
+}
+
+/* The disk of @def that @key names (its target or its source, as virsh
+ * takes either); -1 with @e filled. */
+static int find_disk(const struct domain_def *def, const char *key,
+		     struct err **e)
+{
+	for (size_t i = 0; i < def->n_disks; i++)
+		if (streq(def->disks[i].target, key) ||
+		    (def->disks[i].source && streq(def->disks[i].source, key)))
+			return (int)i;
+	return err_setk(e, ERR_INVALID_ARG, ENODEV,
+			"domain '%s' has no disk '%s'", def->name, key);
+}
+
+/* The limits "iotune" of @params asks to set (@given: which), checked:
+ * names of domain_iotune_names, numbers. 0 when there is none. */
+static int iotune_param(struct json_object *params, uint64_t set[6],
+			bool given[6], bool *any, struct err **e)
+{
+	struct json_object *io = NULL;
+
+	*any = false;
+	if (json_get_object_opt(params, "iotune", &io, e) < 0)
+		return -EINVAL;
+	if (!io)
+		return 0;
+	json_object_object_foreach (io, key, val) {
+		int k = 0;
+
+		while (k < 6 && !streq(key, domain_iotune_names[k]))
+			k++;
+		if (k == 6)
+			return err_setk(e, ERR_INVALID_ARG, EINVAL,
+					"unknown block I/O tunable '%.64s' "
+					"(nido sets %s, ... %s)",
+					key, domain_iotune_names[0],
+					domain_iotune_names[5]);
+		if (json_get_uint64(io, key, &set[k], e) < 0)
+			return -EINVAL;
+		given[k] = *any = true;
+	}
+	return 0;
+}
+
+/*
+ * @set applied to @v as libvirt applies it: in each group (bytes, I/O
+ * operations), one limit given clears the others not given; a total
+ * with a read or write limit is an error.
+ */
+static int iotune_merge(uint64_t v[6], const uint64_t set[6],
+			const bool given[6], struct err **e)
+{
+	static const char *const groups[] = {"bytes_sec", "iops_sec"};
+
+	for (int g = 0; g < 2; g++) {
+		int t = 3 * g;
+
+		if (!given[t] && !given[t + 1] && !given[t + 2])
+			continue;
+		for (int k = t; k < t + 3; k++)
+			v[k] = given[k] ? set[k] : 0;
+		if (v[t] && (v[t + 1] || v[t + 2]))
+			return err_setk(e, ERR_INVALID_ARG, EINVAL,
+					"total and read/write of %s cannot be "
+					"set at the same time",
+					groups[g]);
+	}
+	return 0;
+}
+
+/* virsh's scope: "live", "config", "current" (neither: the domain's
+ * current state). */
+static int iotune_scope(const struct domain *dom, struct json_object *params,
+			bool *live, bool *config, struct err **e)
+{
+	bool current = false;
+
+	*live = *config = false;
+	if (json_get_bool_opt(params, "live", live, e) < 0 ||
+	    json_get_bool_opt(params, "config", config, e) < 0 ||
+	    json_get_bool_opt(params, "current", &current, e) < 0)
+		return -EINVAL;
+	if (current && (*live || *config))
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"--current excludes --live and --config");
+	if (!*live && !*config)
+		*(domain_is_active(dom) ? live : config) = true;
+	if (*live && !domain_is_active(dom))
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"domain '%s' is not running", dom->def->name);
+	return 0;
+}
+
+/* blkdeviotune --config with limits: the persistent definition's. */
+static int iotune_config(struct daemon *dmn, struct domain *dom,
+			 const char *key, const uint64_t set[6],
+			 const bool given[6], struct err **e)
+{
+	struct domain_def *def = domain_config_copy(dom, e);
+	int i;
+
+	if (!def)
+		return err_code(*e);
+	if ((i = find_disk(def, key, e)) < 0 ||
+	    iotune_merge(def->disks[i].iotune, set, given, e) < 0) {
+		domain_def_free(def);
+		return err_code(*e);
+	}
+	return domain_config_save(dmn, def, e);
+}
+
+/* blkdeviotune --live: the running domain's, through its driver. */
+static int iotune_live(struct daemon *dmn, struct domain *dom, int i,
+		       const uint64_t *set, const bool *given,
+		       struct json_object **result, struct err **e)
+{
+	uint64_t v[6];
+	int r;
+
+	if (!set && !dom->drv->iotune) {
+		*result = json_object_new_object();
+		json_object_object_add(*result, "iotune",
+				       iotune_all(dom->def->disks[i].iotune));
+		return 0;
+	}
+	memcpy(v, dom->def->disks[i].iotune, sizeof(v));
+	if (set && (iotune_merge(v, set, given, e) < 0 ||
+		    domain_live_split(dom, e) < 0))
+		return err_code(*e);
+	r = dom->drv->iotune(dmn, dom, (size_t)i, set ? v : NULL, e);
+	return r == RPC_DEFERRED ? job_wait(dmn, dom, r, NULL) : r;
+}
+
+/*
+ * virsh blkdeviotune: the limits of "device" (a disk's target or
+ * source) of "domain". With "iotune" {NAME: N, ...} (the six of
+ * domain_iotune_names) sets them, in the "live" domain, its "config"
+ * or both (the persistent definition first: it is checked and written
+ * at once; the running domain's VMM answers later); without, the result
+ * is {"iotune": every tunable, in virsh's order} of one of them.
+ */
+static int m_blkdeviotune(void *opaque, struct json_object *params,
+			  struct json_object **result, struct err **e)
+{
+	struct daemon *dmn = opaque;
+	struct domain *dom = param_domain(dmn, params, e);
+	uint64_t set[6] = {0};
+	bool given[6] = {false}, any, live, config;
+	const char *key;
+	int i = -1;
+
+	if (!dom || json_get_string(params, "device", &key, e) < 0 ||
+	    iotune_param(params, set, given, &any, e) < 0 ||
+	    iotune_scope(dom, params, &live, &config, e) < 0)
+		return err_code(*e);
+	if (!any && live && config)
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"--live and --config cannot both be given to "
+				"read the limits");
+	if (live &&
+	    ((i = find_disk(dom->def, key, e)) < 0 || need_idle(dom, e) < 0))
+		return err_code(*e);
+	if (live && any && !dom->drv->iotune)
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"the %s driver cannot change a running "
+				"domain's I/O limits (--config changes its "
+				"next start's)",
+				dom->drv->name);
+	if (config && !any) {
+		const struct domain_def *def = object_xml_def(&dom->obj, true);
+
+		if ((i = find_disk(def, key, e)) < 0)
+			return err_code(*e);
+		*result = json_object_new_object();
+		json_object_object_add(*result, "iotune",
+				       iotune_all(def->disks[i].iotune));
+		return 0;
+	}
+	if (config && iotune_config(dmn, dom, key, set, given, e) < 0)
+		return err_code(*e);
+	return live ? iotune_live(dmn, dom, i, any ? set : NULL, given, result,
+				  e)
+		    : 0;
 }
 
 /*
@@ -932,11 +1133,9 @@ static int m_tune(void *opaque, struct json_object *params,
 	for (size_t i = 0; i < dom->def->n_disks; i++) {
 		const struct domain_disk *d = &dom->def->disks[i];
 		struct json_object *o = json_object_new_object();
-		struct json_object *io = json_object_new_object();
 
 		add_str(o, "target", d->target);
-		iotune_all(d, io);
-		json_object_object_add(o, "iotune", io);
+		json_object_object_add(o, "iotune", iotune_all(d->iotune));
 		json_object_array_add(disks, o);
 	}
 	*result = json_object_new_object();
@@ -1036,6 +1235,7 @@ const struct rpc_method domain_methods[] = {
 	{"domain.blklist", m_blklist, RPC_READ_ONLY},
 	{"domain.iflist", m_iflist, RPC_READ_ONLY},
 	{"domain.tune", m_tune, RPC_READ_ONLY},
+	{"domain.blkdeviotune", m_blkdeviotune},
 	{"domain.stats", m_stats, RPC_READ_ONLY},
 	{"domain.console", m_console},
 	{"domain.open_console", console_m_open, 0},

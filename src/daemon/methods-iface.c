@@ -60,14 +60,40 @@ static void add_u64(struct json_object *o, const char *k, uint64_t v)
 	json_object_object_add(o, k, json_object_new_uint64(v));
 }
 
-/* domifstat: the tap's counters from the guest's side (a tap's receive
- * is the guest's transmit), as libvirt swaps them. */
+const char *const iface_counter_names[IFACE_COUNTERS][2] = {
+	{"rx_bytes", "rx.bytes"}, {"rx_packets", "rx.pkts"},
+	{"rx_errs", "rx.errs"},	  {"rx_drop", "rx.drop"},
+	{"tx_bytes", "tx.bytes"}, {"tx_packets", "tx.pkts"},
+	{"tx_errs", "tx.errs"},	  {"tx_drop", "tx.drop"},
+};
+
+int iface_guest_counters(struct net_nl *nl, const char *tap,
+			 uint64_t v[IFACE_COUNTERS], struct err **e)
+{
+	struct net_link_info in;
+	int r = net_link_query(nl, tap, &in, e);
+
+	if (r < 0)
+		return r;
+	/* a tap's receive is the guest's transmit */
+	v[0] = in.tx_bytes;
+	v[1] = in.tx_packets;
+	v[2] = in.tx_errs;
+	v[3] = in.tx_drop;
+	v[4] = in.rx_bytes;
+	v[5] = in.rx_packets;
+	v[6] = in.rx_errs;
+	v[7] = in.rx_drop;
+	return 0;
+}
+
+/* domifstat: the tap's counters from the guest's side. */
 static int m_ifstat(void *opaque, struct json_object *params,
 		    struct json_object **result, struct err **e)
 {
 	struct daemon *dmn = opaque;
 	struct domain *dom = param_domain(dmn, params, e);
-	struct net_link_info info;
+	uint64_t v[IFACE_COUNTERS];
 	struct net_nl *nl = NULL;
 	const char *key, *tap;
 	int i, r;
@@ -76,23 +102,22 @@ static int m_ifstat(void *opaque, struct json_object *params,
 	    need_running(dom, e) < 0 || (i = find_iface(dom->def, key, e)) < 0)
 		return err_code(*e);
 	tap = domain_net_tap(&dom->def->nets[i]);
+	if (!tap)
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"interface '%s' of domain '%s' has no tap (a "
+				"user-mode network inside QEMU): no counters",
+				key, dom->def->name);
 	if (net_nl_open(&nl, e) < 0)
 		return err_code(*e);
-	r = net_link_query(nl, tap, &info, e);
+	r = iface_guest_counters(nl, tap, v, e);
 	net_nl_close(nl);
 	if (r < 0)
 		return r;
 	*result = json_object_new_object();
 	json_object_object_add(*result, "interface",
 			       json_object_new_string(tap));
-	add_u64(*result, "rx_bytes", info.tx_bytes);
-	add_u64(*result, "rx_packets", info.tx_packets);
-	add_u64(*result, "rx_errs", info.tx_errs);
-	add_u64(*result, "rx_drop", info.tx_drop);
-	add_u64(*result, "tx_bytes", info.rx_bytes);
-	add_u64(*result, "tx_packets", info.rx_packets);
-	add_u64(*result, "tx_errs", info.rx_errs);
-	add_u64(*result, "tx_drop", info.rx_drop);
+	for (size_t k = 0; k < IFACE_COUNTERS; k++)
+		add_u64(*result, iface_counter_names[k][0], v[k]);
 	return 0;
 }
 
@@ -125,44 +150,10 @@ static int m_getlink(void *opaque, struct json_object *params,
 	return 0;
 }
 
-/*
- * A copy of @dom's persistent definition to change (format, then parse:
- * the copy is checked as define checks it); NULL with @e filled.
- */
-static struct domain_def *config_copy(const struct domain *dom, struct err **e)
-{
-	_cleanup_free_ char *xml = NULL;
-	struct domain_def *def = NULL;
-
-	if (!dom->persistent) {
-		err_setk(e, ERR_OPERATION_INVALID, EINVAL,
-			 "domain '%s' is transient: it has no persistent "
-			 "configuration",
-			 dom->def->name);
-		return NULL;
-	}
-	xml = domain_def_format(object_xml_def(&dom->obj, true));
-	if (domain_def_parse(xml, strlen(xml), &def, NULL, e) < 0)
-		return NULL;
-	return def;
-}
-
-/* Saves @def (taken over) as @dom's persistent definition. */
-static int config_save(struct daemon *dmn, struct domain_def *def,
-		       struct err **e)
-{
-	struct object *obj = NULL;
-
-	if (object_define(&dmn->domains.l, &dmn->store, def, &obj, e) < 0)
-		return err_code(*e);
-	events_lifecycle(dmn, domain_of(obj), "defined", "updated");
-	return 0;
-}
-
 static int setlink_config(struct daemon *dmn, struct domain *dom,
 			  const char *key, bool up, struct err **e)
 {
-	struct domain_def *def = config_copy(dom, e);
+	struct domain_def *def = domain_config_copy(dom, e);
 	int i;
 
 	if (!def)
@@ -172,7 +163,7 @@ static int setlink_config(struct daemon *dmn, struct domain *dom,
 		return err_code(*e);
 	}
 	def->nets[i].link = up ? DOMAIN_TRISTATE_ON : DOMAIN_TRISTATE_OFF;
-	return config_save(dmn, def, e);
+	return domain_config_save(dmn, def, e);
 }
 
 /* domif-setlink: the running guest's (through its driver), or with
@@ -206,6 +197,8 @@ static int m_setlink(void *opaque, struct json_object *params,
 		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
 				"the %s driver cannot set a link's state",
 				dom->drv ? dom->drv->name : "domain's");
+	if (domain_live_split(dom, e) < 0)
+		return err_code(*e);
 	r = dom->drv->set_link(dmn, dom, (size_t)i, streq(state, "up"), e);
 	if (r == RPC_DEFERRED)
 		dom->job = rpc_server_defer(dmn->rpc);
@@ -386,7 +379,7 @@ static int m_attach(void *opaque, struct json_object *params,
 	all = xasprintf("%.*s%s%s", (int)(end - xml), xml, add, end);
 	if (domain_def_parse(all, strlen(all), &def, NULL, e) < 0)
 		return err_code(*e);
-	return config_save(dmn, def, e);
+	return domain_config_save(dmn, def, e);
 }
 
 /* detach-interface: "type" and "mac" (needed when several match). */
@@ -404,7 +397,7 @@ static int m_detach(void *opaque, struct json_object *params,
 	    json_get_string_opt(params, "mac", &mac, e) < 0 ||
 	    check_scope(dom, params, e) < 0 ||
 	    (mac && net_mac_parse(mac, "MAC", m, e) < 0) ||
-	    !(def = config_copy(dom, e)))
+	    !(def = domain_config_copy(dom, e)))
 		return err_code(*e);
 	for (size_t i = 0; i < def->n_nets; i++) {
 		if (!streq(domain_net_type_names[def->nets[i].type], type) ||
@@ -430,7 +423,7 @@ static int m_detach(void *opaque, struct json_object *params,
 	memmove(&def->nets[at], &def->nets[at + 1],
 		(def->n_nets - at - 1) * sizeof(*def->nets));
 	def->n_nets--;
-	return config_save(dmn, def, e);
+	return domain_config_save(dmn, def, e);
 }
 
 const struct rpc_method iface_methods[] = {

@@ -82,7 +82,29 @@ t "nido-vmm is given the limits" python3 -c "
 import json, sys
 d = json.load(open(sys.argv[1]))['disks'][0]
 assert d['iotune'] == {'read_bytes_sec': 10485760, 'total_iops_sec': 500}, d" "$NIDO_RUNTIME_DIR/domains/io.config"
+t_out "blkdeviotune of the running domain: its live limits" "total_iops_sec : 500" \
+	"$NIDO" blkdeviotune io vda
+t_err "... which nido-vmm cannot change: refused by name" \
+	"the kvm driver cannot change a running domain's I/O limits (--config changes its next start's)" \
+	"$NIDO" blkdeviotune io vda --read-bytes-sec 1M
+t_out "--config sets the next start's (a total clears read and write)" "" \
+	"$NIDO" blkdeviotune io vda --total-bytes-sec 2M --config
+t_out "... dumpxml --inactive has it" "<total_bytes_sec>2097152</total_bytes_sec>
+        <total_iops_sec>500</total_iops_sec>" "$NIDO" dumpxml --inactive io
+t_out "... blkdeviotune --config reads it" "total_bytes_sec: 2097152" \
+	"$NIDO" blkdeviotune io vda --config
+t_out "... the running domain's are unchanged" "read_bytes_sec : 10485760" \
+	"$NIDO" blkdeviotune io vda
 "$NIDO" destroy io >/dev/null
+t_out "shut off: the new limits apply" "total_bytes_sec: 2097152" "$NIDO" blkdeviotune io vda
+t_err "a total with a read limit" "total and read/write of bytes_sec cannot be set at the same time" \
+	"$NIDO" blkdeviotune io vda --total-bytes-sec 1 --read-bytes-sec 1
+t_err "--live of a domain shut off" "domain 'io' is not running" \
+	"$NIDO" blkdeviotune io vda --live --total-iops-sec 5
+t_err "a bad value" "invalid value '12x' of --read-iops-sec" \
+	"$NIDO" blkdeviotune io vda --read-iops-sec 12x
+t_out "the source path names the disk too" "total_iops_sec : 500" \
+	"$NIDO" blkdeviotune io "$tmp/io.raw"
 domain_xml iobad "$GUEST_IDLE" "<disk type='file' device='disk'>
       <source file='$tmp/io.raw'/>
       <target dev='vda'/>

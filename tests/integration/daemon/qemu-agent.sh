@@ -4,6 +4,7 @@
 # libraries, started by the init on the virtio-serial port found by its
 # name; nido talks to it through the channel's socket nidod made:
 # qemu-agent-command (guest-ping), guestinfo, domifaddr --source agent,
+# guestinfo --disk (a virtio disk named as the domain's),
 # domfsfreeze/domfsthaw, set-user-password, shutdown --mode agent. Then,
 # with no boot, a fake QEMU whose "agent" is hostile (garbage, a line
 # longer than the limit, silence, lies, a port never opened): each gets
@@ -49,7 +50,8 @@ agent_extra() {
 		cp -L "$lib" "$d$lib"
 	done
 	for m in virtio/virtio virtio/virtio_ring virtio/virtio_pci_legacy_dev \
-		virtio/virtio_pci_modern_dev virtio/virtio_pci char/virtio_console; do
+		virtio/virtio_pci_modern_dev virtio/virtio_pci char/virtio_console \
+		block/virtio_blk; do
 		cp "$NIDO_GUEST_MODULES/$NIDO_GUEST_KVER/kernel/drivers/$m.ko" \
 			"$d/lib/modules/$NIDO_GUEST_KVER/"
 	done
@@ -80,7 +82,7 @@ SH
 # to make /dev/virtio-ports/NAME), and runs qemu-ga on it.
 kver=$(cat /etc/kernel-release)
 for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev \
-	virtio_pci virtio_console; do
+	virtio_pci virtio_console virtio_blk; do
 	insmod "/lib/modules/$kver/$m.ko" 2>/dev/null
 done
 hostname agentguest
@@ -113,6 +115,7 @@ else
 	NIDO_BIOS_EXTRA=$tmp/extra "$here/qemu/make-bios-disk.sh" \
 		"$tmp/boot.img" 2>"$tmp/disk.err"
 	rc=$?
+	truncate -s 8M "$tmp/data.img"
 fi
 if [ -n "$QEMU" ] && [ -x "$QGA" ] && [ "$rc" -eq 77 ]; then
 	skip "the guest agent in a guest" "$(cat "$tmp/disk.err")"
@@ -128,6 +131,9 @@ elif [ -n "$QEMU" ] && [ -x "$QGA" ]; then
   <devices>
     <disk type='file' device='disk'><driver name='qemu' type='raw'/>
       <source file='$tmp/boot.img'/><target dev='hda' bus='ide'/></disk>
+    <disk type='file' device='disk'><driver name='qemu' type='raw'/>
+      <source file='$tmp/data.img'/><target dev='vdb' bus='virtio'/>
+      <serial>nidodata</serial></disk>
     <serial type='pty'/>
     $channel
   </devices>
@@ -196,6 +202,18 @@ XML
 		not_ok "guestinfo --os --hostname --timezone --interface" "$out"
 	fi
 	t_out "guestinfo with no flag: all the agent has" "fs.count" "$NIDO" guestinfo ga
+	# the virtio disk, as the guest sees it (guest-get-disks), named
+	# by its PCI address: the domain's vdb
+	out=$("$NIDO" guestinfo ga --disk 2>&1)
+	if [[ $out == *"disk.0.name         : /dev/vda"* &&
+		$out == *"disk.0.partition    : no"* &&
+		$out == *"disk.0.alias        : vdb"* &&
+		$out == *"disk.0.guest_bus    : virtio"* &&
+		$out != *"os.id"* ]]; then
+		ok "guestinfo --disk: the guest's disks, named as the domain's (guest-get-disks)"
+	else
+		not_ok "guestinfo --disk: the guest's disks, named as the domain's (guest-get-disks)" "$out"
+	fi
 	# the initramfs has no file system the agent can freeze (rootfs,
 	# proc, sysfs, devtmpfs are skipped): it says how many it did
 	t_out "domfsfreeze" "Froze 0 filesystem(s)" "$NIDO" domfsfreeze ga
@@ -369,9 +387,12 @@ for c in "<channel type='pty'><target type='virtio' name='org.qemu.guest_agent.0
 	fake_xml bad "${c%%:*}" >"$tmp/bad.xml"
 	t_err "define refuses: ${c#*:}" "${c#*:}" "$NIDO" define "$tmp/bad.xml"
 done
-domain_xml kvmga /nonexistent/vmlinuz "$channel" >"$tmp/kvmga.xml"
-t_err "a type 'kvm' domain booting <kernel> with a channel: refused, naming the channel" \
+domain_xml kvmga /nonexistent/vmlinuz "<emulator>/usr/bin/nido-vmm</emulator>$channel" >"$tmp/kvmga.xml"
+t_err "nido-vmm named for a domain with a channel: refused, naming the channel" \
 	"<channel> (the guest agent) not supported by nido-vmm: it has no virtio-serial port" \
 	"$NIDO" define "$tmp/kvmga.xml"
+domain_xml kvmga /nonexistent/vmlinuz "$channel" >"$tmp/kvmga.xml"
+t_out "... without <emulator>, a type 'kvm' domain booting <kernel> with a channel runs on QEMU" \
+	"qemu-system-x86_64</emulator>" sh -c "'$NIDO' define '$tmp/kvmga.xml' >/dev/null && '$NIDO' dumpxml kvmga"
 
 done_testing

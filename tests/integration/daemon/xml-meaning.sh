@@ -101,9 +101,10 @@ refused "a virtio console: refused, not rewritten to serial" \
 refused "an rng on another source: refused, not rewritten" \
 	"rng backend '/dev/hwrng' not supported by the kvm driver" "" \
 	"<rng model='virtio'><backend model='random'>/dev/hwrng</backend></rng>"
+# (nido-vmm named: QEMU would run these two, by the pick rule)
 refused "the kvm driver refuses i686, saying why" \
 	"architecture 'i686' not supported by the kvm driver (nido-vmm runs x86_64 guests)" \
-	"<os><type arch='i686'>hvm</type><kernel>/k</kernel></os>"
+	"<os><type arch='i686'>hvm</type><kernel>/k</kernel></os>" "<emulator>/usr/bin/nido-vmm</emulator>"
 refused "the kvm driver refuses another os type" \
 	"os type 'exe' not supported by the kvm driver (expected hvm)" \
 	"<os><type>exe</type><kernel>/k</kernel></os>"
@@ -112,7 +113,7 @@ refused "the kvm driver refuses a scsi disk (libvirt's bus for sda)" \
 	"<disk type='file'><source file='/a'/><target dev='sda'/></disk>"
 refused "the kvm driver refuses a network card model it lacks" \
 	"interface 0: model 'e1000' not supported by the kvm driver (expected virtio)" "" \
-	"<interface type='ethernet'><target dev='t0'/><model type='e1000'/></interface>"
+	"<emulator>/usr/bin/nido-vmm</emulator><interface type='ethernet'><target dev='t0'/><model type='e1000'/></interface>"
 refused "the kvm driver needs <kernel> (when QEMU cannot run it either)" \
 	"missing <kernel> in <os> (nido-vmm boots a Linux kernel directly)" "<os/>" \
 	"<interface type='ethernet'><target dev='t0'/><model type='ne2k_pci'/></interface>"

@@ -205,7 +205,17 @@ static void hostile_interfaces_refused_by_name(void)
 		 "invalid interface model 'e1000 x'"},
 		{"<interface type='direct'/>",
 		 "invalid interface type 'direct' (expected ethernet, bridge, "
-		 "network)"},
+		 "network, user)"},
+		{"<interface type='user'><target dev='t0'/></interface>",
+		 "<target>: not supported on an interface of type 'user' (it "
+		 "has no tap)"},
+		{"<interface type='user'><bandwidth><inbound average='1'/>"
+		 "</bandwidth></interface>",
+		 "not supported on an interface of type 'user' (it has no tap "
+		 "to shape)"},
+		{"<interface type='user'><virtualport type='openvswitch'/>"
+		 "</interface>",
+		 "not allowed on an interface of type 'user'"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

@@ -9,6 +9,8 @@
 # NIDO_BIOS_EXTRA, when set, is a directory whose content is added to
 # the initramfs (a test's own programs; ./init starts its
 # /etc/nido-extra when executable).
+# NIDO_BIOS_INITRD, when set, is where a copy of the initramfs goes (for
+# a direct kernel boot of the same system).
 # Exit status 77: something the disk needs is missing (the reason on
 # stderr); 1: an error.
 set -euo pipefail
@@ -52,6 +54,7 @@ for m in input/evdev acpi/button net/ethernet/intel/e1000/e1000; do
 done
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |
 	gzip -6 >"$work/initrd.gz"
+[ -z "${NIDO_BIOS_INITRD:-}" ] || cp "$work/initrd.gz" "$NIDO_BIOS_INITRD"
 
 # The file system's content, then the file system.
 fs=$work/fs

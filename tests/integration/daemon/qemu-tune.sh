@@ -1,0 +1,294 @@
+#!/usr/bin/env bash
+# A qemu domain's resource controls through QMP, in one TCG boot
+# (docs/drivers.md): an interface that starts with its link down; a disk's <iotune> applied before the vCPUs run
+# (block_set_io_throttle), read back from QEMU (query-block) by `nido
+# blkdeviotune`, changed with --live and --config, and felt by the
+# guest (a throttled read takes its time); the balloon's statistics in
+# `nido domstats --balloon` (query-balloon, the guest driver's report
+# through qom-get guest-stats, QEMU's resident memory). Then, with no
+# boot, a limit QEMU refuses fails the start by name.
+. "$(dirname "$0")/lib.sh"
+
+here=$(cd "$(dirname "$0")" && pwd)
+QEMU=$(command -v qemu-system-x86_64 || true)
+if [ -z "$QEMU" ]; then
+	skip "the qemu driver's resource controls" "qemu-system-x86_64 is not installed (qemu-system-x86)"
+	done_testing
+	exit
+fi
+
+# The initramfs's additions: the virtio PCI, block and balloon drivers,
+# the panic device's, loaded by /etc/nido-extra.
+extra=$tmp/extra
+material=$("$here/../../../scripts/lib/guest-material.sh" --quiet) || material=
+if [ -n "$material" ]; then
+	# shellcheck disable=SC1091
+	. "$material/env.sh"
+	mkdir -p "$extra/etc" "$extra/lib/modules/$NIDO_GUEST_KVER"
+	mods="virtio/virtio_ring virtio/virtio virtio/virtio_pci_legacy_dev
+		virtio/virtio_pci_modern_dev virtio/virtio_pci virtio/virtio_balloon
+		block/virtio_blk misc/pvpanic/pvpanic misc/pvpanic/pvpanic-mmio"
+	for m in $mods; do
+		cp "$NIDO_GUEST_MODULES/$NIDO_GUEST_KVER/kernel/drivers/$m.ko" \
+			"$extra/lib/modules/$NIDO_GUEST_KVER/"
+	done
+	{
+		echo '#!/bin/sh'
+		echo 'kver=$(cat /etc/kernel-release)'
+		for m in $mods; do echo "insmod /lib/modules/\$kver/${m##*/}.ko"; done
+	} >"$extra/etc/nido-extra"
+	chmod 755 "$extra/etc/nido-extra"
+fi
+disk=$tmp/boot.img
+NIDO_BIOS_EXTRA=$extra NIDO_BIOS_INITRD=$tmp/initrd.gz \
+	"$here/qemu/make-bios-disk.sh" "$disk" 2>"$tmp/disk.err"
+rc=$?
+if [ $rc -eq 77 ] || [ -z "$material" ]; then
+	skip "the qemu driver's resource controls" "$(cat "$tmp/disk.err")"
+	done_testing
+	exit
+fi
+t "the test makes a BIOS disk with the virtio drivers" test $rc -eq 0
+data=$tmp/data.raw
+head -c 4M /dev/urandom >"$data"
+
+# tune_xml NAME READ_BYTES_SEC: the boot disk, a data disk on virtio
+# with a read limit, a card whose link starts down, a balloon that
+# reports every second.
+tune_xml() {
+	cat <<XML
+<domain type='qemu'>
+  <name>$1</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <features><acpi/></features>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='raw'/>
+      <source file='$disk'/><target dev='hda' bus='ide'/></disk>
+    <disk type='file' device='disk'><driver name='qemu' type='raw'/>
+      <source file='$data'/><target dev='vdb' bus='virtio'/><readonly/>
+      <iotune>
+        <read_bytes_sec>$2</read_bytes_sec>
+        <total_iops_sec>400</total_iops_sec>
+      </iotune>
+    </disk>
+    <interface type='ethernet'><model type='e1000'/><link state='down'/></interface>
+    <memballoon model='virtio'><stats period='1'/></memballoon>
+    <serial type='pty'/>
+  </devices>
+</domain>
+XML
+}
+
+# ask DOMAIN LINE PATTERN: types LINE on the console until a line
+# matching PATTERN comes back (the guest may still be booting); prints it.
+ask() {
+	local deadline=$((SECONDS + 240)) out= got=
+	while [ $SECONDS -lt $deadline ]; do
+		out=$(printf '%s\r' "$2" | timeout 20 "$NIDO" console "$1" 2>&1)
+		got=$(grep -o "$3" <<<"$out" | tail -n 1)
+		[ -n "$got" ] && break
+		[[ $out == *"not running"* ]] && break
+		sleep 1
+	done
+	printf '%s' "$got"
+}
+
+start_daemon
+tune_xml tune 1048576 >"$tmp/tune.xml"
+t_out "define: a disk's <iotune> and <stats period> on the qemu driver" \
+	"Domain 'tune' defined" "$NIDO" define "$tmp/tune.xml"
+t "... with no warning (both are acted on)" \
+	sh -c "! '$NIDO' define '$tmp/tune.xml' 2>&1 | grep -q warning"
+t_out "dumpxml keeps <stats period>" "<memballoon model='virtio'>
+      <stats period='1'/>" "$NIDO" dumpxml tune
+t_out "start" "Domain 'tune' started" "$NIDO" start tune
+ans=$(ask tune ping-1 "GOT:ping-1")
+t "the guest boots to its init" test -n "$ans"
+
+# <link state='down'>: set before the vCPUs run, so the guest's card
+# never saw its link up; domif-setlink brings it up.
+t_out "the card's link starts down (the guest's carrier)" "CARRIER:0" \
+	ask tune carrier "CARRIER:[0-9]"
+tap=$("$NIDO" domiflist tune | awk '$2 == "ethernet" { print $1 }')
+t_out "domif-getlink: down" "$tap down" "$NIDO" domif-getlink tune "$tap"
+t_out "domif-setlink up" "Device updated successfully" \
+	"$NIDO" domif-setlink tune "$tap" up
+t_out "... the guest's carrier comes up" "CARRIER:1" ask tune carrier "CARRIER:1"
+t_out "... the next start's definition still starts it down" "<link state='down'/>" \
+	"$NIDO" dumpxml --inactive tune
+
+# QEMU's own answer: the throttle group QEMU made for the disk's
+# device is QEMU's, the definition has none
+io=$("$NIDO" blkdeviotune tune vdb 2>&1)
+t_out "blkdeviotune: the read limit QEMU applies (query-block)" \
+	"read_bytes_sec : 1048576" echo "$io"
+t_out "... the I/O operations limit" "total_iops_sec : 400" echo "$io"
+t_out "... read back from QEMU (its throttle group)" \
+	"group_name     : /machine/peripheral/disk1/virtio-backend" echo "$io"
+t_out "... an unthrottled disk has none" "read_bytes_sec : 0" \
+	"$NIDO" blkdeviotune tune hda
+
+# 4 MiB at 1 MiB/s: QEMU lets a tenth of a second through at once, so
+# more than 3 s (the guest's clock; a lower bound only)
+rd=$(ask tune "rd vda" "RD:[0-9.]*:[0-9.]*:0")
+if [ -n "$rd" ] && awk -F: '{ exit !($3 - $2 >= 3) }' <<<"$rd"; then
+	ok "the guest's read of the throttled disk takes 3 s at least"
+else
+	not_ok "the guest's read of the throttled disk takes 3 s at least" "$rd"
+fi
+
+t_out "blkdeviotune --live sets a limit (a total clears read)" "" \
+	"$NIDO" blkdeviotune tune vdb --live --total-bytes-sec 2M
+io=$("$NIDO" blkdeviotune tune vdb 2>&1)
+t_out "... QEMU applies it" "total_bytes_sec: 2097152" echo "$io"
+t_out "... read cleared" "read_bytes_sec : 0" echo "$io"
+t_out "... the other group is kept" "total_iops_sec : 400" echo "$io"
+t_out "... the live definition says so" "<total_bytes_sec>2097152</total_bytes_sec>" \
+	"$NIDO" dumpxml tune
+t_out "... the next start's does not" "<read_bytes_sec>1048576</read_bytes_sec>" \
+	"$NIDO" dumpxml --inactive tune
+t_out "blkdeviotune --live --config" "" \
+	"$NIDO" blkdeviotune tune vdb --live --config --write-iops-sec 50
+t_out "... QEMU applies it" "write_iops_sec : 50" "$NIDO" blkdeviotune tune vdb
+t_out "... the next start's has it" "<write_iops_sec>50</write_iops_sec>" \
+	"$NIDO" dumpxml --inactive tune
+t_out "... blkdeviotune --config reads it" "write_iops_sec : 50" \
+	"$NIDO" blkdeviotune tune vdb --config
+t_err "a limit QEMU refuses: its error, named" \
+	"failed to set block I/O limits of domain 'tune': block_set_io_throttle: " \
+	"$NIDO" blkdeviotune tune vdb --live --read-iops-sec 2000000000000000
+t_out "... nothing changed" "write_iops_sec : 50" "$NIDO" blkdeviotune tune vdb
+t_err "reading needs one of --live and --config" \
+	"--live and --config cannot both be given to read the limits" \
+	"$NIDO" blkdeviotune tune vdb --live --config
+
+# The balloon: its size from QEMU, the guest's report once its driver
+# has sent one (every second), QEMU's resident memory.
+st=$("$NIDO" domstats --balloon tune 2>&1)
+t_out "domstats --balloon: balloon.current from QEMU" "balloon.current=262144" echo "$st"
+t_out "... balloon.maximum" "balloon.maximum=262144" echo "$st"
+t "... balloon.rss: QEMU's resident memory" \
+	sh -c "echo '$st' | grep -q 'balloon.rss=[1-9]'"
+reported() { "$NIDO" domstats --balloon tune 2>&1 | grep -q 'balloon.last-update=[1-9]'; }
+if wait_for 120 reported; then
+	ok "the guest's balloon driver reports (balloon.last-update)"
+else
+	not_ok "the guest's balloon driver reports (balloon.last-update)" \
+		"$("$NIDO" domstats --balloon tune 2>&1)"
+fi
+st=$("$NIDO" domstats --balloon tune 2>&1)
+# what the guest has and has free, in KiB: below its 256 MiB
+if awk -F= '/balloon.available=/ { a = $2 } /balloon.unused=/ { u = $2 }
+	END { exit !(a > 100000 && a <= 262144 && u > 0 && u < a) }' <<<"$st"; then
+	ok "... balloon.available and balloon.unused: the guest's memory, in KiB"
+else
+	not_ok "... balloon.available and balloon.unused: the guest's memory, in KiB" "$st"
+fi
+t_out "... balloon.minor_fault" "balloon.minor_fault=" echo "$st"
+"$NIDO" destroy tune >/dev/null
+
+# Direct kernel boot on QEMU (a type 'qemu' domain with a <kernel> runs
+# there), with a CPU quota on its cgroup and a card on QEMU's user-mode
+# network: Debian's kernel and the same initramfs, no disk.
+cat >"$tmp/direct.xml" <<XML
+<domain type='qemu'>
+  <name>direct</name>
+  <memory unit='MiB'>256</memory>
+  <vcpu>2</vcpu>
+  <cputune><period>100000</period><quota>30000</quota></cputune>
+  <on_crash>preserve</on_crash>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>$L2_KERNEL</kernel>
+    <initrd>$tmp/initrd.gz</initrd>
+    <cmdline>console=ttyS0 quiet panic=-1 nido.direct=1</cmdline>
+  </os>
+  <features><acpi/></features>
+  <devices>
+    <interface type='user'><model type='e1000'/></interface>
+    <serial type='pty'/>
+    <panic model='isa'/>
+  </devices>
+</domain>
+XML
+t_out "define a type 'qemu' domain with <kernel>" "Domain 'direct' defined" \
+	"$NIDO" define "$tmp/direct.xml"
+t "... with no warning (<cputune> quota acted on)" \
+	sh -c "! '$NIDO' define '$tmp/direct.xml' 2>&1 | grep -q warning"
+t_out "... it runs on QEMU" "<emulator>$QEMU</emulator>" "$NIDO" dumpxml direct
+t_out "domxml-to-native: -kernel, -initrd, -append" \
+	"-kernel $L2_KERNEL -initrd $tmp/initrd.gz -append 'console=ttyS0 quiet panic=-1 nido.direct=1'" \
+	"$NIDO" domxml-to-native qemu-argv --domain direct
+t_out "start" "Domain 'direct' started" "$NIDO" start direct
+pid=$(vm_pid direct)
+args=$(tr '\0' ' ' </proc/"$pid"/cmdline)
+t_out "QEMU reads the kernel and initrd from fds nidod passed" \
+	"-kernel /proc/self/fd/5 -initrd /proc/self/fd/6 -append console=ttyS0 quiet panic=-1 nido.direct=1" \
+	echo "$args"
+t "... and gets no path of the host's" sh -c "! echo '$args' | grep -q -e '$L2_KERNEL' -e initrd.gz"
+ans=$(ask direct ping-d "GOT:ping-d on [^ ]*")
+t "the kernel boots to the init" test -n "$ans"
+t_out "... with the domain's command line" "CMDLINE:console=ttyS0 quiet panic=-1 nido.direct=1" \
+	ask direct cmdline "CMDLINE:.*direct=1"
+t_out "-netdev user: the card gets its address from QEMU's own DHCP" \
+	"ADDR:10.0.2.15/24" ask direct addr "ADDR:10.0.2.15/24"
+t_out "domiflist: type user, no tap" " -           user   -        e1000" "$NIDO" domiflist direct
+t_err "domifstat: no tap, no counters" "has no tap (a user-mode network inside QEMU)" \
+	"$NIDO" domifstat direct "$(awk '/<mac address/ { print $2 }' FS="'" <<<"$("$NIDO" dumpxml direct)")"
+# 30 ms per 100 ms for each of its 2 vCPUs: 60 ms on QEMU's cgroup
+quota=$(python3 -c "
+import json, os, sys
+for d in json.load(open(sys.argv[1]))['cgroups']:
+    for f in ('cpu.cfs_quota_us', 'cpu.max'):
+        if os.path.exists(os.path.join(d, f)):
+            print(open(os.path.join(d, f)).read().split()[0]); sys.exit()" \
+	"$NIDO_RUNTIME_DIR/domains/direct.json" 2>&1)
+if [ -z "$quota" ]; then
+	skip "<cputune> quota on QEMU's cgroup" "no cgroup with a CPU controller here"
+else
+	t_out "<cputune> quota: on QEMU's cgroup (per vCPU, summed)" 60000 echo "$quota"
+fi
+
+# <on_crash>preserve: the panicked guest stays, paused (crashed)
+t_out "QEMU pauses a panicked guest (-action panic=pause)" "-action panic=pause" echo "$args"
+# panic_now: types "panic" (again: a line may lose its first letters)
+panic_now() {
+	printf 'panic\r' | timeout 5 "$NIDO" console direct >/dev/null 2>&1
+	state_is direct "paused (crashed)"
+}
+if wait_for 90 panic_now; then
+	ok "the guest panics: the domain stays, paused (crashed)"
+else
+	not_ok "the guest panics: the domain stays, paused (crashed)" \
+		"$("$NIDO" domstate --reason direct 2>&1)" \
+		"$(grep -i -e panic -e direct "$tmp/nidod.log" | tail -n 20)" \
+		"$(tail -n 5 "$NIDO_RUNTIME_DIR/domains/direct.log")"
+fi
+t "... the same QEMU" test "$(vm_pid direct)" = "$pid"
+t_out "... domstats: libvirt's paused, crashed" "state.reason=9" "$NIDO" domstats --state direct
+t_out "destroy" "Domain 'direct' destroyed" "$NIDO" destroy direct
+
+# A user-mode network is QEMU's: nido-vmm refuses it by name, and a type
+# 'kvm' domain with one runs on QEMU (the pick rule).
+sed -e "s|<domain type='qemu'>|<domain type='kvm'>|" -e 's|<name>direct</name>|<name>kvmuser</name>|' \
+	-e "s|<panic model='isa'/>||" \
+	-e "s|<devices>|<devices><emulator>/usr/bin/nido-vmm</emulator>|" \
+	"$tmp/direct.xml" >"$tmp/kvmuser.xml"
+t_err "the kvm driver refuses <interface type='user'> by name" \
+	"interface 0: type 'user' (QEMU's user-mode network) not supported by the kvm driver" \
+	"$NIDO" define "$tmp/kvmuser.xml"
+sed -i 's|<emulator>/usr/bin/nido-vmm</emulator>||' "$tmp/kvmuser.xml"
+t_out "... without <emulator>, type 'kvm' goes to QEMU" "<emulator>$QEMU</emulator>" \
+	sh -c "'$NIDO' define '$tmp/kvmuser.xml' >/dev/null && '$NIDO' dumpxml kvmuser"
+
+# A limit QEMU refuses fails the start (before the first instruction).
+tune_xml toobig 2000000000000000 >"$tmp/toobig.xml"
+"$NIDO" define "$tmp/toobig.xml" >/dev/null
+t_err "a start whose <iotune> QEMU refuses fails, naming the disk" \
+	"failed to start domain 'toobig': disk I/O limits: disk 'vdb': block_set_io_throttle: " \
+	"$NIDO" start toobig
+t "... the domain is shut off (failed)" state_starts toobig "shut off (failed"
+
+done_testing
