@@ -528,7 +528,8 @@ static int m_info(void *opaque, struct json_object *params,
 	if (!dom)
 		return err_code(*e);
 	o = summary(dom);
-	json_object_object_add(o, "os_type", json_object_new_string("hvm"));
+	json_object_object_add(o, "os_type",
+			       json_object_new_string(dom->def->os_type));
 	json_object_object_add(o, "vcpus",
 			       json_object_new_int(dom->def->vcpus));
 	json_object_object_add(o, "max_memory_kib",

@@ -34,6 +34,7 @@ start_daemon
 t_out "start a container on busybox init" "Domain 'life' started" "$NIDO" start life
 t "its counter runs" wait_for 30 grows 3
 pid=$(ct_pid life)
+t_out "dominfo names the container's OS type" "OS Type:        exe" "$NIDO" dominfo life
 
 t_out "suspend" "Domain 'life' suspended" "$NIDO" suspend life
 t_out "domstate says paused" "paused (user)" "$NIDO" domstate --reason life
