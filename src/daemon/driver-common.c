@@ -105,3 +105,14 @@ void driver_cpu_bandwidth(const struct domain_def *def, struct cgroup_limits *l)
 		l->cpu_quota_us = vq;
 	}
 }
+
+void driver_warn_ct_elements(const struct domain_def *def,
+			     struct xml_warnings *w)
+{
+	const struct domain_ct *ct = &def->ct;
+
+	if (ct->init || ct->n_initargs || ct->n_initenv || ct->initdir)
+		xml_warn_def(w, "<os><init>, <initarg>, <initenv>, <initdir>: "
+				"for containers (type 'lxc'), not acted on "
+				"for a machine");
+}

@@ -42,4 +42,12 @@ struct cgroup_limits;
 void driver_cpu_bandwidth(const struct domain_def *def,
 			  struct cgroup_limits *l);
 
+/*
+ * The machine drivers' word on a container's elements in a machine's
+ * definition (<os><init>, <initarg>, <initenv>, <initdir>): warned about
+ * by name and not acted on, as libvirt's qemu driver leaves them.
+ */
+void driver_warn_ct_elements(const struct domain_def *def,
+			     struct xml_warnings *w);
+
 #endif

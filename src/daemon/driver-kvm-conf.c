@@ -11,6 +11,7 @@
 #include <inttypes.h>
 
 #include "daemon/domain_conf.h"
+#include "daemon/driver-common.h"
 
 /* <os>: the machine nido-vmm builds. */
 static int check_os(const struct domain_def *d, struct xml_warnings *w,
@@ -243,6 +244,7 @@ int driver_kvm_validate(const struct domain_def *def, struct xml_warnings *w,
 {
 	int r;
 
+	driver_warn_ct_elements(def, w);
 	if ((r = check_machine(def, e)) < 0)
 		return r;
 	if (def->hw.cpu.given)

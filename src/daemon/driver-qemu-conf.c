@@ -12,6 +12,7 @@
 #include <inttypes.h>
 
 #include "daemon/domain_conf.h"
+#include "daemon/driver-common.h"
 #include "daemon/driver-qemu.h"
 
 /* <type machine=>: the two PCs, by QEMU's alias or a versioned name. */
@@ -239,6 +240,7 @@ int driver_qemu_validate(const struct domain_def *def, struct xml_warnings *w,
 {
 	int r;
 
+	driver_warn_ct_elements(def, w);
 	if ((r = check_os(def, e)) < 0 || (r = check_devices(def, e)) < 0 ||
 	    (r = check_chardevs(def, w, e)) < 0 ||
 	    (r = driver_qemu_check_hw(def, w, e)) < 0)

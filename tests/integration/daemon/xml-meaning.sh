@@ -17,6 +17,7 @@ cat >"$tmp/kept.xml" <<XML
   <os>
     <type arch='x86_64' machine='pc-q35-7.2'>hvm</type>
     <kernel>/k</kernel>
+    <init>/sbin/init</init>
     <boot dev='hd'/>
     <boot dev='network'/>
   </os>
@@ -53,7 +54,8 @@ for w in "<type machine='pc-q35-7.2'>: not acted on, nido-vmm builds its own mac
 	"disk 'vda': <driver discard='ignore'>: not acted on" \
 	"<serial> <log file='/var/log/nido/kept.log'>: not acted on" \
 	"<boot dev='hd'>: not acted on, nido-vmm boots <kernel> directly" \
-	"<boot dev='network'>: not acted on, nido-vmm boots <kernel> directly"; do
+	"<boot dev='network'>: not acted on, nido-vmm boots <kernel> directly" \
+	"<os><init>, <initarg>, <initenv>, <initdir>: for containers (type 'lxc'), not acted on for a machine"; do
 	t_out "warns: $w" "warning: $w" echo "$out"
 done
 t "no warning about what is honoured (discard='unmap', /dev/random)" \
