@@ -420,25 +420,27 @@ static int param_pool(struct daemon *dmn, struct json_object *params,
 }
 
 /*
- * One object's events: "domain" (name, id or UUID) or "network" (name
- * or UUID); *@uuid stays NULL for all objects. Fills *@name.
+ * One object's events: "domain" (name, id or UUID), "network" or "pool"
+ * (name or UUID), one of them at most; *@uuid and *@kind stay NULL for
+ * all objects. Fills *@name, and *@kind with the key given.
  */
 static int param_object(struct daemon *dmn, struct json_object *params,
-			const uint8_t **uuid, const char **name, bool *network,
-			struct err **e)
+			const uint8_t **uuid, const char **name,
+			const char **kind, struct err **e)
 {
-	const char *dkey = NULL, *nkey = NULL;
+	const char *dkey = NULL, *nkey = NULL, *pkey = NULL;
 	const struct domain *dom;
 	struct object *net;
 
 	if (json_get_string_opt(params, "domain", &dkey, e) < 0 ||
-	    json_get_string_opt(params, "network", &nkey, e) < 0)
+	    json_get_string_opt(params, "network", &nkey, e) < 0 ||
+	    json_get_string_opt(params, "pool", &pkey, e) < 0)
 		return -EINVAL;
-	*network = nkey != NULL;
-	if (dkey && nkey)
+	if (!!dkey + !!nkey + !!pkey > 1)
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
-				"give 'domain' or 'network', not both");
-	if (!dkey && !nkey)
+				"give one of 'domain', 'network' and 'pool'");
+	*kind = dkey ? "domain" : nkey ? "network" : pkey ? "pool" : NULL;
+	if (pkey)
 		return param_pool(dmn, params, uuid, name, e);
 	if (dkey) {
 		if (!(dom = domain_list_lookup(&dmn->domains, dkey, e)))
@@ -460,16 +462,20 @@ int events_m_subscribe(void *opaque, struct json_object *params,
 	struct daemon *dmn = opaque;
 	struct rpc_conn *conn = rpc_server_conn_current(dmn->rpc);
 	const uint8_t *uuid = NULL;
-	const char *name = NULL;
-	bool network = false;
+	const char *name = NULL, *kind = NULL;
 	unsigned mask;
 
-	if (param_object(dmn, params, &uuid, &name, &network, e) < 0 ||
+	if (param_object(dmn, params, &uuid, &name, &kind, e) < 0 ||
 	    param_kinds(params, &mask, e) < 0)
 		return err_code(*e);
-	/* without "events", one network's subscription is to its events */
-	if (network && !json_object_object_get_ex(params, "events", NULL))
-		mask = EVENT_NET_ALL;
+	/* without "events", one network's or pool's subscription is to the
+	 * events of its kind */
+	if (kind && !json_object_object_get_ex(params, "events", NULL)) {
+		if (streq(kind, "network"))
+			mask = EVENT_NET_ALL;
+		else if (streq(kind, "pool"))
+			mask = EVENT_POOL_ALL;
+	}
 	if (!conn)
 		return err_setk(e, ERR_INTERNAL_ERROR, EINVAL,
 				"not a client connection");
@@ -483,7 +489,7 @@ int events_m_subscribe(void *opaque, struct json_object *params,
 			  JSON_C_TO_STRING_PLAIN),
 		  name ? name : "all");
 	if (name)
-		json_object_object_add(*result, network ? "network" : "domain",
+		json_object_object_add(*result, kind,
 				       json_object_new_string(name));
 	return 0;
 }

@@ -52,6 +52,15 @@ assert 'invalid JSON' in r['error']['message'], r
 assert r['id'] is None
 r = call(s, 'domain.list', {'all': True})
 assert len(r['result']['domains']) == 3, r"
+py "event.subscribe to one pool answers with its name under 'pool', its events by default" "
+r = call(s, 'event.subscribe', {'pool': 'default'})
+assert r['result'].get('pool') == 'default', r
+assert 'domain' not in r['result'], r
+assert r['result']['events'] == ['pool-lifecycle', 'pool-refresh'], r"
+py "event.subscribe to a domain and a pool at once is refused by name" "
+r = call(s, 'event.subscribe', {'domain': 'd1', 'pool': 'default'})
+assert r['error']['code'] == 8, r
+assert \"one of 'domain', 'network' and 'pool'\" in r['error']['message'], r"
 py "a JSON array is an invalid request" "
 s.sendall(b'[1,2]\n')
 r = line(s)
