@@ -118,10 +118,21 @@ t "the outside server listens" wait_for 20 bash -c \
 	"nsenter -t $outside -n ss -ltn | grep -q ':9000 '"
 t "the host's own address on the outside link is ready" wait_for 20 bash -c \
 	"! ip -6 addr show dev up6 | grep -q tentative"
+t "the client's SLAAC address is past duplicate address detection" wait_for 20 bash -c \
+	"! nsenter -t $slaac_ns -n ip -6 addr show dev slaacin | grep -q tentative"
+# The outside's answer: its peer's address. Three tries of 10 s: a loaded
+# machine has been seen to lose the first connection (once in many
+# runs); what is checked is whose address the outside sees.
 ask6() {
 	in_ns "$slaac_ns" python3 -c '
 import socket
-s = socket.create_connection(("fd00:98::2", 9000), timeout=10)
+for attempt in range(3):
+    try:
+        s = socket.create_connection(("fd00:98::2", 9000), timeout=10)
+        break
+    except OSError:
+        if attempt == 2:
+            raise
 print(s.recv(100).decode().strip())
 '
 }
