@@ -11,28 +11,8 @@
 # Usage: demo-ct.sh BUILD_DIR (as root, from scripts/demo).
 set -euo pipefail
 build=$1
-work=$(mktemp -d /tmp/nido-demo-ct.XXXXXX)
-chmod 755 "$work"
-export NIDO_STATE_DIR=$work/state NIDO_RUNTIME_DIR=$work/run
-nido() { "$build/src/cli/nido" "$@"; }
-show() { echo "\$ nido $*"; nido "$@"; }
-die() { echo "demo: error: $*" >&2; exit 1; }
-
-nidod_pid=
-cleanup() {
-	nido destroy box >/dev/null 2>&1 || true
-	[ -z "$nidod_pid" ] || { kill "$nidod_pid" 2>/dev/null; wait "$nidod_pid" 2>/dev/null || true; }
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$build/src/daemon/nidod" --session --log-file "$work/nidod.log" &
-nidod_pid=$!
-for _ in $(seq 100); do
-	[ -S "$NIDO_RUNTIME_DIR/nidod.sock" ] && break
-	sleep 0.1
-done
-[ -S "$NIDO_RUNTIME_DIR/nidod.sock" ] || die "nidod did not start ($work/nidod.log)"
+. "$(dirname "$0")/demo-daemon.sh"
+demo_daemon ct box
 
 echo "-- storage: the default pool nidod defined on its first start"
 show pool-list --all --details

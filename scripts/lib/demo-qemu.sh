@@ -13,31 +13,12 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$1
-work=$(mktemp -d /tmp/nido-demo-qemu.XXXXXX)
-chmod 755 "$work"
-export NIDO_STATE_DIR=$work/state NIDO_RUNTIME_DIR=$work/run
-nido() { "$build/src/cli/nido" "$@"; }
-show() { echo "\$ nido $*"; nido "$@"; }
-die() { echo "demo: error: $*" >&2; exit 1; }
-
-nidod_pid=
-cleanup() {
-	nido destroy full >/dev/null 2>&1 || true
-	[ -z "$nidod_pid" ] || { kill "$nidod_pid" 2>/dev/null; wait "$nidod_pid" 2>/dev/null || true; }
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/demo-daemon.sh"
+# A daemon of the demo's own (session mode, its own directories).
+demo_daemon qemu full
 
 "$top/tests/integration/daemon/qemu/make-bios-disk.sh" "$work/boot.img" ||
 	die "could not make the BIOS disk (see above)"
-# A daemon of the demo's own (session mode, its own directories).
-"$build/src/daemon/nidod" --session --log-file "$work/nidod.log" &
-nidod_pid=$!
-for _ in $(seq 100); do
-	[ -S "$NIDO_RUNTIME_DIR/nidod.sock" ] && break
-	sleep 0.1
-done
-[ -S "$NIDO_RUNTIME_DIR/nidod.sock" ] || die "nidod did not start ($work/nidod.log)"
 
 domain_xml() { # TYPE
 	cat <<XML
