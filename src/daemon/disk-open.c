@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Opening a guest's disk for its VMM (disk-open.h). */
 #include <errno.h>
+#include <unistd.h>
 
+#include "block/image.h"
 #include "block/safeopen.h"
 #include "daemon/disk-open.h"
 
@@ -9,6 +11,40 @@
 bool disk_writable(const struct domain_disk *d)
 {
 	return !d->readonly && d->device != DISK_DEVICE_CDROM;
+}
+
+static int open_chain(const struct domain_disk *d, const char *overlay,
+		      struct block_chain *out, uint64_t *size, struct err **e);
+
+/*
+ * A new qcow2 at @overlay (nidod's own directory) over disk @d's image,
+ * of its size: the image's chain is opened first by the same rules as a
+ * guest's disk, read-only, so the overlay names nothing those rules
+ * refuse. A leftover overlay of a run that crashed is replaced: nothing
+ * in it was to be kept.
+ */
+static int make_overlay(const struct domain_disk *d, const char *overlay,
+			struct err **e)
+{
+	struct domain_disk ro = *d;
+	uint64_t size;
+	int r;
+
+	ro.readonly = true;
+	ro.transient = false;
+	if ((r = open_chain(&ro, NULL, NULL, &size, e)) < 0)
+		return r;
+	if (unlink(overlay) < 0 && errno != ENOENT)
+		return err_sys(e, errno, "transient overlay '%s'", overlay);
+	return img_create(overlay,
+			  &(struct img_create_opts){
+				  .format = "qcow2",
+				  .size = size,
+				  .backing = d->source,
+				  .backing_fmt = disk_format_name(d->format),
+				  .unsafe_backing = true,
+			  },
+			  e);
 }
 
 /*
@@ -20,11 +56,39 @@ bool disk_writable(const struct domain_disk *d)
  * parses them again inside its sandbox, QEMU gets them as fd sets. The
  * image locks go with the files. Returns 0 or -errno with @e naming the disk.
  */
-int disk_open(const struct domain_disk *d, struct block_chain *out,
-	      struct err **e)
+int disk_open(const struct domain_disk *d, const char *overlay,
+	      struct block_chain *out, struct err **e)
+{
+	int r;
+
+	if (!d->source)
+		return err_setk(e, ERR_INTERNAL_ERROR, EINVAL,
+				"disk '%s': volume '%s' of pool '%s' not "
+				"looked up",
+				d->target, d->volume ? d->volume : "",
+				d->pool ? d->pool : "");
+	if (d->transient && !overlay)
+		return err_setk(e, ERR_INTERNAL_ERROR, EINVAL,
+				"disk '%s': transient without an overlay",
+				d->target);
+	r = d->transient ? make_overlay(d, overlay, e) : 0;
+	if (r == 0)
+		r = open_chain(d, d->transient ? overlay : NULL, out, NULL, e);
+	if (r < 0)
+		return err_prefix(e, "disk '%s'", d->target);
+	return 0;
+}
+
+/*
+ * Opens @d's chain into @out (NULL: only checks it), or with @overlay,
+ * that qcow2 over @d's image: the image then becomes a declared backing
+ * file, read-only to the guest. *@size (when asked): the top's size.
+ */
+static int open_chain(const struct domain_disk *d, const char *overlay,
+		      struct block_chain *out, uint64_t *size, struct err **e)
 {
 	_cleanup_free_ struct block_decl *decl =
-		xcalloc(d->n_backing + 1, sizeof(*decl));
+		xcalloc(d->n_backing + 2, sizeof(*decl));
 	struct block_strict strict = {
 		.decl = decl,
 		.ndecl = (int)d->n_backing,
@@ -33,7 +97,7 @@ int disk_open(const struct domain_disk *d, struct block_chain *out,
 		.safe_flags = BLOCK_SAFE_FOLLOW_LAST,
 	};
 	struct block_open_opts o = {
-		.format = disk_format_name(d->format),
+		.format = overlay ? "qcow2" : disk_format_name(d->format),
 		.flags = (disk_writable(d) ? BLOCK_OPEN_RDWR : 0) |
 			 (d->shareable ? BLOCK_OPEN_SHARE_WRITE : 0),
 		.fd = -1,
@@ -46,11 +110,14 @@ int disk_open(const struct domain_disk *d, struct block_chain *out,
 	for (size_t i = 0; i < d->n_backing; i++)
 		decl[i] = (struct block_decl){d->backing[i].path,
 					      d->backing[i].format};
-	r = block_open_chain(d->source, &o, &b, e);
-	if (r == 0)
+	if (overlay)
+		decl[strict.ndecl++] = (struct block_decl){
+			d->source, disk_format_name(d->format)};
+	r = block_open_chain(overlay ? overlay : d->source, &o, &b, e);
+	if (r == 0 && size)
+		*size = block_size(b);
+	if (r == 0 && out)
 		r = block_chain_export(b, out, e);
 	block_close(b);
-	if (r < 0)
-		return err_prefix(e, "disk '%s'", d->target);
-	return 0;
+	return r;
 }

@@ -18,9 +18,13 @@ bool disk_writable(const struct domain_disk *d);
 
 /*
  * Opens disk @d's image and every file it names into @out (the image
- * locks go with the files). Returns 0 or -errno with @e naming the disk.
+ * locks go with the files). A <transient/> disk needs @overlay, where
+ * its overlay is made anew (domain_disk_overlay(), domain-disks.h): the
+ * guest then writes there and reads the image below, which stays
+ * unchanged. @d's source must be known (a volume looked up:
+ * domain_disks_resolve()). Returns 0 or -errno with @e naming the disk.
  */
-int disk_open(const struct domain_disk *d, struct block_chain *out,
-	      struct err **e);
+int disk_open(const struct domain_disk *d, const char *overlay,
+	      struct block_chain *out, struct err **e);
 
 #endif

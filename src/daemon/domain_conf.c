@@ -80,6 +80,8 @@ void domain_def_free(struct domain_def *d)
 	domain_channels_clear(d);
 	for (size_t i = 0; i < d->n_disks; i++) {
 		free(d->disks[i].source);
+		free(d->disks[i].pool);
+		free(d->disks[i].volume);
 		free(d->disks[i].target);
 		free(d->disks[i].serial);
 		free(d->disks[i].cache);
@@ -533,24 +535,106 @@ static int parse_backing(const xmlNode *disk, struct domain_disk *dk,
 	return 0;
 }
 
+/* <source file=> or <source dev=> of a file or block disk. */
+static int parse_disk_source(const xmlNode *disk, struct domain_disk *dk,
+			     struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *n = xml_child(disk, "source");
+
+	if (!n || !(dk->source = xml_attr(n, dk->block ? "dev" : "file")) ||
+	    !*dk->source)
+		return xml_err(e, n ? n : disk, "missing <source %s='...'/>",
+			       dk->block ? "dev" : "file");
+	if (dk->block && dk->source[0] != '/')
+		return xml_err(e, n, "block device '%s': not an absolute path",
+			       dk->source);
+	xml_check_known(n,
+			(const char *const[]){dk->block ? "dev" : "file", NULL},
+			NULL, w);
+	return 0;
+}
+
+/*
+ * <disk type='volume'><source pool='default' volume='a.qcow2'/>: a volume
+ * of a storage pool, looked up when the domain starts (the pool must be
+ * active then), as libvirt does.
+ */
+static int parse_disk_volume(const xmlNode *disk, struct domain_disk *dk,
+			     struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *n = xml_child(disk, "source");
+
+	if (!n || !(dk->pool = xml_attr(n, "pool")) || !*dk->pool)
+		return xml_err(e, n ? n : disk,
+			       "<disk type='volume'>: missing <source "
+			       "pool='...'/>");
+	if (!(dk->volume = xml_attr(n, "volume")) || !*dk->volume)
+		return xml_err(e, n,
+			       "<disk type='volume'>: missing <source "
+			       "volume='...'/>");
+	if (strchr(dk->pool, '/') || strchr(dk->volume, '/'))
+		return xml_err(e, n,
+			       "<source pool='%s' volume='%s'>: a name "
+			       "holds no '/'",
+			       dk->pool, dk->volume);
+	xml_check_known(n, (const char *const[]){"pool", "volume", NULL}, NULL,
+			w);
+	return 0;
+}
+
+/* <transient/>: only on a disk the guest could otherwise write. */
+static int parse_disk_transient(const xmlNode *disk, struct domain_disk *dk,
+				struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *n = xml_child(disk, "transient");
+
+	_cleanup_free_ char *share = NULL;
+
+	if (!n)
+		return 0;
+	/* shareBacking='yes': other guests may run on the same image, each
+	 * on its own overlay; always so here (the image is opened
+	 * read-only, under a shared lock) */
+	xml_check_known(n, (const char *const[]){"shareBacking", NULL}, NULL,
+			w);
+	share = xml_attr(n, "shareBacking");
+	if (share && !streq(share, "yes") && !streq(share, "no"))
+		return xml_err(e, n,
+			       "<transient shareBacking='%s'>: expected yes "
+			       "or no",
+			       share);
+	if (dk->device == DISK_DEVICE_CDROM || dk->readonly)
+		return xml_err(e, n,
+			       "<transient/> on a read-only disk: the guest "
+			       "writes nothing to keep or throw away");
+	if (dk->shareable)
+		return xml_err(e, n,
+			       "<transient/> and <shareable/> together: "
+			       "each guest would write its own overlay");
+	dk->transient = true;
+	dk->share_backing = share && streq(share, "yes");
+	return 0;
+}
+
 static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 		      struct xml_warnings *w, struct err **e)
 {
 	static const char *const attrs[] = {"type", "device", NULL};
 	static const char *const children[] = {
-		"driver",	"source", "target",    "readonly",
-		"serial",	"alias",  "shareable", "iotune",
-		"backingStore", "boot",	  "address",   NULL};
+		"driver",  "source",	"target", "readonly",	  "serial",
+		"alias",   "shareable", "iotune", "backingStore", "boot",
+		"address", "transient", NULL};
 	_cleanup_free_ char *type = xml_attr(disk, "type");
 	_cleanup_free_ char *device = xml_attr(disk, "device");
 	xmlNode *n;
 	int r;
 
 	xml_check_known(disk, attrs, children, w);
-	if (type && !streq(type, "file") && !streq(type, "block"))
+	if (type && !streq(type, "file") && !streq(type, "block") &&
+	    !streq(type, "volume"))
 		return xml_err(e, disk,
 			       "disk type '%s' not supported "
-			       "(expected file or block)",
+			       "(expected file, block or volume)",
 			       type);
 	dk->block = type && streq(type, "block");
 	r = xml_enum(disk, "disk device", device ? device : "disk",
@@ -569,17 +653,13 @@ static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 	if ((n = xml_child(disk, "driver")) &&
 	    parse_disk_driver(n, dk, w, e) < 0)
 		return -EINVAL;
-	n = xml_child(disk, "source");
-	if (!n || !(dk->source = xml_attr(n, dk->block ? "dev" : "file")) ||
-	    !*dk->source)
-		return xml_err(e, n ? n : disk, "missing <source %s='...'/>",
-			       dk->block ? "dev" : "file");
-	if (dk->block && dk->source[0] != '/')
-		return xml_err(e, n, "block device '%s': not an absolute path",
-			       dk->source);
-	xml_check_known(n,
-			(const char *const[]){dk->block ? "dev" : "file", NULL},
-			NULL, w);
+	if (type && streq(type, "volume")) {
+		if (parse_disk_volume(disk, dk, w, e) < 0)
+			return -EINVAL;
+	} else if (parse_disk_source(disk, dk, w, e) < 0)
+		return -EINVAL;
+	if (parse_disk_transient(disk, dk, w, e) < 0)
+		return -EINVAL;
 	if (domain_parse_address(disk, &dk->pci, &dk->drive, e) < 0)
 		return -EINVAL;
 	if (parse_backing(disk, dk, w, e) < 0)
@@ -1260,7 +1340,10 @@ static void format_backing(FILE *f, const struct domain_disk *dk)
 static void format_disk(FILE *f, const struct domain_disk *dk)
 {
 	fprintf(f, "    <disk type='%s' device='%s'>\n",
-		dk->block ? "block" : "file", disk_device_names[dk->device]);
+		dk->pool    ? "volume"
+		: dk->block ? "block"
+			    : "file",
+		disk_device_names[dk->device]);
 	fprintf(f, "      <driver name='qemu' type='%s'",
 		format_names[dk->format]);
 	put_attr(f, "cache", dk->cache);
@@ -1268,7 +1351,11 @@ static void format_disk(FILE *f, const struct domain_disk *dk)
 	if (dk->discard)
 		put_attr(f, "discard", discard_names[dk->discard]);
 	fputs("/>\n      <source", f);
-	put_attr(f, dk->block ? "dev" : "file", dk->source);
+	if (dk->pool) {
+		put_attr(f, "pool", dk->pool);
+		put_attr(f, "volume", dk->volume);
+	} else
+		put_attr(f, dk->block ? "dev" : "file", dk->source);
 	fputs("/>\n", f);
 	format_backing(f, dk);
 	fputs("      <target", f);
@@ -1278,6 +1365,9 @@ static void format_disk(FILE *f, const struct domain_disk *dk)
 		fputs("      <readonly/>\n", f);
 	if (dk->shareable)
 		fputs("      <shareable/>\n", f);
+	if (dk->transient)
+		fprintf(f, "      <transient%s/>\n",
+			dk->share_backing ? " shareBacking='yes'" : "");
 	format_iotune(f, dk->iotune);
 	put_text(f, 6, "serial", dk->serial);
 	domain_disk_format_boot(f, dk);

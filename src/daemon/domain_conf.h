@@ -95,9 +95,21 @@ struct domain_disk {
 	enum disk_device device;
 	enum disk_bus bus;
 	enum disk_format format;
-	bool block;   /* <disk type='block'>: @source is a host block device */
-	char *source; /* file path (<source file=>, or dev= for a block) */
-	char *target; /* "vda" */
+	bool block; /* <disk type='block'>: @source is a host block device */
+	/*
+	 * The file path (<source file=>, or dev= for a block). For a
+	 * <disk type='volume'> (@pool set), NULL until the domain starts:
+	 * then the volume's path (domain_disks_resolve(), pool.c), with
+	 * @block telling a block device.
+	 */
+	char *source;
+	char *pool;   /* <source pool= volume=>: type='volume'; NULL: not */
+	char *volume; /* with @pool */
+	/* <transient/>: the guest writes to an overlay thrown away when it
+	 * stops (disk-open.h), never to @source */
+	bool transient;
+	bool share_backing; /* <transient shareBacking='yes'/> */
+	char *target;	    /* "vda" */
 	bool readonly;
 	bool shareable; /* <shareable/>: other VMs may write it too */
 	/* <iotune>: per second, 0: no limit; indexed as domain_iotune_names */

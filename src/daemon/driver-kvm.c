@@ -27,6 +27,7 @@
 #include "daemon/cgroup.h"
 #include "daemon/daemon.h"
 #include "daemon/disk-open.h"
+#include "daemon/domain-disks.h"
 #include "daemon/driver-common.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
@@ -205,12 +206,17 @@ static void close_disks(struct kvm_vm *vm)
 }
 
 /* Every disk's files into vm->chains; all or none. */
-static int open_disks(const struct domain_def *def, struct kvm_vm *vm,
-		      struct err **e)
+static int open_disks(struct daemon *dmn, const struct domain_def *def,
+		      struct kvm_vm *vm, struct err **e)
 {
 	vm->chains = xcalloc(def->n_disks + 1, sizeof(*vm->chains));
 	for (size_t i = 0; i < def->n_disks; i++) {
-		int r = disk_open(&def->disks[i], &vm->chains[i], e);
+		_cleanup_free_ char *overlay =
+			domain_disk_overlay(dmn, def, i, e);
+		int r = def->disks[i].transient && !overlay
+				? -EIO
+				: disk_open(&def->disks[i], overlay,
+					    &vm->chains[i], e);
 
 		vm->n_chains = i + 1;
 		if (r < 0) {
@@ -704,7 +710,7 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 		if (slot_fd < 0)
 			return slot_fd;
 	}
-	if (open_disks(dom->def, vm, e) < 0)
+	if (open_disks(dmn, dom->def, vm, e) < 0)
 		return err_code(*e);
 	if (open_console(vm, FIRST_DISK_FD + disk_fd_count(vm), e) < 0 ||
 	    open_ifaces(dmn, dom, vm, e) < 0) {

@@ -85,7 +85,12 @@ static int open_chains(const struct domain_def *def, struct block_chain *ch,
 		       struct set_paths *s, struct err **e)
 {
 	for (size_t i = 0; i < def->n_disks; i++) {
-		if (disk_open(&def->disks[i], &ch[i], e) < 0)
+		/* a transient disk's overlay is made at each start: the
+		 * line shows the image below it */
+		struct domain_disk d = def->disks[i];
+
+		d.transient = false;
+		if (disk_open(&d, NULL, &ch[i], e) < 0)
 			return err_code(*e);
 		for (int j = 0; j < ch[i].n; j++)
 			sets_add(s, ch[i].files[j].path);

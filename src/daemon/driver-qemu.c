@@ -35,6 +35,7 @@
 #include "daemon/cgroup.h"
 #include "daemon/daemon.h"
 #include "daemon/disk-open.h"
+#include "daemon/domain-disks.h"
 #include "daemon/driver-qemu.h"
 #include "daemon/driver-qemu-agent.h"
 #include "daemon/driver-common.h"
@@ -257,12 +258,17 @@ static int monitor_socket(const char *path, struct err **e)
 	return fd;
 }
 
-static int open_disks(const struct domain_def *def, struct qemu_vm *vm,
-		      struct err **e)
+static int open_disks(struct daemon *dmn, const struct domain_def *def,
+		      struct qemu_vm *vm, struct err **e)
 {
 	vm->chains = xcalloc(def->n_disks + 1, sizeof(*vm->chains));
 	for (size_t i = 0; i < def->n_disks; i++) {
-		int r = disk_open(&def->disks[i], &vm->chains[i], e);
+		_cleanup_free_ char *overlay =
+			domain_disk_overlay(dmn, def, i, e);
+		int r = def->disks[i].transient && !overlay
+				? -EIO
+				: disk_open(&def->disks[i], overlay,
+					    &vm->chains[i], e);
 
 		vm->n_chains = i + 1;
 		if (r < 0) {
@@ -447,7 +453,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		return mon_fd;
 	if (vm->agent && (agent_fd = qemu_agent_listen(vm->agent, e)) < 0)
 		return agent_fd;
-	if ((r = open_disks(dom->def, vm, e)) < 0)
+	if ((r = open_disks(dmn, dom->def, vm, e)) < 0)
 		return r;
 	if ((r = driver_qemu_firmware_open(dom->def, vm->fw_fds, e)) < 0) {
 		close_disks(vm);

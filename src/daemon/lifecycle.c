@@ -7,6 +7,7 @@
 #include <errno.h>
 
 #include "daemon/daemon.h"
+#include "daemon/domain-disks.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
 #include "lib/json.h"
@@ -182,6 +183,7 @@ void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
 	}
 	if (dom->priv && dom->drv)
 		dom->drv->release(dmn, dom);
+	domain_disks_release(dmn, dom->def);
 	store_runtime_delete(&dmn->store, &domain_kind, dom->def->name);
 	json_object_put(dom->rec);
 	dom->rec = NULL;
@@ -211,6 +213,10 @@ int daemon_domain_start(struct daemon *dmn, struct domain *dom, unsigned flags,
 	if (domain_is_active(dom))
 		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
 				"domain is already running");
+	/* volumes first: the driver and what it checks depend on them (a
+	 * block device or a file) */
+	if (domain_disks_resolve(dmn, dom->def, e) < 0)
+		return err_code(*e);
 	drv = driver_for(dom->def, e);
 	if (!drv)
 		return -ENOTSUP;
@@ -225,6 +231,7 @@ int daemon_domain_start(struct daemon *dmn, struct domain *dom, unsigned flags,
 	r = drv->start(dmn, dom, flags, e);
 	if (r < 0) {
 		err_mark(e, ERR_OPERATION_FAILED);
+		domain_disks_release(dmn, dom->def);
 		store_runtime_delete(&dmn->store, &domain_kind, dom->def->name);
 		dom->reason = REASON_SHUTOFF_FAILED;
 		dom->id = -1;
@@ -275,6 +282,11 @@ static void recover_one(struct daemon *dmn, const char *name)
 		dom->id = (int)id;
 	if (dom->id >= dmn->next_id)
 		dmn->next_id = dom->id + 1;
+	/* the volumes' paths, for what names them (stats, events) */
+	if (domain_disks_resolve(dmn, dom->def, &e) < 0) {
+		log_warn("domain '%s': %s", name, err_msg(e));
+		err_free(steal_ptr(e));
+	}
 	dom->drv = driver_of_record(dom->def, rec, &e);
 	r = dom->drv ? dom->drv->reattach(dmn, dom, rec, &e) : -ENOTSUP;
 	if (r == 2) /* gone, and the driver said how it ended */

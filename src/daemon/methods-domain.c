@@ -16,6 +16,7 @@
 #include "daemon/console.h"
 #include "daemon/screenshot.h"
 #include "daemon/daemon.h"
+#include "daemon/domain-disks.h"
 #include "daemon/driver-qemu.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
@@ -263,6 +264,9 @@ static const char *storage_keep_reason(struct daemon *dmn,
 {
 	struct stat st;
 
+	if (d->pool)
+		return "it is a volume of a storage pool (vol-delete removes "
+		       "it)";
 	if (d->readonly)
 		return "it is read-only";
 	if (d->shareable)
@@ -271,7 +275,8 @@ static const char *storage_keep_reason(struct daemon *dmn,
 		const struct domain *o = domain_at(&dmn->domains, i);
 
 		for (size_t k = 0; o != dom && k < o->def->n_disks; k++)
-			if (streq(o->def->disks[k].source, d->source))
+			if (o->def->disks[k].source &&
+			    streq(o->def->disks[k].source, d->source))
 				return "another domain uses it";
 	}
 	if (lstat(d->source, &st) == 0 && !S_ISREG(st.st_mode))
@@ -297,7 +302,7 @@ static struct json_object *remove_storage(struct daemon *dmn,
 		struct json_object *o = json_object_new_object();
 
 		add_str(o, "target", d->target);
-		add_str(o, "source", d->source);
+		add_str(o, "source", d->pool ? d->volume : d->source);
 		if (keep)
 			add_str(o, "kept", keep);
 		else if (unlink(d->source) < 0)
@@ -623,8 +628,11 @@ static int m_blklist(void *opaque, struct json_object *params,
 		const struct domain_disk *d = &dom->def->disks[i];
 		struct json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "type",
-				       json_object_new_string("file"));
+		json_object_object_add(
+			o, "type",
+			json_object_new_string(d->pool	  ? "volume"
+					       : d->block ? "block"
+							  : "file"));
 		json_object_object_add(
 			o, "device",
 			json_object_new_string(d->device == DISK_DEVICE_CDROM
@@ -632,8 +640,11 @@ static int m_blklist(void *opaque, struct json_object *params,
 						       : "disk"));
 		json_object_object_add(o, "target",
 				       json_object_new_string(d->target));
-		json_object_object_add(o, "source",
-				       json_object_new_string(d->source));
+		/* a volume by its name, as virsh shows it */
+		json_object_object_add(
+			o, "source",
+			json_object_new_string(d->pool ? d->volume
+						       : d->source));
 		json_object_object_add(
 			o, "format",
 			json_object_new_string(disk_format_name(d->format)));
@@ -780,7 +791,8 @@ static void stats_common(const struct domain *dom, struct json_object *s)
 		snprintf(key, sizeof(key), "block.%zu.name", i);
 		add_str(s, key, dom->def->disks[i].target);
 		snprintf(key, sizeof(key), "block.%zu.path", i);
-		add_str(s, key, dom->def->disks[i].source);
+		if (dom->def->disks[i].source)
+			add_str(s, key, dom->def->disks[i].source);
 	}
 	add_u64(s, "net.count", dom->def->n_nets);
 	if (domain_is_active(dom))
@@ -1173,7 +1185,6 @@ static int m_to_native(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct domain_def *own = NULL;
-	const struct domain_def *def;
 	_cleanup_json_ struct json_object *warnings = NULL;
 	_cleanup_free_ char *line = NULL, *monitor = NULL;
 	const char *format;
@@ -1189,24 +1200,29 @@ static int m_to_native(void *opaque, struct json_object *params,
 	if (json_object_object_get_ex(params, "xml", NULL)) {
 		if (parse_xml_param(params, &own, &warnings, e) < 0)
 			return -EINVAL;
-		def = own;
 	} else {
 		struct domain *dom = param_domain(dmn, params, e);
+		_cleanup_free_ char *xml = NULL;
 
 		if (!dom)
 			return err_code(*e);
-		def = dom->newdef ? dom->newdef : dom->def;
+		/* a copy: its volumes get looked up */
+		xml = domain_def_format(dom->newdef ? dom->newdef : dom->def);
+		if (domain_def_parse(xml, strlen(xml), &own, NULL, e) < 0)
+			return err_code(*e);
 	}
-	if (driver_for(def, NULL) != &driver_qemu) {
+	if (driver_for(own, NULL) != &driver_qemu) {
 		r = err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOTSUP,
 			     "domain '%s' runs on nido-vmm, not QEMU: it has "
 			     "no QEMU command line",
-			     def->name);
+			     own->name);
 		goto out;
 	}
+	if ((r = domain_disks_resolve(dmn, own, e)) < 0)
+		goto out;
 	monitor = xasprintf("%s/domains/%s.monitor", dmn->store.runtime_dir,
-			    def->name);
-	r = driver_qemu_native(def, monitor, &line, e);
+			    own->name);
+	r = driver_qemu_native(own, monitor, &line, e);
 	if (r == 0) {
 		*result = json_object_new_object();
 		json_object_object_add(*result, "native",

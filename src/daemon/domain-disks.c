@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Volume disks looked up and transient overlays (domain-disks.h). */
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon/daemon.h"
+#include "daemon/domain-disks.h"
+#include "daemon/pool.h"
+#include "lib/file.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+static int resolve_one(struct daemon *dmn, struct domain_disk *dk,
+		       struct err **e)
+{
+	struct object *o = object_list_find_name(&dmn->pools.l, dk->pool);
+	struct storage_vol *v;
+	struct stat st;
+
+	if (!o)
+		return err_setk(e, ERR_NO_STORAGE_POOL, ENOENT,
+				"storage pool '%s' not found", dk->pool);
+	if (!pool_of(o)->active)
+		return err_setk(e, ERR_OPERATION_INVALID, EAGAIN,
+				"storage pool '%s' is not active", dk->pool);
+	if (!(v = pool_vol_find(pool_of(o), dk->volume, e)))
+		return -ENOENT;
+	if (stat(v->path, &st) < 0)
+		return err_sys(e, errno, "volume '%s' (%s)", dk->volume,
+			       v->path);
+	free(dk->source);
+	dk->source = xstrdup(v->path);
+	dk->block = S_ISBLK(st.st_mode);
+	return 0;
+}
+
+int domain_disks_resolve(struct daemon *dmn, struct domain_def *def,
+			 struct err **e)
+{
+	for (size_t i = 0; i < def->n_disks; i++) {
+		struct domain_disk *dk = &def->disks[i];
+
+		if (dk->pool && resolve_one(dmn, dk, e) < 0)
+			return err_prefix(e, "disk '%s'", dk->target);
+	}
+	return 0;
+}
+
+static char *overlay_path(const struct daemon *dmn,
+			  const struct domain_def *def, size_t i)
+{
+	return xasprintf("%s/transient/%s-%s.qcow2", dmn->store.state_dir,
+			 def->name, def->disks[i].target);
+}
+
+char *domain_disk_overlay(struct daemon *dmn, const struct domain_def *def,
+			  size_t i, struct err **e)
+{
+	_cleanup_free_ char *dir = NULL;
+
+	if (!def->disks[i].transient)
+		return NULL;
+	dir = xasprintf("%s/transient", dmn->store.state_dir);
+	if (file_mkdir_p(dir, 0700, e) < 0)
+		return NULL;
+	return overlay_path(dmn, def, i);
+}
+
+void domain_disks_release(struct daemon *dmn, const struct domain_def *def)
+{
+	for (size_t i = 0; i < def->n_disks; i++) {
+		_cleanup_free_ char *p = NULL;
+
+		if (!def->disks[i].transient)
+			continue;
+		p = overlay_path(dmn, def, i);
+		if (unlink(p) < 0 && errno != ENOENT)
+			log_warn("domain '%s': removing the overlay '%s': %s",
+				 def->name, p, strerror(errno));
+	}
+}

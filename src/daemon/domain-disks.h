@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What a domain's disks need from the daemon around a start (shared by
+ * the drivers): the path of each <disk type='volume'> looked up in its
+ * pool, and the overlays of <transient/> disks, made in nidod's state
+ * directory (<state>/transient, mode 0700) and removed when the domain
+ * stops. The definition owns the paths filled in.
+ */
+#ifndef NIDO_DAEMON_DOMAIN_DISKS_H
+#define NIDO_DAEMON_DOMAIN_DISKS_H
+
+#include <stddef.h>
+
+#include "daemon/domain_conf.h"
+#include "lib/err.h"
+
+struct daemon;
+
+/*
+ * Fills the source of every volume disk of @def with its volume's path
+ * (@block set for a block device), as libvirt does at each start: the
+ * pool must be active and hold the volume. Returns 0 or -errno with @e
+ * naming the disk, the pool and the volume.
+ */
+int domain_disks_resolve(struct daemon *dmn, struct domain_def *def,
+			 struct err **e);
+
+/*
+ * The overlay path of disk @i of @def when it is transient (the
+ * directory made if need be), else NULL; the caller frees it. NULL with
+ * @e filled when the directory cannot be made.
+ */
+char *domain_disk_overlay(struct daemon *dmn, const struct domain_def *def,
+			  size_t i, struct err **e);
+
+/* Removes the overlays of @def's transient disks (the domain stopped). */
+void domain_disks_release(struct daemon *dmn, const struct domain_def *def);
+
+#endif
