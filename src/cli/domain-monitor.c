@@ -233,7 +233,8 @@ static int cmd_dominfo(const struct cli_args *a)
 	       "Persistent:", jbool(d, "persistent") ? "yes" : "no");
 	printf("%-15s %s\n",
 	       "Autostart:", jbool(d, "autostart") ? "enable" : "disable");
-	printf("%-15s %s\n", "Managed save:", "no");
+	printf("%-15s %s\n",
+	       "Managed save:", jbool(d, "managed_save") ? "yes" : "no");
 	printf("%-15s %s\n", "Security model:", "none");
 	printf("%-15s %s\n", "Security DOI:", "0");
 	return 0;

@@ -202,8 +202,15 @@ static int cmd_start(const struct cli_args *a)
 {
 	_cleanup_err_ struct err *e = NULL;
 	const char *name = cli_str(a, "domain");
+	struct json_object *p = client_domain_params(name);
 
-	if (call_flagged(a, "domain.start", "paused", "paused", NULL, &e) < 0)
+	if (cli_flag(a, "paused"))
+		json_object_object_add(p, "paused",
+				       json_object_new_boolean(true));
+	if (cli_flag(a, "force-boot"))
+		json_object_object_add(p, "force_boot",
+				       json_object_new_boolean(true));
+	if (client_call1("domain.start", p, NULL, &e) < 0)
 		return domain_fail("start", name, e);
 	cli_print_extra("Domain '%s' started\n", name);
 	if (cli_flag(a, "console"))
@@ -383,6 +390,8 @@ static const struct cli_opt opts_start[] = {
 	OPT_DOMAIN("name of the inactive domain"),
 	{"console", OPT_BOOL, false, "attach to console after creation"},
 	{"paused", OPT_BOOL, false, "leave the guest paused after creation"},
+	{"force-boot", OPT_BOOL, false,
+	 "force fresh boot by discarding any managed save"},
 	{0},
 };
 

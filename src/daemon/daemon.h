@@ -48,6 +48,25 @@ struct daemon {
 	struct loop_source *lease_source;
 };
 
+/*
+ * What the domain methods share (methods-domain.c): the domain
+ * params.domain names (NULL with @e filled); refusing a second
+ * operation while one is in progress; the domain named when it is
+ * active and idle; and parking the call on @dom when a driver returned
+ * RPC_DEFERRED (@result, taken over, answers it on success).
+ */
+struct domain *param_domain(struct daemon *dmn, struct json_object *params,
+			    struct err **e);
+int need_idle(const struct domain *dom, struct err **e);
+struct domain *active_domain(struct daemon *dmn, struct json_object *params,
+			     struct err **e);
+int job_wait(struct daemon *dmn, struct domain *dom, int r,
+	     struct json_object *result);
+
+/* The save and restore methods (methods-save.c). */
+extern const struct rpc_method save_methods[];
+extern const size_t save_n_methods;
+
 /* The domain kind's method table (methods-domain.c). */
 extern const struct rpc_method domain_methods[];
 extern const size_t domain_n_methods;
@@ -137,6 +156,21 @@ void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
  */
 int daemon_domain_start(struct daemon *dmn, struct domain *dom, unsigned flags,
 			struct err **e);
+
+/*
+ * Starts @dom from the state in the save file open at @fd (taken over;
+ * at its stream), whose definition @def (taken over, or @dom's own)
+ * becomes the live one, as libvirt's restore does; @managed: it is @dom's
+ * managed save, removed once the guest runs. As daemon_domain_start()
+ * otherwise; on failure the definitions are as before.
+ */
+int daemon_domain_restore(struct daemon *dmn, struct domain *dom,
+			  struct domain_def *def, int fd, unsigned flags,
+			  bool managed, struct err **e);
+
+/* The managed save file of domain @name (<state>/save/NAME.save),
+ * malloc'ed. */
+char *daemon_managed_save_path(const struct daemon *dmn, const char *name);
 
 /*
  * A driver operation that returned RPC_DEFERRED has finished: answers

@@ -35,11 +35,13 @@ enum domain_reason {
 	REASON_SHUTOFF_DESTROYED,
 	REASON_SHUTOFF_CRASHED,
 	REASON_SHUTOFF_FAILED,
+	REASON_SHUTOFF_SAVED, /* its state went to a file (save) */
 	/* running */
 	REASON_RUNNING_BOOTED,
 	REASON_RUNNING_UNPAUSED,
 	REASON_RUNNING_REBOOTED,
 	REASON_RUNNING_UNKNOWN,
+	REASON_RUNNING_RESTORED, /* from a state file (restore) */
 	/* paused */
 	REASON_PAUSED_USER,
 	REASON_PAUSED_UNKNOWN,
@@ -73,6 +75,9 @@ struct domain {
 	enum domain_reason reason;
 	char *detail;	/* why it stopped ("killed by SIGKILL") */
 	time_t started; /* wall clock of the last start */
+	/* the start in progress restores the managed save, which goes
+	 * once it has succeeded (lifecycle.c) */
+	bool restoring_managed;
 	const struct driver_ops *drv;
 	void *priv;		 /* the driver's run-time data */
 	struct json_object *rec; /* run-time record while active (owned) */

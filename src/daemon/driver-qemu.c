@@ -100,6 +100,11 @@ struct qemu_vm {
 	size_t tune_disk;
 	uint64_t tune_v[6];
 	struct qemu_agent *agent; /* the guest agent's channel; NULL: none */
+	/* save: the file QEMU's state goes to; restore: where it comes
+	 * from (-incoming defer); -1: none */
+	int state_fd;
+	bool saving, saved, save_resume; /* resume: it ran before the save */
+	bool restoring, restored;
 };
 
 static struct qemu_vm *vm_of(struct domain *dom)
@@ -133,6 +138,7 @@ static void qemu_release(struct daemon *dmn, struct domain *dom)
 	qmp_free(vm->qmp);
 	qemu_agent_free(vm->agent, false);
 	close_safe(vm->shot_fd);
+	close_safe(vm->state_fd);
 	close_disks(vm);
 	iface_set_clear(&vm->ifaces);
 	json_object_put(vm->taps);
@@ -479,6 +485,10 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	/* the kernel's files after the agent's socket (child_fds()) */
 	qemu_argv_kernel(&a, dom->def,
 			 first_tap_fd(vm) + n_tap_fds(vm) + (agent_fd >= 0));
+	if (vm->restoring) {
+		qemu_arg(&a, "-incoming");
+		qemu_arg(&a, "defer");
+	}
 	log_args(logfd, &a);
 	vm->log_off = (uint64_t)MAX(lseek(logfd, 0, SEEK_END), 0);
 	o.argv = a.v;
@@ -564,6 +574,8 @@ static enum domain_reason exit_reason(struct qemu_vm *vm, int status,
 	const char *why = vm->shutdown_reason;
 
 	*restart = false;
+	if (vm->saved)
+		return REASON_SHUTOFF_SAVED;
 	if (vm->destroying)
 		return REASON_SHUTOFF_DESTROYED;
 	if (vm->starting && vm->start_error) {
@@ -626,8 +638,11 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	drop_ifaces(dom, vm);
 	unlink(vm->monitor);
 	qemu_agent_free(steal_ptr(vm->agent), true);
-	if (vm->destroying) {
+	if (vm->destroying || vm->saved) {
 		daemon_job_done(dmn, dom, 0, NULL, NULL);
+	} else if (vm->saving) {
+		err_set(&e, EIO, "QEMU ended while saving: %s", detail);
+		daemon_job_done(dmn, dom, -EIO, NULL, e);
 	} else if (vm->starting) {
 		err_set(&e, EIO, "%s", detail);
 		daemon_job_done(dmn, dom, -EIO, NULL, e);
@@ -715,6 +730,8 @@ static void io_error(struct qemu_vm *vm, struct json_object *data)
 }
 
 /* What QEMU tells without being asked. */
+static void migration_status(struct qemu_vm *vm, enum qemu_migration st);
+
 static void on_qmp_event(void *opaque, const char *name,
 			 struct json_object *data)
 {
@@ -763,6 +780,8 @@ static void on_qmp_event(void *opaque, const char *name,
 					NULL);
 	} else if (streq(name, "BLOCK_IO_ERROR")) {
 		io_error(vm, data);
+	} else if (streq(name, "MIGRATION")) {
+		migration_status(vm, qemu_migration_event(data));
 	}
 }
 
@@ -935,6 +954,8 @@ static int set_vnc_password(struct qemu_vm *vm, struct err **e)
 			   on_password, vm, e);
 }
 
+static void start_running(struct qemu_vm *vm);
+
 static void on_setup(void *opaque, int r, const struct err *e)
 {
 	struct qemu_vm *vm = opaque;
@@ -945,6 +966,17 @@ static void on_setup(void *opaque, int r, const struct err *e)
 	}
 	vm->setup_done = true;
 	start_running(vm);
+}
+
+static void on_restore_begun(void *opaque, int r, const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+	_cleanup_free_ char *why = NULL;
+
+	if (r < 0) {
+		why = xasprintf("restoring the saved state: %s", err_msg(e));
+		start_failed(vm, why);
+	}
 }
 
 /* QEMU is set up: the domain runs (or stays paused, as asked). */
@@ -964,9 +996,16 @@ static void start_running(struct qemu_vm *vm)
 		qemu_setup_run(vm->qmp, vm->dom->def, on_setup, vm);
 		return;
 	}
+	/* the saved state, before the first instruction */
+	if (vm->restoring && !vm->restored) {
+		qemu_migration_begin(vm->qmp, vm->state_fd, false,
+				     on_restore_begun, vm);
+		return;
+	}
 	rec = make_record(vm);
 	daemon_domain_set_state(vm->dmn, vm->dom,
 				vm->start_paused ? REASON_PAUSED_USER
+				: vm->restoring	 ? REASON_RUNNING_RESTORED
 						 : REASON_RUNNING_BOOTED,
 				rec);
 	if (vm->start_paused) {
@@ -1013,6 +1052,7 @@ static struct qemu_vm *vm_new(struct daemon *dmn, struct domain *dom)
 	vm->fw_fds[0] = vm->fw_fds[1] = -1;
 	vm->boot_fds[0] = vm->boot_fds[1] = -1;
 	vm->shot_fd = -1;
+	vm->state_fd = -1;
 	vm->monitor = store_runtime_path(&dmn->store, &domain_kind,
 					 dom->def->name, "monitor");
 	vm->log = store_runtime_path(&dmn->store, &domain_kind, dom->def->name,
@@ -1049,8 +1089,8 @@ static int check_files(const struct domain_def *def, const char *emulator,
 	return 0;
 }
 
-static int qemu_start(struct daemon *dmn, struct domain *dom, unsigned flags,
-		      struct err **e)
+static int start_qemu(struct daemon *dmn, struct domain *dom, unsigned flags,
+		      int state_fd, struct err **e)
 {
 	_cleanup_free_ char *emulator = dom->def->emulator
 						? xstrdup(dom->def->emulator)
@@ -1060,11 +1100,15 @@ static int qemu_start(struct daemon *dmn, struct domain *dom, unsigned flags,
 	struct qemu_vm *vm;
 
 	if (pick_accel(dom->def, &accel, e) < 0 ||
-	    check_files(dom->def, emulator, e) < 0)
+	    check_files(dom->def, emulator, e) < 0) {
+		close_safe(state_fd);
 		return err_code(*e);
+	}
 	vm = vm_new(dmn, dom);
 	vm->start_paused = flags & DRIVER_START_PAUSED;
 	vm->starting = true;
+	vm->state_fd = state_fd;
+	vm->restoring = state_fd >= 0;
 	dom->priv = vm;
 	if (spawn_qemu(dmn, dom, vm, emulator, accel, e) < 0) {
 		unlink(vm->monitor); /* bound before what failed */
@@ -1084,6 +1128,7 @@ static int qemu_start(struct daemon *dmn, struct domain *dom, unsigned flags,
 	rec = make_record(vm);
 	daemon_domain_set_state(dmn, dom,
 				vm->start_paused ? REASON_PAUSED_USER
+				: vm->restoring	 ? REASON_RUNNING_RESTORED
 						 : REASON_RUNNING_BOOTED,
 				rec);
 	return RPC_DEFERRED;
@@ -1092,6 +1137,102 @@ out_release:
 	qemu_agent_free(steal_ptr(vm->agent), true); /* bound before */
 	qemu_release(dmn, dom);
 	return err_code(*e);
+}
+
+static int qemu_start(struct daemon *dmn, struct domain *dom, unsigned flags,
+		      struct err **e)
+{
+	return start_qemu(dmn, dom, flags, -1, e);
+}
+
+static int qemu_restore(struct daemon *dmn, struct domain *dom, int fd,
+			unsigned flags, struct err **e)
+{
+	return start_qemu(dmn, dom, flags, fd, e);
+}
+
+static void on_resumed(void *opaque, int r, struct json_object *ret,
+		       const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+
+	(void)ret;
+	if (r < 0 && r != -ECANCELED)
+		log_warn("domain '%s': resuming after a failed save: %s",
+			 vm->dom->def->name, err_msg(e));
+}
+
+/* A save that could not finish: the guest goes on as it was. */
+static void save_failed(struct qemu_vm *vm, const char *why)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_err_ struct err *ignored = NULL;
+
+	vm->saving = false;
+	close_safe(steal_fd(vm->state_fd));
+	if (vm->save_resume && qmp_command(vm->qmp, "cont", NULL, COMMAND_MS,
+					   on_resumed, vm, &ignored) < 0)
+		log_warn("domain '%s': resuming after a failed save: %s",
+			 vm->dom->def->name, err_msg(ignored));
+	err_set(&e, EIO, "%s", why);
+	daemon_job_done(vm->dmn, vm->dom, -EIO, NULL, e);
+}
+
+static void on_save_begun(void *opaque, int r, const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+	_cleanup_free_ char *why = NULL;
+
+	if (r < 0 && vm->saving) {
+		why = xasprintf("saving the state: %s", err_msg(e));
+		save_failed(vm, why);
+	}
+}
+
+/* The end of a save or a restore, as QEMU's MIGRATION event says. */
+static void migration_status(struct qemu_vm *vm, enum qemu_migration st)
+{
+	if (st == QEMU_MIGRATION_OTHER)
+		return;
+	if (vm->saving && st == QEMU_MIGRATION_COMPLETED) {
+		/* all of it is in the file: QEMU ends, the domain is saved */
+		vm->saving = false;
+		vm->saved = true;
+		close_safe(steal_fd(vm->state_fd));
+		send_signal(vm, SIGTERM);
+	} else if (vm->saving) {
+		save_failed(vm, "QEMU's migration to the save file failed");
+	} else if (vm->restoring && !vm->restored && vm->starting &&
+		   st == QEMU_MIGRATION_COMPLETED) {
+		vm->restored = true;
+		close_safe(steal_fd(vm->state_fd));
+		start_running(vm);
+	} else if (vm->restoring && !vm->restored && vm->starting) {
+		_cleanup_free_ char *last = log_last_line(vm);
+		_cleanup_free_ char *why =
+			xasprintf("QEMU could not load the saved state%s%s",
+				  last ? ": " : "", last ? last : "");
+
+		start_failed(vm, why);
+	}
+}
+
+static int qemu_save(struct daemon *dmn, struct domain *dom, int fd,
+		     struct err **e)
+{
+	struct qemu_vm *vm = vm_of(dom);
+
+	(void)dmn;
+	if (vm->starting || vm->saving || !vm->qmp_ready) {
+		close_safe(fd);
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is starting or saving");
+	}
+	vm->state_fd = fd;
+	vm->saving = true;
+	vm->save_resume = dom->state == DOMAIN_RUNNING;
+	qemu_migration_begin(vm->qmp, fd, true, on_save_begun, vm);
+	return RPC_DEFERRED;
 }
 
 /* SIGTERM was ignored for DESTROY_GRACE_MS: SIGKILL (a graceful destroy
@@ -1505,5 +1646,7 @@ const struct driver_ops driver_qemu = {
 	.set_link = qemu_set_link,
 	.iotune = qemu_iotune,
 	.agent = qemu_agent,
+	.save = qemu_save,
+	.restore = qemu_restore,
 	.release = qemu_release,
 };

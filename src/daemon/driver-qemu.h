@@ -226,6 +226,25 @@ typedef void (*qemu_setup_fn)(void *opaque, int r, const struct err *e);
 void qemu_setup_run(struct qmp *q, const struct domain_def *def,
 		    qemu_setup_fn done, void *opaque);
 
+/*
+ * The guest's state to (@out) or from a save file open at @fd (borrowed
+ * until @done; positioned at the stream), through QEMU's migration
+ * stream (driver-qemu-save.c): out, the vCPUs are stopped first; in,
+ * QEMU must have been started with -incoming defer. @done once the
+ * migration has begun (0) or could not (-errno, @e naming the command);
+ * its end is a MIGRATION event, read with qemu_migration_event().
+ */
+void qemu_migration_begin(struct qmp *q, int fd, bool out, qemu_setup_fn done,
+			  void *opaque);
+
+enum qemu_migration {
+	QEMU_MIGRATION_OTHER, /* still on its way */
+	QEMU_MIGRATION_COMPLETED,
+	QEMU_MIGRATION_FAILED, /* failed or cancelled */
+};
+/* What a MIGRATION event's @data says (untrusted). */
+enum qemu_migration qemu_migration_event(struct json_object *data);
+
 /* The directory of the domains' NVRAM files (copied; NULL: none). */
 void driver_qemu_set_nvram_dir(const char *dir);
 

@@ -39,6 +39,7 @@ enum shutdown_mode {
 
 /* Flags of start and destroy (virsh start --paused, destroy --graceful). */
 #define DRIVER_START_PAUSED	1u /* vCPUs held until resume */
+#define DRIVER_START_FORCE_BOOT 2u /* a managed save is thrown away */
 #define DRIVER_DESTROY_GRACEFUL 1u /* SIGTERM only: fails if ignored */
 
 struct driver_ops {
@@ -122,6 +123,23 @@ struct driver_ops {
 	 */
 	int (*iotune)(struct daemon *dmn, struct domain *dom, size_t disk,
 		      const uint64_t *set, struct err **e);
+	/*
+	 * Writes the running or paused domain's whole state to @fd (taken
+	 * over; open for writing, at the stream's offset of a save file:
+	 * save-file.h), then stops it: shut off, saved. RPC_DEFERRED until
+	 * it has stopped; if the save fails, the guest goes on as before.
+	 * NULL: the driver cannot save.
+	 */
+	int (*save)(struct daemon *dmn, struct domain *dom, int fd,
+		    struct err **e);
+	/*
+	 * Starts @dom (inactive) from the state @fd holds (taken over;
+	 * read-only, at the stream's offset), as ->start otherwise does:
+	 * running (restored), or paused (user) with DRIVER_START_PAUSED.
+	 * NULL: the driver cannot.
+	 */
+	int (*restore)(struct daemon *dmn, struct domain *dom, int fd,
+		       unsigned flags, struct err **e);
 	/* Frees dom->priv without stopping anything (daemon exit). */
 	void (*release)(struct daemon *dmn, struct domain *dom);
 };

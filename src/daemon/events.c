@@ -218,6 +218,8 @@ const char *events_stopped_detail(enum domain_reason r)
 		return "crashed";
 	case REASON_SHUTOFF_FAILED:
 		return "failed";
+	case REASON_SHUTOFF_SAVED:
+		return "saved";
 	default:
 		return "unknown";
 	}

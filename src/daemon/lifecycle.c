@@ -5,9 +5,12 @@
  * restart on reboot, and recovery when the daemon starts.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "daemon/daemon.h"
 #include "daemon/domain-disks.h"
+#include "daemon/save-file.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
 #include "lib/json.h"
@@ -124,6 +127,9 @@ static void state_event(struct daemon *dmn, const struct domain *dom,
 {
 	if (before == DOMAIN_SHUTOFF && dom->reason == REASON_RUNNING_BOOTED)
 		events_lifecycle(dmn, dom, "started", "booted");
+	else if (before == DOMAIN_SHUTOFF &&
+		 dom->reason == REASON_RUNNING_RESTORED)
+		events_lifecycle(dmn, dom, "started", "restored");
 	else if (dom->reason == REASON_PAUSED_CRASHED)
 		events_lifecycle(dmn, dom, "crashed", "panicked");
 	else if (before != DOMAIN_PAUSED && dom->state == DOMAIN_PAUSED)
@@ -163,6 +169,16 @@ void daemon_job_done(struct daemon *dmn, struct domain *dom, int r,
 	if (r >= 0 && !result)
 		result = json_object_get(prepared);
 	json_object_put(prepared);
+	if (dom->restoring_managed) {
+		_cleanup_free_ char *p =
+			daemon_managed_save_path(dmn, dom->def->name);
+
+		/* kept when the restore failed: the state is still there */
+		dom->restoring_managed = false;
+		if (r >= 0 && unlink(p) < 0 && errno != ENOENT)
+			log_warn("domain '%s': removing '%s': %s",
+				 dom->def->name, p, strerror(errno));
+	}
 	rpc_call_done(steal_ptr(dom->job), r, result, e);
 }
 
@@ -204,31 +220,46 @@ void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
 	object_drop_transient(&dmn->domains.l, &dom->obj);
 }
 
-int daemon_domain_start(struct daemon *dmn, struct domain *dom, unsigned flags,
-			struct err **e)
+char *daemon_managed_save_path(const struct daemon *dmn, const char *name)
+{
+	return xasprintf("%s/save/%s.save", dmn->store.state_dir, name);
+}
+
+/* Starts @dom, or restores it from @state_fd (>= 0, taken over). */
+static int start_or_restore(struct daemon *dmn, struct domain *dom,
+			    unsigned flags, int state_fd, struct err **e)
 {
 	const struct driver_ops *drv;
 	int r;
 
-	if (domain_is_active(dom))
-		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
-				"domain is already running");
 	/* volumes first: the driver and what it checks depend on them (a
 	 * block device or a file) */
-	if (domain_disks_resolve(dmn, dom->def, e) < 0)
+	if (domain_disks_resolve(dmn, dom->def, e) < 0 ||
+	    !(drv = driver_for(dom->def, e))) {
+		close_safe(state_fd);
 		return err_code(*e);
-	drv = driver_for(dom->def, e);
-	if (!drv)
-		return -ENOTSUP;
+	}
+	if (state_fd >= 0 && !drv->restore) {
+		close(state_fd);
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"the %s driver cannot restore a saved state "
+				"yet",
+				drv->name);
+	}
 	/* A definition reloaded from disk was not checked by this driver
 	 * (nor by this version of it): it is now, before anything runs. */
-	if (drv->validate && drv->validate(dom->def, NULL, e) < 0)
+	if (drv->validate && drv->validate(dom->def, NULL, e) < 0) {
+		close_safe(state_fd);
 		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
+	}
 	dom->drv = drv;
 	dom->started = time(NULL);
-	if (store_live_save(&dmn->store, &domain_kind, dom->def, e) < 0)
+	if (store_live_save(&dmn->store, &domain_kind, dom->def, e) < 0) {
+		close_safe(state_fd);
 		return err_prefix(e, "saving the live definition");
-	r = drv->start(dmn, dom, flags, e);
+	}
+	r = state_fd >= 0 ? drv->restore(dmn, dom, state_fd, flags, e)
+			  : drv->start(dmn, dom, flags, e);
 	if (r < 0) {
 		err_mark(e, ERR_OPERATION_FAILED);
 		domain_disks_release(dmn, dom->def);
@@ -237,6 +268,90 @@ int daemon_domain_start(struct daemon *dmn, struct domain *dom, unsigned flags,
 		dom->id = -1;
 	}
 	return r;
+}
+
+int daemon_domain_restore(struct daemon *dmn, struct domain *dom,
+			  struct domain_def *def, int fd, unsigned flags,
+			  bool managed, struct err **e)
+{
+	int r;
+
+	if (domain_is_active(dom)) {
+		if (def != dom->def)
+			domain_def_free(def);
+		close(fd);
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is already running");
+	}
+	/* the saved definition runs; the persistent one comes back when
+	 * it stops (a new transient domain has it already) */
+	if (def != dom->def && dom->persistent) {
+		domain_def_free(dom->newdef);
+		dom->newdef = dom->def;
+		dom->def = def;
+	} else if (def != dom->def) {
+		domain_def_free(dom->def);
+		dom->def = def;
+	}
+	dom->restoring_managed = managed;
+	r = start_or_restore(dmn, dom, flags, fd, e);
+	if (r < 0) {
+		dom->restoring_managed = false;
+		if (dom->persistent)
+			object_apply_newdef(&dom->obj);
+	}
+	return r;
+}
+
+/* Starts @dom from its managed save, if it has one (*@none when not),
+ * as daemon_domain_restore(). */
+static int start_managed(struct daemon *dmn, struct domain *dom, unsigned flags,
+			 bool *none, struct err **e)
+{
+	_cleanup_free_ char *path =
+		daemon_managed_save_path(dmn, dom->def->name);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct save_header h = {0};
+	struct domain_def *def = NULL;
+	int r;
+
+	*none = fd < 0 && errno == ENOENT;
+	if (*none)
+		return 0;
+	if (fd < 0)
+		return err_sys(e, errno, "managed save '%s'", path);
+	if (save_header_read(fd, path, &h, e) < 0)
+		return err_code(*e);
+	r = domain_def_parse(h.xml, h.xml_len, &def, NULL, e);
+	save_header_clear(&h);
+	if (r < 0)
+		return err_prefix(e, "managed save '%s'", path);
+	return daemon_domain_restore(dmn, dom, def, steal_fd(fd),
+				     flags & ~DRIVER_START_FORCE_BOOT, true, e);
+}
+
+int daemon_domain_start(struct daemon *dmn, struct domain *dom, unsigned flags,
+			struct err **e)
+{
+	_cleanup_free_ char *managed = NULL;
+	int r;
+
+	if (domain_is_active(dom))
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is already running");
+	if (!(flags & DRIVER_START_FORCE_BOOT)) {
+		bool none = false;
+
+		r = start_managed(dmn, dom, flags, &none, e);
+		if (!none)
+			return r;
+	} else {
+		/* virsh start --force-boot: the saved state is dropped */
+		managed = daemon_managed_save_path(dmn, dom->def->name);
+		unlink(managed);
+	}
+	return start_or_restore(dmn, dom, flags & ~DRIVER_START_FORCE_BOOT, -1,
+				e);
 }
 
 /* The domain a run-time record belongs to: the persistent one, with the

@@ -42,16 +42,6 @@ struct agent_call {
 	void *arg; /* freed with the call */
 };
 
-static struct domain *param_domain(struct daemon *dmn,
-				   struct json_object *params, struct err **e)
-{
-	const char *key;
-
-	if (json_get_string(params, "domain", &key, e) < 0)
-		return NULL;
-	return domain_list_lookup(&dmn->domains, key, e);
-}
-
 /* The agent of running domain @dom; NULL with @e saying why. */
 static struct agent *agent_of(struct daemon *dmn, struct domain *dom,
 			      struct err **e)

@@ -50,8 +50,8 @@ static int param_flag(struct json_object *params, const char *key, unsigned bit,
 }
 
 /* Finds the domain named by params.domain (a name, an id or a UUID). */
-static struct domain *param_domain(struct daemon *dmn,
-				   struct json_object *params, struct err **e)
+struct domain *param_domain(struct daemon *dmn, struct json_object *params,
+			    struct err **e)
 {
 	const char *key;
 
@@ -61,7 +61,7 @@ static struct domain *param_domain(struct daemon *dmn,
 }
 
 /* Refuses a second operation while one is in progress on @dom. */
-static int need_idle(const struct domain *dom, struct err **e)
+int need_idle(const struct domain *dom, struct err **e)
 {
 	if (dom->job)
 		return err_setk(e, ERR_RESOURCE_BUSY, EBUSY,
@@ -75,8 +75,8 @@ static int need_idle(const struct domain *dom, struct err **e)
  * Parks the current call on @dom when the driver returned RPC_DEFERRED
  * (@result, taken over, answers it on success); returns @r.
  */
-static int job_wait(struct daemon *dmn, struct domain *dom, int r,
-		    struct json_object *result)
+int job_wait(struct daemon *dmn, struct domain *dom, int r,
+	     struct json_object *result)
 {
 	if (r == RPC_DEFERRED) {
 		dom->job = rpc_server_defer(dmn->rpc);
@@ -400,13 +400,15 @@ static int m_start(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct domain *dom = param_domain(dmn, params, e);
-	unsigned flags;
+	unsigned flags, force;
 
 	if (!dom || need_idle(dom, e) < 0 ||
-	    param_flag(params, "paused", DRIVER_START_PAUSED, &flags, e) < 0)
+	    param_flag(params, "paused", DRIVER_START_PAUSED, &flags, e) < 0 ||
+	    param_flag(params, "force_boot", DRIVER_START_FORCE_BOOT, &force,
+		       e) < 0)
 		return err_code(*e);
-	return job_wait(dmn, dom, daemon_domain_start(dmn, dom, flags, e),
-			NULL);
+	return job_wait(dmn, dom,
+			daemon_domain_start(dmn, dom, flags | force, e), NULL);
 }
 
 static int need_active(const struct domain *dom, struct err **e)
@@ -421,8 +423,8 @@ static int need_active(const struct domain *dom, struct err **e)
  * The domain named in @params when it is active and no operation is in
  * progress on it; else NULL with @e filled.
  */
-static struct domain *active_domain(struct daemon *dmn,
-				    struct json_object *params, struct err **e)
+struct domain *active_domain(struct daemon *dmn, struct json_object *params,
+			     struct err **e)
 {
 	struct domain *dom = param_domain(dmn, params, e);
 
@@ -528,6 +530,7 @@ static int m_info(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct domain *dom = param_domain(dmn, params, e);
+	_cleanup_free_ char *managed = NULL;
 	struct json_object *o;
 
 	if (!dom)
@@ -545,6 +548,10 @@ static int m_info(void *opaque, struct json_object *params,
 	if (domain_is_active(dom))
 		json_object_object_add(o, "started",
 				       json_object_new_int64(dom->started));
+	managed = daemon_managed_save_path(dmn, dom->def->name);
+	json_object_object_add(
+		o, "managed_save",
+		json_object_new_boolean(access(managed, F_OK) == 0));
 	*result = o;
 	return 0;
 }
@@ -726,14 +733,16 @@ static void libvirt_state(const struct domain *dom, int *state, int *reason)
 		[REASON_SHUTOFF_DESTROYED] = 2,
 		[REASON_SHUTOFF_CRASHED] = 3,
 		[REASON_SHUTOFF_FAILED] = 6,
+		[REASON_SHUTOFF_SAVED] = 5,
 		[REASON_RUNNING_BOOTED] = 1,
 		[REASON_RUNNING_UNPAUSED] = 5,
 		/* libvirt's fake reboot leaves a domain running (booted) */
 		[REASON_RUNNING_REBOOTED] = 1,
 		[REASON_RUNNING_UNKNOWN] = 0,
+		[REASON_RUNNING_RESTORED] = 3,
 		[REASON_PAUSED_USER] = 1,
 		[REASON_PAUSED_UNKNOWN] = 0,
-		[REASON_PAUSED_CRASHED] = 9, /* VIR_DOMAIN_PAUSED_CRASHED */
+		[REASON_PAUSED_CRASHED] = 10, /* VIR_DOMAIN_PAUSED_CRASHED */
 	};
 
 	*state = (size_t)dom->state < ARRAY_SIZE(states) ? states[dom->state]

@@ -16,16 +16,6 @@
 #include "net/link.h"
 #include "net/neigh.h"
 
-static struct domain *param_domain(struct daemon *dmn,
-				   struct json_object *params, struct err **e)
-{
-	const char *key;
-
-	if (json_get_string(params, "domain", &key, e) < 0)
-		return NULL;
-	return domain_list_lookup(&dmn->domains, key, e);
-}
-
 /*
  * The interface @key names in @def (its tap's name or its MAC, as virsh
  * takes either); -1 with @e filled when there is none.

@@ -39,7 +39,7 @@ cleanup() {
 		kill -9 "$p" 2>/dev/null
 	done
 	sleep 0.2
-	rm -rf "$tmp"
+	[ -n "${NIDO_KEEP_TMP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
 
