@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A domain's save file (virsh save, managedsave; docs/save-file.md): a
+ * A domain's save file (virsh save, managedsave; docs/snapshots.md): a
  * header nidod writes and reads, with the domain's definition as it was
  * when saved, then the engine's own state stream (QEMU's migration
  * stream) from a page-aligned offset.
