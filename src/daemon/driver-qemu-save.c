@@ -8,10 +8,14 @@
  * end comes as a MIGRATION event, which the driver waits for.
  */
 #include <errno.h>
+#include <signal.h>
 
+#include "daemon/driver-qemu-priv.h"
 #include "daemon/driver-qemu.h"
 #include "daemon/qmp.h"
 #include "lib/json.h"
+#include "lib/log.h"
+#include "lib/util.h"
 
 #define MIGRATE_MS 10000
 #define FD_NAME	   "nido-state"
@@ -134,4 +138,106 @@ enum qemu_migration qemu_migration_event(struct json_object *data)
 	if (streq(status, "failed") || streq(status, "cancelled"))
 		return QEMU_MIGRATION_FAILED;
 	return QEMU_MIGRATION_OTHER;
+}
+
+/* ---- the driver's side: a save's and a restore's state ------------------ */
+
+static void on_restore_begun(void *opaque, int r, const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+	_cleanup_free_ char *why = NULL;
+
+	if (r < 0) {
+		why = xasprintf("restoring the saved state: %s", err_msg(e));
+		qemu_vm_start_failed(vm, why);
+	}
+}
+
+void qemu_vm_restore_begin(struct qemu_vm *vm)
+{
+	qemu_migration_begin(vm->qmp, vm->state_fd, false, on_restore_begun,
+			     vm);
+}
+
+static void on_resumed(void *opaque, int r, struct json_object *ret,
+		       const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+
+	(void)ret;
+	if (r < 0 && r != -ECANCELED)
+		log_warn("domain '%s': resuming after a failed save: %s",
+			 vm->dom->def->name, err_msg(e));
+}
+
+/* A save that could not finish: the guest goes on as it was. */
+static void save_failed(struct qemu_vm *vm, const char *why)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_err_ struct err *ignored = NULL;
+
+	vm->saving = false;
+	close_safe(steal_fd(vm->state_fd));
+	if (vm->save_resume && qmp_command(vm->qmp, "cont", NULL, COMMAND_MS,
+					   on_resumed, vm, &ignored) < 0)
+		log_warn("domain '%s': resuming after a failed save: %s",
+			 vm->dom->def->name, err_msg(ignored));
+	err_set(&e, EIO, "%s", why);
+	daemon_job_done(vm->dmn, vm->dom, -EIO, NULL, e);
+}
+
+static void on_save_begun(void *opaque, int r, const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+	_cleanup_free_ char *why = NULL;
+
+	if (r < 0 && vm->saving) {
+		why = xasprintf("saving the state: %s", err_msg(e));
+		save_failed(vm, why);
+	}
+}
+
+/* The end of a save or a restore, as QEMU's MIGRATION event says. */
+void qemu_vm_migration(struct qemu_vm *vm, enum qemu_migration st)
+{
+	if (st == QEMU_MIGRATION_OTHER)
+		return;
+	if (vm->saving && st == QEMU_MIGRATION_COMPLETED) {
+		/* all of it is in the file: QEMU ends, the domain is saved */
+		vm->saving = false;
+		vm->saved = true;
+		close_safe(steal_fd(vm->state_fd));
+		qemu_vm_signal(vm, SIGTERM);
+	} else if (vm->saving) {
+		save_failed(vm, "QEMU's migration to the save file failed");
+	} else if (vm->restoring && !vm->restored && vm->starting &&
+		   st == QEMU_MIGRATION_COMPLETED) {
+		vm->restored = true;
+		close_safe(steal_fd(vm->state_fd));
+		qemu_vm_start_running(vm);
+	} else if (vm->restoring && !vm->restored && vm->starting) {
+		_cleanup_free_ char *last = qemu_vm_log_last_line(vm);
+		_cleanup_free_ char *why =
+			xasprintf("QEMU could not load the saved state%s%s",
+				  last ? ": " : "", last ? last : "");
+
+		qemu_vm_start_failed(vm, why);
+	}
+}
+
+int qemu_save(struct daemon *dmn, struct domain *dom, int fd, struct err **e)
+{
+	struct qemu_vm *vm = vm_of(dom);
+
+	(void)dmn;
+	if (vm->starting || vm->saving || !vm->qmp_ready) {
+		close_safe(fd);
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is starting or saving");
+	}
+	vm->state_fd = fd;
+	vm->saving = true;
+	vm->save_resume = dom->state == DOMAIN_RUNNING;
+	qemu_migration_begin(vm->qmp, fd, true, on_save_begun, vm);
+	return RPC_DEFERRED;
 }

@@ -38,6 +38,7 @@
 #include "daemon/domain-disks.h"
 #include "daemon/driver-qemu.h"
 #include "daemon/driver-qemu-agent.h"
+#include "daemon/driver-qemu-priv.h"
 #include "daemon/driver-common.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
@@ -52,65 +53,13 @@
 #include "lib/sock.h"
 #include "lib/spawn.h"
 
-/* How long QEMU may take to greet on its monitor, and each command. */
+/* How long QEMU may take to greet on its monitor; a destroy's grace. */
 #define GREET_MS	 30000
-#define COMMAND_MS	 10000
 #define DESTROY_GRACE_MS 3000
 
 /* QEMU's fds: 3 its sandbox slot's lock, then the monitor's and the
  * disks' (driver-qemu.h). */
 #define SLOT_FD 3
-
-struct qemu_vm {
-	struct daemon *dmn;
-	struct domain *dom;
-	struct spawn_child child; /* pid and pidfd (owned) */
-	bool is_child;		  /* ours to reap (not re-attached) */
-	bool starting;		  /* start waits for QMP */
-	bool start_paused;
-	bool destroying, killed, graceful;
-	bool shutting_down, rebooting;
-	bool panicked;		   /* GUEST_PANICKED came */
-	bool password_set;	   /* the VNC password went through QMP */
-	bool setup_done;	   /* ... and what is set before cont */
-	char *shutdown_reason;	   /* SHUTDOWN's reason; NULL: none came */
-	bool shutdown_guest;	   /* ... and whether the guest asked */
-	struct loop_source *watch; /* the pidfd */
-	struct loop_source *timer; /* destroy's */
-	struct qmp *qmp;
-	bool qmp_ready;
-	char *monitor; /* the monitor socket's path */
-	char *log;
-	uint64_t log_off;  /* where this run's output starts in the log */
-	char *pty;	   /* the serial console, from query-chardev */
-	char *start_error; /* why start gave up on QEMU (and killed it) */
-	struct json_object *cgroups; /* owned array of directories */
-	unsigned sandbox_slot;	     /* 0: none (not root) */
-	struct block_chain *chains;  /* while it starts */
-	size_t n_chains;
-	struct iface_set ifaces;  /* the taps, open while it starts */
-	struct json_object *taps; /* what was made for them (iface.h) */
-	int fw_fds[2];		  /* while it starts: pflash code, variables */
-	int boot_fds[2];	  /* ... <kernel> and <initrd> (memfds) */
-	int shot_fd; /* a screenshot taken, until its stream takes it */
-	/* domif-setlink while QMP's set_link is on its way */
-	size_t link_index;
-	bool link_up;
-	/* blkdeviotune --live while block_set_io_throttle is on its way */
-	size_t tune_disk;
-	uint64_t tune_v[6];
-	struct qemu_agent *agent; /* the guest agent's channel; NULL: none */
-	/* save: the file QEMU's state goes to; restore: where it comes
-	 * from (-incoming defer); -1: none */
-	int state_fd;
-	bool saving, saved, save_resume; /* resume: it ran before the save */
-	bool restoring, restored;
-};
-
-static struct qemu_vm *vm_of(struct domain *dom)
-{
-	return dom->priv;
-}
 
 static void close_disks(struct qemu_vm *vm)
 {
@@ -545,7 +494,7 @@ static struct json_object *make_record(const struct qemu_vm *vm)
 
 /* The last line QEMU wrote in this run's log (its error, most often);
  * malloc'ed, or NULL. */
-static char *log_last_line(const struct qemu_vm *vm)
+char *qemu_vm_log_last_line(const struct qemu_vm *vm)
 {
 	_cleanup_close_ int fd = open(vm->log, O_RDONLY | O_CLOEXEC);
 	char buf[1024];
@@ -583,7 +532,7 @@ static enum domain_reason exit_reason(struct qemu_vm *vm, int status,
 		return REASON_SHUTOFF_FAILED;
 	}
 	if (vm->starting) {
-		_cleanup_free_ char *last = log_last_line(vm);
+		_cleanup_free_ char *last = qemu_vm_log_last_line(vm);
 		_cleanup_free_ char *st =
 			status >= 0 ? spawn_status_str(status) : NULL;
 
@@ -611,7 +560,7 @@ static enum domain_reason exit_reason(struct qemu_vm *vm, int status,
 	}
 	if (status >= 0) {
 		_cleanup_free_ char *st = spawn_status_str(status);
-		_cleanup_free_ char *last = log_last_line(vm);
+		_cleanup_free_ char *last = qemu_vm_log_last_line(vm);
 
 		*detail = xasprintf("QEMU %s%s%s", st, last ? ": " : "",
 				    last ? last : "");
@@ -667,7 +616,7 @@ static void on_exit_fd(struct loop *l, int fd, uint32_t events, void *opaque)
 	vm_exited(vm->dmn, vm->dom, status);
 }
 
-static void send_signal(struct qemu_vm *vm, int sig)
+void qemu_vm_signal(struct qemu_vm *vm, int sig)
 {
 	if (pidfd_send_signal(vm->child.pidfd, sig, NULL, 0) < 0 &&
 	    errno != ESRCH)
@@ -676,12 +625,12 @@ static void send_signal(struct qemu_vm *vm, int sig)
 }
 
 /* Start cannot finish: QEMU is killed, and its exit fails the start. */
-static void start_failed(struct qemu_vm *vm, const char *why)
+void qemu_vm_start_failed(struct qemu_vm *vm, const char *why)
 {
 	log_warn("domain '%s': %s", vm->dom->def->name, why);
 	if (!vm->start_error)
 		vm->start_error = xstrdup(why);
-	send_signal(vm, SIGKILL);
+	qemu_vm_signal(vm, SIGKILL);
 }
 
 /*
@@ -730,8 +679,6 @@ static void io_error(struct qemu_vm *vm, struct json_object *data)
 }
 
 /* What QEMU tells without being asked. */
-static void migration_status(struct qemu_vm *vm, enum qemu_migration st);
-
 static void on_qmp_event(void *opaque, const char *name,
 			 struct json_object *data)
 {
@@ -766,7 +713,7 @@ static void on_qmp_event(void *opaque, const char *name,
 						REASON_PAUSED_CRASHED, NULL);
 	} else if (streq(name, "GUEST_PANICKED")) {
 		vm->panicked = true;
-		send_signal(vm, SIGTERM);
+		qemu_vm_signal(vm, SIGTERM);
 	} else if (streq(name, "RESET")) {
 		log_info("domain '%s': the guest reset", dom->def->name);
 		events_reboot(vm->dmn, dom);
@@ -781,7 +728,7 @@ static void on_qmp_event(void *opaque, const char *name,
 	} else if (streq(name, "BLOCK_IO_ERROR")) {
 		io_error(vm, data);
 	} else if (streq(name, "MIGRATION")) {
-		migration_status(vm, qemu_migration_event(data));
+		qemu_vm_migration(vm, qemu_migration_event(data));
 	}
 }
 
@@ -791,7 +738,7 @@ static void on_qmp_closed(void *opaque, const struct err *e)
 
 	vm->qmp_ready = false;
 	if (vm->starting && !vm->destroying)
-		start_failed(vm, err_msg(e));
+		qemu_vm_start_failed(vm, err_msg(e));
 	else if (!vm->destroying)
 		log_warn("domain '%s': QEMU's monitor: %s", vm->dom->def->name,
 			 err_msg(e));
@@ -805,7 +752,7 @@ static void on_cont(void *opaque, int r, struct json_object *ret,
 
 	if (r < 0) {
 		why = xasprintf("starting the vCPUs: %s", err_msg(e));
-		start_failed(vm, why);
+		qemu_vm_start_failed(vm, why);
 		return;
 	}
 	vm->starting = false;
@@ -869,7 +816,6 @@ static char *serial_pty(struct json_object *ret)
 
 static void on_vnc(void *opaque, int r, struct json_object *ret,
 		   const struct err *e);
-static void start_running(struct qemu_vm *vm);
 
 static void on_chardevs(void *opaque, int r, struct json_object *ret,
 			const struct err *e)
@@ -881,22 +827,22 @@ static void on_chardevs(void *opaque, int r, struct json_object *ret,
 		_cleanup_free_ char *why =
 			xasprintf("query-chardev: %s", err_msg(e));
 
-		start_failed(vm, why);
+		qemu_vm_start_failed(vm, why);
 		return;
 	}
 	free(vm->pty);
 	vm->pty = serial_pty(ret);
 	if (vm->pty && check_pty(vm, vm->pty, &err) < 0) {
-		start_failed(vm, err_msg(err));
+		qemu_vm_start_failed(vm, err_msg(err));
 		return;
 	}
 	if (!vm->dom->def->display.vnc) {
-		start_running(vm);
+		qemu_vm_start_running(vm);
 		return;
 	}
 	if (qmp_command(vm->qmp, "query-vnc", NULL, COMMAND_MS, on_vnc, vm,
 			&err) < 0)
-		start_failed(vm, err_msg(err));
+		qemu_vm_start_failed(vm, err_msg(err));
 }
 
 /* The VNC port QEMU took (autoport: the first free from 5900). */
@@ -912,18 +858,18 @@ static void on_vnc(void *opaque, int r, struct json_object *ret,
 		_cleanup_free_ char *why =
 			xasprintf("query-vnc: %s", err_msg(e));
 
-		start_failed(vm, why);
+		qemu_vm_start_failed(vm, why);
 		return;
 	}
 	if (json_object_is_type(ret, json_type_object) &&
 	    json_get_string_opt(ret, "service", &service, NULL) > 0)
 		port = strtoul(service, &end, 10);
 	if (!service || *end || port < 5900 || port > 65535) {
-		start_failed(vm, "query-vnc: QEMU named no VNC port");
+		qemu_vm_start_failed(vm, "query-vnc: QEMU named no VNC port");
 		return;
 	}
 	vm->dom->def->display.vnc_port_live = (int)port;
-	start_running(vm);
+	qemu_vm_start_running(vm);
 }
 
 static void on_password(void *opaque, int r, struct json_object *ret,
@@ -935,11 +881,11 @@ static void on_password(void *opaque, int r, struct json_object *ret,
 	(void)ret;
 	if (r < 0) {
 		why = xasprintf("set_password: %s", err_msg(e));
-		start_failed(vm, why);
+		qemu_vm_start_failed(vm, why);
 		return;
 	}
 	vm->password_set = true;
-	start_running(vm);
+	qemu_vm_start_running(vm);
 }
 
 /* The VNC password, through QMP: never on QEMU's command line, where
@@ -954,40 +900,27 @@ static int set_vnc_password(struct qemu_vm *vm, struct err **e)
 			   on_password, vm, e);
 }
 
-static void start_running(struct qemu_vm *vm);
-
 static void on_setup(void *opaque, int r, const struct err *e)
 {
 	struct qemu_vm *vm = opaque;
 
 	if (r < 0) {
-		start_failed(vm, err_msg(e));
+		qemu_vm_start_failed(vm, err_msg(e));
 		return;
 	}
 	vm->setup_done = true;
-	start_running(vm);
-}
-
-static void on_restore_begun(void *opaque, int r, const struct err *e)
-{
-	struct qemu_vm *vm = opaque;
-	_cleanup_free_ char *why = NULL;
-
-	if (r < 0) {
-		why = xasprintf("restoring the saved state: %s", err_msg(e));
-		start_failed(vm, why);
-	}
+	qemu_vm_start_running(vm);
 }
 
 /* QEMU is set up: the domain runs (or stays paused, as asked). */
-static void start_running(struct qemu_vm *vm)
+void qemu_vm_start_running(struct qemu_vm *vm)
 {
 	_cleanup_err_ struct err *err = NULL;
 	_cleanup_json_ struct json_object *rec = NULL;
 
 	if (vm->dom->def->display.vnc_passwd && !vm->password_set) {
 		if (set_vnc_password(vm, &err) < 0)
-			start_failed(vm, err_msg(err));
+			qemu_vm_start_failed(vm, err_msg(err));
 		return;
 	}
 	/* <iotune>, <stats period>, links down: before the first
@@ -998,8 +931,7 @@ static void start_running(struct qemu_vm *vm)
 	}
 	/* the saved state, before the first instruction */
 	if (vm->restoring && !vm->restored) {
-		qemu_migration_begin(vm->qmp, vm->state_fd, false,
-				     on_restore_begun, vm);
+		qemu_vm_restore_begin(vm);
 		return;
 	}
 	rec = make_record(vm);
@@ -1013,7 +945,7 @@ static void start_running(struct qemu_vm *vm)
 		daemon_job_done(vm->dmn, vm->dom, 0, NULL, NULL);
 	} else if (qmp_command(vm->qmp, "cont", NULL, COMMAND_MS, on_cont, vm,
 			       &err) < 0) {
-		start_failed(vm, err_msg(err));
+		qemu_vm_start_failed(vm, err_msg(err));
 	}
 }
 
@@ -1029,7 +961,7 @@ static void on_qmp_ready(void *opaque)
 		return;
 	if (qmp_command(vm->qmp, "query-chardev", NULL, COMMAND_MS, on_chardevs,
 			vm, &e) < 0)
-		start_failed(vm, err_msg(e));
+		qemu_vm_start_failed(vm, err_msg(e));
 }
 
 static int connect_qmp(struct daemon *dmn, struct qemu_vm *vm, struct err **e)
@@ -1151,90 +1083,6 @@ static int qemu_restore(struct daemon *dmn, struct domain *dom, int fd,
 	return start_qemu(dmn, dom, flags, fd, e);
 }
 
-static void on_resumed(void *opaque, int r, struct json_object *ret,
-		       const struct err *e)
-{
-	struct qemu_vm *vm = opaque;
-
-	(void)ret;
-	if (r < 0 && r != -ECANCELED)
-		log_warn("domain '%s': resuming after a failed save: %s",
-			 vm->dom->def->name, err_msg(e));
-}
-
-/* A save that could not finish: the guest goes on as it was. */
-static void save_failed(struct qemu_vm *vm, const char *why)
-{
-	_cleanup_err_ struct err *e = NULL;
-	_cleanup_err_ struct err *ignored = NULL;
-
-	vm->saving = false;
-	close_safe(steal_fd(vm->state_fd));
-	if (vm->save_resume && qmp_command(vm->qmp, "cont", NULL, COMMAND_MS,
-					   on_resumed, vm, &ignored) < 0)
-		log_warn("domain '%s': resuming after a failed save: %s",
-			 vm->dom->def->name, err_msg(ignored));
-	err_set(&e, EIO, "%s", why);
-	daemon_job_done(vm->dmn, vm->dom, -EIO, NULL, e);
-}
-
-static void on_save_begun(void *opaque, int r, const struct err *e)
-{
-	struct qemu_vm *vm = opaque;
-	_cleanup_free_ char *why = NULL;
-
-	if (r < 0 && vm->saving) {
-		why = xasprintf("saving the state: %s", err_msg(e));
-		save_failed(vm, why);
-	}
-}
-
-/* The end of a save or a restore, as QEMU's MIGRATION event says. */
-static void migration_status(struct qemu_vm *vm, enum qemu_migration st)
-{
-	if (st == QEMU_MIGRATION_OTHER)
-		return;
-	if (vm->saving && st == QEMU_MIGRATION_COMPLETED) {
-		/* all of it is in the file: QEMU ends, the domain is saved */
-		vm->saving = false;
-		vm->saved = true;
-		close_safe(steal_fd(vm->state_fd));
-		send_signal(vm, SIGTERM);
-	} else if (vm->saving) {
-		save_failed(vm, "QEMU's migration to the save file failed");
-	} else if (vm->restoring && !vm->restored && vm->starting &&
-		   st == QEMU_MIGRATION_COMPLETED) {
-		vm->restored = true;
-		close_safe(steal_fd(vm->state_fd));
-		start_running(vm);
-	} else if (vm->restoring && !vm->restored && vm->starting) {
-		_cleanup_free_ char *last = log_last_line(vm);
-		_cleanup_free_ char *why =
-			xasprintf("QEMU could not load the saved state%s%s",
-				  last ? ": " : "", last ? last : "");
-
-		start_failed(vm, why);
-	}
-}
-
-static int qemu_save(struct daemon *dmn, struct domain *dom, int fd,
-		     struct err **e)
-{
-	struct qemu_vm *vm = vm_of(dom);
-
-	(void)dmn;
-	if (vm->starting || vm->saving || !vm->qmp_ready) {
-		close_safe(fd);
-		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
-				"domain is starting or saving");
-	}
-	vm->state_fd = fd;
-	vm->saving = true;
-	vm->save_resume = dom->state == DOMAIN_RUNNING;
-	qemu_migration_begin(vm->qmp, fd, true, on_save_begun, vm);
-	return RPC_DEFERRED;
-}
-
 /* SIGTERM was ignored for DESTROY_GRACE_MS: SIGKILL (a graceful destroy
  * fails instead); then give up. */
 static void on_destroy_timer(struct loop *l, void *opaque)
@@ -1253,7 +1101,7 @@ static void on_destroy_timer(struct loop *l, void *opaque)
 		return;
 	}
 	vm->killed = true;
-	send_signal(vm, SIGKILL);
+	qemu_vm_signal(vm, SIGKILL);
 }
 
 static int qemu_destroy(struct daemon *dmn, struct domain *dom, unsigned flags,
@@ -1274,7 +1122,7 @@ static int qemu_destroy(struct daemon *dmn, struct domain *dom, unsigned flags,
 	vm->destroying = true;
 	vm->killed = false;
 	vm->graceful = flags & DRIVER_DESTROY_GRACEFUL;
-	send_signal(vm, SIGTERM);
+	qemu_vm_signal(vm, SIGTERM);
 	return RPC_DEFERRED;
 }
 

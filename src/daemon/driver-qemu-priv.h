@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The qemu driver's run-time data of one domain, shared by its files:
+ * driver-qemu.c (start, stop, events, control) and driver-qemu-save.c
+ * (save and restore). dom->priv while the domain runs; owned by the
+ * driver, freed by its ->release.
+ */
+#ifndef NIDO_DAEMON_DRIVER_QEMU_PRIV_H
+#define NIDO_DAEMON_DRIVER_QEMU_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "block/chain.h"
+#include "daemon/daemon.h"
+#include "daemon/driver-qemu.h"
+#include "daemon/iface.h"
+#include "daemon/qmp.h"
+#include "lib/loop.h"
+#include "lib/spawn.h"
+
+/* How long each QMP command may take. */
+#define COMMAND_MS 10000
+
+struct qemu_agent;
+
+struct qemu_vm {
+	struct daemon *dmn;
+	struct domain *dom;
+	struct spawn_child child; /* pid and pidfd (owned) */
+	bool is_child;		  /* ours to reap (not re-attached) */
+	bool starting;		  /* start waits for QMP */
+	bool start_paused;
+	bool destroying, killed, graceful;
+	bool shutting_down, rebooting;
+	bool panicked;		   /* GUEST_PANICKED came */
+	bool password_set;	   /* the VNC password went through QMP */
+	bool setup_done;	   /* ... and what is set before cont */
+	char *shutdown_reason;	   /* SHUTDOWN's reason; NULL: none came */
+	bool shutdown_guest;	   /* ... and whether the guest asked */
+	struct loop_source *watch; /* the pidfd */
+	struct loop_source *timer; /* destroy's */
+	struct qmp *qmp;
+	bool qmp_ready;
+	char *monitor; /* the monitor socket's path */
+	char *log;
+	uint64_t log_off;  /* where this run's output starts in the log */
+	char *pty;	   /* the serial console, from query-chardev */
+	char *start_error; /* why start gave up on QEMU (and killed it) */
+	struct json_object *cgroups; /* owned array of directories */
+	unsigned sandbox_slot;	     /* 0: none (not root) */
+	struct block_chain *chains;  /* while it starts */
+	size_t n_chains;
+	struct iface_set ifaces;  /* the taps, open while it starts */
+	struct json_object *taps; /* what was made for them (iface.h) */
+	int fw_fds[2];		  /* while it starts: pflash code, variables */
+	int boot_fds[2];	  /* ... <kernel> and <initrd> (memfds) */
+	int shot_fd; /* a screenshot taken, until its stream takes it */
+	/* domif-setlink while QMP's set_link is on its way */
+	size_t link_index;
+	bool link_up;
+	/* blkdeviotune --live while block_set_io_throttle is on its way */
+	size_t tune_disk;
+	uint64_t tune_v[6];
+	struct qemu_agent *agent; /* the guest agent's channel; NULL: none */
+	/* save: the file QEMU's state goes to; restore: where it comes
+	 * from (-incoming defer); -1: none */
+	int state_fd;
+	bool saving, saved, save_resume; /* resume: it ran before the save */
+	bool restoring, restored;
+};
+
+static inline struct qemu_vm *vm_of(struct domain *dom)
+{
+	return dom->priv;
+}
+
+/* driver-qemu.c: signals QEMU; gives up a start (QEMU is killed, its
+ * exit fails the start with @why); goes on with a start once QEMU is
+ * set up; the last line QEMU wrote in this run's log (malloc'ed, NULL:
+ * none). */
+void qemu_vm_signal(struct qemu_vm *vm, int sig);
+void qemu_vm_start_failed(struct qemu_vm *vm, const char *why);
+void qemu_vm_start_running(struct qemu_vm *vm);
+char *qemu_vm_log_last_line(const struct qemu_vm *vm);
+
+/* driver-qemu-save.c: a restore's stream loaded (before the first
+ * instruction); a MIGRATION event's outcome for a save or a restore;
+ * and the driver's ->save. */
+void qemu_vm_restore_begin(struct qemu_vm *vm);
+void qemu_vm_migration(struct qemu_vm *vm, enum qemu_migration st);
+int qemu_save(struct daemon *dmn, struct domain *dom, int fd, struct err **e);
+
+#endif
