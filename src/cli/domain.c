@@ -255,10 +255,16 @@ static int cmd_undefine(const struct cli_args *a)
 	_cleanup_json_ struct json_object *res = NULL;
 	struct json_object *vols = NULL;
 	const char *name = cli_str(a, "domain");
+	struct json_object *p = client_domain_params(name);
 	int rc = 0;
 
-	if (call_flagged(a, "domain.undefine", "remove-all-storage",
-			 "remove_all_storage", &res, &e) < 0) {
+	if (cli_flag(a, "remove-all-storage"))
+		json_object_object_add(p, "remove_all_storage",
+				       json_object_new_boolean(true));
+	if (cli_flag(a, "managed-save"))
+		json_object_object_add(p, "managed_save",
+				       json_object_new_boolean(true));
+	if (client_call1("domain.undefine", p, &res, &e) < 0) {
 		if (err_kind(e) == ERR_OPERATION_INVALID &&
 		    err_code(e) == -EBUSY && cli_flag(a, "remove-all-storage"))
 			return cli_error("%s", err_msg(e)), 1;
@@ -405,6 +411,7 @@ static const struct cli_opt opts_undefine[] = {
 	OPT_DOMAIN("domain name, id or uuid"),
 	{"remove-all-storage", OPT_BOOL, false,
 	 "remove the image files of the domain's disks (use with caution)"},
+	{"managed-save", OPT_BOOL, false, "remove domain managed state file"},
 	{0},
 };
 

@@ -341,12 +341,23 @@ static int m_undefine(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct domain *dom = param_domain(dmn, params, e);
+	_cleanup_free_ char *managed = NULL;
 	struct json_object *ev;
-	bool remove = false;
+	bool remove = false, drop_save = false;
 
 	if (!dom || param_remove_storage(params, dom, &remove, e) < 0 ||
-	    object_undefine_stored(&dmn->store, &dom->obj, e) < 0)
+	    json_get_bool_opt(params, "managed_save", &drop_save, e) < 0)
 		return err_code(*e);
+	/* as libvirt: a saved state is not lost by accident */
+	managed = daemon_managed_save_path(dmn, dom->def->name);
+	if (dom->persistent && access(managed, F_OK) == 0 && !drop_save)
+		return err_setk(e, ERR_OPERATION_INVALID, EEXIST,
+				"Refusing to undefine while domain managed "
+				"save image exists");
+	if (object_undefine_stored(&dmn->store, &dom->obj, e) < 0)
+		return err_code(*e);
+	if (drop_save)
+		unlink(managed);
 	/* once the definition is gone, before it is freed */
 	ev = events_lifecycle_new(dom, "undefined", "removed");
 	if (remove) {

@@ -129,4 +129,13 @@ head -c 300000 "$tmp/sv.save" >"$tmp/cut.save"
 t_err "a cut stream fails the restore" "QEMU could not load the saved state" "$NIDO" restore "$tmp/cut.save"
 t_out "... and nothing runs" "shut off" "$NIDO" domstate sv
 t_err "save of a stopped domain is refused" "domain is not running" "$NIDO" save sv "$tmp/x.save"
+
+# ---- undefine keeps a managed save from being lost by accident ----
+"$NIDO" start sv >/dev/null
+"$NIDO" managedsave sv >/dev/null
+t_err "undefine with a managed save is refused" \
+	"Refusing to undefine while domain managed save image exists" "$NIDO" undefine sv
+t_out "undefine --managed-save removes both" "Domain 'sv' has been undefined" \
+	"$NIDO" undefine --managed-save sv
+t "... the save file is gone" test ! -e "$NIDO_STATE_DIR/save/sv.save"
 done_testing
