@@ -75,6 +75,23 @@ echo "\$ nido console full    (typing 'hello-from-nido')"
 printf '%s\n' "$answer" | tr -d '\r' | grep "GOT:hello-from-nido on " | tail -n 1 ||
 	die "the guest did not answer on its console"
 
+# The running guest's whole state to disk and back: it goes on from the
+# same instruction, without booting again.
+show managedsave full
+show domstate --reason full
+show start full
+show domstate --reason full
+answer=
+deadline=$((SECONDS + 120))
+while [ $SECONDS -lt $deadline ]; do
+	answer=$(printf 'still-here\r' | timeout 20 "$build/src/cli/nido" console full 2>&1 || true)
+	[[ $answer == *"GOT:still-here on "* ]] && break
+	sleep 1
+done
+echo "\$ nido console full    (typing 'still-here')"
+printf '%s\n' "$answer" | tr -d '\r' | grep "GOT:still-here on " | tail -n 1 ||
+	die "the restored guest did not answer on its console"
+
 show shutdown full
 deadline=$((SECONDS + 120))
 until [ "$(nido domstate full)" = "shut off" ]; do
