@@ -23,6 +23,7 @@
 #define COMMAND_MS 10000
 
 struct qemu_agent;
+struct qemu_save_sync;
 
 struct qemu_vm {
 	struct daemon *dmn;
@@ -68,6 +69,8 @@ struct qemu_vm {
 	int state_fd;
 	bool saving, saved, save_resume; /* resume: it ran before the save */
 	bool restoring, restored;
+	/* the save file being written to disk (driver-qemu-save.c) */
+	struct qemu_save_sync *sync;
 };
 
 static inline struct qemu_vm *vm_of(struct domain *dom)
@@ -88,6 +91,8 @@ char *qemu_vm_log_last_line(const struct qemu_vm *vm);
  * instruction); a MIGRATION event's outcome for a save or a restore;
  * and the driver's ->save. */
 void qemu_vm_restore_begin(struct qemu_vm *vm);
+/* Waits for what a save still does (its file's sync): @vm is freed. */
+void qemu_vm_save_release(struct qemu_vm *vm);
 void qemu_vm_migration(struct qemu_vm *vm, enum qemu_migration st);
 int qemu_save(struct daemon *dmn, struct domain *dom, int fd, struct err **e);
 

@@ -8,6 +8,10 @@
  * end comes as a MIGRATION event, which the driver waits for.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
 #include <signal.h>
 
 #include "daemon/driver-qemu-priv.h"
@@ -198,17 +202,101 @@ static void on_save_begun(void *opaque, int r, const struct err *e)
 }
 
 /* The end of a save or a restore, as QEMU's MIGRATION event says. */
+/*
+ * The save file's data on the disk before the domain counts as saved
+ * (a managed save is what the next start resumes): fdatasync on a
+ * thread of its own, so that nidod's loop serves other clients
+ * meanwhile; the loop is woken when it is done.
+ */
+struct qemu_save_sync {
+	pthread_t thread;
+	int fd;	 /* the save file (owned) */
+	int err; /* fdatasync's errno, 0 */
+	atomic_bool done;
+	struct loop *loop;
+	struct loop_source *wake;
+	struct qemu_vm *vm;
+};
+
+static void *sync_thread(void *opaque)
+{
+	struct qemu_save_sync *s = opaque;
+
+	s->err = fdatasync(s->fd) < 0 ? errno : 0;
+	atomic_store(&s->done, true);
+	loop_wake(s->loop);
+	return NULL;
+}
+
+/* Ends @s (its thread done or waited for); the vm forgets it. */
+static int sync_end(struct qemu_save_sync *s)
+{
+	int err = s->err;
+
+	pthread_join(s->thread, NULL);
+	loop_source_del(s->loop, s->wake);
+	close(s->fd);
+	s->vm->sync = NULL;
+	free(s);
+	return err;
+}
+
+static void on_sync_wake(struct loop *l, void *opaque)
+{
+	struct qemu_save_sync *s = opaque;
+	struct qemu_vm *vm = s->vm;
+	int err;
+
+	(void)l;
+	if (!atomic_load(&s->done))
+		return; /* another source's wake-up */
+	err = sync_end(s);
+	if (err) {
+		_cleanup_free_ char *why = xasprintf(
+			"writing the save file to disk: %s", strerror(err));
+
+		save_failed(vm, why);
+		return;
+	}
+	vm->saving = false;
+	vm->saved = true;
+	qemu_vm_signal(vm, SIGTERM);
+}
+
+static void sync_begin(struct qemu_vm *vm)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct qemu_save_sync *s = xcalloc(1, sizeof(*s));
+
+	s->fd = steal_fd(vm->state_fd);
+	s->loop = vm->dmn->loop;
+	s->vm = vm;
+	s->wake = loop_wake_add(s->loop, on_sync_wake, s, &e);
+	if (!s->wake || pthread_create(&s->thread, NULL, sync_thread, s)) {
+		loop_source_del(s->loop, s->wake);
+		vm->state_fd = s->fd;
+		free(s);
+		save_failed(vm, "cannot start writing the save file to disk");
+		return;
+	}
+	vm->sync = s;
+}
+
+void qemu_vm_save_release(struct qemu_vm *vm)
+{
+	if (vm->sync)
+		sync_end(vm->sync);
+}
+
 void qemu_vm_migration(struct qemu_vm *vm, enum qemu_migration st)
 {
 	if (st == QEMU_MIGRATION_OTHER)
 		return;
-	if (vm->saving && st == QEMU_MIGRATION_COMPLETED) {
-		/* all of it is in the file: QEMU ends, the domain is saved */
-		vm->saving = false;
-		vm->saved = true;
-		close_safe(steal_fd(vm->state_fd));
-		qemu_vm_signal(vm, SIGTERM);
-	} else if (vm->saving) {
+	if (vm->saving && st == QEMU_MIGRATION_COMPLETED && !vm->sync) {
+		/* all of it is in the file once on the disk: then QEMU
+		 * ends, the domain is saved */
+		sync_begin(vm);
+	} else if (vm->saving && !vm->sync) {
 		save_failed(vm, "QEMU's migration to the save file failed");
 	} else if (vm->restoring && !vm->restored && vm->starting &&
 		   st == QEMU_MIGRATION_COMPLETED) {

@@ -84,6 +84,7 @@ static void qemu_release(struct daemon *dmn, struct domain *dom)
 		return;
 	loop_source_del(dmn->loop, vm->watch);
 	loop_source_del(dmn->loop, vm->timer);
+	qemu_vm_save_release(vm);
 	qmp_free(vm->qmp);
 	qemu_agent_free(vm->agent, false);
 	close_safe(vm->shot_fd);
