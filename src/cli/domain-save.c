@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/client.h"
@@ -118,6 +119,26 @@ static int cmd_managedsave_remove(const struct cli_args *a)
 	return 0;
 }
 
+static int cmd_save_image_dumpxml(const struct cli_args *a)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_json_ struct json_object *res = NULL;
+	_cleanup_free_ char *file = absolute(cli_str(a, "file"));
+	struct json_object *p = json_object_new_object();
+	const char *xml;
+
+	json_object_object_add(p, "file", json_object_new_string(file));
+	if (client_call1("domain.save_image_xml", p, &res, &e) < 0) {
+		cli_error("%s", err_msg(e));
+		return 1;
+	}
+	xml = jstr(res, "xml");
+	fputs(xml, stdout);
+	if (*xml && xml[strlen(xml) - 1] != '\n')
+		putchar('\n');
+	return 0;
+}
+
 #define OPT_DOM                                                     \
 	{                                                           \
 		"domain", OPT_DATA, true, "domain name, id or uuid" \
@@ -148,6 +169,11 @@ static const struct cli_opt opts_managedsave[] = {
 	{0},
 };
 
+static const struct cli_opt opts_image[] = {
+	{"file", OPT_DATA, true, "saved state file to read"},
+	{0},
+};
+
 static const struct cli_opt opts_dom[] = {
 	OPT_DOM,
 	{0},
@@ -166,5 +192,8 @@ const struct cli_command save_commands[] = {
 	 cmd_restore, opts_restore, "domain", "Restore a domain."},
 	{"save", NULL, "save a domain state to a file", cmd_save, opts_save,
 	 "domain", "Save the RAM state of a running domain."},
+	{"save-image-dumpxml", NULL, "saved state domain information in XML",
+	 cmd_save_image_dumpxml, opts_image, "domain",
+	 "Dump XML of domain information for a saved state file to stdout."},
 	{NULL},
 };

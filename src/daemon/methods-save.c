@@ -186,10 +186,38 @@ static int m_restore(void *opaque, struct json_object *params,
 	return job_wait(dmn, dom, r, NULL);
 }
 
+/* virsh save-image-dumpxml: the definition a save file holds. */
+static int m_save_image_xml(void *opaque, struct json_object *params,
+			    struct json_object **result, struct err **e)
+{
+	_cleanup_close_ int fd = -1;
+	struct save_header h = {0};
+	const char *file;
+
+	(void)opaque;
+	if (json_get_string(params, "file", &file, e) < 0)
+		return -EINVAL;
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, errno, "save file '%s'", file);
+	if (save_header_read(fd, file, &h, e) < 0)
+		return err_code(*e);
+	*result = json_object_new_object();
+	json_object_object_add(*result, "xml", json_object_new_string(h.xml));
+	json_object_object_add(*result, "driver",
+			       json_object_new_string(h.driver));
+	json_object_object_add(
+		*result, "running",
+		json_object_new_boolean(h.flags & SAVE_FILE_RUNNING));
+	save_header_clear(&h);
+	return 0;
+}
+
 const struct rpc_method save_methods[] = {
 	{"domain.save", m_save},
 	{"domain.restore", m_restore},
 	{"domain.managedsave", m_managedsave},
 	{"domain.managedsave_remove", m_managedsave_remove},
+	{"domain.save_image_xml", m_save_image_xml},
 };
 const size_t save_n_methods = ARRAY_SIZE(save_methods);

@@ -80,6 +80,8 @@ t_out "the file starts with nido's header" "NidoSave" head -c 8 "$tmp/sv.save"
 t_out "... and holds QEMU's migration stream from 4096 on" "5145564d" \
 	sh -c "od -An -tx1 -j 4096 -N 4 '$tmp/sv.save' | tr -d ' '"
 t "... readable by root only" test "$(stat -c %a "$tmp/sv.save")" = 600
+t_out "save-image-dumpxml shows the definition it holds" "<name>sv</name>" \
+	"$NIDO" save-image-dumpxml "$tmp/sv.save"
 t_out "restore" "Domain restored from $tmp/sv.save" "$NIDO" restore "$tmp/sv.save"
 t "the domain is running (restored)" state_is sv "running (restored)"
 out=$(ask after)
@@ -118,6 +120,8 @@ out=$(ask resumed)
 
 # ---- hostile files ----
 head -c 100000 /dev/urandom >"$tmp/random.save"
+t_err "save-image-dumpxml of another file says so" "not a nido save file" \
+	"$NIDO" save-image-dumpxml "$tmp/random.save"
 t_err "a file that is not a save is refused by name" \
 	"save file '$tmp/random.save': not a nido save file" "$NIDO" restore "$tmp/random.save"
 head -c 20 "$tmp/sv.save" >"$tmp/short.save"
