@@ -4,6 +4,7 @@
  * a guest's whole state to a file and back, through the daemon.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -139,6 +140,78 @@ static int cmd_save_image_dumpxml(const struct cli_args *a)
 	return 0;
 }
 
+/* virsh's vshPrettyCapacity: @v in the largest unit it reaches. */
+static double pretty(uint64_t v, const char **unit)
+{
+	static const char *const units[] = {"B",   "KiB", "MiB", "GiB",
+					    "TiB", "PiB", "EiB"};
+	double d = (double)v;
+	size_t i = 0;
+
+	while (d >= 1024 && i + 1 < ARRAY_SIZE(units)) {
+		d /= 1024;
+		i++;
+	}
+	*unit = units[i];
+	return d;
+}
+
+/* Three "processed, remaining, total" lines of @what, when any is set. */
+static void amounts(struct json_object *r, const char *prefix,
+		    const char *label)
+{
+	static const char *const keys[] = {"processed", "remaining", "total"};
+	static const char *const names[] = {
+		"processed:", "remaining:", "total:"};
+	int64_t v[3];
+	bool any = false;
+
+	for (size_t i = 0; i < 3; i++) {
+		_cleanup_free_ char *k = xasprintf("%s_%s", prefix, keys[i]);
+
+		v[i] = jint(r, k);
+		any |= v[i] > 0;
+	}
+	for (size_t i = 0; any && i < 3; i++) {
+		_cleanup_free_ char *l = xasprintf("%s %s", label, names[i]);
+		const char *unit;
+		double d = pretty((uint64_t)v[i], &unit);
+
+		printf("%-17s %-.3lf %s\n", l, d, unit);
+	}
+}
+
+static int cmd_domjobinfo(const struct cli_args *a)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_json_ struct json_object *res = NULL;
+	const char *name = cli_str(a, "domain"), *type, *op;
+	struct json_object *p = client_domain_params(name);
+
+	if (cli_flag(a, "completed"))
+		json_object_object_add(p, "completed",
+				       json_object_new_boolean(true));
+	if (client_call1("domain.jobinfo", p, &res, &e) < 0)
+		return domain_fail("get job information of", name, e);
+	type = jstr(res, "type");
+	op = jstr(res, "operation");
+	printf("%-17s %-12s\n", "Job type:",
+	       streq(type, "completed")	  ? "Completed"
+	       : streq(type, "unbounded") ? "Unbounded"
+					  : "None");
+	if (streq(type, "none") || !*type)
+		return 0;
+	printf("%-17s %-12s\n", "Operation:",
+	       streq(op, "save")      ? "Save"
+	       : streq(op, "restore") ? "Restore"
+				      : "Unknown");
+	printf("%-17s %-12" PRId64 " ms\n",
+	       "Time elapsed:", jint(res, "time_elapsed_ms"));
+	amounts(res, "data", "Data");
+	amounts(res, "memory", "Memory");
+	return 0;
+}
+
 #define OPT_DOM                                                     \
 	{                                                           \
 		"domain", OPT_DATA, true, "domain name, id or uuid" \
@@ -169,6 +242,14 @@ static const struct cli_opt opts_managedsave[] = {
 	{0},
 };
 
+static const struct cli_opt opts_jobinfo[] = {
+	OPT_DOM,
+	{"completed", OPT_BOOL, false,
+	 "return statistics of a recently "
+	 "completed job"},
+	{0},
+};
+
 static const struct cli_opt opts_image[] = {
 	{"file", OPT_DATA, true, "saved state file to read"},
 	{0},
@@ -180,6 +261,9 @@ static const struct cli_opt opts_dom[] = {
 };
 
 const struct cli_command save_commands[] = {
+	{"domjobinfo", NULL, "domain job information", cmd_domjobinfo,
+	 opts_jobinfo, "domain",
+	 "Returns information about jobs running on a domain."},
 	{"managedsave", NULL, "managed save of a domain state", cmd_managedsave,
 	 opts_managedsave, "domain",
 	 "Save and destroy a running domain, so it can be restarted from the "

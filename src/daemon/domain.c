@@ -94,6 +94,7 @@ void domain_free(struct domain *d)
 	json_object_put(d->rec);
 	rpc_call_done(d->job, -ECANCELED, NULL, NULL);
 	json_object_put(d->job_result);
+	json_object_put(d->job_stats);
 	free(d);
 }
 

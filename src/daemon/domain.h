@@ -78,6 +78,8 @@ struct domain {
 	/* the start in progress restores the managed save, which goes
 	 * once it has succeeded (lifecycle.c) */
 	bool restoring_managed;
+	/* domjobinfo --completed: the last job's statistics (owned; NULL) */
+	struct json_object *job_stats;
 	const struct driver_ops *drv;
 	void *priv;		 /* the driver's run-time data */
 	struct json_object *rec; /* run-time record while active (owned) */

@@ -95,5 +95,8 @@ void qemu_vm_restore_begin(struct qemu_vm *vm);
 void qemu_vm_save_release(struct qemu_vm *vm);
 void qemu_vm_migration(struct qemu_vm *vm, enum qemu_migration st);
 int qemu_save(struct daemon *dmn, struct domain *dom, int fd, struct err **e);
+int qemu_jobinfo(struct daemon *dmn, struct domain *dom,
+		 struct json_object *out, void (*done)(void *opaque),
+		 void *opaque, struct err **e);
 
 #endif

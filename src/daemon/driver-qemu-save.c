@@ -17,6 +17,7 @@
 #include "daemon/driver-qemu-priv.h"
 #include "daemon/driver-qemu.h"
 #include "daemon/qmp.h"
+#include "daemon/rpc.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -288,14 +289,122 @@ void qemu_vm_save_release(struct qemu_vm *vm)
 		sync_end(vm->sync);
 }
 
+/* query-migrate's answer as domjobinfo's pairs, added to @out. */
+static void job_pairs(struct json_object *ret, bool completed,
+		      struct json_object *out)
+{
+	static const char *const ram[][2] = {
+		{"transferred", "processed"},
+		{"remaining", "remaining"},
+		{"total", "total"},
+	};
+	struct json_object *r = NULL;
+	int64_t v;
+
+	json_object_object_add(
+		out, "type",
+		json_object_new_string(completed ? "completed" : "unbounded"));
+	json_object_object_add(out, "operation",
+			       json_object_new_string("save"));
+	if (!json_object_is_type(ret, json_type_object))
+		return;
+	if (json_get_int64_opt(ret, "total-time", &v, NULL) > 0 && v >= 0)
+		json_object_object_add(out, "time_elapsed_ms",
+				       json_object_new_int64(v));
+	if (!json_object_object_get_ex(ret, "ram", &r) ||
+	    !json_object_is_type(r, json_type_object))
+		return;
+	for (size_t i = 0; i < 3; i++) {
+		_cleanup_free_ char *d = xasprintf("data_%s", ram[i][1]);
+		_cleanup_free_ char *m = xasprintf("memory_%s", ram[i][1]);
+
+		if (json_get_int64_opt(r, ram[i][0], &v, NULL) <= 0 || v < 0)
+			continue;
+		json_object_object_add(out, d, json_object_new_int64(v));
+		json_object_object_add(out, m, json_object_new_int64(v));
+	}
+}
+
+/* The save's last figures kept for domjobinfo --completed, then the
+ * file's sync. */
+static void on_final_stats(void *opaque, int r, struct json_object *ret,
+			   const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+
+	(void)e;
+	log_debug("domain '%s': final migration figures (%d)",
+		  vm->dom->def->name, r);
+	if (r == -ECANCELED)
+		return; /* the vm is going away */
+	json_object_put(vm->dom->job_stats);
+	vm->dom->job_stats = json_object_new_object();
+	job_pairs(r == 0 ? ret : NULL, true, vm->dom->job_stats);
+	if (vm->saving && !vm->sync)
+		sync_begin(vm);
+}
+
+struct job_query {
+	struct json_object *out;
+	void (*done)(void *opaque);
+	void *opaque;
+};
+
+static void on_job_query(void *opaque, int r, struct json_object *ret,
+			 const struct err *e)
+{
+	struct job_query *q = opaque;
+
+	(void)e;
+	job_pairs(r == 0 ? ret : NULL, false, q->out);
+	json_object_put(q->out);
+	q->done(q->opaque);
+	free(q);
+}
+
+int qemu_jobinfo(struct daemon *dmn, struct domain *dom,
+		 struct json_object *out, void (*done)(void *opaque),
+		 void *opaque, struct err **e)
+{
+	struct qemu_vm *vm = vm_of(dom);
+	struct job_query *q;
+
+	(void)dmn;
+	if (vm->restoring && !vm->restored) {
+		json_object_object_add(out, "type",
+				       json_object_new_string("unbounded"));
+		json_object_object_add(out, "operation",
+				       json_object_new_string("restore"));
+		return 0;
+	}
+	if (!vm->saving || !vm->qmp_ready) {
+		json_object_object_add(out, "type",
+				       json_object_new_string("none"));
+		return 0;
+	}
+	q = xcalloc(1, sizeof(*q));
+	*q = (struct job_query){json_object_get(out), done, opaque};
+	if (qmp_command(vm->qmp, "query-migrate", NULL, COMMAND_MS,
+			on_job_query, q, e) < 0) {
+		json_object_put(q->out);
+		free(q);
+		return err_code(*e);
+	}
+	return RPC_DEFERRED;
+}
+
 void qemu_vm_migration(struct qemu_vm *vm, enum qemu_migration st)
 {
 	if (st == QEMU_MIGRATION_OTHER)
 		return;
 	if (vm->saving && st == QEMU_MIGRATION_COMPLETED && !vm->sync) {
 		/* all of it is in the file once on the disk: then QEMU
-		 * ends, the domain is saved */
-		sync_begin(vm);
+		 * ends, the domain is saved (its figures kept first) */
+		_cleanup_err_ struct err *e = NULL;
+
+		if (qmp_command(vm->qmp, "query-migrate", NULL, COMMAND_MS,
+				on_final_stats, vm, &e) < 0)
+			sync_begin(vm);
 	} else if (vm->saving && !vm->sync) {
 		save_failed(vm, "QEMU's migration to the save file failed");
 	} else if (vm->restoring && !vm->restored && vm->starting &&

@@ -1496,6 +1496,7 @@ const struct driver_ops driver_qemu = {
 	.iotune = qemu_iotune,
 	.agent = qemu_agent,
 	.save = qemu_save,
+	.jobinfo = qemu_jobinfo,
 	.restore = qemu_restore,
 	.release = qemu_release,
 };

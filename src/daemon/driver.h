@@ -140,6 +140,16 @@ struct driver_ops {
 	 */
 	int (*restore)(struct daemon *dmn, struct domain *dom, int fd,
 		       unsigned flags, struct err **e);
+	/*
+	 * The job in progress (domjobinfo), as "key": value pairs in @out:
+	 * "type" (none, unbounded), "operation" (save, restore),
+	 * "time_elapsed_ms", "data_processed", "data_remaining",
+	 * "data_total", "memory_processed", ... in bytes. As ->stats: 0,
+	 * or RPC_DEFERRED and @done(@opaque) once. NULL: never a job.
+	 */
+	int (*jobinfo)(struct daemon *dmn, struct domain *dom,
+		       struct json_object *out, void (*done)(void *opaque),
+		       void *opaque, struct err **e);
 	/* Frees dom->priv without stopping anything (daemon exit). */
 	void (*release)(struct daemon *dmn, struct domain *dom);
 };

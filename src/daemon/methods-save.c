@@ -13,6 +13,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/driver.h"
+#include "daemon/rpc.h"
 #include "daemon/save-file.h"
 #include "lib/file.h"
 #include "lib/json.h"
@@ -213,11 +214,67 @@ static int m_save_image_xml(void *opaque, struct json_object *params,
 	return 0;
 }
 
+struct jobinfo_call {
+	struct rpc_call *call;
+	struct json_object *out;
+};
+
+static void jobinfo_done(void *opaque)
+{
+	struct jobinfo_call *c = opaque;
+
+	rpc_call_done(c->call, 0, c->out, NULL);
+	free(c);
+}
+
+/*
+ * virsh domjobinfo: the job in progress (the driver's figures), or with
+ * "completed" the last one's, kept on the domain.
+ */
+static int m_jobinfo(void *opaque, struct json_object *params,
+		     struct json_object **result, struct err **e)
+{
+	struct daemon *dmn = opaque;
+	struct domain *dom = param_domain(dmn, params, e);
+	struct jobinfo_call *c;
+	bool completed = false;
+	int r;
+
+	if (!dom || json_get_bool_opt(params, "completed", &completed, e) < 0)
+		return err_code(*e);
+	if (completed && dom->job_stats) {
+		*result = json_object_get(dom->job_stats);
+		return 0;
+	}
+	*result = json_object_new_object();
+	if (completed || !domain_is_active(dom) || !dom->drv->jobinfo) {
+		json_object_object_add(*result, "type",
+				       json_object_new_string("none"));
+		return 0;
+	}
+	/* the driver may answer later, through @c: the call then waits */
+	c = xcalloc(1, sizeof(*c));
+	c->out = *result;
+	r = dom->drv->jobinfo(dmn, dom, c->out, jobinfo_done, c, e);
+	if (r != RPC_DEFERRED) {
+		free(c);
+		if (r < 0) {
+			json_object_put(steal_ptr(*result));
+			return r;
+		}
+		return 0;
+	}
+	*result = NULL;
+	c->call = rpc_server_defer(dmn->rpc);
+	return RPC_DEFERRED;
+}
+
 const struct rpc_method save_methods[] = {
 	{"domain.save", m_save},
 	{"domain.restore", m_restore},
 	{"domain.managedsave", m_managedsave},
 	{"domain.managedsave_remove", m_managedsave_remove},
 	{"domain.save_image_xml", m_save_image_xml},
+	{"domain.jobinfo", m_jobinfo, RPC_READ_ONLY},
 };
 const size_t save_n_methods = ARRAY_SIZE(save_methods);

@@ -80,6 +80,10 @@ t_out "the file starts with nido's header" "NidoSave" head -c 8 "$tmp/sv.save"
 t_out "... and holds QEMU's migration stream from 4096 on" "5145564d" \
 	sh -c "od -An -tx1 -j 4096 -N 4 '$tmp/sv.save' | tr -d ' '"
 t "... readable by root only" test "$(stat -c %a "$tmp/sv.save")" = 600
+t_out "domjobinfo --completed: the save's figures" "Job type:         Completed   
+Operation:        Save" "$NIDO" domjobinfo --completed sv
+t_out "... the memory it wrote" "Memory processed:" "$NIDO" domjobinfo --completed sv
+t_out "domjobinfo without a job" "Job type:         None" "$NIDO" domjobinfo sv
 t_out "save-image-dumpxml shows the definition it holds" "<name>sv</name>" \
 	"$NIDO" save-image-dumpxml "$tmp/sv.save"
 t_out "restore" "Domain restored from $tmp/sv.save" "$NIDO" restore "$tmp/sv.save"
