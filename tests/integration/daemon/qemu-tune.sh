@@ -267,7 +267,7 @@ else
 		"$(tail -n 5 "$NIDO_RUNTIME_DIR/domains/direct.log")"
 fi
 t "... the same QEMU" test "$(vm_pid direct)" = "$pid"
-t_out "... domstats: libvirt's paused, crashed" "state.reason=9" "$NIDO" domstats --state direct
+t_out "... domstats: libvirt's paused, crashed" "state.reason=10" "$NIDO" domstats --state direct
 t_out "destroy" "Domain 'direct' destroyed" "$NIDO" destroy direct
 
 # A user-mode network is QEMU's: nido-vmm refuses it by name, and a type
