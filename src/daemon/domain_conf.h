@@ -353,6 +353,33 @@ struct domain_cpu {
 	size_t n_features;
 };
 
+/* <audio type=>: the backends QEMU's -audiodev has on Linux. */
+enum audio_type {
+	AUDIO_NONE,
+	AUDIO_ALSA,
+	AUDIO_JACK,
+	AUDIO_OSS,
+	AUDIO_PULSEAUDIO,
+	AUDIO_SDL,
+	AUDIO_FILE,
+};
+
+/* One attribute of an <audio>, its <input>/<output> or their
+ * <settings>: @key indexes domain_audio_keys (domain_conf_audio.h). */
+struct audio_opt {
+	unsigned key;
+	unsigned dir; /* 0: <audio>; 1: <input>; 2: <output> */
+	char *value;  /* as written (checked); owned */
+};
+
+/* <audio id= type=> (domain_conf_audio.c): QEMU's -audiodev audioN. */
+struct domain_audio {
+	unsigned id;
+	enum audio_type type;
+	struct audio_opt *opts;
+	size_t n_opts;
+};
+
 /* Most controllers of the kinds domain_conf_hw.c reads. */
 #define DOMAIN_MAX_CONTROLLERS 16
 
@@ -377,7 +404,8 @@ struct domain_hw {
 	bool acpi, apic, pae;
 	enum domain_tristate bootmenu; /* <bootmenu enable=> */
 	unsigned bootmenu_timeout_ms;  /* <bootmenu timeout=>; 0: none */
-	int audio_none_id; /* <audio id=N type='none'/>; 0: none given */
+	struct domain_audio *audios;   /* <audio>: domain_conf_audio.c */
+	size_t n_audios;
 	struct domain_cpu cpu;
 };
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "daemon/domain_conf_audio.h"
 #include "daemon/domain_conf_hw.h"
 
 const char *const controller_type_names[] = {"pci", "ide", "sata", "scsi",
@@ -316,28 +317,6 @@ static int parse_panic(const xmlNode *c, struct domain_hw *hw,
 	return 0;
 }
 
-/*
- * <audio id='1' type='none'/>: no sound reaches the host, which is what
- * a guest without sound devices has (1). Other backends are not read (0:
- * warned about as an unknown device).
- */
-static int parse_audio(const xmlNode *c, struct domain_hw *hw, struct err **e)
-{
-	_cleanup_free_ char *type = xml_attr(c, "type");
-	_cleanup_free_ char *id = xml_attr(c, "id");
-	uint64_t v;
-
-	if (!type || !streq(type, "none") || c->children ||
-	    (c->properties && c->properties->next && c->properties->next->next))
-		return 0;
-	if (hw->audio_none_id)
-		return xml_err(e, c, "a second <audio type='none'>");
-	if (xml_uint(c, "audio id", id, 1, 255, &v, e) < 0)
-		return -EINVAL;
-	hw->audio_none_id = (int)v;
-	return 1;
-}
-
 int domain_parse_hw_device(const xmlNode *c, struct domain_def *d,
 			   struct xml_warnings *w, struct err **e)
 {
@@ -352,7 +331,7 @@ int domain_parse_hw_device(const xmlNode *c, struct domain_def *d,
 	if (streq(name, "panic"))
 		return parse_panic(c, &d->hw, w, e) < 0 ? -EINVAL : 1;
 	if (streq(name, "audio"))
-		return parse_audio(c, &d->hw, e);
+		return domain_parse_audio(c, d, w, e);
 	if (!streq(name, "controller") || !(type = xml_attr(c, "type")))
 		return 0;
 	for (t = 0; controller_type_names[t]; t++)
@@ -517,9 +496,7 @@ void domain_format_hw_devices(FILE *f, const struct domain_def *d)
 			format_addressed(f, s, "memballoon", &hw->balloon_pci);
 		}
 	}
-	if (hw->audio_none_id)
-		fprintf(f, "    <audio id='%d' type='none'/>\n",
-			hw->audio_none_id);
+	domain_format_audios(f, d);
 	if (hw->panic)
 		fputs("    <panic model='isa'>\n      <address type='isa' "
 		      "iobase='0x505'/>\n    </panic>\n",
@@ -529,6 +506,7 @@ void domain_format_hw_devices(FILE *f, const struct domain_def *d)
 void domain_hw_clear(struct domain_hw *hw)
 {
 	domain_cpu_clear(&hw->cpu);
+	domain_audios_clear(hw);
 	free(hw->controllers);
 	memset(hw, 0, sizeof(*hw));
 }

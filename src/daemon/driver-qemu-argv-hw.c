@@ -5,6 +5,7 @@
  * device, the clock, the boot menu, an i686 guest's CPU. Devices as
  * JSON, at the PCI address driver-qemu-pci.c plans.
  */
+#include "daemon/domain_conf_audio.h"
 #include "daemon/domain_conf_hw.h"
 #include "daemon/driver-qemu.h"
 #include "lib/json.h"
@@ -76,11 +77,57 @@ void qemu_json_scsi_disk(struct json_object *o, const struct domain_def *def,
 	}
 }
 
+/* An <audio> attribute's value as QEMU's JSON wants it. */
+static struct json_object *audio_value(const struct audio_opt *o)
+{
+	switch (domain_audio_keys[o->key].kind) {
+	case AUDIO_UINT:
+		return json_object_new_uint64(strtoull(o->value, NULL, 10));
+	case AUDIO_BOOL:
+		return json_object_new_boolean(streq(o->value, "yes"));
+	default:
+		return json_object_new_string(o->value);
+	}
+}
+
+/*
+ * -audiodev {"driver": ..., "id": "audioN", ..., "in": {...}, "out":
+ * {...}} for each <audio id='N'>, as libvirt names it; the sound devices
+ * that play through it name that id.
+ */
+static void audiodevs(struct qemu_argv *a, const struct domain_def *def)
+{
+	for (size_t i = 0; i < def->hw.n_audios; i++) {
+		const struct domain_audio *au = &def->hw.audios[i];
+		struct json_object *o = json_object_new_object();
+		struct json_object *dir[3] = {o, NULL, NULL};
+		_cleanup_free_ char *id = xasprintf("audio%u", au->id);
+
+		add_str(o, "driver", domain_audio_qemu_names[au->type]);
+		add_str(o, "id", id);
+		for (size_t j = 0; j < au->n_opts; j++) {
+			const struct audio_opt *op = &au->opts[j];
+
+			if (!dir[op->dir]) {
+				dir[op->dir] = json_object_new_object();
+				json_object_object_add(
+					o, op->dir == 1 ? "in" : "out",
+					dir[op->dir]);
+			}
+			json_object_object_add(dir[op->dir],
+					       domain_audio_keys[op->key].qemu,
+					       audio_value(op));
+		}
+		qemu_arg_json(a, "-audiodev", o);
+	}
+}
+
 void qemu_argv_hw_devices(struct qemu_argv *a, const struct domain_def *def)
 {
 	const struct domain_hw *hw = &def->hw;
 	struct json_object *o;
 
+	audiodevs(a, def);
 	/* no <memballoon>: libvirt's default, a virtio balloon */
 	if (hw->balloon != BALLOON_NONE) {
 		o = json_object_new_object();

@@ -1040,7 +1040,7 @@ static int check_files(const struct domain_def *def, const char *emulator,
 			return err_sys(e, errno, "disk '%s' (%s)", d->source,
 				       d->target);
 	}
-	return 0;
+	return qemu_check_host(def, e);
 }
 
 static int qemu_start(struct daemon *dmn, struct domain *dom, unsigned flags,

@@ -73,6 +73,11 @@ bool qemu_is_q35(const struct domain_def *def);
  */
 void qemu_argv_controllers(struct qemu_argv *a, const struct domain_def *def);
 void qemu_argv_hw_devices(struct qemu_argv *a, const struct domain_def *def);
+
+/* What a start of @def needs of this host beyond its files (an audio
+ * backend's QEMU module, ...): 0, or -errno with @e naming what is
+ * missing (driver-qemu-host.c). */
+int qemu_check_host(const struct domain_def *def, struct err **e);
 void qemu_argv_cpu(struct qemu_argv *a, const char *emulator,
 		   const struct domain_def *def);
 void qemu_argv_machine_options(struct qemu_argv *a,

@@ -210,6 +210,7 @@ cat >"$tmp/direct.xml" <<XML
     <interface type='user'><model type='e1000'/></interface>
     <serial type='pty'/>
     <panic model='isa'/>
+    <audio id='1' type='none' timerPeriod='50'><output voices='1'/></audio>
   </devices>
 </domain>
 XML
@@ -227,6 +228,8 @@ args=$(tr '\0' ' ' </proc/"$pid"/cmdline)
 t_out "QEMU reads the kernel and initrd from fds nidod passed" \
 	"-kernel /proc/self/fd/5 -initrd /proc/self/fd/6 -append console=ttyS0 quiet panic=-1 nido.direct=1" \
 	echo "$args"
+t_out "<audio>: its -audiodev, with its options" \
+	'-audiodev {"driver":"none","id":"audio1","timer-period":50,"out":{"voices":1}}' echo "$args"
 t "... and gets no path of the host's" sh -c "! echo '$args' | grep -q -e '$L2_KERNEL' -e initrd.gz"
 ans=$(ask direct ping-d "GOT:ping-d on [^ ]*")
 t "the kernel boots to the init" test -n "$ans"
@@ -282,6 +285,17 @@ t_err "the kvm driver refuses <interface type='user'> by name" \
 sed -i 's|<emulator>/usr/bin/nido-vmm</emulator>||' "$tmp/kvmuser.xml"
 t_out "... without <emulator>, type 'kvm' goes to QEMU" "<emulator>$QEMU</emulator>" \
 	sh -c "'$NIDO' define '$tmp/kvmuser.xml' >/dev/null && '$NIDO' dumpxml kvmuser"
+
+# An audio backend whose QEMU module is not installed: the start fails
+# naming it, before QEMU runs.
+if [ ! -e /usr/lib/x86_64-linux-gnu/qemu/audio-pa.so ]; then
+	sed -e 's|<name>direct</name>|<name>noaudio</name>|' \
+		-e "s|type='none' timerPeriod='50'|type='pulseaudio'|" "$tmp/direct.xml" >"$tmp/noaudio.xml"
+	"$NIDO" define "$tmp/noaudio.xml" >/dev/null
+	t_err "a start with an audio backend QEMU lacks here fails, naming it" \
+		"failed to start domain 'noaudio': <audio id='1' type='pulseaudio'>: QEMU's 'pa' audio backend is not installed" \
+		"$NIDO" start noaudio
+fi
 
 # A limit QEMU refuses fails the start (before the first instruction).
 tune_xml toobig 2000000000000000 >"$tmp/toobig.xml"
