@@ -1084,8 +1084,8 @@ int domain_def_parse_with(const char *xml, size_t len,
 				  "vcpu",	 "os",	     "on_poweroff",
 				  "on_reboot",	 "on_crash", "devices",
 				  "memtune",	 "cputune",  "features",
-				  "clock",	 "cpu",	     NULL,
-				  NULL,		 NULL};
+				  "clock",	 "cpu",	     "seclabel",
+				  NULL,		 NULL,	     NULL};
 	__attribute__((cleanup(cleanup_domain_defp))) struct domain_def *d =
 		NULL;
 	_cleanup_free_ char *type = NULL;

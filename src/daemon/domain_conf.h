@@ -404,7 +404,10 @@ struct domain_hw {
 	bool acpi, apic, pae;
 	enum domain_tristate bootmenu; /* <bootmenu enable=> */
 	unsigned bootmenu_timeout_ms;  /* <bootmenu timeout=>; 0: none */
-	struct domain_audio *audios;   /* <audio>: domain_conf_audio.c */
+	/* <seclabel type='none'/>: no security label: 1; with
+	 * model='none': 2; 0: none given */
+	int seclabel_none;
+	struct domain_audio *audios; /* <audio>: domain_conf_audio.c */
 	size_t n_audios;
 	struct domain_cpu cpu;
 };

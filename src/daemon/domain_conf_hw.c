@@ -378,6 +378,52 @@ static int parse_bootmenu(const xmlNode *n, struct domain_hw *hw,
 	return 0;
 }
 
+/*
+ * <seclabel type='none'/> (no model, or model='none'): QEMU gets no
+ * security label, which is what nido does: it confines QEMU with its
+ * own sandbox (a per-VM identity, -sandbox, fds passed), never with
+ * SELinux, AppArmor or DAC relabelling. Other labels name a confinement
+ * nido does not apply: warned by name.
+ */
+/* @n has @n_attrs attributes, none in a namespace, and no element. */
+static bool bare(const xmlNode *n, int n_attrs)
+{
+	for (const xmlAttr *a = n->properties; a; a = a->next)
+		if (a->ns || --n_attrs < 0)
+			return false;
+	for (const xmlNode *c = n->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			return false;
+	return true;
+}
+
+static void parse_seclabels(const xmlNode *root, struct domain_hw *hw,
+			    struct xml_warnings *w)
+{
+	for (const xmlNode *n = root->children; n; n = n->next) {
+		_cleanup_free_ char *type = NULL, *model = NULL;
+
+		if (n->type != XML_ELEMENT_NODE || n->ns ||
+		    !xmlStrEqual(n->name, BAD_CAST "seclabel"))
+			continue;
+		type = xml_attr(n, "type");
+		model = xml_attr(n, "model");
+		if (type && streq(type, "none") &&
+		    (!model || streq(model, "none")) && !hw->seclabel_none &&
+		    bare(n, 2 - !model)) {
+			hw->seclabel_none = model ? 2 : 1;
+			continue;
+		}
+		xml_warn(
+			w, n,
+			"<seclabel>: type '%s'%s%s%s not acted on, nido "
+			"confines QEMU with its own sandbox, not with security "
+			"labels",
+			type ? type : "dynamic", model ? " model '" : "",
+			model ? model : "", model ? "'" : "");
+	}
+}
+
 int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 			struct domain_def *d, struct xml_warnings *w,
 			struct err **e)
@@ -387,6 +433,7 @@ int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 
 	if ((n = xml_child(root, "features")))
 		parse_features(n, &d->hw, w);
+	parse_seclabels(root, &d->hw, w);
 	if (domain_parse_cpu(root, d, w, e) < 0)
 		return -EINVAL;
 	if ((n = xml_child(root, "clock"))) {
@@ -421,6 +468,9 @@ void domain_format_hw_top(FILE *f, const struct domain_def *d)
 	domain_format_cpu(f, d);
 	if (hw->clock)
 		fprintf(f, "  <clock offset='%s'/>\n", clock_names[hw->clock]);
+	if (hw->seclabel_none)
+		fprintf(f, "  <seclabel type='none'%s/>\n",
+			hw->seclabel_none == 2 ? " model='none'" : "");
 }
 
 void domain_format_bootmenu(FILE *f, const struct domain_def *d)

@@ -84,11 +84,7 @@ static int check_os(const struct domain_def *d, struct err **e)
 
 static void check_resources(const struct domain_def *d, struct xml_warnings *w)
 {
-	if (d->cpuset)
-		xml_warn_def(w,
-			     "<vcpu cpuset='%s'>: not acted on, the qemu "
-			     "driver does not pin vCPUs",
-			     d->cpuset);
+	/* <vcpu cpuset>: QEMU's threads run there (qemu_cpuset_mask) */
 	if (d->placement == VCPU_PLACEMENT_AUTO)
 		xml_warn_def(w, "<vcpu placement='auto'>: not acted on, the "
 				"qemu driver does not ask numad for a "

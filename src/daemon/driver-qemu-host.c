@@ -6,6 +6,7 @@
  * last line. Defining it stays possible: another host may have it.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -54,7 +55,67 @@ static int check_audio(const struct domain_def *def, struct err **e)
 	return 0;
 }
 
+cpu_set_t *qemu_cpuset_mask(const struct domain_def *def, size_t *size)
+{
+	cpu_set_t *set;
+
+	*size = CPU_ALLOC_SIZE(QEMU_MAX_HOST_CPUS);
+	/* with placement='auto' libvirt asks numad instead (warned) */
+	if (!def->cpuset || def->placement == VCPU_PLACEMENT_AUTO)
+		return NULL;
+	set = CPU_ALLOC(QEMU_MAX_HOST_CPUS);
+	if (!set)
+		abort(); /* as xmalloc: nothing could act on it */
+	CPU_ZERO_S(*size, set);
+	/* checked when defined (domain_conf.c): "0-3,^2,8" */
+	for (const char *p = def->cpuset; *p;) {
+		bool neg = *p == '^';
+		char *end;
+		unsigned long a, b;
+
+		a = b = strtoul(p + neg, &end, 10);
+		if (*end == '-')
+			b = strtoul(end + 1, &end, 10);
+		for (unsigned long c = a; c <= b && c < QEMU_MAX_HOST_CPUS; c++)
+			if (neg)
+				CPU_CLR_S(c, *size, set);
+			else
+				CPU_SET_S(c, *size, set);
+		p = *end ? end + 1 : end;
+	}
+	return set;
+}
+
+/* <vcpu cpuset>: QEMU's threads run on these CPUs; at least one of
+ * them must be one nidod may run on (its own affinity, its cpuset). */
+static int check_cpuset(const struct domain_def *def, struct err **e)
+{
+	size_t size;
+	_cleanup_free_ cpu_set_t *want = qemu_cpuset_mask(def, &size);
+	_cleanup_free_ cpu_set_t *have = NULL;
+
+	if (!want)
+		return 0;
+	have = CPU_ALLOC(QEMU_MAX_HOST_CPUS);
+	if (!have)
+		abort();
+	if (sched_getaffinity(0, size, have) < 0)
+		return err_sys(e, errno, "<vcpu cpuset='%s'>: this host's CPUs",
+			       def->cpuset);
+	CPU_AND_S(size, have, have, want);
+	if (!CPU_COUNT_S(size, have))
+		return err_setk(e, ERR_CONFIG_UNSUPPORTED, EINVAL,
+				"<vcpu cpuset='%s'>: none of these CPUs is "
+				"one this host lets QEMU run on",
+				def->cpuset);
+	return 0;
+}
+
 int qemu_check_host(const struct domain_def *def, struct err **e)
 {
-	return check_audio(def, e);
+	int r;
+
+	if ((r = check_audio(def, e)) < 0)
+		return r;
+	return check_cpuset(def, e);
 }

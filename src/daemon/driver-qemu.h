@@ -3,6 +3,8 @@
 #ifndef NIDO_DAEMON_DRIVER_QEMU_H
 #define NIDO_DAEMON_DRIVER_QEMU_H
 
+#include <sched.h>
+
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -78,6 +80,16 @@ void qemu_argv_hw_devices(struct qemu_argv *a, const struct domain_def *def);
  * backend's QEMU module, ...): 0, or -errno with @e naming what is
  * missing (driver-qemu-host.c). */
 int qemu_check_host(const struct domain_def *def, struct err **e);
+
+/* Host CPUs numbered below this are the ones a cpuset can name. */
+#define QEMU_MAX_HOST_CPUS 4096
+
+/*
+ * <vcpu cpuset>: the CPUs QEMU's threads (its vCPUs among them) run on,
+ * as libvirt pins them when no <vcpupin> says otherwise; a set of
+ * *@size bytes to free(), or NULL without a cpuset.
+ */
+cpu_set_t *qemu_cpuset_mask(const struct domain_def *def, size_t *size);
 void qemu_argv_cpu(struct qemu_argv *a, const char *emulator,
 		   const struct domain_def *def);
 void qemu_argv_machine_options(struct qemu_argv *a,

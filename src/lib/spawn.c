@@ -11,6 +11,7 @@
 #include "lib/spawn.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <grp.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -33,6 +34,7 @@ enum child_stage {
 	STAGE_SESSION,
 	STAGE_PDEATHSIG,
 	STAGE_IDS,
+	STAGE_AFFINITY,
 	STAGE_EXEC,
 };
 
@@ -194,6 +196,10 @@ static NORETURN void child_run(struct child_plan *p)
 	}
 	if (o->cwd && chdir(o->cwd) < 0)
 		child_fail(p, STAGE_CWD, errno);
+	/* before its threads exist: they inherit it */
+	if (o->affinity &&
+	    sched_setaffinity(0, o->affinity_size, o->affinity) < 0)
+		child_fail(p, STAGE_AFFINITY, errno);
 	if (o->set_ids && (setgroups(o->n_groups, o->groups) < 0 ||
 			   setresgid(o->gid, o->gid, o->gid) < 0 ||
 			   setresuid(o->uid, o->uid, o->uid) < 0 ||
@@ -228,6 +234,9 @@ static int report_error(const struct spawn_opts *o, const char *path,
 		return err_sys(e, r->err,
 			       "starting '%s': becoming uid %u gid %u", prog,
 			       (unsigned)o->uid, (unsigned)o->gid);
+	case STAGE_AFFINITY:
+		return err_sys(e, r->err, "starting '%s': setting its CPUs",
+			       prog);
 	default:
 		if (streq(prog, path))
 			return err_sys(e, r->err, "starting '%s'", prog);

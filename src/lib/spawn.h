@@ -16,6 +16,7 @@
 #ifndef NIDO_LIB_SPAWN_H
 #define NIDO_LIB_SPAWN_H
 
+#include <sched.h>
 #include <sys/types.h>
 
 #include "lib/err.h"
@@ -59,6 +60,12 @@ struct spawn_opts {
 	gid_t gid;
 	const gid_t *groups;
 	size_t n_groups;
+	/*
+	 * The CPUs the child (and every thread it makes) may run on
+	 * (sched_setaffinity, @affinity_size bytes); NULL: the parent's.
+	 */
+	const cpu_set_t *affinity;
+	size_t affinity_size;
 };
 
 struct spawn_child {

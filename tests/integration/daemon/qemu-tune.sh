@@ -192,11 +192,13 @@ t_out "... balloon.minor_fault" "balloon.minor_fault=" echo "$st"
 # Direct kernel boot on QEMU (a type 'qemu' domain with a <kernel> runs
 # there), with a CPU quota on its cgroup and a card on QEMU's user-mode
 # network: Debian's kernel and the same initramfs, no disk.
+# <vcpu cpuset>: QEMU's threads on the host's last CPU
+last_cpu=$(($(nproc) - 1))
 cat >"$tmp/direct.xml" <<XML
 <domain type='qemu'>
   <name>direct</name>
   <memory unit='MiB'>256</memory>
-  <vcpu>2</vcpu>
+  <vcpu cpuset='$last_cpu'>2</vcpu>
   <cputune><period>100000</period><quota>30000</quota></cputune>
   <on_crash>preserve</on_crash>
   <os>
@@ -230,6 +232,9 @@ t_out "QEMU reads the kernel and initrd from fds nidod passed" \
 	echo "$args"
 t_out "<audio>: its -audiodev, with its options" \
 	'-audiodev {"driver":"none","id":"audio1","timer-period":50,"out":{"voices":1}}' echo "$args"
+cpus=$(cat /proc/"$pid"/task/*/status | awk '/^Cpus_allowed_list/ { print $2 }' | sort -u)
+t_out "<vcpu cpuset>: each of QEMU's threads runs on those CPUs alone" "$last_cpu" echo "$cpus"
+t "... its vCPU threads among them" test "$(ls /proc/"$pid"/task | wc -l)" -gt 2
 t "... and gets no path of the host's" sh -c "! echo '$args' | grep -q -e '$L2_KERNEL' -e initrd.gz"
 ans=$(ask direct ping-d "GOT:ping-d on [^ ]*")
 t "the kernel boots to the init" test -n "$ans"
@@ -296,6 +301,14 @@ if [ ! -e /usr/lib/x86_64-linux-gnu/qemu/audio-pa.so ]; then
 		"failed to start domain 'noaudio': <audio id='1' type='pulseaudio'>: QEMU's 'pa' audio backend is not installed" \
 		"$NIDO" start noaudio
 fi
+
+# A cpuset with no CPU of this host's: the start fails naming it.
+sed -e 's|<name>direct</name>|<name>nocpu</name>|' \
+	-e "s|cpuset='$last_cpu'|cpuset='4000-4001'|" "$tmp/direct.xml" >"$tmp/nocpu.xml"
+"$NIDO" define "$tmp/nocpu.xml" >/dev/null
+t_err "a start whose cpuset has none of this host's CPUs fails, naming it" \
+	"failed to start domain 'nocpu': <vcpu cpuset='4000-4001'>: none of these CPUs" \
+	"$NIDO" start nocpu
 
 # A limit QEMU refuses fails the start (before the first instruction).
 tune_xml toobig 2000000000000000 >"$tmp/toobig.xml"

@@ -4,7 +4,7 @@
  * in (driver-qemu-argv-hw.c, domain_conf_audio.c): from domain XML as a
  * user gives it, through `nido define`'s checks, to QEMU's options, and
  * back out in the definition: <audio> backends with their <input>,
- * <output> and <settings>.
+ * <output> and <settings>; <seclabel type='none'>.
  */
 #include <errno.h>
 
@@ -122,9 +122,50 @@ static void audio_values_are_checked(void)
 	CHECK_STR_CONTAINS(c, "a second <audio id='1'>");
 }
 
+/* The warnings define gives for @top (joined by "|"). */
+static char *warnings(const char *top, const char *devs)
+{
+	_cleanup_free_ char *text = xml(top, devs);
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	struct xml_warnings w = {0};
+	char *out = xstrdup("");
+
+	if (domain_def_parse(text, strlen(text), &d, &w, &e) < 0) {
+		TEST_FAIL("refused: %s", err_msg(e));
+		return out;
+	}
+	for (size_t i = 0; i < w.n; i++) {
+		char *n = xasprintf("%s%s|", out, w.msgs[i]);
+
+		free(out);
+		out = n;
+	}
+	xml_warnings_clear(&w);
+	domain_def_free(d);
+	return out;
+}
+
+static void seclabel_none_kept_others_warned(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s =
+		argv_for("<seclabel type='none' model='none'/>", "", &def);
+	_cleanup_free_ char *w = warnings(
+		"<seclabel type='dynamic' model='selinux' relabel='yes'/>", "");
+	_cleanup_free_ char *dac =
+		warnings("<seclabel type='none' model='dac'/>", "");
+
+	CHECK_STR_CONTAINS(def, "<seclabel type='none' model='none'/>");
+	CHECK_STR_CONTAINS(w, "<seclabel>: type 'dynamic' model 'selinux' not "
+			      "acted on");
+	CHECK_STR_CONTAINS(dac, "<seclabel>: type 'none' model 'dac' not");
+}
+
 int main(void)
 {
 	RUN(audio_backends_with_their_options);
 	RUN(audio_values_are_checked);
+	RUN(seclabel_none_kept_others_warned);
 	return test_done();
 }

@@ -159,6 +159,7 @@ static const struct known {
 	{"domain/devices/watchdog/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/panic", {"model"}},
+	{"domain/seclabel", {"type", "model"}},
 	{"domain/devices/audio",
 	 {"id", "type", "timerPeriod", "path", "serverName", "tryMMap",
 	  "exclusive", "dspPolicy"}},
@@ -308,6 +309,25 @@ static bool audio_kept(const xmlNode *n)
 	return kept;
 }
 
+/* A <seclabel> nido keeps: type 'none', no model or model 'none',
+ * nothing else. */
+static bool seclabel_kept(const xmlNode *n)
+{
+	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
+	xmlChar *m = xmlGetProp(n, BAD_CAST "model");
+	int n_attrs = 0;
+	bool kept = t && xmlStrEqual(t, BAD_CAST "none") &&
+		    (!m || xmlStrEqual(m, BAD_CAST "none")) && !n->children;
+
+	for (const xmlAttr *a = n->properties; a; a = a->next)
+		n_attrs++;
+	kept = kept && n_attrs == 1 + (m != NULL);
+
+	xmlFree(t);
+	xmlFree(m);
+	return kept;
+}
+
 static bool anyway(const char *path, const char *attr, const char *v)
 {
 	/* a running domain's id: nothing a definition keeps */
@@ -333,9 +353,11 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 	char flag = 0;
 	const struct known *k = n->ns ? NULL : find_known(path, &flag);
 
-	if (k && ((xmlStrEqual(n->name, BAD_CAST "controller") &&
-		   !controller_kept(n)) ||
-		  (xmlStrEqual(n->name, BAD_CAST "audio") && !audio_kept(n))))
+	if (k &&
+	    ((xmlStrEqual(n->name, BAD_CAST "controller") &&
+	      !controller_kept(n)) ||
+	     (xmlStrEqual(n->name, BAD_CAST "audio") && !audio_kept(n)) ||
+	     (xmlStrEqual(n->name, BAD_CAST "seclabel") && !seclabel_kept(n))))
 		k = NULL;
 	if (!k) {
 		if (!anyway(path, NULL, NULL))
