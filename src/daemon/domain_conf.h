@@ -380,6 +380,47 @@ struct domain_audio {
 	size_t n_opts;
 };
 
+/* <numa><cell>'s <distances><sibling id= value=>. */
+struct numa_sibling {
+	unsigned id, value;
+};
+
+/* Most NUMA cells of a guest (QEMU's MAX_NODES is 128). */
+#define DOMAIN_MAX_NUMA_CELLS 128
+
+/* <cpu><numa><cell> (domain_conf_mem.c): a guest NUMA node. */
+struct numa_cell {
+	unsigned id;
+	char *cpus; /* vCPU list as written ("0-3,8-11"); NULL */
+	uint64_t memory_kib;
+	int mem_access; /* memAccess: 0 default, 1 shared, 2 private */
+	struct numa_sibling *siblings;
+	size_t n_siblings;
+};
+
+/* <memoryBacking><hugepages><page size= nodeset=>. */
+struct hugepage {
+	uint64_t size_kib;
+	char *nodeset; /* NULL: every node without its own page */
+};
+
+/*
+ * <memoryBacking> and the guest's NUMA cells (domain_conf_mem.c): where
+ * guest RAM comes from and how QEMU holds it.
+ */
+struct domain_mem {
+	struct numa_cell *cells;
+	size_t n_cells;
+	bool backing;	/* a <memoryBacking> */
+	bool hugepages; /* <hugepages>, with @pages or none (the default) */
+	struct hugepage *pages;
+	size_t n_pages;
+	bool nosharepages, locked;
+	int source;	/* <source type=>: 0 none, 1 anonymous, 2 memfd */
+	int access;	/* <access mode=>: 0 none, 1 shared, 2 private */
+	int allocation; /* <allocation mode=>: 0, 1 immediate, 2 ondemand */
+};
+
 /* Most controllers of the kinds domain_conf_hw.c reads. */
 #define DOMAIN_MAX_CONTROLLERS 16
 
@@ -407,6 +448,7 @@ struct domain_hw {
 	/* <seclabel type='none'/>: no security label: 1; with
 	 * model='none': 2; 0: none given */
 	int seclabel_none;
+	struct domain_mem mem;	     /* domain_conf_mem.c */
 	struct domain_audio *audios; /* <audio>: domain_conf_audio.c */
 	size_t n_audios;
 	struct domain_cpu cpu;

@@ -11,6 +11,7 @@
 
 #include "daemon/domain_conf_audio.h"
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_mem.h"
 
 const char *const controller_type_names[] = {"pci", "ide", "sata", "scsi",
 					     NULL};
@@ -434,7 +435,8 @@ int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 	if ((n = xml_child(root, "features")))
 		parse_features(n, &d->hw, w);
 	parse_seclabels(root, &d->hw, w);
-	if (domain_parse_cpu(root, d, w, e) < 0)
+	if (domain_parse_cpu(root, d, w, e) < 0 ||
+	    domain_parse_memory_backing(root, d, w, e) < 0)
 		return -EINVAL;
 	if ((n = xml_child(root, "clock"))) {
 		xml_check_known(n, (const char *const[]){"offset", NULL}, NULL,
@@ -466,6 +468,7 @@ void domain_format_hw_top(FILE *f, const struct domain_def *d)
 		fputs("  </features>\n", f);
 	}
 	domain_format_cpu(f, d);
+	domain_format_memory_backing(f, d);
 	if (hw->clock)
 		fprintf(f, "  <clock offset='%s'/>\n", clock_names[hw->clock]);
 	if (hw->seclabel_none)
@@ -557,6 +560,7 @@ void domain_hw_clear(struct domain_hw *hw)
 {
 	domain_cpu_clear(&hw->cpu);
 	domain_audios_clear(hw);
+	domain_mem_clear(&hw->mem);
 	free(hw->controllers);
 	memset(hw, 0, sizeof(*hw));
 }

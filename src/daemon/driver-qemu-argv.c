@@ -425,6 +425,7 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 	arg(a, "-m");
 	arg(a, s);
 	free(steal_ptr(s));
+	qemu_argv_memory(a, def);
 	qemu_argv_cpu(a, emulator, def);
 	s = qemu_smp_option(def);
 	arg(a, "-smp");

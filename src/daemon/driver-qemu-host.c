@@ -6,8 +6,10 @@
  * last line. Defining it stays possible: another host may have it.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -111,11 +113,114 @@ static int check_cpuset(const struct domain_def *def, struct err **e)
 	return 0;
 }
 
+/* The free huge pages of @kib KiB on this host; -ENOENT: no such size. */
+static int64_t free_hugepages(uint64_t kib)
+{
+	_cleanup_free_ char *p =
+		xasprintf("/sys/kernel/mm/hugepages/hugepages-%" PRIu64
+			  "kB/free_hugepages",
+			  kib);
+	FILE *f = fopen(p, "re");
+	long long n = -1;
+
+	if (!f)
+		return -ENOENT;
+	if (fscanf(f, "%lld", &n) != 1)
+		n = 0;
+	fclose(f);
+	return n < 0 ? 0 : n;
+}
+
+/*
+ * <hugepages>: each page size the guest's nodes use exists here, with
+ * enough free pages for them (QEMU would end with "Cannot allocate
+ * memory"). Pages are reserved by the host's administrator
+ * (vm.nr_hugepages): nido does not take them from the host itself.
+ */
+static int check_hugepages(const struct domain_def *def, struct err **e)
+{
+	const struct domain_mem *m = &def->hw.mem;
+	size_t n = m->n_cells ? m->n_cells : 1;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned node = m->n_cells ? m->cells[i].id : 0;
+		uint64_t page = qemu_node_pagesize(def, node), need = 0;
+		int64_t avail;
+
+		if (!page)
+			continue;
+		/* every node with this page size: the pages they need */
+		for (size_t j = 0; j < n; j++) {
+			unsigned o = m->n_cells ? m->cells[j].id : 0;
+
+			if (qemu_node_pagesize(def, o) == page)
+				need += m->n_cells ? m->cells[j].memory_kib
+						   : def->memory_kib;
+		}
+		need = (need + page - 1) / page;
+		avail = free_hugepages(page);
+		if (avail == -ENOENT)
+			return err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOENT,
+					"<hugepages>: this host has no huge "
+					"pages of %" PRIu64 " KiB",
+					page);
+		if ((uint64_t)avail < need)
+			return err_setk(
+				e, ERR_OPERATION_FAILED, ENOMEM,
+				"<hugepages>: the guest needs %" PRIu64
+				" huge pages of %" PRIu64 " KiB, %" PRId64
+				" are free (reserve them: /sys/kernel/mm/"
+				"hugepages/hugepages-%" PRIu64
+				"kB/nr_hugepages)",
+				need, page, avail, page);
+	}
+	return 0;
+}
+
+/* Whether nidod has CAP_SYS_RESOURCE in its effective set. */
+static bool can_raise_limits(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[128];
+	unsigned long long caps = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return caps & (1ULL << 24); /* CAP_SYS_RESOURCE */
+}
+
+/*
+ * <locked/>: QEMU locks all its memory (-overcommit mem-lock=on), which
+ * its RLIMIT_MEMLOCK must allow: nidod raises it in the child
+ * (qemu_memlock_limit), which needs CAP_SYS_RESOURCE above the hard
+ * limit. Without it the start fails here, saying so.
+ */
+static int check_memlock(const struct domain_def *def, struct err **e)
+{
+	rlim_t want = qemu_memlock_limit(def);
+	struct rlimit rl;
+
+	if (!want || getrlimit(RLIMIT_MEMLOCK, &rl) < 0 ||
+	    rl.rlim_max == RLIM_INFINITY ||
+	    (want != RLIM_INFINITY && want <= rl.rlim_max) ||
+	    can_raise_limits())
+		return 0;
+	return err_setk(e, ERR_OPERATION_FAILED, EPERM,
+			"<memoryBacking><locked/>: QEMU's locked memory "
+			"limit cannot be raised above its hard limit (%llu "
+			"KiB) here: nidod lacks CAP_SYS_RESOURCE",
+			(unsigned long long)rl.rlim_max / 1024);
+}
+
 int qemu_check_host(const struct domain_def *def, struct err **e)
 {
 	int r;
 
-	if ((r = check_audio(def, e)) < 0)
+	if ((r = check_audio(def, e)) < 0 || (r = check_cpuset(def, e)) < 0 ||
+	    (r = check_memlock(def, e)) < 0)
 		return r;
-	return check_cpuset(def, e);
+	return check_hugepages(def, e);
 }

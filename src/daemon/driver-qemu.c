@@ -483,6 +483,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	o.cgroup_fds = cg;
 	o.n_cgroup_fds = ncg;
 	o.affinity = cpus = qemu_cpuset_mask(dom->def, &o.affinity_size);
+	o.memlock = qemu_memlock_limit(dom->def);
 	keep = child_fds(vm, slot_fd, mon_fd, agent_fd, &o.n_keep_fds);
 	o.keep_fds = keep;
 	r = spawn_start(&o, &vm->child, e);

@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <linux/sched.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -35,6 +36,7 @@ enum child_stage {
 	STAGE_PDEATHSIG,
 	STAGE_IDS,
 	STAGE_AFFINITY,
+	STAGE_MEMLOCK,
 	STAGE_EXEC,
 };
 
@@ -200,6 +202,13 @@ static NORETURN void child_run(struct child_plan *p)
 	if (o->affinity &&
 	    sched_setaffinity(0, o->affinity_size, o->affinity) < 0)
 		child_fail(p, STAGE_AFFINITY, errno);
+	/* while still privileged: raising a hard limit needs it */
+	if (o->memlock) {
+		struct rlimit rl = {o->memlock, o->memlock};
+
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) < 0)
+			child_fail(p, STAGE_MEMLOCK, errno);
+	}
 	if (o->set_ids && (setgroups(o->n_groups, o->groups) < 0 ||
 			   setresgid(o->gid, o->gid, o->gid) < 0 ||
 			   setresuid(o->uid, o->uid, o->uid) < 0 ||
@@ -234,6 +243,10 @@ static int report_error(const struct spawn_opts *o, const char *path,
 		return err_sys(e, r->err,
 			       "starting '%s': becoming uid %u gid %u", prog,
 			       (unsigned)o->uid, (unsigned)o->gid);
+	case STAGE_MEMLOCK:
+		return err_sys(e, r->err,
+			       "starting '%s': raising its locked memory limit",
+			       prog);
 	case STAGE_AFFINITY:
 		return err_sys(e, r->err, "starting '%s': setting its CPUs",
 			       prog);

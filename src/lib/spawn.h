@@ -17,6 +17,7 @@
 #define NIDO_LIB_SPAWN_H
 
 #include <sched.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "lib/err.h"
@@ -66,6 +67,9 @@ struct spawn_opts {
 	 */
 	const cpu_set_t *affinity;
 	size_t affinity_size;
+	/* RLIMIT_MEMLOCK of the child, bytes (RLIM_INFINITY: none), set
+	 * before it drops its ids; 0: the parent's. */
+	rlim_t memlock;
 };
 
 struct spawn_child {

@@ -310,6 +310,56 @@ t_err "a start whose cpuset has none of this host's CPUs fails, naming it" \
 	"failed to start domain 'nocpu': <vcpu cpuset='4000-4001'>: none of these CPUs" \
 	"$NIDO" start nocpu
 
+# <numa> cells and <memoryBacking>, started paused (nothing to boot):
+# QEMU holds guest RAM as said, from one memfd per cell; then locked.
+sed -e 's|<name>direct</name>|<name>mem</name>|' \
+	-e "s|<memory unit='MiB'>256</memory>|<memory unit='MiB'>64</memory><memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>|" \
+	-e "s|<on_crash>|<cpu><numa><cell id='0' cpus='0' memory='32' unit='MiB'/><cell id='1' cpus='1' memory='32' unit='MiB'><distances><sibling id='0' value='21'/></distances></cell></numa></cpu><on_crash>|" \
+	"$tmp/direct.xml" >"$tmp/mem.xml"
+t_out "define a domain with <numa> cells and <memoryBacking>" "Domain 'mem' defined" \
+	"$NIDO" define "$tmp/mem.xml"
+t "... with no warning" sh -c "! '$NIDO' define '$tmp/mem.xml' 2>&1 | grep -q warning"
+t_out "start it paused" "Domain 'mem' started" "$NIDO" start --paused mem
+pid=$(vm_pid mem)
+margs=$(tr '\0' ' ' </proc/"$pid"/cmdline)
+t_out "<numa>: a node per cell, its vCPUs, its memory backend" \
+	"-numa node,nodeid=1,cpus=1,memdev=ram-node1 -numa dist,src=1,dst=0,val=21" echo "$margs"
+t "<source type='memfd'>: the cells' RAM is in memfds of QEMU's" \
+	grep -q "/memfd:memory-backend-memfd" /proc/"$pid"/maps
+t_out "destroy" "Domain 'mem' destroyed" "$NIDO" destroy mem
+
+# <locked/>: QEMU's memory locked, its limit raised by nidod; where
+# nidod may not raise it (no CAP_SYS_RESOURCE, a low hard limit), the
+# start fails saying so.
+sed -e 's|<name>mem</name>|<name>lock</name>|' \
+	-e "s|<source type='memfd'/>|<locked/>|" "$tmp/mem.xml" >"$tmp/lock.xml"
+"$NIDO" define "$tmp/lock.xml" >/dev/null
+hard=$(ulimit -Hl)
+caps=$(awk '/^CapEff/ { print $2 }' /proc/self/status)
+if [ "$hard" = unlimited ] || [ $((0x$caps >> 24 & 1)) -eq 1 ]; then
+	t_out "start a domain with <locked/> paused" "Domain 'lock' started" "$NIDO" start --paused lock
+	locked=$(awk '/^VmLck/ { print $2 }' /proc/"$(vm_pid lock)"/status)
+	t "<locked/>: QEMU's memory is locked, guest RAM with it (${locked:-?} KiB)" \
+		test "${locked:-0}" -ge 65536
+	t_out "destroy" "Domain 'lock' destroyed" "$NIDO" destroy lock
+else
+	t_err "<locked/> where nidod may not raise QEMU's limit: the start fails, saying so" \
+		"failed to start domain 'lock': <memoryBacking><locked/>: QEMU's locked memory limit cannot be raised above its hard limit ($hard KiB) here: nidod lacks CAP_SYS_RESOURCE" \
+		"$NIDO" start lock
+fi
+
+# Huge pages the host has not reserved: the start fails naming them.
+free2m=$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0)
+if [ "$free2m" -lt 32 ]; then
+	sed -e 's|<name>mem</name>|<name>huge</name>|' \
+		-e "s|<source type='memfd'/>|<hugepages><page size='2048' unit='KiB'/></hugepages>|" \
+		"$tmp/mem.xml" >"$tmp/huge.xml"
+	"$NIDO" define "$tmp/huge.xml" >/dev/null
+	t_err "a start needing huge pages the host has not reserved fails, naming them" \
+		"failed to start domain 'huge': <hugepages>: the guest needs 32 huge pages of 2048 KiB, $free2m are free" \
+		"$NIDO" start huge
+fi
+
 # A limit QEMU refuses fails the start (before the first instruction).
 tune_xml toobig 2000000000000000 >"$tmp/toobig.xml"
 "$NIDO" define "$tmp/toobig.xml" >/dev/null

@@ -4,7 +4,8 @@
  * in (driver-qemu-argv-hw.c, domain_conf_audio.c): from domain XML as a
  * user gives it, through `nido define`'s checks, to QEMU's options, and
  * back out in the definition: <audio> backends with their <input>,
- * <output> and <settings>; <seclabel type='none'>.
+ * <output> and <settings>; <seclabel type='none'>; <numa> cells and
+ * <memoryBacking>.
  */
 #include <errno.h>
 
@@ -162,10 +163,114 @@ static void seclabel_none_kept_others_warned(void)
 	CHECK_STR_CONTAINS(dac, "<seclabel>: type 'none' model 'dac' not");
 }
 
+static void numa_cells_and_memory_backing(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s = argv_for(
+		"<vcpu>4</vcpu><cpu><numa>"
+		"<cell id='1' cpus='2' memory='32' unit='MiB' "
+		"memAccess='private'/>"
+		"<cell id='0' cpus='0-1,3' memory='32768' unit='KiB'>"
+		"<distances><sibling id='1' value='21'/></distances></cell>"
+		"</numa></cpu><memoryBacking><nosharepages/><locked/>"
+		"<source type='memfd'/><access mode='shared'/>"
+		"<allocation mode='immediate'/></memoryBacking>",
+		"", &def);
+
+	if (!s)
+		return;
+	CHECK_STR_CONTAINS(s,
+			   "-object\n{\"qom-type\":\"memory-backend-memfd\","
+			   "\"id\":\"ram-node0\",\"size\":33554432,"
+			   "\"share\":true,\"prealloc\":true}\n-numa\n"
+			   "node,nodeid=0,cpus=0-1,cpus=3,memdev=ram-node0\n");
+	CHECK_STR_CONTAINS(s, "\"id\":\"ram-node1\",\"size\":33554432,"
+			      "\"share\":false,\"prealloc\":true}\n-numa\n"
+			      "node,nodeid=1,cpus=2,memdev=ram-node1\n");
+	CHECK_STR_CONTAINS(s, "-numa\ndist,src=0,dst=1,val=21\n");
+	CHECK_STR_CONTAINS(s, "-machine\nmem-merge=off\n");
+	CHECK_STR_CONTAINS(s, "-overcommit\nmem-lock=on\n");
+	CHECK_STR_CONTAINS(def, "<cell id='1' cpus='2' memory='32768' "
+				"unit='KiB' memAccess='private'/>");
+	CHECK_STR_CONTAINS(def, "<sibling id='1' value='21'/>");
+	CHECK_STR_CONTAINS(def, "<memoryBacking>\n    <nosharepages/>\n    "
+				"<locked/>\n    <source type='memfd'/>\n    "
+				"<access mode='shared'/>\n    <allocation "
+				"mode='immediate'/>\n  </memoryBacking>");
+}
+
+static void hugepages_per_node(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s = argv_for(
+		"<vcpu>2</vcpu><cpu><numa>"
+		"<cell id='0' cpus='0' memory='32' unit='MiB'/>"
+		"<cell id='1' cpus='1' memory='32' unit='MiB'/></numa></cpu>"
+		"<memoryBacking><hugepages><page size='1' unit='GiB' "
+		"nodeset='1'/><page size='2048' unit='KiB'/></hugepages>"
+		"</memoryBacking>",
+		"", &def);
+	_cleanup_free_ char *whole =
+		argv_for("<memoryBacking><hugepages><page size='2' unit='MiB'/>"
+			 "</hugepages></memoryBacking>",
+			 "", NULL);
+
+	if (!s || !whole)
+		return;
+	CHECK_STR_CONTAINS(s,
+			   "{\"qom-type\":\"memory-backend-memfd\",\"id\":"
+			   "\"ram-node0\",\"size\":33554432,\"hugetlb\":true,"
+			   "\"hugetlbsize\":2097152}");
+	CHECK_STR_CONTAINS(s, "\"id\":\"ram-node1\",\"size\":33554432,"
+			      "\"hugetlb\":true,\"hugetlbsize\":1073741824}");
+	CHECK_STR_CONTAINS(def, "<page size='1048576' unit='KiB' "
+				"nodeset='1'/>");
+	CHECK_STR_CONTAINS(whole, "{\"qom-type\":\"memory-backend-memfd\","
+				  "\"id\":\"pc.ram\",\"size\":67108864,"
+				  "\"hugetlb\":true,\"hugetlbsize\":2097152}\n"
+				  "-machine\nmemory-backend=pc.ram\n");
+}
+
+static void numa_rules_are_libvirts(void)
+{
+	_cleanup_free_ char *sum =
+		refusal("<vcpu>2</vcpu><cpu><numa><cell id='0' cpus='0-1' "
+			"memory='16' unit='MiB'/></numa></cpu>",
+			"");
+	_cleanup_free_ char *ids = refusal(
+		"<vcpu>2</vcpu><cpu><numa><cell id='1' cpus='0' "
+		"memory='32' unit='MiB'/><cell id='2' cpus='1' memory='32' "
+		"unit='MiB'/></numa></cpu>",
+		"");
+	_cleanup_free_ char *twice = refusal(
+		"<vcpu>2</vcpu><cpu><numa><cell cpus='0-1' memory='32' "
+		"unit='MiB'/><cell cpus='1' memory='32' unit='MiB'/></numa>"
+		"</cpu>",
+		"");
+	_cleanup_free_ char *beyond =
+		refusal("<vcpu>2</vcpu><cpu><numa><cell cpus='0-2' memory='64' "
+			"unit='MiB'/></numa></cpu>",
+			"");
+	_cleanup_free_ char *node = refusal(
+		"<memoryBacking><hugepages><page size='2048' nodeset='1'/>"
+		"</hugepages></memoryBacking>",
+		"");
+
+	CHECK_STR_CONTAINS(sum, "the cells' memory (16384 KiB) is not "
+				"<memory> (65536 KiB)");
+	CHECK_STR_CONTAINS(ids, "cell id 2: the ids of 2 cells are 0 to 1");
+	CHECK_STR_CONTAINS(twice, "vCPU 1 is in cells 0 and 1");
+	CHECK_STR_CONTAINS(beyond, "cell cpus '0-2': 2 is beyond the last (1)");
+	CHECK_STR_CONTAINS(node, "page nodeset '1': 1 is beyond the last (0)");
+}
+
 int main(void)
 {
 	RUN(audio_backends_with_their_options);
 	RUN(audio_values_are_checked);
 	RUN(seclabel_none_kept_others_warned);
+	RUN(numa_cells_and_memory_backing);
+	RUN(hugepages_per_node);
+	RUN(numa_rules_are_libvirts);
 	return test_done();
 }

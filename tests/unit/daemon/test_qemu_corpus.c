@@ -160,6 +160,18 @@ static const struct known {
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/panic", {"model"}},
 	{"domain/seclabel", {"type", "model"}},
+	{"domain/cpu/numa", {0}},
+	{"domain/cpu/numa/cell", {"id", "cpus", "memory", "memAccess"}},
+	{"domain/cpu/numa/cell/distances", {0}},
+	{"domain/cpu/numa/cell/distances/sibling", {"id", "value"}},
+	{"domain/memoryBacking", {0}},
+	{"domain/memoryBacking/hugepages!", {0}},
+	{"domain/memoryBacking/hugepages/page", {"size", "nodeset"}},
+	{"domain/memoryBacking/nosharepages!", {0}},
+	{"domain/memoryBacking/locked!", {0}},
+	{"domain/memoryBacking/source", {"type"}},
+	{"domain/memoryBacking/access", {"mode"}},
+	{"domain/memoryBacking/allocation", {"mode"}},
 	{"domain/devices/audio",
 	 {"id", "type", "timerPeriod", "path", "serverName", "tryMMap",
 	  "exclusive", "dspPolicy"}},
@@ -328,6 +340,40 @@ static bool seclabel_kept(const xmlNode *n)
 	return kept;
 }
 
+/* An attribute that is a size with the element's unit= (a NUMA cell's
+ * memory, a huge page's size): as KiB, the unit left out. */
+static bool sized(const char *path, const xmlChar *attr)
+{
+	return (strstr(path, "numa/cell") &&
+		xmlStrEqual(attr, BAD_CAST "memory")) ||
+	       (strstr(path, "hugepages/page") &&
+		xmlStrEqual(attr, BAD_CAST "size"));
+}
+
+static char *attr_kib(const xmlNode *n, const char *v)
+{
+	xmlChar *u = xmlGetProp(n, BAD_CAST "unit");
+	uint64_t bytes = 0;
+	char *s;
+
+	if (size_parse_unit(v, u ? (const char *)u : "KiB", &bytes, NULL) < 0)
+		s = xstrdup("invalid");
+	else
+		s = xasprintf("%llu", (unsigned long long)(bytes / 1024));
+	xmlFree(u);
+	return s;
+}
+
+/* <memoryBacking><source type='file'>: not kept (warned). */
+static bool backing_source_kept(const xmlNode *n)
+{
+	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
+	bool kept = !t || !xmlStrEqual(t, BAD_CAST "file");
+
+	xmlFree(t);
+	return kept;
+}
+
 static bool anyway(const char *path, const char *attr, const char *v)
 {
 	/* a running domain's id: nothing a definition keeps */
@@ -357,7 +403,9 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 	    ((xmlStrEqual(n->name, BAD_CAST "controller") &&
 	      !controller_kept(n)) ||
 	     (xmlStrEqual(n->name, BAD_CAST "audio") && !audio_kept(n)) ||
-	     (xmlStrEqual(n->name, BAD_CAST "seclabel") && !seclabel_kept(n))))
+	     (xmlStrEqual(n->name, BAD_CAST "seclabel") && !seclabel_kept(n)) ||
+	     (streq(path, "domain/memoryBacking/source") &&
+	      !backing_source_kept(n))))
 		k = NULL;
 	if (!k) {
 		if (!anyway(path, NULL, NULL))
@@ -370,9 +418,14 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 		xmlChar *val = xmlNodeGetContent((const xmlNode *)a);
 		_cleanup_free_ char *c = NULL;
 
-		if (flag == '#' && !a->ns &&
-		    xmlStrEqual(a->name, BAD_CAST "unit")) {
+		if (!a->ns && xmlStrEqual(a->name, BAD_CAST "unit") &&
+		    (flag == '#' || strstr(path, "numa/cell") ||
+		     strstr(path, "hugepages/page"))) {
 			/* in the size, as KiB */
+		} else if (!a->ns && sized(path, a->name)) {
+			c = attr_kib(n, (const char *)val);
+			fprintf(v->said, "%s@%s=%s\n", kpath,
+				(const char *)a->name, c);
 		} else if (!a->ns &&
 			   corpus_str_in((const char *)a->name, k->attrs,
 					 ARRAY_SIZE(k->attrs))) {
