@@ -1079,28 +1079,13 @@ int domain_def_parse_with(const char *xml, size_t len,
 			  struct domain_def **out, struct xml_warnings *w,
 			  struct err **e)
 {
-	const char *children[] = {"name",
-				  "uuid",
-				  "title",
-				  "description",
-				  "memory",
-				  "currentMemory",
-				  "vcpu",
-				  "os",
-				  "on_poweroff",
-				  "on_reboot",
-				  "on_crash",
-				  "devices",
-				  "memtune",
-				  "cputune",
-				  "features",
-				  "clock",
-				  "cpu",
-				  "seclabel",
-				  "memoryBacking",
-				  NULL,
-				  NULL,
-				  NULL};
+	const char *children[] = {"name",	 "uuid",     "title",
+				  "description", "memory",   "currentMemory",
+				  "vcpu",	 "os",	     "on_poweroff",
+				  "on_reboot",	 "on_crash", "devices",
+				  "memtune",	 "cputune",  "features",
+				  "clock",	 "cpu",	     DOMAIN_HW_TOP,
+				  NULL,		 NULL,	     NULL};
 	__attribute__((cleanup(cleanup_domain_defp))) struct domain_def *d =
 		NULL;
 	_cleanup_free_ char *type = NULL;

@@ -262,6 +262,7 @@ struct domain_display {
 	bool ps2_keyboard;  /* <input type='keyboard' bus='ps2'>, implicit */
 	enum usb_model usb; /* <controller type='usb' model=> */
 	struct dev_pci_addr video_pci, usb_pci; /* their <address> */
+	unsigned usb_ports; /* an xHCI's <controller ports=>; 0: default */
 	unsigned video_vram, video_heads; /* <model vram= heads=>; 0: none */
 };
 
@@ -421,6 +422,17 @@ struct domain_mem {
 	int allocation; /* <allocation mode=>: 0, 1 immediate, 2 ondemand */
 };
 
+/* <clock><timer name=> the qemu driver acts on. */
+enum timer_name { TIMER_RTC, TIMER_PIT, TIMER_HPET, TIMER_KVMCLOCK, TIMER_N };
+
+/* One <timer> (domain_conf_hw.c); values index the names there, 0 for
+ * not given: present (yes, no), tickpolicy (delay, catchup, discard),
+ * track (guest, wall, realtime). */
+struct domain_timer {
+	bool given;
+	int present, tickpolicy, track;
+};
+
 /* Most controllers of the kinds domain_conf_hw.c reads. */
 #define DOMAIN_MAX_CONTROLLERS 16
 
@@ -441,8 +453,12 @@ struct domain_hw {
 	struct dev_pci_addr watchdog_pci;
 	bool panic; /* <panic model='isa'>: QEMU's pvpanic */
 	enum clock_offset clock;
+	struct domain_timer timers[TIMER_N]; /* <clock><timer> */
 	bool features; /* a <features> element: then acpi, apic, pae */
 	bool acpi, apic, pae;
+	enum domain_tristate apic_eoi; /* <apic eoi=> */
+	enum domain_tristate smm;      /* <smm state=> */
+	enum domain_tristate s3, s4;   /* <pm><suspend-to-mem|disk enabled> */
 	enum domain_tristate bootmenu; /* <bootmenu enable=> */
 	unsigned bootmenu_timeout_ms;  /* <bootmenu timeout=>; 0: none */
 	/* <seclabel type='none'/>: no security label: 1; with

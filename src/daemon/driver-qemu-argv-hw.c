@@ -179,7 +179,8 @@ static char *cpu_option(const char *emulator, const struct domain_def *def)
 	/* an i686 guest on the 64-bit QEMU gets a 32-bit CPU, as libvirt
 	 * gives it; qemu-system-i386's default is one */
 	if (!model &&
-	    (c->n_features || (i686 && !streq(base, "qemu-system-i386"))))
+	    (c->n_features || def->hw.timers[TIMER_KVMCLOCK].present ||
+	     def->hw.apic_eoi || (i686 && !streq(base, "qemu-system-i386"))))
 		model = i686 ? "qemu32" : "qemu64";
 	if (!model)
 		return NULL;
@@ -188,6 +189,15 @@ static char *cpu_option(const char *emulator, const struct domain_def *def)
 	for (size_t i = 0; i < c->n_features; i++)
 		fprintf(f, ",%c%s", c->features[i].policy <= 1 ? '+' : '-',
 			c->features[i].name);
+	/* <apic eoi=>: KVM's paravirtual end of interrupt */
+	if (def->hw.apic_eoi)
+		fprintf(f, ",kvm-pv-eoi=%s",
+			def->hw.apic_eoi == DOMAIN_TRISTATE_ON ? "on" : "off");
+	/* <timer name='kvmclock' present=>: the paravirtual clock */
+	if (def->hw.timers[TIMER_KVMCLOCK].present)
+		fprintf(f, ",kvmclock=%s",
+			def->hw.timers[TIMER_KVMCLOCK].present == 1 ? "on"
+								    : "off");
 	fclose(f);
 	return s;
 }
@@ -213,15 +223,73 @@ char *qemu_smp_option(const struct domain_def *def)
 			 def->vcpus, c->sockets, c->dies, c->cores, c->threads);
 }
 
+/*
+ * -rtc base=, clock= (<timer name='rtc' track=>: guest vm, wall host,
+ * realtime rt) and driftfix=slew (tickpolicy='catchup'); the PIT's lost
+ * tick policy (kvm-pit's: delay, slew for catchup, discard), the HPET
+ * off, as libvirt gives them.
+ */
+static void rtc_args(struct qemu_argv *a, const struct domain_hw *hw)
+{
+	static const char *const clock[] = {"", ",clock=vm", ",clock=host",
+					    ",clock=rt"};
+	static const char *const lost[] = {"", "delay", "slew", "discard"};
+	const struct domain_timer *rtc = &hw->timers[TIMER_RTC];
+	const struct domain_timer *pit = &hw->timers[TIMER_PIT];
+	_cleanup_free_ char *s =
+		xasprintf("base=%s%s%s",
+			  hw->clock == CLOCK_LOCALTIME ? "localtime" : "utc",
+			  clock[rtc->track],
+			  rtc->tickpolicy == 2 ? ",driftfix=slew" : "");
+
+	qemu_arg(a, "-rtc");
+	qemu_arg(a, s);
+	if (pit->tickpolicy) {
+		free(s);
+		s = xasprintf("kvm-pit.lost_tick_policy=%s",
+			      lost[pit->tickpolicy]);
+		qemu_arg(a, "-global");
+		qemu_arg(a, s);
+	}
+	if (hw->timers[TIMER_HPET].present == 2) {
+		qemu_arg(a, "-machine");
+		qemu_arg(a, "hpet=off");
+	}
+}
+
+/* <smm state=>; <pm>: the ACPI S3 and S4 the firmware offers, on the
+ * machine's power management device (PIIX4's on pc, ICH9's on q35). */
+static void pm_args(struct qemu_argv *a, const struct domain_def *def)
+{
+	const struct domain_hw *hw = &def->hw;
+	const char *dev = qemu_is_q35(def) ? "ICH9-LPC" : "PIIX4_PM";
+	enum domain_tristate s[2] = {hw->s3, hw->s4};
+
+	if (hw->smm) {
+		qemu_arg(a, "-machine");
+		qemu_arg(a,
+			 hw->smm == DOMAIN_TRISTATE_ON ? "smm=on" : "smm=off");
+	}
+	for (int i = 0; i < 2; i++) {
+		_cleanup_free_ char *o = NULL;
+
+		if (!s[i])
+			continue;
+		o = xasprintf("%s.disable_s%d=%d", dev, i + 3,
+			      s[i] == DOMAIN_TRISTATE_OFF);
+		qemu_arg(a, "-global");
+		qemu_arg(a, o);
+	}
+}
+
 void qemu_argv_machine_options(struct qemu_argv *a,
 			       const struct domain_def *def)
 {
 	const struct domain_hw *hw = &def->hw;
 	_cleanup_free_ char *s = NULL;
 
-	qemu_arg(a, "-rtc");
-	qemu_arg(a,
-		 hw->clock == CLOCK_LOCALTIME ? "base=localtime" : "base=utc");
+	rtc_args(a, hw);
+	pm_args(a, def);
 	if (hw->bootmenu) {
 		s = hw->bootmenu == DOMAIN_TRISTATE_ON &&
 				    hw->bootmenu_timeout_ms

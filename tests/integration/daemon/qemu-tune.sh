@@ -207,7 +207,9 @@ cat >"$tmp/direct.xml" <<XML
     <initrd>$tmp/initrd.gz</initrd>
     <cmdline>console=ttyS0 quiet panic=-1 nido.direct=1</cmdline>
   </os>
-  <features><acpi/></features>
+  <features><acpi/><smm state='on'/></features>
+  <pm><suspend-to-mem enabled='no'/></pm>
+  <clock offset='utc'><timer name='rtc' track='guest' tickpolicy='catchup'/><timer name='pit' tickpolicy='delay'/><timer name='hpet' present='no'/></clock>
   <devices>
     <interface type='user'><model type='e1000'/></interface>
     <serial type='pty'/>
@@ -230,6 +232,8 @@ args=$(tr '\0' ' ' </proc/"$pid"/cmdline)
 t_out "QEMU reads the kernel and initrd from fds nidod passed" \
 	"-kernel /proc/self/fd/5 -initrd /proc/self/fd/6 -append console=ttyS0 quiet panic=-1 nido.direct=1" \
 	echo "$args"
+t_out "<timer>s: the RTC on guest time with catch-up, the PIT's policy, no HPET" \
+	"-rtc base=utc,clock=vm,driftfix=slew -global kvm-pit.lost_tick_policy=delay -machine hpet=off -machine smm=on -global PIIX4_PM.disable_s3=1" echo "$args"
 t_out "<audio>: its -audiodev, with its options" \
 	'-audiodev {"driver":"none","id":"audio1","timer-period":50,"out":{"voices":1}}' echo "$args"
 cpus=$(cat /proc/"$pid"/task/*/status | awk '/^Cpus_allowed_list/ { print $2 }' | sort -u)

@@ -5,7 +5,7 @@
  * user gives it, through `nido define`'s checks, to QEMU's options, and
  * back out in the definition: <audio> backends with their <input>,
  * <output> and <settings>; <seclabel type='none'>; <numa> cells and
- * <memoryBacking>.
+ * <memoryBacking>; <clock><timer>; <smm>, <pm>, <apic eoi>, xHCI ports.
  */
 #include <errno.h>
 
@@ -22,6 +22,9 @@ static char *xml(const char *top, const char *devs)
 			 "<devices>%s</devices></domain>",
 			 top, devs);
 }
+
+/* Set by a test whose domain is warned about (checked apart). */
+static bool warnings_expected;
 
 /* The command line for @top and @devs, arguments separated by "\n";
  * with @def, the definition formatted again. NULL when refused. */
@@ -40,7 +43,7 @@ static char *argv_for(const char *top, const char *devs, char **def)
 		TEST_FAIL("refused: %s", err_msg(e));
 		return NULL;
 	}
-	for (size_t i = 0; i < w.n; i++)
+	for (size_t i = 0; i < w.n && !warnings_expected; i++)
 		TEST_FAIL("warning: %s", w.msgs[i]);
 	xml_warnings_clear(&w);
 	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d, NULL);
@@ -264,6 +267,107 @@ static void numa_rules_are_libvirts(void)
 	CHECK_STR_CONTAINS(node, "page nodeset '1': 1 is beyond the last (0)");
 }
 
+static void timers(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s = argv_for(
+		"<clock offset='localtime'><timer name='rtc' track='wall' "
+		"tickpolicy='catchup'/><timer name='pit' tickpolicy='delay'/>"
+		"<timer name='hpet' present='no'/><timer name='kvmclock' "
+		"present='no'/></clock>",
+		"", &def);
+	_cleanup_free_ char *w = warnings(
+		"<clock offset='utc'><timer name='tsc' frequency='1'/><timer "
+		"name='rtc' track='boot'/><timer name='pit' "
+		"tickpolicy='discard'/></clock>",
+		"");
+
+	if (!s)
+		return;
+	CHECK_STR_CONTAINS(s, "-rtc\nbase=localtime,clock=host,driftfix=slew\n"
+			      "-global\nkvm-pit.lost_tick_policy=delay\n"
+			      "-machine\nhpet=off\n");
+	CHECK_STR_CONTAINS(s, "-cpu\nqemu64,kvmclock=off\n");
+	CHECK_STR_CONTAINS(def,
+			   "<clock offset='localtime'>\n    <timer "
+			   "name='rtc' track='wall' tickpolicy='catchup'/>\n"
+			   "    <timer name='pit' tickpolicy='delay'/>\n    "
+			   "<timer name='hpet' present='no'/>\n    <timer "
+			   "name='kvmclock' present='no'/>\n  </clock>\n");
+	CHECK_STR_CONTAINS(w, "<timer name='tsc'> with these settings not "
+			      "acted on");
+	CHECK_STR_CONTAINS(w, "<timer name='rtc'> with these settings not");
+	/* the PIT's policy is the in-kernel PIT's: not with TCG */
+	CHECK_STR_CONTAINS(w, "<timer name='pit' tickpolicy='discard'>: not "
+			      "acted on with TCG");
+}
+
+static void smm_pm_eoi_usb_ports(void)
+{
+	_cleanup_free_ char *def = NULL, *s = NULL, *w = NULL;
+	_cleanup_free_ char *uhci = NULL, *many = NULL;
+
+	warnings_expected = true; /* <apic eoi> with TCG */
+	s = argv_for("<features><apic eoi='off'/><smm state='off'/></features>"
+		     "<pm><suspend-to-mem enabled='no'/><suspend-to-disk "
+		     "enabled='yes'/></pm>",
+		     "<controller type='usb' index='0' model='qemu-xhci' "
+		     "ports='8'/>",
+		     &def);
+	warnings_expected = false;
+	w = warnings("<features><apic eoi='on'/></features>", "");
+	uhci = refusal("",
+		       "<controller type='usb' model='piix3-uhci' ports='2'/>");
+	many = refusal("",
+		       "<controller type='usb' model='nec-xhci' ports='16'/>");
+
+	if (!s)
+		return;
+	CHECK_STR_CONTAINS(s, "-machine\nsmm=off\n-global\n"
+			      "PIIX4_PM.disable_s3=1\n-global\n"
+			      "PIIX4_PM.disable_s4=0\n");
+	CHECK_STR_CONTAINS(s, "-cpu\nqemu64,kvm-pv-eoi=off\n");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"qemu-xhci\",\"id\":\"usb\","
+			      "\"bus\":\"pci.0\",\"addr\":\"0x2\",\"p2\":8,"
+			      "\"p3\":8}");
+	CHECK_STR_CONTAINS(def, "<apic eoi='off'/>\n    <smm state='off'/>");
+	CHECK_STR_CONTAINS(def, "<pm>\n    <suspend-to-mem enabled='no'/>\n    "
+				"<suspend-to-disk enabled='yes'/>\n  </pm>");
+	CHECK_STR_CONTAINS(def, "model='qemu-xhci' ports='8'/>");
+	CHECK_STR_CONTAINS(w, "<apic eoi='on'>: not acted on with TCG");
+	CHECK_STR_CONTAINS(uhci, "only an xHCI controller");
+	CHECK_STR_CONTAINS(many, "ports 16 out of range (1 to 15)");
+}
+
+/* nido-vmm runs none of these: the kvm driver refuses them by name. */
+static void kvm_driver_refuses_them(void)
+{
+	static const char *const tops[] = {
+		"<memoryBacking><locked/></memoryBacking>",
+		"<pm><suspend-to-mem enabled='no'/></pm>",
+		"<clock offset='utc'><timer name='hpet' present='no'/></clock>",
+	};
+	static const char *const names[] = {"<memoryBacking>", "<pm>",
+					    "<timer>"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(tops); i++) {
+		_cleanup_free_ char *text = xasprintf(
+			"<domain type='kvm'><name>m</name><memory unit='MiB'>"
+			"64</memory><os><type>hvm</type><kernel>/k</kernel>"
+			"</os>%s<devices><emulator>/usr/bin/nido-vmm"
+			"</emulator></devices></domain>",
+			tops[i]);
+		struct domain_def *d = NULL;
+		_cleanup_err_ struct err *e = NULL;
+
+		CHECK(domain_def_parse(text, strlen(text), &d, NULL, &e) < 0);
+		CHECK_STR_CONTAINS(err_msg(e), names[i]);
+		CHECK_STR_CONTAINS(err_msg(e),
+				   "not supported by the kvm driver");
+		domain_def_free(d);
+	}
+}
+
 int main(void)
 {
 	RUN(audio_backends_with_their_options);
@@ -272,5 +376,8 @@ int main(void)
 	RUN(numa_cells_and_memory_backing);
 	RUN(hugepages_per_node);
 	RUN(numa_rules_are_libvirts);
+	RUN(timers);
+	RUN(smm_pm_eoi_usb_ports);
+	RUN(kvm_driver_refuses_them);
 	return test_done();
 }

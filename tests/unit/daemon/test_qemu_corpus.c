@@ -75,9 +75,14 @@ static const struct known {
 	{"domain/os/cmdline*", {0}},
 	{"domain/features", {0}},
 	{"domain/features/acpi!", {0}},
-	{"domain/features/apic!", {0}},
+	{"domain/features/apic!", {"eoi"}},
+	{"domain/features/smm", {"state"}},
+	{"domain/pm", {0}},
+	{"domain/pm/suspend-to-mem", {"enabled"}},
+	{"domain/pm/suspend-to-disk", {"enabled"}},
 	{"domain/features/pae!", {0}},
 	{"domain/clock", {"offset"}},
+	{"domain/clock/timer", {"name", "track", "tickpolicy", "present"}},
 	{"domain/cpu", {"mode", "match", "check", "migratable"}},
 	{"domain/cpu/model*", {"fallback"}},
 	{"domain/cpu/topology", {"sockets", "dies", "cores", "threads"}},
@@ -113,7 +118,7 @@ static const struct known {
 	{"domain/devices/disk/backingStore/backingStore/source", {"file"}},
 	{"domain/devices/disk/backingStore/backingStore/backingStore!",
 	 {"type"}},
-	{"domain/devices/controller", {"type", "index", "model"}},
+	{"domain/devices/controller", {"type", "index", "model", "ports"}},
 	{"domain/devices/controller/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/interface", {"type"}},
@@ -364,6 +369,39 @@ static char *attr_kib(const xmlNode *n, const char *v)
 	return s;
 }
 
+/* A <timer> nido keeps: rtc (track guest, wall or realtime; tickpolicy
+ * delay or catchup), pit (tickpolicy delay, catchup or discard), hpet and
+ * kvmclock (present), nothing else. */
+static bool timer_kept(const xmlNode *n)
+{
+	static const char *const names[] = {"rtc", "pit", "hpet", "kvmclock"};
+	static const char *const ok[] = {
+		"rtc@track=guest",	  "rtc@track=wall",
+		"rtc@track=realtime",	  "rtc@tickpolicy=delay",
+		"rtc@tickpolicy=catchup", "pit@tickpolicy=delay",
+		"pit@tickpolicy=catchup", "pit@tickpolicy=discard",
+		"hpet@present=yes",	  "hpet@present=no",
+		"kvmclock@present=yes",	  "kvmclock@present=no"};
+	xmlChar *name = xmlGetProp(n, BAD_CAST "name");
+	bool kept = name &&
+		    corpus_str_in((const char *)name, names, ARRAY_SIZE(names));
+
+	for (const xmlNode *c = n->children; kept && c; c = c->next)
+		kept = c->type != XML_ELEMENT_NODE;
+	for (const xmlAttr *a = n->properties; kept && a; a = a->next) {
+		xmlChar *v = xmlNodeGetContent((const xmlNode *)a);
+		_cleanup_free_ char *s =
+			xasprintf("%s@%s=%s", (const char *)name,
+				  (const char *)a->name, (const char *)v);
+
+		kept = !a->ns && (xmlStrEqual(a->name, BAD_CAST "name") ||
+				  corpus_str_in(s, ok, ARRAY_SIZE(ok)));
+		xmlFree(v);
+	}
+	xmlFree(name);
+	return kept;
+}
+
 /* <memoryBacking><source type='file'>: not kept (warned). */
 static bool backing_source_kept(const xmlNode *n)
 {
@@ -405,7 +443,8 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 	     (xmlStrEqual(n->name, BAD_CAST "audio") && !audio_kept(n)) ||
 	     (xmlStrEqual(n->name, BAD_CAST "seclabel") && !seclabel_kept(n)) ||
 	     (streq(path, "domain/memoryBacking/source") &&
-	      !backing_source_kept(n))))
+	      !backing_source_kept(n)) ||
+	     (streq(path, "domain/clock/timer") && !timer_kept(n))))
 		k = NULL;
 	if (!k) {
 		if (!anyway(path, NULL, NULL))
