@@ -405,6 +405,21 @@ struct hugepage {
 	char *nodeset; /* NULL: every node without its own page */
 };
 
+/* <numatune> modes: where QEMU's memory policy binds guest RAM (mbind). */
+enum numa_mode {
+	NUMA_MODE_NONE,
+	NUMA_MODE_STRICT,
+	NUMA_MODE_PREFERRED,
+	NUMA_MODE_INTERLEAVE
+};
+
+/* <numatune><memnode cellid= mode= nodeset=>. */
+struct numa_memnode {
+	unsigned cellid;
+	enum numa_mode mode;
+	char *nodeset; /* host NUMA nodes, as written */
+};
+
 /*
  * <memoryBacking> and the guest's NUMA cells (domain_conf_mem.c): where
  * guest RAM comes from and how QEMU holds it.
@@ -420,6 +435,10 @@ struct domain_mem {
 	int source;	/* <source type=>: 0 none, 1 anonymous, 2 memfd */
 	int access;	/* <access mode=>: 0 none, 1 shared, 2 private */
 	int allocation; /* <allocation mode=>: 0, 1 immediate, 2 ondemand */
+	enum numa_mode tune_mode; /* <numatune><memory mode= nodeset=> */
+	char *tune_nodeset;
+	struct numa_memnode *memnodes;
+	size_t n_memnodes;
 };
 
 /* <clock><timer name=> the qemu driver acts on. */

@@ -608,7 +608,8 @@ int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 		return -EINVAL;
 	parse_seclabels(root, &d->hw, w);
 	if (domain_parse_cpu(root, d, w, e) < 0 ||
-	    domain_parse_memory_backing(root, d, w, e) < 0)
+	    domain_parse_memory_backing(root, d, w, e) < 0 ||
+	    domain_parse_numatune(root, d, w, e) < 0)
 		return -EINVAL;
 	if ((n = xml_child(root, "clock")) &&
 	    (r = parse_clock(n, &d->hw, w, e)) < 0)
@@ -649,6 +650,7 @@ void domain_format_hw_top(FILE *f, const struct domain_def *d)
 	}
 	domain_format_cpu(f, d);
 	domain_format_memory_backing(f, d);
+	domain_format_numatune(f, d);
 	if (hw->clock)
 		format_clock(f, hw);
 	if (hw->seclabel_none)
@@ -752,12 +754,13 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	for (int k = 0; k < TIMER_N; k++)
 		if (hw->timers[k].given)
 			return "<timer>";
-	return hw->n_audios	      ? "<audio>"
-	       : hw->mem.n_cells      ? "<numa>"
-	       : hw->mem.backing      ? "<memoryBacking>"
-	       : hw->smm	      ? "<smm>"
-	       : hw->s3 || hw->s4     ? "<pm>"
-	       : hw->apic_eoi	      ? "<apic eoi>"
-	       : d->display.usb_ports ? "<controller ports>"
-				      : NULL;
+	return hw->n_audios				 ? "<audio>"
+	       : hw->mem.n_cells			 ? "<numa>"
+	       : hw->mem.backing			 ? "<memoryBacking>"
+	       : hw->mem.tune_mode || hw->mem.n_memnodes ? "<numatune>"
+	       : hw->smm				 ? "<smm>"
+	       : hw->s3 || hw->s4			 ? "<pm>"
+	       : hw->apic_eoi				 ? "<apic eoi>"
+	       : d->display.usb_ports			 ? "<controller ports>"
+							 : NULL;
 }

@@ -62,7 +62,7 @@ const char *domain_hw_qemu_only(const struct domain_def *d);
 
 /* The elements under <domain> domain_parse_hw_top() reads beside
  * <features>, <clock> and <cpu>. */
-#define DOMAIN_HW_TOP "seclabel", "pm", "memoryBacking"
+#define DOMAIN_HW_TOP "seclabel", "pm", "memoryBacking", "numatune"
 
 /* libvirt's names of enum timer_name and of struct domain_timer's
  * values (index 0: not given). */

@@ -344,6 +344,149 @@ int domain_parse_memory_backing(const xmlNode *root, struct domain_def *d,
 	return 0;
 }
 
+static const char *const numa_mode_names[] = {"", "strict", "preferred",
+					      "interleave", NULL};
+
+/* Host NUMA node numbers below this can be named. */
+#define MAX_HOST_NODES 1024
+
+/*
+ * <memory mode= nodeset= placement=> or <memnode cellid= mode= nodeset=>:
+ * 1 and @mode, @nodeset filled when kept; 0 when warned about (numad's
+ * placement, mode 'restrictive', which is cgroup's alone); -errno.
+ */
+static bool xml_has_attr(const xmlNode *n, const char *name)
+{
+	return xmlHasProp(n, BAD_CAST name) != NULL;
+}
+
+static int parse_tune(const xmlNode *n, const char *const *attrs,
+		      bool vcpu_auto, enum numa_mode *mode, char **nodeset,
+		      struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *m = xml_attr(n, "mode");
+	_cleanup_free_ char *placement = xml_attr(n, "placement");
+	int r = 0;
+
+	xml_check_known(n, attrs, NULL, w);
+	/* no placement and no nodeset: libvirt's default is <vcpu>'s */
+	if (!placement && !xml_has_attr(n, "nodeset") && vcpu_auto)
+		placement = xstrdup("auto");
+	if ((m && streq(m, "restrictive")) ||
+	    (placement && streq(placement, "auto"))) {
+		xml_warn(w, n,
+			 "<%s>: %s in <numatune> not acted on, the qemu "
+			 "driver binds guest RAM to the nodes a nodeset names",
+			 (const char *)n->name,
+			 placement && streq(placement, "auto")
+				 ? "placement='auto' (numad's)"
+				 : "mode='restrictive' (cgroup's alone)");
+		return 0;
+	}
+	if (m &&
+	    (r = xml_enum(n, "numatune mode", m, numa_mode_names + 1, e)) < 0)
+		return r;
+	*mode = (enum numa_mode)(r + 1); /* libvirt's default: strict */
+	if (placement && !streq(placement, "static"))
+		return xml_err(e, n, "invalid placement '%s' (static, auto)",
+			       placement);
+	*nodeset = xml_attr(n, "nodeset");
+	if (!*nodeset)
+		return xml_err(e, n, "<%s> without a nodeset",
+			       (const char *)n->name);
+	if (parse_list(n, "nodeset", *nodeset, MAX_HOST_NODES, e) < 0)
+		return -EINVAL;
+	return 1;
+}
+
+static int parse_memnode(const xmlNode *n, struct domain_mem *m,
+			 bool restrictive, struct xml_warnings *w,
+			 struct err **e)
+{
+	_cleanup_free_ char *mode = xml_attr(n, "mode");
+	_cleanup_free_ char *id = xml_attr(n, "cellid");
+	struct numa_memnode mn = {0};
+	uint64_t v;
+	int r;
+
+	if (xml_uint(n, "memnode cellid", id, 0, DOMAIN_MAX_NUMA_CELLS - 1, &v,
+		     e) < 0)
+		return -EINVAL;
+	if (v >= m->n_cells)
+		return xml_err(e, n, "cellid %s: the guest has no such cell",
+			       id);
+	for (size_t i = 0; i < m->n_memnodes; i++)
+		if (m->memnodes[i].cellid == v)
+			return xml_err(e, n, "a second memnode for cell %s",
+				       id);
+	/* libvirt: under a restrictive <memory>, restrictive memnodes */
+	if (restrictive != (mode && streq(mode, "restrictive")))
+		return xml_err(e, n,
+			       "mode='restrictive' in <memory> and <memnode> "
+			       "both, or in neither");
+	mn.cellid = (unsigned)v;
+	r = parse_tune(n,
+		       (const char *const[]){"cellid", "mode", "nodeset", NULL},
+		       false, &mn.mode, &mn.nodeset, w, e);
+	if (r <= 0) {
+		free(mn.nodeset);
+		return r;
+	}
+	m->memnodes = xreallocarray(m->memnodes, m->n_memnodes + 1,
+				    sizeof(*m->memnodes));
+	m->memnodes[m->n_memnodes++] = mn;
+	return 0;
+}
+
+int domain_parse_numatune(const xmlNode *root, struct domain_def *d,
+			  struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *nt = xml_child(root, "numatune");
+	struct domain_mem *m = &d->hw.mem;
+	const xmlNode *n;
+	_cleanup_free_ char *mode = NULL;
+	bool restrictive;
+
+	if (!nt)
+		return 0;
+	n = xml_child(nt, "memory");
+	mode = n ? xml_attr(n, "mode") : NULL;
+	restrictive = mode && streq(mode, "restrictive");
+	xml_check_known(nt, NULL,
+			(const char *const[]){"memory", "memnode", NULL}, w);
+	if (n && parse_tune(n,
+			    (const char *const[]){"mode", "nodeset",
+						  "placement", NULL},
+			    d->placement == VCPU_PLACEMENT_AUTO, &m->tune_mode,
+			    &m->tune_nodeset, w, e) < 0)
+		return -EINVAL;
+	for (n = nt->children; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && !n->ns &&
+		    xmlStrEqual(n->name, BAD_CAST "memnode") &&
+		    parse_memnode(n, m, restrictive, w, e) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+void domain_format_numatune(FILE *f, const struct domain_def *d)
+{
+	const struct domain_mem *m = &d->hw.mem;
+
+	if (!m->tune_mode && !m->n_memnodes)
+		return;
+	fputs("  <numatune>\n", f);
+	if (m->tune_mode)
+		fprintf(f, "    <memory mode='%s' nodeset='%s'/>\n",
+			numa_mode_names[m->tune_mode], m->tune_nodeset);
+	for (size_t i = 0; i < m->n_memnodes; i++)
+		fprintf(f,
+			"    <memnode cellid='%u' mode='%s' nodeset='%s'/>\n",
+			m->memnodes[i].cellid,
+			numa_mode_names[m->memnodes[i].mode],
+			m->memnodes[i].nodeset);
+	fputs("  </numatune>\n", f);
+}
+
 void domain_format_numa(FILE *f, const struct domain_def *d)
 {
 	const struct domain_mem *m = &d->hw.mem;
@@ -421,5 +564,9 @@ void domain_mem_clear(struct domain_mem *m)
 	for (size_t i = 0; i < m->n_pages; i++)
 		free(m->pages[i].nodeset);
 	free(m->pages);
+	for (size_t i = 0; i < m->n_memnodes; i++)
+		free(m->memnodes[i].nodeset);
+	free(m->memnodes);
+	free(m->tune_nodeset);
 	memset(m, 0, sizeof(*m));
 }

@@ -19,6 +19,10 @@ int domain_parse_numa(const xmlNode *n, struct domain_def *d,
 /* <memoryBacking> under @root, when there is one. */
 int domain_parse_memory_backing(const xmlNode *root, struct domain_def *d,
 				struct xml_warnings *w, struct err **e);
+/* <numatune> under @root (after <cpu>'s <numa>: memnodes name cells). */
+int domain_parse_numatune(const xmlNode *root, struct domain_def *d,
+			  struct xml_warnings *w, struct err **e);
+void domain_format_numatune(FILE *f, const struct domain_def *d);
 /* <numa>, inside <cpu>; <memoryBacking>, after it. */
 void domain_format_numa(FILE *f, const struct domain_def *d);
 void domain_format_memory_backing(FILE *f, const struct domain_def *d);

@@ -60,7 +60,45 @@ bool qemu_memory_backend(const struct domain_def *def)
 	const struct domain_mem *m = &def->hw.mem;
 
 	return m->n_cells || m->hugepages || m->source || m->access ||
-	       m->allocation;
+	       m->allocation || m->tune_mode;
+}
+
+/* The <numatune> policy of guest node @node: its memnode's, else the
+ * domain's; NULL nodeset: none. */
+static enum numa_mode node_policy(const struct domain_def *def, unsigned node,
+				  const char **nodeset)
+{
+	const struct domain_mem *m = &def->hw.mem;
+
+	for (size_t i = 0; i < m->n_memnodes; i++)
+		if (m->memnodes[i].cellid == node && m->n_cells) {
+			*nodeset = m->memnodes[i].nodeset;
+			return m->memnodes[i].mode;
+		}
+	*nodeset = m->tune_nodeset;
+	return m->tune_mode;
+}
+
+/* host-nodes and policy of a backend (mbind), as libvirt sets them. */
+static void add_policy(struct json_object *o, const struct domain_def *def,
+		       unsigned node)
+{
+	static const char *const policy[] = {"", "bind", "preferred",
+					     "interleave"};
+	const char *nodeset = NULL;
+	enum numa_mode mode = node_policy(def, node, &nodeset);
+	struct json_object *nodes;
+
+	if (!mode)
+		return;
+	nodes = json_object_new_array();
+	for (unsigned n = 0; n < QEMU_MAX_HOST_NODES; n++)
+		if (domain_list_has(nodeset, n))
+			json_object_array_add(nodes,
+					      json_object_new_int((int)n));
+	json_object_object_add(o, "host-nodes", nodes);
+	json_object_object_add(o, "policy",
+			       json_object_new_string(policy[mode]));
 }
 
 /* -object memory-backend-*,id=@id for node @node (0 without cells). */
@@ -92,6 +130,7 @@ static void backend(struct qemu_argv *a, const struct domain_def *def,
 	if (m->allocation == 1)
 		json_object_object_add(o, "prealloc",
 				       json_object_new_boolean(true));
+	add_policy(o, def, node);
 	qemu_arg_json(a, "-object", o);
 }
 

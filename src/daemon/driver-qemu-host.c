@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "daemon/domain_conf_audio.h"
+#include "daemon/domain_conf_mem.h"
 #include "daemon/driver-qemu.h"
 
 /* Where Debian's QEMU loads its modules from (QEMU_MODULE_DIR first,
@@ -215,12 +216,47 @@ static int check_memlock(const struct domain_def *def, struct err **e)
 			(unsigned long long)rl.rlim_max / 1024);
 }
 
+/* Whether host NUMA node @n is online (/sys/devices/system/node). */
+static bool node_online(unsigned n)
+{
+	_cleanup_free_ char *p =
+		xasprintf("/sys/devices/system/node/node%u", n);
+
+	return access(p, F_OK) == 0;
+}
+
+static int check_nodeset(const char *what, const char *nodeset, struct err **e)
+{
+	for (unsigned n = 0; nodeset && n < QEMU_MAX_HOST_NODES; n++)
+		if (domain_list_has(nodeset, n) && !node_online(n))
+			return err_setk(e, ERR_CONFIG_UNSUPPORTED, EINVAL,
+					"%s nodeset='%s': host NUMA node %u "
+					"is not on this host",
+					what, nodeset, n);
+	return 0;
+}
+
+/* <numatune>: QEMU binds guest RAM to host nodes that must exist (it
+ * would end with mbind's "Invalid argument"). */
+static int check_numatune(const struct domain_def *def, struct err **e)
+{
+	const struct domain_mem *m = &def->hw.mem;
+
+	if (check_nodeset("<numatune><memory>", m->tune_nodeset, e) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < m->n_memnodes; i++)
+		if (check_nodeset("<numatune><memnode>", m->memnodes[i].nodeset,
+				  e) < 0)
+			return -EINVAL;
+	return 0;
+}
+
 int qemu_check_host(const struct domain_def *def, struct err **e)
 {
 	int r;
 
 	if ((r = check_audio(def, e)) < 0 || (r = check_cpuset(def, e)) < 0 ||
-	    (r = check_memlock(def, e)) < 0)
+	    (r = check_memlock(def, e)) < 0 || (r = check_numatune(def, e)) < 0)
 		return r;
 	return check_hugepages(def, e);
 }

@@ -95,6 +95,10 @@ bool qemu_memory_backend(const struct domain_def *def);
  * hard limit, else none); 0: leave it. */
 rlim_t qemu_memlock_limit(const struct domain_def *def);
 
+/* Host NUMA nodes numbered below this are the ones a nodeset can name
+ * (as domain_conf_mem.c reads them). */
+#define QEMU_MAX_HOST_NODES 1024
+
 /* Host CPUs numbered below this are the ones a cpuset can name. */
 #define QEMU_MAX_HOST_CPUS 4096
 

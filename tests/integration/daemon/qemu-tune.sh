@@ -285,7 +285,7 @@ t_out "destroy" "Domain 'direct' destroyed" "$NIDO" destroy direct
 # A user-mode network is QEMU's: nido-vmm refuses it by name, and a type
 # 'kvm' domain with one runs on QEMU (the pick rule).
 sed -e "s|<domain type='qemu'>|<domain type='kvm'>|" -e 's|<name>direct</name>|<name>kvmuser</name>|' \
-	-e "s|<panic model='isa'/>||" \
+	-e "s|<panic model='isa'/>||" -e "s|<smm state='on'/>||" -e '/<pm>/d' -e '/<clock /d' -e '/<audio /d' \
 	-e "s|<devices>|<devices><emulator>/usr/bin/nido-vmm</emulator>|" \
 	"$tmp/direct.xml" >"$tmp/kvmuser.xml"
 t_err "the kvm driver refuses <interface type='user'> by name" \
@@ -317,7 +317,7 @@ t_err "a start whose cpuset has none of this host's CPUs fails, naming it" \
 # <numa> cells and <memoryBacking>, started paused (nothing to boot):
 # QEMU holds guest RAM as said, from one memfd per cell; then locked.
 sed -e 's|<name>direct</name>|<name>mem</name>|' \
-	-e "s|<memory unit='MiB'>256</memory>|<memory unit='MiB'>64</memory><memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>|" \
+	-e "s|<memory unit='MiB'>256</memory>|<memory unit='MiB'>64</memory><memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking><numatune><memnode cellid='1' mode='strict' nodeset='0'/></numatune>|" \
 	-e "s|<on_crash>|<cpu><numa><cell id='0' cpus='0' memory='32' unit='MiB'/><cell id='1' cpus='1' memory='32' unit='MiB'><distances><sibling id='0' value='21'/></distances></cell></numa></cpu><on_crash>|" \
 	"$tmp/direct.xml" >"$tmp/mem.xml"
 t_out "define a domain with <numa> cells and <memoryBacking>" "Domain 'mem' defined" \
@@ -328,9 +328,19 @@ pid=$(vm_pid mem)
 margs=$(tr '\0' ' ' </proc/"$pid"/cmdline)
 t_out "<numa>: a node per cell, its vCPUs, its memory backend" \
 	"-numa node,nodeid=1,cpus=1,memdev=ram-node1 -numa dist,src=1,dst=0,val=21" echo "$margs"
+t_out "<numatune><memnode>: cell 1's RAM bound to host node 0" \
+	'"id":"ram-node1","size":33554432,"share":true,"host-nodes":[0],"policy":"bind"}' echo "$margs"
 t "<source type='memfd'>: the cells' RAM is in memfds of QEMU's" \
 	grep -q "/memfd:memory-backend-memfd" /proc/"$pid"/maps
 t_out "destroy" "Domain 'mem' destroyed" "$NIDO" destroy mem
+
+# A host NUMA node this host has not: the start fails naming it.
+sed -e 's|<name>mem</name>|<name>nonode</name>|' -e "s|nodeset='0'|nodeset='63'|" \
+	"$tmp/mem.xml" >"$tmp/nonode.xml"
+"$NIDO" define "$tmp/nonode.xml" >/dev/null
+t_err "a start binding RAM to a host node not here fails, naming it" \
+	"failed to start domain 'nonode': <numatune><memnode> nodeset='63': host NUMA node 63 is not on this host" \
+	"$NIDO" start nonode
 
 # <locked/>: QEMU's memory locked, its limit raised by nidod; where
 # nidod may not raise it (no CAP_SYS_RESOURCE, a low hard limit), the

@@ -4,8 +4,9 @@
  * in (driver-qemu-argv-hw.c, domain_conf_audio.c): from domain XML as a
  * user gives it, through `nido define`'s checks, to QEMU's options, and
  * back out in the definition: <audio> backends with their <input>,
- * <output> and <settings>; <seclabel type='none'>; <numa> cells and
- * <memoryBacking>; <clock><timer>; <smm>, <pm>, <apic eoi>, xHCI ports.
+ * <output> and <settings>; <seclabel type='none'>; <numa> cells,
+ * <memoryBacking> and <numatune>; <clock><timer>; <smm>, <pm>, <apic eoi>, xHCI
+ * ports.
  */
 #include <errno.h>
 
@@ -368,6 +369,44 @@ static void kvm_driver_refuses_them(void)
 	}
 }
 
+static void numatune_binds_backends(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s = argv_for(
+		"<vcpu>2</vcpu><cpu><numa>"
+		"<cell id='0' cpus='0' memory='32' unit='MiB'/>"
+		"<cell id='1' cpus='1' memory='32' unit='MiB'/></numa></cpu>"
+		"<numatune><memory mode='interleave' nodeset='0-2,^1'/>"
+		"<memnode cellid='1' mode='preferred' nodeset='3'/></numatune>",
+		"", &def);
+	_cleanup_free_ char *whole = argv_for(
+		"<numatune><memory nodeset='0'/></numatune>", "", NULL);
+	_cleanup_free_ char *cell = refusal(
+		"<numatune><memnode cellid='0' nodeset='0'/></numatune>", "");
+	_cleanup_free_ char *w = warnings(
+		"<numatune><memory mode='strict' placement='auto'/></numatune>",
+		"");
+
+	if (!s || !whole)
+		return;
+	CHECK_STR_CONTAINS(s,
+			   "\"id\":\"ram-node0\",\"size\":33554432,"
+			   "\"host-nodes\":[0,2],\"policy\":\"interleave\"}");
+	CHECK_STR_CONTAINS(s, "\"id\":\"ram-node1\",\"size\":33554432,"
+			      "\"host-nodes\":[3],\"policy\":\"preferred\"}");
+	CHECK_STR_CONTAINS(whole, "{\"qom-type\":\"memory-backend-ram\",\"id\":"
+				  "\"pc.ram\",\"size\":67108864,\"host-nodes\":"
+				  "[0],\"policy\":\"bind\"}\n-machine\n"
+				  "memory-backend=pc.ram\n");
+	CHECK_STR_CONTAINS(def,
+			   "<numatune>\n    <memory mode='interleave' "
+			   "nodeset='0-2,^1'/>\n    <memnode cellid='1' "
+			   "mode='preferred' nodeset='3'/>\n  </numatune>");
+	CHECK_STR_CONTAINS(cell, "cellid 0: the guest has no such cell");
+	CHECK_STR_CONTAINS(w, "<memory>: placement='auto' (numad's) in "
+			      "<numatune> not acted on");
+}
+
 int main(void)
 {
 	RUN(audio_backends_with_their_options);
@@ -379,5 +418,6 @@ int main(void)
 	RUN(timers);
 	RUN(smm_pm_eoi_usb_ports);
 	RUN(kvm_driver_refuses_them);
+	RUN(numatune_binds_backends);
 	return test_done();
 }

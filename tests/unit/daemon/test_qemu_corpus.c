@@ -169,6 +169,9 @@ static const struct known {
 	{"domain/cpu/numa/cell", {"id", "cpus", "memory", "memAccess"}},
 	{"domain/cpu/numa/cell/distances", {0}},
 	{"domain/cpu/numa/cell/distances/sibling", {"id", "value"}},
+	{"domain/numatune", {0}},
+	{"domain/numatune/memory", {"mode", "nodeset"}},
+	{"domain/numatune/memnode", {"cellid", "mode", "nodeset"}},
 	{"domain/memoryBacking", {0}},
 	{"domain/memoryBacking/hugepages!", {0}},
 	{"domain/memoryBacking/hugepages/page", {"size", "nodeset"}},
@@ -402,6 +405,21 @@ static bool timer_kept(const xmlNode *n)
 	return kept;
 }
 
+/* A <numatune> child nido keeps: with a nodeset, not numad's
+ * placement, not mode 'restrictive'. */
+static bool numatune_kept(const xmlNode *n)
+{
+	xmlChar *m = xmlGetProp(n, BAD_CAST "mode");
+	xmlChar *p = xmlGetProp(n, BAD_CAST "placement");
+	bool kept = !(m && xmlStrEqual(m, BAD_CAST "restrictive")) &&
+		    !(p && xmlStrEqual(p, BAD_CAST "auto")) &&
+		    xmlHasProp(n, BAD_CAST "nodeset");
+
+	xmlFree(m);
+	xmlFree(p);
+	return kept;
+}
+
 /* <memoryBacking><source type='file'>: not kept (warned). */
 static bool backing_source_kept(const xmlNode *n)
 {
@@ -444,7 +462,8 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 	     (xmlStrEqual(n->name, BAD_CAST "seclabel") && !seclabel_kept(n)) ||
 	     (streq(path, "domain/memoryBacking/source") &&
 	      !backing_source_kept(n)) ||
-	     (streq(path, "domain/clock/timer") && !timer_kept(n))))
+	     (streq(path, "domain/clock/timer") && !timer_kept(n)) ||
+	     (str_has_prefix(path, "domain/numatune/") && !numatune_kept(n))))
 		k = NULL;
 	if (!k) {
 		if (!anyway(path, NULL, NULL))
