@@ -1164,8 +1164,8 @@ int domain_def_parse_with(const char *xml, size_t len,
 				  "vcpu",	 "os",	     "on_poweroff",
 				  "on_reboot",	 "on_crash", "devices",
 				  "memtune",	 "cputune",  "features",
-				  "clock",	 "cpu",	     NULL,
-				  NULL,		 NULL};
+				  "clock",	 "cpu",	     DOMAIN_HW_TOP,
+				  NULL,		 NULL,	     NULL};
 	__attribute__((cleanup(cleanup_domain_defp))) struct domain_def *d =
 		NULL;
 	_cleanup_free_ char *type = NULL;

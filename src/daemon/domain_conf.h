@@ -274,6 +274,7 @@ struct domain_display {
 	bool ps2_keyboard;  /* <input type='keyboard' bus='ps2'>, implicit */
 	enum usb_model usb; /* <controller type='usb' model=> */
 	struct dev_pci_addr video_pci, usb_pci; /* their <address> */
+	unsigned usb_ports; /* an xHCI's <controller ports=>; 0: default */
 	unsigned video_vram, video_heads; /* <model vram= heads=>; 0: none */
 };
 
@@ -365,6 +366,104 @@ struct domain_cpu {
 	size_t n_features;
 };
 
+/* <audio type=>: the backends QEMU's -audiodev has on Linux. */
+enum audio_type {
+	AUDIO_NONE,
+	AUDIO_ALSA,
+	AUDIO_JACK,
+	AUDIO_OSS,
+	AUDIO_PULSEAUDIO,
+	AUDIO_SDL,
+	AUDIO_FILE,
+};
+
+/* One attribute of an <audio>, its <input>/<output> or their
+ * <settings>: @key indexes domain_audio_keys (domain_conf_audio.h). */
+struct audio_opt {
+	unsigned key;
+	unsigned dir; /* 0: <audio>; 1: <input>; 2: <output> */
+	char *value;  /* as written (checked); owned */
+};
+
+/* <audio id= type=> (domain_conf_audio.c): QEMU's -audiodev audioN. */
+struct domain_audio {
+	unsigned id;
+	enum audio_type type;
+	struct audio_opt *opts;
+	size_t n_opts;
+};
+
+/* <numa><cell>'s <distances><sibling id= value=>. */
+struct numa_sibling {
+	unsigned id, value;
+};
+
+/* Most NUMA cells of a guest (QEMU's MAX_NODES is 128). */
+#define DOMAIN_MAX_NUMA_CELLS 128
+
+/* <cpu><numa><cell> (domain_conf_mem.c): a guest NUMA node. */
+struct numa_cell {
+	unsigned id;
+	char *cpus; /* vCPU list as written ("0-3,8-11"); NULL */
+	uint64_t memory_kib;
+	int mem_access; /* memAccess: 0 default, 1 shared, 2 private */
+	struct numa_sibling *siblings;
+	size_t n_siblings;
+};
+
+/* <memoryBacking><hugepages><page size= nodeset=>. */
+struct hugepage {
+	uint64_t size_kib;
+	char *nodeset; /* NULL: every node without its own page */
+};
+
+/* <numatune> modes: where QEMU's memory policy binds guest RAM (mbind). */
+enum numa_mode {
+	NUMA_MODE_NONE,
+	NUMA_MODE_STRICT,
+	NUMA_MODE_PREFERRED,
+	NUMA_MODE_INTERLEAVE
+};
+
+/* <numatune><memnode cellid= mode= nodeset=>. */
+struct numa_memnode {
+	unsigned cellid;
+	enum numa_mode mode;
+	char *nodeset; /* host NUMA nodes, as written */
+};
+
+/*
+ * <memoryBacking> and the guest's NUMA cells (domain_conf_mem.c): where
+ * guest RAM comes from and how QEMU holds it.
+ */
+struct domain_mem {
+	struct numa_cell *cells;
+	size_t n_cells;
+	bool backing;	/* a <memoryBacking> */
+	bool hugepages; /* <hugepages>, with @pages or none (the default) */
+	struct hugepage *pages;
+	size_t n_pages;
+	bool nosharepages, locked;
+	int source;	/* <source type=>: 0 none, 1 anonymous, 2 memfd */
+	int access;	/* <access mode=>: 0 none, 1 shared, 2 private */
+	int allocation; /* <allocation mode=>: 0, 1 immediate, 2 ondemand */
+	enum numa_mode tune_mode; /* <numatune><memory mode= nodeset=> */
+	char *tune_nodeset;
+	struct numa_memnode *memnodes;
+	size_t n_memnodes;
+};
+
+/* <clock><timer name=> the qemu driver acts on. */
+enum timer_name { TIMER_RTC, TIMER_PIT, TIMER_HPET, TIMER_KVMCLOCK, TIMER_N };
+
+/* One <timer> (domain_conf_hw.c); values index the names there, 0 for
+ * not given: present (yes, no), tickpolicy (delay, catchup, discard),
+ * track (guest, wall, realtime). */
+struct domain_timer {
+	bool given;
+	int present, tickpolicy, track;
+};
+
 /* Most controllers of the kinds domain_conf_hw.c reads. */
 #define DOMAIN_MAX_CONTROLLERS 16
 
@@ -385,11 +484,20 @@ struct domain_hw {
 	struct dev_pci_addr watchdog_pci;
 	bool panic; /* <panic model='isa'>: QEMU's pvpanic */
 	enum clock_offset clock;
+	struct domain_timer timers[TIMER_N]; /* <clock><timer> */
 	bool features; /* a <features> element: then acpi, apic, pae */
 	bool acpi, apic, pae;
+	enum domain_tristate apic_eoi; /* <apic eoi=> */
+	enum domain_tristate smm;      /* <smm state=> */
+	enum domain_tristate s3, s4;   /* <pm><suspend-to-mem|disk enabled> */
 	enum domain_tristate bootmenu; /* <bootmenu enable=> */
 	unsigned bootmenu_timeout_ms;  /* <bootmenu timeout=>; 0: none */
-	int audio_none_id; /* <audio id=N type='none'/>; 0: none given */
+	/* <seclabel type='none'/>: no security label: 1; with
+	 * model='none': 2; 0: none given */
+	int seclabel_none;
+	struct domain_mem mem;	     /* domain_conf_mem.c */
+	struct domain_audio *audios; /* <audio>: domain_conf_audio.c */
+	size_t n_audios;
 	struct domain_cpu cpu;
 };
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_mem.h"
 
 const char *const cpu_mode_names[] = {"custom", "host-passthrough",
 				      "host-model", "maximum", NULL};
@@ -153,11 +154,12 @@ int domain_parse_cpu(const xmlNode *root, struct domain_def *d,
 	if (!n)
 		return 0;
 	c->given = true;
-	xml_check_known(
-		n,
-		(const char *const[]){"mode", "match", "check", "migratable",
-				      NULL},
-		(const char *const[]){"model", "topology", "feature", NULL}, w);
+	xml_check_known(n,
+			(const char *const[]){"mode", "match", "check",
+					      "migratable", NULL},
+			(const char *const[]){"model", "topology", "feature",
+					      "numa", NULL},
+			w);
 	if (mode && (r = xml_enum(n, "cpu mode", mode, cpu_mode_names, e)) < 0)
 		return r;
 	c->mode = mode ? (enum cpu_mode)r : CPU_MODE_CUSTOM;
@@ -183,6 +185,9 @@ int domain_parse_cpu(const xmlNode *root, struct domain_def *d,
 				       : parse_topology(x, c, w, e);
 		else if (xmlStrEqual(x->name, BAD_CAST "feature"))
 			r = parse_feature(x, c, w, e);
+		else if (xmlStrEqual(x->name, BAD_CAST "numa"))
+			r = d->hw.mem.n_cells ? xml_err(e, x, "a second <numa>")
+					      : domain_parse_numa(x, d, w, e);
 		else
 			r = 0;
 		if (r < 0)
@@ -207,7 +212,8 @@ void domain_format_cpu(FILE *f, const struct domain_def *d)
 	put_attr(f, "match", c->match);
 	put_attr(f, "check", c->check);
 	put_attr(f, "migratable", c->migratable);
-	if (!c->model && !c->fallback && !c->sockets && !c->n_features) {
+	if (!c->model && !c->fallback && !c->sockets && !c->n_features &&
+	    !d->hw.mem.n_cells) {
 		fputs("/>\n", f);
 		return;
 	}
@@ -229,6 +235,7 @@ void domain_format_cpu(FILE *f, const struct domain_def *d)
 		fprintf(f, "    <feature policy='%s' name='%s'/>\n",
 			cpu_policy_names[c->features[i].policy],
 			c->features[i].name);
+	domain_format_numa(f, d);
 	fputs("  </cpu>\n", f);
 }
 

@@ -437,15 +437,23 @@ static int parse_usb(const xmlNode *n, const struct domain_def *d,
 		     struct err **e)
 {
 	_cleanup_free_ char *model = xml_attr(n, "model");
+	_cleanup_free_ char *ports = xml_attr(n, "ports");
+	uint64_t v = 0;
 	int r;
 
-	xml_check_known(n,
-			(const char *const[]){"type", "index", "model", NULL},
-			(const char *const[]){"address", NULL}, w);
+	xml_check_known(
+		n,
+		(const char *const[]){"type", "index", "model", "ports", NULL},
+		(const char *const[]){"address", NULL}, w);
 	if (dp->usb)
 		return xml_err(e, n, "a second USB controller");
 	if (domain_parse_address(n, &dp->usb_pci, NULL, e) < 0)
 		return -EINVAL;
+	/* an xHCI's USB 2 and USB 3 ports, as many each (QEMU's p2, p3) */
+	if (ports &&
+	    xml_uint(n, "USB controller ports", ports, 1, 15, &v, e) < 0)
+		return -EINVAL;
+	dp->usb_ports = (unsigned)v;
 	if (!model) {
 		bool q35 =
 			d->machine && (streq(d->machine, "q35") ||
@@ -458,6 +466,12 @@ static int parse_usb(const xmlNode *n, const struct domain_def *d,
 			  e)) < 0)
 		return r;
 	dp->usb = (enum usb_model)(r + 1);
+	if (dp->usb_ports && dp->usb != USB_QEMU_XHCI &&
+	    dp->usb != USB_NEC_XHCI)
+		return xml_err(e, n,
+			       "ports='%u': only an xHCI controller "
+			       "(qemu-xhci, nec-xhci) has a number of ports",
+			       dp->usb_ports);
 	return 0;
 }
 
@@ -494,16 +508,14 @@ void domain_format_display(FILE *f, const struct domain_def *d, bool active)
 	int port =
 		active && dp->vnc_port_live ? dp->vnc_port_live : dp->vnc_port;
 
-	if (dp->usb && !dp->usb_pci.set)
-		fprintf(f,
-			"    <controller type='usb' index='0' "
-			"model='%s'/>\n",
+	if (dp->usb) {
+		fprintf(f, "    <controller type='usb' index='0' model='%s'",
 			usb_model_names[dp->usb]);
+		if (dp->usb_ports)
+			fprintf(f, " ports='%u'", dp->usb_ports);
+		fputs(dp->usb_pci.set ? ">\n" : "/>\n", f);
+	}
 	if (dp->usb && dp->usb_pci.set) {
-		fprintf(f,
-			"    <controller type='usb' index='0' "
-			"model='%s'>\n",
-			usb_model_names[dp->usb]);
 		domain_format_pci_address(f, 6, &dp->usb_pci);
 		fputs("    </controller>\n", f);
 	}

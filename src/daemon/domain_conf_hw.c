@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "daemon/domain_conf_audio.h"
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_mem.h"
 
 const char *const controller_type_names[] = {"pci", "ide", "sata", "scsi",
 					     NULL};
@@ -21,6 +23,13 @@ static const char *const watchdog_model_names[] = {"", "i6300esb", "ib700",
 						   NULL};
 static const char *const balloon_model_names[] = {"", "virtio", "none", NULL};
 static const char *const clock_names[] = {"", "utc", "localtime", NULL};
+const char *const domain_timer_names[] = {"rtc", "pit", "hpet", "kvmclock",
+					  NULL};
+const char *const domain_timer_present[] = {"", "yes", "no", NULL};
+const char *const domain_timer_tickpolicy[] = {"", "delay", "catchup",
+					       "discard", NULL};
+const char *const domain_timer_track[] = {"", "guest", "wall", "realtime",
+					  NULL};
 static const char *const on_off[] = {"", "on", "off", NULL};
 static const char *const yes_no[] = {"", "yes", "no", NULL};
 
@@ -316,28 +325,6 @@ static int parse_panic(const xmlNode *c, struct domain_hw *hw,
 	return 0;
 }
 
-/*
- * <audio id='1' type='none'/>: no sound reaches the host, which is what
- * a guest without sound devices has (1). Other backends are not read (0:
- * warned about as an unknown device).
- */
-static int parse_audio(const xmlNode *c, struct domain_hw *hw, struct err **e)
-{
-	_cleanup_free_ char *type = xml_attr(c, "type");
-	_cleanup_free_ char *id = xml_attr(c, "id");
-	uint64_t v;
-
-	if (!type || !streq(type, "none") || c->children ||
-	    (c->properties && c->properties->next && c->properties->next->next))
-		return 0;
-	if (hw->audio_none_id)
-		return xml_err(e, c, "a second <audio type='none'>");
-	if (xml_uint(c, "audio id", id, 1, 255, &v, e) < 0)
-		return -EINVAL;
-	hw->audio_none_id = (int)v;
-	return 1;
-}
-
 int domain_parse_hw_device(const xmlNode *c, struct domain_def *d,
 			   struct xml_warnings *w, struct err **e)
 {
@@ -352,7 +339,7 @@ int domain_parse_hw_device(const xmlNode *c, struct domain_def *d,
 	if (streq(name, "panic"))
 		return parse_panic(c, &d->hw, w, e) < 0 ? -EINVAL : 1;
 	if (streq(name, "audio"))
-		return parse_audio(c, &d->hw, e);
+		return domain_parse_audio(c, d, w, e);
 	if (!streq(name, "controller") || !(type = xml_attr(c, "type")))
 		return 0;
 	for (t = 0; controller_type_names[t]; t++)
@@ -362,18 +349,183 @@ int domain_parse_hw_device(const xmlNode *c, struct domain_def *d,
 	return 0;
 }
 
-/* <features><acpi/><apic/><pae/></features>: what libvirt turns on. */
-static void parse_features(const xmlNode *n, struct domain_hw *hw,
-			   struct xml_warnings *w)
+static bool has_element(const xmlNode *n)
 {
-	xml_check_known(n, NULL,
-			(const char *const[]){"acpi", "apic", "pae", NULL}, w);
+	for (const xmlNode *c = n->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			return true;
+	return false;
+}
+
+/* The index of @v in @names (from 1), 0 when absent, -1 when unknown. */
+static int timer_value(const xmlNode *n, const char *attr,
+		       const char *const *names)
+{
+	_cleanup_free_ char *v = xml_attr(n, attr);
+
+	if (!v)
+		return 0;
+	for (int i = 1; names[i]; i++)
+		if (streq(v, names[i]))
+			return i;
+	return -1;
+}
+
+/*
+ * <timer name= ...>: what QEMU does with each (driver-qemu-argv-hw.c):
+ * the RTC's track and catch-up, the PIT's lost tick policy, the HPET
+ * present or not, kvmclock on or off. Anything else of a timer (other
+ * timers, present='no' for the RTC or PIT, track='boot', tickpolicy
+ * 'merge', <catchup>, frequency) is warned about with its whole timer.
+ */
+static int parse_timer(const xmlNode *n, struct domain_hw *hw,
+		       struct xml_warnings *w, struct err **e)
+{
+	static const char *const allowed[TIMER_N][3] = {
+		{"track", "tickpolicy"},
+		{"tickpolicy"},
+		{"present"},
+		{"present"},
+	};
+	_cleanup_free_ char *name = xml_attr(n, "name");
+	struct domain_timer t = {.given = true};
+	int k = -1;
+	bool ok;
+
+	for (int i = 0; name && domain_timer_names[i]; i++)
+		if (streq(name, domain_timer_names[i]))
+			k = i;
+	t.present = timer_value(n, "present", domain_timer_present);
+	t.tickpolicy = timer_value(n, "tickpolicy", domain_timer_tickpolicy);
+	t.track = timer_value(n, "track", domain_timer_track);
+	ok = k >= 0 && t.present >= 0 && t.tickpolicy >= 0 && t.track >= 0 &&
+	     !has_element(n) && !(k == TIMER_RTC && t.tickpolicy == 3);
+	for (const xmlAttr *a = n->properties; ok && a; a = a->next) {
+		const char *an = (const char *)a->name;
+
+		ok = !a->ns && (streq(an, "name") || streq(an, allowed[k][0]) ||
+				(allowed[k][1] && streq(an, allowed[k][1])));
+	}
+	if (!ok) {
+		xml_warn(w, n,
+			 "<timer>: <timer name='%s'> with these settings not "
+			 "acted on by the qemu driver",
+			 name ? name : "");
+		return 0;
+	}
+	if (hw->timers[k].given)
+		return xml_err(e, n, "a second <timer name='%s'>", name);
+	hw->timers[k] = t;
+	return 0;
+}
+
+static int parse_clock(const xmlNode *n, struct domain_hw *hw,
+		       struct xml_warnings *w, struct err **e)
+{
+	int r;
+
+	xml_check_known(n, (const char *const[]){"offset", NULL},
+			(const char *const[]){"timer", NULL}, w);
+	if ((r = enum_attr(n, "offset", "clock offset", clock_names, e)) < 0)
+		return r;
+	hw->clock = (enum clock_offset)r;
+	if (!r)
+		return xml_err(e, n, "<clock> without offset");
+	for (const xmlNode *c = n->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && !c->ns &&
+		    xmlStrEqual(c->name, BAD_CAST "timer") &&
+		    parse_timer(c, hw, w, e) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+static void format_clock(FILE *f, const struct domain_hw *hw)
+{
+	bool any = false;
+
+	for (int k = 0; k < TIMER_N; k++)
+		any |= hw->timers[k].given;
+	fprintf(f, "  <clock offset='%s'%s\n", clock_names[hw->clock],
+		any ? ">" : "/>");
+	for (int k = 0; any && k < TIMER_N; k++) {
+		const struct domain_timer *t = &hw->timers[k];
+
+		if (!t->given)
+			continue;
+		fprintf(f, "    <timer name='%s'", domain_timer_names[k]);
+		if (t->track)
+			fprintf(f, " track='%s'", domain_timer_track[t->track]);
+		if (t->tickpolicy)
+			fprintf(f, " tickpolicy='%s'",
+				domain_timer_tickpolicy[t->tickpolicy]);
+		if (t->present)
+			fprintf(f, " present='%s'",
+				domain_timer_present[t->present]);
+		fputs("/>\n", f);
+	}
+	if (any)
+		fputs("  </clock>\n", f);
+}
+
+/* <@tag @attr='on|off'/> (or yes|no with @names) under @n into @out. */
+static int parse_switch(const xmlNode *n, const char *tag, const char *attr,
+			const char *const *names, enum domain_tristate *out,
+			struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *c = xml_child(n, tag);
+	int r;
+
+	if (!c)
+		return 0;
+	xml_check_known(c, (const char *const[]){attr, NULL}, NULL, w);
+	if ((r = enum_attr(c, attr, tag, names, e)) < 0)
+		return r;
+	*out = (enum domain_tristate)r;
+	return 0;
+}
+
+/*
+ * <features><acpi/><apic eoi=/><pae/><smm state=/></features>: what
+ * libvirt turns on; the APIC's paravirtual EOI and SMM (its <tseg>
+ * size is warned about).
+ */
+static int parse_features(const xmlNode *n, struct domain_hw *hw,
+			  struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *apic = xml_child(n, "apic");
+	const xmlNode *smm = xml_child(n, "smm");
+
+	xml_check_known(
+		n, NULL,
+		(const char *const[]){"acpi", "apic", "pae", "smm", NULL}, w);
 	hw->features = true;
 	hw->acpi = xml_child(n, "acpi") != NULL;
-	hw->apic = xml_child(n, "apic") != NULL;
+	hw->apic = apic != NULL;
 	hw->pae = xml_child(n, "pae") != NULL;
-	if (hw->apic)
-		xml_check_known(xml_child(n, "apic"), NULL, NULL, w);
+	if (apic &&
+	    parse_switch(n, "apic", "eoi", on_off, &hw->apic_eoi, w, e) < 0)
+		return -EINVAL;
+	if (smm && parse_switch(n, "smm", "state", on_off, &hw->smm, w, e) < 0)
+		return -EINVAL;
+	if (smm && !hw->smm)
+		return xml_err(e, smm, "<smm> without state");
+	return 0;
+}
+
+/* <pm><suspend-to-mem enabled=/><suspend-to-disk enabled=/></pm>. */
+static int parse_pm(const xmlNode *n, struct domain_hw *hw,
+		    struct xml_warnings *w, struct err **e)
+{
+	xml_check_known(n, NULL,
+			(const char *const[]){"suspend-to-mem",
+					      "suspend-to-disk", NULL},
+			w);
+	if (parse_switch(n, "suspend-to-mem", "enabled", yes_no, &hw->s3, w,
+			 e) < 0 ||
+	    parse_switch(n, "suspend-to-disk", "enabled", yes_no, &hw->s4, w,
+			 e) < 0)
+		return -EINVAL;
+	return 0;
 }
 
 static int parse_bootmenu(const xmlNode *n, struct domain_hw *hw,
@@ -399,6 +551,49 @@ static int parse_bootmenu(const xmlNode *n, struct domain_hw *hw,
 	return 0;
 }
 
+/*
+ * <seclabel type='none'/> (no model, or model='none'): QEMU gets no
+ * security label, which is what nido does: it confines QEMU with its
+ * own sandbox (a per-VM identity, -sandbox, fds passed), never with
+ * SELinux, AppArmor or DAC relabelling. Other labels name a confinement
+ * nido does not apply: warned by name.
+ */
+/* @n has @n_attrs attributes, none in a namespace, and no element. */
+static bool bare(const xmlNode *n, int n_attrs)
+{
+	for (const xmlAttr *a = n->properties; a; a = a->next)
+		if (a->ns || --n_attrs < 0)
+			return false;
+	return !has_element(n);
+}
+
+static void parse_seclabels(const xmlNode *root, struct domain_hw *hw,
+			    struct xml_warnings *w)
+{
+	for (const xmlNode *n = root->children; n; n = n->next) {
+		_cleanup_free_ char *type = NULL, *model = NULL;
+
+		if (n->type != XML_ELEMENT_NODE || n->ns ||
+		    !xmlStrEqual(n->name, BAD_CAST "seclabel"))
+			continue;
+		type = xml_attr(n, "type");
+		model = xml_attr(n, "model");
+		if (type && streq(type, "none") &&
+		    (!model || streq(model, "none")) && !hw->seclabel_none &&
+		    bare(n, 2 - !model)) {
+			hw->seclabel_none = model ? 2 : 1;
+			continue;
+		}
+		xml_warn(
+			w, n,
+			"<seclabel>: type '%s'%s%s%s not acted on, nido "
+			"confines QEMU with its own sandbox, not with security "
+			"labels",
+			type ? type : "dynamic", model ? " model '" : "",
+			model ? model : "", model ? "'" : "");
+	}
+}
+
 int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 			struct domain_def *d, struct xml_warnings *w,
 			struct err **e)
@@ -406,20 +601,19 @@ int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 	const xmlNode *n;
 	int r;
 
-	if ((n = xml_child(root, "features")))
-		parse_features(n, &d->hw, w);
-	if (domain_parse_cpu(root, d, w, e) < 0)
+	if ((n = xml_child(root, "features")) &&
+	    parse_features(n, &d->hw, w, e) < 0)
 		return -EINVAL;
-	if ((n = xml_child(root, "clock"))) {
-		xml_check_known(n, (const char *const[]){"offset", NULL}, NULL,
-				w);
-		if ((r = enum_attr(n, "offset", "clock offset", clock_names,
-				   e)) < 0)
-			return r;
-		d->hw.clock = (enum clock_offset)r;
-		if (!r)
-			return xml_err(e, n, "<clock> without offset");
-	}
+	if ((n = xml_child(root, "pm")) && parse_pm(n, &d->hw, w, e) < 0)
+		return -EINVAL;
+	parse_seclabels(root, &d->hw, w);
+	if (domain_parse_cpu(root, d, w, e) < 0 ||
+	    domain_parse_memory_backing(root, d, w, e) < 0 ||
+	    domain_parse_numatune(root, d, w, e) < 0)
+		return -EINVAL;
+	if ((n = xml_child(root, "clock")) &&
+	    (r = parse_clock(n, &d->hw, w, e)) < 0)
+		return r;
 	if (os && (n = xml_child(os, "bootmenu")))
 		return parse_bootmenu(n, &d->hw, w, e);
 	return 0;
@@ -433,15 +627,35 @@ void domain_format_hw_top(FILE *f, const struct domain_def *d)
 		fputs("  <features>\n", f);
 		if (hw->acpi)
 			fputs("    <acpi/>\n", f);
-		if (hw->apic)
+		if (hw->apic && hw->apic_eoi)
+			fprintf(f, "    <apic eoi='%s'/>\n",
+				on_off[hw->apic_eoi]);
+		else if (hw->apic)
 			fputs("    <apic/>\n", f);
 		if (hw->pae)
 			fputs("    <pae/>\n", f);
+		if (hw->smm)
+			fprintf(f, "    <smm state='%s'/>\n", on_off[hw->smm]);
 		fputs("  </features>\n", f);
 	}
+	if (hw->s3 || hw->s4) {
+		fputs("  <pm>\n", f);
+		if (hw->s3)
+			fprintf(f, "    <suspend-to-mem enabled='%s'/>\n",
+				yes_no[hw->s3]);
+		if (hw->s4)
+			fprintf(f, "    <suspend-to-disk enabled='%s'/>\n",
+				yes_no[hw->s4]);
+		fputs("  </pm>\n", f);
+	}
 	domain_format_cpu(f, d);
+	domain_format_memory_backing(f, d);
+	domain_format_numatune(f, d);
 	if (hw->clock)
-		fprintf(f, "  <clock offset='%s'/>\n", clock_names[hw->clock]);
+		format_clock(f, hw);
+	if (hw->seclabel_none)
+		fprintf(f, "  <seclabel type='none'%s/>\n",
+			hw->seclabel_none == 2 ? " model='none'" : "");
 }
 
 void domain_format_bootmenu(FILE *f, const struct domain_def *d)
@@ -517,9 +731,7 @@ void domain_format_hw_devices(FILE *f, const struct domain_def *d)
 			format_addressed(f, s, "memballoon", &hw->balloon_pci);
 		}
 	}
-	if (hw->audio_none_id)
-		fprintf(f, "    <audio id='%d' type='none'/>\n",
-			hw->audio_none_id);
+	domain_format_audios(f, d);
 	if (hw->panic)
 		fputs("    <panic model='isa'>\n      <address type='isa' "
 		      "iobase='0x505'/>\n    </panic>\n",
@@ -529,6 +741,26 @@ void domain_format_hw_devices(FILE *f, const struct domain_def *d)
 void domain_hw_clear(struct domain_hw *hw)
 {
 	domain_cpu_clear(&hw->cpu);
+	domain_audios_clear(hw);
+	domain_mem_clear(&hw->mem);
 	free(hw->controllers);
 	memset(hw, 0, sizeof(*hw));
+}
+
+const char *domain_hw_qemu_only(const struct domain_def *d)
+{
+	const struct domain_hw *hw = &d->hw;
+
+	for (int k = 0; k < TIMER_N; k++)
+		if (hw->timers[k].given)
+			return "<timer>";
+	return hw->n_audios				 ? "<audio>"
+	       : hw->mem.n_cells			 ? "<numa>"
+	       : hw->mem.backing			 ? "<memoryBacking>"
+	       : hw->mem.tune_mode || hw->mem.n_memnodes ? "<numatune>"
+	       : hw->smm				 ? "<smm>"
+	       : hw->s3 || hw->s4			 ? "<pm>"
+	       : hw->apic_eoi				 ? "<apic eoi>"
+	       : d->display.usb_ports			 ? "<controller ports>"
+							 : NULL;
 }

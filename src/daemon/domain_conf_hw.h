@@ -53,6 +53,24 @@ void domain_format_hw_devices(FILE *f, const struct domain_def *d);
 
 void domain_hw_clear(struct domain_hw *hw);
 
+/*
+ * The first element of @d that only the qemu driver runs (<audio>,
+ * <timer>, <numa>, <memoryBacking>, <smm>, <pm>, ...), for the other
+ * drivers to refuse by name; NULL when there is none.
+ */
+const char *domain_hw_qemu_only(const struct domain_def *d);
+
+/* The elements under <domain> domain_parse_hw_top() reads beside
+ * <features>, <clock> and <cpu>. */
+#define DOMAIN_HW_TOP "seclabel", "pm", "memoryBacking", "numatune"
+
+/* libvirt's names of enum timer_name and of struct domain_timer's
+ * values (index 0: not given). */
+extern const char *const domain_timer_names[];
+extern const char *const domain_timer_present[];
+extern const char *const domain_timer_tickpolicy[];
+extern const char *const domain_timer_track[];
+
 /* <cpu> under @root into @d->hw.cpu (domain_conf_cpu.c), and libvirt's
  * rule that its topology makes the vCPU count. */
 int domain_parse_cpu(const xmlNode *root, struct domain_def *d,

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 
 #include "daemon/domain_conf.h"
+#include "daemon/domain_conf_hw.h"
 #include "daemon/driver-common.h"
 
 /* <os>: the machine nido-vmm builds. */
@@ -220,7 +221,7 @@ static int check_machine(const struct domain_def *d, struct err **e)
 			   : hw->bootmenu		   ? "<bootmenu>"
 			   : hw->clock == CLOCK_LOCALTIME
 				   ? "<clock offset='localtime'>"
-				   : NULL;
+				   : domain_hw_qemu_only(d);
 
 	for (size_t i = 0; !what && i < d->n_disks; i++)
 		if (d->disks[i].block)

@@ -5,6 +5,7 @@
  * device, the clock, the boot menu, an i686 guest's CPU. Devices as
  * JSON, at the PCI address driver-qemu-pci.c plans.
  */
+#include "daemon/domain_conf_audio.h"
 #include "daemon/domain_conf_hw.h"
 #include "daemon/driver-qemu.h"
 #include "lib/json.h"
@@ -76,11 +77,57 @@ void qemu_json_scsi_disk(struct json_object *o, const struct domain_def *def,
 	}
 }
 
+/* An <audio> attribute's value as QEMU's JSON wants it. */
+static struct json_object *audio_value(const struct audio_opt *o)
+{
+	switch (domain_audio_keys[o->key].kind) {
+	case AUDIO_UINT:
+		return json_object_new_uint64(strtoull(o->value, NULL, 10));
+	case AUDIO_BOOL:
+		return json_object_new_boolean(streq(o->value, "yes"));
+	default:
+		return json_object_new_string(o->value);
+	}
+}
+
+/*
+ * -audiodev {"driver": ..., "id": "audioN", ..., "in": {...}, "out":
+ * {...}} for each <audio id='N'>, as libvirt names it; the sound devices
+ * that play through it name that id.
+ */
+static void audiodevs(struct qemu_argv *a, const struct domain_def *def)
+{
+	for (size_t i = 0; i < def->hw.n_audios; i++) {
+		const struct domain_audio *au = &def->hw.audios[i];
+		struct json_object *o = json_object_new_object();
+		struct json_object *dir[3] = {o, NULL, NULL};
+		_cleanup_free_ char *id = xasprintf("audio%u", au->id);
+
+		add_str(o, "driver", domain_audio_qemu_names[au->type]);
+		add_str(o, "id", id);
+		for (size_t j = 0; j < au->n_opts; j++) {
+			const struct audio_opt *op = &au->opts[j];
+
+			if (!dir[op->dir]) {
+				dir[op->dir] = json_object_new_object();
+				json_object_object_add(
+					o, op->dir == 1 ? "in" : "out",
+					dir[op->dir]);
+			}
+			json_object_object_add(dir[op->dir],
+					       domain_audio_keys[op->key].qemu,
+					       audio_value(op));
+		}
+		qemu_arg_json(a, "-audiodev", o);
+	}
+}
+
 void qemu_argv_hw_devices(struct qemu_argv *a, const struct domain_def *def)
 {
 	const struct domain_hw *hw = &def->hw;
 	struct json_object *o;
 
+	audiodevs(a, def);
 	/* no <memballoon>: libvirt's default, a virtio balloon */
 	if (hw->balloon != BALLOON_NONE) {
 		o = json_object_new_object();
@@ -132,7 +179,8 @@ static char *cpu_option(const char *emulator, const struct domain_def *def)
 	/* an i686 guest on the 64-bit QEMU gets a 32-bit CPU, as libvirt
 	 * gives it; qemu-system-i386's default is one */
 	if (!model &&
-	    (c->n_features || (i686 && !streq(base, "qemu-system-i386"))))
+	    (c->n_features || def->hw.timers[TIMER_KVMCLOCK].present ||
+	     def->hw.apic_eoi || (i686 && !streq(base, "qemu-system-i386"))))
 		model = i686 ? "qemu32" : "qemu64";
 	if (!model)
 		return NULL;
@@ -141,6 +189,15 @@ static char *cpu_option(const char *emulator, const struct domain_def *def)
 	for (size_t i = 0; i < c->n_features; i++)
 		fprintf(f, ",%c%s", c->features[i].policy <= 1 ? '+' : '-',
 			c->features[i].name);
+	/* <apic eoi=>: KVM's paravirtual end of interrupt */
+	if (def->hw.apic_eoi)
+		fprintf(f, ",kvm-pv-eoi=%s",
+			def->hw.apic_eoi == DOMAIN_TRISTATE_ON ? "on" : "off");
+	/* <timer name='kvmclock' present=>: the paravirtual clock */
+	if (def->hw.timers[TIMER_KVMCLOCK].present)
+		fprintf(f, ",kvmclock=%s",
+			def->hw.timers[TIMER_KVMCLOCK].present == 1 ? "on"
+								    : "off");
 	fclose(f);
 	return s;
 }
@@ -166,15 +223,73 @@ char *qemu_smp_option(const struct domain_def *def)
 			 def->vcpus, c->sockets, c->dies, c->cores, c->threads);
 }
 
+/*
+ * -rtc base=, clock= (<timer name='rtc' track=>: guest vm, wall host,
+ * realtime rt) and driftfix=slew (tickpolicy='catchup'); the PIT's lost
+ * tick policy (kvm-pit's: delay, slew for catchup, discard), the HPET
+ * off, as libvirt gives them.
+ */
+static void rtc_args(struct qemu_argv *a, const struct domain_hw *hw)
+{
+	static const char *const clock[] = {"", ",clock=vm", ",clock=host",
+					    ",clock=rt"};
+	static const char *const lost[] = {"", "delay", "slew", "discard"};
+	const struct domain_timer *rtc = &hw->timers[TIMER_RTC];
+	const struct domain_timer *pit = &hw->timers[TIMER_PIT];
+	_cleanup_free_ char *s =
+		xasprintf("base=%s%s%s",
+			  hw->clock == CLOCK_LOCALTIME ? "localtime" : "utc",
+			  clock[rtc->track],
+			  rtc->tickpolicy == 2 ? ",driftfix=slew" : "");
+
+	qemu_arg(a, "-rtc");
+	qemu_arg(a, s);
+	if (pit->tickpolicy) {
+		free(s);
+		s = xasprintf("kvm-pit.lost_tick_policy=%s",
+			      lost[pit->tickpolicy]);
+		qemu_arg(a, "-global");
+		qemu_arg(a, s);
+	}
+	if (hw->timers[TIMER_HPET].present == 2) {
+		qemu_arg(a, "-machine");
+		qemu_arg(a, "hpet=off");
+	}
+}
+
+/* <smm state=>; <pm>: the ACPI S3 and S4 the firmware offers, on the
+ * machine's power management device (PIIX4's on pc, ICH9's on q35). */
+static void pm_args(struct qemu_argv *a, const struct domain_def *def)
+{
+	const struct domain_hw *hw = &def->hw;
+	const char *dev = qemu_is_q35(def) ? "ICH9-LPC" : "PIIX4_PM";
+	enum domain_tristate s[2] = {hw->s3, hw->s4};
+
+	if (hw->smm) {
+		qemu_arg(a, "-machine");
+		qemu_arg(a,
+			 hw->smm == DOMAIN_TRISTATE_ON ? "smm=on" : "smm=off");
+	}
+	for (int i = 0; i < 2; i++) {
+		_cleanup_free_ char *o = NULL;
+
+		if (!s[i])
+			continue;
+		o = xasprintf("%s.disable_s%d=%d", dev, i + 3,
+			      s[i] == DOMAIN_TRISTATE_OFF);
+		qemu_arg(a, "-global");
+		qemu_arg(a, o);
+	}
+}
+
 void qemu_argv_machine_options(struct qemu_argv *a,
 			       const struct domain_def *def)
 {
 	const struct domain_hw *hw = &def->hw;
 	_cleanup_free_ char *s = NULL;
 
-	qemu_arg(a, "-rtc");
-	qemu_arg(a,
-		 hw->clock == CLOCK_LOCALTIME ? "base=localtime" : "base=utc");
+	rtc_args(a, hw);
+	pm_args(a, def);
 	if (hw->bootmenu) {
 		s = hw->bootmenu == DOMAIN_TRISTATE_ON &&
 				    hw->bootmenu_timeout_ms

@@ -328,8 +328,23 @@ static void display_args(struct qemu_argv *a, const struct domain_def *def)
 	if (video[dp->video])
 		simple_device(a, def, video[dp->video], "video0",
 			      QEMU_PCI_VIDEO);
-	if (usb[model])
-		simple_device(a, def, usb[model], "usb", QEMU_PCI_USB);
+	if (usb[model]) {
+		struct json_object *o = json_object_new_object();
+
+		add_str(o, "driver", usb[model]);
+		add_str(o, "id", "usb");
+		qemu_json_pci(o, def, QEMU_PCI_USB, 0);
+		/* <controller ports=>: libvirt's as many USB 2 as USB 3 */
+		if (dp->usb_ports) {
+			json_object_object_add(
+				o, "p2",
+				json_object_new_int((int)dp->usb_ports));
+			json_object_object_add(
+				o, "p3",
+				json_object_new_int((int)dp->usb_ports));
+		}
+		arg_json(a, "-device", o);
+	}
 	if (dp->tablet) {
 		struct json_object *o = json_object_new_object();
 
@@ -425,6 +440,7 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 	arg(a, "-m");
 	arg(a, s);
 	free(steal_ptr(s));
+	qemu_argv_memory(a, def);
 	qemu_argv_cpu(a, emulator, def);
 	s = qemu_smp_option(def);
 	arg(a, "-smp");

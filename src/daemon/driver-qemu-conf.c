@@ -13,6 +13,7 @@
 
 #include "daemon/domain_conf.h"
 #include "daemon/driver-common.h"
+#include "daemon/domain_conf_hw.h"
 #include "daemon/driver-qemu.h"
 
 /* <type machine=>: the two PCs, by QEMU's alias or a versioned name. */
@@ -47,6 +48,11 @@ static int check_firmware(const struct domain_def *d, struct err **e)
 		return err_set(e, ENOTSUP,
 			       "<loader secure='yes'> needs SMM, which only "
 			       "machine 'q35' has");
+	if (fw->secure == DOMAIN_TRISTATE_ON &&
+	    d->hw.smm == DOMAIN_TRISTATE_OFF)
+		return err_set(e, ENOTSUP,
+			       "<loader secure='yes'> needs SMM, which <smm "
+			       "state='off'> turns off");
 	if ((fw->nvram || fw->nvram_template) && !fw->loader)
 		return err_set(e, ENOTSUP, "<nvram> without a pflash <loader>");
 	return 0;
@@ -84,11 +90,28 @@ static int check_os(const struct domain_def *d, struct err **e)
 
 static void check_resources(const struct domain_def *d, struct xml_warnings *w)
 {
-	if (d->cpuset)
+	const struct domain_timer *pit = &d->hw.timers[TIMER_PIT];
+
+	/* the PIT's policy and kvmclock are KVM's (in-kernel PIT, its
+	 * paravirtual clock): nothing of them with TCG */
+	if (d->virt == DOMAIN_VIRT_QEMU && pit->tickpolicy > 1)
 		xml_warn_def(w,
-			     "<vcpu cpuset='%s'>: not acted on, the qemu "
-			     "driver does not pin vCPUs",
-			     d->cpuset);
+			     "<timer name='pit' tickpolicy='%s'>: not acted on "
+			     "with TCG (type 'qemu'), the policy is KVM's "
+			     "in-kernel PIT's",
+			     domain_timer_tickpolicy[pit->tickpolicy]);
+	if (d->virt == DOMAIN_VIRT_QEMU && d->hw.apic_eoi)
+		xml_warn_def(w,
+			     "<apic eoi='%s'>: not acted on with TCG (type "
+			     "'qemu'), the paravirtual EOI is KVM's",
+			     d->hw.apic_eoi == DOMAIN_TRISTATE_ON ? "on"
+								  : "off");
+	if (d->virt == DOMAIN_VIRT_QEMU &&
+	    d->hw.timers[TIMER_KVMCLOCK].present == 1)
+		xml_warn_def(w, "<timer name='kvmclock' present='yes'>: not "
+				"acted on with TCG (type 'qemu'), kvmclock is "
+				"KVM's");
+	/* <vcpu cpuset>: QEMU's threads run there (qemu_cpuset_mask) */
 	if (d->placement == VCPU_PLACEMENT_AUTO)
 		xml_warn_def(w, "<vcpu placement='auto'>: not acted on, the "
 				"qemu driver does not ask numad for a "

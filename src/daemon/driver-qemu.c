@@ -394,6 +394,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	_cleanup_close_ int logfd = driver_open_log(vm->log, e);
 	_cleanup_close_ int slot_fd = -1, mon_fd = -1;
 	_cleanup_free_ struct spawn_fd *keep = NULL;
+	_cleanup_free_ cpu_set_t *cpus = NULL;
 	struct qemu_argv a = {0};
 	struct spawn_opts o;
 	gid_t groups[1];
@@ -447,6 +448,8 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	o.new_session = 1;
 	o.cgroup_fds = cg;
 	o.n_cgroup_fds = ncg;
+	o.affinity = cpus = qemu_cpuset_mask(dom->def, &o.affinity_size);
+	o.memlock = qemu_memlock_limit(dom->def);
 	keep = child_fds(vm, slot_fd, mon_fd, agent_fd, &o.n_keep_fds);
 	o.keep_fds = keep;
 	r = spawn_start(&o, &vm->child, e);
@@ -1019,7 +1022,7 @@ static int check_files(const struct domain_def *def, const char *emulator,
 			return err_sys(e, errno, "disk '%s' (%s)", d->source,
 				       d->target);
 	}
-	return 0;
+	return qemu_check_host(def, e);
 }
 
 static int start_qemu(struct daemon *dmn, struct domain *dom, unsigned flags,

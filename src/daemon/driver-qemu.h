@@ -3,6 +3,9 @@
 #ifndef NIDO_DAEMON_DRIVER_QEMU_H
 #define NIDO_DAEMON_DRIVER_QEMU_H
 
+#include <sched.h>
+#include <sys/resource.h>
+
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -73,6 +76,38 @@ bool qemu_is_q35(const struct domain_def *def);
  */
 void qemu_argv_controllers(struct qemu_argv *a, const struct domain_def *def);
 void qemu_argv_hw_devices(struct qemu_argv *a, const struct domain_def *def);
+
+/* What a start of @def needs of this host beyond its files (an audio
+ * backend's QEMU module, ...): 0, or -errno with @e naming what is
+ * missing (driver-qemu-host.c). */
+int qemu_check_host(const struct domain_def *def, struct err **e);
+
+/*
+ * Guest memory (driver-qemu-argv-mem.c): the backends of <numa> cells or
+ * of all RAM, -numa, mem-merge, mem-lock. qemu_node_pagesize(): the
+ * huge page size (KiB) of guest node @node (0 without cells), 0 for
+ * ordinary pages; qemu_memory_backend(): whether RAM is a backend object.
+ */
+void qemu_argv_memory(struct qemu_argv *a, const struct domain_def *def);
+uint64_t qemu_node_pagesize(const struct domain_def *def, unsigned node);
+bool qemu_memory_backend(const struct domain_def *def);
+/* <locked/>: QEMU's RLIMIT_MEMLOCK, as libvirt sets it (the memtune
+ * hard limit, else none); 0: leave it. */
+rlim_t qemu_memlock_limit(const struct domain_def *def);
+
+/* Host NUMA nodes numbered below this are the ones a nodeset can name
+ * (as domain_conf_mem.c reads them). */
+#define QEMU_MAX_HOST_NODES 1024
+
+/* Host CPUs numbered below this are the ones a cpuset can name. */
+#define QEMU_MAX_HOST_CPUS 4096
+
+/*
+ * <vcpu cpuset>: the CPUs QEMU's threads (its vCPUs among them) run on,
+ * as libvirt pins them when no <vcpupin> says otherwise; a set of
+ * *@size bytes to free(), or NULL without a cpuset.
+ */
+cpu_set_t *qemu_cpuset_mask(const struct domain_def *def, size_t *size);
 void qemu_argv_cpu(struct qemu_argv *a, const char *emulator,
 		   const struct domain_def *def);
 void qemu_argv_machine_options(struct qemu_argv *a,

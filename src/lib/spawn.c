@@ -11,6 +11,7 @@
 #include "lib/spawn.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <grp.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,6 +19,7 @@
 #include <signal.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <linux/sched.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -33,6 +35,8 @@ enum child_stage {
 	STAGE_SESSION,
 	STAGE_PDEATHSIG,
 	STAGE_IDS,
+	STAGE_AFFINITY,
+	STAGE_MEMLOCK,
 	STAGE_EXEC,
 };
 
@@ -194,6 +198,17 @@ static NORETURN void child_run(struct child_plan *p)
 	}
 	if (o->cwd && chdir(o->cwd) < 0)
 		child_fail(p, STAGE_CWD, errno);
+	/* before its threads exist: they inherit it */
+	if (o->affinity &&
+	    sched_setaffinity(0, o->affinity_size, o->affinity) < 0)
+		child_fail(p, STAGE_AFFINITY, errno);
+	/* while still privileged: raising a hard limit needs it */
+	if (o->memlock) {
+		struct rlimit rl = {o->memlock, o->memlock};
+
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) < 0)
+			child_fail(p, STAGE_MEMLOCK, errno);
+	}
 	if (o->set_ids && (setgroups(o->n_groups, o->groups) < 0 ||
 			   setresgid(o->gid, o->gid, o->gid) < 0 ||
 			   setresuid(o->uid, o->uid, o->uid) < 0 ||
@@ -228,6 +243,13 @@ static int report_error(const struct spawn_opts *o, const char *path,
 		return err_sys(e, r->err,
 			       "starting '%s': becoming uid %u gid %u", prog,
 			       (unsigned)o->uid, (unsigned)o->gid);
+	case STAGE_MEMLOCK:
+		return err_sys(e, r->err,
+			       "starting '%s': raising its locked memory limit",
+			       prog);
+	case STAGE_AFFINITY:
+		return err_sys(e, r->err, "starting '%s': setting its CPUs",
+			       prog);
 	default:
 		if (streq(prog, path))
 			return err_sys(e, r->err, "starting '%s'", prog);

@@ -16,6 +16,8 @@
 #ifndef NIDO_LIB_SPAWN_H
 #define NIDO_LIB_SPAWN_H
 
+#include <sched.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "lib/err.h"
@@ -59,6 +61,15 @@ struct spawn_opts {
 	gid_t gid;
 	const gid_t *groups;
 	size_t n_groups;
+	/*
+	 * The CPUs the child (and every thread it makes) may run on
+	 * (sched_setaffinity, @affinity_size bytes); NULL: the parent's.
+	 */
+	const cpu_set_t *affinity;
+	size_t affinity_size;
+	/* RLIMIT_MEMLOCK of the child, bytes (RLIM_INFINITY: none), set
+	 * before it drops its ids; 0: the parent's. */
+	rlim_t memlock;
 };
 
 struct spawn_child {

@@ -192,11 +192,13 @@ t_out "... balloon.minor_fault" "balloon.minor_fault=" echo "$st"
 # Direct kernel boot on QEMU (a type 'qemu' domain with a <kernel> runs
 # there), with a CPU quota on its cgroup and a card on QEMU's user-mode
 # network: Debian's kernel and the same initramfs, no disk.
+# <vcpu cpuset>: QEMU's threads on the host's last CPU
+last_cpu=$(($(nproc) - 1))
 cat >"$tmp/direct.xml" <<XML
 <domain type='qemu'>
   <name>direct</name>
   <memory unit='MiB'>256</memory>
-  <vcpu>2</vcpu>
+  <vcpu cpuset='$last_cpu'>2</vcpu>
   <cputune><period>100000</period><quota>30000</quota></cputune>
   <on_crash>preserve</on_crash>
   <os>
@@ -205,11 +207,14 @@ cat >"$tmp/direct.xml" <<XML
     <initrd>$tmp/initrd.gz</initrd>
     <cmdline>console=ttyS0 quiet panic=-1 nido.direct=1</cmdline>
   </os>
-  <features><acpi/></features>
+  <features><acpi/><smm state='on'/></features>
+  <pm><suspend-to-mem enabled='no'/></pm>
+  <clock offset='utc'><timer name='rtc' track='guest' tickpolicy='catchup'/><timer name='pit' tickpolicy='delay'/><timer name='hpet' present='no'/></clock>
   <devices>
     <interface type='user'><model type='e1000'/></interface>
     <serial type='pty'/>
     <panic model='isa'/>
+    <audio id='1' type='none' timerPeriod='50'><output voices='1'/></audio>
   </devices>
 </domain>
 XML
@@ -227,6 +232,13 @@ args=$(tr '\0' ' ' </proc/"$pid"/cmdline)
 t_out "QEMU reads the kernel and initrd from fds nidod passed" \
 	"-kernel /proc/self/fd/5 -initrd /proc/self/fd/6 -append console=ttyS0 quiet panic=-1 nido.direct=1" \
 	echo "$args"
+t_out "<timer>s: the RTC on guest time with catch-up, the PIT's policy, no HPET" \
+	"-rtc base=utc,clock=vm,driftfix=slew -global kvm-pit.lost_tick_policy=delay -machine hpet=off -machine smm=on -global PIIX4_PM.disable_s3=1" echo "$args"
+t_out "<audio>: its -audiodev, with its options" \
+	'-audiodev {"driver":"none","id":"audio1","timer-period":50,"out":{"voices":1}}' echo "$args"
+cpus=$(cat /proc/"$pid"/task/*/status | awk '/^Cpus_allowed_list/ { print $2 }' | sort -u)
+t_out "<vcpu cpuset>: each of QEMU's threads runs on those CPUs alone" "$last_cpu" echo "$cpus"
+t "... its vCPU threads among them" test "$(ls /proc/"$pid"/task | wc -l)" -gt 2
 t "... and gets no path of the host's" sh -c "! echo '$args' | grep -q -e '$L2_KERNEL' -e initrd.gz"
 ans=$(ask direct ping-d "GOT:ping-d on [^ ]*")
 t "the kernel boots to the init" test -n "$ans"
@@ -273,7 +285,7 @@ t_out "destroy" "Domain 'direct' destroyed" "$NIDO" destroy direct
 # A user-mode network is QEMU's: nido-vmm refuses it by name, and a type
 # 'kvm' domain with one runs on QEMU (the pick rule).
 sed -e "s|<domain type='qemu'>|<domain type='kvm'>|" -e 's|<name>direct</name>|<name>kvmuser</name>|' \
-	-e "s|<panic model='isa'/>||" \
+	-e "s|<panic model='isa'/>||" -e "s|<smm state='on'/>||" -e '/<pm>/d' -e '/<clock /d' -e '/<audio /d' \
 	-e "s|<devices>|<devices><emulator>/usr/bin/nido-vmm</emulator>|" \
 	"$tmp/direct.xml" >"$tmp/kvmuser.xml"
 t_err "the kvm driver refuses <interface type='user'> by name" \
@@ -282,6 +294,85 @@ t_err "the kvm driver refuses <interface type='user'> by name" \
 sed -i 's|<emulator>/usr/bin/nido-vmm</emulator>||' "$tmp/kvmuser.xml"
 t_out "... without <emulator>, type 'kvm' goes to QEMU" "<emulator>$QEMU</emulator>" \
 	sh -c "'$NIDO' define '$tmp/kvmuser.xml' >/dev/null && '$NIDO' dumpxml kvmuser"
+
+# An audio backend whose QEMU module is not installed: the start fails
+# naming it, before QEMU runs.
+if [ ! -e /usr/lib/x86_64-linux-gnu/qemu/audio-pa.so ]; then
+	sed -e 's|<name>direct</name>|<name>noaudio</name>|' \
+		-e "s|type='none' timerPeriod='50'|type='pulseaudio'|" "$tmp/direct.xml" >"$tmp/noaudio.xml"
+	"$NIDO" define "$tmp/noaudio.xml" >/dev/null
+	t_err "a start with an audio backend QEMU lacks here fails, naming it" \
+		"failed to start domain 'noaudio': <audio id='1' type='pulseaudio'>: QEMU's 'pa' audio backend is not installed" \
+		"$NIDO" start noaudio
+fi
+
+# A cpuset with no CPU of this host's: the start fails naming it.
+sed -e 's|<name>direct</name>|<name>nocpu</name>|' \
+	-e "s|cpuset='$last_cpu'|cpuset='4000-4001'|" "$tmp/direct.xml" >"$tmp/nocpu.xml"
+"$NIDO" define "$tmp/nocpu.xml" >/dev/null
+t_err "a start whose cpuset has none of this host's CPUs fails, naming it" \
+	"failed to start domain 'nocpu': <vcpu cpuset='4000-4001'>: none of these CPUs" \
+	"$NIDO" start nocpu
+
+# <numa> cells and <memoryBacking>, started paused (nothing to boot):
+# QEMU holds guest RAM as said, from one memfd per cell; then locked.
+sed -e 's|<name>direct</name>|<name>mem</name>|' \
+	-e "s|<memory unit='MiB'>256</memory>|<memory unit='MiB'>64</memory><memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking><numatune><memnode cellid='1' mode='strict' nodeset='0'/></numatune>|" \
+	-e "s|<on_crash>|<cpu><numa><cell id='0' cpus='0' memory='32' unit='MiB'/><cell id='1' cpus='1' memory='32' unit='MiB'><distances><sibling id='0' value='21'/></distances></cell></numa></cpu><on_crash>|" \
+	"$tmp/direct.xml" >"$tmp/mem.xml"
+t_out "define a domain with <numa> cells and <memoryBacking>" "Domain 'mem' defined" \
+	"$NIDO" define "$tmp/mem.xml"
+t "... with no warning" sh -c "! '$NIDO' define '$tmp/mem.xml' 2>&1 | grep -q warning"
+t_out "start it paused" "Domain 'mem' started" "$NIDO" start --paused mem
+pid=$(vm_pid mem)
+margs=$(tr '\0' ' ' </proc/"$pid"/cmdline)
+t_out "<numa>: a node per cell, its vCPUs, its memory backend" \
+	"-numa node,nodeid=1,cpus=1,memdev=ram-node1 -numa dist,src=1,dst=0,val=21" echo "$margs"
+t_out "<numatune><memnode>: cell 1's RAM bound to host node 0" \
+	'"id":"ram-node1","size":33554432,"share":true,"host-nodes":[0],"policy":"bind"}' echo "$margs"
+t "<source type='memfd'>: the cells' RAM is in memfds of QEMU's" \
+	grep -q "/memfd:memory-backend-memfd" /proc/"$pid"/maps
+t_out "destroy" "Domain 'mem' destroyed" "$NIDO" destroy mem
+
+# A host NUMA node this host has not: the start fails naming it.
+sed -e 's|<name>mem</name>|<name>nonode</name>|' -e "s|nodeset='0'|nodeset='63'|" \
+	"$tmp/mem.xml" >"$tmp/nonode.xml"
+"$NIDO" define "$tmp/nonode.xml" >/dev/null
+t_err "a start binding RAM to a host node not here fails, naming it" \
+	"failed to start domain 'nonode': <numatune><memnode> nodeset='63': host NUMA node 63 is not on this host" \
+	"$NIDO" start nonode
+
+# <locked/>: QEMU's memory locked, its limit raised by nidod; where
+# nidod may not raise it (no CAP_SYS_RESOURCE, a low hard limit), the
+# start fails saying so.
+sed -e 's|<name>mem</name>|<name>lock</name>|' \
+	-e "s|<source type='memfd'/>|<locked/>|" "$tmp/mem.xml" >"$tmp/lock.xml"
+"$NIDO" define "$tmp/lock.xml" >/dev/null
+hard=$(ulimit -Hl)
+caps=$(awk '/^CapEff/ { print $2 }' /proc/self/status)
+if [ "$hard" = unlimited ] || [ $((0x$caps >> 24 & 1)) -eq 1 ]; then
+	t_out "start a domain with <locked/> paused" "Domain 'lock' started" "$NIDO" start --paused lock
+	locked=$(awk '/^VmLck/ { print $2 }' /proc/"$(vm_pid lock)"/status)
+	t "<locked/>: QEMU's memory is locked, guest RAM with it (${locked:-?} KiB)" \
+		test "${locked:-0}" -ge 65536
+	t_out "destroy" "Domain 'lock' destroyed" "$NIDO" destroy lock
+else
+	t_err "<locked/> where nidod may not raise QEMU's limit: the start fails, saying so" \
+		"failed to start domain 'lock': <memoryBacking><locked/>: QEMU's locked memory limit cannot be raised above its hard limit ($hard KiB) here: nidod lacks CAP_SYS_RESOURCE" \
+		"$NIDO" start lock
+fi
+
+# Huge pages the host has not reserved: the start fails naming them.
+free2m=$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages 2>/dev/null || echo 0)
+if [ "$free2m" -lt 32 ]; then
+	sed -e 's|<name>mem</name>|<name>huge</name>|' \
+		-e "s|<source type='memfd'/>|<hugepages><page size='2048' unit='KiB'/></hugepages>|" \
+		"$tmp/mem.xml" >"$tmp/huge.xml"
+	"$NIDO" define "$tmp/huge.xml" >/dev/null
+	t_err "a start needing huge pages the host has not reserved fails, naming them" \
+		"failed to start domain 'huge': <hugepages>: the guest needs 32 huge pages of 2048 KiB, $free2m are free" \
+		"$NIDO" start huge
+fi
 
 # A limit QEMU refuses fails the start (before the first instruction).
 tune_xml toobig 2000000000000000 >"$tmp/toobig.xml"

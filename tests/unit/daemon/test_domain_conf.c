@@ -136,16 +136,16 @@ static void domain_unknown_parts_warn_with_line(void)
 	struct domain_def *d = NULL;
 	struct xml_warnings w = {0};
 
-	CHECK_INT_EQ(
-		parse(minimal("<pm/>", "<disk type='file' shiny='yes'>"
-				       "<source file='/a'/><target dev='vda'/>"
-				       "</disk><sound model='ac97'/>"),
-		      &d, &w, NULL),
-		0);
+	CHECK_INT_EQ(parse(minimal("<keywrap/>",
+				   "<disk type='file' shiny='yes'>"
+				   "<source file='/a'/><target dev='vda'/>"
+				   "</disk><sound model='ac97'/>"),
+			   &d, &w, NULL),
+		     0);
 	domain_def_free(d);
 	CHECK_INT_EQ(w.n, 3);
 	CHECK_STR_EQ(w.msgs[0],
-		     "line 4: <domain>: unknown element <pm> ignored");
+		     "line 4: <domain>: unknown element <keywrap> ignored");
 	CHECK_STR_CONTAINS(w.msgs[1], "unknown attribute 'shiny'");
 	CHECK_STR_CONTAINS(w.msgs[2], "unknown device <sound>");
 	xml_warnings_clear(&w);

@@ -42,7 +42,7 @@
  * presence counts. */
 static const struct known {
 	const char *path;
-	const char *attrs[10];
+	const char *attrs[16];
 } known[] = {
 	{"domain", {"type"}},
 	{"domain/name*", {0}},
@@ -75,9 +75,14 @@ static const struct known {
 	{"domain/os/cmdline*", {0}},
 	{"domain/features", {0}},
 	{"domain/features/acpi!", {0}},
-	{"domain/features/apic!", {0}},
+	{"domain/features/apic!", {"eoi"}},
+	{"domain/features/smm", {"state"}},
+	{"domain/pm", {0}},
+	{"domain/pm/suspend-to-mem", {"enabled"}},
+	{"domain/pm/suspend-to-disk", {"enabled"}},
 	{"domain/features/pae!", {0}},
 	{"domain/clock", {"offset"}},
+	{"domain/clock/timer", {"name", "track", "tickpolicy", "present"}},
 	{"domain/cpu", {"mode", "match", "check", "migratable"}},
 	{"domain/cpu/model*", {"fallback"}},
 	{"domain/cpu/topology", {"sockets", "dies", "cores", "threads"}},
@@ -114,7 +119,7 @@ static const struct known {
 	{"domain/devices/disk/backingStore/backingStore/source", {"file"}},
 	{"domain/devices/disk/backingStore/backingStore/backingStore!",
 	 {"type"}},
-	{"domain/devices/controller", {"type", "index", "model"}},
+	{"domain/devices/controller", {"type", "index", "model", "ports"}},
 	{"domain/devices/controller/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/interface", {"type"}},
@@ -160,7 +165,37 @@ static const struct known {
 	{"domain/devices/watchdog/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/panic", {"model"}},
-	{"domain/devices/audio", {"id", "type"}},
+	{"domain/seclabel", {"type", "model"}},
+	{"domain/cpu/numa", {0}},
+	{"domain/cpu/numa/cell", {"id", "cpus", "memory", "memAccess"}},
+	{"domain/cpu/numa/cell/distances", {0}},
+	{"domain/cpu/numa/cell/distances/sibling", {"id", "value"}},
+	{"domain/numatune", {0}},
+	{"domain/numatune/memory", {"mode", "nodeset"}},
+	{"domain/numatune/memnode", {"cellid", "mode", "nodeset"}},
+	{"domain/memoryBacking", {0}},
+	{"domain/memoryBacking/hugepages!", {0}},
+	{"domain/memoryBacking/hugepages/page", {"size", "nodeset"}},
+	{"domain/memoryBacking/nosharepages!", {0}},
+	{"domain/memoryBacking/locked!", {0}},
+	{"domain/memoryBacking/source", {"type"}},
+	{"domain/memoryBacking/access", {"mode"}},
+	{"domain/memoryBacking/allocation", {"mode"}},
+	{"domain/devices/audio",
+	 {"id", "type", "timerPeriod", "path", "serverName", "tryMMap",
+	  "exclusive", "dspPolicy"}},
+	{"domain/devices/audio/input",
+	 {"mixingEngine", "fixedSettings", "voices", "bufferLength", "dev",
+	  "bufferCount", "tryPoll", "name", "streamName", "latency",
+	  "serverName", "clientName", "connectPorts", "exactName"}},
+	{"domain/devices/audio/output",
+	 {"mixingEngine", "fixedSettings", "voices", "bufferLength", "dev",
+	  "bufferCount", "tryPoll", "name", "streamName", "latency",
+	  "serverName", "clientName", "connectPorts", "exactName"}},
+	{"domain/devices/audio/input/settings",
+	 {"frequency", "channels", "format"}},
+	{"domain/devices/audio/output/settings",
+	 {"frequency", "channels", "format"}},
 	{"domain/devices/panic/address", {"type", "iobase"}},
 };
 
@@ -282,11 +317,115 @@ static bool controller_kept(const xmlNode *n)
 	return kept;
 }
 
-/* An <audio> nido keeps: type 'none' alone. */
+/* An <audio> nido keeps: of a backend QEMU has on Linux. */
 static bool audio_kept(const xmlNode *n)
 {
+	static const char *const types[] = {"none",	  "alsa", "jack", "oss",
+					    "pulseaudio", "sdl",  "file"};
 	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
-	bool kept = t && xmlStrEqual(t, BAD_CAST "none") && !n->children;
+	bool kept =
+		t && corpus_str_in((const char *)t, types, ARRAY_SIZE(types));
+
+	xmlFree(t);
+	return kept;
+}
+
+/* A <seclabel> nido keeps: type 'none', no model or model 'none',
+ * nothing else. */
+static bool seclabel_kept(const xmlNode *n)
+{
+	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
+	xmlChar *m = xmlGetProp(n, BAD_CAST "model");
+	int n_attrs = 0;
+	bool kept = t && xmlStrEqual(t, BAD_CAST "none") &&
+		    (!m || xmlStrEqual(m, BAD_CAST "none")) && !n->children;
+
+	for (const xmlAttr *a = n->properties; a; a = a->next)
+		n_attrs++;
+	kept = kept && n_attrs == 1 + (m != NULL);
+
+	xmlFree(t);
+	xmlFree(m);
+	return kept;
+}
+
+/* An attribute that is a size with the element's unit= (a NUMA cell's
+ * memory, a huge page's size): as KiB, the unit left out. */
+static bool sized(const char *path, const xmlChar *attr)
+{
+	return (strstr(path, "numa/cell") &&
+		xmlStrEqual(attr, BAD_CAST "memory")) ||
+	       (strstr(path, "hugepages/page") &&
+		xmlStrEqual(attr, BAD_CAST "size"));
+}
+
+static char *attr_kib(const xmlNode *n, const char *v)
+{
+	xmlChar *u = xmlGetProp(n, BAD_CAST "unit");
+	uint64_t bytes = 0;
+	char *s;
+
+	if (size_parse_unit(v, u ? (const char *)u : "KiB", &bytes, NULL) < 0)
+		s = xstrdup("invalid");
+	else
+		s = xasprintf("%llu", (unsigned long long)(bytes / 1024));
+	xmlFree(u);
+	return s;
+}
+
+/* A <timer> nido keeps: rtc (track guest, wall or realtime; tickpolicy
+ * delay or catchup), pit (tickpolicy delay, catchup or discard), hpet and
+ * kvmclock (present), nothing else. */
+static bool timer_kept(const xmlNode *n)
+{
+	static const char *const names[] = {"rtc", "pit", "hpet", "kvmclock"};
+	static const char *const ok[] = {
+		"rtc@track=guest",	  "rtc@track=wall",
+		"rtc@track=realtime",	  "rtc@tickpolicy=delay",
+		"rtc@tickpolicy=catchup", "pit@tickpolicy=delay",
+		"pit@tickpolicy=catchup", "pit@tickpolicy=discard",
+		"hpet@present=yes",	  "hpet@present=no",
+		"kvmclock@present=yes",	  "kvmclock@present=no"};
+	xmlChar *name = xmlGetProp(n, BAD_CAST "name");
+	bool kept = name &&
+		    corpus_str_in((const char *)name, names, ARRAY_SIZE(names));
+
+	for (const xmlNode *c = n->children; kept && c; c = c->next)
+		kept = c->type != XML_ELEMENT_NODE;
+	for (const xmlAttr *a = n->properties; kept && a; a = a->next) {
+		xmlChar *v = xmlNodeGetContent((const xmlNode *)a);
+		_cleanup_free_ char *s =
+			xasprintf("%s@%s=%s", (const char *)name,
+				  (const char *)a->name, (const char *)v);
+
+		kept = !a->ns && (xmlStrEqual(a->name, BAD_CAST "name") ||
+				  corpus_str_in(s, ok, ARRAY_SIZE(ok)));
+		xmlFree(v);
+	}
+	xmlFree(name);
+	return kept;
+}
+
+/* A <numatune> child nido keeps: with a nodeset, not numad's
+ * placement, not mode 'restrictive'. */
+static bool numatune_kept(const xmlNode *n)
+{
+	xmlChar *m = xmlGetProp(n, BAD_CAST "mode");
+	xmlChar *p = xmlGetProp(n, BAD_CAST "placement");
+	bool kept = !(m && xmlStrEqual(m, BAD_CAST "restrictive")) &&
+		    !(p && xmlStrEqual(p, BAD_CAST "auto")) &&
+		    xmlHasProp(n, BAD_CAST "nodeset");
+
+	xmlFree(m);
+	xmlFree(p);
+	return kept;
+}
+
+/* <memoryBacking><source type='file'>: not kept (warned). */
+static bool backing_source_kept(const xmlNode *n)
+{
+	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
+	bool kept = !t || !xmlStrEqual(t, BAD_CAST "file");
 
 	xmlFree(t);
 	return kept;
@@ -317,9 +456,15 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 	char flag = 0;
 	const struct known *k = n->ns ? NULL : find_known(path, &flag);
 
-	if (k && ((xmlStrEqual(n->name, BAD_CAST "controller") &&
-		   !controller_kept(n)) ||
-		  (xmlStrEqual(n->name, BAD_CAST "audio") && !audio_kept(n))))
+	if (k &&
+	    ((xmlStrEqual(n->name, BAD_CAST "controller") &&
+	      !controller_kept(n)) ||
+	     (xmlStrEqual(n->name, BAD_CAST "audio") && !audio_kept(n)) ||
+	     (xmlStrEqual(n->name, BAD_CAST "seclabel") && !seclabel_kept(n)) ||
+	     (streq(path, "domain/memoryBacking/source") &&
+	      !backing_source_kept(n)) ||
+	     (streq(path, "domain/clock/timer") && !timer_kept(n)) ||
+	     (str_has_prefix(path, "domain/numatune/") && !numatune_kept(n))))
 		k = NULL;
 	if (!k) {
 		if (!anyway(path, NULL, NULL))
@@ -332,9 +477,14 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 		xmlChar *val = xmlNodeGetContent((const xmlNode *)a);
 		_cleanup_free_ char *c = NULL;
 
-		if (flag == '#' && !a->ns &&
-		    xmlStrEqual(a->name, BAD_CAST "unit")) {
+		if (!a->ns && xmlStrEqual(a->name, BAD_CAST "unit") &&
+		    (flag == '#' || strstr(path, "numa/cell") ||
+		     strstr(path, "hugepages/page"))) {
 			/* in the size, as KiB */
+		} else if (!a->ns && sized(path, a->name)) {
+			c = attr_kib(n, (const char *)val);
+			fprintf(v->said, "%s@%s=%s\n", kpath,
+				(const char *)a->name, c);
 		} else if (!a->ns &&
 			   corpus_str_in((const char *)a->name, k->attrs,
 					 ARRAY_SIZE(k->attrs))) {
@@ -522,6 +672,50 @@ static bool meaning_kept(const char *name, const char *theirs, const char *ours,
 	return ok;
 }
 
+/*
+ * NIDO_QEMU_CORPUS_OUT=FILE: each x86 file's line as it is now (its
+ * table line when it passes, else what nido did), for updating the
+ * table after a change; the words of a warning are the name it gives.
+ */
+static FILE *out;
+
+/* The words of warning @m that the table keeps: the element or
+ * attribute it names, else the message without its line. */
+static void put_words(FILE *f, const char *m)
+{
+	static const char *const marks[] = {
+		"unknown device <", "unknown element <", "unknown attribute '"};
+
+	if (!strncmp(m, "line ", 5) && strstr(m, ": "))
+		m = strstr(m, ": ") + 2;
+	for (size_t i = 0; i < ARRAY_SIZE(marks); i++) {
+		const char *p = strstr(m, marks[i]);
+
+		if (p) {
+			p += strlen(marks[i]) - 1;
+			fprintf(f, "%.*s", (int)(strcspn(p + 1, ">'") + 2), p);
+			return;
+		}
+	}
+	fprintf(f, "%.60s", m);
+}
+
+static void put_outcome(const char *name, int r, const struct err *err,
+			const struct xml_warnings *w)
+{
+	if (r < 0) {
+		fprintf(out, "%s r ", name);
+		put_words(out, err_msg(err));
+	} else {
+		fprintf(out, "%s %c", name, w->n ? 'w' : 'a');
+		for (size_t i = 0; i < w->n; i++) {
+			fputs(i ? "|" : " ", out);
+			put_words(out, w->msgs[i]);
+		}
+	}
+	fputc('\n', out);
+}
+
 static bool check_one(const struct expect *x, const char *in)
 {
 	_cleanup_free_ char *ours = NULL;
@@ -542,6 +736,11 @@ static bool check_one(const struct expect *x, const char *in)
 			ok = false;
 		}
 	}
+	if (out && ok)
+		fprintf(out, "%s %c%s%s\n", x->name, x->outcome,
+			*x->words ? " " : "", x->words);
+	else if (out)
+		put_outcome(x->name, r, err, &w);
 	domain_def_free(d);
 	xml_warnings_clear(&w);
 	err_free(err);
@@ -629,7 +828,11 @@ int main(void)
 	dir = corpus_fetch(CORPUS_SCRIPT, "qemuxml2argvdata",
 			   "qemuxml2argvdata", skip_reason,
 			   sizeof(skip_reason));
+	if (getenv("NIDO_QEMU_CORPUS_OUT"))
+		out = fopen(getenv("NIDO_QEMU_CORPUS_OUT"), "we");
 	RUN(corpus_files_as_the_table_says);
+	if (out)
+		fclose(out);
 	for (size_t i = 0; i < n_table; i++) {
 		free(table[i].name);
 		free(table[i].words);
