@@ -49,7 +49,7 @@ t_err "a vmdk volume" "invalid volume format 'vmdk'" "$NIDO" vol-create-as "$poo
 cat >"$tmp/block.xml" <<XML
 <volume type='block'><name>b</name><capacity>1</capacity></volume>
 XML
-t_err "a block volume in a dir pool" "volume type 'block' is not supported" "$NIDO" vol-create "$pool" "$tmp/block.xml"
+t_err "a block volume in a dir pool" "volume type 'block' is not what a dir pool holds" "$NIDO" vol-create "$pool" "$tmp/block.xml"
 cat >"$tmp/nofmt.xml" <<XML
 <volume><name>nofmt.qcow2</name><capacity>1048576</capacity>
 <target><format type='qcow2'/></target>
@@ -72,8 +72,10 @@ t_err "a raw volume with a backing store" "a raw volume has no backing store" \
 pool_xml() { # TYPE NAME TARGET [extra]
 	printf "<pool type='%s'><name>%s</name>%s<target><path>%s</path></target></pool>\n" "$1" "$2" "${4:-}" "$3"
 }
+pool_xml iscsi lv "$tmp/lv" >"$tmp/p.xml"
+t_err "an iscsi pool is refused by name" "pool type 'iscsi' is not supported (dir, fs, logical, disk, netfs)" "$NIDO" pool-define "$tmp/p.xml"
 pool_xml logical lv "$tmp/lv" >"$tmp/p.xml"
-t_err "a logical pool is refused by name" "pool type 'logical' is not supported (dir, fs)" "$NIDO" pool-define "$tmp/p.xml"
+t_err "a logical pool's target is its volume group's directory" "a logical pool's target is '/dev/lv'" "$NIDO" pool-define "$tmp/p.xml"
 pool_xml dir rel "relative/path" >"$tmp/p.xml"
 t_err "a relative target" "is not an absolute path" "$NIDO" pool-define "$tmp/p.xml"
 pool_xml dir dots "$tmp/a/../b" >"$tmp/p.xml"
