@@ -61,6 +61,7 @@ void pool_def_free(struct pool_def *d)
 	free(d->source_name);
 	free(d->source_host);
 	free(d->source_dir);
+	free(d->source_protocol);
 	free(d);
 }
 
@@ -194,8 +195,12 @@ static int parse_identity(const xmlNode *root, char **name, struct uuid *uuid,
 			  bool *generated, struct err **e)
 {
 	xmlNode *n = xml_child(root, "name");
-	_cleanup_free_ char *text = NULL;
+	xmlNode *src = xml_child(root, "source");
+	_cleanup_free_ char *text = NULL, *type = xml_attr(root, "type");
 
+	/* libvirt names a logical pool without <name> after its group */
+	if (!n && type && streq(type, "logical") && src)
+		n = xml_child(src, "name");
 	if (!n)
 		return xml_err(e, root, "missing <name>");
 	*name = xml_text(n);
@@ -297,6 +302,22 @@ static int parse_host(const xmlNode *n, char **out, struct err **e)
 	return 0;
 }
 
+/* <protocol ver='4.1'/>: the NFS version mount asks for (vers=). */
+static int parse_protocol(const xmlNode *n, char **out, struct xml_warnings *w,
+			  struct err **e)
+{
+	_cleanup_free_ char *v = xml_attr(n, "ver");
+
+	xml_check_known(n, (const char *const[]){"ver", NULL}, NULL, w);
+	if (!v)
+		return xml_err(e, n, "missing attribute 'ver'");
+	if (!*v || strlen(v) > 8 || !isdigit((unsigned char)v[0]) ||
+	    strspn(v, "0123456789.") != strlen(v))
+		return xml_err(e, n, "NFS version '%.16s' is not a version", v);
+	*out = steal_ptr(v);
+	return 0;
+}
+
 /*
  * A netfs pool's <source>: <host name> (one: libvirt's several are
  * for other pool types), <dir path>, <format type='nfs'>.
@@ -304,11 +325,30 @@ static int parse_host(const xmlNode *n, char **out, struct err **e)
 static int parse_source_netfs(const xmlNode *src, struct pool_def *d,
 			      struct xml_warnings *w, struct err **e)
 {
-	static const char *const kids[] = {"host", "dir", "format", NULL};
+	static const char *const kids[] = {"host", "dir", "format", "protocol",
+					   NULL};
 	xmlNode *n;
 
 	xml_check_known(src, NULL, kids, w);
 	if (check_singles(src, kids, e) < 0)
+		return -EINVAL;
+	if ((n = xml_child(src, "format"))) {
+		_cleanup_free_ char *t = xml_attr(n, "type");
+
+		xml_check_known(n, (const char *const[]){"type", NULL}, NULL,
+				w);
+		if (!t || (!streq(t, "nfs") && !streq(t, "auto"))) {
+			xml_err(e, n,
+				"netfs pool format '%s' is not supported "
+				"(nfs)",
+				t ? t : "");
+			return err_mark(e, ERR_CONFIG_UNSUPPORTED);
+		}
+		if (streq(t, "nfs"))
+			d->source_format = steal_ptr(t);
+	}
+	if ((n = xml_child(src, "protocol")) &&
+	    parse_protocol(n, &d->source_protocol, w, e) < 0)
 		return -EINVAL;
 	if (!(n = xml_child(src, "host")))
 		return xml_err(e, src, "a netfs pool needs <host name=...>");
@@ -332,19 +372,6 @@ static int parse_source_netfs(const xmlNode *src, struct pool_def *d,
 			return xml_err(e, n, "missing attribute 'path'");
 		if (parse_path(n, "export path", p, &d->source_dir, e) < 0)
 			return -EINVAL;
-	}
-	if ((n = xml_child(src, "format"))) {
-		_cleanup_free_ char *t = xml_attr(n, "type");
-
-		xml_check_known(n, (const char *const[]){"type", NULL}, NULL,
-				w);
-		if (!t || (!streq(t, "nfs") && !streq(t, "auto"))) {
-			xml_err(e, n,
-				"netfs pool format '%s' is not supported "
-				"(nfs)",
-				t ? t : "");
-			return err_mark(e, ERR_CONFIG_UNSUPPORTED);
-		}
 	}
 	return 0;
 }
@@ -397,18 +424,21 @@ static int parse_source(const xmlNode *src, struct pool_def *d,
 	return 0;
 }
 
+/* <target>: <path> (optional when @d's type has a default) and
+ * <permissions>. */
 static int parse_target(const xmlNode *t, struct pool_def *d,
 			struct xml_warnings *w, struct err **e)
 {
 	static const char *const kids[] = {"path", "permissions", NULL};
+	bool dflt = d->type == POOL_LOGICAL || d->type == POOL_DISK;
 	xmlNode *n;
 
 	xml_check_known(t, NULL, kids, w);
 	if (check_singles(t, kids, e) < 0)
 		return -EINVAL;
-	if (!(n = xml_child(t, "path")))
+	if (!(n = xml_child(t, "path")) && !dflt)
 		return xml_err(e, t, "missing <path>");
-	{
+	if (n) {
 		_cleanup_free_ char *p = xml_text(n);
 
 		if (parse_path(n, "target path", p, &d->target, e) < 0)
@@ -527,6 +557,7 @@ void pool_def_params(const struct pool_def *d, struct storage_pool_params *p)
 		.source_name = d->source_name,
 		.host = d->source_host,
 		.source_dir = d->source_dir,
+		.protocol = d->source_protocol,
 		.mode = d->perms.mode,
 		.owner = d->perms.owner,
 		.group = d->perms.group,
@@ -577,7 +608,11 @@ char *pool_def_format(const struct pool_def *d,
 			"    <host name='%s'/>\n    <dir path='", /* checked */
 			d->source_host);
 		xml_escape_attr(f, d->source_dir);
-		fprintf(f, "'/>\n    <format type='nfs'/>\n");
+		fprintf(f, "'/>\n    <format type='%s'/>\n",
+			d->source_format ? "nfs" : "auto");
+		if (d->source_protocol) /* checked */
+			fprintf(f, "    <protocol ver='%s'/>\n",
+				d->source_protocol);
 	} else if (d->type == POOL_LOGICAL) {
 		for (size_t i = 0; i < d->n_source_devices; i++) {
 			fprintf(f, "    <device path='");
@@ -619,7 +654,7 @@ static int parse_size(const xmlNode *n, uint64_t *out, struct xml_warnings *w,
 static int parse_vol_format(const xmlNode *n, bool backing, char **out,
 			    struct xml_warnings *w, struct err **e)
 {
-	static const char *const creatable[] = {"raw", "qcow2", NULL};
+	static const char *const creatable[] = {"raw", "qcow2", "none", NULL};
 	static const char *const readable[] = {"raw", "qcow2", "vmdk", "vdi",
 					       NULL};
 	_cleanup_free_ char *t = xml_attr(n, "type");
@@ -642,6 +677,12 @@ static int parse_vol_target(const xmlNode *t, struct vol_def *d,
 		"features", "nocow",  "timestamps",  NULL};
 	xmlNode *n;
 
+	if ((n = xml_child(t, "encryption"))) {
+		xml_err(e, n,
+			"encrypted volumes are not supported (the volume "
+			"would be made in clear)");
+		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
+	}
 	xml_check_known(t, NULL, kids, w);
 	if (check_singles(t, kids, e) < 0)
 		return -EINVAL;
@@ -657,8 +698,11 @@ static int parse_vol_target(const xmlNode *t, struct vol_def *d,
 		return -EINVAL;
 	for (const char *const *k = kids + 3; *k; k++)
 		if ((n = xml_child(t, *k)))
-			xml_warn(w, n, "<%s>: ignored (nido makes qcow2 v3)",
-				 *k);
+			xml_warn(w, n, "<%s>: ignored (%s)", *k,
+				 k < kids + 5	      ? "nido makes qcow2 v3"
+				 : streq(*k, "nocow") ? "no copy-on-write "
+							"attribute is set"
+						      : "output only");
 	return 0;
 }
 
@@ -701,7 +745,8 @@ static int vol_parse_root(const xmlNode *root, struct vol_def *d,
 	if (type && !streq(type, "file") && !streq(type, "block")) {
 		xml_err(e, root,
 			"volume type '%s' is not supported (file volumes of "
-			"dir and fs pools, block volumes of logical pools)",
+			"dir, fs and netfs pools, block volumes of logical and "
+			"disk pools)",
 			type);
 		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
 	}

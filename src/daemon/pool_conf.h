@@ -55,6 +55,7 @@ struct pool_def {
 	/* netfs: <source><host name> and <dir path> */
 	char *source_host;
 	char *source_dir;
+	char *source_protocol; /* <protocol ver>, or NULL */
 };
 
 /* Checks a pool name (as a network's: letters, digits, "_.+-"). */

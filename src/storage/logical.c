@@ -365,7 +365,8 @@ static int logical_vol_create(const struct storage_pool_params *p,
 
 	if (lvm_name_check("volume name", nv->name, e) < 0)
 		return -EINVAL;
-	if (nv->format && !streq(nv->format, "raw"))
+	if (nv->format && !streq(nv->format, "raw") &&
+	    !streq(nv->format, "none"))
 		return err_setk(e, ERR_CONFIG_UNSUPPORTED, EINVAL,
 				"volume format '%s': a logical volume holds "
 				"raw data (format raw)",

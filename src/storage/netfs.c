@@ -51,7 +51,7 @@ static int netfs_build(const struct storage_pool_params *p, const char *fs_type,
 
 static int netfs_start(const struct storage_pool_params *p, struct err **e)
 {
-	_cleanup_free_ char *src = NULL, *out = NULL;
+	_cleanup_free_ char *src = NULL, *out = NULL, *opts = NULL;
 	const char *type = p->fs_format ? p->fs_format : "nfs";
 	int r;
 
@@ -60,8 +60,10 @@ static int netfs_start(const struct storage_pool_params *p, struct err **e)
 	src = nfs_source(p);
 	if (storage_mounted(p->target, src))
 		return 0;
-	r = spawn_run((char *[]){"mount", "-t", (char *)type, "-o",
-				 "nosuid,nodev", src, (char *)p->target, NULL},
+	opts = p->protocol ? xasprintf("nosuid,nodev,vers=%s", p->protocol)
+			   : xstrdup("nosuid,nodev");
+	r = spawn_run((char *[]){"mount", "-t", (char *)type, "-o", opts, src,
+				 (char *)p->target, NULL},
 		      &out, 1, e);
 	if (r < 0)
 		return err_prefix(e, "pool '%s': mounting '%s'", p->name, src);

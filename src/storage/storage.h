@@ -37,8 +37,9 @@ struct storage_pool_params {
 	/* netfs: the server and its exported directory */
 	const char *host;
 	const char *source_dir;
-	int mode;	   /* the target's mode, -1: 0711 (libvirt's) */
-	long owner, group; /* -1: unchanged */
+	const char *protocol; /* the NFS version, or NULL */
+	int mode;	      /* the target's mode, -1: 0711 (libvirt's) */
+	long owner, group;    /* -1: unchanged */
 };
 
 /* Flags of build. */

@@ -182,7 +182,7 @@ static void pool_netfs_source(void)
 	CHECK_STR_CONTAINS(text, "  <source>\n"
 				 "    <host name='nfs.example.com'/>\n"
 				 "    <dir path='/var/lib/virt/images'/>\n"
-				 "    <format type='nfs'/>\n"
+				 "    <format type='auto'/>\n"
 				 "  </source>\n");
 	free(text);
 	pool_def_free(d);
