@@ -210,15 +210,26 @@ static int parse_xml_param(struct json_object *params, struct pool_def **def,
 	return 0;
 }
 
-/* A target another pool has would list the same files twice. */
+/*
+ * A target another pool has would list the same files twice; disk
+ * pools all have /dev, and a disk two of them have would be the same
+ * partitions.
+ */
 static int check_target(struct daemon *dmn, const struct pool_def *def,
 			struct err **e)
 {
 	for (size_t i = 0; i < dmn->pools.l.n; i++) {
 		const struct pool *p = pool_at(&dmn->pools, i);
+		bool disks =
+			p->def->type == POOL_DISK && def->type == POOL_DISK;
 
-		if (!streq(p->def->name, def->name) &&
-		    streq(p->def->target, def->target))
+		if (streq(p->def->name, def->name))
+			continue;
+		if (disks && streq(p->def->source_device, def->source_device))
+			return err_setk(e, ERR_OPERATION_FAILED, EEXIST,
+					"pool '%s' has the same disk '%s'",
+					p->def->name, def->source_device);
+		if (!disks && streq(p->def->target, def->target))
 			return err_setk(e, ERR_OPERATION_FAILED, EEXIST,
 					"pool '%s' has the same target path "
 					"'%s'",
