@@ -98,6 +98,12 @@ echo "<volume><name>-x</name><capacity unit='M'>8</capacity></volume>" >"$tmp/da
 t_err "a name LVM would read as an option" "is not an LVM name" "$NIDO" vol-create lvp "$tmp/dash.xml"
 t_err "a second volume of the same name" "exists already" "$NIDO" vol-create-as lvp v1 8M
 
+# a restart of the daemon keeps the active pool (its group is there)
+stop_daemon
+start_daemon
+t_out "after a restart of nidod the pool is active" "State:          running" "$NIDO" pool-info lvp
+t_out "with its volume" "v1" "$NIDO" vol-list lvp
+
 lvcreate -q -y -n outside -L 8M "$vg" >/dev/null 2>&1
 t_out "the volume made outside is not listed before a refresh" "v1" "$NIDO" vol-list lvp
 t_exact "pool-refresh" "Pool 'lvp' refreshed" "$NIDO" pool-refresh lvp
