@@ -11,6 +11,8 @@ NIDO_BUILD_PACKAGES=(
 	libgnutls28-dev
 	# containers (src/ct): capability names
 	libcap-dev
+	# the disk storage pool's partition tables (src/storage/disk.c)
+	libfdisk-dev
 )
 
 # Running nido: what nidod starts (one dnsmasq per virtual network; fs
@@ -29,6 +31,11 @@ NIDO_TEST_PACKAGES=(
 	# Open vSwitch, started by hand in the nested layer 1 (whose kernel
 	# has the openvswitch module: tests/nested/scenarios/nidod-ovs.sh)
 	openvswitch-switch
+	# the logical storage pool's tools, run by nidod in layer 1, sfdisk,
+	# which adds a partition behind a disk pool's back there, and the
+	# NFS server and client of the netfs pool's test
+	# (tests/nested/scenarios/storage.sh)
+	lvm2 fdisk nfs-kernel-server
 	# the qemu driver's BIOS disk (tests/integration/daemon/qemu-bios.sh),
 	# its ISO (qemu-cdrom.sh: binutils assembles the boot code), UEFI
 	# (qemu-uefi.sh: OVMF and its descriptors, an EFI FAT image)

@@ -137,7 +137,7 @@ struct json_object *pool_vol_json(const struct pool *p,
 	add_str(o, "key", v->path);
 	add_str(o, "path", v->path);
 	add_str(o, "pool", p->def->name);
-	add_str(o, "type", "file");
+	add_str(o, "type", v->block ? "block" : "file");
 	add_str(o, "format", v->format);
 	add_u64(o, "capacity", v->capacity);
 	add_u64(o, "allocation", v->allocation);
@@ -210,15 +210,26 @@ static int parse_xml_param(struct json_object *params, struct pool_def **def,
 	return 0;
 }
 
-/* A target another pool has would list the same files twice. */
+/*
+ * A target another pool has would list the same files twice; disk
+ * pools all have /dev, and a disk two of them have would be the same
+ * partitions.
+ */
 static int check_target(struct daemon *dmn, const struct pool_def *def,
 			struct err **e)
 {
 	for (size_t i = 0; i < dmn->pools.l.n; i++) {
 		const struct pool *p = pool_at(&dmn->pools, i);
+		bool disks =
+			p->def->type == POOL_DISK && def->type == POOL_DISK;
 
-		if (!streq(p->def->name, def->name) &&
-		    streq(p->def->target, def->target))
+		if (streq(p->def->name, def->name))
+			continue;
+		if (disks && streq(p->def->source_device, def->source_device))
+			return err_setk(e, ERR_OPERATION_FAILED, EEXIST,
+					"pool '%s' has the same disk '%s'",
+					p->def->name, def->source_device);
+		if (!disks && streq(p->def->target, def->target))
 			return err_setk(e, ERR_OPERATION_FAILED, EEXIST,
 					"pool '%s' has the same target path "
 					"'%s'",
@@ -515,6 +526,11 @@ static int m_vol_create(void *opaque, struct json_object *params,
 			     "backing store '%s' given without its format; "
 			     "nido does not guess it",
 			     d->backing);
+	else if (d->block && !pool_backend(p)->vol_create)
+		r = err_setk(e, ERR_CONFIG_UNSUPPORTED, EINVAL,
+			     "volume type 'block' is not what a %s pool "
+			     "holds (files)",
+			     pool_type_names[p->def->type]);
 	else if (pool_vol_busy(dmn, p->def->name, d->name, e))
 		r = -EBUSY;
 	else
@@ -574,7 +590,15 @@ static int m_vol_delete(void *opaque, struct json_object *params,
 	struct storage_vol *v = idle_vol(dmn, params, &p, e);
 	_cleanup_free_ char *name = NULL;
 
-	if (!v || storage_vol_delete(v->path, e) < 0)
+	const struct storage_backend *b;
+	struct storage_pool_params sp;
+
+	if (!v)
+		return err_code(*e);
+	b = pool_backend(p);
+	pool_def_params(p->def, &sp);
+	if (b->vol_delete ? b->vol_delete(&sp, v->name, e) < 0
+			  : storage_vol_delete(v->path, e) < 0)
 		return err_code(*e);
 	name = xstrdup(v->name);
 	pool_vol_update(p, name, NULL); /* gone: removed from the list */

@@ -30,6 +30,10 @@ struct vol_job {
 	struct rpc_call *call;
 	char *pool, *vol, *src; /* src: a clone's source volume name */
 	char *dir, *path, *src_path;
+	/* a copy of the pool's definition, for a backend with volume
+	 * operations of its own (logical), else NULL */
+	const struct storage_backend *backend;
+	struct pool_def *def;
 	struct storage_vol_new nv; /* its strings owned: below */
 	char *format, *backing, *backing_format;
 	uint64_t capacity;
@@ -53,6 +57,7 @@ static void job_free(struct vol_job *j)
 	free(j->dir);
 	free(j->path);
 	free(j->src_path);
+	pool_def_free(j->def);
 	free(j->format);
 	free(j->backing);
 	free(j->backing_format);
@@ -61,10 +66,39 @@ static void job_free(struct vol_job *j)
 	free(j);
 }
 
+/* A backend's own volume operations (logical volumes). */
+static int job_run_backend(struct vol_job *j)
+{
+	const struct storage_backend *b = j->backend;
+	struct storage_pool_params sp;
+
+	pool_def_params(j->def, &sp);
+	switch (j->op) {
+	case POOL_JOB_CREATE:
+		return b->vol_create(&sp, &j->nv, &j->e);
+	case POOL_JOB_RESIZE:
+		return b->vol_resize(&sp, j->vol, j->capacity, j->shrink,
+				     &j->e);
+	case POOL_JOB_WIPE:
+		return storage_vol_wipe(j->path, &j->e); /* a raw device */
+	case POOL_JOB_CLONE:
+		break;
+	}
+	return err_setk(&j->e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+			"pool '%s' (%s): cloning a volume is not supported",
+			j->pool, b->type);
+}
+
 static void *job_run(void *arg)
 {
 	struct vol_job *j = arg;
 
+	if (j->backend) {
+		j->r = job_run_backend(j);
+		atomic_store(&j->finished, true);
+		loop_wake(j->dmn->loop);
+		return NULL;
+	}
 	switch (j->op) {
 	case POOL_JOB_CREATE:
 		j->r = storage_vol_create(j->dir, &j->nv, &j->e);
@@ -155,6 +189,14 @@ struct vol_job *pool_job_new(enum pool_job_op op, const struct pool *p,
 	j->dir = xstrdup(p->def->target);
 	j->path = xasprintf("%s/%s", p->def->target, vol);
 	j->nv = (struct storage_vol_new){.mode = -1, .owner = -1, .group = -1};
+	if (pool_backend(p)->vol_create) {
+		/* the pool may be undefined while the job runs: a copy */
+		_cleanup_free_ char *xml = pool_def_format(p->def, NULL);
+
+		j->backend = pool_backend(p);
+		if (pool_def_parse(xml, strlen(xml), &j->def, NULL, NULL) < 0)
+			abort(); /* what it formats, it parses */
+	}
 	return j;
 }
 

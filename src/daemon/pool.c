@@ -136,6 +136,23 @@ struct storage_vol *pool_vol_find(struct pool *p, const char *name,
 	return NULL;
 }
 
+static int scan(struct pool *p, struct err **e);
+
+/* A backend that lists its volumes itself (logical): listed again. */
+static struct storage_vol *vol_update_scanned(struct pool *p, const char *name,
+					      struct err **e)
+{
+	_cleanup_err_ struct err *why = NULL;
+	_cleanup_free_ char *copy = xstrdup(name); /* may be a listed one's */
+
+	name = copy;
+	if (scan(p, &why) < 0) {
+		err_setk(e, ERR_OPERATION_FAILED, EIO, "%s", err_msg(why));
+		return NULL;
+	}
+	return pool_vol_find(p, name, e);
+}
+
 struct storage_vol *pool_vol_update(struct pool *p, const char *name,
 				    struct err **e)
 {
@@ -143,6 +160,8 @@ struct storage_vol *pool_vol_update(struct pool *p, const char *name,
 	bool have = i < p->n_vols && streq(p->vols[i].name, name);
 	struct storage_vol v;
 
+	if (pool_backend(p)->scan)
+		return vol_update_scanned(p, name, e);
 	if (storage_vol_describe(p->def->target, name, &v, e) < 0) {
 		if (have) {
 			storage_vol_clear(&p->vols[i]);
@@ -183,11 +202,22 @@ static int save_record(struct daemon *dmn, const struct pool *p, struct err **e)
 /* The list of an active pool, read from its directory. */
 static int scan(struct pool *p, struct err **e)
 {
+	const struct storage_backend *b = pool_backend(p);
+	struct storage_pool_params sp;
 	struct storage_vol *v = NULL;
 	size_t n = 0;
+	int r;
 
-	if (storage_dir_scan(p->def->target, &v, &n, e) < 0 ||
-	    storage_dir_space(p->def->target, &p->space, e) < 0) {
+	pool_def_params(p->def, &sp);
+	if (b->scan)
+		r = b->scan(&sp, &v, &n, &p->space, e);
+	else
+		r = storage_dir_scan(p->def->target, &v, &n, e) < 0 ||
+				    storage_dir_space(p->def->target, &p->space,
+						      e) < 0
+			    ? -EIO
+			    : 0;
+	if (r < 0) {
 		storage_vols_free(v, n);
 		return err_prefix(e, "pool '%s'", p->def->name);
 	}

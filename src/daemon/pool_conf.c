@@ -15,13 +15,13 @@
 
 #include "lib/size.h"
 
-const char *const pool_type_names[] = {"dir", "fs", NULL};
+const char *const pool_type_names[] = {"dir",  "fs",	"logical",
+				       "disk", "netfs", NULL};
 
 /* The pool types libvirt has and nido does not (yet): named refusals. */
 static const char *const other_types[] = {
-	"netfs", "logical",  "disk", "iscsi",	 "iscsi-direct",
-	"scsi",	 "mpath",    "rbd",  "sheepdog", "gluster",
-	"zfs",	 "vstorage", NULL};
+	"iscsi",    "iscsi-direct", "scsi", "mpath",	"rbd",
+	"sheepdog", "gluster",	    "zfs",  "vstorage", NULL};
 
 int pool_name_check(const char *name, struct err **e)
 {
@@ -55,6 +55,13 @@ void pool_def_free(struct pool_def *d)
 	free(d->target);
 	free(d->source_device);
 	free(d->source_format);
+	for (size_t i = 0; i < d->n_source_devices; i++)
+		free(d->source_devices[i]);
+	free(d->source_devices);
+	free(d->source_name);
+	free(d->source_host);
+	free(d->source_dir);
+	free(d->source_protocol);
 	free(d);
 }
 
@@ -188,8 +195,12 @@ static int parse_identity(const xmlNode *root, char **name, struct uuid *uuid,
 			  bool *generated, struct err **e)
 {
 	xmlNode *n = xml_child(root, "name");
-	_cleanup_free_ char *text = NULL;
+	xmlNode *src = xml_child(root, "source");
+	_cleanup_free_ char *text = NULL, *type = xml_attr(root, "type");
 
+	/* libvirt names a logical pool without <name> after its group */
+	if (!n && type && streq(type, "logical") && src)
+		n = xml_child(src, "name");
 	if (!n)
 		return xml_err(e, root, "missing <name>");
 	*name = xml_text(n);
@@ -208,6 +219,163 @@ static int parse_identity(const xmlNode *root, char **name, struct uuid *uuid,
 	return 0;
 }
 
+/* A <device path=...> into *@out. */
+static int parse_device(const xmlNode *n, char **out, struct xml_warnings *w,
+			struct err **e)
+{
+	_cleanup_free_ char *p = xml_attr(n, "path");
+
+	/* libvirt's <freeExtent> children are its output, read back */
+	xml_check_known(n, (const char *const[]){"path", NULL},
+			(const char *const[]){"freeExtent", NULL}, w);
+	if (!p)
+		return xml_err(e, n, "missing attribute 'path'");
+	return parse_path(n, "device path", p, out, e);
+}
+
+/*
+ * A logical pool's <source>: its <device path> elements (the physical
+ * volumes), <name> (the volume group) and <format type='lvm2'>.
+ */
+static int parse_source_logical(const xmlNode *src, struct pool_def *d,
+				struct xml_warnings *w, struct err **e)
+{
+	static const char *const kids[] = {"device", "name", "format", NULL};
+	xmlNode *n;
+
+	xml_check_known(src, NULL, kids, w);
+	if (check_singles(src, kids + 1, e) < 0)
+		return -EINVAL;
+	for (n = src->children; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || n->ns ||
+		    !xmlStrEqual(n->name, BAD_CAST "device"))
+			continue;
+		if (d->n_source_devices >= 64)
+			return xml_err(e, n, "more than 64 <device>");
+		d->source_devices =
+			xreallocarray(d->source_devices,
+				      d->n_source_devices + 1, sizeof(char *));
+		if (parse_device(n, &d->source_devices[d->n_source_devices], w,
+				 e) < 0)
+			return -EINVAL;
+		d->n_source_devices++;
+	}
+	if ((n = xml_child(src, "name"))) {
+		_cleanup_err_ struct err *why = NULL;
+
+		d->source_name = xml_text(n);
+		if (pool_name_check(d->source_name, &why) < 0)
+			return xml_err(e, n, "invalid volume group name: %s",
+				       err_msg(why));
+	}
+	if ((n = xml_child(src, "format"))) {
+		_cleanup_free_ char *t = xml_attr(n, "type");
+
+		xml_check_known(n, (const char *const[]){"type", NULL}, NULL,
+				w);
+		if (!t || (!streq(t, "lvm2") && !streq(t, "auto") &&
+			   !streq(t, "unknown"))) {
+			xml_err(e, n,
+				"logical pool format '%s' is not "
+				"supported (lvm2)",
+				t ? t : "");
+			return err_mark(e, ERR_CONFIG_UNSUPPORTED);
+		}
+	}
+	return 0;
+}
+
+/* A host name or address: what mount.nfs resolves, never an option. */
+static int parse_host(const xmlNode *n, char **out, struct err **e)
+{
+	_cleanup_free_ char *h = xml_attr(n, "name");
+	size_t len = h ? strlen(h) : 0;
+
+	if (!h)
+		return xml_err(e, n, "missing attribute 'name'");
+	if (len == 0 || len > 253 || h[0] == '-' || h[0] == '.' ||
+	    strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789.-:") != len)
+		return xml_err(e, n,
+			       "host '%.64s' is not a host name or address", h);
+	*out = steal_ptr(h);
+	return 0;
+}
+
+/* <protocol ver='4.1'/>: the NFS version mount asks for (vers=). */
+static int parse_protocol(const xmlNode *n, char **out, struct xml_warnings *w,
+			  struct err **e)
+{
+	_cleanup_free_ char *v = xml_attr(n, "ver");
+
+	xml_check_known(n, (const char *const[]){"ver", NULL}, NULL, w);
+	if (!v)
+		return xml_err(e, n, "missing attribute 'ver'");
+	if (!*v || strlen(v) > 8 || !isdigit((unsigned char)v[0]) ||
+	    strspn(v, "0123456789.") != strlen(v))
+		return xml_err(e, n, "NFS version '%.16s' is not a version", v);
+	*out = steal_ptr(v);
+	return 0;
+}
+
+/*
+ * A netfs pool's <source>: <host name> (one: libvirt's several are
+ * for other pool types), <dir path>, <format type='nfs'>.
+ */
+static int parse_source_netfs(const xmlNode *src, struct pool_def *d,
+			      struct xml_warnings *w, struct err **e)
+{
+	static const char *const kids[] = {"host", "dir", "format", "protocol",
+					   NULL};
+	xmlNode *n;
+
+	xml_check_known(src, NULL, kids, w);
+	if (check_singles(src, kids, e) < 0)
+		return -EINVAL;
+	if ((n = xml_child(src, "format"))) {
+		_cleanup_free_ char *t = xml_attr(n, "type");
+
+		xml_check_known(n, (const char *const[]){"type", NULL}, NULL,
+				w);
+		if (!t || (!streq(t, "nfs") && !streq(t, "auto"))) {
+			xml_err(e, n,
+				"netfs pool format '%s' is not supported "
+				"(nfs)",
+				t ? t : "");
+			return err_mark(e, ERR_CONFIG_UNSUPPORTED);
+		}
+		if (streq(t, "nfs"))
+			d->source_format = steal_ptr(t);
+	}
+	if ((n = xml_child(src, "protocol")) &&
+	    parse_protocol(n, &d->source_protocol, w, e) < 0)
+		return -EINVAL;
+	if (!(n = xml_child(src, "host")))
+		return xml_err(e, src, "a netfs pool needs <host name=...>");
+	xml_check_known(n, (const char *const[]){"name", "port", NULL}, NULL,
+			w);
+	{
+		_cleanup_free_ char *port = xml_attr(n, "port");
+
+		if (port)
+			xml_warn(w, n, "port: ignored (NFS finds its port)");
+	}
+	if (parse_host(n, &d->source_host, e) < 0)
+		return -EINVAL;
+	if (!(n = xml_child(src, "dir")))
+		return xml_err(e, src, "a netfs pool needs <dir path=...>");
+	xml_check_known(n, (const char *const[]){"path", NULL}, NULL, w);
+	{
+		_cleanup_free_ char *p = xml_attr(n, "path");
+
+		if (!p)
+			return xml_err(e, n, "missing attribute 'path'");
+		if (parse_path(n, "export path", p, &d->source_dir, e) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
 /* <source>: an fs pool's <device path> and <format type>. */
 static int parse_source(const xmlNode *src, struct pool_def *d,
 			struct xml_warnings *w, struct err **e)
@@ -215,7 +383,11 @@ static int parse_source(const xmlNode *src, struct pool_def *d,
 	static const char *const fs_kids[] = {"device", "format", NULL};
 	xmlNode *n;
 
-	if (d->type != POOL_FS) {
+	if (d->type == POOL_LOGICAL)
+		return parse_source_logical(src, d, w, e);
+	if (d->type == POOL_NETFS)
+		return parse_source_netfs(src, d, w, e);
+	if (d->type != POOL_FS && d->type != POOL_DISK) {
 		xml_check_known(src, NULL, NULL, w);
 		return 0;
 	}
@@ -223,16 +395,10 @@ static int parse_source(const xmlNode *src, struct pool_def *d,
 	if (check_singles(src, fs_kids, e) < 0)
 		return -EINVAL;
 	if (!(n = xml_child(src, "device")))
-		return xml_err(e, src, "an fs pool needs <device path=...>");
-	xml_check_known(n, (const char *const[]){"path", NULL}, NULL, w);
-	{
-		_cleanup_free_ char *p = xml_attr(n, "path");
-
-		if (!p)
-			return xml_err(e, n, "missing attribute 'path'");
-		if (parse_path(n, "device path", p, &d->source_device, e) < 0)
-			return -EINVAL;
-	}
+		return xml_err(e, src, "%s pool needs <device path=...>",
+			       d->type == POOL_FS ? "an fs" : "a disk");
+	if (parse_device(n, &d->source_device, w, e) < 0)
+		return -EINVAL;
 	if ((n = xml_child(src, "format"))) {
 		_cleanup_free_ char *t = xml_attr(n, "type");
 
@@ -243,24 +409,36 @@ static int parse_source(const xmlNode *src, struct pool_def *d,
 			    strlen(t))
 			return xml_err(e, n, "invalid file system type '%s'",
 				       t ? t : "");
-		if (!streq(t, "auto"))
+		if (d->type == POOL_DISK && !streq(t, "auto") &&
+		    !streq(t, "unknown") && !streq(t, "dos") &&
+		    !streq(t, "gpt")) {
+			xml_err(e, n,
+				"disk pool format '%s' is not supported (dos, "
+				"gpt)",
+				t);
+			return err_mark(e, ERR_CONFIG_UNSUPPORTED);
+		}
+		if (!streq(t, "auto") && !streq(t, "unknown"))
 			d->source_format = steal_ptr(t);
 	}
 	return 0;
 }
 
+/* <target>: <path> (optional when @d's type has a default) and
+ * <permissions>. */
 static int parse_target(const xmlNode *t, struct pool_def *d,
 			struct xml_warnings *w, struct err **e)
 {
 	static const char *const kids[] = {"path", "permissions", NULL};
+	bool dflt = d->type == POOL_LOGICAL || d->type == POOL_DISK;
 	xmlNode *n;
 
 	xml_check_known(t, NULL, kids, w);
 	if (check_singles(t, kids, e) < 0)
 		return -EINVAL;
-	if (!(n = xml_child(t, "path")))
+	if (!(n = xml_child(t, "path")) && !dflt)
 		return xml_err(e, t, "missing <path>");
-	{
+	if (n) {
 		_cleanup_free_ char *p = xml_text(n);
 
 		if (parse_path(n, "target path", p, &d->target, e) < 0)
@@ -281,12 +459,39 @@ static int parse_pool_type(const xmlNode *root, struct pool_def *d,
 	for (size_t i = 0; other_types[i]; i++)
 		if (streq(type, other_types[i])) {
 			xml_err(e, root,
-				"pool type '%s' is not supported (dir, fs)",
+				"pool type '%s' is not supported (dir, fs, "
+				"logical, disk, netfs)",
 				type);
 			return err_mark(e, ERR_CONFIG_UNSUPPORTED);
 		}
 	d->type = xml_enum(root, "pool type", type, pool_type_names, e);
 	return (int)d->type < 0 ? -EINVAL : 0;
+}
+
+/*
+ * A logical pool's volumes are /dev/VG/NAME, a disk pool's /dev/PART:
+ * the target, when given, must be /dev/VG or /dev (libvirt's defaults
+ * when absent).
+ */
+static int dev_target(const xmlNode *root, struct pool_def *d,
+		      struct xml_warnings *w, struct err **e)
+{
+	const char *vg = d->source_name ? d->source_name : d->name;
+	_cleanup_free_ char *want = d->type == POOL_DISK
+					    ? xstrdup("/dev")
+					    : xasprintf("/dev/%s", vg);
+	xmlNode *n = xml_child(root, "target");
+
+	if (n && parse_target(n, d, w, e) < 0)
+		return -EINVAL;
+	if (!d->target)
+		d->target = steal_ptr(want);
+	else if (!streq(d->target, want))
+		return xml_err(e, n,
+			       "a %s pool's target is '%s' (where its "
+			       "volumes' devices are), not '%s'",
+			       pool_type_names[d->type], want, d->target);
+	return 0;
 }
 
 static int pool_parse_root(const xmlNode *root, struct pool_def *d,
@@ -305,8 +510,15 @@ static int pool_parse_root(const xmlNode *root, struct pool_def *d,
 		return -EINVAL;
 	if ((n = xml_child(root, "source")) && parse_source(n, d, w, e) < 0)
 		return -EINVAL;
-	if (!n && d->type == POOL_FS)
-		return xml_err(e, root, "an fs pool needs <source><device>");
+	if (!n && d->type == POOL_NETFS)
+		return xml_err(e, root,
+			       "a netfs pool needs <source><host> "
+			       "and <dir>");
+	if (!n && (d->type == POOL_FS || d->type == POOL_DISK))
+		return xml_err(e, root, "%s pool needs <source><device>",
+			       d->type == POOL_FS ? "an fs" : "a disk");
+	if (d->type == POOL_LOGICAL || d->type == POOL_DISK)
+		return dev_target(root, d, w, e);
 	if (!(n = xml_child(root, "target")))
 		return xml_err(e, root, "missing <target>");
 	return parse_target(n, d, w, e);
@@ -337,8 +549,15 @@ void pool_def_params(const struct pool_def *d, struct storage_pool_params *p)
 	*p = (struct storage_pool_params){
 		.name = d->name,
 		.target = d->target,
-		.device = d->source_device,
+		.device = d->n_source_devices ? d->source_devices[0]
+					      : d->source_device,
 		.fs_format = d->source_format,
+		.devices = (const char *const *)d->source_devices,
+		.n_devices = d->n_source_devices,
+		.source_name = d->source_name,
+		.host = d->source_host,
+		.source_dir = d->source_dir,
+		.protocol = d->source_protocol,
 		.mode = d->perms.mode,
 		.owner = d->perms.owner,
 		.group = d->perms.group,
@@ -377,11 +596,32 @@ char *pool_def_format(const struct pool_def *d,
 		"  <available unit='bytes'>%" PRIu64 "</available>\n",
 		space->capacity, space->allocation, space->available);
 	fprintf(f, "  <source>\n");
-	if (d->type == POOL_FS) {
+	if (d->type == POOL_FS || d->type == POOL_DISK) {
 		fprintf(f, "    <device path='");
 		xml_escape_attr(f, d->source_device);
 		fprintf(f, "'/>\n    <format type='%s'/>\n",
-			d->source_format ? d->source_format : "auto");
+			d->source_format       ? d->source_format
+			: d->type == POOL_DISK ? "unknown"
+					       : "auto");
+	} else if (d->type == POOL_NETFS) {
+		fprintf(f,
+			"    <host name='%s'/>\n    <dir path='", /* checked */
+			d->source_host);
+		xml_escape_attr(f, d->source_dir);
+		fprintf(f, "'/>\n    <format type='%s'/>\n",
+			d->source_format ? "nfs" : "auto");
+		if (d->source_protocol) /* checked */
+			fprintf(f, "    <protocol ver='%s'/>\n",
+				d->source_protocol);
+	} else if (d->type == POOL_LOGICAL) {
+		for (size_t i = 0; i < d->n_source_devices; i++) {
+			fprintf(f, "    <device path='");
+			xml_escape_attr(f, d->source_devices[i]);
+			fprintf(f, "'/>\n");
+		}
+		fprintf(f, "    <name>%s</name>\n", /* checked */
+			d->source_name ? d->source_name : d->name);
+		fprintf(f, "    <format type='lvm2'/>\n");
 	}
 	fprintf(f, "  </source>\n  <target>\n    <path>");
 	xml_escape_text(f, d->target);
@@ -414,7 +654,7 @@ static int parse_size(const xmlNode *n, uint64_t *out, struct xml_warnings *w,
 static int parse_vol_format(const xmlNode *n, bool backing, char **out,
 			    struct xml_warnings *w, struct err **e)
 {
-	static const char *const creatable[] = {"raw", "qcow2", NULL};
+	static const char *const creatable[] = {"raw", "qcow2", "none", NULL};
 	static const char *const readable[] = {"raw", "qcow2", "vmdk", "vdi",
 					       NULL};
 	_cleanup_free_ char *t = xml_attr(n, "type");
@@ -437,6 +677,12 @@ static int parse_vol_target(const xmlNode *t, struct vol_def *d,
 		"features", "nocow",  "timestamps",  NULL};
 	xmlNode *n;
 
+	if ((n = xml_child(t, "encryption"))) {
+		xml_err(e, n,
+			"encrypted volumes are not supported (the volume "
+			"would be made in clear)");
+		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
+	}
 	xml_check_known(t, NULL, kids, w);
 	if (check_singles(t, kids, e) < 0)
 		return -EINVAL;
@@ -452,8 +698,11 @@ static int parse_vol_target(const xmlNode *t, struct vol_def *d,
 		return -EINVAL;
 	for (const char *const *k = kids + 3; *k; k++)
 		if ((n = xml_child(t, *k)))
-			xml_warn(w, n, "<%s>: ignored (nido makes qcow2 v3)",
-				 *k);
+			xml_warn(w, n, "<%s>: ignored (%s)", *k,
+				 k < kids + 5	      ? "nido makes qcow2 v3"
+				 : streq(*k, "nocow") ? "no copy-on-write "
+							"attribute is set"
+						      : "output only");
 	return 0;
 }
 
@@ -493,13 +742,15 @@ static int vol_parse_root(const xmlNode *root, struct vol_def *d,
 	xml_check_known(root, (const char *const[]){"type", NULL}, kids, w);
 	if (check_singles(root, kids, e) < 0)
 		return -EINVAL;
-	if (type && !streq(type, "file")) {
+	if (type && !streq(type, "file") && !streq(type, "block")) {
 		xml_err(e, root,
 			"volume type '%s' is not supported (file volumes of "
-			"dir and fs pools)",
+			"dir, fs and netfs pools, block volumes of logical and "
+			"disk pools)",
 			type);
 		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
 	}
+	d->block = type && streq(type, "block");
 	d->perms = (struct pool_perms){-1, -1, -1};
 	if (!(n = xml_child(root, "name")))
 		return xml_err(e, root, "missing <name>");
@@ -552,7 +803,7 @@ char *vol_format_xml(const struct storage_vol *v)
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
-	fprintf(f, "<volume type='file'>\n  <name>");
+	fprintf(f, "<volume type='%s'>\n  <name>", v->block ? "block" : "file");
 	xml_escape_text(f, v->name);
 	fprintf(f, "</name>\n  <key>");
 	xml_escape_text(f, v->path);

@@ -23,8 +23,12 @@
 enum pool_type {
 	POOL_DIR,
 	POOL_FS,
+	POOL_LOGICAL,
+	POOL_DISK,
+	POOL_NETFS,
 };
-extern const char *const pool_type_names[]; /* "dir", "fs" */
+/* "dir", "fs", "logical", "disk", "netfs" */
+extern const char *const pool_type_names[];
 
 #define POOL_NAME_MAX 200
 
@@ -41,8 +45,17 @@ struct pool_def {
 	enum pool_type type;
 	char *target; /* <target><path>, absolute, normalised */
 	struct pool_perms perms;
-	char *source_device; /* fs: <source><device path> */
-	char *source_format; /* fs: <source><format type>, or NULL */
+	char *source_device; /* fs, disk: <source><device path> */
+	char *source_format; /* fs, disk: <source><format type>, or NULL */
+	/* logical: every <source><device path> (the PVs), <source><name>
+	 * (the volume group; the pool's name when absent) */
+	char **source_devices;
+	size_t n_source_devices;
+	char *source_name;
+	/* netfs: <source><host name> and <dir path> */
+	char *source_host;
+	char *source_dir;
+	char *source_protocol; /* <protocol ver>, or NULL */
 };
 
 /* Checks a pool name (as a network's: letters, digits, "_.+-"). */
@@ -66,6 +79,7 @@ void pool_def_params(const struct pool_def *d, struct storage_pool_params *p);
 /* A volume definition (vol-create's XML). */
 struct vol_def {
 	char *name;
+	bool block;	   /* <volume type='block'> (not absent or 'file') */
 	char *format;	   /* "raw" (default) or "qcow2" */
 	uint64_t capacity; /* 0 with a backing store: its size */
 	uint64_t allocation;

@@ -13,8 +13,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -332,11 +334,15 @@ static int zero_extents(int fd, const char *path, struct err **e)
 	off_t end = lseek(fd, 0, SEEK_END), data = 0, hole;
 
 	while (data < end) {
-		data = lseek(fd, data, SEEK_DATA);
-		if (data < 0)
-			break; /* ENXIO: no data past here */
+		off_t at = data;
+
+		data = lseek(fd, at, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			break; /* no data past here */
+		if (data < 0)  /* no SEEK_DATA (a block device): all data */
+			data = at;
 		hole = lseek(fd, data, SEEK_HOLE);
-		if (hole < 0)
+		if (hole < 0 || hole <= data)
 			hole = end;
 		while (data < hole) {
 			size_t n = (size_t)MIN((off_t)COPY_CHUNK, hole - data);
@@ -348,6 +354,23 @@ static int zero_extents(int fd, const char *path, struct err **e)
 	}
 	if (fdatasync(fd) < 0)
 		return err_sys(e, errno, "wiping '%s'", path);
+	return 0;
+}
+
+/*
+ * A block device (a logical volume, a partition) zeroed by the kernel,
+ * which may do it without writing (BLKZEROOUT). 0, or -1 when @fd is
+ * no block device or the ioctl failed: then written over.
+ */
+static int zero_device(int fd)
+{
+	struct stat st;
+	uint64_t range[2] = {0, 0};
+
+	if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode) ||
+	    ioctl(fd, BLKGETSIZE64, &range[1]) < 0 ||
+	    ioctl(fd, BLKZEROOUT, range) < 0 || fsync(fd) < 0)
+		return -1;
 	return 0;
 }
 
@@ -401,6 +424,8 @@ int storage_vol_wipe(const char *path, struct err **e)
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		r = err_sys(e, errno, "opening '%s'", path);
+	else if (zero_device(fd) == 0)
+		r = 0;
 	else
 		r = zero_extents(fd, path, e);
 	block_close(b);

@@ -33,30 +33,32 @@ static bool known_type(const char *t)
 	return false;
 }
 
-static int check_device(const struct storage_pool_params *p, struct err **e)
+int storage_check_blockdev(const struct storage_pool_params *p, const char *dev,
+			   struct err **e)
 {
 	struct stat st;
 
+	if (stat(dev, &st) < 0)
+		return err_sys(e, errno, "pool '%s': device '%s'", p->name,
+			       dev);
+	if (!S_ISBLK(st.st_mode))
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"pool '%s': '%s' is not a block device",
+				p->name, dev);
+	return 0;
+}
+
+static int check_device(const struct storage_pool_params *p, struct err **e)
+{
 	if (!p->device)
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"pool '%s': an fs pool needs <source><device "
 				"path=...>",
 				p->name);
-	if (stat(p->device, &st) < 0)
-		return err_sys(e, errno, "pool '%s': device '%s'", p->name,
-			       p->device);
-	if (!S_ISBLK(st.st_mode))
-		return err_setk(e, ERR_INVALID_ARG, EINVAL,
-				"pool '%s': '%s' is not a block device",
-				p->name, p->device);
-	return 0;
+	return storage_check_blockdev(p, p->device, e);
 }
 
-/*
- * What blkid finds on the device: *@type the file system ("" none),
- * *@pt a partition table ("" none), each malloc'ed. 0 or -errno.
- */
-static int probe(const char *dev, char **type, char **pt, struct err **e)
+int storage_probe(const char *dev, char **type, char **pt, struct err **e)
 {
 	char *argv[] = {"blkid", "-p", "-o", "export", (char *)dev, NULL};
 	_cleanup_free_ char *out = NULL;
@@ -122,7 +124,7 @@ static int fs_build(const struct storage_pool_params *p, const char *fs_type,
 					"of type '%s' (ext2, ext3, ext4, xfs, "
 					"btrfs or vfat)",
 					p->name, type ? type : "auto");
-		if (probe(p->device, &has, &pt, e) < 0)
+		if (storage_probe(p->device, &has, &pt, e) < 0)
 			return -EIO;
 		if ((*has || *pt) && !(flags & STORAGE_BUILD_OVERWRITE))
 			return err_setk(
@@ -139,8 +141,7 @@ static int fs_build(const struct storage_pool_params *p, const char *fs_type,
 	return storage_target_make(p, e);
 }
 
-/* Is @dir a mount point of @dev in this mount namespace? */
-static bool mounted(const char *dir, const char *dev)
+bool storage_mounted(const char *dir, const char *dev)
 {
 	_cleanup_free_ char *real = realpath(dir, NULL);
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -163,7 +164,9 @@ static bool mounted(const char *dir, const char *dev)
 			char *dash = strstr(line, " - ");
 
 			if (dash && sscanf(dash, " - %*s %4095s", src) == 1) {
-				_cleanup_free_ char *d = realpath(dev, NULL);
+				_cleanup_free_ char *d =
+					dev[0] == '/' ? realpath(dev, NULL)
+						      : xstrdup(dev);
 
 				return d && streq(d, src);
 			}
@@ -179,9 +182,9 @@ static int fs_start(const struct storage_pool_params *p, struct err **e)
 
 	if (check_device(p, e) < 0 || storage_target_check(p, e) < 0)
 		return -EINVAL;
-	if (mounted(p->target, p->device))
+	if (storage_mounted(p->target, p->device))
 		return 0;
-	if (probe(p->device, &has, &pt, e) < 0)
+	if (storage_probe(p->device, &has, &pt, e) < 0)
 		return -EIO;
 	if (!*has)
 		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
@@ -199,7 +202,7 @@ static int fs_start(const struct storage_pool_params *p, struct err **e)
 
 static int fs_stop(const struct storage_pool_params *p, struct err **e)
 {
-	if (!mounted(p->target, NULL))
+	if (!storage_mounted(p->target, NULL))
 		return 0;
 	if (umount2(p->target, 0) < 0)
 		return err_setk(e, ERR_OPERATION_FAILED, errno,
@@ -210,7 +213,7 @@ static int fs_stop(const struct storage_pool_params *p, struct err **e)
 
 static int fs_check(const struct storage_pool_params *p, struct err **e)
 {
-	if (!mounted(p->target, p->device))
+	if (!storage_mounted(p->target, p->device))
 		return err_setk(e, ERR_OPERATION_INVALID, ENODEV,
 				"pool '%s': '%s' is no longer mounted on '%s'",
 				p->name, p->device, p->target);
@@ -219,7 +222,7 @@ static int fs_check(const struct storage_pool_params *p, struct err **e)
 
 static int fs_delete(const struct storage_pool_params *p, struct err **e)
 {
-	if (mounted(p->target, NULL))
+	if (storage_mounted(p->target, NULL))
 		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
 				"pool '%s': '%s' is mounted", p->name,
 				p->target);

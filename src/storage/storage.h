@@ -29,8 +29,17 @@ struct storage_pool_params {
 	const char *target;    /* the directory volumes live in */
 	const char *device;    /* fs: the block device, else NULL */
 	const char *fs_format; /* fs: "ext4", ...; NULL or "auto": probe */
-	int mode;	       /* the target's mode, -1: 0711 (libvirt's) */
-	long owner, group;     /* -1: unchanged */
+	/* logical: the physical volumes (devices[0] is @device) and the
+	 * volume group's name */
+	const char *const *devices;
+	size_t n_devices;
+	const char *source_name;
+	/* netfs: the server and its exported directory */
+	const char *host;
+	const char *source_dir;
+	const char *protocol; /* the NFS version, or NULL */
+	int mode;	      /* the target's mode, -1: 0711 (libvirt's) */
+	long owner, group;    /* -1: unchanged */
 };
 
 /* Flags of build. */
@@ -38,6 +47,9 @@ enum {
 	STORAGE_BUILD_OVERWRITE = 1u << 0,    /* virsh --overwrite */
 	STORAGE_BUILD_NO_OVERWRITE = 1u << 1, /* virsh --no-overwrite */
 };
+
+struct storage_vol;
+struct storage_vol_new;
 
 /* A pool's space, as libvirt reports it (the file system's). */
 struct storage_space {
@@ -56,6 +68,13 @@ struct storage_space {
  * - delete: removes what build made (the target directory, which must
  *   be empty: a pool never deletes volumes it is asked to keep);
  * - check: is an active pool's storage still there (fs: still mounted)?
+ *
+ * Volumes that are not files of the target (a logical pool's logical
+ * volumes) have the members below; NULL means file.c's, on the target
+ * directory. A volume's path is still target/name (/dev/VG/LV).
+ * - scan: every volume, sorted by name, and the pool's space;
+ * - vol_create, vol_delete, vol_resize: as storage_vol_create, ...,
+ *   @name checked by the backend.
  */
 struct storage_backend {
 	const char *type; /* "dir", "fs" */
@@ -65,10 +84,21 @@ struct storage_backend {
 	int (*stop)(const struct storage_pool_params *p, struct err **e);
 	int (*delete)(const struct storage_pool_params *p, struct err **e);
 	int (*check)(const struct storage_pool_params *p, struct err **e);
+	int (*scan)(const struct storage_pool_params *p, struct storage_vol **v,
+		    size_t *n, struct storage_space *s, struct err **e);
+	int (*vol_create)(const struct storage_pool_params *p,
+			  const struct storage_vol_new *nv, struct err **e);
+	int (*vol_delete)(const struct storage_pool_params *p, const char *name,
+			  struct err **e);
+	int (*vol_resize)(const struct storage_pool_params *p, const char *name,
+			  uint64_t capacity, bool shrink, struct err **e);
 };
 
 extern const struct storage_backend storage_backend_dir;
 extern const struct storage_backend storage_backend_fs;
+extern const struct storage_backend storage_backend_logical;
+extern const struct storage_backend storage_backend_disk;
+extern const struct storage_backend storage_backend_netfs;
 
 /* The backend of type @type, or NULL. */
 const struct storage_backend *storage_backend_find(const char *type);
@@ -81,6 +111,24 @@ int storage_target_make(const struct storage_pool_params *p, struct err **e);
 int storage_target_check(const struct storage_pool_params *p, struct err **e);
 int storage_target_remove(const struct storage_pool_params *p, struct err **e);
 
+/* Is @dev a block device? 0, or -errno with @e naming pool and device. */
+int storage_check_blockdev(const struct storage_pool_params *p, const char *dev,
+			   struct err **e);
+
+/*
+ * What blkid finds on the device @dev (fs.c): *@type its signature, a
+ * file system or "LVM2_member" ("" none), *@pt a partition table (""
+ * none), each malloc'ed, also on failure. 0 or -errno with @e.
+ */
+int storage_probe(const char *dev, char **type, char **pt, struct err **e);
+
+/*
+ * Is @dir a mount point in this mount namespace, of @source when not
+ * NULL (a device, compared by its real path, or a network source such
+ * as "host:/export", compared as mountinfo shows it)? (fs.c)
+ */
+bool storage_mounted(const char *dir, const char *source);
+
 /* ---- volumes: files in the target directory (file.c) ----------------- */
 
 /* A volume as the pool lists it. */
@@ -88,6 +136,7 @@ struct storage_vol {
 	char *name;
 	char *path;	     /* target/name; also its key */
 	char *format;	     /* "raw", "qcow2", ... as probed */
+	bool block;	     /* a block device (a logical volume), not a file */
 	uint64_t capacity;   /* virtual size */
 	uint64_t allocation; /* blocks the file uses */
 	uint64_t physical;   /* the file's size */

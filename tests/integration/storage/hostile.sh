@@ -49,7 +49,7 @@ t_err "a vmdk volume" "invalid volume format 'vmdk'" "$NIDO" vol-create-as "$poo
 cat >"$tmp/block.xml" <<XML
 <volume type='block'><name>b</name><capacity>1</capacity></volume>
 XML
-t_err "a block volume in a dir pool" "volume type 'block' is not supported" "$NIDO" vol-create "$pool" "$tmp/block.xml"
+t_err "a block volume in a dir pool" "volume type 'block' is not what a dir pool holds" "$NIDO" vol-create "$pool" "$tmp/block.xml"
 cat >"$tmp/nofmt.xml" <<XML
 <volume><name>nofmt.qcow2</name><capacity>1048576</capacity>
 <target><format type='qcow2'/></target>
@@ -72,8 +72,10 @@ t_err "a raw volume with a backing store" "a raw volume has no backing store" \
 pool_xml() { # TYPE NAME TARGET [extra]
 	printf "<pool type='%s'><name>%s</name>%s<target><path>%s</path></target></pool>\n" "$1" "$2" "${4:-}" "$3"
 }
+pool_xml iscsi lv "$tmp/lv" >"$tmp/p.xml"
+t_err "an iscsi pool is refused by name" "pool type 'iscsi' is not supported (dir, fs, logical, disk, netfs)" "$NIDO" pool-define "$tmp/p.xml"
 pool_xml logical lv "$tmp/lv" >"$tmp/p.xml"
-t_err "a logical pool is refused by name" "pool type 'logical' is not supported (dir, fs)" "$NIDO" pool-define "$tmp/p.xml"
+t_err "a logical pool's target is its volume group's directory" "a logical pool's target is '/dev/lv'" "$NIDO" pool-define "$tmp/p.xml"
 pool_xml dir rel "relative/path" >"$tmp/p.xml"
 t_err "a relative target" "is not an absolute path" "$NIDO" pool-define "$tmp/p.xml"
 pool_xml dir dots "$tmp/a/../b" >"$tmp/p.xml"
@@ -82,6 +84,16 @@ pool_xml dir "../evil" "$tmp/e" >"$tmp/p.xml"
 t_err "a pool name '../evil'" "pool name '../evil' must not start with '.'" "$NIDO" pool-define "$tmp/p.xml"
 pool_xml dir same "$images" >"$tmp/p.xml"
 t_err "a second pool on default's target" "same target path" "$NIDO" pool-define "$tmp/p.xml"
+# disk pools all have /dev as their target: two on different disks are
+# two pools, two on the same disk would be the same partitions
+for n in 1 2; do
+	pool_xml disk "disk$n" /dev "<source><device path='/dev/nido-disk$n'/></source>" >"$tmp/d$n.xml"
+done
+t "two disk pools on two disks (both target /dev)" sh -c "'$NIDO' pool-define '$tmp/d1.xml' && '$NIDO' pool-define '$tmp/d2.xml'"
+pool_xml disk disk3 /dev "<source><device path='/dev/nido-disk1'/></source>" >"$tmp/d3.xml"
+t_err "a third on the first one's disk" "pool 'disk1' has the same disk '/dev/nido-disk1'" "$NIDO" pool-define "$tmp/d3.xml"
+t_err "pool-start of a disk pool whose disk is not there" "device '/dev/nido-disk1'" "$NIDO" pool-start disk1
+t "both undefined" sh -c "'$NIDO' pool-undefine disk1 && '$NIDO' pool-undefine disk2"
 pool_xml fs nodev "$tmp/m" >"$tmp/p.xml"
 t_err "an fs pool without a device" "needs <source><device>" "$NIDO" pool-define "$tmp/p.xml"
 printf "<pool type='dir'><name>two</name><target><path>/a</path></target><target><path>/b</path></target></pool>" >"$tmp/p.xml"

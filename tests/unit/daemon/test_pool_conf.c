@@ -73,15 +73,157 @@ static void pool_fs_source(void)
 	pool_def_free(d);
 }
 
+/*
+ * libvirt's logical pool: the physical volumes, the volume group (the
+ * pool's name when absent) and its directory as the target; formatted
+ * in libvirt's order and read back the same.
+ */
+static void pool_logical_source(void)
+{
+	const char *want =
+		"<pool type='logical'>\n"
+		"  <name>vg0</name>\n"
+		"  <uuid>3e3fce45-4f53-4fa7-bb32-11f34168b82b</uuid>\n"
+		"  <capacity unit='bytes'>0</capacity>\n"
+		"  <allocation unit='bytes'>0</allocation>\n"
+		"  <available unit='bytes'>0</available>\n"
+		"  <source>\n"
+		"    <device path='/dev/sdb'/>\n"
+		"    <device path='/dev/sdc1'/>\n"
+		"    <name>HostVG</name>\n"
+		"    <format type='lvm2'/>\n"
+		"  </source>\n"
+		"  <target>\n    <path>/dev/HostVG</path>\n  </target>\n"
+		"</pool>\n";
+	struct pool_def *d =
+		pool("<pool type='logical'><name>vg0</name>"
+		     "<uuid>3e3fce45-4f53-4fa7-bb32-11f34168b82b</uuid><source>"
+		     "<device path='/dev/sdb'/><device path='/dev/sdc1'/>"
+		     "<name>HostVG</name><format type='lvm2'/></source></pool>",
+		     NULL);
+	struct pool_def *dflt = pool("<pool type='logical'><name>vg1</name>"
+				     "<target><path>/dev/vg1</path></target>"
+				     "</pool>",
+				     NULL);
+	struct storage_pool_params p;
+	char *text;
+
+	CHECK(d && dflt);
+	if (!d || !dflt)
+		goto out;
+	pool_def_params(d, &p);
+	CHECK_INT_EQ(p.n_devices, 2);
+	CHECK_STR_EQ(p.devices[1], "/dev/sdc1");
+	CHECK_STR_EQ(p.source_name, "HostVG");
+	CHECK_STR_EQ(p.target, "/dev/HostVG");
+	text = pool_def_format(d, NULL);
+	CHECK_STR_EQ(text, want);
+	free(text);
+	pool_def_params(dflt, &p);
+	CHECK(p.source_name == NULL); /* the pool's name */
+	CHECK_INT_EQ(p.n_devices, 0);
+out:
+	pool_def_free(d);
+	pool_def_free(dflt);
+}
+
+/* A disk pool: its device and label type, its target /dev. */
+static void pool_disk_source(void)
+{
+	struct pool_def *d = pool("<pool type='disk'><name>sdb</name><source>"
+				  "<device path='/dev/sdb'/><format "
+				  "type='gpt'/></source></pool>",
+				  NULL);
+	struct pool_def *u = pool("<pool type='disk'><name>sdc</name><source>"
+				  "<device path='/dev/sdc'/></source><target>"
+				  "<path>/dev</path></target></pool>",
+				  NULL);
+	struct storage_pool_params p;
+	char *text;
+
+	CHECK(d && u);
+	if (!d || !u)
+		goto out;
+	pool_def_params(d, &p);
+	CHECK_STR_EQ(p.device, "/dev/sdb");
+	CHECK_STR_EQ(p.fs_format, "gpt");
+	CHECK_STR_EQ(p.target, "/dev");
+	text = pool_def_format(u, NULL);
+	CHECK_STR_CONTAINS(text, "    <device path='/dev/sdc'/>\n"
+				 "    <format type='unknown'/>\n"
+				 "  </source>\n  <target>\n"
+				 "    <path>/dev</path>\n");
+	free(text);
+out:
+	pool_def_free(d);
+	pool_def_free(u);
+}
+
+/* A netfs pool: the server and its export, formatted as libvirt does. */
+static void pool_netfs_source(void)
+{
+	struct pool_def *d = pool(
+		"<pool type='netfs'><name>n</name><source><host "
+		"name='nfs.example.com'/><dir path='/var/lib/virt//images/'/>"
+		"<format type='auto'/></source><target><path>/mnt/n</path>"
+		"</target></pool>",
+		NULL);
+	struct storage_pool_params p;
+	char *text;
+
+	CHECK(d);
+	if (!d)
+		return;
+	pool_def_params(d, &p);
+	CHECK_STR_EQ(p.host, "nfs.example.com");
+	CHECK_STR_EQ(p.source_dir, "/var/lib/virt/images");
+	CHECK_STR_EQ(p.target, "/mnt/n");
+	text = pool_def_format(d, NULL);
+	CHECK_STR_CONTAINS(text, "  <source>\n"
+				 "    <host name='nfs.example.com'/>\n"
+				 "    <dir path='/var/lib/virt/images'/>\n"
+				 "    <format type='auto'/>\n"
+				 "  </source>\n");
+	free(text);
+	pool_def_free(d);
+}
+
 /* Each refused, the message naming the cause. */
 static void pool_refusals(void)
 {
 	static const struct {
 		const char *xml, *says;
 	} bad[] = {
+		{"<pool type='iscsi'><name>v</name><target><path>/d</path>"
+		 "</target></pool>",
+		 "pool type 'iscsi' is not supported"},
+		{"<pool type='netfs'><name>v</name><target><path>/d</path>"
+		 "</target></pool>",
+		 "a netfs pool needs <source><host> and <dir>"},
+		{"<pool type='netfs'><name>v</name><source><host name='-o'/>"
+		 "<dir path='/e'/></source><target><path>/d</path></target>"
+		 "</pool>",
+		 "host '-o' is not a host name or address"},
+		{"<pool type='netfs'><name>v</name><source><host name='h'/>"
+		 "<dir path='e'/></source><target><path>/d</path></target>"
+		 "</pool>",
+		 "export path 'e' is not an absolute path"},
+		{"<pool type='netfs'><name>v</name><source><host name='h'/>"
+		 "<dir path='/e'/><format type='glusterfs'/></source><target>"
+		 "<path>/d</path></target></pool>",
+		 "netfs pool format 'glusterfs' is not supported (nfs)"},
 		{"<pool type='logical'><name>v</name><target><path>/d</path>"
 		 "</target></pool>",
-		 "pool type 'logical' is not supported"},
+		 "a logical pool's target is '/dev/v'"},
+		{"<pool type='logical'><name>v</name><source><name>-x</name>"
+		 "</source></pool>",
+		 "must not start with '-'"},
+		{"<pool type='logical'><name>v</name><source><format "
+		 "type='lvm1'/></source></pool>",
+		 "logical pool format 'lvm1' is not supported"},
+		{"<pool type='logical'><name>v</name><source><device/>"
+		 "</source></pool>",
+		 "missing attribute 'path'"},
 		{"<pool type='dir'><name>v</name></pool>", "missing <target>"},
 		{"<pool type='dir'><name>v</name><target><path>d</path>"
 		 "</target></pool>",
@@ -102,6 +244,15 @@ static void pool_refusals(void)
 		 "<permissions><mode>0999</mode></permissions></target></pool>",
 		 "is not an octal mode"},
 		{"<pool><name>v</name></pool>", "missing attribute 'type'"},
+		{"<pool type='disk'><name>v</name></pool>",
+		 "a disk pool needs <source><device>"},
+		{"<pool type='disk'><name>v</name><source><device "
+		 "path='/dev/sdb'/><format type='mac'/></source></pool>",
+		 "disk pool format 'mac' is not supported (dos, gpt)"},
+		{"<pool type='disk'><name>v</name><source><device "
+		 "path='/dev/sdb'/></source><target><path>/dev/disk/by-path"
+		 "</path></target></pool>",
+		 "a disk pool's target is '/dev'"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -147,9 +298,9 @@ static void vol_refusals(void)
 		{"<volume><name>.x</name><capacity>1</capacity></volume>",
 		 "is not a file name"},
 		{"<volume><name>x</name></volume>", "missing <capacity>"},
-		{"<volume type='block'><name>x</name><capacity>1</capacity>"
+		{"<volume type='dir'><name>x</name><capacity>1</capacity>"
 		 "</volume>",
-		 "volume type 'block' is not supported"},
+		 "volume type 'dir' is not supported"},
 		{"<volume><name>x</name><capacity>1</capacity><target>"
 		 "<format type='vmdk'/></target></volume>",
 		 "invalid volume format 'vmdk'"},
@@ -174,6 +325,9 @@ int main(void)
 {
 	RUN(pool_dir_round_trip);
 	RUN(pool_fs_source);
+	RUN(pool_logical_source);
+	RUN(pool_disk_source);
+	RUN(pool_netfs_source);
 	RUN(pool_refusals);
 	RUN(vol_meaning);
 	RUN(vol_refusals);
