@@ -22,6 +22,8 @@ NIDO_RUN_PACKAGES=(
 	# containers of a daemon that is not root: newuidmap, newgidmap
 	uidmap
 	util-linux e2fsprogs
+	# logical pools (lvm2's tools), netfs pools (mount.nfs)
+	lvm2 nfs-common
 )
 
 # Running the test suites: the peers nido is checked against, the formatter.
