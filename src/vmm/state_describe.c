@@ -165,6 +165,7 @@ static void list_sections(const uint8_t *d, size_t len, const char *path,
 	for (unsigned i = 0; i < f->n && off < len; i++) {
 		_cleanup_err_ struct err *e = NULL;
 		struct state_sec s = {0};
+		size_t at = off;
 		int r = state_sec_at(d, len, off, path, &s, &off, &e);
 
 		if (r < 0 && r != -EBADMSG) {
@@ -173,10 +174,10 @@ static void list_sections(const uint8_t *d, size_t len, const char *path,
 		}
 		fprintf(out,
 			"  %-10s kind %-2u instance %-2u %-8s %8" PRIu64
-			" bytes  checksum %s%s\n",
+			" bytes at offset %zu, checksum %s%s\n",
 			s.name, s.kind, s.instance,
 			s.flags & STATE_SEC_REQUIRED ? "required" : "optional",
-			s.len, r == 0 ? "ok" : "MISMATCH",
+			s.len, at + STATE_SEC_HDR_LEN, r == 0 ? "ok" : "MISMATCH",
 			s.known ? "" : "  (unknown kind)");
 		if (r == 0 && s.known)
 			describe_section(&s, out);
