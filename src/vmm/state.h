@@ -75,5 +75,8 @@ int state_restore_vm(struct vm *vm, struct err **e);
  * -errno with @e otherwise (what could be read was printed).
  */
 int state_describe(const char *path, FILE *out, struct err **e);
+/* The same on @len bytes at @d, named @what (the fuzz target's entry). */
+int state_describe_buf(const uint8_t *d, size_t len, const char *what,
+		       FILE *out, struct err **e);
 
 #endif

@@ -135,9 +135,14 @@ static void describe_items(const struct state_sec *s, FILE *out)
 static void describe_section(const struct state_sec *s, FILE *out)
 {
 	switch (s->kind) {
-	case STATE_SEC_CONFIG:
-		fprintf(out, "    %.*s\n", (int)MIN(s->len, 2048ULL),
-			(const char *)s->data);
+	case STATE_SEC_CONFIG: /* printable characters only */
+		fprintf(out, "    ");
+		for (uint64_t i = 0; i < MIN(s->len, 2048ULL); i++)
+			fputc(s->data[i] >= 0x20 && s->data[i] < 0x7f
+				      ? s->data[i]
+				      : '?',
+			      out);
+		fprintf(out, "\n");
 		break;
 	case STATE_SEC_MEMORY:
 		describe_memory(s, out);
@@ -177,39 +182,42 @@ static void list_sections(const uint8_t *d, size_t len, const char *path,
 			" bytes at offset %zu, checksum %s%s\n",
 			s.name, s.kind, s.instance,
 			s.flags & STATE_SEC_REQUIRED ? "required" : "optional",
-			s.len, at + STATE_SEC_HDR_LEN, r == 0 ? "ok" : "MISMATCH",
+			s.len, at + STATE_SEC_HDR_LEN,
+			r == 0 ? "ok" : "MISMATCH",
 			s.known ? "" : "  (unknown kind)");
 		if (r == 0 && s.known)
 			describe_section(&s, out);
 	}
 }
 
-int state_describe(const char *path, FILE *out, struct err **e)
+int state_describe_buf(const uint8_t *d, size_t len, const char *what,
+		       FILE *out, struct err **e)
 {
-	_cleanup_free_ char *data = NULL;
 	struct state_file *f = xcalloc(1, sizeof(*f));
-	size_t len = 0;
-	int r = file_read_all(path, STATE_FILE_MAX, &data, &len, e);
+	int r = state_parse_header(d, len, what, f, e);
 
-	if (r < 0) {
-		free(f);
-		return err_prefix(e, "state file '%s'", path);
-	}
-	r = state_parse_header((const uint8_t *)data, len, path, f, e);
-	if (r == 0 || r == -EINVAL) {
-		if (len >= STATE_HDR_LEN && !memcmp(data, STATE_MAGIC, 8))
-			fprintf(out,
-				"state file %s: format version %u, %u "
-				"sections, "
-				"%" PRIu64 " bytes (file: %zu)\n",
-				path, f->version, f->n, f->length, len);
-	}
+	if (len >= STATE_HDR_LEN && !memcmp(d, STATE_MAGIC, 8))
+		fprintf(out,
+			"state file %s: format version %u, %u sections, "
+			"%" PRIu64 " bytes (file: %zu)\n",
+			what, f->version, f->n, f->length, len);
 	if (r == 0) {
-		list_sections((const uint8_t *)data, len, path, f, out);
-		r = state_parse((const uint8_t *)data, len, path, f, e);
+		list_sections(d, len, what, f, out);
+		r = state_parse(d, len, what, f, e);
 	}
 	if (r == 0)
 		fprintf(out, "valid\n");
 	free(f);
 	return r;
+}
+
+int state_describe(const char *path, FILE *out, struct err **e)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	int r = file_read_all(path, STATE_FILE_MAX, &data, &len, e);
+
+	if (r < 0)
+		return err_prefix(e, "state file '%s'", path);
+	return state_describe_buf((const uint8_t *)data, len, path, out, e);
 }

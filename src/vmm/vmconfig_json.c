@@ -344,15 +344,15 @@ static json_object *net_json(const struct config_net *n)
 char *config_to_json(const struct vm_config *c)
 {
 	json_object *o = json_object_new_object(), *a;
+	_cleanup_free_ char *mem = NULL;
 	char *out;
 
 	put_str(o, "kernel", c->kernel);
 	put_str(o, "initrd", c->initrd);
 	put_str(o, "cmdline", c->cmdline);
 	json_object_object_add(o, "cpus", json_object_new_int((int)c->cpus));
-	json_object_object_add(
-		o, "memory",
-		json_object_new_int64((int64_t)(c->mem_size >> 20)));
+	mem = xasprintf("%lluK", (unsigned long long)(c->mem_size >> 10));
+	put_str(o, "memory", mem);
 	json_object_object_add(o, "hugepages",
 			       json_object_new_boolean(c->hugepages));
 	json_object_object_add(o, "rng",
