@@ -166,6 +166,9 @@ static void status(struct vm *vm, json_object *r)
 	put(r, "memory_bytes", u64(vm->mem.size));
 	put(r, "uptime_ms", u64((vm_now_ns() - vm->start_ns) / 1000000));
 	put(r, "boot_time_us", boot ? u64(boot) : NULL);
+	if (atomic_load(&vm->running_ns))
+		put(r, "running_after_us",
+		    u64((atomic_load(&vm->running_ns) - vm->start_ns) / 1000));
 	put(r, "pid", json_object_new_int((int)getpid()));
 	if (console_name(vm->console))
 		put(r, "console",

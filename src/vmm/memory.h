@@ -10,6 +10,7 @@
 #ifndef NIDO_VMM_MEMORY_H
 #define NIDO_VMM_MEMORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,9 @@ struct guest_mem {
 	uint64_t size; /* bytes of RAM */
 	unsigned n_regions;
 	struct mem_region regions[2];
+	/* base maps @fd privately (a lazy restore's memory file): the
+	 * file's content is not the guest's RAM. */
+	bool private_map;
 };
 
 /*

@@ -94,15 +94,38 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
 }
 
-/* RAM, region after region; chunks of zeros are left as holes. */
-static int write_memory(const struct guest_mem *m, int fd, uint64_t *written,
-			struct err **e)
+/*
+ * The next range of @fd holding data at or after @off (below @end), in
+ * [*@from, *@to). Returns false when there is none. Where the file
+ * system cannot say, all of the rest is data.
+ */
+static bool next_data(int fd, uint64_t off, uint64_t end, uint64_t *from,
+		      uint64_t *to)
 {
-	if (ftruncate(fd, 0) < 0 || ftruncate(fd, (off_t)m->size) < 0)
-		return err_sys(e, errno, "sizing the memory file");
-	*written = 0;
-	for (uint64_t off = 0; off < m->size; off += MEM_CHUNK) {
-		size_t n = (size_t)MIN((uint64_t)MEM_CHUNK, m->size - off);
+	off_t d, h;
+
+	if (off >= end)
+		return false;
+	d = lseek(fd, (off_t)off, SEEK_DATA);
+	if (d < 0 && errno == ENXIO)
+		return false;
+	h = d < 0 ? -1 : lseek(fd, d, SEEK_HOLE);
+	if (d < 0 || h < 0) {
+		*from = off;
+		*to = end;
+		return true;
+	}
+	*from = (uint64_t)d;
+	*to = MIN((uint64_t)h, end);
+	return *from < end;
+}
+
+/* Writes [@from, @to) of RAM; chunks of zeros stay holes. */
+static int write_range(const struct guest_mem *m, int fd, uint64_t from,
+		       uint64_t to, uint64_t *written, struct err **e)
+{
+	for (uint64_t off = from; off < to; off += MEM_CHUNK) {
+		size_t n = (size_t)MIN((uint64_t)MEM_CHUNK, to - off);
 
 		if (all_zero(m->base + off, n))
 			continue;
@@ -110,9 +133,34 @@ static int write_memory(const struct guest_mem *m, int fd, uint64_t *written,
 			return err_sys(e, errno, "writing the memory file");
 		*written += n;
 	}
-	if (fdatasync(fd) < 0)
-		return err_sys(e, errno, "syncing the memory file");
 	return 0;
+}
+
+/*
+ * RAM, region after region, as one file. Of a memfd only the ranges
+ * that hold data are read (never-touched RAM is a hole in it: reading
+ * it would only fault in zero pages); a lazily restored guest's private
+ * mapping is read whole.
+ */
+static int write_memory(const struct guest_mem *m, int fd, uint64_t *written,
+			struct err **e)
+{
+	uint64_t off = 0, from, to;
+	int r = 0;
+
+	if (ftruncate(fd, 0) < 0 || ftruncate(fd, (off_t)m->size) < 0)
+		return err_sys(e, errno, "sizing the memory file");
+	*written = 0;
+	if (m->private_map || m->fd < 0)
+		r = write_range(m, fd, 0, m->size, written, e);
+	else
+		while (r == 0 && next_data(m->fd, off, m->size, &from, &to)) {
+			r = write_range(m, fd, from, to, written, e);
+			off = to;
+		}
+	if (r == 0 && fdatasync(fd) < 0)
+		r = err_sys(e, errno, "syncing the memory file");
+	return r;
 }
 
 int state_save(struct vm *vm, int state_fd, int mem_fd, const char *mem_name,
@@ -294,21 +342,26 @@ static int check_layout(const struct vm_restore *rs, const struct guest_mem *m,
 	return 0;
 }
 
-/* Copies the memory file into fresh guest RAM. */
+/* Copies the memory file's data into fresh guest RAM (holes stay
+ * unallocated: fresh RAM reads as zeros). */
 static int copy_memory(struct vm *vm, const struct vm_restore *rs,
 		       struct err **e)
 {
 	struct guest_mem *m = &vm->mem;
+	uint64_t at = 0, from, to;
 
-	for (uint64_t off = 0; off < m->size; off += 64 * MEM_CHUNK) {
-		size_t n = (size_t)MIN(64ULL * MEM_CHUNK, m->size - off);
-		ssize_t got =
-			pread_full(rs->mem_fd, m->base + off, n, (off_t)off);
+	while (next_data(rs->mem_fd, at, m->size, &from, &to)) {
+		for (uint64_t off = from; off < to; off += 64 * MEM_CHUNK) {
+			size_t n = (size_t)MIN(64ULL * MEM_CHUNK, to - off);
+			ssize_t got = pread_full(rs->mem_fd, m->base + off, n,
+						 (off_t)off);
 
-		if (got != (ssize_t)n)
-			return err_sys(e, got < 0 ? (int)-got : EIO,
-				       "reading memory file '%s'",
-				       rs->mem_path);
+			if (got != (ssize_t)n)
+				return err_sys(e, got < 0 ? (int)-got : EIO,
+					       "reading memory file '%s'",
+					       rs->mem_path);
+		}
+		at = to;
 	}
 	return 0;
 }
@@ -329,6 +382,7 @@ static int map_memory(struct vm *vm, struct vm_restore *rs, struct err **e)
 			       rs->mem_path);
 	mem_set_base(m, p);
 	m->fd = steal_fd(rs->mem_fd);
+	m->private_map = true;
 	madvise(p, m->size, MADV_DONTDUMP);
 	madvise(p, m->size, MADV_DONTFORK);
 	return 0;

@@ -333,12 +333,29 @@ static int start_vcpus(struct vm *vm, struct err **e)
 	return 0;
 }
 
+static void note_running(struct vm *vm)
+{
+	uint64_t now = vm_now_ns();
+
+	atomic_store(&vm->running_ns, now);
+	if (vm->cfg->restore)
+		log_info("restored from '%s' (memory %s) in %llu us",
+			 vm->cfg->restore->path,
+			 vm->cfg->restore->copy ? "copied" : "mapped",
+			 (unsigned long long)(now - vm->start_ns) / 1000);
+}
+
 enum vm_exit vm_run(struct vm *vm, struct err **e)
 {
 	struct err *le = NULL;
 	enum vm_exit reason;
+	int r = start_vcpus(vm, &le);
 
-	if (start_vcpus(vm, &le) < 0 || loop_run(vm->loop, &le) < 0) {
+	if (r == 0) {
+		note_running(vm);
+		r = loop_run(vm->loop, &le);
+	}
+	if (r < 0) {
 		vm_request_exit(vm, VM_EXIT_ERROR, "%s", err_msg(le));
 		err_free(le);
 	}
