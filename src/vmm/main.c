@@ -466,76 +466,83 @@ static int setup_restore(struct vm_config *c, struct err **e)
 	return state_restore_open(ropts.state, ropts.memory, ropts.copy, c, e);
 }
 
-int main(int argc, char **argv)
+/* Says why the command line is refused; returns the usage status. */
+static int usage_error(struct vm_config *c, struct err *e)
 {
-	uint64_t start_ns = vm_now_ns();
-	_cleanup_err_ struct err *e = NULL;
-	struct vm_config c;
-	int opt, probe = 0, status, r;
+	log_error("%s", err_msg(e));
+	if (c->exit_file)
+		write_exit_file(c->exit_file, VMM_STATUS_USAGE, "error",
+				err_msg(e));
+	return VMM_STATUS_USAGE;
+}
 
-	log_init("nido-vmm");
-	/* A console or API client that goes away is not fatal. */
-	signal(SIGPIPE, SIG_IGN);
-	config_init(&c);
+enum { ARGS_RUN = -1, ARGS_PROBE = -2 };
+
+/*
+ * Parses the command line into @c (and ropts). Returns ARGS_RUN or
+ * ARGS_PROBE to go on, or the exit status of a command that is done
+ * (--help, --version, --describe-state) or refused.
+ */
+static int parse_args(int argc, char **argv, struct vm_config *c)
+{
+	_cleanup_err_ struct err *e = NULL;
+	int opt, r, todo = ARGS_RUN;
+
 	opterr = 0; /* one line of our own instead of getopt's */
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		if (opt == OPT_HELP) {
-			usage(stdout);
-			config_release(&c);
-			return 0;
-		}
-		if (opt == OPT_VERSION) {
-			printf("nido-vmm %s\n", NIDO_VERSION);
-			config_release(&c);
-			return 0;
-		}
-		if (opt == OPT_PROBE) {
-			probe = 1;
-			continue;
-		}
-		if (opt == OPT_DESCRIBE_STATE) {
-			config_release(&c);
+		if (opt == OPT_HELP)
+			return usage(stdout), 0;
+		if (opt == OPT_VERSION)
+			return printf("nido-vmm %s\n", NIDO_VERSION), 0;
+		if (opt == OPT_DESCRIBE_STATE)
 			return describe(optarg);
+		if (opt == OPT_PROBE) {
+			todo = ARGS_PROBE;
+			continue;
 		}
 		r = opt == '?' ? 0 : parse_restore_option(opt, optarg, &e);
 		if (r > 0)
 			continue;
 		if (opt == '?' || r < 0 ||
-		    parse_option(opt, optarg, &c, &e) < 0) {
+		    parse_option(opt, optarg, c, &e) < 0) {
 			if (!e)
 				err_set(&e, EINVAL,
 					"unknown option or missing argument "
 					"'%s' (see --help)",
 					argv[optind - 1]);
-			log_error("%s", err_msg(e));
-			if (c.exit_file)
-				write_exit_file(c.exit_file, VMM_STATUS_USAGE,
-						"error", err_msg(e));
-			config_release(&c);
-			return VMM_STATUS_USAGE;
+			return usage_error(c, e);
 		}
 	}
 	if (optind < argc) {
 		err_set(&e, EINVAL, "unexpected argument '%s' (see --help)",
 			argv[optind]);
-		log_error("%s", err_msg(e));
-		if (c.exit_file)
-			write_exit_file(c.exit_file, VMM_STATUS_USAGE, "error",
-					err_msg(e));
-		config_release(&c);
-		return VMM_STATUS_USAGE;
+		return usage_error(c, e);
 	}
-	if (probe) {
-		config_release(&c);
-		return run_probe();
-	}
-	if (ropts.state && setup_restore(&c, &e) < 0) {
-		log_error("%s", err_msg(e));
-		if (c.exit_file)
-			write_exit_file(c.exit_file, VMM_STATUS_ERROR, "error",
-					err_msg(e));
+	return todo;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t start_ns = vm_now_ns();
+	_cleanup_err_ struct err *e = NULL;
+	struct vm_config c;
+	int status;
+
+	log_init("nido-vmm");
+	/* A console or API client that goes away is not fatal. */
+	signal(SIGPIPE, SIG_IGN);
+	config_init(&c);
+	status = parse_args(argc, argv, &c);
+	if (status == ARGS_PROBE) {
+		status = run_probe();
+	} else if (status == ARGS_RUN && ropts.state &&
+		   setup_restore(&c, &e) < 0) {
 		status = ropts.vm_option ? VMM_STATUS_USAGE : VMM_STATUS_ERROR;
-	} else {
+		log_error("%s", err_msg(e));
+		if (c.exit_file)
+			write_exit_file(c.exit_file, status, "error",
+					err_msg(e));
+	} else if (status == ARGS_RUN) {
 		status = run_vm(&c, start_ns);
 	}
 	config_release(&c);
