@@ -201,10 +201,12 @@ int state_describe_buf(const uint8_t *d, size_t len, const char *what,
 			"state file %s: format version %u, %u sections, "
 			"%" PRIu64 " bytes (file: %zu)\n",
 			what, f->version, f->n, f->length, len);
-	if (r == 0) {
+	/* A header that holds together but for the length (a truncated
+	 * file): its sections are listed as far as they go. */
+	if (f->n <= STATE_MAX_SECTIONS)
 		list_sections(d, len, what, f, out);
+	if (r == 0)
 		r = state_parse(d, len, what, f, e);
-	}
 	if (r == 0)
 		fprintf(out, "valid\n");
 	free(f);
