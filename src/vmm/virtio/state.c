@@ -7,6 +7,7 @@
  * ring (and will be seen after the restore) or completed on the used one.
  */
 #include <errno.h>
+#include <unistd.h>
 
 #include "vmm/state_format.h"
 #include "vmm/virtio/virtio.h"
@@ -134,6 +135,16 @@ int virtio_dev_load(struct virtio_dev *d, const struct state_sec *sec,
 
 void virtio_dev_resume_queues(struct virtio_dev *d)
 {
+	uint64_t one = 1;
+
+	/*
+	 * An interrupt the drain raised just before the save may not have
+	 * reached the saved IOAPIC (an irqfd injects it later): one the
+	 * guest has not acknowledged is sent again. A second one is
+	 * harmless: the driver reads the interrupt status first.
+	 */
+	if (d->isr && d->irqfd >= 0 && write(d->irqfd, &one, sizeof(one)) < 0)
+		atomic_fetch_add(&d->stats.errors, 1);
 	for (unsigned i = 0; i < d->ops->n_queues; i++)
 		virtio_dev_kick(d, i);
 }
