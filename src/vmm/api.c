@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The control socket: status, pause, resume, shutdown, power-off, stats,
- * set-link. */
+ * set-link, save. */
 #include "vmm/api.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <sys/epoll.h>
@@ -17,6 +18,7 @@
 #include "lib/sock.h"
 #include "vmm/console.h"
 #include "vmm/hw/devices.h"
+#include "vmm/state.h"
 #include "vmm/vcpu.h"
 #include "vmm/virtio/devices.h"
 #include "vmm/virtio/virtio.h"
@@ -26,6 +28,7 @@
 #define API_MAX_CONNS  16
 #define API_OUT_MAX    (1u << 20) /* unsent replies and events per client */
 #define API_EVENTS_MAX 256	  /* events queued for the loop's thread */
+#define API_FDS_MAX    2	  /* descriptors passed with one request */
 
 /* A client; owned by the loop's thread. */
 struct api_conn {
@@ -34,8 +37,10 @@ struct api_conn {
 	pid_t pid; /* SO_PEERCRED, for the log */
 	struct loop_source *src;
 	struct buf in, out;
-	uint32_t watching; /* the epoll events asked for */
-	bool events;	   /* subscribed: gets event lines */
+	uint32_t watching;    /* the epoll events asked for */
+	bool events;	      /* subscribed: gets event lines */
+	int fds[API_FDS_MAX]; /* passed with the request being read */
+	unsigned n_fds;
 };
 
 /* An event line from any thread, waiting for the loop's thread. */
@@ -161,6 +166,9 @@ static void status(struct vm *vm, json_object *r)
 	put(r, "memory_bytes", u64(vm->mem.size));
 	put(r, "uptime_ms", u64((vm_now_ns() - vm->start_ns) / 1000000));
 	put(r, "boot_time_us", boot ? u64(boot) : NULL);
+	if (atomic_load(&vm->running_ns))
+		put(r, "running_after_us",
+		    u64((atomic_load(&vm->running_ns) - vm->start_ns) / 1000));
 	put(r, "pid", json_object_new_int((int)getpid()));
 	if (console_name(vm->console))
 		put(r, "console",
@@ -209,6 +217,89 @@ static const char *set_link(struct vm *vm, json_object *req, json_object *r)
 	return NULL;
 }
 
+static const char *str_arg(json_object *req, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(req, key, &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    !*json_object_get_string(v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Opens @path for a save; only where nido-vmm may open files. */
+static int open_out(struct vm *vm, const char *path, struct err **e)
+{
+	int fd;
+
+	if (vm->cfg->sandbox.enabled)
+		return err_set(e, EPERM,
+			       "nido-vmm runs sandboxed and opens no file: "
+			       "pass the state and memory files' descriptors "
+			       "with the request (SCM_RIGHTS)");
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return err_sys(e, errno, "opening '%s'", path);
+	return fd;
+}
+
+/* The two files of a save: passed with the request, or opened here. */
+static int save_files(struct vm *vm, struct api_conn *c, const char *path,
+		      const char *mem, int fds[2], struct err **e)
+{
+	if (c && c->n_fds == 2) {
+		fds[0] = steal_fd(c->fds[0]);
+		fds[1] = steal_fd(c->fds[1]);
+		c->n_fds = 0;
+		return 0;
+	}
+	if (c && c->n_fds)
+		return err_set(e, EINVAL,
+			       "pass two descriptors (state, "
+			       "memory), or none");
+	fds[0] = open_out(vm, path, e);
+	if (fds[0] < 0)
+		return fds[0];
+	fds[1] = open_out(vm, mem, e);
+	return fds[1] < 0 ? fds[1] : 0;
+}
+
+/*
+ * {"command": "save", "path": STATE, "memory": MEMFILE}: pauses the VM
+ * (it stays paused: the caller resumes it or powers it off) and writes
+ * its state and RAM (docs/state-format.md).
+ */
+static const char *save(struct vm *vm, struct api_conn *c, json_object *req,
+			json_object *r)
+{
+	static char msg[1024]; /* the loop's thread only */
+	_cleanup_err_ struct err *e = NULL;
+	const char *path = str_arg(req, "path"), *mem = str_arg(req, "memory");
+	int fds[2] = {-1, -1}, ret;
+	struct state_save_info info = {0};
+
+	if (!path || !mem)
+		return "save: give \"path\" (state file) and \"memory\" "
+		       "(memory file)";
+	vm_pause(vm);
+	ret = save_files(vm, c, path, mem, fds, &e);
+	if (ret == 0)
+		ret = state_save(vm, fds[0], fds[1], mem, &info, &e);
+	close_safe(fds[0]);
+	close_safe(fds[1]);
+	if (ret < 0) {
+		snprintf(msg, sizeof(msg), "save to '%s': %s", path,
+			 err_msg(e));
+		return msg;
+	}
+	put(r, "state_bytes", u64(info.state_bytes));
+	put(r, "memory_bytes", u64(info.memory_bytes));
+	put(r, "memory_written", u64(info.memory_written));
+	put(r, "duration_us", u64(info.duration_us));
+	return NULL;
+}
+
 /*
  * Fills @r for @cmd of request @req from client @c (NULL: api_handle());
  * returns an error message or NULL.
@@ -248,9 +339,12 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 		    u64(atomic_load(&vm->stats.unhandled_mmio)));
 	} else if (streq(cmd, "set-link")) {
 		return set_link(vm, req, r);
+	} else if (streq(cmd, "save")) {
+		return save(vm, c, req, r);
 	} else {
 		return "unknown command (status, pause, resume, shutdown, "
-		       "power-button, power-off, stats, subscribe, set-link)";
+		       "power-button, power-off, stats, subscribe, set-link, "
+		       "save)";
 	}
 	return NULL;
 }
@@ -289,10 +383,19 @@ char *api_handle(struct vm *vm, const char *line)
 	return handle(vm, NULL, line);
 }
 
+/* Closes the descriptors a client passed that no request took. */
+static void conn_drop_fds(struct api_conn *c)
+{
+	for (unsigned i = 0; i < c->n_fds; i++)
+		close_safe(c->fds[i]);
+	c->n_fds = 0;
+}
+
 static void conn_close(struct api_conn *c)
 {
 	struct api *a = c->api;
 
+	conn_drop_fds(c);
 	for (unsigned i = 0; i < API_MAX_CONNS; i++) {
 		if (a->conns[i] == c)
 			a->conns[i] = NULL;
@@ -367,11 +470,55 @@ static int conn_lines(struct api_conn *c)
 			return -E2BIG;
 		line = buf_take_line(&c->in);
 		reply = handle(c->api->vm, c, line);
+		conn_drop_fds(c);
 		conn_queue(c, reply);
 		if (c->out.len > API_OUT_MAX)
 			return -ENOBUFS;
 	}
 	return c->in.len >= API_LINE_MAX ? -E2BIG : 0;
+}
+
+/*
+ * Reads what the client sent, keeping the descriptors that came with it
+ * (at most API_FDS_MAX waiting; more are closed). Returns the bytes
+ * read, 0 at the end, or -errno (-EAGAIN: nothing now).
+ */
+static ssize_t conn_read(struct api_conn *c)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int) * API_FDS_MAX)];
+	} u;
+	struct iovec iov = {.iov_base = buf_reserve(&c->in, API_LINE_MAX),
+			    .iov_len = API_LINE_MAX};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = u.b,
+			   .msg_controllen = sizeof(u.b)};
+	ssize_t n;
+
+	do
+		n = recvmsg(c->fd, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
+		size_t k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		int fd;
+
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < k; i++) {
+			memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(fd));
+			if (c->n_fds < API_FDS_MAX)
+				c->fds[c->n_fds++] = fd;
+			else
+				close(fd);
+		}
+	}
+	buf_commit(&c->in, (size_t)n);
+	return n;
 }
 
 static void on_conn(struct loop *l, int fd, uint32_t events, void *opaque)
@@ -380,7 +527,7 @@ static void on_conn(struct loop *l, int fd, uint32_t events, void *opaque)
 	int r;
 
 	if (events & EPOLLIN) {
-		ssize_t n = buf_read_fd(&c->in, fd, API_LINE_MAX);
+		ssize_t n = conn_read(c);
 
 		if (n == 0 || (n < 0 && n != -EAGAIN)) {
 			conn_close(c);

@@ -127,8 +127,9 @@ int host_open(struct vm_config *c, struct err **e)
 	h->kvm_fd = kvm_open("/dev/kvm", e);
 	if (h->kvm_fd < 0)
 		return h->kvm_fd;
-	r = open_file("kernel", c->kernel, &h->kernel_fd, e);
-	if (r == 0 && c->initrd)
+	/* A restore takes the guest from its memory file, not a kernel. */
+	r = c->restore ? 0 : open_file("kernel", c->kernel, &h->kernel_fd, e);
+	if (r == 0 && c->initrd && !c->restore)
 		r = open_file("initrd", c->initrd, &h->initrd_fd, e);
 	for (unsigned i = 0; r == 0 && i < c->n_disks; i++)
 		r = open_disk(&c->disks[i], i, &h->disks[i], e);

@@ -16,6 +16,7 @@
 #include "vmm/vmconfig.h"
 #include "vmm/probe.h"
 #include "vmm/sandbox.h"
+#include "vmm/state.h"
 #include "vmm/vm.h"
 
 enum {
@@ -38,6 +39,10 @@ enum {
 	OPT_NO_SANDBOX,
 	OPT_PAUSED,
 	OPT_SANDBOX_ID,
+	OPT_RESTORE,
+	OPT_RESTORE_MODE,
+	OPT_RESTORE_MEMORY,
+	OPT_DESCRIBE_STATE,
 	OPT_HELP,
 	OPT_VERSION,
 };
@@ -62,6 +67,10 @@ static const struct option options[] = {
 	{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
 	{"paused", no_argument, NULL, OPT_PAUSED},
 	{"sandbox-id", required_argument, NULL, OPT_SANDBOX_ID},
+	{"restore", required_argument, NULL, OPT_RESTORE},
+	{"restore-mode", required_argument, NULL, OPT_RESTORE_MODE},
+	{"restore-memory", required_argument, NULL, OPT_RESTORE_MEMORY},
+	{"describe-state", required_argument, NULL, OPT_DESCRIBE_STATE},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{0},
@@ -80,6 +89,11 @@ static void usage(FILE *f)
 	      "         [--log-level LEVEL] [--no-sandbox] [--sandbox-id "
 	      "UID[:GID]]\n"
 	      "       nido-vmm --config FILE.json [options]\n"
+	      "       nido-vmm --restore STATE [--restore-mode lazy|copy]\n"
+	      "         [--restore-memory MEMFILE] [--console ...] [--api "
+	      "...]\n"
+	      "         [--exit-file PATH] [--paused] [--no-sandbox] ...\n"
+	      "       nido-vmm --describe-state STATE\n"
 	      "       nido-vmm --probe\n"
 	      "Exit status: 0 guest powered off, 1 error, 2 usage, 3 guest "
 	      "rebooted,\n4 stopped by a signal. See docs/vmm.md.\n",
@@ -124,6 +138,54 @@ static void set_str(char **dst, const char *s)
 {
 	free(*dst);
 	*dst = xstrdup(s);
+}
+
+/* --restore and its companions; the rest comes from the state file. */
+struct restore_opts {
+	char *state, *memory;
+	bool copy;
+	const char *vm_option; /* one that defines the VM: not with it */
+};
+
+static struct restore_opts ropts;
+
+/*
+ * The options that define the VM (its guest, vCPUs, memory, devices)
+ * come from the state file on a restore; those of the host ends
+ * (console, control socket, exit file, sandbox, --paused) still apply.
+ */
+static int parse_restore_option(int opt, const char *arg, struct err **e)
+{
+	switch (opt) {
+	case OPT_RESTORE:
+		return set_str(&ropts.state, arg), 1;
+	case OPT_RESTORE_MEMORY:
+		return set_str(&ropts.memory, arg), 1;
+	case OPT_RESTORE_MODE:
+		if (!streq(arg, "lazy") && !streq(arg, "copy"))
+			return err_set(e, EINVAL,
+				       "--restore-mode '%s': lazy or copy",
+				       arg);
+		ropts.copy = streq(arg, "copy");
+		return 1;
+	case OPT_KERNEL:
+	case OPT_INITRD:
+	case OPT_CMDLINE:
+	case OPT_CPUS:
+	case OPT_MEMORY:
+	case OPT_DISK:
+	case OPT_NET:
+	case OPT_CONFIG:
+	case OPT_HUGEPAGES:
+	case OPT_RNG:
+	case OPT_VIRTIO_CONSOLE:
+		for (const struct option *o = options; o->name; o++)
+			if (o->val == opt)
+				ropts.vm_option = o->name;
+		return 0;
+	default:
+		return 0;
+	}
 }
 
 /* Returns 0, 1 for "done, exit 0" (help), or -errno with @e. */
@@ -381,62 +443,110 @@ static int run_vm(struct vm_config *c, uint64_t start_ns)
 	return status;
 }
 
-int main(int argc, char **argv)
+static int describe(const char *path)
 {
-	uint64_t start_ns = vm_now_ns();
 	_cleanup_err_ struct err *e = NULL;
-	struct vm_config c;
-	int opt, probe = 0, status;
 
-	log_init("nido-vmm");
-	/* A console or API client that goes away is not fatal. */
-	signal(SIGPIPE, SIG_IGN);
-	config_init(&c);
+	if (state_describe(path, stdout, &e) < 0) {
+		fflush(stdout);
+		log_error("%s", err_msg(e));
+		return VMM_STATUS_ERROR;
+	}
+	return 0;
+}
+
+/* --restore: the state file checked, its configuration taken. */
+static int setup_restore(struct vm_config *c, struct err **e)
+{
+	if (ropts.vm_option)
+		return err_set(e, EINVAL,
+			       "--%s cannot be given with --restore: the VM's "
+			       "definition comes from the state file",
+			       ropts.vm_option);
+	return state_restore_open(ropts.state, ropts.memory, ropts.copy, c, e);
+}
+
+/* Says why the command line is refused; returns the usage status. */
+static int usage_error(struct vm_config *c, struct err *e)
+{
+	log_error("%s", err_msg(e));
+	if (c->exit_file)
+		write_exit_file(c->exit_file, VMM_STATUS_USAGE, "error",
+				err_msg(e));
+	return VMM_STATUS_USAGE;
+}
+
+enum { ARGS_RUN = -1, ARGS_PROBE = -2 };
+
+/*
+ * Parses the command line into @c (and ropts). Returns ARGS_RUN or
+ * ARGS_PROBE to go on, or the exit status of a command that is done
+ * (--help, --version, --describe-state) or refused.
+ */
+static int parse_args(int argc, char **argv, struct vm_config *c)
+{
+	_cleanup_err_ struct err *e = NULL;
+	int opt, r, todo = ARGS_RUN;
+
 	opterr = 0; /* one line of our own instead of getopt's */
 	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		if (opt == OPT_HELP) {
-			usage(stdout);
-			config_release(&c);
-			return 0;
-		}
-		if (opt == OPT_VERSION) {
-			printf("nido-vmm %s\n", NIDO_VERSION);
-			config_release(&c);
-			return 0;
-		}
+		if (opt == OPT_HELP)
+			return usage(stdout), 0;
+		if (opt == OPT_VERSION)
+			return printf("nido-vmm %s\n", NIDO_VERSION), 0;
+		if (opt == OPT_DESCRIBE_STATE)
+			return describe(optarg);
 		if (opt == OPT_PROBE) {
-			probe = 1;
+			todo = ARGS_PROBE;
 			continue;
 		}
-		if (opt == '?' || parse_option(opt, optarg, &c, &e) < 0) {
+		r = opt == '?' ? 0 : parse_restore_option(opt, optarg, &e);
+		if (r > 0)
+			continue;
+		if (opt == '?' || r < 0 ||
+		    parse_option(opt, optarg, c, &e) < 0) {
 			if (!e)
 				err_set(&e, EINVAL,
 					"unknown option or missing argument "
 					"'%s' (see --help)",
 					argv[optind - 1]);
-			log_error("%s", err_msg(e));
-			if (c.exit_file)
-				write_exit_file(c.exit_file, VMM_STATUS_USAGE,
-						"error", err_msg(e));
-			config_release(&c);
-			return VMM_STATUS_USAGE;
+			return usage_error(c, e);
 		}
 	}
 	if (optind < argc) {
 		err_set(&e, EINVAL, "unexpected argument '%s' (see --help)",
 			argv[optind]);
+		return usage_error(c, e);
+	}
+	return todo;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t start_ns = vm_now_ns();
+	_cleanup_err_ struct err *e = NULL;
+	struct vm_config c;
+	int status;
+
+	log_init("nido-vmm");
+	/* A console or API client that goes away is not fatal. */
+	signal(SIGPIPE, SIG_IGN);
+	config_init(&c);
+	status = parse_args(argc, argv, &c);
+	if (status == ARGS_PROBE) {
+		status = run_probe();
+	} else if (status == ARGS_RUN && ropts.state &&
+		   setup_restore(&c, &e) < 0) {
+		status = ropts.vm_option ? VMM_STATUS_USAGE : VMM_STATUS_ERROR;
 		log_error("%s", err_msg(e));
 		if (c.exit_file)
-			write_exit_file(c.exit_file, VMM_STATUS_USAGE, "error",
+			write_exit_file(c.exit_file, status, "error",
 					err_msg(e));
-		config_release(&c);
-		return VMM_STATUS_USAGE;
+	} else if (status == ARGS_RUN) {
+		status = run_vm(&c, start_ns);
 	}
-	if (probe) {
-		config_release(&c);
-		return run_probe();
-	}
-	status = run_vm(&c, start_ns);
 	config_release(&c);
+	free(ropts.state);
+	free(ropts.memory);
 	return status;
 }

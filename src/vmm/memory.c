@@ -41,13 +41,37 @@ static int mem_map(struct guest_mem *m, int hugepages, struct err **e)
 	return 0;
 }
 
+void mem_layout(struct guest_mem *m, uint64_t size, uint64_t gap_start,
+		uint64_t gap_end)
+{
+	uint64_t low = MIN(size, gap_start);
+
+	*m = (struct guest_mem){.fd = -1, .size = size};
+	m->regions[0] = (struct mem_region){0, low, NULL};
+	m->n_regions = 1;
+	if (size > low) {
+		m->regions[1] = (struct mem_region){gap_end, size - low, NULL};
+		m->n_regions = 2;
+	}
+}
+
+void mem_set_base(struct guest_mem *m, uint8_t *base)
+{
+	uint64_t off = 0;
+
+	m->base = base;
+	for (unsigned i = 0; i < m->n_regions; i++) {
+		m->regions[i].hva = base + off;
+		off += m->regions[i].size;
+	}
+}
+
 int mem_create(struct guest_mem *m, uint64_t size, uint64_t gap_start,
 	       uint64_t gap_end, int hugepages, struct err **e)
 {
-	uint64_t low = MIN(size, gap_start);
 	int r;
 
-	*m = (struct guest_mem){.fd = -1, .size = size};
+	mem_layout(m, size, gap_start, gap_end);
 	if (size == 0 || !IS_ALIGNED(size, 4096))
 		return err_set(e, EINVAL,
 			       "guest memory size %llu is not a positive "
@@ -62,13 +86,7 @@ int mem_create(struct guest_mem *m, uint64_t size, uint64_t gap_start,
 		mem_release(m);
 		return r;
 	}
-	m->regions[0] = (struct mem_region){0, low, m->base};
-	m->n_regions = 1;
-	if (size > low) {
-		m->regions[1] =
-			(struct mem_region){gap_end, size - low, m->base + low};
-		m->n_regions = 2;
-	}
+	mem_set_base(m, m->base);
 	return 0;
 }
 

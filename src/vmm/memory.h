@@ -10,6 +10,7 @@
 #ifndef NIDO_VMM_MEMORY_H
 #define NIDO_VMM_MEMORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,9 @@ struct guest_mem {
 	uint64_t size; /* bytes of RAM */
 	unsigned n_regions;
 	struct mem_region regions[2];
+	/* base maps @fd privately (a lazy restore's memory file): the
+	 * file's content is not the guest's RAM. */
+	bool private_map;
 };
 
 /*
@@ -36,6 +40,16 @@ struct guest_mem {
  */
 int mem_create(struct guest_mem *m, uint64_t size, uint64_t gap_start,
 	       uint64_t gap_end, int hugepages, struct err **e);
+
+/*
+ * The layout mem_create() makes for @size, without memory (base NULL,
+ * fd -1): a restore checks a state file's layout against it, then maps
+ * the memory file and gives its address to mem_set_base(), which points
+ * the regions into it (one after the other, as in the memfd).
+ */
+void mem_layout(struct guest_mem *m, uint64_t size, uint64_t gap_start,
+		uint64_t gap_end);
+void mem_set_base(struct guest_mem *m, uint8_t *base);
 
 /* Registers the regions with the VM as KVM memory slots. */
 int mem_register(const struct guest_mem *m, int vm_fd, struct err **e);

@@ -19,6 +19,7 @@
 #include "vmm/hw/devices.h"
 #include "vmm/kvm.h"
 #include "vmm/sandbox.h"
+#include "vmm/state.h"
 #include "vmm/vcpu.h"
 #include "vmm/virtio/devices.h"
 
@@ -144,8 +145,12 @@ static int create_kvm_vm(struct vm *vm, struct err **e)
 
 static int create_memory(struct vm *vm, struct err **e)
 {
-	int r = mem_create(&vm->mem, vm->cfg->mem_size, VM_GAP_START,
-			   VM_GAP_END, vm->cfg->hugepages, e);
+	int r;
+
+	if (vm->cfg->restore)
+		return state_restore_memory(vm, e);
+	r = mem_create(&vm->mem, vm->cfg->mem_size, VM_GAP_START, VM_GAP_END,
+		       vm->cfg->hugepages, e);
 
 	if (r < 0)
 		return r;
@@ -245,6 +250,17 @@ static int create_vcpus(struct vm *vm, struct err **e)
 	return 0;
 }
 
+/* The guest: a kernel loaded on fresh vCPUs, or a saved state. */
+static int create_guest(struct vm *vm, struct err **e)
+{
+	int r;
+
+	if (vm->cfg->restore)
+		return state_restore_vm(vm, e);
+	r = load_guest(vm, e);
+	return r < 0 ? r : create_vcpus(vm, e);
+}
+
 static struct vm *vm_alloc(struct vm_config *cfg, uint64_t start_ns)
 {
 	struct vm *vm = xcalloc(1, sizeof(*vm));
@@ -274,8 +290,7 @@ struct vm *vm_create(struct vm_config *cfg, uint64_t start_ns, struct err **e)
 	if (!vm->loop || host_open(cfg, e) < 0 || create_kvm_vm(vm, e) < 0 ||
 	    create_host_ends(vm, e) < 0 ||
 	    sandbox_enter(&cfg->sandbox, e) < 0 || create_memory(vm, e) < 0 ||
-	    create_devices(vm, e) < 0 || load_guest(vm, e) < 0 ||
-	    create_vcpus(vm, e) < 0) {
+	    create_devices(vm, e) < 0 || create_guest(vm, e) < 0) {
 		vm_destroy(vm);
 		return NULL;
 	}
@@ -318,12 +333,29 @@ static int start_vcpus(struct vm *vm, struct err **e)
 	return 0;
 }
 
+static void note_running(struct vm *vm)
+{
+	uint64_t now = vm_now_ns();
+
+	atomic_store(&vm->running_ns, now);
+	if (vm->cfg->restore)
+		log_info("restored from '%s' (memory %s) in %llu us",
+			 vm->cfg->restore->path,
+			 vm->cfg->restore->copy ? "copied" : "mapped",
+			 (unsigned long long)(now - vm->start_ns) / 1000);
+}
+
 enum vm_exit vm_run(struct vm *vm, struct err **e)
 {
 	struct err *le = NULL;
 	enum vm_exit reason;
+	int r = start_vcpus(vm, &le);
 
-	if (start_vcpus(vm, &le) < 0 || loop_run(vm->loop, &le) < 0) {
+	if (r == 0) {
+		note_running(vm);
+		r = loop_run(vm->loop, &le);
+	}
+	if (r < 0) {
 		vm_request_exit(vm, VM_EXIT_ERROR, "%s", err_msg(le));
 		err_free(le);
 	}

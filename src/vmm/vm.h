@@ -114,6 +114,9 @@ struct vm {
 	unsigned n_parked;
 
 	uint64_t start_ns; /* CLOCK_MONOTONIC when the process started */
+	/* When every vCPU thread was started (0: not yet): a boot's or a
+	 * restore's time to a running guest, for "status". */
+	_Atomic uint64_t running_ns;
 	struct vm_stats stats;
 };
 

@@ -6,6 +6,7 @@
 
 #include "lib/size.h"
 #include "vmm/host.h"
+#include "vmm/state.h"
 #include "vmm/vm.h"
 
 #define MAX_MEMORY (1ULL << 40)
@@ -42,6 +43,7 @@ void config_release(struct vm_config *c)
 			close(c->nets[i].fd);
 	}
 	host_close(&c->host);
+	state_restore_free(c->restore);
 	config_init(c);
 }
 
@@ -306,7 +308,7 @@ int config_parse_sandbox_id(const char *s, struct sandbox_opts *o,
 
 int config_check(const struct vm_config *c, struct err **e)
 {
-	if (!c->kernel)
+	if (!c->kernel && !c->restore)
 		return err_set(e, EINVAL, "no kernel given (--kernel PATH)");
 	if (c->cpus < 1 || c->cpus > VM_MAX_CPUS)
 		return err_set(e, EINVAL, "--cpus %u: must be 1 to %u", c->cpus,

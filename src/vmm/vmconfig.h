@@ -66,6 +66,8 @@ struct vm_host {
 	int tap_fds[CONFIG_MAX_NETS];
 };
 
+struct vm_restore;
+
 struct vm_config {
 	char *kernel;
 	char *initrd;
@@ -88,6 +90,9 @@ struct vm_config {
 			     * until the control socket's "resume" */
 	struct sandbox_opts sandbox;
 	struct vm_host host;
+	/* --restore: the checked state file and its memory (state.h); the
+	 * VM is built from it instead of from a kernel. Owned. */
+	struct vm_restore *restore;
 };
 
 /* Fills @c with the defaults: 1 vCPU, 256 MiB, console on stdio, the
@@ -129,6 +134,17 @@ int config_parse_console(const char *s, struct vm_config *c, struct err **e);
 
 /* Reads a JSON config file (docs/vmm.md) into @c, over the defaults. */
 int config_load_json(const char *path, struct vm_config *c, struct err **e);
+
+/* The same from @text, named @what in messages. */
+int config_load_json_text(const char *text, const char *what,
+			  struct vm_config *c, struct err **e);
+
+/*
+ * The VM's definition as JSON (the keys config_load_json() reads): what
+ * the guest sees, without host ends (console, control socket, exit file,
+ * sandbox), for the state file. Returns a malloc'ed string.
+ */
+char *config_to_json(const struct vm_config *c);
 
 /* Parses --sandbox-id "UID[:GID]" (a GID defaults to the UID). */
 int config_parse_sandbox_id(const char *s, struct sandbox_opts *o,

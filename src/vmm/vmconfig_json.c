@@ -252,24 +252,20 @@ static int json_key(const char *key, json_object *v, struct vm_config *c,
 	return err_set(e, EINVAL, "unknown key '%s'", key);
 }
 
-int config_load_json(const char *path, struct vm_config *c, struct err **e)
+int config_load_json_text(const char *text, const char *what,
+			  struct vm_config *c, struct err **e)
 {
-	_cleanup_free_ char *text = NULL;
-	json_object *root;
 	enum json_tokener_error jerr;
+	json_object *root = json_tokener_parse_verbose(text, &jerr);
 	int r = 0;
 
-	r = file_read_all(path, CONFIG_FILE_MAX, &text, NULL, e);
-	if (r < 0)
-		return err_prefix(e, "reading config");
-	root = json_tokener_parse_verbose(text, &jerr);
 	if (!root)
-		return err_set(e, EINVAL, "config '%s' is not JSON: %s", path,
+		return err_set(e, EINVAL, "config '%s' is not JSON: %s", what,
 			       json_tokener_error_desc(jerr));
 	if (!json_object_is_type(root, json_type_object)) {
 		json_object_put(root);
 		return err_set(e, EINVAL, "config '%s' is not a JSON object",
-			       path);
+			       what);
 	}
 	json_object_object_foreach (root, key, v) {
 		r = json_key(key, v, c, e);
@@ -278,6 +274,101 @@ int config_load_json(const char *path, struct vm_config *c, struct err **e)
 	}
 	json_object_put(root);
 	if (r < 0)
-		return err_prefix(e, "config '%s'", path);
+		return err_prefix(e, "config '%s'", what);
 	return 0;
+}
+
+int config_load_json(const char *path, struct vm_config *c, struct err **e)
+{
+	_cleanup_free_ char *text = NULL;
+	int r = file_read_all(path, CONFIG_FILE_MAX, &text, NULL, e);
+
+	if (r < 0)
+		return err_prefix(e, "reading config");
+	return config_load_json_text(text, path, c, e);
+}
+
+static void put_str(json_object *o, const char *key, const char *v)
+{
+	if (v)
+		json_object_object_add(o, key, json_object_new_string(v));
+}
+
+static json_object *disk_json(const struct config_disk *d)
+{
+	static const char *const formats[] = {NULL, "raw", "qcow2"};
+	json_object *o = json_object_new_object(), *io = NULL;
+	struct throttle_limits l = d->iotune;
+	static const char *const names[] = {
+		"total_bytes_sec", "read_bytes_sec", "write_bytes_sec",
+		"total_iops_sec",  "read_iops_sec",  "write_iops_sec"};
+
+	put_str(o, "path", d->path);
+	put_str(o, "format", formats[d->format]);
+	put_str(o, "serial", d->serial);
+	json_object_object_add(o, "readonly",
+			       json_object_new_boolean(d->readonly));
+	json_object_object_add(o, "shared", json_object_new_boolean(d->shared));
+	for (unsigned i = 0; i < ARRAY_SIZE(names); i++) {
+		uint64_t v = *config_iotune_field(&l, names[i]);
+
+		if (!v)
+			continue;
+		if (!io)
+			io = json_object_new_object();
+		json_object_object_add(io, names[i],
+				       json_object_new_int64((int64_t)v));
+	}
+	if (io)
+		json_object_object_add(o, "iotune", io);
+	return o;
+}
+
+static json_object *net_json(const struct config_net *n)
+{
+	json_object *o = json_object_new_object();
+	char mac[18];
+
+	put_str(o, "tap", n->tap);
+	if (n->has_mac) {
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+			 n->mac[0], n->mac[1], n->mac[2], n->mac[3], n->mac[4],
+			 n->mac[5]);
+		put_str(o, "mac", mac);
+	}
+	if (n->link_down)
+		put_str(o, "link", "down");
+	return o;
+}
+
+char *config_to_json(const struct vm_config *c)
+{
+	json_object *o = json_object_new_object(), *a;
+	_cleanup_free_ char *mem = NULL;
+	char *out;
+
+	put_str(o, "kernel", c->kernel);
+	put_str(o, "initrd", c->initrd);
+	put_str(o, "cmdline", c->cmdline);
+	json_object_object_add(o, "cpus", json_object_new_int((int)c->cpus));
+	mem = xasprintf("%lluK", (unsigned long long)(c->mem_size >> 10));
+	put_str(o, "memory", mem);
+	json_object_object_add(o, "hugepages",
+			       json_object_new_boolean(c->hugepages));
+	json_object_object_add(o, "rng",
+			       json_object_new_boolean(c->virtio_rng));
+	json_object_object_add(o, "virtio_console",
+			       json_object_new_boolean(c->virtio_console));
+	a = json_object_new_array();
+	for (unsigned i = 0; i < c->n_disks; i++)
+		json_object_array_add(a, disk_json(&c->disks[i]));
+	json_object_object_add(o, "disks", a);
+	a = json_object_new_array();
+	for (unsigned i = 0; i < c->n_nets; i++)
+		json_object_array_add(a, net_json(&c->nets[i]));
+	json_object_object_add(o, "nets", a);
+	out = xstrdup(
+		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return out;
 }

@@ -66,3 +66,25 @@ uint64_t boottimer_us(struct boottimer *b)
 {
 	return atomic_load(&b->us);
 }
+
+void boottimer_save(struct boottimer *b, struct state_wr *w)
+{
+	state_wr_begin(w, STATE_SEC_BOOTTIMER, 0, 0);
+	state_put_u64(w, atomic_load(&b->us));
+	state_wr_end(w);
+}
+
+int boottimer_load(struct boottimer *b, const struct state_sec *sec,
+		   struct err **e)
+{
+	struct state_rd r;
+	uint64_t us;
+
+	state_rd_init(&r, sec);
+	us = state_get_u64(&r);
+	if (!state_rd_done(&r))
+		return err_set(e, EINVAL, "section '%s' is malformed",
+			       sec->name);
+	atomic_store(&b->us, us);
+	return 0;
+}

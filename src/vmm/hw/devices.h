@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "lib/err.h"
+#include "vmm/state_format.h"
 
 struct vm;
 struct serial;
@@ -66,5 +67,22 @@ struct boottimer *boottimer_create(struct vm *vm, uint64_t mmio_addr,
 void boottimer_destroy(struct boottimer *b);
 /* Microseconds from process start to the guest's signal, 0: not yet. */
 uint64_t boottimer_us(struct boottimer *b);
+
+/*
+ * State (docs/state-format.md): each device appends its section to a
+ * state file being written, or loads its section (untrusted: a
+ * malformed one is refused by name, the device left as it was).
+ */
+void serial_save(struct serial *s, struct state_wr *w);
+int serial_load(struct serial *s, const struct state_sec *sec, struct err **e);
+void i8042_save(struct i8042 *k, struct state_wr *w);
+int i8042_load(struct i8042 *k, const struct state_sec *sec, struct err **e);
+void rtc_save(struct rtc *r, struct state_wr *w);
+int rtc_load(struct rtc *r, const struct state_sec *sec, struct err **e);
+void pm_save(struct pm *p, struct state_wr *w);
+int pm_load(struct pm *p, const struct state_sec *sec, struct err **e);
+void boottimer_save(struct boottimer *b, struct state_wr *w);
+int boottimer_load(struct boottimer *b, const struct state_sec *sec,
+		   struct err **e);
 
 #endif

@@ -287,3 +287,52 @@ void i8042_destroy(struct i8042 *k)
 	pthread_mutex_destroy(&k->lock);
 	free(k);
 }
+
+void i8042_save(struct i8042 *k, struct state_wr *w)
+{
+	pthread_mutex_lock(&k->lock);
+	state_wr_begin(w, STATE_SEC_I8042, 0, STATE_SEC_REQUIRED);
+	state_put_bytes(w,
+			(uint8_t[]){k->ctr, k->status, k->pending_cmd,
+				    k->kbd_cmd, (uint8_t)k->kbd_irq,
+				    (uint8_t)k->aux_irq},
+			6);
+	state_put_u8(w, (uint8_t)k->count);
+	for (unsigned i = 0; i < k->count; i++) {
+		state_put_u8(w, k->out[(k->head + i) % QUEUE]);
+		state_put_u8(w, k->out_aux[(k->head + i) % QUEUE]);
+	}
+	state_wr_end(w);
+	pthread_mutex_unlock(&k->lock);
+}
+
+int i8042_load(struct i8042 *k, const struct state_sec *sec, struct err **e)
+{
+	struct state_rd r;
+	uint8_t regs[6];
+	unsigned n;
+	const uint8_t *q;
+
+	state_rd_init(&r, sec);
+	state_get_bytes(&r, regs, sizeof(regs));
+	n = state_get_u8(&r);
+	q = n <= QUEUE ? state_get_ptr(&r, 2 * n) : NULL;
+	if (!q || !state_rd_done(&r))
+		return err_set(e, EINVAL, "section '%s' is malformed",
+			       sec->name);
+	pthread_mutex_lock(&k->lock);
+	k->ctr = regs[0];
+	k->status = regs[1];
+	k->pending_cmd = regs[2];
+	k->kbd_cmd = regs[3];
+	k->kbd_irq = regs[4] != 0;
+	k->aux_irq = regs[5] != 0;
+	k->head = 0;
+	k->count = n;
+	for (unsigned i = 0; i < n; i++) {
+		k->out[i] = q[2 * i];
+		k->out_aux[i] = q[2 * i + 1] != 0;
+	}
+	pthread_mutex_unlock(&k->lock);
+	return 0;
+}

@@ -162,3 +162,35 @@ void pm_destroy(struct pm *p)
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
+
+void pm_save(struct pm *p, struct state_wr *w)
+{
+	pthread_mutex_lock(&p->lock);
+	state_wr_begin(w, STATE_SEC_PM, 0, STATE_SEC_REQUIRED);
+	state_put_u16(w, p->pm1_sts);
+	state_put_u16(w, p->pm1_en);
+	state_put_u8(w, p->sci_level);
+	state_wr_end(w);
+	pthread_mutex_unlock(&p->lock);
+}
+
+int pm_load(struct pm *p, const struct state_sec *sec, struct err **e)
+{
+	struct state_rd r;
+	uint16_t sts, en;
+	uint8_t sci;
+
+	state_rd_init(&r, sec);
+	sts = state_get_u16(&r);
+	en = state_get_u16(&r);
+	sci = state_get_u8(&r);
+	if (!state_rd_done(&r))
+		return err_set(e, EINVAL, "section '%s' is malformed",
+			       sec->name);
+	pthread_mutex_lock(&p->lock);
+	p->pm1_sts = sts;
+	p->pm1_en = en;
+	p->sci_level = sci != 0;
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}

@@ -119,3 +119,31 @@ void rtc_destroy(struct rtc *r)
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
+
+void rtc_save(struct rtc *r, struct state_wr *w)
+{
+	pthread_mutex_lock(&r->lock);
+	state_wr_begin(w, STATE_SEC_RTC, 0, STATE_SEC_REQUIRED);
+	state_put_u8(w, r->index);
+	state_put_bytes(w, r->ram, sizeof(r->ram));
+	state_wr_end(w);
+	pthread_mutex_unlock(&r->lock);
+}
+
+int rtc_load(struct rtc *r, const struct state_sec *sec, struct err **e)
+{
+	struct state_rd rd;
+	uint8_t index, ram[128];
+
+	state_rd_init(&rd, sec);
+	index = state_get_u8(&rd);
+	state_get_bytes(&rd, ram, sizeof(ram));
+	if (!state_rd_done(&rd))
+		return err_set(e, EINVAL, "section '%s' is malformed",
+			       sec->name);
+	pthread_mutex_lock(&r->lock);
+	r->index = index & 0x7f;
+	memcpy(r->ram, ram, sizeof(ram));
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}

@@ -270,3 +270,56 @@ void serial_destroy(struct serial *s)
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
+
+void serial_save(struct serial *s, struct state_wr *w)
+{
+	pthread_mutex_lock(&s->lock);
+	state_wr_begin(w, STATE_SEC_SERIAL, 0, STATE_SEC_REQUIRED);
+	state_put_bytes(w,
+			(uint8_t[]){s->ier, s->lcr, s->mcr, s->lsr, s->msr,
+				    s->scr, s->fcr, s->dll, s->dlm},
+			9);
+	state_put_u8(w, (uint8_t)s->thr_pending);
+	state_put_u8(w, (uint8_t)s->irq_level);
+	state_put_u32(w, s->rx_count);
+	for (unsigned i = 0; i < s->rx_count; i++)
+		state_put_u8(w, s->rx[(s->rx_head + i) % RX_BUF]);
+	state_wr_end(w);
+	pthread_mutex_unlock(&s->lock);
+}
+
+int serial_load(struct serial *s, const struct state_sec *sec, struct err **e)
+{
+	struct state_rd r;
+	uint8_t regs[9];
+	uint8_t thr, irq;
+	uint32_t n;
+	const uint8_t *rx;
+
+	state_rd_init(&r, sec);
+	state_get_bytes(&r, regs, sizeof(regs));
+	thr = state_get_u8(&r);
+	irq = state_get_u8(&r);
+	n = state_get_u32(&r);
+	rx = n <= RX_BUF ? state_get_ptr(&r, n) : NULL;
+	if (!rx || !state_rd_done(&r))
+		return err_set(e, EINVAL, "section '%s' is malformed",
+			       sec->name);
+	pthread_mutex_lock(&s->lock);
+	s->ier = regs[0] & 0x0f;
+	s->lcr = regs[1];
+	s->mcr = regs[2] & 0x1f;
+	s->lsr = regs[3];
+	s->msr = regs[4];
+	s->scr = regs[5];
+	s->fcr = regs[6];
+	s->dll = regs[7];
+	s->dlm = regs[8];
+	s->thr_pending = thr != 0;
+	s->irq_level = irq != 0;
+	s->rx_head = 0;
+	s->rx_count = n;
+	memcpy(s->rx, rx, n);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}

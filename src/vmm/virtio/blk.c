@@ -504,6 +504,32 @@ static void blk_reset(struct virtio_dev *d)
 	b->held = NULL;
 }
 
+/*
+ * Before a save: the request waiting for the throttle starts now, and
+ * every request in flight completes, so none is left half done. The
+ * vCPUs are paused: nothing new arrives meanwhile. Lock held.
+ */
+static void blk_drain(struct virtio_dev *d)
+{
+	struct blk *b = d->priv;
+	struct vq *q = &d->vqs[0];
+	int any = 0;
+
+	if (b->held) {
+		struct blk_slot *s = b->held;
+
+		b->held = NULL;
+		any |= !start(d, q, s);
+	}
+	while (block_aio_inflight(b->aio)) {
+		block_aio_wait(b->aio);
+		any |= reap(d, q) > 0;
+	}
+	any |= reap(d, q) > 0;
+	if (any)
+		virtio_dev_notify_used(d, q);
+}
+
 static void blk_config_read(struct virtio_dev *d, uint64_t off, void *data,
 			    unsigned len)
 {
@@ -546,6 +572,7 @@ static const struct virtio_dev_ops blk_ops = {
 	.config_read = blk_config_read,
 	.queue_notify = blk_notify,
 	.reset = blk_reset,
+	.drain = blk_drain,
 	.destroy = blk_destroy,
 };
 

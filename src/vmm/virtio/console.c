@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 
+#include "vmm/state_format.h"
 #include "vmm/virtio/devices.h"
 #include "vmm/virtio/virtio.h"
 
@@ -86,6 +87,28 @@ static void vcon_destroy(struct virtio_dev *d)
 	free(d->priv);
 }
 
+/* Host input the guest has not taken yet. */
+static void vcon_save(struct virtio_dev *d, struct state_wr *w)
+{
+	struct vcon *c = d->priv;
+
+	state_put_u32(w, (uint32_t)c->n_pending);
+	state_put_bytes(w, c->pending, c->n_pending);
+}
+
+static int vcon_load(struct virtio_dev *d, struct state_rd *r, struct err **e)
+{
+	struct vcon *c = d->priv;
+	uint32_t n = state_get_u32(r);
+	const uint8_t *p = n <= RX_PENDING ? state_get_ptr(r, n) : NULL;
+
+	if (!p)
+		return err_set(e, EINVAL, "bad pending input length %u", n);
+	memcpy(c->pending, p, n);
+	c->n_pending = n;
+	return 0;
+}
+
 static const struct virtio_dev_ops vcon_ops = {
 	.name = "virtio-console",
 	.device_id = VIRTIO_ID_CONSOLE,
@@ -93,6 +116,8 @@ static const struct virtio_dev_ops vcon_ops = {
 	.queue_max = 256,
 	.queue_notify = vcon_notify,
 	.reset = vcon_reset,
+	.save = vcon_save,
+	.load = vcon_load,
 	.destroy = vcon_destroy,
 };
 

@@ -19,7 +19,9 @@
 
 #include "lib/log.h"
 #include "lib/loop.h"
+#include "vmm/state_format.h"
 #include "vmm/virtio/devices.h"
+#include "vmm/state_format.h"
 #include "vmm/virtio/virtio.h"
 #include "vmm/vm.h"
 #include "vmm/vmconfig.h"
@@ -300,6 +302,29 @@ static void net_destroy(struct virtio_dev *d)
 	free(n);
 }
 
+/* The link (domif-setlink) and whether the tap's offloads are set. */
+static void net_save(struct virtio_dev *d, struct state_wr *w)
+{
+	struct net *n = d->priv;
+
+	state_put_u8(w, n->link_down);
+}
+
+static int net_load(struct virtio_dev *d, struct state_rd *r, struct err **e)
+{
+	struct net *n = d->priv;
+	uint8_t down = state_get_u8(r);
+
+	if (r->bad)
+		return err_set(e, EINVAL, "no link state");
+	n->link_down = down != 0;
+	n->config.status = n->link_down ? 0 : 1;
+	/* The tap is new: its offloads follow the negotiated features. */
+	if (d->status & VIRTIO_STATUS_DRIVER_OK)
+		set_offloads(n);
+	return 0;
+}
+
 static const struct virtio_dev_ops net_ops = {
 	.name = "virtio-net",
 	.device_id = VIRTIO_ID_NET,
@@ -312,6 +337,8 @@ static const struct virtio_dev_ops net_ops = {
 	.config_read = net_config_read,
 	.queue_notify = net_notify,
 	.reset = net_reset,
+	.save = net_save,
+	.load = net_load,
 	.destroy = net_destroy,
 };
 

@@ -26,6 +26,9 @@
 struct vm;
 struct loop_source;
 struct virtio_dev;
+struct state_wr;
+struct state_rd;
+struct state_sec;
 
 #define VIRTIO_MAX_QUEUES   4
 #define VIRTIO_MAX_WARNINGS 20
@@ -62,6 +65,15 @@ struct virtio_dev_ops {
 	void (*queue_notify)(struct virtio_dev *d, unsigned q);
 	/* The driver reset the device; called with d->lock held. */
 	void (*reset)(struct virtio_dev *d);
+	/*
+	 * State (virtio/state.c), all optional and called with d->lock
+	 * held: drain() completes the requests in flight before a save;
+	 * save() appends the device's own state; load() reads it back
+	 * (untrusted: bounds checked, -EINVAL with @e when malformed).
+	 */
+	void (*drain)(struct virtio_dev *d);
+	void (*save)(struct virtio_dev *d, struct state_wr *w);
+	int (*load)(struct virtio_dev *d, struct state_rd *r, struct err **e);
 	/* Frees d->priv; accepts a device that never ran. */
 	void (*destroy)(struct virtio_dev *d);
 };
@@ -137,5 +149,23 @@ void virtio_dev_broken(struct virtio_dev *d, struct vq *q);
 
 /* Whether the driver finished feature negotiation and set DRIVER_OK. */
 int virtio_dev_running(const struct virtio_dev *d);
+
+/*
+ * Device @index's section: the transport, its queues and the device's
+ * own state, after draining what is in flight. The VM is paused.
+ */
+void virtio_dev_save(struct virtio_dev *d, unsigned index, struct state_wr *w);
+
+/*
+ * Loads section @sec into @d, a device just created from the same
+ * configuration: the device type must match, every queue's rings are
+ * checked against guest memory as when the driver enabled them.
+ */
+int virtio_dev_load(struct virtio_dev *d, const struct state_sec *sec,
+		    struct err **e);
+
+/* After a restore: looks at every ready queue once, as a notification
+ * would, for requests posted but not seen before the save. */
+void virtio_dev_resume_queues(struct virtio_dev *d);
 
 #endif
