@@ -36,6 +36,8 @@
 #include <unistd.h>
 
 #include <linux/capability.h>
+#include <net/if.h>
+#include <sys/socket.h>
 
 #include "ct/ct.h"
 #include "lib/util.h"
@@ -50,6 +52,7 @@ enum op_kind {
 	OP_IDS,	     /* becomes root of its user namespace */
 	OP_PIVOT,    /* pivot_root into ".", the old root detached */
 	OP_CGROUPNS, /* unshare(CLONE_NEWCGROUP), once in its cgroups */
+	OP_LINK_UP,  /* interface b up (SIOCSIFFLAGS) */
 };
 
 struct op {
@@ -59,7 +62,7 @@ struct op {
 	bool optional; /* ENOENT (and EINVAL for a mask) is no failure */
 };
 
-#define MAX_OPS 128
+#define MAX_OPS 192
 
 struct plan {
 	struct op ops[MAX_OPS];
@@ -201,7 +204,15 @@ static int plan_make(struct plan *p, const struct ct_config *c, struct err **e)
 	if (c->n_mounts > 16)
 		return err_set(e, E2BIG, "%zu bind mounts (at most 16)",
 			       c->n_mounts);
+	if (c->n_links_up > CT_MAX_LINKS)
+		return err_set(e, E2BIG, "%zu interfaces (at most %d)",
+			       c->n_links_up, CT_MAX_LINKS);
 	plan_host(p);
+	/* its own network namespace, as its root: the interfaces nidod
+	 * put there, up */
+	add(p, OP_LINK_UP, NULL, "lo");
+	for (size_t i = 0; i < c->n_links_up; i++)
+		add(p, OP_LINK_UP, NULL, c->links_up[i]);
 	plan_proc(p);
 	add(p, OP_MKDIR, NULL, "sys")->flags = 0555;
 	plan_mount(p, "sysfs", "sys", "sysfs", MNT_FLAGS_SAFE | MS_RDONLY, NULL,
@@ -303,6 +314,22 @@ static int pivot(void)
 	return chdir("/");
 }
 
+static int link_up(const char *name)
+{
+	struct ifreq r = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = -1;
+
+	if (fd < 0)
+		return -1;
+	strncpy(r.ifr_name, name, IFNAMSIZ - 1);
+	if (ioctl(fd, SIOCGIFFLAGS, &r) == 0) {
+		r.ifr_flags |= IFF_UP;
+		ret = ioctl(fd, SIOCSIFFLAGS, &r);
+	}
+	close(fd);
+	return ret;
+}
+
 static int run_op(const struct op *o)
 {
 	int fd;
@@ -335,6 +362,8 @@ static int run_op(const struct op *o)
 		return pivot();
 	case OP_CGROUPNS:
 		return unshare(CLONE_NEWCGROUP);
+	case OP_LINK_UP:
+		return link_up(o->b);
 	}
 	errno = EINVAL;
 	return -1;
@@ -451,6 +480,8 @@ static int report_err(const struct plan *p, const struct child_report *r,
 		return err_sys(e, r->err, "pivot_root into '%s'", p->c->root);
 	case OP_CGROUPNS:
 		return err_sys(e, r->err, "entering a cgroup namespace");
+	case OP_LINK_UP:
+		return err_sys(e, r->err, "setting interface '%s' up", o->b);
 	default:
 		return err_sys(e, r->err, "making '%s'", o->b);
 	}
@@ -489,6 +520,8 @@ static int release_child(const struct plan *p, pid_t pid, int sync_fd,
 			return err_sys(e, errno,
 				       "moving the init into its "
 				       "cgroup");
+	if (c->prepare && c->prepare(pid, c->opaque, e) < 0)
+		return -EIO;
 	if (write(sync_fd, "g", 1) != 1)
 		return err_sys(e, errno, "releasing the init");
 	return 0;

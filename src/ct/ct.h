@@ -54,7 +54,17 @@ struct ct_config {
 	int console_fd;	       /* a pty slave: /dev/console and fds 0-2 */
 	const int *cgroup_fds; /* cgroup.procs files the child joins */
 	size_t n_cgroup_fds;
+	/* Called once the init exists (its maps written, in its cgroups),
+	 * before its set-up runs: what the caller makes in its namespaces,
+	 * such as its interfaces. A failure ends the start. NULL: none. */
+	int (*prepare)(pid_t pid, void *opaque, struct err **e);
+	void *opaque;
+	/* Interfaces the child sets up (as libvirt's lxc driver does), after
+	 * the loopback, which always is. At most CT_MAX_LINKS. */
+	const char *const *links_up;
+	size_t n_links_up;
 };
+#define CT_MAX_LINKS 32
 
 struct ct_proc {
 	pid_t pid; /* the init, in the caller's pid namespace */

@@ -806,7 +806,15 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 		d->nets =
 			xreallocarray(d->nets, d->n_nets + 1, sizeof(*d->nets));
 		memset(&d->nets[d->n_nets], 0, sizeof(*d->nets));
-		return domain_net_parse(c, &d->nets[d->n_nets++], w, e);
+		r = domain_net_parse(c, &d->nets[d->n_nets++], w, e);
+		if (r < 0)
+			return r;
+		if (d->nets[d->n_nets - 1].guest_dev &&
+		    d->virt != DOMAIN_VIRT_LXC)
+			xml_warn(w, c,
+				 "<guest dev>: not acted on, only a "
+				 "container's interface has a name inside");
+		return 0;
 	}
 	if (streq(name, "serial") || streq(name, "console")) {
 		bool console = streq(name, "console");

@@ -132,6 +132,7 @@ struct domain_net {
 	char *source;	 /* bridge or network name; NULL for ethernet */
 	char *portgroup; /* <source portgroup=> of a network; NULL: none */
 	char *tap;	 /* <target dev>, NULL: chosen at start (@ifname) */
+	char *guest_dev; /* a container's <guest dev>: its name inside */
 	char *model;	 /* <model type=>, "virtio" by default */
 	struct network_virtualport virtualport; /* openvswitch or none */
 	struct network_bandwidth bandwidth;	/* per interface */

@@ -137,9 +137,12 @@ static void lxc_refuses_by_name(void)
 		"dev='vda'/></disk>",
 		"<disk> not supported by the ct driver");
 	refused("<console type='pty'/>",
-		"<interface type='network'><source "
-		"network='default'/></interface>",
-		"<interface> not supported by the ct driver");
+		"<interface type='user'/>",
+		"<interface type='user'> not supported by the ct driver");
+	refused("<console type='pty'/>",
+		"<interface type='network'><source network='default'/>"
+		"<guest dev='no such name'/></interface>",
+		"guest dev");
 }
 
 /* 65 arguments: one too many, named. */
