@@ -39,6 +39,7 @@
 #include <net/if.h>
 #include <sys/socket.h>
 
+#include "ct/ct-child.h"
 #include "ct/ct.h"
 #include "lib/util.h"
 
@@ -297,7 +298,7 @@ static unsigned long locked_flags(const char *path)
  * Raw system calls: glibc's wrappers would ask every thread it believes
  * the process has (the daemon's, copied by the clone) to change too.
  */
-static int become_root(void)
+int ct_child_become_root(void)
 {
 	if (syscall(SYS_setresgid, 0, 0, 0) < 0 ||
 	    syscall(SYS_setresuid, 0, 0, 0) < 0)
@@ -357,7 +358,7 @@ static int run_op(const struct op *o)
 	case OP_CHDIR:
 		return chdir(o->b);
 	case OP_IDS:
-		return become_root();
+		return ct_child_become_root();
 	case OP_PIVOT:
 		return pivot();
 	case OP_CGROUPNS:
@@ -369,7 +370,7 @@ static int run_op(const struct op *o)
 	return -1;
 }
 
-static int drop_caps(const struct ct_sec *s)
+int ct_child_drop_caps(const struct ct_sec *s)
 {
 	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct d[2];
@@ -403,7 +404,7 @@ static int console(int fd)
 	return ioctl(0, TIOCSCTTY, 0);
 }
 
-static void reset_signals(void)
+void ct_child_reset_signals(void)
 {
 	sigset_t all;
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
@@ -420,7 +421,7 @@ NORETURN static void child(const struct plan *p, int sync_fd, int report_fd)
 	struct sock_fprog prog = {(unsigned short)p->sec.bpf_len, p->sec.bpf};
 	char b;
 
-	reset_signals();
+	ct_child_reset_signals();
 	if (read(sync_fd, &b, 1) != 1)
 		child_fail(report_fd, STEP_SYNC);
 	for (size_t i = 0; i < p->n; i++)
@@ -436,7 +437,7 @@ NORETURN static void child(const struct plan *p, int sync_fd, int report_fd)
 		child_fail(report_fd, STEP_CWD);
 	/* nothing of the daemon's goes across the exec */
 	syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
-	if (drop_caps(&p->sec) < 0)
+	if (ct_child_drop_caps(&p->sec) < 0)
 		child_fail(report_fd, STEP_CAPS);
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
 		child_fail(report_fd, STEP_SECCOMP);

@@ -79,6 +79,31 @@ struct ct_proc {
 int ct_spawn(const struct ct_config *c, struct ct_proc *p, struct err **e);
 
 /*
+ * A command in every namespace of a running container (ct-exec.c): its
+ * user (when @userns), mount, pid, uts, ipc, net and cgroup namespaces
+ * and its cgroups, as the container's root with the init's capability
+ * bound and seccomp profile, no more privileged than its init.
+ */
+struct ct_exec_config {
+	int init_pidfd;	   /* the container's init */
+	bool userns;	   /* the container has a user namespace */
+	char *const *argv; /* argv[0]: a path inside, or a name looked
+			      up in the init's PATH */
+	char *const *envp;
+	const int *cgroup_fds; /* the container's cgroup.procs files */
+	size_t n_cgroup_fds;
+	int stdio[3]; /* the command's fds 0, 1, 2 */
+};
+
+/*
+ * Starts the command: returns 0 once it has been executed, with @p the
+ * process that waits for it and ends with its exit status (128 + N when
+ * a signal N ended it); killing that process kills the command. Or
+ * -errno with @e naming the step that failed, nothing left running.
+ */
+int ct_exec(const struct ct_exec_config *c, struct ct_proc *p, struct err **e);
+
+/*
  * The default id range of containers: the second range of the user
  * "nido" in @subuid and @subgid (paths; NULL: /etc/subuid, /etc/subgid),
  * else CT_IDS_DEFAULT_BASE, 65536 ids (after the VM sandbox's range,

@@ -595,6 +595,22 @@ static int ct_console(struct daemon *dmn, struct domain *dom, char **path,
 	return 0;
 }
 
+int driver_ct_exec_target(struct domain *dom, int *pidfd, bool *userns,
+			  int *fds, size_t max, size_t *n, struct err **e)
+{
+	struct ct_dom *c = ct_of(dom);
+	struct ct_ids ids;
+
+	if (!c || c->pidfd < 0)
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"domain '%s' is not running", dom->def->name);
+	ids_of(dom->def, &ids);
+	*pidfd = c->pidfd;
+	*userns = ids.n_uid > 0;
+	*n = cgroup_open_procs(c->cgroups, fds, max);
+	return 0;
+}
+
 const struct driver_ops driver_ct = {
 	.name = "ct",
 	.validate = driver_ct_validate,

@@ -136,8 +136,7 @@ static void lxc_refuses_by_name(void)
 		"<disk type='file'><source file='/a'/><target "
 		"dev='vda'/></disk>",
 		"<disk> not supported by the ct driver");
-	refused("<console type='pty'/>",
-		"<interface type='user'/>",
+	refused("<console type='pty'/>", "<interface type='user'/>",
 		"<interface type='user'> not supported by the ct driver");
 	refused("<console type='pty'/>",
 		"<interface type='network'><source network='default'/>"
