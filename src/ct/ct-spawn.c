@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <linux/filter.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
@@ -126,14 +127,26 @@ static void plan_host(struct plan *p)
 	plan_mount(p, NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, false);
 	plan_mount(p, c->root, c->root, NULL, MS_BIND | MS_REC, NULL, false);
 	for (size_t i = 0; i < c->n_mounts; i++)
-		plan_bind(
-			p, c->mounts[i].source,
-			own(p, xasprintf("%s%s", c->root, c->mounts[i].target)),
-			c->mounts[i].readonly, false);
+		if (c->mounts[i].source)
+			plan_bind(p, c->mounts[i].source,
+				  own(p, xasprintf("%s%s", c->root,
+						   c->mounts[i].target)),
+				  c->mounts[i].readonly, false);
 	add(p, OP_CHDIR, NULL, c->root);
 	if (p->userns)
 		add(p, OP_IDS, NULL, NULL);
 	add(p, OP_CGROUPNS, NULL, NULL);
+	/* tmpfs mounts made by the container's root, so that it owns
+	 * them; by paths from the root, where the child is */
+	for (size_t i = 0; i < c->n_mounts; i++)
+		if (!c->mounts[i].source)
+			plan_mount(
+				p, "tmpfs", c->mounts[i].target + 1, "tmpfs",
+				MS_NOSUID | MS_NODEV |
+					(c->mounts[i].readonly ? MS_RDONLY : 0),
+				own(p, xasprintf("size=%" PRIu64 "k,mode=755",
+						 c->mounts[i].tmpfs_kib)),
+				false);
 }
 
 /* /proc with the masks of docker and LXC: files that show the host's
@@ -258,6 +271,7 @@ enum {
 	STEP_CAPS = -5,
 	STEP_SECCOMP = -6,
 	STEP_EXEC = -7,
+	STEP_USER = -8,
 };
 
 NORETURN static void child_fail(int fd, int step)
@@ -441,6 +455,12 @@ NORETURN static void child(const struct plan *p, int sync_fd, int report_fd)
 		child_fail(report_fd, STEP_CAPS);
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
 		child_fail(report_fd, STEP_SECCOMP);
+	/* a user other than root loses the capabilities here */
+	if ((c->init_gid >= 0 && syscall(SYS_setresgid, c->init_gid,
+					 c->init_gid, c->init_gid) < 0) ||
+	    (c->init_uid >= 0 &&
+	     syscall(SYS_setresuid, c->init_uid, c->init_uid, c->init_uid) < 0))
+		child_fail(report_fd, STEP_USER);
 	execve(c->argv[0], c->argv, c->envp);
 	child_fail(report_fd, STEP_EXEC);
 }
@@ -451,11 +471,14 @@ NORETURN static void child(const struct plan *p, int sync_fd, int report_fd)
 static int report_err(const struct plan *p, const struct child_report *r,
 		      struct err **e)
 {
-	static const char *const steps[] = {
-		"waiting for the daemon",    "setting the host name",
-		"setting up the console",    "entering the init's directory",
-		"bounding the capabilities", "loading the seccomp profile",
-		"executing the init"};
+	static const char *const steps[] = {"waiting for the daemon",
+					    "setting the host name",
+					    "setting up the console",
+					    "entering the init's directory",
+					    "bounding the capabilities",
+					    "loading the seccomp profile",
+					    "executing the init",
+					    "taking the init's user and group"};
 	const struct op *o;
 
 	if (r->step < 0 && -r->step <= (int)ARRAY_SIZE(steps)) {

@@ -36,8 +36,9 @@ struct ct_ids {
 
 /* A bind mount of a host directory (or file) into the container. */
 struct ct_mount {
-	const char *source; /* host path */
+	const char *source; /* host path; NULL: a tmpfs */
 	const char *target; /* absolute path inside the container */
+	uint64_t tmpfs_kib; /* the tmpfs's size, when no @source */
 	bool readonly;
 };
 
@@ -50,6 +51,10 @@ struct ct_config {
 	char *const *argv; /* argv[0]: the init, a path inside */
 	char *const *envp;
 	const char *cwd; /* inside; NULL: "/" */
+	/* The init's user and group inside (<inituser>, <initgroup>),
+	 * taken after the capability bound and the seccomp profile; -1:
+	 * root's. */
+	int64_t init_uid, init_gid;
 	struct ct_ids ids;
 	int console_fd;	       /* a pty slave: /dev/console and fds 0-2 */
 	const int *cgroup_fds; /* cgroup.procs files the child joins */
@@ -123,6 +128,14 @@ int ct_idmap_check(const struct ct_idmap *m, size_t n, const char *what,
 
 /* The host uid (gid) of @id inside, or (uid_t)-1 when unmapped. */
 uint32_t ct_idmap_host(const struct ct_idmap *m, size_t n, uint32_t id);
+
+/*
+ * The id of user or group @name (a number is its own id) in the file
+ * @file ("etc/passwd", "etc/group") of root file system @root, its
+ * symbolic links resolved inside it. 0, or -errno with @e.
+ */
+int ct_lookup_id(const char *root, const char *file, const char *name,
+		 uint32_t *id, struct err **e);
 
 /* Writes the maps of @pid (running as root: directly; else through
  * newuidmap and newgidmap). */

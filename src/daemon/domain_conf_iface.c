@@ -345,9 +345,11 @@ void domain_net_format(FILE *f, const struct domain_net *n, bool active)
 		put_attr(f, "dev", n->guest_dev);
 		fputs("/>\n", f);
 	}
-	fputs("      <model", f);
-	put_attr(f, "type", n->model);
-	fputs("/>\n", f);
+	if (n->model) { /* none for a container's */
+		fputs("      <model", f);
+		put_attr(f, "type", n->model);
+		fputs("/>\n", f);
+	}
 	if (n->link != DOMAIN_TRISTATE_ABSENT)
 		fprintf(f, "      <link state='%s'/>\n", link_names[n->link]);
 	domain_format_pci_address(f, 6, &n->pci);

@@ -83,6 +83,12 @@ static int check_devices(const struct domain_def *d, struct xml_warnings *w,
 				       "<interface type='user'> not supported "
 				       "by the ct driver (use a network: "
 				       "type='network')");
+		if (d->nets[i].model)
+			xml_warn_def(w,
+				     "interface %zu: <model type='%s'> not "
+				     "acted on: a container's interface is a "
+				     "veth",
+				     i, d->nets[i].model);
 		if (d->nets[i].link == DOMAIN_TRISTATE_OFF)
 			xml_warn_def(w,
 				     "interface %zu: <link state='down'> "

@@ -198,11 +198,35 @@ static void config_of(const struct domain_def *def, struct ct_config *cfg,
 			cfg->root_readonly = fs->readonly;
 			continue;
 		}
-		mounts[cfg->n_mounts++] =
-			(struct ct_mount){fs->source, fs->target, fs->readonly};
+		mounts[cfg->n_mounts++] = (struct ct_mount){
+			fs->source, fs->target, fs->ram_kib, fs->readonly};
 	}
 	cfg->cwd = def->ct.initdir;
+	cfg->init_uid = cfg->init_gid = -1;
 	ids_of(def, &cfg->ids);
+}
+
+/* <inituser> and <initgroup>: numbers, or names of the container's
+ * /etc/passwd and /etc/group (read now: the root file system is the
+ * container's to change). */
+static int init_ids(const struct domain_def *def, struct ct_config *cfg,
+		    struct err **e)
+{
+	uint32_t id;
+
+	if (def->ct.inituser) {
+		if (ct_lookup_id(cfg->root, "etc/passwd", def->ct.inituser, &id,
+				 e) < 0)
+			return err_prefix(e, "<inituser>");
+		cfg->init_uid = id;
+	}
+	if (def->ct.initgroup) {
+		if (ct_lookup_id(cfg->root, "etc/group", def->ct.initgroup, &id,
+				 e) < 0)
+			return err_prefix(e, "<initgroup>");
+		cfg->init_gid = id;
+	}
+	return 0;
 }
 
 /* ct_config.prepare: the interfaces, veth pairs into the init's
@@ -244,9 +268,11 @@ static int spawn_init(struct domain *dom, struct ct_dom *c, struct err **e)
 	config_of(def, &cfg, mounts);
 	cfg.argv = argv;
 	cfg.envp = envp;
-	r = ct_console_open(&c->con,
-			    ct_idmap_host(cfg.ids.uid, cfg.ids.n_uid, 0),
-			    ct_idmap_host(cfg.ids.gid, cfg.ids.n_gid, 0), e);
+	r = init_ids(def, &cfg, e);
+	if (r == 0)
+		r = ct_console_open(
+			&c->con, ct_idmap_host(cfg.ids.uid, cfg.ids.n_uid, 0),
+			ct_idmap_host(cfg.ids.gid, cfg.ids.n_gid, 0), e);
 	if (r == 0)
 		r = prepare_cgroup(dom, c, fds, ARRAY_SIZE(fds), &n_fds, e);
 	cfg.console_fd = c->con.slave_ct;
