@@ -599,11 +599,35 @@ static int ct_reattach(struct daemon *dmn, struct domain *dom,
 	return 1;
 }
 
+/* The container's processes and threads now (the pids cgroup's
+ * pids.current, v1 or v2): nido's pids.current in domstats. */
+static void pids_stats(struct json_object *cgroups, struct json_object *out)
+{
+	size_t n = cgroups ? json_object_array_length(cgroups) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *d = json_object_get_string(
+			json_object_array_get_idx(cgroups, i));
+		_cleanup_free_ char *path = xasprintf("%s/pids.current", d);
+		_cleanup_fclose_ FILE *f = fopen(path, "re");
+		unsigned long long v;
+
+		if (f && fscanf(f, "%llu", &v) == 1) {
+			json_object_object_add(out, "pids.current",
+					       json_object_new_uint64(v));
+			return;
+		}
+	}
+}
+
 static int ct_stats(struct daemon *dmn, struct domain *dom,
 		    struct json_object *out, void (*done)(void *opaque),
 		    void *opaque, struct err **e)
 {
-	driver_cgroup_stats(ct_of(dom)->cgroups, out);
+	struct ct_dom *c = ct_of(dom);
+
+	driver_cgroup_stats(c->cgroups, out);
+	pids_stats(c->cgroups, out);
 	return 0;
 }
 

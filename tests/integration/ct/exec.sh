@@ -63,6 +63,8 @@ sp=$(find_sleep)
 t_out "on the host it is uid $CT_BASE, not root" "$CT_BASE" \
 	awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$sp/status"
 t "it is in the container's cgroup" grep -qx "$sp" "$(ct_cg ex pids)/cgroup.procs"
+t "domstats counts the container's processes (its init, sleep, the command)" \
+	sh -c "'$NIDO' domstats ex | grep -Eq 'pids.current=([3-9]|[1-9][0-9])'"
 
 t_exact "stdin reaches the command, stdout comes back" "hello 42" \
 	sh -c "echo 'hello 42' | '$NIDO' exec ex -- cat"

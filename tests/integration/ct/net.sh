@@ -104,6 +104,7 @@ t_out "the host reaches the container" "1 packets received" \
 host=$("$NIDO" domiflist dhcp | awk -v m="$mac" '$5 == m { print $1 }')
 t_out "domifstat counts the container's traffic on its host end" "$host rx_bytes" \
 	"$NIDO" domifstat dhcp "$host"
+t_out "domstats has the interface's counters" "net.0.name=$host" "$NIDO" domstats dhcp
 t "a daemon restart keeps the container and its interface" \
 	sh -c "kill -TERM $(daemon_pid) && sleep 1 && ip link show '$host'"
 rm -f "$NIDO_RUNTIME_DIR/nidod.sock"
