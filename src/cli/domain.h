@@ -20,7 +20,10 @@ extern const struct cli_command event_commands[];      /* event.c */
 extern const struct cli_command iface_commands[];      /* domain-iface.c */
 extern const struct cli_command screenshot_commands[]; /* screenshot.c */
 extern const struct cli_command agent_commands[];      /* domain-agent.c */
-extern const struct cli_command exec_commands[];       /* exec.c */
+
+/* Containers: exec.c, ct-template.c */
+extern const struct cli_command exec_commands[];
+extern const struct cli_command ct_template_commands[];
 
 int cmd_console(const struct cli_args *a);
 int cmd_edit(const struct cli_args *a);

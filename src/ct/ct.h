@@ -160,6 +160,21 @@ void ct_sec_clear(struct ct_sec *s);
 extern const char *const ct_cap_drop_names[];
 extern const char *const ct_seccomp_denied[];
 
+/*
+ * Unpacks the template @archive (a tar, plain or compressed, as LXC and
+ * Proxmox ship root file systems) into directory @dir (made if absent),
+ * every owner moved into @ids' range as it is written (ct-template.c).
+ * Entries that would leave @dir are refused; device nodes are skipped
+ * and counted. Changes the working directory while it runs (a program's
+ * call, not a threaded daemon's). 0, or -errno with @e naming the entry.
+ */
+struct ct_template_stats {
+	size_t entries, devices_skipped;
+};
+int ct_template_unpack(const char *archive, const char *dir,
+		       const struct ct_ids *ids, struct ct_template_stats *st,
+		       struct err **e);
+
 /* Signals the init @exe (its /proc/PID/exe target) powers off on:
  * SIGRTMIN+4 for systemd, SIGUSR2 for busybox, else SIGPWR. */
 int ct_poweroff_signal(const char *exe);
