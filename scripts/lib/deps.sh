@@ -9,8 +9,8 @@ NIDO_BUILD_PACKAGES=(
 	libxml2-dev libjson-c-dev liburing-dev zlib1g-dev libzstd-dev
 	libseccomp-dev libnl-3-dev libnl-route-3-dev libnftables-dev uuid-dev
 	libgnutls28-dev
-	# containers (src/ct): capability names
-	libcap-dev
+	# containers (src/ct): capability names; template tarballs
+	libcap-dev libarchive-dev
 	# the disk storage pool's partition tables (src/storage/disk.c)
 	libfdisk-dev
 )

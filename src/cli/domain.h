@@ -22,6 +22,10 @@ extern const struct cli_command screenshot_commands[]; /* screenshot.c */
 extern const struct cli_command agent_commands[];      /* domain-agent.c */
 extern const struct cli_command save_commands[];       /* domain-save.c */
 
+/* Containers: exec.c, ct-template.c */
+extern const struct cli_command exec_commands[];
+extern const struct cli_command ct_template_commands[];
+
 int cmd_console(const struct cli_args *a);
 int cmd_edit(const struct cli_args *a);
 int cmd_install(int argc, char **argv);

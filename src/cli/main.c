@@ -88,9 +88,20 @@ static const struct cli_command main_commands[] = {
 };
 
 const struct cli_command *const cli_tables[] = {
-	main_commands,	domain_commands,     monitor_commands, event_commands,
-	iface_commands, screenshot_commands, network_commands, agent_commands,
-	save_commands,	pool_commands,	     volume_commands,  NULL,
+	main_commands,
+	domain_commands,
+	monitor_commands,
+	event_commands,
+	iface_commands,
+	screenshot_commands,
+	network_commands,
+	agent_commands,
+	save_commands,	      /* domain-save.c */
+	exec_commands,	      /* exec.c: containers */
+	ct_template_commands, /* ct-template.c */
+	pool_commands,
+	volume_commands,
+	NULL,
 };
 
 static void usage(FILE *f)

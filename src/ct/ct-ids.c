@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/openat2.h>
 #include <stdio.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -173,5 +175,74 @@ int ct_idmap_write(pid_t pid, const struct ct_ids *ids, struct err **e)
 	if (write_helper(pid, "newuidmap", ids->uid, ids->n_uid, e) < 0 ||
 	    write_helper(pid, "newgidmap", ids->gid, ids->n_gid, e) < 0)
 		return -EPERM;
+	return 0;
+}
+
+/* The id of @name in an open passwd or group file: its third field. */
+static int id_in_file(FILE *f, const char *name, uint32_t *id)
+{
+	char line[1024];
+	size_t n = strlen(name);
+
+	while (fgets(line, sizeof(line), f)) {
+		char *p, *end;
+		unsigned long v;
+
+		if (strncmp(line, name, n) || line[n] != ':')
+			continue;
+		p = strchr(line + n + 1, ':'); /* past the password */
+		if (!p)
+			return -EINVAL;
+		errno = 0;
+		v = strtoul(p + 1, &end, 10);
+		if (errno || end == p + 1 || *end != ':' || v > UINT32_MAX - 1)
+			return -EINVAL;
+		*id = (uint32_t)v;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int ct_lookup_id(const char *root, const char *file, const char *name,
+		 uint32_t *id, struct err **e)
+{
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
+			       .resolve =
+				       RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	_cleanup_close_ int dir = -1;
+	_cleanup_fclose_ FILE *f = NULL;
+	char *end;
+	unsigned long v;
+	int fd, r;
+
+	errno = 0;
+	v = strtoul(name, &end, 10);
+	if (*name && !*end && !errno && v < UINT32_MAX) {
+		*id = (uint32_t)v;
+		return 0;
+	}
+	dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return err_sys(e, errno, "opening the root file system '%s'",
+			       root);
+	/* the container's file, its symbolic links resolved inside it */
+	fd = (int)syscall(SYS_openat2, dir, file, &how, sizeof(how));
+	if (fd < 0)
+		return err_sys(e, errno, "opening '/%s' of the container",
+			       file);
+	f = fdopen(fd, "re");
+	if (!f) {
+		close(fd);
+		return err_sys(e, errno, "reading '/%s'", file);
+	}
+	r = id_in_file(f, name, id);
+	if (r == -ENOENT)
+		return err_set(e, ENOENT, "'%s' is not in the container's /%s",
+			       name, file);
+	if (r < 0)
+		return err_set(e, EINVAL,
+			       "'/%s' of the container: the line "
+			       "of '%s' is not valid",
+			       file, name);
 	return 0;
 }

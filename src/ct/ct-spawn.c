@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <linux/filter.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
@@ -36,7 +37,10 @@
 #include <unistd.h>
 
 #include <linux/capability.h>
+#include <net/if.h>
+#include <sys/socket.h>
 
+#include "ct/ct-child.h"
 #include "ct/ct.h"
 #include "lib/util.h"
 
@@ -50,6 +54,7 @@ enum op_kind {
 	OP_IDS,	     /* becomes root of its user namespace */
 	OP_PIVOT,    /* pivot_root into ".", the old root detached */
 	OP_CGROUPNS, /* unshare(CLONE_NEWCGROUP), once in its cgroups */
+	OP_LINK_UP,  /* interface b up (SIOCSIFFLAGS) */
 };
 
 struct op {
@@ -59,7 +64,7 @@ struct op {
 	bool optional; /* ENOENT (and EINVAL for a mask) is no failure */
 };
 
-#define MAX_OPS 128
+#define MAX_OPS 192
 
 struct plan {
 	struct op ops[MAX_OPS];
@@ -122,14 +127,26 @@ static void plan_host(struct plan *p)
 	plan_mount(p, NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, false);
 	plan_mount(p, c->root, c->root, NULL, MS_BIND | MS_REC, NULL, false);
 	for (size_t i = 0; i < c->n_mounts; i++)
-		plan_bind(
-			p, c->mounts[i].source,
-			own(p, xasprintf("%s%s", c->root, c->mounts[i].target)),
-			c->mounts[i].readonly, false);
+		if (c->mounts[i].source)
+			plan_bind(p, c->mounts[i].source,
+				  own(p, xasprintf("%s%s", c->root,
+						   c->mounts[i].target)),
+				  c->mounts[i].readonly, false);
 	add(p, OP_CHDIR, NULL, c->root);
 	if (p->userns)
 		add(p, OP_IDS, NULL, NULL);
 	add(p, OP_CGROUPNS, NULL, NULL);
+	/* tmpfs mounts made by the container's root, so that it owns
+	 * them; by paths from the root, where the child is */
+	for (size_t i = 0; i < c->n_mounts; i++)
+		if (!c->mounts[i].source)
+			plan_mount(
+				p, "tmpfs", c->mounts[i].target + 1, "tmpfs",
+				MS_NOSUID | MS_NODEV |
+					(c->mounts[i].readonly ? MS_RDONLY : 0),
+				own(p, xasprintf("size=%" PRIu64 "k,mode=755",
+						 c->mounts[i].tmpfs_kib)),
+				false);
 }
 
 /* /proc with the masks of docker and LXC: files that show the host's
@@ -201,7 +218,15 @@ static int plan_make(struct plan *p, const struct ct_config *c, struct err **e)
 	if (c->n_mounts > 16)
 		return err_set(e, E2BIG, "%zu bind mounts (at most 16)",
 			       c->n_mounts);
+	if (c->n_links_up > CT_MAX_LINKS)
+		return err_set(e, E2BIG, "%zu interfaces (at most %d)",
+			       c->n_links_up, CT_MAX_LINKS);
 	plan_host(p);
+	/* its own network namespace, as its root: the interfaces nidod
+	 * put there, up */
+	add(p, OP_LINK_UP, NULL, "lo");
+	for (size_t i = 0; i < c->n_links_up; i++)
+		add(p, OP_LINK_UP, NULL, c->links_up[i]);
 	plan_proc(p);
 	add(p, OP_MKDIR, NULL, "sys")->flags = 0555;
 	plan_mount(p, "sysfs", "sys", "sysfs", MNT_FLAGS_SAFE | MS_RDONLY, NULL,
@@ -246,6 +271,7 @@ enum {
 	STEP_CAPS = -5,
 	STEP_SECCOMP = -6,
 	STEP_EXEC = -7,
+	STEP_USER = -8,
 };
 
 NORETURN static void child_fail(int fd, int step)
@@ -286,7 +312,7 @@ static unsigned long locked_flags(const char *path)
  * Raw system calls: glibc's wrappers would ask every thread it believes
  * the process has (the daemon's, copied by the clone) to change too.
  */
-static int become_root(void)
+int ct_child_become_root(void)
 {
 	if (syscall(SYS_setresgid, 0, 0, 0) < 0 ||
 	    syscall(SYS_setresuid, 0, 0, 0) < 0)
@@ -301,6 +327,22 @@ static int pivot(void)
 	if (umount2(".", MNT_DETACH) < 0)
 		return -1;
 	return chdir("/");
+}
+
+static int link_up(const char *name)
+{
+	struct ifreq r = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = -1;
+
+	if (fd < 0)
+		return -1;
+	strncpy(r.ifr_name, name, IFNAMSIZ - 1);
+	if (ioctl(fd, SIOCGIFFLAGS, &r) == 0) {
+		r.ifr_flags |= IFF_UP;
+		ret = ioctl(fd, SIOCSIFFLAGS, &r);
+	}
+	close(fd);
+	return ret;
 }
 
 static int run_op(const struct op *o)
@@ -330,17 +372,19 @@ static int run_op(const struct op *o)
 	case OP_CHDIR:
 		return chdir(o->b);
 	case OP_IDS:
-		return become_root();
+		return ct_child_become_root();
 	case OP_PIVOT:
 		return pivot();
 	case OP_CGROUPNS:
 		return unshare(CLONE_NEWCGROUP);
+	case OP_LINK_UP:
+		return link_up(o->b);
 	}
 	errno = EINVAL;
 	return -1;
 }
 
-static int drop_caps(const struct ct_sec *s)
+int ct_child_drop_caps(const struct ct_sec *s)
 {
 	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct d[2];
@@ -374,7 +418,7 @@ static int console(int fd)
 	return ioctl(0, TIOCSCTTY, 0);
 }
 
-static void reset_signals(void)
+void ct_child_reset_signals(void)
 {
 	sigset_t all;
 	struct sigaction dfl = {.sa_handler = SIG_DFL};
@@ -391,7 +435,7 @@ NORETURN static void child(const struct plan *p, int sync_fd, int report_fd)
 	struct sock_fprog prog = {(unsigned short)p->sec.bpf_len, p->sec.bpf};
 	char b;
 
-	reset_signals();
+	ct_child_reset_signals();
 	if (read(sync_fd, &b, 1) != 1)
 		child_fail(report_fd, STEP_SYNC);
 	for (size_t i = 0; i < p->n; i++)
@@ -407,10 +451,16 @@ NORETURN static void child(const struct plan *p, int sync_fd, int report_fd)
 		child_fail(report_fd, STEP_CWD);
 	/* nothing of the daemon's goes across the exec */
 	syscall(SYS_close_range, 3, ~0u, CLOSE_RANGE_CLOEXEC);
-	if (drop_caps(&p->sec) < 0)
+	if (ct_child_drop_caps(&p->sec) < 0)
 		child_fail(report_fd, STEP_CAPS);
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
 		child_fail(report_fd, STEP_SECCOMP);
+	/* a user other than root loses the capabilities here */
+	if ((c->init_gid >= 0 && syscall(SYS_setresgid, c->init_gid,
+					 c->init_gid, c->init_gid) < 0) ||
+	    (c->init_uid >= 0 &&
+	     syscall(SYS_setresuid, c->init_uid, c->init_uid, c->init_uid) < 0))
+		child_fail(report_fd, STEP_USER);
 	execve(c->argv[0], c->argv, c->envp);
 	child_fail(report_fd, STEP_EXEC);
 }
@@ -421,11 +471,14 @@ NORETURN static void child(const struct plan *p, int sync_fd, int report_fd)
 static int report_err(const struct plan *p, const struct child_report *r,
 		      struct err **e)
 {
-	static const char *const steps[] = {
-		"waiting for the daemon",    "setting the host name",
-		"setting up the console",    "entering the init's directory",
-		"bounding the capabilities", "loading the seccomp profile",
-		"executing the init"};
+	static const char *const steps[] = {"waiting for the daemon",
+					    "setting the host name",
+					    "setting up the console",
+					    "entering the init's directory",
+					    "bounding the capabilities",
+					    "loading the seccomp profile",
+					    "executing the init",
+					    "taking the init's user and group"};
 	const struct op *o;
 
 	if (r->step < 0 && -r->step <= (int)ARRAY_SIZE(steps)) {
@@ -451,6 +504,8 @@ static int report_err(const struct plan *p, const struct child_report *r,
 		return err_sys(e, r->err, "pivot_root into '%s'", p->c->root);
 	case OP_CGROUPNS:
 		return err_sys(e, r->err, "entering a cgroup namespace");
+	case OP_LINK_UP:
+		return err_sys(e, r->err, "setting interface '%s' up", o->b);
 	default:
 		return err_sys(e, r->err, "making '%s'", o->b);
 	}
@@ -489,6 +544,8 @@ static int release_child(const struct plan *p, pid_t pid, int sync_fd,
 			return err_sys(e, errno,
 				       "moving the init into its "
 				       "cgroup");
+	if (c->prepare && c->prepare(pid, c->opaque, e) < 0)
+		return -EIO;
 	if (write(sync_fd, "g", 1) != 1)
 		return err_sys(e, errno, "releasing the init");
 	return 0;

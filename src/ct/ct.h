@@ -36,8 +36,9 @@ struct ct_ids {
 
 /* A bind mount of a host directory (or file) into the container. */
 struct ct_mount {
-	const char *source; /* host path */
+	const char *source; /* host path; NULL: a tmpfs */
 	const char *target; /* absolute path inside the container */
+	uint64_t tmpfs_kib; /* the tmpfs's size, when no @source */
 	bool readonly;
 };
 
@@ -50,11 +51,25 @@ struct ct_config {
 	char *const *argv; /* argv[0]: the init, a path inside */
 	char *const *envp;
 	const char *cwd; /* inside; NULL: "/" */
+	/* The init's user and group inside (<inituser>, <initgroup>),
+	 * taken after the capability bound and the seccomp profile; -1:
+	 * root's. */
+	int64_t init_uid, init_gid;
 	struct ct_ids ids;
 	int console_fd;	       /* a pty slave: /dev/console and fds 0-2 */
 	const int *cgroup_fds; /* cgroup.procs files the child joins */
 	size_t n_cgroup_fds;
+	/* Called once the init exists (its maps written, in its cgroups),
+	 * before its set-up runs: what the caller makes in its namespaces,
+	 * such as its interfaces. A failure ends the start. NULL: none. */
+	int (*prepare)(pid_t pid, void *opaque, struct err **e);
+	void *opaque;
+	/* Interfaces the child sets up (as libvirt's lxc driver does), after
+	 * the loopback, which always is. At most CT_MAX_LINKS. */
+	const char *const *links_up;
+	size_t n_links_up;
 };
+#define CT_MAX_LINKS 32
 
 struct ct_proc {
 	pid_t pid; /* the init, in the caller's pid namespace */
@@ -67,6 +82,31 @@ struct ct_proc {
  * nothing left running).
  */
 int ct_spawn(const struct ct_config *c, struct ct_proc *p, struct err **e);
+
+/*
+ * A command in every namespace of a running container (ct-exec.c): its
+ * user (when @userns), mount, pid, uts, ipc, net and cgroup namespaces
+ * and its cgroups, as the container's root with the init's capability
+ * bound and seccomp profile, no more privileged than its init.
+ */
+struct ct_exec_config {
+	int init_pidfd;	   /* the container's init */
+	bool userns;	   /* the container has a user namespace */
+	char *const *argv; /* argv[0]: a path inside, or a name looked
+			      up in the init's PATH */
+	char *const *envp;
+	const int *cgroup_fds; /* the container's cgroup.procs files */
+	size_t n_cgroup_fds;
+	int stdio[3]; /* the command's fds 0, 1, 2 */
+};
+
+/*
+ * Starts the command: returns 0 once it has been executed, with @p the
+ * process that waits for it and ends with its exit status (128 + N when
+ * a signal N ended it); killing that process kills the command. Or
+ * -errno with @e naming the step that failed, nothing left running.
+ */
+int ct_exec(const struct ct_exec_config *c, struct ct_proc *p, struct err **e);
 
 /*
  * The default id range of containers: the second range of the user
@@ -88,6 +128,14 @@ int ct_idmap_check(const struct ct_idmap *m, size_t n, const char *what,
 
 /* The host uid (gid) of @id inside, or (uid_t)-1 when unmapped. */
 uint32_t ct_idmap_host(const struct ct_idmap *m, size_t n, uint32_t id);
+
+/*
+ * The id of user or group @name (a number is its own id) in the file
+ * @file ("etc/passwd", "etc/group") of root file system @root, its
+ * symbolic links resolved inside it. 0, or -errno with @e.
+ */
+int ct_lookup_id(const char *root, const char *file, const char *name,
+		 uint32_t *id, struct err **e);
 
 /* Writes the maps of @pid (running as root: directly; else through
  * newuidmap and newgidmap). */
@@ -111,6 +159,21 @@ void ct_sec_clear(struct ct_sec *s);
  * the documentation and tests; NULL-terminated. */
 extern const char *const ct_cap_drop_names[];
 extern const char *const ct_seccomp_denied[];
+
+/*
+ * Unpacks the template @archive (a tar, plain or compressed, as LXC and
+ * Proxmox ship root file systems) into directory @dir (made if absent),
+ * every owner moved into @ids' range as it is written (ct-template.c).
+ * Entries that would leave @dir are refused; device nodes are skipped
+ * and counted. Changes the working directory while it runs (a program's
+ * call, not a threaded daemon's). 0, or -errno with @e naming the entry.
+ */
+struct ct_template_stats {
+	size_t entries, devices_skipped;
+};
+int ct_template_unpack(const char *archive, const char *dir,
+		       const struct ct_ids *ids, struct ct_template_stats *st,
+		       struct err **e);
 
 /* Signals the init @exe (its /proc/PID/exe target) powers off on:
  * SIGRTMIN+4 for systemd, SIGUSR2 for busybox, else SIGPWR. */

@@ -36,6 +36,8 @@ struct daemon {
 	unsigned idle;			  /* seconds idle so far */
 	struct events *events;		  /* event subscribers (events.h) */
 	struct console_session *consoles; /* open consoles (console.h) */
+	struct ct_exec_session *ct_execs; /* commands in containers
+					     (driver-ct-exec.c) */
 	/*
 	 * The one inotify instance watching every network's lease file
 	 * (instances are counted per user, 128 by default, and each
@@ -66,6 +68,12 @@ int job_wait(struct daemon *dmn, struct domain *dom, int r,
 /* The save and restore methods (methods-save.c). */
 extern const struct rpc_method save_methods[];
 extern const size_t save_n_methods;
+
+/* domain.exec (driver-ct-exec.c); ct_exec_free_all() ends the commands
+ * still running, at the daemon's exit. */
+extern const struct rpc_method ct_exec_methods[];
+extern const size_t ct_exec_n_methods;
+void ct_exec_free_all(struct daemon *dmn);
 
 /* The domain kind's method table (methods-domain.c). */
 extern const struct rpc_method domain_methods[];

@@ -35,7 +35,8 @@ static const char *const io_names[] = {"default", "threads", "native",
 const char *const disk_bus_names[] = {"virtio", "scsi", "sata",
 				      "ide",	"usb",	NULL};
 static const char *const placement_names[] = {"static", "auto", NULL};
-static const char *const console_target_names[] = {"serial", "virtio", NULL};
+static const char *const console_target_names[] = {"serial", "virtio", "lxc",
+						   NULL};
 
 const char *domain_lifecycle_name(enum domain_lifecycle l)
 {
@@ -331,9 +332,10 @@ static int parse_os(const xmlNode *os, struct domain_def *d,
 		    struct xml_warnings *w, struct err **e)
 {
 	static const char *const children[] = {
-		"type",	   "kernel",  "initrd",	  "cmdline",  "boot",
-		"loader",  "nvram",   "firmware", "bootmenu", "init",
-		"initarg", "initenv", "initdir",  NULL};
+		"type",	    "kernel",	"initrd",    "cmdline",
+		"boot",	    "loader",	"nvram",     "firmware",
+		"bootmenu", "init",	"initarg",   "initenv",
+		"initdir",  "inituser", "initgroup", NULL};
 	xmlNode *n;
 
 	xml_check_known(os, (const char *const[]){"firmware", NULL}, children,
@@ -813,6 +815,14 @@ static int check_chardevs(const xmlNode *devs, struct domain_def *d,
 		aliased |= c0 && c0->target == CONSOLE_TARGET_SERIAL &&
 			   d->serials[i].port == c0->port;
 	}
+	for (size_t i = 0; i < d->n_consoles; i++)
+		if (d->consoles[i].target == CONSOLE_TARGET_LXC &&
+		    d->virt != DOMAIN_VIRT_LXC)
+			return xml_err(e, devs,
+				       "console %zu: target type 'lxc' is a "
+				       "container's console (<domain "
+				       "type='lxc'>)",
+				       i);
 	for (size_t i = 1; i < d->n_consoles; i++)
 		if (d->consoles[i].target == CONSOLE_TARGET_SERIAL)
 			return xml_err(e, devs,
@@ -886,7 +896,21 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 		d->nets =
 			xreallocarray(d->nets, d->n_nets + 1, sizeof(*d->nets));
 		memset(&d->nets[d->n_nets], 0, sizeof(*d->nets));
-		return domain_net_parse(c, &d->nets[d->n_nets++], w, e);
+		r = domain_net_parse(c, &d->nets[d->n_nets++], w, e);
+		if (r < 0)
+			return r;
+		/* a container's veth has no model: none is kept unless
+		 * given (the ct driver warns about one) */
+		if (d->virt == DOMAIN_VIRT_LXC && !xml_child(c, "model")) {
+			free(d->nets[d->n_nets - 1].model);
+			d->nets[d->n_nets - 1].model = NULL;
+		}
+		if (d->nets[d->n_nets - 1].guest_dev &&
+		    d->virt != DOMAIN_VIRT_LXC)
+			xml_warn(w, c,
+				 "<guest dev>: not acted on, only a "
+				 "container's interface has a name inside");
+		return 0;
 	}
 	if (streq(name, "serial") || streq(name, "console")) {
 		bool console = streq(name, "console");
@@ -1165,7 +1189,8 @@ int domain_def_parse_with(const char *xml, size_t len,
 				  "on_reboot",	 "on_crash", "devices",
 				  "memtune",	 "cputune",  "features",
 				  "clock",	 "cpu",	     DOMAIN_HW_TOP,
-				  NULL,		 NULL,	     NULL};
+				  NULL,		 NULL,	     NULL,
+				  NULL};
 	__attribute__((cleanup(cleanup_domain_defp))) struct domain_def *d =
 		NULL;
 	_cleanup_free_ char *type = NULL;
@@ -1185,8 +1210,9 @@ int domain_def_parse_with(const char *xml, size_t len,
 	/* a container's own elements, known for containers only */
 	type = xml_attr(root, "type");
 	if (type && streq(type, "lxc")) {
-		children[ARRAY_SIZE(children) - 3] = "idmap";
-		children[ARRAY_SIZE(children) - 2] = "pids";
+		children[ARRAY_SIZE(children) - 4] = "idmap";
+		children[ARRAY_SIZE(children) - 3] = "pids";
+		children[ARRAY_SIZE(children) - 2] = "seclabel";
 	}
 	xml_check_known(root, (const char *const[]){"type", "id", NULL},
 			children, w);

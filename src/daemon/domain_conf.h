@@ -144,6 +144,7 @@ struct domain_net {
 	char *source;	 /* bridge or network name; NULL for ethernet */
 	char *portgroup; /* <source portgroup=> of a network; NULL: none */
 	char *tap;	 /* <target dev>, NULL: chosen at start (@ifname) */
+	char *guest_dev; /* a container's <guest dev>: its name inside */
 	char *model;	 /* <model type=>, "virtio" by default */
 	struct network_virtualport virtualport; /* openvswitch or none */
 	struct network_bandwidth bandwidth;	/* per interface */
@@ -168,6 +169,7 @@ enum chardev_type {
 enum console_target {
 	CONSOLE_TARGET_SERIAL,
 	CONSOLE_TARGET_VIRTIO,
+	CONSOLE_TARGET_LXC, /* a container's /dev/console */
 };
 
 /* A <serial> or a <console>. */
@@ -524,8 +526,9 @@ struct domain_tune {
 
 /* A container's <filesystem type='mount'>: a host directory bound in. */
 struct domain_fs {
-	char *source; /* <source dir=> */
-	char *target; /* <target dir=>, absolute */
+	char *source;	  /* <source dir=>; NULL for type='ram' */
+	char *target;	  /* <target dir=>, absolute */
+	uint64_t ram_kib; /* type='ram': a tmpfs of <source usage=> */
 	bool readonly;
 };
 
@@ -546,6 +549,9 @@ struct domain_ct {
 	char **initenv; /* NAME=VALUE, from <initenv name=> */
 	size_t n_initenv;
 	char *initdir;	      /* <initdir>: NULL: / */
+	char *inituser;	      /* <inituser>: a name or uid; NULL: root */
+	char *initgroup;      /* <initgroup>: a name or gid; NULL: root */
+	bool seclabel_none;   /* <seclabel type='none'/>: as nido is */
 	struct domain_fs *fs; /* <filesystem type='mount'> */
 	size_t n_fs;
 	struct domain_idmap uid[DOMAIN_MAX_IDMAP], gid[DOMAIN_MAX_IDMAP];

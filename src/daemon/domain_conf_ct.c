@@ -9,6 +9,7 @@
 #include <inttypes.h>
 
 #include "daemon/domain_conf.h"
+#include "lib/size.h"
 
 static int add_initenv(const xmlNode *n, struct domain_ct *ct, struct err **e)
 {
@@ -50,6 +51,22 @@ static int check_path(const xmlNode *n, const char *what, const char *p,
 	return 0;
 }
 
+/* A user or group: a number, or a name of the container's /etc/passwd
+ * or /etc/group (looked up at start): letters, digits, "._-". */
+static int check_id_name(const xmlNode *n, const char *what, const char *v,
+			 struct err **e)
+{
+	size_t len = strlen(v);
+
+	if (!len || len > 32 || v[0] == '-' ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789._-") != len)
+		return xml_err(e, n,
+			       "<%s> '%s': not a user or group name or id",
+			       what, v);
+	return 0;
+}
+
 int domain_os_parse_ct(const xmlNode *os, struct domain_def *d,
 		       struct xml_warnings *w, struct err **e)
 {
@@ -72,6 +89,16 @@ int domain_os_parse_ct(const xmlNode *os, struct domain_def *d,
 			ct->initdir = xml_text(n);
 			if (check_path(n, "initdir", ct->initdir, e) < 0)
 				return -EINVAL;
+		} else if (streq(name, "inituser") ||
+			   streq(name, "initgroup")) {
+			char **v = streq(name, "inituser") ? &ct->inituser
+							   : &ct->initgroup;
+
+			if (*v)
+				return xml_err(e, n, "<%s> given twice", name);
+			*v = xml_text(n);
+			if (check_id_name(n, name, *v, e) < 0)
+				return -EINVAL;
 		} else if (streq(name, "initarg")) {
 			if (add_initarg(n, ct, e) < 0)
 				return -EINVAL;
@@ -85,12 +112,35 @@ int domain_os_parse_ct(const xmlNode *os, struct domain_def *d,
 	return 0;
 }
 
+/* <source usage='N' units='KiB'/> of a ram filesystem: its size. */
+static int parse_ram(const xmlNode *src, struct domain_fs *fs,
+		     struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *usage = xml_attr(src, "usage");
+	_cleanup_free_ char *units = xml_attr(src, "units");
+	uint64_t bytes;
+
+	xml_check_known(src, (const char *const[]){"usage", "units", NULL},
+			NULL, w);
+	if (!usage)
+		return xml_err(e, src, "a ram filesystem needs <source usage>");
+	if (size_parse_unit(usage, units ? units : "KiB", &bytes, NULL) < 0 ||
+	    bytes < 1024 || bytes > (UINT64_C(1) << 50))
+		return xml_err(e, src,
+			       "ram filesystem usage '%s %s': not a "
+			       "size from 1 KiB to 1 PiB",
+			       usage, units ? units : "KiB");
+	fs->ram_kib = DIV_ROUND_UP(bytes, 1024);
+	return 0;
+}
+
 /* A container's <filesystem type='mount' accessmode='passthrough'>
  * <source dir=/><target dir=/><readonly/></filesystem>. */
 int domain_parse_fs_device(const xmlNode *c, struct domain_def *d,
 			   struct xml_warnings *w, struct err **e)
 {
 	static const char *const attrs[] = {"type", "accessmode", NULL};
+	static const char *const types[] = {"mount", "bind", "ram", NULL};
 	static const char *const children[] = {"source", "target", "readonly",
 					       "driver", NULL};
 	_cleanup_free_ char *type = NULL;
@@ -104,10 +154,12 @@ int domain_parse_fs_device(const xmlNode *c, struct domain_def *d,
 		return 0;
 	xml_check_known(c, attrs, children, w);
 	type = xml_attr(c, "type");
-	if (type && !streq(type, "mount"))
+	if (type && !streq(type, types[0]) && !streq(type, types[1]) &&
+	    !streq(type, types[2]))
 		return xml_err(e, c,
-			       "<filesystem type='%s'>: only type 'mount' (a "
-			       "host directory) is supported",
+			       "<filesystem type='%s'>: only types 'mount' "
+			       "and 'bind' (a host directory) and 'ram' (a "
+			       "tmpfs) are supported",
 			       type);
 	if (d->ct.n_fs == DOMAIN_MAX_FS)
 		return xml_err(e, c, "more than %d filesystems", DOMAIN_MAX_FS);
@@ -120,12 +172,20 @@ int domain_parse_fs_device(const xmlNode *c, struct domain_def *d,
 	d->ct.fs = xreallocarray(d->ct.fs, d->ct.n_fs + 1, sizeof(*d->ct.fs));
 	fs = &d->ct.fs[d->ct.n_fs++];
 	memset(fs, 0, sizeof(*fs));
-	fs->source = xml_attr(src, "dir");
 	fs->target = xml_attr(dst, "dir");
 	fs->readonly = xml_child(c, "readonly") != NULL;
-	if (check_path(src, "filesystem source", fs->source, e) < 0 ||
-	    check_path(dst, "filesystem target", fs->target, e) < 0)
+	if (type && streq(type, "ram")) {
+		if (parse_ram(src, fs, w, e) < 0)
+			return -EINVAL;
+	} else {
+		fs->source = xml_attr(src, "dir");
+		if (check_path(src, "filesystem source", fs->source, e) < 0)
+			return -EINVAL;
+	}
+	if (check_path(dst, "filesystem target", fs->target, e) < 0)
 		return -EINVAL;
+	if (fs->ram_kib && streq(fs->target, "/"))
+		return xml_err(e, c, "a ram filesystem cannot be the root");
 	for (size_t i = 0; i + 1 < d->ct.n_fs; i++)
 		if (streq(d->ct.fs[i].target, fs->target))
 			return xml_err(e, c, "two filesystems on '%s'",
@@ -162,15 +222,37 @@ static int parse_idmap_line(const xmlNode *n, struct domain_idmap *m,
 	return 0;
 }
 
+/* <seclabel type='none'/>: no security label, which is what nido gives
+ * a container; another (an SELinux or AppArmor label) is warned about. */
+static int parse_seclabel(const xmlNode *n, struct domain_def *d,
+			  struct xml_warnings *w)
+{
+	_cleanup_free_ char *type = xml_attr(n, "type");
+
+	if (type && streq(type, "none") && !xml_child(n, "label") &&
+	    !xml_child(n, "imagelabel")) {
+		d->ct.seclabel_none = true;
+		return 0;
+	}
+	xml_warn(w, n,
+		 "<seclabel type='%s'> ignored: nido gives containers no "
+		 "security label (AppArmor, SELinux)",
+		 type ? type : "");
+	return 0;
+}
+
 int domain_parse_ct_top(const xmlNode *root, struct domain_def *d,
 			struct xml_warnings *w, struct err **e)
 {
 	xmlNode *idmap = xml_child(root, "idmap");
 	xmlNode *pids = xml_child(root, "pids");
+	xmlNode *seclabel = xml_child(root, "seclabel");
 
 	/* a machine's are unknown elements, warned about as such */
 	if (d->virt != DOMAIN_VIRT_LXC)
 		return 0;
+	if (seclabel && parse_seclabel(seclabel, d, w) < 0)
+		return -EINVAL;
 
 	for (xmlNode *n = idmap ? idmap->children : NULL; n; n = n->next) {
 		bool uid = xmlStrEqual(n->name, BAD_CAST "uid");
@@ -236,6 +318,10 @@ void domain_os_format_ct(FILE *f, const struct domain_def *d)
 		xml_escape_text(f, ct->initdir);
 		fputs("</initdir>\n", f);
 	}
+	if (ct->inituser)
+		fprintf(f, "    <inituser>%s</inituser>\n", ct->inituser);
+	if (ct->initgroup)
+		fprintf(f, "    <initgroup>%s</initgroup>\n", ct->initgroup);
 }
 
 void domain_format_filesystems(FILE *f, const struct domain_def *d)
@@ -243,11 +329,21 @@ void domain_format_filesystems(FILE *f, const struct domain_def *d)
 	for (size_t i = 0; i < d->ct.n_fs; i++) {
 		const struct domain_fs *fs = &d->ct.fs[i];
 
-		fputs("    <filesystem type='mount' accessmode='passthrough'>\n"
-		      "      <source dir='",
-		      f);
-		xml_escape_attr(f, fs->source);
-		fputs("'/>\n      <target dir='", f);
+		if (fs->ram_kib) {
+			fprintf(f,
+				"    <filesystem type='ram' "
+				"accessmode='passthrough'>\n"
+				"      <source usage='%" PRIu64
+				"' units='KiB'/>\n",
+				fs->ram_kib);
+		} else {
+			fputs("    <filesystem type='mount' "
+			      "accessmode='passthrough'>\n      <source dir='",
+			      f);
+			xml_escape_attr(f, fs->source);
+			fputs("'/>\n", f);
+		}
+		fputs("      <target dir='", f);
 		xml_escape_attr(f, fs->target);
 		fputs("'/>\n", f);
 		if (fs->readonly)
@@ -278,12 +374,16 @@ void domain_format_ct_top(FILE *f, const struct domain_def *d)
 	}
 	if (ct->pids_max)
 		fprintf(f, "  <pids max='%" PRIu64 "'/>\n", ct->pids_max);
+	if (ct->seclabel_none)
+		fputs("  <seclabel type='none'/>\n", f);
 }
 
 void domain_ct_clear(struct domain_ct *ct)
 {
 	free(ct->init);
 	free(ct->initdir);
+	free(ct->inituser);
+	free(ct->initgroup);
 	for (size_t i = 0; i < ct->n_initargs; i++)
 		free(ct->initargs[i]);
 	free(ct->initargs);

@@ -24,6 +24,7 @@ void domain_net_clear(struct domain_net *n)
 	free(n->source);
 	free(n->portgroup);
 	free(n->tap);
+	free(n->guest_dev);
 	free(n->model);
 	free(n->ifname);
 	free(n->port_interfaceid);
@@ -227,7 +228,7 @@ static int parse_vlan(const xmlNode *iface, struct domain_net *net,
 	return 0;
 }
 
-/* <target dev> and <link state>. */
+/* <target dev>, a container's <guest dev> and <link state>. */
 static int parse_target_link(const xmlNode *iface, struct domain_net *net,
 			     struct xml_warnings *w, struct err **e)
 {
@@ -247,6 +248,13 @@ static int parse_target_link(const xmlNode *iface, struct domain_net *net,
 		net->tap = xml_attr(n, "dev");
 		if (net->tap && domain_net_target_check(net->tap, &why) < 0)
 			return xml_err(e, n, "%s", err_msg(why));
+	}
+	if ((n = xml_child(iface, "guest"))) {
+		xml_check_known(n, (const char *const[]){"dev", NULL}, NULL, w);
+		net->guest_dev = xml_attr(n, "dev");
+		if (net->guest_dev &&
+		    net_ifname_check(net->guest_dev, false, &why) < 0)
+			return xml_err(e, n, "guest dev: %s", err_msg(why));
 	}
 	if ((n = xml_child(iface, "link"))) {
 		xml_check_known(n, (const char *const[]){"state", NULL}, NULL,
@@ -268,7 +276,7 @@ int domain_net_parse(const xmlNode *iface, struct domain_net *net,
 	static const char *const children[] = {
 		"mac",	 "source",	"target",    "model",
 		"alias", "virtualport", "bandwidth", "vlan",
-		"link",	 "address",	NULL};
+		"link",	 "address",	"guest",     NULL};
 	_cleanup_free_ char *type = xml_attr(iface, "type");
 	int r;
 
@@ -332,9 +340,16 @@ void domain_net_format(FILE *f, const struct domain_net *n, bool active)
 		put_attr(f, "dev", tap);
 		fputs("/>\n", f);
 	}
-	fputs("      <model", f);
-	put_attr(f, "type", n->model);
-	fputs("/>\n", f);
+	if (n->guest_dev) {
+		fputs("      <guest", f);
+		put_attr(f, "dev", n->guest_dev);
+		fputs("/>\n", f);
+	}
+	if (n->model) { /* none for a container's */
+		fputs("      <model", f);
+		put_attr(f, "type", n->model);
+		fputs("/>\n", f);
+	}
 	if (n->link != DOMAIN_TRISTATE_ABSENT)
 		fprintf(f, "      <link state='%s'/>\n", link_names[n->link]);
 	domain_format_pci_address(f, 6, &n->pci);

@@ -4,8 +4,8 @@
  * an <os><type>exe</type> container with an <init>, its root file system
  * a host directory (<filesystem type='mount'> on '/'), further bind
  * mounts, an <idmap> or the default id range, <memtune>, <cputune> and
- * <pids>. Devices a container cannot have are refused by name; what it
- * does not act on is warned about.
+ * <pids>, interfaces (veth pairs: not type 'user'). Devices a container cannot
+ * have are refused by name; what it does not act on is warned about.
  */
 #include <errno.h>
 
@@ -77,10 +77,24 @@ static int check_devices(const struct domain_def *d, struct xml_warnings *w,
 		return err_set(e, ENOTSUP,
 			       "<disk> not supported by the ct driver (a "
 			       "container's files are <filesystem> mounts)");
-	if (d->n_nets)
-		return err_set(e, ENOTSUP,
-			       "<interface> not supported by the ct driver "
-			       "yet (a container has only loopback)");
+	for (size_t i = 0; i < d->n_nets; i++) {
+		if (d->nets[i].type == NET_TYPE_USER)
+			return err_set(e, ENOTSUP,
+				       "<interface type='user'> not supported "
+				       "by the ct driver (use a network: "
+				       "type='network')");
+		if (d->nets[i].model)
+			xml_warn_def(w,
+				     "interface %zu: <model type='%s'> not "
+				     "acted on: a container's interface is a "
+				     "veth",
+				     i, d->nets[i].model);
+		if (d->nets[i].link == DOMAIN_TRISTATE_OFF)
+			xml_warn_def(w,
+				     "interface %zu: <link state='down'> "
+				     "not acted on by the ct driver",
+				     i);
+	}
 	if (d->n_rngs || d->n_channels || d->display.vnc)
 		return err_set(e, ENOTSUP,
 			       "<rng>, <channel> and <graphics> are for "

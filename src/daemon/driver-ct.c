@@ -35,6 +35,7 @@
 #include "daemon/driver-ct.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
+#include "daemon/iface.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
@@ -51,6 +52,7 @@ struct ct_dom {
 	bool destroying, shutting_down, rebooting;
 	struct loop_source *watch;
 	struct json_object *cgroups; /* owned array of directories */
+	struct json_object *taps;    /* owned: iface_record() of its veths */
 	struct ct_console con;
 };
 
@@ -83,6 +85,7 @@ static void ct_release(struct daemon *dmn, struct domain *dom)
 	ct_console_close(&c->con, dmn->loop, false);
 	close_safe(c->pidfd);
 	json_object_put(c->cgroups);
+	json_object_put(c->taps);
 	free(c);
 	dom->priv = NULL;
 }
@@ -195,17 +198,65 @@ static void config_of(const struct domain_def *def, struct ct_config *cfg,
 			cfg->root_readonly = fs->readonly;
 			continue;
 		}
-		mounts[cfg->n_mounts++] =
-			(struct ct_mount){fs->source, fs->target, fs->readonly};
+		mounts[cfg->n_mounts++] = (struct ct_mount){
+			fs->source, fs->target, fs->ram_kib, fs->readonly};
 	}
 	cfg->cwd = def->ct.initdir;
+	cfg->init_uid = cfg->init_gid = -1;
 	ids_of(def, &cfg->ids);
+}
+
+/* <inituser> and <initgroup>: numbers, or names of the container's
+ * /etc/passwd and /etc/group (read now: the root file system is the
+ * container's to change). */
+static int init_ids(const struct domain_def *def, struct ct_config *cfg,
+		    struct err **e)
+{
+	uint32_t id;
+
+	if (def->ct.inituser) {
+		if (ct_lookup_id(cfg->root, "etc/passwd", def->ct.inituser, &id,
+				 e) < 0)
+			return err_prefix(e, "<inituser>");
+		cfg->init_uid = id;
+	}
+	if (def->ct.initgroup) {
+		if (ct_lookup_id(cfg->root, "etc/group", def->ct.initgroup, &id,
+				 e) < 0)
+			return err_prefix(e, "<initgroup>");
+		cfg->init_gid = id;
+	}
+	return 0;
+}
+
+/* ct_config.prepare: the interfaces, veth pairs into the init's
+ * network namespace (iface.c), before it runs. */
+static int make_ifaces(pid_t pid, void *opaque, struct err **e)
+{
+	struct ct_dom *c = opaque;
+	struct iface_set set = {0};
+
+	if (iface_setup_veth(c->dmn, c->dom->def, pid, &set, e) < 0)
+		return -EIO;
+	c->taps = iface_record(&set);
+	iface_set_clear(&set);
+	return 0;
+}
+
+/* What make_ifaces() made, removed; the live names forgotten. */
+static void drop_ifaces(struct ct_dom *c)
+{
+	iface_teardown(c->taps);
+	iface_forget(c->dom->def);
+	json_object_put(c->taps);
+	c->taps = NULL;
 }
 
 static int spawn_init(struct domain *dom, struct ct_dom *c, struct err **e)
 {
 	const struct domain_def *def = dom->def;
 	struct ct_mount mounts[DOMAIN_MAX_FS];
+	const char *links[CT_MAX_LINKS];
 	struct ct_config cfg;
 	struct ct_proc p;
 	int fds[8];
@@ -217,14 +268,23 @@ static int spawn_init(struct domain *dom, struct ct_dom *c, struct err **e)
 	config_of(def, &cfg, mounts);
 	cfg.argv = argv;
 	cfg.envp = envp;
-	r = ct_console_open(&c->con,
-			    ct_idmap_host(cfg.ids.uid, cfg.ids.n_uid, 0),
-			    ct_idmap_host(cfg.ids.gid, cfg.ids.n_gid, 0), e);
+	r = init_ids(def, &cfg, e);
+	if (r == 0)
+		r = ct_console_open(
+			&c->con, ct_idmap_host(cfg.ids.uid, cfg.ids.n_uid, 0),
+			ct_idmap_host(cfg.ids.gid, cfg.ids.n_gid, 0), e);
 	if (r == 0)
 		r = prepare_cgroup(dom, c, fds, ARRAY_SIZE(fds), &n_fds, e);
 	cfg.console_fd = c->con.slave_ct;
 	cfg.cgroup_fds = fds;
 	cfg.n_cgroup_fds = n_fds;
+	cfg.prepare = make_ifaces;
+	cfg.opaque = c;
+	for (size_t i = 0; i < def->n_nets && i < CT_MAX_LINKS; i++)
+		links[cfg.n_links_up++] = def->nets[i].guest_dev
+						  ? def->nets[i].guest_dev
+						  : "eth0";
+	cfg.links_up = links;
 	if (r == 0)
 		r = ct_spawn(&cfg, &p, e);
 	for (size_t i = 0; i < n_fds; i++)
@@ -234,6 +294,7 @@ static int spawn_init(struct domain *dom, struct ct_dom *c, struct err **e)
 	free(argv);
 	free_strv(envp);
 	if (r < 0) {
+		drop_ifaces(c);
 		cgroup_remove(c->cgroups);
 		return r;
 	}
@@ -298,6 +359,7 @@ static void ct_exited(struct daemon *dmn, struct domain *dom, int status)
 	/* the pid namespace's init is the last of its processes to go:
 	 * the cgroups are empty now */
 	cgroup_remove(c->cgroups);
+	drop_ifaces(c);
 	ct_console_close(&c->con, dmn->loop, true);
 	if (c->destroying && dom->job)
 		daemon_job_done(dmn, dom, 0, NULL, NULL);
@@ -334,6 +396,8 @@ static struct json_object *make_record(const struct ct_dom *c)
 	json_object_object_add(rec, "start_time",
 			       json_object_new_uint64(c->start_time));
 	json_object_object_add(rec, "cgroups", json_object_get(c->cgroups));
+	if (c->taps)
+		json_object_object_add(rec, "taps", json_object_get(c->taps));
 	if (c->con.pty) {
 		json_object_object_add(rec, "console",
 				       json_object_new_string(c->con.pty));
@@ -360,6 +424,7 @@ static int ct_start(struct daemon *dmn, struct domain *dom, unsigned flags,
 		pidfd_send_signal(c->pidfd, SIGKILL, NULL, 0);
 		waitid(P_PIDFD, (id_t)c->pidfd, NULL, WEXITED);
 		cgroup_remove(c->cgroups);
+		drop_ifaces(c);
 		goto fail;
 	}
 	/* without a relay or keeper the container runs, its console
@@ -472,15 +537,17 @@ static int reattach_init(struct ct_dom *c, struct json_object *rec,
 			 struct err **e)
 {
 	int64_t pid;
-	struct json_object *cg = NULL;
+	struct json_object *cg = NULL, *taps = NULL;
 
 	if (json_get_int64(rec, "pid", &pid, e) < 0 ||
 	    json_get_uint64(rec, "start_time", &c->start_time, e) < 0 ||
-	    json_get_array_opt(rec, "cgroups", &cg, e) < 0)
+	    json_get_array_opt(rec, "cgroups", &cg, e) < 0 ||
+	    json_get_array_opt(rec, "taps", &taps, e) < 0)
 		return -EINVAL;
 	if (pid <= 1 || pid > INT32_MAX)
 		return err_set(e, EINVAL, "invalid pid %" PRId64, pid);
 	c->cgroups = cg ? json_object_get(cg) : json_object_new_array();
+	c->taps = taps ? json_object_get(taps) : NULL;
 	c->pid = (pid_t)pid;
 	if (c->start_time == 0 ||
 	    driver_proc_start_time(c->pid) != c->start_time)
@@ -522,19 +589,45 @@ static int ct_reattach(struct daemon *dmn, struct domain *dom,
 		r = -EIO;
 	if (r <= 0) {
 		cgroup_remove(c->cgroups);
+		drop_ifaces(c);
 		ct_release(dmn, dom);
 		return r;
 	}
+	iface_reattach(dom->def, c->taps);
 	reattach_console(c, rec);
 	daemon_domain_set_state(dmn, dom, driver_rec_reason(rec), rec);
 	return 1;
+}
+
+/* The container's processes and threads now (the pids cgroup's
+ * pids.current, v1 or v2): nido's pids.current in domstats. */
+static void pids_stats(struct json_object *cgroups, struct json_object *out)
+{
+	size_t n = cgroups ? json_object_array_length(cgroups) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *d = json_object_get_string(
+			json_object_array_get_idx(cgroups, i));
+		_cleanup_free_ char *path = xasprintf("%s/pids.current", d);
+		_cleanup_fclose_ FILE *f = fopen(path, "re");
+		unsigned long long v;
+
+		if (f && fscanf(f, "%llu", &v) == 1) {
+			json_object_object_add(out, "pids.current",
+					       json_object_new_uint64(v));
+			return;
+		}
+	}
 }
 
 static int ct_stats(struct daemon *dmn, struct domain *dom,
 		    struct json_object *out, void (*done)(void *opaque),
 		    void *opaque, struct err **e)
 {
-	driver_cgroup_stats(ct_of(dom)->cgroups, out);
+	struct ct_dom *c = ct_of(dom);
+
+	driver_cgroup_stats(c->cgroups, out);
+	pids_stats(c->cgroups, out);
 	return 0;
 }
 
@@ -549,6 +642,22 @@ static int ct_console(struct daemon *dmn, struct domain *dom, char **path,
 				"it, or it was lost with an earlier daemon)",
 				dom->def->name);
 	*path = xstrdup(c->con.pty);
+	return 0;
+}
+
+int driver_ct_exec_target(struct domain *dom, int *pidfd, bool *userns,
+			  int *fds, size_t max, size_t *n, struct err **e)
+{
+	struct ct_dom *c = ct_of(dom);
+	struct ct_ids ids;
+
+	if (!c || c->pidfd < 0)
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"domain '%s' is not running", dom->def->name);
+	ids_of(dom->def, &ids);
+	*pidfd = c->pidfd;
+	*userns = ids.n_uid > 0;
+	*n = cgroup_open_procs(c->cgroups, fds, max);
 	return 0;
 }
 

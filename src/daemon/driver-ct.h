@@ -53,6 +53,16 @@ int ct_console_take_back(struct ct_console *c, pid_t keeper, uint64_t start,
  * next daemon. */
 void ct_console_close(struct ct_console *c, struct loop *l, bool end_keeper);
 
+struct domain;
+/*
+ * For domain.exec (driver-ct-exec.c): running container @dom's init
+ * (*@pidfd, borrowed), whether it has a user namespace, and its
+ * cgroup.procs files opened into @fds (at most @max; *@n of them, the
+ * caller closes them).
+ */
+int driver_ct_exec_target(struct domain *dom, int *pidfd, bool *userns,
+			  int *fds, size_t max, size_t *n, struct err **e);
+
 /* The keeper's fds: where it holds the masters. */
 #define CT_KEEPER_FD_CT	   3
 #define CT_KEEPER_FD_API   4

@@ -112,6 +112,35 @@ static int make_tap(const struct domain_net *n, uid_t owner,
 	return net_tap_open(t->name, &t->fd, e);
 }
 
+/*
+ * A container's veth pair: the host end as <target dev> says, else the
+ * first free vnetN (as libvirt names them); the other end made inside.
+ */
+static int make_veth(struct net_nl *nl, const struct domain_net *n, pid_t pid,
+		     struct iface_tap *t, struct err **e)
+{
+	const char *inside = n->guest_dev ? n->guest_dev : "eth0";
+	int r = -EEXIST;
+
+	t->veth = true;
+	if (n->tap) {
+		snprintf(t->name, sizeof(t->name), "%s", n->tap);
+		r = net_veth_create_peer(nl, t->name, inside, pid, n->mac, e);
+	}
+	for (unsigned i = 0; !n->tap && r == -EEXIST && i < 4096; i++) {
+		snprintf(t->name, sizeof(t->name), "vnet%u", i);
+		if (net_link_exists(t->name))
+			continue;
+		err_free(steal_ptr(*e));
+		/* another may take the name in between: then the next */
+		r = net_veth_create_peer(nl, t->name, inside, pid, n->mac, e);
+	}
+	if (r == -EEXIST && !*e)
+		return err_set(e, EEXIST, "no free vnetN name for a veth");
+	t->created = r == 0;
+	return r;
+}
+
 /* The Open vSwitch port of @n; @vm: the domain's UUID as text. */
 static struct net_ovs_port ovs_port(const struct domain_net *n,
 				    const char *bridge, const char *tap,
@@ -205,6 +234,21 @@ static int shape(const struct iface_plan *p, struct iface_tap *t,
 	return 0;
 }
 
+/* A veth's host end; the kernel has removed the pair with the
+ * container's network namespace when the container is gone. */
+static void delete_veth(const char *name)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct net_nl *nl = NULL;
+
+	if (net_nl_open(&nl, &e) == 0 && net_link_delete(nl, name, &e) < 0 &&
+	    err_code(e) == -ENODEV)
+		err_free(steal_ptr(e));
+	if (e)
+		log_warn("deleting veth '%s': %s", name, err_msg(e));
+	net_nl_close(nl);
+}
+
 /* Undoes what was made for @t; close_safe on its fd. */
 static void undo(struct iface_tap *t)
 {
@@ -218,6 +262,10 @@ static void undo(struct iface_tap *t)
 	if (t->ovs && net_ovs_del_port(t->name, &e) < 0)
 		log_warn("%s", err_msg(e));
 	err_free(steal_ptr(e));
+	if (t->created && t->veth) {
+		delete_veth(t->name);
+		return;
+	}
 	if (t->created && net_tap_delete(t->name, &e) < 0 &&
 	    err_code(e) != -ENODEV)
 		log_warn("%s", err_msg(e));
@@ -240,9 +288,17 @@ static void ovs_interfaceid(struct domain_net *n, struct iface_tap *t)
 	n->port_interfaceid = xstrdup(t->interfaceid);
 }
 
+/* Whom the links are for: a VMM (taps owned by @owner) or a container
+ * (veth pairs into the network namespace of @pid). */
+struct iface_for {
+	uid_t owner;
+	pid_t pid; /* 0: taps */
+};
+
 static int setup_one(struct daemon *dmn, struct net_nl *nl,
-		     struct domain_def *def, size_t i, uid_t owner,
-		     struct iface_tap *t, struct err **e)
+		     struct domain_def *def, size_t i,
+		     const struct iface_for *who, struct iface_tap *t,
+		     struct err **e)
 {
 	struct domain_net *n = &def->nets[i];
 	struct iface_plan p;
@@ -251,7 +307,8 @@ static int setup_one(struct daemon *dmn, struct net_nl *nl,
 		return 0;
 	if (resolve(dmn, n, &p, e) < 0 ||
 	    (p.bridge[0] && check_bridge(nl, &p, e) < 0) ||
-	    make_tap(n, owner, t, e) < 0)
+	    (who->pid ? make_veth(nl, n, who->pid, t, e)
+		      : make_tap(n, who->owner, t, e)) < 0)
 		return -EIO;
 	if (p.ovs)
 		ovs_interfaceid(n, t);
@@ -265,8 +322,9 @@ static int setup_one(struct daemon *dmn, struct net_nl *nl,
 	return 0;
 }
 
-int iface_setup(struct daemon *dmn, struct domain_def *def, uid_t owner,
-		struct iface_set *set, struct err **e)
+static int setup_all(struct daemon *dmn, struct domain_def *def,
+		     const struct iface_for *who, struct iface_set *set,
+		     struct err **e)
 {
 	struct net_nl *nl = NULL;
 	int r = 0;
@@ -281,7 +339,7 @@ int iface_setup(struct daemon *dmn, struct domain_def *def, uid_t owner,
 
 		t->fd = -1;
 		set->n = i + 1;
-		r = setup_one(dmn, nl, def, i, owner, t, e);
+		r = setup_one(dmn, nl, def, i, who, t, e);
 		if (r < 0)
 			r = err_prefix(e, "interface %zu", i);
 	}
@@ -293,6 +351,18 @@ int iface_setup(struct daemon *dmn, struct domain_def *def, uid_t owner,
 		iface_set_clear(set);
 	}
 	return r;
+}
+
+int iface_setup(struct daemon *dmn, struct domain_def *def, uid_t owner,
+		struct iface_set *set, struct err **e)
+{
+	return setup_all(dmn, def, &(struct iface_for){.owner = owner}, set, e);
+}
+
+int iface_setup_veth(struct daemon *dmn, struct domain_def *def, pid_t pid,
+		     struct iface_set *set, struct err **e)
+{
+	return setup_all(dmn, def, &(struct iface_for){.pid = pid}, set, e);
 }
 
 void iface_set_clear(struct iface_set *set)
@@ -318,6 +388,9 @@ struct json_object *iface_record(const struct iface_set *set)
 				       json_object_new_boolean(t->created));
 		json_object_object_add(o, "ovs",
 				       json_object_new_boolean(t->ovs));
+		if (t->veth)
+			json_object_object_add(o, "veth",
+					       json_object_new_boolean(true));
 		if (t->ifb[0])
 			json_object_object_add(o, "ifb",
 					       json_object_new_string(t->ifb));
@@ -334,7 +407,7 @@ struct json_object *iface_record(const struct iface_set *set)
 static bool tap_of_record(struct json_object *o, struct iface_tap *t)
 {
 	const char *name = NULL, *ifb = NULL, *id = NULL;
-	bool created = false, ovs = false;
+	bool created = false, ovs = false, veth = false;
 	uuid_t u;
 
 	*t = (struct iface_tap){.fd = -1};
@@ -342,6 +415,7 @@ static bool tap_of_record(struct json_object *o, struct iface_tap *t)
 	    json_get_string(o, "tap", &name, NULL) < 0 ||
 	    json_get_bool_opt(o, "created", &created, NULL) < 0 ||
 	    json_get_bool_opt(o, "ovs", &ovs, NULL) < 0 ||
+	    json_get_bool_opt(o, "veth", &veth, NULL) < 0 ||
 	    json_get_string_opt(o, "ifb", &ifb, NULL) < 0 ||
 	    json_get_string_opt(o, "interfaceid", &id, NULL) < 0 ||
 	    (id && (strlen(id) != 36 || uuid_parse(id, u) < 0)) ||
@@ -353,6 +427,7 @@ static bool tap_of_record(struct json_object *o, struct iface_tap *t)
 	snprintf(t->interfaceid, sizeof(t->interfaceid), "%s", id ? id : "");
 	t->created = created;
 	t->ovs = ovs;
+	t->veth = veth;
 	return true;
 }
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A running domain's interfaces on the host (docs/xml.md, "Interfaces"):
- * for each <interface>, a tap (made by nidod as vnetN, or the one its
- * <target dev> names), plugged into its Linux bridge (netlink) or Open
- * vSwitch bridge (ovs-vsctl), with its <bandwidth> applied (net/tc.h),
- * and opened for the VMM, which gets the fds and opens nothing.
+ * for each <interface>, a tap (a veth pair for a container) (made by nidod as
+ * vnetN, or the one its <target dev> names), plugged into its Linux bridge
+ * (netlink) or Open vSwitch bridge (ovs-vsctl), with its <bandwidth> applied
+ * (net/tc.h), and opened for the VMM, which gets the fds and opens nothing.
  *
  * What nidod made is listed in the domain's run-time record ("taps"), so
  * that it is removed when the domain stops, also by a daemon that
@@ -30,6 +30,7 @@ struct iface_tap {
 	bool ovs;     /* a port of an Open vSwitch bridge */
 	char ifb[NET_IFNAME_MAX + 1]; /* outbound shaping (net/tc.h), or "" */
 	char interfaceid[37]; /* the port_interfaceid nidod made, or "" */
+	bool veth; /* a container's veth pair: @name is its host end */
 };
 
 /* The host side of every interface of one domain, in definition order. */
@@ -47,6 +48,15 @@ struct iface_set {
  */
 int iface_setup(struct daemon *dmn, struct domain_def *def, uid_t owner,
 		struct iface_set *set, struct err **e);
+
+/*
+ * A container's interfaces: the same, but each a veth pair whose host
+ * end is named, plugged and shaped as a tap would be, and whose other
+ * end is made in the network namespace of @pid, named by <guest dev>
+ * (eth0 by default), with the interface's MAC, up. No fds.
+ */
+int iface_setup_veth(struct daemon *dmn, struct domain_def *def, pid_t pid,
+		     struct iface_set *set, struct err **e);
 
 /* Closes the fds (the VMM has its copies); frees @set. Accepts empty. */
 void iface_set_clear(struct iface_set *set);

@@ -396,6 +396,7 @@ static int serve(struct daemon *dmn, const struct nido_paths *p,
 	rpc_server_add_methods(dmn->rpc, network_methods, network_n_methods);
 	rpc_server_add_methods(dmn->rpc, pool_methods, pool_n_methods);
 	rpc_server_add_methods(dmn->rpc, save_methods, save_n_methods);
+	rpc_server_add_methods(dmn->rpc, ct_exec_methods, ct_exec_n_methods);
 	r = listen_unix(dmn, p, conf, e);
 	if (r == 0 && conf->listen_tls)
 		r = listen_tls(dmn, conf, &tls, e);
@@ -411,6 +412,7 @@ static int serve(struct daemon *dmn, const struct nido_paths *p,
 	}
 	rpc_server_free(dmn->rpc);
 	dmn->rpc = NULL;
+	ct_exec_free_all(dmn);
 	events_free(dmn);
 	tls_server_free(tls);
 	return r;

@@ -235,6 +235,38 @@ int net_veth_create(struct net_nl *nl, const char *name, const char *peer,
 	return 0;
 }
 
+int net_veth_create_peer(struct net_nl *nl, const char *name, const char *peer,
+			 pid_t peer_pid, const uint8_t peer_mac[6],
+			 struct err **e)
+{
+	struct rtnl_link *link = NULL, *p;
+	struct nl_addr *mac = NULL;
+	int r = -NLE_NOMEM;
+
+	if (net_ifname_check(name, false, e) < 0 ||
+	    net_ifname_check(peer, false, e) < 0)
+		return -EINVAL;
+	link = rtnl_link_veth_alloc();
+	mac = nl_addr_build(AF_LLC, peer_mac, 6);
+	if (link && mac) {
+		rtnl_link_set_name(link, name);
+		p = rtnl_link_veth_get_peer(link);
+		rtnl_link_set_name(p, peer);
+		rtnl_link_set_addr(p, mac);
+		rtnl_link_set_ns_pid(p, peer_pid);
+		rtnl_link_put(p);
+		r = rtnl_link_add(nl->sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	}
+	nl_addr_put(mac);
+	rtnl_link_put(link);
+	if (r < 0)
+		return nl_fail(e, r,
+			       "creating veth pair '%s' and '%s' (in the "
+			       "namespace of pid %d)",
+			       name, peer, (int)peer_pid);
+	return 0;
+}
+
 /* Applies what @set_change puts into a change object to link @name. */
 static int link_change(struct net_nl *nl, const char *name,
 		       void (*set_change)(struct rtnl_link *, const void *),

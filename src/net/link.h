@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "lib/err.h"
 #include "net/addr.h"
@@ -51,6 +52,17 @@ int net_bridge_create(struct net_nl *nl, const char *name,
 /* Creates the veth pair @name and @peer, both down, in this namespace. */
 int net_veth_create(struct net_nl *nl, const char *name, const char *peer,
 		    struct err **e);
+
+/*
+ * Creates the veth pair @name (down, in this namespace) and @peer, made
+ * directly in the network namespace of process @peer_pid with MAC
+ * @peer_mac, down: a container's interface, named there as its XML says
+ * without passing through a name of this namespace. -EEXIST when @name
+ * exists here.
+ */
+int net_veth_create_peer(struct net_nl *nl, const char *name, const char *peer,
+			 pid_t peer_pid, const uint8_t peer_mac[6],
+			 struct err **e);
 
 /* Moves link @name into the network namespace of process @pid. */
 int net_link_set_netns(struct net_nl *nl, const char *name, pid_t pid,

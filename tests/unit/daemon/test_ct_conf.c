@@ -125,7 +125,7 @@ static void lxc_refuses_by_name(void)
 	refused("<target dir='/'/>", "<target dir='/srv'/>",
 		"no root file system");
 	refused("<filesystem type='mount' accessmode",
-		"<filesystem type='file' accessmode", "only type 'mount'");
+		"<filesystem type='file' accessmode", "only types 'mount'");
 	refused("<gid start='1000'", "<gid start='999'",
 		"lines 1 and 2 overlap");
 	refused("count='65536'/>", "count='0'/>", "count");
@@ -136,10 +136,12 @@ static void lxc_refuses_by_name(void)
 		"<disk type='file'><source file='/a'/><target "
 		"dev='vda'/></disk>",
 		"<disk> not supported by the ct driver");
+	refused("<console type='pty'/>", "<interface type='user'/>",
+		"<interface type='user'> not supported by the ct driver");
 	refused("<console type='pty'/>",
-		"<interface type='network'><source "
-		"network='default'/></interface>",
-		"<interface> not supported by the ct driver");
+		"<interface type='network'><source network='default'/>"
+		"<guest dev='no such name'/></interface>",
+		"guest dev");
 }
 
 /* 65 arguments: one too many, named. */
