@@ -11,6 +11,7 @@
 
 #include "ct/ct.h"
 #include "daemon/domain_conf.h"
+#include "daemon/domain_conf_hw.h"
 
 static int check_os(const struct domain_def *d, struct xml_warnings *w,
 		    struct err **e)
@@ -108,6 +109,15 @@ static int check_devices(const struct domain_def *d, struct xml_warnings *w,
 int driver_ct_validate(const struct domain_def *d, struct xml_warnings *w,
 		       struct err **e)
 {
+	const char *machine = domain_hw_qemu_only(d);
+
+	/* what only a machine has (timers, NUMA, memory backing, ...) is
+	 * refused, not dropped */
+	if (machine)
+		return err_set(e, ENOTSUP,
+			       "%s not supported by the ct driver (it is for "
+			       "machines, not containers)",
+			       machine);
 	if (check_os(d, w, e) < 0 || check_fs(d, e) < 0 ||
 	    check_idmap(d, e) < 0 || check_devices(d, w, e) < 0)
 		return -ENOTSUP;
