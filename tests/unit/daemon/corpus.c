@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "daemon/domain_conf.h"
+#include "lib/file.h"
 #include "lib/util.h"
 
 char *corpus_fetch(const char *script, const char *args, const char *sub,
@@ -145,4 +147,84 @@ bool corpus_outcome_is(const char *name, char outcome, const char *words, int r,
 int corpus_outcome_index(char outcome)
 {
 	return outcome == 'a' ? 0 : outcome == 'w' ? 1 : 2;
+}
+
+int corpus_table_load(const char *path, struct corpus_table *t)
+{
+	_cleanup_free_ char *text = NULL;
+	char *save = NULL;
+
+	if (file_read_all(path, 1 << 20, &text, NULL, NULL) < 0)
+		return -1;
+	for (char *l = strtok_r(text, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(l, ' ');
+		struct corpus_expect *x;
+
+		if (*l == '#' || !sp || !strchr("awr", sp[1]))
+			continue;
+		t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
+		x = &t->v[t->n++];
+		x->name = xstrndup(l, (size_t)(sp - l));
+		x->outcome = sp[1];
+		x->words = xstrdup(sp[2] == ' ' ? sp + 3 : "");
+	}
+	return 0;
+}
+
+const struct corpus_expect *corpus_table_find(const struct corpus_table *t,
+					      const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (streq(t->v[i].name, name))
+			return &t->v[i];
+	return NULL;
+}
+
+void corpus_table_free(struct corpus_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].name);
+		free(t->v[i].words);
+	}
+	free(t->v);
+	*t = (struct corpus_table){0};
+}
+
+const char *corpus_first_missing(const char *a, const char *b)
+{
+	static char line[512];
+
+	for (const char *l = a; *l;) {
+		size_t n = strcspn(l, "\n");
+		bool found = false;
+
+		for (const char *m = b; *m && !found;) {
+			size_t k = strcspn(m, "\n");
+
+			found = k == n && !strncmp(l, m, n);
+			m += k + (m[k] == '\n');
+		}
+		if (!found) {
+			snprintf(line, sizeof(line), "%.*s", (int)n, l);
+			return line;
+		}
+		l += n + (l[n] == '\n');
+	}
+	return NULL;
+}
+
+bool corpus_domain_reloads(const char *text)
+{
+	struct domain_def *d = NULL;
+	char *again;
+	bool ok;
+
+	if (domain_def_parse_with(text, strlen(text), NULL, &d, NULL, NULL) < 0)
+		return false;
+	again = domain_def_format(d);
+	ok = streq(text, again);
+	free(again);
+	domain_def_free(d);
+	return ok;
 }

@@ -70,4 +70,31 @@ bool corpus_outcome_is(const char *name, char outcome, const char *words, int r,
 /* 0, 1, 2 for 'a', 'w', 'r': the index of an outcome's counter. */
 int corpus_outcome_index(char outcome);
 
+/* One line of a table of outcomes: NAME OUTCOME [WORDS]. */
+struct corpus_expect {
+	char *name;
+	char outcome;
+	char *words; /* 'r': in the error; 'w': names, '|'-separated */
+};
+
+/* A table file's lines (owned), '#' lines left out. */
+struct corpus_table {
+	struct corpus_expect *v;
+	size_t n;
+};
+
+/* Reads the table at @path into @t: 0, or -1 when it cannot be read. */
+int corpus_table_load(const char *path, struct corpus_table *t);
+/* The line of file @name, or NULL. */
+const struct corpus_expect *corpus_table_find(const struct corpus_table *t,
+					      const char *name);
+void corpus_table_free(struct corpus_table *t);
+
+/* The first line of @a that is not a line of @b, or NULL (static). */
+const char *corpus_first_missing(const char *a, const char *b);
+
+/* A domain definition formatted by nido, parsed again (as the store
+ * reloads it) and formatted: the same text? */
+bool corpus_domain_reloads(const char *text);
+
 #endif

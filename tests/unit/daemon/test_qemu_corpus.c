@@ -529,46 +529,8 @@ static void walk_root(const xmlNode *root, struct corpus_view *v)
 static char *dir;
 static char skip_reason[256];
 
-/* One line of qemu-corpus.txt: NAME OUTCOME [WORDS]. */
-struct expect {
-	char *name;
-	char outcome;
-	char *words; /* 'r': in the error; 'w': names, '|'-separated */
-};
-
-static struct expect *table;
-static size_t n_table;
-
-static int load_table(void)
-{
-	_cleanup_free_ char *text = NULL;
-	char *save = NULL;
-
-	if (file_read_all(CORPUS_TABLE, 1 << 20, &text, NULL, NULL) < 0)
-		return -1;
-	for (char *l = strtok_r(text, "\n", &save); l;
-	     l = strtok_r(NULL, "\n", &save)) {
-		char *sp = strchr(l, ' ');
-		struct expect *x;
-
-		if (*l == '#' || !sp || !strchr("awr", sp[1]))
-			continue;
-		table = xreallocarray(table, n_table + 1, sizeof(*table));
-		x = &table[n_table++];
-		x->name = xstrndup(l, (size_t)(sp - l));
-		x->outcome = sp[1];
-		x->words = xstrdup(sp[2] == ' ' ? sp + 3 : "");
-	}
-	return 0;
-}
-
-static const struct expect *expected(const char *name)
-{
-	for (size_t i = 0; i < n_table; i++)
-		if (streq(table[i].name, name))
-			return &table[i];
-	return NULL;
-}
+/* qemu-corpus.txt, the outcome of each file */
+static struct corpus_table table;
 
 static char *read_file_text(const char *name)
 {
@@ -604,46 +566,6 @@ static bool is_x86(const char *xml)
 	return x86;
 }
 
-/* Each line of @a is a line of @b. */
-static const char *first_missing(const char *a, const char *b)
-{
-	static char line[512];
-
-	for (const char *l = a; *l;) {
-		size_t n = strcspn(l, "\n");
-		bool found = false;
-
-		for (const char *m = b; *m && !found;) {
-			size_t k = strcspn(m, "\n");
-
-			found = k == n && !strncmp(l, m, n);
-			m += k + (m[k] == '\n');
-		}
-		if (!found) {
-			snprintf(line, sizeof(line), "%.*s", (int)n, l);
-			return line;
-		}
-		l += n + (l[n] == '\n');
-	}
-	return NULL;
-}
-
-/* Format, parse (as the store reloads it), format: the same text. */
-static bool reloads(const char *text)
-{
-	struct domain_def *d = NULL;
-	char *again;
-	bool ok;
-
-	if (domain_def_parse_with(text, strlen(text), NULL, &d, NULL, NULL) < 0)
-		return false;
-	again = domain_def_format(d);
-	ok = streq(text, again);
-	free(again);
-	domain_def_free(d);
-	return ok;
-}
-
 /* nido's definition says what libvirt's file says, within the subset. */
 static bool meaning_kept(const char *name, const char *theirs, const char *ours,
 			 const struct xml_warnings *w)
@@ -659,7 +581,7 @@ static bool meaning_kept(const char *name, const char *theirs, const char *ours,
 		corpus_view_free(&b);
 		return false;
 	}
-	miss = first_missing(a.said_text, b.said_text);
+	miss = corpus_first_missing(a.said_text, b.said_text);
 	unwarned = corpus_first_unwarned(a.beyond_text, w);
 	ok = !miss && !unwarned && !b.beyond_len;
 	if (miss)
@@ -716,7 +638,7 @@ static void put_outcome(const char *name, int r, const struct err *err,
 	fputc('\n', out);
 }
 
-static bool check_one(const struct expect *x, const char *in)
+static bool check_one(const struct corpus_expect *x, const char *in)
 {
 	_cleanup_free_ char *ours = NULL;
 	struct domain_def *d = NULL;
@@ -729,7 +651,7 @@ static bool check_one(const struct expect *x, const char *in)
 	if (x->outcome != 'r' && r == 0) {
 		ours = domain_def_format(d);
 		ok = meaning_kept(x->name, in, ours, &w) && ok;
-		if (!reloads(ours)) {
+		if (!corpus_domain_reloads(ours)) {
 			printf("# %s: nido's definition does not reload the "
 			       "same\n",
 			       x->name);
@@ -782,11 +704,12 @@ static void corpus_files_as_the_table_says(void)
 
 	if (!dir)
 		SKIP("%s", skip_reason);
-	CHECK_INT_EQ(load_table(), 0);
+	CHECK_INT_EQ(corpus_table_load(CORPUS_TABLE, &table), 0);
 	files = list_files(&n);
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *in = read_file_text(files[i]);
-		const struct expect *x = expected(files[i]);
+		const struct corpus_expect *x =
+			corpus_table_find(&table, files[i]);
 
 		if (!in || !is_x86(in)) {
 			other++;
@@ -814,7 +737,7 @@ static void corpus_files_as_the_table_says(void)
 	       "skipped\n",
 	       n, x86, counts[0], counts[1], counts[2], other);
 	CHECK_INT_EQ(bad, 0);
-	CHECK_INT_EQ(x86, n_table);
+	CHECK_INT_EQ(x86, table.n);
 	CHECK_INT_EQ(n, 1070);
 	/* acceptance: a majority of the x86 files defined as they are */
 	CHECK(2 * (counts[0] + counts[1]) > x86);
@@ -833,11 +756,7 @@ int main(void)
 	RUN(corpus_files_as_the_table_says);
 	if (out)
 		fclose(out);
-	for (size_t i = 0; i < n_table; i++) {
-		free(table[i].name);
-		free(table[i].words);
-	}
-	free(table);
+	corpus_table_free(&table);
 	free(dir);
 	return test_done();
 }
