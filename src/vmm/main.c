@@ -188,9 +188,10 @@ static int parse_restore_option(int opt, const char *arg, struct err **e)
 		return set_str(&ropts.memory, arg), 1;
 	case OPT_RESTORE_OFFSET:
 	case OPT_RESTORE_MEMORY_OFFSET:
-		return parse_offset(arg, opt == OPT_RESTORE_OFFSET
-						 ? &ropts.offset
-						 : &ropts.mem_offset,
+		return parse_offset(arg,
+				    opt == OPT_RESTORE_OFFSET
+					    ? &ropts.offset
+					    : &ropts.mem_offset,
 				    e);
 	case OPT_CONFIG:
 		ropts.config = true;

@@ -167,8 +167,8 @@ static int write_memory(const struct guest_mem *m, int fd, uint64_t base,
 }
 
 /* Offsets a save may use: page-aligned, far from overflowing. */
-static int check_offsets(const struct state_files *f, int state_fd,
-			 int mem_fd, uint64_t mem_size, struct err **e)
+static int check_offsets(const struct state_files *f, int state_fd, int mem_fd,
+			 uint64_t mem_size, struct err **e)
 {
 	struct stat a, b;
 
@@ -202,8 +202,8 @@ int state_save(struct vm *vm, int state_fd, int mem_fd,
 		return r;
 	state_wr_init(&w);
 	build_state(vm, &w, f->mem_path);
-	r = write_memory(&vm->mem, mem_fd, f->mem_offset,
-			 &info->memory_written, e);
+	r = write_memory(&vm->mem, mem_fd, f->mem_offset, &info->memory_written,
+			 e);
 	if (r == 0 &&
 	    (pwrite_full(state_fd, w.b.data, w.b.len, (off_t)f->offset) < 0 ||
 	     ftruncate(state_fd, (off_t)(f->offset + w.b.len)) < 0 ||

@@ -33,7 +33,7 @@ struct vm_restore {
 	char *mem_path; /* the memory file */
 	int mem_fd;
 	uint64_t mem_offset; /* where RAM starts in it (page-aligned) */
-	bool copy; /* --restore-mode copy: read RAM in, not map it */
+	bool copy;	     /* --restore-mode copy: read RAM in, not map it */
 };
 
 /*

@@ -183,16 +183,23 @@ PY
 grep -q '"ok":true' <<<"$r" && [ "$(head -c 10 "$one")" = NidoHeader ]
 ok $? "save into one file at offsets, its first bytes kept ($r)"
 stop_vm
+cp --sparse=always "$disk" "$tmp/disk.one"
+at=$(last_count "$tmp/one1")
+kept=$state
+state=$one
 for mode in lazy copy; do
+	cp --sparse=always "$tmp/disk.one" "$disk"
 	restore "$tmp/one-$mode" --restore-offset "$soff" \
 		--restore-memory "$one" --restore-memory-offset "$moff" \
 		--restore-mode "$mode"
-	wait_for "$tmp/one-$mode" "^count $((saved + 1280)) "
-	continuous "$tmp/run" "$tmp/ns1" "$tmp/one1" "$tmp/one-$mode" ||
-		continuous "$tmp/run" "$tmp/one1" "$tmp/one-$mode"
-	ok $? "$mode restore from one file at offsets goes on counting"
+	wait_for "$tmp/one-$mode" "^count $((at + 640)) "
+	ok $? "$mode restore from one file at offsets: the guest counts"
+	continuous "$tmp/run" "$tmp/one1" "$tmp/one-$mode" &&
+		! grep -q BAD "$tmp/one-$mode"
+	ok $? "$mode restore from one file at offsets: from where it was saved"
 	stop_vm
 done
+state=$kept
 
 # refused NAME FILE PATTERN [options]: --restore fails naming the
 # problem; no socket, no guest output.
