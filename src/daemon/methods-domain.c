@@ -348,6 +348,9 @@ static int m_undefine(void *opaque, struct json_object *params,
 	if (!dom || param_remove_storage(params, dom, &remove, e) < 0 ||
 	    json_get_bool_opt(params, "managed_save", &drop_save, e) < 0)
 		return err_code(*e);
+	if (dom->cloning)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is being cloned");
 	/* as libvirt: a saved state is not lost by accident */
 	managed = daemon_managed_save_path(dmn, dom->def->name);
 	if (dom->persistent && access(managed, F_OK) == 0 && !drop_save)
