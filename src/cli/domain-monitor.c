@@ -235,8 +235,14 @@ static int cmd_dominfo(const struct cli_args *a)
 	       "Autostart:", jbool(d, "autostart") ? "enable" : "disable");
 	printf("%-15s %s\n",
 	       "Managed save:", jbool(d, "managed_save") ? "yes" : "no");
-	printf("%-15s %s\n", "Security model:", "none");
+	printf("%-15s %s\n", "Security model:",
+	       *jstr(d, "security_model") ? jstr(d, "security_model") : "none");
 	printf("%-15s %s\n", "Security DOI:", "0");
+	/* a container's: where its root is on the host (virsh prints a
+	 * label here when the domain has one) */
+	if (*jstr(d, "security_label"))
+		printf("%-15s %s\n",
+		       "Security label:", jstr(d, "security_label"));
 	return 0;
 }
 

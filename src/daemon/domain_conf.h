@@ -557,6 +557,7 @@ struct domain_ct {
 	struct domain_idmap uid[DOMAIN_MAX_IDMAP], gid[DOMAIN_MAX_IDMAP];
 	size_t n_uid, n_gid; /* 0: no <idmap>, the default range */
 	uint64_t pids_max;   /* <pids max=> (nido's): 0 no limit */
+	bool privileged;     /* <privileged/> (nido's): no user namespace */
 };
 
 /*

@@ -247,6 +247,7 @@ int domain_parse_ct_top(const xmlNode *root, struct domain_def *d,
 	xmlNode *idmap = xml_child(root, "idmap");
 	xmlNode *pids = xml_child(root, "pids");
 	xmlNode *seclabel = xml_child(root, "seclabel");
+	xmlNode *priv = xml_child(root, "privileged");
 
 	/* a machine's are unknown elements, warned about as such */
 	if (d->virt != DOMAIN_VIRT_LXC)
@@ -274,6 +275,17 @@ int domain_parse_ct_top(const xmlNode *root, struct domain_def *d,
 	}
 	if (idmap && (!d->ct.n_uid || !d->ct.n_gid))
 		return xml_err(e, idmap, "<idmap> needs <uid> and <gid>");
+	/* nido's: libvirt's lxc driver is privileged without <idmap>,
+	 * nido only when asked (docs/containers.md, "Privileged") */
+	if (priv) {
+		xml_check_known(priv, (const char *const[]){NULL}, NULL, w);
+		if (idmap)
+			return xml_err(e, priv,
+				       "<privileged/> and <idmap> exclude each "
+				       "other (a privileged container has no "
+				       "user namespace to map)");
+		d->ct.privileged = true;
+	}
 	if (pids) {
 		_cleanup_free_ char *max = xml_attr(pids, "max");
 
@@ -374,6 +386,8 @@ void domain_format_ct_top(FILE *f, const struct domain_def *d)
 	}
 	if (ct->pids_max)
 		fprintf(f, "  <pids max='%" PRIu64 "'/>\n", ct->pids_max);
+	if (ct->privileged)
+		fputs("  <privileged/>\n", f);
 	if (ct->seclabel_none)
 		fputs("  <seclabel type='none'/>\n", f);
 }

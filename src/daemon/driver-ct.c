@@ -90,11 +90,16 @@ static void ct_release(struct daemon *dmn, struct domain *dom)
 	dom->priv = NULL;
 }
 
-/* The ids of the definition's <idmap>, or the default range. */
+/* The ids of the definition's <idmap>, or the default range; none (no
+ * user namespace) for a <privileged/> container. */
 static void ids_of(const struct domain_def *def, struct ct_ids *ids)
 {
 	const struct domain_ct *ct = &def->ct;
 
+	if (ct->privileged) {
+		memset(ids, 0, sizeof(*ids));
+		return;
+	}
 	if (!ct->n_uid) {
 		ct_ids_default(ids, NULL, NULL);
 		return;
@@ -252,6 +257,12 @@ static void drop_ifaces(struct ct_dom *c)
 	c->taps = NULL;
 }
 
+/* The host id of root inside: 0 without a user namespace. */
+static uint32_t root_host(const struct ct_idmap *m, size_t n)
+{
+	return n ? ct_idmap_host(m, n, 0) : 0;
+}
+
 static int spawn_init(struct domain *dom, struct ct_dom *c, struct err **e)
 {
 	const struct domain_def *def = dom->def;
@@ -270,9 +281,9 @@ static int spawn_init(struct domain *dom, struct ct_dom *c, struct err **e)
 	cfg.envp = envp;
 	r = init_ids(def, &cfg, e);
 	if (r == 0)
-		r = ct_console_open(
-			&c->con, ct_idmap_host(cfg.ids.uid, cfg.ids.n_uid, 0),
-			ct_idmap_host(cfg.ids.gid, cfg.ids.n_gid, 0), e);
+		r = ct_console_open(&c->con,
+				    root_host(cfg.ids.uid, cfg.ids.n_uid),
+				    root_host(cfg.ids.gid, cfg.ids.n_gid), e);
 	if (r == 0)
 		r = prepare_cgroup(dom, c, fds, ARRAY_SIZE(fds), &n_fds, e);
 	cfg.console_fd = c->con.slave_ct;
@@ -659,6 +670,30 @@ int driver_ct_exec_target(struct domain *dom, int *pidfd, bool *userns,
 	*userns = ids.n_uid > 0;
 	*n = cgroup_open_procs(c->cgroups, fds, max);
 	return 0;
+}
+
+void driver_ct_info(const struct domain_def *def, struct json_object *o)
+{
+	struct ct_ids ids;
+	char label[96];
+
+	ids_of(def, &ids);
+	json_object_object_add(o, "privileged",
+			       json_object_new_boolean(!ids.n_uid));
+	json_object_object_add(
+		o, "security_model",
+		json_object_new_string(ids.n_uid ? "userns" : "none"));
+	if (ids.n_uid)
+		snprintf(label, sizeof(label),
+			 "root is host uid %" PRIu32 ", gid %" PRIu32
+			 " (unprivileged)",
+			 root_host(ids.uid, ids.n_uid),
+			 root_host(ids.gid, ids.n_gid));
+	else
+		snprintf(label, sizeof(label),
+			 "privileged: root is host root (no user namespace)");
+	json_object_object_add(o, "security_label",
+			       json_object_new_string(label));
 }
 
 const struct driver_ops driver_ct = {

@@ -17,6 +17,7 @@
 #include "daemon/screenshot.h"
 #include "daemon/daemon.h"
 #include "daemon/domain-disks.h"
+#include "daemon/driver-ct.h"
 #include "daemon/driver-qemu.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
@@ -559,6 +560,8 @@ static int m_info(void *opaque, struct json_object *params,
 	if (domain_is_active(dom))
 		json_object_object_add(o, "started",
 				       json_object_new_int64(dom->started));
+	if (dom->def->virt == DOMAIN_VIRT_LXC)
+		driver_ct_info(dom->def, o);
 	managed = daemon_managed_save_path(dmn, dom->def->name);
 	json_object_object_add(
 		o, "managed_save",

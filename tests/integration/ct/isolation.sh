@@ -94,6 +94,8 @@ t_out "<memory> is the memory cgroup's limit" "134217728" ct_mem_limit iso
 t_out "a process allocating past the memory limit is OOM-killed (SIGKILL)" \
 	"dd=137" echo "$log"
 t_out "... inside the container only: it runs on" "running" "$NIDO" domstate iso
+t "the default container has a user namespace of its own" \
+	test "$(readlink /proc/self/ns/user)" != "$(readlink "/proc/$(ct_pid iso)/ns/user")"
 "$NIDO" destroy iso >/dev/null
 
 # pids.max: a loop that starts 40 sleeps stops at the limit.
@@ -128,6 +130,45 @@ wait_for 30 test -e "$root2/out/done"
 t_out "its root is the <idmap>'s target on the host" "3000000" \
 	stat -c %u "$root2/out/mine"
 "$NIDO" destroy mapped >/dev/null
+
+# dominfo says how a container is isolated: the default one in a user
+# namespace, its root a high uid.
+t_out "dominfo: the default container's security model is a user namespace" \
+	"Security model: userns" "$NIDO" dominfo iso
+t_out "dominfo: ... its root is an unprivileged host uid" \
+	"Security label: root is host uid $CT_BASE, gid $CT_BASE (unprivileged)" \
+	"$NIDO" dominfo iso
+
+# <privileged/>: no user namespace, root is host root (libvirt's lxc
+# driver without <idmap>; nido only when asked). Its root file system
+# is owned by host root.
+root3=$tmp/root3
+make_rootfs "$root3"
+chown -R 0:0 "$root3"
+CT_EXTRA="<privileged/>" ct_xml priv "$root3" /bin/sh -c \
+	'touch /out/mine; cat /proc/self/uid_map >/out/uid_map; echo done >/out/done; exec sleep 100000' \
+	>"$tmp/priv.xml"
+t "define a <privileged/> container" "$NIDO" define "$tmp/priv.xml"
+t_out "dumpxml keeps <privileged/>" "<privileged/>" "$NIDO" dumpxml priv
+t_out "dominfo says it is privileged" \
+	"Security model: none
+Security DOI:   0
+Security label: privileged: root is host root (no user namespace)" \
+	"$NIDO" dominfo priv
+t_out "start it" "started" "$NIDO" start priv
+wait_for 30 test -e "$root3/out/done"
+t_out "a file its root made is owned by host uid 0" "0" stat -c %u "$root3/out/mine"
+t_out "its uid map is the host's (no user namespace)" "0 0 4294967295" \
+	echo $(cat "$root3/out/uid_map")
+t_out "it shares the host's user namespace" "$(readlink /proc/self/ns/user)" \
+	readlink "/proc/$(ct_pid priv)/ns/user"
+t_out "exec in a privileged container runs as host root" "0" \
+	"$NIDO" exec priv -- sh -c 'stat -c %u /out/mine'
+"$NIDO" destroy priv >/dev/null
+CT_EXTRA="<privileged/><idmap><uid start='0' target='3000000' count='10'/><gid start='0' target='3000000' count='10'/></idmap>" \
+	ct_xml bad "$root3" /bin/sh >"$tmp/bad.xml"
+t_err "<privileged/> with an <idmap> is refused" \
+	"<privileged/> and <idmap> exclude each other" "$NIDO" define "$tmp/bad.xml"
 
 # What the ct driver refuses, by name.
 ct_xml bad "$root" /bin/sh >"$tmp/bad.xml"
