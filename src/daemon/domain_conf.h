@@ -524,11 +524,21 @@ struct domain_tune {
 	int64_t global_quota_us;      /* the whole VM: quota; -1: none */
 };
 
-/* A container's <filesystem type='mount'>: a host directory bound in. */
+/* A container's <filesystem type=>. */
+enum domain_fs_type {
+	DOMAIN_FS_MOUNT, /* a host directory bound in (also type='bind') */
+	DOMAIN_FS_RAM,	 /* a tmpfs */
+	DOMAIN_FS_FILE,	 /* an image file's file system (a loop device) */
+	DOMAIN_FS_BLOCK, /* a block device's file system */
+};
+
 struct domain_fs {
-	char *source;	  /* <source dir=>; NULL for type='ram' */
+	enum domain_fs_type type;
+	char *source;	  /* <source dir=>, file=, dev=; NULL for ram */
 	char *target;	  /* <target dir=>, absolute */
 	uint64_t ram_kib; /* type='ram': a tmpfs of <source usage=> */
+	char *driver;	  /* type='file': <driver type=> (loop); NULL */
+	char *format;	  /* type='file': <driver format=> (raw); NULL */
 	bool readonly;
 };
 

@@ -134,18 +134,58 @@ static int parse_ram(const xmlNode *src, struct domain_fs *fs,
 	return 0;
 }
 
+/* <filesystem type='file'>'s <driver type='loop' format='raw'/>: kept
+ * as written, judged by the ct driver (driver-ct-conf.c). */
+static void parse_fs_driver(const xmlNode *c, struct domain_fs *fs,
+			    struct xml_warnings *w)
+{
+	xmlNode *drv = xml_child(c, "driver");
+
+	if (!drv)
+		return;
+	xml_check_known(drv, (const char *const[]){"type", "format", NULL},
+			NULL, w);
+	fs->driver = xml_attr(drv, "type");
+	fs->format = xml_attr(drv, "format");
+}
+
+/* The <source> of each type: dir=, file=, dev= or usage=. */
+static int parse_fs_source(const xmlNode *c, const xmlNode *src,
+			   struct domain_fs *fs, struct xml_warnings *w,
+			   struct err **e)
+{
+	static const char *const attr[] = {
+		[DOMAIN_FS_MOUNT] = "dir",
+		[DOMAIN_FS_FILE] = "file",
+		[DOMAIN_FS_BLOCK] = "dev",
+	};
+
+	if (fs->type == DOMAIN_FS_RAM)
+		return parse_ram(src, fs, w, e);
+	if (fs->type == DOMAIN_FS_FILE)
+		parse_fs_driver(c, fs, w);
+	fs->source = xml_attr(src, attr[fs->type]);
+	return check_path(src, "filesystem source", fs->source, e);
+}
+
 /* A container's <filesystem type='mount' accessmode='passthrough'>
- * <source dir=/><target dir=/><readonly/></filesystem>. */
+ * <source dir=/><target dir=/><readonly/></filesystem>, or type 'ram',
+ * 'file' (an image) and 'block'. */
 int domain_parse_fs_device(const xmlNode *c, struct domain_def *d,
 			   struct xml_warnings *w, struct err **e)
 {
 	static const char *const attrs[] = {"type", "accessmode", NULL};
-	static const char *const types[] = {"mount", "bind", "ram", NULL};
+	static const char *const types[] = {"mount", "bind", "ram", "file",
+					    "block"};
+	static const enum domain_fs_type kinds[] = {
+		DOMAIN_FS_MOUNT, DOMAIN_FS_MOUNT, DOMAIN_FS_RAM, DOMAIN_FS_FILE,
+		DOMAIN_FS_BLOCK};
 	static const char *const children[] = {"source", "target", "readonly",
 					       "driver", NULL};
 	_cleanup_free_ char *type = NULL;
 	struct domain_fs *fs;
 	xmlNode *src, *dst;
+	size_t k = 0;
 
 	/* a machine's <filesystem> (virtio-9p, virtiofs: a mount tag as
 	 * target) is no container mount: the generic parser warns */
@@ -154,12 +194,14 @@ int domain_parse_fs_device(const xmlNode *c, struct domain_def *d,
 		return 0;
 	xml_check_known(c, attrs, children, w);
 	type = xml_attr(c, "type");
-	if (type && !streq(type, types[0]) && !streq(type, types[1]) &&
-	    !streq(type, types[2]))
+	while (type && k < ARRAY_SIZE(types) && !streq(type, types[k]))
+		k++;
+	if (k == ARRAY_SIZE(types))
 		return xml_err(e, c,
 			       "<filesystem type='%s'>: only types 'mount' "
-			       "and 'bind' (a host directory) and 'ram' (a "
-			       "tmpfs) are supported",
+			       "and 'bind' (a host directory), 'ram' (a "
+			       "tmpfs), 'file' (an image) and 'block' (a "
+			       "block device) are supported",
 			       type);
 	if (d->ct.n_fs == DOMAIN_MAX_FS)
 		return xml_err(e, c, "more than %d filesystems", DOMAIN_MAX_FS);
@@ -167,22 +209,15 @@ int domain_parse_fs_device(const xmlNode *c, struct domain_def *d,
 	dst = xml_child(c, "target");
 	if (!src || !dst)
 		return xml_err(e, c,
-			       "<filesystem> needs <source dir> and "
-			       "<target dir>");
+			       "<filesystem> needs <source> and <target dir>");
 	d->ct.fs = xreallocarray(d->ct.fs, d->ct.n_fs + 1, sizeof(*d->ct.fs));
 	fs = &d->ct.fs[d->ct.n_fs++];
 	memset(fs, 0, sizeof(*fs));
+	fs->type = kinds[k];
 	fs->target = xml_attr(dst, "dir");
 	fs->readonly = xml_child(c, "readonly") != NULL;
-	if (type && streq(type, "ram")) {
-		if (parse_ram(src, fs, w, e) < 0)
-			return -EINVAL;
-	} else {
-		fs->source = xml_attr(src, "dir");
-		if (check_path(src, "filesystem source", fs->source, e) < 0)
-			return -EINVAL;
-	}
-	if (check_path(dst, "filesystem target", fs->target, e) < 0)
+	if (parse_fs_source(c, src, fs, w, e) < 0 ||
+	    check_path(dst, "filesystem target", fs->target, e) < 0)
 		return -EINVAL;
 	if (fs->ram_kib && streq(fs->target, "/"))
 		return xml_err(e, c, "a ram filesystem cannot be the root");
@@ -336,25 +371,54 @@ void domain_os_format_ct(FILE *f, const struct domain_def *d)
 		fprintf(f, "    <initgroup>%s</initgroup>\n", ct->initgroup);
 }
 
+static void format_fs_source(FILE *f, const struct domain_fs *fs)
+{
+	static const char *const attr[] = {
+		[DOMAIN_FS_MOUNT] = "dir",
+		[DOMAIN_FS_FILE] = "file",
+		[DOMAIN_FS_BLOCK] = "dev",
+	};
+
+	if (fs->type == DOMAIN_FS_RAM) {
+		fprintf(f, "      <source usage='%" PRIu64 "' units='KiB'/>\n",
+			fs->ram_kib);
+		return;
+	}
+	if (fs->driver || fs->format) {
+		fputs("      <driver", f);
+		if (fs->driver) {
+			fputs(" type='", f);
+			xml_escape_attr(f, fs->driver);
+			fputc('\'', f);
+		}
+		if (fs->format) {
+			fputs(" format='", f);
+			xml_escape_attr(f, fs->format);
+			fputc('\'', f);
+		}
+		fputs("/>\n", f);
+	}
+	fprintf(f, "      <source %s='", attr[fs->type]);
+	xml_escape_attr(f, fs->source);
+	fputs("'/>\n", f);
+}
+
 void domain_format_filesystems(FILE *f, const struct domain_def *d)
 {
+	static const char *const names[] = {
+		[DOMAIN_FS_MOUNT] = "mount",
+		[DOMAIN_FS_RAM] = "ram",
+		[DOMAIN_FS_FILE] = "file",
+		[DOMAIN_FS_BLOCK] = "block",
+	};
+
 	for (size_t i = 0; i < d->ct.n_fs; i++) {
 		const struct domain_fs *fs = &d->ct.fs[i];
 
-		if (fs->ram_kib) {
-			fprintf(f,
-				"    <filesystem type='ram' "
-				"accessmode='passthrough'>\n"
-				"      <source usage='%" PRIu64
-				"' units='KiB'/>\n",
-				fs->ram_kib);
-		} else {
-			fputs("    <filesystem type='mount' "
-			      "accessmode='passthrough'>\n      <source dir='",
-			      f);
-			xml_escape_attr(f, fs->source);
-			fputs("'/>\n", f);
-		}
+		fprintf(f,
+			"    <filesystem type='%s' accessmode='passthrough'>\n",
+			names[fs->type]);
+		format_fs_source(f, fs);
 		fputs("      <target dir='", f);
 		xml_escape_attr(f, fs->target);
 		fputs("'/>\n", f);
@@ -407,6 +471,8 @@ void domain_ct_clear(struct domain_ct *ct)
 	for (size_t i = 0; i < ct->n_fs; i++) {
 		free(ct->fs[i].source);
 		free(ct->fs[i].target);
+		free(ct->fs[i].driver);
+		free(ct->fs[i].format);
 	}
 	free(ct->fs);
 }

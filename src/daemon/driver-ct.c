@@ -36,6 +36,7 @@
 #include "daemon/driver.h"
 #include "daemon/events.h"
 #include "daemon/iface.h"
+#include "lib/file.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
@@ -203,31 +204,109 @@ static void config_of(const struct domain_def *def, struct ct_config *cfg,
 			cfg->root_readonly = fs->readonly;
 			continue;
 		}
+		/* an image's source is its mount (mount_images) */
 		mounts[cfg->n_mounts++] = (struct ct_mount){
-			fs->source, fs->target, fs->ram_kib, fs->readonly};
+			.source =
+				fs->type == DOMAIN_FS_MOUNT ? fs->source : NULL,
+			.mount_fd = -1,
+			.target = fs->target,
+			.tmpfs_kib = fs->ram_kib,
+			.readonly = fs->readonly,
+		};
 	}
+	cfg->root_mount_fd = -1;
 	cfg->cwd = def->ct.initdir;
 	cfg->init_uid = cfg->init_gid = -1;
 	ids_of(def, &cfg->ids);
+}
+
+/* The image file systems of a start (<filesystem type='file'>, 'block'),
+ * mounted detached for the init to move in: their fds (closed by
+ * images_close() whatever happens: the init's mount namespace holds
+ * them, or nothing does and the loop devices go). An image root goes
+ * onto @stage, an empty directory of the run-time tree, and is read
+ * for <inituser> through @root_path, its fd's /proc/self/fd link. */
+struct images {
+	int fds[DOMAIN_MAX_FS];
+	size_t n;
+	char *stage, *root_path;
+};
+
+static char *stage_dir(const struct ct_dom *c)
+{
+	return xasprintf("%s/ct-roots/%s", c->dmn->store.runtime_dir,
+			 c->dom->def->name);
+}
+
+static void images_close(struct images *im)
+{
+	for (size_t i = 0; i < im->n; i++)
+		close(im->fds[i]);
+	free(im->stage);
+	free(im->root_path);
+}
+
+static int image_mount(const struct domain_fs *fs, struct images *im,
+		       struct err **e)
+{
+	int fd = ct_image_mount(fs->source, fs->type == DOMAIN_FS_FILE,
+				fs->readonly, e);
+
+	if (fd < 0)
+		return err_prefix(e, "filesystem '%s'", fs->target);
+	im->fds[im->n++] = fd;
+	return fd;
+}
+
+static int mount_images(struct ct_dom *c, struct ct_config *cfg,
+			struct ct_mount *mounts, struct images *im,
+			struct err **e)
+{
+	const struct domain_ct *ct = &c->dom->def->ct;
+	size_t k = 0;
+	int fd;
+
+	for (size_t i = 0; i < ct->n_fs; i++) {
+		const struct domain_fs *fs = &ct->fs[i];
+		bool root = streq(fs->target, "/");
+
+		if (fs->type != DOMAIN_FS_FILE && fs->type != DOMAIN_FS_BLOCK) {
+			k += !root;
+			continue;
+		}
+		if ((fd = image_mount(fs, im, e)) < 0)
+			return fd;
+		if (!root) {
+			mounts[k++].mount_fd = fd;
+			continue;
+		}
+		im->stage = stage_dir(c);
+		if (file_mkdir_p(im->stage, 0700, e) < 0)
+			return -EIO;
+		im->root_path = xasprintf("/proc/self/fd/%d", fd);
+		cfg->root = im->stage;
+		cfg->root_mount_fd = fd;
+	}
+	return 0;
 }
 
 /* <inituser> and <initgroup>: numbers, or names of the container's
  * /etc/passwd and /etc/group (read now: the root file system is the
  * container's to change). */
 static int init_ids(const struct domain_def *def, struct ct_config *cfg,
-		    struct err **e)
+		    const char *root, struct err **e)
 {
 	uint32_t id;
 
 	if (def->ct.inituser) {
-		if (ct_lookup_id(cfg->root, "etc/passwd", def->ct.inituser, &id,
-				 e) < 0)
+		if (ct_lookup_id(root, "etc/passwd", def->ct.inituser, &id, e) <
+		    0)
 			return err_prefix(e, "<inituser>");
 		cfg->init_uid = id;
 	}
 	if (def->ct.initgroup) {
-		if (ct_lookup_id(cfg->root, "etc/group", def->ct.initgroup, &id,
-				 e) < 0)
+		if (ct_lookup_id(root, "etc/group", def->ct.initgroup, &id, e) <
+		    0)
 			return err_prefix(e, "<initgroup>");
 		cfg->init_gid = id;
 	}
@@ -263,6 +342,15 @@ static uint32_t root_host(const struct ct_idmap *m, size_t n)
 	return n ? ct_idmap_host(m, n, 0) : 0;
 }
 
+/* An image root's stage, empty in the host's namespace: removed when
+ * the container stops (best effort: none when the root is a directory). */
+static void drop_stage(const struct ct_dom *c)
+{
+	_cleanup_free_ char *stage = stage_dir(c);
+
+	rmdir(stage);
+}
+
 static int spawn_init(struct domain *dom, struct ct_dom *c, struct err **e)
 {
 	const struct domain_def *def = dom->def;
@@ -270,6 +358,7 @@ static int spawn_init(struct domain *dom, struct ct_dom *c, struct err **e)
 	const char *links[CT_MAX_LINKS];
 	struct ct_config cfg;
 	struct ct_proc p;
+	struct images im = {0};
 	int fds[8];
 	size_t n_fds = 0;
 	char uuid[37];
@@ -279,7 +368,10 @@ static int spawn_init(struct domain *dom, struct ct_dom *c, struct err **e)
 	config_of(def, &cfg, mounts);
 	cfg.argv = argv;
 	cfg.envp = envp;
-	r = init_ids(def, &cfg, e);
+	r = mount_images(c, &cfg, mounts, &im, e);
+	if (r == 0)
+		r = init_ids(def, &cfg, im.root_path ? im.root_path : cfg.root,
+			     e);
 	if (r == 0)
 		r = ct_console_open(&c->con,
 				    root_host(cfg.ids.uid, cfg.ids.n_uid),
@@ -300,6 +392,7 @@ static int spawn_init(struct domain *dom, struct ct_dom *c, struct err **e)
 		r = ct_spawn(&cfg, &p, e);
 	for (size_t i = 0; i < n_fds; i++)
 		close(fds[i]);
+	images_close(&im);
 	close_safe(c->con.slave_ct);
 	c->con.slave_ct = -1;
 	free(argv);
@@ -307,6 +400,7 @@ static int spawn_init(struct domain *dom, struct ct_dom *c, struct err **e)
 	if (r < 0) {
 		drop_ifaces(c);
 		cgroup_remove(c->cgroups);
+		drop_stage(c);
 		return r;
 	}
 	c->pid = p.pid;
@@ -371,6 +465,7 @@ static void ct_exited(struct daemon *dmn, struct domain *dom, int status)
 	 * the cgroups are empty now */
 	cgroup_remove(c->cgroups);
 	drop_ifaces(c);
+	drop_stage(c);
 	ct_console_close(&c->con, dmn->loop, true);
 	if (c->destroying && dom->job)
 		daemon_job_done(dmn, dom, 0, NULL, NULL);
