@@ -547,6 +547,30 @@ struct domain_idmap {
 	uint32_t start, target, count;
 };
 
+/* The values of a <blkiotune><device>, in libvirt's order. */
+enum domain_blkio_value {
+	BLKIO_WEIGHT,	  /* <weight> 10..1000 */
+	BLKIO_READ_BPS,	  /* <read_bytes_sec> */
+	BLKIO_WRITE_BPS,  /* <write_bytes_sec> */
+	BLKIO_READ_IOPS,  /* <read_iops_sec> */
+	BLKIO_WRITE_IOPS, /* <write_iops_sec> */
+	BLKIO_N,
+};
+
+/* A <blkiotune><device>: limits on one host block device; 0: not set. */
+struct domain_blkio_dev {
+	char *path; /* <path>, a block device's node */
+	uint64_t v[BLKIO_N];
+};
+
+/* <blkiotune> (a container's: the blkio or io cgroup): 0, none: unset. */
+struct domain_blkiotune {
+	uint64_t weight; /* 10..1000 */
+	struct domain_blkio_dev *devs;
+	size_t n_devs;
+};
+#define DOMAIN_MAX_BLKIO_DEVS 16
+
 #define DOMAIN_MAX_FS	    16
 #define DOMAIN_MAX_IDMAP    5
 #define DOMAIN_MAX_INITARGS 64
@@ -568,6 +592,7 @@ struct domain_ct {
 	size_t n_uid, n_gid; /* 0: no <idmap>, the default range */
 	uint64_t pids_max;   /* <pids max=> (nido's): 0 no limit */
 	bool privileged;     /* <privileged/> (nido's): no user namespace */
+	struct domain_blkiotune blkio; /* <blkiotune> */
 };
 
 /*

@@ -276,6 +276,76 @@ static int parse_seclabel(const xmlNode *n, struct domain_def *d,
 	return 0;
 }
 
+/* The values of a <blkiotune> or its <device>: <weight> and, in a
+ * device, the four limits per second; @n of them. */
+static const char *const blkio_names[BLKIO_N] = {
+	"weight", "read_bytes_sec", "write_bytes_sec", "read_iops_sec",
+	"write_iops_sec"};
+
+static int parse_blkio_values(const xmlNode *parent, uint64_t *v, size_t n,
+			      struct err **e)
+{
+	for (size_t i = 0; i < n; i++) {
+		xmlNode *c = xml_child(parent, blkio_names[i]);
+		_cleanup_free_ char *text = c ? xml_text(c) : NULL;
+
+		/* libvirt's weights: 100 to 1000, 10 since Linux 2.6.39 */
+		if (c && xml_uint(c, blkio_names[i], text, i ? 1 : 10,
+				  i ? UINT64_MAX : 1000, &v[i], e) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* <device><path>/dev/sda</path><weight>, <read_bytes_sec>, ...</device> */
+static int parse_blkio_dev(const xmlNode *n, struct domain_blkiotune *b,
+			   struct xml_warnings *w, struct err **e)
+{
+	static const char *const known[] = {"path",
+					    "weight",
+					    "read_bytes_sec",
+					    "write_bytes_sec",
+					    "read_iops_sec",
+					    "write_iops_sec",
+					    NULL};
+	xmlNode *path = xml_child(n, "path");
+	struct domain_blkio_dev *dev;
+
+	xml_check_known(n, NULL, known, w);
+	if (b->n_devs == DOMAIN_MAX_BLKIO_DEVS)
+		return xml_err(e, n, "more than %d <device>",
+			       DOMAIN_MAX_BLKIO_DEVS);
+	if (!path)
+		return xml_err(e, n, "<device> without <path>");
+	b->devs = xreallocarray(b->devs, b->n_devs + 1, sizeof(*b->devs));
+	dev = &b->devs[b->n_devs++];
+	*dev = (struct domain_blkio_dev){.path = xml_text(path)};
+	if (parse_blkio_values(n, dev->v, BLKIO_N, e) < 0)
+		return -EINVAL;
+	if (check_path(path, "blkiotune device", dev->path, e) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i + 1 < b->n_devs; i++)
+		if (streq(b->devs[i].path, dev->path))
+			return xml_err(e, n, "device '%s' given twice",
+				       dev->path);
+	return 0;
+}
+
+static int parse_blkiotune(const xmlNode *bt, struct domain_blkiotune *b,
+			   struct xml_warnings *w, struct err **e)
+{
+	xml_check_known(bt, NULL,
+			(const char *const[]){"weight", "device", NULL}, w);
+	if (parse_blkio_values(bt, &b->weight, 1, e) < 0)
+		return -EINVAL;
+	for (xmlNode *n = bt->children; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE &&
+		    xmlStrEqual(n->name, BAD_CAST "device") &&
+		    parse_blkio_dev(n, b, w, e) < 0)
+			return -EINVAL;
+	return 0;
+}
+
 int domain_parse_ct_top(const xmlNode *root, struct domain_def *d,
 			struct xml_warnings *w, struct err **e)
 {
@@ -283,11 +353,14 @@ int domain_parse_ct_top(const xmlNode *root, struct domain_def *d,
 	xmlNode *pids = xml_child(root, "pids");
 	xmlNode *seclabel = xml_child(root, "seclabel");
 	xmlNode *priv = xml_child(root, "privileged");
+	xmlNode *blkio = xml_child(root, "blkiotune");
 
 	/* a machine's are unknown elements, warned about as such */
 	if (d->virt != DOMAIN_VIRT_LXC)
 		return 0;
 	if (seclabel && parse_seclabel(seclabel, d, w) < 0)
+		return -EINVAL;
+	if (blkio && parse_blkiotune(blkio, &d->ct.blkio, w, e) < 0)
 		return -EINVAL;
 
 	for (xmlNode *n = idmap ? idmap->children : NULL; n; n = n->next) {
@@ -428,10 +501,38 @@ void domain_format_filesystems(FILE *f, const struct domain_def *d)
 	}
 }
 
+static void format_blkio_values(FILE *f, const uint64_t *v, size_t n,
+				const char *indent)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i])
+			fprintf(f, "%s<%s>%" PRIu64 "</%s>\n", indent,
+				blkio_names[i], v[i], blkio_names[i]);
+}
+
+static void format_blkiotune(FILE *f, const struct domain_blkiotune *b)
+{
+	if (!b->weight && !b->n_devs)
+		return;
+	fputs("  <blkiotune>\n", f);
+	format_blkio_values(f, &b->weight, 1, "    ");
+	for (size_t i = 0; i < b->n_devs; i++) {
+		const struct domain_blkio_dev *dev = &b->devs[i];
+
+		fputs("    <device>\n      <path>", f);
+		xml_escape_text(f, dev->path);
+		fputs("</path>\n", f);
+		format_blkio_values(f, dev->v, BLKIO_N, "      ");
+		fputs("    </device>\n", f);
+	}
+	fputs("  </blkiotune>\n", f);
+}
+
 void domain_format_ct_top(FILE *f, const struct domain_def *d)
 {
 	const struct domain_ct *ct = &d->ct;
 
+	format_blkiotune(f, &ct->blkio);
 	if (ct->n_uid) {
 		fputs("  <idmap>\n", f);
 		for (size_t i = 0; i < ct->n_uid; i++)
@@ -475,4 +576,7 @@ void domain_ct_clear(struct domain_ct *ct)
 		free(ct->fs[i].format);
 	}
 	free(ct->fs);
+	for (size_t i = 0; i < ct->blkio.n_devs; i++)
+		free(ct->blkio.devs[i].path);
+	free(ct->blkio.devs);
 }

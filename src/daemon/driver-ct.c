@@ -25,6 +25,8 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -116,6 +118,43 @@ static void ids_of(const struct domain_def *def, struct ct_ids *ids)
 	ids->n_gid = ct->n_gid;
 }
 
+/* <blkiotune>'s devices as the cgroup names them (major:minor): each
+ * path must be a block device's node now. */
+static int blkio_devs(const struct domain_blkiotune *b,
+		      struct cgroup_blkio_dev *out, struct err **e)
+{
+	for (size_t i = 0; i < b->n_devs; i++) {
+		struct stat st;
+
+		if (stat(b->devs[i].path, &st) < 0)
+			return err_sys(e, errno, "<blkiotune> device '%s'",
+				       b->devs[i].path);
+		if (!S_ISBLK(st.st_mode))
+			return err_set(e, ENOTBLK,
+				       "<blkiotune> device '%s': not a block "
+				       "device",
+				       b->devs[i].path);
+		out[i].major = major(st.st_rdev);
+		out[i].minor = minor(st.st_rdev);
+		memcpy(out[i].v, b->devs[i].v, sizeof(out[i].v));
+	}
+	return 0;
+}
+
+/* <blkiotune> and <vcpu cpuset> (cgroup-io.c). */
+static int io_limits(const struct domain_def *def, struct json_object *dirs,
+		     struct err **e)
+{
+	struct cgroup_blkio_dev devs[DOMAIN_MAX_BLKIO_DEVS];
+	struct cgroup_blkio b = {def->ct.blkio.weight, devs,
+				 def->ct.blkio.n_devs};
+
+	if (blkio_devs(&def->ct.blkio, devs, e) < 0 ||
+	    cgroup_blkio(dirs, "/sys/fs/cgroup", &b, e) < 0)
+		return -EIO;
+	return cgroup_cpuset(dirs, "/sys/fs/cgroup", def->cpuset, e);
+}
+
 /* The cgroup with <memtune>, <cputune> and <pids>; as libvirt's lxc
  * driver, <memory> is the limit when there is no hard_limit. */
 static int prepare_cgroup(struct domain *dom, struct ct_dom *c, int *fds,
@@ -143,7 +182,8 @@ static int prepare_cgroup(struct domain *dom, struct ct_dom *c, int *fds,
 	c->cgroups = cgroup_create("/sys/fs/cgroup", name, &why);
 	if (why)
 		log_warn("domain '%s': cgroups: %s", def->name, err_msg(why));
-	if (cgroup_limit(c->cgroups, &l, e) < 0) {
+	if (cgroup_limit(c->cgroups, &l, e) < 0 ||
+	    io_limits(def, c->cgroups, e) < 0) {
 		cgroup_remove(c->cgroups);
 		return err_prefix(e, "resource limits");
 	}
@@ -726,6 +766,33 @@ static void pids_stats(struct json_object *cgroups, struct json_object *out)
 	}
 }
 
+/* The limits in force (cgroup-io.c): the CPUs the container may run on
+ * (cpuset.cpus, "cpuset.cpus" when confined) and its block I/O weight
+ * ("blkio.weight", from v1's or v2's file, BFQ's or not). */
+static void io_stats(struct json_object *cgroups, struct json_object *out)
+{
+	static const char *const weights[] = {"blkio.weight",
+					      "blkio.bfq.weight",
+					      "io.bfq.weight", "io.weight"};
+	_cleanup_free_ char *cpus = cgroup_read(cgroups, "cpuset.cpus");
+
+	if (cpus && *cpus)
+		json_object_object_add(out, "cpuset.cpus",
+				       json_object_new_string(cpus));
+	for (size_t i = 0; i < ARRAY_SIZE(weights); i++) {
+		_cleanup_free_ char *w = cgroup_read(cgroups, weights[i]);
+		const char *num =
+			w && str_has_prefix(w, "default ") ? w + 8 : w;
+
+		if (num && *num >= '0' && *num <= '9') {
+			json_object_object_add(out, "blkio.weight",
+					       json_object_new_uint64(strtoull(
+						       num, NULL, 10)));
+			return;
+		}
+	}
+}
+
 static int ct_stats(struct daemon *dmn, struct domain *dom,
 		    struct json_object *out, void (*done)(void *opaque),
 		    void *opaque, struct err **e)
@@ -734,6 +801,7 @@ static int ct_stats(struct daemon *dmn, struct domain *dom,
 
 	driver_cgroup_stats(c->cgroups, out);
 	pids_stats(c->cgroups, out);
+	io_stats(c->cgroups, out);
 	return 0;
 }
 

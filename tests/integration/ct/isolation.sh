@@ -131,6 +131,60 @@ t_out "its root is the <idmap>'s target on the host" "3000000" \
 	stat -c %u "$root2/out/mine"
 "$NIDO" destroy mapped >/dev/null
 
+# <blkiotune> and <vcpu cpuset>: the blkio (v1) or io (v2) and cpuset
+# cgroups. The device: the host's first block device.
+bdev=
+for b in /sys/block/*; do
+	[ -b "/dev/${b##*/}" ] && bdev=/dev/${b##*/} && break
+done
+majmin=$(cat "/sys/block/${bdev#/dev/}/dev" 2>/dev/null)
+CT_EXTRA="<vcpu cpuset='0'>1</vcpu><blkiotune><weight>300</weight><device><path>$bdev</path><read_bytes_sec>1048576</read_bytes_sec><write_iops_sec>50</write_iops_sec></device></blkiotune>" \
+	ct_xml io "$root" /bin/sh -c 'exec sleep 100000' >"$tmp/io.xml"
+t "define a container with <blkiotune> and <vcpu cpuset> ($bdev, $majmin)" \
+	"$NIDO" define "$tmp/io.xml"
+t_out "dumpxml keeps <blkiotune>" "<blkiotune>
+    <weight>300</weight>
+    <device>
+      <path>$bdev</path>
+      <read_bytes_sec>1048576</read_bytes_sec>
+      <write_iops_sec>50</write_iops_sec>
+    </device>
+  </blkiotune>" "$NIDO" dumpxml io
+t_out "blkiotune shows them as virsh does" "weight         : 300
+device_weight  : 
+device_read_iops_sec: 
+device_write_iops_sec: $bdev,50
+device_read_bytes_sec: $bdev,1048576
+device_write_bytes_sec: " "$NIDO" blkiotune io
+t_out "start it" "started" "$NIDO" start io
+iocg=$(ct_cg io blkio)
+if [ -e "$iocg/io.max" ]; then
+	t_out "io.max has the device's limits (v2)" \
+		"$majmin rbps=1048576 wbps=max riops=max wiops=50" cat "$iocg/io.max"
+else
+	t_out "the read bytes limit is blkio.throttle.read_bps_device (v1)" \
+		"$majmin 1048576" cat "$iocg/blkio.throttle.read_bps_device"
+	t_out "the write iops limit is blkio.throttle.write_iops_device (v1)" \
+		"$majmin 50" cat "$iocg/blkio.throttle.write_iops_device"
+fi
+t_out "domstats: the weight in force" "blkio.weight=300" "$NIDO" domstats io
+t_out "domstats: the CPUs of its cpuset" "cpuset.cpus=0" "$NIDO" domstats io
+t_out "its init may run on CPU 0 only" "0" \
+	awk '/^Cpus_allowed_list/ { print $2 }' "/proc/$(ct_pid io)/status"
+iocgs=$(ct_cgroups io)
+t "its cgroups include blkio and cpuset ones (v1), or v2's" \
+	sh -c "echo '$iocgs' | grep -Eq '/(blkio|cpuset)/nido/|/nido/io' "
+t_out "destroy it" "destroyed" "$NIDO" destroy io
+left=
+for d in $iocgs; do [ -d "$d" ] && left="$left $d"; done
+t "no cgroup of it is left (blkio and cpuset included)" test -z "$left"
+sed "s|<path>$bdev</path>|<path>/dev/null</path>|; s|<name>io</name>|<name>io2</name>|" "$tmp/io.xml" >"$tmp/bad.xml"
+"$NIDO" define "$tmp/bad.xml" >/dev/null
+t_err "a <blkiotune> device that is no block device fails the start, naming it" \
+	"<blkiotune> device '/dev/null': not a block device" "$NIDO" start io2
+sed "s|<weight>300</weight>|<weight>5</weight>|" "$tmp/io.xml" >"$tmp/bad.xml"
+t_err "a weight below 10 is refused" "weight" "$NIDO" define "$tmp/bad.xml"
+
 # dominfo says how a container is isolated: the default one in a user
 # namespace, its root a high uid.
 t_out "dominfo: the default container's security model is a user namespace" \
