@@ -706,9 +706,10 @@ static struct json_object *iface_json(const struct domain_net *n)
 	json_object_object_add(
 		o, "source",
 		json_object_new_string(n->source ? n->source : "-"));
+	/* a machine's always has one; a container's veth none ("-", as
+	 * virsh prints an absent model) */
 	json_object_object_add(
-		o, "model",
-		json_object_new_string(n->model ? n->model : "virtio"));
+		o, "model", json_object_new_string(n->model ? n->model : "-"));
 	json_object_object_add(o, "mac", json_object_new_string(mac));
 	return o;
 }
