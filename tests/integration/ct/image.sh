@@ -100,6 +100,7 @@ t "... and leaves no loop device" released "$tmp/disk.qcow2"
 # type='block': the file system of a block device (here a loop device
 # the test attaches)
 dev=$(losetup --find --show "$img")
+trap 'losetup -d "$dev" 2>/dev/null; cleanup' EXIT
 rm -f "$tmp/out/done"
 image_xml blk "<filesystem type='block' accessmode='passthrough'><source dev='$dev'/>" "$script" >"$tmp/blk.xml"
 t "define a container on a block device" "$NIDO" define "$tmp/blk.xml"

@@ -132,11 +132,10 @@ t_out "its root is the <idmap>'s target on the host" "3000000" \
 "$NIDO" destroy mapped >/dev/null
 
 # <blkiotune> and <vcpu cpuset>: the blkio (v1) or io (v2) and cpuset
-# cgroups. The device: the host's first block device.
-bdev=
-for b in /sys/block/*; do
-	[ -b "/dev/${b##*/}" ] && bdev=/dev/${b##*/} && break
-done
+# cgroups. The device: a loop device of the test's.
+truncate -s 1M "$tmp/blk"
+bdev=$(losetup --find --show "$tmp/blk")
+trap 'losetup -d "$bdev" 2>/dev/null; cleanup' EXIT
 majmin=$(cat "/sys/block/${bdev#/dev/}/dev" 2>/dev/null)
 CT_EXTRA="<vcpu cpuset='0'>1</vcpu><blkiotune><weight>300</weight><device><path>$bdev</path><read_bytes_sec>1048576</read_bytes_sec><write_iops_sec>50</write_iops_sec></device></blkiotune>" \
 	ct_xml io "$root" /bin/sh -c 'exec sleep 100000' >"$tmp/io.xml"
@@ -184,6 +183,7 @@ t_err "a <blkiotune> device that is no block device fails the start, naming it" 
 	"<blkiotune> device '/dev/null': not a block device" "$NIDO" start io2
 sed "s|<weight>300</weight>|<weight>5</weight>|" "$tmp/io.xml" >"$tmp/bad.xml"
 t_err "a weight below 10 is refused" "weight" "$NIDO" define "$tmp/bad.xml"
+losetup -d "$bdev"
 
 # dominfo says how a container is isolated: the default one in a user
 # namespace, its root a high uid.
