@@ -28,8 +28,9 @@
  * name of a format that is no file system. */
 static const char *probe_fs(int fd, const char **what)
 {
-	static unsigned char b[0x10048];
-	ssize_t n = pread(fd, b, sizeof(b), 0);
+	enum { LEN = 0x10048 };
+	_cleanup_free_ unsigned char *b = xmalloc(LEN);
+	ssize_t n = pread(fd, b, LEN, 0);
 
 	*what = NULL;
 	if (n >= 4 && !memcmp(b, "QFI\xfb", 4))
@@ -38,7 +39,7 @@ static const char *probe_fs(int fd, const char **what)
 		return "xfs";
 	else if (n >= 0x43a && b[0x438] == 0x53 && b[0x439] == 0xef)
 		return "ext4"; /* ext2, ext3 and ext4 alike */
-	else if (n >= 0x10048 && !memcmp(b + 0x10040, "_BHRfS_M", 8))
+	else if (n >= LEN && !memcmp(b + 0x10040, "_BHRfS_M", 8))
 		return "btrfs";
 	return NULL;
 }
