@@ -2,8 +2,10 @@
 /*
  * Containers' part of the domain XML (domain_conf.h), as libvirt's lxc
  * driver writes it: <os><type>exe</type><init>, <initarg>, <initenv>,
- * <initdir>; <filesystem type='mount'> in <devices>; <idmap>; and nido's
- * <pids max=>. What the ct driver runs of it is driver-ct-conf.c's say.
+ * <initdir>; <filesystem> of types mount, bind, ram, file and block in
+ * <devices>; <idmap>; <blkiotune> (a machine's is not parsed); and nido's
+ * <pids max=> and <privileged/>. What the ct driver runs of it is
+ * driver-ct-conf.c's say.
  */
 #include <errno.h>
 #include <inttypes.h>

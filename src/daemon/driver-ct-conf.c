@@ -2,10 +2,12 @@
 /*
  * What the ct driver can run (driver_ct.validate, docs/containers.md):
  * an <os><type>exe</type> container with an <init>, its root file system
- * a host directory (<filesystem type='mount'> on '/'), further bind
- * mounts, an <idmap> or the default id range, <memtune>, <cputune> and
- * <pids>, interfaces (veth pairs: not type 'user'). Devices a container cannot
- * have are refused by name; what it does not act on is warned about.
+ * a host directory (<filesystem type='mount'> on '/'), a raw image on a
+ * loop device (type='file') or a block device, further mounts, an
+ * <idmap>, the default id range or <privileged/>, <memtune>, <cputune>,
+ * <blkiotune>, <vcpu cpuset> and <pids>, interfaces (veth pairs: not
+ * type 'user'). Devices a container cannot have are refused by name;
+ * what it does not act on is warned about.
  */
 #include <errno.h>
 
