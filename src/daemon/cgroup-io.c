@@ -239,6 +239,30 @@ int cgroup_cpuset(struct json_object *dirs, const char *root, const char *cpus,
 		       "with");
 }
 
+int cgroup_devices_minimal(struct json_object *dirs, const char *root,
+			   struct err **e)
+{
+	/* LXC's default for a privileged container: making any node is
+	 * allowed (its root may), using one only for these */
+	static const char *const allow[] = {
+		"c *:* m",   "b *:* m",	  "c 1:3 rwm",	"c 1:5 rwm",
+		"c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",	"c 5:0 rwm",
+		"c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm"};
+	_cleanup_free_ char *v1 = NULL;
+	int r = v1_make(dirs, root, "devices", &v1, e);
+
+	if (r <= 0)
+		return r < 0 ? r
+			     : err_set(e, ENOTSUP,
+				       "no devices cgroup controller (v1)");
+	if (write_str(v1, "devices.deny", "a", e) < 0)
+		return -EIO;
+	for (size_t i = 0; i < ARRAY_SIZE(allow); i++)
+		if (write_str(v1, "devices.allow", allow[i], e) < 0)
+			return -EIO;
+	return 0;
+}
+
 char *cgroup_read(struct json_object *dirs, const char *file)
 {
 	for (size_t i = 0; dirs && i < json_object_array_length(dirs); i++) {

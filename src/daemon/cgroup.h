@@ -111,6 +111,16 @@ int cgroup_blkio(struct json_object *dirs, const char *root,
 int cgroup_cpuset(struct json_object *dirs, const char *root, const char *cpus,
 		  struct err **e);
 
+/*
+ * Lets @dirs' processes use only the devices a container's /dev has
+ * (null, zero, full, random, urandom, tty, console, ptmx, ptys), and make
+ * any node: the v1 devices controller (a cgroup made now, added to
+ * @dirs). -ENOTSUP when there is none (v2 needs a BPF program nido does
+ * not load yet).
+ */
+int cgroup_devices_minimal(struct json_object *dirs, const char *root,
+			   struct err **e);
+
 /* The content of @file in the first directory of @dirs that has it,
  * its last newline dropped (malloc'ed), or NULL. */
 char *cgroup_read(struct json_object *dirs, const char *file);

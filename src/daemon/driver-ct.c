@@ -187,6 +187,17 @@ static int prepare_cgroup(struct domain *dom, struct ct_dom *c, int *fds,
 		cgroup_remove(c->cgroups);
 		return err_prefix(e, "resource limits");
 	}
+	if (def->ct.privileged) {
+		_cleanup_err_ struct err *dev = NULL;
+
+		/* a privileged root may make device nodes (and mount
+		 * devtmpfs): the cgroup keeps it from using them */
+		if (cgroup_devices_minimal(c->cgroups, "/sys/fs/cgroup", &dev) <
+		    0)
+			log_warn("domain '%s': privileged, with every host "
+				 "device usable: %s",
+				 def->name, err_msg(dev));
+	}
 	*n = cgroup_open_procs(c->cgroups, fds, max);
 	return 0;
 }
