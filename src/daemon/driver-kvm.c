@@ -389,6 +389,13 @@ static struct json_object *vmm_config(const struct domain_def *def,
 	json_object_object_add(c, "disks", disks);
 	json_object_object_add(c, "nets", nets);
 	json_object_object_add(c, "rng", json_object_new_boolean(def->n_rngs));
+	/* <memoryBacking>: RAM offered to KSM unless <nosharepages/> */
+	if (def->hw.mem.hugepages)
+		json_object_object_add(c, "hugepages",
+				       json_object_new_boolean(true));
+	if (def->hw.mem.nosharepages)
+		json_object_object_add(c, "mem_merge",
+				       json_object_new_boolean(false));
 	if (vm->console_master >= 0) {
 		_cleanup_free_ char *con = xasprintf("fd:%d", vm->console_fd);
 

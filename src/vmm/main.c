@@ -32,6 +32,7 @@ enum {
 	OPT_EXIT_FILE,
 	OPT_CONFIG,
 	OPT_HUGEPAGES,
+	OPT_NO_MEM_MERGE,
 	OPT_RNG,
 	OPT_VIRTIO_CONSOLE,
 	OPT_PROBE,
@@ -62,6 +63,7 @@ static const struct option options[] = {
 	{"exit-file", required_argument, NULL, OPT_EXIT_FILE},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"hugepages", no_argument, NULL, OPT_HUGEPAGES},
+	{"no-mem-merge", no_argument, NULL, OPT_NO_MEM_MERGE},
 	{"rng", no_argument, NULL, OPT_RNG},
 	{"virtio-console", no_argument, NULL, OPT_VIRTIO_CONSOLE},
 	{"probe", no_argument, NULL, OPT_PROBE},
@@ -84,7 +86,8 @@ static const struct option options[] = {
 static void usage(FILE *f)
 {
 	fputs("usage: nido-vmm --kernel PATH [--initrd PATH] [--cmdline STR]\n"
-	      "         [--cpus N] [--memory SIZE] [--hugepages]\n"
+	      "         [--cpus N] [--memory SIZE] [--hugepages] "
+	      "[--no-mem-merge]\n"
 	      "         [--disk PATH[,readonly][,shared][,format=FMT]]...\n"
 	      "         [--net tap=NAME|fd:N[,mac=MAC][,link=down]]... "
 	      "[--rng]\n"
@@ -258,6 +261,8 @@ static int parse_option(int opt, const char *arg, struct vm_config *c,
 		return config_load_json(arg, c, e);
 	case OPT_HUGEPAGES:
 		return c->hugepages = 1, 0;
+	case OPT_NO_MEM_MERGE:
+		return c->no_mem_merge = true, 0;
 	case OPT_RNG:
 		return c->virtio_rng = 1, 0;
 	case OPT_VIRTIO_CONSOLE:

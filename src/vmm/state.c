@@ -496,6 +496,9 @@ static int map_memory(struct vm *vm, struct vm_restore *rs, struct err **e)
 	mem_set_base(m, p);
 	m->fd = steal_fd(rs->mem_fd);
 	m->private_map = true;
+	/* the pages the guest writes are anonymous copies KSM may merge */
+	if (!vm->cfg->no_mem_merge)
+		madvise(p, m->size, MADV_MERGEABLE);
 	madvise(p, m->size, MADV_DONTDUMP);
 	madvise(p, m->size, MADV_DONTFORK);
 	return 0;
@@ -511,7 +514,7 @@ int state_restore_memory(struct vm *vm, struct err **e)
 	r = check_layout(rs, m, e);
 	if (r == 0 && rs->copy) {
 		r = mem_create(m, vm->cfg->mem_size, VM_GAP_START, VM_GAP_END,
-			       vm->cfg->hugepages, e);
+			       config_mem_flags(vm->cfg), e);
 		if (r == 0)
 			r = copy_memory(vm, rs, e);
 	} else if (r == 0) {
