@@ -324,6 +324,57 @@ static const char *save(struct vm *vm, struct api_conn *c, json_object *req,
 	return NULL;
 }
 
+/* The balloon's state: bytes, and the guest's last statistics by
+ * libvirt's names (dommemstat). */
+static void balloon_info(struct vm *vm, json_object *r)
+{
+	static const char *const names[] = {
+		"swap_in",	  "swap_out",	 "major_fault",
+		"minor_fault",	  "unused",	 "available",
+		"usable",	  "disk_caches", "hugetlb_pgalloc",
+		"hugetlb_pgfail",
+	};
+	/* virtio's tags 4 free, 5 total, 6 available: libvirt's unused,
+	 * available (the total), usable */
+	struct virtio_balloon_info in;
+	json_object *st = json_object_new_object();
+
+	virtio_balloon_info(vm->balloon, &in);
+	put(r, "ram", u64(in.ram));
+	put(r, "target", u64(in.target));
+	put(r, "actual", u64(in.actual));
+	put(r, "bad_pages", u64(in.bad_pages));
+	put(r, "updates", u64(in.stats.updates));
+	for (unsigned t = 0; t < ARRAY_SIZE(names); t++)
+		if (in.stats.present & (1u << t))
+			put(st, names[t], u64(in.stats.value[t]));
+	put(r, "stats", st);
+}
+
+/* {"command": "balloon", "target": BYTES}: asks the guest to keep that
+ * much of its RAM. */
+static const char *balloon(struct vm *vm, json_object *req, json_object *r)
+{
+	static char msg[256];
+	_cleanup_err_ struct err *e = NULL;
+	json_object *t;
+	int64_t v;
+
+	if (!vm->balloon)
+		return "this VM has no balloon device";
+	if (!json_object_object_get_ex(req, "target", &t) ||
+	    !json_object_is_type(t, json_type_int) ||
+	    (v = json_object_get_int64(t)) <= 0)
+		return "balloon: \"target\" must be a positive number of "
+		       "bytes";
+	if (virtio_balloon_set_target(vm->balloon, (uint64_t)v, &e) < 0) {
+		snprintf(msg, sizeof(msg), "balloon: %s", err_msg(e));
+		return msg;
+	}
+	balloon_info(vm, r);
+	return NULL;
+}
+
 /*
  * Fills @r for @cmd of request @req from client @c (NULL: api_handle());
  * returns an error message or NULL.
@@ -365,10 +416,16 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 		return set_link(vm, req, r);
 	} else if (streq(cmd, "save")) {
 		return save(vm, c, req, r);
+	} else if (streq(cmd, "balloon")) {
+		return balloon(vm, req, r);
+	} else if (streq(cmd, "balloon-info")) {
+		if (!vm->balloon)
+			return "this VM has no balloon device";
+		balloon_info(vm, r);
 	} else {
 		return "unknown command (status, pause, resume, shutdown, "
 		       "power-button, power-off, stats, subscribe, set-link, "
-		       "save)";
+		       "save, balloon, balloon-info)";
 	}
 	return NULL;
 }

@@ -33,6 +33,7 @@ enum {
 	OPT_CONFIG,
 	OPT_HUGEPAGES,
 	OPT_NO_MEM_MERGE,
+	OPT_BALLOON,
 	OPT_RNG,
 	OPT_VIRTIO_CONSOLE,
 	OPT_PROBE,
@@ -64,6 +65,7 @@ static const struct option options[] = {
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"hugepages", no_argument, NULL, OPT_HUGEPAGES},
 	{"no-mem-merge", no_argument, NULL, OPT_NO_MEM_MERGE},
+	{"balloon", no_argument, NULL, OPT_BALLOON},
 	{"rng", no_argument, NULL, OPT_RNG},
 	{"virtio-console", no_argument, NULL, OPT_VIRTIO_CONSOLE},
 	{"probe", no_argument, NULL, OPT_PROBE},
@@ -87,7 +89,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: nido-vmm --kernel PATH [--initrd PATH] [--cmdline STR]\n"
 	      "         [--cpus N] [--memory SIZE] [--hugepages] "
-	      "[--no-mem-merge]\n"
+	      "[--no-mem-merge] [--balloon]\n"
 	      "         [--disk PATH[,readonly][,shared][,format=FMT]]...\n"
 	      "         [--net tap=NAME|fd:N[,mac=MAC][,link=down]]... "
 	      "[--rng]\n"
@@ -214,6 +216,7 @@ static int parse_restore_option(int opt, const char *arg, struct err **e)
 	case OPT_DISK:
 	case OPT_NET:
 	case OPT_HUGEPAGES:
+	case OPT_BALLOON:
 	case OPT_RNG:
 	case OPT_VIRTIO_CONSOLE:
 		for (const struct option *o = options; o->name; o++)
@@ -263,6 +266,8 @@ static int parse_option(int opt, const char *arg, struct vm_config *c,
 		return c->hugepages = 1, 0;
 	case OPT_NO_MEM_MERGE:
 		return c->no_mem_merge = true, 0;
+	case OPT_BALLOON:
+		return c->balloon = true, 0;
 	case OPT_RNG:
 		return c->virtio_rng = 1, 0;
 	case OPT_VIRTIO_CONSOLE:

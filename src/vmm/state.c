@@ -329,6 +329,8 @@ static int same_machine(const struct vm_config *c, const struct vm_config *s,
 		what = "the rng device";
 	else if (!c->virtio_console != !s->virtio_console)
 		what = "the virtio console";
+	else if (c->balloon != s->balloon)
+		what = "the balloon device";
 	for (unsigned i = 0; !what && i < c->n_disks; i++)
 		if (c->disks[i].readonly != s->disks[i].readonly ||
 		    c->disks[i].format != s->disks[i].format)

@@ -99,6 +99,7 @@ struct vm {
 	unsigned next_irq;
 	struct virtio_dev *virtio[VM_MAX_VIRTIO];
 	struct virtio_dev *vconsole; /* takes console input when present */
+	struct virtio_dev *balloon;  /* the virtio-balloon, or NULL */
 	unsigned n_virtio;
 
 	/* Stopping: the first request wins. */

@@ -85,10 +85,12 @@ struct vm_config {
 	struct config_disk disks[CONFIG_MAX_DISKS];
 	unsigned n_nets;
 	struct config_net nets[CONFIG_MAX_NETS];
-	int virtio_rng;	    /* add a virtio-rng device */
-	int virtio_console; /* add a virtio-console device */
-	int paused;	    /* vCPUs held before their first run (QEMU's -S)
-			     * until the control socket's "resume" */
+	int virtio_rng;	      /* add a virtio-rng device */
+	int virtio_console;   /* add a virtio-console device */
+	bool balloon;	      /* add a virtio-balloon device */
+	bool balloon_deflate; /* ... that may deflate when the guest is OOM */
+	int paused;	      /* vCPUs held before their first run (QEMU's -S)
+			       * until the control socket's "resume" */
 	struct sandbox_opts sandbox;
 	struct vm_host host;
 	/* --restore: the checked state file and its memory (state.h); the

@@ -240,6 +240,10 @@ static int json_key(const char *key, json_object *v, struct vm_config *c,
 		return c->no_mem_merge = !json_object_get_boolean(v), 0;
 	if (streq(key, "rng"))
 		return c->virtio_rng = json_object_get_boolean(v), 0;
+	if (streq(key, "balloon"))
+		return c->balloon = json_object_get_boolean(v), 0;
+	if (streq(key, "balloon_deflate_on_oom"))
+		return c->balloon_deflate = json_object_get_boolean(v), 0;
 	if (streq(key, "virtio_console"))
 		return c->virtio_console = json_object_get_boolean(v), 0;
 	if (streq(key, "paused")) {
@@ -364,6 +368,13 @@ char *config_to_json(const struct vm_config *c)
 			       json_object_new_boolean(c->virtio_rng));
 	json_object_object_add(o, "virtio_console",
 			       json_object_new_boolean(c->virtio_console));
+	if (c->balloon) {
+		json_object_object_add(o, "balloon",
+				       json_object_new_boolean(true));
+		json_object_object_add(
+			o, "balloon_deflate_on_oom",
+			json_object_new_boolean(c->balloon_deflate));
+	}
 	a = json_object_new_array();
 	for (unsigned i = 0; i < c->n_disks; i++)
 		json_object_array_add(a, disk_json(&c->disks[i]));

@@ -36,6 +36,11 @@ int virtio_devices_create(struct vm *vm, struct err **e)
 	}
 	if (c->virtio_rng && add(vm, virtio_rng_create(vm, e)) < 0)
 		return -EIO;
+	if (c->balloon) {
+		vm->balloon = virtio_balloon_create(vm, c->balloon_deflate, e);
+		if (add(vm, vm->balloon) < 0)
+			return -EIO;
+	}
 	return 0;
 }
 
@@ -45,4 +50,5 @@ void virtio_devices_destroy(struct vm *vm)
 		virtio_dev_destroy(vm->virtio[i]);
 	vm->n_virtio = 0;
 	vm->vconsole = NULL;
+	vm->balloon = NULL;
 }

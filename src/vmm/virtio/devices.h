@@ -70,4 +70,33 @@ bool virtio_net_has_mac(const struct virtio_dev *d, const uint8_t mac[6]);
 void virtio_net_set_link(struct virtio_dev *d, bool up);
 bool virtio_net_link_up(const struct virtio_dev *d);
 
+/* What a guest's balloon driver reported last (virtio 5.5.6.3 tags:
+ * 0 swap-in ... 4 free, 5 total, 6 available, 7 caches, ...); bit N of
+ * @present says tag N was given. */
+struct virtio_balloon_stats {
+	uint64_t value[16];
+	uint32_t present;
+	uint64_t updates; /* how many reports so far */
+};
+
+/* A balloon's state, in bytes of guest RAM. */
+struct virtio_balloon_info {
+	uint64_t ram;	 /* the guest's RAM */
+	uint64_t target; /* what the host asked it to keep */
+	uint64_t actual; /* what it keeps: RAM less what it gave */
+	struct virtio_balloon_stats stats;
+	uint64_t bad_pages; /* page numbers outside RAM it named */
+};
+
+/* virtio-balloon (virtio/balloon.c); @deflate_on_oom offers the guest
+ * to take pages back when it runs out of memory. */
+struct virtio_dev *virtio_balloon_create(struct vm *vm, bool deflate_on_oom,
+					 struct err **e);
+/* Asks the guest to keep @bytes of its RAM (setmem). Any thread. */
+int virtio_balloon_set_target(struct virtio_dev *d, uint64_t bytes,
+			      struct err **e);
+/* The balloon's state; asks the guest for fresh statistics. Any
+ * thread. */
+void virtio_balloon_info(struct virtio_dev *d, struct virtio_balloon_info *out);
+
 #endif

@@ -37,6 +37,7 @@ struct state_sec;
 #define VIRTIO_ID_BLOCK	  2
 #define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_RNG	  4
+#define VIRTIO_ID_BALLOON 5
 
 #define VIRTIO_F_VERSION_1 (1ULL << 32)
 

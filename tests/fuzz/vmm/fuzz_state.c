@@ -24,7 +24,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_MEM (64ULL << 20)
-#define N_DEVS	 4
+#define N_DEVS	 5
 
 static struct vm *vm;
 static struct virtio_dev *devs[N_DEVS];
@@ -58,6 +58,7 @@ static void fuzz_init(void)
 	devs[1] = virtio_console_create(vm, -1, NULL);
 	devs[2] = virtio_rng_create(vm, NULL);
 	devs[3] = virtio_net_create_fd(vm, pair[0], "fuzz", mac, NULL);
+	devs[4] = virtio_balloon_create(vm, false, NULL);
 	close(pair[1]);
 	if (!vm->serial || !vm->i8042 || !vm->rtc || !vm->pm || !vm->boottimer)
 		abort();

@@ -3,8 +3,9 @@
  * libFuzzer target for the virtio device models: random MMIO register
  * writes and reads, random guest memory (so random rings and descriptor
  * chains) and queue notifications, on virtio-rng, virtio-console and
- * virtio-blk (on a raw image in a memfd) and virtio-net (on a socket
- * pair standing in for the tap), without KVM. Anything but a
+ * virtio-blk (on a raw image in a memfd), virtio-net (on a socket
+ * pair standing in for the tap) and virtio-balloon (page numbers,
+ * statistics, reported ranges), without KVM. Anything but a
  * clean return is a bug: a crash, a sanitizer report, a hang.
  *
  * Input: a sequence of operations, each one opcode byte then arguments:
@@ -29,7 +30,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_MEM (16ULL << 20)
-#define N_DEVS	 4
+#define N_DEVS	 5
 
 static struct vm *vm;
 static struct virtio_dev *devs[N_DEVS];
@@ -59,6 +60,7 @@ static void fuzz_init(void)
 		abort();
 	tap_peer = pair[1];
 	devs[3] = virtio_net_create_fd(vm, pair[0], "fuzz", mac, NULL);
+	devs[4] = virtio_balloon_create(vm, true, NULL);
 	for (int i = 0; i < N_DEVS; i++) {
 		if (!devs[i])
 			abort();
