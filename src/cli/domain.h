@@ -31,6 +31,8 @@ int cmd_edit(const struct cli_args *a);
 int cmd_install(int argc, char **argv);
 /* nido clone (domain-clone.c): virt-clone's options. */
 int cmd_clone(int argc, char **argv);
+/* setmem, dommemstat (domain-mem.c). */
+extern const struct cli_command mem_commands[];
 
 /*
  * Connects the terminal to @name's serial console through the daemon

@@ -102,6 +102,7 @@ const struct cli_command *const cli_tables[] = {
 	network_commands,
 	agent_commands,
 	save_commands,	      /* domain-save.c */
+	mem_commands,	      /* domain-mem.c */
 	exec_commands,	      /* exec.c: containers */
 	ct_template_commands, /* ct-template.c */
 	pool_commands,

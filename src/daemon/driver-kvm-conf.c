@@ -224,11 +224,11 @@ static int check_rngs(const struct domain_def *d, struct xml_warnings *w,
 static int check_machine(const struct domain_def *d, struct err **e)
 {
 	const struct domain_hw *hw = &d->hw;
-	const char *what = hw->n_controllers		   ? "<controller>"
-			   : hw->balloon == BALLOON_VIRTIO ? "<memballoon>"
-			   : hw->watchdog		   ? "<watchdog>"
-			   : hw->panic			   ? "<panic>"
-			   : hw->bootmenu		   ? "<bootmenu>"
+	const char *what = hw->n_controllers	 ? "<controller>"
+			   : hw->balloon_pci.set ? "<memballoon><address>"
+			   : hw->watchdog	 ? "<watchdog>"
+			   : hw->panic		 ? "<panic>"
+			   : hw->bootmenu	 ? "<bootmenu>"
 			   : hw->clock == CLOCK_LOCALTIME
 				   ? "<clock offset='localtime'>"
 				   : domain_hw_qemu_only(d);

@@ -121,6 +121,7 @@ struct kvm_vm {
 	int restore_fd;	       /* the save file, while it starts from it */
 	uint64_t restore_data; /* its data offset */
 	bool restore_lazy;     /* map RAM from it rather than copy */
+	uint64_t setmem_kib;   /* a setmem in flight: its target */
 };
 
 /* A "stats" call to nido-vmm for a domstats reply that waits for it. */
@@ -389,6 +390,15 @@ static struct json_object *vmm_config(const struct domain_def *def,
 	json_object_object_add(c, "disks", disks);
 	json_object_object_add(c, "nets", nets);
 	json_object_object_add(c, "rng", json_object_new_boolean(def->n_rngs));
+	/* libvirt's default: a virtio balloon unless <memballoon
+	 * model='none'> */
+	if (def->hw.balloon != BALLOON_NONE) {
+		json_object_object_add(c, "balloon",
+				       json_object_new_boolean(true));
+		if (def->hw.balloon_autodeflate == DOMAIN_TRISTATE_ON)
+			json_object_object_add(c, "balloon_deflate_on_oom",
+					       json_object_new_boolean(true));
+	}
 	/* <memoryBacking>: RAM offered to KSM unless <nosharepages/> */
 	if (def->hw.mem.hugepages)
 		json_object_object_add(c, "hugepages",
@@ -1439,16 +1449,51 @@ static void add_vcpus(struct json_object *out, struct json_object *vcpus)
 	}
 }
 
+/*
+ * The balloon as libvirt names it for domstats --balloon (KiB, and the
+ * guest's own figures as its driver last reported them).
+ */
+static void add_balloon(struct json_object *out, struct json_object *b)
+{
+	static const char *const kib[] = {"swap_in", "swap_out",
+					  "unused",  "available",
+					  "usable",  "disk_caches"};
+	struct json_object *st = NULL, *v;
+	int64_t n;
+
+	if (json_get_int64_opt(b, "actual", &n, NULL) > 0)
+		json_object_object_add(out, "balloon.current",
+				       json_object_new_int64(n / 1024));
+	if (!json_object_object_get_ex(b, "stats", &st) ||
+	    !json_object_is_type(st, json_type_object))
+		return;
+	json_object_object_foreach (st, k, val) {
+		_cleanup_free_ char *key = xasprintf("balloon.%s", k);
+		bool in_kib = false;
+
+		if (!json_object_is_type(val, json_type_int))
+			continue;
+		for (size_t i = 0; i < ARRAY_SIZE(kib); i++)
+			in_kib |= streq(k, kib[i]);
+		n = json_object_get_int64(val);
+		v = json_object_new_int64(in_kib ? n / 1024 : n);
+		json_object_object_add(out, key, v);
+	}
+}
+
 static void on_stats_reply(void *opaque, int r, struct json_object *reply,
 			   const struct err *e)
 {
 	struct stats_part *p = opaque;
-	struct json_object *vcpus = NULL;
+	struct json_object *vcpus = NULL, *b = NULL;
 
 	if (r == 0) {
 		add_scalars(p->out, "vmm.", reply);
 		if (json_get_array_opt(reply, "vcpus", &vcpus, NULL) > 0)
 			add_vcpus(p->out, vcpus);
+		if (json_object_object_get_ex(reply, "balloon", &b) &&
+		    json_object_is_type(b, json_type_object))
+			add_balloon(p->out, b);
 	} else {
 		log_debug("domain '%s': stats: %s", p->vm->dom->def->name,
 			  err_msg(e));
@@ -1658,6 +1703,44 @@ static int kvm_save(struct daemon *dmn, struct domain *dom, int fd,
 	return RPC_DEFERRED;
 }
 
+/* The balloon took its new target: the live definition says it. */
+static int setmem_sent(struct kvm_vm *vm, struct json_object *reply,
+		       struct json_object **result, struct err **e)
+{
+	_cleanup_err_ struct err *why = NULL;
+
+	(void)reply, (void)result, (void)e;
+	vm->dom->def->current_memory_kib = vm->setmem_kib;
+	if (store_live_save(&vm->dmn->store, &domain_kind, vm->dom->def, &why) <
+	    0)
+		log_warn("domain '%s': %s", vm->dom->def->name, err_msg(why));
+	return 0;
+}
+
+/* virsh setmem --live: nido-vmm's balloon asks the guest (docs/vmm.md,
+ * "Balloon"). */
+static int kvm_setmem(struct daemon *dmn, struct domain *dom, uint64_t kib,
+		      struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+	_cleanup_json_ struct json_object *args = json_object_new_object();
+
+	if (vm->starting || vm->saving)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is starting or saving");
+	json_object_object_add(args, "target",
+			       json_object_new_int64((int64_t)(kib * 1024)));
+	vm->req = vmm_call_start_args(dmn->loop, vm->api, "balloon", args,
+				      CONTROL_TIMEOUT_MS, on_control_reply, vm,
+				      e);
+	if (!vm->req)
+		return err_code(*e);
+	vm->setmem_kib = kib;
+	vm->answered = setmem_sent;
+	vm->answer_failures = false;
+	return RPC_DEFERRED;
+}
+
 /* domjobinfo: a save or a restore in progress, without figures (nido-vmm
  * answers no request while it writes). */
 static int kvm_jobinfo(struct daemon *dmn, struct domain *dom,
@@ -1700,5 +1783,6 @@ const struct driver_ops driver_kvm = {
 	.save = kvm_save,
 	.restore = kvm_restore,
 	.jobinfo = kvm_jobinfo,
+	.setmem = kvm_setmem,
 	.release = kvm_release,
 };

@@ -62,6 +62,7 @@ struct qemu_vm {
 	bool link_up;
 	/* blkdeviotune --live while block_set_io_throttle is on its way */
 	size_t tune_disk;
+	uint64_t setmem_kib; /* a setmem in flight: its target */
 	uint64_t tune_v[6];
 	struct qemu_agent *agent; /* the guest agent's channel; NULL: none */
 	/* save: the file QEMU's state goes to; restore: where it comes

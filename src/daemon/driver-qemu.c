@@ -1251,6 +1251,31 @@ static int qemu_iotune(struct daemon *dmn, struct domain *dom, size_t disk,
 	return r < 0 ? r : RPC_DEFERRED;
 }
 
+/* The balloon took its new target: the live definition says it. */
+static void setmem_sent(struct qemu_vm *vm)
+{
+	_cleanup_err_ struct err *why = NULL;
+
+	vm->dom->def->current_memory_kib = vm->setmem_kib;
+	if (store_live_save(&vm->dmn->store, &domain_kind, vm->dom->def, &why) <
+	    0)
+		log_warn("domain '%s': %s", vm->dom->def->name, err_msg(why));
+}
+
+/* virsh setmem --live: QMP's balloon (bytes). */
+static int qemu_setmem(struct daemon *dmn, struct domain *dom, uint64_t kib,
+		       struct err **e)
+{
+	struct qemu_vm *vm = vm_of(dom);
+	_cleanup_json_ struct json_object *args = json_object_new_object();
+
+	(void)dmn;
+	json_object_object_add(args, "value",
+			       json_object_new_int64((int64_t)(kib * 1024)));
+	vm->setmem_kib = kib;
+	return control_args(vm, "balloon", args, setmem_sent, e);
+}
+
 static void shutdown_sent(struct qemu_vm *vm)
 {
 	vm->shutting_down = true;
@@ -1497,6 +1522,7 @@ const struct driver_ops driver_qemu = {
 	.screenshot = qemu_screenshot,
 	.set_link = qemu_set_link,
 	.iotune = qemu_iotune,
+	.setmem = qemu_setmem,
 	.agent = qemu_agent,
 	.save = qemu_save,
 	.jobinfo = qemu_jobinfo,

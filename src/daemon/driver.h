@@ -150,6 +150,13 @@ struct driver_ops {
 	int (*jobinfo)(struct daemon *dmn, struct domain *dom,
 		       struct json_object *out, void (*done)(void *opaque),
 		       void *opaque, struct err **e);
+	/*
+	 * virsh setmem --live: asks the guest's balloon to keep @kib of its
+	 * RAM; the live definition's <currentMemory> follows once asked.
+	 * RPC_DEFERRED until the engine took it. NULL: no balloon.
+	 */
+	int (*setmem)(struct daemon *dmn, struct domain *dom, uint64_t kib,
+		      struct err **e);
 	/* Frees dom->priv without stopping anything (daemon exit). */
 	void (*release)(struct daemon *dmn, struct domain *dom);
 };

@@ -1091,6 +1091,60 @@ static int iotune_live(struct daemon *dmn, struct domain *dom, int i,
 }
 
 /*
+ * virsh setmem: the guest's current memory, at most <memory>: --live
+ * through the driver's balloon, --config in the persistent definition
+ * (libvirt's rules: neither is the domain's present state).
+ */
+static int m_setmem(void *opaque, struct json_object *params,
+		    struct json_object **result, struct err **e)
+{
+	struct daemon *dmn = opaque;
+	struct domain *dom = param_domain(dmn, params, e);
+	struct domain_def *def;
+	bool live, config;
+	int64_t kib;
+	int r = 0;
+
+	(void)result;
+	if (!dom || json_get_int64(params, "memory_kib", &kib, e) < 0 ||
+	    iotune_scope(dom, params, &live, &config, e) < 0)
+		return err_code(*e);
+	if (kib <= 0 || (uint64_t)kib > dom->def->memory_kib)
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"memory %" PRId64 " KiB: it must be positive "
+				"and at most the domain's maximum (%" PRIu64
+				" KiB)",
+				kib, dom->def->memory_kib);
+	if (live && !dom->drv->setmem)
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"the %s driver cannot change a running "
+				"domain's memory",
+				dom->drv->name);
+	if (live && need_idle(dom, e) < 0)
+		return err_code(*e);
+	if (live && dom->def->hw.balloon == BALLOON_NONE)
+		return err_setk(e, ERR_OPERATION_INVALID, ENOTSUP,
+				"domain '%s' has no balloon device "
+				"(<memballoon model='none'>)",
+				dom->def->name);
+	if (config) {
+		if (!(def = domain_config_copy(dom, e)))
+			return err_code(*e);
+		def->current_memory_kib = (uint64_t)kib;
+		if (domain_config_save(dmn, def, e) < 0)
+			return err_code(*e);
+	}
+	if (live) {
+		/* the driver writes the live definition's <currentMemory> */
+		if (domain_live_split(dom, e) < 0)
+			return err_code(*e);
+		r = dom->drv->setmem(dmn, dom, (uint64_t)kib, e);
+		r = job_wait(dmn, dom, r, NULL);
+	}
+	return r;
+}
+
+/*
  * virsh blkdeviotune: the limits of "device" (a disk's target or
  * source) of "domain". With "iotune" {NAME: N, ...} (the six of
  * domain_iotune_names) sets them, in the "live" domain, its "config"
@@ -1305,6 +1359,7 @@ const struct rpc_method domain_methods[] = {
 	{"domain.iflist", m_iflist, RPC_READ_ONLY},
 	{"domain.tune", m_tune, RPC_READ_ONLY},
 	{"domain.blkdeviotune", m_blkdeviotune},
+	{"domain.setmem", m_setmem},
 	{"domain.stats", m_stats, RPC_READ_ONLY},
 	{"domain.console", m_console},
 	{"domain.open_console", console_m_open, 0},

@@ -412,6 +412,12 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 		    u64(atomic_load(&vm->stats.unhandled_pio)));
 		put(r, "unhandled_mmio",
 		    u64(atomic_load(&vm->stats.unhandled_mmio)));
+		if (vm->balloon) {
+			json_object *b = json_object_new_object();
+
+			balloon_info(vm, b);
+			put(r, "balloon", b);
+		}
 	} else if (streq(cmd, "set-link")) {
 		return set_link(vm, req, r);
 	} else if (streq(cmd, "save")) {

@@ -54,7 +54,7 @@ for d in alpha alpine beta; do
 	domain_xml "$d" /nonexistent/vmlinuz >"$tmp/$d.xml"
 	"$NIDO" define "$tmp/$d.xml" >/dev/null
 done
-t_out "a verb prefix" "$(printf 'domblklist\ndomdisplay\ndomfsfreeze\ndomfsthaw\ndomid\ndomif-getlink\ndomif-setlink\ndomifaddr\ndomiflist\ndomifstat\ndominfo\ndomjobinfo\ndomname\ndomstate\ndomstats\ndomuuid')" \
+t_out "a verb prefix" "$(printf 'domblklist\ndomdisplay\ndomfsfreeze\ndomfsthaw\ndomid\ndomif-getlink\ndomif-setlink\ndomifaddr\ndomiflist\ndomifstat\ndominfo\ndomjobinfo\ndommemstat\ndomname\ndomstate\ndomstats\ndomuuid')" \
 	complete_words "$NIDO" dom
 t_out "an option prefix" "$(printf -- '--state-other\n--state-paused\n--state-running\n--state-shutoff')" \
 	complete_words "$NIDO" list --st
