@@ -27,6 +27,11 @@ const struct block_driver *block_driver_find(const char *name)
 	return NULL;
 }
 
+bool block_format_known(const char *name)
+{
+	return block_driver_find(name) != NULL;
+}
+
 static const struct block_driver *probe(int fd)
 {
 	uint8_t buf[512] = {0};

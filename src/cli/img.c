@@ -238,48 +238,110 @@ static int refuse_unformatted_backing(const char *path,
 	return 1;
 }
 
+/* The format @path probes as, "" when it cannot be opened. */
+static const char *probed_format(const char *path)
+{
+	_cleanup_block_ struct block *b = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	static char fmt[16];
+
+	fmt[0] = 0;
+	if (block_open(path, NULL, BLOCK_OPEN_NO_BACKING | BLOCK_OPEN_SHARE_RW,
+		       &b, &e) == 0)
+		snprintf(fmt, sizeof(fmt), "%s", block_format(b));
+	return fmt;
+}
+
+/*
+ * What qemu-img checks before it prints "Formatting": a raw image takes
+ * no backing file, and a backing file opened (unless -u) gives the size
+ * when none was given. Its messages, the image's name first. Returns 0,
+ * or 1 when refused (printed).
+ */
+static int check_backing(const char *path, struct img_create_opts *o,
+			 bool has_size)
+{
+	_cleanup_block_ struct block *bb = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *full = NULL;
+	const char *slash = strrchr(path, '/');
+
+	if (o->backing && !streq(o->format, "qcow2")) {
+		img_error("%s: Backing file not supported for file format '%s'",
+			  path, o->format);
+		return 1;
+	}
+	if (!o->backing || o->unsafe_backing)
+		return 0;
+	full = o->backing[0] == '/' || !slash
+		       ? xstrdup(o->backing)
+		       : xasprintf("%.*s/%s", (int)(slash - path), path,
+				   o->backing);
+	if (block_open(full, o->backing_fmt, BLOCK_OPEN_SHARE_RW, &bb, &e) <
+	    0) {
+		if (err_code(e) == -ENOENT || err_code(e) == -EACCES)
+			img_error("%s: Could not open '%s': %s", path,
+				  o->backing, strerror(-err_code(e)));
+		else if (!streq(probed_format(full), o->backing_fmt))
+			img_error("%s: Image is not in %s format", path,
+				  o->backing_fmt);
+		else
+			img_error("%s: %s", path, err_msg(e));
+		fprintf(stderr, "Could not open backing image.\n");
+		return 1;
+	}
+	if (!has_size)
+		o->size = block_size(bb);
+	return 0;
+}
+
+/* Parses create's command line into @o; returns 0, or the exit status. */
+static int create_args(int argc, char **argv, struct img_create_opts *o,
+		       char **opts, bool *quiet)
+{
+	int c;
+
+	optind = 1;
+	while ((c = getopt(argc, argv, "f:b:F:o:qu")) != -1) {
+		if (c == 'f')
+			o->format = optarg;
+		else if (c == 'b')
+			o->backing = optarg;
+		else if (c == 'F')
+			o->backing_fmt = optarg;
+		else if (c == 'o') {
+			free(*opts);
+			*opts = xstrdup(optarg);
+		} else if (c == 'q')
+			*quiet = true;
+		else if (c == 'u')
+			o->unsafe_backing = true;
+		else
+			return 1;
+	}
+	return 0;
+}
+
 static int cmd_create(int argc, char **argv)
 {
 	struct img_create_opts o = {.format = "raw"};
 	_cleanup_err_ struct err *e = NULL;
 	_cleanup_free_ char *opts = NULL;
-	bool quiet = false;
-	int c;
+	bool quiet = false, has_size;
+	const char *path;
+	int r = create_args(argc, argv, &o, &opts, &quiet);
 
-	optind = 1;
-	while ((c = getopt(argc, argv, "f:b:F:o:qu")) != -1) {
-		switch (c) {
-		case 'f':
-			o.format = optarg;
-			break;
-		case 'b':
-			o.backing = optarg;
-			break;
-		case 'F':
-			o.backing_fmt = optarg;
-			break;
-		case 'o':
-			free(opts);
-			opts = xstrdup(optarg);
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		case 'u':
-			o.unsafe_backing = true;
-			break;
-		default:
-			return 1;
-		}
-	}
+	if (r)
+		return r;
 	if (opts) {
-		int r = img_parse_create_opts(opts, &o);
-
+		r = img_parse_create_opts(opts, &o);
 		if (r < 0)
 			return r == -ECANCELED ? 0 : 1;
 	}
 	if (optind >= argc)
 		return img_error("Expecting image file name"), 1;
+	path = argv[optind];
+	has_size = optind + 1 < argc || o.size;
 	if (optind + 1 < argc && img_parse_size(argv[optind + 1], &o.size)) {
 		img_error("Invalid image size specified. You may use k, M, G, "
 			  "T, P or E suffixes for");
@@ -287,13 +349,22 @@ static int cmd_create(int argc, char **argv)
 				"terabytes, petabytes and exabytes.\n");
 		return 1;
 	}
-	if (refuse_unformatted_backing(argv[optind], &o))
+	if (refuse_unformatted_backing(path, &o) ||
+	    check_backing(path, &o, has_size))
 		return 1;
-	if (optind + 1 >= argc && (!o.backing || o.unsafe_backing))
-		return img_error("Image creation needs a size parameter"), 1;
+	if (!has_size && (!o.backing || o.unsafe_backing))
+		return img_error("%s: Image creation needs a size parameter",
+				 path),
+		       1;
 	if (!quiet)
-		print_formatting(argv[optind], &o, o.size);
-	if (img_create(argv[optind], &o, &e) < 0) {
+		print_formatting(path, &o, o.size);
+	fflush(stdout);
+	if (o.backing_fmt && !block_format_known(o.backing_fmt))
+		return img_error("%s: Parameter 'backing-fmt' does not accept "
+				 "value '%s'",
+				 path, o.backing_fmt),
+		       1;
+	if (img_create(path, &o, &e) < 0) {
 		img_error("%s", err_msg(e));
 		return 1;
 	}

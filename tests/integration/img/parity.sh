@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Issue 14, nido img beside qemu-img 7.2: each case runs both tools on
+# the same input and compares what they print and how they exit.
+. "$(dirname "$0")/lib.sh"
+have_qemu || { echo "1..0 # SKIP qemu-utils not installed"; exit 0; }
+
+# same DESC VERB ARGS...: qemu-img and nido img print the same (stdout
+# and stderr, "qemu-img: " read as "nido img: ") and exit the same. The
+# word Q in ARGS is q.img for qemu-img and n.img for nido; both are
+# removed first, and compared with qemu-img info afterwards when made.
+same() {
+	local desc=$1 want got rcq rcn qa=() na=() a
+	shift
+	for a; do qa+=("${a//Q/q.img}") na+=("${a//Q/n.img}"); done
+	rm -f q.img n.img
+	want=$(qemu-img "${qa[@]}" 2>&1)
+	rcq=$?
+	got=$("$N" img "${na[@]}" 2>&1)
+	rcn=$?
+	want=${want//qemu-img: /nido img: }
+	want=${want//q.img/n.img}
+	if [ "$rcq" != "$rcn" ] || [ "$got" != "$want" ]; then
+		not_ok "$desc (qemu-img $rcq, nido $rcn)"
+		diff <(echo "$want") <(echo "$got") | head -20 | sed 's/^/# /'
+	elif [ "$(test -e q.img; echo $?)" != "$(test -e n.img; echo $?)" ]; then
+		not_ok "$desc (one tool left an image, the other not)"
+	elif [ -e q.img ] && ! diff <(qemu-img info -U q.img | grep -v '^image:\|^disk size:') \
+		<(qemu-img info -U n.img | grep -v '^image:\|^disk size:') >/dev/null; then
+		not_ok "$desc (the images differ)"
+	else
+		ok "$desc"
+	fi
+}
+
+# ---- create -u ----
+qemu-img create -q -f qcow2 base.qcow2 2M
+qemu-img create -q -f raw base.raw 3M
+same "create -u -b MISSING -F, no size: refused, name first" \
+	create -f qcow2 -u -b none.qcow2 -F qcow2 Q
+same "create -u -b EXISTING -F, no size: refused (not opened)" \
+	create -f qcow2 -u -b base.qcow2 -F qcow2 Q
+same "create -u -b MISSING -F with a size: made, not opened" \
+	create -f qcow2 -u -b none.qcow2 -F qcow2 Q 1M
+same "create -u, size from -o size=" \
+	create -f qcow2 -u -o size=1M -b none -F raw Q
+same "create -u -b with a format nido cannot read (vmdk): recorded" \
+	create -f qcow2 -u -b none -F vmdk Q 1M
+same "create -u -b with an unknown format: refused after Formatting" \
+	create -f qcow2 -u -b none -F bogus Q 1M
+same "create -b MISSING (no -u): could not open backing image" \
+	create -f qcow2 -b none.qcow2 -F qcow2 Q 1M
+same "create -b RAW -F qcow2: not in qcow2 format" \
+	create -f qcow2 -b base.raw -F qcow2 Q
+same "create -b RAW -F raw: the size taken from it, printed" \
+	create -f qcow2 -b base.raw -F raw Q
+same "create -f raw -u -b: raw takes no backing file" \
+	create -f raw -u -b none -F raw Q 1M
+
+done_testing
