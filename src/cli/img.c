@@ -51,7 +51,16 @@ struct block *img_open(const char *path, const char *fmt, unsigned flags)
 	flags &= ~IMG_OPEN_SHARE_BACKING;
 
 	if (block_open(path, fmt, flags, &b, &e) < 0) {
-		img_error("Could not open '%s': %s", path, err_msg(e));
+		_cleanup_free_ char *plain = xasprintf("opening '%s': %s", path,
+						       strerror(-err_code(e)));
+
+		/* the image itself missing or closed to us: qemu-img's words */
+		if (streq(err_msg(e), plain))
+			img_error(
+				"Could not open '%s': Could not open '%s': %s",
+				path, path, strerror(-err_code(e)));
+		else
+			img_error("Could not open '%s': %s", path, err_msg(e));
 		return NULL;
 	}
 	return b;

@@ -56,4 +56,36 @@ same "create -b RAW -F raw: the size taken from it, printed" \
 same "create -f raw -u -b: raw takes no backing file" \
 	create -f raw -u -b none -F raw Q 1M
 
+# ---- compare -s ----
+qio() { qemu-io -f "$1" -c "$3" "$2" >/dev/null; }
+mk() { qemu-img create -q -f "$1" "$2" "$3"; }
+mk qcow2 a.qcow2 1M && qio qcow2 a.qcow2 'write -P 1 0 64k' && qio qcow2 a.qcow2 'write -P 1 512k 64k'
+mk qcow2 b.qcow2 1M && qio qcow2 b.qcow2 'write -P 1 512k 64k' && qio qcow2 b.qcow2 'write -P 1 0 64k'
+mk raw a.raw 1M && qio raw a.raw 'write -P 1 0 64k' && qio raw a.raw 'write -P 1 512k 64k'
+cp a.qcow2 c.qcow2 && qio qcow2 c.qcow2 'write -P 0 960k 64k'
+cp a.qcow2 d.qcow2 && qio qcow2 d.qcow2 'write -P 2 0 512'
+mk qcow2 z.qcow2 1M && qio qcow2 z.qcow2 'write -z 0 64k'
+mk qcow2 e.qcow2 1M
+mk raw e.raw 1M
+mk qcow2 big.qcow2 2M
+qemu-img create -q -f qcow2 -b a.qcow2 -F qcow2 ov.qcow2
+qemu-img create -q -f qcow2 -o preallocation=metadata pm.qcow2 1M
+qemu-img create -q -f qcow2 -o preallocation=full pf.qcow2 1M
+mk qcow2 fz.qcow2 1M && qio qcow2 fz.qcow2 'write -P 0 0 1M'
+qemu-img convert -c -O qcow2 a.qcow2 comp.qcow2
+mk qcow2 g1.qcow2 2G && qio qcow2 g1.qcow2 'write -P 3 1500M 64k'
+mk qcow2 g2.qcow2 2G && qio qcow2 g2.qcow2 'write -P 3 2047M 64k'
+mk qcow2 g3.qcow2 2G && qio qcow2 g3.qcow2 'write -z 1G 64k'
+mk raw g.raw 2G
+for pair in "a.qcow2 b.qcow2" "a.qcow2 a.raw" "a.qcow2 c.qcow2" "a.qcow2 d.qcow2" \
+	"e.qcow2 z.qcow2" "e.qcow2 e.raw" "e.qcow2 big.qcow2" "a.qcow2 ov.qcow2" \
+	"ov.qcow2 a.qcow2" "pm.qcow2 pf.qcow2" "pf.qcow2 fz.qcow2" "pm.qcow2 e.qcow2" \
+	"a.qcow2 comp.qcow2" "g1.qcow2 g2.qcow2" "g1.qcow2 g3.qcow2" "g1.qcow2 g.raw" \
+	"a.qcow2 missing.qcow2"; do
+	# shellcheck disable=SC2086 # two names
+	set -- $pair
+	same "compare -s $pair" compare -s "$@"
+	same "compare -s -q $pair: the exit status alone" compare -s -q "$@"
+done
+
 done_testing
