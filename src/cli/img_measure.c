@@ -82,8 +82,12 @@ static int measure(const struct img_create_opts *o, uint64_t size,
 	if (streq(o->format, "qcow2")) {
 		*req = qcow2_meta(size, cs, bits) + used;
 		*full = qcow2_meta(size, cs, bits) + ALIGN_UP(size, cs);
+		/* the data is allocated at creation: all of it is needed */
+		if (o->prealloc == IMG_PREALLOC_FALLOC ||
+		    o->prealloc == IMG_PREALLOC_FULL)
+			*req = *full;
 	} else if (streq(o->format, "raw")) {
-		*req = *full = size;
+		*req = *full = ALIGN_UP(size, 512); /* whole sectors */
 	} else {
 		return img_error("Format '%s' cannot be measured", o->format),
 		       -1;
@@ -159,7 +163,7 @@ int img_cmd_measure(int argc, char **argv)
 	/* qemu-img reports bitmaps for sources that can have them */
 	print_measure(req, full, json,
 		      b && streq(block_format(b), "qcow2") &&
-			      streq(o.format, "qcow2"));
+			      streq(o.format, "qcow2") && o.compat != 2);
 	return 0;
 }
 

@@ -88,4 +88,36 @@ for pair in "a.qcow2 b.qcow2" "a.qcow2 a.raw" "a.qcow2 c.qcow2" "a.qcow2 d.qcow2
 	same "compare -s -q $pair: the exit status alone" compare -s -q "$@"
 done
 
+# ---- measure -o preallocation= ----
+# qemu-img counts all the data as required when it is allocated at
+# creation (falloc, full); metadata only adds the tables.
+for fmt in qcow2 raw; do
+	for pre in off metadata falloc full; do
+		[ $fmt = raw ] && [ $pre = metadata ] && continue
+		for sz in 0 1 70000 1M 100M 10G 1T; do
+			same "measure -O $fmt -o preallocation=$pre --size $sz" \
+				measure -O $fmt -o preallocation=$pre --size $sz
+		done
+		for src in a.qcow2 pm.qcow2 comp.qcow2 g2.qcow2 a.raw; do
+			same "measure -O $fmt -o preallocation=$pre $src" \
+				measure -O $fmt -o preallocation=$pre "$src"
+		done
+	done
+done
+for o in cluster_size=512 cluster_size=2M refcount_bits=1 refcount_bits=64 compat=0.10; do
+	same "measure -o preallocation=full,$o --size 3G" \
+		measure -O qcow2 -o preallocation=full,$o --size 3G
+	same "measure --output=json -o preallocation=falloc,$o a.qcow2" \
+		measure --output=json -O qcow2 -o preallocation=falloc,$o a.qcow2
+done
+# what measure says is what create makes
+for pre in falloc full; do
+	for sz in 1M 100M; do
+		"$N" img create -q -f qcow2 -o preallocation=$pre m.qcow2 $sz
+		want=$("$N" img measure -O qcow2 -o preallocation=$pre --size $sz | head -1)
+		t "create -o preallocation=$pre $sz: the file is the size measure requires" \
+			test "required size: $(stat -c %s m.qcow2)" = "$want"
+	done
+done
+
 done_testing
