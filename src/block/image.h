@@ -104,7 +104,8 @@ struct img_check {
  * @fix asks for (@b must be open read-write with BLOCK_OPEN_CHECK).
  * Returns 0 when the check ran (its findings are in @res), -ENOTSUP
  * for formats without checks, or another -errno when it could not
- * complete (then res->report is NULL). Free res->report.
+ * complete (res->report then holds what was found before, or NULL).
+ * Free res->report.
  */
 int img_check(struct block *b, unsigned fix, struct img_check *res,
 	      struct err **e);
