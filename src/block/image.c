@@ -172,6 +172,19 @@ int img_set_backing(struct block *b, const char *name, const char *fmt,
 	return DISPATCH(b, set_backing, "backing files", name, fmt, e);
 }
 
+int img_amend(struct block *b, const struct img_amend_opts *o, struct err **e)
+{
+	if (!b->drv->amend)
+		return err_set(e, ENOTSUP,
+			       "Format driver '%s' does not support option "
+			       "amendment",
+			       b->drv->name);
+	if (b->read_only)
+		return err_set(e, EROFS, "'%s': image is open read-only",
+			       b->filename);
+	return DISPATCH(b, amend, "amend", o, e);
+}
+
 int img_make_empty(struct block *b, struct err **e)
 {
 	if (b->read_only)

@@ -110,6 +110,21 @@ struct img_check {
 int img_check(struct block *b, unsigned fix, struct img_check *res,
 	      struct err **e);
 
+/* What amend changes; fields left 0 (lazy_refcounts -1) stay as they are. */
+struct img_amend_opts {
+	int compat;	    /* 2 (0.10) or 3 (1.1) */
+	int lazy_refcounts; /* 0 off, 1 on, -1 unchanged */
+	int refcount_bits;  /* a power of two up to 64 */
+};
+
+/*
+ * Changes @b's format options in place as qemu-img amend does (qcow2):
+ * the compatibility level, lazy refcounts, the refcount width (the
+ * refcount structures rewritten). @b must be open read-write. Returns 0
+ * or -errno with @e filled (qemu-img's words where it refuses).
+ */
+int img_amend(struct block *b, const struct img_amend_opts *o, struct err **e);
+
 enum img_snapshot_op {
 	IMG_SNAPSHOT_CREATE,
 	IMG_SNAPSHOT_APPLY,

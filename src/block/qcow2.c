@@ -794,4 +794,5 @@ const struct block_driver block_qcow2 = {
 	.snapshot = qcow2_snapshot,
 	.snapshot_list = qcow2_snapshot_list,
 	.make_empty = qcow2_make_empty,
+	.amend = qcow2_amend,
 };

@@ -368,6 +368,11 @@ int qcow2_update_l1_refs(struct qcow2 *s, const uint64_t *l1, uint32_t l1_size,
 /* Sets COPIED exactly where the refcount is 1 in the active tree. */
 int qcow2_fix_copied(struct qcow2 *s, struct err **e);
 
+/* ---- qcow2-amend.c ---- */
+
+int qcow2_amend(struct block *b, const struct img_amend_opts *o,
+		struct err **e);
+
 /* ---- qcow2-check.c ---- */
 
 int qcow2_check(struct block *b, unsigned fix, struct img_check *res,

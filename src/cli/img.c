@@ -627,6 +627,7 @@ static const struct cli_command verbs[] = {
 	{"measure", img_cmd_measure, "size a conversion would need"},
 	{"compare", img_cmd_compare, "compare two images"},
 	{"bench", img_cmd_bench, "random I/O benchmark"},
+	{"amend", img_cmd_amend, "change the options of an image"},
 };
 
 /* qemu-img's help, for nido's verbs and options. */
@@ -638,6 +639,7 @@ static const char help_text[] =
 	"    '-V', '--version'    output version information and exit\n"
 	"\n"
 	"Command syntax:\n"
+	"  amend [-f fmt] [-p] [-q] [-t cache] -o options filename\n"
 	"  bench [-c count] [-d depth] [-f fmt] "
 	"[--flush-interval=flush_interval] "
 	"[-i aio] [-n] [--no-drain] [-o offset] [--pattern=pattern] [-q] "

@@ -16,6 +16,7 @@
 
 int cmd_img(int argc, char **argv);
 
+int img_cmd_amend(int argc, char **argv);
 int img_cmd_check(int argc, char **argv);
 int img_cmd_convert(int argc, char **argv);
 int img_cmd_resize(int argc, char **argv);

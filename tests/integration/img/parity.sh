@@ -9,20 +9,25 @@ have_qemu || { echo "1..0 # SKIP qemu-utils not installed"; exit 0; }
 # and stderr, "qemu-img: " read as "nido img: ") and exit the same. The
 # word Q in ARGS is q.img for qemu-img and n.img for nido; both are
 # removed first, and compared with qemu-img info afterwards when made.
-same() {
+same() { same_run "$@"; }
+# same_run: what same() checks, without removing the images first;
+# returns 1 when it reported a failure.
+same_run() {
 	local desc=$1 want got rcq rcn qa=() na=() a
 	shift
 	for a; do qa+=("${a//Q/q.img}") na+=("${a//Q/n.img}"); done
-	rm -f q.img n.img
+	[ "${qa[0]}" = amend ] || rm -f q.img n.img
 	want=$(qemu-img "${qa[@]}" 2>&1)
 	rcq=$?
 	got=$("$N" img "${na[@]}" 2>&1)
 	rcn=$?
 	want=${want//qemu-img: /nido img: }
+	want=${want//\'qemu-img /\'nido img }
 	want=${want//q.img/n.img}
 	if [ "$rcq" != "$rcn" ] || [ "$got" != "$want" ]; then
 		not_ok "$desc (qemu-img $rcq, nido $rcn)"
 		diff <(echo "$want") <(echo "$got") | head -20 | sed 's/^/# /'
+		return 1
 	elif [ "$(test -e q.img; echo $?)" != "$(test -e n.img; echo $?)" ]; then
 		not_ok "$desc (one tool left an image, the other not)"
 	elif [ -e q.img ] && ! diff <(qemu-img info -U q.img | grep -v '^image:\|^disk size:') \
@@ -169,5 +174,66 @@ cp er.qcow2 n.img
 t_rc "check -r all, refcount 0 in use: repaired" 0 "$N" img check -r all n.img
 t "check -r all, refcount 0 in use: qemu-img finds it clean, data kept" bash -c "
 	qcheck n.img && qemu-io -c 'read -P 1 0 128k' n.img | grep -q 'read 131072'"
+
+# ---- amend ----
+# amend_same IMG ARGS...: both tools amend a copy of IMG; same output and
+# status, qemu-img check clean, the same qemu-img info, the same data in
+# the image and in each internal snapshot.
+amend_same() {
+	local img=$1 desc="amend ${*:2} $1" a b sn bad=
+	shift
+	cp "$img" q.img
+	cp "$img" n.img
+	same_run "$desc" amend "$@" Q || return
+	qcheck n.img || bad="qemu-img check fails"
+	a=$(qemu-img info q.img | grep -v '^image:\|^disk size:\|^ID\|^[0-9]')
+	b=$(qemu-img info n.img | grep -v '^image:\|^disk size:\|^ID\|^[0-9]')
+	[ "$a" = "$b" ] || bad="qemu-img info differs: $(diff <(echo "$a") <(echo "$b") | tr '\n' ' ')"
+	qemu-img compare -q q.img n.img || bad="the data differs"
+	for sn in $(qemu-img snapshot -l n.img | awk 'NR > 2 { print $2 }'); do
+		qemu-img convert -l snapshot.name="$sn" -O raw q.img qs.raw &&
+			qemu-img convert -l snapshot.name="$sn" -O raw n.img ns.raw &&
+			cmp -s qs.raw ns.raw || bad="snapshot $sn differs"
+	done
+	if [ -z "$bad" ]; then ok "$desc: qemu-img check, info and data agree"; else
+		not_ok "$desc: $bad"
+	fi
+}
+mk qcow2 am.qcow2 1M && qio qcow2 am.qcow2 'write -P 1 0 128k' && qio qcow2 am.qcow2 'write -z 256k 64k'
+cp am.qcow2 amsn.qcow2 && qemu-img snapshot -c s1 amsn.qcow2 &&
+	qio qcow2 amsn.qcow2 'write -P 2 64k 64k' && qio qcow2 amsn.qcow2 'write -z 512k 64k'
+mk qcow2 ambase.qcow2 1M && qio qcow2 ambase.qcow2 'write -P 7 0 1M'
+qemu-img create -q -f qcow2 -b ambase.qcow2 -F qcow2 amov.qcow2 &&
+	qio qcow2 amov.qcow2 'write -z 0 128k' && qio qcow2 amov.qcow2 'write -P 3 128k 64k'
+qemu-img create -q -f qcow2 -o compat=0.10 amv2.qcow2 1M && qio qcow2 amv2.qcow2 'write -P 1 0 128k'
+qemu-img create -q -f qcow2 -o cluster_size=512 ambig.qcow2 64M
+for i in $(seq 0 40); do qio qcow2 ambig.qcow2 "write -P $i $((i * 1500))k 3k"; done
+qemu-img create -q -f qcow2 -o refcount_bits=64 am64.qcow2 1M && qio qcow2 am64.qcow2 'write -P 1 0 128k'
+qemu-img create -q -f qcow2 -o compression_type=zstd amzs.qcow2 1M
+cp amzs.qcow2 amzc.qcow2 && qio qcow2 amzc.qcow2 'write -c -P 1 0 64k'
+for o in compat=0.10 compat=v2 compat=1.1 lazy_refcounts=on lazy_refcounts=off \
+	refcount_bits=1 refcount_bits=2 refcount_bits=8 refcount_bits=32 refcount_bits=64 \
+	refcount_bits=3 refcount_bits=128 compat=0.10,refcount_bits=8 \
+	compat=0.10,lazy_refcounts=on cluster_size=4096 preallocation=full \
+	compression_type=zstd size=2M size=512k bogus=1 compat=0.9 lazy_refcounts=maybe \
+	backing_file=x backing_fmt=raw; do
+	amend_same am.qcow2 -o "$o"
+done
+for o in refcount_bits=1 refcount_bits=2 refcount_bits=64 compat=0.10; do
+	amend_same amsn.qcow2 -o "$o"
+done
+amend_same amsn.qcow2 -o lazy_refcounts=on -o refcount_bits=8
+amend_same amov.qcow2 -o compat=0.10
+amend_same amv2.qcow2 -o compat=1.1
+amend_same amv2.qcow2 -o lazy_refcounts=on
+amend_same amv2.qcow2 -o compat=1.1,lazy_refcounts=on,refcount_bits=4
+for o in refcount_bits=1 refcount_bits=64 compat=0.10; do amend_same ambig.qcow2 -o "$o"; done
+amend_same am64.qcow2 -o compat=0.10
+amend_same am64.qcow2 -o refcount_bits=16,compat=0.10
+amend_same amzs.qcow2 -o compat=0.10
+amend_same amzc.qcow2 -o compat=0.10
+amend_same am.qcow2
+same "amend of a raw image: refused" amend -f raw -o compat=1.1 base.raw
+same "amend of a missing image" amend -o compat=1.1 missing.qcow2
 
 done_testing
