@@ -655,7 +655,7 @@ static int qcow2_status(struct block *b, uint64_t off, uint64_t len,
 	return 0;
 }
 
-static int write_size(struct qcow2 *s, uint64_t size, struct err **e)
+int qcow2_write_size(struct qcow2 *s, uint64_t size, struct err **e)
 {
 	uint64_t v = htobe64(size);
 	int r = pwrite_full(s->fd, &v, 8,
@@ -673,11 +673,10 @@ static int qcow2_resize(struct block *b, uint64_t size, unsigned flags,
 	uint64_t span = 1ull << (s->l2_bits + s->cluster_bits), old = b->size;
 	int r;
 
-	if (s->nb_snapshots)
+	/* a snapshot keeps its own size (v3 records it; v2 cannot) */
+	if (s->nb_snapshots && s->version < 3)
 		return err_set(e, ENOTSUP,
-			       "'%s': cannot resize an image with internal "
-			       "snapshots",
-			       s->name);
+			       "Can't resize a v2 image which has snapshots");
 	if (size > (1ull << 62) ||
 	    DIV_ROUND_UP(size, span) * 8 > QCOW2_MAX_L1_BYTES)
 		return err_set(e, EFBIG, "'%s': size %" PRIu64 " is too large",
@@ -704,7 +703,7 @@ static int qcow2_resize(struct block *b, uint64_t size, unsigned flags,
 			r = qcow2_flush(b, e);
 	}
 	if (r == 0)
-		r = write_size(s, size, e);
+		r = qcow2_write_size(s, size, e);
 	if (r == 0)
 		b->size = size;
 	return r;

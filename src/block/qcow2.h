@@ -224,6 +224,8 @@ int qcow2_corrupt(struct qcow2 *s, struct err **e, const char *fmt, ...)
 	PRINTF(3, 4);
 /* Writes the whole header and its extensions. 0 or -errno. */
 int qcow2_write_header(struct qcow2 *s, struct err **e);
+/* Writes the virtual size into the header and syncs. 0 or -errno. */
+int qcow2_write_size(struct qcow2 *s, uint64_t size, struct err **e);
 /* fdatasync of the image file. */
 int qcow2_sync(struct qcow2 *s, struct err **e);
 int qcow2_flush(struct block *b, struct err **e);

@@ -9,14 +9,16 @@ have_qemu || { echo "1..0 # SKIP qemu-utils not installed"; exit 0; }
 # and stderr, "qemu-img: " read as "nido img: ") and exit the same. The
 # word Q in ARGS is q.img for qemu-img and n.img for nido; both are
 # removed first, and compared with qemu-img info afterwards when made.
-same() { same_run "$@"; }
-# same_run: what same() checks, without removing the images first;
-# returns 1 when it reported a failure.
+same() {
+	rm -f q.img n.img
+	same_run "$@"
+}
+# same_run: what same() checks, on q.img and n.img as they are (copies
+# of one image to work on, or none); returns 1 when it reported a failure.
 same_run() {
 	local desc=$1 want got rcq rcn qa=() na=() a
 	shift
 	for a; do qa+=("${a//Q/q.img}") na+=("${a//Q/n.img}"); done
-	[ "${qa[0]}" = amend ] || rm -f q.img n.img
 	want=$(qemu-img "${qa[@]}" 2>&1)
 	rcq=$?
 	got=$("$N" img "${na[@]}" 2>&1)
@@ -235,5 +237,49 @@ amend_same amzc.qcow2 -o compat=0.10
 amend_same am.qcow2
 same "amend of a raw image: refused" amend -f raw -o compat=1.1 base.raw
 same "amend of a missing image" amend -o compat=1.1 missing.qcow2
+
+# ---- resize with internal snapshots ----
+# qemu-img 7.2 grows and shrinks a v3 image with snapshots (each keeps
+# its size, restored when it is applied) and refuses a v2 one.
+mk qcow2 rs.qcow2 1M && qio qcow2 rs.qcow2 'write -P 1 0 1M' && qemu-img snapshot -c s1 rs.qcow2
+qemu-img create -q -f qcow2 -o compat=0.10 rs2.qcow2 1M && qio qcow2 rs2.qcow2 'write -P 1 0 1M' &&
+	qemu-img snapshot -c s1 rs2.qcow2
+resize_same() {
+	local img=$1 desc="resize $1 ${*:2}"
+	shift
+	cp "$img" q.img && cp "$img" n.img
+	same_run "$desc: qemu-img's output and status" resize Q "$@" || return
+	if qcheck n.img && qemu-img compare -q q.img n.img &&
+		[ "$(qemu-img info --output=json n.img | grep virtual-size)" = \
+			"$(qemu-img info --output=json q.img | grep virtual-size)" ]; then
+		ok "$desc: qemu-img check clean, the same size and data"
+	else
+		not_ok "$desc: the images differ"
+	fi
+	# the snapshot brings its size and data back, applied by either tool
+	cp n.img n2.img
+	qemu-img snapshot -a s1 n.img && "$N" img snapshot -a s1 n2.img
+	t "$desc, then snapshot -a: its size and data back (qemu-img and nido)" bash -c "
+		qcheck n.img n2.img && qemu-img compare -q rs.qcow2 n.img &&
+		qemu-img compare -q rs.qcow2 n2.img &&
+		qemu-img info n2.img | grep -q '^virtual size: 1 MiB'"
+}
+for a in +1M 3G "--shrink 512k" "--shrink -64k" 1M "--preallocation=falloc +1M" \
+	"--preallocation=full +1M" "--preallocation=metadata +1M"; do
+	# shellcheck disable=SC2086 # options and size
+	resize_same rs.qcow2 $a
+done
+cp rs.qcow2 q.img && cp rs.qcow2 n.img
+same_run "resize rs.qcow2 512k without --shrink: refused" resize Q 512k
+cp rs2.qcow2 q.img && cp rs2.qcow2 n.img
+same_run "resize of a v2 image with snapshots: refused" resize Q +1M
+# a nido-grown image: written past the old end, a second snapshot, the first applied
+cp rs.qcow2 g.img && "$N" img resize g.img +1G >/dev/null && qio qcow2 g.img 'write -P 5 1M 64k' &&
+	"$N" img snapshot -c s2 g.img && "$N" img snapshot -a s1 g.img
+t "grown by nido, written, s2 taken, s1 applied: 1 MiB and s1's data" bash -c "
+	qcheck g.img && qemu-img compare -q rs.qcow2 g.img"
+t "then s2 applied by qemu-img: 1 GiB + 1 MiB and the data written" bash -c "
+	qemu-img snapshot -a s2 g.img && qcheck g.img &&
+	qemu-img info g.img | grep -q '(1074790400 bytes)' && qemu-io -c 'read -P 5 1M 64k' g.img | grep -q 'read 65536'"
 
 done_testing
