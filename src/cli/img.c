@@ -628,6 +628,7 @@ static const struct cli_command verbs[] = {
 	{"compare", img_cmd_compare, "compare two images"},
 	{"bench", img_cmd_bench, "random I/O benchmark"},
 	{"amend", img_cmd_amend, "change the options of an image"},
+	{"dd", img_cmd_dd, "copy an image's blocks, as dd"},
 };
 
 /* qemu-img's help, for nido's verbs and options. */
@@ -657,6 +658,8 @@ static const char help_text[] =
 	"[filename2 [...]] output_filename\n"
 	"  create [-q] [-f fmt] [-b backing_file [-F backing_fmt]] [-u] "
 	"[-o options] filename [size]\n"
+	"  dd [-f fmt] [-O output_fmt] [bs=block_size] [count=blocks] "
+	"[skip=blocks] if=input of=output\n"
 	"  info [-f fmt] [--output=ofmt] [--backing-chain] [-U] filename\n"
 	"  map [-f fmt] [--start-offset=offset] [--max-length=len] "
 	"[--output=ofmt] [-U] filename\n"

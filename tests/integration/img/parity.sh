@@ -282,4 +282,38 @@ t "then s2 applied by qemu-img: 1 GiB + 1 MiB and the data written" bash -c "
 	qemu-img snapshot -a s2 g.img && qcheck g.img &&
 	qemu-img info g.img | grep -q '(1074790400 bytes)' && qemu-io -c 'read -P 5 1M 64k' g.img | grep -q 'read 65536'"
 
+# ---- dd ----
+mk qcow2 ddin.qcow2 1M && qio qcow2 ddin.qcow2 'write -P 1 0 300k' && qio qcow2 ddin.qcow2 'write -P 9 700k 5k'
+mk raw ddodd.raw 1001 && qio raw ddodd.raw 'write -P 4 0 1001'
+dd_same() {
+	local desc="dd $*"
+	same "$desc" dd "$@" || return
+	if [ -e q.img ] && ! qemu-img compare -q q.img n.img; then
+		not_ok "$desc: the outputs read differently"
+	elif [ -e q.img ] && [ "$(qemu-img info q.img | grep format)" = "file format: raw" ] &&
+		! cmp -s q.img n.img; then
+		not_ok "$desc: the raw outputs differ"
+	else
+		ok "$desc: the same output"
+	fi
+}
+for a in "" "bs=64k" "bs=64k count=3" "bs=64k count=3 skip=1" "bs=3000 count=2" \
+	"bs=1k skip=1k" "bs=1k skip=5000" "count=0" "bs=1M count=1" "bs=1.5k" "bs=513" \
+	"bs=4k skip=100 count=200" "count=3 count=5"; do
+	# shellcheck disable=SC2086 # operands
+	dd_same if=ddin.qcow2 of=Q $a
+	# shellcheck disable=SC2086
+	dd_same -O qcow2 if=ddin.qcow2 of=Q $a
+done
+dd_same -f raw if=ddodd.raw of=Q bs=512
+dd_same -f raw -O qcow2 if=ddodd.raw of=Q bs=100 skip=3
+dd_same -f raw if=ddin.qcow2 of=Q bs=4k count=1
+for a in "if=ddin.qcow2" "of=Q" "if=ddin.qcow2 of=Q bs=0" "if=ddin.qcow2 of=Q bs=x" \
+	"if=ddin.qcow2 of=Q count=x" "if=ddin.qcow2 of=Q skip=-1" "if=ddin.qcow2 of=Q foo=1" \
+	"if=ddin.qcow2 of=Q bs" "if=missing of=Q" "-O bogus if=ddin.qcow2 of=Q" \
+	"if=ddin.qcow2 of=Q bs=4G"; do
+	# shellcheck disable=SC2086
+	same "dd $a: refused" dd $a
+done
+
 done_testing
