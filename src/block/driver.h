@@ -86,6 +86,8 @@ struct block_driver {
 	int (*make_empty)(struct block *b, struct err **e);
 	int (*amend)(struct block *b, const struct img_amend_opts *o,
 		     struct err **e);
+	int (*bitmap)(struct block *b, const struct img_bitmap_op *ops, int n,
+		      struct err **e);
 };
 
 extern const struct block_driver block_raw;

@@ -338,6 +338,9 @@ static int downgrade(struct qcow2 *s, struct err **e)
 	if (s->refcount_order != 4)
 		return err_set(e, ENOTSUP,
 			       "compat=0.10 requires refcount_bits=16");
+	if (s->nb_bitmaps)
+		return err_set(e, ENOTSUP,
+			       "Cannot downgrade an image with bitmaps");
 	r = drop_zstd(s, e);
 	if (r == 0)
 		r = expand_zero_clusters(s, e);

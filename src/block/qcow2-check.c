@@ -144,6 +144,40 @@ static int walk_l1(struct check *c, const uint64_t *l1, uint32_t size,
 	return 0;
 }
 
+/* The bitmap directory, each bitmap's table and its data clusters. */
+static int count_bitmaps(struct check *c, struct err **e)
+{
+	struct qcow2 *s = c->s;
+
+	if (s->nb_bitmaps)
+		inc(c, s->bm_dir_offset, s->bm_dir_size, "bitmap directory");
+	for (uint32_t i = 0; i < s->nb_bitmaps; i++) {
+		const struct qcow2_bitmap *bm = &s->bitmaps[i];
+		_cleanup_free_ uint64_t *t = NULL;
+		int r = qcow2_bitmap_table_read(s, bm, &t, e);
+
+		if (r < 0)
+			return r;
+		inc(c, bm->table_offset, (uint64_t)bm->table_size * 8,
+		    "bitmap table");
+		for (uint32_t j = 0; j < bm->table_size; j++) {
+			int64_t off = qcow2_bitmap_entry_cluster(s, t[j]);
+
+			if (off < 0) {
+				note(c,
+				     "ERROR bitmap '%s' table entry %" PRIu32
+				     " is invalid (%#" PRIx64 ")",
+				     bm->name, j, t[j]);
+				c->res->corruptions++;
+			} else if (off) {
+				inc(c, (uint64_t)off, s->cluster_size,
+				    "bitmap data cluster");
+			}
+		}
+	}
+	return 0;
+}
+
 static int count_refs(struct check *c, struct err **e)
 {
 	struct qcow2 *s = c->s;
@@ -167,6 +201,9 @@ static int count_refs(struct check *c, struct err **e)
 		if (r < 0)
 			return r;
 	}
+	r = count_bitmaps(c, e);
+	if (r < 0)
+		return r;
 	inc(c, s->reftable_offset,
 	    (uint64_t)s->reftable_clusters * s->cluster_size, "refcount table");
 	for (uint64_t i = 0; i < s->reftable_entries; i++)

@@ -409,6 +409,60 @@ static json_object *snapshot_json(const struct img_snapshot *s)
 	return o;
 }
 
+/* qemu-img's order: in-use first, then auto. */
+static int bitmap_flags(const struct img_bitmap *bm, const char *f[2])
+{
+	int n = 0;
+
+	if (bm->in_use)
+		f[n++] = "in-use";
+	if (bm->recording)
+		f[n++] = "auto";
+	return n;
+}
+
+static json_object *bitmaps_json(const struct img_info *i)
+{
+	json_object *a = json_object_new_array();
+
+	for (int k = 0; k < i->nb_bitmaps; k++) {
+		json_object *b = json_object_new_object(),
+			    *fl = json_object_new_array();
+		const char *f[2];
+		int n = bitmap_flags(&i->bitmaps[k], f);
+
+		for (int j = 0; j < n; j++)
+			json_object_array_add(fl, json_object_new_string(f[j]));
+		json_object_object_add(b, "flags", fl);
+		json_object_object_add(
+			b, "name", json_object_new_string(i->bitmaps[k].name));
+		json_object_object_add(
+			b, "granularity",
+			json_object_new_int64(
+				(int64_t)i->bitmaps[k].granularity));
+		json_object_array_add(a, b);
+	}
+	return a;
+}
+
+static void print_bitmaps(const struct img_info *i)
+{
+	if (!i->nb_bitmaps)
+		return;
+	printf("    bitmaps:\n");
+	for (int k = 0; k < i->nb_bitmaps; k++) {
+		const char *f[2];
+		int n = bitmap_flags(&i->bitmaps[k], f);
+
+		printf("        [%d]:\n            flags:\n", k);
+		for (int j = 0; j < n; j++)
+			printf("                [%d]: %s\n", j, f[j]);
+		printf("            name: %s\n            granularity: %" PRIu64
+		       "\n",
+		       i->bitmaps[k].name, i->bitmaps[k].granularity);
+	}
+}
+
 static json_object *format_specific_json(const struct img_info *i)
 {
 	json_object *o = json_object_new_object(), *d;
@@ -424,6 +478,8 @@ static json_object *format_specific_json(const struct img_info *i)
 		json_object_object_add(
 			d, "lazy-refcounts",
 			json_object_new_boolean(i->lazy_refcounts));
+	if (i->nb_bitmaps)
+		json_object_object_add(d, "bitmaps", bitmaps_json(i));
 	json_object_object_add(d, "refcount-bits",
 			       json_object_new_int(i->refcount_bits));
 	if (i->version >= 3) {
@@ -536,6 +592,7 @@ static void info_human(const char *path, const struct img_info *i)
 	if (i->version >= 3)
 		printf("    lazy refcounts: %s\n",
 		       i->lazy_refcounts ? "true" : "false");
+	print_bitmaps(i);
 	printf("    refcount bits: %d\n", i->refcount_bits);
 	if (i->version >= 3)
 		printf("    corrupt: %s\n    extended l2: %s\n",
@@ -629,6 +686,7 @@ static const struct cli_command verbs[] = {
 	{"bench", img_cmd_bench, "random I/O benchmark"},
 	{"amend", img_cmd_amend, "change the options of an image"},
 	{"dd", img_cmd_dd, "copy an image's blocks, as dd"},
+	{"bitmap", img_cmd_bitmap, "persistent dirty bitmaps (qcow2)"},
 };
 
 /* qemu-img's help, for nido's verbs and options. */
@@ -645,6 +703,9 @@ static const char help_text[] =
 	"[--flush-interval=flush_interval] "
 	"[-i aio] [-n] [--no-drain] [-o offset] [--pattern=pattern] [-q] "
 	"[-s buffer_size] [-S step_size] [-t cache] [-w] [-U] filename\n"
+	"  bitmap (--merge SOURCE | --add | --remove | --clear | --enable | "
+	"--disable)... [-b source_file [-F source_fmt]] [-g granularity] "
+	"[-f fmt] filename bitmap\n"
 	"  check [-q] [-f fmt] [--output=ofmt] [-r [leaks | all]] [-T "
 	"src_cache] "
 	"[-U] filename\n"
