@@ -318,8 +318,12 @@ static int add(struct qcow2 *s, const struct img_bitmap_op *op, struct err **e)
 		return err_set(e, EINVAL, "'%s': an empty image has no bitmaps",
 			       s->name);
 	tbytes = ALIGN_UP((uint64_t)bm.table_size * 8, s->cluster_size);
-	if (tbytes > QCOW2_MAX_BITMAP_TABLE)
-		return err_set(e, EFBIG, "bitmap table too large");
+	if (tbytes > QCOW2_MAX_BITMAP_TABLE ||
+	    DIV_ROUND_UP(DIV_ROUND_UP(s->b->size, g), 8) >
+		    QCOW2_MAX_BITMAP_BYTES)
+		return err_set(e, EFBIG,
+			       "Too much space will be occupied by the "
+			       "bitmap. Use larger granularity");
 	r = qcow2_alloc_clusters(s, tbytes / s->cluster_size, &bm.table_offset,
 				 e);
 	if (r < 0)

@@ -99,6 +99,11 @@ static int parse_entry(struct qcow2 *s, const uint8_t *p, uint64_t left,
 			       bm->table_offset);
 	if ((uint64_t)bm->table_size * 8 > QCOW2_MAX_BITMAP_TABLE)
 		return bad_dir(s, e, "bitmap table too large", bm->table_size);
+	/* its bits are held in memory while it records: QEMU's bound */
+	if (DIV_ROUND_UP(DIV_ROUND_UP(s->b->size, 1ull << bm->granularity_bits),
+			 8) > QCOW2_MAX_BITMAP_BYTES)
+		return bad_dir(s, e, "bitmap too large for its granularity",
+			       bm->granularity_bits);
 	if (bm->table_size != qcow2_bitmap_table_size(s, bm->granularity_bits))
 		return bad_dir(s, e, "bitmap table size does not fit the disk",
 			       bm->table_size);

@@ -52,7 +52,8 @@
 #define QCOW2_MAX_BITMAPS	 65535u
 #define QCOW2_MAX_BITMAP_DIR	 (64u << 20)
 #define QCOW2_MAX_BITMAP_NAME	 1023u
-#define QCOW2_MAX_BITMAP_TABLE	 (64u << 20) /* bytes */
+#define QCOW2_MAX_BITMAP_TABLE	 (64u << 20)  /* bytes */
+#define QCOW2_MAX_BITMAP_BYTES	 (512u << 20) /* of bits: QEMU's bound */
 #define QCOW2_BME_IN_USE	 (1u << 0)
 #define QCOW2_BME_AUTO		 (1u << 1)
 #define QCOW2_BME_EXTRA_COMPAT	 (1u << 2)

@@ -116,6 +116,15 @@ qemu-io -c 'write -P 3 9M 4k' other.qcow2 >/dev/null
 op b1 --merge o1 -b other.qcow2 -F qcow2
 op b1 --merge o1 -b missing.qcow2
 op b1 -b other.qcow2 --add
+# QEMU's bound on a bitmap's size: nido adds nothing QEMU would refuse
+qemu-img create -q -f qcow2 -o cluster_size=2M huge.qcow2 8P
+t "bitmap --add -g 512 on 8 PiB: refused as qemu-img refuses it" bash -c "
+	[ \"\$($N img bitmap --add -g 512 huge.qcow2 x 2>&1; echo \$?)\" = \
+	  \"nido img: Operation add on bitmap x failed: Too much space will be occupied by the bitmap. Use larger granularity
+1\" ]"
+t "bitmap --add -g 64M on 8 PiB: made, and qemu-img opens it" bash -c "
+	$N img bitmap --add -g 64M huge.qcow2 y && qemu-img info huge.qcow2 | grep -q 'name: y' &&
+	qcheck huge.qcow2"
 qemu-img create -q -f qcow2 -o compat=0.10 v2.qcow2 1M
 t_rc "bitmap --add on a v2 image: refused" 1 "$N" img bitmap --add v2.qcow2 b
 t "the refusal says why" bash -c "$N img bitmap --add v2.qcow2 b 2>&1 | grep -q 'Cannot store dirty bitmaps in qcow2 v2 files'"
