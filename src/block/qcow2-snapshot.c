@@ -450,6 +450,12 @@ int qcow2_snapshot(struct block *b, enum img_snapshot_op op, const char *name,
 	if (i < 0)
 		return err_set(e, ENOENT, "'%s': no snapshot named '%s'",
 			       s->name, name);
+	/* a recording bitmap would not see the whole disk change */
+	for (uint32_t k = 0; op == IMG_SNAPSHOT_APPLY && k < s->nb_bitmaps; k++)
+		if ((s->bitmaps[k].flags & QCOW2_BME_AUTO) &&
+		    !(s->bitmaps[k].flags & QCOW2_BME_IN_USE))
+			return err_set(e, EBUSY,
+				       "Device has active dirty bitmaps");
 	if (op == IMG_SNAPSHOT_APPLY)
 		return snap_apply(s, i, e);
 	return snap_delete(s, i, e);

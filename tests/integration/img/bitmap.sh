@@ -168,6 +168,13 @@ t "a writer killed mid-way leaves the recording bitmaps in use" bash -c "
 t_rc "an in-use bitmap cannot be merged into" 1 "$N" img bitmap --merge b3 k.qcow2 b1
 t_rc "resize of an image with bitmaps: refused" 1 "$N" img resize w.qcow2 +1M
 t_rc "amend compat=0.10 with bitmaps: refused" 1 "$N" img amend -o compat=0.10 w.qcow2
+"$N" img snapshot -c s1 w.qcow2
+t "snapshot -a with a recording bitmap: refused in qemu-img's words" bash -c "
+	[ \"\$($N img snapshot -a s1 w.qcow2 2>&1; echo \$?)\" = \
+	  \"nido img: Could not apply snapshot 's1': Device has active dirty bitmaps
+1\" ]"
+"$N" img bitmap --disable w.qcow2 b1 && "$N" img bitmap --disable w.qcow2 b2
+t "snapshot -a once no bitmap records: applied" "$N" img snapshot -a s1 w.qcow2
 t "after the refusals: qemu-img check clean, bitmaps kept" bash -c "
 	qcheck w.qcow2 && qemu-img info w.qcow2 | grep -q 'name: b3'"
 
