@@ -446,7 +446,9 @@ int qcow2_bitmap_ops(struct block *b, const struct img_bitmap_op *ops, int n,
 		return err_set(e, ENOTSUP,
 			       "Cannot store dirty bitmaps in qcow2 v2 files");
 	for (int i = 0; i < n && r == 0; i++) {
-		if (ops[i].kind != IMG_BITMAP_ADD && find(s, ops[i].name) &&
+		/* an inconsistent bitmap can only be removed */
+		if (ops[i].kind != IMG_BITMAP_ADD &&
+		    ops[i].kind != IMG_BITMAP_REMOVE && find(s, ops[i].name) &&
 		    (find(s, ops[i].name)->flags & QCOW2_BME_IN_USE))
 			r = err_set(e, EBUSY,
 				    "Bitmap '%s' is inconsistent and cannot be "

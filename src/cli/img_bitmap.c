@@ -150,6 +150,10 @@ int img_cmd_bitmap(int argc, char **argv)
 		if (img_bitmap(b, &a.ops[i], 1, &e) < 0) {
 			img_error("Operation %s on bitmap %s failed: %s",
 				  op_names[a.ops[i].kind], name, err_msg(e));
+			if (err_code(e) == -EBUSY) /* qemu-img's hint */
+				fprintf(stderr,
+					"Try block-dirty-bitmap-remove to "
+					"delete this bitmap from disk\n");
 			return 1;
 		}
 	if (block_close(steal_ptr(b)) < 0)

@@ -33,7 +33,8 @@ static void print_human(const struct img_check *r, unsigned fix)
 		       "image.\nThis means waste of disk space, but no harm "
 		       "to data.\n",
 		       r->leaks);
-	if (r->total_clusters && r->allocated_clusters <= r->total_clusters)
+	if (r->total_clusters && r->allocated_clusters &&
+	    r->allocated_clusters <= r->total_clusters)
 		printf("%" PRIu64 "/%" PRIu64 " = %0.2f%% allocated, %0.2f%% "
 		       "fragmented, %0.2f%% compressed clusters\n",
 		       r->allocated_clusters, r->total_clusters,

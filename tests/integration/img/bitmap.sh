@@ -165,7 +165,13 @@ kill -9 "$hold_pid"
 wait "$hold_pid" 2>/dev/null
 t "a writer killed mid-way leaves the recording bitmaps in use" bash -c "
 	qemu-img info k.qcow2 | grep -q 'in-use'"
-t_rc "an in-use bitmap cannot be merged into" 1 "$N" img bitmap --merge b3 k.qcow2 b1
+cp k.qcow2 q.qcow2
+cp k.qcow2 n.qcow2
+both "check of an image whose writer was killed: as qemu-img" check k.qcow2
+for o in --clear --enable --disable "--merge b3" --remove; do
+	# shellcheck disable=SC2086
+	op b1 $o
+done
 t_rc "resize of an image with bitmaps: refused" 1 "$N" img resize w.qcow2 +1M
 t_rc "amend compat=0.10 with bitmaps: refused" 1 "$N" img amend -o compat=0.10 w.qcow2
 "$N" img snapshot -c s1 w.qcow2
