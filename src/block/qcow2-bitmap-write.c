@@ -282,6 +282,92 @@ int qcow2_bitmaps_close(struct qcow2 *s, struct err **e)
 	return r;
 }
 
+/* ---- resize ---- */
+
+/* Every cluster @bm's table uses, and the table, freed after the switch. */
+static int defer_table(struct qcow2 *s, const struct qcow2_bitmap *bm,
+		       struct err **e)
+{
+	_cleanup_free_ uint64_t *t = NULL;
+	int r = qcow2_bitmap_table_read(s, bm, &t, e);
+
+	if (r < 0)
+		return r;
+	for (uint32_t j = 0; j < bm->table_size; j++)
+		if (qcow2_bitmap_entry_cluster(s, t[j]) > 0)
+			defer_free(s, t[j] & QCOW2_BITMAP_OFFSET_MASK);
+	for (uint64_t k = 0;
+	     k < DIV_ROUND_UP((uint64_t)bm->table_size * 8, s->cluster_size);
+	     k++)
+		defer_free(s, bm->table_offset + k * s->cluster_size);
+	return 0;
+}
+
+/* A new, empty table for @bm at the image's current size. */
+static int new_table(struct qcow2 *s, struct qcow2_bitmap *bm, struct err **e)
+{
+	uint64_t n = qcow2_bitmap_table_size(s, bm->granularity_bits);
+	uint64_t tbytes = ALIGN_UP(MAX(n, 1u) * 8, s->cluster_size), off;
+	_cleanup_free_ uint8_t *z = xcalloc(1, tbytes);
+	int r = qcow2_alloc_clusters(s, tbytes / s->cluster_size, &off, e);
+
+	if (r < 0)
+		return r;
+	if (pwrite_full(s->fd, z, tbytes, (off_t)off) < 0)
+		return err_sys(e, errno, "'%s': writing a bitmap table",
+			       s->name);
+	bm->table_offset = off;
+	bm->table_size = (uint32_t)n;
+	return 0;
+}
+
+/* @bm's bits for the size just set (*@old_bytes: for the old one). */
+static int resize_one(struct qcow2 *s, struct qcow2_bitmap *bm,
+		      uint64_t old_bytes, struct err **e)
+{
+	uint64_t n = bitmap_bytes(s, bm),
+		 bits = DIV_ROUND_UP(s->b->size, 1ull << bm->granularity_bits);
+
+	bm->data = xrealloc(bm->data, MAX(n, 1u));
+	if (n > old_bytes)
+		memset(bm->data + old_bytes, 0, n - old_bytes);
+	if (bits % 8) /* no bit past the end */
+		bm->data[n - 1] &= (uint8_t)((1u << (bits % 8)) - 1);
+	return new_table(s, bm, e) ?: store_data(s, bm, e);
+}
+
+/*
+ * The bitmaps resized with the image: new tables and data clusters for
+ * @size beside the old ones, then one header write switches the size
+ * and the directory, then the old clusters are freed. An inconsistent
+ * bitmap gets an empty table (its bits mean nothing).
+ */
+int qcow2_bitmaps_resize(struct qcow2 *s, uint64_t size, struct err **e)
+{
+	uint64_t old = s->b->size;
+	_cleanup_free_ uint64_t *old_bytes =
+		xcalloc(MAX(s->nb_bitmaps, 1u), sizeof(uint64_t));
+	int r = 0;
+
+	for (uint32_t i = 0; r == 0 && i < s->nb_bitmaps; i++) {
+		struct qcow2_bitmap *bm = &s->bitmaps[i];
+
+		if (!(bm->flags & QCOW2_BME_IN_USE) || bm->tracking)
+			r = qcow2_bitmap_load_data(s, bm, e);
+		old_bytes[i] = bm->data ? bitmap_bytes(s, bm) : 0;
+		if (r == 0)
+			r = defer_table(s, bm, e);
+	}
+	s->b->size = size;
+	for (uint32_t i = 0; r == 0 && i < s->nb_bitmaps; i++)
+		r = resize_one(s, &s->bitmaps[i], old_bytes[i], e);
+	if (r == 0)
+		r = qcow2_bitmaps_write_dir(s, e);
+	if (r < 0)
+		s->b->size = old; /* nothing switched: leaks at most */
+	return r;
+}
+
 /* ---- the operations of `nido img bitmap` ---- */
 
 static struct qcow2_bitmap *find(struct qcow2 *s, const char *name)

@@ -401,7 +401,8 @@ static int snap_apply(struct qcow2 *s, int i, struct err **e)
 		r = qcow2_fix_copied(s, e);
 	/* the image was resized since: back to the snapshot's size */
 	if (r == 0 && sn->disk_size != s->b->size) {
-		r = qcow2_write_size(s, sn->disk_size, e);
+		r = s->nb_bitmaps ? qcow2_bitmaps_resize(s, sn->disk_size, e)
+				  : qcow2_write_size(s, sn->disk_size, e);
 		if (r == 0)
 			s->b->size = sn->disk_size;
 	}

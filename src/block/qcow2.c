@@ -702,10 +702,9 @@ static int qcow2_resize(struct block *b, uint64_t size, unsigned flags,
 	uint64_t span = 1ull << (s->l2_bits + s->cluster_bits), old = b->size;
 	int r;
 
-	/* bitmaps would need tables of the new size: not done yet */
-	if (s->nb_bitmaps)
-		return err_set(e, ENOTSUP,
-			       "Can't resize an image which has bitmaps");
+	if (size % 512)
+		return err_set(e, EINVAL,
+			       "The new size must be a multiple of 512");
 	/* a snapshot keeps its own size (v3 records it; v2 cannot) */
 	if (s->nb_snapshots && s->version < 3)
 		return err_set(e, ENOTSUP,
@@ -735,7 +734,9 @@ static int qcow2_resize(struct block *b, uint64_t size, unsigned flags,
 		if (r == 0)
 			r = qcow2_flush(b, e);
 	}
-	if (r == 0)
+	if (r == 0 && s->nb_bitmaps)
+		r = qcow2_bitmaps_resize(s, size, e); /* writes the size */
+	else if (r == 0)
 		r = qcow2_write_size(s, size, e);
 	if (r == 0)
 		b->size = size;

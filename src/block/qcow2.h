@@ -455,6 +455,9 @@ int qcow2_bitmap_ext_build(const struct qcow2 *s, uint8_t out[32]);
 /* Records a change of guest [@off, @off+@len) in recording bitmaps. */
 int qcow2_bitmaps_track(struct qcow2 *s, uint64_t off, uint64_t len,
 			struct err **e);
+/* The image's size and its bitmaps switched to @size in one header
+ * write (resize). */
+int qcow2_bitmaps_resize(struct qcow2 *s, uint64_t size, struct err **e);
 /* Stores what was recorded and unmarks the bitmaps (at close). */
 int qcow2_bitmaps_close(struct qcow2 *s, struct err **e);
 int qcow2_bitmap_ops(struct block *b, const struct img_bitmap_op *ops, int n,

@@ -172,7 +172,29 @@ for o in --clear --enable --disable "--merge b3" --remove; do
 	# shellcheck disable=SC2086
 	op b1 $o
 done
-t_rc "resize of an image with bitmaps: refused" 1 "$N" img resize w.qcow2 +1M
+# resize: the bitmaps follow the size, as qemu-img resizes them
+qemu-img create -q -f qcow2 r.qcow2 10M
+qemu-img bitmap --add r.qcow2 b1
+qemu-img bitmap --add -g 4k --disable r.qcow2 b2
+qemu-io -c 'write -P 1 0 64k' -c 'write -P 1 9M 64k' r.qcow2 >/dev/null
+qemu-img bitmap --merge b1 r.qcow2 b2
+for a in +5M "--shrink 8M" "--shrink 9437185" 1G "--preallocation=full +1M"; do
+	cp r.qcow2 q.qcow2
+	cp r.qcow2 n.qcow2
+	# shellcheck disable=SC2086
+	want=$(qemu-img resize q.qcow2 $a 2>&1; echo $?)
+	# shellcheck disable=SC2086
+	got=$("$N" img resize n.qcow2 $a 2>&1; echo $?)
+	t "resize $a with bitmaps: qemu-img's output, check clean, the same bits" bash -c "
+		[ \"${want//qemu-img: /nido img: }\" = \"$got\" ] && qcheck n.qcow2 &&
+		[ \"\$($DUMP q.qcow2)\" = \"\$($DUMP n.qcow2)\" ]"
+done
+cp r.qcow2 rs.qcow2
+"$N" img bitmap --disable rs.qcow2 b1
+"$N" img snapshot -c s1 rs.qcow2 && "$N" img resize rs.qcow2 +3M >/dev/null
+t "snapshot -a back to a smaller size: the bitmaps follow, qemu-img opens it" bash -c "
+	$N img snapshot -a s1 rs.qcow2 && qcheck rs.qcow2 &&
+	qemu-img info rs.qcow2 | grep -q 'virtual size: 10 MiB' && $DUMP rs.qcow2 | grep -q '^b1 .*9437184'"
 t_rc "amend compat=0.10 with bitmaps: refused" 1 "$N" img amend -o compat=0.10 w.qcow2
 "$N" img snapshot -c s1 w.qcow2
 t "snapshot -a with a recording bitmap: refused in qemu-img's words" bash -c "
