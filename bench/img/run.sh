@@ -7,8 +7,9 @@
 #
 # Environment: BENCH_SIZE (default 2G), BENCH_DIR (scratch, default a
 # temporary directory), BENCH_REQS (4 KiB requests per I/O run, 200000),
-# BENCH_ONLY (convert or io: one half only), BENCH_ROUNDS (3: each
-# figure is the best of that many runs, the two tools in turn).
+# BENCH_ONLY (convert, check or io: one part only), BENCH_ROUNDS (3: each
+# figure is the best of that many runs, the two tools in turn; check and
+# measure give the median of BENCH_MEDIAN_ROUNDS, 7).
 set -eu
 build=${1:-build}
 N=$(readlink -f "$build")/src/cli/nido
@@ -45,6 +46,20 @@ pair() {
 	done
 }
 ratio() { echo "scale=2; $1 / $2" | bc; }
+# The median of BENCH_MEDIAN_ROUNDS (7) runs each, in turn, for commands
+# too short for a best-of to mean much. Sets $q and $n like pair.
+pair_median() {
+	local qa=() na=() qs=() ns=()
+	while [ "$1" != -- ]; do qa+=("$1"); shift; done
+	shift
+	na=("$@")
+	for _ in $(seq "${BENCH_MEDIAN_ROUNDS:-7}"); do
+		qs+=("$(timed qemu-img "${qa[@]}")")
+		ns+=("$(timed "$N" img "${na[@]}")")
+	done
+	q=$(printf '%s\n' "${qs[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	n=$(printf '%s\n' "${ns[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+}
 
 # A disk with mixed content: per 1 MiB, 40% random, 30% text-like
 # (compressible), 30% holes.
@@ -70,6 +85,19 @@ printf '%-34s %10s %10s %7s\n' "operation" "qemu-img" "nido" "ratio"
 row() { printf '%-34s %9.2fs %9.2fs %7s\n' "$1" "$2" "$3" "$4"; }
 
 only=${BENCH_ONLY:-}
+if [ -z "$only" ] || [ "$only" = check ]; then
+# metadata walks: the whole image's tables and refcounts (check), the
+# allocation of every cluster (measure); a fragmented copy with many
+# L2 tables and small clusters makes them work
+qemu-img convert -O qcow2 -o cluster_size=4k src.raw frag.qcow2
+pair_median check src.qcow2 -- check src.qcow2
+row "check qcow2 (64 KiB clusters)" "$q" "$n" "$(ratio "$n" "$q")"
+pair_median check frag.qcow2 -- check frag.qcow2
+row "check qcow2 (4 KiB clusters)" "$q" "$n" "$(ratio "$n" "$q")"
+pair_median measure -O qcow2 frag.qcow2 -- measure -O qcow2 frag.qcow2
+row "measure qcow2 (4 KiB clusters)" "$q" "$n" "$(ratio "$n" "$q")"
+fi
+[ "$only" = check ] && exit 0
 if [ "$only" != io ]; then
 pair convert -O raw src.qcow2 out.raw -- convert -O raw src.qcow2 out.raw
 row "convert qcow2 -> raw" "$q" "$n" "$(ratio "$n" "$q")"

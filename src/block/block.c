@@ -27,6 +27,11 @@ const struct block_driver *block_driver_find(const char *name)
 	return NULL;
 }
 
+bool block_format_known(const char *name)
+{
+	return block_driver_find(name) != NULL;
+}
+
 static const struct block_driver *probe(int fd)
 {
 	uint8_t buf[512] = {0};
@@ -460,6 +465,35 @@ int block_read_backing(struct block *b, const struct iovec *iov, int iovcnt,
 	return 0;
 }
 
+/*
+ * A qcow2 data run whose clusters are holes of the host file (made by
+ * preallocation=metadata, or past the file's end) reads as zeroes: say
+ * so, as QEMU does, and cut the run where the file turns from hole to
+ * data or back. Without SEEK_DATA the run is left as it is.
+ */
+static void host_holes(struct block *b, struct block_status *st)
+{
+	off_t at = (off_t)st->host_off, data, hole;
+
+	if (!streq(b->drv->name, "qcow2") ||
+	    (st->flags & (BLOCK_STATUS_ZERO | BLOCK_STATUS_COMPRESSED)) ||
+	    !(st->flags & BLOCK_STATUS_DATA) ||
+	    !(st->flags & BLOCK_STATUS_OFFSET_VALID))
+		return;
+	data = lseek(b->fd, at, SEEK_DATA);
+	if (data < 0 && errno != ENXIO)
+		return;
+	if (data < 0 || data > at) { /* a hole, or past the end */
+		st->flags |= BLOCK_STATUS_ZERO;
+		if (data > at)
+			st->bytes = MIN(st->bytes, (uint64_t)(data - at));
+		return;
+	}
+	hole = lseek(b->fd, at, SEEK_HOLE);
+	if (hole > at)
+		st->bytes = MIN(st->bytes, (uint64_t)(hole - at));
+}
+
 int block_status(struct block *b, uint64_t off, uint64_t len,
 		 struct block_status *st, struct err **e)
 {
@@ -482,6 +516,7 @@ int block_status(struct block *b, uint64_t off, uint64_t len,
 		st->bytes = len;
 	if (st->flags & BLOCK_STATUS_ALLOCATED) {
 		st->file = b;
+		host_holes(b, st);
 		return 0;
 	}
 	if (!b->backing || off >= b->backing->size) {

@@ -150,6 +150,9 @@ enum {
 int block_write_zeroes(struct block *b, uint64_t off, uint64_t len,
 		       unsigned flags, struct err **e);
 
+/* Whether @name is a format nido knows (reads, or refuses by name). */
+bool block_format_known(const char *name);
+
 /* Bits of block_status()'s result. */
 enum {
 	BLOCK_STATUS_DATA = 1u << 0,	  /* host data backs the range */

@@ -84,6 +84,10 @@ struct block_driver {
 	int (*snapshot_list)(struct block *b, struct img_snapshot **list,
 			     int *n, struct err **e);
 	int (*make_empty)(struct block *b, struct err **e);
+	int (*amend)(struct block *b, const struct img_amend_opts *o,
+		     struct err **e);
+	int (*bitmap)(struct block *b, const struct img_bitmap_op *ops, int n,
+		      struct err **e);
 };
 
 extern const struct block_driver block_raw;

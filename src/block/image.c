@@ -55,6 +55,9 @@ void img_info_clear(struct img_info *info)
 	free(info->full_backing_filename);
 	free(info->backing_format);
 	img_snapshots_free(info->snaps, info->nb_snaps);
+	for (int i = 0; i < info->nb_bitmaps; i++)
+		free(info->bitmaps[i].name);
+	free(info->bitmaps);
 	memset(info, 0, sizeof(*info));
 }
 
@@ -170,6 +173,32 @@ int img_set_backing(struct block *b, const char *name, const char *fmt,
 		return err_set(e, EROFS, "'%s': image is open read-only",
 			       b->filename);
 	return DISPATCH(b, set_backing, "backing files", name, fmt, e);
+}
+
+int img_amend(struct block *b, const struct img_amend_opts *o, struct err **e)
+{
+	if (!b->drv->amend)
+		return err_set(e, ENOTSUP,
+			       "Format driver '%s' does not support option "
+			       "amendment",
+			       b->drv->name);
+	if (b->read_only)
+		return err_set(e, EROFS, "'%s': image is open read-only",
+			       b->filename);
+	return DISPATCH(b, amend, "amend", o, e);
+}
+
+int img_bitmap(struct block *b, const struct img_bitmap_op *ops, int n,
+	       struct err **e)
+{
+	if (!b->drv->bitmap)
+		return err_set(e, ENOTSUP,
+			       "'%s': format '%s' has no persistent bitmaps",
+			       b->filename, b->drv->name);
+	if (b->read_only)
+		return err_set(e, EROFS, "'%s': image is open read-only",
+			       b->filename);
+	return DISPATCH(b, bitmap, "bitmaps", ops, n, e);
 }
 
 int img_make_empty(struct block *b, struct err **e)

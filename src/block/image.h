@@ -60,6 +60,13 @@ struct img_snapshot {
 	uint64_t disk_size;
 };
 
+struct img_bitmap {
+	char *name; /* owned */
+	uint64_t granularity;
+	bool in_use;	/* written by a program that has not closed it */
+	bool recording; /* "auto": follows writes */
+};
+
 struct img_info {
 	const char *format; /* borrowed from the driver */
 	uint64_t virtual_size;
@@ -78,6 +85,8 @@ struct img_info {
 	int refcount_bits;
 	struct img_snapshot *snaps; /* owned array */
 	int nb_snaps;
+	struct img_bitmap *bitmaps; /* owned array: persistent bitmaps */
+	int nb_bitmaps;
 };
 
 /* Fills @info for @b. Free with img_info_clear(). Returns 0 or -errno. */
@@ -104,10 +113,53 @@ struct img_check {
  * @fix asks for (@b must be open read-write with BLOCK_OPEN_CHECK).
  * Returns 0 when the check ran (its findings are in @res), -ENOTSUP
  * for formats without checks, or another -errno when it could not
- * complete (then res->report is NULL). Free res->report.
+ * complete (res->report then holds what was found before, or NULL).
+ * Free res->report.
  */
 int img_check(struct block *b, unsigned fix, struct img_check *res,
 	      struct err **e);
+
+/* What amend changes; fields left 0 (lazy_refcounts -1) stay as they are. */
+struct img_amend_opts {
+	int compat;	    /* 2 (0.10) or 3 (1.1) */
+	int lazy_refcounts; /* 0 off, 1 on, -1 unchanged */
+	int refcount_bits;  /* a power of two up to 64 */
+};
+
+/*
+ * Changes @b's format options in place as qemu-img amend does (qcow2):
+ * the compatibility level, lazy refcounts, the refcount width (the
+ * refcount structures rewritten). @b must be open read-write. Returns 0
+ * or -errno with @e filled (qemu-img's words where it refuses).
+ */
+int img_amend(struct block *b, const struct img_amend_opts *o, struct err **e);
+
+enum img_bitmap_kind {
+	IMG_BITMAP_ADD,
+	IMG_BITMAP_REMOVE,
+	IMG_BITMAP_CLEAR,
+	IMG_BITMAP_ENABLE,
+	IMG_BITMAP_DISABLE,
+	IMG_BITMAP_MERGE,
+};
+
+/* One operation of `nido img bitmap` on bitmap @name. */
+struct img_bitmap_op {
+	enum img_bitmap_kind kind;
+	const char *name;     /* borrowed */
+	uint64_t granularity; /* ADD: bytes per bit, 0: the default */
+	bool disable;	      /* ADD: not recording */
+	const char *src_name; /* MERGE: the source bitmap; borrowed */
+	struct block *src;    /* MERGE: its image, NULL: this one */
+};
+
+/*
+ * Applies @n operations, in order, to @b's persistent bitmaps (qcow2 v3,
+ * open read-write), then writes the bitmap directory once. Returns 0 or
+ * -errno with @e filled (qemu-img's words).
+ */
+int img_bitmap(struct block *b, const struct img_bitmap_op *ops, int n,
+	       struct err **e);
 
 enum img_snapshot_op {
 	IMG_SNAPSHOT_CREATE,

@@ -82,9 +82,10 @@ static void walk_l2(struct check *c, const void *t, bool active)
 			      512;
 			start = (ent & s->coffset_mask) & ~511ull;
 			inc(c, start, len, "compressed cluster");
-			if (active) {
+			if (active) { /* fragmented by nature, as qemu counts */
 				c->res->allocated_clusters++;
 				c->res->compressed_clusters++;
+				c->res->fragmented_clusters++;
 			}
 			break;
 		case QCOW2_NORMAL:
@@ -143,6 +144,40 @@ static int walk_l1(struct check *c, const uint64_t *l1, uint32_t size,
 	return 0;
 }
 
+/* The bitmap directory, each bitmap's table and its data clusters. */
+static int count_bitmaps(struct check *c, struct err **e)
+{
+	struct qcow2 *s = c->s;
+
+	if (s->nb_bitmaps)
+		inc(c, s->bm_dir_offset, s->bm_dir_size, "bitmap directory");
+	for (uint32_t i = 0; i < s->nb_bitmaps; i++) {
+		const struct qcow2_bitmap *bm = &s->bitmaps[i];
+		_cleanup_free_ uint64_t *t = NULL;
+		int r = qcow2_bitmap_table_read(s, bm, &t, e);
+
+		if (r < 0)
+			return r;
+		inc(c, bm->table_offset, (uint64_t)bm->table_size * 8,
+		    "bitmap table");
+		for (uint32_t j = 0; j < bm->table_size; j++) {
+			int64_t off = qcow2_bitmap_entry_cluster(s, t[j]);
+
+			if (off < 0) {
+				note(c,
+				     "ERROR bitmap '%s' table entry %" PRIu32
+				     " is invalid (%#" PRIx64 ")",
+				     bm->name, j, t[j]);
+				c->res->corruptions++;
+			} else if (off) {
+				inc(c, (uint64_t)off, s->cluster_size,
+				    "bitmap data cluster");
+			}
+		}
+	}
+	return 0;
+}
+
 static int count_refs(struct check *c, struct err **e)
 {
 	struct qcow2 *s = c->s;
@@ -166,6 +201,9 @@ static int count_refs(struct check *c, struct err **e)
 		if (r < 0)
 			return r;
 	}
+	r = count_bitmaps(c, e);
+	if (r < 0)
+		return r;
 	inc(c, s->reftable_offset,
 	    (uint64_t)s->reftable_clusters * s->cluster_size, "refcount table");
 	for (uint64_t i = 0; i < s->reftable_entries; i++)
@@ -175,103 +213,165 @@ static int count_refs(struct check *c, struct err **e)
 	return 0;
 }
 
-/* Compares one cluster's refcount; repairs when asked. */
-static int compare_one(struct check *c, uint64_t i, unsigned fix,
+/*
+ * Compares one cluster's refcount with the references counted; repairs
+ * when @fix asks. A refcount of 0 for a cluster in use sets *@rebuild:
+ * qemu-img rebuilds the refcount structures then, rather than repair
+ * one entry.
+ */
+static int compare_one(struct check *c, uint64_t i, unsigned fix, bool *rebuild,
 		       struct err **e)
 {
-	uint64_t rc, want = i < c->n ? c->ref[i] : 0;
-	bool leak;
+	uint64_t rc, want = c->ref[i];
+	bool leak, repair;
 	int r = qcow2_refcount_get(c->s, i, &rc, e);
 
 	if (r < 0 || rc == want)
 		return r;
 	leak = rc > want;
+	if (rc == 0)
+		*rebuild = true;
+	repair = fix & (leak ? IMG_FIX_LEAKS : IMG_FIX_ERRORS);
 	note(c,
 	     "%s cluster %" PRIu64 " refcount=%" PRIu64 " reference=%" PRIu64,
-	     leak ? "Leaked" : "ERROR", i, rc, want);
-	if (leak)
-		c->res->leaks++;
-	else
-		c->res->corruptions++;
-	if (!(fix & (leak ? IMG_FIX_LEAKS : IMG_FIX_ERRORS)))
-		return 0;
-	r = qcow2_refcount_set(c->s, i, want, e);
-	if (r < 0)
-		return r;
-	note(c,
-	     "Repairing cluster %" PRIu64 " refcount=%" PRIu64
-	     " reference=%" PRIu64,
+	     repair ? "Repairing"
+	     : leak ? "Leaked"
+		    : "ERROR",
 	     i, rc, want);
-	if (leak)
-		c->res->leaks_fixed++;
-	else
-		c->res->corruptions_fixed++;
+	if (repair) {
+		r = qcow2_refcount_set(c->s, i, want, e);
+		if (r < 0)
+			return r;
+		if (leak)
+			c->res->leaks_fixed++;
+		else
+			c->res->corruptions_fixed++;
+	} else if (leak) {
+		c->res->leaks++;
+	} else {
+		c->res->corruptions++;
+	}
 	return 0;
 }
 
-static int compare(struct check *c, unsigned fix, struct err **e)
+static int compare_pass(struct check *c, unsigned fix, bool *rebuild,
+			struct err **e)
 {
-	struct qcow2 *s = c->s;
-	uint64_t end = MAX(c->n, s->reftable_entries << s->refblock_bits);
-	int r;
+	/* refcounts of clusters past the end of the file are not looked at */
+	for (uint64_t i = 0; i < c->n; i++) {
+		int r = compare_one(c, i, fix, rebuild, e);
 
-	for (uint64_t i = 0; i < end; i++) {
-		uint64_t rt = i >> s->refblock_bits;
-
-		if (i >= c->n &&
-		    (rt >= s->reftable_entries || !s->reftable[rt])) {
-			i = ((rt + 1) << s->refblock_bits) - 1;
-			continue;
-		}
-		r = compare_one(c, i, fix, e);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-/* Reports wrong COPIED flags in the active tree. */
-static int check_copied(struct check *c, struct err **e)
+/*
+ * As qemu-img: every difference is reported first; then, when a repair
+ * is asked, the differences are gone through again and repaired (their
+ * counts become the repaired ones), unless a refcount of 0 needs the
+ * structures rebuilt and only leaks may be repaired: that check fails.
+ */
+static int compare(struct check *c, unsigned fix, struct err **e)
+{
+	struct img_check *res = c->res, before = *res;
+	bool rebuild = false;
+	int r = compare_pass(c, 0, &rebuild, e);
+
+	if (r < 0 || !fix || (!res->leaks && !res->corruptions))
+		return r;
+	if (rebuild && !(fix & IMG_FIX_ERRORS)) {
+		note(c, "ERROR need to rebuild refcount structures");
+		res->check_errors++;
+		return err_set(e, EIO, "%s", strerror(EIO));
+	}
+	*res = before;
+	return compare_pass(c, fix, &rebuild, e);
+}
+
+/*
+ * One COPIED flag against the stored refcount (as qemu-img compares
+ * it, after any refcount repair): reported, and counted as repaired
+ * when @repair (qcow2_fix_copied() then rewrites the flags).
+ */
+static int copied_one(struct check *c, uint64_t ent, uint64_t host, bool repair,
+		      const char *what, struct err **e)
+{
+	uint64_t rc;
+	int r = qcow2_refcount_get(c->s, host >> c->s->cluster_bits, &rc, e);
+
+	if (r < 0)
+		return r;
+	if ((rc == 1) == !!(ent & QCOW2_OFLAG_COPIED))
+		return 0;
+	note(c, "%s OFLAG_COPIED %s=%" PRIx64 " refcount=%" PRIu64,
+	     repair ? "Repairing" : "ERROR", what, ent, rc);
+	if (repair)
+		c->res->corruptions_fixed++;
+	else
+		c->res->corruptions++;
+	return 0;
+}
+
+/* The COPIED flags of the active tree's L1 and L2 entries. */
+static int check_copied(struct check *c, bool repair, struct err **e)
 {
 	struct qcow2 *s = c->s;
 	uint64_t per = 1ull << s->l2_bits;
 	_cleanup_free_ uint64_t *t = xmalloc(s->cluster_size);
+	_cleanup_free_ char *what = NULL;
+	int r;
 
 	for (uint32_t i = 0; i < s->l1_size; i++) {
 		uint64_t l1e = qcow2_l1_get(s, i),
 			 off = l1e & QCOW2_OFFSET_MASK;
-		uint64_t idx = off >> s->cluster_bits;
 
-		if (!off || idx >= c->n || (off & (s->cluster_size - 1)))
+		if (!off || (off >> s->cluster_bits) >= c->n ||
+		    (off & (s->cluster_size - 1)))
 			continue;
-		if ((c->ref[idx] == 1) != !!(l1e & QCOW2_OFLAG_COPIED)) {
-			note(c,
-			     "ERROR OFLAG_COPIED L2 cluster: l1_index=%" PRIu32
-			     " l1_entry=%" PRIx64 " refcount=%" PRIu32,
-			     i, l1e, c->ref[idx]);
-			c->res->corruptions++;
-		}
+		free(what);
+		what = xasprintf("L2 cluster: l1_index=%" PRIu32 " l1_entry",
+				 i);
+		r = copied_one(c, l1e, off, repair, what, e);
+		if (r < 0)
+			return r;
 		if (file_pread_zero(s->fd, t, s->cluster_size, off) < 0)
 			return err_sys(e, EIO, "reading '%s'", s->name);
 		for (uint32_t j = 0; j < per; j++) {
-			uint64_t ent = qcow2_l2_get(s, t, j);
-			uint64_t h =
-				(ent & QCOW2_OFFSET_MASK) >> s->cluster_bits;
+			uint64_t ent = qcow2_l2_get(s, t, j),
+				 h = ent & QCOW2_OFFSET_MASK;
 			enum qcow2_ctype ty = qcow2_entry_type(s, ent);
 
 			if ((ty != QCOW2_NORMAL && ty != QCOW2_ZERO_ALLOC) ||
-			    h >= c->n)
+			    (h >> s->cluster_bits) >= c->n)
 				continue;
-			if ((c->ref[h] == 1) != !!(ent & QCOW2_OFLAG_COPIED)) {
-				note(c,
-				     "ERROR OFLAG_COPIED data cluster: "
-				     "l2_entry=%" PRIx64 " refcount=%" PRIu32,
-				     ent, c->ref[h]);
-				c->res->corruptions++;
-			}
+			r = copied_one(c, ent, h, repair,
+				       "data cluster: l2_entry", e);
+			if (r < 0)
+				return r;
 		}
 	}
 	return 0;
+}
+
+/*
+ * COPIED flags are repaired with -r all, and with -r leaks when nothing
+ * else is left wrong (the refcounts they follow are then right), as
+ * qemu-img does.
+ */
+static int copied_pass(struct check *c, unsigned fix, struct err **e)
+{
+	struct img_check *res = c->res;
+	uint64_t before = res->corruptions_fixed;
+	bool clean = !res->corruptions && !res->leaks && !res->check_errors;
+	bool repair =
+		(fix & IMG_FIX_ERRORS) || ((fix & IMG_FIX_LEAKS) && clean);
+	int r = check_copied(c, repair, e);
+
+	if (r == 0 && res->corruptions_fixed != before)
+		r = qcow2_fix_copied(c->s, e);
+	return r;
 }
 
 static int run_check(struct qcow2 *s, unsigned fix, struct img_check *res,
@@ -281,6 +381,7 @@ static int run_check(struct qcow2 *s, unsigned fix, struct img_check *res,
 
 	c->s = s;
 	c->res = res;
+	c->last_host = 0;
 	c->n = qcow2_host_clusters(s);
 	if (c->n > MAX_CHECK_CLUSTERS)
 		return err_set(e, EFBIG, "'%s': image file too large to check",
@@ -290,7 +391,7 @@ static int run_check(struct qcow2 *s, unsigned fix, struct img_check *res,
 	if (r == 0)
 		r = compare(c, fix, e);
 	if (r == 0)
-		r = check_copied(c, e);
+		r = copied_pass(c, fix, e);
 	for (uint64_t i = 0; i < c->n; i++)
 		if (c->ref[i])
 			res->image_end_offset = (i + 1) << s->cluster_bits;
@@ -329,6 +430,13 @@ int qcow2_check(struct block *b, unsigned fix, struct img_check *res,
 	r = run_check(s, fix, fix ? &first : res, &c, e);
 	if (r < 0 || !fix)
 		goto out;
+	if (!first.leaks_fixed && !first.corruptions_fixed) {
+		/* nothing repaired: no second check, as qemu-img */
+		*res = first;
+		if (!res->corruptions && !res->leaks)
+			r = clear_flags(s, e);
+		goto out;
+	}
 	if (first.corruptions_fixed || (fix & IMG_FIX_ERRORS))
 		r = qcow2_fix_copied(s, e);
 	if (r == 0)
@@ -342,10 +450,6 @@ int qcow2_check(struct block *b, unsigned fix, struct img_check *res,
 	if (r == 0 && res->corruptions == 0 && res->leaks == 0)
 		r = clear_flags(s, e);
 out:
-	if (r < 0) {
-		free(c.report);
-		c.report = NULL;
-	}
-	res->report = c.report;
+	res->report = c.report; /* also on failure: what was found before */
 	return r;
 }

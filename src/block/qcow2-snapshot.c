@@ -363,9 +363,20 @@ static int snap_apply(struct qcow2 *s, int i, struct err **e)
 	uint32_t old_size = s->l1_size;
 	int r;
 
+	uint64_t span = 1ull << (s->l2_bits + s->cluster_bits);
+
+	/* the size it records is the image's after the switch: L1 covers it */
+	if (sn->disk_size > (1ull << 62) ||
+	    DIV_ROUND_UP(sn->disk_size, span) * 8 > QCOW2_MAX_L1_BYTES)
+		return err_set(e, EFBIG,
+			       "'%s': snapshot '%s' records a size of %" PRIu64
+			       " bytes, too large",
+			       s->name, sn->name, sn->disk_size);
 	r = qcow2_flush(s->b, e);
 	if (r == 0)
-		r = qcow2_grow_l1(s, sn->l1_size, e);
+		r = qcow2_grow_l1(
+			s, MAX(sn->l1_size, DIV_ROUND_UP(sn->disk_size, span)),
+			e);
 	if (r == 0)
 		r = qcow2_read_l1(s, sn->l1_offset, sn->l1_size, &snap_l1, e);
 	if (r == 0)
@@ -388,6 +399,13 @@ static int snap_apply(struct qcow2 *s, int i, struct err **e)
 		r = qcow2_cache_clear(s, s->l2_cache, e);
 	if (r == 0)
 		r = qcow2_fix_copied(s, e);
+	/* the image was resized since: back to the snapshot's size */
+	if (r == 0 && sn->disk_size != s->b->size) {
+		r = s->nb_bitmaps ? qcow2_bitmaps_resize(s, sn->disk_size, e)
+				  : qcow2_write_size(s, sn->disk_size, e);
+		if (r == 0)
+			s->b->size = sn->disk_size;
+	}
 	return r;
 }
 
@@ -433,6 +451,12 @@ int qcow2_snapshot(struct block *b, enum img_snapshot_op op, const char *name,
 	if (i < 0)
 		return err_set(e, ENOENT, "'%s': no snapshot named '%s'",
 			       s->name, name);
+	/* a recording bitmap would not see the whole disk change */
+	for (uint32_t k = 0; op == IMG_SNAPSHOT_APPLY && k < s->nb_bitmaps; k++)
+		if ((s->bitmaps[k].flags & QCOW2_BME_AUTO) &&
+		    !(s->bitmaps[k].flags & QCOW2_BME_IN_USE))
+			return err_set(e, EBUSY,
+				       "Device has active dirty bitmaps");
 	if (op == IMG_SNAPSHOT_APPLY)
 		return snap_apply(s, i, e);
 	return snap_delete(s, i, e);

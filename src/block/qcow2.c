@@ -325,6 +325,17 @@ static int read_extensions(struct qcow2 *s, const uint8_t *c, struct err **e)
 			free(s->b->backing_fmt);
 			s->b->backing_fmt =
 				xstrndup((const char *)c + pos + 8, len);
+		} else if (type == QCOW2_EXT_BITMAPS) {
+			int r = 0;
+
+			/* consistent: rewritten from what is read; not: kept */
+			if (s->autoclear & QCOW2_AUTOCLEAR_BITMAPS)
+				r = qcow2_bitmap_ext_parse(s, c + pos + 8, len,
+							   e);
+			else
+				keep_unknown_ext(s, c + pos, len);
+			if (r < 0)
+				return r;
 		} else if (type == QCOW2_EXT_DATA_FILE) {
 			return err_set(e, ENOTSUP,
 				       "'%s': external data files are not "
@@ -395,9 +406,12 @@ static int clear_autoclear(struct qcow2 *s, struct err **e)
 	uint64_t zero = 0;
 	int r;
 
-	if (s->b->read_only || !s->autoclear || s->version < 3)
+	uint64_t keep = s->nb_bitmaps ? QCOW2_AUTOCLEAR_BITMAPS : 0;
+
+	if (s->b->read_only || s->autoclear == keep || s->version < 3)
 		return 0;
-	s->autoclear = 0;
+	s->autoclear = keep;
+	zero = htobe64(keep);
 	r = pwrite_full(s->fd, &zero, 8,
 			offsetof(struct qcow2_header_disk, autoclear_features));
 	if (r < 0)
@@ -443,6 +457,8 @@ static int open_image(struct qcow2 *s, struct err **e)
 	if (r == 0)
 		r = qcow2_snapshots_load(s, e);
 	if (r == 0)
+		r = qcow2_bitmaps_load(s, e);
+	if (r == 0)
 		r = clear_autoclear(s, e);
 	return r;
 }
@@ -453,9 +469,14 @@ static void qcow2_close(struct block *b)
 
 	if (!s)
 		return;
+	/* a failure leaves the bitmaps marked in use: inconsistent, not wrong
+	 */
+	if (!b->read_only && s->bm_started && qcow2_bitmaps_close(s, NULL) == 0)
+		qcow2_flush(b, NULL);
 	qcow2_cache_free(s->l2_cache);
 	qcow2_cache_free(s->rb_cache);
 	qcow2_snapshots_free(s);
+	qcow2_bitmaps_free(s);
 	free(s->l1);
 	free(s->reftable);
 	free(s->unknown_ext);
@@ -492,7 +513,7 @@ int qcow2_build_header(struct qcow2 *s, uint8_t *c, size_t *len, struct err **e)
 
 	if (s->version >= 3 && pos < sizeof(*h))
 		pos = sizeof(*h);
-	if (pos + 8 + ALIGN_UP(flen, 8) + s->unknown_ext_len + 8 + blen >
+	if (pos + 8 + ALIGN_UP(flen, 8) + 32 + s->unknown_ext_len + 8 + blen >
 		    s->cluster_size ||
 	    blen > QCOW2_MAX_BACKING_NAME)
 		return err_set(e, ENOSPC,
@@ -526,6 +547,7 @@ int qcow2_build_header(struct qcow2 *s, uint8_t *c, size_t *len, struct err **e)
 		memcpy(c + pos + 8, bfmt, flen);
 		pos += 8 + ALIGN_UP(flen, 8);
 	}
+	pos += (size_t)qcow2_bitmap_ext_build(s, c + pos);
 	if (s->unknown_ext_len)
 		memcpy(c + pos, s->unknown_ext, s->unknown_ext_len);
 	pos += s->unknown_ext_len + 8; /* end-of-extensions marker */
@@ -564,7 +586,9 @@ static int qcow2_preadv(struct block *b, const struct iovec *iov, int iovcnt,
 static int qcow2_pwritev(struct block *b, const struct iovec *iov, int iovcnt,
 			 uint64_t off, struct err **e)
 {
-	return qcow2_do_pwritev(b->priv, iov, iovcnt, off, e);
+	int r = qcow2_bitmaps_track(b->priv, off, iov_size(iov, iovcnt), e);
+
+	return r < 0 ? r : qcow2_do_pwritev(b->priv, iov, iovcnt, off, e);
 }
 
 static int write_zero_bytes(struct qcow2 *s, uint64_t off, uint64_t len,
@@ -615,13 +639,18 @@ static int zero_range(struct block *b, uint64_t off, uint64_t len, bool unmap,
 static int qcow2_discard(struct block *b, uint64_t off, uint64_t len,
 			 struct err **e)
 {
-	return zero_range(b, off, len, true, e);
+	int r = qcow2_bitmaps_track(b->priv, off, len, e);
+
+	return r < 0 ? r : zero_range(b, off, len, true, e);
 }
 
 static int qcow2_write_zeroes(struct block *b, uint64_t off, uint64_t len,
 			      unsigned flags, struct err **e)
 {
-	return zero_range(b, off, len, flags & BLOCK_ZERO_MAY_UNMAP, e);
+	int r = qcow2_bitmaps_track(b->priv, off, len, e);
+
+	return r < 0 ? r
+		     : zero_range(b, off, len, flags & BLOCK_ZERO_MAY_UNMAP, e);
 }
 
 static int qcow2_status(struct block *b, uint64_t off, uint64_t len,
@@ -655,7 +684,7 @@ static int qcow2_status(struct block *b, uint64_t off, uint64_t len,
 	return 0;
 }
 
-static int write_size(struct qcow2 *s, uint64_t size, struct err **e)
+int qcow2_write_size(struct qcow2 *s, uint64_t size, struct err **e)
 {
 	uint64_t v = htobe64(size);
 	int r = pwrite_full(s->fd, &v, 8,
@@ -673,11 +702,13 @@ static int qcow2_resize(struct block *b, uint64_t size, unsigned flags,
 	uint64_t span = 1ull << (s->l2_bits + s->cluster_bits), old = b->size;
 	int r;
 
-	if (s->nb_snapshots)
+	if (size % 512)
+		return err_set(e, EINVAL,
+			       "The new size must be a multiple of 512");
+	/* a snapshot keeps its own size (v3 records it; v2 cannot) */
+	if (s->nb_snapshots && s->version < 3)
 		return err_set(e, ENOTSUP,
-			       "'%s': cannot resize an image with internal "
-			       "snapshots",
-			       s->name);
+			       "Can't resize a v2 image which has snapshots");
 	if (size > (1ull << 62) ||
 	    DIV_ROUND_UP(size, span) * 8 > QCOW2_MAX_L1_BYTES)
 		return err_set(e, EFBIG, "'%s': size %" PRIu64 " is too large",
@@ -703,8 +734,10 @@ static int qcow2_resize(struct block *b, uint64_t size, unsigned flags,
 		if (r == 0)
 			r = qcow2_flush(b, e);
 	}
-	if (r == 0)
-		r = write_size(s, size, e);
+	if (r == 0 && s->nb_bitmaps)
+		r = qcow2_bitmaps_resize(s, size, e); /* writes the size */
+	else if (r == 0)
+		r = qcow2_write_size(s, size, e);
 	if (r == 0)
 		b->size = size;
 	return r;
@@ -725,6 +758,7 @@ static int qcow2_info(struct block *b, struct img_info *info, struct err **e)
 	info->refcount_bits = (int)s->refcount_bits;
 	info->has_dirty = true;
 	info->dirty = s->incompat & QCOW2_INCOMPAT_DIRTY;
+	qcow2_bitmaps_info(s, info);
 	return qcow2_snapshot_list(b, &info->snaps, &info->nb_snaps, e);
 }
 
@@ -794,4 +828,6 @@ const struct block_driver block_qcow2 = {
 	.snapshot = qcow2_snapshot,
 	.snapshot_list = qcow2_snapshot_list,
 	.make_empty = qcow2_make_empty,
+	.amend = qcow2_amend,
+	.bitmap = qcow2_bitmap_ops,
 };

@@ -45,6 +45,21 @@
 #define QCOW2_EXT_BACKING_FORMAT 0xe2792acau
 #define QCOW2_EXT_FEATURE_TABLE	 0x6803f857u
 #define QCOW2_EXT_DATA_FILE	 0x44415441u
+#define QCOW2_EXT_BITMAPS	 0x23852875u
+
+/* Persistent dirty bitmaps (the bitmaps extension). */
+#define QCOW2_AUTOCLEAR_BITMAPS	 (1ull << 0)
+#define QCOW2_MAX_BITMAPS	 65535u
+#define QCOW2_MAX_BITMAP_DIR	 (64u << 20)
+#define QCOW2_MAX_BITMAP_NAME	 1023u
+#define QCOW2_MAX_BITMAP_TABLE	 (64u << 20)  /* bytes */
+#define QCOW2_MAX_BITMAP_BYTES	 (512u << 20) /* of bits: QEMU's bound */
+#define QCOW2_BME_IN_USE	 (1u << 0)
+#define QCOW2_BME_AUTO		 (1u << 1)
+#define QCOW2_BME_EXTRA_COMPAT	 (1u << 2)
+#define QCOW2_BME_KNOWN		 0x7u
+#define QCOW2_BITMAP_OFFSET_MASK 0x00fffffffffffe00ull
+#define QCOW2_BITMAP_RESERVED	 0xff000000000001feull
 
 /* Table entry bits. */
 #define QCOW2_OFLAG_COPIED     (1ull << 63)
@@ -90,6 +105,36 @@ struct qcow2_ext_disk {
 	uint32_t len;
 } __attribute__((packed));
 _Static_assert(sizeof(struct qcow2_ext_disk) == 8, "qcow2 extension");
+
+struct qcow2_bitmap_ext_disk {
+	uint32_t nb_bitmaps;
+	uint32_t reserved;
+	uint64_t dir_size;
+	uint64_t dir_offset;
+} __attribute__((packed));
+_Static_assert(sizeof(struct qcow2_bitmap_ext_disk) == 24, "bitmaps ext");
+
+/* A bitmap directory entry; extra data, then the name, follow. */
+struct qcow2_bitmap_dir_disk {
+	uint64_t table_offset;
+	uint32_t table_size;
+	uint32_t flags;
+	uint8_t type;
+	uint8_t granularity_bits;
+	uint16_t name_size;
+	uint32_t extra_data_size;
+} __attribute__((packed));
+_Static_assert(sizeof(struct qcow2_bitmap_dir_disk) == 24, "bitmap entry");
+
+struct qcow2_bitmap {
+	char *name; /* owned */
+	uint64_t table_offset;
+	uint32_t table_size; /* entries */
+	uint32_t flags;	     /* QCOW2_BME_* */
+	uint8_t granularity_bits;
+	uint8_t *data; /* its bits, once loaded; owned */
+	bool tracking; /* writes set its bits; stored at close */
+};
 
 struct qcow2_snapshot_disk {
 	uint64_t l1_table_offset;
@@ -163,6 +208,17 @@ struct qcow2 {
 	uint64_t snapshots_size;
 	struct qcow2_snap *snaps;
 
+	/* the bitmaps extension as read (bm_ext: present) and, when it is
+	 * consistent, the directory it points at */
+	bool bm_ext;
+	uint32_t bm_count, bm_reserved;
+	uint64_t bm_dir_size, bm_dir_offset;
+	struct qcow2_bitmap *bitmaps;
+	uint32_t nb_bitmaps;
+	bool bm_started;    /* writes have begun: recording bitmaps in use */
+	uint64_t *bm_defer; /* clusters to free after the next directory */
+	size_t bm_ndefer;
+
 	struct qcow2_cache *l2_cache, *rb_cache;
 	uint64_t free_hint;	/* lowest host cluster index that may be free */
 	uint64_t file_end;	/* end of the file or of the last allocation */
@@ -224,6 +280,8 @@ int qcow2_corrupt(struct qcow2 *s, struct err **e, const char *fmt, ...)
 	PRINTF(3, 4);
 /* Writes the whole header and its extensions. 0 or -errno. */
 int qcow2_write_header(struct qcow2 *s, struct err **e);
+/* Writes the virtual size into the header and syncs. 0 or -errno. */
+int qcow2_write_size(struct qcow2 *s, uint64_t size, struct err **e);
 /* fdatasync of the image file. */
 int qcow2_sync(struct qcow2 *s, struct err **e);
 int qcow2_flush(struct block *b, struct err **e);
@@ -367,6 +425,51 @@ int qcow2_update_l1_refs(struct qcow2 *s, const uint64_t *l1, uint32_t l1_size,
 
 /* Sets COPIED exactly where the refcount is 1 in the active tree. */
 int qcow2_fix_copied(struct qcow2 *s, struct err **e);
+
+/* ---- qcow2-bitmap.c: persistent dirty bitmaps ---- */
+
+/* Records the bitmaps extension's fields (@p, @len bytes). */
+int qcow2_bitmap_ext_parse(struct qcow2 *s, const uint8_t *p, uint32_t len,
+			   struct err **e);
+/* Reads and checks the directory when the extension is consistent. */
+int qcow2_bitmaps_load(struct qcow2 *s, struct err **e);
+void qcow2_bitmaps_free(struct qcow2 *s);
+/* Table entries a bitmap of 2^@gbits-byte granules needs. */
+uint64_t qcow2_bitmap_table_size(const struct qcow2 *s, uint32_t gbits);
+/* @bm's table in host order (*@out owned by the caller). */
+int qcow2_bitmap_table_read(struct qcow2 *s, const struct qcow2_bitmap *bm,
+			    uint64_t **out, struct err **e);
+/* A table entry's data cluster offset, 0 for none, -1 when invalid. */
+int64_t qcow2_bitmap_entry_cluster(const struct qcow2 *s, uint64_t ent);
+int qcow2_bitmaps_info(struct qcow2 *s, struct img_info *info);
+
+/* ---- qcow2-bitmap-write.c ---- */
+
+/* Loads @bm's bits into bm->data. */
+int qcow2_bitmap_load_data(struct qcow2 *s, struct qcow2_bitmap *bm,
+			   struct err **e);
+/* A new directory for s->bitmaps, the header pointing at it. */
+int qcow2_bitmaps_write_dir(struct qcow2 *s, struct err **e);
+/* The bitmaps extension for the header (@out), its length or 0. */
+int qcow2_bitmap_ext_build(const struct qcow2 *s, uint8_t out[32]);
+/* Records a change of guest [@off, @off+@len) in recording bitmaps. */
+int qcow2_bitmaps_track(struct qcow2 *s, uint64_t off, uint64_t len,
+			struct err **e);
+/* The image's size and its bitmaps switched to @size in one header
+ * write (resize). */
+int qcow2_bitmaps_resize(struct qcow2 *s, uint64_t size, struct err **e);
+/* Stores what was recorded and unmarks the bitmaps (at close). */
+int qcow2_bitmaps_close(struct qcow2 *s, struct err **e);
+int qcow2_bitmap_ops(struct block *b, const struct img_bitmap_op *ops, int n,
+		     struct err **e);
+/* A copy of bitmap @name's bits (*@bits owned by the caller). */
+int qcow2_bitmap_read_bits(struct block *b, const char *name, uint8_t **bits,
+			   uint32_t *gbits, struct err **e);
+
+/* ---- qcow2-amend.c ---- */
+
+int qcow2_amend(struct block *b, const struct img_amend_opts *o,
+		struct err **e);
 
 /* ---- qcow2-check.c ---- */
 

@@ -51,7 +51,16 @@ struct block *img_open(const char *path, const char *fmt, unsigned flags)
 	flags &= ~IMG_OPEN_SHARE_BACKING;
 
 	if (block_open(path, fmt, flags, &b, &e) < 0) {
-		img_error("Could not open '%s': %s", path, err_msg(e));
+		_cleanup_free_ char *plain = xasprintf("opening '%s': %s", path,
+						       strerror(-err_code(e)));
+
+		/* the image itself missing or closed to us: qemu-img's words */
+		if (streq(err_msg(e), plain))
+			img_error(
+				"Could not open '%s': Could not open '%s': %s",
+				path, path, strerror(-err_code(e)));
+		else
+			img_error("Could not open '%s': %s", path, err_msg(e));
 		return NULL;
 	}
 	return b;
@@ -238,48 +247,110 @@ static int refuse_unformatted_backing(const char *path,
 	return 1;
 }
 
+/* The format @path probes as, "" when it cannot be opened. */
+static const char *probed_format(const char *path)
+{
+	_cleanup_block_ struct block *b = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	static char fmt[16];
+
+	fmt[0] = 0;
+	if (block_open(path, NULL, BLOCK_OPEN_NO_BACKING | BLOCK_OPEN_SHARE_RW,
+		       &b, &e) == 0)
+		snprintf(fmt, sizeof(fmt), "%s", block_format(b));
+	return fmt;
+}
+
+/*
+ * What qemu-img checks before it prints "Formatting": a raw image takes
+ * no backing file, and a backing file opened (unless -u) gives the size
+ * when none was given. Its messages, the image's name first. Returns 0,
+ * or 1 when refused (printed).
+ */
+static int check_backing(const char *path, struct img_create_opts *o,
+			 bool has_size)
+{
+	_cleanup_block_ struct block *bb = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *full = NULL;
+	const char *slash = strrchr(path, '/');
+
+	if (o->backing && !streq(o->format, "qcow2")) {
+		img_error("%s: Backing file not supported for file format '%s'",
+			  path, o->format);
+		return 1;
+	}
+	if (!o->backing || o->unsafe_backing)
+		return 0;
+	full = o->backing[0] == '/' || !slash
+		       ? xstrdup(o->backing)
+		       : xasprintf("%.*s/%s", (int)(slash - path), path,
+				   o->backing);
+	if (block_open(full, o->backing_fmt, BLOCK_OPEN_SHARE_RW, &bb, &e) <
+	    0) {
+		if (err_code(e) == -ENOENT || err_code(e) == -EACCES)
+			img_error("%s: Could not open '%s': %s", path,
+				  o->backing, strerror(-err_code(e)));
+		else if (!streq(probed_format(full), o->backing_fmt))
+			img_error("%s: Image is not in %s format", path,
+				  o->backing_fmt);
+		else
+			img_error("%s: %s", path, err_msg(e));
+		fprintf(stderr, "Could not open backing image.\n");
+		return 1;
+	}
+	if (!has_size)
+		o->size = block_size(bb);
+	return 0;
+}
+
+/* Parses create's command line into @o; returns 0, or the exit status. */
+static int create_args(int argc, char **argv, struct img_create_opts *o,
+		       char **opts, bool *quiet)
+{
+	int c;
+
+	optind = 1;
+	while ((c = getopt(argc, argv, "f:b:F:o:qu")) != -1) {
+		if (c == 'f')
+			o->format = optarg;
+		else if (c == 'b')
+			o->backing = optarg;
+		else if (c == 'F')
+			o->backing_fmt = optarg;
+		else if (c == 'o') {
+			free(*opts);
+			*opts = xstrdup(optarg);
+		} else if (c == 'q')
+			*quiet = true;
+		else if (c == 'u')
+			o->unsafe_backing = true;
+		else
+			return 1;
+	}
+	return 0;
+}
+
 static int cmd_create(int argc, char **argv)
 {
 	struct img_create_opts o = {.format = "raw"};
 	_cleanup_err_ struct err *e = NULL;
 	_cleanup_free_ char *opts = NULL;
-	bool quiet = false;
-	int c;
+	bool quiet = false, has_size;
+	const char *path;
+	int r = create_args(argc, argv, &o, &opts, &quiet);
 
-	optind = 1;
-	while ((c = getopt(argc, argv, "f:b:F:o:qu")) != -1) {
-		switch (c) {
-		case 'f':
-			o.format = optarg;
-			break;
-		case 'b':
-			o.backing = optarg;
-			break;
-		case 'F':
-			o.backing_fmt = optarg;
-			break;
-		case 'o':
-			free(opts);
-			opts = xstrdup(optarg);
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		case 'u':
-			o.unsafe_backing = true;
-			break;
-		default:
-			return 1;
-		}
-	}
+	if (r)
+		return r;
 	if (opts) {
-		int r = img_parse_create_opts(opts, &o);
-
+		r = img_parse_create_opts(opts, &o);
 		if (r < 0)
 			return r == -ECANCELED ? 0 : 1;
 	}
 	if (optind >= argc)
 		return img_error("Expecting image file name"), 1;
+	path = argv[optind];
+	has_size = optind + 1 < argc || o.size;
 	if (optind + 1 < argc && img_parse_size(argv[optind + 1], &o.size)) {
 		img_error("Invalid image size specified. You may use k, M, G, "
 			  "T, P or E suffixes for");
@@ -287,13 +358,22 @@ static int cmd_create(int argc, char **argv)
 				"terabytes, petabytes and exabytes.\n");
 		return 1;
 	}
-	if (refuse_unformatted_backing(argv[optind], &o))
+	if (refuse_unformatted_backing(path, &o) ||
+	    check_backing(path, &o, has_size))
 		return 1;
-	if (optind + 1 >= argc && (!o.backing || o.unsafe_backing))
-		return img_error("Image creation needs a size parameter"), 1;
+	if (!has_size && (!o.backing || o.unsafe_backing))
+		return img_error("%s: Image creation needs a size parameter",
+				 path),
+		       1;
 	if (!quiet)
-		print_formatting(argv[optind], &o, o.size);
-	if (img_create(argv[optind], &o, &e) < 0) {
+		print_formatting(path, &o, o.size);
+	fflush(stdout);
+	if (o.backing_fmt && !block_format_known(o.backing_fmt))
+		return img_error("%s: Parameter 'backing-fmt' does not accept "
+				 "value '%s'",
+				 path, o.backing_fmt),
+		       1;
+	if (img_create(path, &o, &e) < 0) {
 		img_error("%s", err_msg(e));
 		return 1;
 	}
@@ -329,6 +409,60 @@ static json_object *snapshot_json(const struct img_snapshot *s)
 	return o;
 }
 
+/* qemu-img's order: in-use first, then auto. */
+static int bitmap_flags(const struct img_bitmap *bm, const char *f[2])
+{
+	int n = 0;
+
+	if (bm->in_use)
+		f[n++] = "in-use";
+	if (bm->recording)
+		f[n++] = "auto";
+	return n;
+}
+
+static json_object *bitmaps_json(const struct img_info *i)
+{
+	json_object *a = json_object_new_array();
+
+	for (int k = 0; k < i->nb_bitmaps; k++) {
+		json_object *b = json_object_new_object(),
+			    *fl = json_object_new_array();
+		const char *f[2];
+		int n = bitmap_flags(&i->bitmaps[k], f);
+
+		for (int j = 0; j < n; j++)
+			json_object_array_add(fl, json_object_new_string(f[j]));
+		json_object_object_add(b, "flags", fl);
+		json_object_object_add(
+			b, "name", json_object_new_string(i->bitmaps[k].name));
+		json_object_object_add(
+			b, "granularity",
+			json_object_new_int64(
+				(int64_t)i->bitmaps[k].granularity));
+		json_object_array_add(a, b);
+	}
+	return a;
+}
+
+static void print_bitmaps(const struct img_info *i)
+{
+	if (!i->nb_bitmaps)
+		return;
+	printf("    bitmaps:\n");
+	for (int k = 0; k < i->nb_bitmaps; k++) {
+		const char *f[2];
+		int n = bitmap_flags(&i->bitmaps[k], f);
+
+		printf("        [%d]:\n            flags:\n", k);
+		for (int j = 0; j < n; j++)
+			printf("                [%d]: %s\n", j, f[j]);
+		printf("            name: %s\n            granularity: %" PRIu64
+		       "\n",
+		       i->bitmaps[k].name, i->bitmaps[k].granularity);
+	}
+}
+
 static json_object *format_specific_json(const struct img_info *i)
 {
 	json_object *o = json_object_new_object(), *d;
@@ -344,6 +478,8 @@ static json_object *format_specific_json(const struct img_info *i)
 		json_object_object_add(
 			d, "lazy-refcounts",
 			json_object_new_boolean(i->lazy_refcounts));
+	if (i->nb_bitmaps)
+		json_object_object_add(d, "bitmaps", bitmaps_json(i));
 	json_object_object_add(d, "refcount-bits",
 			       json_object_new_int(i->refcount_bits));
 	if (i->version >= 3) {
@@ -456,6 +592,7 @@ static void info_human(const char *path, const struct img_info *i)
 	if (i->version >= 3)
 		printf("    lazy refcounts: %s\n",
 		       i->lazy_refcounts ? "true" : "false");
+	print_bitmaps(i);
 	printf("    refcount bits: %d\n", i->refcount_bits);
 	if (i->version >= 3)
 		printf("    corrupt: %s\n    extended l2: %s\n",
@@ -547,6 +684,9 @@ static const struct cli_command verbs[] = {
 	{"measure", img_cmd_measure, "size a conversion would need"},
 	{"compare", img_cmd_compare, "compare two images"},
 	{"bench", img_cmd_bench, "random I/O benchmark"},
+	{"amend", img_cmd_amend, "change the options of an image"},
+	{"dd", img_cmd_dd, "copy an image's blocks, as dd"},
+	{"bitmap", img_cmd_bitmap, "persistent dirty bitmaps (qcow2)"},
 };
 
 /* qemu-img's help, for nido's verbs and options. */
@@ -558,10 +698,14 @@ static const char help_text[] =
 	"    '-V', '--version'    output version information and exit\n"
 	"\n"
 	"Command syntax:\n"
+	"  amend [-f fmt] [-p] [-q] [-t cache] -o options filename\n"
 	"  bench [-c count] [-d depth] [-f fmt] "
 	"[--flush-interval=flush_interval] "
 	"[-i aio] [-n] [--no-drain] [-o offset] [--pattern=pattern] [-q] "
 	"[-s buffer_size] [-S step_size] [-t cache] [-w] [-U] filename\n"
+	"  bitmap (--merge SOURCE | --add | --remove | --clear | --enable | "
+	"--disable)... [-b source_file [-F source_fmt]] [-g granularity] "
+	"[-f fmt] filename bitmap\n"
 	"  check [-q] [-f fmt] [--output=ofmt] [-r [leaks | all]] [-T "
 	"src_cache] "
 	"[-U] filename\n"
@@ -575,6 +719,8 @@ static const char help_text[] =
 	"[filename2 [...]] output_filename\n"
 	"  create [-q] [-f fmt] [-b backing_file [-F backing_fmt]] [-u] "
 	"[-o options] filename [size]\n"
+	"  dd [-f fmt] [-O output_fmt] [bs=block_size] [count=blocks] "
+	"[skip=blocks] if=input of=output\n"
 	"  info [-f fmt] [--output=ofmt] [--backing-chain] [-U] filename\n"
 	"  map [-f fmt] [--start-offset=offset] [--max-length=len] "
 	"[--output=ofmt] [-U] filename\n"

@@ -16,7 +16,10 @@
 
 int cmd_img(int argc, char **argv);
 
+int img_cmd_amend(int argc, char **argv);
+int img_cmd_bitmap(int argc, char **argv);
 int img_cmd_check(int argc, char **argv);
+int img_cmd_dd(int argc, char **argv);
 int img_cmd_convert(int argc, char **argv);
 int img_cmd_resize(int argc, char **argv);
 int img_cmd_snapshot(int argc, char **argv);

@@ -33,7 +33,8 @@ static void print_human(const struct img_check *r, unsigned fix)
 		       "image.\nThis means waste of disk space, but no harm "
 		       "to data.\n",
 		       r->leaks);
-	if (r->total_clusters && r->allocated_clusters <= r->total_clusters)
+	if (r->total_clusters && r->allocated_clusters &&
+	    r->allocated_clusters <= r->total_clusters)
 		printf("%" PRIu64 "/%" PRIu64 " = %0.2f%% allocated, %0.2f%% "
 		       "fragmented, %0.2f%% compressed clusters\n",
 		       r->allocated_clusters, r->total_clusters,
@@ -54,30 +55,33 @@ static void add_nz(json_object *o, const char *k, uint64_t v)
 		json_object_object_add(o, k, json_object_new_int64((int64_t)v));
 }
 
+/* qemu-img's keys, in the order it prints them (its dictionary's). */
 static void print_json(const char *path, const char *fmt,
 		       const struct img_check *r)
 {
 	json_object *o = json_object_new_object();
 
+	if (r->report)
+		fputs(r->report, stderr);
 	json_object_object_add(
 		o, "image-end-offset",
 		json_object_new_int64((int64_t)r->image_end_offset));
+	add_nz(o, "compressed-clusters", r->compressed_clusters);
 	json_object_object_add(
 		o, "total-clusters",
 		json_object_new_int64((int64_t)r->total_clusters));
+	add_nz(o, "corruptions", r->corruptions);
+	add_nz(o, "corruptions-fixed", r->corruptions_fixed);
 	json_object_object_add(o, "check-errors",
 			       json_object_new_int64((int64_t)r->check_errors));
 	add_nz(o, "leaks", r->leaks);
-	add_nz(o, "corruptions", r->corruptions);
 	add_nz(o, "leaks-fixed", r->leaks_fixed);
-	add_nz(o, "corruptions-fixed", r->corruptions_fixed);
 	json_object_object_add(
 		o, "allocated-clusters",
 		json_object_new_int64((int64_t)r->allocated_clusters));
-	add_nz(o, "fragmented-clusters", r->fragmented_clusters);
-	add_nz(o, "compressed-clusters", r->compressed_clusters);
 	json_object_object_add(o, "filename", json_object_new_string(path));
 	json_object_object_add(o, "format", json_object_new_string(fmt));
+	add_nz(o, "fragmented-clusters", r->fragmented_clusters);
 	img_print_json(o);
 	json_object_put(o);
 }
@@ -139,6 +143,8 @@ int img_cmd_check(int argc, char **argv)
 		return 63;
 	}
 	if (r < 0) {
+		if (res.report)
+			fputs(res.report, stderr);
 		img_error("Check failed: %s", err_msg(e));
 		free(res.report);
 		return 1;

@@ -60,16 +60,48 @@ static int allocated_bytes(struct block *b, uint64_t cs, uint64_t *out,
 	return 0;
 }
 
-static void print_measure(uint64_t req, uint64_t full, bool json, bool bitmaps)
+/*
+ * What copying @b's persistent bitmaps into a qcow2 of @cs-byte
+ * clusters takes, as qemu-img counts it: each bitmap's data clusters
+ * and table, and the directory.
+ */
+static uint64_t bitmaps_size(struct block *b, uint64_t cs)
 {
+	_cleanup_err_ struct err *e = NULL;
+	struct img_info i;
+	uint64_t total = 0, dir = 0;
+
+	if (img_info_get(b, &i, &e) < 0)
+		return 0;
+	for (int k = 0; k < i.nb_bitmaps; k++) {
+		uint64_t bits =
+			DIV_ROUND_UP(i.virtual_size, i.bitmaps[k].granularity);
+		uint64_t clusters = DIV_ROUND_UP(bits, cs * 8);
+
+		total += clusters * cs + ALIGN_UP(clusters * 8, cs);
+		dir += ALIGN_UP(24 + strlen(i.bitmaps[k].name), 8);
+	}
+	img_info_clear(&i);
+	return total + ALIGN_UP(dir, cs);
+}
+
+static void print_measure(uint64_t req, uint64_t full, bool json, bool bitmaps,
+			  uint64_t bm)
+{
+	if (json && bitmaps)
+		printf("{\n    \"bitmaps\": %" PRIu64 ",\n", bm);
+	else if (json)
+		printf("{\n");
 	if (json)
-		printf("{\n%s    \"required\": %" PRIu64
+		printf("    \"required\": %" PRIu64
 		       ",\n    \"fully-allocated\": %" PRIu64 "\n}\n",
-		       bitmaps ? "    \"bitmaps\": 0,\n" : "", req, full);
+		       req, full);
 	else
 		printf("required size: %" PRIu64
-		       "\nfully allocated size: %" PRIu64 "\n%s",
-		       req, full, bitmaps ? "bitmaps size: 0\n" : "");
+		       "\nfully allocated size: %" PRIu64 "\n",
+		       req, full);
+	if (!json && bitmaps)
+		printf("bitmaps size: %" PRIu64 "\n", bm);
 }
 
 /* Sizes needed for @size bytes of which @used hold data. */
@@ -82,8 +114,12 @@ static int measure(const struct img_create_opts *o, uint64_t size,
 	if (streq(o->format, "qcow2")) {
 		*req = qcow2_meta(size, cs, bits) + used;
 		*full = qcow2_meta(size, cs, bits) + ALIGN_UP(size, cs);
+		/* the data is allocated at creation: all of it is needed */
+		if (o->prealloc == IMG_PREALLOC_FALLOC ||
+		    o->prealloc == IMG_PREALLOC_FULL)
+			*req = *full;
 	} else if (streq(o->format, "raw")) {
-		*req = *full = size;
+		*req = *full = ALIGN_UP(size, 512); /* whole sectors */
 	} else {
 		return img_error("Format '%s' cannot be measured", o->format),
 		       -1;
@@ -104,7 +140,7 @@ int img_cmd_measure(int argc, char **argv)
 	_cleanup_free_ char *opts = NULL;
 	const char *fmt = NULL;
 	uint64_t size = 0, used, req, full, cs;
-	bool json = false, have_size = false;
+	bool json = false, have_size = false, bm;
 	unsigned share = 0;
 	int c;
 
@@ -157,9 +193,9 @@ int img_cmd_measure(int argc, char **argv)
 	if (measure(&o, size, used, &req, &full) < 0)
 		return 1;
 	/* qemu-img reports bitmaps for sources that can have them */
-	print_measure(req, full, json,
-		      b && streq(block_format(b), "qcow2") &&
-			      streq(o.format, "qcow2"));
+	bm = b && streq(block_format(b), "qcow2") && streq(o.format, "qcow2") &&
+	     o.compat != 2;
+	print_measure(req, full, json, bm, bm ? bitmaps_size(b, cs) : 0);
 	return 0;
 }
 

@@ -549,16 +549,16 @@ static int check_zero_tail(struct block *b, uint64_t from, uint64_t to,
 	return 0;
 }
 
-/* Compares the first @n bytes; 0 same, 1 different (printed), 2 error. */
-static int compare_common(struct block *a, struct block *b, uint64_t n,
-			  bool quiet)
+/* Compares [@from, @from+@n); 0 same, 1 different (printed), 2 error. */
+static int compare_range(struct block *a, struct block *b, uint64_t from,
+			 uint64_t n, bool quiet)
 {
 	_cleanup_free_ uint8_t *x = xmalloc(BUF_SIZE), *y = xmalloc(BUF_SIZE);
 	_cleanup_err_ struct err *e = NULL;
 	int d;
 
-	for (uint64_t off = 0; off < n; off += BUF_SIZE) {
-		size_t k = (size_t)MIN(BUF_SIZE, n - off);
+	for (uint64_t off = from; off < from + n; off += BUF_SIZE) {
+		size_t k = (size_t)MIN(BUF_SIZE, from + n - off);
 
 		if (block_pread(a, x, k, off, &e) < 0 ||
 		    block_pread(b, y, k, off, &e) < 0)
@@ -594,18 +594,69 @@ static int compare_tail(struct block *big, uint64_t from, bool quiet)
 	return r > 0 ? 1 : 0;
 }
 
+/*
+ * What qemu-img compare -s holds equal: how a range reads (data, zero),
+ * whether the chain allocates it and has a host offset for it, and
+ * whether the run reaches the end of the image.
+ */
+static unsigned strict_flags(struct block *b, uint64_t off,
+			     const struct block_status *st)
+{
+	unsigned f = st->flags &
+		     (BLOCK_STATUS_DATA | BLOCK_STATUS_ZERO |
+		      BLOCK_STATUS_ALLOCATED | BLOCK_STATUS_OFFSET_VALID);
+
+	return off + st->bytes == block_size(b) ? f | 1u << 31 : f;
+}
+
+/* compare -s: the statuses, then the data, run by run; as compare_common. */
+static int compare_strict(struct block *a, struct block *b, bool quiet)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct block_status sa, sb;
+	uint64_t n = block_size(a), chunk;
+	int r;
+
+	if (n != block_size(b)) {
+		if (!quiet)
+			printf("Strict mode: Image size mismatch!\n");
+		return 1;
+	}
+	for (uint64_t off = 0; off < n; off += chunk) {
+		if (block_status(a, off, n - off, &sa, &e) < 0 ||
+		    block_status(b, off, n - off, &sb, &e) < 0)
+			return fail(e), 2;
+		chunk = MIN(sa.bytes, sb.bytes);
+		if (strict_flags(a, off, &sa) != strict_flags(b, off, &sb)) {
+			if (!quiet)
+				printf("Strict mode: Offset %" PRIu64
+				       " block status mismatch!\n",
+				       off);
+			return 1;
+		}
+		if (sa.flags & sb.flags & BLOCK_STATUS_ZERO)
+			continue;
+		r = compare_range(a, b, off, chunk, quiet);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 int img_cmd_compare(int argc, char **argv)
 {
 	_cleanup_block_ struct block *a = NULL, *b = NULL;
 	const char *fa = NULL, *fb = NULL;
-	bool quiet = false;
+	bool quiet = false, strict = false;
 	unsigned share = 0;
 	int c, r;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "f:F:sqpU", share_opts, NULL)) !=
 	       -1) {
-		if (c == 'f')
+		if (c == 's')
+			strict = true;
+		else if (c == 'f')
 			fa = optarg;
 		else if (c == 'F')
 			fb = optarg;
@@ -613,7 +664,7 @@ int img_cmd_compare(int argc, char **argv)
 			quiet = true;
 		else if (c == 'U')
 			share = BLOCK_OPEN_SHARE_RW;
-		else if (!strchr("sp", c))
+		else if (c != 's' && c != 'p')
 			return 2;
 	}
 	if (argc - optind != 2)
@@ -622,8 +673,12 @@ int img_cmd_compare(int argc, char **argv)
 	b = a ? img_open(argv[optind + 1], fb ? fb : fa, share) : NULL;
 	if (!a || !b)
 		return 2;
-	r = compare_common(a, b, MIN(block_size(a), block_size(b)), quiet);
-	if (r == 0 && block_size(a) != block_size(b))
+	if (strict)
+		r = compare_strict(a, b, quiet);
+	else
+		r = compare_range(a, b, 0, MIN(block_size(a), block_size(b)),
+				  quiet);
+	if (r == 0 && !strict && block_size(a) != block_size(b))
 		r = compare_tail(block_size(a) > block_size(b) ? a : b,
 				 MIN(block_size(a), block_size(b)), quiet);
 	if (r == 0 && !quiet)
