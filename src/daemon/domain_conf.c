@@ -6,6 +6,7 @@
  */
 #include "daemon/domain_conf.h"
 #include "daemon/domain_conf_channel.h"
+#include "daemon/domain_conf_chardev.h"
 #include "daemon/domain_conf_devices.h"
 #include "daemon/domain_conf_hw.h"
 
@@ -35,8 +36,6 @@ static const char *const io_names[] = {"default", "threads", "native",
 const char *const disk_bus_names[] = {"virtio", "scsi", "sata",
 				      "ide",	"usb",	NULL};
 static const char *const placement_names[] = {"static", "auto", NULL};
-static const char *const console_target_names[] = {"serial", "virtio", "lxc",
-						   NULL};
 
 const char *domain_lifecycle_name(enum domain_lifecycle l)
 {
@@ -93,10 +92,14 @@ void domain_def_free(struct domain_def *d)
 		}
 		free(d->disks[i].backing);
 	}
-	for (size_t i = 0; i < d->n_serials; i++)
+	for (size_t i = 0; i < d->n_serials; i++) {
 		free(d->serials[i].log_file);
-	for (size_t i = 0; i < d->n_consoles; i++)
+		domain_chardev_source_clear(&d->serials[i].src);
+	}
+	for (size_t i = 0; i < d->n_consoles; i++) {
 		free(d->consoles[i].log_file);
+		domain_chardev_source_clear(&d->consoles[i].src);
+	}
 	for (size_t i = 0; i < d->n_rngs; i++)
 		free(d->rngs[i].backend);
 	free(d->serials);
@@ -676,73 +679,6 @@ static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 	return parse_disk_target(disk, dk, w, e);
 }
 
-/* <log file='/var/log/x.log' append='on'/> inside a chardev. */
-static int parse_chardev_log(const xmlNode *n, struct domain_chardev *c,
-			     struct xml_warnings *w, struct err **e)
-{
-	int v = 0, r;
-
-	xml_check_known(n, (const char *const[]){"file", "append", NULL}, NULL,
-			w);
-	c->log_file = xml_attr(n, "file");
-	if (!c->log_file || c->log_file[0] != '/')
-		return xml_err(e, n, "log file '%s' must be an absolute path",
-			       c->log_file ? c->log_file : "");
-	if ((r = parse_enum_attr(n, "append", "append", tristate_names + 1, &v,
-				 e)) < 0)
-		return r;
-	c->log_append = r ? v + 1 : DOMAIN_TRISTATE_ABSENT;
-	return 0;
-}
-
-/*
- * <serial type='pty'> or <console type='pty'>: <target port=> (and a
- * console's type=), <log>. A serial's port defaults to its index
- * (@index), as libvirt numbers them.
- */
-static int parse_chardev(const xmlNode *node, bool console, unsigned index,
-			 struct domain_chardev *c, struct xml_warnings *w,
-			 struct err **e)
-{
-	static const char *const children[] = {"target", "log", "source",
-					       "alias", NULL};
-	_cleanup_free_ char *type = xml_attr(node, "type");
-	xmlNode *n;
-	int v = 0;
-
-	xml_check_known(node, (const char *const[]){"type", NULL}, children, w);
-	if (!type || !streq(type, "pty"))
-		return xml_err(e, node,
-			       "type '%s' not supported (expected pty)",
-			       type ? type : "");
-	c->type = CHARDEV_PTY;
-	c->port = console ? 0 : index;
-	if ((n = xml_child(node, "target"))) {
-		_cleanup_free_ char *port = xml_attr(n, "port");
-		uint64_t p;
-
-		xml_check_known(n, (const char *const[]){"type", "port", NULL},
-				(const char *const[]){"model", NULL}, w);
-		if (port && xml_uint(n, "port", port, 0,
-				     DOMAIN_MAX_CHARDEVS - 1, &p, e) < 0)
-			return -EINVAL;
-		if (port)
-			c->port = (unsigned)p;
-		if (console && parse_enum_attr(n, "type", "console target type",
-					       console_target_names, &v, e) < 0)
-			return -EINVAL;
-		c->target = v;
-		if (!console &&
-		    parse_enum_attr(n, "type", "serial target type",
-				    (const char *const[]){"isa-serial", NULL},
-				    &v, e) < 0)
-			return -EINVAL;
-	}
-	if ((n = xml_child(node, "log")))
-		return parse_chardev_log(n, c, w, e);
-	return 0;
-}
-
 /* <rng model='virtio'><backend model='random'>PATH</backend><rate/>. */
 static int parse_rng(const xmlNode *node, struct domain_rng *rng,
 		     struct xml_warnings *w, struct err **e)
@@ -800,8 +736,24 @@ static int parse_rng(const xmlNode *node, struct domain_rng *rng,
  * alias of the serial with its port, added when there is none); the
  * others are virtio consoles. Serial ports are distinct.
  */
+/*
+ * A console on serial port @s is that port, as libvirt has it: the
+ * port's source is what the drivers connect; a console's source that
+ * says otherwise is named (what it leaves out is the port's).
+ */
+static void console_alias(const xmlNode *devs, struct domain_chardev *c,
+			  const struct domain_chardev *s,
+			  struct xml_warnings *w)
+{
+	if (!domain_chardev_source_within(c->type, &c->src, s->type, &s->src))
+		xml_warn(w, devs,
+			 "<console> on serial port %u: connected as the "
+			 "<serial> is (type '%s'), not as it says",
+			 s->port, chardev_type_names[s->type]);
+}
+
 static int check_chardevs(const xmlNode *devs, struct domain_def *d,
-			  struct err **e)
+			  struct xml_warnings *w, struct err **e)
 {
 	struct domain_chardev *c0 = d->n_consoles ? &d->consoles[0] : NULL;
 	bool aliased = false;
@@ -812,8 +764,11 @@ static int check_chardevs(const xmlNode *devs, struct domain_def *d,
 				return xml_err(e, devs,
 					       "two serials with port %u",
 					       d->serials[i].port);
-		aliased |= c0 && c0->target == CONSOLE_TARGET_SERIAL &&
-			   d->serials[i].port == c0->port;
+		if (c0 && c0->target == CONSOLE_TARGET_SERIAL &&
+		    d->serials[i].port == c0->port) {
+			console_alias(devs, c0, &d->serials[i], w);
+			aliased = true;
+		}
 	}
 	for (size_t i = 0; i < d->n_consoles; i++)
 		if (d->consoles[i].target == CONSOLE_TARGET_LXC &&
@@ -836,8 +791,10 @@ static int check_chardevs(const xmlNode *devs, struct domain_def *d,
 				       DOMAIN_MAX_CHARDEVS);
 		d->serials = xreallocarray(d->serials, d->n_serials + 1,
 					   sizeof(*d->serials));
-		d->serials[d->n_serials++] = (struct domain_chardev){
+		d->serials[d->n_serials] = (struct domain_chardev){
 			.type = c0->type, .port = c0->port};
+		domain_chardev_source_copy(&d->serials[d->n_serials++].src,
+					   &c0->src);
 	}
 	return 0;
 }
@@ -924,8 +881,8 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 		*v = xreallocarray(*v, *n + 1, sizeof(**v));
 		memset(&(*v)[*n], 0, sizeof(**v));
 		(*n)++;
-		return parse_chardev(c, console, (unsigned)(*n - 1),
-				     &(*v)[*n - 1], w, e);
+		return domain_parse_chardev(c, console, (unsigned)(*n - 1),
+					    &(*v)[*n - 1], w, e);
 	}
 	if (streq(name, "rng")) {
 		if (d->n_rngs == DOMAIN_MAX_RNGS)
@@ -975,7 +932,7 @@ static int parse_devices(const xmlNode *devs, struct domain_def *d,
 			return -EINVAL;
 	}
 	domain_display_defaults(d);
-	if (check_chardevs(devs, d, e) < 0 ||
+	if (check_chardevs(devs, d, w, e) < 0 ||
 	    domain_def_check_boot(devs, d, e) < 0)
 		return -EINVAL;
 	return check_unique_devices(devs, d, e);
@@ -1402,26 +1359,6 @@ static void format_disk(FILE *f, const struct domain_disk *dk)
 	fputs("    </disk>\n", f);
 }
 
-/* <serial> or <console>: the pty, its target, its log. */
-static void format_chardev(FILE *f, const char *tag,
-			   const struct domain_chardev *c, bool console)
-{
-	fprintf(f, "    <%s type='pty'>\n", tag);
-	if (console)
-		fprintf(f, "      <target type='%s' port='%u'/>\n",
-			console_target_names[c->target], c->port);
-	else
-		fprintf(f, "      <target port='%u'/>\n", c->port);
-	if (c->log_file) {
-		fputs("      <log", f);
-		put_attr(f, "file", c->log_file);
-		if (c->log_append)
-			put_attr(f, "append", tristate_names[c->log_append]);
-		fputs("/>\n", f);
-	}
-	fprintf(f, "    </%s>\n", tag);
-}
-
 static void format_rng(FILE *f, const struct domain_rng *r)
 {
 	fputs("    <rng model='virtio'>\n", f);
@@ -1447,9 +1384,9 @@ static void format_devices(FILE *f, const struct domain_def *d, bool active)
 	for (size_t i = 0; i < d->n_nets; i++)
 		domain_net_format(f, &d->nets[i], active);
 	for (size_t i = 0; i < d->n_serials; i++)
-		format_chardev(f, "serial", &d->serials[i], false);
+		domain_format_chardev(f, "serial", &d->serials[i], false);
 	for (size_t i = 0; i < d->n_consoles; i++)
-		format_chardev(f, "console", &d->consoles[i], true);
+		domain_format_chardev(f, "console", &d->consoles[i], true);
 	domain_format_channels(f, d, active);
 	domain_format_display(f, d, active);
 	domain_format_hw_devices(f, d);

@@ -161,8 +161,37 @@ struct domain_net {
 	char *port_interfaceid;
 };
 
+/* A chardev's type=, and what each type's <source> says
+ * (domain_conf_chardev.c). */
 enum chardev_type {
 	CHARDEV_PTY,
+	CHARDEV_NULL, /* nothing: output dropped, no input */
+	CHARDEV_VC,   /* QEMU's own text console (its display) */
+	CHARDEV_FILE, /* output appended or written to a file */
+	CHARDEV_DEV,  /* a host character device (a tty) */
+	CHARDEV_UNIX, /* a unix socket, listened on or connected to */
+	CHARDEV_TCP,  /* a TCP socket, listened on or connected to */
+	CHARDEV_UDP,  /* UDP datagrams to (and from) a host and port */
+};
+#define CHARDEV_TYPES (CHARDEV_UDP + 1)
+extern const char *const chardev_type_names[];
+
+struct chardev_source {
+	char *path;	 /* file, dev, unix */
+	bool listen;	 /* unix, tcp: <source mode='bind'> */
+	char *host;	 /* tcp, udp (its connect side); NULL: none */
+	char *service;	 /* tcp, udp: the port */
+	char *bind_host; /* udp: the local side; NULL: none */
+	char *bind_service;
+	bool telnet;		     /* tcp: <protocol type='telnet'> */
+	bool tls_no;		     /* tcp: <source tls='no'> given */
+	enum domain_tristate append; /* file: <source append=> */
+};
+
+/* A serial port's device: <target type=>. */
+enum serial_target {
+	SERIAL_TARGET_ISA, /* isa-serial: the PC's COM ports */
+	SERIAL_TARGET_PCI, /* pci-serial: QEMU's PCI 16550 */
 };
 
 /* What a <console> is: an alias of a serial port, or a virtio console. */
@@ -175,9 +204,14 @@ enum console_target {
 /* A <serial> or a <console>. */
 struct domain_chardev {
 	enum chardev_type type;
-	unsigned port;			 /* <target port=> */
-	enum console_target target;	 /* consoles only */
-	char *log_file;			 /* <log file=>: NULL: none */
+	struct chardev_source src;
+	unsigned port;			  /* <target port=> */
+	enum serial_target serial_target; /* serials only */
+	struct dev_pci_addr pci;	  /* a pci-serial's <address> */
+	unsigned iobase, irq;	    /* an isa-serial's <address type='isa'>; 0:
+				     * the port's own */
+	enum console_target target; /* consoles only */
+	char *log_file;		    /* <log file=>: NULL: none */
 	enum domain_tristate log_append; /* <log append=> */
 };
 

@@ -747,10 +747,33 @@ void domain_hw_clear(struct domain_hw *hw)
 	memset(hw, 0, sizeof(*hw));
 }
 
+/* A serial port or console the qemu driver gives and the others do not:
+ * any type but a pty, a PCI serial card, an ISA address. */
+static const char *chardev_qemu_only(const struct domain_def *d)
+{
+	for (size_t i = 0; i < d->n_serials; i++) {
+		const struct domain_chardev *c = &d->serials[i];
+
+		if (c->type != CHARDEV_PTY)
+			return "<serial> of a type other than pty";
+		if (c->serial_target != SERIAL_TARGET_ISA)
+			return "<serial><target type='pci-serial'>";
+		if (c->iobase || c->irq)
+			return "<serial><address type='isa'>";
+	}
+	for (size_t i = 0; i < d->n_consoles; i++)
+		if (d->consoles[i].type != CHARDEV_PTY)
+			return "<console> of a type other than pty";
+	return NULL;
+}
+
 const char *domain_hw_qemu_only(const struct domain_def *d)
 {
 	const struct domain_hw *hw = &d->hw;
+	const char *chr = chardev_qemu_only(d);
 
+	if (chr)
+		return chr;
 	for (int k = 0; k < TIMER_N; k++)
 		if (hw->timers[k].given)
 			return "<timer>";

@@ -49,43 +49,12 @@ struct qemu_agent *qemu_agent_new(struct domain *dom, char *default_path)
 	return qa;
 }
 
-/*
- * Each directory above @path (a normalised absolute path) is a real
- * directory that only root or nidod's user can change: owned by one of
- * them, not writable by others unless sticky (then the next one, owned
- * by one of them, cannot be renamed away).
- */
-static int check_dirs(const char *path, struct err **e)
-{
-	_cleanup_free_ char *dir = xstrdup(path);
-	char *slash = dir;
-	struct stat st;
-
-	while ((slash = strchr(slash + 1, '/'))) {
-		*slash = '\0';
-		if (lstat(dir[0] ? dir : "/", &st) < 0)
-			return err_sys(e, errno, "channel socket '%s': '%s'",
-				       path, dir);
-		if (!S_ISDIR(st.st_mode) ||
-		    (st.st_uid != 0 && st.st_uid != geteuid()) ||
-		    ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)))
-			return err_setk(
-				e, ERR_CONFIG_UNSUPPORTED, EPERM,
-				"channel socket '%s': '%s' is not a directory "
-				"that only root or nidod's user can change "
-				"(nidod binds sockets only there)",
-				path, dir);
-		*slash = '/';
-	}
-	return 0;
-}
-
 /* A path of the definition's: nothing there, or a socket to replace. */
 static int check_user_path(const char *path, struct err **e)
 {
 	struct stat st;
 
-	if (check_dirs(path, e) < 0)
+	if (qemu_chr_check_dirs("channel socket", path, e) < 0)
 		return -EPERM;
 	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
 		return err_setk(e, ERR_CONFIG_UNSUPPORTED, EEXIST,

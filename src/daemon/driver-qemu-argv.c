@@ -355,17 +355,10 @@ static void display_args(struct qemu_argv *a, const struct domain_def *def)
 	}
 }
 
-/* The serial port (the console) on a pty, the rng, the display. */
+/* The rng, the display (the serial ports: qemu_argv_chardevs()). */
 static void device_args(struct qemu_argv *a, const struct domain_def *def)
 {
 	display_args(a, def);
-	if (def->n_serials || def->n_consoles) {
-		arg(a, "-chardev");
-		arg(a, "pty,id=charserial0");
-		arg(a, "-device");
-		arg(a, "{\"driver\":\"isa-serial\",\"chardev\":\"charserial0\","
-		       "\"id\":\"serial0\"}");
-	}
 	if (def->n_rngs) {
 		const struct domain_rng *r = &def->rngs[0];
 		struct json_object *o = json_object_new_object();

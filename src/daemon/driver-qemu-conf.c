@@ -184,33 +184,44 @@ static int check_disk(const struct domain_def *d, const struct domain_disk *dk,
 	return 0;
 }
 
-/* One pty serial port (port 0), the console on it. */
+/* The serial port @c aliases (a console on a serial port); NULL: none. */
+static const struct domain_chardev *console_serial(
+	const struct domain_def *d, const struct domain_chardev *c)
+{
+	for (size_t i = 0;
+	     c->target == CONSOLE_TARGET_SERIAL && i < d->n_serials; i++)
+		if (d->serials[i].port == c->port)
+			return &d->serials[i];
+	return NULL;
+}
+
+/* Serial ports (an ISA one is COM1 to COM4: ports 0 to 3), the console
+ * on the first; a console's log is its serial port's. */
 static int check_chardevs(const struct domain_def *d, struct xml_warnings *w,
 			  struct err **e)
 {
-	for (size_t i = 0; i < d->n_serials; i++) {
-		if (d->serials[i].port != 0)
+	for (size_t i = 0; i < d->n_serials; i++)
+		if (d->serials[i].serial_target == SERIAL_TARGET_ISA &&
+		    d->serials[i].port > 3)
 			return err_set(e, ENOTSUP,
-				       "<serial> port %u not supported by the "
-				       "qemu driver yet (port 0)",
+				       "<serial> port %u: an ISA serial port "
+				       "is 0 to 3 (COM1 to COM4)",
 				       d->serials[i].port);
-		if (d->serials[i].log_file)
-			xml_warn_def(w,
-				     "<serial> <log file='%s'>: not acted on "
-				     "by the qemu driver yet",
-				     d->serials[i].log_file);
-	}
 	for (size_t i = 0; i < d->n_consoles; i++) {
-		if (d->consoles[i].target == CONSOLE_TARGET_VIRTIO)
+		const struct domain_chardev *c = &d->consoles[i];
+		const struct domain_chardev *s = console_serial(d, c);
+
+		if (c->target == CONSOLE_TARGET_VIRTIO)
 			return err_set(e, ENOTSUP,
 				       "<console> target type 'virtio' not "
 				       "supported by the qemu driver yet (use "
 				       "type 'serial')");
-		if (d->consoles[i].log_file)
+		if (c->log_file &&
+		    !(s && s->log_file && streq(s->log_file, c->log_file)))
 			xml_warn_def(w,
 				     "<console> <log file='%s'>: not acted "
-				     "on by the qemu driver yet",
-				     d->consoles[i].log_file);
+				     "on, the serial port's <log> is",
+				     c->log_file);
 	}
 	return 0;
 }

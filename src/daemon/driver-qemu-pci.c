@@ -81,6 +81,12 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 		return i == 0 && d->hw.watchdog == WATCHDOG_I6300ESB;
 	case QEMU_PCI_SERIAL:
 		return i == 0 && d->n_channels > 0;
+	case QEMU_PCI_CHR_SERIAL:
+		if (i >= d->n_serials ||
+		    d->serials[i].serial_target != SERIAL_TARGET_PCI)
+			return false;
+		*given = &d->serials[i].pci;
+		return true;
 	}
 	return false;
 }
@@ -97,6 +103,8 @@ static size_t kind_max(const struct domain_def *d, enum qemu_pci_kind kind)
 		return d->n_disks;
 	case QEMU_PCI_RNG:
 		return d->n_rngs;
+	case QEMU_PCI_CHR_SERIAL:
+		return d->n_serials;
 	default:
 		return 1;
 	}

@@ -56,6 +56,8 @@ struct qemu_vm {
 	struct json_object *taps; /* what was made for them (iface.h) */
 	int fw_fds[2];		  /* while it starts: pflash code, variables */
 	int boot_fds[2];	  /* ... <kernel> and <initrd> (memfds) */
+	int *chr_fds;		  /* ... the serial ports' (qemu_chr_open()) */
+	size_t n_chr_fds;
 	int shot_fd; /* a screenshot taken, until its stream takes it */
 	/* domif-setlink while QMP's set_link is on its way */
 	size_t link_index;

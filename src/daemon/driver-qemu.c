@@ -69,6 +69,11 @@ static void close_disks(struct qemu_vm *vm)
 		if (vm->boot_fds[i] >= 0)
 			close(steal_fd(vm->boot_fds[i]));
 	}
+	for (size_t i = 0; i < vm->n_chr_fds; i++)
+		close(vm->chr_fds[i]);
+	free(vm->chr_fds);
+	vm->chr_fds = NULL;
+	vm->n_chr_fds = 0;
 	for (size_t i = 0; i < vm->n_chains; i++)
 		block_chain_clear(&vm->chains[i]);
 	free(vm->chains);
@@ -164,7 +169,7 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 
 	for (size_t i = 0; i < vm->n_chains; i++)
 		total += (size_t)vm->chains[i].n;
-	v = xcalloc(total + 4, sizeof(*v));
+	v = xcalloc(total + 4 + vm->n_chr_fds, sizeof(*v));
 	if (slot_fd >= 0)
 		v[k++] = (struct spawn_fd){.from = slot_fd, .to = SLOT_FD};
 	v[k++] = (struct spawn_fd){.from = mon_fd, .to = QEMU_MONITOR_FD};
@@ -189,6 +194,9 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 		if (vm->boot_fds[i] >= 0)
 			v[k++] = (struct spawn_fd){.from = vm->boot_fds[i],
 						   .to = to++};
+	/* last, the serial ports' (qemu_argv_chardevs()) */
+	for (size_t i = 0; i < vm->n_chr_fds; i++)
+		v[k++] = (struct spawn_fd){.from = vm->chr_fds[i], .to = to++};
 	*n = k;
 	return v;
 }
@@ -420,6 +428,12 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		close_disks(vm);
 		return r;
 	}
+	vm->chr_fds = xcalloc(qemu_chr_n_fds(dom->def) + 1, sizeof(int));
+	if ((r = qemu_chr_open(dom->def, vm->chr_fds, e)) < 0) {
+		close_disks(vm);
+		return r;
+	}
+	vm->n_chr_fds = qemu_chr_n_fds(dom->def);
 	if ((r = open_ifaces(dmn, dom, vm, &o, e)) < 0) {
 		close_disks(vm);
 		return r;
@@ -436,6 +450,13 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	/* the kernel's files after the agent's socket (child_fds()) */
 	qemu_argv_kernel(&a, dom->def,
 			 first_tap_fd(vm) + n_tap_fds(vm) + (agent_fd >= 0));
+	/* the serial ports' after the kernel's; their fd sets after the
+	 * disks' and the flash's (one each, from 1) */
+	qemu_argv_chardevs(&a, dom->def,
+			   first_tap_fd(vm) + n_tap_fds(vm) + (agent_fd >= 0) +
+				   (vm->boot_fds[0] >= 0) +
+				   (vm->boot_fds[1] >= 0),
+			   1 + first_tap_fd(vm) - QEMU_FIRST_DISK_FD);
 	if (vm->restoring) {
 		qemu_arg(&a, "-incoming");
 		qemu_arg(&a, "defer");

@@ -55,9 +55,10 @@ enum qemu_pci_kind {
 	QEMU_PCI_BALLOON,
 	QEMU_PCI_RNG,
 	QEMU_PCI_WATCHDOG,
-	QEMU_PCI_SERIAL, /* the guest agent's virtio-serial controller */
+	QEMU_PCI_SERIAL,     /* the guest agent's virtio-serial controller */
+	QEMU_PCI_CHR_SERIAL, /* a pci-serial, index into def->serials */
 };
-#define QEMU_PCI_KINDS (QEMU_PCI_SERIAL + 1)
+#define QEMU_PCI_KINDS (QEMU_PCI_CHR_SERIAL + 1)
 
 struct json_object;
 /* Appends @s (copied); -@opt and the JSON of @o (whose reference it
@@ -171,6 +172,22 @@ int driver_qemu_kernel_open(const struct domain_def *def, int fds[2],
 			    struct err **e);
 void qemu_argv_kernel(struct qemu_argv *a, const struct domain_def *def,
 		      int first_fd);
+
+/*
+ * Serial ports (driver-qemu-chr.c). qemu_chr_open() opens, binds or
+ * connects what @def's serial ports name on the host (files, ttys, unix
+ * sockets: docs/security.md says which) into @fds, qemu_chr_n_fds() of
+ * them; 0 or -errno with @e (nothing left open). qemu_argv_chardevs()
+ * appends each port's -chardev (its fds QEMU's @first_fd on, its fd
+ * sets from @first_set; natively, @first_fd -1: by path) and -device.
+ * qemu_chr_check_dirs(): each directory above @path is one only root
+ * or nidod's user changes (where nidod binds sockets).
+ */
+size_t qemu_chr_n_fds(const struct domain_def *def);
+int qemu_chr_open(const struct domain_def *def, int *fds, struct err **e);
+void qemu_argv_chardevs(struct qemu_argv *a, const struct domain_def *def,
+			int first_fd, int first_set);
+int qemu_chr_check_dirs(const char *what, const char *path, struct err **e);
 
 /* Where QEMU's firmware descriptors are, in precedence order
  * (NIDO_QEMU_FIRMWARE_DIRS overrides, colon-separated). */
