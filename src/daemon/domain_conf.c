@@ -101,7 +101,7 @@ void domain_def_free(struct domain_def *d)
 		domain_chardev_source_clear(&d->consoles[i].src);
 	}
 	for (size_t i = 0; i < d->n_rngs; i++)
-		free(d->rngs[i].backend);
+		domain_rng_clear(&d->rngs[i]);
 	free(d->serials);
 	free(d->consoles);
 	free(d->rngs);
@@ -679,63 +679,6 @@ static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 	return parse_disk_target(disk, dk, w, e);
 }
 
-/* <rng model='virtio'><backend model='random'>PATH</backend><rate/>. */
-static int parse_rng(const xmlNode *node, struct domain_rng *rng,
-		     struct xml_warnings *w, struct err **e)
-{
-	_cleanup_free_ char *model = xml_attr(node, "model");
-	xmlNode *b = xml_child(node, "backend"), *n;
-
-	xml_check_known(node, (const char *const[]){"model", NULL},
-			(const char *const[]){"backend", "rate", "alias", NULL},
-			w);
-	if (!model || !streq(model, "virtio"))
-		return xml_err(e, node,
-			       "rng model '%s' not supported "
-			       "(expected virtio)",
-			       model ? model : "");
-	if (b) {
-		_cleanup_free_ char *bmodel = xml_attr(b, "model");
-
-		xml_check_known(b, (const char *const[]){"model", NULL}, NULL,
-				w);
-		if (!bmodel || !streq(bmodel, "random"))
-			return xml_err(e, b,
-				       "rng backend '%s' not supported "
-				       "(expected random)",
-				       bmodel ? bmodel : "");
-		rng->backend = xml_text(b);
-		if (*rng->backend && rng->backend[0] != '/')
-			return xml_err(e, b,
-				       "rng source '%s' must be an absolute "
-				       "path",
-				       rng->backend);
-	}
-	if (!rng->backend || !*rng->backend) {
-		free(rng->backend);
-		rng->backend = xstrdup("/dev/urandom");
-	}
-	if ((n = xml_child(node, "rate"))) {
-		_cleanup_free_ char *bytes = xml_attr(n, "bytes");
-		_cleanup_free_ char *period = xml_attr(n, "period");
-
-		xml_check_known(n,
-				(const char *const[]){"bytes", "period", NULL},
-				NULL, w);
-		if (xml_uint(n, "rate bytes", bytes, 1, UINT32_MAX,
-			     &rng->rate_bytes, e) < 0 ||
-		    (period && xml_uint(n, "rate period", period, 1, UINT32_MAX,
-					&rng->rate_period_ms, e) < 0))
-			return -EINVAL;
-	}
-	return 0;
-}
-
-/*
- * libvirt's rules for consoles: only the first may be a serial port (an
- * alias of the serial with its port, added when there is none); the
- * others are virtio consoles. Serial ports are distinct.
- */
 /*
  * A console on serial port @s is that port, as libvirt has it: the
  * port's source is what the drivers connect; a console's source that
@@ -891,7 +834,7 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 		d->rngs =
 			xreallocarray(d->rngs, d->n_rngs + 1, sizeof(*d->rngs));
 		memset(&d->rngs[d->n_rngs], 0, sizeof(*d->rngs));
-		return parse_rng(c, &d->rngs[d->n_rngs++], w, e);
+		return domain_parse_rng(c, &d->rngs[d->n_rngs++], w, e);
 	}
 	if ((r = domain_parse_hw_device(c, d, w, e)) != 0 ||
 	    (r = domain_parse_display_device(c, d, w, e)) != 0)
@@ -1359,20 +1302,6 @@ static void format_disk(FILE *f, const struct domain_disk *dk)
 	fputs("    </disk>\n", f);
 }
 
-static void format_rng(FILE *f, const struct domain_rng *r)
-{
-	fputs("    <rng model='virtio'>\n", f);
-	if (r->rate_bytes) {
-		fprintf(f, "      <rate bytes='%" PRIu64 "'", r->rate_bytes);
-		if (r->rate_period_ms)
-			fprintf(f, " period='%" PRIu64 "'", r->rate_period_ms);
-		fputs("/>\n", f);
-	}
-	fputs("      <backend model='random'>", f);
-	xml_escape_text(f, r->backend);
-	fputs("</backend>\n    </rng>\n", f);
-}
-
 static void format_devices(FILE *f, const struct domain_def *d, bool active)
 {
 	fputs("  <devices>\n", f);
@@ -1391,7 +1320,7 @@ static void format_devices(FILE *f, const struct domain_def *d, bool active)
 	domain_format_display(f, d, active);
 	domain_format_hw_devices(f, d);
 	for (size_t i = 0; i < d->n_rngs; i++)
-		format_rng(f, &d->rngs[i]);
+		domain_format_rng(f, &d->rngs[i]);
 	fputs("  </devices>\n", f);
 }
 

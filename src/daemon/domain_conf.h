@@ -215,11 +215,23 @@ struct domain_chardev {
 	enum domain_tristate log_append; /* <log append=> */
 };
 
-/* <rng model='virtio'> with a <backend model='random'>. */
+/* <rng><backend model=>: where the guest's entropy comes from. */
+enum rng_backend {
+	RNG_BACKEND_RANDOM,  /* a host file (/dev/urandom) QEMU reads */
+	RNG_BACKEND_EGD,     /* the EGD protocol on a chardev */
+	RNG_BACKEND_BUILTIN, /* QEMU's own getrandom() */
+};
+
+/* <rng model='virtio'> and its backend (domain_conf_rng.c). */
 struct domain_rng {
-	char *backend;	     /* the host's source, "/dev/urandom" by default */
-	uint64_t rate_bytes; /* <rate bytes=>; 0: no limit */
-	uint64_t rate_period_ms; /* <rate period=>; 0: absent */
+	enum rng_backend model;
+	char *backend; /* random: the host's source, "/dev/urandom" by
+			* default; NULL for the others */
+	enum chardev_type egd_type; /* egd: <backend type=> */
+	struct chardev_source egd;  /* ... and its <source> */
+	struct dev_pci_addr pci;    /* <address> */
+	uint64_t rate_bytes;	    /* <rate bytes=>; 0: no limit */
+	uint64_t rate_period_ms;    /* <rate period=>; 0: absent */
 };
 
 /*

@@ -132,6 +132,9 @@ static int parse_path_source(const xmlNode *node, enum chardev_type type,
 		s, (const char *const[]){"path", "append", "mode", NULL},
 		(const char *const[]){"reconnect", "seclabel", NULL}, w);
 	src->path = xml_attr(s, "path");
+	if (!src->path)
+		return xml_err(e, s, "type '%s' without <source path=>",
+			       chardev_type_names[type]);
 	if (check_path(s, "source path", src->path,
 		       type == CHARDEV_UNIX ? SOCKET_PATH_MAX : 4095, e) < 0)
 		return -EINVAL;

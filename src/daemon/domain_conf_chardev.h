@@ -51,4 +51,11 @@ bool domain_chardev_source_within(enum chardev_type ta,
 				  const struct chardev_source *b);
 void domain_chardev_source_clear(struct chardev_source *src);
 
+/* An <rng> into @rng (zeroed; domain_conf_rng.c), written back, freed:
+ * its egd backend is a character device as above. */
+int domain_parse_rng(const xmlNode *node, struct domain_rng *rng,
+		     struct xml_warnings *w, struct err **e);
+void domain_format_rng(FILE *f, const struct domain_rng *r);
+void domain_rng_clear(struct domain_rng *r);
+
 #endif

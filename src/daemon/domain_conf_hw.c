@@ -764,6 +764,9 @@ static const char *chardev_qemu_only(const struct domain_def *d)
 	for (size_t i = 0; i < d->n_consoles; i++)
 		if (d->consoles[i].type != CHARDEV_PTY)
 			return "<console> of a type other than pty";
+	for (size_t i = 0; i < d->n_rngs; i++)
+		if (d->rngs[i].pci.set)
+			return "an <rng>'s <address>";
 	return NULL;
 }
 

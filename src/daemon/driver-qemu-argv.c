@@ -355,35 +355,48 @@ static void display_args(struct qemu_argv *a, const struct domain_def *def)
 	}
 }
 
-/* The rng, the display (the serial ports: qemu_argv_chardevs()). */
+/* Rng @i: its backend object (an egd's chardev charrngI is made by
+ * qemu_argv_chardevs()) and its virtio-rng-pci. */
+static void rng_args(struct qemu_argv *a, const struct domain_def *def,
+		     size_t i)
+{
+	static const char *const types[] = {"rng-random", "rng-egd",
+					    "rng-builtin"};
+	const struct domain_rng *r = &def->rngs[i];
+	struct json_object *o = json_object_new_object();
+	struct json_object *dev = json_object_new_object();
+	_cleanup_free_ char *obj = xasprintf("objrng%zu", i);
+	_cleanup_free_ char *id = xasprintf("rng%zu", i);
+	_cleanup_free_ char *chr = xasprintf("charrng%zu", i);
+
+	add_str(o, "qom-type", types[r->model]);
+	add_str(o, "id", obj);
+	if (r->model == RNG_BACKEND_RANDOM)
+		add_str(o, "filename", r->backend);
+	else if (r->model == RNG_BACKEND_EGD)
+		add_str(o, "chardev", chr);
+	arg_json(a, "-object", o);
+	add_str(dev, "driver", "virtio-rng-pci");
+	add_str(dev, "rng", obj);
+	add_str(dev, "id", id);
+	qemu_json_pci(dev, def, QEMU_PCI_RNG, i);
+	if (r->rate_bytes) {
+		json_object_object_add(dev, "max-bytes",
+				       json_object_new_uint64(r->rate_bytes));
+		json_object_object_add(
+			dev, "period",
+			json_object_new_uint64(
+				r->rate_period_ms ? r->rate_period_ms : 1000));
+	}
+	arg_json(a, "-device", dev);
+}
+
+/* The rngs, the display (the serial ports: qemu_argv_chardevs()). */
 static void device_args(struct qemu_argv *a, const struct domain_def *def)
 {
 	display_args(a, def);
-	if (def->n_rngs) {
-		const struct domain_rng *r = &def->rngs[0];
-		struct json_object *o = json_object_new_object();
-		struct json_object *dev = json_object_new_object();
-
-		add_str(o, "qom-type", "rng-random");
-		add_str(o, "id", "objrng0");
-		add_str(o, "filename", r->backend);
-		arg_json(a, "-object", o);
-		add_str(dev, "driver", "virtio-rng-pci");
-		add_str(dev, "rng", "objrng0");
-		add_str(dev, "id", "rng0");
-		qemu_json_pci(dev, def, QEMU_PCI_RNG, 0);
-		if (r->rate_bytes) {
-			json_object_object_add(
-				dev, "max-bytes",
-				json_object_new_uint64(r->rate_bytes));
-			json_object_object_add(
-				dev, "period",
-				json_object_new_uint64(
-					r->rate_period_ms ? r->rate_period_ms
-							  : 1000));
-		}
-		arg_json(a, "-device", dev);
-	}
+	for (size_t i = 0; i < def->n_rngs; i++)
+		rng_args(a, def, i);
 	qemu_argv_hw_devices(a, def);
 }
 

@@ -29,13 +29,32 @@ static bool source_fd(const struct domain_chardev *c)
 	       c->type == CHARDEV_UNIX;
 }
 
+/* Whether rng @r's EGD daemon is on a unix socket nidod opens. */
+static bool rng_fd(const struct domain_rng *r)
+{
+	return r->model == RNG_BACKEND_EGD && r->egd_type == CHARDEV_UNIX;
+}
+
 size_t qemu_chr_n_fds(const struct domain_def *def)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < def->n_serials; i++)
 		n += source_fd(&def->serials[i]) + !!def->serials[i].log_file;
+	for (size_t i = 0; i < def->n_rngs; i++)
+		n += rng_fd(&def->rngs[i]);
 	return n;
+}
+
+int qemu_chr_check_egd(enum chardev_type type, struct err **e)
+{
+	if (type != CHARDEV_TCP && type != CHARDEV_UNIX)
+		return err_set(e, ENOTSUP,
+			       "<rng> backend 'egd' of type '%s' not "
+			       "supported by the qemu driver (tcp, unix: "
+			       "the EGD protocol is a stream)",
+			       chardev_type_names[type]);
+	return 0;
 }
 
 int qemu_chr_check_dirs(const char *what, const char *path, struct err **e)
@@ -107,7 +126,8 @@ static int open_tty(const char *path, struct err **e)
 
 /* A unix socket: bound and listened on in a directory only root
  * changes, or connected to. */
-static int open_unix(const struct chardev_source *s, struct err **e)
+static int open_unix(const char *what, const struct chardev_source *s,
+		     struct err **e)
 {
 	struct sockaddr_un sa;
 	struct stat st;
@@ -115,23 +135,23 @@ static int open_unix(const struct chardev_source *s, struct err **e)
 
 	if (!s->listen) {
 		fd = sock_unix_connect(s->path, 0, e);
-		return fd < 0 ? err_prefix(e, "serial socket") : fd;
+		return fd < 0 ? err_prefix(e, "%s", what) : fd;
 	}
-	if ((r = qemu_chr_check_dirs("serial socket", s->path, e)) < 0)
+	if ((r = qemu_chr_check_dirs(what, s->path, e)) < 0)
 		return r;
 	if (lstat(s->path, &st) == 0 && !S_ISSOCK(st.st_mode))
 		return err_setk(e, ERR_CONFIG_UNSUPPORTED, EEXIST,
-				"serial socket '%s' exists and is not a "
-				"socket: nidod does not replace it",
-				s->path);
-	if ((r = sock_unix_addr(&sa, s->path, "serial socket", e)) < 0)
+				"%s '%s' exists and is not a socket: nidod "
+				"does not replace it",
+				what, s->path);
+	if ((r = sock_unix_addr(&sa, s->path, what, e)) < 0)
 		return r;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return err_sys(e, errno, "serial socket");
+		return err_sys(e, errno, "%s", what);
 	unlink(s->path);
 	if (sock_unix_bind_private(fd, &sa) < 0 || listen(fd, 1) < 0) {
-		r = err_sys(e, errno, "serial socket '%s'", s->path);
+		r = err_sys(e, errno, "%s '%s'", what, s->path);
 		close(fd);
 		return r;
 	}
@@ -147,7 +167,7 @@ static int open_source(const struct domain_chardev *c, struct err **e)
 	case CHARDEV_DEV:
 		return open_tty(c->src.path, e);
 	default:
-		return open_unix(&c->src, e);
+		return open_unix("serial socket", &c->src, e);
 	}
 }
 
@@ -160,8 +180,10 @@ int qemu_chr_open(const struct domain_def *def, int *fds, struct err **e)
 		const struct domain_chardev *c = &def->serials[i];
 
 		if (source_fd(c)) {
-			if ((fd = open_source(c, e)) < 0)
+			if ((fd = open_source(c, e)) < 0) {
+				err_prefix(e, "serial port %u", c->port);
 				goto fail;
+			}
 			fds[k++] = fd;
 		}
 		if (c->log_file) {
@@ -172,11 +194,18 @@ int qemu_chr_open(const struct domain_def *def, int *fds, struct err **e)
 			fds[k++] = fd;
 		}
 	}
+	for (size_t i = 0; i < def->n_rngs; i++) {
+		if (!rng_fd(&def->rngs[i]))
+			continue;
+		if ((fd = open_unix("rng socket", &def->rngs[i].egd, e)) < 0)
+			goto fail;
+		fds[k++] = fd;
+	}
 	return 0;
 fail:
 	while (k)
 		close(fds[--k]);
-	return err_prefix(e, "serial port");
+	return -EIO;
 }
 
 /*
@@ -196,20 +225,20 @@ static char *fd_path(struct qemu_argv *a, int fd, int set, const char *path)
 	return xasprintf("/dev/fdset/%d", set);
 }
 
-/* The -chardev backend of @c, without its id: "pty", "file,path=...". */
-static char *backend(struct qemu_argv *a, const struct domain_chardev *c,
-		     int *fd, int *set)
+/* The -chardev backend of a @type on @s, without its id: "pty",
+ * "file,path=...". */
+static char *backend(struct qemu_argv *a, enum chardev_type type,
+		     const struct chardev_source *s, int *fd, int *set)
 {
-	const struct chardev_source *s = &c->src;
 	_cleanup_free_ char *p = NULL;
 
-	switch (c->type) {
+	switch (type) {
 	case CHARDEV_FILE:
 	case CHARDEV_DEV:
 		p = fd_path(a, *fd, (*set)++, s->path);
 		*fd += *fd >= 0;
 		/* nidod opened it, truncated or not: QEMU appends */
-		return c->type == CHARDEV_FILE
+		return type == CHARDEV_FILE
 			       ? xasprintf("file,path=%s,append=on", p)
 			       : xasprintf("serial,path=%s", p);
 	case CHARDEV_UNIX:
@@ -231,7 +260,7 @@ static char *backend(struct qemu_argv *a, const struct domain_chardev *c,
 				 s->bind_host ? s->bind_host : "",
 				 s->bind_service ? s->bind_service : "0");
 	default:
-		return xstrdup(chardev_type_names[c->type]);
+		return xstrdup(chardev_type_names[type]);
 	}
 }
 
@@ -240,7 +269,7 @@ static void serial_args(struct qemu_argv *a, const struct domain_def *def,
 			size_t i, int *fd, int *set)
 {
 	const struct domain_chardev *c = &def->serials[i];
-	_cleanup_free_ char *be = backend(a, c, fd, set);
+	_cleanup_free_ char *be = backend(a, c->type, &c->src, fd, set);
 	_cleanup_free_ char *type = xstrndup(be, strcspn(be, ","));
 	_cleanup_free_ char *log = NULL, *ch = NULL;
 	struct json_object *o = json_object_new_object();
@@ -289,4 +318,17 @@ void qemu_argv_chardevs(struct qemu_argv *a, const struct domain_def *def,
 
 	for (size_t i = 0; i < def->n_serials; i++)
 		serial_args(a, def, i, &fd, &set);
+	for (size_t i = 0; i < def->n_rngs; i++) {
+		const struct domain_rng *r = &def->rngs[i];
+		_cleanup_free_ char *be = NULL, *type = NULL, *ch = NULL;
+
+		if (r->model != RNG_BACKEND_EGD)
+			continue;
+		be = backend(a, r->egd_type, &r->egd, &fd, &set);
+		type = xstrndup(be, strcspn(be, ","));
+		ch = xasprintf("%s,id=charrng%zu%s", type, i,
+			       be + strlen(type));
+		qemu_arg(a, "-chardev");
+		qemu_arg(a, ch);
+	}
 }

@@ -256,16 +256,21 @@ static int check_devices(const struct domain_def *d, struct err **e)
 				"e1000e, rtl8139)",
 				i, d->nets[i].model);
 	}
-	if (d->n_rngs > 1)
-		return err_set(e, ENOTSUP,
-			       "%zu <rng> devices: the qemu driver gives one",
-			       d->n_rngs);
-	if (d->n_rngs && !streq(d->rngs[0].backend, "/dev/urandom") &&
-	    !streq(d->rngs[0].backend, "/dev/random"))
-		return err_set(e, ENOTSUP,
-			       "rng backend '%s' not supported by the qemu "
-			       "driver (/dev/random or /dev/urandom)",
-			       d->rngs[0].backend);
+	for (size_t i = 0; i < d->n_rngs; i++) {
+		const struct domain_rng *rng = &d->rngs[i];
+
+		if (rng->model == RNG_BACKEND_RANDOM &&
+		    !streq(rng->backend, "/dev/urandom") &&
+		    !streq(rng->backend, "/dev/random"))
+			return err_set(e, ENOTSUP,
+				       "rng backend '%s' not supported by the "
+				       "qemu driver (/dev/random or "
+				       "/dev/urandom)",
+				       rng->backend);
+		if (rng->model == RNG_BACKEND_EGD &&
+		    qemu_chr_check_egd(rng->egd_type, e) < 0)
+			return -ENOTSUP;
+	}
 	return 0;
 }
 

@@ -75,7 +75,10 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 		*given = &d->hw.balloon_pci;
 		return i == 0 && d->hw.balloon != BALLOON_NONE;
 	case QEMU_PCI_RNG:
-		return i < d->n_rngs;
+		if (i >= d->n_rngs)
+			return false;
+		*given = &d->rngs[i].pci;
+		return true;
 	case QEMU_PCI_WATCHDOG:
 		*given = &d->hw.watchdog_pci;
 		return i == 0 && d->hw.watchdog == WATCHDOG_I6300ESB;

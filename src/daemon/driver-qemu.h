@@ -174,8 +174,9 @@ void qemu_argv_kernel(struct qemu_argv *a, const struct domain_def *def,
 		      int first_fd);
 
 /*
- * Serial ports (driver-qemu-chr.c). qemu_chr_open() opens, binds or
- * connects what @def's serial ports name on the host (files, ttys, unix
+ * Serial ports and rngs' EGD sockets (driver-qemu-chr.c).
+ * qemu_chr_open() opens, binds or connects what @def's serial ports and
+ * rngs name on the host (files, ttys, unix
  * sockets: docs/security.md says which) into @fds, qemu_chr_n_fds() of
  * them; 0 or -errno with @e (nothing left open). qemu_argv_chardevs()
  * appends each port's -chardev (its fds QEMU's @first_fd on, its fd
@@ -188,6 +189,9 @@ int qemu_chr_open(const struct domain_def *def, int *fds, struct err **e);
 void qemu_argv_chardevs(struct qemu_argv *a, const struct domain_def *def,
 			int first_fd, int first_set);
 int qemu_chr_check_dirs(const char *what, const char *path, struct err **e);
+/* Whether an <rng>'s egd backend of @type is one QEMU runs (tcp, unix):
+ * 0, or -ENOTSUP with @e naming it. */
+int qemu_chr_check_egd(enum chardev_type type, struct err **e);
 
 /* Where QEMU's firmware descriptors are, in precedence order
  * (NIDO_QEMU_FIRMWARE_DIRS overrides, colon-separated). */

@@ -491,7 +491,9 @@ static void kvm_refuses_by_name(void)
 		 "<rng model='virtio'><backend model='random'>/dev/hwrng"
 		 "</backend></rng>",
 		 "rng backend '/dev/hwrng' not supported"},
-		{"", "<rng model='virtio'/><rng model='virtio'/>",
+		{"",
+		 "<emulator>/usr/bin/nido-vmm</emulator><rng model='virtio'/>"
+		 "<rng model='virtio'/>",
 		 "2 <rng> devices"},
 		{"", "<disk><source file='/a'/><target dev='sda'/></disk>",
 		 "disk 'sda': bus 'scsi' not supported by the kvm driver"},

@@ -72,7 +72,7 @@ static char *refusal(const char *type, const char *devs)
 	return xstrdup(err_msg(e));
 }
 
-static const char devs[] =
+static const char many_devs[] =
 	"<serial type='file'><source path='/var/log/g.log' append='on'/>"
 	"<log file='/var/log/g.serial' append='off'/><target port='0'/>"
 	"</serial>"
@@ -93,8 +93,8 @@ static const char devs[] =
 static void chardevs_by_fd_and_by_path(void)
 {
 	_cleanup_free_ char *def = NULL;
-	_cleanup_free_ char *s = chr_argv(devs, 20, &def);
-	_cleanup_free_ char *n = chr_argv(devs, -1, NULL);
+	_cleanup_free_ char *s = chr_argv(many_devs, 20, &def);
+	_cleanup_free_ char *n = chr_argv(many_devs, -1, NULL);
 
 	if (!s || !n)
 		return;
@@ -317,6 +317,94 @@ static void what_nidod_opens(void)
 	rmdir(dir);
 }
 
+/* The whole command line for @devs (argv of qemu_argv_build() and of
+ * qemu_argv_chardevs() from fd 30), separated by "\n". */
+static char *full_argv(const char *devs, char **def)
+{
+	_cleanup_free_ char *text = xml("qemu", devs);
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	struct qemu_argv a = {0};
+	char *out = NULL;
+	size_t len = 0;
+	FILE *s;
+
+	if (domain_def_parse(text, strlen(text), &d, NULL, &e) < 0) {
+		TEST_FAIL("refused: %s", err_msg(e));
+		return NULL;
+	}
+	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d, NULL);
+	qemu_argv_chardevs(&a, d, 30, 1);
+	s = open_memstream(&out, &len);
+	for (size_t i = 0; i < a.n; i++)
+		fprintf(s, "%s\n", a.v[i]);
+	fclose(s);
+	qemu_argv_free(&a);
+	*def = domain_def_format(d);
+	domain_def_free(d);
+	return out;
+}
+
+/* Several rngs: a file, QEMU's getrandom(), EGD daemons on TCP and on a
+ * unix socket nidod binds; each on its PCI slot. */
+static void rng_backends(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s = full_argv(
+		"<rng model='virtio'><backend model='random'>/dev/random"
+		"</backend><address type='pci' domain='0x0000' bus='0x00' "
+		"slot='0x07' function='0x0'/></rng>"
+		"<rng model='virtio'><backend model='builtin'/></rng>"
+		"<rng model='virtio'><backend model='egd' type='tcp'><source "
+		"mode='connect' host='1.2.3.4' service='1234'/><protocol "
+		"type='raw'/></backend></rng>"
+		"<rng model='virtio'><backend model='egd' type='unix'><source "
+		"mode='bind' path='/run/rng.sock'/></backend></rng>",
+		&def);
+
+	if (!s)
+		return;
+	CHECK_STR_CONTAINS(s, "-object\n{\"qom-type\":\"rng-random\",\"id\":"
+			      "\"objrng0\",\"filename\":\"/dev/random\"}\n"
+			      "-device\n{\"driver\":\"virtio-rng-pci\",\"rng\":"
+			      "\"objrng0\",\"id\":\"rng0\",\"bus\":\"pci.0\","
+			      "\"addr\":\"0x7\"}\n");
+	CHECK_STR_CONTAINS(s, "{\"qom-type\":\"rng-builtin\",\"id\":"
+			      "\"objrng1\"}\n");
+	CHECK_STR_CONTAINS(s, "{\"qom-type\":\"rng-egd\",\"id\":\"objrng2\","
+			      "\"chardev\":\"charrng2\"}\n");
+	CHECK_STR_CONTAINS(s, "-chardev\nsocket,id=charrng2,host=1.2.3.4,"
+			      "port=1234\n");
+	CHECK_STR_CONTAINS(s, "-chardev\nsocket,id=charrng3,fd=30,server=on,"
+			      "wait=off\n");
+	CHECK_STR_CONTAINS(s, "\"id\":\"rng3\"");
+	CHECK_STR_CONTAINS(def, "<backend model='egd' type='tcp'>\n        "
+				"<source mode='connect' host='1.2.3.4' "
+				"service='1234'/>\n        <protocol "
+				"type='raw'/>\n      </backend>");
+	CHECK_STR_CONTAINS(def, "<backend model='builtin'/>");
+	CHECK_STR_CONTAINS(def, "<address type='pci' domain='0x0000' "
+				"bus='0x00' slot='0x07' function='0x0'/>");
+}
+
+static void rng_refusals(void)
+{
+	_cleanup_free_ char *a = refusal(
+		"qemu", "<rng model='virtio'><backend model='egd' type='udp'>"
+			"<source mode='connect' service='1'/></backend></rng>");
+	_cleanup_free_ char *b =
+		refusal("qemu", "<rng model='virtio'><backend model='hw'/>"
+				"</rng>");
+	_cleanup_free_ char *c = refusal(
+		"kvm", "<emulator>/usr/bin/nido-vmm</emulator><rng "
+		       "model='virtio'><backend model='builtin'/></rng>");
+
+	CHECK_STR_CONTAINS(a, "backend 'egd' of type 'udp' not supported");
+	CHECK_STR_CONTAINS(b, "invalid rng backend 'hw'");
+	CHECK_STR_CONTAINS(c, "rng backend 'builtin' not supported by the kvm "
+			      "driver");
+}
+
 int main(void)
 {
 	RUN(chardevs_by_fd_and_by_path);
@@ -324,5 +412,7 @@ int main(void)
 	RUN(hostile_values_are_named);
 	RUN(kvm_driver_refuses_them);
 	RUN(what_nidod_opens);
+	RUN(rng_backends);
+	RUN(rng_refusals);
 	return test_done();
 }
