@@ -380,7 +380,13 @@ enum clock_offset {
 	CLOCK_ABSENT,
 	CLOCK_UTC,
 	CLOCK_LOCALTIME,
+	CLOCK_VARIABLE, /* UTC (or local time) plus an adjustment */
+	CLOCK_ABSOLUTE, /* a fixed start, whenever the guest starts */
+	CLOCK_TIMEZONE, /* the local time of a named time zone */
 };
+/* The furthest an RTC's start may be (9999-12-31T23:59:59 UTC), and
+ * the largest <clock adjustment=> either way. */
+#define CLOCK_MAX_SECONDS 253402300799LL
 
 /* <cpu mode=>: absent is libvirt's default, a custom model or none. */
 enum cpu_mode {
@@ -532,6 +538,11 @@ struct domain_hw {
 	struct dev_pci_addr watchdog_pci;
 	bool panic; /* <panic model='isa'>: QEMU's pvpanic */
 	enum clock_offset clock;
+	long long clock_adjustment; /* variable: seconds from the basis */
+	bool clock_basis_local;	    /* variable: basis='localtime' */
+	long long clock_start;	    /* absolute: start= (seconds since
+				     * the epoch, UTC) */
+	char *clock_tz;		    /* timezone: timezone= */
 	struct domain_timer timers[TIMER_N]; /* <clock><timer> */
 	bool features; /* a <features> element: then acpi, apic, pae */
 	bool acpi, apic, pae;

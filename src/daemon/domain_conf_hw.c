@@ -22,7 +22,8 @@ const char *const watchdog_action_names[] = {
 static const char *const watchdog_model_names[] = {"", "i6300esb", "ib700",
 						   NULL};
 static const char *const balloon_model_names[] = {"", "virtio", "none", NULL};
-static const char *const clock_names[] = {"", "utc", "localtime", NULL};
+static const char *const clock_names[] = {
+	"", "utc", "localtime", "variable", "absolute", "timezone", NULL};
 const char *const domain_timer_names[] = {"rtc", "pit", "hpet", "kvmclock",
 					  NULL};
 const char *const domain_timer_present[] = {"", "yes", "no", NULL};
@@ -419,18 +420,84 @@ static int parse_timer(const xmlNode *n, struct domain_hw *hw,
 	return 0;
 }
 
+/* A signed number of seconds within CLOCK_MAX_SECONDS either way. */
+static int parse_seconds(const xmlNode *n, const char *what, const char *v,
+			 long long min, long long *out, struct err **e)
+{
+	char *end;
+
+	errno = 0;
+	*out = v ? strtoll(v, &end, 10) : 0;
+	if (!v || !*v || errno || *end || *out < min ||
+	    *out > CLOCK_MAX_SECONDS)
+		return xml_err(e, n, "invalid clock %s '%s' (%lld to %lld)",
+			       what, v ? v : "", min, CLOCK_MAX_SECONDS);
+	return 0;
+}
+
+/* A time zone's name as in /usr/share/zoneinfo: Europe/Paris. */
+static int check_tz(const xmlNode *n, const char *tz, struct err **e)
+{
+	size_t len = tz ? strlen(tz) : 0;
+
+	if (!len || len > 64 || tz[0] == '/' || strstr(tz, "..") ||
+	    strspn(tz, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		       "0123456789_+-/") != len)
+		return xml_err(e, n,
+			       "invalid clock timezone '%s' (a name of "
+			       "/usr/share/zoneinfo, as Europe/Paris)",
+			       tz ? tz : "");
+	return 0;
+}
+
+/* offset='variable' adjustment= basis=, 'absolute' start=,
+ * 'timezone' timezone=. */
+static int parse_clock_offset(const xmlNode *n, struct domain_hw *hw,
+			      struct err **e)
+{
+	_cleanup_free_ char *adj = xml_attr(n, "adjustment");
+	_cleanup_free_ char *start = xml_attr(n, "start");
+	int r;
+
+	switch (hw->clock) {
+	case CLOCK_VARIABLE:
+		if (adj &&
+		    parse_seconds(n, "adjustment", adj, -CLOCK_MAX_SECONDS,
+				  &hw->clock_adjustment, e) < 0)
+			return -EINVAL;
+		if ((r = enum_attr(n, "basis", "clock basis",
+				   (const char *const[]){"", "utc", "localtime",
+							 NULL},
+				   e)) < 0)
+			return r;
+		hw->clock_basis_local = r == 2;
+		return 0;
+	case CLOCK_ABSOLUTE:
+		return parse_seconds(n, "start", start, 0, &hw->clock_start, e);
+	case CLOCK_TIMEZONE:
+		hw->clock_tz = xml_attr(n, "timezone");
+		return check_tz(n, hw->clock_tz, e);
+	default:
+		return 0;
+	}
+}
+
 static int parse_clock(const xmlNode *n, struct domain_hw *hw,
 		       struct xml_warnings *w, struct err **e)
 {
 	int r;
 
-	xml_check_known(n, (const char *const[]){"offset", NULL},
+	xml_check_known(n,
+			(const char *const[]){"offset", "adjustment", "basis",
+					      "start", "timezone", NULL},
 			(const char *const[]){"timer", NULL}, w);
 	if ((r = enum_attr(n, "offset", "clock offset", clock_names, e)) < 0)
 		return r;
 	hw->clock = (enum clock_offset)r;
 	if (!r)
 		return xml_err(e, n, "<clock> without offset");
+	if (parse_clock_offset(n, hw, e) < 0)
+		return -EINVAL;
 	for (const xmlNode *c = n->children; c; c = c->next)
 		if (c->type == XML_ELEMENT_NODE && !c->ns &&
 		    xmlStrEqual(c->name, BAD_CAST "timer") &&
@@ -445,8 +512,16 @@ static void format_clock(FILE *f, const struct domain_hw *hw)
 
 	for (int k = 0; k < TIMER_N; k++)
 		any |= hw->timers[k].given;
-	fprintf(f, "  <clock offset='%s'%s\n", clock_names[hw->clock],
-		any ? ">" : "/>");
+	fprintf(f, "  <clock offset='%s'", clock_names[hw->clock]);
+	if (hw->clock == CLOCK_VARIABLE)
+		fprintf(f, " adjustment='%lld' basis='%s'",
+			hw->clock_adjustment,
+			hw->clock_basis_local ? "localtime" : "utc");
+	else if (hw->clock == CLOCK_ABSOLUTE)
+		fprintf(f, " start='%lld'", hw->clock_start);
+	else if (hw->clock == CLOCK_TIMEZONE)
+		fprintf(f, " timezone='%s'", hw->clock_tz);
+	fputs(any ? ">\n" : "/>\n", f);
 	for (int k = 0; any && k < TIMER_N; k++) {
 		const struct domain_timer *t = &hw->timers[k];
 
@@ -744,6 +819,7 @@ void domain_hw_clear(struct domain_hw *hw)
 	domain_audios_clear(hw);
 	domain_mem_clear(&hw->mem);
 	free(hw->controllers);
+	free(hw->clock_tz);
 	memset(hw, 0, sizeof(*hw));
 }
 
@@ -788,5 +864,7 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : hw->s3 || hw->s4			 ? "<pm>"
 	       : hw->apic_eoi				 ? "<apic eoi>"
 	       : d->display.usb_ports			 ? "<controller ports>"
-							 : NULL;
+	       : hw->clock > CLOCK_LOCALTIME ? "<clock offset='variable', "
+					       "'absolute' or 'timezone'>"
+					     : NULL;
 }

@@ -141,6 +141,14 @@ int driver_qemu_native(const struct domain_def *def, const char *monitor,
 		qemu_argv_kernel(&a, def, -1);
 		qemu_argv_chardevs(&a, def, -1, -1);
 		f = open_memstream(out, &len);
+		/* QEMU's local time is a time zone's (qemu_clock_env()) */
+		if (def->hw.clock == CLOCK_TIMEZONE) {
+			_cleanup_free_ char *tz =
+				xasprintf("TZ=%s", def->hw.clock_tz);
+
+			put_word(f, tz);
+			fputc(' ', f);
+		}
 		for (size_t i = 0; i < a.n; i++) {
 			_cleanup_free_ char *w = NULL;
 

@@ -386,6 +386,13 @@ static void drop_ifaces(struct domain *dom, struct qemu_vm *vm)
 	vm->taps = NULL;
 }
 
+static void free_env(char ***env)
+{
+	for (size_t i = 0; *env && (*env)[i]; i++)
+		free((*env)[i]);
+	free(*env);
+}
+
 /* Logs the command line, one argument a line, as libvirt's log does. */
 static void log_args(int fd, const struct qemu_argv *a)
 {
@@ -407,10 +414,13 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	struct spawn_opts o;
 	gid_t groups[1];
 	int cg[8], r, agent_fd = -1;
+	__attribute__((cleanup(free_env))) char **env = NULL;
 	size_t ncg = 0;
 
 	if (logfd < 0)
 		return logfd;
+	if ((r = qemu_clock_env(dom->def, &env, e)) < 0)
+		return r;
 	spawn_opts_init(&o);
 	if ((r = sandbox_ids(vm, accel, &o, groups, &slot_fd, e)) < 0)
 		return r;
@@ -464,6 +474,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	log_args(logfd, &a);
 	vm->log_off = (uint64_t)MAX(lseek(logfd, 0, SEEK_END), 0);
 	o.argv = a.v;
+	o.envp = env;
 	o.stdout_fd = logfd;
 	o.stderr_fd = logfd;
 	o.new_session = 1;

@@ -76,6 +76,11 @@ bool qemu_is_q35(const struct domain_def *def);
  * disk's place in @o; the first interface's boot index (0: none).
  */
 void qemu_argv_controllers(struct qemu_argv *a, const struct domain_def *def);
+/* QEMU's environment for <clock offset='timezone'>: nidod's with
+ * TZ=zone (the zone checked to be in /usr/share/zoneinfo), in *@envp
+ * (NULL-terminated, each string and the array to free); *@envp NULL for
+ * the other clocks (QEMU inherits nidod's). 0, or -errno with @e. */
+int qemu_clock_env(const struct domain_def *def, char ***envp, struct err **e);
 void qemu_argv_hw_devices(struct qemu_argv *a, const struct domain_def *def);
 
 /* What a start of @def needs of this host beyond its files (an audio

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * <clock offset='variable|absolute|timezone'> (domain_conf_hw.c) through
+ * define to QEMU's -rtc base= and environment (driver-qemu-argv-hw.c),
+ * and back out in the definition; bad values named; the kvm driver
+ * refuses them.
+ */
+#include <time.h>
+
+#include "daemon/domain_conf.h"
+#include "daemon/driver-qemu.h"
+#include "test.h"
+
+static struct domain_def *parse(const char *type, const char *clock,
+				struct err **e)
+{
+	_cleanup_free_ char *text = xasprintf(
+		"<domain type='%s'><name>m</name><memory unit='MiB'>64"
+		"</memory><os><type arch='x86_64' machine='pc'>hvm</type>"
+		"<kernel>/k</kernel></os>%s<devices>%s</devices></domain>",
+		type, clock,
+		streq(type, "kvm") ? "<emulator>/usr/bin/nido-vmm</emulator>"
+				   : "");
+	struct domain_def *d = NULL;
+
+	return domain_def_parse(text, strlen(text), &d, NULL, e) < 0 ? NULL : d;
+}
+
+/* -rtc's value for @clock; its definition again in @def. */
+static char *rtc_for(const char *clock, char **def)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct domain_def *d = parse("qemu", clock, &e);
+	struct qemu_argv a = {0};
+	char *rtc = NULL;
+
+	if (!d) {
+		TEST_FAIL("refused: %s", err_msg(e));
+		return NULL;
+	}
+	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d, NULL);
+	for (size_t i = 0; i + 1 < a.n; i++)
+		if (streq(a.v[i], "-rtc"))
+			rtc = xstrdup(a.v[i + 1]);
+	qemu_argv_free(&a);
+	*def = domain_def_format(d);
+	domain_def_free(d);
+	return rtc;
+}
+
+static void absolute_and_variable(void)
+{
+	_cleanup_free_ char *d1 = NULL, *d2 = NULL, *d3 = NULL;
+	_cleanup_free_ char *abs =
+		rtc_for("<clock offset='absolute' start='253402300799'/>", &d1);
+	_cleanup_free_ char *var = rtc_for(
+		"<clock offset='variable' adjustment='-86400' basis='utc'/>",
+		&d2);
+	_cleanup_free_ char *now =
+		rtc_for("<clock offset='variable' adjustment='0'/>", &d3);
+	time_t t = time(NULL) - 86400;
+	struct tm tm;
+	char day[16];
+
+	CHECK_STR_EQ(abs, "base=9999-12-31T23:59:59");
+	CHECK_STR_CONTAINS(d1,
+			   "<clock offset='absolute' start='253402300799'/>");
+	/* yesterday, UTC (the date: the second may have turned) */
+	gmtime_r(&t, &tm);
+	strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	CHECK(var && str_has_prefix(var, "base=") &&
+	      str_has_prefix(var + 5, day) && strlen(var) == 24);
+	CHECK_STR_CONTAINS(d2, "<clock offset='variable' adjustment='-86400' "
+			       "basis='utc'/>");
+	CHECK(now && strlen(now) == 24 && now[15] == 'T');
+}
+
+static void timezone_runs_qemu_in_it(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *rtc = rtc_for(
+		"<clock offset='timezone' timezone='Europe/Paris'/>", &def);
+	_cleanup_err_ struct err *e = NULL;
+	struct domain_def *d = parse(
+		"qemu", "<clock offset='timezone' timezone='Nowhere/X'/>", &e);
+	char **env = NULL;
+
+	CHECK_STR_EQ(rtc, "base=localtime");
+	CHECK_STR_CONTAINS(def, "<clock offset='timezone' "
+				"timezone='Europe/Paris'/>");
+	/* a zone this host does not have fails the start, naming it */
+	CHECK(d);
+	CHECK(qemu_clock_env(d, &env, &e) < 0 && !env);
+	CHECK_STR_CONTAINS(err_msg(e), "<clock timezone='Nowhere/X'>");
+	domain_def_free(d);
+}
+
+static void timezone_env(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct domain_def *d =
+		parse("qemu", "<clock offset='timezone' timezone='UTC'/>", &e);
+	char **env = NULL;
+	size_t tz = 0;
+
+	CHECK(d);
+	CHECK(qemu_clock_env(d, &env, &e) == 0 && env);
+	for (size_t i = 0; env[i]; i++) {
+		tz += str_has_prefix(env[i], "TZ=");
+		if (str_has_prefix(env[i], "TZ="))
+			CHECK_STR_EQ(env[i], "TZ=UTC");
+		free(env[i]);
+	}
+	free(env);
+	CHECK_INT_EQ((int)tz, 1);
+	domain_def_free(d);
+}
+
+static void bad_values_are_named(void)
+{
+	static const struct {
+		const char *clock, *msg;
+	} cases[] = {
+		{"<clock offset='absolute'/>", "invalid clock start ''"},
+		{"<clock offset='absolute' start='253402300800'/>",
+		 "invalid clock start '253402300800'"},
+		{"<clock offset='variable' adjustment='1x'/>",
+		 "invalid clock adjustment '1x'"},
+		{"<clock offset='variable' basis='mars'/>",
+		 "invalid clock basis 'mars'"},
+		{"<clock offset='timezone'/>", "invalid clock timezone ''"},
+		{"<clock offset='timezone' timezone='../../etc/passwd'/>",
+		 "invalid clock timezone '../../etc/passwd'"},
+		{"<clock offset='timezone' timezone='/etc/localtime'/>",
+		 "invalid clock timezone '/etc/localtime'"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_err_ struct err *e = NULL;
+		struct domain_def *d = parse("qemu", cases[i].clock, &e);
+
+		CHECK(!d);
+		CHECK_STR_CONTAINS(err_msg(e), cases[i].msg);
+	}
+	{
+		_cleanup_err_ struct err *e = NULL;
+		struct domain_def *d = parse(
+			"kvm", "<clock offset='variable' adjustment='5'/>", &e);
+
+		CHECK(!d);
+		CHECK_STR_CONTAINS(err_msg(e), "not supported by the kvm "
+					       "driver");
+	}
+}
+
+int main(void)
+{
+	RUN(absolute_and_variable);
+	RUN(timezone_runs_qemu_in_it);
+	RUN(timezone_env);
+	RUN(bad_values_are_named);
+	return test_done();
+}
