@@ -235,13 +235,23 @@ struct domain_rng {
 };
 
 /*
- * The guest agent's <channel type='unix'> (domain_conf_channel.c): a
- * virtio-serial port named DOMAIN_AGENT_CHANNEL on a socket nidod binds.
+ * A <channel> (domain_conf_channel.c): a virtio-serial port named
+ * <target name=> on a character device. The guest agent's is the unix
+ * one named DOMAIN_AGENT_CHANNEL, on a socket nidod binds and talks to.
  */
 #define DOMAIN_AGENT_CHANNEL "org.qemu.guest_agent.0"
+#define DOMAIN_MAX_CHANNELS  32
 struct domain_channel {
-	char *path; /* <source path=>; NULL: nidod picks (docs/xml.md) */
-	char *name; /* <target name=>: DOMAIN_AGENT_CHANNEL */
+	enum chardev_type type;
+	/* the host side; the agent's src.path NULL: nidod picks
+	 * (docs/xml.md) */
+	struct chardev_source src;
+	char *name; /* <target name=>; NULL: none */
+	/* <address type='virtio-serial' controller= bus='0' port=>: the
+	 * controller's index (0 when not given) and the port (port_set
+	 * when given; else the next free one) */
+	bool addr_set, port_set;
+	unsigned controller, port;
 	/* While running: ON when the guest has the port open, OFF when
 	 * not, ABSENT when not known (the live XML's state=) */
 	enum domain_tristate state_live;
@@ -333,6 +343,7 @@ enum controller_type {
 	CONTROLLER_IDE,
 	CONTROLLER_SATA,
 	CONTROLLER_SCSI,
+	CONTROLLER_VIRTIO_SERIAL, /* the channels' and virtio consoles' */
 };
 
 /* <controller model=>, as controller_model_names. */
@@ -349,7 +360,11 @@ struct domain_controller {
 	unsigned index;
 	enum controller_model model;
 	struct dev_pci_addr pci;
+	unsigned ports, vectors; /* virtio-serial: ports=, vectors= (0:
+				  * QEMU's default) */
 };
+/* A virtio-serial controller's ports, at most (QEMU's default). */
+#define VIRTIO_SERIAL_PORTS 31
 
 /* <memballoon model=>: absent is libvirt's default, a virtio balloon. */
 enum balloon_model {
@@ -787,5 +802,9 @@ void domain_os_format_ct(FILE *f, const struct domain_def *d);
 void domain_format_filesystems(FILE *f, const struct domain_def *d);
 void domain_format_ct_top(FILE *f, const struct domain_def *d);
 void domain_ct_clear(struct domain_ct *ct);
+
+/* The guest agent's channel of @d (writable: its live state), or NULL
+ * (domain_conf_channel.c). */
+struct domain_channel *domain_agent_channel(const struct domain_def *d);
 
 #endif

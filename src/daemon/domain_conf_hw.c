@@ -13,8 +13,8 @@
 #include "daemon/domain_conf_hw.h"
 #include "daemon/domain_conf_mem.h"
 
-const char *const controller_type_names[] = {"pci", "ide", "sata", "scsi",
-					     NULL};
+const char *const controller_type_names[] = {"pci",  "ide",	      "sata",
+					     "scsi", "virtio-serial", NULL};
 const char *const controller_model_names[] = {
 	"", "pci-root", "pcie-root", "virtio-scsi", "lsilogic", NULL};
 const char *const watchdog_action_names[] = {
@@ -167,7 +167,31 @@ void domain_format_drive_address(FILE *f, int indent,
 			indent, "", a->controller, a->bus, a->target, a->unit);
 }
 
-/* <controller type='pci|ide|sata|scsi' index= model=>. */
+/* A virtio-serial controller's ports= (1 to VIRTIO_SERIAL_PORTS) and
+ * vectors= (MSI-X vectors, 1 to 1024); not the others'. */
+static int parse_ports_vectors(const xmlNode *c, struct domain_controller *ctl,
+			       struct err **e)
+{
+	_cleanup_free_ char *ports = xml_attr(c, "ports");
+	_cleanup_free_ char *vectors = xml_attr(c, "vectors");
+	uint64_t v;
+
+	if ((ports || vectors) && ctl->type != CONTROLLER_VIRTIO_SERIAL)
+		return xml_err(e, c,
+			       "ports= and vectors= are a virtio-serial "
+			       "controller's");
+	if (ports && xml_uint(c, "controller ports", ports, 1,
+			      VIRTIO_SERIAL_PORTS, &v, e) < 0)
+		return -EINVAL;
+	ctl->ports = ports ? (unsigned)v : 0;
+	if (vectors &&
+	    xml_uint(c, "controller vectors", vectors, 1, 1024, &v, e) < 0)
+		return -EINVAL;
+	ctl->vectors = vectors ? (unsigned)v : 0;
+	return 0;
+}
+
+/* <controller type='pci|ide|sata|scsi|virtio-serial' index= model=>. */
 static int parse_controller(const xmlNode *c, int type, struct domain_def *d,
 			    struct xml_warnings *w, struct err **e)
 {
@@ -178,7 +202,8 @@ static int parse_controller(const xmlNode *c, int type, struct domain_def *d,
 	int r;
 
 	xml_check_known(c,
-			(const char *const[]){"type", "index", "model", NULL},
+			(const char *const[]){"type", "index", "model", "ports",
+					      "vectors", NULL},
 			(const char *const[]){"address", NULL}, w);
 	if (hw->n_controllers == DOMAIN_MAX_CONTROLLERS)
 		return xml_err(e, c, "more than %d controllers",
@@ -212,6 +237,8 @@ static int parse_controller(const xmlNode *c, int type, struct domain_def *d,
 			       controller_type_names[type]);
 	if (type == CONTROLLER_PCI && !ctl->model)
 		return xml_err(e, c, "<controller type='pci'> without a model");
+	if (parse_ports_vectors(c, ctl, e) < 0)
+		return -EINVAL;
 	return domain_parse_address(c, &ctl->pci, NULL, e);
 }
 
@@ -753,6 +780,10 @@ void domain_format_controllers(FILE *f, const struct domain_def *d)
 		if (c->model)
 			fprintf(f, " model='%s'",
 				controller_model_names[c->model]);
+		if (c->ports)
+			fprintf(f, " ports='%u'", c->ports);
+		if (c->vectors)
+			fprintf(f, " vectors='%u'", c->vectors);
 		if (!c->pci.set) {
 			fputs("/>\n", f);
 			continue;

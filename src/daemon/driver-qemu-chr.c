@@ -22,27 +22,87 @@
 #include "daemon/driver-qemu.h"
 #include "lib/sock.h"
 
-/* Whether serial @c's source is an fd nidod opens. */
-static bool source_fd(const struct domain_chardev *c)
+/*
+ * The character devices of a definition, in the one order nidod opens
+ * their fds and numbers them on QEMU's command line: the serial ports,
+ * the virtio consoles, the channels (but the guest agent's, which
+ * driver-qemu-agent.c gives), the rngs' EGD daemons.
+ */
+struct chr {
+	const char *what; /* for errors: "serial port", ... */
+	unsigned n;	  /* its index among those */
+	enum chardev_type type;
+	const struct chardev_source *src;
+	const char *log; /* <log file=>; NULL: none */
+	bool log_append;
+};
+
+/* The @k-th character device of @def into @c; false past the last. */
+static bool chr_at(const struct domain_def *def, size_t k, struct chr *c)
 {
-	return c->type == CHARDEV_FILE || c->type == CHARDEV_DEV ||
-	       c->type == CHARDEV_UNIX;
+	const struct domain_channel *agent = domain_agent_channel(def);
+
+	for (size_t i = 0; i < def->n_serials; i++)
+		if (!k--) {
+			const struct domain_chardev *s = &def->serials[i];
+
+			*c = (struct chr){"serial port",
+					  s->port,
+					  s->type,
+					  &s->src,
+					  s->log_file,
+					  s->log_append == DOMAIN_TRISTATE_ON};
+			return true;
+		}
+	for (size_t i = 0; i < def->n_consoles; i++)
+		if (def->consoles[i].target == CONSOLE_TARGET_VIRTIO && !k--) {
+			const struct domain_chardev *s = &def->consoles[i];
+
+			*c = (struct chr){"console",
+					  (unsigned)i,
+					  s->type,
+					  &s->src,
+					  s->log_file,
+					  s->log_append == DOMAIN_TRISTATE_ON};
+			return true;
+		}
+	for (size_t i = 0; i < def->n_channels; i++)
+		if (&def->channels[i] != agent && !k--) {
+			*c = (struct chr){"channel",
+					  (unsigned)i,
+					  def->channels[i].type,
+					  &def->channels[i].src,
+					  NULL,
+					  false};
+			return true;
+		}
+	for (size_t i = 0; i < def->n_rngs; i++)
+		if (def->rngs[i].model == RNG_BACKEND_EGD && !k--) {
+			*c = (struct chr){"rng",
+					  (unsigned)i,
+					  def->rngs[i].egd_type,
+					  &def->rngs[i].egd,
+					  NULL,
+					  false};
+			return true;
+		}
+	return false;
 }
 
-/* Whether rng @r's EGD daemon is on a unix socket nidod opens. */
-static bool rng_fd(const struct domain_rng *r)
+/* Whether a chardev of @type is on an fd nidod opens. */
+static bool source_fd(enum chardev_type type)
 {
-	return r->model == RNG_BACKEND_EGD && r->egd_type == CHARDEV_UNIX;
+	return type == CHARDEV_FILE || type == CHARDEV_DEV ||
+	       type == CHARDEV_UNIX;
 }
 
 size_t qemu_chr_n_fds(const struct domain_def *def)
 {
+	struct chr c;
 	size_t n = 0;
 
-	for (size_t i = 0; i < def->n_serials; i++)
-		n += source_fd(&def->serials[i]) + !!def->serials[i].log_file;
-	for (size_t i = 0; i < def->n_rngs; i++)
-		n += rng_fd(&def->rngs[i]);
+	for (size_t k = 0; chr_at(def, k, &c); k++)
+		n += source_fd(c.type) + (c.log != NULL);
 	return n;
 }
 
@@ -158,54 +218,44 @@ static int open_unix(const char *what, const struct chardev_source *s,
 	return fd;
 }
 
-static int open_source(const struct domain_chardev *c, struct err **e)
+static int open_source(const struct chr *c, struct err **e)
 {
+	_cleanup_free_ char *what = xasprintf("%s socket", c->what);
+
 	switch (c->type) {
 	case CHARDEV_FILE:
-		return open_file("serial file", c->src.path,
-				 c->src.append == DOMAIN_TRISTATE_ON, e);
+		return open_file("file", c->src->path,
+				 c->src->append == DOMAIN_TRISTATE_ON, e);
 	case CHARDEV_DEV:
-		return open_tty(c->src.path, e);
+		return open_tty(c->src->path, e);
 	default:
-		return open_unix("serial socket", &c->src, e);
+		return open_unix(what, c->src, e);
 	}
 }
 
 int qemu_chr_open(const struct domain_def *def, int *fds, struct err **e)
 {
-	size_t k = 0;
+	struct chr c;
+	size_t n = 0;
 	int fd;
 
-	for (size_t i = 0; i < def->n_serials; i++) {
-		const struct domain_chardev *c = &def->serials[i];
-
-		if (source_fd(c)) {
-			if ((fd = open_source(c, e)) < 0) {
-				err_prefix(e, "serial port %u", c->port);
+	for (size_t k = 0; chr_at(def, k, &c); k++) {
+		if (source_fd(c.type)) {
+			if ((fd = open_source(&c, e)) < 0)
 				goto fail;
-			}
-			fds[k++] = fd;
+			fds[n++] = fd;
 		}
-		if (c->log_file) {
-			fd = open_file("serial log", c->log_file,
-				       c->log_append == DOMAIN_TRISTATE_ON, e);
-			if (fd < 0)
+		if (c.log) {
+			if ((fd = open_file("log", c.log, c.log_append, e)) < 0)
 				goto fail;
-			fds[k++] = fd;
+			fds[n++] = fd;
 		}
-	}
-	for (size_t i = 0; i < def->n_rngs; i++) {
-		if (!rng_fd(&def->rngs[i]))
-			continue;
-		if ((fd = open_unix("rng socket", &def->rngs[i].egd, e)) < 0)
-			goto fail;
-		fds[k++] = fd;
 	}
 	return 0;
 fail:
-	while (k)
-		close(fds[--k]);
-	return -EIO;
+	while (n)
+		close(fds[--n]);
+	return err_prefix(e, "%s %u", c.what, c.n);
 }
 
 /*
@@ -264,37 +314,42 @@ static char *backend(struct qemu_argv *a, enum chardev_type type,
 	}
 }
 
-/* "-chardev TYPE,id=charserialI,..." with its log, then its device. */
-static void serial_args(struct qemu_argv *a, const struct domain_def *def,
-			size_t i, int *fd, int *set)
+/* "-chardev TYPE,id=@id,..." for @c, with its log. */
+static void chardev_arg(struct qemu_argv *a, const char *id,
+			const struct chr *c, int *fd, int *set)
 {
-	const struct domain_chardev *c = &def->serials[i];
-	_cleanup_free_ char *be = backend(a, c->type, &c->src, fd, set);
+	_cleanup_free_ char *be = backend(a, c->type, c->src, fd, set);
 	_cleanup_free_ char *type = xstrndup(be, strcspn(be, ","));
 	_cleanup_free_ char *log = NULL, *ch = NULL;
-	struct json_object *o = json_object_new_object();
 
-	if (c->log_file) {
-		_cleanup_free_ char *p = fd_path(a, *fd, (*set)++, c->log_file);
+	if (c->log) {
+		_cleanup_free_ char *p = fd_path(a, *fd, (*set)++, c->log);
 
 		*fd += *fd >= 0;
 		log = xasprintf(",logfile=%s,logappend=on", p);
 	}
-	ch = xasprintf("%s,id=charserial%zu%s%s", type, i, be + strlen(type),
+	ch = xasprintf("%s,id=%s%s%s", type, id, be + strlen(type),
 		       log ? log : "");
 	qemu_arg(a, "-chardev");
 	qemu_arg(a, ch);
-	free(ch);
-	ch = xasprintf("charserial%zu", i);
+}
+
+/* Serial port @i's device on chardev charserialI. */
+static void serial_device(struct qemu_argv *a, const struct domain_def *def,
+			  unsigned i)
+{
+	const struct domain_chardev *c = &def->serials[i];
+	struct json_object *o = json_object_new_object();
+	_cleanup_free_ char *ch = xasprintf("charserial%u", i);
+	_cleanup_free_ char *id = xasprintf("serial%u", i);
+
 	json_object_object_add(
 		o, "driver",
 		json_object_new_string(c->serial_target == SERIAL_TARGET_PCI
 					       ? "pci-serial"
 					       : "isa-serial"));
 	json_object_object_add(o, "chardev", json_object_new_string(ch));
-	free(ch);
-	ch = xasprintf("serial%zu", i);
-	json_object_object_add(o, "id", json_object_new_string(ch));
+	json_object_object_add(o, "id", json_object_new_string(id));
 	if (c->serial_target == SERIAL_TARGET_PCI) {
 		qemu_json_pci(o, def, QEMU_PCI_CHR_SERIAL, i);
 	} else {
@@ -315,20 +370,22 @@ void qemu_argv_chardevs(struct qemu_argv *a, const struct domain_def *def,
 			int first_fd, int first_set)
 {
 	int fd = first_fd, set = first_set;
+	struct chr c;
 
-	for (size_t i = 0; i < def->n_serials; i++)
-		serial_args(a, def, i, &fd, &set);
-	for (size_t i = 0; i < def->n_rngs; i++) {
-		const struct domain_rng *r = &def->rngs[i];
-		_cleanup_free_ char *be = NULL, *type = NULL, *ch = NULL;
+	for (size_t k = 0; chr_at(def, k, &c); k++) {
+		_cleanup_free_ char *id = NULL;
 
-		if (r->model != RNG_BACKEND_EGD)
-			continue;
-		be = backend(a, r->egd_type, &r->egd, &fd, &set);
-		type = xstrndup(be, strcspn(be, ","));
-		ch = xasprintf("%s,id=charrng%zu%s", type, i,
-			       be + strlen(type));
-		qemu_arg(a, "-chardev");
-		qemu_arg(a, ch);
+		if (streq(c.what, "serial port"))
+			id = xasprintf("charserial%zu", k);
+		else if (streq(c.what, "console"))
+			id = xasprintf("charconsole%u", c.n);
+		else if (streq(c.what, "channel"))
+			id = qemu_channel_ids(def, c.n, NULL);
+		else
+			id = xasprintf("charrng%u", c.n);
+		chardev_arg(a, id, &c, &fd, &set);
+		if (k < def->n_serials)
+			serial_device(a, def, (unsigned)k);
 	}
+	qemu_argv_vserial(a, def);
 }

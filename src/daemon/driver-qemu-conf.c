@@ -196,7 +196,8 @@ static const struct domain_chardev *console_serial(
 }
 
 /* Serial ports (an ISA one is COM1 to COM4: ports 0 to 3), the console
- * on the first; a console's log is its serial port's. */
+ * on the first (a console's log is its serial port's), virtio consoles
+ * and channels on ports of their virtio-serial controllers. */
 static int check_chardevs(const struct domain_def *d, struct xml_warnings *w,
 			  struct err **e)
 {
@@ -207,16 +208,26 @@ static int check_chardevs(const struct domain_def *d, struct xml_warnings *w,
 				       "<serial> port %u: an ISA serial port "
 				       "is 0 to 3 (COM1 to COM4)",
 				       d->serials[i].port);
+	{
+		struct qemu_vserial_plan p;
+
+		if (qemu_vserial_plan(d, &p, e) < 0)
+			return -ENOTSUP;
+	}
+	for (size_t i = 0; i < d->n_channels; i++)
+		if (d->channels[i].type == CHARDEV_UNIX &&
+		    !d->channels[i].src.path &&
+		    &d->channels[i] != domain_agent_channel(d))
+			return err_set(e, ENOTSUP,
+				       "channel %zu: a unix socket without "
+				       "<source path=> (nidod picks the path "
+				       "of the guest agent's only)",
+				       i);
 	for (size_t i = 0; i < d->n_consoles; i++) {
 		const struct domain_chardev *c = &d->consoles[i];
 		const struct domain_chardev *s = console_serial(d, c);
 
-		if (c->target == CONSOLE_TARGET_VIRTIO)
-			return err_set(e, ENOTSUP,
-				       "<console> target type 'virtio' not "
-				       "supported by the qemu driver yet (use "
-				       "type 'serial')");
-		if (c->log_file &&
+		if (c->log_file && c->target == CONSOLE_TARGET_SERIAL &&
 		    !(s && s->log_file && streq(s->log_file, c->log_file)))
 			xml_warn_def(w,
 				     "<console> <log file='%s'>: not acted "

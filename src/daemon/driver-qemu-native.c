@@ -108,10 +108,10 @@ static char *agent_socket(const struct domain_def *def, const char *monitor)
 {
 	const char *dot = strrchr(monitor, '.');
 
-	if (def->channels[0].path)
+	if (domain_agent_channel(def)->src.path)
 		return xasprintf("socket,id=charchannel0,path=%s,server=on,"
 				 "wait=off",
-				 def->channels[0].path);
+				 domain_agent_channel(def)->src.path);
 	return xasprintf("socket,id=charchannel0,path=%.*s.agent,server=on,"
 			 "wait=off",
 			 (int)(dot ? dot - monitor : (long)strlen(monitor)),
@@ -136,8 +136,8 @@ int driver_qemu_native(const struct domain_def *def, const char *monitor,
 				def->virt == DOMAIN_VIRT_QEMU ? "tcg" : "kvm",
 				def, ch);
 		qemu_argv_nets(&a, def, first_tap + (int)sets.n);
-		if (def->n_channels)
-			qemu_argv_agent(&a, def, -1);
+		if (domain_agent_channel(def))
+			qemu_argv_agent(&a, -1);
 		qemu_argv_kernel(&a, def, -1);
 		qemu_argv_chardevs(&a, def, -1, -1);
 		f = open_memstream(out, &len);

@@ -456,7 +456,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	qemu_argv_build(&a, emulator, accel, dom->def, vm->chains);
 	qemu_argv_nets(&a, dom->def, first_tap_fd(vm));
 	if (vm->agent)
-		qemu_argv_agent(&a, dom->def, first_tap_fd(vm) + n_tap_fds(vm));
+		qemu_argv_agent(&a, first_tap_fd(vm) + n_tap_fds(vm));
 	/* the kernel's files after the agent's socket (child_fds()) */
 	qemu_argv_kernel(&a, dom->def,
 			 first_tap_fd(vm) + n_tap_fds(vm) + (agent_fd >= 0));

@@ -190,6 +190,29 @@ void qemu_argv_kernel(struct qemu_argv *a, const struct domain_def *def,
  * or nidod's user changes (where nidod binds sockets).
  */
 size_t qemu_chr_n_fds(const struct domain_def *def);
+
+/*
+ * virtio-serial (driver-qemu-vserial.c): the controllers' indexes QEMU
+ * gets (given, or implied by a channel or virtio console), ascending,
+ * into @idx, their count returned; a controller's <address> (unset when
+ * implied); each channel's and virtio console's controller and port
+ * (0, or -errno with @e naming the channel or console that has none);
+ * a channel's chardev id (and its port's in *@port_id); the controllers
+ * and ports on the command line.
+ */
+struct qemu_vserial_plan {
+	unsigned ctl[256]; /* the controllers' indexes, ascending */
+	size_t n_ctl;
+	unsigned chan_ctl[DOMAIN_MAX_CHANNELS], chan_nr[DOMAIN_MAX_CHANNELS];
+	unsigned con_ctl[DOMAIN_MAX_CHARDEVS], con_nr[DOMAIN_MAX_CHARDEVS];
+};
+size_t qemu_vserial_controllers(const struct domain_def *d, unsigned idx[256]);
+const struct dev_pci_addr *qemu_vserial_pci(const struct domain_def *d,
+					    unsigned index);
+int qemu_vserial_plan(const struct domain_def *d, struct qemu_vserial_plan *p,
+		      struct err **e);
+char *qemu_channel_ids(const struct domain_def *d, size_t i, char **port_id);
+void qemu_argv_vserial(struct qemu_argv *a, const struct domain_def *def);
 int qemu_chr_open(const struct domain_def *def, int *fds, struct err **e);
 void qemu_argv_chardevs(struct qemu_argv *a, const struct domain_def *def,
 			int first_fd, int first_set);

@@ -485,7 +485,9 @@ static void kvm_refuses_by_name(void)
 		 "<emulator>/usr/bin/nido-vmm</emulator><serial type='pty'/>"
 		 "<serial type='pty'/>",
 		 "<serial> port 1 not supported"},
-		{"", "<console type='pty'><target type='virtio'/></console>",
+		{"",
+		 "<emulator>/usr/bin/nido-vmm</emulator><console type='pty'>"
+		 "<target type='virtio'/></console>",
 		 "<console> target type 'virtio' not supported"},
 		{"",
 		 "<rng model='virtio'><backend model='random'>/dev/hwrng"

@@ -405,6 +405,157 @@ static void rng_refusals(void)
 			      "driver");
 }
 
+/* libvirt's channel-virtio-auto: ports and controllers as its .args
+ * give them (an implied controller 2, ports 1.. on each, port 3 kept). */
+static void channels_on_virtio_serial(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s = full_argv(
+		"<controller type='virtio-serial' index='0' ports='16' "
+		"vectors='4'/><controller type='virtio-serial' index='1'>"
+		"<address type='pci' domain='0x0000' bus='0x00' slot='0x0a' "
+		"function='0x0'/></controller>"
+		"<channel type='pty'><target type='virtio' "
+		"name='org.linux-kvm.port.0'/></channel>"
+		"<channel type='pty'><target type='virtio' "
+		"name='org.linux-kvm.port.foo'/><address type='virtio-serial' "
+		"controller='1' bus='0'/></channel>"
+		"<channel type='pty'><target type='virtio' "
+		"name='org.linux-kvm.port.bar'/><address type='virtio-serial' "
+		"controller='1' bus='0' port='3'/></channel>"
+		"<channel type='pty'><target type='virtio' "
+		"name='org.linux-kvm.port.wizz'/><address type='virtio-serial' "
+		"controller='0' bus='0'/></channel>"
+		"<channel type='pty'><target type='virtio' "
+		"name='org.linux-kvm.port.ooh'/><address type='virtio-serial' "
+		"controller='1' bus='0'/></channel>"
+		"<channel type='pty'><target type='virtio' "
+		"name='org.linux-kvm.port.lla'/><address type='virtio-serial' "
+		"controller='2' bus='0'/></channel>"
+		"<channel type='tcp'><source mode='bind' host='127.0.0.1' "
+		"service='4555'/><target type='virtio' name='t'/></channel>"
+		"<console type='pty'><target type='virtio' "
+		"port='0'/></console>",
+		&def);
+	static const char *const ports[][3] = {
+		{"0", "1", "org.linux-kvm.port.0"},
+		{"1", "1", "org.linux-kvm.port.foo"},
+		{"1", "3", "org.linux-kvm.port.bar"},
+		{"0", "2", "org.linux-kvm.port.wizz"},
+		{"1", "2", "org.linux-kvm.port.ooh"},
+		{"2", "1", "org.linux-kvm.port.lla"},
+		{"0", "3", "t"},
+	};
+
+	if (!s)
+		return;
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"virtio-serial-pci\",\"id\":"
+			      "\"virtio-serial0\",\"max_ports\":16,"
+			      "\"vectors\":4,\"bus\":\"pci.0\",\"addr\":");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"virtio-serial-pci\",\"id\":"
+			      "\"virtio-serial1\",\"bus\":\"pci.0\","
+			      "\"addr\":\"0xa\"}");
+	CHECK_STR_CONTAINS(s, "\"id\":\"virtio-serial2\"");
+	for (size_t i = 0; i < ARRAY_SIZE(ports); i++) {
+		_cleanup_free_ char *want = xasprintf(
+			"{\"driver\":\"virtserialport\",\"bus\":"
+			"\"virtio-serial%s.0\",\"nr\":%s,\"chardev\":"
+			"\"charchannel%zu\",\"id\":\"channel%zu\",\"name\":"
+			"\"%s\"}",
+			ports[i][0], ports[i][1], i, i, ports[i][2]);
+
+		CHECK_STR_CONTAINS(s, want);
+	}
+	CHECK_STR_CONTAINS(s, "-chardev\npty,id=charchannel0\n");
+	CHECK_STR_CONTAINS(s, "-chardev\nsocket,id=charchannel6,host=127.0.0.1,"
+			      "port=4555,server=on,wait=off\n");
+	CHECK_STR_CONTAINS(s, "-chardev\npty,id=charconsole0\n");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"virtconsole\",\"bus\":"
+			      "\"virtio-serial0.0\",\"nr\":0,\"chardev\":"
+			      "\"charconsole0\",\"id\":\"console0\"}");
+	CHECK_STR_CONTAINS(def, "<controller type='virtio-serial' index='0' "
+				"ports='16' vectors='4'/>");
+	CHECK_STR_CONTAINS(def, "<channel type='pty'>\n      <target "
+				"type='virtio' name='org.linux-kvm.port.bar'/>"
+				"\n      <address type='virtio-serial' "
+				"controller='1' bus='0' port='3'/>");
+}
+
+/* The guest agent's is channel0 wherever it is in the definition. */
+static void agent_channel_keeps_its_ids(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s = full_argv(
+		"<channel type='pty'><target type='virtio' name='a'/></channel>"
+		"<channel type='unix'><source mode='bind' path='/run/ga.sock'/>"
+		"<target type='virtio' name='org.qemu.guest_agent.0'/>"
+		"</channel>",
+		&def);
+
+	if (!s)
+		return;
+	/* its chardev is driver-qemu-agent.c's, not here */
+	CHECK(!strstr(s, "/run/ga.sock"));
+	CHECK_STR_CONTAINS(s, "-chardev\npty,id=charchannel1\n");
+	CHECK_STR_CONTAINS(s, "\"nr\":1,\"chardev\":\"charchannel1\",\"id\":"
+			      "\"channel1\",\"name\":\"a\"}");
+	CHECK_STR_CONTAINS(s,
+			   "\"nr\":2,\"chardev\":\"charchannel0\",\"id\":"
+			   "\"channel0\",\"name\":\"org.qemu.guest_agent.0\"}");
+}
+
+static void channel_refusals(void)
+{
+	static const struct {
+		const char *devs, *msg;
+	} cases[] = {
+		{"<channel type='pty'><target type='guestfwd'/></channel>",
+		 "channel target type 'guestfwd' not supported"},
+		{"<channel type='pty'><target type='virtio' name='a,b'/>"
+		 "</channel>",
+		 "invalid channel name 'a,b'"},
+		{"<channel type='pty'><target type='virtio' "
+		 "name='a'/></channel>"
+		 "<channel type='pty'><target type='virtio' "
+		 "name='a'/></channel>",
+		 "two channels named 'a'"},
+		{"<channel type='pty'><target type='virtio' name='a'/><address "
+		 "type='virtio-serial' controller='0' port='2'/></channel>"
+		 "<channel type='pty'><target type='virtio' name='b'/><address "
+		 "type='virtio-serial' controller='0' port='2'/></channel>",
+		 "two channels on virtio-serial controller 0 port 2"},
+		{"<channel type='pty'><target type='virtio' name='a'/><address "
+		 "type='virtio-serial' controller='0' port='0'/></channel>",
+		 "port 0 of virtio-serial controller 0: 1 to 30"},
+		{"<controller type='virtio-serial' index='0' ports='2'/>"
+		 "<channel type='pty'><target type='virtio' name='a'/><address "
+		 "type='virtio-serial' controller='0'/></channel>"
+		 "<channel type='pty'><target type='virtio' name='b'/><address "
+		 "type='virtio-serial' controller='0'/></channel>",
+		 "channel 1: no free port on virtio-serial controller 0"},
+		{"<controller type='virtio-serial' index='0' ports='32'/>",
+		 "controller ports 32 out of range"},
+		{"<controller type='scsi' index='0' ports='3'/>",
+		 "ports= and vectors= are a virtio-serial controller's"},
+		{"<channel type='unix'><source mode='bind' path='/a'/><target "
+		 "type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+		 "<channel type='unix'><target type='virtio' name='x'/>"
+		 "</channel>",
+		 "type 'unix' without <source path=>"},
+		{"<channel type='unix'><source mode='connect' path='/a'/>"
+		 "<target type='virtio' name='org.qemu.guest_agent.0'/>"
+		 "</channel>",
+		 "the guest agent's channel source mode 'connect' not "
+		 "supported"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *m = refusal("qemu", cases[i].devs);
+
+		CHECK_STR_CONTAINS(m, cases[i].msg);
+	}
+}
+
 int main(void)
 {
 	RUN(chardevs_by_fd_and_by_path);
@@ -414,5 +565,8 @@ int main(void)
 	RUN(what_nidod_opens);
 	RUN(rng_backends);
 	RUN(rng_refusals);
+	RUN(channels_on_virtio_serial);
+	RUN(agent_channel_keeps_its_ids);
+	RUN(channel_refusals);
 	return test_done();
 }

@@ -120,7 +120,8 @@ static const struct known {
 	{"domain/devices/disk/backingStore/backingStore/source", {"file"}},
 	{"domain/devices/disk/backingStore/backingStore/backingStore!",
 	 {"type"}},
-	{"domain/devices/controller", {"type", "index", "model", "ports"}},
+	{"domain/devices/controller",
+	 {"type", "index", "model", "ports", "vectors"}},
 	{"domain/devices/controller/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/interface", {"type"}},
@@ -163,8 +164,12 @@ static const struct known {
 	{"domain/devices/video/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/channel", {"type"}},
-	{"domain/devices/channel/source", {"mode", "path"}},
+	{"domain/devices/channel/source",
+	 {"mode", "path", "host", "service", "append", "tls"}},
+	{"domain/devices/channel/protocol", {"type"}},
 	{"domain/devices/channel/target", {"type", "name"}},
+	{"domain/devices/channel/address",
+	 {"type", "controller", "bus", "port"}},
 	{"domain/devices/rng", {"model"}},
 	{"domain/devices/rng/backend*", {"model", "type"}},
 	{"domain/devices/rng/backend/source",
@@ -323,8 +328,8 @@ static char *key_of(const xmlNode *n)
 /* Controllers of the types nido keeps; the others are beyond. */
 static bool controller_kept(const xmlNode *n)
 {
-	static const char *const types[] = {"pci", "ide", "sata", "scsi",
-					    "usb"};
+	static const char *const types[] = {"pci",  "ide", "sata",
+					    "scsi", "usb", "virtio-serial"};
 	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
 	bool kept =
 		t && corpus_str_in((const char *)t, types, ARRAY_SIZE(types));
