@@ -294,7 +294,10 @@ struct domain_firmware {
 	char *loader; /* NULL: none (chosen when kind is efi) */
 	enum loader_type type;
 	enum domain_tristate readonly, secure;
-	char *nvram;	      /* the domain's own variable store */
+	enum domain_tristate stateless; /* <loader stateless=>: ON: no
+					 * variable store at all */
+	char *nvram;			/* the domain's own variable store */
+	bool nvram_source;    /* given as <nvram type='file'><source> */
 	char *nvram_template; /* what it is copied from on first start */
 };
 

@@ -226,13 +226,13 @@ static void disk_device(struct qemu_argv *a, const struct domain_def *def,
 }
 
 /*
- * A pflash loader's two flash chips, after the disks' fds and sets:
- * pflash0 the code (read-only), pflash1 the domain's variables; the
- * machine names them (machine_arg()).
+ * A pflash loader's flash chips, after the disks' fds and sets: pflash0
+ * the code (read-only), pflash1 the domain's variables (none for a
+ * stateless loader); the machine names them (machine_arg()).
  */
-static void pflash_nodes(struct qemu_argv *a, int set, int fd)
+static void pflash_nodes(struct qemu_argv *a, int set, int fd, int chips)
 {
-	for (int j = 0; j < 2; j++) {
+	for (int j = 0; j < chips; j++) {
 		_cleanup_free_ char *s =
 			xasprintf("fd=%d,set=%d", fd + j, set + j);
 		_cleanup_free_ char *path = xasprintf("/dev/fdset/%d", set + j);
@@ -268,7 +268,7 @@ static void disk_args(struct qemu_argv *a, const struct domain_def *def,
 		ahci |= def->disks[i].bus == DISK_BUS_SATA;
 	}
 	if (def->fw.type == LOADER_TYPE_PFLASH)
-		pflash_nodes(a, set, fd);
+		pflash_nodes(a, set, fd, qemu_pflash_chips(def));
 	/* an i440FX has no SATA: an AHCI controller, before its disks */
 	if (ahci && !is_q35(def)) {
 		struct json_object *o = json_object_new_object();
@@ -409,7 +409,10 @@ static void machine_arg(struct qemu_argv *a, const struct domain_def *def,
 	bool smm = pflash && def->fw.secure == DOMAIN_TRISTATE_ON;
 	_cleanup_free_ char *s = xasprintf(
 		"%s,accel=%s%s%s%s", def->machine ? def->machine : "pc", accel,
-		pflash ? ",pflash0=pflash0,pflash1=pflash1" : "",
+		!pflash ? ""
+		: qemu_pflash_chips(def) == 1
+			? ",pflash0=pflash0"
+			: ",pflash0=pflash0,pflash1=pflash1",
 		smm ? ",smm=on" : "",
 		/* libvirt's rule: ACPI only with <features><acpi/> */
 		def->hw.acpi ? "" : ",acpi=off");

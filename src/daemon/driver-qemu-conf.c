@@ -31,10 +31,10 @@ static int check_firmware(const struct domain_def *d, struct err **e)
 {
 	const struct domain_firmware *fw = &d->fw;
 
-	if (fw->type == LOADER_TYPE_ROM)
+	if (fw->type == LOADER_TYPE_ROM && !fw->loader)
 		return err_set(e, ENOTSUP,
-			       "<loader type='rom'> not supported by the qemu "
-			       "driver yet (pflash)");
+			       "<loader type='rom'> without a path (the "
+			       "qemu driver's BIOS is QEMU's SeaBIOS)");
 	if (fw->kind == OS_FIRMWARE_BIOS && fw->loader)
 		return err_set(e, ENOTSUP,
 			       "<os firmware='bios'> with a <loader>: the "
@@ -55,6 +55,12 @@ static int check_firmware(const struct domain_def *d, struct err **e)
 			       "state='off'> turns off");
 	if ((fw->nvram || fw->nvram_template) && !fw->loader)
 		return err_set(e, ENOTSUP, "<nvram> without a pflash <loader>");
+	/* libvirt's rule: only a pflash UEFI keeps a variable store */
+	if (fw->stateless == DOMAIN_TRISTATE_OFF &&
+	    fw->type != LOADER_TYPE_PFLASH && fw->kind != OS_FIRMWARE_EFI)
+		return err_set(e, ENOTSUP,
+			       "<loader stateless='no'>: only a pflash "
+			       "(UEFI) loader has a variable store");
 	return 0;
 }
 

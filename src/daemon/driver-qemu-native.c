@@ -97,7 +97,8 @@ static int open_chains(const struct domain_def *def, struct block_chain *ch,
 	}
 	if (def->fw.type == LOADER_TYPE_PFLASH) {
 		sets_add(s, def->fw.loader ? def->fw.loader : "");
-		sets_add(s, def->fw.nvram ? def->fw.nvram : "");
+		if (qemu_pflash_chips(def) == 2)
+			sets_add(s, def->fw.nvram ? def->fw.nvram : "");
 	}
 	return 0;
 }

@@ -69,6 +69,8 @@ static void close_disks(struct qemu_vm *vm)
 		if (vm->boot_fds[i] >= 0)
 			close(steal_fd(vm->boot_fds[i]));
 	}
+	if (vm->boot_fds[2] >= 0)
+		close(steal_fd(vm->boot_fds[2]));
 	for (size_t i = 0; i < vm->n_chr_fds; i++)
 		close(vm->chr_fds[i]);
 	free(vm->chr_fds);
@@ -169,7 +171,7 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 
 	for (size_t i = 0; i < vm->n_chains; i++)
 		total += (size_t)vm->chains[i].n;
-	v = xcalloc(total + 4 + vm->n_chr_fds, sizeof(*v));
+	v = xcalloc(total + 5 + vm->n_chr_fds, sizeof(*v));
 	if (slot_fd >= 0)
 		v[k++] = (struct spawn_fd){.from = slot_fd, .to = SLOT_FD};
 	v[k++] = (struct spawn_fd){.from = mon_fd, .to = QEMU_MONITOR_FD};
@@ -189,8 +191,8 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 				.from = vm->ifaces.taps[i].fd, .to = to++};
 	if (agent_fd >= 0)
 		v[k++] = (struct spawn_fd){.from = agent_fd, .to = to++};
-	/* then the kernel's (spawn_qemu()) */
-	for (int i = 0; i < 2; i++)
+	/* then the kernel's and the BIOS's (spawn_qemu()) */
+	for (int i = 0; i < 3; i++)
 		if (vm->boot_fds[i] >= 0)
 			v[k++] = (struct spawn_fd){.from = vm->boot_fds[i],
 						   .to = to++};
@@ -465,7 +467,8 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	qemu_argv_chardevs(&a, dom->def,
 			   first_tap_fd(vm) + n_tap_fds(vm) + (agent_fd >= 0) +
 				   (vm->boot_fds[0] >= 0) +
-				   (vm->boot_fds[1] >= 0),
+				   (vm->boot_fds[1] >= 0) +
+				   (vm->boot_fds[2] >= 0),
 			   1 + first_tap_fd(vm) - QEMU_FIRST_DISK_FD);
 	if (vm->restoring) {
 		qemu_arg(&a, "-incoming");
@@ -1018,7 +1021,7 @@ static struct qemu_vm *vm_new(struct daemon *dmn, struct domain *dom)
 	vm->child.pid = -1;
 	vm->child.pidfd = -1;
 	vm->fw_fds[0] = vm->fw_fds[1] = -1;
-	vm->boot_fds[0] = vm->boot_fds[1] = -1;
+	vm->boot_fds[0] = vm->boot_fds[1] = vm->boot_fds[2] = -1;
 	vm->shot_fd = -1;
 	vm->state_fd = -1;
 	vm->monitor = store_runtime_path(&dmn->store, &domain_kind,

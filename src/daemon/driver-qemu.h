@@ -167,13 +167,14 @@ int driver_qemu_native(const struct domain_def *def, const char *monitor,
 		       char **out, struct err **e);
 
 /*
- * Direct kernel boot (driver-qemu-kernel.c): @def's <kernel> and
- * <initrd>, opened by nidod and copied into sealed memfds, in @fds (-1
- * each when absent); 0 or -errno with @e (nothing left open). Then
- * -kernel, -initrd (QEMU's /proc/self/fd/@first_fd and the next; with
- * @first_fd -1 their paths) and -append.
+ * Direct kernel boot (driver-qemu-kernel.c): @def's <kernel>, <initrd>
+ * and BIOS <loader>, opened by nidod and copied into sealed memfds, in
+ * @fds (-1 each when absent); 0 or -errno with @e (nothing left open).
+ * Then -bios, -kernel, -initrd (QEMU's /proc/self/fd/@first_fd and the
+ * next ones, the loader's last; with @first_fd -1 their paths) and
+ * -append.
  */
-int driver_qemu_kernel_open(const struct domain_def *def, int fds[2],
+int driver_qemu_kernel_open(const struct domain_def *def, int fds[3],
 			    struct err **e);
 void qemu_argv_kernel(struct qemu_argv *a, const struct domain_def *def,
 		      int first_fd);
@@ -220,6 +221,13 @@ int qemu_chr_check_dirs(const char *what, const char *path, struct err **e);
 /* Whether an <rng>'s egd backend of @type is one QEMU runs (tcp, unix):
  * 0, or -ENOTSUP with @e naming it. */
 int qemu_chr_check_egd(enum chardev_type type, struct err **e);
+
+/* The flash chips of @def's pflash loader: 2 (code and variables), 1
+ * for a stateless one. */
+static inline int qemu_pflash_chips(const struct domain_def *def)
+{
+	return def->fw.stateless == DOMAIN_TRISTATE_ON ? 1 : 2;
+}
 
 /* Where QEMU's firmware descriptors are, in precedence order
  * (NIDO_QEMU_FIRMWARE_DIRS overrides, colon-separated). */

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * <clock offset='variable|absolute|timezone'> (domain_conf_hw.c) through
- * define to QEMU's -rtc base= and environment (driver-qemu-argv-hw.c),
- * and back out in the definition; bad values named; the kvm driver
- * refuses them.
+ * The machine around the guest, from define to QEMU's command line and
+ * back out in the definition: <clock offset='variable|absolute|timezone'>
+ * (domain_conf_hw.c) as -rtc base= and QEMU's environment
+ * (driver-qemu-argv-hw.c); <loader stateless='yes'>, a BIOS <loader>
+ * and <nvram type='file'> (driver-qemu-firmware.c, driver-qemu-kernel.c).
+ * Bad values are named; the kvm driver refuses them.
  */
 #include <time.h>
 
@@ -153,11 +155,114 @@ static void bad_values_are_named(void)
 	}
 }
 
+/* The command line of @os (inside <os>) as "\n"-separated words, the
+ * kernel's and loader's fds from 40; the definition again in @def. */
+static char *os_argv(const char *os, char **def)
+{
+	_cleanup_free_ char *text = xasprintf(
+		"<domain type='qemu'><name>m</name><memory unit='MiB'>64"
+		"</memory><os><type arch='x86_64' machine='pc'>hvm</type>%s"
+		"</os><devices/></domain>",
+		os);
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	struct qemu_argv a = {0};
+	char *out = NULL;
+	size_t len = 0;
+	FILE *s;
+
+	if (domain_def_parse(text, strlen(text), &d, NULL, &e) < 0) {
+		TEST_FAIL("refused: %s", err_msg(e));
+		return NULL;
+	}
+	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d, NULL);
+	qemu_argv_kernel(&a, d, 40);
+	s = open_memstream(&out, &len);
+	for (size_t i = 0; i < a.n; i++)
+		fprintf(s, "%s\n", a.v[i]);
+	fclose(s);
+	qemu_argv_free(&a);
+	*def = domain_def_format(d);
+	domain_def_free(d);
+	return out;
+}
+
+static void loaders(void)
+{
+	_cleanup_free_ char *d1 = NULL, *d2 = NULL, *d3 = NULL;
+	_cleanup_free_ char *bios = os_argv(
+		"<loader stateless='yes'>/usr/share/seabios/bios.bin</loader>"
+		"<kernel>/k</kernel><initrd>/i</initrd>",
+		&d1);
+	_cleanup_free_ char *efi =
+		os_argv("<loader readonly='yes' type='pflash' stateless='yes'>"
+			"/usr/share/OVMF/OVMF_CODE.fd</loader>",
+			&d2);
+	_cleanup_free_ char *file =
+		os_argv("<loader readonly='yes' type='pflash'>/usr/share/OVMF/"
+			"OVMF_CODE.fd</loader><nvram type='file'><source "
+			"file='/var/lib/nido/g_VARS.fd'/></nvram>",
+			&d3);
+
+	if (!bios || !efi || !file)
+		return;
+	/* a BIOS from the loader's memfd, after the kernel's and initrd's */
+	CHECK_STR_CONTAINS(bios,
+			   "-bios\n/proc/self/fd/42\n-kernel\n"
+			   "/proc/self/fd/40\n-initrd\n/proc/self/fd/41\n");
+	CHECK_STR_CONTAINS(d1, "<loader stateless='yes'>/usr/share/seabios/"
+			       "bios.bin</loader>");
+	/* stateless UEFI: the code's flash alone */
+	CHECK_STR_CONTAINS(efi, ",pflash0=pflash0");
+	CHECK(!strstr(efi, "pflash1"));
+	CHECK_STR_CONTAINS(d2, "stateless='yes'");
+	CHECK(!strstr(d2, "<nvram"));
+	CHECK_STR_CONTAINS(file, ",pflash0=pflash0,pflash1=pflash1");
+	CHECK_STR_CONTAINS(d3,
+			   "<nvram type='file'>\n      <source "
+			   "file='/var/lib/nido/g_VARS.fd'/>\n    </nvram>");
+}
+
+static void loader_refusals(void)
+{
+	static const struct {
+		const char *os, *msg;
+	} cases[] = {
+		{"<loader stateless='yes' type='pflash'>/c.fd</loader>"
+		 "<nvram template='/t.fd'/>",
+		 "<nvram> with a <loader stateless='yes'>"},
+		{"<loader stateless='no'>/b.bin</loader>",
+		 "<loader stateless='no'>: only a pflash (UEFI) loader"},
+		{"<loader stateless='maybe'>/b.bin</loader>", "stateless"},
+		{"<loader type='pflash'>/c.fd</loader><nvram "
+		 "type='network'/>",
+		 "<nvram type='network'> not supported"},
+		{"<loader type='pflash'>/c.fd</loader><nvram type='file'/>",
+		 "<nvram type='file'> without <source file=>"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *text = xasprintf(
+			"<domain type='qemu'><name>m</name><memory "
+			"unit='MiB'>64</memory><os><type arch='x86_64' "
+			"machine='pc'>hvm</type>%s</os><devices/></domain>",
+			cases[i].os);
+		struct domain_def *d = NULL;
+		_cleanup_err_ struct err *e = NULL;
+
+		CHECK(domain_def_parse(text, strlen(text), &d, NULL, &e) < 0);
+		CHECK_STR_CONTAINS(err_msg(e), cases[i].msg);
+		domain_def_free(d);
+	}
+}
+
 int main(void)
 {
 	RUN(absolute_and_variable);
 	RUN(timezone_runs_qemu_in_it);
 	RUN(timezone_env);
 	RUN(bad_values_are_named);
+	RUN(loaders);
+	RUN(loader_refusals);
 	return test_done();
 }
