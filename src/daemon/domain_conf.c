@@ -1078,6 +1078,27 @@ static int driver_check(const struct domain_def *d,
 	return 0;
 }
 
+/*
+ * libvirt's QEMU namespace (<qemu:commandline>, capabilities, override,
+ * deprecation) hands QEMU raw arguments, environment and device
+ * properties past every rule nidod keeps for it (files opened by nidod
+ * and passed as fds, no host path, its sandbox): refused by name rather
+ * than run, or dropped (docs/security.md).
+ */
+static int refuse_qemu_ns(const xmlNode *root, struct err **e)
+{
+	for (const xmlNode *c = root->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && c->ns && c->ns->href &&
+		    xmlStrEqual(c->ns->href,
+				BAD_CAST "http://libvirt.org/schemas/domain/"
+					 "qemu/1.0"))
+			return xml_err(e, c,
+				       "libvirt's QEMU namespace not "
+				       "supported: raw QEMU arguments would "
+				       "bypass the rules nidod keeps for QEMU");
+	return 0;
+}
+
 int domain_def_parse_with(const char *xml, size_t len,
 			  domain_driver_lookup_fn lookup,
 			  struct domain_def **out, struct xml_warnings *w,
@@ -1116,7 +1137,9 @@ int domain_def_parse_with(const char *xml, size_t len,
 	}
 	xml_check_known(root, (const char *const[]){"type", "id", NULL},
 			children, w);
-	r = parse_identity(root, d, e);
+	r = refuse_qemu_ns(root, e);
+	if (r == 0)
+		r = parse_identity(root, d, e);
 	if (r == 0)
 		r = parse_body(root, d, w, e);
 	xmlFreeDoc(doc);

@@ -256,6 +256,29 @@ static void loader_refusals(void)
 	}
 }
 
+/* libvirt's QEMU namespace is refused, under any prefix. */
+static void qemu_namespace_refused(void)
+{
+	static const char *const tops[] = {
+		"<qemu:commandline xmlns:qemu='http://libvirt.org/schemas/"
+		"domain/qemu/1.0'><qemu:arg value='-sandbox'/><qemu:arg "
+		"value='off'/></qemu:commandline>",
+		"<commandline xmlns='http://libvirt.org/schemas/domain/qemu/"
+		"1.0'><arg value='-x'/></commandline>",
+		"<ns0:capabilities xmlns:ns0='http://libvirt.org/schemas/"
+		"domain/qemu/1.0'/>",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(tops); i++) {
+		_cleanup_err_ struct err *e = NULL;
+		struct domain_def *d = parse("qemu", tops[i], &e);
+
+		CHECK(!d);
+		CHECK_STR_CONTAINS(err_msg(e), "libvirt's QEMU namespace not "
+					       "supported");
+	}
+}
+
 int main(void)
 {
 	RUN(absolute_and_variable);
@@ -264,5 +287,6 @@ int main(void)
 	RUN(bad_values_are_named);
 	RUN(loaders);
 	RUN(loader_refusals);
+	RUN(qemu_namespace_refused);
 	return test_done();
 }
