@@ -100,6 +100,11 @@ void domain_def_free(struct domain_def *d)
 		free(d->consoles[i].log_file);
 		domain_chardev_source_clear(&d->consoles[i].src);
 	}
+	for (size_t i = 0; i < d->n_parallels; i++) {
+		free(d->parallels[i].log_file);
+		domain_chardev_source_clear(&d->parallels[i].src);
+	}
+	free(d->parallels);
 	for (size_t i = 0; i < d->n_rngs; i++)
 		domain_rng_clear(&d->rngs[i]);
 	free(d->serials);
@@ -713,6 +718,12 @@ static int check_chardevs(const xmlNode *devs, struct domain_def *d,
 			aliased = true;
 		}
 	}
+	for (size_t i = 0; i < d->n_parallels; i++)
+		for (size_t j = i + 1; j < d->n_parallels; j++)
+			if (d->parallels[i].port == d->parallels[j].port)
+				return xml_err(e, devs,
+					       "two parallels with port %u",
+					       d->parallels[i].port);
 	for (size_t i = 0; i < d->n_consoles; i++)
 		if (d->consoles[i].target == CONSOLE_TARGET_LXC &&
 		    d->virt != DOMAIN_VIRT_LXC)
@@ -812,11 +823,19 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 				 "container's interface has a name inside");
 		return 0;
 	}
-	if (streq(name, "serial") || streq(name, "console")) {
-		bool console = streq(name, "console");
-		struct domain_chardev **v =
-			console ? &d->consoles : &d->serials;
-		size_t *n = console ? &d->n_consoles : &d->n_serials;
+	if (streq(name, "serial") || streq(name, "console") ||
+	    streq(name, "parallel")) {
+		enum chardev_kind kind = streq(name, "serial") ? CHR_SERIAL
+					 : streq(name, "console")
+						 ? CHR_CONSOLE
+						 : CHR_PARALLEL;
+		struct domain_chardev **v = kind == CHR_SERIAL ? &d->serials
+					    : kind == CHR_CONSOLE
+						    ? &d->consoles
+						    : &d->parallels;
+		size_t *n = kind == CHR_SERIAL	  ? &d->n_serials
+			    : kind == CHR_CONSOLE ? &d->n_consoles
+						  : &d->n_parallels;
 
 		if (*n == DOMAIN_MAX_CHARDEVS)
 			return xml_err(e, c, "more than %d %ss",
@@ -824,7 +843,7 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 		*v = xreallocarray(*v, *n + 1, sizeof(**v));
 		memset(&(*v)[*n], 0, sizeof(**v));
 		(*n)++;
-		return domain_parse_chardev(c, console, (unsigned)(*n - 1),
+		return domain_parse_chardev(c, kind, (unsigned)(*n - 1),
 					    &(*v)[*n - 1], w, e);
 	}
 	if (streq(name, "rng")) {
@@ -1336,9 +1355,11 @@ static void format_devices(FILE *f, const struct domain_def *d, bool active)
 	for (size_t i = 0; i < d->n_nets; i++)
 		domain_net_format(f, &d->nets[i], active);
 	for (size_t i = 0; i < d->n_serials; i++)
-		domain_format_chardev(f, "serial", &d->serials[i], false);
+		domain_format_chardev(f, CHR_SERIAL, &d->serials[i]);
+	for (size_t i = 0; i < d->n_parallels; i++)
+		domain_format_chardev(f, CHR_PARALLEL, &d->parallels[i]);
 	for (size_t i = 0; i < d->n_consoles; i++)
-		domain_format_chardev(f, "console", &d->consoles[i], true);
+		domain_format_chardev(f, CHR_CONSOLE, &d->consoles[i]);
 	domain_format_channels(f, d, active);
 	domain_format_display(f, d, active);
 	domain_format_hw_devices(f, d);

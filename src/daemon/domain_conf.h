@@ -183,8 +183,9 @@ struct chardev_source {
 	char *service;	 /* tcp, udp: the port */
 	char *bind_host; /* udp: the local side; NULL: none */
 	char *bind_service;
-	bool telnet;		     /* tcp: <protocol type='telnet'> */
-	bool tls_no;		     /* tcp: <source tls='no'> given */
+	bool telnet;	/* tcp: <protocol type='telnet'> */
+	bool tls_no;	/* tcp: <source tls='no'> given */
+	bool raw_given; /* unix: <protocol type='raw'> (its only one) */
 	enum domain_tristate append; /* file: <source append=> */
 };
 
@@ -673,6 +674,8 @@ struct domain_def {
 	size_t n_serials;
 	struct domain_chardev *consoles; /* the first may alias a serial */
 	size_t n_consoles;
+	struct domain_chardev *parallels; /* qemu: isa-parallel ports */
+	size_t n_parallels;
 	struct domain_rng *rngs;
 	size_t n_rngs;
 	struct domain_channel *channels; /* the guest agent's, at most one */

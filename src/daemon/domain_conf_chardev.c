@@ -139,6 +139,15 @@ static int parse_path_source(const xmlNode *node, enum chardev_type type,
 		       type == CHARDEV_UNIX ? SOCKET_PATH_MAX : 4095, e) < 0)
 		return -EINVAL;
 	if (type == CHARDEV_UNIX) {
+		const xmlNode *p = xml_child(node, "protocol");
+		_cleanup_free_ char *proto = p ? xml_attr(p, "type") : NULL;
+
+		if (p && !(proto && streq(proto, "raw")))
+			return xml_err(e, p,
+				       "protocol type '%s' not supported on a "
+				       "unix socket (raw)",
+				       proto ? proto : "");
+		src->raw_given = p != NULL;
 		if (source_mode(s, &src->listen, e) < 0)
 			return -EINVAL;
 		return src->listen ? 0 : check_reconnect(s, e);
@@ -289,6 +298,8 @@ void domain_chardev_format_source(FILE *f, int indent, enum chardev_type type,
 				src->append == DOMAIN_TRISTATE_ON ? "on"
 								  : "off");
 		fputs("/>\n", f);
+		if (src->raw_given)
+			fprintf(f, "%*s<protocol type='raw'/>\n", indent, "");
 		break;
 	case CHARDEV_TCP:
 		fprintf(f, "%*s<source mode='%s'", indent, "",
@@ -382,10 +393,11 @@ static int parse_chardev_address(const xmlNode *node, bool console,
 
 /* <target type= port=> and its <model name=>: a serial's device (whose
  * model, when given, is its type's), or what a console is. */
-static int parse_chardev_target(const xmlNode *n, bool console,
+static int parse_chardev_target(const xmlNode *n, enum chardev_kind kind,
 				struct domain_chardev *c,
 				struct xml_warnings *w, struct err **e)
 {
+	bool console = kind == CHR_CONSOLE;
 	static const char *const serial_names[] = {"isa-serial", "pci-serial",
 						   NULL};
 	_cleanup_free_ char *port = xml_attr(n, "port");
@@ -401,6 +413,15 @@ static int parse_chardev_target(const xmlNode *n, bool console,
 		return -EINVAL;
 	if (port)
 		c->port = (unsigned)p;
+	if (kind == CHR_PARALLEL) {
+		_cleanup_free_ char *type = xml_attr(n, "type");
+
+		if (type || m)
+			return xml_err(e, n,
+				       "a parallel port's <target> has a port "
+				       "only (QEMU's isa-parallel)");
+		return 0;
+	}
 	if (console) {
 		if (parse_enum_attr(n, "type", "console target type",
 				    console_target_names, &v, e) < 0)
@@ -425,10 +446,11 @@ static int parse_chardev_target(const xmlNode *n, bool console,
  * <target port=> (and a console's type=), <log>. A serial's port
  * defaults to its index (@index), as libvirt numbers them.
  */
-int domain_parse_chardev(const xmlNode *node, bool console, unsigned index,
-			 struct domain_chardev *c, struct xml_warnings *w,
-			 struct err **e)
+int domain_parse_chardev(const xmlNode *node, enum chardev_kind kind,
+			 unsigned index, struct domain_chardev *c,
+			 struct xml_warnings *w, struct err **e)
 {
+	bool console = kind == CHR_CONSOLE;
 	static const char *const children[] = {"target", "log",	    "source",
 					       "alias",	 "address", "protocol",
 					       NULL};
@@ -439,7 +461,7 @@ int domain_parse_chardev(const xmlNode *node, bool console, unsigned index,
 		return -EINVAL;
 	c->port = console ? 0 : index;
 	if ((n = xml_child(node, "target")) &&
-	    parse_chardev_target(n, console, c, w, e) < 0)
+	    parse_chardev_target(n, kind, c, w, e) < 0)
 		return -EINVAL;
 	/* a console's <address> is its serial port's: kept as given */
 	if (parse_chardev_address(node, console, c, e) < 0)
@@ -449,13 +471,18 @@ int domain_parse_chardev(const xmlNode *node, bool console, unsigned index,
 	return 0;
 }
 
-/* <serial> or <console>: the pty, its target, its log. */
-void domain_format_chardev(FILE *f, const char *tag,
-			   const struct domain_chardev *c, bool console)
+/* <serial>, <console> or <parallel>: its source, target, address, log. */
+void domain_format_chardev(FILE *f, enum chardev_kind kind,
+			   const struct domain_chardev *c)
 {
+	static const char *const tags[] = {"serial", "console", "parallel"};
+	const char *tag = tags[kind];
+
 	fprintf(f, "    <%s type='%s'>\n", tag, chardev_type_names[c->type]);
 	domain_chardev_format_source(f, 6, c->type, &c->src);
-	if (console)
+	if (kind == CHR_PARALLEL)
+		fprintf(f, "      <target port='%u'/>\n", c->port);
+	else if (kind == CHR_CONSOLE)
 		fprintf(f, "      <target type='%s' port='%u'/>\n",
 			console_target_names[c->target], c->port);
 	else

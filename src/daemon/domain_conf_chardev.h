@@ -21,17 +21,24 @@
 
 #include "daemon/domain_conf.h"
 
+/* Which element a chardev is. */
+enum chardev_kind {
+	CHR_SERIAL,
+	CHR_CONSOLE,
+	CHR_PARALLEL,
+};
+
 /*
- * A <serial> (@console false) or <console> into @c (zeroed, which then
+ * A <serial>, <console> or <parallel> (@kind) into @c (zeroed, which then
  * owns what it holds): its type and source, <target>, <address>, <log>.
- * A serial's port defaults to @index. 0, or -errno with @e filled.
+ * Its port defaults to @index (a console's to 0). 0, or -errno with @e.
  */
-int domain_parse_chardev(const xmlNode *node, bool console, unsigned index,
-			 struct domain_chardev *c, struct xml_warnings *w,
-			 struct err **e);
-/* The element @tag ("serial", "console") for @c, in <devices>. */
-void domain_format_chardev(FILE *f, const char *tag,
-			   const struct domain_chardev *c, bool console);
+int domain_parse_chardev(const xmlNode *node, enum chardev_kind kind,
+			 unsigned index, struct domain_chardev *c,
+			 struct xml_warnings *w, struct err **e);
+/* The element for @c, in <devices>. */
+void domain_format_chardev(FILE *f, enum chardev_kind kind,
+			   const struct domain_chardev *c);
 
 /* @node's type= into *@type and its <source>s (and <protocol>) into
  * @src, which owns what it holds. 0, or -errno with @e filled. */

@@ -874,7 +874,7 @@ static const char *chardev_qemu_only(const struct domain_def *d)
 	for (size_t i = 0; i < d->n_rngs; i++)
 		if (d->rngs[i].pci.set)
 			return "an <rng>'s <address>";
-	return NULL;
+	return d->n_parallels ? "<parallel>" : NULL;
 }
 
 const char *domain_hw_qemu_only(const struct domain_def *d)

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The qemu driver's serial ports (driver-qemu.h): what each one is
- * connected to on the host, opened by nidod, and its -chardev and
- * -device. QEMU runs as an unprivileged identity of its own and may open
- * nothing a definition names: a file, a tty or a unix socket is opened
- * (or bound, or connected) here, as root, under the rules of
+ * The qemu driver's character devices (driver-qemu.h): serial and
+ * parallel ports, virtio consoles, channels, rngs' EGD daemons: what
+ * each one is connected to on the host, opened by nidod, and its
+ * -chardev (and a port's -device). QEMU runs as an unprivileged identity of its
+ * own and may open nothing a definition names: a file, a tty or a unix socket
+ * is opened (or bound, or connected) here, as root, under the rules of
  * docs/security.md, and passed to QEMU as an fd (a file or tty in an fd
  * set, a socket as fd=N). TCP and UDP are QEMU's own sockets, with its
  * identity's rights (no port below 1024).
@@ -13,6 +14,7 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
@@ -47,6 +49,18 @@ static bool chr_at(const struct domain_def *def, size_t k, struct chr *c)
 			const struct domain_chardev *s = &def->serials[i];
 
 			*c = (struct chr){"serial port",
+					  s->port,
+					  s->type,
+					  &s->src,
+					  s->log_file,
+					  s->log_append == DOMAIN_TRISTATE_ON};
+			return true;
+		}
+	for (size_t i = 0; i < def->n_parallels; i++)
+		if (!k--) {
+			const struct domain_chardev *s = &def->parallels[i];
+
+			*c = (struct chr){"parallel port",
 					  s->port,
 					  s->type,
 					  &s->src,
@@ -165,21 +179,26 @@ static int open_file(const char *what, const char *path, bool append,
 	return fd;
 }
 
-/* A terminal: a device that is a tty (not /dev/mem or a disk). */
-static int open_tty(const char *path, struct err **e)
+/* The major of the kernel's parallel port devices (/dev/parportN). */
+#define PARPORT_MAJOR 99
+
+/* A serial port's terminal: a device that is a tty (not /dev/mem or a
+ * disk); a parallel port's (@parport): a /dev/parportN. */
+static int open_tty(const char *path, bool parport, struct err **e)
 {
 	int fd = open(path,
 		      O_RDWR | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 
 	if (fd < 0)
-		return err_sys(e, errno, "serial device '%s'", path);
-	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || !isatty(fd)) {
+		return err_sys(e, errno, "device '%s'", path);
+	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) ||
+	    (parport ? major(st.st_rdev) != PARPORT_MAJOR : !isatty(fd))) {
 		close(fd);
 		return err_setk(e, ERR_CONFIG_UNSUPPORTED, EPERM,
-				"serial device '%s' is not a terminal "
-				"(nidod passes QEMU only ttys)",
-				path);
+				"device '%s' is not a %s (nidod passes "
+				"QEMU only those)",
+				path, parport ? "parallel port" : "terminal");
 	}
 	return fd;
 }
@@ -227,7 +246,8 @@ static int open_source(const struct chr *c, struct err **e)
 		return open_file("file", c->src->path,
 				 c->src->append == DOMAIN_TRISTATE_ON, e);
 	case CHARDEV_DEV:
-		return open_tty(c->src->path, e);
+		return open_tty(c->src->path, streq(c->what, "parallel port"),
+				e);
 	default:
 		return open_unix(what, c->src, e);
 	}
@@ -278,7 +298,8 @@ static char *fd_path(struct qemu_argv *a, int fd, int set, const char *path)
 /* The -chardev backend of a @type on @s, without its id: "pty",
  * "file,path=...". */
 static char *backend(struct qemu_argv *a, enum chardev_type type,
-		     const struct chardev_source *s, int *fd, int *set)
+		     const struct chardev_source *s, bool parport, int *fd,
+		     int *set)
 {
 	_cleanup_free_ char *p = NULL;
 
@@ -290,7 +311,8 @@ static char *backend(struct qemu_argv *a, enum chardev_type type,
 		/* nidod opened it, truncated or not: QEMU appends */
 		return type == CHARDEV_FILE
 			       ? xasprintf("file,path=%s,append=on", p)
-			       : xasprintf("serial,path=%s", p);
+			       : xasprintf("%s,path=%s",
+					   parport ? "parallel" : "serial", p);
 	case CHARDEV_UNIX:
 		if (*fd < 0)
 			return xasprintf("socket,path=%s%s", s->path,
@@ -318,7 +340,8 @@ static char *backend(struct qemu_argv *a, enum chardev_type type,
 static void chardev_arg(struct qemu_argv *a, const char *id,
 			const struct chr *c, int *fd, int *set)
 {
-	_cleanup_free_ char *be = backend(a, c->type, c->src, fd, set);
+	_cleanup_free_ char *be = backend(
+		a, c->type, c->src, streq(c->what, "parallel port"), fd, set);
 	_cleanup_free_ char *type = xstrndup(be, strcspn(be, ","));
 	_cleanup_free_ char *log = NULL, *ch = NULL;
 
@@ -366,6 +389,29 @@ static void serial_device(struct qemu_argv *a, const struct domain_def *def,
 	qemu_arg_json(a, "-device", o);
 }
 
+/* Parallel port @i's isa-parallel on chardev charparallelI. */
+static void parallel_device(struct qemu_argv *a, const struct domain_def *def,
+			    unsigned i)
+{
+	const struct domain_chardev *c = &def->parallels[i];
+	struct json_object *o = json_object_new_object();
+	_cleanup_free_ char *ch = xasprintf("charparallel%u", i);
+	_cleanup_free_ char *id = xasprintf("parallel%u", i);
+
+	json_object_object_add(o, "driver",
+			       json_object_new_string("isa-parallel"));
+	json_object_object_add(o, "chardev", json_object_new_string(ch));
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "index", json_object_new_int((int)c->port));
+	if (c->iobase)
+		json_object_object_add(o, "iobase",
+				       json_object_new_int((int)c->iobase));
+	if (c->irq)
+		json_object_object_add(o, "irq",
+				       json_object_new_int((int)c->irq));
+	qemu_arg_json(a, "-device", o);
+}
+
 void qemu_argv_chardevs(struct qemu_argv *a, const struct domain_def *def,
 			int first_fd, int first_set)
 {
@@ -377,6 +423,8 @@ void qemu_argv_chardevs(struct qemu_argv *a, const struct domain_def *def,
 
 		if (streq(c.what, "serial port"))
 			id = xasprintf("charserial%zu", k);
+		else if (streq(c.what, "parallel port"))
+			id = xasprintf("charparallel%zu", k - def->n_serials);
 		else if (streq(c.what, "console"))
 			id = xasprintf("charconsole%u", c.n);
 		else if (streq(c.what, "channel"))
@@ -386,6 +434,8 @@ void qemu_argv_chardevs(struct qemu_argv *a, const struct domain_def *def,
 		chardev_arg(a, id, &c, &fd, &set);
 		if (k < def->n_serials)
 			serial_device(a, def, (unsigned)k);
+		else if (streq(c.what, "parallel port"))
+			parallel_device(a, def, (unsigned)(k - def->n_serials));
 	}
 	qemu_argv_vserial(a, def);
 }

@@ -207,6 +207,12 @@ static const struct domain_chardev *console_serial(
 static int check_chardevs(const struct domain_def *d, struct xml_warnings *w,
 			  struct err **e)
 {
+	for (size_t i = 0; i < d->n_parallels; i++)
+		if (d->parallels[i].port > 2)
+			return err_set(e, ENOTSUP,
+				       "<parallel> port %u: an ISA parallel "
+				       "port is 0 to 2 (LPT1 to LPT3)",
+				       d->parallels[i].port);
 	for (size_t i = 0; i < d->n_serials; i++)
 		if (d->serials[i].serial_target == SERIAL_TARGET_ISA &&
 		    d->serials[i].port > 3)

@@ -307,7 +307,7 @@ static void what_nidod_opens(void)
 		CHECK(qemu_chr_open(d, fds, &e2) < 0);
 		CHECK_STR_CONTAINS(
 			err_msg(e2),
-			"serial device '/dev/null' is not a terminal");
+			"serial port 0: device '/dev/null' is not a terminal");
 		domain_def_free(d);
 	}
 	unlink(lnk);
@@ -556,6 +556,57 @@ static void channel_refusals(void)
 	}
 }
 
+/* Parallel ports: isa-parallel on any serial port type; a parport
+ * device nidod opens must be one (not a tty, not /dev/null). */
+static void parallel_ports(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s = chr_argv(
+		"<serial type='pty'/>"
+		"<parallel type='dev'><source path='/dev/parport0'/><target "
+		"port='0'/></parallel>"
+		"<parallel type='unix'><source mode='bind' path='/run/p.sock'/>"
+		"<protocol type='raw'/><target port='1'/></parallel>",
+		9, &def);
+	_cleanup_free_ char *bad = refusal(
+		"qemu", "<parallel type='pty'><target port='3'/></parallel>");
+	_cleanup_free_ char *two = refusal(
+		"qemu", "<parallel type='pty'/><parallel type='pty'><target "
+			"port='0'/></parallel>");
+	_cleanup_free_ char *kvm = refusal(
+		"kvm", "<emulator>/usr/bin/nido-vmm</emulator><parallel "
+		       "type='pty'/>");
+	_cleanup_free_ char *text =
+		xml("qemu", "<parallel type='dev'><source "
+			    "path='/dev/null'/></parallel>");
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	int fds[2] = {-1, -1};
+
+	if (!s)
+		return;
+	CHECK_STR_CONTAINS(s, "-add-fd\nset=1,fd=9\n-chardev\nparallel,id="
+			      "charparallel0,path=/dev/fdset/1\n-device\n{"
+			      "\"driver\":\"isa-parallel\",\"chardev\":"
+			      "\"charparallel0\",\"id\":\"parallel0\","
+			      "\"index\":0}\n");
+	CHECK_STR_CONTAINS(s, "socket,id=charparallel1,fd=10,server=on,"
+			      "wait=off\n");
+	CHECK_STR_CONTAINS(def, "<parallel type='unix'>\n      <source "
+				"mode='bind' path='/run/p.sock'/>\n      "
+				"<protocol type='raw'/>\n      <target "
+				"port='1'/>");
+	CHECK_STR_CONTAINS(bad, "<parallel> port 3: an ISA parallel port is "
+				"0 to 2");
+	CHECK_STR_CONTAINS(two, "two parallels with port 0");
+	CHECK_STR_CONTAINS(kvm, "<parallel> not supported by the kvm driver");
+	CHECK(domain_def_parse(text, strlen(text), &d, NULL, &e) == 0);
+	CHECK(qemu_chr_open(d, fds, &e) < 0);
+	CHECK_STR_CONTAINS(err_msg(e), "device '/dev/null' is not a parallel "
+				       "port");
+	domain_def_free(d);
+}
+
 int main(void)
 {
 	RUN(chardevs_by_fd_and_by_path);
@@ -568,5 +619,6 @@ int main(void)
 	RUN(channels_on_virtio_serial);
 	RUN(agent_channel_keeps_its_ids);
 	RUN(channel_refusals);
+	RUN(parallel_ports);
 	return test_done();
 }
