@@ -550,6 +550,9 @@ struct domain_hw {
 	size_t n_controllers;
 	enum balloon_model balloon;
 	enum domain_tristate balloon_autodeflate;
+	enum domain_tristate balloon_free_page_reporting; /* the guest
+							   * hands back freed
+							   * pages */
 	struct dev_pci_addr balloon_pci;
 	unsigned balloon_period; /* <stats period>: seconds; 0: no polling */
 	enum watchdog_model watchdog;

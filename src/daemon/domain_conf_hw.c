@@ -269,7 +269,9 @@ static int parse_balloon(const xmlNode *c, struct domain_hw *hw,
 	int r;
 
 	xml_check_known(
-		c, (const char *const[]){"model", "autodeflate", NULL},
+		c,
+		(const char *const[]){"model", "autodeflate",
+				      "freePageReporting", NULL},
 		(const char *const[]){"address", "alias", "stats", NULL}, w);
 	if (hw->balloon)
 		return xml_err(e, c, "a second <memballoon>");
@@ -282,6 +284,10 @@ static int parse_balloon(const xmlNode *c, struct domain_hw *hw,
 	if ((r = enum_attr(c, "autodeflate", "autodeflate", on_off, e)) < 0)
 		return r;
 	hw->balloon_autodeflate = (enum domain_tristate)r;
+	if ((r = enum_attr(c, "freePageReporting", "freePageReporting", on_off,
+			   e)) < 0)
+		return r;
+	hw->balloon_free_page_reporting = (enum domain_tristate)r;
 	if (parse_balloon_stats(c, hw, w, e) < 0)
 		return -EINVAL;
 	return domain_parse_address(c, &hw->balloon_pci, NULL, e);
@@ -821,11 +827,16 @@ void domain_format_hw_devices(FILE *f, const struct domain_def *d)
 		free(steal_ptr(s));
 	}
 	if (hw->balloon) {
-		s = xasprintf("    <memballoon model='%s'%s%s%s",
+		s = xasprintf("    <memballoon model='%s'%s%s%s%s%s%s",
 			      balloon_model_names[hw->balloon],
 			      hw->balloon_autodeflate ? " autodeflate='" : "",
 			      on_off[hw->balloon_autodeflate],
-			      hw->balloon_autodeflate ? "'" : "");
+			      hw->balloon_autodeflate ? "'" : "",
+			      hw->balloon_free_page_reporting
+				      ? " freePageReporting='"
+				      : "",
+			      on_off[hw->balloon_free_page_reporting],
+			      hw->balloon_free_page_reporting ? "'" : "");
 		if (hw->balloon_period) {
 			fprintf(f, "%s>\n      <stats period='%u'/>\n", s,
 				hw->balloon_period);

@@ -144,6 +144,12 @@ void qemu_argv_hw_devices(struct qemu_argv *a, const struct domain_def *def)
 				json_object_new_boolean(
 					hw->balloon_autodeflate ==
 					DOMAIN_TRISTATE_ON));
+		if (hw->balloon_free_page_reporting)
+			json_object_object_add(
+				o, "free-page-reporting",
+				json_object_new_boolean(
+					hw->balloon_free_page_reporting ==
+					DOMAIN_TRISTATE_ON));
 		qemu_arg_json(a, "-device", o);
 	}
 	if (hw->watchdog) {

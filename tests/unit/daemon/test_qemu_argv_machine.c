@@ -4,7 +4,8 @@
  * back out in the definition: <clock offset='variable|absolute|timezone'>
  * (domain_conf_hw.c) as -rtc base= and QEMU's environment
  * (driver-qemu-argv-hw.c); <loader stateless='yes'>, a BIOS <loader>
- * and <nvram type='file'> (driver-qemu-firmware.c, driver-qemu-kernel.c).
+ * and <nvram type='file'> (driver-qemu-firmware.c, driver-qemu-kernel.c);
+ * <memballoon freePageReporting=>; libvirt's QEMU namespace refused.
  * Bad values are named; the kvm driver refuses them.
  */
 #include <time.h>
@@ -279,6 +280,33 @@ static void qemu_namespace_refused(void)
 	}
 }
 
+/* <memballoon freePageReporting=> as virtio-balloon-pci's property. */
+static void balloon_free_page_reporting(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *text = xasprintf(
+		"<domain type='qemu'><name>m</name><memory unit='MiB'>64"
+		"</memory><os><type arch='x86_64' machine='pc'>hvm</type></os>"
+		"<devices><memballoon model='virtio' freePageReporting='on'/>"
+		"</devices></domain>");
+	struct domain_def *d = NULL;
+	struct qemu_argv a = {0};
+	_cleanup_free_ char *def = NULL;
+	bool seen = false;
+
+	CHECK(domain_def_parse(text, strlen(text), &d, NULL, &e) == 0);
+	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d, NULL);
+	for (size_t i = 0; i < a.n; i++)
+		seen |= strstr(a.v[i], "\"driver\":\"virtio-balloon-pci\"") &&
+			strstr(a.v[i], "\"free-page-reporting\":true");
+	qemu_argv_free(&a);
+	def = domain_def_format(d);
+	domain_def_free(d);
+	CHECK(seen);
+	CHECK_STR_CONTAINS(def, "<memballoon model='virtio' "
+				"freePageReporting='on'");
+}
+
 int main(void)
 {
 	RUN(absolute_and_variable);
@@ -288,5 +316,6 @@ int main(void)
 	RUN(loaders);
 	RUN(loader_refusals);
 	RUN(qemu_namespace_refused);
+	RUN(balloon_free_page_reporting);
 	return test_done();
 }
