@@ -365,6 +365,32 @@ static int first_tap_fd(const struct qemu_vm *vm)
 	return fd;
 }
 
+/* The first fd of the character devices in QEMU: after the taps, the
+ * agent's socket and the kernel's files (child_fds()). */
+static int first_chr_fd(const struct qemu_vm *vm, int agent_fd)
+{
+	int fd = first_tap_fd(vm) + n_tap_fds(vm) + (agent_fd >= 0);
+
+	for (int i = 0; i < 3; i++)
+		fd += vm->boot_fds[i] >= 0;
+	return fd;
+}
+
+/* What the character devices name on the host, opened by nidod
+ * (qemu_chr_open()), into @vm->chr_fds. */
+static int open_chardevs(const struct domain_def *def, struct qemu_vm *vm,
+			 struct err **e)
+{
+	size_t n = qemu_chr_n_fds(def);
+	int r;
+
+	vm->chr_fds = xcalloc(n + 1, sizeof(int));
+	if ((r = qemu_chr_open(def, vm->chr_fds, e)) < 0)
+		return r;
+	vm->n_chr_fds = n;
+	return 0;
+}
+
 /* The interfaces' taps (iface.h), owned by QEMU's identity @o. */
 static int open_ifaces(struct daemon *dmn, struct domain *dom,
 		       struct qemu_vm *vm, const struct spawn_opts *o,
@@ -440,12 +466,10 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		close_disks(vm);
 		return r;
 	}
-	vm->chr_fds = xcalloc(qemu_chr_n_fds(dom->def) + 1, sizeof(int));
-	if ((r = qemu_chr_open(dom->def, vm->chr_fds, e)) < 0) {
+	if ((r = open_chardevs(dom->def, vm, e)) < 0) {
 		close_disks(vm);
 		return r;
 	}
-	vm->n_chr_fds = qemu_chr_n_fds(dom->def);
 	if ((r = open_ifaces(dmn, dom, vm, &o, e)) < 0) {
 		close_disks(vm);
 		return r;
@@ -462,13 +486,9 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	/* the kernel's files after the agent's socket (child_fds()) */
 	qemu_argv_kernel(&a, dom->def,
 			 first_tap_fd(vm) + n_tap_fds(vm) + (agent_fd >= 0));
-	/* the serial ports' after the kernel's; their fd sets after the
-	 * disks' and the flash's (one each, from 1) */
-	qemu_argv_chardevs(&a, dom->def,
-			   first_tap_fd(vm) + n_tap_fds(vm) + (agent_fd >= 0) +
-				   (vm->boot_fds[0] >= 0) +
-				   (vm->boot_fds[1] >= 0) +
-				   (vm->boot_fds[2] >= 0),
+	/* the character devices' after the kernel's; their fd sets after
+	 * the disks' and the flash's (one each, from 1) */
+	qemu_argv_chardevs(&a, dom->def, first_chr_fd(vm, agent_fd),
 			   1 + first_tap_fd(vm) - QEMU_FIRST_DISK_FD);
 	if (vm->restoring) {
 		qemu_arg(&a, "-incoming");
