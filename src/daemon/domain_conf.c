@@ -6,6 +6,7 @@
  */
 #include "daemon/domain_conf.h"
 #include "daemon/domain_conf_channel.h"
+#include "daemon/domain_conf_chardev.h"
 #include "daemon/domain_conf_devices.h"
 #include "daemon/domain_conf_hw.h"
 
@@ -35,8 +36,6 @@ static const char *const io_names[] = {"default", "threads", "native",
 const char *const disk_bus_names[] = {"virtio", "scsi", "sata",
 				      "ide",	"usb",	NULL};
 static const char *const placement_names[] = {"static", "auto", NULL};
-static const char *const console_target_names[] = {"serial", "virtio", "lxc",
-						   NULL};
 
 const char *domain_lifecycle_name(enum domain_lifecycle l)
 {
@@ -93,12 +92,21 @@ void domain_def_free(struct domain_def *d)
 		}
 		free(d->disks[i].backing);
 	}
-	for (size_t i = 0; i < d->n_serials; i++)
+	for (size_t i = 0; i < d->n_serials; i++) {
 		free(d->serials[i].log_file);
-	for (size_t i = 0; i < d->n_consoles; i++)
+		domain_chardev_source_clear(&d->serials[i].src);
+	}
+	for (size_t i = 0; i < d->n_consoles; i++) {
 		free(d->consoles[i].log_file);
+		domain_chardev_source_clear(&d->consoles[i].src);
+	}
+	for (size_t i = 0; i < d->n_parallels; i++) {
+		free(d->parallels[i].log_file);
+		domain_chardev_source_clear(&d->parallels[i].src);
+	}
+	free(d->parallels);
 	for (size_t i = 0; i < d->n_rngs; i++)
-		free(d->rngs[i].backend);
+		domain_rng_clear(&d->rngs[i]);
 	free(d->serials);
 	free(d->consoles);
 	free(d->rngs);
@@ -676,132 +684,24 @@ static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
 	return parse_disk_target(disk, dk, w, e);
 }
 
-/* <log file='/var/log/x.log' append='on'/> inside a chardev. */
-static int parse_chardev_log(const xmlNode *n, struct domain_chardev *c,
-			     struct xml_warnings *w, struct err **e)
-{
-	int v = 0, r;
-
-	xml_check_known(n, (const char *const[]){"file", "append", NULL}, NULL,
-			w);
-	c->log_file = xml_attr(n, "file");
-	if (!c->log_file || c->log_file[0] != '/')
-		return xml_err(e, n, "log file '%s' must be an absolute path",
-			       c->log_file ? c->log_file : "");
-	if ((r = parse_enum_attr(n, "append", "append", tristate_names + 1, &v,
-				 e)) < 0)
-		return r;
-	c->log_append = r ? v + 1 : DOMAIN_TRISTATE_ABSENT;
-	return 0;
-}
-
 /*
- * <serial type='pty'> or <console type='pty'>: <target port=> (and a
- * console's type=), <log>. A serial's port defaults to its index
- * (@index), as libvirt numbers them.
+ * A console on serial port @s is that port, as libvirt has it: the
+ * port's source is what the drivers connect; a console's source that
+ * says otherwise is named (what it leaves out is the port's).
  */
-static int parse_chardev(const xmlNode *node, bool console, unsigned index,
-			 struct domain_chardev *c, struct xml_warnings *w,
-			 struct err **e)
+static void console_alias(const xmlNode *devs, struct domain_chardev *c,
+			  const struct domain_chardev *s,
+			  struct xml_warnings *w)
 {
-	static const char *const children[] = {"target", "log", "source",
-					       "alias", NULL};
-	_cleanup_free_ char *type = xml_attr(node, "type");
-	xmlNode *n;
-	int v = 0;
-
-	xml_check_known(node, (const char *const[]){"type", NULL}, children, w);
-	if (!type || !streq(type, "pty"))
-		return xml_err(e, node,
-			       "type '%s' not supported (expected pty)",
-			       type ? type : "");
-	c->type = CHARDEV_PTY;
-	c->port = console ? 0 : index;
-	if ((n = xml_child(node, "target"))) {
-		_cleanup_free_ char *port = xml_attr(n, "port");
-		uint64_t p;
-
-		xml_check_known(n, (const char *const[]){"type", "port", NULL},
-				(const char *const[]){"model", NULL}, w);
-		if (port && xml_uint(n, "port", port, 0,
-				     DOMAIN_MAX_CHARDEVS - 1, &p, e) < 0)
-			return -EINVAL;
-		if (port)
-			c->port = (unsigned)p;
-		if (console && parse_enum_attr(n, "type", "console target type",
-					       console_target_names, &v, e) < 0)
-			return -EINVAL;
-		c->target = v;
-		if (!console &&
-		    parse_enum_attr(n, "type", "serial target type",
-				    (const char *const[]){"isa-serial", NULL},
-				    &v, e) < 0)
-			return -EINVAL;
-	}
-	if ((n = xml_child(node, "log")))
-		return parse_chardev_log(n, c, w, e);
-	return 0;
+	if (!domain_chardev_source_within(c->type, &c->src, s->type, &s->src))
+		xml_warn(w, devs,
+			 "<console> on serial port %u: connected as the "
+			 "<serial> is (type '%s'), not as it says",
+			 s->port, chardev_type_names[s->type]);
 }
 
-/* <rng model='virtio'><backend model='random'>PATH</backend><rate/>. */
-static int parse_rng(const xmlNode *node, struct domain_rng *rng,
-		     struct xml_warnings *w, struct err **e)
-{
-	_cleanup_free_ char *model = xml_attr(node, "model");
-	xmlNode *b = xml_child(node, "backend"), *n;
-
-	xml_check_known(node, (const char *const[]){"model", NULL},
-			(const char *const[]){"backend", "rate", "alias", NULL},
-			w);
-	if (!model || !streq(model, "virtio"))
-		return xml_err(e, node,
-			       "rng model '%s' not supported "
-			       "(expected virtio)",
-			       model ? model : "");
-	if (b) {
-		_cleanup_free_ char *bmodel = xml_attr(b, "model");
-
-		xml_check_known(b, (const char *const[]){"model", NULL}, NULL,
-				w);
-		if (!bmodel || !streq(bmodel, "random"))
-			return xml_err(e, b,
-				       "rng backend '%s' not supported "
-				       "(expected random)",
-				       bmodel ? bmodel : "");
-		rng->backend = xml_text(b);
-		if (*rng->backend && rng->backend[0] != '/')
-			return xml_err(e, b,
-				       "rng source '%s' must be an absolute "
-				       "path",
-				       rng->backend);
-	}
-	if (!rng->backend || !*rng->backend) {
-		free(rng->backend);
-		rng->backend = xstrdup("/dev/urandom");
-	}
-	if ((n = xml_child(node, "rate"))) {
-		_cleanup_free_ char *bytes = xml_attr(n, "bytes");
-		_cleanup_free_ char *period = xml_attr(n, "period");
-
-		xml_check_known(n,
-				(const char *const[]){"bytes", "period", NULL},
-				NULL, w);
-		if (xml_uint(n, "rate bytes", bytes, 1, UINT32_MAX,
-			     &rng->rate_bytes, e) < 0 ||
-		    (period && xml_uint(n, "rate period", period, 1, UINT32_MAX,
-					&rng->rate_period_ms, e) < 0))
-			return -EINVAL;
-	}
-	return 0;
-}
-
-/*
- * libvirt's rules for consoles: only the first may be a serial port (an
- * alias of the serial with its port, added when there is none); the
- * others are virtio consoles. Serial ports are distinct.
- */
 static int check_chardevs(const xmlNode *devs, struct domain_def *d,
-			  struct err **e)
+			  struct xml_warnings *w, struct err **e)
 {
 	struct domain_chardev *c0 = d->n_consoles ? &d->consoles[0] : NULL;
 	bool aliased = false;
@@ -812,9 +712,18 @@ static int check_chardevs(const xmlNode *devs, struct domain_def *d,
 				return xml_err(e, devs,
 					       "two serials with port %u",
 					       d->serials[i].port);
-		aliased |= c0 && c0->target == CONSOLE_TARGET_SERIAL &&
-			   d->serials[i].port == c0->port;
+		if (c0 && c0->target == CONSOLE_TARGET_SERIAL &&
+		    d->serials[i].port == c0->port) {
+			console_alias(devs, c0, &d->serials[i], w);
+			aliased = true;
+		}
 	}
+	for (size_t i = 0; i < d->n_parallels; i++)
+		for (size_t j = i + 1; j < d->n_parallels; j++)
+			if (d->parallels[i].port == d->parallels[j].port)
+				return xml_err(e, devs,
+					       "two parallels with port %u",
+					       d->parallels[i].port);
 	for (size_t i = 0; i < d->n_consoles; i++)
 		if (d->consoles[i].target == CONSOLE_TARGET_LXC &&
 		    d->virt != DOMAIN_VIRT_LXC)
@@ -836,8 +745,10 @@ static int check_chardevs(const xmlNode *devs, struct domain_def *d,
 				       DOMAIN_MAX_CHARDEVS);
 		d->serials = xreallocarray(d->serials, d->n_serials + 1,
 					   sizeof(*d->serials));
-		d->serials[d->n_serials++] = (struct domain_chardev){
+		d->serials[d->n_serials] = (struct domain_chardev){
 			.type = c0->type, .port = c0->port};
+		domain_chardev_source_copy(&d->serials[d->n_serials++].src,
+					   &c0->src);
 	}
 	return 0;
 }
@@ -912,11 +823,19 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 				 "container's interface has a name inside");
 		return 0;
 	}
-	if (streq(name, "serial") || streq(name, "console")) {
-		bool console = streq(name, "console");
-		struct domain_chardev **v =
-			console ? &d->consoles : &d->serials;
-		size_t *n = console ? &d->n_consoles : &d->n_serials;
+	if (streq(name, "serial") || streq(name, "console") ||
+	    streq(name, "parallel")) {
+		enum chardev_kind kind = streq(name, "serial") ? CHR_SERIAL
+					 : streq(name, "console")
+						 ? CHR_CONSOLE
+						 : CHR_PARALLEL;
+		struct domain_chardev **v = kind == CHR_SERIAL ? &d->serials
+					    : kind == CHR_CONSOLE
+						    ? &d->consoles
+						    : &d->parallels;
+		size_t *n = kind == CHR_SERIAL	  ? &d->n_serials
+			    : kind == CHR_CONSOLE ? &d->n_consoles
+						  : &d->n_parallels;
 
 		if (*n == DOMAIN_MAX_CHARDEVS)
 			return xml_err(e, c, "more than %d %ss",
@@ -924,8 +843,8 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 		*v = xreallocarray(*v, *n + 1, sizeof(**v));
 		memset(&(*v)[*n], 0, sizeof(**v));
 		(*n)++;
-		return parse_chardev(c, console, (unsigned)(*n - 1),
-				     &(*v)[*n - 1], w, e);
+		return domain_parse_chardev(c, kind, (unsigned)(*n - 1),
+					    &(*v)[*n - 1], w, e);
 	}
 	if (streq(name, "rng")) {
 		if (d->n_rngs == DOMAIN_MAX_RNGS)
@@ -934,7 +853,7 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 		d->rngs =
 			xreallocarray(d->rngs, d->n_rngs + 1, sizeof(*d->rngs));
 		memset(&d->rngs[d->n_rngs], 0, sizeof(*d->rngs));
-		return parse_rng(c, &d->rngs[d->n_rngs++], w, e);
+		return domain_parse_rng(c, &d->rngs[d->n_rngs++], w, e);
 	}
 	if ((r = domain_parse_hw_device(c, d, w, e)) != 0 ||
 	    (r = domain_parse_display_device(c, d, w, e)) != 0)
@@ -975,7 +894,7 @@ static int parse_devices(const xmlNode *devs, struct domain_def *d,
 			return -EINVAL;
 	}
 	domain_display_defaults(d);
-	if (check_chardevs(devs, d, e) < 0 ||
+	if (check_chardevs(devs, d, w, e) < 0 ||
 	    domain_def_check_boot(devs, d, e) < 0)
 		return -EINVAL;
 	return check_unique_devices(devs, d, e);
@@ -1178,6 +1097,27 @@ static int driver_check(const struct domain_def *d,
 	return 0;
 }
 
+/*
+ * libvirt's QEMU namespace (<qemu:commandline>, capabilities, override,
+ * deprecation) hands QEMU raw arguments, environment and device
+ * properties past every rule nidod keeps for it (files opened by nidod
+ * and passed as fds, no host path, its sandbox): refused by name rather
+ * than run, or dropped (docs/security.md).
+ */
+static int refuse_qemu_ns(const xmlNode *root, struct err **e)
+{
+	for (const xmlNode *c = root->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && c->ns && c->ns->href &&
+		    xmlStrEqual(c->ns->href,
+				BAD_CAST "http://libvirt.org/schemas/domain/"
+					 "qemu/1.0"))
+			return xml_err(e, c,
+				       "libvirt's QEMU namespace not "
+				       "supported: raw QEMU arguments would "
+				       "bypass the rules nidod keeps for QEMU");
+	return 0;
+}
+
 int domain_def_parse_with(const char *xml, size_t len,
 			  domain_driver_lookup_fn lookup,
 			  struct domain_def **out, struct xml_warnings *w,
@@ -1218,7 +1158,9 @@ int domain_def_parse_with(const char *xml, size_t len,
 	}
 	xml_check_known(root, (const char *const[]){"type", "id", NULL},
 			children, w);
-	r = parse_identity(root, d, e);
+	r = refuse_qemu_ns(root, e);
+	if (r == 0)
+		r = parse_identity(root, d, e);
 	if (r == 0)
 		r = parse_body(root, d, w, e);
 	xmlFreeDoc(doc);
@@ -1404,40 +1346,6 @@ static void format_disk(FILE *f, const struct domain_disk *dk)
 	fputs("    </disk>\n", f);
 }
 
-/* <serial> or <console>: the pty, its target, its log. */
-static void format_chardev(FILE *f, const char *tag,
-			   const struct domain_chardev *c, bool console)
-{
-	fprintf(f, "    <%s type='pty'>\n", tag);
-	if (console)
-		fprintf(f, "      <target type='%s' port='%u'/>\n",
-			console_target_names[c->target], c->port);
-	else
-		fprintf(f, "      <target port='%u'/>\n", c->port);
-	if (c->log_file) {
-		fputs("      <log", f);
-		put_attr(f, "file", c->log_file);
-		if (c->log_append)
-			put_attr(f, "append", tristate_names[c->log_append]);
-		fputs("/>\n", f);
-	}
-	fprintf(f, "    </%s>\n", tag);
-}
-
-static void format_rng(FILE *f, const struct domain_rng *r)
-{
-	fputs("    <rng model='virtio'>\n", f);
-	if (r->rate_bytes) {
-		fprintf(f, "      <rate bytes='%" PRIu64 "'", r->rate_bytes);
-		if (r->rate_period_ms)
-			fprintf(f, " period='%" PRIu64 "'", r->rate_period_ms);
-		fputs("/>\n", f);
-	}
-	fputs("      <backend model='random'>", f);
-	xml_escape_text(f, r->backend);
-	fputs("</backend>\n    </rng>\n", f);
-}
-
 static void format_devices(FILE *f, const struct domain_def *d, bool active)
 {
 	fputs("  <devices>\n", f);
@@ -1449,14 +1357,16 @@ static void format_devices(FILE *f, const struct domain_def *d, bool active)
 	for (size_t i = 0; i < d->n_nets; i++)
 		domain_net_format(f, &d->nets[i], active);
 	for (size_t i = 0; i < d->n_serials; i++)
-		format_chardev(f, "serial", &d->serials[i], false);
+		domain_format_chardev(f, CHR_SERIAL, &d->serials[i]);
+	for (size_t i = 0; i < d->n_parallels; i++)
+		domain_format_chardev(f, CHR_PARALLEL, &d->parallels[i]);
 	for (size_t i = 0; i < d->n_consoles; i++)
-		format_chardev(f, "console", &d->consoles[i], true);
+		domain_format_chardev(f, CHR_CONSOLE, &d->consoles[i]);
 	domain_format_channels(f, d, active);
 	domain_format_display(f, d, active);
 	domain_format_hw_devices(f, d);
 	for (size_t i = 0; i < d->n_rngs; i++)
-		format_rng(f, &d->rngs[i]);
+		domain_format_rng(f, &d->rngs[i]);
 	fputs("  </devices>\n", f);
 }
 

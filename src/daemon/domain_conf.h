@@ -161,8 +161,38 @@ struct domain_net {
 	char *port_interfaceid;
 };
 
+/* A chardev's type=, and what each type's <source> says
+ * (domain_conf_chardev.c). */
 enum chardev_type {
 	CHARDEV_PTY,
+	CHARDEV_NULL, /* nothing: output dropped, no input */
+	CHARDEV_VC,   /* QEMU's own text console (its display) */
+	CHARDEV_FILE, /* output appended or written to a file */
+	CHARDEV_DEV,  /* a host character device (a tty) */
+	CHARDEV_UNIX, /* a unix socket, listened on or connected to */
+	CHARDEV_TCP,  /* a TCP socket, listened on or connected to */
+	CHARDEV_UDP,  /* UDP datagrams to (and from) a host and port */
+};
+#define CHARDEV_TYPES (CHARDEV_UDP + 1)
+extern const char *const chardev_type_names[];
+
+struct chardev_source {
+	char *path;	 /* file, dev, unix */
+	bool listen;	 /* unix, tcp: <source mode='bind'> */
+	char *host;	 /* tcp, udp (its connect side); NULL: none */
+	char *service;	 /* tcp, udp: the port */
+	char *bind_host; /* udp: the local side; NULL: none */
+	char *bind_service;
+	bool telnet;	/* tcp: <protocol type='telnet'> */
+	bool tls_no;	/* tcp: <source tls='no'> given */
+	bool raw_given; /* unix: <protocol type='raw'> (its only one) */
+	enum domain_tristate append; /* file: <source append=> */
+};
+
+/* A serial port's device: <target type=>. */
+enum serial_target {
+	SERIAL_TARGET_ISA, /* isa-serial: the PC's COM ports */
+	SERIAL_TARGET_PCI, /* pci-serial: QEMU's PCI 16550 */
 };
 
 /* What a <console> is: an alias of a serial port, or a virtio console. */
@@ -175,27 +205,54 @@ enum console_target {
 /* A <serial> or a <console>. */
 struct domain_chardev {
 	enum chardev_type type;
-	unsigned port;			 /* <target port=> */
-	enum console_target target;	 /* consoles only */
-	char *log_file;			 /* <log file=>: NULL: none */
+	struct chardev_source src;
+	unsigned port;			  /* <target port=> */
+	enum serial_target serial_target; /* serials only */
+	struct dev_pci_addr pci;	  /* a pci-serial's <address> */
+	unsigned iobase, irq;	    /* an isa-serial's <address type='isa'>; 0:
+				     * the port's own */
+	enum console_target target; /* consoles only */
+	char *log_file;		    /* <log file=>: NULL: none */
 	enum domain_tristate log_append; /* <log append=> */
 };
 
-/* <rng model='virtio'> with a <backend model='random'>. */
+/* <rng><backend model=>: where the guest's entropy comes from. */
+enum rng_backend {
+	RNG_BACKEND_RANDOM,  /* a host file (/dev/urandom) QEMU reads */
+	RNG_BACKEND_EGD,     /* the EGD protocol on a chardev */
+	RNG_BACKEND_BUILTIN, /* QEMU's own getrandom() */
+};
+
+/* <rng model='virtio'> and its backend (domain_conf_rng.c). */
 struct domain_rng {
-	char *backend;	     /* the host's source, "/dev/urandom" by default */
-	uint64_t rate_bytes; /* <rate bytes=>; 0: no limit */
-	uint64_t rate_period_ms; /* <rate period=>; 0: absent */
+	enum rng_backend model;
+	char *backend; /* random: the host's source, "/dev/urandom" by
+			* default; NULL for the others */
+	enum chardev_type egd_type; /* egd: <backend type=> */
+	struct chardev_source egd;  /* ... and its <source> */
+	struct dev_pci_addr pci;    /* <address> */
+	uint64_t rate_bytes;	    /* <rate bytes=>; 0: no limit */
+	uint64_t rate_period_ms;    /* <rate period=>; 0: absent */
 };
 
 /*
- * The guest agent's <channel type='unix'> (domain_conf_channel.c): a
- * virtio-serial port named DOMAIN_AGENT_CHANNEL on a socket nidod binds.
+ * A <channel> (domain_conf_channel.c): a virtio-serial port named
+ * <target name=> on a character device. The guest agent's is the unix
+ * one named DOMAIN_AGENT_CHANNEL, on a socket nidod binds and talks to.
  */
 #define DOMAIN_AGENT_CHANNEL "org.qemu.guest_agent.0"
+#define DOMAIN_MAX_CHANNELS  32
 struct domain_channel {
-	char *path; /* <source path=>; NULL: nidod picks (docs/xml.md) */
-	char *name; /* <target name=>: DOMAIN_AGENT_CHANNEL */
+	enum chardev_type type;
+	/* the host side; the agent's src.path NULL: nidod picks
+	 * (docs/xml.md) */
+	struct chardev_source src;
+	char *name; /* <target name=>; NULL: none */
+	/* <address type='virtio-serial' controller= bus='0' port=>: the
+	 * controller's index (0 when not given) and the port (port_set
+	 * when given; else the next free one) */
+	bool addr_set, port_set;
+	unsigned controller, port;
 	/* While running: ON when the guest has the port open, OFF when
 	 * not, ABSENT when not known (the live XML's state=) */
 	enum domain_tristate state_live;
@@ -238,7 +295,10 @@ struct domain_firmware {
 	char *loader; /* NULL: none (chosen when kind is efi) */
 	enum loader_type type;
 	enum domain_tristate readonly, secure;
-	char *nvram;	      /* the domain's own variable store */
+	enum domain_tristate stateless; /* <loader stateless=>: ON: no
+					 * variable store at all */
+	char *nvram;			/* the domain's own variable store */
+	bool nvram_source;    /* given as <nvram type='file'><source> */
 	char *nvram_template; /* what it is copied from on first start */
 };
 
@@ -287,6 +347,7 @@ enum controller_type {
 	CONTROLLER_IDE,
 	CONTROLLER_SATA,
 	CONTROLLER_SCSI,
+	CONTROLLER_VIRTIO_SERIAL, /* the channels' and virtio consoles' */
 };
 
 /* <controller model=>, as controller_model_names. */
@@ -303,7 +364,11 @@ struct domain_controller {
 	unsigned index;
 	enum controller_model model;
 	struct dev_pci_addr pci;
+	unsigned ports, vectors; /* virtio-serial: ports=, vectors= (0:
+				  * QEMU's default) */
 };
+/* A virtio-serial controller's ports, at most (QEMU's default). */
+#define VIRTIO_SERIAL_PORTS 31
 
 /* <memballoon model=>: absent is libvirt's default, a virtio balloon. */
 enum balloon_model {
@@ -334,7 +399,13 @@ enum clock_offset {
 	CLOCK_ABSENT,
 	CLOCK_UTC,
 	CLOCK_LOCALTIME,
+	CLOCK_VARIABLE, /* UTC (or local time) plus an adjustment */
+	CLOCK_ABSOLUTE, /* a fixed start, whenever the guest starts */
+	CLOCK_TIMEZONE, /* the local time of a named time zone */
 };
+/* The furthest an RTC's start may be (9999-12-31T23:59:59 UTC), and
+ * the largest <clock adjustment=> either way. */
+#define CLOCK_MAX_SECONDS 253402300799LL
 
 /* <cpu mode=>: absent is libvirt's default, a custom model or none. */
 enum cpu_mode {
@@ -479,6 +550,9 @@ struct domain_hw {
 	size_t n_controllers;
 	enum balloon_model balloon;
 	enum domain_tristate balloon_autodeflate;
+	enum domain_tristate balloon_free_page_reporting; /* the guest
+							   * hands back freed
+							   * pages */
 	struct dev_pci_addr balloon_pci;
 	unsigned balloon_period; /* <stats period>: seconds; 0: no polling */
 	enum watchdog_model watchdog;
@@ -486,6 +560,11 @@ struct domain_hw {
 	struct dev_pci_addr watchdog_pci;
 	bool panic; /* <panic model='isa'>: QEMU's pvpanic */
 	enum clock_offset clock;
+	long long clock_adjustment; /* variable: seconds from the basis */
+	bool clock_basis_local;	    /* variable: basis='localtime' */
+	long long clock_start;	    /* absolute: start= (seconds since
+				     * the epoch, UTC) */
+	char *clock_tz;		    /* timezone: timezone= */
 	struct domain_timer timers[TIMER_N]; /* <clock><timer> */
 	bool features; /* a <features> element: then acpi, apic, pae */
 	bool acpi, apic, pae;
@@ -634,6 +713,8 @@ struct domain_def {
 	size_t n_serials;
 	struct domain_chardev *consoles; /* the first may alias a serial */
 	size_t n_consoles;
+	struct domain_chardev *parallels; /* qemu: isa-parallel ports */
+	size_t n_parallels;
 	struct domain_rng *rngs;
 	size_t n_rngs;
 	struct domain_channel *channels; /* the guest agent's, at most one */
@@ -766,5 +847,9 @@ void domain_os_format_ct(FILE *f, const struct domain_def *d);
 void domain_format_filesystems(FILE *f, const struct domain_def *d);
 void domain_format_ct_top(FILE *f, const struct domain_def *d);
 void domain_ct_clear(struct domain_ct *ct);
+
+/* The guest agent's channel of @d (writable: its live state), or NULL
+ * (domain_conf_channel.c). */
+struct domain_channel *domain_agent_channel(const struct domain_def *d);
 
 #endif

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The guest agent's <channel> in domain XML (domain_conf_channel.c):
+ * <channel>s in domain XML (domain_conf_channel.c): virtio-serial ports
+ * on character devices (a serial port's types and <source>s), each named
+ * by <target type='virtio' name=> and placed by <address
+ * type='virtio-serial' controller= port=>. The guest agent's:
  *
  *   <channel type='unix'>
  *     <source mode='bind' path='/run/nido/domains/NAME.agent'/>
  *     <target type='virtio' name='org.qemu.guest_agent.0'/>
  *   </channel>
  *
- * One channel, the guest agent's; any other type, mode, target or name
- * is refused by name (a guest would see a port nido does not give it).
- * domain_conf.c calls these; nothing else does.
+ * (a socket nidod binds and talks to). guestfwd and xen targets are
+ * refused by name. domain_conf.c calls these; the drivers call
+ * domain_agent_channel().
  */
 #ifndef NIDO_DAEMON_DOMAIN_CONF_CHANNEL_H
 #define NIDO_DAEMON_DOMAIN_CONF_CHANNEL_H

@@ -133,7 +133,8 @@ static int parse_features(const xmlNode *fw, struct domain_firmware *f,
 static int parse_loader(const xmlNode *n, struct domain_firmware *f,
 			struct xml_warnings *w, struct err **e)
 {
-	static const char *const attrs[] = {"readonly", "secure", "type", NULL};
+	static const char *const attrs[] = {"readonly", "secure", "type",
+					    "stateless", NULL};
 	_cleanup_free_ char *type = xml_attr(n, "type");
 	char *text = xml_text(n);
 	int r;
@@ -144,7 +145,8 @@ static int parse_loader(const xmlNode *n, struct domain_firmware *f,
 	if (!*text)
 		free(text);
 	if (parse_yes_no(n, "readonly", &f->readonly, e) < 0 ||
-	    parse_yes_no(n, "secure", &f->secure, e) < 0)
+	    parse_yes_no(n, "secure", &f->secure, e) < 0 ||
+	    parse_yes_no(n, "stateless", &f->stateless, e) < 0)
 		return -EINVAL;
 	if (type) {
 		if ((r = xml_enum(n, "loader type", type, loader_type_names + 1,
@@ -155,12 +157,38 @@ static int parse_loader(const xmlNode *n, struct domain_firmware *f,
 	return 0;
 }
 
+/* <nvram type='file'><source file=PATH/></nvram>: the same as the
+ * path as text; the network types are refused. */
+static char *nvram_source(const xmlNode *n, char *text, struct err **e)
+{
+	_cleanup_free_ char *type = xml_attr(n, "type");
+	const xmlNode *src = xml_child(n, "source");
+
+	if (!type)
+		return text;
+	free(text);
+	if (!streq(type, "file"))
+		return xml_err(e, n,
+			       "<nvram type='%s'> not supported (file: the "
+			       "variable store nidod opens)",
+			       type),
+		       NULL;
+	text = src ? xml_attr(src, "file") : NULL;
+	if (!text)
+		xml_err(e, n, "<nvram type='file'> without <source file=>");
+	return text;
+}
+
 static int parse_nvram(const xmlNode *n, struct domain_firmware *f,
 		       struct xml_warnings *w, struct err **e)
 {
 	char *text = xml_text(n);
 
-	xml_check_known(n, (const char *const[]){"template", NULL}, NULL, w);
+	xml_check_known(n, (const char *const[]){"template", "type", NULL},
+			(const char *const[]){"source", NULL}, w);
+	f->nvram_source = xml_child(n, "source") != NULL;
+	if (!(text = nvram_source(n, text, e)))
+		return -EINVAL;
 	if (parse_path(n, "nvram", *text ? text : NULL, &f->nvram, e) < 0)
 		return -EINVAL;
 	if (!*text)
@@ -199,6 +227,11 @@ int domain_os_parse_firmware(const xmlNode *os, struct domain_def *d,
 		return xml_err(e, os,
 			       "<nvram> with a loader of type 'rom' "
 			       "(a variable store is UEFI's: pflash)");
+	if ((f->nvram || f->nvram_template) &&
+	    f->stateless == DOMAIN_TRISTATE_ON)
+		return xml_err(e, os,
+			       "<nvram> with a <loader stateless='yes'> (a "
+			       "stateless firmware keeps no variables)");
 	return 0;
 }
 
@@ -231,12 +264,15 @@ void domain_os_format_firmware(FILE *f, const struct domain_def *d)
 				yes_no[fw->secure_boot]);
 		fputs("    </firmware>\n", f);
 	}
-	if (fw->loader || fw->type || fw->readonly || fw->secure) {
+	if (fw->loader || fw->type || fw->readonly || fw->secure ||
+	    fw->stateless) {
 		fputs("    <loader", f);
 		if (fw->readonly)
 			fprintf(f, " readonly='%s'", yes_no[fw->readonly]);
 		if (fw->secure)
 			fprintf(f, " secure='%s'", yes_no[fw->secure]);
+		if (fw->stateless)
+			fprintf(f, " stateless='%s'", yes_no[fw->stateless]);
 		if (fw->type)
 			fprintf(f, " type='%s'", loader_type_names[fw->type]);
 		if (fw->loader) {
@@ -254,7 +290,11 @@ void domain_os_format_firmware(FILE *f, const struct domain_def *d)
 			xml_escape_attr(f, fw->nvram_template);
 			fputc('\'', f);
 		}
-		if (fw->nvram) {
+		if (fw->nvram && fw->nvram_source) {
+			fputs(" type='file'>\n      <source file='", f);
+			xml_escape_attr(f, fw->nvram);
+			fputs("'/>\n    </nvram>\n", f);
+		} else if (fw->nvram) {
 			fputc('>', f);
 			put_path(f, fw->nvram);
 			fputs("</nvram>\n", f);

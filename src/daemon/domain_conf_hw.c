@@ -13,8 +13,8 @@
 #include "daemon/domain_conf_hw.h"
 #include "daemon/domain_conf_mem.h"
 
-const char *const controller_type_names[] = {"pci", "ide", "sata", "scsi",
-					     NULL};
+const char *const controller_type_names[] = {"pci",  "ide",	      "sata",
+					     "scsi", "virtio-serial", NULL};
 const char *const controller_model_names[] = {
 	"", "pci-root", "pcie-root", "virtio-scsi", "lsilogic", NULL};
 const char *const watchdog_action_names[] = {
@@ -22,7 +22,8 @@ const char *const watchdog_action_names[] = {
 static const char *const watchdog_model_names[] = {"", "i6300esb", "ib700",
 						   NULL};
 static const char *const balloon_model_names[] = {"", "virtio", "none", NULL};
-static const char *const clock_names[] = {"", "utc", "localtime", NULL};
+static const char *const clock_names[] = {
+	"", "utc", "localtime", "variable", "absolute", "timezone", NULL};
 const char *const domain_timer_names[] = {"rtc", "pit", "hpet", "kvmclock",
 					  NULL};
 const char *const domain_timer_present[] = {"", "yes", "no", NULL};
@@ -166,7 +167,31 @@ void domain_format_drive_address(FILE *f, int indent,
 			indent, "", a->controller, a->bus, a->target, a->unit);
 }
 
-/* <controller type='pci|ide|sata|scsi' index= model=>. */
+/* A virtio-serial controller's ports= (1 to VIRTIO_SERIAL_PORTS) and
+ * vectors= (MSI-X vectors, 1 to 1024); not the others'. */
+static int parse_ports_vectors(const xmlNode *c, struct domain_controller *ctl,
+			       struct err **e)
+{
+	_cleanup_free_ char *ports = xml_attr(c, "ports");
+	_cleanup_free_ char *vectors = xml_attr(c, "vectors");
+	uint64_t v;
+
+	if ((ports || vectors) && ctl->type != CONTROLLER_VIRTIO_SERIAL)
+		return xml_err(e, c,
+			       "ports= and vectors= are a virtio-serial "
+			       "controller's");
+	if (ports && xml_uint(c, "controller ports", ports, 1,
+			      VIRTIO_SERIAL_PORTS, &v, e) < 0)
+		return -EINVAL;
+	ctl->ports = ports ? (unsigned)v : 0;
+	if (vectors &&
+	    xml_uint(c, "controller vectors", vectors, 1, 1024, &v, e) < 0)
+		return -EINVAL;
+	ctl->vectors = vectors ? (unsigned)v : 0;
+	return 0;
+}
+
+/* <controller type='pci|ide|sata|scsi|virtio-serial' index= model=>. */
 static int parse_controller(const xmlNode *c, int type, struct domain_def *d,
 			    struct xml_warnings *w, struct err **e)
 {
@@ -177,7 +202,8 @@ static int parse_controller(const xmlNode *c, int type, struct domain_def *d,
 	int r;
 
 	xml_check_known(c,
-			(const char *const[]){"type", "index", "model", NULL},
+			(const char *const[]){"type", "index", "model", "ports",
+					      "vectors", NULL},
 			(const char *const[]){"address", NULL}, w);
 	if (hw->n_controllers == DOMAIN_MAX_CONTROLLERS)
 		return xml_err(e, c, "more than %d controllers",
@@ -211,6 +237,8 @@ static int parse_controller(const xmlNode *c, int type, struct domain_def *d,
 			       controller_type_names[type]);
 	if (type == CONTROLLER_PCI && !ctl->model)
 		return xml_err(e, c, "<controller type='pci'> without a model");
+	if (parse_ports_vectors(c, ctl, e) < 0)
+		return -EINVAL;
 	return domain_parse_address(c, &ctl->pci, NULL, e);
 }
 
@@ -241,7 +269,9 @@ static int parse_balloon(const xmlNode *c, struct domain_hw *hw,
 	int r;
 
 	xml_check_known(
-		c, (const char *const[]){"model", "autodeflate", NULL},
+		c,
+		(const char *const[]){"model", "autodeflate",
+				      "freePageReporting", NULL},
 		(const char *const[]){"address", "alias", "stats", NULL}, w);
 	if (hw->balloon)
 		return xml_err(e, c, "a second <memballoon>");
@@ -254,6 +284,10 @@ static int parse_balloon(const xmlNode *c, struct domain_hw *hw,
 	if ((r = enum_attr(c, "autodeflate", "autodeflate", on_off, e)) < 0)
 		return r;
 	hw->balloon_autodeflate = (enum domain_tristate)r;
+	if ((r = enum_attr(c, "freePageReporting", "freePageReporting", on_off,
+			   e)) < 0)
+		return r;
+	hw->balloon_free_page_reporting = (enum domain_tristate)r;
 	if (parse_balloon_stats(c, hw, w, e) < 0)
 		return -EINVAL;
 	return domain_parse_address(c, &hw->balloon_pci, NULL, e);
@@ -419,18 +453,84 @@ static int parse_timer(const xmlNode *n, struct domain_hw *hw,
 	return 0;
 }
 
+/* A signed number of seconds within CLOCK_MAX_SECONDS either way. */
+static int parse_seconds(const xmlNode *n, const char *what, const char *v,
+			 long long min, long long *out, struct err **e)
+{
+	char *end;
+
+	errno = 0;
+	*out = v ? strtoll(v, &end, 10) : 0;
+	if (!v || !*v || errno || *end || *out < min ||
+	    *out > CLOCK_MAX_SECONDS)
+		return xml_err(e, n, "invalid clock %s '%s' (%lld to %lld)",
+			       what, v ? v : "", min, CLOCK_MAX_SECONDS);
+	return 0;
+}
+
+/* A time zone's name as in /usr/share/zoneinfo: Europe/Paris. */
+static int check_tz(const xmlNode *n, const char *tz, struct err **e)
+{
+	size_t len = tz ? strlen(tz) : 0;
+
+	if (!len || len > 64 || tz[0] == '/' || strstr(tz, "..") ||
+	    strspn(tz, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		       "0123456789_+-/") != len)
+		return xml_err(e, n,
+			       "invalid clock timezone '%s' (a name of "
+			       "/usr/share/zoneinfo, as Europe/Paris)",
+			       tz ? tz : "");
+	return 0;
+}
+
+/* offset='variable' adjustment= basis=, 'absolute' start=,
+ * 'timezone' timezone=. */
+static int parse_clock_offset(const xmlNode *n, struct domain_hw *hw,
+			      struct err **e)
+{
+	_cleanup_free_ char *adj = xml_attr(n, "adjustment");
+	_cleanup_free_ char *start = xml_attr(n, "start");
+	int r;
+
+	switch (hw->clock) {
+	case CLOCK_VARIABLE:
+		if (adj &&
+		    parse_seconds(n, "adjustment", adj, -CLOCK_MAX_SECONDS,
+				  &hw->clock_adjustment, e) < 0)
+			return -EINVAL;
+		if ((r = enum_attr(n, "basis", "clock basis",
+				   (const char *const[]){"", "utc", "localtime",
+							 NULL},
+				   e)) < 0)
+			return r;
+		hw->clock_basis_local = r == 2;
+		return 0;
+	case CLOCK_ABSOLUTE:
+		return parse_seconds(n, "start", start, 0, &hw->clock_start, e);
+	case CLOCK_TIMEZONE:
+		hw->clock_tz = xml_attr(n, "timezone");
+		return check_tz(n, hw->clock_tz, e);
+	default:
+		return 0;
+	}
+}
+
 static int parse_clock(const xmlNode *n, struct domain_hw *hw,
 		       struct xml_warnings *w, struct err **e)
 {
 	int r;
 
-	xml_check_known(n, (const char *const[]){"offset", NULL},
+	xml_check_known(n,
+			(const char *const[]){"offset", "adjustment", "basis",
+					      "start", "timezone", NULL},
 			(const char *const[]){"timer", NULL}, w);
 	if ((r = enum_attr(n, "offset", "clock offset", clock_names, e)) < 0)
 		return r;
 	hw->clock = (enum clock_offset)r;
 	if (!r)
 		return xml_err(e, n, "<clock> without offset");
+	if (parse_clock_offset(n, hw, e) < 0)
+		return -EINVAL;
 	for (const xmlNode *c = n->children; c; c = c->next)
 		if (c->type == XML_ELEMENT_NODE && !c->ns &&
 		    xmlStrEqual(c->name, BAD_CAST "timer") &&
@@ -445,8 +545,16 @@ static void format_clock(FILE *f, const struct domain_hw *hw)
 
 	for (int k = 0; k < TIMER_N; k++)
 		any |= hw->timers[k].given;
-	fprintf(f, "  <clock offset='%s'%s\n", clock_names[hw->clock],
-		any ? ">" : "/>");
+	fprintf(f, "  <clock offset='%s'", clock_names[hw->clock]);
+	if (hw->clock == CLOCK_VARIABLE)
+		fprintf(f, " adjustment='%lld' basis='%s'",
+			hw->clock_adjustment,
+			hw->clock_basis_local ? "localtime" : "utc");
+	else if (hw->clock == CLOCK_ABSOLUTE)
+		fprintf(f, " start='%lld'", hw->clock_start);
+	else if (hw->clock == CLOCK_TIMEZONE)
+		fprintf(f, " timezone='%s'", hw->clock_tz);
+	fputs(any ? ">\n" : "/>\n", f);
 	for (int k = 0; any && k < TIMER_N; k++) {
 		const struct domain_timer *t = &hw->timers[k];
 
@@ -678,6 +786,10 @@ void domain_format_controllers(FILE *f, const struct domain_def *d)
 		if (c->model)
 			fprintf(f, " model='%s'",
 				controller_model_names[c->model]);
+		if (c->ports)
+			fprintf(f, " ports='%u'", c->ports);
+		if (c->vectors)
+			fprintf(f, " vectors='%u'", c->vectors);
 		if (!c->pci.set) {
 			fputs("/>\n", f);
 			continue;
@@ -715,11 +827,16 @@ void domain_format_hw_devices(FILE *f, const struct domain_def *d)
 		free(steal_ptr(s));
 	}
 	if (hw->balloon) {
-		s = xasprintf("    <memballoon model='%s'%s%s%s",
+		s = xasprintf("    <memballoon model='%s'%s%s%s%s%s%s",
 			      balloon_model_names[hw->balloon],
 			      hw->balloon_autodeflate ? " autodeflate='" : "",
 			      on_off[hw->balloon_autodeflate],
-			      hw->balloon_autodeflate ? "'" : "");
+			      hw->balloon_autodeflate ? "'" : "",
+			      hw->balloon_free_page_reporting
+				      ? " freePageReporting='"
+				      : "",
+			      on_off[hw->balloon_free_page_reporting],
+			      hw->balloon_free_page_reporting ? "'" : "");
 		if (hw->balloon_period) {
 			fprintf(f, "%s>\n      <stats period='%u'/>\n", s,
 				hw->balloon_period);
@@ -744,13 +861,40 @@ void domain_hw_clear(struct domain_hw *hw)
 	domain_audios_clear(hw);
 	domain_mem_clear(&hw->mem);
 	free(hw->controllers);
+	free(hw->clock_tz);
 	memset(hw, 0, sizeof(*hw));
+}
+
+/* A serial port or console the qemu driver gives and the others do not:
+ * any type but a pty, a PCI serial card, an ISA address. */
+static const char *chardev_qemu_only(const struct domain_def *d)
+{
+	for (size_t i = 0; i < d->n_serials; i++) {
+		const struct domain_chardev *c = &d->serials[i];
+
+		if (c->type != CHARDEV_PTY)
+			return "<serial> of a type other than pty";
+		if (c->serial_target != SERIAL_TARGET_ISA)
+			return "<serial><target type='pci-serial'>";
+		if (c->iobase || c->irq)
+			return "<serial><address type='isa'>";
+	}
+	for (size_t i = 0; i < d->n_consoles; i++)
+		if (d->consoles[i].type != CHARDEV_PTY)
+			return "<console> of a type other than pty";
+	for (size_t i = 0; i < d->n_rngs; i++)
+		if (d->rngs[i].pci.set)
+			return "an <rng>'s <address>";
+	return d->n_parallels ? "<parallel>" : NULL;
 }
 
 const char *domain_hw_qemu_only(const struct domain_def *d)
 {
 	const struct domain_hw *hw = &d->hw;
+	const char *chr = chardev_qemu_only(d);
 
+	if (chr)
+		return chr;
 	for (int k = 0; k < TIMER_N; k++)
 		if (hw->timers[k].given)
 			return "<timer>";
@@ -763,6 +907,8 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : hw->s3 || hw->s4			 ? "<pm>"
 	       : hw->apic_eoi				 ? "<apic eoi>"
 	       : d->display.usb_ports			 ? "<controller ports>"
-	       : hw->mem.backing			 ? "<memoryBacking>"
-							 : NULL;
+	       : hw->clock > CLOCK_LOCALTIME ? "<clock offset='variable', "
+					       "'absolute' or 'timezone'>"
+	       : hw->mem.backing	     ? "<memoryBacking>"
+					     : NULL;
 }

@@ -203,6 +203,13 @@ static int check_rngs(const struct domain_def *d, struct xml_warnings *w,
 			       d->n_rngs);
 	if (!d->n_rngs)
 		return 0;
+	if (d->rngs[0].model != RNG_BACKEND_RANDOM)
+		return err_set(e, ENOTSUP,
+			       "rng backend '%s' not supported by the kvm "
+			       "driver (nido-vmm reads the host's "
+			       "/dev/random pool: use model 'random')",
+			       d->rngs[0].model == RNG_BACKEND_EGD ? "egd"
+								   : "builtin");
 	if (!streq(d->rngs[0].backend, "/dev/urandom") &&
 	    !streq(d->rngs[0].backend, "/dev/random"))
 		return err_set(e, ENOTSUP,

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The guest agent's channel under QEMU (driver-qemu-agent.h), as libvirt
- * gives it: -chardev socket on a listening fd nidod made, a
- * virtio-serial-pci controller and a virtserialport named
- * org.qemu.guest_agent.0 on it. nidod is the socket's one client; QEMU
+ * gives it: -chardev socket on a listening fd nidod made, for a
+ * virtserialport named org.qemu.guest_agent.0 (driver-qemu-vserial.c
+ * places it with the other channels). nidod is the socket's one client; QEMU
  * relays the bytes to the guest's port while the guest has it open.
  */
 #include <errno.h>
@@ -39,9 +39,9 @@ struct qemu_agent *qemu_agent_new(struct domain *dom, char *default_path)
 	struct qemu_agent *qa;
 	const char *path;
 
-	if (!dom->def->n_channels)
+	if (!domain_agent_channel(dom->def))
 		return NULL;
-	path = dom->def->channels[0].path;
+	path = domain_agent_channel(dom->def)->src.path;
 	qa = xcalloc(1, sizeof(*qa));
 	qa->dom = dom;
 	qa->path = path ? xstrdup(path) : steal_ptr(dflt);
@@ -49,43 +49,12 @@ struct qemu_agent *qemu_agent_new(struct domain *dom, char *default_path)
 	return qa;
 }
 
-/*
- * Each directory above @path (a normalised absolute path) is a real
- * directory that only root or nidod's user can change: owned by one of
- * them, not writable by others unless sticky (then the next one, owned
- * by one of them, cannot be renamed away).
- */
-static int check_dirs(const char *path, struct err **e)
-{
-	_cleanup_free_ char *dir = xstrdup(path);
-	char *slash = dir;
-	struct stat st;
-
-	while ((slash = strchr(slash + 1, '/'))) {
-		*slash = '\0';
-		if (lstat(dir[0] ? dir : "/", &st) < 0)
-			return err_sys(e, errno, "channel socket '%s': '%s'",
-				       path, dir);
-		if (!S_ISDIR(st.st_mode) ||
-		    (st.st_uid != 0 && st.st_uid != geteuid()) ||
-		    ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)))
-			return err_setk(
-				e, ERR_CONFIG_UNSUPPORTED, EPERM,
-				"channel socket '%s': '%s' is not a directory "
-				"that only root or nidod's user can change "
-				"(nidod binds sockets only there)",
-				path, dir);
-		*slash = '/';
-	}
-	return 0;
-}
-
 /* A path of the definition's: nothing there, or a socket to replace. */
 static int check_user_path(const char *path, struct err **e)
 {
 	struct stat st;
 
-	if (check_dirs(path, e) < 0)
+	if (qemu_chr_check_dirs("channel socket", path, e) < 0)
 		return -EPERM;
 	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
 		return err_setk(e, ERR_CONFIG_UNSUPPORTED, EEXIST,
@@ -100,7 +69,7 @@ int qemu_agent_listen(struct qemu_agent *qa, struct err **e)
 	struct sockaddr_un sa;
 	int fd, r;
 
-	if (qa->dom->def->channels[0].path &&
+	if (domain_agent_channel(qa->dom->def)->src.path &&
 	    (r = check_user_path(qa->path, e)) < 0)
 		return r;
 	if ((r = sock_unix_addr(&sa, qa->path, "channel socket", e)) < 0)
@@ -130,33 +99,12 @@ static void arg(struct qemu_argv *a, char *s)
 	a->v[a->n] = NULL;
 }
 
-static void arg_device(struct qemu_argv *a, struct json_object *o)
+void qemu_argv_agent(struct qemu_argv *a, int fd)
 {
-	arg(a, xstrdup("-device"));
-	arg(a, json_encode_line(o, NULL));
-	json_object_put(o);
-}
-
-void qemu_argv_agent(struct qemu_argv *a, const struct domain_def *def, int fd)
-{
-	struct json_object *ctl = json_object_new_object();
-	struct json_object *port = json_object_new_object();
-
+	/* its port: qemu_argv_vserial(), with the other channels' */
 	arg(a, xstrdup("-chardev"));
 	arg(a,
 	    xasprintf("socket,id=" CHARDEV_ID ",fd=%d,server=on,wait=off", fd));
-	add_str(ctl, "driver", "virtio-serial-pci");
-	add_str(ctl, "id", "virtio-serial0");
-	/* on the slot the plan gives it (driver-qemu-pci.c) */
-	qemu_json_pci(ctl, def, QEMU_PCI_SERIAL, 0);
-	arg_device(a, ctl);
-	add_str(port, "driver", "virtserialport");
-	add_str(port, "bus", "virtio-serial0.0");
-	json_object_object_add(port, "nr", json_object_new_int(1));
-	add_str(port, "chardev", CHARDEV_ID);
-	add_str(port, "id", PORT_ID);
-	add_str(port, "name", DOMAIN_AGENT_CHANNEL);
-	arg_device(a, port);
 }
 
 int qemu_agent_connect(struct qemu_agent *qa, struct loop *l, struct err **e)
@@ -177,8 +125,10 @@ static void set_open(struct qemu_agent *qa, bool open)
 {
 	struct domain_def *def = qa->dom->def;
 
-	if (def->n_channels)
-		def->channels[0].state_live =
+	struct domain_channel *ch = domain_agent_channel(def);
+
+	if (ch)
+		ch->state_live =
 			open ? DOMAIN_TRISTATE_ON : DOMAIN_TRISTATE_OFF;
 	agent_set_guest_open(qa->client, open);
 }

@@ -38,8 +38,9 @@ struct qemu_agent *qemu_agent_new(struct domain *dom, char *default_path);
  */
 int qemu_agent_listen(struct qemu_agent *qa, struct err **e);
 
-/* The channel's devices on QEMU's command line, its socket at @fd. */
-void qemu_argv_agent(struct qemu_argv *a, const struct domain_def *def, int fd);
+/* The channel's -chardev on QEMU's command line, its socket at @fd (its
+ * port: qemu_argv_vserial()). */
+void qemu_argv_agent(struct qemu_argv *a, int fd);
 
 /*
  * QEMU runs: the listening fd is closed (QEMU has its own) and nidod

@@ -5,6 +5,10 @@
  * device, the clock, the boot menu, an i686 guest's CPU. Devices as
  * JSON, at the PCI address driver-qemu-pci.c plans.
  */
+#include <errno.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "daemon/domain_conf_audio.h"
 #include "daemon/domain_conf_hw.h"
 #include "daemon/driver-qemu.h"
@@ -140,6 +144,12 @@ void qemu_argv_hw_devices(struct qemu_argv *a, const struct domain_def *def)
 				json_object_new_boolean(
 					hw->balloon_autodeflate ==
 					DOMAIN_TRISTATE_ON));
+		if (hw->balloon_free_page_reporting)
+			json_object_object_add(
+				o, "free-page-reporting",
+				json_object_new_boolean(
+					hw->balloon_free_page_reporting ==
+					DOMAIN_TRISTATE_ON));
 		qemu_arg_json(a, "-device", o);
 	}
 	if (hw->watchdog) {
@@ -229,6 +239,36 @@ char *qemu_smp_option(const struct domain_def *def)
  * tick policy (kvm-pit's: delay, slew for catchup, discard), the HPET
  * off, as libvirt gives them.
  */
+/* -rtc base= for @hw's offset: utc, localtime (also a timezone's, QEMU
+ * in TZ=), or the date of now plus an adjustment, or a fixed start. */
+static char *rtc_base(const struct domain_hw *hw)
+{
+	long long t = hw->clock == CLOCK_ABSOLUTE ? hw->clock_start
+						  : (long long)time(NULL);
+	time_t tt;
+	struct tm tm;
+
+	switch (hw->clock) {
+	case CLOCK_LOCALTIME:
+	case CLOCK_TIMEZONE:
+		return xstrdup("localtime");
+	case CLOCK_VARIABLE:
+	case CLOCK_ABSOLUTE:
+		if (hw->clock == CLOCK_VARIABLE)
+			t += hw->clock_adjustment;
+		tt = (time_t)MIN(MAX(t, 0), CLOCK_MAX_SECONDS);
+		if (hw->clock_basis_local && hw->clock == CLOCK_VARIABLE)
+			localtime_r(&tt, &tm);
+		else
+			gmtime_r(&tt, &tm);
+		return xasprintf("%04d-%02d-%02dT%02d:%02d:%02d",
+				 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+				 tm.tm_hour, tm.tm_min, tm.tm_sec);
+	default:
+		return xstrdup("utc");
+	}
+}
+
 static void rtc_args(struct qemu_argv *a, const struct domain_hw *hw)
 {
 	static const char *const clock[] = {"", ",clock=vm", ",clock=host",
@@ -236,10 +276,9 @@ static void rtc_args(struct qemu_argv *a, const struct domain_hw *hw)
 	static const char *const lost[] = {"", "delay", "slew", "discard"};
 	const struct domain_timer *rtc = &hw->timers[TIMER_RTC];
 	const struct domain_timer *pit = &hw->timers[TIMER_PIT];
+	_cleanup_free_ char *base = rtc_base(hw);
 	_cleanup_free_ char *s =
-		xasprintf("base=%s%s%s",
-			  hw->clock == CLOCK_LOCALTIME ? "localtime" : "utc",
-			  clock[rtc->track],
+		xasprintf("base=%s%s%s", base, clock[rtc->track],
 			  rtc->tickpolicy == 2 ? ",driftfix=slew" : "");
 
 	qemu_arg(a, "-rtc");
@@ -325,5 +364,29 @@ int qemu_net_boot_index(const struct domain_def *def)
 	for (size_t k = 0; k < def->n_boot; k++)
 		if (def->boot[k] == BOOT_DEV_NETWORK)
 			return (int)k + 1;
+	return 0;
+}
+
+int qemu_clock_env(const struct domain_def *def, char ***envp, struct err **e)
+{
+	extern char **environ;
+	const char *tz = def->hw.clock_tz;
+	_cleanup_free_ char *zone = NULL;
+	size_t n = 0, k = 0;
+
+	*envp = NULL;
+	if (def->hw.clock != CLOCK_TIMEZONE)
+		return 0;
+	zone = xasprintf("/usr/share/zoneinfo/%s", tz);
+	if (access(zone, R_OK) < 0)
+		return err_sys(e, errno, "<clock timezone='%s'>: '%s'", tz,
+			       zone);
+	while (environ[n])
+		n++;
+	*envp = xcalloc(n + 2, sizeof(**envp));
+	for (size_t i = 0; i < n; i++)
+		if (!str_has_prefix(environ[i], "TZ="))
+			(*envp)[k++] = xstrdup(environ[i]);
+	(*envp)[k] = xasprintf("TZ=%s", tz);
 	return 0;
 }

@@ -226,13 +226,13 @@ static void disk_device(struct qemu_argv *a, const struct domain_def *def,
 }
 
 /*
- * A pflash loader's two flash chips, after the disks' fds and sets:
- * pflash0 the code (read-only), pflash1 the domain's variables; the
- * machine names them (machine_arg()).
+ * A pflash loader's flash chips, after the disks' fds and sets: pflash0
+ * the code (read-only), pflash1 the domain's variables (none for a
+ * stateless loader); the machine names them (machine_arg()).
  */
-static void pflash_nodes(struct qemu_argv *a, int set, int fd)
+static void pflash_nodes(struct qemu_argv *a, int set, int fd, int chips)
 {
-	for (int j = 0; j < 2; j++) {
+	for (int j = 0; j < chips; j++) {
 		_cleanup_free_ char *s =
 			xasprintf("fd=%d,set=%d", fd + j, set + j);
 		_cleanup_free_ char *path = xasprintf("/dev/fdset/%d", set + j);
@@ -268,7 +268,7 @@ static void disk_args(struct qemu_argv *a, const struct domain_def *def,
 		ahci |= def->disks[i].bus == DISK_BUS_SATA;
 	}
 	if (def->fw.type == LOADER_TYPE_PFLASH)
-		pflash_nodes(a, set, fd);
+		pflash_nodes(a, set, fd, qemu_pflash_chips(def));
 	/* an i440FX has no SATA: an AHCI controller, before its disks */
 	if (ahci && !is_q35(def)) {
 		struct json_object *o = json_object_new_object();
@@ -355,42 +355,48 @@ static void display_args(struct qemu_argv *a, const struct domain_def *def)
 	}
 }
 
-/* The serial port (the console) on a pty, the rng, the display. */
+/* Rng @i: its backend object (an egd's chardev charrngI is made by
+ * qemu_argv_chardevs()) and its virtio-rng-pci. */
+static void rng_args(struct qemu_argv *a, const struct domain_def *def,
+		     size_t i)
+{
+	static const char *const types[] = {"rng-random", "rng-egd",
+					    "rng-builtin"};
+	const struct domain_rng *r = &def->rngs[i];
+	struct json_object *o = json_object_new_object();
+	struct json_object *dev = json_object_new_object();
+	_cleanup_free_ char *obj = xasprintf("objrng%zu", i);
+	_cleanup_free_ char *id = xasprintf("rng%zu", i);
+	_cleanup_free_ char *chr = xasprintf("charrng%zu", i);
+
+	add_str(o, "qom-type", types[r->model]);
+	add_str(o, "id", obj);
+	if (r->model == RNG_BACKEND_RANDOM)
+		add_str(o, "filename", r->backend);
+	else if (r->model == RNG_BACKEND_EGD)
+		add_str(o, "chardev", chr);
+	arg_json(a, "-object", o);
+	add_str(dev, "driver", "virtio-rng-pci");
+	add_str(dev, "rng", obj);
+	add_str(dev, "id", id);
+	qemu_json_pci(dev, def, QEMU_PCI_RNG, i);
+	if (r->rate_bytes) {
+		json_object_object_add(dev, "max-bytes",
+				       json_object_new_uint64(r->rate_bytes));
+		json_object_object_add(
+			dev, "period",
+			json_object_new_uint64(
+				r->rate_period_ms ? r->rate_period_ms : 1000));
+	}
+	arg_json(a, "-device", dev);
+}
+
+/* The rngs, the display (the serial ports: qemu_argv_chardevs()). */
 static void device_args(struct qemu_argv *a, const struct domain_def *def)
 {
 	display_args(a, def);
-	if (def->n_serials || def->n_consoles) {
-		arg(a, "-chardev");
-		arg(a, "pty,id=charserial0");
-		arg(a, "-device");
-		arg(a, "{\"driver\":\"isa-serial\",\"chardev\":\"charserial0\","
-		       "\"id\":\"serial0\"}");
-	}
-	if (def->n_rngs) {
-		const struct domain_rng *r = &def->rngs[0];
-		struct json_object *o = json_object_new_object();
-		struct json_object *dev = json_object_new_object();
-
-		add_str(o, "qom-type", "rng-random");
-		add_str(o, "id", "objrng0");
-		add_str(o, "filename", r->backend);
-		arg_json(a, "-object", o);
-		add_str(dev, "driver", "virtio-rng-pci");
-		add_str(dev, "rng", "objrng0");
-		add_str(dev, "id", "rng0");
-		qemu_json_pci(dev, def, QEMU_PCI_RNG, 0);
-		if (r->rate_bytes) {
-			json_object_object_add(
-				dev, "max-bytes",
-				json_object_new_uint64(r->rate_bytes));
-			json_object_object_add(
-				dev, "period",
-				json_object_new_uint64(
-					r->rate_period_ms ? r->rate_period_ms
-							  : 1000));
-		}
-		arg_json(a, "-device", dev);
-	}
+	for (size_t i = 0; i < def->n_rngs; i++)
+		rng_args(a, def, i);
 	qemu_argv_hw_devices(a, def);
 }
 
@@ -403,7 +409,10 @@ static void machine_arg(struct qemu_argv *a, const struct domain_def *def,
 	bool smm = pflash && def->fw.secure == DOMAIN_TRISTATE_ON;
 	_cleanup_free_ char *s = xasprintf(
 		"%s,accel=%s%s%s%s", def->machine ? def->machine : "pc", accel,
-		pflash ? ",pflash0=pflash0,pflash1=pflash1" : "",
+		!pflash ? ""
+		: qemu_pflash_chips(def) == 1
+			? ",pflash0=pflash0"
+			: ",pflash0=pflash0,pflash1=pflash1",
 		smm ? ",smm=on" : "",
 		/* libvirt's rule: ACPI only with <features><acpi/> */
 		def->hw.acpi ? "" : ",acpi=off");

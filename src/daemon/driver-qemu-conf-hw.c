@@ -30,7 +30,8 @@ static int check_controller(const struct domain_def *d,
 	const char *type = controller_type_names[c->type];
 	bool q35 = is_q35(d);
 
-	if (c->type != CONTROLLER_SCSI && c->index != 0)
+	if (c->type != CONTROLLER_SCSI && c->type != CONTROLLER_VIRTIO_SERIAL &&
+	    c->index != 0)
 		return err_set(e, ENOTSUP,
 			       "<controller type='%s' index='%u'>: the qemu "
 			       "driver gives the machine's own, index 0",
@@ -68,6 +69,7 @@ static int check_controller(const struct domain_def *d,
 					     "yet on machine 'pc'");
 		return 0;
 	case CONTROLLER_SCSI:
+	case CONTROLLER_VIRTIO_SERIAL:
 		return 0;
 	}
 	return 0;

@@ -31,10 +31,10 @@ static int check_firmware(const struct domain_def *d, struct err **e)
 {
 	const struct domain_firmware *fw = &d->fw;
 
-	if (fw->type == LOADER_TYPE_ROM)
+	if (fw->type == LOADER_TYPE_ROM && !fw->loader)
 		return err_set(e, ENOTSUP,
-			       "<loader type='rom'> not supported by the qemu "
-			       "driver yet (pflash)");
+			       "<loader type='rom'> without a path (the "
+			       "qemu driver's BIOS is QEMU's SeaBIOS)");
 	if (fw->kind == OS_FIRMWARE_BIOS && fw->loader)
 		return err_set(e, ENOTSUP,
 			       "<os firmware='bios'> with a <loader>: the "
@@ -55,6 +55,12 @@ static int check_firmware(const struct domain_def *d, struct err **e)
 			       "state='off'> turns off");
 	if ((fw->nvram || fw->nvram_template) && !fw->loader)
 		return err_set(e, ENOTSUP, "<nvram> without a pflash <loader>");
+	/* libvirt's rule: only a pflash UEFI keeps a variable store */
+	if (fw->stateless == DOMAIN_TRISTATE_OFF &&
+	    fw->type != LOADER_TYPE_PFLASH && fw->kind != OS_FIRMWARE_EFI)
+		return err_set(e, ENOTSUP,
+			       "<loader stateless='no'>: only a pflash "
+			       "(UEFI) loader has a variable store");
 	return 0;
 }
 
@@ -184,33 +190,61 @@ static int check_disk(const struct domain_def *d, const struct domain_disk *dk,
 	return 0;
 }
 
-/* One pty serial port (port 0), the console on it. */
+/* The serial port @c aliases (a console on a serial port); NULL: none. */
+static const struct domain_chardev *console_serial(
+	const struct domain_def *d, const struct domain_chardev *c)
+{
+	for (size_t i = 0;
+	     c->target == CONSOLE_TARGET_SERIAL && i < d->n_serials; i++)
+		if (d->serials[i].port == c->port)
+			return &d->serials[i];
+	return NULL;
+}
+
+/* Serial ports (an ISA one is COM1 to COM4: ports 0 to 3), the console
+ * on the first (a console's log is its serial port's), virtio consoles
+ * and channels on ports of their virtio-serial controllers. */
 static int check_chardevs(const struct domain_def *d, struct xml_warnings *w,
 			  struct err **e)
 {
-	for (size_t i = 0; i < d->n_serials; i++) {
-		if (d->serials[i].port != 0)
+	for (size_t i = 0; i < d->n_parallels; i++)
+		if (d->parallels[i].port > 2)
 			return err_set(e, ENOTSUP,
-				       "<serial> port %u not supported by the "
-				       "qemu driver yet (port 0)",
+				       "<parallel> port %u: an ISA parallel "
+				       "port is 0 to 2 (LPT1 to LPT3)",
+				       d->parallels[i].port);
+	for (size_t i = 0; i < d->n_serials; i++)
+		if (d->serials[i].serial_target == SERIAL_TARGET_ISA &&
+		    d->serials[i].port > 3)
+			return err_set(e, ENOTSUP,
+				       "<serial> port %u: an ISA serial port "
+				       "is 0 to 3 (COM1 to COM4)",
 				       d->serials[i].port);
-		if (d->serials[i].log_file)
-			xml_warn_def(w,
-				     "<serial> <log file='%s'>: not acted on "
-				     "by the qemu driver yet",
-				     d->serials[i].log_file);
+	{
+		struct qemu_vserial_plan p;
+
+		if (qemu_vserial_plan(d, &p, e) < 0)
+			return -ENOTSUP;
 	}
-	for (size_t i = 0; i < d->n_consoles; i++) {
-		if (d->consoles[i].target == CONSOLE_TARGET_VIRTIO)
+	for (size_t i = 0; i < d->n_channels; i++)
+		if (d->channels[i].type == CHARDEV_UNIX &&
+		    !d->channels[i].src.path &&
+		    &d->channels[i] != domain_agent_channel(d))
 			return err_set(e, ENOTSUP,
-				       "<console> target type 'virtio' not "
-				       "supported by the qemu driver yet (use "
-				       "type 'serial')");
-		if (d->consoles[i].log_file)
+				       "channel %zu: a unix socket without "
+				       "<source path=> (nidod picks the path "
+				       "of the guest agent's only)",
+				       i);
+	for (size_t i = 0; i < d->n_consoles; i++) {
+		const struct domain_chardev *c = &d->consoles[i];
+		const struct domain_chardev *s = console_serial(d, c);
+
+		if (c->log_file && c->target == CONSOLE_TARGET_SERIAL &&
+		    !(s && s->log_file && streq(s->log_file, c->log_file)))
 			xml_warn_def(w,
 				     "<console> <log file='%s'>: not acted "
-				     "on by the qemu driver yet",
-				     d->consoles[i].log_file);
+				     "on, the serial port's <log> is",
+				     c->log_file);
 	}
 	return 0;
 }
@@ -245,16 +279,21 @@ static int check_devices(const struct domain_def *d, struct err **e)
 				"e1000e, rtl8139)",
 				i, d->nets[i].model);
 	}
-	if (d->n_rngs > 1)
-		return err_set(e, ENOTSUP,
-			       "%zu <rng> devices: the qemu driver gives one",
-			       d->n_rngs);
-	if (d->n_rngs && !streq(d->rngs[0].backend, "/dev/urandom") &&
-	    !streq(d->rngs[0].backend, "/dev/random"))
-		return err_set(e, ENOTSUP,
-			       "rng backend '%s' not supported by the qemu "
-			       "driver (/dev/random or /dev/urandom)",
-			       d->rngs[0].backend);
+	for (size_t i = 0; i < d->n_rngs; i++) {
+		const struct domain_rng *rng = &d->rngs[i];
+
+		if (rng->model == RNG_BACKEND_RANDOM &&
+		    !streq(rng->backend, "/dev/urandom") &&
+		    !streq(rng->backend, "/dev/random"))
+			return err_set(e, ENOTSUP,
+				       "rng backend '%s' not supported by the "
+				       "qemu driver (/dev/random or "
+				       "/dev/urandom)",
+				       rng->backend);
+		if (rng->model == RNG_BACKEND_EGD &&
+		    qemu_chr_check_egd(rng->egd_type, e) < 0)
+			return -ENOTSUP;
+	}
 	return 0;
 }
 

@@ -236,7 +236,8 @@ static int pick(struct domain_firmware *fw, const char *machine,
 					d.enrolled_keys ? DOMAIN_TRISTATE_ON
 							: DOMAIN_TRISTATE_OFF;
 			}
-			if (!fw->nvram_template)
+			if (!fw->nvram_template &&
+			    fw->stateless != DOMAIN_TRISTATE_ON)
 				fw->nvram_template = xstrdup(d.vars);
 		}
 		free(paths[i]);
@@ -294,6 +295,8 @@ int driver_qemu_firmware_fill(struct domain_def *def, struct err **e)
 	 * picked for a pflash <loader> alone keeps none of them */
 	if (fw->kind != OS_FIRMWARE_EFI)
 		fw->secure_boot = fw->enrolled_keys = DOMAIN_TRISTATE_ABSENT;
+	if (fw->stateless == DOMAIN_TRISTATE_ON)
+		return 0; /* code alone: no variable store */
 	if (!fw->nvram && !fw->nvram_template &&
 	    !pick(fw, def->machine, fw->loader, &n))
 		return err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOENT,
@@ -367,6 +370,11 @@ int driver_qemu_firmware_open(const struct domain_def *def, int fds[2],
 	fds[0] = fds[1] = -1;
 	if (fw->type != LOADER_TYPE_PFLASH)
 		return 0;
+	if (fw->stateless == DOMAIN_TRISTATE_ON) {
+		fds[0] = block_safe_open(fw->loader, O_RDONLY,
+					 BLOCK_SAFE_REGULAR, NULL, e);
+		return fds[0] < 0 ? err_prefix(e, "loader") : 0;
+	}
 	if (!fw->nvram)
 		return err_set(e, EINVAL, "pflash loader '%s' without <nvram>",
 			       fw->loader);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Direct kernel boot on QEMU (driver-qemu.h): <os><kernel>, <initrd> and
- * <cmdline> as -kernel, -initrd and -append. QEMU reads -kernel and
+ * <cmdline> as -kernel, -initrd and -append; a BIOS <loader> (not UEFI's
+ * pflash) as -bios, the same way. QEMU reads -kernel and
  * -initrd by path, as the unprivileged identity it runs as; rather than
  * open the host's files to it (Debian's /boot/vmlinuz-* are root's,
  * 0600), nidod opens them as root, as nido-vmm opens its kernel before
@@ -56,17 +57,29 @@ static int boot_copy(const char *what, const char *path, struct err **e)
 	return steal_fd(mem);
 }
 
-int driver_qemu_kernel_open(const struct domain_def *def, int fds[2],
+/* Whether @def's <loader> is a BIOS (-bios): not UEFI's pflash. */
+static bool bios_loader(const struct domain_def *def)
+{
+	return def->fw.loader && def->fw.type != LOADER_TYPE_PFLASH &&
+	       def->fw.kind != OS_FIRMWARE_EFI;
+}
+
+int driver_qemu_kernel_open(const struct domain_def *def, int fds[3],
 			    struct err **e)
 {
-	fds[0] = fds[1] = -1;
+	fds[0] = fds[1] = fds[2] = -1;
+	if (bios_loader(def) &&
+	    (fds[2] = boot_copy("loader", def->fw.loader, e)) < 0)
+		return fds[2] = -1, err_code(*e);
 	if (!def->kernel)
 		return 0;
-	if ((fds[0] = boot_copy("kernel", def->kernel, e)) < 0)
-		return fds[0] = -1, err_code(*e);
-	if (def->initrd && (fds[1] = boot_copy("initrd", def->initrd, e)) < 0) {
-		close(steal_fd(fds[0]));
-		fds[1] = -1;
+	if ((fds[0] = boot_copy("kernel", def->kernel, e)) < 0 ||
+	    (def->initrd &&
+	     (fds[1] = boot_copy("initrd", def->initrd, e)) < 0)) {
+		for (int i = 0; i < 3; i++)
+			if (fds[i] >= 0)
+				close(steal_fd(fds[i]));
+		fds[0] = fds[1] = fds[2] = -1;
 		return err_code(*e);
 	}
 	return 0;
@@ -75,8 +88,18 @@ int driver_qemu_kernel_open(const struct domain_def *def, int fds[2],
 void qemu_argv_kernel(struct qemu_argv *a, const struct domain_def *def,
 		      int first_fd)
 {
-	_cleanup_free_ char *k = NULL, *i = NULL;
+	_cleanup_free_ char *k = NULL, *i = NULL, *b = NULL;
 
+	if (bios_loader(def)) {
+		/* after the kernel's and the initrd's */
+		b = first_fd < 0
+			    ? xstrdup(def->fw.loader)
+			    : xasprintf("/proc/self/fd/%d",
+					first_fd + !!def->kernel +
+						!!(def->kernel && def->initrd));
+		qemu_arg(a, "-bios");
+		qemu_arg(a, b);
+	}
 	if (!def->kernel)
 		return;
 	k = first_fd >= 0 ? xasprintf("/proc/self/fd/%d", first_fd)

@@ -97,7 +97,8 @@ static int open_chains(const struct domain_def *def, struct block_chain *ch,
 	}
 	if (def->fw.type == LOADER_TYPE_PFLASH) {
 		sets_add(s, def->fw.loader ? def->fw.loader : "");
-		sets_add(s, def->fw.nvram ? def->fw.nvram : "");
+		if (qemu_pflash_chips(def) == 2)
+			sets_add(s, def->fw.nvram ? def->fw.nvram : "");
 	}
 	return 0;
 }
@@ -108,10 +109,10 @@ static char *agent_socket(const struct domain_def *def, const char *monitor)
 {
 	const char *dot = strrchr(monitor, '.');
 
-	if (def->channels[0].path)
+	if (domain_agent_channel(def)->src.path)
 		return xasprintf("socket,id=charchannel0,path=%s,server=on,"
 				 "wait=off",
-				 def->channels[0].path);
+				 domain_agent_channel(def)->src.path);
 	return xasprintf("socket,id=charchannel0,path=%.*s.agent,server=on,"
 			 "wait=off",
 			 (int)(dot ? dot - monitor : (long)strlen(monitor)),
@@ -136,10 +137,19 @@ int driver_qemu_native(const struct domain_def *def, const char *monitor,
 				def->virt == DOMAIN_VIRT_QEMU ? "tcg" : "kvm",
 				def, ch);
 		qemu_argv_nets(&a, def, first_tap + (int)sets.n);
-		if (def->n_channels)
-			qemu_argv_agent(&a, def, -1);
+		if (domain_agent_channel(def))
+			qemu_argv_agent(&a, -1);
 		qemu_argv_kernel(&a, def, -1);
+		qemu_argv_chardevs(&a, def, -1, -1);
 		f = open_memstream(out, &len);
+		/* QEMU's local time is a time zone's (qemu_clock_env()) */
+		if (def->hw.clock == CLOCK_TIMEZONE) {
+			_cleanup_free_ char *tz =
+				xasprintf("TZ=%s", def->hw.clock_tz);
+
+			put_word(f, tz);
+			fputc(' ', f);
+		}
 		for (size_t i = 0; i < a.n; i++) {
 			_cleanup_free_ char *w = NULL;
 

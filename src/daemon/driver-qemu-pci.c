@@ -75,12 +75,27 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 		*given = &d->hw.balloon_pci;
 		return i == 0 && d->hw.balloon != BALLOON_NONE;
 	case QEMU_PCI_RNG:
-		return i < d->n_rngs;
+		if (i >= d->n_rngs)
+			return false;
+		*given = &d->rngs[i].pci;
+		return true;
 	case QEMU_PCI_WATCHDOG:
 		*given = &d->hw.watchdog_pci;
 		return i == 0 && d->hw.watchdog == WATCHDOG_I6300ESB;
-	case QEMU_PCI_SERIAL:
-		return i == 0 && d->n_channels > 0;
+	case QEMU_PCI_SERIAL: {
+		unsigned idx[256];
+
+		if (i >= qemu_vserial_controllers(d, idx))
+			return false;
+		*given = qemu_vserial_pci(d, idx[i]);
+		return true;
+	}
+	case QEMU_PCI_CHR_SERIAL:
+		if (i >= d->n_serials ||
+		    d->serials[i].serial_target != SERIAL_TARGET_PCI)
+			return false;
+		*given = &d->serials[i].pci;
+		return true;
 	}
 	return false;
 }
@@ -97,6 +112,10 @@ static size_t kind_max(const struct domain_def *d, enum qemu_pci_kind kind)
 		return d->n_disks;
 	case QEMU_PCI_RNG:
 		return d->n_rngs;
+	case QEMU_PCI_CHR_SERIAL:
+		return d->n_serials;
+	case QEMU_PCI_SERIAL:
+		return 256;
 	default:
 		return 1;
 	}

@@ -55,7 +55,10 @@ struct qemu_vm {
 	struct iface_set ifaces;  /* the taps, open while it starts */
 	struct json_object *taps; /* what was made for them (iface.h) */
 	int fw_fds[2];		  /* while it starts: pflash code, variables */
-	int boot_fds[2];	  /* ... <kernel> and <initrd> (memfds) */
+	int boot_fds[3];	  /* ... <kernel>, <initrd> and a BIOS
+				   * <loader> (memfds) */
+	int *chr_fds;		  /* ... the serial ports' (qemu_chr_open()) */
+	size_t n_chr_fds;
 	int shot_fd; /* a screenshot taken, until its stream takes it */
 	/* domif-setlink while QMP's set_link is on its way */
 	size_t link_index;

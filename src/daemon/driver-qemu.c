@@ -69,6 +69,13 @@ static void close_disks(struct qemu_vm *vm)
 		if (vm->boot_fds[i] >= 0)
 			close(steal_fd(vm->boot_fds[i]));
 	}
+	if (vm->boot_fds[2] >= 0)
+		close(steal_fd(vm->boot_fds[2]));
+	for (size_t i = 0; i < vm->n_chr_fds; i++)
+		close(vm->chr_fds[i]);
+	free(vm->chr_fds);
+	vm->chr_fds = NULL;
+	vm->n_chr_fds = 0;
 	for (size_t i = 0; i < vm->n_chains; i++)
 		block_chain_clear(&vm->chains[i]);
 	free(vm->chains);
@@ -164,7 +171,7 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 
 	for (size_t i = 0; i < vm->n_chains; i++)
 		total += (size_t)vm->chains[i].n;
-	v = xcalloc(total + 4, sizeof(*v));
+	v = xcalloc(total + 5 + vm->n_chr_fds, sizeof(*v));
 	if (slot_fd >= 0)
 		v[k++] = (struct spawn_fd){.from = slot_fd, .to = SLOT_FD};
 	v[k++] = (struct spawn_fd){.from = mon_fd, .to = QEMU_MONITOR_FD};
@@ -184,11 +191,14 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 				.from = vm->ifaces.taps[i].fd, .to = to++};
 	if (agent_fd >= 0)
 		v[k++] = (struct spawn_fd){.from = agent_fd, .to = to++};
-	/* then the kernel's (spawn_qemu()) */
-	for (int i = 0; i < 2; i++)
+	/* then the kernel's and the BIOS's (spawn_qemu()) */
+	for (int i = 0; i < 3; i++)
 		if (vm->boot_fds[i] >= 0)
 			v[k++] = (struct spawn_fd){.from = vm->boot_fds[i],
 						   .to = to++};
+	/* last, the serial ports' (qemu_argv_chardevs()) */
+	for (size_t i = 0; i < vm->n_chr_fds; i++)
+		v[k++] = (struct spawn_fd){.from = vm->chr_fds[i], .to = to++};
 	*n = k;
 	return v;
 }
@@ -355,6 +365,32 @@ static int first_tap_fd(const struct qemu_vm *vm)
 	return fd;
 }
 
+/* The first fd of the character devices in QEMU: after the taps, the
+ * agent's socket and the kernel's files (child_fds()). */
+static int first_chr_fd(const struct qemu_vm *vm, int agent_fd)
+{
+	int fd = first_tap_fd(vm) + n_tap_fds(vm) + (agent_fd >= 0);
+
+	for (int i = 0; i < 3; i++)
+		fd += vm->boot_fds[i] >= 0;
+	return fd;
+}
+
+/* What the character devices name on the host, opened by nidod
+ * (qemu_chr_open()), into @vm->chr_fds. */
+static int open_chardevs(const struct domain_def *def, struct qemu_vm *vm,
+			 struct err **e)
+{
+	size_t n = qemu_chr_n_fds(def);
+	int r;
+
+	vm->chr_fds = xcalloc(n + 1, sizeof(int));
+	if ((r = qemu_chr_open(def, vm->chr_fds, e)) < 0)
+		return r;
+	vm->n_chr_fds = n;
+	return 0;
+}
+
 /* The interfaces' taps (iface.h), owned by QEMU's identity @o. */
 static int open_ifaces(struct daemon *dmn, struct domain *dom,
 		       struct qemu_vm *vm, const struct spawn_opts *o,
@@ -378,6 +414,13 @@ static void drop_ifaces(struct domain *dom, struct qemu_vm *vm)
 	vm->taps = NULL;
 }
 
+static void free_env(char ***env)
+{
+	for (size_t i = 0; *env && (*env)[i]; i++)
+		free((*env)[i]);
+	free(*env);
+}
+
 /* Logs the command line, one argument a line, as libvirt's log does. */
 static void log_args(int fd, const struct qemu_argv *a)
 {
@@ -399,10 +442,13 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	struct spawn_opts o;
 	gid_t groups[1];
 	int cg[8], r, agent_fd = -1;
+	__attribute__((cleanup(free_env))) char **env = NULL;
 	size_t ncg = 0;
 
 	if (logfd < 0)
 		return logfd;
+	if ((r = qemu_clock_env(dom->def, &env, e)) < 0)
+		return r;
 	spawn_opts_init(&o);
 	if ((r = sandbox_ids(vm, accel, &o, groups, &slot_fd, e)) < 0)
 		return r;
@@ -420,6 +466,10 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		close_disks(vm);
 		return r;
 	}
+	if ((r = open_chardevs(dom->def, vm, e)) < 0) {
+		close_disks(vm);
+		return r;
+	}
 	if ((r = open_ifaces(dmn, dom, vm, &o, e)) < 0) {
 		close_disks(vm);
 		return r;
@@ -432,10 +482,14 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	qemu_argv_build(&a, emulator, accel, dom->def, vm->chains);
 	qemu_argv_nets(&a, dom->def, first_tap_fd(vm));
 	if (vm->agent)
-		qemu_argv_agent(&a, dom->def, first_tap_fd(vm) + n_tap_fds(vm));
+		qemu_argv_agent(&a, first_tap_fd(vm) + n_tap_fds(vm));
 	/* the kernel's files after the agent's socket (child_fds()) */
 	qemu_argv_kernel(&a, dom->def,
 			 first_tap_fd(vm) + n_tap_fds(vm) + (agent_fd >= 0));
+	/* the character devices' after the kernel's; their fd sets after
+	 * the disks' and the flash's (one each, from 1) */
+	qemu_argv_chardevs(&a, dom->def, first_chr_fd(vm, agent_fd),
+			   1 + first_tap_fd(vm) - QEMU_FIRST_DISK_FD);
 	if (vm->restoring) {
 		qemu_arg(&a, "-incoming");
 		qemu_arg(&a, "defer");
@@ -443,6 +497,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	log_args(logfd, &a);
 	vm->log_off = (uint64_t)MAX(lseek(logfd, 0, SEEK_END), 0);
 	o.argv = a.v;
+	o.envp = env;
 	o.stdout_fd = logfd;
 	o.stderr_fd = logfd;
 	o.new_session = 1;
@@ -986,7 +1041,7 @@ static struct qemu_vm *vm_new(struct daemon *dmn, struct domain *dom)
 	vm->child.pid = -1;
 	vm->child.pidfd = -1;
 	vm->fw_fds[0] = vm->fw_fds[1] = -1;
-	vm->boot_fds[0] = vm->boot_fds[1] = -1;
+	vm->boot_fds[0] = vm->boot_fds[1] = vm->boot_fds[2] = -1;
 	vm->shot_fd = -1;
 	vm->state_fd = -1;
 	vm->monitor = store_runtime_path(&dmn->store, &domain_kind,

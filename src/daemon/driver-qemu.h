@@ -55,9 +55,10 @@ enum qemu_pci_kind {
 	QEMU_PCI_BALLOON,
 	QEMU_PCI_RNG,
 	QEMU_PCI_WATCHDOG,
-	QEMU_PCI_SERIAL, /* the guest agent's virtio-serial controller */
+	QEMU_PCI_SERIAL,     /* the guest agent's virtio-serial controller */
+	QEMU_PCI_CHR_SERIAL, /* a pci-serial, index into def->serials */
 };
-#define QEMU_PCI_KINDS (QEMU_PCI_SERIAL + 1)
+#define QEMU_PCI_KINDS (QEMU_PCI_CHR_SERIAL + 1)
 
 struct json_object;
 /* Appends @s (copied); -@opt and the JSON of @o (whose reference it
@@ -75,6 +76,11 @@ bool qemu_is_q35(const struct domain_def *def);
  * disk's place in @o; the first interface's boot index (0: none).
  */
 void qemu_argv_controllers(struct qemu_argv *a, const struct domain_def *def);
+/* QEMU's environment for <clock offset='timezone'>: nidod's with
+ * TZ=zone (the zone checked to be in /usr/share/zoneinfo), in *@envp
+ * (NULL-terminated, each string and the array to free); *@envp NULL for
+ * the other clocks (QEMU inherits nidod's). 0, or -errno with @e. */
+int qemu_clock_env(const struct domain_def *def, char ***envp, struct err **e);
 void qemu_argv_hw_devices(struct qemu_argv *a, const struct domain_def *def);
 
 /* What a start of @def needs of this host beyond its files (an audio
@@ -161,16 +167,67 @@ int driver_qemu_native(const struct domain_def *def, const char *monitor,
 		       char **out, struct err **e);
 
 /*
- * Direct kernel boot (driver-qemu-kernel.c): @def's <kernel> and
- * <initrd>, opened by nidod and copied into sealed memfds, in @fds (-1
- * each when absent); 0 or -errno with @e (nothing left open). Then
- * -kernel, -initrd (QEMU's /proc/self/fd/@first_fd and the next; with
- * @first_fd -1 their paths) and -append.
+ * Direct kernel boot (driver-qemu-kernel.c): @def's <kernel>, <initrd>
+ * and BIOS <loader>, opened by nidod and copied into sealed memfds, in
+ * @fds (-1 each when absent); 0 or -errno with @e (nothing left open).
+ * Then -bios, -kernel, -initrd (QEMU's /proc/self/fd/@first_fd and the
+ * next ones, the loader's last; with @first_fd -1 their paths) and
+ * -append.
  */
-int driver_qemu_kernel_open(const struct domain_def *def, int fds[2],
+int driver_qemu_kernel_open(const struct domain_def *def, int fds[3],
 			    struct err **e);
 void qemu_argv_kernel(struct qemu_argv *a, const struct domain_def *def,
 		      int first_fd);
+
+/*
+ * Serial ports and rngs' EGD sockets (driver-qemu-chr.c).
+ * qemu_chr_open() opens, binds or connects what @def's serial ports and
+ * rngs name on the host (files, ttys, unix
+ * sockets: docs/security.md says which) into @fds, qemu_chr_n_fds() of
+ * them; 0 or -errno with @e (nothing left open). qemu_argv_chardevs()
+ * appends each port's -chardev (its fds QEMU's @first_fd on, its fd
+ * sets from @first_set; natively, @first_fd -1: by path) and -device.
+ * qemu_chr_check_dirs(): each directory above @path is one only root
+ * or nidod's user changes (where nidod binds sockets).
+ */
+size_t qemu_chr_n_fds(const struct domain_def *def);
+
+/*
+ * virtio-serial (driver-qemu-vserial.c): the controllers' indexes QEMU
+ * gets (given, or implied by a channel or virtio console), ascending,
+ * into @idx, their count returned; a controller's <address> (unset when
+ * implied); each channel's and virtio console's controller and port
+ * (0, or -errno with @e naming the channel or console that has none);
+ * a channel's chardev id (and its port's in *@port_id); the controllers
+ * and ports on the command line.
+ */
+struct qemu_vserial_plan {
+	unsigned ctl[256]; /* the controllers' indexes, ascending */
+	size_t n_ctl;
+	unsigned chan_ctl[DOMAIN_MAX_CHANNELS], chan_nr[DOMAIN_MAX_CHANNELS];
+	unsigned con_ctl[DOMAIN_MAX_CHARDEVS], con_nr[DOMAIN_MAX_CHARDEVS];
+};
+size_t qemu_vserial_controllers(const struct domain_def *d, unsigned idx[256]);
+const struct dev_pci_addr *qemu_vserial_pci(const struct domain_def *d,
+					    unsigned index);
+int qemu_vserial_plan(const struct domain_def *d, struct qemu_vserial_plan *p,
+		      struct err **e);
+char *qemu_channel_ids(const struct domain_def *d, size_t i, char **port_id);
+void qemu_argv_vserial(struct qemu_argv *a, const struct domain_def *def);
+int qemu_chr_open(const struct domain_def *def, int *fds, struct err **e);
+void qemu_argv_chardevs(struct qemu_argv *a, const struct domain_def *def,
+			int first_fd, int first_set);
+int qemu_chr_check_dirs(const char *what, const char *path, struct err **e);
+/* Whether an <rng>'s egd backend of @type is one QEMU runs (tcp, unix):
+ * 0, or -ENOTSUP with @e naming it. */
+int qemu_chr_check_egd(enum chardev_type type, struct err **e);
+
+/* The flash chips of @def's pflash loader: 2 (code and variables), 1
+ * for a stateless one. */
+static inline int qemu_pflash_chips(const struct domain_def *def)
+{
+	return def->fw.stateless == DOMAIN_TRISTATE_ON ? 1 : 2;
+}
 
 /* Where QEMU's firmware descriptors are, in precedence order
  * (NIDO_QEMU_FIRMWARE_DIRS overrides, colon-separated). */

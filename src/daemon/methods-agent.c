@@ -51,7 +51,7 @@ static struct agent *agent_of(struct daemon *dmn, struct domain *dom,
 			 "domain '%s' is not running", dom->def->name);
 		return NULL;
 	}
-	if (!dom->def->n_channels || !dom->drv->agent) {
+	if (!domain_agent_channel(dom->def) || !dom->drv->agent) {
 		err_setk(e, ERR_OPERATION_INVALID, ENODEV,
 			 "domain '%s' has no guest agent channel (<channel "
 			 "type='unix'> with <target type='virtio' "

@@ -378,12 +378,12 @@ t_err "a path that is a file: refused, the file left alone" \
 t_out "... the file is intact" "data" cat "$tmp/sockets/file"
 
 # XML: what is not the guest agent's channel is refused by name
-for c in "<channel type='pty'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>:channel type 'pty' not supported (unix, for the guest agent)" \
-	"<channel type='unix'><target type='virtio' name='org.example.other'/></channel>:channel 'org.example.other' not supported" \
+for c in "<channel type='pipe'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>:type 'pipe' not supported" \
+	"<channel type='unix'><target type='virtio' name='org.example.other'/></channel>:type 'unix' without <source path=>" \
 	"<channel type='unix'><target type='guestfwd'/></channel>:channel target type 'guestfwd' not supported" \
 	"<channel type='unix'><source mode='connect'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>:channel source mode 'connect' not supported" \
-	"<channel type='unix'><source mode='bind' path='rel/x.sock'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>:channel source path 'rel/x.sock': not an absolute path" \
-	"$channel$channel:a second <channel>"; do
+	"<channel type='unix'><source mode='bind' path='rel/x.sock'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>:source path 'rel/x.sock': not an absolute path" \
+	"$channel$channel:two channels named 'org.qemu.guest_agent.0'"; do
 	fake_xml bad "${c%%:*}" >"$tmp/bad.xml"
 	t_err "define refuses: ${c#*:}" "${c#*:}" "$NIDO" define "$tmp/bad.xml"
 done

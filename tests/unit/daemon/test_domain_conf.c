@@ -186,7 +186,8 @@ static void domain_invalid_values_fail_with_line(void)
 		 "is a multicast address"},
 		{"", "<interface type='network'/>",
 		 "needs <source network='...'/>"},
-		{"", "<serial type='tcp'/>", "type 'tcp' not supported"},
+		{"", "<serial type='tcp'/>", "type 'tcp' without <source>"},
+		{"", "<serial type='pipe'/>", "type 'pipe' not supported"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -480,15 +481,21 @@ static void kvm_refuses_by_name(void)
 		{"<os><type arch='i686'>hvm</type><kernel>/k</kernel></os>",
 		 "<emulator>/usr/bin/nido-vmm</emulator>",
 		 "architecture 'i686' not supported by the kvm driver"},
-		{"", "<serial type='pty'/><serial type='pty'/>",
+		{"",
+		 "<emulator>/usr/bin/nido-vmm</emulator><serial type='pty'/>"
+		 "<serial type='pty'/>",
 		 "<serial> port 1 not supported"},
-		{"", "<console type='pty'><target type='virtio'/></console>",
+		{"",
+		 "<emulator>/usr/bin/nido-vmm</emulator><console type='pty'>"
+		 "<target type='virtio'/></console>",
 		 "<console> target type 'virtio' not supported"},
 		{"",
 		 "<rng model='virtio'><backend model='random'>/dev/hwrng"
 		 "</backend></rng>",
 		 "rng backend '/dev/hwrng' not supported"},
-		{"", "<rng model='virtio'/><rng model='virtio'/>",
+		{"",
+		 "<emulator>/usr/bin/nido-vmm</emulator><rng model='virtio'/>"
+		 "<rng model='virtio'/>",
 		 "2 <rng> devices"},
 		{"", "<disk><source file='/a'/><target dev='sda'/></disk>",
 		 "disk 'sda': bus 'scsi' not supported by the kvm driver"},
@@ -710,8 +717,8 @@ static void qemu_refuses_by_name(void)
 		 "type='ne2k_pci'/></interface>",
 		 "interface 0: model 'ne2k_pci' not supported by the qemu "
 		 "driver"},
-		{"", "<serial type='pty'/><serial type='pty'/>",
-		 "<serial> port 1 not supported by the qemu driver"},
+		{"", "<serial type='pty'><target port='4'/></serial>",
+		 "<serial> port 4: an ISA serial port is 0 to 3"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
