@@ -249,6 +249,51 @@ enum video_model {
 	VIDEO_CIRRUS,
 	VIDEO_VIRTIO,
 	VIDEO_NONE,
+	VIDEO_QXL,
+};
+
+/* One <video> card (domain_conf_display.c); sizes in KiB, 0: not
+ * given (QEMU's default). */
+struct domain_video {
+	enum video_model model;
+	unsigned ram, vram, vram64, vgamem; /* <model ram= vram= ...> */
+	unsigned heads;			    /* <model heads=>; 0: not given */
+	enum domain_tristate primary;	    /* <model primary=> */
+	struct dev_pci_addr pci;	    /* its <address> */
+};
+
+/* <graphics type='spice'> (domain_conf_display.c). The channels, in
+ * spice_channel_names' order: main, display, inputs, cursor, playback,
+ * record, smartcard, usbredir. */
+#define SPICE_CHANNELS 8
+enum spice_mode { SPICE_MODE_ANY, SPICE_MODE_SECURE, SPICE_MODE_INSECURE };
+struct domain_spice {
+	int port;      /* port=: 0 none (no TCP), -1 nidod picks one */
+	int tls_port;  /* tlsPort=: 0 none, -1 nidod picks one */
+	bool autoport; /* autoport='yes' */
+	int port_live; /* the ports a running domain has; 0 */
+	int tls_port_live;
+	char *listen;	  /* an address; NULL: 127.0.0.1 (with a port) */
+	char *socket;	  /* <listen type='socket' socket=>: a path */
+	bool listen_none; /* <listen type='none'> */
+	char *passwd;	  /* NULL: none (set through QMP, never argv) */
+	enum spice_mode default_mode;		 /* defaultMode= */
+	enum spice_mode channel[SPICE_CHANNELS]; /* <channel name= mode=> */
+	/* <image compression=>, <jpeg>, <zlib>, <playback>, <streaming
+	 * mode=>, <clipboard copypaste=>, <filetransfer enable=>, <mouse
+	 * mode=>, <gl enable=>: indexes into their name tables, 0 not
+	 * given */
+	unsigned char image, jpeg, zlib, playback, streaming;
+	unsigned char copypaste, filetransfer, mouse, gl;
+};
+
+/* <input type= bus=> beyond the PS/2 pair and the USB tablet. */
+enum input_extra {
+	INPUT_USB_MOUSE = 1 << 0,
+	INPUT_USB_KEYBOARD = 1 << 1,
+	INPUT_VIRTIO_MOUSE = 1 << 2,
+	INPUT_VIRTIO_KEYBOARD = 1 << 3,
+	INPUT_VIRTIO_TABLET = 1 << 4,
 };
 
 /* <controller type='usb' model=>: as usb_model_names. */
@@ -261,23 +306,27 @@ enum usb_model {
 };
 
 /*
- * What a person sees and types with (domain_conf_devices.c): one VNC
- * <graphics>, a <video> card, <input> devices, the USB controller.
+ * What a person sees and types with (domain_conf_devices.c,
+ * domain_conf_display.c): VNC and SPICE <graphics>, <video> cards,
+ * <input> devices, the USB controller.
  */
 struct domain_display {
 	bool vnc;	  /* <graphics type='vnc'> */
 	char *vnc_passwd; /* <graphics passwd=>: NULL: none (set through QMP) */
 	int vnc_port;	  /* <graphics port=>: -1 autoport */
-	int vnc_port_live; /* the port QEMU took (a running domain); 0 */
-	char *vnc_listen;  /* an address; NULL: none given (127.0.0.1) */
-	enum video_model video;
-	bool tablet;	    /* <input type='tablet' bus='usb'> */
+	int vnc_port_live;	/* the port QEMU took (a running domain); 0 */
+	char *vnc_listen;	/* an address; NULL: none given (127.0.0.1) */
+	enum video_model video; /* the primary card's model */
+	struct domain_video *videos; /* the <video> cards, in their order */
+	size_t n_videos;
+	struct domain_spice *spice; /* <graphics type='spice'>; NULL: none */
+	unsigned inputs;	    /* enum input_extra bits */
+	bool tablet;		    /* <input type='tablet' bus='usb'> */
 	bool ps2_mouse;	    /* <input type='mouse' bus='ps2'>, implicit */
 	bool ps2_keyboard;  /* <input type='keyboard' bus='ps2'>, implicit */
 	enum usb_model usb; /* <controller type='usb' model=> */
-	struct dev_pci_addr video_pci, usb_pci; /* their <address> */
+	struct dev_pci_addr usb_pci; /* its <address> */
 	unsigned usb_ports; /* an xHCI's <controller ports=>; 0: default */
-	unsigned video_vram, video_heads; /* <model vram= heads=>; 0: none */
 };
 
 /* <controller type=>: the ones domain_conf_hw.c reads (USB is the

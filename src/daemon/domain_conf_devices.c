@@ -8,6 +8,7 @@
 #include <errno.h>
 
 #include "daemon/domain_conf_devices.h"
+#include "daemon/domain_conf_display.h"
 #include "daemon/domain_conf_hw.h"
 
 #define BOOT_ORDER_MAX 255
@@ -272,8 +273,6 @@ void domain_firmware_clear(struct domain_firmware *fw)
 	memset(fw, 0, sizeof(*fw));
 }
 
-static const char *const video_model_names[] = {"",	  "vga",  "cirrus",
-						"virtio", "none", NULL};
 static const char *const usb_model_names[] = {
 	"", "piix3-uhci", "qemu-xhci", "nec-xhci", "none", NULL};
 
@@ -334,8 +333,7 @@ static int parse_graphics(const xmlNode *g, struct domain_display *dp,
 	uint64_t v;
 
 	if (!type || !streq(type, "vnc"))
-		return xml_err(e, g, "graphics type '%s' not supported (vnc)",
-			       type ? type : "");
+		return domain_parse_graphics(g, dp, w, e);
 	if (dp->vnc)
 		return xml_err(e, g, "a second <graphics>: one VNC display");
 	dp->vnc_passwd = xml_attr(g, "passwd");
@@ -360,53 +358,6 @@ static int parse_graphics(const xmlNode *g, struct domain_display *dp,
 		return xml_err(e, g, "autoport='no' without a port");
 	}
 	return parse_listen(g, dp, w, e);
-}
-
-/* <model vram= heads=>: kept for the driver to say what it gives. */
-static int parse_video_sizes(const xmlNode *m, struct domain_display *dp,
-			     struct err **e)
-{
-	_cleanup_free_ char *vram = xml_attr(m, "vram");
-	_cleanup_free_ char *heads = xml_attr(m, "heads");
-	uint64_t v;
-
-	if (vram) {
-		if (xml_uint(m, "video vram", vram, 1, 1u << 30, &v, e) < 0)
-			return -EINVAL;
-		dp->video_vram = (unsigned)v;
-	}
-	if (heads) {
-		if (xml_uint(m, "video heads", heads, 1, 16, &v, e) < 0)
-			return -EINVAL;
-		dp->video_heads = (unsigned)v;
-	}
-	return 0;
-}
-
-static int parse_video(const xmlNode *v, struct domain_display *dp,
-		       struct xml_warnings *w, struct err **e)
-{
-	const xmlNode *m = xml_child(v, "model");
-	_cleanup_free_ char *type = m ? xml_attr(m, "type") : NULL;
-	int r;
-
-	xml_check_known(v, NULL,
-			(const char *const[]){"model", "address", NULL}, w);
-	if (dp->video)
-		return xml_err(e, v, "a second <video>: one video card");
-	if (!type)
-		return xml_err(e, v, "<video> without <model type>");
-	xml_check_known(
-		m,
-		(const char *const[]){"type", "vram", "heads", "primary", NULL},
-		NULL, w);
-	if ((r = xml_enum(m, "video model", type, video_model_names + 1, e)) <
-	    0)
-		return r;
-	dp->video = (enum video_model)(r + 1);
-	if (parse_video_sizes(m, dp, e) < 0)
-		return -EINVAL;
-	return domain_parse_address(v, &dp->video_pci, NULL, e);
 }
 
 static int parse_input(const xmlNode *n, struct domain_display *dp,
@@ -485,7 +436,7 @@ int domain_parse_display_device(const xmlNode *c, struct domain_def *d,
 	if (streq(name, "graphics"))
 		return parse_graphics(c, dp, w, e) < 0 ? -EINVAL : 1;
 	if (streq(name, "video"))
-		return parse_video(c, dp, w, e) < 0 ? -EINVAL : 1;
+		return domain_parse_video(c, dp, w, e) < 0 ? -EINVAL : 1;
 	if (streq(name, "input"))
 		return parse_input(c, dp, w, e) < 0 ? -EINVAL : 1;
 	if (!streq(name, "controller"))
@@ -496,10 +447,16 @@ int domain_parse_display_device(const xmlNode *c, struct domain_def *d,
 	return parse_usb(c, d, dp, w, e) < 0 ? -EINVAL : 1;
 }
 
-void domain_display_defaults(struct domain_def *d)
+int domain_display_defaults(const xmlNode *devs, struct domain_def *d,
+			    struct err **e)
 {
-	if (d->display.vnc && d->display.video == VIDEO_ABSENT)
-		d->display.video = VIDEO_VGA;
+	struct domain_display *dp = &d->display;
+
+	if ((dp->vnc || dp->spice) && !dp->n_videos) {
+		dp->videos = xcalloc(1, sizeof(*dp->videos));
+		dp->videos[dp->n_videos++].model = VIDEO_VGA;
+	}
+	return domain_videos_check(devs, dp, e);
 }
 
 void domain_format_display(FILE *f, const struct domain_def *d, bool active)
@@ -543,22 +500,16 @@ void domain_format_display(FILE *f, const struct domain_def *d, bool active)
 			fputs("/>\n", f);
 		}
 	}
-	if (dp->video) {
-		fprintf(f, "    <video>\n      <model type='%s'",
-			video_model_names[dp->video]);
-		if (dp->video_vram)
-			fprintf(f, " vram='%u'", dp->video_vram);
-		if (dp->video_heads)
-			fprintf(f, " heads='%u'", dp->video_heads);
-		fputs("/>\n", f);
-		domain_format_pci_address(f, 6, &dp->video_pci);
-		fputs("    </video>\n", f);
-	}
+	if (dp->spice)
+		domain_format_spice(f, dp->spice, active);
+	domain_format_videos(f, dp);
 }
 
 void domain_display_clear(struct domain_display *dp)
 {
 	free(dp->vnc_listen);
 	free(dp->vnc_passwd);
+	domain_spice_free(dp->spice);
+	free(dp->videos);
 	memset(dp, 0, sizeof(*dp));
 }

@@ -762,5 +762,7 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : hw->s3 || hw->s4			 ? "<pm>"
 	       : hw->apic_eoi				 ? "<apic eoi>"
 	       : d->display.usb_ports			 ? "<controller ports>"
-							 : NULL;
+	       : d->display.spice	 ? "<graphics type='spice'>"
+	       : d->display.n_videos > 1 ? "a second <video>"
+					 : NULL;
 }

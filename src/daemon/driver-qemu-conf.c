@@ -227,7 +227,7 @@ static int check_display(const struct domain_def *d, struct err **e)
 		return err_set(e, ENOTSUP,
 			       "<graphics type='vnc'> with <video> model "
 			       "'none': nothing to show");
-	return 0;
+	return qemu_check_spice(d, e);
 }
 
 static int check_devices(const struct domain_def *d, struct err **e)

@@ -42,9 +42,11 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 	*given = &none;
 	switch (kind) {
 	case QEMU_PCI_VIDEO:
-		*given = &d->display.video_pci;
-		return i == 0 && d->display.video != VIDEO_ABSENT &&
-		       d->display.video != VIDEO_NONE;
+		if (i >= d->display.n_videos ||
+		    d->display.videos[qemu_video_at(d, i)].model == VIDEO_NONE)
+			return false;
+		*given = &d->display.videos[qemu_video_at(d, i)].pci;
+		return true;
 	case QEMU_PCI_NET:
 		if (i >= d->n_nets)
 			return false;
@@ -89,6 +91,8 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 static size_t kind_max(const struct domain_def *d, enum qemu_pci_kind kind)
 {
 	switch (kind) {
+	case QEMU_PCI_VIDEO:
+		return d->display.n_videos;
 	case QEMU_PCI_NET:
 		return d->n_nets;
 	case QEMU_PCI_SCSI:

@@ -145,10 +145,22 @@ static const struct known {
 	{"domain/devices/console/log", {"file", "append"}},
 	{"domain/devices/input", {"type", "bus"}},
 	{"domain/devices/graphics",
-	 {"type", "port", "autoport", "listen", "passwd"}},
-	{"domain/devices/graphics/listen", {"address"}},
+	 {"type", "port", "autoport", "listen", "passwd", "tlsPort",
+	  "defaultMode"}},
+	{"domain/devices/graphics/listen", {"address", "type", "socket"}},
+	{"domain/devices/graphics/channel", {"name", "mode"}},
+	{"domain/devices/graphics/image", {"compression"}},
+	{"domain/devices/graphics/jpeg", {"compression"}},
+	{"domain/devices/graphics/zlib", {"compression"}},
+	{"domain/devices/graphics/playback", {"compression"}},
+	{"domain/devices/graphics/streaming", {"mode"}},
+	{"domain/devices/graphics/clipboard", {"copypaste"}},
+	{"domain/devices/graphics/filetransfer", {"enable"}},
+	{"domain/devices/graphics/mouse", {"mode"}},
+	{"domain/devices/graphics/gl", {"enable"}},
 	{"domain/devices/video", {0}},
-	{"domain/devices/video/model", {"type", "vram", "heads"}},
+	{"domain/devices/video/model",
+	 {"type", "vram", "heads", "ram", "vram64", "vgamem", "primary"}},
 	{"domain/devices/video/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/channel", {"type"}},
@@ -442,6 +454,26 @@ static bool anyway(const char *path, const char *attr, const char *v)
 	return corpus_str_in(s, same_anyway, ARRAY_SIZE(same_anyway));
 }
 
+/* A graphics port with autoport='yes' (or of -1, which says the
+ * same): a running domain's, which libvirt's define drops too (the
+ * port is picked at start). */
+static bool runtime_port(const xmlNode *n, const char *path,
+			 const xmlChar *attr, const xmlChar *v)
+{
+	xmlChar *auto_ = NULL;
+	bool r;
+
+	if (!streq(path, "domain/devices/graphics") ||
+	    (!xmlStrEqual(attr, BAD_CAST "port") &&
+	     !xmlStrEqual(attr, BAD_CAST "tlsPort")))
+		return false;
+	auto_ = xmlGetProp(n, BAD_CAST "autoport");
+	r = (auto_ && xmlStrEqual(auto_, BAD_CAST "yes")) ||
+	    xmlStrEqual(v, BAD_CAST "-1");
+	xmlFree(auto_);
+	return r;
+}
+
 static void walk(const xmlNode *n, const char *parent, const char *kparent,
 		 struct corpus_view *v)
 {
@@ -477,9 +509,13 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 		xmlChar *val = xmlNodeGetContent((const xmlNode *)a);
 		_cleanup_free_ char *c = NULL;
 
-		if (!a->ns && xmlStrEqual(a->name, BAD_CAST "unit") &&
-		    (flag == '#' || strstr(path, "numa/cell") ||
-		     strstr(path, "hugepages/page"))) {
+		if (!a->ns &&
+		    (anyway(path, (const char *)a->name, (const char *)val) ||
+		     runtime_port(n, path, a->name, val))) {
+			/* what nido says anyway, in both */
+		} else if (!a->ns && xmlStrEqual(a->name, BAD_CAST "unit") &&
+			   (flag == '#' || strstr(path, "numa/cell") ||
+			    strstr(path, "hugepages/page"))) {
 			/* in the size, as KiB */
 		} else if (!a->ns && sized(path, a->name)) {
 			c = attr_kib(n, (const char *)val);

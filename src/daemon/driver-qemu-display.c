@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The qemu driver's display (driver-qemu.h): what it accepts of the
+ * video cards and SPICE, their command line as libvirt's, and the SPICE
+ * ports nidod hands out (QEMU's SPICE has no automatic port, unlike its
+ * VNC: nidod finds a free one, as libvirt's port allocator does).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon/domain_conf_display.h"
+#include "daemon/driver-qemu.h"
+#include "lib/json.h"
+
+#define SPICE_PORT_MIN 5900
+#define SPICE_PORT_MAX 65535
+
+/* Ports handed to running domains' SPICE servers: a port QEMU has not
+ * bound yet is free to bind(), so a second start must not take it. */
+static uint8_t ports_taken[(SPICE_PORT_MAX + 1) / 8];
+
+static bool port_taken(int p)
+{
+	return ports_taken[p / 8] & (1u << (p % 8));
+}
+
+static void port_mark(int p, bool on)
+{
+	if (p <= 0 || p > SPICE_PORT_MAX)
+		return;
+	if (on)
+		ports_taken[p / 8] |= (uint8_t)(1u << (p % 8));
+	else
+		ports_taken[p / 8] &= (uint8_t) ~(1u << (p % 8));
+}
+
+/* Whether TCP port @p can be bound on @addr now. */
+static bool port_free(const char *addr, int p)
+{
+	struct sockaddr_storage ss = {0};
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	int fd, one = 1;
+	bool ok;
+
+	if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)p);
+		len = sizeof(*v6);
+	} else {
+		if (inet_pton(AF_INET, addr, &v4->sin_addr) != 1)
+			return false;
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)p);
+		len = sizeof(*v4);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	/* as QEMU binds it: a port in TIME_WAIT is free */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	ok = bind(fd, (struct sockaddr *)&ss, len) == 0;
+	close(fd);
+	return ok;
+}
+
+static int pick_port(const char *addr, int not, struct err **e)
+{
+	for (int p = SPICE_PORT_MIN; p <= SPICE_PORT_MAX; p++)
+		if (p != not &&!port_taken(p) && port_free(addr, p))
+			return p;
+	return err_set(e, EADDRINUSE, "no free TCP port for SPICE on %s", addr);
+}
+
+/* Which kinds of channel @s has: TLS ones, plain ones. */
+static void spice_needs(const struct domain_spice *s, bool *tls, bool *plain)
+{
+	*tls = s->default_mode == SPICE_MODE_SECURE;
+	*plain = s->default_mode != SPICE_MODE_SECURE;
+	for (int c = 0; c < SPICE_CHANNELS; c++) {
+		*tls |= s->channel[c] == SPICE_MODE_SECURE;
+		*plain |= s->channel[c] == SPICE_MODE_INSECURE;
+	}
+}
+
+static const char *spice_addr(const struct domain_spice *s)
+{
+	return s->listen ? s->listen : "127.0.0.1";
+}
+
+/* The ports of an autoport SPICE server, as libvirt picks them: a
+ * plain one unless every channel is TLS, a TLS one when a channel is. */
+static int spice_pick(const struct domain_spice *s, int *port, int *tls,
+		      struct err **e)
+{
+	bool need_tls, need_plain;
+
+	*port = s->port > 0 ? s->port : 0;
+	*tls = s->tls_port > 0 ? s->tls_port : 0;
+	if (!s->autoport)
+		return 0;
+	spice_needs(s, &need_tls, &need_plain);
+	if (need_plain && (*port = pick_port(spice_addr(s), 0, e)) < 0)
+		return *port;
+	if (need_tls && (*tls = pick_port(spice_addr(s), *port, e)) < 0)
+		return *tls;
+	return 0;
+}
+
+int qemu_spice_ports_take(struct domain_def *def, struct err **e)
+{
+	struct domain_spice *s = def->display.spice;
+	int port, tls, r;
+
+	if (!s)
+		return 0;
+	if ((r = spice_pick(s, &port, &tls, e)) < 0)
+		return r;
+	s->port_live = port;
+	s->tls_port_live = tls;
+	if (s->autoport) {
+		port_mark(port, true);
+		port_mark(tls, true);
+	}
+	return 0;
+}
+
+void qemu_spice_ports_keep(struct domain_def *def, int port, int tls)
+{
+	struct domain_spice *s = def->display.spice;
+
+	if (!s)
+		return;
+	s->port_live = port > 0 && port <= SPICE_PORT_MAX ? port : 0;
+	s->tls_port_live = tls > 0 && tls <= SPICE_PORT_MAX ? tls : 0;
+	if (s->autoport) {
+		port_mark(s->port_live, true);
+		port_mark(s->tls_port_live, true);
+	}
+}
+
+void qemu_spice_ports_release(struct domain_def *def)
+{
+	struct domain_spice *s = def->display.spice;
+
+	if (!s)
+		return;
+	if (s->autoport) {
+		port_mark(s->port_live, false);
+		port_mark(s->tls_port_live, false);
+	}
+	s->port_live = s->tls_port_live = 0;
+}
+
+/* The files QEMU's SPICE TLS reads from its x509-dir. */
+int qemu_spice_check_host(const struct domain_def *def, struct err **e)
+{
+	static const char *const files[] = {"ca-cert.pem", "server-cert.pem",
+					    "server-key.pem"};
+	const struct domain_spice *s = def->display.spice;
+
+	if (!s || !s->tls_port)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *p =
+			xasprintf("%s/%s", QEMU_SPICE_TLS_DIR, files[i]);
+
+		if (access(p, R_OK) < 0)
+			return err_sys(e, errno,
+				       "<graphics type='spice' tlsPort>: "
+				       "the SPICE TLS certificate '%s'",
+				       p);
+	}
+	return 0;
+}
+
+/* A path in QEMU's option syntax: commas doubled. */
+static void put_opt_path(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == ',')
+			fputc(',', f);
+		fputc(*s, f);
+	}
+}
+
+/* tls-channel=, plaintext-channel=: the default, then each channel. */
+static void spice_channels(FILE *f, const struct domain_spice *s)
+{
+	static const char *const opt[] = {NULL, "tls-channel",
+					  "plaintext-channel"};
+
+	if (s->default_mode)
+		fprintf(f, ",%s=default", opt[s->default_mode]);
+	for (int c = 0; c < SPICE_CHANNELS; c++)
+		if (s->channel[c])
+			fprintf(f, ",%s=%s", opt[s->channel[c]],
+				spice_channel_names[c]);
+}
+
+static void spice_options(FILE *f, const struct domain_spice *s)
+{
+	if (s->mouse)
+		fprintf(f, ",agent-mouse=%s", s->mouse == 1 ? "off" : "on");
+	if (s->image)
+		fprintf(f, ",image-compression=%s",
+			spice_image_names[s->image]);
+	if (s->jpeg)
+		fprintf(f, ",jpeg-wan-compression=%s",
+			spice_wan_names[s->jpeg]);
+	if (s->zlib)
+		fprintf(f, ",zlib-glz-wan-compression=%s",
+			spice_wan_names[s->zlib]);
+	if (s->playback)
+		fprintf(f, ",playback-compression=%s",
+			spice_on_off[s->playback]);
+	if (s->streaming)
+		fprintf(f, ",streaming-video=%s",
+			spice_streaming_names[s->streaming]);
+	if (s->copypaste == 2)
+		fputs(",disable-copy-paste=on", f);
+	if (s->filetransfer == 2)
+		fputs(",disable-agent-file-xfer=on", f);
+}
+
+/* -spice's value (malloc'ed), with ports @port, @tls (0: none). */
+static char *spice_arg(const struct domain_spice *s, int port, int tls)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (s->socket) {
+		fputs("unix=on,addr=", f);
+		put_opt_path(f, s->socket);
+	} else {
+		fprintf(f, "port=%d", port);
+		if (tls)
+			fprintf(f, ",tls-port=%d", tls);
+		if (port || tls)
+			fprintf(f, ",addr=%s", spice_addr(s));
+	}
+	if (tls)
+		fprintf(f, ",x509-dir=%s", QEMU_SPICE_TLS_DIR);
+	/* a password comes through QMP (set_password), never here */
+	if (!s->passwd)
+		fputs(",disable-ticketing=on", f);
+	spice_channels(f, s);
+	spice_options(f, s);
+	fputs(",seamless-migration=on", f);
+	fclose(f);
+	return out;
+}
+
+void qemu_argv_spice(struct qemu_argv *a, const struct domain_def *def)
+{
+	const struct domain_spice *s = def->display.spice;
+	_cleanup_free_ char *v = NULL;
+	int port = 0, tls = 0;
+
+	if (!s)
+		return;
+	if (s->port_live || s->tls_port_live) {
+		port = s->port_live;
+		tls = s->tls_port_live;
+	} else if (spice_pick(s, &port, &tls, NULL) < 0) {
+		/* a command line to show (domxml-to-native): no port free
+		 * now; a start says so */
+		port = tls = 0;
+	}
+	v = spice_arg(s, port, tls);
+	qemu_arg(a, "-spice");
+	qemu_arg(a, v);
+}
+
+size_t qemu_video_at(const struct domain_def *def, size_t i)
+{
+	size_t p = domain_video_primary(&def->display);
+
+	if (i == 0)
+		return p;
+	return i <= p ? i - 1 : i;
+}
+
+static void add_int(struct json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+/* QEMU's device for card @i (in command-line order: the primary
+ * first), with libvirt's properties. */
+static void video_device(struct qemu_argv *a, const struct domain_def *def,
+			 size_t i)
+{
+	const struct domain_video *v =
+		&def->display.videos[qemu_video_at(def, i)];
+	struct json_object *o = json_object_new_object();
+	_cleanup_free_ char *id = xasprintf("video%zu", i);
+	const char *drv = NULL;
+
+	switch (v->model) {
+	case VIDEO_VGA:
+		drv = "VGA";
+		break;
+	case VIDEO_CIRRUS:
+		drv = "cirrus-vga";
+		break;
+	case VIDEO_VIRTIO:
+		drv = i == 0 ? "virtio-vga" : "virtio-gpu-pci";
+		break;
+	case VIDEO_QXL:
+		drv = i == 0 ? "qxl-vga" : "qxl";
+		break;
+	default:
+		json_object_put(o);
+		return;
+	}
+	json_object_object_add(o, "driver", json_object_new_string(drv));
+	json_object_object_add(o, "id", json_object_new_string(id));
+	if (v->heads && (v->model == VIDEO_QXL || v->model == VIDEO_VIRTIO))
+		add_int(o, "max_outputs", v->heads);
+	if (v->model == VIDEO_QXL) {
+		if (v->ram)
+			add_int(o, "ram_size", (uint64_t)v->ram * 1024);
+		if (v->vram)
+			add_int(o, "vram_size", (uint64_t)v->vram * 1024);
+		if (v->vram64)
+			add_int(o, "vram64_size_mb", v->vram64 / 1024);
+	}
+	if (v->vgamem && (v->model == VIDEO_QXL || v->model == VIDEO_VGA))
+		add_int(o, "vgamem_mb", v->vgamem / 1024);
+	qemu_json_pci(o, def, QEMU_PCI_VIDEO, i);
+	qemu_arg_json(a, "-device", o);
+}
+
+void qemu_argv_videos(struct qemu_argv *a, const struct domain_def *def)
+{
+	for (size_t i = 0; i < def->display.n_videos; i++)
+		video_device(a, def, i);
+}
+
+/* A size QEMU takes in MiB, or as a power of two of bytes. */
+static int check_video_sizes(const struct domain_video *v, size_t i,
+			     struct err **e)
+{
+	const unsigned *f[] = {&v->ram, &v->vram, &v->vram64, &v->vgamem};
+	static const char *const names[] = {"ram", "vram", "vram64", "vgamem"};
+
+	for (size_t j = 0; j < ARRAY_SIZE(f); j++) {
+		if (!*f[j] || v->model != VIDEO_QXL)
+			continue;
+		if (*f[j] % 1024 || (*f[j] & (*f[j] - 1)))
+			return err_set(e, EINVAL,
+				       "<video> %zu: %s='%u' (KiB): the qemu "
+				       "driver's qxl takes a power of two of "
+				       "MiB",
+				       i, names[j], *f[j]);
+	}
+	return 0;
+}
+
+/* What the cards' attributes become: acted on, refused, or (for the
+ * sizes QEMU's VGA and cirrus do not take) warned about. */
+int qemu_check_videos(const struct domain_def *d, struct xml_warnings *w,
+		      struct err **e)
+{
+	const struct domain_display *dp = &d->display;
+
+	for (size_t i = 0; i < dp->n_videos; i++) {
+		const struct domain_video *v = &dp->videos[i];
+		bool qxl = v->model == VIDEO_QXL;
+
+		if (v->model == VIDEO_NONE && dp->n_videos > 1)
+			return err_set(e, EINVAL,
+				       "<video> model 'none' beside another "
+				       "<video>");
+		if (check_video_sizes(v, i, e) < 0)
+			return -EINVAL;
+		if (v->vgamem && v->model == VIDEO_QXL && v->vgamem < 1024)
+			return err_set(e, EINVAL,
+				       "<video> %zu: vgamem below "
+				       "1 MiB",
+				       i);
+		/* QEMU's VGA has libvirt's default 16 MiB; its cirrus has a
+		 * fixed size libvirt does not set either */
+		if (v->model == VIDEO_VGA && v->vram && v->vram != 16384)
+			xml_warn_def(w,
+				     "<video><model vram='%u'>: not acted on, "
+				     "the qemu driver's VGA has 16384 KiB",
+				     v->vram);
+		if ((v->ram || v->vram64) && !qxl)
+			xml_warn_def(w,
+				     "<video><model ram/vram64>: not acted on "
+				     "by the qemu driver's %s",
+				     video_model_names[v->model]);
+		if (v->vgamem && !qxl && v->model != VIDEO_VGA)
+			xml_warn_def(w,
+				     "<video><model vgamem='%u'>: not acted "
+				     "on by the qemu driver's %s",
+				     v->vgamem, video_model_names[v->model]);
+		if (v->heads > 1 && !qxl && v->model != VIDEO_VIRTIO)
+			xml_warn_def(w,
+				     "<video><model heads='%u'>: not acted on, "
+				     "the qemu driver's video has one head",
+				     v->heads);
+	}
+	return 0;
+}
+
+/* libvirt's rules for a SPICE server's channels and ports. */
+int qemu_check_spice(const struct domain_def *d, struct err **e)
+{
+	const struct domain_spice *s = d->display.spice;
+	bool tls, plain;
+
+	if (!s)
+		return 0;
+	if (d->display.video == VIDEO_NONE)
+		return err_set(e, ENOTSUP,
+			       "<graphics type='spice'> with <video> model "
+			       "'none': nothing to show");
+	if (s->autoport || s->socket || s->listen_none)
+		return 0;
+	spice_needs(s, &tls, &plain);
+	if (tls && s->default_mode == SPICE_MODE_SECURE && !s->tls_port)
+		return err_set(e, EINVAL,
+			       "<graphics type='spice' defaultMode='secure'> "
+			       "without a tlsPort");
+	for (int c = 0; c < SPICE_CHANNELS; c++)
+		if (s->channel[c] == SPICE_MODE_SECURE && !s->tls_port)
+			return err_set(e, EINVAL,
+				       "spice channel '%s' secure without a "
+				       "tlsPort",
+				       spice_channel_names[c]);
+	return 0;
+}

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The display of a qemu domain (domain_conf_display.c,
+ * driver-qemu-display.c): <graphics type='spice'> and the <video> cards
+ * from domain XML as a user gives it, through `nido define`'s checks,
+ * to QEMU's options as libvirt's .args files have them, and back out in
+ * the definition; bad values refused by name.
+ */
+#include <errno.h>
+
+#include "daemon/domain_conf.h"
+#include "daemon/driver-qemu.h"
+#include "test.h"
+
+static char *xml(const char *devs)
+{
+	return xasprintf("<domain type='qemu'><name>m</name>"
+			 "<memory unit='MiB'>64</memory><os><type "
+			 "arch='x86_64' machine='pc'>hvm</type></os>"
+			 "<devices>%s</devices></domain>",
+			 devs);
+}
+
+/* The definition of @devs, checked by the qemu driver as define
+ * checks it; NULL with *@err (malloc'ed) when refused. */
+static struct domain_def *define(const char *devs, char **err)
+{
+	_cleanup_free_ char *text = xml(devs);
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	struct xml_warnings w = {0};
+
+	*err = NULL;
+	if (domain_def_parse(text, strlen(text), &d, &w, &e) < 0 ||
+	    driver_qemu_validate(d, &w, &e) < 0) {
+		*err = xstrdup(err_msg(e));
+		domain_def_free(d);
+		xml_warnings_clear(&w);
+		return NULL;
+	}
+	for (size_t i = 0; i < w.n; i++)
+		TEST_FAIL("warning: %s", w.msgs[i]);
+	xml_warnings_clear(&w);
+	return d;
+}
+
+/* QEMU's arguments for @d, each followed by "\n". */
+static char *argv_of(const struct domain_def *d)
+{
+	struct qemu_argv a = {0};
+	char *out = NULL;
+	size_t len = 0;
+	FILE *s = open_memstream(&out, &len);
+
+	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d, NULL);
+	for (size_t i = 0; i < a.n; i++)
+		fprintf(s, "%s\n", a.v[i]);
+	fclose(s);
+	qemu_argv_free(&a);
+	return out;
+}
+
+/* The command line and the definition formatted again, for @devs. */
+static char *argv_for(const char *devs, char **def)
+{
+	_cleanup_free_ char *err = NULL;
+	struct domain_def *d = define(devs, &err);
+	char *out;
+
+	if (!d) {
+		TEST_FAIL("refused: %s", err);
+		return NULL;
+	}
+	out = argv_of(d);
+	if (def)
+		*def = domain_def_format(d);
+	domain_def_free(d);
+	return out;
+}
+
+static char *refusal(const char *devs)
+{
+	char *err = NULL;
+	struct domain_def *d = define(devs, &err);
+
+	domain_def_free(d);
+	return err;
+}
+
+/* libvirt's graphics-spice.xml, its -spice as graphics-spice's .args
+ * (the certificates' directory nido's; no password: no ticketing). */
+static void spice_as_libvirt_passes_it(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s = argv_for(
+		"<graphics type='spice' port='5903' tlsPort='5904' "
+		"autoport='no' listen='127.0.0.1' defaultMode='secure'>"
+		"<listen type='address' address='127.0.0.1'/>"
+		"<channel name='main' mode='secure'/>"
+		"<channel name='inputs' mode='insecure'/>"
+		"<image compression='auto_glz'/><jpeg compression='auto'/>"
+		"<zlib compression='auto'/><playback compression='on'/>"
+		"<streaming mode='filter'/><clipboard copypaste='no'/>"
+		"<filetransfer enable='no'/><mouse mode='client'/>"
+		"</graphics>",
+		&def);
+
+	if (!s)
+		return;
+	CHECK_STR_CONTAINS(
+		s, "-spice\nport=5903,tls-port=5904,addr=127.0.0.1,"
+		   "x509-dir=" QEMU_SPICE_TLS_DIR ",disable-ticketing=on,"
+		   "tls-channel=default,tls-channel=main,"
+		   "plaintext-channel=inputs,agent-mouse=on,"
+		   "image-compression=auto_glz,jpeg-wan-compression=auto,"
+		   "zlib-glz-wan-compression=auto,playback-compression=on,"
+		   "streaming-video=filter,disable-copy-paste=on,"
+		   "disable-agent-file-xfer=on,seamless-migration=on\n");
+	/* libvirt's default card for graphics */
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"VGA\",\"id\":\"video0\"");
+	CHECK_STR_CONTAINS(def,
+			   "<graphics type='spice' port='5903' tlsPort='5904' "
+			   "autoport='no' listen='127.0.0.1' "
+			   "defaultMode='secure'>\n"
+			   "      <listen type='address' "
+			   "address='127.0.0.1'/>\n"
+			   "      <channel name='main' mode='secure'/>\n"
+			   "      <channel name='inputs' mode='insecure'/>\n"
+			   "      <image compression='auto_glz'/>\n");
+	CHECK_STR_CONTAINS(def, "<mouse mode='client'/>\n"
+				"      <filetransfer enable='no'/>\n"
+				"    </graphics>\n");
+}
+
+/* A password goes through QMP, never on the command line; no port:
+ * SPICE listens nowhere (port=0), as libvirt has it; a socket path's
+ * commas are QEMU's escaped ones. */
+static void spice_listens_where_it_is_told(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *a =
+		argv_for("<graphics type='spice' passwd='s3cr,et'/>", &def);
+	_cleanup_free_ char *b =
+		argv_for("<graphics type='spice'><listen type='socket' "
+			 "socket='/tmp/a,b.sock'/></graphics>",
+			 NULL);
+	_cleanup_free_ char *c = argv_for(
+		"<graphics type='spice'><listen type='none'/></graphics>",
+		NULL);
+
+	if (!a || !b || !c)
+		return;
+	CHECK_STR_CONTAINS(a, "-spice\nport=0,seamless-migration=on\n");
+	CHECK(!strstr(a, "s3cr"));
+	CHECK_STR_CONTAINS(def, "<graphics type='spice' autoport='no' "
+				"passwd='s3cr,et'/>");
+	CHECK_STR_CONTAINS(b, "-spice\nunix=on,addr=/tmp/a,,b.sock,"
+			      "disable-ticketing=on,seamless-migration=on\n");
+	CHECK_STR_CONTAINS(c, "-spice\nport=0,disable-ticketing=on,");
+}
+
+/* autoport: nidod picks free ports, reserved while the domain runs: a
+ * second domain gets others; a TLS one only when a channel is TLS. */
+static void spice_autoport_takes_free_ports(void)
+{
+	_cleanup_free_ char *err = NULL;
+	struct domain_def *a =
+		define("<graphics type='spice' autoport='yes'/>", &err);
+	struct domain_def *b =
+		define("<graphics type='spice' autoport='yes'>"
+		       "<channel name='main' mode='secure'/></graphics>",
+		       &err);
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *args = NULL;
+	_cleanup_free_ char *want = NULL;
+	_cleanup_free_ char *live = NULL;
+
+	if (!a || !b) {
+		TEST_FAIL("refused: %s", err);
+		goto out;
+	}
+	CHECK_INT_EQ(qemu_spice_ports_take(a, &e), 0);
+	CHECK_INT_EQ(qemu_spice_ports_take(b, &e), 0);
+	CHECK(a->display.spice->port_live >= 5900);
+	CHECK_INT_EQ(a->display.spice->tls_port_live, 0);
+	CHECK(b->display.spice->port_live >= 5900);
+	CHECK(b->display.spice->tls_port_live >= 5900);
+	CHECK(a->display.spice->port_live != b->display.spice->port_live);
+	CHECK(a->display.spice->port_live != b->display.spice->tls_port_live);
+	CHECK(b->display.spice->port_live != b->display.spice->tls_port_live);
+	args = argv_of(a);
+	want = xasprintf("-spice\nport=%d,addr=127.0.0.1,",
+			 a->display.spice->port_live);
+	CHECK_STR_CONTAINS(args, want);
+	/* the live definition names the port, as libvirt's */
+	live = domain_def_format_active(a, 1);
+	free(want);
+	want = xasprintf("<graphics type='spice' port='%d' autoport='yes'/>",
+			 a->display.spice->port_live);
+	CHECK_STR_CONTAINS(live, want);
+	qemu_spice_ports_release(a);
+	qemu_spice_ports_release(b);
+	CHECK_INT_EQ(a->display.spice->port_live, 0);
+out:
+	domain_def_free(a);
+	domain_def_free(b);
+}
+
+static void spice_values_are_checked(void)
+{
+	static const struct {
+		const char *devs, *words;
+	} cases[] = {
+		{"<graphics type='spice'><image compression='gzip'/>"
+		 "</graphics>",
+		 "invalid spice <image compression> 'gzip'"},
+		{"<graphics type='spice'><gl enable='yes'/></graphics>",
+		 "spice <gl enable='yes'> not supported"},
+		{"<graphics type='spice' port='5900' autoport='no'>"
+		 "<channel name='main' mode='secure'/></graphics>",
+		 "spice channel 'main' secure without a tlsPort"},
+		{"<graphics type='spice'><channel name='main' mode='secure'/>"
+		 "<channel name='main' mode='any'/></graphics>",
+		 "spice channel 'main' given twice"},
+		{"<graphics type='spice'><channel name='mouse' mode='any'/>"
+		 "</graphics>",
+		 "invalid spice channel 'mouse'"},
+		{"<graphics type='spice'><listen type='socket'/></graphics>",
+		 "<listen type='socket'> without socket="},
+		{"<graphics type='spice'><listen type='socket' "
+		 "socket='rel.sock'/></graphics>",
+		 "not an absolute path"},
+		{"<graphics type='spice' port='5900'><listen type='none'/>"
+		 "</graphics>",
+		 "spice <listen type='none'> with a port"},
+		{"<graphics type='spice' port='70000'/>", "70000"},
+		{"<graphics type='spice' listen='host.example'/>",
+		 "graphics listen 'host.example'"},
+		{"<graphics type='spice'/><graphics type='spice'/>",
+		 "a second <graphics type='spice'>"},
+		{"<graphics type='spice'/><video><model type='none'/></video>",
+		 "<graphics type='spice'> with <video> model 'none'"},
+		{"<graphics type='sdl'/>", "graphics type 'sdl' not supported"},
+		{"<graphics type='egl-headless'/>",
+		 "graphics type 'egl-headless' not supported"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *r = refusal(cases[i].devs);
+
+		CHECK_STR_CONTAINS(r, cases[i].words);
+	}
+}
+
+/* libvirt's video-qxl-heads.xml: the primary card (second in the file)
+ * is QEMU's qxl-vga and video0, the others qxl; sizes as bytes and
+ * MiB; each at its own slot; the file's order kept in the definition. */
+static void qxl_cards_as_libvirt_passes_them(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s =
+		argv_for("<video><model type='qxl' ram='65536' vram='32768' "
+			 "vgamem='8192' heads='3'/></video>"
+			 "<video><model type='qxl' ram='65536' vram='65536' "
+			 "vgamem='16384' heads='1' primary='yes'/></video>"
+			 "<video><model type='virtio' heads='2'/></video>"
+			 "<video><model type='qxl' vram64='131072'/></video>",
+			 &def);
+
+	if (!s)
+		return;
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"qxl-vga\",\"id\":\"video0\","
+			      "\"max_outputs\":1,\"ram_size\":67108864,"
+			      "\"vram_size\":67108864,\"vgamem_mb\":16,"
+			      "\"bus\":\"pci.0\",\"addr\":\"0x2\"}");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"qxl\",\"id\":\"video1\","
+			      "\"max_outputs\":3,\"ram_size\":67108864,"
+			      "\"vram_size\":33554432,\"vgamem_mb\":8,"
+			      "\"bus\":\"pci.0\",\"addr\":\"0x3\"}");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"virtio-gpu-pci\",\"id\":"
+			      "\"video2\",\"max_outputs\":2,\"bus\":\"pci.0\","
+			      "\"addr\":\"0x4\"}");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"qxl\",\"id\":\"video3\","
+			      "\"vram64_size_mb\":128,");
+	CHECK_STR_CONTAINS(def, "<model type='qxl' ram='65536' vram='32768' "
+				"vgamem='8192' heads='3'/>");
+	CHECK(strstr(def, "heads='3'") < strstr(def, "primary='yes'"));
+	CHECK(strstr(def, "primary='yes'") < strstr(def, "type='virtio'"));
+}
+
+/* A card at the address given; the others around it. */
+static void video_addresses_are_kept(void)
+{
+	_cleanup_free_ char *s = argv_for(
+		"<video><model type='qxl'/><address type='pci' domain='0' "
+		"bus='0' slot='5' function='0'/></video>"
+		"<video><model type='qxl'/></video>",
+		NULL);
+
+	if (!s)
+		return;
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"qxl-vga\",\"id\":\"video0\","
+			      "\"bus\":\"pci.0\",\"addr\":\"0x5\"}");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"qxl\",\"id\":\"video1\","
+			      "\"bus\":\"pci.0\",\"addr\":\"0x2\"}");
+}
+
+static void video_values_are_checked(void)
+{
+	static const struct {
+		const char *devs, *words;
+	} cases[] = {
+		{"<video><model type='qxl'/></video>"
+		 "<video><model type='vga'/></video>",
+		 "<video> model 'vga' as a second card"},
+		{"<video><model type='qxl' primary='yes'/></video>"
+		 "<video><model type='qxl' primary='yes'/></video>",
+		 "more than one primary <video>"},
+		{"<video><model type='none'/></video>"
+		 "<video><model type='qxl'/></video>",
+		 "<video> model 'none' beside another <video>"},
+		{"<video><model type='qxl' ram='65535'/></video>",
+		 "ram='65535' (KiB): the qemu driver's qxl takes a power of "
+		 "two of MiB"},
+		{"<video><model type='qxl' vram='3072'/></video>",
+		 "vram='3072'"},
+		{"<video><model type='qxl' heads='17'/></video>", "17"},
+		{"<video><model type='qxl' primary='maybe'/></video>",
+		 "invalid video primary 'maybe'"},
+		{"<video><model type='bochs'/></video>",
+		 "invalid video model 'bochs'"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *r = refusal(cases[i].devs);
+
+		CHECK_STR_CONTAINS(r, cases[i].words);
+	}
+}
+
+/* nido-vmm and containers have no SPICE: refused by name. */
+static void other_drivers_refuse_spice(void)
+{
+	static const char *const devs[] = {
+		"<graphics type='spice'/>",
+		"<graphics type='spice'/><video><model type='qxl'/></video>",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(devs); i++) {
+		_cleanup_free_ char *text = xasprintf(
+			"<domain type='kvm'><name>m</name><memory unit='MiB'>"
+			"64</memory><os><type>hvm</type><kernel>/k</kernel>"
+			"</os><devices><emulator>/usr/bin/nido-vmm"
+			"</emulator>%s</devices></domain>",
+			devs[i]);
+		struct domain_def *d = NULL;
+		_cleanup_err_ struct err *e = NULL;
+
+		CHECK(domain_def_parse(text, strlen(text), &d, NULL, &e) < 0);
+		CHECK_STR_CONTAINS(err_msg(e), "<graphics type='spice'>");
+		CHECK_STR_CONTAINS(err_msg(e),
+				   "not supported by the kvm driver");
+		domain_def_free(d);
+	}
+}
+
+int main(void)
+{
+	RUN(spice_as_libvirt_passes_it);
+	RUN(spice_listens_where_it_is_told);
+	RUN(spice_autoport_takes_free_ports);
+	RUN(spice_values_are_checked);
+	RUN(qxl_cards_as_libvirt_passes_them);
+	RUN(video_addresses_are_kept);
+	RUN(video_values_are_checked);
+	RUN(other_drivers_refuse_spice);
+	return test_done();
+}
