@@ -252,7 +252,7 @@ static int parse_spice(const xmlNode *g, struct domain_display *dp,
 			       "graphics listen '%s': not an IPv4 or IPv6 "
 			       "address",
 			       s->listen);
-	if ((s->socket || s->listen_none) && (s->port || s->tls_port))
+	if ((s->socket || s->listen_none) && (s->port > 0 || s->tls_port > 0))
 		return xml_err(e, g, "spice <listen type='%s'> with a port",
 			       s->socket ? "socket" : "none");
 	return 0;

@@ -7,11 +7,13 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "daemon/domain_conf_display.h"
+#include "daemon/driver-qemu-priv.h"
 #include "daemon/driver-qemu.h"
 #include "lib/json.h"
 
@@ -101,7 +103,8 @@ static int spice_pick(const struct domain_spice *s, int *port, int *tls,
 
 	*port = s->port > 0 ? s->port : 0;
 	*tls = s->tls_port > 0 ? s->tls_port : 0;
-	if (!s->autoport)
+	/* a socket, or no listener: no port to pick */
+	if (!s->autoport || s->socket || s->listen_none)
 		return 0;
 	spice_needs(s, &need_tls, &need_plain);
 	if (need_plain && (*port = pick_port(spice_addr(s), 0, e)) < 0)
@@ -162,8 +165,13 @@ int qemu_spice_check_host(const struct domain_def *def, struct err **e)
 	static const char *const files[] = {"ca-cert.pem", "server-cert.pem",
 					    "server-key.pem"};
 	const struct domain_spice *s = def->display.spice;
+	bool tls, plain;
 
-	if (!s || !s->tls_port)
+	if (!s)
+		return 0;
+	spice_needs(s, &tls, &plain);
+	if (s->tls_port == 0 || s->socket || s->listen_none ||
+	    (s->autoport && !tls))
 		return 0;
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		_cleanup_free_ char *p =
@@ -437,4 +445,39 @@ int qemu_check_spice(const struct domain_def *d, struct err **e)
 				       "tlsPort",
 				       spice_channel_names[c]);
 	return 0;
+}
+
+/* QEMU's answer to query-spice: its server on, on the ports given. */
+static void on_spice(void *opaque, int r, struct json_object *ret,
+		     const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+	const struct domain_spice *s = vm->dom->def->display.spice;
+	int64_t port = 0, tls = 0;
+	bool on = false;
+	_cleanup_free_ char *why = NULL;
+
+	if (r < 0)
+		why = xasprintf("query-spice: %s", err_msg(e));
+	else if (!json_object_is_type(ret, json_type_object) ||
+		 json_get_bool_opt(ret, "enabled", &on, NULL) < 0 || !on)
+		why = xstrdup("query-spice: QEMU's SPICE server is off");
+	else if (json_get_int64_opt(ret, "port", &port, NULL) < 0 ||
+		 json_get_int64_opt(ret, "tls-port", &tls, NULL) < 0 ||
+		 port != s->port_live || tls != s->tls_port_live)
+		why = xasprintf("query-spice: QEMU's SPICE server is on ports "
+				"%" PRId64 "/%" PRId64 ", not %d/%d",
+				port, tls, s->port_live, s->tls_port_live);
+	if (why) {
+		qemu_vm_start_failed(vm, why);
+		return;
+	}
+	qemu_vm_start_running(vm);
+}
+
+int qemu_spice_query(struct qemu_vm *vm, struct err **e)
+{
+	vm->spice_checked = true;
+	return qmp_command(vm->qmp, "query-spice", NULL, COMMAND_MS, on_spice,
+			   vm, e);
 }

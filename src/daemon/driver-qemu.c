@@ -950,6 +950,11 @@ void qemu_vm_start_running(struct qemu_vm *vm)
 	_cleanup_json_ struct json_object *rec = NULL;
 	int r;
 
+	if (vm->dom->def->display.spice && !vm->spice_checked) {
+		if (qemu_spice_query(vm, &err) < 0)
+			qemu_vm_start_failed(vm, err_msg(err));
+		return;
+	}
 	if ((r = set_password(vm, &err)) != 0) {
 		if (r < 0)
 			qemu_vm_start_failed(vm, err_msg(err));

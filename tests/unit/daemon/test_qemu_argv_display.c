@@ -140,10 +140,10 @@ static void spice_listens_where_it_is_told(void)
 	_cleanup_free_ char *def = NULL;
 	_cleanup_free_ char *a =
 		argv_for("<graphics type='spice' passwd='s3cr,et'/>", &def);
-	_cleanup_free_ char *b =
-		argv_for("<graphics type='spice'><listen type='socket' "
-			 "socket='/tmp/a,b.sock'/></graphics>",
-			 NULL);
+	_cleanup_free_ char *b = argv_for(
+		"<graphics type='spice' autoport='yes'><listen type='socket' "
+		"socket='/tmp/a,b.sock'/></graphics>",
+		NULL);
 	_cleanup_free_ char *c = argv_for(
 		"<graphics type='spice'><listen type='none'/></graphics>",
 		NULL);
