@@ -287,15 +287,6 @@ struct domain_spice {
 	unsigned char copypaste, filetransfer, mouse, gl;
 };
 
-/* <input type= bus=> beyond the PS/2 pair and the USB tablet. */
-enum input_extra {
-	INPUT_USB_MOUSE = 1 << 0,
-	INPUT_USB_KEYBOARD = 1 << 1,
-	INPUT_VIRTIO_MOUSE = 1 << 2,
-	INPUT_VIRTIO_KEYBOARD = 1 << 3,
-	INPUT_VIRTIO_TABLET = 1 << 4,
-};
-
 /* <controller type='usb' model=>: as usb_model_names. */
 enum usb_model {
 	USB_ABSENT, /* the machine's default when a USB device needs one */
@@ -303,6 +294,19 @@ enum usb_model {
 	USB_QEMU_XHCI,
 	USB_NEC_XHCI,
 	USB_NONE,
+};
+
+/* <input type= bus=> on USB or virtio (domain_conf_display.c); PS/2's
+ * pair is the machine's own. @usb_port: its <address type='usb'
+ * port=> ("1", "1.2" behind a hub; "" none: QEMU's first free). */
+enum input_type { INPUT_MOUSE, INPUT_KEYBOARD, INPUT_TABLET };
+enum input_bus { INPUT_BUS_USB, INPUT_BUS_VIRTIO };
+#define USB_PORT_LEN 16
+struct domain_input {
+	enum input_type type;
+	enum input_bus bus;
+	char usb_port[USB_PORT_LEN];
+	struct dev_pci_addr pci; /* a virtio one's <address> */
 };
 
 /*
@@ -319,9 +323,12 @@ struct domain_display {
 	enum video_model video; /* the primary card's model */
 	struct domain_video *videos; /* the <video> cards, in their order */
 	size_t n_videos;
-	struct domain_spice *spice; /* <graphics type='spice'>; NULL: none */
-	unsigned inputs;	    /* enum input_extra bits */
-	bool tablet;		    /* <input type='tablet' bus='usb'> */
+	struct domain_spice *spice;  /* <graphics type='spice'>; NULL: none */
+	struct domain_input *inputs; /* <input> on USB and virtio */
+	size_t n_inputs;
+	/* <hub type='usb'>: each one's usb_port ("" none) */
+	char (*hubs)[USB_PORT_LEN];
+	size_t n_hubs;
 	bool ps2_mouse;	    /* <input type='mouse' bus='ps2'>, implicit */
 	bool ps2_keyboard;  /* <input type='keyboard' bus='ps2'>, implicit */
 	enum usb_model usb; /* <controller type='usb' model=> */

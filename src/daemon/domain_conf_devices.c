@@ -360,27 +360,6 @@ static int parse_graphics(const xmlNode *g, struct domain_display *dp,
 	return parse_listen(g, dp, w, e);
 }
 
-static int parse_input(const xmlNode *n, struct domain_display *dp,
-		       struct xml_warnings *w, struct err **e)
-{
-	_cleanup_free_ char *type = xml_attr(n, "type");
-	_cleanup_free_ char *bus = xml_attr(n, "bus");
-
-	xml_check_known(n, (const char *const[]){"type", "bus", NULL}, NULL, w);
-	if (type && streq(type, "tablet") && (!bus || streq(bus, "usb")))
-		dp->tablet = true;
-	else if (type && streq(type, "mouse") && (!bus || streq(bus, "ps2")))
-		dp->ps2_mouse = true;
-	else if (type && streq(type, "keyboard") && (!bus || streq(bus, "ps2")))
-		dp->ps2_keyboard = true;
-	else
-		return xml_err(e, n,
-			       "<input type='%s' bus='%s'> not supported "
-			       "(tablet on usb, mouse and keyboard on ps2)",
-			       type ? type : "", bus ? bus : "");
-	return 0;
-}
-
 /* Without a model, the machine's default: libvirt names it in its
  * output, and so does nido. */
 static int parse_usb(const xmlNode *n, const struct domain_def *d,
@@ -438,7 +417,9 @@ int domain_parse_display_device(const xmlNode *c, struct domain_def *d,
 	if (streq(name, "video"))
 		return domain_parse_video(c, dp, w, e) < 0 ? -EINVAL : 1;
 	if (streq(name, "input"))
-		return parse_input(c, dp, w, e) < 0 ? -EINVAL : 1;
+		return domain_parse_input(c, dp, w, e) < 0 ? -EINVAL : 1;
+	if (streq(name, "hub"))
+		return domain_parse_hub(c, dp, w, e) < 0 ? -EINVAL : 1;
 	if (!streq(name, "controller"))
 		return 0;
 	type = xml_attr(c, "type");
@@ -456,6 +437,8 @@ int domain_display_defaults(const xmlNode *devs, struct domain_def *d,
 		dp->videos = xcalloc(1, sizeof(*dp->videos));
 		dp->videos[dp->n_videos++].model = VIDEO_VGA;
 	}
+	if (domain_usb_check(devs, dp, e) < 0)
+		return -EINVAL;
 	return domain_videos_check(devs, dp, e);
 }
 
@@ -476,12 +459,7 @@ void domain_format_display(FILE *f, const struct domain_def *d, bool active)
 		domain_format_pci_address(f, 6, &dp->usb_pci);
 		fputs("    </controller>\n", f);
 	}
-	if (dp->tablet)
-		fputs("    <input type='tablet' bus='usb'/>\n", f);
-	if (dp->ps2_mouse)
-		fputs("    <input type='mouse' bus='ps2'/>\n", f);
-	if (dp->ps2_keyboard)
-		fputs("    <input type='keyboard' bus='ps2'/>\n", f);
+	domain_format_inputs(f, dp);
 	if (dp->vnc) {
 		fprintf(f, "    <graphics type='vnc' port='%d' autoport='%s'",
 			port, dp->vnc_port < 0 ? "yes" : "no");
@@ -503,6 +481,7 @@ void domain_format_display(FILE *f, const struct domain_def *d, bool active)
 	if (dp->spice)
 		domain_format_spice(f, dp->spice, active);
 	domain_format_videos(f, dp);
+	domain_format_hubs(f, dp);
 }
 
 void domain_display_clear(struct domain_display *dp)
@@ -511,5 +490,7 @@ void domain_display_clear(struct domain_display *dp)
 	free(dp->vnc_passwd);
 	domain_spice_free(dp->spice);
 	free(dp->videos);
+	free(dp->inputs);
+	free(dp->hubs);
 	memset(dp, 0, sizeof(*dp));
 }

@@ -5,6 +5,7 @@
  * QEMU's command line is driver-qemu-argv-display.c's.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 
 #include "daemon/domain_conf_display.h"
@@ -489,4 +490,214 @@ void domain_format_videos(FILE *f, const struct domain_display *dp)
 		domain_format_pci_address(f, 6, &v->pci);
 		fputs("    </video>\n", f);
 	}
+}
+
+static const char *const input_type_names[] = {"mouse", "keyboard", "tablet",
+					       NULL};
+static const char *const input_bus_names[] = {"usb", "virtio", NULL};
+
+/* A USB port path: 1 to 4 numbers from 1 to 15, by dots ("1", "1.2":
+ * port 2 of the hub on port 1). */
+static bool usb_port_valid(const char *s)
+{
+	int depth = 0;
+
+	while (*s) {
+		char *end;
+		unsigned long n;
+
+		if (!isdigit((unsigned char)*s))
+			return false;
+		n = strtoul(s, &end, 10);
+		if (n < 1 || n > 15 || ++depth > 4)
+			return false;
+		s = end;
+		if (*s == '.' && !*++s)
+			return false;
+		else if (*s && *s != '.' && !isdigit((unsigned char)*s))
+			return false;
+	}
+	return depth > 0;
+}
+
+/* <address type='usb' bus='0' port='P'> of @dev into @port ("" when
+ * absent or without a port); a PCI one into @pci when that is allowed. */
+static int parse_usb_address(const xmlNode *dev, char port[USB_PORT_LEN],
+			     struct dev_pci_addr *pci, struct xml_warnings *w,
+			     struct err **e)
+{
+	const xmlNode *a = xml_child(dev, "address");
+	_cleanup_free_ char *type = a ? xml_attr(a, "type") : NULL;
+	_cleanup_free_ char *bus = NULL, *p = NULL;
+
+	port[0] = '\0';
+	if (!a || !type || !streq(type, "usb"))
+		return domain_parse_address(dev, pci, NULL, e);
+	xml_check_known(a, (const char *const[]){"type", "bus", "port", NULL},
+			NULL, w);
+	bus = xml_attr(a, "bus");
+	p = xml_attr(a, "port");
+	if (bus && !streq(bus, "0"))
+		return xml_err(e, a,
+			       "USB bus '%s': the qemu driver has one USB "
+			       "controller (bus 0)",
+			       bus);
+	if (!p)
+		return 0;
+	if (strlen(p) >= USB_PORT_LEN || !usb_port_valid(p))
+		return xml_err(e, a,
+			       "USB port '%s': not a port path (1 to 4 ports "
+			       "from 1 to 15, by dots)",
+			       p);
+	strcpy(port, p);
+	return 0;
+}
+
+/* <input type= bus=>: PS/2's into its flags, USB and virtio ones into
+ * @dp->inputs. */
+int domain_parse_input(const xmlNode *n, struct domain_display *dp,
+		       struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *type = xml_attr(n, "type");
+	_cleanup_free_ char *bus = xml_attr(n, "bus");
+	struct domain_input in = {0};
+	int t, b;
+
+	xml_check_known(n, (const char *const[]){"type", "bus", NULL},
+			(const char *const[]){"address", NULL}, w);
+	if (type && (!bus || streq(bus, "ps2")) &&
+	    (streq(type, "mouse") || streq(type, "keyboard"))) {
+		*(streq(type, "mouse") ? &dp->ps2_mouse : &dp->ps2_keyboard) =
+			true;
+		return 0;
+	}
+	/* a tablet is USB's by default */
+	if (type && streq(type, "tablet") && !bus)
+		bus = xstrdup("usb");
+	if (!type || !bus ||
+	    (t = xml_enum(n, "input type", type, input_type_names, NULL)) < 0 ||
+	    (b = xml_enum(n, "input bus", bus, input_bus_names, NULL)) < 0)
+		return xml_err(e, n,
+			       "<input type='%s' bus='%s'> not supported "
+			       "(mouse, keyboard, tablet on usb or virtio; "
+			       "mouse and keyboard on ps2)",
+			       type ? type : "", bus ? bus : "");
+	in.type = (enum input_type)t;
+	in.bus = (enum input_bus)b;
+	if (parse_usb_address(n, in.usb_port,
+			      in.bus == INPUT_BUS_VIRTIO ? &in.pci : NULL, w,
+			      e) < 0)
+		return -EINVAL;
+	if (in.bus == INPUT_BUS_VIRTIO && in.usb_port[0])
+		return xml_err(e, n, "a USB <address> on a virtio <input>");
+	dp->inputs =
+		xrealloc(dp->inputs, (dp->n_inputs + 1) * sizeof(*dp->inputs));
+	dp->inputs[dp->n_inputs++] = in;
+	return 0;
+}
+
+int domain_parse_hub(const xmlNode *n, struct domain_display *dp,
+		     struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *type = xml_attr(n, "type");
+	char port[USB_PORT_LEN];
+
+	xml_check_known(n, (const char *const[]){"type", NULL},
+			(const char *const[]){"address", NULL}, w);
+	if (!type || !streq(type, "usb"))
+		return xml_err(e, n, "<hub type='%s'> not supported (usb)",
+			       type ? type : "");
+	if (parse_usb_address(n, port, NULL, w, e) < 0)
+		return -EINVAL;
+	dp->hubs = xrealloc(dp->hubs, (dp->n_hubs + 1) * sizeof(*dp->hubs));
+	strcpy(dp->hubs[dp->n_hubs++], port);
+	return 0;
+}
+
+/* Whether @port is taken twice, or is behind a port that has no hub. */
+static int check_usb_port(const xmlNode *node, const struct domain_display *dp,
+			  const char *port, const char *what, struct err **e)
+{
+	size_t uses = 0,
+	       parent = strrchr(port, '.') ? strrchr(port, '.') - port : 0;
+	bool hub = !parent;
+
+	for (size_t i = 0; i < dp->n_inputs; i++)
+		uses += streq(dp->inputs[i].usb_port, port);
+	for (size_t i = 0; i < dp->n_hubs; i++) {
+		uses += streq(dp->hubs[i], port);
+		hub |= strlen(dp->hubs[i]) == parent &&
+		       !strncmp(dp->hubs[i], port, parent);
+	}
+	if (uses > 1)
+		return xml_err(e, node, "USB port '%s' used twice", port);
+	if (!hub)
+		return xml_err(e, node,
+			       "%s on USB port '%s': no <hub> on port "
+			       "'%.*s'",
+			       what, port, (int)parent, port);
+	return 0;
+}
+
+int domain_usb_check(const xmlNode *node, const struct domain_display *dp,
+		     struct err **e)
+{
+	for (size_t i = 0; i < dp->n_inputs; i++)
+		if (dp->inputs[i].usb_port[0] &&
+		    check_usb_port(node, dp, dp->inputs[i].usb_port, "<input>",
+				   e) < 0)
+			return -EINVAL;
+	for (size_t i = 0; i < dp->n_hubs; i++)
+		if (dp->hubs[i][0] &&
+		    check_usb_port(node, dp, dp->hubs[i], "<hub>", e) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+static void format_usb_address(FILE *f, const char *port)
+{
+	fprintf(f, "      <address type='usb' bus='0' port='%s'/>\n", port);
+}
+
+void domain_format_inputs(FILE *f, const struct domain_display *dp)
+{
+	for (size_t i = 0; i < dp->n_inputs; i++) {
+		const struct domain_input *in = &dp->inputs[i];
+		bool inner = in->usb_port[0] || in->pci.set;
+
+		fprintf(f, "    <input type='%s' bus='%s'%s\n",
+			input_type_names[in->type], input_bus_names[in->bus],
+			inner ? ">" : "/>");
+		if (!inner)
+			continue;
+		if (in->usb_port[0])
+			format_usb_address(f, in->usb_port);
+		domain_format_pci_address(f, 6, &in->pci);
+		fputs("    </input>\n", f);
+	}
+	if (dp->ps2_mouse)
+		fputs("    <input type='mouse' bus='ps2'/>\n", f);
+	if (dp->ps2_keyboard)
+		fputs("    <input type='keyboard' bus='ps2'/>\n", f);
+}
+
+void domain_format_hubs(FILE *f, const struct domain_display *dp)
+{
+	for (size_t i = 0; i < dp->n_hubs; i++) {
+		if (!dp->hubs[i][0]) {
+			fputs("    <hub type='usb'/>\n", f);
+			continue;
+		}
+		fputs("    <hub type='usb'>\n", f);
+		format_usb_address(f, dp->hubs[i]);
+		fputs("    </hub>\n", f);
+	}
+}
+
+bool domain_has_usb_devices(const struct domain_display *dp)
+{
+	for (size_t i = 0; i < dp->n_inputs; i++)
+		if (dp->inputs[i].bus == INPUT_BUS_USB)
+			return true;
+	return dp->n_hubs > 0;
 }

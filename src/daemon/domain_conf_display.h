@@ -47,4 +47,18 @@ int domain_videos_check(const xmlNode *node, struct domain_display *dp,
 size_t domain_video_primary(const struct domain_display *dp);
 void domain_format_videos(FILE *f, const struct domain_display *dp);
 
+/* <input> (PS/2, USB, virtio) and <hub type='usb'> into @dp; USB
+ * <address port=> kept as given. domain_usb_check(), once all are
+ * read: no port used twice, none behind a port without a hub. */
+int domain_parse_input(const xmlNode *n, struct domain_display *dp,
+		       struct xml_warnings *w, struct err **e);
+int domain_parse_hub(const xmlNode *n, struct domain_display *dp,
+		     struct xml_warnings *w, struct err **e);
+int domain_usb_check(const xmlNode *node, const struct domain_display *dp,
+		     struct err **e);
+void domain_format_inputs(FILE *f, const struct domain_display *dp);
+void domain_format_hubs(FILE *f, const struct domain_display *dp);
+/* Whether @dp has devices on the USB controller. */
+bool domain_has_usb_devices(const struct domain_display *dp);
+
 #endif

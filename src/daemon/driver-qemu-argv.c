@@ -287,7 +287,7 @@ static void disk_args(struct qemu_argv *a, const struct domain_def *def,
  * VNC on its address (127.0.0.1 unless given; an IPv6 one in brackets),
  * the display libvirt's port names, or with autoport the first free of
  * 100 from 5900 (QEMU tries them: query-vnc says which); SPICE; the
- * video cards; a USB tablet on the machine's USB controller.
+ * video cards; the USB controller; the inputs and hubs on it.
  */
 static void display_args(struct qemu_argv *a, const struct domain_def *def)
 {
@@ -328,14 +328,7 @@ static void display_args(struct qemu_argv *a, const struct domain_def *def)
 		}
 		arg_json(a, "-device", o);
 	}
-	if (dp->tablet) {
-		struct json_object *o = json_object_new_object();
-
-		add_str(o, "driver", "usb-tablet");
-		add_str(o, "id", "input0");
-		add_str(o, "bus", "usb.0");
-		arg_json(a, "-device", o);
-	}
+	qemu_argv_inputs(a, def);
 }
 
 /* The serial port (the console) on a pty, the rng, the display. */

@@ -481,3 +481,125 @@ int qemu_spice_query(struct qemu_vm *vm, struct err **e)
 	return qmp_command(vm->qmp, "query-spice", NULL, COMMAND_MS, on_spice,
 			   vm, e);
 }
+
+/* QEMU's device for <input> @in, as "inputN" on USB or PCI. */
+static void input_device(struct qemu_argv *a, const struct domain_def *def,
+			 const struct domain_input *in, size_t i, size_t *pci)
+{
+	static const char *const usb[] = {"usb-mouse", "usb-kbd", "usb-tablet"};
+	static const char *const virtio[] = {
+		"virtio-mouse-pci", "virtio-keyboard-pci", "virtio-tablet-pci"};
+	struct json_object *o = json_object_new_object();
+	_cleanup_free_ char *id = xasprintf("input%zu", i);
+
+	json_object_object_add(
+		o, "driver",
+		json_object_new_string(in->bus == INPUT_BUS_USB
+					       ? usb[in->type]
+					       : virtio[in->type]));
+	json_object_object_add(o, "id", json_object_new_string(id));
+	if (in->bus == INPUT_BUS_VIRTIO) {
+		qemu_json_pci(o, def, QEMU_PCI_INPUT, (*pci)++);
+	} else {
+		json_object_object_add(o, "bus",
+				       json_object_new_string("usb.0"));
+		if (in->usb_port[0])
+			json_object_object_add(
+				o, "port",
+				json_object_new_string(in->usb_port));
+	}
+	qemu_arg_json(a, "-device", o);
+}
+
+static void hub_device(struct qemu_argv *a, const char *port, size_t i)
+{
+	struct json_object *o = json_object_new_object();
+	_cleanup_free_ char *id = xasprintf("hub%zu", i);
+
+	json_object_object_add(o, "driver", json_object_new_string("usb-hub"));
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "bus", json_object_new_string("usb.0"));
+	if (port[0])
+		json_object_object_add(o, "port", json_object_new_string(port));
+	qemu_arg_json(a, "-device", o);
+}
+
+static size_t depth(const char *port)
+{
+	size_t n = 0;
+
+	for (; *port; port++)
+		n += *port == '.';
+	return n;
+}
+
+/*
+ * The devices with a USB port first, hubs before what is behind them;
+ * then the others, which QEMU puts on its first free ports (adding hubs
+ * of its own when they run out): so none takes a port given to another.
+ */
+void qemu_argv_inputs(struct qemu_argv *a, const struct domain_def *def)
+{
+	const struct domain_display *dp = &def->display;
+	size_t pci = 0;
+
+	for (size_t level = 0; level < 4; level++)
+		for (size_t i = 0; i < dp->n_hubs; i++)
+			if (dp->hubs[i][0] && depth(dp->hubs[i]) == level)
+				hub_device(a, dp->hubs[i], i);
+	for (size_t i = 0; i < dp->n_inputs; i++)
+		if (dp->inputs[i].usb_port[0])
+			input_device(a, def, &dp->inputs[i], i, &pci);
+	for (size_t i = 0; i < dp->n_hubs; i++)
+		if (!dp->hubs[i][0])
+			hub_device(a, "", i);
+	for (size_t i = 0; i < dp->n_inputs; i++)
+		if (!dp->inputs[i].usb_port[0])
+			input_device(a, def, &dp->inputs[i], i, &pci);
+}
+
+/* The ports of @d's USB controller (QEMU's: an xHCI's USB 2 ports, then
+ * as many USB 3 ones). */
+static unsigned usb_root_ports(const struct domain_def *d)
+{
+	switch (qemu_usb_model(d)) {
+	case USB_PIIX3_UHCI:
+		return 2;
+	case USB_QEMU_XHCI:
+	case USB_NEC_XHCI:
+		return 2 * (d->display.usb_ports ? d->display.usb_ports : 4);
+	default:
+		return 0;
+	}
+}
+
+static int check_root_port(const struct domain_def *d, const char *what,
+			   const char *port, struct err **e)
+{
+	unsigned long n = strtoul(port, NULL, 10);
+
+	if (!port[0] || n <= usb_root_ports(d))
+		return 0;
+	return err_set(e, EINVAL,
+		       "%s on USB port '%s': the USB controller has %u ports",
+		       what, port, usb_root_ports(d));
+}
+
+/* USB devices need a controller; their ports, one of its own. */
+int qemu_check_usb_devices(const struct domain_def *d, struct err **e)
+{
+	const struct domain_display *dp = &d->display;
+
+	if (domain_has_usb_devices(dp) && qemu_usb_model(d) == USB_NONE)
+		return err_set(e, ENOTSUP,
+			       "<input> or <hub> on USB with USB controller "
+			       "model 'none'");
+	for (size_t i = 0; i < dp->n_inputs; i++)
+		if (check_root_port(d, "<input>", dp->inputs[i].usb_port, e) <
+		    0)
+			return -EINVAL;
+	for (size_t i = 0; i < dp->n_hubs; i++)
+		if (check_root_port(d, "<hub>", dp->hubs[i], e) < 0)
+			return -EINVAL;
+	return 0;
+}

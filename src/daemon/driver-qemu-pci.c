@@ -32,6 +32,21 @@ enum usb_model qemu_usb_model(const struct domain_def *d)
 	return is_q35(d) ? USB_QEMU_XHCI : USB_PIIX3_UHCI;
 }
 
+/* The @i-th virtio <input> of @d, its <address> in *@given. */
+static bool virtio_input(const struct domain_def *d, size_t i,
+			 const struct dev_pci_addr **given)
+{
+	for (size_t j = 0; j < d->display.n_inputs; j++) {
+		if (d->display.inputs[j].bus != INPUT_BUS_VIRTIO)
+			continue;
+		if (i-- == 0) {
+			*given = &d->display.inputs[j].pci;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Whether device (@kind, @i) of @d exists and is on PCI; its <address>
  * in *@given (NULL: none). */
 static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
@@ -83,6 +98,8 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 		return i == 0 && d->hw.watchdog == WATCHDOG_I6300ESB;
 	case QEMU_PCI_SERIAL:
 		return i == 0 && d->n_channels > 0;
+	case QEMU_PCI_INPUT:
+		return virtio_input(d, i, given);
 	}
 	return false;
 }
@@ -93,6 +110,8 @@ static size_t kind_max(const struct domain_def *d, enum qemu_pci_kind kind)
 	switch (kind) {
 	case QEMU_PCI_VIDEO:
 		return d->display.n_videos;
+	case QEMU_PCI_INPUT:
+		return d->display.n_inputs;
 	case QEMU_PCI_NET:
 		return d->n_nets;
 	case QEMU_PCI_SCSI:

@@ -107,8 +107,11 @@ print("%s %s colours%s" % (parts[0].decode(), "whole" if len(px) == w * h * 3 el
 
 # A second guest, with a password: another port; the password reaches
 # QEMU through QMP only (ticketing stays on), never its command line
-# nor dumpxml.
-spice_xml sp2 "<graphics type='spice' autoport='yes' passwd='s3cr3t'/><video><model type='qxl'/></video><video><model type='qxl'/></video>" >"$tmp/sp2.xml"
+# nor dumpxml. USB and virtio inputs, a hub: QEMU runs with them.
+spice_xml sp2 "<graphics type='spice' autoport='yes' passwd='s3cr3t'/><video><model type='qxl'/></video><video><model type='qxl'/></video>
+    <hub type='usb'><address type='usb' bus='0' port='1'/></hub>
+    <input type='keyboard' bus='usb'><address type='usb' bus='0' port='1.2'/></input>
+    <input type='mouse' bus='usb'/><input type='tablet' bus='virtio'/>" >"$tmp/sp2.xml"
 "$NIDO" define "$tmp/sp2.xml" >/dev/null
 t_out "a second guest" "Domain 'sp2' started" "$NIDO" start sp2
 port2=$(port_of sp2)
@@ -116,6 +119,9 @@ t "... gets another port" test -n "$port2" -a "$port2" != "$port"
 t_out "... which answers too" "REDQ 2 error 0" spice_link 127.0.0.1 "$port2"
 cmd2=$(tr '\0' ' ' </proc/"$(vm_pid sp2)"/cmdline)
 t_out "... a second qxl card" '{"driver":"qxl","id":"video1","bus":"pci.0","addr":"0x3"}' echo "$cmd2"
+t_out "... a USB hub, a keyboard behind it, a USB mouse, a virtio tablet" \
+	'{"driver":"usb-hub","id":"hub0","bus":"usb.0","port":"1"} -device {"driver":"usb-kbd","id":"input0","bus":"usb.0","port":"1.2"} -device {"driver":"usb-mouse","id":"input1","bus":"usb.0"} -device {"driver":"virtio-tablet-pci","id":"input2","bus":"pci.0","addr":"0x5"}' \
+	echo "$cmd2"
 t "... ticketing on, the password not on its command line" \
 	sh -c "! echo '$cmd2' | grep -q -e s3cr3t -e disable-ticketing"
 t "... nor in dumpxml" sh -c "! '$NIDO' dumpxml sp2 | grep -q s3cr3t"

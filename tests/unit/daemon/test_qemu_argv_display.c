@@ -338,6 +338,94 @@ static void video_values_are_checked(void)
 	}
 }
 
+/* libvirt's usb-hub-autoadd and usb-long-port-path: the devices with a
+ * port first, hubs before what is behind them, the others after (QEMU
+ * gives them free ports); virtio inputs on PCI. */
+static void inputs_and_hubs_on_their_ports(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s = argv_for(
+		"<input type='mouse' bus='usb'/>"
+		"<input type='keyboard' bus='usb'><address type='usb' bus='0' "
+		"port='1.1.2'/></input>"
+		"<input type='tablet' bus='virtio'/>"
+		"<input type='mouse' bus='ps2'/>"
+		"<hub type='usb'><address type='usb' bus='0' port='1.1'/></hub>"
+		"<hub type='usb'><address type='usb' bus='0' port='1'/></hub>"
+		"<hub type='usb'/>",
+		&def);
+	const char *want[] = {
+		"{\"driver\":\"usb-hub\",\"id\":\"hub1\",\"bus\":\"usb.0\","
+		"\"port\":\"1\"}",
+		"{\"driver\":\"usb-hub\",\"id\":\"hub0\",\"bus\":\"usb.0\","
+		"\"port\":\"1.1\"}",
+		"{\"driver\":\"usb-kbd\",\"id\":\"input1\",\"bus\":\"usb.0\","
+		"\"port\":\"1.1.2\"}",
+		"{\"driver\":\"usb-hub\",\"id\":\"hub2\",\"bus\":\"usb.0\"}",
+		"{\"driver\":\"usb-mouse\",\"id\":\"input0\",\"bus\":"
+		"\"usb.0\"}",
+		"{\"driver\":\"virtio-tablet-pci\",\"id\":\"input2\",\"bus\":"
+		"\"pci.0\",\"addr\":\"0x",
+	};
+	const char *at = s;
+
+	if (!s)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		const char *p = strstr(at, want[i]);
+
+		CHECK_STR_CONTAINS(at, want[i]);
+		at = p ? p : at;
+	}
+	CHECK_STR_CONTAINS(def, "<input type='mouse' bus='usb'/>\n"
+				"    <input type='keyboard' bus='usb'>\n"
+				"      <address type='usb' bus='0' "
+				"port='1.1.2'/>\n    </input>\n"
+				"    <input type='tablet' bus='virtio'/>\n"
+				"    <input type='mouse' bus='ps2'/>\n");
+	CHECK_STR_CONTAINS(def, "<hub type='usb'>\n      <address type='usb' "
+				"bus='0' port='1.1'/>\n    </hub>\n");
+}
+
+static void usb_ports_are_checked(void)
+{
+	static const struct {
+		const char *devs, *words;
+	} cases[] = {
+		{"<input type='mouse' bus='usb'><address type='usb' bus='0' "
+		 "port='1.2'/></input>",
+		 "<input> on USB port '1.2': no <hub> on port '1'"},
+		{"<hub type='usb'><address type='usb' bus='0' port='1'/></hub>"
+		 "<hub type='usb'><address type='usb' bus='0' port='1'/></hub>",
+		 "USB port '1' used twice"},
+		{"<input type='mouse' bus='usb'><address type='usb' bus='0' "
+		 "port='3'/></input>",
+		 "<input> on USB port '3': the USB controller has 2 ports"},
+		{"<input type='mouse' bus='usb'><address type='usb' bus='0' "
+		 "port='1.1.1.1.1'/></input>",
+		 "USB port '1.1.1.1.1': not a port path"},
+		{"<input type='mouse' bus='usb'><address type='usb' bus='0' "
+		 "port='1..2'/></input>",
+		 "USB port '1..2': not a port path"},
+		{"<input type='mouse' bus='usb'><address type='usb' bus='1' "
+		 "port='1'/></input>",
+		 "USB bus '1'"},
+		{"<controller type='usb' model='none'/><hub type='usb'/>",
+		 "<input> or <hub> on USB with USB controller model 'none'"},
+		{"<input type='passthrough' bus='virtio'/>",
+		 "<input type='passthrough' bus='virtio'> not supported"},
+		{"<input type='mouse' bus='xen'/>",
+		 "<input type='mouse' bus='xen'> not supported"},
+		{"<hub type='pci'/>", "<hub type='pci'> not supported"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *r = refusal(cases[i].devs);
+
+		CHECK_STR_CONTAINS(r, cases[i].words);
+	}
+}
+
 /* nido-vmm and containers have no SPICE: refused by name. */
 static void other_drivers_refuse_spice(void)
 {
@@ -374,5 +462,7 @@ int main(void)
 	RUN(video_addresses_are_kept);
 	RUN(video_values_are_checked);
 	RUN(other_drivers_refuse_spice);
+	RUN(inputs_and_hubs_on_their_ports);
+	RUN(usb_ports_are_checked);
 	return test_done();
 }
