@@ -296,16 +296,23 @@ enum usb_model {
 	USB_NONE,
 };
 
+/* A USB device's <address type='usb' bus='0' port=>: @set when given;
+ * @port "1", "1.2" (behind a hub on port 1), "" none: QEMU's first
+ * free port. */
+#define USB_PORT_LEN 16
+struct usb_addr {
+	bool set;
+	char port[USB_PORT_LEN];
+};
+
 /* <input type= bus=> on USB or virtio (domain_conf_display.c); PS/2's
- * pair is the machine's own. @usb_port: its <address type='usb'
- * port=> ("1", "1.2" behind a hub; "" none: QEMU's first free). */
+ * pair is the machine's own. */
 enum input_type { INPUT_MOUSE, INPUT_KEYBOARD, INPUT_TABLET };
 enum input_bus { INPUT_BUS_USB, INPUT_BUS_VIRTIO };
-#define USB_PORT_LEN 16
 struct domain_input {
 	enum input_type type;
 	enum input_bus bus;
-	char usb_port[USB_PORT_LEN];
+	struct usb_addr usb;
 	struct dev_pci_addr pci; /* a virtio one's <address> */
 };
 
@@ -326,8 +333,7 @@ struct domain_display {
 	struct domain_spice *spice;  /* <graphics type='spice'>; NULL: none */
 	struct domain_input *inputs; /* <input> on USB and virtio */
 	size_t n_inputs;
-	/* <hub type='usb'>: each one's usb_port ("" none) */
-	char (*hubs)[USB_PORT_LEN];
+	struct usb_addr *hubs; /* <hub type='usb'>: each one's address */
 	size_t n_hubs;
 	bool ps2_mouse;	    /* <input type='mouse' bus='ps2'>, implicit */
 	bool ps2_keyboard;  /* <input type='keyboard' bus='ps2'>, implicit */

@@ -522,7 +522,7 @@ static bool usb_port_valid(const char *s)
 
 /* <address type='usb' bus='0' port='P'> of @dev into @port ("" when
  * absent or without a port); a PCI one into @pci when that is allowed. */
-static int parse_usb_address(const xmlNode *dev, char port[USB_PORT_LEN],
+static int parse_usb_address(const xmlNode *dev, struct usb_addr *u,
 			     struct dev_pci_addr *pci, struct xml_warnings *w,
 			     struct err **e)
 {
@@ -530,9 +530,10 @@ static int parse_usb_address(const xmlNode *dev, char port[USB_PORT_LEN],
 	_cleanup_free_ char *type = a ? xml_attr(a, "type") : NULL;
 	_cleanup_free_ char *bus = NULL, *p = NULL;
 
-	port[0] = '\0';
+	*u = (struct usb_addr){0};
 	if (!a || !type || !streq(type, "usb"))
 		return domain_parse_address(dev, pci, NULL, e);
+	u->set = true;
 	xml_check_known(a, (const char *const[]){"type", "bus", "port", NULL},
 			NULL, w);
 	bus = xml_attr(a, "bus");
@@ -549,7 +550,7 @@ static int parse_usb_address(const xmlNode *dev, char port[USB_PORT_LEN],
 			       "USB port '%s': not a port path (1 to 4 ports "
 			       "from 1 to 15, by dots)",
 			       p);
-	strcpy(port, p);
+	strcpy(u->port, p);
 	return 0;
 }
 
@@ -584,11 +585,11 @@ int domain_parse_input(const xmlNode *n, struct domain_display *dp,
 			       type ? type : "", bus ? bus : "");
 	in.type = (enum input_type)t;
 	in.bus = (enum input_bus)b;
-	if (parse_usb_address(n, in.usb_port,
+	if (parse_usb_address(n, &in.usb,
 			      in.bus == INPUT_BUS_VIRTIO ? &in.pci : NULL, w,
 			      e) < 0)
 		return -EINVAL;
-	if (in.bus == INPUT_BUS_VIRTIO && in.usb_port[0])
+	if (in.bus == INPUT_BUS_VIRTIO && in.usb.set)
 		return xml_err(e, n, "a USB <address> on a virtio <input>");
 	dp->inputs =
 		xrealloc(dp->inputs, (dp->n_inputs + 1) * sizeof(*dp->inputs));
@@ -600,17 +601,17 @@ int domain_parse_hub(const xmlNode *n, struct domain_display *dp,
 		     struct xml_warnings *w, struct err **e)
 {
 	_cleanup_free_ char *type = xml_attr(n, "type");
-	char port[USB_PORT_LEN];
+	struct usb_addr u;
 
 	xml_check_known(n, (const char *const[]){"type", NULL},
 			(const char *const[]){"address", NULL}, w);
 	if (!type || !streq(type, "usb"))
 		return xml_err(e, n, "<hub type='%s'> not supported (usb)",
 			       type ? type : "");
-	if (parse_usb_address(n, port, NULL, w, e) < 0)
+	if (parse_usb_address(n, &u, NULL, w, e) < 0)
 		return -EINVAL;
 	dp->hubs = xrealloc(dp->hubs, (dp->n_hubs + 1) * sizeof(*dp->hubs));
-	strcpy(dp->hubs[dp->n_hubs++], port);
+	dp->hubs[dp->n_hubs++] = u;
 	return 0;
 }
 
@@ -623,11 +624,11 @@ static int check_usb_port(const xmlNode *node, const struct domain_display *dp,
 	bool hub = !parent;
 
 	for (size_t i = 0; i < dp->n_inputs; i++)
-		uses += streq(dp->inputs[i].usb_port, port);
+		uses += streq(dp->inputs[i].usb.port, port);
 	for (size_t i = 0; i < dp->n_hubs; i++) {
-		uses += streq(dp->hubs[i], port);
-		hub |= strlen(dp->hubs[i]) == parent &&
-		       !strncmp(dp->hubs[i], port, parent);
+		uses += streq(dp->hubs[i].port, port);
+		hub |= strlen(dp->hubs[i].port) == parent &&
+		       !strncmp(dp->hubs[i].port, port, parent);
 	}
 	if (uses > 1)
 		return xml_err(e, node, "USB port '%s' used twice", port);
@@ -643,35 +644,38 @@ int domain_usb_check(const xmlNode *node, const struct domain_display *dp,
 		     struct err **e)
 {
 	for (size_t i = 0; i < dp->n_inputs; i++)
-		if (dp->inputs[i].usb_port[0] &&
-		    check_usb_port(node, dp, dp->inputs[i].usb_port, "<input>",
+		if (dp->inputs[i].usb.port[0] &&
+		    check_usb_port(node, dp, dp->inputs[i].usb.port, "<input>",
 				   e) < 0)
 			return -EINVAL;
 	for (size_t i = 0; i < dp->n_hubs; i++)
-		if (dp->hubs[i][0] &&
-		    check_usb_port(node, dp, dp->hubs[i], "<hub>", e) < 0)
+		if (dp->hubs[i].port[0] &&
+		    check_usb_port(node, dp, dp->hubs[i].port, "<hub>", e) < 0)
 			return -EINVAL;
 	return 0;
 }
 
-static void format_usb_address(FILE *f, const char *port)
+static void format_usb_address(FILE *f, const struct usb_addr *u)
 {
-	fprintf(f, "      <address type='usb' bus='0' port='%s'/>\n", port);
+	fputs("      <address type='usb' bus='0'", f);
+	if (u->port[0])
+		fprintf(f, " port='%s'", u->port);
+	fputs("/>\n", f);
 }
 
 void domain_format_inputs(FILE *f, const struct domain_display *dp)
 {
 	for (size_t i = 0; i < dp->n_inputs; i++) {
 		const struct domain_input *in = &dp->inputs[i];
-		bool inner = in->usb_port[0] || in->pci.set;
+		bool inner = in->usb.set || in->pci.set;
 
 		fprintf(f, "    <input type='%s' bus='%s'%s\n",
 			input_type_names[in->type], input_bus_names[in->bus],
 			inner ? ">" : "/>");
 		if (!inner)
 			continue;
-		if (in->usb_port[0])
-			format_usb_address(f, in->usb_port);
+		if (in->usb.set)
+			format_usb_address(f, &in->usb);
 		domain_format_pci_address(f, 6, &in->pci);
 		fputs("    </input>\n", f);
 	}
@@ -684,12 +688,12 @@ void domain_format_inputs(FILE *f, const struct domain_display *dp)
 void domain_format_hubs(FILE *f, const struct domain_display *dp)
 {
 	for (size_t i = 0; i < dp->n_hubs; i++) {
-		if (!dp->hubs[i][0]) {
+		if (!dp->hubs[i].set) {
 			fputs("    <hub type='usb'/>\n", f);
 			continue;
 		}
 		fputs("    <hub type='usb'>\n", f);
-		format_usb_address(f, dp->hubs[i]);
+		format_usb_address(f, &dp->hubs[i]);
 		fputs("    </hub>\n", f);
 	}
 }

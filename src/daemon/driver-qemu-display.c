@@ -503,10 +503,10 @@ static void input_device(struct qemu_argv *a, const struct domain_def *def,
 	} else {
 		json_object_object_add(o, "bus",
 				       json_object_new_string("usb.0"));
-		if (in->usb_port[0])
+		if (in->usb.port[0])
 			json_object_object_add(
 				o, "port",
-				json_object_new_string(in->usb_port));
+				json_object_new_string(in->usb.port));
 	}
 	qemu_arg_json(a, "-device", o);
 }
@@ -545,16 +545,17 @@ void qemu_argv_inputs(struct qemu_argv *a, const struct domain_def *def)
 
 	for (size_t level = 0; level < 4; level++)
 		for (size_t i = 0; i < dp->n_hubs; i++)
-			if (dp->hubs[i][0] && depth(dp->hubs[i]) == level)
-				hub_device(a, dp->hubs[i], i);
+			if (dp->hubs[i].port[0] &&
+			    depth(dp->hubs[i].port) == level)
+				hub_device(a, dp->hubs[i].port, i);
 	for (size_t i = 0; i < dp->n_inputs; i++)
-		if (dp->inputs[i].usb_port[0])
+		if (dp->inputs[i].usb.port[0])
 			input_device(a, def, &dp->inputs[i], i, &pci);
 	for (size_t i = 0; i < dp->n_hubs; i++)
-		if (!dp->hubs[i][0])
+		if (!dp->hubs[i].port[0])
 			hub_device(a, "", i);
 	for (size_t i = 0; i < dp->n_inputs; i++)
-		if (!dp->inputs[i].usb_port[0])
+		if (!dp->inputs[i].usb.port[0])
 			input_device(a, def, &dp->inputs[i], i, &pci);
 }
 
@@ -595,11 +596,11 @@ int qemu_check_usb_devices(const struct domain_def *d, struct err **e)
 			       "<input> or <hub> on USB with USB controller "
 			       "model 'none'");
 	for (size_t i = 0; i < dp->n_inputs; i++)
-		if (check_root_port(d, "<input>", dp->inputs[i].usb_port, e) <
+		if (check_root_port(d, "<input>", dp->inputs[i].usb.port, e) <
 		    0)
 			return -EINVAL;
 	for (size_t i = 0; i < dp->n_hubs; i++)
-		if (check_root_port(d, "<hub>", dp->hubs[i], e) < 0)
+		if (check_root_port(d, "<hub>", dp->hubs[i].port, e) < 0)
 			return -EINVAL;
 	return 0;
 }
