@@ -316,6 +316,27 @@ struct domain_input {
 	struct dev_pci_addr pci; /* a virtio one's <address> */
 };
 
+/* <sound model=>: as sound_model_names (domain_conf_display.c). */
+enum sound_model {
+	SOUND_PCSPK,
+	SOUND_ES1370,
+	SOUND_SB16,
+	SOUND_AC97,
+	SOUND_ICH6,
+	SOUND_ICH9,
+	SOUND_USB,
+};
+#define SOUND_CODECS 4
+struct domain_sound {
+	enum sound_model model;
+	/* an HDA's <codec type=>s, as 1 + index in sound_codec_names;
+	 * none: libvirt's one duplex codec */
+	unsigned char codecs[SOUND_CODECS];
+	unsigned audio_id; /* <audio id=>: its backend; 0: the first one */
+	struct dev_pci_addr pci;
+	struct usb_addr usb; /* model usb's */
+};
+
 /*
  * What a person sees and types with (domain_conf_devices.c,
  * domain_conf_display.c): VNC and SPICE <graphics>, <video> cards,
@@ -335,6 +356,8 @@ struct domain_display {
 	size_t n_inputs;
 	struct usb_addr *hubs; /* <hub type='usb'>: each one's address */
 	size_t n_hubs;
+	struct domain_sound *sounds; /* <sound> devices, in their order */
+	size_t n_sounds;
 	bool ps2_mouse;	    /* <input type='mouse' bus='ps2'>, implicit */
 	bool ps2_keyboard;  /* <input type='keyboard' bus='ps2'>, implicit */
 	enum usb_model usb; /* <controller type='usb' model=> */

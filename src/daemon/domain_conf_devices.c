@@ -418,6 +418,8 @@ int domain_parse_display_device(const xmlNode *c, struct domain_def *d,
 		return domain_parse_video(c, dp, w, e) < 0 ? -EINVAL : 1;
 	if (streq(name, "input"))
 		return domain_parse_input(c, dp, w, e) < 0 ? -EINVAL : 1;
+	if (streq(name, "sound"))
+		return domain_parse_sound(c, dp, w, e) < 0 ? -EINVAL : 1;
 	if (streq(name, "hub"))
 		return domain_parse_hub(c, dp, w, e) < 0 ? -EINVAL : 1;
 	if (!streq(name, "controller"))
@@ -480,6 +482,7 @@ void domain_format_display(FILE *f, const struct domain_def *d, bool active)
 	}
 	if (dp->spice)
 		domain_format_spice(f, dp->spice, active);
+	domain_format_sounds(f, dp);
 	domain_format_videos(f, dp);
 	domain_format_hubs(f, dp);
 }
@@ -492,5 +495,6 @@ void domain_display_clear(struct domain_display *dp)
 	free(dp->videos);
 	free(dp->inputs);
 	free(dp->hubs);
+	free(dp->sounds);
 	memset(dp, 0, sizeof(*dp));
 }

@@ -625,6 +625,8 @@ static int check_usb_port(const xmlNode *node, const struct domain_display *dp,
 
 	for (size_t i = 0; i < dp->n_inputs; i++)
 		uses += streq(dp->inputs[i].usb.port, port);
+	for (size_t i = 0; i < dp->n_sounds; i++)
+		uses += streq(dp->sounds[i].usb.port, port);
 	for (size_t i = 0; i < dp->n_hubs; i++) {
 		uses += streq(dp->hubs[i].port, port);
 		hub |= strlen(dp->hubs[i].port) == parent &&
@@ -651,6 +653,11 @@ int domain_usb_check(const xmlNode *node, const struct domain_display *dp,
 	for (size_t i = 0; i < dp->n_hubs; i++)
 		if (dp->hubs[i].port[0] &&
 		    check_usb_port(node, dp, dp->hubs[i].port, "<hub>", e) < 0)
+			return -EINVAL;
+	for (size_t i = 0; i < dp->n_sounds; i++)
+		if (dp->sounds[i].usb.port[0] &&
+		    check_usb_port(node, dp, dp->sounds[i].usb.port, "<sound>",
+				   e) < 0)
 			return -EINVAL;
 	return 0;
 }
@@ -700,8 +707,126 @@ void domain_format_hubs(FILE *f, const struct domain_display *dp)
 
 bool domain_has_usb_devices(const struct domain_display *dp)
 {
+	for (size_t i = 0; i < dp->n_sounds; i++)
+		if (dp->sounds[i].model == SOUND_USB)
+			return true;
 	for (size_t i = 0; i < dp->n_inputs; i++)
 		if (dp->inputs[i].bus == INPUT_BUS_USB)
 			return true;
 	return dp->n_hubs > 0;
+}
+
+const char *const sound_model_names[] = {"pcspk", "es1370", "sb16", "ac97",
+					 "ich6",  "ich9",   "usb",  NULL};
+const char *const sound_codec_names[] = {"duplex", "micro", "output", NULL};
+
+static int parse_codecs(const xmlNode *n, struct domain_sound *snd,
+			struct xml_warnings *w, struct err **e)
+{
+	size_t k = 0;
+
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		_cleanup_free_ char *type = NULL;
+		int r;
+
+		if (c->type != XML_ELEMENT_NODE ||
+		    !xmlStrEqual(c->name, BAD_CAST "codec"))
+			continue;
+		xml_check_known(c, (const char *const[]){"type", NULL}, NULL,
+				w);
+		if (snd->model != SOUND_ICH6 && snd->model != SOUND_ICH9)
+			return xml_err(e, c,
+				       "<codec> on sound model '%s' (only ich6 "
+				       "and ich9 have codecs)",
+				       sound_model_names[snd->model]);
+		if (k == SOUND_CODECS)
+			return xml_err(e, c, "more than %d <codec>s",
+				       SOUND_CODECS);
+		type = xml_attr(c, "type");
+		if (!type)
+			return xml_err(e, c, "<codec> without type");
+		if ((r = xml_enum(c, "codec type", type, sound_codec_names,
+				  e)) < 0)
+			return r;
+		snd->codecs[k++] = (unsigned char)(r + 1);
+	}
+	return 0;
+}
+
+/* <sound><audio id='N'/>: the backend it plays to. */
+static int parse_sound_audio(const xmlNode *n, struct domain_sound *snd,
+			     struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *a = xml_child(n, "audio");
+	_cleanup_free_ char *id = a ? xml_attr(a, "id") : NULL;
+	uint64_t v;
+
+	if (!a)
+		return 0;
+	xml_check_known(a, (const char *const[]){"id", NULL}, NULL, w);
+	if (!id)
+		return xml_err(e, a, "<audio> without id");
+	if (xml_uint(a, "sound audio id", id, 1, UINT32_MAX, &v, e) < 0)
+		return -EINVAL;
+	snd->audio_id = (unsigned)v;
+	return 0;
+}
+
+int domain_parse_sound(const xmlNode *n, struct domain_display *dp,
+		       struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *model = xml_attr(n, "model");
+	struct domain_sound snd = {0};
+	int r;
+
+	xml_check_known(
+		n, (const char *const[]){"model", NULL},
+		(const char *const[]){"codec", "audio", "address", NULL}, w);
+	if (!model)
+		return xml_err(e, n, "<sound> without model");
+	if ((r = xml_enum(n, "sound model", model, sound_model_names, e)) < 0)
+		return r;
+	snd.model = (enum sound_model)r;
+	if (parse_codecs(n, &snd, w, e) < 0 ||
+	    parse_sound_audio(n, &snd, w, e) < 0 ||
+	    parse_usb_address(n, &snd.usb,
+			      snd.model == SOUND_USB ? NULL : &snd.pci, w,
+			      e) < 0)
+		return -EINVAL;
+	if (snd.usb.set && snd.model != SOUND_USB)
+		return xml_err(e, n, "a USB <address> on sound model '%s'",
+			       model);
+	if (snd.pci.set &&
+	    (snd.model == SOUND_PCSPK || snd.model == SOUND_SB16))
+		return xml_err(e, n,
+			       "a PCI <address> on sound model '%s' (an ISA "
+			       "device)",
+			       model);
+	dp->sounds =
+		xrealloc(dp->sounds, (dp->n_sounds + 1) * sizeof(*dp->sounds));
+	dp->sounds[dp->n_sounds++] = snd;
+	return 0;
+}
+
+void domain_format_sounds(FILE *f, const struct domain_display *dp)
+{
+	for (size_t i = 0; i < dp->n_sounds; i++) {
+		const struct domain_sound *s = &dp->sounds[i];
+		bool inner =
+			s->codecs[0] || s->audio_id || s->pci.set || s->usb.set;
+
+		fprintf(f, "    <sound model='%s'%s\n",
+			sound_model_names[s->model], inner ? ">" : "/>");
+		if (!inner)
+			continue;
+		for (size_t k = 0; k < SOUND_CODECS && s->codecs[k]; k++)
+			fprintf(f, "      <codec type='%s'/>\n",
+				sound_codec_names[s->codecs[k] - 1]);
+		if (s->audio_id)
+			fprintf(f, "      <audio id='%u'/>\n", s->audio_id);
+		if (s->usb.set)
+			format_usb_address(f, &s->usb);
+		domain_format_pci_address(f, 6, &s->pci);
+		fputs("    </sound>\n", f);
+	}
 }

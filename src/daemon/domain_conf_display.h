@@ -61,4 +61,11 @@ void domain_format_hubs(FILE *f, const struct domain_display *dp);
 /* Whether @dp has devices on the USB controller. */
 bool domain_has_usb_devices(const struct domain_display *dp);
 
+/* <sound> with its <codec>s, <audio id>, <address> into @dp->sounds. */
+extern const char *const sound_model_names[];
+extern const char *const sound_codec_names[];
+int domain_parse_sound(const xmlNode *n, struct domain_display *dp,
+		       struct xml_warnings *w, struct err **e);
+void domain_format_sounds(FILE *f, const struct domain_display *dp);
+
 #endif

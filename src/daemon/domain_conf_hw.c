@@ -764,5 +764,6 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : d->display.usb_ports			 ? "<controller ports>"
 	       : d->display.spice	 ? "<graphics type='spice'>"
 	       : d->display.n_videos > 1 ? "a second <video>"
+	       : d->display.n_sounds	 ? "<sound>"
 					 : NULL;
 }

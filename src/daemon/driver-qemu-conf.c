@@ -219,7 +219,7 @@ static int check_display(const struct domain_def *d, struct err **e)
 {
 	const struct domain_display *dp = &d->display;
 
-	if (qemu_check_usb_devices(d, e) < 0)
+	if (qemu_check_usb_devices(d, e) < 0 || qemu_check_sounds(d, e) < 0)
 		return -EINVAL;
 	if (dp->vnc && dp->video == VIDEO_NONE)
 		return err_set(e, ENOTSUP,

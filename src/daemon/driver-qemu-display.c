@@ -524,6 +524,102 @@ static void hub_device(struct qemu_argv *a, const char *port, size_t i)
 	qemu_arg_json(a, "-device", o);
 }
 
+/* The <audio> sound @snd plays to: its own, the first one, or (none
+ * given) the "none" backend qemu_argv_sounds() adds, as libvirt's. */
+static unsigned sound_audio(const struct domain_def *def,
+			    const struct domain_sound *snd)
+{
+	if (snd->audio_id)
+		return snd->audio_id;
+	return def->hw.n_audios ? def->hw.audios[0].id : 1;
+}
+
+static void add_audiodev(struct json_object *o, unsigned id)
+{
+	_cleanup_free_ char *s = xasprintf("audio%u", id);
+
+	json_object_object_add(o, "audiodev", json_object_new_string(s));
+}
+
+/* An HDA controller's codecs: libvirt's one duplex when none given. */
+static void hda_codecs(struct qemu_argv *a, const struct domain_sound *snd,
+		       size_t i, unsigned audio)
+{
+	for (size_t k = 0; k == 0 || (k < SOUND_CODECS && snd->codecs[k]);
+	     k++) {
+		struct json_object *o = json_object_new_object();
+		unsigned c = snd->codecs[k] ? snd->codecs[k] - 1u : 0;
+		_cleanup_free_ char *drv =
+			xasprintf("hda-%s", sound_codec_names[c]);
+		_cleanup_free_ char *id = xasprintf("sound%zu-codec%zu", i, k);
+		_cleanup_free_ char *bus = xasprintf("sound%zu.0", i);
+
+		json_object_object_add(o, "driver",
+				       json_object_new_string(drv));
+		json_object_object_add(o, "id", json_object_new_string(id));
+		json_object_object_add(o, "bus", json_object_new_string(bus));
+		add_int(o, "cad", k);
+		add_audiodev(o, audio);
+		qemu_arg_json(a, "-device", o);
+	}
+}
+
+static void sound_device(struct qemu_argv *a, const struct domain_def *def,
+			 size_t i, size_t *pci)
+{
+	static const char *const drv[] = {
+		NULL,	     "ES1370",	       "sb16",	   "AC97",
+		"intel-hda", "ich9-intel-hda", "usb-audio"};
+	const struct domain_sound *snd = &def->display.sounds[i];
+	unsigned audio = sound_audio(def, snd);
+	struct json_object *o;
+	_cleanup_free_ char *id = xasprintf("sound%zu", i);
+	bool hda = snd->model == SOUND_ICH6 || snd->model == SOUND_ICH9;
+
+	if (snd->model == SOUND_PCSPK) {
+		/* the machine's own speaker (QEMU merges -machine) */
+		_cleanup_free_ char *m =
+			xasprintf("pcspk-audiodev=audio%u", audio);
+
+		qemu_arg(a, "-machine");
+		qemu_arg(a, m);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "driver",
+			       json_object_new_string(drv[snd->model]));
+	json_object_object_add(o, "id", json_object_new_string(id));
+	if (!hda)
+		add_audiodev(o, audio);
+	if (snd->model == SOUND_USB) {
+		json_object_object_add(o, "bus",
+				       json_object_new_string("usb.0"));
+		if (snd->usb.port[0])
+			json_object_object_add(
+				o, "port",
+				json_object_new_string(snd->usb.port));
+	} else if (snd->model != SOUND_SB16) {
+		qemu_json_pci(o, def, QEMU_PCI_SOUND, (*pci)++);
+	}
+	qemu_arg_json(a, "-device", o);
+	if (hda)
+		hda_codecs(a, snd, i, audio);
+}
+
+/* The <sound> devices; without an <audio>, libvirt's implicit one of
+ * type 'none' (id 1) for them to play to. */
+static void qemu_argv_sounds(struct qemu_argv *a, const struct domain_def *def)
+{
+	size_t pci = 0;
+
+	if (def->display.n_sounds && !def->hw.n_audios) {
+		qemu_arg(a, "-audiodev");
+		qemu_arg(a, "{\"id\":\"audio1\",\"driver\":\"none\"}");
+	}
+	for (size_t i = 0; i < def->display.n_sounds; i++)
+		sound_device(a, def, i, &pci);
+}
+
 static size_t depth(const char *port)
 {
 	size_t n = 0;
@@ -535,8 +631,10 @@ static size_t depth(const char *port)
 
 /*
  * The devices with a USB port first, hubs before what is behind them;
- * then the others, which QEMU puts on its first free ports (adding hubs
- * of its own when they run out): so none takes a port given to another.
+ * the sound devices (a USB one's port, when given, is free: no device
+ * without one is there yet); then the others, which QEMU puts on its
+ * first free ports (adding hubs of its own when they run out): so none
+ * takes a port given to another.
  */
 void qemu_argv_inputs(struct qemu_argv *a, const struct domain_def *def)
 {
@@ -551,6 +649,7 @@ void qemu_argv_inputs(struct qemu_argv *a, const struct domain_def *def)
 	for (size_t i = 0; i < dp->n_inputs; i++)
 		if (dp->inputs[i].usb.port[0])
 			input_device(a, def, &dp->inputs[i], i, &pci);
+	qemu_argv_sounds(a, def);
 	for (size_t i = 0; i < dp->n_hubs; i++)
 		if (!dp->hubs[i].port[0])
 			hub_device(a, "", i);
@@ -592,9 +691,10 @@ int qemu_check_usb_devices(const struct domain_def *d, struct err **e)
 	const struct domain_display *dp = &d->display;
 
 	if (domain_has_usb_devices(dp) && qemu_usb_model(d) == USB_NONE)
-		return err_set(e, ENOTSUP,
-			       "<input> or <hub> on USB with USB controller "
-			       "model 'none'");
+		return err_set(
+			e, ENOTSUP,
+			"<input>, <hub> or <sound> on USB with USB controller "
+			"model 'none'");
 	for (size_t i = 0; i < dp->n_inputs; i++)
 		if (check_root_port(d, "<input>", dp->inputs[i].usb.port, e) <
 		    0)
@@ -602,5 +702,36 @@ int qemu_check_usb_devices(const struct domain_def *d, struct err **e)
 	for (size_t i = 0; i < dp->n_hubs; i++)
 		if (check_root_port(d, "<hub>", dp->hubs[i].port, e) < 0)
 			return -EINVAL;
+	for (size_t i = 0; i < dp->n_sounds; i++)
+		if (check_root_port(d, "<sound>", dp->sounds[i].usb.port, e) <
+		    0)
+			return -EINVAL;
+	return 0;
+}
+
+/* Each <sound>'s <audio id> names an <audio>; one PC speaker. */
+int qemu_check_sounds(const struct domain_def *d, struct err **e)
+{
+	size_t speakers = 0;
+
+	for (size_t i = 0; i < d->display.n_sounds; i++) {
+		const struct domain_sound *snd = &d->display.sounds[i];
+		bool found = !snd->audio_id;
+
+		for (size_t j = 0; j < d->hw.n_audios && !found; j++)
+			found = d->hw.audios[j].id == snd->audio_id;
+		if (!found)
+			return err_set(e, EINVAL,
+				       "<sound model='%s'><audio id='%u'>: no "
+				       "<audio> with that id",
+				       sound_model_names[snd->model],
+				       snd->audio_id);
+		speakers += snd->model == SOUND_PCSPK;
+	}
+	if (speakers > 1)
+		return err_set(e, EINVAL,
+			       "%zu <sound model='pcspk'>: the machine has one "
+			       "PC speaker",
+			       speakers);
 	return 0;
 }

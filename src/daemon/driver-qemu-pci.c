@@ -47,6 +47,23 @@ static bool virtio_input(const struct domain_def *d, size_t i,
 	return false;
 }
 
+/* The @i-th <sound> of @d on PCI, its <address> in *@given. */
+static bool pci_sound(const struct domain_def *d, size_t i,
+		      const struct dev_pci_addr **given)
+{
+	for (size_t j = 0; j < d->display.n_sounds; j++) {
+		enum sound_model m = d->display.sounds[j].model;
+
+		if (m == SOUND_PCSPK || m == SOUND_SB16 || m == SOUND_USB)
+			continue;
+		if (i-- == 0) {
+			*given = &d->display.sounds[j].pci;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Whether device (@kind, @i) of @d exists and is on PCI; its <address>
  * in *@given (NULL: none). */
 static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
@@ -100,6 +117,8 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 		return i == 0 && d->n_channels > 0;
 	case QEMU_PCI_INPUT:
 		return virtio_input(d, i, given);
+	case QEMU_PCI_SOUND:
+		return pci_sound(d, i, given);
 	}
 	return false;
 }
@@ -112,6 +131,8 @@ static size_t kind_max(const struct domain_def *d, enum qemu_pci_kind kind)
 		return d->display.n_videos;
 	case QEMU_PCI_INPUT:
 		return d->display.n_inputs;
+	case QEMU_PCI_SOUND:
+		return d->display.n_sounds;
 	case QEMU_PCI_NET:
 		return d->n_nets;
 	case QEMU_PCI_SCSI:

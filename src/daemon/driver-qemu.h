@@ -57,8 +57,9 @@ enum qemu_pci_kind {
 	QEMU_PCI_WATCHDOG,
 	QEMU_PCI_SERIAL, /* the guest agent's virtio-serial controller */
 	QEMU_PCI_INPUT,	 /* virtio <input>s, in their order */
+	QEMU_PCI_SOUND,	 /* PCI <sound>s, in their order */
 };
-#define QEMU_PCI_KINDS (QEMU_PCI_INPUT + 1)
+#define QEMU_PCI_KINDS (QEMU_PCI_SOUND + 1)
 
 struct json_object;
 /* Appends @s (copied); -@opt and the JSON of @o (whose reference it
@@ -148,10 +149,12 @@ int qemu_check_spice(const struct domain_def *d, struct err **e);
 void qemu_argv_videos(struct qemu_argv *a, const struct domain_def *def);
 void qemu_argv_spice(struct qemu_argv *a, const struct domain_def *def);
 size_t qemu_video_at(const struct domain_def *def, size_t i);
-/* <input>s on USB and virtio, <hub>s: their -device; what they need of
- * the USB controller. */
+/* <input>s on USB and virtio, <hub>s, <sound>s: their -device; what
+ * they need of the USB controller. */
 void qemu_argv_inputs(struct qemu_argv *a, const struct domain_def *def);
 int qemu_check_usb_devices(const struct domain_def *d, struct err **e);
+/* <sound>s: their <audio> exists; one PC speaker. */
+int qemu_check_sounds(const struct domain_def *d, struct err **e);
 /* A start's SPICE ports: the definition's, or (autoport) free ones
  * nidod reserves until qemu_spice_ports_release(); into @def's
  * spice->port_live and tls_port_live. _keep(): a re-attached domain's,

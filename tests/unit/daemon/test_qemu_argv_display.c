@@ -411,12 +411,94 @@ static void usb_ports_are_checked(void)
 		 "port='1'/></input>",
 		 "USB bus '1'"},
 		{"<controller type='usb' model='none'/><hub type='usb'/>",
-		 "<input> or <hub> on USB with USB controller model 'none'"},
+		 "<input>, <hub> or <sound> on USB with USB controller model "
+		 "'none'"},
 		{"<input type='passthrough' bus='virtio'/>",
 		 "<input type='passthrough' bus='virtio'> not supported"},
 		{"<input type='mouse' bus='xen'/>",
 		 "<input type='mouse' bus='xen'> not supported"},
 		{"<hub type='pci'/>", "<hub type='pci'> not supported"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *r = refusal(cases[i].devs);
+
+		CHECK_STR_CONTAINS(r, cases[i].words);
+	}
+}
+
+/* libvirt's sound-device.xml: each model as QEMU's device on its bus,
+ * an HDA's codecs on it (one duplex without any), all playing to the
+ * implicit "none" backend; with <audio>s, the one named or the first. */
+static void sound_devices_as_libvirt_passes_them(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s = argv_for(
+		"<sound model='pcspk'/><sound model='es1370'/>"
+		"<sound model='sb16'/><sound model='ac97'/>"
+		"<sound model='ich6'/><sound model='ich9'><codec type='micro'/>"
+		"<codec type='output'/></sound>"
+		"<sound model='usb'><address type='usb' bus='0' port='2'/>"
+		"</sound>",
+		&def);
+	_cleanup_free_ char *t = argv_for(
+		"<audio id='3' type='none'/><audio id='4' type='none'/>"
+		"<sound model='ac97'/><sound model='sb16'><audio id='4'/>"
+		"</sound>",
+		NULL);
+
+	if (!s || !t)
+		return;
+	CHECK_STR_CONTAINS(s, "-audiodev\n{\"id\":\"audio1\",\"driver\":"
+			      "\"none\"}\n");
+	CHECK_STR_CONTAINS(s, "-machine\npcspk-audiodev=audio1\n");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"ES1370\",\"id\":\"sound1\","
+			      "\"audiodev\":\"audio1\",\"bus\":\"pci.0\"");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"sb16\",\"id\":\"sound2\","
+			      "\"audiodev\":\"audio1\"}");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"intel-hda\",\"id\":\"sound4\","
+			      "\"bus\":\"pci.0\"");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"hda-duplex\",\"id\":"
+			      "\"sound4-codec0\",\"bus\":\"sound4.0\","
+			      "\"cad\":0,\"audiodev\":\"audio1\"}");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"hda-output\",\"id\":"
+			      "\"sound5-codec1\",\"bus\":\"sound5.0\","
+			      "\"cad\":1,");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"usb-audio\",\"id\":\"sound6\","
+			      "\"audiodev\":\"audio1\",\"bus\":\"usb.0\","
+			      "\"port\":\"2\"}");
+	CHECK_STR_CONTAINS(def, "<sound model='ich9'>\n      <codec "
+				"type='micro'/>\n      <codec type='output'/>\n"
+				"    </sound>\n");
+	CHECK(!strstr(t, "\"driver\":\"none\"}\n-machine"));
+	CHECK_STR_CONTAINS(t, "{\"driver\":\"AC97\",\"id\":\"sound0\","
+			      "\"audiodev\":\"audio3\"");
+	CHECK_STR_CONTAINS(t, "{\"driver\":\"sb16\",\"id\":\"sound1\","
+			      "\"audiodev\":\"audio4\"}");
+}
+
+static void sound_values_are_checked(void)
+{
+	static const struct {
+		const char *devs, *words;
+	} cases[] = {
+		{"<sound model='gus'/>", "invalid sound model 'gus'"},
+		{"<sound model='ac97'><codec type='micro'/></sound>",
+		 "<codec> on sound model 'ac97'"},
+		{"<sound model='ich6'><codec type='loud'/></sound>",
+		 "invalid codec type 'loud'"},
+		{"<sound model='ac97'><audio id='2'/></sound>",
+		 "<sound model='ac97'><audio id='2'>: no <audio> with that id"},
+		{"<sound model='pcspk'/><sound model='pcspk'/>",
+		 "the machine has one PC speaker"},
+		{"<sound model='sb16'><address type='pci' domain='0' bus='0' "
+		 "slot='3' function='0'/></sound>",
+		 "a PCI <address> on sound model 'sb16'"},
+		{"<sound model='ac97'><address type='usb' bus='0' port='1'/>"
+		 "</sound>",
+		 "a USB <address> on sound model 'ac97'"},
+		{"<controller type='usb' model='none'/><sound model='usb'/>",
+		 "with USB controller model 'none'"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -464,5 +546,7 @@ int main(void)
 	RUN(other_drivers_refuse_spice);
 	RUN(inputs_and_hubs_on_their_ports);
 	RUN(usb_ports_are_checked);
+	RUN(sound_devices_as_libvirt_passes_them);
+	RUN(sound_values_are_checked);
 	return test_done();
 }

@@ -147,6 +147,11 @@ static const struct known {
 	{"domain/devices/input/address",
 	 {"type", "bus", "port", "domain", "slot", "function"}},
 	{"domain/devices/hub", {"type"}},
+	{"domain/devices/sound", {"model"}},
+	{"domain/devices/sound/codec", {"type"}},
+	{"domain/devices/sound/audio", {"id"}},
+	{"domain/devices/sound/address",
+	 {"type", "domain", "bus", "slot", "function", "port"}},
 	{"domain/devices/hub/address", {"type", "bus", "port"}},
 	{"domain/devices/graphics",
 	 {"type", "port", "autoport", "listen", "passwd", "tlsPort",
@@ -495,7 +500,7 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 	if (k &&
 	    ((xmlStrEqual(n->name, BAD_CAST "controller") &&
 	      !controller_kept(n)) ||
-	     (xmlStrEqual(n->name, BAD_CAST "audio") && !audio_kept(n)) ||
+	     (streq(path, "domain/devices/audio") && !audio_kept(n)) ||
 	     (xmlStrEqual(n->name, BAD_CAST "seclabel") && !seclabel_kept(n)) ||
 	     (streq(path, "domain/memoryBacking/source") &&
 	      !backing_source_kept(n)) ||
@@ -624,6 +629,9 @@ static bool meaning_kept(const char *name, const char *theirs, const char *ours,
 	miss = corpus_first_missing(a.said_text, b.said_text);
 	unwarned = corpus_first_unwarned(a.beyond_text, w);
 	ok = !miss && !unwarned && !b.beyond_len;
+	if (b.beyond_len)
+		printf("# %s: nido writes what the table does not know: %s\n",
+		       name, b.beyond_text);
 	if (miss)
 		printf("# %s: libvirt's '%s' is not in nido's definition\n",
 		       name, miss);
