@@ -411,6 +411,22 @@ static char *uri_host(const char *addr)
 	return xstrdup(addr);
 }
 
+/* The <graphics> at @g on a socket: "SCHEME+unix://PATH" as virsh
+ * writes it, malloc'ed; NULL when it is not on a socket. */
+static char *socket_uri(const char *g, const char *scheme)
+{
+	const char *close = strchr(g, '>');
+	const char *sock = strstr(g, "<listen type='socket'");
+	const char *end = strstr(g, "</graphics>");
+	_cleanup_free_ char *path = NULL;
+
+	/* <graphics .../> has no <listen> of its own */
+	if (!close || close[-1] == '/' || !sock || !end || sock > end)
+		return NULL;
+	path = xml_tag_attr(sock, "socket");
+	return path ? xasprintf("%s+unix://%s", scheme, path) : NULL;
+}
+
 /* @xml's SPICE server as virsh's URI, "spice://HOST:PORT?tls-port=N"
  * (or spice+unix://PATH), malloc'ed; NULL without one or when it
  * listens nowhere. */
@@ -421,16 +437,12 @@ static char *spice_uri(const char *xml)
 	_cleanup_free_ char *tls = g ? xml_tag_attr(g, "tlsPort") : NULL;
 	_cleanup_free_ char *listen = g ? xml_tag_attr(g, "listen") : NULL;
 	_cleanup_free_ char *host = NULL;
-	const char *sock = g ? strstr(g, "<listen type='socket'") : NULL;
-	const char *end = g ? strstr(g, "</graphics>") : NULL;
+	char *sock = g ? socket_uri(g, "spice") : NULL;
 	long p = port ? strtol(port, NULL, 10) : 0;
 	long t = tls ? strtol(tls, NULL, 10) : 0;
 
-	if (sock && end && sock < end) {
-		_cleanup_free_ char *path = xml_tag_attr(sock, "socket");
-
-		return path ? xasprintf("spice+unix://%s", path) : NULL;
-	}
+	if (sock)
+		return sock;
 	if (p <= 0 && t <= 0)
 		return NULL;
 	host = uri_host(listen ? listen : "127.0.0.1");
@@ -448,7 +460,7 @@ static int cmd_domdisplay(const struct cli_args *a)
 {
 	_cleanup_json_ struct json_object *res = NULL;
 	_cleanup_free_ char *listen = NULL, *host = NULL, *uri = NULL;
-	const char *type = cli_str(a, "type"), *xml;
+	const char *type = cli_str(a, "type"), *xml, *vnc;
 	long n;
 
 	if (live_xml(cli_str(a, "domain"), &res, &xml))
@@ -456,6 +468,12 @@ static int cmd_domdisplay(const struct cli_args *a)
 	if ((!type || streq(type, "vnc")) && vnc_in(xml, &listen, &n)) {
 		host = uri_host(listen);
 		printf("vnc://%s:%ld\n\n", host, n);
+		return 0;
+	}
+	vnc = strstr(xml, "<graphics type='vnc'");
+	if ((!type || streq(type, "vnc")) && vnc &&
+	    (uri = socket_uri(vnc, "vnc"))) {
+		printf("%s\n\n", uri);
 		return 0;
 	}
 	if ((!type || streq(type, "spice")) && (uri = spice_uri(xml))) {

@@ -348,6 +348,8 @@ struct domain_display {
 	int vnc_port;	  /* <graphics port=>: -1 autoport */
 	int vnc_port_live;	/* the port QEMU took (a running domain); 0 */
 	char *vnc_listen;	/* an address; NULL: none given (127.0.0.1) */
+	char *vnc_socket;	/* <listen type='socket' socket=>; NULL none */
+	bool vnc_listen_none;	/* <listen type='none'>: no listener */
 	enum video_model video; /* the primary card's model */
 	struct domain_video *videos; /* the <video> cards, in their order */
 	size_t n_videos;

@@ -285,7 +285,30 @@ static bool is_address(const char *s)
 	       inet_pton(AF_INET6, s, buf) == 1;
 }
 
-/* listen= and <listen type='address' address=>: one address. */
+/* <listen type='socket' socket=> (a path: the qemu driver makes none
+ * of its own) or <listen type='none'>. */
+static int parse_vnc_socket(const xmlNode *l, const char *type,
+			    struct domain_display *dp, struct err **e)
+{
+	if (streq(type, "none")) {
+		dp->vnc_listen_none = true;
+		return 0;
+	}
+	dp->vnc_socket = xml_attr(l, "socket");
+	if (!dp->vnc_socket)
+		return xml_err(e, l,
+			       "<listen type='socket'> without socket= (the "
+			       "qemu driver makes no socket of its own)");
+	if (dp->vnc_socket[0] != '/' || strlen(dp->vnc_socket) > 107)
+		return xml_err(e, l,
+			       "<listen socket='%s'>: not an absolute path of "
+			       "at most 107 bytes",
+			       dp->vnc_socket);
+	return 0;
+}
+
+/* listen= and <listen type='address' address=>: one address; or a
+ * socket, or none. */
 static int parse_listen(const xmlNode *g, struct domain_display *dp,
 			struct xml_warnings *w, struct err **e)
 {
@@ -302,13 +325,23 @@ static int parse_listen(const xmlNode *g, struct domain_display *dp,
 				       "on one address");
 	if (l) {
 		xml_check_known(l,
-				(const char *const[]){"type", "address", NULL},
+				(const char *const[]){"type", "address",
+						      "socket", NULL},
 				NULL, w);
+		if (type && (streq(type, "socket") || streq(type, "none"))) {
+			if (addr)
+				return free(addr),
+				       xml_err(e, g,
+					       "listen= with <listen "
+					       "type='%s'>",
+					       type);
+			return parse_vnc_socket(l, type, dp, e);
+		}
 		if (type && !streq(type, "address"))
 			return free(addr),
 			       xml_err(e, l,
 				       "<listen type='%s'> not supported "
-				       "(address)",
+				       "(address, socket, none)",
 				       type);
 		if (!addr)
 			addr = xml_attr(l, "address");
@@ -357,7 +390,14 @@ static int parse_graphics(const xmlNode *g, struct domain_display *dp,
 	} else if (autoport && streq(autoport, "no")) {
 		return xml_err(e, g, "autoport='no' without a port");
 	}
-	return parse_listen(g, dp, w, e);
+	if (parse_listen(g, dp, w, e) < 0)
+		return -EINVAL;
+	if ((dp->vnc_socket || dp->vnc_listen_none) && (port || autoport))
+		return xml_err(e, g,
+			       "<graphics type='vnc'> with a port and <listen "
+			       "type='%s'>",
+			       dp->vnc_socket ? "socket" : "none");
+	return 0;
 }
 
 /* Without a model, the machine's default: libvirt names it in its
@@ -444,6 +484,24 @@ int domain_display_defaults(const xmlNode *devs, struct domain_def *d,
 	return domain_videos_check(devs, dp, e);
 }
 
+/* A VNC server on a socket, or on none. */
+static void format_vnc_socket(FILE *f, const struct domain_display *dp)
+{
+	fputs("    <graphics type='vnc'", f);
+	if (dp->vnc_passwd) {
+		fputs(" passwd='", f);
+		xml_escape_attr(f, dp->vnc_passwd);
+		fputc('\'', f);
+	}
+	if (dp->vnc_listen_none) {
+		fputs(">\n      <listen type='none'/>\n    </graphics>\n", f);
+		return;
+	}
+	fputs(">\n      <listen type='socket' socket='", f);
+	xml_escape_attr(f, dp->vnc_socket);
+	fputs("'/>\n    </graphics>\n", f);
+}
+
 void domain_format_display(FILE *f, const struct domain_def *d, bool active)
 {
 	const struct domain_display *dp = &d->display;
@@ -462,7 +520,9 @@ void domain_format_display(FILE *f, const struct domain_def *d, bool active)
 		fputs("    </controller>\n", f);
 	}
 	domain_format_inputs(f, dp);
-	if (dp->vnc) {
+	if (dp->vnc && (dp->vnc_socket || dp->vnc_listen_none))
+		format_vnc_socket(f, dp);
+	else if (dp->vnc) {
 		fprintf(f, "    <graphics type='vnc' port='%d' autoport='%s'",
 			port, dp->vnc_port < 0 ? "yes" : "no");
 		if (dp->vnc_passwd) {
@@ -491,6 +551,7 @@ void domain_display_clear(struct domain_display *dp)
 {
 	free(dp->vnc_listen);
 	free(dp->vnc_passwd);
+	free(dp->vnc_socket);
 	domain_spice_free(dp->spice);
 	free(dp->videos);
 	free(dp->inputs);

@@ -296,7 +296,9 @@ static void display_args(struct qemu_argv *a, const struct domain_def *def)
 	const struct domain_display *dp = &def->display;
 	enum usb_model model = qemu_usb_model(def);
 
-	if (dp->vnc) {
+	if (dp->vnc && (dp->vnc_socket || dp->vnc_listen_none)) {
+		qemu_argv_vnc_socket(a, def);
+	} else if (dp->vnc) {
 		const char *l = dp->vnc_listen ? dp->vnc_listen : "127.0.0.1";
 		bool v6 = strchr(l, ':') != NULL;
 		_cleanup_free_ char *s = xasprintf(

@@ -264,6 +264,29 @@ static char *spice_arg(const struct domain_spice *s, int port, int tls)
 	return out;
 }
 
+void qemu_argv_vnc_socket(struct qemu_argv *a, const struct domain_def *def)
+{
+	const struct domain_display *dp = &def->display;
+	char *v = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&v, &len);
+
+	if (dp->vnc_listen_none) {
+		fputs("none", f);
+	} else {
+		/* "vnc=": a path may hold "=" */
+		fputs("vnc=unix:", f);
+		put_opt_path(f, dp->vnc_socket);
+	}
+	/* the password itself comes through QMP */
+	if (dp->vnc_passwd)
+		fputs(",password=on", f);
+	fclose(f);
+	qemu_arg(a, "-vnc");
+	qemu_arg(a, v);
+	free(v);
+}
+
 void qemu_argv_spice(struct qemu_argv *a, const struct domain_def *def)
 {
 	const struct domain_spice *s = def->display.spice;

@@ -855,7 +855,9 @@ static void on_chardevs(void *opaque, int r, struct json_object *ret,
 		qemu_vm_start_failed(vm, err_msg(err));
 		return;
 	}
-	if (!vm->dom->def->display.vnc) {
+	/* a VNC port to learn: none on a socket or without a listener */
+	if (!vm->dom->def->display.vnc || vm->dom->def->display.vnc_socket ||
+	    vm->dom->def->display.vnc_listen_none) {
 		qemu_vm_start_running(vm);
 		return;
 	}

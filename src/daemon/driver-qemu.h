@@ -148,6 +148,8 @@ int qemu_check_videos(const struct domain_def *d, struct xml_warnings *w,
 int qemu_check_spice(const struct domain_def *d, struct err **e);
 void qemu_argv_videos(struct qemu_argv *a, const struct domain_def *def);
 void qemu_argv_spice(struct qemu_argv *a, const struct domain_def *def);
+/* -vnc for a VNC server on a socket or on none. */
+void qemu_argv_vnc_socket(struct qemu_argv *a, const struct domain_def *def);
 size_t qemu_video_at(const struct domain_def *def, size_t i);
 /* <input>s on USB and virtio, <hub>s, <sound>s: their -device; what
  * they need of the USB controller. */

@@ -137,6 +137,40 @@ t "... which may take it again, not the second guest's" test "$(port_of sp)" != 
 "$NIDO" destroy sp >/dev/null
 "$NIDO" destroy sp2 >/dev/null
 
+# On sockets: VNC and SPICE where the guest's QEMU (its own user) can
+# make them (not in the test's private directory); an RFB handshake on
+# the VNC one, a link message on SPICE's; domdisplay as virsh.
+socks=$(mktemp -d /tmp/nido-socks.XXXXXX)
+chmod 1777 "$socks"
+spice_xml socks "<graphics type='vnc'><listen type='socket' socket='$socks/v=nc.sock'/></graphics>
+    <graphics type='spice'><listen type='socket' socket='$socks/spice.sock'/></graphics>" >"$tmp/socks.xml"
+"$NIDO" define "$tmp/socks.xml" >/dev/null
+t_out "a guest with VNC and SPICE on sockets" "Domain 'socks' started" "$NIDO" start socks
+t_out "... QEMU's VNC on its socket" "-vnc vnc=unix:$socks/v=nc.sock" \
+	tr '\0' ' ' </proc/"$(vm_pid socks)"/cmdline
+t_out "... which answers the RFB handshake" "RFB 003.008" python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(20)
+s.connect(sys.argv[1])
+print(s.recv(12).decode("latin-1"))' "$socks/v=nc.sock"
+t_out "... the SPICE socket answers a link message" "REDQ 2 error 0" python3 -c 'import socket, struct, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(20)
+s.connect(sys.argv[1])
+mess = struct.pack("<IBBIII", 0, 1, 0, 0, 0, 18)
+s.sendall(struct.pack("<4sIII", b"REDQ", 2, 2, len(mess)) + mess)
+d = b""
+while len(d) < 20:
+    b = s.recv(20 - len(d))
+    if not b: break
+    d += b
+magic, major, minor, size, err = struct.unpack("<4sIIII", d)
+print("%s %d error %d" % (magic.decode("latin-1"), major, err))' "$socks/spice.sock"
+t_out "domdisplay: VNC first, on its socket" "vnc+unix://$socks/v=nc.sock" "$NIDO" domdisplay socks
+t_out "domdisplay --type spice" "spice+unix://$socks/spice.sock" "$NIDO" domdisplay socks --type spice
+"$NIDO" destroy socks >/dev/null
+rm -rf "$socks"
+
 if [ ! -e /etc/pki/nido-spice/server-cert.pem ]; then
 	spice_xml tls "<graphics type='spice' port='5999' tlsPort='5998' autoport='no' defaultMode='secure'/>" >"$tmp/tls.xml"
 	"$NIDO" define "$tmp/tls.xml" >/dev/null

@@ -508,6 +508,41 @@ static void sound_values_are_checked(void)
 	}
 }
 
+/* libvirt's graphics-vnc-socket-new-cmdline and graphics-vnc-none: VNC
+ * on a socket (QEMU's "vnc=" key, a path may hold '=' or ','), or on
+ * none; no port in the definition. */
+static void vnc_on_a_socket_or_none(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *a = argv_for(
+		"<graphics type='vnc' passwd='pw'><listen type='socket' "
+		"socket='/tmp/foo=b,ar.sock'/></graphics>",
+		&def);
+	_cleanup_free_ char *b = argv_for(
+		"<graphics type='vnc'><listen type='none'/></graphics>", NULL);
+	_cleanup_free_ char *r1 =
+		refusal("<graphics type='vnc' port='5901' autoport='no'>"
+			"<listen type='none'/></graphics>");
+	_cleanup_free_ char *r2 = refusal(
+		"<graphics type='vnc'><listen type='socket'/></graphics>");
+	_cleanup_free_ char *r3 =
+		refusal("<graphics type='vnc' listen='127.0.0.1'><listen "
+			"type='socket' socket='/tmp/x'/></graphics>");
+
+	if (!a || !b)
+		return;
+	CHECK_STR_CONTAINS(a, "-vnc\nvnc=unix:/tmp/foo=b,,ar.sock,"
+			      "password=on\n");
+	CHECK_STR_CONTAINS(def, "<graphics type='vnc' passwd='pw'>\n"
+				"      <listen type='socket' "
+				"socket='/tmp/foo=b,ar.sock'/>\n"
+				"    </graphics>\n");
+	CHECK_STR_CONTAINS(b, "-vnc\nnone\n");
+	CHECK_STR_CONTAINS(r1, "with a port and <listen type='none'>");
+	CHECK_STR_CONTAINS(r2, "<listen type='socket'> without socket=");
+	CHECK_STR_CONTAINS(r3, "listen= with <listen type='socket'>");
+}
+
 /* nido-vmm and containers have no SPICE: refused by name. */
 static void other_drivers_refuse_spice(void)
 {
@@ -548,5 +583,6 @@ int main(void)
 	RUN(usb_ports_are_checked);
 	RUN(sound_devices_as_libvirt_passes_them);
 	RUN(sound_values_are_checked);
+	RUN(vnc_on_a_socket_or_none);
 	return test_done();
 }
