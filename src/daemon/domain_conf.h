@@ -250,6 +250,8 @@ enum video_model {
 	VIDEO_VIRTIO,
 	VIDEO_NONE,
 	VIDEO_QXL,
+	VIDEO_BOCHS,
+	VIDEO_RAMFB, /* not on PCI */
 };
 
 /* One <video> card (domain_conf_display.c); sizes in KiB, 0: not

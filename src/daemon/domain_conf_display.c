@@ -11,8 +11,8 @@
 #include "daemon/domain_conf_display.h"
 #include "daemon/domain_conf_hw.h"
 
-const char *const video_model_names[] = {"",	 "vga", "cirrus", "virtio",
-					 "none", "qxl", NULL};
+const char *const video_model_names[] = {
+	"", "vga", "cirrus", "virtio", "none", "qxl", "bochs", "ramfb", NULL};
 const char *const spice_channel_names[] = {"main",	"display",  "inputs",
 					   "cursor",	"playback", "record",
 					   "smartcard", "usbredir", NULL};
@@ -408,6 +408,10 @@ static int parse_one_video(const xmlNode *vn, struct domain_video *v,
 	    0)
 		return r;
 	v->model = (enum video_model)(r + 1);
+	if (v->model == VIDEO_RAMFB && xml_child(vn, "address"))
+		return xml_err(e, vn,
+			       "an <address> on a ramfb card (it is not on "
+			       "PCI)");
 	if (primary && !streq(primary, "yes") && !streq(primary, "no"))
 		return xml_err(e, m, "invalid video primary '%s' (yes, no)",
 			       primary);

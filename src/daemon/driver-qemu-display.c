@@ -346,6 +346,12 @@ static void video_device(struct qemu_argv *a, const struct domain_def *def,
 	case VIDEO_QXL:
 		drv = i == 0 ? "qxl-vga" : "qxl";
 		break;
+	case VIDEO_BOCHS:
+		drv = "bochs-display";
+		break;
+	case VIDEO_RAMFB:
+		drv = "ramfb";
+		break;
 	default:
 		json_object_put(o);
 		return;
@@ -364,7 +370,11 @@ static void video_device(struct qemu_argv *a, const struct domain_def *def,
 	}
 	if (v->vgamem && (v->model == VIDEO_QXL || v->model == VIDEO_VGA))
 		add_int(o, "vgamem_mb", v->vgamem / 1024);
-	qemu_json_pci(o, def, QEMU_PCI_VIDEO, i);
+	/* bochs-display's framebuffer is libvirt's vram, in bytes */
+	if (v->vram && v->model == VIDEO_BOCHS)
+		add_int(o, "vgamem", (uint64_t)v->vram * 1024);
+	if (v->model != VIDEO_RAMFB)
+		qemu_json_pci(o, def, QEMU_PCI_VIDEO, i);
 	qemu_arg_json(a, "-device", o);
 }
 
@@ -423,6 +433,19 @@ int qemu_check_videos(const struct domain_def *d, struct xml_warnings *w,
 				     "<video><model vram='%u'>: not acted on, "
 				     "the qemu driver's VGA has 16384 KiB",
 				     v->vram);
+		if (v->vram &&
+		    (v->model == VIDEO_VIRTIO || v->model == VIDEO_RAMFB))
+			xml_warn_def(w,
+				     "<video><model vram='%u'>: not acted on "
+				     "by the qemu driver's %s",
+				     v->vram, video_model_names[v->model]);
+		if (v->model == VIDEO_BOCHS && v->vram &&
+		    (v->vram % 1024 || (v->vram & (v->vram - 1))))
+			return err_set(e, EINVAL,
+				       "<video> %zu: vram='%u' (KiB): the qemu "
+				       "driver's bochs takes a power of two of "
+				       "MiB",
+				       i, v->vram);
 		if ((v->ram || v->vram64) && !qxl)
 			xml_warn_def(w,
 				     "<video><model ram/vram64>: not acted on "

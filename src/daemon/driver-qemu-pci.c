@@ -75,7 +75,9 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 	switch (kind) {
 	case QEMU_PCI_VIDEO:
 		if (i >= d->display.n_videos ||
-		    d->display.videos[qemu_video_at(d, i)].model == VIDEO_NONE)
+		    d->display.videos[qemu_video_at(d, i)].model ==
+			    VIDEO_NONE ||
+		    d->display.videos[qemu_video_at(d, i)].model == VIDEO_RAMFB)
 			return false;
 		*given = &d->display.videos[qemu_video_at(d, i)].pci;
 		return true;

@@ -288,6 +288,28 @@ static void qxl_cards_as_libvirt_passes_them(void)
 	CHECK(strstr(def, "primary='yes'") < strstr(def, "type='virtio'"));
 }
 
+/* libvirt's video-bochs-display-device and video-ramfb-display-device:
+ * bochs's vram as bochs-display's vgamem in bytes; ramfb off PCI. */
+static void bochs_and_ramfb(void)
+{
+	_cleanup_free_ char *a = argv_for(
+		"<video><model type='bochs' vram='16384'/></video>", NULL);
+	_cleanup_free_ char *b =
+		argv_for("<video><model type='ramfb'/></video>", NULL);
+	_cleanup_free_ char *r = refusal(
+		"<video><model type='ramfb'/><address type='pci' domain='0' "
+		"bus='0' slot='2' function='0'/></video>");
+
+	if (!a || !b)
+		return;
+	CHECK_STR_CONTAINS(a, "{\"driver\":\"bochs-display\",\"id\":"
+			      "\"video0\",\"vgamem\":16777216,\"bus\":"
+			      "\"pci.0\",\"addr\":\"0x2\"}");
+	CHECK_STR_CONTAINS(b, "-device\n{\"driver\":\"ramfb\",\"id\":"
+			      "\"video0\"}\n");
+	CHECK_STR_CONTAINS(r, "an <address> on a ramfb card");
+}
+
 /* A card at the address given; the others around it. */
 static void video_addresses_are_kept(void)
 {
@@ -327,8 +349,10 @@ static void video_values_are_checked(void)
 		{"<video><model type='qxl' heads='17'/></video>", "17"},
 		{"<video><model type='qxl' primary='maybe'/></video>",
 		 "invalid video primary 'maybe'"},
-		{"<video><model type='bochs'/></video>",
-		 "invalid video model 'bochs'"},
+		{"<video><model type='cirrus2'/></video>",
+		 "invalid video model 'cirrus2'"},
+		{"<video><model type='bochs' vram='1000'/></video>",
+		 "the qemu driver's bochs takes a power of two of MiB"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -578,6 +602,7 @@ int main(void)
 	RUN(qxl_cards_as_libvirt_passes_them);
 	RUN(video_addresses_are_kept);
 	RUN(video_values_are_checked);
+	RUN(bochs_and_ramfb);
 	RUN(other_drivers_refuse_spice);
 	RUN(inputs_and_hubs_on_their_ports);
 	RUN(usb_ports_are_checked);
