@@ -339,6 +339,27 @@ struct domain_sound {
 	struct usb_addr usb; /* model usb's */
 };
 
+/* <smartcard> (domain_conf_display.c): a CCID reader on USB with one
+ * card: the host's (through NSS), three certificates of an NSS
+ * database, or passed through a character device. */
+enum smartcard_mode {
+	SMARTCARD_HOST,
+	SMARTCARD_CERTIFICATES,
+	SMARTCARD_PASSTHROUGH,
+};
+enum smartcard_chr { SMARTCARD_TCP, SMARTCARD_UNIX, SMARTCARD_SPICEVMC };
+struct domain_smartcard {
+	enum smartcard_mode mode;
+	char *certs[3], *database; /* host-certificates; database NULL:
+				    * /etc/pki/nssdb */
+	enum smartcard_chr type;   /* passthrough: */
+	bool bind;		   /* <source mode='bind'> (a server) */
+	char *host, *service;	   /* tcp */
+	char *path;		   /* unix */
+	bool ccid_address;	   /* <address type='ccid' controller='0'
+				    * slot='0'> given */
+};
+
 /*
  * What a person sees and types with (domain_conf_devices.c,
  * domain_conf_display.c): VNC and SPICE <graphics>, <video> cards,
@@ -360,6 +381,7 @@ struct domain_display {
 	size_t n_inputs;
 	struct usb_addr *hubs; /* <hub type='usb'>: each one's address */
 	size_t n_hubs;
+	struct domain_smartcard *smartcard; /* NULL: none */
 	struct domain_sound *sounds; /* <sound> devices, in their order */
 	size_t n_sounds;
 	bool ps2_mouse;	    /* <input type='mouse' bus='ps2'>, implicit */

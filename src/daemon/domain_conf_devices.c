@@ -458,6 +458,8 @@ int domain_parse_display_device(const xmlNode *c, struct domain_def *d,
 		return domain_parse_video(c, dp, w, e) < 0 ? -EINVAL : 1;
 	if (streq(name, "input"))
 		return domain_parse_input(c, dp, w, e) < 0 ? -EINVAL : 1;
+	if (streq(name, "smartcard"))
+		return domain_parse_smartcard(c, dp, w, e) < 0 ? -EINVAL : 1;
 	if (streq(name, "sound"))
 		return domain_parse_sound(c, dp, w, e) < 0 ? -EINVAL : 1;
 	if (streq(name, "hub"))
@@ -519,6 +521,7 @@ void domain_format_display(FILE *f, const struct domain_def *d, bool active)
 		domain_format_pci_address(f, 6, &dp->usb_pci);
 		fputs("    </controller>\n", f);
 	}
+	domain_format_smartcard(f, dp);
 	domain_format_inputs(f, dp);
 	if (dp->vnc && (dp->vnc_socket || dp->vnc_listen_none))
 		format_vnc_socket(f, dp);
@@ -557,5 +560,6 @@ void domain_display_clear(struct domain_display *dp)
 	free(dp->inputs);
 	free(dp->hubs);
 	free(dp->sounds);
+	domain_smartcard_free(dp->smartcard);
 	memset(dp, 0, sizeof(*dp));
 }

@@ -711,6 +711,8 @@ void domain_format_hubs(FILE *f, const struct domain_display *dp)
 
 bool domain_has_usb_devices(const struct domain_display *dp)
 {
+	if (dp->smartcard)
+		return true;
 	for (size_t i = 0; i < dp->n_sounds; i++)
 		if (dp->sounds[i].model == SOUND_USB)
 			return true;
@@ -833,4 +835,244 @@ void domain_format_sounds(FILE *f, const struct domain_display *dp)
 		domain_format_pci_address(f, 6, &s->pci);
 		fputs("    </sound>\n", f);
 	}
+}
+
+static const char *const smartcard_mode_names[] = {"host", "host-certificates",
+						   "passthrough", NULL};
+static const char *const smartcard_type_names[] = {"tcp", "unix", "spicevmc",
+						   NULL};
+
+/* A value QEMU gets inside a keyval option: no ',' (it would need
+ * doubling in one place and not another) nor control characters. */
+static int plain_value(const xmlNode *n, const char *what, const char *v,
+		       struct err **e)
+{
+	for (const char *p = v; *p; p++)
+		if (*p == ',' || (unsigned char)*p < 0x20)
+			return xml_err(e, n,
+				       "%s '%s': ',' or a control "
+				       "character",
+				       what, v);
+	if (!*v || strlen(v) > 4096)
+		return xml_err(e, n, "%s: empty or too long", what);
+	return 0;
+}
+
+/* host-certificates: three <certificate>s, a <database>. */
+static int parse_certificates(const xmlNode *n, struct domain_smartcard *sc,
+			      struct err **e)
+{
+	size_t k = 0;
+
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (xmlStrEqual(c->name, BAD_CAST "database")) {
+			free(sc->database);
+			sc->database = xml_text(c);
+			if (plain_value(c, "smartcard database", sc->database,
+					e) < 0)
+				return -EINVAL;
+			if (sc->database[0] != '/')
+				return xml_err(e, c,
+					       "smartcard database '%s': not "
+					       "an absolute path",
+					       sc->database);
+		} else if (xmlStrEqual(c->name, BAD_CAST "certificate")) {
+			if (k == 3)
+				return xml_err(e, c,
+					       "more than 3 smartcard "
+					       "<certificate>s");
+			sc->certs[k] = xml_text(c);
+			if (plain_value(c, "smartcard certificate",
+					sc->certs[k++], e) < 0)
+				return -EINVAL;
+		}
+	}
+	if (k != 3)
+		return xml_err(e, n,
+			       "<smartcard mode='host-certificates'> needs 3 "
+			       "<certificate>s, not %zu",
+			       k);
+	return 0;
+}
+
+/* passthrough: <source mode= host= service=> or <source mode= path=>,
+ * <protocol type='raw'>. */
+static int parse_passthrough(const xmlNode *n, struct domain_smartcard *sc,
+			     struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *type = xml_attr(n, "type");
+	const xmlNode *src = xml_child(n, "source");
+	const xmlNode *proto = xml_child(n, "protocol");
+	_cleanup_free_ char *mode = src ? xml_attr(src, "mode") : NULL;
+	_cleanup_free_ char *ptype = proto ? xml_attr(proto, "type") : NULL;
+	int r;
+
+	if (!type)
+		return xml_err(e, n,
+			       "<smartcard mode='passthrough'> without "
+			       "type");
+	if ((r = xml_enum(n, "smartcard type", type, smartcard_type_names, e)) <
+	    0)
+		return r;
+	sc->type = (enum smartcard_chr)r;
+	if (proto)
+		xml_check_known(proto, (const char *const[]){"type", NULL},
+				NULL, w);
+	if (ptype && !streq(ptype, "raw"))
+		return xml_err(e, proto,
+			       "smartcard <protocol type='%s'> not supported "
+			       "(raw)",
+			       ptype);
+	if (sc->type == SMARTCARD_SPICEVMC)
+		return src ? xml_err(e, src,
+				     "a <source> on a spicevmc "
+				     "smartcard")
+			   : 0;
+	if (!src)
+		return xml_err(e, n, "smartcard type '%s' without <source>",
+			       type);
+	xml_check_known(
+		src,
+		(const char *const[]){"mode", "host", "service", "path", NULL},
+		NULL, w);
+	sc->bind = mode && streq(mode, "bind");
+	if (mode && !sc->bind && !streq(mode, "connect"))
+		return xml_err(e, src,
+			       "invalid source mode '%s' (bind, "
+			       "connect)",
+			       mode);
+	if (sc->type == SMARTCARD_UNIX) {
+		sc->path = xml_attr(src, "path");
+		if (!sc->path || sc->path[0] != '/' || strlen(sc->path) > 107)
+			return xml_err(e, src,
+				       "smartcard <source path>: "
+				       "an absolute path of at most "
+				       "107 bytes");
+		return plain_value(src, "smartcard path", sc->path, e);
+	}
+	sc->host = xml_attr(src, "host");
+	sc->service = xml_attr(src, "service");
+	if (!sc->host || !sc->service)
+		return xml_err(e, src,
+			       "smartcard <source> needs host and "
+			       "service");
+	uint64_t port;
+
+	if (xml_uint(src, "smartcard service", sc->service, 1, 65535, &port,
+		     e) < 0)
+		return -EINVAL;
+	return plain_value(src, "smartcard host", sc->host, e);
+}
+
+static int parse_ccid_address(const xmlNode *n, struct domain_smartcard *sc,
+			      struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *a = xml_child(n, "address");
+	_cleanup_free_ char *type = a ? xml_attr(a, "type") : NULL;
+	_cleanup_free_ char *ctl = a ? xml_attr(a, "controller") : NULL;
+	_cleanup_free_ char *slot = a ? xml_attr(a, "slot") : NULL;
+
+	if (!a)
+		return 0;
+	xml_check_known(
+		a, (const char *const[]){"type", "controller", "slot", NULL},
+		NULL, w);
+	if (!type || !streq(type, "ccid") || (ctl && !streq(ctl, "0")) ||
+	    (slot && !streq(slot, "0")))
+		return xml_err(e, a,
+			       "smartcard <address>: the qemu driver's is "
+			       "type 'ccid', controller 0, slot 0");
+	sc->ccid_address = true;
+	return 0;
+}
+
+int domain_parse_smartcard(const xmlNode *n, struct domain_display *dp,
+			   struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *mode = xml_attr(n, "mode");
+	struct domain_smartcard *sc;
+	int r;
+
+	if (dp->smartcard)
+		return xml_err(e, n,
+			       "a second <smartcard>: the qemu driver "
+			       "gives one");
+	sc = dp->smartcard = xcalloc(1, sizeof(*sc));
+	xml_check_known(n, (const char *const[]){"mode", "type", NULL},
+			(const char *const[]){"certificate", "database",
+					      "source", "protocol", "address",
+					      NULL},
+			w);
+	if (!mode)
+		return xml_err(e, n, "<smartcard> without mode");
+	if ((r = xml_enum(n, "smartcard mode", mode, smartcard_mode_names, e)) <
+	    0)
+		return r;
+	sc->mode = (enum smartcard_mode)r;
+	if (sc->mode == SMARTCARD_CERTIFICATES &&
+	    parse_certificates(n, sc, e) < 0)
+		return -EINVAL;
+	if (sc->mode == SMARTCARD_PASSTHROUGH &&
+	    parse_passthrough(n, sc, w, e) < 0)
+		return -EINVAL;
+	return parse_ccid_address(n, sc, w, e);
+}
+
+static void put_text(FILE *f, const char *tag, const char *v)
+{
+	fprintf(f, "      <%s>", tag);
+	xml_escape_text(f, v);
+	fprintf(f, "</%s>\n", tag);
+}
+
+void domain_format_smartcard(FILE *f, const struct domain_display *dp)
+{
+	const struct domain_smartcard *sc = dp->smartcard;
+
+	if (!sc)
+		return;
+	fprintf(f, "    <smartcard mode='%s'", smartcard_mode_names[sc->mode]);
+	if (sc->mode == SMARTCARD_PASSTHROUGH)
+		fprintf(f, " type='%s'", smartcard_type_names[sc->type]);
+	if (sc->mode == SMARTCARD_HOST && !sc->ccid_address) {
+		fputs("/>\n", f);
+		return;
+	}
+	fputs(">\n", f);
+	for (int k = 0; sc->mode == SMARTCARD_CERTIFICATES && k < 3; k++)
+		put_text(f, "certificate", sc->certs[k]);
+	if (sc->database)
+		put_text(f, "database", sc->database);
+	if (sc->mode == SMARTCARD_PASSTHROUGH &&
+	    sc->type != SMARTCARD_SPICEVMC) {
+		fprintf(f, "      <source mode='%s'",
+			sc->bind ? "bind" : "connect");
+		if (sc->path)
+			put_attr(f, "path", sc->path);
+		if (sc->host) {
+			put_attr(f, "host", sc->host);
+			put_attr(f, "service", sc->service);
+		}
+		fputs("/>\n      <protocol type='raw'/>\n", f);
+	}
+	if (sc->ccid_address)
+		fputs("      <address type='ccid' controller='0' "
+		      "slot='0'/>\n",
+		      f);
+	fputs("    </smartcard>\n", f);
+}
+
+void domain_smartcard_free(struct domain_smartcard *sc)
+{
+	if (!sc)
+		return;
+	for (int k = 0; k < 3; k++)
+		free(sc->certs[k]);
+	free(sc->database);
+	free(sc->host);
+	free(sc->service);
+	free(sc->path);
+	free(sc);
 }

@@ -68,4 +68,10 @@ int domain_parse_sound(const xmlNode *n, struct domain_display *dp,
 		       struct xml_warnings *w, struct err **e);
 void domain_format_sounds(FILE *f, const struct domain_display *dp);
 
+/* One <smartcard> into @dp->smartcard (allocated here). */
+int domain_parse_smartcard(const xmlNode *n, struct domain_display *dp,
+			   struct xml_warnings *w, struct err **e);
+void domain_format_smartcard(FILE *f, const struct domain_display *dp);
+void domain_smartcard_free(struct domain_smartcard *sc);
+
 #endif

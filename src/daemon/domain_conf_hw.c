@@ -765,5 +765,6 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : d->display.spice	 ? "<graphics type='spice'>"
 	       : d->display.n_videos > 1 ? "a second <video>"
 	       : d->display.n_sounds	 ? "<sound>"
+	       : d->display.smartcard	 ? "<smartcard>"
 					 : NULL;
 }

@@ -159,14 +159,37 @@ void qemu_spice_ports_release(struct domain_def *def)
 	s->port_live = s->tls_port_live = 0;
 }
 
-/* The files QEMU's SPICE TLS reads from its x509-dir. */
-int qemu_spice_check_host(const struct domain_def *def, struct err **e)
+/* An emulated smartcard's NSS database: QEMU fails on the first card
+ * without it ("failed to initialize vcard"); said plainly here. */
+static int check_nss_database(const struct domain_def *def, struct err **e)
+{
+	const struct domain_smartcard *sc = def->display.smartcard;
+	const char *db;
+
+	if (!sc || sc->mode == SMARTCARD_PASSTHROUGH)
+		return 0;
+	db = sc->database ? sc->database : "/etc/pki/nssdb";
+	if (access(db, R_OK) < 0)
+		return err_sys(e, errno,
+			       "<smartcard mode='%s'>: the host's NSS "
+			       "database '%s'",
+			       sc->mode == SMARTCARD_HOST ? "host"
+							  : "host-certificates",
+			       db);
+	return 0;
+}
+
+/* The files QEMU's SPICE TLS reads from its x509-dir; a smartcard's NSS
+ * database. */
+int qemu_display_check_host(const struct domain_def *def, struct err **e)
 {
 	static const char *const files[] = {"ca-cert.pem", "server-cert.pem",
 					    "server-key.pem"};
 	const struct domain_spice *s = def->display.spice;
 	bool tls, plain;
 
+	if (check_nss_database(def, e) < 0)
+		return -EINVAL;
 	if (!s)
 		return 0;
 	spice_needs(s, &tls, &plain);
@@ -666,6 +689,68 @@ static void qemu_argv_sounds(struct qemu_argv *a, const struct domain_def *def)
 		sound_device(a, def, i, &pci);
 }
 
+static void add_s(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+/* The smartcard's character device (passthrough), as libvirt's. */
+static void smartcard_chardev(struct qemu_argv *a,
+			      const struct domain_smartcard *sc)
+{
+	_cleanup_free_ char *v = NULL;
+	const char *server = sc->bind ? ",server=on,wait=off" : "";
+
+	if (sc->type == SMARTCARD_SPICEVMC)
+		v = xstrdup("spicevmc,id=charsmartcard0,name=smartcard");
+	else if (sc->type == SMARTCARD_UNIX)
+		v = xasprintf("socket,id=charsmartcard0,path=%s%s", sc->path,
+			      server);
+	else
+		v = xasprintf("socket,id=charsmartcard0,host=%s,port=%s%s",
+			      sc->host, sc->service, server);
+	qemu_arg(a, "-chardev");
+	qemu_arg(a, v);
+}
+
+/* A CCID reader on USB, and its card: emulated from the host's NSS or
+ * certificates, or passed through a character device. */
+static void qemu_argv_smartcard(struct qemu_argv *a,
+				const struct domain_def *def)
+{
+	const struct domain_smartcard *sc = def->display.smartcard;
+	struct json_object *o;
+
+	if (!sc)
+		return;
+	o = json_object_new_object();
+	add_s(o, "driver", "usb-ccid");
+	add_s(o, "id", "ccid0");
+	add_s(o, "bus", "usb.0");
+	qemu_arg_json(a, "-device", o);
+	if (sc->mode == SMARTCARD_PASSTHROUGH)
+		smartcard_chardev(a, sc);
+	o = json_object_new_object();
+	if (sc->mode == SMARTCARD_PASSTHROUGH) {
+		add_s(o, "driver", "ccid-card-passthru");
+		add_s(o, "chardev", "charsmartcard0");
+	} else {
+		add_s(o, "driver", "ccid-card-emulated");
+		add_s(o, "backend",
+		      sc->mode == SMARTCARD_HOST ? "nss-emulated"
+						 : "certificates");
+	}
+	if (sc->mode == SMARTCARD_CERTIFICATES) {
+		add_s(o, "cert1", sc->certs[0]);
+		add_s(o, "cert2", sc->certs[1]);
+		add_s(o, "cert3", sc->certs[2]);
+		add_s(o, "db", sc->database ? sc->database : "/etc/pki/nssdb");
+	}
+	add_s(o, "id", "smartcard0");
+	add_s(o, "bus", "ccid0.0");
+	qemu_arg_json(a, "-device", o);
+}
+
 static size_t depth(const char *port)
 {
 	size_t n = 0;
@@ -678,9 +763,9 @@ static size_t depth(const char *port)
 /*
  * The devices with a USB port first, hubs before what is behind them;
  * the sound devices (a USB one's port, when given, is free: no device
- * without one is there yet); then the others, which QEMU puts on its
- * first free ports (adding hubs of its own when they run out): so none
- * takes a port given to another.
+ * without one is there yet), the smartcard reader; then the others, which QEMU
+ * puts on its first free ports (adding hubs of its own when they run out): so
+ * none takes a port given to another.
  */
 void qemu_argv_inputs(struct qemu_argv *a, const struct domain_def *def)
 {
@@ -696,6 +781,7 @@ void qemu_argv_inputs(struct qemu_argv *a, const struct domain_def *def)
 		if (dp->inputs[i].usb.port[0])
 			input_device(a, def, &dp->inputs[i], i, &pci);
 	qemu_argv_sounds(a, def);
+	qemu_argv_smartcard(a, def);
 	for (size_t i = 0; i < dp->n_hubs; i++)
 		if (!dp->hubs[i].port[0])
 			hub_device(a, "", i);
@@ -755,10 +841,19 @@ int qemu_check_usb_devices(const struct domain_def *d, struct err **e)
 	return 0;
 }
 
-/* Each <sound>'s <audio id> names an <audio>; one PC speaker. */
+/* Each <sound>'s <audio id> names an <audio>; one PC speaker; a
+ * spicevmc smartcard needs SPICE. */
 int qemu_check_sounds(const struct domain_def *d, struct err **e)
 {
 	size_t speakers = 0;
+
+	if (d->display.smartcard &&
+	    d->display.smartcard->mode == SMARTCARD_PASSTHROUGH &&
+	    d->display.smartcard->type == SMARTCARD_SPICEVMC &&
+	    !d->display.spice)
+		return err_set(e, EINVAL,
+			       "<smartcard type='spicevmc'> without <graphics "
+			       "type='spice'>");
 
 	for (size_t i = 0; i < d->display.n_sounds; i++) {
 		const struct domain_sound *snd = &d->display.sounds[i];

@@ -1057,7 +1057,7 @@ static int check_files(const struct domain_def *def, const char *emulator,
 			return err_sys(e, errno, "disk '%s' (%s)", d->source,
 				       d->target);
 	}
-	if (qemu_spice_check_host(def, e) < 0)
+	if (qemu_display_check_host(def, e) < 0)
 		return -EINVAL;
 	return qemu_check_host(def, e);
 }

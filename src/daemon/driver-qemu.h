@@ -164,8 +164,10 @@ int qemu_check_sounds(const struct domain_def *d, struct err **e);
 int qemu_spice_ports_take(struct domain_def *def, struct err **e);
 void qemu_spice_ports_keep(struct domain_def *def, int port, int tls);
 void qemu_spice_ports_release(struct domain_def *def);
-/* The certificates a SPICE TLS port needs in QEMU_SPICE_TLS_DIR. */
-int qemu_spice_check_host(const struct domain_def *def, struct err **e);
+/* What a start needs of the host for the display: the certificates a
+ * SPICE TLS port needs in QEMU_SPICE_TLS_DIR, an emulated smartcard's
+ * NSS database. */
+int qemu_display_check_host(const struct domain_def *def, struct err **e);
 
 /* The USB controller @d gets: its model, or the machine's default. */
 enum usb_model qemu_usb_model(const struct domain_def *d);

@@ -143,7 +143,8 @@ t "... which may take it again, not the second guest's" test "$(port_of sp)" != 
 socks=$(mktemp -d /tmp/nido-socks.XXXXXX)
 chmod 1777 "$socks"
 spice_xml socks "<graphics type='vnc'><listen type='socket' socket='$socks/v=nc.sock'/></graphics>
-    <graphics type='spice'><listen type='socket' socket='$socks/spice.sock'/></graphics>" >"$tmp/socks.xml"
+    <graphics type='spice'><listen type='socket' socket='$socks/spice.sock'/></graphics>
+    <smartcard mode='passthrough' type='unix'><source mode='bind' path='$socks/card.sock'/></smartcard>" >"$tmp/socks.xml"
 "$NIDO" define "$tmp/socks.xml" >/dev/null
 t_out "a guest with VNC and SPICE on sockets" "Domain 'socks' started" "$NIDO" start socks
 t_out "... QEMU's VNC on its socket" "-vnc vnc=unix:$socks/v=nc.sock" \
@@ -166,11 +167,21 @@ while len(d) < 20:
     d += b
 magic, major, minor, size, err = struct.unpack("<4sIIII", d)
 print("%s %d error %d" % (magic.decode("latin-1"), major, err))' "$socks/spice.sock"
+t "... the smartcard reader's card listens on its socket" test -S "$socks/card.sock"
+t_out "... behind a CCID reader on USB" \
+	'{"driver":"usb-ccid","id":"ccid0","bus":"usb.0"} -chardev socket,id=charsmartcard0,path='"$socks"'/card.sock,server=on,wait=off -device {"driver":"ccid-card-passthru","chardev":"charsmartcard0","id":"smartcard0","bus":"ccid0.0"}' \
+	tr '\0' ' ' </proc/"$(vm_pid socks)"/cmdline
 t_out "domdisplay: VNC first, on its socket" "vnc+unix://$socks/v=nc.sock" "$NIDO" domdisplay socks
 t_out "domdisplay --type spice" "spice+unix://$socks/spice.sock" "$NIDO" domdisplay socks --type spice
 "$NIDO" destroy socks >/dev/null
 rm -rf "$socks"
 
+if [ ! -e /etc/pki/nssdb ]; then
+	spice_xml card "<smartcard mode='host'/>" >"$tmp/card.xml"
+	"$NIDO" define "$tmp/card.xml" >/dev/null
+	t_err "an emulated smartcard without the host's NSS database: start names it" \
+		"<smartcard mode='host'>: the host's NSS database '/etc/pki/nssdb'" "$NIDO" start card
+fi
 if [ ! -e /etc/pki/nido-spice/server-cert.pem ]; then
 	spice_xml tls "<graphics type='spice' port='5999' tlsPort='5998' autoport='no' defaultMode='secure'/>" >"$tmp/tls.xml"
 	"$NIDO" define "$tmp/tls.xml" >/dev/null
@@ -182,7 +193,8 @@ for c in "<graphics type='spice'><gl enable='yes'/></graphics>:spice <gl enable=
 	"<graphics type='spice' port='5900' autoport='no'><channel name='main' mode='secure'/></graphics>:spice channel 'main' secure without a tlsPort" \
 	"<graphics type='spice'><streaming mode='some'/></graphics>:invalid spice <streaming mode> 'some'" \
 	"<graphics type='sdl'/>:graphics type 'sdl' not supported (vnc, spice)" \
-	"<video><model type='qxl' ram='1000'/></video>:a power of two of MiB"; do
+	"<video><model type='qxl' ram='1000'/></video>:a power of two of MiB" \
+	"<smartcard mode='passthrough' type='spicevmc'/>:<smartcard type='spicevmc'> without <graphics type='spice'>"; do
 	spice_xml bad "${c%%:*}" >"$tmp/bad.xml"
 	t_err "refused: ${c%%:*}" "${c#*:}" "$NIDO" define "$tmp/bad.xml"
 done

@@ -567,6 +567,91 @@ static void vnc_on_a_socket_or_none(void)
 	CHECK_STR_CONTAINS(r3, "listen= with <listen type='socket'>");
 }
 
+/* libvirt's smartcard-* files: a CCID reader on USB and its card,
+ * emulated (the host's NSS, or three certificates of a database) or
+ * passed through a socket or SPICE. */
+static void smartcards_as_libvirt_passes_them(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *a =
+		argv_for("<smartcard mode='host-certificates'>"
+			 "<certificate>c1</certificate><certificate>c2"
+			 "</certificate><certificate>c3</certificate>"
+			 "<database>/tmp/db</database></smartcard>",
+			 &def);
+	_cleanup_free_ char *b =
+		argv_for("<smartcard mode='passthrough' type='tcp'>"
+			 "<source mode='bind' host='127.0.0.1' service='2001'/>"
+			 "<protocol type='raw'/></smartcard>",
+			 NULL);
+	_cleanup_free_ char *c = argv_for(
+		"<graphics type='spice'/><smartcard mode='passthrough' "
+		"type='spicevmc'/>",
+		NULL);
+	_cleanup_free_ char *d = argv_for(
+		"<smartcard mode='host'><address type='ccid' controller='0' "
+		"slot='0'/></smartcard>",
+		NULL);
+
+	if (!a || !b || !c || !d)
+		return;
+	CHECK_STR_CONTAINS(a, "{\"driver\":\"usb-ccid\",\"id\":\"ccid0\","
+			      "\"bus\":\"usb.0\"}");
+	CHECK_STR_CONTAINS(a, "{\"driver\":\"ccid-card-emulated\",\"backend\""
+			      ":\"certificates\",\"cert1\":\"c1\",\"cert2\":"
+			      "\"c2\",\"cert3\":\"c3\",\"db\":\"/tmp/db\","
+			      "\"id\":\"smartcard0\",\"bus\":\"ccid0.0\"}");
+	CHECK_STR_CONTAINS(def, "<smartcard mode='host-certificates'>\n"
+				"      <certificate>c1</certificate>\n");
+	CHECK_STR_CONTAINS(def, "<database>/tmp/db</database>\n"
+				"    </smartcard>\n");
+	CHECK_STR_CONTAINS(b, "-chardev\nsocket,id=charsmartcard0,host="
+			      "127.0.0.1,port=2001,server=on,wait=off\n");
+	CHECK_STR_CONTAINS(b, "{\"driver\":\"ccid-card-passthru\","
+			      "\"chardev\":\"charsmartcard0\"");
+	CHECK_STR_CONTAINS(c, "-chardev\nspicevmc,id=charsmartcard0,"
+			      "name=smartcard\n");
+	CHECK_STR_CONTAINS(d, "\"backend\":\"nss-emulated\"");
+}
+
+static void smartcard_values_are_checked(void)
+{
+	static const struct {
+		const char *devs, *words;
+	} cases[] = {
+		{"<smartcard mode='magic'/>", "invalid smartcard mode 'magic'"},
+		{"<smartcard mode='host-certificates'><certificate>a"
+		 "</certificate></smartcard>",
+		 "needs 3 <certificate>s, not 1"},
+		{"<smartcard mode='host-certificates'><certificate>a,b"
+		 "</certificate><certificate>c</certificate><certificate>d"
+		 "</certificate></smartcard>",
+		 "smartcard certificate 'a,b': ','"},
+		{"<smartcard mode='passthrough' type='spicevmc'/>",
+		 "<smartcard type='spicevmc'> without <graphics type='spice'>"},
+		{"<smartcard mode='passthrough' type='tcp'><source mode='bind' "
+		 "host='h' service='http'/></smartcard>",
+		 "smartcard service"},
+		{"<smartcard mode='passthrough' type='unix'><source "
+		 "mode='bind' path='rel'/></smartcard>",
+		 "smartcard <source path>"},
+		{"<smartcard mode='passthrough' type='tcp'><source mode='bind' "
+		 "host='h' service='1'/><protocol type='telnet'/></smartcard>",
+		 "smartcard <protocol type='telnet'> not supported"},
+		{"<smartcard mode='host'/><smartcard mode='host'/>",
+		 "a second <smartcard>"},
+		{"<smartcard mode='host'><address type='ccid' controller='1' "
+		 "slot='0'/></smartcard>",
+		 "type 'ccid', controller 0, slot 0"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *r = refusal(cases[i].devs);
+
+		CHECK_STR_CONTAINS(r, cases[i].words);
+	}
+}
+
 /* nido-vmm and containers have no SPICE: refused by name. */
 static void other_drivers_refuse_spice(void)
 {
@@ -609,5 +694,7 @@ int main(void)
 	RUN(sound_devices_as_libvirt_passes_them);
 	RUN(sound_values_are_checked);
 	RUN(vnc_on_a_socket_or_none);
+	RUN(smartcards_as_libvirt_passes_them);
+	RUN(smartcard_values_are_checked);
 	return test_done();
 }
