@@ -897,6 +897,46 @@ static int parse_certificates(const xmlNode *n, struct domain_smartcard *sc,
 	return 0;
 }
 
+/* A passthrough card's <source mode= path=> (unix) or <source mode=
+ * host= service=> (tcp). */
+static int parse_smartcard_source(const xmlNode *src,
+				  struct domain_smartcard *sc,
+				  struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *mode = xml_attr(src, "mode");
+	uint64_t port;
+
+	xml_check_known(
+		src,
+		(const char *const[]){"mode", "host", "service", "path", NULL},
+		NULL, w);
+	sc->bind = mode && streq(mode, "bind");
+	if (mode && !sc->bind && !streq(mode, "connect"))
+		return xml_err(e, src,
+			       "invalid source mode '%s' (bind, "
+			       "connect)",
+			       mode);
+	if (sc->type == SMARTCARD_UNIX) {
+		sc->path = xml_attr(src, "path");
+		if (!sc->path || sc->path[0] != '/' || strlen(sc->path) > 107)
+			return xml_err(e, src,
+				       "smartcard <source path>: "
+				       "an absolute path of at most "
+				       "107 bytes");
+		return plain_value(src, "smartcard path", sc->path, e);
+	}
+	sc->host = xml_attr(src, "host");
+	sc->service = xml_attr(src, "service");
+	if (!sc->host || !sc->service)
+		return xml_err(e, src,
+			       "smartcard <source> needs host and "
+			       "service");
+	if (xml_uint(src, "smartcard service", sc->service, 1, 65535, &port,
+		     e) < 0)
+		return -EINVAL;
+	return plain_value(src, "smartcard host", sc->host, e);
+}
+
 /* passthrough: <source mode= host= service=> or <source mode= path=>,
  * <protocol type='raw'>. */
 static int parse_passthrough(const xmlNode *n, struct domain_smartcard *sc,
@@ -905,7 +945,6 @@ static int parse_passthrough(const xmlNode *n, struct domain_smartcard *sc,
 	_cleanup_free_ char *type = xml_attr(n, "type");
 	const xmlNode *src = xml_child(n, "source");
 	const xmlNode *proto = xml_child(n, "protocol");
-	_cleanup_free_ char *mode = src ? xml_attr(src, "mode") : NULL;
 	_cleanup_free_ char *ptype = proto ? xml_attr(proto, "type") : NULL;
 	int r;
 
@@ -933,37 +972,7 @@ static int parse_passthrough(const xmlNode *n, struct domain_smartcard *sc,
 	if (!src)
 		return xml_err(e, n, "smartcard type '%s' without <source>",
 			       type);
-	xml_check_known(
-		src,
-		(const char *const[]){"mode", "host", "service", "path", NULL},
-		NULL, w);
-	sc->bind = mode && streq(mode, "bind");
-	if (mode && !sc->bind && !streq(mode, "connect"))
-		return xml_err(e, src,
-			       "invalid source mode '%s' (bind, "
-			       "connect)",
-			       mode);
-	if (sc->type == SMARTCARD_UNIX) {
-		sc->path = xml_attr(src, "path");
-		if (!sc->path || sc->path[0] != '/' || strlen(sc->path) > 107)
-			return xml_err(e, src,
-				       "smartcard <source path>: "
-				       "an absolute path of at most "
-				       "107 bytes");
-		return plain_value(src, "smartcard path", sc->path, e);
-	}
-	sc->host = xml_attr(src, "host");
-	sc->service = xml_attr(src, "service");
-	if (!sc->host || !sc->service)
-		return xml_err(e, src,
-			       "smartcard <source> needs host and "
-			       "service");
-	uint64_t port;
-
-	if (xml_uint(src, "smartcard service", sc->service, 1, 65535, &port,
-		     e) < 0)
-		return -EINVAL;
-	return plain_value(src, "smartcard host", sc->host, e);
+	return parse_smartcard_source(src, sc, w, e);
 }
 
 static int parse_ccid_address(const xmlNode *n, struct domain_smartcard *sc,

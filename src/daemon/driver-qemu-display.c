@@ -17,6 +17,11 @@
 #include "daemon/driver-qemu.h"
 #include "lib/json.h"
 
+static void add_s(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
 #define SPICE_PORT_MIN 5900
 #define SPICE_PORT_MAX 65535
 
@@ -516,6 +521,46 @@ int qemu_check_spice(const struct domain_def *d, struct err **e)
 	return 0;
 }
 
+static void on_password(void *opaque, int r, struct json_object *ret,
+			const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+	_cleanup_free_ char *why = NULL;
+
+	(void)ret;
+	if (r < 0) {
+		why = xasprintf("set_password: %s", err_msg(e));
+		qemu_vm_start_failed(vm, why);
+		return;
+	}
+	qemu_vm_start_running(vm);
+}
+
+/* The VNC and SPICE passwords, through QMP: never on QEMU's command
+ * line, where any user of the host could read it. VNC's first; 0 when
+ * none is left to set. */
+int qemu_display_set_password(struct qemu_vm *vm, struct err **e)
+{
+	const struct domain_display *dp = &vm->dom->def->display;
+	_cleanup_json_ struct json_object *args = json_object_new_object();
+	bool vnc = dp->vnc_passwd && !vm->password_set;
+
+	if (!vnc &&
+	    (!dp->spice || !dp->spice->passwd || vm->spice_password_set))
+		return 0;
+	/* set before the answer: a failure ends the start */
+	if (vnc)
+		vm->password_set = true;
+	else
+		vm->spice_password_set = true;
+	add_s(args, "protocol", vnc ? "vnc" : "spice");
+	add_s(args, "password", vnc ? dp->vnc_passwd : dp->spice->passwd);
+	if (qmp_command(vm->qmp, "set_password", args, COMMAND_MS, on_password,
+			vm, e) < 0)
+		return -EIO;
+	return 1;
+}
+
 /* QEMU's answer to query-spice: its server on, on the ports given. */
 static void on_spice(void *opaque, int r, struct json_object *ret,
 		     const struct err *e)
@@ -687,11 +732,6 @@ static void qemu_argv_sounds(struct qemu_argv *a, const struct domain_def *def)
 	}
 	for (size_t i = 0; i < def->display.n_sounds; i++)
 		sound_device(a, def, i, &pci);
-}
-
-static void add_s(struct json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, json_object_new_string(v));
 }
 
 /* The smartcard's character device (passthrough), as libvirt's. */

@@ -91,6 +91,10 @@ void qemu_vm_start_running(struct qemu_vm *vm);
  * (driver-qemu-display.c); the answer fails the start or goes on with
  * qemu_vm_start_running(). */
 int qemu_spice_query(struct qemu_vm *vm, struct err **e);
+/* Sets the next VNC or SPICE password through QMP (its answer goes on
+ * with qemu_vm_start_running()): 1 when one was sent, 0 when none is
+ * left, -errno with @e filled. */
+int qemu_display_set_password(struct qemu_vm *vm, struct err **e);
 char *qemu_vm_log_last_line(const struct qemu_vm *vm);
 
 /* driver-qemu-save.c: a restore's stream loaded (before the first

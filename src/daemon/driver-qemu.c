@@ -893,46 +893,6 @@ static void on_vnc(void *opaque, int r, struct json_object *ret,
 	qemu_vm_start_running(vm);
 }
 
-static void on_password(void *opaque, int r, struct json_object *ret,
-			const struct err *e)
-{
-	struct qemu_vm *vm = opaque;
-	_cleanup_free_ char *why = NULL;
-
-	(void)ret;
-	if (r < 0) {
-		why = xasprintf("set_password: %s", err_msg(e));
-		qemu_vm_start_failed(vm, why);
-		return;
-	}
-	qemu_vm_start_running(vm);
-}
-
-/* The VNC and SPICE passwords, through QMP: never on QEMU's command
- * line, where any user of the host could read it. VNC's first; 0 when
- * none is left to set. */
-static int set_password(struct qemu_vm *vm, struct err **e)
-{
-	const struct domain_display *dp = &vm->dom->def->display;
-	_cleanup_json_ struct json_object *args = json_object_new_object();
-	bool vnc = dp->vnc_passwd && !vm->password_set;
-
-	if (!vnc &&
-	    (!dp->spice || !dp->spice->passwd || vm->spice_password_set))
-		return 0;
-	/* set before the answer: a failure ends the start */
-	if (vnc)
-		vm->password_set = true;
-	else
-		vm->spice_password_set = true;
-	add_str(args, "protocol", vnc ? "vnc" : "spice");
-	add_str(args, "password", vnc ? dp->vnc_passwd : dp->spice->passwd);
-	if (qmp_command(vm->qmp, "set_password", args, COMMAND_MS, on_password,
-			vm, e) < 0)
-		return -EIO;
-	return 1;
-}
-
 static void on_setup(void *opaque, int r, const struct err *e)
 {
 	struct qemu_vm *vm = opaque;
@@ -957,7 +917,7 @@ void qemu_vm_start_running(struct qemu_vm *vm)
 			qemu_vm_start_failed(vm, err_msg(err));
 		return;
 	}
-	if ((r = set_password(vm, &err)) != 0) {
+	if ((r = qemu_display_set_password(vm, &err)) != 0) {
 		if (r < 0)
 			qemu_vm_start_failed(vm, err_msg(err));
 		return;
