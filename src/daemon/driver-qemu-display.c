@@ -22,7 +22,10 @@ static void add_s(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
-#define SPICE_PORT_MIN 5900
+/* Above the window of VNC's automatic ports (5900 to 5999, which QEMU
+ * searches itself when it starts): a port found free here could be
+ * taken by a VNC server starting at the same time. */
+#define SPICE_PORT_MIN 6000
 #define SPICE_PORT_MAX 65535
 
 /* Ports handed to running domains' SPICE servers: a port QEMU has not

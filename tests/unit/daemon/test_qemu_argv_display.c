@@ -181,10 +181,10 @@ static void spice_autoport_takes_free_ports(void)
 	}
 	CHECK_INT_EQ(qemu_spice_ports_take(a, &e), 0);
 	CHECK_INT_EQ(qemu_spice_ports_take(b, &e), 0);
-	CHECK(a->display.spice->port_live >= 5900);
+	CHECK(a->display.spice->port_live >= 6000);
 	CHECK_INT_EQ(a->display.spice->tls_port_live, 0);
-	CHECK(b->display.spice->port_live >= 5900);
-	CHECK(b->display.spice->tls_port_live >= 5900);
+	CHECK(b->display.spice->port_live >= 6000);
+	CHECK(b->display.spice->tls_port_live >= 6000);
 	CHECK(a->display.spice->port_live != b->display.spice->port_live);
 	CHECK(a->display.spice->port_live != b->display.spice->tls_port_live);
 	CHECK(b->display.spice->port_live != b->display.spice->tls_port_live);
