@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # bench/ct: containers started and ended one after another, nido against
-# crun (an OCI runtime in C), on the same busybox root file system with
-# the same namespaces (user with the same id range, mount, pid, uts, ipc,
-# net, cgroup); and the memory nido keeps per running container.
+# crun (an OCI runtime in C) and LXC's lxc-execute, on the same busybox
+# root file system with the same namespaces (user with the same id
+# range, mount, pid, uts, ipc, net, cgroup); and the memory a running
+# container costs, nido's against LXC's.
 #
 #   bench/ct/run.sh [BUILD_DIR]     (default: $NIDO_BUILD_DIR or build)
 #
 # Environment: BENCH_N (containers per runtime, 100), BENCH_RUNNING
 # (containers kept running for the memory figure, 20). Needs root and
-# busybox-static; crun (Debian's package) when present.
+# busybox-static; crun and lxc (scripts/lib/deps.sh's bench list) are
+# installed when missing. LXC maps ids through newuidmap even as root:
+# while it runs, root gets the containers' range in /etc/subuid and
+# /etc/subgid (the lines are removed at the end).
 set -eu
+. "$(dirname "$0")/../../scripts/lib/deps.sh"
+ensure_packages busybox-static "${NIDO_BENCH_PACKAGES[@]}" ||
+	echo "bench/ct: without crun or lxc, their figures are left out" >&2
 build=$(readlink -f "${1:-${NIDO_BUILD_DIR:-build}}")
 n=${BENCH_N:-100}
 running=${BENCH_RUNNING:-20}
@@ -29,7 +36,18 @@ chown -R "$base:$base" "$root"
 
 "$build/src/daemon/nidod" --session --log-level warning 2>"$tmp/nidod.log" &
 pid=$!
-trap 'kill $pid 2>/dev/null; for d in $(seq $running); do :; done; rm -rf "$tmp"' EXIT
+subid_line="root:$base:65536"
+cleanup() {
+	kill $pid 2>/dev/null || true
+	for i in $(seq "$running"); do
+		lxc-stop -k -P "$tmp/lxc" -n "r$i" >/dev/null 2>&1 || true
+	done
+	for f in /etc/subuid /etc/subgid; do
+		[ -f "$tmp/added-$(basename $f)" ] && sed -i "\|^$subid_line\$|d" "$f"
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 for _ in $(seq 300); do
 	[ -S "$tmp/run/nidod.sock" ] && break
 	sleep 0.1
@@ -109,6 +127,42 @@ PY
 		done' >"$tmp/crun.times"
 fi
 
+# lxc-execute: the same root, id range and namespaces (a network
+# namespace with its loopback only), LXC's capability drop as nido's,
+# /proc and /sys as nido mounts them, no console.
+lxc_conf() { # file [lines...]
+	local f=$1
+	shift
+	cat >"$f" <<EOF
+lxc.uts.name = bench
+lxc.rootfs.path = dir:$root
+lxc.idmap = u 0 $base 65536
+lxc.idmap = g 0 $base 65536
+lxc.net.0.type = empty
+lxc.mount.auto = proc:mixed sys:ro
+lxc.autodev = 1
+lxc.apparmor.profile = unconfined
+lxc.cap.drop = mac_admin mac_override sys_time sys_module sys_rawio
+lxc.console.path = none
+lxc.tty.max = 0
+EOF
+	printf '%s\n' "$@" >>"$f"
+}
+if command -v lxc-execute >/dev/null; then
+	for f in /etc/subuid /etc/subgid; do
+		grep -qx "$subid_line" "$f" 2>/dev/null ||
+			{ echo "$subid_line" >>"$f" && touch "$tmp/added-$(basename $f)"; }
+	done
+	mkdir -p "$tmp/lxc"
+	lxc_conf "$tmp/lxc/true.conf"
+	for i in $(seq "$n"); do
+		t0=$(date +%s%N)
+		lxc-execute -P "$tmp/lxc" -n "x$i" -f "$tmp/lxc/true.conf" -- /bin/true ||
+			{ echo "lxc-execute failed" >&2; exit 1; }
+		echo "$(($(date +%s%N) - t0))" | awk '{ print $1 / 1e9 }'
+	done >"$tmp/lxc.times"
+fi
+
 median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 nido_med=$(median "$tmp/nido.times")
 printf 'nido: %d containers, median %.1f ms each\n' "$n" "$(awk -v m="$nido_med" 'BEGIN { print m * 1000 }')"
@@ -119,26 +173,68 @@ if [ -s "$tmp/crun.times" ]; then
 else
 	echo "crun: not installed (apt-get install crun), no ratio"
 fi
+if [ -s "$tmp/lxc.times" ]; then
+	lxc_med=$(median "$tmp/lxc.times")
+	printf 'lxc-execute: %d containers, median %.1f ms each\n' "$n" "$(awk -v m="$lxc_med" 'BEGIN { print m * 1000 }')"
+	printf 'ratio nido/lxc-execute: %.2f\n' "$(awk -v a="$nido_med" -v b="$lxc_med" 'BEGIN { print a / b }')"
+fi
 
-# Memory: what nidod and the consoles' keepers add per running container
-# (proportional set sizes: a keeper shares nidod's pages).
-pss() { # pids...: total Pss in KiB
-	local p t=0
+# Memory: what a running container costs, idle (busybox sleep as its
+# init). nido: what nidod and the consoles' keepers (forks of nidod,
+# sharing its pages) add, plus the container's own processes. LXC: each
+# container's monitor (lxc-start's daemon) and its processes. Resident
+# sizes both proportional (Pss: a page shared by N processes counts 1/N)
+# and whole (Rss); kernel memory (namespaces, cgroups, ptys) is not
+# counted.
+mem() { # field pids...: total in KiB
+	local f=$1 p t=0
+	shift
 	for p in "$@"; do
-		t=$((t + $(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
+		t=$((t + $(awk -v f="$f:" '$1 == f { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
 	done
 	echo "$t"
 }
-before=$(pss "$pid")
+per() { # before after: per container
+	echo $((($2 - $1) / running))
+}
+before_pss=$(mem Pss "$pid")
+before_rss=$(mem Rss "$pid")
+inits=
 for i in $(seq "$running"); do
 	ct_xml "r$i" /bin/sleep 100000 >"$tmp/r$i.xml"
 	"$build/src/cli/nido" define "$tmp/r$i.xml" >/dev/null
 	"$build/src/cli/nido" start "r$i" >/dev/null
+	inits="$inits $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$tmp/run/domains/r$i.json")"
 done
 keepers=$(pgrep -P "$pid" || true)
-after=$(pss "$pid" $keepers)
-printf 'memory: %d running containers, nidod + keepers Pss %d KiB -> %d KiB: %d KiB per container (goal: <= 1024)\n' \
-	"$running" "$before" "$after" $(((after - before) / running))
+# shellcheck disable=SC2086
+{
+	own_pss=$(per "$before_pss" "$(mem Pss "$pid" $keepers)")
+	own_rss=$(per "$before_rss" "$(mem Rss "$pid" $keepers)")
+	init_pss=$(per 0 "$(mem Pss $inits)")
+	init_rss=$(per 0 "$(mem Rss $inits)")
+}
+printf 'memory: %d running containers; per container: nidod + keeper Pss %d KiB (goal: <= 1024), its init %d KiB, total %d KiB (Rss %d + %d KiB)\n' \
+	"$running" "$own_pss" "$init_pss" $((own_pss + init_pss)) "$own_rss" "$init_rss"
 for i in $(seq "$running"); do
 	"$build/src/cli/nido" destroy "r$i" >/dev/null
 done
+if command -v lxc-start >/dev/null && [ -s "$tmp/lxc.times" ]; then
+	lxc_conf "$tmp/lxc/sleep.conf" "lxc.init.cmd = /bin/sleep 100000"
+	monitors= inits=
+	for i in $(seq "$running"); do
+		lxc-start -P "$tmp/lxc" -n "r$i" -f "$tmp/lxc/sleep.conf" -d
+		init=$(lxc-info -P "$tmp/lxc" -n "r$i" -p -H)
+		inits="$inits $init"
+		monitors="$monitors $(awk '{ print $4 }' "/proc/$init/stat")"
+	done
+	# shellcheck disable=SC2086
+	{
+		own_pss=$(per 0 "$(mem Pss $monitors)")
+		own_rss=$(per 0 "$(mem Rss $monitors)")
+		init_pss=$(per 0 "$(mem Pss $inits)")
+		init_rss=$(per 0 "$(mem Rss $inits)")
+	}
+	printf 'memory: %d running LXC containers; per container: monitor Pss %d KiB, its init %d KiB, total %d KiB (Rss %d + %d KiB)\n' \
+		"$running" "$own_pss" "$init_pss" $((own_pss + init_pss)) "$own_rss" "$init_rss"
+fi

@@ -54,6 +54,12 @@ NIDO_TEST_PACKAGES=(
 	isc-dhcp-client curl
 )
 
+# Running the benchmarks' peers (bench/*/run.sh): OCI's crun and LXC's
+# lxc-execute (bench/ct).
+NIDO_BENCH_PACKAGES=(
+	crun lxc
+)
+
 ensure_packages()
 {
 	local missing=() p

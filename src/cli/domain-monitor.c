@@ -235,8 +235,14 @@ static int cmd_dominfo(const struct cli_args *a)
 	       "Autostart:", jbool(d, "autostart") ? "enable" : "disable");
 	printf("%-15s %s\n",
 	       "Managed save:", jbool(d, "managed_save") ? "yes" : "no");
-	printf("%-15s %s\n", "Security model:", "none");
+	printf("%-15s %s\n", "Security model:",
+	       *jstr(d, "security_model") ? jstr(d, "security_model") : "none");
 	printf("%-15s %s\n", "Security DOI:", "0");
+	/* a container's: where its root is on the host (virsh prints a
+	 * label here when the domain has one) */
+	if (*jstr(d, "security_label"))
+		printf("%-15s %s\n",
+		       "Security label:", jstr(d, "security_label"));
 	return 0;
 }
 
@@ -581,6 +587,44 @@ static int cmd_memtune(const struct cli_args *a)
 	return 0;
 }
 
+/* blkiotune DOMAIN: the block I/O weight and each device's as virsh
+ * prints them: device lists as "PATH,VALUE,PATH,VALUE". */
+static int cmd_blkiotune(const struct cli_args *a)
+{
+	static const char *const keys[][2] = {
+		{"device_weight", "weight"},
+		{"device_read_iops_sec", "read_iops_sec"},
+		{"device_write_iops_sec", "write_iops_sec"},
+		{"device_read_bytes_sec", "read_bytes_sec"},
+		{"device_write_bytes_sec", "write_bytes_sec"}};
+	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *b = NULL, *devs = NULL;
+
+	if (domain_query(a, "domain.tune", &res))
+		return 1;
+	json_object_object_get_ex(res, "blkiotune", &b);
+	json_object_object_get_ex(b, "devices", &devs);
+	tune_u64("weight", ju64(b, "weight"), "0");
+	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+		size_t n = devs ? json_object_array_length(devs) : 0;
+		const char *sep = "";
+
+		printf("%-15s: ", keys[k][0]);
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *d =
+				json_object_array_get_idx(devs, i);
+
+			if (!ju64(d, keys[k][1]))
+				continue;
+			printf("%s%s,%" PRIu64, sep, jstr(d, "path"),
+			       ju64(d, keys[k][1]));
+			sep = ",";
+		}
+		putchar('\n');
+	}
+	return 0;
+}
+
 /* schedinfo DOMAIN: the CPU parameters, as virsh prints them. */
 static int cmd_schedinfo(const struct cli_args *a)
 {
@@ -916,6 +960,10 @@ const struct cli_command monitor_commands[] = {
 	 "Returns list of domains."},
 	{"memtune", NULL, "get memory parameters", cmd_memtune, opts_domain,
 	 "domain", "Get the memory limits of a domain (read only)."},
+	{"blkiotune", NULL, "get blkio parameters", cmd_blkiotune, opts_domain,
+	 "domain",
+	 "Get the block I/O weight and device limits of a domain (read "
+	 "only)."},
 	{"domxml-to-native", NULL, "Convert domain XML to native config",
 	 cmd_to_native, opts_to_native, "domain",
 	 "Convert domain XML config to a native guest configuration format "

@@ -29,6 +29,8 @@ extern const struct cli_command ct_template_commands[];
 int cmd_console(const struct cli_args *a);
 int cmd_edit(const struct cli_args *a);
 int cmd_install(int argc, char **argv);
+/* nido clone (domain-clone.c): virt-clone's options. */
+int cmd_clone(int argc, char **argv);
 
 /*
  * Connects the terminal to @name's serial console through the daemon

@@ -84,6 +84,11 @@ static const struct cli_command main_commands[] = {
 	 .group = "domain",
 	 .synopsis = "--name NAME --kernel PATH [OPTIONS...]",
 	 .desc = "virt-install's job; see 'nido install --help'."},
+	{"clone", cmd_clone, "clone a shut off domain (virt-clone)",
+	 .group = "domain",
+	 .synopsis = "--original NAME [--name NEW | --auto-clone] "
+		     "[--file PATH]... [OPTIONS...]",
+	 .desc = "virt-clone's job; see 'nido clone --help'."},
 	{NULL},
 };
 

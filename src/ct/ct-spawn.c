@@ -55,12 +55,14 @@ enum op_kind {
 	OP_PIVOT,    /* pivot_root into ".", the old root detached */
 	OP_CGROUPNS, /* unshare(CLONE_NEWCGROUP), once in its cgroups */
 	OP_LINK_UP,  /* interface b up (SIOCSIFFLAGS) */
+	OP_MOVE,     /* the detached mount fd onto b (move_mount) */
 };
 
 struct op {
 	enum op_kind kind;
 	const char *a, *b, *fstype, *data;
 	unsigned long flags;
+	int fd;	       /* OP_MOVE's mount */
 	bool optional; /* ENOENT (and EINVAL for a mask) is no failure */
 };
 
@@ -119,19 +121,34 @@ static void plan_bind(struct plan *p, const char *src, const char *dst, bool ro,
 	o->optional = optional;
 }
 
-/* The host's tree: the root and the definition's bind mounts. */
+static void plan_move(struct plan *p, int fd, const char *dst)
+{
+	add(p, OP_MOVE, NULL, dst)->fd = fd;
+}
+
+/* The host's tree: the root and the definition's bind mounts; image
+ * file systems moved in (the tree is private by then: the host sees
+ * none of it). */
 static void plan_host(struct plan *p)
 {
 	const struct ct_config *c = p->c;
 
 	plan_mount(p, NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, false);
+	if (c->root_mount_fd >= 0)
+		plan_move(p, c->root_mount_fd, c->root);
 	plan_mount(p, c->root, c->root, NULL, MS_BIND | MS_REC, NULL, false);
-	for (size_t i = 0; i < c->n_mounts; i++)
-		if (c->mounts[i].source)
-			plan_bind(p, c->mounts[i].source,
-				  own(p, xasprintf("%s%s", c->root,
-						   c->mounts[i].target)),
-				  c->mounts[i].readonly, false);
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		const struct ct_mount *m = &c->mounts[i];
+		const char *dst;
+
+		if (!m->source && m->mount_fd < 0)
+			continue;
+		dst = own(p, xasprintf("%s%s", c->root, m->target));
+		if (m->source)
+			plan_bind(p, m->source, dst, m->readonly, false);
+		else
+			plan_move(p, m->mount_fd, dst);
+	}
 	add(p, OP_CHDIR, NULL, c->root);
 	if (p->userns)
 		add(p, OP_IDS, NULL, NULL);
@@ -139,7 +156,7 @@ static void plan_host(struct plan *p)
 	/* tmpfs mounts made by the container's root, so that it owns
 	 * them; by paths from the root, where the child is */
 	for (size_t i = 0; i < c->n_mounts; i++)
-		if (!c->mounts[i].source)
+		if (!c->mounts[i].source && c->mounts[i].mount_fd < 0)
 			plan_mount(
 				p, "tmpfs", c->mounts[i].target + 1, "tmpfs",
 				MS_NOSUID | MS_NODEV |
@@ -379,6 +396,9 @@ static int run_op(const struct op *o)
 		return unshare(CLONE_NEWCGROUP);
 	case OP_LINK_UP:
 		return link_up(o->b);
+	case OP_MOVE:
+		return move_mount(o->fd, "", AT_FDCWD, o->b,
+				  MOVE_MOUNT_F_EMPTY_PATH);
 	}
 	errno = EINVAL;
 	return -1;
@@ -506,6 +526,8 @@ static int report_err(const struct plan *p, const struct child_report *r,
 		return err_sys(e, r->err, "entering a cgroup namespace");
 	case OP_LINK_UP:
 		return err_sys(e, r->err, "setting interface '%s' up", o->b);
+	case OP_MOVE:
+		return err_sys(e, r->err, "mounting the image on '%s'", o->b);
 	default:
 		return err_sys(e, r->err, "making '%s'", o->b);
 	}

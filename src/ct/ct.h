@@ -36,7 +36,8 @@ struct ct_ids {
 
 /* A bind mount of a host directory (or file) into the container. */
 struct ct_mount {
-	const char *source; /* host path; NULL: a tmpfs */
+	const char *source; /* host path; NULL: a tmpfs (or @mount_fd) */
+	int mount_fd;	    /* >= 0: a ct_image_mount() to move there */
 	const char *target; /* absolute path inside the container */
 	uint64_t tmpfs_kib; /* the tmpfs's size, when no @source */
 	bool readonly;
@@ -46,6 +47,9 @@ struct ct_config {
 	const char *hostname;
 	const char *root; /* host directory of the root file system */
 	bool root_readonly;
+	/* >= 0: a ct_image_mount() the init moves onto @root (an empty
+	 * directory) in its own mount namespace, before anything else */
+	int root_mount_fd;
 	const struct ct_mount *mounts;
 	size_t n_mounts;
 	char *const *argv; /* argv[0]: the init, a path inside */
@@ -174,6 +178,18 @@ struct ct_template_stats {
 int ct_template_unpack(const char *archive, const char *dir,
 		       const struct ct_ids *ids, struct ct_template_stats *st,
 		       struct err **e);
+
+/*
+ * Mounts the file system of @path detached (in no mount namespace, for
+ * ct_config's root_mount_fd or a ct_mount's mount_fd): an image file
+ * (ext2/3/4, xfs or btrfs, raw) attached to a loop device when @loop,
+ * else a block device; nodev, and read-only when @readonly (the loop
+ * device too). Returns the mount's fd (close-on-exec, the caller's), or
+ * -errno with @e naming the file and the problem (a qcow2 image is
+ * named so). The loop device goes when the mount goes: closing the fd
+ * of a mount no namespace took, or the end of the namespace that did.
+ */
+int ct_image_mount(const char *path, bool loop, bool readonly, struct err **e);
 
 /* Signals the init @exe (its /proc/PID/exe target) powers off on:
  * SIGRTMIN+4 for systemd, SIGUSR2 for busybox, else SIGPWR. */

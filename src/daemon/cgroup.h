@@ -77,6 +77,54 @@ int cgroup_limit(struct json_object *dirs, const struct cgroup_limits *l,
  */
 int cgroup_freeze(struct json_object *dirs, bool frozen, struct err **e);
 
+/*
+ * Block I/O limits (cgroup-io.c): the weight (10..1000) and, per device
+ * (major:minor), its weight and read/write bytes and operations per
+ * second; 0: not set.
+ */
+#define CGROUP_BLKIO_N 5 /* weight, rbps, wbps, riops, wiops */
+struct cgroup_blkio_dev {
+	unsigned major, minor;
+	uint64_t v[CGROUP_BLKIO_N];
+};
+struct cgroup_blkio {
+	uint64_t weight;
+	const struct cgroup_blkio_dev *devs;
+	size_t n_devs;
+};
+
+/*
+ * Applies @b to the cgroup of @dirs (from cgroup_create under @root):
+ * in a v1 blkio hierarchy (blkio.weight or blkio.bfq.weight, the
+ * blkio.throttle files), whose cgroup is made now and added to @dirs,
+ * else v2's io.weight (io.bfq.weight) and io.max. 0, or -errno with @e
+ * naming the file, or -ENOTSUP when no hierarchy has the controller.
+ */
+int cgroup_blkio(struct json_object *dirs, const char *root,
+		 const struct cgroup_blkio *b, struct err **e);
+
+/*
+ * Confines @dirs' processes to the CPUs of @cpus (a cpuset list, "0-3,6";
+ * NULL: nothing to do): v1 cpuset (a cgroup made now, with its parent's
+ * memory nodes, added to @dirs), else v2 cpuset.cpus. As cgroup_blkio.
+ */
+int cgroup_cpuset(struct json_object *dirs, const char *root, const char *cpus,
+		  struct err **e);
+
+/*
+ * Lets @dirs' processes use only the devices a container's /dev has
+ * (null, zero, full, random, urandom, tty, console, ptmx, ptys), and make
+ * any node: the v1 devices controller (a cgroup made now, added to
+ * @dirs). -ENOTSUP when there is none (v2 needs a BPF program nido does
+ * not load yet).
+ */
+int cgroup_devices_minimal(struct json_object *dirs, const char *root,
+			   struct err **e);
+
+/* The content of @file in the first directory of @dirs that has it,
+ * its last newline dropped (malloc'ed), or NULL. */
+char *cgroup_read(struct json_object *dirs, const char *file);
+
 /* Removes the directories of @dirs (borrowed); the process must be gone. */
 void cgroup_remove(struct json_object *dirs);
 

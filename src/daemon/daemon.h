@@ -25,11 +25,12 @@ struct daemon {
 	struct domain_list domains;
 	struct network_list networks;
 	struct pool_list pools;
-	struct pool_jobs *pool_jobs; /* volume jobs (pool-job.c) */
-	bool system;		     /* system mode (root, /var/lib/nido) */
-	uid_t uid;		     /* who may connect besides root */
-	int next_id;		     /* next domain id */
-	char *vmm_path;		     /* nido-vmm to run */
+	struct pool_jobs *pool_jobs;   /* volume jobs (pool-job.c) */
+	struct clone_jobs *clone_jobs; /* clones' copies (methods-clone.c) */
+	bool system;		       /* system mode (root, /var/lib/nido) */
+	uid_t uid;		       /* who may connect besides root */
+	int next_id;		       /* next domain id */
+	char *vmm_path;		       /* nido-vmm to run */
 	bool shutting_down;
 	struct rpc_server *rpc;
 	unsigned idle_timeout;		  /* seconds; 0: never exit when idle */
@@ -64,6 +65,12 @@ struct domain *active_domain(struct daemon *dmn, struct json_object *params,
 			     struct err **e);
 int job_wait(struct daemon *dmn, struct domain *dom, int r,
 	     struct json_object *result);
+
+/* virt-clone's job (methods-clone.c); at exit, the copies in progress
+ * are waited for and what they made removed. */
+extern const struct rpc_method clone_methods[];
+extern const size_t clone_n_methods;
+void clone_jobs_release(struct daemon *dmn);
 
 /* The save and restore methods (methods-save.c). */
 extern const struct rpc_method save_methods[];

@@ -78,6 +78,9 @@ struct domain {
 	/* the start in progress restores the managed save, which goes
 	 * once it has succeeded (lifecycle.c) */
 	bool restoring_managed;
+	/* clones of it being made (methods-clone.c): it may not start nor
+	 * be undefined meanwhile */
+	unsigned cloning;
 	/* domjobinfo --completed: the last job's statistics (owned; NULL) */
 	struct json_object *job_stats;
 	const struct driver_ops *drv;

@@ -1190,7 +1190,7 @@ int domain_def_parse_with(const char *xml, size_t len,
 				  "memtune",	 "cputune",  "features",
 				  "clock",	 "cpu",	     DOMAIN_HW_TOP,
 				  NULL,		 NULL,	     NULL,
-				  NULL};
+				  NULL,		 NULL,	     NULL};
 	__attribute__((cleanup(cleanup_domain_defp))) struct domain_def *d =
 		NULL;
 	_cleanup_free_ char *type = NULL;
@@ -1210,9 +1210,11 @@ int domain_def_parse_with(const char *xml, size_t len,
 	/* a container's own elements, known for containers only */
 	type = xml_attr(root, "type");
 	if (type && streq(type, "lxc")) {
-		children[ARRAY_SIZE(children) - 4] = "idmap";
-		children[ARRAY_SIZE(children) - 3] = "pids";
-		children[ARRAY_SIZE(children) - 2] = "seclabel";
+		children[ARRAY_SIZE(children) - 6] = "blkiotune";
+		children[ARRAY_SIZE(children) - 5] = "idmap";
+		children[ARRAY_SIZE(children) - 4] = "pids";
+		children[ARRAY_SIZE(children) - 3] = "seclabel";
+		children[ARRAY_SIZE(children) - 2] = "privileged";
 	}
 	xml_check_known(root, (const char *const[]){"type", "id", NULL},
 			children, w);

@@ -635,11 +635,21 @@ struct domain_tune {
 	int64_t global_quota_us;      /* the whole VM: quota; -1: none */
 };
 
-/* A container's <filesystem type='mount'>: a host directory bound in. */
+/* A container's <filesystem type=>. */
+enum domain_fs_type {
+	DOMAIN_FS_MOUNT, /* a host directory bound in (also type='bind') */
+	DOMAIN_FS_RAM,	 /* a tmpfs */
+	DOMAIN_FS_FILE,	 /* an image file's file system (a loop device) */
+	DOMAIN_FS_BLOCK, /* a block device's file system */
+};
+
 struct domain_fs {
-	char *source;	  /* <source dir=>; NULL for type='ram' */
+	enum domain_fs_type type;
+	char *source;	  /* <source dir=>, file=, dev=; NULL for ram */
 	char *target;	  /* <target dir=>, absolute */
 	uint64_t ram_kib; /* type='ram': a tmpfs of <source usage=> */
+	char *driver;	  /* type='file': <driver type=> (loop); NULL */
+	char *format;	  /* type='file': <driver format=> (raw); NULL */
 	bool readonly;
 };
 
@@ -647,6 +657,30 @@ struct domain_fs {
 struct domain_idmap {
 	uint32_t start, target, count;
 };
+
+/* The values of a <blkiotune><device>, in libvirt's order. */
+enum domain_blkio_value {
+	BLKIO_WEIGHT,	  /* <weight> 10..1000 */
+	BLKIO_READ_BPS,	  /* <read_bytes_sec> */
+	BLKIO_WRITE_BPS,  /* <write_bytes_sec> */
+	BLKIO_READ_IOPS,  /* <read_iops_sec> */
+	BLKIO_WRITE_IOPS, /* <write_iops_sec> */
+	BLKIO_N,
+};
+
+/* A <blkiotune><device>: limits on one host block device; 0: not set. */
+struct domain_blkio_dev {
+	char *path; /* <path>, a block device's node */
+	uint64_t v[BLKIO_N];
+};
+
+/* <blkiotune> (a container's: the blkio or io cgroup): 0, none: unset. */
+struct domain_blkiotune {
+	uint64_t weight; /* 10..1000 */
+	struct domain_blkio_dev *devs;
+	size_t n_devs;
+};
+#define DOMAIN_MAX_BLKIO_DEVS 16
 
 #define DOMAIN_MAX_FS	    16
 #define DOMAIN_MAX_IDMAP    5
@@ -668,6 +702,8 @@ struct domain_ct {
 	struct domain_idmap uid[DOMAIN_MAX_IDMAP], gid[DOMAIN_MAX_IDMAP];
 	size_t n_uid, n_gid; /* 0: no <idmap>, the default range */
 	uint64_t pids_max;   /* <pids max=> (nido's): 0 no limit */
+	bool privileged;     /* <privileged/> (nido's): no user namespace */
+	struct domain_blkiotune blkio; /* <blkiotune> */
 };
 
 /*

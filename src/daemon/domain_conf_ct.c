@@ -2,8 +2,10 @@
 /*
  * Containers' part of the domain XML (domain_conf.h), as libvirt's lxc
  * driver writes it: <os><type>exe</type><init>, <initarg>, <initenv>,
- * <initdir>; <filesystem type='mount'> in <devices>; <idmap>; and nido's
- * <pids max=>. What the ct driver runs of it is driver-ct-conf.c's say.
+ * <initdir>; <filesystem> of types mount, bind, ram, file and block in
+ * <devices>; <idmap>; <blkiotune> (a machine's is not parsed); and nido's
+ * <pids max=> and <privileged/>. What the ct driver runs of it is
+ * driver-ct-conf.c's say.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -134,18 +136,58 @@ static int parse_ram(const xmlNode *src, struct domain_fs *fs,
 	return 0;
 }
 
+/* <filesystem type='file'>'s <driver type='loop' format='raw'/>: kept
+ * as written, judged by the ct driver (driver-ct-conf.c). */
+static void parse_fs_driver(const xmlNode *c, struct domain_fs *fs,
+			    struct xml_warnings *w)
+{
+	xmlNode *drv = xml_child(c, "driver");
+
+	if (!drv)
+		return;
+	xml_check_known(drv, (const char *const[]){"type", "format", NULL},
+			NULL, w);
+	fs->driver = xml_attr(drv, "type");
+	fs->format = xml_attr(drv, "format");
+}
+
+/* The <source> of each type: dir=, file=, dev= or usage=. */
+static int parse_fs_source(const xmlNode *c, const xmlNode *src,
+			   struct domain_fs *fs, struct xml_warnings *w,
+			   struct err **e)
+{
+	static const char *const attr[] = {
+		[DOMAIN_FS_MOUNT] = "dir",
+		[DOMAIN_FS_FILE] = "file",
+		[DOMAIN_FS_BLOCK] = "dev",
+	};
+
+	if (fs->type == DOMAIN_FS_RAM)
+		return parse_ram(src, fs, w, e);
+	if (fs->type == DOMAIN_FS_FILE)
+		parse_fs_driver(c, fs, w);
+	fs->source = xml_attr(src, attr[fs->type]);
+	return check_path(src, "filesystem source", fs->source, e);
+}
+
 /* A container's <filesystem type='mount' accessmode='passthrough'>
- * <source dir=/><target dir=/><readonly/></filesystem>. */
+ * <source dir=/><target dir=/><readonly/></filesystem>, or type 'ram',
+ * 'file' (an image) and 'block'. */
 int domain_parse_fs_device(const xmlNode *c, struct domain_def *d,
 			   struct xml_warnings *w, struct err **e)
 {
 	static const char *const attrs[] = {"type", "accessmode", NULL};
-	static const char *const types[] = {"mount", "bind", "ram", NULL};
+	static const char *const types[] = {"mount", "bind", "ram", "file",
+					    "block"};
+	static const enum domain_fs_type kinds[] = {
+		DOMAIN_FS_MOUNT, DOMAIN_FS_MOUNT, DOMAIN_FS_RAM, DOMAIN_FS_FILE,
+		DOMAIN_FS_BLOCK};
 	static const char *const children[] = {"source", "target", "readonly",
 					       "driver", NULL};
 	_cleanup_free_ char *type = NULL;
 	struct domain_fs *fs;
 	xmlNode *src, *dst;
+	size_t k = 0;
 
 	/* a machine's <filesystem> (virtio-9p, virtiofs: a mount tag as
 	 * target) is no container mount: the generic parser warns */
@@ -154,12 +196,14 @@ int domain_parse_fs_device(const xmlNode *c, struct domain_def *d,
 		return 0;
 	xml_check_known(c, attrs, children, w);
 	type = xml_attr(c, "type");
-	if (type && !streq(type, types[0]) && !streq(type, types[1]) &&
-	    !streq(type, types[2]))
+	while (type && k < ARRAY_SIZE(types) && !streq(type, types[k]))
+		k++;
+	if (k == ARRAY_SIZE(types))
 		return xml_err(e, c,
 			       "<filesystem type='%s'>: only types 'mount' "
-			       "and 'bind' (a host directory) and 'ram' (a "
-			       "tmpfs) are supported",
+			       "and 'bind' (a host directory), 'ram' (a "
+			       "tmpfs), 'file' (an image) and 'block' (a "
+			       "block device) are supported",
 			       type);
 	if (d->ct.n_fs == DOMAIN_MAX_FS)
 		return xml_err(e, c, "more than %d filesystems", DOMAIN_MAX_FS);
@@ -167,22 +211,15 @@ int domain_parse_fs_device(const xmlNode *c, struct domain_def *d,
 	dst = xml_child(c, "target");
 	if (!src || !dst)
 		return xml_err(e, c,
-			       "<filesystem> needs <source dir> and "
-			       "<target dir>");
+			       "<filesystem> needs <source> and <target dir>");
 	d->ct.fs = xreallocarray(d->ct.fs, d->ct.n_fs + 1, sizeof(*d->ct.fs));
 	fs = &d->ct.fs[d->ct.n_fs++];
 	memset(fs, 0, sizeof(*fs));
+	fs->type = kinds[k];
 	fs->target = xml_attr(dst, "dir");
 	fs->readonly = xml_child(c, "readonly") != NULL;
-	if (type && streq(type, "ram")) {
-		if (parse_ram(src, fs, w, e) < 0)
-			return -EINVAL;
-	} else {
-		fs->source = xml_attr(src, "dir");
-		if (check_path(src, "filesystem source", fs->source, e) < 0)
-			return -EINVAL;
-	}
-	if (check_path(dst, "filesystem target", fs->target, e) < 0)
+	if (parse_fs_source(c, src, fs, w, e) < 0 ||
+	    check_path(dst, "filesystem target", fs->target, e) < 0)
 		return -EINVAL;
 	if (fs->ram_kib && streq(fs->target, "/"))
 		return xml_err(e, c, "a ram filesystem cannot be the root");
@@ -241,17 +278,91 @@ static int parse_seclabel(const xmlNode *n, struct domain_def *d,
 	return 0;
 }
 
+/* The values of a <blkiotune> or its <device>: <weight> and, in a
+ * device, the four limits per second; @n of them. */
+static const char *const blkio_names[BLKIO_N] = {
+	"weight", "read_bytes_sec", "write_bytes_sec", "read_iops_sec",
+	"write_iops_sec"};
+
+static int parse_blkio_values(const xmlNode *parent, uint64_t *v, size_t n,
+			      struct err **e)
+{
+	for (size_t i = 0; i < n; i++) {
+		xmlNode *c = xml_child(parent, blkio_names[i]);
+		_cleanup_free_ char *text = c ? xml_text(c) : NULL;
+
+		/* libvirt's weights: 100 to 1000, 10 since Linux 2.6.39 */
+		if (c && xml_uint(c, blkio_names[i], text, i ? 1 : 10,
+				  i ? UINT64_MAX : 1000, &v[i], e) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* <device><path>/dev/sda</path><weight>, <read_bytes_sec>, ...</device> */
+static int parse_blkio_dev(const xmlNode *n, struct domain_blkiotune *b,
+			   struct xml_warnings *w, struct err **e)
+{
+	static const char *const known[] = {"path",
+					    "weight",
+					    "read_bytes_sec",
+					    "write_bytes_sec",
+					    "read_iops_sec",
+					    "write_iops_sec",
+					    NULL};
+	xmlNode *path = xml_child(n, "path");
+	struct domain_blkio_dev *dev;
+
+	xml_check_known(n, NULL, known, w);
+	if (b->n_devs == DOMAIN_MAX_BLKIO_DEVS)
+		return xml_err(e, n, "more than %d <device>",
+			       DOMAIN_MAX_BLKIO_DEVS);
+	if (!path)
+		return xml_err(e, n, "<device> without <path>");
+	b->devs = xreallocarray(b->devs, b->n_devs + 1, sizeof(*b->devs));
+	dev = &b->devs[b->n_devs++];
+	*dev = (struct domain_blkio_dev){.path = xml_text(path)};
+	if (parse_blkio_values(n, dev->v, BLKIO_N, e) < 0)
+		return -EINVAL;
+	if (check_path(path, "blkiotune device", dev->path, e) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i + 1 < b->n_devs; i++)
+		if (streq(b->devs[i].path, dev->path))
+			return xml_err(e, n, "device '%s' given twice",
+				       dev->path);
+	return 0;
+}
+
+static int parse_blkiotune(const xmlNode *bt, struct domain_blkiotune *b,
+			   struct xml_warnings *w, struct err **e)
+{
+	xml_check_known(bt, NULL,
+			(const char *const[]){"weight", "device", NULL}, w);
+	if (parse_blkio_values(bt, &b->weight, 1, e) < 0)
+		return -EINVAL;
+	for (xmlNode *n = bt->children; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE &&
+		    xmlStrEqual(n->name, BAD_CAST "device") &&
+		    parse_blkio_dev(n, b, w, e) < 0)
+			return -EINVAL;
+	return 0;
+}
+
 int domain_parse_ct_top(const xmlNode *root, struct domain_def *d,
 			struct xml_warnings *w, struct err **e)
 {
 	xmlNode *idmap = xml_child(root, "idmap");
 	xmlNode *pids = xml_child(root, "pids");
 	xmlNode *seclabel = xml_child(root, "seclabel");
+	xmlNode *priv = xml_child(root, "privileged");
+	xmlNode *blkio = xml_child(root, "blkiotune");
 
 	/* a machine's are unknown elements, warned about as such */
 	if (d->virt != DOMAIN_VIRT_LXC)
 		return 0;
 	if (seclabel && parse_seclabel(seclabel, d, w) < 0)
+		return -EINVAL;
+	if (blkio && parse_blkiotune(blkio, &d->ct.blkio, w, e) < 0)
 		return -EINVAL;
 
 	for (xmlNode *n = idmap ? idmap->children : NULL; n; n = n->next) {
@@ -274,6 +385,17 @@ int domain_parse_ct_top(const xmlNode *root, struct domain_def *d,
 	}
 	if (idmap && (!d->ct.n_uid || !d->ct.n_gid))
 		return xml_err(e, idmap, "<idmap> needs <uid> and <gid>");
+	/* nido's: libvirt's lxc driver is privileged without <idmap>,
+	 * nido only when asked (docs/containers.md, "Privileged") */
+	if (priv) {
+		xml_check_known(priv, (const char *const[]){NULL}, NULL, w);
+		if (idmap)
+			return xml_err(e, priv,
+				       "<privileged/> and <idmap> exclude each "
+				       "other (a privileged container has no "
+				       "user namespace to map)");
+		d->ct.privileged = true;
+	}
 	if (pids) {
 		_cleanup_free_ char *max = xml_attr(pids, "max");
 
@@ -324,25 +446,54 @@ void domain_os_format_ct(FILE *f, const struct domain_def *d)
 		fprintf(f, "    <initgroup>%s</initgroup>\n", ct->initgroup);
 }
 
+static void format_fs_source(FILE *f, const struct domain_fs *fs)
+{
+	static const char *const attr[] = {
+		[DOMAIN_FS_MOUNT] = "dir",
+		[DOMAIN_FS_FILE] = "file",
+		[DOMAIN_FS_BLOCK] = "dev",
+	};
+
+	if (fs->type == DOMAIN_FS_RAM) {
+		fprintf(f, "      <source usage='%" PRIu64 "' units='KiB'/>\n",
+			fs->ram_kib);
+		return;
+	}
+	if (fs->driver || fs->format) {
+		fputs("      <driver", f);
+		if (fs->driver) {
+			fputs(" type='", f);
+			xml_escape_attr(f, fs->driver);
+			fputc('\'', f);
+		}
+		if (fs->format) {
+			fputs(" format='", f);
+			xml_escape_attr(f, fs->format);
+			fputc('\'', f);
+		}
+		fputs("/>\n", f);
+	}
+	fprintf(f, "      <source %s='", attr[fs->type]);
+	xml_escape_attr(f, fs->source);
+	fputs("'/>\n", f);
+}
+
 void domain_format_filesystems(FILE *f, const struct domain_def *d)
 {
+	static const char *const names[] = {
+		[DOMAIN_FS_MOUNT] = "mount",
+		[DOMAIN_FS_RAM] = "ram",
+		[DOMAIN_FS_FILE] = "file",
+		[DOMAIN_FS_BLOCK] = "block",
+	};
+
 	for (size_t i = 0; i < d->ct.n_fs; i++) {
 		const struct domain_fs *fs = &d->ct.fs[i];
 
-		if (fs->ram_kib) {
-			fprintf(f,
-				"    <filesystem type='ram' "
-				"accessmode='passthrough'>\n"
-				"      <source usage='%" PRIu64
-				"' units='KiB'/>\n",
-				fs->ram_kib);
-		} else {
-			fputs("    <filesystem type='mount' "
-			      "accessmode='passthrough'>\n      <source dir='",
-			      f);
-			xml_escape_attr(f, fs->source);
-			fputs("'/>\n", f);
-		}
+		fprintf(f,
+			"    <filesystem type='%s' accessmode='passthrough'>\n",
+			names[fs->type]);
+		format_fs_source(f, fs);
 		fputs("      <target dir='", f);
 		xml_escape_attr(f, fs->target);
 		fputs("'/>\n", f);
@@ -352,10 +503,38 @@ void domain_format_filesystems(FILE *f, const struct domain_def *d)
 	}
 }
 
+static void format_blkio_values(FILE *f, const uint64_t *v, size_t n,
+				const char *indent)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i])
+			fprintf(f, "%s<%s>%" PRIu64 "</%s>\n", indent,
+				blkio_names[i], v[i], blkio_names[i]);
+}
+
+static void format_blkiotune(FILE *f, const struct domain_blkiotune *b)
+{
+	if (!b->weight && !b->n_devs)
+		return;
+	fputs("  <blkiotune>\n", f);
+	format_blkio_values(f, &b->weight, 1, "    ");
+	for (size_t i = 0; i < b->n_devs; i++) {
+		const struct domain_blkio_dev *dev = &b->devs[i];
+
+		fputs("    <device>\n      <path>", f);
+		xml_escape_text(f, dev->path);
+		fputs("</path>\n", f);
+		format_blkio_values(f, dev->v, BLKIO_N, "      ");
+		fputs("    </device>\n", f);
+	}
+	fputs("  </blkiotune>\n", f);
+}
+
 void domain_format_ct_top(FILE *f, const struct domain_def *d)
 {
 	const struct domain_ct *ct = &d->ct;
 
+	format_blkiotune(f, &ct->blkio);
 	if (ct->n_uid) {
 		fputs("  <idmap>\n", f);
 		for (size_t i = 0; i < ct->n_uid; i++)
@@ -374,6 +553,8 @@ void domain_format_ct_top(FILE *f, const struct domain_def *d)
 	}
 	if (ct->pids_max)
 		fprintf(f, "  <pids max='%" PRIu64 "'/>\n", ct->pids_max);
+	if (ct->privileged)
+		fputs("  <privileged/>\n", f);
 	if (ct->seclabel_none)
 		fputs("  <seclabel type='none'/>\n", f);
 }
@@ -393,6 +574,11 @@ void domain_ct_clear(struct domain_ct *ct)
 	for (size_t i = 0; i < ct->n_fs; i++) {
 		free(ct->fs[i].source);
 		free(ct->fs[i].target);
+		free(ct->fs[i].driver);
+		free(ct->fs[i].format);
 	}
 	free(ct->fs);
+	for (size_t i = 0; i < ct->blkio.n_devs; i++)
+		free(ct->blkio.devs[i].path);
+	free(ct->blkio.devs);
 }

@@ -754,9 +754,10 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	for (int k = 0; k < TIMER_N; k++)
 		if (hw->timers[k].given)
 			return "<timer>";
+	/* <memoryBacking> last: the kvm driver takes its simple forms
+	 * (driver-kvm-conf.c) when nothing else is named */
 	return hw->n_audios				 ? "<audio>"
 	       : hw->mem.n_cells			 ? "<numa>"
-	       : hw->mem.backing			 ? "<memoryBacking>"
 	       : hw->mem.tune_mode || hw->mem.n_memnodes ? "<numatune>"
 	       : hw->smm				 ? "<smm>"
 	       : hw->s3 || hw->s4			 ? "<pm>"
@@ -766,5 +767,6 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : d->display.n_videos > 1 ? "a second <video>"
 	       : d->display.n_sounds	 ? "<sound>"
 	       : d->display.smartcard	 ? "<smartcard>"
+	       : hw->mem.backing	 ? "<memoryBacking>"
 					 : NULL;
 }

@@ -25,6 +25,8 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +38,7 @@
 #include "daemon/driver.h"
 #include "daemon/events.h"
 #include "daemon/iface.h"
+#include "lib/file.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
@@ -90,11 +93,16 @@ static void ct_release(struct daemon *dmn, struct domain *dom)
 	dom->priv = NULL;
 }
 
-/* The ids of the definition's <idmap>, or the default range. */
+/* The ids of the definition's <idmap>, or the default range; none (no
+ * user namespace) for a <privileged/> container. */
 static void ids_of(const struct domain_def *def, struct ct_ids *ids)
 {
 	const struct domain_ct *ct = &def->ct;
 
+	if (ct->privileged) {
+		memset(ids, 0, sizeof(*ids));
+		return;
+	}
 	if (!ct->n_uid) {
 		ct_ids_default(ids, NULL, NULL);
 		return;
@@ -108,6 +116,43 @@ static void ids_of(const struct domain_def *def, struct ct_ids *ids)
 			ct->gid[i].start, ct->gid[i].target, ct->gid[i].count};
 	ids->n_uid = ct->n_uid;
 	ids->n_gid = ct->n_gid;
+}
+
+/* <blkiotune>'s devices as the cgroup names them (major:minor): each
+ * path must be a block device's node now. */
+static int blkio_devs(const struct domain_blkiotune *b,
+		      struct cgroup_blkio_dev *out, struct err **e)
+{
+	for (size_t i = 0; i < b->n_devs; i++) {
+		struct stat st;
+
+		if (stat(b->devs[i].path, &st) < 0)
+			return err_sys(e, errno, "<blkiotune> device '%s'",
+				       b->devs[i].path);
+		if (!S_ISBLK(st.st_mode))
+			return err_set(e, ENOTBLK,
+				       "<blkiotune> device '%s': not a block "
+				       "device",
+				       b->devs[i].path);
+		out[i].major = major(st.st_rdev);
+		out[i].minor = minor(st.st_rdev);
+		memcpy(out[i].v, b->devs[i].v, sizeof(out[i].v));
+	}
+	return 0;
+}
+
+/* <blkiotune> and <vcpu cpuset> (cgroup-io.c). */
+static int io_limits(const struct domain_def *def, struct json_object *dirs,
+		     struct err **e)
+{
+	struct cgroup_blkio_dev devs[DOMAIN_MAX_BLKIO_DEVS];
+	struct cgroup_blkio b = {def->ct.blkio.weight, devs,
+				 def->ct.blkio.n_devs};
+
+	if (blkio_devs(&def->ct.blkio, devs, e) < 0 ||
+	    cgroup_blkio(dirs, "/sys/fs/cgroup", &b, e) < 0)
+		return -EIO;
+	return cgroup_cpuset(dirs, "/sys/fs/cgroup", def->cpuset, e);
 }
 
 /* The cgroup with <memtune>, <cputune> and <pids>; as libvirt's lxc
@@ -137,9 +182,21 @@ static int prepare_cgroup(struct domain *dom, struct ct_dom *c, int *fds,
 	c->cgroups = cgroup_create("/sys/fs/cgroup", name, &why);
 	if (why)
 		log_warn("domain '%s': cgroups: %s", def->name, err_msg(why));
-	if (cgroup_limit(c->cgroups, &l, e) < 0) {
+	if (cgroup_limit(c->cgroups, &l, e) < 0 ||
+	    io_limits(def, c->cgroups, e) < 0) {
 		cgroup_remove(c->cgroups);
 		return err_prefix(e, "resource limits");
+	}
+	if (def->ct.privileged) {
+		_cleanup_err_ struct err *dev = NULL;
+
+		/* a privileged root may make device nodes (and mount
+		 * devtmpfs): the cgroup keeps it from using them */
+		if (cgroup_devices_minimal(c->cgroups, "/sys/fs/cgroup", &dev) <
+		    0)
+			log_warn("domain '%s': privileged, with every host "
+				 "device usable: %s",
+				 def->name, err_msg(dev));
 	}
 	*n = cgroup_open_procs(c->cgroups, fds, max);
 	return 0;
@@ -198,31 +255,109 @@ static void config_of(const struct domain_def *def, struct ct_config *cfg,
 			cfg->root_readonly = fs->readonly;
 			continue;
 		}
+		/* an image's source is its mount (mount_images) */
 		mounts[cfg->n_mounts++] = (struct ct_mount){
-			fs->source, fs->target, fs->ram_kib, fs->readonly};
+			.source =
+				fs->type == DOMAIN_FS_MOUNT ? fs->source : NULL,
+			.mount_fd = -1,
+			.target = fs->target,
+			.tmpfs_kib = fs->ram_kib,
+			.readonly = fs->readonly,
+		};
 	}
+	cfg->root_mount_fd = -1;
 	cfg->cwd = def->ct.initdir;
 	cfg->init_uid = cfg->init_gid = -1;
 	ids_of(def, &cfg->ids);
+}
+
+/* The image file systems of a start (<filesystem type='file'>, 'block'),
+ * mounted detached for the init to move in: their fds (closed by
+ * images_close() whatever happens: the init's mount namespace holds
+ * them, or nothing does and the loop devices go). An image root goes
+ * onto @stage, an empty directory of the run-time tree, and is read
+ * for <inituser> through @root_path, its fd's /proc/self/fd link. */
+struct images {
+	int fds[DOMAIN_MAX_FS];
+	size_t n;
+	char *stage, *root_path;
+};
+
+static char *stage_dir(const struct ct_dom *c)
+{
+	return xasprintf("%s/ct-roots/%s", c->dmn->store.runtime_dir,
+			 c->dom->def->name);
+}
+
+static void images_close(struct images *im)
+{
+	for (size_t i = 0; i < im->n; i++)
+		close(im->fds[i]);
+	free(im->stage);
+	free(im->root_path);
+}
+
+static int image_mount(const struct domain_fs *fs, struct images *im,
+		       struct err **e)
+{
+	int fd = ct_image_mount(fs->source, fs->type == DOMAIN_FS_FILE,
+				fs->readonly, e);
+
+	if (fd < 0)
+		return err_prefix(e, "filesystem '%s'", fs->target);
+	im->fds[im->n++] = fd;
+	return fd;
+}
+
+static int mount_images(struct ct_dom *c, struct ct_config *cfg,
+			struct ct_mount *mounts, struct images *im,
+			struct err **e)
+{
+	const struct domain_ct *ct = &c->dom->def->ct;
+	size_t k = 0;
+	int fd;
+
+	for (size_t i = 0; i < ct->n_fs; i++) {
+		const struct domain_fs *fs = &ct->fs[i];
+		bool root = streq(fs->target, "/");
+
+		if (fs->type != DOMAIN_FS_FILE && fs->type != DOMAIN_FS_BLOCK) {
+			k += !root;
+			continue;
+		}
+		if ((fd = image_mount(fs, im, e)) < 0)
+			return fd;
+		if (!root) {
+			mounts[k++].mount_fd = fd;
+			continue;
+		}
+		im->stage = stage_dir(c);
+		if (file_mkdir_p(im->stage, 0700, e) < 0)
+			return -EIO;
+		im->root_path = xasprintf("/proc/self/fd/%d", fd);
+		cfg->root = im->stage;
+		cfg->root_mount_fd = fd;
+	}
+	return 0;
 }
 
 /* <inituser> and <initgroup>: numbers, or names of the container's
  * /etc/passwd and /etc/group (read now: the root file system is the
  * container's to change). */
 static int init_ids(const struct domain_def *def, struct ct_config *cfg,
-		    struct err **e)
+		    const char *root, struct err **e)
 {
 	uint32_t id;
 
 	if (def->ct.inituser) {
-		if (ct_lookup_id(cfg->root, "etc/passwd", def->ct.inituser, &id,
-				 e) < 0)
+		if (ct_lookup_id(root, "etc/passwd", def->ct.inituser, &id, e) <
+		    0)
 			return err_prefix(e, "<inituser>");
 		cfg->init_uid = id;
 	}
 	if (def->ct.initgroup) {
-		if (ct_lookup_id(cfg->root, "etc/group", def->ct.initgroup, &id,
-				 e) < 0)
+		if (ct_lookup_id(root, "etc/group", def->ct.initgroup, &id, e) <
+		    0)
 			return err_prefix(e, "<initgroup>");
 		cfg->init_gid = id;
 	}
@@ -252,6 +387,21 @@ static void drop_ifaces(struct ct_dom *c)
 	c->taps = NULL;
 }
 
+/* The host id of root inside: 0 without a user namespace. */
+static uint32_t root_host(const struct ct_idmap *m, size_t n)
+{
+	return n ? ct_idmap_host(m, n, 0) : 0;
+}
+
+/* An image root's stage, empty in the host's namespace: removed when
+ * the container stops (best effort: none when the root is a directory). */
+static void drop_stage(const struct ct_dom *c)
+{
+	_cleanup_free_ char *stage = stage_dir(c);
+
+	rmdir(stage);
+}
+
 static int spawn_init(struct domain *dom, struct ct_dom *c, struct err **e)
 {
 	const struct domain_def *def = dom->def;
@@ -259,6 +409,7 @@ static int spawn_init(struct domain *dom, struct ct_dom *c, struct err **e)
 	const char *links[CT_MAX_LINKS];
 	struct ct_config cfg;
 	struct ct_proc p;
+	struct images im = {0};
 	int fds[8];
 	size_t n_fds = 0;
 	char uuid[37];
@@ -268,11 +419,14 @@ static int spawn_init(struct domain *dom, struct ct_dom *c, struct err **e)
 	config_of(def, &cfg, mounts);
 	cfg.argv = argv;
 	cfg.envp = envp;
-	r = init_ids(def, &cfg, e);
+	r = mount_images(c, &cfg, mounts, &im, e);
 	if (r == 0)
-		r = ct_console_open(
-			&c->con, ct_idmap_host(cfg.ids.uid, cfg.ids.n_uid, 0),
-			ct_idmap_host(cfg.ids.gid, cfg.ids.n_gid, 0), e);
+		r = init_ids(def, &cfg, im.root_path ? im.root_path : cfg.root,
+			     e);
+	if (r == 0)
+		r = ct_console_open(&c->con,
+				    root_host(cfg.ids.uid, cfg.ids.n_uid),
+				    root_host(cfg.ids.gid, cfg.ids.n_gid), e);
 	if (r == 0)
 		r = prepare_cgroup(dom, c, fds, ARRAY_SIZE(fds), &n_fds, e);
 	cfg.console_fd = c->con.slave_ct;
@@ -289,6 +443,7 @@ static int spawn_init(struct domain *dom, struct ct_dom *c, struct err **e)
 		r = ct_spawn(&cfg, &p, e);
 	for (size_t i = 0; i < n_fds; i++)
 		close(fds[i]);
+	images_close(&im);
 	close_safe(c->con.slave_ct);
 	c->con.slave_ct = -1;
 	free(argv);
@@ -296,6 +451,7 @@ static int spawn_init(struct domain *dom, struct ct_dom *c, struct err **e)
 	if (r < 0) {
 		drop_ifaces(c);
 		cgroup_remove(c->cgroups);
+		drop_stage(c);
 		return r;
 	}
 	c->pid = p.pid;
@@ -360,6 +516,7 @@ static void ct_exited(struct daemon *dmn, struct domain *dom, int status)
 	 * the cgroups are empty now */
 	cgroup_remove(c->cgroups);
 	drop_ifaces(c);
+	drop_stage(c);
 	ct_console_close(&c->con, dmn->loop, true);
 	if (c->destroying && dom->job)
 		daemon_job_done(dmn, dom, 0, NULL, NULL);
@@ -620,6 +777,33 @@ static void pids_stats(struct json_object *cgroups, struct json_object *out)
 	}
 }
 
+/* The limits in force (cgroup-io.c): the CPUs the container may run on
+ * (cpuset.cpus, "cpuset.cpus" when confined) and its block I/O weight
+ * ("blkio.weight", from v1's or v2's file, BFQ's or not). */
+static void io_stats(struct json_object *cgroups, struct json_object *out)
+{
+	static const char *const weights[] = {"blkio.weight",
+					      "blkio.bfq.weight",
+					      "io.bfq.weight", "io.weight"};
+	_cleanup_free_ char *cpus = cgroup_read(cgroups, "cpuset.cpus");
+
+	if (cpus && *cpus)
+		json_object_object_add(out, "cpuset.cpus",
+				       json_object_new_string(cpus));
+	for (size_t i = 0; i < ARRAY_SIZE(weights); i++) {
+		_cleanup_free_ char *w = cgroup_read(cgroups, weights[i]);
+		const char *num =
+			w && str_has_prefix(w, "default ") ? w + 8 : w;
+
+		if (num && *num >= '0' && *num <= '9') {
+			json_object_object_add(out, "blkio.weight",
+					       json_object_new_uint64(strtoull(
+						       num, NULL, 10)));
+			return;
+		}
+	}
+}
+
 static int ct_stats(struct daemon *dmn, struct domain *dom,
 		    struct json_object *out, void (*done)(void *opaque),
 		    void *opaque, struct err **e)
@@ -628,6 +812,7 @@ static int ct_stats(struct daemon *dmn, struct domain *dom,
 
 	driver_cgroup_stats(c->cgroups, out);
 	pids_stats(c->cgroups, out);
+	io_stats(c->cgroups, out);
 	return 0;
 }
 
@@ -659,6 +844,30 @@ int driver_ct_exec_target(struct domain *dom, int *pidfd, bool *userns,
 	*userns = ids.n_uid > 0;
 	*n = cgroup_open_procs(c->cgroups, fds, max);
 	return 0;
+}
+
+void driver_ct_info(const struct domain_def *def, struct json_object *o)
+{
+	struct ct_ids ids;
+	char label[96];
+
+	ids_of(def, &ids);
+	json_object_object_add(o, "privileged",
+			       json_object_new_boolean(!ids.n_uid));
+	json_object_object_add(
+		o, "security_model",
+		json_object_new_string(ids.n_uid ? "userns" : "none"));
+	if (ids.n_uid)
+		snprintf(label, sizeof(label),
+			 "root is host uid %" PRIu32 ", gid %" PRIu32
+			 " (unprivileged)",
+			 root_host(ids.uid, ids.n_uid),
+			 root_host(ids.gid, ids.n_gid));
+	else
+		snprintf(label, sizeof(label),
+			 "privileged: root is host root (no user namespace)");
+	json_object_object_add(o, "security_label",
+			       json_object_new_string(label));
 }
 
 const struct driver_ops driver_ct = {

@@ -63,6 +63,16 @@ struct domain;
 int driver_ct_exec_target(struct domain *dom, int *pidfd, bool *userns,
 			  int *fds, size_t max, size_t *n, struct err **e);
 
+struct domain_def;
+struct json_object;
+/*
+ * For domain.info: how @def's container is isolated: "privileged"
+ * (no user namespace: root is host root), "security_model" ("userns" or
+ * "none") and "security_label" (where its root is on the host), added
+ * to @o.
+ */
+void driver_ct_info(const struct domain_def *def, struct json_object *o);
+
 /* The keeper's fds: where it holds the masters. */
 #define CT_KEEPER_FD_CT	   3
 #define CT_KEEPER_FD_API   4

@@ -14,6 +14,16 @@
 #include "daemon/domain_conf_hw.h"
 #include "daemon/driver-common.h"
 
+/* A <memoryBacking> nido-vmm honours whole. */
+static bool kvm_backing(const struct domain_mem *m)
+{
+	if (m->locked || m->source || m->access || m->allocation ||
+	    m->n_pages > 1)
+		return false;
+	return m->n_pages == 0 ||
+	       (m->pages[0].size_kib == 2048 && !m->pages[0].nodeset);
+}
+
 /* <os>: the machine nido-vmm builds. */
 static int check_os(const struct domain_def *d, struct xml_warnings *w,
 		    struct err **e)
@@ -223,6 +233,11 @@ static int check_machine(const struct domain_def *d, struct err **e)
 			   : hw->clock == CLOCK_LOCALTIME
 				   ? "<clock offset='localtime'>"
 				   : domain_hw_qemu_only(d);
+
+	/* what nido-vmm does of <memoryBacking>: hugepages of the default
+	 * size (2 MiB), <nosharepages/> (RAM not offered to KSM) */
+	if (what && streq(what, "<memoryBacking>") && kvm_backing(&hw->mem))
+		what = NULL;
 
 	for (size_t i = 0; !what && i < d->n_disks; i++)
 		if (d->disks[i].block)

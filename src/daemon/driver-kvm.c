@@ -55,6 +55,8 @@
 /* How long destroy lets nido-vmm stop after SIGTERM before SIGKILL. */
 #define DESTROY_GRACE_MS   3000
 #define CONTROL_TIMEOUT_MS 2000
+/* A save writes all of the guest's RAM and syncs it. */
+#define SAVE_TIMEOUT_MS (30 * 60 * 1000)
 
 struct kvm_vm {
 	struct daemon *dmn; /* for the watch's callback */
@@ -110,6 +112,15 @@ struct kvm_vm {
 	struct iface_set ifaces;
 	struct json_object *taps;
 	size_t link_index; /* the interface a set-link call is about */
+	/* save and restore (docs/snapshots.md): nidod's save file, the
+	 * guest's RAM at its data offset and nido-vmm's state after it */
+	bool saving;	  /* a "save" call is in flight */
+	bool saved;	  /* it succeeded: the exit ends the save */
+	bool save_resume; /* the guest ran: a failed save resumes it */
+	uint64_t save_started_ns;
+	int restore_fd;	       /* the save file, while it starts from it */
+	uint64_t restore_data; /* its data offset */
+	bool restore_lazy;     /* map RAM from it rather than copy */
 };
 
 /* A "stats" call to nido-vmm for a domstats reply that waits for it. */
@@ -156,6 +167,7 @@ static void kvm_release(struct daemon *dmn, struct domain *dom)
 	}
 	close_safe(vm->child.pidfd);
 	close_safe(vm->console_master);
+	close_safe(vm->restore_fd);
 	free(vm->console_pty);
 	json_object_put(vm->cgroups);
 	iface_set_clear(&vm->ifaces);
@@ -229,6 +241,19 @@ static int open_disks(struct daemon *dmn, const struct domain_def *def,
 
 /* The fds vm->chains puts in nido-vmm, after @first, then the
  * console's: *@n of them. */
+/* Where nido-vmm finds the save file it restores from: after the taps. */
+static int restore_fd_number(const struct kvm_vm *vm)
+{
+	return vm->console_fd + 1 + (int)vm->ifaces.n;
+}
+
+/* Where nido-vmm's state starts in a save file whose data (the guest's
+ * RAM, as big as its <memory>) starts at @data. */
+static uint64_t save_state_offset(const struct domain_def *def, uint64_t data)
+{
+	return data + ((def->memory_kib * 1024 + 4095) & ~4095ULL);
+}
+
 static struct spawn_fd *disk_fds(const struct kvm_vm *vm, const int *first,
 				 size_t *n)
 {
@@ -238,7 +263,7 @@ static struct spawn_fd *disk_fds(const struct kvm_vm *vm, const int *first,
 
 	for (size_t i = 0; i < vm->n_chains; i++)
 		total += (size_t)vm->chains[i].n;
-	v = xcalloc(total + 2 + vm->ifaces.n, sizeof(*v));
+	v = xcalloc(total + 3 + vm->ifaces.n, sizeof(*v));
 	if (first)
 		v[k++] = (struct spawn_fd){.from = *first, .to = SLOT_FD};
 	for (size_t i = 0; i < vm->n_chains; i++)
@@ -251,6 +276,9 @@ static struct spawn_fd *disk_fds(const struct kvm_vm *vm, const int *first,
 	for (size_t i = 0; i < vm->ifaces.n; i++)
 		v[k++] = (struct spawn_fd){.from = vm->ifaces.taps[i].fd,
 					   .to = vm->console_fd + 1 + (int)i};
+	if (vm->restore_fd >= 0)
+		v[k++] = (struct spawn_fd){.from = vm->restore_fd,
+					   .to = restore_fd_number(vm)};
 	*n = k;
 	return v;
 }
@@ -361,6 +389,13 @@ static struct json_object *vmm_config(const struct domain_def *def,
 	json_object_object_add(c, "disks", disks);
 	json_object_object_add(c, "nets", nets);
 	json_object_object_add(c, "rng", json_object_new_boolean(def->n_rngs));
+	/* <memoryBacking>: RAM offered to KSM unless <nosharepages/> */
+	if (def->hw.mem.hugepages)
+		json_object_object_add(c, "hugepages",
+				       json_object_new_boolean(true));
+	if (def->hw.mem.nosharepages)
+		json_object_object_add(c, "mem_merge",
+				       json_object_new_boolean(false));
 	if (vm->console_master >= 0) {
 		_cleanup_free_ char *con = xasprintf("fd:%d", vm->console_fd);
 
@@ -461,7 +496,7 @@ static void exit_job_done(struct daemon *dmn, struct domain *dom, int status,
 	_cleanup_err_ struct err *e = NULL;
 	_cleanup_free_ char *detail = NULL;
 
-	if (vm->destroying) {
+	if (vm->destroying || vm->saved) {
 		daemon_job_done(dmn, dom, 0, NULL, NULL);
 	} else if (vm->starting && vm->start_error && !msg) {
 		detail = xstrdup(vm->start_error);
@@ -500,7 +535,9 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	}
 	if (vm->exit_file)
 		unlink(vm->exit_file);
-	if (status < 0) {
+	if (vm->saved) {
+		reason = REASON_SHUTOFF_SAVED;
+	} else if (status < 0) {
 		reason = unknown_exit(vm, &detail);
 	} else if (vm->destroying) {
 		reason = REASON_SHUTOFF_DESTROYED;
@@ -687,8 +724,9 @@ static void drop_ifaces(struct domain *dom, struct kvm_vm *vm)
 static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 		     struct err **e)
 {
-	char *argv[] = {dmn->vmm_path, "--config", vm->config,
-			"--log-level=info", NULL};
+	char *argv[16] = {dmn->vmm_path, "--config", vm->config,
+			  "--log-level=info", NULL};
+	_cleanup_free_ char *state = NULL, *soff = NULL, *moff = NULL;
 	struct spawn_opts o;
 	_cleanup_close_ int logfd = driver_open_log(vm->log, e);
 	_cleanup_close_ int slot_fd = -1;
@@ -722,8 +760,30 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 		drop_ifaces(dom, vm);
 		return err_code(*e);
 	}
-	dprintf(logfd, "nidod: starting: %s --config %s --log-level=info\n",
-		dmn->vmm_path, vm->config);
+	if (vm->restore_fd >= 0) {
+		/* the save file at the fd it gets: RAM at the data offset,
+		 * the state after it (a lazy restore maps RAM from it) */
+		char **a = argv + 4;
+
+		state = xasprintf("/proc/self/fd/%d", restore_fd_number(vm));
+		soff = xasprintf("%" PRIu64,
+				 save_state_offset(dom->def, vm->restore_data));
+		moff = xasprintf("%" PRIu64, vm->restore_data);
+		*a++ = "--restore";
+		*a++ = state;
+		*a++ = "--restore-offset";
+		*a++ = soff;
+		*a++ = "--restore-memory";
+		*a++ = state;
+		*a++ = "--restore-memory-offset";
+		*a++ = moff;
+		*a++ = vm->restore_lazy ? "--restore-mode=lazy"
+					: "--restore-mode=copy";
+		*a = NULL;
+	}
+	dprintf(logfd, "nidod: starting: %s --config %s --log-level=info%s\n",
+		dmn->vmm_path, vm->config,
+		vm->restore_fd >= 0 ? " (restoring)" : "");
 	vm->log_off = (uint64_t)MAX(lseek(logfd, 0, SEEK_END), 0);
 	if (prepare_cgroup(dom, vm, cg, ARRAY_SIZE(cg), &ncg, e) < 0) {
 		close_disks(vm);
@@ -747,6 +807,7 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 	/* nido-vmm has them now (and their locks); ours go. */
 	close_disks(vm);
 	iface_set_clear(&vm->ifaces);
+	close_safe(steal_fd(vm->restore_fd));
 	for (size_t i = 0; i < ncg; i++)
 		close(cg[i]);
 	if (r < 0) {
@@ -926,6 +987,7 @@ static struct kvm_vm *vm_new(struct daemon *dmn, struct domain *dom)
 	vm->child.pid = -1;
 	vm->child.pidfd = -1;
 	vm->console_master = -1;
+	vm->restore_fd = -1;
 	vm->api = store_runtime_path(&dmn->store, &domain_kind, dom->def->name,
 				     "sock");
 	vm->log = store_runtime_path(&dmn->store, &domain_kind, dom->def->name,
@@ -937,18 +999,34 @@ static struct kvm_vm *vm_new(struct daemon *dmn, struct domain *dom)
 	return vm;
 }
 
-static int kvm_start(struct daemon *dmn, struct domain *dom, unsigned flags,
-		     struct err **e)
+/* Starts nido-vmm for @dom; from the save file @state_fd (taken over)
+ * when it is >= 0. */
+static int start_vmm(struct daemon *dmn, struct domain *dom, unsigned flags,
+		     int state_fd, struct err **e)
 {
 	struct kvm_vm *vm;
 	_cleanup_json_ struct json_object *rec = NULL;
+	off_t data = state_fd >= 0 ? lseek(state_fd, 0, SEEK_CUR) : 0;
 
-	if (check_files(dom->def, e) < 0)
+	if ((state_fd < 0 && check_files(dom->def, e) < 0) ||
+	    (strchr(dmn->vmm_path, '/') && access(dmn->vmm_path, X_OK) < 0 &&
+	     err_sys(e, errno, "nido-vmm '%s'", dmn->vmm_path))) {
+		close_safe(state_fd);
 		return err_code(*e);
-	if (strchr(dmn->vmm_path, '/') && access(dmn->vmm_path, X_OK) < 0)
-		return err_sys(e, errno, "nido-vmm '%s'", dmn->vmm_path);
+	}
+	if (data < 0 || data % 4096) {
+		close_safe(state_fd);
+		return err_set(e, EINVAL,
+			       "the save file's data is not page-aligned");
+	}
 	vm = vm_new(dmn, dom);
 	vm->start_paused = flags & DRIVER_START_PAUSED;
+	vm->restore_fd = state_fd;
+	vm->restore_data = (uint64_t)data;
+	/* RAM mapped from the file only when nothing can change it under
+	 * the guest: the managed save, which nidod owns and unlinks once
+	 * restored; a file a user named is read in (copy). */
+	vm->restore_lazy = dom->restoring_managed;
 	dom->priv = vm;
 	unlink(vm->api);
 	if (spawn_vmm(dmn, dom, vm, e) < 0)
@@ -967,6 +1045,7 @@ static int kvm_start(struct daemon *dmn, struct domain *dom, unsigned flags,
 	rec = make_record(vm);
 	daemon_domain_set_state(dmn, dom,
 				vm->start_paused ? REASON_PAUSED_USER
+				: state_fd >= 0	 ? REASON_RUNNING_RESTORED
 						 : REASON_RUNNING_BOOTED,
 				rec);
 	return RPC_DEFERRED;
@@ -974,6 +1053,18 @@ static int kvm_start(struct daemon *dmn, struct domain *dom, unsigned flags,
 out_release:
 	kvm_release(dmn, dom);
 	return err_code(*e);
+}
+
+static int kvm_start(struct daemon *dmn, struct domain *dom, unsigned flags,
+		     struct err **e)
+{
+	return start_vmm(dmn, dom, flags, -1, e);
+}
+
+static int kvm_restore(struct daemon *dmn, struct domain *dom, int fd,
+		       unsigned flags, struct err **e)
+{
+	return start_vmm(dmn, dom, flags, fd, e);
 }
 
 static void send_signal(struct kvm_vm *vm, int sig)
@@ -1448,6 +1539,151 @@ static int kvm_console(struct daemon *dmn, struct domain *dom, char **path,
 	return 0;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* A failed save's guest goes on: nido-vmm paused it to save it. */
+static void on_resume_reply(void *opaque, int r, struct json_object *reply,
+			    const struct err *e)
+{
+	struct kvm_vm *vm = opaque;
+
+	(void)reply;
+	vm->req = NULL;
+	if (r < 0)
+		log_warn("domain '%s': resuming after a failed save: %s",
+			 vm->dom->def->name, err_msg(e));
+}
+
+/* The save's figures, kept for domjobinfo --completed. */
+static void keep_save_figures(struct kvm_vm *vm, struct json_object *reply)
+{
+	struct json_object *o = json_object_new_object();
+	int64_t st = 0, mem = 0, written = 0;
+
+	json_get_int64_opt(reply, "state_bytes", &st, NULL);
+	json_get_int64_opt(reply, "memory_bytes", &mem, NULL);
+	json_get_int64_opt(reply, "memory_written", &written, NULL);
+	json_object_object_add(o, "type", json_object_new_string("completed"));
+	json_object_object_add(o, "operation", json_object_new_string("save"));
+	json_object_object_add(
+		o, "time_elapsed_ms",
+		json_object_new_int64(
+			(int64_t)((now_ns() - vm->save_started_ns) / 1000000)));
+	json_object_object_add(o, "data_total",
+			       json_object_new_int64(mem + st));
+	json_object_object_add(o, "data_processed",
+			       json_object_new_int64(written + st));
+	json_object_object_add(o, "data_remaining", json_object_new_int64(0));
+	json_object_object_add(o, "memory_total", json_object_new_int64(mem));
+	json_object_object_add(o, "memory_processed",
+			       json_object_new_int64(written));
+	json_object_put(vm->dom->job_stats);
+	vm->dom->job_stats = o;
+}
+
+/*
+ * nido-vmm wrote and synced the save file: it is ended, and its exit
+ * ends the save (exit_job_done). A failed save resumes a guest that
+ * ran and fails the job.
+ */
+static void on_save_reply(void *opaque, int r, struct json_object *reply,
+			  const struct err *err)
+{
+	struct kvm_vm *vm = opaque;
+	_cleanup_err_ struct err *e = NULL;
+
+	vm->req = NULL;
+	vm->saving = false;
+	if (r == 0) {
+		keep_save_figures(vm, reply);
+		vm->saved = true;
+		send_signal(vm, SIGTERM);
+		return;
+	}
+	err_set(&e, err_code(err) ? err_code(err) : EIO, "nido-vmm: %s",
+		err_msg(err));
+	if (vm->save_resume)
+		vm->req = vmm_call_start(vm->dmn->loop, vm->api, "resume",
+					 CONTROL_TIMEOUT_MS, on_resume_reply,
+					 vm, NULL);
+	daemon_job_done(vm->dmn, vm->dom, err_code(e), NULL, e);
+}
+
+/*
+ * virsh save: nido-vmm writes the guest's RAM at @fd's offset (the save
+ * file's data offset, after nidod's header) and its state past RAM's
+ * end, through the same file passed twice (docs/snapshots.md).
+ */
+static int kvm_save(struct daemon *dmn, struct domain *dom, int fd,
+		    struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+	off_t data = lseek(fd, 0, SEEK_CUR);
+	_cleanup_json_ struct json_object *args = json_object_new_object();
+	int fds[2] = {fd, fd};
+
+	if (vm->starting || vm->saving || vm->destroying || vm->stopped) {
+		close(fd);
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is starting, saving or stopping");
+	}
+	if (data < 0 || data % 4096) {
+		close(fd);
+		return err_set(e, EINVAL,
+			       "the save file's data is not page-aligned");
+	}
+	json_object_object_add(args, "path",
+			       json_object_new_string("save file"));
+	json_object_object_add(args, "memory",
+			       json_object_new_string("save file"));
+	json_object_object_add(args, "memory_offset",
+			       json_object_new_int64((int64_t)data));
+	json_object_object_add(args, "offset",
+			       json_object_new_int64((int64_t)save_state_offset(
+				       dom->def, (uint64_t)data)));
+	vm->req = vmm_call_start_fds(dmn->loop, vm->api, "save", args, fds, 2,
+				     SAVE_TIMEOUT_MS, on_save_reply, vm, e);
+	close(fd);
+	if (!vm->req)
+		return err_code(*e);
+	vm->saving = true;
+	vm->save_resume = dom->state == DOMAIN_RUNNING;
+	vm->save_started_ns = now_ns();
+	return RPC_DEFERRED;
+}
+
+/* domjobinfo: a save or a restore in progress, without figures (nido-vmm
+ * answers no request while it writes). */
+static int kvm_jobinfo(struct daemon *dmn, struct domain *dom,
+		       struct json_object *out, void (*done)(void *opaque),
+		       void *opaque, struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+	const char *op = vm->saving			    ? "save"
+			 : vm->starting && vm->restore_data ? "restore"
+							    : NULL;
+
+	(void)dmn, (void)done, (void)opaque, (void)e;
+	json_object_object_add(
+		out, "type", json_object_new_string(op ? "unbounded" : "none"));
+	if (op)
+		json_object_object_add(out, "operation",
+				       json_object_new_string(op));
+	if (vm->saving)
+		json_object_object_add(
+			out, "time_elapsed_ms",
+			json_object_new_int64(
+				(int64_t)((now_ns() - vm->save_started_ns) /
+					  1000000)));
+	return 0;
+}
+
 const struct driver_ops driver_kvm = {
 	.name = "kvm",
 	.validate = driver_kvm_validate,
@@ -1461,5 +1697,8 @@ const struct driver_ops driver_kvm = {
 	.stats = kvm_stats,
 	.console = kvm_console,
 	.set_link = kvm_set_link,
+	.save = kvm_save,
+	.restore = kvm_restore,
+	.jobinfo = kvm_jobinfo,
 	.release = kvm_release,
 };

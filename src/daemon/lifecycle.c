@@ -339,6 +339,10 @@ int daemon_domain_start(struct daemon *dmn, struct domain *dom, unsigned flags,
 	if (domain_is_active(dom))
 		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
 				"domain is already running");
+	if (dom->cloning)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is being cloned: it starts once the "
+				"clone's images are made");
 	if (!(flags & DRIVER_START_FORCE_BOOT)) {
 		bool none = false;
 

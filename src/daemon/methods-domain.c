@@ -17,6 +17,7 @@
 #include "daemon/screenshot.h"
 #include "daemon/daemon.h"
 #include "daemon/domain-disks.h"
+#include "daemon/driver-ct.h"
 #include "daemon/driver-qemu.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
@@ -348,6 +349,9 @@ static int m_undefine(void *opaque, struct json_object *params,
 	if (!dom || param_remove_storage(params, dom, &remove, e) < 0 ||
 	    json_get_bool_opt(params, "managed_save", &drop_save, e) < 0)
 		return err_code(*e);
+	if (dom->cloning)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is being cloned");
 	/* as libvirt: a saved state is not lost by accident */
 	managed = daemon_managed_save_path(dmn, dom->def->name);
 	if (dom->persistent && access(managed, F_OK) == 0 && !drop_save)
@@ -559,6 +563,8 @@ static int m_info(void *opaque, struct json_object *params,
 	if (domain_is_active(dom))
 		json_object_object_add(o, "started",
 				       json_object_new_int64(dom->started));
+	if (dom->def->virt == DOMAIN_VIRT_LXC)
+		driver_ct_info(dom->def, o);
 	managed = daemon_managed_save_path(dmn, dom->def->name);
 	json_object_object_add(
 		o, "managed_save",
@@ -709,9 +715,10 @@ static struct json_object *iface_json(const struct domain_net *n)
 	json_object_object_add(
 		o, "source",
 		json_object_new_string(n->source ? n->source : "-"));
+	/* a machine's always has one; a container's veth none ("-", as
+	 * virsh prints an absent model) */
 	json_object_object_add(
-		o, "model",
-		json_object_new_string(n->model ? n->model : "virtio"));
+		o, "model", json_object_new_string(n->model ? n->model : "-"));
 	json_object_object_add(o, "mac", json_object_new_string(mac));
 	return o;
 }
@@ -1141,9 +1148,32 @@ static int m_blkdeviotune(void *opaque, struct json_object *params,
 		    : 0;
 }
 
+/* <blkiotune> (containers'): weight and devices, each with path,
+ * weight, read_bytes_sec, ...; 0 means not set. */
+static struct json_object *blkiotune_json(const struct domain_blkiotune *b)
+{
+	static const char *const names[BLKIO_N] = {
+		"weight", "read_bytes_sec", "write_bytes_sec", "read_iops_sec",
+		"write_iops_sec"};
+	struct json_object *o = json_object_new_object();
+	struct json_object *devs = json_object_new_array();
+
+	add_u64(o, "weight", b->weight);
+	for (size_t i = 0; i < b->n_devs; i++) {
+		struct json_object *d = json_object_new_object();
+
+		add_str(d, "path", b->devs[i].path);
+		for (int k = 0; k < BLKIO_N; k++)
+			add_u64(d, names[k], b->devs[i].v[k]);
+		json_object_array_add(devs, d);
+	}
+	json_object_object_add(o, "devices", devs);
+	return o;
+}
+
 /*
  * The definition's resource limits: memtune (KiB), cputune (shares,
- * microseconds) and each disk's iotune; 0 means not set.
+ * microseconds), each disk's iotune and blkiotune; 0 means not set.
  */
 static int m_tune(void *opaque, struct json_object *params,
 		  struct json_object **result, struct err **e)
@@ -1181,6 +1211,8 @@ static int m_tune(void *opaque, struct json_object *params,
 	json_object_object_add(*result, "memtune", mem);
 	json_object_object_add(*result, "cputune", cpu);
 	json_object_object_add(*result, "disks", disks);
+	json_object_object_add(*result, "blkiotune",
+			       blkiotune_json(&dom->def->ct.blkio));
 	return 0;
 }
 

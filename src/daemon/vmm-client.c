@@ -124,11 +124,46 @@ struct vmm_req *vmm_call_start(struct loop *l, const char *sock,
 				   opaque, e);
 }
 
+/* Sends @req with @fds (none when @n_fds is 0) riding on it. */
+static ssize_t send_request(int fd, const char *req, const int *fds,
+			    size_t n_fds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * VMM_CALL_MAX_FDS)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {.iov_base = (void *)req, .iov_len = strlen(req)};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *c;
+
+	if (n_fds) {
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
+	}
+	return sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 struct vmm_req *vmm_call_start_args(struct loop *l, const char *sock,
 				    const char *method,
 				    struct json_object *args, int timeout_ms,
 				    vmm_reply_fn fn, void *opaque,
 				    struct err **e)
+{
+	return vmm_call_start_fds(l, sock, method, args, NULL, 0, timeout_ms,
+				  fn, opaque, e);
+}
+
+struct vmm_req *vmm_call_start_fds(struct loop *l, const char *sock,
+				   const char *method, struct json_object *args,
+				   const int *fds, size_t n_fds, int timeout_ms,
+				   vmm_reply_fn fn, void *opaque,
+				   struct err **e)
 {
 	struct vmm_req *q = xcalloc(1, sizeof(*q));
 	struct json_object *o = json_object_new_object();
@@ -152,8 +187,11 @@ struct vmm_req *vmm_call_start_args(struct loop *l, const char *sock,
 	if (q->fd < 0)
 		goto out_free;
 	/* A request of a few bytes fits an empty socket's buffer. */
-	if (send(q->fd, req, strlen(req), MSG_DONTWAIT | MSG_NOSIGNAL) !=
-	    (ssize_t)strlen(req)) {
+	if (n_fds > VMM_CALL_MAX_FDS) {
+		err_set(e, EINVAL, "'%s': too many descriptors", method);
+		goto out_free;
+	}
+	if (send_request(q->fd, req, fds, n_fds) != (ssize_t)strlen(req)) {
 		err_sys(e, errno ? errno : EAGAIN, "sending '%s'", method);
 		goto out_free;
 	}

@@ -8,6 +8,7 @@
 #define NIDO_DAEMON_VMM_CLIENT_H
 
 #include <json-c/json.h>
+#include <stddef.h>
 
 #include "lib/err.h"
 
@@ -40,6 +41,15 @@ struct vmm_req *vmm_call_start_args(struct loop *l, const char *sock,
 				    struct json_object *args, int timeout_ms,
 				    vmm_reply_fn fn, void *opaque,
 				    struct err **e);
+
+/* The same with @fds (borrowed: nido-vmm gets copies) passed with the
+ * request (SCM_RIGHTS), as "save" takes its files. */
+#define VMM_CALL_MAX_FDS 4
+struct vmm_req *vmm_call_start_fds(struct loop *l, const char *sock,
+				   const char *method, struct json_object *args,
+				   const int *fds, size_t n_fds, int timeout_ms,
+				   vmm_reply_fn fn, void *opaque,
+				   struct err **e);
 
 /* Frees @q without calling its callback; accepts NULL. */
 void vmm_req_cancel(struct vmm_req *q);

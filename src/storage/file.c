@@ -290,13 +290,20 @@ static int copy_data(struct block *src, struct block *dst, struct err **e)
 int storage_vol_clone(const char *dir, const char *src_path,
 		      const struct storage_vol_new *nv, struct err **e)
 {
+	return storage_vol_clone_from(dir, src_path, NULL, nv, e);
+}
+
+int storage_vol_clone_from(const char *dir, const char *src_path,
+			   const char *src_format,
+			   const struct storage_vol_new *nv, struct err **e)
+{
 	_cleanup_block_ struct block *src = NULL;
 	_cleanup_block_ struct block *dst = NULL;
 	_cleanup_free_ char *path = NULL;
 	struct storage_vol_new copy = *nv;
 	int r;
 
-	if ((r = block_open(src_path, NULL, 0, &src, e)) < 0)
+	if ((r = block_open(src_path, src_format, 0, &src, e)) < 0)
 		return r;
 	if (!copy.format)
 		copy.format = block_format(src);

@@ -203,6 +203,12 @@ int storage_vol_create(const char *dir, const struct storage_vol_new *nv,
 int storage_vol_clone(const char *dir, const char *src,
 		      const struct storage_vol_new *nv, struct err **e);
 
+/* The same with @src read as @src_format (a guest's disk: its format is
+ * the definition's, never guessed from what the guest wrote). */
+int storage_vol_clone_from(const char *dir, const char *src,
+			   const char *src_format,
+			   const struct storage_vol_new *nv, struct err **e);
+
 /* Removes the volume file @path. */
 int storage_vol_delete(const char *path, struct err **e);
 

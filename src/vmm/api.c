@@ -265,10 +265,29 @@ static int save_files(struct vm *vm, struct api_conn *c, const char *path,
 	return fds[1] < 0 ? fds[1] : 0;
 }
 
+/* An optional offset of the save request: 0 when absent. */
+static int offset_arg(json_object *req, const char *key, uint64_t *out)
+{
+	json_object *v;
+	int64_t n;
+
+	*out = 0;
+	if (!json_object_object_get_ex(req, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return -1;
+	n = json_object_get_int64(v);
+	if (n < 0 || n % 4096 || (uint64_t)n > (1ULL << 60))
+		return -1;
+	*out = (uint64_t)n;
+	return 0;
+}
+
 /*
- * {"command": "save", "path": STATE, "memory": MEMFILE}: pauses the VM
- * (it stays paused: the caller resumes it or powers it off) and writes
- * its state and RAM (docs/state-format.md).
+ * {"command": "save", "path": STATE, "memory": MEMFILE[, "offset": N]
+ * [, "memory_offset": M]}: pauses the VM (it stays paused: the caller
+ * resumes it or powers it off) and writes its state and RAM
+ * (docs/state-format.md), each from its offset of its file.
  */
 static const char *save(struct vm *vm, struct api_conn *c, json_object *req,
 			json_object *r)
@@ -278,14 +297,19 @@ static const char *save(struct vm *vm, struct api_conn *c, json_object *req,
 	const char *path = str_arg(req, "path"), *mem = str_arg(req, "memory");
 	int fds[2] = {-1, -1}, ret;
 	struct state_save_info info = {0};
+	struct state_files f = {.path = path, .mem_path = mem};
 
 	if (!path || !mem)
 		return "save: give \"path\" (state file) and \"memory\" "
 		       "(memory file)";
+	if (offset_arg(req, "offset", &f.offset) < 0 ||
+	    offset_arg(req, "memory_offset", &f.mem_offset) < 0)
+		return "save: \"offset\" and \"memory_offset\" are "
+		       "multiples of 4096 below 2^60";
 	vm_pause(vm);
 	ret = save_files(vm, c, path, mem, fds, &e);
 	if (ret == 0)
-		ret = state_save(vm, fds[0], fds[1], mem, &info, &e);
+		ret = state_save(vm, fds[0], fds[1], &f, &info, &e);
 	close_safe(fds[0]);
 	close_safe(fds[1]);
 	if (ret < 0) {

@@ -32,6 +32,7 @@ enum {
 	OPT_EXIT_FILE,
 	OPT_CONFIG,
 	OPT_HUGEPAGES,
+	OPT_NO_MEM_MERGE,
 	OPT_RNG,
 	OPT_VIRTIO_CONSOLE,
 	OPT_PROBE,
@@ -42,6 +43,8 @@ enum {
 	OPT_RESTORE,
 	OPT_RESTORE_MODE,
 	OPT_RESTORE_MEMORY,
+	OPT_RESTORE_OFFSET,
+	OPT_RESTORE_MEMORY_OFFSET,
 	OPT_DESCRIBE_STATE,
 	OPT_HELP,
 	OPT_VERSION,
@@ -60,6 +63,7 @@ static const struct option options[] = {
 	{"exit-file", required_argument, NULL, OPT_EXIT_FILE},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"hugepages", no_argument, NULL, OPT_HUGEPAGES},
+	{"no-mem-merge", no_argument, NULL, OPT_NO_MEM_MERGE},
 	{"rng", no_argument, NULL, OPT_RNG},
 	{"virtio-console", no_argument, NULL, OPT_VIRTIO_CONSOLE},
 	{"probe", no_argument, NULL, OPT_PROBE},
@@ -70,6 +74,9 @@ static const struct option options[] = {
 	{"restore", required_argument, NULL, OPT_RESTORE},
 	{"restore-mode", required_argument, NULL, OPT_RESTORE_MODE},
 	{"restore-memory", required_argument, NULL, OPT_RESTORE_MEMORY},
+	{"restore-offset", required_argument, NULL, OPT_RESTORE_OFFSET},
+	{"restore-memory-offset", required_argument, NULL,
+	 OPT_RESTORE_MEMORY_OFFSET},
 	{"describe-state", required_argument, NULL, OPT_DESCRIBE_STATE},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
@@ -79,7 +86,8 @@ static const struct option options[] = {
 static void usage(FILE *f)
 {
 	fputs("usage: nido-vmm --kernel PATH [--initrd PATH] [--cmdline STR]\n"
-	      "         [--cpus N] [--memory SIZE] [--hugepages]\n"
+	      "         [--cpus N] [--memory SIZE] [--hugepages] "
+	      "[--no-mem-merge]\n"
 	      "         [--disk PATH[,readonly][,shared][,format=FMT]]...\n"
 	      "         [--net tap=NAME|fd:N[,mac=MAC][,link=down]]... "
 	      "[--rng]\n"
@@ -90,9 +98,10 @@ static void usage(FILE *f)
 	      "UID[:GID]]\n"
 	      "       nido-vmm --config FILE.json [options]\n"
 	      "       nido-vmm --restore STATE [--restore-mode lazy|copy]\n"
-	      "         [--restore-memory MEMFILE] [--console ...] [--api "
-	      "...]\n"
-	      "         [--exit-file PATH] [--paused] [--no-sandbox] ...\n"
+	      "         [--restore-memory MEMFILE] [--restore-offset N]\n"
+	      "         [--restore-memory-offset N] [--config HOST.json]\n"
+	      "         [--console ...] [--api ...] [--exit-file PATH] "
+	      "[--paused] ...\n"
 	      "       nido-vmm --describe-state STATE\n"
 	      "       nido-vmm --probe\n"
 	      "Exit status: 0 guest powered off, 1 error, 2 usage, 3 guest "
@@ -143,11 +152,30 @@ static void set_str(char **dst, const char *s)
 /* --restore and its companions; the rest comes from the state file. */
 struct restore_opts {
 	char *state, *memory;
+	uint64_t offset, mem_offset;
 	bool copy;
+	bool config;	       /* --config: the host ends, checked */
 	const char *vm_option; /* one that defines the VM: not with it */
 };
 
 static struct restore_opts ropts;
+
+/* A byte offset into a file: a page-aligned number. */
+static int parse_offset(const char *arg, uint64_t *out, struct err **e)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || *arg == '-' || v % 4096 ||
+	    v > (1ULL << 60))
+		return err_set(e, EINVAL,
+			       "offset '%s': a multiple of 4096 below 2^60",
+			       arg);
+	*out = v;
+	return 1;
+}
 
 /*
  * The options that define the VM (its guest, vCPUs, memory, devices)
@@ -161,6 +189,16 @@ static int parse_restore_option(int opt, const char *arg, struct err **e)
 		return set_str(&ropts.state, arg), 1;
 	case OPT_RESTORE_MEMORY:
 		return set_str(&ropts.memory, arg), 1;
+	case OPT_RESTORE_OFFSET:
+	case OPT_RESTORE_MEMORY_OFFSET:
+		return parse_offset(arg,
+				    opt == OPT_RESTORE_OFFSET
+					    ? &ropts.offset
+					    : &ropts.mem_offset,
+				    e);
+	case OPT_CONFIG:
+		ropts.config = true;
+		return 0;
 	case OPT_RESTORE_MODE:
 		if (!streq(arg, "lazy") && !streq(arg, "copy"))
 			return err_set(e, EINVAL,
@@ -175,7 +213,6 @@ static int parse_restore_option(int opt, const char *arg, struct err **e)
 	case OPT_MEMORY:
 	case OPT_DISK:
 	case OPT_NET:
-	case OPT_CONFIG:
 	case OPT_HUGEPAGES:
 	case OPT_RNG:
 	case OPT_VIRTIO_CONSOLE:
@@ -224,6 +261,8 @@ static int parse_option(int opt, const char *arg, struct vm_config *c,
 		return config_load_json(arg, c, e);
 	case OPT_HUGEPAGES:
 		return c->hugepages = 1, 0;
+	case OPT_NO_MEM_MERGE:
+		return c->no_mem_merge = true, 0;
 	case OPT_RNG:
 		return c->virtio_rng = 1, 0;
 	case OPT_VIRTIO_CONSOLE:
@@ -458,12 +497,21 @@ static int describe(const char *path)
 /* --restore: the state file checked, its configuration taken. */
 static int setup_restore(struct vm_config *c, struct err **e)
 {
+	struct state_files f = {
+		.path = ropts.state,
+		.mem_path = ropts.memory,
+		.offset = ropts.offset,
+		.mem_offset = ropts.mem_offset,
+		.copy = ropts.copy,
+		.host_config = ropts.config,
+	};
+
 	if (ropts.vm_option)
 		return err_set(e, EINVAL,
 			       "--%s cannot be given with --restore: the VM's "
 			       "definition comes from the state file",
 			       ropts.vm_option);
-	return state_restore_open(ropts.state, ropts.memory, ropts.copy, c, e);
+	return state_restore_open(&f, c, e);
 }
 
 /* Says why the command line is refused; returns the usage status. */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Guest RAM on a memfd, split around the 32-bit hole. */
+/* Guest RAM on a memfd or anonymous memory KSM may merge, split around
+ * the 32-bit hole. */
 #include "vmm/memory.h"
 
 #include <errno.h>
@@ -10,6 +11,23 @@
 #ifndef MFD_HUGETLB
 #define MFD_HUGETLB 0x0004U
 #endif
+
+/* Private anonymous RAM, offered to KSM (the host's same-page merging;
+ * it merges only what it is asked to and only while ksmd runs). */
+static int mem_map_mergeable(struct guest_mem *m, struct err **e)
+{
+	void *p = mmap(NULL, m->size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		return err_sys(e, errno, "mapping %llu MiB of guest memory",
+			       (unsigned long long)(m->size >> 20));
+	m->base = p;
+	madvise(p, m->size, MADV_MERGEABLE);
+	madvise(p, m->size, MADV_DONTDUMP);
+	madvise(p, m->size, MADV_DONTFORK);
+	return 0;
+}
 
 static int mem_map(struct guest_mem *m, int hugepages, struct err **e)
 {
@@ -67,8 +85,9 @@ void mem_set_base(struct guest_mem *m, uint8_t *base)
 }
 
 int mem_create(struct guest_mem *m, uint64_t size, uint64_t gap_start,
-	       uint64_t gap_end, int hugepages, struct err **e)
+	       uint64_t gap_end, unsigned flags, struct err **e)
 {
+	bool hugepages = flags & MEM_HUGEPAGES;
 	int r;
 
 	mem_layout(m, size, gap_start, gap_end);
@@ -81,7 +100,8 @@ int mem_create(struct guest_mem *m, uint64_t size, uint64_t gap_start,
 		return err_set(e, EINVAL,
 			       "guest memory size must be a multiple of 2 MiB "
 			       "with hugepages");
-	r = mem_map(m, hugepages, e);
+	r = (flags & MEM_MERGEABLE) && !hugepages ? mem_map_mergeable(m, e)
+						  : mem_map(m, hugepages, e);
 	if (r < 0) {
 		mem_release(m);
 		return r;

@@ -33,13 +33,22 @@ struct guest_mem {
 	bool private_map;
 };
 
+/* How guest RAM is backed (mem_create's @flags). */
+enum {
+	MEM_HUGEPAGES = 1, /* a memfd on hugepages, reserved at once */
+	/* private anonymous memory that KSM may merge (MADV_MERGEABLE):
+	 * KSM merges no shared mapping, so no memfd then */
+	MEM_MERGEABLE = 2,
+};
+
 /*
  * Creates @size bytes of guest RAM laid out below @gap_start and from
- * @gap_end on. @hugepages asks for MAP_HUGETLB backing. Returns 0, or
- * -errno with @e filled.
+ * @gap_end on: a memfd (holes the save skips), or with MEM_MERGEABLE
+ * (not with MEM_HUGEPAGES) anonymous memory KSM may merge. Returns 0,
+ * or -errno with @e filled.
  */
 int mem_create(struct guest_mem *m, uint64_t size, uint64_t gap_start,
-	       uint64_t gap_end, int hugepages, struct err **e);
+	       uint64_t gap_end, unsigned flags, struct err **e);
 
 /*
  * The layout mem_create() makes for @size, without memory (base NULL,

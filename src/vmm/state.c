@@ -120,16 +120,18 @@ static bool next_data(int fd, uint64_t off, uint64_t end, uint64_t *from,
 	return *from < end;
 }
 
-/* Writes [@from, @to) of RAM; chunks of zeros stay holes. */
-static int write_range(const struct guest_mem *m, int fd, uint64_t from,
-		       uint64_t to, uint64_t *written, struct err **e)
+/* Writes [@from, @to) of RAM at @base of @fd; chunks of zeros stay
+ * holes. */
+static int write_range(const struct guest_mem *m, int fd, uint64_t base,
+		       uint64_t from, uint64_t to, uint64_t *written,
+		       struct err **e)
 {
 	for (uint64_t off = from; off < to; off += MEM_CHUNK) {
 		size_t n = (size_t)MIN((uint64_t)MEM_CHUNK, to - off);
 
 		if (all_zero(m->base + off, n))
 			continue;
-		if (pwrite_full(fd, m->base + off, n, (off_t)off) < 0)
+		if (pwrite_full(fd, m->base + off, n, (off_t)(base + off)) < 0)
 			return err_sys(e, errno, "writing the memory file");
 		*written += n;
 	}
@@ -137,25 +139,26 @@ static int write_range(const struct guest_mem *m, int fd, uint64_t from,
 }
 
 /*
- * RAM, region after region, as one file. Of a memfd only the ranges
- * that hold data are read (never-touched RAM is a hole in it: reading
- * it would only fault in zero pages); a lazily restored guest's private
- * mapping is read whole.
+ * RAM, region after region, as one image at @base of @fd. Of a memfd
+ * only the ranges that hold data are read (never-touched RAM is a hole
+ * in it: reading it would only fault in zero pages); a lazily restored
+ * guest's private mapping is read whole.
  */
-static int write_memory(const struct guest_mem *m, int fd, uint64_t *written,
-			struct err **e)
+static int write_memory(const struct guest_mem *m, int fd, uint64_t base,
+			uint64_t *written, struct err **e)
 {
 	uint64_t off = 0, from, to;
 	int r = 0;
 
-	if (ftruncate(fd, 0) < 0 || ftruncate(fd, (off_t)m->size) < 0)
+	if (ftruncate(fd, (off_t)base) < 0 ||
+	    ftruncate(fd, (off_t)(base + m->size)) < 0)
 		return err_sys(e, errno, "sizing the memory file");
 	*written = 0;
 	if (m->private_map || m->fd < 0)
-		r = write_range(m, fd, 0, m->size, written, e);
+		r = write_range(m, fd, base, 0, m->size, written, e);
 	else
 		while (r == 0 && next_data(m->fd, off, m->size, &from, &to)) {
-			r = write_range(m, fd, from, to, written, e);
+			r = write_range(m, fd, base, from, to, written, e);
 			off = to;
 		}
 	if (r == 0 && fdatasync(fd) < 0)
@@ -163,19 +166,48 @@ static int write_memory(const struct guest_mem *m, int fd, uint64_t *written,
 	return r;
 }
 
-int state_save(struct vm *vm, int state_fd, int mem_fd, const char *mem_name,
-	       struct state_save_info *info, struct err **e)
+/* Offsets a save may use: page-aligned, far from overflowing. */
+static int check_offsets(const struct state_files *f, int state_fd, int mem_fd,
+			 uint64_t mem_size, struct err **e)
+{
+	struct stat a, b;
+
+	if (f->offset % 4096 || f->mem_offset % 4096 ||
+	    f->offset > (1ULL << 60) || f->mem_offset > (1ULL << 60))
+		return err_set(e, EINVAL,
+			       "offsets must be multiples of 4096 below 2^60");
+	if (fstat(state_fd, &a) < 0 || fstat(mem_fd, &b) < 0)
+		return err_sys(e, errno, "the save's files");
+	if (!S_ISREG(a.st_mode) || !S_ISREG(b.st_mode))
+		return err_set(e, EINVAL, "the save's files must be files");
+	/* One file for both: the state goes after RAM (written last, it
+	 * ends the file). */
+	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino &&
+	    f->offset < f->mem_offset + mem_size)
+		return err_set(e, EINVAL,
+			       "state and memory in one file: the state's "
+			       "offset must be past the memory's end");
+	return 0;
+}
+
+int state_save(struct vm *vm, int state_fd, int mem_fd,
+	       const struct state_files *f, struct state_save_info *info,
+	       struct err **e)
 {
 	uint64_t t0 = vm_now_ns();
 	struct state_wr w;
-	int r;
+	int r = check_offsets(f, state_fd, mem_fd, vm->mem.size, e);
 
+	if (r < 0)
+		return r;
 	state_wr_init(&w);
-	build_state(vm, &w, mem_name);
-	r = write_memory(&vm->mem, mem_fd, &info->memory_written, e);
-	if (r == 0 && (ftruncate(state_fd, 0) < 0 ||
-		       pwrite_full(state_fd, w.b.data, w.b.len, 0) < 0 ||
-		       fdatasync(state_fd) < 0))
+	build_state(vm, &w, f->mem_path);
+	r = write_memory(&vm->mem, mem_fd, f->mem_offset, &info->memory_written,
+			 e);
+	if (r == 0 &&
+	    (pwrite_full(state_fd, w.b.data, w.b.len, (off_t)f->offset) < 0 ||
+	     ftruncate(state_fd, (off_t)(f->offset + w.b.len)) < 0 ||
+	     fdatasync(state_fd) < 0))
 		r = err_sys(e, errno, "writing the state file");
 	info->state_bytes = w.b.len;
 	info->memory_bytes = vm->mem.size;
@@ -213,20 +245,35 @@ static char *recorded_mem_name(const struct state_sec *s)
 	return p && state_rd_done(&r) ? xstrndup((const char *)p, len) : NULL;
 }
 
-static int read_state_file(const char *path, struct vm_restore *rs,
+/* The state from @f's offset to the end of its file, parsed. */
+static int read_state_file(const struct state_files *f, struct vm_restore *rs,
 			   struct err **e)
 {
-	int r = file_read_all(path, STATE_FILE_MAX, (char **)&rs->data,
-			      &rs->len, e);
+	_cleanup_close_ int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	uint64_t len;
 
-	if (r == -EFBIG || r == -E2BIG)
-		return err_prefix(e, "state file '%s' is too large", path);
-	if (r < 0)
-		return err_prefix(e, "state file '%s'", path);
-	return state_parse(rs->data, rs->len, path, &rs->file, e);
+	if (fd < 0)
+		return err_sys(e, errno, "state file '%s'", f->path);
+	if (fstat(fd, &st) < 0)
+		return err_sys(e, errno, "state file '%s'", f->path);
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < f->offset)
+		return err_set(e, EINVAL,
+			       "state file '%s' is not a file of at least "
+			       "%llu bytes",
+			       f->path, (unsigned long long)f->offset);
+	len = (uint64_t)st.st_size - f->offset;
+	if (len > STATE_FILE_MAX)
+		return err_set(e, EFBIG, "state file '%s' is too large",
+			       f->path);
+	rs->data = xmalloc(len ? len : 1);
+	rs->len = len;
+	if (pread_full(fd, rs->data, len, (off_t)f->offset) != (ssize_t)len)
+		return err_sys(e, EIO, "state file '%s': short read", f->path);
+	return state_parse(rs->data, rs->len, f->path, &rs->file, e);
 }
 
-static int open_memory(struct vm_restore *rs, const char *mem_path,
+static int open_memory(struct vm_restore *rs, const struct state_files *f,
 		       struct err **e)
 {
 	const struct state_sec *s = state_find(&rs->file, STATE_SEC_MEMORY, 0);
@@ -237,12 +284,19 @@ static int open_memory(struct vm_restore *rs, const char *mem_path,
 			       "state file '%s' has no 'memory' "
 			       "section",
 			       rs->path);
-	rs->mem_path = mem_path ? xstrdup(mem_path) : recorded_mem_name(s);
+	rs->mem_path =
+		f->mem_path ? xstrdup(f->mem_path) : recorded_mem_name(s);
 	if (!rs->mem_path)
 		return err_set(e, EINVAL,
 			       "state file '%s': section 'memory' is "
 			       "malformed",
 			       rs->path);
+	if (f->mem_offset % 4096 || f->mem_offset > (1ULL << 60))
+		return err_set(e, EINVAL,
+			       "memory offset %llu: a multiple of 4096 "
+			       "below 2^60",
+			       (unsigned long long)f->mem_offset);
+	rs->mem_offset = f->mem_offset;
 	rs->mem_fd = open(rs->mem_path, O_RDONLY | O_CLOEXEC);
 	if (rs->mem_fd < 0)
 		return err_sys(e, errno, "memory file '%s'", rs->mem_path);
@@ -252,13 +306,55 @@ static int open_memory(struct vm_restore *rs, const char *mem_path,
 	return 0;
 }
 
-/* The config section, over @c (which holds only host ends). */
-static int load_config(struct vm_restore *rs, struct vm_config *c,
-		       struct err **e)
+/*
+ * --config with --restore: the configuration given must be the
+ * machine's the state file describes (what the guest sees: vCPUs, RAM,
+ * devices in their order); only its host ends (files, taps, console,
+ * sockets, sandbox) are the caller's.
+ */
+static int same_machine(const struct vm_config *c, const struct vm_config *s,
+			const char *path, struct err **e)
+{
+	const char *what = NULL;
+
+	if (c->cpus != s->cpus)
+		what = "the number of vCPUs";
+	else if (c->mem_size != s->mem_size)
+		what = "the memory size";
+	else if (c->n_disks != s->n_disks)
+		what = "the number of disks";
+	else if (c->n_nets != s->n_nets)
+		what = "the number of network interfaces";
+	else if (!c->virtio_rng != !s->virtio_rng)
+		what = "the rng device";
+	else if (!c->virtio_console != !s->virtio_console)
+		what = "the virtio console";
+	for (unsigned i = 0; !what && i < c->n_disks; i++)
+		if (c->disks[i].readonly != s->disks[i].readonly ||
+		    c->disks[i].format != s->disks[i].format)
+			what = "a disk's format or read-only flag";
+	for (unsigned i = 0; !what && i < c->n_nets; i++)
+		if (c->nets[i].has_mac != s->nets[i].has_mac ||
+		    memcmp(c->nets[i].mac, s->nets[i].mac, 6))
+			what = "a network interface's MAC address";
+	if (what)
+		return err_set(e, EINVAL,
+			       "the configuration given is not the machine "
+			       "state file '%s' holds: %s differs",
+			       path, what);
+	return 0;
+}
+
+/* The config section, over @c (which holds only host ends), or checked
+ * against @c (@f->host_config). */
+static int load_config(struct vm_restore *rs, const struct state_files *f,
+		       struct vm_config *c, struct err **e)
 {
 	const struct state_sec *s = state_find(&rs->file, STATE_SEC_CONFIG, 0);
 	_cleanup_free_ char *json = NULL;
 	_cleanup_free_ char *what = NULL;
+	struct vm_config saved;
+	int r;
 
 	if (!s)
 		return err_set(e, EINVAL,
@@ -271,23 +367,30 @@ static int load_config(struct vm_restore *rs, struct vm_config *c,
 			       rs->path);
 	json = xstrndup((const char *)s->data, s->len);
 	what = xasprintf("%s: section 'config'", rs->path);
-	return config_load_json_text(json, what, c, e);
+	if (!f->host_config)
+		return config_load_json_text(json, what, c, e);
+	config_init(&saved);
+	r = config_load_json_text(json, what, &saved, e);
+	if (r == 0)
+		r = same_machine(c, &saved, rs->path, e);
+	config_release(&saved);
+	return r;
 }
 
-int state_restore_open(const char *path, const char *mem_path, bool copy,
-		       struct vm_config *c, struct err **e)
+int state_restore_open(const struct state_files *f, struct vm_config *c,
+		       struct err **e)
 {
 	struct vm_restore *rs = xcalloc(1, sizeof(*rs));
 	int r;
 
-	rs->path = xstrdup(path);
+	rs->path = xstrdup(f->path);
 	rs->mem_fd = -1;
-	rs->copy = copy;
-	r = read_state_file(path, rs, e);
+	rs->copy = f->copy;
+	r = read_state_file(f, rs, e);
 	if (r == 0)
-		r = load_config(rs, c, e);
+		r = load_config(rs, f, c, e);
 	if (r == 0)
-		r = open_memory(rs, mem_path, e);
+		r = open_memory(rs, f, e);
 	if (r < 0) {
 		state_restore_free(rs);
 		return r;
@@ -333,12 +436,17 @@ static int check_layout(const struct vm_restore *rs, const struct guest_mem *m,
 				       i);
 		off += size;
 	}
-	if (fstat(rs->mem_fd, &st) < 0 || (uint64_t)st.st_size != m->size)
+	/* alone in its file, RAM is the whole file; after an offset
+	 * (nidod's save file) the state may follow it */
+	if (fstat(rs->mem_fd, &st) < 0 ||
+	    (rs->mem_offset ? (uint64_t)st.st_size < rs->mem_offset + m->size
+			    : (uint64_t)st.st_size != m->size))
 		return err_set(e, EINVAL,
 			       "memory file '%s' is %lld bytes, the state "
-			       "file needs %llu",
+			       "file needs %llu from offset %llu",
 			       rs->mem_path, (long long)st.st_size,
-			       (unsigned long long)m->size);
+			       (unsigned long long)m->size,
+			       (unsigned long long)rs->mem_offset);
 	return 0;
 }
 
@@ -350,11 +458,15 @@ static int copy_memory(struct vm *vm, const struct vm_restore *rs,
 	struct guest_mem *m = &vm->mem;
 	uint64_t at = 0, from, to;
 
-	while (next_data(rs->mem_fd, at, m->size, &from, &to)) {
+	uint64_t base = rs->mem_offset;
+
+	while (next_data(rs->mem_fd, base + at, base + m->size, &from, &to)) {
+		from -= base;
+		to -= base;
 		for (uint64_t off = from; off < to; off += 64 * MEM_CHUNK) {
 			size_t n = (size_t)MIN(64ULL * MEM_CHUNK, to - off);
 			ssize_t got = pread_full(rs->mem_fd, m->base + off, n,
-						 (off_t)off);
+						 (off_t)(base + off));
 
 			if (got != (ssize_t)n)
 				return err_sys(e, got < 0 ? (int)-got : EIO,
@@ -375,7 +487,8 @@ static int map_memory(struct vm *vm, struct vm_restore *rs, struct err **e)
 {
 	struct guest_mem *m = &vm->mem;
 	void *p = mmap(NULL, m->size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_NORESERVE, rs->mem_fd, 0);
+		       MAP_PRIVATE | MAP_NORESERVE, rs->mem_fd,
+		       (off_t)rs->mem_offset);
 
 	if (p == MAP_FAILED)
 		return err_sys(e, errno, "mapping memory file '%s'",
@@ -383,6 +496,9 @@ static int map_memory(struct vm *vm, struct vm_restore *rs, struct err **e)
 	mem_set_base(m, p);
 	m->fd = steal_fd(rs->mem_fd);
 	m->private_map = true;
+	/* the pages the guest writes are anonymous copies KSM may merge */
+	if (!vm->cfg->no_mem_merge)
+		madvise(p, m->size, MADV_MERGEABLE);
 	madvise(p, m->size, MADV_DONTDUMP);
 	madvise(p, m->size, MADV_DONTFORK);
 	return 0;
@@ -398,7 +514,7 @@ int state_restore_memory(struct vm *vm, struct err **e)
 	r = check_layout(rs, m, e);
 	if (r == 0 && rs->copy) {
 		r = mem_create(m, vm->cfg->mem_size, VM_GAP_START, VM_GAP_END,
-			       vm->cfg->hugepages, e);
+			       config_mem_flags(vm->cfg), e);
 		if (r == 0)
 			r = copy_memory(vm, rs, e);
 	} else if (r == 0) {

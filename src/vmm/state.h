@@ -32,7 +32,23 @@ struct vm_restore {
 	struct state_file file;
 	char *mem_path; /* the memory file */
 	int mem_fd;
-	bool copy; /* --restore-mode copy: read RAM in, not map it */
+	uint64_t mem_offset; /* where RAM starts in it (page-aligned) */
+	bool copy;	     /* --restore-mode copy: read RAM in, not map it */
+};
+
+/*
+ * Where a save goes or a restore comes from. A state or RAM image may
+ * start at a page-aligned offset of its file (nidod keeps both in one
+ * save file after a header of its own: docs/snapshots.md); what is
+ * before the offset is never read nor written.
+ */
+struct state_files {
+	const char *path, *mem_path; /* mem_path NULL: the recorded one */
+	uint64_t offset, mem_offset;
+	bool copy;	  /* restore: read RAM in, not map it */
+	bool host_config; /* restore: the caller's config (--config) holds
+			     the host ends and must describe the machine
+			     the state file's does */
 };
 
 /* What a save wrote. */
@@ -43,22 +59,26 @@ struct state_save_info {
 
 /*
  * Saves @vm (the caller paused it) to @state_fd and its RAM to @mem_fd
- * (both regular files opened for writing; truncated and written here,
- * not closed). @mem_name is recorded as the memory file's name for a
- * restore. Returns 0 or -errno with @e filled.
+ * (both regular files opened for writing, possibly one file twice; each
+ * truncated at @f's offset and written from there, not closed; the two
+ * ranges must not overlap). @f->mem_path is recorded as the memory
+ * file's name for a restore. Returns 0 or -errno with @e filled.
  */
-int state_save(struct vm *vm, int state_fd, int mem_fd, const char *mem_name,
-	       struct state_save_info *info, struct err **e);
+int state_save(struct vm *vm, int state_fd, int mem_fd,
+	       const struct state_files *f, struct state_save_info *info,
+	       struct err **e);
 
 /*
- * Reads and checks state file @path, loads the configuration it holds
- * into @c (over what the command line set: host ends only), opens the
- * memory file (@mem_path, or the one the file names) and hangs it all
- * on c->restore. Returns 0 or -errno with @e naming the file and the
- * problem; then nothing was started.
+ * Reads and checks the state at @f (from its offset to the end of its
+ * file), loads the configuration it holds into @c (over what the
+ * command line set: host ends only), or with @f->host_config checks
+ * that @c (a whole configuration: --config) describes the same machine;
+ * opens the memory file (@f->mem_path, or the one the state names) and
+ * hangs it all on c->restore. Returns 0 or -errno with @e naming the
+ * file and the problem; then nothing was started.
  */
-int state_restore_open(const char *path, const char *mem_path, bool copy,
-		       struct vm_config *c, struct err **e);
+int state_restore_open(const struct state_files *f, struct vm_config *c,
+		       struct err **e);
 
 /* Frees @r; accepts NULL. */
 void state_restore_free(struct vm_restore *r);

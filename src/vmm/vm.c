@@ -150,7 +150,7 @@ static int create_memory(struct vm *vm, struct err **e)
 	if (vm->cfg->restore)
 		return state_restore_memory(vm, e);
 	r = mem_create(&vm->mem, vm->cfg->mem_size, VM_GAP_START, VM_GAP_END,
-		       vm->cfg->hugepages, e);
+		       config_mem_flags(vm->cfg), e);
 
 	if (r < 0)
 		return r;

@@ -6,6 +6,7 @@
 
 #include "lib/size.h"
 #include "vmm/host.h"
+#include "vmm/memory.h"
 #include "vmm/state.h"
 #include "vmm/vm.h"
 
@@ -22,6 +23,12 @@ void config_init(struct vm_config *c)
 	};
 	for (unsigned i = 0; i < CONFIG_MAX_NETS; i++)
 		c->host.tap_fds[i] = -1;
+}
+
+unsigned config_mem_flags(const struct vm_config *c)
+{
+	return (c->hugepages ? MEM_HUGEPAGES : 0) |
+	       (c->no_mem_merge ? 0 : MEM_MERGEABLE);
 }
 
 void config_release(struct vm_config *c)

@@ -75,6 +75,7 @@ struct vm_config {
 	unsigned cpus;
 	uint64_t mem_size;
 	int hugepages;
+	bool no_mem_merge; /* RAM not offered to KSM (QEMU's mem-merge=off) */
 	enum console_kind console;
 	char *console_path; /* for CONSOLE_UNIX */
 	int console_fd;	    /* for CONSOLE_FD */
@@ -98,6 +99,9 @@ struct vm_config {
 /* Fills @c with the defaults: 1 vCPU, 256 MiB, console on stdio, the
  * sandbox on (with no identity: the caller picks one). */
 void config_init(struct vm_config *c);
+
+/* mem_create()'s flags for @c's RAM (memory.h). */
+unsigned config_mem_flags(const struct vm_config *c);
 
 /* Frees what @c owns (not @c itself). */
 void config_release(struct vm_config *c);

@@ -236,6 +236,8 @@ static int json_key(const char *key, json_object *v, struct vm_config *c,
 	}
 	if (streq(key, "hugepages"))
 		return c->hugepages = json_object_get_boolean(v), 0;
+	if (streq(key, "mem_merge"))
+		return c->no_mem_merge = !json_object_get_boolean(v), 0;
 	if (streq(key, "rng"))
 		return c->virtio_rng = json_object_get_boolean(v), 0;
 	if (streq(key, "virtio_console"))
@@ -355,6 +357,9 @@ char *config_to_json(const struct vm_config *c)
 	put_str(o, "memory", mem);
 	json_object_object_add(o, "hugepages",
 			       json_object_new_boolean(c->hugepages));
+	if (c->no_mem_merge)
+		json_object_object_add(o, "mem_merge",
+				       json_object_new_boolean(false));
 	json_object_object_add(o, "rng",
 			       json_object_new_boolean(c->virtio_rng));
 	json_object_object_add(o, "virtio_console",

@@ -89,6 +89,19 @@ t_err "... and on a paused one" "domain 'ex' is paused" "$NIDO" exec ex -- true
 "$NIDO" resume ex >/dev/null
 t_exact "exec works again after resume" "0" "$NIDO" exec ex -- id -u
 
+# A client that leaves (killed, its connection gone) leaves its command
+# running, as docker exec and lxc-attach do: it ends with the container.
+chmod 777 "$root/out"
+"$NIDO" exec ex -- sh -c 'echo $$ >/out/left-pid; while [ ! -e /out/go ]; do usleep 50000; done; echo survived >/out/after' &
+client=$!
+t "a command runs (its client still there)" wait_for 30 test -s "$root/out/left-pid"
+kill -9 "$client"
+wait "$client" 2>/dev/null
+touch "$root/out/go"
+t "its client killed, the command runs on to its end" \
+	wait_for 30 grep -q survived "$root/out/after"
+t_exact "the daemon serves the next exec" "0" "$NIDO" exec ex -- id -u
+
 t_out "destroy the container" "Domain 'ex' destroyed" "$NIDO" destroy ex
 wait "$bg"
 rc=$?

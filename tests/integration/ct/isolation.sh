@@ -94,6 +94,8 @@ t_out "<memory> is the memory cgroup's limit" "134217728" ct_mem_limit iso
 t_out "a process allocating past the memory limit is OOM-killed (SIGKILL)" \
 	"dd=137" echo "$log"
 t_out "... inside the container only: it runs on" "running" "$NIDO" domstate iso
+t "the default container has a user namespace of its own" \
+	test "$(readlink /proc/self/ns/user)" != "$(readlink "/proc/$(ct_pid iso)/ns/user")"
 "$NIDO" destroy iso >/dev/null
 
 # pids.max: a loop that starts 40 sleeps stops at the limit.
@@ -128,6 +130,111 @@ wait_for 30 test -e "$root2/out/done"
 t_out "its root is the <idmap>'s target on the host" "3000000" \
 	stat -c %u "$root2/out/mine"
 "$NIDO" destroy mapped >/dev/null
+
+# <blkiotune> and <vcpu cpuset>: the blkio (v1) or io (v2) and cpuset
+# cgroups. The device: a loop device of the test's.
+truncate -s 1M "$tmp/blk"
+bdev=$(losetup --find --show "$tmp/blk")
+trap 'losetup -d "$bdev" 2>/dev/null; cleanup' EXIT
+majmin=$(cat "/sys/block/${bdev#/dev/}/dev" 2>/dev/null)
+CT_EXTRA="<vcpu cpuset='0'>1</vcpu><blkiotune><weight>300</weight><device><path>$bdev</path><read_bytes_sec>1048576</read_bytes_sec><write_iops_sec>50</write_iops_sec></device></blkiotune>" \
+	ct_xml io "$root" /bin/sh -c 'exec sleep 100000' >"$tmp/io.xml"
+t "define a container with <blkiotune> and <vcpu cpuset> ($bdev, $majmin)" \
+	"$NIDO" define "$tmp/io.xml"
+t_out "dumpxml keeps <blkiotune>" "<blkiotune>
+    <weight>300</weight>
+    <device>
+      <path>$bdev</path>
+      <read_bytes_sec>1048576</read_bytes_sec>
+      <write_iops_sec>50</write_iops_sec>
+    </device>
+  </blkiotune>" "$NIDO" dumpxml io
+t_out "blkiotune shows them as virsh does" "weight         : 300
+device_weight  : 
+device_read_iops_sec: 
+device_write_iops_sec: $bdev,50
+device_read_bytes_sec: $bdev,1048576
+device_write_bytes_sec: " "$NIDO" blkiotune io
+t_out "start it" "started" "$NIDO" start io
+iocg=$(ct_cg io blkio)
+if [ -e "$iocg/io.max" ]; then
+	t_out "io.max has the device's limits (v2)" \
+		"$majmin rbps=1048576 wbps=max riops=max wiops=50" cat "$iocg/io.max"
+else
+	t_out "the read bytes limit is blkio.throttle.read_bps_device (v1)" \
+		"$majmin 1048576" cat "$iocg/blkio.throttle.read_bps_device"
+	t_out "the write iops limit is blkio.throttle.write_iops_device (v1)" \
+		"$majmin 50" cat "$iocg/blkio.throttle.write_iops_device"
+fi
+t_out "domstats: the weight in force" "blkio.weight=300" "$NIDO" domstats io
+t_out "domstats: the CPUs of its cpuset" "cpuset.cpus=0" "$NIDO" domstats io
+t_out "its init may run on CPU 0 only" "0" \
+	awk '/^Cpus_allowed_list/ { print $2 }' "/proc/$(ct_pid io)/status"
+iocgs=$(ct_cgroups io)
+t "its cgroups include blkio and cpuset ones (v1), or v2's" \
+	sh -c "echo '$iocgs' | grep -Eq '/(blkio|cpuset)/nido/|/nido/io' "
+t_out "destroy it" "destroyed" "$NIDO" destroy io
+left=
+for d in $iocgs; do [ -d "$d" ] && left="$left $d"; done
+t "no cgroup of it is left (blkio and cpuset included)" test -z "$left"
+sed "s|<path>$bdev</path>|<path>/dev/null</path>|; s|<name>io</name>|<name>io2</name>|" "$tmp/io.xml" >"$tmp/bad.xml"
+"$NIDO" define "$tmp/bad.xml" >/dev/null
+t_err "a <blkiotune> device that is no block device fails the start, naming it" \
+	"<blkiotune> device '/dev/null': not a block device" "$NIDO" start io2
+sed "s|<weight>300</weight>|<weight>5</weight>|" "$tmp/io.xml" >"$tmp/bad.xml"
+t_err "a weight below 10 is refused" "weight" "$NIDO" define "$tmp/bad.xml"
+losetup -d "$bdev"
+
+# dominfo says how a container is isolated: the default one in a user
+# namespace, its root a high uid.
+t_out "dominfo: the default container's security model is a user namespace" \
+	"Security model: userns" "$NIDO" dominfo iso
+t_out "dominfo: ... its root is an unprivileged host uid" \
+	"Security label: root is host uid $CT_BASE, gid $CT_BASE (unprivileged)" \
+	"$NIDO" dominfo iso
+
+# <privileged/>: no user namespace, root is host root (libvirt's lxc
+# driver without <idmap>; nido only when asked). Its root file system
+# is owned by host root.
+root3=$tmp/root3
+make_rootfs "$root3"
+chown -R 0:0 "$root3"
+CT_EXTRA="<privileged/>" ct_xml priv "$root3" /bin/sh -c \
+	'touch /out/mine; cat /proc/self/uid_map >/out/uid_map; echo done >/out/done; exec sleep 100000' \
+	>"$tmp/priv.xml"
+t "define a <privileged/> container" "$NIDO" define "$tmp/priv.xml"
+t_out "dumpxml keeps <privileged/>" "<privileged/>" "$NIDO" dumpxml priv
+t_out "dominfo says it is privileged" \
+	"Security model: none
+Security DOI:   0
+Security label: privileged: root is host root (no user namespace)" \
+	"$NIDO" dominfo priv
+t_out "start it" "started" "$NIDO" start priv
+wait_for 30 test -e "$root3/out/done"
+t_out "a file its root made is owned by host uid 0" "0" stat -c %u "$root3/out/mine"
+t_out "its uid map is the host's (no user namespace)" "0 0 4294967295" \
+	echo $(cat "$root3/out/uid_map")
+t_out "it shares the host's user namespace" "$(readlink /proc/self/ns/user)" \
+	readlink "/proc/$(ct_pid priv)/ns/user"
+t_out "exec in a privileged container runs as host root" "0" \
+	"$NIDO" exec priv -- sh -c 'stat -c %u /out/mine'
+# its root may make a device node, the devices cgroup (v1) keeps it
+# from using one /dev has not: /dev/kmsg (1:11) here
+if [ -d /sys/fs/cgroup/devices ]; then
+	t_out "its root makes a node of a host device, but cannot use it (devices cgroup)" \
+		"made; Operation not permitted" "$NIDO" exec priv -- sh -c \
+		'mknod /tmp/kmsg c 1 11 && printf "made; "; dd if=/tmp/kmsg of=/dev/null bs=4096 count=1 2>&1 | grep -o "Operation not permitted"; rm -f /tmp/kmsg'
+	t_out "... and uses those of its /dev" "1+0 records in" \
+		"$NIDO" exec priv -- dd if=/dev/zero of=/dev/null bs=1 count=1
+else
+	t "no v1 devices cgroup (v2): nidod's log says every host device is usable" \
+		grep -q "domain 'priv': privileged, with every host device usable" "$tmp/nidod.log"
+fi
+"$NIDO" destroy priv >/dev/null
+CT_EXTRA="<privileged/><idmap><uid start='0' target='3000000' count='10'/><gid start='0' target='3000000' count='10'/></idmap>" \
+	ct_xml bad "$root3" /bin/sh >"$tmp/bad.xml"
+t_err "<privileged/> with an <idmap> is refused" \
+	"<privileged/> and <idmap> exclude each other" "$NIDO" define "$tmp/bad.xml"
 
 # What the ct driver refuses, by name.
 ct_xml bad "$root" /bin/sh >"$tmp/bad.xml"

@@ -87,6 +87,8 @@ t "the container's end is net0 with the XML's MAC, the second one eth0" \
 second=$("$NIDO" domiflist named | awk '$2 == "network" && $1 != "ctveth0" { print $1 }')
 t_out "domiflist names the second host end ($second), a vnetN" "vnet" echo "$second"
 t_out "... a port of the bridge too" "master ncnet0" ip link show "$second"
+t_out "domiflist gives a veth no model (virsh's '-')" "-" \
+	sh -c "'$NIDO' domiflist named | awk '\$1 == \"ctveth0\" { print \$4 }'"
 t_out "destroy" "Domain 'named' destroyed" "$NIDO" destroy named
 t "destroy removes both host ends" wait_for 20 sh -c \
 	"! ip link show ctveth0 && ! ip link show '$second'"

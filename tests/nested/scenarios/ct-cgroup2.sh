@@ -4,7 +4,9 @@
 # integration tests run there as they run in the suite: isolation
 # (the memory and pids limits, an OOM kill inside the container only)
 # and the life cycle (suspend and resume through cgroup.freeze, destroy
-# leaving no cgroup).
+# leaving no cgroup); <blkiotune> on io.weight and io.max, <vcpu cpuset>
+# on cpuset.cpus (isolation); a root file system on an ext4 image on a
+# loop device (image).
 # nested-timeout: 600
 
 build=${NIDO_BUILD_DIR:-}
@@ -32,8 +34,11 @@ in_root()
 		'mount --make-rprivate / && cd /newroot && mount --move . / && exec chroot . "$@"' sh "$@"
 }
 
+# the loop devices of the image test and of <blkiotune>'s
+modprobe loop 2>/dev/null || true
+
 failed=0
-for t in isolation lifecycle; do
+for t in isolation lifecycle image; do
 	out=$NIDO_RESULTS/ct-$t.tap
 	rc=0
 	NIDO_BUILD_DIR=$build in_root /bin/bash "$NIDO_SRC_DIR/tests/integration/ct/$t.sh" >"$out" 2>&1 || rc=$?

@@ -125,7 +125,9 @@ static void lxc_refuses_by_name(void)
 	refused("<target dir='/'/>", "<target dir='/srv'/>",
 		"no root file system");
 	refused("<filesystem type='mount' accessmode",
-		"<filesystem type='file' accessmode", "only types 'mount'");
+		"<filesystem type='volume' accessmode", "only types 'mount'");
+	refused("<pids max='100'/>", "<pids max='100'/><privileged/>",
+		"<privileged/> and <idmap> exclude each other");
 	refused("<gid start='1000'", "<gid start='999'",
 		"lines 1 and 2 overlap");
 	refused("count='65536'/>", "count='0'/>", "count");
