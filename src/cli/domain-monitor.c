@@ -332,39 +332,55 @@ static char *xml_tag_attr(const char *tag, const char *attr)
 }
 
 /*
- * The running domain @name's VNC server: *@listen (malloc'ed; 127.0.0.1
- * when not said) and its display number. 0, or 1 with the error printed
- * as virsh prints it.
+ * The running domain @name's live XML, in *@res (its "xml" string). 0,
+ * or 1 with the error printed as virsh prints it.
  */
-static int vnc_of(const char *name, char **listen, long *display)
+static int live_xml(const char *name, struct json_object **res,
+		    const char **xml)
 {
 	_cleanup_err_ struct err *e = NULL;
-	_cleanup_json_ struct json_object *res = NULL;
-	_cleanup_free_ char *port = NULL;
-	const char *xml, *g;
-	long n;
+	const char *g;
 
-	if (client_call1("domain.xml", client_domain_params(name), &res, &e) <
-	    0)
+	if (client_call1("domain.xml", client_domain_params(name), res, &e) < 0)
 		return domain_fail("get", name, e);
-	xml = jstr(res, "xml");
-	g = strchr(xml, '>'); /* a running domain's root has its id */
-	if (!g || !strstr(xml, " id='") || strstr(xml, " id='") > g) {
+	*xml = jstr(*res, "xml");
+	g = strchr(*xml, '>'); /* a running domain's root has its id */
+	if (!g || !strstr(*xml, " id='") || strstr(*xml, " id='") > g) {
 		cli_error("Requested operation is not valid: domain is not "
 			  "running");
 		return 1;
 	}
-	g = strstr(xml, "<graphics type='vnc'");
-	port = g ? xml_tag_attr(g, "port") : NULL;
-	n = port ? strtol(port, NULL, 10) : -1;
-	if (n < 5900) {
-		cli_error("No graphical display found");
-		return 1;
-	}
+	return 0;
+}
+
+/* @xml's VNC server: *@listen (malloc'ed; 127.0.0.1 when not said) and
+ * its display number; false without one. */
+static bool vnc_in(const char *xml, char **listen, long *display)
+{
+	const char *g = strstr(xml, "<graphics type='vnc'");
+	_cleanup_free_ char *port = g ? xml_tag_attr(g, "port") : NULL;
+	long n = port ? strtol(port, NULL, 10) : -1;
+
+	if (n < 5900)
+		return false;
 	*listen = xml_tag_attr(g, "listen");
 	if (!*listen)
 		*listen = xstrdup("127.0.0.1");
 	*display = n - 5900;
+	return true;
+}
+
+static int vnc_of(const char *name, char **listen, long *display)
+{
+	_cleanup_json_ struct json_object *res = NULL;
+	const char *xml;
+
+	if (live_xml(name, &res, &xml))
+		return 1;
+	if (!vnc_in(xml, listen, display)) {
+		cli_error("No graphical display found");
+		return 1;
+	}
 	return 0;
 }
 
@@ -391,27 +407,90 @@ static int cmd_vncdisplay(const struct cli_args *a)
 	return 0;
 }
 
-/* virsh domdisplay: the display as a URI, "vnc://ADDRESS:N"; a server on
+/* @addr as a URI's host: localhost for every address, [v6]. */
+static char *uri_host(const char *addr)
+{
+	if (wildcard(addr))
+		return xstrdup("localhost");
+	if (strchr(addr, ':'))
+		return xasprintf("[%s]", addr);
+	return xstrdup(addr);
+}
+
+/* The <graphics> at @g on a socket: "SCHEME+unix://PATH" as virsh
+ * writes it, malloc'ed; NULL when it is not on a socket. */
+static char *socket_uri(const char *g, const char *scheme)
+{
+	const char *close = strchr(g, '>');
+	const char *sock = strstr(g, "<listen type='socket'");
+	const char *end = strstr(g, "</graphics>");
+	_cleanup_free_ char *path = NULL;
+
+	/* <graphics .../> has no <listen> of its own */
+	if (!close || close[-1] == '/' || !sock || !end || sock > end)
+		return NULL;
+	path = xml_tag_attr(sock, "socket");
+	return path ? xasprintf("%s+unix://%s", scheme, path) : NULL;
+}
+
+/* @xml's SPICE server as virsh's URI, "spice://HOST:PORT?tls-port=N"
+ * (or spice+unix://PATH), malloc'ed; NULL without one or when it
+ * listens nowhere. */
+static char *spice_uri(const char *xml)
+{
+	const char *g = strstr(xml, "<graphics type='spice'");
+	_cleanup_free_ char *port = g ? xml_tag_attr(g, "port") : NULL;
+	_cleanup_free_ char *tls = g ? xml_tag_attr(g, "tlsPort") : NULL;
+	_cleanup_free_ char *listen = g ? xml_tag_attr(g, "listen") : NULL;
+	_cleanup_free_ char *host = NULL;
+	char *sock = g ? socket_uri(g, "spice") : NULL;
+	long p = port ? strtol(port, NULL, 10) : 0;
+	long t = tls ? strtol(tls, NULL, 10) : 0;
+
+	if (sock)
+		return sock;
+	if (p <= 0 && t <= 0)
+		return NULL;
+	host = uri_host(listen ? listen : "127.0.0.1");
+	if (p > 0 && t > 0)
+		return xasprintf("spice://%s:%ld?tls-port=%ld", host, p, t);
+	if (p > 0)
+		return xasprintf("spice://%s:%ld", host, p);
+	return xasprintf("spice://%s?tls-port=%ld", host, t);
+}
+
+/* virsh domdisplay: the display as a URI, "vnc://ADDRESS:N" or
+ * "spice://ADDRESS:PORT" (VNC first, as virsh looks); a server on
  * every address is reached as localhost, as virsh says. */
 static int cmd_domdisplay(const struct cli_args *a)
 {
-	_cleanup_free_ char *listen = NULL;
-	const char *type = cli_str(a, "type");
+	_cleanup_json_ struct json_object *res = NULL;
+	_cleanup_free_ char *listen = NULL, *host = NULL, *uri = NULL;
+	const char *type = cli_str(a, "type"), *xml, *vnc;
 	long n;
 
-	if (type && !streq(type, "vnc")) {
-		cli_error("No graphical display with type '%s' found", type);
+	if (live_xml(cli_str(a, "domain"), &res, &xml))
 		return 1;
+	if ((!type || streq(type, "vnc")) && vnc_in(xml, &listen, &n)) {
+		host = uri_host(listen);
+		printf("vnc://%s:%ld\n\n", host, n);
+		return 0;
 	}
-	if (vnc_of(cli_str(a, "domain"), &listen, &n))
-		return 1;
-	if (wildcard(listen))
-		printf("vnc://localhost:%ld\n\n", n);
-	else if (strchr(listen, ':'))
-		printf("vnc://[%s]:%ld\n\n", listen, n);
+	vnc = strstr(xml, "<graphics type='vnc'");
+	if ((!type || streq(type, "vnc")) && vnc &&
+	    (uri = socket_uri(vnc, "vnc"))) {
+		printf("%s\n\n", uri);
+		return 0;
+	}
+	if ((!type || streq(type, "spice")) && (uri = spice_uri(xml))) {
+		printf("%s\n\n", uri);
+		return 0;
+	}
+	if (type)
+		cli_error("No graphical display with type '%s' found", type);
 	else
-		printf("vnc://%s:%ld\n\n", listen, n);
-	return 0;
+		cli_error("No graphical display found");
+	return 1;
 }
 
 static int cmd_domblklist(const struct cli_args *a)

@@ -893,8 +893,8 @@ static int parse_devices(const xmlNode *devs, struct domain_def *d,
 		if (parse_device(c, d, w, e) < 0)
 			return -EINVAL;
 	}
-	domain_display_defaults(d);
-	if (check_chardevs(devs, d, w, e) < 0 ||
+	if (domain_display_defaults(devs, d, e) < 0 ||
+	    check_chardevs(devs, d, w, e) < 0 ||
 	    domain_def_check_boot(devs, d, e) < 0)
 		return -EINVAL;
 	return check_unique_devices(devs, d, e);

@@ -309,6 +309,44 @@ enum video_model {
 	VIDEO_CIRRUS,
 	VIDEO_VIRTIO,
 	VIDEO_NONE,
+	VIDEO_QXL,
+	VIDEO_BOCHS,
+	VIDEO_RAMFB, /* not on PCI */
+};
+
+/* One <video> card (domain_conf_display.c); sizes in KiB, 0: not
+ * given (QEMU's default). */
+struct domain_video {
+	enum video_model model;
+	unsigned ram, vram, vram64, vgamem; /* <model ram= vram= ...> */
+	unsigned heads;			    /* <model heads=>; 0: not given */
+	enum domain_tristate primary;	    /* <model primary=> */
+	struct dev_pci_addr pci;	    /* its <address> */
+};
+
+/* <graphics type='spice'> (domain_conf_display.c). The channels, in
+ * spice_channel_names' order: main, display, inputs, cursor, playback,
+ * record, smartcard, usbredir. */
+#define SPICE_CHANNELS 8
+enum spice_mode { SPICE_MODE_ANY, SPICE_MODE_SECURE, SPICE_MODE_INSECURE };
+struct domain_spice {
+	int port;      /* port=: 0 none (no TCP), -1 nidod picks one */
+	int tls_port;  /* tlsPort=: 0 none, -1 nidod picks one */
+	bool autoport; /* autoport='yes' */
+	int port_live; /* the ports a running domain has; 0 */
+	int tls_port_live;
+	char *listen;	  /* an address; NULL: 127.0.0.1 (with a port) */
+	char *socket;	  /* <listen type='socket' socket=>: a path */
+	bool listen_none; /* <listen type='none'> */
+	char *passwd;	  /* NULL: none (set through QMP, never argv) */
+	enum spice_mode default_mode;		 /* defaultMode= */
+	enum spice_mode channel[SPICE_CHANNELS]; /* <channel name= mode=> */
+	/* <image compression=>, <jpeg>, <zlib>, <playback>, <streaming
+	 * mode=>, <clipboard copypaste=>, <filetransfer enable=>, <mouse
+	 * mode=>, <gl enable=>: indexes into their name tables, 0 not
+	 * given */
+	unsigned char image, jpeg, zlib, playback, streaming;
+	unsigned char copypaste, filetransfer, mouse, gl;
 };
 
 /* <controller type='usb' model=>: as usb_model_names. */
@@ -320,24 +358,97 @@ enum usb_model {
 	USB_NONE,
 };
 
+/* A USB device's <address type='usb' bus='0' port=>: @set when given;
+ * @port "1", "1.2" (behind a hub on port 1), "" none: QEMU's first
+ * free port. */
+#define USB_PORT_LEN 16
+struct usb_addr {
+	bool set;
+	char port[USB_PORT_LEN];
+};
+
+/* <input type= bus=> on USB or virtio (domain_conf_display.c); PS/2's
+ * pair is the machine's own. */
+enum input_type { INPUT_MOUSE, INPUT_KEYBOARD, INPUT_TABLET };
+enum input_bus { INPUT_BUS_USB, INPUT_BUS_VIRTIO };
+struct domain_input {
+	enum input_type type;
+	enum input_bus bus;
+	struct usb_addr usb;
+	struct dev_pci_addr pci; /* a virtio one's <address> */
+};
+
+/* <sound model=>: as sound_model_names (domain_conf_display.c). */
+enum sound_model {
+	SOUND_PCSPK,
+	SOUND_ES1370,
+	SOUND_SB16,
+	SOUND_AC97,
+	SOUND_ICH6,
+	SOUND_ICH9,
+	SOUND_USB,
+};
+#define SOUND_CODECS 4
+struct domain_sound {
+	enum sound_model model;
+	/* an HDA's <codec type=>s, as 1 + index in sound_codec_names;
+	 * none: libvirt's one duplex codec */
+	unsigned char codecs[SOUND_CODECS];
+	unsigned audio_id; /* <audio id=>: its backend; 0: the first one */
+	struct dev_pci_addr pci;
+	struct usb_addr usb; /* model usb's */
+};
+
+/* <smartcard> (domain_conf_display.c): a CCID reader on USB with one
+ * card: the host's (through NSS), three certificates of an NSS
+ * database, or passed through a character device. */
+enum smartcard_mode {
+	SMARTCARD_HOST,
+	SMARTCARD_CERTIFICATES,
+	SMARTCARD_PASSTHROUGH,
+};
+enum smartcard_chr { SMARTCARD_TCP, SMARTCARD_UNIX, SMARTCARD_SPICEVMC };
+struct domain_smartcard {
+	enum smartcard_mode mode;
+	char *certs[3], *database; /* host-certificates; database NULL:
+				    * /etc/pki/nssdb */
+	enum smartcard_chr type;   /* passthrough: */
+	bool bind;		   /* <source mode='bind'> (a server) */
+	char *host, *service;	   /* tcp */
+	char *path;		   /* unix */
+	bool ccid_address;	   /* <address type='ccid' controller='0'
+				    * slot='0'> given */
+};
+
 /*
- * What a person sees and types with (domain_conf_devices.c): one VNC
- * <graphics>, a <video> card, <input> devices, the USB controller.
+ * What a person sees and types with (domain_conf_devices.c,
+ * domain_conf_display.c): VNC and SPICE <graphics>, <video> cards,
+ * <input> devices, the USB controller.
  */
 struct domain_display {
 	bool vnc;	  /* <graphics type='vnc'> */
 	char *vnc_passwd; /* <graphics passwd=>: NULL: none (set through QMP) */
 	int vnc_port;	  /* <graphics port=>: -1 autoport */
-	int vnc_port_live; /* the port QEMU took (a running domain); 0 */
-	char *vnc_listen;  /* an address; NULL: none given (127.0.0.1) */
-	enum video_model video;
-	bool tablet;	    /* <input type='tablet' bus='usb'> */
+	int vnc_port_live;	/* the port QEMU took (a running domain); 0 */
+	char *vnc_listen;	/* an address; NULL: none given (127.0.0.1) */
+	char *vnc_socket;	/* <listen type='socket' socket=>; NULL none */
+	bool vnc_listen_none;	/* <listen type='none'>: no listener */
+	enum video_model video; /* the primary card's model */
+	struct domain_video *videos; /* the <video> cards, in their order */
+	size_t n_videos;
+	struct domain_spice *spice;  /* <graphics type='spice'>; NULL: none */
+	struct domain_input *inputs; /* <input> on USB and virtio */
+	size_t n_inputs;
+	struct usb_addr *hubs; /* <hub type='usb'>: each one's address */
+	size_t n_hubs;
+	struct domain_smartcard *smartcard; /* NULL: none */
+	struct domain_sound *sounds; /* <sound> devices, in their order */
+	size_t n_sounds;
 	bool ps2_mouse;	    /* <input type='mouse' bus='ps2'>, implicit */
 	bool ps2_keyboard;  /* <input type='keyboard' bus='ps2'>, implicit */
 	enum usb_model usb; /* <controller type='usb' model=> */
-	struct dev_pci_addr video_pci, usb_pci; /* their <address> */
+	struct dev_pci_addr usb_pci; /* its <address> */
 	unsigned usb_ports; /* an xHCI's <controller ports=>; 0: default */
-	unsigned video_vram, video_heads; /* <model vram= heads=>; 0: none */
 };
 
 /* <controller type=>: the ones domain_conf_hw.c reads (USB is the

@@ -53,9 +53,9 @@ static const struct {
 } refused[] = {
 	{"stdio", "QEMU's standard output is nidod's log of the domain"},
 	{"pipe", "nidod opens what QEMU uses; use type 'file' or 'unix'"},
-	{"spiceport", "nido has no SPICE display"},
-	{"spicevmc", "nido has no SPICE display"},
-	{"qemu-vdagent", "nido has no SPICE display"},
+	{"spiceport", "SPICE channels are not supported yet"},
+	{"spicevmc", "SPICE channels are not supported yet"},
+	{"qemu-vdagent", "the SPICE agent is not supported yet"},
 	{"nmdm", "a FreeBSD host's null modem"},
 };
 

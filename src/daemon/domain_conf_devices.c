@@ -8,6 +8,7 @@
 #include <errno.h>
 
 #include "daemon/domain_conf_devices.h"
+#include "daemon/domain_conf_display.h"
 #include "daemon/domain_conf_hw.h"
 
 #define BOOT_ORDER_MAX 255
@@ -312,8 +313,6 @@ void domain_firmware_clear(struct domain_firmware *fw)
 	memset(fw, 0, sizeof(*fw));
 }
 
-static const char *const video_model_names[] = {"",	  "vga",  "cirrus",
-						"virtio", "none", NULL};
 static const char *const usb_model_names[] = {
 	"", "piix3-uhci", "qemu-xhci", "nec-xhci", "none", NULL};
 
@@ -326,7 +325,30 @@ static bool is_address(const char *s)
 	       inet_pton(AF_INET6, s, buf) == 1;
 }
 
-/* listen= and <listen type='address' address=>: one address. */
+/* <listen type='socket' socket=> (a path: the qemu driver makes none
+ * of its own) or <listen type='none'>. */
+static int parse_vnc_socket(const xmlNode *l, const char *type,
+			    struct domain_display *dp, struct err **e)
+{
+	if (streq(type, "none")) {
+		dp->vnc_listen_none = true;
+		return 0;
+	}
+	dp->vnc_socket = xml_attr(l, "socket");
+	if (!dp->vnc_socket)
+		return xml_err(e, l,
+			       "<listen type='socket'> without socket= (the "
+			       "qemu driver makes no socket of its own)");
+	if (dp->vnc_socket[0] != '/' || strlen(dp->vnc_socket) > 107)
+		return xml_err(e, l,
+			       "<listen socket='%s'>: not an absolute path of "
+			       "at most 107 bytes",
+			       dp->vnc_socket);
+	return 0;
+}
+
+/* listen= and <listen type='address' address=>: one address; or a
+ * socket, or none. */
 static int parse_listen(const xmlNode *g, struct domain_display *dp,
 			struct xml_warnings *w, struct err **e)
 {
@@ -343,13 +365,23 @@ static int parse_listen(const xmlNode *g, struct domain_display *dp,
 				       "on one address");
 	if (l) {
 		xml_check_known(l,
-				(const char *const[]){"type", "address", NULL},
+				(const char *const[]){"type", "address",
+						      "socket", NULL},
 				NULL, w);
+		if (type && (streq(type, "socket") || streq(type, "none"))) {
+			if (addr)
+				return free(addr),
+				       xml_err(e, g,
+					       "listen= with <listen "
+					       "type='%s'>",
+					       type);
+			return parse_vnc_socket(l, type, dp, e);
+		}
 		if (type && !streq(type, "address"))
 			return free(addr),
 			       xml_err(e, l,
 				       "<listen type='%s'> not supported "
-				       "(address)",
+				       "(address, socket, none)",
 				       type);
 		if (!addr)
 			addr = xml_attr(l, "address");
@@ -374,8 +406,7 @@ static int parse_graphics(const xmlNode *g, struct domain_display *dp,
 	uint64_t v;
 
 	if (!type || !streq(type, "vnc"))
-		return xml_err(e, g, "graphics type '%s' not supported (vnc)",
-			       type ? type : "");
+		return domain_parse_graphics(g, dp, w, e);
 	if (dp->vnc)
 		return xml_err(e, g, "a second <graphics>: one VNC display");
 	dp->vnc_passwd = xml_attr(g, "passwd");
@@ -399,74 +430,13 @@ static int parse_graphics(const xmlNode *g, struct domain_display *dp,
 	} else if (autoport && streq(autoport, "no")) {
 		return xml_err(e, g, "autoport='no' without a port");
 	}
-	return parse_listen(g, dp, w, e);
-}
-
-/* <model vram= heads=>: kept for the driver to say what it gives. */
-static int parse_video_sizes(const xmlNode *m, struct domain_display *dp,
-			     struct err **e)
-{
-	_cleanup_free_ char *vram = xml_attr(m, "vram");
-	_cleanup_free_ char *heads = xml_attr(m, "heads");
-	uint64_t v;
-
-	if (vram) {
-		if (xml_uint(m, "video vram", vram, 1, 1u << 30, &v, e) < 0)
-			return -EINVAL;
-		dp->video_vram = (unsigned)v;
-	}
-	if (heads) {
-		if (xml_uint(m, "video heads", heads, 1, 16, &v, e) < 0)
-			return -EINVAL;
-		dp->video_heads = (unsigned)v;
-	}
-	return 0;
-}
-
-static int parse_video(const xmlNode *v, struct domain_display *dp,
-		       struct xml_warnings *w, struct err **e)
-{
-	const xmlNode *m = xml_child(v, "model");
-	_cleanup_free_ char *type = m ? xml_attr(m, "type") : NULL;
-	int r;
-
-	xml_check_known(v, NULL,
-			(const char *const[]){"model", "address", NULL}, w);
-	if (dp->video)
-		return xml_err(e, v, "a second <video>: one video card");
-	if (!type)
-		return xml_err(e, v, "<video> without <model type>");
-	xml_check_known(
-		m,
-		(const char *const[]){"type", "vram", "heads", "primary", NULL},
-		NULL, w);
-	if ((r = xml_enum(m, "video model", type, video_model_names + 1, e)) <
-	    0)
-		return r;
-	dp->video = (enum video_model)(r + 1);
-	if (parse_video_sizes(m, dp, e) < 0)
+	if (parse_listen(g, dp, w, e) < 0)
 		return -EINVAL;
-	return domain_parse_address(v, &dp->video_pci, NULL, e);
-}
-
-static int parse_input(const xmlNode *n, struct domain_display *dp,
-		       struct xml_warnings *w, struct err **e)
-{
-	_cleanup_free_ char *type = xml_attr(n, "type");
-	_cleanup_free_ char *bus = xml_attr(n, "bus");
-
-	xml_check_known(n, (const char *const[]){"type", "bus", NULL}, NULL, w);
-	if (type && streq(type, "tablet") && (!bus || streq(bus, "usb")))
-		dp->tablet = true;
-	else if (type && streq(type, "mouse") && (!bus || streq(bus, "ps2")))
-		dp->ps2_mouse = true;
-	else if (type && streq(type, "keyboard") && (!bus || streq(bus, "ps2")))
-		dp->ps2_keyboard = true;
-	else
-		return xml_err(e, n,
-			       "<input type='%s' bus='%s'> not supported "
-			       "(tablet on usb, mouse and keyboard on ps2)",
-			       type ? type : "", bus ? bus : "");
+	if ((dp->vnc_socket || dp->vnc_listen_none) && (port || autoport))
+		return xml_err(e, g,
+			       "<graphics type='vnc'> with a port and <listen "
+			       "type='%s'>",
+			       dp->vnc_socket ? "socket" : "none");
 	return 0;
 }
 
@@ -525,9 +495,15 @@ int domain_parse_display_device(const xmlNode *c, struct domain_def *d,
 	if (streq(name, "graphics"))
 		return parse_graphics(c, dp, w, e) < 0 ? -EINVAL : 1;
 	if (streq(name, "video"))
-		return parse_video(c, dp, w, e) < 0 ? -EINVAL : 1;
+		return domain_parse_video(c, dp, w, e) < 0 ? -EINVAL : 1;
 	if (streq(name, "input"))
-		return parse_input(c, dp, w, e) < 0 ? -EINVAL : 1;
+		return domain_parse_input(c, dp, w, e) < 0 ? -EINVAL : 1;
+	if (streq(name, "smartcard"))
+		return domain_parse_smartcard(c, dp, w, e) < 0 ? -EINVAL : 1;
+	if (streq(name, "sound"))
+		return domain_parse_sound(c, dp, w, e) < 0 ? -EINVAL : 1;
+	if (streq(name, "hub"))
+		return domain_parse_hub(c, dp, w, e) < 0 ? -EINVAL : 1;
 	if (!streq(name, "controller"))
 		return 0;
 	type = xml_attr(c, "type");
@@ -536,10 +512,36 @@ int domain_parse_display_device(const xmlNode *c, struct domain_def *d,
 	return parse_usb(c, d, dp, w, e) < 0 ? -EINVAL : 1;
 }
 
-void domain_display_defaults(struct domain_def *d)
+int domain_display_defaults(const xmlNode *devs, struct domain_def *d,
+			    struct err **e)
 {
-	if (d->display.vnc && d->display.video == VIDEO_ABSENT)
-		d->display.video = VIDEO_VGA;
+	struct domain_display *dp = &d->display;
+
+	if ((dp->vnc || dp->spice) && !dp->n_videos) {
+		dp->videos = xcalloc(1, sizeof(*dp->videos));
+		dp->videos[dp->n_videos++].model = VIDEO_VGA;
+	}
+	if (domain_usb_check(devs, dp, e) < 0)
+		return -EINVAL;
+	return domain_videos_check(devs, dp, e);
+}
+
+/* A VNC server on a socket, or on none. */
+static void format_vnc_socket(FILE *f, const struct domain_display *dp)
+{
+	fputs("    <graphics type='vnc'", f);
+	if (dp->vnc_passwd) {
+		fputs(" passwd='", f);
+		xml_escape_attr(f, dp->vnc_passwd);
+		fputc('\'', f);
+	}
+	if (dp->vnc_listen_none) {
+		fputs(">\n      <listen type='none'/>\n    </graphics>\n", f);
+		return;
+	}
+	fputs(">\n      <listen type='socket' socket='", f);
+	xml_escape_attr(f, dp->vnc_socket);
+	fputs("'/>\n    </graphics>\n", f);
 }
 
 void domain_format_display(FILE *f, const struct domain_def *d, bool active)
@@ -559,13 +561,11 @@ void domain_format_display(FILE *f, const struct domain_def *d, bool active)
 		domain_format_pci_address(f, 6, &dp->usb_pci);
 		fputs("    </controller>\n", f);
 	}
-	if (dp->tablet)
-		fputs("    <input type='tablet' bus='usb'/>\n", f);
-	if (dp->ps2_mouse)
-		fputs("    <input type='mouse' bus='ps2'/>\n", f);
-	if (dp->ps2_keyboard)
-		fputs("    <input type='keyboard' bus='ps2'/>\n", f);
-	if (dp->vnc) {
+	domain_format_smartcard(f, dp);
+	domain_format_inputs(f, dp);
+	if (dp->vnc && (dp->vnc_socket || dp->vnc_listen_none))
+		format_vnc_socket(f, dp);
+	else if (dp->vnc) {
 		fprintf(f, "    <graphics type='vnc' port='%d' autoport='%s'",
 			port, dp->vnc_port < 0 ? "yes" : "no");
 		if (dp->vnc_passwd) {
@@ -583,22 +583,23 @@ void domain_format_display(FILE *f, const struct domain_def *d, bool active)
 			fputs("/>\n", f);
 		}
 	}
-	if (dp->video) {
-		fprintf(f, "    <video>\n      <model type='%s'",
-			video_model_names[dp->video]);
-		if (dp->video_vram)
-			fprintf(f, " vram='%u'", dp->video_vram);
-		if (dp->video_heads)
-			fprintf(f, " heads='%u'", dp->video_heads);
-		fputs("/>\n", f);
-		domain_format_pci_address(f, 6, &dp->video_pci);
-		fputs("    </video>\n", f);
-	}
+	if (dp->spice)
+		domain_format_spice(f, dp->spice, active);
+	domain_format_sounds(f, dp);
+	domain_format_videos(f, dp);
+	domain_format_hubs(f, dp);
 }
 
 void domain_display_clear(struct domain_display *dp)
 {
 	free(dp->vnc_listen);
 	free(dp->vnc_passwd);
+	free(dp->vnc_socket);
+	domain_spice_free(dp->spice);
+	free(dp->videos);
+	free(dp->inputs);
+	free(dp->hubs);
+	free(dp->sounds);
+	domain_smartcard_free(dp->smartcard);
 	memset(dp, 0, sizeof(*dp));
 }

@@ -42,9 +42,10 @@ void domain_firmware_clear(struct domain_firmware *fw);
  */
 int domain_parse_display_device(const xmlNode *c, struct domain_def *d,
 				struct xml_warnings *w, struct err **e);
-/* libvirt's defaults once the devices are read: a <video> for
- * graphics. */
-void domain_display_defaults(struct domain_def *d);
+/* libvirt's defaults and rules once the devices are read: a <video>
+ * for graphics, one primary card. @devs: where errors point. */
+int domain_display_defaults(const xmlNode *devs, struct domain_def *d,
+			    struct err **e);
 /* The display's devices, in libvirt's order; @active: a running
  * domain's (the port QEMU took). */
 void domain_format_display(FILE *f, const struct domain_def *d, bool active);

@@ -909,6 +909,10 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : d->display.usb_ports			 ? "<controller ports>"
 	       : hw->clock > CLOCK_LOCALTIME ? "<clock offset='variable', "
 					       "'absolute' or 'timezone'>"
+	       : d->display.spice	     ? "<graphics type='spice'>"
+	       : d->display.n_videos > 1     ? "a second <video>"
+	       : d->display.n_sounds	     ? "<sound>"
+	       : d->display.smartcard	     ? "<smartcard>"
 	       : hw->mem.backing	     ? "<memoryBacking>"
 					     : NULL;
 }

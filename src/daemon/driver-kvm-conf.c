@@ -47,10 +47,11 @@ static int check_os(const struct domain_def *d, struct xml_warnings *w,
 			       "firmware (<os firmware>, <loader>, <nvram>) "
 			       "not supported by nido-vmm (it boots <kernel> "
 			       "directly)");
-	if (d->display.vnc || d->display.tablet ||
+	if (d->display.vnc || d->display.n_inputs || d->display.n_hubs ||
 	    (d->display.video && d->display.video != VIDEO_NONE))
 		return err_set(e, ENOTSUP,
-			       "graphics, video and USB input not supported by "
+			       "graphics, video, USB or virtio input not "
+			       "supported by "
 			       "nido-vmm (it has a serial console)");
 	for (size_t i = 0; i < d->n_disks; i++)
 		if (d->disks[i].boot_order)

@@ -283,36 +283,22 @@ static void disk_args(struct qemu_argv *a, const struct domain_def *def,
 		disk_device(a, def, i);
 }
 
-/* A device given as JSON: {"driver": @driver, "id": @id}, at its
- * place on the PCI bus. */
-static void simple_device(struct qemu_argv *a, const struct domain_def *def,
-			  const char *driver, const char *id,
-			  enum qemu_pci_kind kind)
-{
-	struct json_object *o = json_object_new_object();
-
-	add_str(o, "driver", driver);
-	add_str(o, "id", id);
-	qemu_json_pci(o, def, kind, 0);
-	arg_json(a, "-device", o);
-}
-
 /*
  * VNC on its address (127.0.0.1 unless given; an IPv6 one in brackets),
  * the display libvirt's port names, or with autoport the first free of
- * 100 from 5900 (QEMU tries them: query-vnc says which); the video
- * card; a USB tablet on the machine's USB controller.
+ * 100 from 5900 (QEMU tries them: query-vnc says which); SPICE; the
+ * video cards; the USB controller; the inputs and hubs on it.
  */
 static void display_args(struct qemu_argv *a, const struct domain_def *def)
 {
-	static const char *const video[] = {NULL, "VGA", "cirrus-vga",
-					    "virtio-vga", NULL};
 	static const char *const usb[] = {NULL, "piix3-usb-uhci", "qemu-xhci",
 					  "nec-usb-xhci", NULL};
 	const struct domain_display *dp = &def->display;
 	enum usb_model model = qemu_usb_model(def);
 
-	if (dp->vnc) {
+	if (dp->vnc && (dp->vnc_socket || dp->vnc_listen_none)) {
+		qemu_argv_vnc_socket(a, def);
+	} else if (dp->vnc) {
 		const char *l = dp->vnc_listen ? dp->vnc_listen : "127.0.0.1";
 		bool v6 = strchr(l, ':') != NULL;
 		_cleanup_free_ char *s = xasprintf(
@@ -325,9 +311,8 @@ static void display_args(struct qemu_argv *a, const struct domain_def *def)
 		arg(a, "-vnc");
 		arg(a, s);
 	}
-	if (video[dp->video])
-		simple_device(a, def, video[dp->video], "video0",
-			      QEMU_PCI_VIDEO);
+	qemu_argv_spice(a, def);
+	qemu_argv_videos(a, def);
 	if (usb[model]) {
 		struct json_object *o = json_object_new_object();
 
@@ -345,14 +330,7 @@ static void display_args(struct qemu_argv *a, const struct domain_def *def)
 		}
 		arg_json(a, "-device", o);
 	}
-	if (dp->tablet) {
-		struct json_object *o = json_object_new_object();
-
-		add_str(o, "driver", "usb-tablet");
-		add_str(o, "id", "input0");
-		add_str(o, "bus", "usb.0");
-		arg_json(a, "-device", o);
-	}
+	qemu_argv_inputs(a, def);
 }
 
 /* Rng @i: its backend object (an egd's chardev charrngI is made by

@@ -251,19 +251,8 @@ int driver_qemu_check_hw(const struct domain_def *d, struct xml_warnings *w,
 		return err_set(e, ENOTSUP,
 			       "<controller type='usb' model='piix3-uhci'>: "
 			       "the PIIX3's USB is at slot 0x01 function 0x2");
-	/* QEMU's VGA has libvirt's default 16 MiB; its cirrus has a fixed
-	 * size libvirt does not set either */
-	if (d->display.video == VIDEO_VGA && d->display.video_vram &&
-	    d->display.video_vram != 16384)
-		xml_warn_def(w,
-			     "<video><model vram='%u'>: not acted on, the qemu "
-			     "driver's VGA has 16384 KiB",
-			     d->display.video_vram);
-	if (d->display.video_heads > 1)
-		xml_warn_def(w,
-			     "<video><model heads='%u'>: not acted on, the "
-			     "qemu driver's video has one head",
-			     d->display.video_heads);
+	if ((r = qemu_check_videos(d, w, e)) < 0)
+		return r;
 	if (hw->balloon_pci.set && hw->balloon == BALLOON_NONE)
 		return err_set(e, ENOTSUP,
 			       "<memballoon model='none'> with an <address>");

@@ -253,15 +253,13 @@ static int check_display(const struct domain_def *d, struct err **e)
 {
 	const struct domain_display *dp = &d->display;
 
-	if (dp->tablet && dp->usb == USB_NONE)
-		return err_set(e, ENOTSUP,
-			       "<input type='tablet' bus='usb'> with USB "
-			       "controller model 'none'");
+	if (qemu_check_usb_devices(d, e) < 0 || qemu_check_sounds(d, e) < 0)
+		return -EINVAL;
 	if (dp->vnc && dp->video == VIDEO_NONE)
 		return err_set(e, ENOTSUP,
 			       "<graphics type='vnc'> with <video> model "
 			       "'none': nothing to show");
-	return 0;
+	return qemu_check_spice(d, e);
 }
 
 static int check_devices(const struct domain_def *d, struct err **e)

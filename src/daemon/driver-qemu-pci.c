@@ -32,6 +32,38 @@ enum usb_model qemu_usb_model(const struct domain_def *d)
 	return is_q35(d) ? USB_QEMU_XHCI : USB_PIIX3_UHCI;
 }
 
+/* The @i-th virtio <input> of @d, its <address> in *@given. */
+static bool virtio_input(const struct domain_def *d, size_t i,
+			 const struct dev_pci_addr **given)
+{
+	for (size_t j = 0; j < d->display.n_inputs; j++) {
+		if (d->display.inputs[j].bus != INPUT_BUS_VIRTIO)
+			continue;
+		if (i-- == 0) {
+			*given = &d->display.inputs[j].pci;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The @i-th <sound> of @d on PCI, its <address> in *@given. */
+static bool pci_sound(const struct domain_def *d, size_t i,
+		      const struct dev_pci_addr **given)
+{
+	for (size_t j = 0; j < d->display.n_sounds; j++) {
+		enum sound_model m = d->display.sounds[j].model;
+
+		if (m == SOUND_PCSPK || m == SOUND_SB16 || m == SOUND_USB)
+			continue;
+		if (i-- == 0) {
+			*given = &d->display.sounds[j].pci;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Whether device (@kind, @i) of @d exists and is on PCI; its <address>
  * in *@given (NULL: none). */
 static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
@@ -42,9 +74,13 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 	*given = &none;
 	switch (kind) {
 	case QEMU_PCI_VIDEO:
-		*given = &d->display.video_pci;
-		return i == 0 && d->display.video != VIDEO_ABSENT &&
-		       d->display.video != VIDEO_NONE;
+		if (i >= d->display.n_videos ||
+		    d->display.videos[qemu_video_at(d, i)].model ==
+			    VIDEO_NONE ||
+		    d->display.videos[qemu_video_at(d, i)].model == VIDEO_RAMFB)
+			return false;
+		*given = &d->display.videos[qemu_video_at(d, i)].pci;
+		return true;
 	case QEMU_PCI_NET:
 		if (i >= d->n_nets)
 			return false;
@@ -96,6 +132,10 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 			return false;
 		*given = &d->serials[i].pci;
 		return true;
+	case QEMU_PCI_INPUT:
+		return virtio_input(d, i, given);
+	case QEMU_PCI_SOUND:
+		return pci_sound(d, i, given);
 	}
 	return false;
 }
@@ -104,6 +144,12 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 static size_t kind_max(const struct domain_def *d, enum qemu_pci_kind kind)
 {
 	switch (kind) {
+	case QEMU_PCI_VIDEO:
+		return d->display.n_videos;
+	case QEMU_PCI_INPUT:
+		return d->display.n_inputs;
+	case QEMU_PCI_SOUND:
+		return d->display.n_sounds;
 	case QEMU_PCI_NET:
 		return d->n_nets;
 	case QEMU_PCI_SCSI:

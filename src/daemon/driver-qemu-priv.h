@@ -36,6 +36,8 @@ struct qemu_vm {
 	bool shutting_down, rebooting;
 	bool panicked;		   /* GUEST_PANICKED came */
 	bool password_set;	   /* the VNC password went through QMP */
+	bool spice_password_set;   /* ... and SPICE's */
+	bool spice_checked;	   /* query-spice was asked */
 	bool setup_done;	   /* ... and what is set before cont */
 	char *shutdown_reason;	   /* SHUTDOWN's reason; NULL: none came */
 	bool shutdown_guest;	   /* ... and whether the guest asked */
@@ -89,6 +91,14 @@ static inline struct qemu_vm *vm_of(struct domain *dom)
 void qemu_vm_signal(struct qemu_vm *vm, int sig);
 void qemu_vm_start_failed(struct qemu_vm *vm, const char *why);
 void qemu_vm_start_running(struct qemu_vm *vm);
+/* Asks QEMU whether its SPICE server is on the ports nidod gave
+ * (driver-qemu-display.c); the answer fails the start or goes on with
+ * qemu_vm_start_running(). */
+int qemu_spice_query(struct qemu_vm *vm, struct err **e);
+/* Sets the next VNC or SPICE password through QMP (its answer goes on
+ * with qemu_vm_start_running()): 1 when one was sent, 0 when none is
+ * left, -errno with @e filled. */
+int qemu_display_set_password(struct qemu_vm *vm, struct err **e);
 char *qemu_vm_log_last_line(const struct qemu_vm *vm);
 
 /* driver-qemu-save.c: a restore's stream loaded (before the first

@@ -89,6 +89,7 @@ static void qemu_release(struct daemon *dmn, struct domain *dom)
 
 	if (!vm)
 		return;
+	qemu_spice_ports_release(dom->def);
 	loop_source_del(dmn->loop, vm->watch);
 	loop_source_del(dmn->loop, vm->timer);
 	qemu_vm_save_release(vm);
@@ -449,6 +450,9 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		return logfd;
 	if ((r = qemu_clock_env(dom->def, &env, e)) < 0)
 		return r;
+	/* released with the domain (qemu_release(), vm_exited()) */
+	if ((r = qemu_spice_ports_take(dom->def, e)) < 0)
+		return r;
 	spawn_opts_init(&o);
 	if ((r = sandbox_ids(vm, accel, &o, groups, &slot_fd, e)) < 0)
 		return r;
@@ -542,6 +546,16 @@ static struct json_object *make_record(const struct qemu_vm *vm)
 			rec, "vnc_port",
 			json_object_new_int(
 				vm->dom->def->display.vnc_port_live));
+	if (vm->dom->def->display.spice) {
+		json_object_object_add(
+			rec, "spice_port",
+			json_object_new_int(
+				vm->dom->def->display.spice->port_live));
+		json_object_object_add(
+			rec, "spice_tls_port",
+			json_object_new_int(
+				vm->dom->def->display.spice->tls_port_live));
+	}
 	json_object_object_add(rec, "cgroups", json_object_get(vm->cgroups));
 	json_object_object_add(rec, "sandbox_slot",
 			       json_object_new_int64(vm->sandbox_slot));
@@ -642,6 +656,7 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 
 	reason = exit_reason(vm, status, &detail, &restart);
 	dom->def->display.vnc_port_live = 0;
+	qemu_spice_ports_release(dom->def);
 	cgroup_remove(vm->cgroups);
 	drop_ifaces(dom, vm);
 	unlink(vm->monitor);
@@ -895,7 +910,9 @@ static void on_chardevs(void *opaque, int r, struct json_object *ret,
 		qemu_vm_start_failed(vm, err_msg(err));
 		return;
 	}
-	if (!vm->dom->def->display.vnc) {
+	/* a VNC port to learn: none on a socket or without a listener */
+	if (!vm->dom->def->display.vnc || vm->dom->def->display.vnc_socket ||
+	    vm->dom->def->display.vnc_listen_none) {
 		qemu_vm_start_running(vm);
 		return;
 	}
@@ -931,34 +948,6 @@ static void on_vnc(void *opaque, int r, struct json_object *ret,
 	qemu_vm_start_running(vm);
 }
 
-static void on_password(void *opaque, int r, struct json_object *ret,
-			const struct err *e)
-{
-	struct qemu_vm *vm = opaque;
-	_cleanup_free_ char *why = NULL;
-
-	(void)ret;
-	if (r < 0) {
-		why = xasprintf("set_password: %s", err_msg(e));
-		qemu_vm_start_failed(vm, why);
-		return;
-	}
-	vm->password_set = true;
-	qemu_vm_start_running(vm);
-}
-
-/* The VNC password, through QMP: never on QEMU's command line, where
- * any user of the host could read it. */
-static int set_vnc_password(struct qemu_vm *vm, struct err **e)
-{
-	_cleanup_json_ struct json_object *args = json_object_new_object();
-
-	add_str(args, "protocol", "vnc");
-	add_str(args, "password", vm->dom->def->display.vnc_passwd);
-	return qmp_command(vm->qmp, "set_password", args, COMMAND_MS,
-			   on_password, vm, e);
-}
-
 static void on_setup(void *opaque, int r, const struct err *e)
 {
 	struct qemu_vm *vm = opaque;
@@ -976,9 +965,15 @@ void qemu_vm_start_running(struct qemu_vm *vm)
 {
 	_cleanup_err_ struct err *err = NULL;
 	_cleanup_json_ struct json_object *rec = NULL;
+	int r;
 
-	if (vm->dom->def->display.vnc_passwd && !vm->password_set) {
-		if (set_vnc_password(vm, &err) < 0)
+	if (vm->dom->def->display.spice && !vm->spice_checked) {
+		if (qemu_spice_query(vm, &err) < 0)
+			qemu_vm_start_failed(vm, err_msg(err));
+		return;
+	}
+	if ((r = qemu_display_set_password(vm, &err)) != 0) {
+		if (r < 0)
 			qemu_vm_start_failed(vm, err_msg(err));
 		return;
 	}
@@ -1077,6 +1072,8 @@ static int check_files(const struct domain_def *def, const char *emulator,
 			return err_sys(e, errno, "disk '%s' (%s)", d->source,
 				       d->target);
 	}
+	if (qemu_display_check_host(def, e) < 0)
+		return -EINVAL;
 	return qemu_check_host(def, e);
 }
 
@@ -1429,7 +1426,7 @@ static int qemu_stats(struct daemon *dmn, struct domain *dom,
 static int reattach_vm(struct qemu_vm *vm, struct json_object *rec,
 		       struct err **e)
 {
-	int64_t pid, slot = 0, vnc = 0;
+	int64_t pid, slot = 0, vnc = 0, spice = 0, spice_tls = 0;
 	uint64_t start;
 	struct json_object *cg = NULL;
 	const char *pty = NULL;
@@ -1445,8 +1442,13 @@ static int reattach_vm(struct qemu_vm *vm, struct json_object *rec,
 	    json_get_uint64_opt(rec, "log_offset", &vm->log_off, e) < 0 ||
 	    json_get_string_opt(rec, "pty", &pty, e) < 0 ||
 	    json_get_int64_opt(rec, "sandbox_slot", &slot, e) < 0 ||
-	    json_get_int64_opt(rec, "vnc_port", &vnc, e) < 0)
+	    json_get_int64_opt(rec, "vnc_port", &vnc, e) < 0 ||
+	    json_get_int64_opt(rec, "spice_port", &spice, e) < 0 ||
+	    json_get_int64_opt(rec, "spice_tls_port", &spice_tls, e) < 0)
 		return -EINVAL;
+	qemu_spice_ports_keep(
+		vm->dom->def, spice > 0 && spice <= 65535 ? (int)spice : 0,
+		spice_tls > 0 && spice_tls <= 65535 ? (int)spice_tls : 0);
 	if (vnc >= 5900 && vnc <= 65535)
 		vm->dom->def->display.vnc_port_live = (int)vnc;
 	if (pid <= 1 || pid > INT32_MAX)

@@ -57,8 +57,10 @@ enum qemu_pci_kind {
 	QEMU_PCI_WATCHDOG,
 	QEMU_PCI_SERIAL,     /* the guest agent's virtio-serial controller */
 	QEMU_PCI_CHR_SERIAL, /* a pci-serial, index into def->serials */
+	QEMU_PCI_INPUT,	     /* virtio <input>s, in their order */
+	QEMU_PCI_SOUND,	     /* PCI <sound>s, in their order */
 };
-#define QEMU_PCI_KINDS (QEMU_PCI_CHR_SERIAL + 1)
+#define QEMU_PCI_KINDS (QEMU_PCI_SOUND + 1)
 
 struct json_object;
 /* Appends @s (copied); -@opt and the JSON of @o (whose reference it
@@ -138,6 +140,41 @@ int qemu_pci_slot(const struct domain_def *d, enum qemu_pci_kind kind, size_t i,
 /* A SCSI disk's controller, target and unit: its <address>, or
  * libvirt's from its name (sda..sdg on controller 0, units 0 to 6). */
 void qemu_scsi_place(const struct domain_disk *dk, struct disk_drive_addr *a);
+/*
+ * The display (driver-qemu-display.c). qemu_check_videos(),
+ * qemu_check_spice(): what the driver accepts of the <video> cards and
+ * of SPICE. qemu_argv_videos(), qemu_argv_spice(): their command line
+ * (SPICE on the ports qemu_spice_ports_take() gave, else on free ones
+ * found now). qemu_video_at(): the index in def->display.videos of card
+ * @i in command-line order (the primary first).
+ */
+#define QEMU_SPICE_TLS_DIR "/etc/pki/nido-spice"
+int qemu_check_videos(const struct domain_def *d, struct xml_warnings *w,
+		      struct err **e);
+int qemu_check_spice(const struct domain_def *d, struct err **e);
+void qemu_argv_videos(struct qemu_argv *a, const struct domain_def *def);
+void qemu_argv_spice(struct qemu_argv *a, const struct domain_def *def);
+/* -vnc for a VNC server on a socket or on none. */
+void qemu_argv_vnc_socket(struct qemu_argv *a, const struct domain_def *def);
+size_t qemu_video_at(const struct domain_def *def, size_t i);
+/* <input>s on USB and virtio, <hub>s, <sound>s: their -device; what
+ * they need of the USB controller. */
+void qemu_argv_inputs(struct qemu_argv *a, const struct domain_def *def);
+int qemu_check_usb_devices(const struct domain_def *d, struct err **e);
+/* <sound>s: their <audio> exists; one PC speaker. */
+int qemu_check_sounds(const struct domain_def *d, struct err **e);
+/* A start's SPICE ports: the definition's, or (autoport) free ones
+ * nidod reserves until qemu_spice_ports_release(); into @def's
+ * spice->port_live and tls_port_live. _keep(): a re-attached domain's,
+ * from its record. */
+int qemu_spice_ports_take(struct domain_def *def, struct err **e);
+void qemu_spice_ports_keep(struct domain_def *def, int port, int tls);
+void qemu_spice_ports_release(struct domain_def *def);
+/* What a start needs of the host for the display: the certificates a
+ * SPICE TLS port needs in QEMU_SPICE_TLS_DIR, an emulated smartcard's
+ * NSS database. */
+int qemu_display_check_host(const struct domain_def *def, struct err **e);
+
 /* The USB controller @d gets: its model, or the machine's default. */
 enum usb_model qemu_usb_model(const struct domain_def *d);
 

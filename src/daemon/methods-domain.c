@@ -603,15 +603,21 @@ static int m_xml(void *opaque, struct json_object *params,
 	struct domain *dom = param_domain(dmn, params, e);
 	bool inactive = false;
 	struct domain_def shown;
+	struct domain_spice spice;
 	const struct domain_def *def;
 	char *xml;
 
 	if (!dom || json_get_bool_opt(params, "inactive", &inactive, e) < 0)
 		return err_code(*e);
-	/* a shallow copy without the VNC password: as libvirt's dumpxml
-	 * without --security-info, to any client */
+	/* a shallow copy without the VNC and SPICE passwords: as libvirt's
+	 * dumpxml without --security-info, to any client */
 	shown = *(const struct domain_def *)object_xml_def(&dom->obj, inactive);
 	shown.display.vnc_passwd = NULL;
+	if (shown.display.spice) {
+		spice = *shown.display.spice;
+		spice.passwd = NULL;
+		shown.display.spice = &spice;
+	}
 	def = &shown;
 	/* A running domain's live XML carries its id, as libvirt's. */
 	if (domain_is_active(dom) && !inactive)

@@ -167,12 +167,12 @@ t_out "a restarted daemon still names the display" "$disp" "$NIDO" vncdisplay vn
 t_out "a stopped domain's XML is autoport again" "<graphics type='vnc' port='-1' autoport='yes'/>" \
 	"$NIDO" dumpxml vnc
 
-for c in "<graphics type='spice'/>:graphics type 'spice' not supported (vnc)" \
+for c in "<graphics type='sdl'/>:graphics type 'sdl' not supported (vnc, spice)" \
 	"<graphics type='vnc' passwd='123456789'/>:a VNC password has at most 8 characters" \
 	"<graphics type='vnc' listen='example.com'/>:graphics listen 'example.com': not an IPv4 or IPv6 address" \
 	"<graphics type='vnc' port='80' autoport='no'/>:VNC port 80 out of range (5900 to 65535)" \
 	"<input type='tablet' bus='usb'/><controller type='usb' model='none'/>:with USB controller model 'none'" \
-	"<video><model type='qxl'/></video>:invalid video model 'qxl'"; do
+	"<video><model type='cirrus2'/></video>:invalid video model 'cirrus2'"; do
 	vnc_xml bad qemu "${c%%:*}" >"$tmp/bad.xml"
 	t_err "refused: ${c%%:*}" "${c#*:}" "$NIDO" define "$tmp/bad.xml"
 done

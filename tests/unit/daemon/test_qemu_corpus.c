@@ -162,11 +162,39 @@ static const struct known {
 	{"domain/devices/console/address",
 	 {"type", "domain", "bus", "slot", "function", "iobase", "irq"}},
 	{"domain/devices/input", {"type", "bus"}},
+	{"domain/devices/input/address",
+	 {"type", "bus", "port", "domain", "slot", "function"}},
+	{"domain/devices/hub", {"type"}},
+	{"domain/devices/smartcard", {"mode", "type"}},
+	{"domain/devices/smartcard/certificate*", {0}},
+	{"domain/devices/smartcard/database*", {0}},
+	{"domain/devices/smartcard/source",
+	 {"mode", "host", "service", "path"}},
+	{"domain/devices/smartcard/protocol", {"type"}},
+	{"domain/devices/smartcard/address", {"type", "controller", "slot"}},
+	{"domain/devices/sound", {"model"}},
+	{"domain/devices/sound/codec", {"type"}},
+	{"domain/devices/sound/audio", {"id"}},
+	{"domain/devices/sound/address",
+	 {"type", "domain", "bus", "slot", "function", "port"}},
+	{"domain/devices/hub/address", {"type", "bus", "port"}},
 	{"domain/devices/graphics",
-	 {"type", "port", "autoport", "listen", "passwd"}},
-	{"domain/devices/graphics/listen", {"address"}},
+	 {"type", "port", "autoport", "listen", "passwd", "tlsPort",
+	  "defaultMode"}},
+	{"domain/devices/graphics/listen", {"address", "type", "socket"}},
+	{"domain/devices/graphics/channel", {"name", "mode"}},
+	{"domain/devices/graphics/image", {"compression"}},
+	{"domain/devices/graphics/jpeg", {"compression"}},
+	{"domain/devices/graphics/zlib", {"compression"}},
+	{"domain/devices/graphics/playback", {"compression"}},
+	{"domain/devices/graphics/streaming", {"mode"}},
+	{"domain/devices/graphics/clipboard", {"copypaste"}},
+	{"domain/devices/graphics/filetransfer", {"enable"}},
+	{"domain/devices/graphics/mouse", {"mode"}},
+	{"domain/devices/graphics/gl", {"enable"}},
 	{"domain/devices/video", {0}},
-	{"domain/devices/video/model", {"type", "vram", "heads"}},
+	{"domain/devices/video/model",
+	 {"type", "vram", "heads", "ram", "vram64", "vgamem", "primary"}},
 	{"domain/devices/video/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/channel", {"type"}},
@@ -470,6 +498,26 @@ static bool anyway(const char *path, const char *attr, const char *v)
 	return corpus_str_in(s, same_anyway, ARRAY_SIZE(same_anyway));
 }
 
+/* A graphics port with autoport='yes' (or of -1, which says the
+ * same): a running domain's, which libvirt's define drops too (the
+ * port is picked at start). */
+static bool runtime_port(const xmlNode *n, const char *path,
+			 const xmlChar *attr, const xmlChar *v)
+{
+	xmlChar *auto_ = NULL;
+	bool r;
+
+	if (!streq(path, "domain/devices/graphics") ||
+	    (!xmlStrEqual(attr, BAD_CAST "port") &&
+	     !xmlStrEqual(attr, BAD_CAST "tlsPort")))
+		return false;
+	auto_ = xmlGetProp(n, BAD_CAST "autoport");
+	r = (auto_ && xmlStrEqual(auto_, BAD_CAST "yes")) ||
+	    xmlStrEqual(v, BAD_CAST "-1");
+	xmlFree(auto_);
+	return r;
+}
+
 static void walk(const xmlNode *n, const char *parent, const char *kparent,
 		 struct corpus_view *v)
 {
@@ -487,7 +535,7 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 	if (k &&
 	    ((xmlStrEqual(n->name, BAD_CAST "controller") &&
 	      !controller_kept(n)) ||
-	     (xmlStrEqual(n->name, BAD_CAST "audio") && !audio_kept(n)) ||
+	     (streq(path, "domain/devices/audio") && !audio_kept(n)) ||
 	     (xmlStrEqual(n->name, BAD_CAST "seclabel") && !seclabel_kept(n)) ||
 	     (streq(path, "domain/memoryBacking/source") &&
 	      !backing_source_kept(n)) ||
@@ -505,9 +553,13 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 		xmlChar *val = xmlNodeGetContent((const xmlNode *)a);
 		_cleanup_free_ char *c = NULL;
 
-		if (!a->ns && xmlStrEqual(a->name, BAD_CAST "unit") &&
-		    (flag == '#' || strstr(path, "numa/cell") ||
-		     strstr(path, "hugepages/page"))) {
+		if (!a->ns &&
+		    (anyway(path, (const char *)a->name, (const char *)val) ||
+		     runtime_port(n, path, a->name, val))) {
+			/* what nido says anyway, in both */
+		} else if (!a->ns && xmlStrEqual(a->name, BAD_CAST "unit") &&
+			   (flag == '#' || strstr(path, "numa/cell") ||
+			    strstr(path, "hugepages/page"))) {
 			/* in the size, as KiB */
 		} else if (!a->ns && sized(path, a->name)) {
 			c = attr_kib(n, (const char *)val);
@@ -612,6 +664,9 @@ static bool meaning_kept(const char *name, const char *theirs, const char *ours,
 	miss = corpus_first_missing(a.said_text, b.said_text);
 	unwarned = corpus_first_unwarned(a.beyond_text, w);
 	ok = !miss && !unwarned && !b.beyond_len;
+	if (b.beyond_len)
+		printf("# %s: nido writes what the table does not know: %s\n",
+		       name, b.beyond_text);
 	if (miss)
 		printf("# %s: libvirt's '%s' is not in nido's definition\n",
 		       name, miss);
