@@ -366,6 +366,62 @@ struct domain_cpu {
 	unsigned sockets, dies, cores, threads; /* 0: no <topology> */
 	struct cpu_feature *features;
 	size_t n_features;
+	/* <cache level= mode=>: cpu_cache_mode_names; level 0: absent */
+	int cache_mode; /* 0: no <cache> */
+	unsigned cache_level;
+	/* <maxphysaddr mode= bits=>: cpu_physaddr_mode_names; bits 0:
+	 * absent */
+	int physaddr_mode; /* 0: no <maxphysaddr> */
+	unsigned physaddr_bits;
+};
+
+/* <features><hyperv>'s switches, in libvirt's order (hyperv_names). */
+enum hyperv_feature {
+	HV_RELAXED,
+	HV_VAPIC,
+	HV_SPINLOCKS,
+	HV_VPINDEX,
+	HV_RUNTIME,
+	HV_SYNIC,
+	HV_STIMER,
+	HV_RESET,
+	HV_VENDOR_ID,
+	HV_FREQUENCIES,
+	HV_REENLIGHTENMENT,
+	HV_TLBFLUSH,
+	HV_IPI,
+	HV_EVMCS,
+	HV_AVIC,
+	HV_N,
+};
+
+/* <features><kvm>'s switches (kvm_feature_names). */
+enum kvm_feature {
+	KVMF_HIDDEN,
+	KVMF_HINT_DEDICATED,
+	KVMF_POLL_CONTROL,
+	KVMF_PV_IPI,
+	KVMF_DIRTY_RING,
+	KVMF_N,
+};
+
+/*
+ * The <features> that shape the vCPUs (domain_conf_cpufeat.c): Hyper-V
+ * enlightenments, KVM's paravirtual features, the PMU and paravirtual
+ * spinlocks. QEMU gives them as -cpu properties.
+ */
+struct domain_cpu_features {
+	bool hyperv;		 /* a <hyperv> element */
+	bool hyperv_passthrough; /* <hyperv mode='passthrough'> */
+	enum domain_tristate hv[HV_N];
+	unsigned hv_retries; /* <spinlocks retries=>; 0: none */
+	char *hv_vendor_id;  /* <vendor_id value=> */
+	enum domain_tristate hv_stimer_direct; /* <stimer><direct state=> */
+	bool kvm;			       /* a <kvm> element */
+	enum domain_tristate kvm_f[KVMF_N];
+	unsigned dirty_ring_size;	 /* <dirty-ring size=>; 0: none */
+	enum domain_tristate pmu;	 /* <pmu state=> */
+	enum domain_tristate pvspinlock; /* <pvspinlock state=> */
 };
 
 /* <audio type=>: the backends QEMU's -audiodev has on Linux. */
@@ -501,6 +557,7 @@ struct domain_hw {
 	struct domain_audio *audios; /* <audio>: domain_conf_audio.c */
 	size_t n_audios;
 	struct domain_cpu cpu;
+	struct domain_cpu_features cpufeat;
 };
 
 /* <vcpu placement=>: static (the default) or auto (numad decides). */

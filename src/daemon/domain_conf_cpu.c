@@ -14,6 +14,11 @@ const char *const cpu_mode_names[] = {"custom", "host-passthrough",
 				      "host-model", "maximum", NULL};
 const char *const cpu_policy_names[] = {"force",   "require", "optional",
 					"disable", "forbid",  NULL};
+/* index 0: no element */
+const char *const cpu_cache_mode_names[] = {"", "emulate", "passthrough",
+					    "disable", NULL};
+const char *const cpu_physaddr_mode_names[] = {"", "emulate", "passthrough",
+					       NULL};
 
 /* A name made of [A-Za-z0-9_.-], as QEMU's CPU models and features are. */
 static bool is_token(const char *s)
@@ -124,6 +129,73 @@ static int parse_feature(const xmlNode *f, struct domain_cpu *c,
 	return 0;
 }
 
+/*
+ * <cache level= mode=>: emulate makes up an L3 cache (level 3, the one
+ * QEMU can add), passthrough shows the host's caches (no level: all of
+ * them), disable shows none; libvirt's rules.
+ */
+static int parse_cache(const xmlNode *x, struct domain_cpu *c,
+		       struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *mode = xml_attr(x, "mode");
+	_cleanup_free_ char *level = xml_attr(x, "level");
+	uint64_t u = 0;
+	int r;
+
+	xml_check_known(x, (const char *const[]){"level", "mode", NULL}, NULL,
+			w);
+	if (!mode)
+		return xml_err(e, x, "<cache> without mode");
+	if ((r = xml_enum(x, "cpu cache mode", mode, cpu_cache_mode_names + 1,
+			  e)) < 0)
+		return r;
+	c->cache_mode = r + 1;
+	if (level && xml_uint(x, "cache level", level, 1, 3, &u, e) < 0)
+		return -EINVAL;
+	c->cache_level = (unsigned)u;
+	if (c->cache_mode == 1 && u != 3)
+		return xml_err(e, x,
+			       "<cache mode='emulate'> needs level='3' (the "
+			       "cache QEMU can emulate)");
+	if (c->cache_mode != 1 && u)
+		return xml_err(e, x, "<cache mode='%s'> with a level ('%s')",
+			       mode, level);
+	return 0;
+}
+
+/* <maxphysaddr mode= bits=>: the guest's physical address width, the
+ * host's (passthrough) or a given one (emulate). */
+static int parse_physaddr(const xmlNode *x, struct domain_cpu *c,
+			  struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *mode = xml_attr(x, "mode");
+	_cleanup_free_ char *bits = xml_attr(x, "bits");
+	uint64_t u = 0;
+	int r;
+
+	xml_check_known(x, (const char *const[]){"mode", "bits", NULL}, NULL,
+			w);
+	if (!mode)
+		return xml_err(e, x, "<maxphysaddr> without mode");
+	if ((r = xml_enum(x, "maxphysaddr mode", mode,
+			  cpu_physaddr_mode_names + 1, e)) < 0)
+		return r;
+	c->physaddr_mode = r + 1;
+	if (bits && xml_uint(x, "maxphysaddr bits", bits, 32, 52, &u, e) < 0)
+		return -EINVAL;
+	c->physaddr_bits = (unsigned)u;
+	if (c->physaddr_mode == 1 && !u)
+		return xml_err(e, x,
+			       "<maxphysaddr mode='emulate'> without "
+			       "bits");
+	if (c->physaddr_mode == 2 && u)
+		return xml_err(e, x,
+			       "<maxphysaddr mode='passthrough'> with bits "
+			       "('%s'): the host's width is taken",
+			       bits);
+	return 0;
+}
+
 /* libvirt's rule: the topology holds exactly the vCPUs. */
 static int check_topology(const xmlNode *n, const struct domain_def *d,
 			  struct err **e)
@@ -158,7 +230,8 @@ int domain_parse_cpu(const xmlNode *root, struct domain_def *d,
 			(const char *const[]){"mode", "match", "check",
 					      "migratable", NULL},
 			(const char *const[]){"model", "topology", "feature",
-					      "numa", NULL},
+					      "numa", "cache", "maxphysaddr",
+					      NULL},
 			w);
 	if (mode && (r = xml_enum(n, "cpu mode", mode, cpu_mode_names, e)) < 0)
 		return r;
@@ -185,6 +258,13 @@ int domain_parse_cpu(const xmlNode *root, struct domain_def *d,
 				       : parse_topology(x, c, w, e);
 		else if (xmlStrEqual(x->name, BAD_CAST "feature"))
 			r = parse_feature(x, c, w, e);
+		else if (xmlStrEqual(x->name, BAD_CAST "cache"))
+			r = c->cache_mode ? xml_err(e, x, "a second <cache>")
+					  : parse_cache(x, c, w, e);
+		else if (xmlStrEqual(x->name, BAD_CAST "maxphysaddr"))
+			r = c->physaddr_mode
+				    ? xml_err(e, x, "a second <maxphysaddr>")
+				    : parse_physaddr(x, c, w, e);
 		else if (xmlStrEqual(x->name, BAD_CAST "numa"))
 			r = d->hw.mem.n_cells ? xml_err(e, x, "a second <numa>")
 					      : domain_parse_numa(x, d, w, e);
@@ -213,7 +293,7 @@ void domain_format_cpu(FILE *f, const struct domain_def *d)
 	put_attr(f, "check", c->check);
 	put_attr(f, "migratable", c->migratable);
 	if (!c->model && !c->fallback && !c->sockets && !c->n_features &&
-	    !d->hw.mem.n_cells) {
+	    !d->hw.mem.n_cells && !c->cache_mode && !c->physaddr_mode) {
 		fputs("/>\n", f);
 		return;
 	}
@@ -235,6 +315,20 @@ void domain_format_cpu(FILE *f, const struct domain_def *d)
 		fprintf(f, "    <feature policy='%s' name='%s'/>\n",
 			cpu_policy_names[c->features[i].policy],
 			c->features[i].name);
+	if (c->cache_mode) {
+		fputs("    <cache", f);
+		if (c->cache_level)
+			fprintf(f, " level='%u'", c->cache_level);
+		fprintf(f, " mode='%s'/>\n",
+			cpu_cache_mode_names[c->cache_mode]);
+	}
+	if (c->physaddr_mode) {
+		fprintf(f, "    <maxphysaddr mode='%s'",
+			cpu_physaddr_mode_names[c->physaddr_mode]);
+		if (c->physaddr_bits)
+			fprintf(f, " bits='%u'", c->physaddr_bits);
+		fputs("/>\n", f);
+	}
 	domain_format_numa(f, d);
 	fputs("  </cpu>\n", f);
 }

@@ -495,9 +495,11 @@ static int parse_features(const xmlNode *n, struct domain_hw *hw,
 	const xmlNode *apic = xml_child(n, "apic");
 	const xmlNode *smm = xml_child(n, "smm");
 
-	xml_check_known(
-		n, NULL,
-		(const char *const[]){"acpi", "apic", "pae", "smm", NULL}, w);
+	xml_check_known(n, NULL,
+			(const char *const[]){"acpi", "apic", "pae", "smm",
+					      "hyperv", "kvm", "pmu",
+					      "pvspinlock", NULL},
+			w);
 	hw->features = true;
 	hw->acpi = xml_child(n, "acpi") != NULL;
 	hw->apic = apic != NULL;
@@ -509,7 +511,7 @@ static int parse_features(const xmlNode *n, struct domain_hw *hw,
 		return -EINVAL;
 	if (smm && !hw->smm)
 		return xml_err(e, smm, "<smm> without state");
-	return 0;
+	return domain_parse_cpu_features(n, hw, w, e);
 }
 
 /* <pm><suspend-to-mem enabled=/><suspend-to-disk enabled=/></pm>. */
@@ -634,6 +636,7 @@ void domain_format_hw_top(FILE *f, const struct domain_def *d)
 			fputs("    <apic/>\n", f);
 		if (hw->pae)
 			fputs("    <pae/>\n", f);
+		domain_format_cpu_features(f, hw);
 		if (hw->smm)
 			fprintf(f, "    <smm state='%s'/>\n", on_off[hw->smm]);
 		fputs("  </features>\n", f);
@@ -741,6 +744,7 @@ void domain_format_hw_devices(FILE *f, const struct domain_def *d)
 void domain_hw_clear(struct domain_hw *hw)
 {
 	domain_cpu_clear(&hw->cpu);
+	domain_cpu_features_clear(&hw->cpufeat);
 	domain_audios_clear(hw);
 	domain_mem_clear(&hw->mem);
 	free(hw->controllers);
@@ -761,6 +765,10 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : hw->smm				 ? "<smm>"
 	       : hw->s3 || hw->s4			 ? "<pm>"
 	       : hw->apic_eoi				 ? "<apic eoi>"
+	       : hw->cpufeat.hyperv			 ? "<hyperv>"
+	       : hw->cpufeat.kvm			 ? "<kvm>"
+	       : hw->cpufeat.pmu			 ? "<pmu>"
+	       : hw->cpufeat.pvspinlock			 ? "<pvspinlock>"
 	       : d->display.usb_ports			 ? "<controller ports>"
 							 : NULL;
 }

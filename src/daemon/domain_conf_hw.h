@@ -80,6 +80,18 @@ void domain_format_cpu(FILE *f, const struct domain_def *d);
 void domain_cpu_clear(struct domain_cpu *cpu);
 extern const char *const cpu_mode_names[];
 extern const char *const cpu_policy_names[];
+extern const char *const cpu_cache_mode_names[];
+extern const char *const cpu_physaddr_mode_names[];
+
+/* <hyperv>, <kvm>, <pmu> and <pvspinlock> under <features> into
+ * @hw->cpufeat (domain_conf_cpufeat.c). */
+int domain_parse_cpu_features(const xmlNode *features, struct domain_hw *hw,
+			      struct xml_warnings *w, struct err **e);
+/* Them, inside <features>. */
+void domain_format_cpu_features(FILE *f, const struct domain_hw *hw);
+void domain_cpu_features_clear(struct domain_cpu_features *f);
+extern const char *const hyperv_names[];
+extern const char *const kvm_feature_names[];
 
 /* "pci-root", "virtio-scsi", ...; "" for CONTROLLER_MODEL_NONE. */
 extern const char *const controller_model_names[];

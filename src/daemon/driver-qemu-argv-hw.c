@@ -160,13 +160,15 @@ void qemu_argv_hw_devices(struct qemu_argv *a, const struct domain_def *def)
 	}
 }
 
-/* -cpu MODEL,+feature,-feature for <cpu>; NULL: QEMU's default. */
+/* -cpu MODEL,+feature,-feature for <cpu>, and the properties of the
+ * <features> that shape the vCPUs; NULL: QEMU's default. */
 static char *cpu_option(const char *emulator, const struct domain_def *def)
 {
 	const struct domain_cpu *c = &def->hw.cpu;
 	const char *base = strrchr(emulator, '/');
 	bool i686 = streq(def->arch, "i686");
 	const char *model = c->model;
+	_cleanup_free_ char *props = qemu_cpu_props(def);
 	char *s = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -178,9 +180,8 @@ static char *cpu_option(const char *emulator, const struct domain_def *def)
 		model = "max";
 	/* an i686 guest on the 64-bit QEMU gets a 32-bit CPU, as libvirt
 	 * gives it; qemu-system-i386's default is one */
-	if (!model &&
-	    (c->n_features || def->hw.timers[TIMER_KVMCLOCK].present ||
-	     def->hw.apic_eoi || (i686 && !streq(base, "qemu-system-i386"))))
+	if (!model && (c->n_features || *props ||
+		       (i686 && !streq(base, "qemu-system-i386"))))
 		model = i686 ? "qemu32" : "qemu64";
 	if (!model)
 		return NULL;
@@ -189,15 +190,7 @@ static char *cpu_option(const char *emulator, const struct domain_def *def)
 	for (size_t i = 0; i < c->n_features; i++)
 		fprintf(f, ",%c%s", c->features[i].policy <= 1 ? '+' : '-',
 			c->features[i].name);
-	/* <apic eoi=>: KVM's paravirtual end of interrupt */
-	if (def->hw.apic_eoi)
-		fprintf(f, ",kvm-pv-eoi=%s",
-			def->hw.apic_eoi == DOMAIN_TRISTATE_ON ? "on" : "off");
-	/* <timer name='kvmclock' present=>: the paravirtual clock */
-	if (def->hw.timers[TIMER_KVMCLOCK].present)
-		fprintf(f, ",kvmclock=%s",
-			def->hw.timers[TIMER_KVMCLOCK].present == 1 ? "on"
-								    : "off");
+	fputs(props, f);
 	fclose(f);
 	return s;
 }

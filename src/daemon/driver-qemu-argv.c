@@ -401,15 +401,23 @@ static void machine_arg(struct qemu_argv *a, const struct domain_def *def,
 {
 	bool pflash = def->fw.type == LOADER_TYPE_PFLASH;
 	bool smm = pflash && def->fw.secure == DOMAIN_TRISTATE_ON;
-	_cleanup_free_ char *s = xasprintf(
-		"%s,accel=%s%s%s%s", def->machine ? def->machine : "pc", accel,
-		pflash ? ",pflash0=pflash0,pflash1=pflash1" : "",
-		smm ? ",smm=on" : "",
-		/* libvirt's rule: ACPI only with <features><acpi/> */
-		def->hw.acpi ? "" : ",acpi=off");
+	/* an accelerator with properties needs -accel, which QEMU will
+	 * not have beside -machine accel= */
+	_cleanup_free_ char *acc = qemu_accel_option(def, accel);
+	_cleanup_free_ char *s =
+		xasprintf("%s%s%s%s%s%s", def->machine ? def->machine : "pc",
+			  acc ? "" : ",accel=", acc ? "" : accel,
+			  pflash ? ",pflash0=pflash0,pflash1=pflash1" : "",
+			  smm ? ",smm=on" : "",
+			  /* libvirt's rule: ACPI only with <features><acpi/> */
+			  def->hw.acpi ? "" : ",acpi=off");
 
 	arg(a, "-machine");
 	arg(a, s);
+	if (acc) {
+		arg(a, "-accel");
+		arg(a, acc);
+	}
 	if (smm) {
 		arg(a, "-global");
 		arg(a, "driver=cfi.pflash01,property=secure,value=on");

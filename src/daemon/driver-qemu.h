@@ -115,6 +115,17 @@ void qemu_argv_machine_options(struct qemu_argv *a,
 void qemu_json_scsi_disk(struct json_object *o, const struct domain_def *def,
 			 const struct domain_disk *d);
 int qemu_net_boot_index(const struct domain_def *def);
+/* The -cpu properties of <cpu><cache>/<maxphysaddr> and of the
+ * <features> that shape the vCPUs (driver-qemu-cpu.c): ",a=b,..." or
+ * "", malloc'ed. */
+char *qemu_cpu_props(const struct domain_def *def);
+/* -accel's value when the accelerator takes properties (KVM's dirty
+ * ring), else NULL (-machine accel= says it); malloc'ed. */
+char *qemu_accel_option(const struct domain_def *def, const char *accel);
+/* The rules for them: refused combinations, KVM-only ones warned about
+ * with TCG. */
+int qemu_check_cpu_features(const struct domain_def *d, struct xml_warnings *w,
+			    struct err **e);
 /* -smp's value: the vCPUs, and <cpu><topology> when given; malloc'ed. */
 char *qemu_smp_option(const struct domain_def *def);
 /* Adds "bus" and "addr" of device @i of @kind (qemu_pci_slot()) to @o. */

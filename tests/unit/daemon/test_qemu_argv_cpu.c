@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The vCPUs' features on QEMU's command line (driver-qemu-cpu.c,
+ * domain_conf_cpufeat.c): <cpu><cache> and <maxphysaddr>,
+ * <features><hyperv>, <kvm>, <pmu> and <pvspinlock>; from domain XML as
+ * a user gives it, through `nido define`'s checks, to -cpu's properties
+ * and back out in the definition; with TCG, what only KVM implements is
+ * warned about by name; bad values are refused naming them.
+ */
+#include <errno.h>
+
+#include "block/chain.h"
+#include "daemon/domain_conf.h"
+#include "daemon/driver-qemu.h"
+#include "test.h"
+
+/* A domain of @type with @top beside <os>, on QEMU. */
+static char *xml(const char *type, const char *top)
+{
+	return xasprintf(
+		"<domain type='%s'><name>m</name>"
+		"<memory unit='MiB'>64</memory><vcpu>2</vcpu><os><type "
+		"arch='x86_64' machine='pc'>hvm</type></os>%s"
+		"<devices><emulator>/usr/bin/qemu-system-x86_64"
+		"</emulator></devices></domain>",
+		type, top);
+}
+
+/*
+ * Defines @top on @type: the command line (arguments separated by
+ * "\n"), *@def the definition formatted again, *@warned the warnings
+ * joined by "|". NULL (a failure) when refused.
+ */
+static char *define(const char *type, const char *top, char **def,
+		    char **warned)
+{
+	_cleanup_free_ char *text = xml(type, top);
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	struct xml_warnings w = {0};
+	struct qemu_argv a = {0};
+	char *out = NULL, *ws = NULL;
+	size_t len = 0, wlen = 0;
+	FILE *s, *f;
+
+	if (domain_def_parse(text, strlen(text), &d, &w, &e) < 0) {
+		TEST_FAIL("refused: %s", err_msg(e));
+		return NULL;
+	}
+	f = open_memstream(&ws, &wlen);
+	for (size_t i = 0; i < w.n; i++)
+		fprintf(f, "%s%s", i ? "|" : "", w.msgs[i]);
+	fclose(f);
+	xml_warnings_clear(&w);
+	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64",
+			streq(type, "kvm") ? "kvm" : "tcg", d, NULL);
+	s = open_memstream(&out, &len);
+	for (size_t i = 0; i < a.n; i++)
+		fprintf(s, "%s\n", a.v[i]);
+	fclose(s);
+	qemu_argv_free(&a);
+	if (def)
+		*def = domain_def_format(d);
+	domain_def_free(d);
+	if (warned)
+		*warned = ws;
+	else
+		free(ws);
+	return out;
+}
+
+/* The error define gives for @top (NULL, a failure: accepted). */
+static char *refusal(const char *type, const char *top)
+{
+	_cleanup_free_ char *text = xml(type, top);
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e = NULL;
+
+	if (domain_def_parse(text, strlen(text), &d, NULL, &e) == 0) {
+		TEST_FAIL("accepted: %s", top);
+		domain_def_free(d);
+		return NULL;
+	}
+	return xstrdup(err_msg(e));
+}
+
+/* The formatted definition parses to the same text again. */
+static void check_round_trip(const char *def)
+{
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *again = NULL;
+
+	if (domain_def_parse(def, strlen(def), &d, NULL, &e) < 0) {
+		TEST_FAIL("own definition refused: %s", err_msg(e));
+		return;
+	}
+	again = domain_def_format(d);
+	CHECK_STR_EQ(again, def);
+	domain_def_free(d);
+}
+
+static void cache_and_physaddr_on_host_cpu(void)
+{
+	_cleanup_free_ char *def = NULL, *w = NULL, *def2 = NULL;
+	_cleanup_free_ char *a = define(
+		"kvm",
+		"<cpu mode='host-passthrough'><cache mode='passthrough'/>"
+		"<maxphysaddr mode='passthrough'/></cpu>",
+		&def, &w);
+	_cleanup_free_ char *b = define(
+		"kvm",
+		"<cpu mode='host-passthrough'><cache level='3' "
+		"mode='emulate'/><maxphysaddr mode='emulate' bits='42'/></cpu>",
+		&def2, NULL);
+	_cleanup_free_ char *c = define(
+		"qemu",
+		"<cpu><model>Haswell</model><cache mode='disable'/></cpu>",
+		NULL, NULL);
+
+	if (!a || !b || !c)
+		return;
+	CHECK_STR_CONTAINS(a, "-cpu\nhost,host-cache-info=on,l3-cache=off,"
+			      "host-phys-bits=on\n");
+	CHECK_STR_CONTAINS(b, "-cpu\nhost,l3-cache=on,host-cache-info=off,"
+			      "phys-bits=42\n");
+	/* host-cache-info is only the host and max CPUs' property */
+	CHECK_STR_CONTAINS(c, "-cpu\nHaswell,l3-cache=off\n");
+	CHECK_STR_EQ(w, "");
+	CHECK_STR_CONTAINS(def, "<cache mode='passthrough'/>\n"
+				"    <maxphysaddr mode='passthrough'/>\n");
+	CHECK_STR_CONTAINS(def2, "<cache level='3' mode='emulate'/>\n"
+				 "    <maxphysaddr mode='emulate' bits='42'/>");
+	check_round_trip(def);
+	check_round_trip(def2);
+}
+
+static void cache_and_physaddr_rules(void)
+{
+	static const char *const bad[][2] = {
+		{"<cpu mode='host-passthrough'><cache level='2' "
+		 "mode='emulate'/></cpu>",
+		 "needs level='3'"},
+		{"<cpu mode='host-passthrough'><cache level='3' "
+		 "mode='passthrough'/></cpu>",
+		 "with a level ('3')"},
+		{"<cpu mode='host-passthrough'><cache mode='fast'/></cpu>",
+		 "invalid cpu cache mode 'fast'"},
+		{"<cpu><cache mode='passthrough'/></cpu>",
+		 "<cache mode='passthrough'> needs <cpu"},
+		{"<cpu mode='host-passthrough'><maxphysaddr mode='emulate'/>"
+		 "</cpu>",
+		 "without bits"},
+		{"<cpu mode='host-passthrough'><maxphysaddr mode='emulate' "
+		 "bits='99'/></cpu>",
+		 "maxphysaddr bits 99"},
+		{"<cpu mode='host-passthrough'><maxphysaddr mode='passthrough' "
+		 "bits='40'/></cpu>",
+		 "with bits ('40')"},
+		{"<cpu mode='maximum'><maxphysaddr mode='passthrough'/></cpu>",
+		 "needs <cpu mode='host-passthrough'>"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *m = refusal("kvm", bad[i][0]);
+
+		CHECK_STR_CONTAINS(m, bad[i][1]);
+	}
+}
+
+static void hyperv_and_kvm_features_on_kvm(void)
+{
+	_cleanup_free_ char *def = NULL, *w = NULL;
+	_cleanup_free_ char *a = define(
+		"kvm",
+		"<features><hyperv><relaxed state='on'/><spinlocks state='on' "
+		"retries='12287'/><vpindex state='on'/><synic state='on'/>"
+		"<stimer state='on'><direct state='on'/></stimer>"
+		"<vendor_id state='on' value='KVM Hv'/><tlbflush state='off'/>"
+		"</hyperv><kvm><hidden state='on'/><poll-control state='on'/>"
+		"<pv-ipi state='off'/><dirty-ring state='on' size='4096'/>"
+		"</kvm><pvspinlock state='on'/><pmu state='off'/></features>",
+		&def, &w);
+
+	if (!a)
+		return;
+	CHECK_STR_CONTAINS(
+		a, "-cpu\nqemu64,kvm=off,kvm-poll-control=on,kvm-pv-ipi=off,"
+		   "kvm-pv-unhalt=on,hv-relaxed=on,hv-spinlocks=0x2fff,"
+		   "hv-vpindex=on,hv-synic=on,hv-stimer=on,"
+		   "hv-stimer-direct=on,hv-vendor-id=KVM Hv,pmu=off\n");
+	/* the dirty ring is the accelerator's: -accel, not -machine */
+	CHECK_STR_CONTAINS(a, "-machine\npc,acpi=off\n-accel\n"
+			      "kvm,dirty-ring-size=4096\n");
+	CHECK_STR_EQ(w, "");
+	CHECK_STR_CONTAINS(def, "<hyperv mode='custom'>\n      <relaxed "
+				"state='on'/>\n      <spinlocks state='on' "
+				"retries='12287'/>\n");
+	CHECK_STR_CONTAINS(def, "<stimer state='on'>\n        <direct "
+				"state='on'/>\n      </stimer>\n");
+	CHECK_STR_CONTAINS(def, "<vendor_id state='on' value='KVM Hv'/>");
+	CHECK_STR_CONTAINS(def, "<dirty-ring state='on' size='4096'/>");
+	CHECK_STR_CONTAINS(def, "<pvspinlock state='on'/>\n    <pmu "
+				"state='off'/>\n");
+	check_round_trip(def);
+}
+
+static void kvm_only_features_warned_with_tcg(void)
+{
+	_cleanup_free_ char *w = NULL, *w2 = NULL, *def = NULL;
+	_cleanup_free_ char *a = define(
+		"qemu",
+		"<features><hyperv mode='passthrough'/><kvm><hint-dedicated "
+		"state='on'/></kvm><pvspinlock/><pmu/></features>",
+		&def, &w);
+	/* off is what TCG has anyway: nothing to warn about */
+	_cleanup_free_ char *b =
+		define("qemu",
+		       "<features><hyperv><relaxed state='off'/></hyperv><pmu "
+		       "state='off'/><pvspinlock state='off'/></features>",
+		       NULL, &w2);
+
+	if (!a || !b)
+		return;
+	CHECK_STR_CONTAINS(w, "<hyperv>: not acted on with TCG");
+	CHECK_STR_CONTAINS(w, "<kvm><hint-dedicated state='on'>: not acted "
+			      "on with TCG");
+	CHECK_STR_CONTAINS(w, "<pvspinlock state='on'>: not acted on");
+	CHECK_STR_CONTAINS(w, "<pmu state='on'>: not acted on");
+	CHECK_STR_EQ(w2, "");
+	CHECK_STR_CONTAINS(a, "hv-passthrough=on");
+	CHECK_STR_CONTAINS(b, "-cpu\nqemu64,kvm-pv-unhalt=off,pmu=off\n");
+	/* no dirty ring property on TCG's -machine */
+	CHECK_STR_CONTAINS(a, "-machine\npc,accel=tcg,acpi=off\n");
+	CHECK_STR_CONTAINS(def, "<hyperv mode='passthrough'/>");
+}
+
+static void feature_values_are_checked(void)
+{
+	static const char *const bad[][2] = {
+		{"<hyperv><spinlocks state='on' retries='100'/></hyperv>",
+		 "spinlocks retries"},
+		{"<hyperv><spinlocks state='on'/></hyperv>", "without retries"},
+		{"<hyperv><vendor_id state='on' value='a,b=c'/></hyperv>",
+		 "invalid Hyper-V vendor_id value 'a,b=c'"},
+		{"<hyperv><vendor_id state='on' value='thirteen char'/>"
+		 "</hyperv>",
+		 "vendor_id value"},
+		{"<hyperv><relaxed/></hyperv>", "<relaxed> without state"},
+		{"<hyperv><relaxed state='maybe'/></hyperv>", "'maybe'"},
+		{"<hyperv><ipi state='on'/><ipi state='off'/></hyperv>",
+		 "<hyperv><ipi> given twice"},
+		{"<hyperv mode='all'/>", "invalid hyperv mode 'all'"},
+		{"<kvm><dirty-ring state='on' size='3000'/></kvm>",
+		 "invalid dirty-ring size '3000'"},
+		{"<kvm><dirty-ring state='on'/></kvm>", "without size"},
+		{"<pmu state='yes'/>", "'yes'"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *top =
+			xasprintf("<features>%s</features>", bad[i][0]);
+		_cleanup_free_ char *m = refusal("qemu", top);
+
+		CHECK_STR_CONTAINS(m, bad[i][1]);
+	}
+}
+
+/* nido-vmm has none of them: refused by name, not dropped. */
+static void nido_vmm_refuses_them(void)
+{
+	_cleanup_free_ char *text = xasprintf(
+		"<domain type='kvm'><name>m</name><memory unit='MiB'>64"
+		"</memory><os><type>hvm</type><kernel>/k</kernel></os>"
+		"<features><pvspinlock state='on'/></features><devices>"
+		"<emulator>/usr/bin/nido-vmm</emulator></devices></domain>");
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e = NULL;
+
+	if (domain_def_parse(text, strlen(text), &d, NULL, &e) == 0) {
+		TEST_FAIL("nido-vmm accepted <pvspinlock>");
+		domain_def_free(d);
+		return;
+	}
+	CHECK_STR_CONTAINS(err_msg(e), "<pvspinlock> not supported by the kvm "
+				       "driver");
+}
+
+int main(void)
+{
+	RUN(cache_and_physaddr_on_host_cpu);
+	RUN(cache_and_physaddr_rules);
+	RUN(hyperv_and_kvm_features_on_kvm);
+	RUN(kvm_only_features_warned_with_tcg);
+	RUN(feature_values_are_checked);
+	RUN(nido_vmm_refuses_them);
+	return test_done();
+}
