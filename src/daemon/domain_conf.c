@@ -8,6 +8,7 @@
 #include "daemon/domain_conf_channel.h"
 #include "daemon/domain_conf_devices.h"
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_metadata.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -112,6 +113,7 @@ void domain_def_free(struct domain_def *d)
 	free(d->name);
 	free(d->title);
 	free(d->description);
+	free(d->metadata);
 	free(d->arch);
 	free(d->kernel);
 	free(d->emulator);
@@ -1189,8 +1191,8 @@ int domain_def_parse_with(const char *xml, size_t len,
 				  "on_reboot",	 "on_crash", "devices",
 				  "memtune",	 "cputune",  "features",
 				  "clock",	 "cpu",	     DOMAIN_HW_TOP,
-				  NULL,		 NULL,	     NULL,
-				  NULL};
+				  "metadata",	 NULL,	     NULL,
+				  NULL,		 NULL};
 	__attribute__((cleanup(cleanup_domain_defp))) struct domain_def *d =
 		NULL;
 	_cleanup_free_ char *type = NULL;
@@ -1217,6 +1219,8 @@ int domain_def_parse_with(const char *xml, size_t len,
 	xml_check_known(root, (const char *const[]){"type", "id", NULL},
 			children, w);
 	r = parse_identity(root, d, e);
+	if (r == 0)
+		domain_parse_metadata(root, d, w);
 	if (r == 0)
 		r = parse_body(root, d, w, e);
 	xmlFreeDoc(doc);
@@ -1522,6 +1526,7 @@ static char *format(const struct domain_def *d, int id)
 	fprintf(f, "  <uuid>%s</uuid>\n", uuid);
 	put_text(f, 2, "title", d->title);
 	put_text(f, 2, "description", d->description);
+	domain_format_metadata(f, d);
 	format_resources(f, d);
 	format_os(f, d);
 	fprintf(f, "  <on_poweroff>%s</on_poweroff>\n",

@@ -629,6 +629,9 @@ struct domain_def {
 	bool uuid_generated; /* no <uuid> in the XML: a random one */
 	char *title;	     /* NULL: none */
 	char *description;   /* NULL: none */
+	/* <metadata>'s elements as given, one a line (domain_conf_metadata.c);
+	 * NULL: none */
+	char *metadata;
 	uint64_t memory_kib;
 	enum domain_tristate dump_core; /* <memory dumpCore=> */
 	uint64_t current_memory_kib;

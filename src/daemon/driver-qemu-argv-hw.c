@@ -209,11 +209,18 @@ void qemu_argv_cpu(struct qemu_argv *a, const char *emulator,
 char *qemu_smp_option(const struct domain_def *def)
 {
 	const struct domain_cpu *c = &def->hw.cpu;
+	/* <vcpu current=>: those run from the start, the others can be
+	 * added up to the maximum */
+	_cleanup_free_ char *max =
+		def->vcpus_current < def->vcpus
+			? xasprintf(",maxcpus=%u", def->vcpus)
+			: xstrdup("");
 
 	if (!c->sockets)
-		return xasprintf("%u", def->vcpus);
-	return xasprintf("%u,sockets=%u,dies=%u,cores=%u,threads=%u",
-			 def->vcpus, c->sockets, c->dies, c->cores, c->threads);
+		return xasprintf("%u%s", def->vcpus_current, max);
+	return xasprintf("%u%s,sockets=%u,dies=%u,cores=%u,threads=%u",
+			 def->vcpus_current, max, c->sockets, c->dies, c->cores,
+			 c->threads);
 }
 
 /*

@@ -17,13 +17,12 @@
 /* A domain of @type with @top beside <os>, on QEMU. */
 static char *xml(const char *type, const char *top)
 {
-	return xasprintf(
-		"<domain type='%s'><name>m</name>"
-		"<memory unit='MiB'>64</memory><vcpu>2</vcpu><os><type "
-		"arch='x86_64' machine='pc'>hvm</type></os>%s"
-		"<devices><emulator>/usr/bin/qemu-system-x86_64"
-		"</emulator></devices></domain>",
-		type, top);
+	return xasprintf("<domain type='%s'><name>m</name>"
+			 "<memory unit='MiB'>64</memory><os><type "
+			 "arch='x86_64' machine='pc'>hvm</type></os>%s"
+			 "<devices><emulator>/usr/bin/qemu-system-x86_64"
+			 "</emulator></devices></domain>",
+			 type, top);
 }
 
 /*
@@ -266,6 +265,24 @@ static void feature_values_are_checked(void)
 	}
 }
 
+/* <vcpu current=> below the maximum: QEMU starts that many, the rest
+ * can be added up to maxcpus; the topology holds the maximum. */
+static void vcpus_below_the_maximum(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *a =
+		define("qemu",
+		       "<vcpu current='1'>4</vcpu><cpu><topology sockets='2' "
+		       "dies='1' cores='2' threads='1'/></cpu>",
+		       &def, NULL);
+
+	if (!a)
+		return;
+	CHECK_STR_CONTAINS(a, "-smp\n1,maxcpus=4,sockets=2,dies=1,cores=2,"
+			      "threads=1\n");
+	CHECK_STR_CONTAINS(def, "current='1'>4</vcpu>");
+}
+
 /* nido-vmm has none of them: refused by name, not dropped. */
 static void nido_vmm_refuses_them(void)
 {
@@ -294,5 +311,6 @@ int main(void)
 	RUN(kvm_only_features_warned_with_tcg);
 	RUN(feature_values_are_checked);
 	RUN(nido_vmm_refuses_them);
+	RUN(vcpus_below_the_maximum);
 	return test_done();
 }

@@ -469,6 +469,62 @@ static bool anyway(const char *path, const char *attr, const char *v)
 	return corpus_str_in(s, same_anyway, ARRAY_SIZE(same_anyway));
 }
 
+/* An application's element under <metadata> as its namespace, name,
+ * attributes, text and children say it, whatever its prefix and the
+ * space around it. */
+static void put_foreign(FILE *f, const xmlNode *n)
+{
+	fprintf(f, "{%s}%s(", n->ns ? (const char *)n->ns->href : "",
+		(const char *)n->name);
+	for (const xmlAttr *a = n->properties; a; a = a->next) {
+		xmlChar *val = xmlNodeGetContent((const xmlNode *)a);
+
+		fprintf(f, "@{%s}%s=%s", a->ns ? (const char *)a->ns->href : "",
+			(const char *)a->name, (const char *)val);
+		xmlFree(val);
+	}
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (c->type == XML_ELEMENT_NODE) {
+			put_foreign(f, c);
+		} else if (c->type == XML_TEXT_NODE ||
+			   c->type == XML_CDATA_SECTION_NODE) {
+			const char *t = (const char *)c->content;
+			size_t len;
+
+			t += strspn(t, " \t\n");
+			len = strlen(t);
+			while (len && strchr(" \t\n", t[len - 1]))
+				len--;
+			fprintf(f, "%.*s", (int)len, t);
+		}
+	}
+	fputc(')', f);
+}
+
+/* <metadata>: what libvirt keeps of it (an element in a namespace, the
+ * first of its namespace) is said; the rest is beyond. */
+static void walk_metadata(const xmlNode *m, struct corpus_view *v)
+{
+	fputs("domain/metadata!\n", v->said);
+	for (const xmlNode *c = m->children; c; c = c->next) {
+		bool seen = false;
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		for (const xmlNode *p = m->children; c->ns && p != c;
+		     p = p->next)
+			seen = seen || (p->type == XML_ELEMENT_NODE && p->ns &&
+					xmlStrEqual(p->ns->href, c->ns->href));
+		if (!c->ns || seen) {
+			corpus_beyond_element(v, c->ns, c->name);
+			continue;
+		}
+		fputs("domain/metadata/", v->said);
+		put_foreign(v->said, c);
+		fputc('\n', v->said);
+	}
+}
+
 static void walk(const xmlNode *n, const char *parent, const char *kparent,
 		 struct corpus_view *v)
 {
@@ -482,6 +538,11 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 		       : xstrdup((const char *)n->name);
 	char flag = 0;
 	const struct known *k = n->ns ? NULL : find_known(path, &flag);
+
+	if (!n->ns && streq(path, "domain/metadata")) {
+		walk_metadata(n, v);
+		return;
+	}
 
 	if (k &&
 	    ((xmlStrEqual(n->name, BAD_CAST "controller") &&
