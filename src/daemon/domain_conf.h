@@ -375,6 +375,14 @@ struct domain_cpu {
 	unsigned physaddr_bits;
 };
 
+/* <iommu model='intel'> and its <driver> (domain_conf_platform.c): QEMU's
+ * emulated VT-d. */
+struct domain_iommu {
+	bool present;
+	enum domain_tristate intremap, caching_mode, eim, iotlb;
+	unsigned aw_bits; /* 0: QEMU's default */
+};
+
 /* <features><hyperv>'s switches, in libvirt's order (hyperv_names). */
 enum hyperv_feature {
 	HV_RELAXED,
@@ -422,6 +430,7 @@ struct domain_cpu_features {
 	unsigned dirty_ring_size;	 /* <dirty-ring size=>; 0: none */
 	enum domain_tristate pmu;	 /* <pmu state=> */
 	enum domain_tristate pvspinlock; /* <pvspinlock state=> */
+	int ioapic; /* <ioapic driver=>: 0 absent, 1 kvm, 2 qemu */
 };
 
 /* <audio type=>: the backends QEMU's -audiodev has on Linux. */
@@ -558,6 +567,7 @@ struct domain_hw {
 	size_t n_audios;
 	struct domain_cpu cpu;
 	struct domain_cpu_features cpufeat;
+	struct domain_iommu iommu;
 };
 
 /* <vcpu placement=>: static (the default) or auto (numad decides). */

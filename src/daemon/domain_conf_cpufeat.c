@@ -3,7 +3,8 @@
  * The <features> that shape what the vCPUs show the guest
  * (struct domain_cpu_features): <hyperv> (Hyper-V enlightenments for
  * Windows guests), <kvm> (KVM's paravirtual features and its
- * signature), <pmu> and <pvspinlock>. Values are checked here; which
+ * signature), <pmu>, <pvspinlock>, and <ioapic> (whose IOAPIC: KVM's
+ * in the kernel or QEMU's). Values are checked here; which
  * an accelerator can act on is the driver's to say (TCG has none of
  * the paravirtual ones).
  */
@@ -190,6 +191,20 @@ int domain_parse_cpu_features(const xmlNode *features, struct domain_hw *hw,
 		if (parse_state(n, false, &f->pmu, e) < 0)
 			return -EINVAL;
 	}
+	if ((n = xml_child(features, "ioapic"))) {
+		_cleanup_free_ char *drv = xml_attr(n, "driver");
+		int r;
+
+		xml_check_known(n, (const char *const[]){"driver", NULL}, NULL,
+				w);
+		if (!drv)
+			return xml_err(e, n, "<ioapic> without driver");
+		if ((r = xml_enum(n, "ioapic driver", drv,
+				  (const char *const[]){"kvm", "qemu", NULL},
+				  e)) < 0)
+			return r;
+		f->ioapic = r + 1;
+	}
 	if ((n = xml_child(features, "pvspinlock"))) {
 		xml_check_known(n, (const char *const[]){"state", NULL}, NULL,
 				w);
@@ -259,6 +274,9 @@ void domain_format_cpu_features(FILE *o, const struct domain_hw *hw)
 			state(f->pvspinlock));
 	if (f->pmu)
 		fprintf(o, "    <pmu state='%s'/>\n", state(f->pmu));
+	if (f->ioapic)
+		fprintf(o, "    <ioapic driver='%s'/>\n",
+			f->ioapic == 1 ? "kvm" : "qemu");
 }
 
 void domain_cpu_features_clear(struct domain_cpu_features *f)

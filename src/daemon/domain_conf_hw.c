@@ -340,6 +340,8 @@ int domain_parse_hw_device(const xmlNode *c, struct domain_def *d,
 		return parse_panic(c, &d->hw, w, e) < 0 ? -EINVAL : 1;
 	if (streq(name, "audio"))
 		return domain_parse_audio(c, d, w, e);
+	if (streq(name, "iommu"))
+		return domain_parse_iommu(c, d, w, e) < 0 ? -EINVAL : 1;
 	if (!streq(name, "controller") || !(type = xml_attr(c, "type")))
 		return 0;
 	for (t = 0; controller_type_names[t]; t++)
@@ -498,7 +500,7 @@ static int parse_features(const xmlNode *n, struct domain_hw *hw,
 	xml_check_known(n, NULL,
 			(const char *const[]){"acpi", "apic", "pae", "smm",
 					      "hyperv", "kvm", "pmu",
-					      "pvspinlock", NULL},
+					      "pvspinlock", "ioapic", NULL},
 			w);
 	hw->features = true;
 	hw->acpi = xml_child(n, "acpi") != NULL;
@@ -735,6 +737,7 @@ void domain_format_hw_devices(FILE *f, const struct domain_def *d)
 		}
 	}
 	domain_format_audios(f, d);
+	domain_format_iommu(f, d);
 	if (hw->panic)
 		fputs("    <panic model='isa'>\n      <address type='isa' "
 		      "iobase='0x505'/>\n    </panic>\n",
@@ -769,6 +772,8 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : hw->cpufeat.kvm			 ? "<kvm>"
 	       : hw->cpufeat.pmu			 ? "<pmu>"
 	       : hw->cpufeat.pvspinlock			 ? "<pvspinlock>"
+	       : hw->cpufeat.ioapic			 ? "<ioapic>"
+	       : hw->iommu.present			 ? "<iommu>"
 	       : d->display.usb_ports			 ? "<controller ports>"
 							 : NULL;
 }

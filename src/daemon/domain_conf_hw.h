@@ -83,6 +83,13 @@ extern const char *const cpu_policy_names[];
 extern const char *const cpu_cache_mode_names[];
 extern const char *const cpu_physaddr_mode_names[];
 
+/* <iommu> (domain_conf_platform.c) into @d->hw.iommu; a second one is
+ * refused. */
+int domain_parse_iommu(const xmlNode *n, struct domain_def *d,
+		       struct xml_warnings *w, struct err **e);
+/* It, among <devices>. */
+void domain_format_iommu(FILE *f, const struct domain_def *d);
+
 /* <hyperv>, <kvm>, <pmu> and <pvspinlock> under <features> into
  * @hw->cpufeat (domain_conf_cpufeat.c). */
 int domain_parse_cpu_features(const xmlNode *features, struct domain_hw *hw,

@@ -450,6 +450,7 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 	free(steal_ptr(s));
 	qemu_argv_memory(a, def);
 	qemu_argv_cpu(a, emulator, def);
+	qemu_argv_platform(a, def);
 	s = qemu_smp_option(def);
 	arg(a, "-smp");
 	arg(a, s);

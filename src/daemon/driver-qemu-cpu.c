@@ -145,6 +145,9 @@ static void warn_tcg(const struct domain_def *d, struct xml_warnings *w)
 		xml_warn_def(w, "<pvspinlock state='on'>: not acted on with "
 				"TCG (type 'qemu'), paravirtual spinlocks are "
 				"KVM's");
+	if (x->ioapic == 1)
+		xml_warn_def(w, "<ioapic driver='kvm'>: not acted on with TCG "
+				"(type 'qemu'), whose IOAPIC is QEMU's");
 	if (x->pmu == DOMAIN_TRISTATE_ON)
 		xml_warn_def(w, "<pmu state='on'>: not acted on with TCG "
 				"(type 'qemu'), which has no PMU to give");

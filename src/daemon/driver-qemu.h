@@ -126,6 +126,10 @@ char *qemu_accel_option(const struct domain_def *def, const char *accel);
  * with TCG. */
 int qemu_check_cpu_features(const struct domain_def *d, struct xml_warnings *w,
 			    struct err **e);
+/* <iommu> and <ioapic driver='qemu'> (driver-qemu-platform.c): their
+ * options, and the machines and accelerators that have them. */
+void qemu_argv_platform(struct qemu_argv *a, const struct domain_def *def);
+int qemu_check_platform(const struct domain_def *d, struct err **e);
 /* -smp's value: the vCPUs, and <cpu><topology> when given; malloc'ed. */
 char *qemu_smp_option(const struct domain_def *def);
 /* Adds "bus" and "addr" of device @i of @kind (qemu_pci_slot()) to @o. */

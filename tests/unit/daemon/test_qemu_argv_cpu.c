@@ -2,7 +2,8 @@
 /*
  * The vCPUs' features on QEMU's command line (driver-qemu-cpu.c,
  * domain_conf_cpufeat.c): <cpu><cache> and <maxphysaddr>,
- * <features><hyperv>, <kvm>, <pmu> and <pvspinlock>; from domain XML as
+ * <features><hyperv>, <kvm>, <pmu>, <pvspinlock> and <ioapic>, <iommu>
+ * (driver-qemu-platform.c); from domain XML as
  * a user gives it, through `nido define`'s checks, to -cpu's properties
  * and back out in the definition; with TCG, what only KVM implements is
  * warned about by name; bad values are refused naming them.
@@ -283,6 +284,95 @@ static void vcpus_below_the_maximum(void)
 	CHECK_STR_CONTAINS(def, "current='1'>4</vcpu>");
 }
 
+static void intel_iommu_with_split_irqchip(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *text = xasprintf(
+		"<domain type='qemu'><name>m</name><memory unit='MiB'>64"
+		"</memory><os><type arch='x86_64' machine='q35'>hvm</type>"
+		"</os><features><ioapic driver='qemu'/></features><devices>"
+		"<iommu model='intel'><driver intremap='on' "
+		"caching_mode='on' iotlb='off' aw_bits='48'/></iommu>"
+		"</devices></domain>");
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	struct qemu_argv a = {0};
+
+	if (domain_def_parse(text, strlen(text), &d, NULL, &e) < 0) {
+		TEST_FAIL("refused: %s", err_msg(e));
+		return;
+	}
+	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d, NULL);
+	def = domain_def_format(d);
+	for (size_t i = 0; i + 1 < a.n; i++)
+		if (streq(a.v[i], "-device") && strstr(a.v[i + 1], "iommu"))
+			CHECK_STR_EQ(a.v[i + 1],
+				     "{\"driver\":\"intel-iommu\",\"id\":"
+				     "\"iommu0\",\"intremap\":\"on\","
+				     "\"caching-mode\":true,\"device-iotlb\":"
+				     "false,\"aw-bits\":48}");
+	{
+		_cleanup_free_ char *all = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&all, &len);
+
+		for (size_t i = 0; i < a.n; i++)
+			fprintf(f, "%s\n", a.v[i]);
+		fclose(f);
+		CHECK_STR_CONTAINS(all, "-machine\nkernel_irqchip=split\n");
+		CHECK_STR_CONTAINS(all, "intel-iommu");
+	}
+	CHECK_STR_CONTAINS(def, "<ioapic driver='qemu'/>");
+	CHECK_STR_CONTAINS(def, "<iommu model='intel'>\n      <driver "
+				"intremap='on' caching_mode='on' iotlb='off' "
+				"aw_bits='48'/>\n    </iommu>\n");
+	check_round_trip(def);
+	qemu_argv_free(&a);
+	domain_def_free(d);
+}
+
+static void iommu_rules(void)
+{
+	static const char *const doc =
+		"<domain type='qemu'><name>m</name><memory unit='MiB'>64"
+		"</memory><os><type arch='x86_64' machine='%s'>hvm</type>"
+		"</os>%s<devices>%s</devices></domain>";
+	static const char *const cases[][4] = {
+		{"pc", "", "<iommu model='intel'/>",
+		 "needs a q35 machine (machine 'pc'"},
+		{"q35", "",
+		 "<iommu model='intel'><driver intremap='on'/></iommu>",
+		 "needs <features><ioapic driver='qemu'/>"},
+		{"q35", "<features><ioapic driver='qemu'/></features>",
+		 "<iommu model='intel'><driver intremap='on' "
+		 "eim='on'/></iommu>",
+		 "<iommu><driver eim='on'> needs KVM"},
+		{"q35", "", "<iommu model='virtio'/>",
+		 "<iommu model='virtio'> not supported"},
+		{"q35", "",
+		 "<iommu model='intel'><driver aw_bits='40'/></iommu>",
+		 "invalid iommu driver aw_bits '40' (39 or 48)"},
+		{"q35", "", "<iommu model='intel'/><iommu model='intel'/>",
+		 "a second <iommu>"},
+		{"q35", "<features><ioapic driver='xen'/></features>", "",
+		 "invalid ioapic driver 'xen'"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *text =
+			xasprintf(doc, cases[i][0], cases[i][1], cases[i][2]);
+		struct domain_def *d = NULL;
+		_cleanup_err_ struct err *e = NULL;
+
+		if (domain_def_parse(text, strlen(text), &d, NULL, &e) == 0) {
+			TEST_FAIL("accepted: %s", text);
+			domain_def_free(d);
+			continue;
+		}
+		CHECK_STR_CONTAINS(err_msg(e), cases[i][3]);
+	}
+}
+
 /* nido-vmm has none of them: refused by name, not dropped. */
 static void nido_vmm_refuses_them(void)
 {
@@ -312,5 +402,7 @@ int main(void)
 	RUN(feature_values_are_checked);
 	RUN(nido_vmm_refuses_them);
 	RUN(vcpus_below_the_maximum);
+	RUN(intel_iommu_with_split_irqchip);
+	RUN(iommu_rules);
 	return test_done();
 }

@@ -224,6 +224,10 @@ static const struct known {
 	{"domain/features/kvm/dirty-ring", {"state", "size"}},
 	{"domain/features/pmu", {"state"}},
 	{"domain/features/pvspinlock", {"state"}},
+	{"domain/features/ioapic", {"driver"}},
+	{"domain/devices/iommu", {"model"}},
+	{"domain/devices/iommu/driver",
+	 {"intremap", "caching_mode", "eim", "iotlb", "aw_bits"}},
 };
 
 /*
