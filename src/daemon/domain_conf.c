@@ -334,10 +334,10 @@ static int parse_os(const xmlNode *os, struct domain_def *d,
 		    struct xml_warnings *w, struct err **e)
 {
 	static const char *const children[] = {
-		"type",	    "kernel",	"initrd",    "cmdline",
-		"boot",	    "loader",	"nvram",     "firmware",
-		"bootmenu", "init",	"initarg",   "initenv",
-		"initdir",  "inituser", "initgroup", NULL};
+		"type",	   "kernel",  "initrd",	  "cmdline",  "boot",
+		"loader",  "nvram",   "firmware", "bootmenu", "init",
+		"initarg", "initenv", "initdir",  "inituser", "initgroup",
+		"smbios",  NULL};
 	xmlNode *n;
 
 	xml_check_known(os, (const char *const[]){"firmware", NULL}, children,
@@ -1499,6 +1499,7 @@ static void format_os(FILE *f, const struct domain_def *d)
 		fprintf(f, "    <boot dev='%s'/>\n",
 			boot_dev_names[d->boot[i]]);
 	domain_format_bootmenu(f, d);
+	domain_format_os_smbios(f, d);
 	fputs("  </os>\n", f);
 	domain_format_hw_top(f, d);
 	domain_format_ct_top(f, d);

@@ -383,6 +383,36 @@ struct domain_iommu {
 	unsigned aw_bits; /* 0: QEMU's default */
 };
 
+/* <sysinfo>'s sections: SMBIOS structures of types 0, 1, 2, 3 and 11,
+ * and fw_cfg's files (sysinfo_section_names). */
+enum sysinfo_section {
+	SYSINFO_BIOS,
+	SYSINFO_SYSTEM,
+	SYSINFO_BASEBOARD,
+	SYSINFO_CHASSIS,
+	SYSINFO_OEM,
+	SYSINFO_FWCFG,
+};
+
+/* One <entry>: @name NULL for an OEM string. */
+struct sysinfo_entry {
+	enum sysinfo_section section;
+	char *name, *value;
+};
+
+/*
+ * <sysinfo type='smbios'|'fwcfg'> and <os><smbios mode=>
+ * (domain_conf_sysinfo.c): what the firmware tables tell the guest of
+ * its machine, and named strings for it through fw_cfg.
+ */
+struct domain_sysinfo {
+	int smbios_mode; /* sysinfo_smbios_modes; 0: no <smbios> */
+	bool smbios;	 /* a <sysinfo type='smbios'> */
+	bool fwcfg;	 /* a <sysinfo type='fwcfg'> */
+	struct sysinfo_entry *entries; /* in their sections' order */
+	size_t n_entries;
+};
+
 /* <features><hyperv>'s switches, in libvirt's order (hyperv_names). */
 enum hyperv_feature {
 	HV_RELAXED,
@@ -568,6 +598,7 @@ struct domain_hw {
 	struct domain_cpu cpu;
 	struct domain_cpu_features cpufeat;
 	struct domain_iommu iommu;
+	struct domain_sysinfo sysinfo;
 };
 
 /* <vcpu placement=>: static (the default) or auto (numad decides). */

@@ -611,7 +611,8 @@ int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 	if ((n = xml_child(root, "pm")) && parse_pm(n, &d->hw, w, e) < 0)
 		return -EINVAL;
 	parse_seclabels(root, &d->hw, w);
-	if (domain_parse_cpu(root, d, w, e) < 0 ||
+	if (domain_parse_sysinfo(root, os, d, w, e) < 0 ||
+	    domain_parse_cpu(root, d, w, e) < 0 ||
 	    domain_parse_memory_backing(root, d, w, e) < 0 ||
 	    domain_parse_numatune(root, d, w, e) < 0)
 		return -EINVAL;
@@ -656,6 +657,7 @@ void domain_format_hw_top(FILE *f, const struct domain_def *d)
 	domain_format_cpu(f, d);
 	domain_format_memory_backing(f, d);
 	domain_format_numatune(f, d);
+	domain_format_sysinfo(f, d);
 	if (hw->clock)
 		format_clock(f, hw);
 	if (hw->seclabel_none)
@@ -748,6 +750,7 @@ void domain_hw_clear(struct domain_hw *hw)
 {
 	domain_cpu_clear(&hw->cpu);
 	domain_cpu_features_clear(&hw->cpufeat);
+	domain_sysinfo_clear(&hw->sysinfo);
 	domain_audios_clear(hw);
 	domain_mem_clear(&hw->mem);
 	free(hw->controllers);
@@ -774,6 +777,7 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : hw->cpufeat.pvspinlock			 ? "<pvspinlock>"
 	       : hw->cpufeat.ioapic			 ? "<ioapic>"
 	       : hw->iommu.present			 ? "<iommu>"
-	       : d->display.usb_ports			 ? "<controller ports>"
-							 : NULL;
+	       : hw->sysinfo.n_entries || hw->sysinfo.smbios_mode ? "<sysinfo>"
+	       : d->display.usb_ports ? "<controller ports>"
+				      : NULL;
 }

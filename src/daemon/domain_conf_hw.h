@@ -62,7 +62,7 @@ const char *domain_hw_qemu_only(const struct domain_def *d);
 
 /* The elements under <domain> domain_parse_hw_top() reads beside
  * <features>, <clock> and <cpu>. */
-#define DOMAIN_HW_TOP "seclabel", "pm", "memoryBacking", "numatune"
+#define DOMAIN_HW_TOP "seclabel", "pm", "memoryBacking", "numatune", "sysinfo"
 
 /* libvirt's names of enum timer_name and of struct domain_timer's
  * values (index 0: not given). */
@@ -82,6 +82,19 @@ extern const char *const cpu_mode_names[];
 extern const char *const cpu_policy_names[];
 extern const char *const cpu_cache_mode_names[];
 extern const char *const cpu_physaddr_mode_names[];
+
+/* <sysinfo> under @root and <smbios> under <os> (@os may be NULL) into
+ * @d->hw.sysinfo (domain_conf_sysinfo.c); a <system> uuid is the
+ * domain's (given it when it has none). */
+int domain_parse_sysinfo(const xmlNode *root, const xmlNode *os,
+			 struct domain_def *d, struct xml_warnings *w,
+			 struct err **e);
+/* <smbios mode=> inside <os>; <sysinfo>, after <cpu>. */
+void domain_format_os_smbios(FILE *f, const struct domain_def *d);
+void domain_format_sysinfo(FILE *f, const struct domain_def *d);
+void domain_sysinfo_clear(struct domain_sysinfo *s);
+extern const char *const sysinfo_smbios_modes[];
+extern const char *const sysinfo_section_names[];
 
 /* <iommu> (domain_conf_platform.c) into @d->hw.iommu; a second one is
  * refused. */

@@ -4,13 +4,76 @@
  * as QEMU's intel-iommu (on q35, before any PCI device that would sit
  * behind it), and <ioapic driver='qemu'> as the split irqchip (the
  * IOAPIC in QEMU, the local APICs in KVM) that interrupt remapping
- * needs; libvirt's rules for them.
+ * needs; libvirt's rules for them. <sysinfo> as -smbios (its tables
+ * with <smbios mode='sysinfo'>, OEM strings always, as libvirt gives
+ * them) and -fw_cfg.
  */
 #include <errno.h>
 
 #include "daemon/domain_conf_hw.h"
 #include "daemon/driver-qemu.h"
 #include "lib/json.h"
+
+/* @v in a QEMU option list: its commas doubled. */
+static void put_value(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == ',')
+			fputc(',', f);
+		fputc(*v, f);
+	}
+}
+
+/* -smbios type=N,key=value,... for section @sec, if it has entries. */
+static void smbios_arg(struct qemu_argv *a, const struct domain_sysinfo *s,
+		       enum sysinfo_section sec, int type)
+{
+	_cleanup_free_ char *o = NULL;
+	size_t len = 0, n = 0;
+	FILE *f = open_memstream(&o, &len);
+
+	fprintf(f, "type=%d", type);
+	for (size_t i = 0; i < s->n_entries; i++) {
+		if (s->entries[i].section != sec)
+			continue;
+		fprintf(f, ",%s=",
+			s->entries[i].name ? s->entries[i].name : "value");
+		put_value(f, s->entries[i].value);
+		n++;
+	}
+	fclose(f);
+	if (!n)
+		return;
+	qemu_arg(a, "-smbios");
+	qemu_arg(a, o);
+}
+
+static void sysinfo_args(struct qemu_argv *a, const struct domain_def *def)
+{
+	const struct domain_sysinfo *s = &def->hw.sysinfo;
+	static const int types[] = {0, 1, 2, 3};
+
+	if (s->smbios_mode == 3)
+		for (int sec = 0; sec < 4; sec++)
+			smbios_arg(a, s, (enum sysinfo_section)sec, types[sec]);
+	smbios_arg(a, s, SYSINFO_OEM, 11);
+	for (size_t i = 0; i < s->n_entries; i++) {
+		_cleanup_free_ char *o = NULL;
+		size_t len = 0;
+		FILE *f;
+
+		if (s->entries[i].section != SYSINFO_FWCFG)
+			continue;
+		f = open_memstream(&o, &len);
+		fputs("name=", f);
+		put_value(f, s->entries[i].name);
+		fputs(",string=", f);
+		put_value(f, s->entries[i].value);
+		fclose(f);
+		qemu_arg(a, "-fw_cfg");
+		qemu_arg(a, o);
+	}
+}
 
 void qemu_argv_platform(struct qemu_argv *a, const struct domain_def *def)
 {
@@ -23,6 +86,7 @@ void qemu_argv_platform(struct qemu_argv *a, const struct domain_def *def)
 		qemu_arg(a, "-machine");
 		qemu_arg(a, "kernel_irqchip=split");
 	}
+	sysinfo_args(a, def);
 	if (!m->present)
 		return;
 	o = json_object_new_object();
@@ -59,6 +123,11 @@ int qemu_check_platform(const struct domain_def *d, struct err **e)
 {
 	const struct domain_iommu *m = &d->hw.iommu;
 
+	if (d->hw.sysinfo.smbios_mode == 2)
+		return err_set(e, ENOTSUP,
+			       "<smbios mode='host'> not supported by the qemu "
+			       "driver (it does not copy the host's SMBIOS "
+			       "tables; use mode='sysinfo')");
 	if (!m->present)
 		return 0;
 	if (!qemu_is_q35(d))

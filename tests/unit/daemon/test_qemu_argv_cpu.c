@@ -15,15 +15,19 @@
 #include "daemon/driver-qemu.h"
 #include "test.h"
 
-/* A domain of @type with @top beside <os>, on QEMU. */
+/* A domain of @type with @top beside <os> (or holding its own <os>),
+ * on QEMU. */
 static char *xml(const char *type, const char *top)
 {
 	return xasprintf("<domain type='%s'><name>m</name>"
-			 "<memory unit='MiB'>64</memory><os><type "
-			 "arch='x86_64' machine='pc'>hvm</type></os>%s"
+			 "<memory unit='MiB'>64</memory>%s%s"
 			 "<devices><emulator>/usr/bin/qemu-system-x86_64"
 			 "</emulator></devices></domain>",
-			 type, top);
+			 type,
+			 strstr(top, "<os>") ? ""
+					     : "<os><type arch='x86_64' "
+					       "machine='pc'>hvm</type></os>",
+			 top);
 }
 
 /*
@@ -373,6 +377,99 @@ static void iommu_rules(void)
 	}
 }
 
+/* <sysinfo> into -smbios and -fw_cfg, commas doubled; the tables only
+ * with <smbios mode='sysinfo'>, OEM strings and fw_cfg always. */
+static void sysinfo_as_smbios_and_fw_cfg(void)
+{
+	_cleanup_free_ char *def = NULL, *def2 = NULL;
+	_cleanup_free_ char *a = define(
+		"qemu",
+		"<uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid><os><type "
+		"arch='x86_64' machine='pc'>hvm</type><smbios "
+		"mode='sysinfo'/></os><sysinfo type='smbios'><bios><entry "
+		"name='vendor'>LENOVO</entry><entry name='date'>01/02/2020"
+		"</entry><entry name='release'>1.2</entry></bios><system>"
+		"<entry name='uuid'>c7a5fdbd-edaf-9455-926a-d65c16db1809"
+		"</entry><entry name='family'>Red, Hat</entry></system>"
+		"<chassis><entry name='sku'>S&amp;1</entry></chassis>"
+		"<oemStrings><entry>a=b,c</entry><entry>two</entry>"
+		"</oemStrings></sysinfo><sysinfo type='fwcfg'><entry "
+		"name='opt/com.example/name'>example, value</entry></sysinfo>",
+		&def, NULL);
+	/* without mode='sysinfo', the tables stay QEMU's */
+	_cleanup_free_ char *b = define(
+		"qemu",
+		"<sysinfo type='smbios'><system><entry name='sku'>x</entry>"
+		"</system><oemStrings><entry>o</entry></oemStrings></sysinfo>",
+		&def2, NULL);
+
+	if (!a || !b)
+		return;
+	CHECK_STR_CONTAINS(a, "-smbios\ntype=0,vendor=LENOVO,date=01/02/2020,"
+			      "release=1.2\n-smbios\ntype=1,uuid=c7a5fdbd-edaf-"
+			      "9455-926a-d65c16db1809,family=Red,, Hat\n"
+			      "-smbios\ntype=3,sku=S&1\n-smbios\ntype=11,"
+			      "value=a=b,,c,value=two\n-fw_cfg\nname=opt/"
+			      "com.example/name,string=example,, value\n");
+	CHECK_STR_CONTAINS(b, "-smbios\ntype=11,value=o\n");
+	CHECK(!strstr(b, "type=1,"));
+	CHECK_STR_CONTAINS(def, "<smbios mode='sysinfo'/>\n  </os>");
+	CHECK_STR_CONTAINS(def, "  <sysinfo type='smbios'>\n    <bios>\n"
+				"      <entry name='vendor'>LENOVO</entry>\n");
+	CHECK_STR_CONTAINS(def, "<entry name='sku'>S&amp;1</entry>");
+	CHECK_STR_CONTAINS(def, "<oemStrings>\n      <entry>a=b,c</entry>");
+	CHECK_STR_CONTAINS(def, "<sysinfo type='fwcfg'>\n    <entry "
+				"name='opt/com.example/name'>example, value"
+				"</entry>\n  </sysinfo>\n");
+	check_round_trip(def);
+	check_round_trip(def2);
+}
+
+static void sysinfo_rules(void)
+{
+	static const char *const bad[][2] = {
+		{"<sysinfo type='smbios'><bios><entry name='date'>13/01/2020"
+		 "</entry></bios></sysinfo>",
+		 "invalid BIOS date '13/01/2020'"},
+		{"<sysinfo type='smbios'><bios><entry name='release'>1"
+		 "</entry></bios></sysinfo>",
+		 "invalid BIOS release '1'"},
+		{"<sysinfo type='smbios'><bios><entry name='colour'>red"
+		 "</entry></bios></sysinfo>",
+		 "unknown <bios> entry 'colour'"},
+		{"<uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid><sysinfo "
+		 "type='smbios'><system><entry name='uuid'>c7a5fdbd-edaf-9455-"
+		 "926a-d65c16db1800</entry></system></sysinfo>",
+		 "UUID mismatch"},
+		{"<sysinfo type='smbios'><system><entry name='sku'>a&#9;b"
+		 "</entry></system></sysinfo>",
+		 "control characters"},
+		{"<sysinfo type='fwcfg'><entry name='etc/x'>v</entry>"
+		 "</sysinfo>",
+		 "invalid fw_cfg entry name 'etc/x'"},
+		{"<sysinfo type='fwcfg'><entry name='opt/x' "
+		 "file='/etc/shadow'/>"
+		 "</sysinfo>",
+		 "from a file: not supported"},
+		{"<sysinfo type='smbios'><chassis/><chassis/></sysinfo>",
+		 "a second <chassis>"},
+		{"<sysinfo type='acpi'/>", "invalid sysinfo type 'acpi'"},
+		{"<os><type arch='x86_64' machine='pc'>hvm</type><smbios "
+		 "mode='sysinfo'/></os>",
+		 "without a <sysinfo"},
+		{"<os><type arch='x86_64' machine='pc'>hvm</type><smbios "
+		 "mode='host'/></os>",
+		 "<smbios mode='host'> not "
+		 "supported by the qemu"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *m = refusal("qemu", bad[i][0]);
+
+		CHECK_STR_CONTAINS(m, bad[i][1]);
+	}
+}
+
 /* nido-vmm has none of them: refused by name, not dropped. */
 static void nido_vmm_refuses_them(void)
 {
@@ -404,5 +501,7 @@ int main(void)
 	RUN(vcpus_below_the_maximum);
 	RUN(intel_iommu_with_split_irqchip);
 	RUN(iommu_rules);
+	RUN(sysinfo_as_smbios_and_fw_cfg);
+	RUN(sysinfo_rules);
 	return test_done();
 }
