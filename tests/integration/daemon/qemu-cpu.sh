@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The vCPUs and the platform on the qemu driver, on a real QEMU with
+# TCG and no guest to boot (it sits in SeaBIOS): a domain with fewer
+# vCPUs than its maximum runs that many (QEMU's own count, through
+# domstats), with the vCPU features, VT-d, the split irqchip, SMBIOS
+# tables and fw_cfg strings QEMU accepted at start; its <metadata> and
+# <sysinfo> come back in dumpxml; what TCG lacks is warned about at
+# define, by name.
+. "$(dirname "$0")/lib.sh"
+
+QEMU=$(command -v qemu-system-x86_64 || true)
+if [ -z "$QEMU" ]; then
+	skip "the qemu driver's vCPUs" "qemu-system-x86_64 is not installed (qemu-system-x86)"
+	done_testing
+	exit
+fi
+start_daemon
+
+cat >"$tmp/cpus.xml" <<XML
+<domain type='qemu'>
+  <name>cpus</name>
+  <metadata>
+    <app:tags xmlns:app='http://example.org/app'><tag>blue, green</tag></app:tags>
+  </metadata>
+  <memory unit='MiB'>64</memory>
+  <vcpu current='1'>2</vcpu>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+    <smbios mode='sysinfo'/>
+  </os>
+  <sysinfo type='smbios'>
+    <system><entry name='manufacturer'>Nido, Test</entry></system>
+    <oemStrings><entry>hello</entry></oemStrings>
+  </sysinfo>
+  <sysinfo type='fwcfg'><entry name='opt/org.nido/x'>a value</entry></sysinfo>
+  <features><acpi/><ioapic driver='qemu'/><pmu state='off'/><pvspinlock/></features>
+  <cpu mode='maximum'>
+    <cache level='3' mode='emulate'/>
+    <maxphysaddr mode='emulate' bits='40'/>
+  </cpu>
+  <devices>
+    <emulator>$QEMU</emulator>
+    <iommu model='intel'><driver intremap='on' caching_mode='on' aw_bits='48'/></iommu>
+  </devices>
+</domain>
+XML
+out=$("$NIDO" define "$tmp/cpus.xml" 2>&1)
+t "define names what TCG does not do (<pvspinlock state='on'>), nothing else" \
+	test "$(printf '%s\n' "$out" | grep -c 'warning')" -eq 1 -a \
+	"$(printf '%s\n' "$out" | grep -c "warning: <pvspinlock state='on'>: not acted on with TCG")" -eq 1
+t_out "QEMU starts with the features, VT-d, SMBIOS and fw_cfg" \
+	"Domain 'cpus' started" "$NIDO" start cpus
+pid=$(vm_pid cpus)
+args=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null)
+t "... on its command line: -smp 1,maxcpus=2 and the -cpu properties" \
+	sh -c "printf '%s\n' \"\$1\" | grep -qx '1,maxcpus=2' &&
+		printf '%s\n' \"\$1\" | grep -qx 'max,kvm-pv-unhalt=on,pmu=off,l3-cache=on,host-cache-info=off,phys-bits=40'" \
+	sh "$args"
+t "... -smbios and -fw_cfg with their commas doubled" \
+	sh -c "printf '%s\n' \"\$1\" | grep -qx 'type=1,manufacturer=Nido,, Test' &&
+		printf '%s\n' \"\$1\" | grep -qx 'name=opt/org.nido/x,string=a value'" \
+	sh "$args"
+stats=$("$NIDO" domstats cpus 2>&1)
+if [[ $stats == *"vcpu.current=1"* && $stats == *"vcpu.maximum=2"* &&
+	$stats == *"vcpu.0.thread-id="* && $stats != *"vcpu.1.thread-id"* ]]; then
+	ok "domstats: QEMU runs one vCPU of two"
+else
+	not_ok "domstats: QEMU runs one vCPU of two" "$stats"
+fi
+t_out "dominfo counts the vCPUs that run" "CPU(s):         1" \
+	sh -c "'$NIDO' dominfo cpus | grep '^CPU(s):'"
+xml=$("$NIDO" dumpxml cpus 2>&1)
+if [[ $xml == *"<app:tags xmlns:app=\"http://example.org/app\"><tag>blue, green</tag></app:tags>"* &&
+	$xml == *"<entry name='manufacturer'>Nido, Test</entry>"* &&
+	$xml == *"<iommu model='intel'>"* && $xml == *"current='1'>2</vcpu>"* ]]; then
+	ok "dumpxml gives back the metadata, sysinfo, iommu and vCPU counts"
+else
+	not_ok "dumpxml gives back the metadata, sysinfo, iommu and vCPU counts" "$xml"
+fi
+"$NIDO" destroy cpus >/dev/null
+
+# What QEMU would refuse at start is refused at define, by name.
+sed "s/intremap='on' caching_mode/intremap='on' eim='on' caching_mode/" \
+	"$tmp/cpus.xml" >"$tmp/eim.xml"
+t_err "eim with TCG: refused at define" \
+	"<iommu><driver eim='on'> needs KVM" "$NIDO" define "$tmp/eim.xml"
+done_testing
