@@ -104,6 +104,7 @@ void domain_def_free(struct domain_def *d)
 	free(d->consoles);
 	free(d->rngs);
 	free(d->cpuset);
+	domain_tune_pins_clear(&d->tune);
 	free(d->os_type);
 	free(d->machine);
 	for (size_t i = 0; i < d->n_nets; i++)
@@ -207,9 +208,9 @@ static int parse_quota(const xmlNode *ct, const char *name, int64_t *out,
 static int parse_cputune(const xmlNode *ct, struct domain_tune *t,
 			 struct xml_warnings *w, struct err **e)
 {
-	static const char *const children[] = {"shares",       "period",
-					       "quota",	       "global_period",
-					       "global_quota", NULL};
+	static const char *const children[] = {
+		"shares",	"period",  "quota",	  "global_period",
+		"global_quota", "vcpupin", "emulatorpin", NULL};
 	_cleanup_free_ char *shares = NULL;
 	xmlNode *n;
 
@@ -987,7 +988,7 @@ static int parse_devices(const xmlNode *devs, struct domain_def *d,
  * A host CPU list as libvirt writes it: "0-3,^2,8"; at least one CPU
  * left, numbers below 4096.
  */
-static int parse_cpuset(const xmlNode *n, const char *s, struct err **e)
+int domain_parse_cpuset(const xmlNode *n, const char *s, struct err **e)
 {
 	bool any = false;
 	const char *p = s;
@@ -1048,7 +1049,7 @@ static int parse_vcpu(const xmlNode *n, struct domain_def *d,
 		return -EINVAL;
 	d->placement = v;
 	d->cpuset = xml_attr(n, "cpuset");
-	if (d->cpuset && parse_cpuset(n, d->cpuset, e) < 0)
+	if (d->cpuset && domain_parse_cpuset(n, d->cpuset, e) < 0)
 		return -EINVAL;
 	return 0;
 }
@@ -1159,7 +1160,8 @@ static int parse_body(const xmlNode *root, struct domain_def *d,
 	    parse_memtune(n, &d->tune, w, e) < 0)
 		return -EINVAL;
 	if ((n = xml_child(root, "cputune")) &&
-	    parse_cputune(n, &d->tune, w, e) < 0)
+	    (parse_cputune(n, &d->tune, w, e) < 0 ||
+	     domain_parse_cputune_pins(n, d, e) < 0))
 		return -EINVAL;
 	if ((n = xml_child(root, "devices")) && parse_devices(n, d, w, e) < 0)
 		return -EINVAL;
@@ -1290,7 +1292,8 @@ static void format_memtune(FILE *f, const struct domain_tune *t)
 static void format_cputune(FILE *f, const struct domain_tune *t)
 {
 	if (!t->shares && !t->period_us && !t->quota_us &&
-	    !t->global_period_us && !t->global_quota_us)
+	    !t->global_period_us && !t->global_quota_us && !t->n_vcpupins &&
+	    !t->emulatorpin)
 		return;
 	fputs("  <cputune>\n", f);
 	if (t->shares)
@@ -1305,6 +1308,7 @@ static void format_cputune(FILE *f, const struct domain_tune *t)
 	if (t->global_quota_us)
 		fprintf(f, "    <global_quota>%" PRId64 "</global_quota>\n",
 			t->global_quota_us);
+	domain_format_cputune_pins(f, t);
 	fputs("  </cputune>\n", f);
 }
 

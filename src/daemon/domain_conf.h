@@ -607,6 +607,12 @@ enum vcpu_placement {
 	VCPU_PLACEMENT_AUTO,
 };
 
+/* <vcpupin vcpu= cpuset=>: where one vCPU's thread runs. */
+struct vcpu_pin {
+	unsigned vcpu;
+	char *cpuset;
+};
+
 /*
  * Resource limits (libvirt's <memtune> and <cputune>), applied to the
  * VM's cgroup; 0 means not set.
@@ -620,6 +626,11 @@ struct domain_tune {
 	int64_t quota_us;	      /* per vCPU: quota per period; -1: none */
 	uint64_t global_period_us;    /* the whole VM: period */
 	int64_t global_quota_us;      /* the whole VM: quota; -1: none */
+	/* <vcpupin>, <emulatorpin> (domain_conf_cpu.c): host CPU lists as
+	 * given, checked */
+	struct vcpu_pin *vcpupins;
+	size_t n_vcpupins;
+	char *emulatorpin; /* NULL: none */
 };
 
 /* A container's <filesystem type='mount'>: a host directory bound in. */

@@ -345,3 +345,72 @@ void domain_cpu_clear(struct domain_cpu *c)
 	free(c->features);
 	memset(c, 0, sizeof(*c));
 }
+
+int domain_parse_cputune_pins(const xmlNode *ct, struct domain_def *d,
+			      struct err **e)
+{
+	struct domain_tune *t = &d->tune;
+
+	for (const xmlNode *n = ct->children; n; n = n->next) {
+		_cleanup_free_ char *vcpu = NULL;
+		char *set;
+		uint64_t v;
+
+		if (n->type != XML_ELEMENT_NODE || n->ns ||
+		    (!xmlStrEqual(n->name, BAD_CAST "vcpupin") &&
+		     !xmlStrEqual(n->name, BAD_CAST "emulatorpin")))
+			continue;
+		set = xml_attr(n, "cpuset");
+		if (!set || domain_parse_cpuset(n, set, e) < 0) {
+			free(set);
+			return set ? -EINVAL
+				   : xml_err(e, n, "<%s> without cpuset",
+					     (const char *)n->name);
+		}
+		if (xmlStrEqual(n->name, BAD_CAST "emulatorpin")) {
+			if (t->emulatorpin) {
+				free(set);
+				return xml_err(e, n, "a second <emulatorpin>");
+			}
+			t->emulatorpin = set;
+			continue;
+		}
+		t->vcpupins = xreallocarray(t->vcpupins, t->n_vcpupins + 1,
+					    sizeof(*t->vcpupins));
+		t->vcpupins[t->n_vcpupins++].cpuset = set;
+		vcpu = xml_attr(n, "vcpu");
+		if (!vcpu)
+			return xml_err(e, n, "<vcpupin> without vcpu");
+		if (xml_uint(n, "vcpupin vcpu", vcpu, 0, d->vcpus - 1, &v, e) <
+		    0)
+			return -EINVAL;
+		t->vcpupins[t->n_vcpupins - 1].vcpu = (unsigned)v;
+		for (size_t i = 0; i + 1 < t->n_vcpupins; i++)
+			if (t->vcpupins[i].vcpu == v)
+				return xml_err(e, n,
+					       "vCPU %s pinned twice (a second "
+					       "<vcpupin>)",
+					       vcpu);
+	}
+	return 0;
+}
+
+void domain_format_cputune_pins(FILE *f, const struct domain_tune *t)
+{
+	for (size_t i = 0; i < t->n_vcpupins; i++)
+		fprintf(f, "    <vcpupin vcpu='%u' cpuset='%s'/>\n",
+			t->vcpupins[i].vcpu, t->vcpupins[i].cpuset);
+	if (t->emulatorpin)
+		fprintf(f, "    <emulatorpin cpuset='%s'/>\n", t->emulatorpin);
+}
+
+void domain_tune_pins_clear(struct domain_tune *t)
+{
+	for (size_t i = 0; i < t->n_vcpupins; i++)
+		free(t->vcpupins[i].cpuset);
+	free(t->vcpupins);
+	free(t->emulatorpin);
+	t->vcpupins = NULL;
+	t->n_vcpupins = 0;
+	t->emulatorpin = NULL;
+}

@@ -777,6 +777,8 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : hw->cpufeat.pvspinlock			 ? "<pvspinlock>"
 	       : hw->cpufeat.ioapic			 ? "<ioapic>"
 	       : hw->iommu.present			 ? "<iommu>"
+	       : d->tune.n_vcpupins			 ? "<vcpupin>"
+	       : d->tune.emulatorpin			 ? "<emulatorpin>"
 	       : hw->sysinfo.n_entries || hw->sysinfo.smbios_mode ? "<sysinfo>"
 	       : d->display.usb_ports ? "<controller ports>"
 				      : NULL;

@@ -83,6 +83,16 @@ extern const char *const cpu_policy_names[];
 extern const char *const cpu_cache_mode_names[];
 extern const char *const cpu_physaddr_mode_names[];
 
+/* A host CPU list as libvirt writes it ("0-3,^2,8"), checked
+ * (domain_conf.c). */
+int domain_parse_cpuset(const xmlNode *n, const char *s, struct err **e);
+/* <cputune>'s <vcpupin> and <emulatorpin> (@ct) into @d->tune
+ * (domain_conf_cpu.c): each vCPU below the maximum, pinned once. */
+int domain_parse_cputune_pins(const xmlNode *ct, struct domain_def *d,
+			      struct err **e);
+void domain_format_cputune_pins(FILE *f, const struct domain_tune *t);
+void domain_tune_pins_clear(struct domain_tune *t);
+
 /* <sysinfo> under @root and <smbios> under <os> (@os may be NULL) into
  * @d->hw.sysinfo (domain_conf_sysinfo.c); a <system> uuid is the
  * domain's (given it when it has none). */

@@ -36,6 +36,7 @@ struct qemu_vm {
 	bool shutting_down, rebooting;
 	bool panicked;		   /* GUEST_PANICKED came */
 	bool password_set;	   /* the VNC password went through QMP */
+	bool pinned;		   /* <vcpupin>: vCPU threads pinned */
 	bool setup_done;	   /* ... and what is set before cont */
 	char *shutdown_reason;	   /* SHUTDOWN's reason; NULL: none came */
 	bool shutdown_guest;	   /* ... and whether the guest asked */

@@ -108,6 +108,9 @@ rlim_t qemu_memlock_limit(const struct domain_def *def);
  * *@size bytes to free(), or NULL without a cpuset.
  */
 cpu_set_t *qemu_cpuset_mask(const struct domain_def *def, size_t *size);
+/* A host CPU list checked when defined ("0-3,^2,8") as a set of *@size
+ * bytes to free(). */
+cpu_set_t *qemu_cpuset_parse(const char *list, size_t *size);
 void qemu_argv_cpu(struct qemu_argv *a, const char *emulator,
 		   const struct domain_def *def);
 void qemu_argv_machine_options(struct qemu_argv *a,
@@ -266,6 +269,12 @@ void qemu_stats_rss(pid_t pid, struct json_object *out);
 
 /* The end of qemu_setup_run(): @r 0, or -errno and @e (borrowed). */
 typedef void (*qemu_setup_fn)(void *opaque, int r, const struct err *e);
+/* <vcpupin>/<emulatorpin> given (driver-qemu-pin.c): then, before cont,
+ * qemu_pin_run() gives each vCPU thread of QEMU (@pid) its CPUs and
+ * calls @done; @def is borrowed until then. */
+bool qemu_pins_needed(const struct domain_def *def);
+void qemu_pin_run(struct qmp *q, const struct domain_def *def, pid_t pid,
+		  qemu_setup_fn done, void *opaque);
 /*
  * What is set through QMP before the vCPUs run (driver-qemu-setup.c):
  * @def's <iotune>, the balloon's <stats period>, the interfaces whose

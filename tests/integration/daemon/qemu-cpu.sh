@@ -5,13 +5,53 @@
 # domstats), with the vCPU features, VT-d, the split irqchip, SMBIOS
 # tables and fw_cfg strings QEMU accepted at start; its <metadata> and
 # <sysinfo> come back in dumpxml; what TCG lacks is warned about at
-# define, by name.
+# define, by name. Then <vcpupin> and <emulatorpin>: each vCPU thread
+# QEMU names runs where its pin says, QEMU's own thread where the
+# emulator's does (the kernel's word: /proc/PID/task/TID/status).
 . "$(dirname "$0")/lib.sh"
 
 QEMU=$(command -v qemu-system-x86_64 || true)
 if [ -z "$QEMU" ]; then
 	skip "the qemu driver's vCPUs" "qemu-system-x86_64 is not installed (qemu-system-x86)"
-	done_testing
+	
+# allowed TID: a thread's Cpus_allowed_list.
+allowed() {
+	awk '/^Cpus_allowed_list:/ {print $2}' "/proc/$pid/task/$1/status"
+}
+if [ "$(nproc)" -lt 2 ]; then
+	skip "vCPU pinning" "one CPU here: nothing to pin apart"
+else
+	cat >"$tmp/pins.xml" <<XML
+<domain type='qemu'>
+  <name>pins</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>2</vcpu>
+  <cputune>
+    <vcpupin vcpu='0' cpuset='1'/>
+    <vcpupin vcpu='1' cpuset='0'/>
+    <emulatorpin cpuset='0'/>
+  </cputune>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices><emulator>$QEMU</emulator></devices>
+</domain>
+XML
+	"$NIDO" define "$tmp/pins.xml" >/dev/null
+	t_out "a pinned domain starts" "Domain 'pins' started" "$NIDO" start pins
+	pid=$(vm_pid pins)
+	stats=$("$NIDO" domstats pins 2>&1)
+	t0=$(printf '%s\n' "$stats" | sed -n 's/.*vcpu\.0\.thread-id=//p')
+	t1=$(printf '%s\n' "$stats" | sed -n 's/.*vcpu\.1\.thread-id=//p')
+	t_out "vCPU 0's thread runs on CPU 1 (<vcpupin vcpu='0' cpuset='1'>)" 1 allowed "$t0"
+	t_out "vCPU 1's thread runs on CPU 0" 0 allowed "$t1"
+	t_out "QEMU's main thread runs on CPU 0 (<emulatorpin>)" 0 allowed "$pid"
+	"$NIDO" destroy pins >/dev/null
+	# a pin on no CPU this host has: the start fails, naming it
+	sed "s/vcpu='1' cpuset='0'/vcpu='1' cpuset='4000'/" "$tmp/pins.xml" >"$tmp/p2.xml"
+	"$NIDO" define "$tmp/p2.xml" >/dev/null
+	t_err "a pin on CPUs this host lacks fails the start, by name" \
+		"<vcpupin vcpu='1' cpuset='4000'>: none of these CPUs" "$NIDO" start pins
+fi
+done_testing
 	exit
 fi
 start_daemon
@@ -84,4 +124,42 @@ sed "s/intremap='on' caching_mode/intremap='on' eim='on' caching_mode/" \
 	"$tmp/cpus.xml" >"$tmp/eim.xml"
 t_err "eim with TCG: refused at define" \
 	"<iommu><driver eim='on'> needs KVM" "$NIDO" define "$tmp/eim.xml"
+
+# allowed TID: a thread's Cpus_allowed_list.
+allowed() {
+	awk '/^Cpus_allowed_list:/ {print $2}' "/proc/$pid/task/$1/status"
+}
+if [ "$(nproc)" -lt 2 ]; then
+	skip "vCPU pinning" "one CPU here: nothing to pin apart"
+else
+	cat >"$tmp/pins.xml" <<XML
+<domain type='qemu'>
+  <name>pins</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>2</vcpu>
+  <cputune>
+    <vcpupin vcpu='0' cpuset='1'/>
+    <vcpupin vcpu='1' cpuset='0'/>
+    <emulatorpin cpuset='0'/>
+  </cputune>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices><emulator>$QEMU</emulator></devices>
+</domain>
+XML
+	"$NIDO" define "$tmp/pins.xml" >/dev/null
+	t_out "a pinned domain starts" "Domain 'pins' started" "$NIDO" start pins
+	pid=$(vm_pid pins)
+	stats=$("$NIDO" domstats pins 2>&1)
+	t0=$(printf '%s\n' "$stats" | sed -n 's/.*vcpu\.0\.thread-id=//p')
+	t1=$(printf '%s\n' "$stats" | sed -n 's/.*vcpu\.1\.thread-id=//p')
+	t_out "vCPU 0's thread runs on CPU 1 (<vcpupin vcpu='0' cpuset='1'>)" 1 allowed "$t0"
+	t_out "vCPU 1's thread runs on CPU 0" 0 allowed "$t1"
+	t_out "QEMU's main thread runs on CPU 0 (<emulatorpin>)" 0 allowed "$pid"
+	"$NIDO" destroy pins >/dev/null
+	# a pin on no CPU this host has: the start fails, naming it
+	sed "s/vcpu='1' cpuset='0'/vcpu='1' cpuset='4000'/" "$tmp/pins.xml" >"$tmp/p2.xml"
+	"$NIDO" define "$tmp/p2.xml" >/dev/null
+	t_err "a pin on CPUs this host lacks fails the start, by name" \
+		"<vcpupin vcpu='1' cpuset='4000'>: none of these CPUs" "$NIDO" start pins
+fi
 done_testing

@@ -470,6 +470,61 @@ static void sysinfo_rules(void)
 	}
 }
 
+/* <vcpupin> and <emulatorpin>: kept, checked; QEMU's process starts on
+ * the emulator's CPUs (its vCPU threads get theirs once QEMU is up). */
+static void pins_kept_and_checked(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *a = define(
+		"qemu",
+		"<vcpu cpuset='0-1'>2</vcpu><cputune><vcpupin vcpu='1' "
+		"cpuset='1'/><emulatorpin cpuset='0,^1'/><vcpupin vcpu='0' "
+		"cpuset='0-1,^0'/></cputune>",
+		&def, NULL);
+	static const char *const bad[][2] = {
+		{"<vcpu>2</vcpu><cputune><vcpupin vcpu='2' cpuset='0'/>"
+		 "</cputune>",
+		 "vcpupin vcpu 2 out of range (0 to 1)"},
+		{"<vcpu>2</vcpu><cputune><vcpupin vcpu='1' cpuset='0'/>"
+		 "<vcpupin vcpu='1' cpuset='1'/></cputune>",
+		 "vCPU 1 pinned twice"},
+		{"<cputune><vcpupin vcpu='0'/></cputune>",
+		 "<vcpupin> without cpuset"},
+		{"<cputune><emulatorpin cpuset='a-b'/></cputune>",
+		 "invalid cpuset 'a-b'"},
+		{"<cputune><emulatorpin cpuset='0'/><emulatorpin cpuset='1'/>"
+		 "</cputune>",
+		 "a second <emulatorpin>"},
+	};
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ cpu_set_t *set = NULL;
+	size_t size;
+
+	if (!a)
+		return;
+	CHECK_STR_CONTAINS(def,
+			   "<cputune>\n    <vcpupin vcpu='1' cpuset='1'/>\n"
+			   "    <vcpupin vcpu='0' cpuset='0-1,^0'/>\n"
+			   "    <emulatorpin cpuset='0,^1'/>\n  </cputune>");
+	check_round_trip(def);
+	/* the emulator's CPUs are the process's, not <vcpu cpuset>'s */
+	CHECK(domain_def_parse(def, strlen(def), &d, NULL, &e) == 0);
+	if (d && (set = qemu_cpuset_mask(d, &size))) {
+		CHECK(CPU_ISSET_S(0, size, set));
+		CHECK(!CPU_ISSET_S(1, size, set));
+		CHECK_INT_EQ(CPU_COUNT_S(size, set), 1);
+	} else {
+		TEST_FAIL("no mask for <emulatorpin>");
+	}
+	domain_def_free(d);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *m = refusal("qemu", bad[i][0]);
+
+		CHECK_STR_CONTAINS(m, bad[i][1]);
+	}
+}
+
 /* nido-vmm has none of them: refused by name, not dropped. */
 static void nido_vmm_refuses_them(void)
 {
@@ -503,5 +558,6 @@ int main(void)
 	RUN(iommu_rules);
 	RUN(sysinfo_as_smbios_and_fw_cfg);
 	RUN(sysinfo_rules);
+	RUN(pins_kept_and_checked);
 	return test_done();
 }

@@ -225,6 +225,8 @@ static const struct known {
 	{"domain/features/pmu", {"state"}},
 	{"domain/features/pvspinlock", {"state"}},
 	{"domain/features/ioapic", {"driver"}},
+	{"domain/cputune/vcpupin", {"vcpu", "cpuset"}},
+	{"domain/cputune/emulatorpin", {"cpuset"}},
 	{"domain/os/smbios", {"mode"}},
 	{"domain/sysinfo", {"type"}},
 	{"domain/sysinfo/entry*", {"name"}},
