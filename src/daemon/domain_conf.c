@@ -209,8 +209,9 @@ static int parse_cputune(const xmlNode *ct, struct domain_tune *t,
 			 struct xml_warnings *w, struct err **e)
 {
 	static const char *const children[] = {
-		"shares",	"period",  "quota",	  "global_period",
-		"global_quota", "vcpupin", "emulatorpin", NULL};
+		"shares",	 "period",	 "quota",
+		"global_period", "global_quota", "vcpupin",
+		"emulatorpin",	 "iothreadpin",	 NULL};
 	_cleanup_free_ char *shares = NULL;
 	xmlNode *n;
 
@@ -1293,7 +1294,7 @@ static void format_cputune(FILE *f, const struct domain_tune *t)
 {
 	if (!t->shares && !t->period_us && !t->quota_us &&
 	    !t->global_period_us && !t->global_quota_us && !t->n_vcpupins &&
-	    !t->emulatorpin)
+	    !t->emulatorpin && !t->n_iothreadpins)
 		return;
 	fputs("  <cputune>\n", f);
 	if (t->shares)
@@ -1481,6 +1482,7 @@ static void format_resources(FILE *f, const struct domain_def *d)
 	if (d->vcpus_current != d->vcpus)
 		fprintf(f, " current='%u'", d->vcpus_current);
 	fprintf(f, ">%u</vcpu>\n", d->vcpus);
+	domain_format_iothreads(f, d);
 	format_cputune(f, &d->tune);
 }
 

@@ -413,6 +413,17 @@ struct domain_sysinfo {
 	size_t n_entries;
 };
 
+/* <iothreads> and <iothreadids> (domain_conf_cpu.c): QEMU's I/O
+ * threads, by id; ids not given are the smallest free ones, as libvirt
+ * fills them. */
+#define DOMAIN_MAX_IOTHREADS 64
+
+struct domain_iothreads {
+	unsigned *ids;
+	size_t n;
+	size_t n_given; /* the first n_given came from <iothreadids> */
+};
+
 /* <features><hyperv>'s switches, in libvirt's order (hyperv_names). */
 enum hyperv_feature {
 	HV_RELAXED,
@@ -599,6 +610,7 @@ struct domain_hw {
 	struct domain_cpu_features cpufeat;
 	struct domain_iommu iommu;
 	struct domain_sysinfo sysinfo;
+	struct domain_iothreads iothreads;
 };
 
 /* <vcpu placement=>: static (the default) or auto (numad decides). */
@@ -631,6 +643,9 @@ struct domain_tune {
 	struct vcpu_pin *vcpupins;
 	size_t n_vcpupins;
 	char *emulatorpin; /* NULL: none */
+	/* <iothreadpin iothread= cpuset=>: vcpu holds the iothread's id */
+	struct vcpu_pin *iothreadpins;
+	size_t n_iothreadpins;
 };
 
 /* A container's <filesystem type='mount'>: a host directory bound in. */

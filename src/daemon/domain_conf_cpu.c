@@ -346,51 +346,85 @@ void domain_cpu_clear(struct domain_cpu *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* The iothread of id @id, if the domain has it. */
+static bool has_iothread(const struct domain_def *d, uint64_t id)
+{
+	for (size_t i = 0; i < d->hw.iothreads.n; i++)
+		if (d->hw.iothreads.ids[i] == id)
+			return true;
+	return false;
+}
+
+/* <vcpupin vcpu= cpuset=> or <iothreadpin iothread= cpuset=> @n onto
+ * @pins: the vCPU below the maximum, the iothread one the domain has,
+ * each pinned once. */
+static int parse_pin(const xmlNode *n, const struct domain_def *d, bool io,
+		     struct vcpu_pin **pins, size_t *n_pins, struct err **e)
+{
+	const char *attr = io ? "iothread" : "vcpu";
+	_cleanup_free_ char *id = xml_attr(n, attr);
+	char *set = xml_attr(n, "cpuset");
+	_cleanup_free_ char *what = xasprintf("%spin %s", attr, attr);
+	uint64_t v;
+
+	if (!set || domain_parse_cpuset(n, set, e) < 0) {
+		free(set);
+		return set ? -EINVAL
+			   : xml_err(e, n, "<%s> without cpuset",
+				     (const char *)n->name);
+	}
+	*pins = xreallocarray(*pins, *n_pins + 1, sizeof(**pins));
+	(*pins)[(*n_pins)++] = (struct vcpu_pin){.cpuset = set};
+	if (!id)
+		return xml_err(e, n, "<%s> without %s", (const char *)n->name,
+			       attr);
+	if (xml_uint(n, what, id, io ? 1 : 0, io ? UINT32_MAX : d->vcpus - 1,
+		     &v, e) < 0)
+		return -EINVAL;
+	if (io && !has_iothread(d, v))
+		return xml_err(e, n,
+			       "<iothreadpin iothread='%s'>: the domain has "
+			       "no such iothread",
+			       id);
+	(*pins)[*n_pins - 1].vcpu = (unsigned)v;
+	for (size_t i = 0; i + 1 < *n_pins; i++)
+		if ((*pins)[i].vcpu == v)
+			return xml_err(e, n,
+				       "%s %s pinned twice (a second <%s>)",
+				       io ? "iothread" : "vCPU", id,
+				       (const char *)n->name);
+	return 0;
+}
+
 int domain_parse_cputune_pins(const xmlNode *ct, struct domain_def *d,
 			      struct err **e)
 {
 	struct domain_tune *t = &d->tune;
 
 	for (const xmlNode *n = ct->children; n; n = n->next) {
-		_cleanup_free_ char *vcpu = NULL;
 		char *set;
-		uint64_t v;
 
-		if (n->type != XML_ELEMENT_NODE || n->ns ||
-		    (!xmlStrEqual(n->name, BAD_CAST "vcpupin") &&
-		     !xmlStrEqual(n->name, BAD_CAST "emulatorpin")))
+		if (n->type != XML_ELEMENT_NODE || n->ns)
 			continue;
-		set = xml_attr(n, "cpuset");
-		if (!set || domain_parse_cpuset(n, set, e) < 0) {
-			free(set);
-			return set ? -EINVAL
-				   : xml_err(e, n, "<%s> without cpuset",
-					     (const char *)n->name);
-		}
-		if (xmlStrEqual(n->name, BAD_CAST "emulatorpin")) {
-			if (t->emulatorpin) {
-				free(set);
+		if (xmlStrEqual(n->name, BAD_CAST "vcpupin")) {
+			if (parse_pin(n, d, false, &t->vcpupins, &t->n_vcpupins,
+				      e) < 0)
+				return -EINVAL;
+		} else if (xmlStrEqual(n->name, BAD_CAST "iothreadpin")) {
+			if (parse_pin(n, d, true, &t->iothreadpins,
+				      &t->n_iothreadpins, e) < 0)
+				return -EINVAL;
+		} else if (xmlStrEqual(n->name, BAD_CAST "emulatorpin")) {
+			if (t->emulatorpin)
 				return xml_err(e, n, "a second <emulatorpin>");
-			}
-			t->emulatorpin = set;
-			continue;
-		}
-		t->vcpupins = xreallocarray(t->vcpupins, t->n_vcpupins + 1,
-					    sizeof(*t->vcpupins));
-		t->vcpupins[t->n_vcpupins++].cpuset = set;
-		vcpu = xml_attr(n, "vcpu");
-		if (!vcpu)
-			return xml_err(e, n, "<vcpupin> without vcpu");
-		if (xml_uint(n, "vcpupin vcpu", vcpu, 0, d->vcpus - 1, &v, e) <
-		    0)
-			return -EINVAL;
-		t->vcpupins[t->n_vcpupins - 1].vcpu = (unsigned)v;
-		for (size_t i = 0; i + 1 < t->n_vcpupins; i++)
-			if (t->vcpupins[i].vcpu == v)
+			set = xml_attr(n, "cpuset");
+			if (!set)
 				return xml_err(e, n,
-					       "vCPU %s pinned twice (a second "
-					       "<vcpupin>)",
-					       vcpu);
+					       "<emulatorpin> without cpuset");
+			t->emulatorpin = set;
+			if (domain_parse_cpuset(n, set, e) < 0)
+				return -EINVAL;
+		}
 	}
 	return 0;
 }
@@ -402,15 +436,100 @@ void domain_format_cputune_pins(FILE *f, const struct domain_tune *t)
 			t->vcpupins[i].vcpu, t->vcpupins[i].cpuset);
 	if (t->emulatorpin)
 		fprintf(f, "    <emulatorpin cpuset='%s'/>\n", t->emulatorpin);
+	for (size_t i = 0; i < t->n_iothreadpins; i++)
+		fprintf(f, "    <iothreadpin iothread='%u' cpuset='%s'/>\n",
+			t->iothreadpins[i].vcpu, t->iothreadpins[i].cpuset);
 }
 
 void domain_tune_pins_clear(struct domain_tune *t)
 {
 	for (size_t i = 0; i < t->n_vcpupins; i++)
 		free(t->vcpupins[i].cpuset);
+	for (size_t i = 0; i < t->n_iothreadpins; i++)
+		free(t->iothreadpins[i].cpuset);
 	free(t->vcpupins);
+	free(t->iothreadpins);
 	free(t->emulatorpin);
-	t->vcpupins = NULL;
-	t->n_vcpupins = 0;
+	t->vcpupins = t->iothreadpins = NULL;
+	t->n_vcpupins = t->n_iothreadpins = 0;
 	t->emulatorpin = NULL;
+}
+
+/* <iothreadids><iothread id=/>...: each id once, from 1. */
+static int parse_iothreadids(const xmlNode *ids, struct domain_iothreads *io,
+			     struct xml_warnings *w, struct err **e)
+{
+	xml_check_known(ids, NULL, (const char *const[]){"iothread", NULL}, w);
+	for (const xmlNode *n = ids->children; n; n = n->next) {
+		_cleanup_free_ char *id = NULL;
+		uint64_t v;
+
+		if (n->type != XML_ELEMENT_NODE || n->ns ||
+		    !xmlStrEqual(n->name, BAD_CAST "iothread"))
+			continue;
+		xml_check_known(n, (const char *const[]){"id", NULL}, NULL, w);
+		id = xml_attr(n, "id");
+		if (!id)
+			return xml_err(e, n, "<iothread> without id");
+		if (xml_uint(n, "iothread id", id, 1, UINT32_MAX, &v, e) < 0)
+			return -EINVAL;
+		for (size_t i = 0; i < io->n; i++)
+			if (io->ids[i] == v)
+				return xml_err(
+					e, n, "iothread id %s given twice", id);
+		if (io->n >= DOMAIN_MAX_IOTHREADS)
+			return xml_err(e, n, "more than %d iothreads",
+				       DOMAIN_MAX_IOTHREADS);
+		io->ids = xreallocarray(io->ids, io->n + 1, sizeof(*io->ids));
+		io->ids[io->n++] = (unsigned)v;
+	}
+	io->n_given = io->n;
+	return 0;
+}
+
+int domain_parse_iothreads(const xmlNode *root, struct domain_def *d,
+			   struct xml_warnings *w, struct err **e)
+{
+	struct domain_iothreads *io = &d->hw.iothreads;
+	const xmlNode *n = xml_child(root, "iothreads");
+	const xmlNode *ids = xml_child(root, "iothreadids");
+	_cleanup_free_ char *text = n ? xml_text(n) : NULL;
+	uint64_t count = 0;
+	unsigned next = 1;
+
+	if (n && xml_uint(n, "iothreads", text, 0, DOMAIN_MAX_IOTHREADS, &count,
+			  e) < 0)
+		return -EINVAL;
+	if (ids && parse_iothreadids(ids, io, w, e) < 0)
+		return -EINVAL;
+	if (!n) /* libvirt's: the ids given are all there are */
+		count = io->n;
+	if (ids && io->n > count)
+		return xml_err(e, ids,
+			       "%zu <iothreadids>, more than <iothreads> "
+			       "(%llu)",
+			       io->n, (unsigned long long)count);
+	/* the rest: the smallest ids not taken, as libvirt fills them */
+	while (io->n < count) {
+		while (has_iothread(d, next))
+			next++;
+		io->ids = xreallocarray(io->ids, io->n + 1, sizeof(*io->ids));
+		io->ids[io->n++] = next++;
+	}
+	return 0;
+}
+
+void domain_format_iothreads(FILE *f, const struct domain_def *d)
+{
+	const struct domain_iothreads *io = &d->hw.iothreads;
+
+	if (!io->n)
+		return;
+	fprintf(f, "  <iothreads>%zu</iothreads>\n", io->n);
+	if (!io->n_given)
+		return;
+	fputs("  <iothreadids>\n", f);
+	for (size_t i = 0; i < io->n; i++)
+		fprintf(f, "    <iothread id='%u'/>\n", io->ids[i]);
+	fputs("  </iothreadids>\n", f);
 }

@@ -612,6 +612,7 @@ int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 		return -EINVAL;
 	parse_seclabels(root, &d->hw, w);
 	if (domain_parse_sysinfo(root, os, d, w, e) < 0 ||
+	    domain_parse_iothreads(root, d, w, e) < 0 ||
 	    domain_parse_cpu(root, d, w, e) < 0 ||
 	    domain_parse_memory_backing(root, d, w, e) < 0 ||
 	    domain_parse_numatune(root, d, w, e) < 0)
@@ -751,6 +752,7 @@ void domain_hw_clear(struct domain_hw *hw)
 	domain_cpu_clear(&hw->cpu);
 	domain_cpu_features_clear(&hw->cpufeat);
 	domain_sysinfo_clear(&hw->sysinfo);
+	free(hw->iothreads.ids);
 	domain_audios_clear(hw);
 	domain_mem_clear(&hw->mem);
 	free(hw->controllers);
@@ -779,6 +781,7 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : hw->iommu.present			 ? "<iommu>"
 	       : d->tune.n_vcpupins			 ? "<vcpupin>"
 	       : d->tune.emulatorpin			 ? "<emulatorpin>"
+	       : hw->iothreads.n			 ? "<iothreads>"
 	       : hw->sysinfo.n_entries || hw->sysinfo.smbios_mode ? "<sysinfo>"
 	       : d->display.usb_ports ? "<controller ports>"
 				      : NULL;

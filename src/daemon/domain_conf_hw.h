@@ -62,7 +62,9 @@ const char *domain_hw_qemu_only(const struct domain_def *d);
 
 /* The elements under <domain> domain_parse_hw_top() reads beside
  * <features>, <clock> and <cpu>. */
-#define DOMAIN_HW_TOP "seclabel", "pm", "memoryBacking", "numatune", "sysinfo"
+#define DOMAIN_HW_TOP                                                          \
+	"seclabel", "pm", "memoryBacking", "numatune", "sysinfo", "iothreads", \
+		"iothreadids"
 
 /* libvirt's names of enum timer_name and of struct domain_timer's
  * values (index 0: not given). */
@@ -91,6 +93,11 @@ int domain_parse_cpuset(const xmlNode *n, const char *s, struct err **e);
 int domain_parse_cputune_pins(const xmlNode *ct, struct domain_def *d,
 			      struct err **e);
 void domain_format_cputune_pins(FILE *f, const struct domain_tune *t);
+/* <iothreads> and <iothreadids> under @root (domain_conf_cpu.c), and
+ * them formatted, after <vcpu>. */
+int domain_parse_iothreads(const xmlNode *root, struct domain_def *d,
+			   struct xml_warnings *w, struct err **e);
+void domain_format_iothreads(FILE *f, const struct domain_def *d);
 void domain_tune_pins_clear(struct domain_tune *t);
 
 /* <sysinfo> under @root and <smbios> under <os> (@os may be NULL) into

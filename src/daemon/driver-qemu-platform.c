@@ -87,6 +87,14 @@ void qemu_argv_platform(struct qemu_argv *a, const struct domain_def *def)
 		qemu_arg(a, "kernel_irqchip=split");
 	}
 	sysinfo_args(a, def);
+	/* <iothreads>: QEMU's I/O threads, by id */
+	for (size_t i = 0; i < def->hw.iothreads.n; i++) {
+		_cleanup_free_ char *s = xasprintf("iothread,id=iothread%u",
+						   def->hw.iothreads.ids[i]);
+
+		qemu_arg(a, "-object");
+		qemu_arg(a, s);
+	}
 	if (!m->present)
 		return;
 	o = json_object_new_object();

@@ -5,7 +5,8 @@
 # domstats), with the vCPU features, VT-d, the split irqchip, SMBIOS
 # tables and fw_cfg strings QEMU accepted at start; its <metadata> and
 # <sysinfo> come back in dumpxml; what TCG lacks is warned about at
-# define, by name. Then <vcpupin> and <emulatorpin>: each vCPU thread
+# define, by name. Then <vcpupin>, <iothreadpin> and <emulatorpin>:
+# each vCPU thread and iothread
 # QEMU names runs where its pin says, QEMU's own thread where the
 # emulator's does (the kernel's word: /proc/PID/task/TID/status).
 . "$(dirname "$0")/lib.sh"
@@ -26,10 +27,12 @@ else
   <name>pins</name>
   <memory unit='MiB'>64</memory>
   <vcpu>2</vcpu>
+  <iothreads>1</iothreads>
   <cputune>
     <vcpupin vcpu='0' cpuset='1'/>
     <vcpupin vcpu='1' cpuset='0'/>
     <emulatorpin cpuset='0'/>
+    <iothreadpin iothread='1' cpuset='1'/>
   </cputune>
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
   <devices><emulator>$QEMU</emulator></devices>
@@ -44,6 +47,12 @@ XML
 	t_out "vCPU 0's thread runs on CPU 1 (<vcpupin vcpu='0' cpuset='1'>)" 1 allowed "$t0"
 	t_out "vCPU 1's thread runs on CPU 0" 0 allowed "$t1"
 	t_out "QEMU's main thread runs on CPU 0 (<emulatorpin>)" 0 allowed "$pid"
+	on1=0
+	for task in /proc/"$pid"/task/*; do
+		[ "$(allowed "${task##*/}")" = 1 ] && on1=$((on1 + 1))
+	done
+	t "the iothread runs on CPU 1 beside vCPU 0 (<iothreadpin>): two threads there" \
+		test "$on1" -eq 2
 	"$NIDO" destroy pins >/dev/null
 	# a pin on no CPU this host has: the start fails, naming it
 	sed "s/vcpu='1' cpuset='0'/vcpu='1' cpuset='4000'/" "$tmp/pins.xml" >"$tmp/p2.xml"
@@ -137,10 +146,12 @@ else
   <name>pins</name>
   <memory unit='MiB'>64</memory>
   <vcpu>2</vcpu>
+  <iothreads>1</iothreads>
   <cputune>
     <vcpupin vcpu='0' cpuset='1'/>
     <vcpupin vcpu='1' cpuset='0'/>
     <emulatorpin cpuset='0'/>
+    <iothreadpin iothread='1' cpuset='1'/>
   </cputune>
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
   <devices><emulator>$QEMU</emulator></devices>
@@ -155,6 +166,12 @@ XML
 	t_out "vCPU 0's thread runs on CPU 1 (<vcpupin vcpu='0' cpuset='1'>)" 1 allowed "$t0"
 	t_out "vCPU 1's thread runs on CPU 0" 0 allowed "$t1"
 	t_out "QEMU's main thread runs on CPU 0 (<emulatorpin>)" 0 allowed "$pid"
+	on1=0
+	for task in /proc/"$pid"/task/*; do
+		[ "$(allowed "${task##*/}")" = 1 ] && on1=$((on1 + 1))
+	done
+	t "the iothread runs on CPU 1 beside vCPU 0 (<iothreadpin>): two threads there" \
+		test "$on1" -eq 2
 	"$NIDO" destroy pins >/dev/null
 	# a pin on no CPU this host has: the start fails, naming it
 	sed "s/vcpu='1' cpuset='0'/vcpu='1' cpuset='4000'/" "$tmp/pins.xml" >"$tmp/p2.xml"

@@ -525,6 +525,49 @@ static void pins_kept_and_checked(void)
 	}
 }
 
+/* <iothreads> with some <iothreadids>: the rest get the smallest free
+ * ids, each an -object iothread; <iothreadpin> names one of them. */
+static void iothreads_by_id(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *a =
+		define("qemu",
+		       "<iothreads>3</iothreads><iothreadids><iothread id='2'/>"
+		       "</iothreadids><cputune><iothreadpin iothread='3' "
+		       "cpuset='0'/></cputune>",
+		       &def, NULL);
+	static const char *const bad[][2] = {
+		{"<iothreads>1</iothreads><cputune><iothreadpin iothread='2' "
+		 "cpuset='0'/></cputune>",
+		 "<iothreadpin iothread='2'>: the domain has no such iothread"},
+		{"<iothreads>1</iothreads><iothreadids><iothread id='1'/>"
+		 "<iothread id='2'/></iothreadids>",
+		 "2 <iothreadids>, more than <iothreads> (1)"},
+		{"<iothreadids><iothread id='1'/><iothread id='1'/>"
+		 "</iothreadids>",
+		 "iothread id 1 given twice"},
+		{"<iothreadids><iothread id='0'/></iothreadids>",
+		 "iothread id 0 out of range"},
+		{"<iothreads>65</iothreads>", "iothreads 65 out of range"},
+	};
+
+	if (!a)
+		return;
+	CHECK_STR_CONTAINS(a, "-object\niothread,id=iothread2\n-object\n"
+			      "iothread,id=iothread1\n-object\niothread,id="
+			      "iothread3\n");
+	CHECK_STR_CONTAINS(def, "<iothreads>3</iothreads>\n  <iothreadids>\n"
+				"    <iothread id='2'/>\n    <iothread "
+				"id='1'/>\n    <iothread id='3'/>\n");
+	CHECK_STR_CONTAINS(def, "<iothreadpin iothread='3' cpuset='0'/>");
+	check_round_trip(def);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *m = refusal("qemu", bad[i][0]);
+
+		CHECK_STR_CONTAINS(m, bad[i][1]);
+	}
+}
+
 /* nido-vmm has none of them: refused by name, not dropped. */
 static void nido_vmm_refuses_them(void)
 {
@@ -559,5 +602,6 @@ int main(void)
 	RUN(sysinfo_as_smbios_and_fw_cfg);
 	RUN(sysinfo_rules);
 	RUN(pins_kept_and_checked);
+	RUN(iothreads_by_id);
 	return test_done();
 }
