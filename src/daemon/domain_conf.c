@@ -8,6 +8,7 @@
 #include "daemon/domain_conf_channel.h"
 #include "daemon/domain_conf_devices.h"
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_mem.h"
 #include "daemon/domain_conf_metadata.h"
 
 #include <ctype.h>
@@ -1470,6 +1471,7 @@ static void format_devices(FILE *f, const struct domain_def *d, bool active)
 /* <memory>, <currentMemory>, <memtune>, <vcpu>, <cputune>. */
 static void format_resources(FILE *f, const struct domain_def *d)
 {
+	domain_format_max_memory(f, d);
 	fputs("  <memory", f);
 	if (d->dump_core)
 		put_attr(f, "dumpCore", tristate_names[d->dump_core]);

@@ -559,6 +559,9 @@ struct domain_mem {
 	char *tune_nodeset;
 	struct numa_memnode *memnodes;
 	size_t n_memnodes;
+	/* <maxMemory slots=>: what memory hotplug may reach; 0: none */
+	uint64_t max_kib;
+	unsigned max_slots;
 };
 
 /* <clock><timer name=> the qemu driver acts on. */

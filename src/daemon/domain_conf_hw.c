@@ -613,6 +613,7 @@ int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 	parse_seclabels(root, &d->hw, w);
 	if (domain_parse_sysinfo(root, os, d, w, e) < 0 ||
 	    domain_parse_iothreads(root, d, w, e) < 0 ||
+	    domain_parse_max_memory(root, d, w, e) < 0 ||
 	    domain_parse_cpu(root, d, w, e) < 0 ||
 	    domain_parse_memory_backing(root, d, w, e) < 0 ||
 	    domain_parse_numatune(root, d, w, e) < 0)
@@ -782,6 +783,7 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : d->tune.n_vcpupins			 ? "<vcpupin>"
 	       : d->tune.emulatorpin			 ? "<emulatorpin>"
 	       : hw->iothreads.n			 ? "<iothreads>"
+	       : hw->mem.max_slots			 ? "<maxMemory>"
 	       : hw->sysinfo.n_entries || hw->sysinfo.smbios_mode ? "<sysinfo>"
 	       : d->display.usb_ports ? "<controller ports>"
 				      : NULL;

@@ -444,7 +444,7 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 	arg(a, "-no-user-config");
 	arg(a, "-nodefaults");
 	machine_arg(a, def, accel);
-	s = xasprintf("size=%" PRIu64 "k", def->memory_kib);
+	s = qemu_memory_option(def);
 	arg(a, "-m");
 	arg(a, s);
 	free(steal_ptr(s));

@@ -131,6 +131,11 @@ int qemu_check_platform(const struct domain_def *d, struct err **e)
 {
 	const struct domain_iommu *m = &d->hw.iommu;
 
+	/* libvirt's rule: memory is hot-plugged into a NUMA node */
+	if (d->hw.mem.max_slots && !d->hw.mem.n_cells)
+		return err_set(e, ENOTSUP,
+			       "<maxMemory> needs a <numa> cell in <cpu> "
+			       "(hot-plugged memory goes into a node)");
 	if (d->hw.sysinfo.smbios_mode == 2)
 		return err_set(e, ENOTSUP,
 			       "<smbios mode='host'> not supported by the qemu "

@@ -133,6 +133,9 @@ int qemu_check_cpu_features(const struct domain_def *d, struct xml_warnings *w,
  * options, and the machines and accelerators that have them. */
 void qemu_argv_platform(struct qemu_argv *a, const struct domain_def *def);
 int qemu_check_platform(const struct domain_def *d, struct err **e);
+/* -m's value: the size, and with <maxMemory> the slots and maximum
+ * memory hotplug may reach; malloc'ed. */
+char *qemu_memory_option(const struct domain_def *def);
 /* -smp's value: the vCPUs, and <cpu><topology> when given; malloc'ed. */
 char *qemu_smp_option(const struct domain_def *def);
 /* Adds "bus" and "addr" of device @i of @kind (qemu_pci_slot()) to @o. */

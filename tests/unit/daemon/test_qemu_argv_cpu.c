@@ -568,6 +568,40 @@ static void iothreads_by_id(void)
 	}
 }
 
+/* <maxMemory slots=>: -m size=,slots=,maxmem= on a NUMA guest. */
+static void max_memory_for_hotplug(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *a = define(
+		"qemu",
+		"<maxMemory slots='16' unit='GiB'>1</maxMemory><cpu><numa>"
+		"<cell id='0' cpus='0' memory='64' unit='MiB'/></numa></cpu>",
+		&def, NULL);
+	static const char *const bad[][2] = {
+		{"<maxMemory slots='16' unit='MiB'>32</maxMemory>",
+		 "(32768 KiB) is below <memory> (65536 KiB)"},
+		{"<maxMemory unit='GiB'>1</maxMemory>", "without slots"},
+		{"<maxMemory slots='256' unit='GiB'>1</maxMemory>",
+		 "maxMemory slots 256 out of range"},
+		{"<maxMemory slots='1' unit='KiB'>9007199254740991</maxMemory>",
+		 "more than 8796093022208 KiB"},
+		{"<maxMemory slots='1' unit='GiB'>1</maxMemory>",
+		 "<maxMemory> needs a <numa> cell"},
+	};
+
+	if (!a)
+		return;
+	CHECK_STR_CONTAINS(a, "-m\nsize=65536k,slots=16,maxmem=1048576k\n");
+	CHECK_STR_CONTAINS(def, "<maxMemory slots='16' unit='KiB'>1048576"
+				"</maxMemory>\n  <memory");
+	check_round_trip(def);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *m = refusal("qemu", bad[i][0]);
+
+		CHECK_STR_CONTAINS(m, bad[i][1]);
+	}
+}
+
 /* nido-vmm has none of them: refused by name, not dropped. */
 static void nido_vmm_refuses_them(void)
 {
@@ -603,5 +637,6 @@ int main(void)
 	RUN(sysinfo_rules);
 	RUN(pins_kept_and_checked);
 	RUN(iothreads_by_id);
+	RUN(max_memory_for_hotplug);
 	return test_done();
 }

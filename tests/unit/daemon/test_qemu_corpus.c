@@ -50,6 +50,7 @@ static const struct known {
 	{"domain/title*", {0}},
 	{"domain/description*", {0}},
 	{"domain/memory#", {"dumpCore"}},
+	{"domain/maxMemory#", {"slots"}},
 	{"domain/currentMemory#", {0}},
 	{"domain/vcpu*", {"placement", "cpuset", "current"}},
 	{"domain/memtune", {0}},
