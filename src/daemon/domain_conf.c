@@ -210,9 +210,9 @@ static int parse_cputune(const xmlNode *ct, struct domain_tune *t,
 			 struct xml_warnings *w, struct err **e)
 {
 	static const char *const children[] = {
-		"shares",	 "period",	 "quota",
-		"global_period", "global_quota", "vcpupin",
-		"emulatorpin",	 "iothreadpin",	 NULL};
+		"shares",	"period",	 "quota",	"global_period",
+		"global_quota", "vcpupin",	 "emulatorpin", "iothreadpin",
+		"vcpusched",	"iothreadsched", NULL};
 	_cleanup_free_ char *shares = NULL;
 	xmlNode *n;
 
@@ -1295,7 +1295,8 @@ static void format_cputune(FILE *f, const struct domain_tune *t)
 {
 	if (!t->shares && !t->period_us && !t->quota_us &&
 	    !t->global_period_us && !t->global_quota_us && !t->n_vcpupins &&
-	    !t->emulatorpin && !t->n_iothreadpins)
+	    !t->emulatorpin && !t->n_iothreadpins && !t->n_vcpusched &&
+	    !t->n_iothreadsched)
 		return;
 	fputs("  <cputune>\n", f);
 	if (t->shares)

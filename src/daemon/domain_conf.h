@@ -622,6 +622,15 @@ enum vcpu_placement {
 	VCPU_PLACEMENT_AUTO,
 };
 
+/* <vcpusched>/<iothreadsched>: the threads of @ids (a list as
+ * "0-3,^2") get @policy (sched_policy_names) at @priority (1..99 for
+ * fifo and rr, else 0). */
+struct sched_rule {
+	char *ids;
+	int policy;
+	unsigned priority;
+};
+
 /* <vcpupin vcpu= cpuset=>: where one vCPU's thread runs. */
 struct vcpu_pin {
 	unsigned vcpu;
@@ -649,6 +658,8 @@ struct domain_tune {
 	/* <iothreadpin iothread= cpuset=>: vcpu holds the iothread's id */
 	struct vcpu_pin *iothreadpins;
 	size_t n_iothreadpins;
+	struct sched_rule *vcpusched, *iothreadsched;
+	size_t n_vcpusched, n_iothreadsched;
 };
 
 /* A container's <filesystem type='mount'>: a host directory bound in. */

@@ -396,6 +396,72 @@ static int parse_pin(const xmlNode *n, const struct domain_def *d, bool io,
 	return 0;
 }
 
+const char *const sched_policy_names[] = {"other", "batch", "idle",
+					  "fifo",  "rr",    NULL};
+
+/* Whether thread @id (a vCPU or an iothread) is one the domain has. */
+static bool thread_exists(const struct domain_def *d, bool io, unsigned long id)
+{
+	return io ? has_iothread(d, id) : id < d->vcpus;
+}
+
+/*
+ * <vcpusched vcpus= scheduler= priority=> or <iothreadsched
+ * iothreads=...> @n onto @rules: the threads the domain has, none in
+ * two rules of a kind (libvirt's rule), a real-time policy with its
+ * priority (1 to 99, as Linux has them).
+ */
+static int parse_sched(const xmlNode *n, const struct domain_def *d, bool io,
+		       struct sched_rule **rules, size_t *n_rules,
+		       struct err **e)
+{
+	const char *attr = io ? "iothreads" : "vcpus";
+	_cleanup_free_ char *pol = xml_attr(n, "scheduler");
+	_cleanup_free_ char *prio = xml_attr(n, "priority");
+	char *ids = xml_attr(n, attr);
+	struct sched_rule *r;
+	uint64_t v = 0;
+	int p;
+
+	if (!ids || domain_parse_cpuset(n, ids, e) < 0) {
+		free(ids);
+		return ids ? -EINVAL
+			   : xml_err(e, n, "<%s> without %s",
+				     (const char *)n->name, attr);
+	}
+	*rules = xreallocarray(*rules, *n_rules + 1, sizeof(**rules));
+	r = &(*rules)[(*n_rules)++];
+	*r = (struct sched_rule){.ids = ids};
+	if (!pol)
+		return xml_err(e, n, "<%s> without scheduler",
+			       (const char *)n->name);
+	if ((p = xml_enum(n, "scheduler", pol, sched_policy_names, e)) < 0)
+		return p;
+	r->policy = p;
+	if (p >= 3 && !prio)
+		return xml_err(e, n, "scheduler '%s' without priority", pol);
+	if (p >= 3 && xml_uint(n, "priority", prio, 1, 99, &v, e) < 0)
+		return -EINVAL;
+	r->priority = (unsigned)v;
+	for (unsigned id = 0; id < 4096; id++) {
+		if (!domain_list_has(ids, id))
+			continue;
+		if (!thread_exists(d, io, id))
+			return xml_err(e, n,
+				       "<%s %s='%s'>: the domain has no %s %u",
+				       (const char *)n->name, attr, ids,
+				       io ? "iothread" : "vCPU", id);
+		for (size_t k = 0; k + 1 < *n_rules; k++)
+			if (domain_list_has((*rules)[k].ids, id))
+				return xml_err(e, n,
+					       "<%s>: %s %u in two of them "
+					       "(they must not overlap)",
+					       (const char *)n->name,
+					       io ? "iothread" : "vCPU", id);
+	}
+	return 0;
+}
+
 int domain_parse_cputune_pins(const xmlNode *ct, struct domain_def *d,
 			      struct err **e)
 {
@@ -413,6 +479,14 @@ int domain_parse_cputune_pins(const xmlNode *ct, struct domain_def *d,
 		} else if (xmlStrEqual(n->name, BAD_CAST "iothreadpin")) {
 			if (parse_pin(n, d, true, &t->iothreadpins,
 				      &t->n_iothreadpins, e) < 0)
+				return -EINVAL;
+		} else if (xmlStrEqual(n->name, BAD_CAST "vcpusched")) {
+			if (parse_sched(n, d, false, &t->vcpusched,
+					&t->n_vcpusched, e) < 0)
+				return -EINVAL;
+		} else if (xmlStrEqual(n->name, BAD_CAST "iothreadsched")) {
+			if (parse_sched(n, d, true, &t->iothreadsched,
+					&t->n_iothreadsched, e) < 0)
 				return -EINVAL;
 		} else if (xmlStrEqual(n->name, BAD_CAST "emulatorpin")) {
 			if (t->emulatorpin)
@@ -439,6 +513,21 @@ void domain_format_cputune_pins(FILE *f, const struct domain_tune *t)
 	for (size_t i = 0; i < t->n_iothreadpins; i++)
 		fprintf(f, "    <iothreadpin iothread='%u' cpuset='%s'/>\n",
 			t->iothreadpins[i].vcpu, t->iothreadpins[i].cpuset);
+	for (int io = 0; io < 2; io++) {
+		const struct sched_rule *r =
+			io ? t->iothreadsched : t->vcpusched;
+		size_t n = io ? t->n_iothreadsched : t->n_vcpusched;
+
+		for (size_t i = 0; i < n; i++) {
+			fprintf(f, "    <%s %s='%s' scheduler='%s'",
+				io ? "iothreadsched" : "vcpusched",
+				io ? "iothreads" : "vcpus", r[i].ids,
+				sched_policy_names[r[i].policy]);
+			if (r[i].priority)
+				fprintf(f, " priority='%u'", r[i].priority);
+			fputs("/>\n", f);
+		}
+	}
 }
 
 void domain_tune_pins_clear(struct domain_tune *t)
@@ -447,6 +536,14 @@ void domain_tune_pins_clear(struct domain_tune *t)
 		free(t->vcpupins[i].cpuset);
 	for (size_t i = 0; i < t->n_iothreadpins; i++)
 		free(t->iothreadpins[i].cpuset);
+	for (size_t i = 0; i < t->n_vcpusched; i++)
+		free(t->vcpusched[i].ids);
+	for (size_t i = 0; i < t->n_iothreadsched; i++)
+		free(t->iothreadsched[i].ids);
+	free(t->vcpusched);
+	free(t->iothreadsched);
+	t->vcpusched = t->iothreadsched = NULL;
+	t->n_vcpusched = t->n_iothreadsched = 0;
 	free(t->vcpupins);
 	free(t->iothreadpins);
 	free(t->emulatorpin);

@@ -782,6 +782,7 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : hw->iommu.present			 ? "<iommu>"
 	       : d->tune.n_vcpupins			 ? "<vcpupin>"
 	       : d->tune.emulatorpin			 ? "<emulatorpin>"
+	       : d->tune.n_vcpusched			 ? "<vcpusched>"
 	       : hw->iothreads.n			 ? "<iothreads>"
 	       : hw->mem.max_slots			 ? "<maxMemory>"
 	       : hw->sysinfo.n_entries || hw->sysinfo.smbios_mode ? "<sysinfo>"

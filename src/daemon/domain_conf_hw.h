@@ -99,6 +99,8 @@ int domain_parse_iothreads(const xmlNode *root, struct domain_def *d,
 			   struct xml_warnings *w, struct err **e);
 void domain_format_iothreads(FILE *f, const struct domain_def *d);
 void domain_tune_pins_clear(struct domain_tune *t);
+/* Linux's policies: other, batch, idle, fifo, rr. */
+extern const char *const sched_policy_names[];
 
 /* <sysinfo> under @root and <smbios> under <os> (@os may be NULL) into
  * @d->hw.sysinfo (domain_conf_sysinfo.c); a <system> uuid is the

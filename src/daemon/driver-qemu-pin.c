@@ -6,7 +6,9 @@
  * as libvirt pins them: its <vcpupin>, else <vcpu cpuset>, else, when
  * <emulatorpin> confined the process QEMU started in (its spawn
  * affinity, qemu_cpuset_mask()), the CPUs nidod itself may use; then
- * each pinned iothread (query-iothreads) the same way. A thread id is
+ * each pinned iothread (query-iothreads) the same way; <vcpusched> and
+ * <iothreadsched> give them their policy (sched_setscheduler) there
+ * too. A thread id is
  * QEMU's word: it is pinned only when it is one of QEMU's own threads.
  */
 #include <errno.h>
@@ -16,6 +18,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_mem.h"
 #include "daemon/driver-qemu.h"
 #include "daemon/qmp.h"
 #include "lib/json.h"
@@ -33,7 +37,8 @@ struct pin {
 bool qemu_pins_needed(const struct domain_def *def)
 {
 	return def->tune.n_vcpupins || def->tune.emulatorpin ||
-	       def->tune.n_iothreadpins;
+	       def->tune.n_iothreadpins || def->tune.n_vcpusched ||
+	       def->tune.n_iothreadsched;
 }
 
 /* vCPU @i's CPUs (and what says them, for an error), or NULL: the
@@ -64,11 +69,9 @@ static cpu_set_t *mask_for(const struct domain_def *def, unsigned i,
 	return set;
 }
 
-/* Thread @t of QEMU (named @name) onto @set (said by @what). QEMU names
- * the thread: one of its own, or none. */
-static int pin_thread(const struct pin *p, int64_t t, const cpu_set_t *set,
-		      size_t size, const char *what, const char *name,
-		      struct err **e)
+/* QEMU names the thread @t of @name: one of its own, or none. */
+static int check_thread(const struct pin *p, int64_t t, const char *name,
+			struct err **e)
 {
 	_cleanup_free_ char *task = NULL;
 	struct stat st;
@@ -78,6 +81,36 @@ static int pin_thread(const struct pin *p, int64_t t, const cpu_set_t *set,
 	if (!task || stat(task, &st) < 0)
 		return err_set(e, EPROTO,
 			       "%s: thread %" PRId64 " is not QEMU's", name, t);
+	return 0;
+}
+
+/* <vcpusched>/<iothreadsched>: thread @t (of thread @id, @name) gets
+ * the policy of the rule of @rules naming @id, if one does. */
+static int sched_thread(const struct sched_rule *rules, size_t n, unsigned id,
+			int64_t t, const char *name, struct err **e)
+{
+	static const int policies[] = {SCHED_OTHER, SCHED_BATCH, SCHED_IDLE,
+				       SCHED_FIFO, SCHED_RR};
+
+	for (size_t k = 0; k < n; k++) {
+		struct sched_param sp = {.sched_priority =
+						 (int)rules[k].priority};
+
+		if (!domain_list_has(rules[k].ids, id))
+			continue;
+		if (sched_setscheduler((pid_t)t, policies[rules[k].policy],
+				       &sp) < 0)
+			return err_sys(e, errno, "scheduling %s as '%s'", name,
+				       sched_policy_names[rules[k].policy]);
+		return 0;
+	}
+	return 0;
+}
+
+/* Thread @t (named @name, checked) onto @set (said by @what). */
+static int pin_thread(int64_t t, const cpu_set_t *set, size_t size,
+		      const char *what, const char *name, struct err **e)
+{
 	if (sched_setaffinity((pid_t)t, size, set) < 0)
 		return err_sys(e, errno, "pinning %s to '%s'", name, what);
 	return 0;
@@ -91,7 +124,7 @@ static int pin_vcpu(const struct pin *p, struct json_object *c, struct err **e)
 	_cleanup_free_ char *name = NULL;
 	const char *what = NULL;
 	size_t size;
-	int64_t i;
+	int64_t i, t;
 
 	if (!json_object_is_type(c, json_type_object) ||
 	    !json_object_object_get_ex(c, "cpu-index", &idx) ||
@@ -107,11 +140,15 @@ static int pin_vcpu(const struct pin *p, struct json_object *c, struct err **e)
 			       "query-cpus-fast: vCPU %" PRId64
 			       ": not this domain's",
 			       i);
-	if (!(set = mask_for(p->def, (unsigned)i, &size, &what)))
-		return 0;
 	name = xasprintf("vCPU %" PRId64, i);
-	return pin_thread(p, json_object_get_int64(tid), set, size, what, name,
-			  e);
+	t = json_object_get_int64(tid);
+	if (check_thread(p, t, name, e) < 0)
+		return -EPROTO;
+	if ((set = mask_for(p->def, (unsigned)i, &size, &what)) &&
+	    pin_thread(t, set, size, what, name, e) < 0)
+		return -EINVAL;
+	return sched_thread(p->def->tune.vcpusched, p->def->tune.n_vcpusched,
+			    (unsigned)i, t, name, e);
 }
 
 /* Pins one entry of query-iothreads' answer ("iothreadN"), if the
@@ -139,14 +176,20 @@ static int pin_iothread(const struct pin *p, struct json_object *c,
 	if (!str_has_prefix(name, "iothread"))
 		return 0; /* not one of the domain's */
 	v = strtoul(name + strlen("iothread"), &end, 10);
-	for (size_t k = 0; !*end && k < t->n_iothreadpins; k++) {
+	if (*end || v > UINT32_MAX)
+		return 0; /* not one of the domain's */
+	if (check_thread(p, json_object_get_int64(tid), name, e) < 0)
+		return -EPROTO;
+	for (size_t k = 0; k < t->n_iothreadpins; k++) {
 		if (t->iothreadpins[k].vcpu != v)
 			continue;
 		set = qemu_cpuset_parse(t->iothreadpins[k].cpuset, &size);
-		return pin_thread(p, json_object_get_int64(tid), set, size,
-				  t->iothreadpins[k].cpuset, name, e);
+		if (pin_thread(json_object_get_int64(tid), set, size,
+			       t->iothreadpins[k].cpuset, name, e) < 0)
+			return -EINVAL;
 	}
-	return 0;
+	return sched_thread(t->iothreadsched, t->n_iothreadsched, (unsigned)v,
+			    json_object_get_int64(tid), name, e);
 }
 
 /* Each entry of @ret, a list, through @fn. */
@@ -192,7 +235,8 @@ static void on_cpus(void *opaque, int r, struct json_object *ret,
 		err_set(&e, -r, "query-cpus-fast: %s", err_msg(qe));
 	else
 		r = each(p, "query-cpus-fast", ret, pin_vcpu, &e);
-	if (r >= 0 && p->def->tune.n_iothreadpins &&
+	if (r >= 0 &&
+	    (p->def->tune.n_iothreadpins || p->def->tune.n_iothreadsched) &&
 	    (r = qmp_command(p->q, "query-iothreads", NULL, PIN_MS,
 			     on_iothreads, p, &e)) >= 0)
 		return;

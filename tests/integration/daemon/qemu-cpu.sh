@@ -5,10 +5,10 @@
 # domstats), with the vCPU features, VT-d, the split irqchip, SMBIOS
 # tables and fw_cfg strings QEMU accepted at start; its <metadata> and
 # <sysinfo> come back in dumpxml; what TCG lacks is warned about at
-# define, by name. Then <vcpupin>, <iothreadpin> and <emulatorpin>:
-# each vCPU thread and iothread
-# QEMU names runs where its pin says, QEMU's own thread where the
-# emulator's does (the kernel's word: /proc/PID/task/TID/status).
+# define, by name. Then <vcpupin>, <iothreadpin>, <emulatorpin>,
+# <vcpusched> and <iothreadsched>: each vCPU thread and iothread
+# QEMU names runs where its pin says, with its policy, QEMU's own
+# thread where the emulator's does (the kernel's word: /proc/PID/task).
 . "$(dirname "$0")/lib.sh"
 
 QEMU=$(command -v qemu-system-x86_64 || true)
@@ -107,6 +107,8 @@ else
     <vcpupin vcpu='1' cpuset='0'/>
     <emulatorpin cpuset='0'/>
     <iothreadpin iothread='1' cpuset='1'/>
+    <vcpusched vcpus='1' scheduler='batch'/>
+    <iothreadsched iothreads='1' scheduler='idle'/>
   </cputune>
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
   <cpu><numa><cell id='0' cpus='0-1' memory='64' unit='MiB'/></numa></cpu>
@@ -131,6 +133,16 @@ XML
 	done
 	t "the iothread runs on CPU 1 beside vCPU 0 (<iothreadpin>): two threads there" \
 		test "$on1" -eq 2
+	# policy TID: the kernel's scheduling policy of a thread (stat's
+	# 41st field; the name before it may hold spaces)
+	policy() { sed 's/.*) //' "/proc/$pid/task/$1/stat" | awk '{print $39}'; }
+	t_out "vCPU 1's thread is SCHED_BATCH (<vcpusched>)" 3 policy "$t1"
+	t_out "vCPU 0's keeps SCHED_OTHER" 0 policy "$t0"
+	idle=0
+	for task in /proc/"$pid"/task/*; do
+		[ "$(policy "${task##*/}")" = 5 ] && idle=$((idle + 1))
+	done
+	t "one thread, the iothread, is SCHED_IDLE (<iothreadsched>)" test "$idle" -eq 1
 	"$NIDO" destroy pins >/dev/null
 	# a pin on no CPU this host has: the start fails, naming it
 	sed "s/vcpu='1' cpuset='0'/vcpu='1' cpuset='4000'/" "$tmp/pins.xml" >"$tmp/p2.xml"

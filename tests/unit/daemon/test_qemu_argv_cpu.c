@@ -602,6 +602,50 @@ static void max_memory_for_hotplug(void)
 	}
 }
 
+/* <vcpusched>, <iothreadsched>: kept; libvirt's rules refused by name. */
+static void sched_rules(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *a = define(
+		"qemu",
+		"<vcpu>4</vcpu><iothreads>3</iothreads><cputune><vcpusched "
+		"vcpus='0-3,^1' scheduler='fifo' priority='10'/><vcpusched "
+		"vcpus='1' scheduler='batch'/><iothreadsched iothreads='1-3' "
+		"scheduler='idle'/></cputune>",
+		&def, NULL);
+	static const char *const bad[][2] = {
+		{"<vcpu>2</vcpu><cputune><vcpusched vcpus='0-1' "
+		 "scheduler='fifo'/></cputune>",
+		 "scheduler 'fifo' without priority"},
+		{"<vcpu>2</vcpu><cputune><vcpusched vcpus='0' scheduler='rr' "
+		 "priority='100'/></cputune>",
+		 "priority 100 out of range (1 to 99)"},
+		{"<vcpu>2</vcpu><cputune><vcpusched vcpus='2' "
+		 "scheduler='batch'/></cputune>",
+		 "the domain has no vCPU 2"},
+		{"<vcpu>2</vcpu><cputune><vcpusched vcpus='0' "
+		 "scheduler='deadline'/></cputune>",
+		 "invalid scheduler 'deadline'"},
+		{"<iothreads>1</iothreads><cputune><iothreadsched "
+		 "iothreads='1' scheduler='idle'/><iothreadsched iothreads='1' "
+		 "scheduler='batch'/></cputune>",
+		 "iothread 1 in two of them"},
+	};
+
+	if (!a)
+		return;
+	CHECK_STR_CONTAINS(def, "<vcpusched vcpus='0-3,^1' scheduler='fifo' "
+				"priority='10'/>\n    <vcpusched vcpus='1' "
+				"scheduler='batch'/>\n    <iothreadsched "
+				"iothreads='1-3' scheduler='idle'/>\n");
+	check_round_trip(def);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *m = refusal("qemu", bad[i][0]);
+
+		CHECK_STR_CONTAINS(m, bad[i][1]);
+	}
+}
+
 /* nido-vmm has none of them: refused by name, not dropped. */
 static void nido_vmm_refuses_them(void)
 {
@@ -638,5 +682,6 @@ int main(void)
 	RUN(pins_kept_and_checked);
 	RUN(iothreads_by_id);
 	RUN(max_memory_for_hotplug);
+	RUN(sched_rules);
 	return test_done();
 }

@@ -229,6 +229,8 @@ static const struct known {
 	{"domain/cputune/vcpupin", {"vcpu", "cpuset"}},
 	{"domain/cputune/emulatorpin", {"cpuset"}},
 	{"domain/cputune/iothreadpin", {"iothread", "cpuset"}},
+	{"domain/cputune/vcpusched", {"vcpus", "scheduler", "priority"}},
+	{"domain/cputune/iothreadsched", {"iothreads", "scheduler", "priority"}},
 	{"domain/iothreads*", {0}},
 	{"domain/iothreadids", {0}},
 	{"domain/iothreadids/iothread", {"id"}},
