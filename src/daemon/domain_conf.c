@@ -469,8 +469,10 @@ static int parse_iotune(const xmlNode *io, uint64_t v[6],
 static int parse_disk_driver(const xmlNode *n, struct domain_disk *dk,
 			     struct xml_warnings *w, struct err **e)
 {
-	static const char *const attrs[] = {"name",    "type", "cache",
-					    "discard", "io",   NULL};
+	static const char *const attrs[] = {
+		"name", "type", "cache", "discard", "io", "iothread", NULL};
+	_cleanup_free_ char *iothread = xml_attr(n, "iothread");
+	uint64_t id;
 	int v = 0, r;
 
 	xml_check_known(n, attrs, NULL, w);
@@ -489,6 +491,11 @@ static int parse_disk_driver(const xmlNode *n, struct domain_disk *dk,
 	if ((r = parse_enum_attr(n, "io", "io mode", io_names, &v, e)) < 0)
 		return r;
 	dk->io = r ? xstrdup(io_names[v]) : NULL;
+	/* which iothreads the domain has is the driver's to check */
+	if (iothread &&
+	    xml_uint(n, "disk iothread", iothread, 1, UINT32_MAX, &id, e) < 0)
+		return -EINVAL;
+	dk->iothread = iothread ? (unsigned)id : 0;
 	return 0;
 }
 
@@ -1387,6 +1394,8 @@ static void format_disk(FILE *f, const struct domain_disk *dk)
 	put_attr(f, "io", dk->io);
 	if (dk->discard)
 		put_attr(f, "discard", discard_names[dk->discard]);
+	if (dk->iothread)
+		fprintf(f, " iothread='%u'", dk->iothread);
 	fputs("/>\n      <source", f);
 	if (dk->pool) {
 		put_attr(f, "pool", dk->pool);

@@ -116,8 +116,9 @@ struct domain_disk {
 	uint64_t iotune[6];
 	char *serial; /* NULL: none */
 	enum disk_discard discard;
-	char *cache; /* <driver cache=>, one of libvirt's; NULL: absent */
-	char *io;    /* <driver io=>, one of libvirt's; NULL: absent */
+	char *cache;	   /* <driver cache=>, one of libvirt's; NULL: absent */
+	char *io;	   /* <driver io=>, one of libvirt's; NULL: absent */
+	unsigned iothread; /* <driver iothread=>: its id; 0: none */
 	struct disk_backing *backing; /* <backingStore>, top down */
 	size_t n_backing;
 	bool backing_end; /* the chain ends with an empty <backingStore/> */

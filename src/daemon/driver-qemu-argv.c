@@ -193,6 +193,12 @@ static void disk_device(struct qemu_argv *a, const struct domain_def *def,
 
 	if (d->bus == DISK_BUS_VIRTIO) {
 		add_str(o, "driver", "virtio-blk-pci");
+		if (d->iothread) { /* its I/O in that iothread */
+			_cleanup_free_ char *t =
+				xasprintf("iothread%u", d->iothread);
+
+			add_str(o, "iothread", t);
+		}
 		qemu_json_pci(o, def, QEMU_PCI_DISK, i);
 	} else if (d->bus == DISK_BUS_SCSI) {
 		qemu_json_scsi_disk(o, def, d);

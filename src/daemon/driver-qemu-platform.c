@@ -131,6 +131,24 @@ int qemu_check_platform(const struct domain_def *d, struct err **e)
 {
 	const struct domain_iommu *m = &d->hw.iommu;
 
+	for (size_t i = 0; i < d->n_disks; i++) {
+		unsigned id = d->disks[i].iothread;
+		bool has = false;
+
+		for (size_t k = 0; id && k < d->hw.iothreads.n; k++)
+			has = has || d->hw.iothreads.ids[k] == id;
+		if (id && d->disks[i].bus != DISK_BUS_VIRTIO)
+			return err_set(e, ENOTSUP,
+				       "disk '%s': <driver iothread='%u'> on a "
+				       "disk not on virtio (QEMU's virtio-blk "
+				       "has iothreads)",
+				       d->disks[i].target, id);
+		if (id && !has)
+			return err_set(e, EINVAL,
+				       "disk '%s': <driver iothread='%u'>: the "
+				       "domain has no such iothread",
+				       d->disks[i].target, id);
+	}
 	/* libvirt's rule: memory is hot-plugged into a NUMA node */
 	if (d->hw.mem.max_slots && !d->hw.mem.n_cells)
 		return err_set(e, ENOTSUP,

@@ -112,13 +112,20 @@ else
   </cputune>
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
   <cpu><numa><cell id='0' cpus='0-1' memory='64' unit='MiB'/></numa></cpu>
-  <devices><emulator>$QEMU</emulator></devices>
+  <devices>
+    <emulator>$QEMU</emulator>
+    <disk type='file' device='disk'><driver name='qemu' type='raw' iothread='1'/>
+      <source file='$tmp/io.raw'/><target dev='vda' bus='virtio'/></disk>
+  </devices>
 </domain>
 XML
+	truncate -s 1M "$tmp/io.raw"
 	"$NIDO" define "$tmp/pins.xml" >/dev/null
 	t_out "a pinned domain with room for hot-plugged memory starts" \
 		"Domain 'pins' started" "$NIDO" start pins
 	pid=$(vm_pid pins)
+	t "... its virtio disk's I/O in iothread1 (<driver iothread='1'>)" \
+		sh -c "tr '\\0' '\\n' </proc/$pid/cmdline | grep -q '\"virtio-blk-pci\",\"iothread\":\"iothread1\"'"
 	t "... QEMU has 4 memory slots up to 512 MiB (<maxMemory>)" \
 		sh -c "tr '\\0' '\\n' </proc/$pid/cmdline | grep -qx 'size=65536k,slots=4,maxmem=524288k'"
 	stats=$("$NIDO" domstats pins 2>&1)

@@ -646,6 +646,74 @@ static void sched_rules(void)
 	}
 }
 
+/* A virtio disk's <driver iothread=>: its I/O in that iothread. */
+static void disk_in_an_iothread(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *text = xasprintf(
+		"<domain type='qemu'><name>m</name><memory unit='MiB'>64"
+		"</memory><iothreads>2</iothreads><os><type arch='x86_64' "
+		"machine='pc'>hvm</type></os><devices><disk type='file'>"
+		"<driver name='qemu' type='raw' iothread='2'/><source "
+		"file='/a'/><target dev='vda' bus='virtio'/></disk></devices>"
+		"</domain>");
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	struct block_chain chains[1] = {{0}};
+	struct block_chain_file bf = {.fd = -1};
+	struct qemu_argv a = {0};
+	bool found = false;
+	static const char *const bad[][2] = {
+		{"<iothreads>1</iothreads><devices><disk type='file'><driver "
+		 "iothread='2'/><source file='/a'/><target dev='vda' "
+		 "bus='virtio'/></disk></devices>",
+		 "disk 'vda': <driver iothread='2'>: the domain has no such "
+		 "iothread"},
+		{"<iothreads>1</iothreads><devices><disk type='file'><driver "
+		 "iothread='1'/><source file='/a'/><target dev='hda' "
+		 "bus='ide'/></disk></devices>",
+		 "disk 'hda': <driver iothread='1'> on a disk not on virtio"},
+		{"<devices><disk type='file'><driver iothread='x'/><source "
+		 "file='/a'/><target dev='vda'/></disk></devices>",
+		 "disk iothread"},
+	};
+
+	if (domain_def_parse(text, strlen(text), &d, NULL, &e) < 0) {
+		TEST_FAIL("refused: %s", err_msg(e));
+		return;
+	}
+	chains[0].files = &bf;
+	chains[0].n = 1;
+	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d, chains);
+	for (size_t i = 0; i < a.n; i++)
+		found = found || (strstr(a.v[i], "\"virtio-blk-pci\"") &&
+				  strstr(a.v[i], "\"iothread\":\"iothread2\""));
+	CHECK(found);
+	def = domain_def_format(d);
+	CHECK_STR_CONTAINS(def, "<driver name='qemu' type='raw' "
+				"iothread='2'/>");
+	check_round_trip(def);
+	qemu_argv_free(&a);
+	domain_def_free(d);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *text2 = xasprintf(
+			"<domain type='qemu'><name>m</name><memory "
+			"unit='MiB'>64</memory><os><type arch='x86_64' "
+			"machine='pc'>hvm</type></os>%s</domain>",
+			bad[i][0]);
+		struct domain_def *d2 = NULL;
+		_cleanup_err_ struct err *e2 = NULL;
+
+		if (domain_def_parse(text2, strlen(text2), &d2, NULL, &e2) ==
+		    0) {
+			TEST_FAIL("accepted: %s", bad[i][0]);
+			domain_def_free(d2);
+			continue;
+		}
+		CHECK_STR_CONTAINS(err_msg(e2), bad[i][1]);
+	}
+}
+
 /* nido-vmm has none of them: refused by name, not dropped. */
 static void nido_vmm_refuses_them(void)
 {
@@ -683,5 +751,6 @@ int main(void)
 	RUN(iothreads_by_id);
 	RUN(max_memory_for_hotplug);
 	RUN(sched_rules);
+	RUN(disk_in_an_iothread);
 	return test_done();
 }
