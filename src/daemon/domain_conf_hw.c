@@ -611,6 +611,17 @@ int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 	if ((n = xml_child(root, "pm")) && parse_pm(n, &d->hw, w, e) < 0)
 		return -EINVAL;
 	parse_seclabels(root, &d->hw, w);
+	/* a confidential guest run without its memory encrypted would be
+	 * a guest exposed, not one changed a little: refused */
+	if ((n = xml_child(root, "launchSecurity"))) {
+		_cleanup_free_ char *type = xml_attr(n, "type");
+
+		return xml_err(e, n,
+			       "<launchSecurity type='%s'> not supported: nido "
+			       "runs no guest with encrypted memory (AMD SEV, "
+			       "Intel TDX)",
+			       type ? type : "");
+	}
 	if (domain_parse_sysinfo(root, os, d, w, e) < 0 ||
 	    domain_parse_iothreads(root, d, w, e) < 0 ||
 	    domain_parse_max_memory(root, d, w, e) < 0 ||

@@ -461,6 +461,9 @@ static void sysinfo_rules(void)
 		 "mode='host'/></os>",
 		 "<smbios mode='host'> not "
 		 "supported by the qemu"},
+		{"<launchSecurity type='sev'><policy>0x0003</policy>"
+		 "</launchSecurity>",
+		 "<launchSecurity type='sev'> not supported"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
