@@ -122,6 +122,41 @@ static void add_entry(struct domain_sysinfo *s, enum sysinfo_section sec,
 	x->value = value;
 }
 
+/* Entry @x's name: one of its section's (SMBIOS), under opt/ (fw_cfg),
+ * none (OEM strings); each once. */
+static int check_name(const xmlNode *x, enum sysinfo_section sec,
+		      const char *name, const struct domain_def *d,
+		      struct err **e)
+{
+	const struct domain_sysinfo *s = &d->hw.sysinfo;
+	size_t k = 0;
+
+	if (sec == SYSINFO_OEM)
+		return 0;
+	if (sec < SYSINFO_OEM) {
+		while (name && section_keys[sec][k] &&
+		       !streq(name, section_keys[sec][k]))
+			k++;
+		if (!name || !section_keys[sec][k])
+			return xml_err(e, x, "unknown <%s> entry '%s'",
+				       sysinfo_section_names[sec],
+				       name ? name : "");
+	} else if (!name || !str_has_prefix(name, "opt/") || !text_ok(name) ||
+		   strlen(name) > 55) {
+		/* QEMU's rule: at most 55 bytes, under opt/ */
+		return xml_err(e, x,
+			       "invalid fw_cfg entry name '%s' (opt/..., at "
+			       "most 55 bytes)",
+			       name ? name : "");
+	}
+	for (size_t i = 0; i < s->n_entries; i++)
+		if (s->entries[i].section == sec &&
+		    streq(s->entries[i].name, name))
+			return xml_err(e, x, "<%s> entry '%s' given twice",
+				       sysinfo_section_names[sec], name);
+	return 0;
+}
+
 /* The <entry> elements of section @sec (element @n). */
 static int parse_entries(const xmlNode *n, enum sysinfo_section sec,
 			 struct domain_def *d, struct xml_warnings *w,
@@ -129,7 +164,6 @@ static int parse_entries(const xmlNode *n, enum sysinfo_section sec,
 {
 	for (const xmlNode *x = n->children; x; x = x->next) {
 		_cleanup_free_ char *name = NULL, *value = NULL, *file = NULL;
-		size_t k = 0;
 
 		if (x->type != XML_ELEMENT_NODE || x->ns)
 			continue;
@@ -153,33 +187,9 @@ static int parse_entries(const xmlNode *n, enum sysinfo_section sec,
 				       "a file: not supported (QEMU's sandbox "
 				       "reads no host file; give its text)",
 				       name ? name : "");
-		if (sec < SYSINFO_OEM) {
-			while (name && section_keys[sec][k] &&
-			       !streq(name, section_keys[sec][k]))
-				k++;
-			if (!name || !section_keys[sec][k])
-				return xml_err(e, x, "unknown <%s> entry '%s'",
-					       sysinfo_section_names[sec],
-					       name ? name : "");
-		} else if (sec == SYSINFO_FWCFG &&
-			   (!name || !str_has_prefix(name, "opt/") ||
-			    !text_ok(name) || strlen(name) > 55)) {
-			/* QEMU's rule: at most 55 bytes, under opt/ */
-			return xml_err(
-				e, x,
-				"invalid fw_cfg entry name '%s' (opt/..., "
-				"at most 55 bytes)",
-				name ? name : "");
-		}
-		if (check_value(x, sec, name, value, d, e) < 0)
+		if (check_name(x, sec, name, d, e) < 0 ||
+		    check_value(x, sec, name, value, d, e) < 0)
 			return -EINVAL;
-		for (size_t i = 0;
-		     sec < SYSINFO_OEM && i < d->hw.sysinfo.n_entries; i++)
-			if (d->hw.sysinfo.entries[i].section == sec &&
-			    streq(d->hw.sysinfo.entries[i].name, name))
-				return xml_err(
-					e, x, "<%s> entry '%s' given twice",
-					sysinfo_section_names[sec], name);
 		add_entry(&d->hw.sysinfo, sec,
 			  sec == SYSINFO_OEM ? NULL : steal_ptr(name),
 			  steal_ptr(value));

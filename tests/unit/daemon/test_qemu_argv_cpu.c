@@ -454,6 +454,9 @@ static void sysinfo_rules(void)
 		{"<sysinfo type='smbios'><chassis/><chassis/></sysinfo>",
 		 "a second <chassis>"},
 		{"<sysinfo type='acpi'/>", "invalid sysinfo type 'acpi'"},
+		{"<sysinfo type='fwcfg'><entry name='opt/a'>1</entry><entry "
+		 "name='opt/a'>2</entry></sysinfo>",
+		 "<fwcfg> entry 'opt/a' given twice"},
 		{"<os><type arch='x86_64' machine='pc'>hvm</type><smbios "
 		 "mode='sysinfo'/></os>",
 		 "without a <sysinfo"},
