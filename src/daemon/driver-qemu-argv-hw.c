@@ -174,7 +174,11 @@ static char *cpu_option(const char *emulator, const struct domain_def *def)
 	FILE *f;
 
 	base = base ? base + 1 : emulator;
-	if (c->mode == CPU_MODE_HOST_PASSTHROUGH)
+	/* host-model: QEMU's host CPU with only what a migration keeps
+	 * (migratable=on, said here: it is what host-model means) */
+	if (c->mode == CPU_MODE_HOST_MODEL)
+		model = "host,migratable=on";
+	else if (c->mode == CPU_MODE_HOST_PASSTHROUGH)
 		model = "host";
 	else if (c->mode == CPU_MODE_MAXIMUM)
 		model = "max";

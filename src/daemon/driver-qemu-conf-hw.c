@@ -208,13 +208,16 @@ static int check_cpu(const struct domain_def *d, struct err **e)
 			       "<cpu mode='host-passthrough'> needs KVM: a "
 			       "type 'qemu' domain runs on TCG (use "
 			       "mode='maximum' or a model)");
-	if (c->mode == CPU_MODE_HOST_MODEL)
+	/* KVM's host CPU with only the features a migration keeps is what
+	 * libvirt's host-model gives (libvirt names a model for it); TCG
+	 * has no host CPU to start from */
+	if (c->mode == CPU_MODE_HOST_MODEL && d->virt != DOMAIN_VIRT_KVM)
 		return err_set(e, ENOTSUP,
-			       "<cpu mode='host-model'> not supported by the "
-			       "qemu driver yet (host-passthrough, maximum, "
-			       "or a model)");
+			       "<cpu mode='host-model'> needs KVM: a type "
+			       "'qemu' domain runs on TCG, which has no host "
+			       "CPU to copy (use mode='maximum' or a model)");
 	if ((c->mode == CPU_MODE_HOST_PASSTHROUGH ||
-	     c->mode == CPU_MODE_MAXIMUM) &&
+	     c->mode == CPU_MODE_MAXIMUM || c->mode == CPU_MODE_HOST_MODEL) &&
 	    c->model)
 		return err_set(e, ENOTSUP,
 			       "<cpu mode='%s'> with a <model> '%s'",

@@ -139,6 +139,26 @@ static void cache_and_physaddr_on_host_cpu(void)
 	check_round_trip(def2);
 }
 
+/* host-model on KVM: QEMU's host CPU with what a migration keeps, the
+ * features on top; on TCG, no host CPU to copy: refused. */
+static void host_model_on_kvm(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *a = define(
+		"kvm",
+		"<cpu mode='host-model'><model fallback='allow'/><feature "
+		"policy='disable' name='invtsc'/></cpu>",
+		&def, NULL);
+	_cleanup_free_ char *m = refusal("qemu", "<cpu mode='host-model'/>");
+
+	if (!a)
+		return;
+	CHECK_STR_CONTAINS(a, "-cpu\nhost,migratable=on,-invtsc\n");
+	CHECK_STR_CONTAINS(def, "<cpu mode='host-model'>\n    <model "
+				"fallback='allow'/>\n");
+	CHECK_STR_CONTAINS(m, "<cpu mode='host-model'> needs KVM");
+}
+
 static void cache_and_physaddr_rules(void)
 {
 	static const char *const bad[][2] = {
@@ -744,6 +764,7 @@ int main(void)
 {
 	RUN(cache_and_physaddr_on_host_cpu);
 	RUN(cache_and_physaddr_rules);
+	RUN(host_model_on_kvm);
 	RUN(hyperv_and_kvm_features_on_kvm);
 	RUN(kvm_only_features_warned_with_tcg);
 	RUN(feature_values_are_checked);

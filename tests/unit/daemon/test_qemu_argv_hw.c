@@ -269,8 +269,8 @@ static void cpu_model_features_topology(void)
 		 "<vcpu> says 3"},
 		{"<cpu mode='host-passthrough'/>",
 		 "<cpu mode='host-passthrough'> needs KVM"},
-		{"<cpu mode='host-model'/>", "<cpu mode='host-model'> not "
-					     "supported by the qemu driver"},
+		{"<cpu mode='host-model'/>",
+		 "<cpu mode='host-model'> needs KVM"},
 		{"<cpu><model>qemu64,+x</model></cpu>",
 		 "invalid cpu model 'qemu64,+x'"},
 		{"<cpu><feature policy='optional' name='ds'/></cpu>",
