@@ -993,45 +993,6 @@ static int parse_devices(const xmlNode *devs, struct domain_def *d,
 	return check_unique_devices(devs, d, e);
 }
 
-/*
- * A host CPU list as libvirt writes it: "0-3,^2,8"; at least one CPU
- * left, numbers below 4096.
- */
-int domain_parse_cpuset(const xmlNode *n, const char *s, struct err **e)
-{
-	bool any = false;
-	const char *p = s;
-
-	while (*p) {
-		bool neg = *p == '^';
-		char *end;
-		unsigned long a, b;
-
-		p += neg;
-		if (!isdigit((unsigned char)*p))
-			goto bad;
-		a = b = strtoul(p, &end, 10);
-		if (*end == '-' && !neg) {
-			if (!isdigit((unsigned char)end[1]))
-				goto bad;
-			b = strtoul(end + 1, &end, 10);
-		}
-		if (a > b || b >= 4096 || (*end && *end != ','))
-			goto bad;
-		any |= !neg;
-		p = *end ? end + 1 : end;
-		if (*end && !*p)
-			goto bad;
-	}
-	if (any)
-		return 0;
-bad:
-	return xml_err(e, n,
-		       "invalid cpuset '%s' (expected a list such as "
-		       "'0-3,^2,8')",
-		       s);
-}
-
 /* <vcpu placement='static' cpuset='0-3' current='2'>4</vcpu>. */
 static int parse_vcpu(const xmlNode *n, struct domain_def *d,
 		      struct xml_warnings *w, struct err **e)

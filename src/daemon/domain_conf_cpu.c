@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * <cpu> in libvirt's domain XML (domain_conf_hw.h): mode, model,
- * topology and features. What a driver gives the guest of it is the
- * driver's to say; <numa>, <cache> and the rest are warned about here
- * as any unknown part is.
+ * topology, features, <cache> and <maxphysaddr> (<numa> is
+ * domain_conf_mem.c's); and the vCPUs' threads: <iothreads>, and
+ * <cputune>'s pins and schedulers. What a driver gives the guest of it
+ * is the driver's to say.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 
 #include "daemon/domain_conf_hw.h"
 #include "daemon/domain_conf_mem.h"
@@ -344,6 +347,45 @@ void domain_cpu_clear(struct domain_cpu *c)
 		free(c->features[i].name);
 	free(c->features);
 	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * A host CPU list as libvirt writes it: "0-3,^2,8"; at least one CPU
+ * left, numbers below 4096.
+ */
+int domain_parse_cpuset(const xmlNode *n, const char *s, struct err **e)
+{
+	bool any = false;
+	const char *p = s;
+
+	while (*p) {
+		bool neg = *p == '^';
+		char *end;
+		unsigned long a, b;
+
+		p += neg;
+		if (!isdigit((unsigned char)*p))
+			goto bad;
+		a = b = strtoul(p, &end, 10);
+		if (*end == '-' && !neg) {
+			if (!isdigit((unsigned char)end[1]))
+				goto bad;
+			b = strtoul(end + 1, &end, 10);
+		}
+		if (a > b || b >= 4096 || (*end && *end != ','))
+			goto bad;
+		any |= !neg;
+		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			goto bad;
+	}
+	if (any)
+		return 0;
+bad:
+	return xml_err(e, n,
+		       "invalid cpuset '%s' (expected a list such as "
+		       "'0-3,^2,8')",
+		       s);
 }
 
 /* The iothread of id @id, if the domain has it. */

@@ -86,7 +86,7 @@ extern const char *const cpu_cache_mode_names[];
 extern const char *const cpu_physaddr_mode_names[];
 
 /* A host CPU list as libvirt writes it ("0-3,^2,8"), checked
- * (domain_conf.c). */
+ * (domain_conf_cpu.c). */
 int domain_parse_cpuset(const xmlNode *n, const char *s, struct err **e);
 /* <cputune>'s <vcpupin> and <emulatorpin> (@ct) into @d->tune
  * (domain_conf_cpu.c): each vCPU below the maximum, pinned once. */
