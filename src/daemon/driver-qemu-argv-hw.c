@@ -191,8 +191,11 @@ static char *cpu_option(const char *emulator, const struct domain_def *def)
 		return NULL;
 	f = open_memstream(&s, &len);
 	fputs(model, f);
+	/* force, require, optional: on; disable, forbid: off. QEMU turns
+	 * on what the accelerator has and drops the rest (its check=on),
+	 * which is what optional asks */
 	for (size_t i = 0; i < c->n_features; i++)
-		fprintf(f, ",%c%s", c->features[i].policy <= 1 ? '+' : '-',
+		fprintf(f, ",%c%s", c->features[i].policy <= 2 ? '+' : '-',
 			c->features[i].name);
 	fputs(props, f);
 	fclose(f);

@@ -222,14 +222,6 @@ static int check_cpu(const struct domain_def *d, struct err **e)
 		return err_set(e, ENOTSUP,
 			       "<cpu mode='%s'> with a <model> '%s'",
 			       cpu_mode_names[c->mode], c->model);
-	for (size_t i = 0; i < c->n_features; i++)
-		if (streq(cpu_policy_names[c->features[i].policy], "optional"))
-			return err_set(e, ENOTSUP,
-				       "<cpu><feature policy='optional' "
-				       "name='%s'>: the qemu driver does not "
-				       "probe the host for it (require or "
-				       "disable)",
-				       c->features[i].name);
 	return 0;
 }
 

@@ -147,13 +147,14 @@ static void host_model_on_kvm(void)
 	_cleanup_free_ char *a = define(
 		"kvm",
 		"<cpu mode='host-model'><model fallback='allow'/><feature "
-		"policy='disable' name='invtsc'/></cpu>",
+		"policy='disable' name='invtsc'/><feature policy='optional' "
+		"name='ds'/></cpu>",
 		&def, NULL);
 	_cleanup_free_ char *m = refusal("qemu", "<cpu mode='host-model'/>");
 
 	if (!a)
 		return;
-	CHECK_STR_CONTAINS(a, "-cpu\nhost,migratable=on,-invtsc\n");
+	CHECK_STR_CONTAINS(a, "-cpu\nhost,migratable=on,-invtsc,+ds\n");
 	CHECK_STR_CONTAINS(def, "<cpu mode='host-model'>\n    <model "
 				"fallback='allow'/>\n");
 	CHECK_STR_CONTAINS(m, "<cpu mode='host-model'> needs KVM");
