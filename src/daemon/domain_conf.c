@@ -9,6 +9,8 @@
 #include "daemon/domain_conf_chardev.h"
 #include "daemon/domain_conf_devices.h"
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_mem.h"
+#include "daemon/domain_conf_metadata.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -111,6 +113,7 @@ void domain_def_free(struct domain_def *d)
 	free(d->consoles);
 	free(d->rngs);
 	free(d->cpuset);
+	domain_tune_pins_clear(&d->tune);
 	free(d->os_type);
 	free(d->machine);
 	for (size_t i = 0; i < d->n_nets; i++)
@@ -120,6 +123,7 @@ void domain_def_free(struct domain_def *d)
 	free(d->name);
 	free(d->title);
 	free(d->description);
+	free(d->metadata);
 	free(d->arch);
 	free(d->kernel);
 	free(d->emulator);
@@ -213,9 +217,10 @@ static int parse_quota(const xmlNode *ct, const char *name, int64_t *out,
 static int parse_cputune(const xmlNode *ct, struct domain_tune *t,
 			 struct xml_warnings *w, struct err **e)
 {
-	static const char *const children[] = {"shares",       "period",
-					       "quota",	       "global_period",
-					       "global_quota", NULL};
+	static const char *const children[] = {
+		"shares",	"period",	 "quota",	"global_period",
+		"global_quota", "vcpupin",	 "emulatorpin", "iothreadpin",
+		"vcpusched",	"iothreadsched", NULL};
 	_cleanup_free_ char *shares = NULL;
 	xmlNode *n;
 
@@ -340,10 +345,10 @@ static int parse_os(const xmlNode *os, struct domain_def *d,
 		    struct xml_warnings *w, struct err **e)
 {
 	static const char *const children[] = {
-		"type",	    "kernel",	"initrd",    "cmdline",
-		"boot",	    "loader",	"nvram",     "firmware",
-		"bootmenu", "init",	"initarg",   "initenv",
-		"initdir",  "inituser", "initgroup", NULL};
+		"type",	   "kernel",  "initrd",	  "cmdline",  "boot",
+		"loader",  "nvram",   "firmware", "bootmenu", "init",
+		"initarg", "initenv", "initdir",  "inituser", "initgroup",
+		"smbios",  NULL};
 	xmlNode *n;
 
 	xml_check_known(os, (const char *const[]){"firmware", NULL}, children,
@@ -472,8 +477,10 @@ static int parse_iotune(const xmlNode *io, uint64_t v[6],
 static int parse_disk_driver(const xmlNode *n, struct domain_disk *dk,
 			     struct xml_warnings *w, struct err **e)
 {
-	static const char *const attrs[] = {"name",    "type", "cache",
-					    "discard", "io",   NULL};
+	static const char *const attrs[] = {
+		"name", "type", "cache", "discard", "io", "iothread", NULL};
+	_cleanup_free_ char *iothread = xml_attr(n, "iothread");
+	uint64_t id;
 	int v = 0, r;
 
 	xml_check_known(n, attrs, NULL, w);
@@ -492,6 +499,11 @@ static int parse_disk_driver(const xmlNode *n, struct domain_disk *dk,
 	if ((r = parse_enum_attr(n, "io", "io mode", io_names, &v, e)) < 0)
 		return r;
 	dk->io = r ? xstrdup(io_names[v]) : NULL;
+	/* which iothreads the domain has is the driver's to check */
+	if (iothread &&
+	    xml_uint(n, "disk iothread", iothread, 1, UINT32_MAX, &id, e) < 0)
+		return -EINVAL;
+	dk->iothread = iothread ? (unsigned)id : 0;
 	return 0;
 }
 
@@ -900,45 +912,6 @@ static int parse_devices(const xmlNode *devs, struct domain_def *d,
 	return check_unique_devices(devs, d, e);
 }
 
-/*
- * A host CPU list as libvirt writes it: "0-3,^2,8"; at least one CPU
- * left, numbers below 4096.
- */
-static int parse_cpuset(const xmlNode *n, const char *s, struct err **e)
-{
-	bool any = false;
-	const char *p = s;
-
-	while (*p) {
-		bool neg = *p == '^';
-		char *end;
-		unsigned long a, b;
-
-		p += neg;
-		if (!isdigit((unsigned char)*p))
-			goto bad;
-		a = b = strtoul(p, &end, 10);
-		if (*end == '-' && !neg) {
-			if (!isdigit((unsigned char)end[1]))
-				goto bad;
-			b = strtoul(end + 1, &end, 10);
-		}
-		if (a > b || b >= 4096 || (*end && *end != ','))
-			goto bad;
-		any |= !neg;
-		p = *end ? end + 1 : end;
-		if (*end && !*p)
-			goto bad;
-	}
-	if (any)
-		return 0;
-bad:
-	return xml_err(e, n,
-		       "invalid cpuset '%s' (expected a list such as "
-		       "'0-3,^2,8')",
-		       s);
-}
-
 /* <vcpu placement='static' cpuset='0-3' current='2'>4</vcpu>. */
 static int parse_vcpu(const xmlNode *n, struct domain_def *d,
 		      struct xml_warnings *w, struct err **e)
@@ -965,7 +938,7 @@ static int parse_vcpu(const xmlNode *n, struct domain_def *d,
 		return -EINVAL;
 	d->placement = v;
 	d->cpuset = xml_attr(n, "cpuset");
-	if (d->cpuset && parse_cpuset(n, d->cpuset, e) < 0)
+	if (d->cpuset && domain_parse_cpuset(n, d->cpuset, e) < 0)
 		return -EINVAL;
 	return 0;
 }
@@ -1076,7 +1049,8 @@ static int parse_body(const xmlNode *root, struct domain_def *d,
 	    parse_memtune(n, &d->tune, w, e) < 0)
 		return -EINVAL;
 	if ((n = xml_child(root, "cputune")) &&
-	    parse_cputune(n, &d->tune, w, e) < 0)
+	    (parse_cputune(n, &d->tune, w, e) < 0 ||
+	     domain_parse_cputune_pins(n, d, e) < 0))
 		return -EINVAL;
 	if ((n = xml_child(root, "devices")) && parse_devices(n, d, w, e) < 0)
 		return -EINVAL;
@@ -1129,8 +1103,9 @@ int domain_def_parse_with(const char *xml, size_t len,
 				  "on_reboot",	 "on_crash", "devices",
 				  "memtune",	 "cputune",  "features",
 				  "clock",	 "cpu",	     DOMAIN_HW_TOP,
+				  "metadata",	 NULL,	     NULL,
 				  NULL,		 NULL,	     NULL,
-				  NULL,		 NULL,	     NULL};
+				  NULL};
 	__attribute__((cleanup(cleanup_domain_defp))) struct domain_def *d =
 		NULL;
 	_cleanup_free_ char *type = NULL;
@@ -1161,6 +1136,8 @@ int domain_def_parse_with(const char *xml, size_t len,
 	r = refuse_qemu_ns(root, e);
 	if (r == 0)
 		r = parse_identity(root, d, e);
+	if (r == 0)
+		domain_parse_metadata(root, d, w);
 	if (r == 0)
 		r = parse_body(root, d, w, e);
 	xmlFreeDoc(doc);
@@ -1230,7 +1207,9 @@ static void format_memtune(FILE *f, const struct domain_tune *t)
 static void format_cputune(FILE *f, const struct domain_tune *t)
 {
 	if (!t->shares && !t->period_us && !t->quota_us &&
-	    !t->global_period_us && !t->global_quota_us)
+	    !t->global_period_us && !t->global_quota_us && !t->n_vcpupins &&
+	    !t->emulatorpin && !t->n_iothreadpins && !t->n_vcpusched &&
+	    !t->n_iothreadsched)
 		return;
 	fputs("  <cputune>\n", f);
 	if (t->shares)
@@ -1245,6 +1224,7 @@ static void format_cputune(FILE *f, const struct domain_tune *t)
 	if (t->global_quota_us)
 		fprintf(f, "    <global_quota>%" PRId64 "</global_quota>\n",
 			t->global_quota_us);
+	domain_format_cputune_pins(f, t);
 	fputs("  </cputune>\n", f);
 }
 
@@ -1320,6 +1300,8 @@ static void format_disk(FILE *f, const struct domain_disk *dk)
 	put_attr(f, "io", dk->io);
 	if (dk->discard)
 		put_attr(f, "discard", discard_names[dk->discard]);
+	if (dk->iothread)
+		fprintf(f, " iothread='%u'", dk->iothread);
 	fputs("/>\n      <source", f);
 	if (dk->pool) {
 		put_attr(f, "pool", dk->pool);
@@ -1373,6 +1355,7 @@ static void format_devices(FILE *f, const struct domain_def *d, bool active)
 /* <memory>, <currentMemory>, <memtune>, <vcpu>, <cputune>. */
 static void format_resources(FILE *f, const struct domain_def *d)
 {
+	domain_format_max_memory(f, d);
 	fputs("  <memory", f);
 	if (d->dump_core)
 		put_attr(f, "dumpCore", tristate_names[d->dump_core]);
@@ -1385,6 +1368,7 @@ static void format_resources(FILE *f, const struct domain_def *d)
 	if (d->vcpus_current != d->vcpus)
 		fprintf(f, " current='%u'", d->vcpus_current);
 	fprintf(f, ">%u</vcpu>\n", d->vcpus);
+	domain_format_iothreads(f, d);
 	format_cputune(f, &d->tune);
 }
 
@@ -1407,6 +1391,7 @@ static void format_os(FILE *f, const struct domain_def *d)
 		fprintf(f, "    <boot dev='%s'/>\n",
 			boot_dev_names[d->boot[i]]);
 	domain_format_bootmenu(f, d);
+	domain_format_os_smbios(f, d);
 	fputs("  </os>\n", f);
 	domain_format_hw_top(f, d);
 	domain_format_ct_top(f, d);
@@ -1434,6 +1419,7 @@ static char *format(const struct domain_def *d, int id)
 	fprintf(f, "  <uuid>%s</uuid>\n", uuid);
 	put_text(f, 2, "title", d->title);
 	put_text(f, 2, "description", d->description);
+	domain_format_metadata(f, d);
 	format_resources(f, d);
 	format_os(f, d);
 	fprintf(f, "  <on_poweroff>%s</on_poweroff>\n",

@@ -116,8 +116,9 @@ struct domain_disk {
 	uint64_t iotune[6];
 	char *serial; /* NULL: none */
 	enum disk_discard discard;
-	char *cache; /* <driver cache=>, one of libvirt's; NULL: absent */
-	char *io;    /* <driver io=>, one of libvirt's; NULL: absent */
+	char *cache;	   /* <driver cache=>, one of libvirt's; NULL: absent */
+	char *io;	   /* <driver io=>, one of libvirt's; NULL: absent */
+	unsigned iothread; /* <driver iothread=>: its id; 0: none */
 	struct disk_backing *backing; /* <backingStore>, top down */
 	size_t n_backing;
 	bool backing_end; /* the chain ends with an empty <backingStore/> */
@@ -548,6 +549,112 @@ struct domain_cpu {
 	unsigned sockets, dies, cores, threads; /* 0: no <topology> */
 	struct cpu_feature *features;
 	size_t n_features;
+	/* <cache level= mode=>: cpu_cache_mode_names; level 0: absent */
+	int cache_mode; /* 0: no <cache> */
+	unsigned cache_level;
+	/* <maxphysaddr mode= bits=>: cpu_physaddr_mode_names; bits 0:
+	 * absent */
+	int physaddr_mode; /* 0: no <maxphysaddr> */
+	unsigned physaddr_bits;
+};
+
+/* <iommu model='intel'> and its <driver> (domain_conf_platform.c): QEMU's
+ * emulated VT-d. */
+struct domain_iommu {
+	bool present;
+	enum domain_tristate intremap, caching_mode, eim, iotlb;
+	unsigned aw_bits; /* 0: QEMU's default */
+};
+
+/* <sysinfo>'s sections: SMBIOS structures of types 0, 1, 2, 3 and 11,
+ * and fw_cfg's files (sysinfo_section_names). */
+enum sysinfo_section {
+	SYSINFO_BIOS,
+	SYSINFO_SYSTEM,
+	SYSINFO_BASEBOARD,
+	SYSINFO_CHASSIS,
+	SYSINFO_OEM,
+	SYSINFO_FWCFG,
+};
+
+/* One <entry>: @name NULL for an OEM string. */
+struct sysinfo_entry {
+	enum sysinfo_section section;
+	char *name, *value;
+};
+
+/*
+ * <sysinfo type='smbios'|'fwcfg'> and <os><smbios mode=>
+ * (domain_conf_sysinfo.c): what the firmware tables tell the guest of
+ * its machine, and named strings for it through fw_cfg.
+ */
+struct domain_sysinfo {
+	int smbios_mode; /* sysinfo_smbios_modes; 0: no <smbios> */
+	bool smbios;	 /* a <sysinfo type='smbios'> */
+	bool fwcfg;	 /* a <sysinfo type='fwcfg'> */
+	struct sysinfo_entry *entries; /* in their sections' order */
+	size_t n_entries;
+};
+
+/* <iothreads> and <iothreadids> (domain_conf_cpu.c): QEMU's I/O
+ * threads, by id; ids not given are the smallest free ones, as libvirt
+ * fills them. */
+#define DOMAIN_MAX_IOTHREADS 64
+
+struct domain_iothreads {
+	unsigned *ids;
+	size_t n;
+	size_t n_given; /* the first n_given came from <iothreadids> */
+};
+
+/* <features><hyperv>'s switches, in libvirt's order (hyperv_names). */
+enum hyperv_feature {
+	HV_RELAXED,
+	HV_VAPIC,
+	HV_SPINLOCKS,
+	HV_VPINDEX,
+	HV_RUNTIME,
+	HV_SYNIC,
+	HV_STIMER,
+	HV_RESET,
+	HV_VENDOR_ID,
+	HV_FREQUENCIES,
+	HV_REENLIGHTENMENT,
+	HV_TLBFLUSH,
+	HV_IPI,
+	HV_EVMCS,
+	HV_AVIC,
+	HV_N,
+};
+
+/* <features><kvm>'s switches (kvm_feature_names). */
+enum kvm_feature {
+	KVMF_HIDDEN,
+	KVMF_HINT_DEDICATED,
+	KVMF_POLL_CONTROL,
+	KVMF_PV_IPI,
+	KVMF_DIRTY_RING,
+	KVMF_N,
+};
+
+/*
+ * The <features> that shape the vCPUs (domain_conf_cpufeat.c): Hyper-V
+ * enlightenments, KVM's paravirtual features, the PMU and paravirtual
+ * spinlocks. QEMU gives them as -cpu properties.
+ */
+struct domain_cpu_features {
+	bool hyperv;		 /* a <hyperv> element */
+	bool hyperv_passthrough; /* <hyperv mode='passthrough'> */
+	enum domain_tristate hv[HV_N];
+	unsigned hv_retries; /* <spinlocks retries=>; 0: none */
+	char *hv_vendor_id;  /* <vendor_id value=> */
+	enum domain_tristate hv_stimer_direct; /* <stimer><direct state=> */
+	bool kvm;			       /* a <kvm> element */
+	enum domain_tristate kvm_f[KVMF_N];
+	unsigned dirty_ring_size;	 /* <dirty-ring size=>; 0: none */
+	enum domain_tristate pmu;	 /* <pmu state=> */
+	enum domain_tristate pvspinlock; /* <pvspinlock state=> */
+	int ioapic; /* <ioapic driver=>: 0 absent, 1 kvm, 2 qemu */
 };
 
 /* <audio type=>: the backends QEMU's -audiodev has on Linux. */
@@ -635,6 +742,9 @@ struct domain_mem {
 	char *tune_nodeset;
 	struct numa_memnode *memnodes;
 	size_t n_memnodes;
+	/* <maxMemory slots=>: what memory hotplug may reach; 0: none */
+	uint64_t max_kib;
+	unsigned max_slots;
 };
 
 /* <clock><timer name=> the qemu driver acts on. */
@@ -691,12 +801,31 @@ struct domain_hw {
 	struct domain_audio *audios; /* <audio>: domain_conf_audio.c */
 	size_t n_audios;
 	struct domain_cpu cpu;
+	struct domain_cpu_features cpufeat;
+	struct domain_iommu iommu;
+	struct domain_sysinfo sysinfo;
+	struct domain_iothreads iothreads;
 };
 
 /* <vcpu placement=>: static (the default) or auto (numad decides). */
 enum vcpu_placement {
 	VCPU_PLACEMENT_STATIC,
 	VCPU_PLACEMENT_AUTO,
+};
+
+/* <vcpusched>/<iothreadsched>: the threads of @ids (a list as
+ * "0-3,^2") get @policy (sched_policy_names) at @priority (1..99 for
+ * fifo and rr, else 0). */
+struct sched_rule {
+	char *ids;
+	int policy;
+	unsigned priority;
+};
+
+/* <vcpupin vcpu= cpuset=>: where one vCPU's thread runs. */
+struct vcpu_pin {
+	unsigned vcpu;
+	char *cpuset;
 };
 
 /*
@@ -712,6 +841,16 @@ struct domain_tune {
 	int64_t quota_us;	      /* per vCPU: quota per period; -1: none */
 	uint64_t global_period_us;    /* the whole VM: period */
 	int64_t global_quota_us;      /* the whole VM: quota; -1: none */
+	/* <vcpupin>, <emulatorpin> (domain_conf_cpu.c): host CPU lists as
+	 * given, checked */
+	struct vcpu_pin *vcpupins;
+	size_t n_vcpupins;
+	char *emulatorpin; /* NULL: none */
+	/* <iothreadpin iothread= cpuset=>: vcpu holds the iothread's id */
+	struct vcpu_pin *iothreadpins;
+	size_t n_iothreadpins;
+	struct sched_rule *vcpusched, *iothreadsched;
+	size_t n_vcpusched, n_iothreadsched;
 };
 
 /* A container's <filesystem type=>. */
@@ -798,6 +937,9 @@ struct domain_def {
 	bool uuid_generated; /* no <uuid> in the XML: a random one */
 	char *title;	     /* NULL: none */
 	char *description;   /* NULL: none */
+	/* <metadata>'s elements as given, one a line (domain_conf_metadata.c);
+	 * NULL: none */
+	char *metadata;
 	uint64_t memory_kib;
 	enum domain_tristate dump_core; /* <memory dumpCore=> */
 	uint64_t current_memory_kib;

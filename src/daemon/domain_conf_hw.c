@@ -374,6 +374,8 @@ int domain_parse_hw_device(const xmlNode *c, struct domain_def *d,
 		return parse_panic(c, &d->hw, w, e) < 0 ? -EINVAL : 1;
 	if (streq(name, "audio"))
 		return domain_parse_audio(c, d, w, e);
+	if (streq(name, "iommu"))
+		return domain_parse_iommu(c, d, w, e) < 0 ? -EINVAL : 1;
 	if (!streq(name, "controller") || !(type = xml_attr(c, "type")))
 		return 0;
 	for (t = 0; controller_type_names[t]; t++)
@@ -603,9 +605,11 @@ static int parse_features(const xmlNode *n, struct domain_hw *hw,
 	const xmlNode *apic = xml_child(n, "apic");
 	const xmlNode *smm = xml_child(n, "smm");
 
-	xml_check_known(
-		n, NULL,
-		(const char *const[]){"acpi", "apic", "pae", "smm", NULL}, w);
+	xml_check_known(n, NULL,
+			(const char *const[]){"acpi", "apic", "pae", "smm",
+					      "hyperv", "kvm", "pmu",
+					      "pvspinlock", "ioapic", NULL},
+			w);
 	hw->features = true;
 	hw->acpi = xml_child(n, "acpi") != NULL;
 	hw->apic = apic != NULL;
@@ -617,7 +621,7 @@ static int parse_features(const xmlNode *n, struct domain_hw *hw,
 		return -EINVAL;
 	if (smm && !hw->smm)
 		return xml_err(e, smm, "<smm> without state");
-	return 0;
+	return domain_parse_cpu_features(n, hw, w, e);
 }
 
 /* <pm><suspend-to-mem enabled=/><suspend-to-disk enabled=/></pm>. */
@@ -715,7 +719,21 @@ int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 	if ((n = xml_child(root, "pm")) && parse_pm(n, &d->hw, w, e) < 0)
 		return -EINVAL;
 	parse_seclabels(root, &d->hw, w);
-	if (domain_parse_cpu(root, d, w, e) < 0 ||
+	/* a confidential guest run without its memory encrypted would be
+	 * a guest exposed, not one changed a little: refused */
+	if ((n = xml_child(root, "launchSecurity"))) {
+		_cleanup_free_ char *type = xml_attr(n, "type");
+
+		return xml_err(e, n,
+			       "<launchSecurity type='%s'> not supported: nido "
+			       "runs no guest with encrypted memory (AMD SEV, "
+			       "Intel TDX)",
+			       type ? type : "");
+	}
+	if (domain_parse_sysinfo(root, os, d, w, e) < 0 ||
+	    domain_parse_iothreads(root, d, w, e) < 0 ||
+	    domain_parse_max_memory(root, d, w, e) < 0 ||
+	    domain_parse_cpu(root, d, w, e) < 0 ||
 	    domain_parse_memory_backing(root, d, w, e) < 0 ||
 	    domain_parse_numatune(root, d, w, e) < 0)
 		return -EINVAL;
@@ -742,6 +760,7 @@ void domain_format_hw_top(FILE *f, const struct domain_def *d)
 			fputs("    <apic/>\n", f);
 		if (hw->pae)
 			fputs("    <pae/>\n", f);
+		domain_format_cpu_features(f, hw);
 		if (hw->smm)
 			fprintf(f, "    <smm state='%s'/>\n", on_off[hw->smm]);
 		fputs("  </features>\n", f);
@@ -759,6 +778,7 @@ void domain_format_hw_top(FILE *f, const struct domain_def *d)
 	domain_format_cpu(f, d);
 	domain_format_memory_backing(f, d);
 	domain_format_numatune(f, d);
+	domain_format_sysinfo(f, d);
 	if (hw->clock)
 		format_clock(f, hw);
 	if (hw->seclabel_none)
@@ -849,6 +869,7 @@ void domain_format_hw_devices(FILE *f, const struct domain_def *d)
 		}
 	}
 	domain_format_audios(f, d);
+	domain_format_iommu(f, d);
 	if (hw->panic)
 		fputs("    <panic model='isa'>\n      <address type='isa' "
 		      "iobase='0x505'/>\n    </panic>\n",
@@ -858,6 +879,9 @@ void domain_format_hw_devices(FILE *f, const struct domain_def *d)
 void domain_hw_clear(struct domain_hw *hw)
 {
 	domain_cpu_clear(&hw->cpu);
+	domain_cpu_features_clear(&hw->cpufeat);
+	domain_sysinfo_clear(&hw->sysinfo);
+	free(hw->iothreads.ids);
 	domain_audios_clear(hw);
 	domain_mem_clear(&hw->mem);
 	free(hw->controllers);
@@ -898,6 +922,9 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	for (int k = 0; k < TIMER_N; k++)
 		if (hw->timers[k].given)
 			return "<timer>";
+	for (size_t i = 0; i < d->n_disks; i++)
+		if (d->disks[i].iothread)
+			return "<driver iothread>";
 	/* <memoryBacking> last: the kvm driver takes its simple forms
 	 * (driver-kvm-conf.c) when nothing else is named */
 	return hw->n_audios				 ? "<audio>"
@@ -906,7 +933,19 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : hw->smm				 ? "<smm>"
 	       : hw->s3 || hw->s4			 ? "<pm>"
 	       : hw->apic_eoi				 ? "<apic eoi>"
-	       : d->display.usb_ports			 ? "<controller ports>"
+	       : hw->cpufeat.hyperv			 ? "<hyperv>"
+	       : hw->cpufeat.kvm			 ? "<kvm>"
+	       : hw->cpufeat.pmu			 ? "<pmu>"
+	       : hw->cpufeat.pvspinlock			 ? "<pvspinlock>"
+	       : hw->cpufeat.ioapic			 ? "<ioapic>"
+	       : hw->iommu.present			 ? "<iommu>"
+	       : d->tune.n_vcpupins			 ? "<vcpupin>"
+	       : d->tune.emulatorpin			 ? "<emulatorpin>"
+	       : d->tune.n_vcpusched			 ? "<vcpusched>"
+	       : hw->iothreads.n			 ? "<iothreads>"
+	       : hw->mem.max_slots			 ? "<maxMemory>"
+	       : hw->sysinfo.n_entries || hw->sysinfo.smbios_mode ? "<sysinfo>"
+	       : d->display.usb_ports	     ? "<controller ports>"
 	       : hw->clock > CLOCK_LOCALTIME ? "<clock offset='variable', "
 					       "'absolute' or 'timezone'>"
 	       : d->display.spice	     ? "<graphics type='spice'>"

@@ -62,7 +62,9 @@ const char *domain_hw_qemu_only(const struct domain_def *d);
 
 /* The elements under <domain> domain_parse_hw_top() reads beside
  * <features>, <clock> and <cpu>. */
-#define DOMAIN_HW_TOP "seclabel", "pm", "memoryBacking", "numatune"
+#define DOMAIN_HW_TOP                                                          \
+	"seclabel", "pm", "memoryBacking", "numatune", "sysinfo", "iothreads", \
+		"iothreadids", "maxMemory", "launchSecurity"
 
 /* libvirt's names of enum timer_name and of struct domain_timer's
  * values (index 0: not given). */
@@ -80,6 +82,55 @@ void domain_format_cpu(FILE *f, const struct domain_def *d);
 void domain_cpu_clear(struct domain_cpu *cpu);
 extern const char *const cpu_mode_names[];
 extern const char *const cpu_policy_names[];
+extern const char *const cpu_cache_mode_names[];
+extern const char *const cpu_physaddr_mode_names[];
+
+/* A host CPU list as libvirt writes it ("0-3,^2,8"), checked
+ * (domain_conf_cpu.c). */
+int domain_parse_cpuset(const xmlNode *n, const char *s, struct err **e);
+/* <cputune>'s <vcpupin> and <emulatorpin> (@ct) into @d->tune
+ * (domain_conf_cpu.c): each vCPU below the maximum, pinned once. */
+int domain_parse_cputune_pins(const xmlNode *ct, struct domain_def *d,
+			      struct err **e);
+void domain_format_cputune_pins(FILE *f, const struct domain_tune *t);
+/* <iothreads> and <iothreadids> under @root (domain_conf_cpu.c), and
+ * them formatted, after <vcpu>. */
+int domain_parse_iothreads(const xmlNode *root, struct domain_def *d,
+			   struct xml_warnings *w, struct err **e);
+void domain_format_iothreads(FILE *f, const struct domain_def *d);
+void domain_tune_pins_clear(struct domain_tune *t);
+/* Linux's policies: other, batch, idle, fifo, rr. */
+extern const char *const sched_policy_names[];
+
+/* <sysinfo> under @root and <smbios> under <os> (@os may be NULL) into
+ * @d->hw.sysinfo (domain_conf_sysinfo.c); a <system> uuid is the
+ * domain's (given it when it has none). */
+int domain_parse_sysinfo(const xmlNode *root, const xmlNode *os,
+			 struct domain_def *d, struct xml_warnings *w,
+			 struct err **e);
+/* <smbios mode=> inside <os>; <sysinfo>, after <cpu>. */
+void domain_format_os_smbios(FILE *f, const struct domain_def *d);
+void domain_format_sysinfo(FILE *f, const struct domain_def *d);
+void domain_sysinfo_clear(struct domain_sysinfo *s);
+extern const char *const sysinfo_smbios_modes[];
+extern const char *const sysinfo_section_names[];
+
+/* <iommu> (domain_conf_platform.c) into @d->hw.iommu; a second one is
+ * refused. */
+int domain_parse_iommu(const xmlNode *n, struct domain_def *d,
+		       struct xml_warnings *w, struct err **e);
+/* It, among <devices>. */
+void domain_format_iommu(FILE *f, const struct domain_def *d);
+
+/* <hyperv>, <kvm>, <pmu> and <pvspinlock> under <features> into
+ * @hw->cpufeat (domain_conf_cpufeat.c). */
+int domain_parse_cpu_features(const xmlNode *features, struct domain_hw *hw,
+			      struct xml_warnings *w, struct err **e);
+/* Them, inside <features>. */
+void domain_format_cpu_features(FILE *f, const struct domain_hw *hw);
+void domain_cpu_features_clear(struct domain_cpu_features *f);
+extern const char *const hyperv_names[];
+extern const char *const kvm_feature_names[];
 
 /* "pci-root", "virtio-scsi", ...; "" for CONTROLLER_MODEL_NONE. */
 extern const char *const controller_model_names[];

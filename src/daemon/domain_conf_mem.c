@@ -570,3 +570,52 @@ void domain_mem_clear(struct domain_mem *m)
 	free(m->tune_nodeset);
 	memset(m, 0, sizeof(*m));
 }
+
+/* libvirt's ceiling for a memory size: 2^53 bytes, in KiB. */
+#define MAX_MEMORY_KIB (1ULL << 43)
+
+int domain_parse_max_memory(const xmlNode *root, struct domain_def *d,
+			    struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *n = xml_child(root, "maxMemory");
+	_cleanup_free_ char *text = n ? xml_text(n) : NULL;
+	_cleanup_free_ char *unit = n ? xml_attr(n, "unit") : NULL;
+	_cleanup_free_ char *slots = n ? xml_attr(n, "slots") : NULL;
+	_cleanup_err_ struct err *why = NULL;
+	uint64_t bytes, v;
+
+	if (!n)
+		return 0;
+	xml_check_known(n, (const char *const[]){"slots", "unit", NULL}, NULL,
+			w);
+	if (size_parse_unit(text, unit ? unit : "KiB", &bytes, &why) < 0)
+		return xml_err(e, n, "<maxMemory>: %s", err_msg(why));
+	d->hw.mem.max_kib = DIV_ROUND_UP(bytes, 1024);
+	if (d->hw.mem.max_kib > MAX_MEMORY_KIB)
+		return xml_err(e, n,
+			       "<maxMemory> of %" PRIu64 " KiB: more than "
+			       "%llu KiB",
+			       d->hw.mem.max_kib, MAX_MEMORY_KIB);
+	if (d->hw.mem.max_kib < d->memory_kib)
+		return xml_err(e, n,
+			       "<maxMemory> (%" PRIu64
+			       " KiB) is below <memory> "
+			       "(%" PRIu64 " KiB)",
+			       d->hw.mem.max_kib, d->memory_kib);
+	/* QEMU's PC machines have 256 memory slots at most */
+	if (!slots)
+		return xml_err(e, n, "<maxMemory> without slots");
+	if (xml_uint(n, "maxMemory slots", slots, 1, 255, &v, e) < 0)
+		return -EINVAL;
+	d->hw.mem.max_slots = (unsigned)v;
+	return 0;
+}
+
+void domain_format_max_memory(FILE *f, const struct domain_def *d)
+{
+	if (d->hw.mem.max_slots)
+		fprintf(f,
+			"  <maxMemory slots='%u' unit='KiB'>%" PRIu64
+			"</maxMemory>\n",
+			d->hw.mem.max_slots, d->hw.mem.max_kib);
+}

@@ -20,6 +20,11 @@ int domain_parse_numa(const xmlNode *n, struct domain_def *d,
 int domain_parse_memory_backing(const xmlNode *root, struct domain_def *d,
 				struct xml_warnings *w, struct err **e);
 /* <numatune> under @root (after <cpu>'s <numa>: memnodes name cells). */
+/* <maxMemory slots=> under @root (after <memory>). */
+int domain_parse_max_memory(const xmlNode *root, struct domain_def *d,
+			    struct xml_warnings *w, struct err **e);
+/* It, before <memory>. */
+void domain_format_max_memory(FILE *f, const struct domain_def *d);
 int domain_parse_numatune(const xmlNode *root, struct domain_def *d,
 			  struct xml_warnings *w, struct err **e);
 void domain_format_numatune(FILE *f, const struct domain_def *d);

@@ -92,7 +92,9 @@ void driver_cpu_bandwidth(const struct domain_def *def, struct cgroup_limits *l)
 	const struct domain_tune *t = &def->tune;
 	uint64_t vp = t->period_us ? t->period_us : 100000;
 	uint64_t gp = t->global_period_us ? t->global_period_us : 100000;
-	int64_t vq = t->quota_us > 0 ? t->quota_us * (int64_t)def->vcpus : 0;
+	/* the vCPUs that run: <vcpu current=> */
+	int64_t vq =
+		t->quota_us > 0 ? t->quota_us * (int64_t)def->vcpus_current : 0;
 	int64_t gq = t->global_quota_us > 0 ? t->global_quota_us : 0;
 
 	l->cpu_period_us = t->period_us || t->global_period_us ? vp : 0;

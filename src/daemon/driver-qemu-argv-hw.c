@@ -170,44 +170,44 @@ void qemu_argv_hw_devices(struct qemu_argv *a, const struct domain_def *def)
 	}
 }
 
-/* -cpu MODEL,+feature,-feature for <cpu>; NULL: QEMU's default. */
+/* -cpu MODEL,+feature,-feature for <cpu>, and the properties of the
+ * <features> that shape the vCPUs; NULL: QEMU's default. */
 static char *cpu_option(const char *emulator, const struct domain_def *def)
 {
 	const struct domain_cpu *c = &def->hw.cpu;
 	const char *base = strrchr(emulator, '/');
 	bool i686 = streq(def->arch, "i686");
 	const char *model = c->model;
+	_cleanup_free_ char *props = qemu_cpu_props(def);
 	char *s = NULL;
 	size_t len = 0;
 	FILE *f;
 
 	base = base ? base + 1 : emulator;
-	if (c->mode == CPU_MODE_HOST_PASSTHROUGH)
+	/* host-model: QEMU's host CPU with only what a migration keeps
+	 * (migratable=on, said here: it is what host-model means) */
+	if (c->mode == CPU_MODE_HOST_MODEL)
+		model = "host,migratable=on";
+	else if (c->mode == CPU_MODE_HOST_PASSTHROUGH)
 		model = "host";
 	else if (c->mode == CPU_MODE_MAXIMUM)
 		model = "max";
 	/* an i686 guest on the 64-bit QEMU gets a 32-bit CPU, as libvirt
 	 * gives it; qemu-system-i386's default is one */
-	if (!model &&
-	    (c->n_features || def->hw.timers[TIMER_KVMCLOCK].present ||
-	     def->hw.apic_eoi || (i686 && !streq(base, "qemu-system-i386"))))
+	if (!model && (c->n_features || *props ||
+		       (i686 && !streq(base, "qemu-system-i386"))))
 		model = i686 ? "qemu32" : "qemu64";
 	if (!model)
 		return NULL;
 	f = open_memstream(&s, &len);
 	fputs(model, f);
+	/* force, require, optional: on; disable, forbid: off. QEMU turns
+	 * on what the accelerator has and drops the rest (its check=on),
+	 * which is what optional asks */
 	for (size_t i = 0; i < c->n_features; i++)
-		fprintf(f, ",%c%s", c->features[i].policy <= 1 ? '+' : '-',
+		fprintf(f, ",%c%s", c->features[i].policy <= 2 ? '+' : '-',
 			c->features[i].name);
-	/* <apic eoi=>: KVM's paravirtual end of interrupt */
-	if (def->hw.apic_eoi)
-		fprintf(f, ",kvm-pv-eoi=%s",
-			def->hw.apic_eoi == DOMAIN_TRISTATE_ON ? "on" : "off");
-	/* <timer name='kvmclock' present=>: the paravirtual clock */
-	if (def->hw.timers[TIMER_KVMCLOCK].present)
-		fprintf(f, ",kvmclock=%s",
-			def->hw.timers[TIMER_KVMCLOCK].present == 1 ? "on"
-								    : "off");
+	fputs(props, f);
 	fclose(f);
 	return s;
 }
@@ -226,11 +226,18 @@ void qemu_argv_cpu(struct qemu_argv *a, const char *emulator,
 char *qemu_smp_option(const struct domain_def *def)
 {
 	const struct domain_cpu *c = &def->hw.cpu;
+	/* <vcpu current=>: those run from the start, the others can be
+	 * added up to the maximum */
+	_cleanup_free_ char *max =
+		def->vcpus_current < def->vcpus
+			? xasprintf(",maxcpus=%u", def->vcpus)
+			: xstrdup("");
 
 	if (!c->sockets)
-		return xasprintf("%u", def->vcpus);
-	return xasprintf("%u,sockets=%u,dies=%u,cores=%u,threads=%u",
-			 def->vcpus, c->sockets, c->dies, c->cores, c->threads);
+		return xasprintf("%u%s", def->vcpus_current, max);
+	return xasprintf("%u%s,sockets=%u,dies=%u,cores=%u,threads=%u",
+			 def->vcpus_current, max, c->sockets, c->dies, c->cores,
+			 c->threads);
 }
 
 /*

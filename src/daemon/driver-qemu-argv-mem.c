@@ -188,6 +188,16 @@ static void numa_args(struct qemu_argv *a, const struct domain_def *def)
 		}
 }
 
+char *qemu_memory_option(const struct domain_def *def)
+{
+	const struct domain_mem *m = &def->hw.mem;
+
+	if (!m->max_slots)
+		return xasprintf("size=%" PRIu64 "k", def->memory_kib);
+	return xasprintf("size=%" PRIu64 "k,slots=%u,maxmem=%" PRIu64 "k",
+			 def->memory_kib, m->max_slots, m->max_kib);
+}
+
 void qemu_argv_memory(struct qemu_argv *a, const struct domain_def *def)
 {
 	const struct domain_mem *m = &def->hw.mem;

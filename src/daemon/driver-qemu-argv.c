@@ -193,6 +193,12 @@ static void disk_device(struct qemu_argv *a, const struct domain_def *def,
 
 	if (d->bus == DISK_BUS_VIRTIO) {
 		add_str(o, "driver", "virtio-blk-pci");
+		if (d->iothread) { /* its I/O in that iothread */
+			_cleanup_free_ char *t =
+				xasprintf("iothread%u", d->iothread);
+
+			add_str(o, "iothread", t);
+		}
 		qemu_json_pci(o, def, QEMU_PCI_DISK, i);
 	} else if (d->bus == DISK_BUS_SCSI) {
 		qemu_json_scsi_disk(o, def, d);
@@ -385,18 +391,26 @@ static void machine_arg(struct qemu_argv *a, const struct domain_def *def,
 {
 	bool pflash = def->fw.type == LOADER_TYPE_PFLASH;
 	bool smm = pflash && def->fw.secure == DOMAIN_TRISTATE_ON;
-	_cleanup_free_ char *s = xasprintf(
-		"%s,accel=%s%s%s%s", def->machine ? def->machine : "pc", accel,
-		!pflash ? ""
-		: qemu_pflash_chips(def) == 1
-			? ",pflash0=pflash0"
-			: ",pflash0=pflash0,pflash1=pflash1",
-		smm ? ",smm=on" : "",
-		/* libvirt's rule: ACPI only with <features><acpi/> */
-		def->hw.acpi ? "" : ",acpi=off");
+	/* an accelerator with properties needs -accel, which QEMU will
+	 * not have beside -machine accel= */
+	_cleanup_free_ char *acc = qemu_accel_option(def, accel);
+	_cleanup_free_ char *s =
+		xasprintf("%s%s%s%s%s%s", def->machine ? def->machine : "pc",
+			  acc ? "" : ",accel=", acc ? "" : accel,
+			  !pflash ? ""
+			  : qemu_pflash_chips(def) == 1
+				  ? ",pflash0=pflash0"
+				  : ",pflash0=pflash0,pflash1=pflash1",
+			  smm ? ",smm=on" : "",
+			  /* libvirt's rule: ACPI only with <features><acpi/> */
+			  def->hw.acpi ? "" : ",acpi=off");
 
 	arg(a, "-machine");
 	arg(a, s);
+	if (acc) {
+		arg(a, "-accel");
+		arg(a, acc);
+	}
 	if (smm) {
 		arg(a, "-global");
 		arg(a, "driver=cfi.pflash01,property=secure,value=on");
@@ -423,12 +437,13 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 	arg(a, "-no-user-config");
 	arg(a, "-nodefaults");
 	machine_arg(a, def, accel);
-	s = xasprintf("size=%" PRIu64 "k", def->memory_kib);
+	s = qemu_memory_option(def);
 	arg(a, "-m");
 	arg(a, s);
 	free(steal_ptr(s));
 	qemu_argv_memory(a, def);
 	qemu_argv_cpu(a, emulator, def);
+	qemu_argv_platform(a, def);
 	s = qemu_smp_option(def);
 	arg(a, "-smp");
 	arg(a, s);

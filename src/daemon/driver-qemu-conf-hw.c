@@ -210,32 +210,28 @@ static int check_cpu(const struct domain_def *d, struct err **e)
 			       "<cpu mode='host-passthrough'> needs KVM: a "
 			       "type 'qemu' domain runs on TCG (use "
 			       "mode='maximum' or a model)");
-	if (c->mode == CPU_MODE_HOST_MODEL)
+	/* KVM's host CPU with only the features a migration keeps is what
+	 * libvirt's host-model gives (libvirt names a model for it); TCG
+	 * has no host CPU to start from */
+	if (c->mode == CPU_MODE_HOST_MODEL && d->virt != DOMAIN_VIRT_KVM)
 		return err_set(e, ENOTSUP,
-			       "<cpu mode='host-model'> not supported by the "
-			       "qemu driver yet (host-passthrough, maximum, "
-			       "or a model)");
+			       "<cpu mode='host-model'> needs KVM: a type "
+			       "'qemu' domain runs on TCG, which has no host "
+			       "CPU to copy (use mode='maximum' or a model)");
 	if ((c->mode == CPU_MODE_HOST_PASSTHROUGH ||
-	     c->mode == CPU_MODE_MAXIMUM) &&
+	     c->mode == CPU_MODE_MAXIMUM || c->mode == CPU_MODE_HOST_MODEL) &&
 	    c->model)
 		return err_set(e, ENOTSUP,
 			       "<cpu mode='%s'> with a <model> '%s'",
 			       cpu_mode_names[c->mode], c->model);
-	for (size_t i = 0; i < c->n_features; i++)
-		if (streq(cpu_policy_names[c->features[i].policy], "optional"))
-			return err_set(e, ENOTSUP,
-				       "<cpu><feature policy='optional' "
-				       "name='%s'>: the qemu driver does not "
-				       "probe the host for it (require or "
-				       "disable)",
-				       c->features[i].name);
 	return 0;
 }
 
 int driver_qemu_check_hw(const struct domain_def *d, struct xml_warnings *w,
 			 struct err **e)
 {
-	if (check_cpu(d, e) < 0)
+	if (check_cpu(d, e) < 0 || qemu_check_cpu_features(d, w, e) < 0 ||
+	    qemu_check_platform(d, e) < 0)
 		return -ENOTSUP;
 	const struct domain_hw *hw = &d->hw;
 	int r;

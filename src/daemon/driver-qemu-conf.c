@@ -305,11 +305,6 @@ int driver_qemu_validate(const struct domain_def *def, struct xml_warnings *w,
 	    (r = check_chardevs(def, w, e)) < 0 ||
 	    (r = driver_qemu_check_hw(def, w, e)) < 0)
 		return r;
-	if (def->vcpus_current != def->vcpus)
-		return err_set(e, ENOTSUP,
-			       "<vcpu current='%u'> below the maximum %u: the "
-			       "qemu driver does not hot-plug vCPUs yet",
-			       def->vcpus_current, def->vcpus);
 	for (size_t i = 0; i < def->n_disks; i++)
 		if ((r = check_disk(def, &def->disks[i], w, e)) < 0)
 			return r;

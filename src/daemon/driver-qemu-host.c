@@ -60,18 +60,28 @@ static int check_audio(const struct domain_def *def, struct err **e)
 
 cpu_set_t *qemu_cpuset_mask(const struct domain_def *def, size_t *size)
 {
-	cpu_set_t *set;
-
 	*size = CPU_ALLOC_SIZE(QEMU_MAX_HOST_CPUS);
+	/* <emulatorpin> is QEMU's own threads'; its vCPUs get theirs
+	 * after (driver-qemu-pin.c) */
+	if (def->tune.emulatorpin)
+		return qemu_cpuset_parse(def->tune.emulatorpin, size);
 	/* with placement='auto' libvirt asks numad instead (warned) */
 	if (!def->cpuset || def->placement == VCPU_PLACEMENT_AUTO)
 		return NULL;
+	return qemu_cpuset_parse(def->cpuset, size);
+}
+
+cpu_set_t *qemu_cpuset_parse(const char *list, size_t *size)
+{
+	cpu_set_t *set;
+
+	*size = CPU_ALLOC_SIZE(QEMU_MAX_HOST_CPUS);
 	set = CPU_ALLOC(QEMU_MAX_HOST_CPUS);
 	if (!set)
 		abort(); /* as xmalloc: nothing could act on it */
 	CPU_ZERO_S(*size, set);
 	/* checked when defined (domain_conf.c): "0-3,^2,8" */
-	for (const char *p = def->cpuset; *p;) {
+	for (const char *p = list; *p;) {
 		bool neg = *p == '^';
 		char *end;
 		unsigned long a, b;
@@ -89,28 +99,53 @@ cpu_set_t *qemu_cpuset_mask(const struct domain_def *def, size_t *size)
 	return set;
 }
 
-/* <vcpu cpuset>: QEMU's threads run on these CPUs; at least one of
- * them must be one nidod may run on (its own affinity, its cpuset). */
-static int check_cpuset(const struct domain_def *def, struct err **e)
+/* @list (named by @what): at least one of its CPUs must be one nidod
+ * may run on (its own affinity, its cpuset). */
+static int check_list(const char *what, const char *list, struct err **e)
 {
 	size_t size;
-	_cleanup_free_ cpu_set_t *want = qemu_cpuset_mask(def, &size);
-	_cleanup_free_ cpu_set_t *have = NULL;
+	_cleanup_free_ cpu_set_t *want = qemu_cpuset_parse(list, &size);
+	_cleanup_free_ cpu_set_t *have = CPU_ALLOC(QEMU_MAX_HOST_CPUS);
 
-	if (!want)
-		return 0;
-	have = CPU_ALLOC(QEMU_MAX_HOST_CPUS);
 	if (!have)
 		abort();
 	if (sched_getaffinity(0, size, have) < 0)
-		return err_sys(e, errno, "<vcpu cpuset='%s'>: this host's CPUs",
-			       def->cpuset);
+		return err_sys(e, errno, "%s: this host's CPUs", what);
 	CPU_AND_S(size, have, have, want);
 	if (!CPU_COUNT_S(size, have))
 		return err_setk(e, ERR_CONFIG_UNSUPPORTED, EINVAL,
-				"<vcpu cpuset='%s'>: none of these CPUs is "
-				"one this host lets QEMU run on",
-				def->cpuset);
+				"%s: none of these CPUs is one this host lets "
+				"QEMU run on",
+				what);
+	return 0;
+}
+
+/* <vcpu cpuset>, <emulatorpin> and each <vcpupin>: where QEMU's
+ * threads run. */
+static int check_cpuset(const struct domain_def *def, struct err **e)
+{
+	const struct domain_tune *t = &def->tune;
+	_cleanup_free_ char *what = NULL;
+
+	if (def->cpuset && def->placement != VCPU_PLACEMENT_AUTO) {
+		what = xasprintf("<vcpu cpuset='%s'>", def->cpuset);
+		if (check_list(what, def->cpuset, e) < 0)
+			return -EINVAL;
+		free(steal_ptr(what));
+	}
+	if (t->emulatorpin) {
+		what = xasprintf("<emulatorpin cpuset='%s'>", t->emulatorpin);
+		if (check_list(what, t->emulatorpin, e) < 0)
+			return -EINVAL;
+		free(steal_ptr(what));
+	}
+	for (size_t i = 0; i < t->n_vcpupins; i++) {
+		what = xasprintf("<vcpupin vcpu='%u' cpuset='%s'>",
+				 t->vcpupins[i].vcpu, t->vcpupins[i].cpuset);
+		if (check_list(what, t->vcpupins[i].cpuset, e) < 0)
+			return -EINVAL;
+		free(steal_ptr(what));
+	}
 	return 0;
 }
 

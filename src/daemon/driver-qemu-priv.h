@@ -38,6 +38,7 @@ struct qemu_vm {
 	bool password_set;	   /* the VNC password went through QMP */
 	bool spice_password_set;   /* ... and SPICE's */
 	bool spice_checked;	   /* query-spice was asked */
+	bool pinned;		   /* <vcpupin>: vCPU threads pinned */
 	bool setup_done;	   /* ... and what is set before cont */
 	char *shutdown_reason;	   /* SHUTDOWN's reason; NULL: none came */
 	bool shutdown_guest;	   /* ... and whether the guest asked */

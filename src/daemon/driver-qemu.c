@@ -948,6 +948,18 @@ static void on_vnc(void *opaque, int r, struct json_object *ret,
 	qemu_vm_start_running(vm);
 }
 
+static void on_pinned(void *opaque, int r, const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+
+	if (r < 0) {
+		qemu_vm_start_failed(vm, err_msg(e));
+		return;
+	}
+	vm->pinned = true;
+	qemu_vm_start_running(vm);
+}
+
 static void on_setup(void *opaque, int r, const struct err *e)
 {
 	struct qemu_vm *vm = opaque;
@@ -981,6 +993,12 @@ void qemu_vm_start_running(struct qemu_vm *vm)
 	 * instruction, as libvirt sets them */
 	if (!vm->setup_done) {
 		qemu_setup_run(vm->qmp, vm->dom->def, on_setup, vm);
+		return;
+	}
+	/* each vCPU thread on its CPUs, before it runs */
+	if (!vm->pinned && qemu_pins_needed(vm->dom->def)) {
+		qemu_pin_run(vm->qmp, vm->dom->def, vm->child.pid, on_pinned,
+			     vm);
 		return;
 	}
 	/* the saved state, before the first instruction */

@@ -116,6 +116,9 @@ rlim_t qemu_memlock_limit(const struct domain_def *def);
  * *@size bytes to free(), or NULL without a cpuset.
  */
 cpu_set_t *qemu_cpuset_mask(const struct domain_def *def, size_t *size);
+/* A host CPU list checked when defined ("0-3,^2,8") as a set of *@size
+ * bytes to free(). */
+cpu_set_t *qemu_cpuset_parse(const char *list, size_t *size);
 void qemu_argv_cpu(struct qemu_argv *a, const char *emulator,
 		   const struct domain_def *def);
 void qemu_argv_machine_options(struct qemu_argv *a,
@@ -123,6 +126,24 @@ void qemu_argv_machine_options(struct qemu_argv *a,
 void qemu_json_scsi_disk(struct json_object *o, const struct domain_def *def,
 			 const struct domain_disk *d);
 int qemu_net_boot_index(const struct domain_def *def);
+/* The -cpu properties of <cpu><cache>/<maxphysaddr> and of the
+ * <features> that shape the vCPUs (driver-qemu-cpu.c): ",a=b,..." or
+ * "", malloc'ed. */
+char *qemu_cpu_props(const struct domain_def *def);
+/* -accel's value when the accelerator takes properties (KVM's dirty
+ * ring), else NULL (-machine accel= says it); malloc'ed. */
+char *qemu_accel_option(const struct domain_def *def, const char *accel);
+/* The rules for them: refused combinations, KVM-only ones warned about
+ * with TCG. */
+int qemu_check_cpu_features(const struct domain_def *d, struct xml_warnings *w,
+			    struct err **e);
+/* <iommu> and <ioapic driver='qemu'> (driver-qemu-platform.c): their
+ * options, and the machines and accelerators that have them. */
+void qemu_argv_platform(struct qemu_argv *a, const struct domain_def *def);
+int qemu_check_platform(const struct domain_def *d, struct err **e);
+/* -m's value: the size, and with <maxMemory> the slots and maximum
+ * memory hotplug may reach; malloc'ed. */
+char *qemu_memory_option(const struct domain_def *def);
 /* -smp's value: the vCPUs, and <cpu><topology> when given; malloc'ed. */
 char *qemu_smp_option(const struct domain_def *def);
 /* Adds "bus" and "addr" of device @i of @kind (qemu_pci_slot()) to @o. */
@@ -345,6 +366,12 @@ void qemu_stats_rss(pid_t pid, struct json_object *out);
 
 /* The end of qemu_setup_run(): @r 0, or -errno and @e (borrowed). */
 typedef void (*qemu_setup_fn)(void *opaque, int r, const struct err *e);
+/* <vcpupin>/<emulatorpin> given (driver-qemu-pin.c): then, before cont,
+ * qemu_pin_run() gives each vCPU thread of QEMU (@pid) its CPUs and
+ * calls @done; @def is borrowed until then. */
+bool qemu_pins_needed(const struct domain_def *def);
+void qemu_pin_run(struct qmp *q, const struct domain_def *def, pid_t pid,
+		  qemu_setup_fn done, void *opaque);
 /*
  * What is set through QMP before the vCPUs run (driver-qemu-setup.c):
  * @def's <iotune>, the balloon's <stats period>, the interfaces whose

@@ -554,7 +554,7 @@ static int m_info(void *opaque, struct json_object *params,
 	json_object_object_add(o, "os_type",
 			       json_object_new_string(dom->def->os_type));
 	json_object_object_add(o, "vcpus",
-			       json_object_new_int(dom->def->vcpus));
+			       json_object_new_int(dom->def->vcpus_current));
 	json_object_object_add(o, "max_memory_kib",
 			       json_object_new_uint64(dom->def->memory_kib));
 	json_object_object_add(
@@ -817,7 +817,7 @@ static void stats_common(const struct domain *dom, struct json_object *s)
 	add_u64(s, "state.reason", (uint64_t)reason);
 	add_u64(s, "balloon.maximum", dom->def->memory_kib);
 	add_u64(s, "balloon.current", dom->def->current_memory_kib);
-	add_u64(s, "vcpu.current", dom->def->vcpus);
+	add_u64(s, "vcpu.current", dom->def->vcpus_current);
 	add_u64(s, "vcpu.maximum", dom->def->vcpus);
 	add_u64(s, "block.count", dom->def->n_disks);
 	for (size_t i = 0; i < dom->def->n_disks; i++) {

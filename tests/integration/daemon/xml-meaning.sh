@@ -91,9 +91,14 @@ refused() { # description, expected message, top, devices
 	t_err "$1" "error: failed to define domain from '$tmp/bad.xml': domain 'bad': $2" \
 		"$NIDO" define "$tmp/bad.xml"
 }
-refused "vcpu current below the maximum: refused (no hot-plug)" \
+refused "vcpu current below the maximum on nido-vmm: refused (no hot-plug)" \
 	"<vcpu current='1'> below the maximum 2: nido-vmm cannot hot-plug vCPUs" \
-	"<vcpu current='1'>2</vcpu>"
+	"<vcpu current='1'>2</vcpu>" "<emulator>/usr/bin/nido-vmm</emulator>"
+dom cur "<vcpu current='1'>2</vcpu>" "" >"$tmp/cur.xml"
+t_out "... without <emulator>, such a domain goes to QEMU (-smp 1,maxcpus=2)" \
+	"/qemu-system-x86_64</emulator>" sh -c \
+	"'$NIDO' define '$tmp/cur.xml' >/dev/null && '$NIDO' dumpxml cur"
+"$NIDO" undefine cur >/dev/null
 refused "two serial ports: refused" \
 	"<serial> port 1 not supported: nido-vmm has one serial port" "" \
 	"<serial type='pty'/><serial type='pty'/>"

@@ -475,7 +475,9 @@ static void kvm_refuses_by_name(void)
 	static const struct {
 		const char *top, *devs, *want;
 	} cases[] = {
-		{"<vcpu current='1'>2</vcpu>", "",
+		/* nido-vmm named: QEMU starts it (-smp 1,maxcpus=2) */
+		{"<vcpu current='1'>2</vcpu>",
+		 "<emulator>/usr/bin/nido-vmm</emulator>",
 		 "<vcpu current='1'> below the maximum 2"},
 		/* nido-vmm named: QEMU would run these (the pick rule) */
 		{"<os><type arch='i686'>hvm</type><kernel>/k</kernel></os>",

@@ -269,12 +269,12 @@ static void cpu_model_features_topology(void)
 		 "<vcpu> says 3"},
 		{"<cpu mode='host-passthrough'/>",
 		 "<cpu mode='host-passthrough'> needs KVM"},
-		{"<cpu mode='host-model'/>", "<cpu mode='host-model'> not "
-					     "supported by the qemu driver"},
+		{"<cpu mode='host-model'/>",
+		 "<cpu mode='host-model'> needs KVM"},
 		{"<cpu><model>qemu64,+x</model></cpu>",
 		 "invalid cpu model 'qemu64,+x'"},
-		{"<cpu><feature policy='optional' name='ds'/></cpu>",
-		 "<feature policy='optional' name='ds'>"},
+		{"<cpu><feature policy='maybe' name='ds'/></cpu>",
+		 "cpu feature policy 'maybe'"},
 	};
 	_cleanup_free_ char *s = argv_of(x, "/usr/bin/qemu-system-x86_64");
 	_cleanup_free_ char *max = NULL;

@@ -50,6 +50,7 @@ static const struct known {
 	{"domain/title*", {0}},
 	{"domain/description*", {0}},
 	{"domain/memory#", {"dumpCore"}},
+	{"domain/maxMemory#", {"slots"}},
 	{"domain/currentMemory#", {0}},
 	{"domain/vcpu*", {"placement", "cpuset", "current"}},
 	{"domain/memtune", {0}},
@@ -95,7 +96,8 @@ static const struct known {
 	{"domain/devices", {0}},
 	{"domain/devices/emulator*", {0}},
 	{"domain/devices/disk", {"type", "device"}},
-	{"domain/devices/disk/driver", {"type", "cache", "io", "discard"}},
+	{"domain/devices/disk/driver",
+	 {"type", "cache", "io", "discard", "iothread"}},
 	{"domain/devices/disk/source", {"file", "dev", "pool", "volume"}},
 	{"domain/devices/disk/target", {"dev", "bus"}},
 	{"domain/devices/disk/readonly!", {0}},
@@ -253,6 +255,59 @@ static const struct known {
 	{"domain/devices/audio/output/settings",
 	 {"frequency", "channels", "format"}},
 	{"domain/devices/panic/address", {"type", "iobase"}},
+	{"domain/cpu/cache", {"level", "mode"}},
+	{"domain/cpu/maxphysaddr", {"mode", "bits"}},
+	{"domain/features/hyperv", {"mode"}},
+	{"domain/features/hyperv/relaxed", {"state"}},
+	{"domain/features/hyperv/vapic", {"state"}},
+	{"domain/features/hyperv/vpindex", {"state"}},
+	{"domain/features/hyperv/runtime", {"state"}},
+	{"domain/features/hyperv/synic", {"state"}},
+	{"domain/features/hyperv/stimer", {"state"}},
+	{"domain/features/hyperv/reset", {"state"}},
+	{"domain/features/hyperv/frequencies", {"state"}},
+	{"domain/features/hyperv/reenlightenment", {"state"}},
+	{"domain/features/hyperv/tlbflush", {"state"}},
+	{"domain/features/hyperv/ipi", {"state"}},
+	{"domain/features/hyperv/evmcs", {"state"}},
+	{"domain/features/hyperv/avic", {"state"}},
+	{"domain/features/hyperv/spinlocks", {"state", "retries"}},
+	{"domain/features/hyperv/vendor_id", {"state", "value"}},
+	{"domain/features/hyperv/stimer/direct", {"state"}},
+	{"domain/features/kvm", {0}},
+	{"domain/features/kvm/hidden", {"state"}},
+	{"domain/features/kvm/hint-dedicated", {"state"}},
+	{"domain/features/kvm/poll-control", {"state"}},
+	{"domain/features/kvm/pv-ipi", {"state"}},
+	{"domain/features/kvm/dirty-ring", {"state", "size"}},
+	{"domain/features/pmu", {"state"}},
+	{"domain/features/pvspinlock", {"state"}},
+	{"domain/features/ioapic", {"driver"}},
+	{"domain/cputune/vcpupin", {"vcpu", "cpuset"}},
+	{"domain/cputune/emulatorpin", {"cpuset"}},
+	{"domain/cputune/iothreadpin", {"iothread", "cpuset"}},
+	{"domain/cputune/vcpusched", {"vcpus", "scheduler", "priority"}},
+	{"domain/cputune/iothreadsched",
+	 {"iothreads", "scheduler", "priority"}},
+	{"domain/iothreads*", {0}},
+	{"domain/iothreadids", {0}},
+	{"domain/iothreadids/iothread", {"id"}},
+	{"domain/os/smbios", {"mode"}},
+	{"domain/sysinfo", {"type"}},
+	{"domain/sysinfo/entry*", {"name"}},
+	{"domain/sysinfo/bios", {0}},
+	{"domain/sysinfo/bios/entry*", {"name"}},
+	{"domain/sysinfo/system", {0}},
+	{"domain/sysinfo/system/entry*", {"name"}},
+	{"domain/sysinfo/baseBoard", {0}},
+	{"domain/sysinfo/baseBoard/entry*", {"name"}},
+	{"domain/sysinfo/chassis", {0}},
+	{"domain/sysinfo/chassis/entry*", {"name"}},
+	{"domain/sysinfo/oemStrings", {0}},
+	{"domain/sysinfo/oemStrings/entry*", {0}},
+	{"domain/devices/iommu", {"model"}},
+	{"domain/devices/iommu/driver",
+	 {"intremap", "caching_mode", "eim", "iotlb", "aw_bits"}},
 };
 
 /*
@@ -518,6 +573,62 @@ static bool runtime_port(const xmlNode *n, const char *path,
 	return r;
 }
 
+/* An application's element under <metadata> as its namespace, name,
+ * attributes, text and children say it, whatever its prefix and the
+ * space around it. */
+static void put_foreign(FILE *f, const xmlNode *n)
+{
+	fprintf(f, "{%s}%s(", n->ns ? (const char *)n->ns->href : "",
+		(const char *)n->name);
+	for (const xmlAttr *a = n->properties; a; a = a->next) {
+		xmlChar *val = xmlNodeGetContent((const xmlNode *)a);
+
+		fprintf(f, "@{%s}%s=%s", a->ns ? (const char *)a->ns->href : "",
+			(const char *)a->name, (const char *)val);
+		xmlFree(val);
+	}
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (c->type == XML_ELEMENT_NODE) {
+			put_foreign(f, c);
+		} else if (c->type == XML_TEXT_NODE ||
+			   c->type == XML_CDATA_SECTION_NODE) {
+			const char *t = (const char *)c->content;
+			size_t len;
+
+			t += strspn(t, " \t\n");
+			len = strlen(t);
+			while (len && strchr(" \t\n", t[len - 1]))
+				len--;
+			fprintf(f, "%.*s", (int)len, t);
+		}
+	}
+	fputc(')', f);
+}
+
+/* <metadata>: what libvirt keeps of it (an element in a namespace, the
+ * first of its namespace) is said; the rest is beyond. */
+static void walk_metadata(const xmlNode *m, struct corpus_view *v)
+{
+	fputs("domain/metadata!\n", v->said);
+	for (const xmlNode *c = m->children; c; c = c->next) {
+		bool seen = false;
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		for (const xmlNode *p = m->children; c->ns && p != c;
+		     p = p->next)
+			seen = seen || (p->type == XML_ELEMENT_NODE && p->ns &&
+					xmlStrEqual(p->ns->href, c->ns->href));
+		if (!c->ns || seen) {
+			corpus_beyond_element(v, c->ns, c->name);
+			continue;
+		}
+		fputs("domain/metadata/", v->said);
+		put_foreign(v->said, c);
+		fputc('\n', v->said);
+	}
+}
+
 static void walk(const xmlNode *n, const char *parent, const char *kparent,
 		 struct corpus_view *v)
 {
@@ -531,6 +642,11 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 		       : xstrdup((const char *)n->name);
 	char flag = 0;
 	const struct known *k = n->ns ? NULL : find_known(path, &flag);
+
+	if (!n->ns && streq(path, "domain/metadata")) {
+		walk_metadata(n, v);
+		return;
+	}
 
 	if (k &&
 	    ((xmlStrEqual(n->name, BAD_CAST "controller") &&
