@@ -99,12 +99,13 @@ t_out "... without <emulator>, such a domain goes to QEMU (-smp 1,maxcpus=2)" \
 	"/qemu-system-x86_64</emulator>" sh -c \
 	"'$NIDO' define '$tmp/cur.xml' >/dev/null && '$NIDO' dumpxml cur"
 "$NIDO" undefine cur >/dev/null
+# (nido-vmm named: QEMU would run these two, by the pick rule)
 refused "two serial ports: refused" \
 	"<serial> port 1 not supported: nido-vmm has one serial port" "" \
-	"<serial type='pty'/><serial type='pty'/>"
+	"<serial type='pty'/><serial type='pty'/><emulator>/usr/bin/nido-vmm</emulator>"
 refused "a virtio console: refused, not rewritten to serial" \
 	"<console> target type 'virtio' not supported by the kvm driver" "" \
-	"<console type='pty'><target type='virtio'/></console>"
+	"<console type='pty'><target type='virtio'/></console><emulator>/usr/bin/nido-vmm</emulator>"
 refused "an rng on another source: refused, not rewritten" \
 	"rng backend '/dev/hwrng' not supported by the kvm driver" "" \
 	"<rng model='virtio'><backend model='random'>/dev/hwrng</backend></rng>"
