@@ -381,8 +381,8 @@ static void declare_backing(struct domain_disk *d, bool overlay)
 }
 
 /* Disk @i of the new definition: shared, or a new image to make. */
-static int plan_disk(struct clone_job *j, const struct clone_req *q,
-		     const char *orig, size_t i, struct err **e)
+static int plan_disk(struct clone_job *j, struct clone_req *q, const char *orig,
+		     size_t i, struct err **e)
 {
 	struct domain_disk *d = &j->def->disks[i];
 	const char *file;
@@ -398,7 +398,7 @@ static int plan_disk(struct clone_job *j, const struct clone_req *q,
 	}
 	file = array_str(q->files, q->next_file);
 	if (file)
-		((struct clone_req *)q)->next_file++;
+		q->next_file++;
 	if (!file && !q->auto_clone)
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"disk '%s' needs a new image: give a --file "
@@ -513,7 +513,7 @@ static char *clone_name(struct daemon *dmn, const struct domain *orig,
 
 /* Everything the job will do, decided and checked on the loop. */
 static struct clone_job *plan(struct daemon *dmn, struct domain *orig,
-			      const struct clone_req *q, struct err **e)
+			      struct clone_req *q, struct err **e)
 {
 	struct clone_job *j = xcalloc(1, sizeof(*j));
 	_cleanup_free_ char *name = clone_name(dmn, orig, q, e);

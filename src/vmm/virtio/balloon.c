@@ -203,9 +203,9 @@ static void balloon_reset(struct virtio_dev *d)
 	memset(&b->stats, 0, sizeof(b->stats));
 }
 
-/* Before a save: the stats buffer goes back, so that no request is held
- * across it (the guest lends another on its next update). */
-static void balloon_drain(struct virtio_dev *d)
+/* The statistics buffer the guest lent goes back to it: a request for
+ * fresh figures (it lends it again with them). With d->lock held. */
+static void give_back_stats(struct virtio_dev *d)
 {
 	struct balloon *b = bal(d);
 
@@ -217,6 +217,12 @@ static void balloon_drain(struct virtio_dev *d)
 			vq_push(&d->vqs[qi], b->stats_head, 0);
 			virtio_dev_notify_used(d, &d->vqs[qi]);
 		}
+}
+
+/* Before a save: no request is held across it. */
+static void balloon_drain(struct virtio_dev *d)
+{
+	give_back_stats(d);
 }
 
 static void balloon_save(struct virtio_dev *d, struct state_wr *w)
@@ -288,7 +294,7 @@ int virtio_balloon_set_target(struct virtio_dev *d, uint64_t bytes,
 
 void virtio_balloon_info(struct virtio_dev *d, struct virtio_balloon_info *out)
 {
-	const struct balloon *b = bal(d);
+	struct balloon *b = bal(d);
 
 	pthread_mutex_lock(&d->lock);
 	out->ram = d->vm->mem.size;
@@ -297,13 +303,6 @@ void virtio_balloon_info(struct virtio_dev *d, struct virtio_balloon_info *out)
 	out->stats = b->stats;
 	out->bad_pages = b->bad_pages;
 	/* the guest updates its statistics when its buffer comes back */
-	if (b->stats_held) {
-		for (unsigned qi = 0; qi < d->ops->n_queues; qi++)
-			if (role(d, qi) == 2 && d->vqs[qi].ready) {
-				vq_push(&d->vqs[qi], b->stats_head, 0);
-				virtio_dev_notify_used(d, &d->vqs[qi]);
-			}
-		((struct balloon *)b)->stats_held = false;
-	}
+	give_back_stats(d);
 	pthread_mutex_unlock(&d->lock);
 }
