@@ -7,6 +7,7 @@
 #include "daemon/domain_conf.h"
 #include "daemon/domain_conf_channel.h"
 #include "daemon/domain_conf_devices.h"
+#include "daemon/domain_conf_hostdev.h"
 #include "daemon/domain_conf_hw.h"
 
 #include <ctype.h>
@@ -79,6 +80,7 @@ void domain_def_free(struct domain_def *d)
 	domain_display_clear(&d->display);
 	domain_hw_clear(&d->hw);
 	domain_channels_clear(d);
+	domain_hostdevs_clear(d);
 	for (size_t i = 0; i < d->n_disks; i++) {
 		free(d->disks[i].source);
 		free(d->disks[i].pool);
@@ -940,7 +942,8 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 	    (r = domain_parse_display_device(c, d, w, e)) != 0)
 		return r < 0 ? r : 0;
 	if ((r = domain_parse_channel_device(c, d, w, e)) != 0 ||
-	    (r = domain_parse_fs_device(c, d, w, e)) != 0)
+	    (r = domain_parse_fs_device(c, d, w, e)) != 0 ||
+	    (r = domain_parse_hostdev_device(c, d, w, e)) != 0)
 		return r < 0 ? r : 0;
 	xml_warn(w, c, "<devices>: unknown device <%s> ignored", name);
 	return 0;
@@ -976,7 +979,8 @@ static int parse_devices(const xmlNode *devs, struct domain_def *d,
 	}
 	domain_display_defaults(d);
 	if (check_chardevs(devs, d, e) < 0 ||
-	    domain_def_check_boot(devs, d, e) < 0)
+	    domain_def_check_boot(devs, d, e) < 0 ||
+	    domain_hostdevs_check(devs, d, e) < 0)
 		return -EINVAL;
 	return check_unique_devices(devs, d, e);
 }
@@ -1452,6 +1456,7 @@ static void format_devices(FILE *f, const struct domain_def *d, bool active)
 		format_chardev(f, "console", &d->consoles[i], true);
 	domain_format_channels(f, d, active);
 	domain_format_display(f, d, active);
+	domain_format_hostdevs(f, d);
 	domain_format_hw_devices(f, d);
 	for (size_t i = 0; i < d->n_rngs; i++)
 		format_rng(f, &d->rngs[i]);

@@ -559,6 +559,47 @@ struct domain_ct {
 	uint64_t pids_max;   /* <pids max=> (nido's): 0 no limit */
 };
 
+/* <hostdev mode='subsystem' type=>: the kinds the qemu driver passes. */
+enum hostdev_type {
+	HOSTDEV_PCI, /* vfio-pci */
+	HOSTDEV_USB, /* usb-host */
+};
+
+/* <source guestReset=> of a USB host device (0: not given). */
+enum hostdev_guest_reset {
+	HOSTDEV_RESET_ABSENT,
+	HOSTDEV_RESET_OFF,
+	HOSTDEV_RESET_UNINITIALIZED,
+	HOSTDEV_RESET_ON,
+};
+
+/*
+ * A host device given to the guest (domain_conf_hostdev.c): a PCI
+ * function through VFIO or a USB device. The host's device is named by
+ * its address (PCI: domain, bus, slot, function; USB: bus and device
+ * numbers) or, for USB, by vendor and product ids.
+ */
+struct domain_hostdev {
+	enum hostdev_type type;
+	enum domain_tristate managed; /* managed='yes|no' (ON, OFF) */
+	bool driver_vfio;	      /* <driver name='vfio'/> written */
+	unsigned domain, bus, slot, function; /* PCI: the host's address */
+	/* USB: <address bus= device=> when @usb_addr; <vendor id=>,
+	 * <product id=> when @usb_ids */
+	bool usb_addr, usb_ids;
+	unsigned usb_bus, usb_device, vendor, product;
+	enum hostdev_guest_reset guest_reset;
+	bool startup_optional;	      /* <source startupPolicy='optional'> */
+	enum domain_tristate rom_bar; /* <rom bar=> */
+	enum domain_tristate rom_enabled; /* <rom enabled='yes|no'> */
+	char *rom_file;			  /* <rom file=>; NULL: none */
+	unsigned boot_order;		  /* <boot order=>; 0: none */
+	bool unassigned;		  /* <address type='unassigned'/> */
+	struct dev_pci_addr pci;	  /* the guest's <address type='pci'> */
+};
+
+#define DOMAIN_MAX_HOSTDEVS 32
+
 /*
  * A definition as the generic parser understands it: the document's
  * shape and libvirt's meaning. What a driver can run is the driver's
@@ -602,6 +643,8 @@ struct domain_def {
 	size_t n_rngs;
 	struct domain_channel *channels; /* the guest agent's, at most one */
 	size_t n_channels;
+	struct domain_hostdev *hostdevs; /* domain_conf_hostdev.c */
+	size_t n_hostdevs;
 	struct domain_display display;
 	struct domain_hw hw;
 	struct domain_tune tune;

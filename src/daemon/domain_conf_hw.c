@@ -762,5 +762,6 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : hw->s3 || hw->s4			 ? "<pm>"
 	       : hw->apic_eoi				 ? "<apic eoi>"
 	       : d->display.usb_ports			 ? "<controller ports>"
+	       : d->n_hostdevs				 ? "<hostdev>"
 							 : NULL;
 }

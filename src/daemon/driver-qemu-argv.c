@@ -163,10 +163,8 @@ static int boot_index(const struct domain_def *def, size_t i)
 	size_t n_boot = def->n_boot;
 	enum boot_dev order[DOMAIN_MAX_BOOT] = {BOOT_DEV_HD};
 
-	if (!def->n_boot)
-		for (size_t j = 0; j < def->n_disks; j++)
-			if (def->disks[j].boot_order) /* per device, then */
-				return (int)d->boot_order;
+	if (!def->n_boot && qemu_boot_per_device(def))
+		return (int)d->boot_order; /* per device, then */
 	for (size_t j = 0; j < i; j++)
 		if (def->disks[j].device == d->device)
 			return 0; /* not the first of its kind */

@@ -234,7 +234,8 @@ static int check_devices(const struct domain_def *d, struct err **e)
 {
 	int r;
 
-	if ((r = check_display(d, e)) < 0)
+	if ((r = check_display(d, e)) < 0 ||
+	    (r = qemu_check_hostdevs(d, e)) < 0)
 		return r;
 	for (size_t i = 0; i < d->n_nets; i++) {
 		if (!qemu_net_device(d->nets[i].model))

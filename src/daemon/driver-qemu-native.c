@@ -139,6 +139,7 @@ int driver_qemu_native(const struct domain_def *def, const char *monitor,
 		if (def->n_channels)
 			qemu_argv_agent(&a, def, -1);
 		qemu_argv_kernel(&a, def, -1);
+		qemu_argv_hostdevs(&a, def, NULL);
 		f = open_memstream(out, &len);
 		for (size_t i = 0; i < a.n; i++) {
 			_cleanup_free_ char *w = NULL;

@@ -56,6 +56,9 @@ struct qemu_vm {
 	struct json_object *taps; /* what was made for them (iface.h) */
 	int fw_fds[2];		  /* while it starts: pflash code, variables */
 	int boot_fds[2];	  /* ... <kernel> and <initrd> (memfds) */
+	/* ... the USB host devices' nodes, one per def->hostdevs (-1:
+	 * none); NULL when not starting */
+	int *hostdev_fds;
 	int shot_fd; /* a screenshot taken, until its stream takes it */
 	/* domif-setlink while QMP's set_link is on its way */
 	size_t link_index;
@@ -86,6 +89,16 @@ void qemu_vm_signal(struct qemu_vm *vm, int sig);
 void qemu_vm_start_failed(struct qemu_vm *vm, const char *why);
 void qemu_vm_start_running(struct qemu_vm *vm);
 char *qemu_vm_log_last_line(const struct qemu_vm *vm);
+
+/* driver-qemu-hostdev.c, at a start: the host devices made ready for
+ * QEMU's identity @uid, the USB devices' nodes open in vm->hostdev_fds
+ * (0, or -errno with @e and nothing left done); those fds closed once
+ * QEMU has them; their numbers in QEMU from @to on, after the kernel's
+ * files (malloc'ed, one per host device, -1 for the others; NULL
+ * without host devices). */
+int qemu_vm_hostdevs_open(struct qemu_vm *vm, uid_t uid, struct err **e);
+void qemu_vm_hostdevs_close_fds(struct qemu_vm *vm);
+int *qemu_vm_hostdev_fds(const struct qemu_vm *vm, int to);
 
 /* driver-qemu-save.c: a restore's stream loaded (before the first
  * instruction); a MIGRATION event's outcome for a save or a restore;

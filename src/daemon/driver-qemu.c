@@ -164,6 +164,7 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 
 	for (size_t i = 0; i < vm->n_chains; i++)
 		total += (size_t)vm->chains[i].n;
+	total += vm->hostdev_fds ? vm->dom->def->n_hostdevs : 0;
 	v = xcalloc(total + 4, sizeof(*v));
 	if (slot_fd >= 0)
 		v[k++] = (struct spawn_fd){.from = slot_fd, .to = SLOT_FD};
@@ -188,6 +189,11 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 	for (int i = 0; i < 2; i++)
 		if (vm->boot_fds[i] >= 0)
 			v[k++] = (struct spawn_fd){.from = vm->boot_fds[i],
+						   .to = to++};
+	/* last, the USB host devices' (hostdev_fds()) */
+	for (size_t i = 0; vm->hostdev_fds && i < vm->dom->def->n_hostdevs; i++)
+		if (vm->hostdev_fds[i] >= 0)
+			v[k++] = (struct spawn_fd){.from = vm->hostdev_fds[i],
 						   .to = to++};
 	*n = k;
 	return v;
@@ -395,6 +401,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	_cleanup_close_ int slot_fd = -1, mon_fd = -1;
 	_cleanup_free_ struct spawn_fd *keep = NULL;
 	_cleanup_free_ cpu_set_t *cpus = NULL;
+	_cleanup_free_ int *usb_fds = NULL;
 	struct qemu_argv a = {0};
 	struct spawn_opts o;
 	gid_t groups[1];
@@ -429,6 +436,15 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		drop_ifaces(dom, vm);
 		return r;
 	}
+	if ((r = qemu_vm_hostdevs_open(vm, o.set_ids ? o.uid : (uid_t)-1, e)) <
+	    0) {
+		close_disks(vm);
+		drop_ifaces(dom, vm);
+		for (size_t i = 0; i < ncg; i++)
+			close(cg[i]);
+		cgroup_remove(vm->cgroups);
+		return r;
+	}
 	qemu_argv_build(&a, emulator, accel, dom->def, vm->chains);
 	qemu_argv_nets(&a, dom->def, first_tap_fd(vm));
 	if (vm->agent)
@@ -436,6 +452,9 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	/* the kernel's files after the agent's socket (child_fds()) */
 	qemu_argv_kernel(&a, dom->def,
 			 first_tap_fd(vm) + n_tap_fds(vm) + (agent_fd >= 0));
+	usb_fds = qemu_vm_hostdev_fds(vm, first_tap_fd(vm) + n_tap_fds(vm) +
+						  (agent_fd >= 0));
+	qemu_argv_hostdevs(&a, dom->def, usb_fds);
 	if (vm->restoring) {
 		qemu_arg(&a, "-incoming");
 		qemu_arg(&a, "defer");
@@ -449,12 +468,14 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	o.cgroup_fds = cg;
 	o.n_cgroup_fds = ncg;
 	o.affinity = cpus = qemu_cpuset_mask(dom->def, &o.affinity_size);
-	o.memlock = qemu_memlock_limit(dom->def);
+	o.memlock =
+		qemu_hostdev_memlock(dom->def, qemu_memlock_limit(dom->def));
 	keep = child_fds(vm, slot_fd, mon_fd, agent_fd, &o.n_keep_fds);
 	o.keep_fds = keep;
 	r = spawn_start(&o, &vm->child, e);
 	/* QEMU has them now (and the image locks with them) */
 	close_disks(vm);
+	qemu_vm_hostdevs_close_fds(vm);
 	iface_set_clear(&vm->ifaces);
 	for (size_t i = 0; i < ncg; i++)
 		close(cg[i]);
@@ -462,6 +483,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	if (r < 0) {
 		cgroup_remove(vm->cgroups);
 		drop_ifaces(dom, vm);
+		qemu_hostdevs_release(dom->def, dom->def->n_hostdevs, NULL);
 	}
 	vm->is_child = r == 0;
 	return r;
@@ -589,6 +611,8 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	dom->def->display.vnc_port_live = 0;
 	cgroup_remove(vm->cgroups);
 	drop_ifaces(dom, vm);
+	/* what a start (this nidod's or an earlier one's) did for them */
+	qemu_hostdevs_release(dom->def, dom->def->n_hostdevs, NULL);
 	unlink(vm->monitor);
 	qemu_agent_free(steal_ptr(vm->agent), true);
 	if (vm->destroying || vm->saved) {
@@ -1057,6 +1081,7 @@ static int start_qemu(struct daemon *dmn, struct domain *dom, unsigned flags,
 		spawn_wait(&vm->child, NULL);
 		cgroup_remove(vm->cgroups);
 		drop_ifaces(dom, vm);
+		qemu_hostdevs_release(dom->def, dom->def->n_hostdevs, NULL);
 		unlink(vm->monitor);
 		goto out_release;
 	}

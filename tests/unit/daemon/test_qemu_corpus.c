@@ -197,6 +197,17 @@ static const struct known {
 	{"domain/devices/audio/output/settings",
 	 {"frequency", "channels", "format"}},
 	{"domain/devices/panic/address", {"type", "iobase"}},
+	{"domain/devices/hostdev", {"mode", "type", "managed"}},
+	{"domain/devices/hostdev/driver", {"name"}},
+	{"domain/devices/hostdev/source", {"startupPolicy", "guestReset"}},
+	{"domain/devices/hostdev/source/address",
+	 {"domain", "bus", "slot", "function", "device"}},
+	{"domain/devices/hostdev/source/vendor", {"id"}},
+	{"domain/devices/hostdev/source/product", {"id"}},
+	{"domain/devices/hostdev/boot", {"order"}},
+	{"domain/devices/hostdev/rom", {"bar", "file", "enabled"}},
+	{"domain/devices/hostdev/address",
+	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 };
 
 /*
@@ -212,6 +223,7 @@ static const char *const same_anyway[] = {
 	"domain/devices/console/target/model@name=isa-serial",
 	"domain/devices/disk/alias",
 	"domain/devices/interface/alias",
+	"domain/devices/hostdev/alias",
 	"domain/devices/graphics/listen@type=address",
 	"domain/devices/serial/target/model",
 	"domain/devices/console/target/model",
