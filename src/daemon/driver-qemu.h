@@ -34,6 +34,16 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 		     const char *accel, const struct domain_def *def,
 		     const struct block_chain *chains);
 void qemu_argv_free(struct qemu_argv *a);
+/* The disks' nodes and devices, their controllers (AHCI, SCSI) and a
+ * pflash loader's flash (driver-qemu-argv-disk.c), on @chains. */
+void qemu_argv_disks(struct qemu_argv *a, const struct domain_def *def,
+		     const struct block_chain *chains);
+/* An IDE or SATA disk's bus and unit: its <address>, or libvirt's from
+ * its name (hdc: bus 1 unit 0; sdc: unit 2). */
+void qemu_drive_place(const struct domain_disk *dk, unsigned *bus,
+		      unsigned *unit);
+/* No two IDE or SATA disks at one place: 0 or -ENOTSUP with @e. */
+int qemu_check_drive_places(const struct domain_def *def, struct err **e);
 
 /*
  * Appends each interface of @def: "-netdev tap,id=hostnetI,fd=N" on the

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A qemu domain's disks on QEMU's command line (driver-qemu.h), as
+ * libvirt gives them: for each file of a disk's chain a file node on
+ * the fd nidod opened and a format node over it (-blockdev), then the
+ * device the guest sees (-device), at its place on its controller.
+ */
+#include <errno.h>
+
+#include "daemon/disk-open.h"
+#include "daemon/driver-qemu.h"
+#include "lib/json.h"
+
+static void arg(struct qemu_argv *a, const char *s)
+{
+	qemu_arg(a, s);
+}
+
+static void arg_json(struct qemu_argv *a, const char *opt,
+		     struct json_object *o)
+{
+	qemu_arg_json(a, opt, o);
+}
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void add_bool(struct json_object *o, const char *k, bool v)
+{
+	json_object_object_add(o, k, json_object_new_boolean(v));
+}
+
+/* <driver cache=> as QEMU's cache.direct, cache.no-flush (on both
+ * nodes) and the device's write-cache; libvirt's table. */
+static void cache_node(struct json_object *o, const char *cache)
+{
+	struct json_object *c;
+
+	if (!cache || streq(cache, "default"))
+		return;
+	c = json_object_new_object();
+	add_bool(c, "direct",
+		 streq(cache, "none") || streq(cache, "directsync"));
+	add_bool(c, "no-flush", streq(cache, "unsafe"));
+	json_object_object_add(o, "cache", c);
+}
+
+/*
+ * Disk @i's nodes: for each file of its chain, base first, a file node
+ * on /dev/fdset/SET (the fd nidod opened) and a format node over it,
+ * each format node naming its backing node, so that QEMU opens nothing
+ * the chain did not. *@set and *@fd count the fd sets and fds.
+ */
+static void disk_nodes(struct qemu_argv *a, const struct domain_disk *d,
+		       size_t i, const struct block_chain *ch, int *set,
+		       int *fd)
+{
+	int first_set = *set, first_fd = *fd;
+
+	for (int j = 0; j < ch->n; j++) {
+		_cleanup_free_ char *s =
+			xasprintf("fd=%d,set=%d", first_fd + j, first_set + j);
+
+		arg(a, "-add-fd");
+		arg(a, s);
+	}
+	for (int j = ch->n - 1; j >= 0; j--) {
+		const struct block_chain_file *f = &ch->files[j];
+		struct json_object *file = json_object_new_object();
+		struct json_object *fmt = json_object_new_object();
+		_cleanup_free_ char *path =
+			xasprintf("/dev/fdset/%d", first_set + j);
+		_cleanup_free_ char *fname = xasprintf("f%zu-%d", i, j);
+		_cleanup_free_ char *dname = xasprintf("d%zu-%d", i, j);
+		_cleanup_free_ char *back = xasprintf("d%zu-%d", i, j + 1);
+		bool ro = j > 0 || !disk_writable(d);
+
+		add_str(file, "driver",
+			d->block && j == 0 ? "host_device" : "file");
+		add_str(file, "filename", path);
+		add_str(file, "node-name", fname);
+		add_bool(file, "read-only", ro);
+		/* nidod's image locks are on these very files */
+		add_str(file, "locking", "off");
+		cache_node(file, d->cache);
+		if (d->discard == DISK_DISCARD_UNMAP)
+			add_str(file, "discard", "unmap");
+		arg_json(a, "-blockdev", file);
+		add_str(fmt, "driver", f->format ? f->format : "raw");
+		add_str(fmt, "file", fname);
+		add_str(fmt, "node-name", dname);
+		add_bool(fmt, "read-only", ro);
+		cache_node(fmt, d->cache);
+		if (d->discard == DISK_DISCARD_UNMAP)
+			add_str(fmt, "discard", "unmap");
+		if (f->format && streq(f->format, "qcow2"))
+			json_object_object_add(
+				fmt, "backing",
+				j + 1 < ch->n ? json_object_new_string(back)
+					      : NULL);
+		arg_json(a, "-blockdev", fmt);
+	}
+	*set += ch->n;
+	*fd += ch->n;
+}
+
+/* The boot index of disk @i: its <boot order> when the disks have one;
+ * else its place in <os><boot> for the first disk of its kind; 0: none.
+ * Neither: the first disk boots (libvirt's hd). */
+static int boot_index(const struct domain_def *def, size_t i)
+{
+	const struct domain_disk *d = &def->disks[i];
+	enum boot_dev kind =
+		d->device == DISK_DEVICE_CDROM ? BOOT_DEV_CDROM : BOOT_DEV_HD;
+	size_t n_boot = def->n_boot;
+	enum boot_dev order[DOMAIN_MAX_BOOT] = {BOOT_DEV_HD};
+
+	if (!def->n_boot && qemu_boot_per_device(def))
+		return (int)d->boot_order; /* per device, then */
+	for (size_t j = 0; j < i; j++)
+		if (def->disks[j].device == d->device)
+			return 0; /* not the first of its kind */
+	if (n_boot)
+		memcpy(order, def->boot, sizeof(order));
+	else
+		n_boot = 1;
+	for (size_t k = 0; k < n_boot; k++)
+		if (order[k] == kind)
+			return (int)k + 1;
+	return 0;
+}
+
+static void disk_device(struct qemu_argv *a, const struct domain_def *def,
+			size_t i)
+{
+	const struct domain_disk *d = &def->disks[i];
+	struct json_object *o = json_object_new_object();
+	_cleanup_free_ char *node = xasprintf("d%zu-0", i);
+	_cleanup_free_ char *id = xasprintf("disk%zu", i);
+	_cleanup_free_ char *bus = NULL;
+	int boot = boot_index(def, i);
+	unsigned pbus, unit;
+	bool cd = d->device == DISK_DEVICE_CDROM;
+
+	if (d->bus == DISK_BUS_VIRTIO) {
+		add_str(o, "driver", "virtio-blk-pci");
+		qemu_json_pci(o, def, QEMU_PCI_DISK, i);
+	} else if (d->bus == DISK_BUS_SCSI) {
+		qemu_json_scsi_disk(o, def, d);
+	} else {
+		add_str(o, "driver", cd ? "ide-cd" : "ide-hd");
+		qemu_drive_place(d, &pbus, &unit);
+		if (qemu_is_q35(def)) { /* the ICH9's AHCI, one unit a port */
+			bus = xasprintf("ide.%u", unit);
+		} else if (d->bus == DISK_BUS_SATA) {
+			bus = xasprintf("sata0.%u", unit);
+		} else {
+			bus = xasprintf("ide.%u", pbus);
+			json_object_object_add(o, "unit",
+					       json_object_new_int((int)unit));
+		}
+		add_str(o, "bus", bus);
+	}
+	add_str(o, "drive", node);
+	add_str(o, "id", id);
+	if (d->serial)
+		add_str(o, "serial", d->serial);
+	if (boot)
+		json_object_object_add(o, "bootindex",
+				       json_object_new_int(boot));
+	if (d->cache && !streq(d->cache, "default"))
+		add_str(o, "write-cache",
+			streq(d->cache, "writethrough") ||
+					streq(d->cache, "directsync")
+				? "off"
+				: "on");
+	arg_json(a, "-device", o);
+}
+
+/*
+ * A pflash loader's two flash chips, after the disks' fds and sets:
+ * pflash0 the code (read-only), pflash1 the domain's variables; the
+ * machine names them (machine_arg()).
+ */
+static void pflash_nodes(struct qemu_argv *a, int set, int fd)
+{
+	for (int j = 0; j < 2; j++) {
+		_cleanup_free_ char *s =
+			xasprintf("fd=%d,set=%d", fd + j, set + j);
+		_cleanup_free_ char *path = xasprintf("/dev/fdset/%d", set + j);
+		_cleanup_free_ char *fname = xasprintf("pflash%d-file", j);
+		_cleanup_free_ char *name = xasprintf("pflash%d", j);
+		struct json_object *file = json_object_new_object();
+		struct json_object *fmt = json_object_new_object();
+
+		arg(a, "-add-fd");
+		arg(a, s);
+		add_str(file, "driver", "file");
+		add_str(file, "filename", path);
+		add_str(file, "node-name", fname);
+		add_bool(file, "read-only", j == 0);
+		add_str(file, "locking", "off");
+		arg_json(a, "-blockdev", file);
+		add_str(fmt, "driver", "raw");
+		add_str(fmt, "file", fname);
+		add_str(fmt, "node-name", name);
+		add_bool(fmt, "read-only", j == 0);
+		arg_json(a, "-blockdev", fmt);
+	}
+}
+
+void qemu_argv_disks(struct qemu_argv *a, const struct domain_def *def,
+		     const struct block_chain *chains)
+{
+	int set = 1, fd = QEMU_FIRST_DISK_FD;
+	bool ahci = false;
+
+	for (size_t i = 0; i < def->n_disks; i++) {
+		disk_nodes(a, &def->disks[i], i, &chains[i], &set, &fd);
+		ahci |= def->disks[i].bus == DISK_BUS_SATA;
+	}
+	if (def->fw.type == LOADER_TYPE_PFLASH)
+		pflash_nodes(a, set, fd);
+	/* an i440FX has no SATA: an AHCI controller, before its disks */
+	if (ahci && !qemu_is_q35(def)) {
+		struct json_object *o = json_object_new_object();
+
+		add_str(o, "driver", "ahci");
+		add_str(o, "id", "sata0");
+		qemu_json_pci(o, def, QEMU_PCI_AHCI, 0);
+		arg_json(a, "-device", o);
+	}
+	qemu_argv_controllers(a, def);
+	for (size_t i = 0; i < def->n_disks; i++)
+		disk_device(a, def, i);
+}
+
+void qemu_drive_place(const struct domain_disk *dk, unsigned *bus,
+		      unsigned *unit)
+{
+	int idx = driver_qemu_disk_index(dk->target);
+
+	if (dk->drive.set) {
+		*bus = dk->drive.bus;
+		*unit = dk->drive.unit;
+	} else if (dk->bus == DISK_BUS_IDE) {
+		*bus = (unsigned)idx / 2;
+		*unit = (unsigned)idx % 2;
+	} else {
+		*bus = 0;
+		*unit = (unsigned)idx;
+	}
+}
+
+int qemu_check_drive_places(const struct domain_def *def, struct err **e)
+{
+	for (size_t i = 0; i < def->n_disks; i++) {
+		const struct domain_disk *a = &def->disks[i];
+		unsigned ab, au, bb, bu;
+
+		if (a->bus != DISK_BUS_IDE && a->bus != DISK_BUS_SATA)
+			continue;
+		qemu_drive_place(a, &ab, &au);
+		for (size_t j = i + 1; j < def->n_disks; j++) {
+			const struct domain_disk *b = &def->disks[j];
+
+			if (b->bus != a->bus)
+				continue;
+			qemu_drive_place(b, &bb, &bu);
+			if (ab == bb && au == bu)
+				return err_set(e, ENOTSUP,
+					       "disks '%s' and '%s' at the "
+					       "same place: %s bus %u unit %u",
+					       a->target, b->target,
+					       disk_bus_names[a->bus], ab, au);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Disks on the qemu driver (driver-qemu-argv-disk.c): from domain XML
+ * as a user gives it, through `nido define`'s checks, to QEMU's
+ * -blockdev and -device options as libvirt's command lines have them,
+ * and back out in the definition; what is refused, by name.
+ */
+#include <errno.h>
+
+#include "block/chain.h"
+#include "daemon/domain_conf.h"
+#include "daemon/driver-qemu.h"
+#include "test.h"
+
+static char *xml(const char *machine, const char *devs)
+{
+	return xasprintf("<domain type='qemu'><name>m</name>"
+			 "<memory unit='MiB'>64</memory><os><type "
+			 "arch='x86_64' machine='%s'>hvm</type></os>"
+			 "<devices>%s</devices></domain>",
+			 machine, devs);
+}
+
+/* The command line for @devs on @machine, arguments separated by "\n",
+ * each disk a raw file on an fd (as nidod opens them); with @def, the
+ * definition formatted again. NULL when refused (a failure). */
+static char *argv_for(const char *machine, const char *devs, char **def)
+{
+	_cleanup_free_ char *text = xml(machine, devs);
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	struct xml_warnings w = {0};
+	struct qemu_argv a = {0};
+	struct block_chain *ch;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *s;
+
+	if (domain_def_parse(text, strlen(text), &d, &w, &e) < 0) {
+		TEST_FAIL("refused: %s", err_msg(e));
+		return NULL;
+	}
+	for (size_t i = 0; i < w.n; i++)
+		TEST_FAIL("warning: %s", w.msgs[i]);
+	xml_warnings_clear(&w);
+	ch = xcalloc(d->n_disks + 1, sizeof(*ch));
+	for (size_t i = 0; i < d->n_disks; i++) {
+		ch[i].n = 1;
+		ch[i].files = xcalloc(1, sizeof(*ch[i].files));
+		ch[i].files[0].fd = -1;
+	}
+	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d, ch);
+	for (size_t i = 0; i < d->n_disks; i++)
+		free(ch[i].files);
+	free(ch);
+	s = open_memstream(&out, &len);
+	for (size_t i = 0; i < a.n; i++)
+		fprintf(s, "%s\n", a.v[i]);
+	fclose(s);
+	qemu_argv_free(&a);
+	if (def)
+		*def = domain_def_format(d);
+	domain_def_free(d);
+	return out;
+}
+
+static char *refusal(const char *machine, const char *devs)
+{
+	_cleanup_free_ char *text = xml(machine, devs);
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e = NULL;
+
+	if (domain_def_parse(text, strlen(text), &d, NULL, &e) == 0) {
+		domain_def_free(d);
+		return xstrdup("(accepted)");
+	}
+	return xstrdup(err_msg(e));
+}
+
+#define DISK(dev, target, bus, addr)                                 \
+	"<disk type='file' device='" dev "'><source file='/i.img'/>" \
+	"<target dev='" target "' bus='" bus "'/>" addr "</disk>"
+#define DRIVE(b, u)                                                    \
+	"<address type='drive' controller='0' bus='" b "' target='0' " \
+	"unit='" u "'/>"
+
+/* libvirt's disk-ide-wwn and disk-snapshot: an IDE disk where its
+ * <address> says, not where its name would put it. */
+static void ide_and_sata_by_address(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s = argv_for(
+		"pc",
+		DISK("cdrom", "hda", "ide", DRIVE("0", "1"))
+			DISK("disk", "hdb", "ide",
+			     DRIVE("1", "0")) DISK("disk", "hdd", "ide", "")
+				DISK("disk", "sdb", "sata", DRIVE("0", "4")),
+		&def);
+	_cleanup_free_ char *q35 = argv_for(
+		"q35", DISK("disk", "sda", "sata", DRIVE("0", "3")), NULL);
+
+	if (!s || !q35)
+		return;
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"ide-cd\",\"unit\":1,"
+			      "\"bus\":\"ide.0\",\"drive\":\"d0-0\"");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"ide-hd\",\"unit\":0,"
+			      "\"bus\":\"ide.1\",\"drive\":\"d1-0\"");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"ide-hd\",\"unit\":1,"
+			      "\"bus\":\"ide.1\",\"drive\":\"d2-0\"");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"ide-hd\",\"bus\":\"sata0.4\","
+			      "\"drive\":\"d3-0\"");
+	CHECK_STR_CONTAINS(q35, "{\"driver\":\"ide-hd\",\"bus\":\"ide.3\","
+				"\"drive\":\"d0-0\"");
+	CHECK_STR_CONTAINS(def, "<target dev='hda' bus='ide'/>\n      "
+				"<readonly/>\n      <address type='drive' "
+				"controller='0' bus='0' target='0' "
+				"unit='1'/>");
+}
+
+static void drive_places_checked(void)
+{
+	static const char *const cases[][2] = {
+		{DISK("disk", "hda", "ide", DRIVE("0", "2")),
+		 "disk 'hda': <address controller='0' bus='0' target='0' "
+		 "unit='2'>: the IDE controller has buses 0 and 1 of units 0 "
+		 "and 1"},
+		{DISK("disk", "hda", "ide", DRIVE("2", "0")),
+		 "the IDE controller has buses 0 and 1"},
+		{DISK("disk", "sda", "sata", DRIVE("0", "6")),
+		 "the SATA controller has units 0 to 5 on bus 0"},
+		{DISK("disk", "hda", "ide", DRIVE("1", "0"))
+			 DISK("disk", "hdc", "ide", ""),
+		 "disks 'hda' and 'hdc' at the same place: ide bus 1 unit 0"},
+		{DISK("disk", "sda", "sata", "")
+			 DISK("disk", "sdb", "sata", DRIVE("0", "0")),
+		 "disks 'sda' and 'sdb' at the same place: sata bus 0 unit 0"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *r = refusal("pc", cases[i][0]);
+
+		CHECK_STR_CONTAINS(r, cases[i][1]);
+	}
+}
+
+int main(void)
+{
+	RUN(ide_and_sata_by_address);
+	RUN(drive_places_checked);
+	return test_done();
+}
