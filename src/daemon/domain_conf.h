@@ -37,6 +37,7 @@ enum disk_format {
 enum disk_device {
 	DISK_DEVICE_DISK,
 	DISK_DEVICE_CDROM,
+	DISK_DEVICE_FLOPPY, /* on bus fdc (the qemu driver's) */
 };
 
 /* An optional on/off attribute: absent, on or off. */
@@ -60,6 +61,7 @@ enum disk_bus {
 	DISK_BUS_SATA,
 	DISK_BUS_IDE,
 	DISK_BUS_USB,
+	DISK_BUS_FDC, /* a floppy's */
 };
 extern const char *const disk_bus_names[];
 
@@ -643,6 +645,7 @@ struct domain_def {
 	size_t n_rngs;
 	struct domain_channel *channels; /* the guest agent's, at most one */
 	size_t n_channels;
+	bool fdc; /* <controller type='fdc' index='0'/> (domain_conf_disk.c) */
 	struct domain_hostdev *hostdevs; /* domain_conf_hostdev.c */
 	size_t n_hostdevs;
 	struct domain_display display;

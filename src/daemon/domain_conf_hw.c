@@ -763,5 +763,6 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : hw->apic_eoi				 ? "<apic eoi>"
 	       : d->display.usb_ports			 ? "<controller ports>"
 	       : d->n_hostdevs				 ? "<hostdev>"
-							 : NULL;
+	       : d->fdc ? "<controller type='fdc'>"
+			: NULL;
 }

@@ -106,21 +106,47 @@ static void disk_nodes(struct qemu_argv *a, const struct domain_disk *d,
 	*fd += ch->n;
 }
 
+/* Where the first disk on @bus is in the definition. */
+static size_t first_on_bus(const struct domain_def *def, enum disk_bus bus)
+{
+	size_t k = 0;
+
+	while (k < def->n_disks && def->disks[k].bus != bus)
+		k++;
+	return k;
+}
+
+/* Whether disk @j comes before disk @i in libvirt's order of a
+ * definition's disks: the buses as they first appear, the disks of one
+ * bus by their names (vda, vdb, ..., vdz, vdaa). */
+static bool before(const struct domain_def *def, size_t j, size_t i)
+{
+	const char *a = def->disks[j].target, *b = def->disks[i].target;
+
+	if (def->disks[j].bus != def->disks[i].bus)
+		return first_on_bus(def, def->disks[j].bus) <
+		       first_on_bus(def, def->disks[i].bus);
+	if (strlen(a) != strlen(b))
+		return strlen(a) < strlen(b);
+	return strcmp(a, b) < 0;
+}
+
 /* The boot index of disk @i: its <boot order> when the disks have one;
  * else its place in <os><boot> for the first disk of its kind; 0: none.
  * Neither: the first disk boots (libvirt's hd). */
 static int boot_index(const struct domain_def *def, size_t i)
 {
 	const struct domain_disk *d = &def->disks[i];
-	enum boot_dev kind =
-		d->device == DISK_DEVICE_CDROM ? BOOT_DEV_CDROM : BOOT_DEV_HD;
+	enum boot_dev kind = d->device == DISK_DEVICE_CDROM    ? BOOT_DEV_CDROM
+			     : d->device == DISK_DEVICE_FLOPPY ? BOOT_DEV_FD
+							       : BOOT_DEV_HD;
 	size_t n_boot = def->n_boot;
 	enum boot_dev order[DOMAIN_MAX_BOOT] = {BOOT_DEV_HD};
 
 	if (!def->n_boot && qemu_boot_per_device(def))
 		return (int)d->boot_order; /* per device, then */
-	for (size_t j = 0; j < i; j++)
-		if (def->disks[j].device == d->device)
+	for (size_t j = 0; j < def->n_disks; j++)
+		if (def->disks[j].device == d->device && before(def, j, i))
 			return 0; /* not the first of its kind */
 	if (n_boot)
 		memcpy(order, def->boot, sizeof(order));
@@ -149,6 +175,14 @@ static void disk_device(struct qemu_argv *a, const struct domain_def *def,
 		qemu_json_pci(o, def, QEMU_PCI_DISK, i);
 	} else if (d->bus == DISK_BUS_SCSI) {
 		qemu_json_scsi_disk(o, def, d);
+	} else if (d->bus == DISK_BUS_FDC) {
+		/* on the FDC's bus; its boot index is the FDC's
+		 * (fdc_args()) */
+		add_str(o, "driver", "floppy");
+		qemu_drive_place(d, &pbus, &unit);
+		json_object_object_add(o, "unit",
+				       json_object_new_int((int)unit));
+		boot = 0;
 	} else {
 		add_str(o, "driver", cd ? "ide-cd" : "ide-hd");
 		qemu_drive_place(d, &pbus, &unit);
@@ -211,6 +245,47 @@ static void pflash_nodes(struct qemu_argv *a, int set, int fd)
 	}
 }
 
+/*
+ * The floppy controller: a PC's own ISA FDC (its boot indexes set with
+ * -global), a Q35's added (it has none); libvirt's bootindexA and
+ * bootindexB, the drives' boot order.
+ */
+static void fdc_args(struct qemu_argv *a, const struct domain_def *def)
+{
+	struct json_object *o = json_object_new_object();
+	bool any = false;
+
+	add_str(o, "driver", "isa-fdc");
+	for (size_t i = 0; i < def->n_disks; i++) {
+		const struct domain_disk *d = &def->disks[i];
+		unsigned bus, unit;
+		int boot;
+
+		if (d->device != DISK_DEVICE_FLOPPY)
+			continue;
+		any = true;
+		if (!(boot = boot_index(def, i)))
+			continue;
+		qemu_drive_place(d, &bus, &unit);
+		if (qemu_is_q35(def)) {
+			json_object_object_add(
+				o, unit ? "bootindexB" : "bootindexA",
+				json_object_new_int(boot));
+		} else {
+			_cleanup_free_ char *s =
+				xasprintf("isa-fdc.bootindex%c=%d",
+					  unit ? 'B' : 'A', boot);
+
+			arg(a, "-global");
+			arg(a, s);
+		}
+	}
+	if ((any || def->fdc) && qemu_is_q35(def))
+		arg_json(a, "-device", o);
+	else
+		json_object_put(o);
+}
+
 void qemu_argv_disks(struct qemu_argv *a, const struct domain_def *def,
 		     const struct block_chain *chains)
 {
@@ -233,6 +308,7 @@ void qemu_argv_disks(struct qemu_argv *a, const struct domain_def *def,
 		arg_json(a, "-device", o);
 	}
 	qemu_argv_controllers(a, def);
+	fdc_args(a, def);
 	for (size_t i = 0; i < def->n_disks; i++)
 		disk_device(a, def, i);
 }
@@ -260,7 +336,8 @@ int qemu_check_drive_places(const struct domain_def *def, struct err **e)
 		const struct domain_disk *a = &def->disks[i];
 		unsigned ab, au, bb, bu;
 
-		if (a->bus != DISK_BUS_IDE && a->bus != DISK_BUS_SATA)
+		if (a->bus != DISK_BUS_IDE && a->bus != DISK_BUS_SATA &&
+		    a->bus != DISK_BUS_FDC)
 			continue;
 		qemu_drive_place(a, &ab, &au);
 		for (size_t j = i + 1; j < def->n_disks; j++) {

@@ -79,12 +79,6 @@ static int check_os(const struct domain_def *d, struct err **e)
 			       d->machine);
 	if ((r = check_firmware(d, e)) < 0)
 		return r;
-	for (size_t i = 0; i < d->n_boot; i++)
-		if (d->boot[i] == BOOT_DEV_FD)
-			return err_set(e, ENOTSUP,
-				       "<boot dev='%s'> not supported by the "
-				       "qemu driver (hd, cdrom, network)",
-				       boot_dev_names[d->boot[i]]);
 	return 0;
 }
 
@@ -134,11 +128,45 @@ int driver_qemu_disk_index(const char *target)
 	return target[2] - 'a';
 }
 
+/* A floppy (1 when @dk is one and fits): fda or fdb on the FDC. */
+static int check_floppy(const struct domain_disk *dk, struct err **e)
+{
+	const struct disk_drive_addr *a = &dk->drive;
+	int idx = driver_qemu_disk_index(dk->target);
+
+	if ((dk->device == DISK_DEVICE_FLOPPY) != (dk->bus == DISK_BUS_FDC))
+		return err_set(e, ENOTSUP,
+			       "disk '%s': a floppy is on bus 'fdc', and bus "
+			       "'fdc' has only floppies",
+			       dk->target);
+	if (dk->device != DISK_DEVICE_FLOPPY)
+		return 0;
+	if (idx < 0 || idx > 1)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': a floppy is fda or fdb (the FDC's "
+			       "two drives)",
+			       dk->target);
+	if (a->set && (a->controller || a->bus || a->target || a->unit > 1))
+		return err_set(e, ENOTSUP,
+			       "disk '%s': <address controller='%u' bus='%u' "
+			       "target='%u' unit='%u'>: the FDC has units 0 "
+			       "and 1",
+			       dk->target, a->controller, a->bus, a->target,
+			       a->unit);
+	if (dk->serial)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': a floppy has no <serial>",
+			       dk->target);
+	return 1;
+}
+
 static int check_disk(const struct domain_def *d, const struct domain_disk *dk,
 		      struct xml_warnings *w, struct err **e)
 {
-	int idx = driver_qemu_disk_index(dk->target);
+	int idx = driver_qemu_disk_index(dk->target), r;
 
+	if ((r = check_floppy(dk, e)) != 0)
+		return r < 0 ? r : 0;
 	if (dk->bus == DISK_BUS_USB)
 		return err_set(e, ENOTSUP,
 			       "disk '%s': bus '%s' not supported by the qemu "

@@ -653,9 +653,10 @@ static int m_blklist(void *opaque, struct json_object *params,
 							  : "file"));
 		json_object_object_add(
 			o, "device",
-			json_object_new_string(d->device == DISK_DEVICE_CDROM
-						       ? "cdrom"
-						       : "disk"));
+			json_object_new_string(
+				d->device == DISK_DEVICE_CDROM	  ? "cdrom"
+				: d->device == DISK_DEVICE_FLOPPY ? "floppy"
+								  : "disk"));
 		json_object_object_add(o, "target",
 				       json_object_new_string(d->target));
 		/* a volume by its name, as virsh shows it */

@@ -319,8 +319,8 @@ static char *key_of(const xmlNode *n)
 /* Controllers of the types nido keeps; the others are beyond. */
 static bool controller_kept(const xmlNode *n)
 {
-	static const char *const types[] = {"pci", "ide", "sata", "scsi",
-					    "usb"};
+	static const char *const types[] = {"pci",  "ide", "sata",
+					    "scsi", "usb", "fdc"};
 	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
 	bool kept =
 		t && corpus_str_in((const char *)t, types, ARRAY_SIZE(types));

@@ -12,13 +12,17 @@
 #include "daemon/driver-qemu.h"
 #include "test.h"
 
+/* @machine may go on with "|" and more of <os> (<boot dev>). */
 static char *xml(const char *machine, const char *devs)
 {
+	const char *os = strchr(machine, '|');
+
 	return xasprintf("<domain type='qemu'><name>m</name>"
 			 "<memory unit='MiB'>64</memory><os><type "
-			 "arch='x86_64' machine='%s'>hvm</type></os>"
+			 "arch='x86_64' machine='%.*s'>hvm</type>%s</os>"
 			 "<devices>%s</devices></domain>",
-			 machine, devs);
+			 (int)(os ? os - machine : (long)strlen(machine)),
+			 machine, os ? os + 1 : "", devs);
 }
 
 /* The command line for @devs on @machine, arguments separated by "\n",
@@ -143,9 +147,104 @@ static void drive_places_checked(void)
 	}
 }
 
+#define FLOPPY(target, addr)                                        \
+	"<disk type='file' device='floppy'><source file='/f.img'/>" \
+	"<target dev='" target "' bus='fdc'/>" addr "</disk>"
+
+/* libvirt's boot-complex and boot-floppy-q35: drive A boots (the FDC's
+ * bootindexA, its place in <os><boot dev>); disks of a bus in their
+ * names' order, the buses as they first appear. */
+static void floppies_on_the_fdc(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *pc = argv_for(
+		"pc|<boot dev='cdrom'/><boot dev='hd'/><boot dev='fd'/>",
+		DISK("disk", "vdb", "virtio", "") DISK("disk", "vda", "virtio",
+						       "")
+			FLOPPY("fdb", DRIVE("0", "1"))
+				FLOPPY("fda", "") "<controller type='fdc' "
+						  "index='0'/>",
+		&def);
+	_cleanup_free_ char *q35 =
+		argv_for("q35",
+			 FLOPPY("fda", "") "<disk type='file' device='floppy'>"
+					   "<source file='/g.img'/><target "
+					   "dev='fdb' bus='fdc'/><boot "
+					   "order='1'/></disk>",
+			 NULL);
+
+	if (!pc || !q35)
+		return;
+	CHECK_STR_CONTAINS(pc, "-global\nisa-fdc.bootindexA=3\n");
+	CHECK(!strstr(pc, "bootindexB"));
+	CHECK_STR_CONTAINS(pc, "{\"driver\":\"virtio-blk-pci\",\"bus\":"
+			       "\"pci.0\",\"addr\":\"0x3\",\"drive\":\"d1-0\","
+			       "\"id\":\"disk1\",\"bootindex\":2}");
+	CHECK_STR_CONTAINS(pc, "{\"driver\":\"floppy\",\"unit\":1,\"drive\":"
+			       "\"d2-0\",\"id\":\"disk2\"}");
+	CHECK_STR_CONTAINS(pc, "{\"driver\":\"floppy\",\"unit\":0,\"drive\":"
+			       "\"d3-0\",\"id\":\"disk3\"}");
+	CHECK(!strstr(pc, "\"isa-fdc\"")); /* the PC's own */
+	CHECK_STR_CONTAINS(q35, "-device\n{\"driver\":\"isa-fdc\","
+				"\"bootindexB\":1}\n");
+	CHECK_STR_CONTAINS(def, "<disk type='file' device='floppy'>");
+	CHECK_STR_CONTAINS(def, "<target dev='fda' bus='fdc'/>");
+	CHECK_STR_CONTAINS(def, "<controller type='fdc' index='0'/>");
+	CHECK_STR_CONTAINS(def, "<boot dev='fd'/>");
+}
+
+static void floppies_checked(void)
+{
+	static const char *const cases[][2] = {
+		{FLOPPY("fdc", ""), "a floppy is fda or fdb"},
+		{FLOPPY("fda", DRIVE("0", "2")), "the FDC has units 0 and 1"},
+		{"<disk type='file' device='floppy'><source file='/f'/>"
+		 "<target dev='hda' bus='ide'/></disk>",
+		 "a floppy is on bus 'fdc', and bus 'fdc' has only floppies"},
+		{"<disk type='file' device='disk'><source file='/f'/>"
+		 "<target dev='fda'/></disk>",
+		 "a floppy is on bus 'fdc'"},
+		{"<disk type='file' device='floppy'><source file='/f'/>"
+		 "<target dev='fda'/><serial>x</serial></disk>",
+		 "a floppy has no <serial>"},
+		{FLOPPY("fda", "") FLOPPY("fdb", DRIVE("0", "0")),
+		 "disks 'fda' and 'fdb' at the same place: fdc bus 0 unit 0"},
+		{"<controller type='fdc' index='1'/>",
+		 "<controller type='fdc' index='1'>: a PC has one FDC"},
+		{"<controller type='fdc' model='x'/>",
+		 "<controller type='fdc'>: unknown attribute 'model'"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *r = refusal("pc", cases[i][0]);
+
+		CHECK_STR_CONTAINS(r, cases[i][1]);
+	}
+}
+
+/* nido-vmm has no floppies. */
+static void kvm_driver_refuses_floppies(void)
+{
+	_cleanup_free_ char *text = xasprintf(
+		"<domain type='kvm'><name>m</name><memory unit='MiB'>64"
+		"</memory><os><type>hvm</type><kernel>/k</kernel></os>"
+		"<devices><emulator>/usr/bin/nido-vmm</emulator>%s</devices>"
+		"</domain>",
+		FLOPPY("fda", ""));
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e = NULL;
+
+	CHECK(domain_def_parse(text, strlen(text), &d, NULL, &e) < 0);
+	CHECK_STR_CONTAINS(err_msg(e), "'fdc'");
+	domain_def_free(d);
+}
+
 int main(void)
 {
 	RUN(ide_and_sata_by_address);
 	RUN(drive_places_checked);
+	RUN(floppies_on_the_fdc);
+	RUN(floppies_checked);
+	RUN(kvm_driver_refuses_floppies);
 	return test_done();
 }
