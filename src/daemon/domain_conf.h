@@ -90,6 +90,46 @@ struct disk_backing {
 	char *format; /* <format type=>, NULL: the image records it */
 };
 
+/* <source protocol=> of a <disk type='network'>, as
+ * disk_protocol_names. */
+enum disk_protocol {
+	DISK_PROTO_NBD,
+	DISK_PROTO_ISCSI,
+	DISK_PROTO_RBD,
+	DISK_PROTO_GLUSTER,
+	DISK_PROTO_HTTP,
+	DISK_PROTO_HTTPS,
+	DISK_PROTO_FTP,
+	DISK_PROTO_FTPS,
+	DISK_PROTO_NFS,
+};
+extern const char *const disk_protocol_names[];
+
+/* A <source><host name= port=/> or <host transport='unix' socket=/>. */
+struct disk_host {
+	char *name;    /* NULL for a unix socket */
+	char *socket;  /* transport='unix': its path; NULL otherwise */
+	unsigned port; /* 0: not given (the protocol's default) */
+};
+
+#define DISK_MAX_HOSTS 16
+
+/*
+ * A <disk type='network'>'s source (domain_conf_disk.c): what QEMU
+ * reaches itself through its block driver of the protocol.
+ */
+struct disk_net {
+	enum disk_protocol protocol;
+	char *name; /* <source name=>: export, IQN[/LUN], pool/image, ... */
+	struct disk_host *hosts;
+	size_t n_hosts;
+	char *snapshot;			 /* rbd: <snapshot name=> */
+	char *config;			 /* rbd: <config file=> */
+	uint64_t timeout_s, readahead;	 /* curl's; 0: not given */
+	enum domain_tristate ssl_verify; /* <ssl verify='yes|no'> (ON, OFF) */
+	unsigned reconnect_s;		 /* nbd: <reconnect delay=>; 0 */
+};
+
 /* Most images a <backingStore> chain declares. */
 #define DOMAIN_MAX_BACKING 64
 
@@ -105,6 +145,9 @@ struct domain_disk {
 	 * @block telling a block device.
 	 */
 	char *source;
+	/* <disk type='network'>: what QEMU reaches (and @source a name for
+	 * people: "nbd://host:port/export"); NULL: not one */
+	struct disk_net *net;
 	char *pool;   /* <source pool= volume=>: type='volume'; NULL: not */
 	char *volume; /* with @pool */
 	/* <transient/>: the guest writes to an overlay thrown away when it

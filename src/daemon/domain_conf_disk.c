@@ -30,6 +30,10 @@ const char *disk_format_name(enum disk_format f)
 	return format_names[f];
 }
 
+const char *const disk_protocol_names[] = {"nbd",  "iscsi", "rbd", "gluster",
+					   "http", "https", "ftp", "ftps",
+					   "nfs",  NULL};
+
 /*
  * An optional attribute out of @names: 1 with *@out its index, 0 when
  * absent (*@out untouched), or -EINVAL with @e filled.
@@ -326,6 +330,307 @@ static int parse_disk_transient(const xmlNode *disk, struct domain_disk *dk,
 	return 0;
 }
 
+/* Refuses any attribute of @n beyond @known: how a disk's storage is
+ * reached is kept whole or not at all. */
+static int only_attrs(const xmlNode *n, const char *const *known,
+		      struct err **e)
+{
+	for (const xmlAttr *p = n->properties; p; p = p->next) {
+		size_t i = 0;
+
+		while (known[i] && !streq((const char *)p->name, known[i]))
+			i++;
+		if (!known[i])
+			return xml_err(e, n, "unknown attribute '%s'",
+				       (const char *)p->name);
+	}
+	return 0;
+}
+
+/* <host name= port=/> or <host transport='unix' socket=/>. */
+static int parse_net_host(const xmlNode *n, struct disk_host *h, struct err **e)
+{
+	static const char *const attrs[] = {"name", "port", "transport",
+					    "socket", NULL};
+	_cleanup_free_ char *transport = xml_attr(n, "transport");
+	_cleanup_free_ char *port = xml_attr(n, "port");
+	uint64_t v;
+
+	if (only_attrs(n, attrs, e) < 0)
+		return -EINVAL;
+	if (transport && !streq(transport, "tcp") && !streq(transport, "unix"))
+		return xml_err(e, n,
+			       "<host transport='%s'> not supported (tcp, "
+			       "unix)",
+			       transport);
+	h->name = xml_attr(n, "name");
+	h->socket = xml_attr(n, "socket");
+	if (transport && streq(transport, "unix")) {
+		if (!h->socket || h->socket[0] != '/' || h->name || port)
+			return xml_err(e, n,
+				       "<host transport='unix'> takes an "
+				       "absolute socket= and no name= or "
+				       "port=");
+		return 0;
+	}
+	if (h->socket || !h->name || !*h->name ||
+	    strspn(h->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
+			    "TUVWXYZ0123456789.-:_[]") != strlen(h->name))
+		return xml_err(e, n,
+			       "<host name='%s'>: not a host name or "
+			       "address",
+			       h->name ? h->name : "");
+	if (port && xml_uint(n, "port", port, 1, 65535, &v, e) < 0)
+		return -EINVAL;
+	h->port = port ? (unsigned)v : 0;
+	return 0;
+}
+
+/* An optional number attribute @attr of child @name into *@out. */
+static int child_num(const xmlNode *n, const char *attr, uint64_t max,
+		     uint64_t *out, struct err **e)
+{
+	_cleanup_free_ char *v = xml_attr(n, attr);
+
+	if (only_attrs(n, (const char *const[]){attr, NULL}, e) < 0)
+		return -EINVAL;
+	if (!v)
+		return xml_err(e, n, "missing %s=", attr);
+	return xml_uint(n, attr, v, 1, max, out, e) < 0 ? -EINVAL : 0;
+}
+
+/* One child of a network <source>, as its protocol takes it. */
+static int parse_net_child(const xmlNode *c, struct disk_net *n, struct err **e)
+{
+	const char *name = (const char *)c->name;
+	enum disk_protocol p = n->protocol;
+	bool curl = p >= DISK_PROTO_HTTP && p <= DISK_PROTO_FTPS;
+	uint64_t v;
+
+	if (streq(name, "host")) {
+		if (n->n_hosts == DISK_MAX_HOSTS)
+			return xml_err(e, c, "more than %d <host>",
+				       DISK_MAX_HOSTS);
+		n->hosts = xreallocarray(n->hosts, n->n_hosts + 1,
+					 sizeof(*n->hosts));
+		n->hosts[n->n_hosts] = (struct disk_host){0};
+		return parse_net_host(c, &n->hosts[n->n_hosts++], e);
+	}
+	if (streq(name, "auth") || streq(name, "encryption"))
+		return xml_err(e, c,
+			       "<%s> not supported: nido keeps no secrets "
+			       "for QEMU yet",
+			       name);
+	if (streq(name, "snapshot") && p == DISK_PROTO_RBD && !n->snapshot) {
+		if (only_attrs(c, (const char *const[]){"name", NULL}, e) < 0)
+			return -EINVAL;
+		n->snapshot = xml_attr(c, "name");
+		return n->snapshot && *n->snapshot
+			       ? 0
+			       : xml_err(e, c, "missing name=");
+	}
+	if (streq(name, "config") && p == DISK_PROTO_RBD && !n->config) {
+		if (only_attrs(c, (const char *const[]){"file", NULL}, e) < 0)
+			return -EINVAL;
+		n->config = xml_attr(c, "file");
+		return n->config && *n->config == '/'
+			       ? 0
+			       : xml_err(e, c,
+					 "file= must be an absolute path");
+	}
+	if (streq(name, "timeout") && curl)
+		return child_num(c, "seconds", UINT32_MAX, &n->timeout_s, e);
+	if (streq(name, "readahead") && curl)
+		return child_num(c, "size", UINT32_MAX, &n->readahead, e);
+	if (streq(name, "reconnect") && p == DISK_PROTO_NBD) {
+		if (child_num(c, "delay", UINT32_MAX, &v, e) < 0)
+			return -EINVAL;
+		n->reconnect_s = (unsigned)v;
+		return 0;
+	}
+	if (streq(name, "ssl") &&
+	    (p == DISK_PROTO_HTTPS || p == DISK_PROTO_FTPS)) {
+		_cleanup_free_ char *verify = xml_attr(c, "verify");
+		int r;
+
+		if (only_attrs(c, (const char *const[]){"verify", NULL}, e) < 0)
+			return -EINVAL;
+		r = xml_enum(c, "ssl verify", verify ? verify : "",
+			     (const char *const[]){"yes", "no", NULL}, e);
+		if (r < 0)
+			return r;
+		n->ssl_verify =
+			r == 0 ? DOMAIN_TRISTATE_ON : DOMAIN_TRISTATE_OFF;
+		return 0;
+	}
+	return xml_err(e, c, "<%s> not supported for protocol '%s'", name,
+		       disk_protocol_names[p]);
+}
+
+/* What each protocol's <source> must have: its hosts, its name. */
+static int check_net_source(const xmlNode *src, const struct disk_net *n,
+			    struct err **e)
+{
+	enum disk_protocol p = n->protocol;
+	bool unix_ok = p == DISK_PROTO_NBD || p == DISK_PROTO_GLUSTER;
+	size_t min = p == DISK_PROTO_RBD ? 0 : 1;
+	size_t max = p == DISK_PROTO_RBD || p == DISK_PROTO_GLUSTER
+			     ? DISK_MAX_HOSTS
+			     : 1;
+	const char *slash = n->name ? strchr(n->name, '/') : NULL;
+
+	if (n->n_hosts < min || n->n_hosts > max)
+		return xml_err(e, src, "protocol '%s' takes %zu to %zu <host>",
+			       disk_protocol_names[p], min, max);
+	for (size_t i = 0; i < n->n_hosts; i++)
+		if ((n->hosts[i].socket && !unix_ok) ||
+		    (p == DISK_PROTO_NFS && n->hosts[i].port))
+			return xml_err(e, src,
+				       "protocol '%s': <host> %s not supported",
+				       disk_protocol_names[p],
+				       n->hosts[i].socket ? "transport='unix'"
+							  : "port=");
+	if (!n->name && p != DISK_PROTO_NBD)
+		return xml_err(e, src, "protocol '%s' needs a name=",
+			       disk_protocol_names[p]);
+	if ((p == DISK_PROTO_RBD || p == DISK_PROTO_GLUSTER) &&
+	    (!slash || slash == n->name || !slash[1]))
+		return xml_err(e, src, "name '%s': protocol '%s' names %s",
+			       n->name, disk_protocol_names[p],
+			       p == DISK_PROTO_RBD ? "pool/image"
+						   : "volume/path");
+	if (p == DISK_PROTO_ISCSI && slash &&
+	    (!slash[1] ||
+	     strspn(slash + 1, "0123456789") != strlen(slash + 1) ||
+	     strlen(slash + 1) > 5))
+		return xml_err(e, src, "name '%s': an iSCSI name is IQN[/LUN]",
+			       n->name);
+	if (p == DISK_PROTO_RBD &&
+	    (strchr(n->name, ':') || strchr(slash + 1, '/')))
+		return xml_err(e, src,
+			       "name '%s': rbd options after ':' or a "
+			       "namespace not supported (pool/image)",
+			       n->name);
+	return 0;
+}
+
+/* A name people read for the disk (@source): the protocol's URI. */
+static char *net_display(const struct disk_net *n)
+{
+	const struct disk_host *h = n->n_hosts ? &n->hosts[0] : NULL;
+	const char *name = n->name ? n->name : "";
+
+	if (h && h->socket)
+		return xasprintf("%s+unix:///%s?socket=%s",
+				 disk_protocol_names[n->protocol],
+				 name + (*name == '/'), h->socket);
+	if (h && h->port)
+		return xasprintf("%s://%s:%u/%s",
+				 disk_protocol_names[n->protocol], h->name,
+				 h->port, name + (*name == '/'));
+	return xasprintf("%s://%s/%s", disk_protocol_names[n->protocol],
+			 h ? h->name : "", name + (*name == '/'));
+}
+
+/* <disk type='network'><source protocol= name=> and its children. */
+static int parse_disk_network(const xmlNode *disk, struct domain_disk *dk,
+			      struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *src = xml_child(disk, "source");
+	_cleanup_free_ char *proto = src ? xml_attr(src, "protocol") : NULL;
+	_cleanup_free_ char *tls = src ? xml_attr(src, "tls") : NULL;
+	struct disk_net *n;
+	int r;
+
+	if (!src || !proto)
+		return xml_err(e, src ? src : disk,
+			       "<disk type='network'>: missing <source "
+			       "protocol=>");
+
+	/* each child is read or refused below */
+	xml_check_known(src, (const char *const[]){"protocol", "name", NULL},
+			(const char *const[]){"host", "snapshot", "config",
+					      "timeout", "readahead", "ssl",
+					      "reconnect", "auth", "encryption",
+					      NULL},
+			w);
+	if (tls)
+		return xml_err(e, src,
+			       "tls= not supported (QEMU's TLS "
+			       "credentials are not set up by nido)");
+	if ((r = xml_enum(src, "disk protocol", proto, disk_protocol_names,
+			  e)) < 0)
+		return r;
+	n = dk->net = xcalloc(1, sizeof(*dk->net));
+	n->protocol = (enum disk_protocol)r;
+	n->name = xml_attr(src, "name");
+	for (const xmlNode *c = src->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && parse_net_child(c, n, e) < 0)
+			return -EINVAL;
+	if (check_net_source(src, n, e) < 0)
+		return -EINVAL;
+	dk->source = net_display(n);
+	return 0;
+}
+
+static void format_net_source(FILE *f, const struct disk_net *n)
+{
+	fprintf(f, "      <source protocol='%s'",
+		disk_protocol_names[n->protocol]);
+	put_attr(f, "name", n->name);
+	fputs(">\n", f);
+	for (size_t i = 0; i < n->n_hosts; i++) {
+		const struct disk_host *h = &n->hosts[i];
+
+		fputs("        <host", f);
+		if (h->socket) {
+			fputs(" transport='unix'", f);
+			put_attr(f, "socket", h->socket);
+		}
+		put_attr(f, "name", h->name);
+		if (h->port)
+			fprintf(f, " port='%u'", h->port);
+		fputs("/>\n", f);
+	}
+	if (n->snapshot) {
+		fputs("        <snapshot", f);
+		put_attr(f, "name", n->snapshot);
+		fputs("/>\n", f);
+	}
+	if (n->config) {
+		fputs("        <config", f);
+		put_attr(f, "file", n->config);
+		fputs("/>\n", f);
+	}
+	if (n->ssl_verify)
+		fprintf(f, "        <ssl verify='%s'/>\n",
+			n->ssl_verify == DOMAIN_TRISTATE_ON ? "yes" : "no");
+	if (n->readahead)
+		fprintf(f, "        <readahead size='%" PRIu64 "'/>\n",
+			n->readahead);
+	if (n->timeout_s)
+		fprintf(f, "        <timeout seconds='%" PRIu64 "'/>\n",
+			n->timeout_s);
+	if (n->reconnect_s)
+		fprintf(f, "        <reconnect delay='%u'/>\n", n->reconnect_s);
+	fputs("      </source>\n", f);
+}
+
+static void disk_net_free(struct disk_net *n)
+{
+	if (!n)
+		return;
+	for (size_t i = 0; i < n->n_hosts; i++) {
+		free(n->hosts[i].name);
+		free(n->hosts[i].socket);
+	}
+	free(n->hosts);
+	free(n->name);
+	free(n->snapshot);
+	free(n->config);
+	free(n);
+}
+
 int domain_disk_parse(const xmlNode *disk, struct domain_disk *dk,
 		      struct xml_warnings *w, struct err **e)
 {
@@ -333,7 +638,7 @@ int domain_disk_parse(const xmlNode *disk, struct domain_disk *dk,
 	static const char *const children[] = {
 		"driver",  "source",	"target", "readonly",	  "serial",
 		"alias",   "shareable", "iotune", "backingStore", "boot",
-		"address", "transient", NULL};
+		"address", "transient", "auth",	  "encryption",	  NULL};
 	_cleanup_free_ char *type = xml_attr(disk, "type");
 	_cleanup_free_ char *device = xml_attr(disk, "device");
 	xmlNode *n;
@@ -341,11 +646,18 @@ int domain_disk_parse(const xmlNode *disk, struct domain_disk *dk,
 
 	xml_check_known(disk, attrs, children, w);
 	if (type && !streq(type, "file") && !streq(type, "block") &&
-	    !streq(type, "volume"))
+	    !streq(type, "volume") && !streq(type, "network"))
 		return xml_err(e, disk,
 			       "disk type '%s' not supported "
-			       "(expected file, block or volume)",
+			       "(expected file, block, volume or network)",
 			       type);
+	/* QEMU's secret objects would carry them: none yet (docs/xml.md) */
+	if ((n = xml_child(disk, "auth")) ||
+	    (n = xml_child(disk, "encryption")))
+		return xml_err(e, n,
+			       "<%s> not supported: nido keeps no secrets "
+			       "for QEMU yet",
+			       (const char *)n->name);
 	dk->block = type && streq(type, "block");
 	r = xml_enum(disk, "disk device", device ? device : "disk",
 		     disk_device_names, e);
@@ -365,6 +677,9 @@ int domain_disk_parse(const xmlNode *disk, struct domain_disk *dk,
 		return -EINVAL;
 	if (type && streq(type, "volume")) {
 		if (parse_disk_volume(disk, dk, w, e) < 0)
+			return -EINVAL;
+	} else if (type && streq(type, "network")) {
+		if (parse_disk_network(disk, dk, w, e) < 0)
 			return -EINVAL;
 	} else if (parse_disk_source(disk, dk, w, e) < 0)
 		return -EINVAL;
@@ -423,10 +738,26 @@ static void format_backing(FILE *f, const struct domain_disk *dk)
 		fprintf(f, "%*s</backingStore>\n", (int)(6 + 2 * i), "");
 }
 
+static void format_source(FILE *f, const struct domain_disk *dk)
+{
+	if (dk->net) {
+		format_net_source(f, dk->net);
+		return;
+	}
+	fputs("      <source", f);
+	if (dk->pool) {
+		put_attr(f, "pool", dk->pool);
+		put_attr(f, "volume", dk->volume);
+	} else
+		put_attr(f, dk->block ? "dev" : "file", dk->source);
+	fputs("/>\n", f);
+}
+
 void domain_disk_format(FILE *f, const struct domain_disk *dk)
 {
 	fprintf(f, "    <disk type='%s' device='%s'>\n",
-		dk->pool    ? "volume"
+		dk->net	    ? "network"
+		: dk->pool  ? "volume"
 		: dk->block ? "block"
 			    : "file",
 		disk_device_names[dk->device]);
@@ -436,13 +767,8 @@ void domain_disk_format(FILE *f, const struct domain_disk *dk)
 	put_attr(f, "io", dk->io);
 	if (dk->discard)
 		put_attr(f, "discard", discard_names[dk->discard]);
-	fputs("/>\n      <source", f);
-	if (dk->pool) {
-		put_attr(f, "pool", dk->pool);
-		put_attr(f, "volume", dk->volume);
-	} else
-		put_attr(f, dk->block ? "dev" : "file", dk->source);
 	fputs("/>\n", f);
+	format_source(f, dk);
 	format_backing(f, dk);
 	fputs("      <target", f);
 	put_attr(f, "dev", dk->target);
@@ -476,6 +802,7 @@ void domain_disk_clear(struct domain_disk *dk)
 		free(dk->backing[j].format);
 	}
 	free(dk->backing);
+	disk_net_free(dk->net);
 }
 
 int domain_parse_fdc(const xmlNode *c, struct domain_def *d, struct err **e)

@@ -754,6 +754,9 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	for (int k = 0; k < TIMER_N; k++)
 		if (hw->timers[k].given)
 			return "<timer>";
+	for (size_t i = 0; i < d->n_disks; i++)
+		if (d->disks[i].net)
+			return "<disk type='network'>";
 	return hw->n_audios				 ? "<audio>"
 	       : hw->mem.n_cells			 ? "<numa>"
 	       : hw->mem.backing			 ? "<memoryBacking>"

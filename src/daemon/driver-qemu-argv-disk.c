@@ -6,6 +6,7 @@
  * device the guest sees (-device), at its place on its controller.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "daemon/disk-open.h"
 #include "daemon/driver-qemu.h"
@@ -47,6 +48,170 @@ static void cache_node(struct json_object *o, const char *cache)
 	json_object_object_add(o, "cache", c);
 }
 
+/* A host as QEMU's SocketAddress: inet with its port (the protocol's
+ * default when none: @def_port, 0 none), or unix on its socket. */
+static struct json_object *server(const struct disk_host *h, bool typed,
+				  unsigned def_port)
+{
+	struct json_object *o = json_object_new_object();
+	unsigned port = h->port ? h->port : def_port;
+
+	if (h->socket) {
+		add_str(o, "type", "unix");
+		add_str(o, "path", h->socket);
+		return o;
+	}
+	if (typed)
+		add_str(o, "type", "inet");
+	add_str(o, "host", h->name);
+	if (port) {
+		_cleanup_free_ char *p = xasprintf("%u", port);
+
+		add_str(o, "port", p);
+	}
+	return o;
+}
+
+static struct json_object *servers(const struct disk_net *n, bool typed,
+				   unsigned def_port)
+{
+	struct json_object *v = json_object_new_array();
+
+	for (size_t i = 0; i < n->n_hosts; i++)
+		json_object_array_add(v, server(&n->hosts[i], typed, def_port));
+	return v;
+}
+
+/* A host name as a URL's authority: an IPv6 address in brackets. */
+static char *url_host(const struct disk_host *h, unsigned port)
+{
+	bool v6 = strchr(h->name, ':') && h->name[0] != '[';
+
+	return xasprintf("%s%s%s:%u", v6 ? "[" : "", h->name, v6 ? "]" : "",
+			 port);
+}
+
+/* The protocol node of a network disk, as libvirt writes it. */
+static void net_node(struct json_object *o, const struct disk_net *n)
+{
+	static const unsigned curl_ports[] = {80, 443, 21, 990};
+	const char *name = n->name ? n->name : "";
+	const char *slash = strchr(name, '/');
+	enum disk_protocol p = n->protocol;
+
+	add_str(o, "driver", disk_protocol_names[p]);
+	switch (p) {
+	case DISK_PROTO_NBD:
+		json_object_object_add(o, "server",
+				       server(&n->hosts[0], true, 10809));
+		if (n->name)
+			add_str(o, "export", n->name);
+		if (n->reconnect_s)
+			json_object_object_add(
+				o, "reconnect-delay",
+				json_object_new_int64(n->reconnect_s));
+		break;
+	case DISK_PROTO_ISCSI: {
+		_cleanup_free_ char *portal =
+			url_host(&n->hosts[0],
+				 n->hosts[0].port ? n->hosts[0].port : 3260);
+		_cleanup_free_ char *target =
+			slash ? xstrndup(name, (size_t)(slash - name))
+			      : xstrdup(name);
+
+		add_str(o, "portal", portal);
+		add_str(o, "target", target);
+		json_object_object_add(
+			o, "lun",
+			json_object_new_int(slash ? atoi(slash + 1) : 0));
+		add_str(o, "transport", "tcp");
+		break;
+	}
+	case DISK_PROTO_RBD: {
+		_cleanup_free_ char *pool =
+			xstrndup(name, (size_t)(slash - name));
+
+		add_str(o, "pool", pool);
+		add_str(o, "image", slash + 1);
+		if (n->snapshot)
+			add_str(o, "snapshot", n->snapshot);
+		if (n->config)
+			add_str(o, "conf", n->config);
+		if (n->n_hosts)
+			json_object_object_add(o, "server",
+					       servers(n, false, 0));
+		break;
+	}
+	case DISK_PROTO_GLUSTER: {
+		_cleanup_free_ char *vol =
+			xstrndup(name, (size_t)(slash - name));
+
+		add_str(o, "volume", vol);
+		add_str(o, "path", slash + 1);
+		json_object_object_add(o, "server", servers(n, true, 24007));
+		json_object_object_add(o, "debug", json_object_new_int(4));
+		break;
+	}
+	case DISK_PROTO_NFS:
+		json_object_object_add(o, "server",
+				       server(&n->hosts[0], true, 0));
+		add_str(o, "path", name);
+		break;
+	default: { /* curl's: http, https, ftp, ftps */
+		_cleanup_free_ char *host = url_host(
+			&n->hosts[0],
+			n->hosts[0].port ? n->hosts[0].port
+					 : curl_ports[p - DISK_PROTO_HTTP]);
+		_cleanup_free_ char *url =
+			xasprintf("%s://%s/%s", disk_protocol_names[p], host,
+				  name + (*name == '/'));
+
+		add_str(o, "url", url);
+		if (n->ssl_verify)
+			add_bool(o, "sslverify",
+				 n->ssl_verify == DOMAIN_TRISTATE_ON);
+		if (n->readahead)
+			json_object_object_add(
+				o, "readahead",
+				json_object_new_int64((int64_t)n->readahead));
+		if (n->timeout_s)
+			json_object_object_add(
+				o, "timeout",
+				json_object_new_int64((int64_t)n->timeout_s));
+	}
+	}
+}
+
+/* A network disk's two nodes: the protocol's, reached by QEMU itself,
+ * and its format over it (raw, or a qcow2 whose chain ends there). */
+static void net_nodes(struct qemu_argv *a, const struct domain_disk *d,
+		      size_t i)
+{
+	struct json_object *file = json_object_new_object();
+	struct json_object *fmt = json_object_new_object();
+	_cleanup_free_ char *fname = xasprintf("f%zu-0", i);
+	_cleanup_free_ char *dname = xasprintf("d%zu-0", i);
+	bool ro = !disk_writable(d);
+
+	net_node(file, d->net);
+	add_str(file, "node-name", fname);
+	add_bool(file, "read-only", ro);
+	cache_node(file, d->cache);
+	if (d->discard == DISK_DISCARD_UNMAP)
+		add_str(file, "discard", "unmap");
+	arg_json(a, "-blockdev", file);
+	add_str(fmt, "driver", disk_format_name(d->format));
+	add_str(fmt, "file", fname);
+	add_str(fmt, "node-name", dname);
+	add_bool(fmt, "read-only", ro);
+	cache_node(fmt, d->cache);
+	if (d->discard == DISK_DISCARD_UNMAP)
+		add_str(fmt, "discard", "unmap");
+	if (d->format == DISK_FORMAT_QCOW2)
+		json_object_object_add(fmt, "backing", NULL);
+	arg_json(a, "-blockdev", fmt);
+}
+
 /*
  * Disk @i's nodes: for each file of its chain, base first, a file node
  * on /dev/fdset/SET (the fd nidod opened) and a format node over it,
@@ -59,6 +224,10 @@ static void disk_nodes(struct qemu_argv *a, const struct domain_disk *d,
 {
 	int first_set = *set, first_fd = *fd;
 
+	if (d->net) {
+		net_nodes(a, d, i);
+		return;
+	}
 	for (int j = 0; j < ch->n; j++) {
 		_cleanup_free_ char *s =
 			xasprintf("fd=%d,set=%d", first_fd + j, first_set + j);

@@ -160,13 +160,39 @@ static int check_floppy(const struct domain_disk *dk, struct err **e)
 	return 1;
 }
 
+/* A network disk: QEMU opens nothing the definition does not name, so
+ * no chain below it but a declared end. */
+static int check_network(const struct domain_disk *dk, struct err **e)
+{
+	if (!dk->net)
+		return 0;
+	if (dk->n_backing)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': a <backingStore> image below a "
+			       "network disk not supported",
+			       dk->target);
+	if (dk->format == DISK_FORMAT_QCOW2 && !dk->backing_end)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': a qcow2 image over %s: nido cannot "
+			       "check what it names as its backing (give an "
+			       "empty <backingStore/> when it has none)",
+			       dk->target,
+			       disk_protocol_names[dk->net->protocol]);
+	if (dk->transient)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': <transient/> on a network disk "
+			       "not supported",
+			       dk->target);
+	return 0;
+}
+
 static int check_disk(const struct domain_def *d, const struct domain_disk *dk,
 		      struct xml_warnings *w, struct err **e)
 {
 	int idx = driver_qemu_disk_index(dk->target), r;
 
-	if ((r = check_floppy(dk, e)) != 0)
-		return r < 0 ? r : 0;
+	if ((r = check_floppy(dk, e)) < 0 || (r = check_network(dk, e)) < 0)
+		return r;
 	if (dk->bus == DISK_BUS_USB)
 		return err_set(e, ENOTSUP,
 			       "disk '%s': bus '%s' not supported by the qemu "

@@ -358,7 +358,7 @@ static int usb_prepare(const struct domain_hostdev *h, int *fd, struct err **e)
 		return err_setk(e, ERR_OPERATION_FAILED, ENODEV,
 				"host device %s not found",
 				domain_hostdev_name(h, name));
-	if (r < 0 && !*e)
+	if (r < 0 && r != -EEXIST) /* EEXIST: usb_find() said which */
 		return err_sys(e, -r, "host device %s: '%s'",
 			       domain_hostdev_name(h, name), node);
 	return r;

@@ -765,9 +765,17 @@ static void on_qmp_closed(void *opaque, const struct err *e)
 	struct qemu_vm *vm = opaque;
 
 	vm->qmp_ready = false;
-	if (vm->starting && !vm->destroying)
-		qemu_vm_start_failed(vm, err_msg(e));
-	else if (!vm->destroying)
+	if (vm->starting && !vm->destroying) {
+		/* QEMU ends at once on a bad option or a device it cannot
+		 * open (a network disk's server away): its last word says
+		 * which, the closed monitor does not */
+		_cleanup_free_ char *last = qemu_vm_log_last_line(vm);
+		_cleanup_free_ char *why =
+			xasprintf("%s%s%s", err_msg(e), last ? ": " : "",
+				  last ? last : "");
+
+		qemu_vm_start_failed(vm, why);
+	} else if (!vm->destroying)
 		log_warn("domain '%s': QEMU's monitor: %s", vm->dom->def->name,
 			 err_msg(e));
 }
@@ -1041,6 +1049,8 @@ static int check_files(const struct domain_def *def, const char *emulator,
 	for (size_t i = 0; i < def->n_disks; i++) {
 		const struct domain_disk *d = &def->disks[i];
 
+		if (d->net)
+			continue; /* QEMU's to reach (qemu_check_host) */
 		if (access(d->source, disk_writable(d) ? R_OK | W_OK : R_OK) <
 		    0)
 			return err_sys(e, errno, "disk '%s' (%s)", d->source,

@@ -271,6 +271,8 @@ static const char *storage_keep_reason(struct daemon *dmn,
 		return "it is read-only";
 	if (d->shareable)
 		return "it is shareable";
+	if (d->net)
+		return "it is on the network";
 	for (size_t i = 0; i < dmn->domains.l.n; i++) {
 		const struct domain *o = domain_at(&dmn->domains, i);
 

@@ -147,6 +147,11 @@ static void drive_places_checked(void)
 	}
 }
 
+#define NET(proto, name, inner)                                   \
+	"<disk type='network' device='disk'><driver name='qemu' " \
+	"type='raw'/><source protocol='" proto "'" name ">" inner \
+	"</source><target dev='vda' bus='virtio'/></disk>"
+
 #define FLOPPY(target, addr)                                        \
 	"<disk type='file' device='floppy'><source file='/f.img'/>" \
 	"<target dev='" target "' bus='fdc'/>" addr "</disk>"
@@ -222,21 +227,160 @@ static void floppies_checked(void)
 	}
 }
 
-/* nido-vmm has no floppies. */
+/* nido-vmm has no floppies and reaches no network storage. */
 static void kvm_driver_refuses_floppies(void)
 {
-	_cleanup_free_ char *text = xasprintf(
-		"<domain type='kvm'><name>m</name><memory unit='MiB'>64"
-		"</memory><os><type>hvm</type><kernel>/k</kernel></os>"
-		"<devices><emulator>/usr/bin/nido-vmm</emulator>%s</devices>"
-		"</domain>",
-		FLOPPY("fda", ""));
-	struct domain_def *d = NULL;
-	_cleanup_err_ struct err *e = NULL;
+	static const char *const devs[][2] = {
+		{FLOPPY("fda", ""), "'fdc'"},
+		{NET("nbd", "", "<host name='h'/>"),
+		 "<disk type='network'> not supported by the kvm driver"},
+	};
 
-	CHECK(domain_def_parse(text, strlen(text), &d, NULL, &e) < 0);
-	CHECK_STR_CONTAINS(err_msg(e), "'fdc'");
-	domain_def_free(d);
+	for (size_t i = 0; i < ARRAY_SIZE(devs); i++) {
+		_cleanup_free_ char *text = xasprintf(
+			"<domain type='kvm'><name>m</name><memory unit='MiB'>64"
+			"</memory><os><type>hvm</type><kernel>/k</kernel></os>"
+			"<devices><emulator>/usr/bin/nido-vmm</emulator>%s"
+			"</devices></domain>",
+			devs[i][0]);
+		struct domain_def *d = NULL;
+		_cleanup_err_ struct err *e = NULL;
+
+		CHECK(domain_def_parse(text, strlen(text), &d, NULL, &e) < 0);
+		CHECK_STR_CONTAINS(err_msg(e), devs[i][1]);
+		domain_def_free(d);
+	}
+}
+
+/* libvirt's disk-network-*: each protocol's -blockdev node. */
+static void network_disks_as_libvirt_gives_them(void)
+{
+	static const char *const cases[][2] = {
+		{NET("nbd", " name='bar'",
+		     "<host name='example.org' port='6000'/>"),
+		 "{\"driver\":\"nbd\",\"server\":{\"type\":\"inet\",\"host\":"
+		 "\"example.org\",\"port\":\"6000\"},\"export\":\"bar\","
+		 "\"node-name\":\"f0-0\",\"read-only\":false}"},
+		{NET("nbd", "",
+		     "<host transport='unix' socket='/run/nbd.sock'/>"
+		     "<reconnect delay='10'/>"),
+		 "{\"driver\":\"nbd\",\"server\":{\"type\":\"unix\",\"path\":"
+		 "\"/run/nbd.sock\"},\"reconnect-delay\":10,"},
+		{NET("iscsi", " name='iqn.1992-01.com.example/1'",
+		     "<host name='example.org' port='6000'/>"),
+		 "{\"driver\":\"iscsi\",\"portal\":\"example.org:6000\","
+		 "\"target\":\"iqn.1992-01.com.example\",\"lun\":1,"
+		 "\"transport\":\"tcp\","},
+		{NET("rbd", " name='pool/image'",
+		     "<host name='mon1.example.org' port='6321'/><host "
+		     "name='::1' port='6322'/><snapshot name='asdf'/>"),
+		 "{\"driver\":\"rbd\",\"pool\":\"pool\",\"image\":\"image\","
+		 "\"snapshot\":\"asdf\",\"server\":[{\"host\":"
+		 "\"mon1.example.org\",\"port\":\"6321\"},{\"host\":\"::1\","
+		 "\"port\":\"6322\"}],"},
+		{NET("gluster", " name='Volume1/Image'",
+		     "<host name='example.org'/><host transport='unix' "
+		     "socket='/s'/>"),
+		 "{\"driver\":\"gluster\",\"volume\":\"Volume1\",\"path\":"
+		 "\"Image\",\"server\":[{\"type\":\"inet\",\"host\":"
+		 "\"example.org\",\"port\":\"24007\"},{\"type\":\"unix\","
+		 "\"path\":\"/s\"}],\"debug\":4,"},
+		{NET("http", " name='test.img'",
+		     "<host name='example.org'/><timeout seconds='1234'/>"),
+		 "{\"driver\":\"http\",\"url\":\"http://example.org:80/"
+		 "test.img\",\"timeout\":1234,"},
+		{NET("https", " name='/a/b.iso?x=y'",
+		     "<host name='2001:db8::1' port='8443'/><ssl "
+		     "verify='no'/><readahead size='1024'/>"),
+		 "{\"driver\":\"https\",\"url\":\"https://[2001:db8::1]:8443/"
+		 "a/b.iso?x=y\",\"sslverify\":false,\"readahead\":1024,"},
+		{NET("nfs", " name='/foo/bar'", "<host name='example.com'/>"),
+		 "{\"driver\":\"nfs\",\"server\":{\"type\":\"inet\",\"host\":"
+		 "\"example.com\"},\"path\":\"/foo/bar\","},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *s = argv_for("pc", cases[i][0], NULL);
+
+		if (!s)
+			continue;
+		CHECK_STR_CONTAINS(s, cases[i][1]);
+		CHECK_STR_CONTAINS(s, "{\"driver\":\"raw\",\"file\":\"f0-0\","
+				      "\"node-name\":\"d0-0\",\"read-only\":"
+				      "false}");
+		CHECK(!strstr(s, "-add-fd")); /* QEMU reaches it */
+	}
+}
+
+static void network_disk_kept(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s = argv_for(
+		"pc",
+		"<disk type='network' device='disk'><driver name='qemu' "
+		"type='qcow2'/><source protocol='nbd' name='e'><host "
+		"transport='unix' socket='/run/n.sock'/></source>"
+		"<backingStore/><target dev='vda'/><readonly/></disk>",
+		&def);
+
+	if (!s)
+		return;
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"qcow2\",\"file\":\"f0-0\","
+			      "\"node-name\":\"d0-0\",\"read-only\":true,"
+			      "\"backing\":null}");
+	CHECK_STR_CONTAINS(def, "<disk type='network' device='disk'>\n"
+				"      <driver name='qemu' type='qcow2'/>\n"
+				"      <source protocol='nbd' name='e'>\n"
+				"        <host transport='unix' "
+				"socket='/run/n.sock'/>\n      </source>\n"
+				"      <backingStore/>\n");
+}
+
+static void network_disks_checked(void)
+{
+	static const char *const cases[][2] = {
+		{NET("nbd", "",
+		     "<host name='h'/><auth username='u'><secret "
+		     "type='iscsi' usage='x'/></auth>"),
+		 "<auth> not supported: nido keeps no secrets"},
+		{"<disk type='file'><source file='/a'/><target dev='vda'/>"
+		 "<encryption format='luks'/></disk>",
+		 "<encryption> not supported: nido keeps no secrets"},
+		{NET("nbd", " tls='yes'", "<host name='h'/>"),
+		 "tls= not supported"},
+		{NET("sheepdog", " name='x'", "<host name='h'/>"),
+		 "invalid disk protocol 'sheepdog'"},
+		{NET("nbd", "", ""), "protocol 'nbd' takes 1 to 1 <host>"},
+		{NET("iscsi", " name='iqn.x/y'", "<host name='h'/>"),
+		 "name 'iqn.x/y': an iSCSI name is IQN[/LUN]"},
+		{NET("rbd", " name='image'", ""),
+		 "name 'image': protocol 'rbd' names pool/image"},
+		{NET("rbd", " name='p/i:rbd_cache=1'", ""),
+		 "rbd options after ':' or a namespace not supported"},
+		{NET("http", " name='a'",
+		     "<host transport='unix' socket='/s'/>"),
+		 "protocol 'http': <host> transport='unix' not supported"},
+		{NET("nfs", " name='/a'", "<host name='h' port='2049'/>"),
+		 "protocol 'nfs': <host> port= not supported"},
+		{NET("http", " name='a'", "<host name='h'/><cookies/>"),
+		 "<cookies> not supported for protocol 'http'"},
+		{NET("nbd", "", "<host name='h;rm' port='1'/>"),
+		 "<host name='h;rm'>: not a host name or address"},
+		{NET("nbd", "", "<host name='h' port='70000'/>"),
+		 "port 70000 out of range (1 to 65535)"},
+		{NET("nbd", "", "<host transport='rdma' name='h'/>"),
+		 "<host transport='rdma'> not supported"},
+		{"<disk type='network'><driver name='qemu' type='qcow2'/>"
+		 "<source protocol='nbd'><host name='h'/></source><target "
+		 "dev='vda'/></disk>",
+		 "a qcow2 image over nbd: nido cannot check what it names"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *r = refusal("pc", cases[i][0]);
+
+		CHECK_STR_CONTAINS(r, cases[i][1]);
+	}
 }
 
 int main(void)
@@ -246,5 +390,8 @@ int main(void)
 	RUN(floppies_on_the_fdc);
 	RUN(floppies_checked);
 	RUN(kvm_driver_refuses_floppies);
+	RUN(network_disks_as_libvirt_gives_them);
+	RUN(network_disk_kept);
+	RUN(network_disks_checked);
 	return test_done();
 }
