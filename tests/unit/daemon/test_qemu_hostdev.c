@@ -122,17 +122,16 @@ static void unassigned_is_detached_not_given(void)
 {
 	_cleanup_err_ struct err *e = NULL;
 	struct domain_def *d =
-		parse(
-			PCI("<address domain='0' bus='1' slot='0' "
-			    "function='0'/>") "<hostdev mode='subsystem' "
-					      "type='pci' "
-					      "managed='yes'><source><address "
-					      "domain='0' "
-					      "bus='1' slot='0' "
-					      "function='1'/></source>"
-					      "<address "
-					      "type='unassigned'/></hostdev>",
-			&e);
+		parse(PCI("<address domain='0' bus='1' slot='0' "
+			  "function='0'/>") "<hostdev mode='subsystem' "
+					    "type='pci' "
+					    "managed='yes'><source><address "
+					    "domain='0' "
+					    "bus='1' slot='0' "
+					    "function='1'/></source>"
+					    "<address "
+					    "type='unassigned'/></hostdev>",
+		      &e);
 	_cleanup_free_ char *s = NULL, *def = NULL;
 
 	if (!d) {
