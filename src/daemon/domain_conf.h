@@ -163,6 +163,10 @@ struct domain_disk {
 	enum disk_discard discard;
 	char *cache; /* <driver cache=>, one of libvirt's; NULL: absent */
 	char *io;    /* <driver io=>, one of libvirt's; NULL: absent */
+	char *detect_zeroes; /* <driver detect_zeroes=>: on, off, unmap */
+	unsigned queues, queue_size; /* <driver queues= queue_size=>; 0 */
+	unsigned rotation_rate;	     /* <target rotation_rate=>; 0: none */
+	char *wwn; /* <wwn>: 16 hex digits as written (0x allowed) */
 	struct disk_backing *backing; /* <backingStore>, top down */
 	size_t n_backing;
 	bool backing_end; /* the chain ends with an empty <backingStore/> */

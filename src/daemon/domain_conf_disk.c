@@ -80,7 +80,10 @@ static void put_attr(FILE *f, const char *name, const char *value)
 static int parse_disk_target(const xmlNode *disk, struct domain_disk *dk,
 			     struct xml_warnings *w, struct err **e)
 {
-	static const char *const attrs[] = {"dev", "bus", NULL};
+	static const char *const attrs[] = {"dev", "bus", "rotation_rate",
+					    NULL};
+	_cleanup_free_ char *rr = NULL;
+	uint64_t u;
 	static const char *const prefixes[] = {"vd", "sd", "hd", "fd"};
 	static const enum disk_bus buses[] = {DISK_BUS_VIRTIO, DISK_BUS_SCSI,
 					      DISK_BUS_IDE, DISK_BUS_FDC};
@@ -91,6 +94,15 @@ static int parse_disk_target(const xmlNode *disk, struct domain_disk *dk,
 	if (!n)
 		return xml_err(e, disk, "missing <target dev='vdX'/>");
 	xml_check_known(n, attrs, NULL, w);
+	/* 1: not rotating (an SSD), 1025 to 65534 rpm (libvirt's range) */
+	if ((rr = xml_attr(n, "rotation_rate")) &&
+	    (xml_uint(n, "rotation_rate", rr, 1, 65534, &u, e) < 0 ||
+	     (u > 1 && u < 1025)))
+		return xml_err(e, n,
+			       "invalid rotation_rate '%s' (1, or 1025 to "
+			       "65534)",
+			       rr);
+	dk->rotation_rate = rr ? (unsigned)u : 0;
 	t = dk->target = xml_attr(n, "dev");
 	for (size_t i = 0; t && i < ARRAY_SIZE(prefixes); i++)
 		if (strlen(t) > 2 && !strncmp(t, prefixes[i], 2) &&
@@ -176,8 +188,13 @@ static int parse_iotune(const xmlNode *io, uint64_t v[6],
 static int parse_disk_driver(const xmlNode *n, struct domain_disk *dk,
 			     struct xml_warnings *w, struct err **e)
 {
-	static const char *const attrs[] = {"name",    "type", "cache",
-					    "discard", "io",   NULL};
+	static const char *const attrs[] = {
+		"name",		 "type",   "cache",	 "discard", "io",
+		"detect_zeroes", "queues", "queue_size", NULL};
+	static const char *const zeroes[] = {"on", "off", "unmap", NULL};
+	_cleanup_free_ char *q = xml_attr(n, "queues");
+	_cleanup_free_ char *qs = xml_attr(n, "queue_size");
+	uint64_t u;
 	int v = 0, r;
 
 	xml_check_known(n, attrs, NULL, w);
@@ -196,6 +213,37 @@ static int parse_disk_driver(const xmlNode *n, struct domain_disk *dk,
 	if ((r = parse_enum_attr(n, "io", "io mode", io_names, &v, e)) < 0)
 		return r;
 	dk->io = r ? xstrdup(io_names[v]) : NULL;
+	if ((r = parse_enum_attr(n, "detect_zeroes", "detect_zeroes mode",
+				 zeroes, &v, e)) < 0)
+		return r;
+	dk->detect_zeroes = r ? xstrdup(zeroes[v]) : NULL;
+	if (q && xml_uint(n, "queues", q, 1, 1024, &u, e) < 0)
+		return -EINVAL;
+	dk->queues = q ? (unsigned)u : 0;
+	if (qs && (xml_uint(n, "queue_size", qs, 2, 1024, &u, e) < 0 ||
+		   (u & (u - 1))))
+		return xml_err(e, n,
+			       "invalid queue_size '%s' (a power of 2, 2 "
+			       "to 1024)",
+			       qs);
+	dk->queue_size = qs ? (unsigned)u : 0;
+	return 0;
+}
+
+/* <wwn>: a disk's World Wide Name, 16 hex digits (0x allowed). */
+static int parse_wwn(const xmlNode *disk, struct domain_disk *dk,
+		     struct err **e)
+{
+	const xmlNode *n = xml_child(disk, "wwn");
+	const char *h;
+
+	if (!n)
+		return 0;
+	dk->wwn = xml_text(n);
+	h = dk->wwn + (str_has_prefix(dk->wwn, "0x") ? 2 : 0);
+	if (strlen(h) != 16 || strspn(h, "0123456789abcdefABCDEF") != 16)
+		return xml_err(e, n, "invalid wwn '%s' (16 hex digits)",
+			       dk->wwn);
 	return 0;
 }
 
@@ -636,9 +684,10 @@ int domain_disk_parse(const xmlNode *disk, struct domain_disk *dk,
 {
 	static const char *const attrs[] = {"type", "device", NULL};
 	static const char *const children[] = {
-		"driver",  "source",	"target", "readonly",	  "serial",
-		"alias",   "shareable", "iotune", "backingStore", "boot",
-		"address", "transient", "auth",	  "encryption",	  NULL};
+		"driver",	"source",     "target",	   "readonly",
+		"serial",	"alias",      "shareable", "iotune",
+		"backingStore", "boot",	      "address",   "transient",
+		"auth",		"encryption", "wwn",	   NULL};
 	_cleanup_free_ char *type = xml_attr(disk, "type");
 	_cleanup_free_ char *device = xml_attr(disk, "device");
 	xmlNode *n;
@@ -694,7 +743,8 @@ int domain_disk_parse(const xmlNode *disk, struct domain_disk *dk,
 	if (dk->serial && strlen(dk->serial) > 20)
 		return xml_err(e, n, "serial '%s' longer than 20 characters",
 			       dk->serial);
-	if (domain_disk_parse_boot(disk, dk, w, e) < 0)
+	if (domain_disk_parse_boot(disk, dk, w, e) < 0 ||
+	    parse_wwn(disk, dk, e) < 0)
 		return -EINVAL;
 	return parse_disk_target(disk, dk, w, e);
 }
@@ -767,12 +817,20 @@ void domain_disk_format(FILE *f, const struct domain_disk *dk)
 	put_attr(f, "io", dk->io);
 	if (dk->discard)
 		put_attr(f, "discard", discard_names[dk->discard]);
+	put_attr(f, "detect_zeroes", dk->detect_zeroes);
+	if (dk->queues)
+		fprintf(f, " queues='%u'", dk->queues);
+	if (dk->queue_size)
+		fprintf(f, " queue_size='%u'", dk->queue_size);
 	fputs("/>\n", f);
 	format_source(f, dk);
 	format_backing(f, dk);
 	fputs("      <target", f);
 	put_attr(f, "dev", dk->target);
-	fprintf(f, " bus='%s'/>\n", disk_bus_names[dk->bus]);
+	fprintf(f, " bus='%s'", disk_bus_names[dk->bus]);
+	if (dk->rotation_rate)
+		fprintf(f, " rotation_rate='%u'", dk->rotation_rate);
+	fputs("/>\n", f);
 	if (dk->readonly)
 		fputs("      <readonly/>\n", f);
 	if (dk->shareable)
@@ -782,6 +840,7 @@ void domain_disk_format(FILE *f, const struct domain_disk *dk)
 			dk->share_backing ? " shareBacking='yes'" : "");
 	format_iotune(f, dk->iotune);
 	put_text(f, 6, "serial", dk->serial);
+	put_text(f, 6, "wwn", dk->wwn);
 	domain_disk_format_boot(f, dk);
 	domain_format_drive_address(f, 6, &dk->drive);
 	domain_format_pci_address(f, 6, &dk->pci);
@@ -797,6 +856,8 @@ void domain_disk_clear(struct domain_disk *dk)
 	free(dk->serial);
 	free(dk->cache);
 	free(dk->io);
+	free(dk->detect_zeroes);
+	free(dk->wwn);
 	for (size_t j = 0; j < dk->n_backing; j++) {
 		free(dk->backing[j].path);
 		free(dk->backing[j].format);

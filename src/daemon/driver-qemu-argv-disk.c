@@ -48,6 +48,17 @@ static void cache_node(struct json_object *o, const char *cache)
 	json_object_object_add(o, "cache", c);
 }
 
+/* <driver detect_zeroes=>: 'unmap' only where discards reach the
+ * image (libvirt gives 'on' otherwise). */
+static void detect_zeroes(struct json_object *o, const struct domain_disk *d)
+{
+	bool unmap = streq(d->detect_zeroes, "unmap");
+
+	add_str(o, "detect-zeroes",
+		unmap && d->discard != DISK_DISCARD_UNMAP ? "on"
+							  : d->detect_zeroes);
+}
+
 /* A host as QEMU's SocketAddress: inet with its port (the protocol's
  * default when none: @def_port, 0 none), or unix on its socket. */
 static struct json_object *server(const struct disk_host *h, bool typed,
@@ -207,6 +218,8 @@ static void net_nodes(struct qemu_argv *a, const struct domain_disk *d,
 	cache_node(fmt, d->cache);
 	if (d->discard == DISK_DISCARD_UNMAP)
 		add_str(fmt, "discard", "unmap");
+	if (d->detect_zeroes)
+		detect_zeroes(fmt, d);
 	if (d->format == DISK_FORMAT_QCOW2)
 		json_object_object_add(fmt, "backing", NULL);
 	arg_json(a, "-blockdev", fmt);
@@ -256,6 +269,8 @@ static void disk_nodes(struct qemu_argv *a, const struct domain_disk *d,
 		cache_node(file, d->cache);
 		if (d->discard == DISK_DISCARD_UNMAP)
 			add_str(file, "discard", "unmap");
+		if (d->io && !streq(d->io, "default"))
+			add_str(file, "aio", d->io);
 		arg_json(a, "-blockdev", file);
 		add_str(fmt, "driver", f->format ? f->format : "raw");
 		add_str(fmt, "file", fname);
@@ -264,6 +279,8 @@ static void disk_nodes(struct qemu_argv *a, const struct domain_disk *d,
 		cache_node(fmt, d->cache);
 		if (d->discard == DISK_DISCARD_UNMAP)
 			add_str(fmt, "discard", "unmap");
+		if (j == 0 && d->detect_zeroes)
+			detect_zeroes(fmt, d);
 		if (f->format && streq(f->format, "qcow2"))
 			json_object_object_add(
 				fmt, "backing",
@@ -327,6 +344,26 @@ static int boot_index(const struct domain_def *def, size_t i)
 	return 0;
 }
 
+/* The device's side of <driver queues= queue_size=>, <target
+ * rotation_rate=> and <wwn> (driver-qemu-conf.c checked the buses). */
+static void device_tuning(struct json_object *o, const struct domain_disk *d)
+{
+	if (d->queues)
+		json_object_object_add(o, "num-queues",
+				       json_object_new_int((int)d->queues));
+	if (d->queue_size)
+		json_object_object_add(o, "queue-size",
+				       json_object_new_int((int)d->queue_size));
+	if (d->rotation_rate)
+		json_object_object_add(
+			o, "rotation_rate",
+			json_object_new_int((int)d->rotation_rate));
+	if (d->wwn)
+		json_object_object_add(
+			o, "wwn",
+			json_object_new_uint64(strtoull(d->wwn, NULL, 16)));
+}
+
 static void disk_device(struct qemu_argv *a, const struct domain_def *def,
 			size_t i)
 {
@@ -373,6 +410,7 @@ static void disk_device(struct qemu_argv *a, const struct domain_def *def,
 	if (boot)
 		json_object_object_add(o, "bootindex",
 				       json_object_new_int(boot));
+	device_tuning(o, d);
 	if (d->cache && !streq(d->cache, "default"))
 		add_str(o, "write-cache",
 			streq(d->cache, "writethrough") ||

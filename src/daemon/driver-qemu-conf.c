@@ -128,6 +128,38 @@ int driver_qemu_disk_index(const char *target)
 	return target[2] - 'a';
 }
 
+/* What a disk's device or its nodes take of <driver> and <target>:
+ * QEMU's aio=native needs O_DIRECT (cache none or directsync); queues
+ * are virtio-blk's; a rotation rate and a WWN are IDE's, SATA's and
+ * SCSI's. */
+static int check_disk_tuning(const struct domain_disk *dk, struct err **e)
+{
+	bool direct = dk->cache && (streq(dk->cache, "none") ||
+				    streq(dk->cache, "directsync"));
+	bool virtio = dk->bus == DISK_BUS_VIRTIO;
+	bool ata_scsi = dk->bus == DISK_BUS_IDE || dk->bus == DISK_BUS_SATA ||
+			dk->bus == DISK_BUS_SCSI;
+
+	if (dk->io && streq(dk->io, "native") && !direct)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': <driver io='native'> needs "
+			       "cache='none' or 'directsync' (QEMU's native "
+			       "AIO is O_DIRECT's)",
+			       dk->target);
+	if ((dk->queues || dk->queue_size) && !virtio)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': <driver queues= queue_size=> are "
+			       "virtio's",
+			       dk->target);
+	if ((dk->rotation_rate || dk->wwn) && !ata_scsi)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': %s on bus '%s' (ide, sata, scsi)",
+			       dk->target,
+			       dk->wwn ? "<wwn>" : "<target rotation_rate=>",
+			       disk_bus_names[dk->bus]);
+	return 0;
+}
+
 /* A floppy (1 when @dk is one and fits): fda or fdb on the FDC. */
 static int check_floppy(const struct domain_disk *dk, struct err **e)
 {
@@ -230,12 +262,8 @@ static int check_disk(const struct domain_def *d, const struct domain_disk *dk,
 			       "disk '%s': a SATA disk is sda to sdf (six "
 			       "AHCI ports)",
 			       dk->target);
-	if (dk->io && !streq(dk->io, "default"))
-		xml_warn_def(w,
-			     "disk '%s': <driver io='%s'>: not acted on by "
-			     "the qemu driver yet",
-			     dk->target, dk->io);
-	return 0;
+	(void)w;
+	return check_disk_tuning(dk, e);
 }
 
 /* One pty serial port (port 0), the console on it. */

@@ -383,6 +383,71 @@ static void network_disks_checked(void)
 	}
 }
 
+/* libvirt's disk-aio, disk-detect-zeroes, disk-virtio-queues,
+ * disk-rotation, disk-ide-wwn: where each lands on QEMU's line. */
+static void driver_and_target_tuning(void)
+{
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s = argv_for(
+		"pc",
+		"<disk type='file'><driver name='qemu' type='raw' cache='none' "
+		"io='native' detect_zeroes='unmap' discard='unmap' queues='4' "
+		"queue_size='256'/><source file='/a'/><target dev='vda'/>"
+		"</disk><disk type='file'><driver name='qemu' type='raw' "
+		"io='threads' detect_zeroes='unmap'/><source file='/b'/>"
+		"<target dev='hda' "
+		"rotation_rate='7200'/><wwn>0x5000c50015ea71ad"
+		"</wwn></disk>",
+		&def);
+	static const char *const refused[][2] = {
+		{"<disk type='file'><driver io='native'/><source file='/a'/>"
+		 "<target dev='vda'/></disk>",
+		 "<driver io='native'> needs cache='none' or 'directsync'"},
+		{"<disk type='file'><driver queues='2'/><source file='/a'/>"
+		 "<target dev='hda'/></disk>",
+		 "<driver queues= queue_size=> are virtio's"},
+		{"<disk type='file'><source file='/a'/><target dev='vda'/>"
+		 "<wwn>5000c50015ea71ad</wwn></disk>",
+		 "disk 'vda': <wwn> on bus 'virtio'"},
+		{"<disk type='file'><source file='/a'/><target dev='hda'/>"
+		 "<wwn>5000c5</wwn></disk>",
+		 "invalid wwn '5000c5' (16 hex digits)"},
+		{"<disk type='file'><source file='/a'/><target dev='hda' "
+		 "rotation_rate='500'/></disk>",
+		 "invalid rotation_rate '500'"},
+		{"<disk type='file'><driver queue_size='100'/><source "
+		 "file='/a'/><target dev='vda'/></disk>",
+		 "invalid queue_size '100'"},
+		{"<disk type='file'><driver detect_zeroes='maybe'/><source "
+		 "file='/a'/><target dev='vda'/></disk>",
+		 "invalid detect_zeroes mode 'maybe'"},
+	};
+
+	if (!s)
+		return;
+	CHECK_STR_CONTAINS(s, "\"discard\":\"unmap\",\"aio\":\"native\"}");
+	CHECK_STR_CONTAINS(s, "\"discard\":\"unmap\",\"detect-zeroes\":"
+			      "\"unmap\"}");
+	CHECK_STR_CONTAINS(s, "\"locking\":\"off\",\"aio\":\"threads\"}");
+	/* unmap without discards: 'on', as libvirt */
+	CHECK_STR_CONTAINS(s, "\"node-name\":\"d1-0\",\"read-only\":false,"
+			      "\"detect-zeroes\":\"on\"}");
+	CHECK_STR_CONTAINS(s, "\"num-queues\":4,\"queue-size\":256");
+	CHECK_STR_CONTAINS(s, "\"rotation_rate\":7200,\"wwn\":"
+			      "5764824127192592813");
+	CHECK_STR_CONTAINS(def, "io='native' discard='unmap' "
+				"detect_zeroes='unmap' queues='4' "
+				"queue_size='256'/>");
+	CHECK_STR_CONTAINS(def, "<target dev='hda' bus='ide' "
+				"rotation_rate='7200'/>");
+	CHECK_STR_CONTAINS(def, "<wwn>0x5000c50015ea71ad</wwn>");
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		_cleanup_free_ char *r = refusal("pc", refused[i][0]);
+
+		CHECK_STR_CONTAINS(r, refused[i][1]);
+	}
+}
+
 int main(void)
 {
 	RUN(ide_and_sata_by_address);
@@ -393,5 +458,6 @@ int main(void)
 	RUN(network_disks_as_libvirt_gives_them);
 	RUN(network_disk_kept);
 	RUN(network_disks_checked);
+	RUN(driver_and_target_tuning);
 	return test_done();
 }
