@@ -61,6 +61,8 @@ int disk_open(const struct domain_disk *d, const char *overlay,
 {
 	int r;
 
+	if (d->net)
+		return 0; /* QEMU reaches it itself: no file, @out empty */
 	if (!d->source)
 		return err_setk(e, ERR_INTERNAL_ERROR, EINVAL,
 				"disk '%s': volume '%s' of pool '%s' not "

@@ -8,6 +8,8 @@
 #include "daemon/domain_conf_channel.h"
 #include "daemon/domain_conf_chardev.h"
 #include "daemon/domain_conf_devices.h"
+#include "daemon/domain_conf_disk.h"
+#include "daemon/domain_conf_hostdev.h"
 #include "daemon/domain_conf_hw.h"
 #include "daemon/domain_conf_mem.h"
 #include "daemon/domain_conf_metadata.h"
@@ -25,28 +27,12 @@ static const char *const virt_names[] = {"kvm", "qemu", "lxc", NULL};
 const char *const boot_dev_names[] = {"hd", "cdrom", "network", "fd", NULL};
 static const char *const lifecycle_names[] = {"destroy", "restart", "preserve",
 					      "rename-restart", NULL};
-static const char *const format_names[] = {"raw", "qcow2", NULL};
-static const char *const disk_device_names[] = {"disk", "cdrom", NULL};
 static const char *const tristate_names[] = {"", "on", "off", NULL};
-static const char *const discard_names[] = {"", "unmap", "ignore", NULL};
-/* libvirt's values of <driver cache=> and <driver io=>. */
-static const char *const cache_names[] = {
-	"default", "none", "writethrough", "writeback", "directsync",
-	"unsafe",  NULL};
-static const char *const io_names[] = {"default", "threads", "native",
-				       "io_uring", NULL};
-const char *const disk_bus_names[] = {"virtio", "scsi", "sata",
-				      "ide",	"usb",	NULL};
 static const char *const placement_names[] = {"static", "auto", NULL};
 
 const char *domain_lifecycle_name(enum domain_lifecycle l)
 {
 	return lifecycle_names[l];
-}
-
-const char *disk_format_name(enum disk_format f)
-{
-	return format_names[f];
 }
 
 int domain_name_check(const char *name, struct err **e)
@@ -80,20 +66,9 @@ void domain_def_free(struct domain_def *d)
 	domain_display_clear(&d->display);
 	domain_hw_clear(&d->hw);
 	domain_channels_clear(d);
-	for (size_t i = 0; i < d->n_disks; i++) {
-		free(d->disks[i].source);
-		free(d->disks[i].pool);
-		free(d->disks[i].volume);
-		free(d->disks[i].target);
-		free(d->disks[i].serial);
-		free(d->disks[i].cache);
-		free(d->disks[i].io);
-		for (size_t j = 0; j < d->disks[i].n_backing; j++) {
-			free(d->disks[i].backing[j].path);
-			free(d->disks[i].backing[j].format);
-		}
-		free(d->disks[i].backing);
-	}
+	domain_hostdevs_clear(d);
+	for (size_t i = 0; i < d->n_disks; i++)
+		domain_disk_clear(&d->disks[i]);
 	for (size_t i = 0; i < d->n_serials; i++) {
 		free(d->serials[i].log_file);
 		domain_chardev_source_clear(&d->serials[i].src);
@@ -375,328 +350,6 @@ static int parse_os(const xmlNode *os, struct domain_def *d,
 }
 
 /*
- * <target dev='vda' bus='virtio'/>: libvirt's device names (vd, sd, hd
- * and a letter or more); the bus follows the name when not given.
- */
-static int parse_disk_target(const xmlNode *disk, struct domain_disk *dk,
-			     struct xml_warnings *w, struct err **e)
-{
-	static const char *const attrs[] = {"dev", "bus", NULL};
-	static const char *const prefixes[] = {"vd", "sd", "hd"};
-	static const enum disk_bus buses[] = {DISK_BUS_VIRTIO, DISK_BUS_SCSI,
-					      DISK_BUS_IDE};
-	xmlNode *n = xml_child(disk, "target");
-	const char *t;
-	int v = 0, r;
-
-	if (!n)
-		return xml_err(e, disk, "missing <target dev='vdX'/>");
-	xml_check_known(n, attrs, NULL, w);
-	t = dk->target = xml_attr(n, "dev");
-	for (size_t i = 0; t && i < ARRAY_SIZE(prefixes); i++)
-		if (strlen(t) > 2 && !strncmp(t, prefixes[i], 2) &&
-		    strspn(t + 2, "abcdefghijklmnopqrstuvwxyz") ==
-			    strlen(t + 2)) {
-			dk->bus = buses[i];
-			if ((r = parse_enum_attr(n, "bus", "disk bus",
-						 disk_bus_names, &v, e)) < 0)
-				return r;
-			if (r)
-				dk->bus = v;
-			return 0;
-		}
-	return xml_err(e, n,
-		       "invalid target dev '%s' (expected vda, vdb, ..., "
-		       "sda, ... or hda, ...)",
-		       t ? t : "");
-}
-
-const char *const domain_iotune_names[7] = {"total_bytes_sec",
-					    "read_bytes_sec",
-					    "write_bytes_sec",
-					    "total_iops_sec",
-					    "read_iops_sec",
-					    "write_iops_sec",
-					    NULL};
-
-/* Every block I/O tunable libvirt reports (virsh blkdeviotune), in its
- * order; group_name is a string, the others numbers. */
-const char *const domain_iotune_all_names[DOMAIN_IOTUNE_ALL + 1] = {
-	"total_bytes_sec",
-	"read_bytes_sec",
-	"write_bytes_sec",
-	"total_iops_sec",
-	"read_iops_sec",
-	"write_iops_sec",
-	"total_bytes_sec_max",
-	"read_bytes_sec_max",
-	"write_bytes_sec_max",
-	"total_iops_sec_max",
-	"read_iops_sec_max",
-	"write_iops_sec_max",
-	"size_iops_sec",
-	"group_name",
-	"total_bytes_sec_max_length",
-	"read_bytes_sec_max_length",
-	"write_bytes_sec_max_length",
-	"total_iops_sec_max_length",
-	"read_iops_sec_max_length",
-	"write_iops_sec_max_length",
-	NULL,
-};
-
-/* <iotune>: limits per second; a total one excludes read and write ones. */
-static int parse_iotune(const xmlNode *io, uint64_t v[6],
-			struct xml_warnings *w, struct err **e)
-{
-	static const char *const kinds[] = {"bytes_sec", "iops_sec"};
-	xmlNode *n;
-
-	xml_check_known(io, (const char *const[]){NULL}, domain_iotune_names,
-			w);
-	for (int i = 0; i < 6; i++) {
-		_cleanup_free_ char *text = NULL;
-
-		if (!(n = xml_child(io, domain_iotune_names[i])))
-			continue;
-		text = xml_text(n);
-		if (xml_uint(n, domain_iotune_names[i], text, 0, UINT64_MAX,
-			     &v[i], e) < 0)
-			return -EINVAL;
-	}
-	for (int k = 0; k < 2; k++)
-		if (v[3 * k] && (v[3 * k + 1] || v[3 * k + 2]))
-			return xml_err(e, io,
-				       "total and read/write of %s cannot be "
-				       "set at the same time",
-				       kinds[k]);
-	return 0;
-}
-
-/* <driver name='qemu' type='qcow2' discard='unmap' cache= io=/>. */
-static int parse_disk_driver(const xmlNode *n, struct domain_disk *dk,
-			     struct xml_warnings *w, struct err **e)
-{
-	static const char *const attrs[] = {
-		"name", "type", "cache", "discard", "io", "iothread", NULL};
-	_cleanup_free_ char *iothread = xml_attr(n, "iothread");
-	uint64_t id;
-	int v = 0, r;
-
-	xml_check_known(n, attrs, NULL, w);
-	if ((r = parse_enum_attr(n, "type", "disk format", format_names, &v,
-				 e)) < 0)
-		return r;
-	dk->format = r ? v : DISK_FORMAT_RAW;
-	if ((r = parse_enum_attr(n, "discard", "discard mode",
-				 discard_names + 1, &v, e)) < 0)
-		return r;
-	dk->discard = r ? v + 1 : DISK_DISCARD_ABSENT;
-	if ((r = parse_enum_attr(n, "cache", "cache mode", cache_names, &v,
-				 e)) < 0)
-		return r;
-	dk->cache = r ? xstrdup(cache_names[v]) : NULL;
-	if ((r = parse_enum_attr(n, "io", "io mode", io_names, &v, e)) < 0)
-		return r;
-	dk->io = r ? xstrdup(io_names[v]) : NULL;
-	/* which iothreads the domain has is the driver's to check */
-	if (iothread &&
-	    xml_uint(n, "disk iothread", iothread, 1, UINT32_MAX, &id, e) < 0)
-		return -EINVAL;
-	dk->iothread = iothread ? (unsigned)id : 0;
-	return 0;
-}
-
-/*
- * <backingStore type='file'><format type='qcow2'/><source file='...'/>
- * <backingStore .../></backingStore>: the images below the disk's, as
- * libvirt writes them; an empty <backingStore/> ends the chain.
- */
-static int parse_backing(const xmlNode *disk, struct domain_disk *dk,
-			 struct xml_warnings *w, struct err **e)
-{
-	static const char *const attrs[] = {"type", "index", NULL};
-	static const char *const children[] = {"format", "source",
-					       "backingStore", NULL};
-	const xmlNode *n = xml_child(disk, "backingStore");
-
-	for (; n; n = xml_child(n, "backingStore")) {
-		struct disk_backing *b;
-		_cleanup_free_ char *type = xml_attr(n, "type");
-		const xmlNode *src = xml_child(n, "source");
-		const xmlNode *fmt = xml_child(n, "format");
-
-		if (!type && !src && !fmt) {
-			dk->backing_end = true;
-			return 0;
-		}
-		xml_check_known(n, attrs, children, w);
-		if (type && !streq(type, "file"))
-			return xml_err(e, n,
-				       "backingStore type '%s' not supported "
-				       "(expected file)",
-				       type);
-		if (dk->n_backing == DOMAIN_MAX_BACKING)
-			return xml_err(e, n, "more than %d <backingStore>",
-				       DOMAIN_MAX_BACKING);
-		dk->backing = xreallocarray(dk->backing, dk->n_backing + 1,
-					    sizeof(*dk->backing));
-		b = &dk->backing[dk->n_backing++];
-		*b = (struct disk_backing){0};
-		if (!src || !(b->path = xml_attr(src, "file")) || !*b->path)
-			return xml_err(e, src ? src : n,
-				       "<backingStore> without <source "
-				       "file='...'/>");
-		if (fmt && (b->format = xml_attr(fmt, "type")) &&
-		    !streq(b->format, "raw") && !streq(b->format, "qcow2"))
-			return xml_err(e, fmt,
-				       "backingStore format '%s' not "
-				       "supported (raw or qcow2)",
-				       b->format);
-	}
-	return 0;
-}
-
-/* <source file=> or <source dev=> of a file or block disk. */
-static int parse_disk_source(const xmlNode *disk, struct domain_disk *dk,
-			     struct xml_warnings *w, struct err **e)
-{
-	const xmlNode *n = xml_child(disk, "source");
-
-	if (!n || !(dk->source = xml_attr(n, dk->block ? "dev" : "file")) ||
-	    !*dk->source)
-		return xml_err(e, n ? n : disk, "missing <source %s='...'/>",
-			       dk->block ? "dev" : "file");
-	if (dk->block && dk->source[0] != '/')
-		return xml_err(e, n, "block device '%s': not an absolute path",
-			       dk->source);
-	xml_check_known(n,
-			(const char *const[]){dk->block ? "dev" : "file", NULL},
-			NULL, w);
-	return 0;
-}
-
-/*
- * <disk type='volume'><source pool='default' volume='a.qcow2'/>: a volume
- * of a storage pool, looked up when the domain starts (the pool must be
- * active then), as libvirt does.
- */
-static int parse_disk_volume(const xmlNode *disk, struct domain_disk *dk,
-			     struct xml_warnings *w, struct err **e)
-{
-	const xmlNode *n = xml_child(disk, "source");
-
-	if (!n || !(dk->pool = xml_attr(n, "pool")) || !*dk->pool)
-		return xml_err(e, n ? n : disk,
-			       "<disk type='volume'>: missing <source "
-			       "pool='...'/>");
-	if (!(dk->volume = xml_attr(n, "volume")) || !*dk->volume)
-		return xml_err(e, n,
-			       "<disk type='volume'>: missing <source "
-			       "volume='...'/>");
-	if (strchr(dk->pool, '/') || strchr(dk->volume, '/'))
-		return xml_err(e, n,
-			       "<source pool='%s' volume='%s'>: a name "
-			       "holds no '/'",
-			       dk->pool, dk->volume);
-	xml_check_known(n, (const char *const[]){"pool", "volume", NULL}, NULL,
-			w);
-	return 0;
-}
-
-/* <transient/>: only on a disk the guest could otherwise write. */
-static int parse_disk_transient(const xmlNode *disk, struct domain_disk *dk,
-				struct xml_warnings *w, struct err **e)
-{
-	const xmlNode *n = xml_child(disk, "transient");
-
-	_cleanup_free_ char *share = NULL;
-
-	if (!n)
-		return 0;
-	/* shareBacking='yes': other guests may run on the same image, each
-	 * on its own overlay; always so here (the image is opened
-	 * read-only, under a shared lock) */
-	xml_check_known(n, (const char *const[]){"shareBacking", NULL}, NULL,
-			w);
-	share = xml_attr(n, "shareBacking");
-	if (share && !streq(share, "yes") && !streq(share, "no"))
-		return xml_err(e, n,
-			       "<transient shareBacking='%s'>: expected yes "
-			       "or no",
-			       share);
-	if (dk->device == DISK_DEVICE_CDROM || dk->readonly)
-		return xml_err(e, n,
-			       "<transient/> on a read-only disk: the guest "
-			       "writes nothing to keep or throw away");
-	if (dk->shareable)
-		return xml_err(e, n,
-			       "<transient/> and <shareable/> together: "
-			       "each guest would write its own overlay");
-	dk->transient = true;
-	dk->share_backing = share && streq(share, "yes");
-	return 0;
-}
-
-static int parse_disk(const xmlNode *disk, struct domain_disk *dk,
-		      struct xml_warnings *w, struct err **e)
-{
-	static const char *const attrs[] = {"type", "device", NULL};
-	static const char *const children[] = {
-		"driver",  "source",	"target", "readonly",	  "serial",
-		"alias",   "shareable", "iotune", "backingStore", "boot",
-		"address", "transient", NULL};
-	_cleanup_free_ char *type = xml_attr(disk, "type");
-	_cleanup_free_ char *device = xml_attr(disk, "device");
-	xmlNode *n;
-	int r;
-
-	xml_check_known(disk, attrs, children, w);
-	if (type && !streq(type, "file") && !streq(type, "block") &&
-	    !streq(type, "volume"))
-		return xml_err(e, disk,
-			       "disk type '%s' not supported "
-			       "(expected file, block or volume)",
-			       type);
-	dk->block = type && streq(type, "block");
-	r = xml_enum(disk, "disk device", device ? device : "disk",
-		     disk_device_names, e);
-	if (r < 0)
-		return r;
-	dk->device = r;
-	dk->readonly = dk->device == DISK_DEVICE_CDROM ||
-		       xml_child(disk, "readonly") != NULL;
-	dk->shareable = xml_child(disk, "shareable") != NULL;
-	if ((n = xml_child(disk, "iotune")) &&
-	    parse_iotune(n, dk->iotune, w, e) < 0)
-		return -EINVAL;
-
-	dk->format = DISK_FORMAT_RAW;
-	if ((n = xml_child(disk, "driver")) &&
-	    parse_disk_driver(n, dk, w, e) < 0)
-		return -EINVAL;
-	if (type && streq(type, "volume")) {
-		if (parse_disk_volume(disk, dk, w, e) < 0)
-			return -EINVAL;
-	} else if (parse_disk_source(disk, dk, w, e) < 0)
-		return -EINVAL;
-	if (parse_disk_transient(disk, dk, w, e) < 0)
-		return -EINVAL;
-	if (domain_parse_address(disk, &dk->pci, &dk->drive, e) < 0)
-		return -EINVAL;
-	if (parse_backing(disk, dk, w, e) < 0)
-		return -EINVAL;
-	if ((n = xml_child(disk, "serial")))
-		dk->serial = xml_text(n);
-	if (dk->serial && strlen(dk->serial) > 20)
-		return xml_err(e, n, "serial '%s' longer than 20 characters",
-			       dk->serial);
-	if (domain_disk_parse_boot(disk, dk, w, e) < 0)
-		return -EINVAL;
-	return parse_disk_target(disk, dk, w, e);
-}
-
-/*
  * A console on serial port @s is that port, as libvirt has it: the
  * port's source is what the drivers connect; a console's source that
  * says otherwise is named (what it leaves out is the port's).
@@ -810,7 +463,7 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 		d->disks = xreallocarray(d->disks, d->n_disks + 1,
 					 sizeof(*d->disks));
 		memset(&d->disks[d->n_disks], 0, sizeof(*d->disks));
-		return parse_disk(c, &d->disks[d->n_disks++], w, e);
+		return domain_disk_parse(c, &d->disks[d->n_disks++], w, e);
 	}
 	if (streq(name, "interface")) {
 		if (d->n_nets == DOMAIN_MAX_NETS)
@@ -871,7 +524,9 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 	    (r = domain_parse_display_device(c, d, w, e)) != 0)
 		return r < 0 ? r : 0;
 	if ((r = domain_parse_channel_device(c, d, w, e)) != 0 ||
-	    (r = domain_parse_fs_device(c, d, w, e)) != 0)
+	    (r = domain_parse_fs_device(c, d, w, e)) != 0 ||
+	    (r = domain_parse_hostdev_device(c, d, w, e)) != 0 ||
+	    (r = domain_parse_fdc(c, d, e)) != 0)
 		return r < 0 ? r : 0;
 	xml_warn(w, c, "<devices>: unknown device <%s> ignored", name);
 	return 0;
@@ -907,7 +562,8 @@ static int parse_devices(const xmlNode *devs, struct domain_def *d,
 	}
 	if (domain_display_defaults(devs, d, e) < 0 ||
 	    check_chardevs(devs, d, w, e) < 0 ||
-	    domain_def_check_boot(devs, d, e) < 0)
+	    domain_def_check_boot(devs, d, e) < 0 ||
+	    domain_hostdevs_check(devs, d, e) < 0)
 		return -EINVAL;
 	return check_unique_devices(devs, d, e);
 }
@@ -1248,93 +904,15 @@ static void put_attr(FILE *f, const char *name, const char *value)
 	fputc('\'', f);
 }
 
-static void format_iotune(FILE *f, const uint64_t v[6])
-{
-	bool any = false;
-
-	for (int i = 0; i < 6; i++)
-		any |= v[i] != 0;
-	if (!any)
-		return;
-	fputs("      <iotune>\n", f);
-	for (int i = 0; i < 6; i++)
-		if (v[i])
-			fprintf(f, "        <%s>%" PRIu64 "</%s>\n",
-				domain_iotune_names[i], v[i],
-				domain_iotune_names[i]);
-	fputs("      </iotune>\n", f);
-}
-
-static void format_backing(FILE *f, const struct domain_disk *dk)
-{
-	size_t i;
-
-	for (i = 0; i < dk->n_backing; i++) {
-		const struct disk_backing *b = &dk->backing[i];
-
-		fprintf(f, "%*s<backingStore type='file'>\n", (int)(6 + 2 * i),
-			"");
-		if (b->format)
-			fprintf(f, "%*s<format type='%s'/>\n", (int)(8 + 2 * i),
-				"", b->format);
-		fprintf(f, "%*s<source", (int)(8 + 2 * i), "");
-		put_attr(f, "file", b->path);
-		fputs("/>\n", f);
-	}
-	if (dk->backing_end)
-		fprintf(f, "%*s<backingStore/>\n", (int)(6 + 2 * i), "");
-	while (i-- > 0)
-		fprintf(f, "%*s</backingStore>\n", (int)(6 + 2 * i), "");
-}
-
-static void format_disk(FILE *f, const struct domain_disk *dk)
-{
-	fprintf(f, "    <disk type='%s' device='%s'>\n",
-		dk->pool    ? "volume"
-		: dk->block ? "block"
-			    : "file",
-		disk_device_names[dk->device]);
-	fprintf(f, "      <driver name='qemu' type='%s'",
-		format_names[dk->format]);
-	put_attr(f, "cache", dk->cache);
-	put_attr(f, "io", dk->io);
-	if (dk->discard)
-		put_attr(f, "discard", discard_names[dk->discard]);
-	if (dk->iothread)
-		fprintf(f, " iothread='%u'", dk->iothread);
-	fputs("/>\n      <source", f);
-	if (dk->pool) {
-		put_attr(f, "pool", dk->pool);
-		put_attr(f, "volume", dk->volume);
-	} else
-		put_attr(f, dk->block ? "dev" : "file", dk->source);
-	fputs("/>\n", f);
-	format_backing(f, dk);
-	fputs("      <target", f);
-	put_attr(f, "dev", dk->target);
-	fprintf(f, " bus='%s'/>\n", disk_bus_names[dk->bus]);
-	if (dk->readonly)
-		fputs("      <readonly/>\n", f);
-	if (dk->shareable)
-		fputs("      <shareable/>\n", f);
-	if (dk->transient)
-		fprintf(f, "      <transient%s/>\n",
-			dk->share_backing ? " shareBacking='yes'" : "");
-	format_iotune(f, dk->iotune);
-	put_text(f, 6, "serial", dk->serial);
-	domain_disk_format_boot(f, dk);
-	domain_format_drive_address(f, 6, &dk->drive);
-	domain_format_pci_address(f, 6, &dk->pci);
-	fputs("    </disk>\n", f);
-}
-
 static void format_devices(FILE *f, const struct domain_def *d, bool active)
 {
 	fputs("  <devices>\n", f);
 	put_text(f, 4, "emulator", d->emulator);
 	for (size_t i = 0; i < d->n_disks; i++)
-		format_disk(f, &d->disks[i]);
+		domain_disk_format(f, &d->disks[i]);
 	domain_format_controllers(f, d);
+	if (d->fdc)
+		fputs("    <controller type='fdc' index='0'/>\n", f);
 	domain_format_filesystems(f, d);
 	for (size_t i = 0; i < d->n_nets; i++)
 		domain_net_format(f, &d->nets[i], active);
@@ -1346,6 +924,7 @@ static void format_devices(FILE *f, const struct domain_def *d, bool active)
 		domain_format_chardev(f, CHR_CONSOLE, &d->consoles[i]);
 	domain_format_channels(f, d, active);
 	domain_format_display(f, d, active);
+	domain_format_hostdevs(f, d);
 	domain_format_hw_devices(f, d);
 	for (size_t i = 0; i < d->n_rngs; i++)
 		domain_format_rng(f, &d->rngs[i]);

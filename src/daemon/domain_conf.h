@@ -37,6 +37,7 @@ enum disk_format {
 enum disk_device {
 	DISK_DEVICE_DISK,
 	DISK_DEVICE_CDROM,
+	DISK_DEVICE_FLOPPY, /* on bus fdc (the qemu driver's) */
 };
 
 /* An optional on/off attribute: absent, on or off. */
@@ -60,6 +61,7 @@ enum disk_bus {
 	DISK_BUS_SATA,
 	DISK_BUS_IDE,
 	DISK_BUS_USB,
+	DISK_BUS_FDC, /* a floppy's */
 };
 extern const char *const disk_bus_names[];
 
@@ -88,6 +90,46 @@ struct disk_backing {
 	char *format; /* <format type=>, NULL: the image records it */
 };
 
+/* <source protocol=> of a <disk type='network'>, as
+ * disk_protocol_names. */
+enum disk_protocol {
+	DISK_PROTO_NBD,
+	DISK_PROTO_ISCSI,
+	DISK_PROTO_RBD,
+	DISK_PROTO_GLUSTER,
+	DISK_PROTO_HTTP,
+	DISK_PROTO_HTTPS,
+	DISK_PROTO_FTP,
+	DISK_PROTO_FTPS,
+	DISK_PROTO_NFS,
+};
+extern const char *const disk_protocol_names[];
+
+/* A <source><host name= port=/> or <host transport='unix' socket=/>. */
+struct disk_host {
+	char *name;    /* NULL for a unix socket */
+	char *socket;  /* transport='unix': its path; NULL otherwise */
+	unsigned port; /* 0: not given (the protocol's default) */
+};
+
+#define DISK_MAX_HOSTS 16
+
+/*
+ * A <disk type='network'>'s source (domain_conf_disk.c): what QEMU
+ * reaches itself through its block driver of the protocol.
+ */
+struct disk_net {
+	enum disk_protocol protocol;
+	char *name; /* <source name=>: export, IQN[/LUN], pool/image, ... */
+	struct disk_host *hosts;
+	size_t n_hosts;
+	char *snapshot;			 /* rbd: <snapshot name=> */
+	char *config;			 /* rbd: <config file=> */
+	uint64_t timeout_s, readahead;	 /* curl's; 0: not given */
+	enum domain_tristate ssl_verify; /* <ssl verify='yes|no'> (ON, OFF) */
+	unsigned reconnect_s;		 /* nbd: <reconnect delay=>; 0 */
+};
+
 /* Most images a <backingStore> chain declares. */
 #define DOMAIN_MAX_BACKING 64
 
@@ -103,6 +145,9 @@ struct domain_disk {
 	 * @block telling a block device.
 	 */
 	char *source;
+	/* <disk type='network'>: what QEMU reaches (and @source a name for
+	 * people: "nbd://host:port/export"); NULL: not one */
+	struct disk_net *net;
 	char *pool;   /* <source pool= volume=>: type='volume'; NULL: not */
 	char *volume; /* with @pool */
 	/* <transient/>: the guest writes to an overlay thrown away when it
@@ -116,8 +161,12 @@ struct domain_disk {
 	uint64_t iotune[6];
 	char *serial; /* NULL: none */
 	enum disk_discard discard;
-	char *cache;	   /* <driver cache=>, one of libvirt's; NULL: absent */
-	char *io;	   /* <driver io=>, one of libvirt's; NULL: absent */
+	char *cache; /* <driver cache=>, one of libvirt's; NULL: absent */
+	char *io;    /* <driver io=>, one of libvirt's; NULL: absent */
+	char *detect_zeroes; /* <driver detect_zeroes=>: on, off, unmap */
+	unsigned queues, queue_size; /* <driver queues= queue_size=>; 0 */
+	unsigned rotation_rate;	     /* <target rotation_rate=>; 0: none */
+	char *wwn;	   /* <wwn>: 16 hex digits as written (0x allowed) */
 	unsigned iothread; /* <driver iothread=>: its id; 0: none */
 	struct disk_backing *backing; /* <backingStore>, top down */
 	size_t n_backing;
@@ -924,6 +973,47 @@ struct domain_ct {
 	struct domain_blkiotune blkio; /* <blkiotune> */
 };
 
+/* <hostdev mode='subsystem' type=>: the kinds the qemu driver passes. */
+enum hostdev_type {
+	HOSTDEV_PCI, /* vfio-pci */
+	HOSTDEV_USB, /* usb-host */
+};
+
+/* <source guestReset=> of a USB host device (0: not given). */
+enum hostdev_guest_reset {
+	HOSTDEV_RESET_ABSENT,
+	HOSTDEV_RESET_OFF,
+	HOSTDEV_RESET_UNINITIALIZED,
+	HOSTDEV_RESET_ON,
+};
+
+/*
+ * A host device given to the guest (domain_conf_hostdev.c): a PCI
+ * function through VFIO or a USB device. The host's device is named by
+ * its address (PCI: domain, bus, slot, function; USB: bus and device
+ * numbers) or, for USB, by vendor and product ids.
+ */
+struct domain_hostdev {
+	enum hostdev_type type;
+	enum domain_tristate managed; /* managed='yes|no' (ON, OFF) */
+	bool driver_vfio;	      /* <driver name='vfio'/> written */
+	unsigned domain, bus, slot, function; /* PCI: the host's address */
+	/* USB: <address bus= device=> when @usb_addr; <vendor id=>,
+	 * <product id=> when @usb_ids */
+	bool usb_addr, usb_ids;
+	unsigned usb_bus, usb_device, vendor, product;
+	enum hostdev_guest_reset guest_reset;
+	bool startup_optional;	      /* <source startupPolicy='optional'> */
+	enum domain_tristate rom_bar; /* <rom bar=> */
+	enum domain_tristate rom_enabled; /* <rom enabled='yes|no'> */
+	char *rom_file;			  /* <rom file=>; NULL: none */
+	unsigned boot_order;		  /* <boot order=>; 0: none */
+	bool unassigned;		  /* <address type='unassigned'/> */
+	struct dev_pci_addr pci;	  /* the guest's <address type='pci'> */
+};
+
+#define DOMAIN_MAX_HOSTDEVS 32
+
 /*
  * A definition as the generic parser understands it: the document's
  * shape and libvirt's meaning. What a driver can run is the driver's
@@ -972,6 +1062,9 @@ struct domain_def {
 	size_t n_rngs;
 	struct domain_channel *channels; /* the guest agent's, at most one */
 	size_t n_channels;
+	bool fdc; /* <controller type='fdc' index='0'/> (domain_conf_disk.c) */
+	struct domain_hostdev *hostdevs; /* domain_conf_hostdev.c */
+	size_t n_hostdevs;
 	struct domain_display display;
 	struct domain_hw hw;
 	struct domain_tune tune;

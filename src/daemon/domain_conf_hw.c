@@ -925,6 +925,9 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	for (size_t i = 0; i < d->n_disks; i++)
 		if (d->disks[i].iothread)
 			return "<driver iothread>";
+	for (size_t i = 0; i < d->n_disks; i++)
+		if (d->disks[i].net)
+			return "<disk type='network'>";
 	/* <memoryBacking> last: the kvm driver takes its simple forms
 	 * (driver-kvm-conf.c) when nothing else is named */
 	return hw->n_audios				 ? "<audio>"
@@ -946,6 +949,8 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : hw->mem.max_slots			 ? "<maxMemory>"
 	       : hw->sysinfo.n_entries || hw->sysinfo.smbios_mode ? "<sysinfo>"
 	       : d->display.usb_ports	     ? "<controller ports>"
+	       : d->n_hostdevs		     ? "<hostdev>"
+	       : d->fdc			     ? "<controller type='fdc'>"
 	       : hw->clock > CLOCK_LOCALTIME ? "<clock offset='variable', "
 					       "'absolute' or 'timezone'>"
 	       : d->display.spice	     ? "<graphics type='spice'>"

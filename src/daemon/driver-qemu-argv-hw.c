@@ -365,9 +365,8 @@ void qemu_argv_machine_options(struct qemu_argv *a,
 
 int qemu_net_boot_index(const struct domain_def *def)
 {
-	for (size_t i = 0; i < def->n_disks; i++)
-		if (def->disks[i].boot_order)
-			return 0; /* per device, then */
+	if (qemu_boot_per_device(def))
+		return 0; /* per device, then */
 	for (size_t k = 0; k < def->n_boot; k++)
 		if (def->boot[k] == BOOT_DEV_NETWORK)
 			return (int)k + 1;

@@ -52,11 +52,6 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
-static void add_bool(struct json_object *o, const char *k, bool v)
-{
-	json_object_object_add(o, k, json_object_new_boolean(v));
-}
-
 void qemu_json_pci(struct json_object *o, const struct domain_def *def,
 		   enum qemu_pci_kind kind, size_t i)
 {
@@ -71,223 +66,12 @@ void qemu_json_pci(struct json_object *o, const struct domain_def *def,
 	add_str(o, "addr", addr);
 }
 
-/* <driver cache=> as QEMU's cache.direct, cache.no-flush (on both
- * nodes) and the device's write-cache; libvirt's table. */
-static void cache_node(struct json_object *o, const char *cache)
-{
-	struct json_object *c;
-
-	if (!cache || streq(cache, "default"))
-		return;
-	c = json_object_new_object();
-	add_bool(c, "direct",
-		 streq(cache, "none") || streq(cache, "directsync"));
-	add_bool(c, "no-flush", streq(cache, "unsafe"));
-	json_object_object_add(o, "cache", c);
-}
-
-/*
- * Disk @i's nodes: for each file of its chain, base first, a file node
- * on /dev/fdset/SET (the fd nidod opened) and a format node over it,
- * each format node naming its backing node, so that QEMU opens nothing
- * the chain did not. *@set and *@fd count the fd sets and fds.
- */
-static void disk_nodes(struct qemu_argv *a, const struct domain_disk *d,
-		       size_t i, const struct block_chain *ch, int *set,
-		       int *fd)
-{
-	int first_set = *set, first_fd = *fd;
-
-	for (int j = 0; j < ch->n; j++) {
-		_cleanup_free_ char *s =
-			xasprintf("fd=%d,set=%d", first_fd + j, first_set + j);
-
-		arg(a, "-add-fd");
-		arg(a, s);
-	}
-	for (int j = ch->n - 1; j >= 0; j--) {
-		const struct block_chain_file *f = &ch->files[j];
-		struct json_object *file = json_object_new_object();
-		struct json_object *fmt = json_object_new_object();
-		_cleanup_free_ char *path =
-			xasprintf("/dev/fdset/%d", first_set + j);
-		_cleanup_free_ char *fname = xasprintf("f%zu-%d", i, j);
-		_cleanup_free_ char *dname = xasprintf("d%zu-%d", i, j);
-		_cleanup_free_ char *back = xasprintf("d%zu-%d", i, j + 1);
-		bool ro = j > 0 || !disk_writable(d);
-
-		add_str(file, "driver",
-			d->block && j == 0 ? "host_device" : "file");
-		add_str(file, "filename", path);
-		add_str(file, "node-name", fname);
-		add_bool(file, "read-only", ro);
-		/* nidod's image locks are on these very files */
-		add_str(file, "locking", "off");
-		cache_node(file, d->cache);
-		if (d->discard == DISK_DISCARD_UNMAP)
-			add_str(file, "discard", "unmap");
-		arg_json(a, "-blockdev", file);
-		add_str(fmt, "driver", f->format ? f->format : "raw");
-		add_str(fmt, "file", fname);
-		add_str(fmt, "node-name", dname);
-		add_bool(fmt, "read-only", ro);
-		cache_node(fmt, d->cache);
-		if (d->discard == DISK_DISCARD_UNMAP)
-			add_str(fmt, "discard", "unmap");
-		if (f->format && streq(f->format, "qcow2"))
-			json_object_object_add(
-				fmt, "backing",
-				j + 1 < ch->n ? json_object_new_string(back)
-					      : NULL);
-		arg_json(a, "-blockdev", fmt);
-	}
-	*set += ch->n;
-	*fd += ch->n;
-}
-
 bool qemu_is_q35(const struct domain_def *def)
 {
 	return def->machine && (streq(def->machine, "q35") ||
 				str_has_prefix(def->machine, "pc-q35-"));
 }
 #define is_q35 qemu_is_q35
-
-/* The boot index of disk @i: its <boot order> when the disks have one;
- * else its place in <os><boot> for the first disk of its kind; 0: none.
- * Neither: the first disk boots (libvirt's hd). */
-static int boot_index(const struct domain_def *def, size_t i)
-{
-	const struct domain_disk *d = &def->disks[i];
-	enum boot_dev kind =
-		d->device == DISK_DEVICE_CDROM ? BOOT_DEV_CDROM : BOOT_DEV_HD;
-	size_t n_boot = def->n_boot;
-	enum boot_dev order[DOMAIN_MAX_BOOT] = {BOOT_DEV_HD};
-
-	if (!def->n_boot)
-		for (size_t j = 0; j < def->n_disks; j++)
-			if (def->disks[j].boot_order) /* per device, then */
-				return (int)d->boot_order;
-	for (size_t j = 0; j < i; j++)
-		if (def->disks[j].device == d->device)
-			return 0; /* not the first of its kind */
-	if (n_boot)
-		memcpy(order, def->boot, sizeof(order));
-	else
-		n_boot = 1;
-	for (size_t k = 0; k < n_boot; k++)
-		if (order[k] == kind)
-			return (int)k + 1;
-	return 0;
-}
-
-static void disk_device(struct qemu_argv *a, const struct domain_def *def,
-			size_t i)
-{
-	const struct domain_disk *d = &def->disks[i];
-	struct json_object *o = json_object_new_object();
-	_cleanup_free_ char *node = xasprintf("d%zu-0", i);
-	_cleanup_free_ char *id = xasprintf("disk%zu", i);
-	_cleanup_free_ char *bus = NULL;
-	int idx = driver_qemu_disk_index(d->target), boot = boot_index(def, i);
-	bool cd = d->device == DISK_DEVICE_CDROM;
-
-	if (d->bus == DISK_BUS_VIRTIO) {
-		add_str(o, "driver", "virtio-blk-pci");
-		if (d->iothread) { /* its I/O in that iothread */
-			_cleanup_free_ char *t =
-				xasprintf("iothread%u", d->iothread);
-
-			add_str(o, "iothread", t);
-		}
-		qemu_json_pci(o, def, QEMU_PCI_DISK, i);
-	} else if (d->bus == DISK_BUS_SCSI) {
-		qemu_json_scsi_disk(o, def, d);
-	} else {
-		add_str(o, "driver", cd ? "ide-cd" : "ide-hd");
-		if (is_q35(def)) { /* the ICH9's AHCI, one unit a port */
-			bus = xasprintf("ide.%d", idx);
-		} else if (d->bus == DISK_BUS_SATA) {
-			bus = xasprintf("sata0.%d", idx);
-		} else {
-			bus = xasprintf("ide.%d", idx / 2);
-			json_object_object_add(o, "unit",
-					       json_object_new_int(idx % 2));
-		}
-		add_str(o, "bus", bus);
-	}
-	add_str(o, "drive", node);
-	add_str(o, "id", id);
-	if (d->serial)
-		add_str(o, "serial", d->serial);
-	if (boot)
-		json_object_object_add(o, "bootindex",
-				       json_object_new_int(boot));
-	if (d->cache && !streq(d->cache, "default"))
-		add_str(o, "write-cache",
-			streq(d->cache, "writethrough") ||
-					streq(d->cache, "directsync")
-				? "off"
-				: "on");
-	arg_json(a, "-device", o);
-}
-
-/*
- * A pflash loader's flash chips, after the disks' fds and sets: pflash0
- * the code (read-only), pflash1 the domain's variables (none for a
- * stateless loader); the machine names them (machine_arg()).
- */
-static void pflash_nodes(struct qemu_argv *a, int set, int fd, int chips)
-{
-	for (int j = 0; j < chips; j++) {
-		_cleanup_free_ char *s =
-			xasprintf("fd=%d,set=%d", fd + j, set + j);
-		_cleanup_free_ char *path = xasprintf("/dev/fdset/%d", set + j);
-		_cleanup_free_ char *fname = xasprintf("pflash%d-file", j);
-		_cleanup_free_ char *name = xasprintf("pflash%d", j);
-		struct json_object *file = json_object_new_object();
-		struct json_object *fmt = json_object_new_object();
-
-		arg(a, "-add-fd");
-		arg(a, s);
-		add_str(file, "driver", "file");
-		add_str(file, "filename", path);
-		add_str(file, "node-name", fname);
-		add_bool(file, "read-only", j == 0);
-		add_str(file, "locking", "off");
-		arg_json(a, "-blockdev", file);
-		add_str(fmt, "driver", "raw");
-		add_str(fmt, "file", fname);
-		add_str(fmt, "node-name", name);
-		add_bool(fmt, "read-only", j == 0);
-		arg_json(a, "-blockdev", fmt);
-	}
-}
-
-static void disk_args(struct qemu_argv *a, const struct domain_def *def,
-		      const struct block_chain *chains)
-{
-	int set = 1, fd = QEMU_FIRST_DISK_FD;
-	bool ahci = false;
-
-	for (size_t i = 0; i < def->n_disks; i++) {
-		disk_nodes(a, &def->disks[i], i, &chains[i], &set, &fd);
-		ahci |= def->disks[i].bus == DISK_BUS_SATA;
-	}
-	if (def->fw.type == LOADER_TYPE_PFLASH)
-		pflash_nodes(a, set, fd, qemu_pflash_chips(def));
-	/* an i440FX has no SATA: an AHCI controller, before its disks */
-	if (ahci && !is_q35(def)) {
-		struct json_object *o = json_object_new_object();
-
-		add_str(o, "driver", "ahci");
-		add_str(o, "id", "sata0");
-		qemu_json_pci(o, def, QEMU_PCI_AHCI, 0);
-		arg_json(a, "-device", o);
-	}
-	qemu_argv_controllers(a, def);
-	for (size_t i = 0; i < def->n_disks; i++)
-		disk_device(a, def, i);
-}
 
 /*
  * VNC on its address (127.0.0.1 unless given; an IPv6 one in brackets),
@@ -465,7 +249,7 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 	arg(a, "-sandbox");
 	arg(a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
 	       "resourcecontrol=deny");
-	disk_args(a, def, chains);
+	qemu_argv_disks(a, def, chains);
 	device_args(a, def);
 }
 

@@ -103,7 +103,6 @@ void qemu_scsi_place(const struct domain_disk *dk, struct disk_drive_addr *a)
 static int check_drive(const struct domain_def *d, const struct domain_disk *dk,
 		       struct err **e)
 {
-	int idx = driver_qemu_disk_index(dk->target);
 	const struct disk_drive_addr *a = &dk->drive;
 	struct disk_drive_addr s;
 	const struct domain_controller *c;
@@ -117,20 +116,21 @@ static int check_drive(const struct domain_def *d, const struct domain_disk *dk,
 			       "disk '%s': a drive <address> on bus 'virtio'",
 			       dk->target);
 	if (a->set && dk->bus == DISK_BUS_IDE &&
-	    (a->controller || a->target || a->bus != (unsigned)idx / 2 ||
-	     a->unit != (unsigned)idx % 2))
+	    (a->controller || a->target || a->bus > 1 || a->unit > 1))
 		return err_set(e, ENOTSUP,
-			       "disk '%s': <address bus='%u' unit='%u'>, but "
-			       "the qemu driver places an IDE disk by its "
-			       "name (bus %d unit %d)",
-			       dk->target, a->bus, a->unit, idx / 2, idx % 2);
+			       "disk '%s': <address controller='%u' bus='%u' "
+			       "target='%u' unit='%u'>: the IDE controller "
+			       "has buses 0 and 1 of units 0 and 1",
+			       dk->target, a->controller, a->bus, a->target,
+			       a->unit);
 	if (a->set && dk->bus == DISK_BUS_SATA &&
-	    (a->controller || a->target || a->bus || a->unit != (unsigned)idx))
+	    (a->controller || a->target || a->bus || a->unit > 5))
 		return err_set(e, ENOTSUP,
-			       "disk '%s': <address unit='%u'>, but the qemu "
-			       "driver places a SATA disk by its name (unit "
-			       "%d of controller 0)",
-			       dk->target, a->unit, idx);
+			       "disk '%s': <address controller='%u' bus='%u' "
+			       "target='%u' unit='%u'>: the SATA controller "
+			       "has units 0 to 5 on bus 0",
+			       dk->target, a->controller, a->bus, a->target,
+			       a->unit);
 	if (dk->bus != DISK_BUS_SCSI)
 		return 0;
 	qemu_scsi_place(dk, &s);
@@ -242,6 +242,8 @@ int driver_qemu_check_hw(const struct domain_def *d, struct xml_warnings *w,
 	for (size_t i = 0; i < d->n_disks; i++)
 		if ((r = check_drive(d, &d->disks[i], e)) < 0)
 			return r;
+	if ((r = qemu_check_drive_places(d, e)) < 0)
+		return r;
 	if (d->display.usb_pci.set && qemu_usb_model(d) == USB_PIIX3_UHCI &&
 	    !is_q35(d) && !at(&d->display.usb_pci, 1, 2))
 		return err_set(e, ENOTSUP,

@@ -85,12 +85,6 @@ static int check_os(const struct domain_def *d, struct err **e)
 			       d->machine);
 	if ((r = check_firmware(d, e)) < 0)
 		return r;
-	for (size_t i = 0; i < d->n_boot; i++)
-		if (d->boot[i] == BOOT_DEV_FD)
-			return err_set(e, ENOTSUP,
-				       "<boot dev='%s'> not supported by the "
-				       "qemu driver (hd, cdrom, network)",
-				       boot_dev_names[d->boot[i]]);
 	return 0;
 }
 
@@ -140,11 +134,103 @@ int driver_qemu_disk_index(const char *target)
 	return target[2] - 'a';
 }
 
+/* What a disk's device or its nodes take of <driver> and <target>:
+ * QEMU's aio=native needs O_DIRECT (cache none or directsync); queues
+ * are virtio-blk's; a rotation rate and a WWN are IDE's, SATA's and
+ * SCSI's. */
+static int check_disk_tuning(const struct domain_disk *dk, struct err **e)
+{
+	bool direct = dk->cache && (streq(dk->cache, "none") ||
+				    streq(dk->cache, "directsync"));
+	bool virtio = dk->bus == DISK_BUS_VIRTIO;
+	bool ata_scsi = dk->bus == DISK_BUS_IDE || dk->bus == DISK_BUS_SATA ||
+			dk->bus == DISK_BUS_SCSI;
+
+	if (dk->io && streq(dk->io, "native") && !direct)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': <driver io='native'> needs "
+			       "cache='none' or 'directsync' (QEMU's native "
+			       "AIO is O_DIRECT's)",
+			       dk->target);
+	if ((dk->queues || dk->queue_size) && !virtio)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': <driver queues= queue_size=> are "
+			       "virtio's",
+			       dk->target);
+	if ((dk->rotation_rate || dk->wwn) && !ata_scsi)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': %s on bus '%s' (ide, sata, scsi)",
+			       dk->target,
+			       dk->wwn ? "<wwn>" : "<target rotation_rate=>",
+			       disk_bus_names[dk->bus]);
+	return 0;
+}
+
+/* A floppy (1 when @dk is one and fits): fda or fdb on the FDC. */
+static int check_floppy(const struct domain_disk *dk, struct err **e)
+{
+	const struct disk_drive_addr *a = &dk->drive;
+	int idx = driver_qemu_disk_index(dk->target);
+
+	if ((dk->device == DISK_DEVICE_FLOPPY) != (dk->bus == DISK_BUS_FDC))
+		return err_set(e, ENOTSUP,
+			       "disk '%s': a floppy is on bus 'fdc', and bus "
+			       "'fdc' has only floppies",
+			       dk->target);
+	if (dk->device != DISK_DEVICE_FLOPPY)
+		return 0;
+	if (idx < 0 || idx > 1)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': a floppy is fda or fdb (the FDC's "
+			       "two drives)",
+			       dk->target);
+	if (a->set && (a->controller || a->bus || a->target || a->unit > 1))
+		return err_set(e, ENOTSUP,
+			       "disk '%s': <address controller='%u' bus='%u' "
+			       "target='%u' unit='%u'>: the FDC has units 0 "
+			       "and 1",
+			       dk->target, a->controller, a->bus, a->target,
+			       a->unit);
+	if (dk->serial)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': a floppy has no <serial>",
+			       dk->target);
+	return 1;
+}
+
+/* A network disk: QEMU opens nothing the definition does not name, so
+ * no chain below it but a declared end. */
+static int check_network(const struct domain_disk *dk, struct err **e)
+{
+	if (!dk->net)
+		return 0;
+	if (dk->n_backing)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': a <backingStore> image below a "
+			       "network disk not supported",
+			       dk->target);
+	if (dk->format == DISK_FORMAT_QCOW2 && !dk->backing_end)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': a qcow2 image over %s: nido cannot "
+			       "check what it names as its backing (give an "
+			       "empty <backingStore/> when it has none)",
+			       dk->target,
+			       disk_protocol_names[dk->net->protocol]);
+	if (dk->transient)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': <transient/> on a network disk "
+			       "not supported",
+			       dk->target);
+	return 0;
+}
+
 static int check_disk(const struct domain_def *d, const struct domain_disk *dk,
 		      struct xml_warnings *w, struct err **e)
 {
-	int idx = driver_qemu_disk_index(dk->target);
+	int idx = driver_qemu_disk_index(dk->target), r;
 
+	if ((r = check_floppy(dk, e)) < 0 || (r = check_network(dk, e)) < 0)
+		return r;
 	if (dk->bus == DISK_BUS_USB)
 		return err_set(e, ENOTSUP,
 			       "disk '%s': bus '%s' not supported by the qemu "
@@ -182,12 +268,8 @@ static int check_disk(const struct domain_def *d, const struct domain_disk *dk,
 			       "disk '%s': a SATA disk is sda to sdf (six "
 			       "AHCI ports)",
 			       dk->target);
-	if (dk->io && !streq(dk->io, "default"))
-		xml_warn_def(w,
-			     "disk '%s': <driver io='%s'>: not acted on by "
-			     "the qemu driver yet",
-			     dk->target, dk->io);
-	return 0;
+	(void)w;
+	return check_disk_tuning(dk, e);
 }
 
 /* The serial port @c aliases (a console on a serial port); NULL: none. */
@@ -266,7 +348,8 @@ static int check_devices(const struct domain_def *d, struct err **e)
 {
 	int r;
 
-	if ((r = check_display(d, e)) < 0)
+	if ((r = check_display(d, e)) < 0 ||
+	    (r = qemu_check_hostdevs(d, e)) < 0)
 		return r;
 	for (size_t i = 0; i < d->n_nets; i++) {
 		if (!qemu_net_device(d->nets[i].model))

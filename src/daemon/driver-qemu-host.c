@@ -27,6 +27,35 @@
  * whose module is missing makes QEMU end at once. A QEMU without a
  * module directory has its backends built in: nothing to check.
  */
+/* A network disk's block driver: nbd is QEMU's own, the others
+ * Debian's qemu-block-extra modules (block-curl.so for http, https,
+ * ftp and ftps). */
+static int check_block_modules(const struct domain_def *def, const char *dir,
+			       struct err **e)
+{
+	for (size_t i = 0; i < def->n_disks; i++) {
+		const struct disk_net *n = def->disks[i].net;
+		const char *mod;
+		_cleanup_free_ char *p = NULL;
+
+		if (!n || n->protocol == DISK_PROTO_NBD)
+			continue;
+		mod = n->protocol >= DISK_PROTO_HTTP &&
+				      n->protocol <= DISK_PROTO_FTPS
+			      ? "curl"
+			      : disk_protocol_names[n->protocol];
+		p = xasprintf("%s/block-%s.so", dir, mod);
+		if (access(p, R_OK) < 0)
+			return err_setk(
+				e, ERR_CONFIG_UNSUPPORTED, ENOENT,
+				"disk '%s': QEMU's '%s' block driver is "
+				"not installed ('%s' missing: Debian's "
+				"qemu-block-extra package has it)",
+				def->disks[i].target, mod, p);
+	}
+	return 0;
+}
+
 static int check_audio(const struct domain_def *def, struct err **e)
 {
 	const char *dir = getenv("QEMU_MODULE_DIR");
@@ -36,6 +65,8 @@ static int check_audio(const struct domain_def *def, struct err **e)
 		dir = DEBIAN_MODULE_DIR;
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0;
+	if (check_block_modules(def, dir, e) < 0)
+		return -ENOENT;
 	for (size_t i = 0; i < def->hw.n_audios; i++) {
 		const struct domain_audio *a = &def->hw.audios[i];
 		const char *q = domain_audio_qemu_names[a->type];

@@ -107,6 +107,12 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 			return false;
 		*given = &d->disks[i].pci;
 		return true;
+	case QEMU_PCI_HOSTDEV:
+		if (i >= d->n_hostdevs || d->hostdevs[i].type != HOSTDEV_PCI ||
+		    d->hostdevs[i].unassigned)
+			return false;
+		*given = &d->hostdevs[i].pci;
+		return true;
 	case QEMU_PCI_BALLOON:
 		*given = &d->hw.balloon_pci;
 		return i == 0 && d->hw.balloon != BALLOON_NONE;
@@ -156,6 +162,8 @@ static size_t kind_max(const struct domain_def *d, enum qemu_pci_kind kind)
 		return d->hw.n_controllers;
 	case QEMU_PCI_DISK:
 		return d->n_disks;
+	case QEMU_PCI_HOSTDEV:
+		return d->n_hostdevs;
 	case QEMU_PCI_RNG:
 		return d->n_rngs;
 	case QEMU_PCI_CHR_SERIAL:

@@ -62,6 +62,9 @@ struct qemu_vm {
 				   * <loader> (memfds) */
 	int *chr_fds;		  /* ... the serial ports' (qemu_chr_open()) */
 	size_t n_chr_fds;
+	/* ... the USB host devices' nodes, one per def->hostdevs (-1:
+	 * none); NULL when not starting */
+	int *hostdev_fds;
 	int shot_fd; /* a screenshot taken, until its stream takes it */
 	/* domif-setlink while QMP's set_link is on its way */
 	size_t link_index;
@@ -101,6 +104,16 @@ int qemu_spice_query(struct qemu_vm *vm, struct err **e);
  * left, -errno with @e filled. */
 int qemu_display_set_password(struct qemu_vm *vm, struct err **e);
 char *qemu_vm_log_last_line(const struct qemu_vm *vm);
+
+/* driver-qemu-hostdev.c, at a start: the host devices made ready for
+ * QEMU's identity @uid, the USB devices' nodes open in vm->hostdev_fds
+ * (0, or -errno with @e and nothing left done); those fds closed once
+ * QEMU has them; their numbers in QEMU from @to on, after the character
+ * devices' (malloc'ed, one per host device, -1 for the others; NULL
+ * without host devices). */
+int qemu_vm_hostdevs_open(struct qemu_vm *vm, uid_t uid, struct err **e);
+void qemu_vm_hostdevs_close_fds(struct qemu_vm *vm);
+int *qemu_vm_hostdev_fds(const struct qemu_vm *vm, int to);
 
 /* driver-qemu-save.c: a restore's stream loaded (before the first
  * instruction); a MIGRATION event's outcome for a save or a restore;

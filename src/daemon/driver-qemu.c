@@ -172,6 +172,7 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 
 	for (size_t i = 0; i < vm->n_chains; i++)
 		total += (size_t)vm->chains[i].n;
+	total += vm->hostdev_fds ? vm->dom->def->n_hostdevs : 0;
 	v = xcalloc(total + 5 + vm->n_chr_fds, sizeof(*v));
 	if (slot_fd >= 0)
 		v[k++] = (struct spawn_fd){.from = slot_fd, .to = SLOT_FD};
@@ -197,9 +198,14 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 		if (vm->boot_fds[i] >= 0)
 			v[k++] = (struct spawn_fd){.from = vm->boot_fds[i],
 						   .to = to++};
-	/* last, the serial ports' (qemu_argv_chardevs()) */
+	/* then the serial ports' (qemu_argv_chardevs()) */
 	for (size_t i = 0; i < vm->n_chr_fds; i++)
 		v[k++] = (struct spawn_fd){.from = vm->chr_fds[i], .to = to++};
+	/* last, the USB host devices' (qemu_vm_hostdev_fds()) */
+	for (size_t i = 0; vm->hostdev_fds && i < vm->dom->def->n_hostdevs; i++)
+		if (vm->hostdev_fds[i] >= 0)
+			v[k++] = (struct spawn_fd){.from = vm->hostdev_fds[i],
+						   .to = to++};
 	*n = k;
 	return v;
 }
@@ -439,6 +445,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	_cleanup_close_ int slot_fd = -1, mon_fd = -1;
 	_cleanup_free_ struct spawn_fd *keep = NULL;
 	_cleanup_free_ cpu_set_t *cpus = NULL;
+	_cleanup_free_ int *usb_fds = NULL;
 	struct qemu_argv a = {0};
 	struct spawn_opts o;
 	gid_t groups[1];
@@ -483,6 +490,15 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		drop_ifaces(dom, vm);
 		return r;
 	}
+	if ((r = qemu_vm_hostdevs_open(vm, o.set_ids ? o.uid : (uid_t)-1, e)) <
+	    0) {
+		close_disks(vm);
+		drop_ifaces(dom, vm);
+		for (size_t i = 0; i < ncg; i++)
+			close(cg[i]);
+		cgroup_remove(vm->cgroups);
+		return r;
+	}
 	qemu_argv_build(&a, emulator, accel, dom->def, vm->chains);
 	qemu_argv_nets(&a, dom->def, first_tap_fd(vm));
 	if (vm->agent)
@@ -494,6 +510,10 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	 * the disks' and the flash's (one each, from 1) */
 	qemu_argv_chardevs(&a, dom->def, first_chr_fd(vm, agent_fd),
 			   1 + first_tap_fd(vm) - QEMU_FIRST_DISK_FD);
+	/* the USB host devices' after the character devices' */
+	usb_fds = qemu_vm_hostdev_fds(vm, first_chr_fd(vm, agent_fd) +
+						  (int)vm->n_chr_fds);
+	qemu_argv_hostdevs(&a, dom->def, usb_fds);
 	if (vm->restoring) {
 		qemu_arg(&a, "-incoming");
 		qemu_arg(&a, "defer");
@@ -508,12 +528,14 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	o.cgroup_fds = cg;
 	o.n_cgroup_fds = ncg;
 	o.affinity = cpus = qemu_cpuset_mask(dom->def, &o.affinity_size);
-	o.memlock = qemu_memlock_limit(dom->def);
+	o.memlock =
+		qemu_hostdev_memlock(dom->def, qemu_memlock_limit(dom->def));
 	keep = child_fds(vm, slot_fd, mon_fd, agent_fd, &o.n_keep_fds);
 	o.keep_fds = keep;
 	r = spawn_start(&o, &vm->child, e);
 	/* QEMU has them now (and the image locks with them) */
 	close_disks(vm);
+	qemu_vm_hostdevs_close_fds(vm);
 	iface_set_clear(&vm->ifaces);
 	for (size_t i = 0; i < ncg; i++)
 		close(cg[i]);
@@ -521,6 +543,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	if (r < 0) {
 		cgroup_remove(vm->cgroups);
 		drop_ifaces(dom, vm);
+		qemu_hostdevs_release(dom->def, dom->def->n_hostdevs, NULL);
 	}
 	vm->is_child = r == 0;
 	return r;
@@ -659,6 +682,8 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	qemu_spice_ports_release(dom->def);
 	cgroup_remove(vm->cgroups);
 	drop_ifaces(dom, vm);
+	/* what a start (this nidod's or an earlier one's) did for them */
+	qemu_hostdevs_release(dom->def, dom->def->n_hostdevs, NULL);
 	unlink(vm->monitor);
 	qemu_agent_free(steal_ptr(vm->agent), true);
 	if (vm->destroying || vm->saved) {
@@ -811,9 +836,17 @@ static void on_qmp_closed(void *opaque, const struct err *e)
 	struct qemu_vm *vm = opaque;
 
 	vm->qmp_ready = false;
-	if (vm->starting && !vm->destroying)
-		qemu_vm_start_failed(vm, err_msg(e));
-	else if (!vm->destroying)
+	if (vm->starting && !vm->destroying) {
+		/* QEMU ends at once on a bad option or a device it cannot
+		 * open (a network disk's server away): its last word says
+		 * which, the closed monitor does not */
+		_cleanup_free_ char *last = qemu_vm_log_last_line(vm);
+		_cleanup_free_ char *why =
+			xasprintf("%s%s%s", err_msg(e), last ? ": " : "",
+				  last ? last : "");
+
+		qemu_vm_start_failed(vm, why);
+	} else if (!vm->destroying)
 		log_warn("domain '%s': QEMU's monitor: %s", vm->dom->def->name,
 			 err_msg(e));
 }
@@ -1085,6 +1118,8 @@ static int check_files(const struct domain_def *def, const char *emulator,
 	for (size_t i = 0; i < def->n_disks; i++) {
 		const struct domain_disk *d = &def->disks[i];
 
+		if (d->net)
+			continue; /* QEMU's to reach (qemu_check_host) */
 		if (access(d->source, disk_writable(d) ? R_OK | W_OK : R_OK) <
 		    0)
 			return err_sys(e, errno, "disk '%s' (%s)", d->source,
@@ -1127,6 +1162,7 @@ static int start_qemu(struct daemon *dmn, struct domain *dom, unsigned flags,
 		spawn_wait(&vm->child, NULL);
 		cgroup_remove(vm->cgroups);
 		drop_ifaces(dom, vm);
+		qemu_hostdevs_release(dom->def, dom->def->n_hostdevs, NULL);
 		unlink(vm->monitor);
 		goto out_release;
 	}

@@ -34,6 +34,16 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 		     const char *accel, const struct domain_def *def,
 		     const struct block_chain *chains);
 void qemu_argv_free(struct qemu_argv *a);
+/* The disks' nodes and devices, their controllers (AHCI, SCSI) and a
+ * pflash loader's flash (driver-qemu-argv-disk.c), on @chains. */
+void qemu_argv_disks(struct qemu_argv *a, const struct domain_def *def,
+		     const struct block_chain *chains);
+/* An IDE or SATA disk's bus and unit: its <address>, or libvirt's from
+ * its name (hdc: bus 1 unit 0; sdc: unit 2). */
+void qemu_drive_place(const struct domain_disk *dk, unsigned *bus,
+		      unsigned *unit);
+/* No two IDE or SATA disks at one place: 0 or -ENOTSUP with @e. */
+int qemu_check_drive_places(const struct domain_def *def, struct err **e);
 
 /*
  * Appends each interface of @def: "-netdev tap,id=hostnetI,fd=N" on the
@@ -49,9 +59,10 @@ enum qemu_pci_kind {
 	QEMU_PCI_VIDEO,
 	QEMU_PCI_NET,
 	QEMU_PCI_USB,
-	QEMU_PCI_SCSI, /* index into def->hw.controllers */
-	QEMU_PCI_AHCI, /* an i440FX's SATA controller */
-	QEMU_PCI_DISK, /* virtio disks, index into def->disks */
+	QEMU_PCI_SCSI,	  /* index into def->hw.controllers */
+	QEMU_PCI_AHCI,	  /* an i440FX's SATA controller */
+	QEMU_PCI_DISK,	  /* virtio disks, index into def->disks */
+	QEMU_PCI_HOSTDEV, /* PCI host devices, index into def->hostdevs */
 	QEMU_PCI_BALLOON,
 	QEMU_PCI_RNG,
 	QEMU_PCI_WATCHDOG,
@@ -207,6 +218,32 @@ enum usb_model qemu_usb_model(const struct domain_def *d);
  */
 int driver_qemu_check_hw(const struct domain_def *d, struct xml_warnings *w,
 			 struct err **e);
+
+/*
+ * Host devices (driver-qemu-hostdev.c). qemu_argv_hostdevs(): each one's
+ * -device (vfio-pci, usb-host); a USB device on the fd @usb_fds[i] in
+ * QEMU (-1: an optional device not there, left out), or with @usb_fds
+ * NULL on its node's path or ids (domxml-to-native).
+ * qemu_check_hostdevs(): what validate refuses of them.
+ * qemu_hostdevs_prepare(): at start, gives QEMU's identity @uid ((uid_t)-1:
+ * nidod's own) what the devices need: a managed PCI function bound to
+ * vfio-pci, its IOMMU group's node; a USB device's node opened into
+ * @usb_fds[i] (owned by the caller; -1 for PCI); 0 or -errno with @e
+ * naming the device (nothing left done). qemu_hostdevs_release(): undoes
+ * it for the first @n host devices (at QEMU's end: all), closing
+ * @usb_fds' fds when not NULL. qemu_hostdev_memlock(): @limit raised
+ * for VFIO's pinned memory. qemu_boot_per_device(): whether a disk or
+ * host device has a <boot order>.
+ */
+void qemu_argv_hostdevs(struct qemu_argv *a, const struct domain_def *def,
+			const int *usb_fds);
+int qemu_check_hostdevs(const struct domain_def *def, struct err **e);
+int qemu_hostdevs_prepare(const struct domain_def *def, uid_t uid, int *usb_fds,
+			  struct err **e);
+void qemu_hostdevs_release(const struct domain_def *def, size_t n,
+			   int *usb_fds);
+rlim_t qemu_hostdev_memlock(const struct domain_def *def, rlim_t limit);
+bool qemu_boot_per_device(const struct domain_def *def);
 
 /* QEMU's device for an interface <model type>; NULL: not one we run. */
 const char *qemu_net_device(const char *model);

@@ -272,6 +272,8 @@ static const char *storage_keep_reason(struct daemon *dmn,
 		return "it is read-only";
 	if (d->shareable)
 		return "it is shareable";
+	if (d->net)
+		return "it is on the network";
 	for (size_t i = 0; i < dmn->domains.l.n; i++) {
 		const struct domain *o = domain_at(&dmn->domains, i);
 
@@ -665,9 +667,10 @@ static int m_blklist(void *opaque, struct json_object *params,
 							  : "file"));
 		json_object_object_add(
 			o, "device",
-			json_object_new_string(d->device == DISK_DEVICE_CDROM
-						       ? "cdrom"
-						       : "disk"));
+			json_object_new_string(
+				d->device == DISK_DEVICE_CDROM	  ? "cdrom"
+				: d->device == DISK_DEVICE_FLOPPY ? "floppy"
+								  : "disk"));
 		json_object_object_add(o, "target",
 				       json_object_new_string(d->target));
 		/* a volume by its name, as virsh shows it */

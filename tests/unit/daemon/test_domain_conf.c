@@ -699,8 +699,10 @@ static void qemu_refuses_by_name(void)
 	static const struct {
 		const char *os, *devs, *want;
 	} cases[] = {
-		{"<boot dev='fd'/>", "",
-		 "<boot dev='fd'> not supported by the qemu driver"},
+		{"",
+		 "<disk device='floppy'><source file='/a'/><target "
+		 "dev='hda'/></disk>",
+		 "disk 'hda': a floppy is on bus 'fdc'"},
 		{"", "<disk><source file='/a'/><target dev='sda'/></disk>",
 		 "disk 'sda': on SCSI controller 0, which the definition does "
 		 "not give"},

@@ -97,9 +97,20 @@ static const struct known {
 	{"domain/devices/emulator*", {0}},
 	{"domain/devices/disk", {"type", "device"}},
 	{"domain/devices/disk/driver",
-	 {"type", "cache", "io", "discard", "iothread"}},
-	{"domain/devices/disk/source", {"file", "dev", "pool", "volume"}},
-	{"domain/devices/disk/target", {"dev", "bus"}},
+	 {"type", "cache", "io", "discard", "detect_zeroes", "queues",
+	  "queue_size", "iothread"}},
+	{"domain/devices/disk/source",
+	 {"file", "dev", "pool", "volume", "protocol", "name"}},
+	{"domain/devices/disk/source/host",
+	 {"name", "port", "transport", "socket"}},
+	{"domain/devices/disk/source/snapshot", {"name"}},
+	{"domain/devices/disk/source/config", {"file"}},
+	{"domain/devices/disk/source/timeout", {"seconds"}},
+	{"domain/devices/disk/source/readahead", {"size"}},
+	{"domain/devices/disk/source/ssl", {"verify"}},
+	{"domain/devices/disk/source/reconnect", {"delay"}},
+	{"domain/devices/disk/target", {"dev", "bus", "rotation_rate"}},
+	{"domain/devices/disk/wwn*", {0}},
 	{"domain/devices/disk/readonly!", {0}},
 	{"domain/devices/disk/shareable!", {0}},
 	{"domain/devices/disk/transient!", {"shareBacking"}},
@@ -308,6 +319,17 @@ static const struct known {
 	{"domain/devices/iommu", {"model"}},
 	{"domain/devices/iommu/driver",
 	 {"intremap", "caching_mode", "eim", "iotlb", "aw_bits"}},
+	{"domain/devices/hostdev", {"mode", "type", "managed"}},
+	{"domain/devices/hostdev/driver", {"name"}},
+	{"domain/devices/hostdev/source", {"startupPolicy", "guestReset"}},
+	{"domain/devices/hostdev/source/address",
+	 {"domain", "bus", "slot", "function", "device"}},
+	{"domain/devices/hostdev/source/vendor", {"id"}},
+	{"domain/devices/hostdev/source/product", {"id"}},
+	{"domain/devices/hostdev/boot", {"order"}},
+	{"domain/devices/hostdev/rom", {"bar", "file", "enabled"}},
+	{"domain/devices/hostdev/address",
+	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 };
 
 /*
@@ -323,6 +345,7 @@ static const char *const same_anyway[] = {
 	"domain/devices/console/target/model@name=isa-serial",
 	"domain/devices/disk/alias",
 	"domain/devices/interface/alias",
+	"domain/devices/hostdev/alias",
 	"domain/devices/graphics/listen@type=address",
 	"domain/devices/serial/target/model",
 	"domain/devices/console/target/model",
@@ -418,8 +441,8 @@ static char *key_of(const xmlNode *n)
 /* Controllers of the types nido keeps; the others are beyond. */
 static bool controller_kept(const xmlNode *n)
 {
-	static const char *const types[] = {"pci",  "ide", "sata",
-					    "scsi", "usb", "virtio-serial"};
+	static const char *const types[] = {
+		"pci", "ide", "sata", "scsi", "usb", "virtio-serial", "fdc"};
 	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
 	bool kept =
 		t && corpus_str_in((const char *)t, types, ARRAY_SIZE(types));

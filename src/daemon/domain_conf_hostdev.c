@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * <hostdev mode='subsystem' type='pci|usb'> (domain_conf_hostdev.h): a
+ * host's PCI function or USB device given to the guest, as libvirt
+ * reads and writes it. Every attribute either is kept or refuses the
+ * definition: a host device half understood would be given wrongly.
+ */
+#include <errno.h>
+
+#include "daemon/domain_conf_hostdev.h"
+#include "daemon/domain_conf_hw.h"
+
+static const char *const yes_no[] = {"", "yes", "no", NULL};
+static const char *const on_off[] = {"", "on", "off", NULL};
+static const char *const reset_names[] = {"", "off", "uninitialized", "on",
+					  NULL};
+
+/* An optional attribute out of @names (from index 1): its index, 0 when
+ * absent, or -EINVAL with @e. */
+static int enum_attr(const xmlNode *n, const char *attr, const char *what,
+		     const char *const *names, struct err **e)
+{
+	_cleanup_free_ char *v = xml_attr(n, attr);
+	int r;
+
+	if (!v)
+		return 0;
+	r = xml_enum(n, what, v, names + 1, e);
+	return r < 0 ? r : r + 1;
+}
+
+/* A number as libvirt reads host addresses and ids (strtoul, base 0:
+ * 0x.. hex, decimal), at most @max; required when @need. */
+static int num_attr(const xmlNode *n, const char *attr, unsigned max, bool need,
+		    unsigned *out, struct err **e)
+{
+	_cleanup_free_ char *v = xml_attr(n, attr);
+	char *end;
+	unsigned long u;
+
+	*out = 0;
+	if (!v)
+		return need ? xml_err(e, n, "missing %s=", attr) : 0;
+	errno = 0;
+	u = strtoul(v, &end, 0);
+	if (!*v || *end || errno || u > max || v[0] == '-' || v[0] == '+')
+		return xml_err(e, n, "invalid %s '%s' (0 to %#x)", attr, v,
+			       max);
+	*out = (unsigned)u;
+	return 1;
+}
+
+/* Refuses any attribute of @n beyond @known: a host device's address
+ * that nido would not keep. */
+static int only_attrs(const xmlNode *n, const char *const *known,
+		      struct err **e)
+{
+	for (const xmlAttr *p = n->properties; p; p = p->next) {
+		size_t i = 0;
+
+		while (known[i] && !streq((const char *)p->name, known[i]))
+			i++;
+		if (!known[i])
+			return xml_err(e, n, "unknown attribute '%s'",
+				       (const char *)p->name);
+	}
+	return 0;
+}
+
+/* <source><address domain= bus= slot= function=/></source>. */
+static int parse_pci_source(const xmlNode *src, struct domain_hostdev *h,
+			    struct err **e)
+{
+	static const char *const attrs[] = {"domain", "bus", "slot", "function",
+					    NULL};
+	const xmlNode *a = xml_child(src, "address");
+
+	if (only_attrs(src, (const char *const[]){NULL}, e) < 0)
+		return -EINVAL;
+	if (!a)
+		return xml_err(e, src,
+			       "missing <address domain= bus= slot= "
+			       "function=/> of the host's PCI device");
+	if (only_attrs(a, attrs, e) < 0 ||
+	    num_attr(a, "domain", 0xffff, false, &h->domain, e) < 0 ||
+	    num_attr(a, "bus", 0xff, true, &h->bus, e) < 0 ||
+	    num_attr(a, "slot", 0x1f, true, &h->slot, e) < 0 ||
+	    num_attr(a, "function", 7, true, &h->function, e) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* <source startupPolicy= guestReset=> with <vendor id=/><product id=/>
+ * and/or <address bus= device=/>. */
+static int parse_usb_source(const xmlNode *src, struct domain_hostdev *h,
+			    struct err **e)
+{
+	static const char *const policies[] = {"", "mandatory", "requisite",
+					       "optional", NULL};
+	const xmlNode *v = xml_child(src, "vendor");
+	const xmlNode *p = xml_child(src, "product");
+	const xmlNode *a = xml_child(src, "address");
+	int r;
+
+	if (only_attrs(
+		    src,
+		    (const char *const[]){"startupPolicy", "guestReset", NULL},
+		    e) < 0)
+		return -EINVAL;
+	if ((r = enum_attr(src, "startupPolicy", "startup policy", policies,
+			   e)) < 0)
+		return r;
+	h->startup_optional = r == 3;
+	if ((r = enum_attr(src, "guestReset", "guest reset", reset_names, e)) <
+	    0)
+		return r;
+	h->guest_reset = (enum hostdev_guest_reset)r;
+	if (!v != !p)
+		return xml_err(e, src, "<vendor> and <product> go together");
+	if (v && (only_attrs(v, (const char *const[]){"id", NULL}, e) < 0 ||
+		  only_attrs(p, (const char *const[]){"id", NULL}, e) < 0 ||
+		  num_attr(v, "id", 0xffff, true, &h->vendor, e) < 0 ||
+		  num_attr(p, "id", 0xffff, true, &h->product, e) < 0))
+		return -EINVAL;
+	h->usb_ids = v != NULL;
+	if (a && (only_attrs(a, (const char *const[]){"bus", "device", NULL},
+			     e) < 0 ||
+		  num_attr(a, "bus", 0xff, true, &h->usb_bus, e) < 0 ||
+		  num_attr(a, "device", 0xff, true, &h->usb_device, e) < 0))
+		return -EINVAL;
+	h->usb_addr = a != NULL;
+	if (!h->usb_ids && !h->usb_addr)
+		return xml_err(e, src,
+			       "a USB host device needs <vendor id=/><product "
+			       "id=/> or <address bus= device=/>");
+	return 0;
+}
+
+/* <rom bar='on|off' file= enabled='yes|no'/>: the device's option ROM. */
+static int parse_rom(const xmlNode *n, struct domain_hostdev *h, struct err **e)
+{
+	int r;
+
+	if (only_attrs(n, (const char *const[]){"bar", "file", "enabled", NULL},
+		       e) < 0)
+		return -EINVAL;
+	if ((r = enum_attr(n, "bar", "rom bar", on_off, e)) < 0)
+		return r;
+	h->rom_bar = (enum domain_tristate)r;
+	if ((r = enum_attr(n, "enabled", "rom enabled", yes_no, e)) < 0)
+		return r;
+	h->rom_enabled = (enum domain_tristate)r;
+	h->rom_file = xml_attr(n, "file");
+	if (h->rom_file && h->rom_file[0] != '/')
+		return xml_err(e, n, "rom file '%s': not an absolute path",
+			       h->rom_file);
+	if (h->rom_enabled == DOMAIN_TRISTATE_OFF &&
+	    (h->rom_bar || h->rom_file))
+		return xml_err(e, n, "<rom enabled='no'> with bar= or file=");
+	return 0;
+}
+
+/* <boot order=> (1 to 255) and the guest's <address>: PCI, or
+ * 'unassigned' (the device is detached for the guest, not given). */
+static int parse_guest_side(const xmlNode *c, struct domain_hostdev *h,
+			    struct err **e)
+{
+	const xmlNode *n = xml_child(c, "boot");
+	_cleanup_free_ char *type = NULL;
+	unsigned order;
+
+	if (n && (only_attrs(n, (const char *const[]){"order", NULL}, e) < 0 ||
+		  num_attr(n, "order", 255, true, &order, e) < 0))
+		return -EINVAL;
+	if (n && !order)
+		return xml_err(e, n, "invalid order '0' (1 to 255)");
+	h->boot_order = n ? order : 0;
+	if ((n = xml_child(c, "address")))
+		type = xml_attr(n, "type");
+	if (type && streq(type, "unassigned")) {
+		if (only_attrs(n, (const char *const[]){"type", NULL}, e) < 0)
+			return -EINVAL;
+		if (h->type != HOSTDEV_PCI || h->boot_order)
+			return xml_err(e, n,
+				       "<address type='unassigned'> is for a "
+				       "PCI host device that does not boot");
+		h->unassigned = true;
+		return 0;
+	}
+	for (const xmlNode *z = n ? n->children : NULL; z; z = z->next)
+		if (z->type == XML_ELEMENT_NODE) /* <zpci>: s390's */
+			return xml_err(e, z,
+				       "<%s> in a host device's "
+				       "<address> not supported",
+				       (const char *)z->name);
+	if (n && h->type == HOSTDEV_USB)
+		return xml_err(e, n,
+			       "<address type='%s'> on a USB host device: "
+			       "nido places it on the USB controller",
+			       type ? type : "");
+	return domain_parse_address(c, &h->pci, NULL, e);
+}
+
+static int parse_hostdev(const xmlNode *c, struct domain_hostdev *h,
+			 struct err **e)
+{
+	static const char *const types[] = {"pci", "usb", NULL};
+	static const char *const children[] = {"driver", "source",  "rom",
+					       "boot",	 "address", "alias"};
+	_cleanup_free_ char *mode = xml_attr(c, "mode");
+	_cleanup_free_ char *type = xml_attr(c, "type");
+	const xmlNode *n, *src;
+	int r;
+
+	if (!mode || !streq(mode, "subsystem"))
+		return xml_err(e, c,
+			       "<hostdev mode='%s'> not supported (subsystem)",
+			       mode ? mode : "");
+	/* mdev, scsi, scsi_host: devices of other kinds, not half-read */
+	if (!type || (!streq(type, types[0]) && !streq(type, types[1])))
+		return xml_err(e, c,
+			       "<hostdev type='%s'> not supported (pci, usb)",
+			       type ? type : "");
+	h->type = streq(type, "pci") ? HOSTDEV_PCI : HOSTDEV_USB;
+	if (only_attrs(c,
+		       (const char *const[]){"mode", "type", "managed", NULL},
+		       e) < 0)
+		return -EINVAL;
+	if ((r = enum_attr(c, "managed", "managed", yes_no, e)) < 0)
+		return r;
+	h->managed = (enum domain_tristate)r;
+	for (n = c->children; n; n = n->next) {
+		size_t i = 0;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		while (i < ARRAY_SIZE(children) &&
+		       !streq((const char *)n->name, children[i]))
+			i++;
+		if (i == ARRAY_SIZE(children))
+			return xml_err(e, n, "<hostdev>: <%s> not supported",
+				       (const char *)n->name);
+	}
+	if ((n = xml_child(c, "driver"))) {
+		_cleanup_free_ char *name = xml_attr(n, "name");
+
+		if (only_attrs(n, (const char *const[]){"name", NULL}, e) < 0)
+			return -EINVAL;
+		if (h->type != HOSTDEV_PCI || !name || !streq(name, "vfio"))
+			return xml_err(e, n,
+				       "<driver name='%s'> not supported "
+				       "(vfio, on a PCI host device)",
+				       name ? name : "");
+		h->driver_vfio = true;
+	}
+	if (!(src = xml_child(c, "source")))
+		return xml_err(e, c, "missing <source>");
+	r = h->type == HOSTDEV_PCI ? parse_pci_source(src, h, e)
+				   : parse_usb_source(src, h, e);
+	if (r < 0)
+		return r;
+	if ((n = xml_child(c, "rom"))) {
+		if (h->type != HOSTDEV_PCI)
+			return xml_err(e, n, "<rom> on a USB host device");
+		if (parse_rom(n, h, e) < 0)
+			return -EINVAL;
+	}
+	return parse_guest_side(c, h, e);
+}
+
+int domain_parse_hostdev_device(const xmlNode *c, struct domain_def *d,
+				struct xml_warnings *w, struct err **e)
+{
+	struct domain_hostdev *h;
+
+	(void)w;
+	if (!xmlStrEqual(c->name, BAD_CAST "hostdev"))
+		return 0;
+	if (d->n_hostdevs == DOMAIN_MAX_HOSTDEVS)
+		return xml_err(e, c, "more than %d host devices",
+			       DOMAIN_MAX_HOSTDEVS);
+	d->hostdevs = xreallocarray(d->hostdevs, d->n_hostdevs + 1,
+				    sizeof(*d->hostdevs));
+	h = &d->hostdevs[d->n_hostdevs++];
+	*h = (struct domain_hostdev){0};
+	return parse_hostdev(c, h, e) < 0 ? -EINVAL : 1;
+}
+
+const char *domain_hostdev_name(const struct domain_hostdev *h,
+				char buf[HOSTDEV_NAME_MAX])
+{
+	if (h->type == HOSTDEV_PCI)
+		snprintf(buf, HOSTDEV_NAME_MAX, "%04x:%02x:%02x.%x", h->domain,
+			 h->bus, h->slot, h->function);
+	else if (h->usb_addr)
+		snprintf(buf, HOSTDEV_NAME_MAX, "USB %03u:%03u", h->usb_bus,
+			 h->usb_device);
+	else
+		snprintf(buf, HOSTDEV_NAME_MAX, "USB %04x:%04x", h->vendor,
+			 h->product);
+	return buf;
+}
+
+/* The same host device: the same PCI address; USB, the same bus and
+ * device, or the same ids where neither names an address. */
+static bool same_device(const struct domain_hostdev *a,
+			const struct domain_hostdev *b)
+{
+	if (a->type != b->type)
+		return false;
+	if (a->type == HOSTDEV_PCI)
+		return a->domain == b->domain && a->bus == b->bus &&
+		       a->slot == b->slot && a->function == b->function;
+	if (a->usb_addr && b->usb_addr)
+		return a->usb_bus == b->usb_bus &&
+		       a->usb_device == b->usb_device;
+	return !a->usb_addr && !b->usb_addr && a->vendor == b->vendor &&
+	       a->product == b->product;
+}
+
+int domain_hostdevs_check(const xmlNode *devs, const struct domain_def *d,
+			  struct err **e)
+{
+	char name[HOSTDEV_NAME_MAX];
+
+	for (size_t i = 0; i < d->n_hostdevs; i++) {
+		const struct domain_hostdev *h = &d->hostdevs[i];
+
+		for (size_t j = i + 1; j < d->n_hostdevs; j++)
+			if (same_device(h, &d->hostdevs[j]))
+				return xml_err(e, devs,
+					       "host device %s given twice",
+					       domain_hostdev_name(h, name));
+		if (!h->boot_order)
+			continue;
+		if (d->n_boot)
+			return xml_err(e, devs,
+				       "host device %s: per-device <boot "
+				       "order> cannot be used together with "
+				       "<os><boot dev>",
+				       domain_hostdev_name(h, name));
+		for (size_t j = 0; j < d->n_disks; j++)
+			if (d->disks[j].boot_order == h->boot_order)
+				return xml_err(e, devs,
+					       "boot order %u used for disk "
+					       "'%s' and host device %s",
+					       h->boot_order,
+					       d->disks[j].target,
+					       domain_hostdev_name(h, name));
+		for (size_t j = i + 1; j < d->n_hostdevs; j++)
+			if (d->hostdevs[j].boot_order == h->boot_order)
+				return xml_err(e, devs,
+					       "boot order %u used twice by "
+					       "host devices",
+					       h->boot_order);
+	}
+	return 0;
+}
+
+static void format_source(FILE *f, const struct domain_hostdev *h)
+{
+	if (h->type == HOSTDEV_PCI) {
+		fprintf(f,
+			"      <source>\n        <address domain='0x%04x' "
+			"bus='0x%02x' slot='0x%02x' function='0x%x'/>\n",
+			h->domain, h->bus, h->slot, h->function);
+		fputs("      </source>\n", f);
+		return;
+	}
+	fputs("      <source", f);
+	if (h->startup_optional)
+		fputs(" startupPolicy='optional'", f);
+	if (h->guest_reset)
+		fprintf(f, " guestReset='%s'", reset_names[h->guest_reset]);
+	fputs(">\n", f);
+	if (h->usb_ids)
+		fprintf(f,
+			"        <vendor id='0x%04x'/>\n        <product "
+			"id='0x%04x'/>\n",
+			h->vendor, h->product);
+	if (h->usb_addr)
+		fprintf(f, "        <address bus='%u' device='%u'/>\n",
+			h->usb_bus, h->usb_device);
+	fputs("      </source>\n", f);
+}
+
+static void format_hostdev(FILE *f, const struct domain_hostdev *h)
+{
+	fprintf(f, "    <hostdev mode='subsystem' type='%s'",
+		h->type == HOSTDEV_PCI ? "pci" : "usb");
+	if (h->managed)
+		fprintf(f, " managed='%s'", yes_no[h->managed]);
+	fputs(">\n", f);
+	if (h->driver_vfio)
+		fputs("      <driver name='vfio'/>\n", f);
+	format_source(f, h);
+	if (h->boot_order)
+		fprintf(f, "      <boot order='%u'/>\n", h->boot_order);
+	if (h->rom_bar || h->rom_enabled || h->rom_file) {
+		fputs("      <rom", f);
+		if (h->rom_enabled)
+			fprintf(f, " enabled='%s'", yes_no[h->rom_enabled]);
+		if (h->rom_bar)
+			fprintf(f, " bar='%s'", on_off[h->rom_bar]);
+		if (h->rom_file) {
+			fputs(" file='", f);
+			xml_escape_attr(f, h->rom_file);
+			fputc('\'', f);
+		}
+		fputs("/>\n", f);
+	}
+	if (h->unassigned)
+		fputs("      <address type='unassigned'/>\n", f);
+	domain_format_pci_address(f, 6, &h->pci);
+	fputs("    </hostdev>\n", f);
+}
+
+void domain_format_hostdevs(FILE *f, const struct domain_def *d)
+{
+	for (size_t i = 0; i < d->n_hostdevs; i++)
+		format_hostdev(f, &d->hostdevs[i]);
+}
+
+void domain_hostdevs_clear(struct domain_def *d)
+{
+	for (size_t i = 0; i < d->n_hostdevs; i++)
+		free(d->hostdevs[i].rom_file);
+	free(d->hostdevs);
+	d->hostdevs = NULL;
+	d->n_hostdevs = 0;
+}

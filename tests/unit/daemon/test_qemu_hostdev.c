@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Host devices (domain_conf_hostdev.c, driver-qemu-hostdev.c): from
+ * domain XML as a user gives it, through `nido define`'s checks, to
+ * QEMU's -device options as libvirt's command lines have them, and back
+ * out in the definition; what is refused, by name; and a start's
+ * preparation on this host, which has no such devices.
+ */
+#include <errno.h>
+
+#include "daemon/domain_conf.h"
+#include "daemon/driver-qemu.h"
+#include "test.h"
+
+static char *xml(const char *devs)
+{
+	return xasprintf("<domain type='qemu'><name>m</name>"
+			 "<memory unit='MiB'>64</memory><os><type "
+			 "arch='x86_64' machine='pc'>hvm</type></os>"
+			 "<devices>%s</devices></domain>",
+			 devs);
+}
+
+static struct domain_def *parse(const char *devs, struct err **e)
+{
+	_cleanup_free_ char *text = xml(devs);
+	struct domain_def *d = NULL;
+	struct xml_warnings w = {0};
+
+	if (domain_def_parse(text, strlen(text), &d, &w, e) < 0)
+		return NULL;
+	for (size_t i = 0; i < w.n; i++)
+		TEST_FAIL("warning: %s", w.msgs[i]);
+	xml_warnings_clear(&w);
+	return d;
+}
+
+/* The command line's hostdevs for @d (fds as @usb_fds), arguments
+ * separated by "\n". */
+static char *argv_of(const struct domain_def *d, const int *usb_fds)
+{
+	struct qemu_argv a = {0};
+	char *out = NULL;
+	size_t len = 0;
+	FILE *s;
+
+	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d, NULL);
+	qemu_argv_hostdevs(&a, d, usb_fds);
+	s = open_memstream(&out, &len);
+	for (size_t i = 0; i < a.n; i++)
+		fprintf(s, "%s\n", a.v[i]);
+	fclose(s);
+	qemu_argv_free(&a);
+	return out;
+}
+
+static char *refusal(const char *devs)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct domain_def *d = parse(devs, &e);
+
+	if (d) {
+		domain_def_free(d);
+		return xstrdup("(accepted)");
+	}
+	return xstrdup(err_msg(e));
+}
+
+#define PCI(addr)                                                          \
+	"<hostdev mode='subsystem' type='pci' managed='yes'><source>" addr \
+	"</source></hostdev>"
+
+static void pci_through_vfio(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct domain_def *d = parse(
+		PCI("<address domain='0x0000' bus='0x06' slot='0x12' "
+		    "function='0x5'/>") "<hostdev mode='subsystem' type='pci'>"
+					"<driver name='vfio'/><source><address "
+					"domain='0x0021' bus='222' slot='31' "
+					"function='1'/></source><boot "
+					"order='2'/><rom bar='off' "
+					"file='/srv/rom.bin'/><address "
+					"type='pci' domain='0' bus='0' "
+					"slot='9' function='0'/></hostdev>"
+					"<memballoon model='virtio'/>",
+		&e);
+	_cleanup_free_ char *s = NULL, *def = NULL;
+
+	if (!d) {
+		TEST_FAIL("refused: %s", err_msg(e));
+		return;
+	}
+	s = argv_of(d, NULL);
+	def = domain_def_format(d);
+	/* libvirt's hostdev-pci-address: the first free slot, before the
+	 * balloon */
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"vfio-pci\",\"host\":\"0000:06:"
+			      "12.5\",\"id\":\"hostdev0\",\"bus\":\"pci.0\","
+			      "\"addr\":\"0x2\"}");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"vfio-pci\",\"host\":\"0021:de:"
+			      "1f.1\",\"id\":\"hostdev1\",\"bootindex\":2,"
+			      "\"bus\":\"pci.0\",\"addr\":\"0x9\",\"rombar\":0,"
+			      "\"romfile\":\"/srv/rom.bin\"}");
+	CHECK_STR_CONTAINS(s, "\"virtio-balloon-pci\",\"id\":\"balloon0\","
+			      "\"bus\":\"pci.0\",\"addr\":\"0x3\"");
+	CHECK_STR_CONTAINS(def, "<hostdev mode='subsystem' type='pci' "
+				"managed='yes'>\n      <source>\n        "
+				"<address domain='0x0000' bus='0x06' "
+				"slot='0x12' function='0x5'/>\n");
+	CHECK_STR_CONTAINS(def, "<driver name='vfio'/>\n      <source>\n"
+				"        <address domain='0x0021' bus='0xde' "
+				"slot='0x1f' function='0x1'/>\n      "
+				"</source>\n      <boot order='2'/>\n      "
+				"<rom bar='off' file='/srv/rom.bin'/>\n      "
+				"<address type='pci' domain='0x0000' "
+				"bus='0x00' slot='0x09' function='0x0'/>\n");
+	domain_def_free(d);
+}
+
+static void unassigned_is_detached_not_given(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct domain_def *d =
+		parse(PCI("<address domain='0' bus='1' slot='0' "
+			  "function='0'/>") "<hostdev mode='subsystem' "
+					    "type='pci' "
+					    "managed='yes'><source><address "
+					    "domain='0' "
+					    "bus='1' slot='0' "
+					    "function='1'/></source>"
+					    "<address "
+					    "type='unassigned'/></hostdev>",
+		      &e);
+	_cleanup_free_ char *s = NULL, *def = NULL;
+
+	if (!d) {
+		TEST_FAIL("refused: %s", err_msg(e));
+		return;
+	}
+	s = argv_of(d, NULL);
+	def = domain_def_format(d);
+	CHECK_STR_CONTAINS(s, "\"host\":\"0000:01:00.0\",\"id\":\"hostdev0\"");
+	CHECK(!strstr(s, "0000:01:00.1"));
+	CHECK_STR_CONTAINS(def, "<address type='unassigned'/>");
+	domain_def_free(d);
+}
+
+static void usb_by_address_or_ids(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct domain_def *d = parse(
+		"<hostdev mode='subsystem' type='usb'><source "
+		"guestReset='uninitialized'><address bus='14' device='6'/>"
+		"</source><boot order='1'/></hostdev>"
+		"<hostdev mode='subsystem' type='usb' managed='no'><source "
+		"startupPolicy='optional'><vendor id='0x046d'/><product "
+		"id='0xc52b'/></source></hostdev>",
+		&e);
+	_cleanup_free_ char *native = NULL, *started = NULL, *def = NULL;
+
+	if (!d) {
+		TEST_FAIL("refused: %s", err_msg(e));
+		return;
+	}
+	native = argv_of(d, NULL);
+	/* at a start: the first on fd 20, the second not there */
+	started = argv_of(d, (const int[]){20, -1});
+	def = domain_def_format(d);
+	CHECK_STR_CONTAINS(native, "{\"driver\":\"usb-host\",\"hostdevice\":"
+				   "\"/dev/bus/usb/014/006\",\"id\":"
+				   "\"hostdev0\",\"bootindex\":1,"
+				   "\"guest-reset\":true,\"guest-resets-all\":"
+				   "false,\"bus\":\"usb.0\"}");
+	CHECK_STR_CONTAINS(native, "{\"driver\":\"usb-host\",\"vendorid\":"
+				   "1133,\"productid\":50475,\"id\":"
+				   "\"hostdev1\",\"bus\":\"usb.0\"}");
+	CHECK_STR_CONTAINS(started, "-add-fd\nfd=20,set=100000\n-device\n"
+				    "{\"driver\":\"usb-host\",\"hostdevice\":"
+				    "\"/dev/fdset/100000\"");
+	CHECK(!strstr(started, "hostdev1"));
+	/* libvirt's default USB controller, which the devices are on */
+	CHECK_STR_CONTAINS(started, "\"piix3-usb-uhci\"");
+	CHECK_STR_CONTAINS(def, "<source guestReset='uninitialized'>\n"
+				"        <address bus='14' device='6'/>\n");
+	CHECK_STR_CONTAINS(def, "managed='no'>\n      <source "
+				"startupPolicy='optional'>\n        <vendor "
+				"id='0x046d'/>\n        <product "
+				"id='0xc52b'/>\n");
+	domain_def_free(d);
+}
+
+static void refused_by_name(void)
+{
+	static const char *const cases[][2] = {
+		{"<hostdev mode='subsystem' type='scsi'><source/></hostdev>",
+		 "<hostdev type='scsi'> not supported (pci, usb)"},
+		{"<hostdev mode='subsystem' type='mdev' model='vfio-pci'>"
+		 "<source/></hostdev>",
+		 "<hostdev type='mdev'> not supported"},
+		{"<hostdev mode='capabilities' type='storage'/>",
+		 "<hostdev mode='capabilities'> not supported"},
+		{PCI("<address domain='0' bus='6' slot='0x12' function='9'/>"),
+		 "invalid function '9' (0 to 0x7)"},
+		{PCI("<address domain='0' bus='6' function='1'/>"),
+		 "missing slot="},
+		{PCI("<address domain='0' bus='6' slot='1' function='1'/>")
+			 PCI("<address domain='0x0' bus='0x06' slot='0x01' "
+			     "function='0x1'/>"),
+		 "host device 0000:06:01.1 given twice"},
+		{"<hostdev mode='subsystem' type='pci'><driver name='kvm'/>"
+		 "<source><address bus='6' slot='1' function='1'/></source>"
+		 "</hostdev>",
+		 "<driver name='kvm'> not supported (vfio"},
+		{"<hostdev mode='subsystem' type='usb'><source/></hostdev>",
+		 "needs <vendor id=/><product id=/> or <address bus= "
+		 "device=/>"},
+		{"<hostdev mode='subsystem' type='usb'><source><vendor "
+		 "id='0x1'/></source></hostdev>",
+		 "<vendor> and <product> go together"},
+		{"<hostdev mode='subsystem' type='usb'><source><address "
+		 "bus='1' device='2'/></source><address type='usb' bus='0' "
+		 "port='1'/></hostdev>",
+		 "<address type='usb'> on a USB host device"},
+		{"<hostdev mode='subsystem' type='usb'><source><address "
+		 "bus='1' device='2'/></source></hostdev><controller "
+		 "type='usb' model='none'/>",
+		 "a USB device with USB controller model 'none'"},
+		{PCI("<address bus='6' slot='1' function='1'/>") "<disk "
+								 "type='file'><"
+								 "source "
+								 "file='/a'/"
+								 "><target "
+								 "dev='vda'/"
+								 "><boot "
+								 "order='1'/></"
+								 "disk>"
+								 "<hostdev "
+								 "mode='"
+								 "subsystem' "
+								 "type='usb'><"
+								 "source>"
+								 "<address "
+								 "bus='1' "
+								 "device='2'/"
+								 "></"
+								 "source><boot "
+								 "order='1'/></"
+								 "hostdev>",
+		 "boot order 1 used for disk 'vda' and host device USB "
+		 "001:002"},
+		{"<hostdev mode='subsystem' type='pci'><source><address "
+		 "bus='6' slot='1' function='1'/></source><rom "
+		 "file='rom.bin'/></hostdev>",
+		 "rom file 'rom.bin': not an absolute path"},
+		{"<hostdev mode='subsystem' type='pci'><source><address "
+		 "bus='6' slot='1' function='1'/></source><teaming "
+		 "type='transient'/></hostdev>",
+		 "<hostdev>: <teaming> not supported"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *r = refusal(cases[i][0]);
+
+		CHECK_STR_CONTAINS(r, cases[i][1]);
+	}
+}
+
+/* nido-vmm and containers have no host devices: refused by name. */
+static void other_drivers_refuse(void)
+{
+	static const char *const doms[] = {
+		"<domain type='kvm'><name>k</name><memory>65536</memory><os>"
+		"<type>hvm</type><kernel>/k</kernel></os><devices>"
+		"<emulator>/usr/bin/nido-vmm</emulator>",
+		"<domain type='lxc'><name>c</name><memory>65536</memory><os>"
+		"<type>exe</type><init>/sbin/init</init></os><devices>"};
+	static const char *const want[] = {"not supported by the kvm driver",
+					   "not supported by the ct driver"};
+
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_free_ char *text = xasprintf(
+			"%s%s</devices></domain>", doms[i],
+			PCI("<address bus='6' slot='1' function='1'/>"));
+		_cleanup_err_ struct err *e = NULL;
+		struct domain_def *d = NULL;
+
+		CHECK(domain_def_parse(text, strlen(text), &d, NULL, &e) < 0);
+		CHECK_STR_CONTAINS(err_msg(e), "<hostdev>");
+		CHECK_STR_CONTAINS(err_msg(e), want[i]);
+		domain_def_free(d);
+	}
+}
+
+/* This host has no PCI device ffff:ff:1f.7 and no USB bus 255: a start
+ * stops before QEMU, naming the device, leaving nothing open. */
+static void start_needs_the_device(void)
+{
+	_cleanup_err_ struct err *e1 = NULL, *e2 = NULL;
+	struct domain_def *d =
+		parse(PCI("<address domain='0xffff' bus='0xff' slot='0x1f' "
+			  "function='7'/>"),
+		      &e1);
+	struct domain_def *u =
+		parse("<hostdev mode='subsystem' type='usb'><source><address "
+		      "bus='255' device='255'/></source></hostdev>",
+		      &e2);
+	int fds[1] = {-1};
+
+	if (!d || !u) {
+		TEST_FAIL("refused");
+		domain_def_free(d);
+		domain_def_free(u);
+		return;
+	}
+	CHECK_INT_EQ(qemu_hostdevs_prepare(d, (uid_t)-1, fds, &e1), -ENODEV);
+	CHECK_STR_EQ(err_msg(e1), "host PCI device ffff:ff:1f.7 not found");
+	CHECK_INT_EQ(qemu_hostdevs_prepare(u, (uid_t)-1, fds, &e2), -ENODEV);
+	CHECK_STR_EQ(err_msg(e2), "host device USB 255:255 not found");
+	CHECK_INT_EQ(fds[0], -1);
+	domain_def_free(d);
+	domain_def_free(u);
+}
+
+int main(void)
+{
+	RUN(pci_through_vfio);
+	RUN(unassigned_is_detached_not_given);
+	RUN(usb_by_address_or_ids);
+	RUN(refused_by_name);
+	RUN(other_drivers_refuse);
+	RUN(start_needs_the_device);
+	return test_done();
+}
