@@ -5,7 +5,8 @@
 # blkdeviotune`, changed with --live and --config, and felt by the
 # guest (a throttled read takes its time); the balloon's statistics in
 # `nido domstats --balloon` (query-balloon, the guest driver's report
-# through qom-get guest-stats, QEMU's resident memory). Then, with no
+# through qom-get guest-stats, QEMU's resident memory); setmem --live
+# through QMP's balloon and dommemstat. Then, with no
 # boot, a limit QEMU refuses fails the start by name.
 . "$(dirname "$0")/lib.sh"
 
@@ -187,6 +188,18 @@ else
 	not_ok "... balloon.available and balloon.unused: the guest's memory, in KiB" "$st"
 fi
 t_out "... balloon.minor_fault" "balloon.minor_fault=" echo "$st"
+# setmem --live: QMP's balloon; the guest's driver gives the pages back
+t "setmem 200M --live" "$NIDO" setmem tune 200M --live
+inflated() { "$NIDO" dommemstat tune 2>&1 | grep -q '^actual 204800$'; }
+if wait_for 120 inflated; then
+	ok "dommemstat: the guest keeps 200 MiB (actual), its driver gave the rest"
+else
+	not_ok "dommemstat: the guest keeps 200 MiB (actual), its driver gave the rest" \
+		"$("$NIDO" dommemstat tune 2>&1)"
+fi
+t_out "dommemstat: the guest's figures and QEMU's rss" "rss " "$NIDO" dommemstat tune
+t_out "the live <currentMemory> follows" "<currentMemory unit='KiB'>204800</currentMemory>" \
+	"$NIDO" dumpxml tune
 "$NIDO" destroy tune >/dev/null
 
 # Direct kernel boot on QEMU (a type 'qemu' domain with a <kernel> runs
