@@ -884,30 +884,10 @@ static void format_cputune(FILE *f, const struct domain_tune *t)
 	fputs("  </cputune>\n", f);
 }
 
-/* Writes <tag>escaped text</tag> at @indent spaces when @text is set. */
-static void put_text(FILE *f, int indent, const char *tag, const char *text)
-{
-	if (!text)
-		return;
-	fprintf(f, "%*s<%s>", indent, "", tag);
-	xml_escape_text(f, text);
-	fprintf(f, "</%s>\n", tag);
-}
-
-/* Writes " name='escaped value'" when @value is set. */
-static void put_attr(FILE *f, const char *name, const char *value)
-{
-	if (!value)
-		return;
-	fprintf(f, " %s='", name);
-	xml_escape_attr(f, value);
-	fputc('\'', f);
-}
-
 static void format_devices(FILE *f, const struct domain_def *d, bool active)
 {
 	fputs("  <devices>\n", f);
-	put_text(f, 4, "emulator", d->emulator);
+	xml_put_text(f, 4, "emulator", d->emulator);
 	for (size_t i = 0; i < d->n_disks; i++)
 		domain_disk_format(f, &d->disks[i]);
 	domain_format_controllers(f, d);
@@ -937,13 +917,13 @@ static void format_resources(FILE *f, const struct domain_def *d)
 	domain_format_max_memory(f, d);
 	fputs("  <memory", f);
 	if (d->dump_core)
-		put_attr(f, "dumpCore", tristate_names[d->dump_core]);
+		xml_put_attr(f, "dumpCore", tristate_names[d->dump_core]);
 	fprintf(f, " unit='KiB'>%" PRIu64 "</memory>\n", d->memory_kib);
 	fprintf(f, "  <currentMemory unit='KiB'>%" PRIu64 "</currentMemory>\n",
 		d->current_memory_kib);
 	format_memtune(f, &d->tune);
 	fprintf(f, "  <vcpu placement='%s'", placement_names[d->placement]);
-	put_attr(f, "cpuset", d->cpuset);
+	xml_put_attr(f, "cpuset", d->cpuset);
 	if (d->vcpus_current != d->vcpus)
 		fprintf(f, " current='%u'", d->vcpus_current);
 	fprintf(f, ">%u</vcpu>\n", d->vcpus);
@@ -956,15 +936,15 @@ static void format_os(FILE *f, const struct domain_def *d)
 	fputs("  <os", f);
 	domain_os_format_firmware_attr(f, d);
 	fputs(">\n    <type", f);
-	put_attr(f, "arch", d->arch);
-	put_attr(f, "machine", d->machine);
+	xml_put_attr(f, "arch", d->arch);
+	xml_put_attr(f, "machine", d->machine);
 	fputc('>', f);
 	xml_escape_text(f, d->os_type);
 	fputs("</type>\n", f);
 	domain_os_format_firmware(f, d);
-	put_text(f, 4, "kernel", d->kernel);
-	put_text(f, 4, "initrd", d->initrd);
-	put_text(f, 4, "cmdline", d->cmdline);
+	xml_put_text(f, 4, "kernel", d->kernel);
+	xml_put_text(f, 4, "initrd", d->initrd);
+	xml_put_text(f, 4, "cmdline", d->cmdline);
 	domain_os_format_ct(f, d);
 	for (size_t i = 0; i < d->n_boot; i++)
 		fprintf(f, "    <boot dev='%s'/>\n",
@@ -994,10 +974,10 @@ static char *format(const struct domain_def *d, int id)
 	if (id >= 0)
 		fprintf(f, " id='%d'", id);
 	fputs(">\n", f);
-	put_text(f, 2, "name", d->name);
+	xml_put_text(f, 2, "name", d->name);
 	fprintf(f, "  <uuid>%s</uuid>\n", uuid);
-	put_text(f, 2, "title", d->title);
-	put_text(f, 2, "description", d->description);
+	xml_put_text(f, 2, "title", d->title);
+	xml_put_text(f, 2, "description", d->description);
 	domain_format_metadata(f, d);
 	format_resources(f, d);
 	format_os(f, d);

@@ -38,15 +38,6 @@ static int parse_enum_attr(const xmlNode *n, const char *attr, const char *what,
 	return 1;
 }
 
-static void put_attr(FILE *f, const char *name, const char *v)
-{
-	if (!v)
-		return;
-	fprintf(f, " %s='", name);
-	xml_escape_attr(f, v);
-	fputc('\'', f);
-}
-
 /* Types libvirt has that nido does not give, and why. */
 static const struct {
 	const char *type, *why;
@@ -276,8 +267,8 @@ static void put_source(FILE *f, int indent, const char *mode, const char *host,
 		       const char *service)
 {
 	fprintf(f, "%*s<source mode='%s'", indent, "", mode);
-	put_attr(f, "host", host && *host ? host : NULL);
-	put_attr(f, "service", service);
+	xml_put_attr(f, "host", host && *host ? host : NULL);
+	xml_put_attr(f, "service", service);
 	fputs("/>\n", f);
 }
 
@@ -292,7 +283,7 @@ void domain_chardev_format_source(FILE *f, int indent, enum chardev_type type,
 		if (type == CHARDEV_UNIX)
 			fprintf(f, " mode='%s'",
 				src->listen ? "bind" : "connect");
-		put_attr(f, "path", src->path);
+		xml_put_attr(f, "path", src->path);
 		if (src->append)
 			fprintf(f, " append='%s'",
 				src->append == DOMAIN_TRISTATE_ON ? "on"
@@ -304,8 +295,8 @@ void domain_chardev_format_source(FILE *f, int indent, enum chardev_type type,
 	case CHARDEV_TCP:
 		fprintf(f, "%*s<source mode='%s'", indent, "",
 			src->listen ? "bind" : "connect");
-		put_attr(f, "host", src->host);
-		put_attr(f, "service", src->service);
+		xml_put_attr(f, "host", src->host);
+		xml_put_attr(f, "service", src->service);
 		fputs(src->tls_no ? " tls='no'/>\n" : "/>\n", f);
 		fprintf(f, "%*s<protocol type='%s'/>\n", indent, "",
 			src->telnet ? "telnet" : "raw");
@@ -501,9 +492,10 @@ void domain_format_chardev(FILE *f, enum chardev_kind kind,
 	}
 	if (c->log_file) {
 		fputs("      <log", f);
-		put_attr(f, "file", c->log_file);
+		xml_put_attr(f, "file", c->log_file);
 		if (c->log_append)
-			put_attr(f, "append", tristate_names[c->log_append]);
+			xml_put_attr(f, "append",
+				     tristate_names[c->log_append]);
 		fputs("/>\n", f);
 	}
 	fprintf(f, "    </%s>\n", tag);

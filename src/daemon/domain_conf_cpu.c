@@ -279,12 +279,6 @@ int domain_parse_cpu(const xmlNode *root, struct domain_def *d,
 	return check_topology(n, d, e);
 }
 
-static void put_attr(FILE *f, const char *name, const char *v)
-{
-	if (v)
-		fprintf(f, " %s='%s'", name, v); /* tokens of a list */
-}
-
 void domain_format_cpu(FILE *f, const struct domain_def *d)
 {
 	const struct domain_cpu *c = &d->hw.cpu;
@@ -292,9 +286,9 @@ void domain_format_cpu(FILE *f, const struct domain_def *d)
 	if (!c->given)
 		return;
 	fprintf(f, "  <cpu mode='%s'", cpu_mode_names[c->mode]);
-	put_attr(f, "match", c->match);
-	put_attr(f, "check", c->check);
-	put_attr(f, "migratable", c->migratable);
+	xml_put_attr(f, "match", c->match);
+	xml_put_attr(f, "check", c->check);
+	xml_put_attr(f, "migratable", c->migratable);
 	if (!c->model && !c->fallback && !c->sockets && !c->n_features &&
 	    !d->hw.mem.n_cells && !c->cache_mode && !c->physaddr_mode) {
 		fputs("/>\n", f);
@@ -303,7 +297,7 @@ void domain_format_cpu(FILE *f, const struct domain_def *d)
 	fputs(">\n", f);
 	if (c->model || c->fallback) {
 		fputs("    <model", f);
-		put_attr(f, "fallback", c->fallback);
+		xml_put_attr(f, "fallback", c->fallback);
 		if (c->model)
 			fprintf(f, ">%s</model>\n", c->model);
 		else

@@ -53,26 +53,6 @@ static int parse_enum_attr(const xmlNode *n, const char *attr, const char *what,
 	return 1;
 }
 
-/* Writes <tag>escaped text</tag> at @indent spaces when @text is set. */
-static void put_text(FILE *f, int indent, const char *tag, const char *text)
-{
-	if (!text)
-		return;
-	fprintf(f, "%*s<%s>", indent, "", tag);
-	xml_escape_text(f, text);
-	fprintf(f, "</%s>\n", tag);
-}
-
-/* Writes " name='escaped value'" when @value is set. */
-static void put_attr(FILE *f, const char *name, const char *value)
-{
-	if (!value)
-		return;
-	fprintf(f, " %s='", name);
-	xml_escape_attr(f, value);
-	fputc('\'', f);
-}
-
 /*
  * <target dev='vda' bus='virtio'/>: libvirt's device names (vd, sd, hd
  * and a letter or more); the bus follows the name when not given.
@@ -631,7 +611,7 @@ static void format_net_source(FILE *f, const struct disk_net *n)
 {
 	fprintf(f, "      <source protocol='%s'",
 		disk_protocol_names[n->protocol]);
-	put_attr(f, "name", n->name);
+	xml_put_attr(f, "name", n->name);
 	fputs(">\n", f);
 	for (size_t i = 0; i < n->n_hosts; i++) {
 		const struct disk_host *h = &n->hosts[i];
@@ -639,21 +619,21 @@ static void format_net_source(FILE *f, const struct disk_net *n)
 		fputs("        <host", f);
 		if (h->socket) {
 			fputs(" transport='unix'", f);
-			put_attr(f, "socket", h->socket);
+			xml_put_attr(f, "socket", h->socket);
 		}
-		put_attr(f, "name", h->name);
+		xml_put_attr(f, "name", h->name);
 		if (h->port)
 			fprintf(f, " port='%u'", h->port);
 		fputs("/>\n", f);
 	}
 	if (n->snapshot) {
 		fputs("        <snapshot", f);
-		put_attr(f, "name", n->snapshot);
+		xml_put_attr(f, "name", n->snapshot);
 		fputs("/>\n", f);
 	}
 	if (n->config) {
 		fputs("        <config", f);
-		put_attr(f, "file", n->config);
+		xml_put_attr(f, "file", n->config);
 		fputs("/>\n", f);
 	}
 	if (n->ssl_verify)
@@ -785,7 +765,7 @@ static void format_backing(FILE *f, const struct domain_disk *dk)
 			fprintf(f, "%*s<format type='%s'/>\n", (int)(8 + 2 * i),
 				"", b->format);
 		fprintf(f, "%*s<source", (int)(8 + 2 * i), "");
-		put_attr(f, "file", b->path);
+		xml_put_attr(f, "file", b->path);
 		fputs("/>\n", f);
 	}
 	if (dk->backing_end)
@@ -802,10 +782,10 @@ static void format_source(FILE *f, const struct domain_disk *dk)
 	}
 	fputs("      <source", f);
 	if (dk->pool) {
-		put_attr(f, "pool", dk->pool);
-		put_attr(f, "volume", dk->volume);
+		xml_put_attr(f, "pool", dk->pool);
+		xml_put_attr(f, "volume", dk->volume);
 	} else
-		put_attr(f, dk->block ? "dev" : "file", dk->source);
+		xml_put_attr(f, dk->block ? "dev" : "file", dk->source);
 	fputs("/>\n", f);
 }
 
@@ -819,11 +799,11 @@ void domain_disk_format(FILE *f, const struct domain_disk *dk)
 		disk_device_names[dk->device]);
 	fprintf(f, "      <driver name='qemu' type='%s'",
 		format_names[dk->format]);
-	put_attr(f, "cache", dk->cache);
-	put_attr(f, "io", dk->io);
+	xml_put_attr(f, "cache", dk->cache);
+	xml_put_attr(f, "io", dk->io);
 	if (dk->discard)
-		put_attr(f, "discard", discard_names[dk->discard]);
-	put_attr(f, "detect_zeroes", dk->detect_zeroes);
+		xml_put_attr(f, "discard", discard_names[dk->discard]);
+	xml_put_attr(f, "detect_zeroes", dk->detect_zeroes);
 	if (dk->iothread)
 		fprintf(f, " iothread='%u'", dk->iothread);
 	if (dk->queues)
@@ -834,7 +814,7 @@ void domain_disk_format(FILE *f, const struct domain_disk *dk)
 	format_source(f, dk);
 	format_backing(f, dk);
 	fputs("      <target", f);
-	put_attr(f, "dev", dk->target);
+	xml_put_attr(f, "dev", dk->target);
 	fprintf(f, " bus='%s'", disk_bus_names[dk->bus]);
 	if (dk->rotation_rate)
 		fprintf(f, " rotation_rate='%u'", dk->rotation_rate);
@@ -847,8 +827,8 @@ void domain_disk_format(FILE *f, const struct domain_disk *dk)
 		fprintf(f, "      <transient%s/>\n",
 			dk->share_backing ? " shareBacking='yes'" : "");
 	format_iotune(f, dk->iotune);
-	put_text(f, 6, "serial", dk->serial);
-	put_text(f, 6, "wwn", dk->wwn);
+	xml_put_text(f, 6, "serial", dk->serial);
+	xml_put_text(f, 6, "wwn", dk->wwn);
 	domain_disk_format_boot(f, dk);
 	domain_format_drive_address(f, 6, &dk->drive);
 	domain_format_pci_address(f, 6, &dk->pci);

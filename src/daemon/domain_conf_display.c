@@ -272,22 +272,15 @@ int domain_parse_graphics(const xmlNode *g, struct domain_display *dp,
 		       type ? type : "");
 }
 
-static void put_attr(FILE *f, const char *name, const char *v)
-{
-	fprintf(f, " %s='", name);
-	xml_escape_attr(f, v);
-	fputc('\'', f);
-}
-
 static void format_spice_children(FILE *f, const struct domain_spice *s)
 {
 	if (s->listen) {
 		fputs("      <listen type='address'", f);
-		put_attr(f, "address", s->listen);
+		xml_put_attr(f, "address", s->listen);
 		fputs("/>\n", f);
 	} else if (s->socket) {
 		fputs("      <listen type='socket'", f);
-		put_attr(f, "socket", s->socket);
+		xml_put_attr(f, "socket", s->socket);
 		fputs("/>\n", f);
 	} else if (s->listen_none) {
 		fputs("      <listen type='none'/>\n", f);
@@ -326,9 +319,9 @@ void domain_format_spice(FILE *f, const struct domain_spice *s, bool active)
 		fprintf(f, " tlsPort='%d'", tls);
 	fprintf(f, " autoport='%s'", s->autoport ? "yes" : "no");
 	if (s->listen)
-		put_attr(f, "listen", s->listen);
+		xml_put_attr(f, "listen", s->listen);
 	if (s->passwd)
-		put_attr(f, "passwd", s->passwd);
+		xml_put_attr(f, "passwd", s->passwd);
 	if (s->default_mode)
 		fprintf(f, " defaultMode='%s'",
 			spice_mode_names[s->default_mode]);
@@ -1059,10 +1052,10 @@ void domain_format_smartcard(FILE *f, const struct domain_display *dp)
 		fprintf(f, "      <source mode='%s'",
 			sc->bind ? "bind" : "connect");
 		if (sc->path)
-			put_attr(f, "path", sc->path);
+			xml_put_attr(f, "path", sc->path);
 		if (sc->host) {
-			put_attr(f, "host", sc->host);
-			put_attr(f, "service", sc->service);
+			xml_put_attr(f, "host", sc->host);
+			xml_put_attr(f, "service", sc->service);
 		}
 		fputs("/>\n      <protocol type='raw'/>\n", f);
 	}

@@ -299,15 +299,6 @@ int domain_net_parse(const xmlNode *iface, struct domain_net *net,
 	return parse_model(iface, net, w, e);
 }
 
-static void put_attr(FILE *f, const char *name, const char *value)
-{
-	if (!value)
-		return;
-	fprintf(f, " %s='", name);
-	xml_escape_attr(f, value);
-	fputc('\'', f);
-}
-
 /* In libvirt's order: mac, source, vlan, virtualport, bandwidth, target,
  * model, link. */
 void domain_net_format(FILE *f, const struct domain_net *n, bool active)
@@ -324,9 +315,10 @@ void domain_net_format(FILE *f, const struct domain_net *n, bool active)
 	fprintf(f, "      <mac address='%s'/>\n", net_mac_str(n->mac, mac));
 	if (n->source) {
 		fputs("      <source", f);
-		put_attr(f, n->type == NET_TYPE_BRIDGE ? "bridge" : "network",
-			 n->source);
-		put_attr(f, "portgroup", n->portgroup);
+		xml_put_attr(f,
+			     n->type == NET_TYPE_BRIDGE ? "bridge" : "network",
+			     n->source);
+		xml_put_attr(f, "portgroup", n->portgroup);
 		fputs("/>\n", f);
 	}
 	if (n->has_vlan)
@@ -337,17 +329,17 @@ void domain_net_format(FILE *f, const struct domain_net *n, bool active)
 	network_bandwidth_format(f, &n->bandwidth, 6);
 	if (tap) {
 		fputs("      <target", f);
-		put_attr(f, "dev", tap);
+		xml_put_attr(f, "dev", tap);
 		fputs("/>\n", f);
 	}
 	if (n->guest_dev) {
 		fputs("      <guest", f);
-		put_attr(f, "dev", n->guest_dev);
+		xml_put_attr(f, "dev", n->guest_dev);
 		fputs("/>\n", f);
 	}
 	if (n->model) { /* none for a container's */
 		fputs("      <model", f);
-		put_attr(f, "type", n->model);
+		xml_put_attr(f, "type", n->model);
 		fputs("/>\n", f);
 	}
 	if (n->link != DOMAIN_TRISTATE_ABSENT)

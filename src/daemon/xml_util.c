@@ -351,3 +351,21 @@ void xml_escape_attr(FILE *buf, const char *s)
 {
 	escape(buf, s, true);
 }
+
+void xml_put_attr(FILE *f, const char *name, const char *value)
+{
+	if (!value)
+		return;
+	fprintf(f, " %s='", name);
+	xml_escape_attr(f, value);
+	fputc('\'', f);
+}
+
+void xml_put_text(FILE *f, int indent, const char *tag, const char *text)
+{
+	if (!text)
+		return;
+	fprintf(f, "%*s<%s>", indent, "", tag);
+	xml_escape_text(f, text);
+	fprintf(f, "</%s>\n", tag);
+}

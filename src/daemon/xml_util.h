@@ -79,4 +79,10 @@ int xml_uint(const xmlNode *node, const char *what, const char *value,
 void xml_escape_text(FILE *buf, const char *s);
 void xml_escape_attr(FILE *buf, const char *s);
 
+/* " @name='@value'", escaped; nothing when @value is NULL. */
+void xml_put_attr(FILE *f, const char *name, const char *value);
+/* "<@tag>@text</@tag>" escaped on a line of its own at @indent spaces;
+ * nothing when @text is NULL. */
+void xml_put_text(FILE *f, int indent, const char *tag, const char *text);
+
 #endif
