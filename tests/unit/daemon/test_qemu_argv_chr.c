@@ -14,6 +14,7 @@
 
 #include "daemon/domain_conf.h"
 #include "daemon/driver-qemu.h"
+#include "qemu-test.h"
 #include "test.h"
 
 static char *xml(const char *type, const char *devs)
@@ -36,8 +37,6 @@ static char *chr_argv(const char *devs, int fd, char **def)
 	struct xml_warnings w = {0};
 	struct qemu_argv a = {0};
 	char *out = NULL;
-	size_t len = 0;
-	FILE *s;
 
 	if (domain_def_parse(text, strlen(text), &d, &w, &e) < 0) {
 		TEST_FAIL("refused: %s", err_msg(e));
@@ -47,11 +46,7 @@ static char *chr_argv(const char *devs, int fd, char **def)
 		TEST_FAIL("warning: %s", w.msgs[i]);
 	xml_warnings_clear(&w);
 	qemu_argv_chardevs(&a, d, fd, 1);
-	s = open_memstream(&out, &len);
-	for (size_t i = 0; i < a.n; i++)
-		fprintf(s, "%s\n", a.v[i]);
-	fclose(s);
-	qemu_argv_free(&a);
+	out = qemu_test_args(&a);
 	if (def)
 		*def = domain_def_format(d);
 	domain_def_free(d);
@@ -62,14 +57,8 @@ static char *chr_argv(const char *devs, int fd, char **def)
 static char *refusal(const char *type, const char *devs)
 {
 	_cleanup_free_ char *text = xml(type, devs);
-	struct domain_def *d = NULL;
-	_cleanup_err_ struct err *e = NULL;
 
-	if (domain_def_parse(text, strlen(text), &d, NULL, &e) == 0) {
-		domain_def_free(d);
-		return NULL;
-	}
-	return xstrdup(err_msg(e));
+	return qemu_test_refusal(text);
 }
 
 static const char many_devs[] =
@@ -326,8 +315,6 @@ static char *full_argv(const char *devs, char **def)
 	_cleanup_err_ struct err *e = NULL;
 	struct qemu_argv a = {0};
 	char *out = NULL;
-	size_t len = 0;
-	FILE *s;
 
 	if (domain_def_parse(text, strlen(text), &d, NULL, &e) < 0) {
 		TEST_FAIL("refused: %s", err_msg(e));
@@ -335,11 +322,7 @@ static char *full_argv(const char *devs, char **def)
 	}
 	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d, NULL);
 	qemu_argv_chardevs(&a, d, 30, 1);
-	s = open_memstream(&out, &len);
-	for (size_t i = 0; i < a.n; i++)
-		fprintf(s, "%s\n", a.v[i]);
-	fclose(s);
-	qemu_argv_free(&a);
+	out = qemu_test_args(&a);
 	*def = domain_def_format(d);
 	domain_def_free(d);
 	return out;

@@ -13,6 +13,7 @@
 #include "block/chain.h"
 #include "daemon/domain_conf.h"
 #include "daemon/driver-qemu.h"
+#include "qemu-test.h"
 #include "test.h"
 
 /* A domain of @type with @top beside <os> (or holding its own <os>),
@@ -44,8 +45,8 @@ static char *define(const char *type, const char *top, char **def,
 	struct xml_warnings w = {0};
 	struct qemu_argv a = {0};
 	char *out = NULL, *ws = NULL;
-	size_t len = 0, wlen = 0;
-	FILE *s, *f;
+	size_t wlen = 0;
+	FILE *f;
 
 	if (domain_def_parse(text, strlen(text), &d, &w, &e) < 0) {
 		TEST_FAIL("refused: %s", err_msg(e));
@@ -58,11 +59,7 @@ static char *define(const char *type, const char *top, char **def,
 	xml_warnings_clear(&w);
 	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64",
 			streq(type, "kvm") ? "kvm" : "tcg", d, NULL);
-	s = open_memstream(&out, &len);
-	for (size_t i = 0; i < a.n; i++)
-		fprintf(s, "%s\n", a.v[i]);
-	fclose(s);
-	qemu_argv_free(&a);
+	out = qemu_test_args(&a);
 	if (def)
 		*def = domain_def_format(d);
 	domain_def_free(d);
@@ -77,15 +74,11 @@ static char *define(const char *type, const char *top, char **def,
 static char *refusal(const char *type, const char *top)
 {
 	_cleanup_free_ char *text = xml(type, top);
-	struct domain_def *d = NULL;
-	_cleanup_err_ struct err *e = NULL;
+	char *why = qemu_test_refusal(text);
 
-	if (domain_def_parse(text, strlen(text), &d, NULL, &e) == 0) {
+	if (!why)
 		TEST_FAIL("accepted: %s", top);
-		domain_def_free(d);
-		return NULL;
-	}
-	return xstrdup(err_msg(e));
+	return why;
 }
 
 /* The formatted definition parses to the same text again. */

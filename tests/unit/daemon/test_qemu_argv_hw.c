@@ -14,6 +14,7 @@
 #include "block/chain.h"
 #include "daemon/domain_conf.h"
 #include "daemon/driver-qemu.h"
+#include "qemu-test.h"
 #include "test.h"
 
 /* A domain with @os inside <os> and @devs inside <devices>. */
@@ -36,8 +37,6 @@ static char *argv_of(const char *text, const char *emulator)
 	struct block_chain_file f = {.fd = -1};
 	struct qemu_argv a = {0};
 	char *out = NULL;
-	size_t len = 0;
-	FILE *s;
 
 	if (domain_def_parse(text, strlen(text), &d, NULL, &e) < 0) {
 		TEST_FAIL("refused: %s", err_msg(e));
@@ -49,11 +48,7 @@ static char *argv_of(const char *text, const char *emulator)
 	}
 	qemu_argv_build(&a, emulator, "tcg", d, chains);
 	qemu_argv_nets(&a, d, 20);
-	s = open_memstream(&out, &len);
-	for (size_t i = 0; i < a.n; i++)
-		fprintf(s, "%s\n", a.v[i]);
-	fclose(s);
-	qemu_argv_free(&a);
+	out = qemu_test_args(&a);
 	domain_def_free(d);
 	return out;
 }

@@ -12,6 +12,7 @@
 
 #include "daemon/domain_conf.h"
 #include "daemon/driver-qemu.h"
+#include "qemu-test.h"
 #include "test.h"
 
 static struct domain_def *parse(const char *type, const char *clock,
@@ -169,8 +170,6 @@ static char *os_argv(const char *os, char **def)
 	_cleanup_err_ struct err *e = NULL;
 	struct qemu_argv a = {0};
 	char *out = NULL;
-	size_t len = 0;
-	FILE *s;
 
 	if (domain_def_parse(text, strlen(text), &d, NULL, &e) < 0) {
 		TEST_FAIL("refused: %s", err_msg(e));
@@ -178,11 +177,7 @@ static char *os_argv(const char *os, char **def)
 	}
 	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d, NULL);
 	qemu_argv_kernel(&a, d, 40);
-	s = open_memstream(&out, &len);
-	for (size_t i = 0; i < a.n; i++)
-		fprintf(s, "%s\n", a.v[i]);
-	fclose(s);
-	qemu_argv_free(&a);
+	out = qemu_test_args(&a);
 	*def = domain_def_format(d);
 	domain_def_free(d);
 	return out;

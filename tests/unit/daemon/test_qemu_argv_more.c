@@ -13,6 +13,7 @@
 #include "block/chain.h"
 #include "daemon/domain_conf.h"
 #include "daemon/driver-qemu.h"
+#include "qemu-test.h"
 #include "test.h"
 
 static char *xml(const char *top, const char *devs)
@@ -37,8 +38,6 @@ static char *argv_for(const char *top, const char *devs, char **def)
 	struct xml_warnings w = {0};
 	struct qemu_argv a = {0};
 	char *out = NULL;
-	size_t len = 0;
-	FILE *s;
 
 	if (domain_def_parse(text, strlen(text), &d, &w, &e) < 0) {
 		TEST_FAIL("refused: %s", err_msg(e));
@@ -48,11 +47,7 @@ static char *argv_for(const char *top, const char *devs, char **def)
 		TEST_FAIL("warning: %s", w.msgs[i]);
 	xml_warnings_clear(&w);
 	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d, NULL);
-	s = open_memstream(&out, &len);
-	for (size_t i = 0; i < a.n; i++)
-		fprintf(s, "%s\n", a.v[i]);
-	fclose(s);
-	qemu_argv_free(&a);
+	out = qemu_test_args(&a);
 	if (def)
 		*def = domain_def_format(d);
 	domain_def_free(d);
@@ -63,14 +58,8 @@ static char *argv_for(const char *top, const char *devs, char **def)
 static char *refusal(const char *top, const char *devs)
 {
 	_cleanup_free_ char *text = xml(top, devs);
-	struct domain_def *d = NULL;
-	_cleanup_err_ struct err *e = NULL;
 
-	if (domain_def_parse(text, strlen(text), &d, NULL, &e) == 0) {
-		domain_def_free(d);
-		return NULL;
-	}
-	return xstrdup(err_msg(e));
+	return qemu_test_refusal(text);
 }
 
 static void audio_backends_with_their_options(void)

@@ -10,6 +10,7 @@
 #include "block/chain.h"
 #include "daemon/domain_conf.h"
 #include "daemon/driver-qemu.h"
+#include "qemu-test.h"
 #include "test.h"
 
 /* @machine may go on with "|" and more of <os> (<boot dev>). */
@@ -37,8 +38,6 @@ static char *argv_for(const char *machine, const char *devs, char **def)
 	struct qemu_argv a = {0};
 	struct block_chain *ch;
 	char *out = NULL;
-	size_t len = 0;
-	FILE *s;
 
 	if (domain_def_parse(text, strlen(text), &d, &w, &e) < 0) {
 		TEST_FAIL("refused: %s", err_msg(e));
@@ -57,11 +56,7 @@ static char *argv_for(const char *machine, const char *devs, char **def)
 	for (size_t i = 0; i < d->n_disks; i++)
 		free(ch[i].files);
 	free(ch);
-	s = open_memstream(&out, &len);
-	for (size_t i = 0; i < a.n; i++)
-		fprintf(s, "%s\n", a.v[i]);
-	fclose(s);
-	qemu_argv_free(&a);
+	out = qemu_test_args(&a);
 	if (def)
 		*def = domain_def_format(d);
 	domain_def_free(d);
@@ -71,14 +66,9 @@ static char *argv_for(const char *machine, const char *devs, char **def)
 static char *refusal(const char *machine, const char *devs)
 {
 	_cleanup_free_ char *text = xml(machine, devs);
-	struct domain_def *d = NULL;
-	_cleanup_err_ struct err *e = NULL;
+	char *why = qemu_test_refusal(text);
 
-	if (domain_def_parse(text, strlen(text), &d, NULL, &e) == 0) {
-		domain_def_free(d);
-		return xstrdup("(accepted)");
-	}
-	return xstrdup(err_msg(e));
+	return why ? why : xstrdup("(accepted)");
 }
 
 #define DISK(dev, target, bus, addr)                                 \

@@ -10,6 +10,7 @@
 
 #include "daemon/domain_conf.h"
 #include "daemon/driver-qemu.h"
+#include "qemu-test.h"
 #include "test.h"
 
 static char *xml(const char *devs)
@@ -41,16 +42,10 @@ static char *argv_of(const struct domain_def *d, const int *usb_fds)
 {
 	struct qemu_argv a = {0};
 	char *out = NULL;
-	size_t len = 0;
-	FILE *s;
 
 	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d, NULL);
 	qemu_argv_hostdevs(&a, d, usb_fds);
-	s = open_memstream(&out, &len);
-	for (size_t i = 0; i < a.n; i++)
-		fprintf(s, "%s\n", a.v[i]);
-	fclose(s);
-	qemu_argv_free(&a);
+	out = qemu_test_args(&a);
 	return out;
 }
 

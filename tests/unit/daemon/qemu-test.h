@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the qemu driver's unit tests share (test_qemu_*.c): a command
+ * line as text, and what define says of a document.
+ */
+#ifndef NIDO_TEST_QEMU_TEST_H
+#define NIDO_TEST_QEMU_TEST_H
+
+#include "daemon/driver-qemu.h"
+
+/* The arguments of @a, one a line (malloc'ed); @a is freed. */
+char *qemu_test_args(struct qemu_argv *a);
+
+/* Define's error for the domain XML @text (malloc'ed), or NULL when it
+ * is accepted. */
+char *qemu_test_refusal(const char *text);
+
+#endif
