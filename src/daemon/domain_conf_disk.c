@@ -369,16 +369,7 @@ static int parse_disk_transient(const xmlNode *disk, struct domain_disk *dk,
 static int only_attrs(const xmlNode *n, const char *const *known,
 		      struct err **e)
 {
-	for (const xmlAttr *p = n->properties; p; p = p->next) {
-		size_t i = 0;
-
-		while (known[i] && !streq((const char *)p->name, known[i]))
-			i++;
-		if (!known[i])
-			return xml_err(e, n, "unknown attribute '%s'",
-				       (const char *)p->name);
-	}
-	return 0;
+	return xml_only_attrs(n, known, "", e);
 }
 
 /* <host name= port=/> or <host transport='unix' socket=/>. */

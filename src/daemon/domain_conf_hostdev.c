@@ -55,16 +55,7 @@ static int num_attr(const xmlNode *n, const char *attr, unsigned max, bool need,
 static int only_attrs(const xmlNode *n, const char *const *known,
 		      struct err **e)
 {
-	for (const xmlAttr *p = n->properties; p; p = p->next) {
-		size_t i = 0;
-
-		while (known[i] && !streq((const char *)p->name, known[i]))
-			i++;
-		if (!known[i])
-			return xml_err(e, n, "unknown attribute '%s'",
-				       (const char *)p->name);
-	}
-	return 0;
+	return xml_only_attrs(n, known, "", e);
 }
 
 /* <source><address domain= bus= slot= function=/></source>. */

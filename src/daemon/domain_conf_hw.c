@@ -95,16 +95,7 @@ static int parse_pci(const xmlNode *a, struct dev_pci_addr *p, struct err **e)
 static int attrs_known(const xmlNode *a, const char *const *known,
 		       struct err **e)
 {
-	for (const xmlAttr *p = a->properties; p; p = p->next) {
-		size_t i = 0;
-
-		while (known[i] && !streq((const char *)p->name, known[i]))
-			i++;
-		if (!known[i])
-			return xml_err(e, a, "unknown address attribute '%s'",
-				       (const char *)p->name);
-	}
-	return 0;
+	return xml_only_attrs(a, known, "address ", e);
 }
 
 static int parse_drive(const xmlNode *a, struct disk_drive_addr *d,

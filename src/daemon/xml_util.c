@@ -369,3 +369,18 @@ void xml_put_text(FILE *f, int indent, const char *tag, const char *text)
 	xml_escape_text(f, text);
 	fprintf(f, "</%s>\n", tag);
 }
+
+int xml_only_attrs(const xmlNode *n, const char *const *known, const char *what,
+		   struct err **e)
+{
+	for (const xmlAttr *p = n->properties; p; p = p->next) {
+		size_t i = 0;
+
+		while (known[i] && !streq((const char *)p->name, known[i]))
+			i++;
+		if (!known[i])
+			return xml_err(e, n, "unknown %sattribute '%s'", what,
+				       (const char *)p->name);
+	}
+	return 0;
+}

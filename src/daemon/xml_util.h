@@ -79,6 +79,11 @@ int xml_uint(const xmlNode *node, const char *what, const char *value,
 void xml_escape_text(FILE *buf, const char *s);
 void xml_escape_attr(FILE *buf, const char *s);
 
+/* Refuses (-EINVAL, @e naming the line) an attribute of @n that is not
+ * in @known (NULL-terminated): "unknown @{what}attribute 'NAME'". */
+int xml_only_attrs(const xmlNode *n, const char *const *known, const char *what,
+		   struct err **e);
+
 /* " @name='@value'", escaped; nothing when @value is NULL. */
 void xml_put_attr(FILE *f, const char *name, const char *value);
 /* "<@tag>@text</@tag>" escaped on a line of its own at @indent spaces;
