@@ -349,12 +349,13 @@ static void intel_iommu_with_split_irqchip(void)
 	domain_def_free(d);
 }
 
+#define IOMMU_DOC                                                  \
+	"<domain type='qemu'><name>m</name><memory unit='MiB'>64"  \
+	"</memory><os><type arch='x86_64' machine='%s'>hvm</type>" \
+	"</os>%s<devices>%s</devices></domain>"
+
 static void iommu_rules(void)
 {
-	static const char *const doc =
-		"<domain type='qemu'><name>m</name><memory unit='MiB'>64"
-		"</memory><os><type arch='x86_64' machine='%s'>hvm</type>"
-		"</os>%s<devices>%s</devices></domain>";
 	static const char *const cases[][4] = {
 		{"pc", "", "<iommu model='intel'/>",
 		 "needs a q35 machine (machine 'pc'"},
@@ -377,8 +378,8 @@ static void iommu_rules(void)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		_cleanup_free_ char *text =
-			xasprintf(doc, cases[i][0], cases[i][1], cases[i][2]);
+		_cleanup_free_ char *text = xasprintf(IOMMU_DOC, cases[i][0],
+						      cases[i][1], cases[i][2]);
 		struct domain_def *d = NULL;
 		_cleanup_err_ struct err *e = NULL;
 
