@@ -372,7 +372,8 @@ static void declare_backing(struct domain_disk *d, bool overlay)
 		return;
 	}
 	b = xcalloc(d->n_backing + 1, sizeof(*b));
-	memcpy(b + 1, d->backing, d->n_backing * sizeof(*b));
+	if (d->n_backing)
+		memcpy(b + 1, d->backing, d->n_backing * sizeof(*b));
 	b[0].path = xstrdup(d->source);
 	b[0].format = xstrdup(disk_format_name(d->format));
 	free(d->backing);
