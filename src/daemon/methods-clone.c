@@ -329,7 +329,7 @@ static char *auto_path(const char *src, const char *orig, const char *name)
 
 	if (!dot || dot == base)
 		dot = base + strlen(base);
-	if (hit && hit < dot)
+	if (hit && hit + strlen(orig) <= dot)
 		stem = xasprintf("%.*s%s%.*s", (int)(hit - base), base, name,
 				 (int)(dot - hit - strlen(orig)),
 				 hit + strlen(orig));
