@@ -16,31 +16,6 @@
 
 #include "block/qcow2.h"
 
-/* The refcount of cluster @i as a block of width @order holds it. */
-static void refblock_put(uint8_t *blk, uint32_t order, uint64_t i, uint64_t v)
-{
-	uint32_t bits = 1u << order, per, shift;
-
-	switch (order) {
-	case 3:
-		blk[i] = (uint8_t)v;
-		return;
-	case 4:
-		((uint16_t *)blk)[i] = htobe16((uint16_t)v);
-		return;
-	case 5:
-		((uint32_t *)blk)[i] = htobe32((uint32_t)v);
-		return;
-	case 6:
-		((uint64_t *)blk)[i] = htobe64(v);
-		return;
-	default:
-		per = 8 / bits;
-		shift = (i % per) * bits;
-		blk[i / per] |= (uint8_t)(v << shift);
-	}
-}
-
 /* Every host cluster's refcount, the old structures' own counted out. */
 static int read_refcounts(struct qcow2 *s, uint64_t n, uint64_t **out,
 			  struct err **e)
@@ -94,7 +69,7 @@ static int write_refcounts(struct qcow2 *s, const uint64_t *rc, uint64_t total,
 
 		memset(blk, 0, cs);
 		for (uint64_t i = 0; i < per && b * per + i < total; i++)
-			refblock_put(blk, order, i, rc[b * per + i]);
+			qcow2_refblock_put(blk, order, i, rc[b * per + i]);
 		if (pwrite_full(s->fd, blk, cs, (off_t)off) < 0)
 			return err_sys(e, errno,
 				       "'%s': writing a refcount block",

@@ -28,11 +28,12 @@ static uint64_t rb_get(const struct qcow2 *s, const uint8_t *blk, uint64_t i)
 	}
 }
 
-static void rb_set(const struct qcow2 *s, uint8_t *blk, uint64_t i, uint64_t v)
+void qcow2_refblock_put(uint8_t *blk, uint32_t order, uint64_t i, uint64_t v)
 {
-	uint32_t bits = s->refcount_bits, per, shift;
+	uint32_t bits = 1u << order, per, shift;
+	uint8_t mask;
 
-	switch (s->refcount_order) {
+	switch (order) {
 	case 3:
 		blk[i] = (uint8_t)v;
 		return;
@@ -48,10 +49,15 @@ static void rb_set(const struct qcow2 *s, uint8_t *blk, uint64_t i, uint64_t v)
 	default:
 		per = 8 / bits;
 		shift = (i % per) * bits;
-		blk[i / per] =
-			(uint8_t)((blk[i / per] & ~(s->refcount_max << shift)) |
-				  (v << shift));
+		mask = (uint8_t)(((1u << bits) - 1) << shift);
+		blk[i / per] = (uint8_t)((blk[i / per] & ~mask) |
+					 ((v << shift) & mask));
 	}
+}
+
+static void rb_set(const struct qcow2 *s, uint8_t *blk, uint64_t i, uint64_t v)
+{
+	qcow2_refblock_put(blk, s->refcount_order, i, v);
 }
 
 uint64_t qcow2_host_clusters(struct qcow2 *s)

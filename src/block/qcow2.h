@@ -322,6 +322,9 @@ int qcow2_refcount_get(struct qcow2 *s, uint64_t idx, uint64_t *rc,
 /* Adds @delta to host cluster @idx's refcount; over/underflow corrupt. */
 int qcow2_refcount_add(struct qcow2 *s, uint64_t idx, int64_t delta,
 		       struct err **e);
+/* Writes refcount @v as entry @i of the refcount block @blk whose
+ * entries are 2^@order bits wide (big-endian, or packed in bytes). */
+void qcow2_refblock_put(uint8_t *blk, uint32_t order, uint64_t i, uint64_t v);
 /* Sets a refcount outright (check's repair). */
 int qcow2_refcount_set(struct qcow2 *s, uint64_t idx, uint64_t rc,
 		       struct err **e);
