@@ -15,8 +15,9 @@
  *
  * "Meaning kept": what libvirt's file says of the subset nido keeps
  * (the table below: elements, their attributes, their text; memory in
- * KiB, addresses as numbers) is said the same by nido's definition of
- * it, formatted and parsed again; what the file has beyond the subset
+ * KiB as `virsh define` makes it, addresses as numbers) is said the
+ * same by nido's definition of it, formatted and parsed again; what
+ * the file has beyond the subset
  * is named by a warning ('w') or is not there ('a'). So a change of
  * outcome, a value changed or a part dropped without a word fails here.
  */
@@ -404,6 +405,64 @@ static char *kib_of(const xmlNode *n)
 	return s;
 }
 
+static const xmlNode *child_named(const xmlNode *n, const char *name)
+{
+	for (n = n ? n->children : NULL; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && !n->ns &&
+		    xmlStrEqual(n->name, BAD_CAST name))
+			return n;
+	return NULL;
+}
+
+static uint64_t kib_num(const xmlNode *n, const char *attr)
+{
+	xmlChar *t = attr ? xmlGetProp(n, BAD_CAST attr) : xmlNodeGetContent(n);
+	xmlChar *u = xmlGetProp(n, BAD_CAST "unit");
+	uint64_t bytes = 0;
+
+	if (!t || size_parse_unit((const char *)t, u ? (const char *)u : "KiB",
+				  &bytes, NULL) < 0)
+		bytes = 0;
+	xmlFree(t);
+	xmlFree(u);
+	return DIV_ROUND_UP(bytes, 1024);
+}
+
+/*
+ * <memory> (or, @current, <currentMemory>) as `virsh define` makes it
+ * of the document @n is in: with NUMA cells, their sum and the memory
+ * devices' sizes (those nido keeps: the others are warned about, and
+ * so is what they add); a <currentMemory> above it comes down to it.
+ * Without cells, as written.
+ */
+static char *defined_kib(const xmlNode *n, bool current)
+{
+	const xmlNode *root = xmlDocGetRootElement(n->doc);
+	const xmlNode *numa = child_named(child_named(root, "cpu"), "numa");
+	const xmlNode *devs = child_named(root, "devices");
+	char flag;
+	uint64_t total = 0, cur;
+
+	for (const xmlNode *c = numa ? numa->children : NULL; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE &&
+		    xmlStrEqual(c->name, BAD_CAST "cell"))
+			total += kib_num(c, "memory");
+	if (!total)
+		return kib_of(n);
+	if (find_known("domain/devices/memory", &flag))
+		for (const xmlNode *c = devs ? devs->children : NULL; c;
+		     c = c->next)
+			if (c->type == XML_ELEMENT_NODE &&
+			    xmlStrEqual(c->name, BAD_CAST "memory"))
+				total += kib_num(
+					child_named(child_named(c, "target"),
+						    "size"),
+					NULL);
+	cur = current ? kib_num(n, NULL) : total;
+	return xasprintf("%llu",
+			 (unsigned long long)(cur < total ? cur : total));
+}
+
 /*
  * The element's key among its siblings: a controller by type and
  * index, an input by type and bus, others by their rank among siblings
@@ -719,7 +778,13 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 	}
 	if (flag == '*' || flag == '#') {
 		xmlChar *t = xmlNodeGetContent(n);
-		_cleanup_free_ char *kib = flag == '#' ? kib_of(n) : NULL;
+		bool mem = streq(path, "domain/memory") ||
+			   streq(path, "domain/currentMemory");
+		_cleanup_free_ char *kib =
+			flag != '#' ? NULL
+			: mem	    ? defined_kib(n,
+						  streq(path, "domain/currentMemory"))
+				    : kib_of(n);
 		_cleanup_free_ char *c =
 			canon(path, "", kib ? kib : (const char *)t);
 
