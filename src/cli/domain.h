@@ -33,6 +33,8 @@ int cmd_install(int argc, char **argv);
 int cmd_clone(int argc, char **argv);
 /* setmem, dommemstat (domain-mem.c). */
 extern const struct cli_command mem_commands[];
+/* snapshot-* (snapshot.c). */
+extern const struct cli_command snapshot_commands[];
 
 /*
  * Connects the terminal to @name's serial console through the daemon
