@@ -83,6 +83,17 @@ static const char *pick(const struct cli_args *a, struct json_object *arr)
 	return name;
 }
 
+/* The snapshot a verb names (pick()) in the domain's list, which *@res
+ * keeps; NULL after printing why. */
+static struct json_object *picked(const struct cli_args *a,
+				  struct json_object **res, const char **name)
+{
+	struct json_object *arr = snapshots(cli_str(a, "domain"), res);
+
+	*name = arr ? pick(a, arr) : NULL;
+	return *name ? find(arr, *name) : NULL;
+}
+
 static struct json_object *snap_params(const char *dom, const char *snap)
 {
 	struct json_object *p = client_domain_params(dom);
@@ -401,9 +412,8 @@ static int cmd_snapshot_current(const struct cli_args *a)
 static int cmd_snapshot_info(const struct cli_args *a)
 {
 	_cleanup_json_ struct json_object *res = NULL;
-	struct json_object *arr = snapshots(cli_str(a, "domain"), &res);
-	const char *name = arr ? pick(a, arr) : NULL;
-	struct json_object *s = name ? find(arr, name) : NULL;
+	const char *name;
+	struct json_object *s = picked(a, &res, &name);
 
 	if (!s)
 		return 1;
@@ -424,9 +434,8 @@ static int cmd_snapshot_info(const struct cli_args *a)
 static int cmd_snapshot_parent(const struct cli_args *a)
 {
 	_cleanup_json_ struct json_object *res = NULL;
-	struct json_object *arr = snapshots(cli_str(a, "domain"), &res);
-	const char *name = arr ? pick(a, arr) : NULL;
-	struct json_object *s = name ? find(arr, name) : NULL;
+	const char *name;
+	struct json_object *s = picked(a, &res, &name);
 
 	if (!s)
 		return 1;
@@ -449,12 +458,7 @@ static int cmd_snapshot_revert(const struct cli_args *a)
 	if (!name)
 		return 1;
 	p = snap_params(cli_str(a, "domain"), name);
-	if (cli_flag(a, "running"))
-		json_object_object_add(p, "running",
-				       json_object_new_boolean(true));
-	if (cli_flag(a, "paused"))
-		json_object_object_add(p, "paused",
-				       json_object_new_boolean(true));
+	cli_add_state_flags(a, p);
 	if (client_call1("snapshot.revert", p, NULL, &e) < 0)
 		return domain_fail("revert to a snapshot of",
 				   cli_str(a, "domain"), e);
