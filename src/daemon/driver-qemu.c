@@ -93,6 +93,7 @@ static void qemu_release(struct daemon *dmn, struct domain *dom)
 	loop_source_del(dmn->loop, vm->watch);
 	loop_source_del(dmn->loop, vm->timer);
 	qemu_vm_save_release(vm);
+	qemu_vm_snapshot_release(vm);
 	qmp_free(vm->qmp);
 	qemu_agent_free(vm->agent, false);
 	close_safe(vm->shot_fd);
@@ -828,6 +829,8 @@ static void on_qmp_event(void *opaque, const char *name,
 		io_error(vm, data);
 	} else if (streq(name, "MIGRATION")) {
 		qemu_vm_migration(vm, qemu_migration_event(data));
+	} else if (streq(name, "JOB_STATUS_CHANGE")) {
+		qemu_vm_job_event(vm, data);
 	}
 }
 
@@ -1637,6 +1640,7 @@ const struct driver_ops driver_qemu = {
 	.agent = qemu_agent,
 	.save = qemu_save,
 	.jobinfo = qemu_jobinfo,
+	.snapshot = qemu_snapshot,
 	.restore = qemu_restore,
 	.release = qemu_release,
 };

@@ -19,26 +19,119 @@
 #include "lib/log.h"
 #include "lib/util.h"
 
-/* The domain, shut off and idle, with its snapshots. */
+/* The domain, idle, with its snapshots. */
 static struct domain *idle_domain(struct daemon *dmn,
-				  struct json_object *params, const char *what,
+				  struct json_object *params,
 				  struct snapshot_set **set, struct err **e)
 {
 	struct domain *dom = param_domain(dmn, params, e);
 
 	if (!dom || need_idle(dom, e) < 0)
 		return NULL;
-	if (domain_is_active(dom)) {
-		err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-			 "cannot %s a snapshot of a running domain yet: nido "
-			 "takes internal snapshots of a shut off domain's "
-			 "disks (shut it down, or save it)",
-			 what);
-		return NULL;
-	}
 	if (!(*set = snapshot_set_of(dmn, dom, e)))
 		return NULL;
 	return dom;
+}
+
+/* A running domain's snapshots are its driver's (QEMU's jobs). */
+static int need_driver(const struct domain *dom, struct err **e)
+{
+	if (!dom->drv->snapshot)
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"the %s driver cannot snapshot a running "
+				"domain yet: shut it off, or save it",
+				dom->drv->name);
+	return 0;
+}
+
+/*
+ * A snapshot operation the driver runs: what is done with the metadata
+ * once it has ended, then the parked call answered.
+ */
+struct snap_call {
+	struct daemon *dmn;
+	struct domain *dom;
+	enum snapshot_op op;
+	struct snapshot_def *sn; /* create: the new one (owned) */
+	char *name;		 /* apply, delete: the snapshot's */
+};
+
+static const char **taken_targets(const struct snapshot_def *sn, size_t *n)
+{
+	const char **v = xcalloc(sn->n_disks + 1, sizeof(*v));
+
+	*n = 0;
+	for (size_t i = 0; i < sn->n_disks; i++)
+		if (sn->disks[i].kind == SNAPSHOT_DISK_INTERNAL)
+			v[(*n)++] = sn->disks[i].name;
+	return v;
+}
+
+static int forget(struct daemon *dmn, struct domain *dom,
+		  struct snapshot_set *set, const char *name, struct err **e);
+
+static void snap_done(void *opaque, int r, const struct err *de)
+{
+	struct snap_call *c = opaque;
+	struct snapshot_set *set = c->dom->snaps;
+	_cleanup_err_ struct err *e = NULL;
+	struct json_object *res = NULL;
+	struct snapshot_def *sn;
+
+	if (r < 0) {
+		daemon_job_done(c->dmn, c->dom, r, NULL, de);
+	} else if (!set) {
+		err_set(&e, EIO, "the domain's snapshots went meanwhile");
+		daemon_job_done(c->dmn, c->dom, -EIO, NULL, e);
+	} else if (c->op == SNAPSHOT_OP_CREATE) {
+		set->v = xreallocarray(set->v, set->n + 1, sizeof(*set->v));
+		set->v[set->n++] = sn = steal_ptr(c->sn);
+		r = snapshot_set_current(c->dmn, c->dom, set, sn, &e);
+		if (r == 0) {
+			res = json_object_new_object();
+			json_object_object_add(
+				res, "name", json_object_new_string(sn->name));
+		}
+		daemon_job_done(c->dmn, c->dom, r, res, e);
+	} else if (c->op == SNAPSHOT_OP_APPLY) {
+		r = (sn = snapshot_find(set, c->name))
+			    ? snapshot_set_current(c->dmn, c->dom, set, sn, &e)
+			    : 0;
+		daemon_job_done(c->dmn, c->dom, r, NULL, e);
+	} else {
+		r = forget(c->dmn, c->dom, set, c->name, &e);
+		daemon_job_done(c->dmn, c->dom, r, NULL, e);
+	}
+	snapshot_def_free(c->sn);
+	free(c->name);
+	free(c);
+}
+
+/* Has the driver run @op for @sn; the call waits for it. */
+static int driver_op(struct daemon *dmn, struct domain *dom,
+		     enum snapshot_op op, struct snapshot_def *sn,
+		     struct json_object *result, struct err **e)
+{
+	struct snap_call *c = xcalloc(1, sizeof(*c));
+	size_t n;
+	_cleanup_free_ const char **targets = taken_targets(sn, &n);
+	int r;
+
+	c->dmn = dmn;
+	c->dom = dom;
+	c->op = op;
+	c->name = xstrdup(sn->name);
+	r = dom->drv->snapshot(dmn, dom, op, sn->name, targets, n, snap_done, c,
+			       e);
+	if (r < 0) {
+		free(c->name);
+		free(c);
+		json_object_put(result);
+		return r;
+	}
+	if (op == SNAPSHOT_OP_CREATE)
+		c->sn = sn; /* kept until done */
+	return job_wait(dmn, dom, RPC_DEFERRED, result);
 }
 
 static struct snapshot_def *param_snapshot(const struct snapshot_set *set,
@@ -76,13 +169,17 @@ static int m_create(void *opaque, struct json_object *params,
 {
 	struct daemon *dmn = opaque;
 	struct snapshot_set *set = NULL;
-	struct domain *dom = idle_domain(dmn, params, "take", &set, e);
+	struct domain *dom = idle_domain(dmn, params, &set, e);
 	struct snapshot_def *sn = NULL, *cur;
 	struct domain_def *def = NULL;
 	const char *xml = NULL;
+	bool active;
 	int r;
 
 	if (!dom || json_get_string_opt(params, "xml", &xml, e) < 0)
+		return err_code(*e);
+	active = domain_is_active(dom);
+	if (active && need_driver(dom, e) < 0)
 		return err_code(*e);
 	if (xml) {
 		if (snapshot_def_parse(xml, strlen(xml), false, &sn, NULL, e) <
@@ -91,6 +188,8 @@ static int m_create(void *opaque, struct json_object *params,
 	} else {
 		sn = xcalloc(1, sizeof(*sn));
 	}
+	if (!sn->memory_given) /* libvirt's default: the memory if it runs */
+		sn->memory = active;
 	sn->creation_time = (int64_t)time(NULL);
 	if (!sn->name) /* libvirt's: the time */
 		sn->name = xasprintf("%lld", (long long)sn->creation_time);
@@ -100,24 +199,47 @@ static int m_create(void *opaque, struct json_object *params,
 	else if (snapshot_find(set, sn->name))
 		r = err_setk(e, ERR_OPERATION_INVALID, EEXIST,
 			     "domain snapshot '%s' already exists", sn->name);
-	else if (sn->memory)
+	else if (sn->memory && !active)
 		r = err_setk(e, ERR_OPERATION_INVALID, EINVAL,
 			     "a shut off domain has no memory to snapshot "
 			     "(<memory snapshot='internal'>)");
+	else if (!sn->memory && active)
+		r = err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+			     "a running domain's internal snapshot holds its "
+			     "memory (<memory snapshot='no'> needs an "
+			     "external, disk-only snapshot: not supported "
+			     "yet)");
 	else
 		r = 0;
 	if (r < 0)
 		goto out;
-	sn->state = SNAPSHOT_SHUTOFF;
+	sn->state = !active			  ? SNAPSHOT_SHUTOFF
+		    : dom->state == DOMAIN_PAUSED ? SNAPSHOT_PAUSED
+						  : SNAPSHOT_RUNNING;
 	sn->domain_xml = domain_def_format(dom->def);
+	if ((cur = snapshot_current(set)))
+		sn->parent = xstrdup(cur->name);
+	if (active) {
+		/* the live definition has its volumes' paths already */
+		if (snapshot_pick_disks(dom->def, sn, e) < 0) {
+			r = err_code(*e);
+			goto out;
+		}
+		*result = json_object_new_object();
+		json_object_object_add(*result, "name",
+				       json_object_new_string(sn->name));
+		r = driver_op(dmn, dom, SNAPSHOT_OP_CREATE, sn,
+			      steal_ptr(*result), e);
+		if (r == RPC_DEFERRED)
+			return r;
+		goto out;
+	}
 	if (!(def = def_with_paths(dmn, sn->domain_xml, e)) ||
 	    snapshot_pick_disks(def, sn, e) < 0 ||
 	    snapshot_images(def, sn, SNAPSHOT_OP_CREATE, e) < 0) {
 		r = err_code(*e);
 		goto out;
 	}
-	if ((cur = snapshot_current(set)))
-		sn->parent = xstrdup(cur->name);
 	set->v = xreallocarray(set->v, set->n + 1, sizeof(*set->v));
 	set->v[set->n++] = sn;
 	if ((r = snapshot_set_current(dmn, dom, set, sn, e)) < 0) {
@@ -205,16 +327,18 @@ static int m_xml(void *opaque, struct json_object *params,
 }
 
 /*
- * virsh snapshot-revert of a snapshot of the shut off domain: its disks
- * back to it, its definition back to the one it was taken with, as
- * libvirt does; then started when asked (--running, --paused).
+ * virsh snapshot-revert. A snapshot of the shut off domain, the domain
+ * shut off: its disks back to it, its definition back to the one it was
+ * taken with, as libvirt does; then started when asked (--running,
+ * --paused). A running guest's snapshot, the domain running: QEMU loads
+ * it (the guest goes on from that point).
  */
 static int m_revert(void *opaque, struct json_object *params,
 		    struct json_object **result, struct err **e)
 {
 	struct daemon *dmn = opaque;
 	struct snapshot_set *set = NULL;
-	struct domain *dom = idle_domain(dmn, params, "revert to", &set, e);
+	struct domain *dom = idle_domain(dmn, params, &set, e);
 	struct snapshot_def *sn = dom ? param_snapshot(set, params, e) : NULL;
 	struct domain_def *def = NULL, *back = NULL;
 	struct object *obj = NULL;
@@ -228,6 +352,28 @@ static int m_revert(void *opaque, struct json_object *params,
 	if (running && paused)
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"--running and --paused are exclusive");
+	if (domain_is_active(dom)) {
+		if (!sn->memory)
+			return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+					"snapshot '%s' is of the shut off "
+					"domain: shut it off to revert to it",
+					sn->name);
+		if (running || paused)
+			return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+					"--running/--paused with a running "
+					"domain: not supported yet (it goes "
+					"on as it runs now)");
+		if (need_driver(dom, e) < 0)
+			return err_code(*e);
+		return driver_op(dmn, dom, SNAPSHOT_OP_APPLY, sn, NULL, e);
+	}
+	if (sn->memory)
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"snapshot '%s' holds the running guest's "
+				"memory: start the domain, then revert to it "
+				"(reverting a shut off domain to it is not "
+				"supported yet)",
+				sn->name);
 	if (!(def = def_with_paths(dmn, sn->domain_xml, e)))
 		return err_prefix(e, "snapshot '%s'", sn->name);
 	r = snapshot_images(def, sn, SNAPSHOT_OP_APPLY, e);
@@ -255,23 +401,18 @@ static int m_revert(void *opaque, struct json_object *params,
 			NULL);
 }
 
-/* Deletes @sn's images' snapshots (unless @metadata) and its entry. */
-static int delete_one(struct daemon *dmn, struct domain *dom,
-		      struct snapshot_set *set, struct snapshot_def *sn,
-		      bool metadata, struct err **e)
+/* Deletes @sn's snapshots in its images. */
+static int delete_images(struct daemon *dmn, const struct snapshot_def *sn,
+			 struct err **e)
 {
-	struct domain_def *def;
-	int r = 0;
+	struct domain_def *def = def_with_paths(dmn, sn->domain_xml, e);
+	int r;
 
-	if (!metadata) {
-		if (!(def = def_with_paths(dmn, sn->domain_xml, e)))
-			return err_prefix(e, "snapshot '%s'", sn->name);
-		r = snapshot_images(def, sn, SNAPSHOT_OP_DELETE, e);
-		domain_def_free(def);
-		if (r < 0)
-			return err_prefix(e, "snapshot '%s'", sn->name);
-	}
-	return snapshot_unstore(dmn, dom, set, sn, e);
+	if (!def)
+		return err_prefix(e, "snapshot '%s'", sn->name);
+	r = snapshot_images(def, sn, SNAPSHOT_OP_DELETE, e);
+	domain_def_free(def);
+	return r < 0 ? err_prefix(e, "snapshot '%s'", sn->name) : 0;
 }
 
 /* Deletes every descendant of @name, the deepest first. */
@@ -287,40 +428,29 @@ static int delete_below(struct daemon *dmn, struct domain *dom,
 			continue;
 		}
 		if (delete_below(dmn, dom, set, c->name, metadata, e) < 0 ||
-		    delete_one(dmn, dom, set, c, metadata, e) < 0)
+		    (!metadata && delete_images(dmn, c, e) < 0) ||
+		    snapshot_unstore(dmn, dom, set, c, e) < 0)
 			return err_code(*e);
 		i = 0; /* the set changed */
 	}
 	return 0;
 }
 
-static int m_delete(void *opaque, struct json_object *params,
-		    struct json_object **result, struct err **e)
+/* @name's metadata gone: its children go to its parent, and so does
+ * "current", as libvirt. */
+static int forget(struct daemon *dmn, struct domain *dom,
+		  struct snapshot_set *set, const char *name, struct err **e)
 {
-	struct daemon *dmn = opaque;
-	struct snapshot_set *set = NULL;
-	struct domain *dom = idle_domain(dmn, params, "delete", &set, e);
-	struct snapshot_def *sn = dom ? param_snapshot(set, params, e) : NULL;
-	bool children = false, only = false, metadata = false, was_current;
-	_cleanup_free_ char *name = NULL, *parent = NULL;
+	struct snapshot_def *sn = snapshot_find(set, name);
+	_cleanup_free_ char *parent = NULL;
+	bool was_current;
 
-	(void)result;
-	if (!sn || json_get_bool_opt(params, "children", &children, e) < 0 ||
-	    json_get_bool_opt(params, "children_only", &only, e) < 0 ||
-	    json_get_bool_opt(params, "metadata", &metadata, e) < 0)
-		return err_code(*e);
-	name = xstrdup(sn->name);
-	parent = sn->parent ? xstrdup(sn->parent) : NULL;
-	if ((children || only) &&
-	    delete_below(dmn, dom, set, name, metadata, e) < 0)
-		return err_code(*e);
-	if (only)
+	if (!sn)
 		return 0;
-	sn = snapshot_find(set, name);
+	parent = sn->parent ? xstrdup(sn->parent) : NULL;
 	was_current = sn->current;
-	if (delete_one(dmn, dom, set, sn, metadata, e) < 0)
+	if (snapshot_unstore(dmn, dom, set, sn, e) < 0)
 		return err_code(*e);
-	/* its children go to its parent; the current one too, as libvirt */
 	for (size_t i = 0; i < set->n; i++) {
 		struct snapshot_def *c = set->v[i];
 		_cleanup_err_ struct err *why = NULL;
@@ -335,6 +465,43 @@ static int m_delete(void *opaque, struct json_object *params,
 	if (was_current && parent && (sn = snapshot_find(set, parent)))
 		return snapshot_set_current(dmn, dom, set, sn, e);
 	return 0;
+}
+
+static int m_delete(void *opaque, struct json_object *params,
+		    struct json_object **result, struct err **e)
+{
+	struct daemon *dmn = opaque;
+	struct snapshot_set *set = NULL;
+	struct domain *dom = idle_domain(dmn, params, &set, e);
+	struct snapshot_def *sn = dom ? param_snapshot(set, params, e) : NULL;
+	bool children = false, only = false, metadata = false, live;
+	_cleanup_free_ char *name = NULL;
+
+	(void)result;
+	if (!sn || json_get_bool_opt(params, "children", &children, e) < 0 ||
+	    json_get_bool_opt(params, "children_only", &only, e) < 0 ||
+	    json_get_bool_opt(params, "metadata", &metadata, e) < 0)
+		return err_code(*e);
+	live = domain_is_active(dom) && !metadata;
+	if (live && (children || only))
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"--children and --children-only with a "
+				"running domain: not supported yet");
+	if (live) {
+		if (need_driver(dom, e) < 0)
+			return err_code(*e);
+		return driver_op(dmn, dom, SNAPSHOT_OP_DELETE, sn, NULL, e);
+	}
+	name = xstrdup(sn->name);
+	if ((children || only) &&
+	    delete_below(dmn, dom, set, name, metadata, e) < 0)
+		return err_code(*e);
+	if (only)
+		return 0;
+	sn = snapshot_find(set, name);
+	if (!metadata && delete_images(dmn, sn, e) < 0)
+		return err_code(*e);
+	return forget(dmn, dom, set, name, e);
 }
 
 const struct rpc_method snapshot_methods[] = {

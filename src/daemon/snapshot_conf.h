@@ -46,6 +46,7 @@ struct snapshot_def {
 	/* <memory snapshot='internal'>: the guest's RAM and devices are in
 	 * the first disk's image (QEMU's vmstate); else 'no' */
 	bool memory;
+	bool memory_given; /* parsed: <memory> was there (not formatted) */
 	struct snapshot_disk *disks;
 	size_t n_disks;
 };
