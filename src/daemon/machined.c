@@ -28,10 +28,10 @@
 #include "lib/loop.h"
 #include "lib/util.h"
 
-#define MD_DEST	     "org.freedesktop.machine1"
-#define MD_PATH	     "/org/freedesktop/machine1"
-#define MD_IFACE     "org.freedesktop.machine1.Manager"
-#define MD_NO_SUCH   "org.freedesktop.machine1.NoSuchMachine"
+#define MD_DEST	      "org.freedesktop.machine1"
+#define MD_PATH	      "/org/freedesktop/machine1"
+#define MD_IFACE      "org.freedesktop.machine1.Manager"
+#define MD_NO_SUCH    "org.freedesktop.machine1.NoSuchMachine"
 #define MD_TIMEOUT_US (5ull * 1000 * 1000) /* per call */
 #define MD_NAME_MAX   64		   /* machined's (a host name's) */
 #define MD_MAX_NETIF  64
@@ -169,8 +169,7 @@ static int call_register(struct machine *m)
 }
 
 /* The reply to GetMachine of a re-attached domain. */
-static int on_checked(sd_bus_message *reply, void *opaque,
-		      sd_bus_error *unused)
+static int on_checked(sd_bus_message *reply, void *opaque, sd_bus_error *unused)
 {
 	struct machine *m = opaque;
 	const char *path = NULL;
@@ -259,14 +258,15 @@ void machined_name(const char *prefix, int id, const char *name, char *out,
 	n = w < 0 ? 0 : (size_t)w < limit ? (size_t)w : limit;
 	for (const char *p = name; *p && n < limit; p++) {
 		bool sep = *p == '-' || *p == '.';
-
-		if (sep && !skip)
-			out[n++] = *p;
-		skip = sep;
-		if (!sep && ((*p >= 'a' && *p <= 'z') ||
+		bool alnum = (*p >= 'a' && *p <= 'z') ||
 			     (*p >= 'A' && *p <= 'Z') ||
-			     (*p >= '0' && *p <= '9')))
+			     (*p >= '0' && *p <= '9');
+
+		/* what is dropped does not count: "_-x" is "x" */
+		if ((sep && !skip) || alnum) {
 			out[n++] = *p;
+			skip = sep;
+		}
 	}
 	while (n > 0 && (out[n - 1] == '-' || out[n - 1] == '.'))
 		n--;
@@ -295,8 +295,8 @@ static void netifs(struct machine *m, struct json_object *rec)
 	if (!json_object_object_get_ex(rec, "taps", &taps) ||
 	    !json_object_is_type(taps, json_type_array))
 		return;
-	for (size_t i = 0; i < json_object_array_length(taps) &&
-			   m->n_netif < MD_MAX_NETIF;
+	for (size_t i = 0;
+	     i < json_object_array_length(taps) && m->n_netif < MD_MAX_NETIF;
 	     i++) {
 		struct json_object *t = json_object_array_get_idx(taps, i);
 		const char *name = NULL;
@@ -392,7 +392,8 @@ void machined_info(struct daemon *dmn, const struct domain *dom,
 {
 	struct machine *m;
 
-	if (!dmn->machined || !(m = machine_find(dmn->machined, dom->def->uuid)))
+	if (!dmn->machined ||
+	    !(m = machine_find(dmn->machined, dom->def->uuid)))
 		return;
 	if (m->state == MACHINE_FAILED)
 		json_object_object_add(o, "machine_error",
@@ -446,8 +447,8 @@ static void md_update(struct machined *md)
 	}
 	want |= (ev & POLLIN) ? EPOLLIN : 0;
 	want |= (ev & POLLOUT) ? EPOLLOUT : 0;
-	if (want != md->io_events && loop_fd_modify(md->dmn->loop, md->io,
-						    want) == 0)
+	if (want != md->io_events &&
+	    loop_fd_modify(md->dmn->loop, md->io, want) == 0)
 		md->io_events = want;
 	if (sd_bus_get_timeout(md->bus, &until) < 0 || until == UINT64_MAX) {
 		loop_timer_disarm(md->dmn->loop, md->timer);
@@ -542,7 +543,8 @@ void machined_open(struct daemon *dmn, bool enabled)
 	md->io = loop_fd_add(dmn->loop, sd_bus_get_fd(bus), 0, on_bus_fd, md,
 			     &e);
 	if (md->io)
-		md->timer = loop_timer_add(dmn->loop, 0, 0, on_bus_timer, md, &e);
+		md->timer =
+			loop_timer_add(dmn->loop, 0, 0, on_bus_timer, md, &e);
 	if (!md->timer) {
 		log_warn("systemd-machined: %s; machines are not registered",
 			 err_msg(e));

@@ -41,6 +41,7 @@ CONF
 dbus-daemon --config-file="$tmp/bus.conf" --nofork --print-address=3 \
 	3>"$tmp/bus.addr" 2>"$tmp/dbus.log" &
 extra_pids="$!"
+disown # (killed by cleanup, quietly)
 wait_for 10 test -s "$tmp/bus.addr"
 addr=$(head -n1 "$tmp/bus.addr")
 
@@ -49,12 +50,13 @@ start_mock() { # [--fail-register]
 	: >"$tmp/mock.out"
 	"$MOCK" "$addr" "$calls" "$@" >"$tmp/mock.out" 2>&1 &
 	mock_pid=$!
+	disown
 	extra_pids="$extra_pids $mock_pid"
 	wait_for 10 grep -q ready "$tmp/mock.out"
 }
 stop_mock() {
 	kill "$mock_pid" 2>/dev/null
-	wait "$mock_pid" 2>/dev/null
+	wait_for 10 sh -c "! kill -0 $mock_pid 2>/dev/null"
 }
 start_mock
 export NIDO_TEST_MACHINED_BUS=$addr
@@ -164,7 +166,11 @@ t "... and registered again" \
 	wait_for 10 sh -c "[ \$(grep -c 'RegisterMachineWithNetwork name=$name ' '$calls') -ge 2 ]"
 t_out "... with the same leader" "leader=$pid " \
 	sh -c "grep 'RegisterMachineWithNetwork name=$name ' '$calls' | tail -n1"
-"$NIDO" destroy box >/dev/null
+
+# A leader that dies (no stop asked for): unregistered too.
+kill -9 "$pid"
+t "a container whose init was killed is shut off" wait_for 10 state_starts box "shut off"
+t "... and unregistered" wait_for 10 has_call "UnregisterMachine name=$name found=yes"
 
 # A registration machined refuses fails no start.
 stop_mock

@@ -77,8 +77,9 @@ static int do_register(sd_bus_message *m, int netif, sd_bus_error *err)
 		netif ? "RegisterMachineWithNetwork" : "RegisterMachine", name);
 	for (size_t i = 0; i < n_id; i++)
 		fprintf(log_file, "%02x", ((const unsigned char *)id)[i]);
-	fprintf(log_file, " service=%s class=%s leader=%u root=%s ifindices=",
-		service, class, leader, root);
+	fprintf(log_file,
+		" service=%s class=%s leader=%u root=%s ifindices=", service,
+		class, leader, root);
 	for (size_t i = 0; i < n_ifs / sizeof(int32_t); i++)
 		fprintf(log_file, "%s%d", i ? "," : "", ifs[i]);
 	fprintf(log_file, "\n");
@@ -97,9 +98,9 @@ static int do_register(sd_bus_message *m, int netif, sd_bus_error *err)
 		return sd_bus_error_set(err, SD_BUS_ERROR_INVALID_ARGS,
 					"Invalid leader PID");
 	if (find(name) >= 0)
-		return sd_bus_error_setf(err,
-					 "org.freedesktop.machine1.MachineExists",
-					 "Machine '%s' already exists", name);
+		return sd_bus_error_setf(
+			err, "org.freedesktop.machine1.MachineExists",
+			"Machine '%s' already exists", name);
 	for (int i = 0; i < MAX_MACHINES && slot < 0; i++)
 		if (!machines[i])
 			slot = i;
@@ -133,9 +134,9 @@ static int by_name(sd_bus_message *m, sd_bus_error *err, int drop)
 		name, i >= 0 ? "yes" : "no");
 	fflush(log_file);
 	if (i < 0)
-		return sd_bus_error_setf(err,
-					 "org.freedesktop.machine1.NoSuchMachine",
-					 "No machine '%s' known", name);
+		return sd_bus_error_setf(
+			err, "org.freedesktop.machine1.NoSuchMachine",
+			"No machine '%s' known", name);
 	if (!drop)
 		return machine_path(m, name);
 	free(machines[i]);
@@ -188,10 +189,9 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		r = sd_bus_start(bus);
 	if (r >= 0)
-		r = sd_bus_add_object_vtable(bus, NULL,
-					     "/org/freedesktop/machine1",
-					     "org.freedesktop.machine1.Manager",
-					     manager, NULL);
+		r = sd_bus_add_object_vtable(
+			bus, NULL, "/org/freedesktop/machine1",
+			"org.freedesktop.machine1.Manager", manager, NULL);
 	if (r >= 0)
 		r = sd_bus_request_name(bus, "org.freedesktop.machine1", 0);
 	if (r < 0) {
