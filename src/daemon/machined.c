@@ -23,6 +23,7 @@
 #include "daemon/daemon.h"
 #include "daemon/domain_conf.h"
 #include "daemon/machined.h"
+#include "daemon/qmp.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
@@ -35,6 +36,7 @@
 #define MD_TIMEOUT_US (5ull * 1000 * 1000) /* per call */
 #define MD_NAME_MAX   64		   /* machined's (a host name's) */
 #define MD_MAX_NETIF  64
+#define MD_WORDS_MAX  512 /* of an error machined sends, kept */
 
 enum machine_state {
 	MACHINE_CHECKING,    /* re-attached: GetMachine in flight */
@@ -100,8 +102,11 @@ static struct machine *machine_find(struct machined *md, const uint8_t *uuid)
 
 static void machine_fail(struct machine *m, const char *what, const char *why)
 {
+	/* machined's words: bounded, without control characters */
+	_cleanup_free_ char *p = qmp_printable(why, MD_WORDS_MAX);
+
 	free(m->error);
-	m->error = xasprintf("%s: %s", what, why);
+	m->error = xasprintf("%s: %s", what, p);
 	m->state = MACHINE_FAILED;
 	log_warn("systemd-machined: machine '%s' is not registered: %s",
 		 m->name, m->error);
@@ -219,10 +224,13 @@ static int on_unregistered(sd_bus_message *reply, void *opaque,
 
 	if (sd_bus_message_is_method_error(reply, MD_NO_SUCH))
 		return 0; /* gone already (or never made it) */
-	if (reply_error(reply))
+	if (reply_error(reply)) {
+		_cleanup_free_ char *p =
+			qmp_printable(reply_error(reply), MD_WORDS_MAX);
+
 		log_warn("systemd-machined: unregistering machine '%s': %s",
-			 name, reply_error(reply));
-	else
+			 name, p);
+	} else
 		log_info("systemd-machined: unregistered machine '%s'", name);
 	return 0;
 }

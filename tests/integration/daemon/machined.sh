@@ -193,6 +193,16 @@ sleep 0.5
 t "a machine never registered is not unregistered" \
 	test "$(grep -c UnregisterMachine "$calls")" -eq "$n"
 
+# machined's words are untrusted text: bounded, no forged log line.
+stop_mock
+start_mock --hostile
+"$NIDO" start box >/dev/null
+t "a hostile refusal is logged, its newline a ?" \
+	wait_for 10 grep -q "RegisterMachineWithNetwork: hostile?nidod: error: forged" "$tmp/nidod.log"
+t "... forges no log line" sh -c "! grep -q '^nidod: error: forged' '$tmp/nidod.log'"
+t "... and is cut short" sh -c "[ \$('$NIDO' dominfo box | grep Machine: | wc -c) -lt 700 ]"
+"$NIDO" destroy box >/dev/null
+
 # Without the test bus: where systemd is not PID 1, one line and nothing
 # registered.
 stop_daemon TERM

@@ -12,10 +12,11 @@
  *   UnregisterMachine name=N found=yes|no
  *   TerminateMachine name=N found=yes|no
  *
- * Usage: mock-machined ADDRESS LOG [--fail-register]. With
+ * Usage: mock-machined ADDRESS LOG [--fail-register|--hostile]. With
  * --fail-register every registration is refused (machined's
- * org.freedesktop.DBus.Error.AccessDenied). Prints "ready" once it owns
- * the name.
+ * org.freedesktop.DBus.Error.AccessDenied); with --hostile too, with an
+ * error text of 100 kB holding a forged log line. Prints "ready" once it
+ * owns the name.
  */
 #include <errno.h>
 #include <signal.h>
@@ -84,6 +85,14 @@ static int do_register(sd_bus_message *m, int netif, sd_bus_error *err)
 		fprintf(log_file, "%s%d", i ? "," : "", ifs[i]);
 	fprintf(log_file, "\n");
 	fflush(log_file);
+	if (fail_register == 2) {
+		/* a forged log line, then 100 kB */
+		static char words[100 * 1024];
+
+		memset(words, 'x', sizeof(words) - 1);
+		memcpy(words, "hostile\nnidod: error: forged", 28);
+		return sd_bus_error_set(err, SD_BUS_ERROR_ACCESS_DENIED, words);
+	}
 	if (fail_register)
 		return sd_bus_error_set(err, SD_BUS_ERROR_ACCESS_DENIED,
 					"refused by the test");
@@ -175,7 +184,9 @@ int main(int argc, char **argv)
 			"usage: mock-machined ADDRESS LOG [--fail-register]\n");
 		return 2;
 	}
-	fail_register = argc > 3 && !strcmp(argv[3], "--fail-register");
+	fail_register = argc > 3 && !strcmp(argv[3], "--fail-register") ? 1
+			: argc > 3 && !strcmp(argv[3], "--hostile")	? 2
+									: 0;
 	log_file = fopen(argv[2], "a");
 	if (!log_file) {
 		perror(argv[2]);
