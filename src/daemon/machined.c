@@ -52,7 +52,10 @@ struct machine {
 	char name[MD_NAME_MAX + 1];
 	enum machine_state state;
 	sd_bus_slot *slot; /* the call in flight, or NULL */
-	char *error;	   /* MACHINE_FAILED: machined's or the bus's word */
+	/* a registration was sent: machined may have made it even when
+	 * its answer said otherwise (timed out), so it is undone at stop */
+	bool sent;
+	char *error; /* MACHINE_FAILED: machined's or the bus's word */
 	/* what RegisterMachineWithNetwork sends (kept for a re-attached
 	 * domain machined no longer knows) */
 	const char *class;
@@ -165,6 +168,7 @@ static int call_register(struct machine *m)
 		r = sd_bus_call_async(m->md->bus, &m->slot, msg, on_registered,
 				      m, MD_TIMEOUT_US);
 	sd_bus_message_unref(msg);
+	m->sent = r >= 0;
 	if (r < 0) {
 		machine_fail(m, "RegisterMachineWithNetwork", strerror(-r));
 		return r;
@@ -388,8 +392,9 @@ void machined_domain_stopped(struct daemon *dmn, struct domain *dom)
 		return;
 	machine_unlink(md, m);
 	/* an unregistration sent after a call in flight is handled after
-	 * it: machined reads one connection's calls in order */
-	if (m->state != MACHINE_FAILED && !md->broken)
+	 * it: machined reads one connection's calls in order; after a
+	 * refusal it finds nothing, which is ignored */
+	if ((m->state != MACHINE_FAILED || m->sent) && !md->broken)
 		call_unregister(md, m->name);
 	machine_free(m);
 	md_update(md);
@@ -545,6 +550,8 @@ void machined_open(struct daemon *dmn, bool enabled)
 	}
 	if (!bus)
 		return;
+	/* every call's, GetMachine's and UnregisterMachine's too */
+	sd_bus_set_method_call_timeout(bus, MD_TIMEOUT_US);
 	md = xcalloc(1, sizeof(*md));
 	md->dmn = dmn;
 	md->bus = bus;
