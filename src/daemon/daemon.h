@@ -49,6 +49,10 @@ struct daemon {
 	 */
 	int lease_inotify;
 	struct loop_source *lease_source;
+	/* systemd-machined's connection (machined.h), NULL when machines
+	 * are not registered */
+	struct machined *machined;
+	bool recovering; /* daemon_domains_recover() re-attaches */
 };
 
 /*

@@ -21,6 +21,7 @@
 #include "daemon/driver-qemu.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
+#include "daemon/machined.h"
 #include "daemon/snapshot.h"
 #include "lib/json.h"
 #include "net/link.h"
@@ -580,6 +581,8 @@ static int m_info(void *opaque, struct json_object *params,
 				       json_object_new_int64(dom->started));
 	if (dom->def->virt == DOMAIN_VIRT_LXC)
 		driver_ct_info(dom->def, o);
+	if (domain_is_active(dom))
+		machined_info(dmn, dom, o);
 	managed = daemon_managed_save_path(dmn, dom->def->name);
 	json_object_object_add(
 		o, "managed_save",
