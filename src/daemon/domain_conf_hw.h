@@ -135,6 +135,29 @@ extern const char *const kvm_feature_names[];
 /* "pci-root", "virtio-scsi", ...; "" for CONTROLLER_MODEL_NONE. */
 extern const char *const controller_model_names[];
 extern const char *const controller_type_names[];
+/* "pci-bridge", "ioh3420", ...: enum controller_device's <model
+ * name=>s, QEMU's device names. */
+extern const char *const controller_device_names[];
+
+/*
+ * A controller's <model name=>, <target> and <driver>
+ * (domain_conf_ctl.c), checked against its type and model.
+ * domain_controllers_index(): after all of <devices>, libvirt's index
+ * for each controller given none (the roots 0, the others the lowest
+ * free one of their type) and no two of a type with one index.
+ * domain_controller_device(): the QEMU device of a PCI controller (its
+ * <model name=> or its model's default). _has_extra(): whether
+ * domain_format_controller_extra() writes anything.
+ */
+int domain_parse_controller_extra(const xmlNode *c,
+				  struct domain_controller *ctl,
+				  struct xml_warnings *w, struct err **e);
+int domain_controllers_index(const xmlNode *devs, struct domain_def *d,
+			     struct err **e);
+enum controller_device domain_controller_device(
+	const struct domain_controller *c);
+bool domain_controller_has_extra(const struct domain_controller *c);
+void domain_format_controller_extra(FILE *f, const struct domain_controller *c);
 /* "reset", "shutdown", ...: QEMU's names for -action watchdog=. */
 extern const char *const watchdog_action_names[];
 

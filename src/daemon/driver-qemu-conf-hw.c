@@ -24,13 +24,31 @@ static bool at(const struct dev_pci_addr *p, unsigned slot, unsigned fn)
 	return p->bus == 0 && p->slot == slot && p->function == fn;
 }
 
+/* A controller's <driver iothread=> is one of the domain's. */
+static int check_iothread(const struct domain_def *d,
+			  const struct domain_controller *c, struct err **e)
+{
+	const struct domain_iothreads *t = &d->hw.iothreads;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (t->ids[i] == c->driver.iothread)
+			return 0;
+	if (!c->driver.iothread)
+		return 0;
+	return err_set(e, EINVAL,
+		       "<controller type='%s' index='%u'>: <driver "
+		       "iothread='%u'>: the domain has no such iothread",
+		       controller_type_names[c->type], c->index,
+		       c->driver.iothread);
+}
+
 static int check_controller(const struct domain_def *d,
 			    const struct domain_controller *c, struct err **e)
 {
 	const char *type = controller_type_names[c->type];
 	bool q35 = is_q35(d);
 
-	if (c->type != CONTROLLER_SCSI && c->type != CONTROLLER_VIRTIO_SERIAL &&
+	if ((c->type == CONTROLLER_IDE || c->type == CONTROLLER_SATA) &&
 	    c->index != 0)
 		return err_set(e, ENOTSUP,
 			       "<controller type='%s' index='%u'>: the qemu "
@@ -38,16 +56,7 @@ static int check_controller(const struct domain_def *d,
 			       type, c->index);
 	switch (c->type) {
 	case CONTROLLER_PCI:
-		if (c->model != (q35 ? CONTROLLER_MODEL_PCIE_ROOT
-				     : CONTROLLER_MODEL_PCI_ROOT) ||
-		    c->pci.set)
-			return err_set(e, ENOTSUP,
-				       "<controller type='pci' model='%s'>: "
-				       "machine '%s' has a %s",
-				       controller_model_names[c->model],
-				       d->machine ? d->machine : "pc",
-				       q35 ? "pcie-root" : "pci-root");
-		return 0;
+		return qemu_check_pci_controller(d, c, e);
 	case CONTROLLER_IDE:
 		if (q35)
 			return err_set(e, ENOTSUP,
@@ -70,7 +79,7 @@ static int check_controller(const struct domain_def *d,
 		return 0;
 	case CONTROLLER_SCSI:
 	case CONTROLLER_VIRTIO_SERIAL:
-		return 0;
+		return check_iothread(d, c, e);
 	}
 	return 0;
 }
@@ -140,63 +149,12 @@ static int check_drive(const struct domain_def *d, const struct domain_disk *dk,
 			       "definition does not give (add <controller "
 			       "type='scsi' index='%u' model='virtio-scsi'/>)",
 			       dk->target, s.controller, s.controller);
-	if (s.bus ||
-	    (c->model == CONTROLLER_MODEL_LSILOGIC && (s.target || s.unit > 6)))
+	if (s.bus || (qemu_scsi_unit_only(c->model) && (s.target || s.unit > 6)))
 		return err_set(e, ENOTSUP,
 			       "disk '%s': <address bus='%u' target='%u' "
 			       "unit='%u'> not on its %s controller",
 			       dk->target, s.bus, s.target, s.unit,
 			       controller_model_names[c->model]);
-	return 0;
-}
-
-/* Every PCI device has a slot of its own on the root bus. */
-static int check_pci(const struct domain_def *d, struct err **e)
-{
-	int owner[32];
-
-	for (int s = 0; s < 32; s++)
-		owner[s] = -1;
-	for (int k = 0; k < QEMU_PCI_KINDS; k++)
-		for (size_t i = 0; i < 64; i++) {
-			struct dev_pci_addr p;
-
-			if (qemu_pci_slot(d, k, i, &p) < 0)
-				continue;
-			if (p.bus != 0)
-				return err_set(e, ENOTSUP,
-					       "PCI bus %#x: the qemu driver "
-					       "has no PCI bridges yet (bus 0)",
-					       p.bus);
-			if (p.function != 0 &&
-			    !(k == QEMU_PCI_USB && p.slot == 1))
-				return err_set(
-					e, ENOTSUP,
-					"PCI address %02x.%x: "
-					"multifunction slots are not "
-					"supported by the qemu driver yet",
-					p.slot, p.function);
-			if (p.slot == 0 || (p.slot == 0x1f && is_q35(d)) ||
-			    (p.slot == 1 && !is_q35(d) && k != QEMU_PCI_USB))
-				return err_set(e, ENOTSUP,
-					       "PCI slot %#x is the machine's "
-					       "own",
-					       p.slot);
-			if (owner[p.slot] >= 0)
-				return err_set(e, ENOTSUP,
-					       "two devices at PCI slot %#x",
-					       p.slot);
-			owner[p.slot] = k;
-		}
-	for (size_t i = 0; i < d->n_disks; i++) {
-		struct dev_pci_addr p;
-
-		if (d->disks[i].bus == DISK_BUS_VIRTIO &&
-		    qemu_pci_slot(d, QEMU_PCI_DISK, i, &p) < 0)
-			return err_set(e, ENOTSUP,
-				       "no PCI slot left for disk '%s'",
-				       d->disks[i].target);
-	}
 	return 0;
 }
 
@@ -254,5 +212,5 @@ int driver_qemu_check_hw(const struct domain_def *d, struct xml_warnings *w,
 	if (hw->balloon_pci.set && hw->balloon == BALLOON_NONE)
 		return err_set(e, ENOTSUP,
 			       "<memballoon model='none'> with an <address>");
-	return check_pci(d, e);
+	return qemu_check_pci_topology(d, e);
 }
