@@ -243,6 +243,12 @@ int domain_parse_controller_extra(const xmlNode *c,
 				  struct domain_controller *ctl,
 				  struct xml_warnings *w, struct err **e)
 {
+	if ((ctl->model == CONTROLLER_MODEL_PCI_ROOT ||
+	     ctl->model == CONTROLLER_MODEL_PCIE_ROOT) &&
+	    xml_child(c, "address"))
+		return xml_err(e, c,
+			       "a %s is the machine's root bus: no <address>",
+			       controller_model_names[ctl->model]);
 	if (parse_model_name(c, ctl, w, e) < 0 || parse_target(c, ctl, w, e) < 0)
 		return -EINVAL;
 	return parse_driver(c, ctl, w, e);
@@ -260,6 +266,50 @@ static bool index_taken(const struct domain_hw *hw, size_t self, unsigned idx)
 			return true;
 	}
 	return false;
+}
+
+/* libvirt's implicit SCSI controllers: one of the default model
+ * (lsilogic) for each controller a SCSI disk sits on that the
+ * definition does not give. */
+static int add_implicit_scsi(const xmlNode *devs, struct domain_def *d,
+			     struct err **e)
+{
+	struct domain_hw *hw = &d->hw;
+
+	for (size_t i = 0; i < d->n_disks; i++) {
+		const struct domain_disk *dk = &d->disks[i];
+		int idx = driver_qemu_disk_index(dk->target);
+		bool have = false;
+
+		if (dk->bus != DISK_BUS_SCSI || (!dk->drive.set && idx < 0))
+			continue;
+		idx = dk->drive.set ? (int)dk->drive.controller : idx / 7;
+		for (size_t j = 0; j < hw->n_controllers; j++)
+			have |= hw->controllers[j].type == CONTROLLER_SCSI &&
+				hw->controllers[j].index == (unsigned)idx;
+		if (have)
+			continue;
+		if (hw->n_controllers == DOMAIN_MAX_CONTROLLERS || idx > 255)
+			return xml_err(e, devs,
+				       "disk '%s': no room for its SCSI "
+				       "controller %d",
+				       dk->target, idx);
+		hw->controllers = xreallocarray(hw->controllers,
+						hw->n_controllers + 1,
+						sizeof(*hw->controllers));
+		hw->controllers[hw->n_controllers++] =
+			(struct domain_controller){
+				.type = CONTROLLER_SCSI,
+				.index = (unsigned)idx,
+				.model = CONTROLLER_MODEL_LSILOGIC,
+				.chassis_nr = -1,
+				.chassis = -1,
+				.port = -1,
+				.bus_nr = -1,
+				.node = -1,
+			};
+	}
+	return 0;
 }
 
 int domain_controllers_index(const xmlNode *devs, struct domain_def *d,
@@ -304,7 +354,7 @@ int domain_controllers_index(const xmlNode *devs, struct domain_def *d,
 	}
 	for (i = 0; i < hw->n_controllers; i++)
 		hw->controllers[i].index_auto = false;
-	return 0;
+	return add_implicit_scsi(devs, d, e);
 }
 
 static void put_num(FILE *f, const char *attr, int v)

@@ -144,7 +144,8 @@ extern const char *const controller_device_names[];
  * (domain_conf_ctl.c), checked against its type and model.
  * domain_controllers_index(): after all of <devices>, libvirt's index
  * for each controller given none (the roots 0, the others the lowest
- * free one of their type) and no two of a type with one index.
+ * free one of their type), no two of a type with one index, and the
+ * SCSI controllers libvirt adds for disks on a controller not given.
  * domain_controller_device(): the QEMU device of a PCI controller (its
  * <model name=> or its model's default). _has_extra(): whether
  * domain_format_controller_extra() writes anything.

@@ -91,16 +91,26 @@ static void scsi_controller_and_disks(void)
 	CHECK_STR_CONTAINS(s, "\"node-name\":\"d1-0\",\"read-only\":true");
 }
 
-static void scsi_without_its_controller_is_refused(void)
+/* A SCSI disk on a controller not given: libvirt's implicit one, an
+ * LSI (lsilogic), in the definition and on the command line. */
+static void scsi_without_its_controller_gets_an_lsi(void)
 {
 	_cleanup_free_ char *x = xml("", "",
 				     "<disk type='file'><source file='/a'/>"
 				     "<target dev='sda' bus='scsi'/></disk>");
+	_cleanup_free_ char *s = argv_of(x, "/usr/bin/qemu-system-x86_64");
 	struct domain_def *d = NULL;
-	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *out = NULL;
 
-	CHECK_INT_EQ(domain_def_parse(x, strlen(x), &d, NULL, &e), -ENOTSUP);
-	CHECK_STR_CONTAINS(err_msg(e), "disk 'sda': on SCSI controller 0");
+	if (!s || domain_def_parse(x, strlen(x), &d, NULL, NULL) < 0)
+		return;
+	out = domain_def_format(d);
+	CHECK_STR_CONTAINS(out, "<controller type='scsi' index='0' "
+				"model='lsilogic'/>");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"lsi\",\"id\":\"scsi0\"");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"scsi-hd\",\"bus\":\"scsi0.0\","
+			      "\"scsi-id\":0,");
+	domain_def_free(d);
 }
 
 static void disk_cache_readonly_and_block(void)
@@ -317,7 +327,7 @@ static void vnc_password_stays_off_the_command_line(void)
 int main(void)
 {
 	RUN(scsi_controller_and_disks);
-	RUN(scsi_without_its_controller_is_refused);
+	RUN(scsi_without_its_controller_gets_an_lsi);
 	RUN(disk_cache_readonly_and_block);
 	RUN(balloon_watchdog_panic);
 	RUN(boot_menu_network_clock_acpi);
