@@ -334,12 +334,15 @@ int domain_controllers_index(const xmlNode *devs, struct domain_def *d,
 		if (!known)
 			continue;
 		ctl = &hw->controllers[i];
-		/* libvirt's: the roots are 0, the others the lowest free */
+		/* libvirt's: the roots are 0, the others the lowest free
+		 * (a PCI one from 1: 0 is the root's, given or not) */
 		if (ctl->index_auto && ctl->model != CONTROLLER_MODEL_PCI_ROOT &&
-		    ctl->model != CONTROLLER_MODEL_PCIE_ROOT)
+		    ctl->model != CONTROLLER_MODEL_PCIE_ROOT) {
+			ctl->index = ctl->type == CONTROLLER_PCI;
 			while (ctl->index < 256 &&
 			       index_taken(hw, i, ctl->index))
 				ctl->index++;
+		}
 		if (ctl->index > 255)
 			return xml_err(e, c, "no %s controller index left",
 				       type);

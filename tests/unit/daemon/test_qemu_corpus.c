@@ -448,7 +448,8 @@ static unsigned controller_index(const xmlNode *n)
 		xmlFree(si);
 	}
 	for (const xmlNode *s = n->parent->children; s; s = s->next) {
-		unsigned k = 0;
+		/* a PCI one from 1: 0 is the root's, given or not */
+		unsigned k = streq((const char *)t, "pci");
 
 		if (s->type != XML_ELEMENT_NODE ||
 		    !xmlStrEqual(s->name, BAD_CAST "controller") ||
