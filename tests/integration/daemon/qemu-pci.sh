@@ -101,6 +101,46 @@ else
 fi
 "$NIDO" destroy ports >/dev/null
 
+# a PC's: a pci-bridge and an expander bus with controllers on them, a
+# slot of two functions; QEMU starts with them (it refuses a bus or an
+# address it has not), no guest needed
+cat >"$tmp/bridges.xml" <<XML
+<domain type='qemu'>
+  <name>bridges</name>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <controller type='pci' index='0' model='pci-root'><target hotplug='off'/></controller>
+    <controller type='pci' model='pci-bridge'/>
+    <controller type='pci' model='pci-expander-bus'><target busNr='200'/></controller>
+    <controller type='scsi' index='0' model='virtio-scsi'>
+      <driver queues='2' iothread='1'/>
+      <address type='pci' domain='0x0000' bus='0x01' slot='0x03' function='0x0'/>
+    </controller>
+    <controller type='scsi' index='1' model='lsisas1078'>
+      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>
+    </controller>
+    <controller type='scsi' index='2' model='vmpvscsi'>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/>
+    </controller>
+    <controller type='scsi' index='3' model='lsisas1068'>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x1'/>
+    </controller>
+    <memballoon model='none'/>
+  </devices>
+  <iothreads>1</iothreads>
+</domain>
+XML
+t_out "define a PC with a bridge, an expander bus and a shared slot" \
+	"Domain 'bridges' defined" "$NIDO" define "$tmp/bridges.xml"
+t_out "QEMU starts with them" "Domain 'bridges' started" "$NIDO" start bridges
+t "... and runs" wait_for 10 state_is bridges "running (booted)"
+args=$(tr '\0' '\n' <"/proc/$(vm_pid bridges)/cmdline" 2>/dev/null)
+t_out "... its command line: the bridge, the expander bus, function 0 multifunction" \
+	'{"driver":"pvscsi","id":"scsi2","bus":"pci.0","multifunction":true,"addr":"0x5"}' \
+	echo "$args"
+"$NIDO" destroy bridges >/dev/null
+
 # a PC has no PCI Express: refused at define, by name
 sed -e "s/machine='q35'/machine='pc'/" -e "s/model='pcie-root'/model='pci-root'/" \
 	"$tmp/ports.xml" | sed "s/<name>ports</<name>pcports</" >"$tmp/pc.xml"
