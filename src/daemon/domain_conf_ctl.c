@@ -268,6 +268,9 @@ static bool index_taken(const struct domain_hw *hw, size_t self, unsigned idx)
 	return false;
 }
 
+static void add_controller(struct domain_hw *hw, enum controller_type type,
+			   unsigned index, enum controller_model model);
+
 /* libvirt's implicit SCSI controllers: one of the default model
  * (lsilogic) for each controller a SCSI disk sits on that the
  * definition does not give. */
@@ -294,22 +297,79 @@ static int add_implicit_scsi(const xmlNode *devs, struct domain_def *d,
 				       "disk '%s': no room for its SCSI "
 				       "controller %d",
 				       dk->target, idx);
-		hw->controllers = xreallocarray(hw->controllers,
-						hw->n_controllers + 1,
-						sizeof(*hw->controllers));
-		hw->controllers[hw->n_controllers++] =
-			(struct domain_controller){
-				.type = CONTROLLER_SCSI,
-				.index = (unsigned)idx,
-				.model = CONTROLLER_MODEL_LSILOGIC,
-				.chassis_nr = -1,
-				.chassis = -1,
-				.port = -1,
-				.bus_nr = -1,
-				.node = -1,
-			};
+		add_controller(hw, CONTROLLER_SCSI, (unsigned)idx,
+			       CONTROLLER_MODEL_LSILOGIC);
 	}
 	return 0;
+}
+
+/* The highest bus an <address type='pci'> of @d names. */
+static unsigned max_bus(const struct domain_def *d)
+{
+	const struct domain_display *dp = &d->display;
+	unsigned m = 0;
+
+#define BUS(p) m = (p).set && (p).bus > m ? (p).bus : m
+	for (size_t i = 0; i < d->n_disks; i++)
+		BUS(d->disks[i].pci);
+	for (size_t i = 0; i < d->n_nets; i++)
+		BUS(d->nets[i].pci);
+	for (size_t i = 0; i < d->n_serials; i++)
+		BUS(d->serials[i].pci);
+	for (size_t i = 0; i < d->n_rngs; i++)
+		BUS(d->rngs[i].pci);
+	for (size_t i = 0; i < d->n_hostdevs; i++)
+		BUS(d->hostdevs[i].pci);
+	for (size_t i = 0; i < d->hw.n_controllers; i++)
+		BUS(d->hw.controllers[i].pci);
+	for (size_t i = 0; i < dp->n_videos; i++)
+		BUS(dp->videos[i].pci);
+	for (size_t i = 0; i < dp->n_inputs; i++)
+		BUS(dp->inputs[i].pci);
+	for (size_t i = 0; i < dp->n_sounds; i++)
+		BUS(dp->sounds[i].pci);
+	BUS(dp->usb_pci);
+	BUS(d->hw.balloon_pci);
+	BUS(d->hw.watchdog_pci);
+#undef BUS
+	return m;
+}
+
+static void add_controller(struct domain_hw *hw, enum controller_type type,
+			   unsigned index, enum controller_model model)
+{
+	hw->controllers = xreallocarray(hw->controllers, hw->n_controllers + 1,
+					sizeof(*hw->controllers));
+	hw->controllers[hw->n_controllers++] = (struct domain_controller){
+		.type = type,
+		.index = index,
+		.model = model,
+		.chassis_nr = -1,
+		.chassis = -1,
+		.port = -1,
+		.bus_nr = -1,
+		.node = -1,
+	};
+}
+
+/* libvirt's on a PC: a pci-bridge for each bus up to the highest an
+ * address names that no controller gives. */
+static void add_implicit_bridges(struct domain_def *d)
+{
+	struct domain_hw *hw = &d->hw;
+	bool have[256] = {[0] = true};
+	unsigned top = max_bus(d);
+
+	if (d->machine && !streq(d->machine, "pc") &&
+	    !str_has_prefix(d->machine, "pc-i440fx-"))
+		return;
+	for (size_t i = 0; i < hw->n_controllers; i++)
+		if (hw->controllers[i].type == CONTROLLER_PCI)
+			have[hw->controllers[i].index & 0xff] = true;
+	for (unsigned b = 1; b <= top; b++)
+		if (!have[b] && hw->n_controllers < DOMAIN_MAX_CONTROLLERS)
+			add_controller(hw, CONTROLLER_PCI, b,
+				       CONTROLLER_MODEL_PCI_BRIDGE);
 }
 
 int domain_controllers_index(const xmlNode *devs, struct domain_def *d,
@@ -357,6 +417,7 @@ int domain_controllers_index(const xmlNode *devs, struct domain_def *d,
 	}
 	for (i = 0; i < hw->n_controllers; i++)
 		hw->controllers[i].index_auto = false;
+	add_implicit_bridges(d);
 	return add_implicit_scsi(devs, d, e);
 }
 

@@ -184,6 +184,31 @@ static void pc_bridge_and_expander_buses(void)
 	CHECK_STR_CONTAINS(out, "<target chassisNr='56'/>");
 }
 
+/* A PC with an address on a bus no controller gives: libvirt's
+ * pci-bridges for it and the buses below, on the root bus. */
+static void pc_buses_get_bridges(void)
+{
+	_cleanup_free_ char *x = xml(
+		"pc", "",
+		"<controller type='pci' index='3' model='pci-bridge'/>" DISK(
+			"vda", "0x02", "0x04"));
+	_cleanup_free_ char *s = argv_of(x);
+	_cleanup_free_ char *out = dump_of(x);
+
+	if (!s)
+		return;
+	CHECK_STR_CONTAINS(out, "<controller type='pci' index='1' "
+				"model='pci-bridge'/>\n    <controller "
+				"type='pci' index='2' model='pci-bridge'/>");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"pci-bridge\",\"chassis_nr\":3,"
+			      "\"id\":\"pci.3\",\"bus\":\"pci.0\",\"addr\":"
+			      "\"0x2\"}");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"pci-bridge\",\"chassis_nr\":2,"
+			      "\"id\":\"pci.2\",\"bus\":\"pci.0\",\"addr\":"
+			      "\"0x4\"}");
+	CHECK_STR_CONTAINS(s, "\"bus\":\"pci.2\",\"addr\":\"0x4\"");
+}
+
 static void multifunction_slots(void)
 {
 	_cleanup_free_ char *x = xml(
@@ -285,7 +310,7 @@ static void topologies_refused_by_name(void)
 		{"q35", "<controller type='pci' model='pcie-expander-bus'>"
 			"<target><node>0</node></target></controller>",
 		 "a NUMA node (0) not present"},
-		{"pc", DISK("vda", "0x03", "0x01"),
+		{"q35", DISK("vda", "0x03", "0x01"),
 		 "PCI bus 0x3: no <controller type='pci' index='3'>"},
 		{"q35",
 		 "<controller type='pci' index='1' model='pcie-root-port'/>" DISK(
@@ -361,6 +386,7 @@ int main(void)
 	RUN(q35_root_ports_and_a_disk_on_one);
 	RUN(q35_switch_dmi_and_bridge);
 	RUN(pc_bridge_and_expander_buses);
+	RUN(pc_buses_get_bridges);
 	RUN(multifunction_slots);
 	RUN(scsi_models_and_driver);
 	RUN(topologies_refused_by_name);
