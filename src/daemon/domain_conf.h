@@ -564,6 +564,7 @@ struct domain_controller {
 	enum controller_type type;
 	unsigned index;
 	bool index_auto; /* no index=: libvirt's lowest free one */
+	bool implicit;	 /* added as libvirt adds it (domain_conf_ctl.c) */
 	enum controller_model model;
 	struct dev_pci_addr pci;
 	unsigned ports, vectors; /* virtio-serial: ports=, vectors= (0:

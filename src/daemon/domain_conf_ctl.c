@@ -11,10 +11,16 @@
 
 #include "daemon/domain_conf_hw.h"
 
-const char *const controller_device_names[] = {
-	"",	       "pci-bridge",	     "i82801b11-bridge",
-	"ioh3420",     "pcie-root-port",     "x3130-upstream",
-	"xio3130-downstream", "pxb", "pxb-pcie", NULL};
+const char *const controller_device_names[] = {"",
+					       "pci-bridge",
+					       "i82801b11-bridge",
+					       "ioh3420",
+					       "pcie-root-port",
+					       "x3130-upstream",
+					       "xio3130-downstream",
+					       "pxb",
+					       "pxb-pcie",
+					       NULL};
 static const char *const on_off[] = {"", "on", "off", NULL};
 
 /* The <model name=>s each PCI model takes, by enum controller_model
@@ -33,7 +39,8 @@ static const enum controller_device devices_of[][2] = {
 	[CONTROLLER_MODEL_PCIE_EXPANDER_BUS] = {CONTROLLER_DEVICE_PXB_PCIE},
 };
 
-enum controller_device domain_controller_device(const struct domain_controller *c)
+enum controller_device domain_controller_device(
+	const struct domain_controller *c)
 {
 	if (c->device || c->type != CONTROLLER_PCI ||
 	    c->model >= ARRAY_SIZE(devices_of))
@@ -139,15 +146,16 @@ static int parse_target(const xmlNode *c, struct domain_controller *ctl,
 		       "pci-bridge", 1, 255, &ctl->chassis_nr, e) < 0 ||
 	    target_num(t, "chassis", is_port(m), port, 0, 255, &ctl->chassis,
 		       e) < 0 ||
-	    target_num(t, "port", is_port(m), port, 0, 255, &ctl->port, e) < 0 ||
+	    target_num(t, "port", is_port(m), port, 0, 255, &ctl->port, e) <
+		    0 ||
 	    target_num(t, "busNr", is_expander(m), pxb, 1, 254, &ctl->bus_nr,
 		       e) < 0)
 		return -EINVAL;
 	if ((hotplug = xml_attr(t, "hotplug"))) {
 		if (!is_port(m) && m != CONTROLLER_MODEL_PCI_ROOT &&
 		    m != CONTROLLER_MODEL_PCIE_ROOT)
-			return xml_err(e, t,
-				       "hotplug= is a root's, a %s's", port);
+			return xml_err(e, t, "hotplug= is a root's, a %s's",
+				       port);
 		if ((r = xml_enum(t, "target hotplug", hotplug, on_off + 1,
 				  e)) < 0)
 			return r;
@@ -190,7 +198,8 @@ static int driver_uint(const xmlNode *d, const char *attr, bool ok,
 	if (!v)
 		return 0;
 	if (!ok)
-		return xml_err(e, d, "<driver %s=> is a virtio-scsi controller's",
+		return xml_err(e, d,
+			       "<driver %s=> is a virtio-scsi controller's",
 			       attr);
 	if (xml_uint(d, attr, v, 1, max, &u, e) < 0)
 		return -EINVAL;
@@ -249,7 +258,8 @@ int domain_parse_controller_extra(const xmlNode *c,
 		return xml_err(e, c,
 			       "a %s is the machine's root bus: no <address>",
 			       controller_model_names[ctl->model]);
-	if (parse_model_name(c, ctl, w, e) < 0 || parse_target(c, ctl, w, e) < 0)
+	if (parse_model_name(c, ctl, w, e) < 0 ||
+	    parse_target(c, ctl, w, e) < 0)
 		return -EINVAL;
 	return parse_driver(c, ctl, w, e);
 }
@@ -343,6 +353,7 @@ static void add_controller(struct domain_hw *hw, enum controller_type type,
 	hw->controllers[hw->n_controllers++] = (struct domain_controller){
 		.type = type,
 		.index = index,
+		.implicit = true,
 		.model = model,
 		.chassis_nr = -1,
 		.chassis = -1,
@@ -396,7 +407,8 @@ int domain_controllers_index(const xmlNode *devs, struct domain_def *d,
 		ctl = &hw->controllers[i];
 		/* libvirt's: the roots are 0, the others the lowest free
 		 * (a PCI one from 1: 0 is the root's, given or not) */
-		if (ctl->index_auto && ctl->model != CONTROLLER_MODEL_PCI_ROOT &&
+		if (ctl->index_auto &&
+		    ctl->model != CONTROLLER_MODEL_PCI_ROOT &&
 		    ctl->model != CONTROLLER_MODEL_PCIE_ROOT) {
 			ctl->index = ctl->type == CONTROLLER_PCI;
 			while (ctl->index < 256 &&
@@ -467,7 +479,8 @@ void domain_format_controller_extra(FILE *f, const struct domain_controller *c)
 		put_switch(f, "hotplug", c->hotplug);
 		put_num(f, "busNr", c->bus_nr);
 		if (c->node >= 0)
-			fprintf(f, ">\n        <node>%d</node>\n      </target>\n",
+			fprintf(f,
+				">\n        <node>%d</node>\n      </target>\n",
 				c->node);
 		else
 			fputs("/>\n", f);

@@ -70,9 +70,8 @@ static void add_switch(struct json_object *o, const char *k,
 void qemu_json_virtio_driver(struct json_object *o,
 			     const struct controller_driver *v)
 {
-	_cleanup_free_ char *t = v->iothread ? xasprintf("iothread%u",
-							 v->iothread)
-					     : NULL;
+	_cleanup_free_ char *t =
+		v->iothread ? xasprintf("iothread%u", v->iothread) : NULL;
 
 	if (v->queues)
 		add_int(o, "num_queues", (int)v->queues);
@@ -112,8 +111,8 @@ void qemu_argv_controllers(struct qemu_argv *a, const struct domain_def *def)
 
 bool qemu_scsi_unit_only(enum controller_model m)
 {
-	return m == CONTROLLER_MODEL_LSILOGIC || m == CONTROLLER_MODEL_AM53C974 ||
-	       m == CONTROLLER_MODEL_DC390;
+	return m == CONTROLLER_MODEL_LSILOGIC ||
+	       m == CONTROLLER_MODEL_AM53C974 || m == CONTROLLER_MODEL_DC390;
 }
 
 /*

@@ -66,7 +66,8 @@ void qemu_json_pci(struct json_object *o, const struct domain_def *def,
 	if (p.multifunction || qemu_pci_multifunction(def, &p))
 		json_object_object_add(
 			o, "multifunction",
-			json_object_new_boolean(qemu_pci_multifunction(def, &p)));
+			json_object_new_boolean(
+				qemu_pci_multifunction(def, &p)));
 	addr = p.function ? xasprintf("0x%x.0x%x", p.slot, p.function)
 			  : xasprintf("0x%x", p.slot);
 	add_str(o, "addr", addr);

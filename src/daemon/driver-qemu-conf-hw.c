@@ -149,7 +149,8 @@ static int check_drive(const struct domain_def *d, const struct domain_disk *dk,
 			       "definition does not give (add <controller "
 			       "type='scsi' index='%u' model='virtio-scsi'/>)",
 			       dk->target, s.controller, s.controller);
-	if (s.bus || (qemu_scsi_unit_only(c->model) && (s.target || s.unit > 6)))
+	if (s.bus ||
+	    (qemu_scsi_unit_only(c->model) && (s.target || s.unit > 6)))
 		return err_set(e, ENOTSUP,
 			       "disk '%s': <address bus='%u' target='%u' "
 			       "unit='%u'> not on its %s controller",

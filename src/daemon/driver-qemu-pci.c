@@ -234,8 +234,9 @@ static int take_on(const struct domain_def *d, struct occupancy *o,
 		for (unsigned s = lo; s <= hi; s++)
 			if (!o->fn[c->index][s]) {
 				o->fn[c->index][s] = 1;
-				*a = (struct dev_pci_addr){
-					.set = true, .bus = c->index, .slot = s};
+				*a = (struct dev_pci_addr){.set = true,
+							   .bus = c->index,
+							   .slot = s};
 				return 0;
 			}
 	}
@@ -258,7 +259,8 @@ static int take_endpoint_slot(const struct domain_def *d, struct occupancy *o,
 		return 0;
 	for (unsigned idx = 1; idx < 256; idx++)
 		for (size_t j = 0; j < d->hw.n_controllers; j++) {
-			const struct domain_controller *c = &d->hw.controllers[j];
+			const struct domain_controller *c =
+				&d->hw.controllers[j];
 			bool takes = false;
 
 			if (c->type != CONTROLLER_PCI || c->index != idx)
@@ -278,8 +280,8 @@ static int take_endpoint_slot(const struct domain_def *d, struct occupancy *o,
 				return 0;
 			}
 			if (take_slot(o, idx,
-				      c->model == CONTROLLER_MODEL_PCI_BRIDGE, a) ==
-			    0)
+				      c->model == CONTROLLER_MODEL_PCI_BRIDGE,
+				      a) == 0)
 				return 0;
 		}
 	return -1;
@@ -292,7 +294,8 @@ static int take_root_port(struct occupancy *o, struct dev_pci_addr *a)
 	if (o->rp_slot >= 0 && o->fn[0][o->rp_slot] != 0xff)
 		for (unsigned f = 0; f < 8; f++)
 			if (!(o->fn[0][o->rp_slot] & (1u << f))) {
-				o->fn[0][o->rp_slot] |= (unsigned char)(1u << f);
+				o->fn[0][o->rp_slot] |=
+					(unsigned char)(1u << f);
 				*a = (struct dev_pci_addr){
 					.set = true,
 					.slot = (unsigned)o->rp_slot,
@@ -327,11 +330,12 @@ static int place_controller(const struct domain_def *d, struct occupancy *o,
 				       i, 0, 31, a);
 		return take_slot(o, 0, 1, a);
 	case CONTROLLER_MODEL_PCIE_SWITCH_UPSTREAM_PORT:
-		if (take_on(d, o, CONTROLLER_MODEL_PCIE_ROOT_PORT, i, 0, 0, a) ==
-		    0)
+		if (take_on(d, o, CONTROLLER_MODEL_PCIE_ROOT_PORT, i, 0, 0,
+			    a) == 0)
 			return 0;
-		return take_on(d, o, CONTROLLER_MODEL_PCIE_SWITCH_DOWNSTREAM_PORT,
-			       i, 0, 0, a);
+		return take_on(d, o,
+			       CONTROLLER_MODEL_PCIE_SWITCH_DOWNSTREAM_PORT, i,
+			       0, 0, a);
 	case CONTROLLER_MODEL_PCIE_SWITCH_DOWNSTREAM_PORT:
 		return take_on(d, o, CONTROLLER_MODEL_PCIE_SWITCH_UPSTREAM_PORT,
 			       i, 0, 31, a);

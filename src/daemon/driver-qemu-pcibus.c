@@ -44,8 +44,7 @@ static const struct domain_controller *pci_controller(
 }
 
 /* The model of bus @bus's controller; NONE when none has that index. */
-static enum controller_model bus_model(const struct domain_def *d,
-				       unsigned bus)
+static enum controller_model bus_model(const struct domain_def *d, unsigned bus)
 {
 	const struct domain_controller *c;
 
@@ -84,7 +83,7 @@ static bool plugs(enum controller_model parent, enum controller_model child,
 		return child == CONTROLLER_MODEL_PCIE_SWITCH_DOWNSTREAM_PORT;
 	case CONTROLLER_MODEL_PCI_BRIDGE:
 		*lo = 1; /* slot 0: the bridge's own hotplug controller */
-		/* fall through */
+			 /* fall through */
 	case CONTROLLER_MODEL_DMI_TO_PCI_BRIDGE:
 	case CONTROLLER_MODEL_PCI_EXPANDER_BUS:
 		return endpoint || child == CONTROLLER_MODEL_PCI_BRIDGE;
@@ -142,19 +141,18 @@ static int expander_bus_nr(const struct domain_def *d, size_t self)
 }
 
 int qemu_check_pci_controller(const struct domain_def *d,
-			      const struct domain_controller *c,
-			      struct err **e)
+			      const struct domain_controller *c, struct err **e)
 {
 	const char *model = controller_model_names[c->model];
 	bool q35 = qemu_is_q35(d);
 	bool root = c->model == CONTROLLER_MODEL_PCI_ROOT ||
 		    c->model == CONTROLLER_MODEL_PCIE_ROOT;
-	bool pcie_only = c->model == CONTROLLER_MODEL_PCIE_ROOT_PORT ||
-			 c->model == CONTROLLER_MODEL_DMI_TO_PCI_BRIDGE ||
-			 c->model == CONTROLLER_MODEL_PCIE_SWITCH_UPSTREAM_PORT ||
-			 c->model ==
-				 CONTROLLER_MODEL_PCIE_SWITCH_DOWNSTREAM_PORT ||
-			 c->model == CONTROLLER_MODEL_PCIE_EXPANDER_BUS;
+	bool pcie_only =
+		c->model == CONTROLLER_MODEL_PCIE_ROOT_PORT ||
+		c->model == CONTROLLER_MODEL_DMI_TO_PCI_BRIDGE ||
+		c->model == CONTROLLER_MODEL_PCIE_SWITCH_UPSTREAM_PORT ||
+		c->model == CONTROLLER_MODEL_PCIE_SWITCH_DOWNSTREAM_PORT ||
+		c->model == CONTROLLER_MODEL_PCIE_EXPANDER_BUS;
 	size_t self = (size_t)(c - d->hw.controllers);
 
 	if (root && c->index != 0)
@@ -234,9 +232,9 @@ static int check_one(enum qemu_pci_kind kind, size_t i,
 {
 	struct seen *s = opaque;
 	const struct domain_def *d = s->d;
-	enum controller_model child =
-		kind == QEMU_PCI_CONTROLLER ? d->hw.controllers[i].model
-					    : CONTROLLER_MODEL_NONE;
+	enum controller_model child = kind == QEMU_PCI_CONTROLLER
+					      ? d->hw.controllers[i].model
+					      : CONTROLLER_MODEL_NONE;
 	enum controller_model parent;
 	unsigned lo, hi;
 
@@ -264,8 +262,8 @@ static int check_one(enum qemu_pci_kind kind, size_t i,
 				     : kind_names[kind],
 			       controller_model_names[parent], a->bus);
 	if (machine_slot(d, kind, a))
-		return err_set(s->e, ENOTSUP, "PCI slot %#x is the machine's own",
-			       a->slot);
+		return err_set(s->e, ENOTSUP,
+			       "PCI slot %#x is the machine's own", a->slot);
 	if (a->slot < lo || a->slot > hi)
 		return err_set(s->e, ENOTSUP,
 			       "PCI address %02x:%02x.%x: the %s of index %u "
@@ -406,7 +404,8 @@ static void controller_arg(struct qemu_argv *a, const struct domain_def *def,
 	qemu_arg_json(a, "-device", o);
 }
 
-void qemu_argv_pci_controllers(struct qemu_argv *a, const struct domain_def *def)
+void qemu_argv_pci_controllers(struct qemu_argv *a,
+			       const struct domain_def *def)
 {
 	bool done[256] = {[0] = true};
 	bool progress = true;
@@ -416,11 +415,12 @@ void qemu_argv_pci_controllers(struct qemu_argv *a, const struct domain_def *def
 		if (def->hw.controllers[i].model == CONTROLLER_MODEL_PCI_ROOT &&
 		    def->hw.controllers[i].hotplug) {
 			qemu_arg(a, "-global");
-			qemu_arg(a, def->hw.controllers[i].hotplug ==
-						    DOMAIN_TRISTATE_ON
-					    ? "PIIX4_PM.acpi-root-pci-hotplug=on"
-					    : "PIIX4_PM.acpi-root-pci-hotplug="
-					      "off");
+			qemu_arg(a,
+				 def->hw.controllers[i].hotplug ==
+						 DOMAIN_TRISTATE_ON
+					 ? "PIIX4_PM.acpi-root-pci-hotplug=on"
+					 : "PIIX4_PM.acpi-root-pci-hotplug="
+					   "off");
 		}
 
 	/* parents first: a bus exists before what plugs into it */
@@ -432,7 +432,8 @@ void qemu_argv_pci_controllers(struct qemu_argv *a, const struct domain_def *def
 			struct dev_pci_addr p;
 
 			if (c->type != CONTROLLER_PCI || done[c->index] ||
-			    qemu_pci_slot(def, QEMU_PCI_CONTROLLER, i, &p) < 0 ||
+			    qemu_pci_slot(def, QEMU_PCI_CONTROLLER, i, &p) <
+				    0 ||
 			    !done[p.bus])
 				continue;
 			controller_arg(a, def, i);

@@ -66,23 +66,23 @@ static char *dump_of(const char *text)
 	return out;
 }
 
-#define DISK(dev, bus, slot)                                                   \
-	"<disk type='file'><source file='/" dev "'/><target dev='" dev        \
-	"' bus='virtio'/><address type='pci' domain='0x0000' bus='" bus      \
+#define DISK(dev, bus, slot)                                            \
+	"<disk type='file'><source file='/" dev "'/><target dev='" dev  \
+	"' bus='virtio'/><address type='pci' domain='0x0000' bus='" bus \
 	"' slot='" slot "' function='0x0'/></disk>"
 
 static void q35_root_ports_and_a_disk_on_one(void)
 {
-	_cleanup_free_ char *x = xml(
-		"q35", "",
-		"<controller type='pci' index='0' model='pcie-root'/>"
-		"<controller type='pci' index='1' model='pcie-root-port'/>"
-		"<controller type='pci' index='2' model='pcie-root-port'>"
-		"<model name='ioh3420'/><target chassis='40' port='0x1a'/>"
-		"</controller>"
-		"<controller type='pci' index='3' model='pcie-root-port'>"
-		"<target hotplug='off'/></controller>" DISK("vda", "0x01",
-							     "0x00"));
+	_cleanup_free_ char *x =
+		xml("q35", "",
+		    "<controller type='pci' index='0' model='pcie-root'/>"
+		    "<controller type='pci' index='1' model='pcie-root-port'/>"
+		    "<controller type='pci' index='2' model='pcie-root-port'>"
+		    "<model name='ioh3420'/><target chassis='40' port='0x1a'/>"
+		    "</controller>"
+		    "<controller type='pci' index='3' model='pcie-root-port'>"
+		    "<target hotplug='off'/></controller>" DISK("vda", "0x01",
+								"0x00"));
 	_cleanup_free_ char *s = argv_of(x);
 	_cleanup_free_ char *out = dump_of(x);
 
@@ -161,8 +161,9 @@ static void pc_bridge_and_expander_buses(void)
 		"<controller type='pci' index='2' model='pci-expander-bus'>"
 		"<model name='pxb'/><target busNr='254'><node>1</node>"
 		"</target></controller>"
-		"<controller type='pci' index='3' model='pci-expander-bus'/>" DISK(
-			"vda", "0x01", "0x01") DISK("vdb", "0x02", "0x00"));
+		"<controller type='pci' index='3' "
+		"model='pci-expander-bus'/>" DISK("vda", "0x01", "0x01")
+			DISK("vdb", "0x02", "0x00"));
 	_cleanup_free_ char *s = argv_of(x);
 	_cleanup_free_ char *out = dump_of(x);
 
@@ -211,20 +212,20 @@ static void pc_buses_get_bridges(void)
 
 static void multifunction_slots(void)
 {
-	_cleanup_free_ char *x = xml(
-		"pc", "",
-		"<controller type='scsi' index='0' model='virtio-scsi'>"
-		"<address type='pci' bus='0' slot='4' function='0' "
-		"multifunction='on'/></controller>"
-		"<controller type='scsi' index='1' model='virtio-scsi'>"
-		"<address type='pci' bus='0' slot='4' function='1'/>"
-		"</controller>"
-		"<controller type='scsi' index='2' model='virtio-scsi'>"
-		"<address type='pci' bus='0' slot='5' function='0'/>"
-		"</controller>"
-		"<controller type='scsi' index='3' model='virtio-scsi'>"
-		"<address type='pci' bus='0' slot='5' function='3'/>"
-		"</controller>");
+	_cleanup_free_ char *x =
+		xml("pc", "",
+		    "<controller type='scsi' index='0' model='virtio-scsi'>"
+		    "<address type='pci' bus='0' slot='4' function='0' "
+		    "multifunction='on'/></controller>"
+		    "<controller type='scsi' index='1' model='virtio-scsi'>"
+		    "<address type='pci' bus='0' slot='4' function='1'/>"
+		    "</controller>"
+		    "<controller type='scsi' index='2' model='virtio-scsi'>"
+		    "<address type='pci' bus='0' slot='5' function='0'/>"
+		    "</controller>"
+		    "<controller type='scsi' index='3' model='virtio-scsi'>"
+		    "<address type='pci' bus='0' slot='5' function='3'/>"
+		    "</controller>");
 	_cleanup_free_ char *s = argv_of(x);
 
 	if (!s)
@@ -242,29 +243,30 @@ static void multifunction_slots(void)
 
 static void scsi_models_and_driver(void)
 {
-	_cleanup_free_ char *x = xml(
-		"pc", "<iothreads>2</iothreads>",
-		"<controller type='scsi' index='0' model='lsisas1068'/>"
-		"<controller type='scsi' index='1' model='lsisas1078'/>"
-		"<controller type='scsi' index='2' model='vmpvscsi'/>"
-		"<controller type='scsi' index='3' model='am53c974'/>"
-		"<controller type='scsi' index='4' model='dc390'/>"
-		"<controller type='scsi' index='5' "
-		"model='virtio-non-transitional'/>"
-		"<controller type='scsi' index='6' model='virtio-scsi'>"
-		"<driver queues='8' cmd_per_lun='50' max_sectors='512' "
-		"ioeventfd='on' iothread='2' iommu='on' ats='off' "
-		"packed='on'/></controller>"
-		"<controller type='virtio-serial' index='0'><driver "
-		"ats='on'/></controller>"
-		"<channel type='pty'><target type='virtio' name='org.example.0'/>"
-		"</channel>"
-		"<disk type='file'><source file='/a'/><target dev='sda' "
-		"bus='scsi'/><address type='drive' controller='1' bus='0' "
-		"target='2' unit='3'/></disk>"
-		"<disk type='file'><source file='/b'/><target dev='sdb' "
-		"bus='scsi'/><address type='drive' controller='3' bus='0' "
-		"target='0' unit='3'/></disk>");
+	_cleanup_free_ char *x =
+		xml("pc", "<iothreads>2</iothreads>",
+		    "<controller type='scsi' index='0' model='lsisas1068'/>"
+		    "<controller type='scsi' index='1' model='lsisas1078'/>"
+		    "<controller type='scsi' index='2' model='vmpvscsi'/>"
+		    "<controller type='scsi' index='3' model='am53c974'/>"
+		    "<controller type='scsi' index='4' model='dc390'/>"
+		    "<controller type='scsi' index='5' "
+		    "model='virtio-non-transitional'/>"
+		    "<controller type='scsi' index='6' model='virtio-scsi'>"
+		    "<driver queues='8' cmd_per_lun='50' max_sectors='512' "
+		    "ioeventfd='on' iothread='2' iommu='on' ats='off' "
+		    "packed='on'/></controller>"
+		    "<controller type='virtio-serial' index='0'><driver "
+		    "ats='on'/></controller>"
+		    "<channel type='pty'><target type='virtio' "
+		    "name='org.example.0'/>"
+		    "</channel>"
+		    "<disk type='file'><source file='/a'/><target dev='sda' "
+		    "bus='scsi'/><address type='drive' controller='1' bus='0' "
+		    "target='2' unit='3'/></disk>"
+		    "<disk type='file'><source file='/b'/><target dev='sdb' "
+		    "bus='scsi'/><address type='drive' controller='3' bus='0' "
+		    "target='0' unit='3'/></disk>");
 	_cleanup_free_ char *s = argv_of(x);
 	_cleanup_free_ char *out = dump_of(x);
 
@@ -307,14 +309,15 @@ static void topologies_refused_by_name(void)
 		 "a PCI Express controller, machine 'pc' has none"},
 		{"q35", "<controller type='pci' model='pci-expander-bus'/>",
 		 "machine 'q35' is PCI Express (use pcie-expander-bus)"},
-		{"q35", "<controller type='pci' model='pcie-expander-bus'>"
-			"<target><node>0</node></target></controller>",
+		{"q35",
+		 "<controller type='pci' model='pcie-expander-bus'>"
+		 "<target><node>0</node></target></controller>",
 		 "a NUMA node (0) not present"},
 		{"q35", DISK("vda", "0x03", "0x01"),
 		 "PCI bus 0x3: no <controller type='pci' index='3'>"},
 		{"q35",
-		 "<controller type='pci' index='1' model='pcie-root-port'/>" DISK(
-			 "vda", "0x01", "0x01"),
+		 "<controller type='pci' index='1' "
+		 "model='pcie-root-port'/>" DISK("vda", "0x01", "0x01"),
 		 "the pcie-root-port of index 1 has slots 0 to 0"},
 		{"q35",
 		 "<controller type='pci' index='1' model='pcie-root-port'/>"
@@ -343,23 +346,29 @@ static void topologies_refused_by_name(void)
 		 "<controller type='scsi' index='1'><address type='pci' "
 		 "bus='0' slot='4' function='2'/></controller>",
 		 "two devices at PCI address 00:04.2"},
-		{"pc", "<controller type='pci' index='1' model='pci-bridge'>"
-		       "<model name='ioh3420'/></controller>",
+		{"pc",
+		 "<controller type='pci' index='1' model='pci-bridge'>"
+		 "<model name='ioh3420'/></controller>",
 		 "<model name='ioh3420'> is not a pci-bridge"},
-		{"pc", "<controller type='pci' index='1' model='pci-bridge'>"
-		       "<target chassis='3'/></controller>",
+		{"pc",
+		 "<controller type='pci' index='1' model='pci-bridge'>"
+		 "<target chassis='3'/></controller>",
 		 "chassis= is a pcie-root-port's"},
-		{"pc", "<controller type='scsi' model='lsilogic'><driver "
-		       "queues='2'/></controller>",
+		{"pc",
+		 "<controller type='scsi' model='lsilogic'><driver "
+		 "queues='2'/></controller>",
 		 "<driver> on a controller that is not virtio"},
-		{"pc", "<controller type='scsi' model='virtio-scsi'><driver "
-		       "iothread='3'/></controller>",
+		{"pc",
+		 "<controller type='scsi' model='virtio-scsi'><driver "
+		 "iothread='3'/></controller>",
 		 "<driver iothread='3'>: the domain has no such iothread"},
-		{"q35", "<controller type='pci' model='pcie-root'><target "
-			"hotplug='off'/></controller>",
+		{"q35",
+		 "<controller type='pci' model='pcie-root'><target "
+		 "hotplug='off'/></controller>",
 		 "<target hotplug> not supported"},
-		{"pc", "<controller type='pci' model='pci-root'><address "
-		       "type='pci' bus='0' slot='3'/></controller>",
+		{"pc",
+		 "<controller type='pci' model='pci-root'><address "
+		 "type='pci' bus='0' slot='3'/></controller>",
 		 "a pci-root is the machine's root bus: no <address>"},
 		{"pc", "<controller type='pci' index='0' model='pci-bridge'/>",
 		 "index 0 is the machine's pci-root"},
@@ -370,7 +379,8 @@ static void topologies_refused_by_name(void)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		_cleanup_free_ char *x = xml(cases[i].machine, "", cases[i].devs);
+		_cleanup_free_ char *x =
+			xml(cases[i].machine, "", cases[i].devs);
 		_cleanup_free_ char *why = qemu_test_refusal(x);
 
 		if (!why) {
