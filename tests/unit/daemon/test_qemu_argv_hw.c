@@ -27,30 +27,9 @@ static char *xml(const char *os, const char *top, const char *devs)
 			 os, top, devs);
 }
 
-/* The command line for @text on @emulator as one string, arguments
- * separated by "\n"; NULL (and a failure) when define refuses it. */
 static char *argv_of(const char *text, const char *emulator)
 {
-	struct domain_def *d = NULL;
-	_cleanup_err_ struct err *e = NULL;
-	struct block_chain chains[8] = {{0}};
-	struct block_chain_file f = {.fd = -1};
-	struct qemu_argv a = {0};
-	char *out = NULL;
-
-	if (domain_def_parse(text, strlen(text), &d, NULL, &e) < 0) {
-		TEST_FAIL("refused: %s", err_msg(e));
-		return NULL;
-	}
-	for (size_t i = 0; i < d->n_disks && i < 8; i++) {
-		chains[i].files = &f;
-		chains[i].n = 1;
-	}
-	qemu_argv_build(&a, emulator, "tcg", d, chains);
-	qemu_argv_nets(&a, d, 20);
-	out = qemu_test_args(&a);
-	domain_def_free(d);
-	return out;
+	return qemu_test_argv(text, emulator);
 }
 
 static char *argv_for(const char *os, const char *top, const char *devs)
