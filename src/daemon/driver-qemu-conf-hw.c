@@ -24,11 +24,41 @@ static bool at(const struct dev_pci_addr *p, unsigned slot, unsigned fn)
 	return p->bus == 0 && p->slot == slot && p->function == fn;
 }
 
-/* A controller's <driver iothread=> is one of the domain's. */
+/* Whether a virtio controller is modern only (QEMU's device without
+ * its legacy interface): non-transitional, or in a PCI Express port. */
+static bool virtio_modern(const struct domain_def *d,
+			  const struct domain_controller *c)
+{
+	if (c->model == CONTROLLER_MODEL_VIRTIO_NON_TRANSITIONAL)
+		return true;
+	if (!c->pci.set || !c->pci.bus)
+		return false;
+	for (size_t i = 0; i < d->hw.n_controllers; i++) {
+		const struct domain_controller *p = &d->hw.controllers[i];
+
+		if (p->type == CONTROLLER_PCI && p->index == c->pci.bus)
+			return p->model == CONTROLLER_MODEL_PCIE_ROOT_PORT ||
+			       p->model ==
+				       CONTROLLER_MODEL_PCIE_SWITCH_DOWNSTREAM_PORT;
+	}
+	return false;
+}
+
+/* A controller's <driver iothread=> is one of the domain's; iommu='on'
+ * is a modern device's (QEMU refuses it on a transitional one). */
 static int check_iothread(const struct domain_def *d,
 			  const struct domain_controller *c, struct err **e)
 {
 	const struct domain_iothreads *t = &d->hw.iothreads;
+
+	if (c->driver.iommu == DOMAIN_TRISTATE_ON && !virtio_modern(d, c))
+		return err_set(e, ENOTSUP,
+			       "<controller type='%s' index='%u'>: <driver "
+			       "iommu='on'> needs a virtio device without its "
+			       "legacy interface (model "
+			       "'virtio-non-transitional', or an <address> in "
+			       "a pcie-root-port)",
+			       controller_type_names[c->type], c->index);
 
 	for (size_t i = 0; i < t->n; i++)
 		if (t->ids[i] == c->driver.iothread)

@@ -229,10 +229,11 @@ static void scsi_models_and_driver(void)
 		    "<controller type='scsi' index='3' model='am53c974'/>"
 		    "<controller type='scsi' index='4' model='dc390'/>"
 		    "<controller type='scsi' index='5' "
-		    "model='virtio-non-transitional'/>"
+		    "model='virtio-non-transitional'><driver iommu='on'/>"
+		    "</controller>"
 		    "<controller type='scsi' index='6' model='virtio-scsi'>"
 		    "<driver queues='8' cmd_per_lun='50' max_sectors='512' "
-		    "ioeventfd='on' iothread='2' iommu='on' ats='off' "
+		    "ioeventfd='on' iothread='2' iommu='off' ats='off' "
 		    "packed='on'/></controller>"
 		    "<controller type='virtio-serial' index='0'><driver "
 		    "ats='on'/></controller>"
@@ -256,12 +257,12 @@ static void scsi_models_and_driver(void)
 	CHECK_STR_CONTAINS(s, "{\"driver\":\"am53c974\",\"id\":\"scsi3\"");
 	CHECK_STR_CONTAINS(s, "{\"driver\":\"dc390\",\"id\":\"scsi4\"");
 	CHECK_STR_CONTAINS(s, "{\"driver\":\"virtio-scsi-pci-non-transitional"
-			      "\",\"id\":\"scsi5\"");
+			      "\",\"id\":\"scsi5\",\"iommu_platform\":true,");
 	CHECK_STR_CONTAINS(s, "{\"driver\":\"virtio-scsi-pci\",\"id\":"
 			      "\"scsi6\",\"num_queues\":8,\"cmd_per_lun\":50,"
 			      "\"max_sectors\":512,\"ioeventfd\":true,"
 			      "\"iothread\":\"iothread2\",\"iommu_platform\":"
-			      "true,\"ats\":false,\"packed\":true,");
+			      "false,\"ats\":false,\"packed\":true,");
 	CHECK_STR_CONTAINS(s, "{\"driver\":\"virtio-serial-pci\",\"id\":"
 			      "\"virtio-serial0\",\"ats\":true,");
 	/* a megasas disk has a target and a LUN, an ESP's a target */
@@ -270,7 +271,7 @@ static void scsi_models_and_driver(void)
 	CHECK_STR_CONTAINS(s, "\"bus\":\"scsi3.0\",\"scsi-id\":3,");
 	CHECK_STR_CONTAINS(out, "<driver queues='8' cmd_per_lun='50' "
 				"max_sectors='512' ioeventfd='on' "
-				"iothread='2' iommu='on' ats='off' "
+				"iothread='2' iommu='off' ats='off' "
 				"packed='on'/>");
 }
 
@@ -340,6 +341,11 @@ static void topologies_refused_by_name(void)
 		 "<controller type='scsi' model='virtio-scsi'><driver "
 		 "iothread='3'/></controller>",
 		 "<driver iothread='3'>: the domain has no such iothread"},
+		{"pc",
+		 "<controller type='scsi' model='virtio-scsi'><driver "
+		 "iommu='on'/></controller>",
+		 "<driver iommu='on'> needs a virtio device without its "
+		 "legacy interface"},
 		{"q35",
 		 "<controller type='pci' model='pcie-root'><target "
 		 "hotplug='off'/></controller>",
