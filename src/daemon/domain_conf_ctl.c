@@ -68,6 +68,44 @@ static bool is_virtio(enum controller_model m, enum controller_type t)
 	       m == CONTROLLER_MODEL_VIRTIO_NON_TRANSITIONAL;
 }
 
+int domain_controller_model(const xmlNode *c, int type, struct err **e)
+{
+	/* libvirt's SCSI models without an x86 QEMU device */
+	static const char *const elsewhere[] = {"buslogic", "ibmvscsi",
+						"ncr53c90", NULL};
+	_cleanup_free_ char *v = xml_attr(c, "model");
+	_cleanup_free_ char *list = NULL;
+	size_t len = 0;
+	bool first = true;
+	FILE *f;
+
+	if (!v)
+		return 0;
+	for (int m = 1; controller_model_names[m]; m++)
+		if (streq(v, controller_model_names[m]))
+			return m;
+	for (int i = 0; type == CONTROLLER_SCSI && elsewhere[i]; i++)
+		if (streq(v, elsewhere[i]))
+			return xml_err(
+				e, c,
+				"SCSI controller model '%s' not supported "
+				"(QEMU has no such x86 device)",
+				v);
+	f = open_memstream(&list, &len);
+	for (int m = 1; controller_model_names[m]; m++)
+		if ((type == CONTROLLER_PCI) ==
+			    CONTROLLER_MODEL_IS_PCI((enum controller_model)m) &&
+		    (type == CONTROLLER_SCSI) ==
+			    (m >= CONTROLLER_MODEL_VIRTIO_SCSI)) {
+			fprintf(f, "%s%s", first ? "" : ", ",
+				controller_model_names[m]);
+			first = false;
+		}
+	fclose(f);
+	return xml_err(e, c, "invalid %s controller model '%s' (expected %s)",
+		       controller_type_names[type], v, *list ? list : "none");
+}
+
 /* <model name=>: one of the PCI model's QEMU devices. */
 static int parse_model_name(const xmlNode *c, struct domain_controller *ctl,
 			    struct xml_warnings *w, struct err **e)

@@ -227,8 +227,7 @@ static int parse_controller(const xmlNode *c, int type, struct domain_def *d,
 	ctl = &hw->controllers[hw->n_controllers++];
 	*ctl = (struct domain_controller){
 		.type = type, .index = (unsigned)v, .index_auto = !index};
-	if ((r = enum_attr(c, "model", "controller model",
-			   controller_model_names, e)) < 0)
+	if ((r = domain_controller_model(c, type, e)) < 0)
 		return r;
 	ctl->model = (enum controller_model)r;
 	/* libvirt's default SCSI controller on x86 */

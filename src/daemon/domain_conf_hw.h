@@ -150,6 +150,10 @@ extern const char *const controller_device_names[];
  * <model name=> or its model's default). _has_extra(): whether
  * domain_format_controller_extra() writes anything.
  */
+/* <controller model=> of a controller of @type: its index in
+ * controller_model_names, 0 when absent, or -EINVAL naming the models
+ * of that type. */
+int domain_controller_model(const xmlNode *c, int type, struct err **e);
 int domain_parse_controller_extra(const xmlNode *c,
 				  struct domain_controller *ctl,
 				  struct xml_warnings *w, struct err **e);

@@ -357,9 +357,12 @@ static void topologies_refused_by_name(void)
 		{"pc", "<controller type='pci' index='0' model='pci-bridge'/>",
 		 "index 0 is the machine's pci-root"},
 		{"pc", "<controller type='scsi' model='ibmvscsi'/>",
-		 "invalid controller model 'ibmvscsi'"},
+		 "SCSI controller model 'ibmvscsi' not supported"},
 		{"pc", "<controller type='scsi' model='pci-bridge'/>",
 		 "controller model 'pci-bridge' is not one of type 'scsi'"},
+		{"pc", "<controller type='scsi' model='megaraid'/>",
+		 "invalid scsi controller model 'megaraid' (expected "
+		 "virtio-scsi, lsilogic, lsisas1068,"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
