@@ -8,7 +8,8 @@
  * dmi-to-pci-bridge at slot 0x1e, a Q35's pci-bridge behind the
  * dmi-to-pci-bridge, a switch's upstream port in a free root or
  * downstream port, its downstream ports on it), every other device in
- * the lowest free slot of the root bus. QEMU gets every address on the
+ * the lowest free slot of the root bus, or when it is full of the other
+ * buses that take devices, by index. QEMU gets every address on the
  * command line, so a device's slot never depends on what QEMU would
  * pick, and the network interfaces (added after the rest) land where
  * the plan says.
