@@ -195,13 +195,26 @@ int qemu_check_pci_controller(const struct domain_def *d,
 			       "(%d) not present in the domain's <cpu><numa> "
 			       "array (%zu)",
 			       model, c->index, c->node, d->hw.mem.n_cells);
-	if ((c->model == CONTROLLER_MODEL_PCI_EXPANDER_BUS ||
-	     c->model == CONTROLLER_MODEL_PCIE_EXPANDER_BUS) &&
-	    expander_bus_nr(d, self) < 2)
+	if (c->model != CONTROLLER_MODEL_PCI_EXPANDER_BUS &&
+	    c->model != CONTROLLER_MODEL_PCIE_EXPANDER_BUS)
+		return 0;
+	if (expander_bus_nr(d, self) < 2)
 		return err_set(e, ENOTSUP,
 			       "%s with index %u: no bus number left (give "
 			       "<target busNr=>)",
 			       model, c->index);
+	for (size_t i = 0; i < self; i++)
+		if (d->hw.controllers[i].type == CONTROLLER_PCI &&
+		    (d->hw.controllers[i].model ==
+			     CONTROLLER_MODEL_PCI_EXPANDER_BUS ||
+		     d->hw.controllers[i].model ==
+			     CONTROLLER_MODEL_PCIE_EXPANDER_BUS) &&
+		    expander_bus_nr(d, i) == expander_bus_nr(d, self))
+			return err_set(e, ENOTSUP,
+				       "%s with index %u: bus number %d is "
+				       "another expander bus's",
+				       model, c->index,
+				       expander_bus_nr(d, self));
 	return 0;
 }
 

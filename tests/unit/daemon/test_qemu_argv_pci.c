@@ -292,6 +292,11 @@ static void topologies_refused_by_name(void)
 		 "<controller type='pci' model='pcie-expander-bus'>"
 		 "<target><node>0</node></target></controller>",
 		 "a NUMA node (0) not present"},
+		{"pc",
+		 "<controller type='pci' model='pci-expander-bus'><target "
+		 "busNr='200'/></controller><controller type='pci' "
+		 "model='pci-expander-bus'><target busNr='200'/></controller>",
+		 "bus number 200 is another expander bus's"},
 		{"q35", DISK("vda", "0x03", "0x01"),
 		 "PCI bus 0x3: no <controller type='pci' index='3'>"},
 		{"q35",
