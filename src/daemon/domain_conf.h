@@ -877,6 +877,8 @@ struct domain_hw {
 	enum watchdog_action watchdog_action;
 	struct dev_pci_addr watchdog_pci;
 	bool panic; /* <panic model='isa'>: QEMU's pvpanic */
+	bool ccid;  /* <controller type='ccid' index='0'/>: the smartcard's
+		     * USB CCID reader */
 	enum clock_offset clock;
 	long long clock_adjustment; /* variable: seconds from the basis */
 	bool clock_basis_local;	    /* variable: basis='localtime' */

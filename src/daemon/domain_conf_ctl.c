@@ -106,6 +106,24 @@ int domain_controller_model(const xmlNode *c, int type, struct err **e)
 		       controller_type_names[type], v, *list ? list : "none");
 }
 
+int domain_parse_ccid_controller(const xmlNode *c, struct domain_def *d,
+				 struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *index = xml_attr(c, "index");
+
+	xml_check_known(c, (const char *const[]){"type", "index", NULL}, NULL,
+			w);
+	if (d->hw.ccid)
+		return xml_err(e, c, "a second <controller type='ccid'>");
+	if (index && !streq(index, "0"))
+		return xml_err(e, c,
+			       "<controller type='ccid' index='%s'>: one CCID "
+			       "reader, index 0 (the smartcard's)",
+			       index);
+	d->hw.ccid = true;
+	return 0;
+}
+
 /* <model name=>: one of the PCI model's QEMU devices. */
 static int parse_model_name(const xmlNode *c, struct domain_controller *ctl,
 			    struct xml_warnings *w, struct err **e)

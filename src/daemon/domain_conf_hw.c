@@ -386,6 +386,9 @@ int domain_parse_hw_device(const xmlNode *c, struct domain_def *d,
 		return domain_parse_iommu(c, d, w, e) < 0 ? -EINVAL : 1;
 	if (!streq(name, "controller") || !(type = xml_attr(c, "type")))
 		return 0;
+	if (streq(type, "ccid"))
+		return domain_parse_ccid_controller(c, d, w, e) < 0 ? -EINVAL
+								    : 1;
 	for (t = 0; controller_type_names[t]; t++)
 		if (streq(type, controller_type_names[t]))
 			return parse_controller(c, t, d, w, e) < 0 ? -EINVAL
@@ -827,6 +830,8 @@ void domain_format_controllers(FILE *f, const struct domain_def *d)
 		domain_format_pci_address(f, 6, &c->pci);
 		fputs("    </controller>\n", f);
 	}
+	if (d->hw.ccid)
+		fputs("    <controller type='ccid' index='0'/>\n", f);
 }
 
 /* <TAG model='M'[ extra]>, its address, </TAG>; or <TAG .../>. */
@@ -966,6 +971,7 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : d->display.n_videos > 1     ? "a second <video>"
 	       : d->display.n_sounds	     ? "<sound>"
 	       : d->display.smartcard	     ? "<smartcard>"
+	       : hw->ccid		     ? "<controller type='ccid'>"
 	       : hw->mem.backing	     ? "<memoryBacking>"
 					     : NULL;
 }

@@ -157,6 +157,9 @@ int domain_controller_model(const xmlNode *c, int type, struct err **e);
 int domain_parse_controller_extra(const xmlNode *c,
 				  struct domain_controller *ctl,
 				  struct xml_warnings *w, struct err **e);
+/* <controller type='ccid' index='0'/>: the smartcard's reader. */
+int domain_parse_ccid_controller(const xmlNode *c, struct domain_def *d,
+				 struct xml_warnings *w, struct err **e);
 int domain_controllers_index(const xmlNode *devs, struct domain_def *d,
 			     struct err **e);
 enum controller_device domain_controller_device(

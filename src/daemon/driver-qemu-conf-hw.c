@@ -240,6 +240,11 @@ int driver_qemu_check_hw(const struct domain_def *d, struct xml_warnings *w,
 			       "the PIIX3's USB is at slot 0x01 function 0x2");
 	if ((r = qemu_check_videos(d, w, e)) < 0)
 		return r;
+	if (hw->ccid && !d->display.smartcard)
+		return err_set(e, ENOTSUP,
+			       "<controller type='ccid'> without a "
+			       "<smartcard>: the qemu driver gives the CCID "
+			       "reader with its card");
 	if (hw->balloon_pci.set && hw->balloon == BALLOON_NONE)
 		return err_set(e, ENOTSUP,
 			       "<memballoon model='none'> with an <address>");

@@ -275,6 +275,25 @@ static void scsi_models_and_driver(void)
 				"packed='on'/>");
 }
 
+/* The smartcard's CCID reader given as a controller: kept, the one
+ * usb-ccid the card sits in. */
+static void ccid_controller(void)
+{
+	_cleanup_free_ char *x =
+		xml("pc", "",
+		    "<controller type='ccid' index='0'/><smartcard "
+		    "mode='host'><address type='ccid' controller='0' "
+		    "slot='0'/></smartcard>");
+	_cleanup_free_ char *s = argv_of(x);
+	_cleanup_free_ char *out = dump_of(x);
+
+	if (!s)
+		return;
+	CHECK_STR_CONTAINS(out, "<controller type='ccid' index='0'/>");
+	CHECK_STR_CONTAINS(s, "\"driver\":\"usb-ccid\",\"id\":\"ccid0\"");
+	CHECK(!strstr(strstr(s, "usb-ccid") + 1, "usb-ccid"));
+}
+
 static void topologies_refused_by_name(void)
 {
 	static const struct {
@@ -361,6 +380,10 @@ static void topologies_refused_by_name(void)
 		 "a pci-root is the machine's root bus: no <address>"},
 		{"pc", "<controller type='pci' index='0' model='pci-bridge'/>",
 		 "index 0 is the machine's pci-root"},
+		{"pc", "<controller type='ccid' index='0'/>",
+		 "<controller type='ccid'> without a <smartcard>"},
+		{"pc", "<controller type='ccid' index='1'/>",
+		 "one CCID reader, index 0"},
 		{"pc", "<controller type='scsi' model='ibmvscsi'/>",
 		 "SCSI controller model 'ibmvscsi' not supported"},
 		{"pc", "<controller type='scsi' model='pci-bridge'/>",
@@ -391,6 +414,7 @@ int main(void)
 	RUN(pc_buses_get_bridges);
 	RUN(multifunction_slots);
 	RUN(scsi_models_and_driver);
+	RUN(ccid_controller);
 	RUN(topologies_refused_by_name);
 	return test_done();
 }

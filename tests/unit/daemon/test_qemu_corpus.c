@@ -517,8 +517,9 @@ static char *key_of(const xmlNode *n)
 /* Controllers of the types nido keeps; the others are beyond. */
 static bool controller_kept(const xmlNode *n)
 {
-	static const char *const types[] = {
-		"pci", "ide", "sata", "scsi", "usb", "virtio-serial", "fdc"};
+	static const char *const types[] = {"pci",  "ide", "sata",
+					    "scsi", "usb", "virtio-serial",
+					    "fdc",  "ccid"};
 	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
 	bool kept =
 		t && corpus_str_in((const char *)t, types, ARRAY_SIZE(types));
