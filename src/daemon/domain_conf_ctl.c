@@ -106,6 +106,16 @@ int domain_controller_model(const xmlNode *c, int type, struct err **e)
 		       controller_type_names[type], v, *list ? list : "none");
 }
 
+const struct domain_controller *domain_find_controller(
+	const struct domain_def *d, enum controller_type type, unsigned index)
+{
+	for (size_t i = 0; i < d->hw.n_controllers; i++)
+		if (d->hw.controllers[i].type == type &&
+		    d->hw.controllers[i].index == index)
+			return &d->hw.controllers[i];
+	return NULL;
+}
+
 int domain_parse_ccid_controller(const xmlNode *c, struct domain_def *d,
 				 struct xml_warnings *w, struct err **e)
 {

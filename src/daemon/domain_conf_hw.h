@@ -157,6 +157,9 @@ int domain_controller_model(const xmlNode *c, int type, struct err **e);
 int domain_parse_controller_extra(const xmlNode *c,
 				  struct domain_controller *ctl,
 				  struct xml_warnings *w, struct err **e);
+/* The controller of @type and @index of @d, or NULL. */
+const struct domain_controller *domain_find_controller(
+	const struct domain_def *d, enum controller_type type, unsigned index);
 /* <controller type='ccid' index='0'/>: the smartcard's reader. */
 int domain_parse_ccid_controller(const xmlNode *c, struct domain_def *d,
 				 struct xml_warnings *w, struct err **e);

@@ -24,16 +24,6 @@ static void add_int(struct json_object *o, const char *k, int v)
 	json_object_object_add(o, k, json_object_new_int(v));
 }
 
-static const struct domain_controller *scsi_controller(
-	const struct domain_def *d, unsigned index)
-{
-	for (size_t i = 0; i < d->hw.n_controllers; i++)
-		if (d->hw.controllers[i].type == CONTROLLER_SCSI &&
-		    d->hw.controllers[i].index == index)
-			return &d->hw.controllers[i];
-	return NULL;
-}
-
 /* QEMU's device of each SCSI model, as libvirt names them. */
 static const char *scsi_device(enum controller_model m)
 {
@@ -127,7 +117,7 @@ void qemu_json_scsi_disk(struct json_object *o, const struct domain_def *def,
 	_cleanup_free_ char *bus = NULL;
 
 	qemu_scsi_place(d, &p);
-	c = scsi_controller(def, p.controller);
+	c = domain_find_controller(def, CONTROLLER_SCSI, p.controller);
 	bus = xasprintf("scsi%u.0", p.controller);
 	add_str(o, "driver",
 		d->device == DISK_DEVICE_CDROM ? "scsi-cd" : "scsi-hd");

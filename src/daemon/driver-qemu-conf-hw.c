@@ -29,19 +29,15 @@ static bool at(const struct dev_pci_addr *p, unsigned slot, unsigned fn)
 static bool virtio_modern(const struct domain_def *d,
 			  const struct domain_controller *c)
 {
+	const struct domain_controller *p =
+		c->pci.set
+			? domain_find_controller(d, CONTROLLER_PCI, c->pci.bus)
+			: NULL;
+
 	if (c->model == CONTROLLER_MODEL_VIRTIO_NON_TRANSITIONAL)
 		return true;
-	if (!c->pci.set || !c->pci.bus)
-		return false;
-	for (size_t i = 0; i < d->hw.n_controllers; i++) {
-		const struct domain_controller *p = &d->hw.controllers[i];
-
-		if (p->type == CONTROLLER_PCI && p->index == c->pci.bus)
-			return p->model == CONTROLLER_MODEL_PCIE_ROOT_PORT ||
-			       p->model ==
-				       CONTROLLER_MODEL_PCIE_SWITCH_DOWNSTREAM_PORT;
-	}
-	return false;
+	return p && (p->model == CONTROLLER_MODEL_PCIE_ROOT_PORT ||
+		     p->model == CONTROLLER_MODEL_PCIE_SWITCH_DOWNSTREAM_PORT);
 }
 
 /* A controller's <driver iothread=> is one of the domain's; iommu='on'
@@ -114,17 +110,6 @@ static int check_controller(const struct domain_def *d,
 	return 0;
 }
 
-/* The SCSI controller of index @index, or NULL. */
-static const struct domain_controller *scsi_controller(
-	const struct domain_def *d, unsigned index)
-{
-	for (size_t i = 0; i < d->hw.n_controllers; i++)
-		if (d->hw.controllers[i].type == CONTROLLER_SCSI &&
-		    d->hw.controllers[i].index == index)
-			return &d->hw.controllers[i];
-	return NULL;
-}
-
 /* A SCSI disk's place: its <address>, or libvirt's from its name. */
 void qemu_scsi_place(const struct domain_disk *dk, struct disk_drive_addr *a)
 {
@@ -173,7 +158,7 @@ static int check_drive(const struct domain_def *d, const struct domain_disk *dk,
 	if (dk->bus != DISK_BUS_SCSI)
 		return 0;
 	qemu_scsi_place(dk, &s);
-	if (!(c = scsi_controller(d, s.controller)))
+	if (!(c = domain_find_controller(d, CONTROLLER_SCSI, s.controller)))
 		return err_set(e, ENOTSUP,
 			       "disk '%s': on SCSI controller %u, which the "
 			       "definition does not give (add <controller "

@@ -32,15 +32,10 @@ static const char *const kind_names[QEMU_PCI_KINDS] = {
 	[QEMU_PCI_SOUND] = "sound card",
 };
 
-/* The PCI controller of index @index, or NULL. */
 static const struct domain_controller *pci_controller(
 	const struct domain_def *d, unsigned index)
 {
-	for (size_t i = 0; i < d->hw.n_controllers; i++)
-		if (d->hw.controllers[i].type == CONTROLLER_PCI &&
-		    d->hw.controllers[i].index == index)
-			return &d->hw.controllers[i];
-	return NULL;
+	return domain_find_controller(d, CONTROLLER_PCI, index);
 }
 
 /* The model of bus @bus's controller; NONE when none has that index. */
