@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The machine around a full guest, in libvirt's domain XML
- * (domain_conf_hw.c): <controller> of types pci, ide, sata and scsi,
+ * (domain_conf_hw.c, domain_conf_ctl.c): <controller> of types pci,
+ * ide, sata, scsi, virtio-serial and ccid,
  * <memballoon>, <watchdog>, <panic>, <clock>, <features>, <os><bootmenu>,
  * and devices' <address> (PCI and drive). domain_conf.c and
  * domain_conf_iface.c call them; what a driver runs of it is the

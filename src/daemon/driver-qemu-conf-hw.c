@@ -2,9 +2,10 @@
 /*
  * What the qemu driver runs of the machine around the guest
  * (driver_qemu_check_hw(), from driver_qemu_validate()): the
- * controllers libvirt writes (the machine's own PCI root, IDE and SATA,
- * SCSI controllers), devices' addresses, the balloon, the watchdog, the
- * panic device. An address is the guest's to see (a NIC's name follows
+ * controllers libvirt writes (PCI controllers, whose topology
+ * driver-qemu-pcibus.c checks; IDE and SATA; SCSI controllers and their
+ * <driver>; the smartcard's CCID reader), devices' addresses, the
+ * balloon, the watchdog, the panic device. An address is the guest's to see (a NIC's name follows
  * its slot), so one the driver cannot give is refused, never moved.
  */
 #include <errno.h>
