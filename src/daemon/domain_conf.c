@@ -560,7 +560,8 @@ static int parse_devices(const xmlNode *devs, struct domain_def *d,
 		if (parse_device(c, d, w, e) < 0)
 			return -EINVAL;
 	}
-	if (domain_display_defaults(devs, d, e) < 0 ||
+	if (domain_controllers_index(devs, d, e) < 0 ||
+	    domain_display_defaults(devs, d, e) < 0 ||
 	    check_chardevs(devs, d, w, e) < 0 ||
 	    domain_def_check_boot(devs, d, e) < 0 ||
 	    domain_hostdevs_check(devs, d, e) < 0)

@@ -511,22 +511,70 @@ enum controller_type {
 	CONTROLLER_VIRTIO_SERIAL, /* the channels' and virtio consoles' */
 };
 
-/* <controller model=>, as controller_model_names. */
+/* <controller model=>, as controller_model_names: the PCI ones
+ * (CONTROLLER_MODEL_PCI_ROOT to _PCIE_EXPANDER_BUS), then the SCSI
+ * ones. */
 enum controller_model {
 	CONTROLLER_MODEL_NONE, /* not given (ide, sata) */
 	CONTROLLER_MODEL_PCI_ROOT,
 	CONTROLLER_MODEL_PCIE_ROOT,
+	CONTROLLER_MODEL_PCI_BRIDGE,
+	CONTROLLER_MODEL_DMI_TO_PCI_BRIDGE,
+	CONTROLLER_MODEL_PCIE_ROOT_PORT,
+	CONTROLLER_MODEL_PCIE_SWITCH_UPSTREAM_PORT,
+	CONTROLLER_MODEL_PCIE_SWITCH_DOWNSTREAM_PORT,
+	CONTROLLER_MODEL_PCI_EXPANDER_BUS,
+	CONTROLLER_MODEL_PCIE_EXPANDER_BUS,
 	CONTROLLER_MODEL_VIRTIO_SCSI,
 	CONTROLLER_MODEL_LSILOGIC,
+	CONTROLLER_MODEL_LSISAS1068,
+	CONTROLLER_MODEL_LSISAS1078,
+	CONTROLLER_MODEL_VMPVSCSI,
+	CONTROLLER_MODEL_AM53C974,
+	CONTROLLER_MODEL_DC390,
+	CONTROLLER_MODEL_VIRTIO_TRANSITIONAL,
+	CONTROLLER_MODEL_VIRTIO_NON_TRANSITIONAL,
+};
+#define CONTROLLER_MODEL_IS_PCI(m)                                             \
+	((m) >= CONTROLLER_MODEL_PCI_ROOT &&                                   \
+	 (m) <= CONTROLLER_MODEL_PCIE_EXPANDER_BUS)
+
+/* A PCI controller's <model name=>: QEMU's device, as
+ * controller_device_names (0: the model's default). */
+enum controller_device {
+	CONTROLLER_DEVICE_DEFAULT,
+	CONTROLLER_DEVICE_PCI_BRIDGE,
+	CONTROLLER_DEVICE_I82801B11_BRIDGE,
+	CONTROLLER_DEVICE_IOH3420,
+	CONTROLLER_DEVICE_PCIE_ROOT_PORT,
+	CONTROLLER_DEVICE_X3130_UPSTREAM,
+	CONTROLLER_DEVICE_XIO3130_DOWNSTREAM,
+	CONTROLLER_DEVICE_PXB,
+	CONTROLLER_DEVICE_PXB_PCIE,
+};
+
+/* A virtio controller's <driver> (domain_conf_ctl.c): 0 or absent for
+ * what is not given. */
+struct controller_driver {
+	unsigned queues, cmd_per_lun, max_sectors, iothread;
+	enum domain_tristate ioeventfd, iommu, ats, packed, page_per_vq;
 };
 
 struct domain_controller {
 	enum controller_type type;
 	unsigned index;
+	bool index_auto; /* no index=: libvirt's lowest free one */
+	bool implicit;	 /* added as libvirt adds it (domain_conf_ctl.c) */
 	enum controller_model model;
 	struct dev_pci_addr pci;
 	unsigned ports, vectors; /* virtio-serial: ports=, vectors= (0:
 				  * QEMU's default) */
+	/* a PCI controller's <model name=> and <target chassisNr=
+	 * chassis= port= hotplug= busNr=><node>: -1 where not given */
+	enum controller_device device;
+	int chassis_nr, chassis, port, bus_nr, node;
+	enum domain_tristate hotplug;
+	struct controller_driver driver;
 };
 /* A virtio-serial controller's ports, at most (QEMU's default). */
 #define VIRTIO_SERIAL_PORTS 31
@@ -808,7 +856,7 @@ struct domain_timer {
 };
 
 /* Most controllers of the kinds domain_conf_hw.c reads. */
-#define DOMAIN_MAX_CONTROLLERS 16
+#define DOMAIN_MAX_CONTROLLERS 256
 
 /*
  * The machine around the guest (domain_conf_hw.c): its controllers, the
@@ -829,6 +877,8 @@ struct domain_hw {
 	enum watchdog_action watchdog_action;
 	struct dev_pci_addr watchdog_pci;
 	bool panic; /* <panic model='isa'>: QEMU's pvpanic */
+	bool ccid;  /* <controller type='ccid' index='0'/>: the smartcard's
+		     * USB CCID reader */
 	enum clock_offset clock;
 	long long clock_adjustment; /* variable: seconds from the basis */
 	bool clock_basis_local;	    /* variable: basis='localtime' */

@@ -56,11 +56,18 @@ void qemu_json_pci(struct json_object *o, const struct domain_def *def,
 		   enum qemu_pci_kind kind, size_t i)
 {
 	struct dev_pci_addr p;
-	_cleanup_free_ char *addr = NULL;
+	_cleanup_free_ char *addr = NULL, *bus = NULL;
 
 	if (qemu_pci_slot(def, kind, i, &p) < 0)
 		return;
-	add_str(o, "bus", qemu_is_q35(def) ? "pcie.0" : "pci.0");
+	bus = qemu_pci_bus_id(def, p.bus);
+	add_str(o, "bus", bus);
+	/* given, or function 0 of a slot others share (libvirt's) */
+	if (p.multifunction || qemu_pci_multifunction(def, &p))
+		json_object_object_add(
+			o, "multifunction",
+			json_object_new_boolean(
+				qemu_pci_multifunction(def, &p)));
 	addr = p.function ? xasprintf("0x%x.0x%x", p.slot, p.function)
 			  : xasprintf("0x%x", p.slot);
 	add_str(o, "addr", addr);
@@ -249,6 +256,7 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 	arg(a, "-sandbox");
 	arg(a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
 	       "resourcecontrol=deny");
+	qemu_argv_pci_controllers(a, def);
 	qemu_argv_disks(a, def, chains);
 	device_args(a, def);
 }

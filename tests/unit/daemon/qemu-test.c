@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "block/chain.h"
 #include "daemon/domain_conf.h"
 #include "lib/util.h"
+#include "test.h"
 
 char *qemu_test_args(struct qemu_argv *a)
 {
@@ -30,4 +32,29 @@ char *qemu_test_refusal(const char *text)
 		return NULL;
 	}
 	return xstrdup(err_msg(e));
+}
+
+char *qemu_test_argv(const char *text, const char *emulator)
+{
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	struct block_chain chains[8] = {{0}};
+	struct block_chain_file f = {.fd = -1};
+	struct qemu_argv a = {0};
+	char *out;
+
+	if (domain_def_parse(text, strlen(text), &d, NULL, &e) < 0) {
+		TEST_FAIL("refused: %s", err_msg(e));
+		return NULL;
+	}
+	for (size_t i = 0; i < d->n_disks && i < 8; i++) {
+		chains[i].files = &f;
+		chains[i].n = 1;
+	}
+	qemu_argv_build(&a, emulator, "tcg", d, chains);
+	qemu_argv_nets(&a, d, 20);
+	qemu_argv_vserial(&a, d);
+	out = qemu_test_args(&a);
+	domain_def_free(d);
+	return out;
 }

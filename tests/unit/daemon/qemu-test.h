@@ -15,4 +15,9 @@ char *qemu_test_args(struct qemu_argv *a);
  * is accepted. */
 char *qemu_test_refusal(const char *text);
 
+/* The command line of the domain XML @text on @emulator (its disks
+ * each one file, its taps from fd 20), arguments one a line
+ * (malloc'ed); NULL, and a test failure, when define refuses it. */
+char *qemu_test_argv(const char *text, const char *emulator);
+
 #endif

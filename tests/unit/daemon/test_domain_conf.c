@@ -506,8 +506,6 @@ static void kvm_refuses_by_name(void)
 		 "<emulator>/usr/bin/nido-vmm</emulator><rng model='virtio'/>"
 		 "<rng model='virtio'/>",
 		 "2 <rng> devices"},
-		{"", "<disk><source file='/a'/><target dev='sda'/></disk>",
-		 "disk 'sda': bus 'scsi' not supported by the kvm driver"},
 		{"",
 		 "<emulator>/usr/bin/nido-vmm</emulator>"
 		 "<disk><source file='/a'/><target dev='vda' bus='sata'/>"
@@ -710,9 +708,6 @@ static void qemu_refuses_by_name(void)
 		 "<disk device='floppy'><source file='/a'/><target "
 		 "dev='hda'/></disk>",
 		 "disk 'hda': a floppy is on bus 'fdc'"},
-		{"", "<disk><source file='/a'/><target dev='sda'/></disk>",
-		 "disk 'sda': on SCSI controller 0, which the definition does "
-		 "not give"},
 		{"",
 		 "<disk device='cdrom'><source file='/a'/><target dev='vda'/>"
 		 "</disk>",

@@ -139,6 +139,13 @@ static const struct known {
 	 {"type", "index", "model", "ports", "vectors"}},
 	{"domain/devices/controller/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
+	{"domain/devices/controller/model", {"name"}},
+	{"domain/devices/controller/target",
+	 {"chassisNr", "chassis", "port", "hotplug", "busNr"}},
+	{"domain/devices/controller/target/node*", {0}},
+	{"domain/devices/controller/driver",
+	 {"queues", "cmd_per_lun", "max_sectors", "ioeventfd", "iothread",
+	  "iommu", "ats", "packed", "page_per_vq"}},
 	{"domain/devices/interface", {"type"}},
 	{"domain/devices/interface/mac", {"address"}},
 	{"domain/devices/interface/source", {"bridge", "network", "portgroup"}},
@@ -369,7 +376,7 @@ static const struct known *find_known(const char *path, char *flag)
  * lower case. */
 static char *canon(const char *path, const char *attr, const char *v)
 {
-	if (strstr(path, "/address")) {
+	if (strstr(path, "/address") || strstr(path, "controller/target")) {
 		char *end;
 		unsigned long n = strtoul(v, &end, 0);
 
@@ -463,6 +470,69 @@ static char *defined_kib(const xmlNode *n, bool current)
 			 (unsigned long long)(cur < total ? cur : total));
 }
 
+/* An attribute of @n equals @v. */
+static bool prop_is(const xmlNode *n, const char *attr, const char *v)
+{
+	xmlChar *a = xmlGetProp(n, BAD_CAST attr);
+	bool r = a && streq((const char *)a, v);
+
+	xmlFree(a);
+	return r;
+}
+
+/*
+ * The index of controller @n: its index=, or (but for USB ones) the one
+ * libvirt gives a controller without: 0 for a PCI root, else the lowest
+ * free one of its type, in document order.
+ */
+static unsigned controller_index(const xmlNode *n)
+{
+	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
+	xmlChar *ix = xmlGetProp(n, BAD_CAST "index");
+	bool used[257] = {false};
+	unsigned r = 0;
+
+	if (ix || !t || streq((const char *)t, "usb") ||
+	    prop_is(n, "model", "pci-root") || prop_is(n, "model", "pcie-root"))
+		goto out;
+	for (const xmlNode *s = n->parent->children; s; s = s->next) {
+		xmlChar *si;
+
+		if (s->type != XML_ELEMENT_NODE ||
+		    !xmlStrEqual(s->name, BAD_CAST "controller") ||
+		    !prop_is(s, "type", (const char *)t))
+			continue;
+		if ((si = xmlGetProp(s, BAD_CAST "index")))
+			used[strtoul((const char *)si, NULL, 10) & 0xff] = true;
+		xmlFree(si);
+	}
+	for (const xmlNode *s = n->parent->children; s; s = s->next) {
+		/* a PCI one from 1: 0 is the root's, given or not */
+		unsigned k = streq((const char *)t, "pci");
+
+		if (s->type != XML_ELEMENT_NODE ||
+		    !xmlStrEqual(s->name, BAD_CAST "controller") ||
+		    !prop_is(s, "type", (const char *)t) ||
+		    xmlHasProp(s, BAD_CAST "index") ||
+		    prop_is(s, "model", "pci-root") ||
+		    prop_is(s, "model", "pcie-root"))
+			continue;
+		while (k < 256 && used[k])
+			k++;
+		used[k] = true;
+		if (s == n) {
+			r = k;
+			break;
+		}
+	}
+out:
+	if (ix)
+		r = (unsigned)strtoul((const char *)ix, NULL, 10);
+	xmlFree(t);
+	xmlFree(ix);
+	return r;
+}
+
 /*
  * The element's key among its siblings: a controller by type and
  * index, an input by type and bus, others by their rank among siblings
@@ -479,13 +549,19 @@ static char *key_of(const xmlNode *n)
 		xmlFree(a);
 		return k;
 	}
-	if (xmlStrEqual(n->name, BAD_CAST "controller") ||
-	    xmlStrEqual(n->name, BAD_CAST "input")) {
-		bool ctl = xmlStrEqual(n->name, BAD_CAST "controller");
+	if (xmlStrEqual(n->name, BAD_CAST "controller")) {
 		xmlChar *a = xmlGetProp(n, BAD_CAST "type");
-		xmlChar *b = xmlGetProp(n, BAD_CAST(ctl ? "index" : "bus"));
+		char *k = xasprintf("[%s,%u]", a ? (const char *)a : "",
+				    controller_index(n));
+
+		xmlFree(a);
+		return k;
+	}
+	if (xmlStrEqual(n->name, BAD_CAST "input")) {
+		xmlChar *a = xmlGetProp(n, BAD_CAST "type");
+		xmlChar *b = xmlGetProp(n, BAD_CAST "bus");
 		char *k = xasprintf("[%s,%s]", a ? (const char *)a : "",
-				    b ? (const char *)b : (ctl ? "0" : ""));
+				    b ? (const char *)b : "");
 
 		xmlFree(a);
 		xmlFree(b);
@@ -500,8 +576,9 @@ static char *key_of(const xmlNode *n)
 /* Controllers of the types nido keeps; the others are beyond. */
 static bool controller_kept(const xmlNode *n)
 {
-	static const char *const types[] = {
-		"pci", "ide", "sata", "scsi", "usb", "virtio-serial", "fdc"};
+	static const char *const types[] = {"pci",  "ide", "sata",
+					    "scsi", "usb", "virtio-serial",
+					    "fdc",  "ccid"};
 	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
 	bool kept =
 		t && corpus_str_in((const char *)t, types, ARRAY_SIZE(types));
