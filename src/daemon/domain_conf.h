@@ -222,12 +222,15 @@ enum chardev_type {
 	CHARDEV_UNIX, /* a unix socket, listened on or connected to */
 	CHARDEV_TCP,  /* a TCP socket, listened on or connected to */
 	CHARDEV_UDP,  /* UDP datagrams to (and from) a host and port */
+	/* the SPICE server's agent channel (a <channel> only) */
+	CHARDEV_SPICEVMC,
+	CHARDEV_SPICEPORT, /* a SPICE port channel, named by src.path */
 };
-#define CHARDEV_TYPES (CHARDEV_UDP + 1)
+#define CHARDEV_TYPES (CHARDEV_SPICEPORT + 1)
 extern const char *const chardev_type_names[];
 
 struct chardev_source {
-	char *path;	 /* file, dev, unix */
+	char *path;	 /* file, dev, unix; spiceport: <source channel=> */
 	bool listen;	 /* unix, tcp: <source mode='bind'> */
 	char *host;	 /* tcp, udp (its connect side); NULL: none */
 	char *service;	 /* tcp, udp: the port */
@@ -291,7 +294,9 @@ struct domain_rng {
  * one named DOMAIN_AGENT_CHANNEL, on a socket nidod binds and talks to.
  */
 #define DOMAIN_AGENT_CHANNEL "org.qemu.guest_agent.0"
-#define DOMAIN_MAX_CHANNELS  32
+/* A <channel type='spicevmc'>'s port without a name of its own. */
+#define DOMAIN_SPICE_AGENT_CHANNEL "com.redhat.spice.0"
+#define DOMAIN_MAX_CHANNELS	   32
 struct domain_channel {
 	enum chardev_type type;
 	/* the host side; the agent's src.path NULL: nidod picks
@@ -379,6 +384,13 @@ struct domain_video {
  * record, smartcard, usbredir. */
 #define SPICE_CHANNELS 8
 enum spice_mode { SPICE_MODE_ANY, SPICE_MODE_SECURE, SPICE_MODE_INSECURE };
+/* What a VNC or SPICE <graphics> says of its password and clients
+ * (domain_conf_graphics.c). */
+struct graphics_passwd {
+	char *valid_to;		 /* passwdValidTo= as given; NULL: none */
+	unsigned char connected; /* connected=: graphics_connected_names */
+};
+
 struct domain_spice {
 	int port;      /* port=: 0 none (no TCP), -1 nidod picks one */
 	int tls_port;  /* tlsPort=: 0 none, -1 nidod picks one */
@@ -389,7 +401,9 @@ struct domain_spice {
 	char *socket;	  /* <listen type='socket' socket=>: a path */
 	bool listen_none; /* <listen type='none'> */
 	char *passwd;	  /* NULL: none (set through QMP, never argv) */
-	enum spice_mode default_mode;		 /* defaultMode= */
+	struct graphics_passwd pw;
+	char *rendernode;	      /* <gl rendernode=>; NULL: any */
+	enum spice_mode default_mode; /* defaultMode= */
 	enum spice_mode channel[SPICE_CHANNELS]; /* <channel name= mode=> */
 	/* <image compression=>, <jpeg>, <zlib>, <playback>, <streaming
 	 * mode=>, <clipboard copypaste=>, <filetransfer enable=>, <mouse
@@ -475,8 +489,29 @@ struct domain_smartcard {
  * domain_conf_display.c): VNC and SPICE <graphics>, <video> cards,
  * <input> devices, the USB controller.
  */
+/* <graphics type='sdl'>, 'egl-headless' and 'dbus': QEMU's -display
+ * (domain_conf_graphics.c). Tristates: ABSENT when not given. */
+struct domain_local_display {
+	bool sdl, egl, dbus;
+	char *sdl_display, *sdl_xauth; /* display=, xauth= */
+	enum domain_tristate sdl_fullscreen, sdl_gl;
+	char *egl_rendernode; /* <gl rendernode=>; NULL: any */
+	char *dbus_address;   /* address=; NULL: none */
+	enum domain_tristate dbus_p2p, dbus_gl;
+	char *dbus_rendernode;
+	unsigned dbus_audio; /* <audio id=>; 0: none */
+};
+
 struct domain_display {
-	bool vnc;	  /* <graphics type='vnc'> */
+	bool vnc; /* <graphics type='vnc'> */
+	/* VNC's sharePolicy= (graphics_share_names, 0: not given),
+	 * powerControl=, websocket= (a port; 0 none) */
+	unsigned char vnc_share;
+	enum domain_tristate vnc_power;
+	int vnc_websocket;
+	unsigned vnc_audio; /* <audio id=>: what VNC clients hear; 0 none */
+	struct graphics_passwd vnc_pw;
+	struct domain_local_display local;
 	char *vnc_passwd; /* <graphics passwd=>: NULL: none (set through QMP) */
 	int vnc_port;	  /* <graphics port=>: -1 autoport */
 	int vnc_port_live;	/* the port QEMU took (a running domain); 0 */
@@ -715,6 +750,8 @@ enum audio_type {
 	AUDIO_PULSEAUDIO,
 	AUDIO_SDL,
 	AUDIO_FILE,
+	AUDIO_SPICE, /* to the SPICE server's clients */
+	AUDIO_DBUS,  /* to the D-Bus display's clients */
 };
 
 /* One attribute of an <audio>, its <input>/<output> or their

@@ -12,8 +12,9 @@
 #include "daemon/domain_conf_chardev.h"
 #include "daemon/domain_conf_hw.h"
 
-const char *const chardev_type_names[] = {"pty",  "null", "vc",	 "file", "dev",
-					  "unix", "tcp",  "udp", NULL};
+const char *const chardev_type_names[] = {
+	"pty", "null", "vc",	   "file",	"dev", "unix",
+	"tcp", "udp",  "spicevmc", "spiceport", NULL};
 
 /* Longest unix socket path (struct sockaddr_un's sun_path, its NUL). */
 #define SOCKET_PATH_MAX 107
@@ -44,8 +45,6 @@ static const struct {
 } refused[] = {
 	{"stdio", "QEMU's standard output is nidod's log of the domain"},
 	{"pipe", "nidod opens what QEMU uses; use type 'file' or 'unix'"},
-	{"spiceport", "SPICE channels are not supported yet"},
-	{"spicevmc", "SPICE channels are not supported yet"},
 	{"qemu-vdagent", "the SPICE agent is not supported yet"},
 	{"nmdm", "a FreeBSD host's null modem"},
 };
@@ -233,6 +232,30 @@ static int parse_udp(const xmlNode *node, struct chardev_source *src,
 	return 0;
 }
 
+/* <source channel='org.qemu.console.serial.0'/>: the SPICE port's name
+ * (a client opens it by that name). */
+static int parse_spiceport(const xmlNode *node, struct chardev_source *src,
+			   struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *s = xml_child(node, "source");
+
+	if (s)
+		xml_check_known(s, (const char *const[]){"channel", NULL}, NULL,
+				w);
+	src->path = s ? xml_attr(s, "channel") : NULL;
+	if (!src->path)
+		return xml_err(e, s ? s : node,
+			       "type 'spiceport' without <source channel=>");
+	/* QEMU's option syntax: no comma */
+	if (!*src->path || strlen(src->path) > 128 ||
+	    strpbrk(src->path, ",\"'\\"))
+		return xml_err(e, s,
+			       "invalid spiceport channel '%s' (1 to 128 "
+			       "characters, no comma or quote)",
+			       src->path);
+	return 0;
+}
+
 int domain_chardev_parse_source(const xmlNode *node, enum chardev_type *type,
 				struct chardev_source *src,
 				struct xml_warnings *w, struct err **e)
@@ -257,6 +280,8 @@ int domain_chardev_parse_source(const xmlNode *node, enum chardev_type *type,
 		return parse_tcp(node, src, w, e);
 	case CHARDEV_UDP:
 		return parse_udp(node, src, w, e);
+	case CHARDEV_SPICEPORT:
+		return parse_spiceport(node, src, w, e);
 	default: /* pty (a running domain's <source path> is output), null,
 		  * vc: nothing to read */
 		return 0;
@@ -300,6 +325,11 @@ void domain_chardev_format_source(FILE *f, int indent, enum chardev_type type,
 		fputs(src->tls_no ? " tls='no'/>\n" : "/>\n", f);
 		fprintf(f, "%*s<protocol type='%s'/>\n", indent, "",
 			src->telnet ? "telnet" : "raw");
+		break;
+	case CHARDEV_SPICEPORT:
+		fprintf(f, "%*s<source", indent, "");
+		xml_put_attr(f, "channel", src->path);
+		fputs("/>\n", f);
 		break;
 	case CHARDEV_UDP:
 		if (src->bind_host || src->bind_service)
@@ -450,6 +480,10 @@ int domain_parse_chardev(const xmlNode *node, enum chardev_kind kind,
 	xml_check_known(node, (const char *const[]){"type", NULL}, children, w);
 	if (domain_chardev_parse_source(node, &c->type, &c->src, w, e) < 0)
 		return -EINVAL;
+	if (c->type == CHARDEV_SPICEVMC)
+		return xml_err(e, node,
+			       "type 'spicevmc' is the SPICE agent's: on a "
+			       "<channel> only");
 	c->port = console ? 0 : index;
 	if ((n = xml_child(node, "target")) &&
 	    parse_chardev_target(n, kind, c, w, e) < 0)

@@ -9,6 +9,7 @@
 #include <errno.h>
 
 #include "daemon/domain_conf_display.h"
+#include "daemon/domain_conf_graphics.h"
 #include "daemon/domain_conf_hw.h"
 
 const char *const video_model_names[] = {
@@ -162,6 +163,36 @@ static int parse_spice_channels(const xmlNode *g, struct domain_spice *s,
 	return 0;
 }
 
+/* <gl enable= rendernode=>: OpenGL on a host GPU's render node (the
+ * start checks there is one). */
+static int parse_spice_gl(const xmlNode *gl, struct domain_spice *s,
+			  struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *v = gl ? xml_attr(gl, "enable") : NULL;
+	int r;
+
+	if (!gl)
+		return 0;
+	xml_check_known(gl, (const char *const[]){"enable", "rendernode", NULL},
+			NULL, w);
+	if (!v)
+		return xml_err(e, gl, "<gl> without enable");
+	if ((r = xml_enum(gl, "spice <gl enable>", v, spice_yes_no + 1, e)) < 0)
+		return r;
+	s->gl = (unsigned char)(r + 1);
+	s->rendernode = xml_attr(gl, "rendernode");
+	if (s->rendernode && s->gl != 1)
+		return xml_err(e, gl, "<gl rendernode> with enable='no'");
+	if (s->rendernode &&
+	    (s->rendernode[0] != '/' || strlen(s->rendernode) > 255 ||
+	     strpbrk(s->rendernode, ",") || strstr(s->rendernode, "/..")))
+		return xml_err(e, gl,
+			       "<gl rendernode='%s'>: not an absolute path "
+			       "without ',' or '..'",
+			       s->rendernode);
+	return 0;
+}
+
 static int parse_spice_options(const xmlNode *g, struct domain_spice *s,
 			       struct xml_warnings *w, struct err **e)
 {
@@ -183,14 +214,8 @@ static int parse_spice_options(const xmlNode *g, struct domain_spice *s,
 			 &s->filetransfer, w, e) < 0 ||
 	    parse_choice(g, "mouse", "mode", spice_mouse_names, &s->mouse, w,
 			 e) < 0 ||
-	    parse_choice(g, "gl", "enable", spice_yes_no, &s->gl, w, e) < 0)
+	    parse_spice_gl(gl, s, w, e) < 0)
 		return -EINVAL;
-	/* OpenGL needs a GPU's render node on the host, which this
-	 * driver does not hand to QEMU */
-	if (gl && s->gl == 1)
-		return xml_err(e, gl,
-			       "spice <gl enable='yes'> not supported by the "
-			       "qemu driver (no host render node)");
 	return 0;
 }
 
@@ -219,9 +244,9 @@ static int parse_spice_ports(const xmlNode *g, struct domain_spice *s,
 static int parse_spice(const xmlNode *g, struct domain_display *dp,
 		       struct xml_warnings *w, struct err **e)
 {
-	static const char *const attrs[] = {"type",	   "port",   "tlsPort",
-					    "autoport",	   "listen", "passwd",
-					    "defaultMode", NULL};
+	static const char *const attrs[] = {
+		"type",	  "port",	 "tlsPort",	  "autoport",  "listen",
+		"passwd", "defaultMode", "passwdValidTo", "connected", NULL};
 	static const char *const children[] = {
 		"listen",	"channel",  "image",	 "jpeg",
 		"zlib",		"playback", "streaming", "clipboard",
@@ -243,6 +268,8 @@ static int parse_spice(const xmlNode *g, struct domain_display *dp,
 		s->default_mode = (enum spice_mode)r;
 	}
 	s->passwd = xml_attr(g, "passwd");
+	if (domain_parse_graphics_passwd(g, &s->pw, e) < 0)
+		return -EINVAL;
 	s->listen = xml_attr(g, "listen");
 	if (parse_spice_listen(g, s, w, e) < 0 ||
 	    parse_spice_channels(g, s, w, e) < 0 ||
@@ -264,11 +291,15 @@ int domain_parse_graphics(const xmlNode *g, struct domain_display *dp,
 {
 	_cleanup_free_ char *type = xml_attr(g, "type");
 
+	int r;
+
 	if (type && streq(type, "spice"))
 		return parse_spice(g, dp, w, e);
-	/* sdl needs the host's own display, egl-headless and dbus a GPU
-	 * render node and a D-Bus bus: nidod's QEMU has none of them */
-	return xml_err(e, g, "graphics type '%s' not supported (vnc, spice)",
+	if (type && (r = domain_parse_local_display(g, type, dp, w, e)) != 0)
+		return r < 0 ? r : 0;
+	return xml_err(e, g,
+		       "graphics type '%s' not supported (vnc, spice, sdl, "
+		       "egl-headless, dbus)",
 		       type ? type : "");
 }
 
@@ -302,8 +333,12 @@ static void format_spice_children(FILE *f, const struct domain_spice *s)
 	CHOICE(copypaste, "clipboard", "copypaste", spice_yes_no)
 	CHOICE(mouse, "mouse", "mode", spice_mouse_names)
 	CHOICE(filetransfer, "filetransfer", "enable", spice_yes_no)
-	CHOICE(gl, "gl", "enable", spice_yes_no)
 #undef CHOICE
+	if (s->gl) {
+		fprintf(f, "      <gl enable='%s'", spice_yes_no[s->gl]);
+		xml_put_attr(f, "rendernode", s->rendernode);
+		fputs("/>\n", f);
+	}
 }
 
 void domain_format_spice(FILE *f, const struct domain_spice *s, bool active)
@@ -322,6 +357,7 @@ void domain_format_spice(FILE *f, const struct domain_spice *s, bool active)
 		xml_put_attr(f, "listen", s->listen);
 	if (s->passwd)
 		xml_put_attr(f, "passwd", s->passwd);
+	domain_format_graphics_passwd(f, &s->pw);
 	if (s->default_mode)
 		fprintf(f, " defaultMode='%s'",
 			spice_mode_names[s->default_mode]);
@@ -352,6 +388,8 @@ void domain_spice_free(struct domain_spice *s)
 	free(s->listen);
 	free(s->socket);
 	free(s->passwd);
+	free(s->pw.valid_to);
+	free(s->rendernode);
 	free(s);
 }
 

@@ -110,6 +110,20 @@ static bool source_fd(enum chardev_type type)
 	       type == CHARDEV_UNIX;
 }
 
+int qemu_chr_check_spice(const struct domain_def *def, struct err **e)
+{
+	struct chr c;
+
+	for (size_t k = 0; !def->display.spice && chr_at(def, k, &c); k++)
+		if (c.type == CHARDEV_SPICEVMC || c.type == CHARDEV_SPICEPORT)
+			return err_set(e, ENOTSUP,
+				       "%s %u: type '%s' without <graphics "
+				       "type='spice'> (its channel is the "
+				       "SPICE server's)",
+				       c.what, c.n, chardev_type_names[c.type]);
+	return 0;
+}
+
 size_t qemu_chr_n_fds(const struct domain_def *def)
 {
 	struct chr c;
@@ -331,6 +345,11 @@ static char *backend(struct qemu_argv *a, enum chardev_type type,
 				 s->host ? s->host : "", s->service,
 				 s->bind_host ? s->bind_host : "",
 				 s->bind_service ? s->bind_service : "0");
+	case CHARDEV_SPICEVMC:
+		/* the agent's channel of the SPICE server (QEMU's name) */
+		return xstrdup("spicevmc,name=vdagent");
+	case CHARDEV_SPICEPORT:
+		return xasprintf("spiceport,name=%s", s->path);
 	default:
 		return xstrdup(chardev_type_names[type]);
 	}

@@ -37,6 +37,7 @@ struct qemu_vm {
 	bool panicked;		   /* GUEST_PANICKED came */
 	bool password_set;	   /* the VNC password went through QMP */
 	bool spice_password_set;   /* ... and SPICE's */
+	bool expiry_set[2];	   /* passwdValidTo: VNC's, SPICE's */
 	bool spice_checked;	   /* query-spice was asked */
 	bool pinned;		   /* <vcpupin>: vCPU threads pinned */
 	bool setup_done;	   /* ... and what is set before cont */

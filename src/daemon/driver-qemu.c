@@ -457,6 +457,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		return logfd;
 	if ((r = qemu_clock_env(dom->def, &env, e)) < 0)
 		return r;
+	qemu_graphics_env(dom->def, &env);
 	/* released with the domain (qemu_release(), vm_exited()) */
 	if ((r = qemu_spice_ports_take(dom->def, e)) < 0)
 		return r;

@@ -42,7 +42,7 @@
  * presence counts. */
 static const struct known {
 	const char *path;
-	const char *attrs[16];
+	const char *attrs[24];
 } known[] = {
 	{"domain", {"type"}},
 	{"domain/name*", {0}},
@@ -155,7 +155,7 @@ static const struct known {
 	{"domain/devices/interface/virtualport/parameters", {"interfaceid"}},
 	{"domain/devices/serial", {"type"}},
 	{"domain/devices/serial/source",
-	 {"mode", "path", "host", "service", "append", "tls"}},
+	 {"mode", "path", "host", "service", "append", "tls", "channel"}},
 	{"domain/devices/serial/protocol", {"type"}},
 	{"domain/devices/serial/target", {"type", "port"}},
 	{"domain/devices/serial/log", {"file", "append"}},
@@ -168,7 +168,7 @@ static const struct known {
 	{"domain/devices/parallel/target", {"port"}},
 	{"domain/devices/console", {"type"}},
 	{"domain/devices/console/source",
-	 {"mode", "path", "host", "service", "append", "tls"}},
+	 {"mode", "path", "host", "service", "append", "tls", "channel"}},
 	{"domain/devices/console/protocol", {"type"}},
 	{"domain/devices/console/target", {"type", "port"}},
 	{"domain/devices/console/log", {"file", "append"}},
@@ -193,7 +193,10 @@ static const struct known {
 	{"domain/devices/hub/address", {"type", "bus", "port"}},
 	{"domain/devices/graphics",
 	 {"type", "port", "autoport", "listen", "passwd", "tlsPort",
-	  "defaultMode"}},
+	  "defaultMode", "sharePolicy", "powerControl", "websocket", "socket",
+	  "passwdValidTo", "connected", "display", "xauth", "fullscreen",
+	  "address", "p2p"}},
+	{"domain/devices/graphics/audio", {"id"}},
 	{"domain/devices/graphics/listen", {"address", "type", "socket"}},
 	{"domain/devices/graphics/channel", {"name", "mode"}},
 	{"domain/devices/graphics/image", {"compression"}},
@@ -204,7 +207,7 @@ static const struct known {
 	{"domain/devices/graphics/clipboard", {"copypaste"}},
 	{"domain/devices/graphics/filetransfer", {"enable"}},
 	{"domain/devices/graphics/mouse", {"mode"}},
-	{"domain/devices/graphics/gl", {"enable"}},
+	{"domain/devices/graphics/gl", {"enable", "rendernode"}},
 	{"domain/devices/video", {0}},
 	{"domain/devices/video/model",
 	 {"type", "vram", "heads", "ram", "vram64", "vgamem", "primary"}},
@@ -212,7 +215,7 @@ static const struct known {
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/channel", {"type"}},
 	{"domain/devices/channel/source",
-	 {"mode", "path", "host", "service", "append", "tls"}},
+	 {"mode", "path", "host", "service", "append", "tls", "channel"}},
 	{"domain/devices/channel/protocol", {"type"}},
 	{"domain/devices/channel/target", {"type", "name"}},
 	{"domain/devices/channel/address",
@@ -252,7 +255,7 @@ static const struct known {
 	{"domain/memoryBacking/allocation", {"mode"}},
 	{"domain/devices/audio",
 	 {"id", "type", "timerPeriod", "path", "serverName", "tryMMap",
-	  "exclusive", "dspPolicy"}},
+	  "exclusive", "dspPolicy", "driver"}},
 	{"domain/devices/audio/input",
 	 {"mixingEngine", "fixedSettings", "voices", "bufferLength", "dev",
 	  "bufferCount", "tryPoll", "name", "streamName", "latency",
@@ -454,8 +457,9 @@ static bool controller_kept(const xmlNode *n)
 /* An <audio> nido keeps: of a backend QEMU has on Linux. */
 static bool audio_kept(const xmlNode *n)
 {
-	static const char *const types[] = {"none",	  "alsa", "jack", "oss",
-					    "pulseaudio", "sdl",  "file"};
+	static const char *const types[] = {"none", "alsa",	  "jack",
+					    "oss",  "pulseaudio", "sdl",
+					    "file", "spice",	  "dbus"};
 	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
 	bool kept =
 		t && corpus_str_in((const char *)t, types, ARRAY_SIZE(types));
