@@ -852,6 +852,20 @@ struct domain_timer {
  * balloon, the watchdog, the panic device, the clock, <features> and
  * the boot menu, as libvirt reads them.
  */
+/*
+ * A DAC <seclabel> (domain_conf_seclabel.c): who QEMU runs as. dynamic
+ * (model='dac', or no model: this host's only model) is nidod's
+ * per-VM identity; static names a 'user:group' QEMU runs as instead.
+ */
+enum seclabel_dac_type { SECLABEL_DAC_ABSENT, SECLABEL_DAC_DYNAMIC,
+			 SECLABEL_DAC_STATIC };
+struct domain_seclabel_dac {
+	enum seclabel_dac_type type;
+	bool model_given;	     /* model='dac' written */
+	enum domain_tristate relabel; /* relabel= */
+	char *label;		     /* static: <label>user:group</label> */
+};
+
 struct domain_hw {
 	struct domain_controller *controllers;
 	size_t n_controllers;
@@ -883,6 +897,7 @@ struct domain_hw {
 	/* <seclabel type='none'/>: no security label: 1; with
 	 * model='none': 2; 0: none given */
 	int seclabel_none;
+	struct domain_seclabel_dac dac; /* domain_conf_seclabel.c */
 	struct domain_mem mem;	     /* domain_conf_mem.c */
 	struct domain_audio *audios; /* <audio>: domain_conf_audio.c */
 	size_t n_audios;

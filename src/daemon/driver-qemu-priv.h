@@ -54,6 +54,7 @@ struct qemu_vm {
 	char *start_error; /* why start gave up on QEMU (and killed it) */
 	struct json_object *cgroups; /* owned array of directories */
 	unsigned sandbox_slot;	     /* 0: none (not root) */
+	uid_t label_uid;	     /* a static DAC label's; 0: none */
 	struct block_chain *chains;  /* while it starts */
 	size_t n_chains;
 	struct iface_set ifaces;  /* the taps, open while it starts */

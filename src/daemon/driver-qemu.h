@@ -297,6 +297,11 @@ size_t qemu_chr_n_fds(const struct domain_def *def);
  * daemon's, else a malloc'ed array replaced).
  */
 void qemu_argv_display(struct qemu_argv *a, const struct domain_def *def);
+/* A static DAC <seclabel>'s user and group into *@uid, *@gid: 1; 0
+ * without one; -errno with @e (unknown, root, or another user than
+ * nidod's when nidod is not root). driver-qemu-seclabel.c. */
+int qemu_seclabel_ids(const struct domain_def *def, uid_t *uid, gid_t *gid,
+		      struct err **e);
 /* VNC's share=, power-control=, websocket= (malloc'ed, "" for none),
  * each with its leading comma. */
 char *qemu_vnc_options(const struct domain_def *def);

@@ -237,7 +237,8 @@ static const struct known {
 	{"domain/devices/watchdog/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/panic", {"model"}},
-	{"domain/seclabel", {"type", "model"}},
+	{"domain/seclabel", {"type", "model", "relabel"}},
+	{"domain/seclabel/label*", {0}},
 	{"domain/cpu/numa", {0}},
 	{"domain/cpu/numa/cell", {"id", "cpus", "memory", "memAccess"}},
 	{"domain/cpu/numa/cell/distances", {0}},
@@ -469,18 +470,23 @@ static bool audio_kept(const xmlNode *n)
 }
 
 /* A <seclabel> nido keeps: type 'none', no model or model 'none',
- * nothing else. */
+ * nothing else; or DAC's (no model, this host's only one) dynamic or
+ * static label. */
 static bool seclabel_kept(const xmlNode *n)
 {
 	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
 	xmlChar *m = xmlGetProp(n, BAD_CAST "model");
 	int n_attrs = 0;
-	bool kept = t && xmlStrEqual(t, BAD_CAST "none") &&
+	bool none = t && xmlStrEqual(t, BAD_CAST "none") &&
 		    (!m || xmlStrEqual(m, BAD_CAST "none")) && !n->children;
+	bool dac = (!m && (!t || xmlStrEqual(t, BAD_CAST "dynamic"))) ||
+		   (m && xmlStrEqual(m, BAD_CAST "dac") && t &&
+		    !xmlStrEqual(t, BAD_CAST "none"));
+	bool kept;
 
 	for (const xmlAttr *a = n->properties; a; a = a->next)
 		n_attrs++;
-	kept = kept && n_attrs == 1 + (m != NULL);
+	kept = (none && n_attrs == 1 + (m != NULL)) || dac;
 
 	xmlFree(t);
 	xmlFree(m);
