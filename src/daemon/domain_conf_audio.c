@@ -147,6 +147,13 @@ int domain_parse_audio(const xmlNode *c, struct domain_def *d,
 	for (t = 0; domain_audio_type_names[t]; t++)
 		if (type && streq(type, domain_audio_type_names[t]))
 			break;
+	/* libvirt's backend of macOS: no QEMU on Linux has it */
+	if (type && streq(type, "coreaudio")) {
+		xml_warn(w, c,
+			 "<audio> type 'coreaudio' not acted on: QEMU has no "
+			 "CoreAudio backend on Linux");
+		return 1;
+	}
 	if (!domain_audio_type_names[t])
 		return 0;
 	if (xml_uint(c, "audio id", id, 1, 255, &v, e) < 0)

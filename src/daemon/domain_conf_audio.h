@@ -33,9 +33,9 @@ extern const char *const domain_audio_type_names[];
 extern const char *const domain_audio_qemu_names[];
 
 /*
- * <audio>: 1 when read into @d->hw.audios, 0 when its type is one QEMU has
- * not on Linux (coreaudio): the caller
- * warns about it by name; -errno with @e filled when it is invalid.
+ * <audio>: 1 when read into @d->hw.audios, or when its type is one QEMU
+ * has not on Linux (coreaudio: warned about by name); 0 when its type is
+ * unknown (the caller warns); -errno with @e filled when it is invalid.
  */
 int domain_parse_audio(const xmlNode *c, struct domain_def *d,
 		       struct xml_warnings *w, struct err **e);

@@ -189,10 +189,10 @@ if [ ! -e /etc/pki/nido-spice/server-cert.pem ]; then
 		"/etc/pki/nido-spice/ca-cert.pem" "$NIDO" start tls
 fi
 
-for c in "<graphics type='spice'><gl enable='yes'/></graphics>:spice <gl enable='yes'> not supported" \
+for c in "<graphics type='spice'><gl enable='maybe'/></graphics>:invalid spice <gl enable> 'maybe'" \
 	"<graphics type='spice' port='5900' autoport='no'><channel name='main' mode='secure'/></graphics>:spice channel 'main' secure without a tlsPort" \
 	"<graphics type='spice'><streaming mode='some'/></graphics>:invalid spice <streaming mode> 'some'" \
-	"<graphics type='sdl'/>:graphics type 'sdl' not supported (vnc, spice)" \
+	"<graphics type='gtk'/>:graphics type 'gtk' not supported" \
 	"<video><model type='qxl' ram='1000'/></video>:a power of two of MiB" \
 	"<smartcard mode='passthrough' type='spicevmc'/>:<smartcard type='spicevmc'> without <graphics type='spice'>"; do
 	spice_xml bad "${c%%:*}" >"$tmp/bad.xml"
