@@ -225,8 +225,10 @@ enum chardev_type {
 	/* the SPICE server's agent channel (a <channel> only) */
 	CHARDEV_SPICEVMC,
 	CHARDEV_SPICEPORT, /* a SPICE port channel, named by src.path */
+	/* QEMU's own SPICE agent (a <channel> only), for VNC */
+	CHARDEV_QEMU_VDAGENT,
 };
-#define CHARDEV_TYPES (CHARDEV_SPICEPORT + 1)
+#define CHARDEV_TYPES (CHARDEV_QEMU_VDAGENT + 1)
 extern const char *const chardev_type_names[];
 
 struct chardev_source {
@@ -240,6 +242,9 @@ struct chardev_source {
 	bool tls_no;	/* tcp: <source tls='no'> given */
 	bool raw_given; /* unix: <protocol type='raw'> (its only one) */
 	enum domain_tristate append; /* file: <source append=> */
+	/* qemu-vdagent: <clipboard copypaste=> (ON: yes), <mouse mode=>
+	 * (ON: client) */
+	enum domain_tristate clipboard, mouse;
 };
 
 /* A serial port's device: <target type=>. */
@@ -857,13 +862,16 @@ struct domain_timer {
  * (model='dac', or no model: this host's only model) is nidod's
  * per-VM identity; static names a 'user:group' QEMU runs as instead.
  */
-enum seclabel_dac_type { SECLABEL_DAC_ABSENT, SECLABEL_DAC_DYNAMIC,
-			 SECLABEL_DAC_STATIC };
+enum seclabel_dac_type {
+	SECLABEL_DAC_ABSENT,
+	SECLABEL_DAC_DYNAMIC,
+	SECLABEL_DAC_STATIC
+};
 struct domain_seclabel_dac {
 	enum seclabel_dac_type type;
-	bool model_given;	     /* model='dac' written */
+	bool model_given;	      /* model='dac' written */
 	enum domain_tristate relabel; /* relabel= */
-	char *label;		     /* static: <label>user:group</label> */
+	char *label;		      /* static: <label>user:group</label> */
 };
 
 struct domain_hw {
@@ -898,8 +906,8 @@ struct domain_hw {
 	 * model='none': 2; 0: none given */
 	int seclabel_none;
 	struct domain_seclabel_dac dac; /* domain_conf_seclabel.c */
-	struct domain_mem mem;	     /* domain_conf_mem.c */
-	struct domain_audio *audios; /* <audio>: domain_conf_audio.c */
+	struct domain_mem mem;		/* domain_conf_mem.c */
+	struct domain_audio *audios;	/* <audio>: domain_conf_audio.c */
 	size_t n_audios;
 	struct domain_cpu cpu;
 	struct domain_cpu_features cpufeat;

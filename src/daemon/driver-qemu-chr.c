@@ -350,6 +350,13 @@ static char *backend(struct qemu_argv *a, enum chardev_type type,
 		return xstrdup("spicevmc,name=vdagent");
 	case CHARDEV_SPICEPORT:
 		return xasprintf("spiceport,name=%s", s->path);
+	case CHARDEV_QEMU_VDAGENT:
+		/* QEMU's own agent: its defaults are libvirt's 'off' */
+		return xasprintf("qemu-vdagent,name=vdagent,clipboard=%s,"
+				 "mouse=%s",
+				 s->clipboard == DOMAIN_TRISTATE_ON ? "on"
+								    : "off",
+				 s->mouse == DOMAIN_TRISTATE_ON ? "on" : "off");
 	default:
 		return xstrdup(chardev_type_names[type]);
 	}

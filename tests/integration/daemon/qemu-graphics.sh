@@ -77,6 +77,7 @@ gfx_xml sp "<graphics type='spice' autoport='yes' passwd='s3cr3t' passwdValidTo=
     <graphics type='vnc' port='$vnc' autoport='no' websocket='$ws' sharePolicy='force-shared' powerControl='yes'/>
     <channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>
     <serial type='spiceport'><source channel='org.qemu.console.serial.0'/></serial>
+    <channel type='qemu-vdagent'><target type='virtio' name='org.qemu.vdagent.0'/><source><clipboard copypaste='yes'/><mouse mode='client'/></source></channel>
     <audio id='1' type='spice'/>
     <sound model='ich9'><audio id='1'/></sound>
     <video><model type='qxl'/></video>" >"$tmp/sp.xml"
@@ -94,6 +95,8 @@ t_out "... on a virtio-serial port named com.redhat.spice.0" \
 	'"chardev":"charchannel0","id":"channel0","name":"com.redhat.spice.0"' echo "$cmd"
 t_out "... the serial port on a SPICE port" \
 	"-chardev spiceport,id=charserial0,name=org.qemu.console.serial.0" echo "$cmd"
+t_out "... QEMU's own agent for VNC" \
+	"-chardev qemu-vdagent,id=charchannel1,name=vdagent,clipboard=on,mouse=on" echo "$cmd"
 t_out "... the sound to SPICE's clients" '{"driver":"spice","id":"audio1"}' echo "$cmd"
 t_out "... VNC's options" "127.0.0.1:$((vnc - 5900)),share=force-shared,power-control=on,websocket=$ws" \
 	echo "$cmd"

@@ -90,7 +90,9 @@ static void spice_channels(void)
 		"<channel type='spicevmc'><target type='virtio'/></channel>"
 		"<serial type='spiceport'><source "
 		"channel='org.qemu.console.serial.0'/><target port='0'/>"
-		"</serial>",
+		"</serial><channel type='qemu-vdagent'><target type='virtio' "
+		"name='org.qemu.vdagent.0'/><source><clipboard "
+		"copypaste='yes'/><mouse mode='server'/></source></channel>",
 		"", &def);
 
 	if (!a)
@@ -100,6 +102,13 @@ static void spice_channels(void)
 	CHECK_STR_CONTAINS(a, "-chardev\nspicevmc,id=charchannel0,"
 			      "name=vdagent\n");
 	CHECK_STR_CONTAINS(a, "\"chardev\":\"charchannel0\"");
+	CHECK_STR_CONTAINS(a, "-chardev\nqemu-vdagent,id=charchannel1,"
+			      "name=vdagent,clipboard=on,mouse=off\n");
+	CHECK_STR_CONTAINS(def, "<channel type='qemu-vdagent'>\n"
+				"      <source>\n"
+				"        <clipboard copypaste='yes'/>\n"
+				"        <mouse mode='server'/>\n"
+				"      </source>\n");
 	CHECK_STR_CONTAINS(a, "\"name\":\"com.redhat.spice.0\"");
 	CHECK_STR_CONTAINS(def, "<channel type='spicevmc'>\n"
 				"      <target type='virtio' "

@@ -217,6 +217,8 @@ static const struct known {
 	{"domain/devices/channel/source",
 	 {"mode", "path", "host", "service", "append", "tls", "channel"}},
 	{"domain/devices/channel/protocol", {"type"}},
+	{"domain/devices/channel/source/clipboard", {"copypaste"}},
+	{"domain/devices/channel/source/mouse", {"mode"}},
 	{"domain/devices/channel/target", {"type", "name"}},
 	{"domain/devices/channel/address",
 	 {"type", "controller", "bus", "port"}},
