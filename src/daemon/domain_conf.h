@@ -381,7 +381,9 @@ struct domain_video {
 	unsigned ram, vram, vram64, vgamem; /* <model ram= vram= ...> */
 	unsigned heads;			    /* <model heads=>; 0: not given */
 	enum domain_tristate primary;	    /* <model primary=> */
-	struct dev_pci_addr pci;	    /* its <address> */
+	/* virtio: <acceleration accel3d=> (virgl, with an OpenGL display) */
+	enum domain_tristate accel3d;
+	struct dev_pci_addr pci; /* its <address> */
 };
 
 /* <graphics type='spice'> (domain_conf_display.c). The channels, in

@@ -419,6 +419,31 @@ static int parse_video_sizes(const xmlNode *m, struct domain_video *v,
 	return 0;
 }
 
+/* <acceleration accel3d=> of a virtio card: QEMU's virgl devices. */
+static int parse_acceleration(const xmlNode *m, struct domain_video *v,
+			      struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *acc = xml_child(m, "acceleration");
+	_cleanup_free_ char *a3 = acc ? xml_attr(acc, "accel3d") : NULL;
+	int r;
+
+	if (!acc)
+		return 0;
+	xml_check_known(acc, (const char *const[]){"accel3d", NULL}, NULL, w);
+	if (v->model != VIDEO_VIRTIO)
+		return xml_err(e, acc,
+			       "<acceleration> on video model '%s' (virtio "
+			       "only)",
+			       video_model_names[v->model]);
+	if (!a3)
+		return 0;
+	if ((r = xml_enum(acc, "acceleration accel3d", a3,
+			  (const char *const[]){"yes", "no", NULL}, e)) < 0)
+		return r;
+	v->accel3d = r ? DOMAIN_TRISTATE_OFF : DOMAIN_TRISTATE_ON;
+	return 0;
+}
+
 static int parse_one_video(const xmlNode *vn, struct domain_video *v,
 			   struct xml_warnings *w, struct err **e)
 {
@@ -434,7 +459,8 @@ static int parse_one_video(const xmlNode *vn, struct domain_video *v,
 			(const char *const[]){"model", "address", NULL}, w);
 	if (!type)
 		return xml_err(e, vn, "<video> without <model type>");
-	xml_check_known(m, attrs, NULL, w);
+	xml_check_known(m, attrs, (const char *const[]){"acceleration", NULL},
+			w);
 	if ((r = xml_enum(m, "video model", type, video_model_names + 1, e)) <
 	    0)
 		return r;
@@ -449,7 +475,8 @@ static int parse_one_video(const xmlNode *vn, struct domain_video *v,
 	if (primary)
 		v->primary = streq(primary, "yes") ? DOMAIN_TRISTATE_ON
 						   : DOMAIN_TRISTATE_OFF;
-	if (parse_video_sizes(m, v, e) < 0)
+	if (parse_video_sizes(m, v, e) < 0 ||
+	    parse_acceleration(m, v, w, e) < 0)
 		return -EINVAL;
 	return domain_parse_address(vn, &v->pci, NULL, e);
 }
@@ -521,7 +548,14 @@ void domain_format_videos(FILE *f, const struct domain_display *dp)
 			fprintf(f, " primary='%s'",
 				v->primary == DOMAIN_TRISTATE_ON ? "yes"
 								 : "no");
-		fputs("/>\n", f);
+		if (v->accel3d)
+			fprintf(f,
+				">\n        <acceleration accel3d='%s'/>\n"
+				"      </model>\n",
+				v->accel3d == DOMAIN_TRISTATE_ON ? "yes"
+								 : "no");
+		else
+			fputs("/>\n", f);
 		domain_format_pci_address(f, 6, &v->pci);
 		fputs("    </video>\n", f);
 	}

@@ -385,7 +385,11 @@ static void video_device(struct qemu_argv *a, const struct domain_def *def,
 		drv = "cirrus-vga";
 		break;
 	case VIDEO_VIRTIO:
-		drv = i == 0 ? "virtio-vga" : "virtio-gpu-pci";
+		/* QEMU 7.2's virgl cards are devices of their own */
+		if (v->accel3d == DOMAIN_TRISTATE_ON)
+			drv = i == 0 ? "virtio-vga-gl" : "virtio-gpu-gl-pci";
+		else
+			drv = i == 0 ? "virtio-vga" : "virtio-gpu-pci";
 		break;
 	case VIDEO_QXL:
 		drv = i == 0 ? "qxl-vga" : "qxl";

@@ -240,11 +240,29 @@ static int check_dbus_address(const char *address, struct err **e)
 	return 0;
 }
 
+/* A virgl card draws through the display that has OpenGL. */
+static int check_virgl(const struct domain_def *def, struct err **e)
+{
+	for (size_t i = 0; i < def->display.n_videos; i++)
+		if (def->display.videos[i].accel3d == DOMAIN_TRISTATE_ON &&
+		    !gl_displays(def))
+			return err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOTSUP,
+					"<video> %zu <acceleration "
+					"accel3d='yes'>: no display with "
+					"OpenGL (<graphics "
+					"type='egl-headless'>, or <gl "
+					"enable='yes'>)",
+					i);
+	return 0;
+}
+
 int qemu_graphics_check_host(const struct domain_def *def, struct err **e)
 {
 	const struct domain_local_display *l = &def->display.local;
 	const struct domain_spice *s = def->display.spice;
 
+	if (check_virgl(def, e) < 0)
+		return -ENOTSUP;
 	if (l->sdl && (check_module("<graphics type='sdl'>", "ui-sdl",
 				    "qemu-system-gui", e) < 0 ||
 		       check_x_display(l->sdl_display, e) < 0))

@@ -133,7 +133,8 @@ fi
 for c in "<graphics type='sdl' display=':99'/>|<graphics type='sdl'" \
 	"<graphics type='vnc'/><graphics type='egl-headless'><gl rendernode='/nonexistent/renderD128'/></graphics>|render node '/nonexistent/renderD128'" \
 	"<graphics type='dbus'/>|nidod starts no D-Bus daemon for a domain" \
-	"<graphics type='dbus' address='unix:path=$tmp/no-bus'/>|no D-Bus bus listens there"; do
+	"<graphics type='dbus' address='unix:path=$tmp/no-bus'/>|no D-Bus bus listens there" \
+	"<video><model type='virtio'><acceleration accel3d='yes'/></model></video>|<acceleration accel3d='yes'>: no display with OpenGL"; do
 	gfx_xml miss "${c%%|*}" >"$tmp/miss.xml"
 	"$NIDO" define "$tmp/miss.xml" >/dev/null
 	t_err "start names it: ${c%%|*}" "${c#*|}" "$NIDO" start miss

@@ -216,9 +216,19 @@ static void local_displays(void)
 		"rendernode='/dev/dri/foo'/></graphics>",
 		"", NULL);
 	_cleanup_free_ char *none = argv_for("", "", NULL);
+	_cleanup_free_ char *virgl = argv_for(
+		"<graphics type='vnc'/><graphics type='egl-headless'/>"
+		"<video><model type='virtio' heads='1'><acceleration "
+		"accel3d='yes'/></model></video><video><model type='virtio'>"
+		"<acceleration accel3d='yes'/></model></video>",
+		"", NULL);
 
-	if (!sdl || !egl || !dbus || !spice || !none)
+	if (!sdl || !egl || !dbus || !spice || !none || !virgl)
 		return;
+	CHECK_STR_CONTAINS(virgl, "{\"driver\":\"virtio-vga-gl\",\"id\":"
+				  "\"video0\",\"max_outputs\":1");
+	CHECK_STR_CONTAINS(virgl, "{\"driver\":\"virtio-gpu-gl-pci\",\"id\":"
+				  "\"video1\"");
 	CHECK_STR_CONTAINS(sdl, "-full-screen\n-display\nsdl,gl=on\n");
 	CHECK_STR_CONTAINS(def, "<graphics type='sdl' display=':0.1' "
 				"xauth='/root/.Xauthority' "
@@ -258,6 +268,9 @@ static void local_display_rules(void)
 		 "<gl rendernode='a/../b'>: not an absolute path"},
 		{"<graphics type='sdl'/><graphics type='sdl'/>",
 		 "a second <graphics type='sdl'>"},
+		{"<video><model type='qxl'><acceleration accel3d='yes'/>"
+		 "</model></video>",
+		 "<acceleration> on video model 'qxl' (virtio only)"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -293,6 +306,10 @@ static void host_checks(void)
 	_cleanup_free_ char *gl =
 		host_error("<graphics type='spice'><gl enable='yes' "
 			   "rendernode='/nonexistent/r'/></graphics>");
+	_cleanup_free_ char *virgl =
+		host_error("<graphics type='vnc'/><video><model "
+			   "type='virtio'><acceleration accel3d='yes'/>"
+			   "</model></video>");
 
 	/* no X display given: the module or the display is named */
 	CHECK_STR_CONTAINS(sdl, "<graphics type='sdl'>");
@@ -301,6 +318,8 @@ static void host_checks(void)
 	CHECK_STR_CONTAINS(addr, "address='unix:path=/nonexistent'>: no "
 				 "D-Bus bus");
 	CHECK_STR_CONTAINS(gl, "render node '/nonexistent/r'");
+	CHECK_STR_CONTAINS(virgl, "<video> 0 <acceleration accel3d='yes'>: "
+				  "no display with OpenGL");
 }
 
 /* SDL's display and audio driver reach QEMU's environment. */

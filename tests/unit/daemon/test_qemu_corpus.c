@@ -211,6 +211,7 @@ static const struct known {
 	{"domain/devices/video", {0}},
 	{"domain/devices/video/model",
 	 {"type", "vram", "heads", "ram", "vram64", "vgamem", "primary"}},
+	{"domain/devices/video/model/acceleration", {"accel3d"}},
 	{"domain/devices/video/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/channel", {"type"}},
