@@ -196,7 +196,7 @@ static void hostile_values_are_named(void)
 		{"<serial type='spiceport'><source channel='a,b'/></serial>",
 		 "invalid spiceport channel 'a,b'"},
 		{"<serial type='spicevmc'/>",
-		 "type 'spicevmc' is the SPICE agent's: on a <channel> only"},
+		 "type 'spicevmc' is a SPICE agent's: on a <channel> only"},
 		{"<serial type='spiceport'><source channel='x'/></serial>",
 		 "serial port 0: type 'spiceport' without <graphics "
 		 "type='spice'>"},
