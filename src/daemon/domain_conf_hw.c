@@ -667,7 +667,9 @@ int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 		return -EINVAL;
 	if ((n = xml_child(root, "pm")) && parse_pm(n, &d->hw, w, e) < 0)
 		return -EINVAL;
-	if (domain_parse_seclabels(root, &d->hw, w, e) < 0)
+	/* a container's are domain_conf_ct.c's */
+	if (d->virt != DOMAIN_VIRT_LXC &&
+	    domain_parse_seclabels(root, &d->hw, w, e) < 0)
 		return -EINVAL;
 	/* a confidential guest run without its memory encrypted would be
 	 * a guest exposed, not one changed a little: refused */

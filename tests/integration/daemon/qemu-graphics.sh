@@ -33,17 +33,7 @@ XML
 # spice_link HOST PORT: the server's answer to a SPICE client's link
 # message for the main channel: "MAGIC MAJOR error CODE".
 spice_link() {
-	python3 -c 'import socket, struct, sys
-s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
-mess = struct.pack("<IBBIII", 0, 1, 0, 0, 0, 18)
-s.sendall(struct.pack("<4sIII", b"REDQ", 2, 2, len(mess)) + mess)
-d = b""
-while len(d) < 20:
-    b = s.recv(20 - len(d))
-    if not b: break
-    d += b
-magic, major, minor, size, err = struct.unpack("<4sIIII", d)
-print("%s %d error %d" % (magic.decode("latin-1"), major, err))' "$1" "$2"
+	"$(dirname "$0")/qemu/spice-link.py" "$@"
 }
 
 # ws_upgrade PORT: the status line of the answer to a WebSocket
