@@ -227,15 +227,16 @@ enum chardev_type {
 	CHARDEV_SPICEPORT, /* a SPICE port channel, named by src.path */
 	/* QEMU's own SPICE agent (a <channel> only), for VNC */
 	CHARDEV_QEMU_VDAGENT,
+	CHARDEV_DBUS, /* a channel of the D-Bus display, named by src.path */
 };
-#define CHARDEV_TYPES (CHARDEV_QEMU_VDAGENT + 1)
+#define CHARDEV_TYPES (CHARDEV_DBUS + 1)
 extern const char *const chardev_type_names[];
 
 struct chardev_source {
-	char *path;	 /* file, dev, unix; spiceport: <source channel=> */
-	bool listen;	 /* unix, tcp: <source mode='bind'> */
-	char *host;	 /* tcp, udp (its connect side); NULL: none */
-	char *service;	 /* tcp, udp: the port */
+	char *path;    /* file, dev, unix; spiceport, dbus: <source channel=> */
+	bool listen;   /* unix, tcp: <source mode='bind'> */
+	char *host;    /* tcp, udp (its connect side); NULL: none */
+	char *service; /* tcp, udp: the port */
 	char *bind_host; /* udp: the local side; NULL: none */
 	char *bind_service;
 	bool telnet;	/* tcp: <protocol type='telnet'> */

@@ -13,8 +13,8 @@
 #include "daemon/domain_conf_hw.h"
 
 const char *const chardev_type_names[] = {
-	"pty", "null", "vc",	   "file",	"dev",		"unix",
-	"tcp", "udp",  "spicevmc", "spiceport", "qemu-vdagent", NULL};
+	"pty", "null",	   "vc",	"file",		"dev",	"unix", "tcp",
+	"udp", "spicevmc", "spiceport", "qemu-vdagent", "dbus", NULL};
 
 /* Longest unix socket path (struct sockaddr_un's sun_path, its NUL). */
 #define SOCKET_PATH_MAX 107
@@ -231,10 +231,11 @@ static int parse_udp(const xmlNode *node, struct chardev_source *src,
 	return 0;
 }
 
-/* <source channel='org.qemu.console.serial.0'/>: the SPICE port's name
- * (a client opens it by that name). */
-static int parse_spiceport(const xmlNode *node, struct chardev_source *src,
-			   struct xml_warnings *w, struct err **e)
+/* <source channel='org.qemu.console.serial.0'/>: a SPICE port's or a
+ * D-Bus display's channel name (a client opens it by that name). */
+static int parse_named(const xmlNode *node, enum chardev_type type,
+		       struct chardev_source *src, struct xml_warnings *w,
+		       struct err **e)
 {
 	const xmlNode *s = xml_child(node, "source");
 
@@ -244,14 +245,15 @@ static int parse_spiceport(const xmlNode *node, struct chardev_source *src,
 	src->path = s ? xml_attr(s, "channel") : NULL;
 	if (!src->path)
 		return xml_err(e, s ? s : node,
-			       "type 'spiceport' without <source channel=>");
+			       "type '%s' without <source channel=>",
+			       chardev_type_names[type]);
 	/* QEMU's option syntax: no comma */
 	if (!*src->path || strlen(src->path) > 128 ||
 	    strpbrk(src->path, ",\"'\\"))
 		return xml_err(e, s,
-			       "invalid spiceport channel '%s' (1 to 128 "
+			       "invalid %s channel '%s' (1 to 128 "
 			       "characters, no comma or quote)",
-			       src->path);
+			       chardev_type_names[type], src->path);
 	return 0;
 }
 
@@ -316,7 +318,8 @@ int domain_chardev_parse_source(const xmlNode *node, enum chardev_type *type,
 	case CHARDEV_UDP:
 		return parse_udp(node, src, w, e);
 	case CHARDEV_SPICEPORT:
-		return parse_spiceport(node, src, w, e);
+	case CHARDEV_DBUS:
+		return parse_named(node, *type, src, w, e);
 	case CHARDEV_QEMU_VDAGENT:
 		return parse_vdagent(node, src, w, e);
 	default: /* pty (a running domain's <source path> is output), null,
@@ -364,6 +367,7 @@ void domain_chardev_format_source(FILE *f, int indent, enum chardev_type type,
 			src->telnet ? "telnet" : "raw");
 		break;
 	case CHARDEV_SPICEPORT:
+	case CHARDEV_DBUS:
 		fprintf(f, "%*s<source", indent, "");
 		xml_put_attr(f, "channel", src->path);
 		fputs("/>\n", f);

@@ -44,7 +44,7 @@ static int parse_backend(const xmlNode *b, struct domain_rng *rng,
 		if (rng->egd_type >= CHARDEV_SPICEVMC)
 			return xml_err(e, b,
 				       "an EGD backend of type '%s' not "
-				       "supported (a SPICE client is no "
+				       "supported (a display's client is no "
 				       "entropy daemon)",
 				       chardev_type_names[rng->egd_type]);
 		return 0;

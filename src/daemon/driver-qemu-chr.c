@@ -114,13 +114,19 @@ int qemu_chr_check_spice(const struct domain_def *def, struct err **e)
 {
 	struct chr c;
 
-	for (size_t k = 0; !def->display.spice && chr_at(def, k, &c); k++)
-		if (c.type == CHARDEV_SPICEVMC || c.type == CHARDEV_SPICEPORT)
+	for (size_t k = 0; chr_at(def, k, &c); k++) {
+		bool spice = c.type == CHARDEV_SPICEVMC ||
+			     c.type == CHARDEV_SPICEPORT;
+
+		if ((spice && !def->display.spice) ||
+		    (c.type == CHARDEV_DBUS && !def->display.local.dbus))
 			return err_set(e, ENOTSUP,
 				       "%s %u: type '%s' without <graphics "
-				       "type='spice'> (its channel is the "
-				       "SPICE server's)",
-				       c.what, c.n, chardev_type_names[c.type]);
+				       "type='%s'> (its channel is that "
+				       "display's)",
+				       c.what, c.n, chardev_type_names[c.type],
+				       spice ? "spice" : "dbus");
+	}
 	return 0;
 }
 
@@ -349,7 +355,9 @@ static char *backend(struct qemu_argv *a, enum chardev_type type,
 		/* the agent's channel of the SPICE server (QEMU's name) */
 		return xstrdup("spicevmc,name=vdagent");
 	case CHARDEV_SPICEPORT:
-		return xasprintf("spiceport,name=%s", s->path);
+	case CHARDEV_DBUS:
+		return xasprintf("%s,name=%s", chardev_type_names[type],
+				 s->path);
 	case CHARDEV_QEMU_VDAGENT:
 		/* QEMU's own agent: its defaults are libvirt's 'off' */
 		return xasprintf("qemu-vdagent,name=vdagent,clipboard=%s,"

@@ -308,8 +308,9 @@ char *qemu_vnc_options(const struct domain_def *def);
 int qemu_check_local_display(const struct domain_def *d, struct err **e);
 int qemu_graphics_check_host(const struct domain_def *def, struct err **e);
 void qemu_graphics_env(const struct domain_def *def, char ***env);
-/* A spicevmc or spiceport chardev needs the SPICE server: 0, or
- * -ENOTSUP with @e naming the device when @def has none. */
+/* A spicevmc or spiceport chardev needs the SPICE server, a dbus one
+ * the D-Bus display: 0, or -ENOTSUP with @e naming the device when @def
+ * has none. */
 int qemu_chr_check_spice(const struct domain_def *def, struct err **e);
 
 /*

@@ -97,10 +97,14 @@ t_out "the VNC WebSocket answers a WebSocket handshake" "HTTP/1.1 101 Switching 
 "$NIDO" destroy sp >/dev/null
 
 gfx_xml db "<graphics type='dbus' p2p='yes'><audio id='1'/></graphics><audio id='1' type='dbus'/>
+    <serial type='dbus'><source channel='org.qemu.console.serial.0'/></serial>
     <video><model type='vga'/></video>" >"$tmp/db.xml"
 "$NIDO" define "$tmp/db.xml" >/dev/null
 t_out "QEMU's D-Bus display, peer-to-peer (no bus)" "Domain 'db' started" "$NIDO" start db
 t_out "... -display dbus with its audio" "-display dbus,p2p=on,audiodev=audio1" \
+	tr '\0' ' ' </proc/"$(vm_pid db)"/cmdline
+t_out "... a serial port on one of its channels" \
+	"-chardev dbus,id=charserial0,name=org.qemu.console.serial.0" \
 	tr '\0' ' ' </proc/"$(vm_pid db)"/cmdline
 "$NIDO" destroy db >/dev/null
 

@@ -209,7 +209,8 @@ static void local_displays(void)
 			 "", NULL);
 	_cleanup_free_ char *dbus = argv_for(
 		"<graphics type='dbus' p2p='yes'><audio id='1'/></graphics>"
-		"<audio id='1' type='dbus'/>",
+		"<audio id='1' type='dbus'/><serial type='dbus'><source "
+		"channel='org.qemu.console.serial.0'/></serial>",
 		"", NULL);
 	_cleanup_free_ char *spice = argv_for(
 		"<graphics type='spice' autoport='no'><gl enable='yes' "
@@ -238,6 +239,8 @@ static void local_displays(void)
 				"foo\n");
 	CHECK_STR_CONTAINS(dbus, "-display\ndbus,p2p=on,audiodev=audio1\n");
 	CHECK_STR_CONTAINS(dbus, "\"driver\":\"dbus\"");
+	CHECK_STR_CONTAINS(dbus, "-chardev\ndbus,id=charserial0,"
+				 "name=org.qemu.console.serial.0\n");
 	CHECK_STR_CONTAINS(spice, ",gl=on,rendernode=/dev/dri/foo");
 	CHECK_STR_CONTAINS(none, "-display\nnone\n");
 }
@@ -268,6 +271,8 @@ static void local_display_rules(void)
 		 "<gl rendernode='a/../b'>: not an absolute path"},
 		{"<graphics type='sdl'/><graphics type='sdl'/>",
 		 "a second <graphics type='sdl'>"},
+		{"<serial type='dbus'><source channel='x'/></serial>",
+		 "serial port 0: type 'dbus' without <graphics type='dbus'>"},
 		{"<video><model type='qxl'><acceleration accel3d='yes'/>"
 		 "</model></video>",
 		 "<acceleration> on video model 'qxl' (virtio only)"},
