@@ -12,6 +12,7 @@
 #include "daemon/domain_conf_audio.h"
 #include "daemon/domain_conf_hw.h"
 #include "daemon/domain_conf_mem.h"
+#include "daemon/domain_conf_seclabel.h"
 
 const char *const controller_type_names[] = {"pci",  "ide",	      "sata",
 					     "scsi", "virtio-serial", NULL};
@@ -674,49 +675,6 @@ static int parse_bootmenu(const xmlNode *n, struct domain_hw *hw,
 	return 0;
 }
 
-/*
- * <seclabel type='none'/> (no model, or model='none'): QEMU gets no
- * security label, which is what nido does: it confines QEMU with its
- * own sandbox (a per-VM identity, -sandbox, fds passed), never with
- * SELinux, AppArmor or DAC relabelling. Other labels name a confinement
- * nido does not apply: warned by name.
- */
-/* @n has @n_attrs attributes, none in a namespace, and no element. */
-static bool bare(const xmlNode *n, int n_attrs)
-{
-	for (const xmlAttr *a = n->properties; a; a = a->next)
-		if (a->ns || --n_attrs < 0)
-			return false;
-	return !has_element(n);
-}
-
-static void parse_seclabels(const xmlNode *root, struct domain_hw *hw,
-			    struct xml_warnings *w)
-{
-	for (const xmlNode *n = root->children; n; n = n->next) {
-		_cleanup_free_ char *type = NULL, *model = NULL;
-
-		if (n->type != XML_ELEMENT_NODE || n->ns ||
-		    !xmlStrEqual(n->name, BAD_CAST "seclabel"))
-			continue;
-		type = xml_attr(n, "type");
-		model = xml_attr(n, "model");
-		if (type && streq(type, "none") &&
-		    (!model || streq(model, "none")) && !hw->seclabel_none &&
-		    bare(n, 2 - !model)) {
-			hw->seclabel_none = model ? 2 : 1;
-			continue;
-		}
-		xml_warn(
-			w, n,
-			"<seclabel>: type '%s'%s%s%s not acted on, nido "
-			"confines QEMU with its own sandbox, not with security "
-			"labels",
-			type ? type : "dynamic", model ? " model '" : "",
-			model ? model : "", model ? "'" : "");
-	}
-}
-
 int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 			struct domain_def *d, struct xml_warnings *w,
 			struct err **e)
@@ -729,7 +687,10 @@ int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 		return -EINVAL;
 	if ((n = xml_child(root, "pm")) && parse_pm(n, &d->hw, w, e) < 0)
 		return -EINVAL;
-	parse_seclabels(root, &d->hw, w);
+	/* a container's are domain_conf_ct.c's */
+	if (d->virt != DOMAIN_VIRT_LXC &&
+	    domain_parse_seclabels(root, &d->hw, w, e) < 0)
+		return -EINVAL;
 	/* a confidential guest run without its memory encrypted would be
 	 * a guest exposed, not one changed a little: refused */
 	if ((n = xml_child(root, "launchSecurity"))) {
@@ -792,9 +753,7 @@ void domain_format_hw_top(FILE *f, const struct domain_def *d)
 	domain_format_sysinfo(f, d);
 	if (hw->clock)
 		format_clock(f, hw);
-	if (hw->seclabel_none)
-		fprintf(f, "  <seclabel type='none'%s/>\n",
-			hw->seclabel_none == 2 ? " model='none'" : "");
+	domain_format_seclabels(f, hw);
 }
 
 void domain_format_bootmenu(FILE *f, const struct domain_def *d)
@@ -900,6 +859,7 @@ void domain_hw_clear(struct domain_hw *hw)
 	domain_mem_clear(&hw->mem);
 	free(hw->controllers);
 	free(hw->clock_tz);
+	free(hw->dac.label);
 	memset(hw, 0, sizeof(*hw));
 }
 
@@ -968,10 +928,15 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : hw->clock > CLOCK_LOCALTIME ? "<clock offset='variable', "
 					       "'absolute' or 'timezone'>"
 	       : d->display.spice	     ? "<graphics type='spice'>"
-	       : d->display.n_videos > 1     ? "a second <video>"
-	       : d->display.n_sounds	     ? "<sound>"
-	       : d->display.smartcard	     ? "<smartcard>"
-	       : hw->ccid		     ? "<controller type='ccid'>"
-	       : hw->mem.backing	     ? "<memoryBacking>"
-					     : NULL;
+	       : d->display.local.sdl || d->display.local.egl ||
+			       d->display.local.dbus
+		       ? "<graphics type='sdl', 'egl-headless' or 'dbus'>"
+	       : hw->dac.type == SECLABEL_DAC_STATIC
+		       ? "<seclabel type='static' model='dac'>"
+	       : d->display.n_videos > 1 ? "a second <video>"
+	       : d->display.n_sounds	 ? "<sound>"
+	       : d->display.smartcard	 ? "<smartcard>"
+	       : hw->ccid		 ? "<controller type='ccid'>"
+	       : hw->mem.backing	 ? "<memoryBacking>"
+					 : NULL;
 }

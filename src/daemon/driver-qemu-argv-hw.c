@@ -163,6 +163,8 @@ static void audiodevs(struct qemu_argv *a, const struct domain_def *def)
 		for (size_t j = 0; j < au->n_opts; j++) {
 			const struct audio_opt *op = &au->opts[j];
 
+			if (!domain_audio_keys[op->key].qemu)
+				continue; /* not an -audiodev key */
 			if (!dir[op->dir]) {
 				dir[op->dir] = json_object_new_object();
 				json_object_object_add(

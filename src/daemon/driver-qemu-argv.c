@@ -98,12 +98,13 @@ static void display_args(struct qemu_argv *a, const struct domain_def *def)
 	} else if (dp->vnc) {
 		const char *l = dp->vnc_listen ? dp->vnc_listen : "127.0.0.1";
 		bool v6 = strchr(l, ':') != NULL;
+		_cleanup_free_ char *opts = qemu_vnc_options(def);
 		_cleanup_free_ char *s = xasprintf(
-			"%s%s%s:%d%s%s", v6 ? "[" : "", l, v6 ? "]" : "",
+			"%s%s%s:%d%s%s%s", v6 ? "[" : "", l, v6 ? "]" : "",
 			dp->vnc_port < 0 ? 0 : dp->vnc_port - 5900,
 			dp->vnc_port < 0 ? ",to=99" : "",
 			/* the password itself comes through QMP */
-			dp->vnc_passwd ? ",password=on" : "");
+			dp->vnc_passwd ? ",password=on" : "", opts);
 
 		arg(a, "-vnc");
 		arg(a, s);
@@ -251,8 +252,7 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 		arg(a, "reboot=shutdown");
 	}
 	qemu_argv_machine_options(a, def);
-	arg(a, "-display");
-	arg(a, "none");
+	qemu_argv_display(a, def);
 	arg(a, "-sandbox");
 	arg(a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
 	       "resourcecontrol=deny");

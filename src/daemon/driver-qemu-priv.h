@@ -38,6 +38,7 @@ struct qemu_vm {
 	bool panicked;		   /* GUEST_PANICKED came */
 	bool password_set;	   /* the VNC password went through QMP */
 	bool spice_password_set;   /* ... and SPICE's */
+	bool expiry_set[2];	   /* passwdValidTo: VNC's, SPICE's */
 	bool spice_checked;	   /* query-spice was asked */
 	bool pinned;		   /* <vcpupin>: vCPU threads pinned */
 	bool setup_done;	   /* ... and what is set before cont */
@@ -54,6 +55,7 @@ struct qemu_vm {
 	char *start_error; /* why start gave up on QEMU (and killed it) */
 	struct json_object *cgroups; /* owned array of directories */
 	unsigned sandbox_slot;	     /* 0: none (not root) */
+	uid_t label_uid;	     /* a static DAC label's; 0: none */
 	struct block_chain *chains;  /* while it starts */
 	size_t n_chains;
 	struct iface_set ifaces;  /* the taps, open while it starts */

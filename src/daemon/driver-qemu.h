@@ -324,6 +324,32 @@ void qemu_argv_kernel(struct qemu_argv *a, const struct domain_def *def,
 size_t qemu_chr_n_fds(const struct domain_def *def);
 
 /*
+ * The displays QEMU draws (driver-qemu-graphics.c): -display (none
+ * without one); what a definition must say of them (one local display,
+ * egl-headless beside VNC or SPICE, one with OpenGL, an <audio> of type
+ * spice or dbus beside its server); what the host must have at start
+ * (QEMU's module, an X display, a render node, a bus), each missing one
+ * named; the environment QEMU needs for them (*@env: NULL for the
+ * daemon's, else a malloc'ed array replaced).
+ */
+void qemu_argv_display(struct qemu_argv *a, const struct domain_def *def);
+/* A static DAC <seclabel>'s user and group into *@uid, *@gid: 1; 0
+ * without one; -errno with @e (unknown, root, or another user than
+ * nidod's when nidod is not root). driver-qemu-seclabel.c. */
+int qemu_seclabel_ids(const struct domain_def *def, uid_t *uid, gid_t *gid,
+		      struct err **e);
+/* VNC's share=, power-control=, websocket= (malloc'ed, "" for none),
+ * each with its leading comma. */
+char *qemu_vnc_options(const struct domain_def *def);
+int qemu_check_local_display(const struct domain_def *d, struct err **e);
+int qemu_graphics_check_host(const struct domain_def *def, struct err **e);
+void qemu_graphics_env(const struct domain_def *def, char ***env);
+/* A spicevmc or spiceport chardev needs the SPICE server, a dbus one
+ * the D-Bus display: 0, or -ENOTSUP with @e naming the device when @def
+ * has none. */
+int qemu_chr_check_spice(const struct domain_def *def, struct err **e);
+
+/*
  * virtio-serial (driver-qemu-vserial.c): the controllers' indexes QEMU
  * gets (given, or implied by a channel or virtio console), ascending,
  * into @idx, their count returned; a controller's <address> (unset when

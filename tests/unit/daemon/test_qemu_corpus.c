@@ -43,7 +43,7 @@
  * presence counts. */
 static const struct known {
 	const char *path;
-	const char *attrs[16];
+	const char *attrs[24];
 } known[] = {
 	{"domain", {"type"}},
 	{"domain/name*", {0}},
@@ -163,7 +163,7 @@ static const struct known {
 	{"domain/devices/interface/virtualport/parameters", {"interfaceid"}},
 	{"domain/devices/serial", {"type"}},
 	{"domain/devices/serial/source",
-	 {"mode", "path", "host", "service", "append", "tls"}},
+	 {"mode", "path", "host", "service", "append", "tls", "channel"}},
 	{"domain/devices/serial/protocol", {"type"}},
 	{"domain/devices/serial/target", {"type", "port"}},
 	{"domain/devices/serial/log", {"file", "append"}},
@@ -176,7 +176,7 @@ static const struct known {
 	{"domain/devices/parallel/target", {"port"}},
 	{"domain/devices/console", {"type"}},
 	{"domain/devices/console/source",
-	 {"mode", "path", "host", "service", "append", "tls"}},
+	 {"mode", "path", "host", "service", "append", "tls", "channel"}},
 	{"domain/devices/console/protocol", {"type"}},
 	{"domain/devices/console/target", {"type", "port"}},
 	{"domain/devices/console/log", {"file", "append"}},
@@ -201,7 +201,10 @@ static const struct known {
 	{"domain/devices/hub/address", {"type", "bus", "port"}},
 	{"domain/devices/graphics",
 	 {"type", "port", "autoport", "listen", "passwd", "tlsPort",
-	  "defaultMode"}},
+	  "defaultMode", "sharePolicy", "powerControl", "websocket", "socket",
+	  "passwdValidTo", "connected", "display", "xauth", "fullscreen",
+	  "address", "p2p"}},
+	{"domain/devices/graphics/audio", {"id"}},
 	{"domain/devices/graphics/listen", {"address", "type", "socket"}},
 	{"domain/devices/graphics/channel", {"name", "mode"}},
 	{"domain/devices/graphics/image", {"compression"}},
@@ -212,16 +215,19 @@ static const struct known {
 	{"domain/devices/graphics/clipboard", {"copypaste"}},
 	{"domain/devices/graphics/filetransfer", {"enable"}},
 	{"domain/devices/graphics/mouse", {"mode"}},
-	{"domain/devices/graphics/gl", {"enable"}},
+	{"domain/devices/graphics/gl", {"enable", "rendernode"}},
 	{"domain/devices/video", {0}},
 	{"domain/devices/video/model",
 	 {"type", "vram", "heads", "ram", "vram64", "vgamem", "primary"}},
+	{"domain/devices/video/model/acceleration", {"accel3d"}},
 	{"domain/devices/video/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/channel", {"type"}},
 	{"domain/devices/channel/source",
-	 {"mode", "path", "host", "service", "append", "tls"}},
+	 {"mode", "path", "host", "service", "append", "tls", "channel"}},
 	{"domain/devices/channel/protocol", {"type"}},
+	{"domain/devices/channel/source/clipboard", {"copypaste"}},
+	{"domain/devices/channel/source/mouse", {"mode"}},
 	{"domain/devices/channel/target", {"type", "name"}},
 	{"domain/devices/channel/address",
 	 {"type", "controller", "bus", "port"}},
@@ -242,7 +248,8 @@ static const struct known {
 	{"domain/devices/watchdog/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/panic", {"model"}},
-	{"domain/seclabel", {"type", "model"}},
+	{"domain/seclabel", {"type", "model", "relabel"}},
+	{"domain/seclabel/label*", {0}},
 	{"domain/cpu/numa", {0}},
 	{"domain/cpu/numa/cell", {"id", "cpus", "memory", "memAccess"}},
 	{"domain/cpu/numa/cell/distances", {0}},
@@ -260,7 +267,7 @@ static const struct known {
 	{"domain/memoryBacking/allocation", {"mode"}},
 	{"domain/devices/audio",
 	 {"id", "type", "timerPeriod", "path", "serverName", "tryMMap",
-	  "exclusive", "dspPolicy"}},
+	  "exclusive", "dspPolicy", "driver"}},
 	{"domain/devices/audio/input",
 	 {"mixingEngine", "fixedSettings", "voices", "bufferLength", "dev",
 	  "bufferCount", "tryPoll", "name", "streamName", "latency",
@@ -590,8 +597,9 @@ static bool controller_kept(const xmlNode *n)
 /* An <audio> nido keeps: of a backend QEMU has on Linux. */
 static bool audio_kept(const xmlNode *n)
 {
-	static const char *const types[] = {"none",	  "alsa", "jack", "oss",
-					    "pulseaudio", "sdl",  "file"};
+	static const char *const types[] = {"none", "alsa",	  "jack",
+					    "oss",  "pulseaudio", "sdl",
+					    "file", "spice",	  "dbus"};
 	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
 	bool kept =
 		t && corpus_str_in((const char *)t, types, ARRAY_SIZE(types));
@@ -601,18 +609,23 @@ static bool audio_kept(const xmlNode *n)
 }
 
 /* A <seclabel> nido keeps: type 'none', no model or model 'none',
- * nothing else. */
+ * nothing else; or DAC's (no model, this host's only one) dynamic or
+ * static label. */
 static bool seclabel_kept(const xmlNode *n)
 {
 	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
 	xmlChar *m = xmlGetProp(n, BAD_CAST "model");
 	int n_attrs = 0;
-	bool kept = t && xmlStrEqual(t, BAD_CAST "none") &&
+	bool none = t && xmlStrEqual(t, BAD_CAST "none") &&
 		    (!m || xmlStrEqual(m, BAD_CAST "none")) && !n->children;
+	bool dac = (!m && (!t || xmlStrEqual(t, BAD_CAST "dynamic"))) ||
+		   (m && xmlStrEqual(m, BAD_CAST "dac") && t &&
+		    !xmlStrEqual(t, BAD_CAST "none"));
+	bool kept;
 
 	for (const xmlAttr *a = n->properties; a; a = a->next)
 		n_attrs++;
-	kept = kept && n_attrs == 1 + (m != NULL);
+	kept = (none && n_attrs == 1 + (m != NULL)) || dac;
 
 	xmlFree(t);
 	xmlFree(m);
