@@ -251,6 +251,14 @@ static void numa_rules_are_libvirts(void)
 		"</hugepages></memoryBacking>",
 		"");
 
+	/* as libvirt aligns them: QEMU wants the nodes' total to be -m */
+	_cleanup_free_ char *odd =
+		argv_for("<vcpu>2</vcpu><cpu><numa><cell id='0' cpus='0-1' "
+			 "memory='16484' unit='KiB'/></numa></cpu>",
+			 "", NULL);
+
+	CHECK_STR_CONTAINS(odd, "\n-m\nsize=17408k\n");
+	CHECK_STR_CONTAINS(odd, "\"size\":17825792");
 	CHECK_STR_CONTAINS(sum, "\n-m\nsize=16384k\n");
 	CHECK_STR_CONTAINS(def, "<memory unit='KiB'>16384</memory>");
 	CHECK_STR_CONTAINS(def,
