@@ -11,6 +11,7 @@
 
 #include "daemon/domain_conf_devices.h"
 #include "daemon/domain_conf_disk.h"
+#include "daemon/domain_conf_disk_opts.h"
 #include "daemon/domain_conf_hw.h"
 
 static const char *const format_names[] = {"raw", "qcow2", NULL};
@@ -61,7 +62,7 @@ static int parse_disk_target(const xmlNode *disk, struct domain_disk *dk,
 			     struct xml_warnings *w, struct err **e)
 {
 	static const char *const attrs[] = {"dev", "bus", "rotation_rate",
-					    NULL};
+					    "tray", NULL};
 	_cleanup_free_ char *rr = NULL;
 	uint64_t u;
 	static const char *const prefixes[] = {"vd", "sd", "hd", "fd"};
@@ -168,9 +169,26 @@ static int parse_iotune(const xmlNode *io, uint64_t v[6],
 static int parse_disk_driver(const xmlNode *n, struct domain_disk *dk,
 			     struct xml_warnings *w, struct err **e)
 {
-	static const char *const attrs[] = {
-		"name",		 "type",   "cache",	 "discard",  "io",
-		"detect_zeroes", "queues", "queue_size", "iothread", NULL};
+	/* and disk_opts_driver_attrs, domain_disk_opts_parse()'s */
+	static const char *const attrs[] = {"name",
+					    "type",
+					    "cache",
+					    "discard",
+					    "io",
+					    "detect_zeroes",
+					    "queues",
+					    "queue_size",
+					    "iothread",
+					    "error_policy",
+					    "rerror_policy",
+					    "copy_on_read",
+					    "ioeventfd",
+					    "event_idx",
+					    "iommu",
+					    "ats",
+					    "packed",
+					    "page_per_vq",
+					    NULL};
 	static const char *const zeroes[] = {"on", "off", "unmap", NULL};
 	_cleanup_free_ char *q = xml_attr(n, "queues");
 	_cleanup_free_ char *qs = xml_attr(n, "queue_size");
@@ -664,7 +682,8 @@ int domain_disk_parse(const xmlNode *disk, struct domain_disk *dk,
 		"driver",	"source",     "target",	   "readonly",
 		"serial",	"alias",      "shareable", "iotune",
 		"backingStore", "boot",	      "address",   "transient",
-		"auth",		"encryption", "wwn",	   NULL};
+		"auth",		"encryption", "wwn",	   "geometry",
+		"vendor",	"product",    NULL};
 	_cleanup_free_ char *type = xml_attr(disk, "type");
 	_cleanup_free_ char *device = xml_attr(disk, "device");
 	xmlNode *n;
@@ -721,9 +740,9 @@ int domain_disk_parse(const xmlNode *disk, struct domain_disk *dk,
 		return xml_err(e, n, "serial '%s' longer than 20 characters",
 			       dk->serial);
 	if (domain_disk_parse_boot(disk, dk, w, e) < 0 ||
-	    parse_wwn(disk, dk, e) < 0)
+	    parse_wwn(disk, dk, e) < 0 || parse_disk_target(disk, dk, w, e) < 0)
 		return -EINVAL;
-	return parse_disk_target(disk, dk, w, e);
+	return domain_disk_opts_parse(disk, xml_child(disk, "driver"), dk, e);
 }
 
 static void format_iotune(FILE *f, const uint64_t v[6])
@@ -801,6 +820,7 @@ void domain_disk_format(FILE *f, const struct domain_disk *dk)
 		fprintf(f, " queues='%u'", dk->queues);
 	if (dk->queue_size)
 		fprintf(f, " queue_size='%u'", dk->queue_size);
+	domain_disk_opts_format_driver(f, dk);
 	fputs("/>\n", f);
 	format_source(f, dk);
 	format_backing(f, dk);
@@ -809,6 +829,7 @@ void domain_disk_format(FILE *f, const struct domain_disk *dk)
 	fprintf(f, " bus='%s'", disk_bus_names[dk->bus]);
 	if (dk->rotation_rate)
 		fprintf(f, " rotation_rate='%u'", dk->rotation_rate);
+	domain_disk_opts_format_target(f, dk);
 	fputs("/>\n", f);
 	if (dk->readonly)
 		fputs("      <readonly/>\n", f);
@@ -820,6 +841,7 @@ void domain_disk_format(FILE *f, const struct domain_disk *dk)
 	format_iotune(f, dk->iotune);
 	xml_put_text(f, 6, "serial", dk->serial);
 	xml_put_text(f, 6, "wwn", dk->wwn);
+	domain_disk_opts_format(f, dk);
 	domain_disk_format_boot(f, dk);
 	domain_format_drive_address(f, 6, &dk->drive);
 	domain_format_pci_address(f, 6, &dk->pci);
@@ -843,6 +865,7 @@ void domain_disk_clear(struct domain_disk *dk)
 	}
 	free(dk->backing);
 	disk_net_free(dk->net);
+	disk_opts_clear(&dk->opts);
 }
 
 int domain_parse_fdc(const xmlNode *c, struct domain_def *d, struct err **e)

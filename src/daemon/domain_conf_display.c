@@ -10,6 +10,7 @@
 
 #include "daemon/domain_conf_display.h"
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_virtio.h"
 
 const char *const video_model_names[] = {
 	"", "vga", "cirrus", "virtio", "none", "qxl", "bochs", "ramfb", NULL};
@@ -562,7 +563,7 @@ int domain_parse_input(const xmlNode *n, struct domain_display *dp,
 	int t, b;
 
 	xml_check_known(n, (const char *const[]){"type", "bus", NULL},
-			(const char *const[]){"address", NULL}, w);
+			(const char *const[]){"address", "driver", NULL}, w);
 	if (type && (!bus || streq(bus, "ps2")) &&
 	    (streq(type, "mouse") || streq(type, "keyboard"))) {
 		*(streq(type, "mouse") ? &dp->ps2_mouse : &dp->ps2_keyboard) =
@@ -588,6 +589,13 @@ int domain_parse_input(const xmlNode *n, struct domain_display *dp,
 		return -EINVAL;
 	if (in.bus == INPUT_BUS_VIRTIO && in.usb.set)
 		return xml_err(e, n, "a USB <address> on a virtio <input>");
+	if (domain_virtio_driver_parse(n, &in.virtio, w, e) < 0)
+		return -EINVAL;
+	if (in.bus != INPUT_BUS_VIRTIO && domain_virtio_opts_any(&in.virtio))
+		return xml_err(e, n,
+			       "<driver> virtio options on a <input "
+			       "bus='%s'>: only a virtio one has them",
+			       bus);
 	dp->inputs =
 		xrealloc(dp->inputs, (dp->n_inputs + 1) * sizeof(*dp->inputs));
 	dp->inputs[dp->n_inputs++] = in;
@@ -671,7 +679,8 @@ void domain_format_inputs(FILE *f, const struct domain_display *dp)
 {
 	for (size_t i = 0; i < dp->n_inputs; i++) {
 		const struct domain_input *in = &dp->inputs[i];
-		bool inner = in->usb.set || in->pci.set;
+		bool inner = in->usb.set || in->pci.set ||
+			     domain_virtio_opts_any(&in->virtio);
 
 		fprintf(f, "    <input type='%s' bus='%s'%s\n",
 			input_type_names[in->type], input_bus_names[in->bus],
@@ -680,6 +689,7 @@ void domain_format_inputs(FILE *f, const struct domain_display *dp)
 			continue;
 		if (in->usb.set)
 			format_usb_address(f, &in->usb);
+		domain_virtio_driver_format(f, 6, &in->virtio);
 		domain_format_pci_address(f, 6, &in->pci);
 		fputs("    </input>\n", f);
 	}

@@ -11,7 +11,9 @@
 
 #include "daemon/domain_conf_audio.h"
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_machine.h"
 #include "daemon/domain_conf_mem.h"
+#include "daemon/domain_conf_virtio.h"
 
 const char *const controller_type_names[] = {"pci",  "ide",	      "sata",
 					     "scsi", "virtio-serial", NULL};
@@ -195,7 +197,7 @@ static int parse_controller(const xmlNode *c, int type, struct domain_def *d,
 	xml_check_known(c,
 			(const char *const[]){"type", "index", "model", "ports",
 					      "vectors", NULL},
-			(const char *const[]){"address", NULL}, w);
+			(const char *const[]){"address", "pcihole64", NULL}, w);
 	if (hw->n_controllers == DOMAIN_MAX_CONTROLLERS)
 		return xml_err(e, c, "more than %d controllers",
 			       DOMAIN_MAX_CONTROLLERS);
@@ -228,7 +230,12 @@ static int parse_controller(const xmlNode *c, int type, struct domain_def *d,
 			       controller_type_names[type]);
 	if (type == CONTROLLER_PCI && !ctl->model)
 		return xml_err(e, c, "<controller type='pci'> without a model");
-	if (parse_ports_vectors(c, ctl, e) < 0)
+	if (parse_ports_vectors(c, ctl, e) < 0 ||
+	    domain_parse_pcihole64(c,
+				   ctl->model == CONTROLLER_MODEL_PCI_ROOT ||
+					   ctl->model ==
+						   CONTROLLER_MODEL_PCIE_ROOT,
+				   hw, w, e) < 0)
 		return -EINVAL;
 	return domain_parse_address(c, &ctl->pci, NULL, e);
 }
@@ -259,11 +266,12 @@ static int parse_balloon(const xmlNode *c, struct domain_hw *hw,
 {
 	int r;
 
-	xml_check_known(
-		c,
-		(const char *const[]){"model", "autodeflate",
-				      "freePageReporting", NULL},
-		(const char *const[]){"address", "alias", "stats", NULL}, w);
+	xml_check_known(c,
+			(const char *const[]){"model", "autodeflate",
+					      "freePageReporting", NULL},
+			(const char *const[]){"address", "alias", "stats",
+					      "driver", NULL},
+			w);
 	if (hw->balloon)
 		return xml_err(e, c, "a second <memballoon>");
 	if ((r = enum_attr(c, "model", "memballoon model", balloon_model_names,
@@ -279,7 +287,8 @@ static int parse_balloon(const xmlNode *c, struct domain_hw *hw,
 			   e)) < 0)
 		return r;
 	hw->balloon_free_page_reporting = (enum domain_tristate)r;
-	if (parse_balloon_stats(c, hw, w, e) < 0)
+	if (parse_balloon_stats(c, hw, w, e) < 0 ||
+	    domain_virtio_driver_parse(c, &hw->balloon_virtio, w, e) < 0)
 		return -EINVAL;
 	return domain_parse_address(c, &hw->balloon_pci, NULL, e);
 }
@@ -594,12 +603,12 @@ static int parse_features(const xmlNode *n, struct domain_hw *hw,
 			  struct xml_warnings *w, struct err **e)
 {
 	const xmlNode *apic = xml_child(n, "apic");
-	const xmlNode *smm = xml_child(n, "smm");
 
 	xml_check_known(n, NULL,
 			(const char *const[]){"acpi", "apic", "pae", "smm",
 					      "hyperv", "kvm", "pmu",
-					      "pvspinlock", "ioapic", NULL},
+					      "pvspinlock", "ioapic",
+					      "vmcoreinfo", "vmport", NULL},
 			w);
 	hw->features = true;
 	hw->acpi = xml_child(n, "acpi") != NULL;
@@ -608,10 +617,8 @@ static int parse_features(const xmlNode *n, struct domain_hw *hw,
 	if (apic &&
 	    parse_switch(n, "apic", "eoi", on_off, &hw->apic_eoi, w, e) < 0)
 		return -EINVAL;
-	if (smm && parse_switch(n, "smm", "state", on_off, &hw->smm, w, e) < 0)
+	if (domain_parse_machine_features(n, hw, w, e) < 0)
 		return -EINVAL;
-	if (smm && !hw->smm)
-		return xml_err(e, smm, "<smm> without state");
 	return domain_parse_cpu_features(n, hw, w, e);
 }
 
@@ -731,6 +738,8 @@ int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 	if ((n = xml_child(root, "clock")) &&
 	    (r = parse_clock(n, &d->hw, w, e)) < 0)
 		return r;
+	if (domain_parse_machine_opts(root, os, d, w, e) < 0)
+		return -EINVAL;
 	if (os && (n = xml_child(os, "bootmenu")))
 		return parse_bootmenu(n, &d->hw, w, e);
 	return 0;
@@ -752,8 +761,7 @@ void domain_format_hw_top(FILE *f, const struct domain_def *d)
 		if (hw->pae)
 			fputs("    <pae/>\n", f);
 		domain_format_cpu_features(f, hw);
-		if (hw->smm)
-			fprintf(f, "    <smm state='%s'/>\n", on_off[hw->smm]);
+		domain_format_machine_features(f, hw);
 		fputs("  </features>\n", f);
 	}
 	if (hw->s3 || hw->s4) {
@@ -779,6 +787,7 @@ void domain_format_hw_top(FILE *f, const struct domain_def *d)
 
 void domain_format_bootmenu(FILE *f, const struct domain_def *d)
 {
+	domain_format_bios(f, d);
 	if (!d->hw.bootmenu)
 		return;
 	fprintf(f, "    <bootmenu enable='%s'", yes_no[d->hw.bootmenu]);
@@ -791,6 +800,7 @@ void domain_format_controllers(FILE *f, const struct domain_def *d)
 {
 	for (size_t i = 0; i < d->hw.n_controllers; i++) {
 		const struct domain_controller *c = &d->hw.controllers[i];
+		bool root;
 
 		fprintf(f, "    <controller type='%s' index='%u'",
 			controller_type_names[c->type], c->index);
@@ -801,11 +811,15 @@ void domain_format_controllers(FILE *f, const struct domain_def *d)
 			fprintf(f, " ports='%u'", c->ports);
 		if (c->vectors)
 			fprintf(f, " vectors='%u'", c->vectors);
-		if (!c->pci.set) {
+		root = c->model == CONTROLLER_MODEL_PCI_ROOT ||
+		       c->model == CONTROLLER_MODEL_PCIE_ROOT;
+		if (!c->pci.set && !(root && d->hw.mach.pcihole64)) {
 			fputs("/>\n", f);
 			continue;
 		}
 		fputs(">\n", f);
+		if (root)
+			domain_format_pcihole64(f, &d->hw);
 		domain_format_pci_address(f, 6, &c->pci);
 		fputs("    </controller>\n", f);
 	}
@@ -848,12 +862,14 @@ void domain_format_hw_devices(FILE *f, const struct domain_def *d)
 				      : "",
 			      on_off[hw->balloon_free_page_reporting],
 			      hw->balloon_free_page_reporting ? "'" : "");
-		if (hw->balloon_period) {
-			fprintf(f, "%s>\n      <stats period='%u'/>\n", s,
-				hw->balloon_period);
-			if (hw->balloon_pci.set)
-				domain_format_pci_address(f, 6,
-							  &hw->balloon_pci);
+		if (hw->balloon_period ||
+		    domain_virtio_opts_any(&hw->balloon_virtio)) {
+			fprintf(f, "%s>\n", s);
+			if (hw->balloon_period)
+				fprintf(f, "      <stats period='%u'/>\n",
+					hw->balloon_period);
+			domain_format_pci_address(f, 6, &hw->balloon_pci);
+			domain_virtio_driver_format(f, 6, &hw->balloon_virtio);
 			fputs("    </memballoon>\n", f);
 		} else {
 			format_addressed(f, s, "memballoon", &hw->balloon_pci);
@@ -908,7 +924,7 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	const struct domain_hw *hw = &d->hw;
 	const char *chr = chardev_qemu_only(d);
 
-	if (chr)
+	if (chr || (chr = domain_machine_opts_qemu_only(hw)))
 		return chr;
 	for (int k = 0; k < TIMER_N; k++)
 		if (hw->timers[k].given)

@@ -369,7 +369,7 @@ static void disk_device(struct qemu_argv *a, const struct domain_def *def,
 {
 	const struct domain_disk *d = &def->disks[i];
 	struct json_object *o = json_object_new_object();
-	_cleanup_free_ char *node = xasprintf("d%zu-0", i);
+	_cleanup_free_ char *node = qemu_disk_top_node(d, i);
 	_cleanup_free_ char *id = xasprintf("disk%zu", i);
 	_cleanup_free_ char *bus = NULL;
 	int boot = boot_index(def, i);
@@ -417,6 +417,7 @@ static void disk_device(struct qemu_argv *a, const struct domain_def *def,
 		json_object_object_add(o, "bootindex",
 				       json_object_new_int(boot));
 	device_tuning(o, d);
+	qemu_json_disk_opts(o, d);
 	if (d->cache && !streq(d->cache, "default"))
 		add_str(o, "write-cache",
 			streq(d->cache, "writethrough") ||
@@ -507,6 +508,7 @@ void qemu_argv_disks(struct qemu_argv *a, const struct domain_def *def,
 
 	for (size_t i = 0; i < def->n_disks; i++) {
 		disk_nodes(a, &def->disks[i], i, &chains[i], &set, &fd);
+		qemu_argv_disk_cor(a, &def->disks[i], i);
 		ahci |= def->disks[i].bus == DISK_BUS_SATA;
 	}
 	if (def->fw.type == LOADER_TYPE_PFLASH)

@@ -617,6 +617,7 @@ static void input_device(struct qemu_argv *a, const struct domain_def *def,
 	json_object_object_add(o, "id", json_object_new_string(id));
 	if (in->bus == INPUT_BUS_VIRTIO) {
 		qemu_json_pci(o, def, QEMU_PCI_INPUT, (*pci)++);
+		qemu_json_virtio(o, &in->virtio);
 	} else {
 		json_object_object_add(o, "bus",
 				       json_object_new_string("usb.0"));

@@ -203,12 +203,14 @@ static struct json_object *limits_json(struct json_object *in)
 	return io;
 }
 
-/* query-block: the entry whose medium's top node is dI-0. */
+/* query-block: the entry whose medium's top node is the disk's: dI-0,
+ * or its copy-on-read filter dI-cor (qemu_disk_top_node()). */
 static void on_block(void *opaque, int r, struct json_object *ret,
 		     const struct err *e)
 {
 	struct tune_req *t = opaque;
 	_cleanup_free_ char *want = xasprintf("d%zu-0", t->disk);
+	_cleanup_free_ char *cor = xasprintf("d%zu-cor", t->disk);
 	struct json_object *res = NULL;
 	size_t n = json_object_is_type(ret, json_type_array)
 			   ? json_object_array_length(ret)
@@ -225,7 +227,7 @@ static void on_block(void *opaque, int r, struct json_object *ret,
 		if (!json_object_is_type(b, json_type_object) ||
 		    json_get_object_opt(b, "inserted", &in, NULL) <= 0 ||
 		    json_get_string_opt(in, "node-name", &node, NULL) <= 0 ||
-		    !streq(node, want))
+		    (!streq(node, want) && !streq(node, cor)))
 			continue;
 		res = json_object_new_object();
 		json_object_object_add(res, "iotune", limits_json(in));

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A <disk>'s options for its device (domain_conf_disk_opts.h): the
+ * error policies, copy-on-read, virtio-blk's ioeventfd and event_idx
+ * and virtio options, the BIOS <geometry>, SCSI's <vendor> and
+ * <product> (its inquiry data) and a removable disk's <target tray=>.
+ */
+#include <errno.h>
+
+#include "daemon/domain_conf_disk_opts.h"
+#include "daemon/domain_conf_virtio.h"
+
+const char *const disk_error_names[] = {"",	  "stop",     "report",
+					"ignore", "enospace", NULL};
+const char *const disk_trans_names[] = {"", "none", "lba", "auto", NULL};
+static const char *const tray_names[] = {"", "closed", "open", NULL};
+static const char *const on_off[] = {"", "on", "off", NULL};
+
+const char *const disk_opts_driver_attrs[] = {"error_policy", "rerror_policy",
+					      "copy_on_read", "ioeventfd",
+					      "event_idx",    "iommu",
+					      "ats",	      "packed",
+					      "page_per_vq",  NULL};
+
+/* An optional attribute out of @names (from index 1): its index, 0 when
+ * absent, or -EINVAL with @e. */
+static int enum_attr(const xmlNode *n, const char *attr, const char *what,
+		     const char *const *names, int *out, struct err **e)
+{
+	_cleanup_free_ char *v = n ? xml_attr(n, attr) : NULL;
+	int r;
+
+	*out = 0;
+	if (!v)
+		return 0;
+	if ((r = xml_enum(n, what, v, names + 1, e)) < 0)
+		return r;
+	*out = r + 1;
+	return 0;
+}
+
+static int parse_driver(const xmlNode *drv, struct domain_disk *dk,
+			struct err **e)
+{
+	struct disk_opts *o = &dk->opts;
+	int v[5];
+
+	if (enum_attr(drv, "error_policy", "error_policy", disk_error_names,
+		      &v[0], e) < 0 ||
+	    enum_attr(drv, "rerror_policy", "rerror_policy", disk_error_names,
+		      &v[1], e) < 0 ||
+	    enum_attr(drv, "copy_on_read", "copy_on_read", on_off, &v[2], e) <
+		    0 ||
+	    enum_attr(drv, "ioeventfd", "ioeventfd", on_off, &v[3], e) < 0 ||
+	    enum_attr(drv, "event_idx", "event_idx", on_off, &v[4], e) < 0)
+		return -EINVAL;
+	if (v[1] == DISK_ERROR_ENOSPACE)
+		return xml_err(e, drv,
+			       "invalid rerror_policy 'enospace' (expected "
+			       "stop, report, ignore)");
+	o->error_policy = v[0];
+	o->rerror_policy = v[1];
+	o->copy_on_read = v[2];
+	o->ioeventfd = v[3];
+	o->event_idx = v[4];
+	return drv ? domain_virtio_opts_parse(drv, &dk->virtio, e) : 0;
+}
+
+/* <geometry cyls= heads= secs= trans=>: all three numbers, as QEMU
+ * takes them. */
+static int parse_geometry(const xmlNode *g, struct disk_opts *o, struct err **e)
+{
+	static const char *const attrs[] = {"cyls", "heads", "secs", "trans",
+					    NULL};
+	static const uint64_t max[] = {65535, 255, 255};
+	unsigned *out[] = {&o->cyls, &o->heads, &o->secs};
+	int t;
+
+	if (xml_only_attrs(g, attrs, "<geometry> ", e) < 0)
+		return -EINVAL;
+	for (int i = 0; i < 3; i++) {
+		_cleanup_free_ char *v = xml_attr(g, attrs[i]);
+		uint64_t u;
+
+		if (!v)
+			return xml_err(e, g, "missing %s=", attrs[i]);
+		if (xml_uint(g, attrs[i], v, 1, max[i], &u, e) < 0)
+			return -EINVAL;
+		*out[i] = (unsigned)u;
+	}
+	if (enum_attr(g, "trans", "geometry trans", disk_trans_names, &t, e) <
+	    0)
+		return -EINVAL;
+	o->trans = t;
+	return 0;
+}
+
+/* <vendor> or <product>: printable ASCII, at most @max characters. */
+static int parse_inquiry(const xmlNode *disk, const char *name, size_t max,
+			 char **out, struct err **e)
+{
+	const xmlNode *n = xml_child(disk, name);
+
+	if (!n)
+		return 0;
+	*out = xml_text(n);
+	for (const char *c = *out; *c; c++)
+		if (*c < 0x20 || *c > 0x7e)
+			return xml_err(e, n,
+				       "<%s>: '%s' holds a character that is "
+				       "not printable ASCII",
+				       name, *out);
+	if (!**out || strlen(*out) > max)
+		return xml_err(e, n, "<%s> '%s': 1 to %zu characters", name,
+			       *out, max);
+	return 0;
+}
+
+/* What libvirt refuses of these options on @dk's bus and device. */
+static int check_bus(const xmlNode *disk, const struct domain_disk *dk,
+		     struct err **e)
+{
+	const struct disk_opts *o = &dk->opts;
+	const char *bus = disk_bus_names[dk->bus];
+	bool removable = dk->device == DISK_DEVICE_CDROM ||
+			 dk->device == DISK_DEVICE_FLOPPY;
+
+	if (dk->bus != DISK_BUS_VIRTIO && (o->ioeventfd || o->event_idx))
+		return xml_err(e, disk,
+			       "<driver %s=>: only a virtio disk has it (bus "
+			       "'%s')",
+			       o->ioeventfd ? "ioeventfd" : "event_idx", bus);
+	if (dk->bus != DISK_BUS_VIRTIO && domain_virtio_opts_any(&dk->virtio))
+		return xml_err(e, disk,
+			       "<driver> virtio options on a disk on bus "
+			       "'%s': only a virtio disk has them",
+			       bus);
+	if ((o->error_policy || o->rerror_policy) &&
+	    (dk->bus == DISK_BUS_FDC || dk->bus == DISK_BUS_USB))
+		return xml_err(e, disk,
+			       "<driver error_policy=>: QEMU's %s devices "
+			       "have no error policy",
+			       bus);
+	if ((o->vendor || o->product) && dk->bus != DISK_BUS_SCSI)
+		return xml_err(e, disk,
+			       "<vendor> and <product>: only a SCSI disk has "
+			       "them (bus '%s')",
+			       bus);
+	if (o->tray && !removable)
+		return xml_err(e, disk,
+			       "<target tray=>: only a cdrom or floppy has a "
+			       "tray");
+	if (o->cyls &&
+	    (removable || dk->bus == DISK_BUS_SATA || dk->bus == DISK_BUS_USB))
+		return xml_err(e, disk,
+			       "<geometry>: not supported on a %s on bus "
+			       "'%s' (a disk on ide, scsi or virtio)",
+			       removable ? "cdrom or floppy" : "disk", bus);
+	if (o->trans && dk->bus != DISK_BUS_IDE)
+		return xml_err(e, disk,
+			       "<geometry trans=>: only an IDE disk has a "
+			       "BIOS translation (bus '%s')",
+			       bus);
+	if (o->copy_on_read == DOMAIN_TRISTATE_ON && dk->readonly)
+		return xml_err(e, disk,
+			       "<driver copy_on_read='on'> on a read-only "
+			       "disk: nothing could be copied into it");
+	return 0;
+}
+
+int domain_disk_opts_parse(const xmlNode *disk, const xmlNode *drv,
+			   struct domain_disk *dk, struct err **e)
+{
+	const xmlNode *t = xml_child(disk, "target");
+	const xmlNode *g = xml_child(disk, "geometry");
+	int tray;
+
+	if (parse_driver(drv, dk, e) < 0 ||
+	    (g && parse_geometry(g, &dk->opts, e) < 0) ||
+	    parse_inquiry(disk, "vendor", 8, &dk->opts.vendor, e) < 0 ||
+	    parse_inquiry(disk, "product", 16, &dk->opts.product, e) < 0 ||
+	    enum_attr(t, "tray", "tray state", tray_names, &tray, e) < 0)
+		return -EINVAL;
+	dk->opts.tray = tray;
+	return check_bus(disk, dk, e);
+}
+
+void domain_disk_opts_format_driver(FILE *f, const struct domain_disk *dk)
+{
+	const struct disk_opts *o = &dk->opts;
+
+	if (o->error_policy)
+		fprintf(f, " error_policy='%s'",
+			disk_error_names[o->error_policy]);
+	if (o->rerror_policy)
+		fprintf(f, " rerror_policy='%s'",
+			disk_error_names[o->rerror_policy]);
+	if (o->ioeventfd)
+		fprintf(f, " ioeventfd='%s'", on_off[o->ioeventfd]);
+	if (o->event_idx)
+		fprintf(f, " event_idx='%s'", on_off[o->event_idx]);
+	if (o->copy_on_read)
+		fprintf(f, " copy_on_read='%s'", on_off[o->copy_on_read]);
+	domain_virtio_opts_format(f, &dk->virtio);
+}
+
+void domain_disk_opts_format_target(FILE *f, const struct domain_disk *dk)
+{
+	if (dk->opts.tray)
+		fprintf(f, " tray='%s'", tray_names[dk->opts.tray]);
+}
+
+void domain_disk_opts_format(FILE *f, const struct domain_disk *dk)
+{
+	const struct disk_opts *o = &dk->opts;
+
+	if (o->cyls) {
+		fprintf(f, "      <geometry cyls='%u' heads='%u' secs='%u'",
+			o->cyls, o->heads, o->secs);
+		if (o->trans)
+			fprintf(f, " trans='%s'", disk_trans_names[o->trans]);
+		fputs("/>\n", f);
+	}
+	xml_put_text(f, 6, "vendor", o->vendor);
+	xml_put_text(f, 6, "product", o->product);
+}
+
+void disk_opts_clear(struct disk_opts *o)
+{
+	free(o->vendor);
+	free(o->product);
+}

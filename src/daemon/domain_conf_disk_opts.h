@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What a <disk> tells its device beyond its image (struct disk_opts,
+ * domain_conf_disk_opts.c), for domain_conf_disk.c: parsed after the
+ * rest of the disk (its bus and device known), written back in
+ * libvirt's places.
+ */
+#ifndef NIDO_DAEMON_DOMAIN_CONF_DISK_OPTS_H
+#define NIDO_DAEMON_DOMAIN_CONF_DISK_OPTS_H
+
+#include <stdio.h>
+
+#include "daemon/domain_conf.h"
+
+extern const char *const disk_error_names[];
+extern const char *const disk_trans_names[];
+
+/* The attributes of <driver> domain_disk_opts_parse() reads. */
+extern const char *const disk_opts_driver_attrs[];
+
+/*
+ * Reads @disk's options into @dk->opts and @dk->virtio (its <driver>
+ * @drv may be NULL) and checks them against its bus and device, as
+ * libvirt does: 0, or -EINVAL with @e naming the element and value.
+ */
+int domain_disk_opts_parse(const xmlNode *disk, const xmlNode *drv,
+			   struct domain_disk *dk, struct err **e);
+
+/* The <driver> attributes of @dk's options (" error_policy='stop'"). */
+void domain_disk_opts_format_driver(FILE *f, const struct domain_disk *dk);
+/* " tray='open'", inside <target>. */
+void domain_disk_opts_format_target(FILE *f, const struct domain_disk *dk);
+/* <geometry>, <vendor>, <product>, each on a line at 6 spaces. */
+void domain_disk_opts_format(FILE *f, const struct domain_disk *dk);
+
+void disk_opts_clear(struct disk_opts *o);
+
+#endif
