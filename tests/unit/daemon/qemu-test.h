@@ -15,4 +15,12 @@ char *qemu_test_args(struct qemu_argv *a);
  * is accepted. */
 char *qemu_test_refusal(const char *text);
 
+/*
+ * The QEMU command line of the domain XML @text, one argument a line
+ * (malloc'ed), each disk a raw file on an fd as nidod opens them; with
+ * @def, the definition formatted again. NULL when define refuses @text
+ * or warns about it, with *@why its first words (malloc'ed).
+ */
+char *qemu_test_argv(const char *text, char **def, char **why);
+
 #endif

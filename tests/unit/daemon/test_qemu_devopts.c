@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Device and platform options on the qemu driver, from domain XML as a
+ * user gives it, through `nido define`'s checks, to QEMU's command line
+ * as libvirt's have them, and back out in the definition: the virtio
+ * options of any virtio device (domain_conf_virtio.c,
+ * driver-qemu-virtio.c), a disk's device options
+ * (domain_conf_disk_opts.c, driver-qemu-disk-opts.c) and the machine's
+ * small platform features (domain_conf_machine.c,
+ * driver-qemu-machine-opts.c); what is refused, by name.
+ */
+#include <uuid/uuid.h>
+
+#include "daemon/domain_conf.h"
+#include "qemu-test.h"
+#include "test.h"
+
+/* A domain on @machine with @top after <os> (@os inside it) and @devs. */
+static char *xml(const char *machine, const char *os, const char *top,
+		 const char *devs)
+{
+	return xasprintf("<domain type='qemu'><name>m</name>"
+			 "<memory unit='MiB'>64</memory><os><type "
+			 "arch='x86_64' machine='%s'>hvm</type>%s</os>%s"
+			 "<devices>%s</devices></domain>",
+			 machine, os, top, devs);
+}
+
+/* The command line (and with @def the definition again) of @text; NULL
+ * and a failure when define refuses or warns. */
+static char *argv_of(const char *text, char **def)
+{
+	_cleanup_free_ char *why = NULL;
+	char *s = qemu_test_argv(text, def, &why);
+
+	if (!s)
+		TEST_FAIL("%s", why);
+	return s;
+}
+
+static char *refusal(const char *text)
+{
+	char *why = qemu_test_refusal(text);
+
+	return why ? why : xstrdup("(accepted)");
+}
+
+#define VDISK(drv, target)                                         \
+	"<disk type='file' device='disk'><driver name='qemu' " drv \
+	"/><source file='/i.img'/><target dev='" target            \
+	"' bus='virtio'/></disk>"
+
+/* libvirt's virtio-options-*: the same four switches on each virtio
+ * device, QEMU's names on its -device. */
+static void virtio_options_on_each_device(void)
+{
+	_cleanup_free_ char *text = xml(
+		"pc", "", "",
+		VDISK("type='raw' iommu='on' ats='on' packed='on' "
+		      "page_per_vq='on'",
+		      "vda") VDISK("type='raw' iommu='off'",
+				   "vdb") "<input type='mouse' "
+					  "bus='virtio'><driver ats='off' "
+					  "packed='on'/></input>"
+					  "<rng model='virtio'><backend "
+					  "model='random'>/dev/"
+					  "urandom</backend><driver "
+					  "iommu='on'/></rng>"
+					  "<memballoon model='virtio'><driver "
+					  "page_per_vq='off'/></memballoon>");
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s = argv_of(text, &def);
+
+	if (!s)
+		return;
+	CHECK_STR_CONTAINS(s, "\"driver\":\"virtio-blk-pci\",\"bus\":\"pci.0\","
+			      "\"addr\":\"0x2\",\"drive\":\"d0-0\",\"id\":"
+			      "\"disk0\",\"bootindex\":1,\"iommu_platform\":"
+			      "true,\"ats\":true,\"packed\":true,\"page-per-"
+			      "vq\":true}");
+	CHECK_STR_CONTAINS(s, "\"id\":\"disk1\",\"iommu_platform\":false}");
+	CHECK_STR_CONTAINS(s, "\"driver\":\"virtio-mouse-pci\",\"id\":"
+			      "\"input0\",\"bus\":\"pci.0\",\"addr\":\"0x6\","
+			      "\"ats\":false,\"packed\":true}");
+	CHECK_STR_CONTAINS(s, "\"driver\":\"virtio-rng-pci\",\"rng\":"
+			      "\"objrng0\",\"id\":\"rng0\",\"bus\":\"pci.0\","
+			      "\"addr\":\"0x5\",\"iommu_platform\":true}");
+	CHECK_STR_CONTAINS(s, "\"driver\":\"virtio-balloon-pci\",\"id\":"
+			      "\"balloon0\",\"bus\":\"pci.0\",\"addr\":\"0x4\","
+			      "\"page-per-vq\":false}");
+	CHECK_STR_CONTAINS(def, "<driver name='qemu' type='raw' iommu='on' "
+				"ats='on' packed='on' page_per_vq='on'/>");
+	CHECK_STR_CONTAINS(def, "<input type='mouse' bus='virtio'>\n      "
+				"<driver ats='off' packed='on'/>");
+	CHECK_STR_CONTAINS(def, "<driver iommu='on'/>\n    </rng>");
+	CHECK_STR_CONTAINS(def, "<memballoon model='virtio'>\n      <driver "
+				"page_per_vq='off'/>");
+}
+
+static void virtio_options_checked(void)
+{
+	static const char *const cases[][2] = {
+		{VDISK("iommu='yes'", "vda"),
+		 "invalid iommu value 'yes' (expected on, off)"},
+		{"<disk type='file' device='disk'><driver name='qemu' "
+		 "packed='on'/><source file='/i.img'/><target dev='hda' "
+		 "bus='ide'/></disk>",
+		 "<driver> virtio options on a disk on bus 'ide'"},
+		{"<input type='tablet' bus='usb'><driver ats='on'/></input>",
+		 "<driver> virtio options on a <input bus='usb'>"},
+		{"<memballoon model='virtio'><driver page_per_vq='1'/>"
+		 "</memballoon>",
+		 "invalid page_per_vq value '1'"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *text = xml("pc", "", "", cases[i][0]);
+		_cleanup_free_ char *r = refusal(text);
+
+		CHECK_STR_CONTAINS(r, cases[i][1]);
+	}
+}
+
+/* nido-vmm offers none of them: 'on' is refused, 'off' is what it
+ * does; a disk's device options are refused. */
+static void kvm_driver_refuses_what_nido_vmm_lacks(void)
+{
+	static const char *const cases[][2] = {
+		{VDISK("packed='on'", "vda"),
+		 "disk 'vda': <driver packed='on'> not supported by nido-vmm"},
+		{VDISK("error_policy='stop'", "vda"),
+		 "disk 'vda': <driver error_policy= rerror_policy= "
+		 "copy_on_read= ioeventfd= event_idx=> and <geometry> not "
+		 "supported by the kvm driver"},
+		{"<rng model='virtio'><driver iommu='on'/></rng>",
+		 "<rng>: <driver iommu='on'> not supported by nido-vmm"},
+		{VDISK("iommu='off' packed='off'", "vda"), "(accepted)"},
+	};
+
+	for (size_t i = 0; i <= ARRAY_SIZE(cases); i++) {
+		bool genid = i == ARRAY_SIZE(cases);
+		_cleanup_free_ char *text = xasprintf(
+			"<domain type='kvm'><name>m</name><memory unit='MiB'>64"
+			"</memory>%s<os><type>hvm</type><kernel>/k</kernel></"
+			"os>"
+			"<devices><emulator>/usr/bin/nido-vmm</emulator>%s"
+			"</devices></domain>",
+			genid ? "<genid/>" : "", genid ? "" : cases[i][0]);
+		_cleanup_free_ char *r = refusal(text);
+
+		CHECK_STR_CONTAINS(r, genid ? "<genid> not supported by the "
+					      "kvm driver"
+					    : cases[i][1]);
+	}
+}
+
+#define DISK(dev, type, drv, target, bus, more)                               \
+	"<disk type='file' device='" dev "'><driver name='qemu' type='" type  \
+	"'" drv "/><source file='/i.img'/><target dev='" target "' bus='" bus \
+	"'/>" more "</disk>"
+
+/* libvirt's disk-error-policy, disk-ioeventfd, event_idx,
+ * disk-geometry, disk-scsi-disk-vpd, disk-copy_on_read and
+ * disk-cdrom-tray. */
+static void disk_device_options(void)
+{
+	_cleanup_free_ char *text = xml(
+		"pc", "", "",
+		DISK("disk", "raw", " error_policy='stop'", "hda", "ide",
+		     "<geometry cyls='16383' heads='16' secs='63' "
+		     "trans='lba'/>") DISK("disk", "raw",
+					   " error_policy='enospace'", "hdb",
+					   "ide", "")
+			DISK("cdrom", "raw",
+			     " error_policy='report' rerror_policy='ignore'",
+			     "hdc", "ide",
+			     "") DISK("disk", "qcow2",
+				      " ioeventfd='on' event_idx='off' "
+				      "copy_on_read='on' discard='unmap'",
+				      "vda", "virtio", "")
+				DISK("disk", "raw", "", "sda", "scsi",
+				     "<vendor>SEA GATE</vendor>"
+				     "<product>ST67 807GD</product>")
+					DISK("cdrom", "raw", "", "hdd", "ide",
+					     "") "<controller type='scsi' "
+						 "model='virtio-scsi'/>");
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s = argv_of(text, &def);
+
+	if (!s)
+		return;
+	CHECK_STR_CONTAINS(s, "\"id\":\"disk0\",\"bootindex\":1,\"cyls\":16383,"
+			      "\"heads\":16,\"secs\":63,\"bios-chs-trans\":"
+			      "\"lba\",\"werror\":\"stop\",\"rerror\":"
+			      "\"stop\"}");
+	CHECK_STR_CONTAINS(s, "\"id\":\"disk1\",\"werror\":\"enospc\"}");
+	CHECK_STR_CONTAINS(s, "\"werror\":\"report\",\"rerror\":\"ignore\"}");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"copy-on-read\",\"node-name\":"
+			      "\"d3-cor\",\"file\":\"d3-0\",\"discard\":"
+			      "\"unmap\"}");
+	CHECK_STR_CONTAINS(s, "\"drive\":\"d3-cor\",\"id\":\"disk3\","
+			      "\"ioeventfd\":true,\"event_idx\":false}");
+	CHECK_STR_CONTAINS(s, "\"id\":\"disk4\",\"vendor\":\"SEA GATE\","
+			      "\"product\":\"ST67 807GD\"}");
+	CHECK_STR_CONTAINS(def, "error_policy='report' rerror_policy='ignore'");
+	CHECK_STR_CONTAINS(def, "ioeventfd='on' event_idx='off' "
+				"copy_on_read='on'/>");
+	CHECK_STR_CONTAINS(def, "<geometry cyls='16383' heads='16' secs='63' "
+				"trans='lba'/>");
+	CHECK_STR_CONTAINS(def,
+			   "<vendor>SEA GATE</vendor>\n      <product>ST67 "
+			   "807GD</product>");
+}
+
+/* <target tray=>: kept; QEMU gets it through QMP once it is up
+ * (driver-qemu-setup.c, tests/integration/daemon/qemu-devopts.sh), not
+ * on its command line. */
+static void tray_kept(void)
+{
+	_cleanup_free_ char *text =
+		xml("pc", "", "",
+		    "<disk type='file' device='cdrom'><source file='/i.iso'/>"
+		    "<target dev='hdc' bus='ide' tray='open'/></disk>"
+		    "<disk type='file' device='floppy'><source file='/f.img'/>"
+		    "<target dev='fda' bus='fdc' tray='closed'/></disk>");
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s = argv_of(text, &def);
+
+	CHECK(s && !strstr(s, "tray"));
+	CHECK_STR_CONTAINS(def, "<target dev='hdc' bus='ide' tray='open'/>");
+	CHECK_STR_CONTAINS(def, "<target dev='fda' bus='fdc' tray='closed'/>");
+}
+
+static void disk_device_options_checked(void)
+{
+	static const char *const cases[][2] = {
+		{DISK("disk", "raw", " rerror_policy='enospace'", "hda", "ide",
+		      ""),
+		 "invalid rerror_policy 'enospace' (expected stop, report, "
+		 "ignore)"},
+		{DISK("disk", "raw", " error_policy='halt'", "hda", "ide", ""),
+		 "invalid error_policy 'halt'"},
+		{DISK("disk", "raw", " ioeventfd='on'", "hda", "ide", ""),
+		 "<driver ioeventfd=>: only a virtio disk has it (bus 'ide')"},
+		{DISK("floppy", "raw", " error_policy='stop'", "fda", "fdc",
+		      ""),
+		 "QEMU's fdc devices have no error policy"},
+		{DISK("disk", "raw", "", "vda", "virtio",
+		      "<vendor>SEAGATE</vendor>"),
+		 "<vendor> and <product>: only a SCSI disk has them"},
+		{DISK("disk", "raw", "", "sda", "scsi",
+		      "<product>ST67807GD-LONGER-THAN-16</product>"),
+		 "<product> 'ST67807GD-LONGER-THAN-16': 1 to 16 characters"},
+		{DISK("disk", "raw", "", "sda", "scsi",
+		      "<vendor>SEA\tGATE</vendor>"),
+		 "not printable ASCII"},
+		{"<disk type='file' device='disk'><source file='/i.img'/>"
+		 "<target dev='hda' bus='ide' tray='open'/></disk>",
+		 "<target tray=>: only a cdrom or floppy has a tray"},
+		{"<disk type='file' device='cdrom'><source file='/i.img'/>"
+		 "<target dev='hdc' bus='ide' tray='ajar'/></disk>",
+		 "invalid tray state 'ajar'"},
+		{DISK("disk", "raw", "", "vda", "virtio",
+		      "<geometry cyls='100' heads='16' secs='63' "
+		      "trans='lba'/>"),
+		 "<geometry trans=>: only an IDE disk has a BIOS translation"},
+		{DISK("disk", "raw", "", "hda", "ide",
+		      "<geometry cyls='100' secs='63'/>"),
+		 "missing heads="},
+		{DISK("disk", "raw", "", "hda", "ide",
+		      "<geometry cyls='70000' heads='16' secs='63'/>"),
+		 "cyls"},
+		{DISK("cdrom", "raw", " copy_on_read='on'", "hdc", "ide", ""),
+		 "<driver copy_on_read='on'> on a read-only disk"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *text = xml("pc", "", "", cases[i][0]);
+		_cleanup_free_ char *r = refusal(text);
+
+		CHECK_STR_CONTAINS(r, cases[i][1]);
+	}
+}
+
+/* libvirt's genid, vmcoreinfo, machine-vmport-opt, tseg-explicit-size,
+ * pcihole64, pcihole64-q35 and reboot-timeout-*. */
+static void platform_features(void)
+{
+	_cleanup_free_ char *pc = xml(
+		"pc", "<bios rebootTimeout='-1'/>",
+		"<genid>e9392370-2917-565e-692b-d057f46512d6</genid>"
+		"<features><acpi/><vmcoreinfo/><vmport "
+		"state='off'/></features>",
+		"<controller type='pci' index='0' model='pci-root'><pcihole64 "
+		"unit='GiB'>1</pcihole64></controller>");
+	_cleanup_free_ char *q35 =
+		xml("q35", "<bios rebootTimeout='128'/>",
+		    "<features><smm state='on'><tseg unit='MiB'>48</tseg></smm>"
+		    "<vmcoreinfo state='off'/></features>",
+		    "<controller type='pci' index='0' model='pcie-root'>"
+		    "<pcihole64>1048576</pcihole64></controller>");
+	_cleanup_free_ char *def = NULL, *qdef = NULL;
+	_cleanup_free_ char *s = argv_of(pc, &def);
+	_cleanup_free_ char *q = argv_of(q35, &qdef);
+
+	if (!s || !q)
+		return;
+	CHECK_STR_CONTAINS(s, "-machine\nvmport=off\n");
+	CHECK_STR_CONTAINS(s, "-global\ni440FX-pcihost.pci-hole64-size="
+			      "1048576K\n");
+	CHECK_STR_CONTAINS(s, "-boot\nreboot-timeout=-1\n");
+	CHECK_STR_CONTAINS(s, "-device\n{\"driver\":\"vmgenid\",\"guid\":"
+			      "\"e9392370-2917-565e-692b-d057f46512d6\","
+			      "\"id\":\"vmgenid0\"}\n-device\n{\"driver\":"
+			      "\"vmcoreinfo\"}\n");
+	CHECK_STR_CONTAINS(def, "<uuid>");
+	CHECK_STR_CONTAINS(def, "</uuid>\n  <genid>e9392370-2917-565e-692b-"
+				"d057f46512d6</genid>\n");
+	CHECK_STR_CONTAINS(def, "<bios rebootTimeout='-1'/>");
+	CHECK_STR_CONTAINS(def, "<vmport state='off'/>\n    <vmcoreinfo "
+				"state='on'/>\n  </features>");
+	CHECK_STR_CONTAINS(def, "<controller type='pci' index='0' "
+				"model='pci-root'>\n      <pcihole64 "
+				"unit='KiB'>1048576</pcihole64>\n");
+	CHECK_STR_CONTAINS(q, "-global\nmch.extended-tseg-mbytes=48\n");
+	CHECK_STR_CONTAINS(q, "-global\nq35-pcihost.pci-hole64-size="
+			      "1048576K\n");
+	CHECK_STR_CONTAINS(q, "-boot\nreboot-timeout=128\n");
+	CHECK(!strstr(q, "vmcoreinfo\"}"));
+	CHECK(!strstr(q, "vmport"));
+	CHECK_STR_CONTAINS(qdef, "<smm state='on'>\n      <tseg unit='MiB'>48"
+				 "</tseg>\n    </smm>\n");
+	CHECK_STR_CONTAINS(qdef, "<vmcoreinfo state='off'/>");
+}
+
+/* An empty <genid/>: one made at define, kept and given to QEMU. */
+static void genid_made_once(void)
+{
+	_cleanup_free_ char *text = xml("pc", "", "<genid/>", "");
+	_cleanup_free_ char *def = NULL, *again = NULL;
+	_cleanup_free_ char *s = argv_of(text, &def);
+	_cleanup_free_ char *s2 = NULL;
+	const char *g = def ? strstr(def, "<genid>") : NULL;
+	_cleanup_free_ char *guid = NULL;
+	uuid_t u;
+
+	CHECK(s && g);
+	guid = xstrndup(g + 7, 36);
+	CHECK(uuid_parse(guid, u) == 0);
+	{
+		_cleanup_free_ char *want = xasprintf("\"guid\":\"%s\"", guid);
+
+		CHECK_STR_CONTAINS(s, want);
+	}
+	/* the definition kept says the same from then on */
+	s2 = argv_of(def, &again);
+	CHECK(s2);
+	CHECK_STR_CONTAINS(again, guid);
+}
+
+static void platform_features_checked(void)
+{
+	static const char *const cases[][4] = {
+		{"pc", "",
+		 "<features><smm state='on'><tseg>48</tseg></smm>"
+		 "</features>",
+		 "<smm><tseg>: SMM's TSEG size is the Q35 MCH's, machine 'pc' "
+		 "has none"},
+		{"q35", "",
+		 "<features><smm state='on'><tseg unit='KiB'>12345"
+		 "</tseg></smm></features>",
+		 "SMM TSEG size 12641280 bytes: not a whole number of MiB"},
+		{"q35", "",
+		 "<features><smm state='off'><tseg>8</tseg></smm>"
+		 "</features>",
+		 "<tseg> with SMM turned off"},
+		{"pc", "", "<genid>not-a-uuid</genid>",
+		 "invalid genid 'not-a-uuid' (expected a UUID)"},
+		{"pc", "<bios rebootTimeout='-2'/>", "",
+		 "invalid rebootTimeout '-2' (-1 to 65535)"},
+		{"pc", "<bios rebootTimeout='65536'/>", "",
+		 "invalid rebootTimeout '65536'"},
+		{"pc", "", "<features><vmport state='yes'/></features>",
+		 "invalid vmport state 'yes'"},
+		{"pc", "", "<features><vmcoreinfo state='maybe'/></features>",
+		 "invalid vmcoreinfo state 'maybe'"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *text =
+			xml(cases[i][0], cases[i][1], cases[i][2], "");
+		_cleanup_free_ char *r = refusal(text);
+
+		CHECK_STR_CONTAINS(r, cases[i][3]);
+	}
+	{
+		_cleanup_free_ char *text =
+			xml("pc", "", "",
+			    "<controller type='pci' index='0' "
+			    "model='pci-root'><pcihole64 unit='B'>1000"
+			    "</pcihole64></controller>");
+		_cleanup_free_ char *r = refusal(text);
+
+		CHECK_STR_CONTAINS(r, "<pcihole64> 1000 bytes: not a whole "
+				      "number of KiB");
+	}
+}
+
+int main(void)
+{
+	RUN(virtio_options_on_each_device);
+	RUN(virtio_options_checked);
+	RUN(kvm_driver_refuses_what_nido_vmm_lacks);
+	RUN(disk_device_options);
+	RUN(disk_device_options_checked);
+	RUN(tray_kept);
+	RUN(platform_features);
+	RUN(genid_made_once);
+	RUN(platform_features_checked);
+	return test_done();
+}
