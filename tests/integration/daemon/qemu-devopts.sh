@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Device and platform options on the qemu driver with TCG (docs/xml.md,
+# docs/drivers.md), no guest booted: a domain with the virtio options on
+# its disks, input, rng and balloon, a disk's error policies, ioeventfd,
+# event_idx, geometry and copy-on-read, a cdrom and a floppy defined
+# with their trays open, <genid>, <vmcoreinfo>, <vmport>, <pcihole64>
+# and <bios rebootTimeout> starts: QEMU took every option (a refused
+# one ends the start), and each is on its command line; the trays are
+# opened before the vCPUs run (a QMP error would fail the start) and
+# I/O limits reach the disk through its copy-on-read filter. A Q35
+# machine takes <smm><tseg>; a PC's is refused at define. Runs in
+# seconds.
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v qemu-system-x86_64 >/dev/null; then
+	skip "device options on the qemu driver" "qemu-system-x86_64 is not installed (qemu-system-x86)"
+	done_testing
+	exit
+fi
+truncate -s 16M "$tmp/a.img" "$tmp/b.img" "$tmp/c.iso"
+truncate -s 1440K "$tmp/f.img"
+
+# opts_xml NAME: every option on one PC.
+opts_xml() {
+	cat <<XML
+<domain type='qemu'>
+  <name>$1</name>
+  <genid>e9392370-2917-565e-692b-d057f46512d6</genid>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type><bios rebootTimeout='128'/></os>
+  <features><acpi/><vmcoreinfo/><vmport state='off'/></features>
+  <devices>
+    <controller type='pci' index='0' model='pci-root'><pcihole64 unit='GiB'>2</pcihole64></controller>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw' error_policy='stop' ioeventfd='on' event_idx='off'
+              copy_on_read='on' iommu='off' packed='on' page_per_vq='on'/>
+      <source file='$tmp/a.img'/><target dev='vda' bus='virtio'/>
+      <geometry cyls='520' heads='16' secs='63'/>
+      <iotune><read_iops_sec>500</read_iops_sec></iotune>
+    </disk>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='raw' error_policy='enospace' rerror_policy='report'/>
+      <source file='$tmp/b.img'/><target dev='hda' bus='ide'/>
+      <geometry cyls='520' heads='16' secs='63' trans='lba'/>
+    </disk>
+    <disk type='file' device='cdrom'><source file='$tmp/c.iso'/>
+      <target dev='hdc' bus='ide' tray='open'/></disk>
+    <disk type='file' device='floppy'><source file='$tmp/f.img'/>
+      <target dev='fda' bus='fdc' tray='open'/></disk>
+    <input type='keyboard' bus='virtio'><driver ats='on' packed='on'/></input>
+    <rng model='virtio'><backend model='random'>/dev/urandom</backend><driver iommu='off'/></rng>
+    <memballoon model='virtio'><driver packed='on'/></memballoon>
+  </devices>
+</domain>
+XML
+}
+
+start_daemon
+opts_xml opts >"$tmp/opts.xml"
+t_out "a domain with device and platform options is defined" "Domain 'opts' defined" \
+	"$NIDO" define "$tmp/opts.xml"
+out=$("$NIDO" dumpxml opts 2>&1)
+for want in "<genid>e9392370-2917-565e-692b-d057f46512d6</genid>" \
+	"<bios rebootTimeout='128'/>" "<vmport state='off'/>" "<vmcoreinfo state='on'/>" \
+	"<pcihole64 unit='KiB'>2097152</pcihole64>" \
+	"error_policy='stop' ioeventfd='on' event_idx='off' copy_on_read='on' iommu='off' packed='on' page_per_vq='on'/>" \
+	"error_policy='enospace' rerror_policy='report'/>" \
+	"<target dev='hdc' bus='ide' tray='open'/>" "<target dev='fda' bus='fdc' tray='open'/>" \
+	"<geometry cyls='520' heads='16' secs='63' trans='lba'/>" \
+	"<driver ats='on' packed='on'/>" "<driver iommu='off'/>" "<driver packed='on'/>"; do
+	[[ $out == *"$want"* ]] || { not_ok "dumpxml keeps $want" "$out"; continue; }
+	ok "dumpxml keeps $want"
+done
+t_out "it starts: QEMU takes every option, the trays open" "Domain 'opts' started" "$NIDO" start opts
+t "... and it runs" state_is opts "running (booted)"
+pid=$(vm_pid opts)
+cmd=$(tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null)
+for want in '"driver":"vmgenid","guid":"e9392370-2917-565e-692b-d057f46512d6"' \
+	'{"driver":"vmcoreinfo"}' '-machine vmport=off' \
+	'-global i440FX-pcihost.pci-hole64-size=2097152K' '-boot reboot-timeout=128' \
+	'"driver":"copy-on-read","node-name":"d0-cor","file":"d0-0"' \
+	'"drive":"d0-cor","id":"disk0"' \
+	'"iommu_platform":false,"packed":true,"page-per-vq":true,"ioeventfd":true,"event_idx":false,"cyls":520,"heads":16,"secs":63,"werror":"stop","rerror":"stop"' \
+	'"bios-chs-trans":"lba","werror":"enospc","rerror":"report"' \
+	'"driver":"virtio-keyboard-pci","id":"input0"' '"ats":true,"packed":true' \
+	'"driver":"virtio-rng-pci"' '"iommu_platform":false}' \
+	'"driver":"virtio-balloon-pci","id":"balloon0"'; do
+	[[ $cmd == *"$want"* ]] || { not_ok "QEMU's command line has $want" "$cmd"; continue; }
+	ok "QEMU's command line has $want"
+done
+t_out "blkdeviotune reads the limit through the copy-on-read filter (query-block)" \
+	"read_iops_sec  : 500" "$NIDO" blkdeviotune opts vda
+"$NIDO" destroy opts >/dev/null
+
+sed -e "s|machine='pc'|machine='q35'|" \
+	-e "s|<acpi/>|<acpi/><smm state='on'><tseg unit='MiB'>48</tseg></smm>|" \
+	-e "s|model='pci-root'|model='pcie-root'|" \
+	-e "s|bus='ide'|bus='sata'|g" -e "/trans='lba'/s| trans='lba'||" \
+	-e "/device='floppy'/,/<\/disk>/d" \
+	"$tmp/opts.xml" >"$tmp/q35.xml"
+sed -i -e "s|<name>opts</name>|<name>q35</name>|" -e "s|dev='hda'|dev='sda'|" \
+	-e "s|dev='hdc'|dev='sdc'|" -e "/dev='sda'/,/<\/disk>/{/<geometry/d}" "$tmp/q35.xml"
+t_out "a Q35 domain with an SMM TSEG size is defined" "Domain 'q35' defined" \
+	"$NIDO" define "$tmp/q35.xml"
+t_out "... starts" "Domain 'q35' started" "$NIDO" start q35
+cmd=$(tr '\0' ' ' </proc/"$(vm_pid q35)"/cmdline 2>/dev/null)
+for want in '-global mch.extended-tseg-mbytes=48' \
+	'-global q35-pcihost.pci-hole64-size=2097152K'; do
+	[[ $cmd == *"$want"* ]] || { not_ok "QEMU's command line has $want" "$cmd"; continue; }
+	ok "QEMU's command line has $want"
+done
+"$NIDO" destroy q35 >/dev/null
+
+sed -e "s|<name>opts</name>|<name>tseg</name>|" \
+	-e "s|<acpi/>|<acpi/><smm state='on'><tseg unit='MiB'>48</tseg></smm>|" \
+	"$tmp/opts.xml" >"$tmp/tseg.xml"
+t_err "a TSEG size on a PC is refused" "SMM's TSEG size is the Q35 MCH's, machine 'pc' has none" \
+	"$NIDO" define "$tmp/tseg.xml"
+done_testing
