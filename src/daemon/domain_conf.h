@@ -144,6 +144,12 @@ struct disk_opts {
 	enum disk_trans trans;
 	char *vendor, *product; /* SCSI's; NULL: absent */
 	enum disk_tray tray;
+	/* <iotune>'s tunables beyond the six of struct domain_disk's
+	 * iotune[]: [k - 6] is domain_iotune_all_names[k] (bursts, their
+	 * lengths, size_iops_sec; 0: not set), but for group_name's slot,
+	 * unused: the group is @iotune_group (NULL: none) */
+	uint64_t iotune_ext[14];
+	char *iotune_group;
 };
 
 /* One image of a disk's <backingStore> chain: declared by the

@@ -137,15 +137,16 @@ const char *const domain_iotune_all_names[DOMAIN_IOTUNE_ALL + 1] = {
 	NULL,
 };
 
-/* <iotune>: limits per second; a total one excludes read and write ones. */
+/* <iotune>: limits per second; a total one excludes read and write ones
+ * (the others: domain_disk_iotune_parse()). */
 static int parse_iotune(const xmlNode *io, uint64_t v[6],
 			struct xml_warnings *w, struct err **e)
 {
 	static const char *const kinds[] = {"bytes_sec", "iops_sec"};
 	xmlNode *n;
 
-	xml_check_known(io, (const char *const[]){NULL}, domain_iotune_names,
-			w);
+	xml_check_known(io, (const char *const[]){NULL},
+			domain_iotune_all_names, w);
 	for (int i = 0; i < 6; i++) {
 		_cleanup_free_ char *text = NULL;
 
@@ -713,7 +714,8 @@ int domain_disk_parse(const xmlNode *disk, struct domain_disk *dk,
 		       xml_child(disk, "readonly") != NULL;
 	dk->shareable = xml_child(disk, "shareable") != NULL;
 	if ((n = xml_child(disk, "iotune")) &&
-	    parse_iotune(n, dk->iotune, w, e) < 0)
+	    (parse_iotune(n, dk->iotune, w, e) < 0 ||
+	     domain_disk_iotune_parse(n, dk, e) < 0))
 		return -EINVAL;
 
 	dk->format = DISK_FORMAT_RAW;
@@ -745,9 +747,10 @@ int domain_disk_parse(const xmlNode *disk, struct domain_disk *dk,
 	return domain_disk_opts_parse(disk, xml_child(disk, "driver"), dk, e);
 }
 
-static void format_iotune(FILE *f, const uint64_t v[6])
+static void format_iotune(FILE *f, const struct domain_disk *dk)
 {
-	bool any = false;
+	const uint64_t *v = dk->iotune;
+	bool any = domain_disk_iotune_ext_any(dk);
 
 	for (int i = 0; i < 6; i++)
 		any |= v[i] != 0;
@@ -759,6 +762,7 @@ static void format_iotune(FILE *f, const uint64_t v[6])
 			fprintf(f, "        <%s>%" PRIu64 "</%s>\n",
 				domain_iotune_names[i], v[i],
 				domain_iotune_names[i]);
+	domain_disk_iotune_ext_format(f, dk);
 	fputs("      </iotune>\n", f);
 }
 
@@ -838,7 +842,7 @@ void domain_disk_format(FILE *f, const struct domain_disk *dk)
 	if (dk->transient)
 		fprintf(f, "      <transient%s/>\n",
 			dk->share_backing ? " shareBacking='yes'" : "");
-	format_iotune(f, dk->iotune);
+	format_iotune(f, dk);
 	xml_put_text(f, 6, "serial", dk->serial);
 	xml_put_text(f, 6, "wwn", dk->wwn);
 	domain_disk_opts_format(f, dk);

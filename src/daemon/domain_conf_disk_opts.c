@@ -6,6 +6,7 @@
  * <product> (its inquiry data) and a removable disk's <target tray=>.
  */
 #include <errno.h>
+#include <inttypes.h>
 
 #include "daemon/domain_conf_disk_opts.h"
 #include "daemon/domain_conf_virtio.h"
@@ -225,8 +226,108 @@ void domain_disk_opts_format(FILE *f, const struct domain_disk *dk)
 	xml_put_text(f, 6, "product", o->product);
 }
 
+bool domain_disk_iotune_ext_any(const struct domain_disk *dk)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(dk->opts.iotune_ext); k++)
+		if (dk->opts.iotune_ext[k])
+			return true;
+	return dk->opts.iotune_group != NULL;
+}
+
+uint64_t domain_disk_iotune_value(const struct domain_disk *dk, size_t k)
+{
+	if (k < 6)
+		return dk->iotune[k];
+	return k == DOMAIN_IOTUNE_GROUP ? 0 : dk->opts.iotune_ext[k - 6];
+}
+
+/* A total excludes read and write, as for the rates; a burst needs its
+ * rate and is not below it; a burst's length needs the burst. */
+static int check_iotune(const xmlNode *io, const struct domain_disk *dk,
+			struct err **e)
+{
+	const char *const *names = domain_iotune_all_names;
+
+	for (size_t g = 6; g < 20; g += 8) /* the bursts, their lengths */
+		for (size_t k = g; k < g + 6; k += 3)
+			if (domain_disk_iotune_value(dk, k) &&
+			    (domain_disk_iotune_value(dk, k + 1) ||
+			     domain_disk_iotune_value(dk, k + 2)))
+				return xml_err(e, io,
+					       "<%s> and <%s> or <%s> cannot "
+					       "be set at the same time",
+					       names[k], names[k + 1],
+					       names[k + 2]);
+	for (size_t k = 0; k < 6; k++) {
+		uint64_t rate = dk->iotune[k], max = dk->opts.iotune_ext[k];
+		uint64_t len = dk->opts.iotune_ext[k + 8];
+
+		if (max && !rate)
+			return xml_err(e, io, "<%s> needs <%s>", names[k + 6],
+				       names[k]);
+		if (max && max < rate)
+			return xml_err(e, io,
+				       "<%s> %" PRIu64 " below <%s> %" PRIu64,
+				       names[k + 6], max, names[k], rate);
+		if (len && !max)
+			return xml_err(e, io, "<%s> needs <%s>", names[k + 14],
+				       names[k + 6]);
+	}
+	return 0;
+}
+
+int domain_disk_iotune_parse(const xmlNode *io, struct domain_disk *dk,
+			     struct err **e)
+{
+	const xmlNode *g = xml_child(io, "group_name");
+
+	for (size_t k = 6; k < DOMAIN_IOTUNE_ALL; k++) {
+		const char *name = domain_iotune_all_names[k];
+		const xmlNode *n = xml_child(io, name);
+		_cleanup_free_ char *text = NULL;
+
+		if (!n || k == DOMAIN_IOTUNE_GROUP)
+			continue;
+		text = xml_text(n);
+		/* QEMU's limits (THROTTLE_VALUE_MAX); a burst lasts 1 s
+		 * by default */
+		if (xml_uint(n, name, text, 0,
+			     k >= 14 ? 86400 : 1000000000000000ULL,
+			     &dk->opts.iotune_ext[k - 6], e) < 0)
+			return -EINVAL;
+	}
+	if (g) {
+		dk->opts.iotune_group = xml_text(g);
+		if (!*dk->opts.iotune_group ||
+		    strlen(dk->opts.iotune_group) > 64 ||
+		    strspn(dk->opts.iotune_group,
+			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY"
+			   "Z"
+			   "0123456789_-.") != strlen(dk->opts.iotune_group))
+			return xml_err(e, g,
+				       "invalid group_name '%s' (1 to 64 of "
+				       "A-Z a-z 0-9 _ - .)",
+				       dk->opts.iotune_group);
+	}
+	return check_iotune(io, dk, e);
+}
+
+void domain_disk_iotune_ext_format(FILE *f, const struct domain_disk *dk)
+{
+	for (size_t k = 6; k < DOMAIN_IOTUNE_ALL; k++) {
+		const char *name = domain_iotune_all_names[k];
+
+		if (k == DOMAIN_IOTUNE_GROUP)
+			xml_put_text(f, 8, name, dk->opts.iotune_group);
+		else if (dk->opts.iotune_ext[k - 6])
+			fprintf(f, "        <%s>%" PRIu64 "</%s>\n", name,
+				dk->opts.iotune_ext[k - 6], name);
+	}
+}
+
 void disk_opts_clear(struct disk_opts *o)
 {
+	free(o->iotune_group);
 	free(o->vendor);
 	free(o->product);
 }

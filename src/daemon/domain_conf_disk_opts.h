@@ -33,6 +33,22 @@ void domain_disk_opts_format_target(FILE *f, const struct domain_disk *dk);
 /* <geometry>, <vendor>, <product>, each on a line at 6 spaces. */
 void domain_disk_opts_format(FILE *f, const struct domain_disk *dk);
 
+/*
+ * <iotune>'s tunables beyond the six (disk_opts' iotune_ext and
+ * iotune_group) from @io: 0, or -EINVAL with @e naming the tunable and
+ * what libvirt and QEMU refuse of it (a total with read or write, a
+ * burst below its rate or without it, a length without its burst).
+ * domain_iotune_all_names are @io's known children.
+ */
+int domain_disk_iotune_parse(const xmlNode *io, struct domain_disk *dk,
+			     struct err **e);
+/* Whether @dk has one of them. */
+bool domain_disk_iotune_ext_any(const struct domain_disk *dk);
+/* Tunable @k of domain_iotune_all_names (not the group) of @dk. */
+uint64_t domain_disk_iotune_value(const struct domain_disk *dk, size_t k);
+/* Writes them inside <iotune>, at 8 spaces. */
+void domain_disk_iotune_ext_format(FILE *f, const struct domain_disk *dk);
+
 void disk_opts_clear(struct disk_opts *o);
 
 #endif

@@ -11,6 +11,7 @@
 #include <inttypes.h>
 
 #include "daemon/domain_conf.h"
+#include "daemon/domain_conf_disk_opts.h"
 #include "daemon/domain_conf_hw.h"
 #include "daemon/domain_conf_virtio.h"
 #include "daemon/driver-common.h"
@@ -249,6 +250,13 @@ static int check_device_opts(const struct domain_def *d, struct err **e)
 				       "rerror_policy= copy_on_read= "
 				       "ioeventfd= event_idx=> and <geometry> "
 				       "not supported by the kvm driver",
+				       name);
+		if (domain_disk_iotune_ext_any(dk))
+			return err_set(e, ENOTSUP,
+				       "%s: <iotune> bursts (*_max, "
+				       "*_max_length), size_iops_sec and "
+				       "group_name not supported by the kvm "
+				       "driver (nido-vmm limits rates)",
 				       name);
 	}
 	for (size_t i = 0; i < d->n_rngs; i++)

@@ -5,6 +5,8 @@
  * event_idx and virtio options, the geometry, SCSI's vendor and
  * product, and copy-on-read as a filter node over the disk's top node.
  */
+#include <errno.h>
+
 #include "daemon/domain_conf_disk_opts.h"
 #include "daemon/driver-qemu.h"
 #include "lib/json.h"
@@ -89,4 +91,40 @@ void qemu_argv_disk_cor(struct qemu_argv *a, const struct domain_disk *d,
 	if (d->discard == DISK_DISCARD_UNMAP)
 		add_str(o, "discard", "unmap");
 	qemu_arg_json(a, "-blockdev", o);
+}
+
+/* Whether disks @a and @b have the same <iotune>. */
+static bool same_iotune(const struct domain_disk *a,
+			const struct domain_disk *b)
+{
+	for (size_t k = 0; k < DOMAIN_IOTUNE_ALL; k++)
+		if (domain_disk_iotune_value(a, k) !=
+		    domain_disk_iotune_value(b, k))
+			return false;
+	return true;
+}
+
+int qemu_check_disk_opts(const struct domain_def *d, struct err **e)
+{
+	for (size_t i = 0; i < d->n_disks; i++) {
+		const struct domain_disk *a = &d->disks[i];
+
+		for (size_t j = i + 1; a->opts.iotune_group && j < d->n_disks;
+		     j++) {
+			const struct domain_disk *b = &d->disks[j];
+
+			if (b->opts.iotune_group &&
+			    streq(a->opts.iotune_group, b->opts.iotune_group) &&
+			    !same_iotune(a, b))
+				return err_set(
+					e, EINVAL,
+					"disks '%s' and '%s': one "
+					"<iotune><group_name> '%s' "
+					"with two sets of limits (QEMU's "
+					"throttle group has one)",
+					a->target, b->target,
+					a->opts.iotune_group);
+		}
+	}
+	return 0;
 }

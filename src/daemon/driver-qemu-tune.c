@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 
+#include "daemon/domain_conf_disk_opts.h"
 #include "daemon/driver-qemu.h"
 #include "daemon/qmp.h"
 #include "lib/json.h"
@@ -110,6 +111,20 @@ static int send_set(struct qmp *q, const struct domain_def *def, size_t i,
 	for (int k = 0; k < 6; k++)
 		json_object_object_add(args, qemu_names[k],
 				       json_object_new_uint64(v[k]));
+	/* the definition's bursts, I/O size and group go along: QEMU
+	 * takes the whole set each time */
+	for (size_t k = 6; k < DOMAIN_IOTUNE_ALL; k++) {
+		uint64_t x = domain_disk_iotune_value(&def->disks[i], k);
+
+		if (k == DOMAIN_IOTUNE_GROUP && def->disks[i].opts.iotune_group)
+			json_object_object_add(
+				args, qemu_names[k],
+				json_object_new_string(
+					def->disks[i].opts.iotune_group));
+		else if (x)
+			json_object_object_add(args, qemu_names[k],
+					       json_object_new_uint64(x));
+	}
 	c->t = t;
 	c->target = target ? xstrdup(target) : NULL;
 	if (qmp_command(q, "block_set_io_throttle", args, TUNE_MS, on_set, c,
@@ -149,7 +164,7 @@ static bool has_limits(const struct domain_disk *d)
 	for (int k = 0; k < 6; k++)
 		if (d->iotune[k])
 			return true;
-	return false;
+	return domain_disk_iotune_ext_any(d);
 }
 
 void qemu_iotune_apply(struct qmp *q, const struct domain_def *def,

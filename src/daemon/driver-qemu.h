@@ -167,6 +167,7 @@ void qemu_argv_machine_extras(struct qemu_argv *a,
 			      const struct domain_def *def);
 int qemu_check_machine_opts(const struct domain_def *d, struct err **e);
 /* Disk @d's options on its -device @o (driver-qemu-disk-opts.c). */
+int qemu_check_disk_opts(const struct domain_def *d, struct err **e);
 void qemu_json_disk_opts(struct json_object *o, const struct domain_disk *d);
 /* The node disk @i's device reads: its format node dI-0, or the
  * copy-on-read filter over it (dI-cor); malloc'ed. */

@@ -7,7 +7,8 @@
 # and <bios rebootTimeout> starts: QEMU took every option (a refused
 # one ends the start), and each is on its command line; the trays are
 # opened before the vCPUs run (a QMP error would fail the start) and
-# I/O limits reach the disk through its copy-on-read filter. A Q35
+# I/O limits, their bursts, I/O size and group reach the disk through
+# its copy-on-read filter. A Q35
 # machine takes <smm><tseg>; a PC's is refused at define. Runs in
 # seconds.
 . "$(dirname "$0")/lib.sh"
@@ -36,7 +37,9 @@ opts_xml() {
               copy_on_read='on' iommu='off' packed='on' page_per_vq='on'/>
       <source file='$tmp/a.img'/><target dev='vda' bus='virtio'/>
       <geometry cyls='520' heads='16' secs='63'/>
-      <iotune><read_iops_sec>500</read_iops_sec></iotune>
+      <iotune><read_iops_sec>500</read_iops_sec><read_iops_sec_max>1000</read_iops_sec_max>
+        <read_iops_sec_max_length>5</read_iops_sec_max_length><size_iops_sec>8192</size_iops_sec>
+        <group_name>g1</group_name></iotune>
     </disk>
     <disk type='file' device='disk'>
       <driver name='qemu' type='raw' error_policy='enospace' rerror_policy='report'/>
@@ -88,8 +91,12 @@ for want in '"driver":"vmgenid","guid":"e9392370-2917-565e-692b-d057f46512d6"' \
 	[[ $cmd == *"$want"* ]] || { not_ok "QEMU's command line has $want" "$cmd"; continue; }
 	ok "QEMU's command line has $want"
 done
-t_out "blkdeviotune reads the limit through the copy-on-read filter (query-block)" \
-	"read_iops_sec  : 500" "$NIDO" blkdeviotune opts vda
+out=$("$NIDO" blkdeviotune opts vda 2>&1)
+for want in "read_iops_sec  : 500" "read_iops_sec_max: 1000" "read_iops_sec_max_length: 5" \
+	"size_iops_sec  : 8192" "group_name     : g1"; do
+	[[ $out == *"$want"* ]] || { not_ok "blkdeviotune reads $want from QEMU (query-block, through the copy-on-read filter)" "$out"; continue; }
+	ok "blkdeviotune reads $want from QEMU (query-block, through the copy-on-read filter)"
+done
 "$NIDO" destroy opts >/dev/null
 
 sed -e "s|machine='pc'|machine='q35'|" \

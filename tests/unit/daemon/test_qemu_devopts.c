@@ -135,6 +135,13 @@ static void kvm_driver_refuses_what_nido_vmm_lacks(void)
 		{"<rng model='virtio'><driver iommu='on'/></rng>",
 		 "<rng>: <driver iommu='on'> not supported by nido-vmm"},
 		{VDISK("iommu='off' packed='off'", "vda"), "(accepted)"},
+		{"<disk type='file' device='disk'><source file='/i.img'/>"
+		 "<target dev='vda' bus='virtio'/><iotune><read_iops_sec>1"
+		 "</read_iops_sec><read_iops_sec_max>2</read_iops_sec_max>"
+		 "</iotune></disk>",
+		 "disk 'vda': <iotune> bursts (*_max, *_max_length), "
+		 "size_iops_sec and group_name not supported by the kvm "
+		 "driver"},
 	};
 
 	for (size_t i = 0; i <= ARRAY_SIZE(cases); i++) {
@@ -282,6 +289,72 @@ static void disk_device_options_checked(void)
 	}
 }
 
+#define IOTUNE(target, io)                                                \
+	"<disk type='file' device='disk'><source file='/i.img'/><target " \
+	"dev='" target "' bus='virtio'/><iotune>" io "</iotune></disk>"
+
+/* libvirt's blkdeviotune-max, -max-length and -group-num: kept, and
+ * checked as QEMU's throttling takes them (QEMU gets them with the
+ * rates through block_set_io_throttle: qemu-devopts.sh). */
+static void iotune_bursts_and_groups(void)
+{
+	_cleanup_free_ char *text = xml(
+		"pc", "", "",
+		IOTUNE("vda", "<total_bytes_sec>5000</total_bytes_sec>"
+			      "<total_bytes_sec_max>10000</total_bytes_sec_max>"
+			      "<total_bytes_sec_max_length>3</total_bytes_sec_"
+			      "max_length><size_iops_sec>2000</size_iops_sec>"
+			      "<group_name>g1</group_name>")
+			IOTUNE("vdb",
+			       "<total_bytes_sec>5000</total_bytes_sec>"
+			       "<total_bytes_sec_max>10000</"
+			       "total_bytes_sec_max>"
+			       "<total_bytes_sec_max_length>3</total_bytes_sec_"
+			       "max_length><size_iops_sec>2000</size_iops_sec>"
+			       "<group_name>g1</group_name>"));
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s = argv_of(text, &def);
+	static const char *const bad[][2] = {
+		{IOTUNE("vda", "<read_iops_sec_max>10</read_iops_sec_max>"),
+		 "<read_iops_sec_max> needs <read_iops_sec>"},
+		{IOTUNE("vda", "<read_iops_sec>20</read_iops_sec>"
+			       "<read_iops_sec_max>10</read_iops_sec_max>"),
+		 "<read_iops_sec_max> 10 below <read_iops_sec> 20"},
+		{IOTUNE("vda",
+			"<read_iops_sec>20</read_iops_sec>"
+			"<read_iops_sec_max_length>10</read_iops_sec_max_"
+			"length>"),
+		 "<read_iops_sec_max_length> needs <read_iops_sec_max>"},
+		{IOTUNE("vda", "<total_iops_sec_max>10</total_iops_sec_max>"
+			       "<write_iops_sec_max>10</write_iops_sec_max>"),
+		 "<total_iops_sec_max> and <read_iops_sec_max> or "
+		 "<write_iops_sec_max> cannot be set at the same time"},
+		{IOTUNE("vda", "<group_name>a b</group_name>"),
+		 "invalid group_name 'a b'"},
+		{IOTUNE("vda", "<read_iops_sec>20</read_iops_sec><group_name>g"
+			       "</group_name>")
+			 IOTUNE("vdb", "<group_name>g</group_"
+				       "name>"),
+		 "disks 'vda' and 'vdb': one <iotune><group_name> 'g' with two "
+		 "sets of limits"},
+	};
+
+	CHECK(s);
+	CHECK_STR_CONTAINS(def,
+			   "<total_bytes_sec>5000</total_bytes_sec>\n"
+			   "        <total_bytes_sec_max>10000</total_bytes_"
+			   "sec_max>\n        <size_iops_sec>2000</size_"
+			   "iops_sec>\n        <group_name>g1</group_name>"
+			   "\n        <total_bytes_sec_max_length>3</total_"
+			   "bytes_sec_max_length>\n      </iotune>");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *t = xml("pc", "", "", bad[i][0]);
+		_cleanup_free_ char *r = refusal(t);
+
+		CHECK_STR_CONTAINS(r, bad[i][1]);
+	}
+}
+
 /* libvirt's genid, vmcoreinfo, machine-vmport-opt, tseg-explicit-size,
  * pcihole64, pcihole64-q35 and reboot-timeout-*. */
 static void platform_features(void)
@@ -414,6 +487,7 @@ int main(void)
 	RUN(disk_device_options);
 	RUN(disk_device_options_checked);
 	RUN(tray_kept);
+	RUN(iotune_bursts_and_groups);
 	RUN(platform_features);
 	RUN(genid_made_once);
 	RUN(platform_features_checked);
