@@ -118,6 +118,43 @@ for want in '-global mch.extended-tseg-mbytes=48' \
 done
 "$NIDO" destroy q35 >/dev/null
 
+# <blkiotune> on QEMU's cgroup (the kvm and lxc drivers' code): a loop
+# device's limits (a weight needs an I/O scheduler with weights, which a
+# host may not have: the start then fails naming the file).
+truncate -s 1M "$tmp/blk"
+if bdev=$(losetup --find --show "$tmp/blk" 2>/dev/null); then
+	trap 'losetup -d "$bdev" 2>/dev/null; cleanup' EXIT
+	majmin=$(cat "/sys/block/${bdev#/dev/}/dev")
+	cat >"$tmp/io.xml" <<XML
+<domain type='qemu'>
+  <name>io</name>
+  <memory unit='MiB'>64</memory>
+  <blkiotune><device><path>$bdev</path>
+    <read_bytes_sec>1048576</read_bytes_sec><write_iops_sec>50</write_iops_sec></device></blkiotune>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices><memballoon model='none'/></devices>
+</domain>
+XML
+	t_out "a qemu domain with <blkiotune> is defined" "Domain 'io' defined" "$NIDO" define "$tmp/io.xml"
+	t_out "... starts" "Domain 'io' started" "$NIDO" start io
+	pid=$(vm_pid io)
+	v1=$(sed -n 's/^[0-9]*:blkio:\(.*\)/\1/p' /proc/"$pid"/cgroup)
+	v2=$(sed -n 's/^0::\(.*\)/\1/p' /proc/"$pid"/cgroup)
+	if [ -n "$v1" ] && [ "$v1" != / ] && [ -e "/sys/fs/cgroup/blkio$v1/blkio.throttle.read_bps_device" ]; then
+		t_out "QEMU's blkio cgroup has the read limit (v1)" "$majmin 1048576" \
+			cat "/sys/fs/cgroup/blkio$v1/blkio.throttle.read_bps_device"
+		t_out "... and the write one" "$majmin 50" \
+			cat "/sys/fs/cgroup/blkio$v1/blkio.throttle.write_iops_device"
+	else
+		t_out "QEMU's io cgroup has the limits (v2)" \
+			"$majmin rbps=1048576 wbps=max riops=max wiops=50" cat "/sys/fs/cgroup$v2/io.max"
+	fi
+	"$NIDO" destroy io >/dev/null
+	losetup -d "$bdev"
+else
+	skip "<blkiotune> on a qemu domain" "no loop device (losetup)"
+fi
+
 sed -e "s|<name>opts</name>|<name>tseg</name>|" \
 	-e "s|<acpi/>|<acpi/><smm state='on'><tseg unit='MiB'>48</tseg></smm>|" \
 	"$tmp/opts.xml" >"$tmp/tseg.xml"
