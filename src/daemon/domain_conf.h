@@ -150,6 +150,7 @@ struct disk_opts {
 	 * unused: the group is @iotune_group (NULL: none) */
 	uint64_t iotune_ext[14];
 	char *iotune_group;
+	uint64_t metadata_cache; /* <driver><metadata_cache> bytes; 0 */
 };
 
 /* One image of a disk's <backingStore> chain: declared by the
@@ -157,6 +158,7 @@ struct disk_opts {
 struct disk_backing {
 	char *path;   /* <source file=> */
 	char *format; /* <format type=>, NULL: the image records it */
+	uint64_t metadata_cache; /* its <metadata_cache> bytes; 0: none */
 };
 
 /* <source protocol=> of a <disk type='network'>, as

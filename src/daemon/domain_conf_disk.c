@@ -197,11 +197,16 @@ static int parse_disk_driver(const xmlNode *n, struct domain_disk *dk,
 	uint64_t u;
 	int v = 0, r;
 
-	xml_check_known(n, attrs, NULL, w);
+	xml_check_known(n, attrs, (const char *const[]){"metadata_cache", NULL},
+			w);
 	if ((r = parse_enum_attr(n, "type", "disk format", format_names, &v,
 				 e)) < 0)
 		return r;
 	dk->format = r ? v : DISK_FORMAT_RAW;
+	if (domain_disk_metadata_cache_parse(n, format_names[dk->format],
+					     &dk->opts.metadata_cache, w,
+					     e) < 0)
+		return -EINVAL;
 	if ((r = parse_enum_attr(n, "discard", "discard mode",
 				 discard_names + 1, &v, e)) < 0)
 		return r;
@@ -298,6 +303,16 @@ static int parse_backing(const xmlNode *disk, struct domain_disk *dk,
 				       "backingStore format '%s' not "
 				       "supported (raw or qcow2)",
 				       b->format);
+		if (fmt) {
+			xml_check_known(
+				fmt, (const char *const[]){"type", NULL},
+				(const char *const[]){"metadata_cache", NULL},
+				w);
+			if (domain_disk_metadata_cache_parse(fmt, b->format,
+							     &b->metadata_cache,
+							     w, e) < 0)
+				return -EINVAL;
+		}
 	}
 	return 0;
 }
@@ -775,9 +790,16 @@ static void format_backing(FILE *f, const struct domain_disk *dk)
 
 		fprintf(f, "%*s<backingStore type='file'>\n", (int)(6 + 2 * i),
 			"");
-		if (b->format)
+		if (b->format && b->metadata_cache) {
+			fprintf(f, "%*s<format type='%s'>\n", (int)(8 + 2 * i),
+				"", b->format);
+			domain_disk_metadata_cache_format(f, (int)(10 + 2 * i),
+							  b->metadata_cache);
+			fprintf(f, "%*s</format>\n", (int)(8 + 2 * i), "");
+		} else if (b->format) {
 			fprintf(f, "%*s<format type='%s'/>\n", (int)(8 + 2 * i),
 				"", b->format);
+		}
 		fprintf(f, "%*s<source", (int)(8 + 2 * i), "");
 		xml_put_attr(f, "file", b->path);
 		fputs("/>\n", f);
@@ -825,7 +847,14 @@ void domain_disk_format(FILE *f, const struct domain_disk *dk)
 	if (dk->queue_size)
 		fprintf(f, " queue_size='%u'", dk->queue_size);
 	domain_disk_opts_format_driver(f, dk);
-	fputs("/>\n", f);
+	if (dk->opts.metadata_cache) {
+		fputs(">\n", f);
+		domain_disk_metadata_cache_format(f, 8,
+						  dk->opts.metadata_cache);
+		fputs("      </driver>\n", f);
+	} else {
+		fputs("/>\n", f);
+	}
 	format_source(f, dk);
 	format_backing(f, dk);
 	fputs("      <target", f);

@@ -10,6 +10,7 @@
 
 #include "daemon/domain_conf_disk_opts.h"
 #include "daemon/domain_conf_virtio.h"
+#include "lib/size.h"
 
 const char *const disk_error_names[] = {"",	  "stop",     "report",
 					"ignore", "enospace", NULL};
@@ -323,6 +324,47 @@ void domain_disk_iotune_ext_format(FILE *f, const struct domain_disk *dk)
 			fprintf(f, "        <%s>%" PRIu64 "</%s>\n", name,
 				dk->opts.iotune_ext[k - 6], name);
 	}
+}
+
+int domain_disk_metadata_cache_parse(const xmlNode *parent, const char *format,
+				     uint64_t *bytes, struct xml_warnings *w,
+				     struct err **e)
+{
+	const xmlNode *mc = xml_child(parent, "metadata_cache");
+	const xmlNode *max = mc ? xml_child(mc, "max_size") : NULL;
+	_cleanup_free_ char *text = NULL, *unit = NULL;
+	_cleanup_err_ struct err *why = NULL;
+
+	if (!mc)
+		return 0;
+	xml_check_known(mc, NULL, (const char *const[]){"max_size", NULL}, w);
+	if (!format || !streq(format, "qcow2"))
+		return xml_err(e, mc,
+			       "<metadata_cache> of a %s image: only qcow2 "
+			       "has a metadata cache",
+			       format ? format : "raw or unnamed");
+	if (!max)
+		return 0;
+	if (xml_only_attrs(max, (const char *const[]){"unit", NULL}, "", e) < 0)
+		return -EINVAL;
+	text = xml_text(max);
+	unit = xml_attr(max, "unit");
+	/* libvirt's default unit here: bytes */
+	if (size_parse_unit(text, unit ? unit : "B", bytes, &why) < 0)
+		return xml_err(e, max, "%s", err_msg(why));
+	if (!*bytes || *bytes > INT64_MAX)
+		return xml_err(e, max, "<max_size> %s: 1 byte to 8 EiB", text);
+	return 0;
+}
+
+void domain_disk_metadata_cache_format(FILE *f, int indent, uint64_t bytes)
+{
+	if (!bytes)
+		return;
+	fprintf(f,
+		"%*s<metadata_cache>\n%*s<max_size unit='bytes'>%" PRIu64
+		"</max_size>\n%*s</metadata_cache>\n",
+		indent, "", indent + 2, "", bytes, indent, "");
 }
 
 void disk_opts_clear(struct disk_opts *o)

@@ -49,6 +49,18 @@ uint64_t domain_disk_iotune_value(const struct domain_disk *dk, size_t k);
 /* Writes them inside <iotune>, at 8 spaces. */
 void domain_disk_iotune_ext_format(FILE *f, const struct domain_disk *dk);
 
+/*
+ * The <metadata_cache><max_size unit=> child of @parent (a disk's
+ * <driver>, a backingStore's <format>) into *@bytes (untouched when
+ * absent), for an image of @format (NULL: not said; it must be qcow2).
+ */
+int domain_disk_metadata_cache_parse(const xmlNode *parent, const char *format,
+				     uint64_t *bytes, struct xml_warnings *w,
+				     struct err **e);
+/* "<metadata_cache>...</metadata_cache>" at @indent spaces, when
+ * @bytes. */
+void domain_disk_metadata_cache_format(FILE *f, int indent, uint64_t bytes);
+
 void disk_opts_clear(struct disk_opts *o);
 
 #endif

@@ -59,6 +59,21 @@ static void detect_zeroes(struct json_object *o, const struct domain_disk *d)
 							  : d->detect_zeroes);
 }
 
+/* <metadata_cache> of image @j of @d's chain (0: the disk's <driver>,
+ * then its <backingStore>s) as the qcow2 node's cache-size. */
+static void metadata_cache(struct json_object *o, const struct domain_disk *d,
+			   int j)
+{
+	uint64_t bytes = j == 0 ? d->opts.metadata_cache
+			 : (size_t)j <= d->n_backing
+				 ? d->backing[j - 1].metadata_cache
+				 : 0;
+
+	if (bytes)
+		json_object_object_add(o, "cache-size",
+				       json_object_new_int64((int64_t)bytes));
+}
+
 /* A host as QEMU's SocketAddress: inet with its port (the protocol's
  * default when none: @def_port, 0 none), or unix on its socket. */
 static struct json_object *server(const struct disk_host *h, bool typed,
@@ -281,6 +296,7 @@ static void disk_nodes(struct qemu_argv *a, const struct domain_disk *d,
 			add_str(fmt, "discard", "unmap");
 		if (j == 0 && d->detect_zeroes)
 			detect_zeroes(fmt, d);
+		metadata_cache(fmt, d, j);
 		if (f->format && streq(f->format, "qcow2"))
 			json_object_object_add(
 				fmt, "backing",

@@ -117,6 +117,11 @@ static const struct known {
 	  "queue_size", "iothread", "error_policy", "rerror_policy",
 	  "copy_on_read", "ioeventfd", "event_idx", "iommu", "ats", "packed",
 	  "page_per_vq"}},
+	{"domain/devices/disk/driver/metadata_cache", {0}},
+	{"domain/devices/disk/driver/metadata_cache/max_size#", {0}},
+	{"domain/devices/disk/backingStore/format/metadata_cache", {0}},
+	{"domain/devices/disk/backingStore/format/metadata_cache/max_size#",
+	 {0}},
 	{"domain/devices/disk/geometry", {"cyls", "heads", "secs", "trans"}},
 	{"domain/devices/disk/vendor*", {0}},
 	{"domain/devices/disk/product*", {0}},
@@ -434,7 +439,11 @@ static char *kib_of(const xmlNode *n)
 	uint64_t bytes = 0;
 	char *s;
 
-	if (size_parse_unit((const char *)t, u ? (const char *)u : "KiB",
+	/* libvirt's default unit: KiB, but bytes for a max_size */
+	if (size_parse_unit((const char *)t,
+			    u ? (const char *)u
+			    : xmlStrEqual(n->name, BAD_CAST "max_size") ? "B"
+									: "KiB",
 			    &bytes, NULL) < 0)
 		s = xstrdup("invalid");
 	else

@@ -219,6 +219,44 @@ static void disk_device_options(void)
 			   "807GD</product>");
 }
 
+/* libvirt's disk-metadata-cache: a qcow2 node's cache-size, of the
+ * disk's image and of a <backingStore>'s. */
+static void metadata_cache(void)
+{
+	_cleanup_free_ char *text = xml(
+		"pc", "", "",
+		"<disk type='file' device='disk'><driver name='qemu' "
+		"type='qcow2'><metadata_cache><max_size unit='KiB'>1024"
+		"</max_size></metadata_cache></driver><source file='/i.qcow2'/>"
+		"<backingStore type='file'><format "
+		"type='qcow2'><metadata_cache>"
+		"<max_size>12345</max_size></metadata_cache></format><source "
+		"file='/b.qcow2'/></backingStore><target dev='vda' "
+		"bus='virtio'/></disk>");
+	_cleanup_free_ char *raw =
+		xml("pc", "", "",
+		    "<disk type='file' device='disk'><driver name='qemu' "
+		    "type='raw'><metadata_cache><max_size>1</max_size>"
+		    "</metadata_cache></driver><source file='/i.img'/><target "
+		    "dev='vda' bus='virtio'/></disk>");
+	_cleanup_free_ char *def = NULL, *why = refusal(raw);
+	_cleanup_free_ char *s = argv_of(text, &def);
+
+	CHECK(s);
+	CHECK_STR_CONTAINS(s, "\"node-name\":\"d0-0\",\"read-only\":false,"
+			      "\"cache-size\":1048576");
+	CHECK_STR_CONTAINS(def, "type='qcow2'>\n        <metadata_cache>\n"
+				"          <max_size unit='bytes'>1048576</max_"
+				"size>\n        </metadata_cache>\n      "
+				"</driver>\n");
+	CHECK_STR_CONTAINS(def,
+			   "<format type='qcow2'>\n          <metadata_"
+			   "cache>\n            <max_size unit='bytes'>12345"
+			   "</max_size>");
+	CHECK_STR_CONTAINS(why, "<metadata_cache> of a raw image: only qcow2 "
+				"has a metadata cache");
+}
+
 /* <target tray=>: kept; QEMU gets it through QMP once it is up
  * (driver-qemu-setup.c, tests/integration/daemon/qemu-devopts.sh), not
  * on its command line. */
@@ -487,6 +525,7 @@ int main(void)
 	RUN(disk_device_options);
 	RUN(disk_device_options_checked);
 	RUN(tray_kept);
+	RUN(metadata_cache);
 	RUN(iotune_bursts_and_groups);
 	RUN(platform_features);
 	RUN(genid_made_once);
