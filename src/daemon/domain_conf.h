@@ -446,6 +446,8 @@ struct domain_video {
 	unsigned heads;			    /* <model heads=>; 0: not given */
 	enum domain_tristate primary;	    /* <model primary=> */
 	struct dev_pci_addr pci;	    /* its <address> */
+	bool accel3d; /* <acceleration accel3d='yes'>: virtio-gpu's virgl */
+	struct domain_virtio_opts virtio; /* a virtio card's <driver> */
 };
 
 /* <graphics type='spice'> (domain_conf_display.c). The channels, in

@@ -382,6 +382,58 @@ static int parse_video_sizes(const xmlNode *m, struct domain_video *v,
 	return 0;
 }
 
+/* <model><acceleration accel3d='yes|no'/>: a virtio card's 3D
+ * (virgl), which needs a display with OpenGL when QEMU starts. */
+static int parse_video_accel(const xmlNode *m, struct domain_video *v,
+			     struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *a = xml_child(m, "acceleration");
+	_cleanup_free_ char *on = a ? xml_attr(a, "accel3d") : NULL;
+
+	if (!a)
+		return 0;
+	xml_check_known(a, (const char *const[]){"accel3d", NULL}, NULL, w);
+	if (on && !streq(on, "yes") && !streq(on, "no"))
+		return xml_err(e, a, "invalid accel3d '%s' (yes, no)", on);
+	v->accel3d = on && streq(on, "yes");
+	if (v->accel3d && v->model != VIDEO_VIRTIO)
+		return xml_err(e, a,
+			       "<acceleration accel3d='yes'>: only a virtio "
+			       "card has 3D (video model '%s')",
+			       video_model_names[v->model]);
+	return 0;
+}
+
+/* <driver name='qemu' iommu= ...>: a virtio card's virtio options;
+ * vhost-user's GPU (name='vhostuser') is refused by name. */
+static int parse_video_driver(const xmlNode *vn, struct domain_video *v,
+			      struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *d = xml_child(vn, "driver");
+	_cleanup_free_ char *name = d ? xml_attr(d, "name") : NULL;
+
+	if (!d)
+		return 0;
+	xml_check_known(d,
+			(const char *const[]){"name", "iommu", "ats", "packed",
+					      "page_per_vq", NULL},
+			NULL, w);
+	if (name && !streq(name, "qemu"))
+		return xml_err(e, d,
+			       "<driver name='%s'> not supported (qemu: "
+			       "QEMU's own card; vhost-user GPUs are not run "
+			       "by nido)",
+			       name);
+	if (domain_virtio_opts_parse(d, &v->virtio, e) < 0)
+		return -EINVAL;
+	if (v->model != VIDEO_VIRTIO && domain_virtio_opts_any(&v->virtio))
+		return xml_err(e, d,
+			       "<driver> virtio options on a video model "
+			       "'%s': only a virtio card has them",
+			       video_model_names[v->model]);
+	return 0;
+}
+
 static int parse_one_video(const xmlNode *vn, struct domain_video *v,
 			   struct xml_warnings *w, struct err **e)
 {
@@ -393,11 +445,13 @@ static int parse_one_video(const xmlNode *vn, struct domain_video *v,
 	_cleanup_free_ char *primary = m ? xml_attr(m, "primary") : NULL;
 	int r;
 
-	xml_check_known(vn, NULL,
-			(const char *const[]){"model", "address", NULL}, w);
+	xml_check_known(
+		vn, NULL,
+		(const char *const[]){"model", "address", "driver", NULL}, w);
 	if (!type)
 		return xml_err(e, vn, "<video> without <model type>");
-	xml_check_known(m, attrs, NULL, w);
+	xml_check_known(m, attrs, (const char *const[]){"acceleration", NULL},
+			w);
 	if ((r = xml_enum(m, "video model", type, video_model_names + 1, e)) <
 	    0)
 		return r;
@@ -412,7 +466,9 @@ static int parse_one_video(const xmlNode *vn, struct domain_video *v,
 	if (primary)
 		v->primary = streq(primary, "yes") ? DOMAIN_TRISTATE_ON
 						   : DOMAIN_TRISTATE_OFF;
-	if (parse_video_sizes(m, v, e) < 0)
+	if (parse_video_sizes(m, v, e) < 0 ||
+	    parse_video_accel(m, v, w, e) < 0 ||
+	    parse_video_driver(vn, v, w, e) < 0)
 		return -EINVAL;
 	return domain_parse_address(vn, &v->pci, NULL, e);
 }
@@ -468,7 +524,9 @@ void domain_format_videos(FILE *f, const struct domain_display *dp)
 	for (size_t i = 0; i < dp->n_videos; i++) {
 		const struct domain_video *v = &dp->videos[i];
 
-		fprintf(f, "    <video>\n      <model type='%s'",
+		fputs("    <video>\n", f);
+		domain_virtio_driver_format(f, 6, &v->virtio);
+		fprintf(f, "      <model type='%s'",
 			video_model_names[v->model]);
 		if (v->ram)
 			fprintf(f, " ram='%u'", v->ram);
@@ -484,7 +542,10 @@ void domain_format_videos(FILE *f, const struct domain_display *dp)
 			fprintf(f, " primary='%s'",
 				v->primary == DOMAIN_TRISTATE_ON ? "yes"
 								 : "no");
-		fputs("/>\n", f);
+		fputs(v->accel3d ? ">\n        <acceleration accel3d='yes'/>\n"
+				   "      </model>\n"
+				 : "/>\n",
+		      f);
 		domain_format_pci_address(f, 6, &v->pci);
 		fputs("    </video>\n", f);
 	}

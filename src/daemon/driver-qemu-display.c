@@ -372,7 +372,10 @@ static void video_device(struct qemu_argv *a, const struct domain_def *def,
 		drv = "cirrus-vga";
 		break;
 	case VIDEO_VIRTIO:
-		drv = i == 0 ? "virtio-vga" : "virtio-gpu-pci";
+		/* 3D: virgl, which QEMU runs only with an OpenGL display */
+		drv = i == 0 ? (v->accel3d ? "virtio-vga-gl" : "virtio-vga")
+			     : (v->accel3d ? "virtio-gpu-gl-pci"
+					   : "virtio-gpu-pci");
 		break;
 	case VIDEO_QXL:
 		drv = i == 0 ? "qxl-vga" : "qxl";
@@ -391,6 +394,7 @@ static void video_device(struct qemu_argv *a, const struct domain_def *def,
 	json_object_object_add(o, "id", json_object_new_string(id));
 	if (v->heads && (v->model == VIDEO_QXL || v->model == VIDEO_VIRTIO))
 		add_int(o, "max_outputs", v->heads);
+	qemu_json_virtio(o, &v->virtio);
 	if (v->model == VIDEO_QXL) {
 		if (v->ram)
 			add_int(o, "ram_size", (uint64_t)v->ram * 1024);

@@ -155,6 +155,27 @@ else
 	skip "<blkiotune> on a qemu domain" "no loop device (losetup)"
 fi
 
+# 3D on a virtio card: QEMU's virtio-vga-gl, which needs QEMU's GL
+# module and an OpenGL display: without them the start fails, naming it.
+cat >"$tmp/gl.xml" <<XML
+<domain type='qemu'>
+  <name>gl</name>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices><video><model type='virtio' heads='1'><acceleration accel3d='yes'/></model></video></devices>
+</domain>
+XML
+t_out "a virtio card with accel3d is defined" "Domain 'gl' defined" "$NIDO" define "$tmp/gl.xml"
+t_out "... dumpxml keeps it" "<acceleration accel3d='yes'/>" "$NIDO" dumpxml gl
+if out=$("$NIDO" start gl 2>&1); then
+	ok "... QEMU runs its virtio-vga-gl (an OpenGL display here)"
+	"$NIDO" destroy gl >/dev/null
+elif [[ $out == *virtio-vga-gl* || $out == *virtio-gpu-gl* || $out == *opengl* ]]; then
+	ok "... without QEMU's GL module or an OpenGL display the start fails, naming it"
+else
+	not_ok "... without QEMU's GL module or an OpenGL display the start fails, naming it" "$out"
+fi
+
 sed -e "s|<name>opts</name>|<name>tseg</name>|" \
 	-e "s|<acpi/>|<acpi/><smm state='on'><tseg unit='MiB'>48</tseg></smm>|" \
 	"$tmp/opts.xml" >"$tmp/tseg.xml"

@@ -97,6 +97,53 @@ static void virtio_options_on_each_device(void)
 				"page_per_vq='off'/>");
 }
 
+/* libvirt's video-virtio-gpu-virgl and video-virtio-vga-gpu-gl: 3D as
+ * QEMU's -gl devices; a virtio card's virtio options. */
+static void video_accel3d(void)
+{
+	_cleanup_free_ char *text =
+		xml("pc", "", "",
+		    "<video><model type='virtio' heads='1' primary='yes'>"
+		    "<acceleration accel3d='yes'/></model></video>"
+		    "<video><driver iommu='off'/><model type='virtio' "
+		    "heads='1'><acceleration accel3d='yes'/></model></video>"
+		    "<video><model type='virtio' heads='1'><acceleration "
+		    "accel3d='no'/></model></video>");
+	_cleanup_free_ char *def = NULL;
+	_cleanup_free_ char *s = argv_of(text, &def);
+	static const char *const bad[][2] = {
+		{"<video><model type='qxl'><acceleration accel3d='yes'/>"
+		 "</model></video>",
+		 "<acceleration accel3d='yes'>: only a virtio card has 3D "
+		 "(video model 'qxl')"},
+		{"<video><driver name='vhostuser'/><model type='virtio'/>"
+		 "</video>",
+		 "<driver name='vhostuser'> not supported"},
+		{"<video><driver ats='on'/><model type='vga'/></video>",
+		 "<driver> virtio options on a video model 'vga'"},
+	};
+
+	CHECK(s);
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"virtio-vga-gl\",\"id\":"
+			      "\"video0\",\"max_outputs\":1,");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"virtio-gpu-gl-pci\",\"id\":"
+			      "\"video1\",\"max_outputs\":1,\"iommu_platform"
+			      "\":false,");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"virtio-gpu-pci\",\"id\":"
+			      "\"video2\"");
+	CHECK_STR_CONTAINS(def,
+			   "<model type='virtio' heads='1' primary='yes'>"
+			   "\n        <acceleration accel3d='yes'/>\n      "
+			   "</model>");
+	CHECK_STR_CONTAINS(def, "<video>\n      <driver iommu='off'/>\n");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *t = xml("pc", "", "", bad[i][0]);
+		_cleanup_free_ char *r = refusal(t);
+
+		CHECK_STR_CONTAINS(r, bad[i][1]);
+	}
+}
+
 static void virtio_options_checked(void)
 {
 	static const char *const cases[][2] = {
@@ -521,6 +568,7 @@ int main(void)
 {
 	RUN(virtio_options_on_each_device);
 	RUN(virtio_options_checked);
+	RUN(video_accel3d);
 	RUN(kvm_driver_refuses_what_nido_vmm_lacks);
 	RUN(disk_device_options);
 	RUN(disk_device_options_checked);
