@@ -24,37 +24,21 @@ const char *const disk_opts_driver_attrs[] = {"error_policy", "rerror_policy",
 					      "ats",	      "packed",
 					      "page_per_vq",  NULL};
 
-/* An optional attribute out of @names (from index 1): its index, 0 when
- * absent, or -EINVAL with @e. */
-static int enum_attr(const xmlNode *n, const char *attr, const char *what,
-		     const char *const *names, int *out, struct err **e)
-{
-	_cleanup_free_ char *v = n ? xml_attr(n, attr) : NULL;
-	int r;
-
-	*out = 0;
-	if (!v)
-		return 0;
-	if ((r = xml_enum(n, what, v, names + 1, e)) < 0)
-		return r;
-	*out = r + 1;
-	return 0;
-}
-
 static int parse_driver(const xmlNode *drv, struct domain_disk *dk,
 			struct err **e)
 {
 	struct disk_opts *o = &dk->opts;
 	int v[5];
 
-	if (enum_attr(drv, "error_policy", "error_policy", disk_error_names,
-		      &v[0], e) < 0 ||
-	    enum_attr(drv, "rerror_policy", "rerror_policy", disk_error_names,
-		      &v[1], e) < 0 ||
-	    enum_attr(drv, "copy_on_read", "copy_on_read", on_off, &v[2], e) <
+	if (xml_enum_attr(drv, "error_policy", "error_policy", disk_error_names,
+			  &v[0], e) < 0 ||
+	    xml_enum_attr(drv, "rerror_policy", "rerror_policy",
+			  disk_error_names, &v[1], e) < 0 ||
+	    xml_enum_attr(drv, "copy_on_read", "copy_on_read", on_off, &v[2],
+			  e) < 0 ||
+	    xml_enum_attr(drv, "ioeventfd", "ioeventfd", on_off, &v[3], e) <
 		    0 ||
-	    enum_attr(drv, "ioeventfd", "ioeventfd", on_off, &v[3], e) < 0 ||
-	    enum_attr(drv, "event_idx", "event_idx", on_off, &v[4], e) < 0)
+	    xml_enum_attr(drv, "event_idx", "event_idx", on_off, &v[4], e) < 0)
 		return -EINVAL;
 	if (v[1] == DISK_ERROR_ENOSPACE)
 		return xml_err(e, drv,
@@ -90,8 +74,8 @@ static int parse_geometry(const xmlNode *g, struct disk_opts *o, struct err **e)
 			return -EINVAL;
 		*out[i] = (unsigned)u;
 	}
-	if (enum_attr(g, "trans", "geometry trans", disk_trans_names, &t, e) <
-	    0)
+	if (xml_enum_attr(g, "trans", "geometry trans", disk_trans_names, &t,
+			  e) < 0)
 		return -EINVAL;
 	o->trans = t;
 	return 0;
@@ -181,7 +165,7 @@ int domain_disk_opts_parse(const xmlNode *disk, const xmlNode *drv,
 	    (g && parse_geometry(g, &dk->opts, e) < 0) ||
 	    parse_inquiry(disk, "vendor", 8, &dk->opts.vendor, e) < 0 ||
 	    parse_inquiry(disk, "product", 16, &dk->opts.product, e) < 0 ||
-	    enum_attr(t, "tray", "tray state", tray_names, &tray, e) < 0)
+	    xml_enum_attr(t, "tray", "tray state", tray_names, &tray, e) < 0)
 		return -EINVAL;
 	dk->opts.tray = tray;
 	return check_bus(disk, dk, e);

@@ -134,20 +134,15 @@ static int parse_state(const xmlNode *features, const char *tag,
 		       struct err **e)
 {
 	const xmlNode *n = xml_child(features, tag);
-	_cleanup_free_ char *state = n ? xml_attr(n, "state") : NULL;
-	_cleanup_free_ char *what = NULL;
+	_cleanup_free_ char *what = xasprintf("%s state", tag);
 	int r;
 
 	if (!n)
 		return 0;
 	xml_check_known(n, (const char *const[]){"state", NULL}, NULL, w);
-	*out = DOMAIN_TRISTATE_ON;
-	if (!state)
-		return 0;
-	what = xasprintf("%s state", tag);
-	if ((r = xml_enum(n, what, state, on_off + 1, e)) < 0)
-		return r;
-	*out = (enum domain_tristate)(r + 1);
+	if (xml_enum_attr(n, "state", what, on_off, &r, e) < 0)
+		return -EINVAL;
+	*out = r ? (enum domain_tristate)r : DOMAIN_TRISTATE_ON;
 	return 0;
 }
 
