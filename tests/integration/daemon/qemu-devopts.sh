@@ -97,6 +97,8 @@ for want in "read_iops_sec  : 500" "read_iops_sec_max: 1000" "read_iops_sec_max_
 	[[ $out == *"$want"* ]] || { not_ok "blkdeviotune reads $want from QEMU (query-block, through the copy-on-read filter)" "$out"; continue; }
 	ok "blkdeviotune reads $want from QEMU (query-block, through the copy-on-read filter)"
 done
+t_out "domstats has the copy-on-read disk's statistics (query-blockstats)" \
+	"block.0.name=vda" "$NIDO" domstats opts
 "$NIDO" destroy opts >/dev/null
 
 sed -e "s|machine='pc'|machine='q35'|" \
