@@ -5,6 +5,7 @@
  * written back and checked in one place.
  */
 #include <errno.h>
+#include <stddef.h>
 
 #include "daemon/domain_conf_virtio.h"
 
@@ -12,19 +13,24 @@ const char *const domain_virtio_opt_names[] = {"iommu", "ats", "packed",
 					       "page_per_vq", NULL};
 static const char *const on_off[] = {"on", "off", NULL};
 
-/* The option at @i of domain_virtio_opt_names in @o. */
+/* Where option @i of domain_virtio_opt_names is in the struct. */
+static const size_t opt_offsets[] = {
+	offsetof(struct domain_virtio_opts, iommu),
+	offsetof(struct domain_virtio_opts, ats),
+	offsetof(struct domain_virtio_opts, packed),
+	offsetof(struct domain_virtio_opts, page_per_vq),
+};
+
 static enum domain_tristate *opt_at(struct domain_virtio_opts *o, size_t i)
 {
-	enum domain_tristate *const v[] = {&o->iommu, &o->ats, &o->packed,
-					   &o->page_per_vq};
-
-	return v[i];
+	return (enum domain_tristate *)((char *)o + opt_offsets[i]);
 }
 
 static enum domain_tristate opt_get(const struct domain_virtio_opts *o,
 				    size_t i)
 {
-	return *opt_at((struct domain_virtio_opts *)o, i);
+	return *(const enum domain_tristate *)((const char *)o +
+					       opt_offsets[i]);
 }
 
 int domain_virtio_opts_parse(const xmlNode *drv, struct domain_virtio_opts *o,
