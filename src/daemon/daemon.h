@@ -72,6 +72,10 @@ extern const struct rpc_method clone_methods[];
 extern const size_t clone_n_methods;
 void clone_jobs_release(struct daemon *dmn);
 
+/* The snapshot methods (methods-snapshot.c). */
+extern const struct rpc_method snapshot_methods[];
+extern const size_t snapshot_n_methods;
+
 /* The save and restore methods (methods-save.c). */
 extern const struct rpc_method save_methods[];
 extern const size_t save_n_methods;
