@@ -106,6 +106,14 @@ enum disk_trans {
 	DISK_TRANS_AUTO,
 };
 
+/* <source startupPolicy=>: as disk_startup_names. */
+enum disk_startup {
+	DISK_STARTUP_ABSENT, /* mandatory, libvirt's default */
+	DISK_STARTUP_MANDATORY,
+	DISK_STARTUP_REQUISITE,
+	DISK_STARTUP_OPTIONAL,
+};
+
 /* <target tray=> of a cdrom or floppy: as disk_tray_names. */
 enum disk_tray {
 	DISK_TRAY_ABSENT,
@@ -144,6 +152,7 @@ struct disk_opts {
 	enum disk_trans trans;
 	char *vendor, *product; /* SCSI's; NULL: absent */
 	enum disk_tray tray;
+	enum disk_startup startup; /* what a start does without the source */
 	/* <iotune>'s tunables beyond the six of struct domain_disk's
 	 * iotune[]: [k - 6] is domain_iotune_all_names[k] (bursts, their
 	 * lengths, size_iops_sec; 0: not set), but for group_name's slot,

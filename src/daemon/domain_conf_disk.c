@@ -331,7 +331,8 @@ static int parse_disk_source(const xmlNode *disk, struct domain_disk *dk,
 		return xml_err(e, n, "block device '%s': not an absolute path",
 			       dk->source);
 	xml_check_known(n,
-			(const char *const[]){dk->block ? "dev" : "file", NULL},
+			(const char *const[]){dk->block ? "dev" : "file",
+					      "startupPolicy", NULL},
 			NULL, w);
 	return 0;
 }
@@ -359,8 +360,10 @@ static int parse_disk_volume(const xmlNode *disk, struct domain_disk *dk,
 			       "<source pool='%s' volume='%s'>: a name "
 			       "holds no '/'",
 			       dk->pool, dk->volume);
-	xml_check_known(n, (const char *const[]){"pool", "volume", NULL}, NULL,
-			w);
+	xml_check_known(
+		n,
+		(const char *const[]){"pool", "volume", "startupPolicy", NULL},
+		NULL, w);
 	return 0;
 }
 
@@ -822,6 +825,7 @@ static void format_source(FILE *f, const struct domain_disk *dk)
 		xml_put_attr(f, "volume", dk->volume);
 	} else
 		xml_put_attr(f, dk->block ? "dev" : "file", dk->source);
+	domain_disk_opts_format_source(f, dk);
 	fputs("/>\n", f);
 }
 

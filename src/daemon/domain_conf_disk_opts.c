@@ -16,6 +16,8 @@ const char *const disk_error_names[] = {"",	  "stop",     "report",
 					"ignore", "enospace", NULL};
 const char *const disk_trans_names[] = {"", "none", "lba", "auto", NULL};
 static const char *const tray_names[] = {"", "closed", "open", NULL};
+static const char *const startup_names[] = {"", "mandatory", "requisite",
+					    "optional", NULL};
 static const char *const on_off[] = {"", "on", "off", NULL};
 
 const char *const disk_opts_driver_attrs[] = {"error_policy", "rerror_policy",
@@ -154,6 +156,41 @@ static int check_bus(const xmlNode *disk, const struct domain_disk *dk,
 	return 0;
 }
 
+/*
+ * <source startupPolicy=>, as libvirt takes it: not on a network disk;
+ * requisite on a cdrom or floppy only. An optional cdrom or floppy
+ * would start as an empty drive, which nido has not yet: refused.
+ */
+static int parse_startup(const xmlNode *disk, struct domain_disk *dk,
+			 struct err **e)
+{
+	const xmlNode *src = xml_child(disk, "source");
+	bool removable = dk->device == DISK_DEVICE_CDROM ||
+			 dk->device == DISK_DEVICE_FLOPPY;
+	int v;
+
+	if (xml_enum_attr(src, "startupPolicy", "startupPolicy", startup_names,
+			  &v, e) < 0)
+		return -EINVAL;
+	dk->opts.startup = v;
+	if (v && dk->net)
+		return xml_err(e, src,
+			       "startupPolicy on a network disk: QEMU reaches "
+			       "it, nidod cannot look for it");
+	if (v == DISK_STARTUP_REQUISITE && !removable)
+		return xml_err(e, src,
+			       "startupPolicy 'requisite' is for a cdrom or "
+			       "floppy only");
+	if (v == DISK_STARTUP_OPTIONAL && removable)
+		return xml_err(e, src,
+			       "startupPolicy 'optional' on a %s: it would "
+			       "start as an empty drive, which nido has not "
+			       "yet",
+			       dk->device == DISK_DEVICE_CDROM ? "cdrom"
+							       : "floppy");
+	return 0;
+}
+
 int domain_disk_opts_parse(const xmlNode *disk, const xmlNode *drv,
 			   struct domain_disk *dk, struct err **e)
 {
@@ -161,6 +198,8 @@ int domain_disk_opts_parse(const xmlNode *disk, const xmlNode *drv,
 	const xmlNode *g = xml_child(disk, "geometry");
 	int tray;
 
+	if (parse_startup(disk, dk, e) < 0)
+		return -EINVAL;
 	if (parse_driver(drv, dk, e) < 0 ||
 	    (g && parse_geometry(g, &dk->opts, e) < 0) ||
 	    parse_inquiry(disk, "vendor", 8, &dk->opts.vendor, e) < 0 ||
@@ -188,6 +227,13 @@ void domain_disk_opts_format_driver(FILE *f, const struct domain_disk *dk)
 	if (o->copy_on_read)
 		fprintf(f, " copy_on_read='%s'", on_off[o->copy_on_read]);
 	domain_virtio_opts_format(f, &dk->virtio);
+}
+
+void domain_disk_opts_format_source(FILE *f, const struct domain_disk *dk)
+{
+	if (dk->opts.startup)
+		fprintf(f, " startupPolicy='%s'",
+			startup_names[dk->opts.startup]);
 }
 
 void domain_disk_opts_format_target(FILE *f, const struct domain_disk *dk)

@@ -28,6 +28,8 @@ int domain_disk_opts_parse(const xmlNode *disk, const xmlNode *drv,
 
 /* The <driver> attributes of @dk's options (" error_policy='stop'"). */
 void domain_disk_opts_format_driver(FILE *f, const struct domain_disk *dk);
+/* " startupPolicy='optional'", inside <source>. */
+void domain_disk_opts_format_source(FILE *f, const struct domain_disk *dk);
 /* " tray='open'", inside <target>. */
 void domain_disk_opts_format_target(FILE *f, const struct domain_disk *dk);
 /* <geometry>, <vendor>, <product>, each on a line at 6 spaces. */

@@ -157,6 +157,33 @@ else
 	skip "<blkiotune> on a qemu domain" "no loop device (losetup)"
 fi
 
+# <source startupPolicy='optional'>: a disk whose file is not there is
+# left out of the running domain, kept in its definition.
+cat >"$tmp/opt.xml" <<XML
+<domain type='qemu'>
+  <name>opt</name>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'><source file='$tmp/a.img'/><target dev='vda' bus='virtio'/></disk>
+    <disk type='file' device='disk'><source file='$tmp/gone.img' startupPolicy='optional'/>
+      <target dev='vdb' bus='virtio'/></disk>
+  </devices>
+</domain>
+XML
+t_out "a disk with startupPolicy='optional' is defined" "Domain 'opt' defined" "$NIDO" define "$tmp/opt.xml"
+t_out "... the domain starts without its missing file" "Domain 'opt' started" "$NIDO" start opt
+t "... the running domain has no such disk" sh -c "! '$NIDO' dumpxml opt | grep -q gone.img"
+t "... nor has QEMU" sh -c "! '$NIDO' domblklist opt | grep -q vdb"
+t_out "... its definition keeps it" "startupPolicy='optional'" "$NIDO" dumpxml --inactive opt
+t "nidod's log says it dropped the disk" grep -q "disk 'vdb' dropped: its source '$tmp/gone.img' is not there" "$tmp/nidod.log"
+"$NIDO" destroy opt >/dev/null
+t_out "... and has it again once stopped" "<source file='$tmp/gone.img' startupPolicy='optional'/>" \
+	"$NIDO" dumpxml opt
+sed -i "s|startupPolicy='optional'|startupPolicy='mandatory'|" "$tmp/opt.xml"
+"$NIDO" define "$tmp/opt.xml" >/dev/null
+t_err "a mandatory one fails the start, naming the file" "gone.img" "$NIDO" start opt
+
 # 3D on a virtio card: QEMU's virtio-vga-gl, which needs QEMU's GL
 # module and an OpenGL display: without them the start fails, naming it.
 cat >"$tmp/gl.xml" <<XML

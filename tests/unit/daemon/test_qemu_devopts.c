@@ -233,13 +233,17 @@ static void disk_device_options(void)
 			     "") DISK("disk", "qcow2",
 				      " ioeventfd='on' event_idx='off' "
 				      "copy_on_read='on' discard='unmap'",
-				      "vda", "virtio", "")
-				DISK("disk", "raw", "", "sda", "scsi",
-				     "<vendor>SEA GATE</vendor>"
-				     "<product>ST67 807GD</product>")
-					DISK("cdrom", "raw", "", "hdd", "ide",
-					     "") "<controller type='scsi' "
-						 "model='virtio-scsi'/>");
+				      "vda", "virtio",
+				      "") DISK("disk", "raw", "", "sda", "scsi",
+					       "<vendor>SEA GATE</vendor>"
+					       "<product>ST67 807GD</product>")
+				DISK("cdrom", "raw", "", "hdd", "ide",
+				     "") "<controller type='scsi' "
+					 "model='virtio-scsi'/>"
+					 "<disk type='file' "
+					 "device='disk'><source file='/o.img' "
+					 "startupPolicy='optional'/><target "
+					 "dev='vdb'/></disk>");
 	_cleanup_free_ char *def = NULL;
 	_cleanup_free_ char *s = argv_of(text, &def);
 
@@ -263,6 +267,8 @@ static void disk_device_options(void)
 				"copy_on_read='on'/>");
 	CHECK_STR_CONTAINS(def, "<geometry cyls='16383' heads='16' secs='63' "
 				"trans='lba'/>");
+	CHECK_STR_CONTAINS(def, "<source file='/o.img' "
+				"startupPolicy='optional'/>");
 	CHECK_STR_CONTAINS(def,
 			   "<vendor>SEA GATE</vendor>\n      <product>ST67 "
 			   "807GD</product>");
@@ -366,6 +372,17 @@ static void disk_device_options_checked(void)
 		 "cyls"},
 		{DISK("cdrom", "raw", " copy_on_read='on'", "hdc", "ide", ""),
 		 "<driver copy_on_read='on'> on a read-only disk"},
+		{"<disk type='file' device='disk'><source file='/i.img' "
+		 "startupPolicy='requisite'/><target dev='vda'/></disk>",
+		 "startupPolicy 'requisite' is for a cdrom or floppy only"},
+		{"<disk type='file' device='cdrom'><source file='/i.iso' "
+		 "startupPolicy='optional'/><target dev='hdc'/></disk>",
+		 "startupPolicy 'optional' on a cdrom: it would start as an "
+		 "empty drive, which nido has not yet"},
+		{"<disk type='file' device='disk'><source file='/i.img' "
+		 "startupPolicy='maybe'/><target dev='vda'/></disk>",
+		 "invalid startupPolicy 'maybe' (expected mandatory, "
+		 "requisite, optional)"},
 	};
 
 	check_refused(cases, ARRAY_SIZE(cases));
