@@ -11,6 +11,7 @@
 #include "daemon/domain_conf_disk.h"
 #include "daemon/domain_conf_hostdev.h"
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_machine.h"
 #include "daemon/domain_conf_mem.h"
 #include "daemon/domain_conf_metadata.h"
 
@@ -323,7 +324,7 @@ static int parse_os(const xmlNode *os, struct domain_def *d,
 		"type",	   "kernel",  "initrd",	  "cmdline",  "boot",
 		"loader",  "nvram",   "firmware", "bootmenu", "init",
 		"initarg", "initenv", "initdir",  "inituser", "initgroup",
-		"smbios",  NULL};
+		"smbios",  "bios",    NULL};
 	xmlNode *n;
 
 	xml_check_known(os, (const char *const[]){"firmware", NULL}, children,
@@ -976,6 +977,7 @@ static char *format(const struct domain_def *d, int id)
 	fputs(">\n", f);
 	xml_put_text(f, 2, "name", d->name);
 	fprintf(f, "  <uuid>%s</uuid>\n", uuid);
+	domain_format_genid(f, d);
 	xml_put_text(f, 2, "title", d->title);
 	xml_put_text(f, 2, "description", d->description);
 	domain_format_metadata(f, d);

@@ -47,6 +47,12 @@ enum domain_tristate {
 	DOMAIN_TRISTATE_OFF,
 };
 
+/* A virtio device's <driver iommu= ats= packed= page_per_vq=>
+ * (domain_conf_virtio.h). */
+struct domain_virtio_opts {
+	enum domain_tristate iommu, ats, packed, page_per_vq;
+};
+
 /* <driver discard=>: absent (the driver's default), unmap or ignore. */
 enum disk_discard {
 	DISK_DISCARD_ABSENT,
@@ -83,11 +89,85 @@ struct disk_drive_addr {
 	unsigned controller, bus, target, unit;
 };
 
+/* <driver error_policy= rerror_policy=>: as disk_error_names. */
+enum disk_error_policy {
+	DISK_ERROR_ABSENT,
+	DISK_ERROR_STOP,
+	DISK_ERROR_REPORT,
+	DISK_ERROR_IGNORE,
+	DISK_ERROR_ENOSPACE, /* error_policy only */
+};
+
+/* <geometry trans=>: as disk_trans_names. */
+enum disk_trans {
+	DISK_TRANS_ABSENT,
+	DISK_TRANS_NONE,
+	DISK_TRANS_LBA,
+	DISK_TRANS_AUTO,
+};
+
+/* <source startupPolicy=>: as disk_startup_names. */
+enum disk_startup {
+	DISK_STARTUP_ABSENT, /* mandatory, libvirt's default */
+	DISK_STARTUP_MANDATORY,
+	DISK_STARTUP_REQUISITE,
+	DISK_STARTUP_OPTIONAL,
+};
+
+/* <target tray=> of a cdrom or floppy: as disk_tray_names. */
+enum disk_tray {
+	DISK_TRAY_ABSENT,
+	DISK_TRAY_CLOSED,
+	DISK_TRAY_OPEN,
+};
+
+/*
+ * The machine's small platform features (domain_conf_machine.c):
+ * <genid>, <features><vmcoreinfo/><vmport/><smm><tseg>, <os><bios
+ * rebootTimeout=> and the root PCI controller's <pcihole64>.
+ */
+struct domain_machine_opts {
+	bool genid;		/* <genid>: the VM generation ID below */
+	uint8_t genid_uuid[16]; /* given, or made for an empty <genid/> */
+	enum domain_tristate vmcoreinfo; /* <vmcoreinfo state=> */
+	enum domain_tristate vmport;	 /* <vmport state=> */
+	bool tseg;			 /* <smm><tseg> given */
+	uint64_t tseg_mib;		 /* ... its size */
+	bool reboot_timeout_set;	 /* <bios rebootTimeout=> given */
+	int reboot_timeout;		 /* ms; -1: no reboot */
+	bool pcihole64;			 /* <pcihole64> given */
+	uint64_t pcihole64_kib;		 /* ... its size; 0: none */
+};
+
+/*
+ * What a <disk> tells the device beyond its image
+ * (domain_conf_disk_opts.c): <driver error_policy= rerror_policy=
+ * copy_on_read= ioeventfd= event_idx=>, <geometry>, <vendor>,
+ * <product> and <target tray=>.
+ */
+struct disk_opts {
+	enum disk_error_policy error_policy, rerror_policy;
+	enum domain_tristate copy_on_read, ioeventfd, event_idx;
+	unsigned cyls, heads, secs; /* <geometry>; 0: absent */
+	enum disk_trans trans;
+	char *vendor, *product; /* SCSI's; NULL: absent */
+	enum disk_tray tray;
+	enum disk_startup startup; /* what a start does without the source */
+	/* <iotune>'s tunables beyond the six of struct domain_disk's
+	 * iotune[]: [k - 6] is domain_iotune_all_names[k] (bursts, their
+	 * lengths, size_iops_sec; 0: not set), but for group_name's slot,
+	 * unused: the group is @iotune_group (NULL: none) */
+	uint64_t iotune_ext[14];
+	char *iotune_group;
+	uint64_t metadata_cache; /* <driver><metadata_cache> bytes; 0 */
+};
+
 /* One image of a disk's <backingStore> chain: declared by the
  * definition, so a VM may open it (docs/security.md, "Images"). */
 struct disk_backing {
 	char *path;   /* <source file=> */
 	char *format; /* <format type=>, NULL: the image records it */
+	uint64_t metadata_cache; /* its <metadata_cache> bytes; 0: none */
 };
 
 /* <source protocol=> of a <disk type='network'>, as
@@ -173,8 +253,10 @@ struct domain_disk {
 	bool backing_end; /* the chain ends with an empty <backingStore/> */
 	unsigned
 		boot_order; /* <boot order=>; 0: none (domain_conf_devices.c) */
-	struct disk_drive_addr drive; /* <address type='drive'> */
-	struct dev_pci_addr pci;      /* <address type='pci'>, virtio */
+	struct disk_drive_addr drive;	  /* <address type='drive'> */
+	struct dev_pci_addr pci;	  /* <address type='pci'>, virtio */
+	struct domain_virtio_opts virtio; /* <driver iommu= ...>, virtio */
+	struct disk_opts opts;		  /* domain_conf_disk_opts.c's */
 };
 
 enum net_type {
@@ -287,11 +369,12 @@ struct domain_rng {
 	enum rng_backend model;
 	char *backend; /* random: the host's source, "/dev/urandom" by
 			* default; NULL for the others */
-	enum chardev_type egd_type; /* egd: <backend type=> */
-	struct chardev_source egd;  /* ... and its <source> */
-	struct dev_pci_addr pci;    /* <address> */
-	uint64_t rate_bytes;	    /* <rate bytes=>; 0: no limit */
-	uint64_t rate_period_ms;    /* <rate period=>; 0: absent */
+	enum chardev_type egd_type;	  /* egd: <backend type=> */
+	struct chardev_source egd;	  /* ... and its <source> */
+	struct dev_pci_addr pci;	  /* <address> */
+	uint64_t rate_bytes;		  /* <rate bytes=>; 0: no limit */
+	uint64_t rate_period_ms;	  /* <rate period=>; 0: absent */
+	struct domain_virtio_opts virtio; /* <driver iommu= ...> */
 };
 
 /*
@@ -384,7 +467,8 @@ struct domain_video {
 	enum domain_tristate primary;	    /* <model primary=> */
 	/* virtio: <acceleration accel3d=> (virgl, with an OpenGL display) */
 	enum domain_tristate accel3d;
-	struct dev_pci_addr pci; /* its <address> */
+	struct dev_pci_addr pci;	  /* its <address> */
+	struct domain_virtio_opts virtio; /* a virtio card's <driver> */
 };
 
 /* <graphics type='spice'> (domain_conf_display.c). The channels, in
@@ -447,7 +531,8 @@ struct domain_input {
 	enum input_type type;
 	enum input_bus bus;
 	struct usb_addr usb;
-	struct dev_pci_addr pci; /* a virtio one's <address> */
+	struct dev_pci_addr pci;	  /* a virtio one's <address> */
+	struct domain_virtio_opts virtio; /* a virtio one's <driver> */
 };
 
 /* <sound model=>: as sound_model_names (domain_conf_display.c). */
@@ -578,8 +663,8 @@ enum controller_model {
 	CONTROLLER_MODEL_VIRTIO_TRANSITIONAL,
 	CONTROLLER_MODEL_VIRTIO_NON_TRANSITIONAL,
 };
-#define CONTROLLER_MODEL_IS_PCI(m)                                             \
-	((m) >= CONTROLLER_MODEL_PCI_ROOT &&                                   \
+#define CONTROLLER_MODEL_IS_PCI(m)           \
+	((m) >= CONTROLLER_MODEL_PCI_ROOT && \
 	 (m) <= CONTROLLER_MODEL_PCIE_EXPANDER_BUS)
 
 /* A PCI controller's <model name=>: QEMU's device, as
@@ -926,6 +1011,7 @@ struct domain_seclabel_dac {
 };
 
 struct domain_hw {
+	struct domain_machine_opts mach; /* domain_conf_machine.c */
 	struct domain_controller *controllers;
 	size_t n_controllers;
 	enum balloon_model balloon;
@@ -934,6 +1020,7 @@ struct domain_hw {
 							   * hands back freed
 							   * pages */
 	struct dev_pci_addr balloon_pci;
+	struct domain_virtio_opts balloon_virtio; /* its <driver> */
 	unsigned balloon_period; /* <stats period>: seconds; 0: no polling */
 	enum watchdog_model watchdog;
 	enum watchdog_action watchdog_action;

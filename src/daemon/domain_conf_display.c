@@ -11,6 +11,7 @@
 #include "daemon/domain_conf_display.h"
 #include "daemon/domain_conf_graphics.h"
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_virtio.h"
 
 const char *const video_model_names[] = {
 	"", "vga", "cirrus", "virtio", "none", "qxl", "bochs", "ramfb", NULL};
@@ -444,6 +445,36 @@ static int parse_acceleration(const xmlNode *m, struct domain_video *v,
 	return 0;
 }
 
+/* <driver name='qemu' iommu= ...>: a virtio card's virtio options;
+ * vhost-user's GPU (name='vhostuser') is refused by name. */
+static int parse_video_driver(const xmlNode *vn, struct domain_video *v,
+			      struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *d = xml_child(vn, "driver");
+	_cleanup_free_ char *name = d ? xml_attr(d, "name") : NULL;
+
+	if (!d)
+		return 0;
+	xml_check_known(d,
+			(const char *const[]){"name", "iommu", "ats", "packed",
+					      "page_per_vq", NULL},
+			NULL, w);
+	if (name && !streq(name, "qemu"))
+		return xml_err(e, d,
+			       "<driver name='%s'> not supported (qemu: "
+			       "QEMU's own card; vhost-user GPUs are not run "
+			       "by nido)",
+			       name);
+	if (domain_virtio_opts_parse(d, &v->virtio, e) < 0)
+		return -EINVAL;
+	if (v->model != VIDEO_VIRTIO && domain_virtio_opts_any(&v->virtio))
+		return xml_err(e, d,
+			       "<driver> virtio options on a video model "
+			       "'%s': only a virtio card has them",
+			       video_model_names[v->model]);
+	return 0;
+}
+
 static int parse_one_video(const xmlNode *vn, struct domain_video *v,
 			   struct xml_warnings *w, struct err **e)
 {
@@ -455,8 +486,9 @@ static int parse_one_video(const xmlNode *vn, struct domain_video *v,
 	_cleanup_free_ char *primary = m ? xml_attr(m, "primary") : NULL;
 	int r;
 
-	xml_check_known(vn, NULL,
-			(const char *const[]){"model", "address", NULL}, w);
+	xml_check_known(
+		vn, NULL,
+		(const char *const[]){"model", "address", "driver", NULL}, w);
 	if (!type)
 		return xml_err(e, vn, "<video> without <model type>");
 	xml_check_known(m, attrs, (const char *const[]){"acceleration", NULL},
@@ -476,7 +508,8 @@ static int parse_one_video(const xmlNode *vn, struct domain_video *v,
 		v->primary = streq(primary, "yes") ? DOMAIN_TRISTATE_ON
 						   : DOMAIN_TRISTATE_OFF;
 	if (parse_video_sizes(m, v, e) < 0 ||
-	    parse_acceleration(m, v, w, e) < 0)
+	    parse_acceleration(m, v, w, e) < 0 ||
+	    parse_video_driver(vn, v, w, e) < 0)
 		return -EINVAL;
 	return domain_parse_address(vn, &v->pci, NULL, e);
 }
@@ -532,7 +565,9 @@ void domain_format_videos(FILE *f, const struct domain_display *dp)
 	for (size_t i = 0; i < dp->n_videos; i++) {
 		const struct domain_video *v = &dp->videos[i];
 
-		fprintf(f, "    <video>\n      <model type='%s'",
+		fputs("    <video>\n", f);
+		domain_virtio_driver_format(f, 6, &v->virtio);
+		fprintf(f, "      <model type='%s'",
 			video_model_names[v->model]);
 		if (v->ram)
 			fprintf(f, " ram='%u'", v->ram);
@@ -634,7 +669,7 @@ int domain_parse_input(const xmlNode *n, struct domain_display *dp,
 	int t, b;
 
 	xml_check_known(n, (const char *const[]){"type", "bus", NULL},
-			(const char *const[]){"address", NULL}, w);
+			(const char *const[]){"address", "driver", NULL}, w);
 	if (type && (!bus || streq(bus, "ps2")) &&
 	    (streq(type, "mouse") || streq(type, "keyboard"))) {
 		*(streq(type, "mouse") ? &dp->ps2_mouse : &dp->ps2_keyboard) =
@@ -660,6 +695,13 @@ int domain_parse_input(const xmlNode *n, struct domain_display *dp,
 		return -EINVAL;
 	if (in.bus == INPUT_BUS_VIRTIO && in.usb.set)
 		return xml_err(e, n, "a USB <address> on a virtio <input>");
+	if (domain_virtio_driver_parse(n, &in.virtio, w, e) < 0)
+		return -EINVAL;
+	if (in.bus != INPUT_BUS_VIRTIO && domain_virtio_opts_any(&in.virtio))
+		return xml_err(e, n,
+			       "<driver> virtio options on a <input "
+			       "bus='%s'>: only a virtio one has them",
+			       bus);
 	dp->inputs =
 		xrealloc(dp->inputs, (dp->n_inputs + 1) * sizeof(*dp->inputs));
 	dp->inputs[dp->n_inputs++] = in;
@@ -743,7 +785,8 @@ void domain_format_inputs(FILE *f, const struct domain_display *dp)
 {
 	for (size_t i = 0; i < dp->n_inputs; i++) {
 		const struct domain_input *in = &dp->inputs[i];
-		bool inner = in->usb.set || in->pci.set;
+		bool inner = in->usb.set || in->pci.set ||
+			     domain_virtio_opts_any(&in->virtio);
 
 		fprintf(f, "    <input type='%s' bus='%s'%s\n",
 			input_type_names[in->type], input_bus_names[in->bus],
@@ -752,6 +795,7 @@ void domain_format_inputs(FILE *f, const struct domain_display *dp)
 			continue;
 		if (in->usb.set)
 			format_usb_address(f, &in->usb);
+		domain_virtio_driver_format(f, 6, &in->virtio);
 		domain_format_pci_address(f, 6, &in->pci);
 		fputs("    </input>\n", f);
 	}

@@ -11,8 +11,10 @@
 
 #include "daemon/domain_conf_audio.h"
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_machine.h"
 #include "daemon/domain_conf_mem.h"
 #include "daemon/domain_conf_seclabel.h"
+#include "daemon/domain_conf_virtio.h"
 
 const char *const controller_type_names[] = {"pci",  "ide",	      "sata",
 					     "scsi", "virtio-serial", NULL};
@@ -215,7 +217,7 @@ static int parse_controller(const xmlNode *c, int type, struct domain_def *d,
 			(const char *const[]){"type", "index", "model", "ports",
 					      "vectors", NULL},
 			(const char *const[]){"address", "model", "target",
-					      "driver", NULL},
+					      "driver", "pcihole64", NULL},
 			w);
 	if (hw->n_controllers == DOMAIN_MAX_CONTROLLERS)
 		return xml_err(e, c, "more than %d controllers",
@@ -246,7 +248,12 @@ static int parse_controller(const xmlNode *c, int type, struct domain_def *d,
 	if (type == CONTROLLER_PCI && !ctl->model)
 		return xml_err(e, c, "<controller type='pci'> without a model");
 	if (parse_ports_vectors(c, ctl, e) < 0 ||
-	    domain_parse_controller_extra(c, ctl, w, e) < 0)
+	    domain_parse_controller_extra(c, ctl, w, e) < 0 ||
+	    domain_parse_pcihole64(c,
+				   ctl->model == CONTROLLER_MODEL_PCI_ROOT ||
+					   ctl->model ==
+						   CONTROLLER_MODEL_PCIE_ROOT,
+				   hw, w, e) < 0)
 		return -EINVAL;
 	return domain_parse_address(c, &ctl->pci, NULL, e);
 }
@@ -277,11 +284,12 @@ static int parse_balloon(const xmlNode *c, struct domain_hw *hw,
 {
 	int r;
 
-	xml_check_known(
-		c,
-		(const char *const[]){"model", "autodeflate",
-				      "freePageReporting", NULL},
-		(const char *const[]){"address", "alias", "stats", NULL}, w);
+	xml_check_known(c,
+			(const char *const[]){"model", "autodeflate",
+					      "freePageReporting", NULL},
+			(const char *const[]){"address", "alias", "stats",
+					      "driver", NULL},
+			w);
 	if (hw->balloon)
 		return xml_err(e, c, "a second <memballoon>");
 	if ((r = enum_attr(c, "model", "memballoon model", balloon_model_names,
@@ -297,7 +305,8 @@ static int parse_balloon(const xmlNode *c, struct domain_hw *hw,
 			   e)) < 0)
 		return r;
 	hw->balloon_free_page_reporting = (enum domain_tristate)r;
-	if (parse_balloon_stats(c, hw, w, e) < 0)
+	if (parse_balloon_stats(c, hw, w, e) < 0 ||
+	    domain_virtio_driver_parse(c, &hw->balloon_virtio, w, e) < 0)
 		return -EINVAL;
 	return domain_parse_address(c, &hw->balloon_pci, NULL, e);
 }
@@ -615,12 +624,12 @@ static int parse_features(const xmlNode *n, struct domain_hw *hw,
 			  struct xml_warnings *w, struct err **e)
 {
 	const xmlNode *apic = xml_child(n, "apic");
-	const xmlNode *smm = xml_child(n, "smm");
 
 	xml_check_known(n, NULL,
 			(const char *const[]){"acpi", "apic", "pae", "smm",
 					      "hyperv", "kvm", "pmu",
-					      "pvspinlock", "ioapic", NULL},
+					      "pvspinlock", "ioapic",
+					      "vmcoreinfo", "vmport", NULL},
 			w);
 	hw->features = true;
 	hw->acpi = xml_child(n, "acpi") != NULL;
@@ -629,10 +638,8 @@ static int parse_features(const xmlNode *n, struct domain_hw *hw,
 	if (apic &&
 	    parse_switch(n, "apic", "eoi", on_off, &hw->apic_eoi, w, e) < 0)
 		return -EINVAL;
-	if (smm && parse_switch(n, "smm", "state", on_off, &hw->smm, w, e) < 0)
+	if (domain_parse_machine_features(n, hw, w, e) < 0)
 		return -EINVAL;
-	if (smm && !hw->smm)
-		return xml_err(e, smm, "<smm> without state");
 	return domain_parse_cpu_features(n, hw, w, e);
 }
 
@@ -712,6 +719,8 @@ int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 	if ((n = xml_child(root, "clock")) &&
 	    (r = parse_clock(n, &d->hw, w, e)) < 0)
 		return r;
+	if (domain_parse_machine_opts(root, os, d, w, e) < 0)
+		return -EINVAL;
 	if (os && (n = xml_child(os, "bootmenu")))
 		return parse_bootmenu(n, &d->hw, w, e);
 	return 0;
@@ -733,8 +742,7 @@ void domain_format_hw_top(FILE *f, const struct domain_def *d)
 		if (hw->pae)
 			fputs("    <pae/>\n", f);
 		domain_format_cpu_features(f, hw);
-		if (hw->smm)
-			fprintf(f, "    <smm state='%s'/>\n", on_off[hw->smm]);
+		domain_format_machine_features(f, hw);
 		fputs("  </features>\n", f);
 	}
 	if (hw->s3 || hw->s4) {
@@ -758,6 +766,7 @@ void domain_format_hw_top(FILE *f, const struct domain_def *d)
 
 void domain_format_bootmenu(FILE *f, const struct domain_def *d)
 {
+	domain_format_bios(f, d);
 	if (!d->hw.bootmenu)
 		return;
 	fprintf(f, "    <bootmenu enable='%s'", yes_no[d->hw.bootmenu]);
@@ -770,6 +779,7 @@ void domain_format_controllers(FILE *f, const struct domain_def *d)
 {
 	for (size_t i = 0; i < d->hw.n_controllers; i++) {
 		const struct domain_controller *c = &d->hw.controllers[i];
+		bool root;
 
 		fprintf(f, "    <controller type='%s' index='%u'",
 			controller_type_names[c->type], c->index);
@@ -780,12 +790,17 @@ void domain_format_controllers(FILE *f, const struct domain_def *d)
 			fprintf(f, " ports='%u'", c->ports);
 		if (c->vectors)
 			fprintf(f, " vectors='%u'", c->vectors);
-		if (!c->pci.set && !domain_controller_has_extra(c)) {
+		root = c->model == CONTROLLER_MODEL_PCI_ROOT ||
+		       c->model == CONTROLLER_MODEL_PCIE_ROOT;
+		if (!c->pci.set && !domain_controller_has_extra(c) &&
+		    !(root && d->hw.mach.pcihole64)) {
 			fputs("/>\n", f);
 			continue;
 		}
 		fputs(">\n", f);
 		domain_format_controller_extra(f, c);
+		if (root)
+			domain_format_pcihole64(f, &d->hw);
 		domain_format_pci_address(f, 6, &c->pci);
 		fputs("    </controller>\n", f);
 	}
@@ -830,12 +845,14 @@ void domain_format_hw_devices(FILE *f, const struct domain_def *d)
 				      : "",
 			      on_off[hw->balloon_free_page_reporting],
 			      hw->balloon_free_page_reporting ? "'" : "");
-		if (hw->balloon_period) {
-			fprintf(f, "%s>\n      <stats period='%u'/>\n", s,
-				hw->balloon_period);
-			if (hw->balloon_pci.set)
-				domain_format_pci_address(f, 6,
-							  &hw->balloon_pci);
+		if (hw->balloon_period ||
+		    domain_virtio_opts_any(&hw->balloon_virtio)) {
+			fprintf(f, "%s>\n", s);
+			if (hw->balloon_period)
+				fprintf(f, "      <stats period='%u'/>\n",
+					hw->balloon_period);
+			domain_format_pci_address(f, 6, &hw->balloon_pci);
+			domain_virtio_driver_format(f, 6, &hw->balloon_virtio);
 			fputs("    </memballoon>\n", f);
 		} else {
 			format_addressed(f, s, "memballoon", &hw->balloon_pci);
@@ -891,7 +908,7 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	const struct domain_hw *hw = &d->hw;
 	const char *chr = chardev_qemu_only(d);
 
-	if (chr)
+	if (chr || (chr = domain_machine_opts_qemu_only(hw)))
 		return chr;
 	for (int k = 0; k < TIMER_N; k++)
 		if (hw->timers[k].given)

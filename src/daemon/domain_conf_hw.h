@@ -65,7 +65,8 @@ const char *domain_hw_qemu_only(const struct domain_def *d);
  * <features>, <clock> and <cpu>. */
 #define DOMAIN_HW_TOP                                                          \
 	"seclabel", "pm", "memoryBacking", "numatune", "sysinfo", "iothreads", \
-		"iothreadids", "maxMemory", "launchSecurity"
+		"iothreadids", "maxMemory", "launchSecurity", "genid",         \
+		"blkiotune"
 
 /* libvirt's names of enum timer_name and of struct domain_timer's
  * values (index 0: not given). */

@@ -191,6 +191,7 @@ void qemu_argv_hw_devices(struct qemu_argv *a, const struct domain_def *def)
 		add_str(o, "driver", "virtio-balloon-pci");
 		add_str(o, "id", "balloon0");
 		qemu_json_pci(o, def, QEMU_PCI_BALLOON, 0);
+		qemu_json_virtio(o, &hw->balloon_virtio);
 		if (hw->balloon_autodeflate)
 			json_object_object_add(
 				o, "deflate-on-oom",
@@ -389,6 +390,7 @@ void qemu_argv_machine_options(struct qemu_argv *a,
 
 	rtc_args(a, hw);
 	pm_args(a, def);
+	qemu_argv_machine_extras(a, def);
 	if (hw->bootmenu) {
 		s = hw->bootmenu == DOMAIN_TRISTATE_ON &&
 				    hw->bootmenu_timeout_ms

@@ -156,6 +156,7 @@ static void rng_args(struct qemu_argv *a, const struct domain_def *def,
 	add_str(dev, "rng", obj);
 	add_str(dev, "id", id);
 	qemu_json_pci(dev, def, QEMU_PCI_RNG, i);
+	qemu_json_virtio(dev, &r->virtio);
 	if (r->rate_bytes) {
 		json_object_object_add(dev, "max-bytes",
 				       json_object_new_uint64(r->rate_bytes));

@@ -206,7 +206,8 @@ int driver_qemu_check_hw(const struct domain_def *d, struct xml_warnings *w,
 			 struct err **e)
 {
 	if (check_cpu(d, e) < 0 || qemu_check_cpu_features(d, w, e) < 0 ||
-	    qemu_check_platform(d, e) < 0)
+	    qemu_check_platform(d, e) < 0 ||
+	    qemu_check_machine_opts(d, e) < 0 || qemu_check_disk_opts(d, e) < 0)
 		return -ENOTSUP;
 	const struct domain_hw *hw = &d->hw;
 	int r;

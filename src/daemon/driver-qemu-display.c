@@ -408,6 +408,7 @@ static void video_device(struct qemu_argv *a, const struct domain_def *def,
 	json_object_object_add(o, "id", json_object_new_string(id));
 	if (v->heads && (v->model == VIDEO_QXL || v->model == VIDEO_VIRTIO))
 		add_int(o, "max_outputs", v->heads);
+	qemu_json_virtio(o, &v->virtio);
 	if (v->model == VIDEO_QXL) {
 		if (v->ram)
 			add_int(o, "ram_size", (uint64_t)v->ram * 1024);
@@ -667,6 +668,7 @@ static void input_device(struct qemu_argv *a, const struct domain_def *def,
 	json_object_object_add(o, "id", json_object_new_string(id));
 	if (in->bus == INPUT_BUS_VIRTIO) {
 		qemu_json_pci(o, def, QEMU_PCI_INPUT, (*pci)++);
+		qemu_json_virtio(o, &in->virtio);
 	} else {
 		json_object_object_add(o, "bus",
 				       json_object_new_string("usb.0"));

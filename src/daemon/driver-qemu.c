@@ -287,7 +287,8 @@ static int prepare_cgroup(struct domain *dom, struct qemu_vm *vm, int *fds,
 	if (why)
 		log_debug("domain '%s': cgroup: %s", dom->def->name,
 			  err_msg(why));
-	if (cgroup_limit(vm->cgroups, &l, e) < 0) {
+	if (cgroup_limit(vm->cgroups, &l, e) < 0 ||
+	    driver_blkio(dom->def, vm->cgroups, e) < 0) {
 		cgroup_remove(vm->cgroups);
 		return err_prefix(e, "resource limits");
 	}

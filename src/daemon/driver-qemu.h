@@ -168,6 +168,25 @@ char *qemu_smp_option(const struct domain_def *def);
 /* Adds "bus" and "addr" of device @i of @kind (qemu_pci_slot()) to @o. */
 void qemu_json_pci(struct json_object *o, const struct domain_def *def,
 		   enum qemu_pci_kind kind, size_t i);
+/* <genid>, <vmcoreinfo>, <vmport>, <tseg>, <pcihole64>, <bios
+ * rebootTimeout> (driver-qemu-machine-opts.c): their options, and the
+ * machine they need. */
+void qemu_argv_machine_extras(struct qemu_argv *a,
+			      const struct domain_def *def);
+int qemu_check_machine_opts(const struct domain_def *d, struct err **e);
+/* Disk @d's options on its -device @o (driver-qemu-disk-opts.c). */
+int qemu_check_disk_opts(const struct domain_def *d, struct err **e);
+void qemu_json_disk_opts(struct json_object *o, const struct domain_disk *d);
+/* The node disk @i's device reads: its format node dI-0, or the
+ * copy-on-read filter over it (dI-cor); malloc'ed. */
+char *qemu_disk_top_node(const struct domain_disk *d, size_t i);
+/* The copy-on-read filter node of disk @i, when it asks for one. */
+void qemu_argv_disk_cor(struct qemu_argv *a, const struct domain_disk *d,
+			size_t i);
+/* Adds the virtio options @v gives (iommu_platform, ats, packed,
+ * page-per-vq) to virtio device @o (driver-qemu-virtio.c). */
+void qemu_json_virtio(struct json_object *o,
+		      const struct domain_virtio_opts *v);
 
 /*
  * The PCI address of device @i of @kind: its <address>, or where the

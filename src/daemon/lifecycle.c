@@ -230,8 +230,8 @@ char *daemon_managed_save_path(const struct daemon *dmn, const char *name)
 }
 
 /* Starts @dom, or restores it from @state_fd (>= 0, taken over). */
-static int start_or_restore(struct daemon *dmn, struct domain *dom,
-			    unsigned flags, int state_fd, struct err **e)
+static int start_or_restore_run(struct daemon *dmn, struct domain *dom,
+				unsigned flags, int state_fd, struct err **e)
 {
 	const struct driver_ops *drv;
 	int r;
@@ -239,6 +239,7 @@ static int start_or_restore(struct daemon *dmn, struct domain *dom,
 	/* volumes first: the driver and what it checks depend on them (a
 	 * block device or a file) */
 	if (domain_disks_resolve(dmn, dom->def, e) < 0 ||
+	    (state_fd < 0 && domain_disks_drop_missing(dmn, dom, e) < 0) ||
 	    !(drv = driver_for(dom->def, e))) {
 		close_safe(state_fd);
 		return err_code(*e);
@@ -271,6 +272,19 @@ static int start_or_restore(struct daemon *dmn, struct domain *dom,
 		dom->reason = REASON_SHUTOFF_FAILED;
 		dom->id = -1;
 	}
+	return r;
+}
+
+/* As start_or_restore_run(); a cold boot that fails gives a persistent
+ * domain back the definition it had (disks dropped at the start:
+ * domain_disks_drop_missing()). */
+static int start_or_restore(struct daemon *dmn, struct domain *dom,
+			    unsigned flags, int state_fd, struct err **e)
+{
+	int r = start_or_restore_run(dmn, dom, flags, state_fd, e);
+
+	if (r < 0 && state_fd < 0 && dom->persistent)
+		object_apply_newdef(&dom->obj);
 	return r;
 }
 

@@ -17,6 +17,7 @@
 #include "daemon/screenshot.h"
 #include "daemon/daemon.h"
 #include "daemon/domain-disks.h"
+#include "daemon/domain_conf_disk_opts.h"
 #include "daemon/driver-ct.h"
 #include "daemon/driver-qemu.h"
 #include "daemon/driver.h"
@@ -923,19 +924,21 @@ static int m_stats(void *opaque, struct json_object *params,
 
 /*
  * Every block I/O tunable libvirt reports (virsh blkdeviotune), in its
- * order: the six nido applies from <iotune> (@v), 0 for the others (no
- * bursts, no I/O size, no groups: group_name is "").
+ * order, of disk @d's <iotune> (0 for those not set; group_name "" when
+ * it has no group).
  */
-static struct json_object *iotune_all(const uint64_t v[6])
+static struct json_object *iotune_all(const struct domain_disk *d)
 {
 	struct json_object *io = json_object_new_object();
 
 	for (size_t i = 0; i < DOMAIN_IOTUNE_ALL; i++) {
 		if (i == DOMAIN_IOTUNE_GROUP)
-			add_str(io, domain_iotune_all_names[i], "");
+			add_str(io, domain_iotune_all_names[i],
+				d->opts.iotune_group ? d->opts.iotune_group
+						     : "");
 		else
 			add_u64(io, domain_iotune_all_names[i],
-				i < 6 ? v[i] : 0);
+				domain_disk_iotune_value(d, i));
 	}
 	return io;
 }
@@ -1104,7 +1107,7 @@ static int iotune_live(struct daemon *dmn, struct domain *dom, int i,
 	if (!set && !dom->drv->iotune) {
 		*result = json_object_new_object();
 		json_object_object_add(*result, "iotune",
-				       iotune_all(dom->def->disks[i].iotune));
+				       iotune_all(&dom->def->disks[i]));
 		return 0;
 	}
 	memcpy(v, dom->def->disks[i].iotune, sizeof(v));
@@ -1211,7 +1214,7 @@ static int m_blkdeviotune(void *opaque, struct json_object *params,
 			return err_code(*e);
 		*result = json_object_new_object();
 		json_object_object_add(*result, "iotune",
-				       iotune_all(def->disks[i].iotune));
+				       iotune_all(&def->disks[i]));
 		return 0;
 	}
 	if (config && iotune_config(dmn, dom, key, set, given, e) < 0)
@@ -1277,7 +1280,7 @@ static int m_tune(void *opaque, struct json_object *params,
 		struct json_object *o = json_object_new_object();
 
 		add_str(o, "target", d->target);
-		json_object_object_add(o, "iotune", iotune_all(d->iotune));
+		json_object_object_add(o, "iotune", iotune_all(d));
 		json_object_array_add(disks, o);
 	}
 	*result = json_object_new_object();

@@ -20,4 +20,12 @@ char *qemu_test_refusal(const char *text);
  * (malloc'ed); NULL, and a test failure, when define refuses it. */
 char *qemu_test_argv(const char *text, const char *emulator);
 
+/*
+ * The QEMU command line of the domain XML @text, one argument a line
+ * (malloc'ed), each disk a raw file on an fd as nidod opens them; with
+ * @def, the definition formatted again. NULL when define refuses @text
+ * or warns about it, with *@why its first words (malloc'ed).
+ */
+char *qemu_test_argv_def(const char *text, char **def, char **why);
+
 #endif
