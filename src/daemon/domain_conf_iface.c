@@ -15,8 +15,10 @@
 #include "lib/uuid.h"
 #include "net/addr.h"
 
-const char *const domain_net_type_names[] = {"ethernet", "bridge", "network",
-					     "user", NULL};
+const char *const domain_net_type_names[] = {
+	"ethernet", "bridge", "network", "user",      "server",
+	"client",   "mcast",  "udp",     "vhostuser", "vdpa",
+	NULL};
 static const char *const link_names[] = {"", "up", "down", NULL};
 
 void domain_net_clear(struct domain_net *n)
@@ -29,6 +31,7 @@ void domain_net_clear(struct domain_net *n)
 	free(n->ifname);
 	free(n->port_interfaceid);
 	network_virtualport_clear(&n->virtualport);
+	domain_net_more_clear(n);
 	memset(n, 0, sizeof(*n));
 }
 
@@ -92,6 +95,8 @@ static int parse_source(const xmlNode *iface, struct domain_net *net,
 			xml_check_known(n, NULL, NULL, w);
 		return 0;
 	}
+	if (!domain_net_is_tap(net))
+		return domain_net_parse_source_more(iface, net, w, e);
 	if (n) {
 		xml_check_known(n,
 				net->type == NET_TYPE_BRIDGE ? bridge_attrs
@@ -154,7 +159,7 @@ static int parse_port(const xmlNode *iface, struct domain_net *net,
 
 	if (!n)
 		return 0;
-	if (net->type == NET_TYPE_ETHERNET || net->type == NET_TYPE_USER)
+	if (net->type != NET_TYPE_BRIDGE && net->type != NET_TYPE_NETWORK)
 		return xml_err(e, n, "not allowed on an interface of type '%s'",
 			       domain_net_type_names[net->type]);
 	if (network_virtualport_parse(n, &net->virtualport, w, e) < 0)
@@ -185,10 +190,11 @@ static int parse_bandwidth(const xmlNode *iface, struct domain_net *net,
 
 	if (!n)
 		return 0;
-	if (net->type == NET_TYPE_USER) {
+	if (!domain_net_is_tap(net)) {
 		xml_err(e, n,
-			"not supported on an interface of type 'user' (it "
-			"has no tap to shape)");
+			"not supported on an interface of type '%s' (it "
+			"has no tap to shape)",
+			domain_net_type_names[net->type]);
 		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
 	}
 	if (network_bandwidth_parse(n, &net->bandwidth, w, e) < 0)
@@ -211,7 +217,7 @@ static int parse_vlan(const xmlNode *iface, struct domain_net *net,
 
 	if (!n)
 		return 0;
-	if (net->type == NET_TYPE_ETHERNET || net->type == NET_TYPE_USER ||
+	if (net->type == NET_TYPE_ETHERNET || !domain_net_is_tap(net) ||
 	    (net->type == NET_TYPE_BRIDGE && !net->virtualport.openvswitch)) {
 		xml_err(e, n,
 			"a VLAN tag needs an Open vSwitch port (<virtualport "
@@ -238,10 +244,11 @@ static int parse_target_link(const xmlNode *iface, struct domain_net *net,
 	int r;
 
 	if ((n = xml_child(iface, "target"))) {
-		if (net->type == NET_TYPE_USER) {
+		if (!domain_net_is_tap(net)) {
 			xml_err(e, n,
 				"not supported on an interface of type "
-				"'user' (it has no tap)");
+				"'%s' (it has no tap)",
+				domain_net_type_names[net->type]);
 			return err_mark(e, ERR_CONFIG_UNSUPPORTED);
 		}
 		xml_check_known(n, (const char *const[]){"dev", NULL}, NULL, w);
@@ -276,7 +283,8 @@ int domain_net_parse(const xmlNode *iface, struct domain_net *net,
 	static const char *const children[] = {
 		"mac",	 "source",	"target",    "model",
 		"alias", "virtualport", "bandwidth", "vlan",
-		"link",	 "address",	"guest",     NULL};
+		"link",	 "address",	"guest",     "driver",
+		"rom",	 "acpi",	"ip",	     NULL};
 	_cleanup_free_ char *type = xml_attr(iface, "type");
 	int r;
 
@@ -294,6 +302,7 @@ int domain_net_parse(const xmlNode *iface, struct domain_net *net,
 	    parse_bandwidth(iface, net, w, e) < 0 ||
 	    parse_vlan(iface, net, w, e) < 0 ||
 	    parse_target_link(iface, net, w, e) < 0 ||
+	    domain_net_parse_more(iface, net, w, e) < 0 ||
 	    domain_parse_address(iface, &net->pci, NULL, e) < 0)
 		return -EINVAL;
 	return parse_model(iface, net, w, e);
@@ -313,7 +322,7 @@ void domain_net_format(FILE *f, const struct domain_net *n, bool active)
 	fprintf(f, "    <interface type='%s'>\n",
 		domain_net_type_names[n->type]);
 	fprintf(f, "      <mac address='%s'/>\n", net_mac_str(n->mac, mac));
-	if (n->source) {
+	if (n->source && domain_net_is_tap(n)) {
 		fputs("      <source", f);
 		xml_put_attr(f,
 			     n->type == NET_TYPE_BRIDGE ? "bridge" : "network",
@@ -321,6 +330,7 @@ void domain_net_format(FILE *f, const struct domain_net *n, bool active)
 		xml_put_attr(f, "portgroup", n->portgroup);
 		fputs("/>\n", f);
 	}
+	domain_net_format_source_more(f, n);
 	if (n->has_vlan)
 		network_vlan_format(f, &n->vlan, 6);
 	if (active && n->port_interfaceid && !port->present)
@@ -342,6 +352,7 @@ void domain_net_format(FILE *f, const struct domain_net *n, bool active)
 		xml_put_attr(f, "type", n->model);
 		fputs("/>\n", f);
 	}
+	domain_net_format_more(f, n);
 	if (n->link != DOMAIN_TRISTATE_ABSENT)
 		fprintf(f, "      <link state='%s'/>\n", link_names[n->link]);
 	domain_format_pci_address(f, 6, &n->pci);

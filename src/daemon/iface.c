@@ -7,6 +7,8 @@
 #include "daemon/iface.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <uuid/uuid.h>
 
 #include "daemon/network-port.h"
@@ -98,18 +100,75 @@ static int check_bridge(struct net_nl *nl, const struct iface_plan *p,
 	return 0;
 }
 
+/*
+ * A tap's queues past the first (<driver queues=>) and, with <driver
+ * name='vhost'>, a /dev/vhost-net per queue, into t->more.
+ */
+static int open_more(const struct domain_net *n, struct iface_tap *t,
+		     struct err **e)
+{
+	unsigned q = domain_net_queues(n);
+	bool vhost = n->driver.name == NET_DRIVER_VHOST;
+	size_t want = (q - 1) + (vhost ? q : 0);
+
+	if (!want)
+		return 0;
+	t->more = xcalloc(want, sizeof(*t->more));
+	for (; t->n_more < q - 1; t->n_more++)
+		if (net_tap_open_mq(t->name, true, &t->more[t->n_more], e) < 0)
+			return err_prefix(e, "tap '%s': queue %zu", t->name,
+					  t->n_more + 1);
+	while (t->n_more < want) {
+		int fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC);
+
+		if (fd < 0)
+			return err_setk(e, ERR_CONFIG_UNSUPPORTED, errno,
+					"<driver name='vhost'>: opening "
+					"/dev/vhost-net: %s (this host has no "
+					"vhost-net)",
+					strerror(errno));
+		t->more[t->n_more++] = fd;
+	}
+	return 0;
+}
+
 /* Makes the tap (or, for type ethernet, takes the existing one). */
 static int make_tap(const struct domain_net *n, uid_t owner,
 		    struct iface_tap *t, struct err **e)
 {
+	bool mq = domain_net_queues(n) > 1;
+
 	if (n->type == NET_TYPE_ETHERNET && n->tap && net_link_exists(n->tap))
 		snprintf(t->name, sizeof(t->name), "%s", n->tap);
-	else if (net_tap_create(n->tap ? n->tap : "vnet%d", owner, t->name, e) <
-		 0)
+	else if (net_tap_create_mq(n->tap ? n->tap : "vnet%d", owner, mq,
+				   t->name, e) < 0)
 		return -EIO;
 	else
 		t->created = true;
-	return net_tap_open(t->name, &t->fd, e);
+	if (net_tap_open_mq(t->name, mq, &t->fd, e) < 0)
+		return -EIO;
+	return open_more(n, t, e);
+}
+
+/* A vDPA device, opened for QEMU (vhost-vdpa's vhostfd=). */
+static int open_vdpa(const struct domain_net *n, struct iface_tap *t,
+		     struct err **e)
+{
+	struct stat st;
+
+	t->fd = open(n->source, O_RDWR | O_CLOEXEC);
+	if (t->fd < 0)
+		return err_setk(e, ERR_CONFIG_UNSUPPORTED, errno,
+				"vdpa device '%s': %s%s", n->source,
+				strerror(errno),
+				errno == ENOENT ? " (this host has no such "
+						  "vhost-vdpa device)"
+						: "");
+	if (fstat(t->fd, &st) < 0 || !S_ISCHR(st.st_mode))
+		return err_set(e, EINVAL, "vdpa device '%s': not a character "
+					  "device",
+			       n->source);
+	return 0;
 }
 
 /*
@@ -249,6 +308,15 @@ static void delete_veth(const char *name)
 	net_nl_close(nl);
 }
 
+static void close_more(struct iface_tap *t)
+{
+	for (size_t i = 0; i < t->n_more; i++)
+		close_safe(t->more[i]);
+	free(t->more);
+	t->more = NULL;
+	t->n_more = 0;
+}
+
 /* Undoes what was made for @t; close_safe on its fd. */
 static void undo(struct iface_tap *t)
 {
@@ -256,6 +324,7 @@ static void undo(struct iface_tap *t)
 
 	close_safe(t->fd);
 	t->fd = -1;
+	close_more(t);
 	if (t->ifb[0] && net_tc_clear(t->ifb, &e) < 0)
 		log_warn("%s", err_msg(e));
 	err_free(steal_ptr(e));
@@ -303,7 +372,9 @@ static int setup_one(struct daemon *dmn, struct net_nl *nl,
 	struct domain_net *n = &def->nets[i];
 	struct iface_plan p;
 
-	if (n->type == NET_TYPE_USER) /* inside QEMU: no tap, no fd */
+	if (n->type == NET_TYPE_VDPA && !who->pid)
+		return open_vdpa(n, t, e);
+	if (!domain_net_is_tap(n)) /* inside QEMU: no tap, no fd */
 		return 0;
 	if (resolve(dmn, n, &p, e) < 0 ||
 	    (p.bridge[0] && check_bridge(nl, &p, e) < 0) ||
@@ -367,8 +438,10 @@ int iface_setup_veth(struct daemon *dmn, struct domain_def *def, pid_t pid,
 
 void iface_set_clear(struct iface_set *set)
 {
-	for (size_t i = 0; i < set->n; i++)
+	for (size_t i = 0; i < set->n; i++) {
 		close_safe(set->taps[i].fd);
+		close_more(&set->taps[i]);
+	}
 	free(set->taps);
 	set->taps = NULL;
 	set->n = 0;

@@ -205,7 +205,8 @@ static void hostile_interfaces_refused_by_name(void)
 		 "invalid interface model 'e1000 x'"},
 		{"<interface type='direct'/>",
 		 "invalid interface type 'direct' (expected ethernet, bridge, "
-		 "network, user)"},
+		 "network, user, server, client, mcast, udp, vhostuser, "
+		 "vdpa)"},
 		{"<interface type='user'><target dev='t0'/></interface>",
 		 "<target>: not supported on an interface of type 'user' (it "
 		 "has no tap)"},
@@ -241,7 +242,7 @@ static void unknown_parts_warned(void)
 
 	CHECK_INT_EQ(
 		parse("<interface type='bridge'><source bridge='b' "
-		      "mode='vepa'/><driver name='vhost'/><mtu size='9000'/>"
+		      "mode='vepa'/><coalesce/><mtu size='9000'/>"
 		      "</interface>",
 		      &d, &w, NULL),
 		0);
@@ -249,7 +250,7 @@ static void unknown_parts_warned(void)
 		fprintf(f, "%s\n", w.msgs[i]);
 	fclose(f);
 	CHECK_STR_CONTAINS(all, "mode");
-	CHECK_STR_CONTAINS(all, "<driver>");
+	CHECK_STR_CONTAINS(all, "<coalesce>");
 	CHECK_STR_CONTAINS(all, "<mtu>");
 	domain_def_free(d);
 	xml_warnings_clear(&w);
