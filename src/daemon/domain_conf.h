@@ -179,14 +179,14 @@ struct domain_disk {
 };
 
 enum net_type {
-	NET_TYPE_ETHERNET, /* a tap device of the host (target dev) */
-	NET_TYPE_BRIDGE,   /* a tap added to a host bridge */
-	NET_TYPE_NETWORK,  /* a nido virtual network */
-	NET_TYPE_USER,	   /* QEMU's user-mode network (slirp): no tap */
-	NET_TYPE_SERVER,   /* a socket QEMU listens on for one client */
-	NET_TYPE_CLIENT,   /* a socket QEMU connects to a server */
-	NET_TYPE_MCAST,	   /* a multicast group of QEMUs */
-	NET_TYPE_UDP,	   /* UDP datagrams between two QEMUs */
+	NET_TYPE_ETHERNET,  /* a tap device of the host (target dev) */
+	NET_TYPE_BRIDGE,    /* a tap added to a host bridge */
+	NET_TYPE_NETWORK,   /* a nido virtual network */
+	NET_TYPE_USER,	    /* QEMU's user-mode network (slirp): no tap */
+	NET_TYPE_SERVER,    /* a socket QEMU listens on for one client */
+	NET_TYPE_CLIENT,    /* a socket QEMU connects to a server */
+	NET_TYPE_MCAST,	    /* a multicast group of QEMUs */
+	NET_TYPE_UDP,	    /* UDP datagrams between two QEMUs */
 	NET_TYPE_VHOSTUSER, /* a vhost-user backend's unix socket */
 	NET_TYPE_VDPA,	    /* a host vhost-vdpa device */
 };
@@ -210,12 +210,12 @@ struct domain_net {
 	enum domain_tristate link; /* <link state=>: ON up, OFF down */
 	struct dev_pci_addr pci;   /* <address type='pci'> */
 	/* domain_conf_net.h */
-	struct net_driver driver;     /* <driver>, virtio only */
-	struct net_rom rom;	      /* <rom> */
-	unsigned acpi_index;	      /* <acpi index=>; 0: none */
-	struct net_socket sock;	      /* server, client, mcast, udp */
-	struct net_vhostuser vhost;   /* vhostuser */
-	struct net_user_ip user_ip;   /* user: <ip> */
+	struct net_driver driver;   /* <driver>, virtio only */
+	struct net_rom rom;	    /* <rom> */
+	unsigned acpi_index;	    /* <acpi index=>; 0: none */
+	struct net_socket sock;	    /* server, client, mcast, udp */
+	struct net_vhostuser vhost; /* vhostuser */
+	struct net_user_ip user_ip; /* user: <ip> */
 	/* While running, the tap nidod named for it when @tap is NULL:
 	 * shown as <target dev> in the live XML only; NULL otherwise. */
 	char *ifname;

@@ -16,9 +16,8 @@
 #include "net/addr.h"
 
 const char *const domain_net_type_names[] = {
-	"ethernet", "bridge", "network", "user",      "server",
-	"client",   "mcast",  "udp",     "vhostuser", "vdpa",
-	NULL};
+	"ethernet", "bridge", "network",   "user", "server", "client",
+	"mcast",    "udp",    "vhostuser", "vdpa", NULL};
 static const char *const link_names[] = {"", "up", "down", NULL};
 
 void domain_net_clear(struct domain_net *n)

@@ -122,7 +122,8 @@ static int check_buses(const struct domain_def *d, struct err **e)
 			return err_set(e, ENOTSUP,
 				       "interface %zu: type '%s' not supported "
 				       "by the kvm driver (nido-vmm has taps)",
-				       i, domain_net_type_names[d->nets[i].type]);
+				       i,
+				       domain_net_type_names[d->nets[i].type]);
 		else if (domain_net_qemu_only(&d->nets[i]))
 			return err_set(e, ENOTSUP,
 				       "interface %zu: %s not supported by "

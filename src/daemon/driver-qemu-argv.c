@@ -252,4 +252,3 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 	qemu_argv_disks(a, def, chains);
 	device_args(a, def);
 }
-

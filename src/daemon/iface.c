@@ -165,8 +165,9 @@ static int open_vdpa(const struct domain_net *n, struct iface_tap *t,
 						  "vhost-vdpa device)"
 						: "");
 	if (fstat(t->fd, &st) < 0 || !S_ISCHR(st.st_mode))
-		return err_set(e, EINVAL, "vdpa device '%s': not a character "
-					  "device",
+		return err_set(e, EINVAL,
+			       "vdpa device '%s': not a character "
+			       "device",
 			       n->source);
 	return 0;
 }

@@ -25,7 +25,7 @@ struct daemon;
 
 struct iface_tap {
 	char name[NET_IFNAME_MAX + 1];
-	int fd;	      /* its queue, for the VMM; -1 when closed */
+	int fd; /* its queue, for the VMM; -1 when closed */
 	/* A multi-queue tap's other queues, then one /dev/vhost-net per
 	 * queue with <driver name='vhost'>, in the order the VMM gets
 	 * them (qemu_net_n_fds()); NULL: none. */

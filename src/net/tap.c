@@ -79,8 +79,7 @@ int net_tap_open(const char *name, int *fd, struct err **e)
 	return net_tap_open_mq(name, false, fd, e);
 }
 
-int net_tap_open_mq(const char *name, bool multi_queue, int *fd,
-		    struct err **e)
+int net_tap_open_mq(const char *name, bool multi_queue, int *fd, struct err **e)
 {
 	struct ifreq ifr;
 	int r;

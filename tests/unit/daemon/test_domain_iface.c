@@ -240,12 +240,11 @@ static void unknown_parts_warned(void)
 	size_t len = 0;
 	FILE *f = open_memstream(&all, &len);
 
-	CHECK_INT_EQ(
-		parse("<interface type='bridge'><source bridge='b' "
-		      "mode='vepa'/><coalesce/><mtu size='9000'/>"
-		      "</interface>",
-		      &d, &w, NULL),
-		0);
+	CHECK_INT_EQ(parse("<interface type='bridge'><source bridge='b' "
+			   "mode='vepa'/><coalesce/><mtu size='9000'/>"
+			   "</interface>",
+			   &d, &w, NULL),
+		     0);
 	for (size_t i = 0; i < w.n; i++)
 		fprintf(f, "%s\n", w.msgs[i]);
 	fclose(f);
