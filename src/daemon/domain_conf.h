@@ -216,6 +216,10 @@ struct domain_net {
 	struct net_socket sock;	    /* server, client, mcast, udp */
 	struct net_vhostuser vhost; /* vhostuser */
 	struct net_user_ip user_ip; /* user: <ip> */
+	/* ethernet: <script path=>, run with the tap's name once it is
+	 * made; <downscript path=> when it goes; NULL: none */
+	char *script, *downscript;
+	bool tap_unmanaged; /* <target managed='no'>: the tap must exist */
 	/* While running, the tap nidod named for it when @tap is NULL:
 	 * shown as <target dev> in the live XML only; NULL otherwise. */
 	char *ifname;

@@ -233,6 +233,28 @@ static int parse_vlan(const xmlNode *iface, struct domain_net *net,
 	return 0;
 }
 
+/* <target managed='no'>: a tap of type ethernet that exists already,
+ * which nidod neither makes nor changes. */
+static int parse_managed(const xmlNode *n, struct domain_net *net,
+			 struct err **e)
+{
+	_cleanup_free_ char *v = xml_attr(n, "managed");
+	int r;
+
+	if (!v)
+		return 0;
+	r = xml_enum(n, "target managed", v,
+		     (const char *const[]){"yes", "no", NULL}, e);
+	if (r < 0)
+		return r;
+	net->tap_unmanaged = r == 1;
+	if (net->tap_unmanaged && (net->type != NET_TYPE_ETHERNET || !net->tap))
+		return xml_err(e, n,
+			       "managed='no' is for an interface of type "
+			       "'ethernet' with its dev=");
+	return 0;
+}
+
 /* <target dev>, a container's <guest dev> and <link state>. */
 static int parse_target_link(const xmlNode *iface, struct domain_net *net,
 			     struct xml_warnings *w, struct err **e)
@@ -250,10 +272,14 @@ static int parse_target_link(const xmlNode *iface, struct domain_net *net,
 				domain_net_type_names[net->type]);
 			return err_mark(e, ERR_CONFIG_UNSUPPORTED);
 		}
-		xml_check_known(n, (const char *const[]){"dev", NULL}, NULL, w);
+		xml_check_known(n,
+				(const char *const[]){"dev", "managed", NULL},
+				NULL, w);
 		net->tap = xml_attr(n, "dev");
 		if (net->tap && domain_net_target_check(net->tap, &why) < 0)
 			return xml_err(e, n, "%s", err_msg(why));
+		if (parse_managed(n, net, e) < 0)
+			return -EINVAL;
 	}
 	if ((n = xml_child(iface, "guest"))) {
 		xml_check_known(n, (const char *const[]){"dev", NULL}, NULL, w);
@@ -280,10 +306,10 @@ int domain_net_parse(const xmlNode *iface, struct domain_net *net,
 		     struct xml_warnings *w, struct err **e)
 {
 	static const char *const children[] = {
-		"mac",	 "source",	"target",    "model",
-		"alias", "virtualport", "bandwidth", "vlan",
-		"link",	 "address",	"guest",     "driver",
-		"rom",	 "acpi",	"ip",	     NULL};
+		"mac",	       "source",     "target", "model", "alias",
+		"virtualport", "bandwidth",  "vlan",   "link",	"address",
+		"guest",       "driver",     "rom",    "acpi",	"ip",
+		"script",      "downscript", NULL};
 	_cleanup_free_ char *type = xml_attr(iface, "type");
 	int r;
 
@@ -339,6 +365,8 @@ void domain_net_format(FILE *f, const struct domain_net *n, bool active)
 	if (tap) {
 		fputs("      <target", f);
 		xml_put_attr(f, "dev", tap);
+		if (n->tap_unmanaged)
+			fputs(" managed='no'", f);
 		fputs("/>\n", f);
 	}
 	if (n->guest_dev) {

@@ -56,6 +56,8 @@ const char *domain_net_qemu_only(const struct domain_net *n)
 		return "<acpi index>";
 	if (n->user_ip.ipv4 || n->user_ip.ipv6)
 		return "<ip>";
+	if (n->script || n->downscript)
+		return "<script>";
 	return NULL;
 }
 
@@ -383,6 +385,31 @@ static int parse_user_ip(const xmlNode *n, struct net_user_ip *ip,
 	return 0;
 }
 
+/* <script path=> or <downscript path=>: a program of the host's, for a
+ * tap of type ethernet. */
+static int parse_script(const xmlNode *iface, const char *elem, char **out,
+			const struct domain_net *net, struct xml_warnings *w,
+			struct err **e)
+{
+	xmlNode *n = xml_child(iface, elem);
+
+	if (!n)
+		return 0;
+	xml_check_known(n, (const char *const[]){"path", NULL}, NULL, w);
+	if (net->type != NET_TYPE_ETHERNET) {
+		xml_err(e, n,
+			"not supported on an interface of type '%s' (nidod "
+			"runs a script for a tap of type 'ethernet')",
+			domain_net_type_names[net->type]);
+		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
+	}
+	*out = xml_attr(n, "path");
+	if (!*out || (*out)[0] != '/')
+		return xml_err(e, n, "%s path '%s': not an absolute path", elem,
+			       *out ? *out : "");
+	return 0;
+}
+
 int domain_net_parse_more(const xmlNode *iface, struct domain_net *net,
 			  struct xml_warnings *w, struct err **e)
 {
@@ -399,6 +426,9 @@ int domain_net_parse_more(const xmlNode *iface, struct domain_net *net,
 			return err_mark(e, ERR_CONFIG_UNSUPPORTED);
 		}
 	}
+	if (parse_script(iface, "script", &net->script, net, w, e) < 0 ||
+	    parse_script(iface, "downscript", &net->downscript, net, w, e) < 0)
+		return -EINVAL;
 	if ((n = xml_child(iface, "driver")))
 		r = parse_driver(n, &net->driver, w, e);
 	if (r == 0 && (n = xml_child(iface, "rom")))
@@ -550,6 +580,16 @@ void domain_net_format_more(FILE *f, const struct domain_net *n)
 {
 	const struct net_rom *rom = &n->rom;
 
+	if (n->script) {
+		fputs("      <script", f);
+		xml_put_attr(f, "path", n->script);
+		fputs("/>\n", f);
+	}
+	if (n->downscript) {
+		fputs("      <downscript", f);
+		xml_put_attr(f, "path", n->downscript);
+		fputs("/>\n", f);
+	}
 	format_ip(f, n->user_ip.ipv4, "ipv4", n->user_ip.prefix4);
 	format_ip(f, n->user_ip.ipv6, "ipv6", n->user_ip.prefix6);
 	format_driver(f, &n->driver);
@@ -574,4 +614,6 @@ void domain_net_more_clear(struct domain_net *n)
 	free(n->vhost.path);
 	free(n->user_ip.ipv4);
 	free(n->user_ip.ipv6);
+	free(n->script);
+	free(n->downscript);
 }

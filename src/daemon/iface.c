@@ -14,6 +14,7 @@
 #include "daemon/network-port.h"
 #include "lib/json.h"
 #include "lib/log.h"
+#include "lib/spawn.h"
 #include "net/link.h"
 #include "net/ovs.h"
 #include "net/tap.h"
@@ -138,6 +139,11 @@ static int make_tap(const struct domain_net *n, uid_t owner,
 {
 	bool mq = domain_net_queues(n) > 1;
 
+	if (n->tap_unmanaged && !net_link_exists(n->tap))
+		return err_setk(e, ERR_INVALID_ARG, ENODEV,
+				"target dev '%s' (managed='no') does not "
+				"exist",
+				n->tap);
 	if (n->type == NET_TYPE_ETHERNET && n->tap && net_link_exists(n->tap))
 		snprintf(t->name, sizeof(t->name), "%s", n->tap);
 	else if (net_tap_create_mq(n->tap ? n->tap : "vnet%d", owner, mq,
@@ -148,6 +154,25 @@ static int make_tap(const struct domain_net *n, uid_t owner,
 	if (net_tap_open_mq(t->name, mq, &t->fd, e) < 0)
 		return -EIO;
 	return open_more(n, t, e);
+}
+
+/* <script path=> or <downscript path=> @prog, run with the tap's name
+ * (as libvirt runs them); 0 when it exits with status 0. */
+static int run_script(const char *what, const char *prog, const char *tap,
+		      struct err **e)
+{
+	char *argv[] = {(char *)prog, (char *)tap, NULL};
+	_cleanup_free_ char *out = NULL;
+	int r = spawn_run(argv, &out, 1, e);
+
+	if (r < 0)
+		return err_prefix(e, "%s '%s'", what, prog);
+	if (r == 0)
+		return 0;
+	if (out)
+		out[strcspn(out, "\n")] = 0; /* its first line says why */
+	return err_set(e, EIO, "%s '%s %s' exited with status %d%s%s", what,
+		       prog, tap, r, out && *out ? ": " : "", out ? out : "");
 }
 
 /* A vDPA device, opened for QEMU (vhost-vdpa's vhostfd=). */
@@ -326,6 +351,12 @@ static void undo(struct iface_tap *t)
 	close_safe(t->fd);
 	t->fd = -1;
 	close_more(t);
+	if (t->downscript &&
+	    run_script("downscript", t->downscript, t->name, &e) < 0)
+		log_warn("%s", err_msg(e));
+	err_free(steal_ptr(e));
+	free(t->downscript);
+	t->downscript = NULL;
 	if (t->ifb[0] && net_tc_clear(t->ifb, &e) < 0)
 		log_warn("%s", err_msg(e));
 	err_free(steal_ptr(e));
@@ -387,6 +418,10 @@ static int setup_one(struct daemon *dmn, struct net_nl *nl,
 	if ((t->created && plug(nl, n, &p, def->uuid, t, e) < 0) ||
 	    shape(&p, t, e) < 0)
 		return -EIO;
+	if (n->script && run_script("script", n->script, t->name, e) < 0)
+		return -EIO;
+	if (n->downscript)
+		t->downscript = xstrdup(n->downscript);
 	if (!n->tap) {
 		free(n->ifname);
 		n->ifname = xstrdup(t->name);
@@ -442,6 +477,7 @@ void iface_set_clear(struct iface_set *set)
 	for (size_t i = 0; i < set->n; i++) {
 		close_safe(set->taps[i].fd);
 		close_more(&set->taps[i]);
+		free(set->taps[i].downscript);
 	}
 	free(set->taps);
 	set->taps = NULL;
@@ -472,6 +508,10 @@ struct json_object *iface_record(const struct iface_set *set)
 			json_object_object_add(
 				o, "interfaceid",
 				json_object_new_string(t->interfaceid));
+		if (t->downscript)
+			json_object_object_add(
+				o, "downscript",
+				json_object_new_string(t->downscript));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -480,7 +520,7 @@ struct json_object *iface_record(const struct iface_set *set)
 /* One entry of a record, checked (the record is a file on disk). */
 static bool tap_of_record(struct json_object *o, struct iface_tap *t)
 {
-	const char *name = NULL, *ifb = NULL, *id = NULL;
+	const char *name = NULL, *ifb = NULL, *id = NULL, *down = NULL;
 	bool created = false, ovs = false, veth = false;
 	uuid_t u;
 
@@ -492,6 +532,8 @@ static bool tap_of_record(struct json_object *o, struct iface_tap *t)
 	    json_get_bool_opt(o, "veth", &veth, NULL) < 0 ||
 	    json_get_string_opt(o, "ifb", &ifb, NULL) < 0 ||
 	    json_get_string_opt(o, "interfaceid", &id, NULL) < 0 ||
+	    json_get_string_opt(o, "downscript", &down, NULL) < 0 ||
+	    (down && down[0] != '/') ||
 	    (id && (strlen(id) != 36 || uuid_parse(id, u) < 0)) ||
 	    net_ifname_check(name, false, NULL) < 0 ||
 	    (ifb && net_ifname_check(ifb, false, NULL) < 0))
@@ -502,6 +544,7 @@ static bool tap_of_record(struct json_object *o, struct iface_tap *t)
 	t->created = created;
 	t->ovs = ovs;
 	t->veth = veth;
+	t->downscript = down ? xstrdup(down) : NULL;
 	return true;
 }
 
@@ -528,6 +571,7 @@ void iface_reattach(struct domain_def *def, struct json_object *taps)
 
 		if (!tap_of_record(json_object_array_get_idx(taps, i), &t))
 			continue;
+		free(t.downscript); /* the record keeps it for the end */
 		if (t.interfaceid[0]) {
 			free(n->port_interfaceid);
 			n->port_interfaceid = xstrdup(t.interfaceid);

@@ -35,7 +35,8 @@ struct iface_tap {
 	bool ovs;     /* a port of an Open vSwitch bridge */
 	char ifb[NET_IFNAME_MAX + 1]; /* outbound shaping (net/tc.h), or "" */
 	char interfaceid[37]; /* the port_interfaceid nidod made, or "" */
-	bool veth; /* a container's veth pair: @name is its host end */
+	bool veth;	  /* a container's veth pair: @name is its host end */
+	char *downscript; /* <downscript path=>, run when it goes; NULL */
 };
 
 /* The host side of every interface of one domain, in definition order. */
