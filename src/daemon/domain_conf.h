@@ -220,6 +220,7 @@ struct domain_net {
 	 * made; <downscript path=> when it goes; NULL: none */
 	char *script, *downscript;
 	bool tap_unmanaged; /* <target managed='no'>: the tap must exist */
+	int port_isolated;  /* <port isolated=>: enum domain_tristate */
 	/* While running, the tap nidod named for it when @tap is NULL:
 	 * shown as <target dev> in the live XML only; NULL otherwise. */
 	char *ifname;

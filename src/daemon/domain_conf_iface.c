@@ -309,7 +309,7 @@ int domain_net_parse(const xmlNode *iface, struct domain_net *net,
 		"mac",	       "source",     "target", "model", "alias",
 		"virtualport", "bandwidth",  "vlan",   "link",	"address",
 		"guest",       "driver",     "rom",    "acpi",	"ip",
-		"script",      "downscript", NULL};
+		"script",      "downscript", "port",   NULL};
 	_cleanup_free_ char *type = xml_attr(iface, "type");
 	int r;
 

@@ -429,6 +429,22 @@ int domain_net_parse_more(const xmlNode *iface, struct domain_net *net,
 	if (parse_script(iface, "script", &net->script, net, w, e) < 0 ||
 	    parse_script(iface, "downscript", &net->downscript, net, w, e) < 0)
 		return -EINVAL;
+	if ((n = xml_child(iface, "port"))) {
+		xml_check_known(n, (const char *const[]){"isolated", NULL},
+				NULL, w);
+		if (net->type != NET_TYPE_BRIDGE &&
+		    net->type != NET_TYPE_NETWORK)
+			return xml_err(e, n,
+				       "<port isolated=> is for a bridge's "
+				       "port (type bridge or network), not "
+				       "type '%s'",
+				       domain_net_type_names[net->type]);
+		r = enum_attr(n, "isolated", "port isolated", yes_no, e);
+		if (r < 0)
+			return r;
+		net->port_isolated = r;
+		r = 0;
+	}
 	if ((n = xml_child(iface, "driver")))
 		r = parse_driver(n, &net->driver, w, e);
 	if (r == 0 && (n = xml_child(iface, "rom")))
@@ -604,6 +620,9 @@ void domain_net_format_more(FILE *f, const struct domain_net *n)
 	}
 	if (n->acpi_index)
 		fprintf(f, "      <acpi index='%u'/>\n", n->acpi_index);
+	if (n->port_isolated)
+		fprintf(f, "      <port isolated='%s'/>\n",
+			yes_no[n->port_isolated]);
 }
 
 void domain_net_more_clear(struct domain_net *n)

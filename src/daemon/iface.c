@@ -255,6 +255,30 @@ char **iface_ovs_argv(const struct domain_net *n, const char *bridge,
 }
 
 /*
+ * <port isolated='yes'>: the port forwards only to the bridge's ports
+ * that are not isolated (the kernel's BR_ISOLATED, its brport sysfs
+ * switch); a Linux bridge's only.
+ */
+static int isolate(const struct iface_plan *p, const char *tap, struct err **e)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+
+	if (p->ovs)
+		return err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOTSUP,
+				"<port isolated='yes'> on the Open vSwitch "
+				"bridge '%s': nidod isolates Linux bridges' "
+				"ports",
+				p->bridge);
+	path = xasprintf("/sys/class/net/%s/brport/isolated", tap);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		return err_sys(e, errno, "isolating port '%s' of bridge '%s'",
+			       tap, p->bridge);
+	return 0;
+}
+
+/*
  * The tap's MAC is the guest's with 0xfe first, as libvirt sets it: a
  * bridge takes the lowest of its ports' addresses, and no guest's may
  * become the bridge's. Then into its bridge, and up.
@@ -282,6 +306,9 @@ static int plug(struct net_nl *nl, const struct domain_net *n,
 		   net_link_set_master(nl, t->name, p->bridge, e) < 0) {
 		return -EIO;
 	}
+	if (n->port_isolated == DOMAIN_TRISTATE_ON &&
+	    isolate(p, t->name, e) < 0)
+		return -EIO;
 	return net_link_set_up(nl, t->name, true, e);
 }
 

@@ -52,6 +52,12 @@ guest mq "    <interface type='bridge'>
       </driver>
       <rom bar='off'/>
     </interface>
+    <interface type='bridge'>
+      <mac address='52:54:00:6d:71:04'/>
+      <source bridge='nidomq0'/>
+      <port isolated='yes'/>
+      <model type='e1000'/>
+    </interface>
     <interface type='server'>
       <mac address='52:54:00:6d:71:02'/>
       <source address='127.0.0.1' port='47001'/>
@@ -69,7 +75,8 @@ t_out "define its peer, the socket's client" "Domain 'peer' defined" "$NIDO" def
 out=$("$NIDO" dumpxml mq)
 for want in "queues='4'" "rx_queue_size='512'" "txmode='iothread'" \
 	"<host tso4='off' mrg_rxbuf='off'/>" "<guest csum='off'/>" "<rom bar='off'/>" \
-	"<interface type='server'>" "<source address='127.0.0.1' port='47001'/>"; do
+	"<interface type='server'>" "<source address='127.0.0.1' port='47001'/>" \
+	"<port isolated='yes'/>"; do
 	[[ $out == *"$want"* ]] && ok "dumpxml keeps $want" ||
 		not_ok "dumpxml keeps $want" "$out"
 done
@@ -77,9 +84,15 @@ t_out "start it (QEMU, TCG)" "Domain 'mq' started" "$NIDO" start mq
 tap=$("$NIDO" domiflist mq | awk '$5 == "52:54:00:6d:71:01" { print $1 }')
 t_out "its tap is multi-queue" "multi_queue" ip -n "$ns" -d link show "$tap"
 t_out "... a port of the bridge" "master nidomq0" ip -n "$ns" link show "$tap"
+iso=$("$NIDO" domiflist mq | awk '$5 == "52:54:00:6d:71:04" { print $1 }')
+t_out "<port isolated='yes'>: the bridge isolates that port" "1" \
+	ip netns exec "$ns" cat "/sys/class/net/$iso/brport/isolated"
+t_out "... and not the other" "0" \
+	ip netns exec "$ns" cat "/sys/class/net/$tap/brport/isolated"
 pid=$(vm_pids | head -n1)
-# each queue of a multi-queue tap is one attachment of /dev/net/tun
-queues=$(find "/proc/$pid/fd" -lname /dev/net/tun 2>/dev/null | wc -l)
+# each queue of a multi-queue tap is one attachment of /dev/net/tun,
+# whose fdinfo names the tap
+queues=$(grep -lx "iff:[[:space:]]*$tap" /proc/"$pid"/fdinfo/* 2>/dev/null | wc -l)
 [ "$queues" -eq 4 ] && ok "QEMU holds the tap's four queues" ||
 	not_ok "QEMU holds the tap's four queues" "$queues"
 cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)

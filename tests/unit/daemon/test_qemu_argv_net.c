@@ -111,6 +111,10 @@ static void rom_and_acpi_index(void)
 		"file='/usr/share/qemu/pxe-e1000.rom'/><acpi index='7'/>"
 		"</interface><interface type='user'><rom enabled='no'/>"
 		"</interface><interface type='user'><rom file=''/>"
+		"</interface><interface type='bridge'><source bridge='b'/>"
+		"<port isolated='yes'/></interface><interface "
+		"type='ethernet'><target dev='t0' managed='no'/><script "
+		"path='/bin/up'/><downscript path='/bin/down'/>"
 		"</interface>");
 
 	if (!s)
@@ -254,6 +258,19 @@ static void refused_by_name(void)
 		 "<ip> on an interface of type 'bridge'"},
 		{"<interface type='user'><backend type='passt'/></interface>",
 		 "<backend type='passt'> is not supported"},
+		{"<interface type='ethernet'><port isolated='yes'/>"
+		 "</interface>",
+		 "<port isolated=> is for a bridge's port"},
+		{"<interface type='bridge'><source bridge='b'/><script "
+		 "path='/x'/></interface>",
+		 "nidod runs a script for a tap of type 'ethernet'"},
+		{"<interface type='ethernet'><target dev='t0' managed='no'/>"
+		 "<script path='x'/></interface>",
+		 "script path 'x': not an absolute path"},
+		{"<interface type='ethernet'><target managed='no'/>"
+		 "</interface>",
+		 "managed='no' is for an interface of type 'ethernet' with "
+		 "its dev="},
 		{"<interface type='server'><source port='1'/><target "
 		 "dev='t0'/></interface>",
 		 "not supported on an interface of type 'server' (it has no "

@@ -155,6 +155,7 @@ static const struct known {
 	 {"csum", "tso4", "tso6", "ecn", "ufo"}},
 	{"domain/devices/interface/rom", {"bar", "file", "enabled"}},
 	{"domain/devices/interface/acpi", {"index"}},
+	{"domain/devices/interface/port", {"isolated"}},
 	{"domain/devices/interface/ip", {"address", "family", "prefix"}},
 	{"domain/devices/interface/target", {"dev", "managed"}},
 	{"domain/devices/interface/script", {"path"}},
