@@ -472,6 +472,9 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 			free(d->nets[d->n_nets - 1].model);
 			d->nets[d->n_nets - 1].model = NULL;
 		}
+		if (d->nets[d->n_nets - 1].type == NET_TYPE_HOSTDEV &&
+		    domain_net_add_hostdev(c, d, d->n_nets - 1, e) < 0)
+			return -EINVAL;
 		if (d->nets[d->n_nets - 1].guest_dev &&
 		    d->virt != DOMAIN_VIRT_LXC)
 			xml_warn(w, c,

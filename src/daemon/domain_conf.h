@@ -189,6 +189,7 @@ enum net_type {
 	NET_TYPE_UDP,	    /* UDP datagrams between two QEMUs */
 	NET_TYPE_VHOSTUSER, /* a vhost-user backend's unix socket */
 	NET_TYPE_VDPA,	    /* a host vhost-vdpa device */
+	NET_TYPE_HOSTDEV,   /* an SR-IOV VF through VFIO (a host device) */
 };
 
 /*
@@ -216,6 +217,8 @@ struct domain_net {
 	struct net_socket sock;	    /* server, client, mcast, udp */
 	struct net_vhostuser vhost; /* vhostuser */
 	struct net_user_ip user_ip; /* user: <ip> */
+	struct net_hostdev hostdev; /* hostdev */
+	unsigned boot_order;	    /* <boot order=>; 0: none */
 	/* ethernet: <script path=>, run with the tap's name once it is
 	 * made; <downscript path=> when it goes; NULL: none */
 	char *script, *downscript;
@@ -1028,7 +1031,10 @@ struct domain_hostdev {
 	char *rom_file;			  /* <rom file=>; NULL: none */
 	unsigned boot_order;		  /* <boot order=>; 0: none */
 	bool unassigned;		  /* <address type='unassigned'/> */
-	struct dev_pci_addr pci;	  /* the guest's <address type='pci'> */
+	/* 1 + the index of the <interface type='hostdev'> it is (made by
+	 * the parser, written as that interface); 0: a <hostdev> */
+	unsigned net;
+	struct dev_pci_addr pci; /* the guest's <address type='pci'> */
 };
 
 #define DOMAIN_MAX_HOSTDEVS 32
@@ -1198,6 +1204,11 @@ int domain_net_parse_more(const xmlNode *iface, struct domain_net *net,
 void domain_net_format_source_more(FILE *f, const struct domain_net *n);
 void domain_net_format_more(FILE *f, const struct domain_net *n);
 void domain_net_more_clear(struct domain_net *n);
+/* An <interface type='hostdev'> @i of @d (@c) is also a PCI host device:
+ * appended to @d's hostdevs (->net = i + 1), so that the drivers run it
+ * as one; written back as the interface only. */
+int domain_net_add_hostdev(const xmlNode *c, struct domain_def *d, size_t i,
+			   struct err **e);
 /* Whether @n is a tap on the host (ethernet, bridge, network). */
 bool domain_net_is_tap(const struct domain_net *n);
 /* The first of <driver>, <rom>, <acpi index>, <ip> @n has (what only

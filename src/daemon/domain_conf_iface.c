@@ -16,8 +16,8 @@
 #include "net/addr.h"
 
 const char *const domain_net_type_names[] = {
-	"ethernet", "bridge", "network",   "user", "server", "client",
-	"mcast",    "udp",    "vhostuser", "vdpa", NULL};
+	"ethernet", "bridge", "network",   "user", "server",  "client",
+	"mcast",    "udp",    "vhostuser", "vdpa", "hostdev", NULL};
 static const char *const link_names[] = {"", "up", "down", NULL};
 
 void domain_net_clear(struct domain_net *n)
@@ -158,6 +158,10 @@ static int parse_port(const xmlNode *iface, struct domain_net *net,
 
 	if (!n)
 		return 0;
+	/* a VF's 802.1Qbg/802.1Qbh port: refused by its type's name */
+	if (net->type == NET_TYPE_HOSTDEV &&
+	    network_virtualport_parse(n, &net->virtualport, w, e) < 0)
+		return -EINVAL;
 	if (net->type != NET_TYPE_BRIDGE && net->type != NET_TYPE_NETWORK)
 		return xml_err(e, n, "not allowed on an interface of type '%s'",
 			       domain_net_type_names[net->type]);
@@ -309,12 +313,12 @@ int domain_net_parse(const xmlNode *iface, struct domain_net *net,
 		"mac",	       "source",     "target", "model", "alias",
 		"virtualport", "bandwidth",  "vlan",   "link",	"address",
 		"guest",       "driver",     "rom",    "acpi",	"ip",
-		"script",      "downscript", "port",   NULL};
+		"script",      "downscript", "port",   "boot",	NULL};
 	_cleanup_free_ char *type = xml_attr(iface, "type");
 	int r;
 
-	xml_check_known(iface, (const char *const[]){"type", NULL}, children,
-			w);
+	xml_check_known(iface, (const char *const[]){"type", "managed", NULL},
+			children, w);
 	if (!type)
 		return xml_err(e, iface, "missing attribute 'type'");
 	r = xml_enum(iface, "interface type", type, domain_net_type_names, e);
@@ -344,8 +348,11 @@ void domain_net_format(FILE *f, const struct domain_net *n, bool active)
 					   .interfaceid = n->port_interfaceid};
 	char mac[NET_MAC_STRLEN];
 
-	fprintf(f, "    <interface type='%s'>\n",
-		domain_net_type_names[n->type]);
+	fprintf(f, "    <interface type='%s'%s>\n",
+		domain_net_type_names[n->type],
+		n->hostdev.managed == DOMAIN_TRISTATE_ON    ? " managed='yes'"
+		: n->hostdev.managed == DOMAIN_TRISTATE_OFF ? " managed='no'"
+							    : "");
 	fprintf(f, "      <mac address='%s'/>\n", net_mac_str(n->mac, mac));
 	if (n->source && domain_net_is_tap(n)) {
 		fputs("      <source", f);

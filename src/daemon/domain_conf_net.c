@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 
 #include "daemon/domain_conf.h"
 
@@ -324,6 +325,63 @@ static int parse_vhostuser(const xmlNode *iface, const xmlNode *src,
 	return 0;
 }
 
+/* A PCI address number (strtoul base 0, as libvirt reads them). */
+static int pci_num(const xmlNode *n, const char *attr, unsigned max,
+		   unsigned *out, struct err **e)
+{
+	_cleanup_free_ char *v = xml_attr(n, attr);
+	char *end;
+	unsigned long u;
+
+	if (!v)
+		return xml_err(e, n, "missing attribute '%s'", attr);
+	errno = 0;
+	u = strtoul(v, &end, 0);
+	if (errno || end == v || *end || v[0] == '-' || u > max)
+		return xml_err(e, n, "invalid address %s '%s' (0 to 0x%x)",
+			       attr, v, max);
+	*out = (unsigned)u;
+	return 0;
+}
+
+static int parse_hostdev(const xmlNode *iface, const xmlNode *src,
+			 struct domain_net *net, struct xml_warnings *w,
+			 struct err **e)
+{
+	struct net_hostdev *h = &net->hostdev;
+	_cleanup_free_ char *managed = xml_attr(iface, "managed");
+	_cleanup_free_ char *type = NULL;
+	const xmlNode *a = src ? xml_child(src, "address") : NULL;
+	int r;
+
+	if (managed) {
+		r = xml_enum(iface, "managed", managed,
+			     (const char *const[]){"yes", "no", NULL}, e);
+		if (r < 0)
+			return r;
+		h->managed = r == 0 ? DOMAIN_TRISTATE_ON : DOMAIN_TRISTATE_OFF;
+	}
+	if (src)
+		xml_check_known(src, NULL,
+				(const char *const[]){"address", NULL}, w);
+	type = a ? xml_attr(a, "type") : NULL;
+	if (!type || !streq(type, "pci"))
+		return xml_err(
+			e, a ? a : iface,
+			"interface type 'hostdev' needs <source><address "
+			"type='pci' domain= bus= slot= function=/>");
+	xml_check_known(a,
+			(const char *const[]){"type", "domain", "bus", "slot",
+					      "function", NULL},
+			NULL, w);
+	if (pci_num(a, "domain", 0xffff, &h->domain, e) < 0 ||
+	    pci_num(a, "bus", 0xff, &h->bus, e) < 0 ||
+	    pci_num(a, "slot", 0x1f, &h->slot, e) < 0 ||
+	    pci_num(a, "function", 7, &h->function, e) < 0)
+		return -EINVAL;
+	return 0;
+}
+
 int domain_net_parse_source_more(const xmlNode *iface, struct domain_net *net,
 				 struct xml_warnings *w, struct err **e)
 {
@@ -337,6 +395,8 @@ int domain_net_parse_source_more(const xmlNode *iface, struct domain_net *net,
 		return parse_socket(iface, src, net, w, e);
 	case NET_TYPE_VHOSTUSER:
 		return parse_vhostuser(iface, src, net, w, e);
+	case NET_TYPE_HOSTDEV:
+		return parse_hostdev(iface, src, net, w, e);
 	case NET_TYPE_VDPA:
 		if (src)
 			xml_check_known(src, (const char *const[]){"dev", NULL},
@@ -410,6 +470,59 @@ static int parse_script(const xmlNode *iface, const char *elem, char **out,
 	return 0;
 }
 
+/* <boot order=>: the guest firmware's order of devices to boot from. */
+static int parse_boot(const xmlNode *iface, struct domain_net *net,
+		      struct xml_warnings *w, struct err **e)
+{
+	xmlNode *n = xml_child(iface, "boot");
+	_cleanup_free_ char *v = n ? xml_attr(n, "order") : NULL;
+	uint64_t u;
+
+	if (!n)
+		return 0;
+	xml_check_known(n, (const char *const[]){"order", NULL}, NULL, w);
+	if (!v)
+		return xml_err(e, n, "<boot> without order");
+	if (xml_uint(n, "boot order", v, 1, 9999, &u, e) < 0)
+		return -EINVAL;
+	net->boot_order = (unsigned)u;
+	return 0;
+}
+
+/* A VF's <driver name='vfio'>: nothing of virtio-net's
+ * (it is the host's device, not QEMU's). */
+static int parse_hostdev_more(const xmlNode *iface, struct domain_net *net,
+			      struct xml_warnings *w, struct err **e)
+{
+	static const char *const not_here[] = {"rom", "acpi", "ip", "port",
+					       NULL};
+	xmlNode *n;
+
+	if ((n = xml_child(iface, "driver"))) {
+		_cleanup_free_ char *name = xml_attr(n, "name");
+
+		xml_check_known(n, (const char *const[]){"name", NULL}, NULL,
+				w);
+		if (!name || !streq(name, "vfio"))
+			return xml_err(e, n,
+				       "<driver name='%s'> on an interface of "
+				       "type 'hostdev' (vfio)",
+				       name ? name : "");
+		net->hostdev.vfio = true;
+	}
+	if ((n = xml_child(iface, "model")))
+		xml_warn(w, n,
+			 "<model>: not acted on, the guest sees the virtual "
+			 "function itself");
+	for (size_t i = 0; not_here[i]; i++)
+		if ((n = xml_child(iface, not_here[i])))
+			return xml_err(e, n,
+				       "<%s> on an interface of type 'hostdev' "
+				       "(a host's device, not QEMU's card)",
+				       not_here[i]);
+	return 0;
+}
+
 int domain_net_parse_more(const xmlNode *iface, struct domain_net *net,
 			  struct xml_warnings *w, struct err **e)
 {
@@ -445,6 +558,12 @@ int domain_net_parse_more(const xmlNode *iface, struct domain_net *net,
 		net->port_isolated = r;
 		r = 0;
 	}
+	if (parse_boot(iface, net, w, e) < 0)
+		return -EINVAL;
+	if (net->type == NET_TYPE_HOSTDEV)
+		return parse_hostdev_more(iface, net, w, e);
+	if (xmlHasProp(iface, BAD_CAST "managed"))
+		xml_warn(w, iface, "unknown attribute 'managed' ignored");
 	if ((n = xml_child(iface, "driver")))
 		r = parse_driver(n, &net->driver, w, e);
 	if (r == 0 && (n = xml_child(iface, "rom")))
@@ -514,6 +633,14 @@ void domain_net_format_source_more(FILE *f, const struct domain_net *n)
 		fputs("      <source", f);
 		xml_put_attr(f, "dev", n->source);
 		fputs("/>\n", f);
+		return;
+	case NET_TYPE_HOSTDEV:
+		fprintf(f,
+			"      <source>\n        <address type='pci' "
+			"domain='0x%04x' bus='0x%02x' slot='0x%02x' "
+			"function='0x%x'/>\n      </source>\n",
+			n->hostdev.domain, n->hostdev.bus, n->hostdev.slot,
+			n->hostdev.function);
 		return;
 	default:
 		return;
@@ -609,6 +736,10 @@ void domain_net_format_more(FILE *f, const struct domain_net *n)
 	format_ip(f, n->user_ip.ipv4, "ipv4", n->user_ip.prefix4);
 	format_ip(f, n->user_ip.ipv6, "ipv6", n->user_ip.prefix6);
 	format_driver(f, &n->driver);
+	if (n->hostdev.vfio)
+		fputs("      <driver name='vfio'/>\n", f);
+	if (n->boot_order)
+		fprintf(f, "      <boot order='%u'/>\n", n->boot_order);
 	if (rom->bar || rom->enabled || rom->file) {
 		fputs("      <rom", f);
 		if (rom->enabled)
@@ -635,4 +766,31 @@ void domain_net_more_clear(struct domain_net *n)
 	free(n->user_ip.ipv6);
 	free(n->script);
 	free(n->downscript);
+}
+
+int domain_net_add_hostdev(const xmlNode *c, struct domain_def *d, size_t i,
+			   struct err **e)
+{
+	const struct domain_net *n = &d->nets[i];
+	struct domain_hostdev *h;
+
+	if (d->n_hostdevs == DOMAIN_MAX_HOSTDEVS)
+		return xml_err(e, c, "more than %d host devices",
+			       DOMAIN_MAX_HOSTDEVS);
+	d->hostdevs = xreallocarray(d->hostdevs, d->n_hostdevs + 1,
+				    sizeof(*d->hostdevs));
+	h = &d->hostdevs[d->n_hostdevs++];
+	*h = (struct domain_hostdev){
+		.type = HOSTDEV_PCI,
+		.managed = (enum domain_tristate)n->hostdev.managed,
+		.driver_vfio = n->hostdev.vfio,
+		.domain = n->hostdev.domain,
+		.bus = n->hostdev.bus,
+		.slot = n->hostdev.slot,
+		.function = n->hostdev.function,
+		.boot_order = n->boot_order,
+		.pci = n->pci,
+		.net = (unsigned)i + 1,
+	};
+	return 0;
 }

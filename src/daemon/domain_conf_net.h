@@ -95,6 +95,15 @@ struct net_vhostuser {
 	unsigned reconnect_secs; /* <reconnect timeout=> */
 };
 
+/* hostdev: an SR-IOV virtual function given to the guest through VFIO,
+ * its MAC set through its physical function; <source><address
+ * type='pci'>, managed=, <driver name='vfio'>. */
+struct net_hostdev {
+	unsigned domain, bus, slot, function;
+	int managed; /* enum domain_tristate */
+	bool vfio;
+};
+
 /* A user-mode network's <ip address= family= prefix=>: one of each. */
 struct net_user_ip {
 	char *ipv4, *ipv6;

@@ -52,6 +52,9 @@ bool qemu_boot_per_device(const struct domain_def *def)
 	for (size_t i = 0; i < def->n_hostdevs; i++)
 		if (def->hostdevs[i].boot_order)
 			return true;
+	for (size_t i = 0; i < def->n_nets; i++)
+		if (def->nets[i].boot_order)
+			return true;
 	return false;
 }
 

@@ -259,11 +259,14 @@ void qemu_argv_nets(struct qemu_argv *a, const struct domain_def *def,
 
 	for (size_t i = 0; i < def->n_nets; i++) {
 		const struct domain_net *n = &def->nets[i];
-		struct json_object *dev = json_object_new_object();
-		struct json_object *nd = other_netdev(a, n, i, fd);
+		struct json_object *dev, *nd;
 		_cleanup_free_ char *id = xasprintf("hostnet%zu", i);
 		_cleanup_free_ char *name = xasprintf("net%zu", i);
 
+		if (n->type == NET_TYPE_HOSTDEV)
+			continue; /* a vfio-pci (qemu_argv_hostdevs()) */
+		dev = json_object_new_object();
+		nd = other_netdev(a, n, i, fd);
 		if (nd) {
 			json_object_object_add(nd, "id",
 					       json_object_new_string(id));
@@ -286,7 +289,11 @@ void qemu_argv_nets(struct qemu_argv *a, const struct domain_def *def,
 			json_object_new_string(net_mac_str(n->mac, mac)));
 		device_options(dev, n);
 		qemu_json_pci(dev, def, QEMU_PCI_NET, i);
-		if (i == 0 && qemu_net_boot_index(def))
+		if (n->boot_order)
+			json_object_object_add(
+				dev, "bootindex",
+				json_object_new_int((int)n->boot_order));
+		else if (i == 0 && qemu_net_boot_index(def))
 			json_object_object_add(
 				dev, "bootindex",
 				json_object_new_int(qemu_net_boot_index(def)));
@@ -310,6 +317,8 @@ static int check_net(const struct domain_def *def, size_t i,
 	const struct domain_net *n = &def->nets[i];
 	const char *type = domain_net_type_names[n->type];
 
+	if (n->type == NET_TYPE_HOSTDEV) /* the host's card: no model */
+		return 0;
 	if (!qemu_net_device(n->model))
 		return err_set(e, ENOTSUP,
 			       "interface %zu: model '%s' not supported by "
@@ -347,6 +356,23 @@ static int check_net(const struct domain_def *def, size_t i,
 			     "on, an interface of type '%s' has no vhost-net "
 			     "backend",
 			     i, type);
+	if (n->boot_order && def->n_boot)
+		return err_set(e, EINVAL,
+			       "interface %zu: per-device <boot order> cannot "
+			       "be used together with <os><boot dev>",
+			       i);
+	for (size_t j = 0; n->boot_order && j < def->n_disks; j++)
+		if (def->disks[j].boot_order == n->boot_order)
+			return err_set(e, EINVAL,
+				       "boot order %u used for disk '%s' and "
+				       "interface %zu",
+				       n->boot_order, def->disks[j].target, i);
+	for (size_t j = 0; n->boot_order && j < i; j++)
+		if (def->nets[j].boot_order == n->boot_order)
+			return err_set(e, EINVAL,
+				       "boot order %u used for interfaces %zu "
+				       "and %zu",
+				       n->boot_order, j, i);
 	for (size_t j = 0; n->acpi_index && j < i; j++)
 		if (def->nets[j].acpi_index == n->acpi_index)
 			return err_set(e, EINVAL,

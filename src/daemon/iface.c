@@ -6,9 +6,12 @@
  */
 #include "daemon/iface.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <uuid/uuid.h>
 
 #include "daemon/network-port.h"
@@ -173,6 +176,58 @@ static int run_script(const char *what, const char *prog, const char *tap,
 		out[strcspn(out, "\n")] = 0; /* its first line says why */
 	return err_set(e, EIO, "%s '%s %s' exited with status %d%s%s", what,
 		       prog, tap, r, out && *out ? ": " : "", out ? out : "");
+}
+
+/*
+ * An SR-IOV VF's MAC, set through its physical function (the VF's own
+ * driver is VFIO's): the PF is the VF's physfn, its netdev the one link
+ * under it, the VF's index the virtfnN that names the VF.
+ */
+static int set_vf_mac(struct net_nl *nl, const struct domain_net *n,
+		      struct err **e)
+{
+	const struct net_hostdev *h = &n->hostdev;
+	_cleanup_free_ char *vf = xasprintf("%04x:%02x:%02x.%x", h->domain,
+					    h->bus, h->slot, h->function);
+	_cleanup_free_ char *physfn =
+		xasprintf("/sys/bus/pci/devices/%s/physfn", vf);
+	_cleanup_free_ char *netdir = xasprintf("%s/net", physfn);
+	char pf[NET_IFNAME_MAX + 1] = "";
+	struct dirent *de;
+	DIR *dir;
+
+	if (access(physfn, F_OK) < 0)
+		return err_setk(e, ERR_CONFIG_UNSUPPORTED, ENODEV,
+				"interface type 'hostdev' %s: not an SR-IOV "
+				"virtual function (no physfn; nidod sets a "
+				"VF's MAC through its physical function)",
+				vf);
+	if (!(dir = opendir(netdir)))
+		return err_sys(e, errno,
+			       "VF %s: its physical function has no "
+			       "network link",
+			       vf);
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.' && strlen(de->d_name) < sizeof(pf))
+			memcpy(pf, de->d_name, strlen(de->d_name) + 1);
+	closedir(dir);
+	for (unsigned i = 0; pf[0] && i < 4096; i++) {
+		_cleanup_free_ char *link = xasprintf("%s/virtfn%u", physfn, i);
+		char target[PATH_MAX];
+		ssize_t len = readlink(link, target, sizeof(target) - 1);
+
+		if (len < 0)
+			break;
+		target[len] = '\0';
+		if (streq(strrchr(target, '/') ? strrchr(target, '/') + 1
+					       : target,
+			  vf))
+			return net_link_set_vf_mac(nl, pf, i, n->mac, e);
+	}
+	return err_set(e, ENODEV,
+		       "VF %s: not found among the virtual "
+		       "functions of '%s'",
+		       vf, pf[0] ? pf : "its physical function");
 }
 
 /* A vDPA device, opened for QEMU (vhost-vdpa's vhostfd=). */
@@ -433,6 +488,8 @@ static int setup_one(struct daemon *dmn, struct net_nl *nl,
 
 	if (n->type == NET_TYPE_VDPA && !who->pid)
 		return open_vdpa(n, t, e);
+	if (n->type == NET_TYPE_HOSTDEV && !who->pid)
+		return set_vf_mac(nl, n, e);
 	if (!domain_net_is_tap(n)) /* inside QEMU: no tap, no fd */
 		return 0;
 	if (resolve(dmn, n, &p, e) < 0 ||

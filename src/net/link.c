@@ -501,3 +501,36 @@ int net_link_query(struct net_nl *nl, const char *name,
 	*out = o;
 	return 0;
 }
+
+int net_link_set_vf_mac(struct net_nl *nl, const char *pf, unsigned vf,
+			const uint8_t mac[6], struct err **e)
+{
+	struct rtnl_link *p = NULL;
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct ifla_vf_mac m = {.vf = vf};
+	struct nlattr *list, *info;
+	struct nl_msg *msg;
+	int r;
+
+	if (link_get(nl, pf, &p, e) < 0)
+		return err_prefix(e, "setting the MAC of VF %u", vf);
+	ifi.ifi_index = rtnl_link_get_ifindex(p);
+	rtnl_link_put(p);
+	memcpy(m.mac, mac, 6);
+	msg = nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK);
+	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    !(list = nla_nest_start(msg, IFLA_VFINFO_LIST)) ||
+	    !(info = nla_nest_start(msg, IFLA_VF_INFO)) ||
+	    nla_put(msg, IFLA_VF_MAC, sizeof(m), &m) < 0) {
+		nlmsg_free(msg);
+		return err_set(e, ENOMEM, "setting the MAC of VF %u of '%s'",
+			       vf, pf);
+	}
+	nla_nest_end(msg, info);
+	nla_nest_end(msg, list);
+	r = nl_send_sync(nl->sk, msg); /* frees msg */
+	if (r < 0)
+		return nl_fail(e, r, "setting the MAC of VF %u of '%s'", vf,
+			       pf);
+	return 0;
+}

@@ -86,6 +86,11 @@ int net_link_set_mtu(struct net_nl *nl, const char *name, unsigned mtu,
 int net_link_set_mac(struct net_nl *nl, const char *name, const uint8_t mac[6],
 		     struct err **e);
 
+/* Sets the MAC of virtual function @vf of SR-IOV physical function @pf
+ * (IFLA_VF_MAC, as `ip link set PF vf N mac M`). */
+int net_link_set_vf_mac(struct net_nl *nl, const char *pf, unsigned vf,
+			const uint8_t mac[6], struct err **e);
+
 /* Makes @port a port of bridge @bridge; @bridge NULL: no bridge's. */
 int net_link_set_master(struct net_nl *nl, const char *port, const char *bridge,
 			struct err **e);

@@ -206,7 +206,7 @@ static void hostile_interfaces_refused_by_name(void)
 		{"<interface type='direct'/>",
 		 "invalid interface type 'direct' (expected ethernet, bridge, "
 		 "network, user, server, client, mcast, udp, vhostuser, "
-		 "vdpa)"},
+		 "vdpa, hostdev)"},
 		{"<interface type='user'><target dev='t0'/></interface>",
 		 "<target>: not supported on an interface of type 'user' (it "
 		 "has no tap)"},

@@ -271,6 +271,30 @@ static void refused_by_name(void)
 		 "</interface>",
 		 "managed='no' is for an interface of type 'ethernet' with "
 		 "its dev="},
+		{"<interface type='hostdev'><source><address type='pci' "
+		 "domain='0' bus='0x3' slot='0x20' function='0'/></source>"
+		 "</interface>",
+		 "invalid address slot '0x20' (0 to 0x1f)"},
+		{"<interface type='hostdev'/>",
+		 "interface type 'hostdev' needs <source><address "
+		 "type='pci'"},
+		{"<interface type='hostdev'><source><address type='pci' "
+		 "domain='0' bus='3' slot='7' function='1'/></source>"
+		 "<virtualport type='802.1Qbg'/></interface>",
+		 "virtualport type '802.1Qbg' is not supported"},
+		{"<interface type='hostdev'><source><address type='pci' "
+		 "domain='0' bus='3' slot='7' function='1'/></source>"
+		 "<driver queues='2'/></interface>",
+		 "<driver name=''> on an interface of type 'hostdev' (vfio)"},
+		{"<interface type='hostdev'><source><address type='pci' "
+		 "domain='0' bus='3' slot='7' function='1'/></source>"
+		 "</interface><hostdev mode='subsystem' type='pci'><source>"
+		 "<address domain='0' bus='3' slot='7' function='1'/>"
+		 "</source></hostdev>",
+		 "0000:03:07.1"},
+		{"<interface type='user'><boot order='1'/></interface>"
+		 "<interface type='user'><boot order='1'/></interface>",
+		 "boot order 1 used for interfaces 0 and 1"},
 		{"<interface type='server'><source port='1'/><target "
 		 "dev='t0'/></interface>",
 		 "not supported on an interface of type 'server' (it has no "
@@ -339,8 +363,49 @@ static void shared_mac_accepted(void)
 	CHECK_STR_CONTAINS(s, "\"id\":\"net1\",\"mac\":\"00:11:22:33:44:55\"");
 }
 
+/* An SR-IOV VF: a vfio-pci device with the interface's boot order and
+ * place, written back as the interface (no <hostdev> of its own). */
+static void hostdev_interface_is_a_vfio_device(void)
+{
+	_cleanup_free_ char *x = xml(
+		"<interface type='hostdev' managed='yes'><mac "
+		"address='00:11:22:33:44:55'/><driver name='vfio'/><source>"
+		"<address type='pci' domain='0x0000' bus='0x03' slot='0x07' "
+		"function='0x1'/></source><boot order='1'/><address "
+		"type='pci' domain='0x0000' bus='0x00' slot='0x05' "
+		"function='0x0'/></interface><interface type='user'><boot "
+		"order='2'/></interface>");
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *out = NULL, *args = NULL;
+	struct qemu_argv a = {0};
+
+	CHECK_INT_EQ(domain_def_parse(x, strlen(x), &d, NULL, &e), 0);
+	if (!d)
+		return;
+	CHECK_INT_EQ(d->n_hostdevs, 1);
+	out = domain_def_format(d);
+	CHECK_STR_CONTAINS(out, "<interface type='hostdev' managed='yes'>");
+	CHECK_STR_CONTAINS(out, "<address type='pci' domain='0x0000' "
+				"bus='0x03' slot='0x07' function='0x1'/>");
+	CHECK(!strstr(out, "<hostdev"));
+	qemu_argv_hostdevs(&a, d, NULL);
+	qemu_argv_nets(&a, d, 30);
+	args = qemu_test_args(&a);
+	CHECK_STR_CONTAINS(args, "{\"driver\":\"vfio-pci\",\"host\":"
+				 "\"0000:03:07.1\",\"id\":\"hostdev0\","
+				 "\"bootindex\":1,\"bus\":\"pci.0\",\"addr\":"
+				 "\"0x5\"}");
+	/* no netdev for it; the next card boots second */
+	CHECK(!strstr(args, "hostnet0"));
+	CHECK_STR_CONTAINS(args, "\"id\":\"net1\",\"mac\":");
+	CHECK_STR_CONTAINS(args, "\"bootindex\":2");
+	domain_def_free(d);
+}
+
 int main(void)
 {
+	RUN(hostdev_interface_is_a_vfio_device);
 	RUN(multiqueue_tap_with_vhost);
 	RUN(virtio_options_and_offloads);
 	RUN(rom_and_acpi_index);
