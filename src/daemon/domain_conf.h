@@ -219,6 +219,13 @@ struct domain_net {
 	struct net_user_ip user_ip; /* user: <ip> */
 	struct net_hostdev hostdev; /* hostdev */
 	unsigned boot_order;	    /* <boot order=>; 0: none */
+	/* <alias name='ua-...'>, a user's name for it (libvirt's run-time
+	 * names are not kept); NULL: none */
+	char *alias;
+	/* <teaming type='persistent'> (1), or type='transient' (2) with
+	 * persistent= naming the other's alias */
+	int teaming;
+	char *teaming_persistent;
 	/* ethernet: <script path=>, run with the tap's name once it is
 	 * made; <downscript path=> when it goes; NULL: none */
 	char *script, *downscript;

@@ -313,7 +313,8 @@ int domain_net_parse(const xmlNode *iface, struct domain_net *net,
 		"mac",	       "source",     "target", "model", "alias",
 		"virtualport", "bandwidth",  "vlan",   "link",	"address",
 		"guest",       "driver",     "rom",    "acpi",	"ip",
-		"script",      "downscript", "port",   "boot",	NULL};
+		"script",      "downscript", "port",   "boot",	"teaming",
+		NULL};
 	_cleanup_free_ char *type = xml_attr(iface, "type");
 	int r;
 

@@ -59,6 +59,8 @@ const char *domain_net_qemu_only(const struct domain_net *n)
 		return "<ip>";
 	if (n->script || n->downscript)
 		return "<script>";
+	if (n->teaming)
+		return "<teaming>";
 	return NULL;
 }
 
@@ -489,6 +491,51 @@ static int parse_boot(const xmlNode *iface, struct domain_net *net,
 	return 0;
 }
 
+/* A user alias: "ua-" and letters, digits, '_', '-' (libvirt's rule). */
+static bool user_alias(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 3 && n <= 64 && str_has_prefix(s, "ua-") &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789_-") == n;
+}
+
+/* <alias name=> and <teaming type= persistent=> (a failover pair: a
+ * virtio card and a VF the guest bonds, the VF unplugged to migrate). */
+static int parse_teaming(const xmlNode *iface, struct domain_net *net,
+			 struct xml_warnings *w, struct err **e)
+{
+	static const char *const types[] = {"persistent", "transient", NULL};
+	xmlNode *n = xml_child(iface, "alias");
+	_cleanup_free_ char *name = n ? xml_attr(n, "name") : NULL;
+	_cleanup_free_ char *type = NULL;
+	int r;
+
+	if (name && user_alias(name))
+		net->alias = steal_ptr(name);
+	if (!(n = xml_child(iface, "teaming")))
+		return 0;
+	xml_check_known(n, (const char *const[]){"type", "persistent", NULL},
+			NULL, w);
+	type = xml_attr(n, "type");
+	if (!type)
+		return xml_err(e, n, "<teaming> without type");
+	if ((r = xml_enum(n, "teaming type", type, types, e)) < 0)
+		return r;
+	net->teaming = r + 1;
+	net->teaming_persistent = xml_attr(n, "persistent");
+	if (net->teaming == 2 &&
+	    (!net->teaming_persistent || !user_alias(net->teaming_persistent)))
+		return xml_err(e, n,
+			       "<teaming type='transient'> needs persistent= "
+			       "naming the other's alias (ua-...)");
+	if (net->teaming == 1 && net->teaming_persistent)
+		return xml_err(e, n,
+			       "persistent= is for <teaming type='transient'>");
+	return 0;
+}
+
 /* A VF's <driver name='vfio'>: nothing of virtio-net's
  * (it is the host's device, not QEMU's). */
 static int parse_hostdev_more(const xmlNode *iface, struct domain_net *net,
@@ -558,7 +605,8 @@ int domain_net_parse_more(const xmlNode *iface, struct domain_net *net,
 		net->port_isolated = r;
 		r = 0;
 	}
-	if (parse_boot(iface, net, w, e) < 0)
+	if (parse_boot(iface, net, w, e) < 0 ||
+	    parse_teaming(iface, net, w, e) < 0)
 		return -EINVAL;
 	if (net->type == NET_TYPE_HOSTDEV)
 		return parse_hostdev_more(iface, net, w, e);
@@ -740,6 +788,17 @@ void domain_net_format_more(FILE *f, const struct domain_net *n)
 		fputs("      <driver name='vfio'/>\n", f);
 	if (n->boot_order)
 		fprintf(f, "      <boot order='%u'/>\n", n->boot_order);
+	if (n->teaming) {
+		fprintf(f, "      <teaming type='%s'",
+			n->teaming == 1 ? "persistent" : "transient");
+		xml_put_attr(f, "persistent", n->teaming_persistent);
+		fputs("/>\n", f);
+	}
+	if (n->alias) {
+		fputs("      <alias", f);
+		xml_put_attr(f, "name", n->alias);
+		fputs("/>\n", f);
+	}
 	if (rom->bar || rom->enabled || rom->file) {
 		fputs("      <rom", f);
 		if (rom->enabled)
@@ -766,6 +825,8 @@ void domain_net_more_clear(struct domain_net *n)
 	free(n->user_ip.ipv6);
 	free(n->script);
 	free(n->downscript);
+	free(n->alias);
+	free(n->teaming_persistent);
 }
 
 int domain_net_add_hostdev(const xmlNode *c, struct domain_def *d, size_t i,

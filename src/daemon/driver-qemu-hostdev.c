@@ -78,6 +78,7 @@ static void pci_device(struct qemu_argv *a, const struct domain_def *def,
 		add_str(o, "romfile", ""); /* no ROM at all */
 	else if (h->rom_file)
 		add_str(o, "romfile", h->rom_file);
+	qemu_net_vf_props(o, def, h); /* an <interface type='hostdev'>'s */
 	qemu_arg_json(a, "-device", o);
 }
 

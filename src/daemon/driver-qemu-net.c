@@ -249,6 +249,31 @@ static void device_options(struct json_object *dev, const struct domain_net *n)
 	if (n->acpi_index)
 		json_object_object_add(dev, "acpi-index",
 				       json_object_new_int((int)n->acpi_index));
+	if (n->teaming == 1)
+		json_object_object_add(dev, "failover",
+				       json_object_new_boolean(1));
+}
+
+/* The interface whose alias is @alias, or -1. */
+static int by_alias(const struct domain_def *def, const char *alias)
+{
+	for (size_t j = 0; alias && j < def->n_nets; j++)
+		if (def->nets[j].alias && streq(def->nets[j].alias, alias))
+			return (int)j;
+	return -1;
+}
+
+void qemu_net_vf_props(struct json_object *o, const struct domain_def *def,
+		       const struct domain_hostdev *h)
+{
+	const struct domain_net *n = h->net ? &def->nets[h->net - 1] : NULL;
+	int j = n && n->teaming == 2 ? by_alias(def, n->teaming_persistent)
+				     : -1;
+	_cleanup_free_ char *id = j >= 0 ? xasprintf("net%d", j) : NULL;
+
+	if (id)
+		json_object_object_add(o, "failover_pair_id",
+				       json_object_new_string(id));
 }
 
 void qemu_argv_nets(struct qemu_argv *a, const struct domain_def *def,
@@ -311,12 +336,44 @@ static bool driver_set(const struct net_driver *d)
 	       d->txmode;
 }
 
+/* A failover pair: a persistent virtio card, and a transient VF naming
+ * it by its alias. */
+static int check_teaming(const struct domain_def *def, size_t i, struct err **e)
+{
+	const struct domain_net *n = &def->nets[i];
+	int j;
+
+	if (n->teaming == 1 && (n->type == NET_TYPE_HOSTDEV || !is_virtio(n)))
+		return err_set(e, ENOTSUP,
+			       "interface %zu: <teaming type='persistent'> "
+			       "is a virtio card's",
+			       i);
+	if (n->teaming != 2)
+		return 0;
+	if (n->type != NET_TYPE_HOSTDEV)
+		return err_set(e, ENOTSUP,
+			       "interface %zu: <teaming type='transient'> is "
+			       "an SR-IOV VF's (type 'hostdev'), not type "
+			       "'%s''s",
+			       i, domain_net_type_names[n->type]);
+	j = by_alias(def, n->teaming_persistent);
+	if (j < 0 || def->nets[j].teaming != 1)
+		return err_set(e, EINVAL,
+			       "interface %zu: <teaming persistent='%s'>: no "
+			       "interface of that alias with <teaming "
+			       "type='persistent'>",
+			       i, n->teaming_persistent);
+	return 0;
+}
+
 static int check_net(const struct domain_def *def, size_t i,
 		     struct xml_warnings *w, struct err **e)
 {
 	const struct domain_net *n = &def->nets[i];
 	const char *type = domain_net_type_names[n->type];
 
+	if (check_teaming(def, i, e) < 0)
+		return -EINVAL;
 	if (n->type == NET_TYPE_HOSTDEV) /* the host's card: no model */
 		return 0;
 	if (!qemu_net_device(n->model))

@@ -56,6 +56,10 @@ void qemu_argv_nets(struct qemu_argv *a, const struct domain_def *def,
 /* The fds interface @n takes from nidod: a tap's queues (and as many
  * /dev/vhost-net), a vDPA device's one, or none. */
 size_t qemu_net_n_fds(const struct domain_net *n);
+/* A VF's properties from its <interface type='hostdev'> (@h->net): the
+ * failover_pair_id of <teaming type='transient'>. */
+void qemu_net_vf_props(struct json_object *o, const struct domain_def *def,
+		       const struct domain_hostdev *h);
 /* What the qemu driver runs of the interfaces, checked at define. */
 int qemu_check_nets(const struct domain_def *def, struct xml_warnings *w,
 		    struct err **e);

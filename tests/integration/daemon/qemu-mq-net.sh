@@ -125,4 +125,13 @@ guest vd "    <interface type='vdpa'>
 t_out "a vdpa interface is defined" "Domain 'vd' defined" "$NIDO" define "$tmp/vd.xml"
 t_err "... and refused at start naming its device" \
 	"vdpa device '/dev/vhost-vdpa-nido-none'" "$NIDO" start vd
+guest vf "    <interface type='hostdev' managed='yes'>
+      <mac address='52:54:00:6d:71:05'/>
+      <source><address type='pci' domain='0x0000' bus='0xfe' slot='0x1f' function='0x7'/></source>
+    </interface>" >"$tmp/vf.xml"
+t_out "an SR-IOV VF interface is defined" "Domain 'vf' defined" "$NIDO" define "$tmp/vf.xml"
+t_out "... written back as the interface, no <hostdev>" "<interface type='hostdev' managed='yes'>" \
+	"$NIDO" dumpxml vf
+t_err "... and refused at start naming the function" "0000:fe:1f.7" "$NIDO" start vf
+t_out "... the domain is shut off" "shut off" "$NIDO" domstate vf
 done_testing

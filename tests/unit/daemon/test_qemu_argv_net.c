@@ -292,6 +292,16 @@ static void refused_by_name(void)
 		 "<address domain='0' bus='3' slot='7' function='1'/>"
 		 "</source></hostdev>",
 		 "0000:03:07.1"},
+		{"<interface type='user'><teaming type='transient' "
+		 "persistent='ua-x'/></interface>",
+		 "<teaming type='transient'> is an SR-IOV VF's"},
+		{"<interface type='hostdev'><source><address type='pci' "
+		 "domain='0' bus='3' slot='7' function='1'/></source>"
+		 "<teaming type='transient' persistent='ua-x'/></interface>",
+		 "<teaming persistent='ua-x'>: no interface of that alias"},
+		{"<interface type='user'><model type='e1000'/><teaming "
+		 "type='persistent'/></interface>",
+		 "<teaming type='persistent'> is a virtio card's"},
 		{"<interface type='user'><boot order='1'/></interface>"
 		 "<interface type='user'><boot order='1'/></interface>",
 		 "boot order 1 used for interfaces 0 and 1"},
@@ -373,8 +383,10 @@ static void hostdev_interface_is_a_vfio_device(void)
 		"<address type='pci' domain='0x0000' bus='0x03' slot='0x07' "
 		"function='0x1'/></source><boot order='1'/><address "
 		"type='pci' domain='0x0000' bus='0x00' slot='0x05' "
-		"function='0x0'/></interface><interface type='user'><boot "
-		"order='2'/></interface>");
+		"function='0x0'/><teaming type='transient' "
+		"persistent='ua-backup0'/></interface><interface "
+		"type='user'><boot order='2'/><teaming type='persistent'/>"
+		"<alias name='ua-backup0'/></interface>");
 	struct domain_def *d = NULL;
 	_cleanup_err_ struct err *e = NULL;
 	_cleanup_free_ char *out = NULL, *args = NULL;
@@ -395,7 +407,9 @@ static void hostdev_interface_is_a_vfio_device(void)
 	CHECK_STR_CONTAINS(args, "{\"driver\":\"vfio-pci\",\"host\":"
 				 "\"0000:03:07.1\",\"id\":\"hostdev0\","
 				 "\"bootindex\":1,\"bus\":\"pci.0\",\"addr\":"
-				 "\"0x5\"}");
+				 "\"0x5\",\"failover_pair_id\":\"net1\"}");
+	CHECK_STR_CONTAINS(args, "\"failover\":true");
+	CHECK_STR_CONTAINS(out, "<alias name='ua-backup0'/>");
 	/* no netdev for it; the next card boots second */
 	CHECK(!strstr(args, "hostnet0"));
 	CHECK_STR_CONTAINS(args, "\"id\":\"net1\",\"mac\":");

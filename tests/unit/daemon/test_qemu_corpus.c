@@ -142,6 +142,7 @@ static const struct known {
 	{"domain/devices/interface/source/address",
 	 {"type", "domain", "bus", "slot", "function"}},
 	{"domain/devices/interface/boot", {"order"}},
+	{"domain/devices/interface/teaming", {"type", "persistent"}},
 	{"domain/devices/interface/mac", {"address"}},
 	{"domain/devices/interface/source",
 	 {"bridge", "network", "portgroup", "address", "port", "type", "path",
