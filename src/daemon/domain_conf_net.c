@@ -69,20 +69,6 @@ unsigned domain_net_queues(const struct domain_net *n)
 	return n->driver.queues ? n->driver.queues : 1;
 }
 
-/* An optional attribute out of @names (from index 1): its index, 0 when
- * absent. */
-static int enum_attr(const xmlNode *n, const char *attr, const char *what,
-		     const char *const *names, struct err **e)
-{
-	_cleanup_free_ char *v = xml_attr(n, attr);
-	int r;
-
-	if (!v)
-		return 0;
-	r = xml_enum(n, what, v, names + 1, e);
-	return r < 0 ? r : r + 1;
-}
-
 /* An optional number in [min, max]; 0 when absent. */
 static int uint_attr(const xmlNode *n, const char *attr, unsigned min,
 		     unsigned max, unsigned *out, struct err **e)
@@ -108,8 +94,8 @@ static int parse_opts(const xmlNode *n, const char *elem, struct net_driver *d,
 
 		if (!streq(net_opt_names[i].elem, elem))
 			continue;
-		r = enum_attr(n, net_opt_names[i].attr, net_opt_names[i].attr,
-			      on_off, e);
+		r = xml_enum_attr(n, net_opt_names[i].attr,
+				  net_opt_names[i].attr, on_off, e);
 		if (r < 0)
 			return r;
 		d->opt[i] = r;
@@ -155,10 +141,10 @@ static int parse_driver(const xmlNode *n, struct net_driver *d,
 
 	xml_check_known(n, attrs, (const char *const[]){"host", "guest", NULL},
 			w);
-	if ((r = enum_attr(n, "name", "driver name", driver_names, e)) < 0)
+	if ((r = xml_enum_attr(n, "name", "driver name", driver_names, e)) < 0)
 		return r;
 	d->name = (enum net_driver_name)r;
-	if ((r = enum_attr(n, "txmode", "txmode", txmode_names, e)) < 0)
+	if ((r = xml_enum_attr(n, "txmode", "txmode", txmode_names, e)) < 0)
 		return r;
 	d->txmode = (enum net_txmode)r;
 	if (uint_attr(n, "queues", 1, NET_MAX_QUEUES, &d->queues, e) < 0 ||
@@ -187,10 +173,10 @@ static int parse_rom(const xmlNode *n, struct net_rom *rom,
 	xml_check_known(n,
 			(const char *const[]){"bar", "file", "enabled", NULL},
 			NULL, w);
-	if ((r = enum_attr(n, "bar", "rom bar", on_off, e)) < 0)
+	if ((r = xml_enum_attr(n, "bar", "rom bar", on_off, e)) < 0)
 		return r;
 	rom->bar = r;
-	if ((r = enum_attr(n, "enabled", "rom enabled", yes_no, e)) < 0)
+	if ((r = xml_enum_attr(n, "enabled", "rom enabled", yes_no, e)) < 0)
 		return r;
 	rom->enabled = r;
 	rom->file = xml_attr(n, "file");
@@ -314,7 +300,8 @@ static int parse_vhostuser(const xmlNode *iface, const xmlNode *src,
 			NULL, w);
 	if (v->server)
 		return xml_err(e, rc, "<reconnect> is for mode='client'");
-	if ((r = enum_attr(rc, "enabled", "reconnect enabled", yes_no, e)) < 0)
+	if ((r = xml_enum_attr(rc, "enabled", "reconnect enabled", yes_no, e)) <
+	    0)
 		return r;
 	v->reconnect = r;
 	if (uint_attr(rc, "timeout", 1, 3600, &v->reconnect_secs, e) < 0)
@@ -599,7 +586,7 @@ int domain_net_parse_more(const xmlNode *iface, struct domain_net *net,
 				       "port (type bridge or network), not "
 				       "type '%s'",
 				       domain_net_type_names[net->type]);
-		r = enum_attr(n, "isolated", "port isolated", yes_no, e);
+		r = xml_enum_attr(n, "isolated", "port isolated", yes_no, e);
 		if (r < 0)
 			return r;
 		net->port_isolated = r;

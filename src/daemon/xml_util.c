@@ -384,3 +384,15 @@ int xml_only_attrs(const xmlNode *n, const char *const *known, const char *what,
 	}
 	return 0;
 }
+
+int xml_enum_attr(const xmlNode *n, const char *attr, const char *what,
+		  const char *const *names, struct err **e)
+{
+	_cleanup_free_ char *v = xml_attr(n, attr);
+	int r;
+
+	if (!v)
+		return 0;
+	r = xml_enum(n, what, v, names + 1, e);
+	return r < 0 ? r : r + 1;
+}
