@@ -219,6 +219,7 @@ struct domain_net {
 	struct net_user_ip user_ip; /* user: <ip> */
 	struct net_hostdev hostdev; /* hostdev */
 	unsigned boot_order;	    /* <boot order=>; 0: none */
+	struct net_host host;	    /* ethernet: <source><ip>, <route> */
 	/* <alias name='ua-...'>, a user's name for it (libvirt's run-time
 	 * names are not kept); NULL: none */
 	char *alias;
@@ -1216,6 +1217,9 @@ void domain_net_more_clear(struct domain_net *n);
  * as one; written back as the interface only. */
 int domain_net_add_hostdev(const xmlNode *c, struct domain_def *d, size_t i,
 			   struct err **e);
+/* An ethernet interface's <source> (@src): its <ip> and <route>. */
+int domain_net_parse_host(const xmlNode *src, struct domain_net *net,
+			  struct xml_warnings *w, struct err **e);
 /* Whether @n is a tap on the host (ethernet, bridge, network). */
 bool domain_net_is_tap(const struct domain_net *n);
 /* The first of <driver>, <rom>, <acpi index>, <ip> @n has (what only

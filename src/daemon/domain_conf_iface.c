@@ -89,7 +89,9 @@ static int parse_source(const xmlNode *iface, struct domain_net *net,
 	_cleanup_err_ struct err *why = NULL;
 	const char *key = net->type == NET_TYPE_BRIDGE ? "bridge" : "network";
 
-	if (net->type == NET_TYPE_ETHERNET || net->type == NET_TYPE_USER) {
+	if (net->type == NET_TYPE_ETHERNET)
+		return n ? domain_net_parse_host(n, net, w, e) : 0;
+	if (net->type == NET_TYPE_USER) {
 		if (n)
 			xml_check_known(n, NULL, NULL, w);
 		return 0;

@@ -371,6 +371,102 @@ static int parse_hostdev(const xmlNode *iface, const xmlNode *src,
 	return 0;
 }
 
+/* An address attribute @attr of @n, of @family (0: either). */
+static int ip_attr(const xmlNode *n, const char *attr, int family,
+		   struct net_ip *out, struct err **e)
+{
+	_cleanup_free_ char *v = xml_attr(n, attr);
+	_cleanup_err_ struct err *why = NULL;
+
+	if (!v)
+		return xml_err(e, n, "missing attribute '%s'", attr);
+	if (net_ip_parse(v, family, attr, out, &why) < 0)
+		return xml_err(e, n, "%s", err_msg(why));
+	return 0;
+}
+
+/* <ip address= family= prefix= peer=> or <route address= prefix=
+ * gateway=>: one of the host side's. */
+static int parse_host_one(const xmlNode *c, struct net_host *h,
+			  struct xml_warnings *w, struct err **e)
+{
+	bool route = streq((const char *)c->name, "route");
+	struct net_ip *ip =
+		route ? &h->routes[h->n_routes].dst : &h->ips[h->n_ips].ip;
+	unsigned *prefix = route ? &h->routes[h->n_routes].prefix
+				 : &h->ips[h->n_ips].prefix;
+	const char *other = route ? "gateway" : "peer";
+	uint64_t u = 0;
+	_cleanup_free_ char *p = xml_attr(c, "prefix");
+
+	xml_check_known(c,
+			(const char *const[]){"address", "family", "prefix",
+					      other, NULL},
+			NULL, w);
+	if ((route ? h->n_routes : h->n_ips) == NET_MAX_HOST_IPS)
+		return xml_err(e, c, "more than %d", NET_MAX_HOST_IPS);
+	if (ip_attr(c, "address", 0, ip, e) < 0)
+		return -EINVAL;
+	if (p && xml_uint(c, "prefix", p, 0, net_ip_bits(ip), &u, e) < 0)
+		return -EINVAL;
+	*prefix = p ? (unsigned)u : net_ip_bits(ip);
+	if (xmlHasProp(c, BAD_CAST other) &&
+	    ip_attr(c, other, ip->family,
+		    route ? &h->routes[h->n_routes].gw : &h->ips[h->n_ips].peer,
+		    e) < 0)
+		return -EINVAL;
+	if (route)
+		h->n_routes++;
+	else
+		h->n_ips++;
+	return 0;
+}
+
+int domain_net_parse_host(const xmlNode *src, struct domain_net *net,
+			  struct xml_warnings *w, struct err **e)
+{
+	xml_check_known(src, NULL, (const char *const[]){"ip", "route", NULL},
+			w);
+	for (const xmlNode *c = src->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE &&
+		    (streq((const char *)c->name, "ip") ||
+		     streq((const char *)c->name, "route")) &&
+		    parse_host_one(c, &net->host, w, e) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+static void format_host(FILE *f, const struct net_host *h)
+{
+	char a[NET_IP_STRLEN], b[NET_IP_STRLEN];
+
+	if (!h->n_ips && !h->n_routes)
+		return;
+	fputs("      <source>\n", f);
+	for (size_t i = 0; i < h->n_ips; i++) {
+		const struct net_host_ip *ip = &h->ips[i];
+
+		fprintf(f, "        <ip address='%s' family='%s' prefix='%u'",
+			net_ip_str(&ip->ip, a),
+			ip->ip.family == AF_INET ? "ipv4" : "ipv6", ip->prefix);
+		if (ip->peer.family)
+			fprintf(f, " peer='%s'", net_ip_str(&ip->peer, b));
+		fputs("/>\n", f);
+	}
+	for (size_t i = 0; i < h->n_routes; i++) {
+		const struct net_host_route *r = &h->routes[i];
+
+		fprintf(f,
+			"        <route family='%s' address='%s' prefix='%u'",
+			r->dst.family == AF_INET ? "ipv4" : "ipv6",
+			net_ip_str(&r->dst, a), r->prefix);
+		if (r->gw.family)
+			fprintf(f, " gateway='%s'", net_ip_str(&r->gw, b));
+		fputs("/>\n", f);
+	}
+	fputs("      </source>\n", f);
+}
+
 int domain_net_parse_source_more(const xmlNode *iface, struct domain_net *net,
 				 struct xml_warnings *w, struct err **e)
 {
@@ -635,6 +731,9 @@ void domain_net_format_source_more(FILE *f, const struct domain_net *n)
 	const struct net_vhostuser *v = &n->vhost;
 
 	switch (n->type) {
+	case NET_TYPE_ETHERNET:
+		format_host(f, &n->host);
+		return;
 	case NET_TYPE_SERVER:
 	case NET_TYPE_CLIENT:
 	case NET_TYPE_MCAST:

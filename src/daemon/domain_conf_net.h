@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "net/addr.h"
+
 /* <driver name=>: absent (QEMU's own virtio-net), qemu, vhost. */
 enum net_driver_name {
 	NET_DRIVER_DEFAULT,
@@ -102,6 +104,24 @@ struct net_hostdev {
 	unsigned domain, bus, slot, function;
 	int managed; /* enum domain_tristate */
 	bool vfio;
+};
+
+/* ethernet: <source><ip address= prefix= peer=/><route address= prefix=
+ * gateway=/></source>, the host side's addresses and routes on the tap. */
+#define NET_MAX_HOST_IPS 8
+struct net_host_ip {
+	struct net_ip ip, peer; /* peer.family 0: none */
+	unsigned prefix;
+};
+struct net_host_route {
+	struct net_ip dst, gw; /* gw.family 0: none */
+	unsigned prefix;
+};
+struct net_host {
+	struct net_host_ip ips[NET_MAX_HOST_IPS];
+	size_t n_ips;
+	struct net_host_route routes[NET_MAX_HOST_IPS];
+	size_t n_routes;
 };
 
 /* A user-mode network's <ip address= family= prefix=>: one of each. */

@@ -230,6 +230,37 @@ static int set_vf_mac(struct net_nl *nl, const struct domain_net *n,
 		       vf, pf[0] ? pf : "its physical function");
 }
 
+/* An ethernet tap's own addresses and routes (<source><ip>, <route>),
+ * on the tap, up; the kernel drops them with it. */
+static int host_side(struct net_nl *nl, const struct domain_net *n,
+		     const struct iface_tap *t, struct err **e)
+{
+	const struct net_host *h = &n->host;
+
+	if (!h->n_ips && !h->n_routes)
+		return 0;
+	if (n->tap_unmanaged)
+		return err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOTSUP,
+				"<source><ip> on the unmanaged tap '%s': "
+				"nidod changes only the taps it manages",
+				t->name);
+	if (net_link_set_up(nl, t->name, true, e) < 0)
+		return -EIO;
+	for (size_t i = 0; i < h->n_ips; i++)
+		if (net_addr_add_peer(
+			    nl, t->name, &h->ips[i].ip, h->ips[i].prefix,
+			    h->ips[i].peer.family ? &h->ips[i].peer : NULL,
+			    e) < 0)
+			return -EIO;
+	for (size_t i = 0; i < h->n_routes; i++)
+		if (net_route_add(
+			    nl, t->name, &h->routes[i].dst, h->routes[i].prefix,
+			    h->routes[i].gw.family ? &h->routes[i].gw : NULL,
+			    e) < 0)
+			return -EIO;
+	return 0;
+}
+
 /* A vDPA device, opened for QEMU (vhost-vdpa's vhostfd=). */
 static int open_vdpa(const struct domain_net *n, struct iface_tap *t,
 		     struct err **e)
@@ -502,7 +533,8 @@ static int setup_one(struct daemon *dmn, struct net_nl *nl,
 	if ((t->created && plug(nl, n, &p, def->uuid, t, e) < 0) ||
 	    shape(&p, t, e) < 0)
 		return -EIO;
-	if (n->script && run_script("script", n->script, t->name, e) < 0)
+	if (host_side(nl, n, t, e) < 0 ||
+	    (n->script && run_script("script", n->script, t->name, e) < 0))
 		return -EIO;
 	if (n->downscript)
 		t->downscript = xstrdup(n->downscript);

@@ -99,6 +99,16 @@ int net_link_set_master(struct net_nl *nl, const char *port, const char *bridge,
 int net_addr_add(struct net_nl *nl, const char *name, const struct net_ip *ip,
 		 unsigned prefix, struct err **e);
 
+/* The same with @peer the other end of a point-to-point link (NULL:
+ * none). */
+int net_addr_add_peer(struct net_nl *nl, const char *name,
+		      const struct net_ip *ip, unsigned prefix,
+		      const struct net_ip *peer, struct err **e);
+
+/* A route to @dst/@prefix through link @name, via @gw (NULL: on link). */
+int net_route_add(struct net_nl *nl, const char *name, const struct net_ip *dst,
+		  unsigned prefix, const struct net_ip *gw, struct err **e);
+
 /* What virsh domifstat and domif-getlink print, and a bit more. */
 struct net_link_info {
 	int index;

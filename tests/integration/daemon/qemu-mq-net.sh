@@ -42,7 +42,20 @@ $2
 </domain>
 XML
 }
-guest mq "    <interface type='bridge'>
+printf '#!/bin/sh\necho "up $1" >>%s/script.out\n' "$tmp" >"$tmp/ifup"
+printf '#!/bin/sh\necho "down $1" >>%s/script.out\n' "$tmp" >"$tmp/ifdown"
+chmod 755 "$tmp/ifup" "$tmp/ifdown"
+guest mq "    <interface type='ethernet'>
+      <mac address='52:54:00:6d:71:06'/>
+      <source>
+        <ip address='192.168.125.1' family='ipv4' prefix='24' peer='192.168.125.2'/>
+        <route family='ipv4' address='10.20.0.0' prefix='16' gateway='192.168.125.2'/>
+      </source>
+      <script path='$tmp/ifup'/>
+      <downscript path='$tmp/ifdown'/>
+      <model type='rtl8139'/>
+    </interface>
+    <interface type='bridge'>
       <mac address='52:54:00:6d:71:01'/>
       <source bridge='nidomq0'/>
       <model type='virtio'/>
@@ -89,6 +102,12 @@ t_out "<port isolated='yes'>: the bridge isolates that port" "1" \
 	ip netns exec "$ns" cat "/sys/class/net/$iso/brport/isolated"
 t_out "... and not the other" "0" \
 	ip netns exec "$ns" cat "/sys/class/net/$tap/brport/isolated"
+eth=$("$NIDO" domiflist mq | awk '$5 == "52:54:00:6d:71:06" { print $1 }')
+t_out "<source><ip peer=>: the host side's address on the tap" \
+	"inet 192.168.125.1 peer 192.168.125.2/24" ip -n "$ns" addr show "$eth"
+t_out "<route>: the route through the tap" "10.20.0.0/16 via 192.168.125.2 dev $eth" \
+	ip -n "$ns" route show
+t_out "<script>: run with the tap's name" "up $eth" cat "$tmp/script.out"
 pid=$(vm_pids | head -n1)
 # each queue of a multi-queue tap is one attachment of /dev/net/tun,
 # whose fdinfo names the tap
@@ -96,8 +115,8 @@ queues=$(grep -lx "iff:[[:space:]]*$tap" /proc/"$pid"/fdinfo/* 2>/dev/null | wc 
 [ "$queues" -eq 4 ] && ok "QEMU holds the tap's four queues" ||
 	not_ok "QEMU holds the tap's four queues" "$queues"
 cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)
-for want in 'tap,id=hostnet0,fds=' '"mq":true,"vectors":10' '"host_tso4":false' \
-	'"tx":"bh"' '"rombar":0' '"type":"socket","listen":"127.0.0.1:47001"'; do
+for want in 'tap,id=hostnet1,fds=' '"mq":true,"vectors":10' '"host_tso4":false' \
+	'"tx":"bh"' '"rombar":0' '"driver":"rtl8139"' '"type":"socket","listen":"127.0.0.1:47001"'; do
 	[[ $cmd == *"$want"* ]] && ok "QEMU runs with $want" ||
 		not_ok "QEMU runs with $want" "$cmd"
 done
@@ -110,6 +129,7 @@ t_out "destroy the peer" "Domain 'peer' destroyed" "$NIDO" destroy peer
 t_out "destroy" "Domain 'mq' destroyed" "$NIDO" destroy mq
 ! ip -n "$ns" link show "$tap" >/dev/null 2>&1 &&
 	ok "the tap is gone" || not_ok "the tap is gone"
+t_out "<downscript>: run when it goes" "down $eth" cat "$tmp/script.out"
 
 # What this host cannot run is refused at start by name.
 guest vh "    <interface type='vhostuser'>

@@ -113,6 +113,11 @@ static void rom_and_acpi_index(void)
 		"</interface><interface type='user'><rom file=''/>"
 		"</interface><interface type='bridge'><source bridge='b'/>"
 		"<port isolated='yes'/></interface><interface "
+		"type='ethernet'><source><ip address='192.168.125.1' "
+		"family='ipv4' prefix='24' peer='192.168.125.2'/><route "
+		"family='ipv4' address='10.20.0.0' prefix='16' "
+		"gateway='192.168.125.2'/><ip address='fd00::1' "
+		"prefix='64'/></source></interface><interface "
 		"type='ethernet'><target dev='t0' managed='no'/><script "
 		"path='/bin/up'/><downscript path='/bin/down'/>"
 		"</interface>");
@@ -258,6 +263,15 @@ static void refused_by_name(void)
 		 "<ip> on an interface of type 'bridge'"},
 		{"<interface type='user'><backend type='passt'/></interface>",
 		 "<backend type='passt'> is not supported"},
+		{"<interface type='ethernet'><source><ip address='1.2.3' "
+		 "prefix='24'/></source></interface>",
+		 "<ip>: "},
+		{"<interface type='ethernet'><source><route "
+		 "address='10.0.0.0' prefix='33'/></source></interface>",
+		 "prefix"},
+		{"<interface type='ethernet'><source><ip address='10.0.0.1' "
+		 "peer='fe80::1'/></source></interface>",
+		 "peer"},
 		{"<interface type='ethernet'><port isolated='yes'/>"
 		 "</interface>",
 		 "<port isolated=> is for a bridge's port"},
