@@ -429,17 +429,8 @@ static int check_unique_devices(const xmlNode *devs, const struct domain_def *d,
 					       "two disks with target "
 					       "dev '%s'",
 					       d->disks[i].target);
-	for (size_t i = 0; i < d->n_nets; i++)
-		for (size_t j = i + 1; j < d->n_nets; j++)
-			if (!memcmp(d->nets[i].mac, d->nets[j].mac, 6))
-				return xml_err(
-					e, devs,
-					"two interfaces with "
-					"MAC address "
-					"%02x:%02x:%02x:%02x:%02x:%02x",
-					d->nets[i].mac[0], d->nets[i].mac[1],
-					d->nets[i].mac[2], d->nets[i].mac[3],
-					d->nets[i].mac[4], d->nets[i].mac[5]);
+	/* two interfaces may share a MAC, as libvirt lets them (a
+	 * failover pair does: net-virtio-teaming's) */
 	for (size_t i = 0; i < d->n_nets; i++)
 		for (size_t j = i + 1; j < d->n_nets; j++)
 			if (d->nets[i].tap && d->nets[j].tap &&
@@ -482,6 +473,9 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 			free(d->nets[d->n_nets - 1].model);
 			d->nets[d->n_nets - 1].model = NULL;
 		}
+		if (d->nets[d->n_nets - 1].type == NET_TYPE_HOSTDEV &&
+		    domain_net_add_hostdev(c, d, d->n_nets - 1, e) < 0)
+			return -EINVAL;
 		if (d->nets[d->n_nets - 1].guest_dev &&
 		    d->virt != DOMAIN_VIRT_LXC)
 			xml_warn(w, c,

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "daemon/domain_conf_net.h"
 #include "daemon/network_conf.h"
 #include "daemon/xml_util.h"
 #include "lib/err.h"
@@ -260,10 +261,17 @@ struct domain_disk {
 };
 
 enum net_type {
-	NET_TYPE_ETHERNET, /* a tap device of the host (target dev) */
-	NET_TYPE_BRIDGE,   /* a tap added to a host bridge */
-	NET_TYPE_NETWORK,  /* a nido virtual network */
-	NET_TYPE_USER,	   /* QEMU's user-mode network (slirp): no tap */
+	NET_TYPE_ETHERNET,  /* a tap device of the host (target dev) */
+	NET_TYPE_BRIDGE,    /* a tap added to a host bridge */
+	NET_TYPE_NETWORK,   /* a nido virtual network */
+	NET_TYPE_USER,	    /* QEMU's user-mode network (slirp): no tap */
+	NET_TYPE_SERVER,    /* a socket QEMU listens on for one client */
+	NET_TYPE_CLIENT,    /* a socket QEMU connects to a server */
+	NET_TYPE_MCAST,	    /* a multicast group of QEMUs */
+	NET_TYPE_UDP,	    /* UDP datagrams between two QEMUs */
+	NET_TYPE_VHOSTUSER, /* a vhost-user backend's unix socket */
+	NET_TYPE_VDPA,	    /* a host vhost-vdpa device */
+	NET_TYPE_HOSTDEV,   /* an SR-IOV VF through VFIO (a host device) */
 };
 
 /*
@@ -284,6 +292,28 @@ struct domain_net {
 	bool has_vlan;
 	enum domain_tristate link; /* <link state=>: ON up, OFF down */
 	struct dev_pci_addr pci;   /* <address type='pci'> */
+	/* domain_conf_net.h */
+	struct net_driver driver;   /* <driver>, virtio only */
+	struct net_rom rom;	    /* <rom> */
+	unsigned acpi_index;	    /* <acpi index=>; 0: none */
+	struct net_socket sock;	    /* server, client, mcast, udp */
+	struct net_vhostuser vhost; /* vhostuser */
+	struct net_user_ip user_ip; /* user: <ip> */
+	struct net_hostdev hostdev; /* hostdev */
+	unsigned boot_order;	    /* <boot order=>; 0: none */
+	struct net_host host;	    /* ethernet: <source><ip>, <route> */
+	/* <alias name='ua-...'>, a user's name for it (libvirt's run-time
+	 * names are not kept); NULL: none */
+	char *alias;
+	/* <teaming type='persistent'> (1), or type='transient' (2) with
+	 * persistent= naming the other's alias */
+	int teaming;
+	char *teaming_persistent;
+	/* ethernet: <script path=>, run with the tap's name once it is
+	 * made; <downscript path=> when it goes; NULL: none */
+	char *script, *downscript;
+	bool tap_unmanaged; /* <target managed='no'>: the tap must exist */
+	int port_isolated;  /* <port isolated=>: enum domain_tristate */
 	/* While running, the tap nidod named for it when @tap is NULL:
 	 * shown as <target dev> in the live XML only; NULL otherwise. */
 	char *ifname;
@@ -1209,7 +1239,10 @@ struct domain_hostdev {
 	char *rom_file;			  /* <rom file=>; NULL: none */
 	unsigned boot_order;		  /* <boot order=>; 0: none */
 	bool unassigned;		  /* <address type='unassigned'/> */
-	struct dev_pci_addr pci;	  /* the guest's <address type='pci'> */
+	/* 1 + the index of the <interface type='hostdev'> it is (made by
+	 * the parser, written as that interface); 0: a <hostdev> */
+	unsigned net;
+	struct dev_pci_addr pci; /* the guest's <address type='pci'> */
 };
 
 #define DOMAIN_MAX_HOSTDEVS 32
@@ -1370,6 +1403,30 @@ int domain_net_parse(const xmlNode *iface, struct domain_net *net,
 		     struct xml_warnings *w, struct err **e);
 void domain_net_format(FILE *f, const struct domain_net *n, bool active);
 void domain_net_clear(struct domain_net *n);
+/* domain_conf_net.c: the parts of domain_conf_net.h; @net's type is
+ * set. The source of the types that are not a tap; the rest. */
+int domain_net_parse_source_more(const xmlNode *iface, struct domain_net *net,
+				 struct xml_warnings *w, struct err **e);
+int domain_net_parse_more(const xmlNode *iface, struct domain_net *net,
+			  struct xml_warnings *w, struct err **e);
+void domain_net_format_source_more(FILE *f, const struct domain_net *n);
+void domain_net_format_more(FILE *f, const struct domain_net *n);
+void domain_net_more_clear(struct domain_net *n);
+/* An <interface type='hostdev'> @i of @d (@c) is also a PCI host device:
+ * appended to @d's hostdevs (->net = i + 1), so that the drivers run it
+ * as one; written back as the interface only. */
+int domain_net_add_hostdev(const xmlNode *c, struct domain_def *d, size_t i,
+			   struct err **e);
+/* An ethernet interface's <source> (@src): its <ip> and <route>. */
+int domain_net_parse_host(const xmlNode *src, struct domain_net *net,
+			  struct xml_warnings *w, struct err **e);
+/* Whether @n is a tap on the host (ethernet, bridge, network). */
+bool domain_net_is_tap(const struct domain_net *n);
+/* The first of <driver>, <rom>, <acpi index>, <ip> @n has (what only
+ * the qemu driver runs), or NULL. */
+const char *domain_net_qemu_only(const struct domain_net *n);
+/* The queues of @n: <driver queues=>, 1 when absent. */
+unsigned domain_net_queues(const struct domain_net *n);
 /* "ethernet", "bridge", "network"; NULL-terminated. */
 extern const char *const domain_net_type_names[];
 /* The tap of @n: its <target dev>, else the one chosen at start, or NULL. */

@@ -32,15 +32,16 @@ static int parse_driver(const xmlNode *drv, struct domain_disk *dk,
 	struct disk_opts *o = &dk->opts;
 	int v[5];
 
-	if (xml_enum_attr(drv, "error_policy", "error_policy", disk_error_names,
-			  &v[0], e) < 0 ||
-	    xml_enum_attr(drv, "rerror_policy", "rerror_policy",
-			  disk_error_names, &v[1], e) < 0 ||
-	    xml_enum_attr(drv, "copy_on_read", "copy_on_read", on_off, &v[2],
-			  e) < 0 ||
-	    xml_enum_attr(drv, "ioeventfd", "ioeventfd", on_off, &v[3], e) <
+	if ((v[0] = xml_enum_attr(drv, "error_policy", "error_policy",
+				  disk_error_names, e)) < 0 ||
+	    (v[1] = xml_enum_attr(drv, "rerror_policy", "rerror_policy",
+				  disk_error_names, e)) < 0 ||
+	    (v[2] = xml_enum_attr(drv, "copy_on_read", "copy_on_read", on_off,
+				  e)) < 0 ||
+	    (v[3] = xml_enum_attr(drv, "ioeventfd", "ioeventfd", on_off, e)) <
 		    0 ||
-	    xml_enum_attr(drv, "event_idx", "event_idx", on_off, &v[4], e) < 0)
+	    (v[4] = xml_enum_attr(drv, "event_idx", "event_idx", on_off, e)) <
+		    0)
 		return -EINVAL;
 	if (v[1] == DISK_ERROR_ENOSPACE)
 		return xml_err(e, drv,
@@ -76,8 +77,8 @@ static int parse_geometry(const xmlNode *g, struct disk_opts *o, struct err **e)
 			return -EINVAL;
 		*out[i] = (unsigned)u;
 	}
-	if (xml_enum_attr(g, "trans", "geometry trans", disk_trans_names, &t,
-			  e) < 0)
+	if ((t = xml_enum_attr(g, "trans", "geometry trans", disk_trans_names,
+			       e)) < 0)
 		return -EINVAL;
 	o->trans = t;
 	return 0;
@@ -169,8 +170,8 @@ static int parse_startup(const xmlNode *disk, struct domain_disk *dk,
 			 dk->device == DISK_DEVICE_FLOPPY;
 	int v;
 
-	if (xml_enum_attr(src, "startupPolicy", "startupPolicy", startup_names,
-			  &v, e) < 0)
+	if ((v = xml_enum_attr(src, "startupPolicy", "startupPolicy",
+			       startup_names, e)) < 0)
 		return -EINVAL;
 	dk->opts.startup = v;
 	if (v && dk->net)
@@ -204,7 +205,7 @@ int domain_disk_opts_parse(const xmlNode *disk, const xmlNode *drv,
 	    (g && parse_geometry(g, &dk->opts, e) < 0) ||
 	    parse_inquiry(disk, "vendor", 8, &dk->opts.vendor, e) < 0 ||
 	    parse_inquiry(disk, "product", 16, &dk->opts.product, e) < 0 ||
-	    xml_enum_attr(t, "tray", "tray state", tray_names, &tray, e) < 0)
+	    (tray = xml_enum_attr(t, "tray", "tray state", tray_names, e)) < 0)
 		return -EINVAL;
 	dk->opts.tray = tray;
 	return check_bus(disk, dk, e);

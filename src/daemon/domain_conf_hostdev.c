@@ -409,7 +409,8 @@ static void format_hostdev(FILE *f, const struct domain_hostdev *h)
 void domain_format_hostdevs(FILE *f, const struct domain_def *d)
 {
 	for (size_t i = 0; i < d->n_hostdevs; i++)
-		format_hostdev(f, &d->hostdevs[i]);
+		if (!d->hostdevs[i].net) /* written as its <interface> */
+			format_hostdev(f, &d->hostdevs[i]);
 }
 
 void domain_hostdevs_clear(struct domain_def *d)

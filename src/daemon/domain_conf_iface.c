@@ -15,8 +15,9 @@
 #include "lib/uuid.h"
 #include "net/addr.h"
 
-const char *const domain_net_type_names[] = {"ethernet", "bridge", "network",
-					     "user", NULL};
+const char *const domain_net_type_names[] = {
+	"ethernet", "bridge", "network",   "user", "server",  "client",
+	"mcast",    "udp",    "vhostuser", "vdpa", "hostdev", NULL};
 static const char *const link_names[] = {"", "up", "down", NULL};
 
 void domain_net_clear(struct domain_net *n)
@@ -29,6 +30,7 @@ void domain_net_clear(struct domain_net *n)
 	free(n->ifname);
 	free(n->port_interfaceid);
 	network_virtualport_clear(&n->virtualport);
+	domain_net_more_clear(n);
 	memset(n, 0, sizeof(*n));
 }
 
@@ -87,11 +89,15 @@ static int parse_source(const xmlNode *iface, struct domain_net *net,
 	_cleanup_err_ struct err *why = NULL;
 	const char *key = net->type == NET_TYPE_BRIDGE ? "bridge" : "network";
 
-	if (net->type == NET_TYPE_ETHERNET || net->type == NET_TYPE_USER) {
+	if (net->type == NET_TYPE_ETHERNET)
+		return n ? domain_net_parse_host(n, net, w, e) : 0;
+	if (net->type == NET_TYPE_USER) {
 		if (n)
 			xml_check_known(n, NULL, NULL, w);
 		return 0;
 	}
+	if (!domain_net_is_tap(net))
+		return domain_net_parse_source_more(iface, net, w, e);
 	if (n) {
 		xml_check_known(n,
 				net->type == NET_TYPE_BRIDGE ? bridge_attrs
@@ -154,7 +160,11 @@ static int parse_port(const xmlNode *iface, struct domain_net *net,
 
 	if (!n)
 		return 0;
-	if (net->type == NET_TYPE_ETHERNET || net->type == NET_TYPE_USER)
+	/* a VF's 802.1Qbg/802.1Qbh port: refused by its type's name */
+	if (net->type == NET_TYPE_HOSTDEV &&
+	    network_virtualport_parse(n, &net->virtualport, w, e) < 0)
+		return -EINVAL;
+	if (net->type != NET_TYPE_BRIDGE && net->type != NET_TYPE_NETWORK)
 		return xml_err(e, n, "not allowed on an interface of type '%s'",
 			       domain_net_type_names[net->type]);
 	if (network_virtualport_parse(n, &net->virtualport, w, e) < 0)
@@ -185,10 +195,11 @@ static int parse_bandwidth(const xmlNode *iface, struct domain_net *net,
 
 	if (!n)
 		return 0;
-	if (net->type == NET_TYPE_USER) {
+	if (!domain_net_is_tap(net)) {
 		xml_err(e, n,
-			"not supported on an interface of type 'user' (it "
-			"has no tap to shape)");
+			"not supported on an interface of type '%s' (it "
+			"has no tap to shape)",
+			domain_net_type_names[net->type]);
 		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
 	}
 	if (network_bandwidth_parse(n, &net->bandwidth, w, e) < 0)
@@ -211,7 +222,7 @@ static int parse_vlan(const xmlNode *iface, struct domain_net *net,
 
 	if (!n)
 		return 0;
-	if (net->type == NET_TYPE_ETHERNET || net->type == NET_TYPE_USER ||
+	if (net->type == NET_TYPE_ETHERNET || !domain_net_is_tap(net) ||
 	    (net->type == NET_TYPE_BRIDGE && !net->virtualport.openvswitch)) {
 		xml_err(e, n,
 			"a VLAN tag needs an Open vSwitch port (<virtualport "
@@ -228,6 +239,28 @@ static int parse_vlan(const xmlNode *iface, struct domain_net *net,
 	return 0;
 }
 
+/* <target managed='no'>: a tap of type ethernet that exists already,
+ * which nidod neither makes nor changes. */
+static int parse_managed(const xmlNode *n, struct domain_net *net,
+			 struct err **e)
+{
+	_cleanup_free_ char *v = xml_attr(n, "managed");
+	int r;
+
+	if (!v)
+		return 0;
+	r = xml_enum(n, "target managed", v,
+		     (const char *const[]){"yes", "no", NULL}, e);
+	if (r < 0)
+		return r;
+	net->tap_unmanaged = r == 1;
+	if (net->tap_unmanaged && (net->type != NET_TYPE_ETHERNET || !net->tap))
+		return xml_err(e, n,
+			       "managed='no' is for an interface of type "
+			       "'ethernet' with its dev=");
+	return 0;
+}
+
 /* <target dev>, a container's <guest dev> and <link state>. */
 static int parse_target_link(const xmlNode *iface, struct domain_net *net,
 			     struct xml_warnings *w, struct err **e)
@@ -238,16 +271,21 @@ static int parse_target_link(const xmlNode *iface, struct domain_net *net,
 	int r;
 
 	if ((n = xml_child(iface, "target"))) {
-		if (net->type == NET_TYPE_USER) {
+		if (!domain_net_is_tap(net)) {
 			xml_err(e, n,
 				"not supported on an interface of type "
-				"'user' (it has no tap)");
+				"'%s' (it has no tap)",
+				domain_net_type_names[net->type]);
 			return err_mark(e, ERR_CONFIG_UNSUPPORTED);
 		}
-		xml_check_known(n, (const char *const[]){"dev", NULL}, NULL, w);
+		xml_check_known(n,
+				(const char *const[]){"dev", "managed", NULL},
+				NULL, w);
 		net->tap = xml_attr(n, "dev");
 		if (net->tap && domain_net_target_check(net->tap, &why) < 0)
 			return xml_err(e, n, "%s", err_msg(why));
+		if (parse_managed(n, net, e) < 0)
+			return -EINVAL;
 	}
 	if ((n = xml_child(iface, "guest"))) {
 		xml_check_known(n, (const char *const[]){"dev", NULL}, NULL, w);
@@ -274,14 +312,16 @@ int domain_net_parse(const xmlNode *iface, struct domain_net *net,
 		     struct xml_warnings *w, struct err **e)
 {
 	static const char *const children[] = {
-		"mac",	 "source",	"target",    "model",
-		"alias", "virtualport", "bandwidth", "vlan",
-		"link",	 "address",	"guest",     NULL};
+		"mac",	       "source",     "target", "model", "alias",
+		"virtualport", "bandwidth",  "vlan",   "link",	"address",
+		"guest",       "driver",     "rom",    "acpi",	"ip",
+		"script",      "downscript", "port",   "boot",	"teaming",
+		NULL};
 	_cleanup_free_ char *type = xml_attr(iface, "type");
 	int r;
 
-	xml_check_known(iface, (const char *const[]){"type", NULL}, children,
-			w);
+	xml_check_known(iface, (const char *const[]){"type", "managed", NULL},
+			children, w);
 	if (!type)
 		return xml_err(e, iface, "missing attribute 'type'");
 	r = xml_enum(iface, "interface type", type, domain_net_type_names, e);
@@ -294,6 +334,7 @@ int domain_net_parse(const xmlNode *iface, struct domain_net *net,
 	    parse_bandwidth(iface, net, w, e) < 0 ||
 	    parse_vlan(iface, net, w, e) < 0 ||
 	    parse_target_link(iface, net, w, e) < 0 ||
+	    domain_net_parse_more(iface, net, w, e) < 0 ||
 	    domain_parse_address(iface, &net->pci, NULL, e) < 0)
 		return -EINVAL;
 	return parse_model(iface, net, w, e);
@@ -310,10 +351,13 @@ void domain_net_format(FILE *f, const struct domain_net *n, bool active)
 					   .interfaceid = n->port_interfaceid};
 	char mac[NET_MAC_STRLEN];
 
-	fprintf(f, "    <interface type='%s'>\n",
-		domain_net_type_names[n->type]);
+	fprintf(f, "    <interface type='%s'%s>\n",
+		domain_net_type_names[n->type],
+		n->hostdev.managed == DOMAIN_TRISTATE_ON    ? " managed='yes'"
+		: n->hostdev.managed == DOMAIN_TRISTATE_OFF ? " managed='no'"
+							    : "");
 	fprintf(f, "      <mac address='%s'/>\n", net_mac_str(n->mac, mac));
-	if (n->source) {
+	if (n->source && domain_net_is_tap(n)) {
 		fputs("      <source", f);
 		xml_put_attr(f,
 			     n->type == NET_TYPE_BRIDGE ? "bridge" : "network",
@@ -321,6 +365,7 @@ void domain_net_format(FILE *f, const struct domain_net *n, bool active)
 		xml_put_attr(f, "portgroup", n->portgroup);
 		fputs("/>\n", f);
 	}
+	domain_net_format_source_more(f, n);
 	if (n->has_vlan)
 		network_vlan_format(f, &n->vlan, 6);
 	if (active && n->port_interfaceid && !port->present)
@@ -330,6 +375,8 @@ void domain_net_format(FILE *f, const struct domain_net *n, bool active)
 	if (tap) {
 		fputs("      <target", f);
 		xml_put_attr(f, "dev", tap);
+		if (n->tap_unmanaged)
+			fputs(" managed='no'", f);
 		fputs("/>\n", f);
 	}
 	if (n->guest_dev) {
@@ -342,6 +389,7 @@ void domain_net_format(FILE *f, const struct domain_net *n, bool active)
 		xml_put_attr(f, "type", n->model);
 		fputs("/>\n", f);
 	}
+	domain_net_format_more(f, n);
 	if (n->link != DOMAIN_TRISTATE_ABSENT)
 		fprintf(f, "      <link state='%s'/>\n", link_names[n->link]);
 	domain_format_pci_address(f, 6, &n->pci);

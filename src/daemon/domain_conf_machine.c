@@ -140,7 +140,7 @@ static int parse_state(const xmlNode *features, const char *tag,
 	if (!n)
 		return 0;
 	xml_check_known(n, (const char *const[]){"state", NULL}, NULL, w);
-	if (xml_enum_attr(n, "state", what, on_off, &r, e) < 0)
+	if ((r = xml_enum_attr(n, "state", what, on_off, e)) < 0)
 		return -EINVAL;
 	*out = r ? (enum domain_tristate)r : DOMAIN_TRISTATE_ON;
 	return 0;

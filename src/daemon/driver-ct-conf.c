@@ -106,11 +106,17 @@ static int check_devices(const struct domain_def *d, struct xml_warnings *w,
 			       "<disk> not supported by the ct driver (a "
 			       "container's files are <filesystem> mounts)");
 	for (size_t i = 0; i < d->n_nets; i++) {
-		if (d->nets[i].type == NET_TYPE_USER)
+		if (!domain_net_is_tap(&d->nets[i]))
 			return err_set(e, ENOTSUP,
-				       "<interface type='user'> not supported "
+				       "<interface type='%s'> not supported "
 				       "by the ct driver (use a network: "
-				       "type='network')");
+				       "type='network')",
+				       domain_net_type_names[d->nets[i].type]);
+		if (domain_net_qemu_only(&d->nets[i]))
+			return err_set(e, ENOTSUP,
+				       "interface %zu: %s not supported by "
+				       "the ct driver",
+				       i, domain_net_qemu_only(&d->nets[i]));
 		if (d->nets[i].model)
 			xml_warn_def(w,
 				     "interface %zu: <model type='%s'> not "

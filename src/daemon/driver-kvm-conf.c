@@ -120,12 +120,17 @@ static int check_buses(const struct domain_def *d, struct err **e)
 				       d->disks[i].target,
 				       disk_bus_names[d->disks[i].bus]);
 	for (size_t i = 0; i < d->n_nets; i++)
-		if (d->nets[i].type == NET_TYPE_USER)
+		if (!domain_net_is_tap(&d->nets[i]))
 			return err_set(e, ENOTSUP,
-				       "interface %zu: type 'user' (QEMU's "
-				       "user-mode network) not supported by "
-				       "the kvm driver (nido-vmm has taps)",
-				       i);
+				       "interface %zu: type '%s' not supported "
+				       "by the kvm driver (nido-vmm has taps)",
+				       i,
+				       domain_net_type_names[d->nets[i].type]);
+		else if (domain_net_qemu_only(&d->nets[i]))
+			return err_set(e, ENOTSUP,
+				       "interface %zu: %s not supported by "
+				       "the kvm driver",
+				       i, domain_net_qemu_only(&d->nets[i]));
 		else if (!streq(d->nets[i].model, "virtio"))
 			return err_set(e, ENOTSUP,
 				       "interface %zu: model '%s' not "

@@ -347,22 +347,16 @@ static int check_display(const struct domain_def *d, struct err **e)
 	return qemu_check_spice(d, e);
 }
 
-static int check_devices(const struct domain_def *d, struct err **e)
+static int check_devices(const struct domain_def *d, struct xml_warnings *w,
+			 struct err **e)
 {
 	int r;
 
 	if ((r = check_display(d, e)) < 0 ||
 	    (r = qemu_check_hostdevs(d, e)) < 0)
 		return r;
-	for (size_t i = 0; i < d->n_nets; i++) {
-		if (!qemu_net_device(d->nets[i].model))
-			return err_set(
-				e, ENOTSUP,
-				"interface %zu: model '%s' not supported "
-				"by the qemu driver (virtio, e1000, "
-				"e1000e, rtl8139)",
-				i, d->nets[i].model);
-	}
+	if ((r = qemu_check_nets(d, w, e)) < 0)
+		return r;
 	for (size_t i = 0; i < d->n_rngs; i++) {
 		const struct domain_rng *rng = &d->rngs[i];
 
@@ -387,7 +381,7 @@ int driver_qemu_validate(const struct domain_def *def, struct xml_warnings *w,
 	int r;
 
 	driver_warn_ct_elements(def, w);
-	if ((r = check_os(def, e)) < 0 || (r = check_devices(def, e)) < 0 ||
+	if ((r = check_os(def, e)) < 0 || (r = check_devices(def, w, e)) < 0 ||
 	    (r = check_chardevs(def, w, e)) < 0 ||
 	    (r = driver_qemu_check_hw(def, w, e)) < 0)
 		return r;

@@ -52,6 +52,9 @@ bool qemu_boot_per_device(const struct domain_def *def)
 	for (size_t i = 0; i < def->n_hostdevs; i++)
 		if (def->hostdevs[i].boot_order)
 			return true;
+	for (size_t i = 0; i < def->n_nets; i++)
+		if (def->nets[i].boot_order)
+			return true;
 	return false;
 }
 
@@ -75,6 +78,7 @@ static void pci_device(struct qemu_argv *a, const struct domain_def *def,
 		add_str(o, "romfile", ""); /* no ROM at all */
 	else if (h->rom_file)
 		add_str(o, "romfile", h->rom_file);
+	qemu_net_vf_props(o, def, h); /* an <interface type='hostdev'>'s */
 	qemu_arg_json(a, "-device", o);
 }
 

@@ -88,7 +88,8 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 		*given = &d->display.videos[qemu_video_at(d, i)].pci;
 		return true;
 	case QEMU_PCI_NET:
-		if (i >= d->n_nets)
+		/* a hostdev interface's place is its host device's */
+		if (i >= d->n_nets || d->nets[i].type == NET_TYPE_HOSTDEV)
 			return false;
 		*given = &d->nets[i].pci;
 		return true;

@@ -161,13 +161,15 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
+static int n_tap_fds(const struct qemu_vm *vm);
+
 /* The fds QEMU gets: the slot lock, the monitor, the disks, the firmware
  * flash (the +2), the taps, the agent's channel, the kernel and initrd
  * (the +2 more). */
 static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 				  int mon_fd, int agent_fd, size_t *n)
 {
-	size_t total = 3 + vm->ifaces.n, k = 0;
+	size_t total = 3 + (size_t)n_tap_fds(vm), k = 0;
 	struct spawn_fd *v;
 	int to = QEMU_FIRST_DISK_FD;
 
@@ -188,10 +190,15 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 			v[k++] = (struct spawn_fd){.from = vm->fw_fds[i],
 						   .to = to++};
 	/* then the taps (first_tap_fd()) */
-	for (size_t i = 0; i < vm->ifaces.n; i++)
-		if (vm->ifaces.taps[i].fd >= 0) /* none: a user-mode network */
-			v[k++] = (struct spawn_fd){
-				.from = vm->ifaces.taps[i].fd, .to = to++};
+	for (size_t i = 0; i < vm->ifaces.n; i++) {
+		const struct iface_tap *t = &vm->ifaces.taps[i];
+
+		if (t->fd >= 0) /* none: a user-mode network */
+			v[k++] = (struct spawn_fd){.from = t->fd, .to = to++};
+		for (size_t j = 0; j < t->n_more; j++)
+			v[k++] = (struct spawn_fd){.from = t->more[j],
+						   .to = to++};
+	}
 	if (agent_fd >= 0)
 		v[k++] = (struct spawn_fd){.from = agent_fd, .to = to++};
 	/* then the kernel's and the BIOS's (spawn_qemu()) */
@@ -367,7 +374,8 @@ static int n_tap_fds(const struct qemu_vm *vm)
 	int n = 0;
 
 	for (size_t i = 0; i < vm->ifaces.n; i++)
-		n += vm->ifaces.taps[i].fd >= 0;
+		n += (vm->ifaces.taps[i].fd >= 0) +
+		     (int)vm->ifaces.taps[i].n_more;
 	return n;
 }
 
@@ -414,6 +422,8 @@ static int open_ifaces(struct daemon *dmn, struct domain *dom,
 		       struct qemu_vm *vm, const struct spawn_opts *o,
 		       struct err **e)
 {
+	if (qemu_net_start_check(dom->def, e) < 0)
+		return -ENOTSUP;
 	if (iface_setup(dmn, dom->def, o->set_ids ? o->uid : (uid_t)-1,
 			&vm->ifaces, e) < 0)
 		return -EIO;

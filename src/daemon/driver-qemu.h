@@ -46,13 +46,26 @@ void qemu_drive_place(const struct domain_disk *dk, unsigned *bus,
 int qemu_check_drive_places(const struct domain_def *def, struct err **e);
 
 /*
- * Appends each interface of @def: "-netdev tap,id=hostnetI,fd=N" on the
- * tap nidod opened for it (the taps' fds in QEMU from @first_fd on, in
- * order, after the disks' files), or "-netdev user,id=hostnetI" for a
- * user-mode network (QEMU's own, no tap); and its -device with the MAC.
+ * The interfaces (driver-qemu-net.c). Appends each interface of @def: its
+ * -netdev (a tap's queues and vhost-net fds from @first_fd on, in
+ * order, qemu_net_n_fds() of each: the fds iface_setup() opened) and its
+ * -device with the MAC and the <driver> options.
  */
 void qemu_argv_nets(struct qemu_argv *a, const struct domain_def *def,
 		    int first_fd);
+/* The fds interface @n takes from nidod: a tap's queues (and as many
+ * /dev/vhost-net), a vDPA device's one, or none. */
+size_t qemu_net_n_fds(const struct domain_net *n);
+/* A VF's properties from its <interface type='hostdev'> (@h->net): the
+ * failover_pair_id of <teaming type='transient'>. */
+void qemu_net_vf_props(struct json_object *o, const struct domain_def *def,
+		       const struct domain_hostdev *h);
+/* What the qemu driver runs of the interfaces, checked at define. */
+int qemu_check_nets(const struct domain_def *def, struct xml_warnings *w,
+		    struct err **e);
+/* What only a start can check: a vhost-user backend needs the guest's
+ * memory shared. */
+int qemu_net_start_check(const struct domain_def *def, struct err **e);
 /* The kinds of PCI devices of a qemu domain, in the order free slots
  * are handed out (driver-qemu-pci.c). */
 enum qemu_pci_kind {

@@ -6,12 +6,18 @@
  */
 #include "daemon/iface.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <uuid/uuid.h>
 
 #include "daemon/network-port.h"
 #include "lib/json.h"
 #include "lib/log.h"
+#include "lib/spawn.h"
 #include "net/link.h"
 #include "net/ovs.h"
 #include "net/tap.h"
@@ -98,18 +104,183 @@ static int check_bridge(struct net_nl *nl, const struct iface_plan *p,
 	return 0;
 }
 
+/*
+ * A tap's queues past the first (<driver queues=>) and, with <driver
+ * name='vhost'>, a /dev/vhost-net per queue, into t->more.
+ */
+static int open_more(const struct domain_net *n, struct iface_tap *t,
+		     struct err **e)
+{
+	unsigned q = domain_net_queues(n);
+	bool vhost = n->driver.name == NET_DRIVER_VHOST;
+	size_t want = (q - 1) + (vhost ? q : 0);
+
+	if (!want)
+		return 0;
+	t->more = xcalloc(want, sizeof(*t->more));
+	for (; t->n_more < q - 1; t->n_more++)
+		if (net_tap_open_mq(t->name, true, &t->more[t->n_more], e) < 0)
+			return err_prefix(e, "tap '%s': queue %zu", t->name,
+					  t->n_more + 1);
+	while (t->n_more < want) {
+		int fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC);
+
+		if (fd < 0)
+			return err_setk(e, ERR_CONFIG_UNSUPPORTED, errno,
+					"<driver name='vhost'>: opening "
+					"/dev/vhost-net: %s (this host has no "
+					"vhost-net)",
+					strerror(errno));
+		t->more[t->n_more++] = fd;
+	}
+	return 0;
+}
+
 /* Makes the tap (or, for type ethernet, takes the existing one). */
 static int make_tap(const struct domain_net *n, uid_t owner,
 		    struct iface_tap *t, struct err **e)
 {
+	bool mq = domain_net_queues(n) > 1;
+
+	if (n->tap_unmanaged && !net_link_exists(n->tap))
+		return err_setk(e, ERR_INVALID_ARG, ENODEV,
+				"target dev '%s' (managed='no') does not "
+				"exist",
+				n->tap);
 	if (n->type == NET_TYPE_ETHERNET && n->tap && net_link_exists(n->tap))
 		snprintf(t->name, sizeof(t->name), "%s", n->tap);
-	else if (net_tap_create(n->tap ? n->tap : "vnet%d", owner, t->name, e) <
-		 0)
+	else if (net_tap_create_mq(n->tap ? n->tap : "vnet%d", owner, mq,
+				   t->name, e) < 0)
 		return -EIO;
 	else
 		t->created = true;
-	return net_tap_open(t->name, &t->fd, e);
+	if (net_tap_open_mq(t->name, mq, &t->fd, e) < 0)
+		return -EIO;
+	return open_more(n, t, e);
+}
+
+/* <script path=> or <downscript path=> @prog, run with the tap's name
+ * (as libvirt runs them); 0 when it exits with status 0. */
+static int run_script(const char *what, const char *prog, const char *tap,
+		      struct err **e)
+{
+	char *argv[] = {(char *)prog, (char *)tap, NULL};
+	_cleanup_free_ char *out = NULL;
+	int r = spawn_run(argv, &out, 1, e);
+
+	if (r < 0)
+		return err_prefix(e, "%s '%s'", what, prog);
+	if (r == 0)
+		return 0;
+	if (out)
+		out[strcspn(out, "\n")] = 0; /* its first line says why */
+	return err_set(e, EIO, "%s '%s %s' exited with status %d%s%s", what,
+		       prog, tap, r, out && *out ? ": " : "", out ? out : "");
+}
+
+/*
+ * An SR-IOV VF's MAC, set through its physical function (the VF's own
+ * driver is VFIO's): the PF is the VF's physfn, its netdev the one link
+ * under it, the VF's index the virtfnN that names the VF.
+ */
+static int set_vf_mac(struct net_nl *nl, const struct domain_net *n,
+		      struct err **e)
+{
+	const struct net_hostdev *h = &n->hostdev;
+	_cleanup_free_ char *vf = xasprintf("%04x:%02x:%02x.%x", h->domain,
+					    h->bus, h->slot, h->function);
+	_cleanup_free_ char *physfn =
+		xasprintf("/sys/bus/pci/devices/%s/physfn", vf);
+	_cleanup_free_ char *netdir = xasprintf("%s/net", physfn);
+	char pf[NET_IFNAME_MAX + 1] = "";
+	struct dirent *de;
+	DIR *dir;
+
+	if (access(physfn, F_OK) < 0)
+		return err_setk(e, ERR_CONFIG_UNSUPPORTED, ENODEV,
+				"interface type 'hostdev' %s: not an SR-IOV "
+				"virtual function (no physfn; nidod sets a "
+				"VF's MAC through its physical function)",
+				vf);
+	if (!(dir = opendir(netdir)))
+		return err_sys(e, errno,
+			       "VF %s: its physical function has no "
+			       "network link",
+			       vf);
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.' && strlen(de->d_name) < sizeof(pf))
+			memcpy(pf, de->d_name, strlen(de->d_name) + 1);
+	closedir(dir);
+	for (unsigned i = 0; pf[0] && i < 4096; i++) {
+		_cleanup_free_ char *link = xasprintf("%s/virtfn%u", physfn, i);
+		char target[PATH_MAX];
+		ssize_t len = readlink(link, target, sizeof(target) - 1);
+
+		if (len < 0)
+			break;
+		target[len] = '\0';
+		if (streq(strrchr(target, '/') ? strrchr(target, '/') + 1
+					       : target,
+			  vf))
+			return net_link_set_vf_mac(nl, pf, i, n->mac, e);
+	}
+	return err_set(e, ENODEV,
+		       "VF %s: not found among the virtual "
+		       "functions of '%s'",
+		       vf, pf[0] ? pf : "its physical function");
+}
+
+/* An ethernet tap's own addresses and routes (<source><ip>, <route>),
+ * on the tap, up; the kernel drops them with it. */
+static int host_side(struct net_nl *nl, const struct domain_net *n,
+		     const struct iface_tap *t, struct err **e)
+{
+	const struct net_host *h = &n->host;
+
+	if (!h->n_ips && !h->n_routes)
+		return 0;
+	if (n->tap_unmanaged)
+		return err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOTSUP,
+				"<source><ip> on the unmanaged tap '%s': "
+				"nidod changes only the taps it manages",
+				t->name);
+	if (net_link_set_up(nl, t->name, true, e) < 0)
+		return -EIO;
+	for (size_t i = 0; i < h->n_ips; i++)
+		if (net_addr_add_peer(
+			    nl, t->name, &h->ips[i].ip, h->ips[i].prefix,
+			    h->ips[i].peer.family ? &h->ips[i].peer : NULL,
+			    e) < 0)
+			return -EIO;
+	for (size_t i = 0; i < h->n_routes; i++)
+		if (net_route_add(
+			    nl, t->name, &h->routes[i].dst, h->routes[i].prefix,
+			    h->routes[i].gw.family ? &h->routes[i].gw : NULL,
+			    e) < 0)
+			return -EIO;
+	return 0;
+}
+
+/* A vDPA device, opened for QEMU (vhost-vdpa's vhostfd=). */
+static int open_vdpa(const struct domain_net *n, struct iface_tap *t,
+		     struct err **e)
+{
+	struct stat st;
+
+	t->fd = open(n->source, O_RDWR | O_CLOEXEC);
+	if (t->fd < 0)
+		return err_setk(e, ERR_CONFIG_UNSUPPORTED, errno,
+				"vdpa device '%s': %s%s", n->source,
+				strerror(errno),
+				errno == ENOENT ? " (this host has no such "
+						  "vhost-vdpa device)"
+						: "");
+	if (fstat(t->fd, &st) < 0 || !S_ISCHR(st.st_mode))
+		return err_set(e, EINVAL,
+			       "vdpa device '%s': not a character "
+			       "device",
+			       n->source);
+	return 0;
 }
 
 /*
@@ -170,6 +341,30 @@ char **iface_ovs_argv(const struct domain_net *n, const char *bridge,
 }
 
 /*
+ * <port isolated='yes'>: the port forwards only to the bridge's ports
+ * that are not isolated (the kernel's BR_ISOLATED, its brport sysfs
+ * switch); a Linux bridge's only.
+ */
+static int isolate(const struct iface_plan *p, const char *tap, struct err **e)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+
+	if (p->ovs)
+		return err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOTSUP,
+				"<port isolated='yes'> on the Open vSwitch "
+				"bridge '%s': nidod isolates Linux bridges' "
+				"ports",
+				p->bridge);
+	path = xasprintf("/sys/class/net/%s/brport/isolated", tap);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "1", 1) != 1)
+		return err_sys(e, errno, "isolating port '%s' of bridge '%s'",
+			       tap, p->bridge);
+	return 0;
+}
+
+/*
  * The tap's MAC is the guest's with 0xfe first, as libvirt sets it: a
  * bridge takes the lowest of its ports' addresses, and no guest's may
  * become the bridge's. Then into its bridge, and up.
@@ -197,6 +392,9 @@ static int plug(struct net_nl *nl, const struct domain_net *n,
 		   net_link_set_master(nl, t->name, p->bridge, e) < 0) {
 		return -EIO;
 	}
+	if (n->port_isolated == DOMAIN_TRISTATE_ON &&
+	    isolate(p, t->name, e) < 0)
+		return -EIO;
 	return net_link_set_up(nl, t->name, true, e);
 }
 
@@ -249,6 +447,15 @@ static void delete_veth(const char *name)
 	net_nl_close(nl);
 }
 
+static void close_more(struct iface_tap *t)
+{
+	for (size_t i = 0; i < t->n_more; i++)
+		close_safe(t->more[i]);
+	free(t->more);
+	t->more = NULL;
+	t->n_more = 0;
+}
+
 /* Undoes what was made for @t; close_safe on its fd. */
 static void undo(struct iface_tap *t)
 {
@@ -256,6 +463,13 @@ static void undo(struct iface_tap *t)
 
 	close_safe(t->fd);
 	t->fd = -1;
+	close_more(t);
+	if (t->downscript &&
+	    run_script("downscript", t->downscript, t->name, &e) < 0)
+		log_warn("%s", err_msg(e));
+	err_free(steal_ptr(e));
+	free(t->downscript);
+	t->downscript = NULL;
 	if (t->ifb[0] && net_tc_clear(t->ifb, &e) < 0)
 		log_warn("%s", err_msg(e));
 	err_free(steal_ptr(e));
@@ -303,7 +517,11 @@ static int setup_one(struct daemon *dmn, struct net_nl *nl,
 	struct domain_net *n = &def->nets[i];
 	struct iface_plan p;
 
-	if (n->type == NET_TYPE_USER) /* inside QEMU: no tap, no fd */
+	if (n->type == NET_TYPE_VDPA && !who->pid)
+		return open_vdpa(n, t, e);
+	if (n->type == NET_TYPE_HOSTDEV && !who->pid)
+		return set_vf_mac(nl, n, e);
+	if (!domain_net_is_tap(n)) /* inside QEMU: no tap, no fd */
 		return 0;
 	if (resolve(dmn, n, &p, e) < 0 ||
 	    (p.bridge[0] && check_bridge(nl, &p, e) < 0) ||
@@ -315,6 +533,11 @@ static int setup_one(struct daemon *dmn, struct net_nl *nl,
 	if ((t->created && plug(nl, n, &p, def->uuid, t, e) < 0) ||
 	    shape(&p, t, e) < 0)
 		return -EIO;
+	if (host_side(nl, n, t, e) < 0 ||
+	    (n->script && run_script("script", n->script, t->name, e) < 0))
+		return -EIO;
+	if (n->downscript)
+		t->downscript = xstrdup(n->downscript);
 	if (!n->tap) {
 		free(n->ifname);
 		n->ifname = xstrdup(t->name);
@@ -367,8 +590,11 @@ int iface_setup_veth(struct daemon *dmn, struct domain_def *def, pid_t pid,
 
 void iface_set_clear(struct iface_set *set)
 {
-	for (size_t i = 0; i < set->n; i++)
+	for (size_t i = 0; i < set->n; i++) {
 		close_safe(set->taps[i].fd);
+		close_more(&set->taps[i]);
+		free(set->taps[i].downscript);
+	}
 	free(set->taps);
 	set->taps = NULL;
 	set->n = 0;
@@ -398,6 +624,10 @@ struct json_object *iface_record(const struct iface_set *set)
 			json_object_object_add(
 				o, "interfaceid",
 				json_object_new_string(t->interfaceid));
+		if (t->downscript)
+			json_object_object_add(
+				o, "downscript",
+				json_object_new_string(t->downscript));
 		json_object_array_add(a, o);
 	}
 	return a;
@@ -406,7 +636,7 @@ struct json_object *iface_record(const struct iface_set *set)
 /* One entry of a record, checked (the record is a file on disk). */
 static bool tap_of_record(struct json_object *o, struct iface_tap *t)
 {
-	const char *name = NULL, *ifb = NULL, *id = NULL;
+	const char *name = NULL, *ifb = NULL, *id = NULL, *down = NULL;
 	bool created = false, ovs = false, veth = false;
 	uuid_t u;
 
@@ -418,6 +648,8 @@ static bool tap_of_record(struct json_object *o, struct iface_tap *t)
 	    json_get_bool_opt(o, "veth", &veth, NULL) < 0 ||
 	    json_get_string_opt(o, "ifb", &ifb, NULL) < 0 ||
 	    json_get_string_opt(o, "interfaceid", &id, NULL) < 0 ||
+	    json_get_string_opt(o, "downscript", &down, NULL) < 0 ||
+	    (down && down[0] != '/') ||
 	    (id && (strlen(id) != 36 || uuid_parse(id, u) < 0)) ||
 	    net_ifname_check(name, false, NULL) < 0 ||
 	    (ifb && net_ifname_check(ifb, false, NULL) < 0))
@@ -428,6 +660,7 @@ static bool tap_of_record(struct json_object *o, struct iface_tap *t)
 	t->created = created;
 	t->ovs = ovs;
 	t->veth = veth;
+	t->downscript = down ? xstrdup(down) : NULL;
 	return true;
 }
 
@@ -454,6 +687,7 @@ void iface_reattach(struct domain_def *def, struct json_object *taps)
 
 		if (!tap_of_record(json_object_array_get_idx(taps, i), &t))
 			continue;
+		free(t.downscript); /* the record keeps it for the end */
 		if (t.interfaceid[0]) {
 			free(n->port_interfaceid);
 			n->port_interfaceid = xstrdup(t.interfaceid);

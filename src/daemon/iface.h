@@ -25,12 +25,18 @@ struct daemon;
 
 struct iface_tap {
 	char name[NET_IFNAME_MAX + 1];
-	int fd;	      /* its queue, for the VMM; -1 when closed */
+	int fd; /* its queue, for the VMM; -1 when closed */
+	/* A multi-queue tap's other queues, then one /dev/vhost-net per
+	 * queue with <driver name='vhost'>, in the order the VMM gets
+	 * them (qemu_net_n_fds()); NULL: none. */
+	int *more;
+	size_t n_more;
 	bool created; /* nidod made it: deleted when the domain stops */
 	bool ovs;     /* a port of an Open vSwitch bridge */
 	char ifb[NET_IFNAME_MAX + 1]; /* outbound shaping (net/tc.h), or "" */
 	char interfaceid[37]; /* the port_interfaceid nidod made, or "" */
-	bool veth; /* a container's veth pair: @name is its host end */
+	bool veth;	  /* a container's veth pair: @name is its host end */
+	char *downscript; /* <downscript path=>, run when it goes; NULL */
 };
 
 /* The host side of every interface of one domain, in definition order. */

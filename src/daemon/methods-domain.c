@@ -705,20 +705,6 @@ static int m_blklist(void *opaque, struct json_object *params,
 	return 0;
 }
 
-static const char *net_type_name(enum net_type t)
-{
-	switch (t) {
-	case NET_TYPE_BRIDGE:
-		return "bridge";
-	case NET_TYPE_NETWORK:
-		return "network";
-	case NET_TYPE_USER:
-		return "user";
-	default:
-		return "ethernet";
-	}
-}
-
 static struct json_object *iface_json(const struct domain_net *n)
 {
 	struct json_object *o = json_object_new_object();
@@ -730,8 +716,9 @@ static struct json_object *iface_json(const struct domain_net *n)
 		o, "interface",
 		json_object_new_string(domain_net_tap(n) ? domain_net_tap(n)
 							 : "-"));
-	json_object_object_add(o, "type",
-			       json_object_new_string(net_type_name(n->type)));
+	json_object_object_add(
+		o, "type",
+		json_object_new_string(domain_net_type_names[n->type]));
 	json_object_object_add(
 		o, "source",
 		json_object_new_string(n->source ? n->source : "-"));

@@ -25,14 +25,25 @@ static int find_iface(const struct domain_def *def, const char *key,
 {
 	uint8_t mac[6];
 	bool by_mac = net_mac_parse(key, "MAC", mac, NULL) == 0;
+	size_t hits = 0;
+	int at = -1;
 
 	for (size_t i = 0; i < def->n_nets; i++) {
 		const char *tap = domain_net_tap(&def->nets[i]);
 
-		if ((by_mac && !memcmp(def->nets[i].mac, mac, 6)) ||
-		    (tap && streq(tap, key)))
+		if (tap && streq(tap, key))
 			return (int)i;
+		if (by_mac && !memcmp(def->nets[i].mac, mac, 6) && !hits++)
+			at = (int)i;
 	}
+	/* libvirt lets interfaces share a MAC: then the tap names one */
+	if (hits > 1)
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"domain '%s' has %zu interfaces with MAC "
+				"'%s': name one by its tap",
+				def->name, hits, key);
+	if (hits)
+		return at;
 	return err_setk(e, ERR_INVALID_ARG, ENODEV,
 			"domain '%s' has no interface '%s'", def->name, key);
 }
@@ -401,8 +412,11 @@ static int m_detach(void *opaque, struct json_object *params,
 		if (hits)
 			return err_setk(e, ERR_OPERATION_FAILED, EINVAL,
 					"domain '%s' has %zu interfaces of "
-					"type '%s': say which one with --mac",
-					dom->def->name, hits, type);
+					"type '%s'%s%s: say which one with "
+					"--mac",
+					dom->def->name, hits, type,
+					mac ? " with MAC " : "",
+					mac ? mac : "");
 		return err_setk(e, ERR_OPERATION_FAILED, ENODEV,
 				"no interface of type '%s'%s%s found in "
 				"domain '%s'",

@@ -15,6 +15,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/route.h>
 #include <unistd.h>
 
 struct net_nl {
@@ -436,6 +437,14 @@ fail:
 int net_addr_add(struct net_nl *nl, const char *name, const struct net_ip *ip,
 		 unsigned prefix, struct err **e)
 {
+	return net_addr_add_peer(nl, name, ip, prefix, NULL, e);
+}
+
+int net_addr_add_peer(struct net_nl *nl, const char *name,
+		      const struct net_ip *ip, unsigned prefix,
+		      const struct net_ip *peer, struct err **e)
+{
+	struct nl_addr *p = NULL;
 	char s[NET_IP_STRLEN];
 	struct rtnl_addr *a;
 	int ifindex, r;
@@ -453,6 +462,17 @@ int net_addr_add(struct net_nl *nl, const char *name, const struct net_ip *ip,
 	if (!a)
 		return err_set(e, ENOMEM, "adding %s/%u to '%s': out of memory",
 			       net_ip_str(ip, s), prefix, name);
+	/* with a peer, the prefix is the peer's (its network's route) */
+	if (peer &&
+	    (p = nl_addr_build(peer->family, peer->b, net_ip_bits(peer) / 8)))
+		nl_addr_set_prefixlen(p, (int)prefix);
+	if (peer && (!p || rtnl_addr_set_peer(a, p) < 0)) {
+		nl_addr_put(p);
+		rtnl_addr_put(a);
+		return err_set(e, ENOMEM, "adding %s/%u to '%s': its peer",
+			       net_ip_str(ip, s), prefix, name);
+	}
+	nl_addr_put(p);
 	r = rtnl_addr_add(nl->sk, a, 0);
 	rtnl_addr_put(a);
 	if (r < 0)
@@ -500,4 +520,83 @@ int net_link_query(struct net_nl *nl, const char *name,
 	rtnl_link_put(l);
 	*out = o;
 	return 0;
+}
+
+int net_link_set_vf_mac(struct net_nl *nl, const char *pf, unsigned vf,
+			const uint8_t mac[6], struct err **e)
+{
+	struct rtnl_link *p = NULL;
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct ifla_vf_mac m = {.vf = vf};
+	struct nlattr *list, *info;
+	struct nl_msg *msg;
+	int r;
+
+	if (link_get(nl, pf, &p, e) < 0)
+		return err_prefix(e, "setting the MAC of VF %u", vf);
+	ifi.ifi_index = rtnl_link_get_ifindex(p);
+	rtnl_link_put(p);
+	memcpy(m.mac, mac, 6);
+	msg = nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK);
+	if (!msg || nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    !(list = nla_nest_start(msg, IFLA_VFINFO_LIST)) ||
+	    !(info = nla_nest_start(msg, IFLA_VF_INFO)) ||
+	    nla_put(msg, IFLA_VF_MAC, sizeof(m), &m) < 0) {
+		nlmsg_free(msg);
+		return err_set(e, ENOMEM, "setting the MAC of VF %u of '%s'",
+			       vf, pf);
+	}
+	nla_nest_end(msg, info);
+	nla_nest_end(msg, list);
+	r = nl_send_sync(nl->sk, msg); /* frees msg */
+	if (r < 0)
+		return nl_fail(e, r, "setting the MAC of VF %u of '%s'", vf,
+			       pf);
+	return 0;
+}
+
+int net_route_add(struct net_nl *nl, const char *name, const struct net_ip *dst,
+		  unsigned prefix, const struct net_ip *gw, struct err **e)
+{
+	char s[NET_IP_STRLEN];
+	struct rtnl_route *rt = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	struct nl_addr *d =
+		nl_addr_build(dst->family, dst->b, net_ip_bits(dst) / 8);
+	struct nl_addr *g =
+		gw ? nl_addr_build(gw->family, gw->b, net_ip_bits(gw) / 8)
+		   : NULL;
+	int ifindex = (int)if_nametoindex(name), r = -NLE_NOMEM;
+
+	if (!ifindex) {
+		r = err_sys(e, errno, "route to %s/%u via '%s'",
+			    net_ip_str(dst, s), prefix, name);
+		goto out;
+	}
+	if (!rt || !nh || !d || (gw && !g))
+		goto fail;
+	nl_addr_set_prefixlen(d, (int)prefix);
+	rtnl_route_set_family(rt, (uint8_t)dst->family);
+	if (rtnl_route_set_dst(rt, d) < 0)
+		goto fail;
+	rtnl_route_nh_set_ifindex(nh, ifindex);
+	if (g)
+		rtnl_route_nh_set_gateway(nh, g);
+	rtnl_route_add_nexthop(rt, nh);
+	nh = NULL; /* the route's now */
+	r = rtnl_route_add(nl->sk, rt, NLM_F_CREATE | NLM_F_EXCL);
+	if (r >= 0) {
+		r = 0;
+		goto out;
+	}
+fail:
+	r = nl_fail(e, r, "route to %s/%u via '%s'", net_ip_str(dst, s), prefix,
+		    name);
+out:
+	if (nh)
+		rtnl_route_nh_free(nh);
+	rtnl_route_put(rt);
+	nl_addr_put(d);
+	nl_addr_put(g);
+	return r;
 }

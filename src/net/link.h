@@ -86,6 +86,11 @@ int net_link_set_mtu(struct net_nl *nl, const char *name, unsigned mtu,
 int net_link_set_mac(struct net_nl *nl, const char *name, const uint8_t mac[6],
 		     struct err **e);
 
+/* Sets the MAC of virtual function @vf of SR-IOV physical function @pf
+ * (IFLA_VF_MAC, as `ip link set PF vf N mac M`). */
+int net_link_set_vf_mac(struct net_nl *nl, const char *pf, unsigned vf,
+			const uint8_t mac[6], struct err **e);
+
 /* Makes @port a port of bridge @bridge; @bridge NULL: no bridge's. */
 int net_link_set_master(struct net_nl *nl, const char *port, const char *bridge,
 			struct err **e);
@@ -93,6 +98,16 @@ int net_link_set_master(struct net_nl *nl, const char *port, const char *bridge,
 /* Adds @ip/@prefix to link @name (IPv4 with its broadcast address). */
 int net_addr_add(struct net_nl *nl, const char *name, const struct net_ip *ip,
 		 unsigned prefix, struct err **e);
+
+/* The same with @peer the other end of a point-to-point link (NULL:
+ * none). */
+int net_addr_add_peer(struct net_nl *nl, const char *name,
+		      const struct net_ip *ip, unsigned prefix,
+		      const struct net_ip *peer, struct err **e);
+
+/* A route to @dst/@prefix through link @name, via @gw (NULL: on link). */
+int net_route_add(struct net_nl *nl, const char *name, const struct net_ip *dst,
+		  unsigned prefix, const struct net_ip *gw, struct err **e);
 
 /* What virsh domifstat and domif-getlink print, and a bit more. */
 struct net_link_info {

@@ -34,6 +34,12 @@ static int tun_bind(const char *name, short flags, struct ifreq *ifr,
 int net_tap_create(const char *name, uid_t uid, char out[NET_IFNAME_MAX + 1],
 		   struct err **e)
 {
+	return net_tap_create_mq(name, uid, false, out, e);
+}
+
+int net_tap_create_mq(const char *name, uid_t uid, bool multi_queue,
+		      char out[NET_IFNAME_MAX + 1], struct err **e)
+{
 	struct ifreq ifr;
 	_cleanup_close_ int fd = -1;
 
@@ -42,7 +48,7 @@ int net_tap_create(const char *name, uid_t uid, char out[NET_IFNAME_MAX + 1],
 	/* TUNSETIFF would attach to an existing tap of that name. */
 	if (!strchr(name, '%') && net_link_exists(name))
 		return err_set(e, EEXIST, "creating tap '%s': it exists", name);
-	fd = tun_bind(name, 0, &ifr, e);
+	fd = tun_bind(name, multi_queue ? IFF_MULTI_QUEUE : 0, &ifr, e);
 	if (fd < 0)
 		return err_prefix(e, "creating tap");
 	/*
@@ -70,6 +76,11 @@ int net_tap_create(const char *name, uid_t uid, char out[NET_IFNAME_MAX + 1],
 
 int net_tap_open(const char *name, int *fd, struct err **e)
 {
+	return net_tap_open_mq(name, false, fd, e);
+}
+
+int net_tap_open_mq(const char *name, bool multi_queue, int *fd, struct err **e)
+{
 	struct ifreq ifr;
 	int r;
 
@@ -77,7 +88,7 @@ int net_tap_open(const char *name, int *fd, struct err **e)
 		return -EINVAL;
 	if (!net_link_exists(name))
 		return err_set(e, ENODEV, "tap '%s' does not exist", name);
-	r = tun_bind(name, 0, &ifr, e);
+	r = tun_bind(name, multi_queue ? IFF_MULTI_QUEUE : 0, &ifr, e);
 	if (r < 0)
 		return r;
 	*fd = r;

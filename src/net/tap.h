@@ -26,12 +26,20 @@
  */
 int net_tap_create(const char *name, uid_t uid, char out[NET_IFNAME_MAX + 1],
 		   struct err **e);
+/* The same with IFF_MULTI_QUEUE when @multi_queue: a tap whose queues
+ * are each one attachment (net_tap_open_mq()), up to 256. */
+int net_tap_create_mq(const char *name, uid_t uid, bool multi_queue,
+		      char out[NET_IFNAME_MAX + 1], struct err **e);
 
 /*
  * Attaches to the existing tap @name and returns its queue's fd (owned by
  * the caller) in @fd. Never creates one: a missing tap is -ENODEV.
  */
 int net_tap_open(const char *name, int *fd, struct err **e);
+/* One more queue of a multi-queue tap when @multi_queue (each call
+ * attaches a queue of its own). */
+int net_tap_open_mq(const char *name, bool multi_queue, int *fd,
+		    struct err **e);
 
 /*
  * Deletes tap @name now (RTM_DELLINK, as net_link_delete()), even while a

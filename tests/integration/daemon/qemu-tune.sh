@@ -302,7 +302,7 @@ sed -e "s|<domain type='qemu'>|<domain type='kvm'>|" -e 's|<name>direct</name>|<
 	-e "s|<devices>|<devices><emulator>/usr/bin/nido-vmm</emulator>|" \
 	"$tmp/direct.xml" >"$tmp/kvmuser.xml"
 t_err "the kvm driver refuses <interface type='user'> by name" \
-	"interface 0: type 'user' (QEMU's user-mode network) not supported by the kvm driver" \
+	"interface 0: type 'user' not supported by the kvm driver" \
 	"$NIDO" define "$tmp/kvmuser.xml"
 sed -i 's|<emulator>/usr/bin/nido-vmm</emulator>||' "$tmp/kvmuser.xml"
 t_out "... without <emulator>, type 'kvm' goes to QEMU" "<emulator>$QEMU</emulator>" \

@@ -227,7 +227,7 @@ static void domain_structure_errors(void)
 		 * reason is given */
 		{"<domain type='kvm'><name>x</name><memory>1</memory>"
 		 "<os/><devices><interface type='ethernet'><model "
-		 "type='ne2k_pci'/></interface></devices>"
+		 "type='ne2k_isa'/></interface></devices>"
 		 "</domain>",
 		 "missing <kernel>"},
 		{"<domain type='kvm'><name>x</name></domain>",
@@ -720,8 +720,8 @@ static void qemu_refuses_by_name(void)
 		 "disk 'hde': an IDE disk is hda to hdd"},
 		{"",
 		 "<interface type='ethernet'><model "
-		 "type='ne2k_pci'/></interface>",
-		 "interface 0: model 'ne2k_pci' not supported by the qemu "
+		 "type='ne2k_isa'/></interface>",
+		 "interface 0: model 'ne2k_isa' not supported by the qemu "
 		 "driver"},
 		{"", "<serial type='pty'><target port='4'/></serial>",
 		 "<serial> port 4: an ISA serial port is 0 to 3"},
@@ -763,7 +763,7 @@ static void qemu_refuses_by_name(void)
 
 		CHECK_INT_EQ(parse(pc("kvm", "",
 				      IDE_DISK "<interface type='ethernet'>"
-					       "<model type='ne2k_pci'/>"
+					       "<model type='ne2k_isa'/>"
 					       "</interface>"),
 				   &d, NULL, &e),
 			     -ENOTSUP);

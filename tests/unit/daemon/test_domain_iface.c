@@ -205,7 +205,8 @@ static void hostile_interfaces_refused_by_name(void)
 		 "invalid interface model 'e1000 x'"},
 		{"<interface type='direct'/>",
 		 "invalid interface type 'direct' (expected ethernet, bridge, "
-		 "network, user)"},
+		 "network, user, server, client, mcast, udp, vhostuser, "
+		 "vdpa, hostdev)"},
 		{"<interface type='user'><target dev='t0'/></interface>",
 		 "<target>: not supported on an interface of type 'user' (it "
 		 "has no tap)"},
@@ -239,17 +240,16 @@ static void unknown_parts_warned(void)
 	size_t len = 0;
 	FILE *f = open_memstream(&all, &len);
 
-	CHECK_INT_EQ(
-		parse("<interface type='bridge'><source bridge='b' "
-		      "mode='vepa'/><driver name='vhost'/><mtu size='9000'/>"
-		      "</interface>",
-		      &d, &w, NULL),
-		0);
+	CHECK_INT_EQ(parse("<interface type='bridge'><source bridge='b' "
+			   "mode='vepa'/><coalesce/><mtu size='9000'/>"
+			   "</interface>",
+			   &d, &w, NULL),
+		     0);
 	for (size_t i = 0; i < w.n; i++)
 		fprintf(f, "%s\n", w.msgs[i]);
 	fclose(f);
 	CHECK_STR_CONTAINS(all, "mode");
-	CHECK_STR_CONTAINS(all, "<driver>");
+	CHECK_STR_CONTAINS(all, "<coalesce>");
 	CHECK_STR_CONTAINS(all, "<mtu>");
 	domain_def_free(d);
 	xml_warnings_clear(&w);

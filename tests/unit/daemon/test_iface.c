@@ -172,7 +172,7 @@ static void qemu_netdev_argv(void)
 		     "\"id\":\"net1\",\"mac\":\"52:54:00:00:00:02\","
 		     "\"bus\":\"pci.0\",\"addr\":\"0x3\"}");
 	qemu_argv_free(&a);
-	CHECK(qemu_net_device("ne2k_pci") == NULL);
+	CHECK(qemu_net_device("ne2k_isa") == NULL);
 }
 
 int main(void)

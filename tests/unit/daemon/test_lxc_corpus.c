@@ -67,6 +67,11 @@ static const struct known {
 	{"domain/devices/interface", {"type"}},
 	{"domain/devices/interface/mac", {"address"}},
 	{"domain/devices/interface/source", {"bridge", "network"}},
+	/* an ethernet interface's host end: its addresses and routes */
+	{"domain/devices/interface/source/ip",
+	 {"address", "family", "prefix", "peer"}},
+	{"domain/devices/interface/source/route",
+	 {"family", "address", "prefix", "gateway"}},
 	{"domain/devices/interface/target", {"dev"}},
 	{"domain/devices/interface/guest", {"dev"}},
 	{"domain/devices/console", {"type"}},
