@@ -406,6 +406,21 @@ enum usb_model {
 	USB_QEMU_XHCI,
 	USB_NEC_XHCI,
 	USB_NONE,
+	USB_ICH9_EHCI1, /* a USB 2 EHCI, its USB 1 companions beside it */
+	USB_ICH9_UHCI1, /* the companions: <master startport=> */
+	USB_ICH9_UHCI2,
+	USB_ICH9_UHCI3,
+};
+
+/* A USB controller beyond index 0's own (domain_conf_usb.c): an ICH9
+ * EHCI's UHCI companion (of any index) or the controller of another
+ * index. */
+struct domain_usb_ctl {
+	enum usb_model model;
+	unsigned index;
+	unsigned startport; /* a companion's <master startport=> */
+	unsigned ports;	    /* an xHCI's ports=; 0: default */
+	struct dev_pci_addr pci;
 };
 
 /* A USB device's <address type='usb' bus='0' port=>: @set when given;
@@ -470,6 +485,26 @@ struct domain_smartcard {
 				    * slot='0'> given */
 };
 
+/* <redirdev bus='usb' type=> (domain_conf_usb.c): a USB device of a
+ * client's, through usbredir on a character device: TCP or a unix
+ * socket, or SPICE's usbredir channel. */
+struct domain_redirdev {
+	bool spicevmc;		/* type='spicevmc' */
+	enum chardev_type type; /* tcp or unix, when not spicevmc */
+	struct chardev_source src;
+	struct usb_addr usb;
+	unsigned boot_order; /* <boot order=>; 0: none */
+};
+
+/* <redirfilter><usbdev class= vendor= product= version= allow=>: -1
+ * for any; @version a BCD (0x0110: "1.10"). */
+struct domain_redir_rule {
+	int class, vendor, product, version;
+	bool allow;
+};
+#define DOMAIN_MAX_REDIRDEVS   16
+#define DOMAIN_MAX_REDIR_RULES 32
+
 /*
  * What a person sees and types with (domain_conf_devices.c,
  * domain_conf_display.c): VNC and SPICE <graphics>, <video> cards,
@@ -499,6 +534,13 @@ struct domain_display {
 	enum usb_model usb; /* <controller type='usb' model=> */
 	struct dev_pci_addr usb_pci; /* its <address> */
 	unsigned usb_ports; /* an xHCI's <controller ports=>; 0: default */
+	struct domain_usb_ctl *usb_more; /* the other USB controllers */
+	size_t n_usb_more;
+	struct domain_redirdev *redirdevs; /* domain_conf_usb.c */
+	size_t n_redirdevs;
+	struct domain_redir_rule *redir_rules; /* <redirfilter> */
+	size_t n_redir_rules;
+	bool redirfilter; /* <redirfilter> given (perhaps empty) */
 };
 
 /* <controller type=>: the ones domain_conf_hw.c reads (USB is the

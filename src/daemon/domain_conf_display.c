@@ -9,6 +9,7 @@
 #include <errno.h>
 
 #include "daemon/domain_conf_display.h"
+#include "daemon/domain_conf_usb.h"
 #include "daemon/domain_conf_hw.h"
 
 const char *const video_model_names[] = {
@@ -519,7 +520,7 @@ static bool usb_port_valid(const char *s)
 
 /* <address type='usb' bus='0' port='P'> of @dev into @port ("" when
  * absent or without a port); a PCI one into @pci when that is allowed. */
-static int parse_usb_address(const xmlNode *dev, struct usb_addr *u,
+int domain_parse_usb_address(const xmlNode *dev, struct usb_addr *u,
 			     struct dev_pci_addr *pci, struct xml_warnings *w,
 			     struct err **e)
 {
@@ -582,9 +583,9 @@ int domain_parse_input(const xmlNode *n, struct domain_display *dp,
 			       type ? type : "", bus ? bus : "");
 	in.type = (enum input_type)t;
 	in.bus = (enum input_bus)b;
-	if (parse_usb_address(n, &in.usb,
-			      in.bus == INPUT_BUS_VIRTIO ? &in.pci : NULL, w,
-			      e) < 0)
+	if (domain_parse_usb_address(
+		    n, &in.usb, in.bus == INPUT_BUS_VIRTIO ? &in.pci : NULL, w,
+		    e) < 0)
 		return -EINVAL;
 	if (in.bus == INPUT_BUS_VIRTIO && in.usb.set)
 		return xml_err(e, n, "a USB <address> on a virtio <input>");
@@ -605,7 +606,7 @@ int domain_parse_hub(const xmlNode *n, struct domain_display *dp,
 	if (!type || !streq(type, "usb"))
 		return xml_err(e, n, "<hub type='%s'> not supported (usb)",
 			       type ? type : "");
-	if (parse_usb_address(n, &u, NULL, w, e) < 0)
+	if (domain_parse_usb_address(n, &u, NULL, w, e) < 0)
 		return -EINVAL;
 	dp->hubs = xrealloc(dp->hubs, (dp->n_hubs + 1) * sizeof(*dp->hubs));
 	dp->hubs[dp->n_hubs++] = u;
@@ -624,6 +625,7 @@ static int check_usb_port(const xmlNode *node, const struct domain_display *dp,
 		uses += streq(dp->inputs[i].usb.port, port);
 	for (size_t i = 0; i < dp->n_sounds; i++)
 		uses += streq(dp->sounds[i].usb.port, port);
+	uses += domain_redirdev_port_uses(dp, port);
 	for (size_t i = 0; i < dp->n_hubs; i++) {
 		uses += streq(dp->hubs[i].port, port);
 		hub |= strlen(dp->hubs[i].port) == parent &&
@@ -656,10 +658,15 @@ int domain_usb_check(const xmlNode *node, const struct domain_display *dp,
 		    check_usb_port(node, dp, dp->sounds[i].usb.port, "<sound>",
 				   e) < 0)
 			return -EINVAL;
+	for (size_t i = 0; i < dp->n_redirdevs; i++)
+		if (dp->redirdevs[i].usb.port[0] &&
+		    check_usb_port(node, dp, dp->redirdevs[i].usb.port,
+				   "<redirdev>", e) < 0)
+			return -EINVAL;
 	return 0;
 }
 
-static void format_usb_address(FILE *f, const struct usb_addr *u)
+void domain_format_usb_address(FILE *f, const struct usb_addr *u)
 {
 	fputs("      <address type='usb' bus='0'", f);
 	if (u->port[0])
@@ -679,7 +686,7 @@ void domain_format_inputs(FILE *f, const struct domain_display *dp)
 		if (!inner)
 			continue;
 		if (in->usb.set)
-			format_usb_address(f, &in->usb);
+			domain_format_usb_address(f, &in->usb);
 		domain_format_pci_address(f, 6, &in->pci);
 		fputs("    </input>\n", f);
 	}
@@ -697,7 +704,7 @@ void domain_format_hubs(FILE *f, const struct domain_display *dp)
 			continue;
 		}
 		fputs("    <hub type='usb'>\n", f);
-		format_usb_address(f, &dp->hubs[i]);
+		domain_format_usb_address(f, &dp->hubs[i]);
 		fputs("    </hub>\n", f);
 	}
 }
@@ -788,9 +795,9 @@ int domain_parse_sound(const xmlNode *n, struct domain_display *dp,
 	snd.model = (enum sound_model)r;
 	if (parse_codecs(n, &snd, w, e) < 0 ||
 	    parse_sound_audio(n, &snd, w, e) < 0 ||
-	    parse_usb_address(n, &snd.usb,
-			      snd.model == SOUND_USB ? NULL : &snd.pci, w,
-			      e) < 0)
+	    domain_parse_usb_address(n, &snd.usb,
+				     snd.model == SOUND_USB ? NULL : &snd.pci,
+				     w, e) < 0)
 		return -EINVAL;
 	if (snd.usb.set && snd.model != SOUND_USB)
 		return xml_err(e, n, "a USB <address> on sound model '%s'",
@@ -824,7 +831,7 @@ void domain_format_sounds(FILE *f, const struct domain_display *dp)
 		if (s->audio_id)
 			fprintf(f, "      <audio id='%u'/>\n", s->audio_id);
 		if (s->usb.set)
-			format_usb_address(f, &s->usb);
+			domain_format_usb_address(f, &s->usb);
 		domain_format_pci_address(f, 6, &s->pci);
 		fputs("    </sound>\n", f);
 	}

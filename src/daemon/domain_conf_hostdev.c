@@ -9,6 +9,7 @@
 
 #include "daemon/domain_conf_hostdev.h"
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_usb.h"
 
 static const char *const yes_no[] = {"", "yes", "no", NULL};
 static const char *const on_off[] = {"", "on", "off", NULL};
@@ -345,7 +346,7 @@ int domain_hostdevs_check(const xmlNode *devs, const struct domain_def *d,
 					       "host devices",
 					       h->boot_order);
 	}
-	return 0;
+	return domain_redirdevs_check(devs, d, e);
 }
 
 static void format_source(FILE *f, const struct domain_hostdev *h)
@@ -410,6 +411,7 @@ void domain_format_hostdevs(FILE *f, const struct domain_def *d)
 {
 	for (size_t i = 0; i < d->n_hostdevs; i++)
 		format_hostdev(f, &d->hostdevs[i]);
+	domain_format_redir(f, &d->display);
 }
 
 void domain_hostdevs_clear(struct domain_def *d)

@@ -81,10 +81,7 @@ bool qemu_is_q35(const struct domain_def *def)
  */
 static void display_args(struct qemu_argv *a, const struct domain_def *def)
 {
-	static const char *const usb[] = {NULL, "piix3-usb-uhci", "qemu-xhci",
-					  "nec-usb-xhci", NULL};
 	const struct domain_display *dp = &def->display;
-	enum usb_model model = qemu_usb_model(def);
 
 	if (dp->vnc && (dp->vnc_socket || dp->vnc_listen_none)) {
 		qemu_argv_vnc_socket(a, def);
@@ -103,23 +100,7 @@ static void display_args(struct qemu_argv *a, const struct domain_def *def)
 	}
 	qemu_argv_spice(a, def);
 	qemu_argv_videos(a, def);
-	if (usb[model]) {
-		struct json_object *o = json_object_new_object();
-
-		add_str(o, "driver", usb[model]);
-		add_str(o, "id", "usb");
-		qemu_json_pci(o, def, QEMU_PCI_USB, 0);
-		/* <controller ports=>: libvirt's as many USB 2 as USB 3 */
-		if (dp->usb_ports) {
-			json_object_object_add(
-				o, "p2",
-				json_object_new_int((int)dp->usb_ports));
-			json_object_object_add(
-				o, "p3",
-				json_object_new_int((int)dp->usb_ports));
-		}
-		arg_json(a, "-device", o);
-	}
+	qemu_argv_usb_controllers(a, def);
 	qemu_argv_inputs(a, def);
 }
 

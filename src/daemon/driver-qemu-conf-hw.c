@@ -168,8 +168,14 @@ static int check_pci(const struct domain_def *d, struct err **e)
 					       "PCI bus %#x: the qemu driver "
 					       "has no PCI bridges yet (bus 0)",
 					       p.bus);
+			/* the PIIX3's own USB, an EHCI beside its
+			 * companions */
 			if (p.function != 0 &&
-			    !(k == QEMU_PCI_USB && p.slot == 1))
+			    !(k == QEMU_PCI_USB &&
+			      (p.slot == 1 ||
+			       qemu_usb_has_companions(
+				       d,
+				       i ? qemu_usb_master(d, i)->index : 0))))
 				return err_set(
 					e, ENOTSUP,
 					"PCI address %02x.%x: "

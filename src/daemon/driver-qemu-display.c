@@ -823,6 +823,7 @@ void qemu_argv_inputs(struct qemu_argv *a, const struct domain_def *def)
 	for (size_t i = 0; i < dp->n_inputs; i++)
 		if (dp->inputs[i].usb.port[0])
 			input_device(a, def, &dp->inputs[i], i, &pci);
+	qemu_argv_redirdevs(a, def, true);
 	qemu_argv_sounds(a, def);
 	qemu_argv_smartcard(a, def);
 	for (size_t i = 0; i < dp->n_hubs; i++)
@@ -831,6 +832,7 @@ void qemu_argv_inputs(struct qemu_argv *a, const struct domain_def *def)
 	for (size_t i = 0; i < dp->n_inputs; i++)
 		if (!dp->inputs[i].usb.port[0])
 			input_device(a, def, &dp->inputs[i], i, &pci);
+	qemu_argv_redirdevs(a, def, false);
 }
 
 /* The ports of @d's USB controller (QEMU's: an xHCI's USB 2 ports, then
@@ -840,6 +842,8 @@ static unsigned usb_root_ports(const struct domain_def *d)
 	switch (qemu_usb_model(d)) {
 	case USB_PIIX3_UHCI:
 		return 2;
+	case USB_ICH9_EHCI1:
+		return 6;
 	case USB_QEMU_XHCI:
 	case USB_NEC_XHCI:
 		return 2 * (d->display.usb_ports ? d->display.usb_ports : 4);
@@ -881,7 +885,7 @@ int qemu_check_usb_devices(const struct domain_def *d, struct err **e)
 		if (check_root_port(d, "<sound>", dp->sounds[i].usb.port, e) <
 		    0)
 			return -EINVAL;
-	return 0;
+	return qemu_check_usb_more(d, usb_root_ports(d), e);
 }
 
 /* Each <sound>'s <audio id> names an <audio>; one PC speaker; a

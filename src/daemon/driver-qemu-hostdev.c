@@ -52,6 +52,9 @@ bool qemu_boot_per_device(const struct domain_def *def)
 	for (size_t i = 0; i < def->n_hostdevs; i++)
 		if (def->hostdevs[i].boot_order)
 			return true;
+	for (size_t i = 0; i < def->display.n_redirdevs; i++)
+		if (def->display.redirdevs[i].boot_order)
+			return true;
 	return false;
 }
 

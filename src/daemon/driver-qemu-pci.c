@@ -32,6 +32,12 @@ enum usb_model qemu_usb_model(const struct domain_def *d)
 	return is_q35(d) ? USB_QEMU_XHCI : USB_PIIX3_UHCI;
 }
 
+/* The index of USB controller @i on PCI (QEMU_PCI_USB's). */
+static unsigned usb_index(const struct domain_def *d, size_t i)
+{
+	return i ? qemu_usb_master(d, i)->index : 0;
+}
+
 /* The @i-th virtio <input> of @d, its <address> in *@given. */
 static bool virtio_input(const struct domain_def *d, size_t i,
 			 const struct dev_pci_addr **given)
@@ -87,8 +93,14 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 		*given = &d->nets[i].pci;
 		return true;
 	case QEMU_PCI_USB:
+		if (i > 0) {
+			const struct domain_usb_ctl *c = qemu_usb_master(d, i);
+
+			*given = c ? &c->pci : &none;
+			return c != NULL;
+		}
 		*given = &d->display.usb_pci;
-		return i == 0 && qemu_usb_model(d) != USB_NONE;
+		return qemu_usb_model(d) != USB_NONE;
 	case QEMU_PCI_SCSI:
 		if (i >= d->hw.n_controllers ||
 		    d->hw.controllers[i].type != CONTROLLER_SCSI)
@@ -156,6 +168,8 @@ static size_t kind_max(const struct domain_def *d, enum qemu_pci_kind kind)
 		return d->display.n_inputs;
 	case QEMU_PCI_SOUND:
 		return d->display.n_sounds;
+	case QEMU_PCI_USB:
+		return 1 + d->display.n_usb_more;
 	case QEMU_PCI_NET:
 		return d->n_nets;
 	case QEMU_PCI_SCSI:
@@ -226,6 +240,11 @@ int qemu_pci_slot(const struct domain_def *d, enum qemu_pci_kind kind, size_t i,
 			if ((int)kind == k && j == i) {
 				*out = (struct dev_pci_addr){.set = true,
 							     .slot = s};
+				/* an EHCI beside its companions: theirs are
+				 * functions 0 to 2 */
+				if (k == QEMU_PCI_USB &&
+				    qemu_usb_has_companions(d, usb_index(d, i)))
+					out->function = 7;
 				return 0;
 			}
 		}

@@ -211,6 +211,32 @@ int qemu_display_check_host(const struct domain_def *def, struct err **e);
 enum usb_model qemu_usb_model(const struct domain_def *d);
 
 /*
+ * USB beyond index 0's controller (driver-qemu-usb.c).
+ * qemu_usb_master(): the controller of the @i-th other index (from 1,
+ * by index), NULL past the last; QEMU_PCI_USB's device @i.
+ * qemu_usb_has_companions(): whether index @index has ICH9 companions
+ * (its EHCI then at function 7). qemu_usb_companion_pci(): where
+ * companion @j of def->display.usb_more sits: its <address>, or its
+ * EHCI's slot at function 0-2 by model; -1 without one.
+ * qemu_argv_usb_controllers(): every controller's -device, index 0's
+ * first, each one's companions after it. qemu_argv_redirdevs(): the
+ * <redirdev>s' usb-redir with a port given (@with_port) or without.
+ * qemu_check_usb_more(): companions in their EHCI's slot, a spicevmc
+ * redirdev beside SPICE, a redirdev's port among @root_ports.
+ */
+const struct domain_usb_ctl *qemu_usb_master(const struct domain_def *d,
+					     size_t i);
+bool qemu_usb_has_companions(const struct domain_def *d, unsigned index);
+int qemu_usb_companion_pci(const struct domain_def *d, size_t j,
+			   struct dev_pci_addr *out);
+void qemu_argv_usb_controllers(struct qemu_argv *a,
+			       const struct domain_def *def);
+void qemu_argv_redirdevs(struct qemu_argv *a, const struct domain_def *def,
+			 bool with_port);
+int qemu_check_usb_more(const struct domain_def *d, unsigned root_ports,
+			struct err **e);
+
+/*
  * The qemu driver's checks of the machine's devices
  * (driver-qemu-conf-hw.c): controllers, addresses, balloon, watchdog,
  * panic, clock, features. 0, or -ENOTSUP with @e naming what it cannot

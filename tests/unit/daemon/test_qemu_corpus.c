@@ -136,6 +136,7 @@ static const struct known {
 	 {"type"}},
 	{"domain/devices/controller",
 	 {"type", "index", "model", "ports", "vectors"}},
+	{"domain/devices/controller/master", {"startport"}},
 	{"domain/devices/controller/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/interface", {"type"}},
@@ -330,6 +331,14 @@ static const struct known {
 	{"domain/devices/hostdev/rom", {"bar", "file", "enabled"}},
 	{"domain/devices/hostdev/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
+	{"domain/devices/redirdev", {"bus", "type"}},
+	{"domain/devices/redirdev/source", {"mode", "host", "service", "path"}},
+	{"domain/devices/redirdev/protocol", {"type"}},
+	{"domain/devices/redirdev/boot", {"order"}},
+	{"domain/devices/redirdev/address", {"type", "bus", "port"}},
+	{"domain/devices/redirfilter", {0}},
+	{"domain/devices/redirfilter/usbdev",
+	 {"class", "vendor", "product", "version", "allow"}},
 };
 
 /*
@@ -364,10 +373,28 @@ static const struct known *find_known(const char *path, char *flag)
 	return NULL;
 }
 
+/* A <redirfilter> rule's version= as the BCD it means ("9.4" is 9.40,
+ * "1.09" is 1.09), in hex; "-1" as itself. */
+static char *usb_version(const char *v)
+{
+	const char *dot = strchr(v, '.');
+	const char *minor = dot ? dot + 1 : "";
+	unsigned long major = strtoul(v, NULL, 10);
+	unsigned long m = strtoul(minor, NULL, 10);
+
+	if (!dot)
+		return xstrdup(v);
+	if (strlen(minor) == 1)
+		m *= 10;
+	return xasprintf("%lx.%02lu", major, m);
+}
+
 /* @v as compared: numbers of addresses as decimal, UUIDs and MACs in
  * lower case. */
 static char *canon(const char *path, const char *attr, const char *v)
 {
+	if (strstr(path, "redirfilter/usbdev") && streq(attr, "version"))
+		return usb_version(v);
 	if (strstr(path, "/address")) {
 		char *end;
 		unsigned long n = strtoul(v, &end, 0);
@@ -425,11 +452,17 @@ static char *key_of(const xmlNode *n)
 		bool ctl = xmlStrEqual(n->name, BAD_CAST "controller");
 		xmlChar *a = xmlGetProp(n, BAD_CAST "type");
 		xmlChar *b = xmlGetProp(n, BAD_CAST(ctl ? "index" : "bus"));
-		char *k = xasprintf("[%s,%s]", a ? (const char *)a : "",
-				    b ? (const char *)b : (ctl ? "0" : ""));
+		xmlChar *m = ctl ? xmlGetProp(n, BAD_CAST "model") : NULL;
+		/* an ICH9 EHCI's companions share its index */
+		bool companion = m && !xmlStrncmp(m, BAD_CAST "ich9-uhci", 9);
+		char *k = xasprintf("[%s,%s%s%s]", a ? (const char *)a : "",
+				    b ? (const char *)b : (ctl ? "0" : ""),
+				    companion ? "," : "",
+				    companion ? (const char *)m : "");
 
 		xmlFree(a);
 		xmlFree(b);
+		xmlFree(m);
 		return k;
 	}
 	for (const xmlNode *s = n->prev; s; s = s->prev)
