@@ -433,14 +433,30 @@ struct usb_addr {
 };
 
 /* <input type= bus=> on USB or virtio (domain_conf_display.c); PS/2's
- * pair is the machine's own. */
-enum input_type { INPUT_MOUSE, INPUT_KEYBOARD, INPUT_TABLET };
-enum input_bus { INPUT_BUS_USB, INPUT_BUS_VIRTIO };
+ * pair is the machine's own. A host's input device
+ * (domain_conf_hostdev.c): given to the guest through virtio
+ * (type='passthrough' bus='virtio') or read by QEMU for the guest's PS/2
+ * or USB devices (type='evdev', no bus). */
+enum input_type {
+	INPUT_MOUSE,
+	INPUT_KEYBOARD,
+	INPUT_TABLET,
+	INPUT_PASSTHROUGH,
+	INPUT_EVDEV,
+};
+enum input_bus { INPUT_BUS_USB, INPUT_BUS_VIRTIO, INPUT_BUS_NONE };
 struct domain_input {
 	enum input_type type;
 	enum input_bus bus;
 	struct usb_addr usb;
 	struct dev_pci_addr pci; /* a virtio one's <address> */
+	/* passthrough: <source evdev=>; evdev: <source dev=>; else NULL */
+	char *evdev;
+	/* evdev: <source grab='all'>, grabToggle= (an index into
+	 * input_grab_toggle_names, 0: not given), repeat= */
+	bool grab_all;
+	unsigned char grab_toggle;
+	enum domain_tristate repeat;
 };
 
 /* <sound model=>: as sound_model_names (domain_conf_display.c). */

@@ -615,6 +615,8 @@ void domain_display_clear(struct domain_display *dp)
 	free(dp->vnc_socket);
 	domain_spice_free(dp->spice);
 	free(dp->videos);
+	for (size_t i = 0; i < dp->n_inputs; i++)
+		free(dp->inputs[i].evdev);
 	free(dp->inputs);
 	free(dp->hubs);
 	free(dp->sounds);

@@ -9,8 +9,9 @@
 #include <errno.h>
 
 #include "daemon/domain_conf_display.h"
-#include "daemon/domain_conf_usb.h"
+#include "daemon/domain_conf_hostdev.h"
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_usb.h"
 
 const char *const video_model_names[] = {
 	"", "vga", "cirrus", "virtio", "none", "qxl", "bochs", "ramfb", NULL};
@@ -562,6 +563,8 @@ int domain_parse_input(const xmlNode *n, struct domain_display *dp,
 	struct domain_input in = {0};
 	int t, b;
 
+	if (type && (streq(type, "passthrough") || streq(type, "evdev")))
+		return domain_parse_input_host(n, dp, w, e);
 	xml_check_known(n, (const char *const[]){"type", "bus", NULL},
 			(const char *const[]){"address", NULL}, w);
 	if (type && (!bus || streq(bus, "ps2")) &&
@@ -680,6 +683,10 @@ void domain_format_inputs(FILE *f, const struct domain_display *dp)
 		const struct domain_input *in = &dp->inputs[i];
 		bool inner = in->usb.set || in->pci.set;
 
+		if (in->evdev) {
+			domain_format_input_host(f, in);
+			continue;
+		}
 		fprintf(f, "    <input type='%s' bus='%s'%s\n",
 			input_type_names[in->type], input_bus_names[in->bus],
 			inner ? ">" : "/>");

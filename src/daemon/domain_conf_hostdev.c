@@ -422,3 +422,111 @@ void domain_hostdevs_clear(struct domain_def *d)
 	d->hostdevs = NULL;
 	d->n_hostdevs = 0;
 }
+
+const char *const input_grab_toggle_names[] = {
+	"",	     "ctrl-ctrl",  "alt-alt",	      "shift-shift",
+	"meta-meta", "scrolllock", "ctrl-scrolllock", NULL};
+
+/* <source dev= grab= grabToggle= repeat=> of an evdev input. */
+static int parse_evdev_source(const xmlNode *src, struct domain_input *in,
+			      struct err **e)
+{
+	_cleanup_free_ char *grab = xml_attr(src, "grab");
+	int r;
+
+	if (only_attrs(src,
+		       (const char *const[]){"dev", "grab", "grabToggle",
+					     "repeat", NULL},
+		       e) < 0)
+		return -EINVAL;
+	in->evdev = xml_attr(src, "dev");
+	if (grab && !streq(grab, "all"))
+		return xml_err(e, src, "invalid grab '%s' (all)", grab);
+	in->grab_all = grab != NULL;
+	if ((r = enum_attr(src, "grabToggle", "grab toggle",
+			   input_grab_toggle_names, e)) < 0)
+		return r;
+	in->grab_toggle = (unsigned char)r;
+	if ((r = enum_attr(src, "repeat", "repeat", on_off, e)) < 0)
+		return r;
+	in->repeat = (enum domain_tristate)r;
+	return 0;
+}
+
+static int parse_input_host(const xmlNode *n, struct domain_input *in,
+			    struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *type = xml_attr(n, "type");
+	_cleanup_free_ char *bus = xml_attr(n, "bus");
+	const xmlNode *src = xml_child(n, "source");
+	bool evdev = streq(type, "evdev");
+
+	xml_check_known(
+		n, (const char *const[]){"type", "bus", NULL},
+		(const char *const[]){"source", "address", "alias", NULL}, w);
+	in->type = evdev ? INPUT_EVDEV : INPUT_PASSTHROUGH;
+	in->bus = evdev ? INPUT_BUS_NONE : INPUT_BUS_VIRTIO;
+	if (evdev && bus)
+		return xml_err(e, n,
+			       "<input type='evdev' bus='%s'>: an evdev "
+			       "input has no bus",
+			       bus);
+	if (!evdev && (!bus || !streq(bus, "virtio")))
+		return xml_err(e, n,
+			       "<input type='passthrough' bus='%s'> not "
+			       "supported (virtio)",
+			       bus ? bus : "");
+	if (!src)
+		return xml_err(e, n, "<input type='%s'>: missing <source>",
+			       type);
+	if (evdev ? parse_evdev_source(src, in, e) < 0
+		  : only_attrs(src, (const char *const[]){"evdev", NULL}, e) <
+			    0)
+		return -EINVAL;
+	if (!evdev)
+		in->evdev = xml_attr(src, "evdev");
+	if (!in->evdev || in->evdev[0] != '/')
+		return xml_err(e, src, "<source %s='%s'>: not an absolute path",
+			       evdev ? "dev" : "evdev",
+			       in->evdev ? in->evdev : "");
+	if (evdev && xml_child(n, "address"))
+		return xml_err(e, n, "an <address> on an evdev <input>");
+	return evdev ? 0 : domain_parse_address(n, &in->pci, NULL, e);
+}
+
+int domain_parse_input_host(const xmlNode *n, struct domain_display *dp,
+			    struct xml_warnings *w, struct err **e)
+{
+	struct domain_input *in;
+
+	dp->inputs = xreallocarray(dp->inputs, dp->n_inputs + 1,
+				   sizeof(*dp->inputs));
+	in = &dp->inputs[dp->n_inputs++];
+	*in = (struct domain_input){0};
+	return parse_input_host(n, in, w, e);
+}
+
+void domain_format_input_host(FILE *f, const struct domain_input *in)
+{
+	if (in->type == INPUT_PASSTHROUGH) {
+		fputs("    <input type='passthrough' bus='virtio'>\n      "
+		      "<source evdev='",
+		      f);
+		xml_escape_attr(f, in->evdev);
+		fputs("'/>\n", f);
+		domain_format_pci_address(f, 6, &in->pci);
+		fputs("    </input>\n", f);
+		return;
+	}
+	fputs("    <input type='evdev'>\n      <source dev='", f);
+	xml_escape_attr(f, in->evdev);
+	fputc('\'', f);
+	if (in->grab_all)
+		fputs(" grab='all'", f);
+	if (in->grab_toggle)
+		fprintf(f, " grabToggle='%s'",
+			input_grab_toggle_names[in->grab_toggle]);
+	if (in->repeat)
+		fprintf(f, " repeat='%s'", on_off[in->repeat]);
+	fputs("/>\n    </input>\n", f);
+}

@@ -27,6 +27,15 @@ int domain_hostdevs_check(const xmlNode *devs, const struct domain_def *d,
 void domain_format_hostdevs(FILE *f, const struct domain_def *d);
 void domain_hostdevs_clear(struct domain_def *d);
 
+/* <input type='passthrough' bus='virtio'><source evdev=/> and <input
+ * type='evdev'><source dev= grab='all' grabToggle= repeat=/>: a host's
+ * input device (an absolute path), added to @dp->inputs. 0, or -EINVAL
+ * with @e. Written back by domain_format_input_host(). */
+extern const char *const input_grab_toggle_names[];
+int domain_parse_input_host(const xmlNode *n, struct domain_display *dp,
+			    struct xml_warnings *w, struct err **e);
+void domain_format_input_host(FILE *f, const struct domain_input *in);
+
 /* How messages name @h's host device: "0000:06:12.5", "USB 014:006",
  * "USB 046d:c52b" (vendor:product); in @buf, returned. */
 #define HOSTDEV_NAME_MAX 40

@@ -944,6 +944,7 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : d->display.n_usb_more	? "a second <controller type='usb'>"
 	       : d->display.n_redirdevs ? "<redirdev>"
 	       : d->display.redirfilter ? "<redirfilter>"
+	       : d->display.n_inputs	? "<input> on USB or virtio"
 	       : d->fdc			? "<controller type='fdc'>"
 	       : hw->clock > CLOCK_LOCALTIME ? "<clock offset='variable', "
 					       "'absolute' or 'timezone'>"

@@ -605,9 +605,16 @@ static void input_device(struct qemu_argv *a, const struct domain_def *def,
 {
 	static const char *const usb[] = {"usb-mouse", "usb-kbd", "usb-tablet"};
 	static const char *const virtio[] = {
-		"virtio-mouse-pci", "virtio-keyboard-pci", "virtio-tablet-pci"};
-	struct json_object *o = json_object_new_object();
+		"virtio-mouse-pci", "virtio-keyboard-pci", "virtio-tablet-pci",
+		"virtio-input-host-pci"};
+	struct json_object *o;
 	_cleanup_free_ char *id = xasprintf("input%zu", i);
+
+	if (in->type == INPUT_EVDEV) {
+		qemu_argv_input_linux(a, in, id);
+		return;
+	}
+	o = json_object_new_object();
 
 	json_object_object_add(
 		o, "driver",
@@ -615,6 +622,9 @@ static void input_device(struct qemu_argv *a, const struct domain_def *def,
 					       ? usb[in->type]
 					       : virtio[in->type]));
 	json_object_object_add(o, "id", json_object_new_string(id));
+	if (in->evdev)
+		json_object_object_add(o, "evdev",
+				       json_object_new_string(in->evdev));
 	if (in->bus == INPUT_BUS_VIRTIO) {
 		qemu_json_pci(o, def, QEMU_PCI_INPUT, (*pci)++);
 	} else {

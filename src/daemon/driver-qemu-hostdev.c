@@ -17,7 +17,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/major.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "daemon/domain_conf_hostdev.h"
@@ -30,6 +32,8 @@
 #define PCI_DEVICES "/sys/bus/pci/devices"
 #define PCI_DRIVERS "/sys/bus/pci/drivers"
 #define USB_DEVICES "/sys/bus/usb/devices"
+
+static void evdevs_release(const struct domain_def *def);
 
 /* Where a USB device's fd set starts: far above the disks' sets. */
 #define HOSTDEV_FDSET 100000
@@ -388,6 +392,8 @@ int qemu_hostdevs_prepare(const struct domain_def *def, uid_t uid, int *usb_fds,
 
 void qemu_hostdevs_release(const struct domain_def *def, size_t n, int *usb_fds)
 {
+	if (n >= def->n_hostdevs)
+		evdevs_release(def);
 	for (size_t i = 0; i < n && i < def->n_hostdevs; i++) {
 		const struct domain_hostdev *h = &def->hostdevs[i];
 		char addr[HOSTDEV_NAME_MAX], group[32];
@@ -411,15 +417,84 @@ void qemu_hostdevs_release(const struct domain_def *def, size_t n, int *usb_fds)
 	}
 }
 
+/* Input device node @path, opened (not following a last symbolic
+ * link, after resolving the others) when it is one: a character device
+ * of the input major; -errno with @e naming it otherwise. */
+static int evdev_open(const char *path, struct err **e)
+{
+	_cleanup_free_ char *real = realpath(path, NULL);
+	struct stat st;
+	int fd;
+
+	if (!real)
+		return err_setk(e, ERR_OPERATION_FAILED, ENODEV,
+				"input device '%s' not found", path);
+	fd = open(real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, errno, "input device '%s'", path);
+	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) ||
+	    major(st.st_rdev) != INPUT_MAJOR) {
+		close(fd);
+		return err_setk(e, ERR_CONFIG_UNSUPPORTED, ENODEV,
+				"input device '%s' is not an input device "
+				"node (/dev/input/event*)",
+				path);
+	}
+	return fd;
+}
+
+int qemu_evdevs_prepare(const struct domain_def *def, uid_t uid, struct err **e)
+{
+	for (size_t i = 0; i < def->display.n_inputs; i++) {
+		const char *p = def->display.inputs[i].evdev;
+		int fd;
+
+		if (!p)
+			continue;
+		if ((fd = evdev_open(p, e)) < 0)
+			return fd;
+		if (uid != (uid_t)-1 && fchown(fd, uid, (gid_t)-1) < 0) {
+			int r = err_sys(e, errno, "input device '%s'", p);
+
+			close(fd);
+			return r;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+/* The host input devices' nodes given back to root. */
+static void evdevs_release(const struct domain_def *def)
+{
+	for (size_t i = 0; i < def->display.n_inputs; i++) {
+		const char *p = def->display.inputs[i].evdev;
+		_cleanup_err_ struct err *e = NULL;
+		int fd;
+
+		if (!p || geteuid() != 0 || (fd = evdev_open(p, &e)) < 0)
+			continue;
+		if (fchown(fd, 0, (gid_t)-1) < 0)
+			log_warn("input device '%s': giving it back: %s", p,
+				 strerror(errno));
+		close(fd);
+	}
+}
+
 int qemu_vm_hostdevs_open(struct qemu_vm *vm, uid_t uid, struct err **e)
 {
 	const struct domain_def *def = vm->dom->def;
 
+	if (qemu_evdevs_prepare(def, uid, e) < 0) {
+		evdevs_release(def);
+		return -ENODEV;
+	}
 	if (!def->n_hostdevs)
 		return 0;
 	vm->hostdev_fds = xcalloc(def->n_hostdevs, sizeof(*vm->hostdev_fds));
 	if (qemu_hostdevs_prepare(def, uid, vm->hostdev_fds, e) < 0) {
 		free(steal_ptr(vm->hostdev_fds));
+		evdevs_release(def);
 		return -ENODEV;
 	}
 	return 0;
@@ -443,4 +518,26 @@ int *qemu_vm_hostdev_fds(const struct qemu_vm *vm, int to)
 	for (size_t i = 0; i < n; i++)
 		v[i] = vm->hostdev_fds[i] >= 0 ? to++ : -1;
 	return v;
+}
+
+void qemu_argv_input_linux(struct qemu_argv *a, const struct domain_input *in,
+			   const char *id)
+{
+	struct json_object *o = json_object_new_object();
+
+	add_str(o, "qom-type", "input-linux");
+	add_str(o, "id", id);
+	add_str(o, "evdev", in->evdev);
+	if (in->repeat)
+		json_object_object_add(
+			o, "repeat",
+			json_object_new_boolean(in->repeat ==
+						DOMAIN_TRISTATE_ON));
+	if (in->grab_all)
+		json_object_object_add(o, "grab_all",
+				       json_object_new_boolean(true));
+	if (in->grab_toggle)
+		add_str(o, "grab-toggle",
+			input_grab_toggle_names[in->grab_toggle]);
+	qemu_arg_json(a, "-object", o);
 }

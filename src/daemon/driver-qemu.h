@@ -233,6 +233,16 @@ void qemu_argv_usb_controllers(struct qemu_argv *a,
 			       const struct domain_def *def);
 void qemu_argv_redirdevs(struct qemu_argv *a, const struct domain_def *def,
 			 bool with_port);
+/* An evdev <input>'s -object input-linux, as "@id"
+ * (driver-qemu-hostdev.c). qemu_evdevs_prepare(): the host input
+ * devices' nodes (evdev and passthrough <input>s) handed to @uid (none
+ * when -1), QEMU opening them by path (input-linux and
+ * virtio-input-host take no fd); each must be an input device node. 0,
+ * or -errno with @e naming the device. */
+int qemu_evdevs_prepare(const struct domain_def *def, uid_t uid,
+			struct err **e);
+void qemu_argv_input_linux(struct qemu_argv *a, const struct domain_input *in,
+			   const char *id);
 int qemu_check_usb_more(const struct domain_def *d, unsigned root_ports,
 			struct err **e);
 

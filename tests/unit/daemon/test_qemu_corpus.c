@@ -176,6 +176,8 @@ static const struct known {
 	{"domain/devices/console/address",
 	 {"type", "domain", "bus", "slot", "function", "iobase", "irq"}},
 	{"domain/devices/input", {"type", "bus"}},
+	{"domain/devices/input/source",
+	 {"evdev", "dev", "grab", "grabToggle", "repeat"}},
 	{"domain/devices/input/address",
 	 {"type", "bus", "port", "domain", "slot", "function"}},
 	{"domain/devices/hub", {"type"}},

@@ -317,6 +317,101 @@ static void start_needs_the_device(void)
 	domain_def_free(u);
 }
 
+/* libvirt's input-linux and virtio-input-passthrough: a host's input
+ * device read by QEMU (-object input-linux) or given to the guest
+ * (virtio-input-host-pci). */
+static void input_devices_of_the_host(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct domain_def *d =
+		parse("<input type='evdev'><source dev='/dev/input/event1234' "
+		      "grab='all' grabToggle='alt-alt' repeat='on'/></input>"
+		      "<input type='passthrough' bus='virtio'><source "
+		      "evdev='/dev/input/by-id/kbd-event'/><address type='pci' "
+		      "domain='0' bus='0' slot='7' function='0'/></input>"
+		      "<input type='passthrough' bus='virtio'><source "
+		      "evdev='/dev/input/event7'/></input>",
+		      &e);
+	_cleanup_free_ char *s = NULL, *def = NULL;
+
+	if (!d) {
+		TEST_FAIL("refused: %s", err_msg(e));
+		return;
+	}
+	s = argv_of(d, NULL);
+	def = domain_def_format(d);
+	CHECK_STR_CONTAINS(s, "-object\n{\"qom-type\":\"input-linux\",\"id\":"
+			      "\"input0\",\"evdev\":\"/dev/input/event1234\","
+			      "\"repeat\":true,\"grab_all\":true,\"grab-"
+			      "toggle\":\"alt-alt\"}\n");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"virtio-input-host-pci\",\"id\":"
+			      "\"input1\",\"evdev\":\"/dev/input/by-id/kbd-"
+			      "event\",\"bus\":\"pci.0\",\"addr\":\"0x7\"}");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"virtio-input-host-pci\",\"id\":"
+			      "\"input2\",\"evdev\":\"/dev/input/event7\","
+			      "\"bus\":\"pci.0\",\"addr\":\"0x3\"}");
+	CHECK_STR_CONTAINS(def, "<input type='evdev'>\n      <source "
+				"dev='/dev/input/event1234' grab='all' "
+				"grabToggle='alt-alt' repeat='on'/>\n    "
+				"</input>\n");
+	CHECK_STR_CONTAINS(def, "<input type='passthrough' bus='virtio'>\n"
+				"      <source evdev='/dev/input/by-id/kbd-"
+				"event'/>\n      <address type='pci' "
+				"domain='0x0000' bus='0x00' slot='0x07' "
+				"function='0x0'/>\n    </input>\n");
+	/* a start needs the node to be an input device's */
+	CHECK_INT_EQ(qemu_evdevs_prepare(d, (uid_t)-1, &e), -ENODEV);
+	CHECK_STR_EQ(err_msg(e), "input device '/dev/input/event1234' not "
+				 "found");
+	domain_def_free(d);
+	d = parse("<input type='passthrough' bus='virtio'><source "
+		  "evdev='/dev/null'/></input>",
+		  &e);
+	CHECK(d != NULL);
+	if (d) {
+		err_free(steal_ptr(e));
+		CHECK(qemu_evdevs_prepare(d, (uid_t)-1, &e) < 0);
+		CHECK_STR_CONTAINS(err_msg(e),
+				   "input device '/dev/null' is not "
+				   "an input device node");
+	}
+	domain_def_free(d);
+}
+
+static void input_devices_refused_by_name(void)
+{
+	static const char *const cases[][2] = {
+		{"<input type='evdev' bus='usb'><source dev='/dev/input/e'/>"
+		 "</input>",
+		 "an evdev input has no bus"},
+		{"<input type='passthrough' bus='usb'><source "
+		 "evdev='/dev/input/e'/></input>",
+		 "<input type='passthrough' bus='usb'> not supported (virtio)"},
+		{"<input type='passthrough' bus='virtio'/>",
+		 "<input type='passthrough'>: missing <source>"},
+		{"<input type='evdev'><source dev='event1'/></input>",
+		 "<source dev='event1'>: not an absolute path"},
+		{"<input type='evdev'><source dev='/dev/input/e' "
+		 "grab='some'/></input>",
+		 "invalid grab 'some' (all)"},
+		{"<input type='evdev'><source dev='/dev/input/e' "
+		 "grabToggle='ctrl-alt'/></input>",
+		 "invalid grab toggle 'ctrl-alt'"},
+		{"<input type='evdev'><source dev='/dev/input/e' "
+		 "repeat='yes'/></input>",
+		 "invalid repeat 'yes'"},
+		{"<input type='passthrough' bus='virtio'><source "
+		 "evdev='/dev/input/e' dev='/x'/></input>",
+		 "dev"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *r = refusal(cases[i][0]);
+
+		CHECK_STR_CONTAINS(r, cases[i][1]);
+	}
+}
+
 int main(void)
 {
 	RUN(pci_through_vfio);
@@ -325,5 +420,7 @@ int main(void)
 	RUN(refused_by_name);
 	RUN(other_drivers_refuse);
 	RUN(start_needs_the_device);
+	RUN(input_devices_of_the_host);
+	RUN(input_devices_refused_by_name);
 	return test_done();
 }
