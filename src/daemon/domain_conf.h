@@ -1033,8 +1033,9 @@ struct domain_ct {
 
 /* <hostdev mode='subsystem' type=>: the kinds the qemu driver passes. */
 enum hostdev_type {
-	HOSTDEV_PCI, /* vfio-pci */
-	HOSTDEV_USB, /* usb-host */
+	HOSTDEV_PCI,  /* vfio-pci */
+	HOSTDEV_USB,  /* usb-host */
+	HOSTDEV_MDEV, /* a mediated device: vfio-pci sysfsdev= */
 };
 
 /* <source guestReset=> of a USB host device (0: not given). */
@@ -1068,6 +1069,10 @@ struct domain_hostdev {
 	unsigned boot_order;		  /* <boot order=>; 0: none */
 	bool unassigned;		  /* <address type='unassigned'/> */
 	struct dev_pci_addr pci;	  /* the guest's <address type='pci'> */
+	/* mdev (model='vfio-pci'): <source><address uuid=>, display=,
+	 * ramfb= */
+	char mdev_uuid[37];
+	enum domain_tristate display, ramfb;
 };
 
 #define DOMAIN_MAX_HOSTDEVS 32

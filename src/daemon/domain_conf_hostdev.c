@@ -6,6 +6,7 @@
  * definition: a host device half understood would be given wrongly.
  */
 #include <errno.h>
+#include <uuid/uuid.h>
 
 #include "daemon/domain_conf_hostdev.h"
 #include "daemon/domain_conf_hw.h"
@@ -79,6 +80,59 @@ static int parse_pci_source(const xmlNode *src, struct domain_hostdev *h,
 	    num_attr(a, "slot", 0x1f, true, &h->slot, e) < 0 ||
 	    num_attr(a, "function", 7, true, &h->function, e) < 0)
 		return -EINVAL;
+	return 0;
+}
+
+/* <source><address uuid=/></source> of a mediated device. */
+static int parse_mdev_source(const xmlNode *src, struct domain_hostdev *h,
+			     struct err **e)
+{
+	const xmlNode *a = xml_child(src, "address");
+	_cleanup_free_ char *uuid = NULL;
+	uuid_t u;
+
+	if (only_attrs(src, (const char *const[]){NULL}, e) < 0)
+		return -EINVAL;
+	if (!a)
+		return xml_err(e, src,
+			       "missing <address uuid=/> of the mediated "
+			       "device");
+	if (!(uuid = xml_attr(a, "uuid")))
+		return xml_err(e, a, "missing uuid= of the mediated device");
+	if (only_attrs(a, (const char *const[]){"uuid", NULL}, e) < 0)
+		return -EINVAL;
+	if (uuid_parse(uuid, u) < 0)
+		return xml_err(e, a, "invalid uuid '%s'", uuid);
+	uuid_unparse_lower(u, h->mdev_uuid);
+	return 0;
+}
+
+/* <hostdev type='mdev' model='vfio-pci' display= ramfb=>. */
+static int parse_mdev(const xmlNode *c, struct domain_hostdev *h,
+		      struct err **e)
+{
+	_cleanup_free_ char *model = xml_attr(c, "model");
+	int r;
+
+	if (!model || !streq(model, "vfio-pci"))
+		return xml_err(e, c,
+			       "<hostdev type='mdev' model='%s'> not "
+			       "supported (vfio-pci)",
+			       model ? model : "");
+	if ((r = enum_attr(c, "display", "display", on_off, e)) < 0)
+		return r;
+	h->display = (enum domain_tristate)r;
+	if ((r = enum_attr(c, "ramfb", "ramfb", on_off, e)) < 0)
+		return r;
+	h->ramfb = (enum domain_tristate)r;
+	for (const char *const *k =
+		     (const char *const[]){"driver", "rom", "boot", NULL};
+	     *k; k++)
+		if (xml_child(c, *k))
+			return xml_err(e, c,
+				       "<%s> on a mediated device not "
+				       "supported",
+				       *k);
 	return 0;
 }
 
@@ -185,6 +239,11 @@ static int parse_guest_side(const xmlNode *c, struct domain_hostdev *h,
 				       "<%s> in a host device's "
 				       "<address> not supported",
 				       (const char *)z->name);
+	if (n && h->type == HOSTDEV_MDEV && type && !streq(type, "pci"))
+		return xml_err(e, n,
+			       "<address type='%s'> on a mediated device "
+			       "(pci)",
+			       type);
 	if (n && h->type == HOSTDEV_USB)
 		return xml_err(e, n,
 			       "<address type='%s'> on a USB host device: "
@@ -196,7 +255,7 @@ static int parse_guest_side(const xmlNode *c, struct domain_hostdev *h,
 static int parse_hostdev(const xmlNode *c, struct domain_hostdev *h,
 			 struct err **e)
 {
-	static const char *const types[] = {"pci", "usb", NULL};
+	static const char *const types[] = {"pci", "usb", "mdev", NULL};
 	static const char *const children[] = {"driver", "source",  "rom",
 					       "boot",	 "address", "alias"};
 	_cleanup_free_ char *mode = xml_attr(c, "mode");
@@ -208,15 +267,23 @@ static int parse_hostdev(const xmlNode *c, struct domain_hostdev *h,
 		return xml_err(e, c,
 			       "<hostdev mode='%s'> not supported (subsystem)",
 			       mode ? mode : "");
-	/* mdev, scsi, scsi_host: devices of other kinds, not half-read */
-	if (!type || (!streq(type, types[0]) && !streq(type, types[1])))
+	/* scsi, scsi_host: devices of other kinds, not half-read */
+	if (!type || (r = xml_enum(c, "hostdev type", type, types, NULL)) < 0)
 		return xml_err(e, c,
-			       "<hostdev type='%s'> not supported (pci, usb)",
+			       "<hostdev type='%s'> not supported (pci, usb, "
+			       "mdev)",
 			       type ? type : "");
-	h->type = streq(type, "pci") ? HOSTDEV_PCI : HOSTDEV_USB;
+	h->type = (enum hostdev_type)r;
 	if (only_attrs(c,
-		       (const char *const[]){"mode", "type", "managed", NULL},
+		       h->type == HOSTDEV_MDEV
+			       ? (const char *const[]){"mode", "type",
+						       "managed", "model",
+						       "display", "ramfb", NULL}
+			       : (const char *const[]){"mode", "type",
+						       "managed", NULL},
 		       e) < 0)
+		return -EINVAL;
+	if (h->type == HOSTDEV_MDEV && parse_mdev(c, h, e) < 0)
 		return -EINVAL;
 	if ((r = enum_attr(c, "managed", "managed", yes_no, e)) < 0)
 		return r;
@@ -247,8 +314,9 @@ static int parse_hostdev(const xmlNode *c, struct domain_hostdev *h,
 	}
 	if (!(src = xml_child(c, "source")))
 		return xml_err(e, c, "missing <source>");
-	r = h->type == HOSTDEV_PCI ? parse_pci_source(src, h, e)
-				   : parse_usb_source(src, h, e);
+	r = h->type == HOSTDEV_PCI    ? parse_pci_source(src, h, e)
+	    : h->type == HOSTDEV_MDEV ? parse_mdev_source(src, h, e)
+				      : parse_usb_source(src, h, e);
 	if (r < 0)
 		return r;
 	if ((n = xml_child(c, "rom"))) {
@@ -284,6 +352,8 @@ const char *domain_hostdev_name(const struct domain_hostdev *h,
 	if (h->type == HOSTDEV_PCI)
 		snprintf(buf, HOSTDEV_NAME_MAX, "%04x:%02x:%02x.%x", h->domain,
 			 h->bus, h->slot, h->function);
+	else if (h->type == HOSTDEV_MDEV)
+		snprintf(buf, HOSTDEV_NAME_MAX, "mdev %s", h->mdev_uuid);
 	else if (h->usb_addr)
 		snprintf(buf, HOSTDEV_NAME_MAX, "USB %03u:%03u", h->usb_bus,
 			 h->usb_device);
@@ -303,11 +373,41 @@ static bool same_device(const struct domain_hostdev *a,
 	if (a->type == HOSTDEV_PCI)
 		return a->domain == b->domain && a->bus == b->bus &&
 		       a->slot == b->slot && a->function == b->function;
+	if (a->type == HOSTDEV_MDEV)
+		return streq(a->mdev_uuid, b->mdev_uuid);
 	if (a->usb_addr && b->usb_addr)
 		return a->usb_bus == b->usb_bus &&
 		       a->usb_device == b->usb_device;
 	return !a->usb_addr && !b->usb_addr && a->vendor == b->vendor &&
 	       a->product == b->product;
+}
+
+/* A mediated device's display: on a <graphics>, one ramfb of all. */
+static int check_mdev(const xmlNode *devs, const struct domain_def *d, size_t i,
+		      struct err **e)
+{
+	const struct domain_hostdev *h = &d->hostdevs[i];
+	char name[HOSTDEV_NAME_MAX];
+
+	if (h->display == DOMAIN_TRISTATE_ON && !d->display.vnc &&
+	    !d->display.spice)
+		return xml_err(e, devs,
+			       "host device %s: display='on' needs a "
+			       "<graphics> (vnc or spice)",
+			       domain_hostdev_name(h, name));
+	if (h->ramfb == DOMAIN_TRISTATE_ON && h->display != DOMAIN_TRISTATE_ON)
+		return xml_err(e, devs,
+			       "host device %s: ramfb='on' without "
+			       "display='on'",
+			       domain_hostdev_name(h, name));
+	for (size_t j = 0; j < i; j++)
+		if (h->ramfb == DOMAIN_TRISTATE_ON &&
+		    d->hostdevs[j].ramfb == DOMAIN_TRISTATE_ON)
+			return xml_err(e, devs,
+				       "host device %s: a second mediated "
+				       "device with ramfb='on' (one at most)",
+				       domain_hostdev_name(h, name));
+	return 0;
 }
 
 int domain_hostdevs_check(const xmlNode *devs, const struct domain_def *d,
@@ -323,6 +423,8 @@ int domain_hostdevs_check(const xmlNode *devs, const struct domain_def *d,
 				return xml_err(e, devs,
 					       "host device %s given twice",
 					       domain_hostdev_name(h, name));
+		if (h->type == HOSTDEV_MDEV && check_mdev(devs, d, i, e) < 0)
+			return -EINVAL;
 		if (!h->boot_order)
 			continue;
 		if (d->n_boot)
@@ -351,6 +453,13 @@ int domain_hostdevs_check(const xmlNode *devs, const struct domain_def *d,
 
 static void format_source(FILE *f, const struct domain_hostdev *h)
 {
+	if (h->type == HOSTDEV_MDEV) {
+		fprintf(f,
+			"      <source>\n        <address uuid='%s'/>\n      "
+			"</source>\n",
+			h->mdev_uuid);
+		return;
+	}
 	if (h->type == HOSTDEV_PCI) {
 		fprintf(f,
 			"      <source>\n        <address domain='0x%04x' "
@@ -378,10 +487,17 @@ static void format_source(FILE *f, const struct domain_hostdev *h)
 
 static void format_hostdev(FILE *f, const struct domain_hostdev *h)
 {
-	fprintf(f, "    <hostdev mode='subsystem' type='%s'",
-		h->type == HOSTDEV_PCI ? "pci" : "usb");
+	static const char *const types[] = {"pci", "usb", "mdev"};
+
+	fprintf(f, "    <hostdev mode='subsystem' type='%s'", types[h->type]);
 	if (h->managed)
 		fprintf(f, " managed='%s'", yes_no[h->managed]);
+	if (h->type == HOSTDEV_MDEV)
+		fputs(" model='vfio-pci'", f);
+	if (h->display)
+		fprintf(f, " display='%s'", on_off[h->display]);
+	if (h->ramfb)
+		fprintf(f, " ramfb='%s'", on_off[h->ramfb]);
 	fputs(">\n", f);
 	if (h->driver_vfio)
 		fputs("      <driver name='vfio'/>\n", f);

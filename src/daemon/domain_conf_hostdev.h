@@ -38,7 +38,7 @@ void domain_format_input_host(FILE *f, const struct domain_input *in);
 
 /* How messages name @h's host device: "0000:06:12.5", "USB 014:006",
  * "USB 046d:c52b" (vendor:product); in @buf, returned. */
-#define HOSTDEV_NAME_MAX 40
+#define HOSTDEV_NAME_MAX 48
 const char *domain_hostdev_name(const struct domain_hostdev *h,
 				char buf[HOSTDEV_NAME_MAX]);
 

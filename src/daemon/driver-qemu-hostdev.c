@@ -29,9 +29,10 @@
 #include "lib/json.h"
 #include "lib/log.h"
 
-#define PCI_DEVICES "/sys/bus/pci/devices"
-#define PCI_DRIVERS "/sys/bus/pci/drivers"
-#define USB_DEVICES "/sys/bus/usb/devices"
+#define PCI_DEVICES  "/sys/bus/pci/devices"
+#define MDEV_DEVICES "/sys/bus/mdev/devices"
+#define PCI_DRIVERS  "/sys/bus/pci/drivers"
+#define USB_DEVICES  "/sys/bus/usb/devices"
 
 static void evdevs_release(const struct domain_def *def);
 
@@ -82,6 +83,31 @@ static void pci_device(struct qemu_argv *a, const struct domain_def *def,
 		add_str(o, "romfile", ""); /* no ROM at all */
 	else if (h->rom_file)
 		add_str(o, "romfile", h->rom_file);
+	qemu_arg_json(a, "-device", o);
+}
+
+/* A mediated device: vfio-pci on its sysfs directory (ramfb's device
+ * cannot be unplugged: vfio-pci-nohotplug). */
+static void mdev_device(struct qemu_argv *a, const struct domain_def *def,
+			size_t i)
+{
+	const struct domain_hostdev *h = &def->hostdevs[i];
+	struct json_object *o = json_object_new_object();
+	_cleanup_free_ char *id = xasprintf("hostdev%zu", i);
+	_cleanup_free_ char *dev = xasprintf(MDEV_DEVICES "/%s", h->mdev_uuid);
+
+	add_str(o, "driver",
+		h->ramfb == DOMAIN_TRISTATE_ON ? "vfio-pci-nohotplug"
+					       : "vfio-pci");
+	add_str(o, "id", id);
+	add_str(o, "sysfsdev", dev);
+	if (h->display)
+		add_str(o, "display",
+			h->display == DOMAIN_TRISTATE_ON ? "on" : "off");
+	if (h->ramfb == DOMAIN_TRISTATE_ON)
+		json_object_object_add(o, "ramfb",
+				       json_object_new_boolean(true));
+	qemu_json_pci(o, def, QEMU_PCI_HOSTDEV, i);
 	qemu_arg_json(a, "-device", o);
 }
 
@@ -137,6 +163,8 @@ void qemu_argv_hostdevs(struct qemu_argv *a, const struct domain_def *def,
 
 		if (h->type == HOSTDEV_PCI && !h->unassigned)
 			pci_device(a, def, i);
+		else if (h->type == HOSTDEV_MDEV)
+			mdev_device(a, def, i);
 		else if (h->type == HOSTDEV_USB && !usb_fds)
 			usb_device(a, def, i, -1);
 		else if (h->type == HOSTDEV_USB && usb_fds[i] >= 0)
@@ -168,7 +196,7 @@ rlim_t qemu_hostdev_memlock(const struct domain_def *def, rlim_t limit)
 	rlim_t need = (rlim_t)def->memory_kib * 1024 + (1ull << 30);
 
 	for (size_t i = 0; i < def->n_hostdevs; i++)
-		if (def->hostdevs[i].type == HOSTDEV_PCI &&
+		if (def->hostdevs[i].type != HOSTDEV_USB &&
 		    !def->hostdevs[i].unassigned)
 			return limit == RLIM_INFINITY || limit > need ? limit
 								      : need;
@@ -291,6 +319,27 @@ static int pci_prepare(const struct domain_hostdev *h, uid_t uid,
 	return 0;
 }
 
+/* A mediated device's IOMMU group node handed to @uid. */
+static int mdev_prepare(const struct domain_hostdev *h, uid_t uid,
+			struct err **e)
+{
+	_cleanup_free_ char *link =
+		xasprintf(MDEV_DEVICES "/%s/iommu_group", h->mdev_uuid);
+	_cleanup_free_ char *node = NULL;
+	char group[32];
+
+	if (link_name(link, group, sizeof(group)) < 0)
+		return err_setk(e, ERR_OPERATION_FAILED, ENODEV,
+				"mediated device %s not found (create it "
+				"first: mdevctl, or mdev_supported_types)",
+				h->mdev_uuid);
+	node = xasprintf("/dev/vfio/%s", group);
+	if (uid != (uid_t)-1 && chown(node, uid, (gid_t)-1) < 0)
+		return err_sys(e, errno, "mediated device %s: '%s'",
+			       h->mdev_uuid, node);
+	return 0;
+}
+
 /* A USB device's idVendor, idProduct, busnum and devnum from sysfs
  * directory @name; false when it has not all four (hubs' interfaces). */
 static bool usb_ids(const char *name, unsigned v[4])
@@ -382,8 +431,9 @@ int qemu_hostdevs_prepare(const struct domain_def *def, uid_t uid, int *usb_fds,
 	for (i = 0; i < def->n_hostdevs && r == 0; i++) {
 		const struct domain_hostdev *h = &def->hostdevs[i];
 
-		r = h->type == HOSTDEV_PCI ? pci_prepare(h, uid, e)
-					   : usb_prepare(h, &usb_fds[i], e);
+		r = h->type == HOSTDEV_PCI    ? pci_prepare(h, uid, e)
+		    : h->type == HOSTDEV_MDEV ? mdev_prepare(h, uid, e)
+					      : usb_prepare(h, &usb_fds[i], e);
 	}
 	if (r < 0)
 		qemu_hostdevs_release(def, i, usb_fds);
@@ -401,18 +451,21 @@ void qemu_hostdevs_release(const struct domain_def *def, size_t n, int *usb_fds)
 
 		if (usb_fds && usb_fds[i] >= 0)
 			close(steal_fd(usb_fds[i]));
-		if (h->type != HOSTDEV_PCI)
+		if (h->type == HOSTDEV_USB)
 			continue;
 		domain_hostdev_name(h, addr);
-		link = xasprintf(PCI_DEVICES "/%s/iommu_group", addr);
+		link = h->type == HOSTDEV_MDEV
+			       ? xasprintf(MDEV_DEVICES "/%s/iommu_group",
+					   h->mdev_uuid)
+			       : xasprintf(PCI_DEVICES "/%s/iommu_group", addr);
 		if (link_name(link, group, sizeof(group)) < 0)
 			continue; /* nothing was done to it */
 		node = xasprintf("/dev/vfio/%s", group);
 		if (!h->unassigned && geteuid() == 0 && chown(node, 0, 0) < 0 &&
 		    errno != ENOENT)
-			log_warn("host PCI device %s: giving '%s' back: %s",
-				 addr, node, strerror(errno));
-		if (h->managed == DOMAIN_TRISTATE_ON)
+			log_warn("host device %s: giving '%s' back: %s", addr,
+				 node, strerror(errno));
+		if (h->type == HOSTDEV_PCI && h->managed == DOMAIN_TRISTATE_ON)
 			pci_reattach(addr);
 	}
 }

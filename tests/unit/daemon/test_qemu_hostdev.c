@@ -189,10 +189,10 @@ static void refused_by_name(void)
 {
 	static const char *const cases[][2] = {
 		{"<hostdev mode='subsystem' type='scsi'><source/></hostdev>",
-		 "<hostdev type='scsi'> not supported (pci, usb)"},
+		 "<hostdev type='scsi'> not supported (pci, usb, mdev)"},
 		{"<hostdev mode='subsystem' type='mdev' model='vfio-pci'>"
 		 "<source/></hostdev>",
-		 "<hostdev type='mdev'> not supported"},
+		 "missing <address uuid=/> of the mediated device"},
 		{"<hostdev mode='capabilities' type='storage'/>",
 		 "<hostdev mode='capabilities'> not supported"},
 		{PCI("<address domain='0' bus='6' slot='0x12' function='9'/>"),
@@ -412,6 +412,91 @@ static void input_devices_refused_by_name(void)
 	}
 }
 
+#define MDEV(attrs, uuid)                                              \
+	"<hostdev mode='subsystem' type='mdev' model='vfio-pci'" attrs \
+	"><source><address uuid='" uuid "'/></source></hostdev>"
+#define UUID1 "53764d0e-85a0-42b4-af5c-2046b460b1dc"
+#define UUID2 "53764D0E-85A0-42B4-AF5C-2046B460B1DD"
+
+/* libvirt's hostdev-mdev-precreated and hostdev-mdev-display-ramfb: a
+ * mediated device on its sysfs directory, its display and ramfb. */
+static void mediated_devices(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct domain_def *d = parse(
+		"<graphics type='vnc'/>" MDEV(" display='on' ramfb='on'", UUID1)
+			MDEV(" display='off'", UUID2),
+		&e);
+	_cleanup_free_ char *s = NULL, *def = NULL;
+
+	if (!d) {
+		TEST_FAIL("refused: %s", err_msg(e));
+		return;
+	}
+	s = argv_of(d, NULL);
+	def = domain_def_format(d);
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"vfio-pci-nohotplug\",\"id\":"
+			      "\"hostdev0\",\"sysfsdev\":\"/sys/bus/mdev/"
+			      "devices/" UUID1 "\",\"display\":\"on\","
+			      "\"ramfb\":true,\"bus\":\"pci.0\",");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"vfio-pci\",\"id\":\"hostdev1\","
+			      "\"sysfsdev\":\"/sys/bus/mdev/devices/53764d0e-"
+			      "85a0-42b4-af5c-2046b460b1dd\",\"display\":"
+			      "\"off\",\"bus\":\"pci.0\",");
+	CHECK_STR_CONTAINS(def, "<hostdev mode='subsystem' type='mdev' "
+				"model='vfio-pci' display='on' ramfb='on'>\n"
+				"      <source>\n        <address uuid='" UUID1
+				"'/>\n      </source>\n");
+	/* VFIO pins the guest's memory, for a mediated device too */
+	CHECK(qemu_hostdev_memlock(d, 0) >= (64u << 20) + (1ull << 30));
+	/* not created on this host: a start names it */
+	CHECK_INT_EQ(qemu_hostdevs_prepare(d, (uid_t)-1, (int[2]){-1, -1}, &e),
+		     -ENODEV);
+	CHECK_STR_CONTAINS(err_msg(e), "mediated device " UUID1 " not found");
+	domain_def_free(d);
+}
+
+static void mediated_devices_refused_by_name(void)
+{
+	static const char *const cases[][2] = {
+		{MDEV(" display='on'", UUID1),
+		 "display='on' needs a <graphics> (vnc or spice)"},
+		{"<graphics type='vnc'/>" MDEV(" display='on' ramfb='on'",
+					       UUID1)
+			 MDEV(" display='on' ramfb='on'", UUID2),
+		 "a second mediated device with ramfb='on' (one at most)"},
+		{MDEV("", UUID1) MDEV("", UUID1),
+		 "host device mdev " UUID1 " given twice"},
+		{"<hostdev mode='subsystem' type='mdev' model='vfio-ccw'>"
+		 "<source><address uuid='" UUID1 "'/></source></hostdev>",
+		 "<hostdev type='mdev' model='vfio-ccw'> not supported"},
+		{"<hostdev mode='subsystem' type='mdev' model='vfio-pci'>"
+		 "<source><address bus='6' slot='1' function='0'/></source>"
+		 "</hostdev>",
+		 "missing uuid= of the mediated device"},
+		{MDEV("", "not-a-uuid"), "invalid uuid 'not-a-uuid'"},
+		{"<hostdev mode='subsystem' type='mdev' model='vfio-pci'>"
+		 "<source><address uuid='" UUID1 "'/></source><address "
+		 "type='drive' controller='0' bus='0' target='0' unit='0'/>"
+		 "</hostdev>",
+		 "<address type='drive'> on a mediated device (pci)"},
+		{"<graphics type='vnc'/>" MDEV(" ramfb='on'", UUID1),
+		 "ramfb='on' without display='on'"},
+		{"<hostdev mode='subsystem' type='mdev' model='vfio-pci'>"
+		 "<source><address uuid='" UUID1 "'/></source><boot "
+		 "order='1'/></hostdev>",
+		 "<boot> on a mediated device not supported"},
+		{"<hostdev mode='subsystem' type='scsi'/>",
+		 "<hostdev type='scsi'> not supported"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *r = refusal(cases[i][0]);
+
+		CHECK_STR_CONTAINS(r, cases[i][1]);
+	}
+}
+
 int main(void)
 {
 	RUN(pci_through_vfio);
@@ -422,5 +507,7 @@ int main(void)
 	RUN(start_needs_the_device);
 	RUN(input_devices_of_the_host);
 	RUN(input_devices_refused_by_name);
+	RUN(mediated_devices);
+	RUN(mediated_devices_refused_by_name);
 	return test_done();
 }
