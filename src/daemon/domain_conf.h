@@ -1033,9 +1033,11 @@ struct domain_ct {
 
 /* <hostdev mode='subsystem' type=>: the kinds the qemu driver passes. */
 enum hostdev_type {
-	HOSTDEV_PCI,  /* vfio-pci */
-	HOSTDEV_USB,  /* usb-host */
-	HOSTDEV_MDEV, /* a mediated device: vfio-pci sysfsdev= */
+	HOSTDEV_PCI,	   /* vfio-pci */
+	HOSTDEV_USB,	   /* usb-host */
+	HOSTDEV_MDEV,	   /* a mediated device: vfio-pci sysfsdev= */
+	HOSTDEV_SCSI,	   /* a SCSI LUN of the host's: scsi-generic */
+	HOSTDEV_SCSI_HOST, /* a vhost-scsi target: vhost-scsi-pci */
 };
 
 /* <source guestReset=> of a USB host device (0: not given). */
@@ -1073,6 +1075,18 @@ struct domain_hostdev {
 	 * ramfb= */
 	char mdev_uuid[37];
 	enum domain_tristate display, ramfb;
+	/* scsi: <source><adapter name='scsi_hostN'/><address bus= target=
+	 * unit=/>, <readonly/>, <shareable/>, the guest's <address
+	 * type='drive'> (not set: nido's pick, driver-qemu-usb.c) */
+	unsigned scsi_host, scsi_bus, scsi_target;
+	unsigned long long scsi_unit;
+	bool readonly, shareable;
+	struct disk_drive_addr drive;
+	/* scsi_host: <source protocol='vhost' wwpn=>, model= (0: not
+	 * given, 1: virtio, 2: virtio-transitional, 3:
+	 * virtio-non-transitional) */
+	char wwpn[24];
+	unsigned char vhost_model;
 };
 
 #define DOMAIN_MAX_HOSTDEVS 32

@@ -5,6 +5,7 @@
  * reads and writes it. Every attribute either is kept or refuses the
  * definition: a host device half understood would be given wrongly.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <uuid/uuid.h>
 
@@ -29,6 +30,20 @@ static int enum_attr(const xmlNode *n, const char *attr, const char *what,
 		return 0;
 	r = xml_enum(n, what, v, names + 1, e);
 	return r < 0 ? r : r + 1;
+}
+
+/* A decimal in @s, at most @max, into *@out; -1 when it is not one. */
+static int num_attr_text(const char *s, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long u;
+
+	errno = 0;
+	u = strtoul(s, &end, 10);
+	if (!isdigit((unsigned char)s[0]) || *end || errno || u > max)
+		return -1;
+	*out = (unsigned)u;
+	return 0;
 }
 
 /* A number as libvirt reads host addresses and ids (strtoul, base 0:
@@ -107,6 +122,31 @@ static int parse_mdev_source(const xmlNode *src, struct domain_hostdev *h,
 	return 0;
 }
 
+const char *const hostdev_type_names[] = {"pci",  "usb",       "mdev",
+					  "scsi", "scsi_host", NULL};
+static const char *const vhost_models[] = {"", "virtio", "virtio-transitional",
+					   "virtio-non-transitional", NULL};
+
+/* A vhost-scsi target's model= (0: virtio, as not given). */
+static int parse_vhost_model(const xmlNode *c, struct domain_hostdev *h,
+			     struct err **e)
+{
+	int r = enum_attr(c, "model", "vhost-scsi model", vhost_models, e);
+
+	if (r < 0)
+		return r;
+	h->vhost_model = (unsigned char)r;
+	for (const char *const *k =
+		     (const char *const[]){"driver", "rom", NULL};
+	     *k; k++)
+		if (xml_child(c, *k))
+			return xml_err(e, c,
+				       "<%s> on a vhost-scsi host device not "
+				       "supported",
+				       *k);
+	return 0;
+}
+
 /* <hostdev type='mdev' model='vfio-pci' display= ramfb=>. */
 static int parse_mdev(const xmlNode *c, struct domain_hostdev *h,
 		      struct err **e)
@@ -133,6 +173,77 @@ static int parse_mdev(const xmlNode *c, struct domain_hostdev *h,
 				       "<%s> on a mediated device not "
 				       "supported",
 				       *k);
+	return 0;
+}
+
+/* <source><adapter name='scsi_hostN'/><address bus= target= unit=/>
+ * of a SCSI host device: the host's LUN. */
+static int parse_scsi_source(const xmlNode *src, struct domain_hostdev *h,
+			     struct err **e)
+{
+	const xmlNode *ad = xml_child(src, "adapter");
+	const xmlNode *a = xml_child(src, "address");
+	_cleanup_free_ char *name = NULL, *proto = xml_attr(src, "protocol");
+	_cleanup_free_ char *unit = NULL;
+	char *end;
+
+	if (proto)
+		return xml_err(e, src,
+			       "<source protocol='%s'> on a SCSI host device "
+			       "not supported (a host's adapter)",
+			       proto);
+	if (only_attrs(src, (const char *const[]){NULL}, e) < 0)
+		return -EINVAL;
+	if (!ad || !a)
+		return xml_err(e, src,
+			       "a SCSI host device needs <adapter name=/> and "
+			       "<address bus= target= unit=/>");
+	if (only_attrs(ad, (const char *const[]){"name", NULL}, e) < 0 ||
+	    only_attrs(a, (const char *const[]){"bus", "target", "unit", NULL},
+		       e) < 0)
+		return -EINVAL;
+	name = xml_attr(ad, "name");
+	if (!name || !str_has_prefix(name, "scsi_host") ||
+	    num_attr_text(name + 9, 0x7fffffff, &h->scsi_host) < 0)
+		return xml_err(e, ad, "invalid adapter name '%s' (scsi_hostN)",
+			       name ? name : "");
+	if (num_attr(a, "bus", 0xffff, true, &h->scsi_bus, e) < 0 ||
+	    num_attr(a, "target", 0xffff, true, &h->scsi_target, e) < 0)
+		return -EINVAL;
+	if (!(unit = xml_attr(a, "unit")))
+		return xml_err(e, a, "missing unit=");
+	errno = 0;
+	h->scsi_unit = strtoull(unit, &end, 10);
+	if (!*unit || *end || errno || !isdigit((unsigned char)unit[0]) ||
+	    h->scsi_unit > 0xffffffffull)
+		return xml_err(e, a, "invalid unit '%s'", unit);
+	h->readonly = xml_child(src->parent, "readonly") != NULL;
+	h->shareable = xml_child(src->parent, "shareable") != NULL;
+	return 0;
+}
+
+/* <source protocol='vhost' wwpn='naa.<16 hex digits>'/> of a vhost-scsi
+ * target. */
+static int parse_vhost_source(const xmlNode *src, struct domain_hostdev *h,
+			      struct err **e)
+{
+	_cleanup_free_ char *proto = xml_attr(src, "protocol");
+	_cleanup_free_ char *wwpn = xml_attr(src, "wwpn");
+
+	if (only_attrs(src, (const char *const[]){"protocol", "wwpn", NULL},
+		       e) < 0)
+		return -EINVAL;
+	if (!proto || !streq(proto, "vhost"))
+		return xml_err(e, src,
+			       "<source protocol='%s'> not supported on a "
+			       "scsi_host host device (vhost)",
+			       proto ? proto : "");
+	if (!wwpn || strlen(wwpn) != 20 || !str_has_prefix(wwpn, "naa.") ||
+	    strspn(wwpn + 4, "0123456789abcdefABCDEF") != 16)
+		return xml_err(e, src,
+			       "invalid wwpn '%s' (naa. and 16 hex digits)",
+			       wwpn ? wwpn : "");
+	strcpy(h->wwpn, wwpn);
 	return 0;
 }
 
@@ -249,15 +360,21 @@ static int parse_guest_side(const xmlNode *c, struct domain_hostdev *h,
 			       "<address type='%s'> on a USB host device: "
 			       "nido places it on the USB controller",
 			       type ? type : "");
-	return domain_parse_address(c, &h->pci, NULL, e);
+	if (h->type == HOSTDEV_SCSI_HOST && h->boot_order)
+		return xml_err(e, c,
+			       "<boot order> on a vhost-scsi host device: "
+			       "QEMU boots from none");
+	return domain_parse_address(c, h->type == HOSTDEV_SCSI ? NULL : &h->pci,
+				    h->type == HOSTDEV_SCSI ? &h->drive : NULL,
+				    e);
 }
 
 static int parse_hostdev(const xmlNode *c, struct domain_hostdev *h,
 			 struct err **e)
 {
-	static const char *const types[] = {"pci", "usb", "mdev", NULL};
-	static const char *const children[] = {"driver", "source",  "rom",
-					       "boot",	 "address", "alias"};
+	static const char *const children[] = {"driver",   "source",   "rom",
+					       "boot",	   "address",  "alias",
+					       "readonly", "shareable"};
 	_cleanup_free_ char *mode = xml_attr(c, "mode");
 	_cleanup_free_ char *type = xml_attr(c, "type");
 	const xmlNode *n, *src;
@@ -267,11 +384,11 @@ static int parse_hostdev(const xmlNode *c, struct domain_hostdev *h,
 		return xml_err(e, c,
 			       "<hostdev mode='%s'> not supported (subsystem)",
 			       mode ? mode : "");
-	/* scsi, scsi_host: devices of other kinds, not half-read */
-	if (!type || (r = xml_enum(c, "hostdev type", type, types, NULL)) < 0)
+	if (!type || (r = xml_enum(c, "hostdev type", type, hostdev_type_names,
+				   NULL)) < 0)
 		return xml_err(e, c,
 			       "<hostdev type='%s'> not supported (pci, usb, "
-			       "mdev)",
+			       "mdev, scsi, scsi_host)",
 			       type ? type : "");
 	h->type = (enum hostdev_type)r;
 	if (only_attrs(c,
@@ -279,12 +396,22 @@ static int parse_hostdev(const xmlNode *c, struct domain_hostdev *h,
 			       ? (const char *const[]){"mode", "type",
 						       "managed", "model",
 						       "display", "ramfb", NULL}
+		       : h->type == HOSTDEV_SCSI_HOST
+			       ? (const char *const[]){"mode", "type",
+						       "managed", "model", NULL}
 			       : (const char *const[]){"mode", "type",
 						       "managed", NULL},
 		       e) < 0)
 		return -EINVAL;
-	if (h->type == HOSTDEV_MDEV && parse_mdev(c, h, e) < 0)
+	if ((h->type == HOSTDEV_MDEV && parse_mdev(c, h, e) < 0) ||
+	    (h->type == HOSTDEV_SCSI_HOST && parse_vhost_model(c, h, e) < 0))
 		return -EINVAL;
+	if (h->type != HOSTDEV_SCSI &&
+	    (xml_child(c, "readonly") || xml_child(c, "shareable")))
+		return xml_err(e, c,
+			       "<readonly/> or <shareable/> on a host device "
+			       "of type '%s' (scsi)",
+			       type);
 	if ((r = enum_attr(c, "managed", "managed", yes_no, e)) < 0)
 		return r;
 	h->managed = (enum domain_tristate)r;
@@ -314,14 +441,19 @@ static int parse_hostdev(const xmlNode *c, struct domain_hostdev *h,
 	}
 	if (!(src = xml_child(c, "source")))
 		return xml_err(e, c, "missing <source>");
-	r = h->type == HOSTDEV_PCI    ? parse_pci_source(src, h, e)
-	    : h->type == HOSTDEV_MDEV ? parse_mdev_source(src, h, e)
-				      : parse_usb_source(src, h, e);
+	r = h->type == HOSTDEV_PCI	   ? parse_pci_source(src, h, e)
+	    : h->type == HOSTDEV_MDEV	   ? parse_mdev_source(src, h, e)
+	    : h->type == HOSTDEV_SCSI	   ? parse_scsi_source(src, h, e)
+	    : h->type == HOSTDEV_SCSI_HOST ? parse_vhost_source(src, h, e)
+					   : parse_usb_source(src, h, e);
 	if (r < 0)
 		return r;
 	if ((n = xml_child(c, "rom"))) {
 		if (h->type != HOSTDEV_PCI)
-			return xml_err(e, n, "<rom> on a USB host device");
+			return xml_err(e, n,
+				       "<rom> on a host device of type "
+				       "'%s' (pci)",
+				       type);
 		if (parse_rom(n, h, e) < 0)
 			return -EINVAL;
 	}
@@ -354,6 +486,12 @@ const char *domain_hostdev_name(const struct domain_hostdev *h,
 			 h->bus, h->slot, h->function);
 	else if (h->type == HOSTDEV_MDEV)
 		snprintf(buf, HOSTDEV_NAME_MAX, "mdev %s", h->mdev_uuid);
+	else if (h->type == HOSTDEV_SCSI)
+		snprintf(buf, HOSTDEV_NAME_MAX, "SCSI %u:%u:%u:%llu",
+			 h->scsi_host, h->scsi_bus, h->scsi_target,
+			 h->scsi_unit);
+	else if (h->type == HOSTDEV_SCSI_HOST)
+		snprintf(buf, HOSTDEV_NAME_MAX, "vhost-scsi %s", h->wwpn);
 	else if (h->usb_addr)
 		snprintf(buf, HOSTDEV_NAME_MAX, "USB %03u:%03u", h->usb_bus,
 			 h->usb_device);
@@ -375,6 +513,13 @@ static bool same_device(const struct domain_hostdev *a,
 		       a->slot == b->slot && a->function == b->function;
 	if (a->type == HOSTDEV_MDEV)
 		return streq(a->mdev_uuid, b->mdev_uuid);
+	if (a->type == HOSTDEV_SCSI)
+		return a->scsi_host == b->scsi_host &&
+		       a->scsi_bus == b->scsi_bus &&
+		       a->scsi_target == b->scsi_target &&
+		       a->scsi_unit == b->scsi_unit;
+	if (a->type == HOSTDEV_SCSI_HOST)
+		return !strcasecmp(a->wwpn, b->wwpn);
 	if (a->usb_addr && b->usb_addr)
 		return a->usb_bus == b->usb_bus &&
 		       a->usb_device == b->usb_device;
@@ -460,6 +605,20 @@ static void format_source(FILE *f, const struct domain_hostdev *h)
 			h->mdev_uuid);
 		return;
 	}
+	if (h->type == HOSTDEV_SCSI) {
+		fprintf(f,
+			"      <source>\n        <adapter name='scsi_host%u'/>"
+			"\n        <address bus='%u' target='%u' "
+			"unit='%llu'/>\n      </source>\n",
+			h->scsi_host, h->scsi_bus, h->scsi_target,
+			h->scsi_unit);
+		return;
+	}
+	if (h->type == HOSTDEV_SCSI_HOST) {
+		fprintf(f, "      <source protocol='vhost' wwpn='%s'/>\n",
+			h->wwpn);
+		return;
+	}
 	if (h->type == HOSTDEV_PCI) {
 		fprintf(f,
 			"      <source>\n        <address domain='0x%04x' "
@@ -487,13 +646,14 @@ static void format_source(FILE *f, const struct domain_hostdev *h)
 
 static void format_hostdev(FILE *f, const struct domain_hostdev *h)
 {
-	static const char *const types[] = {"pci", "usb", "mdev"};
-
-	fprintf(f, "    <hostdev mode='subsystem' type='%s'", types[h->type]);
+	fprintf(f, "    <hostdev mode='subsystem' type='%s'",
+		hostdev_type_names[h->type]);
 	if (h->managed)
 		fprintf(f, " managed='%s'", yes_no[h->managed]);
 	if (h->type == HOSTDEV_MDEV)
 		fputs(" model='vfio-pci'", f);
+	if (h->type == HOSTDEV_SCSI_HOST && h->vhost_model)
+		fprintf(f, " model='%s'", vhost_models[h->vhost_model]);
 	if (h->display)
 		fprintf(f, " display='%s'", on_off[h->display]);
 	if (h->ramfb)
@@ -517,8 +677,13 @@ static void format_hostdev(FILE *f, const struct domain_hostdev *h)
 		}
 		fputs("/>\n", f);
 	}
+	if (h->readonly)
+		fputs("      <readonly/>\n", f);
+	if (h->shareable)
+		fputs("      <shareable/>\n", f);
 	if (h->unassigned)
 		fputs("      <address type='unassigned'/>\n", f);
+	domain_format_drive_address(f, 6, &h->drive);
 	domain_format_pci_address(f, 6, &h->pci);
 	fputs("    </hostdev>\n", f);
 }

@@ -27,6 +27,9 @@ int domain_hostdevs_check(const xmlNode *devs, const struct domain_def *d,
 void domain_format_hostdevs(FILE *f, const struct domain_def *d);
 void domain_hostdevs_clear(struct domain_def *d);
 
+/* <hostdev type=> names, by enum hostdev_type. */
+extern const char *const hostdev_type_names[];
+
 /* <input type='passthrough' bus='virtio'><source evdev=/> and <input
  * type='evdev'><source dev= grab='all' grabToggle= repeat=/>: a host's
  * input device (an absolute path), added to @dp->inputs. 0, or -EINVAL

@@ -75,9 +75,8 @@ static int check_controller(const struct domain_def *d,
 	return 0;
 }
 
-/* The SCSI controller of index @index, or NULL. */
-static const struct domain_controller *scsi_controller(
-	const struct domain_def *d, unsigned index)
+const struct domain_controller *qemu_scsi_controller(const struct domain_def *d,
+						     unsigned index)
 {
 	for (size_t i = 0; i < d->hw.n_controllers; i++)
 		if (d->hw.controllers[i].type == CONTROLLER_SCSI &&
@@ -134,7 +133,7 @@ static int check_drive(const struct domain_def *d, const struct domain_disk *dk,
 	if (dk->bus != DISK_BUS_SCSI)
 		return 0;
 	qemu_scsi_place(dk, &s);
-	if (!(c = scsi_controller(d, s.controller)))
+	if (!(c = qemu_scsi_controller(d, s.controller)))
 		return err_set(e, ENOTSUP,
 			       "disk '%s': on SCSI controller %u, which the "
 			       "definition does not give (add <controller "

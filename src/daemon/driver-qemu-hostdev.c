@@ -160,15 +160,18 @@ void qemu_argv_hostdevs(struct qemu_argv *a, const struct domain_def *def,
 {
 	for (size_t i = 0; i < def->n_hostdevs; i++) {
 		const struct domain_hostdev *h = &def->hostdevs[i];
+		int fd = usb_fds ? usb_fds[i] : -1;
 
 		if (h->type == HOSTDEV_PCI && !h->unassigned)
 			pci_device(a, def, i);
 		else if (h->type == HOSTDEV_MDEV)
 			mdev_device(a, def, i);
-		else if (h->type == HOSTDEV_USB && !usb_fds)
-			usb_device(a, def, i, -1);
-		else if (h->type == HOSTDEV_USB && usb_fds[i] >= 0)
-			usb_device(a, def, i, usb_fds[i]);
+		else if (h->type == HOSTDEV_SCSI)
+			qemu_argv_scsi_hostdev(a, def, i, fd);
+		else if (h->type == HOSTDEV_SCSI_HOST)
+			qemu_argv_vhost_scsi(a, def, i, fd);
+		else if (h->type == HOSTDEV_USB && (!usb_fds || fd >= 0))
+			usb_device(a, def, i, fd);
 		/* else an optional USB device not there: left out */
 	}
 }
@@ -177,6 +180,8 @@ int qemu_check_hostdevs(const struct domain_def *def, struct err **e)
 {
 	char name[HOSTDEV_NAME_MAX];
 
+	if (qemu_check_scsi_hostdevs(def, e) < 0)
+		return -ENOTSUP;
 	for (size_t i = 0; i < def->n_hostdevs; i++) {
 		const struct domain_hostdev *h = &def->hostdevs[i];
 
@@ -196,7 +201,8 @@ rlim_t qemu_hostdev_memlock(const struct domain_def *def, rlim_t limit)
 	rlim_t need = (rlim_t)def->memory_kib * 1024 + (1ull << 30);
 
 	for (size_t i = 0; i < def->n_hostdevs; i++)
-		if (def->hostdevs[i].type != HOSTDEV_USB &&
+		if ((def->hostdevs[i].type == HOSTDEV_PCI ||
+		     def->hostdevs[i].type == HOSTDEV_MDEV) &&
 		    !def->hostdevs[i].unassigned)
 			return limit == RLIM_INFINITY || limit > need ? limit
 								      : need;
@@ -433,7 +439,9 @@ int qemu_hostdevs_prepare(const struct domain_def *def, uid_t uid, int *usb_fds,
 
 		r = h->type == HOSTDEV_PCI    ? pci_prepare(h, uid, e)
 		    : h->type == HOSTDEV_MDEV ? mdev_prepare(h, uid, e)
-					      : usb_prepare(h, &usb_fds[i], e);
+		    : h->type == HOSTDEV_USB
+			    ? usb_prepare(h, &usb_fds[i], e)
+			    : qemu_scsi_hostdev_open(h, &usb_fds[i], e);
 	}
 	if (r < 0)
 		qemu_hostdevs_release(def, i, usb_fds);
@@ -451,7 +459,7 @@ void qemu_hostdevs_release(const struct domain_def *def, size_t n, int *usb_fds)
 
 		if (usb_fds && usb_fds[i] >= 0)
 			close(steal_fd(usb_fds[i]));
-		if (h->type == HOSTDEV_USB)
+		if (h->type != HOSTDEV_PCI && h->type != HOSTDEV_MDEV)
 			continue;
 		domain_hostdev_name(h, addr);
 		link = h->type == HOSTDEV_MDEV

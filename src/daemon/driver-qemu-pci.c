@@ -121,6 +121,7 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 		return true;
 	case QEMU_PCI_HOSTDEV:
 		if (i >= d->n_hostdevs || d->hostdevs[i].type == HOSTDEV_USB ||
+		    d->hostdevs[i].type == HOSTDEV_SCSI ||
 		    d->hostdevs[i].unassigned)
 			return false;
 		*given = &d->hostdevs[i].pci;

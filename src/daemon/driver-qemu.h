@@ -255,16 +255,42 @@ int qemu_check_usb_more(const struct domain_def *d, unsigned root_ports,
 int driver_qemu_check_hw(const struct domain_def *d, struct xml_warnings *w,
 			 struct err **e);
 
+/* The SCSI controller of index @index, or NULL. */
+const struct domain_controller *qemu_scsi_controller(const struct domain_def *d,
+						     unsigned index);
+/*
+ * SCSI host devices (driver-qemu-hostdev-scsi.c): a host's LUN on
+ * scsi-generic (its /dev/sgN, found through sysfs, opened by nidod and
+ * passed in an fd set), a vhost-scsi target on vhost-scsi-pci (nidod
+ * opens /dev/vhost-scsi: vhostfd=). qemu_scsi_hostdev_place(): where
+ * host device @i sits on the guest's SCSI controllers: its <address
+ * type='drive'>, or the first place no disk or host device before it
+ * has. qemu_scsi_hostdev_open(): the node of @h opened into *@fd;
+ * -ENODEV with @e naming it when the host has none.
+ */
+void qemu_scsi_hostdev_place(const struct domain_def *def, size_t i,
+			     struct disk_drive_addr *out);
+int qemu_check_scsi_hostdevs(const struct domain_def *def, struct err **e);
+void qemu_argv_scsi_hostdev(struct qemu_argv *a, const struct domain_def *def,
+			    size_t i, int fd);
+void qemu_argv_vhost_scsi(struct qemu_argv *a, const struct domain_def *def,
+			  size_t i, int fd);
+int qemu_scsi_hostdev_open(const struct domain_hostdev *h, int *fd,
+			   struct err **e);
+
 /*
  * Host devices (driver-qemu-hostdev.c). qemu_argv_hostdevs(): each one's
- * -device (vfio-pci, usb-host); a USB device on the fd @usb_fds[i] in
- * QEMU (-1: an optional device not there, left out), or with @usb_fds
- * NULL on its node's path or ids (domxml-to-native).
+ * -device (vfio-pci, usb-host, scsi-generic, vhost-scsi-pci); a USB or
+ * SCSI device on the fd @usb_fds[i] in QEMU (-1: an optional device not
+ * there, left out), or with @usb_fds NULL on its node's path or ids
+ * (domxml-to-native).
  * qemu_check_hostdevs(): what validate refuses of them.
  * qemu_hostdevs_prepare(): at start, gives QEMU's identity @uid ((uid_t)-1:
  * nidod's own) what the devices need: a managed PCI function bound to
- * vfio-pci, its IOMMU group's node; a USB device's node opened into
- * @usb_fds[i] (owned by the caller; -1 for PCI); 0 or -errno with @e
+ * vfio-pci, a PCI function's or mediated device's IOMMU group's node; a
+ * USB or SCSI device's node (/dev/vhost-scsi for a scsi_host one)
+ * opened into @usb_fds[i] (owned by the caller; -1 for PCI); 0 or -errno
+ * with @e
  * naming the device (nothing left done). qemu_hostdevs_release(): undoes
  * it for the first @n host devices (at QEMU's end: all), closing
  * @usb_fds' fds when not NULL. qemu_hostdev_memlock(): @limit raised

@@ -7,6 +7,7 @@
  * preparation on this host, which has no such devices.
  */
 #include <errno.h>
+#include <unistd.h>
 
 #include "daemon/domain_conf.h"
 #include "daemon/driver-qemu.h"
@@ -188,8 +189,10 @@ static void usb_by_address_or_ids(void)
 static void refused_by_name(void)
 {
 	static const char *const cases[][2] = {
-		{"<hostdev mode='subsystem' type='scsi'><source/></hostdev>",
-		 "<hostdev type='scsi'> not supported (pci, usb, mdev)"},
+		{"<hostdev mode='subsystem' type='scsi_generic'><source/>"
+		 "</hostdev>",
+		 "<hostdev type='scsi_generic'> not supported (pci, usb, mdev, "
+		 "scsi, scsi_host)"},
 		{"<hostdev mode='subsystem' type='mdev' model='vfio-pci'>"
 		 "<source/></hostdev>",
 		 "missing <address uuid=/> of the mediated device"},
@@ -486,8 +489,180 @@ static void mediated_devices_refused_by_name(void)
 		 "<source><address uuid='" UUID1 "'/></source><boot "
 		 "order='1'/></hostdev>",
 		 "<boot> on a mediated device not supported"},
-		{"<hostdev mode='subsystem' type='scsi'/>",
-		 "<hostdev type='scsi'> not supported"},
+		{"<hostdev mode='subsystem' type='scsi'/>", "missing <source>"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *r = refusal(cases[i][0]);
+
+		CHECK_STR_CONTAINS(r, cases[i][1]);
+	}
+}
+
+#define SCSI_HOSTDEV(host, unit, extra)                                   \
+	"<hostdev mode='subsystem' type='scsi' managed='yes'><source>"    \
+	"<adapter name='scsi_host" host "'/><address bus='0' target='0' " \
+	"unit='" unit "'/></source>" extra "</hostdev>"
+#define VSCSI "<controller type='scsi' index='0' model='virtio-scsi'/>"
+
+/* libvirt's hostdev-scsi-virtio-scsi and hostdev-scsi-vhost-scsi-pci: a
+ * host's LUN on scsi-generic, in an fd set; a vhost-scsi target. */
+static void scsi_host_devices(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct domain_def *d = parse(
+		VSCSI SCSI_HOSTDEV("0", "0",
+				   "<address type='drive' controller='0' "
+				   "bus='0' target='4' unit='8'/>")
+			SCSI_HOSTDEV("0", "1", "<readonly/><shareable/>")
+				SCSI_HOSTDEV(
+					"3", "1074872354",
+					"<boot order='2'/>") "<hostdev "
+							     "mode='subsystem' "
+							     "type='scsi_host' "
+							     "managed='no'>"
+							     "<source "
+							     "protocol='vhost' "
+							     "wwpn='naa."
+							     "5123456789abcde0'"
+							     "/>"
+							     "</hostdev>",
+		&e);
+	_cleanup_free_ char *s = NULL, *native = NULL, *def = NULL;
+	int fds[4] = {40, 41, 42, 43};
+
+	if (!d) {
+		TEST_FAIL("refused: %s", err_msg(e));
+		return;
+	}
+	s = argv_of(d, fds);
+	native = argv_of(d, NULL);
+	def = domain_def_format(d);
+	CHECK_STR_CONTAINS(s, "-add-fd\nfd=40,set=100000\n-blockdev\n{\"driver"
+			      "\":\"host_device\",\"filename\":\"/dev/fdset/"
+			      "100000\",\"node-name\":\"hostdev0-backend\","
+			      "\"read-only\":false}\n-device\n{\"driver\":"
+			      "\"scsi-generic\",\"drive\":\"hostdev0-backend"
+			      "\",\"id\":\"hostdev0\",\"bus\":\"scsi0.0\","
+			      "\"channel\":0,\"scsi-id\":4,\"lun\":8}\n");
+	/* no address: the first free unit */
+	CHECK_STR_CONTAINS(s, "\"node-name\":\"hostdev1-backend\",\"read-"
+			      "only\":true}\n-device\n{\"driver\":\"scsi-"
+			      "generic\",\"drive\":\"hostdev1-backend\","
+			      "\"id\":\"hostdev1\",\"bus\":\"scsi0.0\","
+			      "\"channel\":0,\"scsi-id\":0,\"lun\":0}\n");
+	CHECK_STR_CONTAINS(s, "\"scsi-id\":0,\"lun\":1,\"bootindex\":2}");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"vhost-scsi-pci\",\"wwpn\":"
+			      "\"naa.5123456789abcde0\",\"vhostfd\":\"43\","
+			      "\"id\":\"hostdev3\",\"bus\":\"pci.0\",");
+	/* natively: the LUN's sysfs name (this host has none) */
+	CHECK_STR_CONTAINS(native, "\"filename\":\"/sys/bus/scsi/devices/"
+				   "3:0:0:1074872354\"");
+	CHECK_STR_CONTAINS(def, "<hostdev mode='subsystem' type='scsi' "
+				"managed='yes'>\n      <source>\n        "
+				"<adapter name='scsi_host0'/>\n        "
+				"<address bus='0' target='0' unit='1'/>\n"
+				"      </source>\n      <readonly/>\n      "
+				"<shareable/>\n    </hostdev>\n");
+	CHECK_STR_CONTAINS(def, "<source>\n        <adapter "
+				"name='scsi_host0'/>\n        <address "
+				"bus='0' target='0' unit='0'/>\n      "
+				"</source>\n      <address type='drive' "
+				"controller='0' bus='0' target='4' "
+				"unit='8'/>\n");
+	CHECK_STR_CONTAINS(def, "<hostdev mode='subsystem' type='scsi_host' "
+				"managed='no'>\n      <source "
+				"protocol='vhost' wwpn='naa.5123456789abcde0'"
+				"/>\n");
+	/* this host has no such LUN: a start names it */
+	CHECK_INT_EQ(qemu_hostdevs_prepare(d, (uid_t)-1, fds, &e), -ENODEV);
+	CHECK_STR_EQ(err_msg(e), "host device SCSI 0:0:0:0 not found (no "
+				 "such LUN, or no sg node: the sg module)");
+	CHECK_INT_EQ(fds[0], -1);
+	domain_def_free(d);
+}
+
+/* A host without vhost-scsi holds the definition; a start refuses it by
+ * name. */
+static void vhost_scsi_needs_the_module(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct domain_def *d = parse(
+		"<hostdev mode='subsystem' type='scsi_host'><source "
+		"protocol='vhost' wwpn='naa.5123456789abcde0'/></hostdev>",
+		&e);
+	int fd = -1;
+
+	if (!d) {
+		TEST_FAIL("refused: %s", err_msg(e));
+		return;
+	}
+	if (access("/dev/vhost-scsi", F_OK) == 0) {
+		domain_def_free(d);
+		SKIP("this host has /dev/vhost-scsi");
+	}
+	CHECK_INT_EQ(qemu_hostdevs_prepare(d, (uid_t)-1, &fd, &e), -ENODEV);
+	CHECK_STR_EQ(err_msg(e), "host device vhost-scsi naa.5123456789abcde0: "
+				 "/dev/vhost-scsi not found (the host's "
+				 "vhost_scsi module is not loaded)");
+	domain_def_free(d);
+}
+
+static void scsi_host_devices_refused_by_name(void)
+{
+	static const char *const cases[][2] = {
+		{SCSI_HOSTDEV("0", "0", ""),
+		 "host device SCSI 0:0:0:0: on SCSI controller 0, which the "
+		 "definition does not give"},
+		{VSCSI SCSI_HOSTDEV("0", "0", "") SCSI_HOSTDEV("0", "0", ""),
+		 "host device SCSI 0:0:0:0 given twice"},
+		{VSCSI SCSI_HOSTDEV("0", "0",
+				    "<address type='drive' controller='0' "
+				    "bus='0' target='0' unit='3'/>")
+			 SCSI_HOSTDEV("0", "1",
+				      "<address type='drive' controller='0' "
+				      "bus='0' target='0' unit='3'/>"),
+		 "SCSI address controller 0, target 0, unit 3 used by another "
+		 "host device"},
+		{VSCSI "<disk type='file'><source file='/d.img'/><target "
+		       "dev='sda' bus='scsi'/></disk>" SCSI_HOSTDEV(
+			       "0", "0",
+			       "<address type='drive' controller='0' bus='0' "
+			       "target='0' unit='0'/>"),
+		 "disk 'sda' and host device SCSI 0:0:0:0 at one SCSI address"},
+		{"<controller type='scsi' index='0' "
+		 "model='lsilogic'/>" SCSI_HOSTDEV(
+			 "0", "0",
+			 "<address type='drive' controller='0' "
+			 "bus='0' target='0' unit='7'/>"),
+		 "not on its lsilogic controller"},
+		{"<hostdev mode='subsystem' type='scsi'><source "
+		 "protocol='iscsi' name='iqn.1992-01.com.example'><host "
+		 "name='example.org' port='3260'/></source></hostdev>",
+		 "<source protocol='iscsi'> on a SCSI host device not "
+		 "supported"},
+		{SCSI_HOSTDEV("x", "0", ""),
+		 "invalid adapter name 'scsi_hostx' (scsi_hostN)"},
+		{SCSI_HOSTDEV("0", "-1", ""), "invalid unit '-1'"},
+		{"<hostdev mode='subsystem' type='scsi' sgio='unfiltered'>"
+		 "<source><adapter name='scsi_host0'/><address bus='0' "
+		 "target='0' unit='0'/></source></hostdev>",
+		 "sgio"},
+		{"<hostdev mode='subsystem' type='scsi_host'><source "
+		 "protocol='vhost' wwpn='naa.51234'/></hostdev>",
+		 "invalid wwpn 'naa.51234' (naa. and 16 hex digits)"},
+		{"<hostdev mode='subsystem' type='scsi_host'><source "
+		 "protocol='vhost' wwpn='naa.5123456789abcde0'/><boot "
+		 "order='1'/></hostdev>",
+		 "<boot order> on a vhost-scsi host device"},
+		{"<hostdev mode='subsystem' type='scsi_host' "
+		 "model='virtio-foo'><source protocol='vhost' "
+		 "wwpn='naa.5123456789abcde0'/></hostdev>",
+		 "invalid vhost-scsi model 'virtio-foo'"},
+		{"<hostdev mode='subsystem' type='pci'><source><address "
+		 "bus='6' slot='1' function='1'/></source><readonly/>"
+		 "</hostdev>",
+		 "<readonly/> or <shareable/> on a host device of type 'pci'"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -509,5 +684,8 @@ int main(void)
 	RUN(input_devices_refused_by_name);
 	RUN(mediated_devices);
 	RUN(mediated_devices_refused_by_name);
+	RUN(scsi_host_devices);
+	RUN(vhost_scsi_needs_the_module);
+	RUN(scsi_host_devices_refused_by_name);
 	return test_done();
 }
