@@ -164,8 +164,9 @@ struct domain_disk {
 	char *cache; /* <driver cache=>, one of libvirt's; NULL: absent */
 	char *io;    /* <driver io=>, one of libvirt's; NULL: absent */
 	char *detect_zeroes; /* <driver detect_zeroes=>: on, off, unmap */
-	unsigned queues, queue_size; /* <driver queues= queue_size=>; 0 */
-	unsigned rotation_rate;	     /* <target rotation_rate=>; 0: none */
+	unsigned queues, queue_size;	/* <driver queues= queue_size=>; 0 */
+	unsigned rotation_rate;		/* <target rotation_rate=>; 0: none */
+	enum domain_tristate removable; /* <target removable=> (usb) */
 	char *wwn;	   /* <wwn>: 16 hex digits as written (0x allowed) */
 	unsigned iothread; /* <driver iothread=>: its id; 0: none */
 	struct disk_backing *backing; /* <backingStore>, top down */

@@ -61,7 +61,8 @@ static int parse_disk_target(const xmlNode *disk, struct domain_disk *dk,
 			     struct xml_warnings *w, struct err **e)
 {
 	static const char *const attrs[] = {"dev", "bus", "rotation_rate",
-					    NULL};
+					    "removable", NULL};
+	static const char *const on_off[] = {"on", "off", NULL};
 	_cleanup_free_ char *rr = NULL;
 	uint64_t u;
 	static const char *const prefixes[] = {"vd", "sd", "hd", "fd"};
@@ -83,6 +84,10 @@ static int parse_disk_target(const xmlNode *disk, struct domain_disk *dk,
 			       "65534)",
 			       rr);
 	dk->rotation_rate = rr ? (unsigned)u : 0;
+	if ((r = parse_enum_attr(n, "removable", "removable", on_off, &v, e)) <
+	    0)
+		return r;
+	dk->removable = r ? (enum domain_tristate)(v + 1) : 0;
 	t = dk->target = xml_attr(n, "dev");
 	for (size_t i = 0; t && i < ARRAY_SIZE(prefixes); i++)
 		if (strlen(t) > 2 && !strncmp(t, prefixes[i], 2) &&
@@ -809,6 +814,9 @@ void domain_disk_format(FILE *f, const struct domain_disk *dk)
 	fprintf(f, " bus='%s'", disk_bus_names[dk->bus]);
 	if (dk->rotation_rate)
 		fprintf(f, " rotation_rate='%u'", dk->rotation_rate);
+	if (dk->removable)
+		fprintf(f, " removable='%s'",
+			dk->removable == DOMAIN_TRISTATE_ON ? "on" : "off");
 	fputs("/>\n", f);
 	if (dk->readonly)
 		fputs("      <readonly/>\n", f);

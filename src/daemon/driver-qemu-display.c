@@ -843,6 +843,7 @@ void qemu_argv_inputs(struct qemu_argv *a, const struct domain_def *def)
 		if (!dp->inputs[i].usb.port[0])
 			input_device(a, def, &dp->inputs[i], i, &pci);
 	qemu_argv_redirdevs(a, def, false);
+	qemu_argv_usb_disks(a, def);
 }
 
 /* The ports of @d's USB controller (QEMU's: an xHCI's USB 2 ports, then

@@ -251,6 +251,32 @@ static int check_companion_slots(const struct domain_def *d, struct err **e)
 	return 0;
 }
 
+int qemu_check_usb_disk(const struct domain_def *d,
+			const struct domain_disk *dk, struct err **e)
+{
+	if (dk->removable && dk->bus != DISK_BUS_USB)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': removable= on bus '%s' (usb only)",
+			       dk->target, disk_bus_names[dk->bus]);
+	if (dk->bus != DISK_BUS_USB)
+		return 0;
+	if (dk->device == DISK_DEVICE_CDROM)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': a cdrom on bus 'usb' (usb-storage "
+			       "is a disk; ide, sata or scsi)",
+			       dk->target);
+	if (dk->drive.set)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': a drive <address> on bus 'usb'",
+			       dk->target);
+	if (qemu_usb_model(d) == USB_NONE)
+		return err_set(e, ENOTSUP,
+			       "disk '%s': on USB with USB controller model "
+			       "'none'",
+			       dk->target);
+	return 0;
+}
+
 int qemu_check_usb_more(const struct domain_def *d, unsigned root_ports,
 			struct err **e)
 {

@@ -245,6 +245,13 @@ void qemu_argv_input_linux(struct qemu_argv *a, const struct domain_input *in,
 			   const char *id);
 int qemu_check_usb_more(const struct domain_def *d, unsigned root_ports,
 			struct err **e);
+/* A disk on bus 'usb' (usb-storage): a disk, not a cdrom, without a
+ * drive <address>, on a USB controller; removable= only there. 0 or
+ * -ENOTSUP with @e. qemu_argv_usb_disks(): their -device, after the
+ * USB controllers (driver-qemu-argv-disk.c). */
+int qemu_check_usb_disk(const struct domain_def *d,
+			const struct domain_disk *dk, struct err **e);
+void qemu_argv_usb_disks(struct qemu_argv *a, const struct domain_def *def);
 
 /*
  * The qemu driver's checks of the machine's devices

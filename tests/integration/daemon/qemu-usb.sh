@@ -2,7 +2,7 @@
 # USB beyond one controller on the qemu driver with TCG (docs/xml.md,
 # "USB"): an ICH9 EHCI with its three UHCI companions in one PCI slot, a
 # second controller (an xHCI of index 1), a USB tablet on the EHCI's
-# port 3, <redirdev>s (a unix socket nidod binds, a TCP one QEMU listens
+# port 3, a USB stick (usb-storage), <redirdev>s (a unix socket nidod binds, a TCP one QEMU listens
 # on, SPICE's channel) and a <redirfilter>. Defined, shown by dumpxml,
 # on QEMU's command line as libvirt gives them; started: QEMU takes
 # them all, and usb-redir speaks on the socket (its hello names QEMU's
@@ -51,7 +51,9 @@ ctl="<controller type='usb' index='0' model='ich9-ehci1'>
     </controller>
     <controller type='usb' index='0' model='ich9-uhci3'/>
     <controller type='usb' index='1' model='qemu-xhci'/>"
+truncate -s 1M "$tmp/stick.img"
 devs="$ctl
+    <disk type='file' device='disk'><source file='$tmp/stick.img'/><target dev='sda' bus='usb' removable='on'/></disk>
     <input type='tablet' bus='usb'><address type='usb' bus='0' port='3'/></input>
     <graphics type='spice' autoport='yes'/>
     <redirdev bus='usb' type='unix'><source mode='bind' path='$sock'/></redirdev>
@@ -84,6 +86,7 @@ for want in \
 	'{"driver":"ich9-usb-uhci3","masterbus":"usb.0","firstport":4,"bus":"pci.0","addr":"0x4.0x2"}' \
 	'{"driver":"qemu-xhci","id":"usb1","bus":"pci.0",' \
 	'{"driver":"usb-tablet","id":"input0","bus":"usb.0","port":"3"}' \
+	'{"driver":"usb-storage","bus":"usb.0","removable":true,"drive":' \
 	"socket,id=charredir1,host=127.0.0.1,port=$port,server=on,wait=off" \
 	'spicevmc,id=charredir2,name=usbredir' \
 	'{"driver":"usb-redir","chardev":"charredir2","id":"redir2","filter":"0x08:0x15E1:0x2007:0x0110:1|-1:-1:-1:-1:0","bus":"usb.0","port":"5"}'; do

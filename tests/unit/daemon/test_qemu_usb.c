@@ -267,6 +267,37 @@ static void redirdev_on_unix_sockets(void)
 	domain_def_free(d);
 }
 
+/* libvirt's disk-usb-device-removable: usb-storage, after the USB
+ * controller it sits on. */
+static void usb_disks(void)
+{
+	struct domain_def *d = parse(
+		"<disk type='file'><source file='/srv/stick.img'/><target "
+		"dev='sda' bus='usb' removable='on'/><boot order='1'/></disk>"
+		"<disk type='file'><source file='/srv/b.img'/><target "
+		"dev='sdb' bus='usb'/></disk>");
+	_cleanup_free_ char *s = NULL, *def = NULL;
+	const char *ctl, *dev;
+
+	if (!d)
+		return;
+	s = argv_of(d);
+	def = domain_def_format(d);
+	ctl = strstr(s, "\"piix3-usb-uhci\"");
+	dev = strstr(s, "{\"driver\":\"usb-storage\",\"bus\":\"usb.0\","
+			"\"removable\":true,\"drive\":\"d0-0\",\"id\":"
+			"\"disk0\",\"bootindex\":1}");
+	CHECK(ctl != NULL);
+	CHECK(dev != NULL);
+	CHECK(ctl && dev && ctl < dev);
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"usb-storage\",\"bus\":\"usb.0\","
+			      "\"removable\":false,\"drive\":\"d1-0\"");
+	CHECK_STR_CONTAINS(def, "<target dev='sda' bus='usb' "
+				"removable='on'/>");
+	round_trip(d);
+	domain_def_free(d);
+}
+
 static void refused_by_name(void)
 {
 	static const struct {
@@ -324,6 +355,22 @@ static void refused_by_name(void)
 		{SPICE "<redirdev bus='usb' type='spicevmc'/><redirfilter>"
 		       "<usbdev class='8'/></redirfilter>",
 		 "invalid allow ''"},
+		{"<disk type='file' device='cdrom'><source file='/a.iso'/>"
+		 "<target dev='sda' bus='usb'/></disk>",
+		 "disk 'sda': a cdrom on bus 'usb'"},
+		{"<disk type='file'><source file='/a.img'/><target dev='vda' "
+		 "removable='on'/></disk>",
+		 "disk 'vda': removable= on bus 'virtio' (usb only)"},
+		{"<controller type='usb' model='none'/><disk type='file'>"
+		 "<source file='/a.img'/><target dev='sda' bus='usb'/></disk>",
+		 "disk 'sda': on USB with USB controller model 'none'"},
+		{"<disk type='file'><source file='/a.img'/><target dev='sda' "
+		 "bus='usb'/><address type='drive' controller='0' bus='0' "
+		 "target='0' unit='0'/></disk>",
+		 "disk 'sda': a drive <address> on bus 'usb'"},
+		{"<disk type='file'><source file='/a.img'/><target dev='sda' "
+		 "bus='usb' removable='yes'/></disk>",
+		 "invalid removable 'yes'"},
 		{SPICE "<redirfilter/><redirfilter/>",
 		 "a second <redirfilter>"},
 		{SPICE "<redirdev bus='usb' type='spicevmc'><boot "
@@ -347,6 +394,7 @@ int main(void)
 	RUN(companion_first_and_a_second_index);
 	RUN(redirdevs_with_a_filter);
 	RUN(redirdev_on_unix_sockets);
+	RUN(usb_disks);
 	RUN(refused_by_name);
 	return test_done();
 }
