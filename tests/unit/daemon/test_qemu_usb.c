@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "block/chain.h"
 #include "daemon/domain_conf.h"
 #include "daemon/driver-qemu.h"
 #include "qemu-test.h"
@@ -44,12 +45,19 @@ static struct domain_def *parse(const char *devs)
 	return d;
 }
 
-/* The whole command line for @d, the chardevs' fds from 30 on. */
+/* The whole command line for @d (its disks each on one image file),
+ * the chardevs' fds from 30 on. */
 static char *argv_of(const struct domain_def *d)
 {
+	struct block_chain chains[4] = {{0}};
+	struct block_chain_file f = {.fd = -1};
 	struct qemu_argv a = {0};
 
-	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(chains); i++) {
+		chains[i].files = &f;
+		chains[i].n = 1;
+	}
+	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d, chains);
 	qemu_argv_chardevs(&a, d, 30, 1);
 	return qemu_test_args(&a);
 }
