@@ -16,20 +16,6 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 	exit
 fi
 
-# usb_xml NAME DEVICES
-usb_xml() {
-	cat <<XML
-<domain type='qemu'>
-  <name>$1</name>
-  <memory unit='MiB'>64</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <devices>
-    $2
-  </devices>
-</domain>
-XML
-}
-
 # A free TCP port on 127.0.0.1.
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -63,7 +49,7 @@ devs="$ctl
       <usbdev class='0x08' vendor='0x15E1' product='0x2007' version='1.10' allow='yes'/>
       <usbdev allow='no'/>
     </redirfilter>"
-usb_xml usb "$devs" >"$tmp/usb.xml"
+qemu_xml usb "$devs" >"$tmp/usb.xml"
 t_out "define an EHCI with companions, a second controller, redirdevs" \
 	"Domain 'usb' defined" "$NIDO" define "$tmp/usb.xml"
 t_out "dumpxml: a companion's <master> (libvirt's startport by model)" \
@@ -103,34 +89,32 @@ cmd=$(tr '\0' ' ' </proc/"$(vm_pid usb)"/cmdline)
 t_out "QEMU gets the bound socket as an fd" \
 	"-chardev socket,id=charredir0,fd=" echo "$cmd"
 t "the socket is bound" test -S "$sock"
-# usbredir's hello: a header (type 0 of 4 bytes, then length and id)
-# and QEMU's version string.
-hello=$(timeout 60 python3 -c 'import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(30)
-s.connect(sys.argv[1])
+# redir_hello UNIX-PATH | redir_hello PORT: what usb-redir sends first on
+# the socket (its hello: a header, and QEMU's version string).
+redir_hello() {
+	timeout 60 python3 -c 'import socket, sys
+a = sys.argv[1]
+if a.isdigit():
+    s = socket.create_connection(("127.0.0.1", int(a)), timeout=30)
+else:
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(30)
+    s.connect(a)
 d = b""
 while b"usb-redir" not in d:
     b = s.recv(4096)
     if not b: break
     d += b
-print(d.decode("latin-1"))' "$sock" 2>&1)
+print(d.decode("latin-1"))' "$1" 2>&1
+}
 t_out "usb-redir speaks on the socket: its hello" "qemu usb-redir guest" \
-	echo "$hello"
-hello=$(timeout 60 python3 -c 'import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=30)
-d = b""
-while b"usb-redir" not in d:
-    b = s.recv(4096)
-    if not b: break
-    d += b
-print(d.decode("latin-1"))' "$port" 2>&1)
+	redir_hello "$sock"
 t_out "... and on the TCP port QEMU listens on" "qemu usb-redir guest" \
-	echo "$hello"
+	redir_hello "$port"
 "$NIDO" destroy usb >/dev/null
 
 # What this host lacks: refused at start, by name, nothing left running.
-usb_xml mdev "<graphics type='vnc'/>
+qemu_xml mdev "<graphics type='vnc'/>
     <hostdev mode='subsystem' type='mdev' model='vfio-pci' display='on'>
       <source><address uuid='53764d0e-85a0-42b4-af5c-2046b460b1dc'/></source>
     </hostdev>" >"$tmp/mdev.xml"
@@ -140,7 +124,7 @@ t_err "start: the mediated device is not on this host, named" \
 	"$NIDO" start mdev
 t "... the domain is shut off" state_starts mdev "shut off"
 
-usb_xml scsi "<controller type='scsi' index='0' model='virtio-scsi'/>
+qemu_xml scsi "<controller type='scsi' index='0' model='virtio-scsi'/>
     <hostdev mode='subsystem' type='scsi'>
       <source><adapter name='scsi_host77'/><address bus='0' target='0' unit='3'/></source>
       <readonly/>
@@ -149,7 +133,7 @@ t_out "define a SCSI host device" "Domain 'scsi' defined" "$NIDO" define "$tmp/s
 t_err "start: the LUN is not on this host, named" \
 	"host device SCSI 77:0:0:3 not found" "$NIDO" start scsi
 
-usb_xml vhost "<hostdev mode='subsystem' type='scsi_host'>
+qemu_xml vhost "<hostdev mode='subsystem' type='scsi_host'>
       <source protocol='vhost' wwpn='naa.5123456789abcde0'/>
     </hostdev>" >"$tmp/vhost.xml"
 t_out "define a vhost-scsi target (accepted without vhost on the host)" \
@@ -162,7 +146,7 @@ else
 		"$NIDO" start vhost
 fi
 
-usb_xml evdev "<input type='evdev'><source dev='/dev/input/event-nido-test' grab='all' repeat='on'/></input>
+qemu_xml evdev "<input type='evdev'><source dev='/dev/input/event-nido-test' grab='all' repeat='on'/></input>
     <input type='passthrough' bus='virtio'><source evdev='/dev/input/event-nido-test'/></input>" \
 	>"$tmp/evdev.xml"
 t_out "define host input devices" "Domain 'evdev' defined" "$NIDO" define "$tmp/evdev.xml"

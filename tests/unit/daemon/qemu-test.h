@@ -15,4 +15,13 @@ char *qemu_test_args(struct qemu_argv *a);
  * is accepted. */
 char *qemu_test_refusal(const char *text);
 
+/* A type 'qemu' pc domain with <devices> @devs (malloc'ed). */
+char *qemu_test_xml(const char *devs);
+/* qemu_test_xml(@devs) defined: the definition, or NULL with *@why
+ * saying why (refused, or the first warning; malloc'ed). */
+struct domain_def *qemu_test_define(const char *devs, char **why);
+/* @d's whole command line, one argument a line: each disk on one image
+ * file (at most 8), the chardevs' fds from @first_chr_fd on. */
+char *qemu_test_argv(const struct domain_def *d, int first_chr_fd);
+
 #endif

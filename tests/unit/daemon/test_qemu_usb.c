@@ -13,59 +13,30 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "block/chain.h"
 #include "daemon/domain_conf.h"
 #include "daemon/driver-qemu.h"
 #include "qemu-test.h"
 #include "test.h"
 
-static char *xml(const char *devs)
-{
-	return xasprintf("<domain type='qemu'><name>m</name>"
-			 "<memory unit='MiB'>64</memory><os><type "
-			 "arch='x86_64' machine='pc'>hvm</type></os>"
-			 "<devices>%s</devices></domain>",
-			 devs);
-}
-
 static struct domain_def *parse(const char *devs)
 {
-	_cleanup_free_ char *text = xml(devs);
-	_cleanup_err_ struct err *e = NULL;
-	struct domain_def *d = NULL;
-	struct xml_warnings w = {0};
+	_cleanup_free_ char *why = NULL;
+	struct domain_def *d = qemu_test_define(devs, &why);
 
-	if (domain_def_parse(text, strlen(text), &d, &w, &e) < 0) {
-		TEST_FAIL("refused: %s", err_msg(e));
-		return NULL;
-	}
-	for (size_t i = 0; i < w.n; i++)
-		TEST_FAIL("warning: %s", w.msgs[i]);
-	xml_warnings_clear(&w);
+	if (!d)
+		TEST_FAIL("%s", why);
 	return d;
 }
 
-/* The whole command line for @d (its disks each on one image file),
- * the chardevs' fds from 30 on. */
 static char *argv_of(const struct domain_def *d)
 {
-	struct block_chain chains[4] = {{0}};
-	struct block_chain_file f = {.fd = -1};
-	struct qemu_argv a = {0};
-
-	for (size_t i = 0; i < ARRAY_SIZE(chains); i++) {
-		chains[i].files = &f;
-		chains[i].n = 1;
-	}
-	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d, chains);
-	qemu_argv_chardevs(&a, d, 30, 1);
-	return qemu_test_args(&a);
+	return qemu_test_argv(d, 30);
 }
 
 /* Define's error for @devs, "(accepted)" when there is none. */
 static char *refusal(const char *devs)
 {
-	_cleanup_free_ char *text = xml(devs);
+	_cleanup_free_ char *text = qemu_test_xml(devs);
 	char *r = qemu_test_refusal(text);
 
 	return r ? r : xstrdup("(accepted)");
