@@ -17,7 +17,8 @@ static bool is_q35(const struct domain_def *d)
 			      str_has_prefix(d->machine, "pc-q35-"));
 }
 
-/* A PIIX3 USB controller is function 2 of the PIIX3's own slot 1. */
+/* A PIIX3 USB controller of index 0 is function 2 of the PIIX3's own
+ * slot 1 (QEMU_PCI_USB's device 0). */
 static bool usb_builtin_slot(const struct domain_def *d)
 {
 	return !is_q35(d) && qemu_usb_model(d) == USB_PIIX3_UHCI;
@@ -210,7 +211,7 @@ int qemu_pci_slot(const struct domain_def *d, enum qemu_pci_kind kind, size_t i,
 	*out = (struct dev_pci_addr){0};
 	if (!device_of(d, kind, i, &given))
 		return -1;
-	if (kind == QEMU_PCI_USB && usb_builtin_slot(d)) {
+	if (kind == QEMU_PCI_USB && i == 0 && usb_builtin_slot(d)) {
 		*out = (struct dev_pci_addr){
 			.set = true, .slot = 1, .function = 2};
 		return 0;
@@ -231,7 +232,8 @@ int qemu_pci_slot(const struct domain_def *d, enum qemu_pci_kind kind, size_t i,
 			unsigned s = 1;
 
 			if (!device_of(d, k, j, &given) || given->set ||
-			    (k == QEMU_PCI_USB && usb_builtin_slot(d)))
+			    (k == QEMU_PCI_USB && j == 0 &&
+			     usb_builtin_slot(d)))
 				continue;
 			while (s < 32 && used[s])
 				s++;

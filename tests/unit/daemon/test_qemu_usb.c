@@ -175,6 +175,25 @@ static void companion_first_and_a_second_index(void)
 	domain_def_free(d);
 }
 
+/* A second PIIX3 UHCI (index 1) has a slot of its own: only index 0's
+ * is the PIIX3's function 2. */
+static void a_second_uhci(void)
+{
+	struct domain_def *d =
+		parse("<controller type='usb' index='0' model='piix3-uhci'/>"
+		      "<controller type='usb' index='1' model='piix3-uhci'/>");
+	_cleanup_free_ char *s = NULL;
+
+	if (!d)
+		return;
+	s = argv_of(d);
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"piix3-usb-uhci\",\"id\":\"usb\","
+			      "\"bus\":\"pci.0\",\"addr\":\"0x1.0x2\"}");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"piix3-usb-uhci\",\"id\":"
+			      "\"usb1\",\"bus\":\"pci.0\",\"addr\":\"0x2\"}");
+	domain_def_free(d);
+}
+
 #define SPICE "<graphics type='spice' autoport='yes'/>"
 
 static void redirdevs_with_a_filter(void)
@@ -371,6 +390,7 @@ int main(void)
 	RUN(ich9_companions);
 	RUN(ich9_placed_by_index);
 	RUN(companion_first_and_a_second_index);
+	RUN(a_second_uhci);
 	RUN(redirdevs_with_a_filter);
 	RUN(redirdev_on_unix_sockets);
 	RUN(usb_disks);
