@@ -424,12 +424,13 @@ struct domain_usb_ctl {
 	struct dev_pci_addr pci;
 };
 
-/* A USB device's <address type='usb' bus='0' port=>: @set when given;
- * @port "1", "1.2" (behind a hub on port 1), "" none: QEMU's first
- * free port. */
+/* A USB device's <address type='usb' bus= port=>: @set when given; @bus
+ * the index of its controller; @port "1", "1.2" (behind a hub on port
+ * 1), "" none: QEMU's first free port. */
 #define USB_PORT_LEN 16
 struct usb_addr {
 	bool set;
+	unsigned bus;
 	char port[USB_PORT_LEN];
 };
 
@@ -1072,6 +1073,7 @@ struct domain_hostdev {
 	unsigned boot_order;		  /* <boot order=>; 0: none */
 	bool unassigned;		  /* <address type='unassigned'/> */
 	struct dev_pci_addr pci;	  /* the guest's <address type='pci'> */
+	struct usb_addr usb; /* USB: the guest's <address type='usb'> */
 	/* mdev (model='vfio-pci'): <source><address uuid=>, display=,
 	 * ramfb= */
 	char mdev_uuid[37];

@@ -519,7 +519,7 @@ static bool usb_port_valid(const char *s)
 	return depth > 0;
 }
 
-/* <address type='usb' bus='0' port='P'> of @dev into @port ("" when
+/* <address type='usb' bus='B' port='P'> of @dev into @u (port "" when
  * absent or without a port); a PCI one into @pci when that is allowed. */
 int domain_parse_usb_address(const xmlNode *dev, struct usb_addr *u,
 			     struct dev_pci_addr *pci, struct xml_warnings *w,
@@ -528,6 +528,7 @@ int domain_parse_usb_address(const xmlNode *dev, struct usb_addr *u,
 	const xmlNode *a = xml_child(dev, "address");
 	_cleanup_free_ char *type = a ? xml_attr(a, "type") : NULL;
 	_cleanup_free_ char *bus = NULL, *p = NULL;
+	uint64_t v = 0;
 
 	*u = (struct usb_addr){0};
 	if (!a || !type || !streq(type, "usb"))
@@ -537,11 +538,10 @@ int domain_parse_usb_address(const xmlNode *dev, struct usb_addr *u,
 			NULL, w);
 	bus = xml_attr(a, "bus");
 	p = xml_attr(a, "port");
-	if (bus && !streq(bus, "0"))
-		return xml_err(e, a,
-			       "USB bus '%s': the qemu driver has one USB "
-			       "controller (bus 0)",
-			       bus);
+	if (bus &&
+	    xml_uint(a, "USB bus", bus, 0, DOMAIN_MAX_USB_INDEX, &v, e) < 0)
+		return -EINVAL;
+	u->bus = (unsigned)v;
 	if (!p)
 		return 0;
 	if (strlen(p) >= USB_PORT_LEN || !usb_port_valid(p))
@@ -616,25 +616,47 @@ int domain_parse_hub(const xmlNode *n, struct domain_display *dp,
 	return 0;
 }
 
-/* Whether @port is taken twice, or is behind a port that has no hub. */
-static int check_usb_port(const xmlNode *node, const struct domain_display *dp,
-			  const char *port, const char *what, struct err **e)
+static bool same_port(const struct usb_addr *a, const struct usb_addr *b)
 {
-	size_t uses = 0,
-	       parent = strrchr(port, '.') ? strrchr(port, '.') - port : 0;
-	bool hub = !parent;
+	return a->bus == b->bus && streq(a->port, b->port);
+}
+
+size_t domain_usb_port_uses(const struct domain_display *dp,
+			    const struct usb_addr *u)
+{
+	size_t uses = 0;
 
 	for (size_t i = 0; i < dp->n_inputs; i++)
-		uses += streq(dp->inputs[i].usb.port, port);
+		uses += same_port(&dp->inputs[i].usb, u);
 	for (size_t i = 0; i < dp->n_sounds; i++)
-		uses += streq(dp->sounds[i].usb.port, port);
-	uses += domain_redirdev_port_uses(dp, port);
-	for (size_t i = 0; i < dp->n_hubs; i++) {
-		uses += streq(dp->hubs[i].port, port);
-		hub |= strlen(dp->hubs[i].port) == parent &&
+		uses += same_port(&dp->sounds[i].usb, u);
+	for (size_t i = 0; i < dp->n_redirdevs; i++)
+		uses += same_port(&dp->redirdevs[i].usb, u);
+	for (size_t i = 0; i < dp->n_hubs; i++)
+		uses += same_port(&dp->hubs[i], u);
+	return uses;
+}
+
+int domain_usb_addr_check(const xmlNode *node, const struct domain_display *dp,
+			  const struct usb_addr *u, size_t uses,
+			  const char *what, struct err **e)
+{
+	const char *port = u->port;
+	size_t parent = strrchr(port, '.') ? strrchr(port, '.') - port : 0;
+	bool hub = !parent;
+
+	if (u->bus && domain_usb_model_of(dp, u->bus) == USB_ABSENT)
+		return xml_err(e, node,
+			       "%s on USB bus '%u': no USB controller of "
+			       "index %u",
+			       what, u->bus, u->bus);
+	if (!port[0])
+		return 0;
+	for (size_t i = 0; i < dp->n_hubs; i++)
+		hub |= dp->hubs[i].bus == u->bus &&
+		       strlen(dp->hubs[i].port) == parent &&
 		       !strncmp(dp->hubs[i].port, port, parent);
-	}
-	if (uses > 1)
+	if (uses + domain_usb_port_uses(dp, u) > 1)
 		return xml_err(e, node, "USB port '%s' used twice", port);
 	if (!hub)
 		return xml_err(e, node,
@@ -648,30 +670,27 @@ int domain_usb_check(const xmlNode *node, const struct domain_display *dp,
 		     struct err **e)
 {
 	for (size_t i = 0; i < dp->n_inputs; i++)
-		if (dp->inputs[i].usb.port[0] &&
-		    check_usb_port(node, dp, dp->inputs[i].usb.port, "<input>",
-				   e) < 0)
+		if (domain_usb_addr_check(node, dp, &dp->inputs[i].usb, 0,
+					  "<input>", e) < 0)
 			return -EINVAL;
 	for (size_t i = 0; i < dp->n_hubs; i++)
-		if (dp->hubs[i].port[0] &&
-		    check_usb_port(node, dp, dp->hubs[i].port, "<hub>", e) < 0)
+		if (domain_usb_addr_check(node, dp, &dp->hubs[i], 0, "<hub>",
+					  e) < 0)
 			return -EINVAL;
 	for (size_t i = 0; i < dp->n_sounds; i++)
-		if (dp->sounds[i].usb.port[0] &&
-		    check_usb_port(node, dp, dp->sounds[i].usb.port, "<sound>",
-				   e) < 0)
+		if (domain_usb_addr_check(node, dp, &dp->sounds[i].usb, 0,
+					  "<sound>", e) < 0)
 			return -EINVAL;
 	for (size_t i = 0; i < dp->n_redirdevs; i++)
-		if (dp->redirdevs[i].usb.port[0] &&
-		    check_usb_port(node, dp, dp->redirdevs[i].usb.port,
-				   "<redirdev>", e) < 0)
+		if (domain_usb_addr_check(node, dp, &dp->redirdevs[i].usb, 0,
+					  "<redirdev>", e) < 0)
 			return -EINVAL;
 	return 0;
 }
 
 void domain_format_usb_address(FILE *f, const struct usb_addr *u)
 {
-	fputs("      <address type='usb' bus='0'", f);
+	fprintf(f, "      <address type='usb' bus='%u'", u->bus);
 	if (u->port[0])
 		fprintf(f, " port='%s'", u->port);
 	fputs("/>\n", f);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <uuid/uuid.h>
 
+#include "daemon/domain_conf_display.h"
 #include "daemon/domain_conf_hostdev.h"
 #include "daemon/domain_conf_hw.h"
 #include "daemon/domain_conf_usb.h"
@@ -355,11 +356,19 @@ static int parse_guest_side(const xmlNode *c, struct domain_hostdev *h,
 			       "<address type='%s'> on a mediated device "
 			       "(pci)",
 			       type);
-	if (n && h->type == HOSTDEV_USB)
-		return xml_err(e, n,
-			       "<address type='%s'> on a USB host device: "
-			       "nido places it on the USB controller",
-			       type ? type : "");
+	if (h->type == HOSTDEV_USB) {
+		if (n && (!type || !streq(type, "usb")))
+			return xml_err(e, n,
+				       "<address type='%s'> on a USB host "
+				       "device (usb)",
+				       type ? type : "");
+		if (n && only_attrs(n,
+				    (const char *const[]){"type", "bus", "port",
+							  NULL},
+				    e) < 0)
+			return -EINVAL;
+		return domain_parse_usb_address(c, &h->usb, NULL, NULL, e);
+	}
 	if (h->type == HOSTDEV_SCSI_HOST && h->boot_order)
 		return xml_err(e, c,
 			       "<boot order> on a vhost-scsi host device: "
@@ -555,6 +564,26 @@ static int check_mdev(const xmlNode *devs, const struct domain_def *d, size_t i,
 	return 0;
 }
 
+/* A USB host device's <address type='usb'>: its bus a controller's,
+ * its port its own. */
+static int check_usb_port(const xmlNode *devs, const struct domain_def *d,
+			  size_t i, struct err **e)
+{
+	const struct domain_hostdev *h = &d->hostdevs[i];
+	char name[HOSTDEV_NAME_MAX], *what;
+	size_t uses = 1; /* itself, which is not @d->display's */
+	int r;
+
+	for (size_t j = 0; j < d->n_hostdevs; j++)
+		uses += j != i && d->hostdevs[j].type == HOSTDEV_USB &&
+			d->hostdevs[j].usb.bus == h->usb.bus &&
+			streq(d->hostdevs[j].usb.port, h->usb.port);
+	what = xasprintf("host device %s", domain_hostdev_name(h, name));
+	r = domain_usb_addr_check(devs, &d->display, &h->usb, uses, what, e);
+	free(what);
+	return r;
+}
+
 int domain_hostdevs_check(const xmlNode *devs, const struct domain_def *d,
 			  struct err **e)
 {
@@ -569,6 +598,8 @@ int domain_hostdevs_check(const xmlNode *devs, const struct domain_def *d,
 					       "host device %s given twice",
 					       domain_hostdev_name(h, name));
 		if (h->type == HOSTDEV_MDEV && check_mdev(devs, d, i, e) < 0)
+			return -EINVAL;
+		if (h->type == HOSTDEV_USB && check_usb_port(devs, d, i, e) < 0)
 			return -EINVAL;
 		if (!h->boot_order)
 			continue;
@@ -683,6 +714,8 @@ static void format_hostdev(FILE *f, const struct domain_hostdev *h)
 		fputs("      <shareable/>\n", f);
 	if (h->unassigned)
 		fputs("      <address type='unassigned'/>\n", f);
+	if (h->usb.set)
+		domain_format_usb_address(f, &h->usb);
 	domain_format_drive_address(f, 6, &h->drive);
 	domain_format_pci_address(f, 6, &h->pci);
 	fputs("    </hostdev>\n", f);

@@ -345,16 +345,6 @@ int domain_parse_redir_device(const xmlNode *c, struct domain_display *dp,
 	return parse_redirdev(c, r, w, e) < 0 ? -EINVAL : 1;
 }
 
-size_t domain_redirdev_port_uses(const struct domain_display *dp,
-				 const char *port)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < dp->n_redirdevs; i++)
-		n += streq(dp->redirdevs[i].usb.port, port);
-	return n;
-}
-
 static void format_rule(FILE *f, const struct domain_redir_rule *r)
 {
 	char rule[REDIR_RULE_MAX];

@@ -51,9 +51,6 @@ void domain_usb_more_clear(struct domain_display *dp);
  * when it is another element, -errno with @e naming what is invalid. */
 int domain_parse_redir_device(const xmlNode *c, struct domain_display *dp,
 			      struct xml_warnings *w, struct err **e);
-/* How many redirdevs sit on USB port @port. */
-size_t domain_redirdev_port_uses(const struct domain_display *dp,
-				 const char *port);
 /* Once the devices are read: a redirdev's <boot order> unique among
  * the disks', host devices' and redirdevs', not beside <os><boot dev>.
  * 0 or -EINVAL with @e. */

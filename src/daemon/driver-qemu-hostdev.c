@@ -151,7 +151,7 @@ static void usb_device(struct qemu_argv *a, const struct domain_def *def,
 			json_object_new_boolean(h->guest_reset ==
 						HOSTDEV_RESET_ON));
 	}
-	add_str(o, "bus", "usb.0");
+	qemu_json_usb_addr(o, &h->usb);
 	qemu_arg_json(a, "-device", o);
 }
 

@@ -26,6 +26,43 @@ static void add_int(struct json_object *o, const char *k, int v)
 	json_object_object_add(o, k, json_object_new_int(v));
 }
 
+void qemu_json_usb_addr(struct json_object *o, const struct usb_addr *u)
+{
+	_cleanup_free_ char *bus =
+		u->bus ? xasprintf("usb%u.0", u->bus) : xstrdup("usb.0");
+
+	add_str(o, "bus", bus);
+	if (u->port[0])
+		add_str(o, "port", u->port);
+}
+
+unsigned qemu_usb_root_ports(const struct domain_def *d, unsigned bus)
+{
+	const struct domain_usb_ctl *c = NULL;
+	enum usb_model m = qemu_usb_model(d);
+	unsigned ports = d->display.usb_ports;
+
+	for (size_t i = 1; bus && (c = qemu_usb_master(d, i)); i++)
+		if (c->index == bus)
+			break;
+	if (bus) {
+		m = c ? c->model : USB_ABSENT;
+		ports = c ? c->ports : 0;
+	}
+	switch (m) {
+	case USB_PIIX3_UHCI:
+		return 2;
+	case USB_ICH9_EHCI1:
+		return 6;
+	case USB_QEMU_XHCI:
+	case USB_NEC_XHCI:
+		/* QEMU's: the USB 2 ports, then as many USB 3 ones */
+		return 2 * (ports ? ports : 4);
+	default:
+		return 0;
+	}
+}
+
 const struct domain_usb_ctl *qemu_usb_master(const struct domain_def *d,
 					     size_t i)
 {
@@ -193,9 +230,7 @@ static void redirdev(struct qemu_argv *a, const struct domain_def *def,
 		add_str(o, "filter", filter);
 	if (r->boot_order)
 		add_int(o, "bootindex", (int)r->boot_order);
-	add_str(o, "bus", "usb.0");
-	if (r->usb.port[0])
-		add_str(o, "port", r->usb.port);
+	qemu_json_usb_addr(o, &r->usb);
 	qemu_arg_json(a, "-device", o);
 }
 
@@ -277,8 +312,7 @@ int qemu_check_usb_disk(const struct domain_def *d,
 	return 0;
 }
 
-int qemu_check_usb_more(const struct domain_def *d, unsigned root_ports,
-			struct err **e)
+int qemu_check_usb_more(const struct domain_def *d, struct err **e)
 {
 	const struct domain_display *dp = &d->display;
 
@@ -295,12 +329,6 @@ int qemu_check_usb_more(const struct domain_def *d, unsigned root_ports,
 			return err_set(e, EINVAL,
 				       "<redirdev type='spicevmc'> without "
 				       "<graphics type='spice'>");
-		if (r->usb.port[0] &&
-		    strtoul(r->usb.port, NULL, 10) > root_ports)
-			return err_set(e, EINVAL,
-				       "<redirdev> on USB port '%s': the USB "
-				       "controller has %u ports",
-				       r->usb.port, root_ports);
 	}
 	return 0;
 }

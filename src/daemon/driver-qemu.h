@@ -222,7 +222,7 @@ enum usb_model qemu_usb_model(const struct domain_def *d);
  * first, each one's companions after it. qemu_argv_redirdevs(): the
  * <redirdev>s' usb-redir with a port given (@with_port) or without.
  * qemu_check_usb_more(): companions in their EHCI's slot, a spicevmc
- * redirdev beside SPICE, a redirdev's port among @root_ports.
+ * redirdev beside SPICE.
  */
 const struct domain_usb_ctl *qemu_usb_master(const struct domain_def *d,
 					     size_t i);
@@ -243,8 +243,12 @@ int qemu_evdevs_prepare(const struct domain_def *def, uid_t uid,
 			struct err **e);
 void qemu_argv_input_linux(struct qemu_argv *a, const struct domain_input *in,
 			   const char *id);
-int qemu_check_usb_more(const struct domain_def *d, unsigned root_ports,
-			struct err **e);
+int qemu_check_usb_more(const struct domain_def *d, struct err **e);
+/* A USB device's "bus" (its controller's: usb.0, usbN.0) and "port"
+ * in @o; the root ports of the controller of index @bus (an EHCI's 6, a
+ * UHCI's 2, an xHCI's 2 x ports=). */
+void qemu_json_usb_addr(struct json_object *o, const struct usb_addr *u);
+unsigned qemu_usb_root_ports(const struct domain_def *d, unsigned bus);
 /* A disk on bus 'usb' (usb-storage): a disk, not a cdrom, without a
  * drive <address>, on a USB controller; removable= only there. 0 or
  * -ENOTSUP with @e. qemu_argv_usb_disks(): their -device, after the

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # USB beyond one controller on the qemu driver with TCG (docs/xml.md,
 # "USB"): an ICH9 EHCI with its three UHCI companions in one PCI slot, a
-# second controller (an xHCI of index 1), a USB tablet on the EHCI's
-# port 3, a USB stick (usb-storage), <redirdev>s (a unix socket nidod binds, a TCP one QEMU listens
-# on, SPICE's channel) and a <redirfilter>. Defined, shown by dumpxml,
+# second controller (an xHCI of index 1) with a hub on its port 2, a USB
+# tablet on the EHCI's port 3, a USB stick (usb-storage), <redirdev>s (a
+# unix socket nidod binds, a TCP one QEMU listens on, SPICE's channel)
+# and a <redirfilter>. Defined, shown by dumpxml,
 # on QEMU's command line as libvirt gives them; started: QEMU takes
 # them all, and usb-redir speaks on the socket (its hello names QEMU's
 # side); mediated, SCSI and vhost-scsi host devices and host input
@@ -41,6 +42,7 @@ truncate -s 1M "$tmp/stick.img"
 devs="$ctl
     <disk type='file' device='disk'><source file='$tmp/stick.img'/><target dev='sda' bus='usb' removable='on'/></disk>
     <input type='tablet' bus='usb'><address type='usb' bus='0' port='3'/></input>
+    <hub type='usb'><address type='usb' bus='1' port='2'/></hub>
     <graphics type='spice' autoport='yes'/>
     <redirdev bus='usb' type='unix'><source mode='bind' path='$sock'/></redirdev>
     <redirdev bus='usb' type='tcp'><source mode='bind' host='127.0.0.1' service='$port'/><protocol type='raw'/></redirdev>
@@ -72,6 +74,7 @@ for want in \
 	'{"driver":"ich9-usb-uhci3","masterbus":"usb.0","firstport":4,"bus":"pci.0","addr":"0x4.0x2"}' \
 	'{"driver":"qemu-xhci","id":"usb1","bus":"pci.0",' \
 	'{"driver":"usb-tablet","id":"input0","bus":"usb.0","port":"3"}' \
+	'{"driver":"usb-hub","id":"hub0","bus":"usb1.0","port":"2"}' \
 	'{"driver":"usb-storage","bus":"usb.0","removable":true,"drive":' \
 	"socket,id=charredir1,host=127.0.0.1,port=$port,server=on,wait=off" \
 	'spicevmc,id=charredir2,name=usbredir' \

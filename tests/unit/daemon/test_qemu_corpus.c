@@ -340,7 +340,7 @@ static const struct known {
 	{"domain/devices/hostdev/rom", {"bar", "file", "enabled"}},
 	{"domain/devices/hostdev/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction",
-	  "controller", "target", "unit"}},
+	  "controller", "target", "unit", "port"}},
 	{"domain/devices/redirdev", {"bus", "type"}},
 	{"domain/devices/redirdev/source", {"mode", "host", "service", "path"}},
 	{"domain/devices/redirdev/protocol", {"type"}},

@@ -236,9 +236,19 @@ static void refused_by_name(void)
 		 "id='0x1'/></source></hostdev>",
 		 "<vendor> and <product> go together"},
 		{"<hostdev mode='subsystem' type='usb'><source><address "
-		 "bus='1' device='2'/></source><address type='usb' bus='0' "
+		 "bus='1' device='2'/></source><address type='usb' bus='3' "
 		 "port='1'/></hostdev>",
-		 "<address type='usb'> on a USB host device"},
+		 "host device USB 001:002 on USB bus '3': no USB controller of "
+		 "index 3"},
+		{"<hostdev mode='subsystem' type='usb'><source><address "
+		 "bus='1' device='2'/></source><address type='pci' bus='0' "
+		 "slot='3'/></hostdev>",
+		 "<address type='pci'> on a USB host device (usb)"},
+		{"<input type='tablet' bus='usb'><address type='usb' bus='0' "
+		 "port='1'/></input><hostdev mode='subsystem' type='usb'>"
+		 "<source><address bus='1' device='2'/></source><address "
+		 "type='usb' bus='0' port='1'/></hostdev>",
+		 "USB port '1' used twice"},
 		{"<hostdev mode='subsystem' type='usb'><source><address "
 		 "bus='1' device='2'/></source></hostdev><controller "
 		 "type='usb' model='none'/>",

@@ -194,6 +194,44 @@ static void a_second_uhci(void)
 	domain_def_free(d);
 }
 
+/* libvirt's usb1-usb2: devices on the controllers of indexes 1 and 2
+ * (their buses usb1.0, usb2.0), host devices at ports of their own. */
+static void devices_on_other_buses(void)
+{
+	struct domain_def *d = parse(
+		"<controller type='usb' index='0' model='piix3-uhci'/>"
+		"<controller type='usb' index='1' model='ich9-ehci1'/>"
+		"<controller type='usb' index='1' model='ich9-uhci1'/>"
+		"<controller type='usb' index='2' model='qemu-xhci' "
+		"ports='2'/>"
+		"<input type='tablet' bus='usb'><address type='usb' bus='0' "
+		"port='2'/></input>"
+		"<hub type='usb'><address type='usb' bus='1' port='1'/></hub>"
+		"<hostdev mode='subsystem' type='usb'><source><address "
+		"bus='14' device='6'/></source><address type='usb' bus='2' "
+		"port='4'/></hostdev>");
+	_cleanup_free_ char *s = NULL, *def = NULL;
+	struct qemu_argv a = {0};
+
+	if (!d)
+		return;
+	s = argv_of(d);
+	def = domain_def_format(d);
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"usb-tablet\",\"id\":\"input0\","
+			      "\"bus\":\"usb.0\",\"port\":\"2\"}");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"usb-hub\",\"id\":\"hub0\","
+			      "\"bus\":\"usb1.0\",\"port\":\"1\"}");
+	qemu_argv_hostdevs(&a, d, NULL);
+	free(s);
+	s = qemu_test_args(&a);
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"usb-host\",\"hostdevice\":"
+			      "\"/dev/bus/usb/014/006\",\"id\":\"hostdev0\","
+			      "\"bus\":\"usb2.0\",\"port\":\"4\"}");
+	CHECK_STR_CONTAINS(def, "<address type='usb' bus='2' port='4'/>");
+	round_trip(d);
+	domain_def_free(d);
+}
+
 #define SPICE "<graphics type='spice' autoport='yes'/>"
 
 static void redirdevs_with_a_filter(void)
@@ -369,6 +407,16 @@ static void refused_by_name(void)
 		{"<disk type='file'><source file='/a.img'/><target dev='sda' "
 		 "bus='usb' removable='yes'/></disk>",
 		 "invalid removable 'yes'"},
+		{"<hub type='usb'><address type='usb' bus='1' port='1'/>"
+		 "</hub>",
+		 "<hub> on USB bus '1': no USB controller of index 1"},
+		{"<controller type='usb' index='1' model='qemu-xhci' "
+		 "ports='2'/><hub type='usb'><address type='usb' bus='1' "
+		 "port='5'/></hub>",
+		 "<hub> on USB port '5': the USB controller has 4 ports"},
+		{"<input type='tablet' bus='usb'><address type='usb' bus='8' "
+		 "port='1'/></input>",
+		 "USB bus 8 out of range (0 to 7)"},
 		{SPICE "<redirfilter/><redirfilter/>",
 		 "a second <redirfilter>"},
 		{SPICE "<redirdev bus='usb' type='spicevmc'><boot "
@@ -391,6 +439,7 @@ int main(void)
 	RUN(ich9_placed_by_index);
 	RUN(companion_first_and_a_second_index);
 	RUN(a_second_uhci);
+	RUN(devices_on_other_buses);
 	RUN(redirdevs_with_a_filter);
 	RUN(redirdev_on_unix_sockets);
 	RUN(usb_disks);
