@@ -52,18 +52,27 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
+void qemu_json_pci_at(struct json_object *o, const struct domain_def *def,
+		      const struct dev_pci_addr *p, bool multifunction)
+{
+	_cleanup_free_ char *addr =
+		p->function ? xasprintf("0x%x.0x%x", p->slot, p->function)
+			    : xasprintf("0x%x", p->slot);
+
+	add_str(o, "bus", qemu_is_q35(def) ? "pcie.0" : "pci.0");
+	if (multifunction)
+		json_object_object_add(o, "multifunction",
+				       json_object_new_boolean(true));
+	add_str(o, "addr", addr);
+}
+
 void qemu_json_pci(struct json_object *o, const struct domain_def *def,
 		   enum qemu_pci_kind kind, size_t i)
 {
 	struct dev_pci_addr p;
-	_cleanup_free_ char *addr = NULL;
 
-	if (qemu_pci_slot(def, kind, i, &p) < 0)
-		return;
-	add_str(o, "bus", qemu_is_q35(def) ? "pcie.0" : "pci.0");
-	addr = p.function ? xasprintf("0x%x.0x%x", p.slot, p.function)
-			  : xasprintf("0x%x", p.slot);
-	add_str(o, "addr", addr);
+	if (qemu_pci_slot(def, kind, i, &p) == 0)
+		qemu_json_pci_at(o, def, &p, false);
 }
 
 bool qemu_is_q35(const struct domain_def *def)

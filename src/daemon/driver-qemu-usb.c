@@ -157,24 +157,18 @@ static void companions(struct qemu_argv *a, const struct domain_def *def,
 		const struct domain_usb_ctl *c = &dp->usb_more[j];
 		struct json_object *o;
 		struct dev_pci_addr p;
-		_cleanup_free_ char *master = NULL, *addr = NULL;
+		_cleanup_free_ char *master = NULL;
 
 		if (c->index != index || !usb_model_companion(c->model) ||
 		    qemu_usb_companion_pci(def, j, &p) < 0)
 			continue;
 		o = json_object_new_object();
 		master = index ? xasprintf("usb%u.0", index) : xstrdup("usb.0");
-		addr = p.function ? xasprintf("0x%x.0x%x", p.slot, p.function)
-				  : xasprintf("0x%x", p.slot);
 		add_str(o, "driver", qemu_usb_devices[c->model]);
 		add_str(o, "masterbus", master);
 		add_int(o, "firstport", (int)c->startport);
-		add_str(o, "bus", qemu_is_q35(def) ? "pcie.0" : "pci.0");
 		/* function 0 of a slot with others */
-		if (!p.function)
-			json_object_object_add(o, "multifunction",
-					       json_object_new_boolean(true));
-		add_str(o, "addr", addr);
+		qemu_json_pci_at(o, def, &p, p.function == 0);
 		qemu_arg_json(a, "-device", o);
 	}
 }

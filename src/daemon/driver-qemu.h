@@ -160,6 +160,10 @@ char *qemu_smp_option(const struct domain_def *def);
 /* Adds "bus" and "addr" of device @i of @kind (qemu_pci_slot()) to @o. */
 void qemu_json_pci(struct json_object *o, const struct domain_def *def,
 		   enum qemu_pci_kind kind, size_t i);
+/* The "bus" and "addr" of PCI address @p in @o (and multifunction=on
+ * between them when @multifunction). */
+void qemu_json_pci_at(struct json_object *o, const struct domain_def *def,
+		      const struct dev_pci_addr *p, bool multifunction);
 
 /*
  * The address on the root bus of device @i of @kind: its <address>, or
