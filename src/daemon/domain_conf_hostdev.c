@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * <hostdev mode='subsystem' type='pci|usb'> (domain_conf_hostdev.h): a
- * host's PCI function or USB device given to the guest, as libvirt
- * reads and writes it. Every attribute either is kept or refuses the
- * definition: a host device half understood would be given wrongly.
+ * <hostdev mode='subsystem' type='pci|usb|mdev|scsi|scsi_host'>
+ * (domain_conf_hostdev.h): a host's PCI function, USB device, mediated
+ * device, SCSI LUN or vhost-scsi target given to the guest, and a host's
+ * input device (<input type='evdev|passthrough'>), as libvirt reads and
+ * writes them. Every attribute either is kept or refuses the definition:
+ * a host device half understood would be given wrongly.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -378,28 +380,16 @@ static int parse_guest_side(const xmlNode *c, struct domain_hostdev *h,
 				    e);
 }
 
-static int parse_hostdev(const xmlNode *c, struct domain_hostdev *h,
-			 struct err **e)
+/* <hostdev>'s attributes by its type (@h->type set), and that its
+ * children are a host device's. */
+static int parse_kind(const xmlNode *c, struct domain_hostdev *h,
+		      const char *type, struct err **e)
 {
 	static const char *const children[] = {"driver",   "source",   "rom",
 					       "boot",	   "address",  "alias",
 					       "readonly", "shareable"};
-	_cleanup_free_ char *mode = xml_attr(c, "mode");
-	_cleanup_free_ char *type = xml_attr(c, "type");
-	const xmlNode *n, *src;
 	int r;
 
-	if (!mode || !streq(mode, "subsystem"))
-		return xml_err(e, c,
-			       "<hostdev mode='%s'> not supported (subsystem)",
-			       mode ? mode : "");
-	if (!type || (r = xml_enum(c, "hostdev type", type, hostdev_type_names,
-				   NULL)) < 0)
-		return xml_err(e, c,
-			       "<hostdev type='%s'> not supported (pci, usb, "
-			       "mdev, scsi, scsi_host)",
-			       type ? type : "");
-	h->type = (enum hostdev_type)r;
 	if (only_attrs(c,
 		       h->type == HOSTDEV_MDEV
 			       ? (const char *const[]){"mode", "type",
@@ -424,7 +414,7 @@ static int parse_hostdev(const xmlNode *c, struct domain_hostdev *h,
 	if ((r = enum_attr(c, "managed", "managed", yes_no, e)) < 0)
 		return r;
 	h->managed = (enum domain_tristate)r;
-	for (n = c->children; n; n = n->next) {
+	for (const xmlNode *n = c->children; n; n = n->next) {
 		size_t i = 0;
 
 		if (n->type != XML_ELEMENT_NODE)
@@ -436,18 +426,49 @@ static int parse_hostdev(const xmlNode *c, struct domain_hostdev *h,
 			return xml_err(e, n, "<hostdev>: <%s> not supported",
 				       (const char *)n->name);
 	}
-	if ((n = xml_child(c, "driver"))) {
-		_cleanup_free_ char *name = xml_attr(n, "name");
+	return 0;
+}
 
-		if (only_attrs(n, (const char *const[]){"name", NULL}, e) < 0)
-			return -EINVAL;
-		if (h->type != HOSTDEV_PCI || !name || !streq(name, "vfio"))
-			return xml_err(e, n,
-				       "<driver name='%s'> not supported "
-				       "(vfio, on a PCI host device)",
-				       name ? name : "");
-		h->driver_vfio = true;
-	}
+/* <driver name='vfio'/>: a PCI device's only one. */
+static int parse_driver(const xmlNode *n, struct domain_hostdev *h,
+			struct err **e)
+{
+	_cleanup_free_ char *name = xml_attr(n, "name");
+
+	if (only_attrs(n, (const char *const[]){"name", NULL}, e) < 0)
+		return -EINVAL;
+	if (h->type != HOSTDEV_PCI || !name || !streq(name, "vfio"))
+		return xml_err(e, n,
+			       "<driver name='%s'> not supported "
+			       "(vfio, on a PCI host device)",
+			       name ? name : "");
+	h->driver_vfio = true;
+	return 0;
+}
+
+static int parse_hostdev(const xmlNode *c, struct domain_hostdev *h,
+			 struct err **e)
+{
+	_cleanup_free_ char *mode = xml_attr(c, "mode");
+	_cleanup_free_ char *type = xml_attr(c, "type");
+	const xmlNode *n, *src;
+	int r;
+
+	if (!mode || !streq(mode, "subsystem"))
+		return xml_err(e, c,
+			       "<hostdev mode='%s'> not supported (subsystem)",
+			       mode ? mode : "");
+	if (!type || (r = xml_enum(c, "hostdev type", type, hostdev_type_names,
+				   NULL)) < 0)
+		return xml_err(e, c,
+			       "<hostdev type='%s'> not supported (pci, usb, "
+			       "mdev, scsi, scsi_host)",
+			       type ? type : "");
+	h->type = (enum hostdev_type)r;
+	if (parse_kind(c, h, type, e) < 0)
+		return -EINVAL;
+	if ((n = xml_child(c, "driver")) && parse_driver(n, h, e) < 0)
+		return -EINVAL;
 	if (!(src = xml_child(c, "source")))
 		return xml_err(e, c, "missing <source>");
 	r = h->type == HOSTDEV_PCI	   ? parse_pci_source(src, h, e)

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Host devices on the qemu driver (driver-qemu.h): a PCI function
- * through VFIO (vfio-pci host=), a USB device through usb-host on a
- * device node nidod opened (hostdevice=/dev/fdset/N), as libvirt's
- * command lines give them.
+ * through VFIO (vfio-pci host=), a mediated device (vfio-pci
+ * sysfsdev=), a USB device through usb-host on a device node nidod
+ * opened (hostdevice=/dev/fdset/N), a host's input device (input-linux,
+ * virtio-input-host-pci), as libvirt's command lines give them (SCSI
+ * ones: driver-qemu-hostdev-scsi.c).
  *
  * QEMU runs as an identity of its own: a start gives it exactly what
  * its host devices need and no more. A PCI function's IOMMU group node
