@@ -223,21 +223,30 @@ enum chardev_type {
 	CHARDEV_UNIX, /* a unix socket, listened on or connected to */
 	CHARDEV_TCP,  /* a TCP socket, listened on or connected to */
 	CHARDEV_UDP,  /* UDP datagrams to (and from) a host and port */
+	/* the SPICE server's agent channel (a <channel> only) */
+	CHARDEV_SPICEVMC,
+	CHARDEV_SPICEPORT, /* a SPICE port channel, named by src.path */
+	/* QEMU's own SPICE agent (a <channel> only), for VNC */
+	CHARDEV_QEMU_VDAGENT,
+	CHARDEV_DBUS, /* a channel of the D-Bus display, named by src.path */
 };
-#define CHARDEV_TYPES (CHARDEV_UDP + 1)
+#define CHARDEV_TYPES (CHARDEV_DBUS + 1)
 extern const char *const chardev_type_names[];
 
 struct chardev_source {
-	char *path;	 /* file, dev, unix */
-	bool listen;	 /* unix, tcp: <source mode='bind'> */
-	char *host;	 /* tcp, udp (its connect side); NULL: none */
-	char *service;	 /* tcp, udp: the port */
+	char *path;    /* file, dev, unix; spiceport, dbus: <source channel=> */
+	bool listen;   /* unix, tcp: <source mode='bind'> */
+	char *host;    /* tcp, udp (its connect side); NULL: none */
+	char *service; /* tcp, udp: the port */
 	char *bind_host; /* udp: the local side; NULL: none */
 	char *bind_service;
 	bool telnet;	/* tcp: <protocol type='telnet'> */
 	bool tls_no;	/* tcp: <source tls='no'> given */
 	bool raw_given; /* unix: <protocol type='raw'> (its only one) */
 	enum domain_tristate append; /* file: <source append=> */
+	/* qemu-vdagent: <clipboard copypaste=> (ON: yes), <mouse mode=>
+	 * (ON: client) */
+	enum domain_tristate clipboard, mouse;
 };
 
 /* A serial port's device: <target type=>. */
@@ -292,7 +301,9 @@ struct domain_rng {
  * one named DOMAIN_AGENT_CHANNEL, on a socket nidod binds and talks to.
  */
 #define DOMAIN_AGENT_CHANNEL "org.qemu.guest_agent.0"
-#define DOMAIN_MAX_CHANNELS  32
+/* A <channel type='spicevmc'>'s port without a name of its own. */
+#define DOMAIN_SPICE_AGENT_CHANNEL "com.redhat.spice.0"
+#define DOMAIN_MAX_CHANNELS	   32
 struct domain_channel {
 	enum chardev_type type;
 	/* the host side; the agent's src.path NULL: nidod picks
@@ -372,7 +383,9 @@ struct domain_video {
 	unsigned ram, vram, vram64, vgamem; /* <model ram= vram= ...> */
 	unsigned heads;			    /* <model heads=>; 0: not given */
 	enum domain_tristate primary;	    /* <model primary=> */
-	struct dev_pci_addr pci;	    /* its <address> */
+	/* virtio: <acceleration accel3d=> (virgl, with an OpenGL display) */
+	enum domain_tristate accel3d;
+	struct dev_pci_addr pci; /* its <address> */
 };
 
 /* <graphics type='spice'> (domain_conf_display.c). The channels, in
@@ -380,6 +393,13 @@ struct domain_video {
  * record, smartcard, usbredir. */
 #define SPICE_CHANNELS 8
 enum spice_mode { SPICE_MODE_ANY, SPICE_MODE_SECURE, SPICE_MODE_INSECURE };
+/* What a VNC or SPICE <graphics> says of its password and clients
+ * (domain_conf_graphics.c). */
+struct graphics_passwd {
+	char *valid_to;		 /* passwdValidTo= as given; NULL: none */
+	unsigned char connected; /* connected=: graphics_connected_names */
+};
+
 struct domain_spice {
 	int port;      /* port=: 0 none (no TCP), -1 nidod picks one */
 	int tls_port;  /* tlsPort=: 0 none, -1 nidod picks one */
@@ -390,7 +410,9 @@ struct domain_spice {
 	char *socket;	  /* <listen type='socket' socket=>: a path */
 	bool listen_none; /* <listen type='none'> */
 	char *passwd;	  /* NULL: none (set through QMP, never argv) */
-	enum spice_mode default_mode;		 /* defaultMode= */
+	struct graphics_passwd pw;
+	char *rendernode;	      /* <gl rendernode=>; NULL: any */
+	enum spice_mode default_mode; /* defaultMode= */
 	enum spice_mode channel[SPICE_CHANNELS]; /* <channel name= mode=> */
 	/* <image compression=>, <jpeg>, <zlib>, <playback>, <streaming
 	 * mode=>, <clipboard copypaste=>, <filetransfer enable=>, <mouse
@@ -528,8 +550,29 @@ struct domain_redir_rule {
  * domain_conf_display.c): VNC and SPICE <graphics>, <video> cards,
  * <input> devices, the USB controller.
  */
+/* <graphics type='sdl'>, 'egl-headless' and 'dbus': QEMU's -display
+ * (domain_conf_graphics.c). Tristates: ABSENT when not given. */
+struct domain_local_display {
+	bool sdl, egl, dbus;
+	char *sdl_display, *sdl_xauth; /* display=, xauth= */
+	enum domain_tristate sdl_fullscreen, sdl_gl;
+	char *egl_rendernode; /* <gl rendernode=>; NULL: any */
+	char *dbus_address;   /* address=; NULL: none */
+	enum domain_tristate dbus_p2p, dbus_gl;
+	char *dbus_rendernode;
+	unsigned dbus_audio; /* <audio id=>; 0: none */
+};
+
 struct domain_display {
-	bool vnc;	  /* <graphics type='vnc'> */
+	bool vnc; /* <graphics type='vnc'> */
+	/* VNC's sharePolicy= (graphics_share_names, 0: not given),
+	 * powerControl=, websocket= (a port; 0 none) */
+	unsigned char vnc_share;
+	enum domain_tristate vnc_power;
+	int vnc_websocket;
+	unsigned vnc_audio; /* <audio id=>: what VNC clients hear; 0 none */
+	struct graphics_passwd vnc_pw;
+	struct domain_local_display local;
 	char *vnc_passwd; /* <graphics passwd=>: NULL: none (set through QMP) */
 	int vnc_port;	  /* <graphics port=>: -1 autoport */
 	int vnc_port_live;	/* the port QEMU took (a running domain); 0 */
@@ -571,22 +614,70 @@ enum controller_type {
 	CONTROLLER_VIRTIO_SERIAL, /* the channels' and virtio consoles' */
 };
 
-/* <controller model=>, as controller_model_names. */
+/* <controller model=>, as controller_model_names: the PCI ones
+ * (CONTROLLER_MODEL_PCI_ROOT to _PCIE_EXPANDER_BUS), then the SCSI
+ * ones. */
 enum controller_model {
 	CONTROLLER_MODEL_NONE, /* not given (ide, sata) */
 	CONTROLLER_MODEL_PCI_ROOT,
 	CONTROLLER_MODEL_PCIE_ROOT,
+	CONTROLLER_MODEL_PCI_BRIDGE,
+	CONTROLLER_MODEL_DMI_TO_PCI_BRIDGE,
+	CONTROLLER_MODEL_PCIE_ROOT_PORT,
+	CONTROLLER_MODEL_PCIE_SWITCH_UPSTREAM_PORT,
+	CONTROLLER_MODEL_PCIE_SWITCH_DOWNSTREAM_PORT,
+	CONTROLLER_MODEL_PCI_EXPANDER_BUS,
+	CONTROLLER_MODEL_PCIE_EXPANDER_BUS,
 	CONTROLLER_MODEL_VIRTIO_SCSI,
 	CONTROLLER_MODEL_LSILOGIC,
+	CONTROLLER_MODEL_LSISAS1068,
+	CONTROLLER_MODEL_LSISAS1078,
+	CONTROLLER_MODEL_VMPVSCSI,
+	CONTROLLER_MODEL_AM53C974,
+	CONTROLLER_MODEL_DC390,
+	CONTROLLER_MODEL_VIRTIO_TRANSITIONAL,
+	CONTROLLER_MODEL_VIRTIO_NON_TRANSITIONAL,
+};
+#define CONTROLLER_MODEL_IS_PCI(m)                                             \
+	((m) >= CONTROLLER_MODEL_PCI_ROOT &&                                   \
+	 (m) <= CONTROLLER_MODEL_PCIE_EXPANDER_BUS)
+
+/* A PCI controller's <model name=>: QEMU's device, as
+ * controller_device_names (0: the model's default). */
+enum controller_device {
+	CONTROLLER_DEVICE_DEFAULT,
+	CONTROLLER_DEVICE_PCI_BRIDGE,
+	CONTROLLER_DEVICE_I82801B11_BRIDGE,
+	CONTROLLER_DEVICE_IOH3420,
+	CONTROLLER_DEVICE_PCIE_ROOT_PORT,
+	CONTROLLER_DEVICE_X3130_UPSTREAM,
+	CONTROLLER_DEVICE_XIO3130_DOWNSTREAM,
+	CONTROLLER_DEVICE_PXB,
+	CONTROLLER_DEVICE_PXB_PCIE,
+};
+
+/* A virtio controller's <driver> (domain_conf_ctl.c): 0 or absent for
+ * what is not given. */
+struct controller_driver {
+	unsigned queues, cmd_per_lun, max_sectors, iothread;
+	enum domain_tristate ioeventfd, iommu, ats, packed, page_per_vq;
 };
 
 struct domain_controller {
 	enum controller_type type;
 	unsigned index;
+	bool index_auto; /* no index=: libvirt's lowest free one */
+	bool implicit;	 /* added as libvirt adds it (domain_conf_ctl.c) */
 	enum controller_model model;
 	struct dev_pci_addr pci;
 	unsigned ports, vectors; /* virtio-serial: ports=, vectors= (0:
 				  * QEMU's default) */
+	/* a PCI controller's <model name=> and <target chassisNr=
+	 * chassis= port= hotplug= busNr=><node>: -1 where not given */
+	enum controller_device device;
+	int chassis_nr, chassis, port, bus_nr, node;
+	enum domain_tristate hotplug;
+	struct controller_driver driver;
 };
 /* A virtio-serial controller's ports, at most (QEMU's default). */
 #define VIRTIO_SERIAL_PORTS 31
@@ -775,6 +866,8 @@ enum audio_type {
 	AUDIO_PULSEAUDIO,
 	AUDIO_SDL,
 	AUDIO_FILE,
+	AUDIO_SPICE, /* to the SPICE server's clients */
+	AUDIO_DBUS,  /* to the D-Bus display's clients */
 };
 
 /* One attribute of an <audio>, its <input>/<output> or their
@@ -868,13 +961,30 @@ struct domain_timer {
 };
 
 /* Most controllers of the kinds domain_conf_hw.c reads. */
-#define DOMAIN_MAX_CONTROLLERS 16
+#define DOMAIN_MAX_CONTROLLERS 256
 
 /*
  * The machine around the guest (domain_conf_hw.c): its controllers, the
  * balloon, the watchdog, the panic device, the clock, <features> and
  * the boot menu, as libvirt reads them.
  */
+/*
+ * A DAC <seclabel> (domain_conf_seclabel.c): who QEMU runs as. dynamic
+ * (model='dac', or no model: this host's only model) is nidod's
+ * per-VM identity; static names a 'user:group' QEMU runs as instead.
+ */
+enum seclabel_dac_type {
+	SECLABEL_DAC_ABSENT,
+	SECLABEL_DAC_DYNAMIC,
+	SECLABEL_DAC_STATIC
+};
+struct domain_seclabel_dac {
+	enum seclabel_dac_type type;
+	bool model_given;	      /* model='dac' written */
+	enum domain_tristate relabel; /* relabel= */
+	char *label;		      /* static: <label>user:group</label> */
+};
+
 struct domain_hw {
 	struct domain_controller *controllers;
 	size_t n_controllers;
@@ -889,6 +999,8 @@ struct domain_hw {
 	enum watchdog_action watchdog_action;
 	struct dev_pci_addr watchdog_pci;
 	bool panic; /* <panic model='isa'>: QEMU's pvpanic */
+	bool ccid;  /* <controller type='ccid' index='0'/>: the smartcard's
+		     * USB CCID reader */
 	enum clock_offset clock;
 	long long clock_adjustment; /* variable: seconds from the basis */
 	bool clock_basis_local;	    /* variable: basis='localtime' */
@@ -906,8 +1018,9 @@ struct domain_hw {
 	/* <seclabel type='none'/>: no security label: 1; with
 	 * model='none': 2; 0: none given */
 	int seclabel_none;
-	struct domain_mem mem;	     /* domain_conf_mem.c */
-	struct domain_audio *audios; /* <audio>: domain_conf_audio.c */
+	struct domain_seclabel_dac dac; /* domain_conf_seclabel.c */
+	struct domain_mem mem;		/* domain_conf_mem.c */
+	struct domain_audio *audios;	/* <audio>: domain_conf_audio.c */
 	size_t n_audios;
 	struct domain_cpu cpu;
 	struct domain_cpu_features cpufeat;

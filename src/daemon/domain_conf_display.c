@@ -9,6 +9,7 @@
 #include <errno.h>
 
 #include "daemon/domain_conf_display.h"
+#include "daemon/domain_conf_graphics.h"
 #include "daemon/domain_conf_hostdev.h"
 #include "daemon/domain_conf_hw.h"
 #include "daemon/domain_conf_usb.h"
@@ -164,6 +165,36 @@ static int parse_spice_channels(const xmlNode *g, struct domain_spice *s,
 	return 0;
 }
 
+/* <gl enable= rendernode=>: OpenGL on a host GPU's render node (the
+ * start checks there is one). */
+static int parse_spice_gl(const xmlNode *gl, struct domain_spice *s,
+			  struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *v = gl ? xml_attr(gl, "enable") : NULL;
+	int r;
+
+	if (!gl)
+		return 0;
+	xml_check_known(gl, (const char *const[]){"enable", "rendernode", NULL},
+			NULL, w);
+	if (!v)
+		return xml_err(e, gl, "<gl> without enable");
+	if ((r = xml_enum(gl, "spice <gl enable>", v, spice_yes_no + 1, e)) < 0)
+		return r;
+	s->gl = (unsigned char)(r + 1);
+	s->rendernode = xml_attr(gl, "rendernode");
+	if (s->rendernode && s->gl != 1)
+		return xml_err(e, gl, "<gl rendernode> with enable='no'");
+	if (s->rendernode &&
+	    (s->rendernode[0] != '/' || strlen(s->rendernode) > 255 ||
+	     strpbrk(s->rendernode, ",") || strstr(s->rendernode, "/..")))
+		return xml_err(e, gl,
+			       "<gl rendernode='%s'>: not an absolute path "
+			       "without ',' or '..'",
+			       s->rendernode);
+	return 0;
+}
+
 static int parse_spice_options(const xmlNode *g, struct domain_spice *s,
 			       struct xml_warnings *w, struct err **e)
 {
@@ -185,14 +216,8 @@ static int parse_spice_options(const xmlNode *g, struct domain_spice *s,
 			 &s->filetransfer, w, e) < 0 ||
 	    parse_choice(g, "mouse", "mode", spice_mouse_names, &s->mouse, w,
 			 e) < 0 ||
-	    parse_choice(g, "gl", "enable", spice_yes_no, &s->gl, w, e) < 0)
+	    parse_spice_gl(gl, s, w, e) < 0)
 		return -EINVAL;
-	/* OpenGL needs a GPU's render node on the host, which this
-	 * driver does not hand to QEMU */
-	if (gl && s->gl == 1)
-		return xml_err(e, gl,
-			       "spice <gl enable='yes'> not supported by the "
-			       "qemu driver (no host render node)");
 	return 0;
 }
 
@@ -221,9 +246,9 @@ static int parse_spice_ports(const xmlNode *g, struct domain_spice *s,
 static int parse_spice(const xmlNode *g, struct domain_display *dp,
 		       struct xml_warnings *w, struct err **e)
 {
-	static const char *const attrs[] = {"type",	   "port",   "tlsPort",
-					    "autoport",	   "listen", "passwd",
-					    "defaultMode", NULL};
+	static const char *const attrs[] = {
+		"type",	  "port",	 "tlsPort",	  "autoport",  "listen",
+		"passwd", "defaultMode", "passwdValidTo", "connected", NULL};
 	static const char *const children[] = {
 		"listen",	"channel",  "image",	 "jpeg",
 		"zlib",		"playback", "streaming", "clipboard",
@@ -245,6 +270,8 @@ static int parse_spice(const xmlNode *g, struct domain_display *dp,
 		s->default_mode = (enum spice_mode)r;
 	}
 	s->passwd = xml_attr(g, "passwd");
+	if (domain_parse_graphics_passwd(g, &s->pw, e) < 0)
+		return -EINVAL;
 	s->listen = xml_attr(g, "listen");
 	if (parse_spice_listen(g, s, w, e) < 0 ||
 	    parse_spice_channels(g, s, w, e) < 0 ||
@@ -266,11 +293,15 @@ int domain_parse_graphics(const xmlNode *g, struct domain_display *dp,
 {
 	_cleanup_free_ char *type = xml_attr(g, "type");
 
+	int r;
+
 	if (type && streq(type, "spice"))
 		return parse_spice(g, dp, w, e);
-	/* sdl needs the host's own display, egl-headless and dbus a GPU
-	 * render node and a D-Bus bus: nidod's QEMU has none of them */
-	return xml_err(e, g, "graphics type '%s' not supported (vnc, spice)",
+	if (type && (r = domain_parse_local_display(g, type, dp, w, e)) != 0)
+		return r < 0 ? r : 0;
+	return xml_err(e, g,
+		       "graphics type '%s' not supported (vnc, spice, sdl, "
+		       "egl-headless, dbus)",
 		       type ? type : "");
 }
 
@@ -304,8 +335,12 @@ static void format_spice_children(FILE *f, const struct domain_spice *s)
 	CHOICE(copypaste, "clipboard", "copypaste", spice_yes_no)
 	CHOICE(mouse, "mouse", "mode", spice_mouse_names)
 	CHOICE(filetransfer, "filetransfer", "enable", spice_yes_no)
-	CHOICE(gl, "gl", "enable", spice_yes_no)
 #undef CHOICE
+	if (s->gl) {
+		fprintf(f, "      <gl enable='%s'", spice_yes_no[s->gl]);
+		xml_put_attr(f, "rendernode", s->rendernode);
+		fputs("/>\n", f);
+	}
 }
 
 void domain_format_spice(FILE *f, const struct domain_spice *s, bool active)
@@ -324,6 +359,7 @@ void domain_format_spice(FILE *f, const struct domain_spice *s, bool active)
 		xml_put_attr(f, "listen", s->listen);
 	if (s->passwd)
 		xml_put_attr(f, "passwd", s->passwd);
+	domain_format_graphics_passwd(f, &s->pw);
 	if (s->default_mode)
 		fprintf(f, " defaultMode='%s'",
 			spice_mode_names[s->default_mode]);
@@ -354,6 +390,8 @@ void domain_spice_free(struct domain_spice *s)
 	free(s->listen);
 	free(s->socket);
 	free(s->passwd);
+	free(s->pw.valid_to);
+	free(s->rendernode);
 	free(s);
 }
 
@@ -383,6 +421,31 @@ static int parse_video_sizes(const xmlNode *m, struct domain_video *v,
 	return 0;
 }
 
+/* <acceleration accel3d=> of a virtio card: QEMU's virgl devices. */
+static int parse_acceleration(const xmlNode *m, struct domain_video *v,
+			      struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *acc = xml_child(m, "acceleration");
+	_cleanup_free_ char *a3 = acc ? xml_attr(acc, "accel3d") : NULL;
+	int r;
+
+	if (!acc)
+		return 0;
+	xml_check_known(acc, (const char *const[]){"accel3d", NULL}, NULL, w);
+	if (v->model != VIDEO_VIRTIO)
+		return xml_err(e, acc,
+			       "<acceleration> on video model '%s' (virtio "
+			       "only)",
+			       video_model_names[v->model]);
+	if (!a3)
+		return 0;
+	if ((r = xml_enum(acc, "acceleration accel3d", a3,
+			  (const char *const[]){"yes", "no", NULL}, e)) < 0)
+		return r;
+	v->accel3d = r ? DOMAIN_TRISTATE_OFF : DOMAIN_TRISTATE_ON;
+	return 0;
+}
+
 static int parse_one_video(const xmlNode *vn, struct domain_video *v,
 			   struct xml_warnings *w, struct err **e)
 {
@@ -398,7 +461,8 @@ static int parse_one_video(const xmlNode *vn, struct domain_video *v,
 			(const char *const[]){"model", "address", NULL}, w);
 	if (!type)
 		return xml_err(e, vn, "<video> without <model type>");
-	xml_check_known(m, attrs, NULL, w);
+	xml_check_known(m, attrs, (const char *const[]){"acceleration", NULL},
+			w);
 	if ((r = xml_enum(m, "video model", type, video_model_names + 1, e)) <
 	    0)
 		return r;
@@ -413,7 +477,8 @@ static int parse_one_video(const xmlNode *vn, struct domain_video *v,
 	if (primary)
 		v->primary = streq(primary, "yes") ? DOMAIN_TRISTATE_ON
 						   : DOMAIN_TRISTATE_OFF;
-	if (parse_video_sizes(m, v, e) < 0)
+	if (parse_video_sizes(m, v, e) < 0 ||
+	    parse_acceleration(m, v, w, e) < 0)
 		return -EINVAL;
 	return domain_parse_address(vn, &v->pci, NULL, e);
 }
@@ -485,7 +550,14 @@ void domain_format_videos(FILE *f, const struct domain_display *dp)
 			fprintf(f, " primary='%s'",
 				v->primary == DOMAIN_TRISTATE_ON ? "yes"
 								 : "no");
-		fputs("/>\n", f);
+		if (v->accel3d)
+			fprintf(f,
+				">\n        <acceleration accel3d='%s'/>\n"
+				"      </model>\n",
+				v->accel3d == DOMAIN_TRISTATE_ON ? "yes"
+								 : "no");
+		else
+			fputs("/>\n", f);
 		domain_format_pci_address(f, 6, &v->pci);
 		fputs("    </video>\n", f);
 	}

@@ -12,11 +12,30 @@
 #include "daemon/domain_conf_audio.h"
 #include "daemon/domain_conf_hw.h"
 #include "daemon/domain_conf_mem.h"
+#include "daemon/domain_conf_seclabel.h"
 
 const char *const controller_type_names[] = {"pci",  "ide",	      "sata",
 					     "scsi", "virtio-serial", NULL};
-const char *const controller_model_names[] = {
-	"", "pci-root", "pcie-root", "virtio-scsi", "lsilogic", NULL};
+const char *const controller_model_names[] = {"",
+					      "pci-root",
+					      "pcie-root",
+					      "pci-bridge",
+					      "dmi-to-pci-bridge",
+					      "pcie-root-port",
+					      "pcie-switch-upstream-port",
+					      "pcie-switch-downstream-port",
+					      "pci-expander-bus",
+					      "pcie-expander-bus",
+					      "virtio-scsi",
+					      "lsilogic",
+					      "lsisas1068",
+					      "lsisas1078",
+					      "vmpvscsi",
+					      "am53c974",
+					      "dc390",
+					      "virtio-transitional",
+					      "virtio-non-transitional",
+					      NULL};
 const char *const watchdog_action_names[] = {
 	"reset", "shutdown", "poweroff", "pause", "none", "inject-nmi", NULL};
 static const char *const watchdog_model_names[] = {"", "i6300esb", "ib700",
@@ -195,32 +214,30 @@ static int parse_controller(const xmlNode *c, int type, struct domain_def *d,
 	xml_check_known(c,
 			(const char *const[]){"type", "index", "model", "ports",
 					      "vectors", NULL},
-			(const char *const[]){"address", NULL}, w);
+			(const char *const[]){"address", "model", "target",
+					      "driver", NULL},
+			w);
 	if (hw->n_controllers == DOMAIN_MAX_CONTROLLERS)
 		return xml_err(e, c, "more than %d controllers",
 			       DOMAIN_MAX_CONTROLLERS);
+	/* without one: numbered once all are read */
 	if (index && xml_uint(c, "controller index", index, 0, 255, &v, e) < 0)
 		return -EINVAL;
-	for (size_t i = 0; i < hw->n_controllers; i++)
-		if ((int)hw->controllers[i].type == type &&
-		    hw->controllers[i].index == v)
-			return xml_err(e, c, "two %s controllers with index %u",
-				       controller_type_names[type],
-				       (unsigned)v);
 	hw->controllers = xreallocarray(hw->controllers, hw->n_controllers + 1,
 					sizeof(*hw->controllers));
 	ctl = &hw->controllers[hw->n_controllers++];
-	*ctl = (struct domain_controller){.type = type, .index = (unsigned)v};
-	if ((r = enum_attr(c, "model", "controller model",
-			   controller_model_names, e)) < 0)
+	*ctl = (struct domain_controller){
+		.type = type, .index = (unsigned)v, .index_auto = !index};
+	if ((r = domain_controller_model(c, type, e)) < 0)
 		return r;
 	ctl->model = (enum controller_model)r;
 	/* libvirt's default SCSI controller on x86 */
 	if (type == CONTROLLER_SCSI && !r)
 		ctl->model = CONTROLLER_MODEL_LSILOGIC;
-	if (ctl->model && (type == CONTROLLER_SCSI) !=
-				  (ctl->model == CONTROLLER_MODEL_VIRTIO_SCSI ||
-				   ctl->model == CONTROLLER_MODEL_LSILOGIC))
+	if (ctl->model &&
+	    ((type == CONTROLLER_PCI) != CONTROLLER_MODEL_IS_PCI(ctl->model) ||
+	     (type == CONTROLLER_SCSI) !=
+		     (ctl->model >= CONTROLLER_MODEL_VIRTIO_SCSI)))
 		return xml_err(e, c,
 			       "controller model '%s' is not one of "
 			       "type '%s'",
@@ -228,7 +245,8 @@ static int parse_controller(const xmlNode *c, int type, struct domain_def *d,
 			       controller_type_names[type]);
 	if (type == CONTROLLER_PCI && !ctl->model)
 		return xml_err(e, c, "<controller type='pci'> without a model");
-	if (parse_ports_vectors(c, ctl, e) < 0)
+	if (parse_ports_vectors(c, ctl, e) < 0 ||
+	    domain_parse_controller_extra(c, ctl, w, e) < 0)
 		return -EINVAL;
 	return domain_parse_address(c, &ctl->pci, NULL, e);
 }
@@ -369,6 +387,9 @@ int domain_parse_hw_device(const xmlNode *c, struct domain_def *d,
 		return domain_parse_iommu(c, d, w, e) < 0 ? -EINVAL : 1;
 	if (!streq(name, "controller") || !(type = xml_attr(c, "type")))
 		return 0;
+	if (streq(type, "ccid"))
+		return domain_parse_ccid_controller(c, d, w, e) < 0 ? -EINVAL
+								    : 1;
 	for (t = 0; controller_type_names[t]; t++)
 		if (streq(type, controller_type_names[t]))
 			return parse_controller(c, t, d, w, e) < 0 ? -EINVAL
@@ -654,49 +675,6 @@ static int parse_bootmenu(const xmlNode *n, struct domain_hw *hw,
 	return 0;
 }
 
-/*
- * <seclabel type='none'/> (no model, or model='none'): QEMU gets no
- * security label, which is what nido does: it confines QEMU with its
- * own sandbox (a per-VM identity, -sandbox, fds passed), never with
- * SELinux, AppArmor or DAC relabelling. Other labels name a confinement
- * nido does not apply: warned by name.
- */
-/* @n has @n_attrs attributes, none in a namespace, and no element. */
-static bool bare(const xmlNode *n, int n_attrs)
-{
-	for (const xmlAttr *a = n->properties; a; a = a->next)
-		if (a->ns || --n_attrs < 0)
-			return false;
-	return !has_element(n);
-}
-
-static void parse_seclabels(const xmlNode *root, struct domain_hw *hw,
-			    struct xml_warnings *w)
-{
-	for (const xmlNode *n = root->children; n; n = n->next) {
-		_cleanup_free_ char *type = NULL, *model = NULL;
-
-		if (n->type != XML_ELEMENT_NODE || n->ns ||
-		    !xmlStrEqual(n->name, BAD_CAST "seclabel"))
-			continue;
-		type = xml_attr(n, "type");
-		model = xml_attr(n, "model");
-		if (type && streq(type, "none") &&
-		    (!model || streq(model, "none")) && !hw->seclabel_none &&
-		    bare(n, 2 - !model)) {
-			hw->seclabel_none = model ? 2 : 1;
-			continue;
-		}
-		xml_warn(
-			w, n,
-			"<seclabel>: type '%s'%s%s%s not acted on, nido "
-			"confines QEMU with its own sandbox, not with security "
-			"labels",
-			type ? type : "dynamic", model ? " model '" : "",
-			model ? model : "", model ? "'" : "");
-	}
-}
-
 int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 			struct domain_def *d, struct xml_warnings *w,
 			struct err **e)
@@ -709,7 +687,10 @@ int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 		return -EINVAL;
 	if ((n = xml_child(root, "pm")) && parse_pm(n, &d->hw, w, e) < 0)
 		return -EINVAL;
-	parse_seclabels(root, &d->hw, w);
+	/* a container's are domain_conf_ct.c's */
+	if (d->virt != DOMAIN_VIRT_LXC &&
+	    domain_parse_seclabels(root, &d->hw, w, e) < 0)
+		return -EINVAL;
 	/* a confidential guest run without its memory encrypted would be
 	 * a guest exposed, not one changed a little: refused */
 	if ((n = xml_child(root, "launchSecurity"))) {
@@ -772,9 +753,7 @@ void domain_format_hw_top(FILE *f, const struct domain_def *d)
 	domain_format_sysinfo(f, d);
 	if (hw->clock)
 		format_clock(f, hw);
-	if (hw->seclabel_none)
-		fprintf(f, "  <seclabel type='none'%s/>\n",
-			hw->seclabel_none == 2 ? " model='none'" : "");
+	domain_format_seclabels(f, hw);
 }
 
 void domain_format_bootmenu(FILE *f, const struct domain_def *d)
@@ -801,14 +780,17 @@ void domain_format_controllers(FILE *f, const struct domain_def *d)
 			fprintf(f, " ports='%u'", c->ports);
 		if (c->vectors)
 			fprintf(f, " vectors='%u'", c->vectors);
-		if (!c->pci.set) {
+		if (!c->pci.set && !domain_controller_has_extra(c)) {
 			fputs("/>\n", f);
 			continue;
 		}
 		fputs(">\n", f);
+		domain_format_controller_extra(f, c);
 		domain_format_pci_address(f, 6, &c->pci);
 		fputs("    </controller>\n", f);
 	}
+	if (d->hw.ccid)
+		fputs("    <controller type='ccid' index='0'/>\n", f);
 }
 
 /* <TAG model='M'[ extra]>, its address, </TAG>; or <TAG .../>. */
@@ -877,6 +859,7 @@ void domain_hw_clear(struct domain_hw *hw)
 	domain_mem_clear(&hw->mem);
 	free(hw->controllers);
 	free(hw->clock_tz);
+	free(hw->dac.label);
 	memset(hw, 0, sizeof(*hw));
 }
 
@@ -949,9 +932,15 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : hw->clock > CLOCK_LOCALTIME ? "<clock offset='variable', "
 					       "'absolute' or 'timezone'>"
 	       : d->display.spice	     ? "<graphics type='spice'>"
-	       : d->display.n_videos > 1     ? "a second <video>"
-	       : d->display.n_sounds	     ? "<sound>"
-	       : d->display.smartcard	     ? "<smartcard>"
-	       : hw->mem.backing	     ? "<memoryBacking>"
-					     : NULL;
+	       : d->display.local.sdl || d->display.local.egl ||
+			       d->display.local.dbus
+		       ? "<graphics type='sdl', 'egl-headless' or 'dbus'>"
+	       : hw->dac.type == SECLABEL_DAC_STATIC
+		       ? "<seclabel type='static' model='dac'>"
+	       : d->display.n_videos > 1 ? "a second <video>"
+	       : d->display.n_sounds	 ? "<sound>"
+	       : d->display.smartcard	 ? "<smartcard>"
+	       : hw->ccid		 ? "<controller type='ccid'>"
+	       : hw->mem.backing	 ? "<memoryBacking>"
+					 : NULL;
 }

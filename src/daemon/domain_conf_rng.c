@@ -38,8 +38,16 @@ static int parse_backend(const xmlNode *b, struct domain_rng *rng,
 		xml_check_known(
 			b, (const char *const[]){"model", "type", NULL},
 			(const char *const[]){"source", "protocol", NULL}, w);
-		return domain_chardev_parse_source(b, &rng->egd_type, &rng->egd,
-						   w, e);
+		if (domain_chardev_parse_source(b, &rng->egd_type, &rng->egd, w,
+						e) < 0)
+			return -EINVAL;
+		if (rng->egd_type >= CHARDEV_SPICEVMC)
+			return xml_err(e, b,
+				       "an EGD backend of type '%s' not "
+				       "supported (a display's client is no "
+				       "entropy daemon)",
+				       chardev_type_names[rng->egd_type]);
+		return 0;
 	default:
 		xml_check_known(b, (const char *const[]){"model", NULL}, NULL,
 				w);

@@ -232,7 +232,12 @@ static int check_rngs(const struct domain_def *d, struct xml_warnings *w,
 static int check_machine(const struct domain_def *d, struct err **e)
 {
 	const struct domain_hw *hw = &d->hw;
-	const char *what = hw->n_controllers	 ? "<controller>"
+	bool given = false;
+
+	/* those libvirt adds come with what needs them, refused by name */
+	for (size_t i = 0; i < hw->n_controllers; i++)
+		given |= !hw->controllers[i].implicit;
+	const char *what = given		 ? "<controller>"
 			   : hw->balloon_pci.set ? "<memballoon><address>"
 			   : hw->watchdog	 ? "<watchdog>"
 			   : hw->panic		 ? "<panic>"

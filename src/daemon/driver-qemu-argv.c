@@ -55,14 +55,18 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 void qemu_json_pci_at(struct json_object *o, const struct domain_def *def,
 		      const struct dev_pci_addr *p, bool multifunction)
 {
+	_cleanup_free_ char *bus = qemu_pci_bus_id(def, p->bus);
 	_cleanup_free_ char *addr =
 		p->function ? xasprintf("0x%x.0x%x", p->slot, p->function)
 			    : xasprintf("0x%x", p->slot);
 
-	add_str(o, "bus", qemu_is_q35(def) ? "pcie.0" : "pci.0");
-	if (multifunction)
+	add_str(o, "bus", bus);
+	/* given, or function 0 of a slot others share (libvirt's) */
+	if (multifunction || p->multifunction || qemu_pci_multifunction(def, p))
 		json_object_object_add(o, "multifunction",
-				       json_object_new_boolean(true));
+				       json_object_new_boolean(
+					       multifunction ||
+					       qemu_pci_multifunction(def, p)));
 	add_str(o, "addr", addr);
 }
 
@@ -97,12 +101,13 @@ static void display_args(struct qemu_argv *a, const struct domain_def *def)
 	} else if (dp->vnc) {
 		const char *l = dp->vnc_listen ? dp->vnc_listen : "127.0.0.1";
 		bool v6 = strchr(l, ':') != NULL;
+		_cleanup_free_ char *opts = qemu_vnc_options(def);
 		_cleanup_free_ char *s = xasprintf(
-			"%s%s%s:%d%s%s", v6 ? "[" : "", l, v6 ? "]" : "",
+			"%s%s%s:%d%s%s%s", v6 ? "[" : "", l, v6 ? "]" : "",
 			dp->vnc_port < 0 ? 0 : dp->vnc_port - 5900,
 			dp->vnc_port < 0 ? ",to=99" : "",
 			/* the password itself comes through QMP */
-			dp->vnc_passwd ? ",password=on" : "");
+			dp->vnc_passwd ? ",password=on" : "", opts);
 
 		arg(a, "-vnc");
 		arg(a, s);
@@ -234,11 +239,11 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 		arg(a, "reboot=shutdown");
 	}
 	qemu_argv_machine_options(a, def);
-	arg(a, "-display");
-	arg(a, "none");
+	qemu_argv_display(a, def);
 	arg(a, "-sandbox");
 	arg(a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
 	       "resourcecontrol=deny");
+	qemu_argv_pci_controllers(a, def);
 	qemu_argv_disks(a, def, chains);
 	device_args(a, def);
 }

@@ -108,7 +108,7 @@ static int check_place(const struct domain_def *def, size_t i, struct err **e)
 
 	domain_hostdev_name(h, name);
 	qemu_scsi_hostdev_place(def, i, &p);
-	if (!(c = qemu_scsi_controller(def, p.controller)))
+	if (!(c = domain_find_controller(def, CONTROLLER_SCSI, p.controller)))
 		return err_set(e, ENOTSUP,
 			       "host device %s: on SCSI controller %u, which "
 			       "the definition does not give (add <controller "
@@ -241,7 +241,7 @@ void qemu_argv_scsi_hostdev(struct qemu_argv *a, const struct domain_def *def,
 			       json_object_new_boolean(h->readonly));
 	qemu_arg_json(a, "-blockdev", b);
 	qemu_scsi_hostdev_place(def, i, &p);
-	c = qemu_scsi_controller(def, p.controller);
+	c = domain_find_controller(def, CONTROLLER_SCSI, p.controller);
 	bus = xasprintf("scsi%u.0", p.controller);
 	add_str(o, "driver", "scsi-generic");
 	add_str(o, "drive", node);

@@ -13,6 +13,7 @@
 #include "daemon/save-file.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
+#include "daemon/machined.h"
 #include "lib/json.h"
 #include "lib/log.h"
 
@@ -158,6 +159,8 @@ void daemon_domain_set_state(struct daemon *dmn, struct domain *dom,
 	record_save(dmn, dom);
 	log_info("domain '%s' is %s (%s)", dom->def->name,
 		 domain_state_name(dom->state), domain_reason_name(reason));
+	if (before == DOMAIN_SHUTOFF && dom->state != DOMAIN_SHUTOFF)
+		machined_domain_started(dmn, dom);
 	state_event(dmn, dom, before);
 }
 
@@ -191,6 +194,7 @@ void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
 	log_info("domain '%s' is shut off (%s%s%s)", dom->def->name,
 		 domain_reason_name(reason), detail ? ": " : "",
 		 detail ? detail : "");
+	machined_domain_stopped(dmn, dom);
 	if (dom->job) {
 		err_set(&e, EIO, "domain stopped: %s",
 			detail ? detail : domain_reason_name(reason));
@@ -414,6 +418,7 @@ static void recover_one(struct daemon *dmn, const char *name)
 		if (r < 0)
 			log_warn("domain '%s': cannot re-attach: %s", name,
 				 err_msg(e));
+		machined_domain_stopped(dmn, dom);
 		dom->id = -1;
 		daemon_domain_stopped(dmn, dom, REASON_SHUTOFF_UNKNOWN,
 				      "stopped while the daemon was not "
@@ -442,8 +447,10 @@ void daemon_domains_recover(struct daemon *dmn)
 {
 	char **names = store_runtime_names(&dmn->store, &domain_kind);
 
+	dmn->recovering = true;
 	for (char **p = names; *p; p++)
 		recover_one(dmn, *p);
+	dmn->recovering = false;
 	store_names_free(names);
 	autostart_all(dmn);
 }

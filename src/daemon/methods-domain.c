@@ -21,6 +21,8 @@
 #include "daemon/driver-qemu.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
+#include "daemon/machined.h"
+#include "daemon/snapshot.h"
 #include "lib/json.h"
 #include "net/link.h"
 #include "lib/log.h"
@@ -346,14 +348,24 @@ static int m_undefine(void *opaque, struct json_object *params,
 	struct domain *dom = param_domain(dmn, params, e);
 	_cleanup_free_ char *managed = NULL;
 	struct json_object *ev;
-	bool remove = false, drop_save = false;
+	bool remove = false, drop_save = false, drop_snaps = false;
+	struct snapshot_set *snaps = NULL;
 
 	if (!dom || param_remove_storage(params, dom, &remove, e) < 0 ||
-	    json_get_bool_opt(params, "managed_save", &drop_save, e) < 0)
+	    json_get_bool_opt(params, "managed_save", &drop_save, e) < 0 ||
+	    json_get_bool_opt(params, "snapshots_metadata", &drop_snaps, e) <
+		    0 ||
+	    !(snaps = snapshot_set_of(dmn, dom, e)))
 		return err_code(*e);
 	if (dom->cloning)
 		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
 				"domain is being cloned");
+	/* as libvirt: snapshots are not orphaned by accident */
+	if (dom->persistent && snaps->n && !drop_snaps)
+		return err_setk(e, ERR_OPERATION_INVALID, EEXIST,
+				"cannot delete inactive domain with %zu "
+				"snapshots",
+				snaps->n);
 	/* as libvirt: a saved state is not lost by accident */
 	managed = daemon_managed_save_path(dmn, dom->def->name);
 	if (dom->persistent && access(managed, F_OK) == 0 && !drop_save)
@@ -364,6 +376,8 @@ static int m_undefine(void *opaque, struct json_object *params,
 		return err_code(*e);
 	if (drop_save)
 		unlink(managed);
+	if (drop_snaps)
+		snapshot_unstore_all(dmn, dom);
 	/* once the definition is gone, before it is freed */
 	ev = events_lifecycle_new(dom, "undefined", "removed");
 	if (remove) {
@@ -567,6 +581,8 @@ static int m_info(void *opaque, struct json_object *params,
 				       json_object_new_int64(dom->started));
 	if (dom->def->virt == DOMAIN_VIRT_LXC)
 		driver_ct_info(dom->def, o);
+	if (domain_is_active(dom))
+		machined_info(dmn, dom, o);
 	managed = daemon_managed_save_path(dmn, dom->def->name);
 	json_object_object_add(
 		o, "managed_save",

@@ -7,6 +7,7 @@
 #include "block/chain.h"
 #include "daemon/domain_conf.h"
 #include "lib/util.h"
+#include "test.h"
 
 char *qemu_test_args(struct qemu_argv *a)
 {
@@ -60,7 +61,7 @@ struct domain_def *qemu_test_define(const char *devs, char **why)
 	return d;
 }
 
-char *qemu_test_argv(const struct domain_def *d, int first_chr_fd)
+char *qemu_test_def_argv(const struct domain_def *d, int first_chr_fd)
 {
 	struct block_chain chains[8] = {{0}};
 	struct block_chain_file f = {.fd = -1};
@@ -74,4 +75,29 @@ char *qemu_test_argv(const struct domain_def *d, int first_chr_fd)
 			d->n_disks <= ARRAY_SIZE(chains) ? chains : NULL);
 	qemu_argv_chardevs(&a, d, first_chr_fd, 1);
 	return qemu_test_args(&a);
+}
+
+char *qemu_test_argv(const char *text, const char *emulator)
+{
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	struct block_chain chains[8] = {{0}};
+	struct block_chain_file f = {.fd = -1};
+	struct qemu_argv a = {0};
+	char *out;
+
+	if (domain_def_parse(text, strlen(text), &d, NULL, &e) < 0) {
+		TEST_FAIL("refused: %s", err_msg(e));
+		return NULL;
+	}
+	for (size_t i = 0; i < d->n_disks && i < 8; i++) {
+		chains[i].files = &f;
+		chains[i].n = 1;
+	}
+	qemu_argv_build(&a, emulator, "tcg", d, chains);
+	qemu_argv_nets(&a, d, 20);
+	qemu_argv_vserial(&a, d);
+	out = qemu_test_args(&a);
+	domain_def_free(d);
+	return out;
 }

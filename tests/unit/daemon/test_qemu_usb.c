@@ -30,7 +30,7 @@ static struct domain_def *parse(const char *devs)
 
 static char *argv_of(const struct domain_def *d)
 {
-	return qemu_test_argv(d, 30);
+	return qemu_test_def_argv(d, 30);
 }
 
 /* Define's error for @devs, "(accepted)" when there is none. */
