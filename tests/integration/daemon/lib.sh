@@ -142,7 +142,8 @@ domain_xml() {
 XML
 }
 
-# qemu_xml NAME DEVICES: a type 'qemu' pc domain of 64 MiB with DEVICES.
+# qemu_xml NAME DEVICES [TOP]: a type 'qemu' pc domain of 64 MiB, no
+# disk (SeaBIOS waits), with DEVICES and the top-level elements TOP.
 qemu_xml() {
 	cat <<XML
 <domain type='qemu'>
@@ -152,6 +153,7 @@ qemu_xml() {
   <devices>
     $2
   </devices>
+  ${3:-}
 </domain>
 XML
 }
