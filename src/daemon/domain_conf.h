@@ -245,8 +245,9 @@ struct domain_disk {
 	char *cache; /* <driver cache=>, one of libvirt's; NULL: absent */
 	char *io;    /* <driver io=>, one of libvirt's; NULL: absent */
 	char *detect_zeroes; /* <driver detect_zeroes=>: on, off, unmap */
-	unsigned queues, queue_size; /* <driver queues= queue_size=>; 0 */
-	unsigned rotation_rate;	     /* <target rotation_rate=>; 0: none */
+	unsigned queues, queue_size;	/* <driver queues= queue_size=>; 0 */
+	unsigned rotation_rate;		/* <target rotation_rate=>; 0: none */
+	enum domain_tristate removable; /* <target removable=> (usb) */
 	char *wwn;	   /* <wwn>: 16 hex digits as written (0x allowed) */
 	unsigned iothread; /* <driver iothread=>: its id; 0: none */
 	struct disk_backing *backing; /* <backingStore>, top down */
@@ -542,27 +543,59 @@ enum usb_model {
 	USB_QEMU_XHCI,
 	USB_NEC_XHCI,
 	USB_NONE,
+	USB_ICH9_EHCI1, /* a USB 2 EHCI, its USB 1 companions beside it */
+	USB_ICH9_UHCI1, /* the companions: <master startport=> */
+	USB_ICH9_UHCI2,
+	USB_ICH9_UHCI3,
 };
 
-/* A USB device's <address type='usb' bus='0' port=>: @set when given;
- * @port "1", "1.2" (behind a hub on port 1), "" none: QEMU's first
- * free port. */
+/* A USB controller beyond index 0's own (domain_conf_usb.c): an ICH9
+ * EHCI's UHCI companion (of any index) or the controller of another
+ * index. */
+struct domain_usb_ctl {
+	enum usb_model model;
+	unsigned index;
+	unsigned startport; /* a companion's <master startport=> */
+	unsigned ports;	    /* an xHCI's ports=; 0: default */
+	struct dev_pci_addr pci;
+};
+
+/* A USB device's <address type='usb' bus= port=>: @set when given; @bus
+ * the index of its controller; @port "1", "1.2" (behind a hub on port
+ * 1), "" none: QEMU's first free port. */
 #define USB_PORT_LEN 16
 struct usb_addr {
 	bool set;
+	unsigned bus;
 	char port[USB_PORT_LEN];
 };
 
 /* <input type= bus=> on USB or virtio (domain_conf_display.c); PS/2's
- * pair is the machine's own. */
-enum input_type { INPUT_MOUSE, INPUT_KEYBOARD, INPUT_TABLET };
-enum input_bus { INPUT_BUS_USB, INPUT_BUS_VIRTIO };
+ * pair is the machine's own. A host's input device
+ * (domain_conf_hostdev.c): given to the guest through virtio
+ * (type='passthrough' bus='virtio') or read by QEMU for the guest's PS/2
+ * or USB devices (type='evdev', no bus). */
+enum input_type {
+	INPUT_MOUSE,
+	INPUT_KEYBOARD,
+	INPUT_TABLET,
+	INPUT_PASSTHROUGH,
+	INPUT_EVDEV,
+};
+enum input_bus { INPUT_BUS_USB, INPUT_BUS_VIRTIO, INPUT_BUS_NONE };
 struct domain_input {
 	enum input_type type;
 	enum input_bus bus;
 	struct usb_addr usb;
 	struct dev_pci_addr pci;	  /* a virtio one's <address> */
 	struct domain_virtio_opts virtio; /* a virtio one's <driver> */
+	/* passthrough: <source evdev=>; evdev: <source dev=>; else NULL */
+	char *evdev;
+	/* evdev: <source grab='all'>, grabToggle= (an index into
+	 * input_grab_toggle_names, 0: not given), repeat= */
+	bool grab_all;
+	unsigned char grab_toggle;
+	enum domain_tristate repeat;
 };
 
 /* <sound model=>: as sound_model_names (domain_conf_display.c). */
@@ -606,6 +639,26 @@ struct domain_smartcard {
 	bool ccid_address;	   /* <address type='ccid' controller='0'
 				    * slot='0'> given */
 };
+
+/* <redirdev bus='usb' type=> (domain_conf_usb.c): a USB device of a
+ * client's, through usbredir on a character device: TCP or a unix
+ * socket, or SPICE's usbredir channel. */
+struct domain_redirdev {
+	bool spicevmc;		/* type='spicevmc' */
+	enum chardev_type type; /* tcp or unix, when not spicevmc */
+	struct chardev_source src;
+	struct usb_addr usb;
+	unsigned boot_order; /* <boot order=>; 0: none */
+};
+
+/* <redirfilter><usbdev class= vendor= product= version= allow=>: -1
+ * for any; @version a BCD (0x0110: "1.10"). */
+struct domain_redir_rule {
+	int class, vendor, product, version;
+	bool allow;
+};
+#define DOMAIN_MAX_REDIRDEVS   16
+#define DOMAIN_MAX_REDIR_RULES 32
 
 /*
  * What a person sees and types with (domain_conf_devices.c,
@@ -657,6 +710,13 @@ struct domain_display {
 	enum usb_model usb; /* <controller type='usb' model=> */
 	struct dev_pci_addr usb_pci; /* its <address> */
 	unsigned usb_ports; /* an xHCI's <controller ports=>; 0: default */
+	struct domain_usb_ctl *usb_more; /* the other USB controllers */
+	size_t n_usb_more;
+	struct domain_redirdev *redirdevs; /* domain_conf_usb.c */
+	size_t n_redirdevs;
+	struct domain_redir_rule *redir_rules; /* <redirfilter> */
+	size_t n_redir_rules;
+	bool redirfilter; /* <redirfilter> given (perhaps empty) */
 };
 
 /* <controller type=>: the ones domain_conf_hw.c reads (USB is the
@@ -1205,8 +1265,11 @@ struct domain_ct {
 
 /* <hostdev mode='subsystem' type=>: the kinds the qemu driver passes. */
 enum hostdev_type {
-	HOSTDEV_PCI, /* vfio-pci */
-	HOSTDEV_USB, /* usb-host */
+	HOSTDEV_PCI,	   /* vfio-pci */
+	HOSTDEV_USB,	   /* usb-host */
+	HOSTDEV_MDEV,	   /* a mediated device: vfio-pci sysfsdev= */
+	HOSTDEV_SCSI,	   /* a SCSI LUN of the host's: scsi-generic */
+	HOSTDEV_SCSI_HOST, /* a vhost-scsi target: vhost-scsi-pci */
 };
 
 /* <source guestReset=> of a USB host device (0: not given). */
@@ -1243,6 +1306,23 @@ struct domain_hostdev {
 	 * the parser, written as that interface); 0: a <hostdev> */
 	unsigned net;
 	struct dev_pci_addr pci; /* the guest's <address type='pci'> */
+	struct usb_addr usb;	 /* USB: the guest's <address type='usb'> */
+	/* mdev (model='vfio-pci'): <source><address uuid=>, display=,
+	 * ramfb= */
+	char mdev_uuid[37];
+	enum domain_tristate display, ramfb;
+	/* scsi: <source><adapter name='scsi_hostN'/><address bus= target=
+	 * unit=/>, <readonly/>, <shareable/>, the guest's <address
+	 * type='drive'> (not set: nido's pick, driver-qemu-usb.c) */
+	unsigned scsi_host, scsi_bus, scsi_target;
+	unsigned long long scsi_unit;
+	bool readonly, shareable;
+	struct disk_drive_addr drive;
+	/* scsi_host: <source protocol='vhost' wwpn=>, model= (0: not
+	 * given, 1: virtio, 2: virtio-transitional, 3:
+	 * virtio-non-transitional) */
+	char wwpn[24];
+	unsigned char vhost_model;
 };
 
 #define DOMAIN_MAX_HOSTDEVS 32

@@ -11,6 +11,7 @@
 #include "daemon/domain_conf_display.h"
 #include "daemon/domain_conf_graphics.h"
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_usb.h"
 
 #define BOOT_ORDER_MAX 255
 
@@ -314,9 +315,6 @@ void domain_firmware_clear(struct domain_firmware *fw)
 	memset(fw, 0, sizeof(*fw));
 }
 
-static const char *const usb_model_names[] = {
-	"", "piix3-uhci", "qemu-xhci", "nec-xhci", "none", NULL};
-
 /* An IPv4 or IPv6 address, as inet_pton reads it. */
 static bool is_address(const char *s)
 {
@@ -461,47 +459,63 @@ static int parse_graphics(const xmlNode *g, struct domain_display *dp,
 }
 
 /* Without a model, the machine's default: libvirt names it in its
- * output, and so does nido. */
+ * output, and so does nido. Index 0's controller is @dp's own; an ICH9
+ * companion and the controllers of other indexes are
+ * domain_conf_usb.c's. */
 static int parse_usb(const xmlNode *n, const struct domain_def *d,
 		     struct domain_display *dp, struct xml_warnings *w,
 		     struct err **e)
 {
 	_cleanup_free_ char *model = xml_attr(n, "model");
 	_cleanup_free_ char *ports = xml_attr(n, "ports");
-	uint64_t v = 0;
+	_cleanup_free_ char *index = xml_attr(n, "index");
+	struct domain_usb_ctl c = {0};
+	uint64_t v = 0, idx = 0;
 	int r;
 
 	xml_check_known(
 		n,
 		(const char *const[]){"type", "index", "model", "ports", NULL},
-		(const char *const[]){"address", NULL}, w);
-	if (dp->usb)
-		return xml_err(e, n, "a second USB controller");
-	if (domain_parse_address(n, &dp->usb_pci, NULL, e) < 0)
+		(const char *const[]){"address", "master", NULL}, w);
+	if (index && xml_uint(n, "USB controller index", index, 0,
+			      DOMAIN_MAX_USB_INDEX, &idx, e) < 0)
+		return -EINVAL;
+	c.index = (unsigned)idx;
+	if (domain_parse_address(n, &c.pci, NULL, e) < 0)
 		return -EINVAL;
 	/* an xHCI's USB 2 and USB 3 ports, as many each (QEMU's p2, p3) */
 	if (ports &&
 	    xml_uint(n, "USB controller ports", ports, 1, 15, &v, e) < 0)
 		return -EINVAL;
-	dp->usb_ports = (unsigned)v;
+	c.ports = (unsigned)v;
 	if (!model) {
 		bool q35 =
 			d->machine && (streq(d->machine, "q35") ||
 				       str_has_prefix(d->machine, "pc-q35-"));
 
-		dp->usb = q35 ? USB_QEMU_XHCI : USB_PIIX3_UHCI;
-		return 0;
-	}
-	if ((r = xml_enum(n, "USB controller model", model, usb_model_names + 1,
-			  e)) < 0)
+		c.model = q35 ? USB_QEMU_XHCI : USB_PIIX3_UHCI;
+	} else if ((r = xml_enum(n, "USB controller model", model,
+				 usb_model_names + 1, e)) < 0) {
 		return r;
-	dp->usb = (enum usb_model)(r + 1);
-	if (dp->usb_ports && dp->usb != USB_QEMU_XHCI &&
-	    dp->usb != USB_NEC_XHCI)
+	} else {
+		c.model = (enum usb_model)(r + 1);
+	}
+	if (c.ports && c.model != USB_QEMU_XHCI && c.model != USB_NEC_XHCI)
 		return xml_err(e, n,
 			       "ports='%u': only an xHCI controller "
 			       "(qemu-xhci, nec-xhci) has a number of ports",
-			       dp->usb_ports);
+			       c.ports);
+	if (c.index || usb_model_companion(c.model))
+		return domain_parse_usb_more(n, dp, &c, e);
+	if (xml_child(n, "master"))
+		return xml_err(e, n,
+			       "<master> on a USB controller that is "
+			       "not an ICH9 companion (ich9-uhci1-3)");
+	if (dp->usb)
+		return xml_err(e, n, "a second USB controller");
+	dp->usb = c.model;
+	dp->usb_pci = c.pci;
+	dp->usb_ports = c.ports;
 	return 0;
 }
 
@@ -524,6 +538,8 @@ int domain_parse_display_device(const xmlNode *c, struct domain_def *d,
 		return domain_parse_sound(c, dp, w, e) < 0 ? -EINVAL : 1;
 	if (streq(name, "hub"))
 		return domain_parse_hub(c, dp, w, e) < 0 ? -EINVAL : 1;
+	if (streq(name, "redirdev") || streq(name, "redirfilter"))
+		return domain_parse_redir_device(c, dp, w, e);
 	if (!streq(name, "controller"))
 		return 0;
 	type = xml_attr(c, "type");
@@ -541,7 +557,8 @@ int domain_display_defaults(const xmlNode *devs, struct domain_def *d,
 		dp->videos = xcalloc(1, sizeof(*dp->videos));
 		dp->videos[dp->n_videos++].model = VIDEO_VGA;
 	}
-	if (domain_usb_check(devs, dp, e) < 0)
+	if (domain_usb_check(devs, dp, e) < 0 ||
+	    domain_usb_more_check(devs, dp, e) < 0)
 		return -EINVAL;
 	return domain_videos_check(devs, dp, e);
 }
@@ -585,6 +602,7 @@ void domain_format_display(FILE *f, const struct domain_def *d, bool active)
 		domain_format_pci_address(f, 6, &dp->usb_pci);
 		fputs("    </controller>\n", f);
 	}
+	domain_format_usb_more(f, dp);
 	domain_format_smartcard(f, dp);
 	domain_format_inputs(f, dp);
 	if (dp->vnc && (dp->vnc_socket || dp->vnc_listen_none))
@@ -628,9 +646,12 @@ void domain_display_clear(struct domain_display *dp)
 	domain_local_display_clear(&dp->local);
 	domain_spice_free(dp->spice);
 	free(dp->videos);
+	for (size_t i = 0; i < dp->n_inputs; i++)
+		free(dp->inputs[i].evdev);
 	free(dp->inputs);
 	free(dp->hubs);
 	free(dp->sounds);
+	domain_usb_more_clear(dp);
 	domain_smartcard_free(dp->smartcard);
 	memset(dp, 0, sizeof(*dp));
 }

@@ -61,8 +61,9 @@ static int parse_enum_attr(const xmlNode *n, const char *attr, const char *what,
 static int parse_disk_target(const xmlNode *disk, struct domain_disk *dk,
 			     struct xml_warnings *w, struct err **e)
 {
-	static const char *const attrs[] = {"dev", "bus", "rotation_rate",
-					    "tray", NULL};
+	static const char *const attrs[] = {
+		"dev", "bus", "rotation_rate", "tray", "removable", NULL};
+	static const char *const on_off[] = {"on", "off", NULL};
 	_cleanup_free_ char *rr = NULL;
 	uint64_t u;
 	static const char *const prefixes[] = {"vd", "sd", "hd", "fd"};
@@ -84,6 +85,10 @@ static int parse_disk_target(const xmlNode *disk, struct domain_disk *dk,
 			       "65534)",
 			       rr);
 	dk->rotation_rate = rr ? (unsigned)u : 0;
+	if ((r = parse_enum_attr(n, "removable", "removable", on_off, &v, e)) <
+	    0)
+		return r;
+	dk->removable = r ? (enum domain_tristate)(v + 1) : 0;
 	t = dk->target = xml_attr(n, "dev");
 	for (size_t i = 0; t && i < ARRAY_SIZE(prefixes); i++)
 		if (strlen(t) > 2 && !strncmp(t, prefixes[i], 2) &&
@@ -867,6 +872,9 @@ void domain_disk_format(FILE *f, const struct domain_disk *dk)
 	if (dk->rotation_rate)
 		fprintf(f, " rotation_rate='%u'", dk->rotation_rate);
 	domain_disk_opts_format_target(f, dk);
+	if (dk->removable)
+		fprintf(f, " removable='%s'",
+			dk->removable == DOMAIN_TRISTATE_ON ? "on" : "off");
 	fputs("/>\n", f);
 	if (dk->readonly)
 		fputs("      <readonly/>\n", f);

@@ -10,8 +10,10 @@
 
 #include "daemon/domain_conf_display.h"
 #include "daemon/domain_conf_graphics.h"
+#include "daemon/domain_conf_hostdev.h"
 #include "daemon/domain_conf_hw.h"
 #include "daemon/domain_conf_virtio.h"
+#include "daemon/domain_conf_usb.h"
 
 const char *const video_model_names[] = {
 	"", "vga", "cirrus", "virtio", "none", "qxl", "bochs", "ramfb", NULL};
@@ -624,15 +626,16 @@ static bool usb_port_valid(const char *s)
 	return depth > 0;
 }
 
-/* <address type='usb' bus='0' port='P'> of @dev into @port ("" when
+/* <address type='usb' bus='B' port='P'> of @dev into @u (port "" when
  * absent or without a port); a PCI one into @pci when that is allowed. */
-static int parse_usb_address(const xmlNode *dev, struct usb_addr *u,
+int domain_parse_usb_address(const xmlNode *dev, struct usb_addr *u,
 			     struct dev_pci_addr *pci, struct xml_warnings *w,
 			     struct err **e)
 {
 	const xmlNode *a = xml_child(dev, "address");
 	_cleanup_free_ char *type = a ? xml_attr(a, "type") : NULL;
 	_cleanup_free_ char *bus = NULL, *p = NULL;
+	uint64_t v = 0;
 
 	*u = (struct usb_addr){0};
 	if (!a || !type || !streq(type, "usb"))
@@ -642,11 +645,10 @@ static int parse_usb_address(const xmlNode *dev, struct usb_addr *u,
 			NULL, w);
 	bus = xml_attr(a, "bus");
 	p = xml_attr(a, "port");
-	if (bus && !streq(bus, "0"))
-		return xml_err(e, a,
-			       "USB bus '%s': the qemu driver has one USB "
-			       "controller (bus 0)",
-			       bus);
+	if (bus &&
+	    xml_uint(a, "USB bus", bus, 0, DOMAIN_MAX_USB_INDEX, &v, e) < 0)
+		return -EINVAL;
+	u->bus = (unsigned)v;
 	if (!p)
 		return 0;
 	if (strlen(p) >= USB_PORT_LEN || !usb_port_valid(p))
@@ -668,6 +670,8 @@ int domain_parse_input(const xmlNode *n, struct domain_display *dp,
 	struct domain_input in = {0};
 	int t, b;
 
+	if (type && (streq(type, "passthrough") || streq(type, "evdev")))
+		return domain_parse_input_host(n, dp, w, e);
 	xml_check_known(n, (const char *const[]){"type", "bus", NULL},
 			(const char *const[]){"address", "driver", NULL}, w);
 	if (type && (!bus || streq(bus, "ps2")) &&
@@ -689,9 +693,9 @@ int domain_parse_input(const xmlNode *n, struct domain_display *dp,
 			       type ? type : "", bus ? bus : "");
 	in.type = (enum input_type)t;
 	in.bus = (enum input_bus)b;
-	if (parse_usb_address(n, &in.usb,
-			      in.bus == INPUT_BUS_VIRTIO ? &in.pci : NULL, w,
-			      e) < 0)
+	if (domain_parse_usb_address(
+		    n, &in.usb, in.bus == INPUT_BUS_VIRTIO ? &in.pci : NULL, w,
+		    e) < 0)
 		return -EINVAL;
 	if (in.bus == INPUT_BUS_VIRTIO && in.usb.set)
 		return xml_err(e, n, "a USB <address> on a virtio <input>");
@@ -719,31 +723,54 @@ int domain_parse_hub(const xmlNode *n, struct domain_display *dp,
 	if (!type || !streq(type, "usb"))
 		return xml_err(e, n, "<hub type='%s'> not supported (usb)",
 			       type ? type : "");
-	if (parse_usb_address(n, &u, NULL, w, e) < 0)
+	if (domain_parse_usb_address(n, &u, NULL, w, e) < 0)
 		return -EINVAL;
 	dp->hubs = xrealloc(dp->hubs, (dp->n_hubs + 1) * sizeof(*dp->hubs));
 	dp->hubs[dp->n_hubs++] = u;
 	return 0;
 }
 
-/* Whether @port is taken twice, or is behind a port that has no hub. */
-static int check_usb_port(const xmlNode *node, const struct domain_display *dp,
-			  const char *port, const char *what, struct err **e)
+static bool same_port(const struct usb_addr *a, const struct usb_addr *b)
 {
-	size_t uses = 0,
-	       parent = strrchr(port, '.') ? strrchr(port, '.') - port : 0;
-	bool hub = !parent;
+	return a->bus == b->bus && streq(a->port, b->port);
+}
+
+size_t domain_usb_port_uses(const struct domain_display *dp,
+			    const struct usb_addr *u)
+{
+	size_t uses = 0;
 
 	for (size_t i = 0; i < dp->n_inputs; i++)
-		uses += streq(dp->inputs[i].usb.port, port);
+		uses += same_port(&dp->inputs[i].usb, u);
 	for (size_t i = 0; i < dp->n_sounds; i++)
-		uses += streq(dp->sounds[i].usb.port, port);
-	for (size_t i = 0; i < dp->n_hubs; i++) {
-		uses += streq(dp->hubs[i].port, port);
-		hub |= strlen(dp->hubs[i].port) == parent &&
+		uses += same_port(&dp->sounds[i].usb, u);
+	for (size_t i = 0; i < dp->n_redirdevs; i++)
+		uses += same_port(&dp->redirdevs[i].usb, u);
+	for (size_t i = 0; i < dp->n_hubs; i++)
+		uses += same_port(&dp->hubs[i], u);
+	return uses;
+}
+
+int domain_usb_addr_check(const xmlNode *node, const struct domain_display *dp,
+			  const struct usb_addr *u, size_t uses,
+			  const char *what, struct err **e)
+{
+	const char *port = u->port;
+	size_t parent = strrchr(port, '.') ? strrchr(port, '.') - port : 0;
+	bool hub = !parent;
+
+	if (u->bus && domain_usb_model_of(dp, u->bus) == USB_ABSENT)
+		return xml_err(e, node,
+			       "%s on USB bus '%u': no USB controller of "
+			       "index %u",
+			       what, u->bus, u->bus);
+	if (!port[0])
+		return 0;
+	for (size_t i = 0; i < dp->n_hubs; i++)
+		hub |= dp->hubs[i].bus == u->bus &&
+		       strlen(dp->hubs[i].port) == parent &&
 		       !strncmp(dp->hubs[i].port, port, parent);
-	}
-	if (uses > 1)
+	if (uses + domain_usb_port_uses(dp, u) > 1)
 		return xml_err(e, node, "USB port '%s' used twice", port);
 	if (!hub)
 		return xml_err(e, node,
@@ -757,25 +784,27 @@ int domain_usb_check(const xmlNode *node, const struct domain_display *dp,
 		     struct err **e)
 {
 	for (size_t i = 0; i < dp->n_inputs; i++)
-		if (dp->inputs[i].usb.port[0] &&
-		    check_usb_port(node, dp, dp->inputs[i].usb.port, "<input>",
-				   e) < 0)
+		if (domain_usb_addr_check(node, dp, &dp->inputs[i].usb, 0,
+					  "<input>", e) < 0)
 			return -EINVAL;
 	for (size_t i = 0; i < dp->n_hubs; i++)
-		if (dp->hubs[i].port[0] &&
-		    check_usb_port(node, dp, dp->hubs[i].port, "<hub>", e) < 0)
+		if (domain_usb_addr_check(node, dp, &dp->hubs[i], 0, "<hub>",
+					  e) < 0)
 			return -EINVAL;
 	for (size_t i = 0; i < dp->n_sounds; i++)
-		if (dp->sounds[i].usb.port[0] &&
-		    check_usb_port(node, dp, dp->sounds[i].usb.port, "<sound>",
-				   e) < 0)
+		if (domain_usb_addr_check(node, dp, &dp->sounds[i].usb, 0,
+					  "<sound>", e) < 0)
+			return -EINVAL;
+	for (size_t i = 0; i < dp->n_redirdevs; i++)
+		if (domain_usb_addr_check(node, dp, &dp->redirdevs[i].usb, 0,
+					  "<redirdev>", e) < 0)
 			return -EINVAL;
 	return 0;
 }
 
-static void format_usb_address(FILE *f, const struct usb_addr *u)
+void domain_format_usb_address(FILE *f, const struct usb_addr *u)
 {
-	fputs("      <address type='usb' bus='0'", f);
+	fprintf(f, "      <address type='usb' bus='%u'", u->bus);
 	if (u->port[0])
 		fprintf(f, " port='%s'", u->port);
 	fputs("/>\n", f);
@@ -788,13 +817,17 @@ void domain_format_inputs(FILE *f, const struct domain_display *dp)
 		bool inner = in->usb.set || in->pci.set ||
 			     domain_virtio_opts_any(&in->virtio);
 
+		if (in->evdev) {
+			domain_format_input_host(f, in);
+			continue;
+		}
 		fprintf(f, "    <input type='%s' bus='%s'%s\n",
 			input_type_names[in->type], input_bus_names[in->bus],
 			inner ? ">" : "/>");
 		if (!inner)
 			continue;
 		if (in->usb.set)
-			format_usb_address(f, &in->usb);
+			domain_format_usb_address(f, &in->usb);
 		domain_virtio_driver_format(f, 6, &in->virtio);
 		domain_format_pci_address(f, 6, &in->pci);
 		fputs("    </input>\n", f);
@@ -813,7 +846,7 @@ void domain_format_hubs(FILE *f, const struct domain_display *dp)
 			continue;
 		}
 		fputs("    <hub type='usb'>\n", f);
-		format_usb_address(f, &dp->hubs[i]);
+		domain_format_usb_address(f, &dp->hubs[i]);
 		fputs("    </hub>\n", f);
 	}
 }
@@ -904,9 +937,9 @@ int domain_parse_sound(const xmlNode *n, struct domain_display *dp,
 	snd.model = (enum sound_model)r;
 	if (parse_codecs(n, &snd, w, e) < 0 ||
 	    parse_sound_audio(n, &snd, w, e) < 0 ||
-	    parse_usb_address(n, &snd.usb,
-			      snd.model == SOUND_USB ? NULL : &snd.pci, w,
-			      e) < 0)
+	    domain_parse_usb_address(n, &snd.usb,
+				     snd.model == SOUND_USB ? NULL : &snd.pci,
+				     w, e) < 0)
 		return -EINVAL;
 	if (snd.usb.set && snd.model != SOUND_USB)
 		return xml_err(e, n, "a USB <address> on sound model '%s'",
@@ -940,7 +973,7 @@ void domain_format_sounds(FILE *f, const struct domain_display *dp)
 		if (s->audio_id)
 			fprintf(f, "      <audio id='%u'/>\n", s->audio_id);
 		if (s->usb.set)
-			format_usb_address(f, &s->usb);
+			domain_format_usb_address(f, &s->usb);
 		domain_format_pci_address(f, 6, &s->pci);
 		fputs("    </sound>\n", f);
 	}

@@ -57,6 +57,23 @@ int domain_parse_hub(const xmlNode *n, struct domain_display *dp,
 int domain_usb_check(const xmlNode *node, const struct domain_display *dp,
 		     struct err **e);
 void domain_format_inputs(FILE *f, const struct domain_display *dp);
+/* A device's <address type='usb' bus='0' port=> into @u; another
+ * <address> into @pci when it may have one (NULL: refused). 0 or
+ * -EINVAL with @e. Written back at 6 spaces. */
+int domain_parse_usb_address(const xmlNode *dev, struct usb_addr *u,
+			     struct dev_pci_addr *pci, struct xml_warnings *w,
+			     struct err **e);
+void domain_format_usb_address(FILE *f, const struct usb_addr *u);
+/* How many of @dp's USB devices (inputs, hubs, sounds, redirdevs) sit
+ * at @u's bus and port. domain_usb_addr_check(): @u's bus names a
+ * controller; its port is one device's (@uses others beside @dp's: the
+ * host devices') and behind a <hub> when it is a hub's. 0 or -EINVAL
+ * with @e naming @what. */
+size_t domain_usb_port_uses(const struct domain_display *dp,
+			    const struct usb_addr *u);
+int domain_usb_addr_check(const xmlNode *node, const struct domain_display *dp,
+			  const struct usb_addr *u, size_t uses,
+			  const char *what, struct err **e);
 void domain_format_hubs(FILE *f, const struct domain_display *dp);
 /* Whether @dp has devices on the USB controller. */
 bool domain_has_usb_devices(const struct domain_display *dp);

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * <hostdev mode='subsystem' type='pci|usb'> (domain_conf_hostdev.h): a
- * host's PCI function or USB device given to the guest, as libvirt
- * reads and writes it. Every attribute either is kept or refuses the
- * definition: a host device half understood would be given wrongly.
+ * <hostdev mode='subsystem' type='pci|usb|mdev|scsi|scsi_host'>
+ * (domain_conf_hostdev.h): a host's PCI function, USB device, mediated
+ * device, SCSI LUN or vhost-scsi target given to the guest, and a host's
+ * input device (<input type='evdev|passthrough'>), as libvirt reads and
+ * writes them. Every attribute either is kept or refuses the definition:
+ * a host device half understood would be given wrongly.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <uuid/uuid.h>
 
+#include "daemon/domain_conf_display.h"
 #include "daemon/domain_conf_hostdev.h"
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_usb.h"
 
 static const char *const yes_no[] = {"", "yes", "no", NULL};
 static const char *const on_off[] = {"", "on", "off", NULL};
@@ -27,6 +33,20 @@ static int enum_attr(const xmlNode *n, const char *attr, const char *what,
 		return 0;
 	r = xml_enum(n, what, v, names + 1, e);
 	return r < 0 ? r : r + 1;
+}
+
+/* A decimal in @s, at most @max, into *@out; -1 when it is not one. */
+static int num_attr_text(const char *s, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long u;
+
+	errno = 0;
+	u = strtoul(s, &end, 10);
+	if (!isdigit((unsigned char)s[0]) || *end || errno || u > max)
+		return -1;
+	*out = (unsigned)u;
+	return 0;
 }
 
 /* A number as libvirt reads host addresses and ids (strtoul, base 0:
@@ -78,6 +98,155 @@ static int parse_pci_source(const xmlNode *src, struct domain_hostdev *h,
 	    num_attr(a, "slot", 0x1f, true, &h->slot, e) < 0 ||
 	    num_attr(a, "function", 7, true, &h->function, e) < 0)
 		return -EINVAL;
+	return 0;
+}
+
+/* <source><address uuid=/></source> of a mediated device. */
+static int parse_mdev_source(const xmlNode *src, struct domain_hostdev *h,
+			     struct err **e)
+{
+	const xmlNode *a = xml_child(src, "address");
+	_cleanup_free_ char *uuid = NULL;
+	uuid_t u;
+
+	if (only_attrs(src, (const char *const[]){NULL}, e) < 0)
+		return -EINVAL;
+	if (!a)
+		return xml_err(e, src,
+			       "missing <address uuid=/> of the mediated "
+			       "device");
+	if (!(uuid = xml_attr(a, "uuid")))
+		return xml_err(e, a, "missing uuid= of the mediated device");
+	if (only_attrs(a, (const char *const[]){"uuid", NULL}, e) < 0)
+		return -EINVAL;
+	if (uuid_parse(uuid, u) < 0)
+		return xml_err(e, a, "invalid uuid '%s'", uuid);
+	uuid_unparse_lower(u, h->mdev_uuid);
+	return 0;
+}
+
+const char *const hostdev_type_names[] = {"pci",  "usb",       "mdev",
+					  "scsi", "scsi_host", NULL};
+static const char *const vhost_models[] = {"", "virtio", "virtio-transitional",
+					   "virtio-non-transitional", NULL};
+
+/* A vhost-scsi target's model= (0: virtio, as not given). */
+static int parse_vhost_model(const xmlNode *c, struct domain_hostdev *h,
+			     struct err **e)
+{
+	int r = enum_attr(c, "model", "vhost-scsi model", vhost_models, e);
+
+	if (r < 0)
+		return r;
+	h->vhost_model = (unsigned char)r;
+	for (const char *const *k =
+		     (const char *const[]){"driver", "rom", NULL};
+	     *k; k++)
+		if (xml_child(c, *k))
+			return xml_err(e, c,
+				       "<%s> on a vhost-scsi host device not "
+				       "supported",
+				       *k);
+	return 0;
+}
+
+/* <hostdev type='mdev' model='vfio-pci' display= ramfb=>. */
+static int parse_mdev(const xmlNode *c, struct domain_hostdev *h,
+		      struct err **e)
+{
+	_cleanup_free_ char *model = xml_attr(c, "model");
+	int r;
+
+	if (!model || !streq(model, "vfio-pci"))
+		return xml_err(e, c,
+			       "<hostdev type='mdev' model='%s'> not "
+			       "supported (vfio-pci)",
+			       model ? model : "");
+	if ((r = enum_attr(c, "display", "display", on_off, e)) < 0)
+		return r;
+	h->display = (enum domain_tristate)r;
+	if ((r = enum_attr(c, "ramfb", "ramfb", on_off, e)) < 0)
+		return r;
+	h->ramfb = (enum domain_tristate)r;
+	for (const char *const *k =
+		     (const char *const[]){"driver", "rom", "boot", NULL};
+	     *k; k++)
+		if (xml_child(c, *k))
+			return xml_err(e, c,
+				       "<%s> on a mediated device not "
+				       "supported",
+				       *k);
+	return 0;
+}
+
+/* <source><adapter name='scsi_hostN'/><address bus= target= unit=/>
+ * of a SCSI host device: the host's LUN. */
+static int parse_scsi_source(const xmlNode *src, struct domain_hostdev *h,
+			     struct err **e)
+{
+	const xmlNode *ad = xml_child(src, "adapter");
+	const xmlNode *a = xml_child(src, "address");
+	_cleanup_free_ char *name = NULL, *proto = xml_attr(src, "protocol");
+	_cleanup_free_ char *unit = NULL;
+	char *end;
+
+	if (proto)
+		return xml_err(e, src,
+			       "<source protocol='%s'> on a SCSI host device "
+			       "not supported (a host's adapter)",
+			       proto);
+	if (only_attrs(src, (const char *const[]){NULL}, e) < 0)
+		return -EINVAL;
+	if (!ad || !a)
+		return xml_err(e, src,
+			       "a SCSI host device needs <adapter name=/> and "
+			       "<address bus= target= unit=/>");
+	if (only_attrs(ad, (const char *const[]){"name", NULL}, e) < 0 ||
+	    only_attrs(a, (const char *const[]){"bus", "target", "unit", NULL},
+		       e) < 0)
+		return -EINVAL;
+	name = xml_attr(ad, "name");
+	if (!name || !str_has_prefix(name, "scsi_host") ||
+	    num_attr_text(name + 9, 0x7fffffff, &h->scsi_host) < 0)
+		return xml_err(e, ad, "invalid adapter name '%s' (scsi_hostN)",
+			       name ? name : "");
+	if (num_attr(a, "bus", 0xffff, true, &h->scsi_bus, e) < 0 ||
+	    num_attr(a, "target", 0xffff, true, &h->scsi_target, e) < 0)
+		return -EINVAL;
+	if (!(unit = xml_attr(a, "unit")))
+		return xml_err(e, a, "missing unit=");
+	errno = 0;
+	h->scsi_unit = strtoull(unit, &end, 10);
+	if (!*unit || *end || errno || !isdigit((unsigned char)unit[0]) ||
+	    h->scsi_unit > 0xffffffffull)
+		return xml_err(e, a, "invalid unit '%s'", unit);
+	h->readonly = xml_child(src->parent, "readonly") != NULL;
+	h->shareable = xml_child(src->parent, "shareable") != NULL;
+	return 0;
+}
+
+/* <source protocol='vhost' wwpn='naa.<16 hex digits>'/> of a vhost-scsi
+ * target. */
+static int parse_vhost_source(const xmlNode *src, struct domain_hostdev *h,
+			      struct err **e)
+{
+	_cleanup_free_ char *proto = xml_attr(src, "protocol");
+	_cleanup_free_ char *wwpn = xml_attr(src, "wwpn");
+
+	if (only_attrs(src, (const char *const[]){"protocol", "wwpn", NULL},
+		       e) < 0)
+		return -EINVAL;
+	if (!proto || !streq(proto, "vhost"))
+		return xml_err(e, src,
+			       "<source protocol='%s'> not supported on a "
+			       "scsi_host host device (vhost)",
+			       proto ? proto : "");
+	if (!wwpn || strlen(wwpn) != 20 || !str_has_prefix(wwpn, "naa.") ||
+	    strspn(wwpn + 4, "0123456789abcdefABCDEF") != 16)
+		return xml_err(e, src,
+			       "invalid wwpn '%s' (naa. and 16 hex digits)",
+			       wwpn ? wwpn : "");
+	strcpy(h->wwpn, wwpn);
 	return 0;
 }
 
@@ -184,43 +353,68 @@ static int parse_guest_side(const xmlNode *c, struct domain_hostdev *h,
 				       "<%s> in a host device's "
 				       "<address> not supported",
 				       (const char *)z->name);
-	if (n && h->type == HOSTDEV_USB)
+	if (n && h->type == HOSTDEV_MDEV && type && !streq(type, "pci"))
 		return xml_err(e, n,
-			       "<address type='%s'> on a USB host device: "
-			       "nido places it on the USB controller",
-			       type ? type : "");
-	return domain_parse_address(c, &h->pci, NULL, e);
+			       "<address type='%s'> on a mediated device "
+			       "(pci)",
+			       type);
+	if (h->type == HOSTDEV_USB) {
+		if (n && (!type || !streq(type, "usb")))
+			return xml_err(e, n,
+				       "<address type='%s'> on a USB host "
+				       "device (usb)",
+				       type ? type : "");
+		if (n && only_attrs(n,
+				    (const char *const[]){"type", "bus", "port",
+							  NULL},
+				    e) < 0)
+			return -EINVAL;
+		return domain_parse_usb_address(c, &h->usb, NULL, NULL, e);
+	}
+	if (h->type == HOSTDEV_SCSI_HOST && h->boot_order)
+		return xml_err(e, c,
+			       "<boot order> on a vhost-scsi host device: "
+			       "QEMU boots from none");
+	return domain_parse_address(c, h->type == HOSTDEV_SCSI ? NULL : &h->pci,
+				    h->type == HOSTDEV_SCSI ? &h->drive : NULL,
+				    e);
 }
 
-static int parse_hostdev(const xmlNode *c, struct domain_hostdev *h,
-			 struct err **e)
+/* <hostdev>'s attributes by its type (@h->type set), and that its
+ * children are a host device's. */
+static int parse_kind(const xmlNode *c, struct domain_hostdev *h,
+		      const char *type, struct err **e)
 {
-	static const char *const types[] = {"pci", "usb", NULL};
-	static const char *const children[] = {"driver", "source",  "rom",
-					       "boot",	 "address", "alias"};
-	_cleanup_free_ char *mode = xml_attr(c, "mode");
-	_cleanup_free_ char *type = xml_attr(c, "type");
-	const xmlNode *n, *src;
+	static const char *const children[] = {"driver",   "source",   "rom",
+					       "boot",	   "address",  "alias",
+					       "readonly", "shareable"};
 	int r;
 
-	if (!mode || !streq(mode, "subsystem"))
-		return xml_err(e, c,
-			       "<hostdev mode='%s'> not supported (subsystem)",
-			       mode ? mode : "");
-	/* mdev, scsi, scsi_host: devices of other kinds, not half-read */
-	if (!type || (!streq(type, types[0]) && !streq(type, types[1])))
-		return xml_err(e, c,
-			       "<hostdev type='%s'> not supported (pci, usb)",
-			       type ? type : "");
-	h->type = streq(type, "pci") ? HOSTDEV_PCI : HOSTDEV_USB;
 	if (only_attrs(c,
-		       (const char *const[]){"mode", "type", "managed", NULL},
+		       h->type == HOSTDEV_MDEV
+			       ? (const char *const[]){"mode", "type",
+						       "managed", "model",
+						       "display", "ramfb", NULL}
+		       : h->type == HOSTDEV_SCSI_HOST
+			       ? (const char *const[]){"mode", "type",
+						       "managed", "model", NULL}
+			       : (const char *const[]){"mode", "type",
+						       "managed", NULL},
 		       e) < 0)
 		return -EINVAL;
+	if ((h->type == HOSTDEV_MDEV && parse_mdev(c, h, e) < 0) ||
+	    (h->type == HOSTDEV_SCSI_HOST && parse_vhost_model(c, h, e) < 0))
+		return -EINVAL;
+	if (h->type != HOSTDEV_SCSI &&
+	    (xml_child(c, "readonly") || xml_child(c, "shareable")))
+		return xml_err(e, c,
+			       "<readonly/> or <shareable/> on a host device "
+			       "of type '%s' (scsi)",
+			       type);
 	if ((r = enum_attr(c, "managed", "managed", yes_no, e)) < 0)
 		return r;
 	h->managed = (enum domain_tristate)r;
-	for (n = c->children; n; n = n->next) {
+	for (const xmlNode *n = c->children; n; n = n->next) {
 		size_t i = 0;
 
 		if (n->type != XML_ELEMENT_NODE)
@@ -232,27 +426,64 @@ static int parse_hostdev(const xmlNode *c, struct domain_hostdev *h,
 			return xml_err(e, n, "<hostdev>: <%s> not supported",
 				       (const char *)n->name);
 	}
-	if ((n = xml_child(c, "driver"))) {
-		_cleanup_free_ char *name = xml_attr(n, "name");
+	return 0;
+}
 
-		if (only_attrs(n, (const char *const[]){"name", NULL}, e) < 0)
-			return -EINVAL;
-		if (h->type != HOSTDEV_PCI || !name || !streq(name, "vfio"))
-			return xml_err(e, n,
-				       "<driver name='%s'> not supported "
-				       "(vfio, on a PCI host device)",
-				       name ? name : "");
-		h->driver_vfio = true;
-	}
+/* <driver name='vfio'/>: a PCI device's only one. */
+static int parse_driver(const xmlNode *n, struct domain_hostdev *h,
+			struct err **e)
+{
+	_cleanup_free_ char *name = xml_attr(n, "name");
+
+	if (only_attrs(n, (const char *const[]){"name", NULL}, e) < 0)
+		return -EINVAL;
+	if (h->type != HOSTDEV_PCI || !name || !streq(name, "vfio"))
+		return xml_err(e, n,
+			       "<driver name='%s'> not supported "
+			       "(vfio, on a PCI host device)",
+			       name ? name : "");
+	h->driver_vfio = true;
+	return 0;
+}
+
+static int parse_hostdev(const xmlNode *c, struct domain_hostdev *h,
+			 struct err **e)
+{
+	_cleanup_free_ char *mode = xml_attr(c, "mode");
+	_cleanup_free_ char *type = xml_attr(c, "type");
+	const xmlNode *n, *src;
+	int r;
+
+	if (!mode || !streq(mode, "subsystem"))
+		return xml_err(e, c,
+			       "<hostdev mode='%s'> not supported (subsystem)",
+			       mode ? mode : "");
+	if (!type || (r = xml_enum(c, "hostdev type", type, hostdev_type_names,
+				   NULL)) < 0)
+		return xml_err(e, c,
+			       "<hostdev type='%s'> not supported (pci, usb, "
+			       "mdev, scsi, scsi_host)",
+			       type ? type : "");
+	h->type = (enum hostdev_type)r;
+	if (parse_kind(c, h, type, e) < 0)
+		return -EINVAL;
+	if ((n = xml_child(c, "driver")) && parse_driver(n, h, e) < 0)
+		return -EINVAL;
 	if (!(src = xml_child(c, "source")))
 		return xml_err(e, c, "missing <source>");
-	r = h->type == HOSTDEV_PCI ? parse_pci_source(src, h, e)
-				   : parse_usb_source(src, h, e);
+	r = h->type == HOSTDEV_PCI	   ? parse_pci_source(src, h, e)
+	    : h->type == HOSTDEV_MDEV	   ? parse_mdev_source(src, h, e)
+	    : h->type == HOSTDEV_SCSI	   ? parse_scsi_source(src, h, e)
+	    : h->type == HOSTDEV_SCSI_HOST ? parse_vhost_source(src, h, e)
+					   : parse_usb_source(src, h, e);
 	if (r < 0)
 		return r;
 	if ((n = xml_child(c, "rom"))) {
 		if (h->type != HOSTDEV_PCI)
-			return xml_err(e, n, "<rom> on a USB host device");
+			return xml_err(e, n,
+				       "<rom> on a host device of type "
+				       "'%s' (pci)",
+				       type);
 		if (parse_rom(n, h, e) < 0)
 			return -EINVAL;
 	}
@@ -283,6 +514,14 @@ const char *domain_hostdev_name(const struct domain_hostdev *h,
 	if (h->type == HOSTDEV_PCI)
 		snprintf(buf, HOSTDEV_NAME_MAX, "%04x:%02x:%02x.%x", h->domain,
 			 h->bus, h->slot, h->function);
+	else if (h->type == HOSTDEV_MDEV)
+		snprintf(buf, HOSTDEV_NAME_MAX, "mdev %s", h->mdev_uuid);
+	else if (h->type == HOSTDEV_SCSI)
+		snprintf(buf, HOSTDEV_NAME_MAX, "SCSI %u:%u:%u:%llu",
+			 h->scsi_host, h->scsi_bus, h->scsi_target,
+			 h->scsi_unit);
+	else if (h->type == HOSTDEV_SCSI_HOST)
+		snprintf(buf, HOSTDEV_NAME_MAX, "vhost-scsi %s", h->wwpn);
 	else if (h->usb_addr)
 		snprintf(buf, HOSTDEV_NAME_MAX, "USB %03u:%03u", h->usb_bus,
 			 h->usb_device);
@@ -302,11 +541,68 @@ static bool same_device(const struct domain_hostdev *a,
 	if (a->type == HOSTDEV_PCI)
 		return a->domain == b->domain && a->bus == b->bus &&
 		       a->slot == b->slot && a->function == b->function;
+	if (a->type == HOSTDEV_MDEV)
+		return streq(a->mdev_uuid, b->mdev_uuid);
+	if (a->type == HOSTDEV_SCSI)
+		return a->scsi_host == b->scsi_host &&
+		       a->scsi_bus == b->scsi_bus &&
+		       a->scsi_target == b->scsi_target &&
+		       a->scsi_unit == b->scsi_unit;
+	if (a->type == HOSTDEV_SCSI_HOST)
+		return !strcasecmp(a->wwpn, b->wwpn);
 	if (a->usb_addr && b->usb_addr)
 		return a->usb_bus == b->usb_bus &&
 		       a->usb_device == b->usb_device;
 	return !a->usb_addr && !b->usb_addr && a->vendor == b->vendor &&
 	       a->product == b->product;
+}
+
+/* A mediated device's display: on a <graphics>, one ramfb of all. */
+static int check_mdev(const xmlNode *devs, const struct domain_def *d, size_t i,
+		      struct err **e)
+{
+	const struct domain_hostdev *h = &d->hostdevs[i];
+	char name[HOSTDEV_NAME_MAX];
+
+	if (h->display == DOMAIN_TRISTATE_ON && !d->display.vnc &&
+	    !d->display.spice)
+		return xml_err(e, devs,
+			       "host device %s: display='on' needs a "
+			       "<graphics> (vnc or spice)",
+			       domain_hostdev_name(h, name));
+	if (h->ramfb == DOMAIN_TRISTATE_ON && h->display != DOMAIN_TRISTATE_ON)
+		return xml_err(e, devs,
+			       "host device %s: ramfb='on' without "
+			       "display='on'",
+			       domain_hostdev_name(h, name));
+	for (size_t j = 0; j < i; j++)
+		if (h->ramfb == DOMAIN_TRISTATE_ON &&
+		    d->hostdevs[j].ramfb == DOMAIN_TRISTATE_ON)
+			return xml_err(e, devs,
+				       "host device %s: a second mediated "
+				       "device with ramfb='on' (one at most)",
+				       domain_hostdev_name(h, name));
+	return 0;
+}
+
+/* A USB host device's <address type='usb'>: its bus a controller's,
+ * its port its own. */
+static int check_usb_port(const xmlNode *devs, const struct domain_def *d,
+			  size_t i, struct err **e)
+{
+	const struct domain_hostdev *h = &d->hostdevs[i];
+	char name[HOSTDEV_NAME_MAX], *what;
+	size_t uses = 1; /* itself, which is not @d->display's */
+	int r;
+
+	for (size_t j = 0; j < d->n_hostdevs; j++)
+		uses += j != i && d->hostdevs[j].type == HOSTDEV_USB &&
+			d->hostdevs[j].usb.bus == h->usb.bus &&
+			streq(d->hostdevs[j].usb.port, h->usb.port);
+	what = xasprintf("host device %s", domain_hostdev_name(h, name));
+	r = domain_usb_addr_check(devs, &d->display, &h->usb, uses, what, e);
+	free(what);
+	return r;
 }
 
 int domain_hostdevs_check(const xmlNode *devs, const struct domain_def *d,
@@ -322,6 +618,10 @@ int domain_hostdevs_check(const xmlNode *devs, const struct domain_def *d,
 				return xml_err(e, devs,
 					       "host device %s given twice",
 					       domain_hostdev_name(h, name));
+		if (h->type == HOSTDEV_MDEV && check_mdev(devs, d, i, e) < 0)
+			return -EINVAL;
+		if (h->type == HOSTDEV_USB && check_usb_port(devs, d, i, e) < 0)
+			return -EINVAL;
 		if (!h->boot_order)
 			continue;
 		if (d->n_boot)
@@ -345,11 +645,32 @@ int domain_hostdevs_check(const xmlNode *devs, const struct domain_def *d,
 					       "host devices",
 					       h->boot_order);
 	}
-	return 0;
+	return domain_redirdevs_check(devs, d, e);
 }
 
 static void format_source(FILE *f, const struct domain_hostdev *h)
 {
+	if (h->type == HOSTDEV_MDEV) {
+		fprintf(f,
+			"      <source>\n        <address uuid='%s'/>\n      "
+			"</source>\n",
+			h->mdev_uuid);
+		return;
+	}
+	if (h->type == HOSTDEV_SCSI) {
+		fprintf(f,
+			"      <source>\n        <adapter name='scsi_host%u'/>"
+			"\n        <address bus='%u' target='%u' "
+			"unit='%llu'/>\n      </source>\n",
+			h->scsi_host, h->scsi_bus, h->scsi_target,
+			h->scsi_unit);
+		return;
+	}
+	if (h->type == HOSTDEV_SCSI_HOST) {
+		fprintf(f, "      <source protocol='vhost' wwpn='%s'/>\n",
+			h->wwpn);
+		return;
+	}
 	if (h->type == HOSTDEV_PCI) {
 		fprintf(f,
 			"      <source>\n        <address domain='0x%04x' "
@@ -378,9 +699,17 @@ static void format_source(FILE *f, const struct domain_hostdev *h)
 static void format_hostdev(FILE *f, const struct domain_hostdev *h)
 {
 	fprintf(f, "    <hostdev mode='subsystem' type='%s'",
-		h->type == HOSTDEV_PCI ? "pci" : "usb");
+		hostdev_type_names[h->type]);
 	if (h->managed)
 		fprintf(f, " managed='%s'", yes_no[h->managed]);
+	if (h->type == HOSTDEV_MDEV)
+		fputs(" model='vfio-pci'", f);
+	if (h->type == HOSTDEV_SCSI_HOST && h->vhost_model)
+		fprintf(f, " model='%s'", vhost_models[h->vhost_model]);
+	if (h->display)
+		fprintf(f, " display='%s'", on_off[h->display]);
+	if (h->ramfb)
+		fprintf(f, " ramfb='%s'", on_off[h->ramfb]);
 	fputs(">\n", f);
 	if (h->driver_vfio)
 		fputs("      <driver name='vfio'/>\n", f);
@@ -400,8 +729,15 @@ static void format_hostdev(FILE *f, const struct domain_hostdev *h)
 		}
 		fputs("/>\n", f);
 	}
+	if (h->readonly)
+		fputs("      <readonly/>\n", f);
+	if (h->shareable)
+		fputs("      <shareable/>\n", f);
 	if (h->unassigned)
 		fputs("      <address type='unassigned'/>\n", f);
+	if (h->usb.set)
+		domain_format_usb_address(f, &h->usb);
+	domain_format_drive_address(f, 6, &h->drive);
 	domain_format_pci_address(f, 6, &h->pci);
 	fputs("    </hostdev>\n", f);
 }
@@ -411,6 +747,7 @@ void domain_format_hostdevs(FILE *f, const struct domain_def *d)
 	for (size_t i = 0; i < d->n_hostdevs; i++)
 		if (!d->hostdevs[i].net) /* written as its <interface> */
 			format_hostdev(f, &d->hostdevs[i]);
+	domain_format_redir(f, &d->display);
 }
 
 void domain_hostdevs_clear(struct domain_def *d)
@@ -420,4 +757,112 @@ void domain_hostdevs_clear(struct domain_def *d)
 	free(d->hostdevs);
 	d->hostdevs = NULL;
 	d->n_hostdevs = 0;
+}
+
+const char *const input_grab_toggle_names[] = {
+	"",	     "ctrl-ctrl",  "alt-alt",	      "shift-shift",
+	"meta-meta", "scrolllock", "ctrl-scrolllock", NULL};
+
+/* <source dev= grab= grabToggle= repeat=> of an evdev input. */
+static int parse_evdev_source(const xmlNode *src, struct domain_input *in,
+			      struct err **e)
+{
+	_cleanup_free_ char *grab = xml_attr(src, "grab");
+	int r;
+
+	if (only_attrs(src,
+		       (const char *const[]){"dev", "grab", "grabToggle",
+					     "repeat", NULL},
+		       e) < 0)
+		return -EINVAL;
+	in->evdev = xml_attr(src, "dev");
+	if (grab && !streq(grab, "all"))
+		return xml_err(e, src, "invalid grab '%s' (all)", grab);
+	in->grab_all = grab != NULL;
+	if ((r = enum_attr(src, "grabToggle", "grab toggle",
+			   input_grab_toggle_names, e)) < 0)
+		return r;
+	in->grab_toggle = (unsigned char)r;
+	if ((r = enum_attr(src, "repeat", "repeat", on_off, e)) < 0)
+		return r;
+	in->repeat = (enum domain_tristate)r;
+	return 0;
+}
+
+static int parse_input_host(const xmlNode *n, struct domain_input *in,
+			    struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *type = xml_attr(n, "type");
+	_cleanup_free_ char *bus = xml_attr(n, "bus");
+	const xmlNode *src = xml_child(n, "source");
+	bool evdev = streq(type, "evdev");
+
+	xml_check_known(
+		n, (const char *const[]){"type", "bus", NULL},
+		(const char *const[]){"source", "address", "alias", NULL}, w);
+	in->type = evdev ? INPUT_EVDEV : INPUT_PASSTHROUGH;
+	in->bus = evdev ? INPUT_BUS_NONE : INPUT_BUS_VIRTIO;
+	if (evdev && bus)
+		return xml_err(e, n,
+			       "<input type='evdev' bus='%s'>: an evdev "
+			       "input has no bus",
+			       bus);
+	if (!evdev && (!bus || !streq(bus, "virtio")))
+		return xml_err(e, n,
+			       "<input type='passthrough' bus='%s'> not "
+			       "supported (virtio)",
+			       bus ? bus : "");
+	if (!src)
+		return xml_err(e, n, "<input type='%s'>: missing <source>",
+			       type);
+	if (evdev ? parse_evdev_source(src, in, e) < 0
+		  : only_attrs(src, (const char *const[]){"evdev", NULL}, e) <
+			    0)
+		return -EINVAL;
+	if (!evdev)
+		in->evdev = xml_attr(src, "evdev");
+	if (!in->evdev || in->evdev[0] != '/')
+		return xml_err(e, src, "<source %s='%s'>: not an absolute path",
+			       evdev ? "dev" : "evdev",
+			       in->evdev ? in->evdev : "");
+	if (evdev && xml_child(n, "address"))
+		return xml_err(e, n, "an <address> on an evdev <input>");
+	return evdev ? 0 : domain_parse_address(n, &in->pci, NULL, e);
+}
+
+int domain_parse_input_host(const xmlNode *n, struct domain_display *dp,
+			    struct xml_warnings *w, struct err **e)
+{
+	struct domain_input *in;
+
+	dp->inputs = xreallocarray(dp->inputs, dp->n_inputs + 1,
+				   sizeof(*dp->inputs));
+	in = &dp->inputs[dp->n_inputs++];
+	*in = (struct domain_input){0};
+	return parse_input_host(n, in, w, e);
+}
+
+void domain_format_input_host(FILE *f, const struct domain_input *in)
+{
+	if (in->type == INPUT_PASSTHROUGH) {
+		fputs("    <input type='passthrough' bus='virtio'>\n      "
+		      "<source evdev='",
+		      f);
+		xml_escape_attr(f, in->evdev);
+		fputs("'/>\n", f);
+		domain_format_pci_address(f, 6, &in->pci);
+		fputs("    </input>\n", f);
+		return;
+	}
+	fputs("    <input type='evdev'>\n      <source dev='", f);
+	xml_escape_attr(f, in->evdev);
+	fputc('\'', f);
+	if (in->grab_all)
+		fputs(" grab='all'", f);
+	if (in->grab_toggle)
+		fprintf(f, " grabToggle='%s'",
+			input_grab_toggle_names[in->grab_toggle]);
+	if (in->repeat)
+		fprintf(f, " repeat='%s'", on_off[in->repeat]);
+	fputs("/>\n    </input>\n", f);
 }

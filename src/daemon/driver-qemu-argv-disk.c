@@ -403,6 +403,13 @@ static void disk_device(struct qemu_argv *a, const struct domain_def *def,
 		qemu_json_pci(o, def, QEMU_PCI_DISK, i);
 	} else if (d->bus == DISK_BUS_SCSI) {
 		qemu_json_scsi_disk(o, def, d);
+	} else if (d->bus == DISK_BUS_USB) {
+		add_str(o, "driver", "usb-storage");
+		add_str(o, "bus", "usb.0");
+		json_object_object_add(
+			o, "removable",
+			json_object_new_boolean(d->removable ==
+						DOMAIN_TRISTATE_ON));
 	} else if (d->bus == DISK_BUS_FDC) {
 		/* on the FDC's bus; its boot index is the FDC's
 		 * (fdc_args()) */
@@ -541,7 +548,15 @@ void qemu_argv_disks(struct qemu_argv *a, const struct domain_def *def,
 	qemu_argv_controllers(a, def);
 	fdc_args(a, def);
 	for (size_t i = 0; i < def->n_disks; i++)
-		disk_device(a, def, i);
+		if (def->disks[i].bus != DISK_BUS_USB)
+			disk_device(a, def, i);
+}
+
+void qemu_argv_usb_disks(struct qemu_argv *a, const struct domain_def *def)
+{
+	for (size_t i = 0; i < def->n_disks; i++)
+		if (def->disks[i].bus == DISK_BUS_USB)
+			disk_device(a, def, i);
 }
 
 void qemu_drive_place(const struct domain_disk *dk, unsigned *bus,

@@ -52,25 +52,31 @@ static void add_str(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
+void qemu_json_pci_at(struct json_object *o, const struct domain_def *def,
+		      const struct dev_pci_addr *p, bool multifunction)
+{
+	_cleanup_free_ char *bus = qemu_pci_bus_id(def, p->bus);
+	_cleanup_free_ char *addr =
+		p->function ? xasprintf("0x%x.0x%x", p->slot, p->function)
+			    : xasprintf("0x%x", p->slot);
+
+	add_str(o, "bus", bus);
+	/* given, or function 0 of a slot others share (libvirt's) */
+	if (multifunction || p->multifunction || qemu_pci_multifunction(def, p))
+		json_object_object_add(o, "multifunction",
+				       json_object_new_boolean(
+					       multifunction ||
+					       qemu_pci_multifunction(def, p)));
+	add_str(o, "addr", addr);
+}
+
 void qemu_json_pci(struct json_object *o, const struct domain_def *def,
 		   enum qemu_pci_kind kind, size_t i)
 {
 	struct dev_pci_addr p;
-	_cleanup_free_ char *addr = NULL, *bus = NULL;
 
-	if (qemu_pci_slot(def, kind, i, &p) < 0)
-		return;
-	bus = qemu_pci_bus_id(def, p.bus);
-	add_str(o, "bus", bus);
-	/* given, or function 0 of a slot others share (libvirt's) */
-	if (p.multifunction || qemu_pci_multifunction(def, &p))
-		json_object_object_add(
-			o, "multifunction",
-			json_object_new_boolean(
-				qemu_pci_multifunction(def, &p)));
-	addr = p.function ? xasprintf("0x%x.0x%x", p.slot, p.function)
-			  : xasprintf("0x%x", p.slot);
-	add_str(o, "addr", addr);
+	if (qemu_pci_slot(def, kind, i, &p) == 0)
+		qemu_json_pci_at(o, def, &p, false);
 }
 
 bool qemu_is_q35(const struct domain_def *def)
@@ -88,10 +94,7 @@ bool qemu_is_q35(const struct domain_def *def)
  */
 static void display_args(struct qemu_argv *a, const struct domain_def *def)
 {
-	static const char *const usb[] = {NULL, "piix3-usb-uhci", "qemu-xhci",
-					  "nec-usb-xhci", NULL};
 	const struct domain_display *dp = &def->display;
-	enum usb_model model = qemu_usb_model(def);
 
 	if (dp->vnc && (dp->vnc_socket || dp->vnc_listen_none)) {
 		qemu_argv_vnc_socket(a, def);
@@ -111,23 +114,7 @@ static void display_args(struct qemu_argv *a, const struct domain_def *def)
 	}
 	qemu_argv_spice(a, def);
 	qemu_argv_videos(a, def);
-	if (usb[model]) {
-		struct json_object *o = json_object_new_object();
-
-		add_str(o, "driver", usb[model]);
-		add_str(o, "id", "usb");
-		qemu_json_pci(o, def, QEMU_PCI_USB, 0);
-		/* <controller ports=>: libvirt's as many USB 2 as USB 3 */
-		if (dp->usb_ports) {
-			json_object_object_add(
-				o, "p2",
-				json_object_new_int((int)dp->usb_ports));
-			json_object_object_add(
-				o, "p3",
-				json_object_new_int((int)dp->usb_ports));
-		}
-		arg_json(a, "-device", o);
-	}
+	qemu_argv_usb_controllers(a, def);
 	qemu_argv_inputs(a, def);
 }
 

@@ -28,7 +28,8 @@
  * The character devices of a definition, in the one order nidod opens
  * their fds and numbers them on QEMU's command line: the serial ports,
  * the virtio consoles, the channels (but the guest agent's, which
- * driver-qemu-agent.c gives), the rngs' EGD daemons.
+ * driver-qemu-agent.c gives), the rngs' EGD daemons, the redirdevs
+ * (but SPICE's, driver-qemu-usb.c's).
  */
 struct chr {
 	const char *what; /* for errors: "serial port", ... */
@@ -100,6 +101,15 @@ static bool chr_at(const struct domain_def *def, size_t k, struct chr *c)
 					  false};
 			return true;
 		}
+	for (size_t i = 0; i < def->display.n_redirdevs; i++) {
+		const struct domain_redirdev *r = &def->display.redirdevs[i];
+
+		if (!r->spicevmc && !k--) {
+			*c = (struct chr){"redirdev", (unsigned)i, r->type,
+					  &r->src,    NULL,	   false};
+			return true;
+		}
+	}
 	return false;
 }
 
@@ -463,6 +473,8 @@ void qemu_argv_chardevs(struct qemu_argv *a, const struct domain_def *def,
 			id = xasprintf("charconsole%u", c.n);
 		else if (streq(c.what, "channel"))
 			id = qemu_channel_ids(def, c.n, NULL);
+		else if (streq(c.what, "redirdev"))
+			id = xasprintf("charredir%u", c.n);
 		else
 			id = xasprintf("charrng%u", c.n);
 		chardev_arg(a, id, &c, &fd, &set);

@@ -231,11 +231,8 @@ static int check_disk(const struct domain_def *d, const struct domain_disk *dk,
 
 	if ((r = check_floppy(dk, e)) < 0 || (r = check_network(dk, e)) < 0)
 		return r;
-	if (dk->bus == DISK_BUS_USB)
-		return err_set(e, ENOTSUP,
-			       "disk '%s': bus '%s' not supported by the qemu "
-			       "driver yet (virtio, ide, sata, scsi)",
-			       dk->target, disk_bus_names[dk->bus]);
+	if ((r = qemu_check_usb_disk(d, dk, e)) < 0)
+		return r;
 	if (dk->device == DISK_DEVICE_CDROM && dk->bus == DISK_BUS_VIRTIO)
 		return err_set(e, ENOTSUP,
 			       "disk '%s': a cdrom cannot be on bus 'virtio' "

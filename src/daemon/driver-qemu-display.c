@@ -656,9 +656,16 @@ static void input_device(struct qemu_argv *a, const struct domain_def *def,
 {
 	static const char *const usb[] = {"usb-mouse", "usb-kbd", "usb-tablet"};
 	static const char *const virtio[] = {
-		"virtio-mouse-pci", "virtio-keyboard-pci", "virtio-tablet-pci"};
-	struct json_object *o = json_object_new_object();
+		"virtio-mouse-pci", "virtio-keyboard-pci", "virtio-tablet-pci",
+		"virtio-input-host-pci"};
+	struct json_object *o;
 	_cleanup_free_ char *id = xasprintf("input%zu", i);
+
+	if (in->type == INPUT_EVDEV) {
+		qemu_argv_input_linux(a, in, id);
+		return;
+	}
+	o = json_object_new_object();
 
 	json_object_object_add(
 		o, "driver",
@@ -666,30 +673,26 @@ static void input_device(struct qemu_argv *a, const struct domain_def *def,
 					       ? usb[in->type]
 					       : virtio[in->type]));
 	json_object_object_add(o, "id", json_object_new_string(id));
+	if (in->evdev)
+		json_object_object_add(o, "evdev",
+				       json_object_new_string(in->evdev));
 	if (in->bus == INPUT_BUS_VIRTIO) {
 		qemu_json_pci(o, def, QEMU_PCI_INPUT, (*pci)++);
 		qemu_json_virtio(o, &in->virtio);
 	} else {
-		json_object_object_add(o, "bus",
-				       json_object_new_string("usb.0"));
-		if (in->usb.port[0])
-			json_object_object_add(
-				o, "port",
-				json_object_new_string(in->usb.port));
+		qemu_json_usb_addr(o, &in->usb);
 	}
 	qemu_arg_json(a, "-device", o);
 }
 
-static void hub_device(struct qemu_argv *a, const char *port, size_t i)
+static void hub_device(struct qemu_argv *a, const struct usb_addr *u, size_t i)
 {
 	struct json_object *o = json_object_new_object();
 	_cleanup_free_ char *id = xasprintf("hub%zu", i);
 
 	json_object_object_add(o, "driver", json_object_new_string("usb-hub"));
 	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "bus", json_object_new_string("usb.0"));
-	if (port[0])
-		json_object_object_add(o, "port", json_object_new_string(port));
+	qemu_json_usb_addr(o, u);
 	qemu_arg_json(a, "-device", o);
 }
 
@@ -761,12 +764,7 @@ static void sound_device(struct qemu_argv *a, const struct domain_def *def,
 	if (!hda)
 		add_audiodev(o, audio);
 	if (snd->model == SOUND_USB) {
-		json_object_object_add(o, "bus",
-				       json_object_new_string("usb.0"));
-		if (snd->usb.port[0])
-			json_object_object_add(
-				o, "port",
-				json_object_new_string(snd->usb.port));
+		qemu_json_usb_addr(o, &snd->usb);
 	} else if (snd->model != SOUND_SB16) {
 		qemu_json_pci(o, def, QEMU_PCI_SOUND, (*pci)++);
 	}
@@ -871,45 +869,34 @@ void qemu_argv_inputs(struct qemu_argv *a, const struct domain_def *def)
 		for (size_t i = 0; i < dp->n_hubs; i++)
 			if (dp->hubs[i].port[0] &&
 			    depth(dp->hubs[i].port) == level)
-				hub_device(a, dp->hubs[i].port, i);
+				hub_device(a, &dp->hubs[i], i);
 	for (size_t i = 0; i < dp->n_inputs; i++)
 		if (dp->inputs[i].usb.port[0])
 			input_device(a, def, &dp->inputs[i], i, &pci);
+	qemu_argv_redirdevs(a, def, true);
 	qemu_argv_sounds(a, def);
 	qemu_argv_smartcard(a, def);
 	for (size_t i = 0; i < dp->n_hubs; i++)
 		if (!dp->hubs[i].port[0])
-			hub_device(a, "", i);
+			hub_device(a, &dp->hubs[i], i);
 	for (size_t i = 0; i < dp->n_inputs; i++)
 		if (!dp->inputs[i].usb.port[0])
 			input_device(a, def, &dp->inputs[i], i, &pci);
-}
-
-/* The ports of @d's USB controller (QEMU's: an xHCI's USB 2 ports, then
- * as many USB 3 ones). */
-static unsigned usb_root_ports(const struct domain_def *d)
-{
-	switch (qemu_usb_model(d)) {
-	case USB_PIIX3_UHCI:
-		return 2;
-	case USB_QEMU_XHCI:
-	case USB_NEC_XHCI:
-		return 2 * (d->display.usb_ports ? d->display.usb_ports : 4);
-	default:
-		return 0;
-	}
+	qemu_argv_redirdevs(a, def, false);
+	qemu_argv_usb_disks(a, def);
 }
 
 static int check_root_port(const struct domain_def *d, const char *what,
-			   const char *port, struct err **e)
+			   const struct usb_addr *u, struct err **e)
 {
-	unsigned long n = strtoul(port, NULL, 10);
+	unsigned long n = strtoul(u->port, NULL, 10);
+	unsigned ports = qemu_usb_root_ports(d, u->bus);
 
-	if (!port[0] || n <= usb_root_ports(d))
+	if (!u->port[0] || n <= ports)
 		return 0;
 	return err_set(e, EINVAL,
 		       "%s on USB port '%s': the USB controller has %u ports",
-		       what, port, usb_root_ports(d));
+		       what, u->port, ports);
 }
 
 /* USB devices need a controller; their ports, one of its own. */
@@ -923,17 +910,24 @@ int qemu_check_usb_devices(const struct domain_def *d, struct err **e)
 			"<input>, <hub> or <sound> on USB with USB controller "
 			"model 'none'");
 	for (size_t i = 0; i < dp->n_inputs; i++)
-		if (check_root_port(d, "<input>", dp->inputs[i].usb.port, e) <
-		    0)
+		if (check_root_port(d, "<input>", &dp->inputs[i].usb, e) < 0)
 			return -EINVAL;
 	for (size_t i = 0; i < dp->n_hubs; i++)
-		if (check_root_port(d, "<hub>", dp->hubs[i].port, e) < 0)
+		if (check_root_port(d, "<hub>", &dp->hubs[i], e) < 0)
 			return -EINVAL;
 	for (size_t i = 0; i < dp->n_sounds; i++)
-		if (check_root_port(d, "<sound>", dp->sounds[i].usb.port, e) <
+		if (check_root_port(d, "<sound>", &dp->sounds[i].usb, e) < 0)
+			return -EINVAL;
+	for (size_t i = 0; i < dp->n_redirdevs; i++)
+		if (check_root_port(d, "<redirdev>", &dp->redirdevs[i].usb, e) <
 		    0)
 			return -EINVAL;
-	return 0;
+	for (size_t i = 0; i < d->n_hostdevs; i++)
+		if (d->hostdevs[i].type == HOSTDEV_USB &&
+		    check_root_port(d, "host device", &d->hostdevs[i].usb, e) <
+			    0)
+			return -EINVAL;
+	return qemu_check_usb_more(d, e);
 }
 
 /* Each <sound>'s <audio id> names an <audio>; one PC speaker; a

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Host devices on the qemu driver (driver-qemu.h): a PCI function
- * through VFIO (vfio-pci host=), a USB device through usb-host on a
- * device node nidod opened (hostdevice=/dev/fdset/N), as libvirt's
- * command lines give them.
+ * through VFIO (vfio-pci host=), a mediated device (vfio-pci
+ * sysfsdev=), a USB device through usb-host on a device node nidod
+ * opened (hostdevice=/dev/fdset/N), a host's input device (input-linux,
+ * virtio-input-host-pci), as libvirt's command lines give them (SCSI
+ * ones: driver-qemu-hostdev-scsi.c).
  *
  * QEMU runs as an identity of its own: a start gives it exactly what
  * its host devices need and no more. A PCI function's IOMMU group node
@@ -17,7 +19,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/major.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "daemon/domain_conf_hostdev.h"
@@ -27,9 +31,12 @@
 #include "lib/json.h"
 #include "lib/log.h"
 
-#define PCI_DEVICES "/sys/bus/pci/devices"
-#define PCI_DRIVERS "/sys/bus/pci/drivers"
-#define USB_DEVICES "/sys/bus/usb/devices"
+#define PCI_DEVICES  "/sys/bus/pci/devices"
+#define MDEV_DEVICES "/sys/bus/mdev/devices"
+#define PCI_DRIVERS  "/sys/bus/pci/drivers"
+#define USB_DEVICES  "/sys/bus/usb/devices"
+
+static void evdevs_release(const struct domain_def *def);
 
 /* Where a USB device's fd set starts: far above the disks' sets. */
 #define HOSTDEV_FDSET 100000
@@ -55,6 +62,9 @@ bool qemu_boot_per_device(const struct domain_def *def)
 	for (size_t i = 0; i < def->n_nets; i++)
 		if (def->nets[i].boot_order)
 			return true;
+	for (size_t i = 0; i < def->display.n_redirdevs; i++)
+		if (def->display.redirdevs[i].boot_order)
+			return true;
 	return false;
 }
 
@@ -79,6 +89,31 @@ static void pci_device(struct qemu_argv *a, const struct domain_def *def,
 	else if (h->rom_file)
 		add_str(o, "romfile", h->rom_file);
 	qemu_net_vf_props(o, def, h); /* an <interface type='hostdev'>'s */
+	qemu_arg_json(a, "-device", o);
+}
+
+/* A mediated device: vfio-pci on its sysfs directory (ramfb's device
+ * cannot be unplugged: vfio-pci-nohotplug). */
+static void mdev_device(struct qemu_argv *a, const struct domain_def *def,
+			size_t i)
+{
+	const struct domain_hostdev *h = &def->hostdevs[i];
+	struct json_object *o = json_object_new_object();
+	_cleanup_free_ char *id = xasprintf("hostdev%zu", i);
+	_cleanup_free_ char *dev = xasprintf(MDEV_DEVICES "/%s", h->mdev_uuid);
+
+	add_str(o, "driver",
+		h->ramfb == DOMAIN_TRISTATE_ON ? "vfio-pci-nohotplug"
+					       : "vfio-pci");
+	add_str(o, "id", id);
+	add_str(o, "sysfsdev", dev);
+	if (h->display)
+		add_str(o, "display",
+			h->display == DOMAIN_TRISTATE_ON ? "on" : "off");
+	if (h->ramfb == DOMAIN_TRISTATE_ON)
+		json_object_object_add(o, "ramfb",
+				       json_object_new_boolean(true));
+	qemu_json_pci(o, def, QEMU_PCI_HOSTDEV, i);
 	qemu_arg_json(a, "-device", o);
 }
 
@@ -122,7 +157,7 @@ static void usb_device(struct qemu_argv *a, const struct domain_def *def,
 			json_object_new_boolean(h->guest_reset ==
 						HOSTDEV_RESET_ON));
 	}
-	add_str(o, "bus", "usb.0");
+	qemu_json_usb_addr(o, &h->usb);
 	qemu_arg_json(a, "-device", o);
 }
 
@@ -131,13 +166,18 @@ void qemu_argv_hostdevs(struct qemu_argv *a, const struct domain_def *def,
 {
 	for (size_t i = 0; i < def->n_hostdevs; i++) {
 		const struct domain_hostdev *h = &def->hostdevs[i];
+		int fd = usb_fds ? usb_fds[i] : -1;
 
 		if (h->type == HOSTDEV_PCI && !h->unassigned)
 			pci_device(a, def, i);
-		else if (h->type == HOSTDEV_USB && !usb_fds)
-			usb_device(a, def, i, -1);
-		else if (h->type == HOSTDEV_USB && usb_fds[i] >= 0)
-			usb_device(a, def, i, usb_fds[i]);
+		else if (h->type == HOSTDEV_MDEV)
+			mdev_device(a, def, i);
+		else if (h->type == HOSTDEV_SCSI)
+			qemu_argv_scsi_hostdev(a, def, i, fd);
+		else if (h->type == HOSTDEV_SCSI_HOST)
+			qemu_argv_vhost_scsi(a, def, i, fd);
+		else if (h->type == HOSTDEV_USB && (!usb_fds || fd >= 0))
+			usb_device(a, def, i, fd);
 		/* else an optional USB device not there: left out */
 	}
 }
@@ -146,6 +186,8 @@ int qemu_check_hostdevs(const struct domain_def *def, struct err **e)
 {
 	char name[HOSTDEV_NAME_MAX];
 
+	if (qemu_check_scsi_hostdevs(def, e) < 0)
+		return -ENOTSUP;
 	for (size_t i = 0; i < def->n_hostdevs; i++) {
 		const struct domain_hostdev *h = &def->hostdevs[i];
 
@@ -165,7 +207,8 @@ rlim_t qemu_hostdev_memlock(const struct domain_def *def, rlim_t limit)
 	rlim_t need = (rlim_t)def->memory_kib * 1024 + (1ull << 30);
 
 	for (size_t i = 0; i < def->n_hostdevs; i++)
-		if (def->hostdevs[i].type == HOSTDEV_PCI &&
+		if ((def->hostdevs[i].type == HOSTDEV_PCI ||
+		     def->hostdevs[i].type == HOSTDEV_MDEV) &&
 		    !def->hostdevs[i].unassigned)
 			return limit == RLIM_INFINITY || limit > need ? limit
 								      : need;
@@ -288,6 +331,27 @@ static int pci_prepare(const struct domain_hostdev *h, uid_t uid,
 	return 0;
 }
 
+/* A mediated device's IOMMU group node handed to @uid. */
+static int mdev_prepare(const struct domain_hostdev *h, uid_t uid,
+			struct err **e)
+{
+	_cleanup_free_ char *link =
+		xasprintf(MDEV_DEVICES "/%s/iommu_group", h->mdev_uuid);
+	_cleanup_free_ char *node = NULL;
+	char group[32];
+
+	if (link_name(link, group, sizeof(group)) < 0)
+		return err_setk(e, ERR_OPERATION_FAILED, ENODEV,
+				"mediated device %s not found (create it "
+				"first: mdevctl, or mdev_supported_types)",
+				h->mdev_uuid);
+	node = xasprintf("/dev/vfio/%s", group);
+	if (uid != (uid_t)-1 && chown(node, uid, (gid_t)-1) < 0)
+		return err_sys(e, errno, "mediated device %s: '%s'",
+			       h->mdev_uuid, node);
+	return 0;
+}
+
 /* A USB device's idVendor, idProduct, busnum and devnum from sysfs
  * directory @name; false when it has not all four (hubs' interfaces). */
 static bool usb_ids(const char *name, unsigned v[4])
@@ -379,8 +443,11 @@ int qemu_hostdevs_prepare(const struct domain_def *def, uid_t uid, int *usb_fds,
 	for (i = 0; i < def->n_hostdevs && r == 0; i++) {
 		const struct domain_hostdev *h = &def->hostdevs[i];
 
-		r = h->type == HOSTDEV_PCI ? pci_prepare(h, uid, e)
-					   : usb_prepare(h, &usb_fds[i], e);
+		r = h->type == HOSTDEV_PCI    ? pci_prepare(h, uid, e)
+		    : h->type == HOSTDEV_MDEV ? mdev_prepare(h, uid, e)
+		    : h->type == HOSTDEV_USB
+			    ? usb_prepare(h, &usb_fds[i], e)
+			    : qemu_scsi_hostdev_open(h, &usb_fds[i], e);
 	}
 	if (r < 0)
 		qemu_hostdevs_release(def, i, usb_fds);
@@ -389,6 +456,8 @@ int qemu_hostdevs_prepare(const struct domain_def *def, uid_t uid, int *usb_fds,
 
 void qemu_hostdevs_release(const struct domain_def *def, size_t n, int *usb_fds)
 {
+	if (n >= def->n_hostdevs)
+		evdevs_release(def);
 	for (size_t i = 0; i < n && i < def->n_hostdevs; i++) {
 		const struct domain_hostdev *h = &def->hostdevs[i];
 		char addr[HOSTDEV_NAME_MAX], group[32];
@@ -396,19 +465,86 @@ void qemu_hostdevs_release(const struct domain_def *def, size_t n, int *usb_fds)
 
 		if (usb_fds && usb_fds[i] >= 0)
 			close(steal_fd(usb_fds[i]));
-		if (h->type != HOSTDEV_PCI)
+		if (h->type != HOSTDEV_PCI && h->type != HOSTDEV_MDEV)
 			continue;
 		domain_hostdev_name(h, addr);
-		link = xasprintf(PCI_DEVICES "/%s/iommu_group", addr);
+		link = h->type == HOSTDEV_MDEV
+			       ? xasprintf(MDEV_DEVICES "/%s/iommu_group",
+					   h->mdev_uuid)
+			       : xasprintf(PCI_DEVICES "/%s/iommu_group", addr);
 		if (link_name(link, group, sizeof(group)) < 0)
 			continue; /* nothing was done to it */
 		node = xasprintf("/dev/vfio/%s", group);
 		if (!h->unassigned && geteuid() == 0 && chown(node, 0, 0) < 0 &&
 		    errno != ENOENT)
-			log_warn("host PCI device %s: giving '%s' back: %s",
-				 addr, node, strerror(errno));
-		if (h->managed == DOMAIN_TRISTATE_ON)
+			log_warn("host device %s: giving '%s' back: %s", addr,
+				 node, strerror(errno));
+		if (h->type == HOSTDEV_PCI && h->managed == DOMAIN_TRISTATE_ON)
 			pci_reattach(addr);
+	}
+}
+
+/* Input device node @path, opened (not following a last symbolic
+ * link, after resolving the others) when it is one: a character device
+ * of the input major; -errno with @e naming it otherwise. */
+static int evdev_open(const char *path, struct err **e)
+{
+	_cleanup_free_ char *real = realpath(path, NULL);
+	struct stat st;
+	int fd;
+
+	if (!real)
+		return err_setk(e, ERR_OPERATION_FAILED, ENODEV,
+				"input device '%s' not found", path);
+	fd = open(real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, errno, "input device '%s'", path);
+	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) ||
+	    major(st.st_rdev) != INPUT_MAJOR) {
+		close(fd);
+		return err_setk(e, ERR_CONFIG_UNSUPPORTED, ENODEV,
+				"input device '%s' is not an input device "
+				"node (/dev/input/event*)",
+				path);
+	}
+	return fd;
+}
+
+int qemu_evdevs_prepare(const struct domain_def *def, uid_t uid, struct err **e)
+{
+	for (size_t i = 0; i < def->display.n_inputs; i++) {
+		const char *p = def->display.inputs[i].evdev;
+		int fd;
+
+		if (!p)
+			continue;
+		if ((fd = evdev_open(p, e)) < 0)
+			return fd;
+		if (uid != (uid_t)-1 && fchown(fd, uid, (gid_t)-1) < 0) {
+			int r = err_sys(e, errno, "input device '%s'", p);
+
+			close(fd);
+			return r;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+/* The host input devices' nodes given back to root. */
+static void evdevs_release(const struct domain_def *def)
+{
+	for (size_t i = 0; i < def->display.n_inputs; i++) {
+		const char *p = def->display.inputs[i].evdev;
+		_cleanup_err_ struct err *e = NULL;
+		int fd;
+
+		if (!p || geteuid() != 0 || (fd = evdev_open(p, &e)) < 0)
+			continue;
+		if (fchown(fd, 0, (gid_t)-1) < 0)
+			log_warn("input device '%s': giving it back: %s", p,
+				 strerror(errno));
+		close(fd);
 	}
 }
 
@@ -416,11 +552,16 @@ int qemu_vm_hostdevs_open(struct qemu_vm *vm, uid_t uid, struct err **e)
 {
 	const struct domain_def *def = vm->dom->def;
 
+	if (qemu_evdevs_prepare(def, uid, e) < 0) {
+		evdevs_release(def);
+		return -ENODEV;
+	}
 	if (!def->n_hostdevs)
 		return 0;
 	vm->hostdev_fds = xcalloc(def->n_hostdevs, sizeof(*vm->hostdev_fds));
 	if (qemu_hostdevs_prepare(def, uid, vm->hostdev_fds, e) < 0) {
 		free(steal_ptr(vm->hostdev_fds));
+		evdevs_release(def);
 		return -ENODEV;
 	}
 	return 0;
@@ -444,4 +585,26 @@ int *qemu_vm_hostdev_fds(const struct qemu_vm *vm, int to)
 	for (size_t i = 0; i < n; i++)
 		v[i] = vm->hostdev_fds[i] >= 0 ? to++ : -1;
 	return v;
+}
+
+void qemu_argv_input_linux(struct qemu_argv *a, const struct domain_input *in,
+			   const char *id)
+{
+	struct json_object *o = json_object_new_object();
+
+	add_str(o, "qom-type", "input-linux");
+	add_str(o, "id", id);
+	add_str(o, "evdev", in->evdev);
+	if (in->repeat)
+		json_object_object_add(
+			o, "repeat",
+			json_object_new_boolean(in->repeat ==
+						DOMAIN_TRISTATE_ON));
+	if (in->grab_all)
+		json_object_object_add(o, "grab_all",
+				       json_object_new_boolean(true));
+	if (in->grab_toggle)
+		add_str(o, "grab-toggle",
+			input_grab_toggle_names[in->grab_toggle]);
+	qemu_arg_json(a, "-object", o);
 }

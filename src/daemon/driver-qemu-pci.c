@@ -23,7 +23,8 @@ static bool is_q35(const struct domain_def *d)
 			      str_has_prefix(d->machine, "pc-q35-"));
 }
 
-/* A PIIX3 USB controller is function 2 of the PIIX3's own slot 1. */
+/* A PIIX3 USB controller of index 0 is function 2 of the PIIX3's own
+ * slot 1 (QEMU_PCI_USB's device 0). */
 static bool usb_builtin_slot(const struct domain_def *d)
 {
 	return !is_q35(d) && qemu_usb_model(d) == USB_PIIX3_UHCI;
@@ -36,6 +37,12 @@ enum usb_model qemu_usb_model(const struct domain_def *d)
 	if (d->display.usb != USB_ABSENT)
 		return d->display.usb;
 	return is_q35(d) ? USB_QEMU_XHCI : USB_PIIX3_UHCI;
+}
+
+/* The index of USB controller @i on PCI (QEMU_PCI_USB's). */
+static unsigned usb_index(const struct domain_def *d, size_t i)
+{
+	return i ? qemu_usb_master(d, i)->index : 0;
 }
 
 /* The @i-th virtio <input> of @d, its <address> in *@given. */
@@ -94,8 +101,14 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 		*given = &d->nets[i].pci;
 		return true;
 	case QEMU_PCI_USB:
+		if (i > 0) {
+			const struct domain_usb_ctl *c = qemu_usb_master(d, i);
+
+			*given = c ? &c->pci : &none;
+			return c != NULL;
+		}
 		*given = &d->display.usb_pci;
-		return i == 0 && qemu_usb_model(d) != USB_NONE;
+		return qemu_usb_model(d) != USB_NONE;
 	case QEMU_PCI_CONTROLLER:
 		if (i >= d->hw.n_controllers ||
 		    d->hw.controllers[i].type != CONTROLLER_PCI ||
@@ -123,7 +136,8 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 		*given = &d->disks[i].pci;
 		return true;
 	case QEMU_PCI_HOSTDEV:
-		if (i >= d->n_hostdevs || d->hostdevs[i].type != HOSTDEV_PCI ||
+		if (i >= d->n_hostdevs || d->hostdevs[i].type == HOSTDEV_USB ||
+		    d->hostdevs[i].type == HOSTDEV_SCSI ||
 		    d->hostdevs[i].unassigned)
 			return false;
 		*given = &d->hostdevs[i].pci;
@@ -171,6 +185,8 @@ static size_t kind_max(const struct domain_def *d, enum qemu_pci_kind kind)
 		return d->display.n_inputs;
 	case QEMU_PCI_SOUND:
 		return d->display.n_sounds;
+	case QEMU_PCI_USB:
+		return 1 + d->display.n_usb_more;
 	case QEMU_PCI_NET:
 		return d->n_nets;
 	case QEMU_PCI_CONTROLLER:
@@ -366,15 +382,21 @@ int qemu_pci_plan(const struct domain_def *d, qemu_pci_plan_fn fn, void *opaque)
 
 			if (!device_of(d, k, j, &given))
 				continue;
-			if (k == QEMU_PCI_USB && usb_builtin_slot(d))
+			if (k == QEMU_PCI_USB && j == 0 && usb_builtin_slot(d))
 				a = (struct dev_pci_addr){
 					.set = true, .slot = 1, .function = 2};
 			else if (given->set)
 				a = *given;
 			else if (k == QEMU_PCI_CONTROLLER)
 				(void)place_controller(d, o, j, &a);
-			else
-				(void)take_endpoint_slot(d, o, &a);
+			else if (take_endpoint_slot(d, o, &a) == 0 &&
+				 k == QEMU_PCI_USB &&
+				 qemu_usb_has_companions(d, usb_index(d, j))) {
+				/* an EHCI beside its companions: theirs are
+				 * functions 0 to 2 of its slot */
+				a.function = 7;
+				o->fn[a.bus][a.slot] = 0xff;
+			}
 			r = fn(k, j, &a, opaque);
 		}
 	free(o);

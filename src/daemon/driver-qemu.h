@@ -200,6 +200,10 @@ void qemu_argv_disk_cor(struct qemu_argv *a, const struct domain_disk *d,
  * page-per-vq) to virtio device @o (driver-qemu-virtio.c). */
 void qemu_json_virtio(struct json_object *o,
 		      const struct domain_virtio_opts *v);
+/* The "bus" and "addr" of PCI address @p in @o (and multifunction=on
+ * between them when @multifunction). */
+void qemu_json_pci_at(struct json_object *o, const struct domain_def *def,
+		      const struct dev_pci_addr *p, bool multifunction);
 
 /*
  * The PCI address of device @i of @kind: its <address>, or where the
@@ -279,6 +283,53 @@ int qemu_display_check_host(const struct domain_def *def, struct err **e);
 enum usb_model qemu_usb_model(const struct domain_def *d);
 
 /*
+ * USB beyond index 0's controller (driver-qemu-usb.c).
+ * qemu_usb_master(): the controller of the @i-th other index (from 1,
+ * by index), NULL past the last; QEMU_PCI_USB's device @i.
+ * qemu_usb_has_companions(): whether index @index has ICH9 companions
+ * (its EHCI then at function 7). qemu_usb_companion_pci(): where
+ * companion @j of def->display.usb_more sits: its <address>, or its
+ * EHCI's slot at function 0-2 by model; -1 without one.
+ * qemu_argv_usb_controllers(): every controller's -device, index 0's
+ * first, each one's companions after it. qemu_argv_redirdevs(): the
+ * <redirdev>s' usb-redir with a port given (@with_port) or without.
+ * qemu_check_usb_more(): companions in their EHCI's slot, a spicevmc
+ * redirdev beside SPICE.
+ */
+const struct domain_usb_ctl *qemu_usb_master(const struct domain_def *d,
+					     size_t i);
+bool qemu_usb_has_companions(const struct domain_def *d, unsigned index);
+int qemu_usb_companion_pci(const struct domain_def *d, size_t j,
+			   struct dev_pci_addr *out);
+void qemu_argv_usb_controllers(struct qemu_argv *a,
+			       const struct domain_def *def);
+void qemu_argv_redirdevs(struct qemu_argv *a, const struct domain_def *def,
+			 bool with_port);
+/* An evdev <input>'s -object input-linux, as "@id"
+ * (driver-qemu-hostdev.c). qemu_evdevs_prepare(): the host input
+ * devices' nodes (evdev and passthrough <input>s) handed to @uid (none
+ * when -1), QEMU opening them by path (input-linux and
+ * virtio-input-host take no fd); each must be an input device node. 0,
+ * or -errno with @e naming the device. */
+int qemu_evdevs_prepare(const struct domain_def *def, uid_t uid,
+			struct err **e);
+void qemu_argv_input_linux(struct qemu_argv *a, const struct domain_input *in,
+			   const char *id);
+int qemu_check_usb_more(const struct domain_def *d, struct err **e);
+/* A USB device's "bus" (its controller's: usb.0, usbN.0) and "port"
+ * in @o; the root ports of the controller of index @bus (an EHCI's 6, a
+ * UHCI's 2, an xHCI's 2 x ports=). */
+void qemu_json_usb_addr(struct json_object *o, const struct usb_addr *u);
+unsigned qemu_usb_root_ports(const struct domain_def *d, unsigned bus);
+/* A disk on bus 'usb' (usb-storage): a disk, not a cdrom, without a
+ * drive <address>, on a USB controller; removable= only there. 0 or
+ * -ENOTSUP with @e. qemu_argv_usb_disks(): their -device, after the
+ * USB controllers (driver-qemu-argv-disk.c). */
+int qemu_check_usb_disk(const struct domain_def *d,
+			const struct domain_disk *dk, struct err **e);
+void qemu_argv_usb_disks(struct qemu_argv *a, const struct domain_def *def);
+
+/*
  * The qemu driver's checks of the machine's devices
  * (driver-qemu-conf-hw.c): controllers, addresses, balloon, watchdog,
  * panic, clock, features. 0, or -ENOTSUP with @e naming what it cannot
@@ -288,15 +339,38 @@ int driver_qemu_check_hw(const struct domain_def *d, struct xml_warnings *w,
 			 struct err **e);
 
 /*
+ * SCSI host devices (driver-qemu-hostdev-scsi.c): a host's LUN on
+ * scsi-generic (its /dev/sgN, found through sysfs, opened by nidod and
+ * passed in an fd set), a vhost-scsi target on vhost-scsi-pci (nidod
+ * opens /dev/vhost-scsi: vhostfd=). qemu_scsi_hostdev_place(): where
+ * host device @i sits on the guest's SCSI controllers: its <address
+ * type='drive'>, or the first place no disk or host device before it
+ * has. qemu_scsi_hostdev_open(): the node of @h opened into *@fd;
+ * -ENODEV with @e naming it when the host has none.
+ */
+void qemu_scsi_hostdev_place(const struct domain_def *def, size_t i,
+			     struct disk_drive_addr *out);
+int qemu_check_scsi_hostdevs(const struct domain_def *def, struct err **e);
+void qemu_argv_scsi_hostdev(struct qemu_argv *a, const struct domain_def *def,
+			    size_t i, int fd);
+void qemu_argv_vhost_scsi(struct qemu_argv *a, const struct domain_def *def,
+			  size_t i, int fd);
+int qemu_scsi_hostdev_open(const struct domain_hostdev *h, int *fd,
+			   struct err **e);
+
+/*
  * Host devices (driver-qemu-hostdev.c). qemu_argv_hostdevs(): each one's
- * -device (vfio-pci, usb-host); a USB device on the fd @usb_fds[i] in
- * QEMU (-1: an optional device not there, left out), or with @usb_fds
- * NULL on its node's path or ids (domxml-to-native).
+ * -device (vfio-pci, usb-host, scsi-generic, vhost-scsi-pci); a USB or
+ * SCSI device on the fd @usb_fds[i] in QEMU (-1: an optional device not
+ * there, left out), or with @usb_fds NULL on its node's path or ids
+ * (domxml-to-native).
  * qemu_check_hostdevs(): what validate refuses of them.
  * qemu_hostdevs_prepare(): at start, gives QEMU's identity @uid ((uid_t)-1:
  * nidod's own) what the devices need: a managed PCI function bound to
- * vfio-pci, its IOMMU group's node; a USB device's node opened into
- * @usb_fds[i] (owned by the caller; -1 for PCI); 0 or -errno with @e
+ * vfio-pci, a PCI function's or mediated device's IOMMU group's node; a
+ * USB or SCSI device's node (/dev/vhost-scsi for a scsi_host one)
+ * opened into @usb_fds[i] (owned by the caller; -1 for PCI); 0 or -errno
+ * with @e
  * naming the device (nothing left done). qemu_hostdevs_release(): undoes
  * it for the first @n host devices (at QEMU's end: all), closing
  * @usb_fds' fds when not NULL. qemu_hostdev_memlock(): @limit raised

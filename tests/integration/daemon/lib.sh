@@ -142,6 +142,22 @@ domain_xml() {
 XML
 }
 
+# qemu_xml NAME DEVICES [TOP]: a type 'qemu' pc domain of 64 MiB, no
+# disk (SeaBIOS waits), with DEVICES and the top-level elements TOP.
+qemu_xml() {
+	cat <<XML
+<domain type='qemu'>
+  <name>$1</name>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    $2
+  </devices>
+  ${3:-}
+</domain>
+XML
+}
+
 vm_pid() { # domain
 	grep -o '"pid":[0-9]*' "$NIDO_RUNTIME_DIR/domains/$1.json" 2>/dev/null |
 		cut -d: -f2

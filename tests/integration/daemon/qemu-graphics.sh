@@ -15,21 +15,6 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 	exit
 fi
 
-# gfx_xml NAME DEVICES [TOP]: no disk (SeaBIOS waits), DEVICES, TOP.
-gfx_xml() {
-	cat <<XML
-<domain type='qemu'>
-  <name>$1</name>
-  <memory unit='MiB'>64</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <devices>
-    $2
-  </devices>
-  ${3:-}
-</domain>
-XML
-}
-
 # spice_link HOST PORT: the server's answer to a SPICE client's link
 # message for the main channel: "MAGIC MAJOR error CODE".
 spice_link() {
@@ -63,7 +48,7 @@ print(s.getsockname()[1])'
 start_daemon
 vnc=$(free_port)
 ws=$(free_port)
-gfx_xml sp "<graphics type='spice' autoport='yes' passwd='s3cr3t' passwdValidTo='2011-05-31T16:11:22' connected='disconnect'/>
+qemu_xml sp "<graphics type='spice' autoport='yes' passwd='s3cr3t' passwdValidTo='2011-05-31T16:11:22' connected='disconnect'/>
     <graphics type='vnc' port='$vnc' autoport='no' websocket='$ws' sharePolicy='force-shared' powerControl='yes'/>
     <channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0'/></channel>
     <serial type='spiceport'><source channel='org.qemu.console.serial.0'/></serial>
@@ -96,7 +81,7 @@ t_out "the SPICE server answers a link message (its password expired: QMP's expi
 t_out "the VNC WebSocket answers a WebSocket handshake" "HTTP/1.1 101 Switching Protocols" ws_upgrade "$ws"
 "$NIDO" destroy sp >/dev/null
 
-gfx_xml db "<graphics type='dbus' p2p='yes'><audio id='1'/></graphics><audio id='1' type='dbus'/>
+qemu_xml db "<graphics type='dbus' p2p='yes'><audio id='1'/></graphics><audio id='1' type='dbus'/>
     <serial type='dbus'><source channel='org.qemu.console.serial.0'/></serial>
     <video><model type='vga'/></video>" >"$tmp/db.xml"
 "$NIDO" define "$tmp/db.xml" >/dev/null
@@ -111,7 +96,7 @@ t_out "... a serial port on one of its channels" \
 # A static DAC label: QEMU runs as that user and group, not as its
 # per-VM identity (as root only: a user's nidod runs QEMU as itself).
 if [ "$(id -u)" = 0 ]; then
-	gfx_xml lab "" "<seclabel type='static' model='dac' relabel='no'><label>+4242:+4343</label></seclabel>" >"$tmp/lab.xml"
+	qemu_xml lab "" "<seclabel type='static' model='dac' relabel='no'><label>+4242:+4343</label></seclabel>" >"$tmp/lab.xml"
 	"$NIDO" define "$tmp/lab.xml" >/dev/null
 	t_out "a static DAC label" "Domain 'lab' started" "$NIDO" start lab
 	t_out "... QEMU runs as its uid" "Uid:	4242	4242	4242	4242" \
@@ -129,13 +114,13 @@ for c in "<graphics type='sdl' display=':99'/>|<graphics type='sdl'" \
 	"<graphics type='dbus'/>|nidod starts no D-Bus daemon for a domain" \
 	"<graphics type='dbus' address='unix:path=$tmp/no-bus'/>|no D-Bus bus listens there" \
 	"<video><model type='virtio'><acceleration accel3d='yes'/></model></video>|<acceleration accel3d='yes'>: no display with OpenGL"; do
-	gfx_xml miss "${c%%|*}" >"$tmp/miss.xml"
+	qemu_xml miss "${c%%|*}" >"$tmp/miss.xml"
 	"$NIDO" define "$tmp/miss.xml" >/dev/null
 	t_err "start names it: ${c%%|*}" "${c#*|}" "$NIDO" start miss
 	"$NIDO" undefine miss >/dev/null
 done
 if [ ! -d /dev/dri ]; then
-	gfx_xml egl "<graphics type='vnc'/><graphics type='egl-headless'/>" >"$tmp/egl.xml"
+	qemu_xml egl "<graphics type='vnc'/><graphics type='egl-headless'/>" >"$tmp/egl.xml"
 	"$NIDO" define "$tmp/egl.xml" >/dev/null
 	t_err "egl-headless on a host without a render node" \
 		"this host has no DRM render node (/dev/dri/renderD*)" "$NIDO" start egl
@@ -145,7 +130,7 @@ for c in "<channel type='spicevmc'><target type='virtio'/></channel>:type 'spice
 	"<graphics type='vnc' websocket='-1'/>:websocket='-1' not supported" \
 	"<graphics type='spice'><gl enable='yes'/></graphics><graphics type='egl-headless'/>:more than one display with OpenGL" \
 	"<audio id='1' type='coreaudio'/>:<audio>"; do
-	gfx_xml bad "${c%%:*}" >"$tmp/bad.xml"
+	qemu_xml bad "${c%%:*}" >"$tmp/bad.xml"
 	if [[ ${c#*:} == "<audio>" ]]; then
 		t_out "warned: ${c%%:*}" "<audio> type 'coreaudio' not acted on" "$NIDO" define "$tmp/bad.xml"
 		"$NIDO" undefine bad >/dev/null

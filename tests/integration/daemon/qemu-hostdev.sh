@@ -14,20 +14,6 @@ if [ -z "$QEMU" ]; then
 	exit
 fi
 
-# hostdev_xml NAME DEVICES
-hostdev_xml() {
-	cat <<XML
-<domain type='qemu'>
-  <name>$1</name>
-  <memory unit='MiB'>64</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <devices>
-    $2
-  </devices>
-</domain>
-XML
-}
-
 start_daemon
 
 pci="<hostdev mode='subsystem' type='pci' managed='yes'><driver name='vfio'/>
@@ -35,7 +21,7 @@ pci="<hostdev mode='subsystem' type='pci' managed='yes'><driver name='vfio'/>
       <rom bar='off'/></hostdev>"
 usb="<hostdev mode='subsystem' type='usb'><source guestReset='off'>
       <address bus='255' device='254'/></source><boot order='1'/></hostdev>"
-hostdev_xml hd "$pci $usb" >"$tmp/hd.xml"
+qemu_xml hd "$pci $usb" >"$tmp/hd.xml"
 t_out "define a domain with a PCI and a USB host device" "Domain 'hd' defined" \
 	"$NIDO" define "$tmp/hd.xml"
 t_out "dumpxml keeps the PCI device" "<hostdev mode='subsystem' type='pci' managed='yes'>
@@ -85,11 +71,11 @@ t "... and no QEMU runs" sh -c "! pgrep -f 'guest=h[d] ' >/dev/null"
 t "... no monitor socket is left" \
 	test ! -e "$NIDO_RUNTIME_DIR/domains/hd.monitor"
 
-hostdev_xml usbonly "$usb" >"$tmp/u.xml"
+qemu_xml usbonly "$usb" >"$tmp/u.xml"
 "$NIDO" define "$tmp/u.xml" >/dev/null
 t_err "start: the USB device is not there, named" \
 	"host device USB 255:254 not found" "$NIDO" start usbonly
-hostdev_xml usbopt "<hostdev mode='subsystem' type='usb'><source startupPolicy='optional'>
+qemu_xml usbopt "<hostdev mode='subsystem' type='usb'><source startupPolicy='optional'>
       <vendor id='0xfffe'/><product id='0xfffd'/></source></hostdev>" >"$tmp/o.xml"
 "$NIDO" define "$tmp/o.xml" >/dev/null
 t_out "an optional USB device not there: the domain starts without it" \
@@ -105,7 +91,7 @@ dev=$(ls /sys/bus/pci/devices 2>/dev/null | head -n1)
 if [ -n "$dev" ] && [ ! -e "/sys/bus/pci/devices/$dev/iommu_group" ]; then
 	before=$(readlink "/sys/bus/pci/devices/$dev/driver" || true)
 	d=${dev%%:*} rest=${dev#*:}
-	hostdev_xml noiommu "<hostdev mode='subsystem' type='pci' managed='yes'>
+	qemu_xml noiommu "<hostdev mode='subsystem' type='pci' managed='yes'>
       <source><address domain='0x$d' bus='0x${rest%%:*}' slot='0x$(echo "$rest" | cut -d: -f2 | cut -d. -f1)' function='0x${dev##*.}'/></source></hostdev>" >"$tmp/n.xml"
 	"$NIDO" define "$tmp/n.xml" >/dev/null
 	t_err "start: a host PCI device without an IOMMU group, named" \

@@ -34,6 +34,49 @@ char *qemu_test_refusal(const char *text)
 	return xstrdup(err_msg(e));
 }
 
+char *qemu_test_xml(const char *devs)
+{
+	return xasprintf("<domain type='qemu'><name>m</name>"
+			 "<memory unit='MiB'>64</memory><os><type "
+			 "arch='x86_64' machine='pc'>hvm</type></os>"
+			 "<devices>%s</devices></domain>",
+			 devs);
+}
+
+struct domain_def *qemu_test_define(const char *devs, char **why)
+{
+	_cleanup_free_ char *text = qemu_test_xml(devs);
+	_cleanup_err_ struct err *e = NULL;
+	struct domain_def *d = NULL;
+	struct xml_warnings w = {0};
+
+	*why = NULL;
+	if (domain_def_parse(text, strlen(text), &d, &w, &e) < 0) {
+		*why = xasprintf("refused: %s", err_msg(e));
+	} else if (w.n) {
+		*why = xasprintf("warning: %s", w.msgs[0]);
+		domain_def_free(steal_ptr(d));
+	}
+	xml_warnings_clear(&w);
+	return d;
+}
+
+char *qemu_test_def_argv(const struct domain_def *d, int first_chr_fd)
+{
+	struct block_chain chains[8] = {{0}};
+	struct block_chain_file f = {.fd = -1};
+	struct qemu_argv a = {0};
+
+	for (size_t i = 0; i < ARRAY_SIZE(chains); i++) {
+		chains[i].files = &f;
+		chains[i].n = 1;
+	}
+	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d,
+			d->n_disks <= ARRAY_SIZE(chains) ? chains : NULL);
+	qemu_argv_chardevs(&a, d, first_chr_fd, 1);
+	return qemu_test_args(&a);
+}
+
 char *qemu_test_argv(const char *text, const char *emulator)
 {
 	struct domain_def *d = NULL;

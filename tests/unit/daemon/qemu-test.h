@@ -19,6 +19,14 @@ char *qemu_test_refusal(const char *text);
  * each one file, its taps from fd 20), arguments one a line
  * (malloc'ed); NULL, and a test failure, when define refuses it. */
 char *qemu_test_argv(const char *text, const char *emulator);
+/* A type 'qemu' pc domain with <devices> @devs (malloc'ed). */
+char *qemu_test_xml(const char *devs);
+/* qemu_test_xml(@devs) defined: the definition, or NULL with *@why
+ * saying why (refused, or the first warning; malloc'ed). */
+struct domain_def *qemu_test_define(const char *devs, char **why);
+/* @d's whole command line, one argument a line: each disk on one image
+ * file (at most 8), the chardevs' fds from @first_chr_fd on. */
+char *qemu_test_def_argv(const struct domain_def *d, int first_chr_fd);
 
 /*
  * The QEMU command line of the domain XML @text, one argument a line

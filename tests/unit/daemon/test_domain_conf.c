@@ -148,7 +148,7 @@ static void domain_unknown_parts_warn_with_line(void)
 	CHECK_INT_EQ(parse(minimal("<keywrap/>",
 				   "<disk type='file' shiny='yes'>"
 				   "<source file='/a'/><target dev='vda'/>"
-				   "</disk><redirfilter/>"),
+				   "</disk><sparkle/>"),
 			   &d, &w, NULL),
 		     0);
 	domain_def_free(d);
@@ -156,7 +156,7 @@ static void domain_unknown_parts_warn_with_line(void)
 	CHECK_STR_EQ(w.msgs[0],
 		     "line 4: <domain>: unknown element <keywrap> ignored");
 	CHECK_STR_CONTAINS(w.msgs[1], "unknown attribute 'shiny'");
-	CHECK_STR_CONTAINS(w.msgs[2], "unknown device <redirfilter>");
+	CHECK_STR_CONTAINS(w.msgs[2], "unknown device <sparkle>");
 	xml_warnings_clear(&w);
 }
 

@@ -443,7 +443,7 @@ static void usb_ports_are_checked(void)
 		 "<input>, <hub> or <sound> on USB with USB controller model "
 		 "'none'"},
 		{"<input type='passthrough' bus='virtio'/>",
-		 "<input type='passthrough' bus='virtio'> not supported"},
+		 "<input type='passthrough'>: missing <source>"},
 		{"<input type='mouse' bus='xen'/>",
 		 "<input type='mouse' bus='xen'> not supported"},
 		{"<hub type='pci'/>", "<hub type='pci'> not supported"},

@@ -136,7 +136,8 @@ static const struct known {
 	{"domain/devices/disk/source/readahead", {"size"}},
 	{"domain/devices/disk/source/ssl", {"verify"}},
 	{"domain/devices/disk/source/reconnect", {"delay"}},
-	{"domain/devices/disk/target", {"dev", "bus", "rotation_rate", "tray"}},
+	{"domain/devices/disk/target",
+	 {"dev", "bus", "rotation_rate", "tray", "removable"}},
 	{"domain/devices/disk/wwn*", {0}},
 	{"domain/devices/disk/readonly!", {0}},
 	{"domain/devices/disk/shareable!", {0}},
@@ -177,6 +178,7 @@ static const struct known {
 	 {"type"}},
 	{"domain/devices/controller",
 	 {"type", "index", "model", "ports", "vectors"}},
+	{"domain/devices/controller/master", {"startport"}},
 	{"domain/devices/controller/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/controller/model", {"name"}},
@@ -252,6 +254,8 @@ static const struct known {
 	{"domain/devices/input", {"type", "bus"}},
 	{"domain/devices/input/driver",
 	 {"iommu", "ats", "packed", "page_per_vq"}},
+	{"domain/devices/input/source",
+	 {"evdev", "dev", "grab", "grabToggle", "repeat"}},
 	{"domain/devices/input/address",
 	 {"type", "bus", "port", "domain", "slot", "function"}},
 	{"domain/devices/hub", {"type"}},
@@ -409,17 +413,32 @@ static const struct known {
 	{"domain/devices/iommu", {"model"}},
 	{"domain/devices/iommu/driver",
 	 {"intremap", "caching_mode", "eim", "iotlb", "aw_bits"}},
-	{"domain/devices/hostdev", {"mode", "type", "managed"}},
+	{"domain/devices/hostdev",
+	 {"mode", "type", "managed", "model", "display", "ramfb"}},
+	{"domain/devices/hostdev/source/adapter", {"name"}},
+	{"domain/devices/hostdev/readonly!", {0}},
+	{"domain/devices/hostdev/shareable!", {0}},
 	{"domain/devices/hostdev/driver", {"name"}},
-	{"domain/devices/hostdev/source", {"startupPolicy", "guestReset"}},
+	{"domain/devices/hostdev/source",
+	 {"startupPolicy", "guestReset", "protocol", "wwpn"}},
 	{"domain/devices/hostdev/source/address",
-	 {"domain", "bus", "slot", "function", "device"}},
+	 {"domain", "bus", "slot", "function", "device", "uuid", "target",
+	  "unit"}},
 	{"domain/devices/hostdev/source/vendor", {"id"}},
 	{"domain/devices/hostdev/source/product", {"id"}},
 	{"domain/devices/hostdev/boot", {"order"}},
 	{"domain/devices/hostdev/rom", {"bar", "file", "enabled"}},
 	{"domain/devices/hostdev/address",
-	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
+	 {"type", "domain", "bus", "slot", "function", "multifunction",
+	  "controller", "target", "unit", "port"}},
+	{"domain/devices/redirdev", {"bus", "type"}},
+	{"domain/devices/redirdev/source", {"mode", "host", "service", "path"}},
+	{"domain/devices/redirdev/protocol", {"type"}},
+	{"domain/devices/redirdev/boot", {"order"}},
+	{"domain/devices/redirdev/address", {"type", "bus", "port"}},
+	{"domain/devices/redirfilter", {0}},
+	{"domain/devices/redirfilter/usbdev",
+	 {"class", "vendor", "product", "version", "allow"}},
 };
 
 /*
@@ -454,10 +473,28 @@ static const struct known *find_known(const char *path, char *flag)
 	return NULL;
 }
 
+/* A <redirfilter> rule's version= as the BCD it means ("9.4" is 9.40,
+ * "1.09" is 1.09), in hex; "-1" as itself. */
+static char *usb_version(const char *v)
+{
+	const char *dot = strchr(v, '.');
+	const char *minor = dot ? dot + 1 : "";
+	unsigned long major = strtoul(v, NULL, 10);
+	unsigned long m = strtoul(minor, NULL, 10);
+
+	if (!dot)
+		return xstrdup(v);
+	if (strlen(minor) == 1)
+		m *= 10;
+	return xasprintf("%lx.%02lu", major, m);
+}
+
 /* @v as compared: numbers of addresses as decimal, UUIDs and MACs in
  * lower case. */
 static char *canon(const char *path, const char *attr, const char *v)
 {
+	if (strstr(path, "redirfilter/usbdev") && streq(attr, "version"))
+		return usb_version(v);
 	if (strstr(path, "/address") || strstr(path, "controller/target")) {
 		char *end;
 		unsigned long n = strtoul(v, &end, 0);
@@ -637,10 +674,15 @@ static char *key_of(const xmlNode *n)
 	}
 	if (xmlStrEqual(n->name, BAD_CAST "controller")) {
 		xmlChar *a = xmlGetProp(n, BAD_CAST "type");
-		char *k = xasprintf("[%s,%u]", a ? (const char *)a : "",
-				    controller_index(n));
+		xmlChar *m = xmlGetProp(n, BAD_CAST "model");
+		/* an ICH9 EHCI's companions share its index */
+		bool companion = m && !xmlStrncmp(m, BAD_CAST "ich9-uhci", 9);
+		char *k = xasprintf("[%s,%u%s%s]", a ? (const char *)a : "",
+				    controller_index(n), companion ? "," : "",
+				    companion ? (const char *)m : "");
 
 		xmlFree(a);
+		xmlFree(m);
 		return k;
 	}
 	if (xmlStrEqual(n->name, BAD_CAST "input")) {
