@@ -113,13 +113,21 @@ domain_xml iobad "$GUEST_IDLE" "<disk type='file' device='disk'>
 t_err "total and write bytes limits together are refused" \
 	"total and read/write of bytes_sec cannot be set at the same time" "$NIDO" define "$tmp/iobad.xml"
 
-# an <iotune> child outside the subset (libvirt has more) is a warning
+# a burst needs its base limit, as libvirt says
+domain_xml ioburst "$GUEST_IDLE" "<disk type='file' device='disk'>
+      <source file='$tmp/io.raw'/>
+      <target dev='vda'/>
+      <iotune><total_bytes_sec_max>5</total_bytes_sec_max></iotune>
+    </disk>" >"$tmp/ioburst.xml"
+t_err "a burst without its base limit is refused" \
+	"<total_bytes_sec_max> needs <total_bytes_sec>" "$NIDO" define "$tmp/ioburst.xml"
+# an <iotune> child outside libvirt's is a warning
 domain_xml iomore "$GUEST_IDLE" "<disk type='file' device='disk'>
       <source file='$tmp/io.raw'/>
       <target dev='vda'/>
-      <iotune><total_bytes_sec_max>5</total_bytes_sec_max><group_name>g</group_name></iotune>
+      <iotune><total_bytes_sec>5</total_bytes_sec><bytes_per_fortnight>9</bytes_per_fortnight></iotune>
     </disk>" >"$tmp/iomore.xml"
-t_out "an unknown <iotune> child is reported and ignored" "total_bytes_sec_max" \
+t_out "an unknown <iotune> child is reported and ignored" "bytes_per_fortnight" \
 	"$NIDO" define "$tmp/iomore.xml"
 
 # bad values, each named

@@ -124,7 +124,7 @@ refused "the kvm driver refuses a network card model it lacks" \
 	"<emulator>/usr/bin/nido-vmm</emulator><interface type='ethernet'><target dev='t0'/><model type='e1000'/></interface>"
 refused "the kvm driver needs <kernel> (when QEMU cannot run it either)" \
 	"missing <kernel> in <os> (nido-vmm boots a Linux kernel directly)" "<os/>" \
-	"<interface type='ethernet'><target dev='t0'/><model type='ne2k_pci'/></interface>"
+	"<interface type='ethernet'><target dev='t0'/><model type='spapr-vlan'/></interface>"
 dom full "<os/>" "" >"$tmp/full.xml"
 t_out "without <kernel>, a type 'kvm' domain goes to the qemu driver" \
 	"Domain 'full' defined" "$NIDO" define "$tmp/full.xml"
