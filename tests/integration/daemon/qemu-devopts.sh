@@ -199,7 +199,7 @@ t_out "... dumpxml keeps it" "<acceleration accel3d='yes'/>" "$NIDO" dumpxml gl
 if out=$("$NIDO" start gl 2>&1); then
 	ok "... QEMU runs its virtio-vga-gl (an OpenGL display here)"
 	"$NIDO" destroy gl >/dev/null
-elif [[ $out == *virtio-vga-gl* || $out == *virtio-gpu-gl* || $out == *opengl* ]]; then
+elif [[ $out == *virtio-vga-gl* || $out == *virtio-gpu-gl* || $out == *opengl* || $out == *OpenGL* ]]; then
 	ok "... without QEMU's GL module or an OpenGL display the start fails, naming it"
 else
 	not_ok "... without QEMU's GL module or an OpenGL display the start fails, naming it" "$out"
