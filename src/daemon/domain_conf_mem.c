@@ -22,7 +22,8 @@
 #include "lib/util.h"
 
 static const char *const access_names[] = {"", "shared", "private", NULL};
-static const char *const source_names[] = {"", "anonymous", "memfd", NULL};
+static const char *const source_names[] = {"", "anonymous", "memfd", "file",
+					   NULL};
 static const char *const allocation_names[] = {"", "immediate", "ondemand",
 					       NULL};
 
@@ -321,21 +322,9 @@ int domain_parse_memory_backing(const xmlNode *root, struct domain_def *d,
 		return -EINVAL;
 	m->nosharepages = xml_child(mb, "nosharepages") != NULL;
 	m->locked = xml_child(mb, "locked") != NULL;
-	if ((n = xml_child(mb, "source"))) {
-		_cleanup_free_ char *t = xml_attr(n, "type");
-
-		/* 'file': a file in a directory of the host's; not yet */
-		if (t && streq(t, "file")) {
-			xml_warn(w, n,
-				 "<source>: <memoryBacking><source "
-				 "type='file'> not acted on, the qemu driver "
-				 "gives guest RAM from anonymous memory or a "
-				 "memfd");
-		} else if (parse_mode(mb, "source", "type", source_names,
-				      &m->source, w, e) < 0) {
-			return -EINVAL;
-		}
-	}
+	if (parse_mode(mb, "source", "type", source_names, &m->source, w, e) <
+	    0)
+		return -EINVAL;
 	if (parse_mode(mb, "access", "mode", access_names, &m->access, w, e) <
 		    0 ||
 	    parse_mode(mb, "allocation", "mode", allocation_names,

@@ -6,7 +6,8 @@
  * <memoryBacking> and <numa>: huge pages from a hugetlb memfd of the
  * page size (what libvirt gets from a file on hugetlbfs, without a
  * mount QEMU's identity must write to), a memfd for <source
- * type='memfd'>, share= for <access>/memAccess, prealloc= for
+ * type='memfd'>, a file in QEMU_MEMORY_BACKING_DIR for <source
+ * type='file'>, share= for <access>/memAccess, prealloc= for
  * <allocation mode='immediate'>; the cells' distances; mem-merge=off
  * for <nosharepages/>, -overcommit mem-lock=on for <locked/>.
  */
@@ -109,12 +110,20 @@ static void backend(struct qemu_argv *a, const struct domain_def *def,
 	struct json_object *o = json_object_new_object();
 	uint64_t page = qemu_node_pagesize(def, node);
 	bool memfd = page || m->source == 2;
+	bool file = !memfd && m->source == 3;
 
 	json_object_object_add(
 		o, "qom-type",
-		json_object_new_string(memfd ? "memory-backend-memfd"
-					     : "memory-backend-ram"));
+		json_object_new_string(memfd  ? "memory-backend-memfd"
+				       : file ? "memory-backend-file"
+					      : "memory-backend-ram"));
 	json_object_object_add(o, "id", json_object_new_string(id));
+	/* <source type='file'>: a file QEMU makes (and unlinks) in nido's
+	 * memory backing directory, a tmpfs */
+	if (file)
+		json_object_object_add(
+			o, "mem-path",
+			json_object_new_string(QEMU_MEMORY_BACKING_DIR));
 	json_object_object_add(o, "size", json_object_new_uint64(kib * 1024));
 	if (page) {
 		json_object_object_add(o, "hugetlb",

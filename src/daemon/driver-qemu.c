@@ -514,6 +514,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	usb_fds = qemu_vm_hostdev_fds(vm, first_chr_fd(vm, agent_fd) +
 						  (int)vm->n_chr_fds);
 	qemu_argv_hostdevs(&a, dom->def, usb_fds);
+	qemu_argv_tpm(&a, dom->def, -1);
 	if (vm->restoring) {
 		qemu_arg(&a, "-incoming");
 		qemu_arg(&a, "defer");
@@ -1125,7 +1126,8 @@ static int check_files(const struct domain_def *def, const char *emulator,
 			return err_sys(e, errno, "disk '%s' (%s)", d->source,
 				       d->target);
 	}
-	if (qemu_display_check_host(def, e) < 0)
+	if (qemu_display_check_host(def, e) < 0 ||
+	    qemu_devmisc_check_host(def, e) < 0)
 		return -EINVAL;
 	return qemu_check_host(def, e);
 }

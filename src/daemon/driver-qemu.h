@@ -70,8 +70,11 @@ enum qemu_pci_kind {
 	QEMU_PCI_CHR_SERIAL, /* a pci-serial, index into def->serials */
 	QEMU_PCI_INPUT,	     /* virtio <input>s, in their order */
 	QEMU_PCI_SOUND,	     /* PCI <sound>s, in their order */
+	QEMU_PCI_FS,	     /* a machine's <filesystem>s (def->misc) */
+	QEMU_PCI_SHMEM,	     /* <shmem>s */
+	QEMU_PCI_VSOCK,	     /* the <vsock> */
 };
-#define QEMU_PCI_KINDS (QEMU_PCI_SOUND + 1)
+#define QEMU_PCI_KINDS (QEMU_PCI_VSOCK + 1)
 
 struct json_object;
 /* Appends @s (copied); -@opt and the JSON of @o (whose reference it
@@ -96,6 +99,25 @@ void qemu_argv_controllers(struct qemu_argv *a, const struct domain_def *def);
 int qemu_clock_env(const struct domain_def *def, char ***envp, struct err **e);
 void qemu_argv_hw_devices(struct qemu_argv *a, const struct domain_def *def);
 
+/*
+ * <tpm>, <shmem>, a machine's <filesystem>, <vsock>
+ * (driver-qemu-devmisc.c). qemu_check_devmisc(): what validate refuses
+ * or warns about of them. qemu_argv_devmisc(): the shared memories',
+ * filesystems' and vsock's command line; qemu_argv_tpm(): the TPM's, an
+ * emulator's control channel on QEMU's fd @tpm_fd (-1: named by its
+ * socket, for domxml-to-native). qemu_devmisc_check_host(): what a start
+ * needs of the host (the TPM device, /dev/vhost-vsock, the shared
+ * directories): 0 or -errno with @e naming what is missing.
+ */
+int qemu_check_devmisc(const struct domain_def *d, struct xml_warnings *w,
+		       struct err **e);
+void qemu_argv_devmisc(struct qemu_argv *a, const struct domain_def *def);
+void qemu_argv_tpm(struct qemu_argv *a, const struct domain_def *def,
+		   int tpm_fd);
+int qemu_devmisc_check_host(const struct domain_def *def, struct err **e);
+/* The server socket of a <shmem><server/> without a path. */
+#define QEMU_SHMEM_SERVER_DIR "/var/lib/nido"
+
 /* What a start of @def needs of this host beyond its files (an audio
  * backend's QEMU module, ...): 0, or -errno with @e naming what is
  * missing (driver-qemu-host.c). */
@@ -108,6 +130,9 @@ int qemu_check_host(const struct domain_def *def, struct err **e);
  * ordinary pages; qemu_memory_backend(): whether RAM is a backend object.
  */
 void qemu_argv_memory(struct qemu_argv *a, const struct domain_def *def);
+/* Where <memoryBacking><source type='file'> puts guest RAM (libvirt's
+ * memory_backing_dir): QEMU makes an unlinked file there. */
+#define QEMU_MEMORY_BACKING_DIR "/dev/shm"
 uint64_t qemu_node_pagesize(const struct domain_def *def, unsigned node);
 bool qemu_memory_backend(const struct domain_def *def);
 /* <locked/>: QEMU's RLIMIT_MEMLOCK, as libvirt sets it (the memtune
