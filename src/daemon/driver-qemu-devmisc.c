@@ -344,10 +344,7 @@ static int check_tpm_host(const struct domain_tpm *t, struct err **e)
 				       "keeps no secrets (no secret-define): "
 				       "the TPM's state cannot be encrypted",
 				       t->secret);
-		return err_set(e, ENOTSUP,
-			       "<tpm><backend type='emulator'>: nidod does "
-			       "not start swtpm yet (run one and give its "
-			       "socket: <backend type='external'>)");
+		return qemu_swtpm_check(e);
 	}
 	return 0;
 }

@@ -65,6 +65,11 @@ struct qemu_vm {
 	/* ... the USB host devices' nodes, one per def->hostdevs (-1:
 	 * none); NULL when not starting */
 	int *hostdev_fds;
+	/* <tpm><backend type='emulator'>: the swtpm started for this run
+	 * (pid -1: none, or not this nidod's); while it starts, QEMU's end
+	 * of its control channel (-1: none) */
+	struct spawn_child swtpm;
+	int tpm_fd;
 	int shot_fd; /* a screenshot taken, until its stream takes it */
 	/* domif-setlink while QMP's set_link is on its way */
 	size_t link_index;

@@ -101,6 +101,9 @@ static void qemu_release(struct daemon *dmn, struct domain *dom)
 	iface_set_clear(&vm->ifaces);
 	json_object_put(vm->taps);
 	close_safe(vm->child.pidfd);
+	/* a swtpm QEMU still uses (nidod ends first) runs on */
+	close_safe(vm->swtpm.pidfd);
+	close_safe(vm->tpm_fd);
 	json_object_put(vm->cgroups);
 	free(vm->shutdown_reason);
 	free(vm->start_error);
@@ -173,7 +176,7 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 	for (size_t i = 0; i < vm->n_chains; i++)
 		total += (size_t)vm->chains[i].n;
 	total += vm->hostdev_fds ? vm->dom->def->n_hostdevs : 0;
-	v = xcalloc(total + 5 + vm->n_chr_fds, sizeof(*v));
+	v = xcalloc(total + 6 + vm->n_chr_fds, sizeof(*v));
 	if (slot_fd >= 0)
 		v[k++] = (struct spawn_fd){.from = slot_fd, .to = SLOT_FD};
 	v[k++] = (struct spawn_fd){.from = mon_fd, .to = QEMU_MONITOR_FD};
@@ -206,6 +209,9 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 		if (vm->hostdev_fds[i] >= 0)
 			v[k++] = (struct spawn_fd){.from = vm->hostdev_fds[i],
 						   .to = to++};
+	/* and the TPM emulator's control channel (tpm_fd_in_qemu()) */
+	if (vm->tpm_fd >= 0)
+		v[k++] = (struct spawn_fd){.from = vm->tpm_fd, .to = to++};
 	*n = k;
 	return v;
 }
@@ -383,6 +389,25 @@ static int first_chr_fd(const struct qemu_vm *vm, int agent_fd)
 	return fd;
 }
 
+/* The TPM emulator's control channel in QEMU: after the USB host
+ * devices' fds (child_fds()). */
+static int tpm_fd_in_qemu(const struct qemu_vm *vm, int agent_fd)
+{
+	int fd = first_chr_fd(vm, agent_fd) + (int)vm->n_chr_fds;
+
+	for (size_t i = 0; vm->hostdev_fds && i < vm->dom->def->n_hostdevs; i++)
+		fd += vm->hostdev_fds[i] >= 0;
+	return fd;
+}
+
+/* Ends a swtpm started for a start that failed. */
+static void drop_swtpm(struct qemu_vm *vm)
+{
+	close_safe(vm->tpm_fd);
+	vm->tpm_fd = -1;
+	qemu_swtpm_stop(&vm->swtpm);
+}
+
 /* What the character devices name on the host, opened by nidod
  * (qemu_chr_open()), into @vm->chr_fds. */
 static int open_chardevs(const struct domain_def *def, struct qemu_vm *vm,
@@ -490,8 +515,12 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		drop_ifaces(dom, vm);
 		return r;
 	}
-	if ((r = qemu_vm_hostdevs_open(vm, o.set_ids ? o.uid : (uid_t)-1, e)) <
-	    0) {
+	if ((r = qemu_swtpm_start(dom->def, o.set_ids ? o.uid : (uid_t)-1,
+				  o.gid, logfd, &vm->swtpm, &vm->tpm_fd, e)) <
+		    0 ||
+	    (r = qemu_vm_hostdevs_open(vm, o.set_ids ? o.uid : (uid_t)-1, e)) <
+		    0) {
+		drop_swtpm(vm);
 		close_disks(vm);
 		drop_ifaces(dom, vm);
 		for (size_t i = 0; i < ncg; i++)
@@ -514,7 +543,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	usb_fds = qemu_vm_hostdev_fds(vm, first_chr_fd(vm, agent_fd) +
 						  (int)vm->n_chr_fds);
 	qemu_argv_hostdevs(&a, dom->def, usb_fds);
-	qemu_argv_tpm(&a, dom->def, -1);
+	qemu_argv_tpm(&a, dom->def, tpm_fd_in_qemu(vm, agent_fd));
 	if (vm->restoring) {
 		qemu_arg(&a, "-incoming");
 		qemu_arg(&a, "defer");
@@ -537,11 +566,14 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	/* QEMU has them now (and the image locks with them) */
 	close_disks(vm);
 	qemu_vm_hostdevs_close_fds(vm);
+	close_safe(vm->tpm_fd);
+	vm->tpm_fd = -1;
 	iface_set_clear(&vm->ifaces);
 	for (size_t i = 0; i < ncg; i++)
 		close(cg[i]);
 	qemu_argv_free(&a);
 	if (r < 0) {
+		drop_swtpm(vm);
 		cgroup_remove(vm->cgroups);
 		drop_ifaces(dom, vm);
 		qemu_hostdevs_release(dom->def, dom->def->n_hostdevs, NULL);
@@ -685,6 +717,7 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	drop_ifaces(dom, vm);
 	/* what a start (this nidod's or an earlier one's) did for them */
 	qemu_hostdevs_release(dom->def, dom->def->n_hostdevs, NULL);
+	qemu_swtpm_stop(&vm->swtpm);
 	unlink(vm->monitor);
 	qemu_agent_free(steal_ptr(vm->agent), true);
 	if (vm->destroying || vm->saved) {
@@ -1091,6 +1124,8 @@ static struct qemu_vm *vm_new(struct daemon *dmn, struct domain *dom)
 	vm->boot_fds[0] = vm->boot_fds[1] = vm->boot_fds[2] = -1;
 	vm->shot_fd = -1;
 	vm->state_fd = -1;
+	vm->swtpm.pid = vm->swtpm.pidfd = -1;
+	vm->tpm_fd = -1;
 	vm->monitor = store_runtime_path(&dmn->store, &domain_kind,
 					 dom->def->name, "monitor");
 	vm->log = store_runtime_path(&dmn->store, &domain_kind, dom->def->name,

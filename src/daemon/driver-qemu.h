@@ -115,6 +115,25 @@ void qemu_argv_devmisc(struct qemu_argv *a, const struct domain_def *def);
 void qemu_argv_tpm(struct qemu_argv *a, const struct domain_def *def,
 		   int tpm_fd);
 int qemu_devmisc_check_host(const struct domain_def *def, struct err **e);
+/*
+ * The emulated TPM (driver-qemu-swtpm.c). driver_qemu_set_swtpm_dir():
+ * where the domains' TPM states are kept. qemu_swtpm_check(): swtpm and
+ * swtpm_setup are installed (0, or -errno with @e). qemu_swtpm_start():
+ * for @def's emulated TPM (nothing for another), its state made on the
+ * first start and given to QEMU's identity @uid:@gid ((uid_t)-1:
+ * nidod's), swtpm started as it, logging to @log_fd, in @child; QEMU's
+ * end of its control channel in *@qemu_fd (the caller's; -1: no TPM).
+ * qemu_swtpm_stop(): waits for it to end after QEMU (a second), else
+ * kills it; nothing when @child has no pid.
+ */
+struct spawn_child;
+void driver_qemu_set_swtpm_dir(const char *dir);
+int qemu_swtpm_check(struct err **e);
+int qemu_swtpm_start(const struct domain_def *def, uid_t uid, gid_t gid,
+		     int log_fd, struct spawn_child *child, int *qemu_fd,
+		     struct err **e);
+void qemu_swtpm_stop(struct spawn_child *child);
+
 /* The server socket of a <shmem><server/> without a path. */
 #define QEMU_SHMEM_SERVER_DIR "/var/lib/nido"
 
