@@ -108,7 +108,7 @@ static int give_state(const char *dir, uid_t uid, gid_t gid, struct err **e)
 		return err_sys(e, errno, "TPM state '%s'", dir);
 	}
 	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' &&
+		if (!streq(de->d_name, ".") && !streq(de->d_name, "..") &&
 		    fchownat(dirfd(d), de->d_name, uid, gid,
 			     AT_SYMLINK_NOFOLLOW) < 0) {
 			int r = err_sys(e, errno, "TPM state '%s/%s'", dir,
@@ -177,18 +177,19 @@ static int prepare_state(const struct domain_tpm *t, const char *dir,
 	return 0;
 }
 
-static void swtpm_argv(const struct domain_tpm *t, const char *dir, char **argv,
-		       char **dir_opt)
+/* swtpm's command line; its state is its working directory (entered
+ * before it drops root: the directories above are nidod's, closed to
+ * it). */
+static void swtpm_argv(const struct domain_tpm *t, char **argv)
 {
 	size_t n = 0;
 
-	*dir_opt = xasprintf("dir=%s,mode=0600", dir);
 	argv[n++] = "swtpm";
 	argv[n++] = "socket";
 	argv[n++] = "--ctrl";
 	argv[n++] = "type=unixio,clientfd=3";
 	argv[n++] = "--tpmstate";
-	argv[n++] = *dir_opt;
+	argv[n++] = "dir=.,mode=0600";
 	argv[n++] = "--terminate";
 	if (tpm2(t))
 		argv[n++] = "--tpm2";
@@ -200,7 +201,7 @@ int qemu_swtpm_start(const struct domain_def *def, uid_t uid, gid_t gid,
 		     struct err **e)
 {
 	const struct domain_tpm *t = def->misc ? def->misc->tpm : NULL;
-	_cleanup_free_ char *dir = NULL, *dir_opt = NULL;
+	_cleanup_free_ char *dir = NULL;
 	struct spawn_fd keep;
 	struct spawn_opts o;
 	char *argv[10];
@@ -218,10 +219,11 @@ int qemu_swtpm_start(const struct domain_def *def, uid_t uid, gid_t gid,
 		return r;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return err_sys(e, errno, "swtpm's control channel");
-	swtpm_argv(t, dir, argv, &dir_opt);
+	swtpm_argv(t, argv);
 	spawn_opts_init(&o);
 	keep = (struct spawn_fd){.from = sv[1], .to = 3};
 	o.argv = argv;
+	o.cwd = dir;
 	o.keep_fds = &keep;
 	o.n_keep_fds = 1;
 	o.stdout_fd = log_fd;
@@ -249,4 +251,35 @@ void qemu_swtpm_stop(struct spawn_child *child)
 		spawn_kill(child, SIGKILL);
 		spawn_wait(child, NULL);
 	}
+}
+
+/* Empties @dir (flat: swtpm's files; links unlinked, not followed) and
+ * removes it. */
+static void remove_flat_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)))
+		if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+			unlinkat(dirfd(d), de->d_name, 0);
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+void qemu_swtpm_forget(const struct domain_def *def)
+{
+	const struct domain_tpm *t = def->misc ? def->misc->tpm : NULL;
+	_cleanup_free_ char *dir = NULL;
+	char *up;
+
+	if (!t || t->backend != TPM_BACKEND_EMULATOR ||
+	    t->pstate == DOMAIN_TRISTATE_ON || !swtpm_root)
+		return;
+	dir = state_dir(def);
+	remove_flat_dir(dir);
+	up = strrchr(dir, '/');
+	*up = 0;
+	rmdir(dir); /* the UUID's: empty unless both versions were used */
 }

@@ -124,7 +124,9 @@ int qemu_devmisc_check_host(const struct domain_def *def, struct err **e);
  * nidod's), swtpm started as it, logging to @log_fd, in @child; QEMU's
  * end of its control channel in *@qemu_fd (the caller's; -1: no TPM).
  * qemu_swtpm_stop(): waits for it to end after QEMU (a second), else
- * kills it; nothing when @child has no pid.
+ * kills it; nothing when @child has no pid. qemu_swtpm_forget(): at
+ * undefine, removes the state of @def's emulated TPM unless
+ * persistent_state='yes' (libvirt's rule).
  */
 struct spawn_child;
 void driver_qemu_set_swtpm_dir(const char *dir);
@@ -133,6 +135,7 @@ int qemu_swtpm_start(const struct domain_def *def, uid_t uid, gid_t gid,
 		     int log_fd, struct spawn_child *child, int *qemu_fd,
 		     struct err **e);
 void qemu_swtpm_stop(struct spawn_child *child);
+void qemu_swtpm_forget(const struct domain_def *def);
 
 /* The server socket of a <shmem><server/> without a path. */
 #define QEMU_SHMEM_SERVER_DIR "/var/lib/nido"
