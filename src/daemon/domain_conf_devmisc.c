@@ -381,6 +381,20 @@ static int parse_vsock(const xmlNode *c, struct domain_def *d,
 	return domain_parse_address(c, &v->pci, NULL, e);
 }
 
+static int parse_memdev(const xmlNode *c, struct domain_def *d,
+			struct xml_warnings *w, struct err **e)
+{
+	struct domain_devmisc *m = misc_of(d);
+
+	if (m->n_memdevs == DOMAIN_MAX_MEMDEVS)
+		return xml_err(e, c, "more than %d memory devices",
+			       DOMAIN_MAX_MEMDEVS);
+	m->memdevs = xreallocarray(m->memdevs, m->n_memdevs + 1,
+				   sizeof(*m->memdevs));
+	memset(&m->memdevs[m->n_memdevs], 0, sizeof(*m->memdevs));
+	return domain_parse_memdev(c, &m->memdevs[m->n_memdevs++], w, e);
+}
+
 int domain_parse_devmisc(const xmlNode *c, struct domain_def *d,
 			 struct xml_warnings *w, struct err **e)
 {
@@ -393,6 +407,8 @@ int domain_parse_devmisc(const xmlNode *c, struct domain_def *d,
 		r = parse_shmem(c, d, w, e);
 	else if (xmlStrEqual(c->name, BAD_CAST "vsock"))
 		r = parse_vsock(c, d, w, e);
+	else if (xmlStrEqual(c->name, BAD_CAST "memory"))
+		r = parse_memdev(c, d, w, e);
 	else if (!xmlStrEqual(c->name, BAD_CAST "filesystem") ||
 		 d->virt == DOMAIN_VIRT_LXC)
 		return 0;
@@ -512,6 +528,8 @@ void domain_format_devmisc(FILE *f, const struct domain_def *d)
 	}
 	for (size_t i = 0; i < m->n_shmems; i++)
 		format_shmem(f, &m->shmems[i]);
+	for (size_t i = 0; i < m->n_memdevs; i++)
+		domain_format_memdev(f, &m->memdevs[i]);
 	if (m->vsock)
 		format_vsock(f, m->vsock);
 }
@@ -534,6 +552,9 @@ void domain_devmisc_free(struct domain_devmisc *m)
 	for (size_t i = 0; i < m->n_vfs; i++)
 		domain_vfs_clear(&m->vfs[i]);
 	free(m->vfs);
+	for (size_t i = 0; i < m->n_memdevs; i++)
+		domain_memdev_clear(&m->memdevs[i]);
+	free(m->memdevs);
 	free(m->vsock);
 	free(m);
 }
@@ -544,9 +565,10 @@ const char *domain_devmisc_first(const struct domain_def *d)
 
 	if (!m)
 		return NULL;
-	return m->tpm	     ? "<tpm>"
-	       : m->n_shmems ? "<shmem>"
-	       : m->n_vfs    ? "<filesystem> (virtio-9p, virtiofs)"
-	       : m->vsock    ? "<vsock>"
-			     : NULL;
+	return m->tpm	      ? "<tpm>"
+	       : m->n_shmems  ? "<shmem>"
+	       : m->n_vfs     ? "<filesystem> (virtio-9p, virtiofs)"
+	       : m->vsock     ? "<vsock>"
+	       : m->n_memdevs ? "<memory model>"
+			      : NULL;
 }

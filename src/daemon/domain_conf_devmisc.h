@@ -113,6 +113,48 @@ struct domain_vsock {
 	struct dev_pci_addr pci;
 };
 
+/* <memory model=>: a memory device (domain_conf_memdev.c). */
+enum memdev_model {
+	MEMDEV_DIMM,	    /* pc-dimm */
+	MEMDEV_NVDIMM,	    /* nvdimm on a host file */
+	MEMDEV_VIRTIO_PMEM, /* virtio-pmem-pci on a host file */
+	MEMDEV_VIRTIO_MEM,  /* virtio-mem-pci */
+};
+extern const char *const memdev_model_names[];
+
+struct domain_memdev {
+	enum memdev_model model;
+	int access;		      /* access=: 0, 1 shared, 2 private */
+	enum domain_tristate discard; /* discard='yes|no' */
+	char *nodemask;		      /* <source><nodemask>: host nodes */
+	uint64_t pagesize_kib;	      /* <source><pagesize>; 0: none */
+	char *path;		      /* <source><path>: nvdimm, virtio-pmem */
+	bool pmem;		      /* <source><pmem/> */
+	uint64_t align_kib;	      /* <source><alignsize>; 0: none */
+	uint64_t size_kib;	      /* <target><size> */
+	int node;		      /* <target><node>; -1: none */
+	uint64_t label_kib;	      /* nvdimm: <target><label><size> */
+	bool readonly;		      /* nvdimm: <target><readonly/> */
+	uint64_t block_kib;	      /* virtio-mem: <target><block> */
+	uint64_t requested_kib;	      /* virtio-mem: <target><requested> */
+	bool dimm_addr;		      /* <address type='dimm'> */
+	unsigned slot;		      /* ... slot= */
+	uint64_t base;		      /* ... base=; 0: not given */
+	struct dev_pci_addr pci;      /* virtio-*: <address type='pci'> */
+};
+
+#define DOMAIN_MAX_MEMDEVS 32
+
+/* A <memory model=> device into @m (zeroed; domain_conf_memdev.c);
+ * libvirt's rules against <maxMemory> and the NUMA cells are
+ * domain_memdevs_check()'s (the qemu driver's validate calls it): 0 or
+ * -EINVAL with @e. */
+int domain_parse_memdev(const xmlNode *c, struct domain_memdev *m,
+			struct xml_warnings *w, struct err **e);
+int domain_memdevs_check(const struct domain_def *d, struct err **e);
+void domain_format_memdev(FILE *f, const struct domain_memdev *m);
+void domain_memdev_clear(struct domain_memdev *m);
+
 #define DOMAIN_MAX_SHMEMS 16
 #define DOMAIN_MAX_VFS	  16
 
@@ -123,10 +165,13 @@ struct domain_devmisc {
 	struct domain_vfs *vfs;
 	size_t n_vfs;
 	struct domain_vsock *vsock; /* NULL: none */
+	struct domain_memdev *memdevs;
+	size_t n_memdevs;
 };
 
 /*
- * <tpm>, <shmem>, a machine's <filesystem>, <vsock>: 1 when @c is one of
+ * <tpm>, <shmem>, a machine's <filesystem>, <vsock>, <memory model=>: 1
+ * when @c is one of
  * them and was read into @d->misc (made when NULL), 0 when it is another
  * device, -errno with @e filled when it is invalid.
  */

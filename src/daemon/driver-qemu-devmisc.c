@@ -220,6 +220,7 @@ void qemu_argv_devmisc(struct qemu_argv *a, const struct domain_def *def)
 		shmem_args(a, def, i);
 	if (m->vsock)
 		vsock_args(a, def);
+	qemu_argv_memdevs(a, def);
 }
 
 void qemu_argv_tpm(struct qemu_argv *a, const struct domain_def *def,
@@ -284,6 +285,15 @@ int qemu_check_devmisc(const struct domain_def *d, struct xml_warnings *w,
 {
 	const struct domain_devmisc *m = d->misc;
 
+	if (domain_memdevs_check(d, e) < 0)
+		return -EINVAL;
+	for (size_t i = 0; m && i < m->n_memdevs; i++)
+		if (m->memdevs[i].model <= MEMDEV_NVDIMM && !d->hw.acpi)
+			return err_set(
+				e, ENOTSUP,
+				"memory device %zu (%s): QEMU plugs DIMMs "
+				"through ACPI (<features><acpi/>)",
+				i, memdev_model_names[m->memdevs[i].model]);
 	for (size_t i = 0; m && i < m->n_vfs; i++) {
 		const struct domain_vfs *fs = &m->vfs[i];
 

@@ -80,6 +80,9 @@ static bool devmisc_of(const struct domain_def *d, enum qemu_pci_kind kind,
 		*given = &m->shmems[i].pci;
 	else if (kind == QEMU_PCI_VSOCK && i == 0 && m->vsock)
 		*given = &m->vsock->pci;
+	else if (kind == QEMU_PCI_MEMDEV && i < m->n_memdevs &&
+		 m->memdevs[i].model >= MEMDEV_VIRTIO_PMEM)
+		*given = &m->memdevs[i].pci;
 	else
 		return false;
 	return true;
@@ -166,6 +169,7 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 	case QEMU_PCI_FS:
 	case QEMU_PCI_SHMEM:
 	case QEMU_PCI_VSOCK:
+	case QEMU_PCI_MEMDEV:
 		return devmisc_of(d, kind, i, given);
 	}
 	return false;
@@ -199,6 +203,8 @@ static size_t kind_max(const struct domain_def *d, enum qemu_pci_kind kind)
 		return d->misc ? d->misc->n_vfs : 0;
 	case QEMU_PCI_SHMEM:
 		return d->misc ? d->misc->n_shmems : 0;
+	case QEMU_PCI_MEMDEV:
+		return d->misc ? d->misc->n_memdevs : 0;
 	default:
 		return 1;
 	}

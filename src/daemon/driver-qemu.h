@@ -73,8 +73,9 @@ enum qemu_pci_kind {
 	QEMU_PCI_FS,	     /* a machine's <filesystem>s (def->misc) */
 	QEMU_PCI_SHMEM,	     /* <shmem>s */
 	QEMU_PCI_VSOCK,	     /* the <vsock> */
+	QEMU_PCI_MEMDEV,     /* virtio-pmem and virtio-mem <memory>s */
 };
-#define QEMU_PCI_KINDS (QEMU_PCI_VSOCK + 1)
+#define QEMU_PCI_KINDS (QEMU_PCI_MEMDEV + 1)
 
 struct json_object;
 /* Appends @s (copied); -@opt and the JSON of @o (whose reference it
@@ -115,6 +116,8 @@ void qemu_argv_devmisc(struct qemu_argv *a, const struct domain_def *def);
 void qemu_argv_tpm(struct qemu_argv *a, const struct domain_def *def,
 		   int tpm_fd);
 int qemu_devmisc_check_host(const struct domain_def *def, struct err **e);
+/* Memory devices' backends and -device (driver-qemu-memdev.c). */
+void qemu_argv_memdevs(struct qemu_argv *a, const struct domain_def *def);
 /*
  * The emulated TPM (driver-qemu-swtpm.c). driver_qemu_set_swtpm_dir():
  * where the domains' TPM states are kept. qemu_swtpm_check(): swtpm and

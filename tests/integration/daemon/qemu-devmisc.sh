@@ -4,8 +4,9 @@
 # guest's init mounts by its tag and reads a file from; a TPM 2.0 on
 # tpm-crb run by a swtpm nidod starts (the guest's kernel finds it); an
 # ivshmem-plain whose memory is /dev/shm/NAME, seen by the host; QEMU's
-# own view of them (the guest's PCI devices). Then a TPM on a swtpm the user runs
-# (type='external'), and what a start refuses by name: a passthrough
+# own view of them (the guest's PCI devices). Then a TPM on a swtpm the
+# user runs (type='external'); memory devices (dimm, nvdimm, virtio-pmem,
+# virtio-mem) QEMU takes; what a start refuses by name: a passthrough
 # TPM this host has not, a vsock without vhost_vsock, an encrypted TPM
 # state (nido keeps no secrets).
 . "$(dirname "$0")/lib.sh"
@@ -149,6 +150,35 @@ t_out "start: QEMU connects to the user's swtpm" "Domain 'ext' started" "$NIDO" 
 t "... and runs" state_is ext "running (booted)"
 "$NIDO" destroy ext >/dev/null 2>&1
 [ -f "$tmp/tpm/pid" ] && kill "$(cat "$tmp/tpm/pid")" 2>/dev/null
+
+# Memory devices: QEMU takes them at start (no boot needed).
+truncate -s 128M "$tmp/pmem" "$tmp/nvdimm"
+chmod 666 "$tmp/pmem" "$tmp/nvdimm"
+cat >"$tmp/mem.xml" <<XML
+<domain type='qemu'>
+  <name>mem</name>
+  <maxMemory slots='4' unit='MiB'>2048</maxMemory>
+  <memory unit='MiB'>128</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <features><acpi/></features>
+  <cpu><numa><cell id='0' cpus='0' memory='128' unit='MiB'/></numa></cpu>
+  <devices>
+    <memory model='dimm'><target><size unit='MiB'>128</size><node>0</node></target></memory>
+    <memory model='nvdimm' access='shared'><source><path>$tmp/nvdimm</path></source>
+      <target><size unit='MiB'>128</size><node>0</node><label><size unit='KiB'>128</size></label></target></memory>
+    <memory model='virtio-pmem' access='shared'><source><path>$tmp/pmem</path></source>
+      <target><size unit='MiB'>128</size></target></memory>
+    <memory model='virtio-mem'><target><size unit='MiB'>256</size><node>0</node>
+      <block unit='KiB'>2048</block><requested unit='MiB'>64</requested></target></memory>
+  </devices>
+</domain>
+XML
+t_out "define: dimm, nvdimm, virtio-pmem, virtio-mem" "Domain 'mem' defined" \
+	"$NIDO" define "$tmp/mem.xml"
+t_out "start: QEMU takes them" "Domain 'mem' started" "$NIDO" start mem
+t "... and runs" state_is mem "running (booted)"
+"$NIDO" destroy mem >/dev/null 2>&1
 
 # What a start refuses by name.
 if [ ! -e /dev/tpm0 ]; then

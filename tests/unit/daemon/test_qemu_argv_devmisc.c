@@ -283,6 +283,106 @@ static void vsock(void)
 	CHECK_STR_CONTAINS(low, "vsock cid");
 }
 
+static void memory_devices(void)
+{
+	static const char *const top =
+		"<maxMemory slots='4' unit='MiB'>4096</maxMemory>"
+		"<features><acpi/></features><cpu><numa><cell id='0' "
+		"cpus='0' memory='64' unit='MiB'/></numa></cpu>";
+	_cleanup_free_ char *dump = NULL;
+	_cleanup_free_ char *s = argv_for(
+		top,
+		"<memory model='dimm'><source><nodemask>0</nodemask>"
+		"</source><target><size unit='KiB'>131071</size><node>0"
+		"</node></target></memory>"
+		"<memory model='nvdimm' access='private'><source><path>/n"
+		"</path><pmem/></source><target><size unit='MiB'>128</size>"
+		"<node>0</node><label><size unit='KiB'>128</size></label>"
+		"</target><address type='dimm' slot='0'/></memory>"
+		"<memory model='virtio-pmem' access='shared'><source><path>"
+		"/p</path></source><target><size unit='MiB'>128</size>"
+		"</target></memory>"
+		"<memory model='virtio-mem'><target><size unit='MiB'>256"
+		"</size><node>0</node><block unit='KiB'>2048</block>"
+		"<requested unit='MiB'>128</requested></target></memory>",
+		&dump);
+
+	if (!s)
+		return;
+	/* the DIMM's size rounded up to 2 MiB, the first free slot */
+	CHECK_STR_CONTAINS(s, "{\"qom-type\":\"memory-backend-ram\",\"id\":"
+			      "\"memdimm0\",\"size\":134217728,\"host-nodes\":"
+			      "[0],\"policy\":\"bind\"}");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"pc-dimm\",\"node\":0,\"memdev\":"
+			      "\"memdimm0\",\"id\":\"dimm0\",\"slot\":1}");
+	CHECK_STR_CONTAINS(s, "-machine\nnvdimm=on\n");
+	CHECK_STR_CONTAINS(s, "\"mem-path\":\"/n\",\"share\":false,\"size\":"
+			      "134217728,\"pmem\":true}");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"nvdimm\",\"node\":0,"
+			      "\"label-size\":131072,\"memdev\":\"memnvdimm0\","
+			      "\"id\":\"nvdimm0\",\"slot\":0}");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"virtio-pmem-pci\",\"memdev\":"
+			      "\"memvirtiopmem0\",\"id\":\"virtiopmem0\"");
+	CHECK_STR_CONTAINS(s, "{\"driver\":\"virtio-mem-pci\",\"node\":0,"
+			      "\"block-size\":2097152,\"requested-size\":"
+			      "134217728,\"memdev\":\"memvirtiomem0\"");
+	CHECK_STR_CONTAINS(dump, "<memory model='nvdimm' access='private'>");
+	CHECK_STR_CONTAINS(dump, "<address type='dimm' slot='0'/>");
+}
+
+static void memory_device_refusals(void)
+{
+	static const char *const top =
+		"<maxMemory slots='2' unit='MiB'>4096</maxMemory>"
+		"<features><acpi/></features><cpu><numa><cell id='0' "
+		"cpus='0' memory='64' unit='MiB'/></numa></cpu>";
+	static const char *const cases[][2] = {
+		{"<memory model='dimm'><target><size unit='MiB'>128</size>"
+		 "<node>1</node></target></memory>",
+		 "guest node 1: the guest has 1 NUMA cells"},
+		{"<memory model='dimm'><target><size unit='MiB'>128</size>"
+		 "<node>0</node></target><address type='dimm' slot='2'/>"
+		 "</memory>",
+		 "dimm slot 2: the domain has 2 slots"},
+		{"<memory model='nvdimm'><target><size unit='MiB'>128</size>"
+		 "<node>0</node></target></memory>",
+		 "<memory model='nvdimm'> without <source><path>"},
+		{"<memory model='virtio-mem'><target><size unit='MiB'>3</size>"
+		 "<node>0</node><block unit='KiB'>2048</block><requested "
+		 "unit='MiB'>2</requested></target></memory>",
+		 "whole <block>s"},
+		{"<memory model='virtio-pmem'><source><path>/p</path>"
+		 "</source><target><size unit='MiB'>128</size><node>0</node>"
+		 "</target></memory>",
+		 "<node> on a virtio-pmem"},
+		{"<memory model='dimm'><target><size unit='MiB'>128</size>"
+		 "<node>0</node></target></memory>"
+		 "<memory model='dimm'><target><size unit='MiB'>128</size>"
+		 "<node>0</node></target><address type='dimm' slot='0'/>"
+		 "</memory><memory model='dimm'><target><size unit='MiB'>128"
+		 "</size><node>0</node></target><address type='dimm' "
+		 "slot='0'/></memory>",
+		 "both in dimm slot 0"},
+	};
+	_cleanup_free_ char *noacpi = refusal(
+		"<maxMemory slots='2' unit='MiB'>4096</maxMemory><cpu><numa>"
+		"<cell id='0' cpus='0' memory='64' unit='MiB'/></numa></cpu>",
+		"<memory model='dimm'><target><size unit='MiB'>128</size>"
+		"<node>0</node></target></memory>");
+	_cleanup_free_ char *noslots = refusal(
+		"<features><acpi/></features>",
+		"<memory model='dimm'><target><size unit='MiB'>128</size>"
+		"</target></memory>");
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_free_ char *why = refusal(top, cases[i][0]);
+
+		CHECK_STR_CONTAINS(why, cases[i][1]);
+	}
+	CHECK_STR_CONTAINS(noacpi, "QEMU plugs DIMMs through ACPI");
+	CHECK_STR_CONTAINS(noslots, "a DIMM needs <maxMemory slots=>");
+}
+
 /* The other drivers refuse these by name. */
 static void kvm_driver_refuses(void)
 {
@@ -309,6 +409,8 @@ int main(void)
 	RUN(filesystems_9p);
 	RUN(virtiofs_and_shared_memory);
 	RUN(vsock);
+	RUN(memory_devices);
+	RUN(memory_device_refusals);
 	RUN(kvm_driver_refuses);
 	return test_done();
 }
