@@ -25,9 +25,8 @@ NIDO_RUN_PACKAGES=(
 	# logical pools (lvm2's tools), netfs pools (mount.nfs)
 	lvm2 nfs-common
 	# the qemu driver's emulated TPM (<tpm><backend type='emulator'>:
-	# swtpm, and swtpm_setup for its first state) and virtiofs shares
-	# (<filesystem><driver type='virtiofs'>)
-	swtpm swtpm-tools virtiofsd
+	# swtpm, and swtpm_setup for its first state)
+	swtpm swtpm-tools
 )
 
 # Running the test suites: the peers nido is checked against, the formatter.
