@@ -747,6 +747,7 @@ struct numa_cell {
 	char *cpus; /* vCPU list as written ("0-3,8-11"); NULL */
 	uint64_t memory_kib;
 	int mem_access; /* memAccess: 0 default, 1 shared, 2 private */
+	int discard;	/* discard=: 0 not given, 1 yes, 2 no */
 	struct numa_sibling *siblings;
 	size_t n_siblings;
 };
@@ -787,6 +788,8 @@ struct domain_mem {
 	int source; /* <source type=>: 0 none, 1 anonymous, 2 memfd, 3 file */
 	int access; /* <access mode=>: 0 none, 1 shared, 2 private */
 	int allocation; /* <allocation mode=>: 0, 1 immediate, 2 ondemand */
+	unsigned alloc_threads; /* <allocation threads=>; 0: not given */
+	bool discard;		/* <discard/> */
 	enum numa_mode tune_mode; /* <numatune><memory mode= nodeset=> */
 	char *tune_nodeset;
 	struct numa_memnode *memnodes;

@@ -102,6 +102,18 @@ static void add_policy(struct json_object *o, const struct domain_def *def,
 			       json_object_new_string(policy[mode]));
 }
 
+/* discard for guest node @node: its cell's, else <memoryBacking>'s;
+ * 1 yes, 2 no, 0 not given. */
+static int discard_of(const struct domain_def *def, unsigned node)
+{
+	const struct domain_mem *m = &def->hw.mem;
+
+	for (size_t i = 0; i < m->n_cells; i++)
+		if (m->cells[i].id == node && m->cells[i].discard)
+			return m->cells[i].discard;
+	return m->discard ? 1 : 0;
+}
+
 /* -object memory-backend-*,id=@id for node @node (0 without cells). */
 static void backend(struct qemu_argv *a, const struct domain_def *def,
 		    const char *id, unsigned node, uint64_t kib, int access)
@@ -139,6 +151,16 @@ static void backend(struct qemu_argv *a, const struct domain_def *def,
 	if (m->allocation == 1)
 		json_object_object_add(o, "prealloc",
 				       json_object_new_boolean(true));
+	if (m->alloc_threads)
+		json_object_object_add(
+			o, "prealloc-threads",
+			json_object_new_int((int)m->alloc_threads));
+	/* a file's data dropped at exit: what only a file backend keeps
+	 * (a memfd's and anonymous memory go with QEMU, as libvirt has it) */
+	if (file && discard_of(def, node))
+		json_object_object_add(
+			o, "discard-data",
+			json_object_new_boolean(discard_of(def, node) == 1));
 	add_policy(o, def, node);
 	qemu_arg_json(a, "-object", o);
 }

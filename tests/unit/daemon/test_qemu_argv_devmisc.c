@@ -383,6 +383,37 @@ static void memory_device_refusals(void)
 	CHECK_STR_CONTAINS(noslots, "a DIMM needs <maxMemory slots=>");
 }
 
+/* <memoryBacking><source type='file'>, <discard/>, <allocation
+ * threads>, a cell's discard. */
+static void memory_backing_file_discard_threads(void)
+{
+	_cleanup_free_ char *dump = NULL;
+	_cleanup_free_ char *s = argv_for(
+		"<memoryBacking><source type='file'/><allocation "
+		"mode='immediate' threads='4'/><discard/></memoryBacking>"
+		"<cpu><numa><cell id='0' cpus='0' memory='32' unit='MiB' "
+		"discard='no'/><cell id='1' memory='32' unit='MiB'/></numa>"
+		"</cpu>",
+		"", &dump);
+	_cleanup_free_ char *bad = refusal(
+		"<memoryBacking><allocation threads='0'/></memoryBacking>", "");
+
+	if (!s)
+		return;
+	CHECK_STR_CONTAINS(s,
+			   "{\"qom-type\":\"memory-backend-file\",\"id\":"
+			   "\"ram-node0\",\"mem-path\":\"/dev/shm\",\"size\":"
+			   "33554432,\"prealloc\":true,\"prealloc-threads\":4,"
+			   "\"discard-data\":false}");
+	CHECK_STR_CONTAINS(s, "\"id\":\"ram-node1\",\"mem-path\":\"/dev/shm\","
+			      "\"size\":33554432,\"prealloc\":true,"
+			      "\"prealloc-threads\":4,\"discard-data\":true}");
+	CHECK_STR_CONTAINS(dump, "<allocation mode='immediate' threads='4'/>\n"
+				 "    <discard/>\n");
+	CHECK_STR_CONTAINS(dump, "discard='no'/>");
+	CHECK_STR_CONTAINS(bad, "allocation threads");
+}
+
 /* The other drivers refuse these by name. */
 static void kvm_driver_refuses(void)
 {
@@ -411,6 +442,7 @@ int main(void)
 	RUN(vsock);
 	RUN(memory_devices);
 	RUN(memory_device_refusals);
+	RUN(memory_backing_file_discard_threads);
 	RUN(kvm_driver_refuses);
 	return test_done();
 }
