@@ -287,13 +287,6 @@ int qemu_check_devmisc(const struct domain_def *d, struct xml_warnings *w,
 
 	if (domain_memdevs_check(d, e) < 0)
 		return -EINVAL;
-	for (size_t i = 0; m && i < m->n_memdevs; i++)
-		if (m->memdevs[i].model <= MEMDEV_NVDIMM && !d->hw.acpi)
-			return err_set(
-				e, ENOTSUP,
-				"memory device %zu (%s): QEMU plugs DIMMs "
-				"through ACPI (<features><acpi/>)",
-				i, memdev_model_names[m->memdevs[i].model]);
 	for (size_t i = 0; m && i < m->n_vfs; i++) {
 		const struct domain_vfs *fs = &m->vfs[i];
 
@@ -368,6 +361,14 @@ int qemu_devmisc_check_host(const struct domain_def *def, struct err **e)
 		return 0;
 	if (m->tpm && (r = check_tpm_host(m->tpm, e)) < 0)
 		return r;
+	/* libvirt defines it and QEMU refuses it: said before QEMU runs */
+	for (size_t i = 0; i < m->n_memdevs; i++)
+		if (m->memdevs[i].model <= MEMDEV_NVDIMM && !def->hw.acpi)
+			return err_set(
+				e, ENOTSUP,
+				"memory device %zu (%s): QEMU plugs DIMMs "
+				"through ACPI (<features><acpi/>)",
+				i, memdev_model_names[m->memdevs[i].model]);
 	for (size_t i = 0; i < m->n_vfs; i++) {
 		const struct domain_vfs *fs = &m->vfs[i];
 

@@ -181,6 +181,12 @@ t "... and runs" state_is mem "running (booted)"
 "$NIDO" destroy mem >/dev/null 2>&1
 
 # What a start refuses by name.
+sed -e "s|<name>mem</name>|<name>noacpi</name>|" -e "s|<features><acpi/></features>||" \
+	"$tmp/mem.xml" >"$tmp/noacpi.xml"
+t_out "define: DIMMs without ACPI (as libvirt defines them)" "Domain 'noacpi' defined" \
+	"$NIDO" define "$tmp/noacpi.xml"
+t_err "start: QEMU plugs DIMMs through ACPI" "QEMU plugs DIMMs through ACPI" \
+	"$NIDO" start noacpi
 if [ ! -e /dev/tpm0 ]; then
 	dev_xml pt "<tpm><backend type='passthrough'/></tpm>" >"$tmp/pt.xml"
 	t_out "define: a passthrough TPM" "Domain 'pt' defined" "$NIDO" define "$tmp/pt.xml"
