@@ -112,16 +112,26 @@ static void socket_chardev(struct qemu_argv *a, const char *id,
 	qemu_arg(a, opt);
 }
 
-/* vhost-user-fs-pci on a virtiofsd's socket. */
+/* vhost-user-fs-pci on a virtiofsd's socket: the user's, or nidod's
+ * virtiofsd's on QEMU's fd @fd (-1: a placeholder path). */
 static void virtiofs_args(struct qemu_argv *a, const struct domain_def *def,
-			  size_t i)
+			  size_t i, int fd)
 {
 	const struct domain_vfs *fs = &def->misc->vfs[i];
 	struct json_object *dev = json_object_new_object();
 	_cleanup_free_ char *id = xasprintf("fs%zu", i);
 	_cleanup_free_ char *chr = xasprintf("chr-vu-fs%zu", i);
+	_cleanup_free_ char *opt = NULL;
 
-	socket_chardev(a, chr, fs->socket ? fs->socket : "");
+	if (fs->socket || fd < 0) {
+		socket_chardev(a, chr,
+			       fs->socket ? fs->socket
+					  : "<virtiofsd's socket>");
+	} else {
+		opt = xasprintf("socket,id=%s,fd=%d", chr, fd);
+		qemu_arg(a, "-chardev");
+		qemu_arg(a, opt);
+	}
 	add_str(dev, "driver", "vhost-user-fs-pci");
 	add_virtio_opts(dev, fs);
 	add_str(dev, "id", id);
@@ -211,16 +221,27 @@ void qemu_argv_devmisc(struct qemu_argv *a, const struct domain_def *def)
 	if (!m)
 		return;
 	for (size_t i = 0; i < m->n_vfs; i++) {
-		if (m->vfs[i].driver == VFS_DRIVER_VIRTIOFS)
-			virtiofs_args(a, def, i);
-		else
+		if (m->vfs[i].driver != VFS_DRIVER_VIRTIOFS)
 			fs9p_args(a, def, i);
+		else if (!qemu_virtiofsd_needed(&m->vfs[i]))
+			virtiofs_args(a, def, i, -1);
 	}
 	for (size_t i = 0; i < m->n_shmems; i++)
 		shmem_args(a, def, i);
 	if (m->vsock)
 		vsock_args(a, def);
 	qemu_argv_memdevs(a, def);
+}
+
+void qemu_argv_virtiofs(struct qemu_argv *a, const struct domain_def *def,
+			int first_fd)
+{
+	const struct domain_devmisc *m = def->misc;
+	int fd = first_fd;
+
+	for (size_t i = 0; m && i < m->n_vfs; i++)
+		if (qemu_virtiofsd_needed(&m->vfs[i]))
+			virtiofs_args(a, def, i, first_fd < 0 ? -1 : fd++);
 }
 
 void qemu_argv_tpm(struct qemu_argv *a, const struct domain_def *def,
@@ -374,14 +395,16 @@ int qemu_devmisc_check_host(const struct domain_def *def, struct err **e)
 
 		if (fs->socket)
 			r = need("virtiofs socket", fs->socket, S_IFSOCK, e);
-		else if (fs->driver == VFS_DRIVER_VIRTIOFS)
-			r = err_set(e, ENOTSUP,
-				    "filesystem '%s': nidod does not start "
-				    "virtiofsd yet: run it and give its "
-				    "<source socket=>",
-				    fs->target);
 		else
 			r = need("filesystem source", fs->source, S_IFDIR, e);
+		if (r == 0 && qemu_virtiofsd_needed(fs) &&
+		    access(fs->binary && *fs->binary
+				   ? fs->binary
+				   : "/usr/lib/qemu/virtiofsd",
+			   X_OK) < 0 &&
+		    access("/usr/libexec/virtiofsd", X_OK) < 0)
+			r = err_sys(e, errno, "filesystem '%s': virtiofsd",
+				    fs->target);
 		if (r < 0)
 			return r;
 	}

@@ -242,7 +242,7 @@ int qemu_swtpm_start(const struct domain_def *def, uid_t uid, gid_t gid,
 	return 0;
 }
 
-void qemu_swtpm_stop(struct spawn_child *child)
+void qemu_helper_stop(struct spawn_child *child)
 {
 	if (child->pid <= 0)
 		return;

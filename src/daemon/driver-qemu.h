@@ -126,19 +126,40 @@ void qemu_argv_memdevs(struct qemu_argv *a, const struct domain_def *def);
  * first start and given to QEMU's identity @uid:@gid ((uid_t)-1:
  * nidod's), swtpm started as it, logging to @log_fd, in @child; QEMU's
  * end of its control channel in *@qemu_fd (the caller's; -1: no TPM).
- * qemu_swtpm_stop(): waits for it to end after QEMU (a second), else
- * kills it; nothing when @child has no pid. qemu_swtpm_forget(): at
- * undefine, removes the state of @def's emulated TPM unless
- * persistent_state='yes' (libvirt's rule).
+ * qemu_helper_stop(): waits for a helper (swtpm, virtiofsd) to end
+ * after QEMU (a second), else kills it; nothing when @child has no pid.
+ * qemu_swtpm_forget(): at undefine, removes the state of @def's emulated TPM
+ * unless persistent_state='yes' (libvirt's rule).
  */
 struct spawn_child;
+struct domain_vfs;
 void driver_qemu_set_swtpm_dir(const char *dir);
 int qemu_swtpm_check(struct err **e);
 int qemu_swtpm_start(const struct domain_def *def, uid_t uid, gid_t gid,
 		     int log_fd, struct spawn_child *child, int *qemu_fd,
 		     struct err **e);
-void qemu_swtpm_stop(struct spawn_child *child);
+void qemu_helper_stop(struct spawn_child *child);
 void qemu_swtpm_forget(const struct domain_def *def);
+
+/*
+ * virtiofsd (driver-qemu-virtiofs.c). qemu_virtiofsd_needed(): whether
+ * nidod starts one for @fs (virtiofs on a <source dir>).
+ * qemu_virtiofsd_start(): one per such filesystem of @def, as root,
+ * on a socket made at @sock_base.fsI and gone once connected; their
+ * processes in @children[i] and QEMU's ends in @qemu_fds[i] (both with
+ * def->misc->n_vfs entries, -1 where none); 0, or -errno with @e and
+ * nothing left running. qemu_virtiofsd_stop(): closes the first @n fds
+ * (@qemu_fds may be NULL) and ends the processes.
+ * qemu_argv_virtiofs(): their chardevs (fds from @first_fd on, in
+ * order; -1: by a placeholder path) and vhost-user-fs-pci devices.
+ */
+bool qemu_virtiofsd_needed(const struct domain_vfs *fs);
+int qemu_virtiofsd_start(const struct domain_def *def, const char *sock_base,
+			 int log_fd, struct spawn_child *children,
+			 int *qemu_fds, struct err **e);
+void qemu_virtiofsd_stop(struct spawn_child *children, int *qemu_fds, size_t n);
+void qemu_argv_virtiofs(struct qemu_argv *a, const struct domain_def *def,
+			int first_fd);
 
 /* The server socket of a <shmem><server/> without a path. */
 #define QEMU_SHMEM_SERVER_DIR "/var/lib/nido"

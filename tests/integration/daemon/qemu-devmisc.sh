@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A qemu domain's devices that share the host with the guest, in one TCG
-# boot (docs/drivers.md): a host directory over virtio-9p that the
-# guest's init mounts by its tag and reads a file from; a TPM 2.0 on
+# boot (docs/drivers.md): a host directory over virtio-9p and another
+# over virtiofs (a virtiofsd nidod starts) that the guest's init mounts
+# by their tags and reads a file from; a TPM 2.0 on
 # tpm-crb run by a swtpm nidod starts (the guest's kernel finds it); an
 # ivshmem-plain whose memory is /dev/shm/NAME, seen by the host; QEMU's
 # own view of them (the guest's PCI devices). Then a TPM on a swtpm the
@@ -36,7 +37,8 @@ if [ -n "$material" ]; then
 	mods="drivers/virtio/virtio_ring drivers/virtio/virtio
 		drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci_modern_dev
 		drivers/virtio/virtio_pci fs/netfs/netfs fs/fscache/fscache
-		net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p"
+		net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p fs/fuse/fuse
+		fs/fuse/virtiofs"
 	for m in $mods; do
 		cp "$NIDO_GUEST_MODULES/$NIDO_GUEST_KVER/kernel/$m.ko" \
 			"$extra/lib/modules/$NIDO_GUEST_KVER/"
@@ -46,9 +48,11 @@ if [ -n "$material" ]; then
 		echo 'kver=$(cat /etc/kernel-release)'
 		for m in $mods; do echo "insmod /lib/modules/\$kver/${m##*/}.ko"; done
 		echo 'mkdir -p /mnt && mount -t 9p -o trans=virtio,version=9p2000.L share0 /mnt'
+		echo 'mkdir -p /vfs && mount -t virtiofs vfs0 /vfs'
 		# said again and again: the test's console may come later
 		echo 'while :; do'
 		echo '	echo "SHARE:$(cat /mnt/hello 2>&1)"'
+		echo '	echo "VIRTIOFS:$(cat /vfs/hello 2>&1)"'
 		echo '	echo "TPM:$(cat /sys/class/tpm/tpm0/tpm_version_major 2>&1)"'
 		echo '	echo "IVSHMEM:$(cat /sys/bus/pci/devices/*/device | grep -c 0x1110)"'
 		echo '	sleep 2'
@@ -65,17 +69,21 @@ if [ $rc -eq 77 ] || [ -z "$material" ]; then
 	done_testing
 	exit
 fi
-t "the test makes a BIOS disk with the virtio and 9p drivers" test $rc -eq 0
+t "the test makes a BIOS disk with the virtio, 9p and virtiofs drivers" test $rc -eq 0
 
 # The share: readable by QEMU's identity (a sandbox user when root).
 share=$tmp/share
 mkdir -p "$share"
 echo "from-the-host-$$" >"$share/hello"
+vshare=$tmp/vshare
+mkdir -p "$vshare"
+echo "over-virtiofs-$$" >"$vshare/hello"
 chmod 755 "$tmp" "$share"
 chmod 644 "$share/hello"
 shm=nido-test-shm-$$
 
-# dev_xml NAME DEVICES: the boot disk, a serial console, DEVICES.
+# dev_xml NAME DEVICES: the boot disk, a serial console, DEVICES; guest
+# memory shared (virtiofsd maps it).
 dev_xml() {
 	cat <<XML
 <domain type='qemu'>
@@ -84,6 +92,7 @@ dev_xml() {
   <vcpu>1</vcpu>
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
   <features><acpi/></features>
+  <memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking>
   <devices>
     <disk type='file' device='disk'><driver name='qemu' type='raw'/>
       <source file='$disk'/><target dev='hda' bus='ide'/></disk>
@@ -97,11 +106,14 @@ XML
 start_daemon
 dev_xml share "<filesystem type='mount' accessmode='squash'>
       <source dir='$share'/><target dir='share0'/><readonly/></filesystem>
+    <filesystem type='mount'><driver type='virtiofs' queue='1024'/>
+      <binary><cache mode='always'/><sandbox mode='chroot'/></binary>
+      <source dir='$vshare'/><target dir='vfs0'/></filesystem>
     <tpm model='tpm-crb'><backend type='emulator' version='2.0'>
       <active_pcr_banks><sha256/></active_pcr_banks></backend></tpm>
     <shmem name='$shm'><model type='ivshmem-plain'/><size unit='M'>2</size></shmem>" \
 	>"$tmp/share.xml"
-t_out "define: a 9p share, an emulated TPM, an ivshmem-plain" \
+t_out "define: a 9p share, a virtiofs share, an emulated TPM, an ivshmem-plain" \
 	"Domain 'share' defined" "$NIDO" define "$tmp/share.xml"
 t "... with no warning" \
 	sh -c "! '$NIDO' define '$tmp/share.xml' 2>&1 | grep -q warning"
@@ -111,6 +123,7 @@ t_out "... the TPM" "<backend type='emulator' version='2.0'>" "$NIDO" dumpxml sh
 t_out "... the shared memory" "<model type='ivshmem-plain'/>" "$NIDO" dumpxml share
 t_out "start" "Domain 'share' started" "$NIDO" start share
 t "... a swtpm runs for it" pgrep -f "swtpm socket --ctrl type=unixio,clientfd=3"
+t "... a virtiofsd for the virtiofs share" pgrep -f "virtiofsd --fd=3 -o source=$vshare"
 t "... its state was made under the state directory" \
 	sh -c "ls '$NIDO_STATE_DIR'/qemu/swtpm/*/tpm2/tpm2-00.permall"
 t "... the shared memory is /dev/shm/$shm, 2 MiB" \
@@ -127,11 +140,14 @@ seen() {
 	return 1
 }
 t "the guest mounts the share and reads the host's file" seen "SHARE:from-the-host-$$"
+t "... and the virtiofs share's" seen "VIRTIOFS:over-virtiofs-$$"
 t "the guest's kernel finds a TPM 2.0 (tpm-crb)" seen "TPM:2"
 t "the guest sees one ivshmem device" seen "IVSHMEM:1"
 t_out "destroy" "Domain 'share' destroyed" "$NIDO" destroy share
 stopped() { ! pgrep -f "swtpm socket --ctrl type=unixio,clientfd=3" >/dev/null; }
 t "... its swtpm ends with QEMU" wait_for 10 stopped
+vfsd_gone() { ! pgrep -f "virtiofsd --fd=3 -o source=$vshare" >/dev/null; }
+t "... its virtiofsd too" wait_for 10 vfsd_gone
 t_out "undefine" "Domain 'share' has been undefined" "$NIDO" undefine share
 t "... removes the TPM's state (persistent_state is not yes)" \
 	sh -c "! ls -d '$NIDO_STATE_DIR'/qemu/swtpm/*/tpm2 2>/dev/null"

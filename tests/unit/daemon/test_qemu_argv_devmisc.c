@@ -428,6 +428,35 @@ static void memory_backing_file_discard_threads(void)
 	CHECK_STR_CONTAINS(bad, "allocation threads");
 }
 
+/* virtiofs on a <source dir>: a virtiofsd nidod starts, its socket on
+ * QEMU's fd. */
+static void virtiofs_started_by_nidod(void)
+{
+	_cleanup_free_ char *text =
+		xml("<memoryBacking><access mode='shared'/></memoryBacking>",
+		    "<filesystem><driver type='virtiofs'/><binary><cache "
+		    "mode='always'/></binary><source dir='/srv'/><target "
+		    "dir='t'/></filesystem>");
+	struct domain_def *d = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	struct qemu_argv a = {0}, b = {0};
+	_cleanup_free_ char *s = NULL, *v = NULL;
+
+	CHECK_INT_EQ(domain_def_parse(text, strlen(text), &d, NULL, &e), 0);
+	if (!d)
+		return;
+	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d, NULL);
+	qemu_argv_virtiofs(&b, d, 40);
+	s = qemu_test_args(&a);
+	v = qemu_test_args(&b);
+	CHECK(!strstr(s, "vhost-user-fs-pci"));
+	CHECK_STR_CONTAINS(v, "-chardev\nsocket,id=chr-vu-fs0,fd=40\n");
+	CHECK_STR_CONTAINS(v,
+			   "{\"driver\":\"vhost-user-fs-pci\",\"id\":"
+			   "\"fs0\",\"chardev\":\"chr-vu-fs0\",\"tag\":\"t\"");
+	domain_def_free(d);
+}
+
 /* The other drivers refuse these by name. */
 static void kvm_driver_refuses(void)
 {
@@ -458,6 +487,7 @@ int main(void)
 	RUN(memory_device_refusals);
 	RUN(memory_backing_file_discard_threads);
 	RUN(dimm_without_acpi_is_refused_at_start);
+	RUN(virtiofs_started_by_nidod);
 	RUN(kvm_driver_refuses);
 	return test_done();
 }
