@@ -788,8 +788,8 @@ struct domain_mem {
 	int source; /* <source type=>: 0 none, 1 anonymous, 2 memfd, 3 file */
 	int access; /* <access mode=>: 0 none, 1 shared, 2 private */
 	int allocation; /* <allocation mode=>: 0, 1 immediate, 2 ondemand */
-	unsigned alloc_threads; /* <allocation threads=>; 0: not given */
-	bool discard;		/* <discard/> */
+	unsigned alloc_threads;	  /* <allocation threads=>; 0: not given */
+	bool discard;		  /* <discard/> */
 	enum numa_mode tune_mode; /* <numatune><memory mode= nodeset=> */
 	char *tune_nodeset;
 	struct numa_memnode *memnodes;
