@@ -13,6 +13,9 @@ NIDO_BUILD_PACKAGES=(
 	libcap-dev libarchive-dev
 	# the disk storage pool's partition tables (src/storage/disk.c)
 	libfdisk-dev
+	# sd-bus: registering domains with systemd-machined
+	# (src/daemon/machined.c)
+	libsystemd-dev
 )
 
 # Running nido: what nidod starts (one dnsmasq per virtual network; fs
@@ -52,6 +55,9 @@ NIDO_TEST_PACKAGES=(
 	iproute2 procps e2fsprogs nftables iptables
 	# remote access: certificates, an sshd and its client (daemon-remote)
 	openssl openssh-server openssh-client util-linux
+	# a private D-Bus for the machined test's mock
+	# (tests/integration/daemon/machined.sh)
+	dbus-daemon
 	# a DHCPv6 client (net-ipv6); curl fetches libvirt's own test files
 	# (tests/corpus/libvirt.sh)
 	isc-dhcp-client curl

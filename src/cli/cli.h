@@ -19,6 +19,7 @@
 #define NIDO_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 
 enum cli_opt_type {
@@ -58,6 +59,10 @@ struct cli_command {
 	const char *desc;  /* DESCRIPTION in `nido help VERB`; NULL: none */
 	const char *synopsis; /* for run commands: their usage line */
 };
+
+/* @s escaped for XML text or a single-quoted attribute value (the XML
+ * verbs build: pool-define-as, install, snapshot-create-as, ...). */
+void cli_xml_escape(FILE *f, const char *s);
 
 /* -q / --quiet: no informational messages, no table headers. */
 extern bool cli_quiet;

@@ -211,8 +211,8 @@ static const struct {
 	{"domain", "Domain Management"}, {"monitor", "Domain Monitoring"},
 	{"events", "Domain Events"},	 {"host", "Host and Hypervisor"},
 	{"network", "Networking"},	 {"pool", "Storage Pool"},
-	{"volume", "Storage Volume"},	 {"img", "Disk Images"},
-	{"nido", "Nido itself"},
+	{"volume", "Storage Volume"},	 {"snapshot", "Snapshot"},
+	{"img", "Disk Images"},		 {"nido", "Nido itself"},
 };
 
 static int by_name(const void *a, const void *b)
@@ -261,4 +261,26 @@ int cli_help(const char *what)
 		return 1;
 	}
 	return 0;
+}
+
+void cli_xml_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '\'':
+			fputs("&apos;", f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+	}
 }

@@ -120,21 +120,7 @@ static int cmd_domifaddr(const struct cli_args *a)
 static void put_attr(FILE *f, const char *name, const char *v)
 {
 	fprintf(f, " %s='", name);
-	for (; *v; v++) {
-		switch (*v) {
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		default:
-			fputc(*v, f);
-		}
-	}
+	cli_xml_escape(f, v);
 	fputc('\'', f);
 }
 

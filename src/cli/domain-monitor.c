@@ -243,6 +243,12 @@ static int cmd_dominfo(const struct cli_args *a)
 	if (*jstr(d, "security_label"))
 		printf("%-15s %s\n",
 		       "Security label:", jstr(d, "security_label"));
+	/* nido's: its systemd-machined registration, where it has one */
+	if (*jstr(d, "machine"))
+		printf("%-15s %s\n", "Machine:", jstr(d, "machine"));
+	else if (*jstr(d, "machine_error"))
+		printf("%-15s not registered: %s\n",
+		       "Machine:", jstr(d, "machine_error"));
 	return 0;
 }
 

@@ -25,8 +25,7 @@ static char *absolute(const char *path)
 	return xasprintf("%s/%s", cwd ? cwd : "", path);
 }
 
-/* --running and --paused, as given. */
-static void add_state_flags(const struct cli_args *a, struct json_object *p)
+void cli_add_state_flags(const struct cli_args *a, struct json_object *p)
 {
 	if (cli_flag(a, "running"))
 		json_object_object_add(p, "running",
@@ -44,7 +43,7 @@ static int cmd_save(const struct cli_args *a)
 	struct json_object *p = client_domain_params(name);
 
 	json_object_object_add(p, "file", json_object_new_string(file));
-	add_state_flags(a, p);
+	cli_add_state_flags(a, p);
 	if (client_call1("domain.save", p, NULL, &e) < 0) {
 		if (err_kind(e) == ERR_NO_DOMAIN)
 			return domain_fail("save", name, e);
@@ -65,7 +64,7 @@ static int cmd_restore(const struct cli_args *a)
 	struct json_object *p = json_object_new_object();
 
 	json_object_object_add(p, "file", json_object_new_string(file));
-	add_state_flags(a, p);
+	cli_add_state_flags(a, p);
 	if (client_call1("domain.restore", p, NULL, &e) < 0) {
 		cli_error("Failed to restore domain from %s",
 			  cli_str(a, "file"));
@@ -82,7 +81,7 @@ static int cmd_managedsave(const struct cli_args *a)
 	const char *name = cli_str(a, "domain");
 	struct json_object *p = client_domain_params(name);
 
-	add_state_flags(a, p);
+	cli_add_state_flags(a, p);
 	if (client_call1("domain.managedsave", p, NULL, &e) < 0) {
 		if (err_kind(e) == ERR_NO_DOMAIN)
 			return domain_fail("save", name, e);

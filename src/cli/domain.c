@@ -264,6 +264,9 @@ static int cmd_undefine(const struct cli_args *a)
 	if (cli_flag(a, "managed-save"))
 		json_object_object_add(p, "managed_save",
 				       json_object_new_boolean(true));
+	if (cli_flag(a, "snapshots-metadata"))
+		json_object_object_add(p, "snapshots_metadata",
+				       json_object_new_boolean(true));
 	if (client_call1("domain.undefine", p, &res, &e) < 0) {
 		if (err_kind(e) == ERR_OPERATION_INVALID &&
 		    err_code(e) == -EBUSY && cli_flag(a, "remove-all-storage"))
@@ -412,6 +415,8 @@ static const struct cli_opt opts_undefine[] = {
 	{"remove-all-storage", OPT_BOOL, false,
 	 "remove the image files of the domain's disks (use with caution)"},
 	{"managed-save", OPT_BOOL, false, "remove domain managed state file"},
+	{"snapshots-metadata", OPT_BOOL, false,
+	 "remove all domain snapshot metadata (vm must be inactive)"},
 	{0},
 };
 

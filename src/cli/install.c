@@ -448,36 +448,11 @@ static int parse_args(int argc, char **argv, struct install *in, struct err **e)
 	return 0;
 }
 
-static void put_escaped(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
-}
-
 static void put_elem(FILE *f, const char *indent, const char *tag,
 		     const char *value)
 {
 	fprintf(f, "%s<%s>", indent, tag);
-	put_escaped(f, value);
+	cli_xml_escape(f, value);
 	fprintf(f, "</%s>\n", tag);
 }
 
@@ -516,12 +491,12 @@ static void put_net(FILE *f, const struct install *in,
 
 	fprintf(f, "    <interface type='%s'>\n      <source %s='", n->type,
 		n->type);
-	put_escaped(f, n->source);
+	cli_xml_escape(f, n->source);
 	fputs("'/>\n", f);
 	if (n->mac)
 		fprintf(f, "      <mac address='%s'/>\n", n->mac);
 	fputs("      <model type='", f);
-	put_escaped(f, model);
+	cli_xml_escape(f, model);
 	fputs("'/>\n    </interface>\n", f);
 }
 
@@ -532,7 +507,7 @@ static void put_graphics(FILE *f, const struct install *in)
 		return;
 	fprintf(f, "    <graphics type='vnc' port='%ld' autoport='%s' listen='",
 		in->vnc_port, in->vnc_port == -1 ? "yes" : "no");
-	put_escaped(f, in->vnc_listen);
+	cli_xml_escape(f, in->vnc_listen);
 	fputs("'/>\n    <video>\n      <model type='vga'/>\n    </video>\n"
 	      "    <input type='tablet' bus='usb'/>\n",
 	      f);
@@ -562,7 +537,7 @@ static char *make_xml(const struct install *in)
 			"      <driver name='qemu' type='%s'/>\n"
 			"      <source file='",
 			in->disks[i].format);
-		put_escaped(f, in->disks[i].path);
+		cli_xml_escape(f, in->disks[i].path);
 		fprintf(f,
 			"'/>\n      <target dev='%s%c' bus='%s'/>\n    "
 			"</disk>\n",
@@ -574,7 +549,7 @@ static char *make_xml(const struct install *in)
 		      "      <driver name='qemu' type='raw'/>\n"
 		      "      <source file='",
 		      f);
-		put_escaped(f, in->cdrom);
+		cli_xml_escape(f, in->cdrom);
 		/* IDE is not on a Q35: a SATA cdrom there */
 		if (q35)
 			fprintf(f,

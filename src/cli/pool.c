@@ -154,28 +154,12 @@ static int cmd_pool_file(const struct cli_args *a)
 	return 0;
 }
 
-static void put_escaped(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '<')
-			fputs("&lt;", f);
-		else if (*s == '>')
-			fputs("&gt;", f);
-		else if (*s == '&')
-			fputs("&amp;", f);
-		else if (*s == '\'')
-			fputs("&apos;", f);
-		else
-			fputc(*s, f);
-	}
-}
-
 /* A line "<el attr='value'/>" with @value escaped. */
 static void put_elem(FILE *f, const char *el, const char *attr,
 		     const char *value)
 {
 	fprintf(f, "    <%s %s='", el, attr);
-	put_escaped(f, value);
+	cli_xml_escape(f, value);
 	fprintf(f, "'/>\n");
 }
 
@@ -193,9 +177,9 @@ static char *as_xml(const struct cli_args *a)
 	FILE *f = open_memstream(&text, &len);
 
 	fprintf(f, "<pool type='");
-	put_escaped(f, cli_str(a, "type"));
+	cli_xml_escape(f, cli_str(a, "type"));
 	fprintf(f, "'>\n  <name>");
-	put_escaped(f, cli_str(a, "name"));
+	cli_xml_escape(f, cli_str(a, "name"));
 	fprintf(f, "</name>\n");
 	if (host || path || dev || sname || fmt) {
 		fprintf(f, "  <source>\n");
@@ -209,14 +193,14 @@ static char *as_xml(const struct cli_args *a)
 			put_elem(f, "format", "type", fmt);
 		if (sname) {
 			fprintf(f, "    <name>");
-			put_escaped(f, sname);
+			cli_xml_escape(f, sname);
 			fprintf(f, "</name>\n");
 		}
 		fprintf(f, "  </source>\n");
 	}
 	if (target) {
 		fprintf(f, "  <target>\n    <path>");
-		put_escaped(f, target);
+		cli_xml_escape(f, target);
 		fprintf(f, "</path>\n  </target>\n");
 	}
 	fprintf(f, "</pool>\n");

@@ -136,12 +136,33 @@ static int v1_make(struct json_object *dirs, const char *root, const char *ctl,
 	return 1;
 }
 
+/* Whether @b asks for a proportional weight (its own or a device's). */
+static bool weighted(const struct cgroup_blkio *b)
+{
+	for (size_t i = 0; i < b->n_devs; i++)
+		if (b->devs[i].v[0])
+			return true;
+	return b->weight != 0;
+}
+
+/* A weight needs a proportional I/O scheduler (BFQ; CFQ before 5.0)
+ * that the host may not have: refused by name rather than dropped. */
+static int no_weights(struct err **e, const char *files)
+{
+	return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+			"<blkiotune> weight: the host's block I/O scheduler "
+			"has no weights (no %s: BFQ is not available); only "
+			"the device limits can be kept",
+			files);
+}
+
 static int v1_blkio(const char *d, const struct cgroup_blkio *b, struct err **e)
 {
 	/* blkio.weight with CFQ (before 5.0), blkio.bfq.weight after */
-	const char *w = has_file(d, "blkio.weight") ? "blkio.weight"
-						    : "blkio.bfq.weight";
-	_cleanup_free_ char *wd = xasprintf("%s_device", w);
+	const char *w = has_file(d, "blkio.weight")	  ? "blkio.weight"
+			: has_file(d, "blkio.bfq.weight") ? "blkio.bfq.weight"
+							  : NULL;
+	_cleanup_free_ char *wd = w ? xasprintf("%s_device", w) : NULL;
 	static const char *const files[] = {NULL,
 					    "blkio.throttle.read_bps_device",
 					    "blkio.throttle.write_bps_device",
@@ -149,6 +170,8 @@ static int v1_blkio(const char *d, const struct cgroup_blkio *b, struct err **e)
 					    "blkio.throttle.write_iops_device"};
 	char buf[64];
 
+	if (!w && weighted(b))
+		return no_weights(e, "blkio.weight, blkio.bfq.weight");
 	snprintf(buf, sizeof(buf), "%" PRIu64, b->weight);
 	if (b->weight && write_str(d, w, buf, e) < 0)
 		return -EIO;
@@ -169,12 +192,15 @@ static int v1_blkio(const char *d, const struct cgroup_blkio *b, struct err **e)
 
 static int v2_io(const char *d, const struct cgroup_blkio *b, struct err **e)
 {
-	const char *w =
-		has_file(d, "io.bfq.weight") ? "io.bfq.weight" : "io.weight";
+	const char *w = has_file(d, "io.bfq.weight") ? "io.bfq.weight"
+			: has_file(d, "io.weight")   ? "io.weight"
+						     : NULL;
 	static const char *const keys[] = {NULL, "rbps", "wbps", "riops",
 					   "wiops"};
 	char buf[256];
 
+	if (!w && weighted(b))
+		return no_weights(e, "io.weight, io.bfq.weight");
 	snprintf(buf, sizeof(buf), "default %" PRIu64, b->weight);
 	if (b->weight && write_str(d, w, buf, e) < 0)
 		return -EIO;

@@ -49,6 +49,10 @@ struct daemon {
 	 */
 	int lease_inotify;
 	struct loop_source *lease_source;
+	/* systemd-machined's connection (machined.h), NULL when machines
+	 * are not registered */
+	struct machined *machined;
+	bool recovering; /* daemon_domains_recover() re-attaches */
 };
 
 /*
@@ -71,6 +75,10 @@ int job_wait(struct daemon *dmn, struct domain *dom, int r,
 extern const struct rpc_method clone_methods[];
 extern const size_t clone_n_methods;
 void clone_jobs_release(struct daemon *dmn);
+
+/* The snapshot methods (methods-snapshot.c). */
+extern const struct rpc_method snapshot_methods[];
+extern const size_t snapshot_n_methods;
 
 /* The save and restore methods (methods-save.c). */
 extern const struct rpc_method save_methods[];

@@ -6,6 +6,8 @@
 
 #include "daemon/daemon.h"
 #include "daemon/domain-disks.h"
+#include "daemon/domain.h"
+#include "daemon/domain_conf_disk.h"
 #include "daemon/pool.h"
 #include "lib/file.h"
 #include "lib/log.h"
@@ -79,4 +81,45 @@ void domain_disks_release(struct daemon *dmn, const struct domain_def *def)
 			log_warn("domain '%s': removing the overlay '%s': %s",
 				 def->name, p, strerror(errno));
 	}
+}
+
+/* Disk @i of @dk may go: optional, and its source is not there. */
+static bool missing_optional(const struct domain_disk *dk)
+{
+	struct stat st;
+
+	return dk->opts.startup == DISK_STARTUP_OPTIONAL && !dk->net &&
+	       dk->source && stat(dk->source, &st) < 0 && errno == ENOENT;
+}
+
+int domain_disks_drop_missing(struct daemon *dmn, struct domain *dom,
+			      struct err **e)
+{
+	struct domain_def *def = dom->def;
+	bool any = false;
+
+	(void)dmn;
+	for (size_t i = 0; i < def->n_disks; i++)
+		any |= missing_optional(&def->disks[i]);
+	if (!any)
+		return 0;
+	/* the persistent definition keeps the disk */
+	if (dom->persistent && !dom->newdef &&
+	    !(dom->newdef = domain_config_copy(dom, e)))
+		return err_prefix(e, "keeping the definition");
+	for (size_t i = 0; i < def->n_disks;) {
+		struct domain_disk *dk = &def->disks[i];
+
+		if (!missing_optional(dk)) {
+			i++;
+			continue;
+		}
+		log_warn("domain '%s': disk '%s' dropped: its source '%s' is "
+			 "not there (startupPolicy='optional')",
+			 def->name, dk->target, dk->source);
+		domain_disk_clear(dk);
+		memmove(dk, dk + 1, (def->n_disks - i - 1) * sizeof(*dk));
+		def->n_disks--;
+	}
+	return 0;
 }

@@ -33,6 +33,18 @@ int domain_disks_resolve(struct daemon *dmn, struct domain_def *def,
 char *domain_disk_overlay(struct daemon *dmn, const struct domain_def *def,
 			  size_t i, struct err **e);
 
+/*
+ * <source startupPolicy='optional'>, at a cold boot of @dom (after
+ * domain_disks_resolve()): each such disk whose source is not there is
+ * dropped from the definition that runs, as libvirt drops it, with a
+ * warning in nidod's log; a persistent domain's definition keeps it
+ * (@dom's newdef, made here, comes back when the domain stops or its
+ * start fails). Returns 0, or -errno with @e filled.
+ */
+struct domain;
+int domain_disks_drop_missing(struct daemon *dmn, struct domain *dom,
+			      struct err **e);
+
 /* Removes the overlays of @def's transient disks (the domain stopped). */
 void domain_disks_release(struct daemon *dmn, const struct domain_def *def);
 

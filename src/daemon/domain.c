@@ -5,6 +5,7 @@
 
 #include "daemon/domain.h"
 #include "daemon/rpc.h"
+#include "daemon/snapshot.h"
 #include "lib/uuid.h"
 
 static const char *const state_names[] = {
@@ -95,6 +96,7 @@ void domain_free(struct domain *d)
 	rpc_call_done(d->job, -ECANCELED, NULL, NULL);
 	json_object_put(d->job_result);
 	json_object_put(d->job_stats);
+	snapshot_set_free(d->snaps);
 	free(d);
 }
 

@@ -50,6 +50,7 @@ enum domain_reason {
 
 struct driver_ops;
 struct rpc_call;
+struct snapshot_set;
 
 /* The "domain" kind (domain.c). */
 extern const struct object_kind domain_kind;
@@ -81,6 +82,8 @@ struct domain {
 	/* clones of it being made (methods-clone.c): it may not start nor
 	 * be undefined meanwhile */
 	unsigned cloning;
+	/* its snapshots, read when first asked for (snapshot.h; owned) */
+	struct snapshot_set *snaps;
 	/* domjobinfo --completed: the last job's statistics (owned; NULL) */
 	struct json_object *job_stats;
 	const struct driver_ops *drv;

@@ -12,6 +12,7 @@
 #include "daemon/domain_conf_disk.h"
 #include "daemon/domain_conf_hostdev.h"
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_machine.h"
 #include "daemon/domain_conf_mem.h"
 #include "daemon/domain_conf_metadata.h"
 
@@ -325,7 +326,7 @@ static int parse_os(const xmlNode *os, struct domain_def *d,
 		"type",	   "kernel",  "initrd",	  "cmdline",  "boot",
 		"loader",  "nvram",   "firmware", "bootmenu", "init",
 		"initarg", "initenv", "initdir",  "inituser", "initgroup",
-		"smbios",  NULL};
+		"smbios",  "bios",    NULL};
 	xmlNode *n;
 
 	xml_check_known(os, (const char *const[]){"firmware", NULL}, children,
@@ -563,7 +564,8 @@ static int parse_devices(const xmlNode *devs, struct domain_def *d,
 		if (parse_device(c, d, w, e) < 0)
 			return -EINVAL;
 	}
-	if (domain_display_defaults(devs, d, e) < 0 ||
+	if (domain_controllers_index(devs, d, e) < 0 ||
+	    domain_display_defaults(devs, d, e) < 0 ||
 	    check_chardevs(devs, d, w, e) < 0 ||
 	    domain_def_check_boot(devs, d, e) < 0 ||
 	    domain_hostdevs_check(devs, d, e) < 0)
@@ -608,26 +610,23 @@ static int parse_memory_and_vcpus(const xmlNode *root, struct domain_def *d,
 	xmlNode *n = xml_child(root, "memory");
 	int v = 0, r;
 
-	if (!n)
-		return xml_err(e, root, "missing <memory>");
-	xml_check_known(n, (const char *const[]){"unit", "dumpCore", NULL},
-			NULL, w);
-	if (parse_memory(n, &d->memory_kib, e) < 0)
-		return -EINVAL;
-	if ((r = parse_enum_attr(n, "dumpCore", "dumpCore", tristate_names + 1,
-				 &v, e)) < 0)
-		return r;
-	d->dump_core = r ? v + 1 : DOMAIN_TRISTATE_ABSENT;
-	d->current_memory_kib = d->memory_kib;
+	/* Without <memory>, NUMA cells may give it: domain_finish_memory(). */
+	if (n) {
+		xml_check_known(n,
+				(const char *const[]){"unit", "dumpCore", NULL},
+				NULL, w);
+		if (parse_memory(n, &d->memory_kib, e) < 0)
+			return -EINVAL;
+		if ((r = parse_enum_attr(n, "dumpCore", "dumpCore",
+					 tristate_names + 1, &v, e)) < 0)
+			return r;
+		d->dump_core = r ? v + 1 : DOMAIN_TRISTATE_ABSENT;
+	}
 	if ((n = xml_child(root, "currentMemory"))) {
 		xml_check_known(n, (const char *const[]){"unit", NULL}, NULL,
 				w);
 		if (parse_memory(n, &d->current_memory_kib, e) < 0)
 			return -EINVAL;
-		if (d->current_memory_kib > d->memory_kib)
-			return xml_err(e, n,
-				       "currentMemory is larger than "
-				       "memory");
 	}
 	d->vcpus = d->vcpus_current = 1;
 	if ((n = xml_child(root, "vcpu")))
@@ -712,6 +711,8 @@ static int parse_body(const xmlNode *root, struct domain_def *d,
 	     domain_parse_cputune_pins(n, d, e) < 0))
 		return -EINVAL;
 	if ((n = xml_child(root, "devices")) && parse_devices(n, d, w, e) < 0)
+		return -EINVAL;
+	if (domain_finish_memory(root, d, e) < 0)
 		return -EINVAL;
 	return domain_parse_ct_top(root, d, w, e);
 }
@@ -981,6 +982,7 @@ static char *format(const struct domain_def *d, int id)
 	fputs(">\n", f);
 	xml_put_text(f, 2, "name", d->name);
 	fprintf(f, "  <uuid>%s</uuid>\n", uuid);
+	domain_format_genid(f, d);
 	xml_put_text(f, 2, "title", d->title);
 	xml_put_text(f, 2, "description", d->description);
 	domain_format_metadata(f, d);

@@ -47,6 +47,12 @@ enum domain_tristate {
 	DOMAIN_TRISTATE_OFF,
 };
 
+/* A virtio device's <driver iommu= ats= packed= page_per_vq=>
+ * (domain_conf_virtio.h). */
+struct domain_virtio_opts {
+	enum domain_tristate iommu, ats, packed, page_per_vq;
+};
+
 /* <driver discard=>: absent (the driver's default), unmap or ignore. */
 enum disk_discard {
 	DISK_DISCARD_ABSENT,
@@ -83,11 +89,85 @@ struct disk_drive_addr {
 	unsigned controller, bus, target, unit;
 };
 
+/* <driver error_policy= rerror_policy=>: as disk_error_names. */
+enum disk_error_policy {
+	DISK_ERROR_ABSENT,
+	DISK_ERROR_STOP,
+	DISK_ERROR_REPORT,
+	DISK_ERROR_IGNORE,
+	DISK_ERROR_ENOSPACE, /* error_policy only */
+};
+
+/* <geometry trans=>: as disk_trans_names. */
+enum disk_trans {
+	DISK_TRANS_ABSENT,
+	DISK_TRANS_NONE,
+	DISK_TRANS_LBA,
+	DISK_TRANS_AUTO,
+};
+
+/* <source startupPolicy=>: as disk_startup_names. */
+enum disk_startup {
+	DISK_STARTUP_ABSENT, /* mandatory, libvirt's default */
+	DISK_STARTUP_MANDATORY,
+	DISK_STARTUP_REQUISITE,
+	DISK_STARTUP_OPTIONAL,
+};
+
+/* <target tray=> of a cdrom or floppy: as disk_tray_names. */
+enum disk_tray {
+	DISK_TRAY_ABSENT,
+	DISK_TRAY_CLOSED,
+	DISK_TRAY_OPEN,
+};
+
+/*
+ * The machine's small platform features (domain_conf_machine.c):
+ * <genid>, <features><vmcoreinfo/><vmport/><smm><tseg>, <os><bios
+ * rebootTimeout=> and the root PCI controller's <pcihole64>.
+ */
+struct domain_machine_opts {
+	bool genid;		/* <genid>: the VM generation ID below */
+	uint8_t genid_uuid[16]; /* given, or made for an empty <genid/> */
+	enum domain_tristate vmcoreinfo; /* <vmcoreinfo state=> */
+	enum domain_tristate vmport;	 /* <vmport state=> */
+	bool tseg;			 /* <smm><tseg> given */
+	uint64_t tseg_mib;		 /* ... its size */
+	bool reboot_timeout_set;	 /* <bios rebootTimeout=> given */
+	int reboot_timeout;		 /* ms; -1: no reboot */
+	bool pcihole64;			 /* <pcihole64> given */
+	uint64_t pcihole64_kib;		 /* ... its size; 0: none */
+};
+
+/*
+ * What a <disk> tells the device beyond its image
+ * (domain_conf_disk_opts.c): <driver error_policy= rerror_policy=
+ * copy_on_read= ioeventfd= event_idx=>, <geometry>, <vendor>,
+ * <product> and <target tray=>.
+ */
+struct disk_opts {
+	enum disk_error_policy error_policy, rerror_policy;
+	enum domain_tristate copy_on_read, ioeventfd, event_idx;
+	unsigned cyls, heads, secs; /* <geometry>; 0: absent */
+	enum disk_trans trans;
+	char *vendor, *product; /* SCSI's; NULL: absent */
+	enum disk_tray tray;
+	enum disk_startup startup; /* what a start does without the source */
+	/* <iotune>'s tunables beyond the six of struct domain_disk's
+	 * iotune[]: [k - 6] is domain_iotune_all_names[k] (bursts, their
+	 * lengths, size_iops_sec; 0: not set), but for group_name's slot,
+	 * unused: the group is @iotune_group (NULL: none) */
+	uint64_t iotune_ext[14];
+	char *iotune_group;
+	uint64_t metadata_cache; /* <driver><metadata_cache> bytes; 0 */
+};
+
 /* One image of a disk's <backingStore> chain: declared by the
  * definition, so a VM may open it (docs/security.md, "Images"). */
 struct disk_backing {
 	char *path;   /* <source file=> */
 	char *format; /* <format type=>, NULL: the image records it */
+	uint64_t metadata_cache; /* its <metadata_cache> bytes; 0: none */
 };
 
 /* <source protocol=> of a <disk type='network'>, as
@@ -173,8 +253,10 @@ struct domain_disk {
 	bool backing_end; /* the chain ends with an empty <backingStore/> */
 	unsigned
 		boot_order; /* <boot order=>; 0: none (domain_conf_devices.c) */
-	struct disk_drive_addr drive; /* <address type='drive'> */
-	struct dev_pci_addr pci;      /* <address type='pci'>, virtio */
+	struct disk_drive_addr drive;	  /* <address type='drive'> */
+	struct dev_pci_addr pci;	  /* <address type='pci'>, virtio */
+	struct domain_virtio_opts virtio; /* <driver iommu= ...>, virtio */
+	struct disk_opts opts;		  /* domain_conf_disk_opts.c's */
 };
 
 enum net_type {
@@ -222,21 +304,30 @@ enum chardev_type {
 	CHARDEV_UNIX, /* a unix socket, listened on or connected to */
 	CHARDEV_TCP,  /* a TCP socket, listened on or connected to */
 	CHARDEV_UDP,  /* UDP datagrams to (and from) a host and port */
+	/* the SPICE server's agent channel (a <channel> only) */
+	CHARDEV_SPICEVMC,
+	CHARDEV_SPICEPORT, /* a SPICE port channel, named by src.path */
+	/* QEMU's own SPICE agent (a <channel> only), for VNC */
+	CHARDEV_QEMU_VDAGENT,
+	CHARDEV_DBUS, /* a channel of the D-Bus display, named by src.path */
 };
-#define CHARDEV_TYPES (CHARDEV_UDP + 1)
+#define CHARDEV_TYPES (CHARDEV_DBUS + 1)
 extern const char *const chardev_type_names[];
 
 struct chardev_source {
-	char *path;	 /* file, dev, unix */
-	bool listen;	 /* unix, tcp: <source mode='bind'> */
-	char *host;	 /* tcp, udp (its connect side); NULL: none */
-	char *service;	 /* tcp, udp: the port */
+	char *path;    /* file, dev, unix; spiceport, dbus: <source channel=> */
+	bool listen;   /* unix, tcp: <source mode='bind'> */
+	char *host;    /* tcp, udp (its connect side); NULL: none */
+	char *service; /* tcp, udp: the port */
 	char *bind_host; /* udp: the local side; NULL: none */
 	char *bind_service;
 	bool telnet;	/* tcp: <protocol type='telnet'> */
 	bool tls_no;	/* tcp: <source tls='no'> given */
 	bool raw_given; /* unix: <protocol type='raw'> (its only one) */
 	enum domain_tristate append; /* file: <source append=> */
+	/* qemu-vdagent: <clipboard copypaste=> (ON: yes), <mouse mode=>
+	 * (ON: client) */
+	enum domain_tristate clipboard, mouse;
 };
 
 /* A serial port's device: <target type=>. */
@@ -278,11 +369,12 @@ struct domain_rng {
 	enum rng_backend model;
 	char *backend; /* random: the host's source, "/dev/urandom" by
 			* default; NULL for the others */
-	enum chardev_type egd_type; /* egd: <backend type=> */
-	struct chardev_source egd;  /* ... and its <source> */
-	struct dev_pci_addr pci;    /* <address> */
-	uint64_t rate_bytes;	    /* <rate bytes=>; 0: no limit */
-	uint64_t rate_period_ms;    /* <rate period=>; 0: absent */
+	enum chardev_type egd_type;	  /* egd: <backend type=> */
+	struct chardev_source egd;	  /* ... and its <source> */
+	struct dev_pci_addr pci;	  /* <address> */
+	uint64_t rate_bytes;		  /* <rate bytes=>; 0: no limit */
+	uint64_t rate_period_ms;	  /* <rate period=>; 0: absent */
+	struct domain_virtio_opts virtio; /* <driver iommu= ...> */
 };
 
 /*
@@ -291,7 +383,9 @@ struct domain_rng {
  * one named DOMAIN_AGENT_CHANNEL, on a socket nidod binds and talks to.
  */
 #define DOMAIN_AGENT_CHANNEL "org.qemu.guest_agent.0"
-#define DOMAIN_MAX_CHANNELS  32
+/* A <channel type='spicevmc'>'s port without a name of its own. */
+#define DOMAIN_SPICE_AGENT_CHANNEL "com.redhat.spice.0"
+#define DOMAIN_MAX_CHANNELS	   32
 struct domain_channel {
 	enum chardev_type type;
 	/* the host side; the agent's src.path NULL: nidod picks
@@ -371,7 +465,10 @@ struct domain_video {
 	unsigned ram, vram, vram64, vgamem; /* <model ram= vram= ...> */
 	unsigned heads;			    /* <model heads=>; 0: not given */
 	enum domain_tristate primary;	    /* <model primary=> */
-	struct dev_pci_addr pci;	    /* its <address> */
+	/* virtio: <acceleration accel3d=> (virgl, with an OpenGL display) */
+	enum domain_tristate accel3d;
+	struct dev_pci_addr pci;	  /* its <address> */
+	struct domain_virtio_opts virtio; /* a virtio card's <driver> */
 };
 
 /* <graphics type='spice'> (domain_conf_display.c). The channels, in
@@ -379,6 +476,13 @@ struct domain_video {
  * record, smartcard, usbredir. */
 #define SPICE_CHANNELS 8
 enum spice_mode { SPICE_MODE_ANY, SPICE_MODE_SECURE, SPICE_MODE_INSECURE };
+/* What a VNC or SPICE <graphics> says of its password and clients
+ * (domain_conf_graphics.c). */
+struct graphics_passwd {
+	char *valid_to;		 /* passwdValidTo= as given; NULL: none */
+	unsigned char connected; /* connected=: graphics_connected_names */
+};
+
 struct domain_spice {
 	int port;      /* port=: 0 none (no TCP), -1 nidod picks one */
 	int tls_port;  /* tlsPort=: 0 none, -1 nidod picks one */
@@ -389,7 +493,9 @@ struct domain_spice {
 	char *socket;	  /* <listen type='socket' socket=>: a path */
 	bool listen_none; /* <listen type='none'> */
 	char *passwd;	  /* NULL: none (set through QMP, never argv) */
-	enum spice_mode default_mode;		 /* defaultMode= */
+	struct graphics_passwd pw;
+	char *rendernode;	      /* <gl rendernode=>; NULL: any */
+	enum spice_mode default_mode; /* defaultMode= */
 	enum spice_mode channel[SPICE_CHANNELS]; /* <channel name= mode=> */
 	/* <image compression=>, <jpeg>, <zlib>, <playback>, <streaming
 	 * mode=>, <clipboard copypaste=>, <filetransfer enable=>, <mouse
@@ -425,7 +531,8 @@ struct domain_input {
 	enum input_type type;
 	enum input_bus bus;
 	struct usb_addr usb;
-	struct dev_pci_addr pci; /* a virtio one's <address> */
+	struct dev_pci_addr pci;	  /* a virtio one's <address> */
+	struct domain_virtio_opts virtio; /* a virtio one's <driver> */
 };
 
 /* <sound model=>: as sound_model_names (domain_conf_display.c). */
@@ -475,8 +582,29 @@ struct domain_smartcard {
  * domain_conf_display.c): VNC and SPICE <graphics>, <video> cards,
  * <input> devices, the USB controller.
  */
+/* <graphics type='sdl'>, 'egl-headless' and 'dbus': QEMU's -display
+ * (domain_conf_graphics.c). Tristates: ABSENT when not given. */
+struct domain_local_display {
+	bool sdl, egl, dbus;
+	char *sdl_display, *sdl_xauth; /* display=, xauth= */
+	enum domain_tristate sdl_fullscreen, sdl_gl;
+	char *egl_rendernode; /* <gl rendernode=>; NULL: any */
+	char *dbus_address;   /* address=; NULL: none */
+	enum domain_tristate dbus_p2p, dbus_gl;
+	char *dbus_rendernode;
+	unsigned dbus_audio; /* <audio id=>; 0: none */
+};
+
 struct domain_display {
-	bool vnc;	  /* <graphics type='vnc'> */
+	bool vnc; /* <graphics type='vnc'> */
+	/* VNC's sharePolicy= (graphics_share_names, 0: not given),
+	 * powerControl=, websocket= (a port; 0 none) */
+	unsigned char vnc_share;
+	enum domain_tristate vnc_power;
+	int vnc_websocket;
+	unsigned vnc_audio; /* <audio id=>: what VNC clients hear; 0 none */
+	struct graphics_passwd vnc_pw;
+	struct domain_local_display local;
 	char *vnc_passwd; /* <graphics passwd=>: NULL: none (set through QMP) */
 	int vnc_port;	  /* <graphics port=>: -1 autoport */
 	int vnc_port_live;	/* the port QEMU took (a running domain); 0 */
@@ -511,22 +639,70 @@ enum controller_type {
 	CONTROLLER_VIRTIO_SERIAL, /* the channels' and virtio consoles' */
 };
 
-/* <controller model=>, as controller_model_names. */
+/* <controller model=>, as controller_model_names: the PCI ones
+ * (CONTROLLER_MODEL_PCI_ROOT to _PCIE_EXPANDER_BUS), then the SCSI
+ * ones. */
 enum controller_model {
 	CONTROLLER_MODEL_NONE, /* not given (ide, sata) */
 	CONTROLLER_MODEL_PCI_ROOT,
 	CONTROLLER_MODEL_PCIE_ROOT,
+	CONTROLLER_MODEL_PCI_BRIDGE,
+	CONTROLLER_MODEL_DMI_TO_PCI_BRIDGE,
+	CONTROLLER_MODEL_PCIE_ROOT_PORT,
+	CONTROLLER_MODEL_PCIE_SWITCH_UPSTREAM_PORT,
+	CONTROLLER_MODEL_PCIE_SWITCH_DOWNSTREAM_PORT,
+	CONTROLLER_MODEL_PCI_EXPANDER_BUS,
+	CONTROLLER_MODEL_PCIE_EXPANDER_BUS,
 	CONTROLLER_MODEL_VIRTIO_SCSI,
 	CONTROLLER_MODEL_LSILOGIC,
+	CONTROLLER_MODEL_LSISAS1068,
+	CONTROLLER_MODEL_LSISAS1078,
+	CONTROLLER_MODEL_VMPVSCSI,
+	CONTROLLER_MODEL_AM53C974,
+	CONTROLLER_MODEL_DC390,
+	CONTROLLER_MODEL_VIRTIO_TRANSITIONAL,
+	CONTROLLER_MODEL_VIRTIO_NON_TRANSITIONAL,
+};
+#define CONTROLLER_MODEL_IS_PCI(m)           \
+	((m) >= CONTROLLER_MODEL_PCI_ROOT && \
+	 (m) <= CONTROLLER_MODEL_PCIE_EXPANDER_BUS)
+
+/* A PCI controller's <model name=>: QEMU's device, as
+ * controller_device_names (0: the model's default). */
+enum controller_device {
+	CONTROLLER_DEVICE_DEFAULT,
+	CONTROLLER_DEVICE_PCI_BRIDGE,
+	CONTROLLER_DEVICE_I82801B11_BRIDGE,
+	CONTROLLER_DEVICE_IOH3420,
+	CONTROLLER_DEVICE_PCIE_ROOT_PORT,
+	CONTROLLER_DEVICE_X3130_UPSTREAM,
+	CONTROLLER_DEVICE_XIO3130_DOWNSTREAM,
+	CONTROLLER_DEVICE_PXB,
+	CONTROLLER_DEVICE_PXB_PCIE,
+};
+
+/* A virtio controller's <driver> (domain_conf_ctl.c): 0 or absent for
+ * what is not given. */
+struct controller_driver {
+	unsigned queues, cmd_per_lun, max_sectors, iothread;
+	enum domain_tristate ioeventfd, iommu, ats, packed, page_per_vq;
 };
 
 struct domain_controller {
 	enum controller_type type;
 	unsigned index;
+	bool index_auto; /* no index=: libvirt's lowest free one */
+	bool implicit;	 /* added as libvirt adds it (domain_conf_ctl.c) */
 	enum controller_model model;
 	struct dev_pci_addr pci;
 	unsigned ports, vectors; /* virtio-serial: ports=, vectors= (0:
 				  * QEMU's default) */
+	/* a PCI controller's <model name=> and <target chassisNr=
+	 * chassis= port= hotplug= busNr=><node>: -1 where not given */
+	enum controller_device device;
+	int chassis_nr, chassis, port, bus_nr, node;
+	enum domain_tristate hotplug;
+	struct controller_driver driver;
 };
 /* A virtio-serial controller's ports, at most (QEMU's default). */
 #define VIRTIO_SERIAL_PORTS 31
@@ -715,6 +891,8 @@ enum audio_type {
 	AUDIO_PULSEAUDIO,
 	AUDIO_SDL,
 	AUDIO_FILE,
+	AUDIO_SPICE, /* to the SPICE server's clients */
+	AUDIO_DBUS,  /* to the D-Bus display's clients */
 };
 
 /* One attribute of an <audio>, its <input>/<output> or their
@@ -811,14 +989,32 @@ struct domain_timer {
 };
 
 /* Most controllers of the kinds domain_conf_hw.c reads. */
-#define DOMAIN_MAX_CONTROLLERS 16
+#define DOMAIN_MAX_CONTROLLERS 256
 
 /*
  * The machine around the guest (domain_conf_hw.c): its controllers, the
  * balloon, the watchdog, the panic device, the clock, <features> and
  * the boot menu, as libvirt reads them.
  */
+/*
+ * A DAC <seclabel> (domain_conf_seclabel.c): who QEMU runs as. dynamic
+ * (model='dac', or no model: this host's only model) is nidod's
+ * per-VM identity; static names a 'user:group' QEMU runs as instead.
+ */
+enum seclabel_dac_type {
+	SECLABEL_DAC_ABSENT,
+	SECLABEL_DAC_DYNAMIC,
+	SECLABEL_DAC_STATIC
+};
+struct domain_seclabel_dac {
+	enum seclabel_dac_type type;
+	bool model_given;	      /* model='dac' written */
+	enum domain_tristate relabel; /* relabel= */
+	char *label;		      /* static: <label>user:group</label> */
+};
+
 struct domain_hw {
+	struct domain_machine_opts mach; /* domain_conf_machine.c */
 	struct domain_controller *controllers;
 	size_t n_controllers;
 	enum balloon_model balloon;
@@ -827,11 +1023,14 @@ struct domain_hw {
 							   * hands back freed
 							   * pages */
 	struct dev_pci_addr balloon_pci;
+	struct domain_virtio_opts balloon_virtio; /* its <driver> */
 	unsigned balloon_period; /* <stats period>: seconds; 0: no polling */
 	enum watchdog_model watchdog;
 	enum watchdog_action watchdog_action;
 	struct dev_pci_addr watchdog_pci;
 	bool panic; /* <panic model='isa'>: QEMU's pvpanic */
+	bool ccid;  /* <controller type='ccid' index='0'/>: the smartcard's
+		     * USB CCID reader */
 	enum clock_offset clock;
 	long long clock_adjustment; /* variable: seconds from the basis */
 	bool clock_basis_local;	    /* variable: basis='localtime' */
@@ -849,8 +1048,9 @@ struct domain_hw {
 	/* <seclabel type='none'/>: no security label: 1; with
 	 * model='none': 2; 0: none given */
 	int seclabel_none;
-	struct domain_mem mem;	     /* domain_conf_mem.c */
-	struct domain_audio *audios; /* <audio>: domain_conf_audio.c */
+	struct domain_seclabel_dac dac; /* domain_conf_seclabel.c */
+	struct domain_mem mem;		/* domain_conf_mem.c */
+	struct domain_audio *audios;	/* <audio>: domain_conf_audio.c */
 	size_t n_audios;
 	struct domain_cpu cpu;
 	struct domain_cpu_features cpufeat;

@@ -19,9 +19,11 @@
 #define T(x) (1u << (x))
 
 const char *const domain_audio_type_names[] = {
-	"none", "alsa", "jack", "oss", "pulseaudio", "sdl", "file", NULL};
+	"none", "alsa", "jack",	 "oss",	 "pulseaudio",
+	"sdl",	"file", "spice", "dbus", NULL};
 const char *const domain_audio_qemu_names[] = {"none", "alsa", "jack", "oss",
-					       "pa",   "sdl",  "wav",  NULL};
+					       "pa",   "sdl",  "wav",  "spice",
+					       "dbus", NULL};
 
 /* QEMU 7.2's Audiodev*Options, by libvirt's names (qapi/audio.json). */
 const struct audio_key domain_audio_keys[] = {
@@ -31,6 +33,8 @@ const struct audio_key domain_audio_keys[] = {
 	{AUDIO_TOP, "tryMMap", "try-mmap", AUDIO_BOOL, T(AUDIO_OSS)},
 	{AUDIO_TOP, "exclusive", "exclusive", AUDIO_BOOL, T(AUDIO_OSS)},
 	{AUDIO_TOP, "dspPolicy", "dsp-policy", AUDIO_UINT, T(AUDIO_OSS)},
+	/* SDL's own driver: its environment's SDL_AUDIODRIVER, no key */
+	{AUDIO_TOP, "driver", NULL, AUDIO_STR, T(AUDIO_SDL)},
 	{AUDIO_DIR, "mixingEngine", "mixing-engine", AUDIO_BOOL, 0},
 	{AUDIO_DIR, "fixedSettings", "fixed-settings", AUDIO_BOOL, 0},
 	{AUDIO_DIR, "voices", "voices", AUDIO_UINT, 0},
@@ -143,6 +147,13 @@ int domain_parse_audio(const xmlNode *c, struct domain_def *d,
 	for (t = 0; domain_audio_type_names[t]; t++)
 		if (type && streq(type, domain_audio_type_names[t]))
 			break;
+	/* libvirt's backend of macOS: no QEMU on Linux has it */
+	if (type && streq(type, "coreaudio")) {
+		xml_warn(w, c,
+			 "<audio> type 'coreaudio' not acted on: QEMU has no "
+			 "CoreAudio backend on Linux");
+		return 1;
+	}
 	if (!domain_audio_type_names[t])
 		return 0;
 	if (xml_uint(c, "audio id", id, 1, 255, &v, e) < 0)

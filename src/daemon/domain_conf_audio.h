@@ -20,7 +20,8 @@ enum audio_kind { AUDIO_UINT, AUDIO_BOOL, AUDIO_STR, AUDIO_FORMAT };
 struct audio_key {
 	enum audio_scope scope;
 	const char *xml;  /* libvirt's attribute */
-	const char *qemu; /* QEMU's -audiodev key (in. / out. for a dir) */
+	const char *qemu; /* QEMU's -audiodev key (in. / out. for a dir);
+			   * NULL: none (SDL's driver, in the environment) */
 	enum audio_kind kind;
 	unsigned types; /* 1 << enum audio_type; 0: every backend */
 };
@@ -32,9 +33,9 @@ extern const char *const domain_audio_type_names[];
 extern const char *const domain_audio_qemu_names[];
 
 /*
- * <audio>: 1 when read into @d->hw.audios, 0 when its type is one QEMU has
- * not on Linux (coreaudio) or nido does not run (spice, dbus): the caller
- * warns about it by name; -errno with @e filled when it is invalid.
+ * <audio>: 1 when read into @d->hw.audios, or when its type is one QEMU
+ * has not on Linux (coreaudio: warned about by name); 0 when its type is
+ * unknown (the caller warns); -errno with @e filled when it is invalid.
  */
 int domain_parse_audio(const xmlNode *c, struct domain_def *d,
 		       struct xml_warnings *w, struct err **e);

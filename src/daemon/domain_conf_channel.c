@@ -118,7 +118,14 @@ static int parse_source(const xmlNode *c, struct domain_channel *ch,
 		ch->src.listen = true;
 		return 0;
 	}
-	return domain_chardev_parse_source(c, &ch->type, &ch->src, w, e);
+	if (domain_chardev_parse_source(c, &ch->type, &ch->src, w, e) < 0)
+		return -EINVAL;
+	/* the SPICE agent's port: libvirt's name when none is given */
+	if ((ch->type == CHARDEV_SPICEVMC ||
+	     ch->type == CHARDEV_QEMU_VDAGENT) &&
+	    !ch->name)
+		ch->name = xstrdup(DOMAIN_SPICE_AGENT_CHANNEL);
+	return 0;
 }
 
 static int parse_channel(const xmlNode *c, struct domain_channel *ch,

@@ -12,8 +12,9 @@
 #include "daemon/domain_conf_chardev.h"
 #include "daemon/domain_conf_hw.h"
 
-const char *const chardev_type_names[] = {"pty",  "null", "vc",	 "file", "dev",
-					  "unix", "tcp",  "udp", NULL};
+const char *const chardev_type_names[] = {
+	"pty", "null",	   "vc",	"file",		"dev",	"unix", "tcp",
+	"udp", "spicevmc", "spiceport", "qemu-vdagent", "dbus", NULL};
 
 /* Longest unix socket path (struct sockaddr_un's sun_path, its NUL). */
 #define SOCKET_PATH_MAX 107
@@ -44,9 +45,6 @@ static const struct {
 } refused[] = {
 	{"stdio", "QEMU's standard output is nidod's log of the domain"},
 	{"pipe", "nidod opens what QEMU uses; use type 'file' or 'unix'"},
-	{"spiceport", "SPICE channels are not supported yet"},
-	{"spicevmc", "SPICE channels are not supported yet"},
-	{"qemu-vdagent", "the SPICE agent is not supported yet"},
 	{"nmdm", "a FreeBSD host's null modem"},
 };
 
@@ -233,6 +231,68 @@ static int parse_udp(const xmlNode *node, struct chardev_source *src,
 	return 0;
 }
 
+/* <source channel='org.qemu.console.serial.0'/>: a SPICE port's or a
+ * D-Bus display's channel name (a client opens it by that name). */
+static int parse_named(const xmlNode *node, enum chardev_type type,
+		       struct chardev_source *src, struct xml_warnings *w,
+		       struct err **e)
+{
+	const xmlNode *s = xml_child(node, "source");
+
+	if (s)
+		xml_check_known(s, (const char *const[]){"channel", NULL}, NULL,
+				w);
+	src->path = s ? xml_attr(s, "channel") : NULL;
+	if (!src->path)
+		return xml_err(e, s ? s : node,
+			       "type '%s' without <source channel=>",
+			       chardev_type_names[type]);
+	/* QEMU's option syntax: no comma */
+	if (!*src->path || strlen(src->path) > 128 ||
+	    strpbrk(src->path, ",\"'\\"))
+		return xml_err(e, s,
+			       "invalid %s channel '%s' (1 to 128 "
+			       "characters, no comma or quote)",
+			       chardev_type_names[type], src->path);
+	return 0;
+}
+
+/* <source><clipboard copypaste='yes|no'/><mouse mode='client|server'/>
+ * of QEMU's agent. */
+static int parse_vdagent(const xmlNode *node, struct chardev_source *src,
+			 struct xml_warnings *w, struct err **e)
+{
+	static const char *const copypaste[] = {"yes", "no", NULL};
+	static const char *const mouse[] = {"client", "server", NULL};
+	const xmlNode *s = xml_child(node, "source");
+	const xmlNode *c = s ? xml_child(s, "clipboard") : NULL;
+	const xmlNode *m = s ? xml_child(s, "mouse") : NULL;
+	_cleanup_free_ char *cv = c ? xml_attr(c, "copypaste") : NULL;
+	_cleanup_free_ char *mv = m ? xml_attr(m, "mode") : NULL;
+	int r;
+
+	if (s)
+		xml_check_known(
+			s, NULL,
+			(const char *const[]){"clipboard", "mouse", NULL}, w);
+	if (c) {
+		xml_check_known(c, (const char *const[]){"copypaste", NULL},
+				NULL, w);
+		if ((r = xml_enum(c, "clipboard copypaste", cv ? cv : "",
+				  copypaste, e)) < 0)
+			return r;
+		src->clipboard = r ? DOMAIN_TRISTATE_OFF : DOMAIN_TRISTATE_ON;
+	}
+	if (m) {
+		xml_check_known(m, (const char *const[]){"mode", NULL}, NULL,
+				w);
+		if ((r = xml_enum(m, "mouse mode", mv ? mv : "", mouse, e)) < 0)
+			return r;
+		src->mouse = r ? DOMAIN_TRISTATE_OFF : DOMAIN_TRISTATE_ON;
+	}
+	return 0;
+}
+
 int domain_chardev_parse_source(const xmlNode *node, enum chardev_type *type,
 				struct chardev_source *src,
 				struct xml_warnings *w, struct err **e)
@@ -257,6 +317,11 @@ int domain_chardev_parse_source(const xmlNode *node, enum chardev_type *type,
 		return parse_tcp(node, src, w, e);
 	case CHARDEV_UDP:
 		return parse_udp(node, src, w, e);
+	case CHARDEV_SPICEPORT:
+	case CHARDEV_DBUS:
+		return parse_named(node, *type, src, w, e);
+	case CHARDEV_QEMU_VDAGENT:
+		return parse_vdagent(node, src, w, e);
 	default: /* pty (a running domain's <source path> is output), null,
 		  * vc: nothing to read */
 		return 0;
@@ -300,6 +365,27 @@ void domain_chardev_format_source(FILE *f, int indent, enum chardev_type type,
 		fputs(src->tls_no ? " tls='no'/>\n" : "/>\n", f);
 		fprintf(f, "%*s<protocol type='%s'/>\n", indent, "",
 			src->telnet ? "telnet" : "raw");
+		break;
+	case CHARDEV_SPICEPORT:
+	case CHARDEV_DBUS:
+		fprintf(f, "%*s<source", indent, "");
+		xml_put_attr(f, "channel", src->path);
+		fputs("/>\n", f);
+		break;
+	case CHARDEV_QEMU_VDAGENT:
+		if (!src->clipboard && !src->mouse)
+			break;
+		fprintf(f, "%*s<source>\n", indent, "");
+		if (src->clipboard)
+			fprintf(f, "%*s  <clipboard copypaste='%s'/>\n", indent,
+				"",
+				src->clipboard == DOMAIN_TRISTATE_ON ? "yes"
+								     : "no");
+		if (src->mouse)
+			fprintf(f, "%*s  <mouse mode='%s'/>\n", indent, "",
+				src->mouse == DOMAIN_TRISTATE_ON ? "client"
+								 : "server");
+		fprintf(f, "%*s</source>\n", indent, "");
 		break;
 	case CHARDEV_UDP:
 		if (src->bind_host || src->bind_service)
@@ -450,6 +536,11 @@ int domain_parse_chardev(const xmlNode *node, enum chardev_kind kind,
 	xml_check_known(node, (const char *const[]){"type", NULL}, children, w);
 	if (domain_chardev_parse_source(node, &c->type, &c->src, w, e) < 0)
 		return -EINVAL;
+	if (c->type == CHARDEV_SPICEVMC || c->type == CHARDEV_QEMU_VDAGENT)
+		return xml_err(e, node,
+			       "type '%s' is a SPICE agent's: on a "
+			       "<channel> only",
+			       chardev_type_names[c->type]);
 	c->port = console ? 0 : index;
 	if ((n = xml_child(node, "target")) &&
 	    parse_chardev_target(n, kind, c, w, e) < 0)

@@ -357,12 +357,13 @@ int domain_parse_ct_top(const xmlNode *root, struct domain_def *d,
 	xmlNode *priv = xml_child(root, "privileged");
 	xmlNode *blkio = xml_child(root, "blkiotune");
 
+	/* any driver's: the VM's or the container's cgroup */
+	if (blkio && parse_blkiotune(blkio, &d->ct.blkio, w, e) < 0)
+		return -EINVAL;
 	/* a machine's are unknown elements, warned about as such */
 	if (d->virt != DOMAIN_VIRT_LXC)
 		return 0;
 	if (seclabel && parse_seclabel(seclabel, d, w) < 0)
-		return -EINVAL;
-	if (blkio && parse_blkiotune(blkio, &d->ct.blkio, w, e) < 0)
 		return -EINVAL;
 
 	for (xmlNode *n = idmap ? idmap->children : NULL; n; n = n->next) {

@@ -9,6 +9,7 @@
 
 #include "daemon/domain_conf_devices.h"
 #include "daemon/domain_conf_display.h"
+#include "daemon/domain_conf_graphics.h"
 #include "daemon/domain_conf_hw.h"
 
 #define BOOT_ORDER_MAX 255
@@ -325,6 +326,9 @@ static bool is_address(const char *s)
 	       inet_pton(AF_INET6, s, buf) == 1;
 }
 
+static int check_vnc_socket(const xmlNode *l, struct domain_display *dp,
+			    struct err **e);
+
 /* <listen type='socket' socket=> (a path: the qemu driver makes none
  * of its own) or <listen type='none'>. */
 static int parse_vnc_socket(const xmlNode *l, const char *type,
@@ -339,6 +343,12 @@ static int parse_vnc_socket(const xmlNode *l, const char *type,
 		return xml_err(e, l,
 			       "<listen type='socket'> without socket= (the "
 			       "qemu driver makes no socket of its own)");
+	return check_vnc_socket(l, dp, e);
+}
+
+static int check_vnc_socket(const xmlNode *l, struct domain_display *dp,
+			    struct err **e)
+{
 	if (dp->vnc_socket[0] != '/' || strlen(dp->vnc_socket) > 107)
 		return xml_err(e, l,
 			       "<listen socket='%s'>: not an absolute path of "
@@ -363,6 +373,12 @@ static int parse_listen(const xmlNode *g, struct domain_display *dp,
 			       xml_err(e, n,
 				       "a second <listen>: VNC listens "
 				       "on one address");
+	if (!l && (dp->vnc_socket = xml_attr(g, "socket"))) {
+		if (addr)
+			return free(addr),
+			       xml_err(e, g, "listen= with socket=");
+		return check_vnc_socket(g, dp, e);
+	}
 	if (l) {
 		xml_check_known(l,
 				(const char *const[]){"type", "address",
@@ -398,8 +414,10 @@ static int parse_listen(const xmlNode *g, struct domain_display *dp,
 static int parse_graphics(const xmlNode *g, struct domain_display *dp,
 			  struct xml_warnings *w, struct err **e)
 {
-	static const char *const attrs[] = {"type",   "port",	"autoport",
-					    "listen", "passwd", NULL};
+	static const char *const attrs[] = {
+		"type",	     "port",	      "autoport",    "listen",
+		"passwd",    "socket",	      "sharePolicy", "powerControl",
+		"websocket", "passwdValidTo", "connected",   NULL};
 	_cleanup_free_ char *type = xml_attr(g, "type");
 	_cleanup_free_ char *port = xml_attr(g, "port");
 	_cleanup_free_ char *autoport = xml_attr(g, "autoport");
@@ -416,7 +434,8 @@ static int parse_graphics(const xmlNode *g, struct domain_display *dp,
 		return xml_err(e, g,
 			       "<graphics passwd>: a VNC password has at "
 			       "most 8 characters");
-	xml_check_known(g, attrs, (const char *const[]){"listen", NULL}, w);
+	xml_check_known(g, attrs,
+			(const char *const[]){"listen", "audio", NULL}, w);
 	dp->vnc = true;
 	dp->vnc_port = -1;
 	if (autoport && !streq(autoport, "yes") && !streq(autoport, "no"))
@@ -430,7 +449,8 @@ static int parse_graphics(const xmlNode *g, struct domain_display *dp,
 	} else if (autoport && streq(autoport, "no")) {
 		return xml_err(e, g, "autoport='no' without a port");
 	}
-	if (parse_listen(g, dp, w, e) < 0)
+	if (parse_listen(g, dp, w, e) < 0 ||
+	    domain_parse_vnc_extra(g, dp, w, e) < 0)
 		return -EINVAL;
 	if ((dp->vnc_socket || dp->vnc_listen_none) && (port || autoport))
 		return xml_err(e, g,
@@ -535,13 +555,17 @@ static void format_vnc_socket(FILE *f, const struct domain_display *dp)
 		xml_escape_attr(f, dp->vnc_passwd);
 		fputc('\'', f);
 	}
+	domain_format_vnc_extra(f, dp);
+	xml_put_attr(f, "socket", dp->vnc_socket);
 	if (dp->vnc_listen_none) {
-		fputs(">\n      <listen type='none'/>\n    </graphics>\n", f);
-		return;
+		fputs(">\n      <listen type='none'/>\n", f);
+	} else {
+		fputs(">\n      <listen type='socket' socket='", f);
+		xml_escape_attr(f, dp->vnc_socket);
+		fputs("'/>\n", f);
 	}
-	fputs(">\n      <listen type='socket' socket='", f);
-	xml_escape_attr(f, dp->vnc_socket);
-	fputs("'/>\n    </graphics>\n", f);
+	domain_format_vnc_audio(f, dp);
+	fputs("    </graphics>\n", f);
 }
 
 void domain_format_display(FILE *f, const struct domain_def *d, bool active)
@@ -573,18 +597,23 @@ void domain_format_display(FILE *f, const struct domain_def *d, bool active)
 			xml_escape_attr(f, dp->vnc_passwd);
 			fputc('\'', f);
 		}
+		domain_format_vnc_extra(f, dp);
 		if (dp->vnc_listen) {
 			fputs(" listen='", f);
 			xml_escape_attr(f, dp->vnc_listen);
 			fputs("'>\n      <listen type='address' address='", f);
 			xml_escape_attr(f, dp->vnc_listen);
-			fputs("'/>\n    </graphics>\n", f);
+			fputs("'/>\n", f);
 		} else {
-			fputs("/>\n", f);
+			fputs(dp->vnc_audio ? ">\n" : "/>\n", f);
 		}
+		domain_format_vnc_audio(f, dp);
+		if (dp->vnc_listen || dp->vnc_audio)
+			fputs("    </graphics>\n", f);
 	}
 	if (dp->spice)
 		domain_format_spice(f, dp->spice, active);
+	domain_format_local_display(f, dp);
 	domain_format_sounds(f, dp);
 	domain_format_videos(f, dp);
 	domain_format_hubs(f, dp);
@@ -595,6 +624,8 @@ void domain_display_clear(struct domain_display *dp)
 	free(dp->vnc_listen);
 	free(dp->vnc_passwd);
 	free(dp->vnc_socket);
+	free(dp->vnc_pw.valid_to);
+	domain_local_display_clear(&dp->local);
 	domain_spice_free(dp->spice);
 	free(dp->videos);
 	free(dp->inputs);

@@ -153,6 +153,9 @@ int domain_parse_memdev(const xmlNode *c, struct domain_memdev *m,
 			struct xml_warnings *w, struct err **e);
 int domain_memdevs_check(const struct domain_def *d, struct err **e);
 void domain_format_memdev(FILE *f, const struct domain_memdev *m);
+/* The memory devices' sizes, summed (KiB): part of <memory>, as
+ * libvirt counts it. */
+uint64_t domain_memdevs_kib(const struct domain_def *d);
 void domain_memdev_clear(struct domain_memdev *m);
 
 #define DOMAIN_MAX_SHMEMS 16

@@ -11,6 +11,7 @@
 
 #include "daemon/domain_conf_devices.h"
 #include "daemon/domain_conf_disk.h"
+#include "daemon/domain_conf_disk_opts.h"
 #include "daemon/domain_conf_hw.h"
 
 static const char *const format_names[] = {"raw", "qcow2", NULL};
@@ -61,7 +62,7 @@ static int parse_disk_target(const xmlNode *disk, struct domain_disk *dk,
 			     struct xml_warnings *w, struct err **e)
 {
 	static const char *const attrs[] = {"dev", "bus", "rotation_rate",
-					    NULL};
+					    "tray", NULL};
 	_cleanup_free_ char *rr = NULL;
 	uint64_t u;
 	static const char *const prefixes[] = {"vd", "sd", "hd", "fd"};
@@ -136,15 +137,16 @@ const char *const domain_iotune_all_names[DOMAIN_IOTUNE_ALL + 1] = {
 	NULL,
 };
 
-/* <iotune>: limits per second; a total one excludes read and write ones. */
+/* <iotune>: limits per second; a total one excludes read and write ones
+ * (the others: domain_disk_iotune_parse()). */
 static int parse_iotune(const xmlNode *io, uint64_t v[6],
 			struct xml_warnings *w, struct err **e)
 {
 	static const char *const kinds[] = {"bytes_sec", "iops_sec"};
 	xmlNode *n;
 
-	xml_check_known(io, (const char *const[]){NULL}, domain_iotune_names,
-			w);
+	xml_check_known(io, (const char *const[]){NULL},
+			domain_iotune_all_names, w);
 	for (int i = 0; i < 6; i++) {
 		_cleanup_free_ char *text = NULL;
 
@@ -168,9 +170,26 @@ static int parse_iotune(const xmlNode *io, uint64_t v[6],
 static int parse_disk_driver(const xmlNode *n, struct domain_disk *dk,
 			     struct xml_warnings *w, struct err **e)
 {
-	static const char *const attrs[] = {
-		"name",		 "type",   "cache",	 "discard",  "io",
-		"detect_zeroes", "queues", "queue_size", "iothread", NULL};
+	/* and disk_opts_driver_attrs, domain_disk_opts_parse()'s */
+	static const char *const attrs[] = {"name",
+					    "type",
+					    "cache",
+					    "discard",
+					    "io",
+					    "detect_zeroes",
+					    "queues",
+					    "queue_size",
+					    "iothread",
+					    "error_policy",
+					    "rerror_policy",
+					    "copy_on_read",
+					    "ioeventfd",
+					    "event_idx",
+					    "iommu",
+					    "ats",
+					    "packed",
+					    "page_per_vq",
+					    NULL};
 	static const char *const zeroes[] = {"on", "off", "unmap", NULL};
 	_cleanup_free_ char *q = xml_attr(n, "queues");
 	_cleanup_free_ char *qs = xml_attr(n, "queue_size");
@@ -178,11 +197,16 @@ static int parse_disk_driver(const xmlNode *n, struct domain_disk *dk,
 	uint64_t u;
 	int v = 0, r;
 
-	xml_check_known(n, attrs, NULL, w);
+	xml_check_known(n, attrs, (const char *const[]){"metadata_cache", NULL},
+			w);
 	if ((r = parse_enum_attr(n, "type", "disk format", format_names, &v,
 				 e)) < 0)
 		return r;
 	dk->format = r ? v : DISK_FORMAT_RAW;
+	if (domain_disk_metadata_cache_parse(n, format_names[dk->format],
+					     &dk->opts.metadata_cache, w,
+					     e) < 0)
+		return -EINVAL;
 	if ((r = parse_enum_attr(n, "discard", "discard mode",
 				 discard_names + 1, &v, e)) < 0)
 		return r;
@@ -279,6 +303,16 @@ static int parse_backing(const xmlNode *disk, struct domain_disk *dk,
 				       "backingStore format '%s' not "
 				       "supported (raw or qcow2)",
 				       b->format);
+		if (fmt) {
+			xml_check_known(
+				fmt, (const char *const[]){"type", NULL},
+				(const char *const[]){"metadata_cache", NULL},
+				w);
+			if (domain_disk_metadata_cache_parse(fmt, b->format,
+							     &b->metadata_cache,
+							     w, e) < 0)
+				return -EINVAL;
+		}
 	}
 	return 0;
 }
@@ -297,7 +331,8 @@ static int parse_disk_source(const xmlNode *disk, struct domain_disk *dk,
 		return xml_err(e, n, "block device '%s': not an absolute path",
 			       dk->source);
 	xml_check_known(n,
-			(const char *const[]){dk->block ? "dev" : "file", NULL},
+			(const char *const[]){dk->block ? "dev" : "file",
+					      "startupPolicy", NULL},
 			NULL, w);
 	return 0;
 }
@@ -325,8 +360,10 @@ static int parse_disk_volume(const xmlNode *disk, struct domain_disk *dk,
 			       "<source pool='%s' volume='%s'>: a name "
 			       "holds no '/'",
 			       dk->pool, dk->volume);
-	xml_check_known(n, (const char *const[]){"pool", "volume", NULL}, NULL,
-			w);
+	xml_check_known(
+		n,
+		(const char *const[]){"pool", "volume", "startupPolicy", NULL},
+		NULL, w);
 	return 0;
 }
 
@@ -664,7 +701,8 @@ int domain_disk_parse(const xmlNode *disk, struct domain_disk *dk,
 		"driver",	"source",     "target",	   "readonly",
 		"serial",	"alias",      "shareable", "iotune",
 		"backingStore", "boot",	      "address",   "transient",
-		"auth",		"encryption", "wwn",	   NULL};
+		"auth",		"encryption", "wwn",	   "geometry",
+		"vendor",	"product",    NULL};
 	_cleanup_free_ char *type = xml_attr(disk, "type");
 	_cleanup_free_ char *device = xml_attr(disk, "device");
 	xmlNode *n;
@@ -694,7 +732,8 @@ int domain_disk_parse(const xmlNode *disk, struct domain_disk *dk,
 		       xml_child(disk, "readonly") != NULL;
 	dk->shareable = xml_child(disk, "shareable") != NULL;
 	if ((n = xml_child(disk, "iotune")) &&
-	    parse_iotune(n, dk->iotune, w, e) < 0)
+	    (parse_iotune(n, dk->iotune, w, e) < 0 ||
+	     domain_disk_iotune_parse(n, dk, e) < 0))
 		return -EINVAL;
 
 	dk->format = DISK_FORMAT_RAW;
@@ -721,14 +760,15 @@ int domain_disk_parse(const xmlNode *disk, struct domain_disk *dk,
 		return xml_err(e, n, "serial '%s' longer than 20 characters",
 			       dk->serial);
 	if (domain_disk_parse_boot(disk, dk, w, e) < 0 ||
-	    parse_wwn(disk, dk, e) < 0)
+	    parse_wwn(disk, dk, e) < 0 || parse_disk_target(disk, dk, w, e) < 0)
 		return -EINVAL;
-	return parse_disk_target(disk, dk, w, e);
+	return domain_disk_opts_parse(disk, xml_child(disk, "driver"), dk, e);
 }
 
-static void format_iotune(FILE *f, const uint64_t v[6])
+static void format_iotune(FILE *f, const struct domain_disk *dk)
 {
-	bool any = false;
+	const uint64_t *v = dk->iotune;
+	bool any = domain_disk_iotune_ext_any(dk);
 
 	for (int i = 0; i < 6; i++)
 		any |= v[i] != 0;
@@ -740,6 +780,7 @@ static void format_iotune(FILE *f, const uint64_t v[6])
 			fprintf(f, "        <%s>%" PRIu64 "</%s>\n",
 				domain_iotune_names[i], v[i],
 				domain_iotune_names[i]);
+	domain_disk_iotune_ext_format(f, dk);
 	fputs("      </iotune>\n", f);
 }
 
@@ -752,9 +793,16 @@ static void format_backing(FILE *f, const struct domain_disk *dk)
 
 		fprintf(f, "%*s<backingStore type='file'>\n", (int)(6 + 2 * i),
 			"");
-		if (b->format)
+		if (b->format && b->metadata_cache) {
+			fprintf(f, "%*s<format type='%s'>\n", (int)(8 + 2 * i),
+				"", b->format);
+			domain_disk_metadata_cache_format(f, (int)(10 + 2 * i),
+							  b->metadata_cache);
+			fprintf(f, "%*s</format>\n", (int)(8 + 2 * i), "");
+		} else if (b->format) {
 			fprintf(f, "%*s<format type='%s'/>\n", (int)(8 + 2 * i),
 				"", b->format);
+		}
 		fprintf(f, "%*s<source", (int)(8 + 2 * i), "");
 		xml_put_attr(f, "file", b->path);
 		fputs("/>\n", f);
@@ -777,6 +825,7 @@ static void format_source(FILE *f, const struct domain_disk *dk)
 		xml_put_attr(f, "volume", dk->volume);
 	} else
 		xml_put_attr(f, dk->block ? "dev" : "file", dk->source);
+	domain_disk_opts_format_source(f, dk);
 	fputs("/>\n", f);
 }
 
@@ -801,7 +850,15 @@ void domain_disk_format(FILE *f, const struct domain_disk *dk)
 		fprintf(f, " queues='%u'", dk->queues);
 	if (dk->queue_size)
 		fprintf(f, " queue_size='%u'", dk->queue_size);
-	fputs("/>\n", f);
+	domain_disk_opts_format_driver(f, dk);
+	if (dk->opts.metadata_cache) {
+		fputs(">\n", f);
+		domain_disk_metadata_cache_format(f, 8,
+						  dk->opts.metadata_cache);
+		fputs("      </driver>\n", f);
+	} else {
+		fputs("/>\n", f);
+	}
 	format_source(f, dk);
 	format_backing(f, dk);
 	fputs("      <target", f);
@@ -809,6 +866,7 @@ void domain_disk_format(FILE *f, const struct domain_disk *dk)
 	fprintf(f, " bus='%s'", disk_bus_names[dk->bus]);
 	if (dk->rotation_rate)
 		fprintf(f, " rotation_rate='%u'", dk->rotation_rate);
+	domain_disk_opts_format_target(f, dk);
 	fputs("/>\n", f);
 	if (dk->readonly)
 		fputs("      <readonly/>\n", f);
@@ -817,9 +875,10 @@ void domain_disk_format(FILE *f, const struct domain_disk *dk)
 	if (dk->transient)
 		fprintf(f, "      <transient%s/>\n",
 			dk->share_backing ? " shareBacking='yes'" : "");
-	format_iotune(f, dk->iotune);
+	format_iotune(f, dk);
 	xml_put_text(f, 6, "serial", dk->serial);
 	xml_put_text(f, 6, "wwn", dk->wwn);
+	domain_disk_opts_format(f, dk);
 	domain_disk_format_boot(f, dk);
 	domain_format_drive_address(f, 6, &dk->drive);
 	domain_format_pci_address(f, 6, &dk->pci);
@@ -843,6 +902,7 @@ void domain_disk_clear(struct domain_disk *dk)
 	}
 	free(dk->backing);
 	disk_net_free(dk->net);
+	disk_opts_clear(&dk->opts);
 }
 
 int domain_parse_fdc(const xmlNode *c, struct domain_def *d, struct err **e)

@@ -9,7 +9,9 @@
 #include <errno.h>
 
 #include "daemon/domain_conf_display.h"
+#include "daemon/domain_conf_graphics.h"
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_virtio.h"
 
 const char *const video_model_names[] = {
 	"", "vga", "cirrus", "virtio", "none", "qxl", "bochs", "ramfb", NULL};
@@ -162,6 +164,36 @@ static int parse_spice_channels(const xmlNode *g, struct domain_spice *s,
 	return 0;
 }
 
+/* <gl enable= rendernode=>: OpenGL on a host GPU's render node (the
+ * start checks there is one). */
+static int parse_spice_gl(const xmlNode *gl, struct domain_spice *s,
+			  struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *v = gl ? xml_attr(gl, "enable") : NULL;
+	int r;
+
+	if (!gl)
+		return 0;
+	xml_check_known(gl, (const char *const[]){"enable", "rendernode", NULL},
+			NULL, w);
+	if (!v)
+		return xml_err(e, gl, "<gl> without enable");
+	if ((r = xml_enum(gl, "spice <gl enable>", v, spice_yes_no + 1, e)) < 0)
+		return r;
+	s->gl = (unsigned char)(r + 1);
+	s->rendernode = xml_attr(gl, "rendernode");
+	if (s->rendernode && s->gl != 1)
+		return xml_err(e, gl, "<gl rendernode> with enable='no'");
+	if (s->rendernode &&
+	    (s->rendernode[0] != '/' || strlen(s->rendernode) > 255 ||
+	     strpbrk(s->rendernode, ",") || strstr(s->rendernode, "/..")))
+		return xml_err(e, gl,
+			       "<gl rendernode='%s'>: not an absolute path "
+			       "without ',' or '..'",
+			       s->rendernode);
+	return 0;
+}
+
 static int parse_spice_options(const xmlNode *g, struct domain_spice *s,
 			       struct xml_warnings *w, struct err **e)
 {
@@ -183,14 +215,8 @@ static int parse_spice_options(const xmlNode *g, struct domain_spice *s,
 			 &s->filetransfer, w, e) < 0 ||
 	    parse_choice(g, "mouse", "mode", spice_mouse_names, &s->mouse, w,
 			 e) < 0 ||
-	    parse_choice(g, "gl", "enable", spice_yes_no, &s->gl, w, e) < 0)
+	    parse_spice_gl(gl, s, w, e) < 0)
 		return -EINVAL;
-	/* OpenGL needs a GPU's render node on the host, which this
-	 * driver does not hand to QEMU */
-	if (gl && s->gl == 1)
-		return xml_err(e, gl,
-			       "spice <gl enable='yes'> not supported by the "
-			       "qemu driver (no host render node)");
 	return 0;
 }
 
@@ -219,9 +245,9 @@ static int parse_spice_ports(const xmlNode *g, struct domain_spice *s,
 static int parse_spice(const xmlNode *g, struct domain_display *dp,
 		       struct xml_warnings *w, struct err **e)
 {
-	static const char *const attrs[] = {"type",	   "port",   "tlsPort",
-					    "autoport",	   "listen", "passwd",
-					    "defaultMode", NULL};
+	static const char *const attrs[] = {
+		"type",	  "port",	 "tlsPort",	  "autoport",  "listen",
+		"passwd", "defaultMode", "passwdValidTo", "connected", NULL};
 	static const char *const children[] = {
 		"listen",	"channel",  "image",	 "jpeg",
 		"zlib",		"playback", "streaming", "clipboard",
@@ -243,6 +269,8 @@ static int parse_spice(const xmlNode *g, struct domain_display *dp,
 		s->default_mode = (enum spice_mode)r;
 	}
 	s->passwd = xml_attr(g, "passwd");
+	if (domain_parse_graphics_passwd(g, &s->pw, e) < 0)
+		return -EINVAL;
 	s->listen = xml_attr(g, "listen");
 	if (parse_spice_listen(g, s, w, e) < 0 ||
 	    parse_spice_channels(g, s, w, e) < 0 ||
@@ -264,11 +292,15 @@ int domain_parse_graphics(const xmlNode *g, struct domain_display *dp,
 {
 	_cleanup_free_ char *type = xml_attr(g, "type");
 
+	int r;
+
 	if (type && streq(type, "spice"))
 		return parse_spice(g, dp, w, e);
-	/* sdl needs the host's own display, egl-headless and dbus a GPU
-	 * render node and a D-Bus bus: nidod's QEMU has none of them */
-	return xml_err(e, g, "graphics type '%s' not supported (vnc, spice)",
+	if (type && (r = domain_parse_local_display(g, type, dp, w, e)) != 0)
+		return r < 0 ? r : 0;
+	return xml_err(e, g,
+		       "graphics type '%s' not supported (vnc, spice, sdl, "
+		       "egl-headless, dbus)",
 		       type ? type : "");
 }
 
@@ -302,8 +334,12 @@ static void format_spice_children(FILE *f, const struct domain_spice *s)
 	CHOICE(copypaste, "clipboard", "copypaste", spice_yes_no)
 	CHOICE(mouse, "mouse", "mode", spice_mouse_names)
 	CHOICE(filetransfer, "filetransfer", "enable", spice_yes_no)
-	CHOICE(gl, "gl", "enable", spice_yes_no)
 #undef CHOICE
+	if (s->gl) {
+		fprintf(f, "      <gl enable='%s'", spice_yes_no[s->gl]);
+		xml_put_attr(f, "rendernode", s->rendernode);
+		fputs("/>\n", f);
+	}
 }
 
 void domain_format_spice(FILE *f, const struct domain_spice *s, bool active)
@@ -322,6 +358,7 @@ void domain_format_spice(FILE *f, const struct domain_spice *s, bool active)
 		xml_put_attr(f, "listen", s->listen);
 	if (s->passwd)
 		xml_put_attr(f, "passwd", s->passwd);
+	domain_format_graphics_passwd(f, &s->pw);
 	if (s->default_mode)
 		fprintf(f, " defaultMode='%s'",
 			spice_mode_names[s->default_mode]);
@@ -352,6 +389,8 @@ void domain_spice_free(struct domain_spice *s)
 	free(s->listen);
 	free(s->socket);
 	free(s->passwd);
+	free(s->pw.valid_to);
+	free(s->rendernode);
 	free(s);
 }
 
@@ -381,6 +420,61 @@ static int parse_video_sizes(const xmlNode *m, struct domain_video *v,
 	return 0;
 }
 
+/* <acceleration accel3d=> of a virtio card: QEMU's virgl devices. */
+static int parse_acceleration(const xmlNode *m, struct domain_video *v,
+			      struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *acc = xml_child(m, "acceleration");
+	_cleanup_free_ char *a3 = acc ? xml_attr(acc, "accel3d") : NULL;
+	int r;
+
+	if (!acc)
+		return 0;
+	xml_check_known(acc, (const char *const[]){"accel3d", NULL}, NULL, w);
+	if (v->model != VIDEO_VIRTIO)
+		return xml_err(e, acc,
+			       "<acceleration> on video model '%s' (virtio "
+			       "only)",
+			       video_model_names[v->model]);
+	if (!a3)
+		return 0;
+	if ((r = xml_enum(acc, "acceleration accel3d", a3,
+			  (const char *const[]){"yes", "no", NULL}, e)) < 0)
+		return r;
+	v->accel3d = r ? DOMAIN_TRISTATE_OFF : DOMAIN_TRISTATE_ON;
+	return 0;
+}
+
+/* <driver name='qemu' iommu= ...>: a virtio card's virtio options;
+ * vhost-user's GPU (name='vhostuser') is refused by name. */
+static int parse_video_driver(const xmlNode *vn, struct domain_video *v,
+			      struct xml_warnings *w, struct err **e)
+{
+	const xmlNode *d = xml_child(vn, "driver");
+	_cleanup_free_ char *name = d ? xml_attr(d, "name") : NULL;
+
+	if (!d)
+		return 0;
+	xml_check_known(d,
+			(const char *const[]){"name", "iommu", "ats", "packed",
+					      "page_per_vq", NULL},
+			NULL, w);
+	if (name && !streq(name, "qemu"))
+		return xml_err(e, d,
+			       "<driver name='%s'> not supported (qemu: "
+			       "QEMU's own card; vhost-user GPUs are not run "
+			       "by nido)",
+			       name);
+	if (domain_virtio_opts_parse(d, &v->virtio, e) < 0)
+		return -EINVAL;
+	if (v->model != VIDEO_VIRTIO && domain_virtio_opts_any(&v->virtio))
+		return xml_err(e, d,
+			       "<driver> virtio options on a video model "
+			       "'%s': only a virtio card has them",
+			       video_model_names[v->model]);
+	return 0;
+}
+
 static int parse_one_video(const xmlNode *vn, struct domain_video *v,
 			   struct xml_warnings *w, struct err **e)
 {
@@ -392,11 +486,13 @@ static int parse_one_video(const xmlNode *vn, struct domain_video *v,
 	_cleanup_free_ char *primary = m ? xml_attr(m, "primary") : NULL;
 	int r;
 
-	xml_check_known(vn, NULL,
-			(const char *const[]){"model", "address", NULL}, w);
+	xml_check_known(
+		vn, NULL,
+		(const char *const[]){"model", "address", "driver", NULL}, w);
 	if (!type)
 		return xml_err(e, vn, "<video> without <model type>");
-	xml_check_known(m, attrs, NULL, w);
+	xml_check_known(m, attrs, (const char *const[]){"acceleration", NULL},
+			w);
 	if ((r = xml_enum(m, "video model", type, video_model_names + 1, e)) <
 	    0)
 		return r;
@@ -411,7 +507,9 @@ static int parse_one_video(const xmlNode *vn, struct domain_video *v,
 	if (primary)
 		v->primary = streq(primary, "yes") ? DOMAIN_TRISTATE_ON
 						   : DOMAIN_TRISTATE_OFF;
-	if (parse_video_sizes(m, v, e) < 0)
+	if (parse_video_sizes(m, v, e) < 0 ||
+	    parse_acceleration(m, v, w, e) < 0 ||
+	    parse_video_driver(vn, v, w, e) < 0)
 		return -EINVAL;
 	return domain_parse_address(vn, &v->pci, NULL, e);
 }
@@ -467,7 +565,9 @@ void domain_format_videos(FILE *f, const struct domain_display *dp)
 	for (size_t i = 0; i < dp->n_videos; i++) {
 		const struct domain_video *v = &dp->videos[i];
 
-		fprintf(f, "    <video>\n      <model type='%s'",
+		fputs("    <video>\n", f);
+		domain_virtio_driver_format(f, 6, &v->virtio);
+		fprintf(f, "      <model type='%s'",
 			video_model_names[v->model]);
 		if (v->ram)
 			fprintf(f, " ram='%u'", v->ram);
@@ -483,7 +583,14 @@ void domain_format_videos(FILE *f, const struct domain_display *dp)
 			fprintf(f, " primary='%s'",
 				v->primary == DOMAIN_TRISTATE_ON ? "yes"
 								 : "no");
-		fputs("/>\n", f);
+		if (v->accel3d)
+			fprintf(f,
+				">\n        <acceleration accel3d='%s'/>\n"
+				"      </model>\n",
+				v->accel3d == DOMAIN_TRISTATE_ON ? "yes"
+								 : "no");
+		else
+			fputs("/>\n", f);
 		domain_format_pci_address(f, 6, &v->pci);
 		fputs("    </video>\n", f);
 	}
@@ -562,7 +669,7 @@ int domain_parse_input(const xmlNode *n, struct domain_display *dp,
 	int t, b;
 
 	xml_check_known(n, (const char *const[]){"type", "bus", NULL},
-			(const char *const[]){"address", NULL}, w);
+			(const char *const[]){"address", "driver", NULL}, w);
 	if (type && (!bus || streq(bus, "ps2")) &&
 	    (streq(type, "mouse") || streq(type, "keyboard"))) {
 		*(streq(type, "mouse") ? &dp->ps2_mouse : &dp->ps2_keyboard) =
@@ -588,6 +695,13 @@ int domain_parse_input(const xmlNode *n, struct domain_display *dp,
 		return -EINVAL;
 	if (in.bus == INPUT_BUS_VIRTIO && in.usb.set)
 		return xml_err(e, n, "a USB <address> on a virtio <input>");
+	if (domain_virtio_driver_parse(n, &in.virtio, w, e) < 0)
+		return -EINVAL;
+	if (in.bus != INPUT_BUS_VIRTIO && domain_virtio_opts_any(&in.virtio))
+		return xml_err(e, n,
+			       "<driver> virtio options on a <input "
+			       "bus='%s'>: only a virtio one has them",
+			       bus);
 	dp->inputs =
 		xrealloc(dp->inputs, (dp->n_inputs + 1) * sizeof(*dp->inputs));
 	dp->inputs[dp->n_inputs++] = in;
@@ -671,7 +785,8 @@ void domain_format_inputs(FILE *f, const struct domain_display *dp)
 {
 	for (size_t i = 0; i < dp->n_inputs; i++) {
 		const struct domain_input *in = &dp->inputs[i];
-		bool inner = in->usb.set || in->pci.set;
+		bool inner = in->usb.set || in->pci.set ||
+			     domain_virtio_opts_any(&in->virtio);
 
 		fprintf(f, "    <input type='%s' bus='%s'%s\n",
 			input_type_names[in->type], input_bus_names[in->bus],
@@ -680,6 +795,7 @@ void domain_format_inputs(FILE *f, const struct domain_display *dp)
 			continue;
 		if (in->usb.set)
 			format_usb_address(f, &in->usb);
+		domain_virtio_driver_format(f, 6, &in->virtio);
 		domain_format_pci_address(f, 6, &in->pci);
 		fputs("    </input>\n", f);
 	}

@@ -12,12 +12,33 @@
 #include "daemon/domain_conf_audio.h"
 #include "daemon/domain_conf_hw.h"
 #include "daemon/domain_conf_devmisc.h"
+#include "daemon/domain_conf_machine.h"
 #include "daemon/domain_conf_mem.h"
+#include "daemon/domain_conf_seclabel.h"
+#include "daemon/domain_conf_virtio.h"
 
 const char *const controller_type_names[] = {"pci",  "ide",	      "sata",
 					     "scsi", "virtio-serial", NULL};
-const char *const controller_model_names[] = {
-	"", "pci-root", "pcie-root", "virtio-scsi", "lsilogic", NULL};
+const char *const controller_model_names[] = {"",
+					      "pci-root",
+					      "pcie-root",
+					      "pci-bridge",
+					      "dmi-to-pci-bridge",
+					      "pcie-root-port",
+					      "pcie-switch-upstream-port",
+					      "pcie-switch-downstream-port",
+					      "pci-expander-bus",
+					      "pcie-expander-bus",
+					      "virtio-scsi",
+					      "lsilogic",
+					      "lsisas1068",
+					      "lsisas1078",
+					      "vmpvscsi",
+					      "am53c974",
+					      "dc390",
+					      "virtio-transitional",
+					      "virtio-non-transitional",
+					      NULL};
 const char *const watchdog_action_names[] = {
 	"reset", "shutdown", "poweroff", "pause", "none", "inject-nmi", NULL};
 static const char *const watchdog_model_names[] = {"", "i6300esb", "ib700",
@@ -202,32 +223,30 @@ static int parse_controller(const xmlNode *c, int type, struct domain_def *d,
 	xml_check_known(c,
 			(const char *const[]){"type", "index", "model", "ports",
 					      "vectors", NULL},
-			(const char *const[]){"address", NULL}, w);
+			(const char *const[]){"address", "model", "target",
+					      "driver", "pcihole64", NULL},
+			w);
 	if (hw->n_controllers == DOMAIN_MAX_CONTROLLERS)
 		return xml_err(e, c, "more than %d controllers",
 			       DOMAIN_MAX_CONTROLLERS);
+	/* without one: numbered once all are read */
 	if (index && xml_uint(c, "controller index", index, 0, 255, &v, e) < 0)
 		return -EINVAL;
-	for (size_t i = 0; i < hw->n_controllers; i++)
-		if ((int)hw->controllers[i].type == type &&
-		    hw->controllers[i].index == v)
-			return xml_err(e, c, "two %s controllers with index %u",
-				       controller_type_names[type],
-				       (unsigned)v);
 	hw->controllers = xreallocarray(hw->controllers, hw->n_controllers + 1,
 					sizeof(*hw->controllers));
 	ctl = &hw->controllers[hw->n_controllers++];
-	*ctl = (struct domain_controller){.type = type, .index = (unsigned)v};
-	if ((r = enum_attr(c, "model", "controller model",
-			   controller_model_names, e)) < 0)
+	*ctl = (struct domain_controller){
+		.type = type, .index = (unsigned)v, .index_auto = !index};
+	if ((r = domain_controller_model(c, type, e)) < 0)
 		return r;
 	ctl->model = (enum controller_model)r;
 	/* libvirt's default SCSI controller on x86 */
 	if (type == CONTROLLER_SCSI && !r)
 		ctl->model = CONTROLLER_MODEL_LSILOGIC;
-	if (ctl->model && (type == CONTROLLER_SCSI) !=
-				  (ctl->model == CONTROLLER_MODEL_VIRTIO_SCSI ||
-				   ctl->model == CONTROLLER_MODEL_LSILOGIC))
+	if (ctl->model &&
+	    ((type == CONTROLLER_PCI) != CONTROLLER_MODEL_IS_PCI(ctl->model) ||
+	     (type == CONTROLLER_SCSI) !=
+		     (ctl->model >= CONTROLLER_MODEL_VIRTIO_SCSI)))
 		return xml_err(e, c,
 			       "controller model '%s' is not one of "
 			       "type '%s'",
@@ -235,7 +254,13 @@ static int parse_controller(const xmlNode *c, int type, struct domain_def *d,
 			       controller_type_names[type]);
 	if (type == CONTROLLER_PCI && !ctl->model)
 		return xml_err(e, c, "<controller type='pci'> without a model");
-	if (parse_ports_vectors(c, ctl, e) < 0)
+	if (parse_ports_vectors(c, ctl, e) < 0 ||
+	    domain_parse_controller_extra(c, ctl, w, e) < 0 ||
+	    domain_parse_pcihole64(c,
+				   ctl->model == CONTROLLER_MODEL_PCI_ROOT ||
+					   ctl->model ==
+						   CONTROLLER_MODEL_PCIE_ROOT,
+				   hw, w, e) < 0)
 		return -EINVAL;
 	return domain_parse_address(c, &ctl->pci, NULL, e);
 }
@@ -266,11 +291,12 @@ static int parse_balloon(const xmlNode *c, struct domain_hw *hw,
 {
 	int r;
 
-	xml_check_known(
-		c,
-		(const char *const[]){"model", "autodeflate",
-				      "freePageReporting", NULL},
-		(const char *const[]){"address", "alias", "stats", NULL}, w);
+	xml_check_known(c,
+			(const char *const[]){"model", "autodeflate",
+					      "freePageReporting", NULL},
+			(const char *const[]){"address", "alias", "stats",
+					      "driver", NULL},
+			w);
 	if (hw->balloon)
 		return xml_err(e, c, "a second <memballoon>");
 	if ((r = enum_attr(c, "model", "memballoon model", balloon_model_names,
@@ -286,7 +312,8 @@ static int parse_balloon(const xmlNode *c, struct domain_hw *hw,
 			   e)) < 0)
 		return r;
 	hw->balloon_free_page_reporting = (enum domain_tristate)r;
-	if (parse_balloon_stats(c, hw, w, e) < 0)
+	if (parse_balloon_stats(c, hw, w, e) < 0 ||
+	    domain_virtio_driver_parse(c, &hw->balloon_virtio, w, e) < 0)
 		return -EINVAL;
 	return domain_parse_address(c, &hw->balloon_pci, NULL, e);
 }
@@ -376,6 +403,9 @@ int domain_parse_hw_device(const xmlNode *c, struct domain_def *d,
 		return domain_parse_iommu(c, d, w, e) < 0 ? -EINVAL : 1;
 	if (!streq(name, "controller") || !(type = xml_attr(c, "type")))
 		return 0;
+	if (streq(type, "ccid"))
+		return domain_parse_ccid_controller(c, d, w, e) < 0 ? -EINVAL
+								    : 1;
 	for (t = 0; controller_type_names[t]; t++)
 		if (streq(type, controller_type_names[t]))
 			return parse_controller(c, t, d, w, e) < 0 ? -EINVAL
@@ -601,12 +631,12 @@ static int parse_features(const xmlNode *n, struct domain_hw *hw,
 			  struct xml_warnings *w, struct err **e)
 {
 	const xmlNode *apic = xml_child(n, "apic");
-	const xmlNode *smm = xml_child(n, "smm");
 
 	xml_check_known(n, NULL,
 			(const char *const[]){"acpi", "apic", "pae", "smm",
 					      "hyperv", "kvm", "pmu",
-					      "pvspinlock", "ioapic", NULL},
+					      "pvspinlock", "ioapic",
+					      "vmcoreinfo", "vmport", NULL},
 			w);
 	hw->features = true;
 	hw->acpi = xml_child(n, "acpi") != NULL;
@@ -615,10 +645,8 @@ static int parse_features(const xmlNode *n, struct domain_hw *hw,
 	if (apic &&
 	    parse_switch(n, "apic", "eoi", on_off, &hw->apic_eoi, w, e) < 0)
 		return -EINVAL;
-	if (smm && parse_switch(n, "smm", "state", on_off, &hw->smm, w, e) < 0)
+	if (domain_parse_machine_features(n, hw, w, e) < 0)
 		return -EINVAL;
-	if (smm && !hw->smm)
-		return xml_err(e, smm, "<smm> without state");
 	return domain_parse_cpu_features(n, hw, w, e);
 }
 
@@ -661,49 +689,6 @@ static int parse_bootmenu(const xmlNode *n, struct domain_hw *hw,
 	return 0;
 }
 
-/*
- * <seclabel type='none'/> (no model, or model='none'): QEMU gets no
- * security label, which is what nido does: it confines QEMU with its
- * own sandbox (a per-VM identity, -sandbox, fds passed), never with
- * SELinux, AppArmor or DAC relabelling. Other labels name a confinement
- * nido does not apply: warned by name.
- */
-/* @n has @n_attrs attributes, none in a namespace, and no element. */
-static bool bare(const xmlNode *n, int n_attrs)
-{
-	for (const xmlAttr *a = n->properties; a; a = a->next)
-		if (a->ns || --n_attrs < 0)
-			return false;
-	return !has_element(n);
-}
-
-static void parse_seclabels(const xmlNode *root, struct domain_hw *hw,
-			    struct xml_warnings *w)
-{
-	for (const xmlNode *n = root->children; n; n = n->next) {
-		_cleanup_free_ char *type = NULL, *model = NULL;
-
-		if (n->type != XML_ELEMENT_NODE || n->ns ||
-		    !xmlStrEqual(n->name, BAD_CAST "seclabel"))
-			continue;
-		type = xml_attr(n, "type");
-		model = xml_attr(n, "model");
-		if (type && streq(type, "none") &&
-		    (!model || streq(model, "none")) && !hw->seclabel_none &&
-		    bare(n, 2 - !model)) {
-			hw->seclabel_none = model ? 2 : 1;
-			continue;
-		}
-		xml_warn(
-			w, n,
-			"<seclabel>: type '%s'%s%s%s not acted on, nido "
-			"confines QEMU with its own sandbox, not with security "
-			"labels",
-			type ? type : "dynamic", model ? " model '" : "",
-			model ? model : "", model ? "'" : "");
-	}
-}
-
 int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 			struct domain_def *d, struct xml_warnings *w,
 			struct err **e)
@@ -716,7 +701,10 @@ int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 		return -EINVAL;
 	if ((n = xml_child(root, "pm")) && parse_pm(n, &d->hw, w, e) < 0)
 		return -EINVAL;
-	parse_seclabels(root, &d->hw, w);
+	/* a container's are domain_conf_ct.c's */
+	if (d->virt != DOMAIN_VIRT_LXC &&
+	    domain_parse_seclabels(root, &d->hw, w, e) < 0)
+		return -EINVAL;
 	/* a confidential guest run without its memory encrypted would be
 	 * a guest exposed, not one changed a little: refused */
 	if ((n = xml_child(root, "launchSecurity"))) {
@@ -738,6 +726,8 @@ int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 	if ((n = xml_child(root, "clock")) &&
 	    (r = parse_clock(n, &d->hw, w, e)) < 0)
 		return r;
+	if (domain_parse_machine_opts(root, os, d, w, e) < 0)
+		return -EINVAL;
 	if (os && (n = xml_child(os, "bootmenu")))
 		return parse_bootmenu(n, &d->hw, w, e);
 	return 0;
@@ -759,8 +749,7 @@ void domain_format_hw_top(FILE *f, const struct domain_def *d)
 		if (hw->pae)
 			fputs("    <pae/>\n", f);
 		domain_format_cpu_features(f, hw);
-		if (hw->smm)
-			fprintf(f, "    <smm state='%s'/>\n", on_off[hw->smm]);
+		domain_format_machine_features(f, hw);
 		fputs("  </features>\n", f);
 	}
 	if (hw->s3 || hw->s4) {
@@ -779,13 +768,12 @@ void domain_format_hw_top(FILE *f, const struct domain_def *d)
 	domain_format_sysinfo(f, d);
 	if (hw->clock)
 		format_clock(f, hw);
-	if (hw->seclabel_none)
-		fprintf(f, "  <seclabel type='none'%s/>\n",
-			hw->seclabel_none == 2 ? " model='none'" : "");
+	domain_format_seclabels(f, hw);
 }
 
 void domain_format_bootmenu(FILE *f, const struct domain_def *d)
 {
+	domain_format_bios(f, d);
 	if (!d->hw.bootmenu)
 		return;
 	fprintf(f, "    <bootmenu enable='%s'", yes_no[d->hw.bootmenu]);
@@ -798,6 +786,7 @@ void domain_format_controllers(FILE *f, const struct domain_def *d)
 {
 	for (size_t i = 0; i < d->hw.n_controllers; i++) {
 		const struct domain_controller *c = &d->hw.controllers[i];
+		bool root;
 
 		fprintf(f, "    <controller type='%s' index='%u'",
 			controller_type_names[c->type], c->index);
@@ -808,14 +797,22 @@ void domain_format_controllers(FILE *f, const struct domain_def *d)
 			fprintf(f, " ports='%u'", c->ports);
 		if (c->vectors)
 			fprintf(f, " vectors='%u'", c->vectors);
-		if (!c->pci.set) {
+		root = c->model == CONTROLLER_MODEL_PCI_ROOT ||
+		       c->model == CONTROLLER_MODEL_PCIE_ROOT;
+		if (!c->pci.set && !domain_controller_has_extra(c) &&
+		    !(root && d->hw.mach.pcihole64)) {
 			fputs("/>\n", f);
 			continue;
 		}
 		fputs(">\n", f);
+		domain_format_controller_extra(f, c);
+		if (root)
+			domain_format_pcihole64(f, &d->hw);
 		domain_format_pci_address(f, 6, &c->pci);
 		fputs("    </controller>\n", f);
 	}
+	if (d->hw.ccid)
+		fputs("    <controller type='ccid' index='0'/>\n", f);
 }
 
 /* <TAG model='M'[ extra]>, its address, </TAG>; or <TAG .../>. */
@@ -855,12 +852,14 @@ void domain_format_hw_devices(FILE *f, const struct domain_def *d)
 				      : "",
 			      on_off[hw->balloon_free_page_reporting],
 			      hw->balloon_free_page_reporting ? "'" : "");
-		if (hw->balloon_period) {
-			fprintf(f, "%s>\n      <stats period='%u'/>\n", s,
-				hw->balloon_period);
-			if (hw->balloon_pci.set)
-				domain_format_pci_address(f, 6,
-							  &hw->balloon_pci);
+		if (hw->balloon_period ||
+		    domain_virtio_opts_any(&hw->balloon_virtio)) {
+			fprintf(f, "%s>\n", s);
+			if (hw->balloon_period)
+				fprintf(f, "      <stats period='%u'/>\n",
+					hw->balloon_period);
+			domain_format_pci_address(f, 6, &hw->balloon_pci);
+			domain_virtio_driver_format(f, 6, &hw->balloon_virtio);
 			fputs("    </memballoon>\n", f);
 		} else {
 			format_addressed(f, s, "memballoon", &hw->balloon_pci);
@@ -884,6 +883,7 @@ void domain_hw_clear(struct domain_hw *hw)
 	domain_mem_clear(&hw->mem);
 	free(hw->controllers);
 	free(hw->clock_tz);
+	free(hw->dac.label);
 	memset(hw, 0, sizeof(*hw));
 }
 
@@ -915,7 +915,8 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	const struct domain_hw *hw = &d->hw;
 	const char *chr = chardev_qemu_only(d);
 
-	if (chr || (chr = domain_devmisc_first(d)))
+	if (chr || (chr = domain_machine_opts_qemu_only(hw)) ||
+	    (chr = domain_devmisc_first(d)))
 		return chr;
 	for (int k = 0; k < TIMER_N; k++)
 		if (hw->timers[k].given)
@@ -952,9 +953,15 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	       : hw->clock > CLOCK_LOCALTIME ? "<clock offset='variable', "
 					       "'absolute' or 'timezone'>"
 	       : d->display.spice	     ? "<graphics type='spice'>"
-	       : d->display.n_videos > 1     ? "a second <video>"
-	       : d->display.n_sounds	     ? "<sound>"
-	       : d->display.smartcard	     ? "<smartcard>"
-	       : hw->mem.backing	     ? "<memoryBacking>"
-					     : NULL;
+	       : d->display.local.sdl || d->display.local.egl ||
+			       d->display.local.dbus
+		       ? "<graphics type='sdl', 'egl-headless' or 'dbus'>"
+	       : hw->dac.type == SECLABEL_DAC_STATIC
+		       ? "<seclabel type='static' model='dac'>"
+	       : d->display.n_videos > 1 ? "a second <video>"
+	       : d->display.n_sounds	 ? "<sound>"
+	       : d->display.smartcard	 ? "<smartcard>"
+	       : hw->ccid		 ? "<controller type='ccid'>"
+	       : hw->mem.backing	 ? "<memoryBacking>"
+					 : NULL;
 }

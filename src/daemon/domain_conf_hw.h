@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The machine around a full guest, in libvirt's domain XML
- * (domain_conf_hw.c): <controller> of types pci, ide, sata and scsi,
+ * (domain_conf_hw.c, domain_conf_ctl.c): <controller> of types pci,
+ * ide, sata, scsi, virtio-serial and ccid,
  * <memballoon>, <watchdog>, <panic>, <clock>, <features>, <os><bootmenu>,
  * and devices' <address> (PCI and drive). domain_conf.c and
  * domain_conf_iface.c call them; what a driver runs of it is the
@@ -69,7 +70,8 @@ const char *domain_hw_qemu_only(const struct domain_def *d);
  * <features>, <clock> and <cpu>. */
 #define DOMAIN_HW_TOP                                                          \
 	"seclabel", "pm", "memoryBacking", "numatune", "sysinfo", "iothreads", \
-		"iothreadids", "maxMemory", "launchSecurity"
+		"iothreadids", "maxMemory", "launchSecurity", "genid",         \
+		"blkiotune"
 
 /* libvirt's names of enum timer_name and of struct domain_timer's
  * values (index 0: not given). */
@@ -140,6 +142,40 @@ extern const char *const kvm_feature_names[];
 /* "pci-root", "virtio-scsi", ...; "" for CONTROLLER_MODEL_NONE. */
 extern const char *const controller_model_names[];
 extern const char *const controller_type_names[];
+/* "pci-bridge", "ioh3420", ...: enum controller_device's <model
+ * name=>s, QEMU's device names. */
+extern const char *const controller_device_names[];
+
+/*
+ * A controller's <model name=>, <target> and <driver>
+ * (domain_conf_ctl.c), checked against its type and model.
+ * domain_controllers_index(): after all of <devices>, libvirt's index
+ * for each controller given none (the roots 0, the others the lowest
+ * free one of their type), no two of a type with one index, and the
+ * SCSI controllers libvirt adds for disks on a controller not given.
+ * domain_controller_device(): the QEMU device of a PCI controller (its
+ * <model name=> or its model's default). _has_extra(): whether
+ * domain_format_controller_extra() writes anything.
+ */
+/* <controller model=> of a controller of @type: its index in
+ * controller_model_names, 0 when absent, or -EINVAL naming the models
+ * of that type. */
+int domain_controller_model(const xmlNode *c, int type, struct err **e);
+int domain_parse_controller_extra(const xmlNode *c,
+				  struct domain_controller *ctl,
+				  struct xml_warnings *w, struct err **e);
+/* The controller of @type and @index of @d, or NULL. */
+const struct domain_controller *domain_find_controller(
+	const struct domain_def *d, enum controller_type type, unsigned index);
+/* <controller type='ccid' index='0'/>: the smartcard's reader. */
+int domain_parse_ccid_controller(const xmlNode *c, struct domain_def *d,
+				 struct xml_warnings *w, struct err **e);
+int domain_controllers_index(const xmlNode *devs, struct domain_def *d,
+			     struct err **e);
+enum controller_device domain_controller_device(
+	const struct domain_controller *c);
+bool domain_controller_has_extra(const struct domain_controller *c);
+void domain_format_controller_extra(FILE *f, const struct domain_controller *c);
 /* "reset", "shutdown", ...: QEMU's names for -action watchdog=. */
 extern const char *const watchdog_action_names[];
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/domain_conf_devmisc.h"
 #include "daemon/domain_conf_mem.h"
 #include "daemon/xml_util.h"
 #include "lib/size.h"
@@ -186,7 +187,6 @@ static int check_cells(const xmlNode *n, const struct domain_def *d,
 		       struct err **e)
 {
 	const struct domain_mem *m = &d->hw.mem;
-	uint64_t sum = 0;
 
 	for (size_t i = 0; i < m->n_cells; i++) {
 		const struct numa_cell *c = &m->cells[i];
@@ -215,13 +215,7 @@ static int check_cells(const xmlNode *n, const struct domain_def *d,
 						       "and %u",
 						       v, m->cells[j].id,
 						       c->id);
-		sum += c->memory_kib;
 	}
-	if (sum != d->memory_kib)
-		return xml_err(e, n,
-			       "the cells' memory (%" PRIu64 " KiB) is not "
-			       "<memory> (%" PRIu64 " KiB)",
-			       sum, d->memory_kib);
 	return 0;
 }
 
@@ -621,12 +615,6 @@ int domain_parse_max_memory(const xmlNode *root, struct domain_def *d,
 			       "<maxMemory> of %" PRIu64 " KiB: more than "
 			       "%llu KiB",
 			       d->hw.mem.max_kib, MAX_MEMORY_KIB);
-	if (d->hw.mem.max_kib < d->memory_kib)
-		return xml_err(e, n,
-			       "<maxMemory> (%" PRIu64
-			       " KiB) is below <memory> "
-			       "(%" PRIu64 " KiB)",
-			       d->hw.mem.max_kib, d->memory_kib);
 	/* QEMU's PC machines have 256 memory slots at most */
 	if (!slots)
 		return xml_err(e, n, "<maxMemory> without slots");
@@ -643,4 +631,43 @@ void domain_format_max_memory(FILE *f, const struct domain_def *d)
 			"  <maxMemory slots='%u' unit='KiB'>%" PRIu64
 			"</maxMemory>\n",
 			d->hw.mem.max_slots, d->hw.mem.max_kib);
+}
+
+/*
+ * libvirt's rule for the sizes (what `virsh define` makes of them): with
+ * NUMA cells the guest's memory is theirs, and a <memory> that says
+ * otherwise (or none) is replaced by their sum, as QEMU needs its -m to be
+ * the nodes' total; <memory> counts the memory devices too (libvirt's
+ * total: -m is what is left without them); an absent <currentMemory> is
+ * <memory>, a larger one comes down to it. Then <maxMemory> holds
+ * <memory>.
+ */
+int domain_finish_memory(const xmlNode *root, struct domain_def *d,
+			 struct err **e)
+{
+	const struct domain_mem *m = &d->hw.mem;
+	uint64_t cells = 0, devs = domain_memdevs_kib(d);
+
+	for (size_t i = 0; i < m->n_cells; i++)
+		cells += m->cells[i].memory_kib;
+	if (cells)
+		d->memory_kib = cells + devs;
+	else if (devs && d->memory_kib <= devs)
+		return xml_err(e, root,
+			       "<memory> (%" PRIu64 " KiB) is not more than "
+			       "its memory devices' (%" PRIu64 " KiB)",
+			       d->memory_kib, devs);
+	if (!d->memory_kib)
+		return xml_err(e, root,
+			       "missing <memory> (or <numa> cells giving "
+			       "it)");
+	if (!d->current_memory_kib || d->current_memory_kib > d->memory_kib)
+		d->current_memory_kib = d->memory_kib;
+	if (m->max_kib && m->max_kib < d->memory_kib)
+		return xml_err(e, xml_child(root, "maxMemory"),
+			       "<maxMemory> (%" PRIu64
+			       " KiB) is below <memory> "
+			       "(%" PRIu64 " KiB)",
+			       m->max_kib, d->memory_kib);
+	return 0;
 }

@@ -21,6 +21,10 @@ int domain_parse_memory_backing(const xmlNode *root, struct domain_def *d,
 				struct xml_warnings *w, struct err **e);
 /* <numatune> under @root (after <cpu>'s <numa>: memnodes name cells). */
 /* <maxMemory slots=> under @root (after <memory>). */
+/* The sizes after every part is read: libvirt's rule for <memory>,
+ * <currentMemory> and the NUMA cells (domain_conf_mem.c). */
+int domain_finish_memory(const xmlNode *root, struct domain_def *d,
+			 struct err **e);
 int domain_parse_max_memory(const xmlNode *root, struct domain_def *d,
 			    struct xml_warnings *w, struct err **e);
 /* It, before <memory>. */

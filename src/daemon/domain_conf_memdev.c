@@ -334,3 +334,12 @@ void domain_memdev_clear(struct domain_memdev *m)
 	free(m->nodemask);
 	free(m->path);
 }
+
+uint64_t domain_memdevs_kib(const struct domain_def *d)
+{
+	uint64_t kib = 0;
+
+	for (size_t i = 0; d->misc && i < d->misc->n_memdevs; i++)
+		kib += d->misc->memdevs[i].size_kib;
+	return kib;
+}

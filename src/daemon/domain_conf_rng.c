@@ -10,6 +10,7 @@
 
 #include "daemon/domain_conf_chardev.h"
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_virtio.h"
 
 static const char *const backend_names[] = {"random", "egd", "builtin", NULL};
 
@@ -38,8 +39,16 @@ static int parse_backend(const xmlNode *b, struct domain_rng *rng,
 		xml_check_known(
 			b, (const char *const[]){"model", "type", NULL},
 			(const char *const[]){"source", "protocol", NULL}, w);
-		return domain_chardev_parse_source(b, &rng->egd_type, &rng->egd,
-						   w, e);
+		if (domain_chardev_parse_source(b, &rng->egd_type, &rng->egd, w,
+						e) < 0)
+			return -EINVAL;
+		if (rng->egd_type >= CHARDEV_SPICEVMC)
+			return xml_err(e, b,
+				       "an EGD backend of type '%s' not "
+				       "supported (a display's client is no "
+				       "entropy daemon)",
+				       chardev_type_names[rng->egd_type]);
+		return 0;
 	default:
 		xml_check_known(b, (const char *const[]){"model", NULL}, NULL,
 				w);
@@ -71,7 +80,7 @@ int domain_parse_rng(const xmlNode *node, struct domain_rng *rng,
 
 	xml_check_known(node, (const char *const[]){"model", NULL},
 			(const char *const[]){"backend", "rate", "alias",
-					      "address", NULL},
+					      "address", "driver", NULL},
 			w);
 	if (!model || !streq(model, "virtio"))
 		return xml_err(e, node,
@@ -86,6 +95,8 @@ int domain_parse_rng(const xmlNode *node, struct domain_rng *rng,
 		rng->backend = xstrdup("/dev/urandom");
 	}
 	if ((n = xml_child(node, "rate")) && parse_rate(n, rng, w, e) < 0)
+		return -EINVAL;
+	if (domain_virtio_driver_parse(node, &rng->virtio, w, e) < 0)
 		return -EINVAL;
 	return domain_parse_address(node, &rng->pci, NULL, e);
 }
@@ -115,6 +126,7 @@ void domain_format_rng(FILE *f, const struct domain_rng *r)
 		fputs("      <backend model='builtin'/>\n", f);
 		break;
 	}
+	domain_virtio_driver_format(f, 6, &r->virtio);
 	domain_format_pci_address(f, 6, &r->pci);
 	fputs("    </rng>\n", f);
 }

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "daemon/cgroup.h"
 #include "daemon/driver-common.h"
@@ -117,4 +119,40 @@ void driver_warn_ct_elements(const struct domain_def *def,
 		xml_warn_def(w, "<os><init>, <initarg>, <initenv>, <initdir>: "
 				"for containers (type 'lxc'), not acted on "
 				"for a machine");
+}
+
+/* <blkiotune>'s devices as the cgroup names them (major:minor): each
+ * path must be a block device's node now. */
+static int blkio_devs(const struct domain_blkiotune *b,
+		      struct cgroup_blkio_dev *out, struct err **e)
+{
+	for (size_t i = 0; i < b->n_devs; i++) {
+		struct stat st;
+
+		if (stat(b->devs[i].path, &st) < 0)
+			return err_sys(e, errno, "<blkiotune> device '%s'",
+				       b->devs[i].path);
+		if (!S_ISBLK(st.st_mode))
+			return err_set(e, ENOTBLK,
+				       "<blkiotune> device '%s': not a block "
+				       "device",
+				       b->devs[i].path);
+		out[i].major = major(st.st_rdev);
+		out[i].minor = minor(st.st_rdev);
+		memcpy(out[i].v, b->devs[i].v, sizeof(out[i].v));
+	}
+	return 0;
+}
+
+int driver_blkio(const struct domain_def *def, struct json_object *dirs,
+		 struct err **e)
+{
+	struct cgroup_blkio_dev devs[DOMAIN_MAX_BLKIO_DEVS];
+	struct cgroup_blkio b = {def->ct.blkio.weight, devs,
+				 def->ct.blkio.n_devs};
+
+	if (blkio_devs(&def->ct.blkio, devs, e) < 0 ||
+	    cgroup_blkio(dirs, "/sys/fs/cgroup", &b, e) < 0)
+		return -EIO;
+	return 0;
 }

@@ -39,6 +39,14 @@ void driver_cgroup_stats(struct json_object *cgroups, struct json_object *out);
 /* <cputune>'s period and quota (per vCPU and global) of @def as the
  * bandwidth of the VM's one cgroup, in @l (cgroup.h). */
 struct cgroup_limits;
+/*
+ * <blkiotune> on the VM's cgroup @dirs (cgroup_blkio(): v1 blkio, made
+ * now, or v2 io), its devices by their node's major:minor now; nothing
+ * when it has none. 0, or -errno with @e naming the device or file.
+ */
+int driver_blkio(const struct domain_def *def, struct json_object *dirs,
+		 struct err **e);
+
 void driver_cpu_bandwidth(const struct domain_def *def,
 			  struct cgroup_limits *l);
 

@@ -118,39 +118,11 @@ static void ids_of(const struct domain_def *def, struct ct_ids *ids)
 	ids->n_gid = ct->n_gid;
 }
 
-/* <blkiotune>'s devices as the cgroup names them (major:minor): each
- * path must be a block device's node now. */
-static int blkio_devs(const struct domain_blkiotune *b,
-		      struct cgroup_blkio_dev *out, struct err **e)
-{
-	for (size_t i = 0; i < b->n_devs; i++) {
-		struct stat st;
-
-		if (stat(b->devs[i].path, &st) < 0)
-			return err_sys(e, errno, "<blkiotune> device '%s'",
-				       b->devs[i].path);
-		if (!S_ISBLK(st.st_mode))
-			return err_set(e, ENOTBLK,
-				       "<blkiotune> device '%s': not a block "
-				       "device",
-				       b->devs[i].path);
-		out[i].major = major(st.st_rdev);
-		out[i].minor = minor(st.st_rdev);
-		memcpy(out[i].v, b->devs[i].v, sizeof(out[i].v));
-	}
-	return 0;
-}
-
 /* <blkiotune> and <vcpu cpuset> (cgroup-io.c). */
 static int io_limits(const struct domain_def *def, struct json_object *dirs,
 		     struct err **e)
 {
-	struct cgroup_blkio_dev devs[DOMAIN_MAX_BLKIO_DEVS];
-	struct cgroup_blkio b = {def->ct.blkio.weight, devs,
-				 def->ct.blkio.n_devs};
-
-	if (blkio_devs(&def->ct.blkio, devs, e) < 0 ||
-	    cgroup_blkio(dirs, "/sys/fs/cgroup", &b, e) < 0)
+	if (driver_blkio(def, dirs, e) < 0)
 		return -EIO;
 	return cgroup_cpuset(dirs, "/sys/fs/cgroup", def->cpuset, e);
 }

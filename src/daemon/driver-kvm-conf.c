@@ -11,7 +11,9 @@
 #include <inttypes.h>
 
 #include "daemon/domain_conf.h"
+#include "daemon/domain_conf_disk_opts.h"
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_virtio.h"
 #include "daemon/driver-common.h"
 
 /* A <memoryBacking> nido-vmm honours whole. */
@@ -227,12 +229,55 @@ static int check_rngs(const struct domain_def *d, struct xml_warnings *w,
 	return 0;
 }
 
+/* Virtio options nido-vmm does not offer, and a disk's device options
+ * it has no knob for: refused, they would change what the guest sees
+ * or what an I/O error does. */
+static int check_device_opts(const struct domain_def *d, struct err **e)
+{
+	static const char *const vmm = "nido-vmm";
+
+	for (size_t i = 0; i < d->n_disks; i++) {
+		const struct domain_disk *dk = &d->disks[i];
+		const struct disk_opts *o = &dk->opts;
+		_cleanup_free_ char *name = xasprintf("disk '%s'", dk->target);
+
+		if (domain_virtio_opts_only_off(&dk->virtio, name, vmm, e) < 0)
+			return -ENOTSUP;
+		if (o->error_policy || o->rerror_policy || o->copy_on_read ||
+		    o->ioeventfd || o->event_idx || o->cyls)
+			return err_set(e, ENOTSUP,
+				       "%s: <driver error_policy= "
+				       "rerror_policy= copy_on_read= "
+				       "ioeventfd= event_idx=> and <geometry> "
+				       "not supported by the kvm driver",
+				       name);
+		if (domain_disk_iotune_ext_any(dk))
+			return err_set(e, ENOTSUP,
+				       "%s: <iotune> bursts (*_max, "
+				       "*_max_length), size_iops_sec and "
+				       "group_name not supported by the kvm "
+				       "driver (nido-vmm limits rates)",
+				       name);
+	}
+	for (size_t i = 0; i < d->n_rngs; i++)
+		if (domain_virtio_opts_only_off(&d->rngs[i].virtio, "<rng>",
+						vmm, e) < 0)
+			return -ENOTSUP;
+	return domain_virtio_opts_only_off(&d->hw.balloon_virtio,
+					   "<memballoon>", vmm, e);
+}
+
 /* The full machine's devices (domain_conf_hw.c): nido-vmm has none of
  * them. */
 static int check_machine(const struct domain_def *d, struct err **e)
 {
 	const struct domain_hw *hw = &d->hw;
-	const char *what = hw->n_controllers	 ? "<controller>"
+	bool given = false;
+
+	/* those libvirt adds come with what needs them, refused by name */
+	for (size_t i = 0; i < hw->n_controllers; i++)
+		given |= !hw->controllers[i].implicit;
+	const char *what = given		 ? "<controller>"
 			   : hw->balloon_pci.set ? "<memballoon><address>"
 			   : hw->watchdog	 ? "<watchdog>"
 			   : hw->panic		 ? "<panic>"
@@ -279,7 +324,8 @@ int driver_kvm_validate(const struct domain_def *def, struct xml_warnings *w,
 	    (r = check_resources(def, w, e)) < 0 ||
 	    (r = check_buses(def, e)) < 0 ||
 	    (r = check_chardevs(def, w, e)) < 0 ||
-	    (r = check_rngs(def, w, e)) < 0)
+	    (r = check_rngs(def, w, e)) < 0 ||
+	    (r = check_device_opts(def, e)) < 0)
 		return r;
 	if (def->n_channels) /* the pick rule sends it to QEMU */
 		return err_set(e, ENOTSUP,

@@ -625,7 +625,8 @@ static int limit_cgroup(struct domain *dom, struct kvm_vm *vm, struct err **e)
 
 	driver_cpu_bandwidth(dom->def, &l);
 
-	if (cgroup_limit(vm->cgroups, &l, e) < 0)
+	if (cgroup_limit(vm->cgroups, &l, e) < 0 ||
+	    driver_blkio(dom->def, vm->cgroups, e) < 0)
 		return err_prefix(e, "resource limits");
 	return 0;
 }

@@ -59,6 +59,21 @@ static void detect_zeroes(struct json_object *o, const struct domain_disk *d)
 							  : d->detect_zeroes);
 }
 
+/* <metadata_cache> of image @j of @d's chain (0: the disk's <driver>,
+ * then its <backingStore>s) as the qcow2 node's cache-size. */
+static void metadata_cache(struct json_object *o, const struct domain_disk *d,
+			   int j)
+{
+	uint64_t bytes = j == 0 ? d->opts.metadata_cache
+			 : (size_t)j <= d->n_backing
+				 ? d->backing[j - 1].metadata_cache
+				 : 0;
+
+	if (bytes)
+		json_object_object_add(o, "cache-size",
+				       json_object_new_int64((int64_t)bytes));
+}
+
 /* A host as QEMU's SocketAddress: inet with its port (the protocol's
  * default when none: @def_port, 0 none), or unix on its socket. */
 static struct json_object *server(const struct disk_host *h, bool typed,
@@ -281,6 +296,7 @@ static void disk_nodes(struct qemu_argv *a, const struct domain_disk *d,
 			add_str(fmt, "discard", "unmap");
 		if (j == 0 && d->detect_zeroes)
 			detect_zeroes(fmt, d);
+		metadata_cache(fmt, d, j);
 		if (f->format && streq(f->format, "qcow2"))
 			json_object_object_add(
 				fmt, "backing",
@@ -369,7 +385,7 @@ static void disk_device(struct qemu_argv *a, const struct domain_def *def,
 {
 	const struct domain_disk *d = &def->disks[i];
 	struct json_object *o = json_object_new_object();
-	_cleanup_free_ char *node = xasprintf("d%zu-0", i);
+	_cleanup_free_ char *node = qemu_disk_top_node(d, i);
 	_cleanup_free_ char *id = xasprintf("disk%zu", i);
 	_cleanup_free_ char *bus = NULL;
 	int boot = boot_index(def, i);
@@ -417,6 +433,7 @@ static void disk_device(struct qemu_argv *a, const struct domain_def *def,
 		json_object_object_add(o, "bootindex",
 				       json_object_new_int(boot));
 	device_tuning(o, d);
+	qemu_json_disk_opts(o, d);
 	if (d->cache && !streq(d->cache, "default"))
 		add_str(o, "write-cache",
 			streq(d->cache, "writethrough") ||
@@ -507,6 +524,7 @@ void qemu_argv_disks(struct qemu_argv *a, const struct domain_def *def,
 
 	for (size_t i = 0; i < def->n_disks; i++) {
 		disk_nodes(a, &def->disks[i], i, &chains[i], &set, &fd);
+		qemu_argv_disk_cor(a, &def->disks[i], i);
 		ahci |= def->disks[i].bus == DISK_BUS_SATA;
 	}
 	if (def->fw.type == LOADER_TYPE_PFLASH)

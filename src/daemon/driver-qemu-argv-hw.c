@@ -24,14 +24,60 @@ static void add_int(struct json_object *o, const char *k, int v)
 	json_object_object_add(o, k, json_object_new_int(v));
 }
 
-static const struct domain_controller *scsi_controller(
-	const struct domain_def *d, unsigned index)
+/* QEMU's device of each SCSI model, as libvirt names them. */
+static const char *scsi_device(enum controller_model m)
 {
-	for (size_t i = 0; i < d->hw.n_controllers; i++)
-		if (d->hw.controllers[i].type == CONTROLLER_SCSI &&
-		    d->hw.controllers[i].index == index)
-			return &d->hw.controllers[i];
-	return NULL;
+	switch (m) {
+	case CONTROLLER_MODEL_VIRTIO_SCSI:
+		return "virtio-scsi-pci";
+	case CONTROLLER_MODEL_VIRTIO_TRANSITIONAL:
+		return "virtio-scsi-pci-transitional";
+	case CONTROLLER_MODEL_VIRTIO_NON_TRANSITIONAL:
+		return "virtio-scsi-pci-non-transitional";
+	case CONTROLLER_MODEL_LSISAS1068:
+		return "mptsas1068";
+	case CONTROLLER_MODEL_LSISAS1078:
+		return "megasas";
+	case CONTROLLER_MODEL_VMPVSCSI:
+		return "pvscsi";
+	case CONTROLLER_MODEL_AM53C974:
+		return "am53c974";
+	case CONTROLLER_MODEL_DC390:
+		return "dc390";
+	default:
+		return "lsi";
+	}
+}
+
+static void add_switch(struct json_object *o, const char *k,
+		       enum domain_tristate v)
+{
+	if (v)
+		json_object_object_add(
+			o, k, json_object_new_boolean(v == DOMAIN_TRISTATE_ON));
+}
+
+void qemu_json_virtio_driver(struct json_object *o,
+			     const struct controller_driver *v)
+{
+	_cleanup_free_ char *t =
+		v->iothread ? xasprintf("iothread%u", v->iothread) : NULL;
+
+	if (v->queues)
+		add_int(o, "num_queues", (int)v->queues);
+	if (v->cmd_per_lun)
+		json_object_object_add(o, "cmd_per_lun",
+				       json_object_new_uint64(v->cmd_per_lun));
+	if (v->max_sectors)
+		json_object_object_add(o, "max_sectors",
+				       json_object_new_uint64(v->max_sectors));
+	add_switch(o, "ioeventfd", v->ioeventfd);
+	if (t)
+		add_str(o, "iothread", t);
+	add_switch(o, "iommu_platform", v->iommu);
+	add_switch(o, "ats", v->ats);
+	add_switch(o, "packed", v->packed);
+	add_switch(o, "page-per-vq", v->page_per_vq);
 }
 
 void qemu_argv_controllers(struct qemu_argv *a, const struct domain_def *def)
@@ -45,19 +91,23 @@ void qemu_argv_controllers(struct qemu_argv *a, const struct domain_def *def)
 			continue;
 		o = json_object_new_object();
 		id = xasprintf("scsi%u", c->index);
-		add_str(o, "driver",
-			c->model == CONTROLLER_MODEL_VIRTIO_SCSI
-				? "virtio-scsi-pci"
-				: "lsi");
+		add_str(o, "driver", scsi_device(c->model));
 		add_str(o, "id", id);
+		qemu_json_virtio_driver(o, &c->driver);
 		qemu_json_pci(o, def, QEMU_PCI_SCSI, i);
 		qemu_arg_json(a, "-device", o);
 	}
 }
 
+bool qemu_scsi_unit_only(enum controller_model m)
+{
+	return m == CONTROLLER_MODEL_LSILOGIC ||
+	       m == CONTROLLER_MODEL_AM53C974 || m == CONTROLLER_MODEL_DC390;
+}
+
 /*
- * scsi-hd or scsi-cd on its controller's bus: virtio-scsi addresses a
- * target and a LUN, the LSI a target (libvirt's unit) alone.
+ * scsi-hd or scsi-cd on its controller's bus: most controllers address
+ * a target and a LUN, the LSI and the ESPs a target alone.
  */
 void qemu_json_scsi_disk(struct json_object *o, const struct domain_def *def,
 			 const struct domain_disk *d)
@@ -67,12 +117,13 @@ void qemu_json_scsi_disk(struct json_object *o, const struct domain_def *def,
 	_cleanup_free_ char *bus = NULL;
 
 	qemu_scsi_place(d, &p);
-	c = scsi_controller(def, p.controller);
+	c = domain_find_controller(def, CONTROLLER_SCSI, p.controller);
 	bus = xasprintf("scsi%u.0", p.controller);
 	add_str(o, "driver",
 		d->device == DISK_DEVICE_CDROM ? "scsi-cd" : "scsi-hd");
 	add_str(o, "bus", bus);
-	if (c && c->model == CONTROLLER_MODEL_VIRTIO_SCSI) {
+	/* the LSI and the ESPs address a target (libvirt's unit) alone */
+	if (c && !qemu_scsi_unit_only(c->model)) {
 		add_int(o, "channel", 0);
 		add_int(o, "scsi-id", (int)p.target);
 		add_int(o, "lun", (int)p.unit);
@@ -112,6 +163,8 @@ static void audiodevs(struct qemu_argv *a, const struct domain_def *def)
 		for (size_t j = 0; j < au->n_opts; j++) {
 			const struct audio_opt *op = &au->opts[j];
 
+			if (!domain_audio_keys[op->key].qemu)
+				continue; /* not an -audiodev key */
 			if (!dir[op->dir]) {
 				dir[op->dir] = json_object_new_object();
 				json_object_object_add(
@@ -138,6 +191,7 @@ void qemu_argv_hw_devices(struct qemu_argv *a, const struct domain_def *def)
 		add_str(o, "driver", "virtio-balloon-pci");
 		add_str(o, "id", "balloon0");
 		qemu_json_pci(o, def, QEMU_PCI_BALLOON, 0);
+		qemu_json_virtio(o, &hw->balloon_virtio);
 		if (hw->balloon_autodeflate)
 			json_object_object_add(
 				o, "deflate-on-oom",
@@ -336,6 +390,7 @@ void qemu_argv_machine_options(struct qemu_argv *a,
 
 	rtc_args(a, hw);
 	pm_args(a, def);
+	qemu_argv_machine_extras(a, def);
 	if (hw->bootmenu) {
 		s = hw->bootmenu == DOMAIN_TRISTATE_ON &&
 				    hw->bootmenu_timeout_ms

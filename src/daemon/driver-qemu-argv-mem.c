@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "daemon/domain_conf_devmisc.h"
 #include "daemon/domain_conf_mem.h"
 #include "daemon/driver-qemu.h"
 #include "lib/json.h"
@@ -187,6 +188,28 @@ static char *cell_cpus(const struct numa_cell *c, unsigned vcpus)
 	return s;
 }
 
+/*
+ * A NUMA cell's RAM as QEMU gets it: rounded up to a MiB, as libvirt
+ * aligns it, since QEMU rounds -m itself (to 8 KiB) and then wants the
+ * nodes' total to be -m exactly.
+ */
+static uint64_t cell_kib(const struct numa_cell *c)
+{
+	return ALIGN_UP(c->memory_kib, (uint64_t)1024);
+}
+
+/* -m: the guest's RAM, the cells' (rounded) total when it has cells;
+ * <memory> without the memory devices' (they are in it) when not. */
+static uint64_t ram_kib(const struct domain_def *def)
+{
+	uint64_t kib = 0;
+
+	for (size_t i = 0; i < def->hw.mem.n_cells; i++)
+		kib += cell_kib(&def->hw.mem.cells[i]);
+	return def->hw.mem.n_cells ? kib
+				   : def->memory_kib - domain_memdevs_kib(def);
+}
+
 static void numa_args(struct qemu_argv *a, const struct domain_def *def)
 {
 	const struct domain_mem *m = &def->hw.mem;
@@ -199,7 +222,7 @@ static void numa_args(struct qemu_argv *a, const struct domain_def *def)
 			if (c->id != id)
 				continue;
 			mid = xasprintf("ram-node%u", id);
-			backend(a, def, mid, id, c->memory_kib, c->mem_access);
+			backend(a, def, mid, id, cell_kib(c), c->mem_access);
 			cpus = cell_cpus(c, def->vcpus);
 			qemu_arg(a, "-numa");
 			free(steal_ptr(mid));
@@ -224,9 +247,9 @@ char *qemu_memory_option(const struct domain_def *def)
 	const struct domain_mem *m = &def->hw.mem;
 
 	if (!m->max_slots)
-		return xasprintf("size=%" PRIu64 "k", def->memory_kib);
+		return xasprintf("size=%" PRIu64 "k", ram_kib(def));
 	return xasprintf("size=%" PRIu64 "k,slots=%u,maxmem=%" PRIu64 "k",
-			 def->memory_kib, m->max_slots, m->max_kib);
+			 ram_kib(def), m->max_slots, m->max_kib);
 }
 
 void qemu_argv_memory(struct qemu_argv *a, const struct domain_def *def)
@@ -236,7 +259,7 @@ void qemu_argv_memory(struct qemu_argv *a, const struct domain_def *def)
 	if (m->n_cells) {
 		numa_args(a, def);
 	} else if (qemu_memory_backend(def)) {
-		backend(a, def, "pc.ram", 0, def->memory_kib, 0);
+		backend(a, def, "pc.ram", 0, ram_kib(def), 0);
 		qemu_arg(a, "-machine");
 		qemu_arg(a, "memory-backend=pc.ram");
 	}

@@ -56,11 +56,18 @@ void qemu_json_pci(struct json_object *o, const struct domain_def *def,
 		   enum qemu_pci_kind kind, size_t i)
 {
 	struct dev_pci_addr p;
-	_cleanup_free_ char *addr = NULL;
+	_cleanup_free_ char *addr = NULL, *bus = NULL;
 
 	if (qemu_pci_slot(def, kind, i, &p) < 0)
 		return;
-	add_str(o, "bus", qemu_is_q35(def) ? "pcie.0" : "pci.0");
+	bus = qemu_pci_bus_id(def, p.bus);
+	add_str(o, "bus", bus);
+	/* given, or function 0 of a slot others share (libvirt's) */
+	if (p.multifunction || qemu_pci_multifunction(def, &p))
+		json_object_object_add(
+			o, "multifunction",
+			json_object_new_boolean(
+				qemu_pci_multifunction(def, &p)));
 	addr = p.function ? xasprintf("0x%x.0x%x", p.slot, p.function)
 			  : xasprintf("0x%x", p.slot);
 	add_str(o, "addr", addr);
@@ -91,12 +98,13 @@ static void display_args(struct qemu_argv *a, const struct domain_def *def)
 	} else if (dp->vnc) {
 		const char *l = dp->vnc_listen ? dp->vnc_listen : "127.0.0.1";
 		bool v6 = strchr(l, ':') != NULL;
+		_cleanup_free_ char *opts = qemu_vnc_options(def);
 		_cleanup_free_ char *s = xasprintf(
-			"%s%s%s:%d%s%s", v6 ? "[" : "", l, v6 ? "]" : "",
+			"%s%s%s:%d%s%s%s", v6 ? "[" : "", l, v6 ? "]" : "",
 			dp->vnc_port < 0 ? 0 : dp->vnc_port - 5900,
 			dp->vnc_port < 0 ? ",to=99" : "",
 			/* the password itself comes through QMP */
-			dp->vnc_passwd ? ",password=on" : "");
+			dp->vnc_passwd ? ",password=on" : "", opts);
 
 		arg(a, "-vnc");
 		arg(a, s);
@@ -148,6 +156,7 @@ static void rng_args(struct qemu_argv *a, const struct domain_def *def,
 	add_str(dev, "rng", obj);
 	add_str(dev, "id", id);
 	qemu_json_pci(dev, def, QEMU_PCI_RNG, i);
+	qemu_json_virtio(dev, &r->virtio);
 	if (r->rate_bytes) {
 		json_object_object_add(dev, "max-bytes",
 				       json_object_new_uint64(r->rate_bytes));
@@ -245,11 +254,11 @@ void qemu_argv_build(struct qemu_argv *a, const char *emulator,
 		arg(a, "reboot=shutdown");
 	}
 	qemu_argv_machine_options(a, def);
-	arg(a, "-display");
-	arg(a, "none");
+	qemu_argv_display(a, def);
 	arg(a, "-sandbox");
 	arg(a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
 	       "resourcecontrol=deny");
+	qemu_argv_pci_controllers(a, def);
 	qemu_argv_disks(a, def, chains);
 	device_args(a, def);
 }

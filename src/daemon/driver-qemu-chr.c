@@ -110,6 +110,26 @@ static bool source_fd(enum chardev_type type)
 	       type == CHARDEV_UNIX;
 }
 
+int qemu_chr_check_spice(const struct domain_def *def, struct err **e)
+{
+	struct chr c;
+
+	for (size_t k = 0; chr_at(def, k, &c); k++) {
+		bool spice = c.type == CHARDEV_SPICEVMC ||
+			     c.type == CHARDEV_SPICEPORT;
+
+		if ((spice && !def->display.spice) ||
+		    (c.type == CHARDEV_DBUS && !def->display.local.dbus))
+			return err_set(e, ENOTSUP,
+				       "%s %u: type '%s' without <graphics "
+				       "type='%s'> (its channel is that "
+				       "display's)",
+				       c.what, c.n, chardev_type_names[c.type],
+				       spice ? "spice" : "dbus");
+	}
+	return 0;
+}
+
 size_t qemu_chr_n_fds(const struct domain_def *def)
 {
 	struct chr c;
@@ -331,6 +351,20 @@ static char *backend(struct qemu_argv *a, enum chardev_type type,
 				 s->host ? s->host : "", s->service,
 				 s->bind_host ? s->bind_host : "",
 				 s->bind_service ? s->bind_service : "0");
+	case CHARDEV_SPICEVMC:
+		/* the agent's channel of the SPICE server (QEMU's name) */
+		return xstrdup("spicevmc,name=vdagent");
+	case CHARDEV_SPICEPORT:
+	case CHARDEV_DBUS:
+		return xasprintf("%s,name=%s", chardev_type_names[type],
+				 s->path);
+	case CHARDEV_QEMU_VDAGENT:
+		/* QEMU's own agent: its defaults are libvirt's 'off' */
+		return xasprintf("qemu-vdagent,name=vdagent,clipboard=%s,"
+				 "mouse=%s",
+				 s->clipboard == DOMAIN_TRISTATE_ON ? "on"
+								    : "off",
+				 s->mouse == DOMAIN_TRISTATE_ON ? "on" : "off");
 	default:
 		return xstrdup(chardev_type_names[type]);
 	}

@@ -2,9 +2,10 @@
 /*
  * What the qemu driver runs of the machine around the guest
  * (driver_qemu_check_hw(), from driver_qemu_validate()): the
- * controllers libvirt writes (the machine's own PCI root, IDE and SATA,
- * SCSI controllers), devices' addresses, the balloon, the watchdog, the
- * panic device. An address is the guest's to see (a NIC's name follows
+ * controllers libvirt writes (PCI controllers, whose topology
+ * driver-qemu-pcibus.c checks; IDE and SATA; SCSI controllers and their
+ * <driver>; the smartcard's CCID reader), devices' addresses, the
+ * balloon, the watchdog, the panic device. An address is the guest's to see (a NIC's name follows
  * its slot), so one the driver cannot give is refused, never moved.
  */
 #include <errno.h>
@@ -24,13 +25,57 @@ static bool at(const struct dev_pci_addr *p, unsigned slot, unsigned fn)
 	return p->bus == 0 && p->slot == slot && p->function == fn;
 }
 
+/* Whether a virtio controller is modern only (QEMU's device without
+ * its legacy interface): non-transitional, or in a PCI Express port. */
+static bool virtio_modern(const struct domain_def *d,
+			  const struct domain_controller *c)
+{
+	const struct domain_controller *p =
+		c->pci.set
+			? domain_find_controller(d, CONTROLLER_PCI, c->pci.bus)
+			: NULL;
+
+	if (c->model == CONTROLLER_MODEL_VIRTIO_NON_TRANSITIONAL)
+		return true;
+	return p && (p->model == CONTROLLER_MODEL_PCIE_ROOT_PORT ||
+		     p->model == CONTROLLER_MODEL_PCIE_SWITCH_DOWNSTREAM_PORT);
+}
+
+/* A controller's <driver iothread=> is one of the domain's; iommu='on'
+ * is a modern device's (QEMU refuses it on a transitional one). */
+static int check_iothread(const struct domain_def *d,
+			  const struct domain_controller *c, struct err **e)
+{
+	const struct domain_iothreads *t = &d->hw.iothreads;
+
+	if (c->driver.iommu == DOMAIN_TRISTATE_ON && !virtio_modern(d, c))
+		return err_set(e, ENOTSUP,
+			       "<controller type='%s' index='%u'>: <driver "
+			       "iommu='on'> needs a virtio device without its "
+			       "legacy interface (model "
+			       "'virtio-non-transitional', or an <address> in "
+			       "a pcie-root-port)",
+			       controller_type_names[c->type], c->index);
+
+	for (size_t i = 0; i < t->n; i++)
+		if (t->ids[i] == c->driver.iothread)
+			return 0;
+	if (!c->driver.iothread)
+		return 0;
+	return err_set(e, EINVAL,
+		       "<controller type='%s' index='%u'>: <driver "
+		       "iothread='%u'>: the domain has no such iothread",
+		       controller_type_names[c->type], c->index,
+		       c->driver.iothread);
+}
+
 static int check_controller(const struct domain_def *d,
 			    const struct domain_controller *c, struct err **e)
 {
 	const char *type = controller_type_names[c->type];
 	bool q35 = is_q35(d);
 
-	if (c->type != CONTROLLER_SCSI && c->type != CONTROLLER_VIRTIO_SERIAL &&
+	if ((c->type == CONTROLLER_IDE || c->type == CONTROLLER_SATA) &&
 	    c->index != 0)
 		return err_set(e, ENOTSUP,
 			       "<controller type='%s' index='%u'>: the qemu "
@@ -38,16 +83,7 @@ static int check_controller(const struct domain_def *d,
 			       type, c->index);
 	switch (c->type) {
 	case CONTROLLER_PCI:
-		if (c->model != (q35 ? CONTROLLER_MODEL_PCIE_ROOT
-				     : CONTROLLER_MODEL_PCI_ROOT) ||
-		    c->pci.set)
-			return err_set(e, ENOTSUP,
-				       "<controller type='pci' model='%s'>: "
-				       "machine '%s' has a %s",
-				       controller_model_names[c->model],
-				       d->machine ? d->machine : "pc",
-				       q35 ? "pcie-root" : "pci-root");
-		return 0;
+		return qemu_check_pci_controller(d, c, e);
 	case CONTROLLER_IDE:
 		if (q35)
 			return err_set(e, ENOTSUP,
@@ -70,20 +106,9 @@ static int check_controller(const struct domain_def *d,
 		return 0;
 	case CONTROLLER_SCSI:
 	case CONTROLLER_VIRTIO_SERIAL:
-		return 0;
+		return check_iothread(d, c, e);
 	}
 	return 0;
-}
-
-/* The SCSI controller of index @index, or NULL. */
-static const struct domain_controller *scsi_controller(
-	const struct domain_def *d, unsigned index)
-{
-	for (size_t i = 0; i < d->hw.n_controllers; i++)
-		if (d->hw.controllers[i].type == CONTROLLER_SCSI &&
-		    d->hw.controllers[i].index == index)
-			return &d->hw.controllers[i];
-	return NULL;
 }
 
 /* A SCSI disk's place: its <address>, or libvirt's from its name. */
@@ -134,69 +159,19 @@ static int check_drive(const struct domain_def *d, const struct domain_disk *dk,
 	if (dk->bus != DISK_BUS_SCSI)
 		return 0;
 	qemu_scsi_place(dk, &s);
-	if (!(c = scsi_controller(d, s.controller)))
+	if (!(c = domain_find_controller(d, CONTROLLER_SCSI, s.controller)))
 		return err_set(e, ENOTSUP,
 			       "disk '%s': on SCSI controller %u, which the "
 			       "definition does not give (add <controller "
 			       "type='scsi' index='%u' model='virtio-scsi'/>)",
 			       dk->target, s.controller, s.controller);
 	if (s.bus ||
-	    (c->model == CONTROLLER_MODEL_LSILOGIC && (s.target || s.unit > 6)))
+	    (qemu_scsi_unit_only(c->model) && (s.target || s.unit > 6)))
 		return err_set(e, ENOTSUP,
 			       "disk '%s': <address bus='%u' target='%u' "
 			       "unit='%u'> not on its %s controller",
 			       dk->target, s.bus, s.target, s.unit,
 			       controller_model_names[c->model]);
-	return 0;
-}
-
-/* Every PCI device has a slot of its own on the root bus. */
-static int check_pci(const struct domain_def *d, struct err **e)
-{
-	int owner[32];
-
-	for (int s = 0; s < 32; s++)
-		owner[s] = -1;
-	for (int k = 0; k < QEMU_PCI_KINDS; k++)
-		for (size_t i = 0; i < 64; i++) {
-			struct dev_pci_addr p;
-
-			if (qemu_pci_slot(d, k, i, &p) < 0)
-				continue;
-			if (p.bus != 0)
-				return err_set(e, ENOTSUP,
-					       "PCI bus %#x: the qemu driver "
-					       "has no PCI bridges yet (bus 0)",
-					       p.bus);
-			if (p.function != 0 &&
-			    !(k == QEMU_PCI_USB && p.slot == 1))
-				return err_set(
-					e, ENOTSUP,
-					"PCI address %02x.%x: "
-					"multifunction slots are not "
-					"supported by the qemu driver yet",
-					p.slot, p.function);
-			if (p.slot == 0 || (p.slot == 0x1f && is_q35(d)) ||
-			    (p.slot == 1 && !is_q35(d) && k != QEMU_PCI_USB))
-				return err_set(e, ENOTSUP,
-					       "PCI slot %#x is the machine's "
-					       "own",
-					       p.slot);
-			if (owner[p.slot] >= 0)
-				return err_set(e, ENOTSUP,
-					       "two devices at PCI slot %#x",
-					       p.slot);
-			owner[p.slot] = k;
-		}
-	for (size_t i = 0; i < d->n_disks; i++) {
-		struct dev_pci_addr p;
-
-		if (d->disks[i].bus == DISK_BUS_VIRTIO &&
-		    qemu_pci_slot(d, QEMU_PCI_DISK, i, &p) < 0)
-			return err_set(e, ENOTSUP,
-				       "no PCI slot left for disk '%s'",
-				       d->disks[i].target);
-	}
 	return 0;
 }
 
@@ -231,7 +206,8 @@ int driver_qemu_check_hw(const struct domain_def *d, struct xml_warnings *w,
 			 struct err **e)
 {
 	if (check_cpu(d, e) < 0 || qemu_check_cpu_features(d, w, e) < 0 ||
-	    qemu_check_platform(d, e) < 0)
+	    qemu_check_platform(d, e) < 0 ||
+	    qemu_check_machine_opts(d, e) < 0 || qemu_check_disk_opts(d, e) < 0)
 		return -ENOTSUP;
 	const struct domain_hw *hw = &d->hw;
 	int r;
@@ -251,8 +227,13 @@ int driver_qemu_check_hw(const struct domain_def *d, struct xml_warnings *w,
 			       "the PIIX3's USB is at slot 0x01 function 0x2");
 	if ((r = qemu_check_videos(d, w, e)) < 0)
 		return r;
+	if (hw->ccid && !d->display.smartcard)
+		return err_set(e, ENOTSUP,
+			       "<controller type='ccid'> without a "
+			       "<smartcard>: the qemu driver gives the CCID "
+			       "reader with its card");
 	if (hw->balloon_pci.set && hw->balloon == BALLOON_NONE)
 		return err_set(e, ENOTSUP,
 			       "<memballoon model='none'> with an <address>");
-	return check_pci(d, e);
+	return qemu_check_pci_topology(d, e);
 }

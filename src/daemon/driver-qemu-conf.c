@@ -341,6 +341,9 @@ static int check_display(const struct domain_def *d, struct err **e)
 		return err_set(e, ENOTSUP,
 			       "<graphics type='vnc'> with <video> model "
 			       "'none': nothing to show");
+	if (qemu_chr_check_spice(d, e) < 0 ||
+	    qemu_check_local_display(d, e) < 0)
+		return -EINVAL;
 	return qemu_check_spice(d, e);
 }
 

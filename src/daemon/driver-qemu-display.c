@@ -14,6 +14,7 @@
 
 #include "daemon/domain_conf_display.h"
 #include "daemon/driver-qemu-priv.h"
+#include "daemon/domain_conf_graphics.h"
 #include "daemon/driver-qemu.h"
 #include "lib/json.h"
 
@@ -196,7 +197,8 @@ int qemu_display_check_host(const struct domain_def *def, struct err **e)
 	const struct domain_spice *s = def->display.spice;
 	bool tls, plain;
 
-	if (check_nss_database(def, e) < 0)
+	if (check_nss_database(def, e) < 0 ||
+	    qemu_graphics_check_host(def, e) < 0)
 		return -EINVAL;
 	if (!s)
 		return 0;
@@ -264,6 +266,10 @@ static void spice_options(FILE *f, const struct domain_spice *s)
 		fputs(",disable-copy-paste=on", f);
 	if (s->filetransfer == 2)
 		fputs(",disable-agent-file-xfer=on", f);
+	if (s->gl)
+		fprintf(f, ",gl=%s", s->gl == 1 ? "on" : "off");
+	if (s->rendernode)
+		fprintf(f, ",rendernode=%s", s->rendernode);
 }
 
 /* -spice's value (malloc'ed), with ports @port, @tls (0: none). */
@@ -313,6 +319,13 @@ void qemu_argv_vnc_socket(struct qemu_argv *a, const struct domain_def *def)
 	if (dp->vnc_passwd)
 		fputs(",password=on", f);
 	fclose(f);
+	{
+		_cleanup_free_ char *opts = qemu_vnc_options(def);
+		char *full = xasprintf("%s%s", v, opts);
+
+		free(v);
+		v = full;
+	}
 	qemu_arg(a, "-vnc");
 	qemu_arg(a, v);
 	free(v);
@@ -372,7 +385,11 @@ static void video_device(struct qemu_argv *a, const struct domain_def *def,
 		drv = "cirrus-vga";
 		break;
 	case VIDEO_VIRTIO:
-		drv = i == 0 ? "virtio-vga" : "virtio-gpu-pci";
+		/* QEMU 7.2's virgl cards are devices of their own */
+		if (v->accel3d == DOMAIN_TRISTATE_ON)
+			drv = i == 0 ? "virtio-vga-gl" : "virtio-gpu-gl-pci";
+		else
+			drv = i == 0 ? "virtio-vga" : "virtio-gpu-pci";
 		break;
 	case VIDEO_QXL:
 		drv = i == 0 ? "qxl-vga" : "qxl";
@@ -391,6 +408,7 @@ static void video_device(struct qemu_argv *a, const struct domain_def *def,
 	json_object_object_add(o, "id", json_object_new_string(id));
 	if (v->heads && (v->model == VIDEO_QXL || v->model == VIDEO_VIRTIO))
 		add_int(o, "max_outputs", v->heads);
+	qemu_json_virtio(o, &v->virtio);
 	if (v->model == VIDEO_QXL) {
 		if (v->ram)
 			add_int(o, "ram_size", (uint64_t)v->ram * 1024);
@@ -539,18 +557,48 @@ static void on_password(void *opaque, int r, struct json_object *ret,
 	qemu_vm_start_running(vm);
 }
 
+/* passwdValidTo=: QEMU's expire_password, for the VNC server (@i 0) or
+ * SPICE's (1); 0 when there is nothing to send. */
+static int set_expiry(struct qemu_vm *vm, int i, struct err **e)
+{
+	const struct domain_display *dp = &vm->dom->def->display;
+	const struct graphics_passwd *pw =
+		i ? (dp->spice ? &dp->spice->pw : NULL) : &dp->vnc_pw;
+	struct json_object *args;
+	_cleanup_free_ char *t = NULL;
+
+	if (!pw || !pw->valid_to || vm->expiry_set[i])
+		return 0;
+	vm->expiry_set[i] = true;
+	t = xasprintf("%lld", domain_graphics_valid_to(pw->valid_to));
+	args = json_object_new_object();
+	add_s(args, "protocol", i ? "spice" : "vnc");
+	add_s(args, "time", t);
+	if (qmp_command(vm->qmp, "expire_password", args, COMMAND_MS,
+			on_password, vm, e) < 0) {
+		json_object_put(args);
+		return -EIO;
+	}
+	json_object_put(args);
+	return 1;
+}
+
 /* The VNC and SPICE passwords, through QMP: never on QEMU's command
- * line, where any user of the host could read it. VNC's first; 0 when
- * none is left to set. */
+ * line, where any user of the host could read it. VNC's first, then
+ * each one's expiry (passwdValidTo); 0 when none is left to set. */
 int qemu_display_set_password(struct qemu_vm *vm, struct err **e)
 {
 	const struct domain_display *dp = &vm->dom->def->display;
 	_cleanup_json_ struct json_object *args = json_object_new_object();
 	bool vnc = dp->vnc_passwd && !vm->password_set;
+	int r;
 
 	if (!vnc &&
-	    (!dp->spice || !dp->spice->passwd || vm->spice_password_set))
-		return 0;
+	    (!dp->spice || !dp->spice->passwd || vm->spice_password_set)) {
+		if ((r = set_expiry(vm, 0, e)) != 0)
+			return r;
+		return set_expiry(vm, 1, e);
+	}
 	/* set before the answer: a failure ends the start */
 	if (vnc)
 		vm->password_set = true;
@@ -558,6 +606,9 @@ int qemu_display_set_password(struct qemu_vm *vm, struct err **e)
 		vm->spice_password_set = true;
 	add_s(args, "protocol", vnc ? "vnc" : "spice");
 	add_s(args, "password", vnc ? dp->vnc_passwd : dp->spice->passwd);
+	if (!vnc && dp->spice->pw.connected)
+		add_s(args, "connected",
+		      graphics_connected_names[dp->spice->pw.connected]);
 	if (qmp_command(vm->qmp, "set_password", args, COMMAND_MS, on_password,
 			vm, e) < 0)
 		return -EIO;
@@ -617,6 +668,7 @@ static void input_device(struct qemu_argv *a, const struct domain_def *def,
 	json_object_object_add(o, "id", json_object_new_string(id));
 	if (in->bus == INPUT_BUS_VIRTIO) {
 		qemu_json_pci(o, def, QEMU_PCI_INPUT, (*pci)++);
+		qemu_json_virtio(o, &in->virtio);
 	} else {
 		json_object_object_add(o, "bus",
 				       json_object_new_string("usb.0"));

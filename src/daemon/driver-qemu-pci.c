@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Where each PCI device of a qemu domain sits on the guest's root bus
+ * Where each PCI device of a qemu domain sits on the guest's PCI buses
  * (driver-qemu.h), decided from the definition alone, as libvirt
- * decides it: an <address> given is kept; the others take the lowest
- * free slot, in a fixed order of kinds. QEMU gets every address on the
+ * decides it: an <address> given is kept; the others are placed in a
+ * fixed order of kinds: PCI controllers where their model plugs in
+ * (root ports as the functions of shared root bus slots, a
+ * dmi-to-pci-bridge at slot 0x1e, a Q35's pci-bridge behind the
+ * dmi-to-pci-bridge, a switch's upstream port in a free root or
+ * downstream port, its downstream ports on it), every other device in
+ * the lowest free slot of the root bus, or when it is full of the other
+ * buses that take devices, by index. QEMU gets every address on the
  * command line, so a device's slot never depends on what QEMU would
  * pick, and the network interfaces (added after the rest) land where
  * the plan says.
@@ -113,6 +119,14 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 	case QEMU_PCI_USB:
 		*given = &d->display.usb_pci;
 		return i == 0 && qemu_usb_model(d) != USB_NONE;
+	case QEMU_PCI_CONTROLLER:
+		if (i >= d->hw.n_controllers ||
+		    d->hw.controllers[i].type != CONTROLLER_PCI ||
+		    d->hw.controllers[i].model == CONTROLLER_MODEL_PCI_ROOT ||
+		    d->hw.controllers[i].model == CONTROLLER_MODEL_PCIE_ROOT)
+			return false;
+		*given = &d->hw.controllers[i].pci;
+		return true;
 	case QEMU_PCI_SCSI:
 		if (i >= d->hw.n_controllers ||
 		    d->hw.controllers[i].type != CONTROLLER_SCSI)
@@ -187,6 +201,7 @@ static size_t kind_max(const struct domain_def *d, enum qemu_pci_kind kind)
 		return d->display.n_sounds;
 	case QEMU_PCI_NET:
 		return d->n_nets;
+	case QEMU_PCI_CONTROLLER:
 	case QEMU_PCI_SCSI:
 		return d->hw.n_controllers;
 	case QEMU_PCI_DISK:
@@ -210,59 +225,221 @@ static size_t kind_max(const struct domain_def *d, enum qemu_pci_kind kind)
 	}
 }
 
+/* The function bits in use of each slot of each bus. */
+struct occupancy {
+	unsigned char fn[256][32];
+	int rp_slot; /* the root bus slot auto-placed root ports fill; -1 */
+};
+
 /* Slots the machine's own devices hold: the host bridge, the PIIX3
  * (pc) or the ICH9's (q35). */
-static void reserve_machine(const struct domain_def *d, bool used[32])
+static void reserve_machine(const struct domain_def *d, struct occupancy *o)
 {
-	used[0] = true;
+	o->fn[0][0] = 0xff;
 	if (is_q35(d))
-		used[0x1f] = true;
+		o->fn[0][0x1f] = 0xff;
 	else
-		used[1] = true;
+		o->fn[0][1] = 0xff;
+}
+
+/* The lowest free slot in [@lo, 31] of bus @bus, taken; -1: none. */
+static int take_slot(struct occupancy *o, unsigned bus, unsigned lo,
+		     struct dev_pci_addr *a)
+{
+	for (unsigned s = lo; s < 32; s++)
+		if (!o->fn[bus][s]) {
+			o->fn[bus][s] = 1;
+			*a = (struct dev_pci_addr){
+				.set = true, .bus = bus, .slot = s};
+			return 0;
+		}
+	return -1;
+}
+
+/* The first PCI controller of model @m (not @self) with a free slot
+ * in [@lo, @hi] on its bus, that slot taken; -1: none. */
+static int take_on(const struct domain_def *d, struct occupancy *o,
+		   enum controller_model m, size_t self, unsigned lo,
+		   unsigned hi, struct dev_pci_addr *a)
+{
+	for (size_t j = 0; j < d->hw.n_controllers; j++) {
+		const struct domain_controller *c = &d->hw.controllers[j];
+
+		if (j == self || c->type != CONTROLLER_PCI || c->model != m)
+			continue;
+		for (unsigned s = lo; s <= hi; s++)
+			if (!o->fn[c->index][s]) {
+				o->fn[c->index][s] = 1;
+				*a = (struct dev_pci_addr){.set = true,
+							   .bus = c->index,
+							   .slot = s};
+				return 0;
+			}
+	}
+	return -1;
+}
+
+/* An endpoint: the lowest free slot of the root bus, else of the
+ * other buses that take endpoints, by index (libvirt's spill onto
+ * bridges and expander buses). */
+static int take_endpoint_slot(const struct domain_def *d, struct occupancy *o,
+			      struct dev_pci_addr *a)
+{
+	static const enum controller_model takers[] = {
+		CONTROLLER_MODEL_PCI_BRIDGE, CONTROLLER_MODEL_PCI_EXPANDER_BUS,
+		CONTROLLER_MODEL_DMI_TO_PCI_BRIDGE,
+		CONTROLLER_MODEL_PCIE_ROOT_PORT,
+		CONTROLLER_MODEL_PCIE_SWITCH_DOWNSTREAM_PORT};
+
+	if (take_slot(o, 0, 1, a) == 0)
+		return 0;
+	for (unsigned idx = 1; idx < 256; idx++)
+		for (size_t j = 0; j < d->hw.n_controllers; j++) {
+			const struct domain_controller *c =
+				&d->hw.controllers[j];
+			bool takes = false;
+
+			if (c->type != CONTROLLER_PCI || c->index != idx)
+				continue;
+			for (size_t t = 0; t < ARRAY_SIZE(takers); t++)
+				takes |= c->model == takers[t];
+			if (!takes)
+				continue;
+			if (c->model == CONTROLLER_MODEL_PCIE_ROOT_PORT ||
+			    c->model ==
+				    CONTROLLER_MODEL_PCIE_SWITCH_DOWNSTREAM_PORT) {
+				if (o->fn[idx][0])
+					continue;
+				o->fn[idx][0] = 1;
+				*a = (struct dev_pci_addr){.set = true,
+							   .bus = idx};
+				return 0;
+			}
+			if (take_slot(o, idx,
+				      c->model == CONTROLLER_MODEL_PCI_BRIDGE,
+				      a) == 0)
+				return 0;
+		}
+	return -1;
+}
+
+/* A root port: the next free function of the slot the last one took,
+ * else a new slot's function 0. */
+static int take_root_port(struct occupancy *o, struct dev_pci_addr *a)
+{
+	if (o->rp_slot >= 0 && o->fn[0][o->rp_slot] != 0xff)
+		for (unsigned f = 0; f < 8; f++)
+			if (!(o->fn[0][o->rp_slot] & (1u << f))) {
+				o->fn[0][o->rp_slot] |=
+					(unsigned char)(1u << f);
+				*a = (struct dev_pci_addr){
+					.set = true,
+					.slot = (unsigned)o->rp_slot,
+					.function = f};
+				return 0;
+			}
+	if (take_slot(o, 0, 1, a) < 0)
+		return -1;
+	o->rp_slot = (int)a->slot;
+	return 0;
+}
+
+/* Where PCI controller @i without an <address> plugs in. */
+static int place_controller(const struct domain_def *d, struct occupancy *o,
+			    size_t i, struct dev_pci_addr *a)
+{
+	const struct domain_controller *c = &d->hw.controllers[i];
+
+	switch (c->model) {
+	case CONTROLLER_MODEL_PCIE_ROOT_PORT:
+		return take_root_port(o, a);
+	case CONTROLLER_MODEL_DMI_TO_PCI_BRIDGE:
+		if (!o->fn[0][0x1e]) {
+			o->fn[0][0x1e] = 1;
+			*a = (struct dev_pci_addr){.set = true, .slot = 0x1e};
+			return 0;
+		}
+		return take_slot(o, 0, 1, a);
+	case CONTROLLER_MODEL_PCI_BRIDGE:
+		if (is_q35(d))
+			return take_on(d, o, CONTROLLER_MODEL_DMI_TO_PCI_BRIDGE,
+				       i, 0, 31, a);
+		return take_slot(o, 0, 1, a);
+	case CONTROLLER_MODEL_PCIE_SWITCH_UPSTREAM_PORT:
+		if (take_on(d, o, CONTROLLER_MODEL_PCIE_ROOT_PORT, i, 0, 0,
+			    a) == 0)
+			return 0;
+		return take_on(d, o,
+			       CONTROLLER_MODEL_PCIE_SWITCH_DOWNSTREAM_PORT, i,
+			       0, 0, a);
+	case CONTROLLER_MODEL_PCIE_SWITCH_DOWNSTREAM_PORT:
+		return take_on(d, o, CONTROLLER_MODEL_PCIE_SWITCH_UPSTREAM_PORT,
+			       i, 0, 31, a);
+	default:
+		return take_slot(o, 0, 1, a);
+	}
+}
+
+int qemu_pci_plan(const struct domain_def *d, qemu_pci_plan_fn fn, void *opaque)
+{
+	struct occupancy *o = xcalloc(1, sizeof(*o));
+	const struct dev_pci_addr *given;
+	int r = 0;
+
+	o->rp_slot = -1;
+	reserve_machine(d, o);
+	/* the addresses given are taken first */
+	for (int k = 0; k < QEMU_PCI_KINDS; k++)
+		for (size_t j = 0; j < kind_max(d, k); j++)
+			if (device_of(d, k, j, &given) && given->set)
+				o->fn[given->bus][given->slot] |=
+					(unsigned char)(1u << given->function);
+	for (int k = 0; k < QEMU_PCI_KINDS && !r; k++)
+		for (size_t j = 0; j < kind_max(d, k) && !r; j++) {
+			struct dev_pci_addr a = {0};
+
+			if (!device_of(d, k, j, &given))
+				continue;
+			if (k == QEMU_PCI_USB && usb_builtin_slot(d))
+				a = (struct dev_pci_addr){
+					.set = true, .slot = 1, .function = 2};
+			else if (given->set)
+				a = *given;
+			else if (k == QEMU_PCI_CONTROLLER)
+				(void)place_controller(d, o, j, &a);
+			else
+				(void)take_endpoint_slot(d, o, &a);
+			r = fn(k, j, &a, opaque);
+		}
+	free(o);
+	return r;
+}
+
+struct find {
+	enum qemu_pci_kind kind;
+	size_t i;
+	struct dev_pci_addr *out;
+	bool found;
+};
+
+static int find_one(enum qemu_pci_kind kind, size_t i,
+		    const struct dev_pci_addr *a, void *opaque)
+{
+	struct find *f = opaque;
+
+	if (kind != f->kind || i != f->i)
+		return 0;
+	*f->out = *a;
+	f->found = a->set;
+	return 1;
 }
 
 int qemu_pci_slot(const struct domain_def *d, enum qemu_pci_kind kind, size_t i,
 		  struct dev_pci_addr *out)
 {
-	bool used[32] = {false};
-	const struct dev_pci_addr *given;
+	struct find f = {.kind = kind, .i = i, .out = out};
 
 	*out = (struct dev_pci_addr){0};
-	if (!device_of(d, kind, i, &given))
-		return -1;
-	if (kind == QEMU_PCI_USB && usb_builtin_slot(d)) {
-		*out = (struct dev_pci_addr){
-			.set = true, .slot = 1, .function = 2};
-		return 0;
-	}
-	if (given->set) {
-		*out = *given;
-		return 0;
-	}
-	reserve_machine(d, used);
-	/* the addresses given are taken first */
-	for (int k = 0; k < QEMU_PCI_KINDS; k++)
-		for (size_t j = 0; j < kind_max(d, k); j++)
-			if (device_of(d, k, j, &given) && given->set &&
-			    given->bus == 0)
-				used[given->slot] = true;
-	for (int k = 0; k < QEMU_PCI_KINDS; k++)
-		for (size_t j = 0; j < kind_max(d, k); j++) {
-			unsigned s = 1;
-
-			if (!device_of(d, k, j, &given) || given->set ||
-			    (k == QEMU_PCI_USB && usb_builtin_slot(d)))
-				continue;
-			while (s < 32 && used[s])
-				s++;
-			if (s == 32)
-				return -1;
-			used[s] = true;
-			if ((int)kind == k && j == i) {
-				*out = (struct dev_pci_addr){.set = true,
-							     .slot = s};
-				return 0;
-			}
-		}
-	return -1;
+	qemu_pci_plan(d, find_one, &f);
+	return f.found ? 0 : -1;
 }

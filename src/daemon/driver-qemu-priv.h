@@ -14,6 +14,7 @@
 #include "block/chain.h"
 #include "daemon/daemon.h"
 #include "daemon/driver-qemu.h"
+#include "daemon/driver.h"
 #include "daemon/iface.h"
 #include "daemon/qmp.h"
 #include "lib/loop.h"
@@ -37,6 +38,7 @@ struct qemu_vm {
 	bool panicked;		   /* GUEST_PANICKED came */
 	bool password_set;	   /* the VNC password went through QMP */
 	bool spice_password_set;   /* ... and SPICE's */
+	bool expiry_set[2];	   /* passwdValidTo: VNC's, SPICE's */
 	bool spice_checked;	   /* query-spice was asked */
 	bool pinned;		   /* <vcpupin>: vCPU threads pinned */
 	bool setup_done;	   /* ... and what is set before cont */
@@ -53,6 +55,7 @@ struct qemu_vm {
 	char *start_error; /* why start gave up on QEMU (and killed it) */
 	struct json_object *cgroups; /* owned array of directories */
 	unsigned sandbox_slot;	     /* 0: none (not root) */
+	uid_t label_uid;	     /* a static DAC label's; 0: none */
 	struct block_chain *chains;  /* while it starts */
 	size_t n_chains;
 	struct iface_set ifaces;  /* the taps, open while it starts */
@@ -92,6 +95,8 @@ struct qemu_vm {
 	bool restoring, restored;
 	/* the save file being written to disk (driver-qemu-save.c) */
 	struct qemu_save_sync *sync;
+	/* a snapshot job in QEMU (driver-qemu-snapshot.c); NULL: none */
+	struct qemu_snap_job *snap;
 };
 
 static inline struct qemu_vm *vm_of(struct domain *dom)
@@ -134,6 +139,13 @@ void qemu_vm_restore_begin(struct qemu_vm *vm);
 void qemu_vm_save_release(struct qemu_vm *vm);
 void qemu_vm_migration(struct qemu_vm *vm, enum qemu_migration st);
 int qemu_save(struct daemon *dmn, struct domain *dom, int fd, struct err **e);
+/* driver-qemu-snapshot.c: the driver's ->snapshot; a JOB_STATUS_CHANGE
+ * event; the job given up when QEMU goes (its caller told). */
+int qemu_snapshot(struct daemon *dmn, struct domain *dom, enum snapshot_op op,
+		  const char *tag, const char *const *targets, size_t n,
+		  driver_done_fn done, void *opaque, struct err **e);
+void qemu_vm_job_event(struct qemu_vm *vm, struct json_object *data);
+void qemu_vm_snapshot_release(struct qemu_vm *vm);
 int qemu_jobinfo(struct daemon *dmn, struct domain *dom,
 		 struct json_object *out, void (*done)(void *opaque),
 		 void *opaque, struct err **e);

@@ -84,8 +84,9 @@ static void on_cpus(void *opaque, int r, struct json_object *ret,
 	stats_part_done(s);
 }
 
-/* Disk I of a format node's name "dI-0" (the top of its chain); -1
- * for any other node (pflash, or what QEMU made up). */
+/* Disk I of a format node's name "dI-0" (the top of its chain) or of
+ * its copy-on-read filter "dI-cor"; -1 for any other node (pflash, or
+ * what QEMU made up). */
 static long disk_of_node(const struct domain_def *def, const char *node)
 {
 	unsigned long i;
@@ -94,7 +95,9 @@ static long disk_of_node(const struct domain_def *def, const char *node)
 	if (!node || node[0] != 'd' || node[1] < '0' || node[1] > '9')
 		return -1;
 	i = strtoul(node + 1, &end, 10);
-	return i < def->n_disks && streq(end, "-0") ? (long)i : -1;
+	return i < def->n_disks && (streq(end, "-0") || streq(end, "-cor"))
+		       ? (long)i
+		       : -1;
 }
 
 /* One disk's statistics from query-blockstats' entry @st. */

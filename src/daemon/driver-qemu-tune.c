@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 
+#include "daemon/domain_conf_disk_opts.h"
 #include "daemon/driver-qemu.h"
 #include "daemon/qmp.h"
 #include "lib/json.h"
@@ -110,6 +111,20 @@ static int send_set(struct qmp *q, const struct domain_def *def, size_t i,
 	for (int k = 0; k < 6; k++)
 		json_object_object_add(args, qemu_names[k],
 				       json_object_new_uint64(v[k]));
+	/* the definition's bursts, I/O size and group go along: QEMU
+	 * takes the whole set each time */
+	for (size_t k = 6; k < DOMAIN_IOTUNE_ALL; k++) {
+		uint64_t x = domain_disk_iotune_value(&def->disks[i], k);
+
+		if (k == DOMAIN_IOTUNE_GROUP && def->disks[i].opts.iotune_group)
+			json_object_object_add(
+				args, qemu_names[k],
+				json_object_new_string(
+					def->disks[i].opts.iotune_group));
+		else if (x)
+			json_object_object_add(args, qemu_names[k],
+					       json_object_new_uint64(x));
+	}
 	c->t = t;
 	c->target = target ? xstrdup(target) : NULL;
 	if (qmp_command(q, "block_set_io_throttle", args, TUNE_MS, on_set, c,
@@ -149,7 +164,7 @@ static bool has_limits(const struct domain_disk *d)
 	for (int k = 0; k < 6; k++)
 		if (d->iotune[k])
 			return true;
-	return false;
+	return domain_disk_iotune_ext_any(d);
 }
 
 void qemu_iotune_apply(struct qmp *q, const struct domain_def *def,
@@ -203,12 +218,14 @@ static struct json_object *limits_json(struct json_object *in)
 	return io;
 }
 
-/* query-block: the entry whose medium's top node is dI-0. */
+/* query-block: the entry whose medium's top node is the disk's: dI-0,
+ * or its copy-on-read filter dI-cor (qemu_disk_top_node()). */
 static void on_block(void *opaque, int r, struct json_object *ret,
 		     const struct err *e)
 {
 	struct tune_req *t = opaque;
 	_cleanup_free_ char *want = xasprintf("d%zu-0", t->disk);
+	_cleanup_free_ char *cor = xasprintf("d%zu-cor", t->disk);
 	struct json_object *res = NULL;
 	size_t n = json_object_is_type(ret, json_type_array)
 			   ? json_object_array_length(ret)
@@ -225,7 +242,7 @@ static void on_block(void *opaque, int r, struct json_object *ret,
 		if (!json_object_is_type(b, json_type_object) ||
 		    json_get_object_opt(b, "inserted", &in, NULL) <= 0 ||
 		    json_get_string_opt(in, "node-name", &node, NULL) <= 0 ||
-		    !streq(node, want))
+		    (!streq(node, want) && !streq(node, cor)))
 			continue;
 		res = json_object_new_object();
 		json_object_object_add(res, "iotune", limits_json(in));

@@ -230,6 +230,8 @@ void qemu_argv_vserial(struct qemu_argv *a, const struct domain_def *def)
 			add_int(o, "max_ports", c->ports);
 		if (c && c->vectors)
 			add_int(o, "vectors", c->vectors);
+		if (c)
+			qemu_json_virtio_driver(o, &c->driver);
 		/* on the slot the plan gives it (driver-qemu-pci.c) */
 		qemu_json_pci(o, def, QEMU_PCI_SERIAL, i);
 		qemu_arg_json(a, "-device", o);

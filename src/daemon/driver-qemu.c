@@ -94,6 +94,7 @@ static void qemu_release(struct daemon *dmn, struct domain *dom)
 	loop_source_del(dmn->loop, vm->watch);
 	loop_source_del(dmn->loop, vm->timer);
 	qemu_vm_save_release(vm);
+	qemu_vm_snapshot_release(vm);
 	qmp_free(vm->qmp);
 	qemu_agent_free(vm->agent, false);
 	close_safe(vm->shot_fd);
@@ -304,7 +305,8 @@ static int prepare_cgroup(struct domain *dom, struct qemu_vm *vm, int *fds,
 	if (why)
 		log_debug("domain '%s': cgroup: %s", dom->def->name,
 			  err_msg(why));
-	if (cgroup_limit(vm->cgroups, &l, e) < 0) {
+	if (cgroup_limit(vm->cgroups, &l, e) < 0 ||
+	    driver_blkio(dom->def, vm->cgroups, e) < 0) {
 		cgroup_remove(vm->cgroups);
 		return err_prefix(e, "resource limits");
 	}
@@ -346,10 +348,14 @@ static int sandbox_ids(struct qemu_vm *vm, const char *accel,
 {
 	struct idrange ids;
 	gid_t kvm_gid = (gid_t)-1;
-	int r;
+	int r, label;
 
 	vm->sandbox_slot = 0;
+	vm->label_uid = 0;
 	*slot_fd = -1;
+	/* not root: QEMU is nidod's user, which a static label names */
+	if ((label = qemu_seclabel_ids(vm->dom->def, &o->uid, &o->gid, e)) < 0)
+		return label;
 	if (geteuid() != 0)
 		return 0;
 	if (streq(accel, "kvm") && (r = kvm_group(&kvm_gid, e)) < 0)
@@ -359,7 +365,12 @@ static int sandbox_ids(struct qemu_vm *vm, const char *accel,
 	if (*slot_fd < 0)
 		return *slot_fd;
 	o->set_ids = 1;
-	idrange_ids(&ids, vm->sandbox_slot, &o->uid, &o->gid);
+	/* a static DAC label's ids (qemu_seclabel_ids()), else the
+	 * slot's */
+	if (label)
+		vm->label_uid = o->uid;
+	else
+		idrange_ids(&ids, vm->sandbox_slot, &o->uid, &o->gid);
 	if (kvm_gid != (gid_t)-1) {
 		groups[0] = kvm_gid;
 		o->groups = groups;
@@ -523,6 +534,7 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		return logfd;
 	if ((r = qemu_clock_env(dom->def, &env, e)) < 0)
 		return r;
+	qemu_graphics_env(dom->def, &env);
 	/* released with the domain (qemu_release(), vm_exited()) */
 	if ((r = qemu_spice_ports_take(dom->def, e)) < 0)
 		return r;
@@ -907,6 +919,8 @@ static void on_qmp_event(void *opaque, const char *name,
 		io_error(vm, data);
 	} else if (streq(name, "MIGRATION")) {
 		qemu_vm_migration(vm, qemu_migration_event(data));
+	} else if (streq(name, "JOB_STATUS_CHANGE")) {
+		qemu_vm_job_event(vm, data);
 	}
 }
 
@@ -952,6 +966,8 @@ static uid_t qemu_uid(const struct qemu_vm *vm)
 	uid_t uid;
 	gid_t gid;
 
+	if (vm->label_uid)
+		return vm->label_uid;
 	if (!vm->sandbox_slot)
 		return geteuid();
 	idrange_load(&ids, NULL, NULL);
@@ -1719,6 +1735,7 @@ const struct driver_ops driver_qemu = {
 	.agent = qemu_agent,
 	.save = qemu_save,
 	.jobinfo = qemu_jobinfo,
+	.snapshot = qemu_snapshot,
 	.restore = qemu_restore,
 	.release = qemu_release,
 };

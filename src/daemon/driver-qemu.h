@@ -57,6 +57,8 @@ void qemu_argv_nets(struct qemu_argv *a, const struct domain_def *def,
  * are handed out (driver-qemu-pci.c). */
 enum qemu_pci_kind {
 	QEMU_PCI_VIDEO,
+	QEMU_PCI_CONTROLLER, /* PCI controllers, index into
+			      * def->hw.controllers */
 	QEMU_PCI_NET,
 	QEMU_PCI_USB,
 	QEMU_PCI_SCSI,	  /* index into def->hw.controllers */
@@ -207,6 +209,12 @@ void qemu_argv_machine_options(struct qemu_argv *a,
 			       const struct domain_def *def);
 void qemu_json_scsi_disk(struct json_object *o, const struct domain_def *def,
 			 const struct domain_disk *d);
+/* A SCSI controller model whose disks have a target and no LUN (the
+ * LSI, the AM53C974 and DC390 ESPs). */
+bool qemu_scsi_unit_only(enum controller_model m);
+/* A virtio controller's <driver> as QEMU's properties, into @o. */
+void qemu_json_virtio_driver(struct json_object *o,
+			     const struct controller_driver *v);
 int qemu_net_boot_index(const struct domain_def *def);
 /* The -cpu properties of <cpu><cache>/<maxphysaddr> and of the
  * <features> that shape the vCPUs (driver-qemu-cpu.c): ",a=b,..." or
@@ -231,15 +239,62 @@ char *qemu_smp_option(const struct domain_def *def);
 /* Adds "bus" and "addr" of device @i of @kind (qemu_pci_slot()) to @o. */
 void qemu_json_pci(struct json_object *o, const struct domain_def *def,
 		   enum qemu_pci_kind kind, size_t i);
+/* <genid>, <vmcoreinfo>, <vmport>, <tseg>, <pcihole64>, <bios
+ * rebootTimeout> (driver-qemu-machine-opts.c): their options, and the
+ * machine they need. */
+void qemu_argv_machine_extras(struct qemu_argv *a,
+			      const struct domain_def *def);
+int qemu_check_machine_opts(const struct domain_def *d, struct err **e);
+/* Disk @d's options on its -device @o (driver-qemu-disk-opts.c). */
+int qemu_check_disk_opts(const struct domain_def *d, struct err **e);
+void qemu_json_disk_opts(struct json_object *o, const struct domain_disk *d);
+/* The node disk @i's device reads: its format node dI-0, or the
+ * copy-on-read filter over it (dI-cor); malloc'ed. */
+char *qemu_disk_top_node(const struct domain_disk *d, size_t i);
+/* The copy-on-read filter node of disk @i, when it asks for one. */
+void qemu_argv_disk_cor(struct qemu_argv *a, const struct domain_disk *d,
+			size_t i);
+/* Adds the virtio options @v gives (iommu_platform, ats, packed,
+ * page-per-vq) to virtio device @o (driver-qemu-virtio.c). */
+void qemu_json_virtio(struct json_object *o,
+		      const struct domain_virtio_opts *v);
 
 /*
- * The address on the root bus of device @i of @kind: its <address>, or
- * the lowest slot left free by the machine, the addresses given and the
+ * The PCI address of device @i of @kind: its <address>, or where the
+ * plan places it after the machine's slots, the addresses given and the
  * devices placed before it. Returns 0 with *@out set, or -1 when @d has
  * no such PCI device or no slot is left.
  */
 int qemu_pci_slot(const struct domain_def *d, enum qemu_pci_kind kind, size_t i,
 		  struct dev_pci_addr *out);
+/* Calls @fn for each PCI device of @d in plan order, with its address
+ * (not set: no place left); stops at and returns @fn's first non-zero
+ * answer. */
+typedef int (*qemu_pci_plan_fn)(enum qemu_pci_kind kind, size_t i,
+				const struct dev_pci_addr *a, void *opaque);
+int qemu_pci_plan(const struct domain_def *d, qemu_pci_plan_fn fn,
+		  void *opaque);
+/*
+ * The PCI topology (driver-qemu-pcibus.c): qemu_check_pci_controller()
+ * refuses a PCI controller the machine has not (or a root not at index
+ * 0, an expander bus's NUMA node the guest has not);
+ * qemu_check_pci_topology() refuses a device on a bus no controller
+ * gives, on a bus that does not take its kind, at a slot the bus has
+ * not or another device holds, and a device left without a place.
+ * qemu_argv_pci_controllers(): their -device, parents first.
+ * qemu_pci_bus_id(): QEMU's id of bus @bus ("pci.0", "pcie.0",
+ * "pci.N"), malloc'ed. qemu_pci_multifunction(): whether @a needs
+ * multifunction on (function 0 of a slot other functions share).
+ */
+int qemu_check_pci_controller(const struct domain_def *d,
+			      const struct domain_controller *c,
+			      struct err **e);
+int qemu_check_pci_topology(const struct domain_def *d, struct err **e);
+void qemu_argv_pci_controllers(struct qemu_argv *a,
+			       const struct domain_def *def);
+char *qemu_pci_bus_id(const struct domain_def *def, unsigned bus);
+bool qemu_pci_multifunction(const struct domain_def *def,
+			    const struct dev_pci_addr *a);
 /* A SCSI disk's controller, target and unit: its <address>, or
  * libvirt's from its name (sda..sdg on controller 0, units 0 to 6). */
 void qemu_scsi_place(const struct domain_disk *dk, struct disk_drive_addr *a);
@@ -357,6 +412,32 @@ void qemu_argv_kernel(struct qemu_argv *a, const struct domain_def *def,
  * or nidod's user changes (where nidod binds sockets).
  */
 size_t qemu_chr_n_fds(const struct domain_def *def);
+
+/*
+ * The displays QEMU draws (driver-qemu-graphics.c): -display (none
+ * without one); what a definition must say of them (one local display,
+ * egl-headless beside VNC or SPICE, one with OpenGL, an <audio> of type
+ * spice or dbus beside its server); what the host must have at start
+ * (QEMU's module, an X display, a render node, a bus), each missing one
+ * named; the environment QEMU needs for them (*@env: NULL for the
+ * daemon's, else a malloc'ed array replaced).
+ */
+void qemu_argv_display(struct qemu_argv *a, const struct domain_def *def);
+/* A static DAC <seclabel>'s user and group into *@uid, *@gid: 1; 0
+ * without one; -errno with @e (unknown, root, or another user than
+ * nidod's when nidod is not root). driver-qemu-seclabel.c. */
+int qemu_seclabel_ids(const struct domain_def *def, uid_t *uid, gid_t *gid,
+		      struct err **e);
+/* VNC's share=, power-control=, websocket= (malloc'ed, "" for none),
+ * each with its leading comma. */
+char *qemu_vnc_options(const struct domain_def *def);
+int qemu_check_local_display(const struct domain_def *d, struct err **e);
+int qemu_graphics_check_host(const struct domain_def *def, struct err **e);
+void qemu_graphics_env(const struct domain_def *def, char ***env);
+/* A spicevmc or spiceport chardev needs the SPICE server, a dbus one
+ * the D-Bus display: 0, or -ENOTSUP with @e naming the device when @def
+ * has none. */
+int qemu_chr_check_spice(const struct domain_def *def, struct err **e);
 
 /*
  * virtio-serial (driver-qemu-vserial.c): the controllers' indexes QEMU

@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "daemon/domain.h"
+#include "daemon/snapshot.h"
 #include "lib/err.h"
 
 struct daemon;
@@ -41,6 +42,10 @@ enum shutdown_mode {
 #define DRIVER_START_PAUSED	1u /* vCPUs held until resume */
 #define DRIVER_START_FORCE_BOOT 2u /* a managed save is thrown away */
 #define DRIVER_DESTROY_GRACEFUL 1u /* SIGTERM only: fails if ignored */
+
+/* How a driver says an operation it took on has ended: @r 0 or -errno
+ * with @e. */
+typedef void (*driver_done_fn)(void *opaque, int r, const struct err *e);
 
 struct driver_ops {
 	const char *name;
@@ -157,6 +162,19 @@ struct driver_ops {
 	 */
 	int (*setmem)(struct daemon *dmn, struct domain *dom, uint64_t kib,
 		      struct err **e);
+	/*
+	 * An internal snapshot @tag of the running or paused guest: made
+	 * with its memory and devices (SNAPSHOT_OP_CREATE; the memory in
+	 * the first of @targets' images), loaded (APPLY: the guest then runs
+	 * on from it) or deleted, on the disks @targets (@n, by target).
+	 * 0 once under way: @done(@opaque, r, e) follows exactly once
+	 * (also when the engine ends meanwhile); -errno with @e filled and
+	 * no call of @done otherwise. NULL: the driver cannot.
+	 */
+	int (*snapshot)(struct daemon *dmn, struct domain *dom,
+			enum snapshot_op op, const char *tag,
+			const char *const *targets, size_t n,
+			driver_done_fn done, void *opaque, struct err **e);
 	/* Frees dom->priv without stopping anything (daemon exit). */
 	void (*release)(struct daemon *dmn, struct domain *dom);
 };

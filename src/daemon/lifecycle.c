@@ -13,6 +13,7 @@
 #include "daemon/save-file.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
+#include "daemon/machined.h"
 #include "lib/json.h"
 #include "lib/log.h"
 
@@ -158,6 +159,8 @@ void daemon_domain_set_state(struct daemon *dmn, struct domain *dom,
 	record_save(dmn, dom);
 	log_info("domain '%s' is %s (%s)", dom->def->name,
 		 domain_state_name(dom->state), domain_reason_name(reason));
+	if (before == DOMAIN_SHUTOFF && dom->state != DOMAIN_SHUTOFF)
+		machined_domain_started(dmn, dom);
 	state_event(dmn, dom, before);
 }
 
@@ -191,6 +194,7 @@ void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
 	log_info("domain '%s' is shut off (%s%s%s)", dom->def->name,
 		 domain_reason_name(reason), detail ? ": " : "",
 		 detail ? detail : "");
+	machined_domain_stopped(dmn, dom);
 	if (dom->job) {
 		err_set(&e, EIO, "domain stopped: %s",
 			detail ? detail : domain_reason_name(reason));
@@ -226,8 +230,8 @@ char *daemon_managed_save_path(const struct daemon *dmn, const char *name)
 }
 
 /* Starts @dom, or restores it from @state_fd (>= 0, taken over). */
-static int start_or_restore(struct daemon *dmn, struct domain *dom,
-			    unsigned flags, int state_fd, struct err **e)
+static int start_or_restore_run(struct daemon *dmn, struct domain *dom,
+				unsigned flags, int state_fd, struct err **e)
 {
 	const struct driver_ops *drv;
 	int r;
@@ -235,6 +239,7 @@ static int start_or_restore(struct daemon *dmn, struct domain *dom,
 	/* volumes first: the driver and what it checks depend on them (a
 	 * block device or a file) */
 	if (domain_disks_resolve(dmn, dom->def, e) < 0 ||
+	    (state_fd < 0 && domain_disks_drop_missing(dmn, dom, e) < 0) ||
 	    !(drv = driver_for(dom->def, e))) {
 		close_safe(state_fd);
 		return err_code(*e);
@@ -267,6 +272,19 @@ static int start_or_restore(struct daemon *dmn, struct domain *dom,
 		dom->reason = REASON_SHUTOFF_FAILED;
 		dom->id = -1;
 	}
+	return r;
+}
+
+/* As start_or_restore_run(); a cold boot that fails gives a persistent
+ * domain back the definition it had (disks dropped at the start:
+ * domain_disks_drop_missing()). */
+static int start_or_restore(struct daemon *dmn, struct domain *dom,
+			    unsigned flags, int state_fd, struct err **e)
+{
+	int r = start_or_restore_run(dmn, dom, flags, state_fd, e);
+
+	if (r < 0 && state_fd < 0 && dom->persistent)
+		object_apply_newdef(&dom->obj);
 	return r;
 }
 
@@ -414,6 +432,7 @@ static void recover_one(struct daemon *dmn, const char *name)
 		if (r < 0)
 			log_warn("domain '%s': cannot re-attach: %s", name,
 				 err_msg(e));
+		machined_domain_stopped(dmn, dom);
 		dom->id = -1;
 		daemon_domain_stopped(dmn, dom, REASON_SHUTOFF_UNKNOWN,
 				      "stopped while the daemon was not "
@@ -442,8 +461,10 @@ void daemon_domains_recover(struct daemon *dmn)
 {
 	char **names = store_runtime_names(&dmn->store, &domain_kind);
 
+	dmn->recovering = true;
 	for (char **p = names; *p; p++)
 		recover_one(dmn, *p);
+	dmn->recovering = false;
 	store_names_free(names);
 	autostart_all(dmn);
 }

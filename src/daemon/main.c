@@ -19,6 +19,7 @@
 #include "daemon/driver.h"
 #include "daemon/driver-qemu.h"
 #include "daemon/events.h"
+#include "daemon/machined.h"
 #include "daemon/nidod-conf.h"
 #include "daemon/paths.h"
 #include "daemon/tls.h"
@@ -386,6 +387,8 @@ static int serve(struct daemon *dmn, const struct nido_paths *p,
 	log_info("%zu network definitions loaded", n);
 	n = store_objects_load(&dmn->store, &dmn->pools.l, warn_cb);
 	log_info("%zu storage pool definitions loaded", n);
+	/* before the domains: re-attached ones are checked with machined */
+	machined_open(dmn, conf->register_machines);
 	/* networks and pools first: guests use them */
 	networks_recover(dmn);
 	pools_recover(dmn);
@@ -401,6 +404,7 @@ static int serve(struct daemon *dmn, const struct nido_paths *p,
 	rpc_server_add_methods(dmn->rpc, network_methods, network_n_methods);
 	rpc_server_add_methods(dmn->rpc, pool_methods, pool_n_methods);
 	rpc_server_add_methods(dmn->rpc, save_methods, save_n_methods);
+	rpc_server_add_methods(dmn->rpc, snapshot_methods, snapshot_n_methods);
 	rpc_server_add_methods(dmn->rpc, clone_methods, clone_n_methods);
 	rpc_server_add_methods(dmn->rpc, ct_exec_methods, ct_exec_n_methods);
 	r = listen_unix(dmn, p, conf, e);
@@ -420,6 +424,7 @@ static int serve(struct daemon *dmn, const struct nido_paths *p,
 	dmn->rpc = NULL;
 	ct_exec_free_all(dmn);
 	events_free(dmn);
+	machined_close(dmn);
 	tls_server_free(tls);
 	return r;
 }

@@ -17,10 +17,13 @@
 #include "daemon/screenshot.h"
 #include "daemon/daemon.h"
 #include "daemon/domain-disks.h"
+#include "daemon/domain_conf_disk_opts.h"
 #include "daemon/driver-ct.h"
 #include "daemon/driver-qemu.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
+#include "daemon/machined.h"
+#include "daemon/snapshot.h"
 #include "lib/json.h"
 #include "net/link.h"
 #include "lib/log.h"
@@ -346,14 +349,24 @@ static int m_undefine(void *opaque, struct json_object *params,
 	struct domain *dom = param_domain(dmn, params, e);
 	_cleanup_free_ char *managed = NULL;
 	struct json_object *ev;
-	bool remove = false, drop_save = false;
+	bool remove = false, drop_save = false, drop_snaps = false;
+	struct snapshot_set *snaps = NULL;
 
 	if (!dom || param_remove_storage(params, dom, &remove, e) < 0 ||
-	    json_get_bool_opt(params, "managed_save", &drop_save, e) < 0)
+	    json_get_bool_opt(params, "managed_save", &drop_save, e) < 0 ||
+	    json_get_bool_opt(params, "snapshots_metadata", &drop_snaps, e) <
+		    0 ||
+	    !(snaps = snapshot_set_of(dmn, dom, e)))
 		return err_code(*e);
 	if (dom->cloning)
 		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
 				"domain is being cloned");
+	/* as libvirt: snapshots are not orphaned by accident */
+	if (dom->persistent && snaps->n && !drop_snaps)
+		return err_setk(e, ERR_OPERATION_INVALID, EEXIST,
+				"cannot delete inactive domain with %zu "
+				"snapshots",
+				snaps->n);
 	/* as libvirt: a saved state is not lost by accident */
 	managed = daemon_managed_save_path(dmn, dom->def->name);
 	if (dom->persistent && access(managed, F_OK) == 0 && !drop_save)
@@ -364,6 +377,8 @@ static int m_undefine(void *opaque, struct json_object *params,
 		return err_code(*e);
 	if (drop_save)
 		unlink(managed);
+	if (drop_snaps)
+		snapshot_unstore_all(dmn, dom);
 	/* an emulated TPM's state goes with the definition (a running
 	 * domain's is still its swtpm's) */
 	if (!domain_is_active(dom))
@@ -571,6 +586,8 @@ static int m_info(void *opaque, struct json_object *params,
 				       json_object_new_int64(dom->started));
 	if (dom->def->virt == DOMAIN_VIRT_LXC)
 		driver_ct_info(dom->def, o);
+	if (domain_is_active(dom))
+		machined_info(dmn, dom, o);
 	managed = daemon_managed_save_path(dmn, dom->def->name);
 	json_object_object_add(
 		o, "managed_save",
@@ -911,19 +928,21 @@ static int m_stats(void *opaque, struct json_object *params,
 
 /*
  * Every block I/O tunable libvirt reports (virsh blkdeviotune), in its
- * order: the six nido applies from <iotune> (@v), 0 for the others (no
- * bursts, no I/O size, no groups: group_name is "").
+ * order, of disk @d's <iotune> (0 for those not set; group_name "" when
+ * it has no group).
  */
-static struct json_object *iotune_all(const uint64_t v[6])
+static struct json_object *iotune_all(const struct domain_disk *d)
 {
 	struct json_object *io = json_object_new_object();
 
 	for (size_t i = 0; i < DOMAIN_IOTUNE_ALL; i++) {
 		if (i == DOMAIN_IOTUNE_GROUP)
-			add_str(io, domain_iotune_all_names[i], "");
+			add_str(io, domain_iotune_all_names[i],
+				d->opts.iotune_group ? d->opts.iotune_group
+						     : "");
 		else
 			add_u64(io, domain_iotune_all_names[i],
-				i < 6 ? v[i] : 0);
+				domain_disk_iotune_value(d, i));
 	}
 	return io;
 }
@@ -1092,7 +1111,7 @@ static int iotune_live(struct daemon *dmn, struct domain *dom, int i,
 	if (!set && !dom->drv->iotune) {
 		*result = json_object_new_object();
 		json_object_object_add(*result, "iotune",
-				       iotune_all(dom->def->disks[i].iotune));
+				       iotune_all(&dom->def->disks[i]));
 		return 0;
 	}
 	memcpy(v, dom->def->disks[i].iotune, sizeof(v));
@@ -1199,7 +1218,7 @@ static int m_blkdeviotune(void *opaque, struct json_object *params,
 			return err_code(*e);
 		*result = json_object_new_object();
 		json_object_object_add(*result, "iotune",
-				       iotune_all(def->disks[i].iotune));
+				       iotune_all(&def->disks[i]));
 		return 0;
 	}
 	if (config && iotune_config(dmn, dom, key, set, given, e) < 0)
@@ -1265,7 +1284,7 @@ static int m_tune(void *opaque, struct json_object *params,
 		struct json_object *o = json_object_new_object();
 
 		add_str(o, "target", d->target);
-		json_object_object_add(o, "iotune", iotune_all(d->iotune));
+		json_object_object_add(o, "iotune", iotune_all(d));
 		json_object_array_add(disks, o);
 	}
 	*result = json_object_new_object();

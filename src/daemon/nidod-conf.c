@@ -272,6 +272,14 @@ static int set_listen_tls(struct nidod_conf *c, struct value *v, struct err **e)
 	return 0;
 }
 
+static int set_register(struct nidod_conf *c, struct value *v, struct err **e)
+{
+	if (want_int(v, 0, 1, e) < 0)
+		return -EINVAL;
+	c->register_machines = v->i;
+	return 0;
+}
+
 static int set_tls_port(struct nidod_conf *c, struct value *v, struct err **e)
 {
 	char *end;
@@ -349,6 +357,7 @@ static const struct {
 	{"key_file", set_key},
 	{"tls_allowed_dn_list", set_dn_list},
 	{"tls_handshake_timeout", set_handshake},
+	{"register_machines", set_register},
 };
 
 void nidod_conf_init(struct nidod_conf *c)
@@ -359,6 +368,7 @@ void nidod_conf_init(struct nidod_conf *c)
 	c->unix_sock_ro_perms = 0777;
 	c->tls_port = NIDOD_DEFAULT_TLS_PORT;
 	c->tls_handshake_timeout = 10;
+	c->register_machines = true;
 }
 
 /* One `key = value` entry; @warned gets the unknown keys. */

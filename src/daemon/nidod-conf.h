@@ -36,6 +36,7 @@ struct nidod_conf {
 	char *ca_file, *cert_file, *key_file; /* NULL: the pki defaults */
 	char **tls_allowed_dn_list;	/* NULL-terminated; NULL: any DN */
 	unsigned tls_handshake_timeout; /* seconds, default 10 */
+	bool register_machines;		/* with systemd-machined; default on */
 };
 
 /* Fills @c with the defaults. */

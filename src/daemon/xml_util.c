@@ -282,6 +282,21 @@ int xml_enum(const xmlNode *node, const char *what, const char *value,
 		       list);
 }
 
+int xml_enum_attr(const xmlNode *node, const char *attr, const char *what,
+		  const char *const *names, int *out, struct err **e)
+{
+	_cleanup_free_ char *v = node ? xml_attr(node, attr) : NULL;
+	int r;
+
+	*out = 0;
+	if (!v)
+		return 0;
+	if ((r = xml_enum(node, what, v, names + 1, e)) < 0)
+		return r;
+	*out = r + 1;
+	return 0;
+}
+
 int xml_uint(const xmlNode *node, const char *what, const char *value,
 	     uint64_t min, uint64_t max, uint64_t *out, struct err **e)
 {

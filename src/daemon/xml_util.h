@@ -68,6 +68,14 @@ void xml_check_known(const xmlNode *node, const char *const *attrs,
 int xml_enum(const xmlNode *node, const char *what, const char *value,
 	     const char *const *names, struct err **e);
 
+/*
+ * Optional attribute @attr of @node (NULL: none) out of @names, whose
+ * [0] is "" (not given): *@out its index, 0 when absent. 0, or -EINVAL
+ * as xml_enum() (its list of names from [1]).
+ */
+int xml_enum_attr(const xmlNode *node, const char *attr, const char *what,
+		  const char *const *names, int *out, struct err **e);
+
 /* Parses a decimal unsigned integer in [min, max]; errors name @what. */
 int xml_uint(const xmlNode *node, const char *what, const char *value,
 	     uint64_t min, uint64_t max, uint64_t *out, struct err **e);

@@ -155,7 +155,20 @@ device_read_iops_sec:
 device_write_iops_sec: $bdev,50
 device_read_bytes_sec: $bdev,1048576
 device_write_bytes_sec: " "$NIDO" blkiotune io
-t_out "start it" "started" "$NIDO" start io
+# A weight needs BFQ (CFQ before 5.0), which a host may lack: then the
+# start fails naming it, and the device limits alone are tried.
+weights=yes
+if out=$("$NIDO" start io 2>&1); then
+	ok "start it"
+elif [[ $out == *"<blkiotune> weight: the host's block I/O scheduler has no weights"* ]]; then
+	ok "without BFQ on the host, a <blkiotune> weight fails the start, naming it"
+	weights=
+	sed "s|<weight>300</weight>||" "$tmp/io.xml" >"$tmp/io-nw.xml"
+	"$NIDO" define "$tmp/io-nw.xml" >/dev/null
+	t_out "without the weight, it starts" "started" "$NIDO" start io
+else
+	not_ok "start it" "$out"
+fi
 iocg=$(ct_cg io blkio)
 if [ -e "$iocg/io.max" ]; then
 	t_out "io.max has the device's limits (v2)" \
@@ -166,7 +179,11 @@ else
 	t_out "the write iops limit is blkio.throttle.write_iops_device (v1)" \
 		"$majmin 50" cat "$iocg/blkio.throttle.write_iops_device"
 fi
-t_out "domstats: the weight in force" "blkio.weight=300" "$NIDO" domstats io
+if [ -n "$weights" ]; then
+	t_out "domstats: the weight in force" "blkio.weight=300" "$NIDO" domstats io
+else
+	skip "domstats: the weight in force" "no BFQ I/O scheduler on this host"
+fi
 t_out "domstats: the CPUs of its cpuset" "cpuset.cpus=0" "$NIDO" domstats io
 t_out "its init may run on CPU 0 only" "0" \
 	awk '/^Cpus_allowed_list/ { print $2 }' "/proc/$(ct_pid io)/status"

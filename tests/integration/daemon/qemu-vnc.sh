@@ -167,7 +167,7 @@ t_out "a restarted daemon still names the display" "$disp" "$NIDO" vncdisplay vn
 t_out "a stopped domain's XML is autoport again" "<graphics type='vnc' port='-1' autoport='yes'/>" \
 	"$NIDO" dumpxml vnc
 
-for c in "<graphics type='sdl'/>:graphics type 'sdl' not supported (vnc, spice)" \
+for c in "<graphics type='gtk'/>:graphics type 'gtk' not supported (vnc, spice, sdl, egl-headless, dbus)" \
 	"<graphics type='vnc' passwd='123456789'/>:a VNC password has at most 8 characters" \
 	"<graphics type='vnc' listen='example.com'/>:graphics listen 'example.com': not an IPv4 or IPv6 address" \
 	"<graphics type='vnc' port='80' autoport='no'/>:VNC port 80 out of range (5900 to 65535)" \

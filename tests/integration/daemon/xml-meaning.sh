@@ -118,7 +118,7 @@ refused "the kvm driver refuses another os type" \
 	"<os><type>exe</type><kernel>/k</kernel></os>"
 refused "the kvm driver refuses a scsi disk (libvirt's bus for sda)" \
 	"disk 'sda': bus 'scsi' not supported by the kvm driver (nido-vmm has virtio disks)" "" \
-	"<disk type='file'><source file='/a'/><target dev='sda'/></disk>"
+	"<emulator>/usr/bin/nido-vmm</emulator><disk type='file'><source file='/a'/><target dev='sda'/></disk>"
 refused "the kvm driver refuses a network card model it lacks" \
 	"interface 0: model 'e1000' not supported by the kvm driver (expected virtio)" "" \
 	"<emulator>/usr/bin/nido-vmm</emulator><interface type='ethernet'><target dev='t0'/><model type='e1000'/></interface>"

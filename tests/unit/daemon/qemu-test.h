@@ -15,4 +15,17 @@ char *qemu_test_args(struct qemu_argv *a);
  * is accepted. */
 char *qemu_test_refusal(const char *text);
 
+/* The command line of the domain XML @text on @emulator (its disks
+ * each one file, its taps from fd 20), arguments one a line
+ * (malloc'ed); NULL, and a test failure, when define refuses it. */
+char *qemu_test_argv(const char *text, const char *emulator);
+
+/*
+ * The QEMU command line of the domain XML @text, one argument a line
+ * (malloc'ed), each disk a raw file on an fd as nidod opens them; with
+ * @def, the definition formatted again. NULL when define refuses @text
+ * or warns about it, with *@why its first words (malloc'ed).
+ */
+char *qemu_test_argv_def(const char *text, char **def, char **why);
+
 #endif

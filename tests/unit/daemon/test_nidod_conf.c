@@ -36,7 +36,7 @@ static void conf_values(void)
 			  "unix_sock_rw_perms = \"0770\"\nlisten_tls = 1\n"
 			  "tls_port = \"16515\"\nlisten_addr = \"::1\"\n"
 			  "tls_allowed_dn_list = [\"a\",\n  # c\n \"b*\"]\n"
-			  "other = \"x\"\n",
+			  "other = \"x\"\nregister_machines = 0\n",
 			  &c, &e),
 		     0);
 	CHECK_INT_EQ((int)c.limits.max_clients, 7);
@@ -47,6 +47,7 @@ static void conf_values(void)
 	CHECK_STR_EQ(c.listen_addr, "::1");
 	CHECK_STR_EQ(c.tls_allowed_dn_list[1], "b*");
 	CHECK(c.tls_allowed_dn_list[2] == NULL);
+	CHECK(!c.register_machines);
 	CHECK_INT_EQ(n_warnings, 1);
 	nidod_conf_release(&c);
 }
@@ -64,6 +65,7 @@ static void conf_refusals_name_the_line(void)
 		{"tls_allowed_dn_list = [\"a\" \"b\"]\n",
 		 "expected ',' or ']'"},
 		{"listen_tls = 1 2\n", "unexpected '2' after the value"},
+		{"register_machines = \"yes\"\n", "register_machines"},
 	};
 	struct nidod_conf c;
 
@@ -84,6 +86,7 @@ static void conf_missing_file(void)
 	_cleanup_err_ struct err *e = NULL;
 
 	nidod_conf_init(&c);
+	CHECK(c.register_machines); /* on by default, as libvirt's */
 	CHECK_INT_EQ(
 		nidod_conf_load(&c, "/nonexistent/n.conf", false, NULL, &e), 0);
 	CHECK_INT_EQ(nidod_conf_load(&c, "/nonexistent/n.conf", true, NULL, &e),

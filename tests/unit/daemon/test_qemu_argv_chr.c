@@ -192,7 +192,16 @@ static void hostile_values_are_named(void)
 		 "type 'udp' without <source mode='connect' service=>"},
 		{"<serial type='stdio'/>", "type 'stdio' not supported"},
 		{"<serial type='spiceport'/>",
-		 "type 'spiceport' not supported"},
+		 "type 'spiceport' without <source channel=>"},
+		{"<serial type='spiceport'><source channel='a,b'/></serial>",
+		 "invalid spiceport channel 'a,b'"},
+		{"<serial type='spicevmc'/>",
+		 "type 'spicevmc' is a SPICE agent's: on a <channel> only"},
+		{"<serial type='spiceport'><source channel='x'/></serial>",
+		 "serial port 0: type 'spiceport' without <graphics "
+		 "type='spice'>"},
+		{"<channel type='spicevmc'><target type='virtio'/></channel>",
+		 "channel 0: type 'spicevmc' without <graphics type='spice'>"},
 		{"<serial type='bogus'/>", "invalid type 'bogus'"},
 		{"<serial type='pty'><target type='pci-serial'><model "
 		 "name='isa-serial'/></target></serial>",

@@ -366,8 +366,13 @@ static void memory_device_refusals(void)
 	};
 	_cleanup_free_ char *noslots = refusal(
 		"<features><acpi/></features>",
-		"<memory model='dimm'><target><size unit='MiB'>128</size>"
+		"<memory model='dimm'><target><size unit='MiB'>16</size>"
 		"</target></memory>");
+	/* <memory> counts the devices (libvirt's total) */
+	_cleanup_free_ char *total = refusal(
+		"<features><acpi/></features>",
+		"<memory model='virtio-pmem'><source><path>/p</path></source>"
+		"<target><size unit='MiB'>128</size></target></memory>");
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		_cleanup_free_ char *why = refusal(top, cases[i][0]);
@@ -375,6 +380,7 @@ static void memory_device_refusals(void)
 		CHECK_STR_CONTAINS(why, cases[i][1]);
 	}
 	CHECK_STR_CONTAINS(noslots, "a DIMM needs <maxMemory slots=>");
+	CHECK_STR_CONTAINS(total, "is not more than its memory devices'");
 }
 
 /* A DIMM without ACPI: defined as libvirt defines it, its start

@@ -214,8 +214,15 @@ static void spice_values_are_checked(void)
 		{"<graphics type='spice'><image compression='gzip'/>"
 		 "</graphics>",
 		 "invalid spice <image compression> 'gzip'"},
-		{"<graphics type='spice'><gl enable='yes'/></graphics>",
-		 "spice <gl enable='yes'> not supported"},
+		{"<graphics type='spice'><gl rendernode='/dev/dri/x'/>"
+		 "</graphics>",
+		 "<gl> without enable"},
+		{"<graphics type='spice'><gl enable='no' "
+		 "rendernode='/dev/dri/x'/></graphics>",
+		 "<gl rendernode> with enable='no'"},
+		{"<graphics type='spice'><gl enable='yes' "
+		 "rendernode='dri,x'/></graphics>",
+		 "<gl rendernode='dri,x'>: not an absolute path"},
 		{"<graphics type='spice' port='5900' autoport='no'>"
 		 "<channel name='main' mode='secure'/></graphics>",
 		 "spice channel 'main' secure without a tlsPort"},
@@ -240,9 +247,7 @@ static void spice_values_are_checked(void)
 		 "a second <graphics type='spice'>"},
 		{"<graphics type='spice'/><video><model type='none'/></video>",
 		 "<graphics type='spice'> with <video> model 'none'"},
-		{"<graphics type='sdl'/>", "graphics type 'sdl' not supported"},
-		{"<graphics type='egl-headless'/>",
-		 "graphics type 'egl-headless' not supported"},
+		{"<graphics type='gtk'/>", "graphics type 'gtk' not supported"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -557,7 +562,8 @@ static void vnc_on_a_socket_or_none(void)
 		return;
 	CHECK_STR_CONTAINS(a, "-vnc\nvnc=unix:/tmp/foo=b,,ar.sock,"
 			      "password=on\n");
-	CHECK_STR_CONTAINS(def, "<graphics type='vnc' passwd='pw'>\n"
+	CHECK_STR_CONTAINS(def, "<graphics type='vnc' passwd='pw' "
+				"socket='/tmp/foo=b,ar.sock'>\n"
 				"      <listen type='socket' "
 				"socket='/tmp/foo=b,ar.sock'/>\n"
 				"    </graphics>\n");

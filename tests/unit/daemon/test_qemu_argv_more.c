@@ -226,10 +226,12 @@ static void hugepages_per_node(void)
 
 static void numa_rules_are_libvirts(void)
 {
+	_cleanup_free_ char *def = NULL;
+	/* libvirt's define: the cells give the memory (64 MiB in the XML) */
 	_cleanup_free_ char *sum =
-		refusal("<vcpu>2</vcpu><cpu><numa><cell id='0' cpus='0-1' "
-			"memory='16' unit='MiB'/></numa></cpu>",
-			"");
+		argv_for("<vcpu>2</vcpu><cpu><numa><cell id='0' cpus='0-1' "
+			 "memory='16' unit='MiB'/></numa></cpu>",
+			 "", &def);
 	_cleanup_free_ char *ids = refusal(
 		"<vcpu>2</vcpu><cpu><numa><cell id='1' cpus='0' "
 		"memory='32' unit='MiB'/><cell id='2' cpus='1' memory='32' "
@@ -249,8 +251,18 @@ static void numa_rules_are_libvirts(void)
 		"</hugepages></memoryBacking>",
 		"");
 
-	CHECK_STR_CONTAINS(sum, "the cells' memory (16384 KiB) is not "
-				"<memory> (65536 KiB)");
+	/* as libvirt aligns them: QEMU wants the nodes' total to be -m */
+	_cleanup_free_ char *odd =
+		argv_for("<vcpu>2</vcpu><cpu><numa><cell id='0' cpus='0-1' "
+			 "memory='16484' unit='KiB'/></numa></cpu>",
+			 "", NULL);
+
+	CHECK_STR_CONTAINS(odd, "\n-m\nsize=17408k\n");
+	CHECK_STR_CONTAINS(odd, "\"size\":17825792");
+	CHECK_STR_CONTAINS(sum, "\n-m\nsize=16384k\n");
+	CHECK_STR_CONTAINS(def, "<memory unit='KiB'>16384</memory>");
+	CHECK_STR_CONTAINS(def,
+			   "<currentMemory unit='KiB'>16384</currentMemory>");
 	CHECK_STR_CONTAINS(ids, "cell id 2: the ids of 2 cells are 0 to 1");
 	CHECK_STR_CONTAINS(twice, "vCPU 1 is in cells 0 and 1");
 	CHECK_STR_CONTAINS(beyond, "cell cpus '0-2': 2 is beyond the last (1)");

@@ -15,8 +15,9 @@
  *
  * "Meaning kept": what libvirt's file says of the subset nido keeps
  * (the table below: elements, their attributes, their text; memory in
- * KiB, addresses as numbers) is said the same by nido's definition of
- * it, formatted and parsed again; what the file has beyond the subset
+ * KiB as `virsh define` makes it, addresses as numbers) is said the
+ * same by nido's definition of it, formatted and parsed again; what
+ * the file has beyond the subset
  * is named by a warning ('w') or is not there ('a'). So a change of
  * outcome, a value changed or a part dropped without a word fails here.
  */
@@ -42,7 +43,7 @@
  * presence counts. */
 static const struct known {
 	const char *path;
-	const char *attrs[16];
+	const char *attrs[24];
 } known[] = {
 	{"domain", {"type"}},
 	{"domain/name*", {0}},
@@ -57,6 +58,15 @@ static const struct known {
 	{"domain/memtune/hard_limit#", {0}},
 	{"domain/memtune/soft_limit#", {0}},
 	{"domain/memtune/swap_hard_limit#", {0}},
+	{"domain/blkiotune", {0}},
+	{"domain/blkiotune/weight*", {0}},
+	{"domain/blkiotune/device", {0}},
+	{"domain/blkiotune/device/path*", {0}},
+	{"domain/blkiotune/device/weight*", {0}},
+	{"domain/blkiotune/device/read_bytes_sec*", {0}},
+	{"domain/blkiotune/device/write_bytes_sec*", {0}},
+	{"domain/blkiotune/device/read_iops_sec*", {0}},
+	{"domain/blkiotune/device/write_iops_sec*", {0}},
 	{"domain/cputune", {0}},
 	{"domain/cputune/shares*", {0}},
 	{"domain/cputune/period*", {0}},
@@ -79,6 +89,12 @@ static const struct known {
 	{"domain/features/acpi!", {0}},
 	{"domain/features/apic!", {"eoi"}},
 	{"domain/features/smm", {"state"}},
+	{"domain/features/smm/tseg*", {"unit"}},
+	{"domain/features/vmcoreinfo", {"state"}},
+	{"domain/features/vmport", {"state"}},
+	{"domain/genid!", {0}},
+	{"domain/os/bios", {"rebootTimeout"}},
+	{"domain/devices/controller/pcihole64#", {0}},
 	{"domain/pm", {0}},
 	{"domain/pm/suspend-to-mem", {"enabled"}},
 	{"domain/pm/suspend-to-disk", {"enabled"}},
@@ -98,9 +114,20 @@ static const struct known {
 	{"domain/devices/disk", {"type", "device"}},
 	{"domain/devices/disk/driver",
 	 {"type", "cache", "io", "discard", "detect_zeroes", "queues",
-	  "queue_size", "iothread"}},
+	  "queue_size", "iothread", "error_policy", "rerror_policy",
+	  "copy_on_read", "ioeventfd", "event_idx", "iommu", "ats", "packed",
+	  "page_per_vq"}},
+	{"domain/devices/disk/driver/metadata_cache", {0}},
+	{"domain/devices/disk/driver/metadata_cache/max_size#", {0}},
+	{"domain/devices/disk/backingStore/format/metadata_cache", {0}},
+	{"domain/devices/disk/backingStore/format/metadata_cache/max_size#",
+	 {0}},
+	{"domain/devices/disk/geometry", {"cyls", "heads", "secs", "trans"}},
+	{"domain/devices/disk/vendor*", {0}},
+	{"domain/devices/disk/product*", {0}},
 	{"domain/devices/disk/source",
-	 {"file", "dev", "pool", "volume", "protocol", "name"}},
+	 {"file", "dev", "pool", "volume", "protocol", "name",
+	  "startupPolicy"}},
 	{"domain/devices/disk/source/host",
 	 {"name", "port", "transport", "socket"}},
 	{"domain/devices/disk/source/snapshot", {"name"}},
@@ -109,7 +136,7 @@ static const struct known {
 	{"domain/devices/disk/source/readahead", {"size"}},
 	{"domain/devices/disk/source/ssl", {"verify"}},
 	{"domain/devices/disk/source/reconnect", {"delay"}},
-	{"domain/devices/disk/target", {"dev", "bus", "rotation_rate"}},
+	{"domain/devices/disk/target", {"dev", "bus", "rotation_rate", "tray"}},
 	{"domain/devices/disk/wwn*", {0}},
 	{"domain/devices/disk/readonly!", {0}},
 	{"domain/devices/disk/shareable!", {0}},
@@ -123,6 +150,20 @@ static const struct known {
 	{"domain/devices/disk/iotune/total_iops_sec*", {0}},
 	{"domain/devices/disk/iotune/read_iops_sec*", {0}},
 	{"domain/devices/disk/iotune/write_iops_sec*", {0}},
+	{"domain/devices/disk/iotune/total_bytes_sec_max*", {0}},
+	{"domain/devices/disk/iotune/read_bytes_sec_max*", {0}},
+	{"domain/devices/disk/iotune/write_bytes_sec_max*", {0}},
+	{"domain/devices/disk/iotune/total_iops_sec_max*", {0}},
+	{"domain/devices/disk/iotune/read_iops_sec_max*", {0}},
+	{"domain/devices/disk/iotune/write_iops_sec_max*", {0}},
+	{"domain/devices/disk/iotune/size_iops_sec*", {0}},
+	{"domain/devices/disk/iotune/group_name*", {0}},
+	{"domain/devices/disk/iotune/total_bytes_sec_max_length*", {0}},
+	{"domain/devices/disk/iotune/read_bytes_sec_max_length*", {0}},
+	{"domain/devices/disk/iotune/write_bytes_sec_max_length*", {0}},
+	{"domain/devices/disk/iotune/total_iops_sec_max_length*", {0}},
+	{"domain/devices/disk/iotune/read_iops_sec_max_length*", {0}},
+	{"domain/devices/disk/iotune/write_iops_sec_max_length*", {0}},
 	{"domain/devices/disk/address",
 	 {"type", "controller", "bus", "target", "unit", "domain", "slot",
 	  "function", "multifunction"}},
@@ -138,6 +179,13 @@ static const struct known {
 	 {"type", "index", "model", "ports", "vectors"}},
 	{"domain/devices/controller/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
+	{"domain/devices/controller/model", {"name"}},
+	{"domain/devices/controller/target",
+	 {"chassisNr", "chassis", "port", "hotplug", "busNr"}},
+	{"domain/devices/controller/target/node*", {0}},
+	{"domain/devices/controller/driver",
+	 {"queues", "cmd_per_lun", "max_sectors", "ioeventfd", "iothread",
+	  "iommu", "ats", "packed", "page_per_vq"}},
 	{"domain/devices/interface", {"type"}},
 	{"domain/devices/interface/mac", {"address"}},
 	{"domain/devices/interface/source", {"bridge", "network", "portgroup"}},
@@ -155,7 +203,7 @@ static const struct known {
 	{"domain/devices/interface/virtualport/parameters", {"interfaceid"}},
 	{"domain/devices/serial", {"type"}},
 	{"domain/devices/serial/source",
-	 {"mode", "path", "host", "service", "append", "tls"}},
+	 {"mode", "path", "host", "service", "append", "tls", "channel"}},
 	{"domain/devices/serial/protocol", {"type"}},
 	{"domain/devices/serial/target", {"type", "port"}},
 	{"domain/devices/serial/log", {"file", "append"}},
@@ -168,13 +216,15 @@ static const struct known {
 	{"domain/devices/parallel/target", {"port"}},
 	{"domain/devices/console", {"type"}},
 	{"domain/devices/console/source",
-	 {"mode", "path", "host", "service", "append", "tls"}},
+	 {"mode", "path", "host", "service", "append", "tls", "channel"}},
 	{"domain/devices/console/protocol", {"type"}},
 	{"domain/devices/console/target", {"type", "port"}},
 	{"domain/devices/console/log", {"file", "append"}},
 	{"domain/devices/console/address",
 	 {"type", "domain", "bus", "slot", "function", "iobase", "irq"}},
 	{"domain/devices/input", {"type", "bus"}},
+	{"domain/devices/input/driver",
+	 {"iommu", "ats", "packed", "page_per_vq"}},
 	{"domain/devices/input/address",
 	 {"type", "bus", "port", "domain", "slot", "function"}},
 	{"domain/devices/hub", {"type"}},
@@ -193,7 +243,10 @@ static const struct known {
 	{"domain/devices/hub/address", {"type", "bus", "port"}},
 	{"domain/devices/graphics",
 	 {"type", "port", "autoport", "listen", "passwd", "tlsPort",
-	  "defaultMode"}},
+	  "defaultMode", "sharePolicy", "powerControl", "websocket", "socket",
+	  "passwdValidTo", "connected", "display", "xauth", "fullscreen",
+	  "address", "p2p"}},
+	{"domain/devices/graphics/audio", {"id"}},
 	{"domain/devices/graphics/listen", {"address", "type", "socket"}},
 	{"domain/devices/graphics/channel", {"name", "mode"}},
 	{"domain/devices/graphics/image", {"compression"}},
@@ -204,16 +257,21 @@ static const struct known {
 	{"domain/devices/graphics/clipboard", {"copypaste"}},
 	{"domain/devices/graphics/filetransfer", {"enable"}},
 	{"domain/devices/graphics/mouse", {"mode"}},
-	{"domain/devices/graphics/gl", {"enable"}},
+	{"domain/devices/graphics/gl", {"enable", "rendernode"}},
 	{"domain/devices/video", {0}},
 	{"domain/devices/video/model",
 	 {"type", "vram", "heads", "ram", "vram64", "vgamem", "primary"}},
+	{"domain/devices/video/model/acceleration", {"accel3d"}},
+	{"domain/devices/video/driver",
+	 {"iommu", "ats", "packed", "page_per_vq"}},
 	{"domain/devices/video/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/channel", {"type"}},
 	{"domain/devices/channel/source",
-	 {"mode", "path", "host", "service", "append", "tls"}},
+	 {"mode", "path", "host", "service", "append", "tls", "channel"}},
 	{"domain/devices/channel/protocol", {"type"}},
+	{"domain/devices/channel/source/clipboard", {"copypaste"}},
+	{"domain/devices/channel/source/mouse", {"mode"}},
 	{"domain/devices/channel/target", {"type", "name"}},
 	{"domain/devices/channel/address",
 	 {"type", "controller", "bus", "port"}},
@@ -223,18 +281,23 @@ static const struct known {
 	 {"mode", "path", "host", "service"}},
 	{"domain/devices/rng/backend/protocol", {"type"}},
 	{"domain/devices/rng/rate", {"bytes", "period"}},
+	{"domain/devices/rng/driver",
+	 {"iommu", "ats", "packed", "page_per_vq"}},
 	{"domain/devices/rng/address",
 	 {"type", "domain", "bus", "slot", "function"}},
 	{"domain/devices/memballoon",
 	 {"model", "autodeflate", "freePageReporting"}},
 	{"domain/devices/memballoon/stats", {"period"}},
+	{"domain/devices/memballoon/driver",
+	 {"iommu", "ats", "packed", "page_per_vq"}},
 	{"domain/devices/memballoon/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/watchdog", {"model", "action"}},
 	{"domain/devices/watchdog/address",
 	 {"type", "domain", "bus", "slot", "function", "multifunction"}},
 	{"domain/devices/panic", {"model"}},
-	{"domain/seclabel", {"type", "model"}},
+	{"domain/seclabel", {"type", "model", "relabel"}},
+	{"domain/seclabel/label*", {0}},
 	{"domain/cpu/numa", {0}},
 	{"domain/cpu/numa/cell",
 	 {"id", "cpus", "memory", "memAccess", "discard"}},
@@ -254,7 +317,7 @@ static const struct known {
 	{"domain/memoryBacking/discard!", {0}},
 	{"domain/devices/audio",
 	 {"id", "type", "timerPeriod", "path", "serverName", "tryMMap",
-	  "exclusive", "dspPolicy"}},
+	  "exclusive", "dspPolicy", "driver"}},
 	{"domain/devices/audio/input",
 	 {"mixingEngine", "fixedSettings", "voices", "bufferLength", "dev",
 	  "bufferCount", "tryPoll", "name", "streamName", "latency",
@@ -422,7 +485,7 @@ static const struct known *find_known(const char *path, char *flag)
  * lower case. */
 static char *canon(const char *path, const char *attr, const char *v)
 {
-	if (strstr(path, "/address")) {
+	if (strstr(path, "/address") || strstr(path, "controller/target")) {
 		char *end;
 		unsigned long n = strtoul(v, &end, 0);
 
@@ -451,7 +514,11 @@ static char *kib_of(const xmlNode *n)
 	uint64_t bytes = 0;
 	char *s;
 
-	if (size_parse_unit((const char *)t, u ? (const char *)u : "KiB",
+	/* libvirt's default unit: KiB, but bytes for a max_size */
+	if (size_parse_unit((const char *)t,
+			    u ? (const char *)u
+			    : xmlStrEqual(n->name, BAD_CAST "max_size") ? "B"
+									: "KiB",
 			    &bytes, NULL) < 0)
 		s = xstrdup("invalid");
 	else
@@ -460,6 +527,127 @@ static char *kib_of(const xmlNode *n)
 	xmlFree(t);
 	xmlFree(u);
 	return s;
+}
+
+static const xmlNode *child_named(const xmlNode *n, const char *name)
+{
+	for (n = n ? n->children : NULL; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && !n->ns &&
+		    xmlStrEqual(n->name, BAD_CAST name))
+			return n;
+	return NULL;
+}
+
+static uint64_t kib_num(const xmlNode *n, const char *attr)
+{
+	xmlChar *t = attr ? xmlGetProp(n, BAD_CAST attr) : xmlNodeGetContent(n);
+	xmlChar *u = xmlGetProp(n, BAD_CAST "unit");
+	uint64_t bytes = 0;
+
+	if (!t || size_parse_unit((const char *)t, u ? (const char *)u : "KiB",
+				  &bytes, NULL) < 0)
+		bytes = 0;
+	xmlFree(t);
+	xmlFree(u);
+	return DIV_ROUND_UP(bytes, 1024);
+}
+
+/*
+ * <memory> (or, @current, <currentMemory>) as `virsh define` makes it
+ * of the document @n is in: with NUMA cells, their sum and the memory
+ * devices' sizes (those nido keeps: the others are warned about, and
+ * so is what they add); a <currentMemory> above it comes down to it.
+ * Without cells, as written.
+ */
+static char *defined_kib(const xmlNode *n, bool current)
+{
+	const xmlNode *root = xmlDocGetRootElement(n->doc);
+	const xmlNode *numa = child_named(child_named(root, "cpu"), "numa");
+	const xmlNode *devs = child_named(root, "devices");
+	char flag;
+	uint64_t total = 0, cur;
+
+	for (const xmlNode *c = numa ? numa->children : NULL; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE &&
+		    xmlStrEqual(c->name, BAD_CAST "cell"))
+			total += kib_num(c, "memory");
+	if (!total)
+		return kib_of(n);
+	if (find_known("domain/devices/memory", &flag))
+		for (const xmlNode *c = devs ? devs->children : NULL; c;
+		     c = c->next)
+			if (c->type == XML_ELEMENT_NODE &&
+			    xmlStrEqual(c->name, BAD_CAST "memory"))
+				total += kib_num(
+					child_named(child_named(c, "target"),
+						    "size"),
+					NULL);
+	cur = current ? kib_num(n, NULL) : total;
+	return xasprintf("%llu",
+			 (unsigned long long)(cur < total ? cur : total));
+}
+
+/* An attribute of @n equals @v. */
+static bool prop_is(const xmlNode *n, const char *attr, const char *v)
+{
+	xmlChar *a = xmlGetProp(n, BAD_CAST attr);
+	bool r = a && streq((const char *)a, v);
+
+	xmlFree(a);
+	return r;
+}
+
+/*
+ * The index of controller @n: its index=, or (but for USB ones) the one
+ * libvirt gives a controller without: 0 for a PCI root, else the lowest
+ * free one of its type, in document order.
+ */
+static unsigned controller_index(const xmlNode *n)
+{
+	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
+	xmlChar *ix = xmlGetProp(n, BAD_CAST "index");
+	bool used[257] = {false};
+	unsigned r = 0;
+
+	if (ix || !t || streq((const char *)t, "usb") ||
+	    prop_is(n, "model", "pci-root") || prop_is(n, "model", "pcie-root"))
+		goto out;
+	for (const xmlNode *s = n->parent->children; s; s = s->next) {
+		xmlChar *si;
+
+		if (s->type != XML_ELEMENT_NODE ||
+		    !xmlStrEqual(s->name, BAD_CAST "controller") ||
+		    !prop_is(s, "type", (const char *)t))
+			continue;
+		if ((si = xmlGetProp(s, BAD_CAST "index")))
+			used[strtoul((const char *)si, NULL, 10) & 0xff] = true;
+		xmlFree(si);
+	}
+	for (const xmlNode *s = n->parent->children; s; s = s->next) {
+		/* a PCI one from 1: 0 is the root's, given or not */
+		unsigned k = streq((const char *)t, "pci");
+
+		if (s->type != XML_ELEMENT_NODE ||
+		    !xmlStrEqual(s->name, BAD_CAST "controller") ||
+		    !prop_is(s, "type", (const char *)t) ||
+		    xmlHasProp(s, BAD_CAST "index") ||
+		    prop_is(s, "model", "pci-root") ||
+		    prop_is(s, "model", "pcie-root"))
+			continue;
+		while (k < 256 && used[k])
+			k++;
+		used[k] = true;
+		if (s == n) {
+			r = k;
+			break;
+		}
+	}
+out:
+	if (ix)
+		r = (unsigned)strtoul((const char *)ix, NULL, 10);
+	xmlFree(t);
+	xmlFree(ix);
+	return r;
 }
 
 /*
@@ -478,13 +666,19 @@ static char *key_of(const xmlNode *n)
 		xmlFree(a);
 		return k;
 	}
-	if (xmlStrEqual(n->name, BAD_CAST "controller") ||
-	    xmlStrEqual(n->name, BAD_CAST "input")) {
-		bool ctl = xmlStrEqual(n->name, BAD_CAST "controller");
+	if (xmlStrEqual(n->name, BAD_CAST "controller")) {
 		xmlChar *a = xmlGetProp(n, BAD_CAST "type");
-		xmlChar *b = xmlGetProp(n, BAD_CAST(ctl ? "index" : "bus"));
+		char *k = xasprintf("[%s,%u]", a ? (const char *)a : "",
+				    controller_index(n));
+
+		xmlFree(a);
+		return k;
+	}
+	if (xmlStrEqual(n->name, BAD_CAST "input")) {
+		xmlChar *a = xmlGetProp(n, BAD_CAST "type");
+		xmlChar *b = xmlGetProp(n, BAD_CAST "bus");
 		char *k = xasprintf("[%s,%s]", a ? (const char *)a : "",
-				    b ? (const char *)b : (ctl ? "0" : ""));
+				    b ? (const char *)b : "");
 
 		xmlFree(a);
 		xmlFree(b);
@@ -499,8 +693,9 @@ static char *key_of(const xmlNode *n)
 /* Controllers of the types nido keeps; the others are beyond. */
 static bool controller_kept(const xmlNode *n)
 {
-	static const char *const types[] = {
-		"pci", "ide", "sata", "scsi", "usb", "virtio-serial", "fdc"};
+	static const char *const types[] = {"pci",  "ide", "sata",
+					    "scsi", "usb", "virtio-serial",
+					    "fdc",  "ccid"};
 	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
 	bool kept =
 		t && corpus_str_in((const char *)t, types, ARRAY_SIZE(types));
@@ -512,8 +707,9 @@ static bool controller_kept(const xmlNode *n)
 /* An <audio> nido keeps: of a backend QEMU has on Linux. */
 static bool audio_kept(const xmlNode *n)
 {
-	static const char *const types[] = {"none",	  "alsa", "jack", "oss",
-					    "pulseaudio", "sdl",  "file"};
+	static const char *const types[] = {"none", "alsa",	  "jack",
+					    "oss",  "pulseaudio", "sdl",
+					    "file", "spice",	  "dbus"};
 	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
 	bool kept =
 		t && corpus_str_in((const char *)t, types, ARRAY_SIZE(types));
@@ -523,18 +719,23 @@ static bool audio_kept(const xmlNode *n)
 }
 
 /* A <seclabel> nido keeps: type 'none', no model or model 'none',
- * nothing else. */
+ * nothing else; or DAC's (no model, this host's only one) dynamic or
+ * static label. */
 static bool seclabel_kept(const xmlNode *n)
 {
 	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
 	xmlChar *m = xmlGetProp(n, BAD_CAST "model");
 	int n_attrs = 0;
-	bool kept = t && xmlStrEqual(t, BAD_CAST "none") &&
+	bool none = t && xmlStrEqual(t, BAD_CAST "none") &&
 		    (!m || xmlStrEqual(m, BAD_CAST "none")) && !n->children;
+	bool dac = (!m && (!t || xmlStrEqual(t, BAD_CAST "dynamic"))) ||
+		   (m && xmlStrEqual(m, BAD_CAST "dac") && t &&
+		    !xmlStrEqual(t, BAD_CAST "none"));
+	bool kept;
 
 	for (const xmlAttr *a = n->properties; a; a = a->next)
 		n_attrs++;
-	kept = kept && n_attrs == 1 + (m != NULL);
+	kept = (none && n_attrs == 1 + (m != NULL)) || dac;
 
 	xmlFree(t);
 	xmlFree(m);
@@ -765,7 +966,13 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 	}
 	if (flag == '*' || flag == '#') {
 		xmlChar *t = xmlNodeGetContent(n);
-		_cleanup_free_ char *kib = flag == '#' ? kib_of(n) : NULL;
+		bool mem = streq(path, "domain/memory") ||
+			   streq(path, "domain/currentMemory");
+		_cleanup_free_ char *kib =
+			flag != '#' ? NULL
+			: mem	    ? defined_kib(n,
+						  streq(path, "domain/currentMemory"))
+				    : kib_of(n);
 		_cleanup_free_ char *c =
 			canon(path, "", kib ? kib : (const char *)t);
 

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Running domains registered with systemd-machined (docs/drivers.md,
+ * "systemd-machined"), so that `machinectl list` shows them: each guest
+ * or container that starts is registered (RegisterMachineWithNetwork)
+ * with its leader (QEMU, nido-vmm, the container's init), and
+ * unregistered (UnregisterMachine) when it stops.
+ *
+ * Everything runs on the daemon's loop: the system bus connection is an
+ * fd and a timer of the loop, every call is asynchronous with a short
+ * timeout, and a registration's outcome arrives later. A registration
+ * that fails never fails a start: it is logged as a warning and shown
+ * by dominfo.
+ *
+ * Where systemd is not PID 1, or register_machines = 0 in nidod.conf,
+ * machined_open() says so once and every other function does nothing.
+ * For tests, NIDO_TEST_MACHINED_BUS names the address of a bus to use
+ * instead of the system bus, whether systemd runs or not.
+ */
+#ifndef NIDO_DAEMON_MACHINED_H
+#define NIDO_DAEMON_MACHINED_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "daemon/domain.h"
+
+struct daemon;
+
+/* The environment variable naming a test bus (docs/api.md). */
+#define MACHINED_TEST_BUS_ENV "NIDO_TEST_MACHINED_BUS"
+
+/*
+ * Decides whether domains are registered (@enabled: nidod.conf's
+ * register_machines) and connects to the bus: dmn->machined is set, or
+ * stays NULL with the reason logged once. Never fails the daemon.
+ */
+void machined_open(struct daemon *dmn, bool enabled);
+
+/* Closes the connection (registrations stay: the domains keep running
+ * across a daemon restart); accepts a daemon without one. */
+void machined_close(struct daemon *dmn);
+
+/*
+ * @dom has just become active (started, restored, or re-attached when
+ * dmn->recovering): registers it, or for a re-attached one first asks
+ * machined whether it still knows it (GetMachine) and registers it only
+ * when not.
+ */
+void machined_domain_started(struct daemon *dmn, struct domain *dom);
+
+/* @dom is stopping: unregisters it if it was registered (also when the
+ * registration is still on its way). */
+void machined_domain_stopped(struct daemon *dmn, struct domain *dom);
+
+/* dominfo's "machine" (the registered name) or "machine_error" (why
+ * the registration failed) of an active @dom. */
+void machined_info(struct daemon *dmn, const struct domain *dom,
+		   struct json_object *o);
+
+/*
+ * The machine name of domain @name with id @id of a driver family
+ * @prefix ("qemu" or "lxc"), as libvirt makes it: PREFIX-ID-NAME, with
+ * of NAME only what a host name may hold (letters, digits, '-', '.'; no
+ * leading or repeated '-' and '.'), at most 64 characters, no trailing
+ * '-' or '.'. Written to @out (@size >= 65).
+ */
+void machined_name(const char *prefix, int id, const char *name, char *out,
+		   size_t size);
+
+#endif

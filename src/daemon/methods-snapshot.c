@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * virsh's snapshot-* verbs (docs/api.md, docs/snapshots.md): internal
+ * snapshots of a shut off domain's qcow2 disks, their metadata, revert
+ * and delete. A running domain's snapshots (with its memory) are not
+ * taken yet: refused by name.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/daemon.h"
+#include "daemon/domain-disks.h"
+#include "daemon/driver.h"
+#include "daemon/events.h"
+#include "daemon/rpc.h"
+#include "daemon/snapshot.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+/* The domain, idle, with its snapshots. */
+static struct domain *idle_domain(struct daemon *dmn,
+				  struct json_object *params,
+				  struct snapshot_set **set, struct err **e)
+{
+	struct domain *dom = param_domain(dmn, params, e);
+
+	if (!dom || need_idle(dom, e) < 0)
+		return NULL;
+	if (!(*set = snapshot_set_of(dmn, dom, e)))
+		return NULL;
+	return dom;
+}
+
+/* A running domain's snapshots are its driver's (QEMU's jobs). */
+static int need_driver(const struct domain *dom, struct err **e)
+{
+	if (!dom->drv->snapshot)
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"the %s driver cannot snapshot a running "
+				"domain yet: shut it off, or save it",
+				dom->drv->name);
+	return 0;
+}
+
+/*
+ * A snapshot operation the driver runs: what is done with the metadata
+ * once it has ended, then the parked call answered.
+ */
+struct snap_call {
+	struct daemon *dmn;
+	struct domain *dom;
+	enum snapshot_op op;
+	struct snapshot_def *sn; /* create: the new one (owned) */
+	char *name;		 /* apply, delete: the snapshot's */
+};
+
+static const char **taken_targets(const struct snapshot_def *sn, size_t *n)
+{
+	const char **v = xcalloc(sn->n_disks + 1, sizeof(*v));
+
+	*n = 0;
+	for (size_t i = 0; i < sn->n_disks; i++)
+		if (sn->disks[i].kind == SNAPSHOT_DISK_INTERNAL)
+			v[(*n)++] = sn->disks[i].name;
+	return v;
+}
+
+static int forget(struct daemon *dmn, struct domain *dom,
+		  struct snapshot_set *set, const char *name, struct err **e);
+
+static void snap_done(void *opaque, int r, const struct err *de)
+{
+	struct snap_call *c = opaque;
+	struct snapshot_set *set = c->dom->snaps;
+	_cleanup_err_ struct err *e = NULL;
+	struct json_object *res = NULL;
+	struct snapshot_def *sn;
+
+	if (r < 0) {
+		daemon_job_done(c->dmn, c->dom, r, NULL, de);
+	} else if (!set) {
+		err_set(&e, EIO, "the domain's snapshots went meanwhile");
+		daemon_job_done(c->dmn, c->dom, -EIO, NULL, e);
+	} else if (c->op == SNAPSHOT_OP_CREATE) {
+		set->v = xreallocarray(set->v, set->n + 1, sizeof(*set->v));
+		set->v[set->n++] = sn = steal_ptr(c->sn);
+		r = snapshot_set_current(c->dmn, c->dom, set, sn, &e);
+		if (r == 0) {
+			res = json_object_new_object();
+			json_object_object_add(
+				res, "name", json_object_new_string(sn->name));
+		}
+		daemon_job_done(c->dmn, c->dom, r, res, e);
+	} else if (c->op == SNAPSHOT_OP_APPLY) {
+		r = (sn = snapshot_find(set, c->name))
+			    ? snapshot_set_current(c->dmn, c->dom, set, sn, &e)
+			    : 0;
+		daemon_job_done(c->dmn, c->dom, r, NULL, e);
+	} else {
+		r = forget(c->dmn, c->dom, set, c->name, &e);
+		daemon_job_done(c->dmn, c->dom, r, NULL, e);
+	}
+	snapshot_def_free(c->sn);
+	free(c->name);
+	free(c);
+}
+
+/* Has the driver run @op for @sn; the call waits for it. */
+static int driver_op(struct daemon *dmn, struct domain *dom,
+		     enum snapshot_op op, struct snapshot_def *sn,
+		     struct json_object *result, struct err **e)
+{
+	struct snap_call *c = xcalloc(1, sizeof(*c));
+	size_t n;
+	_cleanup_free_ const char **targets = taken_targets(sn, &n);
+	int r;
+
+	c->dmn = dmn;
+	c->dom = dom;
+	c->op = op;
+	c->name = xstrdup(sn->name);
+	r = dom->drv->snapshot(dmn, dom, op, sn->name, targets, n, snap_done, c,
+			       e);
+	if (r < 0) {
+		free(c->name);
+		free(c);
+		json_object_put(result);
+		return r;
+	}
+	if (op == SNAPSHOT_OP_CREATE)
+		c->sn = sn; /* kept until done */
+	return job_wait(dmn, dom, RPC_DEFERRED, result);
+}
+
+static struct snapshot_def *param_snapshot(const struct snapshot_set *set,
+					   struct json_object *params,
+					   struct err **e)
+{
+	const char *name;
+	struct snapshot_def *sn;
+
+	if (json_get_string(params, "snapshot", &name, e) < 0)
+		return NULL;
+	if (!(sn = snapshot_find(set, name)))
+		err_setk(e, ERR_NO_DOMAIN_SNAPSHOT, ENOENT,
+			 "no domain snapshot with matching name '%s'", name);
+	return sn;
+}
+
+/* A copy of @xml's definition with its volumes' paths, for the images. */
+static struct domain_def *def_with_paths(struct daemon *dmn, const char *xml,
+					 struct err **e)
+{
+	struct domain_def *def = NULL;
+
+	if (domain_def_parse_with(xml, strlen(xml), NULL, &def, NULL, e) < 0)
+		return NULL;
+	if (domain_disks_resolve(dmn, def, e) < 0) {
+		domain_def_free(def);
+		return NULL;
+	}
+	return def;
+}
+
+static int m_create(void *opaque, struct json_object *params,
+		    struct json_object **result, struct err **e)
+{
+	struct daemon *dmn = opaque;
+	struct snapshot_set *set = NULL;
+	struct domain *dom = idle_domain(dmn, params, &set, e);
+	struct snapshot_def *sn = NULL, *cur;
+	struct domain_def *def = NULL;
+	const char *xml = NULL;
+	bool active;
+	int r;
+
+	if (!dom || json_get_string_opt(params, "xml", &xml, e) < 0)
+		return err_code(*e);
+	active = domain_is_active(dom);
+	if (active && need_driver(dom, e) < 0)
+		return err_code(*e);
+	if (xml) {
+		if (snapshot_def_parse(xml, strlen(xml), false, &sn, NULL, e) <
+		    0)
+			return err_code(*e);
+	} else {
+		sn = xcalloc(1, sizeof(*sn));
+	}
+	if (!sn->memory_given) /* libvirt's default: the memory if it runs */
+		sn->memory = active;
+	sn->creation_time = (int64_t)time(NULL);
+	if (!sn->name) /* libvirt's: the time */
+		sn->name = xasprintf("%lld", (long long)sn->creation_time);
+	if (set->n >= 1024)
+		r = err_setk(e, ERR_OPERATION_INVALID, ENOSPC,
+			     "domain has 1024 snapshots already");
+	else if (snapshot_find(set, sn->name))
+		r = err_setk(e, ERR_OPERATION_INVALID, EEXIST,
+			     "domain snapshot '%s' already exists", sn->name);
+	else if (sn->memory && !active)
+		r = err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+			     "a shut off domain has no memory to snapshot "
+			     "(<memory snapshot='internal'>)");
+	else if (!sn->memory && active)
+		r = err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+			     "a running domain's internal snapshot holds its "
+			     "memory (<memory snapshot='no'> needs an "
+			     "external, disk-only snapshot: not supported "
+			     "yet)");
+	else
+		r = 0;
+	if (r < 0)
+		goto out;
+	sn->state = !active			  ? SNAPSHOT_SHUTOFF
+		    : dom->state == DOMAIN_PAUSED ? SNAPSHOT_PAUSED
+						  : SNAPSHOT_RUNNING;
+	sn->domain_xml = domain_def_format(dom->def);
+	if ((cur = snapshot_current(set)))
+		sn->parent = xstrdup(cur->name);
+	if (active) {
+		/* the live definition has its volumes' paths already */
+		if (snapshot_pick_disks(dom->def, sn, e) < 0) {
+			r = err_code(*e);
+			goto out;
+		}
+		*result = json_object_new_object();
+		json_object_object_add(*result, "name",
+				       json_object_new_string(sn->name));
+		r = driver_op(dmn, dom, SNAPSHOT_OP_CREATE, sn,
+			      steal_ptr(*result), e);
+		if (r == RPC_DEFERRED)
+			return r;
+		goto out;
+	}
+	if (!(def = def_with_paths(dmn, sn->domain_xml, e)) ||
+	    snapshot_pick_disks(def, sn, e) < 0 ||
+	    snapshot_images(def, sn, SNAPSHOT_OP_CREATE, e) < 0) {
+		r = err_code(*e);
+		goto out;
+	}
+	set->v = xreallocarray(set->v, set->n + 1, sizeof(*set->v));
+	set->v[set->n++] = sn;
+	if ((r = snapshot_set_current(dmn, dom, set, sn, e)) < 0) {
+		_cleanup_err_ struct err *why = NULL;
+
+		set->n--;
+		if (snapshot_images(def, sn, SNAPSHOT_OP_DELETE, &why) < 0)
+			log_warn("%s", err_msg(why));
+		goto out;
+	}
+	*result = json_object_new_object();
+	json_object_object_add(*result, "name",
+			       json_object_new_string(sn->name));
+	sn = NULL;
+out:
+	snapshot_def_free(sn);
+	domain_def_free(def);
+	return r < 0 ? err_prefix(e, "domain '%s'", dom->def->name) : 0;
+}
+
+static struct json_object *describe(const struct snapshot_set *set,
+				    const struct snapshot_def *sn)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "name", json_object_new_string(sn->name));
+	if (sn->parent)
+		json_object_object_add(o, "parent",
+				       json_object_new_string(sn->parent));
+	if (sn->description)
+		json_object_object_add(o, "description",
+				       json_object_new_string(sn->description));
+	json_object_object_add(o, "creation_time",
+			       json_object_new_int64(sn->creation_time));
+	json_object_object_add(
+		o, "state",
+		json_object_new_string(snapshot_state_name(sn->state)));
+	json_object_object_add(o, "current",
+			       json_object_new_boolean(sn->current));
+	json_object_object_add(o, "memory",
+			       json_object_new_boolean(sn->memory));
+	json_object_object_add(o, "children",
+			       json_object_new_int64((int64_t)snapshot_children(
+				       set, sn->name, false)));
+	json_object_object_add(o, "descendants",
+			       json_object_new_int64((int64_t)snapshot_children(
+				       set, sn->name, true)));
+	return o;
+}
+
+static int m_list(void *opaque, struct json_object *params,
+		  struct json_object **result, struct err **e)
+{
+	struct daemon *dmn = opaque;
+	struct domain *dom = param_domain(dmn, params, e);
+	struct snapshot_set *set = dom ? snapshot_set_of(dmn, dom, e) : NULL;
+	struct json_object *arr;
+
+	if (!set)
+		return err_code(*e);
+	arr = json_object_new_array();
+	for (size_t i = 0; i < set->n; i++)
+		json_object_array_add(arr, describe(set, set->v[i]));
+	*result = json_object_new_object();
+	json_object_object_add(*result, "snapshots", arr);
+	return 0;
+}
+
+static int m_xml(void *opaque, struct json_object *params,
+		 struct json_object **result, struct err **e)
+{
+	struct daemon *dmn = opaque;
+	struct domain *dom = param_domain(dmn, params, e);
+	struct snapshot_set *set = dom ? snapshot_set_of(dmn, dom, e) : NULL;
+	struct snapshot_def *sn = set ? param_snapshot(set, params, e) : NULL;
+	char *text;
+
+	if (!sn)
+		return err_code(*e);
+	text = snapshot_def_format(sn, false);
+	*result = json_object_new_object();
+	json_object_object_add(*result, "xml", json_object_new_string(text));
+	free(text);
+	return 0;
+}
+
+/*
+ * virsh snapshot-revert. A snapshot of the shut off domain, the domain
+ * shut off: its disks back to it, its definition back to the one it was
+ * taken with, as libvirt does; then started when asked (--running,
+ * --paused). A running guest's snapshot, the domain running: QEMU loads
+ * it (the guest goes on from that point).
+ */
+static int m_revert(void *opaque, struct json_object *params,
+		    struct json_object **result, struct err **e)
+{
+	struct daemon *dmn = opaque;
+	struct snapshot_set *set = NULL;
+	struct domain *dom = idle_domain(dmn, params, &set, e);
+	struct snapshot_def *sn = dom ? param_snapshot(set, params, e) : NULL;
+	struct domain_def *def = NULL, *back = NULL;
+	struct object *obj = NULL;
+	bool running = false, paused = false;
+	int r;
+
+	(void)result;
+	if (!sn || json_get_bool_opt(params, "running", &running, e) < 0 ||
+	    json_get_bool_opt(params, "paused", &paused, e) < 0)
+		return err_code(*e);
+	if (running && paused)
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"--running and --paused are exclusive");
+	if (domain_is_active(dom)) {
+		if (!sn->memory)
+			return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+					"snapshot '%s' is of the shut off "
+					"domain: shut it off to revert to it",
+					sn->name);
+		if (running || paused)
+			return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+					"--running/--paused with a running "
+					"domain: not supported yet (it goes "
+					"on as it runs now)");
+		if (need_driver(dom, e) < 0)
+			return err_code(*e);
+		return driver_op(dmn, dom, SNAPSHOT_OP_APPLY, sn, NULL, e);
+	}
+	if (sn->memory)
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"snapshot '%s' holds the running guest's "
+				"memory: start the domain, then revert to it "
+				"(reverting a shut off domain to it is not "
+				"supported yet)",
+				sn->name);
+	if (!(def = def_with_paths(dmn, sn->domain_xml, e)))
+		return err_prefix(e, "snapshot '%s'", sn->name);
+	r = snapshot_images(def, sn, SNAPSHOT_OP_APPLY, e);
+	domain_def_free(def);
+	if (r < 0)
+		return err_prefix(e, "snapshot '%s'", sn->name);
+	if (dom->persistent) {
+		_cleanup_err_ struct err *why = NULL;
+
+		if (domain_def_parse_with(sn->domain_xml,
+					  strlen(sn->domain_xml), NULL, &back,
+					  NULL, &why) < 0 ||
+		    object_define(&dmn->domains.l, &dmn->store, back, &obj,
+				  &why) < 0)
+			log_warn("snapshot '%s': the definition stays: %s",
+				 sn->name, err_msg(why));
+	}
+	if ((r = snapshot_set_current(dmn, dom, set, sn, e)) < 0)
+		return r;
+	if (!running && !paused)
+		return 0;
+	return job_wait(dmn, dom,
+			daemon_domain_start(
+				dmn, dom, paused ? DRIVER_START_PAUSED : 0, e),
+			NULL);
+}
+
+/* Deletes @sn's snapshots in its images. */
+static int delete_images(struct daemon *dmn, const struct snapshot_def *sn,
+			 struct err **e)
+{
+	struct domain_def *def = def_with_paths(dmn, sn->domain_xml, e);
+	int r;
+
+	if (!def)
+		return err_prefix(e, "snapshot '%s'", sn->name);
+	r = snapshot_images(def, sn, SNAPSHOT_OP_DELETE, e);
+	domain_def_free(def);
+	return r < 0 ? err_prefix(e, "snapshot '%s'", sn->name) : 0;
+}
+
+/* Deletes every descendant of @name, the deepest first. */
+static int delete_below(struct daemon *dmn, struct domain *dom,
+			struct snapshot_set *set, const char *name,
+			bool metadata, struct err **e)
+{
+	for (size_t i = 0; i < set->n;) {
+		struct snapshot_def *c = set->v[i];
+
+		if (!c->parent || !streq(c->parent, name)) {
+			i++;
+			continue;
+		}
+		if (delete_below(dmn, dom, set, c->name, metadata, e) < 0 ||
+		    (!metadata && delete_images(dmn, c, e) < 0) ||
+		    snapshot_unstore(dmn, dom, set, c, e) < 0)
+			return err_code(*e);
+		i = 0; /* the set changed */
+	}
+	return 0;
+}
+
+/* @name's metadata gone: its children go to its parent, and so does
+ * "current", as libvirt. */
+static int forget(struct daemon *dmn, struct domain *dom,
+		  struct snapshot_set *set, const char *name, struct err **e)
+{
+	struct snapshot_def *sn = snapshot_find(set, name);
+	_cleanup_free_ char *parent = NULL;
+	bool was_current;
+
+	if (!sn)
+		return 0;
+	parent = sn->parent ? xstrdup(sn->parent) : NULL;
+	was_current = sn->current;
+	if (snapshot_unstore(dmn, dom, set, sn, e) < 0)
+		return err_code(*e);
+	for (size_t i = 0; i < set->n; i++) {
+		struct snapshot_def *c = set->v[i];
+		_cleanup_err_ struct err *why = NULL;
+
+		if (!c->parent || !streq(c->parent, name))
+			continue;
+		free(c->parent);
+		c->parent = parent ? xstrdup(parent) : NULL;
+		if (snapshot_store(dmn, dom, c, &why) < 0)
+			log_warn("%s", err_msg(why));
+	}
+	if (was_current && parent && (sn = snapshot_find(set, parent)))
+		return snapshot_set_current(dmn, dom, set, sn, e);
+	return 0;
+}
+
+static int m_delete(void *opaque, struct json_object *params,
+		    struct json_object **result, struct err **e)
+{
+	struct daemon *dmn = opaque;
+	struct snapshot_set *set = NULL;
+	struct domain *dom = idle_domain(dmn, params, &set, e);
+	struct snapshot_def *sn = dom ? param_snapshot(set, params, e) : NULL;
+	bool children = false, only = false, metadata = false, live;
+	_cleanup_free_ char *name = NULL;
+
+	(void)result;
+	if (!sn || json_get_bool_opt(params, "children", &children, e) < 0 ||
+	    json_get_bool_opt(params, "children_only", &only, e) < 0 ||
+	    json_get_bool_opt(params, "metadata", &metadata, e) < 0)
+		return err_code(*e);
+	live = domain_is_active(dom) && !metadata;
+	if (live && (children || only))
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"--children and --children-only with a "
+				"running domain: not supported yet");
+	if (live) {
+		if (need_driver(dom, e) < 0)
+			return err_code(*e);
+		return driver_op(dmn, dom, SNAPSHOT_OP_DELETE, sn, NULL, e);
+	}
+	name = xstrdup(sn->name);
+	if ((children || only) &&
+	    delete_below(dmn, dom, set, name, metadata, e) < 0)
+		return err_code(*e);
+	if (only)
+		return 0;
+	sn = snapshot_find(set, name);
+	if (!metadata && delete_images(dmn, sn, e) < 0)
+		return err_code(*e);
+	return forget(dmn, dom, set, name, e);
+}
+
+const struct rpc_method snapshot_methods[] = {
+	{"snapshot.create", m_create},
+	{"snapshot.list", m_list, RPC_READ_ONLY},
+	{"snapshot.xml", m_xml, RPC_READ_ONLY},
+	{"snapshot.revert", m_revert},
+	{"snapshot.delete", m_delete},
+};
+const size_t snapshot_n_methods = ARRAY_SIZE(snapshot_methods);

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A domain's snapshots (docs/snapshots.md): their metadata, kept in
+ * <state>/snapshot/DOMAIN/NAME.xml (mode 0600: it holds the domain's
+ * definition) as libvirt keeps it, read when first asked for; and the
+ * work on a shut off domain's images: qcow2 internal snapshots made,
+ * applied and deleted through src/block, every disk or none.
+ */
+#ifndef NIDO_DAEMON_SNAPSHOT_H
+#define NIDO_DAEMON_SNAPSHOT_H
+
+#include "daemon/snapshot_conf.h"
+
+struct daemon;
+struct domain;
+struct domain_def;
+
+struct snapshot_set {
+	struct snapshot_def **v; /* owned, in creation order */
+	size_t n;
+};
+
+void snapshot_set_free(struct snapshot_set *s);
+
+/* @dom's snapshots, read from the state directory the first time.
+ * NULL with @e filled when a file there cannot be read. */
+struct snapshot_set *snapshot_set_of(struct daemon *dmn, struct domain *dom,
+				     struct err **e);
+
+struct snapshot_def *snapshot_find(const struct snapshot_set *s,
+				   const char *name);
+/* The current snapshot (the last made or reverted to), or NULL. */
+struct snapshot_def *snapshot_current(const struct snapshot_set *s);
+/* How many have @name as parent; with @all, every descendant. */
+size_t snapshot_children(const struct snapshot_set *s, const char *name,
+			 bool all);
+
+/* Writes @sn's metadata file (replacing it). */
+int snapshot_store(struct daemon *dmn, const struct domain *dom,
+		   const struct snapshot_def *sn, struct err **e);
+/* Makes @sn (taken) the current one, in the set and on disk. */
+int snapshot_set_current(struct daemon *dmn, const struct domain *dom,
+			 struct snapshot_set *set, struct snapshot_def *sn,
+			 struct err **e);
+/* Removes @sn's metadata (file and entry; @sn is freed). */
+int snapshot_unstore(struct daemon *dmn, const struct domain *dom,
+		     struct snapshot_set *set, struct snapshot_def *sn,
+		     struct err **e);
+/* Removes every metadata file of @dom (undefine --snapshots-metadata). */
+void snapshot_unstore_all(struct daemon *dmn, struct domain *dom);
+
+/*
+ * The disks of @def a snapshot takes, into @sn (its <disks>, in the
+ * definition's order): each writable disk internally, which needs a
+ * qcow2 image (a raw one, a network disk are refused by name); read-only,
+ * shareable and transient disks and cdroms not. @sn's own <disks>, when
+ * it has some, may only say 'no' for more. Returns 0 or -errno.
+ */
+int snapshot_pick_disks(const struct domain_def *def, struct snapshot_def *sn,
+			struct err **e);
+
+enum snapshot_op {
+	SNAPSHOT_OP_CREATE,
+	SNAPSHOT_OP_APPLY,
+	SNAPSHOT_OP_DELETE,
+};
+
+/*
+ * On every disk @sn takes internally, of @def (shut off; volumes
+ * resolved), the qcow2 snapshot @op: made (every image first checked to
+ * have no snapshot of that name; on a failure the ones made are
+ * removed), applied, or deleted. Returns 0 or -errno with @e naming the
+ * disk.
+ */
+int snapshot_images(const struct domain_def *def, const struct snapshot_def *sn,
+		    enum snapshot_op op, struct err **e);
+
+#endif
