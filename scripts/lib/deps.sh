@@ -27,6 +27,9 @@ NIDO_RUN_PACKAGES=(
 	util-linux e2fsprogs
 	# logical pools (lvm2's tools), netfs pools (mount.nfs)
 	lvm2 nfs-common
+	# the qemu driver's emulated TPM (<tpm><backend type='emulator'>:
+	# swtpm, and swtpm_setup for its first state)
+	swtpm swtpm-tools
 )
 
 # Running the test suites: the peers nido is checked against, the formatter.

@@ -8,6 +8,7 @@
 #include "daemon/domain_conf_channel.h"
 #include "daemon/domain_conf_chardev.h"
 #include "daemon/domain_conf_devices.h"
+#include "daemon/domain_conf_devmisc.h"
 #include "daemon/domain_conf_disk.h"
 #include "daemon/domain_conf_hostdev.h"
 #include "daemon/domain_conf_hw.h"
@@ -68,6 +69,7 @@ void domain_def_free(struct domain_def *d)
 	domain_hw_clear(&d->hw);
 	domain_channels_clear(d);
 	domain_hostdevs_clear(d);
+	domain_devmisc_free(d->misc);
 	for (size_t i = 0; i < d->n_disks; i++)
 		domain_disk_clear(&d->disks[i]);
 	for (size_t i = 0; i < d->n_serials; i++) {
@@ -520,6 +522,7 @@ static int parse_device(const xmlNode *c, struct domain_def *d,
 		return r < 0 ? r : 0;
 	if ((r = domain_parse_channel_device(c, d, w, e)) != 0 ||
 	    (r = domain_parse_fs_device(c, d, w, e)) != 0 ||
+	    (r = domain_parse_devmisc(c, d, w, e)) != 0 ||
 	    (r = domain_parse_hostdev_device(c, d, w, e)) != 0 ||
 	    (r = domain_parse_fdc(c, d, e)) != 0)
 		return r < 0 ? r : 0;
@@ -889,6 +892,7 @@ static void format_devices(FILE *f, const struct domain_def *d, bool active)
 	if (d->fdc)
 		fputs("    <controller type='fdc' index='0'/>\n", f);
 	domain_format_filesystems(f, d);
+	domain_format_devmisc_fs(f, d);
 	for (size_t i = 0; i < d->n_nets; i++)
 		domain_net_format(f, &d->nets[i], active);
 	for (size_t i = 0; i < d->n_serials; i++)
@@ -903,6 +907,7 @@ static void format_devices(FILE *f, const struct domain_def *d, bool active)
 	domain_format_hw_devices(f, d);
 	for (size_t i = 0; i < d->n_rngs; i++)
 		domain_format_rng(f, &d->rngs[i]);
+	domain_format_devmisc(f, d);
 	fputs("  </devices>\n", f);
 }
 

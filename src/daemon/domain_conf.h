@@ -1015,6 +1015,7 @@ struct numa_cell {
 	char *cpus; /* vCPU list as written ("0-3,8-11"); NULL */
 	uint64_t memory_kib;
 	int mem_access; /* memAccess: 0 default, 1 shared, 2 private */
+	int discard;	/* discard=: 0 not given, 1 yes, 2 no */
 	struct numa_sibling *siblings;
 	size_t n_siblings;
 };
@@ -1052,9 +1053,11 @@ struct domain_mem {
 	struct hugepage *pages;
 	size_t n_pages;
 	bool nosharepages, locked;
-	int source;	/* <source type=>: 0 none, 1 anonymous, 2 memfd */
-	int access;	/* <access mode=>: 0 none, 1 shared, 2 private */
+	int source; /* <source type=>: 0 none, 1 anonymous, 2 memfd, 3 file */
+	int access; /* <access mode=>: 0 none, 1 shared, 2 private */
 	int allocation; /* <allocation mode=>: 0, 1 immediate, 2 ondemand */
+	unsigned alloc_threads;	  /* <allocation threads=>; 0: not given */
+	bool discard;		  /* <discard/> */
 	enum numa_mode tune_mode; /* <numatune><memory mode= nodeset=> */
 	char *tune_nodeset;
 	struct numa_memnode *memnodes;
@@ -1333,6 +1336,8 @@ struct domain_hostdev {
  * business (driver_ops.validate): the parser keeps what it reads, so that
  * dumpxml shows it and the driver can refuse it by name.
  */
+struct domain_devmisc;
+
 struct domain_def {
 	enum domain_virt virt;
 	char *name;
@@ -1378,6 +1383,9 @@ struct domain_def {
 	bool fdc; /* <controller type='fdc' index='0'/> (domain_conf_disk.c) */
 	struct domain_hostdev *hostdevs; /* domain_conf_hostdev.c */
 	size_t n_hostdevs;
+	/* <tpm>, <shmem>, a machine's <filesystem>, <vsock>
+	 * (domain_conf_devmisc.h); NULL: none */
+	struct domain_devmisc *misc;
 	struct domain_display display;
 	struct domain_hw hw;
 	struct domain_tune tune;

@@ -11,6 +11,7 @@
 
 #include "daemon/domain_conf_audio.h"
 #include "daemon/domain_conf_hw.h"
+#include "daemon/domain_conf_devmisc.h"
 #include "daemon/domain_conf_machine.h"
 #include "daemon/domain_conf_mem.h"
 #include "daemon/domain_conf_seclabel.h"
@@ -67,6 +68,12 @@ static int enum_attr(const xmlNode *n, const char *attr, const char *what,
 		return 0;
 	r = xml_enum(n, what, v, names + 1, e);
 	return r < 0 ? r : r + 1;
+}
+
+int domain_attr_enum(const xmlNode *n, const char *attr, const char *what,
+		     const char *const *names, struct err **e)
+{
+	return enum_attr(n, attr, what, names, e);
 }
 
 /* A number as libvirt writes addresses: hex with 0x, or decimal. */
@@ -908,7 +915,8 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 	const struct domain_hw *hw = &d->hw;
 	const char *chr = chardev_qemu_only(d);
 
-	if (chr || (chr = domain_machine_opts_qemu_only(hw)))
+	if (chr || (chr = domain_machine_opts_qemu_only(hw)) ||
+	    (chr = domain_devmisc_first(d)))
 		return chr;
 	for (int k = 0; k < TIMER_N; k++)
 		if (hw->timers[k].given)

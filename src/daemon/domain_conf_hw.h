@@ -37,6 +37,11 @@ int domain_parse_hw_top(const xmlNode *root, const xmlNode *os,
 int domain_parse_address(const xmlNode *dev, struct dev_pci_addr *pci,
 			 struct disk_drive_addr *drive, struct err **e);
 
+/* An optional attribute @attr of @n out of @names (index 0 is "", for
+ * absent): its index, 0 when absent, or -EINVAL with @e naming @what. */
+int domain_attr_enum(const xmlNode *n, const char *attr, const char *what,
+		     const char *const *names, struct err **e);
+
 /* Writes the <address> of @pci or @drive (when set) at @indent spaces. */
 void domain_format_pci_address(FILE *f, int indent,
 			       const struct dev_pci_addr *pci);

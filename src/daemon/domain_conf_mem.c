@@ -16,15 +16,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/domain_conf_devmisc.h"
 #include "daemon/domain_conf_mem.h"
 #include "daemon/xml_util.h"
 #include "lib/size.h"
 #include "lib/util.h"
 
 static const char *const access_names[] = {"", "shared", "private", NULL};
-static const char *const source_names[] = {"", "anonymous", "memfd", NULL};
+static const char *const source_names[] = {"", "anonymous", "memfd", "file",
+					   NULL};
 static const char *const allocation_names[] = {"", "immediate", "ondemand",
 					       NULL};
+static const char *const yes_no[] = {"", "yes", "no", NULL};
 
 /* A list as libvirt writes it ("0-3,^2,8"), numbers below @limit, one
  * number at least. */
@@ -161,7 +164,7 @@ static int parse_cell(const xmlNode *n, struct numa_cell *c, unsigned index,
 
 	xml_check_known(n,
 			(const char *const[]){"id", "cpus", "memory", "unit",
-					      "memAccess", NULL},
+					      "memAccess", "discard", NULL},
 			(const char *const[]){"distances", NULL}, w);
 	if (id &&
 	    xml_uint(n, "cell id", id, 0, DOMAIN_MAX_NUMA_CELLS - 1, &v, e) < 0)
@@ -172,7 +175,9 @@ static int parse_cell(const xmlNode *n, struct numa_cell *c, unsigned index,
 		return -EINVAL;
 	if (parse_size(n, "memory", &c->memory_kib, e) < 0 ||
 	    parse_enum(n, "memAccess", "memAccess", access_names,
-		       &c->mem_access, e) < 0)
+		       &c->mem_access, e) < 0 ||
+	    parse_enum(n, "discard", "cell discard", yes_no, &c->discard, e) <
+		    0)
 		return -EINVAL;
 	return dist ? parse_distances(dist, c, w, e) : 0;
 }
@@ -295,6 +300,29 @@ static int parse_mode(const xmlNode *mb, const char *tag, const char *attr,
 	return 0;
 }
 
+/* <allocation mode= threads=>: threads preallocate (1 to 1024). */
+static int parse_allocation(const xmlNode *n, struct domain_mem *m,
+			    struct xml_warnings *w, struct err **e)
+{
+	_cleanup_free_ char *threads = xml_attr(n, "threads");
+	uint64_t t;
+
+	xml_check_known(n, (const char *const[]){"mode", "threads", NULL}, NULL,
+			w);
+	if (parse_enum(n, "mode", "allocation mode", allocation_names,
+		       &m->allocation, e) < 0)
+		return -EINVAL;
+	if (threads) {
+		if (xml_uint(n, "allocation threads", threads, 1, 1024, &t, e) <
+		    0)
+			return -EINVAL;
+		m->alloc_threads = (unsigned)t;
+	}
+	if (!m->allocation && !m->alloc_threads)
+		return xml_err(e, n, "<allocation> without mode or threads");
+	return 0;
+}
+
 int domain_parse_memory_backing(const xmlNode *root, struct domain_def *d,
 				struct xml_warnings *w, struct err **e)
 {
@@ -308,33 +336,21 @@ int domain_parse_memory_backing(const xmlNode *root, struct domain_def *d,
 	xml_check_known(mb, NULL,
 			(const char *const[]){"hugepages", "nosharepages",
 					      "locked", "source", "access",
-					      "allocation", NULL},
+					      "allocation", "discard", NULL},
 			w);
 	if ((n = xml_child(mb, "hugepages")) && parse_pages(n, d, w, e) < 0)
 		return -EINVAL;
 	m->nosharepages = xml_child(mb, "nosharepages") != NULL;
 	m->locked = xml_child(mb, "locked") != NULL;
-	if ((n = xml_child(mb, "source"))) {
-		_cleanup_free_ char *t = xml_attr(n, "type");
-
-		/* 'file': a file in a directory of the host's; not yet */
-		if (t && streq(t, "file")) {
-			xml_warn(w, n,
-				 "<source>: <memoryBacking><source "
-				 "type='file'> not acted on, the qemu driver "
-				 "gives guest RAM from anonymous memory or a "
-				 "memfd");
-		} else if (parse_mode(mb, "source", "type", source_names,
-				      &m->source, w, e) < 0) {
-			return -EINVAL;
-		}
-	}
-	if (parse_mode(mb, "access", "mode", access_names, &m->access, w, e) <
-		    0 ||
-	    parse_mode(mb, "allocation", "mode", allocation_names,
-		       &m->allocation, w, e) < 0)
+	if (parse_mode(mb, "source", "type", source_names, &m->source, w, e) <
+	    0)
 		return -EINVAL;
-	return 0;
+	if (parse_mode(mb, "access", "mode", access_names, &m->access, w, e) <
+	    0)
+		return -EINVAL;
+	m->discard = xml_child(mb, "discard") != NULL;
+	return (n = xml_child(mb, "allocation")) ? parse_allocation(n, m, w, e)
+						 : 0;
 }
 
 static const char *const numa_mode_names[] = {"", "strict", "preferred",
@@ -497,6 +513,8 @@ void domain_format_numa(FILE *f, const struct domain_def *d)
 		if (c->mem_access)
 			fprintf(f, " memAccess='%s'",
 				access_names[c->mem_access]);
+		if (c->discard)
+			fprintf(f, " discard='%s'", yes_no[c->discard]);
 		if (!c->n_siblings) {
 			fputs("/>\n", f);
 			continue;
@@ -541,9 +559,17 @@ void domain_format_memory_backing(FILE *f, const struct domain_def *d)
 	if (m->access)
 		fprintf(f, "    <access mode='%s'/>\n",
 			access_names[m->access]);
-	if (m->allocation)
-		fprintf(f, "    <allocation mode='%s'/>\n",
-			allocation_names[m->allocation]);
+	if (m->allocation || m->alloc_threads) {
+		fputs("    <allocation", f);
+		if (m->allocation)
+			fprintf(f, " mode='%s'",
+				allocation_names[m->allocation]);
+		if (m->alloc_threads)
+			fprintf(f, " threads='%u'", m->alloc_threads);
+		fputs("/>\n", f);
+	}
+	if (m->discard)
+		fputs("    <discard/>\n", f);
 	fputs("  </memoryBacking>\n", f);
 }
 
@@ -611,19 +637,26 @@ void domain_format_max_memory(FILE *f, const struct domain_def *d)
  * libvirt's rule for the sizes (what `virsh define` makes of them): with
  * NUMA cells the guest's memory is theirs, and a <memory> that says
  * otherwise (or none) is replaced by their sum, as QEMU needs its -m to be
- * the nodes' total; an absent <currentMemory> is <memory>, a larger one
- * comes down to it. Then <maxMemory> holds <memory>.
+ * the nodes' total; <memory> counts the memory devices too (libvirt's
+ * total: -m is what is left without them); an absent <currentMemory> is
+ * <memory>, a larger one comes down to it. Then <maxMemory> holds
+ * <memory>.
  */
 int domain_finish_memory(const xmlNode *root, struct domain_def *d,
 			 struct err **e)
 {
 	const struct domain_mem *m = &d->hw.mem;
-	uint64_t cells = 0;
+	uint64_t cells = 0, devs = domain_memdevs_kib(d);
 
 	for (size_t i = 0; i < m->n_cells; i++)
 		cells += m->cells[i].memory_kib;
 	if (cells)
-		d->memory_kib = cells;
+		d->memory_kib = cells + devs;
+	else if (devs && d->memory_kib <= devs)
+		return xml_err(e, root,
+			       "<memory> (%" PRIu64 " KiB) is not more than "
+			       "its memory devices' (%" PRIu64 " KiB)",
+			       d->memory_kib, devs);
 	if (!d->memory_kib)
 		return xml_err(e, root,
 			       "missing <memory> (or <numa> cells giving "

@@ -20,7 +20,7 @@
 static bool kvm_backing(const struct domain_mem *m)
 {
 	if (m->locked || m->source || m->access || m->allocation ||
-	    m->n_pages > 1)
+	    m->alloc_threads || m->discard || m->n_pages > 1)
 		return false;
 	return m->n_pages == 0 ||
 	       (m->pages[0].size_kib == 2048 && !m->pages[0].nodeset);

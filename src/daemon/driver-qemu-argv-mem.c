@@ -6,7 +6,8 @@
  * <memoryBacking> and <numa>: huge pages from a hugetlb memfd of the
  * page size (what libvirt gets from a file on hugetlbfs, without a
  * mount QEMU's identity must write to), a memfd for <source
- * type='memfd'>, share= for <access>/memAccess, prealloc= for
+ * type='memfd'>, a file in QEMU_MEMORY_BACKING_DIR for <source
+ * type='file'>, share= for <access>/memAccess, prealloc= for
  * <allocation mode='immediate'>; the cells' distances; mem-merge=off
  * for <nosharepages/>, -overcommit mem-lock=on for <locked/>.
  */
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "daemon/domain_conf_devmisc.h"
 #include "daemon/domain_conf_mem.h"
 #include "daemon/driver-qemu.h"
 #include "lib/json.h"
@@ -101,6 +103,18 @@ static void add_policy(struct json_object *o, const struct domain_def *def,
 			       json_object_new_string(policy[mode]));
 }
 
+/* discard for guest node @node: its cell's, else <memoryBacking>'s;
+ * 1 yes, 2 no, 0 not given. */
+static int discard_of(const struct domain_def *def, unsigned node)
+{
+	const struct domain_mem *m = &def->hw.mem;
+
+	for (size_t i = 0; i < m->n_cells; i++)
+		if (m->cells[i].id == node && m->cells[i].discard)
+			return m->cells[i].discard;
+	return m->discard ? 1 : 0;
+}
+
 /* -object memory-backend-*,id=@id for node @node (0 without cells). */
 static void backend(struct qemu_argv *a, const struct domain_def *def,
 		    const char *id, unsigned node, uint64_t kib, int access)
@@ -109,12 +123,20 @@ static void backend(struct qemu_argv *a, const struct domain_def *def,
 	struct json_object *o = json_object_new_object();
 	uint64_t page = qemu_node_pagesize(def, node);
 	bool memfd = page || m->source == 2;
+	bool file = !memfd && m->source == 3;
 
 	json_object_object_add(
 		o, "qom-type",
-		json_object_new_string(memfd ? "memory-backend-memfd"
-					     : "memory-backend-ram"));
+		json_object_new_string(memfd  ? "memory-backend-memfd"
+				       : file ? "memory-backend-file"
+					      : "memory-backend-ram"));
 	json_object_object_add(o, "id", json_object_new_string(id));
+	/* <source type='file'>: a file QEMU makes (and unlinks) in nido's
+	 * memory backing directory, a tmpfs */
+	if (file)
+		json_object_object_add(
+			o, "mem-path",
+			json_object_new_string(QEMU_MEMORY_BACKING_DIR));
 	json_object_object_add(o, "size", json_object_new_uint64(kib * 1024));
 	if (page) {
 		json_object_object_add(o, "hugetlb",
@@ -130,6 +152,16 @@ static void backend(struct qemu_argv *a, const struct domain_def *def,
 	if (m->allocation == 1)
 		json_object_object_add(o, "prealloc",
 				       json_object_new_boolean(true));
+	if (m->alloc_threads)
+		json_object_object_add(
+			o, "prealloc-threads",
+			json_object_new_int((int)m->alloc_threads));
+	/* a file's data dropped at exit: what only a file backend keeps
+	 * (a memfd's and anonymous memory go with QEMU, as libvirt has it) */
+	if (file && discard_of(def, node))
+		json_object_object_add(
+			o, "discard-data",
+			json_object_new_boolean(discard_of(def, node) == 1));
 	add_policy(o, def, node);
 	qemu_arg_json(a, "-object", o);
 }
@@ -166,14 +198,16 @@ static uint64_t cell_kib(const struct numa_cell *c)
 	return ALIGN_UP(c->memory_kib, (uint64_t)1024);
 }
 
-/* -m: the guest's RAM, the cells' (rounded) total when it has cells. */
+/* -m: the guest's RAM, the cells' (rounded) total when it has cells;
+ * <memory> without the memory devices' (they are in it) when not. */
 static uint64_t ram_kib(const struct domain_def *def)
 {
 	uint64_t kib = 0;
 
 	for (size_t i = 0; i < def->hw.mem.n_cells; i++)
 		kib += cell_kib(&def->hw.mem.cells[i]);
-	return def->hw.mem.n_cells ? kib : def->memory_kib;
+	return def->hw.mem.n_cells ? kib
+				   : def->memory_kib - domain_memdevs_kib(def);
 }
 
 static void numa_args(struct qemu_argv *a, const struct domain_def *def)
@@ -225,7 +259,7 @@ void qemu_argv_memory(struct qemu_argv *a, const struct domain_def *def)
 	if (m->n_cells) {
 		numa_args(a, def);
 	} else if (qemu_memory_backend(def)) {
-		backend(a, def, "pc.ram", 0, def->memory_kib, 0);
+		backend(a, def, "pc.ram", 0, ram_kib(def), 0);
 		qemu_arg(a, "-machine");
 		qemu_arg(a, "memory-backend=pc.ram");
 	}

@@ -162,6 +162,7 @@ static void device_args(struct qemu_argv *a, const struct domain_def *def)
 	for (size_t i = 0; i < def->n_rngs; i++)
 		rng_args(a, def, i);
 	qemu_argv_hw_devices(a, def);
+	qemu_argv_devmisc(a, def);
 }
 
 /* -machine: the type, the accelerator, a UEFI guest's flash (and SMM

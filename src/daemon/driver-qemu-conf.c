@@ -380,7 +380,8 @@ int driver_qemu_validate(const struct domain_def *def, struct xml_warnings *w,
 	driver_warn_ct_elements(def, w);
 	if ((r = check_os(def, e)) < 0 || (r = check_devices(def, w, e)) < 0 ||
 	    (r = check_chardevs(def, w, e)) < 0 ||
-	    (r = driver_qemu_check_hw(def, w, e)) < 0)
+	    (r = driver_qemu_check_hw(def, w, e)) < 0 ||
+	    (r = qemu_check_devmisc(def, w, e)) < 0)
 		return r;
 	for (size_t i = 0; i < def->n_disks; i++)
 		if ((r = check_disk(def, &def->disks[i], w, e)) < 0)

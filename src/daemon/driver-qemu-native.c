@@ -142,6 +142,8 @@ int driver_qemu_native(const struct domain_def *def, const char *monitor,
 		qemu_argv_kernel(&a, def, -1);
 		qemu_argv_chardevs(&a, def, -1, -1);
 		qemu_argv_hostdevs(&a, def, NULL);
+		qemu_argv_tpm(&a, def, -1);
+		qemu_argv_virtiofs(&a, def, -1);
 		f = open_memstream(out, &len);
 		/* QEMU's local time is a time zone's (qemu_clock_env()) */
 		if (def->hw.clock == CLOCK_TIMEZONE) {

@@ -14,6 +14,7 @@
  * pick, and the network interfaces (added after the rest) land where
  * the plan says.
  */
+#include "daemon/domain_conf_devmisc.h"
 #include "daemon/domain_conf_hw.h"
 #include "daemon/driver-qemu.h"
 
@@ -75,6 +76,29 @@ static bool pci_sound(const struct domain_def *d, size_t i,
 		}
 	}
 	return false;
+}
+
+/* A machine's filesystem, shared memory or vsock @i, its <address> in
+ * *@given. */
+static bool devmisc_of(const struct domain_def *d, enum qemu_pci_kind kind,
+		       size_t i, const struct dev_pci_addr **given)
+{
+	const struct domain_devmisc *m = d->misc;
+
+	if (!m)
+		return false;
+	if (kind == QEMU_PCI_FS && i < m->n_vfs)
+		*given = &m->vfs[i].pci;
+	else if (kind == QEMU_PCI_SHMEM && i < m->n_shmems)
+		*given = &m->shmems[i].pci;
+	else if (kind == QEMU_PCI_VSOCK && i == 0 && m->vsock)
+		*given = &m->vsock->pci;
+	else if (kind == QEMU_PCI_MEMDEV && i < m->n_memdevs &&
+		 m->memdevs[i].model >= MEMDEV_VIRTIO_PMEM)
+		*given = &m->memdevs[i].pci;
+	else
+		return false;
+	return true;
 }
 
 /* Whether device (@kind, @i) of @d exists and is on PCI; its <address>
@@ -171,6 +195,11 @@ static bool device_of(const struct domain_def *d, enum qemu_pci_kind kind,
 		return virtio_input(d, i, given);
 	case QEMU_PCI_SOUND:
 		return pci_sound(d, i, given);
+	case QEMU_PCI_FS:
+	case QEMU_PCI_SHMEM:
+	case QEMU_PCI_VSOCK:
+	case QEMU_PCI_MEMDEV:
+		return devmisc_of(d, kind, i, given);
 	}
 	return false;
 }
@@ -202,6 +231,12 @@ static size_t kind_max(const struct domain_def *d, enum qemu_pci_kind kind)
 		return d->n_serials;
 	case QEMU_PCI_SERIAL:
 		return 256;
+	case QEMU_PCI_FS:
+		return d->misc ? d->misc->n_vfs : 0;
+	case QEMU_PCI_SHMEM:
+		return d->misc ? d->misc->n_shmems : 0;
+	case QEMU_PCI_MEMDEV:
+		return d->misc ? d->misc->n_memdevs : 0;
 	default:
 		return 1;
 	}

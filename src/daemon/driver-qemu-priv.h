@@ -68,6 +68,17 @@ struct qemu_vm {
 	/* ... the USB host devices' nodes, one per def->hostdevs (-1:
 	 * none); NULL when not starting */
 	int *hostdev_fds;
+	/* <tpm><backend type='emulator'>: the swtpm started for this run
+	 * (pid -1: none, or not this nidod's); while it starts, QEMU's end
+	 * of its control channel (-1: none) */
+	struct spawn_child swtpm;
+	int tpm_fd;
+	/* the virtiofsds started for its shares, one per def->misc->vfs
+	 * (pid -1: none), and while it starts QEMU's ends of their sockets
+	 * (-1: none); NULL without shares */
+	struct spawn_child *vfsd;
+	int *vfs_fds;
+	size_t n_vfsd;
 	int shot_fd; /* a screenshot taken, until its stream takes it */
 	/* domif-setlink while QMP's set_link is on its way */
 	size_t link_index;

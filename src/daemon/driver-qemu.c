@@ -37,6 +37,7 @@
 #include "daemon/disk-open.h"
 #include "daemon/domain-disks.h"
 #include "daemon/driver-qemu.h"
+#include "daemon/domain_conf_devmisc.h"
 #include "daemon/driver-qemu-agent.h"
 #include "daemon/driver-qemu-priv.h"
 #include "daemon/driver-common.h"
@@ -102,6 +103,15 @@ static void qemu_release(struct daemon *dmn, struct domain *dom)
 	iface_set_clear(&vm->ifaces);
 	json_object_put(vm->taps);
 	close_safe(vm->child.pidfd);
+	/* a swtpm QEMU still uses (nidod ends first) runs on */
+	close_safe(vm->swtpm.pidfd);
+	close_safe(vm->tpm_fd);
+	for (size_t i = 0; vm->vfsd && i < vm->n_vfsd; i++) {
+		close_safe(vm->vfsd[i].pidfd);
+		close_safe(vm->vfs_fds[i]);
+	}
+	free(vm->vfsd);
+	free(vm->vfs_fds);
 	json_object_put(vm->cgroups);
 	free(vm->shutdown_reason);
 	free(vm->start_error);
@@ -176,7 +186,7 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 	for (size_t i = 0; i < vm->n_chains; i++)
 		total += (size_t)vm->chains[i].n;
 	total += vm->hostdev_fds ? vm->dom->def->n_hostdevs : 0;
-	v = xcalloc(total + 5 + vm->n_chr_fds, sizeof(*v));
+	v = xcalloc(total + 6 + vm->n_chr_fds + vm->n_vfsd, sizeof(*v));
 	if (slot_fd >= 0)
 		v[k++] = (struct spawn_fd){.from = slot_fd, .to = SLOT_FD};
 	v[k++] = (struct spawn_fd){.from = mon_fd, .to = QEMU_MONITOR_FD};
@@ -213,6 +223,14 @@ static struct spawn_fd *child_fds(const struct qemu_vm *vm, int slot_fd,
 	for (size_t i = 0; vm->hostdev_fds && i < vm->dom->def->n_hostdevs; i++)
 		if (vm->hostdev_fds[i] >= 0)
 			v[k++] = (struct spawn_fd){.from = vm->hostdev_fds[i],
+						   .to = to++};
+	/* and the TPM emulator's control channel (tpm_fd_in_qemu()) */
+	if (vm->tpm_fd >= 0)
+		v[k++] = (struct spawn_fd){.from = vm->tpm_fd, .to = to++};
+	/* and virtiofsds' sockets (qemu_argv_virtiofs()) */
+	for (size_t i = 0; vm->vfs_fds && i < vm->n_vfsd; i++)
+		if (vm->vfs_fds[i] >= 0)
+			v[k++] = (struct spawn_fd){.from = vm->vfs_fds[i],
 						   .to = to++};
 	*n = k;
 	return v;
@@ -402,6 +420,54 @@ static int first_chr_fd(const struct qemu_vm *vm, int agent_fd)
 	return fd;
 }
 
+/* The TPM emulator's control channel in QEMU: after the USB host
+ * devices' fds (child_fds()). */
+static int tpm_fd_in_qemu(const struct qemu_vm *vm, int agent_fd)
+{
+	int fd = first_chr_fd(vm, agent_fd) + (int)vm->n_chr_fds;
+
+	for (size_t i = 0; vm->hostdev_fds && i < vm->dom->def->n_hostdevs; i++)
+		fd += vm->hostdev_fds[i] >= 0;
+	return fd;
+}
+
+/* Ends the helpers (swtpm, virtiofsd) a start that failed started, or
+ * QEMU's ended. */
+static void drop_helpers(struct qemu_vm *vm)
+{
+	close_safe(vm->tpm_fd);
+	vm->tpm_fd = -1;
+	qemu_helper_stop(&vm->swtpm);
+	if (vm->vfsd)
+		qemu_virtiofsd_stop(vm->vfsd, vm->vfs_fds, vm->n_vfsd);
+}
+
+/* swtpm and the virtiofsds, before QEMU (QEMU's identity @o). */
+static int start_helpers(struct domain *dom, struct qemu_vm *vm,
+			 const struct spawn_opts *o, int logfd, struct err **e)
+{
+	const struct domain_devmisc *m = dom->def->misc;
+	_cleanup_free_ char *base = NULL;
+	int r;
+
+	if ((r = qemu_swtpm_start(dom->def, o->set_ids ? o->uid : (uid_t)-1,
+				  o->gid, logfd, &vm->swtpm, &vm->tpm_fd, e)) <
+	    0)
+		return r;
+	if (!m || !m->n_vfs)
+		return 0;
+	vm->n_vfsd = m->n_vfs;
+	vm->vfsd = xcalloc(m->n_vfs, sizeof(*vm->vfsd));
+	vm->vfs_fds = xcalloc(m->n_vfs, sizeof(*vm->vfs_fds));
+	base = xasprintf("%s", vm->monitor);
+	*strrchr(base, '.') = 0; /* <runtime>/domains/NAME */
+	r = qemu_virtiofsd_start(dom->def, base, logfd, vm->vfsd, vm->vfs_fds,
+				 e);
+	if (r < 0)
+		drop_helpers(vm);
+	return r;
+}
+
 /* What the character devices name on the host, opened by nidod
  * (qemu_chr_open()), into @vm->chr_fds. */
 static int open_chardevs(const struct domain_def *def, struct qemu_vm *vm,
@@ -512,8 +578,10 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		drop_ifaces(dom, vm);
 		return r;
 	}
-	if ((r = qemu_vm_hostdevs_open(vm, o.set_ids ? o.uid : (uid_t)-1, e)) <
-	    0) {
+	if ((r = start_helpers(dom, vm, &o, logfd, e)) < 0 ||
+	    (r = qemu_vm_hostdevs_open(vm, o.set_ids ? o.uid : (uid_t)-1, e)) <
+		    0) {
+		drop_helpers(vm);
 		close_disks(vm);
 		drop_ifaces(dom, vm);
 		for (size_t i = 0; i < ncg; i++)
@@ -536,6 +604,9 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	usb_fds = qemu_vm_hostdev_fds(vm, first_chr_fd(vm, agent_fd) +
 						  (int)vm->n_chr_fds);
 	qemu_argv_hostdevs(&a, dom->def, usb_fds);
+	qemu_argv_tpm(&a, dom->def, tpm_fd_in_qemu(vm, agent_fd));
+	qemu_argv_virtiofs(&a, dom->def,
+			   tpm_fd_in_qemu(vm, agent_fd) + (vm->tpm_fd >= 0));
 	if (vm->restoring) {
 		qemu_arg(&a, "-incoming");
 		qemu_arg(&a, "defer");
@@ -558,11 +629,18 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	/* QEMU has them now (and the image locks with them) */
 	close_disks(vm);
 	qemu_vm_hostdevs_close_fds(vm);
+	close_safe(vm->tpm_fd);
+	vm->tpm_fd = -1;
+	for (size_t i = 0; vm->vfs_fds && i < vm->n_vfsd; i++) {
+		close_safe(vm->vfs_fds[i]);
+		vm->vfs_fds[i] = -1;
+	}
 	iface_set_clear(&vm->ifaces);
 	for (size_t i = 0; i < ncg; i++)
 		close(cg[i]);
 	qemu_argv_free(&a);
 	if (r < 0) {
+		drop_helpers(vm);
 		cgroup_remove(vm->cgroups);
 		drop_ifaces(dom, vm);
 		qemu_hostdevs_release(dom->def, dom->def->n_hostdevs, NULL);
@@ -706,6 +784,7 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	drop_ifaces(dom, vm);
 	/* what a start (this nidod's or an earlier one's) did for them */
 	qemu_hostdevs_release(dom->def, dom->def->n_hostdevs, NULL);
+	drop_helpers(vm);
 	unlink(vm->monitor);
 	qemu_agent_free(steal_ptr(vm->agent), true);
 	if (vm->destroying || vm->saved) {
@@ -1116,6 +1195,8 @@ static struct qemu_vm *vm_new(struct daemon *dmn, struct domain *dom)
 	vm->boot_fds[0] = vm->boot_fds[1] = vm->boot_fds[2] = -1;
 	vm->shot_fd = -1;
 	vm->state_fd = -1;
+	vm->swtpm.pid = vm->swtpm.pidfd = -1;
+	vm->tpm_fd = -1;
 	vm->monitor = store_runtime_path(&dmn->store, &domain_kind,
 					 dom->def->name, "monitor");
 	vm->log = store_runtime_path(&dmn->store, &domain_kind, dom->def->name,
@@ -1151,7 +1232,8 @@ static int check_files(const struct domain_def *def, const char *emulator,
 			return err_sys(e, errno, "disk '%s' (%s)", d->source,
 				       d->target);
 	}
-	if (qemu_display_check_host(def, e) < 0)
+	if (qemu_display_check_host(def, e) < 0 ||
+	    qemu_devmisc_check_host(def, e) < 0)
 		return -EINVAL;
 	return qemu_check_host(def, e);
 }

@@ -85,8 +85,12 @@ enum qemu_pci_kind {
 	QEMU_PCI_CHR_SERIAL, /* a pci-serial, index into def->serials */
 	QEMU_PCI_INPUT,	     /* virtio <input>s, in their order */
 	QEMU_PCI_SOUND,	     /* PCI <sound>s, in their order */
+	QEMU_PCI_FS,	     /* a machine's <filesystem>s (def->misc) */
+	QEMU_PCI_SHMEM,	     /* <shmem>s */
+	QEMU_PCI_VSOCK,	     /* the <vsock> */
+	QEMU_PCI_MEMDEV,     /* virtio-pmem and virtio-mem <memory>s */
 };
-#define QEMU_PCI_KINDS (QEMU_PCI_SOUND + 1)
+#define QEMU_PCI_KINDS (QEMU_PCI_MEMDEV + 1)
 
 struct json_object;
 /* Appends @s (copied); -@opt and the JSON of @o (whose reference it
@@ -111,6 +115,70 @@ void qemu_argv_controllers(struct qemu_argv *a, const struct domain_def *def);
 int qemu_clock_env(const struct domain_def *def, char ***envp, struct err **e);
 void qemu_argv_hw_devices(struct qemu_argv *a, const struct domain_def *def);
 
+/*
+ * <tpm>, <shmem>, a machine's <filesystem>, <vsock>
+ * (driver-qemu-devmisc.c). qemu_check_devmisc(): what validate refuses
+ * or warns about of them. qemu_argv_devmisc(): the shared memories',
+ * filesystems' and vsock's command line; qemu_argv_tpm(): the TPM's, an
+ * emulator's control channel on QEMU's fd @tpm_fd (-1: named by its
+ * socket, for domxml-to-native). qemu_devmisc_check_host(): what a start
+ * needs of the host (the TPM device, /dev/vhost-vsock, the shared
+ * directories): 0 or -errno with @e naming what is missing.
+ */
+int qemu_check_devmisc(const struct domain_def *d, struct xml_warnings *w,
+		       struct err **e);
+void qemu_argv_devmisc(struct qemu_argv *a, const struct domain_def *def);
+void qemu_argv_tpm(struct qemu_argv *a, const struct domain_def *def,
+		   int tpm_fd);
+int qemu_devmisc_check_host(const struct domain_def *def, struct err **e);
+/* Memory devices' backends and -device (driver-qemu-memdev.c). */
+void qemu_argv_memdevs(struct qemu_argv *a, const struct domain_def *def);
+/*
+ * The emulated TPM (driver-qemu-swtpm.c). driver_qemu_set_swtpm_dir():
+ * where the domains' TPM states are kept. qemu_swtpm_check(): swtpm and
+ * swtpm_setup are installed (0, or -errno with @e). qemu_swtpm_start():
+ * for @def's emulated TPM (nothing for another), its state made on the
+ * first start and given to QEMU's identity @uid:@gid ((uid_t)-1:
+ * nidod's), swtpm started as it, logging to @log_fd, in @child; QEMU's
+ * end of its control channel in *@qemu_fd (the caller's; -1: no TPM).
+ * qemu_helper_stop(): waits for a helper (swtpm, virtiofsd) to end
+ * after QEMU (a second), else kills it; nothing when @child has no pid.
+ * qemu_swtpm_forget(): at undefine, removes the state of @def's emulated TPM
+ * unless persistent_state='yes' (libvirt's rule).
+ */
+struct spawn_child;
+struct domain_vfs;
+void driver_qemu_set_swtpm_dir(const char *dir);
+int qemu_swtpm_check(struct err **e);
+int qemu_swtpm_start(const struct domain_def *def, uid_t uid, gid_t gid,
+		     int log_fd, struct spawn_child *child, int *qemu_fd,
+		     struct err **e);
+void qemu_helper_stop(struct spawn_child *child);
+void qemu_swtpm_forget(const struct domain_def *def);
+
+/*
+ * virtiofsd (driver-qemu-virtiofs.c). qemu_virtiofsd_needed(): whether
+ * nidod starts one for @fs (virtiofs on a <source dir>).
+ * qemu_virtiofsd_start(): one per such filesystem of @def, as root,
+ * on a socket made at @sock_base.fsI and gone once connected; their
+ * processes in @children[i] and QEMU's ends in @qemu_fds[i] (both with
+ * def->misc->n_vfs entries, -1 where none); 0, or -errno with @e and
+ * nothing left running. qemu_virtiofsd_stop(): closes the first @n fds
+ * (@qemu_fds may be NULL) and ends the processes.
+ * qemu_argv_virtiofs(): their chardevs (fds from @first_fd on, in
+ * order; -1: by a placeholder path) and vhost-user-fs-pci devices.
+ */
+bool qemu_virtiofsd_needed(const struct domain_vfs *fs);
+int qemu_virtiofsd_start(const struct domain_def *def, const char *sock_base,
+			 int log_fd, struct spawn_child *children,
+			 int *qemu_fds, struct err **e);
+void qemu_virtiofsd_stop(struct spawn_child *children, int *qemu_fds, size_t n);
+void qemu_argv_virtiofs(struct qemu_argv *a, const struct domain_def *def,
+			int first_fd);
+
+/* The server socket of a <shmem><server/> without a path. */
+#define QEMU_SHMEM_SERVER_DIR "/var/lib/nido"
+
 /* What a start of @def needs of this host beyond its files (an audio
  * backend's QEMU module, ...): 0, or -errno with @e naming what is
  * missing (driver-qemu-host.c). */
@@ -123,6 +191,9 @@ int qemu_check_host(const struct domain_def *def, struct err **e);
  * ordinary pages; qemu_memory_backend(): whether RAM is a backend object.
  */
 void qemu_argv_memory(struct qemu_argv *a, const struct domain_def *def);
+/* Where <memoryBacking><source type='file'> puts guest RAM (libvirt's
+ * memory_backing_dir): QEMU makes an unlinked file there. */
+#define QEMU_MEMORY_BACKING_DIR "/dev/shm"
 uint64_t qemu_node_pagesize(const struct domain_def *def, unsigned node);
 bool qemu_memory_backend(const struct domain_def *def);
 /* <locked/>: QEMU's RLIMIT_MEMLOCK, as libvirt sets it (the memtune

@@ -286,11 +286,15 @@ static int setup(struct daemon *dmn, const struct nido_paths *p, struct err **e)
 	    !loop_signal_add(dmn->loop, SIGINT, on_signal, dmn, e))
 		return -EIO;
 	signal(SIGPIPE, SIG_IGN);
-	{ /* UEFI guests' variable stores, named in their definitions */
+	{ /* UEFI guests' variable stores, named in their definitions;
+	   * emulated TPMs' states */
 		_cleanup_free_ char *nvram =
 			xasprintf("%s/qemu/nvram", p->state_dir);
+		_cleanup_free_ char *swtpm =
+			xasprintf("%s/qemu/swtpm", p->state_dir);
 
 		driver_qemu_set_nvram_dir(nvram);
+		driver_qemu_set_swtpm_dir(swtpm);
 	}
 	if (store_open(&dmn->store, p->state_dir, p->runtime_dir, kinds,
 		       ARRAY_SIZE(kinds), e) < 0)

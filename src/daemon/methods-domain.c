@@ -379,6 +379,10 @@ static int m_undefine(void *opaque, struct json_object *params,
 		unlink(managed);
 	if (drop_snaps)
 		snapshot_unstore_all(dmn, dom);
+	/* an emulated TPM's state goes with the definition (a running
+	 * domain's is still its swtpm's) */
+	if (!domain_is_active(dom))
+		qemu_swtpm_forget(dom->def);
 	/* once the definition is gone, before it is freed */
 	ev = events_lifecycle_new(dom, "undefined", "removed");
 	if (remove) {

@@ -11,6 +11,7 @@
 
 #include "ct/ct.h"
 #include "daemon/domain_conf.h"
+#include "daemon/domain_conf_devmisc.h"
 #include "test.h"
 
 static const char ct_xml[] =
@@ -168,8 +169,9 @@ static void lxc_bounds(void)
 	domain_def_free(d);
 }
 
-/* A machine's <filesystem> (a 9p mount tag) and <idmap> are not a
- * container's: unknown, warned about, never refused. */
+/* A machine's <filesystem> (a 9p mount tag) is a machine's share, not a
+ * container's mount; <idmap> is not a machine's: unknown, warned
+ * about, never refused. */
 static void machine_keeps_generic_warnings(void)
 {
 	static const char xml[] =
@@ -190,9 +192,11 @@ static void machine_keeps_generic_warnings(void)
 		fs |= strstr(w.msgs[i], "<filesystem>") != NULL;
 	}
 	CHECK(idmap);
-	CHECK(fs);
-	if (d)
+	CHECK(!fs);
+	if (d) {
 		CHECK_INT_EQ(d->ct.n_fs, 0);
+		CHECK(d->misc && d->misc->n_vfs == 1);
+	}
 	domain_def_free(d);
 	xml_warnings_clear(&w);
 }

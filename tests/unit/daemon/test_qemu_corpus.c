@@ -330,7 +330,8 @@ static const struct known {
 	{"domain/seclabel", {"type", "model", "relabel"}},
 	{"domain/seclabel/label*", {0}},
 	{"domain/cpu/numa", {0}},
-	{"domain/cpu/numa/cell", {"id", "cpus", "memory", "memAccess"}},
+	{"domain/cpu/numa/cell",
+	 {"id", "cpus", "memory", "memAccess", "discard"}},
 	{"domain/cpu/numa/cell/distances", {0}},
 	{"domain/cpu/numa/cell/distances/sibling", {"id", "value"}},
 	{"domain/numatune", {0}},
@@ -343,7 +344,8 @@ static const struct known {
 	{"domain/memoryBacking/locked!", {0}},
 	{"domain/memoryBacking/source", {"type"}},
 	{"domain/memoryBacking/access", {"mode"}},
-	{"domain/memoryBacking/allocation", {"mode"}},
+	{"domain/memoryBacking/allocation", {"mode", "threads"}},
+	{"domain/memoryBacking/discard!", {0}},
 	{"domain/devices/audio",
 	 {"id", "type", "timerPeriod", "path", "serverName", "tryMMap",
 	  "exclusive", "dspPolicy", "driver"}},
@@ -439,6 +441,58 @@ static const struct known {
 	{"domain/devices/redirfilter", {0}},
 	{"domain/devices/redirfilter/usbdev",
 	 {"class", "vendor", "product", "version", "allow"}},
+	{"domain/devices/tpm", {"model"}},
+	{"domain/devices/tpm/backend", {"type", "version", "persistent_state"}},
+	{"domain/devices/tpm/backend/device", {"path"}},
+	{"domain/devices/tpm/backend/source", {"type", "mode", "path"}},
+	{"domain/devices/tpm/backend/encryption", {"secret"}},
+	{"domain/devices/tpm/backend/active_pcr_banks", {0}},
+	{"domain/devices/tpm/backend/active_pcr_banks/sha1!", {0}},
+	{"domain/devices/tpm/backend/active_pcr_banks/sha256!", {0}},
+	{"domain/devices/tpm/backend/active_pcr_banks/sha384!", {0}},
+	{"domain/devices/tpm/backend/active_pcr_banks/sha512!", {0}},
+	{"domain/devices/shmem", {"name", "role"}},
+	{"domain/devices/shmem/model", {"type"}},
+	{"domain/devices/shmem/size#", {0}},
+	{"domain/devices/shmem/server!", {"path"}},
+	{"domain/devices/shmem/msi!", {"vectors", "ioeventfd"}},
+	{"domain/devices/shmem/address",
+	 {"type", "domain", "bus", "slot", "function"}},
+	{"domain/devices/filesystem",
+	 {"type", "accessmode", "fmode", "dmode", "multidevs"}},
+	{"domain/devices/filesystem/driver",
+	 {"type", "wrpolicy", "queue", "ats", "iommu", "packed"}},
+	{"domain/devices/filesystem/binary", {"path", "xattr"}},
+	{"domain/devices/filesystem/binary/cache", {"mode"}},
+	{"domain/devices/filesystem/binary/sandbox", {"mode"}},
+	{"domain/devices/filesystem/binary/lock", {"posix", "flock"}},
+	{"domain/devices/filesystem/binary/thread_pool", {"size"}},
+	{"domain/devices/filesystem/source", {"dir", "socket"}},
+	{"domain/devices/filesystem/target", {"dir"}},
+	{"domain/devices/filesystem/readonly!", {0}},
+	{"domain/devices/filesystem/address",
+	 {"type", "domain", "bus", "slot", "function"}},
+	{"domain/devices/memory", {"model", "access", "discard"}},
+	{"domain/devices/memory/source", {0}},
+	{"domain/devices/memory/source/nodemask*", {0}},
+	{"domain/devices/memory/source/pagesize#", {0}},
+	{"domain/devices/memory/source/path*", {0}},
+	{"domain/devices/memory/source/pmem!", {0}},
+	{"domain/devices/memory/source/alignsize#", {0}},
+	{"domain/devices/memory/target", {0}},
+	{"domain/devices/memory/target/size#", {0}},
+	{"domain/devices/memory/target/node*", {0}},
+	{"domain/devices/memory/target/label", {0}},
+	{"domain/devices/memory/target/label/size#", {0}},
+	{"domain/devices/memory/target/block#", {0}},
+	{"domain/devices/memory/target/requested#", {0}},
+	{"domain/devices/memory/target/readonly!", {0}},
+	{"domain/devices/memory/address",
+	 {"type", "slot", "base", "domain", "bus", "function"}},
+	{"domain/devices/vsock", {"model"}},
+	{"domain/devices/vsock/cid", {"auto", "address"}},
+	{"domain/devices/vsock/address",
+	 {"type", "domain", "bus", "slot", "function"}},
 };
 
 /*
@@ -502,6 +556,10 @@ static char *canon(const char *path, const char *attr, const char *v)
 		if (*v && !*end)
 			return xasprintf("%lu", n);
 	}
+	/* a filesystem's fmode and dmode: octal, leading zeros or not */
+	if (strstr(path, "filesystem") &&
+	    (streq(attr, "fmode") || streq(attr, "dmode")))
+		return xasprintf("%lo", strtoul(v, NULL, 8));
 	if (streq(attr, "address") || strstr(path, "uuid")) {
 		char *s = xstrdup(v);
 
@@ -825,16 +883,6 @@ static bool numatune_kept(const xmlNode *n)
 	return kept;
 }
 
-/* <memoryBacking><source type='file'>: not kept (warned). */
-static bool backing_source_kept(const xmlNode *n)
-{
-	xmlChar *t = xmlGetProp(n, BAD_CAST "type");
-	bool kept = !t || !xmlStrEqual(t, BAD_CAST "file");
-
-	xmlFree(t);
-	return kept;
-}
-
 static bool anyway(const char *path, const char *attr, const char *v)
 {
 	/* a running domain's id: nothing a definition keeps */
@@ -946,8 +994,6 @@ static void walk(const xmlNode *n, const char *parent, const char *kparent,
 	      !controller_kept(n)) ||
 	     (streq(path, "domain/devices/audio") && !audio_kept(n)) ||
 	     (xmlStrEqual(n->name, BAD_CAST "seclabel") && !seclabel_kept(n)) ||
-	     (streq(path, "domain/memoryBacking/source") &&
-	      !backing_source_kept(n)) ||
 	     (streq(path, "domain/clock/timer") && !timer_kept(n)) ||
 	     (str_has_prefix(path, "domain/numatune/") && !numatune_kept(n))))
 		k = NULL;
