@@ -13,8 +13,9 @@ if ! kvm_usable; then
 fi
 GUEST_BLKERR=$build/guests/guest-blkerr
 # The smallest memory cap nidod accepts (2 MiB), so that the subscriber
-# that does not read reaches it soon.
-printf 'client_max_memory = "2MiB"\n' >"$tmp/nidod.conf"
+# that does not read reaches it soon; on a slow machine (sanitizers, a
+# loaded host) before the idle sweep drops it as stalled.
+printf 'client_max_memory = "2MiB"\nclient_idle_timeout = 900\n' >"$tmp/nidod.conf"
 "$NIDOD" --session --log-level debug --config "$tmp/nidod.conf" \
 	>>"$tmp/nidod.log" 2>&1 &
 wait_for 30 test -S "$NIDO_RUNTIME_DIR/nidod.sock"

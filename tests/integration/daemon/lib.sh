@@ -194,3 +194,41 @@ done_testing() {
 kvm_usable() {
 	[ -r /dev/kvm ] && [ -w /dev/kvm ] && [ -x "$NIDO_VMM" ]
 }
+
+# qemu_bios_disk WHAT: the BIOS disk of a qemu driver test, $disk
+# ($tmp/boot.img, made by qemu/make-bios-disk.sh, which reads
+# NIDO_BIOS_EXTRA and NIDO_BIOS_INITRD), reported as a check; $QEMU the
+# emulator. Without QEMU, or where the disk cannot be made (status 77),
+# the whole test is skipped, saying WHAT and why.
+qemu_bios_disk() {
+	local rc
+	QEMU=$(command -v qemu-system-x86_64 || true)
+	if [ -z "$QEMU" ]; then
+		skip "$1" "qemu-system-x86_64 is not installed (qemu-system-x86)"
+		done_testing
+		exit
+	fi
+	disk=$tmp/boot.img
+	"$(dirname "$0")/qemu/make-bios-disk.sh" "$disk" 2>"$tmp/disk.err"
+	rc=$?
+	if [ $rc -eq 77 ]; then
+		skip "$1" "$(cat "$tmp/disk.err")"
+		done_testing
+		exit
+	fi
+	t "the test makes a BIOS disk" test $rc -eq 0
+}
+
+# qemu_ask DOMAIN LINE [WANT]: types LINE on DOMAIN's console until what
+# comes back holds WANT (by default the test init's "GOT:LINE on ") or
+# says the domain is not running, for 300 s at most (the guest may still
+# be booting, emulated); prints it all.
+qemu_ask() {
+	local want=${3:-"GOT:$2 on "} deadline=$((SECONDS + 300)) out=
+	while [ $SECONDS -lt $deadline ]; do
+		out+=$(printf '%s\r' "$2" | timeout 20 "$NIDO" console "$1" 2>&1)
+		[[ $out == *"$want"* || $out == *"not running"* ]] && break
+		sleep 1
+	done
+	printf '%s' "$out"
+}

@@ -213,8 +213,8 @@ t "... and the registration times out (5 s)" \
 	wait_for 15 grep -q "RegisterMachineWithNetwork: Method call timed out" "$tmp/nidod.log"
 t_out "... as dominfo says" "not registered: RegisterMachineWithNetwork: Method call timed out" \
 	"$NIDO" dominfo box
+lname=lxc-$("$NIDO" domid box)-box
 kill -CONT "$mock_pid"
-lname=$(sed -n 's/.*RegisterMachineWithNetwork name=\(lxc-[0-9]*-box\) .*/\1/p' "$calls" | tail -n1)
 t "machined registers it late" wait_for 10 has_call "RegisterMachineWithNetwork name=$lname "
 "$NIDO" destroy box >/dev/null
 t "... and the stop undoes that" wait_for 10 has_call "UnregisterMachine name=$lname found=yes"

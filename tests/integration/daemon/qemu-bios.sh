@@ -9,21 +9,7 @@
 # type 'kvm' on a host whose KVM cannot run an unmodified guest says so.
 . "$(dirname "$0")/lib.sh"
 
-QEMU=$(command -v qemu-system-x86_64 || true)
-if [ -z "$QEMU" ]; then
-	skip "the qemu driver" "qemu-system-x86_64 is not installed (qemu-system-x86)"
-	done_testing
-	exit
-fi
-disk=$tmp/boot.img
-"$(dirname "$0")/qemu/make-bios-disk.sh" "$disk" 2>"$tmp/disk.err"
-rc=$?
-if [ $rc -eq 77 ]; then
-	skip "the qemu driver" "$(cat "$tmp/disk.err")"
-	done_testing
-	exit
-fi
-t "the test makes a BIOS disk" test $rc -eq 0
+qemu_bios_disk "the qemu driver"
 
 # qemu_xml NAME TYPE DEVICES [OS]: a domain booting from its disks.
 qemu_xml() {
@@ -47,18 +33,6 @@ XML
 }
 ide_disk="<disk type='file' device='disk'><driver name='qemu' type='raw'/>
     <source file='$disk'/><target dev='hda' bus='ide'/></disk>"
-
-# ask DOMAIN WORD: types WORD on the console until the guest answers it
-# (it may still be booting); prints what came back.
-ask() {
-	local deadline=$((SECONDS + 240)) out=
-	while [ $SECONDS -lt $deadline ]; do
-		out+=$(printf '%s\r' "$2" | timeout 20 "$NIDO" console "$1" 2>&1)
-		[[ $out == *"GOT:$2 on "* || $out == *"not running"* ]] && break
-		sleep 1
-	done
-	printf '%s' "$out"
-}
 
 # gone PID: the process ended (a zombie left to an init that does not
 # reap, after its daemon was killed, counts).
@@ -101,7 +75,7 @@ if [ "$(id -u)" -eq 0 ]; then
 			grep -q '^CapEff:[[:space:]]*0000000000000000' /proc/$pid/status &&
 			grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$pid/status"
 fi
-out=$(ask bios ping-1)
+out=$(qemu_ask bios ping-1)
 if [[ $out == *"GOT:ping-1 on "* ]]; then
 	ok "the guest boots from its BIOS disk to its init, which answers on the console"
 else
@@ -133,7 +107,7 @@ fi
 sleep 8 # paused for that long at least
 t_out "resume" "Domain 'bios' resumed" "$NIDO" resume bios
 t "the domain is running (unpaused)" state_is bios "running (unpaused)"
-t_out "the resumed guest answers" "GOT:ping-3 on " ask bios ping-3
+t_out "the resumed guest answers" "GOT:ping-3 on " qemu_ask bios ping-3
 g2=$(guest_uptime)
 h2=$(date +%s.%N)
 # paused for 8 s at least: the guest's clock stood still meanwhile, so
@@ -154,7 +128,7 @@ t "a new daemon re-attaches: running" state_starts bios "running"
 t "... the same QEMU" test "$(vm_pid bios)" = "$pid"
 t_out "... and talks to it (QMP): suspend" "Domain 'bios' suspended" "$NIDO" suspend bios
 t_out "... resume" "Domain 'bios' resumed" "$NIDO" resume bios
-t_out "... the console" "GOT:ping-4 on " ask bios ping-4
+t_out "... the console" "GOT:ping-4 on " qemu_ask bios ping-4
 
 rebooted() { # a new QEMU runs, not $pid
 	local p
@@ -165,7 +139,7 @@ t_out "reboot" "Domain 'bios' is being rebooted" "$NIDO" reboot bios
 t "reboot: the guest powers off (ACPI) and the domain starts again" \
 	wait_for 120 rebooted
 pid=$(vm_pid bios)
-t_out "... and its init answers" "GOT:ping-6 on " ask bios ping-6
+t_out "... and its init answers" "GOT:ping-6 on " qemu_ask bios ping-6
 
 t_out "shutdown: the ACPI power button" "Domain 'bios' is being shutdown" \
 	"$NIDO" shutdown bios
@@ -198,7 +172,7 @@ t_out "start" "Domain 'order' started" "$NIDO" start order
 pid=$(vm_pid order)
 t_out "the cdrom is an ide-cd, first to boot" '"driver":"ide-cd","unit":0,"bus":"ide.1","drive":"d0-0","id":"disk0","bootindex":1' \
 	tr '\0' ' ' </proc/"$pid"/cmdline
-t_out "the guest boots on past the cdrom" "GOT:ping-5 on " ask order ping-5
+t_out "the guest boots on past the cdrom" "GOT:ping-5 on " qemu_ask order ping-5
 kill -9 "$pid"
 t "QEMU killed: the domain is shut off (crashed)" \
 	wait_for 60 state_starts order "shut off (crashed"
@@ -220,7 +194,7 @@ t_out "QEMU gets the controller and an scsi-hd on it, first to boot" \
 t_out "... the watchdog, the panic device, the balloon" \
 	'{"driver":"virtio-balloon-pci","id":"balloon0","bus":"pci.0","addr":"0x3"} -device {"driver":"i6300esb","id":"watchdog0","bus":"pci.0","addr":"0x4"} -device {"driver":"pvpanic","ioport":1285}' \
 	tr '\0' ' ' </proc/"$pid"/cmdline
-t_out "the guest boots from its SCSI disk to its init" "GOT:ping-7 on " ask scsi ping-7
+t_out "the guest boots from its SCSI disk to its init" "GOT:ping-7 on " qemu_ask scsi ping-7
 t_out "domstats: the SCSI disk" "block.0.name=sda" "$NIDO" domstats scsi
 "$NIDO" destroy scsi >/dev/null
 

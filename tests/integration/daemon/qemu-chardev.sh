@@ -10,21 +10,7 @@
 # link fails the start, naming it.
 . "$(dirname "$0")/lib.sh"
 
-QEMU=$(command -v qemu-system-x86_64 || true)
-if [ -z "$QEMU" ]; then
-	skip "the qemu driver's character devices" "qemu-system-x86_64 is not installed"
-	done_testing
-	exit
-fi
-disk=$tmp/boot.img
-"$(dirname "$0")/qemu/make-bios-disk.sh" "$disk" 2>"$tmp/disk.err"
-rc=$?
-if [ $rc -eq 77 ]; then
-	skip "the qemu driver's character devices" "$(cat "$tmp/disk.err")"
-	done_testing
-	exit
-fi
-t "the test makes a BIOS disk" test $rc -eq 0
+qemu_bios_disk "the qemu driver's character devices"
 
 mkdir -m 700 "$tmp/run"
 sock=$tmp/run/ttyS0.sock

@@ -8,33 +8,7 @@
 # is refused at define, by name.
 . "$(dirname "$0")/lib.sh"
 
-QEMU=$(command -v qemu-system-x86_64 || true)
-if [ -z "$QEMU" ]; then
-	skip "PCI controllers on the qemu driver" "qemu-system-x86_64 is not installed (qemu-system-x86)"
-	done_testing
-	exit
-fi
-disk=$tmp/boot.img
-"$(dirname "$0")/qemu/make-bios-disk.sh" "$disk" 2>"$tmp/disk.err"
-rc=$?
-if [ $rc -eq 77 ]; then
-	skip "PCI controllers on the qemu driver" "$(cat "$tmp/disk.err")"
-	done_testing
-	exit
-fi
-t "the test makes a BIOS disk" test $rc -eq 0
-
-# ask DOMAIN WORD TAG: types WORD on the console until the guest answers
-# with TAG (it may still be booting); prints what came back.
-ask() {
-	local deadline=$((SECONDS + 300)) out=
-	while [ $SECONDS -lt $deadline ]; do
-		out+=$(printf '%s\r' "$2" | timeout 20 "$NIDO" console "$1" 2>&1)
-		[[ $out == *"$3"* || $out == *"not running"* ]] && break
-		sleep 1
-	done
-	printf '%s' "$out"
-}
+qemu_bios_disk "PCI controllers on the qemu driver"
 
 start_daemon
 cat >"$tmp/ports.xml" <<XML
@@ -87,7 +61,7 @@ t_out "... the switch's upstream port in the second root port" \
 t_out "... the disk in the first" '"bus":"pci.1","addr":"0x0"' echo "$native"
 
 t_out "QEMU starts with them" "Domain 'ports' started" "$NIDO" start ports
-out=$(ask ports pci "PCI: ")
+out=$(qemu_ask ports pci "PCI: ")
 line=$(printf '%s\n' "$out" | grep -a -m1 '^PCI: ' | tr -d '\r')
 # the guest's view: QEMU's root port (1b36:000c) at 00:01.0, the
 # ioh3420 (8086:3420) at 00:01.1, the switch's ports (104c:8232, 8233)

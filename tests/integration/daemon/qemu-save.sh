@@ -9,19 +9,7 @@
 # by name with nothing started.
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v qemu-system-x86_64 >/dev/null; then
-	skip "save and restore on the qemu driver" "qemu-system-x86_64 is not installed (qemu-system-x86)"
-	done_testing
-	exit
-fi
-disk=$tmp/boot.img
-"$(dirname "$0")/qemu/make-bios-disk.sh" "$disk" 2>"$tmp/disk.err"
-rc=$?
-if [ $rc -eq 77 ]; then
-	skip "save and restore on the qemu driver" "$(cat "$tmp/disk.err")"
-	done_testing
-	exit
-fi
+qemu_bios_disk "save and restore on the qemu driver"
 
 cat >"$tmp/sv.xml" <<XML
 <domain type='qemu'>
@@ -37,17 +25,6 @@ cat >"$tmp/sv.xml" <<XML
   </devices>
 </domain>
 XML
-
-# ask WORD: types WORD until the guest answers it; prints what came back.
-ask() {
-	local deadline=$((SECONDS + 240)) out=
-	while [ $SECONDS -lt $deadline ]; do
-		out+=$(printf '%s\r' "$1" | timeout 20 "$NIDO" console sv 2>&1)
-		[[ $out == *"GOT:$1 on "* || $out == *"not running"* ]] && break
-		sleep 1
-	done
-	printf '%s' "$out"
-}
 
 # uptime_of: the guest's /proc/uptime, as its init answers "uptime".
 uptime_of() {
@@ -67,7 +44,7 @@ ge() {
 start_daemon
 "$NIDO" define "$tmp/sv.xml" >/dev/null
 "$NIDO" start sv >/dev/null
-out=$(ask before)
+out=$(qemu_ask sv before)
 [[ $out == *"GOT:before on "* ]] && ok "the guest boots to its init" ||
 	not_ok "the guest boots to its init" "$out" "$(tail -n 5 "$NIDO_RUNTIME_DIR/domains/sv.log")"
 up1=$(uptime_of)
@@ -88,7 +65,7 @@ t_out "save-image-dumpxml shows the definition it holds" "<name>sv</name>" \
 	"$NIDO" save-image-dumpxml "$tmp/sv.save"
 t_out "restore" "Domain restored from $tmp/sv.save" "$NIDO" restore "$tmp/sv.save"
 t "the domain is running (restored)" state_is sv "running (restored)"
-out=$(ask after)
+out=$(qemu_ask sv after)
 [[ $out == *"GOT:after on "* ]] && ok "the restored guest answers" ||
 	not_ok "the restored guest answers" "$out" "$(tail -n 5 "$NIDO_RUNTIME_DIR/domains/sv.log")"
 up2=$(uptime_of)
@@ -103,7 +80,7 @@ t_out "dominfo says it has a managed save" "Managed save:   yes" "$NIDO" dominfo
 t_out "start resumes it" "Domain 'sv' started" "$NIDO" start sv
 t "... running (restored)" state_is sv "running (restored)"
 t_out "... and the managed save is gone" "Managed save:   no" "$NIDO" dominfo sv
-out=$(ask again)
+out=$(qemu_ask sv again)
 [[ $out == *"GOT:again on "* ]] && ok "the guest answers after managedsave and start" ||
 	not_ok "the guest answers after managedsave and start" "$out"
 "$NIDO" managedsave sv >/dev/null
@@ -118,7 +95,7 @@ t "... running (booted)" state_is sv "running (booted)"
 t_out "restore --paused" "Domain restored from" "$NIDO" restore --paused "$tmp/sv.save"
 t "... the domain is paused" state_is sv "paused (user)"
 "$NIDO" resume sv >/dev/null
-out=$(ask resumed)
+out=$(qemu_ask sv resumed)
 [[ $out == *"GOT:resumed on "* ]] && ok "... and answers once resumed" || not_ok "... and answers once resumed" "$out"
 "$NIDO" destroy sv >/dev/null
 

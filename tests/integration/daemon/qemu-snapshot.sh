@@ -9,19 +9,8 @@
 # running domain, said by name.
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v qemu-system-x86_64 >/dev/null; then
-	skip "snapshots on the qemu driver" "qemu-system-x86_64 is not installed (qemu-system-x86)"
-	done_testing
-	exit
-fi
-raw=$tmp/boot.img
-"$(dirname "$0")/qemu/make-bios-disk.sh" "$raw" 2>"$tmp/disk.err"
-rc=$?
-if [ $rc -eq 77 ]; then
-	skip "snapshots on the qemu driver" "$(cat "$tmp/disk.err")"
-	done_testing
-	exit
-fi
+qemu_bios_disk "snapshots on the qemu driver"
+raw=$disk
 disk=$tmp/boot.qcow2
 qemu-img convert -O qcow2 "$raw" "$disk"
 rm -f "$raw"
@@ -41,17 +30,6 @@ cat >"$tmp/sn.xml" <<XML
 </domain>
 XML
 
-# ask WORD: types WORD until the guest answers it; prints what came back.
-ask() {
-	local deadline=$((SECONDS + 240)) out=
-	while [ $SECONDS -lt $deadline ]; do
-		out+=$(printf '%s\r' "$1" | timeout 20 "$NIDO" console sn 2>&1)
-		[[ $out == *"GOT:$1 on "* || $out == *"not running"* ]] && break
-		sleep 1
-	done
-	printf '%s' "$out"
-}
-
 # mark_of: the word the guest's init keeps in its memory ("mark").
 mark_of() {
 	local v= deadline=$((SECONDS + 60))
@@ -65,10 +43,10 @@ mark_of() {
 start_daemon
 "$NIDO" define "$tmp/sn.xml" >/dev/null
 "$NIDO" start sn >/dev/null
-out=$(ask before)
+out=$(qemu_ask sn before)
 [[ $out == *"GOT:before on "* ]] && ok "the guest boots to its init" ||
 	not_ok "the guest boots to its init" "$out" "$(tail -n 5 "$NIDO_RUNTIME_DIR/domains/sn.log")"
-out=$(ask "mark before")
+out=$(qemu_ask sn "mark before")
 [[ $out == *"MARKED:before"* ]] && ok "the guest keeps a word in its memory" ||
 	not_ok "the guest keeps a word in its memory" "$out"
 
@@ -82,7 +60,7 @@ t_out "... <memory snapshot='internal'/>" "<memory snapshot='internal'/>" \
 snaps=$(qemu-img snapshot -U -l "$disk")
 t "qemu-img: s1 in the image, with the VM state" \
 	awk '$2 == "s1" && $3 != "0" && $3 != "0 B" { found = 1 } END { exit !found }' <<<"$snaps"
-out=$(ask "mark after")
+out=$(qemu_ask sn "mark after")
 [[ $out == *"MARKED:after"* ]] && ok "the guest answers after the snapshot" ||
 	not_ok "the guest answers after the snapshot" "$out"
 t_out "... and keeps its new word" "after" mark_of
@@ -91,7 +69,7 @@ t_out "snapshot-revert s1 while it runs" "" "$NIDO" snapshot-revert sn s1
 t "... still running" state_starts sn "running"
 t_out "... its memory is the snapshot's: the word marked before it" \
 	"before" mark_of
-out=$(ask reverted)
+out=$(qemu_ask sn reverted)
 [[ $out == *"GOT:reverted on "* ]] && ok "... and the guest answers" ||
 	not_ok "... and the guest answers" "$out"
 t_out "s1 is current" "s1" "$NIDO" snapshot-current sn --name
