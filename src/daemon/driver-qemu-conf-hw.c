@@ -5,8 +5,9 @@
  * controllers libvirt writes (PCI controllers, whose topology
  * driver-qemu-pcibus.c checks; IDE and SATA; SCSI controllers and their
  * <driver>; the smartcard's CCID reader), devices' addresses, the
- * balloon, the watchdog, the panic device. An address is the guest's to see (a NIC's name follows
- * its slot), so one the driver cannot give is refused, never moved.
+ * balloon, the watchdog, the panic device. An address is the guest's to see (a
+ * NIC's name follows its slot), so one the driver cannot give is refused, never
+ * moved.
  */
 #include <errno.h>
 
