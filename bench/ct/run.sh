@@ -66,30 +66,17 @@ ct_xml t /bin/true >"$tmp/t.xml"
 "$build/src/cli/nido" define "$tmp/t.xml" >/dev/null
 
 # nido: domain.start, then the "stopped" event, over one API connection.
-SOCK=$tmp/run/nidod.sock N=$n python3 - <<'PY' >"$tmp/nido.times"
-import json, os, socket, time
-s = socket.socket(socket.AF_UNIX)
-s.connect(os.environ['SOCK'])
-f = s.makefile('rw')
-rid = 0
-def call(method, params):
-    global rid
-    rid += 1
-    f.write(json.dumps({"jsonrpc": "2.0", "id": rid, "method": method,
-                        "params": params}) + "\n")
-    f.flush()
-    while True:
-        m = json.loads(f.readline())
-        if m.get("id") == rid:
-            if "error" in m:
-                raise SystemExit(m["error"]["message"])
-            return m
+SOCK=$tmp/run/nidod.sock N=$n PYTHONPATH=$(readlink -f "$(dirname "$0")/../lib") python3 - <<'PY' >"$tmp/nido.times"
+import os, time
+from nidorpc import Conn
+c = Conn(os.environ['SOCK'])
+call = c.call
 call("event.subscribe", {"domain": "t", "events": ["lifecycle"]})
 for i in range(int(os.environ['N'])):
     t0 = time.monotonic()
     call("domain.start", {"domain": "t"})
     while True:
-        m = json.loads(f.readline())
+        m = c.readline()
         if m.get("method") == "event" and m["params"]["type"] == "stopped":
             # /bin/true ran: its init exited, status 0 (a shut-down)
             if m["params"]["detail"] != "shutdown":

@@ -127,24 +127,10 @@ printf "%-28s qemu-img %.2f ms  nido %.2f ms per volume  ratio %.2f (goal <= 1.0
 	"$(awk -v a="$n" -v b="$q" 'BEGIN { print a / b }')"
 
 # The same through the API on one connection: what nidod itself costs.
-SOCK=$tmp/run/nidod.sock N=$vols python3 - <<'PY'
-import json, os, socket, time
-s = socket.socket(socket.AF_UNIX)
-s.connect(os.environ["SOCK"])
-f = s.makefile("rw")
-rid = 0
-def call(method, params):
-    global rid
-    rid += 1
-    f.write(json.dumps({"jsonrpc": "2.0", "id": rid, "method": method,
-                        "params": params}) + "\n")
-    f.flush()
-    while True:
-        m = json.loads(f.readline())
-        if m.get("id") == rid:
-            if "error" in m:
-                raise SystemExit(m["error"]["message"])
-            return m
+SOCK=$tmp/run/nidod.sock N=$vols PYTHONPATH=$(readlink -f "$(dirname "$0")/../lib") python3 - <<'PY'
+import os, time
+from nidorpc import Conn
+call = Conn(os.environ["SOCK"]).call
 n = int(os.environ["N"])
 t0 = time.monotonic()
 for i in range(n):
