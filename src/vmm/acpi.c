@@ -5,9 +5,13 @@
  * (local APICs, IOAPIC, NMI) and a DSDT that names \_S5 and describes
  * each virtio-mmio device (LNRO0005: window and interrupt). Linux finds
  * virtio-mmio devices this way without virtio_mmio.device= support in
- * the kernel. Not hardware-reduced ACPI: that would make Linux drop the
- * legacy PIC and with it the ISA interrupts of the serial port, i8042
- * and RTC.
+ * the kernel. A VM that may add vCPUs (hw/cpuhp.c) also gets a GPE0
+ * block in the FADT, a MADT entry for every possible vCPU (those not yet
+ * there disabled and online-capable), and in the DSDT a processor device
+ * (ACPI0007) per possible vCPU, the hotplug registers and the GPE's
+ * handler that notifies the processors added. Not hardware-reduced ACPI: that
+ * would make Linux drop the legacy PIC and with it the ISA interrupts of the
+ * serial port, i8042 and RTC.
  */
 #include <errno.h>
 
@@ -132,6 +136,140 @@ static void put_virtio_dev(struct aml *a, unsigned i, uint64_t addr,
 	free(body.b);
 }
 
+static void put_seg(struct aml *a, char prefix, unsigned i)
+{
+	char seg[5];
+
+	snprintf(seg, sizeof(seg), "%c%03X", prefix, i & 0xfff);
+	put(a, seg, 4);
+}
+
+static void put_method(struct aml *a, const char seg[4], uint8_t flags,
+		       const struct aml *body)
+{
+	struct aml m = {0};
+
+	put(&m, seg, 4);
+	put8(&m, flags);
+	put(&m, body->b, body->len);
+	put8(a, 0x14); /* MethodOp */
+	put_pkg(a, &m);
+	free(m.b);
+}
+
+/*
+ * Device(Cnnn) { Name(_HID, "ACPI0007"); Name(_UID, n);
+ *   Method(_STA) { If (Pnnn) { Return (0x0f) } Return (Zero) }
+ *   Name(_MAT, Buffer() { the MADT's local APIC entry, enabled }) }
+ * Pnnn is the present bit of the vCPU's hotplug register.
+ */
+static void put_cpu_dev(struct aml *a, unsigned i)
+{
+	struct aml body = {0}, sta = {0}, then = {0}, mat = {0};
+	const char hid[] = "ACPI0007";
+	const uint8_t lapic[] = {0, 8, (uint8_t)i, (uint8_t)i, 1, 0, 0, 0};
+
+	put_seg(&body, 'C', i);
+	put_name(&body, "_HID");
+	put8(&body, 0x0d); /* StringPrefix */
+	put(&body, hid, sizeof(hid));
+	put_name(&body, "_UID");
+	put_int(&body, i);
+	put_seg(&then, 'P', i);
+	put8(&then, 0xa4); /* ReturnOp */
+	put_int(&then, 0x0f);
+	put8(&sta, 0xa0); /* IfOp */
+	put_pkg(&sta, &then);
+	put8(&sta, 0xa4);
+	put_int(&sta, 0);
+	put_method(&body, "_STA", 0, &sta);
+	put_int(&mat, sizeof(lapic));
+	put(&mat, lapic, sizeof(lapic));
+	put_name(&body, "_MAT");
+	put8(&body, 0x11); /* BufferOp */
+	put_pkg(&body, &mat);
+	put8(a, 0x5b); /* ExtOpPrefix */
+	put8(a, 0x82); /* DeviceOp */
+	put_pkg(a, &body);
+	free(body.b);
+	free(sta.b);
+	free(then.b);
+	free(mat.b);
+}
+
+/*
+ * In \_SB: a processor device per possible vCPU; the hotplug registers
+ * (hw/cpuhp.c), one byte each: Pnnn (present) and Innn (added, write 1
+ * to clear; WriteAsZeros leaves the other bits alone); and CSCN, which
+ * clears each Innn set and notifies its processor (device check).
+ */
+static void cpuhp_sb(struct aml *a, unsigned max_cpus)
+{
+	struct aml field = {0}, scan = {0};
+
+	for (unsigned i = 0; i < max_cpus; i++)
+		put_cpu_dev(a, i);
+	/* OperationRegion(CPHP, SystemIO, CPUHP_PORT, max_cpus) */
+	put8(a, 0x5b);
+	put8(a, 0x80);
+	put(a, "CPHP", 4);
+	put8(a, 0x01); /* SystemIO */
+	put_int(a, CPUHP_PORT);
+	put_int(a, max_cpus);
+	/* Field(CPHP, ByteAcc, NoLock, WriteAsZeros) { Pnnn,1, Innn,1, ,6 } */
+	put(&field, "CPHP", 4);
+	put8(&field, 0x01 | 2 << 5);
+	for (unsigned i = 0; i < max_cpus; i++) {
+		put_seg(&field, 'P', i);
+		put8(&field, 1);
+		put_seg(&field, 'I', i);
+		put8(&field, 1);
+		put8(&field, 0); /* ReservedField */
+		put8(&field, 6);
+	}
+	put8(a, 0x5b);
+	put8(a, 0x81); /* FieldOp */
+	put_pkg(a, &field);
+	/* Method(CSCN, 0, Serialized) { If (Innn) { Innn = One;
+	 * Notify(Cnnn, 1) } ... } */
+	for (unsigned i = 0; i < max_cpus; i++) {
+		struct aml then = {0};
+
+		put_seg(&then, 'I', i);
+		put8(&then, 0x70); /* StoreOp */
+		put8(&then, 0x01);
+		put_seg(&then, 'I', i);
+		put8(&then, 0x86); /* NotifyOp */
+		put_seg(&then, 'C', i);
+		put8(&then, 0x01); /* device check */
+		put8(&scan, 0xa0);
+		put_pkg(&scan, &then);
+		free(then.b);
+	}
+	put_method(a, "CSCN", 1 << 3, &scan);
+	free(field.b);
+	free(scan.b);
+}
+
+/* Scope(\_GPE) { Method(_E02) { \_SB.CSCN() } }: the event cpuhp raises. */
+static void cpuhp_gpe(struct aml *a)
+{
+	struct aml scope = {0}, call = {0};
+	char name[5];
+
+	put8(&call, '\\');
+	put8(&call, 0x2e); /* DualNamePrefix */
+	put(&call, "_SB_CSCN", 8);
+	put8(&scope, '\\');
+	put(&scope, "_GPE", 4);
+	snprintf(name, sizeof(name), "_E%02X", CPUHP_GPE);
+	put_method(&scope, name, 0, &call);
+	put8(a, 0x10); /* ScopeOp */
+	put_pkg(a, &scope);
+	free(scope.b);
+	free(call.b);
+}
+
 static void dsdt_body(struct vm *vm, struct aml *a)
 {
 	struct aml sb = {0}, s5 = {0};
@@ -140,8 +278,12 @@ static void dsdt_body(struct vm *vm, struct aml *a)
 	put(&sb, "_SB_", 4);
 	for (unsigned i = 0; i < vm->n_virtio; i++)
 		put_virtio_dev(&sb, i, vm->virtio[i]->addr, vm->virtio[i]->irq);
+	if (vm->cpuhp)
+		cpuhp_sb(&sb, vm->max_vcpus);
 	put8(a, 0x10); /* ScopeOp */
 	put_pkg(a, &sb);
+	if (vm->cpuhp)
+		cpuhp_gpe(a);
 	/* Name(\_S5, Package() { 5, 5, 0, 0 }): SLP_TYP for power off. */
 	put8(&s5, 4);
 	put_int(&s5, ACPI_S5_TYPE);
@@ -193,7 +335,7 @@ static void gas_io(uint8_t *g, uint16_t port, uint8_t bits)
 	memcpy(g + 4, &port, 2);
 }
 
-static void fadt(uint8_t *t, uint64_t dsdt)
+static void fadt(uint8_t *t, uint64_t dsdt, bool gpe)
 {
 	uint32_t flags = FADT_F_WBINVD | FADT_F_RESET;
 	uint16_t sci = ACPI_SCI_IRQ, boot = BOOT_8042 | BOOT_NO_VGA;
@@ -219,26 +361,35 @@ static void fadt(uint8_t *t, uint64_t dsdt)
 	gas_io(t + 172, PM1A_CNT_PORT, 8 * PM1_CNT_LEN);
 	t[148 + 3] = 2; /* word access */
 	t[172 + 3] = 2;
+	if (gpe) {
+		uint32_t gpe0 = CPUHP_GPE0_PORT;
+
+		memcpy(t + 80, &gpe0, 4);
+		t[92] = CPUHP_GPE0_LEN;
+		gas_io(t + 220, CPUHP_GPE0_PORT, 8 * CPUHP_GPE0_LEN);
+	}
 	finish(t, FADT_LEN);
 }
 
-static uint32_t madt(uint8_t *t, unsigned n_cpus)
+/* Every possible vCPU has an entry: the first @n_cpus enabled, the rest
+ * online-capable (ACPI 6.3; MADT revision 5), for a hot add. */
+static uint32_t madt(uint8_t *t, unsigned n_cpus, unsigned max_cpus)
 {
 	uint32_t len = 44, lapic = (uint32_t)VM_LAPIC_ADDR, pcat = 1;
 	uint32_t ioapic = (uint32_t)VM_IOAPIC_ADDR, gsi_base = 0;
 
-	for (unsigned i = 0; i < n_cpus; i++, len += 8) {
+	for (unsigned i = 0; i < max_cpus; i++, len += 8) {
 		uint8_t *e = t + len;
 
 		e[0] = 0; /* processor local APIC */
 		e[1] = 8;
 		e[2] = (uint8_t)i;
 		e[3] = (uint8_t)i;
-		e[4] = 1; /* enabled */
+		e[4] = i < n_cpus ? 1 : 2; /* enabled, online-capable */
 	}
 	t[len] = 1; /* IOAPIC */
 	t[len + 1] = 12;
-	t[len + 2] = (uint8_t)n_cpus;
+	t[len + 2] = (uint8_t)max_cpus;
 	memcpy(t + len + 4, &ioapic, 4);
 	memcpy(t + len + 8, &gsi_base, 4);
 	len += 12;
@@ -282,8 +433,8 @@ int acpi_write(struct vm *vm, uint64_t *rsdp_addr, struct err **e)
 	fadt_at = xsdt + 64;
 	madt_at = fadt_at + 320;
 	dsdt_at = madt_at + 1024;
-	fadt(mem_ptr(&vm->mem, fadt_at, FADT_LEN), dsdt_at);
-	madt(mem_ptr(&vm->mem, madt_at, 1024), vm->n_vcpus);
+	fadt(mem_ptr(&vm->mem, fadt_at, FADT_LEN), dsdt_at, vm->cpuhp != NULL);
+	madt(mem_ptr(&vm->mem, madt_at, 1024), vm->n_vcpus, vm->max_vcpus);
 	header(mem_ptr(&vm->mem, dsdt_at, 36), "DSDT",
 	       (uint32_t)(36 + dsdt.len), 2);
 	mem_write(&vm->mem, dsdt_at + 36, dsdt.b, dsdt.len);

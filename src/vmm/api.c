@@ -163,6 +163,7 @@ static void status(struct vm *vm, json_object *r)
 	put(r, "state",
 	    json_object_new_string(is_paused(vm) ? "paused" : "running"));
 	put(r, "vcpus", json_object_new_int((int)vm->n_vcpus));
+	put(r, "max_vcpus", json_object_new_int((int)vm->max_vcpus));
 	put(r, "memory_bytes", u64(vm->mem.size));
 	put(r, "uptime_ms", u64((vm_now_ns() - vm->start_ns) / 1000000));
 	put(r, "boot_time_us", boot ? u64(boot) : NULL);
@@ -375,6 +376,27 @@ static const char *balloon(struct vm *vm, json_object *req, json_object *r)
 	return NULL;
 }
 
+/* {"command": "set-vcpus", "count": N}: adds vCPUs up to N (hot add). */
+static const char *set_vcpus(struct vm *vm, json_object *req, json_object *r)
+{
+	static char msg[256];
+	_cleanup_err_ struct err *e = NULL;
+	json_object *t;
+	int64_t n;
+
+	if (!json_object_object_get_ex(req, "count", &t) ||
+	    !json_object_is_type(t, json_type_int) ||
+	    (n = json_object_get_int64(t)) < 1 || n > VM_MAX_CPUS)
+		return "set-vcpus: \"count\" must be a number of vCPUs";
+	if (cpuhp_set_vcpus(vm, (unsigned)n, &e) < 0) {
+		snprintf(msg, sizeof(msg), "set-vcpus: %s", err_msg(e));
+		return msg;
+	}
+	put(r, "vcpus", json_object_new_int((int)vm->n_vcpus));
+	put(r, "max_vcpus", json_object_new_int((int)vm->max_vcpus));
+	return NULL;
+}
+
 /*
  * Fills @r for @cmd of request @req from client @c (NULL: api_handle());
  * returns an error message or NULL.
@@ -424,6 +446,8 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 		return save(vm, c, req, r);
 	} else if (streq(cmd, "balloon")) {
 		return balloon(vm, req, r);
+	} else if (streq(cmd, "set-vcpus")) {
+		return set_vcpus(vm, req, r);
 	} else if (streq(cmd, "balloon-info")) {
 		if (!vm->balloon)
 			return "this VM has no balloon device";
@@ -431,7 +455,7 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 	} else {
 		return "unknown command (status, pause, resume, shutdown, "
 		       "power-button, power-off, stats, subscribe, set-link, "
-		       "save, balloon, balloon-info)";
+		       "save, balloon, balloon-info, set-vcpus)";
 	}
 	return NULL;
 }

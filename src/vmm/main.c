@@ -24,6 +24,7 @@ enum {
 	OPT_INITRD,
 	OPT_CMDLINE,
 	OPT_CPUS,
+	OPT_MAX_CPUS,
 	OPT_MEMORY,
 	OPT_DISK,
 	OPT_NET,
@@ -56,6 +57,7 @@ static const struct option options[] = {
 	{"initrd", required_argument, NULL, OPT_INITRD},
 	{"cmdline", required_argument, NULL, OPT_CMDLINE},
 	{"cpus", required_argument, NULL, OPT_CPUS},
+	{"max-cpus", required_argument, NULL, OPT_MAX_CPUS},
 	{"memory", required_argument, NULL, OPT_MEMORY},
 	{"disk", required_argument, NULL, OPT_DISK},
 	{"net", required_argument, NULL, OPT_NET},
@@ -88,7 +90,8 @@ static const struct option options[] = {
 static void usage(FILE *f)
 {
 	fputs("usage: nido-vmm --kernel PATH [--initrd PATH] [--cmdline STR]\n"
-	      "         [--cpus N] [--memory SIZE] [--hugepages] "
+	      "         [--cpus N] [--max-cpus N] [--memory SIZE] "
+	      "[--hugepages] "
 	      "[--no-mem-merge] [--balloon]\n"
 	      "         [--disk PATH[,readonly][,shared][,format=FMT]]...\n"
 	      "         [--net tap=NAME|fd:N[,mac=MAC][,link=down]]... "
@@ -111,7 +114,8 @@ static void usage(FILE *f)
 	      f);
 }
 
-static int parse_cpus(const char *s, unsigned *out, struct err **e)
+static int parse_cpus(const char *opt, const char *s, unsigned *out,
+		      struct err **e)
 {
 	char *end;
 	unsigned long v;
@@ -119,7 +123,7 @@ static int parse_cpus(const char *s, unsigned *out, struct err **e)
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (errno || end == s || *end || v == 0 || v > VM_MAX_CPUS)
-		return err_set(e, EINVAL, "--cpus '%s': must be 1 to %u", s,
+		return err_set(e, EINVAL, "--%s '%s': must be 1 to %u", opt, s,
 			       VM_MAX_CPUS);
 	*out = (unsigned)v;
 	return 0;
@@ -212,6 +216,7 @@ static int parse_restore_option(int opt, const char *arg, struct err **e)
 	case OPT_INITRD:
 	case OPT_CMDLINE:
 	case OPT_CPUS:
+	case OPT_MAX_CPUS:
 	case OPT_MEMORY:
 	case OPT_DISK:
 	case OPT_NET:
@@ -240,7 +245,9 @@ static int parse_option(int opt, const char *arg, struct vm_config *c,
 	case OPT_CMDLINE:
 		return set_str(&c->cmdline, arg), 0;
 	case OPT_CPUS:
-		return parse_cpus(arg, &c->cpus, e);
+		return parse_cpus("cpus", arg, &c->cpus, e);
+	case OPT_MAX_CPUS:
+		return parse_cpus("max-cpus", arg, &c->max_cpus, e);
 	case OPT_MEMORY:
 		if (config_parse_memory(arg, &c->mem_size, e) < 0)
 			return err_prefix(e, "--memory");

@@ -81,6 +81,8 @@ static void build_state(struct vm *vm, struct state_wr *w, const char *mem_name)
 	rtc_save(vm->rtc, w);
 	pm_save(vm->pm, w);
 	boottimer_save(vm->boottimer, w);
+	if (vm->cpuhp)
+		cpuhp_save(vm->cpuhp, w);
 	finish_pending_io(vm);
 	for (unsigned i = 0; i < vm->n_vcpus; i++)
 		state_save_vcpu(w, &vm->vcpus[i]);
@@ -317,7 +319,7 @@ static int same_machine(const struct vm_config *c, const struct vm_config *s,
 {
 	const char *what = NULL;
 
-	if (c->cpus != s->cpus)
+	if (c->cpus != s->cpus || config_max_cpus(c) != config_max_cpus(s))
 		what = "the number of vCPUs";
 	else if (c->mem_size != s->mem_size)
 		what = "the memory size";
@@ -533,9 +535,7 @@ int state_restore_memory(struct vm *vm, struct err **e)
 static int restore_vcpus(struct vm *vm, const struct state_file *f,
 			 struct err **e)
 {
-	vm->vcpus = xcalloc(vm->n_vcpus, sizeof(*vm->vcpus));
-	for (unsigned i = 0; i < vm->n_vcpus; i++)
-		vm->vcpus[i].fd = -1;
+	vm_alloc_vcpus(vm);
 	for (unsigned i = 0; i < vm->n_vcpus; i++) {
 		const struct state_sec *s = state_find(f, STATE_SEC_VCPU, i);
 		int r;
@@ -590,12 +590,31 @@ static int check_sections(struct vm *vm, const struct state_file *f,
 	return 0;
 }
 
+/* How many vCPUs the guest had: the configuration's, or more when some
+ * were hot-added (section 'cpuhp', there whenever the VM may add). */
+static int restore_cpuhp(struct vm *vm, const struct state_file *f,
+			 struct err **e)
+{
+	const struct state_sec *s = state_find(f, STATE_SEC_CPUHP, 0);
+
+	if (s && !vm->cpuhp)
+		return err_set(e, EINVAL,
+			       "section 'cpuhp' has no match in the "
+			       "configuration (no vCPU hotplug)");
+	if (!s && vm->cpuhp)
+		return err_set(e, EINVAL, "no section 'cpuhp'");
+	return s ? cpuhp_load(vm->cpuhp, s, e) : 0;
+}
+
 int state_restore_vm(struct vm *vm, struct err **e)
 {
 	struct vm_restore *rs = vm->cfg->restore;
 	const struct state_file *f = &rs->file;
 	const struct state_sec *s;
-	int r = check_sections(vm, f, e);
+	int r = restore_cpuhp(vm, f, e);
+
+	if (r == 0)
+		r = check_sections(vm, f, e);
 
 	for (unsigned i = 0; r == 0 && i < vm->n_virtio; i++) {
 		s = state_find(f, STATE_SEC_VIRTIO, (uint16_t)i);

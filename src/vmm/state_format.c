@@ -16,6 +16,7 @@ static const char *const kind_names[] = {
 	[STATE_SEC_PM] = "pm",
 	[STATE_SEC_BOOTTIMER] = "boottimer",
 	[STATE_SEC_VIRTIO] = "virtio",
+	[STATE_SEC_CPUHP] = "cpuhp",
 };
 
 /* Kinds with one section per vCPU or device: the name has the index. */

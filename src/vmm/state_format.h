@@ -45,6 +45,7 @@ enum state_kind {
 	STATE_SEC_PM = 8,
 	STATE_SEC_BOOTTIMER = 9,
 	STATE_SEC_VIRTIO = 10,
+	STATE_SEC_CPUHP = 11,
 };
 
 /* One section, as state_parse() found and checked it. */

@@ -75,7 +75,7 @@ static int setup_cpuid(struct vcpu *v, struct err **e)
 {
 	_cleanup_free_ struct kvm_cpuid2 *c = NULL;
 
-	c = cpuid_for_vcpu(v->vm->supported_cpuid, v->id, v->vm->n_vcpus);
+	c = cpuid_for_vcpu(v->vm->supported_cpuid, v->id, v->vm->max_vcpus);
 	if (kvm_check(v->vm->kvm_fd, KVM_CAP_TSC_DEADLINE_TIMER))
 		cpuid_set_tsc_deadline(c);
 	if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0)

@@ -203,6 +203,11 @@ static int create_devices(struct vm *vm, struct err **e)
 	vm->boottimer = vm->pm ? boottimer_create(vm, VM_MMIO_BASE, e) : NULL;
 	if (!vm->boottimer)
 		return -EIO;
+	if (vm->max_vcpus > vm->cfg->cpus) {
+		vm->cpuhp = cpuhp_create(vm, e);
+		if (!vm->cpuhp)
+			return -EIO;
+	}
 	if (virtio_devices_create(vm, e) < 0)
 		return -EIO;
 	return 0;
@@ -233,11 +238,16 @@ static int load_guest(struct vm *vm, struct err **e)
 			 sizeof(rsdp));
 }
 
+void vm_alloc_vcpus(struct vm *vm)
+{
+	vm->vcpus = xcalloc(vm->max_vcpus, sizeof(*vm->vcpus));
+	for (unsigned i = 0; i < vm->max_vcpus; i++)
+		vm->vcpus[i].fd = -1;
+}
+
 static int create_vcpus(struct vm *vm, struct err **e)
 {
-	vm->vcpus = xcalloc(vm->n_vcpus, sizeof(*vm->vcpus));
-	for (unsigned i = 0; i < vm->n_vcpus; i++)
-		vm->vcpus[i].fd = -1;
+	vm_alloc_vcpus(vm);
 	for (unsigned i = 0; i < vm->n_vcpus; i++) {
 		int r = vcpu_create(vm, i, &vm->vcpus[i], e);
 
@@ -269,6 +279,7 @@ static struct vm *vm_alloc(struct vm_config *cfg, uint64_t start_ns)
 	vm->mem.fd = -1;
 	vm->cfg = cfg;
 	vm->n_vcpus = cfg->cpus;
+	vm->max_vcpus = config_max_cpus(cfg);
 	vm->paused = cfg->paused; /* the vCPUs park before KVM_RUN */
 	vm->start_ns = start_ns;
 	vm->next_irq = VM_IRQ_FIRST_DEV;
@@ -381,6 +392,7 @@ void vm_destroy(struct vm *vm)
 	api_close(vm->api);
 	virtio_devices_destroy(vm);
 	boottimer_destroy(vm->boottimer);
+	cpuhp_destroy(vm->cpuhp);
 	pm_destroy(vm->pm);
 	rtc_destroy(vm->rtc);
 	i8042_destroy(vm->i8042);

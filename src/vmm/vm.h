@@ -79,7 +79,11 @@ struct vm {
 	struct bus mmio;
 	struct loop *loop;
 
+	/* vCPUs 0 to n_vcpus - 1 exist; vcpus[] has max_vcpus slots, and
+	 * cpuhp_set_vcpus() raises n_vcpus (under pause_lock) once a new
+	 * one is set up. */
 	unsigned n_vcpus;
+	unsigned max_vcpus;
 	struct vcpu *vcpus;
 	struct kvm_cpuid2 *supported_cpuid;
 
@@ -95,6 +99,7 @@ struct vm {
 	struct rtc *rtc;
 	struct boottimer *boottimer;
 	struct pm *pm;
+	struct cpuhp *cpuhp; /* vCPU hot add, or NULL (max_vcpus == cpus) */
 	unsigned n_mmio_devs;
 	unsigned next_irq;
 	struct virtio_dev *virtio[VM_MAX_VIRTIO];
@@ -157,6 +162,9 @@ void vm_irq_line(struct vm *vm, unsigned irq, int level);
 /* Pauses all vCPUs (returns when they are parked) and resumes them. */
 void vm_pause(struct vm *vm);
 void vm_resume(struct vm *vm);
+
+/* vcpus[]: max_vcpus slots, none created yet. */
+void vm_alloc_vcpus(struct vm *vm);
 
 /* Next free device window and interrupt line for an MMIO device. */
 int vm_alloc_mmio(struct vm *vm, uint64_t *addr, unsigned *irq, struct err **e);

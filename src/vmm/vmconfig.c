@@ -320,6 +320,10 @@ int config_check(const struct vm_config *c, struct err **e)
 	if (c->cpus < 1 || c->cpus > VM_MAX_CPUS)
 		return err_set(e, EINVAL, "--cpus %u: must be 1 to %u", c->cpus,
 			       VM_MAX_CPUS);
+	if (c->max_cpus && (c->max_cpus < c->cpus || c->max_cpus > VM_MAX_CPUS))
+		return err_set(e, EINVAL,
+			       "--max-cpus %u: must be --cpus (%u) to %u",
+			       c->max_cpus, c->cpus, VM_MAX_CPUS);
 	if (c->mem_size < (16ULL << 20))
 		return err_set(e, EINVAL,
 			       "--memory %llu KiB: at least 16 MiB is needed",
@@ -330,4 +334,9 @@ int config_check(const struct vm_config *c, struct err **e)
 			       "4 KiB and at most 1 TiB",
 			       (unsigned long long)c->mem_size);
 	return 0;
+}
+
+unsigned config_max_cpus(const struct vm_config *c)
+{
+	return MAX(c->cpus, c->max_cpus);
 }

@@ -72,7 +72,8 @@ struct vm_config {
 	char *kernel;
 	char *initrd;
 	char *cmdline;
-	unsigned cpus;
+	unsigned cpus;	   /* vCPUs at start */
+	unsigned max_cpus; /* vCPUs possible (hot add); 0: @cpus */
 	uint64_t mem_size;
 	int hugepages;
 	bool no_mem_merge; /* RAM not offered to KSM (QEMU's mem-merge=off) */
@@ -158,5 +159,8 @@ int config_parse_sandbox_id(const char *s, struct sandbox_opts *o,
 
 /* Checks that the configuration makes sense as a whole. */
 int config_check(const struct vm_config *c, struct err **e);
+
+/* The vCPUs the guest may have: max_cpus, or cpus when it is not set. */
+unsigned config_max_cpus(const struct vm_config *c);
 
 #endif

@@ -225,6 +225,13 @@ static int json_key(const char *key, json_object *v, struct vm_config *c,
 		c->cpus = n < 0 || n > 1024 ? 0 : (unsigned)n;
 		return 0;
 	}
+	if (streq(key, "max_cpus")) {
+		if (want(v, json_type_int, key, e) < 0)
+			return -EINVAL;
+		int64_t n = json_object_get_int64(v);
+		c->max_cpus = n < 1 || n > 1024 ? 1025 : (unsigned)n;
+		return 0;
+	}
 	if (streq(key, "memory")) {
 		if (json_object_is_type(v, json_type_int))
 			return config_parse_memory(json_object_get_string(v),
@@ -357,6 +364,9 @@ char *config_to_json(const struct vm_config *c)
 	put_str(o, "initrd", c->initrd);
 	put_str(o, "cmdline", c->cmdline);
 	json_object_object_add(o, "cpus", json_object_new_int((int)c->cpus));
+	if (c->max_cpus > c->cpus)
+		json_object_object_add(o, "max_cpus",
+				       json_object_new_int((int)c->max_cpus));
 	mem = xasprintf("%lluK", (unsigned long long)(c->mem_size >> 10));
 	put_str(o, "memory", mem);
 	json_object_object_add(o, "hugepages",

@@ -10,6 +10,8 @@
  *   rtc        CMOS clock and RAM (0x70-0x71)
  *   pm         ACPI PM1a event block (0x600) and control (0x604, S5 =
  *              power off), reset control (0xcf9)
+ *   cpuhp      vCPU hot add: GPE0 block (0x620) and one register per
+ *              possible vCPU (0x640), only with --max-cpus above --cpus
  *   boottimer  the guest's "init has started" signal: 123 written to
  *              port 0x3f0 or to the MMIO byte at 0xd0000000 (as
  *              Firecracker)
@@ -17,6 +19,7 @@
 #ifndef NIDO_VMM_HW_DEVICES_H
 #define NIDO_VMM_HW_DEVICES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +32,7 @@ struct i8042;
 struct rtc;
 struct pm;
 struct boottimer;
+struct cpuhp;
 
 #define SERIAL_COM1_BASE 0x3f8
 #define I8042_DATA_PORT	 0x60
@@ -40,6 +44,10 @@ struct boottimer;
 #define RESET_PORT	 0xcf9
 #define BOOTTIMER_PORT	 0x3f0
 #define BOOTTIMER_MAGIC	 123
+#define CPUHP_GPE0_PORT	 0x620
+#define CPUHP_GPE0_LEN	 2 /* status byte, enable byte: GPEs 0-7 */
+#define CPUHP_GPE	 2 /* the GPE of "a vCPU was added" */
+#define CPUHP_PORT	 0x640
 
 /* The serial port writes what the guest sends to @out_fd (not owned). */
 struct serial *serial_create(struct vm *vm, int out_fd, struct err **e);
@@ -61,6 +69,17 @@ struct pm *pm_create(struct vm *vm, struct err **e);
 void pm_destroy(struct pm *p);
 /* Presses the ACPI power button (the guest sees it if it enabled it). */
 void pm_power_button(struct pm *p);
+/* The general-purpose events' share of the SCI (cpuhp's GPE block). */
+void pm_set_gpe_level(struct pm *p, bool level);
+
+struct cpuhp *cpuhp_create(struct vm *vm, struct err **e);
+void cpuhp_destroy(struct cpuhp *h);
+/*
+ * Brings @vm to @count vCPUs (control socket thread): adds the missing
+ * ones and tells the guest. Fewer than it has is refused (no hot
+ * unplug), as is more than its maximum. Returns 0 or -errno with @e.
+ */
+int cpuhp_set_vcpus(struct vm *vm, unsigned count, struct err **e);
 
 struct boottimer *boottimer_create(struct vm *vm, uint64_t mmio_addr,
 				   struct err **e);
@@ -81,6 +100,9 @@ void rtc_save(struct rtc *r, struct state_wr *w);
 int rtc_load(struct rtc *r, const struct state_sec *sec, struct err **e);
 void pm_save(struct pm *p, struct state_wr *w);
 int pm_load(struct pm *p, const struct state_sec *sec, struct err **e);
+void cpuhp_save(struct cpuhp *h, struct state_wr *w);
+/* Also sets how many vCPUs the VM has: before they are restored. */
+int cpuhp_load(struct cpuhp *h, const struct state_sec *sec, struct err **e);
 void boottimer_save(struct boottimer *b, struct state_wr *w);
 int boottimer_load(struct boottimer *b, const struct state_sec *sec,
 		   struct err **e);

@@ -25,6 +25,7 @@ struct pm {
 	struct vm *vm;
 	pthread_mutex_t lock; /* vCPU threads and the control socket */
 	uint16_t pm1_sts, pm1_en;
+	bool gpe_level; /* cpuhp's general-purpose events */
 	bool sci_level;
 };
 
@@ -55,7 +56,7 @@ static void pm1_read(void *dev, uint64_t off, void *data, unsigned len)
  */
 static void update_sci(struct pm *p)
 {
-	bool level = p->pm1_sts & p->pm1_en & PM1_PWRBTN;
+	bool level = (p->pm1_sts & p->pm1_en & PM1_PWRBTN) || p->gpe_level;
 
 	if (level != p->sci_level) {
 		p->sci_level = level;
@@ -106,6 +107,14 @@ void pm_power_button(struct pm *p)
 {
 	pthread_mutex_lock(&p->lock);
 	p->pm1_sts |= PM1_PWRBTN;
+	update_sci(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void pm_set_gpe_level(struct pm *p, bool level)
+{
+	pthread_mutex_lock(&p->lock);
+	p->gpe_level = level;
 	update_sci(p);
 	pthread_mutex_unlock(&p->lock);
 }

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# vCPU hot add (docs/vmm-api.md "set-vcpus"): guests/cpuhp starts with 1
+# of 2 vCPUs, checks the ACPI tables and the hotplug registers, enables
+# the hotplug GPE and waits; the control socket adds vCPU 1; the guest
+# sees it present and added, the GPE and the SCI raised, acknowledges
+# them and starts vCPU 1 with INIT/SIPI. Counts out of range and removal
+# are refused by name; a VM without --max-cpus has no hotplug.
+. "$(dirname "$0")/lib.sh"
+need_kvm
+
+field() # name: the JSON field of stdin
+{
+	python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print(v)' "$1"
+}
+
+sock=$tmp/api.sock
+timeout -s KILL 60 "$vmm" --kernel "$guests/guest-cpuhp" --memory 64 \
+	--cpus 1 --max-cpus 2 --api "unix:$sock" </dev/null >"$tmp/out" \
+	2>"$tmp/err" &
+pid=$!
+for _ in $(seq 100); do
+	[ -S "$sock" ] && grep -q 'waiting for a vCPU' "$tmp/out" && break
+	sleep 0.1
+done
+grep -q 'waiting for a vCPU' "$tmp/out"
+ok $? "the guest waits for a vCPU"
+r=$(api '{"command": "status"}')
+[ "$(field vcpus <<<"$r")" = 1 ] && [ "$(field max_vcpus <<<"$r")" = 2 ]
+ok $? "status: 1 vCPU of at most 2 ($r)"
+r=$(api '{"command": "set-vcpus", "count": 3}')
+grep -q '"ok":false' <<<"$r" && grep -q '1 to 2' <<<"$r"
+ok $? "3 vCPUs is refused: the maximum is 2 ($r)"
+r=$(api '{"command": "set-vcpus", "count": "two"}')
+grep -q '"ok":false' <<<"$r" && grep -q 'count' <<<"$r"
+ok $? "a count that is not a number is refused ($r)"
+r=$(api '{"command": "set-vcpus", "count": 1}')
+grep -q '"ok":true' <<<"$r"
+ok $? "set-vcpus to the current count changes nothing ($r)"
+r=$(api '{"command": "set-vcpus", "count": 2}')
+grep -q '"ok":true' <<<"$r" && [ "$(field vcpus <<<"$r")" = 2 ]
+ok $? "set-vcpus 2 adds vCPU 1 ($r)"
+r=$(api '{"command": "set-vcpus", "count": 1}')
+grep -q '"ok":false' <<<"$r" && grep -q 'hot unplug' <<<"$r"
+ok $? "removing a vCPU is refused by name ($r)"
+for _ in $(seq 100); do
+	grep -q 'waiting for the power button' "$tmp/out" && break
+	sleep 0.1
+done
+r=$(api '{"command": "stats"}')
+python3 -c 'import json,sys; r=json.load(sys.stdin); assert len(r["vcpus"]) == 2' <<<"$r"
+ok $? "stats lists 2 vCPUs"
+api '{"command": "power-button"}' >/dev/null
+wait "$pid"
+status=$?
+out=$(tr -d '\r' <"$tmp/out")
+guest_tap cpuhp
+[ "$status" -eq 0 ]
+ok $? "the guest powered off: status 0 (got $status; $(cat "$tmp/err"))"
+
+run_guest hello --cpus 1 --max-cpus 0
+grep -q 'max-cpus' <<<"$err" && [ "$status" -eq 2 ]
+ok $? "--max-cpus 0 is refused ($err)"
+run_guest hello --cpus 2 --max-cpus 1
+grep -q 'max-cpus 1' <<<"$err" && [ "$status" -ne 0 ]
+ok $? "--max-cpus below --cpus is refused ($err)"
+done_testing
