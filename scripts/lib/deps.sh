@@ -61,6 +61,8 @@ NIDO_TEST_PACKAGES=(
 	# a DHCPv6 client (net-ipv6); curl fetches libvirt's own test files
 	# (tests/corpus/libvirt.sh)
 	isc-dhcp-client curl
+	# iasl disassembles nido-vmm's DSDT (tests/unit/vmm/test_vmm_acpi.c)
+	acpica-tools
 )
 
 # Running the benchmarks' peers (bench/*/run.sh): OCI's crun and LXC's

@@ -132,6 +132,29 @@ static void describe_items(const struct state_sec *s, FILE *out)
 	fprintf(out, "\n");
 }
 
+static void describe_cpuhp(const struct state_sec *s, FILE *out)
+{
+	struct state_rd r;
+	uint32_t n;
+	uint64_t added;
+	uint8_t sts, en;
+
+	state_rd_init(&r, s);
+	n = state_get_u32(&r);
+	state_get_u32(&r);
+	added = state_get_u64(&r);
+	sts = state_get_u8(&r);
+	en = state_get_u8(&r);
+	if (!state_rd_done(&r)) {
+		fprintf(out, "    malformed\n");
+		return;
+	}
+	fprintf(out,
+		"    %u vCPUs present, added not yet notified 0x%" PRIx64
+		", GPE0 status 0x%x enable 0x%x\n",
+		n, added, sts, en);
+}
+
 static void describe_section(const struct state_sec *s, FILE *out)
 {
 	switch (s->kind) {
@@ -155,6 +178,9 @@ static void describe_section(const struct state_sec *s, FILE *out)
 		break;
 	case STATE_SEC_VIRTIO:
 		describe_virtio(s, out);
+		break;
+	case STATE_SEC_CPUHP:
+		describe_cpuhp(s, out);
 		break;
 	default:
 		break;

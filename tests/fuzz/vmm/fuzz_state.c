@@ -54,13 +54,16 @@ static void fuzz_init(void)
 	vm->rtc = rtc_create(vm, NULL);
 	vm->pm = pm_create(vm, NULL);
 	vm->boottimer = boottimer_create(vm, VM_MMIO_BASE, NULL);
+	vm->max_vcpus = 4;
+	vm->cpuhp = cpuhp_create(vm, NULL);
 	devs[0] = virtio_blk_create(vm, &disk, 0, NULL);
 	devs[1] = virtio_console_create(vm, -1, NULL);
 	devs[2] = virtio_rng_create(vm, NULL);
 	devs[3] = virtio_net_create_fd(vm, pair[0], "fuzz", mac, NULL);
 	devs[4] = virtio_balloon_create(vm, false, NULL);
 	close(pair[1]);
-	if (!vm->serial || !vm->i8042 || !vm->rtc || !vm->pm || !vm->boottimer)
+	if (!vm->serial || !vm->i8042 || !vm->rtc || !vm->pm ||
+	    !vm->boottimer || !vm->cpuhp)
 		abort();
 	for (int i = 0; i < N_DEVS; i++)
 		if (!devs[i])
@@ -105,9 +108,9 @@ static void fix_checksums(uint8_t *d, size_t len)
 /* Each device's loader on its section, when there is one. */
 static void load_devices(const struct state_file *f)
 {
-	static const uint16_t kinds[] = {STATE_SEC_SERIAL, STATE_SEC_I8042,
-					 STATE_SEC_RTC, STATE_SEC_PM,
-					 STATE_SEC_BOOTTIMER};
+	static const uint16_t kinds[] = {STATE_SEC_SERIAL,    STATE_SEC_I8042,
+					 STATE_SEC_RTC,	      STATE_SEC_PM,
+					 STATE_SEC_BOOTTIMER, STATE_SEC_CPUHP};
 	const struct state_sec *s;
 
 	for (unsigned k = 0; k < ARRAY_SIZE(kinds); k++) {
@@ -124,6 +127,8 @@ static void load_devices(const struct state_file *f)
 			rtc_load(vm->rtc, s, &e);
 		else if (kinds[k] == STATE_SEC_PM)
 			pm_load(vm->pm, s, &e);
+		else if (kinds[k] == STATE_SEC_CPUHP)
+			cpuhp_load(vm->cpuhp, s, &e);
 		else
 			boottimer_load(vm->boottimer, s, &e);
 	}

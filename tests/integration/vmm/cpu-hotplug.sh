@@ -57,6 +57,52 @@ guest_tap cpuhp
 [ "$status" -eq 0 ]
 ok $? "the guest powered off: status 0 (got $status; $(cat "$tmp/err"))"
 
+# A hot-added vCPU is in a save (section 'cpuhp'), and a restore has it.
+wait_for() # file pattern: up to 60 s
+{
+	for _ in $(seq 600); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+rm -f "$sock"
+timeout -s KILL 60 "$vmm" --kernel "$guests/guest-cpuhp" --memory 64 \
+	--cpus 1 --max-cpus 2 --api "unix:$sock" --no-sandbox </dev/null \
+	>"$tmp/out1" 2>"$tmp/err1" &
+pid=$!
+wait_for "$tmp/out1" 'waiting for a vCPU'
+api '{"command": "set-vcpus", "count": 2}' >/dev/null
+wait_for "$tmp/out1" 'waiting for the power button'
+ok $? "second VM: vCPU 1 added and started"
+api '{"command": "pause"}' >/dev/null
+r=$(api "{\"command\": \"save\", \"path\": \"$tmp/st\", \"memory\": \"$tmp/mem\"}")
+grep -q '"ok":true' <<<"$r"
+ok $? "save with a hot-added vCPU ($r)"
+api '{"command": "power-off"}' >/dev/null
+wait "$pid"
+d=$("$vmm" --describe-state "$tmp/st" 2>&1)
+grep -q '^  cpuhp .*required' <<<"$d" && grep -q '2 vCPUs present' <<<"$d" &&
+	grep -q '^  vcpu1 ' <<<"$d" && grep -q '^valid' <<<"$d"
+ok $? "the state file has sections cpuhp (2 vCPUs present) and vcpu1"
+rm -f "$sock"
+timeout -s KILL 60 "$vmm" --restore "$tmp/st" --api "unix:$sock" \
+	--console stdio --no-sandbox </dev/null >"$tmp/out2" 2>"$tmp/err2" &
+pid=$!
+for _ in $(seq 100); do
+	[ -S "$sock" ] && r=$(api '{"command": "status"}') && break
+	sleep 0.1
+done
+[ "$(field vcpus <<<"$r")" = 2 ] && [ "$(field max_vcpus <<<"$r")" = 2 ]
+ok $? "the restored VM has 2 vCPUs of 2 ($r)"
+api '{"command": "power-button"}' >/dev/null
+wait "$pid"
+status=$?
+out=$(cat "$tmp/out1" "$tmp/out2" | tr -d '\r')
+guest_tap cpuhp
+[ "$status" -eq 0 ]
+ok $? "the restored guest powered off (status $status; $(cat "$tmp/err2"))"
+
 run_guest hello --cpus 1 --max-cpus 0
 grep -q 'max-cpus' <<<"$err" && [ "$status" -eq 2 ]
 ok $? "--max-cpus 0 is refused ($err)"
