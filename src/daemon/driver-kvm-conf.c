@@ -82,16 +82,17 @@ static int check_os(const struct domain_def *d, struct xml_warnings *w,
 	return 0;
 }
 
-/* <vcpu> and <memory>: what the guest sees must be what it asked for. */
+#define KVM_MAX_VCPUS 64 /* nido-vmm's VM_MAX_CPUS */
+
+/* <vcpu> and <memory>: what the guest sees must be what it asked for;
+ * <vcpu current=> below the maximum: the others can be hot-added. */
 static int check_resources(const struct domain_def *d, struct xml_warnings *w,
 			   struct err **e)
 {
-	if (d->vcpus_current != d->vcpus)
+	if (d->vcpus > KVM_MAX_VCPUS)
 		return err_set(e, ENOTSUP,
-			       "<vcpu current='%u'> below the maximum %u: "
-			       "nido-vmm cannot hot-plug vCPUs, so the guest "
-			       "would see %u",
-			       d->vcpus_current, d->vcpus, d->vcpus);
+			       "<vcpu> %u: nido-vmm runs at most %u vCPUs",
+			       d->vcpus, KVM_MAX_VCPUS);
 	if (d->cpuset)
 		xml_warn_def(w,
 			     "<vcpu cpuset='%s'>: not acted on, the kvm "

@@ -373,7 +373,11 @@ static struct json_object *vmm_config(const struct domain_def *def,
 		add_string(c, "initrd", def->initrd);
 	if (def->cmdline)
 		add_string(c, "cmdline", def->cmdline);
-	json_object_object_add(c, "cpus", json_object_new_int64(def->vcpus));
+	json_object_object_add(c, "cpus",
+			       json_object_new_int64(def->vcpus_current));
+	if (def->vcpus > def->vcpus_current)
+		json_object_object_add(c, "max_cpus",
+				       json_object_new_int64(def->vcpus));
 	add_string(c, "memory", mem);
 	for (size_t i = 0, fd = FIRST_DISK_FD; i < def->n_disks; i++) {
 		const struct block_chain *ch =

@@ -319,7 +319,8 @@ static int same_machine(const struct vm_config *c, const struct vm_config *s,
 {
 	const char *what = NULL;
 
-	if (c->cpus != s->cpus || config_max_cpus(c) != config_max_cpus(s))
+	/* the vCPUs hot-added since the start count in @c's */
+	if (c->cpus < s->cpus || config_max_cpus(c) != config_max_cpus(s))
 		what = "the number of vCPUs";
 	else if (c->mem_size != s->mem_size)
 		what = "the memory size";
@@ -377,6 +378,10 @@ static int load_config(struct vm_restore *rs, const struct state_files *f,
 	r = config_load_json_text(json, what, &saved, e);
 	if (r == 0)
 		r = same_machine(c, &saved, rs->path, e);
+	if (r == 0) { /* the machine's: those present come from 'cpuhp' */
+		c->cpus = saved.cpus;
+		c->max_cpus = saved.max_cpus;
+	}
 	config_release(&saved);
 	return r;
 }

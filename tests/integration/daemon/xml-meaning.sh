@@ -91,13 +91,15 @@ refused() { # description, expected message, top, devices
 	t_err "$1" "error: failed to define domain from '$tmp/bad.xml': domain 'bad': $2" \
 		"$NIDO" define "$tmp/bad.xml"
 }
-refused "vcpu current below the maximum on nido-vmm: refused (no hot-plug)" \
-	"<vcpu current='1'> below the maximum 2: nido-vmm cannot hot-plug vCPUs" \
-	"<vcpu current='1'>2</vcpu>" "<emulator>/usr/bin/nido-vmm</emulator>"
+refused "more vCPUs than nido-vmm runs: refused" \
+	"<vcpu> 65: nido-vmm runs at most 64 vCPUs" \
+	"<vcpu>65</vcpu>" "<emulator>/usr/bin/nido-vmm</emulator>"
 dom cur "<vcpu current='1'>2</vcpu>" "" >"$tmp/cur.xml"
-t_out "... without <emulator>, such a domain goes to QEMU (-smp 1,maxcpus=2)" \
-	"/qemu-system-x86_64</emulator>" sh -c \
+t_out "vcpu current below the maximum: nido-vmm takes it (vCPU hot add)" \
+	"<vcpu placement='static' current='1'>2</vcpu>" sh -c \
 	"'$NIDO' define '$tmp/cur.xml' >/dev/null && '$NIDO' dumpxml cur"
+t "... not QEMU (no qemu-system <emulator>)" \
+	sh -c "! '$NIDO' dumpxml cur | grep -q qemu-system"
 "$NIDO" undefine cur >/dev/null
 # (nido-vmm named: QEMU would run these two, by the pick rule)
 refused "two serial ports: refused" \
