@@ -33,6 +33,8 @@ int cmd_install(int argc, char **argv);
 int cmd_clone(int argc, char **argv);
 /* setmem, dommemstat (domain-mem.c). */
 extern const struct cli_command mem_commands[];
+/* setvcpus, vcpucount (domain-vcpu.c). */
+extern const struct cli_command vcpu_commands[];
 /* --running and --paused as given, into @p (domain-save.c). */
 void cli_add_state_flags(const struct cli_args *a, struct json_object *p);
 /* snapshot-* (snapshot.c). */

@@ -103,6 +103,7 @@ const struct cli_command *const cli_tables[] = {
 	agent_commands,
 	save_commands,	      /* domain-save.c */
 	mem_commands,	      /* domain-mem.c */
+	vcpu_commands,	      /* domain-vcpu.c */
 	snapshot_commands,    /* snapshot.c */
 	exec_commands,	      /* exec.c: containers */
 	ct_template_commands, /* ct-template.c */

@@ -69,6 +69,11 @@ struct domain *active_domain(struct daemon *dmn, struct json_object *params,
 			     struct err **e);
 int job_wait(struct daemon *dmn, struct domain *dom, int r,
 	     struct json_object *result);
+/* virsh's --live, --config, --current in @params: neither means the
+ * running domain when it runs, else its configuration (--live of an
+ * inactive domain is refused). */
+int param_scope(const struct domain *dom, struct json_object *params,
+		bool *live, bool *config, struct err **e);
 
 /* virt-clone's job (methods-clone.c); at exit, the copies in progress
  * are waited for and what they made removed. */
@@ -79,6 +84,10 @@ void clone_jobs_release(struct daemon *dmn);
 /* The snapshot methods (methods-snapshot.c). */
 extern const struct rpc_method snapshot_methods[];
 extern const size_t snapshot_n_methods;
+
+/* setvcpus, vcpucount, vcpuinfo, vcpupin, emulatorpin (methods-vcpu.c). */
+extern const struct rpc_method vcpu_methods[];
+extern const size_t vcpu_n_methods;
 
 /* The save and restore methods (methods-save.c). */
 extern const struct rpc_method save_methods[];

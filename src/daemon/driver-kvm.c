@@ -122,6 +122,7 @@ struct kvm_vm {
 	uint64_t restore_data; /* its data offset */
 	bool restore_lazy;     /* map RAM from it rather than copy */
 	uint64_t setmem_kib;   /* a setmem in flight: its target */
+	unsigned setvcpus;     /* a setvcpus in flight: its count */
 };
 
 /* A "stats" call to nido-vmm for a domstats reply that waits for it. */
@@ -1746,6 +1747,43 @@ static int kvm_setmem(struct daemon *dmn, struct domain *dom, uint64_t kib,
 	return RPC_DEFERRED;
 }
 
+/* nido-vmm added the vCPUs: the live definition says how many run. */
+static int setvcpus_done(struct kvm_vm *vm, struct json_object *reply,
+			 struct json_object **result, struct err **e)
+{
+	_cleanup_err_ struct err *why = NULL;
+
+	(void)reply, (void)result, (void)e;
+	vm->dom->def->vcpus_current = vm->setvcpus;
+	if (store_live_save(&vm->dmn->store, &domain_kind, vm->dom->def, &why) <
+	    0)
+		log_warn("domain '%s': %s", vm->dom->def->name, err_msg(why));
+	return 0;
+}
+
+/* virsh setvcpus --live: nido-vmm's vCPU hot add (docs/vmm.md,
+ * "set-vcpus"). */
+static int kvm_setvcpus(struct daemon *dmn, struct domain *dom, unsigned count,
+			struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+	_cleanup_json_ struct json_object *args = json_object_new_object();
+
+	if (vm->starting || vm->saving)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is starting or saving");
+	json_object_object_add(args, "count", json_object_new_int64(count));
+	vm->req = vmm_call_start_args(dmn->loop, vm->api, "set-vcpus", args,
+				      CONTROL_TIMEOUT_MS, on_control_reply, vm,
+				      e);
+	if (!vm->req)
+		return err_code(*e);
+	vm->setvcpus = count;
+	vm->answered = setvcpus_done;
+	vm->answer_failures = false;
+	return RPC_DEFERRED;
+}
+
 /* domjobinfo: a save or a restore in progress, without figures (nido-vmm
  * answers no request while it writes). */
 static int kvm_jobinfo(struct daemon *dmn, struct domain *dom,
@@ -1789,5 +1827,6 @@ const struct driver_ops driver_kvm = {
 	.restore = kvm_restore,
 	.jobinfo = kvm_jobinfo,
 	.setmem = kvm_setmem,
+	.setvcpus = kvm_setvcpus,
 	.release = kvm_release,
 };

@@ -163,6 +163,14 @@ struct driver_ops {
 	int (*setmem)(struct daemon *dmn, struct domain *dom, uint64_t kib,
 		      struct err **e);
 	/*
+	 * virsh setvcpus --live: hot-adds vCPUs until @count run (above
+	 * the live definition's <vcpu current>, at most its maximum); the
+	 * live definition follows once the engine added them. RPC_DEFERRED
+	 * until then. NULL: the driver cannot add vCPUs to a running guest.
+	 */
+	int (*setvcpus)(struct daemon *dmn, struct domain *dom, unsigned count,
+			struct err **e);
+	/*
 	 * An internal snapshot @tag of the running or paused guest: made
 	 * with its memory and devices (SNAPSHOT_OP_CREATE; the memory in
 	 * the first of @targets' images), loaded (APPLY: the guest then runs

@@ -404,6 +404,7 @@ static int serve(struct daemon *dmn, const struct nido_paths *p,
 	rpc_server_add_methods(dmn->rpc, network_methods, network_n_methods);
 	rpc_server_add_methods(dmn->rpc, pool_methods, pool_n_methods);
 	rpc_server_add_methods(dmn->rpc, save_methods, save_n_methods);
+	rpc_server_add_methods(dmn->rpc, vcpu_methods, vcpu_n_methods);
 	rpc_server_add_methods(dmn->rpc, snapshot_methods, snapshot_n_methods);
 	rpc_server_add_methods(dmn->rpc, clone_methods, clone_n_methods);
 	rpc_server_add_methods(dmn->rpc, ct_exec_methods, ct_exec_n_methods);

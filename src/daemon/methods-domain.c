@@ -1048,8 +1048,8 @@ static int iotune_merge(uint64_t v[6], const uint64_t set[6],
 
 /* virsh's scope: "live", "config", "current" (neither: the domain's
  * current state). */
-static int iotune_scope(const struct domain *dom, struct json_object *params,
-			bool *live, bool *config, struct err **e)
+int param_scope(const struct domain *dom, struct json_object *params,
+		bool *live, bool *config, struct err **e)
 {
 	bool current = false;
 
@@ -1126,7 +1126,7 @@ static int m_setmem(void *opaque, struct json_object *params,
 
 	(void)result;
 	if (!dom || json_get_int64(params, "memory_kib", &kib, e) < 0 ||
-	    iotune_scope(dom, params, &live, &config, e) < 0)
+	    param_scope(dom, params, &live, &config, e) < 0)
 		return err_code(*e);
 	if (kib <= 0 || (uint64_t)kib > dom->def->memory_kib)
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
@@ -1183,7 +1183,7 @@ static int m_blkdeviotune(void *opaque, struct json_object *params,
 
 	if (!dom || json_get_string(params, "device", &key, e) < 0 ||
 	    iotune_param(params, set, given, &any, e) < 0 ||
-	    iotune_scope(dom, params, &live, &config, e) < 0)
+	    param_scope(dom, params, &live, &config, e) < 0)
 		return err_code(*e);
 	if (!any && live && config)
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,

@@ -7,7 +7,10 @@
 # domifaddr); its console reaches its shell and runs commands, one of
 # them a ping of the host's side of the network; `nido shutdown` (the
 # ACPI power button, as virsh's default) ends it cleanly and the domain
-# is shut off.
+# is shut off. The guest starts with 1 of its 2 vCPUs (<vcpu current>):
+# `nido setvcpus --live` adds the other through ACPI CPU hotplug, the
+# guest's kernel makes it present, the shell onlines it and nproc says 2;
+# `nido vcpucount` shows both counts.
 # nested-timeout: 600
 
 vmm=$(nido_vmm)
@@ -73,7 +76,7 @@ cat >"$NIDO_WORK/demo.xml" <<XML
 <domain type='kvm'>
   <name>demo</name>
   <memory unit='MiB'>256</memory>
-  <vcpu>2</vcpu>
+  <vcpu current='1'>2</vcpu>
   <os>
     <kernel>$L2_VMLINUX</kernel>
     <initrd>$NIDO_WORK/initrd</initrd>
@@ -134,6 +137,17 @@ addr=$("$nido" domifaddr demo | awk '$3 == "ipv4" { sub("/.*", "", $4); print $4
 case $addr in 192.168.*) ;; *) fail "domifaddr shows no IPv4 address of the network: '$addr'" ;; esac
 gw=$("$nido" net-dumpxml default | sed -n "s/.*<ip address='\([0-9.]*\)'.*/\1/p")
 
+# vCPU hot add: 1 of 2 runs; setvcpus --live adds the second.
+show nido vcpucount demo
+"$nido" dumpxml demo | grep -q "<vcpu placement='static' current='1'>2</vcpu>" ||
+	fail "dumpxml does not show 1 of 2 vCPUs"
+show nido setvcpus demo 3 --live && fail "setvcpus above the maximum was accepted"
+show nido setvcpus demo 2 --live || fail "setvcpus --live 2"
+show nido vcpucount demo
+"$nido" vcpucount demo | grep -q '^current *live *2$' || fail "vcpucount: not 2 live vCPUs"
+"$nido" vcpucount demo | grep -q '^current *config *1$' || fail "vcpucount: the configuration's count changed"
+show nido setvcpus demo 1 --live && fail "removing a vCPU was accepted"
+
 echo "\$ nido console demo    (typing the commands after the prompts)"
 # The console's input stays open (a FIFO opened read-write) until the
 # last command's answer is back: at the end of its input, nido console
@@ -144,6 +158,10 @@ mkfifo "$NIDO_WORK/console.in"
 cpid=$!
 printf '%s\n' 'uname -a' 'ls /sys/block' 'ip -4 -o addr show dev eth0' "ping -c 1 -W 5 $gw" \
 	'echo written-by-the-guest | dd of=/dev/vda bs=512 conv=sync,fsync' \
+	'for i in $(seq 30); do [ -e /sys/devices/system/cpu/cpu1/online ] && break; sleep 1; done' \
+	'echo cpu1-before=$(cat /sys/devices/system/cpu/cpu1/online)' \
+	'echo 1 >/sys/devices/system/cpu/cpu1/online' \
+	'echo cpu1-online=$(cat /sys/devices/system/cpu/cpu1/online) nproc=$(nproc)' \
 	'echo session-$((40 + 2))' >"$NIDO_WORK/console.in"
 deadline=$((SECONDS + 120))
 until grep -q 'session-42' "$NIDO_WORK/session.raw"; do
@@ -157,6 +175,7 @@ grep -q "Linux" "$NIDO_WORK/session.out" || fail "no answer from the guest's she
 grep -q "vda" "$NIDO_WORK/session.out" || fail "the guest does not see its disk"
 grep -q "inet $addr/" "$NIDO_WORK/session.out" || fail "the guest does not have the address of its lease ($addr)"
 grep -q " 0% packet loss" "$NIDO_WORK/session.out" || fail "the guest does not reach the network's host side ($gw)"
+grep -q "cpu1-online=1 nproc=2" "$NIDO_WORK/session.out" || fail "the hot-added vCPU is not online in the guest"
 
 show nido shutdown demo || fail "shutdown"
 deadline=$((SECONDS + 120))

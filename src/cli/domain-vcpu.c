@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * virsh's setvcpus and vcpucount (docs/cli.md): a domain's vCPU counts,
+ * its maximum and how many run, in its configuration and its running
+ * guest (where vCPUs are added live, never removed).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/client.h"
+#include "cli/domain.h"
+#include "lib/json.h"
+#include "lib/util.h"
+
+static int cmd_setvcpus(const struct cli_args *a)
+{
+	_cleanup_err_ struct err *e = NULL;
+	const char *name = cli_str(a, "domain"), *s = cli_str(a, "count");
+	static const char *const flags[] = {"live", "config", "current",
+					    "maximum"};
+	struct json_object *p;
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || end == s || *end || n < 1 || n > 255) {
+		cli_error("Invalid number of virtual CPUs '%s'", s);
+		return 1;
+	}
+	if (cli_flag(a, "guest")) {
+		cli_error("--guest is not supported: vCPUs are not brought "
+			  "online or offline through the guest agent");
+		return 1;
+	}
+	/* --hotpluggable: every vCPU a nido driver adds is hot-pluggable */
+	p = client_domain_params(name);
+	json_object_object_add(p, "count", json_object_new_int64(n));
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
+		if (cli_flag(a, flags[i]))
+			json_object_object_add(p, flags[i],
+					       json_object_new_boolean(true));
+	if (client_call1("domain.setvcpus", p, NULL, &e) < 0)
+		return domain_fail("set vCPUs of", name, e);
+	return 0;
+}
+
+/* The count of @kind ("maximum", "current") in @scope of @res, or -1. */
+static int64_t count_of(struct json_object *res, const char *scope,
+			const char *kind)
+{
+	struct json_object *o;
+	int64_t v;
+
+	if (json_get_object(res, scope, &o, NULL) < 0 ||
+	    json_get_int64(o, kind, &v, NULL) < 0)
+		return -1;
+	return v;
+}
+
+static int cmd_vcpucount(const struct cli_args *a)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_json_ struct json_object *res = NULL;
+	const char *name = cli_str(a, "domain");
+	bool max = cli_flag(a, "maximum"), active = cli_flag(a, "active");
+	bool live = cli_flag(a, "live"), config = cli_flag(a, "config");
+	const char *scope, *kind;
+	int64_t v;
+
+	if (cli_flag(a, "guest")) {
+		cli_error("--guest is not supported: the guest agent is not "
+			  "asked for its online vCPUs");
+		return 1;
+	}
+	if ((max && active) || (live && config) ||
+	    (cli_flag(a, "current") && (live || config))) {
+		cli_error("Options --%s are mutually exclusive",
+			  max && active	   ? "maximum and --active"
+			  : live && config ? "live and --config"
+					   : "current and --live or --config");
+		return 1;
+	}
+	if (client_call1("domain.vcpucount", client_domain_params(name), &res,
+			 &e) < 0)
+		return domain_fail("get vCPU count of", name, e);
+	if (!max && !active && !live && !config && !cli_flag(a, "current")) {
+		static const char *const rows[][2] = {{"maximum", "config"},
+						      {"maximum", "live"},
+						      {"current", "config"},
+						      {"current", "live"}};
+
+		for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
+			if ((v = count_of(res, rows[i][1], rows[i][0])) > 0)
+				printf("%-12s %-12s %3" PRId64 "\n", rows[i][0],
+				       rows[i][1], v);
+		return 0;
+	}
+	kind = max ? "maximum" : "current";
+	scope = config ? "config" : live ? "live" : NULL;
+	if (!scope) /* --current, or only --maximum/--active */
+		scope = json_object_object_get_ex(res, "live", NULL) ? "live"
+								     : "config";
+	v = count_of(res, scope, kind);
+	if (v < 0) {
+		cli_error("Requested operation is not valid: domain is not "
+			  "running");
+		return 1;
+	}
+	printf("%" PRId64 "\n", v);
+	return 0;
+}
+
+#define OPT_DOM                                                     \
+	{                                                           \
+		"domain", OPT_DATA, true, "domain name, id or uuid" \
+	}
+
+static const struct cli_opt opts_setvcpus[] = {
+	OPT_DOM,
+	{"count", OPT_DATA, true, "number of virtual CPUs"},
+	{"maximum", OPT_BOOL, false, "set maximum limit on next boot"},
+	{"config", OPT_BOOL, false, "affect next boot"},
+	{"live", OPT_BOOL, false, "affect running domain"},
+	{"current", OPT_BOOL, false, "affect current domain"},
+	{"guest", OPT_BOOL, false, "modify cpu state in the guest"},
+	{"hotpluggable", OPT_BOOL, false, "make added vcpus hot(un)pluggable"},
+	{0},
+};
+
+static const struct cli_opt opts_vcpucount[] = {
+	OPT_DOM,
+	{"maximum", OPT_BOOL, false, "get maximum count of vcpus"},
+	{"active", OPT_BOOL, false, "get number of currently active vcpus"},
+	{"live", OPT_BOOL, false, "get value from running domain"},
+	{"config", OPT_BOOL, false, "get value to be used on next boot"},
+	{"current", OPT_BOOL, false,
+	 "get value according to current domain state"},
+	{"guest", OPT_BOOL, false,
+	 "retrieve vcpu count from the guest instead of the hypervisor"},
+	{0},
+};
+
+const struct cli_command vcpu_commands[] = {
+	{"setvcpus", NULL, "change number of virtual CPUs", cmd_setvcpus,
+	 opts_setvcpus, "domain",
+	 "Change the number of virtual CPUs in the guest domain: --live "
+	 "adds vCPUs to the running guest (up to its maximum; none are "
+	 "removed), --config changes the next start's count, --maximum "
+	 "--config its maximum."},
+	{"vcpucount", NULL, "domain vcpu counts", cmd_vcpucount, opts_vcpucount,
+	 "domain", "Returns the number of virtual CPUs used by the domain."},
+	{NULL},
+};
