@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# vCPUs of a nido-vmm guest through nidod (docs/cli.md, setvcpus and
+# vcpucount): <vcpu current='1'>2</vcpu> starts 1 of 2; guests/cpuhp.c
+# checks the ACPI tables and hotplug registers, and once `nido setvcpus
+# --live 2` added vCPU 1 it sees it, acknowledges the GPE and starts it
+# with INIT/SIPI. The live definition and vcpucount follow; the counts
+# out of range, removal and --maximum --live are refused; --config and
+# --maximum --config change the persistent definition. A save and a
+# restore keep the added vCPU; the power button then ends the guest.
+. "$(dirname "$0")/lib.sh"
+
+if ! kvm_usable; then
+	echo "1..0 # SKIP /dev/kvm or nido-vmm not usable here"
+	exit 0
+fi
+start_daemon
+cat >"$tmp/hp.xml" <<XML
+<domain type='kvm'>
+  <name>hp</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu current='1'>2</vcpu>
+  <os><kernel>$build/guests/guest-cpuhp</kernel></os>
+  <devices><serial type='pty'/></devices>
+</domain>
+XML
+t_out "define 1 of 2 vCPUs on nido-vmm" "defined" "$NIDO" define "$tmp/hp.xml"
+t_out "dumpxml keeps current='1'" "<vcpu placement='static' current='1'>2</vcpu>" \
+	"$NIDO" dumpxml hp
+t_out "vcpucount of an inactive domain: the configuration's" \
+	"$(printf 'maximum      config         2\ncurrent      config         1')" \
+	"$NIDO" vcpucount hp
+t_err "setvcpus --live of an inactive domain is refused" "is not running" \
+	"$NIDO" setvcpus hp 2 --live
+t_out "start" "started" "$NIDO" start hp
+sleep 1 # the guest's checks before the hot add take milliseconds
+# the console's input held open: at its end, nido console would leave
+mkfifo "$tmp/console.in"
+timeout 30 "$NIDO" console hp <>"$tmp/console.in" >"$tmp/console.out" 2>&1 &
+cpid=$!
+sleep 1
+t_err "more than the maximum is refused" \
+	"requested vcpus is greater than max allowable vcpus for the live domain: 3 > 2" \
+	"$NIDO" setvcpus hp 3 --live
+t_err "--maximum --live is refused" "--maximum needs --config" \
+	"$NIDO" setvcpus hp 2 --maximum --live
+t "setvcpus hp 2 --live" "$NIDO" setvcpus hp 2 --live
+t "the guest sees vCPU 1 and starts it, then waits for the power button" \
+	wait_for 20 grep -q 'waiting for the power button' "$tmp/console.out"
+t "... with every check passed" sh -c "grep -q 'vCPU 1 ran its start-up code' '$tmp/console.out' && ! grep -q 'not ok' '$tmp/console.out'"
+kill "$cpid" 2>/dev/null
+wait "$cpid" 2>/dev/null
+t_out "vcpucount: 2 live, 1 in the configuration" \
+	"$(printf 'maximum      config         2\nmaximum      live           2\ncurrent      config         1\ncurrent      live           2')" \
+	"$NIDO" vcpucount hp
+t_out "vcpucount --active --live" "2" "$NIDO" vcpucount hp --active --live
+t_out "vcpucount --maximum --config" "2" "$NIDO" vcpucount hp --maximum --config
+t_err "vcpucount --live --config is refused" "mutually exclusive" \
+	"$NIDO" vcpucount hp --live --config
+t_out "the live definition: 2 vCPUs" "<vcpu placement='static'>2</vcpu>" \
+	"$NIDO" dumpxml hp
+t_out "... the persistent one still 1 of 2" "<vcpu placement='static' current='1'>2</vcpu>" \
+	"$NIDO" dumpxml --inactive hp
+t_err "removing a vCPU is refused by name" "hot unplug" \
+	"$NIDO" setvcpus hp 1 --live
+t_err "--guest is refused by name" "--guest is not supported" \
+	"$NIDO" setvcpus hp 2 --guest
+t "setvcpus --maximum --config 4" "$NIDO" setvcpus hp 4 --maximum --config
+t "setvcpus --config 3" "$NIDO" setvcpus hp 3 --config
+t_out "... the persistent definition: 3 of 4" "<vcpu placement='static' current='3'>4</vcpu>" \
+	"$NIDO" dumpxml --inactive hp
+t_err "--config above its maximum is refused" "greater than max allowable vcpus for the persistent domain: 5 > 4" \
+	"$NIDO" setvcpus hp 5 --config
+t "save with the added vCPU" "$NIDO" save hp "$tmp/hp.save"
+t "restore" "$NIDO" restore "$tmp/hp.save"
+t_out "the restored guest has its 2 vCPUs" "2" "$NIDO" vcpucount hp --active --live
+t "shutdown (the power button the guest waits for)" "$NIDO" shutdown hp
+t "the guest powers off" wait_for 30 state_is hp "shut off (shutdown)"
+done_testing
