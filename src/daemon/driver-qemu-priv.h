@@ -138,6 +138,10 @@ void qemu_vm_restore_begin(struct qemu_vm *vm);
 /* Waits for what a save still does (its file's sync): @vm is freed. */
 void qemu_vm_save_release(struct qemu_vm *vm);
 void qemu_vm_migration(struct qemu_vm *vm, enum qemu_migration st);
+
+/* driver-qemu-vcpu.c: the driver's ->setvcpus (vCPU hot add). */
+int qemu_setvcpus(struct daemon *dmn, struct domain *dom, unsigned count,
+		  struct err **e);
 int qemu_save(struct daemon *dmn, struct domain *dom, int fd, struct err **e);
 /* driver-qemu-snapshot.c: the driver's ->snapshot; a JOB_STATUS_CHANGE
  * event; the job given up when QEMU goes (its caller told). */

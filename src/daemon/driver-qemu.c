@@ -1742,6 +1742,7 @@ const struct driver_ops driver_qemu = {
 	.set_link = qemu_set_link,
 	.iotune = qemu_iotune,
 	.setmem = qemu_setmem,
+	.setvcpus = qemu_setvcpus,
 	.agent = qemu_agent,
 	.save = qemu_save,
 	.jobinfo = qemu_jobinfo,

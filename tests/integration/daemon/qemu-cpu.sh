@@ -5,7 +5,8 @@
 # domstats), with the vCPU features, VT-d, the split irqchip, SMBIOS
 # tables and fw_cfg strings QEMU accepted at start; its <metadata> and
 # <sysinfo> come back in dumpxml; what TCG lacks is warned about at
-# define, by name. Then <vcpupin>, <iothreadpin>, <emulatorpin>,
+# define, by name; setvcpus --live plugs the other (device_add of the slot
+# query-hotpluggable-cpus offers). Then <vcpupin>, <iothreadpin>, <emulatorpin>,
 # <vcpusched> and <iothreadsched>: each vCPU thread and iothread
 # QEMU names runs where its pin says, with its policy, QEMU's own
 # thread where the emulator's does (the kernel's word: /proc/PID/task).
@@ -80,6 +81,17 @@ if [[ $xml == *"<app:tags xmlns:app=\"http://example.org/app\"><tag>blue, green<
 else
 	not_ok "dumpxml gives back the metadata, sysinfo, iommu and vCPU counts" "$xml"
 fi
+# setvcpus --live: device_add of the empty slot query-hotpluggable-cpus names
+t "setvcpus cpus 2 --live (QEMU's CPU hotplug)" "$NIDO" setvcpus cpus 2 --live
+stats=$("$NIDO" domstats cpus 2>&1)
+if [[ $stats == *"vcpu.current=2"* && $stats == *"vcpu.1.thread-id="* ]]; then
+	ok "domstats: QEMU runs two vCPUs"
+else
+	not_ok "domstats: QEMU runs two vCPUs" "$stats"
+fi
+t_out "vcpucount: 2 live" "current      live           2" \
+	sh -c "'$NIDO' vcpucount cpus | grep 'current *live'"
+t_err "removing one is refused" "hot unplug" "$NIDO" setvcpus cpus 1 --live
 "$NIDO" destroy cpus >/dev/null
 
 # What QEMU would refuse at start is refused at define, by name.
