@@ -19,10 +19,7 @@
 #define CPUHP_REGS   0x640
 #define CPU_PRESENT  1u
 #define CPU_ADDED    2u
-#define IOAPIC	     0xfec00000UL
 #define LAPIC	     0xfee00000UL
-#define LAPIC_SVR    0xf0
-#define LAPIC_IRR    0x200
 #define LAPIC_ICR_LO 0x300
 #define LAPIC_ICR_HI 0x310
 #define SCI_VECTOR   0x40
@@ -32,12 +29,6 @@
 #define PM1_STS	     0x600
 #define PM1_EN	     0x602
 #define PWRBTN	     0x0100
-
-static void delay(void)
-{
-	for (int i = 0; i < 20000; i++)
-		__asm__ volatile("pause");
-}
 
 static uint32_t rd32(const uint8_t *p)
 {
@@ -110,20 +101,6 @@ static void check_tables(void)
 	       "the DSDT has the processor devices and the GPE handler");
 }
 
-static void ioapic_write(uint32_t reg, uint32_t v)
-{
-	mmio_write32(IOAPIC, reg);
-	mmio_write32(IOAPIC + 0x10, v);
-}
-
-static int sci_pending(void)
-{
-	uint32_t irr =
-		mmio_read32(LAPIC + LAPIC_IRR + 0x10 * (SCI_VECTOR / 32));
-
-	return (irr >> (SCI_VECTOR % 32)) & 1;
-}
-
 /* mov ax, 0x1234; mov [0x8100], ax; 1: hlt; jmp 1b (real mode) */
 static const uint8_t ap_code[] = {0xb8, 0x34, 0x12, 0xa3, 0x00,
 				  0x81, 0xf4, 0xeb, 0xfd};
@@ -156,12 +133,10 @@ void guest_main(void)
 	tap_ok(inb(CPUHP_REGS) == CPU_PRESENT && inb(CPUHP_REGS + 1) == 0,
 	       "vCPU 0 present, vCPU 1 not (0x%x, 0x%x)", inb(CPUHP_REGS),
 	       inb(CPUHP_REGS + 1));
-	mmio_write32(LAPIC + LAPIC_SVR, 0x1ff);
-	ioapic_write(0x10 + 2 * SCI_GSI, SCI_VECTOR | 1u << 15);
-	ioapic_write(0x11 + 2 * SCI_GSI, 0);
+	sci_route(SCI_GSI, SCI_VECTOR);
 	outb(GPE0_EN, GPE_CPUHP);
 	tap_ok(inb(GPE0_EN) == GPE_CPUHP && inb(GPE0_STS) == 0 &&
-		       !sci_pending(),
+		       !lapic_pending(SCI_VECTOR),
 	       "the hotplug GPE is enabled, not raised");
 	tap_diag("waiting for a vCPU\n");
 	while (!(inb(CPUHP_REGS + 1) & CPU_PRESENT))
@@ -169,7 +144,7 @@ void guest_main(void)
 	tap_ok(inb(CPUHP_REGS + 1) == (CPU_PRESENT | CPU_ADDED),
 	       "vCPU 1 is present and marked added");
 	tap_ok(inb(GPE0_STS) & GPE_CPUHP, "the hotplug GPE's status is set");
-	for (int i = 0; i < 1000 && !(pending = sci_pending()); i++)
+	for (int i = 0; i < 1000 && !(pending = lapic_pending(SCI_VECTOR)); i++)
 		delay();
 	tap_ok(pending, "the SCI reached the local APIC (vector 0x40)");
 	outb(CPUHP_REGS + 1, CPU_ADDED);

@@ -391,3 +391,34 @@ void wait_ctrl_alt_del(void)
 			__asm__ volatile("pause");
 	}
 }
+
+#define IOAPIC	  0xfec00000UL
+#define LAPIC	  0xfee00000UL
+#define LAPIC_SVR 0xf0
+#define LAPIC_IRR 0x200
+
+static void ioapic_write(uint32_t reg, uint32_t v)
+{
+	mmio_write32(IOAPIC, reg);
+	mmio_write32(IOAPIC + 0x10, v);
+}
+
+void sci_route(unsigned gsi, unsigned vector)
+{
+	mmio_write32(LAPIC + LAPIC_SVR, 0x1ff); /* enabled, spurious 0xff */
+	ioapic_write(0x10 + 2 * gsi, vector | 1u << 15);
+	ioapic_write(0x11 + 2 * gsi, 0);
+}
+
+int lapic_pending(unsigned vector)
+{
+	uint32_t irr = mmio_read32(LAPIC + LAPIC_IRR + 0x10 * (vector / 32));
+
+	return (irr >> (vector % 32)) & 1;
+}
+
+void delay(void)
+{
+	for (int i = 0; i < 20000; i++)
+		__asm__ volatile("pause");
+}

@@ -120,6 +120,18 @@ extern const uint8_t *guest_boot_params;
  * 38, then E0 53, Delete), as a guest waiting for the host's shutdown. */
 void wait_ctrl_alt_del(void);
 
+/*
+ * The SCI's path to the local APIC (the power button, vCPU hot add):
+ * the local APIC enabled, IOAPIC pin @gsi routed to @vector on APIC 0
+ * (fixed, level-triggered, active high, unmasked); and whether @vector
+ * is pending in the local APIC's interrupt request register.
+ */
+void sci_route(unsigned gsi, unsigned vector);
+int lapic_pending(unsigned vector);
+
+/* Busy-waits a moment (about 20000 PAUSEs). */
+void delay(void);
+
 /* Defined by each guest; runs in ring 3. */
 void guest_main(void);
 

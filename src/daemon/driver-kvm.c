@@ -1709,17 +1709,42 @@ static int kvm_save(struct daemon *dmn, struct domain *dom, int fd,
 	return RPC_DEFERRED;
 }
 
+/* The live definition changed: written for a daemon restart. */
+static void live_def_save(struct kvm_vm *vm)
+{
+	_cleanup_err_ struct err *why = NULL;
+
+	if (store_live_save(&vm->dmn->store, &domain_kind, vm->dom->def, &why) <
+	    0)
+		log_warn("domain '%s': %s", vm->dom->def->name, err_msg(why));
+}
+
+/* Sends @method with @args (borrowed) to the running guest's nido-vmm;
+ * @fn says what the answer means. RPC_DEFERRED or -errno. */
+static int control_args(struct daemon *dmn, struct kvm_vm *vm,
+			const char *method, struct json_object *args,
+			answered_fn fn, struct err **e)
+{
+	if (vm->starting || vm->saving)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is starting or saving");
+	vm->req = vmm_call_start_args(dmn->loop, vm->api, method, args,
+				      CONTROL_TIMEOUT_MS, on_control_reply, vm,
+				      e);
+	if (!vm->req)
+		return err_code(*e);
+	vm->answered = fn;
+	vm->answer_failures = false;
+	return RPC_DEFERRED;
+}
+
 /* The balloon took its new target: the live definition says it. */
 static int setmem_sent(struct kvm_vm *vm, struct json_object *reply,
 		       struct json_object **result, struct err **e)
 {
-	_cleanup_err_ struct err *why = NULL;
-
 	(void)reply, (void)result, (void)e;
 	vm->dom->def->current_memory_kib = vm->setmem_kib;
-	if (store_live_save(&vm->dmn->store, &domain_kind, vm->dom->def, &why) <
-	    0)
-		log_warn("domain '%s': %s", vm->dom->def->name, err_msg(why));
+	live_def_save(vm);
 	return 0;
 }
 
@@ -1731,57 +1756,33 @@ static int kvm_setmem(struct daemon *dmn, struct domain *dom, uint64_t kib,
 	struct kvm_vm *vm = vm_of(dom);
 	_cleanup_json_ struct json_object *args = json_object_new_object();
 
-	if (vm->starting || vm->saving)
-		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
-				"domain is starting or saving");
 	json_object_object_add(args, "target",
 			       json_object_new_int64((int64_t)(kib * 1024)));
-	vm->req = vmm_call_start_args(dmn->loop, vm->api, "balloon", args,
-				      CONTROL_TIMEOUT_MS, on_control_reply, vm,
-				      e);
-	if (!vm->req)
-		return err_code(*e);
 	vm->setmem_kib = kib;
-	vm->answered = setmem_sent;
-	vm->answer_failures = false;
-	return RPC_DEFERRED;
+	return control_args(dmn, vm, "balloon", args, setmem_sent, e);
 }
 
 /* nido-vmm added the vCPUs: the live definition says how many run. */
 static int setvcpus_done(struct kvm_vm *vm, struct json_object *reply,
 			 struct json_object **result, struct err **e)
 {
-	_cleanup_err_ struct err *why = NULL;
-
 	(void)reply, (void)result, (void)e;
 	vm->dom->def->vcpus_current = vm->setvcpus;
-	if (store_live_save(&vm->dmn->store, &domain_kind, vm->dom->def, &why) <
-	    0)
-		log_warn("domain '%s': %s", vm->dom->def->name, err_msg(why));
+	live_def_save(vm);
 	return 0;
 }
 
-/* virsh setvcpus --live: nido-vmm's vCPU hot add (docs/vmm.md,
- * "set-vcpus"). */
+/* virsh setvcpus --live: nido-vmm's vCPU hot add (docs/vmm.md, "vCPU
+ * hot add"). */
 static int kvm_setvcpus(struct daemon *dmn, struct domain *dom, unsigned count,
 			struct err **e)
 {
 	struct kvm_vm *vm = vm_of(dom);
 	_cleanup_json_ struct json_object *args = json_object_new_object();
 
-	if (vm->starting || vm->saving)
-		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
-				"domain is starting or saving");
 	json_object_object_add(args, "count", json_object_new_int64(count));
-	vm->req = vmm_call_start_args(dmn->loop, vm->api, "set-vcpus", args,
-				      CONTROL_TIMEOUT_MS, on_control_reply, vm,
-				      e);
-	if (!vm->req)
-		return err_code(*e);
 	vm->setvcpus = count;
-	vm->answered = setvcpus_done;
-	vm->answer_failures = false;
-	return RPC_DEFERRED;
+	return control_args(dmn, vm, "set-vcpus", args, setvcpus_done, e);
 }
 
 /* domjobinfo: a save or a restore in progress, without figures (nido-vmm

@@ -10,6 +10,7 @@
 #include <linux/kvm.h>
 
 #include "lib/file.h"
+#include "vmm/hw/devices.h"
 #include "vmm/state.h"
 #include "vmm/state_kvm.h"
 
@@ -134,25 +135,16 @@ static void describe_items(const struct state_sec *s, FILE *out)
 
 static void describe_cpuhp(const struct state_sec *s, FILE *out)
 {
-	struct state_rd r;
-	uint32_t n;
-	uint64_t added;
-	uint8_t sts, en;
+	struct cpuhp_saved c;
 
-	state_rd_init(&r, s);
-	n = state_get_u32(&r);
-	state_get_u32(&r);
-	added = state_get_u64(&r);
-	sts = state_get_u8(&r);
-	en = state_get_u8(&r);
-	if (!state_rd_done(&r)) {
+	if (!cpuhp_read(s, &c)) {
 		fprintf(out, "    malformed\n");
 		return;
 	}
 	fprintf(out,
 		"    %u vCPUs present, added not yet notified 0x%" PRIx64
 		", GPE0 status 0x%x enable 0x%x\n",
-		n, added, sts, en);
+		c.present, c.added, c.gpe_sts, c.gpe_en);
 }
 
 static void describe_section(const struct state_sec *s, FILE *out)

@@ -221,34 +221,40 @@ void cpuhp_save(struct cpuhp *h, struct state_wr *w)
 	pthread_mutex_unlock(&h->lock);
 }
 
+bool cpuhp_read(const struct state_sec *sec, struct cpuhp_saved *out)
+{
+	struct state_rd r;
+
+	state_rd_init(&r, sec);
+	out->present = state_get_u32(&r);
+	state_get_u32(&r);
+	out->added = state_get_u64(&r);
+	out->gpe_sts = state_get_u8(&r);
+	out->gpe_en = state_get_u8(&r);
+	return state_rd_done(&r);
+}
+
 int cpuhp_load(struct cpuhp *h, const struct state_sec *sec, struct err **e)
 {
 	struct vm *vm = h->vm;
-	struct state_rd r;
-	uint64_t inserted;
-	uint32_t n;
-	uint8_t sts, en;
+	struct cpuhp_saved c;
 
-	state_rd_init(&r, sec);
-	n = state_get_u32(&r);
-	state_get_u32(&r);
-	inserted = state_get_u64(&r);
-	sts = state_get_u8(&r);
-	en = state_get_u8(&r);
-	if (!state_rd_done(&r))
+	if (!cpuhp_read(sec, &c))
 		return err_set(e, EINVAL, "section '%s' is malformed",
 			       sec->name);
-	if (n < vm->cfg->cpus || n > vm->max_vcpus || inserted & ~low_bits(n))
+	if (c.present < vm->cfg->cpus || c.present > vm->max_vcpus ||
+	    c.added & ~low_bits(c.present))
 		return err_set(e, EINVAL,
 			       "section '%s': %u vCPUs present, the "
 			       "configuration has %u to %u",
-			       sec->name, n, vm->cfg->cpus, vm->max_vcpus);
+			       sec->name, c.present, vm->cfg->cpus,
+			       vm->max_vcpus);
 	pthread_mutex_lock(&h->lock);
-	vm->n_vcpus = n;
-	h->present = low_bits(n);
-	h->inserted = inserted;
-	h->gpe_sts = sts;
-	h->gpe_en = en;
+	vm->n_vcpus = c.present;
+	h->present = low_bits(c.present);
+	h->inserted = c.added;
+	h->gpe_sts = c.gpe_sts;
+	h->gpe_en = c.gpe_en;
 	update_gpe(h);
 	pthread_mutex_unlock(&h->lock);
 	return 0;

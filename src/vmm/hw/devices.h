@@ -101,6 +101,13 @@ int rtc_load(struct rtc *r, const struct state_sec *sec, struct err **e);
 void pm_save(struct pm *p, struct state_wr *w);
 int pm_load(struct pm *p, const struct state_sec *sec, struct err **e);
 void cpuhp_save(struct cpuhp *h, struct state_wr *w);
+/* A 'cpuhp' section's fields; cpuhp_read() is false when malformed. */
+struct cpuhp_saved {
+	uint32_t present; /* vCPUs */
+	uint64_t added;	  /* bit N: added, not yet acknowledged */
+	uint8_t gpe_sts, gpe_en;
+};
+bool cpuhp_read(const struct state_sec *sec, struct cpuhp_saved *out);
 /* Also sets how many vCPUs the VM has: before they are restored. */
 int cpuhp_load(struct cpuhp *h, const struct state_sec *sec, struct err **e);
 void boottimer_save(struct boottimer *b, struct state_wr *w);

@@ -8,44 +8,52 @@
 . "$(dirname "$0")/lib.sh"
 need_kvm
 
-field() # name: the JSON field of stdin
+sock=$tmp/api.sock
+# start_hp OUT [options]: guests/cpuhp with 1 of 2 vCPUs, in the background.
+start_hp()
 {
-	python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print(v)' "$1"
+	local out=$1
+	shift
+	rm -f "$sock"
+	timeout -s KILL 60 "$vmm" --kernel "$guests/guest-cpuhp" --memory 64 \
+		--cpus 1 --max-cpus 2 --api "unix:$sock" "$@" </dev/null \
+		>"$out" 2>"$out.err" &
+	pid=$!
+}
+# wait_for FILE PATTERN: up to 20 s.
+wait_for()
+{
+	for _ in $(seq 200); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# answer REQUEST PATTERN...: the control socket's answer has each PATTERN.
+answer()
+{
+	local req=$1 p
+	shift
+	r=$(api "$req")
+	for p; do grep -q -- "$p" <<<"$r" || return 1; done
 }
 
-sock=$tmp/api.sock
-timeout -s KILL 60 "$vmm" --kernel "$guests/guest-cpuhp" --memory 64 \
-	--cpus 1 --max-cpus 2 --api "unix:$sock" </dev/null >"$tmp/out" \
-	2>"$tmp/err" &
-pid=$!
-for _ in $(seq 100); do
-	[ -S "$sock" ] && grep -q 'waiting for a vCPU' "$tmp/out" && break
-	sleep 0.1
-done
-grep -q 'waiting for a vCPU' "$tmp/out"
+start_hp "$tmp/out"
+wait_for "$tmp/out" 'waiting for a vCPU'
 ok $? "the guest waits for a vCPU"
-r=$(api '{"command": "status"}')
-[ "$(field vcpus <<<"$r")" = 1 ] && [ "$(field max_vcpus <<<"$r")" = 2 ]
+answer '{"command": "status"}' '"vcpus":1,' '"max_vcpus":2'
 ok $? "status: 1 vCPU of at most 2 ($r)"
-r=$(api '{"command": "set-vcpus", "count": 3}')
-grep -q '"ok":false' <<<"$r" && grep -q '1 to 2' <<<"$r"
+answer '{"command": "set-vcpus", "count": 3}' '"ok":false' '1 to 2'
 ok $? "3 vCPUs is refused: the maximum is 2 ($r)"
-r=$(api '{"command": "set-vcpus", "count": "two"}')
-grep -q '"ok":false' <<<"$r" && grep -q 'count' <<<"$r"
+answer '{"command": "set-vcpus", "count": "two"}' '"ok":false' 'count'
 ok $? "a count that is not a number is refused ($r)"
-r=$(api '{"command": "set-vcpus", "count": 1}')
-grep -q '"ok":true' <<<"$r"
+answer '{"command": "set-vcpus", "count": 1}' '"ok":true'
 ok $? "set-vcpus to the current count changes nothing ($r)"
-r=$(api '{"command": "set-vcpus", "count": 2}')
-grep -q '"ok":true' <<<"$r" && [ "$(field vcpus <<<"$r")" = 2 ]
+answer '{"command": "set-vcpus", "count": 2}' '"ok":true' '"vcpus":2,'
 ok $? "set-vcpus 2 adds vCPU 1 ($r)"
-r=$(api '{"command": "set-vcpus", "count": 1}')
-grep -q '"ok":false' <<<"$r" && grep -q 'hot unplug' <<<"$r"
+answer '{"command": "set-vcpus", "count": 1}' '"ok":false' 'hot unplug'
 ok $? "removing a vCPU is refused by name ($r)"
-for _ in $(seq 100); do
-	grep -q 'waiting for the power button' "$tmp/out" && break
-	sleep 0.1
-done
+wait_for "$tmp/out" 'waiting for the power button'
 r=$(api '{"command": "stats"}')
 python3 -c 'import json,sys; r=json.load(sys.stdin); assert len(r["vcpus"]) == 2' <<<"$r"
 ok $? "stats lists 2 vCPUs"
@@ -55,29 +63,16 @@ status=$?
 out=$(tr -d '\r' <"$tmp/out")
 guest_tap cpuhp
 [ "$status" -eq 0 ]
-ok $? "the guest powered off: status 0 (got $status; $(cat "$tmp/err"))"
+ok $? "the guest powered off: status 0 (got $status; $(cat "$tmp/out.err"))"
 
 # A hot-added vCPU is in a save (section 'cpuhp'), and a restore has it.
-wait_for() # file pattern: up to 60 s
-{
-	for _ in $(seq 600); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-rm -f "$sock"
-timeout -s KILL 60 "$vmm" --kernel "$guests/guest-cpuhp" --memory 64 \
-	--cpus 1 --max-cpus 2 --api "unix:$sock" --no-sandbox </dev/null \
-	>"$tmp/out1" 2>"$tmp/err1" &
-pid=$!
+start_hp "$tmp/out1" --no-sandbox
 wait_for "$tmp/out1" 'waiting for a vCPU'
 api '{"command": "set-vcpus", "count": 2}' >/dev/null
 wait_for "$tmp/out1" 'waiting for the power button'
 ok $? "second VM: vCPU 1 added and started"
 api '{"command": "pause"}' >/dev/null
-r=$(api "{\"command\": \"save\", \"path\": \"$tmp/st\", \"memory\": \"$tmp/mem\"}")
-grep -q '"ok":true' <<<"$r"
+answer "{\"command\": \"save\", \"path\": \"$tmp/st\", \"memory\": \"$tmp/mem\"}" '"ok":true'
 ok $? "save with a hot-added vCPU ($r)"
 api '{"command": "power-off"}' >/dev/null
 wait "$pid"
@@ -87,13 +82,13 @@ grep -q '^  cpuhp .*required' <<<"$d" && grep -q '2 vCPUs present' <<<"$d" &&
 ok $? "the state file has sections cpuhp (2 vCPUs present) and vcpu1"
 rm -f "$sock"
 timeout -s KILL 60 "$vmm" --restore "$tmp/st" --api "unix:$sock" \
-	--console stdio --no-sandbox </dev/null >"$tmp/out2" 2>"$tmp/err2" &
+	--console stdio --no-sandbox </dev/null >"$tmp/out2" 2>"$tmp/out2.err" &
 pid=$!
 for _ in $(seq 100); do
-	[ -S "$sock" ] && r=$(api '{"command": "status"}') && break
+	[ -S "$sock" ] && answer '{"command": "status"}' '"ok":true' && break
 	sleep 0.1
 done
-[ "$(field vcpus <<<"$r")" = 2 ] && [ "$(field max_vcpus <<<"$r")" = 2 ]
+answer '{"command": "status"}' '"vcpus":2,' '"max_vcpus":2'
 ok $? "the restored VM has 2 vCPUs of 2 ($r)"
 api '{"command": "power-button"}' >/dev/null
 wait "$pid"
@@ -101,7 +96,7 @@ status=$?
 out=$(cat "$tmp/out1" "$tmp/out2" | tr -d '\r')
 guest_tap cpuhp
 [ "$status" -eq 0 ]
-ok $? "the restored guest powered off (status $status; $(cat "$tmp/err2"))"
+ok $? "the restored guest powered off (status $status; $(cat "$tmp/out2.err"))"
 
 run_guest hello --cpus 1 --max-cpus 0
 grep -q 'max-cpus' <<<"$err" && [ "$status" -eq 2 ]
