@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * virsh's setvcpus and vcpucount (docs/cli.md): a domain's vCPU counts,
- * its maximum and how many run, in its configuration and its running
+ * virsh's setvcpus, vcpucount and vcpuinfo (docs/cli.md): a domain's vCPU
+ * counts, its maximum and how many run, in its configuration and its running
  * guest (where vCPUs are added live, never removed).
  */
 #include <errno.h>
@@ -113,6 +113,64 @@ static int cmd_vcpucount(const struct cli_args *a)
 	return 0;
 }
 
+/* Whether host CPU @cpu is in @list ("0-3,6"). */
+static bool list_has(const char *list, long cpu)
+{
+	while (*list) {
+		char *end;
+		long a = strtol(list, &end, 10), b = a;
+
+		if (end == list)
+			return false;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		if (cpu >= a && cpu <= b)
+			return true;
+		list = *end == ',' ? end + 1 : end;
+		if (*end && *end != ',')
+			return false;
+	}
+	return false;
+}
+
+static int cmd_vcpuinfo(const struct cli_args *a)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_json_ struct json_object *res = NULL;
+	const char *name = cli_str(a, "domain");
+	struct json_object *list;
+	int64_t host = 0;
+
+	if (client_call1("domain.vcpuinfo", client_domain_params(name), &res,
+			 &e) < 0)
+		return domain_fail("get vCPU information of", name, e);
+	if (json_get_array(res, "vcpus", &list, NULL) < 0 ||
+	    json_object_array_length(list) == 0) {
+		cli_error("domain '%s' has no vCPU threads to show", name);
+		return 1;
+	}
+	json_get_int64(res, "host_cpus", &host, NULL);
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *v = json_object_array_get_idx(list, i);
+		const char *aff = jstr(v, "affinity");
+
+		printf("%-15s %" PRId64 "\n", "VCPU:", jint(v, "vcpu"));
+		printf("%-15s %" PRId64 "\n", "CPU:", jint(v, "cpu"));
+		printf("%-15s %s\n", "State:", jstr(v, "state"));
+		printf("%-15s %.1fs\n",
+		       "CPU time:", (double)jint(v, "cpu_time_ns") / 1e9);
+		printf("%-15s ", "CPU Affinity:");
+		if (cli_flag(a, "pretty")) {
+			printf("%s (out of %" PRId64 ")", aff, host);
+		} else {
+			for (long c = 0; c < host; c++)
+				putchar(list_has(aff, c) ? 'y' : '-');
+		}
+		printf("\n\n");
+	}
+	return 0;
+}
+
 #define OPT_DOM                                                     \
 	{                                                           \
 		"domain", OPT_DATA, true, "domain name, id or uuid" \
@@ -143,6 +201,12 @@ static const struct cli_opt opts_vcpucount[] = {
 	{0},
 };
 
+static const struct cli_opt opts_vcpuinfo[] = {
+	OPT_DOM,
+	{"pretty", OPT_BOOL, false, "return human readable output"},
+	{0},
+};
+
 const struct cli_command vcpu_commands[] = {
 	{"setvcpus", NULL, "change number of virtual CPUs", cmd_setvcpus,
 	 opts_setvcpus, "domain",
@@ -152,5 +216,10 @@ const struct cli_command vcpu_commands[] = {
 	 "--config its maximum."},
 	{"vcpucount", NULL, "domain vcpu counts", cmd_vcpucount, opts_vcpucount,
 	 "domain", "Returns the number of virtual CPUs used by the domain."},
+	{"vcpuinfo", NULL, "detailed domain vcpu information", cmd_vcpuinfo,
+	 opts_vcpuinfo, "domain",
+	 "Returns basic information about the domain virtual CPUs: the host "
+	 "CPU each last ran on, its CPU time and the host CPUs it may run "
+	 "on."},
 	{NULL},
 };

@@ -32,6 +32,7 @@
 #include "daemon/driver.h"
 #include "daemon/events.h"
 #include "daemon/iface.h"
+#include "daemon/vcpu-threads.h"
 #include "daemon/vmm-client.h"
 #include "daemon/vmm-events.h"
 #include "block/chain.h"
@@ -1516,6 +1517,7 @@ static int kvm_stats(struct daemon *dmn, struct domain *dom,
 
 	driver_cgroup_stats(vm->cgroups, out);
 	proc_usage(vm->child.pid, out);
+	vcpu_threads_by_name(vm->child.pid, out);
 	if (vm->starting || vm->stopped) /* no control socket to ask */
 		return 0;
 	p = xcalloc(1, sizeof(*p));

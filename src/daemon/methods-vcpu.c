@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * virsh setvcpus and vcpucount (docs/api.md): a domain's <vcpu> count
+ * virsh setvcpus, vcpucount and vcpuinfo (docs/api.md): a domain's <vcpu> count
  * and its current= in the persistent definition (--config), and the
  * vCPUs a running guest has (--live: hot add through the driver; vCPUs
  * are never removed from a running guest: no driver does hot unplug).
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <unistd.h>
 
 #include "daemon/daemon.h"
 #include "daemon/domain_conf.h"
 #include "daemon/driver.h"
 #include "daemon/rpc.h"
+#include "daemon/vcpu-threads.h"
 #include "lib/json.h"
 #include "lib/util.h"
 
@@ -128,9 +130,89 @@ static int m_vcpucount(void *opaque, struct json_object *params,
 	return 0;
 }
 
+/* One domain.vcpuinfo call, while the driver's statistics come. */
+struct info_job {
+	struct rpc_call *call; /* NULL: answered at once */
+	struct json_object *stats;
+	struct json_object *result;
+};
+
+/* Each vCPU the statistics name a thread of, with what the host says. */
+static void info_build(struct info_job *j)
+{
+	struct json_object *list = json_object_new_array();
+
+	for (unsigned i = 0; i < DOMAIN_MAX_VCPUS; i++) {
+		_cleanup_free_ char *key = xasprintf("vcpu.%u.thread-id", i);
+		struct json_object *o;
+		int64_t tid;
+
+		if (json_get_int64(j->stats, key, &tid, NULL) < 0)
+			break;
+		o = json_object_new_object();
+		json_object_object_add(o, "vcpu", json_object_new_int((int)i));
+		json_object_object_add(o, "state",
+				       json_object_new_string("running"));
+		if (tid > 0 && tid <= INT32_MAX)
+			vcpu_thread_info((pid_t)tid, o);
+		json_object_array_add(list, o);
+	}
+	j->result = json_object_new_object();
+	json_object_object_add(j->result, "vcpus", list);
+	json_object_object_add(
+		j->result, "host_cpus",
+		json_object_new_int64(sysconf(_SC_NPROCESSORS_CONF)));
+	json_object_put(j->stats);
+}
+
+static void info_done(void *opaque)
+{
+	struct info_job *j = opaque;
+
+	info_build(j);
+	rpc_call_done(j->call, 0, j->result, NULL);
+	free(j);
+}
+
+/*
+ * {"vcpus": [{"vcpu", "state", "cpu", "cpu_time_ns", "affinity"}],
+ * "host_cpus": N}: each
+ * vCPU thread of the running domain's engine (nido-vmm's "vcpuN"
+ * threads, QEMU's query-cpus-fast), where it last ran, its CPU time and
+ * the host CPUs it may run on.
+ */
+static int m_vcpuinfo(void *opaque, struct json_object *params,
+		      struct json_object **result, struct err **e)
+{
+	struct daemon *dmn = opaque;
+	struct domain *dom = active_domain(dmn, params, e);
+	struct info_job *j;
+	int r;
+
+	if (!dom)
+		return err_code(*e);
+	j = xcalloc(1, sizeof(*j));
+	j->stats = json_object_new_object();
+	r = dom->drv->stats(dmn, dom, j->stats, info_done, j, e);
+	if (r == RPC_DEFERRED) {
+		j->call = rpc_server_defer(dmn->rpc);
+		return RPC_DEFERRED;
+	}
+	if (r < 0) {
+		json_object_put(j->stats);
+		free(j);
+		return r;
+	}
+	info_build(j);
+	*result = j->result;
+	free(j);
+	return 0;
+}
+
 const struct rpc_method vcpu_methods[] = {
 	{"domain.setvcpus", m_setvcpus},
 	{"domain.vcpucount", m_vcpucount, RPC_READ_ONLY},
+	{"domain.vcpuinfo", m_vcpuinfo, RPC_READ_ONLY},
 };
 
 const size_t vcpu_n_methods = ARRAY_SIZE(vcpu_methods);

@@ -60,6 +60,16 @@ t_out "the live definition: 2 vCPUs" "<vcpu placement='static'>2</vcpu>" \
 	"$NIDO" dumpxml hp
 t_out "... the persistent one still 1 of 2" "<vcpu placement='static' current='1'>2</vcpu>" \
 	"$NIDO" dumpxml --inactive hp
+"$NIDO" vcpuinfo hp >"$tmp/info" 2>&1
+t "vcpuinfo: two vCPUs, each on a host CPU, running, with its time and affinity" \
+	sh -c "test \$(grep -c '^VCPU:' '$tmp/info') -eq 2 &&
+		grep -q '^VCPU:           1$' '$tmp/info' &&
+		grep -qE '^CPU:            [0-9]+$' '$tmp/info' &&
+		grep -q '^State:          running$' '$tmp/info' &&
+		grep -qE '^CPU time:       [0-9]+\.[0-9]s$' '$tmp/info' &&
+		grep -qE '^CPU Affinity:   [y-]+$' '$tmp/info'"
+t_out "vcpuinfo --pretty: the affinity as a list" "CPU Affinity:   0-$(($(nproc --all) - 1)) (out of $(nproc --all))" \
+	sh -c "'$NIDO' vcpuinfo --pretty hp | grep -m1 Affinity"
 t_err "removing a vCPU is refused by name" "hot unplug" \
 	"$NIDO" setvcpus hp 1 --live
 t_err "--guest is refused by name" "--guest is not supported" \

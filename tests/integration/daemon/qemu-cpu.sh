@@ -92,6 +92,8 @@ fi
 t_out "vcpucount: 2 live" "current      live           2" \
 	sh -c "'$NIDO' vcpucount cpus | grep 'current *live'"
 t_err "removing one is refused" "hot unplug" "$NIDO" setvcpus cpus 1 --live
+t_out "vcpuinfo: QEMU's two vCPU threads" "2 2" \
+	sh -c "'$NIDO' vcpuinfo cpus >'$tmp/info' && echo \$(grep -c '^VCPU:' '$tmp/info') \$(grep -c '^State:          running' '$tmp/info')"
 "$NIDO" destroy cpus >/dev/null
 
 # What QEMU would refuse at start is refused at define, by name.
