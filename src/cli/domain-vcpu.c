@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * virsh's setvcpus, vcpucount and vcpuinfo (docs/cli.md): a domain's vCPU
+ * virsh's setvcpus, vcpucount, vcpuinfo, vcpupin and emulatorpin
+ * (docs/cli.md): a domain's vCPU
  * counts, its maximum and how many run, in its configuration and its running
  * guest (where vCPUs are added live, never removed).
  */
@@ -11,6 +12,7 @@
 
 #include "cli/client.h"
 #include "cli/domain.h"
+#include "cli/table.h"
 #include "lib/json.h"
 #include "lib/util.h"
 
@@ -171,6 +173,91 @@ static int cmd_vcpuinfo(const struct cli_args *a)
 	return 0;
 }
 
+/* --live, --config, --current as given, into @p. */
+static void add_scope(const struct cli_args *a, struct json_object *p)
+{
+	static const char *const flags[] = {"live", "config", "current"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
+		if (cli_flag(a, flags[i]))
+			json_object_object_add(p, flags[i],
+					       json_object_new_boolean(true));
+}
+
+/* vcpupin and emulatorpin: a query prints virsh's table, a set nothing. */
+static int pin_cmd(const struct cli_args *a, bool emulator)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_json_ struct json_object *res = NULL;
+	const char *name = cli_str(a, "domain"), *list = cli_str(a, "cpulist");
+	const char *vcpu = emulator ? NULL : cli_str(a, "vcpu");
+	struct json_object *p = client_domain_params(name), *rows = NULL;
+	struct table *t;
+	char *end;
+
+	if (vcpu) {
+		long v = strtol(vcpu, &end, 10);
+
+		if (!*vcpu || *end || v < 0 || v > 4095) {
+			cli_error("vcpupin: Invalid vCPU number '%s'", vcpu);
+			json_object_put(p);
+			return 1;
+		}
+		json_object_object_add(p, "vcpu", json_object_new_int64(v));
+	}
+	if (list)
+		json_object_object_add(p, "cpulist",
+				       json_object_new_string(list));
+	add_scope(a, p);
+	if (client_call1(emulator ? "domain.emulatorpin" : "domain.vcpupin", p,
+			 &res, &e) < 0)
+		return domain_fail(emulator ? "pin the emulator of"
+					    : "pin vCPUs of",
+				   name, e);
+	if (list)
+		return 0;
+	if (emulator) {
+		static const char *const head[] = {"emulator: CPU Affinity",
+						   NULL};
+		_cleanup_free_ char *cell =
+			xasprintf("       *: %s", jstr(res, "affinity"));
+		const char *cells[] = {cell, NULL};
+
+		t = table_new(head);
+		table_add(t, cells);
+	} else {
+		static const char *const head[] = {"VCPU", "CPU Affinity",
+						   NULL};
+
+		t = table_new(head);
+		json_get_array(res, "vcpus", &rows, NULL);
+		for (size_t i = 0; rows && i < json_object_array_length(rows);
+		     i++) {
+			struct json_object *r =
+				json_object_array_get_idx(rows, i);
+			_cleanup_free_ char *n =
+				xasprintf("%" PRId64, jint(r, "vcpu"));
+			const char *cells[] = {n, jstr(r, "affinity"), NULL};
+
+			table_add(t, cells);
+		}
+	}
+	table_print(t, true, stdout);
+	table_free(t);
+	printf("\n");
+	return 0;
+}
+
+static int cmd_vcpupin(const struct cli_args *a)
+{
+	return pin_cmd(a, false);
+}
+
+static int cmd_emulatorpin(const struct cli_args *a)
+{
+	return pin_cmd(a, true);
+}
+
 #define OPT_DOM                                                     \
 	{                                                           \
 		"domain", OPT_DATA, true, "domain name, id or uuid" \
@@ -207,6 +294,27 @@ static const struct cli_opt opts_vcpuinfo[] = {
 	{0},
 };
 
+static const struct cli_opt opts_vcpupin[] = {
+	OPT_DOM,
+	{"vcpu", OPT_DATA, false, "vcpu number"},
+	{"cpulist", OPT_DATA, false,
+	 "host cpu number(s) to set, or omit option to query"},
+	{"config", OPT_BOOL, false, "affect next boot"},
+	{"live", OPT_BOOL, false, "affect running domain"},
+	{"current", OPT_BOOL, false, "affect current domain"},
+	{0},
+};
+
+static const struct cli_opt opts_emulatorpin[] = {
+	OPT_DOM,
+	{"cpulist", OPT_DATA, false,
+	 "host cpu number(s) to set, or omit option to query"},
+	{"config", OPT_BOOL, false, "affect next boot"},
+	{"live", OPT_BOOL, false, "affect running domain"},
+	{"current", OPT_BOOL, false, "affect current domain"},
+	{0},
+};
+
 const struct cli_command vcpu_commands[] = {
 	{"setvcpus", NULL, "change number of virtual CPUs", cmd_setvcpus,
 	 opts_setvcpus, "domain",
@@ -221,5 +329,17 @@ const struct cli_command vcpu_commands[] = {
 	 "Returns basic information about the domain virtual CPUs: the host "
 	 "CPU each last ran on, its CPU time and the host CPUs it may run "
 	 "on."},
+	{"vcpupin", NULL, "control or query domain vcpu affinity", cmd_vcpupin,
+	 opts_vcpupin, "domain",
+	 "Pin domain VCPUs to host physical CPUs: --live the running "
+	 "guest's vCPU threads (not recorded in the live definition), "
+	 "--config the persistent <vcpupin> (the qemu driver's); without a "
+	 "CPU list, the pins."},
+	{"emulatorpin", NULL, "control or query domain emulator affinity",
+	 cmd_emulatorpin, opts_emulatorpin, "domain",
+	 "Pin the engine's threads other than the vCPUs' to host physical "
+	 "CPUs: --live the running nido-vmm's or QEMU's, --config the "
+	 "persistent <emulatorpin> (the qemu driver's); without a CPU list, "
+	 "the pin."},
 	{NULL},
 };

@@ -88,6 +88,10 @@ extern const size_t snapshot_n_methods;
 /* setvcpus, vcpucount, vcpuinfo, vcpupin, emulatorpin (methods-vcpu.c). */
 extern const struct rpc_method vcpu_methods[];
 extern const size_t vcpu_n_methods;
+int vcpu_m_vcpupin(void *opaque, struct json_object *params,
+		   struct json_object **result, struct err **e);
+int vcpu_m_emulatorpin(void *opaque, struct json_object *params,
+		       struct json_object **result, struct err **e);
 
 /* The save and restore methods (methods-save.c). */
 extern const struct rpc_method save_methods[];

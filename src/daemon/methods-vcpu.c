@@ -213,6 +213,8 @@ const struct rpc_method vcpu_methods[] = {
 	{"domain.setvcpus", m_setvcpus},
 	{"domain.vcpucount", m_vcpucount, RPC_READ_ONLY},
 	{"domain.vcpuinfo", m_vcpuinfo, RPC_READ_ONLY},
+	{"domain.vcpupin", vcpu_m_vcpupin},
+	{"domain.emulatorpin", vcpu_m_emulatorpin},
 };
 
 const size_t vcpu_n_methods = ARRAY_SIZE(vcpu_methods);

@@ -180,6 +180,8 @@ int xml_err(struct err **e, const xmlNode *node, const char *fmt, ...)
 	va_start(ap, fmt);
 	text = xvasprintf(fmt, ap);
 	va_end(ap);
+	if (!node) /* not from a document: a client's parameter */
+		return err_set(e, EINVAL, "%s", text);
 	return err_set(e, EINVAL, "line %ld: <%s>: %s", xmlGetLineNo(node),
 		       (const char *)node->name, text);
 }

@@ -7,6 +7,7 @@
 # out of range, removal and --maximum --live are refused; --config and
 # --maximum --config change the persistent definition. A save and a
 # restore keep the added vCPU; the power button then ends the guest.
+# vcpuinfo, vcpupin and emulatorpin on the running guest's threads.
 . "$(dirname "$0")/lib.sh"
 
 if ! kvm_usable; then
@@ -70,6 +71,39 @@ t "vcpuinfo: two vCPUs, each on a host CPU, running, with its time and affinity"
 		grep -qE '^CPU Affinity:   [y-]+$' '$tmp/info'"
 t_out "vcpuinfo --pretty: the affinity as a list" "CPU Affinity:   0-$(($(nproc --all) - 1)) (out of $(nproc --all))" \
 	sh -c "'$NIDO' vcpuinfo --pretty hp | grep -m1 Affinity"
+# allowed NAME: Cpus_allowed_list of nido-vmm's thread NAME ("vcpu1"),
+# or of its main thread without a name
+allowed() {
+	local pid task name=${1:-}
+	pid=$(vm_pid hp)
+	for task in /proc/"$pid"/task/*; do
+		if { [ -z "$name" ] && [ "${task##*/}" = "$pid" ]; } ||
+			{ [ -n "$name" ] && [ "$(cat "$task/comm")" = "$name" ]; }; then
+			awk '/^Cpus_allowed_list:/ {print $2}' "$task/status"
+		fi
+	done
+}
+all="0-$(($(nproc --all) - 1))"
+[ "$all" = 0-0 ] && all=0
+t_out "vcpupin: each running vCPU's affinity" \
+	"$(printf ' VCPU   CPU Affinity\n----------------------\n 0      %s\n 1      %s' "$all" "$all")" \
+	"$NIDO" vcpupin hp
+t "vcpupin --vcpu 1 --cpulist 0 --live" "$NIDO" vcpupin hp --vcpu 1 --cpulist 0 --live
+t_out "... vCPU 1's thread runs on CPU 0 only" "0" allowed vcpu1
+t_out "... vcpupin --vcpu 1 says so" " 1      0" sh -c "'$NIDO' vcpupin hp --vcpu 1 | tail -n +3"
+t_out "... vCPU 0's thread keeps its CPUs" "$all" allowed vcpu0
+t "emulatorpin --cpulist 0 --live" "$NIDO" emulatorpin hp --cpulist 0 --live
+t_out "... nido-vmm's main thread runs on CPU 0" "0" allowed
+t_out "... emulatorpin says so" "       *: 0" sh -c "'$NIDO' emulatorpin hp | tail -n +3"
+t_out "... the vCPU threads keep theirs" "$all" allowed vcpu0
+t_err "a CPU list that is not one is refused" "invalid cpuset 'x'" \
+	"$NIDO" vcpupin hp --vcpu 0 --cpulist x
+t_err "a vCPU the domain lacks is refused" "vCPU 7: domain 'hp' has 2" \
+	"$NIDO" vcpupin hp --vcpu 7 --cpulist 0
+t_err "--config pins on nido-vmm are refused by name" "the qemu driver's" \
+	"$NIDO" vcpupin hp --vcpu 0 --cpulist 0 --config
+t_out "vcpupin --config: the configuration's (all host CPUs)" " 0      $all" \
+	sh -c "'$NIDO' vcpupin hp --config | sed -n 3p"
 t_err "removing a vCPU is refused by name" "hot unplug" \
 	"$NIDO" setvcpus hp 1 --live
 t_err "--guest is refused by name" "--guest is not supported" \

@@ -94,6 +94,13 @@ t_out "vcpucount: 2 live" "current      live           2" \
 t_err "removing one is refused" "hot unplug" "$NIDO" setvcpus cpus 1 --live
 t_out "vcpuinfo: QEMU's two vCPU threads" "2 2" \
 	sh -c "'$NIDO' vcpuinfo cpus >'$tmp/info' && echo \$(grep -c '^VCPU:' '$tmp/info') \$(grep -c '^State:          running' '$tmp/info')"
+t "vcpupin --vcpu 1 --cpulist 0 --live" "$NIDO" vcpupin cpus --vcpu 1 --cpulist 0 --live
+t_out "... vcpupin --vcpu 1 --live says so" " 1      0" \
+	sh -c "'$NIDO' vcpupin cpus --vcpu 1 --live | tail -n +3"
+t "vcpupin --config and emulatorpin --config" \
+	sh -c "'$NIDO' vcpupin cpus --vcpu 1 --cpulist 0 --config && '$NIDO' emulatorpin cpus --cpulist 0 --config"
+t_out "... the persistent <cputune>" "<emulatorpin cpuset='0'/>" \
+	sh -c "'$NIDO' dumpxml --inactive cpus | grep -e \"<vcpupin vcpu='1' cpuset='0'/>\" -A1 | grep emulatorpin"
 "$NIDO" destroy cpus >/dev/null
 
 # What QEMU would refuse at start is refused at define, by name.
