@@ -482,10 +482,9 @@ static void kvm_refuses_by_name(void)
 	static const struct {
 		const char *top, *devs, *want;
 	} cases[] = {
-		/* nido-vmm named: QEMU starts it (-smp 1,maxcpus=2) */
-		{"<vcpu current='1'>2</vcpu>",
-		 "<emulator>/usr/bin/nido-vmm</emulator>",
-		 "<vcpu current='1'> below the maximum 2"},
+		/* more vCPUs than nido-vmm runs (QEMU would) */
+		{"<vcpu>65</vcpu>", "<emulator>/usr/bin/nido-vmm</emulator>",
+		 "<vcpu> 65: nido-vmm runs at most 64 vCPUs"},
 		/* nido-vmm named: QEMU would run these (the pick rule) */
 		{"<os><type arch='i686'>hvm</type><kernel>/k</kernel></os>",
 		 "<emulator>/usr/bin/nido-vmm</emulator>",
