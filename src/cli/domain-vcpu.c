@@ -263,13 +263,26 @@ static int cmd_emulatorpin(const struct cli_args *a)
 		"domain", OPT_DATA, true, "domain name, id or uuid" \
 	}
 
+/* virsh's --config, --live, --current */
+#define OPT_SCOPE                                                   \
+	{"config", OPT_BOOL, false, "affect next boot"},            \
+		{"live", OPT_BOOL, false, "affect running domain"}, \
+	{                                                           \
+		"current", OPT_BOOL, false, "affect current domain" \
+	}
+
+#define OPT_CPULIST                                                     \
+	{                                                               \
+		"cpulist", OPT_DATA, false,                             \
+			"host cpu number(s) to set, or omit option to " \
+			"query"                                         \
+	}
+
 static const struct cli_opt opts_setvcpus[] = {
 	OPT_DOM,
 	{"count", OPT_DATA, true, "number of virtual CPUs"},
 	{"maximum", OPT_BOOL, false, "set maximum limit on next boot"},
-	{"config", OPT_BOOL, false, "affect next boot"},
-	{"live", OPT_BOOL, false, "affect running domain"},
-	{"current", OPT_BOOL, false, "affect current domain"},
+	OPT_SCOPE,
 	{"guest", OPT_BOOL, false, "modify cpu state in the guest"},
 	{"hotpluggable", OPT_BOOL, false, "make added vcpus hot(un)pluggable"},
 	{0},
@@ -295,23 +308,15 @@ static const struct cli_opt opts_vcpuinfo[] = {
 };
 
 static const struct cli_opt opts_vcpupin[] = {
-	OPT_DOM,
-	{"vcpu", OPT_DATA, false, "vcpu number"},
-	{"cpulist", OPT_DATA, false,
-	 "host cpu number(s) to set, or omit option to query"},
-	{"config", OPT_BOOL, false, "affect next boot"},
-	{"live", OPT_BOOL, false, "affect running domain"},
-	{"current", OPT_BOOL, false, "affect current domain"},
+	OPT_DOM,     {"vcpu", OPT_DATA, false, "vcpu number"},
+	OPT_CPULIST, OPT_SCOPE,
 	{0},
 };
 
 static const struct cli_opt opts_emulatorpin[] = {
 	OPT_DOM,
-	{"cpulist", OPT_DATA, false,
-	 "host cpu number(s) to set, or omit option to query"},
-	{"config", OPT_BOOL, false, "affect next boot"},
-	{"live", OPT_BOOL, false, "affect running domain"},
-	{"current", OPT_BOOL, false, "affect current domain"},
+	OPT_CPULIST,
+	OPT_SCOPE,
 	{0},
 };
 
