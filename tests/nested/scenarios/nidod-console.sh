@@ -162,6 +162,8 @@ printf '%s\n' 'uname -a' 'ls /sys/block' 'ip -4 -o addr show dev eth0' "ping -c 
 	'echo cpu1-before=$(cat /sys/devices/system/cpu/cpu1/online)' \
 	'echo 1 >/sys/devices/system/cpu/cpu1/online' \
 	'echo cpu1-online=$(cat /sys/devices/system/cpu/cpu1/online) nproc=$(nproc)' \
+	'dmesg | grep -e "CPU1 has been hot-added" -e "Booting Node 0 Processor 1"' \
+	'echo tsc-warnings=$(dmesg | grep -c -i -e "tsc.*unstable" -e "tsc warp")' \
 	'echo session-$((40 + 2))' >"$NIDO_WORK/console.in"
 deadline=$((SECONDS + 120))
 until grep -q 'session-42' "$NIDO_WORK/session.raw"; do
@@ -177,6 +179,8 @@ grep -q "inet $addr/" "$NIDO_WORK/session.out" || fail "the guest does not have 
 grep -q " 0% packet loss" "$NIDO_WORK/session.out" || fail "the guest does not reach the network's host side ($gw)"
 grep -q "cpu1-before=[01]" "$NIDO_WORK/session.out" || fail "the hot-added vCPU did not appear in the guest"
 grep -q "cpu1-online=1 nproc=2" "$NIDO_WORK/session.out" || fail "the hot-added vCPU is not online in the guest"
+grep -q "CPU1 has been hot-added" "$NIDO_WORK/session.out" || fail "the guest's kernel did not hot-add CPU 1 through ACPI"
+grep -q "tsc-warnings=0" "$NIDO_WORK/session.out" || fail "the hot-added vCPU's TSC is not in step (see the session)"
 
 show nido shutdown demo || fail "shutdown"
 deadline=$((SECONDS + 120))
