@@ -55,7 +55,7 @@ static void fuzz_init(void)
 	vm->pm = pm_create(vm, NULL);
 	vm->boottimer = boottimer_create(vm, VM_MMIO_BASE, NULL);
 	devs[0] = virtio_blk_create(vm, &disk, 0, NULL);
-	devs[1] = virtio_console_create(vm, -1, NULL);
+	devs[1] = virtio_console_create(vm, -1, true, NULL, 0, NULL);
 	devs[2] = virtio_rng_create(vm, NULL);
 	devs[3] = virtio_net_create_fd(vm, pair[0], "fuzz", mac, NULL);
 	devs[4] = virtio_balloon_create(vm, false, NULL);

@@ -53,7 +53,7 @@ static void fuzz_init(void)
 	if (!vm)
 		abort();
 	devs[0] = virtio_rng_create(vm, NULL);
-	devs[1] = virtio_console_create(vm, -1, NULL);
+	devs[1] = virtio_console_create(vm, -1, true, NULL, 0, NULL);
 	devs[2] = virtio_blk_create(vm, &disk, 0, NULL);
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
 		       pair) < 0)
