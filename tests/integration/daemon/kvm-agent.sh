@@ -67,6 +67,18 @@ else
 		"$("$NIDO" qemu-agent-command ga '{"execute":"guest-ping"}' 2>&1)"
 fi
 
+# Save and restore: the port's state (set up, open) is in the save; the
+# restored nido-vmm gets a new socket, nidod connects, the agent answers
+# at once (the guest does not set the port up again).
+t_out "save" "saved to" "$NIDO" save ga "$tmp/ga.save"
+t_out "restore" "Domain restored from" "$NIDO" restore "$tmp/ga.save"
+if wait_for 30 ping_ok; then
+	ok "after restore the agent answers"
+else
+	not_ok "after restore the agent answers" \
+		"$("$NIDO" qemu-agent-command ga '{"execute":"guest-ping"}' 2>&1)"
+fi
+
 t_out "shutdown --mode agent (guest-shutdown: the guest powers off)" \
 	"is being shutdown" "$NIDO" shutdown ga --mode agent
 if wait_for 30 state_is ga "shut off (shutdown)"; then
