@@ -131,39 +131,21 @@ static int add_client(struct channel *c, int fd, struct err **e)
 static void on_accept(struct loop *l, int fd, uint32_t events, void *opaque)
 {
 	struct channel *c = opaque;
-	struct ucred cred;
-	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	_cleanup_free_ char *what = xasprintf("channel '%s'", c->name);
+	int cfd = sock_accept_private(fd, what);
 
-	if (cfd < 0)
-		return;
-	if (!sock_peer_is_self_or_root(cfd, &cred)) {
-		log_warn("channel '%s': refused a client of uid %d (pid %d): "
-			 "only root and uid %d may connect",
-			 c->name, (int)cred.uid, (int)cred.pid, (int)geteuid());
-		close(cfd);
-		return;
-	}
-	if (c->client_fd >= 0 || add_client(c, cfd, NULL) < 0)
+	if (cfd >= 0 && (c->client_fd >= 0 || add_client(c, cfd, NULL) < 0))
 		close(cfd); /* one client at a time */
 }
 
-/* unix:PATH: a socket file of mode 0600. */
+/* unix:PATH: a socket file of mode 0600 (a stale one replaced). */
 static int bind_path(struct channel *c, const char *path, struct err **e)
 {
-	struct sockaddr_un sa;
-
-	if (sock_unix_addr(&sa, path, "channel socket", e) < 0)
-		return -ENAMETOOLONG;
-	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->listen_fd < 0)
-		return err_sys(e, errno, "channel socket '%s'", path);
 	unlink(path);
-	if (sock_unix_bind_private(c->listen_fd, &sa) < 0)
-		return err_sys(e, errno, "creating channel socket '%s'", path);
+	c->listen_fd = sock_unix_listen_private(path, "channel socket", e);
+	if (c->listen_fd < 0)
+		return c->listen_fd;
 	c->path = xstrdup(path);
-	if (listen(c->listen_fd, 1) < 0)
-		return err_sys(e, errno, "listening on channel socket '%s'",
-			       path);
 	return 0;
 }
 

@@ -89,6 +89,16 @@ static unsigned rx_queue(unsigned port)
 
 static void ctl_flush(struct virtio_dev *d);
 
+/* After a pass over queue @q: an interrupt when buffers were used
+ * (@any), the device broken when the guest's ring was (@n < 0). */
+static void end_pass(struct virtio_dev *d, struct vq *q, int any, int n)
+{
+	if (any)
+		virtio_dev_notify_used(d, q);
+	if (n < 0)
+		virtio_dev_broken(d, q);
+}
+
 /* Says @what about @port once the driver gives a buffer. Whatever the
  * driver asks again and again, a port has at most four to say. */
 static void ctl_send(struct virtio_dev *d, unsigned port, uint8_t what)
@@ -164,10 +174,7 @@ static void ctl_flush(struct virtio_dev *d)
 		atomic_fetch_add(&d->stats.requests, 1);
 		any = 1;
 	}
-	if (any)
-		virtio_dev_notify_used(d, q);
-	if (n < 0)
-		virtio_dev_broken(d, q);
+	end_pass(d, q, any, n);
 }
 
 static void port_rx(struct virtio_dev *d, unsigned port)
@@ -190,10 +197,7 @@ static void port_rx(struct virtio_dev *d, unsigned port)
 		atomic_fetch_add(&d->stats.requests, 1);
 		any = 1;
 	}
-	if (any)
-		virtio_dev_notify_used(d, q);
-	if (n < 0)
-		virtio_dev_broken(d, q);
+	end_pass(d, q, any, n);
 	if (p->n_pending < RX_PENDING)
 		channel_kick(p->ch);
 }
@@ -223,10 +227,7 @@ static void port_tx(struct virtio_dev *d, unsigned port, struct vq *q)
 		vq_push(q, r.head, 0);
 		any = 1;
 	}
-	if (any)
-		virtio_dev_notify_used(d, q);
-	if (n < 0)
-		virtio_dev_broken(d, q);
+	end_pass(d, q, any, n);
 }
 
 static void emit_open(struct virtio_dev *d, unsigned port, bool open)
@@ -322,10 +323,7 @@ static void ctl_tx(struct virtio_dev *d, struct vq *q)
 		vq_push(q, r.head, 0);
 		any = 1;
 	}
-	if (any)
-		virtio_dev_notify_used(d, q);
-	if (n < 0)
-		virtio_dev_broken(d, q);
+	end_pass(d, q, any, n);
 }
 
 static void vcon_notify(struct virtio_dev *d, unsigned q)
