@@ -127,4 +127,4 @@ sed "s|<channel type='pty'><target type='virtio' name='org.example.pty'/></chann
 t_err "a channel other than the agent's without a path: refused" \
 	"without <source path=>" "$NIDO" define "$tmp/kvm-nopath.xml"
 
-finish_daemon
+done_testing
