@@ -198,7 +198,7 @@ static void port_rx(struct virtio_dev *d, unsigned port)
 		any = 1;
 	}
 	end_pass(d, q, any, n);
-	if (p->n_pending < RX_PENDING)
+	if (!p->n_pending) /* the socket is read again once all is taken */
 		channel_kick(p->ch);
 }
 

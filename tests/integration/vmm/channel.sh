@@ -4,7 +4,8 @@
 # control queue, and a client on the channel's socket: the port's name
 # and open state in "status"; a reply of 1.5 MiB that the client does not
 # read for a while (nido-vmm's memory stays bounded: it stops taking the
-# guest's buffers), then reads whole; a second client refused while the
+# guest's buffers), then reads whole; 100 KB of input, more than the
+# port holds; a second client refused while the
 # first is on; a client that goes and comes back; bad --channel values.
 . "$(dirname "$0")/lib.sh"
 need_kvm
@@ -83,6 +84,11 @@ s.sendall(b'\xff{"execute":"guest-sync-delimited","arguments":{"id":4242}}\n')
 say(line(s) == b'\xff{"return": 4242}\n', "guest-sync-delimited answered")
 s.sendall(b'{"execute":"guest-ping"}\n')
 say(line(s) == b'{"return": {}}\n', "guest-ping answered")
+
+s.sendall(b"x" * 100000 + b"\n")  # more than the port holds at once
+say(b"CommandNotFound" in line(s), "100 KB of input reach the guest (in 4 KiB steps)")
+s.sendall(b'{"execute":"guest-ping"}\n')
+say(line(s) == b'{"return": {}}\n', "guest-ping answered after it")
 
 s2 = connect()
 s2.settimeout(0.5)
