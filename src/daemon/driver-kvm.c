@@ -119,11 +119,13 @@ struct kvm_vm {
 	bool saved;	  /* it succeeded: the exit ends the save */
 	bool save_resume; /* the guest ran: a failed save resumes it */
 	uint64_t save_started_ns;
-	int restore_fd;		 /* the save file, while it starts from it */
-	uint64_t restore_data;	 /* its data offset */
-	bool restore_lazy;	 /* map RAM from it rather than copy */
-	uint64_t setmem_kib;	 /* a setmem in flight: its target */
-	struct kvm_chans *chans; /* <channel>s and the guest agent, or NULL */
+	int restore_fd;	       /* the save file, while it starts from it */
+	uint64_t restore_data; /* its data offset */
+	bool restore_lazy;     /* map RAM from it rather than copy */
+	uint64_t setmem_kib;   /* a setmem in flight: its target */
+
+	/* <channel>s and the guest agent (driver-kvm-agent.h), or NULL */
+	struct kvm_chans *chans;
 };
 
 /* A "stats" call to nido-vmm for a domstats reply that waits for it. */
