@@ -39,8 +39,7 @@ static void watch_client(struct channel *c, uint32_t events)
 
 static void hang_up(struct channel *c)
 {
-	if (c->client_src)
-		loop_source_del(c->loop, c->client_src);
+	loop_source_del(c->loop, c->client_src);
 	c->client_src = NULL;
 	close_safe(c->client_fd);
 	c->client_fd = -1;
@@ -268,14 +267,14 @@ void channel_close(struct channel *c)
 {
 	if (!c)
 		return;
-	if (c->client_src)
-		loop_source_del(c->loop, c->client_src);
-	if (c->listen_src)
-		loop_source_del(c->loop, c->listen_src);
-	close_safe(c->client_fd);
-	close_safe(c->listen_fd);
+	/* a socket file we bound goes (the sandbox's relay removes it
+	 * when this process cannot) */
 	if (c->path)
 		unlink(c->path);
+	loop_source_del(c->loop, c->client_src);
+	loop_source_del(c->loop, c->listen_src);
+	close_safe(c->client_fd);
+	close_safe(c->listen_fd);
 	free(c->path);
 	free(c->name);
 	free(c->out);
