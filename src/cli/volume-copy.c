@@ -73,6 +73,14 @@ static int copy_call(const struct cli_args *a, const char *method,
 	return r;
 }
 
+/* The input volume's name, as the daemon found it (@vol: as given). */
+static const char *input_name(struct json_object *res, const char *vol)
+{
+	const char *in = jstr(res, "input");
+
+	return *in ? in : vol;
+}
+
 static int refuse_reflink(const struct cli_args *a)
 {
 	if (!cli_flag(a, "reflink"))
@@ -125,7 +133,7 @@ int cmd_vol_clone(const struct cli_args *a)
 		return fail(vol, "--pool", pool, what, e);
 	}
 	cli_print_extra("Vol '%s' cloned from %s\n", cli_str(a, "newname"),
-			vol);
+			input_name(res, vol));
 	return 0;
 }
 
@@ -162,6 +170,6 @@ int cmd_vol_create_from(const struct cli_args *a)
 		return fail(vol, "--inputpool", inpool, what, e);
 	}
 	cli_print_extra("Vol %s created from input vol %s\n", jstr(res, "name"),
-			vol);
+			input_name(res, vol));
 	return 0;
 }

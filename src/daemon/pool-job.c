@@ -179,6 +179,11 @@ static void job_collect(struct daemon *dmn, struct vol_job *j)
 		v = pool_vol_update(pool_of(o), j->vol, r < 0 ? NULL : &j->e);
 	if (r == 0 && v) {
 		result = pool_vol_json(pool_of(o), v);
+		if (j->src_path) /* a copy's input, as virsh names it */
+			json_object_object_add(
+				result, "input",
+				json_object_new_string(j->src ? j->src
+							      : j->src_path));
 		if (j->warnings)
 			json_object_object_add(result, "warnings",
 					       steal_ptr(j->warnings));
