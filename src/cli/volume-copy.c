@@ -169,6 +169,7 @@ int cmd_vol_create_from(const struct cli_args *a)
 		what = xasprintf("Failed to create vol from %s", file);
 		return fail(vol, "--inputpool", inpool, what, e);
 	}
+	cli_print_warnings(res);
 	cli_print_extra("Vol %s created from input vol %s\n", jstr(res, "name"),
 			input_name(res, vol));
 	return 0;

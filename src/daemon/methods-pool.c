@@ -179,7 +179,7 @@ static int m_list(void *opaque, struct json_object *params,
 	return 0;
 }
 
-static struct json_object *warnings_json(const struct xml_warnings *w)
+struct json_object *pool_warnings_json(const struct xml_warnings *w)
 {
 	struct json_object *arr = json_object_new_array();
 
@@ -199,7 +199,7 @@ static int parse_xml_param(struct json_object *params, struct pool_def **def,
 		return -EINVAL;
 	if (pool_def_parse(xml, strlen(xml), def, &w, e) < 0)
 		return err_code(*e);
-	*warnings = warnings_json(&w);
+	*warnings = pool_warnings_json(&w);
 	xml_warnings_clear(&w);
 	if (daemon_validate_strict(params, *warnings, "pool", e) < 0) {
 		pool_def_free(steal_ptr(*def));
@@ -545,7 +545,7 @@ static int m_vol_create(void *opaque, struct json_object *params,
 	}
 	j = pool_job_new(POOL_JOB_CREATE, p, d->name);
 	pool_job_set_new(j, &nv);
-	pool_job_set_warnings(j, warnings_json(&w));
+	pool_job_set_warnings(j, pool_warnings_json(&w));
 	xml_warnings_clear(&w);
 	vol_def_free(d);
 	return pool_job_start(dmn, j, e);

@@ -140,6 +140,7 @@ int pool_m_vol_create_from(void *opaque, struct json_object *params,
 	struct daemon *dmn = opaque;
 	struct pool *p = NULL;
 	struct vol_def *d = NULL;
+	struct xml_warnings w = {0};
 	struct storage_vol_new nv;
 	struct vol_job *j = NULL;
 	const char *xml, *pkey;
@@ -150,8 +151,10 @@ int pool_m_vol_create_from(void *opaque, struct json_object *params,
 	    json_get_string(params, "xml", &xml, e) < 0 ||
 	    !(p = pool_find_active(dmn, pkey, e)))
 		return err_code(*e);
-	if ((r = vol_def_parse(xml, strlen(xml), &d, NULL, e)) < 0)
+	if ((r = vol_def_parse(xml, strlen(xml), &d, &w, e)) < 0) {
+		xml_warnings_clear(&w);
 		return r;
+	}
 	r = new_of(p, d, params, &nv, e);
 	if (r == 0)
 		r = job_params(dmn, params, p, d->name, &progress, e);
@@ -162,6 +165,9 @@ int pool_m_vol_create_from(void *opaque, struct json_object *params,
 	}
 	if (r == 0 && progress)
 		pool_job_set_progress(j);
+	if (r == 0)
+		pool_job_set_warnings(j, pool_warnings_json(&w));
+	xml_warnings_clear(&w);
 	vol_def_free(d);
 	if (r < 0) {
 		pool_job_free(j);

@@ -136,6 +136,9 @@ int pool_m_vol_download(void *opaque, struct json_object *params,
 int pool_m_vol_upload(void *opaque, struct json_object *params,
 		      struct json_object **result, struct err **e);
 
+/* The parser's warnings as a JSON array of strings (methods-pool.c). */
+struct json_object *pool_warnings_json(const struct xml_warnings *w);
+
 /* A volume's fields for the API (methods-pool.c). */
 struct json_object *pool_vol_json(const struct pool *p,
 				  const struct storage_vol *v);
