@@ -92,6 +92,9 @@ t_err "a backing store is refused" "it has no backing store" sh -c "
 	printf '%s' \"<volume><name>b.qcow2</name><capacity>1</capacity><backingStore><path>$dev</path><format type='raw'/></backingStore></volume>\" >'$tmp/b.xml'
 	'$NIDO' vol-create-from p2v '$tmp/b.xml' '$dev'"
 t_exact "neither made a volume" "disk.qcow2 quiet.qcow2 " sh -c "ls '$tmp/pool' | tr '\\n' ' '"
+t_out "the XML's warnings are shown" "warning: " sh -c "
+	sed 's/disk.qcow2/warn.qcow2/; s|<format|<path>/elsewhere</path><format|' '$tmp/disk.xml' >'$tmp/warn.xml'
+	'$NIDO' vol-create-from p2v '$tmp/warn.xml' '$dev'"
 
 # ---- across pools, and vol-clone --verbose ----------------------------
 t "a second dir pool" "$NIDO" pool-create-as other dir --target "$tmp/pool2"
