@@ -126,6 +126,9 @@ int cmd_vol_clone(const struct cli_args *a)
 		json_object_object_add(p, "pool", json_object_new_string(pool));
 	json_object_object_add(p, "name",
 			       json_object_new_string(cli_str(a, "newname")));
+	if (cli_flag(a, "prealloc-metadata"))
+		json_object_object_add(p, "prealloc_metadata",
+				       json_object_new_boolean(true));
 	if (copy_call(a, "volume.clone", p, &res, &e) < 0) {
 		if (err_kind(e) == ERR_NO_STORAGE_POOL)
 			return pool_fail("get", pool, e);

@@ -27,16 +27,26 @@ static struct storage_vol *idle_source(struct daemon *dmn,
 	return v;
 }
 
-/* The new volume's name is free of jobs in @p; "progress" asked. */
+/*
+ * The new volume's name is free of jobs in @p; "progress" asked;
+ * "prealloc_metadata" refused (a copy's clusters are its data).
+ */
 static int job_params(struct daemon *dmn, struct json_object *params,
 		      const struct pool *p, const char *name, bool *progress,
 		      struct err **e)
 {
+	bool prealloc = false;
+
 	*progress = false;
 	if (json_get_bool_opt(params, "progress", progress, e) < 0 ||
+	    json_get_bool_opt(params, "prealloc_metadata", &prealloc, e) < 0 ||
 	    storage_vol_name_check(name, e) < 0 ||
 	    pool_vol_busy(dmn, p->def->name, name, e))
 		return err_code(*e);
+	if (prealloc)
+		return err_setk(e, ERR_ARGUMENT_UNSUPPORTED, ENOTSUP,
+				"metadata preallocation is not supported "
+				"with a copy (vol-clone, vol-create-from)");
 	return 0;
 }
 
@@ -102,8 +112,7 @@ static int input_of(struct daemon *dmn, struct json_object *params,
 
 /* The new volume @nv of @d for @p. */
 static int new_of(const struct pool *p, const struct vol_def *d,
-		  struct json_object *params, struct storage_vol_new *nv,
-		  struct err **e)
+		  struct storage_vol_new *nv, struct err **e)
 {
 	*nv = (struct storage_vol_new){
 		.name = d->name,
@@ -115,13 +124,6 @@ static int new_of(const struct pool *p, const struct vol_def *d,
 		.owner = d->perms.owner,
 		.group = d->perms.group,
 	};
-	if (json_get_bool_opt(params, "prealloc_metadata",
-			      &nv->prealloc_metadata, e) < 0)
-		return -EINVAL;
-	if (nv->prealloc_metadata)
-		return err_setk(e, ERR_ARGUMENT_UNSUPPORTED, ENOTSUP,
-				"metadata preallocation is not supported "
-				"with vol-create-from");
 	if (d->backing)
 		return err_setk(e, ERR_CONFIG_UNSUPPORTED, EINVAL,
 				"a volume made from another is a copy: it has "
@@ -155,7 +157,7 @@ int pool_m_vol_create_from(void *opaque, struct json_object *params,
 		xml_warnings_clear(&w);
 		return r;
 	}
-	r = new_of(p, d, params, &nv, e);
+	r = new_of(p, d, &nv, e);
 	if (r == 0)
 		r = job_params(dmn, params, p, d->name, &progress, e);
 	if (r == 0) {

@@ -86,6 +86,8 @@ t_exact "without --verbose: no progress" "" \
 	       '$NIDO' vol-create-from p2v '$tmp/quiet.xml' '$dev' 2>&1 >/dev/null"
 t_err "a regular file of no pool is not an input" "storage volume '$tmp/disk.img' not found" \
 	"$NIDO" vol-create-from p2v "$tmp/quiet.xml" "$tmp/disk.img"
+t_err "--prealloc-metadata is refused by name" "metadata preallocation is not supported" \
+	"$NIDO" vol-create-from p2v "$tmp/quiet.xml" "$dev" --prealloc-metadata
 t_err "--reflink is refused by name" "--reflink is not supported" \
 	"$NIDO" vol-create-from p2v "$tmp/quiet.xml" "$dev" --reflink
 t_err "a backing store is refused" "it has no backing store" sh -c "
@@ -118,5 +120,7 @@ t_err "an input pool that does not exist" "storage pool 'nope' not found" \
 t_exact "vol-clone --verbose" "Vol 'copy.qcow2' cloned from disk.qcow2" cat "$tmp/clone.out"
 t_exact "ends at 100 %" "Volume copy: [100.00 %]" sh -c "tr '\\r' '\\n' <'$tmp/clone.err' | grep . | tail -1"
 t_exact "the clone is identical" "Images are identical." $IMG compare "$dev" "$tmp/pool/copy.qcow2"
+t_err "vol-clone --prealloc-metadata is refused by name" "metadata preallocation is not supported" \
+	"$NIDO" vol-clone disk.qcow2 copy2.qcow2 --pool p2v --prealloc-metadata
 t "pool-destroy" sh -c "'$NIDO' pool-destroy p2v && '$NIDO' pool-destroy other"
 done_testing
