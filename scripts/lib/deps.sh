@@ -25,8 +25,10 @@ NIDO_RUN_PACKAGES=(
 	# containers of a daemon that is not root: newuidmap, newgidmap
 	uidmap
 	util-linux e2fsprogs
-	# logical pools (lvm2's tools), netfs pools (mount.nfs)
-	lvm2 nfs-common
+	# logical pools (lvm2's tools; thin pools need thin_check and
+	# thin_repair, which lvm2 runs when it activates one), netfs pools
+	# (mount.nfs)
+	lvm2 thin-provisioning-tools nfs-common
 	# the qemu driver's emulated TPM (<tpm><backend type='emulator'>:
 	# swtpm, and swtpm_setup for its first state)
 	swtpm swtpm-tools
@@ -43,7 +45,7 @@ NIDO_TEST_PACKAGES=(
 	# which adds a partition behind a disk pool's back there, and the
 	# NFS server and client of the netfs pool's test
 	# (tests/nested/scenarios/storage.sh)
-	lvm2 fdisk nfs-kernel-server
+	lvm2 thin-provisioning-tools fdisk nfs-kernel-server
 	# the qemu driver's BIOS disk (tests/integration/daemon/qemu-bios.sh),
 	# its ISO (qemu-cdrom.sh: binutils assembles the boot code), UEFI
 	# (qemu-uefi.sh: OVMF and its descriptors, an EFI FAT image)
