@@ -37,6 +37,7 @@ extern const struct cli_command mem_commands[];
 void cli_add_state_flags(const struct cli_args *a, struct json_object *p);
 /* snapshot-* (snapshot.c). */
 extern const struct cli_command snapshot_commands[];
+extern const struct cli_command blockjob_commands[];
 
 /*
  * Connects the terminal to @name's serial console through the daemon

@@ -104,6 +104,7 @@ const struct cli_command *const cli_tables[] = {
 	save_commands,	      /* domain-save.c */
 	mem_commands,	      /* domain-mem.c */
 	snapshot_commands,    /* snapshot.c */
+	blockjob_commands,    /* blockjob.c */
 	exec_commands,	      /* exec.c: containers */
 	ct_template_commands, /* ct-template.c */
 	pool_commands,

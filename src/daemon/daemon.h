@@ -79,6 +79,9 @@ void clone_jobs_release(struct daemon *dmn);
 /* The snapshot methods (methods-snapshot.c). */
 extern const struct rpc_method snapshot_methods[];
 extern const size_t snapshot_n_methods;
+/* virsh's blockcommit, blockpull, blockjob (methods-blockjob.c). */
+extern const struct rpc_method blockjob_methods[];
+extern const size_t blockjob_n_methods;
 
 /* The save and restore methods (methods-save.c). */
 extern const struct rpc_method save_methods[];

@@ -27,4 +27,9 @@ bool disk_writable(const struct domain_disk *d);
 int disk_open(const struct domain_disk *d, const char *overlay,
 	      struct block_chain *out, struct err **e);
 
+/* @d's chain opened read-only by the same rules, without taking the
+ * images' locks (its guest may run: qemu-img -U), into @out. */
+int disk_open_shared(const struct domain_disk *d, struct block_chain *out,
+		     struct err **e);
+
 #endif
