@@ -109,11 +109,11 @@ static int follow(const struct cli_args *a, const char *id, bool verbose,
 				*ready = true;
 				return 0;
 			}
-		} else if (jstr(info, "last_job") &&
-			   streq(jstr(info, "last_job"), id)) {
+		} else if (streq(jstr(info, "last_job"), id)) {
 			if (verbose)
 				putchar('\n');
-			if (jstr(info, "last_error")) {
+			if (json_object_object_get_ex(info, "last_error",
+						      NULL)) {
 				cli_error("block job %s on disk '%s' failed: "
 					  "%s",
 					  id, cli_str(a, "path"),

@@ -31,11 +31,18 @@
 #include "lib/log.h"
 #include "lib/util.h"
 
+/* One image of a disk's chain in QEMU. */
+struct qemu_dimg {
+	char *node;	 /* its format node */
+	char *file_node; /* ... and the file node below */
+	char *path;	 /* its file */
+	char *format;	 /* "qcow2", "raw" */
+	int64_t fdset;	 /* the fd set its descriptor is in */
+};
+
 struct qemu_dchain {
+	struct qemu_dimg *img; /* top first */
 	size_t n;
-	char **node;	  /* QEMU's format node of each image, top first */
-	char **path;	  /* ... its file */
-	char **format;	  /* ... "qcow2", "raw" */
 	char *last_id;	  /* the last block job that ended; NULL: none */
 	char *last_error; /* ... why it failed; NULL: it did not */
 };
@@ -50,48 +57,75 @@ struct qemu_bjob {
 
 static unsigned job_count; /* numbers the ids of this daemon's life */
 
+static void dimg_clear(struct qemu_dimg *m)
+{
+	free(m->node);
+	free(m->file_node);
+	free(m->path);
+	free(m->format);
+}
+
 static void dchain_clear(struct qemu_dchain *c)
 {
-	for (size_t j = 0; j < c->n; j++) {
-		free(c->node[j]);
-		free(c->path[j]);
-		free(c->format[j]);
-	}
-	free(c->node);
-	free(c->path);
-	free(c->format);
+	for (size_t j = 0; j < c->n; j++)
+		dimg_clear(&c->img[j]);
+	free(c->img);
 	free(c->last_id);
 	free(c->last_error);
 	*c = (struct qemu_dchain){0};
 }
 
-static void dchain_insert(struct qemu_dchain *c, size_t at, char *node,
-			  char *path, char *format)
+/* @m (taken) becomes image @at of the chain. */
+static void dchain_insert(struct qemu_dchain *c, size_t at,
+			  const struct qemu_dimg *m)
 {
-	c->node = xreallocarray(c->node, c->n + 1, sizeof(char *));
-	c->path = xreallocarray(c->path, c->n + 1, sizeof(char *));
-	c->format = xreallocarray(c->format, c->n + 1, sizeof(char *));
-	memmove(c->node + at + 1, c->node + at, (c->n - at) * sizeof(char *));
-	memmove(c->path + at + 1, c->path + at, (c->n - at) * sizeof(char *));
-	memmove(c->format + at + 1, c->format + at,
-		(c->n - at) * sizeof(char *));
-	c->node[at] = node;
-	c->path[at] = path;
-	c->format[at] = format;
+	c->img = xreallocarray(c->img, c->n + 1, sizeof(*c->img));
+	memmove(c->img + at + 1, c->img + at, (c->n - at) * sizeof(*c->img));
+	c->img[at] = *m;
 	c->n++;
 }
 
-/* Drops images [@from, @to) of the chain. */
-static void dchain_drop(struct qemu_dchain *c, size_t from, size_t to)
+static void on_dropped(void *opaque, int r, struct json_object *ret,
+		       const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+
+	(void)ret;
+	if (r < 0 && r != -ECANCELED)
+		log_warn("domain '%s': an image left in QEMU: %s",
+			 vm->dom->def->name, err_msg(e));
+}
+
+/* Drops images [@from, @to) of the chain: QEMU lets their nodes and
+ * descriptors go (the images' locks with them). */
+static void dchain_drop(struct qemu_vm *vm, struct qemu_dchain *c, size_t from,
+			size_t to)
 {
 	for (size_t j = from; j < to; j++) {
-		free(c->node[j]);
-		free(c->path[j]);
-		free(c->format[j]);
+		struct qemu_dimg *m = &c->img[j];
+		const char *cmds[] = {"blockdev-del", "blockdev-del",
+				      "remove-fd"};
+
+		for (size_t k = 0; k < ARRAY_SIZE(cmds); k++) {
+			_cleanup_json_ struct json_object *args =
+				json_object_new_object();
+
+			if (k < 2)
+				json_object_object_add(
+					args, "node-name",
+					json_object_new_string(k ? m->file_node
+								 : m->node));
+			else
+				json_object_object_add(
+					args, "fdset-id",
+					json_object_new_int64(m->fdset));
+			if (qmp_command(vm->qmp, cmds[k], args, COMMAND_MS,
+					on_dropped, vm, NULL) < 0)
+				break;
+		}
+		dimg_clear(m);
 	}
-	memmove(c->node + from, c->node + to, (c->n - to) * sizeof(char *));
-	memmove(c->path + from, c->path + to, (c->n - to) * sizeof(char *));
-	memmove(c->format + from, c->format + to, (c->n - to) * sizeof(char *));
+	memmove(c->img + from, c->img + to, (c->n - to) * sizeof(*c->img));
 	c->n -= to - from;
 }
 
@@ -100,22 +134,31 @@ void qemu_vm_record_chains(struct qemu_vm *vm, const struct domain_def *def)
 	vm->dchains = xcalloc(def->n_disks + 1, sizeof(*vm->dchains));
 	vm->bjobs = xcalloc(def->n_disks + 1, sizeof(*vm->bjobs));
 	vm->n_dchains = def->n_disks;
+	int64_t set = 1; /* as qemu_argv_build() numbers them */
+
 	for (size_t i = 0; i < def->n_disks && i < vm->n_chains; i++) {
 		const struct domain_disk *d = &def->disks[i];
 		const struct block_chain *ch = &vm->chains[i];
-
 		/* a network disk, a transient one, a copy-on-read filter:
 		 * not a chain nidod changes */
-		if (d->net || d->transient ||
-		    d->opts.copy_on_read == DOMAIN_TRISTATE_ON)
-			continue;
-		for (int j = 0; j < ch->n; j++)
-			dchain_insert(&vm->dchains[i], (size_t)j,
-				      xasprintf("d%zu-%d", i, j),
-				      xstrdup(ch->files[j].path),
-				      xstrdup(ch->files[j].format
-						      ? ch->files[j].format
-						      : "raw"));
+		bool skip = d->net || d->transient ||
+			    d->opts.copy_on_read == DOMAIN_TRISTATE_ON;
+
+		for (int j = 0; j < ch->n; j++, set++) {
+			const char *f = ch->files[j].format;
+
+			if (skip)
+				continue;
+			dchain_insert(
+				&vm->dchains[i], (size_t)j,
+				&(struct qemu_dimg){
+					.node = xasprintf("d%zu-%d", i, j),
+					.file_node = xasprintf("f%zu-%d", i, j),
+					.path = xstrdup(ch->files[j].path),
+					.format = xstrdup(f ? f : "raw"),
+					.fdset = set,
+				});
+		}
 	}
 }
 
@@ -135,7 +178,7 @@ void qemu_vm_blockjobs_release(struct qemu_vm *vm)
 char *qemu_vm_disk_top(const struct qemu_vm *vm, size_t i)
 {
 	if (vm->dchains && i < vm->n_dchains && vm->dchains[i].n)
-		return xstrdup(vm->dchains[i].node[0]);
+		return xstrdup(vm->dchains[i].img[0].node);
 	return qemu_disk_top_node(&vm->dom->def->disks[i], i);
 }
 
@@ -164,15 +207,15 @@ static void disk_from_chain(struct domain_disk *d, const struct qemu_dchain *c)
 	}
 	free(d->backing);
 	free(d->source);
-	d->source = xstrdup(c->path[0]);
-	d->format = streq(c->format[0], "qcow2") ? DISK_FORMAT_QCOW2
-						 : DISK_FORMAT_RAW;
+	d->source = xstrdup(c->img[0].path);
+	d->format = streq(c->img[0].format, "qcow2") ? DISK_FORMAT_QCOW2
+						     : DISK_FORMAT_RAW;
 	d->n_backing = c->n - 1;
 	d->backing = xcalloc(c->n, sizeof(*d->backing));
 	for (size_t j = 1; j < c->n; j++)
 		d->backing[j - 1] = (struct disk_backing){
-			.path = xstrdup(c->path[j]),
-			.format = xstrdup(c->format[j]),
+			.path = xstrdup(c->img[j].path),
+			.format = xstrdup(c->img[j].format),
 		};
 	d->backing_end = true;
 }
@@ -259,8 +302,14 @@ static void xsnap_finish(struct xsnap *x, int r, const struct err *e)
 					  vm->dom->def->disks[i].target))
 					s = &x->sn->disks[j];
 			dchain_insert(&vm->dchains[i], 0,
-				      steal_ptr(x->d[k].node), xstrdup(s->file),
-				      xstrdup("qcow2"));
+				      &(struct qemu_dimg){
+					      .node = steal_ptr(x->d[k].node),
+					      .file_node = steal_ptr(
+						      x->d[k].file_node),
+					      .path = xstrdup(s->file),
+					      .format = xstrdup("qcow2"),
+					      .fdset = x->d[k].fdset,
+				      });
 			disk_from_chain(&vm->dom->def->disks[i],
 					&vm->dchains[i]);
 		}
@@ -320,7 +369,7 @@ static void xsnap_next(struct xsnap *x)
 			json_object_object_add(
 				d, "node",
 				json_object_new_string(
-					vm->dchains[x->d[k].disk].node[0]));
+					vm->dchains[x->d[k].disk].img[0].node));
 			json_object_object_add(
 				d, "overlay",
 				json_object_new_string(x->d[k].node));
@@ -545,7 +594,7 @@ static int chain_index(const struct qemu_dchain *c, const char *path,
 		       size_t from, const char *what, struct err **e)
 {
 	for (size_t j = from; j < c->n; j++)
-		if (streq(c->path[j], path))
+		if (streq(c->img[j].path, path))
 			return (int)j;
 	return err_setk(e, ERR_INVALID_ARG, ENOENT,
 			"%s '%s' is not in the disk's backing chain%s", what,
@@ -616,7 +665,7 @@ static int start_job(struct bj_call *c, const struct driver_blockjob *req,
 	j->base = req->op == BLOCKJOB_PULL && !req->base ? ch->n : (size_t)b;
 	args = json_object_new_object();
 	add_s(args, "job-id", j->id);
-	add_s(args, "device", ch->node[0]);
+	add_s(args, "device", ch->img[0].node);
 	json_object_object_add(args, "auto-dismiss",
 			       json_object_new_boolean(false));
 	if (req->bandwidth)
@@ -625,15 +674,15 @@ static int start_job(struct bj_call *c, const struct driver_blockjob *req,
 			json_object_new_int64((int64_t)req->bandwidth));
 	if (req->op == BLOCKJOB_PULL) {
 		if (req->base) {
-			add_s(args, "base-node", ch->node[b]);
+			add_s(args, "base-node", ch->img[b].node);
 			/* QEMU would record the node's name */
-			add_s(args, "backing-file", ch->path[b]);
+			add_s(args, "backing-file", ch->img[b].path);
 		}
 	} else {
-		add_s(args, "top-node", ch->node[t]);
-		add_s(args, "base-node", ch->node[b]);
+		add_s(args, "top-node", ch->img[t].node);
+		add_s(args, "base-node", ch->img[b].node);
 		if (t > 0)
-			add_s(args, "backing-file", ch->path[b]);
+			add_s(args, "backing-file", ch->img[b].path);
 	}
 	size_t disk = c->disk;
 
@@ -743,6 +792,13 @@ static void on_bj_jobs(void *opaque, int r, struct json_object *ret,
 		}
 		if (!found)
 			continue;
+		/* dismissed first: QEMU lets the images go only then */
+		args = json_object_new_object();
+		add_s(args, "id", j->id);
+		if (qmp_command(vm->qmp, "job-dismiss", args, COMMAND_MS, NULL,
+				NULL, NULL) < 0)
+			log_warn("domain '%s': job-dismiss not sent",
+				 vm->dom->def->name);
 		free(vm->dchains[i].last_id);
 		free(vm->dchains[i].last_error);
 		vm->dchains[i].last_id = xstrdup(j->id);
@@ -758,17 +814,11 @@ static void on_bj_jobs(void *opaque, int r, struct json_object *ret,
 			struct qemu_dchain *c = &vm->dchains[i];
 
 			if (j->op == BLOCKJOB_PULL)
-				dchain_drop(c, 1, j->base);
+				dchain_drop(vm, c, 1, j->base);
 			else
-				dchain_drop(c, j->top, j->base);
+				dchain_drop(vm, c, j->top, j->base);
 			chain_changed(vm, i);
 		}
-		args = json_object_new_object();
-		add_s(args, "id", j->id);
-		if (qmp_command(vm->qmp, "job-dismiss", args, COMMAND_MS, NULL,
-				NULL, NULL) < 0)
-			log_warn("domain '%s': job-dismiss not sent",
-				 vm->dom->def->name);
 		free(j);
 		vm->bjobs[i] = NULL;
 	}
