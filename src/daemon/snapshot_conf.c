@@ -178,10 +178,14 @@ static int parse_memory(const xmlNode *n, struct snapshot_def *s,
 			struct err **e)
 {
 	_cleanup_free_ char *kind = xml_attr(n, "snapshot");
+	_cleanup_free_ char *file = xml_attr(n, "file");
 
-	if (xml_only_attrs(n, (const char *const[]){"snapshot", NULL}, "", e) <
-	    0)
+	if (xml_only_attrs(n, (const char *const[]){"snapshot", "file", NULL},
+			   "", e) < 0)
 		return -EINVAL;
+	if (file && (!kind || !streq(kind, "external")))
+		return xml_err(e, n,
+			       "<memory file=> is for snapshot='external'");
 	if (!kind || streq(kind, "no")) {
 		s->memory = false;
 		return 0;
@@ -192,8 +196,8 @@ static int parse_memory(const xmlNode *n, struct snapshot_def *s,
 	}
 	if (streq(kind, "external"))
 		return xml_err(e, n,
-			       "<memory snapshot='external'> not supported "
-			       "yet (internal, no)");
+			       "<memory snapshot='external'> (--memspec) not "
+			       "supported yet (internal, no)");
 	return xml_err(e, n,
 		       "invalid memory snapshot '%s' (expected internal, no)",
 		       kind);
