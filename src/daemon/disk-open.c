@@ -37,7 +37,13 @@ static int make_overlay(const struct domain_disk *d, const char *overlay,
 		return r;
 	if (unlink(overlay) < 0 && errno != ENOENT)
 		return err_sys(e, errno, "transient overlay '%s'", overlay);
-	return img_create(overlay,
+	return disk_overlay_create(d, overlay, size, e);
+}
+
+int disk_overlay_create(const struct domain_disk *d, const char *path,
+			uint64_t size, struct err **e)
+{
+	return img_create(path,
 			  &(struct img_create_opts){
 				  .format = "qcow2",
 				  .size = size,

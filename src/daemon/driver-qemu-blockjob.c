@@ -264,6 +264,7 @@ struct xs_disk {
 	int fd; /* the overlay, open for writing (its lock with it) */
 	int64_t fdset;
 	char *node, *file_node;
+	int added; /* in QEMU: 1 its fd, 2 its file node, 3 its qcow2 node */
 };
 
 struct xsnap {
@@ -292,6 +293,29 @@ static void xsnap_finish(struct xsnap *x, int r, const struct err *e)
 	struct qemu_vm *vm = x->vm;
 
 	vm->xsnap = NULL;
+	/* a failure: QEMU lets go of what it got, as much as it did */
+	for (size_t k = 0; r < 0 && vm->qmp_ready && k < x->n; k++) {
+		const struct xs_disk *d = &x->d[k];
+
+		for (int a = d->added; a > 0; a--) {
+			_cleanup_json_ struct json_object *args =
+				json_object_new_object();
+
+			if (a == 1)
+				json_object_object_add(
+					args, "fdset-id",
+					json_object_new_int64(d->fdset));
+			else
+				json_object_object_add(
+					args, "node-name",
+					json_object_new_string(
+						a == 3 ? d->node
+						       : d->file_node));
+			qmp_command(vm->qmp,
+				    a == 1 ? "remove-fd" : "blockdev-del", args,
+				    COMMAND_MS, on_dropped, vm, NULL);
+		}
+	}
 	if (r == 0)
 		for (size_t k = 0; k < x->n; k++) {
 			size_t i = x->d[k].disk;
@@ -339,7 +363,9 @@ static void on_xsnap(void *opaque, int r, struct json_object *ret,
 	if (x->at == x->n) /* the transaction */
 		return xsnap_finish(x, 0, NULL);
 	if (x->at < x->n && x->step == 0)
-		close_safe(x->d[x->at].fd); /* QEMU has it */
+		close_safe(steal_fd(x->d[x->at].fd)); /* QEMU has it */
+	if (x->at < x->n)
+		x->d[x->at].added = x->step + 1;
 	if (++x->step == 3) {
 		x->step = 0;
 		x->at++;

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "block/block.h"
-#include "block/image.h"
 #include "daemon/disk-open.h"
 #include "daemon/domain_conf.h"
 #include "daemon/snapshot.h"
@@ -106,15 +105,7 @@ static int make_one(const struct domain_disk *d, const struct snapshot_disk *s,
 		return err_sys(e, errno, "overlay '%s'", s->file);
 	if ((r = image_size(d, &size, e)) < 0)
 		return r;
-	return img_create(s->file,
-			  &(struct img_create_opts){
-				  .format = "qcow2",
-				  .size = size,
-				  .backing = d->source,
-				  .backing_fmt = disk_format_name(d->format),
-				  .unsafe_backing = true,
-			  },
-			  e);
+	return disk_overlay_create(d, s->file, size, e);
 }
 
 int snapshot_overlays_make(const struct domain_def *def,
