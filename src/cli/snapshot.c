@@ -107,25 +107,33 @@ enum {
 	CREATE_DISK_ONLY = 1,
 	CREATE_NO_METADATA = 2,
 	CREATE_REUSE_EXT = 4,
+	CREATE_REDEFINE = 8,
+	CREATE_CURRENT = 16,
 };
+
+static struct json_object *create_params(const char *dom, const char *xml,
+					 unsigned flags)
+{
+	static const char *const names[] = {"disk_only", "no_metadata",
+					    "reuse_external", "redefine",
+					    "current"};
+	struct json_object *p = client_domain_params(dom);
+
+	if (xml)
+		json_object_object_add(p, "xml", json_object_new_string(xml));
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (flags & (1u << i))
+			json_object_object_add(p, names[i],
+					       json_object_new_boolean(true));
+	return p;
+}
 
 static int create(const char *dom, const char *xml, unsigned flags)
 {
 	_cleanup_err_ struct err *e = NULL;
 	_cleanup_json_ struct json_object *res = NULL;
-	struct json_object *p = client_domain_params(dom);
+	struct json_object *p = create_params(dom, xml, flags);
 
-	if (xml)
-		json_object_object_add(p, "xml", json_object_new_string(xml));
-	if (flags & CREATE_DISK_ONLY)
-		json_object_object_add(p, "disk_only",
-				       json_object_new_boolean(true));
-	if (flags & CREATE_NO_METADATA)
-		json_object_object_add(p, "no_metadata",
-				       json_object_new_boolean(true));
-	if (flags & CREATE_REUSE_EXT)
-		json_object_object_add(p, "reuse_external",
-				       json_object_new_boolean(true));
 	if (client_call1("snapshot.create", p, &res, &e) < 0)
 		return domain_fail("create a snapshot of", dom, e);
 	if (!cli_quiet)
@@ -135,6 +143,11 @@ static int create(const char *dom, const char *xml, unsigned flags)
 
 static int cmd_snapshot_create(const struct cli_args *a)
 {
+	/* in the order of the CREATE_ bits */
+	static const char *const flags[] = {"disk-only", "no-metadata",
+					    "reuse-external", "redefine",
+					    "current"};
+	unsigned f = 0;
 	const char *file = cli_str(a, "xmlfile");
 	_cleanup_free_ char *xml = NULL;
 	_cleanup_err_ struct err *e = NULL;
@@ -143,11 +156,9 @@ static int cmd_snapshot_create(const struct cli_args *a)
 		cli_error("%s", err_msg(e));
 		return 1;
 	}
-	return create(
-		cli_str(a, "domain"), xml,
-		(cli_flag(a, "disk-only") ? CREATE_DISK_ONLY : 0) |
-			(cli_flag(a, "no-metadata") ? CREATE_NO_METADATA : 0) |
-			(cli_flag(a, "reuse-external") ? CREATE_REUSE_EXT : 0));
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
+		f |= cli_flag(a, flags[i]) ? 1u << i : 0;
+	return create(cli_str(a, "domain"), xml, f);
 }
 
 /*
@@ -556,6 +567,43 @@ static int cmd_snapshot_delete(const struct cli_args *a)
 	return 0;
 }
 
+char *snapshot_xml_of(const char *dom, const char *snap, struct err **e)
+{
+	_cleanup_json_ struct json_object *res = NULL;
+
+	if (client_call1("snapshot.xml", snap_params(dom, snap), &res, e) < 0)
+		return NULL;
+	return xstrdup(jstr(res, "xml"));
+}
+
+int snapshot_redefine(const char *dom, const char *snap, const char *xml,
+		      char **defined, struct err **e)
+{
+	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *p = create_params(dom, xml, CREATE_REDEFINE);
+
+	/* the daemon refuses another name */
+	json_object_object_add(p, "snapshot", json_object_new_string(snap));
+	if (client_call1("snapshot.create", p, &res, e) < 0)
+		return err_code(*e);
+	*defined = xstrdup(jstr(res, "name"));
+	return 0;
+}
+
+static int cmd_snapshot_edit(const struct cli_args *a)
+{
+	_cleanup_json_ struct json_object *res = NULL;
+	const char *name;
+
+	if (cli_flag(a, "rename") || cli_flag(a, "clone")) {
+		cli_error("--rename and --clone are not supported yet");
+		return 1;
+	}
+	if (!picked(a, &res, &name))
+		return 1;
+	return edit_snapshot(cli_str(a, "domain"), name);
+}
+
 #define OPT_DOM                                                     \
 	{                                                           \
 		"domain", OPT_DATA, true, "domain name, id or uuid" \
@@ -573,6 +621,9 @@ static const struct cli_opt opts_create[] = {
 	 "take snapshot but create no metadata"},
 	{"reuse-external", OPT_BOOL, false,
 	 "reuse any existing external files"},
+	{"redefine", OPT_BOOL, false,
+	 "redefine metadata for existing snapshot"},
+	{"current", OPT_BOOL, false, "with redefine, set current snapshot"},
 	{0},
 };
 
@@ -629,6 +680,15 @@ static const struct cli_opt opts_revert[] = {
 	{0},
 };
 
+static const struct cli_opt opts_edit[] = {
+	OPT_DOM,
+	OPT_SNAP(false),
+	{"current", OPT_BOOL, false, "also set edited snapshot as current"},
+	{"rename", OPT_BOOL, false, "allow renaming an existing snapshot"},
+	{"clone", OPT_BOOL, false, "allow cloning to new name"},
+	{0},
+};
+
 static const struct cli_opt opts_delete[] = {
 	OPT_DOM,
 	OPT_SNAP(false),
@@ -667,6 +727,9 @@ const struct cli_command snapshot_commands[] = {
 	{"snapshot-revert", NULL, "Revert a domain to a snapshot",
 	 cmd_snapshot_revert, opts_revert, "snapshot",
 	 "Revert domain to snapshot"},
+	{"snapshot-edit", NULL, "edit XML for a snapshot", cmd_snapshot_edit,
+	 opts_edit, "snapshot",
+	 "Edit the domain snapshot XML for a named snapshot"},
 	{"snapshot-delete", NULL, "Delete a domain snapshot",
 	 cmd_snapshot_delete, opts_delete, "snapshot", "Snapshot Delete"},
 	{NULL},

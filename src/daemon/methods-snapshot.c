@@ -271,6 +271,103 @@ static int check_new(const struct snapshot_set *set, struct snapshot_def *sn,
 	return 0;
 }
 
+/* What a redefined snapshot must be: of this domain, its parent known
+ * and not below it. */
+static int check_redefined(const struct snapshot_set *set,
+			   const struct domain *dom,
+			   const struct snapshot_def *sn, struct err **e)
+{
+	struct domain_def *def = NULL;
+	const struct snapshot_def *p;
+	size_t hops = 0;
+	bool same;
+
+	if (domain_def_parse_with(sn->domain_xml, strlen(sn->domain_xml), NULL,
+				  &def, NULL, e) < 0)
+		return err_prefix(e, "snapshot '%s': its <domain>", sn->name);
+	same = !memcmp(def->uuid, dom->def->uuid, sizeof(def->uuid));
+	domain_def_free(def);
+	if (!same)
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"definition for snapshot '%s' must use the "
+				"domain's uuid",
+				sn->name);
+	if (!sn->parent)
+		return 0;
+	if (!snapshot_find(set, sn->parent))
+		return err_setk(e, ERR_INVALID_ARG, ENOENT,
+				"parent '%s' for snapshot '%s' not found",
+				sn->parent, sn->name);
+	for (p = snapshot_find(set, sn->parent); p && hops <= set->n;
+	     p = p->parent ? snapshot_find(set, p->parent) : NULL, hops++)
+		if (streq(p->name, sn->name))
+			return err_setk(e, ERR_INVALID_ARG, EINVAL,
+					"parent '%s' would make snapshot '%s' "
+					"its own ancestor",
+					sn->parent, sn->name);
+	return 0;
+}
+
+/*
+ * snapshot-create --redefine: the metadata of a snapshot as
+ * snapshot-dumpxml gives it, kept as it is (the images are not
+ * touched), replacing one of that name; with @current it becomes the
+ * current one.
+ */
+static int redefine(struct daemon *dmn, struct domain *dom,
+		    struct snapshot_set *set, const char *xml, bool current,
+		    const char *was, struct json_object **result,
+		    struct err **e)
+{
+	struct snapshot_def *sn = NULL, *old;
+	size_t i = 0;
+
+	if (!xml)
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"--redefine needs the snapshot's XML");
+	if (snapshot_def_parse(xml, strlen(xml), true, &sn, NULL, e) < 0)
+		return err_code(*e);
+	sn->current = false; /* --current says */
+	if (was && !streq(was, sn->name)) {
+		err_setk(e, ERR_INVALID_ARG, EINVAL,
+			 "cannot change the name of snapshot '%s' to '%s' "
+			 "(virsh's --rename is not supported yet)",
+			 was, sn->name);
+		snapshot_def_free(sn);
+		return err_code(*e);
+	}
+	if (check_redefined(set, dom, sn, e) < 0) {
+		snapshot_def_free(sn);
+		return err_code(*e);
+	}
+	if ((old = snapshot_find(set, sn->name))) {
+		while (set->v[i] != old)
+			i++;
+		sn->current = old->current;
+	} else if (set->n >= 1024) {
+		snapshot_def_free(sn);
+		return err_setk(e, ERR_OPERATION_INVALID, ENOSPC,
+				"domain has 1024 snapshots already");
+	}
+	if (snapshot_store(dmn, dom, sn, e) < 0) {
+		snapshot_def_free(sn);
+		return err_code(*e);
+	}
+	if (old) {
+		set->v[i] = sn;
+		snapshot_def_free(old);
+	} else {
+		set->v = xreallocarray(set->v, set->n + 1, sizeof(*set->v));
+		set->v[set->n++] = sn;
+	}
+	if (current && snapshot_set_current(dmn, dom, set, sn, e) < 0)
+		return err_code(*e);
+	*result = json_object_new_object();
+	json_object_object_add(*result, "name",
+			       json_object_new_string(sn->name));
+	return 0;
+}
+
 static int m_create(void *opaque, struct json_object *params,
 		    struct json_object **result, struct err **e)
 {
@@ -281,14 +378,29 @@ static int m_create(void *opaque, struct json_object *params,
 	struct domain_def *def = NULL;
 	const char *xml = NULL;
 	bool active, disk_only = false, no_meta = false, reuse = false;
-	bool external = false;
+	bool external = false, redef = false, current = false;
+	const char *was = NULL;
 	int r;
 
 	if (!dom || json_get_string_opt(params, "xml", &xml, e) < 0 ||
 	    json_get_bool_opt(params, "disk_only", &disk_only, e) < 0 ||
 	    json_get_bool_opt(params, "no_metadata", &no_meta, e) < 0 ||
-	    json_get_bool_opt(params, "reuse_external", &reuse, e) < 0)
+	    json_get_bool_opt(params, "reuse_external", &reuse, e) < 0 ||
+	    json_get_bool_opt(params, "redefine", &redef, e) < 0 ||
+	    json_get_bool_opt(params, "current", &current, e) < 0 ||
+	    json_get_string_opt(params, "snapshot", &was, e) < 0)
 		return err_code(*e);
+	if (current && !redef)
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"--current needs --redefine");
+	if (redef && (disk_only || no_meta || reuse))
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"--redefine takes no --disk-only, "
+				"--no-metadata or --reuse-external");
+	if (redef)
+		return redefine(dmn, dom, set, xml, current, was, result, e) < 0
+			       ? err_prefix(e, "domain '%s'", dom->def->name)
+			       : 0;
 	active = domain_is_active(dom);
 	if (active && need_driver(dom, e) < 0)
 		return err_code(*e);

@@ -268,8 +268,8 @@ static int parse_root(xmlNode *root, bool stored, struct snapshot_def *s,
 			if ((n = xml_child(root, mine[i])))
 				return xml_err(e, n,
 					       "<%s> is nidod's to set "
-					       "(snapshot-create --redefine "
-					       "is not supported yet)",
+					       "(or snapshot-create "
+					       "--redefine's)",
 					       mine[i]);
 	if ((n = xml_child(root, "name")) || stored) {
 		if (parse_name(root, &s->name, e) < 0)

@@ -243,6 +243,37 @@ t_err "snapshot-delete of one is refused by name" \
 t_err "blockcommit on a shut off domain is refused by name" \
 	"is not running: block jobs run on a running domain" \
 	"$NIDO" blockcommit ext vda --active --pivot
+
+# --redefine and snapshot-edit: the metadata alone
+"$NIDO" snapshot-dumpxml ext x2 >"$tmp/x2.xml"
+t_out "snapshot-delete --metadata" "deleted" \
+	"$NIDO" snapshot-delete ext x2 --metadata
+t_out "snapshot-create --redefine brings it back" "Domain snapshot x2 created" \
+	"$NIDO" snapshot-create ext "$tmp/x2.xml" --redefine --current
+t_out "... with its parent" "x1" "$NIDO" snapshot-parent ext x2
+t_out "... current (--current)" "x2" "$NIDO" snapshot-current ext --name
+sed 's|<name>x1</name>|<name>nope</name>|' "$tmp/x2.xml" >"$tmp/bad.xml"
+t_err "a parent that is not there is refused" \
+	"parent 'nope' for snapshot 'x2' not found" \
+	"$NIDO" snapshot-create ext "$tmp/bad.xml" --redefine
+"$NIDO" snapshot-dumpxml ext x1 |
+	sed 's|</creationTime>|</creationTime><parent><name>x2</name></parent>|' >"$tmp/cycle.xml"
+t_err "a parent below it is refused" "its own ancestor" \
+	"$NIDO" snapshot-create ext "$tmp/cycle.xml" --redefine
+sed 's|<uuid>[^<]*</uuid>|<uuid>00000000-0000-0000-0000-000000000001</uuid>|' \
+	"$tmp/x2.xml" >"$tmp/other.xml"
+t_err "another domain's definition is refused" "must use the domain's uuid" \
+	"$NIDO" snapshot-create ext "$tmp/other.xml" --redefine
+t_err "--current without --redefine" "--current needs --redefine" \
+	"$NIDO" snapshot-create ext "$tmp/x2.xml" --current
+t_out "snapshot-edit" "Snapshot 'x2' XML configuration edited." \
+	env EDITOR="sed -i 's|</name>|</name><description>edited</description>|'" \
+	"$NIDO" snapshot-edit ext x2
+t_out "... its description changed" "<description>edited</description>" \
+	"$NIDO" snapshot-dumpxml ext x2
+t_err "snapshot-edit may not rename" "cannot change the name of snapshot 'x2'" \
+	env EDITOR="sed -i 's|<name>x2</name>|<name>x9</name>|'" \
+	"$NIDO" snapshot-edit ext x2 </dev/null
 t_out "snapshot-delete --metadata" "deleted" \
 	"$NIDO" snapshot-delete ext x2 --metadata
 t_out "..." "deleted" "$NIDO" snapshot-delete ext x1 --metadata
