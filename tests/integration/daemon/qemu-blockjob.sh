@@ -15,11 +15,15 @@ command -v qemu-io >/dev/null || {
 	done_testing
 	exit
 }
-# the virtio PCI and block drivers, loaded before the init answers
-NIDO_BIOS_MODULES="virtio/virtio_ring virtio/virtio
-	virtio/virtio_pci_legacy_dev virtio/virtio_pci_modern_dev
-	virtio/virtio_pci block/virtio_blk" \
-	qemu_bios_disk "block jobs on the qemu driver"
+# the virtio PCI and block drivers, loaded by /etc/nido-extra
+guest_extra "$tmp/extra" drivers/virtio/virtio_ring drivers/virtio/virtio \
+	drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci_modern_dev \
+	drivers/virtio/virtio_pci drivers/block/virtio_blk || {
+	skip "block jobs on the qemu driver" "no guest material (scripts/lib/guest-material.sh)"
+	done_testing
+	exit
+}
+NIDO_BIOS_EXTRA=$tmp/extra qemu_bios_disk "block jobs on the qemu driver"
 
 mkdir -p "$tmp/img"
 data=$tmp/img/data.qcow2
@@ -48,11 +52,17 @@ XML
 holds() {
 	qemu-io -U -r -f qcow2 -c "read -v 0 16" "$1" | grep -q "  $2"
 }
-# wr WORD: the guest writes WORD at the start of its virtio disk.
+# wr WORD: the guest writes WORD at the start of its virtio disk (once
+# its driver found it: /etc/nido-extra loads it as the guest boots).
 wr() {
-	local out
-	out=$(qemu_ask bj "wr vda $1" "WROTE:$1:")
-	[[ $out == *"WROTE:$1:0"* ]]
+	local out deadline=$((SECONDS + 120))
+	while [ $SECONDS -lt $deadline ]; do
+		out=$(qemu_ask bj "wr vda $1" "WROTE:$1:")
+		[[ $out == *"WROTE:$1:0"* ]] && return 0
+		[[ $out == *"WROTE:$1:no-device"* ]] || return 1
+		sleep 1
+	done
+	return 1
 }
 
 start_daemon

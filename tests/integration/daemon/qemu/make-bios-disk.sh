@@ -9,9 +9,6 @@
 # NIDO_BIOS_EXTRA, when set, is a directory whose content is added to
 # the initramfs (a test's own programs; ./init starts its
 # /etc/nido-extra when executable).
-# NIDO_BIOS_MODULES, when set, lists more of the kernel's drivers (paths
-# below drivers/, without .ko: "block/virtio_blk"), which ./init loads in
-# that order before it answers.
 # NIDO_BIOS_INITRD, when set, is where a copy of the initramfs goes (for
 # a direct kernel boot of the same system).
 # Exit status 77: something the disk needs is missing (the reason on
@@ -51,14 +48,10 @@ echo "$NIDO_GUEST_KVER" >"$root/etc/kernel-release"
 if [ -n "${NIDO_BIOS_EXTRA:-}" ]; then
 	cp -a "$NIDO_BIOS_EXTRA/." "$root/"
 fi
-for m in input/evdev acpi/button net/ethernet/intel/e1000/e1000 \
-	${NIDO_BIOS_MODULES:-}; do
+for m in input/evdev acpi/button net/ethernet/intel/e1000/e1000; do
 	cp "$NIDO_GUEST_MODULES/$NIDO_GUEST_KVER/kernel/drivers/$m.ko" \
 		"$root/lib/modules/$NIDO_GUEST_KVER/"
 done
-for m in ${NIDO_BIOS_MODULES:-}; do
-	echo "${m##*/}"
-done >"$root/etc/nido-modules"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |
 	gzip -6 >"$work/initrd.gz"
 [ -z "${NIDO_BIOS_INITRD:-}" ] || cp "$work/initrd.gz" "$NIDO_BIOS_INITRD"
