@@ -73,7 +73,8 @@ static const char *label(const char *type)
 static void progress(struct json_object *info)
 {
 	int64_t cur = jint(info, "cur"), end = jint(info, "end");
-	int pct = end > 0 ? (int)(cur * 100 / end) : 0;
+	/* as virsh: nothing left is 100 % */
+	int pct = cur >= end ? 100 : (int)(100 - (end - cur) * 100 / end);
 
 	printf("\r%s: [%3d %%]", label(jstr(info, "type")), pct);
 	fflush(stdout);

@@ -118,6 +118,14 @@ t "... into the base" holds "$data" three
 t_out "another external snapshot" "Domain snapshot s2 created" \
 	"$NIDO" snapshot-create-as bj s2 --disk-only --diskspec hda,snapshot=no \
 	--diskspec "vda,file=$tmp/img/top.qcow2"
+t_out "blockcommit --active --wait: synchronized, not pivoted" \
+	"Now in synchronized phase" "$NIDO" blockcommit bj vda --active --wait
+t_out "blockjob --info: ready" "Active Block Commit: [100 %]" \
+	"$NIDO" blockjob bj vda --info
+t_out "blockjob --abort" "" "$NIDO" blockjob bj vda --abort
+wait_for 30 sh -c "'$NIDO' blockjob bj vda --info | grep -q 'No current block job'"
+t "... the job ends, the overlay still the top" sh -c \
+	"'$NIDO' dumpxml bj | grep -q \"<source file='$tmp/img/top.qcow2'/>\""
 t_out "blockpull, at 1 MiB/s" "Block Pull started" \
 	"$NIDO" blockpull bj vda --bandwidth 1
 t_out "blockjob --info shows it under way" "Block Pull: [" \
