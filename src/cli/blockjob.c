@@ -138,12 +138,13 @@ static int follow(const struct cli_args *a, const char *id, bool verbose,
 	}
 }
 
-static int pivot(const struct cli_args *a)
+/* blockjob --pivot or --abort on the job of cli_str(a, "path"). */
+static int job_action(const struct cli_args *a, const char *action)
 {
 	_cleanup_json_ struct json_object *r = NULL;
 	struct json_object *p = job_params(a);
 
-	json_object_object_add(p, "action", json_object_new_string("pivot"));
+	json_object_object_add(p, "action", json_object_new_string(action));
 	return call("block.job", p, &r, cli_str(a, "domain"));
 }
 
@@ -151,18 +152,16 @@ static int cmd_blockcommit(const struct cli_args *a)
 {
 	_cleanup_json_ struct json_object *res = NULL;
 	struct json_object *p = job_params(a);
-	bool active = cli_flag(a, "active"), piv = cli_flag(a, "pivot");
-	bool wait = cli_flag(a, "wait") || piv || cli_flag(a, "verbose");
+	bool piv = cli_flag(a, "pivot"), keep = cli_flag(a, "keep-overlay");
+	/* as virsh: --pivot and --keep-overlay are active commits */
+	bool active = cli_flag(a, "active") || piv || keep;
+	bool wait = cli_flag(a, "wait") || piv || keep ||
+		    cli_flag(a, "verbose") || cli_str(a, "timeout");
 	bool ready;
 	const char *id;
 
-	if (cli_flag(a, "keep-overlay")) {
-		cli_error("--keep-overlay is not supported yet");
-		json_object_put(p);
-		return 1;
-	}
-	if (piv && !active) {
-		cli_error("--pivot requires --active");
+	if (piv && keep) {
+		cli_error("--pivot and --keep-overlay are exclusive");
 		json_object_put(p);
 		return 1;
 	}
@@ -192,13 +191,17 @@ static int cmd_blockcommit(const struct cli_args *a)
 		printf("Commit complete\n");
 		return 0;
 	}
-	if (!piv) {
+	if (!piv && !keep) {
 		printf("Now in synchronized phase\n");
 		return 0;
 	}
-	if (pivot(a) || follow(a, id, false, false, &ready))
+	/* pivoted, or with --keep-overlay cancelled once in step: the
+	 * overlay stays the disk's image, the base has its data */
+	if (job_action(a, piv ? "pivot" : "abort") ||
+	    follow(a, id, false, false, &ready))
 		return 1;
-	printf("Successfully pivoted\n");
+	printf(piv ? "Successfully pivoted\n"
+		   : "Commit complete, overlay image kept\n");
 	return 0;
 }
 

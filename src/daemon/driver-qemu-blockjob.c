@@ -43,8 +43,9 @@ struct qemu_dimg {
 struct qemu_dchain {
 	struct qemu_dimg *img; /* top first */
 	size_t n;
-	char *last_id;	  /* the last block job that ended; NULL: none */
-	char *last_error; /* ... why it failed; NULL: it did not */
+	char *last_id;	     /* the last block job that ended; NULL: none */
+	char *last_error;    /* ... why it failed; NULL: it did not */
+	bool last_cancelled; /* ... it was aborted (blockjob --abort) */
 };
 
 struct qemu_bjob {
@@ -571,6 +572,10 @@ static void on_bj(void *opaque, int r, struct json_object *ret,
 			json_object_object_add(
 				c->out, "last_error",
 				json_object_new_string(ch->last_error));
+		if (ch->last_id)
+			json_object_object_add(
+				c->out, "last_cancelled",
+				json_object_new_boolean(ch->last_cancelled));
 		if (j)
 			json_object_object_add(c->out, "job",
 					       json_object_new_string(j->id));
@@ -828,10 +833,9 @@ static void on_bj_jobs(void *opaque, int r, struct json_object *ret,
 		free(vm->dchains[i].last_id);
 		free(vm->dchains[i].last_error);
 		vm->dchains[i].last_id = xstrdup(j->id);
-		vm->dchains[i].last_error = why ? qmp_printable(why, 300)
-					    : j->cancelled
-						    ? xstrdup("cancelled")
-						    : NULL;
+		vm->dchains[i].last_error =
+			why ? qmp_printable(why, 300) : NULL;
+		vm->dchains[i].last_cancelled = j->cancelled;
 		if (why) {
 			log_warn("domain '%s': block job %s failed: %s",
 				 vm->dom->def->name, j->id,
