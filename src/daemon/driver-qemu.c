@@ -1465,7 +1465,9 @@ static int qemu_iotune(struct daemon *dmn, struct domain *dom, size_t disk,
 		r = qemu_iotune_set(vm->qmp, dom->def, disk, set, on_iotune, vm,
 				    e);
 	} else {
-		r = qemu_iotune_get(vm->qmp, disk, on_iotune, vm, e);
+		_cleanup_free_ char *top = qemu_vm_disk_top(vm, disk);
+
+		r = qemu_iotune_get(vm->qmp, disk, top, on_iotune, vm, e);
 	}
 	return r < 0 ? r : RPC_DEFERRED;
 }

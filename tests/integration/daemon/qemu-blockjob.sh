@@ -83,6 +83,8 @@ t "... into the overlay" holds "$over" two
 t "... the base unchanged" holds "$data" one
 t "nido img info --backing-chain: the overlay, then the base" sh -c \
 	"'$NIDO' img info -U --backing-chain '$over' | grep -c '^image:' | grep -qx 2"
+t_out "blkdeviotune reads the disk's limits on its new top" "total_bytes_sec: 0" \
+	"$NIDO" blkdeviotune bj vda
 t "the live definition names the overlay" sh -c \
 	"'$NIDO' dumpxml bj | grep -q \"<source file='$over'/>\""
 t "... and so does the persistent one" sh -c \
