@@ -242,20 +242,26 @@ static int cmd_blockjob(const struct cli_args *a)
 		json_object_put(p);
 		return 1;
 	}
-	if (cli_str(a, "bandwidth")) {
-		cli_error("blockjob --bandwidth: changing a job's speed is not "
-			  "supported yet");
+	if (cli_str(a, "bandwidth") && (n || cli_flag(a, "raw"))) {
+		cli_error("--bandwidth goes alone: it sets the job's speed");
+		json_object_put(p);
+		return 1;
+	}
+	if (bandwidth(a, p)) {
 		json_object_put(p);
 		return 1;
 	}
 	json_object_object_add(
 		p, "action",
-		json_object_new_string(cli_flag(a, "abort")   ? "abort"
-				       : cli_flag(a, "pivot") ? "pivot"
-							      : "info"));
+		json_object_new_string(cli_flag(a, "abort")	 ? "abort"
+				       : cli_flag(a, "pivot")	 ? "pivot"
+				       : cli_str(a, "bandwidth") ? "speed"
+								 : "info"));
 	if (call("block.job", p, &res, cli_str(a, "domain")))
 		return 1;
-	if (cli_flag(a, "abort") || cli_flag(a, "pivot"))
+	if (n && !cli_flag(a, "info"))
+		return 0;
+	if (cli_str(a, "bandwidth"))
 		return 0;
 	if (streq(jstr(res, "type"), "none")) {
 		printf("No current block job for %s\n", cli_str(a, "path"));

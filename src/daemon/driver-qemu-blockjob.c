@@ -755,7 +755,8 @@ int qemu_blockjob(struct daemon *dmn, struct domain *dom,
 	    (vm->xsnap || vm->snap))
 		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
 				"a snapshot is being taken");
-	if ((req->op == BLOCKJOB_ABORT || req->op == BLOCKJOB_PIVOT) &&
+	if ((req->op == BLOCKJOB_ABORT || req->op == BLOCKJOB_PIVOT ||
+	     req->op == BLOCKJOB_SPEED) &&
 	    (!j || j->concluded))
 		return err_setk(e, ERR_OPERATION_INVALID, ENOENT,
 				"no active block job on disk '%s'", req->disk);
@@ -788,6 +789,13 @@ int qemu_blockjob(struct daemon *dmn, struct domain *dom,
 		args = json_object_new_object();
 		add_s(args, "id", j->id);
 		return bj_send(c, "job-complete", args, e);
+	case BLOCKJOB_SPEED:
+		args = json_object_new_object();
+		add_s(args, "device", j->id);
+		json_object_object_add(
+			args, "speed",
+			json_object_new_int64((int64_t)req->bandwidth));
+		return bj_send(c, "block-job-set-speed", args, e);
 	}
 	free(c);
 	return -EINVAL;

@@ -54,6 +54,7 @@ enum driver_blockjob_op {
 	BLOCKJOB_INFO,
 	BLOCKJOB_ABORT,
 	BLOCKJOB_PIVOT,
+	BLOCKJOB_SPEED, /* the job's bandwidth changed */
 };
 
 struct driver_blockjob {
@@ -62,7 +63,7 @@ struct driver_blockjob {
 	const char *base;   /* commit, pull: the image below; NULL: default */
 	const char *top;    /* commit: the image to commit; NULL: the top */
 	bool active;	    /* commit: the top is the active layer */
-	uint64_t bandwidth; /* bytes/s; 0: no limit */
+	uint64_t bandwidth; /* bytes/s; 0: no limit (speed: sets it so) */
 };
 
 struct driver_ops {

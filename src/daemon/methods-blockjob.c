@@ -83,13 +83,15 @@ static int m_pull(void *opaque, struct json_object *params,
 	return run(opaque, params, &req, result, e);
 }
 
-/* block.job: "action" info (the default), abort or pivot. */
+/* block.job: "action" info (the default), abort, pivot or speed (to
+ * "bandwidth"). */
 static int m_job(void *opaque, struct json_object *params,
 		 struct json_object **result, struct err **e)
 {
-	static const char *const actions[] = {"info", "abort", "pivot"};
+	static const char *const actions[] = {"info", "abort", "pivot",
+					      "speed"};
 	static const enum driver_blockjob_op ops[] = {
-		BLOCKJOB_INFO, BLOCKJOB_ABORT, BLOCKJOB_PIVOT};
+		BLOCKJOB_INFO, BLOCKJOB_ABORT, BLOCKJOB_PIVOT, BLOCKJOB_SPEED};
 	struct driver_blockjob req = {.op = BLOCKJOB_INFO};
 	const char *action = NULL;
 	size_t i = 0;
@@ -101,7 +103,7 @@ static int m_job(void *opaque, struct json_object *params,
 	if (i == ARRAY_SIZE(actions))
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"unknown block job action '%.40s' (info, "
-				"abort, pivot)",
+				"abort, pivot, speed)",
 				action);
 	req.op = ops[i];
 	return run(opaque, params, &req, result, e);

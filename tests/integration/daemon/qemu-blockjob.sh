@@ -136,6 +136,8 @@ t_err "a second job on the disk is refused" "already has a block job" \
 	"$NIDO" blockcommit bj vda --active
 t_err "blockjob --pivot of a pull is refused" "no active commit" \
 	"$NIDO" blockjob bj vda --pivot
+t_out "blockjob --bandwidth 0 lifts its limit" "" \
+	"$NIDO" blockjob bj vda --bandwidth 0
 wait_for 60 sh -c "'$NIDO' blockjob bj vda --info | grep -q 'No current block job'"
 t "the pull ends" sh -c "'$NIDO' blockjob bj vda --info | grep -q 'No current block job'"
 t "... the overlay stands alone" sh -c \
