@@ -39,6 +39,14 @@ extern const struct cli_command vcpu_commands[];
 void cli_add_state_flags(const struct cli_args *a, struct json_object *p);
 /* snapshot-* (snapshot.c). */
 extern const struct cli_command snapshot_commands[];
+/* snapshot.c: snapshot @snap of @dom as snapshot-dumpxml gives it
+ * (malloc'ed; NULL with @e); @xml redefined as @dom's snapshot @snap
+ * (*@defined its name, malloc'ed). edit.c: snapshot-edit's edit. */
+char *snapshot_xml_of(const char *dom, const char *snap, struct err **e);
+int snapshot_redefine(const char *dom, const char *snap, const char *xml,
+		      char **defined, struct err **e);
+int edit_snapshot(const char *dom, const char *snap);
+extern const struct cli_command blockjob_commands[];
 
 /*
  * Connects the terminal to @name's serial console through the daemon

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * nido edit DOMAIN and net-edit NETWORK, as virsh edit and net-edit: the
+ * nido edit DOMAIN, net-edit NETWORK, pool-edit POOL and snapshot-edit
+ * DOMAIN SNAPSHOT, as virsh's: the
  *definition the next start uses goes to a temporary file, $VISUAL or $EDITOR
  *(else vi) edits it, and the result is defined with validation (unknown
  *elements and attributes are errors) unless --skip-validate. When the define is
@@ -37,6 +38,11 @@ struct edit_kind {
 	int (*define)(const char *xml, bool validate, char **name,
 		      struct err **e);
 	int (*fail)(const char *what, const char *name, const struct err *e);
+	/* an object of another's (a domain's snapshot), instead of get and
+	 * define: @owner's object @name */
+	char *(*get_of)(const char *owner, const char *name, struct err **e);
+	int (*define_of)(const char *owner, const char *name, const char *xml,
+			 char **defined, struct err **e);
 };
 
 static const struct edit_kind domains = {
@@ -62,12 +68,26 @@ static const struct edit_kind pools = {
 
 struct edit {
 	const struct edit_kind *kind;
+	const char *owner; /* get_of's, define_of's */
 	const char *name;
 	char *path;
 	char *orig;    /* the definition when the edit began */
 	char *defined; /* the name it was defined as */
 	bool validate;
 };
+
+static const struct edit_kind snapshots = {
+	.label = "Snapshot",
+	.fail = domain_fail,
+	.get_of = snapshot_xml_of,
+	.define_of = snapshot_redefine,
+};
+
+static char *get(const struct edit *ed, struct err **e)
+{
+	return ed->owner ? ed->kind->get_of(ed->owner, ed->name, e)
+			 : ed->kind->get(ed->name, e);
+}
 
 static int write_temp(struct edit *ed, struct err **e)
 {
@@ -175,7 +195,7 @@ static int ask(const char *msg, bool relax)
 static int try_define(struct edit *ed, const char **msg)
 {
 	_cleanup_err_ struct err *e = NULL;
-	_cleanup_free_ char *now = ed->kind->get(ed->name, &e);
+	_cleanup_free_ char *now = get(ed, &e);
 	_cleanup_free_ char *xml = NULL;
 
 	if (!now) {
@@ -189,7 +209,10 @@ static int try_define(struct edit *ed, const char **msg)
 		return 1;
 	}
 	if (file_read_all(ed->path, XML_MAX, &xml, NULL, &e) < 0 ||
-	    ed->kind->define(xml, ed->validate, &ed->defined, &e) < 0) {
+	    (ed->owner ? ed->kind->define_of(ed->owner, ed->name, xml,
+					     &ed->defined, &e)
+		       : ed->kind->define(xml, ed->validate, &ed->defined,
+					  &e)) < 0) {
 		cli_error("%s", err_msg(e));
 		*msg = "Failed.";
 		return 1;
@@ -250,9 +273,10 @@ static int edit_run(struct edit *ed)
 	_cleanup_err_ struct err *e = NULL;
 	int rc;
 
-	ed->orig = ed->kind->get(ed->name, &e);
+	ed->orig = get(ed, &e);
 	if (!ed->orig)
-		return ed->kind->fail("get", ed->name, e);
+		return ed->kind->fail("get", ed->owner ? ed->owner : ed->name,
+				      e);
 	if (write_temp(ed, &e) < 0) {
 		cli_error("%s", err_msg(e));
 		rc = 1;
@@ -298,6 +322,17 @@ int cmd_pool_edit(const struct cli_args *a)
 	struct edit ed = {
 		.kind = &pools,
 		.name = cli_str(a, "pool"),
+	};
+
+	return edit_run(&ed);
+}
+
+int edit_snapshot(const char *dom, const char *snap)
+{
+	struct edit ed = {
+		.kind = &snapshots,
+		.owner = dom,
+		.name = snap,
 	};
 
 	return edit_run(&ed);

@@ -105,6 +105,7 @@ const struct cli_command *const cli_tables[] = {
 	mem_commands,	      /* domain-mem.c */
 	vcpu_commands,	      /* domain-vcpu.c */
 	snapshot_commands,    /* snapshot.c */
+	blockjob_commands,    /* blockjob.c */
 	exec_commands,	      /* exec.c: containers */
 	ct_template_commands, /* ct-template.c */
 	pool_commands,

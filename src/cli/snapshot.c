@@ -102,14 +102,38 @@ static struct json_object *snap_params(const char *dom, const char *snap)
 	return p;
 }
 
-static int create(const char *dom, const char *xml)
+/* snapshot-create(-as)'s flags */
+enum {
+	CREATE_DISK_ONLY = 1,
+	CREATE_NO_METADATA = 2,
+	CREATE_REUSE_EXT = 4,
+	CREATE_REDEFINE = 8,
+	CREATE_CURRENT = 16,
+};
+
+static struct json_object *create_params(const char *dom, const char *xml,
+					 unsigned flags)
 {
-	_cleanup_err_ struct err *e = NULL;
-	_cleanup_json_ struct json_object *res = NULL;
+	static const char *const names[] = {"disk_only", "no_metadata",
+					    "reuse_external", "redefine",
+					    "current"};
 	struct json_object *p = client_domain_params(dom);
 
 	if (xml)
 		json_object_object_add(p, "xml", json_object_new_string(xml));
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (flags & (1u << i))
+			json_object_object_add(p, names[i],
+					       json_object_new_boolean(true));
+	return p;
+}
+
+static int create(const char *dom, const char *xml, unsigned flags)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *p = create_params(dom, xml, flags);
+
 	if (client_call1("snapshot.create", p, &res, &e) < 0)
 		return domain_fail("create a snapshot of", dom, e);
 	if (!cli_quiet)
@@ -119,6 +143,11 @@ static int create(const char *dom, const char *xml)
 
 static int cmd_snapshot_create(const struct cli_args *a)
 {
+	/* in the order of the CREATE_ bits */
+	static const char *const flags[] = {"disk-only", "no-metadata",
+					    "reuse-external", "redefine",
+					    "current"};
+	unsigned f = 0;
 	const char *file = cli_str(a, "xmlfile");
 	_cleanup_free_ char *xml = NULL;
 	_cleanup_err_ struct err *e = NULL;
@@ -127,32 +156,63 @@ static int cmd_snapshot_create(const struct cli_args *a)
 		cli_error("%s", err_msg(e));
 		return 1;
 	}
-	return create(cli_str(a, "domain"), xml);
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
+		f |= cli_flag(a, flags[i]) ? 1u << i : 0;
+	return create(cli_str(a, "domain"), xml, f);
 }
 
-/* "vda,snapshot=no" (virsh's --diskspec, internal snapshots only) as a
- * <disk> into @f; 1 after printing why it is not one. */
+/*
+ * virsh's --diskspec "DISK[,snapshot=internal|external|no][,driver=
+ * qcow2][,file=PATH]" as a <disk> into @f; 1 after printing why it is
+ * not one.
+ */
 static int diskspec(FILE *f, const char *spec)
 {
 	_cleanup_free_ char *s = xstrdup(spec);
-	char *kind = strchr(s, ',');
+	char *kind = NULL, *file = NULL, *driver = NULL, *save = NULL;
+	char *disk = strtok_r(s, ",", &save), *kv;
 
-	if (kind) {
-		*kind++ = '\0';
-		if (!str_has_prefix(kind, "snapshot=") || strchr(kind, ',')) {
-			cli_error("--diskspec '%s': only 'DISK[,snapshot="
-				  "internal|no]' (external snapshots are not "
-				  "supported yet)",
-				  spec);
+	while (disk && (kv = strtok_r(NULL, ",", &save))) {
+		char **to = str_has_prefix(kv, "snapshot=") ? &kind
+			    : str_has_prefix(kv, "file=")   ? &file
+			    : str_has_prefix(kv, "driver=") ? &driver
+							    : NULL;
+
+		if (!to || *to) {
+			cli_error("--diskspec '%s': '%s' is not one of "
+				  "snapshot=, driver=, file= (once each; "
+				  "stype= is not supported)",
+				  spec, kv);
 			return 1;
 		}
-		kind += strlen("snapshot=");
+		*to = strchr(kv, '=') + 1;
 	}
+	if (!disk) {
+		cli_error("--diskspec '%s': no disk", spec);
+		return 1;
+	}
+	if (!kind)
+		kind = file || driver ? "external" : "internal";
 	fputs("    <disk name='", f);
-	cli_xml_escape(f, s);
+	cli_xml_escape(f, disk);
 	fputs("' snapshot='", f);
-	cli_xml_escape(f, kind ? kind : "internal");
-	fputs("'/>\n", f);
+	cli_xml_escape(f, kind);
+	if (!file && !driver) {
+		fputs("'/>\n", f);
+		return 0;
+	}
+	fputs("'>\n", f);
+	if (driver) {
+		fputs("      <driver type='", f);
+		cli_xml_escape(f, driver);
+		fputs("'/>\n", f);
+	}
+	if (file) {
+		fputs("      <source file='", f);
+		cli_xml_escape(f, file);
+		fputs("'/>\n", f);
+	}
+	fputs("    </disk>\n", f);
 	return 0;
 }
 
@@ -174,6 +234,8 @@ static int cmd_snapshot_create_as(int argc, char **argv)
 		{"print-xml", no_argument, NULL, 'p'},
 		{"domain", required_argument, NULL, 'D'},
 		{"disk-only", no_argument, NULL, 'o'},
+		{"no-metadata", no_argument, NULL, 'N'},
+		{"reuse-external", no_argument, NULL, 'r'},
 		{"memspec", required_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -185,6 +247,7 @@ static int cmd_snapshot_create_as(int argc, char **argv)
 	_cleanup_free_ char *disks_text = NULL;
 	size_t disks_len = 0;
 	bool print = false;
+	unsigned flags = 0;
 	int c, bad = 0;
 
 	disks = open_memstream(&disks_text, &disks_len);
@@ -201,17 +264,23 @@ static int cmd_snapshot_create_as(int argc, char **argv)
 			bad |= diskspec(disks, optarg);
 		else if (c == 'p')
 			print = true;
-		else if (c == 'o' || c == 'm') {
-			cli_error(
-				"%s: external snapshots are not supported "
-				"yet (nido takes internal snapshots of a shut "
-				"off domain)",
-				c == 'o' ? "--disk-only" : "--memspec");
+		else if (c == 'o')
+			flags |= CREATE_DISK_ONLY;
+		else if (c == 'N')
+			flags |= CREATE_NO_METADATA;
+		else if (c == 'r')
+			flags |= CREATE_REUSE_EXT;
+		else if (c == 'm') {
+			cli_error("--memspec: an external snapshot with the "
+				  "guest's memory is not supported yet "
+				  "(--disk-only)");
 			bad = 1;
 		} else if (c == 'h') {
 			printf("usage: nido snapshot-create-as DOMAIN [NAME] "
-			       "[DESCRIPTION] [--diskspec DISK,snapshot="
-			       "internal|no]... [--print-xml]\n");
+			       "[DESCRIPTION] [--disk-only] [--no-metadata] "
+			       "[--reuse-external] [--diskspec DISK[,snapshot="
+			       "internal|external|no][,driver=qcow2][,file="
+			       "PATH]]... [--print-xml]\n");
 			fclose(disks);
 			return 0;
 		} else {
@@ -255,7 +324,7 @@ static int cmd_snapshot_create_as(int argc, char **argv)
 		fputs(xml, stdout);
 		return 0;
 	}
-	return create(dom, xml);
+	return create(dom, xml, flags);
 }
 
 static void put_time(int64_t t, char buf[64])
@@ -498,6 +567,43 @@ static int cmd_snapshot_delete(const struct cli_args *a)
 	return 0;
 }
 
+char *snapshot_xml_of(const char *dom, const char *snap, struct err **e)
+{
+	_cleanup_json_ struct json_object *res = NULL;
+
+	if (client_call1("snapshot.xml", snap_params(dom, snap), &res, e) < 0)
+		return NULL;
+	return xstrdup(jstr(res, "xml"));
+}
+
+int snapshot_redefine(const char *dom, const char *snap, const char *xml,
+		      char **defined, struct err **e)
+{
+	_cleanup_json_ struct json_object *res = NULL;
+	struct json_object *p = create_params(dom, xml, CREATE_REDEFINE);
+
+	/* the daemon refuses another name */
+	json_object_object_add(p, "snapshot", json_object_new_string(snap));
+	if (client_call1("snapshot.create", p, &res, e) < 0)
+		return err_code(*e);
+	*defined = xstrdup(jstr(res, "name"));
+	return 0;
+}
+
+static int cmd_snapshot_edit(const struct cli_args *a)
+{
+	_cleanup_json_ struct json_object *res = NULL;
+	const char *name;
+
+	if (cli_flag(a, "rename") || cli_flag(a, "clone")) {
+		cli_error("--rename and --clone are not supported yet");
+		return 1;
+	}
+	if (!picked(a, &res, &name))
+		return 1;
+	return edit_snapshot(cli_str(a, "domain"), name);
+}
+
 #define OPT_DOM                                                     \
 	{                                                           \
 		"domain", OPT_DATA, true, "domain name, id or uuid" \
@@ -510,6 +616,14 @@ static int cmd_snapshot_delete(const struct cli_args *a)
 static const struct cli_opt opts_create[] = {
 	OPT_DOM,
 	{"xmlfile", OPT_DATA, false, "domain snapshot XML"},
+	{"disk-only", OPT_BOOL, false, "disk snapshot"},
+	{"no-metadata", OPT_BOOL, false,
+	 "take snapshot but create no metadata"},
+	{"reuse-external", OPT_BOOL, false,
+	 "reuse any existing external files"},
+	{"redefine", OPT_BOOL, false,
+	 "redefine metadata for existing snapshot"},
+	{"current", OPT_BOOL, false, "with redefine, set current snapshot"},
 	{0},
 };
 
@@ -566,6 +680,15 @@ static const struct cli_opt opts_revert[] = {
 	{0},
 };
 
+static const struct cli_opt opts_edit[] = {
+	OPT_DOM,
+	OPT_SNAP(false),
+	{"current", OPT_BOOL, false, "also set edited snapshot as current"},
+	{"rename", OPT_BOOL, false, "allow renaming an existing snapshot"},
+	{"clone", OPT_BOOL, false, "allow cloning to new name"},
+	{0},
+};
+
 static const struct cli_opt opts_delete[] = {
 	OPT_DOM,
 	OPT_SNAP(false),
@@ -586,8 +709,9 @@ const struct cli_command snapshot_commands[] = {
 	 "Create a snapshot (disk and RAM) from XML"},
 	{"snapshot-create-as", cmd_snapshot_create_as,
 	 "Create a snapshot from a set of args", NULL, NULL, "snapshot", NULL,
-	 "DOMAIN [NAME] [DESCRIPTION] "
-	 "[--diskspec DISK,snapshot=internal|no]... [--print-xml]"},
+	 "DOMAIN [NAME] [DESCRIPTION] [--disk-only] [--no-metadata] "
+	 "[--reuse-external] [--diskspec DISK[,snapshot=internal|external|"
+	 "no][,driver=qcow2][,file=PATH]]... [--print-xml]"},
 	{"snapshot-list", NULL, "List snapshots for a domain",
 	 cmd_snapshot_list, opts_list, "snapshot", "Snapshot List"},
 	{"snapshot-info", NULL, "snapshot information", cmd_snapshot_info,
@@ -603,6 +727,9 @@ const struct cli_command snapshot_commands[] = {
 	{"snapshot-revert", NULL, "Revert a domain to a snapshot",
 	 cmd_snapshot_revert, opts_revert, "snapshot",
 	 "Revert domain to snapshot"},
+	{"snapshot-edit", NULL, "edit XML for a snapshot", cmd_snapshot_edit,
+	 opts_edit, "snapshot",
+	 "Edit the domain snapshot XML for a named snapshot"},
 	{"snapshot-delete", NULL, "Delete a domain snapshot",
 	 cmd_snapshot_delete, opts_delete, "snapshot", "Snapshot Delete"},
 	{NULL},

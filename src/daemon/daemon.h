@@ -84,6 +84,9 @@ void clone_jobs_release(struct daemon *dmn);
 /* The snapshot methods (methods-snapshot.c). */
 extern const struct rpc_method snapshot_methods[];
 extern const size_t snapshot_n_methods;
+/* virsh's blockcommit, blockpull, blockjob (methods-blockjob.c). */
+extern const struct rpc_method blockjob_methods[];
+extern const size_t blockjob_n_methods;
 
 /* setvcpus, vcpucount, vcpuinfo, vcpupin, emulatorpin (methods-vcpu.c). */
 extern const struct rpc_method vcpu_methods[];

@@ -14,7 +14,8 @@ bool disk_writable(const struct domain_disk *d)
 }
 
 static int open_chain(const struct domain_disk *d, const char *overlay,
-		      struct block_chain *out, uint64_t *size, struct err **e);
+		      unsigned flags, struct block_chain *out, uint64_t *size,
+		      struct err **e);
 
 /*
  * A new qcow2 at @overlay (nidod's own directory) over disk @d's image,
@@ -32,11 +33,17 @@ static int make_overlay(const struct domain_disk *d, const char *overlay,
 
 	ro.readonly = true;
 	ro.transient = false;
-	if ((r = open_chain(&ro, NULL, NULL, &size, e)) < 0)
+	if ((r = open_chain(&ro, NULL, 0, NULL, &size, e)) < 0)
 		return r;
 	if (unlink(overlay) < 0 && errno != ENOENT)
 		return err_sys(e, errno, "transient overlay '%s'", overlay);
-	return img_create(overlay,
+	return disk_overlay_create(d, overlay, size, e);
+}
+
+int disk_overlay_create(const struct domain_disk *d, const char *path,
+			uint64_t size, struct err **e)
+{
+	return img_create(path,
 			  &(struct img_create_opts){
 				  .format = "qcow2",
 				  .size = size,
@@ -75,7 +82,8 @@ int disk_open(const struct domain_disk *d, const char *overlay,
 				d->target);
 	r = d->transient ? make_overlay(d, overlay, e) : 0;
 	if (r == 0)
-		r = open_chain(d, d->transient ? overlay : NULL, out, NULL, e);
+		r = open_chain(d, d->transient ? overlay : NULL, 0, out, NULL,
+			       e);
 	if (r < 0)
 		return err_prefix(e, "disk '%s'", d->target);
 	return 0;
@@ -86,8 +94,20 @@ int disk_open(const struct domain_disk *d, const char *overlay,
  * that qcow2 over @d's image: the image then becomes a declared backing
  * file, read-only to the guest. *@size (when asked): the top's size.
  */
+int disk_open_shared(const struct domain_disk *d, struct block_chain *out,
+		     struct err **e)
+{
+	struct domain_disk ro = *d;
+
+	ro.readonly = true;
+	if (open_chain(&ro, NULL, BLOCK_OPEN_SHARE_RW, out, NULL, e) < 0)
+		return err_prefix(e, "disk '%s'", d->target);
+	return 0;
+}
+
 static int open_chain(const struct domain_disk *d, const char *overlay,
-		      struct block_chain *out, uint64_t *size, struct err **e)
+		      unsigned flags, struct block_chain *out, uint64_t *size,
+		      struct err **e)
 {
 	_cleanup_free_ struct block_decl *decl =
 		xcalloc(d->n_backing + 2, sizeof(*decl));
@@ -101,7 +121,7 @@ static int open_chain(const struct domain_disk *d, const char *overlay,
 	struct block_open_opts o = {
 		.format = overlay ? "qcow2" : disk_format_name(d->format),
 		.flags = (disk_writable(d) ? BLOCK_OPEN_RDWR : 0) |
-			 (d->shareable ? BLOCK_OPEN_SHARE_WRITE : 0),
+			 (d->shareable ? BLOCK_OPEN_SHARE_WRITE : 0) | flags,
 		.fd = -1,
 		.resolve = block_resolve_strict,
 		.opaque = &strict,

@@ -9,6 +9,7 @@
 #define NIDO_DAEMON_DISK_OPEN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "block/chain.h"
 #include "daemon/domain_conf.h"
@@ -26,5 +27,15 @@ bool disk_writable(const struct domain_disk *d);
  */
 int disk_open(const struct domain_disk *d, const char *overlay,
 	      struct block_chain *out, struct err **e);
+
+/* A new qcow2 at @path (replacing a file there) of @size bytes over
+ * @d's image, which it names with its format, unopened. */
+int disk_overlay_create(const struct domain_disk *d, const char *path,
+			uint64_t size, struct err **e);
+
+/* @d's chain opened read-only by the same rules, without taking the
+ * images' locks (its guest may run: qemu-img -U), into @out. */
+int disk_open_shared(const struct domain_disk *d, struct block_chain *out,
+		     struct err **e);
 
 #endif

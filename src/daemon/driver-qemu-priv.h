@@ -24,6 +24,9 @@
 #define COMMAND_MS 10000
 
 struct qemu_agent;
+struct qemu_dchain;
+struct qemu_bjob;
+struct xsnap;
 struct qemu_save_sync;
 
 struct qemu_vm {
@@ -97,6 +100,13 @@ struct qemu_vm {
 	struct qemu_save_sync *sync;
 	/* a snapshot job in QEMU (driver-qemu-snapshot.c); NULL: none */
 	struct qemu_snap_job *snap;
+	/* the disks' chains as QEMU has them, one per disk (empty: not
+	 * one nidod changes), and their block jobs (NULL: none);
+	 * driver-qemu-blockjob.c. NULL when not known (re-attached) */
+	struct qemu_dchain *dchains;
+	struct qemu_bjob **bjobs;
+	size_t n_dchains;
+	struct xsnap *xsnap; /* an external snapshot on its way */
 };
 
 static inline struct qemu_vm *vm_of(struct domain *dom)
@@ -150,6 +160,22 @@ int qemu_snapshot(struct daemon *dmn, struct domain *dom, enum snapshot_op op,
 		  driver_done_fn done, void *opaque, struct err **e);
 void qemu_vm_job_event(struct qemu_vm *vm, struct json_object *data);
 void qemu_vm_snapshot_release(struct qemu_vm *vm);
+/* driver-qemu-blockjob.c: the disks' chains recorded at a start (from
+ * vm->chains); freed; the node at the top of disk @i's chain now
+ * (malloc'ed); the driver's ->disk_snapshot and ->blockjob; a
+ * JOB_STATUS_CHANGE event of a block job (false: not one); an external
+ * snapshot given up when QEMU goes. */
+void qemu_vm_record_chains(struct qemu_vm *vm, const struct domain_def *def);
+void qemu_vm_blockjobs_release(struct qemu_vm *vm);
+char *qemu_vm_disk_top(const struct qemu_vm *vm, size_t i);
+int qemu_disk_snapshot(struct daemon *dmn, struct domain *dom,
+		       const struct snapshot_def *sn, driver_done_fn done,
+		       void *opaque, struct err **e);
+int qemu_blockjob(struct daemon *dmn, struct domain *dom,
+		  const struct driver_blockjob *req, struct json_object *out,
+		  driver_done_fn done, void *opaque, struct err **e);
+bool qemu_vm_blockjob_event(struct qemu_vm *vm, struct json_object *data);
+void qemu_vm_xsnap_release(struct qemu_vm *vm);
 int qemu_jobinfo(struct daemon *dmn, struct domain *dom,
 		 struct json_object *out, void (*done)(void *opaque),
 		 void *opaque, struct err **e);

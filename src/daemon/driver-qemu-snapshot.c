@@ -155,7 +155,7 @@ int qemu_snapshot(struct daemon *dmn, struct domain *dom, enum snapshot_op op,
 	if (!vm || !vm->qmp_ready || vm->starting)
 		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
 				"QEMU is not ready for a snapshot");
-	if (vm->snap || vm->saving)
+	if (vm->snap || vm->saving || vm->xsnap)
 		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
 				"another job is running");
 	for (size_t t = 0; t < n; t++) {
@@ -171,7 +171,7 @@ int qemu_snapshot(struct daemon *dmn, struct domain *dom, enum snapshot_op op,
 					"no disk '%s' in the running domain",
 					targets[t]);
 		}
-		char *node = xasprintf("d%zu-0", i);
+		char *node = qemu_vm_disk_top(vm, i);
 
 		json_object_array_add(devs, json_object_new_string(node));
 		if (!first)

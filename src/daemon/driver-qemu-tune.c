@@ -46,6 +46,7 @@ static const char *const qemu_names[DOMAIN_IOTUNE_ALL] = {
 /* One request: @pending answers to wait for (apply: one per disk). */
 struct tune_req {
 	size_t disk; /* get: the disk asked about */
+	char *top;   /* ... its top node (owned; NULL: dI-0) */
 	int pending;
 	int r; /* the first error */
 	struct err *e;
@@ -57,6 +58,7 @@ static void finish(struct tune_req *t, struct json_object *res)
 {
 	t->done(t->opaque, t->r, res, t->e);
 	err_free(t->e);
+	free(t->top);
 	free(t);
 }
 
@@ -224,7 +226,8 @@ static void on_block(void *opaque, int r, struct json_object *ret,
 		     const struct err *e)
 {
 	struct tune_req *t = opaque;
-	_cleanup_free_ char *want = xasprintf("d%zu-0", t->disk);
+	_cleanup_free_ char *want =
+		t->top ? xstrdup(t->top) : xasprintf("d%zu-0", t->disk);
 	_cleanup_free_ char *cor = xasprintf("d%zu-cor", t->disk);
 	struct json_object *res = NULL;
 	size_t n = json_object_is_type(ret, json_type_array)
@@ -254,13 +257,15 @@ static void on_block(void *opaque, int r, struct json_object *ret,
 	finish(t, res);
 }
 
-int qemu_iotune_get(struct qmp *q, size_t i, qemu_done_fn done, void *opaque,
-		    struct err **e)
+int qemu_iotune_get(struct qmp *q, size_t i, const char *top, qemu_done_fn done,
+		    void *opaque, struct err **e)
 {
 	struct tune_req *t = req_new(done, opaque);
 
 	t->disk = i;
+	t->top = top ? xstrdup(top) : NULL;
 	if (qmp_command(q, "query-block", NULL, TUNE_MS, on_block, t, e) < 0) {
+		free(t->top);
 		free(t);
 		return err_prefix(e, "query-block");
 	}

@@ -95,6 +95,8 @@ static void qemu_release(struct daemon *dmn, struct domain *dom)
 	loop_source_del(dmn->loop, vm->timer);
 	qemu_vm_save_release(vm);
 	qemu_vm_snapshot_release(vm);
+	qemu_vm_xsnap_release(vm);
+	qemu_vm_blockjobs_release(vm);
 	qmp_free(vm->qmp);
 	qemu_agent_free(vm->agent, false);
 	close_safe(vm->shot_fd);
@@ -557,6 +559,8 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		return agent_fd;
 	if ((r = open_disks(dmn, dom->def, vm, e)) < 0)
 		return r;
+	qemu_vm_blockjobs_release(vm); /* a restart's */
+	qemu_vm_record_chains(vm, dom->def);
 	if ((r = driver_qemu_firmware_open(dom->def, vm->fw_fds, e)) < 0) {
 		close_disks(vm);
 		return err_prefix(e, "firmware");
@@ -930,7 +934,8 @@ static void on_qmp_event(void *opaque, const char *name,
 	} else if (streq(name, "MIGRATION")) {
 		qemu_vm_migration(vm, qemu_migration_event(data));
 	} else if (streq(name, "JOB_STATUS_CHANGE")) {
-		qemu_vm_job_event(vm, data);
+		if (!qemu_vm_blockjob_event(vm, data))
+			qemu_vm_job_event(vm, data);
 	}
 }
 
@@ -1460,7 +1465,9 @@ static int qemu_iotune(struct daemon *dmn, struct domain *dom, size_t disk,
 		r = qemu_iotune_set(vm->qmp, dom->def, disk, set, on_iotune, vm,
 				    e);
 	} else {
-		r = qemu_iotune_get(vm->qmp, disk, on_iotune, vm, e);
+		_cleanup_free_ char *top = qemu_vm_disk_top(vm, disk);
+
+		r = qemu_iotune_get(vm->qmp, disk, top, on_iotune, vm, e);
 	}
 	return r < 0 ? r : RPC_DEFERRED;
 }
@@ -1747,6 +1754,8 @@ const struct driver_ops driver_qemu = {
 	.save = qemu_save,
 	.jobinfo = qemu_jobinfo,
 	.snapshot = qemu_snapshot,
+	.disk_snapshot = qemu_disk_snapshot,
+	.blockjob = qemu_blockjob,
 	.restore = qemu_restore,
 	.release = qemu_release,
 };

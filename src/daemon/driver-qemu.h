@@ -616,7 +616,8 @@ typedef void (*qemu_done_fn)(void *opaque, int r, struct json_object *res,
  * (diskI), @v in domain_iotune_names' order. qemu_iotune_set() sets one
  * disk's; qemu_iotune_apply() every disk's <iotune> of @def (at start,
  * before the vCPUs run), @done once all have answered, with the first
- * error; qemu_iotune_get() reads disk @i's back from query-block: @res
+ * error; qemu_iotune_get() reads disk @i's back from query-block (the
+ * medium whose node is @top, its chain's top now; NULL: dI-0): @res
  * is {"iotune": {every name of domain_iotune_all_names, in order}}.
  * set and get return 0 (@done is called once) or -errno with @e.
  */
@@ -625,8 +626,8 @@ int qemu_iotune_set(struct qmp *q, const struct domain_def *def, size_t i,
 		    struct err **e);
 void qemu_iotune_apply(struct qmp *q, const struct domain_def *def,
 		       qemu_done_fn done, void *opaque);
-int qemu_iotune_get(struct qmp *q, size_t i, qemu_done_fn done, void *opaque,
-		    struct err **e);
+int qemu_iotune_get(struct qmp *q, size_t i, const char *top, qemu_done_fn done,
+		    void *opaque, struct err **e);
 
 /* The balloon device's QOM path (its id is balloon0). */
 #define QEMU_BALLOON_PATH "/machine/peripheral/balloon0"

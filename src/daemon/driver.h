@@ -47,6 +47,25 @@ enum shutdown_mode {
  * with @e. */
 typedef void (*driver_done_fn)(void *opaque, int r, const struct err *e);
 
+/* A block job request (virsh's blockcommit, blockpull, blockjob). */
+enum driver_blockjob_op {
+	BLOCKJOB_COMMIT,
+	BLOCKJOB_PULL,
+	BLOCKJOB_INFO,
+	BLOCKJOB_ABORT,
+	BLOCKJOB_PIVOT,
+	BLOCKJOB_SPEED, /* the job's bandwidth changed */
+};
+
+struct driver_blockjob {
+	enum driver_blockjob_op op;
+	const char *disk;   /* the target ("vda") or the image's path */
+	const char *base;   /* commit, pull: the image below; NULL: default */
+	const char *top;    /* commit: the image to commit; NULL: the top */
+	bool active;	    /* commit: the top is the active layer */
+	uint64_t bandwidth; /* bytes/s; 0: no limit (speed: sets it so) */
+};
+
 struct driver_ops {
 	const char *name;
 	domain_validate_fn validate; /* what it can run (domain_conf.h) */
@@ -183,6 +202,27 @@ struct driver_ops {
 			enum snapshot_op op, const char *tag,
 			const char *const *targets, size_t n,
 			driver_done_fn done, void *opaque, struct err **e);
+	/*
+	 * An external disk-only snapshot of the running guest: each disk
+	 * @sn takes externally gets its overlay (made by nidod: its
+	 * sn->disks[].file) as its new top, all disks at once; the live
+	 * definition then names the overlays. @sn stays the caller's and
+	 * alive until @done, which follows as ->snapshot's. NULL: the
+	 * driver cannot.
+	 */
+	int (*disk_snapshot)(struct daemon *dmn, struct domain *dom,
+			     const struct snapshot_def *sn, driver_done_fn done,
+			     void *opaque, struct err **e);
+	/*
+	 * virsh's blockcommit, blockpull and blockjob on a running guest's
+	 * disk (struct driver_blockjob); @out (borrowed) gets the answer
+	 * (blockjob --info: "type", "cur", "end", "ready"). 0 once asked:
+	 * @done follows once; -errno with @e otherwise. NULL: none.
+	 */
+	int (*blockjob)(struct daemon *dmn, struct domain *dom,
+			const struct driver_blockjob *req,
+			struct json_object *out, driver_done_fn done,
+			void *opaque, struct err **e);
 	/* Frees dom->priv without stopping anything (daemon exit). */
 	void (*release)(struct daemon *dmn, struct domain *dom);
 };

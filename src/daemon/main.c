@@ -406,6 +406,7 @@ static int serve(struct daemon *dmn, const struct nido_paths *p,
 	rpc_server_add_methods(dmn->rpc, save_methods, save_n_methods);
 	rpc_server_add_methods(dmn->rpc, vcpu_methods, vcpu_n_methods);
 	rpc_server_add_methods(dmn->rpc, snapshot_methods, snapshot_n_methods);
+	rpc_server_add_methods(dmn->rpc, blockjob_methods, blockjob_n_methods);
 	rpc_server_add_methods(dmn->rpc, clone_methods, clone_n_methods);
 	rpc_server_add_methods(dmn->rpc, ct_exec_methods, ct_exec_n_methods);
 	r = listen_unix(dmn, p, conf, e);

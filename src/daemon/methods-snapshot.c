@@ -54,6 +54,8 @@ struct snap_call {
 	enum snapshot_op op;
 	struct snapshot_def *sn; /* create: the new one (owned) */
 	char *name;		 /* apply, delete: the snapshot's */
+	bool no_metadata;	 /* create: the metadata not kept */
+	bool reuse;		 /* ... --reuse-external */
 };
 
 static const char **taken_targets(const struct snapshot_def *sn, size_t *n)
@@ -70,6 +72,27 @@ static const char **taken_targets(const struct snapshot_def *sn, size_t *n)
 static int forget(struct daemon *dmn, struct domain *dom,
 		  struct snapshot_set *set, const char *name, struct err **e);
 
+/* An external snapshot taken: the persistent definition, if any,
+ * names the overlays too (the live one already does). */
+static void external_done(struct daemon *dmn, struct domain *dom,
+			  const struct snapshot_def *sn)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct domain_def *def;
+
+	if (!dom->persistent)
+		return;
+	if (!(def = domain_config_copy(dom, &e))) {
+		log_warn("domain '%s': the definition keeps its images: %s",
+			 dom->def->name, err_msg(e));
+		return;
+	}
+	snapshot_def_switch(def, sn);
+	if (domain_config_save(dmn, def, &e) < 0)
+		log_warn("domain '%s': the definition keeps its images: %s",
+			 dom->def->name, err_msg(e));
+}
+
 static void snap_done(void *opaque, int r, const struct err *de)
 {
 	struct snap_call *c = opaque;
@@ -79,10 +102,27 @@ static void snap_done(void *opaque, int r, const struct err *de)
 	struct snapshot_def *sn;
 
 	if (r < 0) {
+		if (c->sn && snapshot_is_external(c->sn) && !c->reuse)
+			snapshot_overlays_remove(c->sn, c->sn->n_disks);
 		daemon_job_done(c->dmn, c->dom, r, NULL, de);
 	} else if (!set) {
 		err_set(&e, EIO, "the domain's snapshots went meanwhile");
 		daemon_job_done(c->dmn, c->dom, -EIO, NULL, e);
+	} else if (c->op == SNAPSHOT_OP_CREATE && snapshot_is_external(c->sn)) {
+		/* the live definition names the overlays already */
+		external_done(c->dmn, c->dom, c->sn);
+		res = json_object_new_object();
+		json_object_object_add(res, "name",
+				       json_object_new_string(c->sn->name));
+		if (!c->no_metadata) {
+			set->v = xreallocarray(set->v, set->n + 1,
+					       sizeof(*set->v));
+			set->v[set->n++] = sn = steal_ptr(c->sn);
+			r = snapshot_set_current(c->dmn, c->dom, set, sn, &e);
+		}
+		daemon_job_done(c->dmn, c->dom, r, r < 0 ? NULL : res, e);
+		if (r < 0)
+			json_object_put(res);
 	} else if (c->op == SNAPSHOT_OP_CREATE) {
 		set->v = xreallocarray(set->v, set->n + 1, sizeof(*set->v));
 		set->v[set->n++] = sn = steal_ptr(c->sn);
@@ -108,9 +148,14 @@ static void snap_done(void *opaque, int r, const struct err *de)
 }
 
 /* Has the driver run @op for @sn; the call waits for it. */
+enum {
+	CREATE_NO_METADATA = 1,
+	CREATE_REUSE = 2,
+};
+
 static int driver_op(struct daemon *dmn, struct domain *dom,
 		     enum snapshot_op op, struct snapshot_def *sn,
-		     struct json_object *result, struct err **e)
+		     unsigned flags, struct json_object *result, struct err **e)
 {
 	struct snap_call *c = xcalloc(1, sizeof(*c));
 	size_t n;
@@ -121,8 +166,19 @@ static int driver_op(struct daemon *dmn, struct domain *dom,
 	c->dom = dom;
 	c->op = op;
 	c->name = xstrdup(sn->name);
-	r = dom->drv->snapshot(dmn, dom, op, sn->name, targets, n, snap_done, c,
-			       e);
+	c->no_metadata = flags & CREATE_NO_METADATA;
+	c->reuse = flags & CREATE_REUSE;
+	if (op == SNAPSHOT_OP_CREATE && snapshot_is_external(sn))
+		r = dom->drv->disk_snapshot
+			    ? dom->drv->disk_snapshot(dmn, dom, sn, snap_done,
+						      c, e)
+			    : err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				       "the %s driver takes no external "
+				       "snapshot of a running domain yet",
+				       dom->drv->name);
+	else
+		r = dom->drv->snapshot(dmn, dom, op, sn->name, targets, n,
+				       snap_done, c, e);
 	if (r < 0) {
 		free(c->name);
 		free(c);
@@ -164,6 +220,154 @@ static struct domain_def *def_with_paths(struct daemon *dmn, const char *xml,
 	return def;
 }
 
+/* A shut off domain's external snapshot: the overlays made, its
+ * definition switched to them. */
+static int create_external(struct daemon *dmn, struct domain *dom,
+			   const struct domain_def *def,
+			   const struct snapshot_def *sn, bool reuse,
+			   struct err **e)
+{
+	struct domain_def *next;
+
+	if (snapshot_overlays_make(def, sn, reuse, e) < 0)
+		return err_code(*e);
+	if (!(next = domain_config_copy(dom, e)))
+		goto fail;
+	snapshot_def_switch(next, sn);
+	if (domain_config_save(dmn, next, e) < 0)
+		goto fail;
+	return 0;
+fail:
+	if (!reuse)
+		snapshot_overlays_remove(sn, sn->n_disks);
+	return err_code(*e);
+}
+
+/* What a client's snapshot asks for, against the domain's state. */
+static int check_new(const struct snapshot_set *set, struct snapshot_def *sn,
+		     bool active, bool external, struct err **e)
+{
+	if (set->n >= 1024)
+		return err_setk(e, ERR_OPERATION_INVALID, ENOSPC,
+				"domain has 1024 snapshots already");
+	if (snapshot_find(set, sn->name))
+		return err_setk(e, ERR_OPERATION_INVALID, EEXIST,
+				"domain snapshot '%s' already exists",
+				sn->name);
+	if (sn->memory && external)
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"an external snapshot with the guest's "
+				"memory (--memspec) is not supported yet: "
+				"--disk-only");
+	if (sn->memory && !active)
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"a shut off domain has no memory to snapshot "
+				"(<memory snapshot='internal'>)");
+	if (!sn->memory && active && !external)
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"a running domain's internal snapshot holds "
+				"its memory (<memory snapshot='no'> needs an "
+				"external, disk-only snapshot: --disk-only)");
+	return 0;
+}
+
+/* What a redefined snapshot must be: of this domain, its parent known
+ * and not below it. */
+static int check_redefined(const struct snapshot_set *set,
+			   const struct domain *dom,
+			   const struct snapshot_def *sn, struct err **e)
+{
+	struct domain_def *def = NULL;
+	const struct snapshot_def *p;
+	size_t hops = 0;
+	bool same;
+
+	if (domain_def_parse_with(sn->domain_xml, strlen(sn->domain_xml), NULL,
+				  &def, NULL, e) < 0)
+		return err_prefix(e, "snapshot '%s': its <domain>", sn->name);
+	same = !memcmp(def->uuid, dom->def->uuid, sizeof(def->uuid));
+	domain_def_free(def);
+	if (!same)
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"definition for snapshot '%s' must use the "
+				"domain's uuid",
+				sn->name);
+	if (!sn->parent)
+		return 0;
+	if (!snapshot_find(set, sn->parent))
+		return err_setk(e, ERR_INVALID_ARG, ENOENT,
+				"parent '%s' for snapshot '%s' not found",
+				sn->parent, sn->name);
+	for (p = snapshot_find(set, sn->parent); p && hops <= set->n;
+	     p = p->parent ? snapshot_find(set, p->parent) : NULL, hops++)
+		if (streq(p->name, sn->name))
+			return err_setk(e, ERR_INVALID_ARG, EINVAL,
+					"parent '%s' would make snapshot '%s' "
+					"its own ancestor",
+					sn->parent, sn->name);
+	return 0;
+}
+
+/*
+ * snapshot-create --redefine: the metadata of a snapshot as
+ * snapshot-dumpxml gives it, kept as it is (the images are not
+ * touched), replacing one of that name; with @current it becomes the
+ * current one.
+ */
+static int redefine(struct daemon *dmn, struct domain *dom,
+		    struct snapshot_set *set, const char *xml, bool current,
+		    const char *was, struct json_object **result,
+		    struct err **e)
+{
+	struct snapshot_def *sn = NULL, *old;
+	size_t i = 0;
+
+	if (!xml)
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"--redefine needs the snapshot's XML");
+	if (snapshot_def_parse(xml, strlen(xml), true, &sn, NULL, e) < 0)
+		return err_code(*e);
+	sn->current = false; /* --current says */
+	if (was && !streq(was, sn->name)) {
+		err_setk(e, ERR_INVALID_ARG, EINVAL,
+			 "cannot change the name of snapshot '%s' to '%s' "
+			 "(virsh's --rename is not supported yet)",
+			 was, sn->name);
+		snapshot_def_free(sn);
+		return err_code(*e);
+	}
+	if (check_redefined(set, dom, sn, e) < 0) {
+		snapshot_def_free(sn);
+		return err_code(*e);
+	}
+	if ((old = snapshot_find(set, sn->name))) {
+		while (set->v[i] != old)
+			i++;
+		sn->current = old->current;
+	} else if (set->n >= 1024) {
+		snapshot_def_free(sn);
+		return err_setk(e, ERR_OPERATION_INVALID, ENOSPC,
+				"domain has 1024 snapshots already");
+	}
+	if (snapshot_store(dmn, dom, sn, e) < 0) {
+		snapshot_def_free(sn);
+		return err_code(*e);
+	}
+	if (old) {
+		set->v[i] = sn;
+		snapshot_def_free(old);
+	} else {
+		set->v = xreallocarray(set->v, set->n + 1, sizeof(*set->v));
+		set->v[set->n++] = sn;
+	}
+	if (current && snapshot_set_current(dmn, dom, set, sn, e) < 0)
+		return err_code(*e);
+	*result = json_object_new_object();
+	json_object_object_add(*result, "name",
+			       json_object_new_string(sn->name));
+	return 0;
+}
+
 static int m_create(void *opaque, struct json_object *params,
 		    struct json_object **result, struct err **e)
 {
@@ -173,11 +377,30 @@ static int m_create(void *opaque, struct json_object *params,
 	struct snapshot_def *sn = NULL, *cur;
 	struct domain_def *def = NULL;
 	const char *xml = NULL;
-	bool active;
+	bool active, disk_only = false, no_meta = false, reuse = false;
+	bool external = false, redef = false, current = false;
+	const char *was = NULL;
 	int r;
 
-	if (!dom || json_get_string_opt(params, "xml", &xml, e) < 0)
+	if (!dom || json_get_string_opt(params, "xml", &xml, e) < 0 ||
+	    json_get_bool_opt(params, "disk_only", &disk_only, e) < 0 ||
+	    json_get_bool_opt(params, "no_metadata", &no_meta, e) < 0 ||
+	    json_get_bool_opt(params, "reuse_external", &reuse, e) < 0 ||
+	    json_get_bool_opt(params, "redefine", &redef, e) < 0 ||
+	    json_get_bool_opt(params, "current", &current, e) < 0 ||
+	    json_get_string_opt(params, "snapshot", &was, e) < 0)
 		return err_code(*e);
+	if (current && !redef)
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"--current needs --redefine");
+	if (redef && (disk_only || no_meta || reuse))
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"--redefine takes no --disk-only, "
+				"--no-metadata or --reuse-external");
+	if (redef)
+		return redefine(dmn, dom, set, xml, current, was, result, e) < 0
+			       ? err_prefix(e, "domain '%s'", dom->def->name)
+			       : 0;
 	active = domain_is_active(dom);
 	if (active && need_driver(dom, e) < 0)
 		return err_code(*e);
@@ -188,32 +411,22 @@ static int m_create(void *opaque, struct json_object *params,
 	} else {
 		sn = xcalloc(1, sizeof(*sn));
 	}
+	external = disk_only || snapshot_is_external(sn);
+	if (disk_only && sn->memory_given && sn->memory)
+		r = err_setk(e, ERR_INVALID_ARG, EINVAL,
+			     "--disk-only with the guest's memory "
+			     "(<memory snapshot='internal'>)");
+	else
+		r = 0;
 	if (!sn->memory_given) /* libvirt's default: the memory if it runs */
-		sn->memory = active;
+		sn->memory = active && !external;
 	sn->creation_time = (int64_t)time(NULL);
 	if (!sn->name) /* libvirt's: the time */
 		sn->name = xasprintf("%lld", (long long)sn->creation_time);
-	if (set->n >= 1024)
-		r = err_setk(e, ERR_OPERATION_INVALID, ENOSPC,
-			     "domain has 1024 snapshots already");
-	else if (snapshot_find(set, sn->name))
-		r = err_setk(e, ERR_OPERATION_INVALID, EEXIST,
-			     "domain snapshot '%s' already exists", sn->name);
-	else if (sn->memory && !active)
-		r = err_setk(e, ERR_OPERATION_INVALID, EINVAL,
-			     "a shut off domain has no memory to snapshot "
-			     "(<memory snapshot='internal'>)");
-	else if (!sn->memory && active)
-		r = err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-			     "a running domain's internal snapshot holds its "
-			     "memory (<memory snapshot='no'> needs an "
-			     "external, disk-only snapshot: not supported "
-			     "yet)");
-	else
-		r = 0;
-	if (r < 0)
+	if (r < 0 || (r = check_new(set, sn, active, external, e)) < 0)
 		goto out;
-	sn->state = !active			  ? SNAPSHOT_SHUTOFF
+	sn->state = external			  ? SNAPSHOT_DISK_SNAPSHOT
+		    : !active			  ? SNAPSHOT_SHUTOFF
 		    : dom->state == DOMAIN_PAUSED ? SNAPSHOT_PAUSED
 						  : SNAPSHOT_RUNNING;
 	sn->domain_xml = domain_def_format(dom->def);
@@ -221,7 +434,9 @@ static int m_create(void *opaque, struct json_object *params,
 		sn->parent = xstrdup(cur->name);
 	if (active) {
 		/* the live definition has its volumes' paths already */
-		if (snapshot_pick_disks(dom->def, sn, e) < 0) {
+		if (snapshot_pick_disks(dom->def, sn, external, e) < 0 ||
+		    (external &&
+		     snapshot_overlays_make(dom->def, sn, reuse, e) < 0)) {
 			r = err_code(*e);
 			goto out;
 		}
@@ -229,30 +444,39 @@ static int m_create(void *opaque, struct json_object *params,
 		json_object_object_add(*result, "name",
 				       json_object_new_string(sn->name));
 		r = driver_op(dmn, dom, SNAPSHOT_OP_CREATE, sn,
+			      (no_meta ? CREATE_NO_METADATA : 0) |
+				      (reuse ? CREATE_REUSE : 0),
 			      steal_ptr(*result), e);
 		if (r == RPC_DEFERRED)
 			return r;
+		if (external && !reuse)
+			snapshot_overlays_remove(sn, sn->n_disks);
 		goto out;
 	}
 	if (!(def = def_with_paths(dmn, sn->domain_xml, e)) ||
-	    snapshot_pick_disks(def, sn, e) < 0 ||
-	    snapshot_images(def, sn, SNAPSHOT_OP_CREATE, e) < 0) {
+	    snapshot_pick_disks(def, sn, external, e) < 0 ||
+	    (external ? create_external(dmn, dom, def, sn, reuse, e)
+		      : snapshot_images(def, sn, SNAPSHOT_OP_CREATE, e)) < 0) {
 		r = err_code(*e);
 		goto out;
 	}
+	*result = json_object_new_object();
+	json_object_object_add(*result, "name",
+			       json_object_new_string(sn->name));
+	if (no_meta)
+		goto out;
 	set->v = xreallocarray(set->v, set->n + 1, sizeof(*set->v));
 	set->v[set->n++] = sn;
 	if ((r = snapshot_set_current(dmn, dom, set, sn, e)) < 0) {
 		_cleanup_err_ struct err *why = NULL;
 
 		set->n--;
-		if (snapshot_images(def, sn, SNAPSHOT_OP_DELETE, &why) < 0)
+		json_object_put(steal_ptr(*result));
+		if (!external &&
+		    snapshot_images(def, sn, SNAPSHOT_OP_DELETE, &why) < 0)
 			log_warn("%s", err_msg(why));
 		goto out;
 	}
-	*result = json_object_new_object();
-	json_object_object_add(*result, "name",
-			       json_object_new_string(sn->name));
 	sn = NULL;
 out:
 	snapshot_def_free(sn);
@@ -352,6 +576,12 @@ static int m_revert(void *opaque, struct json_object *params,
 	if (running && paused)
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"--running and --paused are exclusive");
+	if (snapshot_is_external(sn))
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"snapshot '%s' is external: reverting to an "
+				"external snapshot is not supported yet (as "
+				"libvirt before 9.9)",
+				sn->name);
 	if (domain_is_active(dom)) {
 		if (!sn->memory)
 			return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
@@ -365,7 +595,7 @@ static int m_revert(void *opaque, struct json_object *params,
 					"on as it runs now)");
 		if (need_driver(dom, e) < 0)
 			return err_code(*e);
-		return driver_op(dmn, dom, SNAPSHOT_OP_APPLY, sn, NULL, e);
+		return driver_op(dmn, dom, SNAPSHOT_OP_APPLY, sn, 0, NULL, e);
 	}
 	if (sn->memory)
 		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
@@ -467,6 +697,19 @@ static int forget(struct daemon *dmn, struct domain *dom,
 	return 0;
 }
 
+/* Whether @sn, or with @below any of its descendants, is external. */
+static bool has_external(const struct snapshot_set *set,
+			 const struct snapshot_def *sn, bool below)
+{
+	if (snapshot_is_external(sn))
+		return true;
+	for (size_t i = 0; below && i < set->n; i++)
+		if (set->v[i]->parent && streq(set->v[i]->parent, sn->name) &&
+		    has_external(set, set->v[i], true))
+			return true;
+	return false;
+}
+
 static int m_delete(void *opaque, struct json_object *params,
 		    struct json_object **result, struct err **e)
 {
@@ -482,6 +725,14 @@ static int m_delete(void *opaque, struct json_object *params,
 	    json_get_bool_opt(params, "children_only", &only, e) < 0 ||
 	    json_get_bool_opt(params, "metadata", &metadata, e) < 0)
 		return err_code(*e);
+	if (!metadata && has_external(set, sn, children || only))
+		return err_setk(
+			e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+			"snapshot '%s'%s is external: deleting an "
+			"external snapshot (its overlays merged back) is "
+			"not supported yet: --metadata forgets it, "
+			"blockcommit merges an overlay",
+			sn->name, children || only ? " or a child" : "");
 	live = domain_is_active(dom) && !metadata;
 	if (live && (children || only))
 		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
@@ -490,7 +741,7 @@ static int m_delete(void *opaque, struct json_object *params,
 	if (live) {
 		if (need_driver(dom, e) < 0)
 			return err_code(*e);
-		return driver_op(dmn, dom, SNAPSHOT_OP_DELETE, sn, NULL, e);
+		return driver_op(dmn, dom, SNAPSHOT_OP_DELETE, sn, 0, NULL, e);
 	}
 	name = xstrdup(sn->name);
 	if ((children || only) &&

@@ -231,12 +231,48 @@ static struct snapshot_disk *asked(struct snapshot_def *sn, const char *name)
 	return NULL;
 }
 
+/* libvirt's default name of an external overlay: the image's path, its
+ * suffix (".qcow2") replaced by the snapshot's name. malloc'ed. */
+static char *default_overlay(const char *image, const char *snap)
+{
+	_cleanup_free_ char *base = xstrdup(image);
+	char *dot = strrchr(base, '.');
+
+	if (dot && !strchr(dot, '/'))
+		*dot = '\0';
+	return xasprintf("%s.%s", base, snap);
+}
+
+/* Why disk @d cannot take a snapshot of @kind, or NULL. */
+static const char *unfit(const struct domain_disk *d,
+			 enum snapshot_disk_kind kind)
+{
+	if (d->net)
+		return "is on the network: nido snapshots image files only";
+	if (kind == SNAPSHOT_DISK_EXTERNAL &&
+	    d->opts.copy_on_read == DOMAIN_TRISTATE_ON)
+		return "reads with copy_on_read: an external snapshot of it "
+		       "is not supported yet";
+	if (kind == SNAPSHOT_DISK_EXTERNAL && d->volume)
+		return "is a pool's volume: an external snapshot of it is "
+		       "not supported yet";
+	if (kind == SNAPSHOT_DISK_EXTERNAL &&
+	    d->n_backing + 1 >= DOMAIN_MAX_BACKING)
+		return "declares the most backing images a disk may have";
+	if (kind == SNAPSHOT_DISK_EXTERNAL && d->block)
+		return "is a block device: nido puts external overlays on "
+		       "image files only";
+	if (kind == SNAPSHOT_DISK_INTERNAL && d->format != DISK_FORMAT_QCOW2)
+		return "not qcow2";
+	return NULL;
+}
+
 int snapshot_pick_disks(const struct domain_def *def, struct snapshot_def *sn,
-			struct err **e)
+			bool external, struct err **e)
 {
 	struct snapshot_disk *out =
 		xcalloc(def->n_disks ? def->n_disks : 1, sizeof(*out));
-	size_t n = 0, taken = 0;
+	size_t n = 0, taken = 0, ext = 0;
 	int r = 0;
 
 	for (size_t i = 0; i < sn->n_disks && !r; i++) {
@@ -249,50 +285,77 @@ int snapshot_pick_disks(const struct domain_def *def, struct snapshot_def *sn,
 			r = err_setk(e, ERR_INVALID_ARG, ENOENT,
 				     "no disk '%s' in the domain",
 				     sn->disks[i].name);
+		if (sn->disks[i].kind == SNAPSHOT_DISK_EXTERNAL)
+			external = true;
 	}
 	for (size_t i = 0; i < def->n_disks && !r; i++) {
 		const struct domain_disk *d = &def->disks[i];
 		const struct snapshot_disk *a = asked(sn, d->target);
-		const char *why = untaken(d);
-		bool take = !why && !(a && a->kind == SNAPSHOT_DISK_NO);
+		const char *why = untaken(d), *bad;
+		enum snapshot_disk_kind kind =
+			a ? a->kind
+			  : (external ? SNAPSHOT_DISK_EXTERNAL
+				      : SNAPSHOT_DISK_INTERNAL);
+		bool take = !why && kind != SNAPSHOT_DISK_NO;
 
-		if (a && a->kind == SNAPSHOT_DISK_INTERNAL && why)
+		if (a && a->kind != SNAPSHOT_DISK_NO && why)
 			r = err_setk(e, ERR_OPERATION_INVALID, EINVAL,
 				     "disk '%s' is %s: it cannot be part "
 				     "of a snapshot",
 				     d->target, why);
-		else if (take && d->net)
-			r = err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-				     "disk '%s' is on the network: nido "
-				     "takes internal snapshots of qcow2 "
-				     "images only",
-				     d->target);
-		else if (take && d->format != DISK_FORMAT_QCOW2)
+		else if (take && (bad = unfit(d, kind)) &&
+			 kind == SNAPSHOT_DISK_INTERNAL && !d->net)
 			r = err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
 				     "disk '%s' is %s: an internal snapshot "
 				     "needs a qcow2 image (leave it out "
 				     "with --diskspec %s,snapshot=no)",
 				     d->target, disk_format_name(d->format),
 				     d->target);
+		else if (take && bad)
+			r = err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				     "disk '%s' %s", d->target, bad);
 		if (r)
 			break;
 		out[n].name = xstrdup(d->target);
-		out[n].kind = take ? SNAPSHOT_DISK_INTERNAL : SNAPSHOT_DISK_NO;
+		out[n].kind = take ? kind : SNAPSHOT_DISK_NO;
+		if (take && kind == SNAPSHOT_DISK_EXTERNAL)
+			out[n].file = a && a->file ? xstrdup(a->file)
+						   : default_overlay(d->source,
+								     sn->name);
 		taken += take;
+		ext += take && kind == SNAPSHOT_DISK_EXTERNAL;
 		n++;
 	}
 	if (!r && !taken)
 		r = err_setk(e, ERR_OPERATION_INVALID, EINVAL,
 			     "the domain has no disk a snapshot could take "
-			     "(a writable qcow2 disk)");
+			     "(a writable image file)");
+	if (!r && ext && ext != taken)
+		r = err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+			     "internal and external disk snapshots mixed in "
+			     "one snapshot: not supported (as libvirt)");
+	for (size_t i = 0; !r && i < n; i++)
+		for (size_t j = 0; !r && out[i].file && j < def->n_disks; j++)
+			if ((j < n && j != i && out[j].file &&
+			     streq(out[i].file, out[j].file)) ||
+			    (def->disks[j].source &&
+			     streq(out[i].file, def->disks[j].source)))
+				r = err_setk(e, ERR_CONFIG_UNSUPPORTED, EINVAL,
+					     "disk '%s': overlay '%s' is "
+					     "another disk's image or overlay",
+					     out[i].name, out[i].file);
 	if (r) {
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			free(out[i].name);
+			free(out[i].file);
+		}
 		free(out);
 		return r;
 	}
-	for (size_t i = 0; i < sn->n_disks; i++)
+	for (size_t i = 0; i < sn->n_disks; i++) {
 		free(sn->disks[i].name);
+		free(sn->disks[i].file);
+	}
 	free(sn->disks);
 	sn->disks = out;
 	sn->n_disks = n;

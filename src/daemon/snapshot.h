@@ -52,12 +52,17 @@ void snapshot_unstore_all(struct daemon *dmn, struct domain *dom);
 /*
  * The disks of @def a snapshot takes, into @sn (its <disks>, in the
  * definition's order): each writable disk internally, which needs a
- * qcow2 image (a raw one, a network disk are refused by name); read-only,
- * shareable and transient disks and cdroms not. @sn's own <disks>, when
- * it has some, may only say 'no' for more. Returns 0 or -errno.
+ * qcow2 image (a raw one, a network disk are refused by name), or with
+ * @external (or a disk @sn asks so) externally: a new overlay, by
+ * default named as libvirt names it (the image's path, its suffix the
+ * snapshot's name). Read-only, shareable and transient disks and cdroms
+ * are not taken. Internal and external are not mixed. Returns 0 or
+ * -errno.
  */
 int snapshot_pick_disks(const struct domain_def *def, struct snapshot_def *sn,
-			struct err **e);
+			bool external, struct err **e);
+/* Whether @sn has an external disk. */
+bool snapshot_is_external(const struct snapshot_def *sn);
 
 enum snapshot_op {
 	SNAPSHOT_OP_CREATE,
@@ -74,5 +79,22 @@ enum snapshot_op {
  */
 int snapshot_images(const struct domain_def *def, const struct snapshot_def *sn,
 		    enum snapshot_op op, struct err **e);
+
+/*
+ * snapshot-external.c. The overlays of @sn's external disks over the
+ * images of @def (volumes resolved), qcow2 with the image as backing:
+ * made (a file there already refused by name), or with @reuse checked
+ * to exist with that backing file. On a failure the ones made are
+ * removed. Returns 0 or -errno with @e naming the disk.
+ */
+int snapshot_overlays_make(const struct domain_def *def,
+			   const struct snapshot_def *sn, bool reuse,
+			   struct err **e);
+/* Removes the overlays of @sn's first @n disks (a failure after). */
+void snapshot_overlays_remove(const struct snapshot_def *sn, size_t n);
+/* @def's disks that @sn takes externally switched to their overlays:
+ * each overlay the source (qcow2), the old image first of its
+ * <backingStore>. */
+void snapshot_def_switch(struct domain_def *def, const struct snapshot_def *sn);
 
 #endif

@@ -24,8 +24,9 @@
 #include "daemon/snapshot_conf.h"
 #include "lib/util.h"
 
-static const char *const state_names[] = {"shutoff", "running", "paused", NULL};
-static const char *const disk_kinds[] = {"internal", "no", NULL};
+static const char *const state_names[] = {"shutoff", "running", "paused",
+					  "disk-snapshot", NULL};
+static const char *const disk_kinds[] = {"internal", "no", "external", NULL};
 
 const char *snapshot_state_name(enum snapshot_state s)
 {
@@ -40,8 +41,10 @@ void snapshot_def_free(struct snapshot_def *s)
 	free(s->description);
 	free(s->parent);
 	free(s->domain_xml);
-	for (size_t i = 0; i < s->n_disks; i++)
+	for (size_t i = 0; i < s->n_disks; i++) {
 		free(s->disks[i].name);
+		free(s->disks[i].file);
+	}
 	free(s->disks);
 	free(s);
 }
@@ -81,11 +84,55 @@ static int parse_name(const xmlNode *n, char **out, struct err **e)
 	return 0;
 }
 
+/* An external disk's <source file=> and <driver type='qcow2'/> into
+ * *@file (NULL: none given); neither is allowed on another kind. */
+static int parse_external(const xmlNode *c, const char *name, int kind,
+			  char **file, struct err **e)
+{
+	const xmlNode *src = xml_child(c, "source");
+	const xmlNode *drv = xml_child(c, "driver");
+	_cleanup_free_ char *type = NULL;
+
+	if (kind != SNAPSHOT_DISK_EXTERNAL) {
+		if (src || drv)
+			return xml_err(e, src ? src : drv,
+				       "disk '%s': <%s> is for an external "
+				       "snapshot (snapshot='external')",
+				       name, src ? "source" : "driver");
+		return 0;
+	}
+	if (drv) {
+		if (xml_only_attrs(drv, (const char *const[]){"type", NULL}, "",
+				   e) < 0)
+			return -EINVAL;
+		type = xml_attr(drv, "type");
+		if (type && !streq(type, "qcow2"))
+			return xml_err(e, drv,
+				       "disk '%s': an external snapshot's "
+				       "overlay is qcow2, not '%s'",
+				       name, type);
+	}
+	if (!src)
+		return 0;
+	if (xml_only_attrs(src, (const char *const[]){"file", NULL}, "", e) < 0)
+		return -EINVAL;
+	*file = xml_attr(src, "file");
+	if (!*file || (*file)[0] != '/')
+		return xml_err(e, src,
+			       "disk '%s': the overlay's <source file=> must "
+			       "be an absolute path",
+			       name);
+	if (strlen(*file) > 4095)
+		return xml_err(e, src, "disk '%s': overlay path too long",
+			       name);
+	return 0;
+}
+
 static int parse_disks(const xmlNode *n, struct snapshot_def *s,
 		       struct xml_warnings *w, struct err **e)
 {
 	for (const xmlNode *c = n->children; c; c = c->next) {
-		_cleanup_free_ char *name = NULL, *kind = NULL;
+		_cleanup_free_ char *name = NULL, *kind = NULL, *file = NULL;
 		struct snapshot_disk *d;
 		int k = SNAPSHOT_DISK_INTERNAL;
 
@@ -96,11 +143,6 @@ static int parse_disks(const xmlNode *n, struct snapshot_def *s,
 				 (const char *)c->name);
 			continue;
 		}
-		if (xml_child(c, "source") || xml_child(c, "driver"))
-			return xml_err(e, c,
-				       "an external disk snapshot (<source>, "
-				       "<driver>) not supported yet: nido "
-				       "takes internal ones");
 		if (xml_only_attrs(
 			    c, (const char *const[]){"name", "snapshot", NULL},
 			    "", e) < 0)
@@ -109,14 +151,13 @@ static int parse_disks(const xmlNode *n, struct snapshot_def *s,
 		kind = xml_attr(c, "snapshot");
 		if (!name || !*name)
 			return xml_err(e, c, "<disk> without a name");
-		if (kind && streq(kind, "external"))
-			return xml_err(e, c,
-				       "disk '%s': snapshot='external' not "
-				       "supported yet (internal, no)",
-				       name);
+		if (!kind && xml_child(c, "source")) /* libvirt's default */
+			kind = xstrdup("external");
 		if (kind &&
 		    (k = xml_enum(c, "disk snapshot", kind, disk_kinds, e)) < 0)
 			return k;
+		if (parse_external(c, name, k, &file, e) < 0)
+			return -EINVAL;
 		for (size_t i = 0; i < s->n_disks; i++)
 			if (streq(s->disks[i].name, name))
 				return xml_err(e, c, "disk '%s' given twice",
@@ -128,6 +169,7 @@ static int parse_disks(const xmlNode *n, struct snapshot_def *s,
 		d = &s->disks[s->n_disks++];
 		d->name = steal_ptr(name);
 		d->kind = (enum snapshot_disk_kind)k;
+		d->file = steal_ptr(file);
 	}
 	return 0;
 }
@@ -136,10 +178,14 @@ static int parse_memory(const xmlNode *n, struct snapshot_def *s,
 			struct err **e)
 {
 	_cleanup_free_ char *kind = xml_attr(n, "snapshot");
+	_cleanup_free_ char *file = xml_attr(n, "file");
 
-	if (xml_only_attrs(n, (const char *const[]){"snapshot", NULL}, "", e) <
-	    0)
+	if (xml_only_attrs(n, (const char *const[]){"snapshot", "file", NULL},
+			   "", e) < 0)
 		return -EINVAL;
+	if (file && (!kind || !streq(kind, "external")))
+		return xml_err(e, n,
+			       "<memory file=> is for snapshot='external'");
 	if (!kind || streq(kind, "no")) {
 		s->memory = false;
 		return 0;
@@ -150,8 +196,8 @@ static int parse_memory(const xmlNode *n, struct snapshot_def *s,
 	}
 	if (streq(kind, "external"))
 		return xml_err(e, n,
-			       "<memory snapshot='external'> not supported "
-			       "yet (internal, no)");
+			       "<memory snapshot='external'> (--memspec) not "
+			       "supported yet (internal, no)");
 	return xml_err(e, n,
 		       "invalid memory snapshot '%s' (expected internal, no)",
 		       kind);
@@ -222,8 +268,8 @@ static int parse_root(xmlNode *root, bool stored, struct snapshot_def *s,
 			if ((n = xml_child(root, mine[i])))
 				return xml_err(e, n,
 					       "<%s> is nidod's to set "
-					       "(snapshot-create --redefine "
-					       "is not supported yet)",
+					       "(or snapshot-create "
+					       "--redefine's)",
 					       mine[i]);
 	if ((n = xml_child(root, "name")) || stored) {
 		if (parse_name(root, &s->name, e) < 0)
@@ -288,7 +334,15 @@ char *snapshot_def_format(const struct snapshot_def *s, bool stored)
 			xml_put_attr(f, "name", s->disks[i].name);
 			xml_put_attr(f, "snapshot",
 				     disk_kinds[s->disks[i].kind]);
-			fputs("/>\n", f);
+			if (!s->disks[i].file) {
+				fputs("/>\n", f);
+				continue;
+			}
+			fputs(">\n      <driver type='qcow2'/>\n"
+			      "      <source",
+			      f);
+			xml_put_attr(f, "file", s->disks[i].file);
+			fputs("/>\n    </disk>\n", f);
 		}
 		fputs("  </disks>\n", f);
 	}

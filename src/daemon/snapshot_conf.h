@@ -21,17 +21,21 @@ enum snapshot_state {
 	SNAPSHOT_SHUTOFF,
 	SNAPSHOT_RUNNING,
 	SNAPSHOT_PAUSED,
+	SNAPSHOT_DISK_SNAPSHOT, /* "disk-snapshot": disks only, external */
 };
 
 /* A disk as a snapshot takes it: <disk name= snapshot=>. */
 enum snapshot_disk_kind {
 	SNAPSHOT_DISK_INTERNAL, /* a qcow2 internal snapshot of the image */
 	SNAPSHOT_DISK_NO,	/* not taken (read-only, cdrom, or asked) */
+	SNAPSHOT_DISK_EXTERNAL, /* a new qcow2 overlay over the image */
 };
 
 struct snapshot_disk {
 	char *name; /* the target, "vda" */
 	enum snapshot_disk_kind kind;
+	char *file; /* external: the overlay's <source file=>; NULL: the
+		     * default (the image's name, its suffix the snapshot's) */
 };
 
 struct snapshot_def {

@@ -107,8 +107,8 @@ t_err "a name given twice" "domain snapshot 's1' already exists" \
 	"$NIDO" snapshot-create-as web s1
 t_err "a name with a slash" "no '/' and no leading '.'" \
 	"$NIDO" snapshot-create-as web ../x
-t_err "an external snapshot" "not supported yet" \
-	"$NIDO" snapshot-create-as web x --disk-only
+t_err "--memspec is refused by name" "--memspec: an external snapshot with" \
+	"$NIDO" snapshot-create-as web x --memspec file=/tmp/m
 t_err "an unknown snapshot" "no domain snapshot with matching name 'nope'" \
 	"$NIDO" snapshot-revert web nope
 xml raw "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='$tmp/img/raw.img'/><target dev='vdd' bus='virtio'/></disk>" \
@@ -153,4 +153,129 @@ t "qemu-img still sees s2" sh -c "qemu-img snapshot -l '$a' | grep -qw s2"
 t "qemu-img check: clean at the end" sh -c \
 	"qemu-img check -q '$a' && qemu-img check -q '$b'"
 t_out "no snapshot left: undefine works" "undefined" "$NIDO" undefine web
+
+# External disk-only snapshots of a shut off domain: overlays over the
+# images, the definition switched to them.
+e=$tmp/img/e.qcow2
+r=$tmp/img/r.img
+qemu-img create -q -f qcow2 "$e" 16M
+truncate -s 4M "$r"
+write "$e" 0x51
+cat >"$tmp/ext.xml" <<XML
+<domain type='qemu'>
+  <name>ext</name>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+      <source file='$e'/><target dev='vda' bus='virtio'/></disk>
+    <disk type='file' device='disk'><driver name='qemu' type='raw'/>
+      <source file='$r'/><target dev='vdb' bus='virtio'/></disk>
+  </devices>
+</domain>
+XML
+"$NIDO" define "$tmp/ext.xml" >/dev/null
+t_err "internal and external mixed are refused" "mixed" \
+	"$NIDO" snapshot-create-as ext m --diskspec vda,snapshot=internal \
+	--diskspec vdb,snapshot=external
+t_err "a relative overlay path is refused" "must be an absolute path" \
+	"$NIDO" snapshot-create-as ext m --diskspec vda,file=rel.qcow2
+touch "$tmp/img/there.qcow2"
+t_err "an overlay that exists, without --reuse-external" \
+	"'$tmp/img/there.qcow2' already exists (--reuse-external" \
+	"$NIDO" snapshot-create-as ext m --disk-only \
+	--diskspec vda,file=$tmp/img/there.qcow2
+t "... the file is untouched, no other overlay left" sh -c \
+	"test ! -s '$tmp/img/there.qcow2' && test ! -e '$tmp/img/r.m'"
+t_out "snapshot-create-as --disk-only" "Domain snapshot x1 created" \
+	"$NIDO" snapshot-create-as ext x1 --disk-only
+t "overlays named as libvirt names them: e.x1, r.x1" \
+	test -f "$tmp/img/e.x1" -a -f "$tmp/img/r.x1"
+t "qemu-img: e.x1 is qcow2 over e.qcow2" sh -c \
+	"qemu-img info '$tmp/img/e.x1' | grep -q 'backing file: $e'"
+t "... r.x1 over the raw image, its format recorded" sh -c \
+	"qemu-img info '$tmp/img/r.x1' | grep -q 'backing file format: raw'"
+dx=$("$NIDO" dumpxml ext)
+t "the definition names the overlays, the old images in <backingStore>" \
+	sh -c "grep -q \"<source file='$tmp/img/e.x1'/>\" <<'E' && grep -q \"<source file='$e'/>\" <<'E'
+$dx
+E
+$dx
+E"
+sx=$("$NIDO" snapshot-dumpxml ext x1)
+t "snapshot-dumpxml: disk-snapshot, external disks with their files" \
+	sh -c "grep -q '<state>disk-snapshot</state>' <<'E' && grep -q \"<source file='$tmp/img/e.x1'/>\" <<'E' && grep -q \"snapshot='external'\" <<'E'
+$sx
+E
+$sx
+E
+$sx
+E"
+write "$tmp/img/e.x1" 0x52
+t "a write to the overlay leaves the base as it was" reads "$e" 0x51
+t "nido img info --backing-chain: the overlay, then the base" sh -c \
+	"'$NIDO' img info --backing-chain '$tmp/img/e.x1' | grep -c '^image:' | grep -qx 2"
+t_out "--diskspec FILE, the raw disk left out" "Domain snapshot x2 created" \
+	"$NIDO" snapshot-create-as ext x2 --diskspec vda,file=$tmp/img/x2.qcow2 \
+	--diskspec vdb,snapshot=no
+t "... x2.qcow2 over e.x1" sh -c \
+	"qemu-img info '$tmp/img/x2.qcow2' | grep -q 'backing file: $tmp/img/e.x1'"
+t_out "... x2's parent is x1" "x1" "$NIDO" snapshot-parent ext x2
+qemu-img create -q -f qcow2 -F qcow2 -b "$e" "$tmp/img/wrong.qcow2"
+t_err "--reuse-external of a file over another image" \
+	"does not have the disk's image" \
+	"$NIDO" snapshot-create-as ext x3 --reuse-external \
+	--diskspec vda,file=$tmp/img/wrong.qcow2 --diskspec vdb,snapshot=no
+qemu-img create -q -f qcow2 -F qcow2 -b "$tmp/img/x2.qcow2" "$tmp/img/mine.qcow2"
+t_out "--reuse-external of a right one, --no-metadata" \
+	"Domain snapshot x3 created" \
+	"$NIDO" snapshot-create-as ext x3 --reuse-external --no-metadata \
+	--diskspec vda,file=$tmp/img/mine.qcow2 --diskspec vdb,snapshot=no
+t "... the definition names it" sh -c \
+	"'$NIDO' dumpxml ext | grep -q \"<source file='$tmp/img/mine.qcow2'/>\""
+t_err "... no metadata kept" "no domain snapshot with matching name 'x3'" \
+	"$NIDO" snapshot-dumpxml ext x3
+t_err "snapshot-revert to an external snapshot is refused by name" \
+	"reverting to an external snapshot is not supported yet" \
+	"$NIDO" snapshot-revert ext x1
+t_err "snapshot-delete of one is refused by name" \
+	"deleting an external snapshot" "$NIDO" snapshot-delete ext x2
+t_err "blockcommit on a shut off domain is refused by name" \
+	"is not running: block jobs run on a running domain" \
+	"$NIDO" blockcommit ext vda --active --pivot
+
+# --redefine and snapshot-edit: the metadata alone
+"$NIDO" snapshot-dumpxml ext x2 >"$tmp/x2.xml"
+t_out "snapshot-delete --metadata" "deleted" \
+	"$NIDO" snapshot-delete ext x2 --metadata
+t_out "snapshot-create --redefine brings it back" "Domain snapshot x2 created" \
+	"$NIDO" snapshot-create ext "$tmp/x2.xml" --redefine --current
+t_out "... with its parent" "x1" "$NIDO" snapshot-parent ext x2
+t_out "... current (--current)" "x2" "$NIDO" snapshot-current ext --name
+sed 's|<name>x1</name>|<name>nope</name>|' "$tmp/x2.xml" >"$tmp/bad.xml"
+t_err "a parent that is not there is refused" \
+	"parent 'nope' for snapshot 'x2' not found" \
+	"$NIDO" snapshot-create ext "$tmp/bad.xml" --redefine
+"$NIDO" snapshot-dumpxml ext x1 |
+	sed 's|</creationTime>|</creationTime><parent><name>x2</name></parent>|' >"$tmp/cycle.xml"
+t_err "a parent below it is refused" "its own ancestor" \
+	"$NIDO" snapshot-create ext "$tmp/cycle.xml" --redefine
+sed 's|<uuid>[^<]*</uuid>|<uuid>00000000-0000-0000-0000-000000000001</uuid>|' \
+	"$tmp/x2.xml" >"$tmp/other.xml"
+t_err "another domain's definition is refused" "must use the domain's uuid" \
+	"$NIDO" snapshot-create ext "$tmp/other.xml" --redefine
+t_err "--current without --redefine" "--current needs --redefine" \
+	"$NIDO" snapshot-create ext "$tmp/x2.xml" --current
+t_out "snapshot-edit" "Snapshot 'x2' XML configuration edited." \
+	env EDITOR="sed -i 's|</name>|</name><description>edited</description>|'" \
+	"$NIDO" snapshot-edit ext x2
+t_out "... its description changed" "<description>edited</description>" \
+	"$NIDO" snapshot-dumpxml ext x2
+t_err "snapshot-edit may not rename" "cannot change the name of snapshot 'x2'" \
+	env EDITOR="sed -i 's|<name>x2</name>|<name>x9</name>|'" \
+	"$NIDO" snapshot-edit ext x2 </dev/null
+t_out "snapshot-delete --metadata" "deleted" \
+	"$NIDO" snapshot-delete ext x2 --metadata
+t_out "..." "deleted" "$NIDO" snapshot-delete ext x1 --metadata
+t "qemu-img check: the chain is clean" qemu-img check -q "$tmp/img/mine.qcow2"
 done_testing

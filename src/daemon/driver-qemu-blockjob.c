@@ -1,0 +1,892 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A running QEMU guest's disk chains changed (docs/snapshots.md):
+ * external disk-only snapshots (driver.h's ->disk_snapshot) and the
+ * block jobs of virsh's blockcommit, blockpull and blockjob
+ * (->blockjob).
+ *
+ * nidod knows each disk's chain as QEMU has it (vm->dchains: node names
+ * and files, top first), recorded at the start and kept as snapshots
+ * and jobs change it. A snapshot's overlay is made by nidod and passed
+ * as a descriptor (add-fd), then blockdev-add of its file and qcow2
+ * nodes, and one transaction of blockdev-snapshot for every disk, as
+ * libvirt does with -blockdev. A job (block-commit, block-stream) runs
+ * in QEMU: JOB_STATUS_CHANGE "ready" says an active commit may pivot
+ * (job-complete), "concluded" that it ended: query-jobs says whether it
+ * failed, job-dismiss lets it go, and the chain and the definitions
+ * (live, and persistent) follow what it did. One job per disk; ids are
+ * unique in this daemon's life.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "block/block.h"
+#include "daemon/driver-qemu-priv.h"
+#include "daemon/driver-qemu.h"
+#include "daemon/qmp.h"
+#include "daemon/snapshot.h"
+#include "lib/json.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+/* One image of a disk's chain in QEMU. */
+struct qemu_dimg {
+	char *node;	 /* its format node */
+	char *file_node; /* ... and the file node below */
+	char *path;	 /* its file */
+	char *format;	 /* "qcow2", "raw" */
+	int64_t fdset;	 /* the fd set its descriptor is in */
+};
+
+struct qemu_dchain {
+	struct qemu_dimg *img; /* top first */
+	size_t n;
+	char *last_id;	     /* the last block job that ended; NULL: none */
+	char *last_error;    /* ... why it failed; NULL: it did not */
+	bool last_cancelled; /* ... it was aborted (blockjob --abort) */
+};
+
+struct qemu_bjob {
+	char id[40];
+	enum driver_blockjob_op op; /* COMMIT or PULL */
+	bool active;		    /* an active commit: pivots when asked */
+	bool ready, pivoted, cancelled, concluded;
+	size_t top, base; /* chain indexes; base n: none (a full pull) */
+};
+
+static unsigned job_count; /* numbers the ids of this daemon's life */
+
+static void dimg_clear(struct qemu_dimg *m)
+{
+	free(m->node);
+	free(m->file_node);
+	free(m->path);
+	free(m->format);
+}
+
+static void dchain_clear(struct qemu_dchain *c)
+{
+	for (size_t j = 0; j < c->n; j++)
+		dimg_clear(&c->img[j]);
+	free(c->img);
+	free(c->last_id);
+	free(c->last_error);
+	*c = (struct qemu_dchain){0};
+}
+
+/* @m (taken) becomes image @at of the chain. */
+static void dchain_insert(struct qemu_dchain *c, size_t at,
+			  const struct qemu_dimg *m)
+{
+	c->img = xreallocarray(c->img, c->n + 1, sizeof(*c->img));
+	memmove(c->img + at + 1, c->img + at, (c->n - at) * sizeof(*c->img));
+	c->img[at] = *m;
+	c->n++;
+}
+
+static void on_dropped(void *opaque, int r, struct json_object *ret,
+		       const struct err *e)
+{
+	struct qemu_vm *vm = opaque;
+
+	(void)ret;
+	if (r < 0 && r != -ECANCELED)
+		log_warn("domain '%s': an image left in QEMU: %s",
+			 vm->dom->def->name, err_msg(e));
+}
+
+/* Drops images [@from, @to) of the chain: QEMU lets their nodes and
+ * descriptors go (the images' locks with them). */
+static void dchain_drop(struct qemu_vm *vm, struct qemu_dchain *c, size_t from,
+			size_t to)
+{
+	for (size_t j = from; j < to; j++) {
+		struct qemu_dimg *m = &c->img[j];
+		const char *cmds[] = {"blockdev-del", "blockdev-del",
+				      "remove-fd"};
+
+		for (size_t k = 0; k < ARRAY_SIZE(cmds); k++) {
+			_cleanup_json_ struct json_object *args =
+				json_object_new_object();
+
+			if (k < 2)
+				json_object_object_add(
+					args, "node-name",
+					json_object_new_string(k ? m->file_node
+								 : m->node));
+			else
+				json_object_object_add(
+					args, "fdset-id",
+					json_object_new_int64(m->fdset));
+			if (qmp_command(vm->qmp, cmds[k], args, COMMAND_MS,
+					on_dropped, vm, NULL) < 0)
+				break;
+		}
+		dimg_clear(m);
+	}
+	memmove(c->img + from, c->img + to, (c->n - to) * sizeof(*c->img));
+	c->n -= to - from;
+}
+
+void qemu_vm_record_chains(struct qemu_vm *vm, const struct domain_def *def)
+{
+	vm->dchains = xcalloc(def->n_disks + 1, sizeof(*vm->dchains));
+	vm->bjobs = xcalloc(def->n_disks + 1, sizeof(*vm->bjobs));
+	vm->n_dchains = def->n_disks;
+	int64_t set = 1; /* as qemu_argv_build() numbers them */
+
+	for (size_t i = 0; i < def->n_disks && i < vm->n_chains; i++) {
+		const struct domain_disk *d = &def->disks[i];
+		const struct block_chain *ch = &vm->chains[i];
+		/* a network disk, a transient one, a copy-on-read filter:
+		 * not a chain nidod changes */
+		bool skip = d->net || d->transient ||
+			    d->opts.copy_on_read == DOMAIN_TRISTATE_ON;
+
+		for (int j = 0; j < ch->n; j++, set++) {
+			const char *f = ch->files[j].format;
+
+			if (skip)
+				continue;
+			dchain_insert(
+				&vm->dchains[i], (size_t)j,
+				&(struct qemu_dimg){
+					.node = xasprintf("d%zu-%d", i, j),
+					.file_node = xasprintf("f%zu-%d", i, j),
+					.path = xstrdup(ch->files[j].path),
+					.format = xstrdup(f ? f : "raw"),
+					.fdset = set,
+				});
+		}
+	}
+}
+
+void qemu_vm_blockjobs_release(struct qemu_vm *vm)
+{
+	for (size_t i = 0; i < vm->n_dchains; i++) {
+		dchain_clear(&vm->dchains[i]);
+		free(vm->bjobs[i]);
+	}
+	free(vm->dchains);
+	free(vm->bjobs);
+	vm->dchains = NULL;
+	vm->bjobs = NULL;
+	vm->n_dchains = 0;
+}
+
+char *qemu_vm_disk_top(const struct qemu_vm *vm, size_t i)
+{
+	if (vm->dchains && i < vm->n_dchains && vm->dchains[i].n)
+		return xstrdup(vm->dchains[i].img[0].node);
+	return qemu_disk_top_node(&vm->dom->def->disks[i], i);
+}
+
+/* Disk @name's index (its target, or its image's path), or -errno. */
+static int disk_index(const struct qemu_vm *vm, const char *name,
+		      struct err **e)
+{
+	const struct domain_def *def = vm->dom->def;
+
+	for (size_t i = 0; i < def->n_disks; i++)
+		if (streq(def->disks[i].target, name) ||
+		    (def->disks[i].source && streq(def->disks[i].source, name)))
+			return (int)i;
+	return err_setk(e, ERR_INVALID_ARG, ENOENT,
+			"no disk '%s' in the running domain", name);
+}
+
+/* The live definition's disk @i, and the persistent one's (by target),
+ * named as QEMU's chain now is: the top the source, every image below
+ * declared in <backingStore>, ending there. */
+static void disk_from_chain(struct domain_disk *d, const struct qemu_dchain *c)
+{
+	for (size_t j = 0; j < d->n_backing; j++) {
+		free(d->backing[j].path);
+		free(d->backing[j].format);
+	}
+	free(d->backing);
+	free(d->source);
+	d->source = xstrdup(c->img[0].path);
+	d->format = streq(c->img[0].format, "qcow2") ? DISK_FORMAT_QCOW2
+						     : DISK_FORMAT_RAW;
+	d->n_backing = c->n - 1;
+	d->backing = xcalloc(c->n, sizeof(*d->backing));
+	for (size_t j = 1; j < c->n; j++)
+		d->backing[j - 1] = (struct disk_backing){
+			.path = xstrdup(c->img[j].path),
+			.format = xstrdup(c->img[j].format),
+		};
+	d->backing_end = true;
+}
+
+static void chain_changed(struct qemu_vm *vm, size_t i)
+{
+	struct domain *dom = vm->dom;
+	_cleanup_err_ struct err *e = NULL;
+	struct domain_def *def;
+	const char *target = dom->def->disks[i].target;
+
+	disk_from_chain(&dom->def->disks[i], &vm->dchains[i]);
+	if (!dom->persistent)
+		return;
+	if (!(def = domain_config_copy(dom, &e))) {
+		log_warn("domain '%s': disk '%s' stays as defined: %s",
+			 dom->def->name, target, err_msg(e));
+		return;
+	}
+	for (size_t k = 0; k < def->n_disks; k++)
+		if (streq(def->disks[k].target, target) &&
+		    !def->disks[k].volume)
+			disk_from_chain(&def->disks[k], &vm->dchains[i]);
+	if (domain_config_save(vm->dmn, def, &e) < 0)
+		log_warn("domain '%s': disk '%s' stays as defined: %s",
+			 dom->def->name, target, err_msg(e));
+}
+
+static int need_qmp(const struct qemu_vm *vm, struct err **e)
+{
+	if (!vm || !vm->qmp_ready || vm->starting)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"QEMU is not ready");
+	if (!vm->dchains)
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"the disks' chains of a QEMU nidod re-attached "
+				"to are not known: not supported yet");
+	return 0;
+}
+
+/* ---- external snapshots ---- */
+
+/* One disk's overlay on its way into QEMU. */
+struct xs_disk {
+	size_t disk;
+	int fd; /* the overlay, open for writing (its lock with it) */
+	int64_t fdset;
+	char *node, *file_node;
+	int added; /* in QEMU: 1 its fd, 2 its file node, 3 its qcow2 node */
+};
+
+struct xsnap {
+	struct qemu_vm *vm;
+	const struct snapshot_def *sn;
+	driver_done_fn done;
+	void *opaque;
+	struct xs_disk *d;
+	size_t n, at;
+	int step; /* of disk @at: 0 add-fd, 1 file node, 2 format node */
+};
+
+static void xsnap_free(struct xsnap *x)
+{
+	for (size_t k = 0; k < x->n; k++) {
+		close_safe(x->d[k].fd);
+		free(x->d[k].node);
+		free(x->d[k].file_node);
+	}
+	free(x->d);
+	free(x);
+}
+
+static void xsnap_finish(struct xsnap *x, int r, const struct err *e)
+{
+	struct qemu_vm *vm = x->vm;
+
+	vm->xsnap = NULL;
+	/* a failure: QEMU lets go of what it got, as much as it did */
+	for (size_t k = 0; r < 0 && vm->qmp_ready && k < x->n; k++) {
+		const struct xs_disk *d = &x->d[k];
+
+		for (int a = d->added; a > 0; a--) {
+			_cleanup_json_ struct json_object *args =
+				json_object_new_object();
+
+			if (a == 1)
+				json_object_object_add(
+					args, "fdset-id",
+					json_object_new_int64(d->fdset));
+			else
+				json_object_object_add(
+					args, "node-name",
+					json_object_new_string(
+						a == 3 ? d->node
+						       : d->file_node));
+			qmp_command(vm->qmp,
+				    a == 1 ? "remove-fd" : "blockdev-del", args,
+				    COMMAND_MS, on_dropped, vm, NULL);
+		}
+	}
+	if (r == 0)
+		for (size_t k = 0; k < x->n; k++) {
+			size_t i = x->d[k].disk;
+			const struct snapshot_disk *s = NULL;
+
+			for (size_t j = 0; j < x->sn->n_disks; j++)
+				if (streq(x->sn->disks[j].name,
+					  vm->dom->def->disks[i].target))
+					s = &x->sn->disks[j];
+			dchain_insert(&vm->dchains[i], 0,
+				      &(struct qemu_dimg){
+					      .node = steal_ptr(x->d[k].node),
+					      .file_node = steal_ptr(
+						      x->d[k].file_node),
+					      .path = xstrdup(s->file),
+					      .format = xstrdup("qcow2"),
+					      .fdset = x->d[k].fdset,
+				      });
+			disk_from_chain(&vm->dom->def->disks[i],
+					&vm->dchains[i]);
+		}
+	x->done(x->opaque, r, e);
+	xsnap_free(x);
+}
+
+static void xsnap_next(struct xsnap *x);
+
+static void on_xsnap(void *opaque, int r, struct json_object *ret,
+		     const struct err *qe)
+{
+	struct xsnap *x = opaque;
+	_cleanup_err_ struct err *e = NULL;
+
+	if (r < 0) {
+		err_set(&e, -r, "external snapshot: %s", err_msg(qe));
+		return xsnap_finish(x, r, e);
+	}
+	if (x->at < x->n && x->step == 0 &&
+	    (json_get_int64_opt(ret, "fdset-id", &x->d[x->at].fdset, NULL) <=
+		     0 ||
+	     x->d[x->at].fdset < 0)) {
+		err_set(&e, EPROTO, "QMP 'add-fd': no fdset-id");
+		return xsnap_finish(x, -EPROTO, e);
+	}
+	if (x->at == x->n) /* the transaction */
+		return xsnap_finish(x, 0, NULL);
+	if (x->at < x->n && x->step == 0)
+		close_safe(steal_fd(x->d[x->at].fd)); /* QEMU has it */
+	if (x->at < x->n)
+		x->d[x->at].added = x->step + 1;
+	if (++x->step == 3) {
+		x->step = 0;
+		x->at++;
+	}
+	xsnap_next(x);
+}
+
+static void xsnap_next(struct xsnap *x)
+{
+	struct qemu_vm *vm = x->vm;
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_json_ struct json_object *args = json_object_new_object();
+	const char *cmd = "blockdev-add";
+	int fd = -1, r;
+
+	if (x->at == x->n) {
+		struct json_object *acts = json_object_new_array();
+
+		cmd = "transaction";
+		for (size_t k = 0; k < x->n; k++) {
+			struct json_object *a = json_object_new_object();
+			struct json_object *d = json_object_new_object();
+
+			json_object_object_add(
+				a, "type",
+				json_object_new_string("blockdev-snapshot"));
+			json_object_object_add(
+				d, "node",
+				json_object_new_string(
+					vm->dchains[x->d[k].disk].img[0].node));
+			json_object_object_add(
+				d, "overlay",
+				json_object_new_string(x->d[k].node));
+			json_object_object_add(a, "data", d);
+			json_object_array_add(acts, a);
+		}
+		json_object_object_add(args, "actions", acts);
+	} else if (x->step == 0) {
+		cmd = "add-fd";
+		fd = x->d[x->at].fd;
+	} else if (x->step == 1) {
+		struct xs_disk *d = &x->d[x->at];
+		char *path = xasprintf("/dev/fdset/%" PRId64, d->fdset);
+
+		json_object_object_add(args, "driver",
+				       json_object_new_string("file"));
+		json_object_object_add(args, "filename",
+				       json_object_new_string(path));
+		free(path);
+		json_object_object_add(args, "node-name",
+				       json_object_new_string(d->file_node));
+		/* nidod's image lock is on this very file */
+		json_object_object_add(args, "locking",
+				       json_object_new_string("off"));
+	} else {
+		struct xs_disk *d = &x->d[x->at];
+
+		json_object_object_add(args, "driver",
+				       json_object_new_string("qcow2"));
+		json_object_object_add(args, "file",
+				       json_object_new_string(d->file_node));
+		json_object_object_add(args, "node-name",
+				       json_object_new_string(d->node));
+		/* blockdev-snapshot gives it the old top as backing */
+		json_object_object_add(args, "backing", NULL);
+	}
+	r = fd >= 0 ? qmp_command_fd(vm->qmp, cmd, args, fd, COMMAND_MS,
+				     on_xsnap, x, &e)
+		    : qmp_command(vm->qmp, cmd, args, COMMAND_MS, on_xsnap, x,
+				  &e);
+	if (r < 0)
+		xsnap_finish(x, r, e);
+}
+
+/* The overlay, open for writing as the guest's disk: its lock held. */
+static int open_overlay(const char *path, int *fd, struct err **e)
+{
+	_cleanup_block_ struct block *b = NULL;
+	struct block_chain ch = {0};
+
+	if (block_open(path, "qcow2",
+		       BLOCK_OPEN_RDWR | BLOCK_OPEN_NO_BACKING |
+			       BLOCK_OPEN_NO_PROBE,
+		       &b, e) < 0 ||
+	    block_chain_export(b, &ch, e) < 0)
+		return err_prefix(e, "overlay '%s'", path);
+	*fd = steal_fd(ch.files[0].fd);
+	block_chain_clear(&ch);
+	return 0;
+}
+
+int qemu_disk_snapshot(struct daemon *dmn, struct domain *dom,
+		       const struct snapshot_def *sn, driver_done_fn done,
+		       void *opaque, struct err **e)
+{
+	struct qemu_vm *vm = vm_of(dom);
+	struct xsnap *x;
+	int r = 0;
+
+	(void)dmn;
+	if (need_qmp(vm, e) < 0)
+		return err_code(*e);
+	if (vm->snap || vm->saving || vm->xsnap)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"another job is running");
+	x = xcalloc(1, sizeof(*x));
+	x->vm = vm;
+	x->sn = sn;
+	x->done = done;
+	x->opaque = opaque;
+	x->d = xcalloc(sn->n_disks + 1, sizeof(*x->d));
+	for (size_t j = 0; j < sn->n_disks && r == 0; j++) {
+		const struct snapshot_disk *s = &sn->disks[j];
+		struct xs_disk *d;
+		int i;
+
+		if (s->kind != SNAPSHOT_DISK_EXTERNAL)
+			continue;
+		if ((r = disk_index(vm, s->name, e)) < 0)
+			break;
+		i = r;
+		r = 0;
+		if (!vm->dchains[i].n)
+			r = err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				     "disk '%s': its chain is not one nidod "
+				     "changes (network, transient, "
+				     "copy-on-read)",
+				     s->name);
+		else if (vm->bjobs[i])
+			r = err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				     "disk '%s' already has a block job "
+				     "(blockjob --info)",
+				     s->name);
+		if (r < 0)
+			break;
+		d = &x->d[x->n++];
+		d->disk = (size_t)i;
+		d->fd = -1;
+		d->node = xasprintf("o%zu-%u", d->disk, ++job_count);
+		d->file_node = xasprintf("%sf", d->node);
+		r = open_overlay(s->file, &d->fd, e);
+	}
+	if (r < 0) {
+		xsnap_free(x);
+		return err_code(*e);
+	}
+	vm->xsnap = x;
+	xsnap_next(x);
+	return 0;
+}
+
+void qemu_vm_xsnap_release(struct qemu_vm *vm)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	if (!vm->xsnap)
+		return;
+	err_set(&e, EIO, "external snapshot: QEMU ended");
+	xsnap_finish(vm->xsnap, -EIO, e);
+}
+
+/* ---- block jobs ---- */
+
+/* A request in flight: the RPC call's done, with the answer's object. */
+struct bj_call {
+	struct qemu_vm *vm;
+	size_t disk;
+	enum driver_blockjob_op op;
+	struct json_object *out; /* borrowed */
+	driver_done_fn done;
+	void *opaque;
+};
+
+static void on_bj(void *opaque, int r, struct json_object *ret,
+		  const struct err *qe)
+{
+	struct bj_call *c = opaque;
+	struct qemu_vm *vm = c->vm;
+	struct qemu_bjob *j = vm->bjobs ? vm->bjobs[c->disk] : NULL;
+	_cleanup_err_ struct err *e = NULL;
+	size_t n = json_object_is_type(ret, json_type_array)
+			   ? json_object_array_length(ret)
+			   : 0;
+
+	if (r < 0) {
+		err_set(&e, -r, "%s", err_msg(qe));
+		/* a job QEMU did not take is no job */
+		if (j && (c->op == BLOCKJOB_COMMIT || c->op == BLOCKJOB_PULL) &&
+		    !j->concluded) {
+			free(j);
+			vm->bjobs[c->disk] = NULL;
+		}
+	}
+	if (r == 0 && c->op == BLOCKJOB_INFO) {
+		const struct qemu_dchain *ch = &vm->dchains[c->disk];
+		const char *type = "none";
+
+		if (ch->last_id)
+			json_object_object_add(
+				c->out, "last_job",
+				json_object_new_string(ch->last_id));
+		if (ch->last_error)
+			json_object_object_add(
+				c->out, "last_error",
+				json_object_new_string(ch->last_error));
+		if (ch->last_id)
+			json_object_object_add(
+				c->out, "last_cancelled",
+				json_object_new_boolean(ch->last_cancelled));
+		if (j)
+			json_object_object_add(c->out, "job",
+					       json_object_new_string(j->id));
+		for (size_t k = 0; j && !j->concluded && k < n; k++) {
+			struct json_object *o =
+				json_object_array_get_idx(ret, k);
+			const char *dev = NULL;
+			int64_t cur = 0, end = 0;
+			bool ready = false;
+
+			if (json_get_string_opt(o, "device", &dev, NULL) <= 0 ||
+			    !streq(dev, j->id))
+				continue;
+			json_get_int64_opt(o, "offset", &cur, NULL);
+			json_get_int64_opt(o, "len", &end, NULL);
+			json_get_bool_opt(o, "ready", &ready, NULL);
+			json_object_object_add(c->out, "cur",
+					       json_object_new_int64(cur));
+			json_object_object_add(c->out, "end",
+					       json_object_new_int64(end));
+			json_object_object_add(c->out, "ready",
+					       json_object_new_boolean(ready));
+			type = j->op == BLOCKJOB_PULL ? "pull"
+			       : j->active	      ? "active-commit"
+						      : "commit";
+		}
+		json_object_object_add(c->out, "type",
+				       json_object_new_string(type));
+	}
+	c->done(c->opaque, r, e);
+	free(c);
+}
+
+static int bj_send(struct bj_call *c, const char *cmd, struct json_object *args,
+		   struct err **e)
+{
+	int r = qmp_command(c->vm->qmp, cmd, args, COMMAND_MS, on_bj, c, e);
+
+	json_object_put(args);
+	if (r < 0)
+		free(c);
+	return r;
+}
+
+/* Index of @path in disk @i's chain, from @from on; -errno if none. */
+static int chain_index(const struct qemu_dchain *c, const char *path,
+		       size_t from, const char *what, struct err **e)
+{
+	for (size_t j = from; j < c->n; j++)
+		if (streq(c->img[j].path, path))
+			return (int)j;
+	return err_setk(e, ERR_INVALID_ARG, ENOENT,
+			"%s '%s' is not in the disk's backing chain%s", what,
+			path, from ? " below the top image" : "");
+}
+
+static void add_s(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+/* Where a blockcommit or blockpull goes in the chain: *@t the top,
+ * *@b the base (chain indexes). */
+static int check_job(const struct qemu_dchain *ch,
+		     const struct driver_blockjob *req, int *t, int *b,
+		     struct err **e)
+{
+	*t = 0;
+	*b = (int)ch->n - 1;
+	if (ch->n < 2)
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"disk '%s' has no backing image: nothing to "
+				"%s",
+				req->disk,
+				req->op == BLOCKJOB_PULL ? "pull" : "commit");
+	if (req->op == BLOCKJOB_PULL && (req->top || req->active))
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"blockpull takes no --top and no --active");
+	if (req->op == BLOCKJOB_COMMIT && req->top &&
+	    (*t = chain_index(ch, req->top, 0, "top", e)) < 0)
+		return *t;
+	if (req->base &&
+	    (*b = chain_index(ch, req->base, (size_t)*t + 1, "base", e)) < 0)
+		return *b;
+	if (req->op == BLOCKJOB_COMMIT && *t == 0 && !req->active)
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"commit of disk '%s''s active layer needs "
+				"--active",
+				req->disk);
+	if (req->op == BLOCKJOB_COMMIT && *t > 0 && req->active)
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"--active with --top '%s': the top is not "
+				"the active layer",
+				req->top);
+	return 0;
+}
+
+/* blockcommit, blockpull: the job's QMP command (@c taken). */
+static int start_job(struct bj_call *c, const struct driver_blockjob *req,
+		     struct err **e)
+{
+	struct qemu_vm *vm = c->vm;
+	const struct qemu_dchain *ch = &vm->dchains[c->disk];
+	struct json_object *args;
+	struct qemu_bjob *j;
+	int t, b;
+
+	if (check_job(ch, req, &t, &b, e) < 0) {
+		free(c);
+		return err_code(*e);
+	}
+	j = xcalloc(1, sizeof(*j));
+	snprintf(j->id, sizeof(j->id), "nido-%s-%u",
+		 req->op == BLOCKJOB_PULL ? "pull" : "commit", ++job_count);
+	j->op = req->op;
+	j->active = req->op == BLOCKJOB_COMMIT && t == 0;
+	j->top = (size_t)t;
+	j->base = req->op == BLOCKJOB_PULL && !req->base ? ch->n : (size_t)b;
+	args = json_object_new_object();
+	add_s(args, "job-id", j->id);
+	add_s(args, "device", ch->img[0].node);
+	json_object_object_add(args, "auto-dismiss",
+			       json_object_new_boolean(false));
+	if (req->bandwidth)
+		json_object_object_add(
+			args, "speed",
+			json_object_new_int64((int64_t)req->bandwidth));
+	if (req->op == BLOCKJOB_PULL) {
+		if (req->base) {
+			add_s(args, "base-node", ch->img[b].node);
+			/* QEMU would record the node's name */
+			add_s(args, "backing-file", ch->img[b].path);
+		}
+	} else {
+		add_s(args, "top-node", ch->img[t].node);
+		add_s(args, "base-node", ch->img[b].node);
+		if (t > 0)
+			add_s(args, "backing-file", ch->img[b].path);
+	}
+	size_t disk = c->disk;
+
+	vm->bjobs[disk] = j;
+	if (bj_send(c,
+		    req->op == BLOCKJOB_PULL ? "block-stream" : "block-commit",
+		    args, e) < 0) {
+		vm->bjobs[disk] = NULL;
+		free(j);
+		return err_code(*e);
+	}
+	return 0;
+}
+
+int qemu_blockjob(struct daemon *dmn, struct domain *dom,
+		  const struct driver_blockjob *req, struct json_object *out,
+		  driver_done_fn done, void *opaque, struct err **e)
+{
+	struct qemu_vm *vm = vm_of(dom);
+	struct qemu_bjob *j;
+	struct bj_call *c;
+	struct json_object *args;
+	int i;
+
+	(void)dmn;
+	if (need_qmp(vm, e) < 0 || (i = disk_index(vm, req->disk, e)) < 0)
+		return err_code(*e);
+	if (!vm->dchains[i].n)
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"disk '%s': its chain is not one nidod changes "
+				"(network, transient, copy-on-read)",
+				req->disk);
+	j = vm->bjobs[i];
+	if ((req->op == BLOCKJOB_COMMIT || req->op == BLOCKJOB_PULL) && j)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"disk '%s' already has a block job: %s",
+				req->disk, j->id);
+	if ((req->op == BLOCKJOB_COMMIT || req->op == BLOCKJOB_PULL) &&
+	    (vm->xsnap || vm->snap))
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"a snapshot is being taken");
+	if ((req->op == BLOCKJOB_ABORT || req->op == BLOCKJOB_PIVOT ||
+	     req->op == BLOCKJOB_SPEED) &&
+	    (!j || j->concluded))
+		return err_setk(e, ERR_OPERATION_INVALID, ENOENT,
+				"no active block job on disk '%s'", req->disk);
+	if (req->op == BLOCKJOB_PIVOT && (!j->active || !j->ready))
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				!j->active ? "disk '%s': job %s is no active "
+					     "commit: nothing to pivot to"
+					   : "disk '%s' not ready for pivot "
+					     "yet (job %s)",
+				req->disk, j->id);
+	c = xcalloc(1, sizeof(*c));
+	*c = (struct bj_call){vm, (size_t)i, req->op, out, done, opaque};
+	switch (req->op) {
+	case BLOCKJOB_COMMIT:
+	case BLOCKJOB_PULL:
+		if (start_job(c, req, e) < 0)
+			return err_code(*e);
+		json_object_object_add(
+			out, "job", json_object_new_string(vm->bjobs[i]->id));
+		return 0;
+	case BLOCKJOB_INFO:
+		return bj_send(c, "query-block-jobs", NULL, e);
+	case BLOCKJOB_ABORT:
+		j->cancelled = true;
+		args = json_object_new_object();
+		add_s(args, "device", j->id);
+		return bj_send(c, "block-job-cancel", args, e);
+	case BLOCKJOB_PIVOT:
+		j->pivoted = true;
+		args = json_object_new_object();
+		add_s(args, "id", j->id);
+		return bj_send(c, "job-complete", args, e);
+	case BLOCKJOB_SPEED:
+		args = json_object_new_object();
+		add_s(args, "device", j->id);
+		json_object_object_add(
+			args, "speed",
+			json_object_new_int64((int64_t)req->bandwidth));
+		return bj_send(c, "block-job-set-speed", args, e);
+	}
+	free(c);
+	return -EINVAL;
+}
+
+/* The job's end, as query-jobs tells it: the chain follows. */
+static void on_bj_jobs(void *opaque, int r, struct json_object *ret,
+		       const struct err *qe)
+{
+	struct qemu_vm *vm = opaque;
+	size_t n = json_object_is_type(ret, json_type_array)
+			   ? json_object_array_length(ret)
+			   : 0;
+
+	for (size_t i = 0; r == 0 && vm->bjobs && i < vm->n_dchains; i++) {
+		struct qemu_bjob *j = vm->bjobs[i];
+		const char *why = NULL;
+		bool found = false;
+		_cleanup_json_ struct json_object *args = NULL;
+
+		if (!j || !j->concluded)
+			continue;
+		for (size_t k = 0; k < n; k++) {
+			struct json_object *o =
+				json_object_array_get_idx(ret, k);
+			const char *id = NULL;
+
+			if (json_get_string_opt(o, "id", &id, NULL) > 0 &&
+			    streq(id, j->id)) {
+				found = true;
+				json_get_string_opt(o, "error", &why, NULL);
+			}
+		}
+		if (!found)
+			continue;
+		/* dismissed first: QEMU lets the images go only then */
+		args = json_object_new_object();
+		add_s(args, "id", j->id);
+		if (qmp_command(vm->qmp, "job-dismiss", args, COMMAND_MS, NULL,
+				NULL, NULL) < 0)
+			log_warn("domain '%s': job-dismiss not sent",
+				 vm->dom->def->name);
+		free(vm->dchains[i].last_id);
+		free(vm->dchains[i].last_error);
+		vm->dchains[i].last_id = xstrdup(j->id);
+		vm->dchains[i].last_error =
+			why ? qmp_printable(why, 300) : NULL;
+		vm->dchains[i].last_cancelled = j->cancelled;
+		if (why) {
+			log_warn("domain '%s': block job %s failed: %s",
+				 vm->dom->def->name, j->id,
+				 vm->dchains[i].last_error);
+		} else if (!j->cancelled && (!j->active || j->pivoted)) {
+			struct qemu_dchain *c = &vm->dchains[i];
+
+			if (j->op == BLOCKJOB_PULL)
+				dchain_drop(vm, c, 1, j->base);
+			else
+				dchain_drop(vm, c, j->top, j->base);
+			chain_changed(vm, i);
+		}
+		free(j);
+		vm->bjobs[i] = NULL;
+	}
+	if (r < 0)
+		log_warn("domain '%s': query-jobs: %s", vm->dom->def->name,
+			 err_msg(qe));
+}
+
+bool qemu_vm_blockjob_event(struct qemu_vm *vm, struct json_object *data)
+{
+	const char *id = NULL, *status = NULL;
+
+	if (!data || json_get_string_opt(data, "id", &id, NULL) <= 0 ||
+	    json_get_string_opt(data, "status", &status, NULL) <= 0)
+		return false;
+	for (size_t i = 0; vm->bjobs && i < vm->n_dchains; i++) {
+		struct qemu_bjob *j = vm->bjobs[i];
+
+		if (!j || !streq(j->id, id))
+			continue;
+		if (streq(status, "ready"))
+			j->ready = true;
+		if (streq(status, "concluded") && !j->concluded) {
+			j->concluded = true;
+			if (qmp_command(vm->qmp, "query-jobs", NULL, COMMAND_MS,
+					on_bj_jobs, vm, NULL) < 0)
+				log_warn("domain '%s': query-jobs not sent",
+					 vm->dom->def->name);
+		}
+		return true;
+	}
+	return false;
+}

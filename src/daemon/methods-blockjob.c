@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * virsh's blockcommit, blockpull and blockjob (docs/api.md,
+ * docs/snapshots.md) on a running domain's disk, through its driver
+ * (driver.h's ->blockjob). The calls answer once the engine took the
+ * request; the job runs on, followed with block.job (info). A shut off
+ * domain's chains are refused by name: `nido img commit` and `nido img
+ * rebase` work on images.
+ */
+#include <errno.h>
+
+#include "daemon/daemon.h"
+#include "daemon/driver.h"
+#include "daemon/rpc.h"
+#include "lib/json.h"
+#include "lib/util.h"
+
+struct bj_rpc {
+	struct rpc_call *call;
+	struct json_object *out;
+};
+
+static void bj_done(void *opaque, int r, const struct err *e)
+{
+	struct bj_rpc *c = opaque;
+
+	rpc_call_done(c->call, r, r < 0 ? NULL : c->out, e);
+	if (r < 0)
+		json_object_put(c->out);
+	free(c);
+}
+
+static int run(struct daemon *dmn, struct json_object *params,
+	       struct driver_blockjob *req, struct json_object **result,
+	       struct err **e)
+{
+	struct domain *dom = param_domain(dmn, params, e);
+	struct bj_rpc *c;
+	int r;
+
+	if (!dom || json_get_string(params, "disk", &req->disk, e) < 0 ||
+	    json_get_string_opt(params, "base", &req->base, e) < 0 ||
+	    json_get_string_opt(params, "top", &req->top, e) < 0 ||
+	    json_get_bool_opt(params, "active", &req->active, e) < 0 ||
+	    json_get_uint64_opt(params, "bandwidth", &req->bandwidth, e) < 0)
+		return err_code(*e);
+	if (!domain_is_active(dom))
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"domain '%s' is not running: block jobs run "
+				"on a running domain (a shut off one's "
+				"images: nido img commit, nido img rebase)",
+				dom->def->name);
+	if (!dom->drv->blockjob)
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"the %s driver runs no block jobs yet",
+				dom->drv->name);
+	c = xcalloc(1, sizeof(*c));
+	c->out = json_object_new_object();
+	r = dom->drv->blockjob(dmn, dom, req, c->out, bj_done, c, e);
+	if (r < 0) {
+		json_object_put(c->out);
+		free(c);
+		return err_prefix(e, "domain '%s'", dom->def->name);
+	}
+	*result = NULL;
+	c->call = rpc_server_defer(dmn->rpc);
+	return RPC_DEFERRED;
+}
+
+static int m_commit(void *opaque, struct json_object *params,
+		    struct json_object **result, struct err **e)
+{
+	struct driver_blockjob req = {.op = BLOCKJOB_COMMIT};
+
+	return run(opaque, params, &req, result, e);
+}
+
+static int m_pull(void *opaque, struct json_object *params,
+		  struct json_object **result, struct err **e)
+{
+	struct driver_blockjob req = {.op = BLOCKJOB_PULL};
+
+	return run(opaque, params, &req, result, e);
+}
+
+/* block.job: "action" info (the default), abort, pivot or speed (to
+ * "bandwidth"). */
+static int m_job(void *opaque, struct json_object *params,
+		 struct json_object **result, struct err **e)
+{
+	static const char *const actions[] = {"info", "abort", "pivot",
+					      "speed"};
+	static const enum driver_blockjob_op ops[] = {
+		BLOCKJOB_INFO, BLOCKJOB_ABORT, BLOCKJOB_PIVOT, BLOCKJOB_SPEED};
+	struct driver_blockjob req = {.op = BLOCKJOB_INFO};
+	const char *action = NULL;
+	size_t i = 0;
+
+	if (json_get_string_opt(params, "action", &action, e) < 0)
+		return err_code(*e);
+	while (action && i < ARRAY_SIZE(actions) && !streq(action, actions[i]))
+		i++;
+	if (i == ARRAY_SIZE(actions))
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"unknown block job action '%.40s' (info, "
+				"abort, pivot, speed)",
+				action);
+	req.op = ops[i];
+	return run(opaque, params, &req, result, e);
+}
+
+const struct rpc_method blockjob_methods[] = {
+	{"block.commit", m_commit},
+	{"block.pull", m_pull},
+	{"block.job", m_job},
+};
+const size_t blockjob_n_methods = ARRAY_SIZE(blockjob_methods);

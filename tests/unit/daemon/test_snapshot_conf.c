@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * <domainsnapshot>'s external disks (snapshot_conf.c): <disk
+ * snapshot='external'> with its overlay's <source file=> and <driver
+ * type='qcow2'/>, a <source> alone meaning external as in libvirt, the
+ * state disk-snapshot kept through the stored form; what is not an
+ * external snapshot refused by name.
+ */
+#include "daemon/snapshot_conf.h"
+#include "test.h"
+
+static struct snapshot_def *parse(const char *xml, bool stored, char **why)
+{
+	struct snapshot_def *s = NULL;
+	_cleanup_err_ struct err *e = NULL;
+
+	*why = NULL;
+	if (snapshot_def_parse(xml, strlen(xml), stored, &s, NULL, &e) < 0)
+		*why = xstrdup(err_msg(e));
+	return s;
+}
+
+static void external_disks(void)
+{
+	_cleanup_free_ char *why = NULL, *out = NULL;
+	struct snapshot_def *s = parse(
+		"<domainsnapshot><name>x1</name><disks>"
+		"<disk name='vda' snapshot='external'><driver type='qcow2'/>"
+		"<source file='/srv/a.x1'/></disk>"
+		"<disk name='vdb'><source file='/srv/b&amp;.x1'/></disk>"
+		"<disk name='vdc' snapshot='external'/>"
+		"<disk name='vdd' snapshot='no'/></disks></domainsnapshot>",
+		false, &why);
+
+	if (!s) {
+		TEST_FAIL("refused: %s", why);
+		return;
+	}
+	CHECK_INT_EQ(s->n_disks, 4);
+	CHECK_INT_EQ(s->disks[0].kind, SNAPSHOT_DISK_EXTERNAL);
+	CHECK_STR_EQ(s->disks[0].file, "/srv/a.x1");
+	CHECK_INT_EQ(s->disks[1].kind, SNAPSHOT_DISK_EXTERNAL);
+	CHECK_STR_EQ(s->disks[1].file, "/srv/b&.x1");
+	CHECK_INT_EQ(s->disks[2].kind, SNAPSHOT_DISK_EXTERNAL);
+	CHECK(s->disks[2].file == NULL);
+	CHECK_INT_EQ(s->disks[3].kind, SNAPSHOT_DISK_NO);
+	s->state = SNAPSHOT_DISK_SNAPSHOT;
+	s->domain_xml = xstrdup("<domain type='qemu'/>");
+	out = snapshot_def_format(s, true);
+	CHECK_STR_CONTAINS(out, "<state>disk-snapshot</state>");
+	CHECK_STR_CONTAINS(out, "    <disk name='vda' snapshot='external'>\n"
+				"      <driver type='qcow2'/>\n"
+				"      <source file='/srv/a.x1'/>\n"
+				"    </disk>\n");
+	CHECK_STR_CONTAINS(out, "<source file='/srv/b&amp;.x1'/>");
+	CHECK_STR_CONTAINS(out, "<disk name='vdc' snapshot='external'/>");
+	snapshot_def_free(s);
+	/* the stored form reads back the same */
+	s = parse(out, true, &why);
+	if (!s) {
+		TEST_FAIL("stored form refused: %s", why);
+		return;
+	}
+	CHECK_INT_EQ(s->state, SNAPSHOT_DISK_SNAPSHOT);
+	CHECK_STR_EQ(s->disks[1].file, "/srv/b&.x1");
+	snapshot_def_free(s);
+}
+
+static void refused(const char *xml, const char *want)
+{
+	_cleanup_free_ char *why = NULL;
+	struct snapshot_def *s = parse(xml, false, &why);
+
+	CHECK(s == NULL);
+	snapshot_def_free(s);
+	if (why)
+		CHECK_STR_CONTAINS(why, want);
+}
+
+static void not_external(void)
+{
+	refused("<domainsnapshot><disks><disk name='vda' snapshot='internal'>"
+		"<source file='/a'/></disk></disks></domainsnapshot>",
+		"disk 'vda': <source> is for an external snapshot");
+	refused("<domainsnapshot><disks><disk name='vda'><source "
+		"file='a.qcow2'/></disk></disks></domainsnapshot>",
+		"must be an absolute path");
+	refused("<domainsnapshot><disks><disk name='vda' snapshot='external'>"
+		"<source/></disk></disks></domainsnapshot>",
+		"must be an absolute path");
+	refused("<domainsnapshot><disks><disk name='vda'><driver type='raw'/>"
+		"<source file='/a'/></disk></disks></domainsnapshot>",
+		"an external snapshot's overlay is qcow2, not 'raw'");
+	refused("<domainsnapshot><disks><disk name='vda'><source file='/a' "
+		"type='block'/></disk></disks></domainsnapshot>",
+		"type");
+	refused("<domainsnapshot><memory snapshot='external' file='/m'/>"
+		"</domainsnapshot>",
+		"snapshot='external'");
+}
+
+int main(void)
+{
+	RUN(external_disks);
+	RUN(not_external);
+	return test_done();
+}
