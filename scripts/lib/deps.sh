@@ -25,8 +25,9 @@ NIDO_RUN_PACKAGES=(
 	# containers of a daemon that is not root: newuidmap, newgidmap
 	uidmap
 	util-linux e2fsprogs
-	# logical pools (lvm2's tools), netfs pools (mount.nfs)
-	lvm2 nfs-common
+	# logical pools (lvm2's tools), netfs pools (mount.nfs), iscsi pools
+	# (iscsiadm and iscsid, open-iscsi's initiator)
+	lvm2 nfs-common open-iscsi
 	# the qemu driver's emulated TPM (<tpm><backend type='emulator'>:
 	# swtpm, and swtpm_setup for its first state)
 	swtpm swtpm-tools
@@ -44,6 +45,9 @@ NIDO_TEST_PACKAGES=(
 	# NFS server and client of the netfs pool's test
 	# (tests/nested/scenarios/storage.sh)
 	lvm2 fdisk nfs-kernel-server
+	# the iscsi pool's target there (tgtd and tgtadm, a userspace target)
+	# and its initiator
+	tgt open-iscsi
 	# the qemu driver's BIOS disk (tests/integration/daemon/qemu-bios.sh),
 	# its ISO (qemu-cdrom.sh: binutils assembles the boot code), UEFI
 	# (qemu-uefi.sh: OVMF and its descriptors, an EFI FAT image)
