@@ -6,10 +6,12 @@
  * only after iscsi_name_ok()/iscsi_host_ok() passed (pool_conf.c
  * checks them), never through a shell.
  *
- * start discovers the portal's targets (sendtargets), logs in to the
- * pool's (unless a session to it exists already) and rescans it; stop
- * logs out and removes the node record (and the interface of an
- * <initiator>) that start made. The LUNs are found in sysfs, below the
+ * start asks the portal for its targets (a sendtargets discovery that
+ * records nothing), makes the node record of the pool's and logs in
+ * (unless a session to it exists already), then rescans the session;
+ * stop logs out and removes the node record (and the interface of an
+ * <initiator>) that start made: open-iscsi's database is left as it
+ * was. The LUNs are found in sysfs, below the
  * session's SCSI host: /sys/class/iscsi_session/sessionN/device/
  * targetH:C:T/H:C:T:L/block/sdX, so that no udev is needed. A volume
  * is named as libvirt names it, "unit:C:T:L"; its path is a link of
@@ -20,11 +22,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/file.h"
 #include "lib/spawn.h"
@@ -52,12 +56,16 @@ static char *portal(const char *host, unsigned port)
 				 : xasprintf("%s:%u", host, port);
 }
 
+/* @ok_status of iscsiadm(): any exit status is returned, none an error */
+#define ANY_STATUS 256
+
 /*
- * Runs iscsiadm with @args (NULL-terminated); its output (stdout and
- * stderr) in *@out when not NULL. Returns 0, the exit status when it
- * is @ok_status, or -errno with @e carrying what iscsiadm said.
+ * Runs iscsiadm with @args (NULL-terminated) for @who ("pool 'x'", in
+ * messages); its output (stdout and stderr) in *@out when not NULL.
+ * Returns 0, the exit status when it is @ok_status, or -errno with @e
+ * carrying what iscsiadm said.
  */
-static int iscsiadm(const char *pool, char *const *args, int ok_status,
+static int iscsiadm(const char *who, char *const *args, int ok_status,
 		    char **out, struct err **e)
 {
 	char *argv[24] = {"iscsiadm"};
@@ -70,10 +78,10 @@ static int iscsiadm(const char *pool, char *const *args, int ok_status,
 	argv[n] = NULL;
 	r = spawn_run(argv, &text, 1, e);
 	if (r < 0)
-		return err_prefix(e, "pool '%s': running iscsiadm (is "
-				     "open-iscsi installed?)",
-				  pool);
-	if (r != 0 && r == ok_status)
+		return err_prefix(e, "%s: running iscsiadm (is open-iscsi "
+				     "installed?)",
+				  who);
+	if (r != 0 && (r == ok_status || ok_status == ANY_STATUS))
 		return r;
 	if (r != 0) {
 		size_t len = text ? strlen(text) : 0;
@@ -81,9 +89,8 @@ static int iscsiadm(const char *pool, char *const *args, int ok_status,
 		while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
 			text[--len] = '\0';
 		return err_setk(e, ERR_OPERATION_FAILED, EIO,
-				"pool '%s': iscsiadm -m %s exited with status "
-				"%d%s%.300s",
-				pool, args[1], r, len ? ": " : "",
+				"%s: iscsiadm -m %s exited with status %d%s%.300s",
+				who, args[1], r, len ? ": " : "",
 				len ? text : "");
 	}
 	if (out)
@@ -101,33 +108,32 @@ static char *iface_name(const char *initiator)
 	return xasprintf("nido-iface-%08" PRIx32, h);
 }
 
-/* The interface of @initiator made (or updated) in open-iscsi's database. */
-static int iface_make(const char *pool, const char *initiator, const char *name,
+/*
+ * The interface @name of @initiator in open-iscsi's database: made
+ * (which fails when it exists: no matter), then given the name.
+ */
+static int iface_make(const char *who, const char *initiator, const char *name,
 		      struct err **e)
 {
-	int r = iscsiadm(pool,
-			 (char *[]){"-m", "iface", "-I", (char *)name, NULL},
-			 ISCSI_ERR_NO_OBJS, NULL, e);
-
-	if (r < 0)
-		return r;
-	if (r == ISCSI_ERR_NO_OBJS &&
-	    iscsiadm(pool,
+	if (iscsiadm(who,
 		     (char *[]){"-m", "iface", "-I", (char *)name, "-o", "new",
 				NULL},
-		     -1, NULL, e) < 0)
+		     ANY_STATUS, NULL, e) < 0)
 		return -EIO;
-	return iscsiadm(pool,
+	return iscsiadm(who,
 			(char *[]){"-m", "iface", "-I", (char *)name, "-o",
 				   "update", "-n", "iface.initiatorname", "-v",
 				   (char *)initiator, NULL},
 			-1, NULL, e);
 }
 
-/* Discovery of @host:@port's targets, through @iface (may be NULL). */
-static int discover(const char *pool, const char *host, unsigned port,
-		    const char *iface, bool record, struct iscsi_target **t,
-		    size_t *n, struct err **e)
+/*
+ * The targets @host:@port offers, by a sendtargets discovery through
+ * @iface (may be NULL) that records nothing in open-iscsi's database.
+ */
+static int discover(const char *who, const char *host, unsigned port,
+		    const char *iface, struct iscsi_target **t, size_t *n,
+		    struct err **e)
 {
 	_cleanup_free_ char *pt = portal(host, port), *out = NULL;
 	char *args[12] = {"-m", "discovery", "-t", "sendtargets", "-p", pt};
@@ -138,12 +144,10 @@ static int discover(const char *pool, const char *host, unsigned port,
 		args[i++] = "-I";
 		args[i++] = (char *)iface;
 	}
-	if (!record) {
-		args[i++] = "-o";
-		args[i++] = "nonpersistent";
-	}
+	args[i++] = "-o";
+	args[i++] = "nonpersistent";
 	args[i] = NULL;
-	r = iscsiadm(pool, args, ISCSI_ERR_NO_OBJS, &out, e);
+	r = iscsiadm(who, args, ISCSI_ERR_NO_OBJS, &out, e);
 	if (r < 0)
 		return r;
 	if (r == ISCSI_ERR_NO_OBJS) {
@@ -152,14 +156,14 @@ static int discover(const char *pool, const char *host, unsigned port,
 		return 0;
 	}
 	if (iscsi_targets_parse(out, strlen(out), t, n, e) < 0)
-		return err_prefix(e, "pool '%s': portal '%s'", pool, pt);
+		return err_prefix(e, "%s: portal '%s'", who, pt);
 	return 0;
 }
 
 int iscsi_find_targets(const char *host, unsigned port, const char *initiator,
 		       struct iscsi_target **out, size_t *n, struct err **e)
 {
-	_cleanup_free_ char *iface = NULL;
+	_cleanup_free_ char *iface = NULL, *who = NULL;
 
 	if (!iscsi_host_ok(host))
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
@@ -168,6 +172,7 @@ int iscsi_find_targets(const char *host, unsigned port, const char *initiator,
 	if (port > 65535)
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"port %u is not a port", port);
+	who = xasprintf("iscsi discovery on '%s'", host);
 	if (initiator) {
 		if (!iscsi_name_ok(initiator))
 			return err_setk(e, ERR_INVALID_ARG, EINVAL,
@@ -175,10 +180,10 @@ int iscsi_find_targets(const char *host, unsigned port, const char *initiator,
 					"name",
 					initiator);
 		iface = iface_name(initiator);
-		if (iface_make(host, initiator, iface, e) < 0)
+		if (iface_make(who, initiator, iface, e) < 0)
 			return -EIO;
 	}
-	return discover(host, host, port, iface, false, out, n, e);
+	return discover(who, host, port, iface, out, n, e);
 }
 
 /*
@@ -217,18 +222,49 @@ static int check_params(const struct storage_pool_params *p, struct err **e)
 	return 0;
 }
 
-/* Rescans the session @sess ("sessionN"): LUNs added or gone appear. */
+/* Writes @text to the sysfs attribute @path. 0 or -errno. */
+static int sysfs_write(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return (int)n;
+}
+
+/*
+ * Rescans the session @sess ("sessionN") as iscsiadm -m session -R
+ * would, but synchronously: its SCSI host's every channel, target and
+ * LUN ("- - -" to its scan attribute; the kernel asks the target for
+ * its LUNs and adds the new ones before the write returns).
+ */
 static int rescan(const struct storage_pool_params *p, const char *sess,
 		  struct err **e)
 {
-	return iscsiadm(p->name,
-			(char *[]){"-m", "session", "-r", (char *)sess + 7,
-				   "--rescan", NULL},
-			-1, NULL, e);
+	_cleanup_free_ char *dev = xasprintf(SESSIONS "/%s/device", sess);
+	_cleanup_free_ char *real = realpath(dev, NULL), *scan = NULL;
+	const char *host = real ? strstr(real, "/host") : NULL;
+	unsigned h;
+	int r;
+
+	if (!host || sscanf(host, "/host%u/", &h) != 1)
+		return err_setk(e, ERR_OPERATION_FAILED, EIO,
+				"pool '%s': no SCSI host for iSCSI %s", p->name,
+				sess);
+	scan = xasprintf("/sys/class/scsi_host/host%u/scan", h);
+	if ((r = sysfs_write(scan, "- - -")) < 0)
+		return err_sys(e, -r, "pool '%s': rescanning '%s'", p->name,
+			       scan);
+	return 0;
 }
 
 static int iscsi_start(const struct storage_pool_params *p, struct err **e)
 {
+	_cleanup_free_ char *who = xasprintf("pool '%s'", p->name);
 	_cleanup_free_ char *pt = NULL, *iface = NULL, *sess = NULL;
 	struct iscsi_target *t = NULL;
 	size_t n = 0;
@@ -242,10 +278,10 @@ static int iscsi_start(const struct storage_pool_params *p, struct err **e)
 		return rescan(p, sess, e); /* logged in already */
 	if (p->initiator) {
 		iface = iface_name(p->initiator);
-		if (iface_make(p->name, p->initiator, iface, e) < 0)
+		if (iface_make(who, p->initiator, iface, e) < 0)
 			return -EIO;
 	}
-	if (discover(p->name, p->host, p->port, iface, true, &t, &n, e) < 0)
+	if (discover(who, p->host, p->port, iface, &t, &n, e) < 0)
 		return -EIO;
 	for (size_t j = 0; j < n; j++)
 		offered |= streq(t[j].iqn, p->iqn);
@@ -262,9 +298,15 @@ static int iscsi_start(const struct storage_pool_params *p, struct err **e)
 		args[i++] = "-I";
 		args[i++] = iface;
 	}
-	args[i++] = "--login";
-	args[i] = NULL;
-	if (iscsiadm(p->name, args, -1, NULL, e) < 0)
+	/* the node record made by hand: discovery recorded nothing */
+	args[i] = "-o";
+	args[i + 1] = "new";
+	args[i + 2] = NULL;
+	if (iscsiadm(who, args, -1, NULL, e) < 0)
+		return -EIO;
+	args[i] = "--login";
+	args[i + 1] = NULL;
+	if (iscsiadm(who, args, -1, NULL, e) < 0)
 		return -EIO;
 	if (!(sess = session_find(p->iqn)))
 		return err_setk(e, ERR_OPERATION_FAILED, EIO,
@@ -276,6 +318,7 @@ static int iscsi_start(const struct storage_pool_params *p, struct err **e)
 
 static int iscsi_stop(const struct storage_pool_params *p, struct err **e)
 {
+	_cleanup_free_ char *who = xasprintf("pool '%s'", p->name);
 	_cleanup_free_ char *pt = NULL, *iface = NULL;
 	char *args[12] = {"-m", "node", "-T", (char *)p->iqn, "-p"};
 	size_t i = 6, op;
@@ -294,15 +337,15 @@ static int iscsi_stop(const struct storage_pool_params *p, struct err **e)
 	args[i++] = "--logout";
 	args[i] = NULL;
 	/* no session (logged out behind nido's back) is no error */
-	if ((r = iscsiadm(p->name, args, ISCSI_ERR_NO_OBJS, NULL, e)) < 0)
+	if ((r = iscsiadm(who, args, ISCSI_ERR_NO_OBJS, NULL, e)) < 0)
 		return r;
 	args[op] = "-o";
 	args[op + 1] = "delete";
 	args[op + 2] = NULL;
-	if ((r = iscsiadm(p->name, args, ISCSI_ERR_NO_OBJS, NULL, e)) < 0)
+	if ((r = iscsiadm(who, args, ISCSI_ERR_NO_OBJS, NULL, e)) < 0)
 		return r;
 	if (iface)
-		r = iscsiadm(p->name,
+		r = iscsiadm(who,
 			     (char *[]){"-m", "iface", "-I", iface, "-o",
 					"delete", NULL},
 			     ISCSI_ERR_NO_OBJS, NULL, e);
@@ -381,8 +424,13 @@ static bool lun_vol(const struct storage_pool_params *p, const char *tdir,
 	if (!blk || sscanf(hctl, "%u:%u:%u:%u", &h, &c, &t, &l) != 4 ||
 	    strchr(blk, '/'))
 		return false; /* not a disk (the target's controller LUN) */
+	{ /* a LUN the target resized: its size read again */
+		_cleanup_free_ char *rs = xasprintf("%s/rescan", lun);
+
+		sysfs_write(rs, "1");
+	}
 	sp = xasprintf("/sys/class/block/%s/size", blk);
-	if (file_read_all(sp, 64, &size, NULL, NULL) == 0)
+	if (file_read_all(sp, 4096, &size, NULL, NULL) == 0)
 		sectors = strtoull(size, NULL, 10);
 	dev = xasprintf("/dev/%s", blk);
 	memset(v, 0, sizeof(*v));
