@@ -581,7 +581,8 @@ static const struct cli_opt opts_find_as[] = {
 	{"type", OPT_DATA, true, "type of storage pool sources to find"},
 	{"host", OPT_DATA, false, "optional host to query"},
 	{"port", OPT_DATA, false, "optional port to query"},
-	{"initiator", OPT_DATA, false, "optional initiator IQN to use for query"},
+	{"initiator", OPT_STRING, false,
+	 "optional initiator IQN to use for query"},
 	{0},
 };
 

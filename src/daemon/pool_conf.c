@@ -16,13 +16,13 @@
 #include "lib/size.h"
 #include "storage/iscsi.h"
 
-const char *const pool_type_names[] = {"dir",  "fs",    "logical",
-				       "disk", "netfs", "iscsi", NULL};
+const char *const pool_type_names[] = {"dir",	"fs",	 "logical", "disk",
+				       "netfs", "iscsi", NULL};
 
 /* The pool types libvirt has and nido does not (yet): named refusals. */
-static const char *const other_types[] = {
-	"iscsi-direct", "scsi", "mpath", "rbd",
-	"sheepdog", "gluster",	    "zfs",  "vstorage", NULL};
+static const char *const other_types[] = {"iscsi-direct", "scsi",     "mpath",
+					  "rbd",	  "sheepdog", "gluster",
+					  "zfs",	  "vstorage", NULL};
 
 int pool_name_check(const char *name, struct err **e)
 {
@@ -446,10 +446,8 @@ static int parse_source_iscsi(const xmlNode *src, struct pool_def *d,
 	if ((n = xml_child(src, "initiator"))) {
 		xmlNode *iqn = xml_child(n, "iqn");
 
-		xml_check_known(n, NULL, (const char *const[]){"iqn", NULL},
-				w);
-		if (check_singles(n, (const char *const[]){"iqn", NULL}, e) <
-		    0)
+		xml_check_known(n, NULL, (const char *const[]){"iqn", NULL}, w);
+		if (check_singles(n, (const char *const[]){"iqn", NULL}, e) < 0)
 			return -EINVAL;
 		if (!iqn)
 			return xml_err(e, n, "missing <iqn name=...>");

@@ -89,8 +89,7 @@ static bool portal_ok(const char *s, size_t len)
 		if (!word_ok(s, alen, 253) || memchr(s, ':', alen))
 			return false;
 	}
-	return number(colon + 1, (size_t)(s + len - colon - 1), 65535,
-		      &port) &&
+	return number(colon + 1, (size_t)(s + len - colon - 1), 65535, &port) &&
 	       port > 0;
 }
 

@@ -78,8 +78,9 @@ static int iscsiadm(const char *who, char *const *args, int ok_status,
 	argv[n] = NULL;
 	r = spawn_run(argv, &text, 1, e);
 	if (r < 0)
-		return err_prefix(e, "%s: running iscsiadm (is open-iscsi "
-				     "installed?)",
+		return err_prefix(e,
+				  "%s: running iscsiadm (is open-iscsi "
+				  "installed?)",
 				  who);
 	if (r != 0 && (r == ok_status || ok_status == ANY_STATUS))
 		return r;
@@ -88,10 +89,10 @@ static int iscsiadm(const char *who, char *const *args, int ok_status,
 
 		while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
 			text[--len] = '\0';
-		return err_setk(e, ERR_OPERATION_FAILED, EIO,
-				"%s: iscsiadm -m %s exited with status %d%s%.300s",
-				who, args[1], r, len ? ": " : "",
-				len ? text : "");
+		return err_setk(
+			e, ERR_OPERATION_FAILED, EIO,
+			"%s: iscsiadm -m %s exited with status %d%s%.300s", who,
+			args[1], r, len ? ": " : "", len ? text : "");
 	}
 	if (out)
 		*out = steal_ptr(text);

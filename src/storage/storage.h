@@ -43,8 +43,8 @@ struct storage_pool_params {
 	unsigned port;
 	const char *iqn;
 	const char *initiator;
-	int mode;	      /* the target's mode, -1: 0711 (libvirt's) */
-	long owner, group;    /* -1: unchanged */
+	int mode;	   /* the target's mode, -1: 0711 (libvirt's) */
+	long owner, group; /* -1: unchanged */
 };
 
 /* Flags of build. */

@@ -53,8 +53,8 @@ static void refuses_hostile_lines(void)
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		_cleanup_free_ char *text = xasprintf("127.0.0.1:3260,1 ok\n%s\n",
-						      bad[i]);
+		_cleanup_free_ char *text =
+			xasprintf("127.0.0.1:3260,1 ok\n%s\n", bad[i]);
 		struct iscsi_target *t = NULL;
 		struct err *e = NULL;
 		size_t n = 0;

@@ -192,12 +192,13 @@ static void pool_netfs_source(void)
 /* An iscsi pool: portal, target, initiator; /dev/disk/by-path default. */
 static void pool_iscsi_source(void)
 {
-	struct pool_def *d = pool(
-		"<pool type='iscsi'><name>i</name><source><host "
-		"name='192.0.2.7' port='3261'/><device "
-		"path='iqn.2026-12.org.nido:t1'/><initiator><iqn "
-		"name='iqn.2026-12.org.nido:host'/></initiator></source></pool>",
-		NULL);
+	struct pool_def *d =
+		pool("<pool type='iscsi'><name>i</name><source><host "
+		     "name='192.0.2.7' port='3261'/><device "
+		     "path='iqn.2026-12.org.nido:t1'/><initiator><iqn "
+		     "name='iqn.2026-12.org.nido:host'/></initiator></source></"
+		     "pool>",
+		     NULL);
 	struct storage_pool_params p;
 	struct pool_def *back = NULL;
 	char *text, *again;
