@@ -4,7 +4,7 @@
  * pool-define-as, pool-create, pool-create-as, pool-build, pool-start,
  * pool-destroy, pool-delete, pool-undefine, pool-autostart, pool-list,
  * pool-info, pool-refresh, pool-dumpxml, pool-name, pool-uuid,
- * find-storage-pool-sources-as.
+ * find-storage-pool-sources(-as).
  * pool-edit is edit.c's, pool-event event.c's, the vol-* verbs
  * volume.c's.
  */
@@ -327,16 +327,50 @@ static int cmd_pool_dumpxml(const struct cli_args *a)
 	return 0;
 }
 
-/* find-storage-pool-sources-as TYPE [HOST] [PORT] [--initiator IQN]. */
-static int cmd_find_sources_as(const struct cli_args *a)
+/* The sources pool.find_sources finds with @p (taken), printed. */
+static int find_sources(const struct cli_args *a, struct json_object *p)
 {
 	_cleanup_json_ struct json_object *res = NULL;
 	_cleanup_err_ struct err *e = NULL;
-	struct json_object *p = json_object_new_object();
-	const char *port = cli_str(a, "port");
 
 	json_object_object_add(p, "type",
 			       json_object_new_string(cli_str(a, "type")));
+	if (client_call1("pool.find_sources", p, &res, &e) < 0) {
+		if (err_kind(e) == ERR_NO_CONNECT)
+			cli_error("%s", err_msg(e));
+		else
+			cli_error("Failed to find any %s pool sources: %s",
+				  cli_str(a, "type"), err_msg(e));
+		return 1;
+	}
+	fputs(jstr(res, "xml"), stdout);
+	return 0;
+}
+
+/* find-storage-pool-sources TYPE [SRCSPEC]: the spec a <source> file. */
+static int cmd_find_sources(const struct cli_args *a)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *xml = NULL;
+	const char *file = cli_str(a, "srcSpec");
+	struct json_object *p;
+
+	if (file && file_read_all(file, XML_MAX, &xml, NULL, &e) < 0) {
+		cli_error("%s", err_msg(e));
+		return 1;
+	}
+	p = json_object_new_object();
+	if (xml)
+		json_object_object_add(p, "spec", json_object_new_string(xml));
+	return find_sources(a, p);
+}
+
+/* find-storage-pool-sources-as TYPE [HOST] [PORT] [--initiator IQN]. */
+static int cmd_find_sources_as(const struct cli_args *a)
+{
+	struct json_object *p = json_object_new_object();
+	const char *port = cli_str(a, "port");
+
 	if (cli_str(a, "host"))
 		json_object_object_add(
 			p, "host", json_object_new_string(cli_str(a, "host")));
@@ -355,16 +389,7 @@ static int cmd_find_sources_as(const struct cli_args *a)
 		json_object_object_add(
 			p, "initiator",
 			json_object_new_string(cli_str(a, "initiator")));
-	if (client_call1("pool.find_sources", p, &res, &e) < 0) {
-		if (err_kind(e) == ERR_NO_CONNECT)
-			cli_error("%s", err_msg(e));
-		else
-			cli_error("Failed to find any %s pool sources: %s",
-				  cli_str(a, "type"), err_msg(e));
-		return 1;
-	}
-	fputs(jstr(res, "xml"), stdout);
-	return 0;
+	return find_sources(a, p);
 }
 
 /* pool-uuid NAME and pool-name UUID: both look the pool up by either. */
@@ -577,6 +602,13 @@ static const struct cli_opt opts_dumpxml[] = {
 	{0},
 };
 
+static const struct cli_opt opts_find[] = {
+	{"type", OPT_DATA, true, "type of storage pool sources to find"},
+	{"srcSpec", OPT_DATA, false,
+	 "optional file of source xml to query for pools"},
+	{0},
+};
+
 static const struct cli_opt opts_find_as[] = {
 	{"type", OPT_DATA, true, "type of storage pool sources to find"},
 	{"host", OPT_DATA, false, "optional host to query"},
@@ -604,6 +636,11 @@ static const struct cli_opt opts_list[] = {
 #define P "pool"
 
 const struct cli_command pool_commands[] = {
+	{"find-storage-pool-sources", NULL,
+	 "discover potential storage pool sources", cmd_find_sources, opts_find,
+	 P,
+	 "Returns XML <sources> document (nido: of iscsi pools, the spec a "
+	 "<source> with <host name= port=> and <initiator>)."},
 	{"find-storage-pool-sources-as", NULL,
 	 "find potential storage pool sources", cmd_find_sources_as,
 	 opts_find_as, P,

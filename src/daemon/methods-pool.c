@@ -443,31 +443,14 @@ static int m_info(void *opaque, struct json_object *params,
 	return 0;
 }
 
-/*
- * find-storage-pool-sources(-as): the sources a host offers for a pool
- * type; iscsi's (the targets of a portal, by sendtargets discovery)
- * only.
- */
-static int m_find_sources(void *opaque, struct json_object *params,
-			  struct json_object **result, struct err **e)
+/* The targets of the portal @host:@port, as a <sources> document. */
+static int find_iscsi(const char *host, uint64_t port, const char *initiator,
+		      struct json_object **result, struct err **e)
 {
-	const char *type, *host = NULL, *initiator = NULL;
 	struct iscsi_target *t = NULL;
 	_cleanup_free_ char *xml = NULL;
-	uint64_t port = 0;
 	size_t n = 0;
 
-	(void)opaque;
-	if (json_get_string(params, "type", &type, e) < 0 ||
-	    json_get_string_opt(params, "host", &host, e) < 0 ||
-	    json_get_uint64_opt(params, "port", &port, e) < 0 ||
-	    json_get_string_opt(params, "initiator", &initiator, e) < 0)
-		return err_code(*e);
-	if (!streq(type, "iscsi"))
-		return err_setk(e, ERR_NO_SUPPORT, ENOTSUP,
-				"pool type '%.32s' does not support source "
-				"discovery (nido: iscsi only)",
-				type);
 	if (!host)
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"iscsi source discovery needs a host");
@@ -482,6 +465,42 @@ static int m_find_sources(void *opaque, struct json_object *params,
 	*result = json_object_new_object();
 	add_str(*result, "xml", xml);
 	return 0;
+}
+
+/*
+ * find-storage-pool-sources(-as): the sources a host offers for a pool
+ * type; iscsi's (the targets of a portal, by sendtargets discovery)
+ * only.
+ */
+static int m_find_sources(void *opaque, struct json_object *params,
+			  struct json_object **result, struct err **e)
+{
+	const char *type, *host = NULL, *initiator = NULL, *spec_xml = NULL;
+	struct pool_source_spec spec = {0};
+	uint64_t port = 0;
+	int r;
+
+	(void)opaque;
+	if (json_get_string(params, "type", &type, e) < 0 ||
+	    json_get_string_opt(params, "host", &host, e) < 0 ||
+	    json_get_uint64_opt(params, "port", &port, e) < 0 ||
+	    json_get_string_opt(params, "initiator", &initiator, e) < 0 ||
+	    json_get_string_opt(params, "spec", &spec_xml, e) < 0)
+		return err_code(*e);
+	if (!streq(type, "iscsi"))
+		return err_setk(e, ERR_NO_SUPPORT, ENOTSUP,
+				"pool type '%.32s' does not support source "
+				"discovery (nido: iscsi only)",
+				type);
+	if (spec_xml) { /* find-storage-pool-sources TYPE FILE */
+		if (pool_source_spec_parse(spec_xml, strlen(spec_xml), &spec,
+					   NULL, e) < 0)
+			return err_code(*e);
+		r = find_iscsi(spec.host, spec.port, spec.initiator, result, e);
+		pool_source_spec_clear(&spec);
+		return r;
+	}
+	return find_iscsi(host, port, initiator, result, e);
 }
 
 static int m_xml(void *opaque, struct json_object *params,

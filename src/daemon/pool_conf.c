@@ -402,7 +402,7 @@ static int parse_iqn(const xmlNode *n, const char *what, const char *attr,
  * target's IQN), <initiator><iqn name>. <auth> would need a secret
  * store nido does not have: refused by name.
  */
-static int parse_source_iscsi(const xmlNode *src, struct pool_def *d,
+static int parse_source_iscsi(const xmlNode *src, struct pool_def *d, bool spec,
 			      struct xml_warnings *w, struct err **e)
 {
 	static const char *const kids[] = {"host", "device", "initiator",
@@ -436,12 +436,14 @@ static int parse_source_iscsi(const xmlNode *src, struct pool_def *d,
 			return -EINVAL;
 		d->source_port = port ? (unsigned)v : 0;
 	}
-	if (!(n = xml_child(src, "device")))
+	if (!(n = xml_child(src, "device")) && !spec)
 		return xml_err(e, src,
 			       "an iscsi pool needs <device path=...> (the "
 			       "target's IQN)");
-	xml_check_known(n, (const char *const[]){"path", NULL}, NULL, w);
-	if (parse_iqn(n, "target", "path", &d->source_iqn, e) < 0)
+	if (n)
+		xml_check_known(n, (const char *const[]){"path", NULL}, NULL,
+				w);
+	if (n && parse_iqn(n, "target", "path", &d->source_iqn, e) < 0)
 		return -EINVAL;
 	if ((n = xml_child(src, "initiator"))) {
 		xmlNode *iqn = xml_child(n, "iqn");
@@ -472,7 +474,7 @@ static int parse_source(const xmlNode *src, struct pool_def *d,
 	if (d->type == POOL_NETFS)
 		return parse_source_netfs(src, d, w, e);
 	if (d->type == POOL_ISCSI)
-		return parse_source_iscsi(src, d, w, e);
+		return parse_source_iscsi(src, d, false, w, e);
 	if (d->type != POOL_FS && d->type != POOL_DISK) {
 		xml_check_known(src, NULL, NULL, w);
 		return 0;
@@ -746,6 +748,36 @@ char *pool_def_format(const struct pool_def *d,
 	fprintf(f, "  </target>\n</pool>\n");
 	fclose(f);
 	return text;
+}
+
+int pool_source_spec_parse(const char *xml, size_t len,
+			   struct pool_source_spec *out, struct xml_warnings *w,
+			   struct err **e)
+{
+	struct pool_def d = {.type = POOL_ISCSI};
+	xmlDoc *doc = xml_parse(xml, len, "source spec XML", "source", e);
+	int r;
+
+	if (!doc)
+		return err_mark(e, ERR_XML_ERROR);
+	r = parse_source_iscsi(xmlDocGetRootElement(doc), &d, true, w, e);
+	xmlFreeDoc(doc);
+	free(d.source_iqn); /* a target of its own is not asked for */
+	if (r < 0) {
+		free(d.source_host);
+		free(d.source_initiator);
+		return err_mark(e, ERR_XML_ERROR);
+	}
+	*out = (struct pool_source_spec){d.source_host, d.source_port,
+					 d.source_initiator};
+	return 0;
+}
+
+void pool_source_spec_clear(struct pool_source_spec *s)
+{
+	free(s->host);
+	free(s->initiator);
+	memset(s, 0, sizeof(*s));
 }
 
 char *pool_iscsi_sources_format(const char *host, unsigned port,

@@ -81,6 +81,22 @@ char *pool_def_format(const struct pool_def *d,
 void pool_def_free(struct pool_def *d);
 
 /*
+ * find-storage-pool-sources' source spec of an iscsi pool: a <source>
+ * with <host name port> (required) and <initiator><iqn name>, checked
+ * as a pool's. 0 with *@out filled (pool_source_spec_clear), or -errno
+ * with @e (ERR_XML_ERROR).
+ */
+struct pool_source_spec {
+	char *host;
+	unsigned port; /* 0: absent */
+	char *initiator;
+};
+int pool_source_spec_parse(const char *xml, size_t len,
+			   struct pool_source_spec *out, struct xml_warnings *w,
+			   struct err **e);
+void pool_source_spec_clear(struct pool_source_spec *s);
+
+/*
  * find-storage-pool-sources' answer for an iscsi portal: a <sources>
  * document with one <source> per target name of @t (several portals of
  * one target: one source), its <host> @host (and @port when not 0).

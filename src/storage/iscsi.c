@@ -411,12 +411,42 @@ static char *lun_block(const char *lun)
 	return NULL;
 }
 
+/*
+ * The block device of a LUN that is a disk (SCSI type 0), waiting up to
+ * 5 s for it: the kernel scans synchronously but probes disks
+ * asynchronously, so that block/sdX and /dev/sdX follow a login or a
+ * rescan by a little. NULL for another type (a controller LUN).
+ */
+static char *lun_disk(const char *lun)
+{
+	_cleanup_free_ char *tp = xasprintf("%s/type", lun), *type = NULL;
+	char *blk = NULL;
+
+	if (file_read_all(tp, 4096, &type, NULL, NULL) < 0 ||
+	    strtol(type, NULL, 10) != 0)
+		return NULL;
+	for (int i = 0; i < 500; i++) {
+		struct stat st;
+		_cleanup_free_ char *dev = NULL;
+
+		free(blk);
+		blk = lun_block(lun);
+		if (blk && !strchr(blk, '/')) {
+			dev = xasprintf("/dev/%s", blk);
+			if (stat(dev, &st) == 0 && S_ISBLK(st.st_mode))
+				return blk;
+		}
+		usleep(10000);
+	}
+	return blk; /* listed still: its device may come */
+}
+
 /* The LUN "H:C:T:L" of @tdir (sysfs) as a volume of @p into @v. */
 static bool lun_vol(const struct storage_pool_params *p, const char *tdir,
 		    const char *hctl, struct storage_vol *v)
 {
 	_cleanup_free_ char *lun = xasprintf("%s/%s", tdir, hctl);
-	_cleanup_free_ char *blk = lun_block(lun), *size = NULL, *sp = NULL;
+	_cleanup_free_ char *blk = lun_disk(lun), *size = NULL, *sp = NULL;
 	_cleanup_free_ char *dev = NULL;
 	unsigned h, c, t, l;
 	unsigned long long sectors = 0;

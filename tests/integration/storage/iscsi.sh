@@ -68,11 +68,15 @@ t_out "find-storage-pool-sources-as iscsi lists the target" "<sources>
     <device path='$iqn'/>
   </source>
 </sources>" "$NIDO" find-storage-pool-sources-as iscsi 127.0.0.1 3260
+printf "<source><host name='127.0.0.1'/><initiator><iqn name='%s'/></initiator></source>\n" "$init" >"$tmp/spec.xml"
+t_out "find-storage-pool-sources iscsi SPEC, as an initiator" "<device path='$iqn'/>" \
+	"$NIDO" find-storage-pool-sources iscsi "$tmp/spec.xml"
+t_err "... a port out of range" "port" "$NIDO" find-storage-pool-sources-as iscsi 127.0.0.1 65536
 t_err "... a host that is an option is refused" "host '-p' is not a host name" \
 	"$NIDO" find-storage-pool-sources-as iscsi -- -p
 t_err "... another pool type by name" "pool type 'dir' does not support source discovery" \
 	"$NIDO" find-storage-pool-sources-as dir
-t_exact "discovery recorded no node" "" sh -c "ls /etc/iscsi/nodes"
+t_exact "discovery recorded no node" "" find /etc/iscsi/nodes /etc/iscsi/send_targets -mindepth 1
 
 cat >"$tmp/iscsi.xml" <<XML
 <pool type='iscsi'>
@@ -149,19 +153,10 @@ rm -f /dev/disk/by-path/nido-test-lun-1
 
 # guests: QEMU's command line names the LUNs' devices
 dev2=$("$NIDO" vol-path unit:0:0:2 --pool ip)
-cat >"$tmp/q.xml" <<XML
-<domain type='qemu'>
-  <name>q</name>
-  <memory unit='MiB'>64</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <devices>
-    <disk type='volume' device='disk'><driver name='qemu' type='raw'/>
+qemu_xml q "<disk type='volume' device='disk'><driver name='qemu' type='raw'/>
       <source pool='ip' volume='unit:0:0:1'/><target dev='vda' bus='virtio'/></disk>
     <disk type='block' device='disk'><driver name='qemu' type='raw'/>
-      <source dev='$dev2'/><target dev='vdb' bus='virtio'/></disk>
-  </devices>
-</domain>
-XML
+      <source dev='$dev2'/><target dev='vdb' bus='virtio'/></disk>" >"$tmp/q.xml"
 t "a qemu domain with a volume of the pool and the other LUN as a block disk" "$NIDO" define "$tmp/q.xml"
 t_out "domxml-to-native: the volume is the LUN's device" "\"driver\":\"host_device\",\"filename\":\"$dev1\"" \
 	"$NIDO" domxml-to-native qemu-argv --domain q
@@ -208,7 +203,7 @@ fi
 t_exact "pool-destroy logs out" "Pool 'ip' destroyed" "$NIDO" pool-destroy ip
 t_err "no session is left" "No active sessions" iscsiadm -m session
 t "the LUN's device is gone" wait_for 10 test ! -e "$dev1"
-t_exact "no node record and no interface of nido's left" "" sh -c "ls /etc/iscsi/nodes; ls /etc/iscsi/ifaces | grep nido"
+t_exact "no node record and no interface of nido's left" "" sh -c "find /etc/iscsi/nodes /etc/iscsi/send_targets -mindepth 1; ls /etc/iscsi/ifaces | grep nido"
 t_err "vol-list of the stopped pool" "is not active" "$NIDO" vol-list ip
 
 # a session logged out behind nido's back makes the pool inactive

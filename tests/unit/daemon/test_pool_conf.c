@@ -248,6 +248,30 @@ static void pool_iscsi_source(void)
 	pool_def_free(d);
 }
 
+/* find-storage-pool-sources' spec: host, port, initiator; checked. */
+static void iscsi_source_spec(void)
+{
+	static const char ok[] = "<source><host name='h' port='3261'/>"
+				 "<initiator><iqn name='iqn.x:i'/></initiator>"
+				 "</source>";
+	struct pool_source_spec s = {0};
+	struct err *e = NULL;
+
+	CHECK(pool_source_spec_parse(ok, strlen(ok), &s, NULL, NULL) == 0);
+	CHECK_STR_EQ(s.host, "h");
+	CHECK_INT_EQ(s.port, 3261);
+	CHECK_STR_EQ(s.initiator, "iqn.x:i");
+	pool_source_spec_clear(&s);
+	CHECK(pool_source_spec_parse("<source/>", 9, &s, NULL, &e) < 0);
+	CHECK_STR_CONTAINS(e ? err_msg(e) : "", "needs <host name=...>");
+	CHECK(!s.host);
+	err_free(steal_ptr(e));
+	CHECK(pool_source_spec_parse("<source><host name='-p'/></source>", 34,
+				     &s, NULL, &e) < 0);
+	CHECK_STR_CONTAINS(e ? err_msg(e) : "", "host '-p' is not a host");
+	err_free(e);
+}
+
 /* find-storage-pool-sources' answer: one source per target. */
 static void iscsi_sources(void)
 {
@@ -446,6 +470,7 @@ int main(void)
 	RUN(pool_disk_source);
 	RUN(pool_netfs_source);
 	RUN(pool_iscsi_source);
+	RUN(iscsi_source_spec);
 	RUN(iscsi_sources);
 	RUN(pool_refusals);
 	RUN(vol_meaning);
