@@ -5,7 +5,11 @@
 # mapping its memory file (lazy) and by copying it (copy). Prints, per
 # size and mode, the best and median time from the process's start to
 # running vCPUs (nido-vmm's "running_after_us"), and from exec to the
-# control socket's first answer, seen from outside.
+# control socket's first answer, seen from outside. Then, where
+# qemu-system-x86_64 is installed (BENCH_QEMU=0 leaves it out), QEMU's
+# save and restore of an idle guest of the same size, as libvirt drives
+# them: "stop" and a migration to a file, then a new QEMU with
+# "-incoming defer", "migrate-incoming" from the file and "cont".
 set -eu
 build=${1:-build}
 vmm=$build/src/vmm/nido-vmm
@@ -20,11 +24,13 @@ guest=$build/guests/guest-count
 }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+qemu=
+[ "${BENCH_QEMU:-1}" = 0 ] || qemu=$(command -v qemu-system-x86_64 || true)
 exec python3 - "$vmm" "$guest" "$tmp" "${BENCH_SIZES:-256 2048}" \
-	"${BENCH_ROUNDS:-5}" <<'PY'
+	"${BENCH_ROUNDS:-5}" "$qemu" <<'PY'
 import json, os, socket, statistics, subprocess, sys, time
 
-vmm, guest, tmp, sizes, rounds = sys.argv[1:6]
+vmm, guest, tmp, sizes, rounds, qemu = sys.argv[1:7]
 sock = os.path.join(tmp, "api.sock")
 disk = os.path.join(tmp, "disk.img")
 
@@ -107,5 +113,97 @@ for size in sizes.split():
         print("%4s MiB %-5s %7.1f  %8.2f / %-8.2f            %8.2f / %-8.2f" %
               (size, mode, save_ms, min(inner), statistics.median(inner),
                min(outer), statistics.median(outer)))
+        sys.stdout.flush()
+
+# QEMU: an idle guest (SeaBIOS with no boot device: it says so and waits)
+# on KVM, saved as libvirt's "virsh save" does and restored as "virsh
+# restore" does. Not the same guest as nido-vmm's (QEMU cannot run
+# guests/count.c), but the same RAM size, mostly untouched.
+class QMP:
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.connect(path)
+        self.f = self.s.makefile("rwb")
+        self.f.readline()  # greeting
+        self.cmd("qmp_capabilities")
+
+    def cmd(self, name, **args):
+        self.f.write(json.dumps({"execute": name, "arguments": args}).encode()
+                     + b"\n")
+        self.f.flush()
+        while True:
+            r = json.loads(self.f.readline())
+            if "return" in r:
+                return r["return"]
+            if "error" in r:
+                sys.exit("QMP %s: %s" % (name, r["error"]))
+
+def qemu_start(size, extra, wait_sock=True):
+    qsock = os.path.join(tmp, "qmp.sock")
+    if os.path.exists(qsock):
+        os.unlink(qsock)
+    t0 = time.monotonic()
+    p = subprocess.Popen([qemu, "-accel", "kvm", "-m", size, "-nodefaults",
+                          "-display", "none", "-no-user-config",
+                          "-chardev", "file,id=d,path=" + os.path.join(tmp, "bios.log"),
+                          "-device", "isa-debugcon,iobase=0x402,chardev=d",
+                          "-qmp", "unix:%s,server=on,wait=off" % qsock] + extra,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    while True:
+        try:
+            return p, QMP(qsock), t0
+        except OSError:
+            if p.poll() is not None:
+                sys.exit("QEMU ended early")
+            time.sleep(0.0005)
+
+def qemu_migrated(q):
+    while True:
+        st = q.cmd("query-migrate").get("status")
+        if st == "completed":
+            return
+        if st in ("failed", "cancelled"):
+            sys.exit("QEMU's migration %s" % st)
+        time.sleep(0.0005)
+
+if qemu:
+    print("QEMU (%s), idle guest, same sizes:" % qemu)
+    print("size    save_ms  running_after_ms(best/median)")
+    for size in sizes.split():
+        log = os.path.join(tmp, "bios.log")
+        if os.path.exists(log):
+            os.unlink(log)
+        p, q, _ = qemu_start(size, [])
+        for _ in range(12000):
+            with open(log, "rb") as f:
+                if b"No bootable device" in f.read():
+                    break
+            time.sleep(0.01)
+        else:
+            sys.exit("QEMU's guest did not reach its idle loop")
+        save = os.path.join(tmp, "qemu.save")
+        t0 = time.monotonic()
+        q.cmd("stop")
+        q.cmd("migrate", uri="exec:cat > " + save)
+        qemu_migrated(q)
+        with open(save, "rb") as f:
+            os.fsync(f.fileno())
+        save_ms = (time.monotonic() - t0) * 1000
+        q.cmd("quit")
+        p.wait(timeout=60)
+        runs = []
+        for _ in range(int(rounds)):
+            p, q, t0 = qemu_start(size, ["-incoming", "defer"])
+            q.cmd("migrate-incoming", uri="exec:cat " + save)
+            qemu_migrated(q)
+            q.cmd("cont")
+            while q.cmd("query-status").get("status") != "running":
+                time.sleep(0.0005)
+            runs.append((time.monotonic() - t0) * 1000)
+            q.cmd("quit")
+            p.wait(timeout=60)
+        print("%4s MiB %7.1f  %8.2f / %-8.2f" %
+              (size, save_ms, min(runs), statistics.median(runs)))
         sys.stdout.flush()
 PY

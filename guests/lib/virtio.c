@@ -6,7 +6,7 @@
  * Ring memory: per device slot and queue, a page of descriptors and a
  * page for the rings (re-used when a device is initialised again).
  */
-static uint8_t ring_pool[17][4][2][4096] __attribute__((aligned(4096)));
+static uint8_t ring_pool[17][GVQ_MAX][2][4096] __attribute__((aligned(4096)));
 
 uintptr_t virtio_find(uint32_t device_id, unsigned nth)
 {
@@ -30,7 +30,7 @@ static int setup_queue(struct gvdev *d, unsigned qi)
 
 	unsigned slot = (unsigned)((d->base - MMIO_BASE) / MMIO_SLOT);
 
-	if (slot > 16 || qi > 3)
+	if (slot > 16 || qi >= GVQ_MAX)
 		return -1;
 	mem = ring_pool[slot][qi];
 	vio_write(d, VIO_QUEUE_SEL, qi);

@@ -44,6 +44,7 @@
 #define VDESC_F_WRITE	2
 
 #define GVQ_SIZE 64
+#define GVQ_MAX	 6 /* queues per device (a console with one channel) */
 
 struct gdesc {
 	uint64_t addr;
@@ -65,7 +66,7 @@ struct gvdev {
 	uintptr_t base;
 	uint32_t device_id;
 	uint64_t features; /* negotiated */
-	struct gvq q[4];
+	struct gvq q[GVQ_MAX];
 };
 
 /* A buffer of a request: @write when the device writes it. */

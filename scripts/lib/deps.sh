@@ -25,9 +25,11 @@ NIDO_RUN_PACKAGES=(
 	# containers of a daemon that is not root: newuidmap, newgidmap
 	uidmap
 	util-linux e2fsprogs
-	# logical pools (lvm2's tools), netfs pools (mount.nfs), iscsi pools
-	# (iscsiadm and iscsid, open-iscsi's initiator)
-	lvm2 nfs-common open-iscsi
+	# logical pools (lvm2's tools; thin pools need thin_check and
+	# thin_repair, which lvm2 runs when it activates one), netfs pools
+	# (mount.nfs), iscsi pools (iscsiadm and iscsid, open-iscsi's
+	# initiator)
+	lvm2 thin-provisioning-tools nfs-common open-iscsi
 	# the qemu driver's emulated TPM (<tpm><backend type='emulator'>:
 	# swtpm, and swtpm_setup for its first state)
 	swtpm swtpm-tools
@@ -44,7 +46,7 @@ NIDO_TEST_PACKAGES=(
 	# which adds a partition behind a disk pool's back there, and the
 	# NFS server and client of the netfs pool's test
 	# (tests/nested/scenarios/storage.sh)
-	lvm2 fdisk nfs-kernel-server
+	lvm2 thin-provisioning-tools fdisk nfs-kernel-server
 	# the iscsi pool's target there (tgtd and tgtadm, a userspace target)
 	# and its initiator
 	tgt open-iscsi

@@ -380,6 +380,14 @@ int client_call(struct nido_conn *c, const char *method,
 		struct json_object *params, struct json_object **result,
 		struct err **e)
 {
+	return client_call_notified(c, method, params, NULL, NULL, result, e);
+}
+
+int client_call_notified(
+	struct nido_conn *c, const char *method, struct json_object *params,
+	void (*on_notify)(void *opaque, struct json_object *msg), void *opaque,
+	struct json_object **result, struct err **e)
+{
 	_cleanup_json_ struct json_object *req = json_object_new_object();
 	_cleanup_json_ struct json_object *resp = NULL;
 	_cleanup_free_ char *line = NULL, *text = NULL;
@@ -408,6 +416,8 @@ int client_call(struct nido_conn *c, const char *method,
 		    !json_object_is_type(resp, json_type_object))
 			return err_set(e, EPROTO,
 				       "invalid response from the daemon");
+		if (on_notify && !json_object_object_get_ex(resp, "id", NULL))
+			on_notify(opaque, resp);
 	} while (!json_object_object_get_ex(resp, "id", NULL));
 	return take_response(resp, result, e);
 }

@@ -42,6 +42,15 @@ int client_call(struct nido_conn *c, const char *method,
 		struct err **e);
 
 /*
+ * The same, calling @on_notify(@opaque, @msg) (@msg borrowed) for each
+ * notification that comes before the answer: a long call's progress.
+ */
+int client_call_notified(
+	struct nido_conn *c, const char *method, struct json_object *params,
+	void (*on_notify)(void *opaque, struct json_object *msg), void *opaque,
+	struct json_object **result, struct err **e);
+
+/*
  * Reads the next message the daemon sends (an event notification, or a
  * response) within @timeout_ms (-1: no limit). Returns 1 with *@msg (a
  * new reference), 0 when the time ran out or a signal came, or -errno

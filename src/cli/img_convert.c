@@ -36,28 +36,6 @@ static void *alloc_aligned(size_t n)
 	return p;
 }
 
-static bool is_zero(const uint8_t *p, size_t n)
-{
-	const uint64_t *w = (const uint64_t *)p;
-	size_t i;
-
-	for (i = 0; i < n / 8; i += 4) {
-		if (i + 4 <= n / 8) {
-			if (w[i] | w[i + 1] | w[i + 2] | w[i + 3])
-				return false;
-		} else {
-			for (; i < n / 8; i++)
-				if (w[i])
-					return false;
-			break;
-		}
-	}
-	for (i = n & ~7ul; i < n; i++)
-		if (p[i])
-			return false;
-	return true;
-}
-
 static void progress(struct convert *c, bool force)
 {
 	double pct;
@@ -81,14 +59,14 @@ static int write_sparse(struct convert *c, uint64_t off, size_t len,
 	while (pos < len) {
 		uint64_t g = c->gran - ((off + pos) % c->gran);
 		size_t n = (size_t)MIN(g, len - pos), run = n;
-		bool zero = c->sparse && is_zero(c->cur + pos, n);
+		bool zero = c->sparse && buf_is_zero(c->cur + pos, n);
 		int r;
 
 		/* extend the run while the kind stays the same */
 		while (pos + run < len) {
 			size_t m = (size_t)MIN(c->gran, len - pos - run);
 
-			if ((c->sparse && is_zero(c->cur + pos + run, m)) !=
+			if ((c->sparse && buf_is_zero(c->cur + pos + run, m)) !=
 			    zero)
 				break;
 			run += m;
@@ -242,7 +220,7 @@ static void compress_slot(struct convert *c, struct slot *sl)
 	if (sl->len % cs)
 		memset(sl->buf + sl->len, 0, cs - sl->len % cs);
 	for (size_t i = 0; i < n; i++)
-		sl->clen[i] = is_zero(sl->buf + i * cs, cs)
+		sl->clen[i] = buf_is_zero(sl->buf + i * cs, cs)
 				      ? -1
 				      : img_compress(c->dst, sl->buf + i * cs,
 						     sl->cbuf + i * cs);

@@ -25,6 +25,10 @@ int pool_define_xml(const char *xml, bool validate, char **name,
 /* The definition of @name the next start uses (malloc'ed), or NULL. */
 char *pool_xml_inactive(const char *name, struct err **e);
 
+/* vol-clone and vol-create-from (volume-copy.c). */
+int cmd_vol_clone(const struct cli_args *a);
+int cmd_vol_create_from(const struct cli_args *a);
+
 /* pool-edit (edit.c). */
 int cmd_pool_edit(const struct cli_args *a);
 

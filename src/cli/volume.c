@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * nido's storage volume verbs, shaped like virsh 9.0's: vol-create,
- * vol-create-as, vol-clone, vol-delete, vol-wipe, vol-resize, vol-info,
- * vol-list, vol-path, vol-name, vol-key, vol-pool, vol-dumpxml. A
- * volume is named by its name in --pool, or by its path or key.
+ * vol-create-as, vol-clone and vol-create-from (volume-copy.c), vol-delete,
+ * vol-wipe, vol-resize, vol-info, vol-list, vol-path, vol-name, vol-key,
+ * vol-pool, vol-dumpxml. A volume is named by its name in --pool, or by its
+ * path or key.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -210,20 +211,6 @@ static int cmd_vol_create_as(const struct cli_args *a)
 		return 0;
 	}
 	return create(a, xml, NULL);
-}
-
-static int cmd_vol_clone(const struct cli_args *a)
-{
-	_cleanup_json_ struct json_object *res = NULL;
-	struct json_object *p = json_object_new_object();
-
-	json_object_object_add(p, "name",
-			       json_object_new_string(cli_str(a, "newname")));
-	if (vol_call(a, "volume.clone", "clone", p, &res))
-		return 1;
-	cli_print_extra("Vol '%s' cloned from %s\n", cli_str(a, "newname"),
-			cli_str(a, "vol"));
-	return 0;
 }
 
 static int cmd_vol_delete(const struct cli_args *a)
@@ -602,6 +589,23 @@ static const struct cli_opt opts_clone[] = {
 	POOL_STR_OPT,
 	BOOL("prealloc-metadata", "preallocate metadata (for qcow2 instead "
 				  "of full allocation)"),
+	BOOL("reflink", "use btrfs COW lightweight copy"),
+	BOOL("verbose", "display the progress of the copy (nido)"),
+	{0},
+};
+
+static const struct cli_opt opts_create_from[] = {
+	{"pool", OPT_DATA, true, "pool name"},
+	{"file", OPT_DATA, true, "file containing an XML vol description"},
+	{"vol", OPT_DATA, true,
+	 "input vol name or key, or the path of a block device (nido)"},
+	{"inputpool", OPT_STRING, false,
+	 "pool name or uuid of the input vol's "
+	 "pool"},
+	BOOL("prealloc-metadata", "preallocate metadata (for qcow2 instead "
+				  "of full allocation)"),
+	BOOL("reflink", "use btrfs COW lightweight copy"),
+	BOOL("verbose", "display the progress of the copy (nido)"),
 	{0},
 };
 
@@ -671,6 +675,10 @@ const struct cli_command volume_commands[] = {
 	 opts_create, V, "Create a vol."},
 	{"vol-create-as", NULL, "create a volume from a set of args",
 	 cmd_vol_create_as, opts_create_as, V, "Create a vol."},
+	{"vol-create-from", NULL, "create a vol, using another volume as input",
+	 cmd_vol_create_from, opts_create_from, V,
+	 "Create a vol from an existing volume, or from a block device "
+	 "(P2V)."},
 	{"vol-delete", NULL, "delete a vol", cmd_vol_delete, opts_vol, V,
 	 "Delete a given vol."},
 	{"vol-download", NULL, "download volume contents to a file",

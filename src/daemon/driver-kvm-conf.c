@@ -313,6 +313,54 @@ static int check_machine(const struct domain_def *d, struct err **e)
 	return 0;
 }
 
+/* nido-vmm's --channel limits (src/vmm/vmconfig.h) */
+#define KVM_MAX_CHANNELS     7
+#define KVM_CHANNEL_NAME_MAX 127
+
+/*
+ * <channel>s are named ports of nido-vmm's multiport virtio-console:
+ * type='unix' with a virtio target and a name (docs/xml.md, "Channels");
+ * nidod binds the socket (mode='bind', the agent's at a path of its own
+ * when none is given) or connects to it, and passes it.
+ */
+static int check_channels(const struct domain_def *def, struct err **e)
+{
+	const char *why = NULL;
+	const struct domain_channel *ch = NULL;
+
+	if (def->n_channels > KVM_MAX_CHANNELS)
+		return err_set(e, ENOTSUP,
+			       "%zu <channel>s: nido-vmm has %d named ports "
+			       "(the qemu driver runs more)",
+			       def->n_channels, KVM_MAX_CHANNELS);
+	for (size_t i = 0; !why && i < def->n_channels; i++) {
+		ch = &def->channels[i];
+		if (ch->type != CHARDEV_UNIX)
+			why = "a type other than 'unix'";
+		else if (!ch->name)
+			why = "no <target name=>";
+		else if (strlen(ch->name) > KVM_CHANNEL_NAME_MAX ||
+			 strpbrk(ch->name, ", /") || streq(ch->name, ".") ||
+			 streq(ch->name, ".."))
+			why = "a <target name=> nido-vmm cannot give a port "
+			      "(at most 127 characters, no ',', '/' or space)";
+		else if (!ch->src.path &&
+			 !streq(ch->name, DOMAIN_AGENT_CHANNEL))
+			why = "no <source path=>";
+		else if (ch->addr_set)
+			why = "an <address>";
+		for (size_t j = 0; !why && j < i; j++)
+			if (streq(def->channels[j].name, ch->name))
+				why = "the name of another channel";
+	}
+	if (why)
+		return err_set(e, ENOTSUP,
+			       "<channel> '%s' with %s not supported by the "
+			       "kvm driver (the qemu driver runs it)",
+			       ch->name ? ch->name : "", why);
+	return 0;
+}
+
 int driver_kvm_validate(const struct domain_def *def, struct xml_warnings *w,
 			struct err **e)
 {
@@ -332,10 +380,8 @@ int driver_kvm_validate(const struct domain_def *def, struct xml_warnings *w,
 	    (r = check_rngs(def, w, e)) < 0 ||
 	    (r = check_device_opts(def, e)) < 0)
 		return r;
-	if (def->n_channels) /* the pick rule sends it to QEMU */
-		return err_set(e, ENOTSUP,
-			       "<channel> (the guest agent) not supported by "
-			       "nido-vmm: it has no virtio-serial port");
+	if ((r = check_channels(def, e)) < 0)
+		return r;
 	check_disks(def, w);
 	return 0;
 }

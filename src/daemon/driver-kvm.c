@@ -30,6 +30,7 @@
 #include "daemon/domain-disks.h"
 #include "daemon/driver-common.h"
 #include "daemon/driver.h"
+#include "daemon/driver-kvm-agent.h"
 #include "daemon/events.h"
 #include "daemon/iface.h"
 #include "daemon/vmm-client.h"
@@ -122,6 +123,9 @@ struct kvm_vm {
 	uint64_t restore_data; /* its data offset */
 	bool restore_lazy;     /* map RAM from it rather than copy */
 	uint64_t setmem_kib;   /* a setmem in flight: its target */
+
+	/* <channel>s and the guest agent (driver-kvm-agent.h), or NULL */
+	struct kvm_chans *chans;
 };
 
 /* A "stats" call to nido-vmm for a domstats reply that waits for it. */
@@ -162,6 +166,7 @@ static void kvm_release(struct daemon *dmn, struct domain *dom)
 	loop_source_del(dmn->loop, vm->timer);
 	vmm_req_cancel(vm->req);
 	vmm_watch_free(vm->events);
+	kvm_chans_free(vm->chans, false);
 	while (vm->stats) { /* the waiters get what is there */
 		vmm_req_cancel(vm->stats->req);
 		stats_part_end(vm->stats);
@@ -264,7 +269,7 @@ static struct spawn_fd *disk_fds(const struct kvm_vm *vm, const int *first,
 
 	for (size_t i = 0; i < vm->n_chains; i++)
 		total += (size_t)vm->chains[i].n;
-	v = xcalloc(total + 3 + vm->ifaces.n, sizeof(*v));
+	v = xcalloc(total + 3 + vm->ifaces.n + DOMAIN_MAX_CHANNELS, sizeof(*v));
 	if (first)
 		v[k++] = (struct spawn_fd){.from = *first, .to = SLOT_FD};
 	for (size_t i = 0; i < vm->n_chains; i++)
@@ -280,6 +285,7 @@ static struct spawn_fd *disk_fds(const struct kvm_vm *vm, const int *first,
 	if (vm->restore_fd >= 0)
 		v[k++] = (struct spawn_fd){.from = vm->restore_fd,
 					   .to = restore_fd_number(vm)};
+	k += kvm_chans_fds(vm->chans, v + k, restore_fd_number(vm) + 1);
 	*n = k;
 	return v;
 }
@@ -413,6 +419,8 @@ static struct json_object *vmm_config(const struct domain_def *def,
 	} else {
 		add_string(c, "console", "none");
 	}
+	/* the channels' sockets after the save file's place */
+	kvm_chans_json(vm->chans, c, restore_fd_number(vm) + 1);
 	add_string(c, "api", sock);
 	add_string(c, "exit_file", exit_file);
 	json_object_object_add(c, "sandbox", sandbox_json(vm));
@@ -533,6 +541,9 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	iface_teardown(vm->taps);
 	iface_forget(dom->def);
 	unlink(vm->config);
+	/* a guest-shutdown waiting is done; the agent's socket goes */
+	kvm_chans_guest_down(vm->chans);
+	kvm_chans_free(steal_ptr(vm->chans), true);
 	/* The sandboxed nido-vmm cannot remove its socket: we do. */
 	if (vm->api)
 		unlink(vm->api);
@@ -766,7 +777,9 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 		close_disks(vm);
 		return err_code(*e);
 	}
-	if (write_config(dom->def, vm, logfd, e) < 0) {
+	if (kvm_chans_open(vm->chans, e) < 0 ||
+	    write_config(dom->def, vm, logfd, e) < 0) {
+		kvm_chans_spawned(vm->chans);
 		close_disks(vm);
 		drop_ifaces(dom, vm);
 		return err_code(*e);
@@ -797,6 +810,7 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 		vm->restore_fd >= 0 ? " (restoring)" : "");
 	vm->log_off = (uint64_t)MAX(lseek(logfd, 0, SEEK_END), 0);
 	if (prepare_cgroup(dom, vm, cg, ARRAY_SIZE(cg), &ncg, e) < 0) {
+		kvm_chans_spawned(vm->chans);
 		close_disks(vm);
 		drop_ifaces(dom, vm);
 		return err_code(*e);
@@ -818,6 +832,7 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 	/* nido-vmm has them now (and their locks); ours go. */
 	close_disks(vm);
 	iface_set_clear(&vm->ifaces);
+	kvm_chans_spawned(vm->chans);
 	close_safe(steal_fd(vm->restore_fd));
 	for (size_t i = 0; i < ncg; i++)
 		close(cg[i]);
@@ -887,6 +902,7 @@ static void on_vmm_event(void *opaque, struct json_object *ev)
 	struct kvm_vm *vm = opaque;
 
 	vmm_event_relay(vm->dmn, vm->dom, ev);
+	kvm_chans_event(vm->chans, ev);
 }
 
 /* Relays nido-vmm's events (I/O errors) while it runs. */
@@ -926,6 +942,7 @@ static void on_ready(void *opaque, int r, struct json_object *reply,
 	}
 	vm->starting = false;
 	watch_events(vm);
+	kvm_chans_ready(vm->chans, vm->api);
 	if (vm->queued)
 		send_queued(vm);
 	else
@@ -980,6 +997,7 @@ static struct json_object *make_record(const struct kvm_vm *vm)
 			       json_object_new_int64(vm->sandbox_slot));
 	if (vm->taps)
 		json_object_object_add(rec, "taps", json_object_get(vm->taps));
+	kvm_chans_record(vm->chans, rec);
 	if (vm->console_pty) {
 		json_object_object_add(rec, "console",
 				       json_object_new_string(vm->console_pty));
@@ -1007,6 +1025,7 @@ static struct kvm_vm *vm_new(struct daemon *dmn, struct domain *dom)
 					dom->def->name, "config");
 	vm->exit_file = store_runtime_path(&dmn->store, &domain_kind,
 					   dom->def->name, "exit");
+	vm->chans = kvm_chans_new(dmn, dom);
 	return vm;
 }
 
@@ -1400,9 +1419,12 @@ static int kvm_reattach(struct daemon *dmn, struct domain *dom,
 		return r;
 	}
 	iface_reattach(dom->def, vm->taps);
+	kvm_chans_reattach(vm->chans, rec);
 	daemon_domain_set_state(dmn, dom, driver_rec_reason(rec), rec);
-	if (vm->api && access(vm->api, F_OK) == 0)
+	if (vm->api && access(vm->api, F_OK) == 0) {
 		watch_events(vm);
+		kvm_chans_ready(vm->chans, vm->api);
+	}
 	return 1;
 }
 
@@ -1768,6 +1790,12 @@ static int kvm_jobinfo(struct daemon *dmn, struct domain *dom,
 	return 0;
 }
 
+static struct agent *kvm_agent(struct daemon *dmn, struct domain *dom,
+			       struct err **e)
+{
+	return kvm_chans_agent(vm_of(dom)->chans, dom->def->name, e);
+}
+
 const struct driver_ops driver_kvm = {
 	.name = "kvm",
 	.validate = driver_kvm_validate,
@@ -1786,4 +1814,5 @@ const struct driver_ops driver_kvm = {
 	.jobinfo = kvm_jobinfo,
 	.setmem = kvm_setmem,
 	.release = kvm_release,
+	.agent = kvm_agent,
 };

@@ -121,7 +121,7 @@ int qemu_agent_connect(struct qemu_agent *qa, struct loop *l, struct err **e)
 	return qa->client ? 0 : -EIO;
 }
 
-static void set_open(struct qemu_agent *qa, bool open)
+void qemu_agent_set_open(struct qemu_agent *qa, bool open)
 {
 	struct domain_def *def = qa->dom->def;
 
@@ -153,7 +153,7 @@ static void on_chardevs(void *opaque, int r, struct json_object *ret,
 		    json_get_string_opt(c, "label", &label, NULL) > 0 &&
 		    streq(label, CHARDEV_ID) &&
 		    json_get_bool_opt(c, "frontend-open", &open, NULL) > 0)
-			set_open(qa, open);
+			qemu_agent_set_open(qa, open);
 	}
 }
 
@@ -188,7 +188,7 @@ void qemu_agent_qmp_event(struct qemu_agent *qa, const char *name,
 		return;
 	log_debug("domain '%s': the guest %s the agent's port",
 		  qa->dom->def->name, open ? "opened" : "closed");
-	set_open(qa, open);
+	qemu_agent_set_open(qa, open);
 }
 
 void qemu_agent_record(const struct qemu_agent *qa, struct json_object *rec)

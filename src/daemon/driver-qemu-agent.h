@@ -48,6 +48,10 @@ void qemu_argv_agent(struct qemu_argv *a, int fd);
  */
 int qemu_agent_connect(struct qemu_agent *qa, struct loop *l, struct err **e);
 
+/* Whether the guest has the port open, from QEMU or nido-vmm: the live
+ * XML's state= and agent_set_guest_open(). */
+void qemu_agent_set_open(struct qemu_agent *qa, bool open);
+
 /* QMP is up: asks query-chardev whether the guest has the port open
  * (it may, after a daemon restart). */
 void qemu_agent_qmp_ready(struct qemu_agent *qa, struct qmp *q);

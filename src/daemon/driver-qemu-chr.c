@@ -233,10 +233,8 @@ static int open_tty(const char *path, bool parport, struct err **e)
 	return fd;
 }
 
-/* A unix socket: bound and listened on in a directory only root
- * changes, or connected to. */
-static int open_unix(const char *what, const struct chardev_source *s,
-		     struct err **e)
+int qemu_chr_open_unix(const char *what, const struct chardev_source *s,
+		       struct err **e)
 {
 	struct sockaddr_un sa;
 	struct stat st;
@@ -279,7 +277,7 @@ static int open_source(const struct chr *c, struct err **e)
 		return open_tty(c->src->path, streq(c->what, "parallel port"),
 				e);
 	default:
-		return open_unix(what, c->src, e);
+		return qemu_chr_open_unix(what, c->src, e);
 	}
 }
 

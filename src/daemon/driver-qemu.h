@@ -552,6 +552,11 @@ int qemu_chr_open(const struct domain_def *def, int *fds, struct err **e);
 void qemu_argv_chardevs(struct qemu_argv *a, const struct domain_def *def,
 			int first_fd, int first_set);
 int qemu_chr_check_dirs(const char *what, const char *path, struct err **e);
+/* A unix socket's fd: bound and listened on (<source mode='bind'>) in a
+ * directory only root or nidod's user changes, or connected to; @what
+ * names it in @e. The kvm driver's channels use it too. */
+int qemu_chr_open_unix(const char *what, const struct chardev_source *s,
+		       struct err **e);
 /* Whether an <rng>'s egd backend of @type is one QEMU runs (tcp, unix):
  * 0, or -ENOTSUP with @e naming it. */
 int qemu_chr_check_egd(enum chardev_type type, struct err **e);

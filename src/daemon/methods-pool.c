@@ -6,9 +6,8 @@
  * active pool), and calls the object layer (definitions), pool.c (the
  * life cycle) or src/storage (the volumes' files).
  *
- * Volume operations run on the daemon's thread, as the image functions
- * they call do for `nido img`: a clone or wipe of a large volume holds
- * the other clients for its duration (to be moved to a job thread).
+ * Volume operations that may take long run as jobs (pool-job.c);
+ * volume.clone and volume.create_from are methods-volcopy.c's.
  */
 #include <errno.h>
 
@@ -181,7 +180,7 @@ static int m_list(void *opaque, struct json_object *params,
 	return 0;
 }
 
-static struct json_object *warnings_json(const struct xml_warnings *w)
+struct json_object *pool_warnings_json(const struct xml_warnings *w)
 {
 	struct json_object *arr = json_object_new_array();
 
@@ -201,7 +200,7 @@ static int parse_xml_param(struct json_object *params, struct pool_def **def,
 		return -EINVAL;
 	if (pool_def_parse(xml, strlen(xml), def, &w, e) < 0)
 		return err_code(*e);
-	*warnings = warnings_json(&w);
+	*warnings = pool_warnings_json(&w);
 	xml_warnings_clear(&w);
 	if (daemon_validate_strict(params, *warnings, "pool", e) < 0) {
 		pool_def_free(steal_ptr(*def));
@@ -588,6 +587,9 @@ static int m_vol_create(void *opaque, struct json_object *params,
 		return r;
 	}
 	vol_new_from(d, &nv);
+	/* libvirt's: no allocation is all of it (a thick logical volume) */
+	if (!d->has_allocation && pool_backend(p)->vol_create)
+		nv.allocation = nv.capacity;
 	if (json_get_bool_opt(params, "prealloc_metadata",
 			      &nv.prealloc_metadata, e) < 0)
 		r = -EINVAL;
@@ -613,7 +615,7 @@ static int m_vol_create(void *opaque, struct json_object *params,
 	}
 	j = pool_job_new(POOL_JOB_CREATE, p, d->name);
 	pool_job_set_new(j, &nv);
-	pool_job_set_warnings(j, warnings_json(&w));
+	pool_job_set_warnings(j, pool_warnings_json(&w));
 	xml_warnings_clear(&w);
 	vol_def_free(d);
 	return pool_job_start(dmn, j, e);
@@ -629,27 +631,6 @@ static struct storage_vol *idle_vol(struct daemon *dmn,
 	if (v && pool_vol_busy(dmn, (*p)->def->name, v->name, e))
 		return NULL;
 	return v;
-}
-
-static int m_vol_clone(void *opaque, struct json_object *params,
-		       struct json_object **result, struct err **e)
-{
-	struct daemon *dmn = opaque;
-	struct pool *p = NULL;
-	struct storage_vol *v = idle_vol(dmn, params, &p, e);
-	struct storage_vol_new nv = {.mode = -1, .owner = -1, .group = -1};
-	struct vol_job *j;
-
-	if (!v || json_get_string(params, "name", &nv.name, e) < 0 ||
-	    json_get_string_opt(params, "format", &nv.format, e) < 0)
-		return err_code(*e);
-	if (storage_vol_name_check(nv.name, e) < 0 ||
-	    pool_vol_busy(dmn, p->def->name, nv.name, e))
-		return err_code(*e);
-	j = pool_job_new(POOL_JOB_CLONE, p, nv.name);
-	pool_job_set_new(j, &nv);
-	pool_job_set_source(j, v);
-	return pool_job_start(dmn, j, e);
 }
 
 static int m_vol_delete(void *opaque, struct json_object *params,
@@ -776,7 +757,8 @@ const struct rpc_method pool_methods[] = {
 	{"pool.find_sources", m_find_sources},
 	{"volume.list", m_vol_list, RPC_READ_ONLY},
 	{"volume.create", m_vol_create},
-	{"volume.clone", m_vol_clone},
+	{"volume.clone", pool_m_vol_clone},
+	{"volume.create_from", pool_m_vol_create_from},
 	{"volume.delete", m_vol_delete},
 	{"volume.wipe", m_vol_wipe},
 	{"volume.resize", m_vol_resize},

@@ -28,8 +28,11 @@ struct vol_job {
 	enum pool_job_op op;
 	pthread_t thread;
 	struct rpc_call *call;
-	char *pool, *vol, *src; /* src: a clone's source volume name */
-	char *dir, *path, *src_path;
+	char *pool, *vol;
+	/* a copy's source: its pool and volume name (NULL: a block device
+	 * of no pool), path and format (NULL: probed) */
+	char *src_pool, *src, *src_path, *src_format;
+	char *dir, *path;
 	/* a copy of the pool's definition, for a backend with volume
 	 * operations of its own (logical), else NULL */
 	const struct storage_backend *backend;
@@ -39,6 +42,12 @@ struct vol_job {
 	uint64_t capacity;
 	bool shrink, allocate;
 	struct json_object *warnings; /* added to the answer */
+	/* a copy's progress, sent to the caller when it asked
+	 * (volume.progress notifications) in tenths of a percent */
+	struct storage_progress pr;
+	bool want_progress;
+	atomic_int permille;
+	int permille_sent;
 	int r;
 	struct err *e;
 	atomic_bool finished;
@@ -51,12 +60,16 @@ struct pool_jobs {
 
 static void job_free(struct vol_job *j)
 {
+	if (!j)
+		return;
 	free(j->pool);
 	free(j->vol);
+	free(j->src_pool);
 	free(j->src);
+	free(j->src_path);
+	free(j->src_format);
 	free(j->dir);
 	free(j->path);
-	free(j->src_path);
 	pool_def_free(j->def);
 	free(j->format);
 	free(j->backing);
@@ -82,11 +95,43 @@ static int job_run_backend(struct vol_job *j)
 	case POOL_JOB_WIPE:
 		return storage_vol_wipe(j->path, &j->e); /* a raw device */
 	case POOL_JOB_CLONE:
-		break;
+		return storage_backend_vol_clone(b, &sp, j->src_path,
+						 j->src_format, &j->nv, &j->pr,
+						 &j->e);
 	}
-	return err_setk(&j->e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-			"pool '%s' (%s): cloning a volume is not supported",
-			j->pool, b->type);
+	return -EINVAL;
+}
+
+/* On the job's thread: the loop is woken when a tenth of a percent
+ * more is done. */
+static void job_tick(struct storage_progress *pr)
+{
+	struct vol_job *j = container_of(pr, struct vol_job, pr);
+	uint64_t total = atomic_load(&pr->total), done = atomic_load(&pr->done);
+	int pm = total ? (int)(done * 1000 / total) : 1000;
+
+	if (!j->want_progress || atomic_exchange(&j->permille, pm) == pm)
+		return;
+	loop_wake(j->dmn->loop);
+}
+
+/* On the loop: a volume.progress notification when it moved on. */
+static void job_report(struct vol_job *j)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	int pm = atomic_load(&j->permille);
+
+	if (!j->want_progress || pm == j->permille_sent)
+		return;
+	j->permille_sent = pm;
+	o = json_object_new_object();
+	json_object_object_add(o, "pool", json_object_new_string(j->pool));
+	json_object_object_add(o, "vol", json_object_new_string(j->vol));
+	json_object_object_add(
+		o, "done", json_object_new_uint64(atomic_load(&j->pr.done)));
+	json_object_object_add(
+		o, "total", json_object_new_uint64(atomic_load(&j->pr.total)));
+	rpc_call_notify(j->call, "volume.progress", o);
 }
 
 static void *job_run(void *arg)
@@ -104,7 +149,8 @@ static void *job_run(void *arg)
 		j->r = storage_vol_create(j->dir, &j->nv, &j->e);
 		break;
 	case POOL_JOB_CLONE:
-		j->r = storage_vol_clone(j->dir, j->src_path, &j->nv, &j->e);
+		j->r = storage_vol_clone(j->dir, j->src_path, j->src_format,
+					 &j->nv, &j->pr, &j->e);
 		break;
 	case POOL_JOB_WIPE:
 		j->r = storage_vol_wipe(j->path, &j->e);
@@ -133,6 +179,11 @@ static void job_collect(struct daemon *dmn, struct vol_job *j)
 		v = pool_vol_update(pool_of(o), j->vol, r < 0 ? NULL : &j->e);
 	if (r == 0 && v) {
 		result = pool_vol_json(pool_of(o), v);
+		if (j->src_path) /* a copy's input, as virsh names it */
+			json_object_object_add(
+				result, "input",
+				json_object_new_string(j->src ? j->src
+							      : j->src_path));
 		if (j->warnings)
 			json_object_object_add(result, "warnings",
 					       steal_ptr(j->warnings));
@@ -154,6 +205,7 @@ static void on_wake(struct loop *l, void *opaque)
 		struct vol_job *j = *pp;
 
 		if (!atomic_load(&j->finished)) {
+			job_report(j);
 			pp = &j->next;
 			continue;
 		}
@@ -168,8 +220,9 @@ bool pool_vol_busy(struct daemon *dmn, const char *pool, const char *vol,
 {
 	for (struct vol_job *j = dmn->pool_jobs ? dmn->pool_jobs->list : NULL;
 	     j; j = j->next)
-		if (streq(j->pool, pool) &&
-		    (streq(j->vol, vol) || (j->src && streq(j->src, vol)))) {
+		if ((streq(j->pool, pool) && streq(j->vol, vol)) ||
+		    (j->src && streq(j->src_pool, pool) &&
+		     streq(j->src, vol))) {
 			err_setk(e, ERR_RESOURCE_BUSY, EBUSY,
 				 "volume '%s' is in use by a running operation",
 				 vol);
@@ -194,6 +247,9 @@ struct vol_job *pool_job_new(enum pool_job_op op, const struct pool *p,
 	if (!j->path)
 		j->path = xasprintf("%s/%s", p->def->target, vol);
 	j->nv = (struct storage_vol_new){.mode = -1, .owner = -1, .group = -1};
+	j->pr.tick = job_tick;
+	atomic_init(&j->permille, -1);
+	j->permille_sent = -1;
 	if (pool_backend(p)->vol_create) {
 		/* the pool may be undefined while the job runs: a copy */
 		_cleanup_free_ char *xml = pool_def_format(p->def, NULL);
@@ -224,10 +280,25 @@ void pool_job_set_warnings(struct vol_job *j, struct json_object *warnings)
 	j->warnings = warnings;
 }
 
-void pool_job_set_source(struct vol_job *j, const struct storage_vol *src)
+void pool_job_set_source(struct vol_job *j, const struct pool *p,
+			 const struct storage_vol *src)
 {
+	j->src_pool = xstrdup(p->def->name);
 	j->src = xstrdup(src->name);
 	j->src_path = xstrdup(src->path);
+	/* a block volume is raw: what a guest wrote there is not probed */
+	j->src_format = src->block ? xstrdup("raw") : NULL;
+}
+
+void pool_job_set_source_device(struct vol_job *j, const char *dev)
+{
+	j->src_path = xstrdup(dev);
+	j->src_format = xstrdup("raw");
+}
+
+void pool_job_set_progress(struct vol_job *j)
+{
+	j->want_progress = true;
 }
 
 void pool_job_set_resize(struct vol_job *j, uint64_t capacity, bool shrink,
@@ -236,6 +307,11 @@ void pool_job_set_resize(struct vol_job *j, uint64_t capacity, bool shrink,
 	j->capacity = capacity;
 	j->shrink = shrink;
 	j->allocate = allocate;
+}
+
+void pool_job_free(struct vol_job *j)
+{
+	job_free(j);
 }
 
 int pool_job_start(struct daemon *dmn, struct vol_job *j, struct err **e)

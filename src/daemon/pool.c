@@ -123,6 +123,20 @@ static size_t vol_index(const struct pool *p, const char *name)
 	return i;
 }
 
+struct pool *pool_find_active(struct daemon *dmn, const char *key,
+			      struct err **e)
+{
+	struct object *o = object_list_lookup(&dmn->pools.l, key, e);
+
+	if (o && !pool_of(o)->active) {
+		err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+			 "storage pool '%s' is not active",
+			 pool_of(o)->def->name);
+		return NULL;
+	}
+	return o ? pool_of(o) : NULL;
+}
+
 struct storage_vol *pool_vol_find(struct pool *p, const char *name,
 				  struct err **e)
 {

@@ -120,11 +120,24 @@ struct storage_vol *pool_param_vol(struct daemon *dmn,
 				   struct json_object *params,
 				   struct pool **pool, struct err **e);
 
+/* The pool of name or UUID @key, active (NULL with @e otherwise). */
+struct pool *pool_find_active(struct daemon *dmn, const char *key,
+			      struct err **e);
+
+/* volume.clone and volume.create_from (methods-volcopy.c). */
+int pool_m_vol_clone(void *opaque, struct json_object *params,
+		     struct json_object **result, struct err **e);
+int pool_m_vol_create_from(void *opaque, struct json_object *params,
+			   struct json_object **result, struct err **e);
+
 /* volume.download and volume.upload: byte streams (pool-stream.c). */
 int pool_m_vol_download(void *opaque, struct json_object *params,
 			struct json_object **result, struct err **e);
 int pool_m_vol_upload(void *opaque, struct json_object *params,
 		      struct json_object **result, struct err **e);
+
+/* The parser's warnings as a JSON array of strings (methods-pool.c). */
+struct json_object *pool_warnings_json(const struct xml_warnings *w);
 
 /* A volume's fields for the API (methods-pool.c). */
 struct json_object *pool_vol_json(const struct pool *p,
@@ -148,13 +161,23 @@ struct vol_job;
 struct vol_job *pool_job_new(enum pool_job_op op, const struct pool *p,
 			     const char *vol);
 void pool_job_set_new(struct vol_job *j, const struct storage_vol_new *nv);
-void pool_job_set_source(struct vol_job *j, const struct storage_vol *src);
+/* A copy's source: the volume @src of @p, or the block device @dev of
+ * no pool (P2V), read as raw. */
+void pool_job_set_source(struct vol_job *j, const struct pool *p,
+			 const struct storage_vol *src);
+void pool_job_set_source_device(struct vol_job *j, const char *dev);
+/* The caller gets volume.progress notifications while the copy runs
+ * (docs/api.md). */
+void pool_job_set_progress(struct vol_job *j);
 /* What the answer's "warnings" are (a JSON array, taken). */
 void pool_job_set_warnings(struct vol_job *j, struct json_object *warnings);
 void pool_job_set_resize(struct vol_job *j, uint64_t capacity, bool shrink,
 			 bool allocate);
 int pool_job_start(struct daemon *dmn, struct vol_job *j, struct err **e);
-/* Is a job running on volume @vol of @pool (as its target or source)?
+/* A job not started (accepts NULL). */
+void pool_job_free(struct vol_job *j);
+/* Is a job running on volume @vol of @pool (as its target or a copy's
+ * source)?
  * true with @e filled (ERR_RESOURCE_BUSY). */
 bool pool_vol_busy(struct daemon *dmn, const char *pool, const char *vol,
 		   struct err **e);

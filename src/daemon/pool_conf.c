@@ -937,9 +937,11 @@ static int vol_parse_root(const xmlNode *root, struct vol_def *d,
 			return -EINVAL;
 		d->has_capacity = true;
 	}
-	if ((n = xml_child(root, "allocation")) &&
-	    parse_size(n, &d->allocation, w, e) < 0)
-		return -EINVAL;
+	if ((n = xml_child(root, "allocation"))) {
+		if (parse_size(n, &d->allocation, w, e) < 0)
+			return -EINVAL;
+		d->has_allocation = true;
+	}
 	if ((n = xml_child(root, "target")) && parse_vol_target(n, d, w, e) < 0)
 		return -EINVAL;
 	if ((n = xml_child(root, "backingStore")) &&

@@ -115,7 +115,7 @@ struct vol_def {
 	char *format;	   /* "raw" (default) or "qcow2" */
 	uint64_t capacity; /* 0 with a backing store: its size */
 	uint64_t allocation;
-	bool has_capacity;
+	bool has_capacity, has_allocation;
 	struct pool_perms perms;
 	char *backing;	      /* <backingStore><path>, or NULL */
 	char *backing_format; /* <backingStore><format type> */

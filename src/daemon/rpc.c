@@ -1081,6 +1081,14 @@ void rpc_call_done(struct rpc_call *call, int r, struct json_object *result,
 	client_update(c);
 }
 
+void rpc_call_notify(struct rpc_call *call, const char *method,
+		     struct json_object *params)
+{
+	if (call && call->client)
+		rpc_conn_notify((struct rpc_conn *)call->client, method,
+				params);
+}
+
 void rpc_server_add_methods(struct rpc_server *s,
 			    const struct rpc_method *methods, size_t n)
 {

@@ -189,6 +189,14 @@ void rpc_call_done(struct rpc_call *call, int r, struct json_object *result,
 		   const struct err *e);
 
 /*
+ * Queues a notification (as rpc_conn_notify) on the connection of the
+ * deferred @call, if the client is still there: what a long call
+ * reports while it runs (a volume copy's progress). Loop's thread.
+ */
+void rpc_call_notify(struct rpc_call *call, const char *method,
+		     struct json_object *params);
+
+/*
  * Inside a method only: the connection of the call being handled stays
  * open without sending anything (an event subscriber, a stream): the
  * idle timeout no longer applies to it. max_clients still does.

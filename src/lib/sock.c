@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <sys/stat.h>
 
+#include "lib/log.h"
+
 int sock_unix_addr(struct sockaddr_un *sa, const char *path, const char *what,
 		   struct err **e)
 {
@@ -59,4 +61,39 @@ bool sock_peer_is_self_or_root(int fd, struct ucred *cred)
 		return false;
 	}
 	return cred->uid == 0 || cred->uid == geteuid();
+}
+
+int sock_unix_listen_private(const char *path, const char *what, struct err **e)
+{
+	struct sockaddr_un sa;
+	int fd, r;
+
+	if ((r = sock_unix_addr(&sa, path, what, e)) < 0)
+		return r;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_sys(e, errno, "%s '%s'", what, path);
+	if (sock_unix_bind_private(fd, &sa) < 0 || listen(fd, 1) < 0) {
+		r = err_sys(e, errno, "creating %s '%s'", what, path);
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int sock_accept_private(int listen_fd, const char *what)
+{
+	struct ucred cred;
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd < 0)
+		return -errno;
+	if (!sock_peer_is_self_or_root(fd, &cred)) {
+		log_warn("%s: refused a client of uid %d (pid %d): only root "
+			 "and uid %d may connect",
+			 what, (int)cred.uid, (int)cred.pid, (int)geteuid());
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
 }

@@ -47,4 +47,19 @@ int sock_peer_cred(int fd, struct ucred *cred);
  */
 bool sock_peer_is_self_or_root(int fd, struct ucred *cred);
 
+/*
+ * A new stream socket (CLOEXEC) bound at @path with
+ * sock_unix_bind_private() and listening for one client. Returns the
+ * fd, or -errno with @e naming @what and the path.
+ */
+int sock_unix_listen_private(const char *path, const char *what,
+			     struct err **e);
+
+/*
+ * Accepts a client on @listen_fd (CLOEXEC, non-blocking) when it runs
+ * as root or as us (sock_peer_is_self_or_root()); another is closed and
+ * logged, naming @what. Returns the fd or -errno (-EPERM: refused).
+ */
+int sock_accept_private(int listen_fd, const char *what);
+
 #endif

@@ -181,3 +181,27 @@ int pwrite_full(int fd, const void *buf, size_t len, off_t off)
 	}
 	return 0;
 }
+
+bool buf_is_zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t head = MIN(n, (size_t)((8 - (uintptr_t)b % 8) % 8));
+	const uint64_t *w;
+	size_t i, words;
+
+	for (i = 0; i < head; i++)
+		if (b[i])
+			return false;
+	w = (const uint64_t *)(b + head);
+	words = (n - head) / 8;
+	for (i = 0; i + 4 <= words; i += 4)
+		if (w[i] | w[i + 1] | w[i + 2] | w[i + 3])
+			return false;
+	for (; i < words; i++)
+		if (w[i])
+			return false;
+	for (i = head + words * 8; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}

@@ -10,6 +10,7 @@
 #define NIDO_LIB_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -79,6 +80,9 @@ ssize_t read_full(int fd, void *buf, size_t len);
 int write_full(int fd, const void *buf, size_t len);
 ssize_t pread_full(int fd, void *buf, size_t len, off_t off);
 int pwrite_full(int fd, const void *buf, size_t len, off_t off);
+
+/* Are the @n bytes at @p all zero? */
+bool buf_is_zero(const void *p, size_t n);
 
 /* Closes @fd unless it is negative; keeps errno. */
 void close_safe(int fd);

@@ -263,39 +263,16 @@ int storage_vol_create(const char *dir, const struct storage_vol_new *nv,
 	return r;
 }
 
-/* Copies what @src reads as into @dst, leaving zero ranges unwritten. */
-static int copy_data(struct block *src, struct block *dst, struct err **e)
-{
-	_cleanup_free_ uint8_t *buf = xmalloc(COPY_CHUNK);
-	uint64_t size = block_size(src), off = 0;
-
-	while (off < size) {
-		struct block_status st;
-		uint64_t n;
-		int r = block_status(src, off, MIN(size - off, COPY_CHUNK), &st,
-				     e);
-
-		if (r < 0)
-			return r;
-		n = MIN(st.bytes, size - off);
-		if (!(st.flags & BLOCK_STATUS_ZERO) &&
-		    ((r = block_pread(src, buf, n, off, e)) < 0 ||
-		     (r = block_pwrite(dst, buf, n, off, e)) < 0))
-			return r;
-		off += n;
-	}
-	return block_flush(dst, e);
-}
-
-int storage_vol_clone(const char *dir, const char *src_path,
-		      const struct storage_vol_new *nv, struct err **e)
-{
-	return storage_vol_clone_from(dir, src_path, NULL, nv, e);
-}
-
 int storage_vol_clone_from(const char *dir, const char *src_path,
 			   const char *src_format,
 			   const struct storage_vol_new *nv, struct err **e)
+{
+	return storage_vol_clone(dir, src_path, src_format, nv, NULL, e);
+}
+
+int storage_vol_clone(const char *dir, const char *src_path,
+		      const char *src_format, const struct storage_vol_new *nv,
+		      struct storage_progress *pr, struct err **e)
 {
 	_cleanup_block_ struct block *src = NULL;
 	_cleanup_block_ struct block *dst = NULL;
@@ -307,7 +284,7 @@ int storage_vol_clone_from(const char *dir, const char *src_path,
 		return r;
 	if (!copy.format)
 		copy.format = block_format(src);
-	copy.capacity = block_size(src);
+	copy.capacity = MAX(nv->capacity, block_size(src));
 	copy.backing = NULL;
 	copy.prealloc_metadata = false;
 	copy.allocation = 0;
@@ -316,7 +293,7 @@ int storage_vol_clone_from(const char *dir, const char *src_path,
 	path = xasprintf("%s/%s", dir, nv->name);
 	r = block_open(path, copy.format, BLOCK_OPEN_RDWR, &dst, e);
 	if (r == 0)
-		r = copy_data(src, dst, e);
+		r = storage_copy(src, dst, true, pr, e);
 	if (r == 0)
 		r = block_close(steal_ptr(dst));
 	if (r < 0) {

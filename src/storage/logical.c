@@ -12,6 +12,14 @@
  * system, a partition table, another PV) unless --overwrite says to
  * erase it. Start and stop activate and deactivate the group; delete
  * removes a group with no volume left, and the PV labels build wrote.
+ *
+ * Thin provisioning (docs/storage-xml.md, "Thin volumes"): a volume
+ * whose allocation is below its capacity is a thin volume of the
+ * group's thin pool, which grows by that allocation (the space it
+ * reserves; a thin pool never shrinks) and is made on first need as
+ * LOGICAL_THIN_POOL; the thin pool nido made goes with its last thin
+ * volume. Thin pools are not volumes (libvirt lists none either); thin
+ * volumes made outside are, with what they use as their allocation.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -24,6 +32,10 @@
 #include "storage/storage.h"
 
 #define LVM_NAME_MAX 127
+/* The least a thin pool grows by for a new thin volume. */
+#define THIN_POOL_MIN (4u << 20)
+/* The LVM tag of the thin pool nido made (and may remove). */
+#define THIN_POOL_TAG "nido-made"
 
 /* lvm2's rule for VG and LV names: letters, digits and "+_.-", not
  * starting with '-', not "." or "..". */
@@ -354,6 +366,160 @@ static int lv_size(const struct storage_pool_params *p, const char *name,
 	return 0;
 }
 
+/* A line of lv_table() in its fields: name, attributes, thin pool, tags
+ * (the last two may be empty). */
+struct lv_row {
+	char *name, *attr, *pool, *tags;
+};
+
+static bool lv_fields(char *line, struct lv_row *r)
+{
+	char **f[] = {&r->name, &r->attr, &r->pool, &r->tags};
+	char *s = line;
+
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
+		char *bar = strchr(s, '|');
+
+		if (bar)
+			*bar = '\0';
+		*f[i] = s + strspn(s, " ");
+		s = bar ? bar + 1 : s + strlen(s);
+	}
+	return *r->name && *r->attr;
+}
+
+/* Every LV of the group as name|attr|pool_lv|tags lines, in *@out. */
+static int lv_table(const struct storage_pool_params *p, char **out,
+		    struct err **e)
+{
+	char *argv[] = {"lvs",	       "--noheadings",
+			"--separator", "|",
+			"-o",	       "lv_name,lv_attr,pool_lv,lv_tags",
+			(char *)vg(p), NULL};
+
+	return lvm(p, argv, out, true, false, e);
+}
+
+/*
+ * The thin pool new thin volumes go to (docs/storage-xml.md): the one
+ * named LOGICAL_THIN_POOL, else the group's only one; none: *@name
+ * NULL (one is to be made). Several, none of that name: refused.
+ */
+static int thin_pool_find(const struct storage_pool_params *p, char **name,
+			  struct err **e)
+{
+	_cleanup_free_ char *out = NULL, *only = NULL;
+	char *save = NULL;
+	struct lv_row r;
+	size_t count = 0;
+
+	*name = NULL;
+	if (lv_table(p, &out, e) < 0)
+		return -EIO;
+	for (char *l = strtok_r(out, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		if (!lv_fields(l, &r) || r.attr[0] != 't')
+			continue;
+		if (streq(r.name, LOGICAL_THIN_POOL)) {
+			*name = xstrdup(r.name);
+			return 0;
+		}
+		count++;
+		free(only);
+		only = xstrdup(r.name);
+	}
+	if (count > 1)
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"pool '%s': volume group '%s' has %zu thin "
+				"pools and none is named '%s': nido does not "
+				"choose one",
+				p->name, vg(p), count, LOGICAL_THIN_POOL);
+	*name = steal_ptr(only);
+	return 0;
+}
+
+/*
+ * The thin pool grown by @bytes (at least one extent), or made of that
+ * size: what a thin volume's allocation reserves. *@made: it is new.
+ */
+static int thin_pool_grow(const struct storage_pool_params *p, uint64_t bytes,
+			  char **name, bool *made, struct err **e)
+{
+	_cleanup_free_ char *size = NULL, *lv = NULL;
+
+	if (thin_pool_find(p, name, e) < 0)
+		return -EINVAL;
+	size = xasprintf("%s%" PRIu64 "b", *name ? "+" : "",
+			 MAX(bytes, (uint64_t)THIN_POOL_MIN));
+	*made = !*name;
+	if (*made) {
+		*name = xstrdup(LOGICAL_THIN_POOL);
+		return lvm(p,
+			   (char *[]){"lvcreate", "-q", "--yes", "--type",
+				      "thin-pool", "--addtag", THIN_POOL_TAG,
+				      "-L", size, "-n", *name, (char *)vg(p),
+				      NULL},
+			   NULL, false, false, e);
+	}
+	lv = xasprintf("%s/%s", vg(p), *name);
+	return lvm(p, (char *[]){"lvextend", "-q", "-L", size, lv, NULL}, NULL,
+		   false, false, e);
+}
+
+/* Removes the thin pool nido made (its tag says so) once no thin
+ * volume uses it. */
+static void thin_pool_drop_unused(const struct storage_pool_params *p)
+{
+	_cleanup_err_ struct err *ignored = NULL;
+	_cleanup_free_ char *out = NULL, *lv = NULL;
+	char *save = NULL;
+	struct lv_row r;
+	bool have = false, used = false;
+
+	if (lv_table(p, &out, &ignored) < 0)
+		return;
+	for (char *l = strtok_r(out, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		if (!lv_fields(l, &r))
+			continue;
+		have |= r.attr[0] == 't' && streq(r.name, LOGICAL_THIN_POOL) &&
+			strstr(r.tags, THIN_POOL_TAG);
+		used |= streq(r.pool, LOGICAL_THIN_POOL);
+	}
+	if (!have || used)
+		return;
+	lv = xasprintf("%s/%s", vg(p), LOGICAL_THIN_POOL);
+	lvm(p, (char *[]){"lvremove", "-q", "-f", lv, NULL}, NULL, false, false,
+	    &ignored);
+}
+
+/* A thin volume of @nv->capacity in the group's thin pool. */
+static int thin_create(const struct storage_pool_params *p,
+		       const struct storage_vol_new *nv, struct err **e)
+{
+	_cleanup_free_ char *size = xasprintf("%" PRIu64 "b", nv->capacity);
+	_cleanup_free_ char *tp = NULL;
+	bool made = false;
+
+	if (thin_pool_grow(p, nv->allocation, &tp, &made, e) < 0)
+		return -EIO;
+	if (lvm(p,
+		(char *[]){"lvcreate", "-q", "--yes", "--type", "thin", "-V",
+			   size, "-n", (char *)nv->name, "--thinpool", tp,
+			   (char *)vg(p), NULL},
+		NULL, false, false, e) < 0) {
+		if (made)
+			thin_pool_drop_unused(p);
+		return -EIO;
+	}
+	return 0;
+}
+
+bool storage_logical_thin(const struct storage_vol_new *nv)
+{
+	return nv->allocation < nv->capacity;
+}
+
 static int logical_vol_create(const struct storage_pool_params *p,
 			      const struct storage_vol_new *nv, struct err **e)
 {
@@ -382,6 +548,8 @@ static int logical_vol_create(const struct storage_pool_params *p,
 	if (lv_size(p, nv->name, &have, NULL) == 0)
 		return err_setk(e, ERR_STORAGE_VOL_EXIST, EEXIST,
 				"storage volume '%s' exists already", nv->name);
+	if (storage_logical_thin(nv))
+		return thin_create(p, nv, e);
 	return lvm(p, argv, NULL, false, false, e);
 }
 
@@ -395,8 +563,11 @@ static int logical_vol_delete(const struct storage_pool_params *p,
 	    lv_size(p, name, &have, e) < 0)
 		return err_code(*e);
 	lv = xasprintf("%s/%s", vg(p), name);
-	return lvm(p, (char *[]){"lvremove", "-q", "-f", lv, NULL}, NULL, false,
-		   false, e);
+	if (lvm(p, (char *[]){"lvremove", "-q", "-f", lv, NULL}, NULL, false,
+		false, e) < 0)
+		return -EIO;
+	thin_pool_drop_unused(p);
+	return 0;
 }
 
 static int logical_vol_resize(const struct storage_pool_params *p,

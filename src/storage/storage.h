@@ -203,17 +203,60 @@ int storage_vol_create(const char *dir, const struct storage_vol_new *nv,
 		       struct err **e);
 
 /*
- * A copy of the volume at @src as @nv->name in @dir, in @nv->format
- * (NULL: @src's): its contents read through its chain, holes kept.
+ * What a long copy has done, for a progress bar: @done and @total are
+ * written by the copying thread and may be read by any; @tick (may be
+ * NULL) is called on the copying thread after each piece.
  */
-int storage_vol_clone(const char *dir, const char *src,
-		      const struct storage_vol_new *nv, struct err **e);
+struct storage_progress {
+	_Atomic uint64_t done, total;
+	void (*tick)(struct storage_progress *pr);
+};
 
-/* The same with @src read as @src_format (a guest's disk: its format is
- * the definition's, never guessed from what the guest wrote). */
+struct block;
+
+/*
+ * Copies what @src reads as into @dst, which must be at least as large
+ * (copy.c): zeroes are never written as data; where @src reads as
+ * zeroes, and past its end, @dst is left as it is when @dst_zeroed (it
+ * reads as zeroes already: a new file, a new thin volume), else zeroed.
+ * @pr (may be NULL) follows the copy. Flushes @dst. 0 or -errno.
+ */
+int storage_copy(struct block *src, struct block *dst, bool dst_zeroed,
+		 struct storage_progress *pr, struct err **e);
+
+/*
+ * A copy of the volume at @src, read as @src_format (NULL: probed; a
+ * guest's disk or a block device: given, never guessed from what a
+ * guest wrote), as @nv->name in @dir, in @nv->format (NULL: @src's),
+ * of @nv->capacity or @src's size if larger: its contents read through
+ * its chain, holes kept. On failure nothing is left.
+ */
+int storage_vol_clone(const char *dir, const char *src, const char *src_format,
+		      const struct storage_vol_new *nv,
+		      struct storage_progress *pr, struct err **e);
+
+/* The same without progress (nido clone's disks). */
 int storage_vol_clone_from(const char *dir, const char *src,
 			   const char *src_format,
 			   const struct storage_vol_new *nv, struct err **e);
+
+/*
+ * The same into a pool whose volumes are its backend's (a logical
+ * volume, a partition): made with @b->vol_create as raw, then written
+ * at @p's target/@nv->name; removed again on failure.
+ */
+int storage_backend_vol_clone(const struct storage_backend *b,
+			      const struct storage_pool_params *p,
+			      const char *src, const char *src_format,
+			      const struct storage_vol_new *nv,
+			      struct storage_progress *pr, struct err **e);
+
+/*
+ * Is the new volume @nv of a logical pool a thin volume (logical.c)?
+ * One whose allocation is below its capacity is.
+ */
+#define LOGICAL_THIN_POOL "thinpool"
+bool storage_logical_thin(const struct storage_vol_new *nv);
 
 /* Removes the volume file @path. */
 int storage_vol_delete(const char *path, struct err **e);

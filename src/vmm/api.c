@@ -173,6 +173,21 @@ static void status(struct vm *vm, json_object *r)
 	if (console_name(vm->console))
 		put(r, "console",
 		    json_object_new_string(console_name(vm->console)));
+	if (vm->vports) {
+		json_object *a = json_object_new_array();
+		const char *name;
+		bool open;
+
+		for (unsigned i = 0;
+		     virtio_console_channel(vm->vports, i, &name, &open); i++) {
+			json_object *c = json_object_new_object();
+
+			put(c, "name", json_object_new_string(name));
+			put(c, "open", json_object_new_boolean(open));
+			json_object_array_add(a, c);
+		}
+		put(r, "channels", a);
+	}
 }
 
 /* The network device with the MAC in @req's "mac", or NULL. */

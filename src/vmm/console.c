@@ -131,18 +131,10 @@ static void on_unix_accept(struct loop *l, int fd, uint32_t events,
 			   void *opaque)
 {
 	struct console *c = opaque;
-	struct ucred cred;
-	int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	int cfd = sock_accept_private(fd, "console socket");
 
 	if (cfd < 0)
 		return;
-	if (!sock_peer_is_self_or_root(cfd, &cred)) {
-		log_warn("console socket: refused a client of uid %d (pid %d): "
-			 "only root and uid %d may connect",
-			 (int)cred.uid, (int)cred.pid, (int)geteuid());
-		close(cfd);
-		return;
-	}
 	if (c->client_fd >= 0) {
 		close(cfd); /* one client at a time */
 		return;
@@ -160,21 +152,14 @@ static void on_unix_accept(struct loop *l, int fd, uint32_t events,
 
 static int open_unix(struct console *c, const char *path, struct err **e)
 {
-	struct sockaddr_un sa;
-
-	if (sock_unix_addr(&sa, path, "console socket", e) < 0)
-		return -ENAMETOOLONG;
 	c->owned_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c->owned_fd < 0 || c->listen_fd < 0)
+	if (c->owned_fd < 0)
 		return err_sys(e, errno, "console socket '%s'", path);
 	/* mode 0600 whatever the umask: the guest's console is private */
-	if (sock_unix_bind_private(c->listen_fd, &sa) < 0)
-		return err_sys(e, errno, "creating console socket '%s'", path);
+	c->listen_fd = sock_unix_listen_private(path, "console socket", e);
+	if (c->listen_fd < 0)
+		return c->listen_fd;
 	c->path = xstrdup(path);
-	if (listen(c->listen_fd, 1) < 0)
-		return err_sys(e, errno, "listening on console socket '%s'",
-			       path);
 	c->listen_src = loop_fd_add(c->loop, c->listen_fd, EPOLLIN,
 				    on_unix_accept, c, e);
 	if (!c->listen_src)

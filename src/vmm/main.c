@@ -28,6 +28,7 @@ enum {
 	OPT_DISK,
 	OPT_NET,
 	OPT_CONSOLE,
+	OPT_CHANNEL,
 	OPT_API,
 	OPT_EXIT_FILE,
 	OPT_CONFIG,
@@ -60,6 +61,7 @@ static const struct option options[] = {
 	{"disk", required_argument, NULL, OPT_DISK},
 	{"net", required_argument, NULL, OPT_NET},
 	{"console", required_argument, NULL, OPT_CONSOLE},
+	{"channel", required_argument, NULL, OPT_CHANNEL},
 	{"api", required_argument, NULL, OPT_API},
 	{"exit-file", required_argument, NULL, OPT_EXIT_FILE},
 	{"config", required_argument, NULL, OPT_CONFIG},
@@ -95,6 +97,7 @@ static void usage(FILE *f)
 	      "[--rng]\n"
 	      "         [--virtio-console] [--console "
 	      "stdio|pty|none|unix:PATH]\n"
+	      "         [--channel NAME[,unix:PATH|,fd:N]]...\n"
 	      "         [--api unix:PATH] [--exit-file PATH] [--paused]\n"
 	      "         [--log-level LEVEL] [--no-sandbox] [--sandbox-id "
 	      "UID[:GID]]\n"
@@ -251,6 +254,15 @@ static int parse_option(int opt, const char *arg, struct vm_config *c,
 		return add_net(c, arg, e);
 	case OPT_CONSOLE:
 		return config_parse_console(arg, c, e);
+	case OPT_CHANNEL:
+		if (c->n_channels == CONFIG_MAX_CHANNELS)
+			return err_set(e, E2BIG, "too many --channel (%d)",
+				       CONFIG_MAX_CHANNELS);
+		if (config_parse_channel(arg, &c->channels[c->n_channels], e) <
+		    0)
+			return -EINVAL;
+		c->n_channels++;
+		return 0;
 	case OPT_API:
 		if (!str_has_prefix(arg, "unix:") || !arg[5])
 			return err_set(e, EINVAL,
@@ -403,7 +415,7 @@ static int exit_status(enum vm_exit why, struct err *e, const char **reason,
  */
 static int prepare_sandbox(struct vm_config *c, int *status, struct err **e)
 {
-	char *cleanup[3] = {0};
+	char *cleanup[3 + CONFIG_MAX_CHANNELS] = {0};
 	size_t n = 0;
 	struct idrange ids;
 
@@ -435,6 +447,9 @@ static int prepare_sandbox(struct vm_config *c, int *status, struct err **e)
 		cleanup[n++] = c->api_path;
 	if (c->console == CONSOLE_UNIX && c->console_path)
 		cleanup[n++] = c->console_path;
+	for (unsigned i = 0; i < c->n_channels; i++)
+		if (c->channels[i].path)
+			cleanup[n++] = c->channels[i].path;
 	return sandbox_pidns(cleanup, status, e);
 }
 

@@ -331,6 +331,11 @@ static int same_machine(const struct vm_config *c, const struct vm_config *s,
 		what = "the virtio console";
 	else if (c->balloon != s->balloon)
 		what = "the balloon device";
+	else if (c->n_channels != s->n_channels)
+		what = "the number of channels";
+	for (unsigned i = 0; !what && i < c->n_channels; i++)
+		if (!streq(c->channels[i].name, s->channels[i].name))
+			what = "a channel's name";
 	for (unsigned i = 0; !what && i < c->n_disks; i++)
 		if (c->disks[i].readonly != s->disks[i].readonly ||
 		    c->disks[i].format != s->disks[i].format)

@@ -12,6 +12,7 @@
 #include "lib/file.h"
 #include "vmm/state.h"
 #include "vmm/state_kvm.h"
+#include "vmm/virtio/virtio.h"
 
 static const char *const virtio_names[] = {
 	[1] = "net", [2] = "blk", [3] = "console", [4] = "rng"};
@@ -91,7 +92,7 @@ static void describe_virtio(const struct state_sec *s, FILE *out)
 	id = state_get_u32(&r);
 	nq = state_get_u32(&r);
 	status = state_get_u32(&r);
-	if (r.bad || nq > 8) {
+	if (r.bad || nq > VIRTIO_MAX_QUEUES) {
 		fprintf(out, "    malformed\n");
 		return;
 	}

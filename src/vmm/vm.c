@@ -13,6 +13,7 @@
 #include "vmm/acpi.h"
 #include "vmm/api.h"
 #include "vmm/boot.h"
+#include "vmm/channel.h"
 #include "vmm/console.h"
 #include "vmm/cpuid.h"
 #include "vmm/host.h"
@@ -184,6 +185,12 @@ static int create_host_ends(struct vm *vm, struct err **e)
 				   console_quit, vm, e);
 	if (!vm->console)
 		return -EIO;
+	for (unsigned i = 0; i < vm->cfg->n_channels; i++) {
+		vm->channels[i] =
+			channel_open(vm->loop, &vm->cfg->channels[i], e);
+		if (!vm->channels[i])
+			return -EIO;
+	}
 	if (vm->cfg->api_path) {
 		vm->api = api_open(vm, vm->cfg->api_path, e);
 		if (!vm->api)
@@ -385,6 +392,8 @@ void vm_destroy(struct vm *vm)
 	rtc_destroy(vm->rtc);
 	i8042_destroy(vm->i8042);
 	serial_destroy(vm->serial);
+	for (unsigned i = 0; i < CONFIG_MAX_CHANNELS; i++)
+		channel_close(vm->channels[i]);
 	console_close(vm->console);
 	loop_free(vm->loop);
 	bus_release(&vm->pio);

@@ -26,6 +26,7 @@ struct kvm_cpuid2;
 struct vcpu;
 struct virtio_dev;
 struct console;
+struct channel;
 struct api;
 
 /* Why the VM stopped; also decides the process's exit status. */
@@ -99,7 +100,9 @@ struct vm {
 	unsigned next_irq;
 	struct virtio_dev *virtio[VM_MAX_VIRTIO];
 	struct virtio_dev *vconsole; /* takes console input when present */
-	struct virtio_dev *balloon;  /* the virtio-balloon, or NULL */
+	struct virtio_dev *vports;   /* the console with channels, or NULL */
+	struct channel *channels[CONFIG_MAX_CHANNELS]; /* their host ends */
+	struct virtio_dev *balloon; /* the virtio-balloon, or NULL */
 	unsigned n_virtio;
 
 	/* Stopping: the first request wins. */

@@ -23,6 +23,8 @@ void config_init(struct vm_config *c)
 	};
 	for (unsigned i = 0; i < CONFIG_MAX_NETS; i++)
 		c->host.tap_fds[i] = -1;
+	for (unsigned i = 0; i < CONFIG_MAX_CHANNELS; i++)
+		c->channels[i].fd = -1;
 }
 
 unsigned config_mem_flags(const struct vm_config *c)
@@ -48,6 +50,11 @@ void config_release(struct vm_config *c)
 		free(c->nets[i].tap);
 		if (c->nets[i].fd >= 0)
 			close(c->nets[i].fd);
+	}
+	for (unsigned i = 0; i < c->n_channels; i++) {
+		free(c->channels[i].name);
+		free(c->channels[i].path);
+		close_safe(c->channels[i].fd);
 	}
 	host_close(&c->host);
 	state_restore_free(c->restore);
@@ -252,6 +259,62 @@ int config_parse_net(const char *s, struct config_net *n, struct err **e)
 	return r;
 }
 
+/* A port name: printable ASCII without a comma or a slash (it names a
+ * file in the guest's /dev/virtio-ports). */
+static bool channel_name_ok(const char *n, size_t len)
+{
+	if (len == 0 || len > CONFIG_CHANNEL_NAME_MAX || streq(n, ".") ||
+	    streq(n, ".."))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (n[i] <= ' ' || n[i] > '~' || n[i] == ',' || n[i] == '/')
+			return false;
+	return true;
+}
+
+static int parse_fd_arg(const char *s, const char *what, int *out,
+			struct err **e)
+{
+	char *end;
+	long fd;
+
+	errno = 0;
+	fd = strtol(s, &end, 10);
+	if (errno || end == s || *end || fd < 3 || fd > 65535)
+		return err_set(e, EINVAL,
+			       "%s: expected fd:N, an open descriptor from 3",
+			       what);
+	*out = (int)fd;
+	return 0;
+}
+
+int config_parse_channel(const char *s, struct config_channel *ch,
+			 struct err **e)
+{
+	const char *comma = strchr(s, ',');
+	size_t len = comma ? (size_t)(comma - s) : strlen(s);
+	_cleanup_free_ char *what = xasprintf("--channel '%s'", s);
+	int fd = -1;
+
+	if (!channel_name_ok(s, len))
+		return err_set(e, EINVAL,
+			       "%s: the port's name must be 1 to %d printable "
+			       "characters without ',', '/' or spaces",
+			       what, CONFIG_CHANNEL_NAME_MAX);
+	if (comma && str_has_prefix(comma + 1, "fd:")) {
+		if (parse_fd_arg(comma + 4, what, &fd, e) < 0)
+			return -EINVAL;
+	} else if (comma && !(str_has_prefix(comma + 1, "unix:") && comma[6])) {
+		return err_set(e, EINVAL,
+			       "%s: expected NAME, NAME,unix:PATH or NAME,fd:N",
+			       what);
+	}
+	*ch = (struct config_channel){.name = xstrndup(s, len), .fd = fd};
+	if (comma && fd < 0)
+		ch->path = xstrdup(comma + 6);
+	return 0;
+}
+
 int config_parse_console(const char *s, struct vm_config *c, struct err **e)
 {
 	if (streq(s, "stdio")) {
@@ -261,18 +324,11 @@ int config_parse_console(const char *s, struct vm_config *c, struct err **e)
 	} else if (streq(s, "none")) {
 		c->console = CONSOLE_NONE;
 	} else if (str_has_prefix(s, "fd:")) {
-		char *end;
-		long fd;
+		_cleanup_free_ char *what = xasprintf("--console '%s'", s);
 
-		errno = 0;
-		fd = strtol(s + 3, &end, 10);
-		if (errno || end == s + 3 || *end || fd < 3 || fd > 65535)
-			return err_set(e, EINVAL,
-				       "--console '%s': expected fd:N, an open "
-				       "descriptor from 3",
-				       s);
+		if (parse_fd_arg(s + 3, what, &c->console_fd, e) < 0)
+			return -EINVAL;
 		c->console = CONSOLE_FD;
-		c->console_fd = (int)fd;
 	} else if (str_has_prefix(s, "unix:") && s[5]) {
 		c->console = CONSOLE_UNIX;
 		free(c->console_path);
@@ -324,6 +380,12 @@ int config_check(const struct vm_config *c, struct err **e)
 		return err_set(e, EINVAL,
 			       "--memory %llu KiB: at least 16 MiB is needed",
 			       (unsigned long long)(c->mem_size >> 10));
+	for (unsigned i = 0; i < c->n_channels; i++)
+		for (unsigned j = 0; j < i; j++)
+			if (streq(c->channels[i].name, c->channels[j].name))
+				return err_set(e, EINVAL,
+					       "two channels named '%s'",
+					       c->channels[i].name);
 	if (c->mem_size > MAX_MEMORY || !IS_ALIGNED(c->mem_size, 4096))
 		return err_set(e, EINVAL,
 			       "--memory %llu bytes: must be a multiple of "

@@ -16,6 +16,9 @@
 
 #define CONFIG_MAX_DISKS 16
 #define CONFIG_MAX_NETS	 8
+/* Named ports of the multiport virtio-console (port 0 is the console). */
+#define CONFIG_MAX_CHANNELS	7
+#define CONFIG_CHANNEL_NAME_MAX 127
 
 enum disk_format {
 	DISK_FORMAT_AUTO,
@@ -41,6 +44,18 @@ struct config_net {
 	uint8_t mac[6];
 	int has_mac;
 	bool link_down; /* link=down: the guest starts with no carrier */
+};
+
+/*
+ * A named port of the virtio-console (virtio-serial): the guest sees
+ * /dev/virtio-ports/NAME; the host end is a stream socket: one
+ * nido-vmm binds at @path, or @fd given (listening: clients are
+ * accepted one at a time; connected: used as is), or none.
+ */
+struct config_channel {
+	char *name;
+	char *path; /* unix:PATH */
+	int fd;	    /* fd:N, -1: none */
 };
 
 enum console_kind {
@@ -85,8 +100,10 @@ struct vm_config {
 	struct config_disk disks[CONFIG_MAX_DISKS];
 	unsigned n_nets;
 	struct config_net nets[CONFIG_MAX_NETS];
-	int virtio_rng;	      /* add a virtio-rng device */
-	int virtio_console;   /* add a virtio-console device */
+	int virtio_rng;	     /* add a virtio-rng device */
+	int virtio_console;  /* add a virtio-console device */
+	unsigned n_channels; /* its named ports (multiport) */
+	struct config_channel channels[CONFIG_MAX_CHANNELS];
 	bool balloon;	      /* add a virtio-balloon device */
 	bool balloon_deflate; /* ... that may deflate when the guest is OOM */
 	int paused;	      /* vCPUs held before their first run (QEMU's -S)
@@ -134,6 +151,10 @@ int config_parse_disk(const char *s, struct config_disk *d, struct err **e);
 
 /* Parses "tap=NAME|fd:N[,mac=MAC][,link=up|down]" into @n. */
 int config_parse_net(const char *s, struct config_net *n, struct err **e);
+
+/* Parses "NAME[,unix:PATH|,fd:N]" into @ch. */
+int config_parse_channel(const char *s, struct config_channel *ch,
+			 struct err **e);
 
 /* Parses "stdio", "pty", "none" or "unix:PATH". */
 int config_parse_console(const char *s, struct vm_config *c, struct err **e);

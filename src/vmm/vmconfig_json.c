@@ -9,6 +9,8 @@
  *		       "shared": false, "serial": "...",
  *		       "iotune": { "total_bytes_sec": 10485760 } } ],
  *	  "nets": [ { "tap": "tap0", "mac": "52:54:00:12:34:56" } ],
+ *	  "channels": [ { "name": "org.qemu.guest_agent.0",
+ *			  "socket": "fd:7" } ],
  *	  "sandbox": { "enabled": true, "uid": 1852375041, "gid": ... } }
  * Unknown keys are refused, so that a typo is not silently ignored.
  */
@@ -133,6 +135,49 @@ static int json_net(json_object *o, struct config_net *n, struct err **e)
 	return config_parse_net(spec, n, e);
 }
 
+/* {"name": NAME, "socket": "unix:PATH" or "fd:N"} (no socket: none) */
+static int json_channel(json_object *o, struct config_channel *ch,
+			struct err **e)
+{
+	_cleanup_free_ char *spec = NULL;
+	json_object *name, *sock = NULL;
+
+	if (want(o, json_type_object, "channels[]", e) < 0)
+		return -EINVAL;
+	json_object_object_foreach (o, key, v) {
+		(void)v;
+		if (!streq(key, "name") && !streq(key, "socket"))
+			return err_set(e, EINVAL, "unknown channel key '%s'",
+				       key);
+	}
+	if (!json_object_object_get_ex(o, "name", &name) ||
+	    want(name, json_type_string, "name", e) < 0)
+		return err_set(e, EINVAL, "a channel has no \"name\" string");
+	if (json_object_object_get_ex(o, "socket", &sock) &&
+	    want(sock, json_type_string, "socket", e) < 0)
+		return -EINVAL;
+	spec = xasprintf("%s%s%s", json_object_get_string(name),
+			 sock ? "," : "",
+			 sock ? json_object_get_string(sock) : "");
+	return config_parse_channel(spec, ch, e);
+}
+
+static int json_channels(json_object *v, struct vm_config *c, struct err **e)
+{
+	if (want(v, json_type_array, "channels", e) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		if (c->n_channels == CONFIG_MAX_CHANNELS)
+			return err_set(e, E2BIG, "too many channels (%d)",
+				       CONFIG_MAX_CHANNELS);
+		if (json_channel(json_object_array_get_idx(v, i),
+				 &c->channels[c->n_channels], e) < 0)
+			return -EINVAL;
+		c->n_channels++;
+	}
+	return 0;
+}
+
 static int json_list(json_object *v, const char *key, struct vm_config *c,
 		     struct err **e)
 {
@@ -255,6 +300,8 @@ static int json_key(const char *key, json_object *v, struct vm_config *c,
 		return config_parse_console(json_object_get_string(v), c, e);
 	if (streq(key, "disks") || streq(key, "nets"))
 		return json_list(v, key, c, e);
+	if (streq(key, "channels"))
+		return json_channels(v, c, e);
 	return err_set(e, EINVAL, "unknown key '%s'", key);
 }
 
@@ -383,6 +430,16 @@ char *config_to_json(const struct vm_config *c)
 	for (unsigned i = 0; i < c->n_nets; i++)
 		json_object_array_add(a, net_json(&c->nets[i]));
 	json_object_object_add(o, "nets", a);
+	if (c->n_channels) {
+		a = json_object_new_array();
+		for (unsigned i = 0; i < c->n_channels; i++) {
+			json_object *ch = json_object_new_object();
+
+			put_str(ch, "name", c->channels[i].name);
+			json_object_array_add(a, ch);
+		}
+		json_object_object_add(o, "channels", a);
+	}
 	out = xstrdup(
 		json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);

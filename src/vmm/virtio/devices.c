@@ -20,11 +20,22 @@ int virtio_devices_create(struct vm *vm, struct err **e)
 {
 	const struct vm_config *c = vm->cfg;
 
-	if (c->virtio_console) {
-		vm->vconsole = virtio_console_create(
-			vm, console_out_fd(vm->console), e);
-		if (add(vm, vm->vconsole) < 0)
+	if (c->virtio_console || c->n_channels) {
+		struct virtio_console_chan ch[CONFIG_MAX_CHANNELS];
+		struct virtio_dev *d;
+
+		for (unsigned i = 0; i < c->n_channels; i++)
+			ch[i] = (struct virtio_console_chan){
+				c->channels[i].name, vm->channels[i]};
+		d = virtio_console_create(
+			vm,
+			c->virtio_console ? console_out_fd(vm->console) : -1,
+			c->virtio_console, ch, c->n_channels, e);
+		if (add(vm, d) < 0)
 			return -EIO;
+		/* without --virtio-console, input stays the serial port's */
+		vm->vconsole = c->virtio_console ? d : NULL;
+		vm->vports = c->n_channels ? d : NULL;
 	}
 	for (unsigned i = 0; i < c->n_disks; i++) {
 		if (add(vm, virtio_blk_create(vm, &c->disks[i], i, e)) < 0)
@@ -50,5 +61,6 @@ void virtio_devices_destroy(struct vm *vm)
 		virtio_dev_destroy(vm->virtio[i]);
 	vm->n_virtio = 0;
 	vm->vconsole = NULL;
+	vm->vports = NULL;
 	vm->balloon = NULL;
 }

@@ -25,12 +25,39 @@ void virtio_devices_destroy(struct vm *vm);
 
 struct virtio_dev *virtio_rng_create(struct vm *vm, struct err **e);
 
-/* Guest output goes to @out_fd (not owned). */
-struct virtio_dev *virtio_console_create(struct vm *vm, int out_fd,
-					 struct err **e);
-/* Host input for the guest (loop thread). */
+/* Port 0 and the named ports of the multiport console. */
+#define VIRTIO_CONSOLE_MAX_PORTS 8
+
+struct channel;
+struct virtio_console_chan {
+	const char *name;   /* borrowed, for the device's life */
+	struct channel *ch; /* its host end (channel.h); NULL: none */
+};
+
+/*
+ * A virtio-console: port 0 the console (when @console), its output to
+ * @out_fd (not owned); with @n_chans named ports (at most
+ * VIRTIO_CONSOLE_MAX_PORTS - 1), multiport.
+ */
+struct virtio_dev *virtio_console_create(
+	struct vm *vm, int out_fd, bool console,
+	const struct virtio_console_chan *chans, unsigned n_chans,
+	struct err **e);
+/* Host input for the console port (loop thread). */
 void virtio_console_receive(struct virtio_dev *d, const uint8_t *buf,
 			    size_t len);
+/* For the channels (channel.c; loop thread): how much host input port
+ * @port takes now (0 until the guest opened it); that input; the host
+ * end opened or closed; the host end took the guest's output. */
+size_t virtio_console_port_room(struct virtio_dev *d, unsigned port);
+void virtio_console_port_input(struct virtio_dev *d, unsigned port,
+			       const uint8_t *buf, size_t len);
+void virtio_console_port_host(struct virtio_dev *d, unsigned port, bool open);
+void virtio_console_port_drained(struct virtio_dev *d, unsigned port);
+/* Channel @i (from 0): its name and whether the guest has it open;
+ * false past the last. Any thread. */
+bool virtio_console_channel(struct virtio_dev *d, unsigned i, const char **name,
+			    bool *guest_open);
 
 /* A disk from @cfg (opened here through src/block); @index names it. */
 struct virtio_dev *virtio_blk_create(struct vm *vm,

@@ -30,7 +30,7 @@ struct state_wr;
 struct state_rd;
 struct state_sec;
 
-#define VIRTIO_MAX_QUEUES   4
+#define VIRTIO_MAX_QUEUES   18 /* the multiport console: 8 ports */
 #define VIRTIO_MAX_WARNINGS 20
 
 #define VIRTIO_ID_NET	  1

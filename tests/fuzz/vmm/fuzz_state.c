@@ -28,6 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct vm *vm;
 static struct virtio_dev *devs[N_DEVS];
+/* A multiport virtio-console with one channel: section virtio0 is also
+ * loaded into it (real-agent-channel.state holds one there). */
+static struct virtio_dev *mp_console;
 static FILE *devnull;
 static char disk_path[64];
 
@@ -55,16 +58,23 @@ static void fuzz_init(void)
 	vm->pm = pm_create(vm, NULL);
 	vm->boottimer = boottimer_create(vm, VM_MMIO_BASE, NULL);
 	devs[0] = virtio_blk_create(vm, &disk, 0, NULL);
-	devs[1] = virtio_console_create(vm, -1, NULL);
+	devs[1] = virtio_console_create(vm, -1, true, NULL, 0, NULL);
 	devs[2] = virtio_rng_create(vm, NULL);
 	devs[3] = virtio_net_create_fd(vm, pair[0], "fuzz", mac, NULL);
 	devs[4] = virtio_balloon_create(vm, false, NULL);
+	mp_console =
+		virtio_console_create(vm, -1, false,
+				      (const struct virtio_console_chan[]){
+					      {"org.qemu.guest_agent.0", NULL}},
+				      1, NULL);
 	close(pair[1]);
 	if (!vm->serial || !vm->i8042 || !vm->rtc || !vm->pm || !vm->boottimer)
 		abort();
 	for (int i = 0; i < N_DEVS; i++)
 		if (!devs[i])
 			abort();
+	if (!mp_console)
+		abort();
 }
 
 static uint32_t ld32(const uint8_t *p)
@@ -133,6 +143,13 @@ static void load_devices(const struct state_file *f)
 		s = state_find(f, STATE_SEC_VIRTIO, (uint16_t)i);
 		if (s && virtio_dev_load(devs[i], s, &e) == 0)
 			virtio_dev_resume_queues(devs[i]);
+	}
+	s = state_find(f, STATE_SEC_VIRTIO, 0);
+	if (s) {
+		_cleanup_err_ struct err *e = NULL;
+
+		if (virtio_dev_load(mp_console, s, &e) == 0)
+			virtio_dev_resume_queues(mp_console);
 	}
 }
 

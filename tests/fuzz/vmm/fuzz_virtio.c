@@ -16,6 +16,11 @@
  *	4 set up a ring:   device, queue, size, 3 addresses (3 bytes each)
  *	5 reset device:    device
  *	6 host frame:      n (2 bytes), bytes: a frame arriving on the "tap"
+ *	7 channel input:   port, n, bytes: from a multiport console's host
+ *			   end (which also opens it, or closes it when n is
+ *			   0)
+ * The sixth device is a multiport virtio-console with two named ports,
+ * so the guest's control messages (5.3.6.2) are fuzzed too.
  */
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -30,7 +35,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_MEM (16ULL << 20)
-#define N_DEVS	 5
+#define N_DEVS	 6
 
 static struct vm *vm;
 static struct virtio_dev *devs[N_DEVS];
@@ -53,7 +58,7 @@ static void fuzz_init(void)
 	if (!vm)
 		abort();
 	devs[0] = virtio_rng_create(vm, NULL);
-	devs[1] = virtio_console_create(vm, -1, NULL);
+	devs[1] = virtio_console_create(vm, -1, true, NULL, 0, NULL);
 	devs[2] = virtio_blk_create(vm, &disk, 0, NULL);
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
 		       pair) < 0)
@@ -61,6 +66,11 @@ static void fuzz_init(void)
 	tap_peer = pair[1];
 	devs[3] = virtio_net_create_fd(vm, pair[0], "fuzz", mac, NULL);
 	devs[4] = virtio_balloon_create(vm, true, NULL);
+	devs[5] = virtio_console_create(
+		vm, -1, true,
+		(const struct virtio_console_chan[]){
+			{"org.qemu.guest_agent.0", NULL}, {"two", NULL}},
+		2, NULL);
 	for (int i = 0; i < N_DEVS; i++) {
 		if (!devs[i])
 			abort();
@@ -90,11 +100,13 @@ static void mmio_write32(struct virtio_dev *d, uint64_t off, uint32_t v)
 /* The usual driver steps with fuzzed ring addresses and size. */
 static void setup_ring(struct virtio_dev *d, struct input *in)
 {
-	uint32_t q = take(in, 1) % 3, num = take(in, 2);
+	uint32_t q = take(in, 1) % 8, num = take(in, 2);
 
 	mmio_write32(d, 0x070, 1 | 2);
 	mmio_write32(d, 0x024, 1);
 	mmio_write32(d, 0x020, 1); /* VERSION_1 */
+	mmio_write32(d, 0x024, 0);
+	mmio_write32(d, 0x020, take(in, 1)); /* MULTIPORT is bit 1 */
 	mmio_write32(d, 0x070, 1 | 2 | 8);
 	mmio_write32(d, 0x030, q);
 	mmio_write32(d, 0x038, num);
@@ -119,13 +131,27 @@ static void frame(struct input *in)
 	}
 }
 
+/* Host input on one of the multiport console's ports. */
+static void channel_input(struct input *in)
+{
+	uint8_t buf[256];
+	unsigned port = take(in, 1) % 3;
+	uint32_t n = take(in, 1);
+
+	for (uint32_t i = 0; i < n; i++)
+		buf[i] = (uint8_t)take(in, 1);
+	virtio_console_port_host(devs[5], port, n != 0);
+	if (port && virtio_console_port_room(devs[5], port))
+		virtio_console_port_input(devs[5], port, buf, n);
+}
+
 static void one_op(struct input *in)
 {
 	uint8_t op = (uint8_t)take(in, 1);
 	struct virtio_dev *d = devs[take(in, 1) % N_DEVS];
 	uint32_t v, off, n;
 
-	switch (op % 7) {
+	switch (op % 8) {
 	case 0:
 		off = take(in, 2) & 0x1ff;
 		v = take(in, 4);
@@ -143,7 +169,7 @@ static void one_op(struct input *in)
 				(uint8_t)take(in, 1);
 		break;
 	case 3:
-		virtio_dev_kick(d, take(in, 1) % 3);
+		virtio_dev_kick(d, take(in, 1) % 8);
 		break;
 	case 4:
 		setup_ring(d, in);
@@ -151,8 +177,11 @@ static void one_op(struct input *in)
 	case 5:
 		mmio_write32(d, 0x070, 0);
 		break;
-	default:
+	case 6:
 		frame(in);
+		break;
+	default:
+		channel_input(in);
 		break;
 	}
 }

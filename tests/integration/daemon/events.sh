@@ -193,7 +193,7 @@ else
 fi
 
 # The console through the daemon: one session per domain, as virsh.
-"$NIDO" console ev < <(sleep 100) >"$tmp/con1.out" 2>&1 &
+"$NIDO" console ev < <(exec sleep 100 2>/dev/null) >"$tmp/con1.out" 2>&1 &
 con_pid=$!
 extra_pids="$extra_pids $con_pid"
 wait_for 30 grep -q "Escape character" "$tmp/con1.out"
@@ -206,7 +206,7 @@ if [[ $out == *ping-78* ]] && wait_for 30 sh -c "! kill -0 $con_pid 2>/dev/null"
 else
 	not_ok "console --force: the guest answers the new session; the old one has ended" "$out"
 fi
-"$NIDO" console ev < <(sleep 100) >"$tmp/con2.out" 2>&1 &
+"$NIDO" console ev < <(exec sleep 100 2>/dev/null) >"$tmp/con2.out" 2>&1 &
 con_pid=$!
 extra_pids="$extra_pids $con_pid"
 wait_for 30 grep -q "Escape character" "$tmp/con2.out"

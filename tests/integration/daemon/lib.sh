@@ -219,6 +219,30 @@ qemu_bios_disk() {
 	t "the test makes a BIOS disk" test $rc -eq 0
 }
 
+# guest_extra DIR MODULE...: the start of a qemu driver test's initramfs
+# additions (qemu/make-bios-disk.sh's NIDO_BIOS_EXTRA) in DIR: the
+# guest kernel's MODULEs (paths under its kernel/, without .ko) and an
+# /etc/nido-extra that loads them in that order; the caller appends what
+# the guest does next. Fails when the guest material cannot be had.
+guest_extra() {
+	local d=$1 m material
+	shift
+	material=$("$(dirname "${BASH_SOURCE[0]}")/../../../scripts/lib/guest-material.sh" --quiet) || return 1
+	# shellcheck disable=SC1091
+	. "$material/env.sh"
+	mkdir -p "$d/etc" "$d/lib/modules/$NIDO_GUEST_KVER"
+	for m in "$@"; do
+		cp "$NIDO_GUEST_MODULES/$NIDO_GUEST_KVER/kernel/$m.ko" \
+			"$d/lib/modules/$NIDO_GUEST_KVER/" || return 1
+	done
+	{
+		echo '#!/bin/sh'
+		echo 'kver=$(cat /etc/kernel-release)'
+		for m in "$@"; do echo "insmod /lib/modules/\$kver/${m##*/}.ko"; done
+	} >"$d/etc/nido-extra"
+	chmod 755 "$d/etc/nido-extra"
+}
+
 # qemu_ask DOMAIN LINE [WANT]: types LINE on DOMAIN's console until what
 # comes back holds WANT (by default the test init's "GOT:LINE on ") or
 # says the domain is not running, for 300 s at most (the guest may still

@@ -29,36 +29,25 @@ fi
 # /etc/nido-extra, which then mounts the share and says, every 2 s,
 # what it read, whether the kernel found a TPM and an ivshmem device.
 extra=$tmp/extra
-material=$("$here/../../../scripts/lib/guest-material.sh" --quiet) || material=
-if [ -n "$material" ]; then
-	# shellcheck disable=SC1091
-	. "$material/env.sh"
-	mkdir -p "$extra/etc" "$extra/lib/modules/$NIDO_GUEST_KVER"
-	mods="drivers/virtio/virtio_ring drivers/virtio/virtio
-		drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci_modern_dev
-		drivers/virtio/virtio_pci fs/netfs/netfs fs/fscache/fscache
-		net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p fs/fuse/fuse
-		fs/fuse/virtiofs"
-	for m in $mods; do
-		cp "$NIDO_GUEST_MODULES/$NIDO_GUEST_KVER/kernel/$m.ko" \
-			"$extra/lib/modules/$NIDO_GUEST_KVER/"
-	done
-	{
-		echo '#!/bin/sh'
-		echo 'kver=$(cat /etc/kernel-release)'
-		for m in $mods; do echo "insmod /lib/modules/\$kver/${m##*/}.ko"; done
-		echo 'mkdir -p /mnt && mount -t 9p -o trans=virtio,version=9p2000.L share0 /mnt'
-		echo 'mkdir -p /vfs && mount -t virtiofs vfs0 /vfs'
-		# said again and again: the test's console may come later
-		echo 'while :; do'
-		echo '	echo "SHARE:$(cat /mnt/hello 2>&1)"'
-		echo '	echo "VIRTIOFS:$(cat /vfs/hello 2>&1)"'
-		echo '	echo "TPM:$(cat /sys/class/tpm/tpm0/tpm_version_major 2>&1)"'
-		echo '	echo "IVSHMEM:$(cat /sys/bus/pci/devices/*/device | grep -c 0x1110)"'
-		echo '	sleep 2'
-		echo 'done'
-	} >"$extra/etc/nido-extra"
-	chmod 755 "$extra/etc/nido-extra"
+material=yes
+if guest_extra "$extra" drivers/virtio/virtio_ring drivers/virtio/virtio \
+	drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci_modern_dev \
+	drivers/virtio/virtio_pci fs/netfs/netfs fs/fscache/fscache \
+	net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p fs/fuse/fuse fs/fuse/virtiofs; then
+	cat >>"$extra/etc/nido-extra" <<'SH'
+mkdir -p /mnt && mount -t 9p -o trans=virtio,version=9p2000.L share0 /mnt
+mkdir -p /vfs && mount -t virtiofs vfs0 /vfs
+# said again and again: the test's console may come later
+while :; do
+	echo "SHARE:$(cat /mnt/hello 2>&1)"
+	echo "VIRTIOFS:$(cat /vfs/hello 2>&1)"
+	echo "TPM:$(cat /sys/class/tpm/tpm0/tpm_version_major 2>&1)"
+	echo "IVSHMEM:$(cat /sys/bus/pci/devices/*/device | grep -c 0x1110)"
+	sleep 2
+done
+SH
+else
+	material=
 fi
 disk=$tmp/boot.img
 NIDO_BIOS_EXTRA=$extra NIDO_BIOS_INITRD=$tmp/initrd.gz \

@@ -18,15 +18,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null || [ ! -c /dev/net/tun ]; 
 	done_testing
 	exit
 fi
-disk=$tmp/boot.img
-"$(dirname "$0")/qemu/make-bios-disk.sh" "$disk" 2>"$tmp/disk.err"
-rc=$?
-if [ $rc -eq 77 ]; then
-	skip "a full machine on a nido network" "$(cat "$tmp/disk.err")"
-	done_testing
-	exit
-fi
-t "the test makes a BIOS disk" test $rc -eq 0
+qemu_bios_disk "a full machine on a nido network"
 chmod 755 "$tmp"
 
 ns=nido-qn-$$

@@ -46,7 +46,7 @@ start_daemon
 out=$(qemu_ask sn before)
 [[ $out == *"GOT:before on "* ]] && ok "the guest boots to its init" ||
 	not_ok "the guest boots to its init" "$out" "$(tail -n 5 "$NIDO_RUNTIME_DIR/domains/sn.log")"
-out=$(qemu_ask sn "mark before")
+out=$(qemu_ask sn "mark before" "MARKED:before")
 [[ $out == *"MARKED:before"* ]] && ok "the guest keeps a word in its memory" ||
 	not_ok "the guest keeps a word in its memory" "$out"
 
@@ -60,7 +60,7 @@ t_out "... <memory snapshot='internal'/>" "<memory snapshot='internal'/>" \
 snaps=$(qemu-img snapshot -U -l "$disk")
 t "qemu-img: s1 in the image, with the VM state" \
 	awk '$2 == "s1" && $3 != "0" && $3 != "0 B" { found = 1 } END { exit !found }' <<<"$snaps"
-out=$(qemu_ask sn "mark after")
+out=$(qemu_ask sn "mark after" "MARKED:after")
 [[ $out == *"MARKED:after"* ]] && ok "the guest answers after the snapshot" ||
 	not_ok "the guest answers after the snapshot" "$out"
 t_out "... and keeps its new word" "after" mark_of

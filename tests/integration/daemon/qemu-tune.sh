@@ -21,25 +21,12 @@ fi
 # The initramfs's additions: the virtio PCI, block and balloon drivers,
 # the panic device's, loaded by /etc/nido-extra.
 extra=$tmp/extra
-material=$("$here/../../../scripts/lib/guest-material.sh" --quiet) || material=
-if [ -n "$material" ]; then
-	# shellcheck disable=SC1091
-	. "$material/env.sh"
-	mkdir -p "$extra/etc" "$extra/lib/modules/$NIDO_GUEST_KVER"
-	mods="virtio/virtio_ring virtio/virtio virtio/virtio_pci_legacy_dev
-		virtio/virtio_pci_modern_dev virtio/virtio_pci virtio/virtio_balloon
-		block/virtio_blk misc/pvpanic/pvpanic misc/pvpanic/pvpanic-mmio"
-	for m in $mods; do
-		cp "$NIDO_GUEST_MODULES/$NIDO_GUEST_KVER/kernel/drivers/$m.ko" \
-			"$extra/lib/modules/$NIDO_GUEST_KVER/"
-	done
-	{
-		echo '#!/bin/sh'
-		echo 'kver=$(cat /etc/kernel-release)'
-		for m in $mods; do echo "insmod /lib/modules/\$kver/${m##*/}.ko"; done
-	} >"$extra/etc/nido-extra"
-	chmod 755 "$extra/etc/nido-extra"
-fi
+material=yes
+guest_extra "$extra" drivers/virtio/virtio_ring drivers/virtio/virtio \
+	drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci_modern_dev \
+	drivers/virtio/virtio_pci drivers/virtio/virtio_balloon \
+	drivers/block/virtio_blk drivers/misc/pvpanic/pvpanic \
+	drivers/misc/pvpanic/pvpanic-mmio || material=
 disk=$tmp/boot.img
 NIDO_BIOS_EXTRA=$extra NIDO_BIOS_INITRD=$tmp/initrd.gz \
 	"$here/qemu/make-bios-disk.sh" "$disk" 2>"$tmp/disk.err"

@@ -2,7 +2,9 @@
 # The disk pool (a partition table through libfdisk) through nidod and
 # the nido CLI, on a loop device with partitions: pool-build writes a
 # label only with consent over a file system or another label, volumes
-# are partitions named as their devices, a refresh sees a partition
+# are partitions named as their devices (made by vol-create-as,
+# vol-clone and vol-create-from from a dir pool's qcow2, zeroed where it
+# reads as zeroes, and copied back into a qcow2), a refresh sees a partition
 # added outside with sfdisk, delete and undefine leave no partition and
 # no label, and a disk that vanishes makes the pool inactive with an
 # event. Needs loop partitions (losetup -P), which this host's kernel
@@ -78,6 +80,42 @@ t_err "vol-resize is refused by name" "resizing partition '${base}p1' is not sup
 echo ',8M' | sfdisk -q --append "$dev" >/dev/null 2>&1
 t_exact "pool-refresh" "Pool 'dp' refreshed" "$NIDO" pool-refresh dp
 t_out "after it, vol-list shows the partition sfdisk added" "${base}p2" "$NIDO" vol-list dp
+
+# vol-clone and vol-create-from make partitions: the next one
+head -c 3M /dev/urandom | dd of="${dev}p1" conv=fsync status=none
+t_exact "vol-clone of a partition" "Vol '${base}p3' cloned from ${base}p1" \
+	"$NIDO" vol-clone "${base}p1" "${base}p3" --pool dp
+t "its device" wait_for 5 test -b "${dev}p3"
+t_exact "of the source's size" "16777216" blockdev --getsize64 "${dev}p3"
+t "with the source's contents" cmp "${dev}p1" "${dev}p3"
+# old data on the disk where the next partition lands: what the input
+# reads as zeroes must be zeroed there
+end3=$(($(cat /sys/class/block/"${base}p3"/start) * 512 + 16777216))
+tr '\0' 'J' </dev/zero | dd of="$dev" bs=1M seek=$((end3 >> 20)) count=24 iflag=fullblock \
+	conv=notrunc,fsync status=none
+mkdir -p "$tmp/dirp"
+t "a dir pool" "$NIDO" pool-create-as dirp dir --target "$tmp/dirp"
+qemu-img create -q -f qcow2 "$tmp/dirp/q.qcow2" 8M
+qemu-io -c 'write -P 0x5a 1M 1M' "$tmp/dirp/q.qcow2" >/dev/null
+"$NIDO" pool-refresh dirp >/dev/null
+echo "<volume><name>${base}p4</name><capacity unit='M'>8</capacity></volume>" >"$tmp/p4.xml"
+t_exact "vol-create-from: a dir pool's qcow2 into a partition" \
+	"Vol ${base}p4 created from input vol q.qcow2" \
+	"$NIDO" vol-create-from dp "$tmp/p4.xml" q.qcow2 --inputpool dirp
+t "its device" wait_for 5 test -b "${dev}p4"
+t_exact "it reads as the qcow2 does, zeroes and all" "Images are identical." \
+	qemu-img compare -U -f raw -F qcow2 "${dev}p4" "$tmp/dirp/q.qcow2"
+echo "<volume><name>${base}p5</name><capacity>1</capacity><target><format type='qcow2'/></target></volume>" >"$tmp/p5.xml"
+t_err "a qcow2 partition is refused by name" "a disk pool's volumes hold raw data" \
+	"$NIDO" vol-create-from dp "$tmp/p5.xml" q.qcow2 --inputpool dirp
+t_exact "vol-create-from: the partition back into a qcow2 (P2V)" \
+	"Vol back.qcow2 created from input vol ${base}p4" sh -c "
+	echo \"<volume><name>back.qcow2</name><capacity>0</capacity><target><format type='qcow2'/></target></volume>\" >'$tmp/back.xml'
+	'$NIDO' vol-create-from dirp '$tmp/back.xml' ${base}p4 --inputpool dp"
+t_exact "the same data" "Images are identical." qemu-img compare -U "$tmp/dirp/back.qcow2" "$tmp/dirp/q.qcow2"
+t "pool-destroy of the dir pool" "$NIDO" pool-destroy dirp
+t "vol-delete of the copies" sh -c "'$NIDO' vol-delete ${base}p4 --pool dp && '$NIDO' vol-delete ${base}p3 --pool dp"
+t_exact "two partitions left" "2" parts
 
 printf 'nido-data' | dd of="${dev}p1" bs=512 seek=3 conv=notrunc,fsync status=none
 t_exact "vol-wipe" "Vol '${base}p1' wiped" "$NIDO" vol-wipe "${base}p1" --pool dp

@@ -49,7 +49,8 @@ static void tables_are_consistent(void)
 	CHECK(vm != NULL);
 	vm->n_vcpus = 3;
 	vm->virtio[vm->n_virtio++] = virtio_rng_create(vm, NULL);
-	vm->virtio[vm->n_virtio++] = virtio_console_create(vm, -1, NULL);
+	vm->virtio[vm->n_virtio++] =
+		virtio_console_create(vm, -1, true, NULL, 0, NULL);
 	CHECK(vm->virtio[0] && vm->virtio[1]);
 	CHECK_INT_EQ(acpi_write(vm, &rsdp_addr, NULL), 0);
 	rsdp = mem_ptr(&vm->mem, rsdp_addr, 36);

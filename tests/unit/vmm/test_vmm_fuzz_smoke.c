@@ -24,14 +24,16 @@ static size_t make_input(uint8_t *buf, size_t max)
 	size_t n = 0;
 
 	while (n + 80 < max && (next() % 40) != 0) {
-		uint8_t op = (uint8_t)(next() % 7);
+		uint8_t op = (uint8_t)(next() % 8);
 
 		buf[n++] = op;
 		buf[n++] = (uint8_t)next();
 		if (op == 4) {
-			buf[n++] = (uint8_t)(next() % 2);
+			buf[n++] = (uint8_t)(next() % 6);
 			buf[n++] = (uint8_t)(1U << (next() % 9));
 			buf[n++] = 0;
+			/* features: mostly the console's MULTIPORT */
+			buf[n++] = (uint8_t)(next() % 4 ? 2 : next());
 			for (int i = 0; i < 3; i++) {
 				uint32_t a =
 					(uint32_t)(next() % 0x10000) & ~15U;

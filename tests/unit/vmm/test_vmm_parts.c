@@ -253,6 +253,67 @@ static void config_check_catches_bad_values(void)
 	config_release(&c);
 }
 
+/* --channel and "channels": names, host ends, limits, duplicates; the
+ * state file's copy keeps the names. */
+static void config_channels(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *json = NULL;
+	struct config_channel ch;
+	struct vm_config c;
+
+	CHECK_INT_EQ(
+		config_parse_channel("org.qemu.guest_agent.0,fd:7", &ch, NULL),
+		0);
+	CHECK_STR_EQ(ch.name, "org.qemu.guest_agent.0");
+	CHECK_INT_EQ(ch.fd, 7);
+	CHECK(!ch.path);
+	free(ch.name);
+	CHECK_INT_EQ(config_parse_channel("a,unix:/run/a.sock", &ch, NULL), 0);
+	CHECK_STR_EQ(ch.path, "/run/a.sock");
+	CHECK_INT_EQ(ch.fd, -1);
+	free(ch.name);
+	free(ch.path);
+	CHECK_INT_EQ(config_parse_channel("bare", &ch, NULL), 0);
+	CHECK(!ch.path && ch.fd == -1);
+	free(ch.name);
+	CHECK_INT_EQ(config_parse_channel("", &ch, &e), -EINVAL);
+	CHECK_STR_CONTAINS(err_msg(e), "the port's name");
+	CHECK_INT_EQ(config_parse_channel("a/b", &ch, NULL), -EINVAL);
+	CHECK_INT_EQ(config_parse_channel("..", &ch, NULL), -EINVAL);
+	CHECK_INT_EQ(config_parse_channel("a b", &ch, NULL), -EINVAL);
+	CHECK_INT_EQ(config_parse_channel("a,fd:2", &ch, NULL), -EINVAL);
+	CHECK_INT_EQ(config_parse_channel("a,tcp:1", &ch, NULL), -EINVAL);
+	CHECK_INT_EQ(config_parse_channel("a,unix:", &ch, NULL), -EINVAL);
+
+	config_init(&c);
+	CHECK_INT_EQ(
+		config_load_json_text("{\"kernel\": \"/k\", \"channels\": ["
+				      "{\"name\": \"x\", \"socket\": \"fd:9\"},"
+				      "{\"name\": \"y\"}]}",
+				      "t", &c, NULL),
+		0);
+	CHECK_INT_EQ(c.n_channels, 2);
+	CHECK_INT_EQ(c.channels[0].fd, 9);
+	c.channels[0].fd = -1; /* not ours to close */
+	json = config_to_json(&c);
+	CHECK_STR_CONTAINS(json, "\"channels\":[{\"name\":\"x\"},");
+	CHECK_INT_EQ(config_check(&c, NULL), 0);
+	free(c.channels[1].name);
+	c.channels[1].name = xstrdup("x");
+	CHECK_INT_EQ(config_check(&c, &e), -EINVAL);
+	CHECK_STR_CONTAINS(err_msg(e), "two channels named 'x'");
+	config_release(&c);
+
+	config_init(&c);
+	CHECK_INT_EQ(config_load_json_text(
+			     "{\"channels\": [{\"name\": \"x\", \"s\": 1}]}",
+			     "t", &c, &e),
+		     -EINVAL);
+	CHECK_STR_CONTAINS(err_msg(e), "unknown channel key 's'");
+	config_release(&c);
+}
+
 /* Leaky buckets on a clock the test drives: the average holds. */
 static void throttle_keeps_the_rate(void)
 {
@@ -320,6 +381,7 @@ int main(void)
 	RUN(config_disks_and_nets);
 	RUN(config_memory_sizes);
 	RUN(config_check_catches_bad_values);
+	RUN(config_channels);
 	RUN(throttle_keeps_the_rate);
 	RUN(config_disk_iotune);
 	return test_done();

@@ -10,6 +10,8 @@
 #include "tests/unit/test.h"
 #include "vmm/hw/devices.h"
 #include "vmm/state_format.h"
+#include "vmm/virtio/devices.h"
+#include "vmm/virtio/virtio.h"
 #include "vmm/vm.h"
 #include "vmm/vmconfig.h"
 
@@ -183,6 +185,103 @@ static void a_device_state_round_trips_and_bad_sections_are_refused(void)
 	vm_destroy(vm2);
 }
 
+/* A multiport virtio-console's section: the transport (driver OK with
+ * MULTIPORT, no queue ready), then @n_ports ports of @flags and @say,
+ * port 1 with @pending bytes of input waiting. */
+static void console_section(struct state_wr *w, uint32_t n_ports, uint8_t flags,
+			    uint8_t say, uint32_t pending)
+{
+	state_wr_init(w);
+	state_wr_begin(w, STATE_SEC_VIRTIO, 0, STATE_SEC_REQUIRED);
+	state_put_u32(w, 3);  /* virtio-console */
+	state_put_u32(w, 18); /* 8 ports */
+	state_put_u32(w, 1 | 2 | 4 | 8);
+	state_put_u32(w, 0);
+	state_put_u32(w, 0);
+	state_put_u32(w, 0);
+	state_put_u64(w, (1ULL << 32) | 2); /* VERSION_1, MULTIPORT */
+	state_put_u32(w, 0);
+	state_put_u32(w, 0);
+	state_put_u8(w, 0);
+	for (int q = 0; q < 18; q++) {
+		state_put_u16(w, 0);
+		state_put_u8(w, 0);
+		state_put_u8(w, 0);
+		state_put_u64(w, 0);
+		state_put_u64(w, 0);
+		state_put_u64(w, 0);
+		state_put_u16(w, 0);
+		state_put_u16(w, 0);
+	}
+	state_put_u32(w, n_ports);
+	for (uint32_t i = 0; i < n_ports; i++) {
+		state_put_u8(w, i ? flags : 0);
+		state_put_u8(w, i ? say : 0);
+		state_put_u32(w, i ? pending : 0);
+		for (uint32_t k = 0; i && k < pending && k < 5000; k++)
+			state_put_u8(w, 'a');
+	}
+	state_wr_end(w);
+	state_wr_finish(w);
+}
+
+/* The multiport console's ports (docs/state-format.md): read back as
+ * saved; a section that does not fit the configuration or holds bad
+ * values is refused by name. */
+static void a_multiport_console_round_trips_and_bad_ones_are_refused(void)
+{
+	static const struct virtio_console_chan ch[] = {{"agent", NULL}};
+	struct vm *vm = vm_create_bare(16 << 20, NULL);
+	struct virtio_dev *d =
+		virtio_console_create(vm, -1, false, ch, 1, NULL);
+	static struct state_file f;
+	struct state_wr w, again;
+	const char *name = NULL;
+	bool open = false;
+	static const struct {
+		uint32_t ports;
+		uint8_t flags, say;
+		uint32_t pending;
+		const char *why;
+	} bad[] = {
+		{3, 3, 0, 0, "holds 3 ports, the configuration 2"},
+		{2, 8, 0, 0, "port 1: bad flags"},
+		{2, 3, 16, 0, "port 1: bad flags"},
+		{2, 3, 0, 4097, "bad pending input length 4097"},
+	};
+
+	CHECK(d != NULL);
+	console_section(&w, 2, 1 | 2, 8, 3);
+	CHECK_INT_EQ(state_parse((uint8_t *)w.b.data, w.b.len, "f", &f, NULL),
+		     0);
+	CHECK_INT_EQ(virtio_dev_load(d, &f.secs[0], NULL), 0);
+	CHECK(virtio_console_channel(d, 0, &name, &open));
+	CHECK_STR_EQ(name, "agent");
+	CHECK(open);
+	CHECK(!virtio_console_channel(d, 1, &name, &open));
+	state_wr_init(&again);
+	virtio_dev_save(d, 0, &again);
+	state_wr_finish(&again);
+	CHECK_INT_EQ(again.b.len, w.b.len);
+	CHECK(memcmp(again.b.data, w.b.data, w.b.len) == 0);
+	state_wr_release(&again);
+	state_wr_release(&w);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_err_ struct err *e = NULL;
+
+		console_section(&w, bad[i].ports, bad[i].flags, bad[i].say,
+				bad[i].pending);
+		CHECK_INT_EQ(state_parse((uint8_t *)w.b.data, w.b.len, "f", &f,
+					 NULL),
+			     0);
+		CHECK_INT_EQ(virtio_dev_load(d, &f.secs[0], &e), -EINVAL);
+		CHECK_STR_CONTAINS(err_msg(e), bad[i].why);
+		state_wr_release(&w);
+	}
+	virtio_dev_destroy(d);
+	vm_destroy(vm);
+}
+
 int main(void)
 {
 	RUN(crc32c_matches_the_standard_check_value);
@@ -192,5 +291,6 @@ int main(void)
 	RUN(a_newer_format_version_is_refused);
 	RUN(the_config_section_reads_back_as_the_same_config);
 	RUN(a_device_state_round_trips_and_bad_sections_are_refused);
+	RUN(a_multiport_console_round_trips_and_bad_ones_are_refused);
 	return test_done();
 }
