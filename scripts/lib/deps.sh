@@ -27,8 +27,9 @@ NIDO_RUN_PACKAGES=(
 	util-linux e2fsprogs
 	# logical pools (lvm2's tools; thin pools need thin_check and
 	# thin_repair, which lvm2 runs when it activates one), netfs pools
-	# (mount.nfs)
-	lvm2 thin-provisioning-tools nfs-common
+	# (mount.nfs), iscsi pools (iscsiadm and iscsid, open-iscsi's
+	# initiator)
+	lvm2 thin-provisioning-tools nfs-common open-iscsi
 	# the qemu driver's emulated TPM (<tpm><backend type='emulator'>:
 	# swtpm, and swtpm_setup for its first state)
 	swtpm swtpm-tools
@@ -46,6 +47,9 @@ NIDO_TEST_PACKAGES=(
 	# NFS server and client of the netfs pool's test
 	# (tests/nested/scenarios/storage.sh)
 	lvm2 thin-provisioning-tools fdisk nfs-kernel-server
+	# the iscsi pool's target there (tgtd and tgtadm, a userspace target)
+	# and its initiator
+	tgt open-iscsi
 	# the qemu driver's BIOS disk (tests/integration/daemon/qemu-bios.sh),
 	# its ISO (qemu-cdrom.sh: binutils assembles the boot code), UEFI
 	# (qemu-uefi.sh: OVMF and its descriptors, an EFI FAT image)

@@ -3,7 +3,8 @@
  * nido's storage pool verbs, shaped like virsh 9.0's: pool-define,
  * pool-define-as, pool-create, pool-create-as, pool-build, pool-start,
  * pool-destroy, pool-delete, pool-undefine, pool-autostart, pool-list,
- * pool-info, pool-refresh, pool-dumpxml, pool-name, pool-uuid.
+ * pool-info, pool-refresh, pool-dumpxml, pool-name, pool-uuid,
+ * find-storage-pool-sources(-as).
  * pool-edit is edit.c's, pool-event event.c's, the vol-* verbs
  * volume.c's.
  */
@@ -171,7 +172,8 @@ static char *as_xml(const struct cli_args *a)
 		   *dev = cli_str(a, "source-dev"),
 		   *sname = cli_str(a, "source-name"),
 		   *fmt = cli_str(a, "source-format"),
-		   *target = cli_str(a, "target");
+		   *target = cli_str(a, "target"),
+		   *init = cli_str(a, "source-initiator");
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -181,7 +183,7 @@ static char *as_xml(const struct cli_args *a)
 	fprintf(f, "'>\n  <name>");
 	cli_xml_escape(f, cli_str(a, "name"));
 	fprintf(f, "</name>\n");
-	if (host || path || dev || sname || fmt) {
+	if (host || path || dev || sname || fmt || init) {
 		fprintf(f, "  <source>\n");
 		if (host)
 			put_elem(f, "host", "name", host);
@@ -191,6 +193,11 @@ static char *as_xml(const struct cli_args *a)
 			put_elem(f, "device", "path", dev);
 		if (fmt)
 			put_elem(f, "format", "type", fmt);
+		if (init) {
+			fprintf(f, "    <initiator>\n  ");
+			put_elem(f, "iqn", "name", init);
+			fprintf(f, "    </initiator>\n");
+		}
 		if (sname) {
 			fprintf(f, "    <name>");
 			cli_xml_escape(f, sname);
@@ -318,6 +325,71 @@ static int cmd_pool_dumpxml(const struct cli_args *a)
 		return 1;
 	fputs(jstr(res, "xml"), stdout);
 	return 0;
+}
+
+/* The sources pool.find_sources finds with @p (taken), printed. */
+static int find_sources(const struct cli_args *a, struct json_object *p)
+{
+	_cleanup_json_ struct json_object *res = NULL;
+	_cleanup_err_ struct err *e = NULL;
+
+	json_object_object_add(p, "type",
+			       json_object_new_string(cli_str(a, "type")));
+	if (client_call1("pool.find_sources", p, &res, &e) < 0) {
+		if (err_kind(e) == ERR_NO_CONNECT)
+			cli_error("%s", err_msg(e));
+		else
+			cli_error("Failed to find any %s pool sources: %s",
+				  cli_str(a, "type"), err_msg(e));
+		return 1;
+	}
+	fputs(jstr(res, "xml"), stdout);
+	return 0;
+}
+
+/* find-storage-pool-sources TYPE [SRCSPEC]: the spec a <source> file. */
+static int cmd_find_sources(const struct cli_args *a)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *xml = NULL;
+	const char *file = cli_str(a, "srcSpec");
+	struct json_object *p;
+
+	if (file && file_read_all(file, XML_MAX, &xml, NULL, &e) < 0) {
+		cli_error("%s", err_msg(e));
+		return 1;
+	}
+	p = json_object_new_object();
+	if (xml)
+		json_object_object_add(p, "spec", json_object_new_string(xml));
+	return find_sources(a, p);
+}
+
+/* find-storage-pool-sources-as TYPE [HOST] [PORT] [--initiator IQN]. */
+static int cmd_find_sources_as(const struct cli_args *a)
+{
+	struct json_object *p = json_object_new_object();
+	const char *port = cli_str(a, "port");
+
+	if (cli_str(a, "host"))
+		json_object_object_add(
+			p, "host", json_object_new_string(cli_str(a, "host")));
+	if (port) {
+		char *end;
+		unsigned long v = strtoul(port, &end, 10);
+
+		if (!*port || *end || v == 0 || v > 65535) {
+			json_object_put(p);
+			cli_error("invalid port '%s'", port);
+			return 1;
+		}
+		json_object_object_add(p, "port", json_object_new_uint64(v));
+	}
+	if (cli_str(a, "initiator"))
+		json_object_object_add(
+			p, "initiator",
+			json_object_new_string(cli_str(a, "initiator")));
+	return find_sources(a, p);
 }
 
 /* pool-uuid NAME and pool-name UUID: both look the pool up by either. */
@@ -481,6 +553,8 @@ static const struct cli_opt opts_create[] = {
 		{"source-name", OPT_DATA, false,                              \
 		 "source name for underlying storage"},                       \
 		{"target", OPT_DATA, false, "target for underlying storage"}, \
+		{"source-initiator", OPT_STRING, false,                       \
+		 "initiator iqn for underlying storage"},                     \
 	{                                                                     \
 		"source-format", OPT_STRING, false,                           \
 			"format for underlying storage"                       \
@@ -528,6 +602,22 @@ static const struct cli_opt opts_dumpxml[] = {
 	{0},
 };
 
+static const struct cli_opt opts_find[] = {
+	{"type", OPT_DATA, true, "type of storage pool sources to find"},
+	{"srcSpec", OPT_DATA, false,
+	 "optional file of source xml to query for pools"},
+	{0},
+};
+
+static const struct cli_opt opts_find_as[] = {
+	{"type", OPT_DATA, true, "type of storage pool sources to find"},
+	{"host", OPT_DATA, false, "optional host to query"},
+	{"port", OPT_DATA, false, "optional port to query"},
+	{"initiator", OPT_STRING, false,
+	 "optional initiator IQN to use for query"},
+	{0},
+};
+
 static const struct cli_opt opts_list[] = {
 	BOOL("inactive", "list inactive pools"),
 	BOOL("all", "list inactive & active pools"),
@@ -546,6 +636,16 @@ static const struct cli_opt opts_list[] = {
 #define P "pool"
 
 const struct cli_command pool_commands[] = {
+	{"find-storage-pool-sources", NULL,
+	 "discover potential storage pool sources", cmd_find_sources, opts_find,
+	 P,
+	 "Returns XML <sources> document (nido: of iscsi pools, the spec a "
+	 "<source> with <host name= port=> and <initiator>)."},
+	{"find-storage-pool-sources-as", NULL,
+	 "find potential storage pool sources", cmd_find_sources_as,
+	 opts_find_as, P,
+	 "Returns XML <sources> document (nido: of iscsi pools: the targets "
+	 "a portal offers)."},
 	{"pool-autostart", NULL, "autostart a pool", cmd_pool_autostart,
 	 opts_autostart, P,
 	 "Configure a pool to be automatically started at boot."},

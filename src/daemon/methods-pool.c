@@ -16,6 +16,7 @@
 #include "daemon/pool.h"
 #include "lib/json.h"
 #include "lib/uuid.h"
+#include "storage/iscsi.h"
 
 static void add_str(struct json_object *o, const char *k, const char *v)
 {
@@ -221,6 +222,8 @@ static int check_target(struct daemon *dmn, const struct pool_def *def,
 		const struct pool *p = pool_at(&dmn->pools, i);
 		bool disks =
 			p->def->type == POOL_DISK && def->type == POOL_DISK;
+		bool luns =
+			p->def->type == POOL_ISCSI || def->type == POOL_ISCSI;
 
 		if (streq(p->def->name, def->name))
 			continue;
@@ -228,7 +231,14 @@ static int check_target(struct daemon *dmn, const struct pool_def *def,
 			return err_setk(e, ERR_OPERATION_FAILED, EEXIST,
 					"pool '%s' has the same disk '%s'",
 					p->def->name, def->source_device);
-		if (!disks && streq(p->def->target, def->target))
+		/* iscsi pools share /dev/disk/by-path: one per target */
+		if (p->def->type == POOL_ISCSI && def->type == POOL_ISCSI &&
+		    streq(p->def->source_iqn, def->source_iqn))
+			return err_setk(e, ERR_OPERATION_FAILED, EEXIST,
+					"pool '%s' has the same iSCSI target "
+					"'%s'",
+					p->def->name, def->source_iqn);
+		if (!disks && !luns && streq(p->def->target, def->target))
 			return err_setk(e, ERR_OPERATION_FAILED, EEXIST,
 					"pool '%s' has the same target path "
 					"'%s'",
@@ -430,6 +440,66 @@ static int m_info(void *opaque, struct json_object *params,
 		return err_code(*e);
 	*result = summary(p);
 	return 0;
+}
+
+/* The targets of the portal @host:@port, as a <sources> document. */
+static int find_iscsi(const char *host, uint64_t port, const char *initiator,
+		      struct json_object **result, struct err **e)
+{
+	struct iscsi_target *t = NULL;
+	_cleanup_free_ char *xml = NULL;
+	size_t n = 0;
+
+	if (!host)
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"iscsi source discovery needs a host");
+	if (port > 65535)
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"port %llu is not a port",
+				(unsigned long long)port);
+	if (iscsi_find_targets(host, (unsigned)port, initiator, &t, &n, e) < 0)
+		return err_code(*e);
+	xml = pool_iscsi_sources_format(host, (unsigned)port, t, n);
+	iscsi_targets_free(t, n);
+	*result = json_object_new_object();
+	add_str(*result, "xml", xml);
+	return 0;
+}
+
+/*
+ * find-storage-pool-sources(-as): the sources a host offers for a pool
+ * type; iscsi's (the targets of a portal, by sendtargets discovery)
+ * only.
+ */
+static int m_find_sources(void *opaque, struct json_object *params,
+			  struct json_object **result, struct err **e)
+{
+	const char *type, *host = NULL, *initiator = NULL, *spec_xml = NULL;
+	struct pool_source_spec spec = {0};
+	uint64_t port = 0;
+	int r;
+
+	(void)opaque;
+	if (json_get_string(params, "type", &type, e) < 0 ||
+	    json_get_string_opt(params, "host", &host, e) < 0 ||
+	    json_get_uint64_opt(params, "port", &port, e) < 0 ||
+	    json_get_string_opt(params, "initiator", &initiator, e) < 0 ||
+	    json_get_string_opt(params, "spec", &spec_xml, e) < 0)
+		return err_code(*e);
+	if (!streq(type, "iscsi"))
+		return err_setk(e, ERR_NO_SUPPORT, ENOTSUP,
+				"pool type '%.32s' does not support source "
+				"discovery (nido: iscsi only)",
+				type);
+	if (spec_xml) { /* find-storage-pool-sources TYPE FILE */
+		if (pool_source_spec_parse(spec_xml, strlen(spec_xml), &spec,
+					   NULL, e) < 0)
+			return err_code(*e);
+		r = find_iscsi(spec.host, spec.port, spec.initiator, result, e);
+		pool_source_spec_clear(&spec);
+		return r;
+	}
+	return find_iscsi(host, port, initiator, result, e);
 }
 
 static int m_xml(void *opaque, struct json_object *params,
@@ -684,6 +754,7 @@ const struct rpc_method pool_methods[] = {
 	{"pool.autostart", m_autostart},
 	{"pool.info", m_info, RPC_READ_ONLY},
 	{"pool.xml", m_xml, RPC_READ_ONLY},
+	{"pool.find_sources", m_find_sources},
 	{"volume.list", m_vol_list, RPC_READ_ONLY},
 	{"volume.create", m_vol_create},
 	{"volume.clone", pool_m_vol_clone},

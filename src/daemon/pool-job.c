@@ -240,7 +240,12 @@ struct vol_job *pool_job_new(enum pool_job_op op, const struct pool *p,
 	j->pool = xstrdup(p->def->name);
 	j->vol = xstrdup(vol);
 	j->dir = xstrdup(p->def->target);
-	j->path = xasprintf("%s/%s", p->def->target, vol);
+	j->path = NULL;
+	for (size_t i = 0; i < p->n_vols && !j->path; i++)
+		if (streq(p->vols[i].name, vol)) /* an iscsi LUN's is its own */
+			j->path = xstrdup(p->vols[i].path);
+	if (!j->path)
+		j->path = xasprintf("%s/%s", p->def->target, vol);
 	j->nv = (struct storage_vol_new){.mode = -1, .owner = -1, .group = -1};
 	j->pr.tick = job_tick;
 	atomic_init(&j->permille, -1);

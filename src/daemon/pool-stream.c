@@ -13,7 +13,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdarg.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -305,6 +308,14 @@ static int range(struct vol_session *s, struct json_object *params,
 		return -EINVAL;
 	if (fstat(s->fd, &st) < 0)
 		return err_sys(e, errno, "stat '%s'", s->vol);
+	/* a block volume's size is its device's (st_size is 0) */
+	if (S_ISBLK(st.st_mode)) {
+		uint64_t bytes = 0;
+
+		if (ioctl(s->fd, BLKGETSIZE64, &bytes) < 0)
+			return err_sys(e, errno, "size of '%s'", s->vol);
+		st.st_size = (off_t)bytes;
+	}
 	if (!s->upload && off > (uint64_t)st.st_size)
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"offset %llu is past the end of '%s'",
@@ -327,6 +338,7 @@ static struct vol_session *session_new(struct daemon *dmn,
 	struct vol_session *s;
 	const struct storage_vol *v;
 	struct pool *p = NULL;
+	_cleanup_free_ char *dev = NULL;
 
 	if (!(v = pool_param_vol(dmn, params, &p, e)))
 		return NULL;
@@ -337,7 +349,10 @@ static struct vol_session *session_new(struct daemon *dmn,
 	s->upload = upload;
 	s->pool = xstrdup(p->def->name);
 	s->vol = xstrdup(v->name);
-	s->fd = open(v->path,
+	/* a block volume's path may be a link to its device (an iscsi
+	 * LUN's in /dev/disk/by-path): the device is opened */
+	dev = v->block ? realpath(v->path, NULL) : NULL;
+	s->fd = open(dev ? dev : v->path,
 		     (upload ? O_WRONLY : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
 	if (s->fd < 0) {
 		err_sys(e, errno, "opening '%s'", v->path);

@@ -14,14 +14,15 @@
 #include <stdio.h>
 
 #include "lib/size.h"
+#include "storage/iscsi.h"
 
-const char *const pool_type_names[] = {"dir",  "fs",	"logical",
-				       "disk", "netfs", NULL};
+const char *const pool_type_names[] = {"dir",	"fs",	 "logical", "disk",
+				       "netfs", "iscsi", NULL};
 
 /* The pool types libvirt has and nido does not (yet): named refusals. */
-static const char *const other_types[] = {
-	"iscsi",    "iscsi-direct", "scsi", "mpath",	"rbd",
-	"sheepdog", "gluster",	    "zfs",  "vstorage", NULL};
+static const char *const other_types[] = {"iscsi-direct", "scsi",     "mpath",
+					  "rbd",	  "sheepdog", "gluster",
+					  "zfs",	  "vstorage", NULL};
 
 int pool_name_check(const char *name, struct err **e)
 {
@@ -62,6 +63,8 @@ void pool_def_free(struct pool_def *d)
 	free(d->source_host);
 	free(d->source_dir);
 	free(d->source_protocol);
+	free(d->source_iqn);
+	free(d->source_initiator);
 	free(d);
 }
 
@@ -289,13 +292,10 @@ static int parse_source_logical(const xmlNode *src, struct pool_def *d,
 static int parse_host(const xmlNode *n, char **out, struct err **e)
 {
 	_cleanup_free_ char *h = xml_attr(n, "name");
-	size_t len = h ? strlen(h) : 0;
 
 	if (!h)
 		return xml_err(e, n, "missing attribute 'name'");
-	if (len == 0 || len > 253 || h[0] == '-' || h[0] == '.' ||
-	    strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		      "0123456789.-:") != len)
+	if (!iscsi_host_ok(h))
 		return xml_err(e, n,
 			       "host '%.64s' is not a host name or address", h);
 	*out = steal_ptr(h);
@@ -376,6 +376,92 @@ static int parse_source_netfs(const xmlNode *src, struct pool_def *d,
 	return 0;
 }
 
+/*
+ * An iSCSI name (RFC 3720: "iqn.", "eui.", "naa." forms; libvirt takes
+ * any): what reaches iscsiadm's argv after -T or as an initiator name,
+ * never an option.
+ */
+static int parse_iqn(const xmlNode *n, const char *what, const char *attr,
+		     char **out, struct err **e)
+{
+	_cleanup_free_ char *v = xml_attr(n, attr);
+
+	if (!v)
+		return xml_err(e, n, "missing attribute '%s'", attr);
+	if (!iscsi_name_ok(v))
+		return xml_err(e, n,
+			       "%s '%.64s' is not an iSCSI name (letters, "
+			       "digits, '.', '-', ':'; at most 223 bytes)",
+			       what, v);
+	*out = steal_ptr(v);
+	return 0;
+}
+
+/*
+ * An iscsi pool's <source>: <host name port>, <device path> (the
+ * target's IQN), <initiator><iqn name>. <auth> would need a secret
+ * store nido does not have: refused by name.
+ */
+static int parse_source_iscsi(const xmlNode *src, struct pool_def *d, bool spec,
+			      struct xml_warnings *w, struct err **e)
+{
+	static const char *const kids[] = {"host", "device", "initiator",
+					   "auth", NULL};
+	xmlNode *n;
+
+	if ((n = xml_child(src, "auth"))) {
+		_cleanup_free_ char *t = xml_attr(n, "type");
+
+		xml_err(e, n,
+			"<auth type='%.16s'> is not supported: nido keeps no "
+			"secrets (an iscsi pool logs in without "
+			"authentication)",
+			t ? t : "");
+		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
+	}
+	xml_check_known(src, NULL, kids, w);
+	if (check_singles(src, kids, e) < 0)
+		return -EINVAL;
+	if (!(n = xml_child(src, "host")))
+		return xml_err(e, src, "an iscsi pool needs <host name=...>");
+	xml_check_known(n, (const char *const[]){"name", "port", NULL}, NULL,
+			w);
+	if (parse_host(n, &d->source_host, e) < 0)
+		return -EINVAL;
+	{
+		_cleanup_free_ char *port = xml_attr(n, "port");
+		uint64_t v;
+
+		if (port && xml_uint(n, "port", port, 1, 65535, &v, e) < 0)
+			return -EINVAL;
+		d->source_port = port ? (unsigned)v : 0;
+	}
+	if (!(n = xml_child(src, "device")) && !spec)
+		return xml_err(e, src,
+			       "an iscsi pool needs <device path=...> (the "
+			       "target's IQN)");
+	if (n)
+		xml_check_known(n, (const char *const[]){"path", NULL}, NULL,
+				w);
+	if (n && parse_iqn(n, "target", "path", &d->source_iqn, e) < 0)
+		return -EINVAL;
+	if ((n = xml_child(src, "initiator"))) {
+		xmlNode *iqn = xml_child(n, "iqn");
+
+		xml_check_known(n, NULL, (const char *const[]){"iqn", NULL}, w);
+		if (check_singles(n, (const char *const[]){"iqn", NULL}, e) < 0)
+			return -EINVAL;
+		if (!iqn)
+			return xml_err(e, n, "missing <iqn name=...>");
+		xml_check_known(iqn, (const char *const[]){"name", NULL}, NULL,
+				w);
+		if (parse_iqn(iqn, "initiator", "name", &d->source_initiator,
+			      e) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
 /* <source>: an fs pool's <device path> and <format type>. */
 static int parse_source(const xmlNode *src, struct pool_def *d,
 			struct xml_warnings *w, struct err **e)
@@ -387,6 +473,8 @@ static int parse_source(const xmlNode *src, struct pool_def *d,
 		return parse_source_logical(src, d, w, e);
 	if (d->type == POOL_NETFS)
 		return parse_source_netfs(src, d, w, e);
+	if (d->type == POOL_ISCSI)
+		return parse_source_iscsi(src, d, false, w, e);
 	if (d->type != POOL_FS && d->type != POOL_DISK) {
 		xml_check_known(src, NULL, NULL, w);
 		return 0;
@@ -430,7 +518,8 @@ static int parse_target(const xmlNode *t, struct pool_def *d,
 			struct xml_warnings *w, struct err **e)
 {
 	static const char *const kids[] = {"path", "permissions", NULL};
-	bool dflt = d->type == POOL_LOGICAL || d->type == POOL_DISK;
+	bool dflt = d->type == POOL_LOGICAL || d->type == POOL_DISK ||
+		    d->type == POOL_ISCSI;
 	xmlNode *n;
 
 	xml_check_known(t, NULL, kids, w);
@@ -460,7 +549,7 @@ static int parse_pool_type(const xmlNode *root, struct pool_def *d,
 		if (streq(type, other_types[i])) {
 			xml_err(e, root,
 				"pool type '%s' is not supported (dir, fs, "
-				"logical, disk, netfs)",
+				"logical, disk, netfs, iscsi)",
 				type);
 			return err_mark(e, ERR_CONFIG_UNSUPPORTED);
 		}
@@ -514,11 +603,24 @@ static int pool_parse_root(const xmlNode *root, struct pool_def *d,
 		return xml_err(e, root,
 			       "a netfs pool needs <source><host> "
 			       "and <dir>");
+	if (!n && d->type == POOL_ISCSI)
+		return xml_err(e, root,
+			       "an iscsi pool needs <source><host> and "
+			       "<device>");
 	if (!n && (d->type == POOL_FS || d->type == POOL_DISK))
 		return xml_err(e, root, "%s pool needs <source><device>",
 			       d->type == POOL_FS ? "an fs" : "a disk");
 	if (d->type == POOL_LOGICAL || d->type == POOL_DISK)
 		return dev_target(root, d, w, e);
+	if (d->type == POOL_ISCSI) {
+		/* where the LUNs' stable links are looked for */
+		if ((n = xml_child(root, "target")) &&
+		    parse_target(n, d, w, e) < 0)
+			return -EINVAL;
+		if (!d->target)
+			d->target = xstrdup("/dev/disk/by-path");
+		return 0;
+	}
 	if (!(n = xml_child(root, "target")))
 		return xml_err(e, root, "missing <target>");
 	return parse_target(n, d, w, e);
@@ -558,6 +660,9 @@ void pool_def_params(const struct pool_def *d, struct storage_pool_params *p)
 		.host = d->source_host,
 		.source_dir = d->source_dir,
 		.protocol = d->source_protocol,
+		.port = d->source_port,
+		.iqn = d->source_iqn,
+		.initiator = d->source_initiator,
 		.mode = d->perms.mode,
 		.owner = d->perms.owner,
 		.group = d->perms.group,
@@ -613,6 +718,17 @@ char *pool_def_format(const struct pool_def *d,
 		if (d->source_protocol) /* checked */
 			fprintf(f, "    <protocol ver='%s'/>\n",
 				d->source_protocol);
+	} else if (d->type == POOL_ISCSI) {
+		fprintf(f, "    <host name='%s'", d->source_host); /* checked */
+		if (d->source_port)
+			fprintf(f, " port='%u'", d->source_port);
+		fprintf(f, "/>\n    <device path='%s'/>\n", /* checked */
+			d->source_iqn);
+		if (d->source_initiator) /* checked */
+			fprintf(f,
+				"    <initiator>\n      <iqn name='%s'/>\n"
+				"    </initiator>\n",
+				d->source_initiator);
 	} else if (d->type == POOL_LOGICAL) {
 		for (size_t i = 0; i < d->n_source_devices; i++) {
 			fprintf(f, "    <device path='");
@@ -630,6 +746,65 @@ char *pool_def_format(const struct pool_def *d,
 		put_perms(f, "    ", d->perms.mode, d->perms.owner,
 			  d->perms.group);
 	fprintf(f, "  </target>\n</pool>\n");
+	fclose(f);
+	return text;
+}
+
+int pool_source_spec_parse(const char *xml, size_t len,
+			   struct pool_source_spec *out, struct xml_warnings *w,
+			   struct err **e)
+{
+	struct pool_def d = {.type = POOL_ISCSI};
+	xmlDoc *doc = xml_parse(xml, len, "source spec XML", "source", e);
+	int r;
+
+	if (!doc)
+		return err_mark(e, ERR_XML_ERROR);
+	r = parse_source_iscsi(xmlDocGetRootElement(doc), &d, true, w, e);
+	xmlFreeDoc(doc);
+	free(d.source_iqn); /* a target of its own is not asked for */
+	if (r < 0) {
+		free(d.source_host);
+		free(d.source_initiator);
+		return err_mark(e, ERR_XML_ERROR);
+	}
+	*out = (struct pool_source_spec){d.source_host, d.source_port,
+					 d.source_initiator};
+	return 0;
+}
+
+void pool_source_spec_clear(struct pool_source_spec *s)
+{
+	free(s->host);
+	free(s->initiator);
+	memset(s, 0, sizeof(*s));
+}
+
+char *pool_iscsi_sources_format(const char *host, unsigned port,
+				const struct iscsi_target *t, size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	fprintf(f, "<sources>\n");
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = streq(t[j].iqn, t[i].iqn);
+		if (seen)
+			continue;
+		fprintf(f, "  <source>\n    <host name='");
+		xml_escape_attr(f, host);
+		fprintf(f, "'");
+		if (port)
+			fprintf(f, " port='%u'", port);
+		fprintf(f, "/>\n    <device path='");
+		xml_escape_attr(f, t[i].iqn);
+		fprintf(f, "'/>\n  </source>\n");
+	}
+	fprintf(f, "</sources>\n");
 	fclose(f);
 	return text;
 }

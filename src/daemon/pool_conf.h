@@ -26,8 +26,9 @@ enum pool_type {
 	POOL_LOGICAL,
 	POOL_DISK,
 	POOL_NETFS,
+	POOL_ISCSI,
 };
-/* "dir", "fs", "logical", "disk", "netfs" */
+/* "dir", "fs", "logical", "disk", "netfs", "iscsi" */
 extern const char *const pool_type_names[];
 
 #define POOL_NAME_MAX 200
@@ -52,10 +53,16 @@ struct pool_def {
 	char **source_devices;
 	size_t n_source_devices;
 	char *source_name;
-	/* netfs: <source><host name> and <dir path> */
+	/* netfs, iscsi: <source><host name> (iscsi: and port, 0 when
+	 * absent); netfs: <dir path> */
 	char *source_host;
+	unsigned source_port;
 	char *source_dir;
 	char *source_protocol; /* <protocol ver>, or NULL */
+	/* iscsi: <device path> (the target's IQN), <initiator><iqn name>
+	 * (NULL: open-iscsi's default initiator name) */
+	char *source_iqn;
+	char *source_initiator;
 };
 
 /* Checks a pool name (as a network's: letters, digits, "_.+-"). */
@@ -72,6 +79,31 @@ int pool_def_parse(const char *xml, size_t len, struct pool_def **out,
 char *pool_def_format(const struct pool_def *d,
 		      const struct storage_space *space);
 void pool_def_free(struct pool_def *d);
+
+/*
+ * find-storage-pool-sources' source spec of an iscsi pool: a <source>
+ * with <host name port> (required) and <initiator><iqn name>, checked
+ * as a pool's. 0 with *@out filled (pool_source_spec_clear), or -errno
+ * with @e (ERR_XML_ERROR).
+ */
+struct pool_source_spec {
+	char *host;
+	unsigned port; /* 0: absent */
+	char *initiator;
+};
+int pool_source_spec_parse(const char *xml, size_t len,
+			   struct pool_source_spec *out, struct xml_warnings *w,
+			   struct err **e);
+void pool_source_spec_clear(struct pool_source_spec *s);
+
+/*
+ * find-storage-pool-sources' answer for an iscsi portal: a <sources>
+ * document with one <source> per target name of @t (several portals of
+ * one target: one source), its <host> @host (and @port when not 0).
+ */
+struct iscsi_target;
+char *pool_iscsi_sources_format(const char *host, unsigned port,
+				const struct iscsi_target *t, size_t n);
 
 /* What src/storage takes of @d (borrowing its strings). */
 void pool_def_params(const struct pool_def *d, struct storage_pool_params *p);

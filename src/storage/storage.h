@@ -38,8 +38,13 @@ struct storage_pool_params {
 	const char *host;
 	const char *source_dir;
 	const char *protocol; /* the NFS version, or NULL */
-	int mode;	      /* the target's mode, -1: 0711 (libvirt's) */
-	long owner, group;    /* -1: unchanged */
+	/* iscsi: the portal's port (0: 3260), the target's IQN, the
+	 * initiator's (NULL: open-iscsi's default) */
+	unsigned port;
+	const char *iqn;
+	const char *initiator;
+	int mode;	   /* the target's mode, -1: 0711 (libvirt's) */
+	long owner, group; /* -1: unchanged */
 };
 
 /* Flags of build. */
@@ -99,6 +104,7 @@ extern const struct storage_backend storage_backend_fs;
 extern const struct storage_backend storage_backend_logical;
 extern const struct storage_backend storage_backend_disk;
 extern const struct storage_backend storage_backend_netfs;
+extern const struct storage_backend storage_backend_iscsi;
 
 /* The backend of type @type, or NULL. */
 const struct storage_backend *storage_backend_find(const char *type);

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * libFuzzer target: pool and volume XML a client could send
- * (pool-define, pool-create, vol-create). Every input goes to both
- * parsers. Nothing may crash or leak; a refusal always says why. A pool
- * accepted must format to XML that parses back and formats the same
- * (what the store does on a restart), with an absolute target free of
+ * (pool-define, pool-create, vol-create, find-storage-pool-sources'
+ * spec). Every input goes to the three parsers. Nothing may crash or leak; a
+ * refusal always says why. A pool accepted must format to XML that parses back
+ * and formats the same (what the store does on a restart), with an absolute
+ * target free of
  * "." and ".." components. A volume accepted must have a name that is
  * one file name, and its vol-dumpxml form must read back as the same
  * name, format, capacity and backing store.
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "daemon/pool_conf.h"
+#include "storage/iscsi.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -73,6 +75,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct xml_warnings w = {0};
 	struct err *e = NULL;
 
+	struct pool_source_spec spec = {0};
+
+	/* find-storage-pool-sources' spec: a host and initiator as a pool's */
+	if (pool_source_spec_parse((const char *)data, size, &spec, &w, &e) ==
+	    0) {
+		if (!iscsi_host_ok(spec.host) || spec.port > 65535 ||
+		    (spec.initiator && !iscsi_name_ok(spec.initiator)))
+			abort();
+		pool_source_spec_clear(&spec);
+	} else if (!e || !err_msg(e)[0] || spec.host || spec.initiator) {
+		abort();
+	}
+	err_free(e);
+	e = NULL;
+	xml_warnings_clear(&w);
 	if (pool_def_parse((const char *)data, size, &pool, &w, &e) == 0)
 		check_pool(pool);
 	else if (!e || !err_msg(e)[0])

@@ -36,4 +36,31 @@ for s in logical disk netfs; do
 	fi
 	metric "$s" "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')" s
 done
+# ---- iscsi: tgt (tgtd) on 127.0.0.1 as the target, open-iscsi
+# (iscsid, iscsiadm) as the initiator; iscsi_tcp is a module of layer 1's
+# kernel. Its own section, run after the others.
+storage_iscsi() {
+	local t0=$EPOCHREALTIME tap=$NIDO_RESULTS/iscsi.tap
+	say "--- iscsi"
+	if ! command -v tgtd >/dev/null || ! command -v iscsiadm >/dev/null; then
+		say "iscsi: tgt or open-iscsi is not installed on the host"
+		failed+=(iscsi)
+		return
+	fi
+	modprobe iscsi_tcp || fail "cannot load iscsi_tcp in layer 1"
+	# the guest on the LUNs: /dev/kvm as udev would make it (root:kvm
+	# 0660) for the per-VM identity nidod runs QEMU as
+	chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+	if NIDO_BUILD_DIR=$build L2_KERNEL=$L2_KERNEL L2_INITRD=$L2_INITRD \
+		bash "$NIDO_SRC_DIR/tests/integration/storage/iscsi.sh" \
+		>"$tap" 2>&1 && ! grep -q '^not ok' "$tap" && grep -q '^1\.\.[1-9]' "$tap"; then
+		say "iscsi: $(grep -c '^ok' "$tap") passed"
+	else
+		grep -A4 '^not ok\|SKIP' "$tap" | head -60 | sed "s/^/iscsi: /" || true
+		failed+=(iscsi)
+	fi
+	metric iscsi "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')" s
+}
+storage_iscsi
+
 [ ${#failed[@]} -eq 0 ] || fail "failed: ${failed[*]} (see their .tap in the results)"

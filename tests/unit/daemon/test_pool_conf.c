@@ -5,6 +5,7 @@
  * name what is wrong.
  */
 #include "daemon/pool_conf.h"
+#include "storage/iscsi.h"
 #include "test.h"
 
 static struct pool_def *pool(const char *xml, struct err **e)
@@ -188,15 +189,155 @@ static void pool_netfs_source(void)
 	pool_def_free(d);
 }
 
+/* An iscsi pool: portal, target, initiator; /dev/disk/by-path default. */
+static void pool_iscsi_source(void)
+{
+	struct pool_def *d =
+		pool("<pool type='iscsi'><name>i</name><source><host "
+		     "name='192.0.2.7' port='3261'/><device "
+		     "path='iqn.2026-12.org.nido:t1'/><initiator><iqn "
+		     "name='iqn.2026-12.org.nido:host'/></initiator></source></"
+		     "pool>",
+		     NULL);
+	struct storage_pool_params p;
+	struct pool_def *back = NULL;
+	char *text, *again;
+
+	CHECK(d);
+	if (!d)
+		return;
+	pool_def_params(d, &p);
+	CHECK_STR_EQ(p.host, "192.0.2.7");
+	CHECK_INT_EQ(p.port, 3261);
+	CHECK_STR_EQ(p.iqn, "iqn.2026-12.org.nido:t1");
+	CHECK_STR_EQ(p.initiator, "iqn.2026-12.org.nido:host");
+	CHECK_STR_EQ(p.target, "/dev/disk/by-path");
+	text = pool_def_format(d, NULL);
+	CHECK_STR_CONTAINS(text, "<pool type='iscsi'>\n");
+	CHECK_STR_CONTAINS(text,
+			   "  <source>\n"
+			   "    <host name='192.0.2.7' port='3261'/>\n"
+			   "    <device path='iqn.2026-12.org.nido:t1'/>\n"
+			   "    <initiator>\n"
+			   "      <iqn name='iqn.2026-12.org.nido:host'/>\n"
+			   "    </initiator>\n"
+			   "  </source>\n  <target>\n"
+			   "    <path>/dev/disk/by-path</path>\n");
+	CHECK(pool_def_parse(text, strlen(text), &back, NULL, NULL) == 0);
+	again = back ? pool_def_format(back, NULL) : NULL;
+	CHECK_STR_EQ(again ? again : "", text);
+	free(again);
+	pool_def_free(back);
+	free(text);
+	pool_def_free(d);
+
+	/* no port, no initiator: neither is printed */
+	d = pool("<pool type='iscsi'><name>j</name><source><host name='h'/>"
+		 "<device path='demo-target'/></source><target><path>"
+		 "/dev/disk/by-id</path></target></pool>",
+		 NULL);
+	CHECK(d);
+	if (!d)
+		return;
+	text = pool_def_format(d, NULL);
+	CHECK_STR_CONTAINS(text, "    <host name='h'/>\n"
+				 "    <device path='demo-target'/>\n"
+				 "  </source>\n");
+	CHECK_STR_CONTAINS(text, "<path>/dev/disk/by-id</path>");
+	free(text);
+	pool_def_free(d);
+}
+
+/* find-storage-pool-sources' spec: host, port, initiator; checked. */
+static void iscsi_source_spec(void)
+{
+	static const char ok[] = "<source><host name='h' port='3261'/>"
+				 "<initiator><iqn name='iqn.x:i'/></initiator>"
+				 "</source>";
+	struct pool_source_spec s = {0};
+	struct err *e = NULL;
+
+	CHECK(pool_source_spec_parse(ok, strlen(ok), &s, NULL, NULL) == 0);
+	CHECK_STR_EQ(s.host, "h");
+	CHECK_INT_EQ(s.port, 3261);
+	CHECK_STR_EQ(s.initiator, "iqn.x:i");
+	pool_source_spec_clear(&s);
+	CHECK(pool_source_spec_parse("<source/>", 9, &s, NULL, &e) < 0);
+	CHECK_STR_CONTAINS(e ? err_msg(e) : "", "needs <host name=...>");
+	CHECK(!s.host);
+	err_free(steal_ptr(e));
+	CHECK(pool_source_spec_parse("<source><host name='-p'/></source>", 34,
+				     &s, NULL, &e) < 0);
+	CHECK_STR_CONTAINS(e ? err_msg(e) : "", "host '-p' is not a host");
+	err_free(e);
+}
+
+/* find-storage-pool-sources' answer: one source per target. */
+static void iscsi_sources(void)
+{
+	struct iscsi_target t[] = {
+		{"192.0.2.7:3260", 1, "iqn.2026-12.org.nido:a"},
+		{"[fd00::7]:3260", 1, "iqn.2026-12.org.nido:a"},
+		{"192.0.2.7:3260", 2, "iqn.2026-12.org.nido:b"},
+	};
+	char *x = pool_iscsi_sources_format("h.example", 3260, t, 3);
+
+	CHECK_STR_EQ(x, "<sources>\n"
+			"  <source>\n"
+			"    <host name='h.example' port='3260'/>\n"
+			"    <device path='iqn.2026-12.org.nido:a'/>\n"
+			"  </source>\n"
+			"  <source>\n"
+			"    <host name='h.example' port='3260'/>\n"
+			"    <device path='iqn.2026-12.org.nido:b'/>\n"
+			"  </source>\n"
+			"</sources>\n");
+	free(x);
+	x = pool_iscsi_sources_format("h", 0, NULL, 0);
+	CHECK_STR_EQ(x, "<sources>\n</sources>\n");
+	free(x);
+}
+
 /* Each refused, the message naming the cause. */
 static void pool_refusals(void)
 {
 	static const struct {
 		const char *xml, *says;
 	} bad[] = {
+		{"<pool type='iscsi-direct'><name>v</name></pool>",
+		 "pool type 'iscsi-direct' is not supported"},
 		{"<pool type='iscsi'><name>v</name><target><path>/d</path>"
 		 "</target></pool>",
-		 "pool type 'iscsi' is not supported"},
+		 "an iscsi pool needs <source><host> and <device>"},
+		{"<pool type='iscsi'><name>v</name><source><host name='h'/>"
+		 "</source></pool>",
+		 "an iscsi pool needs <device path=...>"},
+		{"<pool type='iscsi'><name>v</name><source><device path='t'/>"
+		 "</source></pool>",
+		 "an iscsi pool needs <host name=...>"},
+		{"<pool type='iscsi'><name>v</name><source><host name='h'/>"
+		 "<device path='--login'/></source></pool>",
+		 "target '--login' is not an iSCSI name"},
+		{"<pool type='iscsi'><name>v</name><source><host name='h'/>"
+		 "<device path='t x'/></source></pool>",
+		 "target 't x' is not an iSCSI name"},
+		{"<pool type='iscsi'><name>v</name><source><host name='h' "
+		 "port='65536'/><device path='t'/></source></pool>",
+		 "port"},
+		{"<pool type='iscsi'><name>v</name><source><host name='h'/>"
+		 "<device path='t'/><initiator><iqn name='-I'/></initiator>"
+		 "</source></pool>",
+		 "initiator '-I' is not an iSCSI name"},
+		{"<pool type='iscsi'><name>v</name><source><host name='h'/>"
+		 "<device path='t'/><initiator/></source></pool>",
+		 "missing <iqn name=...>"},
+		{"<pool type='iscsi'><name>v</name><source><host name='h'/>"
+		 "<host name='g'/><device path='t'/></source></pool>",
+		 "more than one <host>"},
+		{"<pool type='iscsi'><name>v</name><source><host name='h'/>"
+		 "<device path='t'/><auth type='chap' username='u'><secret "
+		 "usage='x'/></auth></source></pool>",
+		 "<auth type='chap'> is not supported: nido keeps no secrets"},
 		{"<pool type='netfs'><name>v</name><target><path>/d</path>"
 		 "</target></pool>",
 		 "a netfs pool needs <source><host> and <dir>"},
@@ -328,6 +469,9 @@ int main(void)
 	RUN(pool_logical_source);
 	RUN(pool_disk_source);
 	RUN(pool_netfs_source);
+	RUN(pool_iscsi_source);
+	RUN(iscsi_source_spec);
+	RUN(iscsi_sources);
 	RUN(pool_refusals);
 	RUN(vol_meaning);
 	RUN(vol_refusals);

@@ -9,8 +9,8 @@
  *       of its meaning kept;
  *   'r' refused, the error naming the pool type, element or value.
  * "Meaning kept": what a pool says of nido's subset (type, name, uuid,
- * source devices, volume group, host, export, format, target path and
- * permissions) is, in nido's output, what libvirt's
+ * source devices, volume group, host and port, export, format, iSCSI
+ * initiator, target path and permissions) is, in nido's output, what libvirt's
  * storagepoolxml2xmlout file for the same name says; a volume's name,
  * capacity, allocation, format, backing store and permissions as parsed
  * are what libvirt's storagevolxml2xmlout file says. A change of
@@ -47,14 +47,14 @@ static const struct expect pools[] = {
 	{"pool-fs", 'a', NULL},
 	{"pool-gluster-sub", 'r', "pool type 'gluster' is not supported"},
 	{"pool-gluster", 'r', "pool type 'gluster' is not supported"},
-	{"pool-iscsi-auth", 'r', "pool type 'iscsi' is not supported"},
+	{"pool-iscsi-auth", 'r', "<auth type='chap'> is not supported"},
 	{"pool-iscsi-direct-auth", 'r',
 	 "pool type 'iscsi-direct' is not supported"},
 	{"pool-iscsi-direct", 'r', "pool type 'iscsi-direct' is not supported"},
-	{"pool-iscsi-multiiqn", 'r', "pool type 'iscsi' is not supported"},
+	{"pool-iscsi-multiiqn", 'a', NULL},
 	{"pool-iscsi-vendor-product", 'r',
-	 "pool type 'iscsi' is not supported"},
-	{"pool-iscsi", 'r', "pool type 'iscsi' is not supported"},
+	 "<auth type='chap'> is not supported"},
+	{"pool-iscsi", 'a', NULL},
 	{"pool-logical-create", 'r',
 	 "a logical pool's target is '/dev/HostVG'"},
 	{"pool-logical-noname", 'a', NULL},
@@ -169,6 +169,8 @@ static const char *const pool_attr[] = {"pool@type",
 					"pool/source/host@name",
 					"pool/source/dir@path",
 					"pool/source/format@type",
+					"pool/source/host@port",
+					"pool/source/initiator/iqn@name",
 					NULL};
 static const char *const vol_text[] = {"volume/name",
 				       "volume/backingStore/path", NULL};
