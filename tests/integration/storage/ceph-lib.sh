@@ -65,6 +65,8 @@ osd data = $dir/osd
 osd objectstore = memstore
 memstore device bytes = 1073741824
 osd journal size = 0
+osd crush update on start = false
+osd class update on start = false
 osd max object name len = 256
 osd max object namespace len = 64
 EOF
