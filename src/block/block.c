@@ -298,7 +298,10 @@ int block_open_chain(const char *path, const struct block_open_opts *o,
 	int fd;
 
 	*out = NULL;
-	if (rbd_spec_is(path) && o->fd < 0)
+	/* an rbd: name given to `nido img` or the daemon's own calls; never
+	 * a guest's disk path (strict resolver) nor a name an image records */
+	if (rbd_spec_is(path) && o->fd < 0 &&
+	    (!o->resolve || o->resolve == block_resolve_default))
 		return open_rbd(path, o, out, e);
 	if (!o->format && c.no_probe)
 		return err_set(e, EINVAL,
