@@ -73,7 +73,7 @@ pool_xml() { # TYPE NAME TARGET [extra]
 	printf "<pool type='%s'><name>%s</name>%s<target><path>%s</path></target></pool>\n" "$1" "$2" "${4:-}" "$3"
 }
 pool_xml iscsi lv "$tmp/lv" >"$tmp/p.xml"
-t_err "an iscsi pool is refused by name" "pool type 'iscsi' is not supported (dir, fs, logical, disk, netfs)" "$NIDO" pool-define "$tmp/p.xml"
+t_err "an iscsi pool is refused by name" "pool type 'iscsi' is not supported (dir, fs, logical, disk, netfs, rbd)" "$NIDO" pool-define "$tmp/p.xml"
 pool_xml logical lv "$tmp/lv" >"$tmp/p.xml"
 t_err "a logical pool's target is its volume group's directory" "a logical pool's target is '/dev/lv'" "$NIDO" pool-define "$tmp/p.xml"
 pool_xml dir rel "relative/path" >"$tmp/p.xml"
