@@ -307,15 +307,19 @@ static int sum_extent(uint64_t off, size_t len, int exists, void *arg)
 	return 0;
 }
 
+int rbd_image_used(rbd_image_t image, uint64_t size, uint64_t *used)
+{
+	*used = 0;
+	return rbd_diff_iterate2(image, NULL, 0, size, 0, 1, sum_extent, used);
+}
+
 static int rbd_info(struct block *b, struct img_info *info, struct err **e)
 {
 	struct rbd_state *st = b->priv;
 	uint64_t used = 0;
 
 	info->format = "raw";
-	/* what the image's objects hold, as `rbd du` counts it */
-	if (rbd_diff_iterate2(st->image, NULL, 0, b->size, 0, 1, sum_extent,
-			      &used) == 0)
+	if (rbd_image_used(st->image, b->size, &used) == 0)
 		info->actual_size = used;
 	return 0;
 }

@@ -21,6 +21,8 @@ int rbd_unsupported(const char *what, struct err **e);
 
 #ifdef HAVE_RBD
 #include <rados/librados.h>
+#include <rbd/librbd.h>
+#include <stdint.h>
 
 /*
  * Connects to the cluster @s names (its conf, id, mon_host and auth;
@@ -33,6 +35,12 @@ int rbd_unsupported(const char *what, struct err **e);
  */
 int rbd_cluster_open(const struct rbd_spec *s, rados_t *cluster,
 		     rados_ioctx_t *io, struct err **e);
+
+/*
+ * What the first @size bytes of @image hold in its objects, whole
+ * objects counted (as `rbd du` counts them), into *@used. 0 or -errno.
+ */
+int rbd_image_used(rbd_image_t image, uint64_t size, uint64_t *used);
 #endif
 
 #endif

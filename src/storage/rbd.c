@@ -15,7 +15,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <rbd/librbd.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -118,13 +117,6 @@ static int rbd_pool_delete(const struct storage_pool_params *p, struct err **e)
 			p->name, p->source_name);
 }
 
-static int sum_extent(uint64_t off, size_t len, int exists, void *arg)
-{
-	if (exists)
-		*(uint64_t *)arg += len;
-	return 0;
-}
-
 /* Describes the image @name of @c into @v; -ENOENT if it went. */
 static int describe(const struct storage_pool_params *p, struct rbd_conn *c,
 		    const char *name, struct storage_vol *v, struct err **e)
@@ -138,10 +130,8 @@ static int describe(const struct storage_pool_params *p, struct rbd_conn *c,
 		return err_sys(e, -r, "pool '%s': opening image '%s'", p->name,
 			       name);
 	r = rbd_get_size(img, &v->capacity);
-	/* what the image's objects hold, as `rbd du` counts it */
 	if (r == 0 && !p->alloc_is_capacity)
-		r = rbd_diff_iterate2(img, NULL, 0, v->capacity, 0, 1,
-				      sum_extent, &v->allocation);
+		r = rbd_image_used(img, v->capacity, &v->allocation);
 	rbd_close(img);
 	if (r < 0)
 		return err_sys(e, -r, "pool '%s': image '%s'", p->name, name);
