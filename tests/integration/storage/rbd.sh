@@ -213,6 +213,12 @@ t_exact "vol-delete disk0" "Vol 'disk0' deleted" "$NIDO" vol-delete --pool ceph 
 t_exact "the Ceph pool is empty again" "" rbd "${C[@]}" ls nido
 t_exact "pool-destroy" "Pool 'ceph' destroyed" "$NIDO" pool-destroy ceph
 t_err "pool-delete is refused (the Ceph pool is the cluster's)" "pool-delete is not supported" "$NIDO" pool-delete ceph
+t_exact "pool-start again" "Pool 'ceph' started" "$NIDO" pool-start ceph
+
+# ---- the cluster goes: the pool turns inactive at its refresh ----
+ceph_stop
+t_err "pool-refresh of a pool whose cluster went fails (after the client's timeout)" "pool 'ceph'" "$NIDO" pool-refresh ceph
+t_exact "... and the pool is inactive" "inactive" sh -c "'$NIDO' pool-list --all | awk '\$1 == \"ceph\" {print \$2}'"
 t_exact "pool-undefine" "Pool 'ceph' has been undefined" "$NIDO" pool-undefine ceph
 t_exact "no pool left" "" sh -c "'$NIDO' pool-list --all --name | grep -v '^default$' || true"
 done_testing
