@@ -50,6 +50,15 @@ t_out "pool-dumpxml keeps the source" "<host name='$mon_ip' port='$mon_port'/>
     <name>nido</name>
   </source>
 </pool>" "$NIDO" pool-dumpxml ceph
+t_exact "pool-define-as builds the same source" "<pool type='rbd'>
+  <name>ceph2</name>
+  <source>
+    <host name='$mon_ip' port='$mon_port'/>
+    <name>nido</name>
+    <auth type='ceph' username='admin'/>
+  </source>
+</pool>" "$NIDO" pool-define-as ceph2 rbd --source-host "$ceph_mon" --source-name nido \
+	--auth-type ceph --auth-username admin --print-xml
 t_exact "pool-build: nothing to make" "Pool 'ceph' built" "$NIDO" pool-build ceph
 t_exact "pool-start connects" "Pool 'ceph' started" "$NIDO" pool-start ceph
 t_out "pool-info: the cluster's figures" "State:          running" "$NIDO" pool-info ceph
