@@ -8,7 +8,7 @@
 #
 #   ceph_start DIR [TIMEOUT]  starts it (0), or returns 1 with the
 #                             reason in $ceph_why; exports CEPH_CONF
-#   ceph_stop                 kills its daemons (by pid) and waits
+#   ceph_stop                 stops its daemons (by pid) and waits
 #
 # $ceph_conf is its ceph.conf; $ceph_mon the monitor's address.
 
@@ -125,12 +125,17 @@ ceph_pool() {
 		rbd -c "$ceph_conf" pool init "$1" >/dev/null 2>&1
 }
 
+# (SIGTERM, then SIGKILL to what still runs after 10 s)
 ceph_stop() {
-	local p
+	local p end=$((SECONDS + 10))
 	for p in "${ceph_pids[@]}"; do
 		kill "$p" 2>/dev/null
 	done
 	for p in "${ceph_pids[@]}"; do
+		while kill -0 "$p" 2>/dev/null && ((SECONDS < end)); do
+			sleep 0.2
+		done
+		kill -9 "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
 	ceph_pids=()
