@@ -54,6 +54,7 @@ mon warn on pool no redundancy = false
 ms bind msgr2 = false
 run dir = $dir/run
 log file = $dir/log/\$name.log
+mon cluster log file = $dir/log/\$cluster.\$channel.log
 admin socket = $dir/run/\$name.asok
 pid file = $dir/run/\$name.pid
 keyring = /dev/null
