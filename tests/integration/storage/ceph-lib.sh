@@ -6,8 +6,9 @@
 # touches /etc/ceph or /var/lib/ceph. No manager: RBD I/O does not need
 # one.
 #
-#   ceph_start DIR [TIMEOUT]  starts it (0), or returns 1 with the
-#                             reason in $ceph_why; exports CEPH_CONF
+#   ceph_start DIR [TIMEOUT]  starts it within TIMEOUT seconds (300) (0),
+#                             or returns 1 with the reason in $ceph_why;
+#                             exports CEPH_CONF
 #   ceph_stop                 stops its daemons (by pid) and waits
 #
 # $ceph_conf is its ceph.conf; $ceph_mon the monitor's address.
@@ -22,6 +23,7 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 
 ceph_start() {
 	local dir=$1 timeout=${2:-300} fsid port osd_uuid
+	local deadline=$((SECONDS + timeout)) # the whole start's budget
 	ceph_why=
 	for p in ceph-mon ceph-osd ceph monmaptool rbd; do
 		if ! command -v "$p" >/dev/null; then
@@ -81,7 +83,7 @@ EOF
 	}
 	ceph-mon -c "$ceph_conf" -i a -f >>"$dir/log/mon.out" 2>&1 &
 	ceph_pids+=($!)
-	if ! ceph_wait "$timeout" ceph -c "$ceph_conf" --connect-timeout 5 mon stat; then
+	if ! ceph_wait $((deadline - SECONDS)) ceph -c "$ceph_conf" --connect-timeout 5 mon stat; then
 		ceph_why="the monitor did not answer in ${timeout}s: $(tail -3 "$dir/log/mon.a.log" 2>/dev/null)"
 		return 1
 	fi
@@ -96,7 +98,7 @@ EOF
 		>>"$dir/log/setup" 2>&1
 	ceph-osd -c "$ceph_conf" -i 0 -f >>"$dir/log/osd.out" 2>&1 &
 	ceph_pids+=($!)
-	if ! ceph_wait "$timeout" ceph_osd_up; then
+	if ! ceph_wait $((deadline - SECONDS)) ceph_osd_up; then
 		ceph_why="the OSD did not come up in ${timeout}s: $(tail -3 "$dir/log/osd.0.log" 2>/dev/null)"
 		return 1
 	fi
