@@ -169,14 +169,6 @@ guest_xml() { # NAME EXTRA
 </domain>
 XML
 }
-hear() { # DOMAIN WORD
-	local deadline=$((SECONDS + 120)) out=
-	while [ $SECONDS -lt $deadline ]; do
-		out+=$(sleep 5 | timeout 4 "$NIDO" console "$1" 2>&1)
-		[[ $out == *"$2"* || $out == *"not running"* ]] && break
-	done
-	printf '%s' "$out"
-}
 if [ -z "$qemu_ok" ]; then
 	skip "a QEMU guest booting from an rbd volume" "no qemu-system-x86_64 with its rbd driver (qemu-block-extra), or no boot sector: $(cat "$tmp/iso.err" 2>/dev/null)"
 else
