@@ -16,6 +16,22 @@ static struct pool_def *pool(const char *xml, struct err **e)
 	return d;
 }
 
+/* @d formats as @want, which parses back and formats the same. */
+static void check_round_trip(const struct pool_def *d, const char *want)
+{
+	char *text = pool_def_format(d, NULL), *again;
+	struct pool_def *back;
+
+	CHECK_STR_EQ(text, want);
+	back = pool(text, NULL);
+	CHECK(back);
+	again = back ? pool_def_format(back, NULL) : NULL;
+	CHECK_STR_EQ(again, text);
+	free(again);
+	free(text);
+	pool_def_free(back);
+}
+
 static void pool_dir_round_trip(void)
 {
 	const char *xml = "<pool type='dir'><name>default</name>"
@@ -35,21 +51,12 @@ static void pool_dir_round_trip(void)
 		"    <permissions>\n      <mode>0711</mode>\n"
 		"      <owner>0</owner>\n      <group>107</group>\n"
 		"    </permissions>\n  </target>\n</pool>\n";
-	struct pool_def *d = pool(xml, NULL), *back;
-	char *text, *again;
+	struct pool_def *d = pool(xml, NULL);
 
 	CHECK(d);
 	if (!d)
 		return;
-	text = pool_def_format(d, NULL);
-	CHECK_STR_EQ(text, want);
-	back = pool(text, NULL);
-	CHECK(back);
-	again = back ? pool_def_format(back, NULL) : NULL;
-	CHECK_STR_EQ(again, text);
-	free(again);
-	free(text);
-	pool_def_free(back);
+	check_round_trip(d, want);
 	pool_def_free(d);
 }
 
@@ -216,8 +223,7 @@ static void pool_rbd_source(void)
 		"<refresh><volume allocation='capacity'/></refresh></pool>",
 		NULL);
 	struct storage_pool_params p;
-	struct pool_def *back;
-	char *text, *again, *spec;
+	char *spec;
 
 	CHECK(d);
 	if (!d)
@@ -234,14 +240,7 @@ static void pool_rbd_source(void)
 			   "[2205\\:\\:192\\:168\\:205\\:141]"
 			   ":auth_supported=cephx");
 	free(spec);
-	text = pool_def_format(d, NULL);
-	CHECK_STR_EQ(text, want);
-	back = pool(text, NULL);
-	again = back ? pool_def_format(back, NULL) : NULL;
-	CHECK_STR_EQ(again, text);
-	free(again);
-	free(text);
-	pool_def_free(back);
+	check_round_trip(d, want);
 	pool_def_free(d);
 
 	/* no <auth>, no <host>: no authentication, ceph.conf's monitors */
