@@ -13,6 +13,9 @@ NIDO_BUILD_PACKAGES=(
 	libcap-dev libarchive-dev
 	# the disk storage pool's partition tables (src/storage/disk.c)
 	libfdisk-dev
+	# Ceph RBD: the rbd driver of src/block and the rbd pool (optional
+	# at build: without them rbd is refused by name)
+	librbd-dev librados-dev
 	# sd-bus: registering domains with systemd-machined
 	# (src/daemon/machined.c)
 	libsystemd-dev
@@ -50,6 +53,11 @@ NIDO_TEST_PACKAGES=(
 	# the iscsi pool's target there (tgtd and tgtadm, a userspace target)
 	# and its initiator
 	tgt open-iscsi
+	# the one-node Ceph cluster of the rbd pool's test
+	# (tests/integration/storage/ceph-lib.sh: ceph, rbd from ceph-common)
+	ceph-mon ceph-osd ceph-common
+	# QEMU's rbd block driver, for rbd disks of the qemu driver
+	qemu-block-extra
 	# the qemu driver's BIOS disk (tests/integration/daemon/qemu-bios.sh),
 	# its ISO (qemu-cdrom.sh: binutils assembles the boot code), UEFI
 	# (qemu-uefi.sh: OVMF and its descriptors, an EFI FAT image)

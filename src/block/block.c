@@ -12,6 +12,7 @@
 
 #include "block/chain.h"
 #include "block/driver.h"
+#include "block/rbd-spec.h"
 #include "block/safeopen.h"
 
 static const struct block_driver *const drivers[] = {
@@ -255,6 +256,35 @@ static int open_top(const char *path, const struct block_open_opts *o,
 	return r < 0 ? r : steal_fd(fd);
 }
 
+/*
+ * Opens the RBD image @path names ("rbd:..."): no file, no chain. Its
+ * format is raw (the image is the disk), whatever resolver is used.
+ */
+static int open_rbd(const char *path, const struct block_open_opts *o,
+		    struct block **out, struct err **e)
+{
+	struct block *b;
+	int r;
+
+	if (o->format && !streq(o->format, "raw"))
+		return err_set(e, ENOTSUP,
+			       "'%s': a %s image on rbd is not supported (rbd "
+			       "images are raw)",
+			       path, o->format);
+	b = block_alloc(path, o->flags, -1);
+	b->name = xstrdup(path);
+	b->drv = &block_rbd;
+	r = block_rbd.open(b, e);
+	if (r < 0) {
+		block_rbd.close(b);
+		b->drv = NULL;
+		block_close(b);
+		return r;
+	}
+	*out = b;
+	return 0;
+}
+
 int block_open_chain(const char *path, const struct block_open_opts *o,
 		     struct block **out, struct err **e)
 {
@@ -268,6 +298,11 @@ int block_open_chain(const char *path, const struct block_open_opts *o,
 	int fd;
 
 	*out = NULL;
+	/* an rbd: name given to `nido img` or the daemon's own calls; never
+	 * a guest's disk path (strict resolver) nor a name an image records */
+	if (rbd_spec_is(path) && o->fd < 0 &&
+	    (!o->resolve || o->resolve == block_resolve_default))
+		return open_rbd(path, o, out, e);
 	if (!o->format && c.no_probe)
 		return err_set(e, EINVAL,
 			       "'%s': no format given, and the format of a "

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "block/driver.h"
+#include "block/rbd-spec.h"
 
 int img_prealloc_parse(const char *s)
 {
@@ -22,6 +23,13 @@ int img_create(const char *path, const struct img_create_opts *o,
 	const char *fmt = o->format ? o->format : "raw";
 	const struct block_driver *drv = block_driver_find(fmt);
 
+	if (rbd_spec_is(path) && !streq(fmt, "raw"))
+		return err_set(e, ENOTSUP,
+			       "creating '%s': a %s image on rbd is not "
+			       "supported (rbd images are raw)",
+			       path, fmt);
+	if (rbd_spec_is(path))
+		drv = &block_rbd;
 	if (!drv || !drv->create)
 		return err_set(e, ENOTSUP,
 			       "creating '%s': format '%s' is not supported "

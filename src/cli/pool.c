@@ -164,6 +164,26 @@ static void put_elem(FILE *f, const char *el, const char *attr,
 	fprintf(f, "'/>\n");
 }
 
+/* <host name= port=> of --source-host HOST[:PORT] ([V6]:PORT). */
+static void put_host(FILE *f, const char *host)
+{
+	const char *colon = strrchr(host, ':');
+	bool v6 = host[0] == '[';
+	_cleanup_free_ char *name = NULL;
+
+	if (!colon || (!v6 && strchr(host, ':') != colon) ||
+	    (v6 && colon[-1] != ']')) {
+		put_elem(f, "host", "name", host);
+		return;
+	}
+	name = xstrndup(host + v6, (size_t)(colon - v6 - host - v6));
+	fprintf(f, "    <host name='");
+	cli_xml_escape(f, name);
+	fprintf(f, "' port='");
+	cli_xml_escape(f, colon + 1);
+	fprintf(f, "'/>\n");
+}
+
 /* The XML pool-define-as and pool-create-as build, as virsh builds it. */
 static char *as_xml(const struct cli_args *a)
 {
@@ -173,7 +193,9 @@ static char *as_xml(const struct cli_args *a)
 		   *sname = cli_str(a, "source-name"),
 		   *fmt = cli_str(a, "source-format"),
 		   *target = cli_str(a, "target"),
-		   *init = cli_str(a, "source-initiator");
+		   *init = cli_str(a, "source-initiator"),
+		   *auth = cli_str(a, "auth-type"),
+		   *user = cli_str(a, "auth-username");
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -183,10 +205,10 @@ static char *as_xml(const struct cli_args *a)
 	fprintf(f, "'>\n  <name>");
 	cli_xml_escape(f, cli_str(a, "name"));
 	fprintf(f, "</name>\n");
-	if (host || path || dev || sname || fmt || init) {
+	if (host || path || dev || sname || fmt || init || auth || user) {
 		fprintf(f, "  <source>\n");
 		if (host)
-			put_elem(f, "host", "name", host);
+			put_host(f, host);
 		if (path)
 			put_elem(f, "dir", "path", path);
 		if (dev)
@@ -202,6 +224,13 @@ static char *as_xml(const struct cli_args *a)
 			fprintf(f, "    <name>");
 			cli_xml_escape(f, sname);
 			fprintf(f, "</name>\n");
+		}
+		if (auth || user) {
+			fprintf(f, "    <auth type='");
+			cli_xml_escape(f, auth ? auth : "");
+			fprintf(f, "' username='");
+			cli_xml_escape(f, user ? user : "");
+			fprintf(f, "'/>\n");
 		}
 		fprintf(f, "  </source>\n");
 	}
@@ -555,6 +584,10 @@ static const struct cli_opt opts_create[] = {
 		{"target", OPT_DATA, false, "target for underlying storage"}, \
 		{"source-initiator", OPT_STRING, false,                       \
 		 "initiator iqn for underlying storage"},                     \
+		{"auth-type", OPT_STRING, false,                              \
+		 "auth type to be used for underlying storage"},              \
+		{"auth-username", OPT_STRING, false,                          \
+		 "auth username to be used for underlying storage"},          \
 	{                                                                     \
 		"source-format", OPT_STRING, false,                           \
 			"format for underlying storage"                       \

@@ -13,6 +13,31 @@
 #include "lib/log.h"
 #include "lib/util.h"
 
+/*
+ * A volume of an rbd pool: a network disk that QEMU reaches itself, with
+ * the pool's monitors and client (no authentication when the pool has no
+ * <auth>, as libvirt's).
+ */
+static void resolve_network(const struct pool_def *pd,
+			    const struct storage_vol *v, struct domain_disk *dk)
+{
+	struct disk_net *n = xcalloc(1, sizeof(*n));
+
+	n->protocol = DISK_PROTO_RBD;
+	n->name = xasprintf("%s/%s", pd->source_name, v->name);
+	n->hosts = xcalloc(pd->n_source_hosts ? pd->n_source_hosts : 1,
+			   sizeof(*n->hosts));
+	for (size_t i = 0; i < pd->n_source_hosts; i++) {
+		n->hosts[i].name = xstrdup(pd->source_hosts[i]);
+		n->hosts[i].port = pd->source_ports[i];
+	}
+	n->n_hosts = pd->n_source_hosts;
+	n->user = pd->auth_user ? xstrdup(pd->auth_user) : NULL;
+	n->auth_none = !pd->auth_user;
+	dk->block = false;
+	domain_disk_set_net(dk, n);
+}
+
 static int resolve_one(struct daemon *dmn, struct domain_disk *dk,
 		       struct err **e)
 {
@@ -28,6 +53,10 @@ static int resolve_one(struct daemon *dmn, struct domain_disk *dk,
 				"storage pool '%s' is not active", dk->pool);
 	if (!(v = pool_vol_find(pool_of(o), dk->volume, e)))
 		return -ENOENT;
+	if (v->network) {
+		resolve_network(pool_of(o)->def, v, dk);
+		return 0;
+	}
 	if (stat(v->path, &st) < 0)
 		return err_sys(e, errno, "volume '%s' (%s)", dk->volume,
 			       v->path);

@@ -209,6 +209,11 @@ struct disk_net {
 	uint64_t timeout_s, readahead;	 /* curl's; 0: not given */
 	enum domain_tristate ssl_verify; /* <ssl verify='yes|no'> (ON, OFF) */
 	unsigned reconnect_s;		 /* nbd: <reconnect delay=>; 0 */
+	/* rbd, of a volume of an rbd pool (never from a disk's XML, where
+	 * <auth> is refused): the pool's <auth username>, or no
+	 * authentication when the pool has no <auth> */
+	char *user;
+	bool auth_none;
 };
 
 /* Most images a <backingStore> chain declares. */

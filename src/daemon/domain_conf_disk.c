@@ -695,7 +695,16 @@ static void disk_net_free(struct disk_net *n)
 	free(n->name);
 	free(n->snapshot);
 	free(n->config);
+	free(n->user);
 	free(n);
+}
+
+void domain_disk_set_net(struct domain_disk *dk, struct disk_net *n)
+{
+	disk_net_free(dk->net);
+	dk->net = n;
+	free(dk->source);
+	dk->source = n ? net_display(n) : NULL;
 }
 
 int domain_disk_parse(const xmlNode *disk, struct domain_disk *dk,
@@ -820,7 +829,7 @@ static void format_backing(FILE *f, const struct domain_disk *dk)
 
 static void format_source(FILE *f, const struct domain_disk *dk)
 {
-	if (dk->net) {
+	if (dk->net && !dk->pool) { /* a volume's is its pool's */
 		format_net_source(f, dk->net);
 		return;
 	}
@@ -837,8 +846,8 @@ static void format_source(FILE *f, const struct domain_disk *dk)
 void domain_disk_format(FILE *f, const struct domain_disk *dk)
 {
 	fprintf(f, "    <disk type='%s' device='%s'>\n",
-		dk->net	    ? "network"
-		: dk->pool  ? "volume"
+		dk->pool    ? "volume"
+		: dk->net   ? "network"
 		: dk->block ? "block"
 			    : "file",
 		disk_device_names[dk->device]);

@@ -23,5 +23,8 @@ void domain_disk_format(FILE *f, const struct domain_disk *dk);
 int domain_parse_fdc(const xmlNode *c, struct domain_def *d, struct err **e);
 /* Frees what @dk owns; accepts a zeroed one. */
 void domain_disk_clear(struct domain_disk *dk);
+/* Makes @n (taken; NULL: none) @dk's network source: a volume of a
+ * network pool (rbd), resolved at start; @dk->source its display. */
+void domain_disk_set_net(struct domain_disk *dk, struct disk_net *n);
 
 #endif

@@ -166,6 +166,16 @@ static void net_node(struct json_object *o, const struct disk_net *n)
 		if (n->n_hosts)
 			json_object_object_add(o, "server",
 					       servers(n, false, 0));
+		if (n->user)
+			add_str(o, "user", n->user);
+		if (n->auth_none) {
+			struct json_object *modes = json_object_new_array();
+
+			json_object_array_add(modes,
+					      json_object_new_string("none"));
+			json_object_object_add(o, "auth-client-required",
+					       modes);
+		}
 		break;
 	}
 	case DISK_PROTO_GLUSTER: {

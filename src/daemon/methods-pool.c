@@ -137,7 +137,10 @@ struct json_object *pool_vol_json(const struct pool *p,
 	add_str(o, "key", v->path);
 	add_str(o, "path", v->path);
 	add_str(o, "pool", p->def->name);
-	add_str(o, "type", v->block ? "block" : "file");
+	add_str(o, "type",
+		v->network ? "network"
+		: v->block ? "block"
+			   : "file");
 	add_str(o, "format", v->format);
 	add_u64(o, "capacity", v->capacity);
 	add_u64(o, "allocation", v->allocation);

@@ -93,7 +93,7 @@ static int job_run_backend(struct vol_job *j)
 		return b->vol_resize(&sp, j->vol, j->capacity, j->shrink,
 				     &j->e);
 	case POOL_JOB_WIPE:
-		return storage_vol_wipe(j->path, &j->e); /* a raw device */
+		return storage_vol_wipe(j->path, &j->e); /* a device, an rbd */
 	case POOL_JOB_CLONE:
 		return storage_backend_vol_clone(b, &sp, j->src_path,
 						 j->src_format, &j->nv, &j->pr,
@@ -240,12 +240,19 @@ struct vol_job *pool_job_new(enum pool_job_op op, const struct pool *p,
 	j->pool = xstrdup(p->def->name);
 	j->vol = xstrdup(vol);
 	j->dir = xstrdup(p->def->target);
-	j->path = NULL;
-	for (size_t i = 0; i < p->n_vols && !j->path; i++)
-		if (streq(p->vols[i].name, vol)) /* an iscsi LUN's is its own */
-			j->path = xstrdup(p->vols[i].path);
-	if (!j->path)
-		j->path = xasprintf("%s/%s", p->def->target, vol);
+	if (pool_backend(p)->vol_block_name) { /* no file: src/block's name */
+		struct storage_pool_params sp;
+
+		pool_def_params(p->def, &sp);
+		j->path = pool_backend(p)->vol_block_name(&sp, vol);
+	} else {
+		j->path = NULL;
+		for (size_t i = 0; i < p->n_vols && !j->path; i++)
+			if (streq(p->vols[i].name, vol)) /* an iscsi LUN's */
+				j->path = xstrdup(p->vols[i].path);
+		if (!j->path)
+			j->path = xasprintf("%s/%s", p->def->target, vol);
+	}
 	j->nv = (struct storage_vol_new){.mode = -1, .owner = -1, .group = -1};
 	j->pr.tick = job_tick;
 	atomic_init(&j->permille, -1);

@@ -9,7 +9,9 @@
  * A session is owned by its stream: freed when the stream closes.
  * Reads and writes are on the loop, one record (at most 64 KiB) at a
  * time: the stream's bounded buffers pace them, and other clients are
- * served in between.
+ * served in between. A volume that is no file (an rbd image) is read
+ * and written through src/block instead, its holes found by
+ * block_status() and made by unmapping zeroes; it does not grow.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "block/block.h"
 #include "daemon/daemon.h"
 #include "daemon/pool.h"
 #include "lib/json.h"
@@ -31,6 +34,7 @@ struct vol_session {
 	struct daemon *dmn;
 	char *pool, *vol; /* names, looked up again when done */
 	int fd;
+	struct block *blk; /* instead of @fd: a volume that is no file */
 	bool upload, sparse;
 	uint64_t off, end; /* download: [off, end); upload: end 0: none */
 	struct rpc_stream *st;
@@ -51,6 +55,7 @@ static void session_free(struct vol_session *s)
 {
 	loop_source_del(s->dmn->loop, s->kick);
 	close_safe(s->fd);
+	block_close(s->blk);
 	free(s->pool);
 	free(s->vol);
 	free(s->error);
@@ -58,6 +63,23 @@ static void session_free(struct vol_session *s)
 }
 
 /* ---- download ----------------------------------------------------------- */
+
+/* The extent at s->off of a volume read through src/block. */
+static int blk_extent(struct vol_session *s, bool *data, uint64_t *n)
+{
+	struct block_status st;
+	uint64_t len = s->end - s->off;
+
+	*data = true;
+	*n = MIN(len, (uint64_t)VOLSTREAM_MAX_DATA);
+	if (!s->sparse)
+		return 0;
+	if (block_status(s->blk, s->off, len, &st, NULL) < 0)
+		return -EIO;
+	*data = !(st.flags & BLOCK_STATUS_ZERO);
+	*n = *data ? MIN(st.bytes, (uint64_t)VOLSTREAM_MAX_DATA) : st.bytes;
+	return 0;
+}
 
 /* The next record into s->buf; false at the end (after 'E'). */
 static bool next_record(struct vol_session *s)
@@ -75,7 +97,9 @@ static bool next_record(struct vol_session *s)
 		volstream_header(s->buf, VOLSTREAM_END, 0);
 		return true;
 	}
-	if (volstream_extent(s->fd, s->off, s->end, s->sparse, &data, &n) < 0)
+	if ((s->blk ? blk_extent(s, &data, &n)
+		    : volstream_extent(s->fd, s->off, s->end, s->sparse, &data,
+				       &n)) < 0)
 		n = 0;
 	if (n == 0) { /* cannot be read on: the client sees no 'E' */
 		log_warn("vol-download of '%s': stopped at %llu", s->vol,
@@ -87,7 +111,14 @@ static bool next_record(struct vol_session *s)
 		s->off += n;
 		return true;
 	}
-	k = pread_full(s->fd, s->buf + VOLSTREAM_HDR, (size_t)n, (off_t)s->off);
+	if (s->blk)
+		k = block_pread(s->blk, s->buf + VOLSTREAM_HDR, (size_t)n,
+				s->off, NULL) < 0
+			    ? -1
+			    : (ssize_t)n;
+	else
+		k = pread_full(s->fd, s->buf + VOLSTREAM_HDR, (size_t)n,
+			       (off_t)s->off);
 	if (k <= 0)
 		return false;
 	volstream_header(s->buf, VOLSTREAM_DATA, (uint64_t)k);
@@ -127,11 +158,35 @@ static void fail(struct vol_session *s, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Through src/block: @n bytes at s->off that must fit the volume. */
+static bool blk_fits(struct vol_session *s, uint64_t n)
+{
+	if (s->off > block_size(s->blk) || n > block_size(s->blk) - s->off) {
+		fail(s,
+		     "past the end of the volume (%llu bytes; vol-resize "
+		     "it first)",
+		     (unsigned long long)block_size(s->blk));
+		return false;
+	}
+	return true;
+}
+
+static void blk_hole(struct vol_session *s, uint64_t n)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	if (blk_fits(s, n) &&
+	    block_write_zeroes(s->blk, s->off, n, BLOCK_ZERO_MAY_UNMAP, &e) < 0)
+		fail(s, "%s", err_msg(e));
+}
+
 /* A hole of @n bytes at s->off: punched inside the file, else grown. */
 static void write_hole(struct vol_session *s, uint64_t n)
 {
 	struct stat st;
 
+	if (s->blk)
+		return blk_hole(s, n);
 	if (fstat(s->fd, &st) < 0)
 		return fail(s, "stat: %s", strerror(errno));
 	if (s->off < (uint64_t)st.st_size &&
@@ -190,8 +245,13 @@ static void on_header(struct vol_session *s)
 static size_t on_data(struct vol_session *s, const char *buf, size_t len)
 {
 	size_t n = (size_t)MIN((uint64_t)len, s->payload);
+	_cleanup_err_ struct err *e = NULL;
 
-	if (!s->error && pwrite_full(s->fd, buf, n, (off_t)s->off) < 0)
+	if (s->blk) {
+		if (!s->error && blk_fits(s, n) &&
+		    block_pwrite(s->blk, buf, n, s->off, &e) < 0)
+			fail(s, "%s", err_msg(e));
+	} else if (!s->error && pwrite_full(s->fd, buf, n, (off_t)s->off) < 0)
 		fail(s, "writing at %llu: %s", (unsigned long long)s->off,
 		     strerror(errno));
 	s->off += n;
@@ -207,7 +267,11 @@ static void finish_upload(struct vol_session *s)
 	uint8_t h[VOLSTREAM_HDR + VOLSTREAM_MAX_MSG];
 	size_t n = 0;
 
-	if (!s->error && fdatasync(s->fd) < 0)
+	_cleanup_err_ struct err *e = NULL;
+
+	if (!s->error && s->blk && block_flush(s->blk, &e) < 0)
+		fail(s, "%s", err_msg(e));
+	else if (!s->error && !s->blk && fdatasync(s->fd) < 0)
 		fail(s, "fdatasync: %s", strerror(errno));
 	if (o && pool_of(o)->active)
 		pool_vol_update(pool_of(o), s->vol, NULL);
@@ -300,13 +364,15 @@ static int range(struct vol_session *s, struct json_object *params,
 		 struct err **e)
 {
 	uint64_t off = 0, len = 0;
-	struct stat st;
+	struct stat st = {0};
 
 	if (json_get_uint64_opt(params, "offset", &off, e) < 0 ||
 	    json_get_uint64_opt(params, "length", &len, e) < 0 ||
 	    json_get_bool_opt(params, "sparse", &s->sparse, e) < 0)
 		return -EINVAL;
-	if (fstat(s->fd, &st) < 0)
+	if (s->blk)
+		st.st_size = (off_t)block_size(s->blk);
+	else if (fstat(s->fd, &st) < 0)
 		return err_sys(e, errno, "stat '%s'", s->vol);
 	/* a block volume's size is its device's (st_size is 0) */
 	if (S_ISBLK(st.st_mode)) {
@@ -349,6 +415,21 @@ static struct vol_session *session_new(struct daemon *dmn,
 	s->upload = upload;
 	s->pool = xstrdup(p->def->name);
 	s->vol = xstrdup(v->name);
+	s->fd = -1;
+	if (pool_backend(p)->vol_block_name) {
+		struct storage_pool_params sp;
+		_cleanup_free_ char *name = NULL;
+
+		pool_def_params(p->def, &sp);
+		name = pool_backend(p)->vol_block_name(&sp, v->name);
+		if (block_open(name, "raw",
+			       upload ? BLOCK_OPEN_RDWR : BLOCK_OPEN_SHARE_RW,
+			       &s->blk, e) == 0 &&
+		    range(s, params, e) == 0)
+			return s;
+		session_free(s);
+		return NULL;
+	}
 	/* a block volume's path may be a link to its device (an iscsi
 	 * LUN's in /dev/disk/by-path): the device is opened */
 	dev = v->block ? realpath(v->path, NULL) : NULL;

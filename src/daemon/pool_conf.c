@@ -16,13 +16,13 @@
 #include "lib/size.h"
 #include "storage/iscsi.h"
 
-const char *const pool_type_names[] = {"dir",	"fs",	 "logical", "disk",
-				       "netfs", "iscsi", NULL};
+const char *const pool_type_names[] = {"dir",   "fs",    "logical", "disk",
+				       "netfs", "iscsi", "rbd",     NULL};
 
 /* The pool types libvirt has and nido does not (yet): named refusals. */
 static const char *const other_types[] = {"iscsi-direct", "scsi",     "mpath",
-					  "rbd",	  "sheepdog", "gluster",
-					  "zfs",	  "vstorage", NULL};
+					  "sheepdog",	  "gluster",  "zfs",
+					  "vstorage",	  NULL};
 
 int pool_name_check(const char *name, struct err **e)
 {
@@ -65,6 +65,11 @@ void pool_def_free(struct pool_def *d)
 	free(d->source_protocol);
 	free(d->source_iqn);
 	free(d->source_initiator);
+	for (size_t i = 0; i < d->n_source_hosts; i++)
+		free(d->source_hosts[i]);
+	free(d->source_hosts);
+	free(d->source_ports);
+	free(d->auth_user);
 	free(d);
 }
 
@@ -100,8 +105,8 @@ static size_t count_children(const xmlNode *node, const char *name)
 }
 
 /* No element of @names appears twice under @node (one would be lost). */
-static int check_singles(const xmlNode *node, const char *const *names,
-			 struct err **e)
+int pool_check_singles(const xmlNode *node, const char *const *names,
+		       struct err **e)
 {
 	for (size_t i = 0; names[i]; i++)
 		if (count_children(node, names[i]) > 1)
@@ -154,7 +159,7 @@ static int parse_perms(const xmlNode *n, struct pool_perms *p,
 	uint64_t v;
 
 	xml_check_known(n, NULL, kids, w);
-	if (check_singles(n, kids, e) < 0)
+	if (pool_check_singles(n, kids, e) < 0)
 		return -EINVAL;
 	if ((c = xml_child(n, "mode"))) {
 		_cleanup_free_ char *t = xml_text(c);
@@ -247,7 +252,7 @@ static int parse_source_logical(const xmlNode *src, struct pool_def *d,
 	xmlNode *n;
 
 	xml_check_known(src, NULL, kids, w);
-	if (check_singles(src, kids + 1, e) < 0)
+	if (pool_check_singles(src, kids + 1, e) < 0)
 		return -EINVAL;
 	for (n = src->children; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE || n->ns ||
@@ -289,7 +294,7 @@ static int parse_source_logical(const xmlNode *src, struct pool_def *d,
 }
 
 /* A host name or address: what mount.nfs resolves, never an option. */
-static int parse_host(const xmlNode *n, char **out, struct err **e)
+int pool_parse_host(const xmlNode *n, char **out, struct err **e)
 {
 	_cleanup_free_ char *h = xml_attr(n, "name");
 
@@ -330,7 +335,7 @@ static int parse_source_netfs(const xmlNode *src, struct pool_def *d,
 	xmlNode *n;
 
 	xml_check_known(src, NULL, kids, w);
-	if (check_singles(src, kids, e) < 0)
+	if (pool_check_singles(src, kids, e) < 0)
 		return -EINVAL;
 	if ((n = xml_child(src, "format"))) {
 		_cleanup_free_ char *t = xml_attr(n, "type");
@@ -360,7 +365,7 @@ static int parse_source_netfs(const xmlNode *src, struct pool_def *d,
 		if (port)
 			xml_warn(w, n, "port: ignored (NFS finds its port)");
 	}
-	if (parse_host(n, &d->source_host, e) < 0)
+	if (pool_parse_host(n, &d->source_host, e) < 0)
 		return -EINVAL;
 	if (!(n = xml_child(src, "dir")))
 		return xml_err(e, src, "a netfs pool needs <dir path=...>");
@@ -475,12 +480,14 @@ static int parse_source(const xmlNode *src, struct pool_def *d,
 		return parse_source_netfs(src, d, w, e);
 	if (d->type == POOL_ISCSI)
 		return parse_source_iscsi(src, d, false, w, e);
+	if (d->type == POOL_RBD)
+		return pool_parse_source_rbd(src, d, w, e);
 	if (d->type != POOL_FS && d->type != POOL_DISK) {
 		xml_check_known(src, NULL, NULL, w);
 		return 0;
 	}
 	xml_check_known(src, NULL, fs_kids, w);
-	if (check_singles(src, fs_kids, e) < 0)
+	if (pool_check_singles(src, fs_kids, e) < 0)
 		return -EINVAL;
 	if (!(n = xml_child(src, "device")))
 		return xml_err(e, src, "%s pool needs <device path=...>",
@@ -523,7 +530,7 @@ static int parse_target(const xmlNode *t, struct pool_def *d,
 	xmlNode *n;
 
 	xml_check_known(t, NULL, kids, w);
-	if (check_singles(t, kids, e) < 0)
+	if (pool_check_singles(t, kids, e) < 0)
 		return -EINVAL;
 	if (!(n = xml_child(t, "path")) && !dflt)
 		return xml_err(e, t, "missing <path>");
@@ -549,7 +556,7 @@ static int parse_pool_type(const xmlNode *root, struct pool_def *d,
 		if (streq(type, other_types[i])) {
 			xml_err(e, root,
 				"pool type '%s' is not supported (dir, fs, "
-				"logical, disk, netfs, iscsi)",
+				"logical, disk, netfs, iscsi, rbd)",
 				type);
 			return err_mark(e, ERR_CONFIG_UNSUPPORTED);
 		}
@@ -587,12 +594,13 @@ static int pool_parse_root(const xmlNode *root, struct pool_def *d,
 			   struct xml_warnings *w, struct err **e)
 {
 	static const char *const kids[] = {
-		"name",	     "uuid",   "capacity", "allocation",
-		"available", "source", "target",   NULL};
+		"name",	  "uuid",   "capacity", "allocation", "available",
+		"source", "target", "refresh",	NULL};
 	xmlNode *n;
 
 	xml_check_known(root, (const char *const[]){"type", NULL}, kids, w);
-	if (check_singles(root, kids, e) < 0 || parse_pool_type(root, d, e) < 0)
+	if (pool_check_singles(root, kids, e) < 0 ||
+	    parse_pool_type(root, d, e) < 0)
 		return -EINVAL;
 	d->perms = (struct pool_perms){-1, -1, -1};
 	if (parse_identity(root, &d->name, &d->uuid, &d->uuid_generated, e) < 0)
@@ -610,6 +618,11 @@ static int pool_parse_root(const xmlNode *root, struct pool_def *d,
 	if (!n && (d->type == POOL_FS || d->type == POOL_DISK))
 		return xml_err(e, root, "%s pool needs <source><device>",
 			       d->type == POOL_FS ? "an fs" : "a disk");
+	if ((n = xml_child(root, "refresh")) &&
+	    pool_parse_refresh(n, d, w, e) < 0)
+		return -EINVAL;
+	if (d->type == POOL_RBD)
+		return pool_rbd_target(root, d, w, e);
 	if (d->type == POOL_LOGICAL || d->type == POOL_DISK)
 		return dev_target(root, d, w, e);
 	if (d->type == POOL_ISCSI) {
@@ -663,6 +676,11 @@ void pool_def_params(const struct pool_def *d, struct storage_pool_params *p)
 		.port = d->source_port,
 		.iqn = d->source_iqn,
 		.initiator = d->source_initiator,
+		.hosts = (const char *const *)d->source_hosts,
+		.host_ports = d->source_ports,
+		.n_hosts = d->n_source_hosts,
+		.auth_user = d->auth_user,
+		.alloc_is_capacity = d->alloc_is_capacity,
 		.mode = d->perms.mode,
 		.owner = d->perms.owner,
 		.group = d->perms.group,
@@ -738,6 +756,10 @@ char *pool_def_format(const struct pool_def *d,
 		fprintf(f, "    <name>%s</name>\n", /* checked */
 			d->source_name ? d->source_name : d->name);
 		fprintf(f, "    <format type='lvm2'/>\n");
+	} else if (d->type == POOL_RBD) {
+		pool_format_rbd(f, d);
+		fclose(f);
+		return text;
 	}
 	fprintf(f, "  </source>\n  <target>\n    <path>");
 	xml_escape_text(f, d->target);
@@ -859,7 +881,7 @@ static int parse_vol_target(const xmlNode *t, struct vol_def *d,
 		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
 	}
 	xml_check_known(t, NULL, kids, w);
-	if (check_singles(t, kids, e) < 0)
+	if (pool_check_singles(t, kids, e) < 0)
 		return -EINVAL;
 	if (xml_child(t, "path"))
 		xml_warn(w, xml_child(t, "path"),
@@ -889,7 +911,7 @@ static int parse_backing(const xmlNode *b, struct vol_def *d,
 	xmlNode *n;
 
 	xml_check_known(b, NULL, kids, w);
-	if (check_singles(b, kids, e) < 0)
+	if (pool_check_singles(b, kids, e) < 0)
 		return -EINVAL;
 	if (!(n = xml_child(b, "path")))
 		return xml_err(e, b, "missing <path>");
@@ -915,7 +937,7 @@ static int vol_parse_root(const xmlNode *root, struct vol_def *d,
 	xmlNode *n;
 
 	xml_check_known(root, (const char *const[]){"type", NULL}, kids, w);
-	if (check_singles(root, kids, e) < 0)
+	if (pool_check_singles(root, kids, e) < 0)
 		return -EINVAL;
 	if (type && !streq(type, "file") && !streq(type, "block")) {
 		xml_err(e, root,
@@ -980,7 +1002,10 @@ char *vol_format_xml(const struct storage_vol *v)
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
-	fprintf(f, "<volume type='%s'>\n  <name>", v->block ? "block" : "file");
+	fprintf(f, "<volume type='%s'>\n  <name>",
+		v->network ? "network"
+		: v->block ? "block"
+			   : "file");
 	xml_escape_text(f, v->name);
 	fprintf(f, "</name>\n  <key>");
 	xml_escape_text(f, v->path);
@@ -995,7 +1020,9 @@ char *vol_format_xml(const struct storage_vol *v)
 	fprintf(f, "</path>\n    <format type='");
 	xml_escape_attr(f, v->format);
 	fprintf(f, "'/>\n");
-	put_perms(f, "    ", (int)v->mode, (long)v->owner, (long)v->group);
+	if (!v->network) /* an rbd image has no mode or owner */
+		put_perms(f, "    ", (int)v->mode, (long)v->owner,
+			  (long)v->group);
 	fprintf(f, "  </target>\n");
 	if (v->backing) {
 		fprintf(f, "  <backingStore>\n    <path>");

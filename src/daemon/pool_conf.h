@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "daemon/xml_util.h"
 #include "lib/err.h"
@@ -27,8 +28,9 @@ enum pool_type {
 	POOL_DISK,
 	POOL_NETFS,
 	POOL_ISCSI,
+	POOL_RBD,
 };
-/* "dir", "fs", "logical", "disk", "netfs", "iscsi" */
+/* "dir", "fs", "logical", "disk", "netfs", "iscsi", "rbd" */
 extern const char *const pool_type_names[];
 
 #define POOL_NAME_MAX 200
@@ -63,6 +65,13 @@ struct pool_def {
 	 * (NULL: open-iscsi's default initiator name) */
 	char *source_iqn;
 	char *source_initiator;
+	/* rbd: <source><name> is the Ceph pool (and the target, not shown);
+	 * every <host name port> (port 0: absent); <auth username> */
+	char **source_hosts;
+	unsigned *source_ports;
+	size_t n_source_hosts;
+	char *auth_user;
+	bool alloc_is_capacity; /* <refresh><volume allocation='capacity'/> */
 };
 
 /* Checks a pool name (as a network's: letters, digits, "_.+-"). */
@@ -107,6 +116,21 @@ char *pool_iscsi_sources_format(const char *host, unsigned port,
 
 /* What src/storage takes of @d (borrowing its strings). */
 void pool_def_params(const struct pool_def *d, struct storage_pool_params *p);
+
+/* For pool_conf*.c: <host name=> checked into *@out (ERR_XML_ERROR). */
+int pool_parse_host(const xmlNode *n, char **out, struct err **e);
+/* No element of @names appears twice under @node. */
+int pool_check_singles(const xmlNode *node, const char *const *names,
+		       struct err **e);
+/* pool_conf_rbd.c: an rbd pool's <source>, its <refresh>, formatted. */
+int pool_parse_source_rbd(const xmlNode *src, struct pool_def *d,
+			  struct xml_warnings *w, struct err **e);
+int pool_parse_refresh(const xmlNode *n, struct pool_def *d,
+		       struct xml_warnings *w, struct err **e);
+int pool_rbd_target(const xmlNode *root, struct pool_def *d,
+		    struct xml_warnings *w, struct err **e);
+/* From "    <host" on: the rest of an rbd pool's XML, to its end. */
+void pool_format_rbd(FILE *f, const struct pool_def *d);
 
 /* A volume definition (vol-create's XML). */
 struct vol_def {

@@ -403,6 +403,11 @@ int storage_vol_wipe(const char *path, struct err **e)
 	if ((r = block_open(path, NULL, BLOCK_OPEN_RDWR | BLOCK_OPEN_UNSAFE, &b,
 			    e)) < 0)
 		return r;
+	if (streq(block_format(b), "rbd")) { /* no file: zeroes, unmapped */
+		r = block_write_zeroes(b, 0, block_size(b),
+				       BLOCK_ZERO_MAY_UNMAP, e);
+		return r < 0 ? (block_close(b), r) : block_close(b);
+	}
 	if (!streq(block_format(b), "raw"))
 		return wipe_image(path, b, e); /* takes @b */
 	fd = open(path, O_RDWR | O_CLOEXEC);

@@ -43,6 +43,14 @@ struct storage_pool_params {
 	unsigned port;
 	const char *iqn;
 	const char *initiator;
+	/* rbd: the monitors (@source_name is the Ceph pool), their ports
+	 * (0: the default), the client's name or NULL (no authentication),
+	 * and <refresh><volume allocation='capacity'/> */
+	const char *const *hosts;
+	const unsigned *host_ports;
+	size_t n_hosts;
+	const char *auth_user;
+	bool alloc_is_capacity;
 	int mode;	   /* the target's mode, -1: 0711 (libvirt's) */
 	long owner, group; /* -1: unchanged */
 };
@@ -97,6 +105,13 @@ struct storage_backend {
 			  struct err **e);
 	int (*vol_resize)(const struct storage_pool_params *p, const char *name,
 			  uint64_t capacity, bool shrink, struct err **e);
+	/*
+	 * Volumes that are no file (rbd images): the name src/block opens
+	 * the volume @name by (malloc'ed), for the data calls (wipe,
+	 * upload, download, a guest's disk). NULL: the volume's path.
+	 */
+	char *(*vol_block_name)(const struct storage_pool_params *p,
+				const char *name);
 };
 
 extern const struct storage_backend storage_backend_dir;
@@ -105,6 +120,10 @@ extern const struct storage_backend storage_backend_logical;
 extern const struct storage_backend storage_backend_disk;
 extern const struct storage_backend storage_backend_netfs;
 extern const struct storage_backend storage_backend_iscsi;
+extern const struct storage_backend storage_backend_rbd;
+
+/* rbd.c: the "rbd:POOL/IMAGE:mon_host=..." name of @vol of @p. */
+char *storage_rbd_spec(const struct storage_pool_params *p, const char *vol);
 
 /* The backend of type @type, or NULL. */
 const struct storage_backend *storage_backend_find(const char *type);
@@ -143,6 +162,7 @@ struct storage_vol {
 	char *path;	     /* target/name; also its key */
 	char *format;	     /* "raw", "qcow2", ... as probed */
 	bool block;	     /* a block device (a logical volume), not a file */
+	bool network;	     /* an image of a network pool (rbd) */
 	uint64_t capacity;   /* virtual size */
 	uint64_t allocation; /* blocks the file uses */
 	uint64_t physical;   /* the file's size */

@@ -25,8 +25,12 @@ static void check_pool(const struct pool_def *def)
 	char *text = pool_def_format(def, NULL);
 	char *again;
 
-	if (def->target[0] != '/' || strstr(def->target, "/../") ||
-	    strstr(def->target, "/./") || strstr(def->target, "//"))
+	/* an rbd pool's "target" is its Ceph pool, the volumes' POOL/ */
+	if (def->type == POOL_RBD
+		    ? !def->source_name || strcmp(def->target, def->source_name)
+		    : def->target[0] != '/' || strstr(def->target, "/../") ||
+			      strstr(def->target, "/./") ||
+			      strstr(def->target, "//"))
 		abort();
 	if (pool_def_parse(text, strlen(text), &back, NULL, NULL) < 0)
 		abort();

@@ -168,6 +168,17 @@ console_send() {
 	printf '%s' "$2" | timeout 20 "$NIDO" console "$1"
 }
 
+# hear DOMAIN WORD: listens on the console until WORD comes (at most two
+# minutes, or until the domain stops); prints what it heard.
+hear() {
+	local deadline=$((SECONDS + 120)) out=
+	while [ $SECONDS -lt $deadline ]; do
+		out+=$(sleep 5 | timeout 4 "$NIDO" console "$1" 2>&1)
+		[[ $out == *"$2"* || $out == *"not running"* ]] && break
+	done
+	printf '%s' "$out"
+}
+
 # Stops the daemon this script started and checks its exit status: under
 # ASan, LeakSanitizer makes a leak an exit status.
 finish_daemon() {

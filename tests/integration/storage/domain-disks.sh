@@ -22,16 +22,6 @@ if [ $rc -eq 77 ]; then
 fi
 t "the test makes its install ISO" test $rc -eq 0
 
-# hear DOMAIN WORD: the console until WORD comes; prints what it heard.
-hear() {
-	local deadline=$((SECONDS + 120)) out=
-	while [ $SECONDS -lt $deadline ]; do
-		out+=$(sleep 5 | timeout 4 "$NIDO" console "$1" 2>&1)
-		[[ $out == *"$2"* || $out == *"not running"* ]] && break
-	done
-	printf '%s' "$out"
-}
-
 # vol_xml VOLUME [extra inside <disk>]: a disk of pool "lab", then the ISO.
 vol_xml() {
 	cat <<XML

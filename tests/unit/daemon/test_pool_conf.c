@@ -17,6 +17,22 @@ static struct pool_def *pool(const char *xml, struct err **e)
 	return d;
 }
 
+/* @d formats as @want, which parses back and formats the same. */
+static void check_round_trip(const struct pool_def *d, const char *want)
+{
+	char *text = pool_def_format(d, NULL), *again;
+	struct pool_def *back;
+
+	CHECK_STR_EQ(text, want);
+	back = pool(text, NULL);
+	CHECK(back);
+	again = back ? pool_def_format(back, NULL) : NULL;
+	CHECK_STR_EQ(again, text);
+	free(again);
+	free(text);
+	pool_def_free(back);
+}
+
 static void pool_dir_round_trip(void)
 {
 	const char *xml = "<pool type='dir'><name>default</name>"
@@ -36,21 +52,12 @@ static void pool_dir_round_trip(void)
 		"    <permissions>\n      <mode>0711</mode>\n"
 		"      <owner>0</owner>\n      <group>107</group>\n"
 		"    </permissions>\n  </target>\n</pool>\n";
-	struct pool_def *d = pool(xml, NULL), *back;
-	char *text, *again;
+	struct pool_def *d = pool(xml, NULL);
 
 	CHECK(d);
 	if (!d)
 		return;
-	text = pool_def_format(d, NULL);
-	CHECK_STR_EQ(text, want);
-	back = pool(text, NULL);
-	CHECK(back);
-	again = back ? pool_def_format(back, NULL) : NULL;
-	CHECK_STR_EQ(again, text);
-	free(again);
-	free(text);
-	pool_def_free(back);
+	check_round_trip(d, want);
 	pool_def_free(d);
 }
 
@@ -298,6 +305,68 @@ static void iscsi_sources(void)
 	free(x);
 }
 
+/* An rbd pool: the Ceph pool, its monitors and client, round trip. */
+static void pool_rbd_source(void)
+{
+	const char *want =
+		"<pool type='rbd'>\n"
+		"  <name>ceph</name>\n"
+		"  <uuid>47c1faee-0207-e741-f5ae-d9b019b98fe2</uuid>\n"
+		"  <capacity unit='bytes'>0</capacity>\n"
+		"  <allocation unit='bytes'>0</allocation>\n"
+		"  <available unit='bytes'>0</available>\n"
+		"  <source>\n"
+		"    <host name='localhost' port='6789'/>\n"
+		"    <host name='2205::192:168:205:141'/>\n"
+		"    <name>rbd</name>\n"
+		"    <auth type='ceph' username='admin'/>\n"
+		"  </source>\n"
+		"  <refresh>\n    <volume allocation='capacity'/>\n"
+		"  </refresh>\n"
+		"</pool>\n";
+	struct pool_def *d = pool(
+		"<pool type='rbd'><name>ceph</name>"
+		"<uuid>47c1faee-0207-e741-f5ae-d9b019b98fe2</uuid><source>"
+		"<name>rbd</name><host name='localhost' port='6789'/>"
+		"<host name='2205::192:168:205:141'/>"
+		"<auth username='admin' type='ceph'/></source>"
+		"<refresh><volume allocation='capacity'/></refresh></pool>",
+		NULL);
+	struct storage_pool_params p;
+	char *spec;
+
+	CHECK(d);
+	if (!d)
+		return;
+	pool_def_params(d, &p);
+	CHECK_STR_EQ(p.source_name, "rbd");
+	CHECK_STR_EQ(p.target, "rbd"); /* the volumes' paths: rbd/IMAGE */
+	CHECK(p.n_hosts == 2 && p.host_ports[0] == 6789 &&
+	      p.host_ports[1] == 0);
+	CHECK_STR_EQ(p.auth_user, "admin");
+	CHECK(p.alloc_is_capacity);
+	spec = storage_rbd_spec(&p, "vm1");
+	CHECK_STR_EQ(spec, "rbd:rbd/vm1:id=admin:mon_host=localhost\\:6789,"
+			   "[2205\\:\\:192\\:168\\:205\\:141]"
+			   ":auth_supported=cephx");
+	free(spec);
+	check_round_trip(d, want);
+	pool_def_free(d);
+
+	/* no <auth>, no <host>: no authentication, ceph.conf's monitors */
+	d = pool("<pool type='rbd'><name>c</name><source><name>p</name>"
+		 "</source><target><path>/x</path></target></pool>",
+		 NULL);
+	CHECK(d);
+	if (!d)
+		return;
+	pool_def_params(d, &p);
+	spec = storage_rbd_spec(&p, "i");
+	CHECK_STR_EQ(spec, "rbd:p/i:auth_supported=none");
+	free(spec);
+	pool_def_free(d);
+}
+
 /* Each refused, the message naming the cause. */
 static void pool_refusals(void)
 {
@@ -341,6 +410,34 @@ static void pool_refusals(void)
 		{"<pool type='netfs'><name>v</name><target><path>/d</path>"
 		 "</target></pool>",
 		 "a netfs pool needs <source><host> and <dir>"},
+		{"<pool type='rbd'><name>v</name><source><name>p</name>"
+		 "<auth type='ceph' username='admin'><secret uuid='2ec115d7-"
+		 "3a88-3ceb-bc12-0ac909a6fd87'/></auth></source></pool>",
+		 "<auth><secret> is not supported: nido keeps no secrets"},
+		{"<pool type='rbd'><name>v</name><source><name>p</name>"
+		 "<auth type='chap' username='a'/></source></pool>",
+		 "<auth type='chap'> is not supported (ceph)"},
+		{"<pool type='rbd'><name>v</name><source><name>p</name>"
+		 "<auth type='ceph' username='a b'/></source></pool>",
+		 "username 'a b' is not a Ceph client name"},
+		{"<pool type='rbd'><name>v</name><source><host name='h'/>"
+		 "</source></pool>",
+		 "an rbd pool needs <source><name>"},
+		{"<pool type='rbd'><name>v</name></pool>",
+		 "an rbd pool needs <source><name>"},
+		{"<pool type='rbd'><name>v</name><source><name>a/b</name>"
+		 "</source></pool>",
+		 "rbd pool 'a/b' has a control character, '/' or '@'"},
+		{"<pool type='rbd'><name>v</name><source><name>p</name>"
+		 "<host name='h' port='0'/></source></pool>",
+		 "port"},
+		{"<pool type='rbd'><name>v</name><source><name>p</name>"
+		 "<host name='h;x'/></source></pool>",
+		 "is not a host name or address"},
+		{"<pool type='rbd'><name>v</name><source><name>p</name>"
+		 "</source><refresh><volume allocation='all'/></refresh>"
+		 "</pool>",
+		 "expected default or capacity"},
 		{"<pool type='netfs'><name>v</name><source><host name='-o'/>"
 		 "<dir path='/e'/></source><target><path>/d</path></target>"
 		 "</pool>",
@@ -472,6 +569,7 @@ int main(void)
 	RUN(pool_iscsi_source);
 	RUN(iscsi_source_spec);
 	RUN(iscsi_sources);
+	RUN(pool_rbd_source);
 	RUN(pool_refusals);
 	RUN(vol_meaning);
 	RUN(vol_refusals);

@@ -9,6 +9,7 @@
 
 #include "block/chain.h"
 #include "daemon/domain_conf.h"
+#include "daemon/domain_conf_disk.h"
 #include "daemon/driver-qemu.h"
 #include "qemu-test.h"
 #include "test.h"
@@ -438,6 +439,46 @@ static void driver_and_target_tuning(void)
 	}
 }
 
+/* A volume of an rbd pool, resolved at start (domain-disks.c) into an
+ * rbd node with the pool's monitors and no authentication, or its
+ * client; the definition keeps the volume. */
+static void rbd_volume_disk(void)
+{
+	_cleanup_free_ char *text = xml(
+		"pc", "<disk type='volume' device='disk'><driver name='qemu' "
+		      "type='raw'/><source pool='ceph' volume='vm1'/><target "
+		      "dev='vda' bus='virtio'/></disk>");
+	struct domain_def *d = NULL;
+	struct qemu_argv a = {0};
+	struct block_chain ch[2] = {0};
+	struct disk_net *n = xcalloc(1, sizeof(*n));
+	_cleanup_free_ char *args = NULL, *back = NULL;
+
+	CHECK(domain_def_parse(text, strlen(text), &d, NULL, NULL) == 0);
+	if (!d)
+		return;
+	n->protocol = DISK_PROTO_RBD;
+	n->name = xstrdup("rbd/vm1");
+	n->hosts = xcalloc(1, sizeof(*n->hosts));
+	n->hosts[0].name = xstrdup("10.0.0.1");
+	n->hosts[0].port = 6789;
+	n->n_hosts = 1;
+	n->auth_none = true;
+	domain_disk_set_net(&d->disks[0], n);
+	CHECK_STR_EQ(d->disks[0].source, "rbd://10.0.0.1:6789/rbd/vm1");
+	qemu_argv_build(&a, "/usr/bin/qemu-system-x86_64", "tcg", d, ch);
+	args = qemu_test_args(&a);
+	CHECK_STR_CONTAINS(args,
+			   "{\"driver\":\"rbd\",\"pool\":\"rbd\",\"image\":"
+			   "\"vm1\",\"server\":[{\"host\":\"10.0.0.1\","
+			   "\"port\":\"6789\"}],\"auth-client-required\":"
+			   "[\"none\"],\"node-name\":\"f0-0\"");
+	back = domain_def_format(d);
+	CHECK_STR_CONTAINS(back, "<disk type='volume' device='disk'>");
+	CHECK_STR_CONTAINS(back, "<source pool='ceph' volume='vm1'/>");
+	domain_def_free(d);
+}
+
 int main(void)
 {
 	RUN(ide_and_sata_by_address);
@@ -447,6 +488,7 @@ int main(void)
 	RUN(kvm_driver_refuses_floppies);
 	RUN(network_disks_as_libvirt_gives_them);
 	RUN(network_disk_kept);
+	RUN(rbd_volume_disk);
 	RUN(network_disks_checked);
 	RUN(driver_and_target_tuning);
 	return test_done();
