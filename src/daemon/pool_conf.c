@@ -16,12 +16,12 @@
 #include "lib/size.h"
 #include "storage/iscsi.h"
 
-const char *const pool_type_names[] = {"dir",   "fs",    "logical", "disk",
-				       "netfs", "iscsi", "rbd",     NULL};
+const char *const pool_type_names[] = {"dir",	"fs",	 "logical", "disk",
+				       "netfs", "iscsi", "rbd",	    NULL};
 
 /* The pool types libvirt has and nido does not (yet): named refusals. */
-static const char *const other_types[] = {"iscsi-direct", "scsi",     "mpath",
-					  "sheepdog",	  "gluster",  "zfs",
+static const char *const other_types[] = {"iscsi-direct", "scsi",    "mpath",
+					  "sheepdog",	  "gluster", "zfs",
 					  "vstorage",	  NULL};
 
 int pool_name_check(const char *name, struct err **e)
@@ -425,13 +425,13 @@ static int parse_source_iscsi(const xmlNode *src, struct pool_def *d, bool spec,
 		return err_mark(e, ERR_CONFIG_UNSUPPORTED);
 	}
 	xml_check_known(src, NULL, kids, w);
-	if (check_singles(src, kids, e) < 0)
+	if (pool_check_singles(src, kids, e) < 0)
 		return -EINVAL;
 	if (!(n = xml_child(src, "host")))
 		return xml_err(e, src, "an iscsi pool needs <host name=...>");
 	xml_check_known(n, (const char *const[]){"name", "port", NULL}, NULL,
 			w);
-	if (parse_host(n, &d->source_host, e) < 0)
+	if (pool_parse_host(n, &d->source_host, e) < 0)
 		return -EINVAL;
 	{
 		_cleanup_free_ char *port = xml_attr(n, "port");
@@ -454,7 +454,8 @@ static int parse_source_iscsi(const xmlNode *src, struct pool_def *d, bool spec,
 		xmlNode *iqn = xml_child(n, "iqn");
 
 		xml_check_known(n, NULL, (const char *const[]){"iqn", NULL}, w);
-		if (check_singles(n, (const char *const[]){"iqn", NULL}, e) < 0)
+		if (pool_check_singles(n, (const char *const[]){"iqn", NULL},
+				       e) < 0)
 			return -EINVAL;
 		if (!iqn)
 			return xml_err(e, n, "missing <iqn name=...>");

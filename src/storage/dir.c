@@ -81,7 +81,8 @@ const struct storage_backend *storage_backend_find(const char *type)
 	static const struct storage_backend *const all[] = {
 		&storage_backend_dir,	  &storage_backend_fs,
 		&storage_backend_logical, &storage_backend_disk,
-		&storage_backend_netfs,	  &storage_backend_iscsi, &storage_backend_rbd};
+		&storage_backend_netfs,	  &storage_backend_iscsi,
+		&storage_backend_rbd};
 
 	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
 		if (streq(all[i]->type, type))

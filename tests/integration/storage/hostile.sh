@@ -72,8 +72,8 @@ t_err "a raw volume with a backing store" "a raw volume has no backing store" \
 pool_xml() { # TYPE NAME TARGET [extra]
 	printf "<pool type='%s'><name>%s</name>%s<target><path>%s</path></target></pool>\n" "$1" "$2" "${4:-}" "$3"
 }
-pool_xml rbd lv "$tmp/lv" >"$tmp/p.xml"
-t_err "an rbd pool is refused by name" "pool type 'rbd' is not supported (dir, fs, logical, disk, netfs, iscsi)" "$NIDO" pool-define "$tmp/p.xml"
+pool_xml scsi lv "$tmp/lv" >"$tmp/p.xml"
+t_err "an scsi pool is refused by name" "pool type 'scsi' is not supported (dir, fs, logical, disk, netfs, iscsi, rbd)" "$NIDO" pool-define "$tmp/p.xml"
 pool_xml iscsi lv "$tmp/lv" >"$tmp/p.xml"
 t_err "an iscsi pool without its portal and target" "an iscsi pool needs <source><host> and <device>" "$NIDO" pool-define "$tmp/p.xml"
 pool_xml logical lv "$tmp/lv" >"$tmp/p.xml"
