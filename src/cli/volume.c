@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -405,35 +406,91 @@ static int stream_read(struct nido_conn *c, void *buf, size_t len,
 	return 0;
 }
 
-/* The download's records into @fd; holes are seeked over. */
+/*
+ * The file bytes of what one read brought, as they lie in the buffer
+ * (between record headers), written with one pwritev() a run.
+ */
+#define RX_READ	  (1u << 20)
+#define RX_PIECES 64
+
+struct rx_out {
+	int fd;
+	uint64_t off; /* where pieces[0] goes */
+	size_t len;   /* bytes in pieces */
+	struct iovec pieces[RX_PIECES];
+	int n;
+};
+
+static int rx_flush(struct rx_out *o)
+{
+	struct iovec *v = o->pieces;
+	int n = o->n;
+
+	while (n > 0) {
+		ssize_t k = pwritev(o->fd, v, n, (off_t)o->off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
+		o->off += (uint64_t)k;
+		for (; n > 0 && (size_t)k >= v->iov_len; v++, n--)
+			k -= (ssize_t)v->iov_len;
+		if (n > 0) {
+			v->iov_base = (char *)v->iov_base + k;
+			v->iov_len -= (size_t)k;
+		}
+	}
+	o->n = 0;
+	o->len = 0;
+	return 0;
+}
+
+static int rx_data(void *opaque, uint64_t off, const uint8_t *p, size_t n)
+{
+	struct rx_out *o = opaque;
+	int r;
+
+	if (o->n && (o->n == RX_PIECES || off != o->off + o->len) &&
+	    (r = rx_flush(o)) < 0)
+		return r;
+	if (!o->n)
+		o->off = off;
+	o->pieces[o->n++] = (struct iovec){(void *)p, n};
+	o->len += n;
+	return 0;
+}
+
+/* The download's records into @fd; holes are skipped over. */
 static int receive(struct nido_conn *c, int fd, struct err **e)
 {
-	_cleanup_free_ char *buf = xmalloc(VOLSTREAM_MAX_DATA);
-	uint8_t h[VOLSTREAM_HDR];
-	off_t pos = 0;
+	_cleanup_free_ uint8_t *buf = xmalloc(RX_READ);
+	struct volstream_rx rx = {.max = VOLSTREAM_MAX_RECORD};
+	struct rx_out o = {.fd = fd};
+	size_t got = client_take_buffered(c, (char *)buf, RX_READ);
 
 	for (;;) {
-		uint64_t n;
+		ssize_t k =
+			got ? (ssize_t)got : read(client_fd(c), buf, RX_READ);
 
-		if (stream_read(c, h, sizeof(h), e) < 0)
-			return -EPIPE;
-		n = volstream_len(h);
-		if (h[0] == VOLSTREAM_END)
-			break;
-		if (h[0] == VOLSTREAM_HOLE && n <= (uint64_t)INT64_MAX - pos) {
-			pos += (off_t)n;
+		got = 0;
+		if (k < 0 && errno == EINTR)
 			continue;
-		}
-		if (h[0] != VOLSTREAM_DATA || n > VOLSTREAM_MAX_DATA)
+		if (k <= 0)
+			return err_set(e, EPIPE,
+				       "the daemon ended the stream early");
+		k = volstream_rx_feed(&rx, buf, (size_t)k, rx_data, &o);
+		if (k >= 0)
+			k = rx_flush(&o);
+		if (k == -EPROTO)
 			return err_set(e, EPROTO,
 				       "a bad record from the daemon");
-		if (stream_read(c, buf, (size_t)n, e) < 0)
-			return -EPIPE;
-		if (pwrite_full(fd, buf, (size_t)n, pos) < 0)
-			return err_sys(e, errno, "writing");
-		pos += (off_t)n;
+		if (k < 0)
+			return err_sys(e, (int)-k, "writing");
+		if (rx.ended)
+			break;
 	}
-	if (ftruncate(fd, pos) < 0) /* a trailing hole */
+	if (ftruncate(fd, (off_t)rx.pos) < 0) /* a trailing hole */
 		return err_sys(e, errno, "truncating");
 	return 0;
 }
@@ -452,7 +509,7 @@ static int send_file(struct nido_conn *c, int fd, bool sparse, struct err **e)
 		return err_sys(e, errno, "stat");
 	while (off < (uint64_t)st.st_size) {
 		if (volstream_extent(fd, off, (uint64_t)st.st_size, sparse,
-				     &data, &n) < 0 ||
+				     VOLSTREAM_MAX_DATA, &data, &n) < 0 ||
 		    n == 0)
 			return err_sys(e, errno, "reading");
 		volstream_header(buf, data ? VOLSTREAM_DATA : VOLSTREAM_HOLE,
@@ -520,6 +577,10 @@ static int cmd_vol_transfer(const struct cli_args *a)
 
 	if (!p)
 		return 1;
+	if (!up) /* read in pieces: long records cost the daemon less */
+		json_object_object_add(
+			p, "record",
+			json_object_new_uint64(VOLSTREAM_MAX_RECORD));
 	fd = up ? open(file, O_RDONLY | O_CLOEXEC)
 		: open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {

@@ -7,9 +7,11 @@
  * is (a qcow2 volume's file, not its guest's view), as libvirt does.
  *
  * A session is owned by its stream: freed when the stream closes.
- * Reads and writes are on the loop, one record (at most 64 KiB) at a
- * time: the stream's bounded buffers pace them, and other clients are
- * served in between.
+ * Reads and writes are on the loop, one record at a time: the stream's
+ * bounded buffers pace them, and other clients are served in between.
+ * A download's data goes from the file to the socket without a copy
+ * here (rpc_stream_send_file()), in records as long as the client
+ * takes ("record", at most VOLSTREAM_MAX_RECORD; 64 KiB by default).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,9 +34,11 @@ struct vol_session {
 	uint64_t off, end; /* download: [off, end); upload: end 0: none */
 	struct rpc_stream *st;
 	struct loop_source *kick; /* writes to the stream from the loop */
-	/* download: the record being sent */
-	uint8_t buf[VOLSTREAM_HDR + VOLSTREAM_MAX_DATA];
-	size_t len, pos;
+	/* download: the record being sent, its header then its data */
+	uint64_t record; /* the longest data record the client takes */
+	uint8_t head[VOLSTREAM_HDR];
+	size_t head_pos;	      /* VOLSTREAM_HDR: sent */
+	uint64_t data_off, data_left; /* its data still to send */
 	bool ended;
 	/* upload: the record being read */
 	uint8_t hdr[VOLSTREAM_HDR];
@@ -56,57 +60,70 @@ static void session_free(struct vol_session *s)
 
 /* ---- download ----------------------------------------------------------- */
 
-/* The next record into s->buf; false at the end (after 'E'). */
+/* The next record into s->head; false at the end (after 'E'). */
 static bool next_record(struct vol_session *s)
 {
 	bool data;
 	uint64_t n;
-	ssize_t k;
 
-	s->pos = 0;
-	s->len = VOLSTREAM_HDR;
-	if (s->off >= s->end || s->ended) {
-		if (s->ended)
-			return false;
+	if (s->ended)
+		return false;
+	s->head_pos = 0;
+	if (s->off >= s->end) {
 		s->ended = true;
-		volstream_header(s->buf, VOLSTREAM_END, 0);
+		volstream_header(s->head, VOLSTREAM_END, 0);
 		return true;
 	}
-	if (volstream_extent(s->fd, s->off, s->end, s->sparse, &data, &n) < 0)
+	if (volstream_extent(s->fd, s->off, s->end, s->sparse, s->record, &data,
+			     &n) < 0)
 		n = 0;
 	if (n == 0) { /* cannot be read on: the client sees no 'E' */
 		log_warn("vol-download of '%s': stopped at %llu", s->vol,
 			 (unsigned long long)s->off);
 		return false;
 	}
-	if (!data) {
-		volstream_header(s->buf, VOLSTREAM_HOLE, n);
-		s->off += n;
-		return true;
+	volstream_header(s->head, data ? VOLSTREAM_DATA : VOLSTREAM_HOLE, n);
+	if (data) {
+		s->data_off = s->off;
+		s->data_left = n;
 	}
-	k = pread_full(s->fd, s->buf + VOLSTREAM_HDR, (size_t)n, (off_t)s->off);
-	if (k <= 0)
-		return false;
-	volstream_header(s->buf, VOLSTREAM_DATA, (uint64_t)k);
-	s->len += (size_t)k;
-	s->off += (uint64_t)k;
+	s->off += n;
 	return true;
 }
 
 static void pump(struct vol_session *s)
 {
 	while (s->st) {
-		size_t w;
+		if (s->head_pos < VOLSTREAM_HDR) {
+			s->head_pos +=
+				rpc_stream_write(s->st, s->head + s->head_pos,
+						 VOLSTREAM_HDR - s->head_pos);
+			if (s->head_pos < VOLSTREAM_HDR)
+				return; /* output_ready goes on */
+		} else if (s->data_left) {
+			ssize_t k = rpc_stream_send_file(
+				s->st, s->fd, s->data_off,
+				(size_t)MIN(s->data_left, (uint64_t)SSIZE_MAX));
 
-		if (s->pos == s->len && !next_record(s)) {
-			rpc_stream_close(s->st);
-			session_free(s);
-			return;
+			if (k < 0) { /* the client sees no 'E' */
+				log_warn("vol-download of '%s': reading at "
+					 "%llu: %s",
+					 s->vol,
+					 (unsigned long long)s->data_off,
+					 strerror((int)-k));
+				break;
+			}
+			s->data_off += (uint64_t)k;
+			s->data_left -= (uint64_t)k;
+			if (s->data_left)
+				return; /* output_ready goes on */
+		} else if (!next_record(s)) {
+			break;
 		}
-		w = rpc_stream_write(s->st, s->buf + s->pos, s->len - s->pos);
-		s->pos += w;
-		if (s->pos < s->len)
-			return; /* output_ready goes on */
+	}
+	if (s->st) {
+		rpc_stream_close(s->st);
+		session_free(s);
 	}
 }
 
@@ -299,10 +316,17 @@ static int range(struct vol_session *s, struct json_object *params,
 	uint64_t off = 0, len = 0;
 	struct stat st;
 
+	s->record = VOLSTREAM_MAX_DATA;
 	if (json_get_uint64_opt(params, "offset", &off, e) < 0 ||
 	    json_get_uint64_opt(params, "length", &len, e) < 0 ||
+	    json_get_uint64_opt(params, "record", &s->record, e) < 0 ||
 	    json_get_bool_opt(params, "sparse", &s->sparse, e) < 0)
 		return -EINVAL;
+	if (s->record < VOLSTREAM_MAX_DATA || s->record > VOLSTREAM_MAX_RECORD)
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"record %llu is not between %u and %u bytes",
+				(unsigned long long)s->record,
+				VOLSTREAM_MAX_DATA, VOLSTREAM_MAX_RECORD);
 	if (fstat(s->fd, &st) < 0)
 		return err_sys(e, errno, "stat '%s'", s->vol);
 	if (!s->upload && off > (uint64_t)st.st_size)
@@ -335,6 +359,7 @@ static struct vol_session *session_new(struct daemon *dmn,
 	s = xcalloc(1, sizeof(*s));
 	s->dmn = dmn;
 	s->upload = upload;
+	s->head_pos = VOLSTREAM_HDR; /* no record yet */
 	s->pool = xstrdup(p->def->name);
 	s->vol = xstrdup(v->name);
 	s->fd = open(v->path,

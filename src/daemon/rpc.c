@@ -26,6 +26,7 @@
 #include <netinet/tcp.h>
 #include <stdarg.h>
 #include <sys/epoll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -70,7 +71,7 @@ struct client {
 	char *in;
 	size_t in_len, in_cap;
 	char *out;
-	size_t out_len, out_off;
+	size_t out_len, out_off, out_cap;
 	bool closing;		  /* disconnect once the output is flushed */
 	bool dropped;		  /* told why it is dropped: queue no more */
 	bool kick;		  /* handle held-back lines in the next round */
@@ -122,6 +123,7 @@ static time_t now_s(void)
 }
 
 static void accept_resume(struct rpc_server *s);
+static bool stream_waits_client(const struct client *c);
 static void client_closing_hooks(struct client *c);
 static bool stream_open(const struct client *c);
 static int stream_answer(struct client *c, int r, struct json_object *result,
@@ -178,6 +180,15 @@ static size_t client_mem(const struct client *c)
 	return c->in_cap + c->out_len;
 }
 
+/* c->out holds at least @need bytes. */
+static void out_reserve(struct client *c, size_t need)
+{
+	if (need <= c->out_cap)
+		return;
+	c->out = xrealloc(c->out, need);
+	c->out_cap = need;
+}
+
 /*
  * Ends the client's output after the line being sent, queues @line
  * (taken over) as its last and closes it once that is flushed.
@@ -196,7 +207,7 @@ static void client_drop(struct client *c, char *line, size_t len)
 		if (end)
 			c->out_len = (size_t)(end - c->out) + 1;
 	}
-	c->out = xrealloc(c->out, c->out_len + len);
+	out_reserve(c, c->out_len + len);
 	memcpy(c->out + c->out_len, line, len);
 	c->out_len += len;
 	free(line);
@@ -238,7 +249,7 @@ static void queue(struct client *c, char *line, size_t len)
 			   c->srv->lim.max_client_mem);
 		return;
 	}
-	c->out = xrealloc(c->out, c->out_len + len);
+	out_reserve(c, c->out_len + len);
 	memcpy(c->out + c->out_len, line, len);
 	c->out_len += len;
 	free(line);
@@ -471,9 +482,10 @@ static int client_write(struct client *c)
 		c->active = now_s();
 	}
 	c->out_off = c->out_len = 0;
-	if (c->out && !c->dropped) {
+	if (c->out && !c->dropped && !stream_open(c)) {
 		free(c->out); /* give back what a large answer took */
 		c->out = NULL;
+		c->out_cap = 0;
 	}
 	return 0;
 }
@@ -580,7 +592,7 @@ static const char *sweep_reason(const struct client *c, time_t now,
 		return now - c->active >= c->handshake_timeout_s ? "stalled"
 								 : NULL;
 	}
-	if (c->out_off < c->out_len) {
+	if (c->out_off < c->out_len || stream_waits_client(c)) {
 		*secs = lim->idle_timeout_s;
 		return now - c->active >= lim->idle_timeout_s ? "stalled"
 							      : NULL;
@@ -1156,6 +1168,13 @@ static bool stream_open(const struct client *c)
 	return c->stream && c->stream->open;
 }
 
+/* The owner waits for the client to take what was sent: a client that
+ * does not is stalled, even when nothing is queued here (sendfile). */
+static bool stream_waits_client(const struct client *c)
+{
+	return stream_open(c) && c->stream->out_blocked;
+}
+
 /* The owner hears that the stream is over (unless it closed it). */
 static void stream_end(struct client *c)
 {
@@ -1312,15 +1331,86 @@ size_t rpc_stream_write(struct rpc_stream *st, const void *buf, size_t len)
 		if (c->out_off)
 			memmove(c->out, c->out + c->out_off, queued);
 		c->out_off = 0;
-		c->out = xrealloc(c->out, queued + n);
+		out_reserve(c, MAX(queued + n, (size_t)RPC_STREAM_BUF));
 		memcpy(c->out + queued, buf, n);
 		c->out_len = queued + n;
 	}
 	if (n < len)
 		st->out_blocked = true;
-	if (n && !c->in_handler)
+	if ((n || st->out_blocked) && !c->in_handler)
 		stream_update(c);
 	return n;
+}
+
+/*
+ * Sends what is queued now, without waiting (a plain socket only: a
+ * TLS session's writes go through on_stream). A broken connection is
+ * left to the loop, which sees it hang up.
+ */
+static void stream_flush(struct client *c)
+{
+	while (!c->tls && c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off,
+				 c->out_len - c->out_off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		c->out_off += (size_t)n;
+		c->active = now_s();
+	}
+	if (c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+}
+
+ssize_t rpc_stream_send_file(struct rpc_stream *st, int fd, uint64_t off,
+			     size_t len)
+{
+	struct client *c = st->c;
+	size_t queued;
+	ssize_t k;
+
+	if (!len)
+		return 0;
+	stream_flush(c);
+	queued = c->out_len - c->out_off;
+	if (!c->tls && !queued) {
+		off_t o = (off_t)off;
+
+		/* page cache to socket: no copy through the daemon */
+		k = sendfile(c->fd, fd, &o, len);
+		if (k == 0)
+			return -ENODATA; /* the file is shorter now */
+		if (k < 0 && errno != EAGAIN && errno != EINTR &&
+		    errno != EPIPE && errno != ECONNRESET)
+			return -errno; /* reading the file failed */
+		k = MAX(k, 0); /* a broken connection: the loop sees it */
+		if (k)
+			c->active = now_s();
+	} else {
+		size_t n = queued >= RPC_STREAM_BUF
+				   ? 0
+				   : MIN(len, RPC_STREAM_BUF - queued);
+
+		k = 0;
+		if (n) {
+			if (c->out_off)
+				memmove(c->out, c->out + c->out_off, queued);
+			c->out_off = 0;
+			out_reserve(c, MAX(queued + n, (size_t)RPC_STREAM_BUF));
+			k = pread_full(fd, c->out + queued, n, (off_t)off);
+			if (k <= 0)
+				return k < 0 ? k : -ENODATA;
+			c->out_len = queued + (size_t)k;
+		}
+	}
+	if ((size_t)k < len)
+		st->out_blocked = true;
+	if (!c->in_handler)
+		stream_update(c);
+	return k;
 }
 
 void rpc_stream_input_ready(struct rpc_stream *st)

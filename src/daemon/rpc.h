@@ -274,6 +274,17 @@ int rpc_server_stream_current(struct rpc_server *s,
 /* Queues up to @len bytes for the client; returns how many it took. */
 size_t rpc_stream_write(struct rpc_stream *st, const void *buf, size_t len);
 
+/*
+ * Queues up to @len bytes of the file @fd from @off for the client,
+ * after what is queued: on a unix socket straight from the file to the
+ * socket (sendfile(2), without a copy through the daemon), on TLS read
+ * into the connection's buffer. Returns how many it took; fewer than
+ * @len: ->output_ready follows when there is room. -ENODATA when the
+ * file ends before @off + @len, -errno when it cannot be read.
+ */
+ssize_t rpc_stream_send_file(struct rpc_stream *st, int fd, uint64_t off,
+			     size_t len);
+
 /* The owner has room for input again (after ->input took less). */
 void rpc_stream_input_ready(struct rpc_stream *st);
 
