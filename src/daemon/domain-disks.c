@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "block/chain.h"
 #include "daemon/daemon.h"
 #include "daemon/domain-disks.h"
 #include "daemon/domain.h"
@@ -121,5 +122,61 @@ int domain_disks_drop_missing(struct daemon *dmn, struct domain *dom,
 		memmove(dk, dk + 1, (def->n_disks - i - 1) * sizeof(*dk));
 		def->n_disks--;
 	}
+	return 0;
+}
+
+/* Whether disk @dk runs from the local chain @c, not shown yet. */
+static bool chain_shown_here(const struct domain_disk *dk,
+			     const struct block_chain *c)
+{
+	return !dk->net && c->n > 0 && !dk->backing_live;
+}
+
+static void show_chain(struct domain_disk *dk, const struct block_chain *c)
+{
+	bool overlay = dk->transient; /* its first backing is the source */
+	size_t k = 0;
+
+	for (int j = 0; j < c->n; j++) {
+		const struct block_chain_file *f = &c->files[j];
+
+		if (f->kind != BLOCK_REF_BACKING)
+			continue;
+		if (overlay) {
+			overlay = false;
+			continue;
+		}
+		if (k++ < dk->n_backing)
+			continue; /* declared: kept as written */
+		if (dk->n_backing == DOMAIN_MAX_BACKING)
+			break;
+		dk->backing = xreallocarray(dk->backing, dk->n_backing + 1,
+					    sizeof(*dk->backing));
+		dk->backing[dk->n_backing++] = (struct disk_backing){
+			.path = xstrdup(f->path),
+			.format = f->format ? xstrdup(f->format) : NULL,
+		};
+	}
+	dk->backing_end = true;
+	dk->backing_live = true;
+}
+
+int domain_disks_show_chains(struct domain *dom,
+			     const struct block_chain *chains, struct err **e)
+{
+	struct domain_def *def = dom->def;
+	bool any = false;
+
+	for (size_t i = 0; i < def->n_disks; i++)
+		any |= chain_shown_here(&def->disks[i], &chains[i]);
+	if (!any)
+		return 0;
+	/* the persistent definition keeps what it declared */
+	if (dom->persistent && !dom->newdef &&
+	    !(dom->newdef = domain_config_copy(dom, e)))
+		return err_prefix(e, "keeping the definition");
+	for (size_t i = 0; i < def->n_disks; i++)
+		if (chain_shown_here(&def->disks[i], &chains[i]))
+			show_chain(&def->disks[i], &chains[i]);
 	return 0;
 }

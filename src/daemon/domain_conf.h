@@ -253,6 +253,9 @@ struct domain_disk {
 	struct disk_backing *backing; /* <backingStore>, top down */
 	size_t n_backing;
 	bool backing_end; /* the chain ends with an empty <backingStore/> */
+	/* @backing is the chain the running domain opened (live XML:
+	 * formatted with index=, domain_disks_show_chains()) */
+	bool backing_live;
 	unsigned
 		boot_order; /* <boot order=>; 0: none (domain_conf_devices.c) */
 	struct disk_drive_addr drive;	  /* <address type='drive'> */

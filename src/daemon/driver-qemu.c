@@ -557,6 +557,10 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		return agent_fd;
 	if ((r = open_disks(dmn, dom->def, vm, e)) < 0)
 		return r;
+	if ((r = domain_disks_show_chains(dom, vm->chains, e)) < 0) {
+		close_disks(vm);
+		return r;
+	}
 	if ((r = driver_qemu_firmware_open(dom->def, vm->fw_fds, e)) < 0) {
 		close_disks(vm);
 		return err_prefix(e, "firmware");
