@@ -14,27 +14,28 @@
 #include "lib/log.h"
 #include "lib/util.h"
 
-static int resolve_one(struct daemon *dmn, struct domain_disk *dk,
-		       struct err **e)
+/* The path of volume @volume of @pool into *@source (replaced), and
+ * whether it is a block device. */
+static int resolve_one(struct daemon *dmn, const char *pool, const char *volume,
+		       char **source, bool *block, struct err **e)
 {
-	struct object *o = object_list_find_name(&dmn->pools.l, dk->pool);
+	struct object *o = object_list_find_name(&dmn->pools.l, pool);
 	struct storage_vol *v;
 	struct stat st;
 
 	if (!o)
 		return err_setk(e, ERR_NO_STORAGE_POOL, ENOENT,
-				"storage pool '%s' not found", dk->pool);
+				"storage pool '%s' not found", pool);
 	if (!pool_of(o)->active)
 		return err_setk(e, ERR_OPERATION_INVALID, EAGAIN,
-				"storage pool '%s' is not active", dk->pool);
-	if (!(v = pool_vol_find(pool_of(o), dk->volume, e)))
+				"storage pool '%s' is not active", pool);
+	if (!(v = pool_vol_find(pool_of(o), volume, e)))
 		return -ENOENT;
 	if (stat(v->path, &st) < 0)
-		return err_sys(e, errno, "volume '%s' (%s)", dk->volume,
-			       v->path);
-	free(dk->source);
-	dk->source = xstrdup(v->path);
-	dk->block = S_ISBLK(st.st_mode);
+		return err_sys(e, errno, "volume '%s' (%s)", volume, v->path);
+	free(*source);
+	*source = xstrdup(v->path);
+	*block = S_ISBLK(st.st_mode);
 	return 0;
 }
 
@@ -44,8 +45,17 @@ int domain_disks_resolve(struct daemon *dmn, struct domain_def *def,
 	for (size_t i = 0; i < def->n_disks; i++) {
 		struct domain_disk *dk = &def->disks[i];
 
-		if (dk->pool && resolve_one(dmn, dk, e) < 0)
+		if (dk->pool && resolve_one(dmn, dk->pool, dk->volume,
+					    &dk->source, &dk->block, e) < 0)
 			return err_prefix(e, "disk '%s'", dk->target);
+	}
+	for (size_t i = 0; i < def->ct.n_fs; i++) {
+		struct domain_fs *fs = &def->ct.fs[i];
+
+		if (fs->type == DOMAIN_FS_VOLUME &&
+		    resolve_one(dmn, fs->pool, fs->volume, &fs->source,
+				&fs->block, e) < 0)
+			return err_prefix(e, "filesystem '%s'", fs->target);
 	}
 	return 0;
 }

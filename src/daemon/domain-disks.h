@@ -19,8 +19,9 @@ struct daemon;
 /*
  * Fills the source of every volume disk of @def with its volume's path
  * (@block set for a block device), as libvirt does at each start: the
- * pool must be active and hold the volume. Returns 0 or -errno with @e
- * naming the disk, the pool and the volume.
+ * pool must be active and hold the volume; so too a container's
+ * <filesystem type='volume'>. Returns 0 or -errno with @e naming the
+ * disk (or file system), the pool and the volume.
  */
 int domain_disks_resolve(struct daemon *dmn, struct domain_def *def,
 			 struct err **e);

@@ -1204,6 +1204,8 @@ enum domain_fs_type {
 	DOMAIN_FS_RAM,	 /* a tmpfs */
 	DOMAIN_FS_FILE,	 /* an image file's file system (a loop device) */
 	DOMAIN_FS_BLOCK, /* a block device's file system */
+	/* a storage pool's volume: an image file or a block device */
+	DOMAIN_FS_VOLUME,
 };
 
 struct domain_fs {
@@ -1214,6 +1216,11 @@ struct domain_fs {
 	char *driver;	  /* type='file': <driver type=> (loop); NULL */
 	char *format;	  /* type='file': <driver format=> (raw); NULL */
 	bool readonly;
+	/* type='volume': <source pool= volume=>; @source is NULL until the
+	 * domain starts, then the volume's path (domain_disks_resolve()),
+	 * @block telling a block device */
+	char *pool, *volume;
+	bool block;
 };
 
 /* One <uid> or <gid> line of <idmap>. */
