@@ -27,6 +27,9 @@ struct owner {
 	int opened, closed, ready;
 	bool fail_open;
 	size_t refill, sent; /* o_ready sends up to @refill bytes in all */
+	int file;	     /* > 0: o_ready sends it with send_file */
+	uint64_t file_off, file_end;
+	ssize_t file_err; /* what send_file failed with */
 };
 
 struct fixture {
@@ -80,10 +83,32 @@ static void o_refill(struct owner *o)
 	}
 }
 
+/* Sends o->file's [file_off, file_end) with send_file, as it takes. */
+static void o_send_file(struct owner *o)
+{
+	while (o->st && o->file_off < o->file_end) {
+		ssize_t k = rpc_stream_send_file(o->st, o->file, o->file_off,
+						 o->file_end - o->file_off);
+
+		if (k < 0) {
+			o->file_err = k;
+			return;
+		}
+		o->file_off += (uint64_t)k;
+		if (!k)
+			return;
+	}
+}
+
 static void o_ready(void *opaque)
 {
-	((struct owner *)opaque)->ready++;
-	o_refill(opaque);
+	struct owner *o = opaque;
+
+	o->ready++;
+	if (o->file > 0)
+		o_send_file(o);
+	else
+		o_refill(o);
 }
 
 static void o_closed(void *opaque)
@@ -392,6 +417,67 @@ static void stream_owner_sends_more_than_its_buffer(void)
 	teardown();
 }
 
+/*
+ * A file sent with rpc_stream_send_file() (sendfile on a unix socket)
+ * arrives whole, after what was queued before it, in order; a range
+ * past the file's end is an error, not a wait.
+ */
+static void stream_send_file_in_order(void)
+{
+	static uint8_t data[3 << 20], got[sizeof(data) + 4096];
+	char path[] = "/tmp/nido-rpcst-file-XXXXXX";
+	size_t total = 0, answer;
+	const char *nl;
+	ssize_t n;
+	int a;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + (i >> 12));
+	fx.own.file = 0;
+	setup();
+	fx.own.file = mkstemp(path);
+	CHECK(fx.own.file > 0);
+	unlink(path);
+	CHECK(write(fx.own.file, data, sizeof(data)) == (ssize_t)sizeof(data));
+	a = client();
+	send_text(a, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"stream\"}\n");
+	spin();
+	/* the answer line, then "HDR", then the file from offset 5 */
+	CHECK_INT_EQ((int)rpc_stream_write(fx.own.st, "HDR", 3), 3);
+	fx.own.file_off = 5;
+	fx.own.file_end = sizeof(data);
+	o_send_file(&fx.own);
+	for (int i = 0; i < 20000 && total < sizeof(got); i++) {
+		loop_run_once(fx.loop, 1, NULL);
+		while ((n = recv(a, got + total, sizeof(got) - total,
+				 MSG_DONTWAIT)) > 0)
+			total += (size_t)n;
+		if (fx.own.file_off == fx.own.file_end &&
+		    (nl = memchr(got, '\n', total)) &&
+		    total == (size_t)(nl - (char *)got) + 1 + 3 + sizeof(data) -
+				     5)
+			break;
+	}
+	CHECK_INT_EQ((int)fx.own.file_err, 0);
+	nl = memchr(got, '\n', total);
+	CHECK(nl != NULL);
+	if (!nl)
+		return;
+	answer = (size_t)(nl - (char *)got) + 1;
+	CHECK_U64_EQ(total, answer + 3 + sizeof(data) - 5);
+	CHECK(memcmp(got + answer, "HDR", 3) == 0);
+	CHECK(memcmp(got + answer + 3, data + 5, sizeof(data) - 5) == 0);
+	/* past the end: -ENODATA at once */
+	CHECK_INT_EQ((int)rpc_stream_send_file(fx.own.st, fx.own.file,
+					       sizeof(data), 10),
+		     -ENODATA);
+	close(fx.own.file);
+	fx.own.file = 0;
+	close(a);
+	spin();
+	teardown();
+}
+
 int main(void)
 {
 	RUN(notify_and_close_hook);
@@ -400,5 +486,6 @@ int main(void)
 	RUN(stream_deferred_and_closed_by_owner);
 	RUN(stream_bounded_both_ways);
 	RUN(stream_owner_sends_more_than_its_buffer);
+	RUN(stream_send_file_in_order);
 	return test_done();
 }
