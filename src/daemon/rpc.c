@@ -1365,47 +1365,63 @@ static void stream_flush(struct client *c)
 		c->out_off = c->out_len = 0;
 }
 
+/* Up to @len bytes of @fd at @off read into c->out (at most
+ * RPC_STREAM_BUF queued): what a TLS session sends. */
+static ssize_t send_copy(struct client *c, int fd, uint64_t off, size_t len)
+{
+	size_t queued = c->out_len - c->out_off;
+	size_t n = queued >= RPC_STREAM_BUF ? 0
+					    : MIN(len, RPC_STREAM_BUF - queued);
+	ssize_t k;
+
+	if (!n)
+		return 0;
+	if (c->out_off)
+		memmove(c->out, c->out + c->out_off, queued);
+	c->out_off = 0;
+	out_reserve(c, MAX(queued + n, (size_t)RPC_STREAM_BUF));
+	k = pread_full(fd, c->out + queued, n, (off_t)off);
+	if (k <= 0)
+		return k < 0 ? k : -ENODATA;
+	c->out_len = queued + (size_t)k;
+	return k;
+}
+
+/* Up to @len bytes of @fd at @off straight to the socket (page cache to
+ * socket, no copy through the daemon); -EINVAL where the file cannot be
+ * spliced. */
+static ssize_t send_direct(struct client *c, int fd, uint64_t off, size_t len)
+{
+	off_t o = (off_t)off;
+	ssize_t k = sendfile(c->fd, fd, &o, len);
+
+	if (k == 0)
+		return -ENODATA; /* the file is shorter now */
+	if (k < 0 && errno != EAGAIN && errno != EINTR && errno != EPIPE &&
+	    errno != ECONNRESET)
+		return -errno; /* reading the file failed */
+	if (k > 0)
+		c->active = now_s();
+	return MAX(k, 0); /* a broken connection: the loop sees it */
+}
+
 ssize_t rpc_stream_send_file(struct rpc_stream *st, int fd, uint64_t off,
 			     size_t len)
 {
 	struct client *c = st->c;
-	size_t queued;
 	ssize_t k;
 
 	if (!len)
 		return 0;
 	stream_flush(c);
-	queued = c->out_len - c->out_off;
-	if (!c->tls && !queued) {
-		off_t o = (off_t)off;
-
-		/* page cache to socket: no copy through the daemon */
-		k = sendfile(c->fd, fd, &o, len);
-		if (k == 0)
-			return -ENODATA; /* the file is shorter now */
-		if (k < 0 && errno != EAGAIN && errno != EINTR &&
-		    errno != EPIPE && errno != ECONNRESET)
-			return -errno; /* reading the file failed */
-		k = MAX(k, 0); /* a broken connection: the loop sees it */
-		if (k)
-			c->active = now_s();
-	} else {
-		size_t n = queued >= RPC_STREAM_BUF
-				   ? 0
-				   : MIN(len, RPC_STREAM_BUF - queued);
-
-		k = 0;
-		if (n) {
-			if (c->out_off)
-				memmove(c->out, c->out + c->out_off, queued);
-			c->out_off = 0;
-			out_reserve(c, MAX(queued + n, (size_t)RPC_STREAM_BUF));
-			k = pread_full(fd, c->out + queued, n, (off_t)off);
-			if (k <= 0)
-				return k < 0 ? k : -ENODATA;
-			c->out_len = queued + (size_t)k;
-		}
-	}
+	if (c->tls)
+		k = send_copy(c, fd, off, len);
+	else if (c->out_off < c->out_len)
+		k = 0; /* the socket is full: the file waits for room */
+	else if ((k = send_direct(c, fd, off, len)) == -EINVAL || k == -ENOSYS)
+		k = send_copy(c, fd, off, len);
+	if (k < 0)
+		return k;
 	if ((size_t)k < len)
 		st->out_blocked = true;
 	if (!c->in_handler)
