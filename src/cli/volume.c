@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -495,6 +496,37 @@ static int receive(struct nido_conn *c, int fd, struct err **e)
 	return 0;
 }
 
+/*
+ * @n bytes of @fd at @off to the daemon: straight from the file
+ * (sendfile), or through @buf (VOLSTREAM_MAX_DATA bytes) where the
+ * connection or the file does not allow it.
+ */
+static int send_data(int sock, int fd, uint64_t off, size_t n, uint8_t *buf,
+		     struct err **e)
+{
+	off_t o = (off_t)off;
+	ssize_t k = 0;
+
+	while (n > 0) {
+		k = sendfile(sock, fd, &o, n);
+		if (k > 0)
+			n -= (size_t)k;
+		else if (k == 0 || errno != EINTR)
+			break;
+	}
+	if (n == 0)
+		return 0;
+	if (k == 0)
+		return err_set(e, EIO, "reading: the file is shorter now");
+	if (errno != EINVAL && errno != ENOSYS)
+		return err_sys(e, errno, "sending");
+	if (pread_full(fd, buf, n, o) != (ssize_t)n)
+		return err_sys(e, errno ? errno : EIO, "reading");
+	if (write_full(sock, buf, n) < 0)
+		return err_sys(e, errno, "sending");
+	return 0;
+}
+
 /* The file @fd's [0, size) as records, then the end, then the answer. */
 static int send_file(struct nido_conn *c, int fd, bool sparse, struct err **e)
 {
@@ -514,12 +546,11 @@ static int send_file(struct nido_conn *c, int fd, bool sparse, struct err **e)
 			return err_sys(e, errno, "reading");
 		volstream_header(buf, data ? VOLSTREAM_DATA : VOLSTREAM_HOLE,
 				 n);
-		if (data && pread_full(fd, buf + VOLSTREAM_HDR, (size_t)n,
-				       (off_t)off) != (ssize_t)n)
-			return err_sys(e, errno ? errno : EIO, "reading");
-		if (write_full(client_fd(c), buf,
-			       VOLSTREAM_HDR + (data ? (size_t)n : 0)) < 0)
+		if (write_full(client_fd(c), buf, VOLSTREAM_HDR) < 0)
 			return err_sys(e, errno, "sending");
+		if (data && send_data(client_fd(c), fd, off, (size_t)n,
+				      buf + VOLSTREAM_HDR, e) < 0)
+			return -EIO;
 		off += n;
 	}
 	volstream_header(buf, VOLSTREAM_END, 0);

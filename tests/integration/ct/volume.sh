@@ -9,7 +9,7 @@
 # qcow2 one refused by name, leaving nothing behind.
 . "$(dirname "$0")/lib.sh"
 
-if ! ct_usable || ! command -v mke2fs >/dev/null || ! [ -e /dev/loop-control ]; then
+if ! images_usable; then
 	echo "1..0 # SKIP containers on volumes need root, busybox-static, e2fsprogs and loop devices"
 	exit 0
 fi
@@ -28,8 +28,6 @@ vol_xml() {
 	ct_xml "$1" /unused /bin/sh -c "$3" |
 		sed "s|<filesystem type='mount'><source dir='/unused'/><target dir='/'/></filesystem>|<filesystem type='volume' accessmode='passthrough'>$2<target dir='/'/></filesystem>\n    <filesystem type='mount'><source dir='$tmp/out'/><target dir='/out'/></filesystem>|"
 }
-attached() { losetup -n -O NAME -j "$1" | grep -q .; }
-released() { ! attached "$1"; }
 no_mount() { # name: no mount of its root stage in any namespace
 	! grep -qs "ct-roots/$1" /proc/[0-9]*/mountinfo
 }
