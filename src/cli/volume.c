@@ -462,35 +462,109 @@ static int rx_data(void *opaque, uint64_t off, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* The download's records into @fd; holes are skipped over. */
+/* The pipe a download's data goes through (splice), 1 MiB. */
+#define RX_PIPE (1u << 20)
+
+/* @n bytes waiting in the pipe @p into @fd at @at; @buf (RX_READ
+ * bytes) where the file cannot be spliced to. */
+static int drain(int p, int fd, off_t at, size_t n, uint8_t *buf)
+{
+	while (n > 0) {
+		ssize_t m = splice(p, NULL, fd, &at, n, SPLICE_F_MOVE);
+
+		if (m < 0 && errno == EINVAL) {
+			m = read(p, buf, MIN(n, (size_t)RX_READ));
+			if (m > 0 && pwrite_full(fd, buf, (size_t)m, at) < 0)
+				return -errno;
+			if (m > 0)
+				at += m;
+		}
+		if (m < 0 && errno == EINTR)
+			continue;
+		if (m <= 0)
+			return m < 0 ? -errno : -EIO;
+		n -= (size_t)m;
+	}
+	return 0;
+}
+
+/*
+ * Data of the current record, from the socket through the pipe @p into
+ * @fd where it belongs, without a copy through nido (splice). Returns
+ * the bytes moved, 0 on EINTR, -EINVAL where the socket cannot be
+ * spliced (nothing taken: read it), -EPIPE at its end, -errno.
+ */
+static ssize_t splice_data(int sock, const int p[2], int fd,
+			   struct volstream_rx *rx, uint8_t *buf)
+{
+	ssize_t k = splice(sock, NULL, p[1], NULL,
+			   (size_t)MIN(rx->payload, (uint64_t)RX_PIPE),
+			   SPLICE_F_MOVE);
+	int r;
+
+	if (k < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (k == 0)
+		return -EPIPE;
+	if ((r = drain(p[0], fd, (off_t)rx->pos, (size_t)k, buf)) < 0)
+		return r == -EINVAL ? -EIO : r; /* taken: not the socket's */
+	volstream_rx_took(rx, (uint64_t)k);
+	return k;
+}
+
+/* The bytes of the stream after the data: read into @buf, fed to @rx
+ * (only a header's worth while @p is used). Returns 0 or -errno. */
+static int read_records(struct nido_conn *c, struct volstream_rx *rx,
+			struct rx_out *o, uint8_t *buf, size_t *got,
+			bool splicing)
+{
+	ssize_t k = *got ? (ssize_t)*got
+			 : read(client_fd(c), buf,
+				splicing ? VOLSTREAM_HDR - rx->have : RX_READ);
+
+	*got = 0;
+	if (k < 0 && errno == EINTR)
+		return 0;
+	if (k <= 0)
+		return -EPIPE;
+	k = volstream_rx_feed(rx, buf, (size_t)k, rx_data, o);
+	return k < 0 ? (int)k : rx_flush(o);
+}
+
+/*
+ * The download's records into @fd; holes are skipped over. Data goes
+ * from the socket to the file through a pipe (splice: the page cache's
+ * pages the daemon sent, copied once, into the file's); the rest, and
+ * everything where splice cannot be used, is read in large pieces.
+ */
 static int receive(struct nido_conn *c, int fd, struct err **e)
 {
 	_cleanup_free_ uint8_t *buf = xmalloc(RX_READ);
 	struct volstream_rx rx = {.max = VOLSTREAM_MAX_RECORD};
 	struct rx_out o = {.fd = fd};
 	size_t got = client_take_buffered(c, (char *)buf, RX_READ);
+	int p[2] = {-1, -1};
+	bool splicing = pipe2(p, O_CLOEXEC) == 0;
+	ssize_t r = 0;
 
-	for (;;) {
-		ssize_t k =
-			got ? (ssize_t)got : read(client_fd(c), buf, RX_READ);
-
-		got = 0;
-		if (k < 0 && errno == EINTR)
+	if (splicing)
+		(void)fcntl(p[1], F_SETPIPE_SZ, RX_PIPE); /* or smaller */
+	while (!rx.ended && r >= 0) {
+		if (!got && splicing && rx.payload &&
+		    (r = splice_data(client_fd(c), p, fd, &rx, buf)) != -EINVAL)
 			continue;
-		if (k <= 0)
-			return err_set(e, EPIPE,
-				       "the daemon ended the stream early");
-		k = volstream_rx_feed(&rx, buf, (size_t)k, rx_data, &o);
-		if (k >= 0)
-			k = rx_flush(&o);
-		if (k == -EPROTO)
-			return err_set(e, EPROTO,
-				       "a bad record from the daemon");
-		if (k < 0)
-			return err_sys(e, (int)-k, "writing");
-		if (rx.ended)
-			break;
+		if (r == -EINVAL)
+			splicing = false;
+		r = read_records(c, &rx, &o, buf, &got, splicing);
 	}
+	close_safe(p[0]);
+	close_safe(p[1]);
+	if (r == -EPIPE)
+		return err_set(e, EPIPE, "the daemon ended the stream early");
+	if (r == -EPROTO)
+		return err_set(e, EPROTO, "a bad record from the daemon");
+	if (r < 0)
+		return err_sys(e, (int)-r, "writing");
 	if (ftruncate(fd, (off_t)rx.pos) < 0) /* a trailing hole */
 		return err_sys(e, errno, "truncating");
 	return 0;

@@ -94,4 +94,14 @@ typedef int volstream_data_fn(void *opaque, uint64_t off, const uint8_t *p,
 ssize_t volstream_rx_feed(struct volstream_rx *rx, const uint8_t *buf,
 			  size_t len, volstream_data_fn *fn, void *opaque);
 
+/*
+ * @n bytes of the current data record (at most rx->payload) were taken
+ * by the caller itself, written at rx->pos (splice(2) from the socket).
+ */
+static inline void volstream_rx_took(struct volstream_rx *rx, uint64_t n)
+{
+	rx->pos += n;
+	rx->payload -= n;
+}
+
 #endif
