@@ -44,6 +44,7 @@ struct fixture {
 };
 
 static struct fixture fx;
+static const struct rpc_limits *fx_limits; /* setup's; NULL: defaults */
 
 static int o_open(void *opaque, struct rpc_stream *st,
 		  struct json_object *result, struct err **e)
@@ -181,7 +182,7 @@ static void setup(void)
 	snprintf(fx.path, sizeof(fx.path), "%s/s", fx.dir);
 	fx.loop = loop_new(&e);
 	fx.srv = rpc_server_new(fx.loop, methods, ARRAY_SIZE(methods), &fx,
-				NULL, &e);
+				fx_limits, &e);
 	CHECK(fx.srv != NULL);
 	CHECK_INT_EQ(rpc_server_listen_unix(fx.srv,
 					    &(struct rpc_unix_listen){
@@ -478,6 +479,46 @@ static void stream_send_file_in_order(void)
 	teardown();
 }
 
+/*
+ * A client that stops reading what send_file sends (nothing is queued
+ * in the daemon: the socket is full) is stalled, and dropped after the
+ * idle timeout as one that leaves queued output.
+ */
+static void stream_send_file_stalled_client_dropped(void)
+{
+	static const struct rpc_limits lim = {
+		.max_clients = 8,
+		.idle_timeout_s = 1,
+		.request_timeout_s = 30,
+		.max_client_mem = RPC_DEFAULT_CLIENT_MEM,
+	};
+	static uint8_t data[8 << 20];
+	char path[] = "/tmp/nido-rpcst-file-XXXXXX";
+	int a;
+
+	fx_limits = &lim;
+	setup();
+	fx.own.file = mkstemp(path);
+	CHECK(fx.own.file > 0);
+	unlink(path);
+	CHECK(write(fx.own.file, data, sizeof(data)) == (ssize_t)sizeof(data));
+	a = client();
+	send_text(a, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"stream\"}\n");
+	spin();
+	fx.own.file_end = sizeof(data);
+	o_send_file(&fx.own);
+	CHECK(fx.own.file_off < fx.own.file_end); /* the socket is full */
+	for (int i = 0; i < 400 && !fx.own.closed; i++)
+		loop_run_once(fx.loop, 10, NULL);
+	CHECK_INT_EQ(fx.own.closed, 1);
+	close(fx.own.file);
+	fx.own.file = 0;
+	fx_limits = NULL;
+	close(a);
+	spin();
+	teardown();
+}
+
 int main(void)
 {
 	RUN(notify_and_close_hook);
@@ -487,5 +528,6 @@ int main(void)
 	RUN(stream_bounded_both_ways);
 	RUN(stream_owner_sends_more_than_its_buffer);
 	RUN(stream_send_file_in_order);
+	RUN(stream_send_file_stalled_client_dropped);
 	return test_done();
 }
