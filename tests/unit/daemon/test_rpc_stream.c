@@ -418,6 +418,27 @@ static void stream_owner_sends_more_than_its_buffer(void)
 	teardown();
 }
 
+/* A server, a file of @data for o_send_file, a client whose stream is
+ * open (its answer not read yet): the client's fd, -1 on a failure. */
+static int stream_with_file(const uint8_t *data, size_t len)
+{
+	char path[] = "/tmp/nido-rpcst-file-XXXXXX";
+	int a;
+
+	setup();
+	fx.own.file = mkstemp(path);
+	if (fx.own.file <= 0)
+		return -1;
+	unlink(path);
+	if (write(fx.own.file, data, len) != (ssize_t)len)
+		return -1;
+	fx.own.file_end = len;
+	a = client();
+	send_text(a, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"stream\"}\n");
+	spin();
+	return a;
+}
+
 /*
  * A file sent with rpc_stream_send_file() (sendfile on a unix socket)
  * arrives whole, after what was queued before it, in order; a range
@@ -426,7 +447,6 @@ static void stream_owner_sends_more_than_its_buffer(void)
 static void stream_send_file_in_order(void)
 {
 	static uint8_t data[3 << 20], got[sizeof(data) + 4096];
-	char path[] = "/tmp/nido-rpcst-file-XXXXXX";
 	size_t total = 0, answer;
 	const char *nl;
 	ssize_t n;
@@ -434,19 +454,11 @@ static void stream_send_file_in_order(void)
 
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + (i >> 12));
-	fx.own.file = 0;
-	setup();
-	fx.own.file = mkstemp(path);
-	CHECK(fx.own.file > 0);
-	unlink(path);
-	CHECK(write(fx.own.file, data, sizeof(data)) == (ssize_t)sizeof(data));
-	a = client();
-	send_text(a, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"stream\"}\n");
-	spin();
+	a = stream_with_file(data, sizeof(data));
+	CHECK(a >= 0);
 	/* the answer line, then "HDR", then the file from offset 5 */
 	CHECK_INT_EQ((int)rpc_stream_write(fx.own.st, "HDR", 3), 3);
 	fx.own.file_off = 5;
-	fx.own.file_end = sizeof(data);
 	o_send_file(&fx.own);
 	for (int i = 0; i < 20000 && total < sizeof(got); i++) {
 		loop_run_once(fx.loop, 1, NULL);
@@ -493,19 +505,11 @@ static void stream_send_file_stalled_client_dropped(void)
 		.max_client_mem = RPC_DEFAULT_CLIENT_MEM,
 	};
 	static uint8_t data[8 << 20];
-	char path[] = "/tmp/nido-rpcst-file-XXXXXX";
 	int a;
 
 	fx_limits = &lim;
-	setup();
-	fx.own.file = mkstemp(path);
-	CHECK(fx.own.file > 0);
-	unlink(path);
-	CHECK(write(fx.own.file, data, sizeof(data)) == (ssize_t)sizeof(data));
-	a = client();
-	send_text(a, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"stream\"}\n");
-	spin();
-	fx.own.file_end = sizeof(data);
+	a = stream_with_file(data, sizeof(data));
+	CHECK(a >= 0);
 	o_send_file(&fx.own);
 	CHECK(fx.own.file_off < fx.own.file_end); /* the socket is full */
 	for (int i = 0; i < 400 && !fx.own.closed; i++)
