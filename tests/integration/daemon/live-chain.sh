@@ -71,6 +71,16 @@ if kvm_usable; then
 	domain_xml lk "$GUEST_IDLE" "$vol_disk $file_disk $raw_disk" >"$tmp/lk.xml"
 	"$NIDO" define "$tmp/lk.xml" >/dev/null
 	check nido-vmm lk
+	# a daemon restart finds the running domain with its chain (the
+	# live definition saved after the start), the inactive one without
+	"$NIDO" start lk >/dev/null
+	stop_daemon TERM
+	start_daemon
+	t_out "after a daemon restart the chain is still shown" \
+		"<source file='$pool/mid.qcow2'/>" "$NIDO" dumpxml lk
+	t_no "... and the inactive XML still has none" "backingStore" \
+		"$NIDO" dumpxml --inactive lk
+	"$NIDO" destroy lk >/dev/null
 else
 	skip "the chain on nido-vmm" "no usable /dev/kvm"
 fi
