@@ -594,15 +594,38 @@ static int send_data(int sock, int fd, uint64_t off, size_t n, uint8_t *buf,
 		return err_set(e, EIO, "reading: the file is shorter now");
 	if (errno != EINVAL && errno != ENOSYS)
 		return err_sys(e, errno, "sending");
-	if (pread_full(fd, buf, n, o) != (ssize_t)n)
-		return err_sys(e, errno ? errno : EIO, "reading");
-	if (write_full(sock, buf, n) < 0)
-		return err_sys(e, errno, "sending");
+	while (n > 0) {
+		size_t m = MIN(n, (size_t)VOLSTREAM_MAX_DATA);
+
+		if (pread_full(fd, buf, m, o) != (ssize_t)m)
+			return err_sys(e, errno ? errno : EIO, "reading");
+		if (write_full(sock, buf, m) < 0)
+			return err_sys(e, errno, "sending");
+		o += (off_t)m;
+		n -= m;
+	}
 	return 0;
 }
 
+/* The longest data record the daemon takes: what its answer says (up to
+ * VOLSTREAM_MAX_RECORD), 64 KiB from a daemon that says nothing. */
+static uint64_t upload_record(struct json_object *res)
+{
+	struct json_object *v;
+	uint64_t n;
+
+	if (!json_object_object_get_ex(res, "record", &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return VOLSTREAM_MAX_DATA;
+	n = json_object_get_uint64(v);
+	return n < VOLSTREAM_MAX_DATA	  ? VOLSTREAM_MAX_DATA
+	       : n > VOLSTREAM_MAX_RECORD ? VOLSTREAM_MAX_RECORD
+					  : n;
+}
+
 /* The file @fd's [0, size) as records, then the end, then the answer. */
-static int send_file(struct nido_conn *c, int fd, bool sparse, struct err **e)
+static int send_file(struct nido_conn *c, int fd, bool sparse, uint64_t record,
+		     struct err **e)
 {
 	_cleanup_free_ uint8_t *buf =
 		xmalloc(VOLSTREAM_HDR + VOLSTREAM_MAX_DATA);
@@ -615,7 +638,7 @@ static int send_file(struct nido_conn *c, int fd, bool sparse, struct err **e)
 		return err_sys(e, errno, "stat");
 	while (off < (uint64_t)st.st_size) {
 		if (volstream_extent(fd, off, (uint64_t)st.st_size, sparse,
-				     VOLSTREAM_MAX_DATA, &data, &n) < 0 ||
+				     record, &data, &n) < 0 ||
 		    n == 0)
 			return err_sys(e, errno, "reading");
 		volstream_header(buf, data ? VOLSTREAM_DATA : VOLSTREAM_HOLE,
@@ -705,7 +728,7 @@ static int cmd_vol_transfer(const struct cli_args *a)
 	}
 	signal(SIGPIPE,
 	       SIG_IGN); /* a daemon that went: an error, not a death */
-	r = up ? send_file(c, fd, cli_flag(a, "sparse"), &e)
+	r = up ? send_file(c, fd, cli_flag(a, "sparse"), upload_record(res), &e)
 	       : receive(c, fd, &e);
 	client_close(c);
 	if (r < 0) {

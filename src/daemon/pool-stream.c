@@ -11,7 +11,10 @@
  * bounded buffers pace them, and other clients are served in between.
  * A download's data goes from the file to the socket without a copy
  * here (rpc_stream_send_file()), in records as long as the client
- * takes ("record", at most VOLSTREAM_MAX_RECORD; 64 KiB by default).
+ * takes ("record", at most VOLSTREAM_MAX_RECORD; 64 KiB by default);
+ * an upload's, once its record's header is read, from the socket to
+ * the file (rpc_stream_splice_input()), in records of up to
+ * VOLSTREAM_MAX_RECORD (the answer's "record" tells the client).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -173,7 +176,7 @@ static void on_header(struct vol_session *s)
 	s->have = 0;
 	switch (s->hdr[0]) {
 	case VOLSTREAM_DATA:
-		if (n > VOLSTREAM_MAX_DATA) {
+		if (n > VOLSTREAM_MAX_RECORD) {
 			fail(s, "a data record of %llu bytes",
 			     (unsigned long long)n);
 			s->done = true; /* its end cannot be found */
@@ -284,7 +287,23 @@ static size_t st_input(void *opaque, const char *buf, size_t len)
 	}
 	if (s->upload && s->done && !s->kick)
 		kick(s);
+	/* the rest of the record from the socket to the file */
+	if (s->upload && s->in_data && !s->error)
+		rpc_stream_splice_input(s->st, s->fd, s->off, s->payload);
 	return len; /* what follows the end is dropped */
+}
+
+/* Bytes of a data record that went straight into the file. */
+static void st_spliced(void *opaque, size_t n, int err)
+{
+	struct vol_session *s = opaque;
+
+	if (err < 0)
+		fail(s, "writing at %llu: %s", (unsigned long long)s->off,
+		     strerror(-err));
+	s->off += n;
+	s->payload -= n;
+	s->in_data = s->payload > 0;
 }
 
 static void st_output_ready(void *opaque)
@@ -305,6 +324,7 @@ static const struct rpc_stream_ops vol_stream = {
 	.input = st_input,
 	.output_ready = st_output_ready,
 	.closed = st_closed,
+	.spliced = st_spliced,
 };
 
 /* ---- the methods -------------------------------------------------------- */
@@ -386,6 +406,10 @@ static int open_stream(struct daemon *dmn, struct json_object *params,
 	if (!upload)
 		json_object_object_add(*result, "end",
 				       json_object_new_uint64(s->end));
+	else /* the longest data record it takes */
+		json_object_object_add(
+			*result, "record",
+			json_object_new_uint64(VOLSTREAM_MAX_RECORD));
 	if (rpc_server_stream_current(dmn->rpc, &vol_stream, s, e) < 0) {
 		session_free(s);
 		json_object_put(steal_ptr(*result));

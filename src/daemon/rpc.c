@@ -45,6 +45,8 @@
 #define READ_CHUNK (64u << 10)
 /* The sweep's period. */
 #define SWEEP_NS 1000000000ull
+/* A stream's pipe for rpc_stream_splice_input(): what one splice takes. */
+#define RPC_SPLICE_PIPE (1u << 20)
 
 struct listener {
 	struct rpc_server *srv;
@@ -1161,7 +1163,19 @@ struct rpc_stream {
 	bool open;	  /* raw bytes both ways */
 	bool in_blocked;  /* the owner took less than it was given */
 	bool out_blocked; /* the owner waits for output_ready */
+	/* rpc_stream_splice_input(): the next @splice_left bytes of input
+	 * go to @splice_fd at @splice_off, through @pipe (-1: none yet) */
+	int pipe[2];
+	int splice_fd;
+	uint64_t splice_off, splice_left;
 };
+
+static void stream_free(struct rpc_stream *st)
+{
+	close_safe(st->pipe[0]);
+	close_safe(st->pipe[1]);
+	free(st);
+}
 
 static bool stream_open(const struct client *c)
 {
@@ -1181,7 +1195,7 @@ static void stream_end(struct client *c)
 	struct rpc_stream *st = steal_ptr(c->stream);
 
 	st->ops->closed(st->opaque);
-	free(st);
+	stream_free(st);
 }
 
 static void client_closing_hooks(struct client *c)
@@ -1259,11 +1273,70 @@ static void stream_update(struct client *c)
 	loop_fd_modify(c->srv->loop, c->src, ev);
 }
 
+/* @n bytes in the pipe @p into @fd at @off; on a failure the rest is
+ * read and dropped (the pipe is left empty). Returns 0 or -errno. */
+static int splice_drain(int p, int fd, off_t off, size_t n)
+{
+	char buf[16384];
+	int r = 0;
+
+	while (n > 0) {
+		ssize_t m =
+			r ? -1 : splice(p, NULL, fd, &off, n, SPLICE_F_MOVE);
+
+		if (m == 0) { /* nothing written: a failure */
+			errno = EIO;
+			m = -1;
+		}
+		if (m < 0 && errno == EINTR && !r)
+			continue;
+		if (m < 0) { /* not spliced: read, and written unless failed */
+			if (!r && errno != EINVAL)
+				r = -errno;
+			if ((m = read(p, buf, MIN(n, sizeof(buf)))) <= 0)
+				return r ? r : -EIO;
+			if (!r && pwrite_full(fd, buf, (size_t)m, off) < 0)
+				r = -errno;
+			off += m;
+		}
+		n -= (size_t)m;
+	}
+	return r;
+}
+
+/* Input straight to the owner's file (rpc_stream_splice_input()).
+ * Returns 0, or -1 when the client is gone (freed). */
+static int stream_splice(struct client *c)
+{
+	struct rpc_stream *st = c->stream;
+	ssize_t k =
+		splice(c->fd, NULL, st->pipe[1], NULL,
+		       (size_t)MIN(st->splice_left, (uint64_t)RPC_SPLICE_PIPE),
+		       SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	int r;
+
+	if (k < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (k <= 0) { /* the client's end is over: so is the stream */
+		client_free(c);
+		return -1;
+	}
+	c->active = now_s();
+	r = splice_drain(st->pipe[0], st->splice_fd, (off_t)st->splice_off,
+			 (size_t)k);
+	st->splice_off += (uint64_t)k;
+	st->splice_left = r < 0 ? 0 : st->splice_left - (uint64_t)k;
+	st->ops->spliced(st->opaque, (size_t)k, r);
+	return 0;
+}
+
 /* Returns 0, or -1 when the client is gone (freed). */
 static int stream_read(struct client *c)
 {
 	ssize_t n;
 
+	if (c->stream && c->stream->splice_left && !c->in_len)
+		return stream_splice(c);
 	if (c->in_len >= RPC_STREAM_BUF)
 		return 0;
 	n = client_recv(c, c->in + c->in_len, RPC_STREAM_BUF - c->in_len);
@@ -1316,6 +1389,7 @@ int rpc_server_stream_current(struct rpc_server *s,
 	st->c = c;
 	st->ops = ops;
 	st->opaque = opaque;
+	st->pipe[0] = st->pipe[1] = -1;
 	c->stream = st;
 	return 0;
 }
@@ -1429,6 +1503,22 @@ ssize_t rpc_stream_send_file(struct rpc_stream *st, int fd, uint64_t off,
 	return k;
 }
 
+int rpc_stream_splice_input(struct rpc_stream *st, int fd, uint64_t off,
+			    uint64_t len)
+{
+	if (st->c->tls || !st->ops->spliced)
+		return -EOPNOTSUPP;
+	if (st->pipe[0] < 0) {
+		if (pipe2(st->pipe, O_CLOEXEC) < 0)
+			return -errno;
+		(void)fcntl(st->pipe[1], F_SETPIPE_SZ, RPC_SPLICE_PIPE);
+	}
+	st->splice_fd = fd;
+	st->splice_off = off;
+	st->splice_left = len;
+	return 0;
+}
+
 void rpc_stream_input_ready(struct rpc_stream *st)
 {
 	struct client *c = st->c;
@@ -1444,7 +1534,7 @@ void rpc_stream_close(struct rpc_stream *st)
 	struct client *c = st->c;
 
 	c->stream = NULL;
-	free(st);
+	stream_free(st);
 	c->closing = true; /* flushes its output, then goes */
 	c->in_len = 0;
 	if (!c->in_handler)

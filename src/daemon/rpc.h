@@ -258,6 +258,12 @@ struct rpc_stream_ops {
 	 * @st is invalid afterwards. Not called after rpc_stream_close().
 	 */
 	void (*closed)(void *opaque);
+	/*
+	 * Optional (for rpc_stream_splice_input()): @n more bytes of input
+	 * went into the owner's file; @err 0, or -errno when they could not
+	 * be written (the rest of them then comes to ->input).
+	 */
+	void (*spliced)(void *opaque, size_t n, int err);
 };
 
 /*
@@ -284,6 +290,17 @@ size_t rpc_stream_write(struct rpc_stream *st, const void *buf, size_t len);
  */
 ssize_t rpc_stream_send_file(struct rpc_stream *st, int fd, uint64_t off,
 			     size_t len);
+
+/*
+ * From ->input only, once it took all it was given: the next @len bytes
+ * of the client's input go straight into the file @fd at @off as they
+ * arrive (splice(2) through a pipe, without a copy through the daemon),
+ * each piece told to ->spliced; what follows them comes to ->input
+ * again. Returns 0, or -errno when it cannot be done (a TLS session, an
+ * owner without ->spliced, no pipe): the bytes then come to ->input.
+ */
+int rpc_stream_splice_input(struct rpc_stream *st, int fd, uint64_t off,
+			    uint64_t len);
 
 /* The owner has room for input again (after ->input took less). */
 void rpc_stream_input_ready(struct rpc_stream *st);

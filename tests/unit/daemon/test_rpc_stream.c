@@ -30,6 +30,11 @@ struct owner {
 	int file;	     /* > 0: o_ready sends it with send_file */
 	uint64_t file_off, file_end;
 	ssize_t file_err; /* what send_file failed with */
+	/* > 0: after its first input, the next @splice_len bytes go there */
+	int splice_fd;
+	uint64_t splice_len, spliced;
+	bool splicing;
+	int splice_err;
 };
 
 struct fixture {
@@ -66,7 +71,22 @@ static size_t o_input(void *opaque, const char *buf, size_t len)
 	o->largest_offer = MAX(o->largest_offer, len);
 	memcpy(o->in + o->in_len, buf, n);
 	o->in_len += n;
+	if (o->splice_fd > 0 && !o->splicing && n == len) {
+		o->splicing = true;
+		if (rpc_stream_splice_input(o->st, o->splice_fd, 0,
+					    o->splice_len) < 0)
+			o->splice_err = -1;
+	}
 	return n;
+}
+
+static void o_spliced(void *opaque, size_t n, int err)
+{
+	struct owner *o = opaque;
+
+	o->spliced += n;
+	if (err)
+		o->splice_err = err;
 }
 
 /* Writes what the stream takes, in chunks, up to o->refill in all. */
@@ -121,7 +141,7 @@ static void o_closed(void *opaque)
 }
 
 static const struct rpc_stream_ops owner_ops = {o_open, o_input, o_ready,
-						o_closed};
+						o_closed, o_spliced};
 
 static int m_stream(void *opaque, struct json_object *params,
 		    struct json_object **result, struct err **e)
@@ -523,6 +543,56 @@ static void stream_send_file_stalled_client_dropped(void)
 	teardown();
 }
 
+/*
+ * Input handed to a file (rpc_stream_splice_input()): after what the
+ * owner took, exactly the bytes asked for go to the file, told to
+ * ->spliced, and what follows them comes to ->input again.
+ */
+static void stream_splice_input_then_input_again(void)
+{
+	static uint8_t data[2 << 20], back[sizeof(data)];
+	char path[] = "/tmp/nido-rpcst-in-XXXXXX";
+	size_t sent = 0;
+	int a;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + (i >> 10));
+	setup();
+	fx.own.splice_fd = mkstemp(path);
+	CHECK(fx.own.splice_fd > 0);
+	unlink(path);
+	fx.own.splice_len = sizeof(data);
+	a = client();
+	send_text(a, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"stream\"}\n");
+	spin();
+	CHECK_STR_CONTAINS(received(a), "streaming");
+	send_text(a, "AB");
+	spin();
+	CHECK(fx.own.splicing);
+	for (int i = 0; i < 20000 && sent < sizeof(data); i++) {
+		ssize_t n =
+			send(a, data + sent, sizeof(data) - sent, MSG_DONTWAIT);
+
+		if (n > 0)
+			sent += (size_t)n;
+		loop_run_once(fx.loop, 1, NULL);
+	}
+	send_text(a, "TAIL");
+	for (int i = 0; i < 2000 && fx.own.in_len < 6; i++)
+		loop_run_once(fx.loop, 1, NULL);
+	CHECK_U64_EQ(fx.own.spliced, sizeof(data));
+	CHECK_INT_EQ(fx.own.splice_err, 0);
+	CHECK_U64_EQ(fx.own.in_len, 6);
+	CHECK(memcmp(fx.own.in, "ABTAIL", 6) == 0);
+	CHECK(pread(fx.own.splice_fd, back, sizeof(back), 0) ==
+	      (ssize_t)sizeof(back));
+	CHECK(memcmp(back, data, sizeof(data)) == 0);
+	close(fx.own.splice_fd);
+	close(a);
+	spin();
+	teardown();
+}
+
 int main(void)
 {
 	RUN(notify_and_close_hook);
@@ -533,5 +603,6 @@ int main(void)
 	RUN(stream_owner_sends_more_than_its_buffer);
 	RUN(stream_send_file_in_order);
 	RUN(stream_send_file_stalled_client_dropped);
+	RUN(stream_splice_input_then_input_again);
 	return test_done();
 }
