@@ -1305,7 +1305,8 @@ static int splice_drain(int p, int fd, off_t off, size_t n)
 }
 
 /* Input straight to the owner's file (rpc_stream_splice_input()).
- * Returns 0, or -1 when the client is gone (freed). */
+ * Returns 0, -1 when the client is gone (freed), 1 when the socket
+ * cannot be spliced (the owner gets the bytes as input). */
 static int stream_splice(struct client *c)
 {
 	struct rpc_stream *st = c->stream;
@@ -1317,6 +1318,10 @@ static int stream_splice(struct client *c)
 
 	if (k < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
+	if (k < 0 && (errno == EINVAL || errno == ENOSYS)) {
+		st->splice_left = 0;
+		return 1;
+	}
 	if (k <= 0) { /* the client's end is over: so is the stream */
 		client_free(c);
 		return -1;
@@ -1335,8 +1340,9 @@ static int stream_read(struct client *c)
 {
 	ssize_t n;
 
-	if (c->stream && c->stream->splice_left && !c->in_len)
-		return stream_splice(c);
+	if (c->stream && c->stream->splice_left && !c->in_len &&
+	    (n = stream_splice(c)) <= 0)
+		return (int)n;
 	if (c->in_len >= RPC_STREAM_BUF)
 		return 0;
 	n = client_recv(c, c->in + c->in_len, RPC_STREAM_BUF - c->in_len);
