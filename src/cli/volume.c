@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -392,41 +394,225 @@ static int stream_read(struct nido_conn *c, void *buf, size_t len,
 	return 0;
 }
 
-/* The download's records into @fd; holes are seeked over. */
+/*
+ * The file bytes of what one read brought, as they lie in the buffer
+ * (between record headers), written with one pwritev() a run.
+ */
+#define RX_READ	  (1u << 20)
+#define RX_PIECES 64
+
+struct rx_out {
+	int fd;
+	uint64_t off; /* where pieces[0] goes */
+	size_t len;   /* bytes in pieces */
+	struct iovec pieces[RX_PIECES];
+	int n;
+};
+
+static int rx_flush(struct rx_out *o)
+{
+	struct iovec *v = o->pieces;
+	int n = o->n;
+
+	while (n > 0) {
+		ssize_t k = pwritev(o->fd, v, n, (off_t)o->off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
+		o->off += (uint64_t)k;
+		for (; n > 0 && (size_t)k >= v->iov_len; v++, n--)
+			k -= (ssize_t)v->iov_len;
+		if (n > 0) {
+			v->iov_base = (char *)v->iov_base + k;
+			v->iov_len -= (size_t)k;
+		}
+	}
+	o->n = 0;
+	o->len = 0;
+	return 0;
+}
+
+static int rx_data(void *opaque, uint64_t off, const uint8_t *p, size_t n)
+{
+	struct rx_out *o = opaque;
+	int r;
+
+	if (o->n && (o->n == RX_PIECES || off != o->off + o->len) &&
+	    (r = rx_flush(o)) < 0)
+		return r;
+	if (!o->n)
+		o->off = off;
+	o->pieces[o->n++] = (struct iovec){(void *)p, n};
+	o->len += n;
+	return 0;
+}
+
+/* The pipe a download's data goes through (splice), 1 MiB. */
+#define RX_PIPE (1u << 20)
+
+/* @n bytes waiting in the pipe @p into @fd at @at; @buf (RX_READ
+ * bytes) where the file cannot be spliced to. */
+static int drain(int p, int fd, off_t at, size_t n, uint8_t *buf)
+{
+	while (n > 0) {
+		ssize_t m = splice(p, NULL, fd, &at, n, SPLICE_F_MOVE);
+
+		if (m < 0 && errno == EINVAL) {
+			m = read(p, buf, MIN(n, (size_t)RX_READ));
+			if (m > 0 && pwrite_full(fd, buf, (size_t)m, at) < 0)
+				return -errno;
+			if (m > 0)
+				at += m;
+		}
+		if (m < 0 && errno == EINTR)
+			continue;
+		if (m <= 0)
+			return m < 0 ? -errno : -EIO;
+		n -= (size_t)m;
+	}
+	return 0;
+}
+
+/*
+ * Data of the current record, from the socket through the pipe @p into
+ * @fd where it belongs, without a copy through nido (splice). Returns
+ * the bytes moved, 0 on EINTR, -EINVAL where the socket cannot be
+ * spliced (nothing taken: read it), -EPIPE at its end, -errno.
+ */
+static ssize_t splice_data(int sock, const int p[2], int fd,
+			   struct volstream_rx *rx, uint8_t *buf)
+{
+	ssize_t k = splice(sock, NULL, p[1], NULL,
+			   (size_t)MIN(rx->payload, (uint64_t)RX_PIPE),
+			   SPLICE_F_MOVE);
+	int r;
+
+	if (k < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (k == 0)
+		return -EPIPE;
+	if ((r = drain(p[0], fd, (off_t)rx->pos, (size_t)k, buf)) < 0)
+		return r == -EINVAL ? -EIO : r; /* taken: not the socket's */
+	volstream_rx_took(rx, (uint64_t)k);
+	return k;
+}
+
+/* The bytes of the stream after the data: read into @buf, fed to @rx
+ * (only a header's worth while @p is used). Returns 0 or -errno. */
+static int read_records(struct nido_conn *c, struct volstream_rx *rx,
+			struct rx_out *o, uint8_t *buf, size_t *got,
+			bool splicing)
+{
+	ssize_t k = *got ? (ssize_t)*got
+			 : read(client_fd(c), buf,
+				splicing ? VOLSTREAM_HDR - rx->have : RX_READ);
+
+	*got = 0;
+	if (k < 0 && errno == EINTR)
+		return 0;
+	if (k <= 0)
+		return -EPIPE;
+	k = volstream_rx_feed(rx, buf, (size_t)k, rx_data, o);
+	return k < 0 ? (int)k : rx_flush(o);
+}
+
+/*
+ * The download's records into @fd; holes are skipped over. Data goes
+ * from the socket to the file through a pipe (splice: the page cache's
+ * pages the daemon sent, copied once, into the file's); the rest, and
+ * everything where splice cannot be used, is read in large pieces.
+ */
 static int receive(struct nido_conn *c, int fd, struct err **e)
 {
-	_cleanup_free_ char *buf = xmalloc(VOLSTREAM_MAX_DATA);
-	uint8_t h[VOLSTREAM_HDR];
-	off_t pos = 0;
+	_cleanup_free_ uint8_t *buf = xmalloc(RX_READ);
+	struct volstream_rx rx = {.max = VOLSTREAM_MAX_RECORD};
+	struct rx_out o = {.fd = fd};
+	size_t got = client_take_buffered(c, (char *)buf, RX_READ);
+	int p[2] = {-1, -1};
+	bool splicing = pipe2(p, O_CLOEXEC) == 0;
+	ssize_t r = 0;
 
-	for (;;) {
-		uint64_t n;
-
-		if (stream_read(c, h, sizeof(h), e) < 0)
-			return -EPIPE;
-		n = volstream_len(h);
-		if (h[0] == VOLSTREAM_END)
-			break;
-		if (h[0] == VOLSTREAM_HOLE && n <= (uint64_t)INT64_MAX - pos) {
-			pos += (off_t)n;
+	if (splicing)
+		(void)fcntl(p[1], F_SETPIPE_SZ, RX_PIPE); /* or smaller */
+	while (!rx.ended && r >= 0) {
+		if (!got && splicing && rx.payload &&
+		    (r = splice_data(client_fd(c), p, fd, &rx, buf)) != -EINVAL)
 			continue;
-		}
-		if (h[0] != VOLSTREAM_DATA || n > VOLSTREAM_MAX_DATA)
-			return err_set(e, EPROTO,
-				       "a bad record from the daemon");
-		if (stream_read(c, buf, (size_t)n, e) < 0)
-			return -EPIPE;
-		if (pwrite_full(fd, buf, (size_t)n, pos) < 0)
-			return err_sys(e, errno, "writing");
-		pos += (off_t)n;
+		if (r == -EINVAL)
+			splicing = false;
+		r = read_records(c, &rx, &o, buf, &got, splicing);
 	}
-	if (ftruncate(fd, pos) < 0) /* a trailing hole */
+	close_safe(p[0]);
+	close_safe(p[1]);
+	if (r == -EPIPE)
+		return err_set(e, EPIPE, "the daemon ended the stream early");
+	if (r == -EPROTO)
+		return err_set(e, EPROTO, "a bad record from the daemon");
+	if (r < 0)
+		return err_sys(e, (int)-r, "writing");
+	if (ftruncate(fd, (off_t)rx.pos) < 0) /* a trailing hole */
 		return err_sys(e, errno, "truncating");
 	return 0;
 }
 
+/*
+ * @n bytes of @fd at @off to the daemon: straight from the file
+ * (sendfile), or through @buf (VOLSTREAM_MAX_DATA bytes) where the
+ * connection or the file does not allow it.
+ */
+static int send_data(int sock, int fd, uint64_t off, size_t n, uint8_t *buf,
+		     struct err **e)
+{
+	off_t o = (off_t)off;
+	ssize_t k = 0;
+
+	while (n > 0) {
+		k = sendfile(sock, fd, &o, n);
+		if (k > 0)
+			n -= (size_t)k;
+		else if (k == 0 || errno != EINTR)
+			break;
+	}
+	if (n == 0)
+		return 0;
+	if (k == 0)
+		return err_set(e, EIO, "reading: the file is shorter now");
+	if (errno != EINVAL && errno != ENOSYS)
+		return err_sys(e, errno, "sending");
+	while (n > 0) {
+		size_t m = MIN(n, (size_t)VOLSTREAM_MAX_DATA);
+
+		if (pread_full(fd, buf, m, o) != (ssize_t)m)
+			return err_sys(e, errno ? errno : EIO, "reading");
+		if (write_full(sock, buf, m) < 0)
+			return err_sys(e, errno, "sending");
+		o += (off_t)m;
+		n -= m;
+	}
+	return 0;
+}
+
+/* The longest data record the daemon takes: what its answer says (up to
+ * VOLSTREAM_MAX_RECORD), 64 KiB from a daemon that says nothing. */
+static uint64_t upload_record(struct json_object *res)
+{
+	struct json_object *v;
+	uint64_t n;
+
+	if (!json_object_object_get_ex(res, "record", &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return VOLSTREAM_MAX_DATA;
+	n = json_object_get_uint64(v);
+	return n < VOLSTREAM_MAX_DATA	  ? VOLSTREAM_MAX_DATA
+	       : n > VOLSTREAM_MAX_RECORD ? VOLSTREAM_MAX_RECORD
+					  : n;
+}
+
 /* The file @fd's [0, size) as records, then the end, then the answer. */
-static int send_file(struct nido_conn *c, int fd, bool sparse, struct err **e)
+static int send_file(struct nido_conn *c, int fd, bool sparse, uint64_t record,
+		     struct err **e)
 {
 	_cleanup_free_ uint8_t *buf =
 		xmalloc(VOLSTREAM_HDR + VOLSTREAM_MAX_DATA);
@@ -439,17 +625,16 @@ static int send_file(struct nido_conn *c, int fd, bool sparse, struct err **e)
 		return err_sys(e, errno, "stat");
 	while (off < (uint64_t)st.st_size) {
 		if (volstream_extent(fd, off, (uint64_t)st.st_size, sparse,
-				     &data, &n) < 0 ||
+				     record, &data, &n) < 0 ||
 		    n == 0)
 			return err_sys(e, errno, "reading");
 		volstream_header(buf, data ? VOLSTREAM_DATA : VOLSTREAM_HOLE,
 				 n);
-		if (data && pread_full(fd, buf + VOLSTREAM_HDR, (size_t)n,
-				       (off_t)off) != (ssize_t)n)
-			return err_sys(e, errno ? errno : EIO, "reading");
-		if (write_full(client_fd(c), buf,
-			       VOLSTREAM_HDR + (data ? (size_t)n : 0)) < 0)
+		if (write_full(client_fd(c), buf, VOLSTREAM_HDR) < 0)
 			return err_sys(e, errno, "sending");
+		if (data && send_data(client_fd(c), fd, off, (size_t)n,
+				      buf + VOLSTREAM_HDR, e) < 0)
+			return -EIO;
 		off += n;
 	}
 	volstream_header(buf, VOLSTREAM_END, 0);
@@ -507,6 +692,10 @@ static int cmd_vol_transfer(const struct cli_args *a)
 
 	if (!p)
 		return 1;
+	if (!up) /* read in pieces: long records cost the daemon less */
+		json_object_object_add(
+			p, "record",
+			json_object_new_uint64(VOLSTREAM_MAX_RECORD));
 	fd = up ? open(file, O_RDONLY | O_CLOEXEC)
 		: open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
@@ -526,7 +715,7 @@ static int cmd_vol_transfer(const struct cli_args *a)
 	}
 	signal(SIGPIPE,
 	       SIG_IGN); /* a daemon that went: an error, not a death */
-	r = up ? send_file(c, fd, cli_flag(a, "sparse"), &e)
+	r = up ? send_file(c, fd, cli_flag(a, "sparse"), upload_record(res), &e)
 	       : receive(c, fd, &e);
 	client_close(c);
 	if (r < 0) {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "block/chain.h"
 #include "daemon/daemon.h"
 #include "daemon/domain-disks.h"
 #include "daemon/domain.h"
@@ -38,31 +39,40 @@ static void resolve_network(const struct pool_def *pd,
 	domain_disk_set_net(dk, n);
 }
 
-static int resolve_one(struct daemon *dmn, struct domain_disk *dk,
+/* The path of volume @volume of @pool into *@source (replaced), and
+ * whether it is a block device; a volume that is no file (rbd) makes
+ * @dk a network disk, and is refused where there is none (a container's
+ * file system). */
+static int resolve_one(struct daemon *dmn, const char *pool, const char *volume,
+		       char **source, bool *block, struct domain_disk *dk,
 		       struct err **e)
 {
-	struct object *o = object_list_find_name(&dmn->pools.l, dk->pool);
+	struct object *o = object_list_find_name(&dmn->pools.l, pool);
 	struct storage_vol *v;
 	struct stat st;
 
 	if (!o)
 		return err_setk(e, ERR_NO_STORAGE_POOL, ENOENT,
-				"storage pool '%s' not found", dk->pool);
+				"storage pool '%s' not found", pool);
 	if (!pool_of(o)->active)
 		return err_setk(e, ERR_OPERATION_INVALID, EAGAIN,
-				"storage pool '%s' is not active", dk->pool);
-	if (!(v = pool_vol_find(pool_of(o), dk->volume, e)))
+				"storage pool '%s' is not active", pool);
+	if (!(v = pool_vol_find(pool_of(o), volume, e)))
 		return -ENOENT;
+	if (v->network && !dk)
+		return err_setk(e, ERR_CONFIG_UNSUPPORTED, ENOTSUP,
+				"volume '%s' of pool '%s' is no file or device "
+				"(an rbd image): it cannot be mounted",
+				volume, pool);
 	if (v->network) {
 		resolve_network(pool_of(o)->def, v, dk);
 		return 0;
 	}
 	if (stat(v->path, &st) < 0)
-		return err_sys(e, errno, "volume '%s' (%s)", dk->volume,
-			       v->path);
-	free(dk->source);
-	dk->source = xstrdup(v->path);
-	dk->block = S_ISBLK(st.st_mode);
+		return err_sys(e, errno, "volume '%s' (%s)", volume, v->path);
+	free(*source);
+	*source = xstrdup(v->path);
+	*block = S_ISBLK(st.st_mode);
 	return 0;
 }
 
@@ -72,8 +82,17 @@ int domain_disks_resolve(struct daemon *dmn, struct domain_def *def,
 	for (size_t i = 0; i < def->n_disks; i++) {
 		struct domain_disk *dk = &def->disks[i];
 
-		if (dk->pool && resolve_one(dmn, dk, e) < 0)
+		if (dk->pool && resolve_one(dmn, dk->pool, dk->volume,
+					    &dk->source, &dk->block, dk, e) < 0)
 			return err_prefix(e, "disk '%s'", dk->target);
+	}
+	for (size_t i = 0; i < def->ct.n_fs; i++) {
+		struct domain_fs *fs = &def->ct.fs[i];
+
+		if (fs->type == DOMAIN_FS_VOLUME &&
+		    resolve_one(dmn, fs->pool, fs->volume, &fs->source,
+				&fs->block, NULL, e) < 0)
+			return err_prefix(e, "filesystem '%s'", fs->target);
 	}
 	return 0;
 }
@@ -150,5 +169,61 @@ int domain_disks_drop_missing(struct daemon *dmn, struct domain *dom,
 		memmove(dk, dk + 1, (def->n_disks - i - 1) * sizeof(*dk));
 		def->n_disks--;
 	}
+	return 0;
+}
+
+/* Whether disk @dk runs from the local chain @c, not shown yet. */
+static bool chain_shown_here(const struct domain_disk *dk,
+			     const struct block_chain *c)
+{
+	return !dk->net && c->n > 0 && !dk->backing_live;
+}
+
+static void show_chain(struct domain_disk *dk, const struct block_chain *c)
+{
+	bool overlay = dk->transient; /* its first backing is the source */
+	size_t k = 0;
+
+	for (int j = 0; j < c->n; j++) {
+		const struct block_chain_file *f = &c->files[j];
+
+		if (f->kind != BLOCK_REF_BACKING)
+			continue;
+		if (overlay) {
+			overlay = false;
+			continue;
+		}
+		if (k++ < dk->n_backing)
+			continue; /* declared: kept as written */
+		if (dk->n_backing == DOMAIN_MAX_BACKING)
+			break;
+		dk->backing = xreallocarray(dk->backing, dk->n_backing + 1,
+					    sizeof(*dk->backing));
+		dk->backing[dk->n_backing++] = (struct disk_backing){
+			.path = xstrdup(f->path),
+			.format = f->format ? xstrdup(f->format) : NULL,
+		};
+	}
+	dk->backing_end = true;
+	dk->backing_live = true;
+}
+
+int domain_disks_show_chains(struct domain *dom,
+			     const struct block_chain *chains, struct err **e)
+{
+	struct domain_def *def = dom->def;
+	bool any = false;
+
+	for (size_t i = 0; i < def->n_disks; i++)
+		any |= chain_shown_here(&def->disks[i], &chains[i]);
+	if (!any)
+		return 0;
+	/* the persistent definition keeps what it declared */
+	if (dom->persistent && !dom->newdef &&
+	    !(dom->newdef = domain_config_copy(dom, e)))
+		return err_prefix(e, "keeping the definition");
+	for (size_t i = 0; i < def->n_disks; i++)
+		if (chain_shown_here(&def->disks[i], &chains[i]))
+			show_chain(&def->disks[i], &chains[i]);
 	return 0;
 }

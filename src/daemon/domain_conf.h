@@ -258,6 +258,9 @@ struct domain_disk {
 	struct disk_backing *backing; /* <backingStore>, top down */
 	size_t n_backing;
 	bool backing_end; /* the chain ends with an empty <backingStore/> */
+	/* @backing is the chain the running domain opened (live XML:
+	 * formatted with index=, domain_disks_show_chains()) */
+	bool backing_live;
 	unsigned
 		boot_order; /* <boot order=>; 0: none (domain_conf_devices.c) */
 	struct disk_drive_addr drive;	  /* <address type='drive'> */
@@ -1206,6 +1209,8 @@ enum domain_fs_type {
 	DOMAIN_FS_RAM,	 /* a tmpfs */
 	DOMAIN_FS_FILE,	 /* an image file's file system (a loop device) */
 	DOMAIN_FS_BLOCK, /* a block device's file system */
+	/* a storage pool's volume: an image file or a block device */
+	DOMAIN_FS_VOLUME,
 };
 
 struct domain_fs {
@@ -1216,6 +1221,11 @@ struct domain_fs {
 	char *driver;	  /* type='file': <driver type=> (loop); NULL */
 	char *format;	  /* type='file': <driver format=> (raw); NULL */
 	bool readonly;
+	/* type='volume': <source pool= volume=>; @source is NULL until the
+	 * domain starts, then the volume's path (domain_disks_resolve()),
+	 * @block telling a block device */
+	char *pool, *volume;
+	bool block;
 };
 
 /* One <uid> or <gid> line of <idmap>. */

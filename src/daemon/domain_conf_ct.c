@@ -11,6 +11,7 @@
 #include <inttypes.h>
 
 #include "daemon/domain_conf.h"
+#include "daemon/xml_util.h"
 #include "lib/size.h"
 
 static int add_initenv(const xmlNode *n, struct domain_ct *ct, struct err **e)
@@ -151,7 +152,34 @@ static void parse_fs_driver(const xmlNode *c, struct domain_fs *fs,
 	fs->format = xml_attr(drv, "format");
 }
 
-/* The <source> of each type: dir=, file=, dev= or usage=. */
+/*
+ * <filesystem type='volume'><source pool='P' volume='V'/>: a volume of a
+ * storage pool, looked up when the container starts, as libvirt's lxc
+ * driver does.
+ */
+static int parse_fs_volume(const xmlNode *src, struct domain_fs *fs,
+			   struct xml_warnings *w, struct err **e)
+{
+	xml_check_known(src, (const char *const[]){"pool", "volume", NULL},
+			NULL, w);
+	if (!(fs->pool = xml_attr(src, "pool")) || !*fs->pool)
+		return xml_err(e, src,
+			       "<filesystem type='volume'>: missing <source "
+			       "pool='...'/>");
+	if (!(fs->volume = xml_attr(src, "volume")) || !*fs->volume)
+		return xml_err(e, src,
+			       "<filesystem type='volume'>: missing <source "
+			       "volume='...'/>");
+	if (strchr(fs->pool, '/') || strchr(fs->volume, '/'))
+		return xml_err(e, src,
+			       "<source pool='%s' volume='%s'>: a name "
+			       "holds no '/'",
+			       fs->pool, fs->volume);
+	return 0;
+}
+
+/* The <source> of each type: dir=, file=, dev=, usage= or pool= and
+ * volume=. */
 static int parse_fs_source(const xmlNode *c, const xmlNode *src,
 			   struct domain_fs *fs, struct xml_warnings *w,
 			   struct err **e)
@@ -164,8 +192,10 @@ static int parse_fs_source(const xmlNode *c, const xmlNode *src,
 
 	if (fs->type == DOMAIN_FS_RAM)
 		return parse_ram(src, fs, w, e);
-	if (fs->type == DOMAIN_FS_FILE)
+	if (fs->type == DOMAIN_FS_FILE || fs->type == DOMAIN_FS_VOLUME)
 		parse_fs_driver(c, fs, w);
+	if (fs->type == DOMAIN_FS_VOLUME)
+		return parse_fs_volume(src, fs, w, e);
 	fs->source = xml_attr(src, attr[fs->type]);
 	return check_path(src, "filesystem source", fs->source, e);
 }
@@ -177,11 +207,11 @@ int domain_parse_fs_device(const xmlNode *c, struct domain_def *d,
 			   struct xml_warnings *w, struct err **e)
 {
 	static const char *const attrs[] = {"type", "accessmode", NULL};
-	static const char *const types[] = {"mount", "bind", "ram", "file",
-					    "block"};
+	static const char *const types[] = {"mount", "bind",  "ram",
+					    "file",  "block", "volume"};
 	static const enum domain_fs_type kinds[] = {
-		DOMAIN_FS_MOUNT, DOMAIN_FS_MOUNT, DOMAIN_FS_RAM, DOMAIN_FS_FILE,
-		DOMAIN_FS_BLOCK};
+		DOMAIN_FS_MOUNT, DOMAIN_FS_MOUNT, DOMAIN_FS_RAM,
+		DOMAIN_FS_FILE,	 DOMAIN_FS_BLOCK, DOMAIN_FS_VOLUME};
 	static const char *const children[] = {"source", "target", "readonly",
 					       "driver", NULL};
 	_cleanup_free_ char *type = NULL;
@@ -202,8 +232,9 @@ int domain_parse_fs_device(const xmlNode *c, struct domain_def *d,
 		return xml_err(e, c,
 			       "<filesystem type='%s'>: only types 'mount' "
 			       "and 'bind' (a host directory), 'ram' (a "
-			       "tmpfs), 'file' (an image) and 'block' (a "
-			       "block device) are supported",
+			       "tmpfs), 'file' (an image), 'block' (a "
+			       "block device) and 'volume' (a storage "
+			       "volume) are supported",
 			       type);
 	if (d->ct.n_fs == DOMAIN_MAX_FS)
 		return xml_err(e, c, "more than %d filesystems", DOMAIN_MAX_FS);
@@ -474,6 +505,13 @@ static void format_fs_source(FILE *f, const struct domain_fs *fs)
 		}
 		fputs("/>\n", f);
 	}
+	if (fs->type == DOMAIN_FS_VOLUME) {
+		fputs("      <source", f);
+		xml_put_attr(f, "pool", fs->pool);
+		xml_put_attr(f, "volume", fs->volume);
+		fputs("/>\n", f);
+		return;
+	}
 	fprintf(f, "      <source %s='", attr[fs->type]);
 	xml_escape_attr(f, fs->source);
 	fputs("'/>\n", f);
@@ -482,10 +520,9 @@ static void format_fs_source(FILE *f, const struct domain_fs *fs)
 void domain_format_filesystems(FILE *f, const struct domain_def *d)
 {
 	static const char *const names[] = {
-		[DOMAIN_FS_MOUNT] = "mount",
-		[DOMAIN_FS_RAM] = "ram",
-		[DOMAIN_FS_FILE] = "file",
-		[DOMAIN_FS_BLOCK] = "block",
+		[DOMAIN_FS_MOUNT] = "mount",   [DOMAIN_FS_RAM] = "ram",
+		[DOMAIN_FS_FILE] = "file",     [DOMAIN_FS_BLOCK] = "block",
+		[DOMAIN_FS_VOLUME] = "volume",
 	};
 
 	for (size_t i = 0; i < d->ct.n_fs; i++) {
@@ -577,6 +614,8 @@ void domain_ct_clear(struct domain_ct *ct)
 		free(ct->fs[i].target);
 		free(ct->fs[i].driver);
 		free(ct->fs[i].format);
+		free(ct->fs[i].pool);
+		free(ct->fs[i].volume);
 	}
 	free(ct->fs);
 	for (size_t i = 0; i < ct->blkio.n_devs; i++)

@@ -805,8 +805,11 @@ static void format_backing(FILE *f, const struct domain_disk *dk)
 	for (i = 0; i < dk->n_backing; i++) {
 		const struct disk_backing *b = &dk->backing[i];
 
-		fprintf(f, "%*s<backingStore type='file'>\n", (int)(6 + 2 * i),
+		fprintf(f, "%*s<backingStore type='file'", (int)(6 + 2 * i),
 			"");
+		if (dk->backing_live) /* as libvirt numbers the chain */
+			fprintf(f, " index='%zu'", i + 1);
+		fputs(">\n", f);
 		if (b->format && b->metadata_cache) {
 			fprintf(f, "%*s<format type='%s'>\n", (int)(8 + 2 * i),
 				"", b->format);

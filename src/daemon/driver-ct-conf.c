@@ -66,15 +66,16 @@ static int check_fs(const struct domain_def *d, struct err **e)
 	for (size_t i = 0; i < d->ct.n_fs; i++) {
 		if (streq(d->ct.fs[i].target, "/"))
 			root = true;
-		if (d->ct.fs[i].type == DOMAIN_FS_FILE &&
+		if ((d->ct.fs[i].type == DOMAIN_FS_FILE ||
+		     d->ct.fs[i].type == DOMAIN_FS_VOLUME) &&
 		    check_image(&d->ct.fs[i], e) < 0)
 			return -ENOTSUP;
 	}
 	if (!root)
 		return err_set(e, ENOTSUP,
 			       "no root file system: a <filesystem "
-			       "type='mount'> (or 'file', 'block') with "
-			       "<target dir='/'/>");
+			       "type='mount'> (or 'file', 'block', "
+			       "'volume') with <target dir='/'/>");
 	return 0;
 }
 

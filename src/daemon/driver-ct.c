@@ -269,11 +269,22 @@ static void images_close(struct images *im)
 	free(im->root_path);
 }
 
+/* An image file goes on a loop device (a volume's too); a block
+ * device is mounted as it is. */
 static int image_mount(const struct domain_fs *fs, struct images *im,
 		       struct err **e)
 {
-	int fd = ct_image_mount(fs->source, fs->type == DOMAIN_FS_FILE,
-				fs->readonly, e);
+	bool loop = fs->type == DOMAIN_FS_FILE ||
+		    (fs->type == DOMAIN_FS_VOLUME && !fs->block);
+	int fd;
+
+	if (!fs->source) /* domain_disks_resolve() did not run */
+		return err_setk(e, ERR_INTERNAL_ERROR, EINVAL,
+				"filesystem '%s': volume '%s' of pool '%s' "
+				"not looked up",
+				fs->target, fs->volume ? fs->volume : "",
+				fs->pool ? fs->pool : "");
+	fd = ct_image_mount(fs->source, loop, fs->readonly, e);
 
 	if (fd < 0)
 		return err_prefix(e, "filesystem '%s'", fs->target);
@@ -293,7 +304,8 @@ static int mount_images(struct ct_dom *c, struct ct_config *cfg,
 		const struct domain_fs *fs = &ct->fs[i];
 		bool root = streq(fs->target, "/");
 
-		if (fs->type != DOMAIN_FS_FILE && fs->type != DOMAIN_FS_BLOCK) {
+		if (fs->type != DOMAIN_FS_FILE && fs->type != DOMAIN_FS_BLOCK &&
+		    fs->type != DOMAIN_FS_VOLUME) {
 			k += !root;
 			continue;
 		}

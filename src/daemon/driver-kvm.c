@@ -778,6 +778,10 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 	}
 	if (open_disks(dmn, dom->def, vm, e) < 0)
 		return err_code(*e);
+	if (domain_disks_show_chains(dom, vm->chains, e) < 0) {
+		close_disks(vm);
+		return err_code(*e);
+	}
 	if (open_console(vm, FIRST_DISK_FD + disk_fd_count(vm), e) < 0 ||
 	    open_ifaces(dmn, dom, vm, e) < 0) {
 		close_disks(vm);

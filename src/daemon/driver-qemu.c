@@ -561,6 +561,10 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		return r;
 	qemu_vm_blockjobs_release(vm); /* a restart's */
 	qemu_vm_record_chains(vm, dom->def);
+	if ((r = domain_disks_show_chains(dom, vm->chains, e)) < 0) {
+		close_disks(vm);
+		return r;
+	}
 	if ((r = driver_qemu_firmware_open(dom->def, vm->fw_fds, e)) < 0) {
 		close_disks(vm);
 		return err_prefix(e, "firmware");

@@ -265,6 +265,14 @@ static int start_or_restore_run(struct daemon *dmn, struct domain *dom,
 	}
 	r = state_fd >= 0 ? drv->restore(dmn, dom, state_fd, flags, e)
 			  : drv->start(dmn, dom, flags, e);
+	if (r >= 0) { /* with what the start found (backing chains) */
+		_cleanup_err_ struct err *why = NULL;
+
+		if (store_live_save(&dmn->store, &domain_kind, dom->def, &why) <
+		    0)
+			log_warn("domain '%s': %s", dom->def->name,
+				 err_msg(why));
+	}
 	if (r < 0) {
 		err_mark(e, ERR_OPERATION_FAILED);
 		domain_disks_release(dmn, dom->def);

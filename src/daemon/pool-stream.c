@@ -7,11 +7,17 @@
  * is (a qcow2 volume's file, not its guest's view), as libvirt does.
  *
  * A session is owned by its stream: freed when the stream closes.
- * Reads and writes are on the loop, one record (at most 64 KiB) at a
- * time: the stream's bounded buffers pace them, and other clients are
- * served in between. A volume that is no file (an rbd image) is read
- * and written through src/block instead, its holes found by
- * block_status() and made by unmapping zeroes; it does not grow.
+ * Reads and writes are on the loop, one record at a time: the stream's
+ * bounded buffers pace them, and other clients are served in between.
+ * A download's data goes from the file to the socket without a copy
+ * here (rpc_stream_send_file()), in records as long as the client
+ * takes ("record", at most VOLSTREAM_MAX_RECORD; 64 KiB by default);
+ * an upload's, once its record's header is read, from the socket to
+ * the file (rpc_stream_splice_input()), in records of up to
+ * VOLSTREAM_MAX_RECORD (the answer's "record" tells the client).
+ * A volume that is no file (an rbd image) is read and written through
+ * src/block instead, 64 KiB at a time through a buffer, its holes found
+ * by block_status() and made by unmapping zeroes; it does not grow.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,13 +41,17 @@ struct vol_session {
 	char *pool, *vol; /* names, looked up again when done */
 	int fd;
 	struct block *blk; /* instead of @fd: a volume that is no file */
+	uint8_t *blkbuf;   /* @blk's data being sent, [blk_pos, blk_len) */
+	size_t blk_pos, blk_len;
 	bool upload, sparse;
 	uint64_t off, end; /* download: [off, end); upload: end 0: none */
 	struct rpc_stream *st;
 	struct loop_source *kick; /* writes to the stream from the loop */
-	/* download: the record being sent */
-	uint8_t buf[VOLSTREAM_HDR + VOLSTREAM_MAX_DATA];
-	size_t len, pos;
+	/* download: the record being sent, its header then its data */
+	uint64_t record; /* the longest data record the client takes */
+	uint8_t head[VOLSTREAM_HDR];
+	size_t head_pos;	      /* VOLSTREAM_HDR: sent */
+	uint64_t data_off, data_left; /* its data still to send */
 	bool ended;
 	/* upload: the record being read */
 	uint8_t hdr[VOLSTREAM_HDR];
@@ -56,6 +66,7 @@ static void session_free(struct vol_session *s)
 	loop_source_del(s->dmn->loop, s->kick);
 	close_safe(s->fd);
 	block_close(s->blk);
+	free(s->blkbuf);
 	free(s->pool);
 	free(s->vol);
 	free(s->error);
@@ -81,66 +92,99 @@ static int blk_extent(struct vol_session *s, bool *data, uint64_t *n)
 	return 0;
 }
 
-/* The next record into s->buf; false at the end (after 'E'). */
+/* The next record into s->head; false at the end (after 'E'). */
 static bool next_record(struct vol_session *s)
 {
 	bool data;
 	uint64_t n;
-	ssize_t k;
 
-	s->pos = 0;
-	s->len = VOLSTREAM_HDR;
-	if (s->off >= s->end || s->ended) {
-		if (s->ended)
-			return false;
+	if (s->ended)
+		return false;
+	s->head_pos = 0;
+	if (s->off >= s->end) {
 		s->ended = true;
-		volstream_header(s->buf, VOLSTREAM_END, 0);
+		volstream_header(s->head, VOLSTREAM_END, 0);
 		return true;
 	}
 	if ((s->blk ? blk_extent(s, &data, &n)
-		    : volstream_extent(s->fd, s->off, s->end, s->sparse, &data,
-				       &n)) < 0)
+		    : volstream_extent(s->fd, s->off, s->end, s->sparse,
+				       s->record, &data, &n)) < 0)
 		n = 0;
 	if (n == 0) { /* cannot be read on: the client sees no 'E' */
 		log_warn("vol-download of '%s': stopped at %llu", s->vol,
 			 (unsigned long long)s->off);
 		return false;
 	}
-	if (!data) {
-		volstream_header(s->buf, VOLSTREAM_HOLE, n);
-		s->off += n;
-		return true;
+	volstream_header(s->head, data ? VOLSTREAM_DATA : VOLSTREAM_HOLE, n);
+	if (data) {
+		s->data_off = s->off;
+		s->data_left = n;
 	}
-	if (s->blk)
-		k = block_pread(s->blk, s->buf + VOLSTREAM_HDR, (size_t)n,
-				s->off, NULL) < 0
-			    ? -1
-			    : (ssize_t)n;
-	else
-		k = pread_full(s->fd, s->buf + VOLSTREAM_HDR, (size_t)n,
-			       (off_t)s->off);
-	if (k <= 0)
+	s->off += n;
+	return true;
+}
+
+/* The next piece of a data record of @s->blk into s->blkbuf. */
+static bool blk_read(struct vol_session *s)
+{
+	size_t n = (size_t)MIN(s->data_left, (uint64_t)VOLSTREAM_MAX_DATA);
+	_cleanup_err_ struct err *e = NULL;
+
+	if (!s->blkbuf)
+		s->blkbuf = xmalloc(VOLSTREAM_MAX_DATA);
+	if (block_pread(s->blk, s->blkbuf, n, s->data_off, &e) < 0) {
+		log_warn("vol-download of '%s': %s", s->vol, err_msg(e));
 		return false;
-	volstream_header(s->buf, VOLSTREAM_DATA, (uint64_t)k);
-	s->len += (size_t)k;
-	s->off += (uint64_t)k;
+	}
+	s->blk_pos = 0;
+	s->blk_len = n;
+	s->data_off += n;
+	s->data_left -= n;
 	return true;
 }
 
 static void pump(struct vol_session *s)
 {
 	while (s->st) {
-		size_t w;
+		if (s->head_pos < VOLSTREAM_HDR) {
+			s->head_pos +=
+				rpc_stream_write(s->st, s->head + s->head_pos,
+						 VOLSTREAM_HDR - s->head_pos);
+			if (s->head_pos < VOLSTREAM_HDR)
+				return; /* output_ready goes on */
+		} else if (s->blk &&
+			   (s->data_left || s->blk_pos < s->blk_len)) {
+			if (s->blk_pos == s->blk_len && !blk_read(s))
+				break; /* the client sees no 'E' */
+			s->blk_pos +=
+				rpc_stream_write(s->st, s->blkbuf + s->blk_pos,
+						 s->blk_len - s->blk_pos);
+			if (s->blk_pos < s->blk_len)
+				return; /* output_ready goes on */
+		} else if (s->data_left) {
+			ssize_t k = rpc_stream_send_file(
+				s->st, s->fd, s->data_off,
+				(size_t)MIN(s->data_left, (uint64_t)SSIZE_MAX));
 
-		if (s->pos == s->len && !next_record(s)) {
-			rpc_stream_close(s->st);
-			session_free(s);
-			return;
+			if (k < 0) { /* the client sees no 'E' */
+				log_warn("vol-download of '%s': reading at "
+					 "%llu: %s",
+					 s->vol,
+					 (unsigned long long)s->data_off,
+					 strerror((int)-k));
+				break;
+			}
+			s->data_off += (uint64_t)k;
+			s->data_left -= (uint64_t)k;
+			if (s->data_left)
+				return; /* output_ready goes on */
+		} else if (!next_record(s)) {
+			break;
 		}
-		w = rpc_stream_write(s->st, s->buf + s->pos, s->len - s->pos);
-		s->pos += w;
-		if (s->pos < s->len)
-			return; /* output_ready goes on */
+	}
+	if (s->st) {
+		rpc_stream_close(s->st);
+		session_free(s);
 	}
 }
 
@@ -214,7 +258,7 @@ static void on_header(struct vol_session *s)
 	s->have = 0;
 	switch (s->hdr[0]) {
 	case VOLSTREAM_DATA:
-		if (n > VOLSTREAM_MAX_DATA) {
+		if (n > VOLSTREAM_MAX_RECORD) {
 			fail(s, "a data record of %llu bytes",
 			     (unsigned long long)n);
 			s->done = true; /* its end cannot be found */
@@ -334,7 +378,23 @@ static size_t st_input(void *opaque, const char *buf, size_t len)
 	}
 	if (s->upload && s->done && !s->kick)
 		kick(s);
+	/* the rest of the record from the socket to the file */
+	if (s->upload && s->in_data && !s->error && !s->blk)
+		rpc_stream_splice_input(s->st, s->fd, s->off, s->payload);
 	return len; /* what follows the end is dropped */
+}
+
+/* Bytes of a data record that went straight into the file. */
+static void st_spliced(void *opaque, size_t n, int err)
+{
+	struct vol_session *s = opaque;
+
+	if (err < 0)
+		fail(s, "writing at %llu: %s", (unsigned long long)s->off,
+		     strerror(-err));
+	s->off += n;
+	s->payload -= n;
+	s->in_data = s->payload > 0;
 }
 
 static void st_output_ready(void *opaque)
@@ -355,6 +415,7 @@ static const struct rpc_stream_ops vol_stream = {
 	.input = st_input,
 	.output_ready = st_output_ready,
 	.closed = st_closed,
+	.spliced = st_spliced,
 };
 
 /* ---- the methods -------------------------------------------------------- */
@@ -366,10 +427,17 @@ static int range(struct vol_session *s, struct json_object *params,
 	uint64_t off = 0, len = 0;
 	struct stat st = {0};
 
+	s->record = VOLSTREAM_MAX_DATA;
 	if (json_get_uint64_opt(params, "offset", &off, e) < 0 ||
 	    json_get_uint64_opt(params, "length", &len, e) < 0 ||
+	    json_get_uint64_opt(params, "record", &s->record, e) < 0 ||
 	    json_get_bool_opt(params, "sparse", &s->sparse, e) < 0)
 		return -EINVAL;
+	if (s->record < VOLSTREAM_MAX_DATA || s->record > VOLSTREAM_MAX_RECORD)
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"record %llu is not between %u and %u bytes",
+				(unsigned long long)s->record,
+				VOLSTREAM_MAX_DATA, VOLSTREAM_MAX_RECORD);
 	if (s->blk)
 		st.st_size = (off_t)block_size(s->blk);
 	else if (fstat(s->fd, &st) < 0)
@@ -413,6 +481,7 @@ static struct vol_session *session_new(struct daemon *dmn,
 	s = xcalloc(1, sizeof(*s));
 	s->dmn = dmn;
 	s->upload = upload;
+	s->head_pos = VOLSTREAM_HDR; /* no record yet */
 	s->pool = xstrdup(p->def->name);
 	s->vol = xstrdup(v->name);
 	s->fd = -1;
@@ -457,6 +526,10 @@ static int open_stream(struct daemon *dmn, struct json_object *params,
 	if (!upload)
 		json_object_object_add(*result, "end",
 				       json_object_new_uint64(s->end));
+	else /* the longest data record it takes */
+		json_object_object_add(
+			*result, "record",
+			json_object_new_uint64(VOLSTREAM_MAX_RECORD));
 	if (rpc_server_stream_current(dmn->rpc, &vol_stream, s, e) < 0) {
 		session_free(s);
 		json_object_put(steal_ptr(*result));

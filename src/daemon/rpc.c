@@ -26,6 +26,7 @@
 #include <netinet/tcp.h>
 #include <stdarg.h>
 #include <sys/epoll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -44,6 +45,8 @@
 #define READ_CHUNK (64u << 10)
 /* The sweep's period. */
 #define SWEEP_NS 1000000000ull
+/* A stream's pipe for rpc_stream_splice_input(): what one splice takes. */
+#define RPC_SPLICE_PIPE (1u << 20)
 
 struct listener {
 	struct rpc_server *srv;
@@ -70,7 +73,7 @@ struct client {
 	char *in;
 	size_t in_len, in_cap;
 	char *out;
-	size_t out_len, out_off;
+	size_t out_len, out_off, out_cap;
 	bool closing;		  /* disconnect once the output is flushed */
 	bool dropped;		  /* told why it is dropped: queue no more */
 	bool kick;		  /* handle held-back lines in the next round */
@@ -122,6 +125,7 @@ static time_t now_s(void)
 }
 
 static void accept_resume(struct rpc_server *s);
+static bool stream_waits_client(const struct client *c);
 static void client_closing_hooks(struct client *c);
 static bool stream_open(const struct client *c);
 static int stream_answer(struct client *c, int r, struct json_object *result,
@@ -178,6 +182,15 @@ static size_t client_mem(const struct client *c)
 	return c->in_cap + c->out_len;
 }
 
+/* c->out holds at least @need bytes. */
+static void out_reserve(struct client *c, size_t need)
+{
+	if (need <= c->out_cap)
+		return;
+	c->out = xrealloc(c->out, need);
+	c->out_cap = need;
+}
+
 /*
  * Ends the client's output after the line being sent, queues @line
  * (taken over) as its last and closes it once that is flushed.
@@ -196,7 +209,7 @@ static void client_drop(struct client *c, char *line, size_t len)
 		if (end)
 			c->out_len = (size_t)(end - c->out) + 1;
 	}
-	c->out = xrealloc(c->out, c->out_len + len);
+	out_reserve(c, c->out_len + len);
 	memcpy(c->out + c->out_len, line, len);
 	c->out_len += len;
 	free(line);
@@ -238,7 +251,7 @@ static void queue(struct client *c, char *line, size_t len)
 			   c->srv->lim.max_client_mem);
 		return;
 	}
-	c->out = xrealloc(c->out, c->out_len + len);
+	out_reserve(c, c->out_len + len);
 	memcpy(c->out + c->out_len, line, len);
 	c->out_len += len;
 	free(line);
@@ -471,9 +484,10 @@ static int client_write(struct client *c)
 		c->active = now_s();
 	}
 	c->out_off = c->out_len = 0;
-	if (c->out && !c->dropped) {
+	if (c->out && !c->dropped && !stream_open(c)) {
 		free(c->out); /* give back what a large answer took */
 		c->out = NULL;
+		c->out_cap = 0;
 	}
 	return 0;
 }
@@ -580,7 +594,7 @@ static const char *sweep_reason(const struct client *c, time_t now,
 		return now - c->active >= c->handshake_timeout_s ? "stalled"
 								 : NULL;
 	}
-	if (c->out_off < c->out_len) {
+	if (c->out_off < c->out_len || stream_waits_client(c)) {
 		*secs = lim->idle_timeout_s;
 		return now - c->active >= lim->idle_timeout_s ? "stalled"
 							      : NULL;
@@ -1157,11 +1171,30 @@ struct rpc_stream {
 	bool open;	  /* raw bytes both ways */
 	bool in_blocked;  /* the owner took less than it was given */
 	bool out_blocked; /* the owner waits for output_ready */
+	/* rpc_stream_splice_input(): the next @splice_left bytes of input
+	 * go to @splice_fd at @splice_off, through @pipe (-1: none yet) */
+	int pipe[2];
+	int splice_fd;
+	uint64_t splice_off, splice_left;
 };
+
+static void stream_free(struct rpc_stream *st)
+{
+	close_safe(st->pipe[0]);
+	close_safe(st->pipe[1]);
+	free(st);
+}
 
 static bool stream_open(const struct client *c)
 {
 	return c->stream && c->stream->open;
+}
+
+/* The owner waits for the client to take what was sent: a client that
+ * does not is stalled, even when nothing is queued here (sendfile). */
+static bool stream_waits_client(const struct client *c)
+{
+	return stream_open(c) && c->stream->out_blocked;
 }
 
 /* The owner hears that the stream is over (unless it closed it). */
@@ -1170,7 +1203,7 @@ static void stream_end(struct client *c)
 	struct rpc_stream *st = steal_ptr(c->stream);
 
 	st->ops->closed(st->opaque);
-	free(st);
+	stream_free(st);
 }
 
 static void client_closing_hooks(struct client *c)
@@ -1248,11 +1281,76 @@ static void stream_update(struct client *c)
 	loop_fd_modify(c->srv->loop, c->src, ev);
 }
 
+/* @n bytes in the pipe @p into @fd at @off; on a failure the rest is
+ * read and dropped (the pipe is left empty). Returns 0 or -errno. */
+static int splice_drain(int p, int fd, off_t off, size_t n)
+{
+	char buf[16384];
+	int r = 0;
+
+	while (n > 0) {
+		ssize_t m =
+			r ? -1 : splice(p, NULL, fd, &off, n, SPLICE_F_MOVE);
+
+		if (m == 0) { /* nothing written: a failure */
+			errno = EIO;
+			m = -1;
+		}
+		if (m < 0 && errno == EINTR && !r)
+			continue;
+		if (m < 0) { /* not spliced: read, and written unless failed */
+			if (!r && errno != EINVAL)
+				r = -errno;
+			if ((m = read(p, buf, MIN(n, sizeof(buf)))) <= 0)
+				return r ? r : -EIO;
+			if (!r && pwrite_full(fd, buf, (size_t)m, off) < 0)
+				r = -errno;
+			off += m;
+		}
+		n -= (size_t)m;
+	}
+	return r;
+}
+
+/* Input straight to the owner's file (rpc_stream_splice_input()).
+ * Returns 0, -1 when the client is gone (freed), 1 when the socket
+ * cannot be spliced (the owner gets the bytes as input). */
+static int stream_splice(struct client *c)
+{
+	struct rpc_stream *st = c->stream;
+	ssize_t k =
+		splice(c->fd, NULL, st->pipe[1], NULL,
+		       (size_t)MIN(st->splice_left, (uint64_t)RPC_SPLICE_PIPE),
+		       SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	int r;
+
+	if (k < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (k < 0 && (errno == EINVAL || errno == ENOSYS)) {
+		st->splice_left = 0;
+		return 1;
+	}
+	if (k <= 0) { /* the client's end is over: so is the stream */
+		client_free(c);
+		return -1;
+	}
+	c->active = now_s();
+	r = splice_drain(st->pipe[0], st->splice_fd, (off_t)st->splice_off,
+			 (size_t)k);
+	st->splice_off += (uint64_t)k;
+	st->splice_left = r < 0 ? 0 : st->splice_left - (uint64_t)k;
+	st->ops->spliced(st->opaque, (size_t)k, r);
+	return 0;
+}
+
 /* Returns 0, or -1 when the client is gone (freed). */
 static int stream_read(struct client *c)
 {
 	ssize_t n;
 
+	if (c->stream && c->stream->splice_left && !c->in_len &&
+	    (n = stream_splice(c)) <= 0)
+		return (int)n;
 	if (c->in_len >= RPC_STREAM_BUF)
 		return 0;
 	n = client_recv(c, c->in + c->in_len, RPC_STREAM_BUF - c->in_len);
@@ -1305,6 +1403,7 @@ int rpc_server_stream_current(struct rpc_server *s,
 	st->c = c;
 	st->ops = ops;
 	st->opaque = opaque;
+	st->pipe[0] = st->pipe[1] = -1;
 	c->stream = st;
 	return 0;
 }
@@ -1320,15 +1419,118 @@ size_t rpc_stream_write(struct rpc_stream *st, const void *buf, size_t len)
 		if (c->out_off)
 			memmove(c->out, c->out + c->out_off, queued);
 		c->out_off = 0;
-		c->out = xrealloc(c->out, queued + n);
+		out_reserve(c, MAX(queued + n, (size_t)RPC_STREAM_BUF));
 		memcpy(c->out + queued, buf, n);
 		c->out_len = queued + n;
 	}
 	if (n < len)
 		st->out_blocked = true;
-	if (n && !c->in_handler)
+	if ((n || st->out_blocked) && !c->in_handler)
 		stream_update(c);
 	return n;
+}
+
+/*
+ * Sends what is queued now, without waiting (a plain socket only: a
+ * TLS session's writes go through on_stream). A broken connection is
+ * left to the loop, which sees it hang up.
+ */
+static void stream_flush(struct client *c)
+{
+	while (!c->tls && c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off,
+				 c->out_len - c->out_off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		c->out_off += (size_t)n;
+		c->active = now_s();
+	}
+	if (c->out_off == c->out_len)
+		c->out_off = c->out_len = 0;
+}
+
+/* Up to @len bytes of @fd at @off read into c->out (at most
+ * RPC_STREAM_BUF queued): what a TLS session sends. */
+static ssize_t send_copy(struct client *c, int fd, uint64_t off, size_t len)
+{
+	size_t queued = c->out_len - c->out_off;
+	size_t n = queued >= RPC_STREAM_BUF ? 0
+					    : MIN(len, RPC_STREAM_BUF - queued);
+	ssize_t k;
+
+	if (!n)
+		return 0;
+	if (c->out_off)
+		memmove(c->out, c->out + c->out_off, queued);
+	c->out_off = 0;
+	out_reserve(c, MAX(queued + n, (size_t)RPC_STREAM_BUF));
+	k = pread_full(fd, c->out + queued, n, (off_t)off);
+	if (k <= 0)
+		return k < 0 ? k : -ENODATA;
+	c->out_len = queued + (size_t)k;
+	return k;
+}
+
+/* Up to @len bytes of @fd at @off straight to the socket (page cache to
+ * socket, no copy through the daemon); -EINVAL where the file cannot be
+ * spliced. */
+static ssize_t send_direct(struct client *c, int fd, uint64_t off, size_t len)
+{
+	off_t o = (off_t)off;
+	ssize_t k = sendfile(c->fd, fd, &o, len);
+
+	if (k == 0)
+		return -ENODATA; /* the file is shorter now */
+	if (k < 0 && errno != EAGAIN && errno != EINTR && errno != EPIPE &&
+	    errno != ECONNRESET)
+		return -errno; /* reading the file failed */
+	if (k > 0)
+		c->active = now_s();
+	return MAX(k, 0); /* a broken connection: the loop sees it */
+}
+
+ssize_t rpc_stream_send_file(struct rpc_stream *st, int fd, uint64_t off,
+			     size_t len)
+{
+	struct client *c = st->c;
+	ssize_t k;
+
+	if (!len)
+		return 0;
+	stream_flush(c);
+	if (c->tls)
+		k = send_copy(c, fd, off, len);
+	else if (c->out_off < c->out_len)
+		k = 0; /* the socket is full: the file waits for room */
+	else if ((k = send_direct(c, fd, off, len)) == -EINVAL || k == -ENOSYS)
+		k = send_copy(c, fd, off, len);
+	if (k < 0)
+		return k;
+	if ((size_t)k < len)
+		st->out_blocked = true;
+	if (!c->in_handler)
+		stream_update(c);
+	return k;
+}
+
+int rpc_stream_splice_input(struct rpc_stream *st, int fd, uint64_t off,
+			    uint64_t len)
+{
+	if (st->c->tls || !st->ops->spliced)
+		return -EOPNOTSUPP;
+	if (st->pipe[0] < 0) {
+		if (pipe2(st->pipe, O_CLOEXEC) < 0)
+			return -errno;
+		(void)fcntl(st->pipe[1], F_SETPIPE_SZ, RPC_SPLICE_PIPE);
+	}
+	st->splice_fd = fd;
+	st->splice_off = off;
+	st->splice_left = len;
+	return 0;
 }
 
 void rpc_stream_input_ready(struct rpc_stream *st)
@@ -1346,7 +1548,7 @@ void rpc_stream_close(struct rpc_stream *st)
 	struct client *c = st->c;
 
 	c->stream = NULL;
-	free(st);
+	stream_free(st);
 	c->closing = true; /* flushes its output, then goes */
 	c->in_len = 0;
 	if (!c->in_handler)

@@ -266,6 +266,12 @@ struct rpc_stream_ops {
 	 * @st is invalid afterwards. Not called after rpc_stream_close().
 	 */
 	void (*closed)(void *opaque);
+	/*
+	 * Optional (for rpc_stream_splice_input()): @n more bytes of input
+	 * went into the owner's file; @err 0, or -errno when they could not
+	 * be written (the rest of them then comes to ->input).
+	 */
+	void (*spliced)(void *opaque, size_t n, int err);
 };
 
 /*
@@ -281,6 +287,28 @@ int rpc_server_stream_current(struct rpc_server *s,
 
 /* Queues up to @len bytes for the client; returns how many it took. */
 size_t rpc_stream_write(struct rpc_stream *st, const void *buf, size_t len);
+
+/*
+ * Queues up to @len bytes of the file @fd from @off for the client,
+ * after what is queued: on a unix socket straight from the file to the
+ * socket (sendfile(2), without a copy through the daemon), on TLS read
+ * into the connection's buffer. Returns how many it took; fewer than
+ * @len: ->output_ready follows when there is room. -ENODATA when the
+ * file ends before @off + @len, -errno when it cannot be read.
+ */
+ssize_t rpc_stream_send_file(struct rpc_stream *st, int fd, uint64_t off,
+			     size_t len);
+
+/*
+ * From ->input only, once it took all it was given: the next @len bytes
+ * of the client's input go straight into the file @fd at @off as they
+ * arrive (splice(2) through a pipe, without a copy through the daemon),
+ * each piece told to ->spliced; what follows them comes to ->input
+ * again. Returns 0, or -errno when it cannot be done (a TLS session, an
+ * owner without ->spliced, no pipe): the bytes then come to ->input.
+ */
+int rpc_stream_splice_input(struct rpc_stream *st, int fd, uint64_t off,
+			    uint64_t len);
 
 /* The owner has room for input again (after ->input took less). */
 void rpc_stream_input_ready(struct rpc_stream *st);

@@ -7,7 +7,7 @@
 # start; read-only where asked; qcow2 refused by name; type='block'.
 . "$(dirname "$0")/lib.sh"
 
-if ! ct_usable || ! command -v mke2fs >/dev/null || ! [ -e /dev/loop-control ]; then
+if ! images_usable; then
 	echo "1..0 # SKIP containers on images need root, busybox-static, e2fsprogs and loop devices"
 	exit 0
 fi
@@ -30,8 +30,6 @@ image_xml() {
 		sed "s|<filesystem type='mount'><source dir='/unused'/><target dir='/'/></filesystem>|$2<target dir='/'/>${4:-}</filesystem>\n    <filesystem type='mount'><source dir='$tmp/out'/><target dir='/out'/></filesystem>|"
 }
 file_fs="<filesystem type='file' accessmode='passthrough'><driver type='loop' format='raw'/><source file='$img'/>"
-attached() { losetup -n -O NAME -j "$1" | grep -q .; }
-released() { ! attached "$1"; }
 
 script='exec >/out/log 2>&1
 grep " / " /proc/mounts

@@ -14,6 +14,16 @@ ct_usable() {
 		[ -e /proc/self/ns/user ] && [ -d /sys/fs/cgroup ]
 }
 
+# images_usable: what a container on an image file needs besides
+# ct_usable (e2fsprogs to make one, loop devices).
+images_usable() {
+	ct_usable && command -v mke2fs >/dev/null && [ -e /dev/loop-control ]
+}
+
+# attached FILE: FILE is on a loop device; released FILE: it is not.
+attached() { losetup -n -O NAME -j "$1" | grep -q .; }
+released() { ! attached "$1"; }
+
 # make_rootfs DIR: busybox and its applets, the usual directories, owned
 # by the container's root (an unprivileged container's files are).
 make_rootfs() {

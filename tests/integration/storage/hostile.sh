@@ -153,5 +153,23 @@ t_out "a data record larger than allowed" "F a data record of" upload "44fffffff
 t_out "a hole past 2^64" "F " upload "48ffffffffffffffff48ffffffffffffffff450000000000000000"
 t_out "a well-formed one is written" "O " upload "440300000000000000616263450000000000000000"
 t_exact "its bytes" "abc" head -c 3 "$images/ok.raw"
+# download RECORD: the answer to a download asking for data records of
+# RECORD bytes (a client's choice, bounded).
+download() {
+	python3 - "$NIDO_RUNTIME_DIR/nidod.sock" "$1" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+req = {"jsonrpc": "2.0", "id": 1, "method": "volume.download",
+       "params": {"pool": "default", "vol": "ok.raw",
+                  "record": int(sys.argv[2])}}
+s.sendall((json.dumps(req) + "\n").encode())
+print(s.makefile("rb").readline().decode().strip())
+PY
+}
+t_out "a download's records below 64 KiB are refused" \
+	"record 0 is not between 65536 and 16777216 bytes" download 0
+t_out "... and over 16 MiB" "record 18446744073709551615 is not between" \
+	download 18446744073709551615
 t_out "the daemon still answers" "default" "$NIDO" pool-list
 done_testing

@@ -91,6 +91,48 @@ static void lxc_parses_and_round_trips(void)
 	xml_warnings_clear(&w);
 }
 
+/* <filesystem type='volume'>: the pool and the volume kept, no path
+ * until a start looks it up; <driver> kept as for a file. */
+static void lxc_volume_root(void)
+{
+	static const char from[] = "<filesystem type='mount' "
+				   "accessmode='passthrough'>\n"
+				   "      <source dir='/srv/ct/web'/>";
+	static const char want[] =
+		"    <filesystem type='volume' "
+		"accessmode='passthrough'>\n"
+		"      <driver type='loop' format='raw'/>\n"
+		"      <source pool='p&amp;q' volume='r.img'/>\n"
+		"      <target dir='/'/>\n";
+	const char *at = strstr(ct_xml, from);
+	_cleanup_free_ char *xml = NULL, *text = NULL, *again = NULL;
+	struct domain_def *d = NULL, *back = NULL;
+	_cleanup_err_ struct err *e = NULL;
+
+	CHECK(at != NULL);
+	xml = xasprintf("%.*s%s%s", (int)(at - ct_xml), ct_xml,
+			"<filesystem type='volume' accessmode='passthrough'>"
+			"<driver type='loop' format='raw'/>"
+			"<source pool='p&amp;q' volume='r.img'/>",
+			at + strlen(from));
+	CHECK_INT_EQ(parse(xml, &d, NULL, &e), 0);
+	if (!d)
+		return;
+	CHECK_INT_EQ(d->ct.fs[0].type, DOMAIN_FS_VOLUME);
+	CHECK_STR_EQ(d->ct.fs[0].pool, "p&q");
+	CHECK_STR_EQ(d->ct.fs[0].volume, "r.img");
+	CHECK(d->ct.fs[0].source == NULL);
+	text = domain_def_format(d);
+	CHECK_STR_CONTAINS(text, want);
+	/* a path looked up at start is not part of the definition */
+	d->ct.fs[0].source = xstrdup("/pool/r.img");
+	again = domain_def_format(d);
+	CHECK_STR_EQ(text, again);
+	CHECK_INT_EQ(domain_def_parse(text, strlen(text), &back, NULL, &e), 0);
+	domain_def_free(back);
+	domain_def_free(d);
+}
+
 /* ct_xml with @from replaced by @to: fails naming @want. */
 static void refused(const char *from, const char *to, const char *want)
 {
@@ -126,7 +168,19 @@ static void lxc_refuses_by_name(void)
 	refused("<target dir='/'/>", "<target dir='/srv'/>",
 		"no root file system");
 	refused("<filesystem type='mount' accessmode",
-		"<filesystem type='volume' accessmode", "only types 'mount'");
+		"<filesystem type='template' accessmode", "only types 'mount'");
+	refused("<filesystem type='mount' accessmode='passthrough'>\n"
+		"      <source dir='/srv/ct/web'/>",
+		"<filesystem type='volume'><source pool='p'/>",
+		"<filesystem type='volume'>: missing <source volume='...'/>");
+	refused("<filesystem type='mount' accessmode='passthrough'>\n"
+		"      <source dir='/srv/ct/web'/>",
+		"<filesystem type='volume'><source volume='v'/>",
+		"missing <source pool='...'/>");
+	refused("<filesystem type='mount' accessmode='passthrough'>\n"
+		"      <source dir='/srv/ct/web'/>",
+		"<filesystem type='volume'><source pool='p' volume='../v'/>",
+		"a name holds no '/'");
 	refused("<pids max='100'/>", "<pids max='100'/><privileged/>",
 		"<privileged/> and <idmap> exclude each other");
 	refused("<gid start='1000'", "<gid start='999'",
@@ -253,6 +307,7 @@ int main(void)
 {
 	RUN(lxc_parses_and_round_trips);
 	RUN(lxc_refuses_by_name);
+	RUN(lxc_volume_root);
 	RUN(lxc_bounds);
 	RUN(machine_keeps_generic_warnings);
 	RUN(idmap_rules);

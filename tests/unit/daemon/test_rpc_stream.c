@@ -27,6 +27,14 @@ struct owner {
 	int opened, closed, ready;
 	bool fail_open;
 	size_t refill, sent; /* o_ready sends up to @refill bytes in all */
+	int file;	     /* > 0: o_ready sends it with send_file */
+	uint64_t file_off, file_end;
+	ssize_t file_err; /* what send_file failed with */
+	/* > 0: after its first input, the next @splice_len bytes go there */
+	int splice_fd;
+	uint64_t splice_len, spliced;
+	bool splicing;
+	int splice_err;
 };
 
 struct fixture {
@@ -41,6 +49,7 @@ struct fixture {
 };
 
 static struct fixture fx;
+static const struct rpc_limits *fx_limits; /* setup's; NULL: defaults */
 
 static int o_open(void *opaque, struct rpc_stream *st,
 		  struct json_object *result, struct err **e)
@@ -62,7 +71,22 @@ static size_t o_input(void *opaque, const char *buf, size_t len)
 	o->largest_offer = MAX(o->largest_offer, len);
 	memcpy(o->in + o->in_len, buf, n);
 	o->in_len += n;
+	if (o->splice_fd > 0 && !o->splicing && n == len) {
+		o->splicing = true;
+		if (rpc_stream_splice_input(o->st, o->splice_fd, 0,
+					    o->splice_len) < 0)
+			o->splice_err = -1;
+	}
 	return n;
+}
+
+static void o_spliced(void *opaque, size_t n, int err)
+{
+	struct owner *o = opaque;
+
+	o->spliced += n;
+	if (err)
+		o->splice_err = err;
 }
 
 /* Writes what the stream takes, in chunks, up to o->refill in all. */
@@ -80,10 +104,32 @@ static void o_refill(struct owner *o)
 	}
 }
 
+/* Sends o->file's [file_off, file_end) with send_file, as it takes. */
+static void o_send_file(struct owner *o)
+{
+	while (o->st && o->file_off < o->file_end) {
+		ssize_t k = rpc_stream_send_file(o->st, o->file, o->file_off,
+						 o->file_end - o->file_off);
+
+		if (k < 0) {
+			o->file_err = k;
+			return;
+		}
+		o->file_off += (uint64_t)k;
+		if (!k)
+			return;
+	}
+}
+
 static void o_ready(void *opaque)
 {
-	((struct owner *)opaque)->ready++;
-	o_refill(opaque);
+	struct owner *o = opaque;
+
+	o->ready++;
+	if (o->file > 0)
+		o_send_file(o);
+	else
+		o_refill(o);
 }
 
 static void o_closed(void *opaque)
@@ -95,7 +141,7 @@ static void o_closed(void *opaque)
 }
 
 static const struct rpc_stream_ops owner_ops = {o_open, o_input, o_ready,
-						o_closed};
+						o_closed, o_spliced};
 
 static int m_stream(void *opaque, struct json_object *params,
 		    struct json_object **result, struct err **e)
@@ -156,7 +202,7 @@ static void setup(void)
 	snprintf(fx.path, sizeof(fx.path), "%s/s", fx.dir);
 	fx.loop = loop_new(&e);
 	fx.srv = rpc_server_new(fx.loop, methods, ARRAY_SIZE(methods), &fx,
-				NULL, &e);
+				fx_limits, &e);
 	CHECK(fx.srv != NULL);
 	CHECK_INT_EQ(rpc_server_listen_unix(fx.srv,
 					    &(struct rpc_unix_listen){
@@ -392,6 +438,161 @@ static void stream_owner_sends_more_than_its_buffer(void)
 	teardown();
 }
 
+/* A server, a file of @data for o_send_file, a client whose stream is
+ * open (its answer not read yet): the client's fd, -1 on a failure. */
+static int stream_with_file(const uint8_t *data, size_t len)
+{
+	char path[] = "/tmp/nido-rpcst-file-XXXXXX";
+	int a;
+
+	setup();
+	fx.own.file = mkstemp(path);
+	if (fx.own.file <= 0)
+		return -1;
+	unlink(path);
+	if (write(fx.own.file, data, len) != (ssize_t)len)
+		return -1;
+	fx.own.file_end = len;
+	a = client();
+	send_text(a, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"stream\"}\n");
+	spin();
+	return a;
+}
+
+/*
+ * A file sent with rpc_stream_send_file() (sendfile on a unix socket)
+ * arrives whole, after what was queued before it, in order; a range
+ * past the file's end is an error, not a wait.
+ */
+static void stream_send_file_in_order(void)
+{
+	static uint8_t data[3 << 20], got[sizeof(data) + 4096];
+	size_t total = 0, answer;
+	const char *nl;
+	ssize_t n;
+	int a;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + (i >> 12));
+	a = stream_with_file(data, sizeof(data));
+	CHECK(a >= 0);
+	/* the answer line, then "HDR", then the file from offset 5 */
+	CHECK_INT_EQ((int)rpc_stream_write(fx.own.st, "HDR", 3), 3);
+	fx.own.file_off = 5;
+	o_send_file(&fx.own);
+	for (int i = 0; i < 20000 && total < sizeof(got); i++) {
+		loop_run_once(fx.loop, 1, NULL);
+		while ((n = recv(a, got + total, sizeof(got) - total,
+				 MSG_DONTWAIT)) > 0)
+			total += (size_t)n;
+		if (fx.own.file_off == fx.own.file_end &&
+		    (nl = memchr(got, '\n', total)) &&
+		    total == (size_t)(nl - (char *)got) + 1 + 3 + sizeof(data) -
+				     5)
+			break;
+	}
+	CHECK_INT_EQ((int)fx.own.file_err, 0);
+	nl = memchr(got, '\n', total);
+	CHECK(nl != NULL);
+	if (!nl)
+		return;
+	answer = (size_t)(nl - (char *)got) + 1;
+	CHECK_U64_EQ(total, answer + 3 + sizeof(data) - 5);
+	CHECK(memcmp(got + answer, "HDR", 3) == 0);
+	CHECK(memcmp(got + answer + 3, data + 5, sizeof(data) - 5) == 0);
+	/* past the end: -ENODATA at once */
+	CHECK_INT_EQ((int)rpc_stream_send_file(fx.own.st, fx.own.file,
+					       sizeof(data), 10),
+		     -ENODATA);
+	close(fx.own.file);
+	fx.own.file = 0;
+	close(a);
+	spin();
+	teardown();
+}
+
+/*
+ * A client that stops reading what send_file sends (nothing is queued
+ * in the daemon: the socket is full) is stalled, and dropped after the
+ * idle timeout as one that leaves queued output.
+ */
+static void stream_send_file_stalled_client_dropped(void)
+{
+	static const struct rpc_limits lim = {
+		.max_clients = 8,
+		.idle_timeout_s = 1,
+		.request_timeout_s = 30,
+		.max_client_mem = RPC_DEFAULT_CLIENT_MEM,
+	};
+	static uint8_t data[8 << 20];
+	int a;
+
+	fx_limits = &lim;
+	a = stream_with_file(data, sizeof(data));
+	CHECK(a >= 0);
+	o_send_file(&fx.own);
+	CHECK(fx.own.file_off < fx.own.file_end); /* the socket is full */
+	for (int i = 0; i < 400 && !fx.own.closed; i++)
+		loop_run_once(fx.loop, 10, NULL);
+	CHECK_INT_EQ(fx.own.closed, 1);
+	close(fx.own.file);
+	fx.own.file = 0;
+	fx_limits = NULL;
+	close(a);
+	spin();
+	teardown();
+}
+
+/*
+ * Input handed to a file (rpc_stream_splice_input()): after what the
+ * owner took, exactly the bytes asked for go to the file, told to
+ * ->spliced, and what follows them comes to ->input again.
+ */
+static void stream_splice_input_then_input_again(void)
+{
+	static uint8_t data[2 << 20], back[sizeof(data)];
+	char path[] = "/tmp/nido-rpcst-in-XXXXXX";
+	size_t sent = 0;
+	int a;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + (i >> 10));
+	setup();
+	fx.own.splice_fd = mkstemp(path);
+	CHECK(fx.own.splice_fd > 0);
+	unlink(path);
+	fx.own.splice_len = sizeof(data);
+	a = client();
+	send_text(a, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"stream\"}\n");
+	spin();
+	CHECK_STR_CONTAINS(received(a), "streaming");
+	send_text(a, "AB");
+	spin();
+	CHECK(fx.own.splicing);
+	for (int i = 0; i < 20000 && sent < sizeof(data); i++) {
+		ssize_t n =
+			send(a, data + sent, sizeof(data) - sent, MSG_DONTWAIT);
+
+		if (n > 0)
+			sent += (size_t)n;
+		loop_run_once(fx.loop, 1, NULL);
+	}
+	send_text(a, "TAIL");
+	for (int i = 0; i < 2000 && fx.own.in_len < 6; i++)
+		loop_run_once(fx.loop, 1, NULL);
+	CHECK_U64_EQ(fx.own.spliced, sizeof(data));
+	CHECK_INT_EQ(fx.own.splice_err, 0);
+	CHECK_U64_EQ(fx.own.in_len, 6);
+	CHECK(memcmp(fx.own.in, "ABTAIL", 6) == 0);
+	CHECK(pread(fx.own.splice_fd, back, sizeof(back), 0) ==
+	      (ssize_t)sizeof(back));
+	CHECK(memcmp(back, data, sizeof(data)) == 0);
+	close(fx.own.splice_fd);
+	close(a);
+	spin();
+	teardown();
+}
+
 int main(void)
 {
 	RUN(notify_and_close_hook);
@@ -400,5 +601,8 @@ int main(void)
 	RUN(stream_deferred_and_closed_by_owner);
 	RUN(stream_bounded_both_ways);
 	RUN(stream_owner_sends_more_than_its_buffer);
+	RUN(stream_send_file_in_order);
+	RUN(stream_send_file_stalled_client_dropped);
+	RUN(stream_splice_input_then_input_again);
 	return test_done();
 }
