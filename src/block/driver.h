@@ -139,9 +139,11 @@ int block_lock_fd(int fd, const char *path, unsigned flags, struct err **e);
 /*
  * Opens @path to write a new image in it: created, or emptied once it is
  * locked for writing, so that an image in use by another process is not
- * destroyed. Returns the fd (the caller's) or -errno with @e filled.
+ * destroyed; with @exclusive, only created (nothing there, not even a
+ * symbolic link). Returns the fd (the caller's) or -errno with @e
+ * filled.
  */
-int block_create_file(const char *path, struct err **e);
+int block_create_file(const char *path, bool exclusive, struct err **e);
 
 /*
  * For a driver's open: opens the file @name that @b's image records (a

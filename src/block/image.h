@@ -34,7 +34,8 @@ struct img_create_opts {
 	int refcount_bits;	 /* 0: 16 */
 	bool lazy_refcounts;
 	const char *compression; /* "zlib" (default) or "zstd" */
-	bool no_flush; /* do not wait for the disk (convert's output) */
+	bool no_flush;	/* do not wait for the disk (convert's output) */
+	bool exclusive; /* @path must not exist (O_EXCL: no link followed) */
 };
 
 /*

@@ -114,9 +114,13 @@ int block_lock(struct block *b, struct err **e)
 	return block_lock_fd(b->fd, b->filename, b->flags, e);
 }
 
-int block_create_file(const char *path, struct err **e)
+int block_create_file(const char *path, bool exclusive, struct err **e)
 {
-	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	_cleanup_close_ int fd =
+		open(path,
+		     O_RDWR | O_CREAT | O_CLOEXEC |
+			     (exclusive ? O_EXCL | O_NOFOLLOW : 0),
+		     0644);
 	struct stat st;
 	int r;
 

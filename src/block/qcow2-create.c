@@ -205,7 +205,7 @@ int qcow2_create(const char *path, const struct img_create_opts *o,
 	s.l1_offset = (1 + l.t + l.k) * s.cluster_size;
 	s.reftable_offset = s.cluster_size;
 	s.reftable_clusters = (uint32_t)l.t;
-	fd = block_create_file(path, e);
+	fd = block_create_file(path, o->exclusive, e);
 	if (fd < 0)
 		return fd;
 	r = write_metadata(&s, fd, &l, !o->no_flush, e);

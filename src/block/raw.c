@@ -184,7 +184,7 @@ static int raw_create(const char *path, const struct img_create_opts *o,
 		return err_set(e, ENOTSUP,
 			       "creating '%s': raw images have no backing file",
 			       path);
-	fd = block_create_file(path, e);
+	fd = block_create_file(path, o->exclusive, e);
 	if (fd < 0)
 		return fd;
 	if (ftruncate(fd, (off_t)o->size) < 0)

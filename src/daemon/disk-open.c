@@ -37,11 +37,11 @@ static int make_overlay(const struct domain_disk *d, const char *overlay,
 		return r;
 	if (unlink(overlay) < 0 && errno != ENOENT)
 		return err_sys(e, errno, "transient overlay '%s'", overlay);
-	return disk_overlay_create(d, overlay, size, e);
+	return disk_overlay_create(d, overlay, size, false, e);
 }
 
 int disk_overlay_create(const struct domain_disk *d, const char *path,
-			uint64_t size, struct err **e)
+			uint64_t size, bool exclusive, struct err **e)
 {
 	return img_create(path,
 			  &(struct img_create_opts){
@@ -50,6 +50,7 @@ int disk_overlay_create(const struct domain_disk *d, const char *path,
 				  .backing = d->source,
 				  .backing_fmt = disk_format_name(d->format),
 				  .unsafe_backing = true,
+				  .exclusive = exclusive,
 			  },
 			  e);
 }

@@ -28,10 +28,11 @@ bool disk_writable(const struct domain_disk *d);
 int disk_open(const struct domain_disk *d, const char *overlay,
 	      struct block_chain *out, struct err **e);
 
-/* A new qcow2 at @path (replacing a file there) of @size bytes over
- * @d's image, which it names with its format, unopened. */
+/* A new qcow2 at @path of @size bytes over @d's image, which it names
+ * with its format, unopened; a file there is replaced, or with
+ * @exclusive refused (EEXIST, a symbolic link too). */
 int disk_overlay_create(const struct domain_disk *d, const char *path,
-			uint64_t size, struct err **e);
+			uint64_t size, bool exclusive, struct err **e);
 
 /* @d's chain opened read-only by the same rules, without taking the
  * images' locks (its guest may run: qemu-img -U), into @out. */

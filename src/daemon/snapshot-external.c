@@ -105,7 +105,9 @@ static int make_one(const struct domain_disk *d, const struct snapshot_disk *s,
 		return err_sys(e, errno, "overlay '%s'", s->file);
 	if ((r = image_size(d, &size, e)) < 0)
 		return r;
-	return disk_overlay_create(d, s->file, size, e);
+	/* created, never replaced: a file or link made at the path since
+	 * the check above is refused, not written through */
+	return disk_overlay_create(d, s->file, size, true, e);
 }
 
 int snapshot_overlays_make(const struct domain_def *def,

@@ -463,6 +463,41 @@ static void aio_refuses_bad_requests(void)
 	block_aio_free(q);
 }
 
+/* An exclusive create makes a new file and writes through nothing:
+ * neither a file already there nor a symbolic link (to a victim). */
+static void exclusive_create_replaces_nothing(void)
+{
+	struct img_create_opts o = {
+		.format = "qcow2", .size = 1 << 20, .exclusive = true};
+	_cleanup_err_ struct err *e = NULL;
+	struct stat st;
+	FILE *f;
+
+	CHECK(img_create(path("x-new.qcow2"), &o, NULL) == 0);
+	CHECK(stat(path("x-new.qcow2"), &st) == 0 && st.st_size > 0);
+	/* a second time: the file is there */
+	CHECK_INT_EQ(img_create(path("x-new.qcow2"), &o, &e), -EEXIST);
+	CHECK_STR_CONTAINS(e ? err_msg(e) : "", "x-new.qcow2");
+	err_free(steal_ptr(e));
+	/* a link to a victim: refused, the victim unchanged */
+	f = fopen(path("x-victim"), "w");
+	CHECK(f != NULL);
+	if (f) {
+		fputs("keep me", f);
+		fclose(f);
+	}
+	CHECK(symlink(path("x-victim"), path("x-link.qcow2")) == 0);
+	CHECK_INT_EQ(img_create(path("x-link.qcow2"), &o, &e), -EEXIST);
+	CHECK(stat(path("x-victim"), &st) == 0 && st.st_size == 7);
+	/* a dangling link is no way in either */
+	CHECK(symlink(path("x-nowhere"), path("x-dangling.qcow2")) == 0);
+	CHECK(img_create(path("x-dangling.qcow2"), &o, NULL) < 0);
+	CHECK(access(path("x-nowhere"), F_OK) < 0);
+	/* without it, a file there is replaced (qemu-img create's way) */
+	o.exclusive = false;
+	CHECK(img_create(path("x-new.qcow2"), &o, NULL) == 0);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -481,6 +516,7 @@ int main(void)
 	RUN(aio_raw_uses_io_uring);
 	RUN(aio_qcow2_thread_pool);
 	RUN(aio_refuses_bad_requests);
+	RUN(exclusive_create_replaces_nothing);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
