@@ -159,8 +159,10 @@ XML
 	for task in /proc/"$pid"/task/*; do
 		[ "$(allowed "${task##*/}")" = 1 ] && on1=$((on1 + 1))
 	done
-	t "the iothread runs on CPU 1 beside vCPU 0 (<iothreadpin>): two threads there" \
-		test "$on1" -eq 2
+	# (QEMU's I/O workers that the iothread starts inherit its CPUs and
+	# its policy: there may be more than the iothread)
+	t "the iothread runs on CPU 1 beside vCPU 0 (<iothreadpin>): two threads there or more" \
+		test "$on1" -ge 2
 	# policy TID: the kernel's scheduling policy of a thread (stat's
 	# 41st field; the name before it may hold spaces)
 	policy() { sed 's/.*) //' "/proc/$pid/task/$1/stat" | awk '{print $39}'; }
@@ -170,7 +172,8 @@ XML
 	for task in /proc/"$pid"/task/*; do
 		[ "$(policy "${task##*/}")" = 5 ] && idle=$((idle + 1))
 	done
-	t "one thread, the iothread, is SCHED_IDLE (<iothreadsched>)" test "$idle" -eq 1
+	t "the iothread is SCHED_IDLE (<iothreadsched>), the main thread not" \
+		test "$idle" -ge 1 -a "$(policy "$pid")" = 0
 	"$NIDO" destroy pins >/dev/null
 	# a pin on no CPU this host has: the start fails, naming it
 	sed "s/vcpu='1' cpuset='0'/vcpu='1' cpuset='4000'/" "$tmp/pins.xml" >"$tmp/p2.xml"
