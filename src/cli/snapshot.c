@@ -109,14 +109,15 @@ enum {
 	CREATE_REUSE_EXT = 4,
 	CREATE_REDEFINE = 8,
 	CREATE_CURRENT = 16,
+	CREATE_QUIESCE = 32,
 };
 
 static struct json_object *create_params(const char *dom, const char *xml,
 					 unsigned flags)
 {
-	static const char *const names[] = {"disk_only", "no_metadata",
+	static const char *const names[] = {"disk_only",      "no_metadata",
 					    "reuse_external", "redefine",
-					    "current"};
+					    "current",	      "quiesce"};
 	struct json_object *p = client_domain_params(dom);
 
 	if (xml)
@@ -144,9 +145,9 @@ static int create(const char *dom, const char *xml, unsigned flags)
 static int cmd_snapshot_create(const struct cli_args *a)
 {
 	/* in the order of the CREATE_ bits */
-	static const char *const flags[] = {"disk-only", "no-metadata",
+	static const char *const flags[] = {"disk-only",      "no-metadata",
 					    "reuse-external", "redefine",
-					    "current"};
+					    "current",	      "quiesce"};
 	unsigned f = 0;
 	const char *file = cli_str(a, "xmlfile");
 	_cleanup_free_ char *xml = NULL;
@@ -236,6 +237,7 @@ static int cmd_snapshot_create_as(int argc, char **argv)
 		{"disk-only", no_argument, NULL, 'o'},
 		{"no-metadata", no_argument, NULL, 'N'},
 		{"reuse-external", no_argument, NULL, 'r'},
+		{"quiesce", no_argument, NULL, 'q'},
 		{"memspec", required_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -270,6 +272,8 @@ static int cmd_snapshot_create_as(int argc, char **argv)
 			flags |= CREATE_NO_METADATA;
 		else if (c == 'r')
 			flags |= CREATE_REUSE_EXT;
+		else if (c == 'q')
+			flags |= CREATE_QUIESCE;
 		else if (c == 'm') {
 			cli_error("--memspec: an external snapshot with the "
 				  "guest's memory is not supported yet "
@@ -278,9 +282,9 @@ static int cmd_snapshot_create_as(int argc, char **argv)
 		} else if (c == 'h') {
 			printf("usage: nido snapshot-create-as DOMAIN [NAME] "
 			       "[DESCRIPTION] [--disk-only] [--no-metadata] "
-			       "[--reuse-external] [--diskspec DISK[,snapshot="
-			       "internal|external|no][,driver=qcow2][,file="
-			       "PATH]]... [--print-xml]\n");
+			       "[--reuse-external] [--quiesce] [--diskspec "
+			       "DISK[,snapshot=internal|external|no][,driver="
+			       "qcow2][,file=PATH]]... [--print-xml]\n");
 			fclose(disks);
 			return 0;
 		} else {
@@ -624,6 +628,7 @@ static const struct cli_opt opts_create[] = {
 	{"redefine", OPT_BOOL, false,
 	 "redefine metadata for existing snapshot"},
 	{"current", OPT_BOOL, false, "with redefine, set current snapshot"},
+	{"quiesce", OPT_BOOL, false, "quiesce guest's file systems"},
 	{0},
 };
 
@@ -710,8 +715,8 @@ const struct cli_command snapshot_commands[] = {
 	{"snapshot-create-as", cmd_snapshot_create_as,
 	 "Create a snapshot from a set of args", NULL, NULL, "snapshot", NULL,
 	 "DOMAIN [NAME] [DESCRIPTION] [--disk-only] [--no-metadata] "
-	 "[--reuse-external] [--diskspec DISK[,snapshot=internal|external|"
-	 "no][,driver=qcow2][,file=PATH]]... [--print-xml]"},
+	 "[--reuse-external] [--quiesce] [--diskspec DISK[,snapshot="
+	 "internal|external|no][,driver=qcow2][,file=PATH]]... [--print-xml]"},
 	{"snapshot-list", NULL, "List snapshots for a domain",
 	 cmd_snapshot_list, opts_list, "snapshot", "Snapshot List"},
 	{"snapshot-info", NULL, "snapshot information", cmd_snapshot_info,

@@ -150,6 +150,9 @@ int agent_domifaddr(struct daemon *dmn, struct domain *dom, const char *only,
 		    struct err **e);
 int agent_shutdown(struct daemon *dmn, struct domain *dom, bool reboot,
 		   struct err **e);
+/* @dom's guest agent for a method that chains commands itself (a
+ * quiesced snapshot); NULL with @e naming why there is none. */
+struct agent *agent_for(struct daemon *dmn, struct domain *dom, struct err **e);
 
 /* The network kind's (methods-network.c). */
 extern const struct rpc_method network_methods[];

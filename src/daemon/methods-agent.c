@@ -62,6 +62,11 @@ static struct agent *agent_of(struct daemon *dmn, struct domain *dom,
 	return dom->drv->agent(dmn, dom, e);
 }
 
+struct agent *agent_for(struct daemon *dmn, struct domain *dom, struct err **e)
+{
+	return agent_of(dmn, dom, e);
+}
+
 static void on_reply(void *opaque, int r, struct json_object *ret,
 		     const struct err *e)
 {

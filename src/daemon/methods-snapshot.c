@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/agent.h"
 #include "daemon/daemon.h"
 #include "daemon/domain-disks.h"
 #include "daemon/driver.h"
@@ -56,6 +57,9 @@ struct snap_call {
 	char *name;		 /* apply, delete: the snapshot's */
 	bool no_metadata;	 /* create: the metadata not kept */
 	bool reuse;		 /* ... --reuse-external */
+	/* --quiesce: the driver's result, kept while the agent thaws */
+	int r;
+	struct err *err;
 };
 
 static const char **taken_targets(const struct snapshot_def *sn, size_t *n)
@@ -151,7 +155,79 @@ static void snap_done(void *opaque, int r, const struct err *de)
 enum {
 	CREATE_NO_METADATA = 1,
 	CREATE_REUSE = 2,
+	CREATE_QUIESCE = 4,
 };
+
+/*
+ * --quiesce (libvirt's, for a disk-only snapshot of a running guest):
+ * the guest agent freezes the guest's file systems, the driver takes
+ * the snapshot, the agent thaws them whatever came of it; then
+ * snap_done(). A freeze that fails fails the snapshot, as libvirt's.
+ */
+#define QUIESCE_MS 60000
+
+static int agent_exec(struct agent *a, const char *execute, agent_reply_fn fn,
+		      void *opaque, struct err **e)
+{
+	_cleanup_json_ struct json_object *cmd = json_object_new_object();
+
+	json_object_object_add(cmd, "execute", json_object_new_string(execute));
+	return agent_command(a, cmd, QUIESCE_MS, 0, fn, opaque, e);
+}
+
+static void on_thawed(void *opaque, int r, struct json_object *ret,
+		      const struct err *te)
+{
+	struct snap_call *c = opaque;
+	struct err *err = steal_ptr(c->err);
+
+	(void)ret;
+	if (r < 0)
+		log_warn("domain '%s': the guest agent did not thaw its file "
+			 "systems after snapshot '%s': %s",
+			 c->dom->def->name, c->name, te ? te->msg : "failed");
+	snap_done(c, c->r, err);
+	err_free(err);
+}
+
+/* The driver's snapshot ended: thawed before snap_done(). */
+static void on_snapped(void *opaque, int r, const struct err *de)
+{
+	struct snap_call *c = opaque;
+	_cleanup_err_ struct err *e = NULL;
+	struct agent *a;
+
+	c->r = r;
+	if (r < 0)
+		err_setk(&c->err, err_kind(de), de ? de->code : EIO, "%s",
+			 de ? de->msg : "failed");
+	if ((a = agent_for(c->dmn, c->dom, &e)) &&
+	    agent_exec(a, "guest-fsfreeze-thaw", on_thawed, c, &e) == 0)
+		return;
+	log_warn("domain '%s': its file systems may stay frozen: %s",
+		 c->dom->def->name, err_msg(e));
+	on_thawed(c, 0, NULL, NULL);
+}
+
+static void on_frozen(void *opaque, int r, struct json_object *ret,
+		      const struct err *fe)
+{
+	struct snap_call *c = opaque;
+	_cleanup_err_ struct err *e = NULL;
+
+	(void)ret;
+	if (r < 0) {
+		err_setk(&e, err_kind(fe), fe ? fe->code : EIO,
+			 "quiescing the guest's file systems: %s",
+			 fe ? fe->msg : "failed");
+		snap_done(c, r, e);
+		return;
+	}
+	r = c->dom->drv->disk_snapshot(c->dmn, c->dom, c->sn, on_snapped, c,
+				       &e);
+	if (r < 0)
+		on_snapped(c, r, e);
+}
 
 static int driver_op(struct daemon *dmn, struct domain *dom,
 		     enum snapshot_op op, struct snapshot_def *sn,
@@ -168,7 +244,19 @@ static int driver_op(struct daemon *dmn, struct domain *dom,
 	c->name = xstrdup(sn->name);
 	c->no_metadata = flags & CREATE_NO_METADATA;
 	c->reuse = flags & CREATE_REUSE;
-	if (op == SNAPSHOT_OP_CREATE && snapshot_is_external(sn))
+	if (flags & CREATE_QUIESCE) {
+		struct agent *a =
+			dom->drv->disk_snapshot ? agent_for(dmn, dom, e) : NULL;
+
+		r = !dom->drv->disk_snapshot
+			    ? err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				       "the %s driver takes no external "
+				       "snapshot of a running domain yet",
+				       dom->drv->name)
+		    : !a ? err_prefix(e, "--quiesce")
+			 : agent_exec(a, "guest-fsfreeze-freeze", on_frozen, c,
+				      e);
+	} else if (op == SNAPSHOT_OP_CREATE && snapshot_is_external(sn))
 		r = dom->drv->disk_snapshot
 			    ? dom->drv->disk_snapshot(dmn, dom, sn, snap_done,
 						      c, e)
@@ -378,7 +466,7 @@ static int m_create(void *opaque, struct json_object *params,
 	struct domain_def *def = NULL;
 	const char *xml = NULL;
 	bool active, disk_only = false, no_meta = false, reuse = false;
-	bool external = false, redef = false, current = false;
+	bool external = false, redef = false, current = false, quiesce = false;
 	const char *was = NULL;
 	int r;
 
@@ -388,15 +476,16 @@ static int m_create(void *opaque, struct json_object *params,
 	    json_get_bool_opt(params, "reuse_external", &reuse, e) < 0 ||
 	    json_get_bool_opt(params, "redefine", &redef, e) < 0 ||
 	    json_get_bool_opt(params, "current", &current, e) < 0 ||
+	    json_get_bool_opt(params, "quiesce", &quiesce, e) < 0 ||
 	    json_get_string_opt(params, "snapshot", &was, e) < 0)
 		return err_code(*e);
 	if (current && !redef)
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"--current needs --redefine");
-	if (redef && (disk_only || no_meta || reuse))
+	if (redef && (disk_only || no_meta || reuse || quiesce))
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"--redefine takes no --disk-only, "
-				"--no-metadata or --reuse-external");
+				"--no-metadata, --reuse-external or --quiesce");
 	if (redef)
 		return redefine(dmn, dom, set, xml, current, was, result, e) < 0
 			       ? err_prefix(e, "domain '%s'", dom->def->name)
@@ -423,6 +512,13 @@ static int m_create(void *opaque, struct json_object *params,
 	sn->creation_time = (int64_t)time(NULL);
 	if (!sn->name) /* libvirt's: the time */
 		sn->name = xasprintf("%lld", (long long)sn->creation_time);
+	if (r == 0 && quiesce && !external) /* libvirt's rule and words */
+		r = err_setk(e, ERR_INVALID_ARG, EINVAL,
+			     "quiesce requires disk-only");
+	else if (r == 0 && quiesce && !active)
+		r = err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+			     "--quiesce needs the domain running: its guest "
+			     "agent freezes the file systems");
 	if (r < 0 || (r = check_new(set, sn, active, external, e)) < 0)
 		goto out;
 	sn->state = external			  ? SNAPSHOT_DISK_SNAPSHOT
@@ -445,7 +541,8 @@ static int m_create(void *opaque, struct json_object *params,
 				       json_object_new_string(sn->name));
 		r = driver_op(dmn, dom, SNAPSHOT_OP_CREATE, sn,
 			      (no_meta ? CREATE_NO_METADATA : 0) |
-				      (reuse ? CREATE_REUSE : 0),
+				      (reuse ? CREATE_REUSE : 0) |
+				      (quiesce ? CREATE_QUIESCE : 0),
 			      steal_ptr(*result), e);
 		if (r == RPC_DEFERRED)
 			return r;

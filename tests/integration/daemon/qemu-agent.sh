@@ -100,7 +100,7 @@ while [ -z "$dev" ]; do
 done
 echo "nido-agent-test: qemu-ga on $dev"
 export PATH=/bin:/sbin
-exec /usr/sbin/qemu-ga -m virtio-serial -p "$dev" -t /run -f /run/qemu-ga.pid
+exec /usr/sbin/qemu-ga -m virtio-serial -p "$dev" -t /run -f /run/qemu-ga.pid -v -l /run/qga.log
 SH
 	chmod 755 "$d/etc/nido-extra"
 }
@@ -219,6 +219,33 @@ XML
 	# proc, sysfs, devtmpfs are skipped): it says how many it did
 	t_out "domfsfreeze" "Froze 0 filesystem(s)" "$NIDO" domfsfreeze ga
 	t_out "domfsthaw" "Thawed 0 filesystem(s)" "$NIDO" domfsthaw ga
+	# a quiesced disk-only snapshot: the agent freezes, QEMU takes the
+	# overlay, the agent thaws
+	t_err "snapshot --quiesce without --disk-only: libvirt's refusal" \
+		"quiesce requires disk-only" "$NIDO" snapshot-create-as ga q0 --quiesce
+	t_out "snapshot-create-as --disk-only --quiesce" "Domain snapshot q2 created" \
+		"$NIDO" snapshot-create-as ga q2 --disk-only --quiesce \
+		--diskspec hda,snapshot=no --diskspec "vdb,file=$tmp/data.q2"
+	t "... the data disk's overlay is there, over its image" \
+		sh -c "qemu-img info -U '$tmp/data.q2' | grep -q 'backing file: $tmp/data.img'"
+	t_out "... and the guest's file systems are thawed after it" '{"return":"thawed"}' \
+		"$NIDO" qemu-agent-command ga '{"execute":"guest-fsfreeze-status"}'
+	# qemu-ga's own log (-v -l), read through its file commands: it was
+	# asked to freeze, then to thaw
+	qga_log() {
+		local h
+		h=$("$NIDO" qemu-agent-command ga '{"execute":"guest-file-open","arguments":{"path":"/run/qga.log"}}' |
+			grep -o '[0-9][0-9]*')
+		"$NIDO" qemu-agent-command ga "{\"execute\":\"guest-file-read\",\"arguments\":{\"handle\":$h,\"count\":1000000}}" |
+			sed 's/.*"buf-b64":"\([^"]*\)".*/\1/' | base64 -d
+		"$NIDO" qemu-agent-command ga "{\"execute\":\"guest-file-close\",\"arguments\":{\"handle\":$h}}" >/dev/null
+	}
+	qga_log >"$tmp/qga.log" 2>&1
+	# the commands qemu-ga read, in order: domfsfreeze's and domfsthaw's
+	# above, then the snapshot's freeze and thaw
+	t_out "... qemu-ga was asked to freeze, then to thaw, around it (its log)" \
+		"freeze thaw freeze thaw" sh -c "grep -o 'data: {\"execute\":\"guest-fsfreeze-[a-z]*\"' '$tmp/qga.log' |
+			sed 's/.*fsfreeze-//; s/\"//' | tr '\\n' ' ' | sed 's/ \$//'"
 	t_out "set-user-password" "Password set successfully for root in ga" \
 		"$NIDO" set-user-password ga root s3cret
 	# the guest's /etc/shadow, read back through the agent's file
@@ -350,6 +377,17 @@ for verb in "qemu-agent-command fake-none {\"execute\":\"guest-ping\"}" "guestin
 		"domain 'fake-none' has no guest agent channel (<channel type='unix'> with <target type='virtio' name='org.qemu.guest_agent.0'/>)" \
 		"$NIDO" $verb
 done
+truncate -s 1M "$tmp/nq.img"
+fake_xml fake-nq "<disk type='file' device='disk'><driver name='qemu' type='raw'/>
+  <source file='$tmp/nq.img'/><target dev='vda' bus='virtio'/></disk>" >"$tmp/nq.xml"
+"$NIDO" define "$tmp/nq.xml" >/dev/null
+"$NIDO" start fake-nq >/dev/null
+t_err "snapshot --quiesce without a guest agent fails, naming it" \
+	"--quiesce: domain 'fake-nq' has no guest agent channel" \
+	"$NIDO" snapshot-create-as fake-nq s1 --disk-only --quiesce --diskspec "vda,file=$tmp/nq.s1"
+t "... and takes nothing: no overlay left, no snapshot" \
+	sh -c "[ ! -e '$tmp/nq.s1' ] && [ -z \"\$('$NIDO' snapshot-list fake-nq --name)\" ]"
+"$NIDO" destroy fake-nq >/dev/null
 t_err "... and on a domain that is not running" "domain 'fake-agent' is not running" \
 	sh -c "'$NIDO' destroy fake-agent >/dev/null && '$NIDO' guestinfo fake-agent"
 
