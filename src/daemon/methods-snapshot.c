@@ -236,6 +236,8 @@ static int driver_op(struct daemon *dmn, struct domain *dom,
 	struct snap_call *c = xcalloc(1, sizeof(*c));
 	size_t n;
 	_cleanup_free_ const char **targets = taken_targets(sn, &n);
+	bool external = op == SNAPSHOT_OP_CREATE && snapshot_is_external(sn);
+	struct agent *a;
 	int r;
 
 	c->dmn = dmn;
@@ -244,26 +246,18 @@ static int driver_op(struct daemon *dmn, struct domain *dom,
 	c->name = xstrdup(sn->name);
 	c->no_metadata = flags & CREATE_NO_METADATA;
 	c->reuse = flags & CREATE_REUSE;
-	if (flags & CREATE_QUIESCE) {
-		struct agent *a =
-			dom->drv->disk_snapshot ? agent_for(dmn, dom, e) : NULL;
-
-		r = !dom->drv->disk_snapshot
-			    ? err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-				       "the %s driver takes no external "
-				       "snapshot of a running domain yet",
-				       dom->drv->name)
-		    : !a ? err_prefix(e, "--quiesce")
-			 : agent_exec(a, "guest-fsfreeze-freeze", on_frozen, c,
-				      e);
-	} else if (op == SNAPSHOT_OP_CREATE && snapshot_is_external(sn))
-		r = dom->drv->disk_snapshot
-			    ? dom->drv->disk_snapshot(dmn, dom, sn, snap_done,
-						      c, e)
-			    : err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-				       "the %s driver takes no external "
-				       "snapshot of a running domain yet",
-				       dom->drv->name);
+	if (external && !dom->drv->disk_snapshot)
+		r = err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+			     "the %s driver takes no external snapshot of a "
+			     "running domain yet",
+			     dom->drv->name);
+	else if (flags & CREATE_QUIESCE) /* external: m_create saw to it */
+		r = (a = agent_for(dmn, dom, e))
+			    ? agent_exec(a, "guest-fsfreeze-freeze", on_frozen,
+					 c, e)
+			    : err_prefix(e, "--quiesce");
+	else if (external)
+		r = dom->drv->disk_snapshot(dmn, dom, sn, snap_done, c, e);
 	else
 		r = dom->drv->snapshot(dmn, dom, op, sn->name, targets, n,
 				       snap_done, c, e);
