@@ -230,17 +230,18 @@ XML
 		sh -c "qemu-img info -U '$tmp/data.q2' | grep -q 'backing file: $tmp/data.img'"
 	t_out "... and the guest's file systems are thawed after it" '{"return":"thawed"}' \
 		"$NIDO" qemu-agent-command ga '{"execute":"guest-fsfreeze-status"}'
-	# qemu-ga's own log (-v -l), read through its file commands: it was
-	# asked to freeze, then to thaw
-	qga_log() {
+	# guest_file PATH: the guest's file PATH (up to 1 MB), read through
+	# the agent's file commands
+	guest_file() {
 		local h
-		h=$("$NIDO" qemu-agent-command ga '{"execute":"guest-file-open","arguments":{"path":"/run/qga.log"}}' |
+		h=$("$NIDO" qemu-agent-command ga "{\"execute\":\"guest-file-open\",\"arguments\":{\"path\":\"$1\"}}" |
 			grep -o '[0-9][0-9]*')
 		"$NIDO" qemu-agent-command ga "{\"execute\":\"guest-file-read\",\"arguments\":{\"handle\":$h,\"count\":1000000}}" |
 			sed 's/.*"buf-b64":"\([^"]*\)".*/\1/' | base64 -d
 		"$NIDO" qemu-agent-command ga "{\"execute\":\"guest-file-close\",\"arguments\":{\"handle\":$h}}" >/dev/null
 	}
-	qga_log >"$tmp/qga.log" 2>&1
+	# qemu-ga's own log (-v -l): it was asked to freeze, then to thaw
+	guest_file /run/qga.log >"$tmp/qga.log" 2>&1
 	# the commands qemu-ga read, in order: domfsfreeze's and domfsthaw's
 	# above, then the snapshot's freeze and thaw
 	t_out "... qemu-ga was asked to freeze, then to thaw, around it (its log)" \
@@ -250,15 +251,7 @@ XML
 		"$NIDO" set-user-password ga root s3cret
 	# the guest's /etc/shadow, read back through the agent's file
 	# commands: root's password is no longer '*'
-	shadow() {
-		local h
-		h=$("$NIDO" qemu-agent-command ga '{"execute":"guest-file-open","arguments":{"path":"/etc/shadow"}}' |
-			grep -o '[0-9][0-9]*')
-		"$NIDO" qemu-agent-command ga "{\"execute\":\"guest-file-read\",\"arguments\":{\"handle\":$h}}" |
-			sed 's/.*"buf-b64":"\([^"]*\)".*/\1/' | base64 -d
-		"$NIDO" qemu-agent-command ga "{\"execute\":\"guest-file-close\",\"arguments\":{\"handle\":$h}}" >/dev/null
-	}
-	out=$(shadow 2>&1)
+	out=$(guest_file /etc/shadow 2>&1)
 	if [[ $out == root:* && $out != "root:*:"* ]]; then
 		ok "... the guest's /etc/shadow has root's new password"
 	else
