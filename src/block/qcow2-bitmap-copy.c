@@ -59,14 +59,12 @@ static int fill(struct qcow2 *s, struct qcow2_bitmap *from, struct qcow2 *d,
 
 	if (r < 0)
 		return r;
-	to->data = xcalloc(MAX(n, 1u), 1);
-	memcpy(to->data, from->data, n);
+	/* the same number of bits (copy_one): the source's taken over, and
+	 * read again if needed, so that a large bitmap is held once */
+	to->data = steal_ptr(from->data);
 	if (bits % 8) /* no bit past the end */
 		to->data[n - 1] &= (uint8_t)((1u << (bits % 8)) - 1);
 	r = qcow2_bitmap_store(d, to, e);
-	/* both are read again if needed: keep no copy of a large bitmap */
-	free(from->data);
-	from->data = NULL;
 	free(to->data);
 	to->data = NULL;
 	return r;
