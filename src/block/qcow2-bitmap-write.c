@@ -386,6 +386,8 @@ int qcow2_bitmap_add(struct qcow2 *s, const struct img_bitmap_op *op,
 	uint64_t tbytes;
 	int r;
 
+	if (!op->name[0]) /* the directory has no room for it */
+		return err_set(e, EINVAL, "Bitmap name cannot be empty");
 	if (qcow2_bitmap_find(s, op->name))
 		return err_set(e, EEXIST, "Bitmap already exists: %s",
 			       op->name);

@@ -96,6 +96,7 @@ op b1 --disable
 op b1 --enable
 op b4 --add --remove
 op b5 --add -g 1000
+op "" --add
 op b5 --add -g 256
 op nope --remove
 op nope --clear

@@ -157,4 +157,26 @@ t "nido's writes recorded in its bitmap" bash -c "$DUMP nsrc.qcow2 | grep -q '^n
 conv "a source nido wrote, converted by both" -O qcow2 nsrc.qcow2
 QEMU_READS=1 conv "the same, compressed into 64k clusters" -c -O qcow2 nsrc.qcow2
 
+# hostile bitmap directories and tables (bitmap.sh's variants): the
+# same verdict as qemu-img's, a clean target when it succeeds, no crash
+qemu-img create -q -f qcow2 -o cluster_size=512 good.qcow2 64k
+qemu-img bitmap --add -g 512 good.qcow2 b1
+qemu-img bitmap --add -g 4k --disable good.qcow2 b2
+qemu-io -c 'write -P 1 0 512' good.qcow2 >/dev/null
+mkdir v && python3 "$HERE/mkbitmaps.py" good.qcow2 v
+for f in v/*.qcow2; do
+	n=$(basename "$f" .qcow2)
+	rm -f q.out n.out
+	rcq=$(qemu-img convert --bitmaps -O qcow2 "$f" q.out >/dev/null 2>&1; echo $?)
+	out=$(timeout 20 "$N" img convert --bitmaps -O qcow2 "$f" n.out 2>&1)
+	rcn=$?
+	if [ "$rcq" != "$rcn" ]; then
+		not_ok "$n: convert --bitmaps exits $rcn, qemu-img $rcq: $out"
+	elif [ "$rcn" = 0 ] && ! { qcheck n.out && [ "$($DUMP q.out)" = "$($DUMP n.out)" ]; }; then
+		not_ok "$n: the copy differs from qemu-img's or is not clean"
+	else
+		ok "$n: convert --bitmaps exits $rcn as qemu-img${out:+ (${out#*: })}"
+	fi
+done
+
 done_testing
