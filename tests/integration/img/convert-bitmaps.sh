@@ -41,7 +41,7 @@ qemu_bits() {
 # clean check. PRE (a command run on both outputs first) may set up -n;
 # QEMU_READS=1 has QEMU read each bitmap too (qemu-nbd: slower).
 conv() {
-	local desc=$1 want got rcq rcn bad= b
+	local desc=$1 want got rcq rcn bad='' b
 	shift
 	rm -f q.out n.out
 	[ -n "${PRE:-}" ] && { $PRE q.out; $PRE n.out; }
@@ -159,11 +159,7 @@ QEMU_READS=1 conv "the same, compressed into 64k clusters" -c -O qcow2 nsrc.qcow
 
 # hostile bitmap directories and tables (bitmap.sh's variants): the
 # same verdict as qemu-img's, a clean target when it succeeds, no crash
-qemu-img create -q -f qcow2 -o cluster_size=512 good.qcow2 64k
-qemu-img bitmap --add -g 512 good.qcow2 b1
-qemu-img bitmap --add -g 4k --disable good.qcow2 b2
-qemu-io -c 'write -P 1 0 512' good.qcow2 >/dev/null
-mkdir v && python3 "$HERE/mkbitmaps.py" good.qcow2 v
+hostile_bitmaps v
 for f in v/*.qcow2; do
 	n=$(basename "$f" .qcow2)
 	rm -f q.out n.out
