@@ -451,6 +451,7 @@ struct convert_args {
 	const char *src_fmt, *out_fmt, *backing, *backing_fmt, *cache;
 	char *opts;
 	bool compress, progress, no_create, quiet;
+	bool has_out_fmt;	   /* -O given: -n opens the target as that */
 	bool bitmaps, skip_broken; /* --bitmaps, --skip-broken-bitmaps */
 	unsigned share;		   /* -U: for the sources */
 	int sparse_size;
@@ -476,6 +477,7 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
 			break;
 		case 'O':
 			a->out_fmt = optarg;
+			a->has_out_fmt = true;
 			break;
 		case 'B':
 			a->backing = optarg;
@@ -627,8 +629,11 @@ int img_cmd_convert(int argc, char **argv)
 		goto out;
 	if (!a.no_create && create_output(out, &a, c.total) < 0)
 		goto out;
-	/* like qemu-img, the output's default cache mode is "unsafe" */
-	c.dst = img_open(out, a.no_create ? NULL : a.out_fmt,
+	/*
+	 * like qemu-img, the output's default cache mode is "unsafe"; -n
+	 * opens it as -O says, and probes it without -O (qemu-img: raw)
+	 */
+	c.dst = img_open(out, a.no_create && !a.has_out_fmt ? NULL : a.out_fmt,
 			 BLOCK_OPEN_RDWR | BLOCK_OPEN_NO_BACKING |
 				 (!a.cache || streq(a.cache, "unsafe")
 					  ? BLOCK_OPEN_NO_FLUSH

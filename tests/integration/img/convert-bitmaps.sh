@@ -136,6 +136,7 @@ t "nido's warning names the bitmap left out" bash -c "
 # -n: an existing target
 mkpre0() { qemu-img create -q -f qcow2 "$1" 10M; }
 PRE=mkpre0 conv "-n into an empty qcow2 of the size" -n -O qcow2 src.qcow2
+PRE=mkpre0 conv "-n -O raw into a qcow2: opened as raw, refused" -n -O raw src.qcow2
 mkpre() { qemu-img create -q -f qcow2 "$1" 10M && qemu-img bitmap --add "$1" mine; }
 PRE=mkpre conv "-n into a qcow2 with a bitmap: kept, the source's after it" -n -O qcow2 src.qcow2
 mkpre2() { qemu-img create -q -f qcow2 "$1" 10M && qemu-img bitmap --add "$1" b2; }
