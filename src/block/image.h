@@ -162,6 +162,22 @@ struct img_bitmap_op {
 int img_bitmap(struct block *b, const struct img_bitmap_op *ops, int n,
 	       struct err **e);
 
+/*
+ * convert --bitmaps, as qemu-img 7.2 does it. Before the target exists,
+ * img_bitmaps_copy_check(): @src can hold persistent bitmaps (qcow2 v3)
+ * and none is inconsistent (in use) unless @skip_broken. Once the target
+ * is open, img_bitmaps_can_store(). After the data, img_bitmaps_copy():
+ * every persistent bitmap of @src added to @dst (open read-write) with
+ * its name, granularity, recording flag and bits, after the bitmaps
+ * @dst already has, in @src's order; @skipped (may be NULL) is called
+ * for each inconsistent one left out. All return 0 or -errno with @e
+ * filled in qemu-img's words; a failed copy keeps what was added before.
+ */
+int img_bitmaps_copy_check(struct block *src, bool skip_broken, struct err **e);
+int img_bitmaps_can_store(struct block *dst, struct err **e);
+int img_bitmaps_copy(struct block *src, struct block *dst, bool skip_broken,
+		     void (*skipped)(const char *name), struct err **e);
+
 enum img_snapshot_op {
 	IMG_SNAPSHOT_CREATE,
 	IMG_SNAPSHOT_APPLY,
