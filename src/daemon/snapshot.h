@@ -42,7 +42,15 @@ int snapshot_store(struct daemon *dmn, const struct domain *dom,
 int snapshot_set_current(struct daemon *dmn, const struct domain *dom,
 			 struct snapshot_set *set, struct snapshot_def *sn,
 			 struct err **e);
-/* Removes @sn's metadata (file and entry; @sn is freed). */
+/*
+ * Where the state of snapshot @name of a running nido-vmm guest lives
+ * (snapshot-state.c): <state>/snapshot/DOMAIN/NAME.state, beside its
+ * metadata. malloc'ed.
+ */
+char *snapshot_state_path(const struct daemon *dmn, const struct domain *dom,
+			  const char *name);
+/* Removes @sn's metadata (file and entry; @sn is freed), and its state
+ * file if it has one. */
 int snapshot_unstore(struct daemon *dmn, const struct domain *dom,
 		     struct snapshot_set *set, struct snapshot_def *sn,
 		     struct err **e);

@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "lib/loop.h"
 #include "lib/sock.h"
+#include "vmm/api_snapshot.h"
 #include "vmm/console.h"
 #include "vmm/hw/devices.h"
 #include "vmm/state.h"
@@ -340,6 +341,24 @@ static const char *save(struct vm *vm, struct api_conn *c, json_object *req,
 	return NULL;
 }
 
+/* snapshot-save (api_snapshot.c) with the two descriptors passed. */
+static const char *snapshot_save(struct vm *vm, struct api_conn *c,
+				 json_object *req, json_object *r)
+{
+	int fds[2] = {-1, -1};
+	const char *err;
+
+	if (c && c->n_fds == 2) {
+		fds[0] = steal_fd(c->fds[0]);
+		fds[1] = steal_fd(c->fds[1]);
+		c->n_fds = 0;
+	}
+	err = api_snapshot_save(vm, fds, req, r);
+	close_safe(fds[0]);
+	close_safe(fds[1]);
+	return err;
+}
+
 /* The balloon's state: bytes, and the guest's last statistics by
  * libvirt's names (dommemstat). */
 static void balloon_info(struct vm *vm, json_object *r)
@@ -459,6 +478,10 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 		return set_link(vm, req, r);
 	} else if (streq(cmd, "save")) {
 		return save(vm, c, req, r);
+	} else if (streq(cmd, "snapshot-save")) {
+		return snapshot_save(vm, c, req, r);
+	} else if (streq(cmd, "snapshot-delete")) {
+		return api_snapshot_delete(vm, req, r);
 	} else if (streq(cmd, "balloon")) {
 		return balloon(vm, req, r);
 	} else if (streq(cmd, "set-vcpus")) {
@@ -470,7 +493,8 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 	} else {
 		return "unknown command (status, pause, resume, shutdown, "
 		       "power-button, power-off, stats, subscribe, set-link, "
-		       "save, balloon, balloon-info, set-vcpus)";
+		       "save, snapshot-save, snapshot-delete, balloon, "
+		       "balloon-info, set-vcpus)";
 	}
 	return NULL;
 }

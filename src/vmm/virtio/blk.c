@@ -28,6 +28,7 @@
 
 #include "block/aio.h"
 #include "block/block.h"
+#include "block/image.h"
 #include "lib/log.h"
 #include "lib/loop.h"
 #include "vmm/api.h"
@@ -679,4 +680,23 @@ bool virtio_blk_stats(const struct virtio_dev *d, struct virtio_blk_stats *st)
 		atomic_load(&b->host_errors[BLOCK_OP_WRITE_ZEROES]);
 	st->corrupt = atomic_load(&b->corrupt);
 	return true;
+}
+
+int virtio_blk_snapshot(struct virtio_dev *d, enum img_snapshot_op op,
+			const char *tag, struct err **e)
+{
+	struct blk *b = d->priv;
+	int r;
+
+	if (d->ops != &blk_ops)
+		return err_set(e, EINVAL, "not a disk");
+	if (b->readonly)
+		return err_set(e, EROFS, "disk %u is read-only", b->index);
+	pthread_mutex_lock(&d->lock);
+	blk_drain(d);
+	r = img_snapshot(b->disk, op, tag, e);
+	if (r == 0)
+		r = block_flush(b->disk, e);
+	pthread_mutex_unlock(&d->lock);
+	return r < 0 ? err_prefix(e, "disk %u ('%s')", b->index, b->image) : 0;
 }

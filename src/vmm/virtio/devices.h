@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "lib/err.h"
+#include "block/image.h"
 
 struct vm;
 struct virtio_dev;
@@ -76,6 +77,16 @@ struct virtio_blk_stats {
 
 /* Fills @st when @d is a virtio-blk device; false otherwise. Any thread. */
 bool virtio_blk_stats(const struct virtio_dev *d, struct virtio_blk_stats *st);
+
+/*
+ * The internal snapshot @tag of disk @d's image (its top, a qcow2):
+ * made, applied or deleted (image.h's ops), the requests in flight
+ * completed first and the image flushed after. The caller paused the
+ * vCPUs: nothing new arrives meanwhile. Returns 0 or -errno with @e
+ * naming the disk.
+ */
+int virtio_blk_snapshot(struct virtio_dev *d, enum img_snapshot_op op,
+			const char *tag, struct err **e);
 
 /* A network device on the existing tap of @cfg. */
 struct config_net;

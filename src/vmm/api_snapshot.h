@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The control socket's snapshot requests (docs/vmm-api.md), called by
+ * api.c's dispatch in the loop's thread. Each returns NULL with @r
+ * filled, or an error message (static: valid until the next request).
+ */
+#ifndef NIDO_VMM_API_SNAPSHOT_H
+#define NIDO_VMM_API_SNAPSHOT_H
+
+#include <json-c/json.h>
+
+struct vm;
+
+/*
+ * {"command": "snapshot-save", "tag": NAME, "disks": [INDEX, ...],
+ * "offset": N, "memory_offset": M} with two descriptors (state, memory;
+ * possibly one file twice): pauses the VM, writes its state and RAM as
+ * "save" does, takes the internal snapshot NAME of each disk listed
+ * (all or none), and lets the guest go on as it was. @fds are the
+ * caller's (it closes them).
+ */
+const char *api_snapshot_save(struct vm *vm, int fds[2], json_object *req,
+			      json_object *r);
+
+/* {"command": "snapshot-delete", "tag": NAME, "disks": [...]}: deletes
+ * the internal snapshot NAME on each disk listed, the guest paused
+ * meanwhile. */
+const char *api_snapshot_delete(struct vm *vm, json_object *req,
+				json_object *r);
+
+#endif
