@@ -16,6 +16,7 @@
 #include "daemon/driver-kvm-snapshot.h"
 #include "daemon/save-file.h"
 #include "daemon/snapshot.h"
+#include "daemon/store.h"
 #include "daemon/vmm-client.h"
 #include "lib/file.h"
 #include "lib/json.h"
@@ -25,6 +26,8 @@
 /* A snapshot writes all of the guest's RAM and syncs it, as a save. */
 #define SNAP_SAVE_MS   (30 * 60 * 1000)
 #define SNAP_DELETE_MS (5 * 60 * 1000)
+/* the descriptors one request passes */
+#define KVM_XSNAP_MAX_DISKS VMM_CALL_MAX_FDS
 
 struct kvm_snap {
 	struct kvm_snap **slot; /* the VM's pointer to us */
@@ -32,6 +35,10 @@ struct kvm_snap {
 	driver_done_fn done;
 	void *opaque;
 	char *path; /* create: the state file, removed if it fails */
+	/* external: the snapshot (the caller's), the domain switched */
+	const struct snapshot_def *sn;
+	struct daemon *dmn;
+	struct domain *dom;
 };
 
 static void snap_end(struct kvm_snap *s, int r, const struct err *e)
@@ -56,6 +63,14 @@ static void on_reply(void *opaque, int r, struct json_object *reply,
 	if (r < 0)
 		err_set(&e, err_code(err) ? err_code(err) : EIO, "nido-vmm: %s",
 			err_msg(err));
+	if (r == 0 && s->sn) { /* the live definition names the overlays */
+		snapshot_def_switch(s->dom->def, s->sn);
+		if (store_live_save(&s->dmn->store, &domain_kind, s->dom->def,
+				    &e) < 0)
+			log_warn("domain '%s': %s", s->dom->def->name,
+				 err_msg(e));
+		err_free(steal_ptr(e));
+	}
 	snap_end(s, r < 0 ? err_code(e) : 0, e);
 }
 
@@ -198,4 +213,83 @@ fail:
 	free(s->path);
 	free(s);
 	return err_code(*e);
+}
+
+/* The "snapshot-external" request's "disks", "paths" and overlays
+ * (opened into @fds, *@n of them). */
+static int external_args(const struct domain *dom,
+			 const struct snapshot_def *sn,
+			 struct json_object *args, int *fds, size_t *n,
+			 struct err **e)
+{
+	struct json_object *disks = json_object_new_array();
+	struct json_object *paths = json_object_new_array();
+	int r = 0;
+
+	json_object_object_add(args, "disks", disks);
+	json_object_object_add(args, "paths", paths);
+	*n = 0;
+	for (size_t j = 0; j < sn->n_disks && r == 0; j++) {
+		const struct snapshot_disk *d = &sn->disks[j];
+		size_t k = 0;
+
+		if (d->kind != SNAPSHOT_DISK_EXTERNAL)
+			continue;
+		while (k < dom->def->n_disks &&
+		       !streq(dom->def->disks[k].target, d->name))
+			k++;
+		if (k == dom->def->n_disks)
+			r = err_setk(e, ERR_OPERATION_INVALID, ENOENT,
+				     "disk '%s': not in the running domain",
+				     d->name);
+		else if (*n == KVM_XSNAP_MAX_DISKS)
+			r = err_setk(e, ERR_OPERATION_UNSUPPORTED, E2BIG,
+				     "an external snapshot of more than %d "
+				     "disks of a running nido-vmm guest",
+				     KVM_XSNAP_MAX_DISKS);
+		else if ((r = snapshot_overlay_open(d->file, &fds[*n], e)) ==
+			 0) {
+			++*n;
+			json_object_array_add(
+				disks, json_object_new_int64((int64_t)k));
+			json_object_array_add(paths,
+					      json_object_new_string(d->file));
+		}
+	}
+	return r;
+}
+
+int kvm_disk_snapshot_call(struct daemon *dmn, struct domain *dom,
+			   const char *api, const struct snapshot_def *sn,
+			   driver_done_fn done, void *opaque,
+			   struct kvm_snap **slot, struct err **e)
+{
+	_cleanup_json_ struct json_object *args = json_object_new_object();
+	int fds[KVM_XSNAP_MAX_DISKS];
+	size_t n = 0;
+	struct kvm_snap *s;
+	int r = external_args(dom, sn, args, fds, &n, e);
+
+	if (r == 0 && !n)
+		r = err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+			     "the snapshot takes no disk externally");
+	s = xcalloc(1, sizeof(*s));
+	if (r == 0 && !(s->req = vmm_call_start_fds(
+				dmn->loop, api, "snapshot-external", args, fds,
+				n, SNAP_DELETE_MS, on_reply, s, e)))
+		r = err_code(*e);
+	while (n > 0) /* nido-vmm has its copies */
+		close(fds[--n]);
+	if (r < 0) {
+		free(s);
+		return r;
+	}
+	s->slot = slot;
+	s->done = done;
+	s->opaque = opaque;
+	s->sn = sn;
+	s->dmn = dmn;
+	s->dom = dom;
+	*slot = s;
+	return 0;
 }

@@ -27,6 +27,17 @@ int kvm_snapshot_call(struct daemon *dmn, struct domain *dom, const char *api,
 		      const char *const *targets, size_t n, driver_done_fn done,
 		      void *opaque, struct kvm_snap **slot, struct err **e);
 
+/*
+ * driver.h's ->disk_snapshot: each overlay nidod made for @sn (its
+ * external disks) opened and passed to nido-vmm ("snapshot-external"),
+ * which puts each over its disk's image, all at once; then the live
+ * definition names them. @sn stays the caller's until @done.
+ */
+int kvm_disk_snapshot_call(struct daemon *dmn, struct domain *dom,
+			   const char *api, const struct snapshot_def *sn,
+			   driver_done_fn done, void *opaque,
+			   struct kvm_snap **slot, struct err **e);
+
 /* nido-vmm went away: the call in *@slot, if any, fails (its @done
  * called) and is freed. */
 void kvm_snapshot_release(struct kvm_snap **slot);

@@ -1861,6 +1861,22 @@ static int kvm_snapshot(struct daemon *dmn, struct domain *dom,
 				 opaque, &vm->snap, e);
 }
 
+/* driver.h's ->disk_snapshot: driver-kvm-snapshot.c's. */
+static int kvm_disk_snapshot(struct daemon *dmn, struct domain *dom,
+			     const struct snapshot_def *sn, driver_done_fn done,
+			     void *opaque, struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+
+	if (vm->starting || vm->saving || vm->destroying || vm->stopped ||
+	    vm->snap)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is starting, saving, stopping or "
+				"taking a snapshot");
+	return kvm_disk_snapshot_call(dmn, dom, vm->api, sn, done, opaque,
+				      &vm->snap, e);
+}
+
 #define STOP_NOW_MS 10000
 
 int kvm_stop_now(struct daemon *dmn, struct domain *dom, struct err **e)
@@ -1920,6 +1936,7 @@ const struct driver_ops driver_kvm = {
 	.setmem = kvm_setmem,
 	.setvcpus = kvm_setvcpus,
 	.snapshot = kvm_snapshot,
+	.disk_snapshot = kvm_disk_snapshot,
 	.release = kvm_release,
 	.agent = kvm_agent,
 };

@@ -98,6 +98,9 @@ int snapshot_images(const struct domain_def *def, const struct snapshot_def *sn,
 int snapshot_overlays_make(const struct domain_def *def,
 			   const struct snapshot_def *sn, bool reuse,
 			   struct err **e);
+/* An overlay made for a running guest, open for writing as a guest's
+ * disk (*@fd, the caller's; its image lock held by it). */
+int snapshot_overlay_open(const char *path, int *fd, struct err **e);
 /* Removes the overlays of @sn's first @n disks (a failure after). */
 void snapshot_overlays_remove(const struct snapshot_def *sn, size_t n);
 /* @def's disks that @sn takes externally switched to their overlays:

@@ -29,7 +29,7 @@
 #define API_MAX_CONNS  16
 #define API_OUT_MAX    (1u << 20) /* unsent replies and events per client */
 #define API_EVENTS_MAX 256	  /* events queued for the loop's thread */
-#define API_FDS_MAX    2	  /* descriptors passed with one request */
+#define API_FDS_MAX    8	  /* descriptors passed with one request */
 
 /* A client; owned by the loop's thread. */
 struct api_conn {
@@ -480,6 +480,9 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 		return save(vm, c, req, r);
 	} else if (streq(cmd, "snapshot-save")) {
 		return snapshot_save(vm, c, req, r);
+	} else if (streq(cmd, "snapshot-external")) {
+		return api_snapshot_external(vm, c ? c->fds : NULL,
+					     c ? c->n_fds : 0, req, r);
 	} else if (streq(cmd, "snapshot-delete")) {
 		return api_snapshot_delete(vm, req, r);
 	} else if (streq(cmd, "balloon")) {
@@ -493,7 +496,8 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 	} else {
 		return "unknown command (status, pause, resume, shutdown, "
 		       "power-button, power-off, stats, subscribe, set-link, "
-		       "save, snapshot-save, snapshot-delete, balloon, "
+		       "save, snapshot-save, snapshot-delete, "
+		       "snapshot-external, balloon, "
 		       "balloon-info, set-vcpus)";
 	}
 	return NULL;

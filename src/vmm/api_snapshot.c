@@ -17,6 +17,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "vmm/state.h"
+#include "vmm/vmconfig.h"
 #include "vmm/virtio/devices.h"
 #include "vmm/virtio/virtio.h"
 #include "vmm/vm.h"
@@ -47,9 +48,9 @@ static struct virtio_dev *disk_at(struct vm *vm, unsigned index)
 }
 
 /*
- * "tag" and "disks" (indices in the configuration, each once) of @req
- * into @tag and @devs (room for as many as the VM has devices);
- * returns the count, or -1 with msg filled.
+ * "tag" (unless @tag is NULL) and "disks" (indices in the
+ * configuration, each once) of @req into @tag and @devs (room for as many as
+ * the VM has devices); returns the count, or -1 with msg filled.
  */
 static int request_disks(struct vm *vm, json_object *req, const char *what,
 			 const char **tag, struct virtio_dev **devs)
@@ -57,17 +58,18 @@ static int request_disks(struct vm *vm, json_object *req, const char *what,
 	json_object *t, *a;
 	size_t n;
 
-	if (!json_object_object_get_ex(req, "tag", &t) ||
-	    !json_object_is_type(t, json_type_string) ||
-	    !json_object_get_string_len(t) ||
-	    json_object_get_string_len(t) > TAG_MAX) {
+	if (tag && (!json_object_object_get_ex(req, "tag", &t) ||
+		    !json_object_is_type(t, json_type_string) ||
+		    !json_object_get_string_len(t) ||
+		    json_object_get_string_len(t) > TAG_MAX)) {
 		snprintf(msg, sizeof(msg),
 			 "%s: \"tag\" must be a name of 1 "
 			 "to 200 bytes",
 			 what);
 		return -1;
 	}
-	*tag = json_object_get_string(t);
+	if (tag)
+		*tag = json_object_get_string(t);
 	if (!json_object_object_get_ex(req, "disks", &a) ||
 	    !json_object_is_type(a, json_type_array) ||
 	    (n = json_object_array_length(a)) == 0 || n > vm->n_virtio) {
@@ -205,6 +207,68 @@ const char *api_snapshot_delete(struct vm *vm, json_object *req, json_object *r)
 	if (ret < 0) {
 		snprintf(msg, sizeof(msg), "snapshot-delete '%s': %s", tag,
 			 err_msg(e));
+		return msg;
+	}
+	return NULL;
+}
+
+/* The "paths" of @req: @n strings naming the overlays. */
+static const char *path_at(json_object *req, size_t i)
+{
+	json_object *a, *v;
+
+	if (!json_object_object_get_ex(req, "paths", &a) ||
+	    !json_object_is_type(a, json_type_array) ||
+	    !(v = json_object_array_get_idx(a, i)) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    !json_object_get_string_len(v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+const char *api_snapshot_external(struct vm *vm, const int *fds, unsigned n_fds,
+				  json_object *req, json_object *r)
+{
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ struct virtio_dev **devs =
+		xcalloc(vm->n_virtio + 1, sizeof(*devs));
+	struct virtio_blk_stats st;
+	bool paused = was_paused(vm);
+	int n, made = 0, ret = 0;
+
+	(void)r;
+	if ((n = request_disks(vm, req, "snapshot-external", NULL, devs)) < 0)
+		return msg;
+	if ((unsigned)n != n_fds)
+		return "snapshot-external: pass one overlay descriptor per "
+		       "disk, in the order of \"disks\"";
+	for (int i = 0; i < n; i++)
+		if (!path_at(req, (size_t)i))
+			return "snapshot-external: \"paths\" must name each "
+			       "overlay";
+	vm_pause(vm);
+	while (ret == 0 && made < n)
+		if ((ret = virtio_blk_switch(devs[made], fds[made],
+					     path_at(req, (size_t)made), &e)) ==
+		    0)
+			made++;
+	if (ret < 0)
+		while (made-- > 0)
+			virtio_blk_unswitch(devs[made]);
+	/* a later save records the overlays: a qcow2 at their paths */
+	for (int i = 0; ret == 0 && i < n; i++) {
+		struct config_disk *cd;
+
+		virtio_blk_stats(devs[i], &st);
+		cd = &vm->cfg->disks[st.index];
+		free(cd->path);
+		cd->path = xstrdup(path_at(req, (size_t)i));
+		cd->format = DISK_FORMAT_QCOW2;
+	}
+	if (!paused)
+		vm_resume(vm);
+	if (ret < 0) {
+		snprintf(msg, sizeof(msg), "snapshot-external: %s", err_msg(e));
 		return msg;
 	}
 	return NULL;

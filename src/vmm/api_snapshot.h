@@ -28,4 +28,14 @@ const char *api_snapshot_save(struct vm *vm, int fds[2], json_object *req,
 const char *api_snapshot_delete(struct vm *vm, json_object *req,
 				json_object *r);
 
+/*
+ * {"command": "snapshot-external", "disks": [INDEX, ...], "paths":
+ * [PATH, ...]} with one descriptor per disk, in that order: a new
+ * qcow2 overlay (its backing file the disk's image) becomes each disk's
+ * top image, the guest paused meanwhile; all or none. @fds stay the
+ * caller's.
+ */
+const char *api_snapshot_external(struct vm *vm, const int *fds, unsigned n_fds,
+				  json_object *req, json_object *r);
+
 #endif

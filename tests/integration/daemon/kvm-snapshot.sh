@@ -9,7 +9,8 @@
 # reverted without it, makes the guest print BAD); a tampered or
 # truncated state file is refused by name with the domain left running
 # as it was; snapshot-delete removes the state file and the image's
-# snapshot; a raw disk is refused by name.
+# snapshot; a raw disk is refused by name. An external disk-only
+# snapshot of a running guest puts it on a new overlay at once.
 . "$(dirname "$0")/lib.sh"
 
 if ! kvm_usable; then
@@ -181,6 +182,36 @@ t_out "start a guest on a raw disk" "started" "$NIDO" start raw
 t_err "its running snapshot is refused, naming the disk" "vda" \
 	"$NIDO" snapshot-create-as raw r1
 t_out "... it runs on" "running" "$NIDO" domstate raw
+
+# an external disk-only snapshot of the running guest: nido-vmm switches
+# the disk to the overlay nidod made; the raw image below stops changing
+cw() { timeout "$2" "$NIDO" console raw </dev/null >"$1" 2>&1; true; }
+raw_counts_past()
+{
+	local c
+	for _ in $(seq 30); do
+		cw "$2" 2
+		c=$(last_count "$2")
+		[ -n "$c" ] && [ "$c" -gt "$1" ] && return 0
+	done
+	return 1
+}
+t "the raw guest counts" raw_counts_past 64 "$tmp/x0"
+t_out "snapshot-create-as --disk-only while it runs" "Domain snapshot x1 created" \
+	"$NIDO" snapshot-create-as raw x1 --disk-only
+t_out "... the disk is the overlay now" "$tmp/raw.x1" "$NIDO" domblklist raw
+t_out "... State disk-snapshot" "disk-snapshot" "$NIDO" snapshot-info raw x1
+t_out "... the overlay lies over the raw image" "backing file: $raw" \
+	"$NIDO" img info -U "$tmp/raw.x1"
+sum0=$(md5sum <"$raw")
+t "... the guest counts on" raw_counts_past "$(last_count "$tmp/x0")" "$tmp/x1"
+t "... memory and disk agree through the overlay" no_bad "$tmp/x1"
+t "... the raw image below no longer changes" test "$(md5sum <"$raw")" = "$sum0"
+t_out "save after the snapshot" "saved" "$NIDO" save raw "$tmp/raw.save"
+t_out "restore onto the overlay" "restored" "$NIDO" restore "$tmp/raw.save"
+t "... it counts on" raw_counts_past "$(last_count "$tmp/x1")" "$tmp/x2"
+t "... without disagreement" no_bad "$tmp/x2"
+t "... the raw image still unchanged" test "$(md5sum <"$raw")" = "$sum0"
 t_out "destroy" "destroyed" "$NIDO" destroy raw
 finish_daemon
 done_testing
