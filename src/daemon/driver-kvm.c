@@ -1844,6 +1844,17 @@ static int kvm_jobinfo(struct daemon *dmn, struct domain *dom,
 	return 0;
 }
 
+/* One snapshot at a time, none while it starts, saves or stops. */
+static int snap_busy(const struct kvm_vm *vm, struct err **e)
+{
+	if (vm->starting || vm->saving || vm->destroying || vm->stopped ||
+	    vm->snap)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is starting, saving, stopping or "
+				"taking a snapshot");
+	return 0;
+}
+
 /* driver.h's ->snapshot: driver-kvm-snapshot.c's, one at a time. */
 static int kvm_snapshot(struct daemon *dmn, struct domain *dom,
 			enum snapshot_op op, const char *tag,
@@ -1852,11 +1863,8 @@ static int kvm_snapshot(struct daemon *dmn, struct domain *dom,
 {
 	struct kvm_vm *vm = vm_of(dom);
 
-	if (vm->starting || vm->saving || vm->destroying || vm->stopped ||
-	    vm->snap)
-		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
-				"domain is starting, saving, stopping or "
-				"taking a snapshot");
+	if (snap_busy(vm, e) < 0)
+		return err_code(*e);
 	return kvm_snapshot_call(dmn, dom, vm->api, op, tag, targets, n, done,
 				 opaque, &vm->snap, e);
 }
@@ -1868,11 +1876,8 @@ static int kvm_disk_snapshot(struct daemon *dmn, struct domain *dom,
 {
 	struct kvm_vm *vm = vm_of(dom);
 
-	if (vm->starting || vm->saving || vm->destroying || vm->stopped ||
-	    vm->snap)
-		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
-				"domain is starting, saving, stopping or "
-				"taking a snapshot");
+	if (snap_busy(vm, e) < 0)
+		return err_code(*e);
 	return kvm_disk_snapshot_call(dmn, dom, vm->api, sn, done, opaque,
 				      &vm->snap, e);
 }

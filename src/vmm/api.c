@@ -300,6 +300,29 @@ static int offset_arg(json_object *req, const char *key, uint64_t *out)
 	return 0;
 }
 
+/* snapshot-save (api_snapshot.c) with the two descriptors passed. */
+static const char *snapshot_save(struct vm *vm, struct api_conn *c,
+				 json_object *req, json_object *r)
+{
+	int fds[2] = {-1, -1};
+	uint64_t off, mem_off;
+	const char *err;
+
+	if (offset_arg(req, "offset", &off) < 0 ||
+	    offset_arg(req, "memory_offset", &mem_off) < 0)
+		return "snapshot-save: \"offset\" and \"memory_offset\" are "
+		       "multiples of 4096 below 2^60";
+	if (c && c->n_fds == 2) {
+		fds[0] = steal_fd(c->fds[0]);
+		fds[1] = steal_fd(c->fds[1]);
+		c->n_fds = 0;
+	}
+	err = api_snapshot_save(vm, fds, off, mem_off, is_paused(vm), req, r);
+	close_safe(fds[0]);
+	close_safe(fds[1]);
+	return err;
+}
+
 /*
  * {"command": "save", "path": STATE, "memory": MEMFILE[, "offset": N]
  * [, "memory_offset": M]}: pauses the VM (it stays paused: the caller
@@ -339,24 +362,6 @@ static const char *save(struct vm *vm, struct api_conn *c, json_object *req,
 	put(r, "memory_written", u64(info.memory_written));
 	put(r, "duration_us", u64(info.duration_us));
 	return NULL;
-}
-
-/* snapshot-save (api_snapshot.c) with the two descriptors passed. */
-static const char *snapshot_save(struct vm *vm, struct api_conn *c,
-				 json_object *req, json_object *r)
-{
-	int fds[2] = {-1, -1};
-	const char *err;
-
-	if (c && c->n_fds == 2) {
-		fds[0] = steal_fd(c->fds[0]);
-		fds[1] = steal_fd(c->fds[1]);
-		c->n_fds = 0;
-	}
-	err = api_snapshot_save(vm, fds, req, r);
-	close_safe(fds[0]);
-	close_safe(fds[1]);
-	return err;
 }
 
 /* The balloon's state: bytes, and the guest's last statistics by
@@ -482,9 +487,10 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 		return snapshot_save(vm, c, req, r);
 	} else if (streq(cmd, "snapshot-external")) {
 		return api_snapshot_external(vm, c ? c->fds : NULL,
-					     c ? c->n_fds : 0, req, r);
+					     c ? c->n_fds : 0, is_paused(vm),
+					     req, r);
 	} else if (streq(cmd, "snapshot-delete")) {
-		return api_snapshot_delete(vm, req, r);
+		return api_snapshot_delete(vm, is_paused(vm), req, r);
 	} else if (streq(cmd, "balloon")) {
 		return balloon(vm, req, r);
 	} else if (streq(cmd, "set-vcpus")) {

@@ -26,16 +26,6 @@
 
 static char msg[1024]; /* the loop's thread only */
 
-static bool was_paused(struct vm *vm)
-{
-	bool p;
-
-	pthread_mutex_lock(&vm->pause_lock);
-	p = vm->paused;
-	pthread_mutex_unlock(&vm->pause_lock);
-	return p;
-}
-
 /* The disk whose index in the configuration is @index, or NULL. */
 static struct virtio_dev *disk_at(struct vm *vm, unsigned index)
 {
@@ -112,34 +102,18 @@ static void undo(struct virtio_dev **devs, int n, const char *tag)
 	}
 }
 
-/* Offsets of a save: multiples of 4096, 0 when absent. */
-static int offset_of(json_object *req, const char *key, uint64_t *out)
-{
-	json_object *v;
-	int64_t n;
-
-	*out = 0;
-	if (!json_object_object_get_ex(req, key, &v))
-		return 0;
-	if (!json_object_is_type(v, json_type_int))
-		return -1;
-	n = json_object_get_int64(v);
-	if (n < 0 || n % 4096 || (uint64_t)n > (1ULL << 60))
-		return -1;
-	*out = (uint64_t)n;
-	return 0;
-}
-
-const char *api_snapshot_save(struct vm *vm, int fds[2], json_object *req,
-			      json_object *r)
+const char *api_snapshot_save(struct vm *vm, int fds[2], uint64_t offset,
+			      uint64_t mem_offset, bool paused,
+			      json_object *req, json_object *r)
 {
 	_cleanup_err_ struct err *e = NULL;
 	_cleanup_free_ struct virtio_dev **devs =
 		xcalloc(vm->n_virtio + 1, sizeof(*devs));
 	struct state_save_info info = {0};
 	struct state_files f = {.path = "snapshot state",
-				.mem_path = "snapshot state"};
-	bool paused = was_paused(vm);
+				.mem_path = "snapshot state",
+				.offset = offset,
+				.mem_offset = mem_offset};
 	const char *tag;
 	int n, made = 0, ret;
 
@@ -148,10 +122,6 @@ const char *api_snapshot_save(struct vm *vm, int fds[2], json_object *req,
 	if (fds[0] < 0 || fds[1] < 0)
 		return "snapshot-save: pass the state and memory files' "
 		       "descriptors with the request (SCM_RIGHTS)";
-	if (offset_of(req, "offset", &f.offset) < 0 ||
-	    offset_of(req, "memory_offset", &f.mem_offset) < 0)
-		return "snapshot-save: \"offset\" and \"memory_offset\" are "
-		       "multiples of 4096 below 2^60";
 	vm_pause(vm);
 	ret = state_save(vm, fds[0], fds[1], &f, &info, &e);
 	while (ret == 0 && made < n)
@@ -179,12 +149,12 @@ const char *api_snapshot_save(struct vm *vm, int fds[2], json_object *req,
 	return NULL;
 }
 
-const char *api_snapshot_delete(struct vm *vm, json_object *req, json_object *r)
+const char *api_snapshot_delete(struct vm *vm, bool paused, json_object *req,
+				json_object *r)
 {
 	_cleanup_err_ struct err *e = NULL;
 	_cleanup_free_ struct virtio_dev **devs =
 		xcalloc(vm->n_virtio + 1, sizeof(*devs));
-	bool paused = was_paused(vm);
 	const char *tag;
 	int n, ret = 0;
 
@@ -227,13 +197,12 @@ static const char *path_at(json_object *req, size_t i)
 }
 
 const char *api_snapshot_external(struct vm *vm, const int *fds, unsigned n_fds,
-				  json_object *req, json_object *r)
+				  bool paused, json_object *req, json_object *r)
 {
 	_cleanup_err_ struct err *e = NULL;
 	_cleanup_free_ struct virtio_dev **devs =
 		xcalloc(vm->n_virtio + 1, sizeof(*devs));
 	struct virtio_blk_stats st;
-	bool paused = was_paused(vm);
 	int n, made = 0, ret = 0;
 
 	(void)r;
