@@ -213,6 +213,8 @@ t_out "restore onto the overlay" "restored" "$NIDO" restore "$tmp/raw.save"
 t "... it counts on" raw_counts_past "$(last_count "$tmp/x1")" "$tmp/x2"
 t "... without disagreement" no_bad "$tmp/x2"
 t "... the raw image still unchanged" test "$(md5sum <"$raw")" = "$sum0"
+t_err "--live is refused by name" "--live: live snapshot creation" \
+	"$NIDO" snapshot-create-as raw x2 --disk-only --live
 t_out "destroy" "destroyed" "$NIDO" destroy raw
 finish_daemon
 done_testing
