@@ -682,16 +682,28 @@ bool virtio_blk_stats(const struct virtio_dev *d, struct virtio_blk_stats *st)
 	return true;
 }
 
+/* @d's disk when it is one the guest writes; NULL with @e otherwise. */
+static struct blk *writable_disk(struct virtio_dev *d, struct err **e)
+{
+	struct blk *b = d->priv;
+
+	if (d->ops != &blk_ops)
+		err_set(e, EINVAL, "not a disk");
+	else if (b->readonly)
+		err_set(e, EROFS, "disk %u is read-only", b->index);
+	else
+		return b;
+	return NULL;
+}
+
 int virtio_blk_snapshot(struct virtio_dev *d, enum img_snapshot_op op,
 			const char *tag, struct err **e)
 {
-	struct blk *b = d->priv;
+	struct blk *b = writable_disk(d, e);
 	int r;
 
-	if (d->ops != &blk_ops)
-		return err_set(e, EINVAL, "not a disk");
-	if (b->readonly)
-		return err_set(e, EROFS, "disk %u is read-only", b->index);
+	if (!b)
+		return err_code(*e);
 	pthread_mutex_lock(&d->lock);
 	blk_drain(d);
 	r = img_snapshot(b->disk, op, tag, e);
@@ -731,14 +743,12 @@ static int use_disk(struct virtio_dev *d, struct block *disk, const char *path,
 int virtio_blk_switch(struct virtio_dev *d, int fd, const char *path,
 		      struct err **e)
 {
-	struct blk *b = d->priv;
+	struct blk *b = writable_disk(d, e);
 	struct block *top = NULL;
 	int r;
 
-	if (d->ops != &blk_ops)
-		return err_set(e, EINVAL, "not a disk");
-	if (b->readonly)
-		return err_set(e, EROFS, "disk %u is read-only", b->index);
+	if (!b)
+		return err_code(*e);
 	pthread_mutex_lock(&d->lock);
 	blk_drain(d);
 	/* nidod opened and locked it (the sandbox refuses locking) */

@@ -37,29 +37,6 @@ XML
 "$NIDO" define "$tmp/cnt.xml" >/dev/null
 state=$NIDO_STATE_DIR/snapshot/cnt/s1.state
 
-watch_console()
-{
-	timeout "$2" "$NIDO" console cnt </dev/null >"$1" 2>&1
-	true
-}
-last_count()
-{
-	grep -ao 'count [0-9]*' "$1" | tail -1 | cut -d' ' -f2
-}
-first_count()
-{
-	grep -ao 'count [0-9]*' "$1" | head -1 | cut -d' ' -f2
-}
-counting_past()
-{
-	local n=$1 out=$2 c
-	for _ in $(seq 30); do
-		watch_console "$out" 2
-		c=$(last_count "$out")
-		[ -n "$c" ] && [ "$c" -gt "$n" ] && return 0
-	done
-	return 1
-}
 # first_seen OUT: the first count the console shows (within a minute).
 first_seen()
 {
@@ -186,18 +163,7 @@ t_out "... it runs on" "running" "$NIDO" domstate raw
 
 # an external disk-only snapshot of the running guest: nido-vmm switches
 # the disk to the overlay nidod made; the raw image below stops changing
-cw() { timeout "$2" "$NIDO" console raw </dev/null >"$1" 2>&1; true; }
-raw_counts_past()
-{
-	local c
-	for _ in $(seq 30); do
-		cw "$2" 2
-		c=$(last_count "$2")
-		[ -n "$c" ] && [ "$c" -gt "$1" ] && return 0
-	done
-	return 1
-}
-t "the raw guest counts" raw_counts_past 64 "$tmp/x0"
+t "the raw guest counts" counting_past 64 "$tmp/x0" raw
 t_out "snapshot-create-as --disk-only while it runs" "Domain snapshot x1 created" \
 	"$NIDO" snapshot-create-as raw x1 --disk-only
 t_out "... the disk is the overlay now" "$tmp/raw.x1" "$NIDO" domblklist raw
@@ -205,12 +171,12 @@ t_out "... State disk-snapshot" "disk-snapshot" "$NIDO" snapshot-info raw x1
 t_out "... the overlay lies over the raw image" "backing file: $raw" \
 	"$NIDO" img info -U "$tmp/raw.x1"
 sum0=$(md5sum <"$raw")
-t "... the guest counts on" raw_counts_past "$(last_count "$tmp/x0")" "$tmp/x1"
+t "... the guest counts on" counting_past "$(last_count "$tmp/x0")" "$tmp/x1" raw
 t "... memory and disk agree through the overlay" no_bad "$tmp/x1"
 t "... the raw image below no longer changes" test "$(md5sum <"$raw")" = "$sum0"
 t_out "save after the snapshot" "saved" "$NIDO" save raw "$tmp/raw.save"
 t_out "restore onto the overlay" "restored" "$NIDO" restore "$tmp/raw.save"
-t "... it counts on" raw_counts_past "$(last_count "$tmp/x1")" "$tmp/x2"
+t "... it counts on" counting_past "$(last_count "$tmp/x1")" "$tmp/x2" raw
 t "... without disagreement" no_bad "$tmp/x2"
 t "... the raw image still unchanged" test "$(md5sum <"$raw")" = "$sum0"
 t_err "--live is refused by name" "--live: live snapshot creation" \
