@@ -68,6 +68,13 @@ enum {
 	 * it (or given by the resolver, chain.h). Guest disks.
 	 */
 	BLOCK_OPEN_NO_PROBE = 1u << 7,
+	/*
+	 * The top image's fd came with its locks: they are on its open file
+	 * description already (taken by the process that opened it and
+	 * passed it: a running nido-vmm's new overlay, which its sandbox
+	 * does not let it lock). Not taken again.
+	 */
+	BLOCK_OPEN_LOCKED = 1u << 8,
 };
 
 /*
@@ -105,6 +112,21 @@ uint64_t block_size(struct block *b);
 const char *block_format(struct block *b);
 /* The path the image was opened with. Borrowed. */
 const char *block_filename(struct block *b);
+/*
+ * A running disk's external snapshot: opens the qcow2 overlay in @fd
+ * (borrowed: a duplicate is kept; @path names it) and puts @below (an
+ * open image) under it as its backing image. The overlay must record
+ * @below's filename as its backing file (and its format, if it records
+ * one) and be no smaller. On success *@out owns @below (closing it
+ * closes both); on failure @below stays the caller's. Returns 0 or
+ * -errno with @e naming the overlay.
+ */
+int block_open_over(int fd, const char *path, struct block *below,
+		    unsigned flags, struct block **out, struct err **e);
+/* Closes an overlay block_open_over() made, the image below left open
+ * (the caller's again). Returns block_close()'s result. */
+int block_close_over(struct block *top);
+
 /* The backing image, or NULL. Borrowed from @b. */
 struct block *block_backing(struct block *b);
 bool block_read_only(struct block *b);

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -31,6 +32,7 @@
 #include "daemon/driver-common.h"
 #include "daemon/driver.h"
 #include "daemon/driver-kvm-agent.h"
+#include "daemon/driver-kvm-snapshot.h"
 #include "daemon/events.h"
 #include "daemon/iface.h"
 #include "daemon/vcpu-threads.h"
@@ -128,6 +130,8 @@ struct kvm_vm {
 
 	/* <channel>s and the guest agent (driver-kvm-agent.h), or NULL */
 	struct kvm_chans *chans;
+	/* a snapshot call in flight (driver-kvm-snapshot.h), or NULL */
+	struct kvm_snap *snap;
 };
 
 /* A "stats" call to nido-vmm for a domstats reply that waits for it. */
@@ -168,6 +172,7 @@ static void kvm_release(struct daemon *dmn, struct domain *dom)
 	loop_source_del(dmn->loop, vm->timer);
 	vmm_req_cancel(vm->req);
 	vmm_watch_free(vm->events);
+	kvm_snapshot_release(&vm->snap);
 	kvm_chans_free(vm->chans, false);
 	while (vm->stats) { /* the waiters get what is there */
 		vmm_req_cancel(vm->stats->req);
@@ -1839,6 +1844,78 @@ static int kvm_jobinfo(struct daemon *dmn, struct domain *dom,
 	return 0;
 }
 
+/* One snapshot at a time, none while it starts, saves or stops. */
+static int snap_busy(const struct kvm_vm *vm, struct err **e)
+{
+	if (vm->starting || vm->saving || vm->destroying || vm->stopped ||
+	    vm->snap)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is starting, saving, stopping or "
+				"taking a snapshot");
+	return 0;
+}
+
+/* driver.h's ->snapshot: driver-kvm-snapshot.c's, one at a time. */
+static int kvm_snapshot(struct daemon *dmn, struct domain *dom,
+			enum snapshot_op op, const char *tag,
+			const char *const *targets, size_t n,
+			driver_done_fn done, void *opaque, struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+
+	if (snap_busy(vm, e) < 0)
+		return err_code(*e);
+	return kvm_snapshot_call(dmn, dom, vm->api, op, tag, targets, n, done,
+				 opaque, &vm->snap, e);
+}
+
+/* driver.h's ->disk_snapshot: driver-kvm-snapshot.c's. */
+static int kvm_disk_snapshot(struct daemon *dmn, struct domain *dom,
+			     const struct snapshot_def *sn, driver_done_fn done,
+			     void *opaque, struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+
+	if (snap_busy(vm, e) < 0)
+		return err_code(*e);
+	return kvm_disk_snapshot_call(dmn, dom, vm->api, sn, done, opaque,
+				      &vm->snap, e);
+}
+
+#define STOP_NOW_MS 10000
+
+int kvm_stop_now(struct daemon *dmn, struct domain *dom, struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+	struct pollfd p = {.fd = vm->child.pidfd, .events = POLLIN};
+	int r;
+
+	if (vm->starting || vm->saving || vm->destroying || vm->snap)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is starting, saving, stopping or "
+				"taking a snapshot");
+	vm->destroying = true;
+	/* SIGTERM first: nido-vmm writes its images' tables out and closes
+	 * them, as a destroy lets it */
+	send_signal(vm, SIGTERM);
+	do
+		r = poll(&p, 1, DESTROY_GRACE_MS);
+	while (r < 0 && errno == EINTR);
+	if (r == 0) {
+		vm->killed = true;
+		send_signal(vm, SIGKILL);
+		do
+			r = poll(&p, 1, STOP_NOW_MS);
+		while (r < 0 && errno == EINTR);
+	}
+	if (r <= 0) /* its exit comes later, through the watch */
+		return err_set(e, ETIMEDOUT,
+			       "nido-vmm %d did not end within %d s",
+			       (int)vm->child.pid, STOP_NOW_MS / 1000);
+	vm_exited(dmn, dom, reap(dmn, vm));
+	return 0;
+}
+
 static struct agent *kvm_agent(struct daemon *dmn, struct domain *dom,
 			       struct err **e)
 {
@@ -1863,6 +1940,8 @@ const struct driver_ops driver_kvm = {
 	.jobinfo = kvm_jobinfo,
 	.setmem = kvm_setmem,
 	.setvcpus = kvm_setvcpus,
+	.snapshot = kvm_snapshot,
+	.disk_snapshot = kvm_disk_snapshot,
 	.release = kvm_release,
 	.agent = kvm_agent,
 };
