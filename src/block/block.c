@@ -12,6 +12,7 @@
 
 #include "block/chain.h"
 #include "block/driver.h"
+#include "block/nbd.h"
 #include "block/rbd-spec.h"
 #include "block/safeopen.h"
 
@@ -285,6 +286,38 @@ static int open_rbd(const char *path, const struct block_open_opts *o,
 	return 0;
 }
 
+/*
+ * Opens the NBD export @path names, connecting to it, or on o->fd (a
+ * socket someone connected for us, format "nbd"): the export is raw,
+ * no chain.
+ */
+static int open_nbd(const char *path, const struct block_open_opts *o,
+		    struct block **out, struct err **e)
+{
+	struct block *b;
+	int fd = -1, r;
+
+	if (o->format && !streq(o->format, "raw") && !streq(o->format, "nbd"))
+		return err_set(e, ENOTSUP,
+			       "'%s': a %s image on an NBD export is not "
+			       "supported (the export is the disk: raw)",
+			       path, o->format);
+	if (o->fd >= 0 && (fd = fcntl(o->fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return err_sys(e, errno, "'%s'", path);
+	b = block_alloc(path, o->flags, fd);
+	b->name = xstrdup(path);
+	b->drv = &block_nbd;
+	r = block_nbd.open(b, e);
+	if (r < 0) {
+		block_nbd.close(b);
+		b->drv = NULL;
+		block_close(b);
+		return r;
+	}
+	*out = b;
+	return 0;
+}
+
 int block_open_chain(const char *path, const struct block_open_opts *o,
 		     struct block **out, struct err **e)
 {
@@ -303,6 +336,11 @@ int block_open_chain(const char *path, const struct block_open_opts *o,
 	if (rbd_spec_is(path) && o->fd < 0 &&
 	    (!o->resolve || o->resolve == block_resolve_default))
 		return open_rbd(path, o, out, e);
+	/* nbd: names likewise; a socket passed (nido-vmm) with its format */
+	if ((nbd_uri_is(path) && o->fd < 0 &&
+	     (!o->resolve || o->resolve == block_resolve_default)) ||
+	    (o->fd >= 0 && o->format && streq(o->format, "nbd")))
+		return open_nbd(path, o, out, e);
 	if (!o->format && c.no_probe)
 		return err_set(e, EINVAL,
 			       "'%s': no format given, and the format of a "

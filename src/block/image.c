@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "block/driver.h"
+#include "block/nbd.h"
 #include "block/rbd-spec.h"
 
 int img_prealloc_parse(const char *s)
@@ -30,6 +31,13 @@ int img_create(const char *path, const struct img_create_opts *o,
 			       path, fmt);
 	if (rbd_spec_is(path))
 		drv = &block_rbd;
+	if (nbd_uri_is(path) && !streq(fmt, "raw"))
+		return err_set(e, ENOTSUP,
+			       "creating '%s': a %s image on an NBD export is "
+			       "not supported (the export is the disk: raw)",
+			       path, fmt);
+	if (nbd_uri_is(path))
+		drv = &block_nbd;
 	if (!drv || !drv->create)
 		return err_set(e, ENOTSUP,
 			       "creating '%s': format '%s' is not supported "
@@ -46,6 +54,11 @@ int img_create(const char *path, const struct img_create_opts *o,
 			       "backing file is not opened",
 			       path);
 	return drv->create(path, o, e);
+}
+
+bool img_create_zeroes(const char *path)
+{
+	return !nbd_uri_is(path);
 }
 
 void img_snapshots_free(struct img_snapshot *s, int n)
