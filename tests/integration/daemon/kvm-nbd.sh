@@ -43,7 +43,7 @@ t "it stays on nido-vmm (no <emulator> filled in)" bash -c "! '$NIDO' dumpxml nb
 t "dumpxml keeps the network disk" bash -c "'$NIDO' dumpxml nbdvm | grep -q \"<source protocol='nbd' name='vol'>\""
 "$NIDO" start nbdvm >"$tmp/start.out" 2>&1
 t "start: nido-vmm on the NBD export" grep -q "Domain 'nbdvm' started" "$tmp/start.out"
-timeout 30 "$NIDO" console nbdvm </dev/null >"$tmp/console" 2>&1
+hear nbdvm "reads work" >"$tmp/console"
 for _ in $(seq 100); do "$NIDO" domstate nbdvm 2>/dev/null | grep -q "shut off" && break; sleep 0.2; done
 t "the guest's virtio-blk tests pass on the export" bash -c "grep -q 'ok .* read 4 KiB back' '$tmp/console' && ! grep -q '^not ok' '$tmp/console'"
 kill $nbd_pid; wait $nbd_pid 2>/dev/null
@@ -53,6 +53,27 @@ subprocess.run(['qemu-img','convert','-O','raw','$tmp/d.qcow2','$tmp/back.raw'],
 d=open('$tmp/back.raw','rb').read()
 sys.exit(0 if d[:16]==bytes((i*7+3)&255 for i in range(16)) and len(d)==1<<20 else 1)"
 t "and passes qemu-img check" qemu-img check -q "$tmp/d.qcow2"
-t_err "a qcow2 on an nbd export is not nido-vmm's: with <emulator> nido-vmm, refused by name" \
-	"not supported by the kvm driver" bash -c "sed -e 's/nbdvm/nbdq/' -e \"s/type='raw'\\/>\\n      <source protocol/X/\" '$tmp/nbd.xml' | sed \"0,/type='raw'/s//type='qcow2'/\" | sed 's|<devices>|<emulator>$NIDO_VMM</emulator><devices>|' >'$tmp/q.xml' && '$NIDO' define '$tmp/q.xml' && '$NIDO' start nbdq"
+
+# Data written before the guest runs, read by it (guests/blkpre.c)
+qemu-img create -q -f raw "$tmp/pre.raw" 1M
+qemu-io -f raw -c 'write -P 0 0 1M' "$tmp/pre.raw" >/dev/null
+printf 'NIDO-PRE-WRITTEN' | dd of="$tmp/pre.raw" bs=1 seek=51200 conv=notrunc 2>/dev/null
+qemu-nbd -t -k "$tmp/pre.sock" -f raw -x '' "$tmp/pre.raw" 2>"$tmp/nbd2.err" &
+nbd_pid=$!
+for _ in $(seq 50); do [ -S "$tmp/pre.sock" ] && break; sleep 0.1; done
+sed -e 's/nbdvm/prevm/' -e "s|$blk|$build/guests/guest-blkpre|" \
+	-e "s|name='vol'><host transport='unix' socket='$tmp/nbd.sock'|><host transport='unix' socket='$tmp/pre.sock'|" "$tmp/nbd.xml" >"$tmp/pre.xml"
+t_out "define a guest on the default export of another server" "Domain 'prevm' defined" "$NIDO" define "$tmp/pre.xml"
+t_out "start it" "Domain 'prevm' started" "$NIDO" start prevm
+out=$(hear prevm NIDO-BLKPRE-DONE)
+t "the guest reads the data written before it ran" bash -c '[[ $1 == *"ok 3 - sector 100 holds what the host wrote before"* && $1 != *"not ok"* ]]' _ "$out"
+for _ in $(seq 100); do "$NIDO" domstate prevm 2>/dev/null | grep -q "shut off" && break; sleep 0.2; done
+kill $nbd_pid; wait $nbd_pid 2>/dev/null
+t "the host reads what the guest wrote" bash -c "[ \"\$(dd if='$tmp/pre.raw' bs=512 skip=200 count=1 2>/dev/null | head -c 16)\" = NIDO-GUEST-WROTE ]"
+
+# What nido-vmm does not take stays with QEMU, or is refused by name
+sed -e 's/nbdvm/nbdq/' -e "0,/type='raw'/s//type='qcow2'/" \
+	-e "s|<devices>|<devices><emulator>$NIDO_VMM</emulator>|" "$tmp/nbd.xml" >"$tmp/q.xml"
+t_err "a qcow2 on an nbd export with <emulator> nido-vmm: refused by name" "<disk type='network'> not supported by the kvm driver" "$NIDO" define "$tmp/q.xml"
+t "no server started by nidod is left" bash -c "! pgrep -x qemu-nbd"
 done_testing
