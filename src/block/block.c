@@ -258,26 +258,21 @@ static int open_top(const char *path, const struct block_open_opts *o,
 }
 
 /*
- * Opens the RBD image @path names ("rbd:..."): no file, no chain. Its
- * format is raw (the image is the disk), whatever resolver is used.
+ * Opens @path through protocol driver @drv (rbd, nbd): no file of its
+ * own (@fd: a socket passed, or -1), no chain, the format raw.
  */
-static int open_rbd(const char *path, const struct block_open_opts *o,
-		    struct block **out, struct err **e)
+static int open_protocol(const char *path, const struct block_open_opts *o,
+			 const struct block_driver *drv, int fd,
+			 struct block **out, struct err **e)
 {
-	struct block *b;
+	struct block *b = block_alloc(path, o->flags, fd);
 	int r;
 
-	if (o->format && !streq(o->format, "raw"))
-		return err_set(e, ENOTSUP,
-			       "'%s': a %s image on rbd is not supported (rbd "
-			       "images are raw)",
-			       path, o->format);
-	b = block_alloc(path, o->flags, -1);
 	b->name = xstrdup(path);
-	b->drv = &block_rbd;
-	r = block_rbd.open(b, e);
+	b->drv = drv;
+	r = drv->open(b, e);
 	if (r < 0) {
-		block_rbd.close(b);
+		drv->close(b);
 		b->drv = NULL;
 		block_close(b);
 		return r;
@@ -286,16 +281,25 @@ static int open_rbd(const char *path, const struct block_open_opts *o,
 	return 0;
 }
 
-/*
- * Opens the NBD export @path names, connecting to it, or on o->fd (a
- * socket someone connected for us, format "nbd"): the export is raw,
- * no chain.
- */
+/* Opens the RBD image @path names ("rbd:..."), whatever resolver is
+ * used. */
+static int open_rbd(const char *path, const struct block_open_opts *o,
+		    struct block **out, struct err **e)
+{
+	if (o->format && !streq(o->format, "raw"))
+		return err_set(e, ENOTSUP,
+			       "'%s': a %s image on rbd is not supported (rbd "
+			       "images are raw)",
+			       path, o->format);
+	return open_protocol(path, o, &block_rbd, -1, out, e);
+}
+
+/* Opens the NBD export @path names, connecting to it, or on o->fd (a
+ * socket someone connected for us, format "nbd"). */
 static int open_nbd(const char *path, const struct block_open_opts *o,
 		    struct block **out, struct err **e)
 {
-	struct block *b;
-	int fd = -1, r;
+	int fd = -1;
 
 	if (o->format && !streq(o->format, "raw") && !streq(o->format, "nbd"))
 		return err_set(e, ENOTSUP,
@@ -304,18 +308,7 @@ static int open_nbd(const char *path, const struct block_open_opts *o,
 			       path, o->format);
 	if (o->fd >= 0 && (fd = fcntl(o->fd, F_DUPFD_CLOEXEC, 0)) < 0)
 		return err_sys(e, errno, "'%s'", path);
-	b = block_alloc(path, o->flags, fd);
-	b->name = xstrdup(path);
-	b->drv = &block_nbd;
-	r = block_nbd.open(b, e);
-	if (r < 0) {
-		block_nbd.close(b);
-		b->drv = NULL;
-		block_close(b);
-		return r;
-	}
-	*out = b;
-	return 0;
+	return open_protocol(path, o, &block_nbd, fd, out, e);
 }
 
 int block_open_chain(const char *path, const struct block_open_opts *o,

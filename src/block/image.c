@@ -23,21 +23,22 @@ int img_create(const char *path, const struct img_create_opts *o,
 {
 	const char *fmt = o->format ? o->format : "raw";
 	const struct block_driver *drv = block_driver_find(fmt);
+	const struct block_driver *proto = rbd_spec_is(path)  ? &block_rbd
+					   : nbd_uri_is(path) ? &block_nbd
+							      : NULL;
 
-	if (rbd_spec_is(path) && !streq(fmt, "raw"))
+	/* a protocol's image is the disk: raw */
+	if (proto && !streq(fmt, "raw"))
 		return err_set(e, ENOTSUP,
-			       "creating '%s': a %s image on rbd is not "
-			       "supported (rbd images are raw)",
-			       path, fmt);
-	if (rbd_spec_is(path))
-		drv = &block_rbd;
-	if (nbd_uri_is(path) && !streq(fmt, "raw"))
-		return err_set(e, ENOTSUP,
-			       "creating '%s': a %s image on an NBD export is "
-			       "not supported (the export is the disk: raw)",
-			       path, fmt);
-	if (nbd_uri_is(path))
-		drv = &block_nbd;
+			       "creating '%s': a %s image on %s is not "
+			       "supported (%s)",
+			       path, fmt,
+			       proto == &block_rbd ? "rbd" : "an NBD export",
+			       proto == &block_rbd
+				       ? "rbd images are raw"
+				       : "the export is the disk: raw");
+	if (proto)
+		drv = proto;
 	if (!drv || !drv->create)
 		return err_set(e, ENOTSUP,
 			       "creating '%s': format '%s' is not supported "

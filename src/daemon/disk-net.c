@@ -18,8 +18,9 @@
 /* What serves an rbd disk (Debian's qemu-utils; qemu-block-extra for
  * its rbd driver). */
 #define QEMU_NBD "qemu-nbd"
-/* The export's name between nidod's server and nido-vmm. */
-#define EXPORT "disk"
+/* How long a server gets to close its image cleanly (an rbd client
+ * killed outright keeps its watch on the image for 30 s). */
+#define STOP_GRACE_MS 5000
 
 bool disk_net_vmm_can(const struct domain_disk *d)
 {
@@ -159,14 +160,14 @@ static int open_rbd(const struct domain_disk *d, bool set_ids, uid_t uid,
 {
 	_cleanup_free_ char *image = rbd_name(d->net, e);
 	char fmt[32];
-	char *argv[12] = {QEMU_NBD, fmt, "--export-name=" EXPORT, "--shared=1",
-			  "--discard=unmap"};
+	/* the default export (""), which nido-vmm asks for on a socket */
+	char *argv[12] = {QEMU_NBD, fmt, "--shared=1", "--discard=unmap"};
 	char *envp[] = {"LISTEN_FDS=1", "LISTEN_PID=1", "PATH=/usr/bin:/bin",
 			NULL};
 	_cleanup_close_ int lfd = -1, cfd = -1;
 	struct spawn_fd keep = {.to = 3};
 	struct spawn_opts o;
-	size_t k = 5;
+	size_t k = 4;
 	int r;
 
 	if (!image)
@@ -224,7 +225,12 @@ void disk_server_stop(struct disk_server *srv)
 {
 	if (srv->child.pid <= 0)
 		return;
-	spawn_kill(&srv->child, SIGKILL);
-	spawn_wait(&srv->child, NULL);
+	/* it ends by itself when nido-vmm's connection closes; else asked */
+	spawn_kill(&srv->child, SIGTERM);
+	if (spawn_wait_timeout(&srv->child, STOP_GRACE_MS, NULL) ==
+	    -ETIMEDOUT) {
+		spawn_kill(&srv->child, SIGKILL);
+		spawn_wait(&srv->child, NULL);
+	}
 	srv->child = (struct spawn_child){.pid = -1, .pidfd = -1};
 }

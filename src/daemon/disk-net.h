@@ -43,7 +43,8 @@ int disk_net_open(const struct domain_disk *d, bool set_ids, uid_t uid,
 		  gid_t gid, int logfd, struct disk_server *srv,
 		  struct block_chain *out, struct err **e);
 
-/* Ends the server (SIGKILL) and reaps it. Accepts one not started. */
+/* Ends the server (SIGTERM; SIGKILL after 5 s) and reaps it. Accepts
+ * one not started. */
 void disk_server_stop(struct disk_server *srv);
 
 #endif

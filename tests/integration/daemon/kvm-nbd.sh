@@ -75,5 +75,9 @@ t "the host reads what the guest wrote" bash -c "[ \"\$(dd if='$tmp/pre.raw' bs=
 sed -e 's/nbdvm/nbdq/' -e "0,/type='raw'/s//type='qcow2'/" \
 	-e "s|<devices>|<devices><emulator>$NIDO_VMM</emulator>|" "$tmp/nbd.xml" >"$tmp/q.xml"
 t_err "a qcow2 on an nbd export with <emulator> nido-vmm: refused by name" "<disk type='network'> not supported by the kvm driver" "$NIDO" define "$tmp/q.xml"
-t "no server started by nidod is left" bash -c "! pgrep -x qemu-nbd"
+sed -e 's/nbdvm/nosrv/' -e "s|$tmp/nbd.sock|$tmp/none.sock|" "$tmp/nbd.xml" >"$tmp/nosrv.xml"
+"$NIDO" define "$tmp/nosrv.xml" >/dev/null
+t_err "no server at the socket: the start fails naming the disk" "disk 'vda': nbd: connecting to '$tmp/none.sock'" "$NIDO" start nosrv
+t_out "... and nothing runs" "shut off" "$NIDO" domstate nosrv
+t "no server started by nidod is left" bash -c "! pgrep -P '$(daemon_pid)' -x qemu-nbd"
 done_testing

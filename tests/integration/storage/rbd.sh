@@ -221,7 +221,7 @@ sys.stdout.buffer.write(d)" >"$tmp/pre.raw"
 	fi
 	for _ in $(seq 50); do "$NIDO" domstate vmmrbd | grep -q "shut off" && break; sleep 0.2; done
 	t_out "the guest stopped" "shut off" "$NIDO" domstate vmmrbd
-	t "no qemu-nbd is left once it stopped" bash -c "! pgrep -x qemu-nbd >/dev/null || ! pgrep -a -x qemu-nbd | grep -q vmmdisk"
+	t "no qemu-nbd is left once it stopped" bash -c "! pgrep -P '$(daemon_pid)' -x qemu-nbd"
 	t "the host reads back what the guest wrote" bash -c "'$NIDO' img convert -O raw '$(rbdname vmmdisk)' '$tmp/back.raw' && [ \"\$(dd if='$tmp/back.raw' bs=512 skip=200 count=1 2>/dev/null | head -c 16)\" = NIDO-GUEST-WROTE ]"
 	t_out "dumpxml keeps the volume source" "<source pool='ceph' volume='vmmdisk'/>" "$NIDO" dumpxml vmmrbd
 	"$NIDO" undefine vmmrbd >/dev/null 2>&1
