@@ -108,6 +108,13 @@ static char *rbd_name(const struct disk_net *n, struct err **e)
 
 	if (rbd_spec_parse(text, &s, e) < 0)
 		return NULL;
+	if (s.conf || s.id || s.mon_host || s.auth) {
+		/* options come from the definition's elements, not its name */
+		err_set(e, EINVAL, "rbd image name '%s' carries options",
+			n->name);
+		rbd_spec_clear(&s);
+		return NULL;
+	}
 	f = open_memstream(&hosts, &len);
 	for (size_t i = 0; i < n->n_hosts; i++) {
 		const struct disk_host *h = &n->hosts[i];
