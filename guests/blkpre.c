@@ -15,8 +15,8 @@ static uint8_t buf[512] __attribute__((aligned(512)));
 static int request(struct gvdev *d, uint32_t type, uint64_t sector)
 {
 	return vblk_request(d, type, sector, type == VBLK_T_FLUSH ? 0 : buf,
-			    type == VBLK_T_FLUSH ? 0 : 512,
-			    type == VBLK_T_IN, 1000000000UL);
+			    type == VBLK_T_FLUSH ? 0 : 512, type == VBLK_T_IN,
+			    1000000000UL);
 }
 
 void guest_main(void)
@@ -33,8 +33,7 @@ void guest_main(void)
 		       "sector 100 holds what the host wrote before");
 		memset(buf, 0, sizeof(buf));
 		memcpy(buf, "NIDO-GUEST-WROTE", 16);
-		tap_ok(request(&d, VBLK_T_OUT, 200) == 0,
-		       "write sector 200");
+		tap_ok(request(&d, VBLK_T_OUT, 200) == 0, "write sector 200");
 		tap_ok(request(&d, VBLK_T_FLUSH, 0) == 0, "flush");
 	}
 	serial_puts("NIDO-BLKPRE-DONE\n");
