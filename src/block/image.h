@@ -48,6 +48,13 @@ struct img_create_opts {
 int img_create(const char *path, const struct img_create_opts *o,
 	       struct err **e);
 
+/*
+ * Whether an image img_create() just made at @path reads as zeroes (a new
+ * file, qcow2, rbd image); false for an NBD export, which is "created"
+ * by checking it, its old content left (qemu-img's has_zero_init).
+ */
+bool img_create_zeroes(const char *path);
+
 /* Parses "off", "metadata", "falloc", "full"; -EINVAL otherwise. */
 int img_prealloc_parse(const char *s);
 
@@ -72,6 +79,7 @@ struct img_info {
 	const char *format; /* borrowed from the driver */
 	uint64_t virtual_size;
 	uint64_t actual_size;	     /* blocks the file uses */
+	bool actual_size_unknown;    /* an NBD export: no file here */
 	uint64_t cluster_size;	     /* 0: none */
 	char *backing_filename;	     /* owned, or NULL */
 	char *full_backing_filename; /* owned, or NULL */

@@ -640,7 +640,7 @@ int img_cmd_convert(int argc, char **argv)
 					  : 0));
 	if (!c.dst)
 		goto out;
-	c.fresh = !a.no_create;
+	c.fresh = !a.no_create && img_create_zeroes(out);
 	c.sparse = a.sparse_size > 0;
 	c.compress = a.compress;
 	c.progress = a.progress && !a.quiet;

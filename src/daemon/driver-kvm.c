@@ -27,6 +27,7 @@
 
 #include "daemon/cgroup.h"
 #include "daemon/daemon.h"
+#include "daemon/disk-net.h"
 #include "daemon/disk-open.h"
 #include "daemon/domain-disks.h"
 #include "daemon/driver-common.h"
@@ -97,6 +98,9 @@ struct kvm_vm {
 	 * passed to nido-vmm from fd FIRST_DISK_FD on, in this order. */
 	struct block_chain *chains;
 	size_t n_chains;
+	/* NBD servers of its network disks (disk-net.h), one per disk */
+	struct disk_server *servers;
+	size_t n_servers;
 	unsigned sandbox_slot; /* its identity in the nido id range;
 				  0: none (not root) */
 	/*
@@ -162,12 +166,23 @@ static struct kvm_vm *vm_of(struct domain *dom)
 	return dom->priv;
 }
 
+/* Ends the servers of the VM's network disks (nothing left behind). */
+static void stop_servers(struct kvm_vm *vm)
+{
+	for (size_t i = 0; i < vm->n_servers; i++)
+		disk_server_stop(&vm->servers[i]);
+	free(vm->servers);
+	vm->servers = NULL;
+	vm->n_servers = 0;
+}
+
 static void kvm_release(struct daemon *dmn, struct domain *dom)
 {
 	struct kvm_vm *vm = dom->priv;
 
 	if (!vm)
 		return;
+	stop_servers(vm);
 	loop_source_del(dmn->loop, vm->watch);
 	loop_source_del(dmn->loop, vm->timer);
 	vmm_req_cancel(vm->req);
@@ -204,6 +219,8 @@ static int check_files(const struct domain_def *def, struct err **e)
 	for (size_t i = 0; i < def->n_disks; i++) {
 		const struct domain_disk *d = &def->disks[i];
 
+		if (d->net) /* reached when it starts (disk-net.h) */
+			continue;
 		if (access(d->source, d->readonly ? R_OK : R_OK | W_OK) < 0)
 			return err_sys(e, errno, "disk '%s' (%s)", d->source,
 				       d->target);
@@ -230,22 +247,46 @@ static void close_disks(struct kvm_vm *vm)
 	vm->n_chains = 0;
 }
 
+/* A network disk's socket into vm->chains[@i], its server started as
+ * the VM's identity. */
+static int open_net_disk(const struct domain_disk *d, struct kvm_vm *vm,
+			 size_t i, int logfd, struct err **e)
+{
+	uid_t uid = 0;
+	gid_t gid = 0;
+	struct idrange ids;
+
+	if (vm->sandbox_slot) {
+		idrange_load(&ids, NULL, NULL);
+		idrange_ids(&ids, vm->sandbox_slot, &uid, &gid);
+	}
+	return disk_net_open(d, vm->sandbox_slot != 0, uid, gid, logfd,
+			     &vm->servers[i], &vm->chains[i], e);
+}
+
 /* Every disk's files into vm->chains; all or none. */
 static int open_disks(struct daemon *dmn, const struct domain_def *def,
-		      struct kvm_vm *vm, struct err **e)
+		      struct kvm_vm *vm, int logfd, struct err **e)
 {
 	vm->chains = xcalloc(def->n_disks + 1, sizeof(*vm->chains));
+	stop_servers(vm);
+	vm->servers = xcalloc(def->n_disks + 1, sizeof(*vm->servers));
+	for (size_t i = 0; i < def->n_disks; i++)
+		vm->servers[i].child = (struct spawn_child){-1, -1};
+	vm->n_servers = def->n_disks;
 	for (size_t i = 0; i < def->n_disks; i++) {
 		_cleanup_free_ char *overlay =
 			domain_disk_overlay(dmn, def, i, e);
-		int r = def->disks[i].transient && !overlay
-				? -EIO
+		int r = def->disks[i].transient && !overlay ? -EIO
+			: def->disks[i].net
+				? open_net_disk(&def->disks[i], vm, i, logfd, e)
 				: disk_open(&def->disks[i], overlay,
 					    &vm->chains[i], e);
 
 		vm->n_chains = i + 1;
 		if (r < 0) {
 			close_disks(vm);
+			stop_servers(vm);
 			return r;
 		}
 	}
@@ -303,8 +344,11 @@ static struct json_object *disk_json(const struct domain_disk *d,
 {
 	struct json_object *o = json_object_new_object(), *io = NULL;
 
-	add_string(o, "path", d->source);
-	add_string(o, "format", disk_format_name(d->format));
+	/* a network disk: its NBD socket, the export raw (disk-net.h) */
+	add_string(o, "path",
+		   d->net && chain && chain->n ? chain->files[0].path
+					       : d->source);
+	add_string(o, "format", d->net ? "raw" : disk_format_name(d->format));
 	json_object_object_add(
 		o, "readonly",
 		json_object_new_boolean(d->readonly ||
@@ -548,6 +592,7 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	_cleanup_free_ char *detail = NULL, *msg = NULL;
 	bool restart = false;
 
+	stop_servers(vm);
 	cgroup_remove(vm->cgroups);
 	iface_teardown(vm->taps);
 	iface_forget(dom->def);
@@ -781,7 +826,7 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 		if (slot_fd < 0)
 			return slot_fd;
 	}
-	if (open_disks(dmn, dom->def, vm, e) < 0)
+	if (open_disks(dmn, dom->def, vm, logfd, e) < 0)
 		return err_code(*e);
 	if (domain_disks_show_chains(dom, vm->chains, e) < 0) {
 		close_disks(vm);
@@ -854,6 +899,7 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 	if (r < 0) {
 		cgroup_remove(vm->cgroups);
 		drop_ifaces(dom, vm);
+		stop_servers(vm);
 	}
 	vm->is_child = r == 0;
 	return r;

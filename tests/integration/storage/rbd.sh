@@ -5,7 +5,8 @@
 # volumes created, resized, uploaded and downloaded (holes kept), an
 # image made with the rbd tool seen by pool-refresh, `nido img info` and
 # `nido img convert` from and to rbd:POOL/IMAGE names, a nido-vmm guest
-# reading and writing a volume disk of the pool, vol-delete, and
+# reading and writing a volume disk of the pool (served by a qemu-nbd
+# nidod starts), vol-delete, and
 # pool-destroy/undefine leaving the cluster as it was. When the cluster
 # does not come up within five minutes the test skips, saying why.
 . "$(dirname "$0")/lib.sh"
@@ -147,7 +148,7 @@ t_not "the rbd tool no longer lists it" "conv" rbd "${C[@]}" ls nido
 # QEMU reaches an rbd volume itself (-blockdev driver=rbd, the pool's
 # monitors, no authentication): a boot sector uploaded into a volume
 # boots under SeaBIOS and says NIDO-DISK-BOOT on the serial console.
-# nido-vmm refuses it by name: its sandbox has no network.
+# nido-vmm runs the guest below (a qemu-nbd nidod starts serves it).
 qemu_ok=
 if command -v qemu-system-x86_64 >/dev/null &&
 	[ -e /usr/lib/x86_64-linux-gnu/qemu/block-rbd.so ] &&
@@ -189,14 +190,43 @@ else
 	"$NIDO" destroy rbdvm >/dev/null
 	"$NIDO" undefine rbdvm >/dev/null
 fi
-domain_xml vmmrbd /nonexistent/vmlinuz "<emulator>$NIDO_VMM</emulator>
-    <disk type='volume' device='disk'><driver name='qemu' type='raw'/>
-      <source pool='ceph' volume='boot'/><target dev='vda' bus='virtio'/></disk>" >"$tmp/vmm.xml"
-t_out "define a nido-vmm guest on the volume" "Domain 'vmmrbd' defined" "$NIDO" define "$tmp/vmm.xml"
-t_err "nido-vmm named for a guest on an rbd volume: refused by name" \
-	"<disk type='network'> not supported by the kvm driver" "$NIDO" start vmmrbd
-"$NIDO" undefine vmmrbd >/dev/null 2>&1
 "$NIDO" vol-delete --pool ceph boot >/dev/null 2>&1
+
+# ---- a nido-vmm guest on a volume of the pool ----
+# nido-vmm has no network: nidod serves the volume to it through a
+# qemu-nbd it starts (docs/security.md, "Network disks of nido-vmm").
+# guests/blkpre.c reads what `nido img` wrote into the image before it
+# ran and writes something the host reads back after it stopped.
+if ! kvm_usable || ! command -v qemu-nbd >/dev/null ||
+	[ ! -e /usr/lib/x86_64-linux-gnu/qemu/block-rbd.so ]; then
+	skip "a nido-vmm guest on an rbd volume" "no usable /dev/kvm, or no qemu-nbd with its rbd driver (qemu-utils, qemu-block-extra)"
+else
+	t "a volume for the nido-vmm guest" "$NIDO" vol-create-as ceph vmmdisk 1M
+	python3 -c "
+import sys
+d = bytearray(1 << 20)
+d[51200:51216] = b'NIDO-PRE-WRITTEN'
+sys.stdout.buffer.write(d)" >"$tmp/pre.raw"
+	t "nido img writes into the image what the guest will read" "$NIDO" img convert -n -O raw "$tmp/pre.raw" "$(rbdname vmmdisk)"
+	domain_xml vmmrbd "$build/guests/guest-blkpre" "<disk type='volume' device='disk'><driver name='qemu' type='raw'/>
+      <source pool='ceph' volume='vmmdisk'/><target dev='vda' bus='virtio'/></disk>" >"$tmp/vmm.xml"
+	t_out "define a kvm guest on the volume" "Domain 'vmmrbd' defined" "$NIDO" define "$tmp/vmm.xml"
+	t "it stays on nido-vmm (no <emulator> filled in)" bash -c "! '$NIDO' dumpxml vmmrbd | grep -q '<emulator>'"
+	t_out "start on nido-vmm" "Domain 'vmmrbd' started" "$NIDO" start vmmrbd
+	out=$(hear vmmrbd NIDO-BLKPRE-DONE)
+	if [[ $out == *"sector 100 holds what the host wrote before"* && $out != *"not ok"* && $out == *NIDO-BLKPRE-DONE* ]]; then
+		ok "the guest reads the volume through nidod's qemu-nbd, and writes it"
+	else
+		not_ok "the guest reads the volume through nidod's qemu-nbd, and writes it" "heard: $out" "$(tail -n 8 "$NIDO_RUNTIME_DIR/domains/vmmrbd.log" 2>/dev/null)"
+	fi
+	for _ in $(seq 50); do "$NIDO" domstate vmmrbd | grep -q "shut off" && break; sleep 0.2; done
+	t_out "the guest stopped" "shut off" "$NIDO" domstate vmmrbd
+	t "no qemu-nbd is left once it stopped" bash -c "! pgrep -P '$(daemon_pid)' -x qemu-nbd"
+	t "the host reads back what the guest wrote" bash -c "'$NIDO' img convert -O raw '$(rbdname vmmdisk)' '$tmp/back.raw' && [ \"\$(dd if='$tmp/back.raw' bs=512 skip=200 count=1 2>/dev/null | head -c 16)\" = NIDO-GUEST-WROTE ]"
+	t_out "dumpxml keeps the volume source" "<source pool='ceph' volume='vmmdisk'/>" "$NIDO" dumpxml vmmrbd
+	"$NIDO" undefine vmmrbd >/dev/null 2>&1
+	t_exact "vol-delete vmmdisk" "Vol 'vmmdisk' deleted" "$NIDO" vol-delete --pool ceph vmmdisk
+fi
 
 # ---- hostile definitions ----
 bad() { # DESC EXPECTED SOURCE-XML
