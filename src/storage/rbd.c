@@ -338,6 +338,7 @@ static int rbd_vol_resize(const struct storage_pool_params *p, const char *name,
 
 const struct storage_backend storage_backend_rbd = {
 	.type = "rbd",
+	.remote = true,
 	.start = rbd_pool_start,
 	.delete = rbd_pool_delete,
 	.scan = rbd_pool_scan,

@@ -91,6 +91,9 @@ struct storage_space {
  */
 struct storage_backend {
 	const char *type; /* "dir", "fs" */
+	/* its storage is reached over the network and may not answer (a
+	 * portal, a cluster): the daemon calls it off its loop only */
+	bool remote;
 	int (*build)(const struct storage_pool_params *p, const char *fs_type,
 		     unsigned flags, struct err **e);
 	int (*start)(const struct storage_pool_params *p, struct err **e);
