@@ -138,6 +138,7 @@ static struct json_object *summary(const struct pool *p)
 		add_u64(o, "allocation", p->space.allocation);
 		add_u64(o, "available", p->space.available);
 		add_u64(o, "volumes", p->n_vols);
+		add_str(o, "space_unknown", p->space.unknown);
 	}
 	return o;
 }
@@ -801,6 +802,9 @@ static int m_vol_info(void *opaque, struct json_object *params,
 
 	if (!v)
 		return err_code(*e);
+	if (pool_remote(p)) /* described again off the loop */
+		return pool_job_start(
+			dmn, pool_job_new(POOL_JOB_VOL_INFO, p, v->name), e);
 	name = xstrdup(v->name);
 	return vol_made(p, name, result, e);
 }
@@ -815,8 +819,14 @@ static int m_vol_xml(void *opaque, struct json_object *params,
 
 	if (!v)
 		return err_code(*e);
+	if (pool_remote(p)) {
+		struct vol_job *j = pool_job_new(POOL_JOB_VOL_INFO, p, v->name);
+
+		pool_job_set_xml(j);
+		return pool_job_start(dmn, j, e);
+	}
 	name = xstrdup(v->name);
-	if (!(v = vol_again(p, name, e)))
+	if (!(v = pool_vol_update(p, name, e)))
 		return err_code(*e);
 	xml = vol_format_xml(v);
 	*result = json_object_new_object();

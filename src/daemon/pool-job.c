@@ -72,6 +72,7 @@ struct vol_job {
 	bool build, created;
 	char *fs_type;
 	unsigned flags;
+	bool want_xml; /* VOL_INFO: volume.xml's answer */
 	/* find-sources: the portal asked, the answer */
 	char *host, *initiator;
 	unsigned port;
@@ -215,6 +216,8 @@ static int remote_op(struct vol_job *j, const struct storage_pool_params *sp)
 		return b->delete ? b->delete (sp, &j->e) : 0;
 	case POOL_JOB_REFRESH:
 		return b->check ? b->check(sp, &j->e) : 0;
+	case POOL_JOB_VOL_INFO:
+		return 0; /* the listing is all */
 	default:
 		return job_run_backend(j);
 	}
@@ -225,7 +228,8 @@ static bool lists_again(enum pool_job_op op)
 {
 	return op == POOL_JOB_START || op == POOL_JOB_REFRESH ||
 	       op == POOL_JOB_CREATE || op == POOL_JOB_CLONE ||
-	       op == POOL_JOB_RESIZE || op == POOL_JOB_VOL_DELETE;
+	       op == POOL_JOB_RESIZE || op == POOL_JOB_VOL_DELETE ||
+	       op == POOL_JOB_VOL_INFO;
 }
 
 /* Stops a remote pool that this job started (a failed or late start). */
@@ -330,6 +334,7 @@ static const char *job_verb(const struct vol_job *j)
 		[POOL_JOB_WIPE] = "vol-wipe",
 		[POOL_JOB_RESIZE] = "vol-resize",
 		[POOL_JOB_VOL_DELETE] = "vol-delete",
+		[POOL_JOB_VOL_INFO] = "vol-info",
 		[POOL_JOB_BUILD] = "pool-build",
 		[POOL_JOB_START] = "pool-start",
 		[POOL_JOB_STOP] = "pool-destroy",
@@ -447,7 +452,14 @@ static int collect_vol(struct daemon *dmn, struct vol_job *j,
 		v = pool_vol_find(p, j->vol, e);
 	else if (p)
 		v = pool_vol_update(p, j->vol, e);
-	if (r == 0 && v) {
+	if (r == 0 && v && j->want_xml) {
+		char *xml = vol_format_xml(v);
+
+		*result = json_object_new_object();
+		json_object_object_add(*result, "xml",
+				       json_object_new_string(xml));
+		free(xml);
+	} else if (r == 0 && v) {
 		*result = pool_vol_json(p, v);
 		if (j->src_path) /* a copy's input, as virsh names it */
 			json_object_object_add(
@@ -564,11 +576,19 @@ static bool pool_own_job(const struct vol_job *j, const char *pool)
 	return j->pool && !j->vol && streq(j->pool, pool);
 }
 
+/* Does @j hold its volume (or pool) against others? */
+static bool job_holds(const struct vol_job *j)
+{
+	return j->op != POOL_JOB_VOL_INFO;
+}
+
 bool pool_vol_busy(struct daemon *dmn, const char *pool, const char *vol,
 		   struct err **e)
 {
 	for (struct vol_job *j = dmn->pool_jobs ? dmn->pool_jobs->list : NULL;
 	     j; j = j->next) {
+		if (!job_holds(j))
+			continue;
 		if (pool_own_job(j, pool))
 			return pool_busy(dmn, pool, e);
 		if ((j->vol && streq(j->pool, pool) && streq(j->vol, vol)) ||
@@ -587,7 +607,7 @@ bool pool_busy(struct daemon *dmn, const char *pool, struct err **e)
 {
 	for (struct vol_job *j = dmn->pool_jobs ? dmn->pool_jobs->list : NULL;
 	     j; j = j->next)
-		if (j->pool && streq(j->pool, pool)) {
+		if (j->pool && job_holds(j) && streq(j->pool, pool)) {
 			err_setk(e, ERR_RESOURCE_BUSY, EBUSY,
 				 "storage pool '%s' has asynchronous jobs "
 				 "running (%s%s%s)",
@@ -720,6 +740,11 @@ void pool_job_set_build(struct vol_job *j, bool build, const char *fs_type,
 	j->build = build;
 	j->fs_type = fs_type ? xstrdup(fs_type) : NULL;
 	j->flags = flags;
+}
+
+void pool_job_set_xml(struct vol_job *j)
+{
+	j->want_xml = true;
 }
 
 void pool_job_set_created(struct vol_job *j)

@@ -190,6 +190,10 @@ enum pool_job_op {
 	POOL_JOB_WIPE,
 	POOL_JOB_RESIZE,
 	POOL_JOB_VOL_DELETE,
+	/* vol-info, vol-dumpxml of a remote pool: the volume described
+	 * again (answered as volume.info, or volume.xml after
+	 * pool_job_set_xml); no other job is refused for it */
+	POOL_JOB_VOL_INFO,
 	/* the pool's own */
 	POOL_JOB_BUILD,
 	POOL_JOB_START,
@@ -218,6 +222,7 @@ void pool_job_set_progress(struct vol_job *j);
 void pool_job_set_warnings(struct vol_job *j, struct json_object *warnings);
 void pool_job_set_resize(struct vol_job *j, uint64_t capacity, bool shrink,
 			 bool allocate);
+void pool_job_set_xml(struct vol_job *j);
 /* BUILD, and START when @build (pool-start --build): build's @fs_type
  * (may be NULL) and flags. */
 void pool_job_set_build(struct vol_job *j, bool build, const char *fs_type,

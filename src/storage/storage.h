@@ -67,6 +67,9 @@ struct storage_vol_new;
 /* A pool's space, as libvirt reports it (the file system's). */
 struct storage_space {
 	uint64_t capacity, allocation, available;
+	/* why @capacity and @available are not known (static text), or
+	 * NULL: an rbd pool's cluster without a manager */
+	const char *unknown;
 };
 
 /*
@@ -265,8 +268,9 @@ int storage_vol_clone_from(const char *dir, const char *src,
 
 /*
  * The same into a pool whose volumes are its backend's (a logical
- * volume, a partition): made with @b->vol_create as raw, then written
- * at @p's target/@nv->name; removed again on failure.
+ * volume, a partition, an rbd image): made with @b->vol_create as raw,
+ * then written at @p's target/@nv->name (at @b->vol_block_name's name
+ * when it has one); removed again on failure.
  */
 int storage_backend_vol_clone(const struct storage_backend *b,
 			      const struct storage_pool_params *p,
