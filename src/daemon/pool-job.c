@@ -359,8 +359,7 @@ static void drop_created(struct daemon *dmn, struct vol_job *j)
 /* The end of a start: the pool active with the list the job read. */
 static int collect_start(struct daemon *dmn, struct vol_job *j, struct pool *p)
 {
-	_cleanup_err_ struct err *ignored = NULL;
-	struct vol_job *stop;
+	_cleanup_err_ struct err *why = NULL;
 
 	if (j->timed_out) /* undone on the thread */
 		return j->r;
@@ -373,15 +372,9 @@ static int collect_start(struct daemon *dmn, struct vol_job *j, struct pool *p)
 	if (pool_start_done(dmn, p, &j->e) == 0)
 		return 0;
 	/* the daemon could not record it: the storage stopped again */
-	stop = pool_job_new(POOL_JOB_STOP, p, NULL);
-	stop->dmn = dmn;
-	if (thread_start(&stop->thread, "nidod-pool", job_run, stop) < 0) {
-		job_free(stop);
-		log_warn("pool '%s': could not stop it again", j->pool);
-	} else {
-		stop->next = dmn->pool_jobs->list;
-		dmn->pool_jobs->list = stop;
-	}
+	if (pool_job_run(dmn, pool_job_new(POOL_JOB_STOP, p, NULL), &why) < 0)
+		log_warn("pool '%s': could not stop it again: %s", j->pool,
+			 err_msg(why));
 	return err_code(j->e);
 }
 
@@ -764,7 +757,9 @@ static bool job_bounded(const struct daemon *dmn, const struct vol_job *j)
 	       j->op != POOL_JOB_CLONE && j->op != POOL_JOB_WIPE;
 }
 
-int pool_job_start(struct daemon *dmn, struct vol_job *j, struct err **e)
+/* Starts @j (taken), its call deferred when @defer. */
+static int job_launch(struct daemon *dmn, struct vol_job *j, bool defer,
+		      struct err **e)
 {
 	struct pool_jobs *pj = dmn->pool_jobs;
 	int r;
@@ -796,10 +791,22 @@ int pool_job_start(struct daemon *dmn, struct vol_job *j, struct err **e)
 		return err_sys(e, -r, "starting a storage job");
 	}
 	/* collected by on_wake, which runs on this thread after we return */
-	j->call = rpc_server_defer(dmn->rpc);
+	j->call = defer ? rpc_server_defer(dmn->rpc) : NULL;
 	j->next = pj->list;
 	pj->list = j;
 	return RPC_DEFERRED;
+}
+
+int pool_job_start(struct daemon *dmn, struct vol_job *j, struct err **e)
+{
+	return job_launch(dmn, j, true, e);
+}
+
+int pool_job_run(struct daemon *dmn, struct vol_job *j, struct err **e)
+{
+	int r = job_launch(dmn, j, false, e);
+
+	return r == RPC_DEFERRED ? 0 : r;
 }
 
 /* At exit: a remote job still running is let go (its thread frees it),

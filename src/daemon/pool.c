@@ -400,6 +400,37 @@ int pool_refresh(struct daemon *dmn, struct pool *p, struct err **e)
 
 /* ---- recovery ----------------------------------------------------------- */
 
+/* @p was active when the daemon went, and is. */
+static void recovered(struct pool *p)
+{
+	p->active = true;
+	if (p->newdef) {
+		/* the stored definition is the live one unless it changed */
+		_cleanup_free_ char *a = pool_def_format(p->def, NULL);
+		_cleanup_free_ char *b = pool_def_format(p->newdef, NULL);
+
+		if (streq(a, b))
+			pool_def_free(steal_ptr(p->newdef));
+	}
+}
+
+/* A remote pool is active with no volumes listed until a refresh job
+ * (without a caller) finds its storage, or makes it inactive. */
+static void recover_remote(struct daemon *dmn, struct pool *p)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	recovered(p);
+	if (pool_job_run(dmn, pool_job_new(POOL_JOB_REFRESH, p, NULL), &e) <
+	    0) {
+		log_warn("pool '%s': %s; the pool is inactive", p->def->name,
+			 err_msg(e));
+		went_inactive(dmn, p);
+		return;
+	}
+	log_info("pool '%s' is active, its storage being asked", p->def->name);
+}
+
 /* A pool that was active when the daemon went: kept if its storage is. */
 static void recover_one(struct daemon *dmn, const char *name)
 {
@@ -422,6 +453,10 @@ static void recover_one(struct daemon *dmn, const char *name)
 		o->def = live;
 	}
 	p = pool_of(o);
+	if (pool_remote(p)) { /* its storage asked off the loop */
+		recover_remote(dmn, p);
+		return;
+	}
 	params(p, &sp);
 	if ((pool_backend(p)->check && pool_backend(p)->check(&sp, &e) < 0) ||
 	    scan(p, &e) < 0) {
@@ -430,15 +465,7 @@ static void recover_one(struct daemon *dmn, const char *name)
 		went_inactive(dmn, p);
 		return;
 	}
-	p->active = true;
-	if (p->newdef) {
-		/* the stored definition is the live one unless it changed */
-		_cleanup_free_ char *a = pool_def_format(p->def, NULL);
-		_cleanup_free_ char *b = pool_def_format(p->newdef, NULL);
-
-		if (streq(a, b))
-			pool_def_free(steal_ptr(p->newdef));
-	}
+	recovered(p);
 	log_info("pool '%s' is active (%zu volumes)", name, p->n_vols);
 }
 
@@ -496,7 +523,11 @@ void pools_recover(struct daemon *dmn)
 
 		if (!p->autostart || p->active)
 			continue;
-		if (pool_start(dmn, p, &e) < 0)
+		if (pool_remote(p) ? pool_job_run(dmn,
+						  pool_job_new(POOL_JOB_START,
+							       p, NULL),
+						  &e) < 0
+				   : pool_start(dmn, p, &e) < 0)
 			log_error("autostart: %s", err_msg(e));
 	}
 }

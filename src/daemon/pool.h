@@ -231,6 +231,9 @@ void pool_job_set_build(struct vol_job *j, bool build, const char *fs_type,
  * fails. */
 void pool_job_set_created(struct vol_job *j);
 int pool_job_start(struct daemon *dmn, struct vol_job *j, struct err **e);
+/* The same without a caller (recovery, autostart, an undo): its
+ * outcome is applied and logged. 0 or -errno with @e. */
+int pool_job_run(struct daemon *dmn, struct vol_job *j, struct err **e);
 /* A job not started (accepts NULL). */
 void pool_job_free(struct vol_job *j);
 /* Is a job running on volume @vol of @pool (as its target or a copy's

@@ -149,10 +149,24 @@ t_out "... naming the portal" "portal '127.0.0.1' did not answer within 8 s" cat
 # ---- once the backends give up, the pools are free again ----
 kill_iscsiadm
 t "the rbd client gives up (its own 30 s) and the pool is free" \
-	wait_for 60 sh -c "! '$NIDO' pool-undefine deadceph 2>&1 | grep -q asynchronous"
+	wait_for 60 sh -c "! '$NIDO' pool-autostart deadceph 2>&1 | grep -q asynchronous"
 t "the iscsi job ends and the pool is free" \
 	wait_for 60 sh -c "! '$NIDO' pool-undefine deadportal 2>&1 | grep -q asynchronous"
-t_exact "both undefined: the dir pool is left" "local" \
-	sh -c "'$NIDO' pool-list --all --name | grep -v '^default$'"
 t_out "nidod logged the late ends" "ended after its bound" cat "$tmp/nidod.log"
+
+# ---- an autostarted pool whose cluster is silent: nidod comes up ----
+start_conf_daemon() {
+	"$NIDOD" --session --config "$tmp/nidod.conf" \
+		--log-level debug >>"$tmp/nidod.log" 2>&1 &
+	wait_for 30 test -S "$NIDO_RUNTIME_DIR/nidod.sock"
+}
+stop_daemon
+start_conf_daemon
+t_out "nidod restarted: pool-list answers while deadceph autostarts" "deadceph" \
+	"$NIDO" pool-list --all
+t_err "... and deadceph's autostart is still pending" \
+	"storage pool 'deadceph' has asynchronous jobs running (pool-start)" \
+	"$NIDO" pool-define "$tmp/deadceph.xml"
+t_out "a dir pool's volume is there" "v-deadceph" "$NIDO" vol-list local
+# nidod exits with the job running: it does not wait for it
 done_testing
