@@ -790,6 +790,8 @@ static int job_launch(struct daemon *dmn, struct vol_job *j, bool defer,
 		job_free(j);
 		return err_sys(e, -r, "starting a storage job");
 	}
+	log_info("pool '%s': %s%s%s started", j->pool ? j->pool : "-",
+		 job_verb(j), j->vol ? " of " : "", j->vol ? j->vol : "");
 	/* collected by on_wake, which runs on this thread after we return */
 	j->call = defer ? rpc_server_defer(dmn->rpc) : NULL;
 	j->next = pj->list;
