@@ -197,6 +197,8 @@ static int job_find_sources(struct vol_job *j)
 	return 0;
 }
 
+static const char *job_verb(const struct vol_job *j);
+
 /* A remote pool's operation but for the listing. */
 static int remote_op(struct vol_job *j, const struct storage_pool_params *sp)
 {
@@ -265,11 +267,13 @@ static int job_run_remote(struct vol_job *j)
 	if (j->backend->scan(&sp, &j->vols, &j->n_vols, &j->space,
 			     r < 0 ? &why : &j->e) == 0)
 		j->scanned = true;
-	else if (r == 0) {
+	else if (r == 0 && j->op == POOL_JOB_START) {
 		r = err_code(j->e);
-		if (j->op == POOL_JOB_START)
-			remote_undo_start(j);
-	}
+		remote_undo_start(j);
+	} else if (r == 0)
+		r = err_prefix(&j->e,
+			       "%s done, but listing the pool again failed",
+			       job_verb(j));
 	return r;
 }
 
