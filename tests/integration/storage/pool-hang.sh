@@ -8,7 +8,8 @@
 # return while the hung call is still pending), a second operation on
 # the hung pool is refused by name, and the hung call ends with an
 # error naming the pool when nidod.conf's storage_job_timeout expires;
-# the pool stays inactive and undefine is refused until its job ends.
+# the pool stays inactive (a transient one goes) and undefine is refused
+# until its job ends; a restarted nidod answers while such a pool autostarts.
 . "$(dirname "$0")/lib.sh"
 
 if ! "$NIDO" img info rbd:x/y:mon_host=none 2>&1 | grep -vq "without rbd support"; then
@@ -79,15 +80,14 @@ t "pool-build local" "$NIDO" pool-build local
 t "pool-start local" "$NIDO" pool-start local
 
 # hung POOL VERB...: runs VERB in the background into $tmp/POOL.out;
-# returns once nidod has it: defining the pool again (the same XML, no
-# change otherwise) is refused while a job runs on it
+# returns once nidod has started its job (its log says so)
 hung() {
 	local pool=$1
 	shift
 	"$NIDO" "$@" >"$tmp/$pool.out" 2>&1 &
 	hung_pid=$!
-	t "$* is pending in nidod" wait_for 30 sh -c \
-		"'$NIDO' pool-define '$tmp/$pool.xml' 2>&1 | grep -q 'has asynchronous jobs running'"
+	t "$* is pending in nidod" wait_for 30 \
+		grep -q "pool '$pool': pool-start started" "$tmp/nidod.log"
 }
 
 # pending DESC: the hung call has not returned yet
@@ -126,6 +126,21 @@ t_out "... with an error naming the pool" \
 	"storage pool 'deadceph': pool-start did not finish within 8 s" cat "$tmp/deadceph.out"
 t_exact "... and the pool stays inactive" "inactive" \
 	sh -c "'$NIDO' pool-list --all | awk '\$1 == \"deadceph\" {print \$2}'"
+
+# ---- a transient pool that never starts goes again ----
+sed 's/deadceph/deadtrans/; s/>nido</>other</' "$tmp/deadceph.xml" >"$tmp/deadtrans.xml"
+hung deadtrans pool-create "$tmp/deadtrans.xml"
+t_out "pool-create hangs: pool-list answers" "deadtrans" "$NIDO" pool-list --all
+t_err "pool-create hangs: another pool-create of it is refused by name" \
+	"storage pool 'deadtrans' has asynchronous jobs running" \
+	"$NIDO" pool-create "$tmp/deadtrans.xml"
+pending "pool-create deadtrans was still pending then"
+wait "$hung_pid"
+rc=$?
+t "pool-create deadtrans fails" test "$rc" -ne 0
+t_out "... with an error naming the pool" \
+	"storage pool 'deadtrans': pool-start did not finish within 8 s" cat "$tmp/deadtrans.out"
+t_not "... and the transient pool is gone" "deadtrans" "$NIDO" pool-list --all
 
 # ---- iscsi: iscsiadm never returns ----
 hung deadportal pool-start deadportal
