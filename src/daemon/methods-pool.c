@@ -265,8 +265,8 @@ static int check_target(struct daemon *dmn, const struct pool_def *def,
 	return 0;
 }
 
-static struct json_object *with_warnings(const struct pool *p,
-					 struct json_object *warnings)
+struct json_object *pool_with_warnings(const struct pool *p,
+				       struct json_object *warnings)
 {
 	struct json_object *o = summary(p);
 
@@ -294,7 +294,7 @@ static int m_define(void *opaque, struct json_object *params,
 		return err_code(*e);
 	}
 	events_pool_lifecycle(dmn, pool_of(obj), "defined");
-	*result = with_warnings(pool_of(obj), warnings);
+	*result = pool_with_warnings(pool_of(obj), warnings);
 	return 0;
 }
 
@@ -321,9 +321,11 @@ static int build_flags(struct json_object *params, bool *build, unsigned *flags,
 }
 
 /* pool-start [--build]: a remote pool's as a job (@created: pool-create
- * made it). 0, RPC_DEFERRED or -errno with @e. */
+ * made it, its answer the pool with @warnings, taken, when deferred).
+ * 0, RPC_DEFERRED or -errno with @e. */
 static int start_built(struct daemon *dmn, struct pool *p,
-		       struct json_object *params, bool created, struct err **e)
+		       struct json_object *params, bool created,
+		       struct json_object *warnings, struct err **e)
 {
 	const char *format;
 	unsigned flags;
@@ -344,8 +346,10 @@ static int start_built(struct daemon *dmn, struct pool *p,
 				p->def->name);
 	j = pool_job_new(POOL_JOB_START, p, NULL);
 	pool_job_set_build(j, build || flags, format, flags);
-	if (created)
+	if (created) {
 		pool_job_set_created(j);
+		pool_job_set_warnings(j, json_object_get(warnings));
+	}
 	return pool_job_start(dmn, j, e);
 }
 
@@ -370,18 +374,18 @@ static int m_create(void *opaque, struct json_object *params,
 	}
 	obj = pool_kind.obj_new(def);
 	object_list_add(&dmn->pools.l, obj);
-	r = start_built(dmn, pool_of(obj), params, true, e);
+	r = start_built(dmn, pool_of(obj), params, true, warnings, e);
 	if (r < 0) {
 		object_list_remove(&dmn->pools.l, obj);
 		pool_kind.obj_free(obj);
 		json_object_put(warnings);
 		return err_code(*e);
 	}
-	if (r == RPC_DEFERRED) { /* answered with null, as pool-start */
+	if (r == RPC_DEFERRED) { /* answered by the job */
 		json_object_put(warnings);
 		return r;
 	}
-	*result = with_warnings(pool_of(obj), warnings);
+	*result = pool_with_warnings(pool_of(obj), warnings);
 	return 0;
 }
 
@@ -406,7 +410,7 @@ static int m_start(void *opaque, struct json_object *params,
 
 	if (!p)
 		return err_code(*e);
-	return start_built(dmn, p, params, false, e);
+	return start_built(dmn, p, params, false, NULL, e);
 }
 
 static int m_build(void *opaque, struct json_object *params,

@@ -382,8 +382,10 @@ static int collect_start(struct daemon *dmn, struct vol_job *j, struct pool *p)
 	return err_code(j->e);
 }
 
-/* On the loop: a job of the pool's own is over. Returns its result. */
-static int collect_pool(struct daemon *dmn, struct vol_job *j)
+/* On the loop: a job of the pool's own is over. Returns its result,
+ * and *@result when its answer is more than null. */
+static int collect_pool(struct daemon *dmn, struct vol_job *j,
+			struct json_object **result)
 {
 	struct object *o = object_list_find_name(&dmn->pools.l, j->pool);
 	struct pool *p = o ? pool_of(o) : NULL;
@@ -399,6 +401,8 @@ static int collect_pool(struct daemon *dmn, struct vol_job *j)
 		r = collect_start(dmn, j, p);
 		if (r < 0)
 			drop_created(dmn, j);
+		else if (j->created) /* pool-create's answer */
+			*result = pool_with_warnings(p, steal_ptr(j->warnings));
 		return r;
 	case POOL_JOB_STOP:
 		if (r == 0 && p->active)
@@ -495,7 +499,7 @@ static void job_collect(struct daemon *dmn, struct vol_job *j)
 					       json_object_new_string(j->xml));
 		}
 	} else if (!j->vol)
-		r = collect_pool(dmn, j);
+		r = collect_pool(dmn, j, &result);
 	else
 		r = collect_vol(dmn, j, &result);
 	if (j->timed_out)

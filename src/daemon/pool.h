@@ -161,6 +161,11 @@ int pool_m_vol_upload(void *opaque, struct json_object *params,
 /* The parser's warnings as a JSON array of strings (methods-pool.c). */
 struct json_object *pool_warnings_json(const struct xml_warnings *w);
 
+/* pool.create's answer: @p's fields and the parser's @warnings (taken;
+ * NULL: none) (methods-pool.c). */
+struct json_object *pool_with_warnings(const struct pool *p,
+				       struct json_object *warnings);
+
 /* A volume's fields for the API (methods-pool.c). */
 struct json_object *pool_vol_json(const struct pool *p,
 				  const struct storage_vol *v);

@@ -79,6 +79,19 @@ else
 fi
 t_exact "pool-list --type rbd" "ceph" "$NIDO" pool-list --type rbd --name
 
+# a transient pool: pool-create answers with the pool (a job), destroy
+# makes it go
+if ceph_pool nido2; then
+	sed "s/<name>ceph</<name>cepht</; s/<name>nido</<name>nido2</" "$tmp/pool.xml" >"$tmp/pool-t.xml"
+	t_exact "pool-create of a transient rbd pool" "Pool 'cepht' created from $tmp/pool-t.xml" \
+		"$NIDO" pool-create "$tmp/pool-t.xml"
+	t_out "it is active" "State:          running" "$NIDO" pool-info cepht
+	t_exact "pool-destroy of it" "Pool 'cepht' destroyed" "$NIDO" pool-destroy cepht
+	t_not "a transient pool goes" "cepht" "$NIDO" pool-list --all
+else
+	skip "pool-create of a transient rbd pool" "could not make the Ceph pool 'nido2'"
+fi
+
 # ---- volumes ----
 t_exact "vol-create-as" "Vol 'disk0' created" "$NIDO" vol-create-as ceph disk0 64M
 t_out "the rbd tool sees the image" "size 64 MiB" rbd "${C[@]}" info nido/disk0
