@@ -819,6 +819,32 @@ int pool_job_run(struct daemon *dmn, struct vol_job *j, struct err **e)
 	return r == RPC_DEFERRED ? 0 : r;
 }
 
+/* Is a job of @dmn running, its caller not yet answered? */
+static bool jobs_running(struct daemon *dmn)
+{
+	bool running = false;
+
+	for (struct vol_job *j = dmn->pool_jobs ? dmn->pool_jobs->list : NULL;
+	     j && !running; j = j->next) {
+		pthread_mutex_lock(&j->lock);
+		running = j->state == JOB_RUNNING;
+		pthread_mutex_unlock(&j->lock);
+	}
+	return running;
+}
+
+void pool_jobs_wait(struct daemon *dmn)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	/* each job ends, or its bound expires */
+	while (jobs_running(dmn))
+		if (loop_run_once(dmn->loop, 1000, &e) < 0) {
+			log_warn("waiting for the pools: %s", err_msg(e));
+			return;
+		}
+}
+
 /* At exit: a remote job still running is let go (its thread frees it),
  * any other waited for. */
 static void job_release(struct daemon *dmn, struct vol_job *j)

@@ -415,7 +415,8 @@ static void recovered(struct pool *p)
 }
 
 /* A remote pool is active with no volumes listed until a refresh job
- * (without a caller) finds its storage, or makes it inactive. */
+ * (without a caller) finds its storage, or makes it inactive; the
+ * daemon waits for it (bounded) before it serves. */
 static void recover_remote(struct daemon *dmn, struct pool *p)
 {
 	_cleanup_err_ struct err *e = NULL;
@@ -530,6 +531,7 @@ void pools_recover(struct daemon *dmn)
 				   : pool_start(dmn, p, &e) < 0)
 			log_error("autostart: %s", err_msg(e));
 	}
+	pool_jobs_wait(dmn); /* remote pools, asked all at once */
 }
 
 void pools_release(struct daemon *dmn)

@@ -251,6 +251,10 @@ bool pool_vol_busy(struct daemon *dmn, const char *pool, const char *vol,
 bool pool_busy(struct daemon *dmn, const char *pool, struct err **e);
 /* Is @p's storage reached over the network (its operations jobs)? */
 bool pool_remote(const struct pool *p);
+/* At daemon start, before clients: runs the loop until every job has
+ * ended or reached its bound (the remote pools' recovery and
+ * autostart, so that domains find their volumes). */
+void pool_jobs_wait(struct daemon *dmn);
 /* At daemon exit: waits for the jobs' threads, but for those of remote
  * pools, which are left to end on their own. */
 void pool_jobs_release(struct daemon *dmn);
@@ -263,7 +267,9 @@ void pools_release(struct daemon *dmn);
  * At daemon start, after the definitions are loaded: keeps the pools
  * that were active and still have their storage, defines the `default`
  * dir pool (<state>/images) on the daemon's first start, and starts the
- * autostarted pools.
+ * autostarted pools. A remote pool's storage (iscsi, rbd) is asked by
+ * jobs, all at once, waited for at most storage_job_timeout: one that
+ * does not answer by then is left to its job, and nidod serves.
  */
 void pools_recover(struct daemon *dmn);
 

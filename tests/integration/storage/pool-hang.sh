@@ -9,7 +9,8 @@
 # the hung pool is refused by name, and the hung call ends with an
 # error naming the pool when nidod.conf's storage_job_timeout expires;
 # the pool stays inactive (a transient one goes) and undefine is refused
-# until its job ends; a restarted nidod answers while such a pool autostarts.
+# until its job ends; a restarted nidod serves while such a pool's
+# autostart goes on.
 . "$(dirname "$0")/lib.sh"
 
 if ! "$NIDO" img info rbd:x/y:mon_host=none 2>&1 | grep -vq "without rbd support"; then
@@ -169,7 +170,9 @@ t "the iscsi job ends and the pool is free" \
 	wait_for 60 sh -c "! '$NIDO' pool-undefine deadportal 2>&1 | grep -q asynchronous"
 t_out "nidod logged the late ends" "ended after its bound" cat "$tmp/nidod.log"
 
-# ---- an autostarted pool whose cluster is silent: nidod comes up ----
+# ---- an autostarted pool whose cluster is silent: nidod comes up
+# once the autostart's bound expired (it waits for remote pools, so
+# that guests find their volumes), the start going on as a job ----
 start_conf_daemon() {
 	"$NIDOD" --session --config "$tmp/nidod.conf" \
 		--log-level debug >>"$tmp/nidod.log" 2>&1 &
@@ -177,11 +180,13 @@ start_conf_daemon() {
 }
 stop_daemon
 start_conf_daemon
-t_out "nidod restarted: pool-list answers while deadceph autostarts" "deadceph" \
+t_out "nidod restarted: pool-list answers while deadceph's autostart goes on" "deadceph" \
 	"$NIDO" pool-list --all
 t_err "... and deadceph's autostart is still pending" \
 	"storage pool 'deadceph' has asynchronous jobs running (pool-start)" \
 	"$NIDO" pool-define "$tmp/deadceph.xml"
 t_out "a dir pool's volume is there" "v-deadceph" "$NIDO" vol-list local
+n=$(grep -c "storage pool 'deadceph': pool-start did not finish within 8 s" "$tmp/nidod.log")
+t "nidod said the autostart did not finish within its bound" test "$n" -ge 2
 # nidod exits with the job running: it does not wait for it
 done_testing

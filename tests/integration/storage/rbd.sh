@@ -137,6 +137,10 @@ t_out "and described" "Capacity:       16.00 MiB" "$NIDO" vol-info --pool ceph o
 rbd "${C[@]}" rm nido/outside >/dev/null 2>&1
 t "pool-refresh after a removal outside" "$NIDO" pool-refresh ceph
 t_not "gone" "outside" "$NIDO" vol-list ceph
+stop_daemon
+start_daemon
+t_out "a restarted nidod lists the active pool's images at once (it waited for the cluster)" \
+	" disk0   nido/disk0" "$NIDO" vol-list ceph
 if [ "${total:-0}" = 0 ]; then
 	t_out "pool-info: the allocation, what the images use (no manager)" \
 		"Allocation:     8.00 MiB" "$NIDO" pool-info ceph
