@@ -365,7 +365,12 @@ static int collect_start(struct daemon *dmn, struct vol_job *j, struct pool *p)
 {
 	_cleanup_err_ struct err *why = NULL;
 
-	if (j->timed_out) /* undone on the thread */
+	if (j->timed_out && j->r == 0) /* undone on the thread */
+		return err_setk(&j->e, ERR_OPERATION_TIMEOUT, ETIMEDOUT,
+				"storage pool '%s' started after its bound, "
+				"and was stopped again",
+				j->pool);
+	if (j->timed_out)
 		return j->r;
 	if (j->r == 0 && p->active)
 		return 0; /* cannot be: refused while the job runs */
