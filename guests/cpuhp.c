@@ -164,7 +164,8 @@ static void plugged(int round)
 {
 	int pending = 0;
 
-	tap_ok(inb(CPUHP_REGS + 1) == (CPU_PRESENT | CPU_ADDED),
+	/* (a removal asked meanwhile sets bit 2 too) */
+	tap_ok((inb(CPUHP_REGS + 1) & 3) == (CPU_PRESENT | CPU_ADDED),
 	       "round %d: vCPU 1 is present and marked added", round);
 	tap_ok(inb(GPE0_STS) & GPE_CPUHP,
 	       "round %d: the hotplug GPE's status is set", round);
@@ -177,7 +178,7 @@ static void plugged(int round)
 		tap_ok(pending, "the SCI reached the local APIC (vector 0x40)");
 	}
 	outb(CPUHP_REGS + 1, CPU_ADDED);
-	tap_ok(inb(CPUHP_REGS + 1) == CPU_PRESENT,
+	tap_ok((inb(CPUHP_REGS + 1) & 3) == CPU_PRESENT,
 	       "round %d: writing 1 clears the added bit, present stays",
 	       round);
 	outb(GPE0_STS, GPE_CPUHP);

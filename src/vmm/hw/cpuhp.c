@@ -357,7 +357,6 @@ int cpuhp_set_vcpus(struct vm *vm, unsigned count, struct err **e)
 			continue;
 		h->unplug |= bit;
 		h->removing |= bit;
-		h->inserted &= ~bit;
 		log_info("vCPU %u: removal asked of the guest", id);
 		tell = true;
 	}
