@@ -175,7 +175,7 @@ static void regs_write(void *dev, uint64_t off, const void *data, unsigned len)
 			wake |= eject(h, (unsigned)(off + i));
 	}
 	pthread_mutex_unlock(&h->lock);
-	if (wake)
+	if (wake && h->wake)
 		loop_wake(h->vm->loop);
 }
 
@@ -236,7 +236,8 @@ struct cpuhp *cpuhp_create(struct vm *vm, struct err **e)
 		    "gpe0", e) < 0 ||
 	    bus_add(&vm->pio, CPUHP_PORT, VM_MAX_CPUS, &regs_ops, h, "cpuhp",
 		    e) < 0 ||
-	    !(h->wake = loop_wake_add(vm->loop, retire_ejected, h, e))) {
+	    (vm->loop && /* none: a state reader's test */
+	     !(h->wake = loop_wake_add(vm->loop, retire_ejected, h, e)))) {
 		cpuhp_destroy(h);
 		return NULL;
 	}
@@ -431,7 +432,7 @@ int cpuhp_load(struct cpuhp *h, const struct state_sec *sec, struct err **e)
 	h->gpe_en = c.gpe_en;
 	update_gpe(h);
 	pthread_mutex_unlock(&h->lock);
-	if (c.ejected)
+	if (c.ejected && h->wake)
 		loop_wake(vm->loop); /* their threads end once running */
 	return 0;
 }
