@@ -11,9 +11,9 @@
  * Fewer: the vCPUs we plugged (ids vcpuN, qom-path under
  * /machine/peripheral; those of -smp cannot go) are removed highest
  * first: device_del asks the guest to eject one (an ACPI eject request),
- * and QEMU's DEVICE_DELETED says it did. As libvirt does, each waits
- * 5 s, then the call fails ("vcpu unplug request timed out"): the
- * request stays with the guest, and a DEVICE_DELETED later still
+ * and QEMU's DEVICE_DELETED says it did (then query-cpus-fast counts). As
+ * libvirt does, each waits 5 s, then the call fails ("vcpu unplug request timed
+ * out"): the request stays with the guest, and a DEVICE_DELETED later still
  * counts.
  */
 #include <errno.h>
@@ -37,7 +37,8 @@ struct qemu_unplug {
 	size_t next;
 	unsigned count; /* the vCPUs that run once all are removed */
 	struct loop_source *timer;
-	char *waiting; /* the id whose DEVICE_DELETED is awaited, or NULL */
+	char *waiting;	 /* the id whose removal is awaited, or NULL */
+	unsigned before; /* ... and the vCPUs that ran when it was asked */
 };
 
 struct hotadd {
@@ -227,6 +228,7 @@ static void del_next(struct qemu_vm *vm)
 		return;
 	}
 	free(u->waiting);
+	u->before = vm->dom->def->vcpus_current;
 	u->waiting = xstrdup(json_object_get_string(
 		json_object_array_get_idx(u->ids, u->next++)));
 	json_object_object_add(args, "id", json_object_new_string(u->waiting));
@@ -235,28 +237,58 @@ static void del_next(struct qemu_vm *vm)
 		unplug_end(vm, err_code(e), e);
 }
 
-void qemu_vm_device_deleted(struct qemu_vm *vm, struct json_object *data)
+/* QEMU's count after a vCPU went: the live definition follows, and a
+ * removal waiting for it goes on. */
+static void on_recount(void *opaque, int r, struct json_object *ret,
+		       const struct err *e)
 {
+	struct qemu_vm *vm = opaque;
 	struct domain_def *def = vm->dom->def;
+	struct qemu_unplug *u = vm->unplug;
 	_cleanup_err_ struct err *why = NULL;
-	const char *id = NULL;
-	unsigned n;
-	char end;
+	size_t n;
 
-	/* one of ours: a vCPU we plugged ("vcpuN") */
-	if (!data || json_get_string_opt(data, "device", &id, NULL) <= 0 ||
-	    sscanf(id, "vcpu%u%c", &n, &end) != 1 || def->vcpus_current <= 1)
+	(void)e;
+	if (r < 0 || !json_object_is_type(ret, json_type_array))
 		return;
-	def->vcpus_current--;
-	log_info("domain '%s': the guest ejected vCPU '%s'", def->name, id);
+	n = json_object_array_length(ret);
+	if (n < 1 || n > def->vcpus || n == def->vcpus_current)
+		return;
+	log_info("domain '%s': the guest ejected a vCPU: %zu run", def->name,
+		 n);
+	def->vcpus_current = (unsigned)n;
 	if (store_live_save(&vm->dmn->store, &domain_kind, def, &why) < 0)
 		log_warn("domain '%s': %s", def->name, err_msg(why));
-	if (vm->unplug && vm->unplug->waiting &&
-	    streq(vm->unplug->waiting, id)) {
-		loop_source_del(vm->dmn->loop, steal_ptr(vm->unplug->timer));
-		free(steal_ptr(vm->unplug->waiting));
+	if (u && u->waiting && n < u->before) {
+		loop_source_del(vm->dmn->loop, steal_ptr(u->timer));
+		free(steal_ptr(u->waiting));
 		del_next(vm);
 	}
+}
+
+/*
+ * A device of ours went. For a vCPU we plugged QEMU 7.2 says so for its
+ * local APIC ("path" .../vcpuN/lapic, no "device"), and may not for the
+ * CPU itself: any event under a vCPU's path makes us ask QEMU how many
+ * run (query-cpus-fast, answered once the unplug is over), so that two
+ * events for one vCPU count it once.
+ */
+void qemu_vm_device_deleted(struct qemu_vm *vm, struct json_object *data)
+{
+	_cleanup_err_ struct err *e = NULL;
+	const char *id = NULL, *path = NULL;
+
+	if (!data)
+		return;
+	json_get_string_opt(data, "device", &id, NULL);
+	json_get_string_opt(data, "path", &path, NULL);
+	if (!(id && !strncmp(id, "vcpu", 4)) &&
+	    !(path &&
+	      !strncmp(path, PERIPHERAL "vcpu", strlen(PERIPHERAL "vcpu"))))
+		return;
+	if (qmp_command(vm->qmp, "query-cpus-fast", NULL, COMMAND_MS,
+			on_recount, vm, &e) < 0)
+		log_warn("domain '%s': %s", vm->dom->def->name, err_msg(e));
 }
 
 /* The vCPUs we plugged, highest first (QEMU lists the highest first). */

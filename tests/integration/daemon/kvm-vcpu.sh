@@ -123,9 +123,14 @@ t_out "... vcpucount: 1 live" "1" "$NIDO" vcpucount hp --active --live
 t_out "... vcpuinfo: 1 vCPU" "1" sh -c "'$NIDO' vcpuinfo hp | grep -c '^VCPU:'"
 t_out "... the live definition: 1 of 2" "<vcpu placement='static' current='1'>2</vcpu>" \
 	"$NIDO" dumpxml hp
+# (setvcpus waits 5 s for the eject: a host loaded enough to hold the
+# guest longer gets libvirt's timeout, and the eject counts when done)
 for round in 1 2; do
 	t "round $round: setvcpus 2 then 1 (added, started, ejected)" \
-		sh -c "'$NIDO' setvcpus hp 2 --live && '$NIDO' setvcpus hp 1 --live"
+		sh -c "'$NIDO' setvcpus hp 2 --live && { '$NIDO' setvcpus hp 1 --live 2>&1 ||
+			'$NIDO' setvcpus hp 1 --live 2>&1 | grep -q 'unplug request timed out'; }"
+	t "round $round: ... 1 vCPU again" \
+		wait_for 30 sh -c "'$NIDO' vcpucount hp --active --live | grep -qx 1"
 done
 t_out "... vcpucount: 1 live" "1" "$NIDO" vcpucount hp --active --live
 t "shutdown (the power button the guest waits for)" "$NIDO" shutdown hp
