@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * vCPU hot add (nido-vmm --cpus 1 --max-cpus 2): the ACPI tables offer a
- * second, online-capable CPU (MADT), a GPE0 block (FADT) and processor
- * devices with the hotplug handler (DSDT); the hotplug registers say
- * vCPU 0 is present and vCPU 1 is not. The guest enables the GPE, routes
- * the SCI to vector 0x40 and waits for the control socket's "set-vcpus".
- * Then vCPU 1 is present and marked added, the GPE's status is set and
- * the SCI pending; the guest acknowledges both, as the DSDT's handler
- * does, and starts vCPU 1 with INIT and SIPI: its real-mode code writes
- * a word the guest waits for. It then waits for the power button.
+ * vCPU hot add and remove (nido-vmm --cpus 1 --max-cpus 2): the ACPI
+ * tables offer a second, online-capable CPU (MADT), a GPE0 block (FADT)
+ * and processor devices with the hotplug handler (DSDT); the hotplug
+ * registers say vCPU 0 is present and vCPU 1 is not. The guest enables
+ * the GPE, routes the SCI to vector 0x40 and, ROUNDS times over, as the
+ * DSDT's handler and Linux do: waits for the control socket's
+ * "set-vcpus" 2; then vCPU 1 is present and marked added, the GPE's
+ * status is set (and the first time the SCI pending); it acknowledges
+ * both and starts vCPU 1 with INIT and SIPI: its real-mode code writes a
+ * word the guest waits for. It then waits for "set-vcpus" 1: vCPU 1 is
+ * marked for removal, the GPE raised; it acknowledges and ejects vCPU 1
+ * (_EJ0's write), which is absent at once; the next round's vCPU 1 is
+ * the same KVM vCPU, started again from INIT/SIPI. An eject of vCPU 0,
+ * which the host did not ask for, changes nothing. It then waits for the
+ * power button.
  */
 #include "lib/guest.h"
 
@@ -19,6 +25,9 @@
 #define CPUHP_REGS   0x640
 #define CPU_PRESENT  1u
 #define CPU_ADDED    2u
+#define CPU_REMOVING 4u
+#define CPU_EJECT    8u
+#define ROUNDS	     3
 #define LAPIC	     0xfee00000UL
 #define LAPIC_ICR_LO 0x300
 #define LAPIC_ICR_HI 0x310
@@ -101,18 +110,31 @@ static void check_tables(void)
 	       "the DSDT has the processor devices and the GPE handler");
 }
 
-/* mov ax, 0x1234; mov [0x8100], ax; 1: hlt; jmp 1b (real mode) */
-static const uint8_t ap_code[] = {0xb8, 0x34, 0x12, 0xa3, 0x00,
-				  0x81, 0xf4, 0xeb, 0xfd};
+/* rdtsc; mov [0x8108], eax; mov [0x810c], edx; mov ax, 0x1234;
+ * mov [0x8100], ax; 1: hlt; jmp 1b (real mode) */
+static const uint8_t ap_code[] = {0x0f, 0x31, 0x66, 0xa3, 0x08, 0x81, 0x66,
+				  0x89, 0x16, 0x0c, 0x81, 0xb8, 0x34, 0x12,
+				  0xa3, 0x00, 0x81, 0xf4, 0xeb, 0xfd};
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
 
 static void start_cpu1(void)
 {
 	volatile uint16_t *flag = (volatile uint16_t *)AP_FLAG;
+	volatile uint32_t *ap_tsc = (volatile uint32_t *)(AP_FLAG + 8);
+	uint64_t before, after, theirs;
 	int i;
 
 	memcpy((void *)AP_CODE, ap_code, sizeof(ap_code));
 	*flag = 0;
 	barrier();
+	before = rdtsc();
 	mmio_write32(LAPIC + LAPIC_ICR_HI, 1u << 24);
 	mmio_write32(LAPIC + LAPIC_ICR_LO, 0x4500); /* INIT, assert */
 	delay();
@@ -120,14 +142,73 @@ static void start_cpu1(void)
 	mmio_write32(LAPIC + LAPIC_ICR_LO, 0x4600 | (AP_CODE >> 12)); /* SIPI */
 	for (i = 0; i < 5000 && *flag != 0x1234; i++)
 		delay();
+	after = rdtsc();
 	tap_ok(*flag == 0x1234, "vCPU 1 ran its start-up code (0x%x)",
 	       (unsigned)*flag);
+	/* the same TSC: what vCPU 1 read falls between our two reads */
+	theirs = (uint64_t)ap_tsc[1] << 32 | ap_tsc[0];
+	tap_ok(theirs >= before && theirs <= after,
+	       "vCPU 1's TSC is in step with vCPU 0's (%llu within %llu..%llu)",
+	       (unsigned long long)theirs, (unsigned long long)before,
+	       (unsigned long long)after);
+}
+
+static void wait_reg(uint8_t bit)
+{
+	while (!(inb(CPUHP_REGS + 1) & bit))
+		delay();
+}
+
+/* The host added vCPU 1: acknowledged, and started. */
+static void plugged(int round)
+{
+	int pending = 0;
+
+	/* (a removal asked meanwhile sets bit 2 too) */
+	tap_ok((inb(CPUHP_REGS + 1) & 3) == (CPU_PRESENT | CPU_ADDED),
+	       "round %d: vCPU 1 is present and marked added", round);
+	tap_ok(inb(GPE0_STS) & GPE_CPUHP,
+	       "round %d: the hotplug GPE's status is set", round);
+	/* the SCI stays in the IRR: this guest takes no interrupt */
+	if (round == 0) {
+		for (int i = 0; i < 1000 && !pending; i++) {
+			pending = lapic_pending(SCI_VECTOR);
+			delay();
+		}
+		tap_ok(pending, "the SCI reached the local APIC (vector 0x40)");
+	}
+	outb(CPUHP_REGS + 1, CPU_ADDED);
+	tap_ok((inb(CPUHP_REGS + 1) & 3) == CPU_PRESENT,
+	       "round %d: writing 1 clears the added bit, present stays",
+	       round);
+	outb(GPE0_STS, GPE_CPUHP);
+	tap_ok(inb(GPE0_STS) == 0,
+	       "round %d: writing 1 clears the GPE's status", round);
+	start_cpu1();
+}
+
+/* The host asks for vCPU 1's removal: acknowledged, and ejected. */
+static void unplugged(int round)
+{
+	tap_ok(inb(CPUHP_REGS + 1) == (CPU_PRESENT | CPU_REMOVING),
+	       "round %d: vCPU 1 is marked for removal (0x%x)", round,
+	       inb(CPUHP_REGS + 1));
+	tap_ok(inb(GPE0_STS) & GPE_CPUHP,
+	       "round %d: the hotplug GPE's status is set for the removal",
+	       round);
+	outb(CPUHP_REGS + 1, CPU_REMOVING);
+	outb(GPE0_STS, GPE_CPUHP);
+	tap_ok(inb(CPUHP_REGS + 1) == CPU_PRESENT && inb(GPE0_STS) == 0,
+	       "round %d: the removal and the GPE acknowledged", round);
+	outb(CPUHP_REGS + 1, CPU_EJECT);
+	tap_ok(inb(CPUHP_REGS + 1) == 0,
+	       "round %d: the eject makes vCPU 1 absent at once (0x%x)", round,
+	       inb(CPUHP_REGS + 1));
+	tap_diag("round %d: vCPU 1 ejected\n", round);
 }
 
 void guest_main(void)
 {
-	int pending = 0;
-
 	boottimer_signal();
 	check_tables();
 	tap_ok(inb(CPUHP_REGS) == CPU_PRESENT && inb(CPUHP_REGS + 1) == 0,
@@ -138,22 +219,18 @@ void guest_main(void)
 	tap_ok(inb(GPE0_EN) == GPE_CPUHP && inb(GPE0_STS) == 0 &&
 		       !lapic_pending(SCI_VECTOR),
 	       "the hotplug GPE is enabled, not raised");
-	tap_diag("waiting for a vCPU\n");
-	while (!(inb(CPUHP_REGS + 1) & CPU_PRESENT))
-		delay();
-	tap_ok(inb(CPUHP_REGS + 1) == (CPU_PRESENT | CPU_ADDED),
-	       "vCPU 1 is present and marked added");
-	tap_ok(inb(GPE0_STS) & GPE_CPUHP, "the hotplug GPE's status is set");
-	for (int i = 0; i < 1000 && !(pending = lapic_pending(SCI_VECTOR)); i++)
-		delay();
-	tap_ok(pending, "the SCI reached the local APIC (vector 0x40)");
-	outb(CPUHP_REGS + 1, CPU_ADDED);
-	tap_ok(inb(CPUHP_REGS + 1) == CPU_PRESENT,
-	       "writing 1 clears the added bit, present stays");
-	outb(GPE0_STS, GPE_CPUHP);
-	tap_ok(inb(GPE0_STS) == 0, "writing 1 clears the GPE's status");
-	start_cpu1();
-	/* the host looks at the VM with 2 vCPUs, then presses the button */
+	for (int round = 0; round < ROUNDS; round++) {
+		tap_diag("round %d: waiting for a vCPU\n", round);
+		wait_reg(CPU_PRESENT);
+		plugged(round);
+		tap_diag("round %d: waiting for the removal\n", round);
+		wait_reg(CPU_REMOVING);
+		unplugged(round);
+	}
+	outb(CPUHP_REGS, CPU_EJECT);
+	tap_ok(inb(CPUHP_REGS) == CPU_PRESENT,
+	       "an eject of vCPU 0 the host did not ask for changes nothing");
+	/* the host looks at the VM, then presses the button */
 	outw(PM1_EN, PWRBTN);
 	tap_diag("waiting for the power button\n");
 	while (!(inw(PM1_STS) & PWRBTN))

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "daemon/agent.h"
 #include "daemon/daemon.h"
@@ -205,12 +206,30 @@ struct agent *kvm_chans_agent(struct kvm_chans *kc, const char *domain,
 	return qemu_agent_client(kc ? kc->agent : NULL, domain, e);
 }
 
+/* The sockets nidod bound for the other channels: gone with the VM (the
+ * agent's is qemu_agent_free()'s). */
+static void unlink_bound(const struct kvm_chans *kc)
+{
+	const struct domain_def *def = kc->dom->def;
+	const struct domain_channel *agent = domain_agent_channel(def);
+
+	for (size_t i = 0; i < kc->n && i < def->n_channels; i++) {
+		const struct domain_channel *ch = &def->channels[i];
+
+		if (ch != agent && ch->type == CHARDEV_UNIX && ch->src.listen &&
+		    ch->src.path)
+			unlink(ch->src.path);
+	}
+}
+
 void kvm_chans_free(struct kvm_chans *kc, bool gone)
 {
 	if (!kc)
 		return;
 	vmm_req_cancel(kc->req);
 	kvm_chans_spawned(kc);
+	if (gone)
+		unlink_bound(kc);
 	qemu_agent_free(kc->agent, gone);
 	free(kc);
 }

@@ -60,6 +60,9 @@
 /* How long destroy lets nido-vmm stop after SIGTERM before SIGKILL. */
 #define DESTROY_GRACE_MS   3000
 #define CONTROL_TIMEOUT_MS 2000
+/* How long setvcpus waits for the guest to eject vCPUs (libvirt's). */
+#define UNPLUG_WAIT_MS 5000
+
 /* A save writes all of the guest's RAM and syncs it. */
 #define SAVE_TIMEOUT_MS (30 * 60 * 1000)
 
@@ -131,12 +134,18 @@ struct kvm_vm {
 	bool restore_lazy;     /* map RAM from it rather than copy */
 	uint64_t setmem_kib;   /* a setmem in flight: its target */
 	unsigned setvcpus;     /* a setvcpus in flight: its count */
+	/* a setvcpus that removes: waits for the guest's ejects */
+	struct loop_source *unplug_timer;
 
 	/* <channel>s and the guest agent (driver-kvm-agent.h), or NULL */
 	struct kvm_chans *chans;
 	/* a snapshot call in flight (driver-kvm-snapshot.h), or NULL */
 	struct kvm_snap *snap;
 };
+
+static void unplug_end(struct kvm_vm *vm, int r, const char *why);
+static void set_current(struct kvm_vm *vm, int64_t n);
+static void vcpu_removed(struct kvm_vm *vm, struct json_object *ev);
 
 /* A "stats" call to nido-vmm for a domstats reply that waits for it. */
 struct stats_part {
@@ -185,6 +194,7 @@ static void kvm_release(struct daemon *dmn, struct domain *dom)
 	stop_servers(vm);
 	loop_source_del(dmn->loop, vm->watch);
 	loop_source_del(dmn->loop, vm->timer);
+	loop_source_del(dmn->loop, vm->unplug_timer);
 	vmm_req_cancel(vm->req);
 	vmm_watch_free(vm->events);
 	kvm_snapshot_release(&vm->snap);
@@ -597,6 +607,7 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	iface_teardown(vm->taps);
 	iface_forget(dom->def);
 	unlink(vm->config);
+	unplug_end(vm, -ESRCH, "domain is not running");
 	/* a guest-shutdown waiting is done; the agent's socket goes */
 	kvm_chans_guest_down(vm->chans);
 	kvm_chans_free(steal_ptr(vm->chans), true);
@@ -964,6 +975,7 @@ static void on_vmm_event(void *opaque, struct json_object *ev)
 
 	vmm_event_relay(vm->dmn, vm->dom, ev);
 	kvm_chans_event(vm->chans, ev);
+	vcpu_removed(vm, ev);
 }
 
 /* Relays nido-vmm's events (I/O errors) while it runs. */
@@ -1241,7 +1253,8 @@ static void on_control_reply(void *opaque, int r, struct json_object *reply,
 	vm->req = NULL;
 	if (r == 0 || vm->answer_failures)
 		r = vm->answered(vm, r == 0 ? reply : NULL, &result, &e);
-	daemon_job_done(vm->dmn, vm->dom, r, result, e ? e : err);
+	if (r != RPC_DEFERRED) /* else the job goes on (a vCPU removal) */
+		daemon_job_done(vm->dmn, vm->dom, r, result, e ? e : err);
 }
 
 /*
@@ -1798,6 +1811,45 @@ static void live_def_save(struct kvm_vm *vm)
 		log_warn("domain '%s': %s", vm->dom->def->name, err_msg(why));
 }
 
+/* The end of a setvcpus waiting for ejects (none waits: nothing). */
+static void unplug_end(struct kvm_vm *vm, int r, const char *why)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	if (!vm->unplug_timer)
+		return;
+	loop_source_del(vm->dmn->loop, steal_ptr(vm->unplug_timer));
+	if (r < 0)
+		err_setk(&e,
+			 r == -ETIMEDOUT ? ERR_OPERATION_TIMEOUT
+					 : ERR_OPERATION_FAILED,
+			 -r, "%s", why);
+	daemon_job_done(vm->dmn, vm->dom, r, NULL, e);
+}
+
+static void on_unplug_timeout(struct loop *l, void *opaque)
+{
+	(void)l;
+	unplug_end(opaque, -ETIMEDOUT,
+		   "vcpu unplug request timed out. Unplug result must be "
+		   "manually inspected in the domain");
+}
+
+/* nido-vmm's "vcpu-removed": the guest ejected a vCPU. */
+static void vcpu_removed(struct kvm_vm *vm, struct json_object *ev)
+{
+	const char *name = NULL;
+	int64_t n = 0;
+
+	if (json_get_string_opt(ev, "event", &name, NULL) <= 0 ||
+	    !streq(name, "vcpu-removed") ||
+	    json_get_int64_opt(ev, "vcpus", &n, NULL) <= 0)
+		return;
+	set_current(vm, n);
+	if (n <= vm->setvcpus)
+		unplug_end(vm, 0, NULL);
+}
+
 /* Sends @method with @args (borrowed) to the running guest's nido-vmm;
  * @fn says what the answer means. RPC_DEFERRED or -errno. */
 static int control_args(struct daemon *dmn, struct kvm_vm *vm,
@@ -1841,18 +1893,38 @@ static int kvm_setmem(struct daemon *dmn, struct domain *dom, uint64_t kib,
 	return control_args(dmn, vm, "balloon", args, setmem_sent, e);
 }
 
-/* nido-vmm added the vCPUs: the live definition says how many run. */
+/* The vCPUs the guest has: the live definition says it. */
+static void set_current(struct kvm_vm *vm, int64_t n)
+{
+	if (n < 1 || n > vm->dom->def->vcpus ||
+	    n == vm->dom->def->vcpus_current)
+		return;
+	vm->dom->def->vcpus_current = (unsigned)n;
+	live_def_save(vm);
+}
+
+/* nido-vmm added the vCPUs, or asked the guest to eject some: then the
+ * job waits for the guest, as libvirt's does (5 s), and fails if the
+ * guest has not ejected them by then: the request stays with the guest,
+ * whose later ejects still count (event "vcpu-removed"). */
 static int setvcpus_done(struct kvm_vm *vm, struct json_object *reply,
 			 struct json_object **result, struct err **e)
 {
-	(void)reply, (void)result, (void)e;
-	vm->dom->def->vcpus_current = vm->setvcpus;
-	live_def_save(vm);
-	return 0;
+	int64_t n = vm->setvcpus;
+
+	(void)result;
+	json_get_int64_opt(reply, "vcpus", &n, NULL);
+	set_current(vm, n);
+	if (n <= vm->setvcpus)
+		return 0;
+	vm->unplug_timer =
+		loop_timer_add(vm->dmn->loop, UNPLUG_WAIT_MS * 1000000ull, 0,
+			       on_unplug_timeout, vm, e);
+	return vm->unplug_timer ? RPC_DEFERRED : err_code(*e);
 }
 
-/* virsh setvcpus --live: nido-vmm's vCPU hot add (docs/vmm.md, "vCPU
- * hot add"). */
+/* virsh setvcpus --live: nido-vmm's vCPU hot add and remove (docs/vmm.md,
+ * "vCPU hot add and remove"). */
 static int kvm_setvcpus(struct daemon *dmn, struct domain *dom, unsigned count,
 			struct err **e)
 {

@@ -107,6 +107,8 @@ struct qemu_vm {
 	struct qemu_bjob **bjobs;
 	size_t n_dchains;
 	struct xsnap *xsnap; /* an external snapshot on its way */
+	/* setvcpus --live removing vCPUs (driver-qemu-vcpu.c), or NULL */
+	struct qemu_unplug *unplug;
 };
 
 static inline struct qemu_vm *vm_of(struct domain *dom)
@@ -149,9 +151,12 @@ void qemu_vm_restore_begin(struct qemu_vm *vm);
 void qemu_vm_save_release(struct qemu_vm *vm);
 void qemu_vm_migration(struct qemu_vm *vm, enum qemu_migration st);
 
-/* driver-qemu-vcpu.c: the driver's ->setvcpus (vCPU hot add). */
+/* driver-qemu-vcpu.c: the driver's ->setvcpus (vCPU hot add and
+ * remove); a DEVICE_DELETED event; a removal given up when QEMU goes. */
 int qemu_setvcpus(struct daemon *dmn, struct domain *dom, unsigned count,
 		  struct err **e);
+void qemu_vm_device_deleted(struct qemu_vm *vm, struct json_object *data);
+void qemu_vm_unplug_release(struct qemu_vm *vm);
 int qemu_save(struct daemon *dmn, struct domain *dom, int fd, struct err **e);
 /* driver-qemu-snapshot.c: the driver's ->snapshot; a JOB_STATUS_CHANGE
  * event; the job given up when QEMU goes (its caller told). */

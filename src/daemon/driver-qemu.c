@@ -95,6 +95,7 @@ static void qemu_release(struct daemon *dmn, struct domain *dom)
 	loop_source_del(dmn->loop, vm->timer);
 	qemu_vm_save_release(vm);
 	qemu_vm_snapshot_release(vm);
+	qemu_vm_unplug_release(vm);
 	qemu_vm_xsnap_release(vm);
 	qemu_vm_blockjobs_release(vm);
 	qmp_free(vm->qmp);
@@ -935,6 +936,8 @@ static void on_qmp_event(void *opaque, const char *name,
 					NULL);
 	} else if (streq(name, "BLOCK_IO_ERROR")) {
 		io_error(vm, data);
+	} else if (streq(name, "DEVICE_DELETED")) {
+		qemu_vm_device_deleted(vm, data);
 	} else if (streq(name, "MIGRATION")) {
 		qemu_vm_migration(vm, qemu_migration_event(data));
 	} else if (streq(name, "JOB_STATUS_CHANGE")) {

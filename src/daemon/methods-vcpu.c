@@ -2,8 +2,8 @@
 /*
  * virsh setvcpus, vcpucount and vcpuinfo (docs/api.md): a domain's <vcpu> count
  * and its current= in the persistent definition (--config), and the
- * vCPUs a running guest has (--live: hot add through the driver; vCPUs
- * are never removed from a running guest: no driver does hot unplug).
+ * vCPUs a running guest has (--live: hot add and hot remove through the
+ * driver).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -44,7 +44,9 @@ static int set_config(struct daemon *dmn, struct domain *dom, unsigned count,
 	return domain_config_save(dmn, def, e);
 }
 
-/* setvcpus --live: more vCPUs in the running guest. */
+/* setvcpus --live: more vCPUs in the running guest (hot add), or fewer
+ * (the guest is asked to eject them: the driver waits for it, as
+ * libvirt does, and says when it did not in time). */
 static int set_live(struct daemon *dmn, struct domain *dom, unsigned count,
 		    struct err **e)
 {
@@ -55,18 +57,15 @@ static int set_live(struct daemon *dmn, struct domain *dom, unsigned count,
 				"requested vcpus is greater than max "
 				"allowable vcpus for the live domain: %u > %u",
 				count, def->vcpus);
-	if (count < def->vcpus_current)
-		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-				"removing vCPUs from a running domain (hot "
-				"unplug) is not supported: domain '%s' has %u",
-				def->name, def->vcpus_current);
 	if (count == def->vcpus_current)
 		return 0;
 	if (!dom->drv->setvcpus)
 		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-				"the %s driver cannot add vCPUs to a running "
+				"the %s driver cannot %s vCPUs %s a running "
 				"domain",
-				dom->drv->name);
+				dom->drv->name,
+				count < def->vcpus_current ? "remove" : "add",
+				count < def->vcpus_current ? "from" : "to");
 	if (need_idle(dom, e) < 0 || domain_live_split(dom, e) < 0)
 		return err_code(*e);
 	return job_wait(dmn, dom, dom->drv->setvcpus(dmn, dom, count, e), NULL);

@@ -9,7 +9,8 @@
  * block in the FADT, a MADT entry for every possible vCPU (those not yet
  * there disabled and online-capable), and in the DSDT a processor device
  * (ACPI0007) per possible vCPU, the hotplug registers and the GPE's
- * handler that notifies the processors added. Not hardware-reduced ACPI: that
+ * handler that notifies the processors added or to be removed (each has an
+ * _EJ0). Not hardware-reduced ACPI: that
  * would make Linux drop the legacy PIC and with it the ISA interrupts of the
  * serial port, i8042 and RTC.
  */
@@ -160,12 +161,14 @@ static void put_method(struct aml *a, const char seg[4], uint8_t flags,
 /*
  * Device(Cnnn) { Name(_HID, "ACPI0007"); Name(_UID, n);
  *   Method(_STA) { If (Pnnn) { Return (0x0f) } Return (Zero) }
- *   Name(_MAT, Buffer() { the MADT's local APIC entry, enabled }) }
- * Pnnn is the present bit of the vCPU's hotplug register.
+ *   Name(_MAT, Buffer() { the MADT's local APIC entry, enabled })
+ *   Method(_EJ0, 1) { Ennn = One } }
+ * Pnnn is the present bit of the vCPU's hotplug register, Ennn its eject
+ * bit.
  */
 static void put_cpu_dev(struct aml *a, unsigned i)
 {
-	struct aml body = {0}, sta = {0}, then = {0}, mat = {0};
+	struct aml body = {0}, sta = {0}, then = {0}, mat = {0}, ej = {0};
 	const char hid[] = "ACPI0007";
 	const uint8_t lapic[] = {0, 8, (uint8_t)i, (uint8_t)i, 1, 0, 0, 0};
 
@@ -188,6 +191,10 @@ static void put_cpu_dev(struct aml *a, unsigned i)
 	put_name(&body, "_MAT");
 	put8(&body, 0x11); /* BufferOp */
 	put_pkg(&body, &mat);
+	put8(&ej, 0x70); /* StoreOp */
+	put8(&ej, 0x01);
+	put_seg(&ej, 'E', i);
+	put_method(&body, "_EJ0", 1, &ej);
 	put8(a, 0x5b); /* ExtOpPrefix */
 	put8(a, 0x82); /* DeviceOp */
 	put_pkg(a, &body);
@@ -195,14 +202,34 @@ static void put_cpu_dev(struct aml *a, unsigned i)
 	free(sta.b);
 	free(then.b);
 	free(mat.b);
+	free(ej.b);
 }
 
 /*
  * In \_SB: a processor device per possible vCPU; the hotplug registers
- * (hw/cpuhp.c), one byte each: Pnnn (present) and Innn (added, write 1
- * to clear; WriteAsZeros leaves the other bits alone); and CSCN, which
- * clears each Innn set and notifies its processor (device check).
+ * (hw/cpuhp.c), one byte each: Pnnn (present), Innn (added) and Rnnn
+ * (to be removed), both write 1 to clear, and Ennn (write 1: eject);
+ * WriteAsZeros leaves the other bits alone; and CSCN, which clears each
+ * Innn set and notifies its processor (device check), and each Rnnn
+ * set, notifying an eject request.
  */
+/* If (Xnnn) { Xnnn = One; Notify(Cnnn, @code) } */
+static void put_scan_bit(struct aml *a, char x, unsigned i, uint8_t code)
+{
+	struct aml then = {0};
+
+	put_seg(&then, x, i);
+	put8(&then, 0x70); /* StoreOp */
+	put8(&then, 0x01);
+	put_seg(&then, x, i);
+	put8(&then, 0x86); /* NotifyOp */
+	put_seg(&then, 'C', i);
+	put_int(&then, code);
+	put8(a, 0xa0); /* IfOp */
+	put_pkg(a, &then);
+	free(then.b);
+}
+
 static void cpuhp_sb(struct aml *a, unsigned max_cpus)
 {
 	struct aml field = {0}, scan = {0};
@@ -216,35 +243,29 @@ static void cpuhp_sb(struct aml *a, unsigned max_cpus)
 	put8(a, 0x01); /* SystemIO */
 	put_int(a, CPUHP_PORT);
 	put_int(a, max_cpus);
-	/* Field(CPHP, ByteAcc, NoLock, WriteAsZeros) { Pnnn,1, Innn,1, ,6 } */
+	/* Field(CPHP, ByteAcc, NoLock, WriteAsZeros)
+	 * { Pnnn,1, Innn,1, Rnnn,1, Ennn,1, ,4 } */
 	put(&field, "CPHP", 4);
 	put8(&field, 0x01 | 2 << 5);
 	for (unsigned i = 0; i < max_cpus; i++) {
-		put_seg(&field, 'P', i);
-		put8(&field, 1);
-		put_seg(&field, 'I', i);
-		put8(&field, 1);
+		static const char bits[] = "PIRE";
+
+		for (unsigned b = 0; b < 4; b++) {
+			put_seg(&field, bits[b], i);
+			put8(&field, 1);
+		}
 		put8(&field, 0); /* ReservedField */
-		put8(&field, 6);
+		put8(&field, 4);
 	}
 	put8(a, 0x5b);
 	put8(a, 0x81); /* FieldOp */
 	put_pkg(a, &field);
 	/* Method(CSCN, 0, Serialized) { If (Innn) { Innn = One;
-	 * Notify(Cnnn, 1) } ... } */
+	 * Notify(Cnnn, 1) } If (Rnnn) { Rnnn = One; Notify(Cnnn, 3) }
+	 * ... } */
 	for (unsigned i = 0; i < max_cpus; i++) {
-		struct aml then = {0};
-
-		put_seg(&then, 'I', i);
-		put8(&then, 0x70); /* StoreOp */
-		put8(&then, 0x01);
-		put_seg(&then, 'I', i);
-		put8(&then, 0x86); /* NotifyOp */
-		put_seg(&then, 'C', i);
-		put8(&then, 0x01); /* device check */
-		put8(&scan, 0xa0);
-		put_pkg(&scan, &then);
-		free(then.b);
+		put_scan_bit(&scan, 'I', i, 0x01); /* device check */
+		put_scan_bit(&scan, 'R', i, 0x03); /* eject request */
 	}
 	put_method(a, "CSCN", 1 << 3, &scan);
 	free(field.b);

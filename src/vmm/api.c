@@ -163,7 +163,7 @@ static void status(struct vm *vm, json_object *r)
 
 	put(r, "state",
 	    json_object_new_string(is_paused(vm) ? "paused" : "running"));
-	put(r, "vcpus", json_object_new_int((int)vm->n_vcpus));
+	put(r, "vcpus", json_object_new_int((int)cpuhp_present(vm)));
 	put(r, "max_vcpus", json_object_new_int((int)vm->max_vcpus));
 	put(r, "memory_bytes", u64(vm->mem.size));
 	put(r, "uptime_ms", u64((vm_now_ns() - vm->start_ns) / 1000000));
@@ -415,7 +415,9 @@ static const char *balloon(struct vm *vm, json_object *req, json_object *r)
 	return NULL;
 }
 
-/* {"command": "set-vcpus", "count": N}: adds vCPUs up to N (hot add). */
+/* {"command": "set-vcpus", "count": N}: adds vCPUs up to N (hot add), or
+ * asks the guest to eject those above N (hot remove; "vcpus" drops when
+ * it has, event "vcpu-removed"). */
 static const char *set_vcpus(struct vm *vm, json_object *req, json_object *r)
 {
 	static char msg[256];
@@ -431,7 +433,7 @@ static const char *set_vcpus(struct vm *vm, json_object *req, json_object *r)
 		snprintf(msg, sizeof(msg), "set-vcpus: %s", err_msg(e));
 		return msg;
 	}
-	put(r, "vcpus", json_object_new_int((int)vm->n_vcpus));
+	put(r, "vcpus", json_object_new_int((int)cpuhp_present(vm)));
 	put(r, "max_vcpus", json_object_new_int((int)vm->max_vcpus));
 	return NULL;
 }

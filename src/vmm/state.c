@@ -381,8 +381,9 @@ static int same_machine(const struct vm_config *c, const struct vm_config *s,
 {
 	const char *what = NULL;
 
-	/* the vCPUs hot-added since the start count in @c's */
-	if (c->cpus < s->cpus || config_max_cpus(c) != config_max_cpus(s))
+	/* the vCPUs hot-added or removed since the start count in @c's:
+	 * the maximum is the machine's */
+	if (config_max_cpus(c) != config_max_cpus(s))
 		what = "the number of vCPUs";
 	else if (c->mem_size != s->mem_size)
 		what = "the memory size";

@@ -146,6 +146,10 @@ static void describe_cpuhp(const struct state_sec *s, FILE *out)
 		"    %u vCPUs present, added not yet notified 0x%" PRIx64
 		", GPE0 status 0x%x enable 0x%x\n",
 		c.present, c.added, c.gpe_sts, c.gpe_en);
+	fprintf(out,
+		"    removal asked 0x%" PRIx64 " (not yet notified 0x%" PRIx64
+		"), ejected 0x%" PRIx64 "\n",
+		c.unplug, c.removing, c.ejected);
 }
 
 static void describe_section(const struct state_sec *s, FILE *out)

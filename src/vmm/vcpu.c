@@ -346,7 +346,8 @@ static void park(struct vcpu *v)
 	pthread_mutex_lock(&vm->pause_lock);
 	vm->n_parked++;
 	pthread_cond_broadcast(&vm->pause_cond);
-	while (vm->paused && !atomic_load(&vm->stopping))
+	while (vm->paused && !atomic_load(&vm->stopping) &&
+	       !atomic_load(&v->retire))
 		pthread_cond_wait(&vm->pause_cond, &vm->pause_lock);
 	vm->n_parked--;
 	v->run->immediate_exit = 0;
@@ -372,7 +373,7 @@ static void *vcpu_thread(void *opaque)
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	while (!atomic_load(&vm->stopping)) {
+	while (!atomic_load(&vm->stopping) && !atomic_load(&v->retire)) {
 		if (paused(vm)) {
 			park(v);
 			continue;
@@ -396,6 +397,27 @@ static void *vcpu_thread(void *opaque)
 	return NULL;
 }
 
+static int tsc_offset_attr(struct vcpu *v, unsigned long req, uint64_t *offset)
+{
+	struct kvm_device_attr a = {
+		.group = KVM_VCPU_TSC_CTRL,
+		.attr = KVM_VCPU_TSC_OFFSET,
+		.addr = (uint64_t)(uintptr_t)offset,
+	};
+
+	return ioctl(v->fd, req, &a) < 0 ? -errno : 0;
+}
+
+int vcpu_get_tsc_offset(struct vcpu *v, uint64_t *offset)
+{
+	return tsc_offset_attr(v, KVM_GET_DEVICE_ATTR, offset);
+}
+
+int vcpu_set_tsc_offset(struct vcpu *v, uint64_t offset)
+{
+	return tsc_offset_attr(v, KVM_SET_DEVICE_ATTR, &offset);
+}
+
 int vcpu_start(struct vcpu *v, struct err **e)
 {
 	char name[16];
@@ -416,6 +438,33 @@ void vcpu_kick(struct vcpu *v)
 	v->run->immediate_exit = 1;
 	if (v->started)
 		pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+}
+
+void vcpu_retire(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	atomic_store(&v->retire, 1);
+	pthread_mutex_lock(&vm->pause_lock);
+	pthread_cond_broadcast(&vm->pause_cond); /* out of park() */
+	pthread_mutex_unlock(&vm->pause_lock);
+	vcpu_kick(v);
+	if (v->started)
+		pthread_join(v->thread, NULL);
+	v->started = 0;
+}
+
+int vcpu_revive(struct vcpu *v, struct err **e)
+{
+	struct kvm_mp_state mp = {.mp_state = KVM_MP_STATE_UNINITIALIZED};
+
+	/* its last state was the guest's offline loop: wait for INIT */
+	if (ioctl(v->fd, KVM_SET_MP_STATE, &mp) < 0)
+		return err_sys(e, errno, "resetting vCPU %u for INIT/SIPI",
+			       v->id);
+	v->run->immediate_exit = 0;
+	atomic_store(&v->retire, 0);
+	return 0;
 }
 
 void vcpu_release(struct vcpu *v)

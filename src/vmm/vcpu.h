@@ -33,6 +33,7 @@ struct vcpu {
 	struct kvm_run *run; /* mmap of the vCPU fd */
 	pthread_t thread;
 	int started;
+	_Atomic int retire; /* the guest ejected it: the thread ends */
 	struct vcpu_stats stats;
 };
 
@@ -42,11 +43,27 @@ int vcpu_create(struct vm *vm, unsigned id, struct vcpu *v, struct err **e);
 /* CPUID, MSRs, FPU, LAPIC; and for vCPU 0 the boot registers. */
 int vcpu_setup(struct vcpu *v, struct err **e);
 
+/*
+ * The vCPU's TSC offset from the host's TSC (KVM_VCPU_TSC_OFFSET), read
+ * or set while its thread is not in KVM_RUN. -errno: KVM has no such
+ * attribute (before Linux 5.16) or refused.
+ */
+int vcpu_get_tsc_offset(struct vcpu *v, uint64_t *offset);
+int vcpu_set_tsc_offset(struct vcpu *v, uint64_t offset);
+
 /* Starts the thread that runs the vCPU. */
 int vcpu_start(struct vcpu *v, struct err **e);
 
 /* Makes a running KVM_RUN return (any thread). */
 void vcpu_kick(struct vcpu *v);
+
+/*
+ * Ends the thread of a vCPU the guest ejected (the loop's thread) and
+ * keeps its KVM vCPU, which KVM cannot destroy, for a later hot add:
+ * vcpu_revive() makes it wait for INIT/SIPI as a new one does.
+ */
+void vcpu_retire(struct vcpu *v);
+int vcpu_revive(struct vcpu *v, struct err **e);
 
 /* Waits for the thread; unmaps and closes. Accepts a never-created @v. */
 void vcpu_release(struct vcpu *v);

@@ -349,6 +349,10 @@ static int start_vcpus(struct vm *vm, struct err **e)
 		return -EIO;
 	if (vcpu_signal_init(e) < 0)
 		return -EIO;
+	/* what a hot-added vCPU takes, so that its TSC is in step */
+	vm->tsc_offset_ok =
+		vm->cpuhp &&
+		vcpu_get_tsc_offset(&vm->vcpus[0], &vm->tsc_offset) == 0;
 	for (unsigned i = 0; i < vm->n_vcpus; i++) {
 		int r = vcpu_start(&vm->vcpus[i], e);
 

@@ -88,6 +88,11 @@ struct vm {
 	unsigned max_vcpus;
 	struct vcpu *vcpus;
 	struct kvm_cpuid2 *supported_cpuid;
+	/* vCPU 0's TSC offset when the vCPUs start, which a hot-added
+	 * vCPU takes (KVM_VCPU_TSC_OFFSET); tsc_offset_ok false: KVM has
+	 * no such attribute, it picks the offset itself */
+	uint64_t tsc_offset;
+	bool tsc_offset_ok;
 
 	/* Boot state, filled by boot_load(). */
 	uint64_t entry;

@@ -75,11 +75,14 @@ void pm_set_gpe_level(struct pm *p, bool level);
 struct cpuhp *cpuhp_create(struct vm *vm, struct err **e);
 void cpuhp_destroy(struct cpuhp *h);
 /*
- * Brings @vm to @count vCPUs (control socket thread): adds the missing
- * ones and tells the guest. Fewer than it has is refused (no hot
- * unplug), as is more than its maximum. Returns 0 or -errno with @e.
+ * Brings @vm to @count vCPUs (the loop's thread): adds the missing ones
+ * and tells the guest; asks the guest to eject those above @count (they
+ * go when it does). More than its maximum is refused. Returns 0 or
+ * -errno with @e.
  */
 int cpuhp_set_vcpus(struct vm *vm, unsigned count, struct err **e);
+/* The vCPUs the guest sees (an ejected one no more). */
+unsigned cpuhp_present(struct vm *vm);
 
 struct boottimer *boottimer_create(struct vm *vm, uint64_t mmio_addr,
 				   struct err **e);
@@ -106,6 +109,9 @@ struct cpuhp_saved {
 	uint32_t present; /* vCPUs */
 	uint64_t added;	  /* bit N: added, not yet acknowledged */
 	uint8_t gpe_sts, gpe_en;
+	uint64_t ejected;  /* ejected, the thread not yet ended */
+	uint64_t unplug;   /* removal asked for, not yet ejected */
+	uint64_t removing; /* removal asked for, not yet acknowledged */
 };
 bool cpuhp_read(const struct state_sec *sec, struct cpuhp_saved *out);
 /* Also sets how many vCPUs the VM has: before they are restored. */

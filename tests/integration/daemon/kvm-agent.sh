@@ -101,6 +101,7 @@ wait_for 30 sh -c "'$NIDO' qemu-agent-command two '{\"execute\":\"guest-ping\"}'
 t_out "the agent answers beside it" '{"return":{}}' \
 	"$NIDO" qemu-agent-command two '{"execute":"guest-ping"}'
 "$NIDO" destroy two >/dev/null
+t "... and its socket is removed when the domain stops" test ! -e "$tmp/other.sock"
 
 # What nido-vmm cannot give: to QEMU by the pick rule.
 domain_xml pty "$GUEST_AGENT" "<channel type='pty'>

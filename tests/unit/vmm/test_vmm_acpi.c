@@ -121,6 +121,10 @@ static void disassemble(const uint8_t *dsdt, uint32_t len)
 	CHECK(strstr(dsl, "Device (C001)") && strstr(dsl, "\"ACPI0007\""));
 	CHECK(strstr(dsl, "Method (_E02") && strstr(dsl, "\\_SB.CSCN ()"));
 	CHECK(strstr(dsl, "Notify (C001, One)"));
+	/* hot remove: an eject request per vCPU, and its _EJ0 */
+	CHECK(strstr(dsl, "Notify (C001, 0x03)"));
+	CHECK(strstr(dsl, "Method (_EJ0, 1"));
+	CHECK(strstr(dsl, "E001 = One"));
 	CHECK(strstr(dsl,
 		     "OperationRegion (CPHP, SystemIO, 0x00000640, 0x02)"));
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
