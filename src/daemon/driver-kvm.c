@@ -33,6 +33,7 @@
 #include "daemon/driver-kvm-agent.h"
 #include "daemon/events.h"
 #include "daemon/iface.h"
+#include "daemon/machined.h"
 #include "daemon/vcpu-threads.h"
 #include "daemon/vmm-client.h"
 #include "daemon/vmm-events.h"
@@ -665,7 +666,7 @@ static int prepare_cgroup(struct domain *dom, struct kvm_vm *vm, int *fds,
 		xasprintf("%s.%d-%u", dom->def->name, (int)getpid(), ++seq);
 
 	*n = 0;
-	vm->cgroups = cgroup_create("/sys/fs/cgroup", name, &why);
+	vm->cgroups = driver_cgroup_create(vm->dmn, name, &why);
 	if (why && !warned) {
 		log_warn("cgroups (%s): %s; VMs run without a cgroup of "
 			 "their own there",
@@ -673,12 +674,26 @@ static int prepare_cgroup(struct domain *dom, struct kvm_vm *vm, int *fds,
 			 err_msg(why));
 		warned = true;
 	}
-	if (limit_cgroup(dom, vm, e) < 0) {
+	/* in a machine's scope: once there (in_scope) */
+	if (!machined_scoped(vm->dmn) && limit_cgroup(dom, vm, e) < 0) {
 		cgroup_remove(vm->cgroups);
 		return err_code(*e);
 	}
 	*n = cgroup_open_procs(vm->cgroups, fds, max);
 	return 0;
+}
+
+/* spawn_opts.before_exec where guests live in machines' scopes:
+ * nido-vmm @pid, before it runs, into the scope machined makes for it,
+ * in nido's cgroup there, with the limits. */
+static int in_scope(pid_t pid, void *opaque, struct err **e)
+{
+	struct kvm_vm *vm = opaque;
+
+	if (driver_in_scope(vm->dmn, vm->dom, pid, vm->taps, vm->cgroups, e) <
+	    0)
+		return -EIO;
+	return limit_cgroup(vm->dom, vm, e);
 }
 
 /*
@@ -832,6 +847,10 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 	o.new_session = 1;
 	o.cgroup_fds = cg;
 	o.n_cgroup_fds = ncg;
+	if (machined_scoped(dmn)) {
+		o.before_exec = in_scope;
+		o.opaque = vm;
+	}
 	/* Its own pid namespace: nido-vmm is pid 1 there, sees no other
 	 * process, and needs no relay of its own. */
 	if (vm->sandbox_slot)
@@ -847,6 +866,8 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 	for (size_t i = 0; i < ncg; i++)
 		close(cg[i]);
 	if (r < 0) {
+		/* a machine made for it goes with it */
+		machined_domain_stopped(dmn, dom);
 		cgroup_remove(vm->cgroups);
 		drop_ifaces(dom, vm);
 	}
