@@ -5,6 +5,9 @@
  * sd_bus_get_events(), its next timeout a loop timer; after every call
  * and every round of sd_bus_process() both are brought up to date.
  *
+ * machined_create() is the one synchronous call: a guest waits, not
+ * yet running, until its scope exists.
+ *
  * Each domain registered or being registered has a struct machine, keyed
  * by its UUID. Its pending call's slot is the machine's: freeing the
  * machine cancels the reply callback. An unregistration outlives the
@@ -30,14 +33,16 @@
 #include "lib/loop.h"
 #include "lib/util.h"
 
-#define MD_DEST	      "org.freedesktop.machine1"
-#define MD_PATH	      "/org/freedesktop/machine1"
-#define MD_IFACE      "org.freedesktop.machine1.Manager"
-#define MD_NO_SUCH    "org.freedesktop.machine1.NoSuchMachine"
-#define MD_TIMEOUT_US (5ull * 1000 * 1000) /* per call */
-#define MD_NAME_MAX   64		   /* machined's (a host name's) */
-#define MD_MAX_NETIF  64
-#define MD_WORDS_MAX  512 /* of an error machined sends, kept */
+#define MD_DEST		  "org.freedesktop.machine1"
+#define MD_PATH		  "/org/freedesktop/machine1"
+#define MD_IFACE	  "org.freedesktop.machine1.Manager"
+#define MD_NO_SUCH	  "org.freedesktop.machine1.NoSuchMachine"
+#define MD_EXISTS	  "org.freedesktop.machine1.MachineExists"
+#define MD_EXISTS_WAIT_MS 3000
+#define MD_TIMEOUT_US	  (5ull * 1000 * 1000) /* per call */
+#define MD_NAME_MAX	  64		       /* machined's (a host name's) */
+#define MD_MAX_NETIF	  64
+#define MD_WORDS_MAX	  512 /* of an error machined sends, kept */
 
 enum machine_state {
 	MACHINE_CHECKING,    /* re-attached: GetMachine in flight */
@@ -433,6 +438,26 @@ static char *unified_cgroup(pid_t pid)
 	return NULL;
 }
 
+/*
+ * Sends CreateMachineWithNetwork @msg. A machine of that name that is
+ * still there may be this domain's, terminated an instant ago (a
+ * reboot): machined drops it once its scope is gone, so a refusal for
+ * that is retried, for MD_EXISTS_WAIT_MS at most.
+ */
+static int create_call(struct machined *md, sd_bus_message *msg,
+		       sd_bus_error *be, sd_bus_message **reply)
+{
+	for (unsigned waited = 0;; waited += 50) {
+		int r = sd_bus_call(md->bus, msg, MD_TIMEOUT_US, be, reply);
+
+		if (r >= 0 || !sd_bus_error_has_name(be, MD_EXISTS) ||
+		    waited >= MD_EXISTS_WAIT_MS)
+			return r;
+		sd_bus_error_free(be);
+		usleep(50 * 1000);
+	}
+}
+
 int machined_create(struct daemon *dmn, struct domain *dom, pid_t pid,
 		    struct json_object *taps, char **cgroup, struct err **e)
 {
@@ -462,7 +487,7 @@ int machined_create(struct daemon *dmn, struct domain *dom, pid_t pid,
 	m->created = true;
 	r = register_msg(m, &msg);
 	if (r >= 0)
-		r = sd_bus_call(md->bus, msg, MD_TIMEOUT_US, &be, &reply);
+		r = create_call(md, msg, &be, &reply);
 	if (r >= 0 && sd_bus_message_read(reply, "o", &path) < 0)
 		r = -EBADMSG;
 	if (r >= 0 && !(*cgroup = unified_cgroup(pid)))

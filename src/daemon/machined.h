@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Running domains registered with systemd-machined (docs/drivers.md,
- * "systemd-machined"), so that `machinectl list` shows them: each guest
- * or container that starts is registered (RegisterMachineWithNetwork)
- * with its leader (QEMU, nido-vmm, the container's init), and
- * unregistered (UnregisterMachine) when it stops.
+ * Running domains as machines of systemd-machined (docs/drivers.md,
+ * "systemd-machined"), so that `machinectl list` shows them. Where
+ * systemd is PID 1 each guest or container that starts is created
+ * (CreateMachineWithNetwork) with its leader (QEMU, nido-vmm, the
+ * container's init), which systemd moves into a scope of its own under
+ * machine.slice, where the drivers make its cgroup (machined_create),
+ * and terminated (TerminateMachine) when it stops; on a test bus it is
+ * registered (RegisterMachineWithNetwork) where it runs and
+ * unregistered (UnregisterMachine).
  *
  * Everything runs on the daemon's loop: the system bus connection is an
  * fd and a timer of the loop, every call is asynchronous with a short
