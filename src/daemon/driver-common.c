@@ -181,3 +181,21 @@ int driver_in_scope(struct daemon *dmn, struct domain *dom, pid_t pid,
 		return r;
 	return cgroup_enter_scope(cgroups, "/sys/fs/cgroup", scope, pid, e);
 }
+
+int driver_vm_limits(const struct domain_def *def, struct json_object *cgroups,
+		     struct err **e)
+{
+	const struct domain_tune *t = &def->tune;
+	struct cgroup_limits l = {
+		.mem_hard = t->hard_limit_kib * 1024,
+		.mem_soft = t->soft_limit_kib * 1024,
+		.mem_swap_hard = t->swap_hard_limit_kib * 1024,
+		.cpu_shares = t->shares,
+	};
+
+	driver_cpu_bandwidth(def, &l);
+	if (cgroup_limit(cgroups, &l, e) < 0 ||
+	    driver_blkio(def, cgroups, e) < 0)
+		return err_prefix(e, "resource limits");
+	return 0;
+}

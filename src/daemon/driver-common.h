@@ -32,6 +32,14 @@ int driver_rec_string(struct json_object *rec, const char *key, char **out,
 /* The reason a re-attached domain runs with, from its record. */
 enum domain_reason driver_rec_reason(struct json_object *rec);
 
+/*
+ * A VM's limits on its cgroups (either driver's): <memtune>, <cputune>'s
+ * shares, period and quota (driver_cpu_bandwidth), <blkiotune>. 0, or
+ * -errno with @e ("resource limits: ...").
+ */
+int driver_vm_limits(const struct domain_def *def, struct json_object *cgroups,
+		     struct err **e);
+
 struct daemon;
 
 /*

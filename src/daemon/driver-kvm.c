@@ -630,25 +630,6 @@ static int watch(struct daemon *dmn, struct kvm_vm *vm, struct err **e)
 	return vm->watch ? 0 : -EIO;
 }
 
-/* The definition's <memtune> and <cputune> on the VM's cgroup. */
-static int limit_cgroup(struct domain *dom, struct kvm_vm *vm, struct err **e)
-{
-	const struct domain_tune *t = &dom->def->tune;
-	struct cgroup_limits l = {
-		.mem_hard = t->hard_limit_kib * 1024,
-		.mem_soft = t->soft_limit_kib * 1024,
-		.mem_swap_hard = t->swap_hard_limit_kib * 1024,
-		.cpu_shares = t->shares,
-	};
-
-	driver_cpu_bandwidth(dom->def, &l);
-
-	if (cgroup_limit(vm->cgroups, &l, e) < 0 ||
-	    driver_blkio(dom->def, vm->cgroups, e) < 0)
-		return err_prefix(e, "resource limits");
-	return 0;
-}
-
 /*
  * The VM's own cgroup, created with its limits before nido-vmm runs, so
  * that everything it uses is charged there; *@fds (up to @max) get its
@@ -675,7 +656,8 @@ static int prepare_cgroup(struct domain *dom, struct kvm_vm *vm, int *fds,
 		warned = true;
 	}
 	/* in a machine's scope: once there (in_scope) */
-	if (!machined_scoped(vm->dmn) && limit_cgroup(dom, vm, e) < 0) {
+	if (!machined_scoped(vm->dmn) &&
+	    driver_vm_limits(dom->def, vm->cgroups, e) < 0) {
 		cgroup_remove(vm->cgroups);
 		return err_code(*e);
 	}
@@ -693,7 +675,7 @@ static int in_scope(pid_t pid, void *opaque, struct err **e)
 	if (driver_in_scope(vm->dmn, vm->dom, pid, vm->taps, vm->cgroups, e) <
 	    0)
 		return -EIO;
-	return limit_cgroup(vm->dom, vm, e);
+	return driver_vm_limits(vm->dom->def, vm->cgroups, e);
 }
 
 /*

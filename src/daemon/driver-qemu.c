@@ -289,25 +289,6 @@ static int open_disks(struct daemon *dmn, const struct domain_def *def,
 	return 0;
 }
 
-/* The VM's memory limits, CPU shares and bandwidth (<cputune> period
- * and quota, as the kvm driver sets them) on its cgroups. */
-static int limit_cgroup(struct domain *dom, struct qemu_vm *vm, struct err **e)
-{
-	const struct domain_tune *t = &dom->def->tune;
-	struct cgroup_limits l = {
-		.mem_hard = t->hard_limit_kib * 1024,
-		.mem_soft = t->soft_limit_kib * 1024,
-		.mem_swap_hard = t->swap_hard_limit_kib * 1024,
-		.cpu_shares = t->shares,
-	};
-
-	driver_cpu_bandwidth(dom->def, &l);
-	if (cgroup_limit(vm->cgroups, &l, e) < 0 ||
-	    driver_blkio(dom->def, vm->cgroups, e) < 0)
-		return err_prefix(e, "resource limits");
-	return 0;
-}
-
 /*
  * The VM's own cgroup with its limits, for QEMU to join before it runs;
  * *@fds (up to @max) its cgroup.procs files. Where guests live in
@@ -326,7 +307,8 @@ static int prepare_cgroup(struct domain *dom, struct qemu_vm *vm, int *fds,
 	if (why)
 		log_debug("domain '%s': cgroup: %s", dom->def->name,
 			  err_msg(why));
-	if (!machined_scoped(vm->dmn) && limit_cgroup(dom, vm, e) < 0) {
+	if (!machined_scoped(vm->dmn) &&
+	    driver_vm_limits(dom->def, vm->cgroups, e) < 0) {
 		cgroup_remove(vm->cgroups);
 		return err_code(*e);
 	}
@@ -344,7 +326,7 @@ static int in_scope(pid_t pid, void *opaque, struct err **e)
 	if (driver_in_scope(vm->dmn, vm->dom, pid, vm->taps, vm->cgroups, e) <
 	    0)
 		return -EIO;
-	return limit_cgroup(vm->dom, vm, e);
+	return driver_vm_limits(vm->dom->def, vm->cgroups, e);
 }
 
 /*

@@ -25,6 +25,9 @@ gone() { ! machinectl list --no-legend --no-pager | grep -q "^$1 "; }
 # unified PID: its cgroup in the v2 hierarchy
 unified() { sed -n 's/^0:://p' "/proc/$1/cgroup"; }
 scope_of() { machinectl show "$1" -p Unit --value; }
+# cmdlines DIR: the command lines of the processes of cgroup DIR
+cmdlines() { for p in $(cat "$1/cgroup.procs"); do tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null; echo; done; }
+export -f cmdlines
 
 # A root with the few programs used (make_rootfs's hundreds of links
 # take minutes under the nested layer 1's TCG).
@@ -37,7 +40,8 @@ echo "root:x:0:" >"$root/etc/group"
 chown -R "$CT_BASE:$CT_BASE" "$root"
 chmod 755 "$tmp"
 CT_MEM=48 CT_EXTRA="<memtune><soft_limit unit='MiB'>40</soft_limit></memtune>" \
-	ct_xml box "$root" /bin/sleep 100000 >"$tmp/box.xml"
+	ct_xml box "$root" /bin/sh -c 'trap "exit 0" TERM; while :; do sleep 1 & wait; done' \
+	>"$tmp/box.xml"
 
 echo "# ${SECONDS} s: a root file system made"
 start_daemon
@@ -66,11 +70,11 @@ t_out "the run-time record has that cgroup" "/machine.slice/$scope/nido" ct_cgro
 t_out "dominfo names the machine" "lxc-1-box" "$NIDO" dominfo box
 "$NIDO" exec box -- /bin/sleep 1000 >/dev/null 2>&1 &
 t "nido exec runs its command in that cgroup" wait_for 10 \
-	sh -c "[ \$(wc -l <'$cg/machine.slice/$scope/nido/cgroup.procs') -ge 2 ]"
+	bash -c "cmdlines '$cg/machine.slice/$scope/nido' | grep -q 'sleep 1000'"
 t "a suspend freezes it there" "$NIDO" suspend box
 t_out "... (cgroup.freeze)" "frozen 1" cat "$cg/machine.slice/$scope/nido/cgroup.events"
 t "and resume thaws it" "$NIDO" resume box
-# A reboot ends the machine and makes it again at once, by the same name
+# A reboot (SIGTERM to the init, busybox's) ends the machine and makes it again at once, by the same name
 # (machined drops the old one only once its scope is gone).
 t "a reboot" "$NIDO" reboot box
 t "... starts a new init" wait_for 30 sh -c "p=\$(grep -o '\"pid\":[0-9]*' '$NIDO_RUNTIME_DIR/domains/box.json' | cut -d: -f2); [ -n \"\$p\" ] && [ \"\$p\" != $pid ]"
