@@ -33,11 +33,13 @@
 #include "lib/loop.h"
 #include "lib/util.h"
 
-#define MD_DEST		  "org.freedesktop.machine1"
-#define MD_PATH		  "/org/freedesktop/machine1"
-#define MD_IFACE	  "org.freedesktop.machine1.Manager"
-#define MD_NO_SUCH	  "org.freedesktop.machine1.NoSuchMachine"
-#define MD_EXISTS	  "org.freedesktop.machine1.MachineExists"
+#define MD_DEST	   "org.freedesktop.machine1"
+#define MD_PATH	   "/org/freedesktop/machine1"
+#define MD_IFACE   "org.freedesktop.machine1.Manager"
+#define MD_NO_SUCH "org.freedesktop.machine1.NoSuchMachine"
+#define MD_EXISTS  "org.freedesktop.machine1.MachineExists"
+/* systemd's, passed on: the old machine's scope is still stopping */
+#define MD_UNIT_EXISTS	  "org.freedesktop.systemd1.UnitExists"
 #define MD_EXISTS_WAIT_MS 3000
 #define MD_TIMEOUT_US	  (5ull * 1000 * 1000) /* per call */
 #define MD_NAME_MAX	  64		       /* machined's (a host name's) */
@@ -441,8 +443,9 @@ static char *unified_cgroup(pid_t pid)
 /*
  * Sends CreateMachineWithNetwork @msg. A machine of that name that is
  * still there may be this domain's, terminated an instant ago (a
- * reboot): machined drops it once its scope is gone, so a refusal for
- * that is retried, for MD_EXISTS_WAIT_MS at most.
+ * reboot): machined drops it, and systemd its scope, once the scope has
+ * stopped, so a refusal for either is retried, for MD_EXISTS_WAIT_MS at
+ * most.
  */
 static int create_call(struct machined *md, sd_bus_message *msg,
 		       sd_bus_error *be, sd_bus_message **reply)
@@ -450,8 +453,8 @@ static int create_call(struct machined *md, sd_bus_message *msg,
 	for (unsigned waited = 0;; waited += 50) {
 		int r = sd_bus_call(md->bus, msg, MD_TIMEOUT_US, be, reply);
 
-		if (r >= 0 || !sd_bus_error_has_name(be, MD_EXISTS) ||
-		    waited >= MD_EXISTS_WAIT_MS)
+		if (r >= 0 || waited >= MD_EXISTS_WAIT_MS ||
+		    !sd_bus_error_has_names(be, MD_EXISTS, MD_UNIT_EXISTS))
 			return r;
 		sd_bus_error_free(be);
 		usleep(50 * 1000);
