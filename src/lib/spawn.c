@@ -148,6 +148,14 @@ static int child_setup_fds(struct child_plan *p)
 	if (fd < 0)
 		return -errno;
 	p->report_fd = fd;
+	/* the hold's read end too: a target may be its number */
+	if (o->before_exec) {
+		close(p->hold[1]);
+		fd = fcntl(p->hold[0], F_DUPFD_CLOEXEC, p->high);
+		if (fd < 0)
+			return -errno;
+		p->hold[0] = fd;
+	}
 	for (i = 0; i < n; i++) {
 		int from = i < 3 ? p->std_fds[i] : o->keep_fds[i - 3].from;
 
@@ -219,7 +227,6 @@ static NORETURN void child_run(struct child_plan *p)
 		char go = 0;
 		ssize_t n;
 
-		close(p->hold[1]);
 		do
 			n = read(p->hold[0], &go, 1);
 		while (n < 0 && errno == EINTR);
