@@ -140,6 +140,8 @@ static int refuse_before_exec(pid_t pid, void *opaque, struct err **e)
 static void spawn_before_exec_holds_the_child(void)
 {
 	char *const argv[] = {"sh", "-c", "exit 7", NULL};
+	char *const low[] = {"sh", "-c", "exit 9", NULL};
+	struct spawn_fd keep[8];
 	_cleanup_free_ char *cmdline = NULL;
 	_cleanup_err_ struct err *e = NULL;
 	struct spawn_child c;
@@ -158,23 +160,18 @@ static void spawn_before_exec_holds_the_child(void)
 
 	/* fds passed onto every low number: the hold's pipe (made after
 	 * them, on the lowest free numbers) must not be overwritten */
-	{
-		char *const low[] = {"sh", "-c", "exit 9", NULL};
-		struct spawn_fd keep[8];
-
-		for (int i = 0; i < 8; i++)
-			keep[i] = (struct spawn_fd){.from = 2, .to = 3 + i};
-		o.argv = low;
-		o.keep_fds = keep;
-		o.n_keep_fds = 8;
-		free(cmdline);
-		cmdline = NULL;
-		CHECK_INT_EQ(spawn_start(&o, &c, NULL), 0);
-		CHECK_INT_EQ(spawn_wait(&c, &status), 0);
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 9);
-		o.keep_fds = NULL;
-		o.n_keep_fds = 0;
-	}
+	for (int i = 0; i < 8; i++)
+		keep[i] = (struct spawn_fd){.from = 2, .to = 3 + i};
+	o.argv = low;
+	o.keep_fds = keep;
+	o.n_keep_fds = 8;
+	free(cmdline);
+	cmdline = NULL;
+	CHECK_INT_EQ(spawn_start(&o, &c, NULL), 0);
+	CHECK_INT_EQ(spawn_wait(&c, &status), 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 9);
+	o.keep_fds = NULL;
+	o.n_keep_fds = 0;
 
 	o.before_exec = refuse_before_exec;
 	o.opaque = &refused;
