@@ -45,6 +45,9 @@ NIDO_TEST_PACKAGES=(
 	# Open vSwitch, started by hand in the nested layer 1 (whose kernel
 	# has the openvswitch module: tests/nested/scenarios/nidod-ovs.sh)
 	openvswitch-switch
+	# systemd-machined and machinectl, for the nested layer 1 that boots
+	# the host's systemd (tests/nested/scenarios/machined.sh)
+	systemd-container
 	# the logical storage pool's tools, run by nidod in layer 1, sfdisk,
 	# which adds a partition behind a disk pool's back there, and the
 	# NFS server and client of the netfs pool's test

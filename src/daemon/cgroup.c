@@ -96,8 +96,9 @@ static void v2_delegate(const char *hier)
 	}
 }
 
-struct json_object *cgroup_enter(const char *root, const char *name, pid_t pid,
-				 struct err **e)
+/* cgroup_enter(), in the v2 hierarchy too when @unified. */
+static struct json_object *enter(const char *root, const char *name, pid_t pid,
+				 bool unified, struct err **e)
 {
 	enum cgroup_layout l = cgroup_detect(root);
 	struct json_object *dirs = json_object_new_array();
@@ -108,7 +109,7 @@ struct json_object *cgroup_enter(const char *root, const char *name, pid_t pid,
 		err_set(e, ENOENT, "no cgroup hierarchy under '%s'", root);
 		return dirs;
 	}
-	if (l == CGROUP_UNIFIED || l == CGROUP_HYBRID) {
+	if (unified && (l == CGROUP_UNIFIED || l == CGROUP_HYBRID)) {
 		v2 = l == CGROUP_UNIFIED ? xstrdup(root)
 					 : xasprintf("%s/unified", root);
 		v2_delegate(v2);
@@ -129,6 +130,62 @@ struct json_object *cgroup_enter(const char *root, const char *name, pid_t pid,
 		*e = steal_ptr(first);
 	}
 	return dirs;
+}
+
+struct json_object *cgroup_enter(const char *root, const char *name, pid_t pid,
+				 struct err **e)
+{
+	return enter(root, name, pid, true, e);
+}
+
+struct json_object *cgroup_create_v1(const char *root, const char *name,
+				     struct err **e)
+{
+	return enter(root, name, 0, false, e);
+}
+
+int cgroup_enter_scope(struct json_object *dirs, const char *root,
+		       const char *scope, pid_t pid, struct err **e)
+{
+	enum cgroup_layout l = cgroup_detect(root);
+	_cleanup_free_ char *hier = NULL, *top = NULL, *dir = NULL;
+	size_t n = json_object_array_length(dirs);
+	char buf[32];
+
+	if (l != CGROUP_UNIFIED && l != CGROUP_HYBRID)
+		return err_set(e, ENOTSUP,
+			       "a machine's scope '%s' needs the cgroup v2 "
+			       "hierarchy, which '%s' does not have",
+			       scope, root);
+	if (scope[0] != '/' || strstr(scope, "/../") || !strcmp(scope, "/"))
+		return err_set(e, EINVAL, "'%s' is not a scope's cgroup",
+			       scope);
+	hier = l == CGROUP_UNIFIED ? xstrdup(root)
+				   : xasprintf("%s/unified", root);
+	top = xasprintf("%s%s", hier, scope);
+	dir = xasprintf("%s/" CGROUP_SCOPE_CHILD, top);
+	snprintf(buf, sizeof(buf), "%d\n", (int)pid);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return err_sys(e, errno, "creating '%s'", dir);
+	if (write_file(dir, "cgroup.procs", buf, e) < 0) {
+		rmdir(dir);
+		return -EIO;
+	}
+	/* the scope holds no process now: its controllers go down */
+	v2_delegate(top);
+	/* systemd put @pid in the scope's v1 cgroups too (hybrid): back
+	 * into nido's of @dirs, where its v1 limits are */
+	for (size_t i = 0; i < n; i++) {
+		const char *d = json_object_get_string(
+			json_object_array_get_idx(dirs, i));
+
+		if (write_file(d, "cgroup.procs", buf, e) < 0) {
+			rmdir(dir);
+			return -EIO;
+		}
+	}
+	json_object_array_add(dirs, json_object_new_string(dir));
+	return 0;
 }
 
 static int write_u64(const char *dir, const char *file, uint64_t v,
@@ -370,6 +427,16 @@ size_t cgroup_open_procs(struct json_object *dirs, int *fds, size_t max)
 	return k;
 }
 
+/* Whether @d is nido's cgroup in a machine's scope. */
+static bool in_scope(const char *d)
+{
+	static const char tail[] = ".scope/" CGROUP_SCOPE_CHILD;
+	size_t n = strlen(d);
+
+	return n >= sizeof(tail) - 1 &&
+	       !strcmp(d + n - (sizeof(tail) - 1), tail);
+}
+
 void cgroup_remove(struct json_object *dirs)
 {
 	size_t n = dirs ? json_object_array_length(dirs) : 0;
@@ -378,7 +445,8 @@ void cgroup_remove(struct json_object *dirs)
 		const char *d = json_object_get_string(
 			json_object_array_get_idx(dirs, i));
 
-		if (d && strstr(d, "/nido/"))
+		/* nido's: under nido/, or its cgroup in a machine's scope */
+		if (d && (strstr(d, "/nido/") || in_scope(d)))
 			rmdir(d);
 	}
 }

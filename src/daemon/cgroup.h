@@ -38,6 +38,29 @@ struct json_object *cgroup_enter(const char *root, const char *name, pid_t pid,
 				 struct err **e);
 
 /*
+ * As cgroup_create(), in the v1 hierarchies only: the v2 cgroup of a
+ * guest in a machine's scope is made by cgroup_enter_scope().
+ */
+struct json_object *cgroup_create_v1(const char *root, const char *name,
+				     struct err **e);
+
+/* The cgroup nido makes in a machine's scope, for its processes. */
+#define CGROUP_SCOPE_CHILD "nido"
+
+/*
+ * @pid has just been put in a machine's scope by systemd (machined.h,
+ * machined_create): @scope is that scope's path in the v2 hierarchy
+ * under @root. Moves @pid into the scope's child SCOPE/nido (on v2 a
+ * cgroup with processes hands no controller down: the scope itself
+ * stays empty, its controllers enabled for nido/, where the limits go,
+ * and where systemd, which owns the scope's own files, never writes),
+ * back into the v1 cgroups of @dirs (systemd moved it out of them on a
+ * hybrid host), and adds SCOPE/nido to @dirs. 0, or -errno with @e.
+ */
+int cgroup_enter_scope(struct json_object *dirs, const char *root,
+		       const char *scope, pid_t pid, struct err **e);
+
+/*
  * As cgroup_enter(), but creates the directories only: a process joins
  * them by writing to cgroup_open_procs()'s fds (spawn_opts.cgroup_fds).
  */

@@ -8,6 +8,7 @@
 
 #include "daemon/cgroup.h"
 #include "daemon/driver-common.h"
+#include "daemon/machined.h"
 #include "lib/file.h"
 #include "lib/json.h"
 
@@ -154,5 +155,47 @@ int driver_blkio(const struct domain_def *def, struct json_object *dirs,
 	if (blkio_devs(&def->ct.blkio, devs, e) < 0 ||
 	    cgroup_blkio(dirs, "/sys/fs/cgroup", &b, e) < 0)
 		return -EIO;
+	return 0;
+}
+
+struct json_object *driver_cgroup_create(struct daemon *dmn, const char *name,
+					 struct err **e)
+{
+	return machined_scoped(dmn)
+		       ? cgroup_create_v1("/sys/fs/cgroup", name, e)
+		       : cgroup_create("/sys/fs/cgroup", name, e);
+}
+
+int driver_in_scope(struct daemon *dmn, struct domain *dom, pid_t pid,
+		    struct json_object *taps, struct json_object *cgroups,
+		    struct err **e)
+{
+	_cleanup_free_ char *scope = NULL;
+	int r = machined_create(dmn, dom, pid, taps, &scope, e);
+
+	if (r == 0)
+		return err_set(e, EIO,
+			       "systemd-machined: the bus connection was "
+			       "lost");
+	if (r < 0)
+		return r;
+	return cgroup_enter_scope(cgroups, "/sys/fs/cgroup", scope, pid, e);
+}
+
+int driver_vm_limits(const struct domain_def *def, struct json_object *cgroups,
+		     struct err **e)
+{
+	const struct domain_tune *t = &def->tune;
+	struct cgroup_limits l = {
+		.mem_hard = t->hard_limit_kib * 1024,
+		.mem_soft = t->soft_limit_kib * 1024,
+		.mem_swap_hard = t->swap_hard_limit_kib * 1024,
+		.cpu_shares = t->shares,
+	};
+
+	driver_cpu_bandwidth(def, &l);
+	if (cgroup_limit(cgroups, &l, e) < 0 ||
+	    driver_blkio(def, cgroups, e) < 0)
+		return err_prefix(e, "resource limits");
 	return 0;
 }

@@ -32,6 +32,36 @@ int driver_rec_string(struct json_object *rec, const char *key, char **out,
 /* The reason a re-attached domain runs with, from its record. */
 enum domain_reason driver_rec_reason(struct json_object *rec);
 
+/*
+ * A VM's limits on its cgroups (either driver's): <memtune>, <cputune>'s
+ * shares, period and quota (driver_cpu_bandwidth), <blkiotune>. 0, or
+ * -errno with @e ("resource limits: ...").
+ */
+int driver_vm_limits(const struct domain_def *def, struct json_object *cgroups,
+		     struct err **e);
+
+struct daemon;
+
+/*
+ * A guest's cgroups named @name (cgroup.h), made before its process
+ * runs: in every hierarchy, or where guests live in machines' scopes
+ * (machined.h, machined_scoped) in the v1 ones only, its v2 cgroup
+ * waiting for its scope (driver_in_scope). Its limits come after.
+ */
+struct json_object *driver_cgroup_create(struct daemon *dmn, const char *name,
+					 struct err **e);
+
+/*
+ * Where guests live in machines' scopes: the guest's process @pid, held
+ * before it runs, becomes @dom's machine (machined_create, with the host
+ * ends of @taps) and moves into nido's cgroup in its scope, which is
+ * added to @cgroups (cgroup_enter_scope); the caller sets the limits
+ * there next. 0, or -errno with @e.
+ */
+int driver_in_scope(struct daemon *dmn, struct domain *dom, pid_t pid,
+		    struct json_object *taps, struct json_object *cgroups,
+		    struct err **e);
+
 /* Adds the cgroup's "cpu.time" and "cgroup.memory.usage" to @out
  * (domstats), those that can be read from @cgroups. */
 void driver_cgroup_stats(struct json_object *cgroups, struct json_object *out);

@@ -38,6 +38,7 @@
 #include "daemon/driver.h"
 #include "daemon/events.h"
 #include "daemon/iface.h"
+#include "daemon/machined.h"
 #include "lib/file.h"
 #include "lib/json.h"
 #include "lib/log.h"
@@ -55,7 +56,8 @@ struct ct_dom {
 	bool destroying, shutting_down, rebooting;
 	struct loop_source *watch;
 	struct json_object *cgroups; /* owned array of directories */
-	struct json_object *taps;    /* owned: iface_record() of its veths */
+	bool scoped; /* starting in a machine's scope (machined.h) */
+	struct json_object *taps; /* owned: iface_record() of its veths */
 	struct ct_console con;
 };
 
@@ -127,16 +129,13 @@ static int io_limits(const struct domain_def *def, struct json_object *dirs,
 	return cgroup_cpuset(dirs, "/sys/fs/cgroup", def->cpuset, e);
 }
 
-/* The cgroup with <memtune>, <cputune> and <pids>; as libvirt's lxc
- * driver, <memory> is the limit when there is no hard_limit. */
-static int prepare_cgroup(struct domain *dom, struct ct_dom *c, int *fds,
-			  size_t max, size_t *n, struct err **e)
+/* <memtune>, <cputune> and <pids>, <blkiotune>, <vcpu cpuset> on the
+ * cgroups of @c; as libvirt's lxc driver, <memory> is the limit when
+ * there is no hard_limit. */
+static int limit_cgroup(const struct domain_def *def, struct ct_dom *c,
+			struct err **e)
 {
-	static unsigned seq;
-	const struct domain_def *def = dom->def;
 	const struct domain_tune *t = &def->tune;
-	_cleanup_free_ char *name =
-		xasprintf("%s.%d-%u", def->name, (int)getpid(), ++seq);
 	struct cgroup_limits l = {
 		.mem_hard = (t->hard_limit_kib ? t->hard_limit_kib
 					       : def->memory_kib) *
@@ -148,17 +147,10 @@ static int prepare_cgroup(struct domain *dom, struct ct_dom *c, int *fds,
 		.cpu_quota_us = t->global_quota_us > 0 ? t->global_quota_us : 0,
 		.pids_max = def->ct.pids_max,
 	};
-	_cleanup_err_ struct err *why = NULL;
 
-	*n = 0;
-	c->cgroups = cgroup_create("/sys/fs/cgroup", name, &why);
-	if (why)
-		log_warn("domain '%s': cgroups: %s", def->name, err_msg(why));
 	if (cgroup_limit(c->cgroups, &l, e) < 0 ||
-	    io_limits(def, c->cgroups, e) < 0) {
-		cgroup_remove(c->cgroups);
+	    io_limits(def, c->cgroups, e) < 0)
 		return err_prefix(e, "resource limits");
-	}
 	if (def->ct.privileged) {
 		_cleanup_err_ struct err *dev = NULL;
 
@@ -170,8 +162,44 @@ static int prepare_cgroup(struct domain *dom, struct ct_dom *c, int *fds,
 				 "device usable: %s",
 				 def->name, err_msg(dev));
 	}
+	return 0;
+}
+
+/*
+ * The container's cgroups, which its init joins as it is cloned
+ * (*@fds, up to @max). Under nido/ with their limits; where guests live
+ * in machines' scopes, only the v1 ones: the rest waits for the scope
+ * (in_scope).
+ */
+static int prepare_cgroup(struct domain *dom, struct ct_dom *c, int *fds,
+			  size_t max, size_t *n, struct err **e)
+{
+	static unsigned seq;
+	const struct domain_def *def = dom->def;
+	_cleanup_free_ char *name =
+		xasprintf("%s.%d-%u", def->name, (int)getpid(), ++seq);
+	_cleanup_err_ struct err *why = NULL;
+
+	*n = 0;
+	c->scoped = machined_scoped(c->dmn);
+	c->cgroups = driver_cgroup_create(c->dmn, name, &why);
+	if (why)
+		log_warn("domain '%s': cgroups: %s", def->name, err_msg(why));
+	if (!c->scoped && limit_cgroup(def, c, e) < 0) {
+		cgroup_remove(c->cgroups);
+		return -EIO;
+	}
 	*n = cgroup_open_procs(c->cgroups, fds, max);
 	return 0;
+}
+
+/* The init @pid, waiting to run: into the scope machined makes for it,
+ * in nido's cgroup there, with the limits. */
+static int in_scope(pid_t pid, struct ct_dom *c, struct err **e)
+{
+	if (driver_in_scope(c->dmn, c->dom, pid, c->taps, c->cgroups, e) < 0)
+		return -EIO;
+	return limit_cgroup(c->dom->def, c, e);
 }
 
 /* argv and envp of the init: <init>, <initarg>; a PATH, TERM, libvirt's
@@ -349,7 +377,8 @@ static int init_ids(const struct domain_def *def, struct ct_config *cfg,
 }
 
 /* ct_config.prepare: the interfaces, veth pairs into the init's
- * network namespace (iface.c), before it runs. */
+ * network namespace (iface.c), before it runs; then, where guests live
+ * in machines' scopes, its scope (in_scope). */
 static int make_ifaces(pid_t pid, void *opaque, struct err **e)
 {
 	struct ct_dom *c = opaque;
@@ -359,7 +388,8 @@ static int make_ifaces(pid_t pid, void *opaque, struct err **e)
 		return -EIO;
 	c->taps = iface_record(&set);
 	iface_set_clear(&set);
-	return 0;
+	/* after the interfaces: machined is told their host ends */
+	return c->scoped ? in_scope(pid, c, e) : 0;
 }
 
 /* What make_ifaces() made, removed; the live names forgotten. */
@@ -433,6 +463,8 @@ static int spawn_init(struct domain *dom, struct ct_dom *c, struct err **e)
 	free(argv);
 	free_strv(envp);
 	if (r < 0) {
+		/* a machine made for it goes with it */
+		machined_domain_stopped(c->dmn, dom);
 		drop_ifaces(c);
 		cgroup_remove(c->cgroups);
 		drop_stage(c);

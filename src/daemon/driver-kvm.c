@@ -36,6 +36,7 @@
 #include "daemon/driver-kvm-snapshot.h"
 #include "daemon/events.h"
 #include "daemon/iface.h"
+#include "daemon/machined.h"
 #include "daemon/vcpu-threads.h"
 #include "daemon/vmm-client.h"
 #include "daemon/vmm-events.h"
@@ -690,25 +691,6 @@ static int watch(struct daemon *dmn, struct kvm_vm *vm, struct err **e)
 	return vm->watch ? 0 : -EIO;
 }
 
-/* The definition's <memtune> and <cputune> on the VM's cgroup. */
-static int limit_cgroup(struct domain *dom, struct kvm_vm *vm, struct err **e)
-{
-	const struct domain_tune *t = &dom->def->tune;
-	struct cgroup_limits l = {
-		.mem_hard = t->hard_limit_kib * 1024,
-		.mem_soft = t->soft_limit_kib * 1024,
-		.mem_swap_hard = t->swap_hard_limit_kib * 1024,
-		.cpu_shares = t->shares,
-	};
-
-	driver_cpu_bandwidth(dom->def, &l);
-
-	if (cgroup_limit(vm->cgroups, &l, e) < 0 ||
-	    driver_blkio(dom->def, vm->cgroups, e) < 0)
-		return err_prefix(e, "resource limits");
-	return 0;
-}
-
 /*
  * The VM's own cgroup, created with its limits before nido-vmm runs, so
  * that everything it uses is charged there; *@fds (up to @max) get its
@@ -726,7 +708,7 @@ static int prepare_cgroup(struct domain *dom, struct kvm_vm *vm, int *fds,
 		xasprintf("%s.%d-%u", dom->def->name, (int)getpid(), ++seq);
 
 	*n = 0;
-	vm->cgroups = cgroup_create("/sys/fs/cgroup", name, &why);
+	vm->cgroups = driver_cgroup_create(vm->dmn, name, &why);
 	if (why && !warned) {
 		log_warn("cgroups (%s): %s; VMs run without a cgroup of "
 			 "their own there",
@@ -734,12 +716,27 @@ static int prepare_cgroup(struct domain *dom, struct kvm_vm *vm, int *fds,
 			 err_msg(why));
 		warned = true;
 	}
-	if (limit_cgroup(dom, vm, e) < 0) {
+	/* in a machine's scope: once there (in_scope) */
+	if (!machined_scoped(vm->dmn) &&
+	    driver_vm_limits(dom->def, vm->cgroups, e) < 0) {
 		cgroup_remove(vm->cgroups);
 		return err_code(*e);
 	}
 	*n = cgroup_open_procs(vm->cgroups, fds, max);
 	return 0;
+}
+
+/* spawn_opts.before_exec where guests live in machines' scopes:
+ * nido-vmm @pid, before it runs, into the scope machined makes for it,
+ * in nido's cgroup there, with the limits. */
+static int in_scope(pid_t pid, void *opaque, struct err **e)
+{
+	struct kvm_vm *vm = opaque;
+
+	if (driver_in_scope(vm->dmn, vm->dom, pid, vm->taps, vm->cgroups, e) <
+	    0)
+		return -EIO;
+	return driver_vm_limits(vm->dom->def, vm->cgroups, e);
 }
 
 /*
@@ -893,6 +890,10 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 	o.new_session = 1;
 	o.cgroup_fds = cg;
 	o.n_cgroup_fds = ncg;
+	if (machined_scoped(dmn)) {
+		o.before_exec = in_scope;
+		o.opaque = vm;
+	}
 	/* Its own pid namespace: nido-vmm is pid 1 there, sees no other
 	 * process, and needs no relay of its own. */
 	if (vm->sandbox_slot)
@@ -908,6 +909,8 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 	for (size_t i = 0; i < ncg; i++)
 		close(cg[i]);
 	if (r < 0) {
+		/* a machine made for it goes with it */
+		machined_domain_stopped(dmn, dom);
 		cgroup_remove(vm->cgroups);
 		drop_ifaces(dom, vm);
 		stop_servers(vm);

@@ -33,6 +33,7 @@
 #include <uuid/uuid.h>
 
 #include "daemon/cgroup.h"
+#include "daemon/machined.h"
 #include "daemon/daemon.h"
 #include "daemon/disk-open.h"
 #include "daemon/domain-disks.h"
@@ -290,9 +291,9 @@ static int open_disks(struct daemon *dmn, const struct domain_def *def,
 }
 
 /*
- * The VM's own cgroup with its memory limits, CPU shares and bandwidth
- * (<cputune> period and quota, as the kvm driver sets them), for QEMU to
- * join before it runs; *@fds (up to @max) its cgroup.procs files.
+ * The VM's own cgroup with its limits, for QEMU to join before it runs;
+ * *@fds (up to @max) its cgroup.procs files. Where guests live in
+ * machines' scopes, the limits wait for QEMU's scope (in_scope).
  */
 static int prepare_cgroup(struct domain *dom, struct qemu_vm *vm, int *fds,
 			  size_t max, size_t *n, struct err **e)
@@ -301,27 +302,32 @@ static int prepare_cgroup(struct domain *dom, struct qemu_vm *vm, int *fds,
 	_cleanup_err_ struct err *why = NULL;
 	_cleanup_free_ char *name =
 		xasprintf("%s.%d-q%u", dom->def->name, (int)getpid(), ++seq);
-	const struct domain_tune *t = &dom->def->tune;
-	struct cgroup_limits l = {
-		.mem_hard = t->hard_limit_kib * 1024,
-		.mem_soft = t->soft_limit_kib * 1024,
-		.mem_swap_hard = t->swap_hard_limit_kib * 1024,
-		.cpu_shares = t->shares,
-	};
 
-	driver_cpu_bandwidth(dom->def, &l);
 	*n = 0;
-	vm->cgroups = cgroup_create("/sys/fs/cgroup", name, &why);
+	vm->cgroups = driver_cgroup_create(vm->dmn, name, &why);
 	if (why)
 		log_debug("domain '%s': cgroup: %s", dom->def->name,
 			  err_msg(why));
-	if (cgroup_limit(vm->cgroups, &l, e) < 0 ||
-	    driver_blkio(dom->def, vm->cgroups, e) < 0) {
+	if (!machined_scoped(vm->dmn) &&
+	    driver_vm_limits(dom->def, vm->cgroups, e) < 0) {
 		cgroup_remove(vm->cgroups);
-		return err_prefix(e, "resource limits");
+		return err_code(*e);
 	}
 	*n = cgroup_open_procs(vm->cgroups, fds, max);
 	return 0;
+}
+
+/* spawn_opts.before_exec where guests live in machines' scopes: QEMU
+ * @pid, before it runs, into the scope machined makes for it, in nido's
+ * cgroup there, with the limits. */
+static int in_scope(pid_t pid, void *opaque, struct err **e)
+{
+	struct qemu_vm *vm = opaque;
+
+	if (driver_in_scope(vm->dmn, vm->dom, pid, vm->taps, vm->cgroups, e) <
+	    0)
+		return -EIO;
+	return driver_vm_limits(vm->dom->def, vm->cgroups, e);
 }
 
 /*
@@ -629,6 +635,10 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 	o.new_session = 1;
 	o.cgroup_fds = cg;
 	o.n_cgroup_fds = ncg;
+	if (machined_scoped(dmn)) {
+		o.before_exec = in_scope;
+		o.opaque = vm;
+	}
 	o.affinity = cpus = qemu_cpuset_mask(dom->def, &o.affinity_size);
 	o.memlock =
 		qemu_hostdev_memlock(dom->def, qemu_memlock_limit(dom->def));
@@ -649,6 +659,8 @@ static int spawn_qemu(struct daemon *dmn, struct domain *dom,
 		close(cg[i]);
 	qemu_argv_free(&a);
 	if (r < 0) {
+		/* a machine made for it goes with it */
+		machined_domain_stopped(dmn, dom);
 		drop_helpers(vm);
 		cgroup_remove(vm->cgroups);
 		drop_ifaces(dom, vm);

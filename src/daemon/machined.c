@@ -5,6 +5,9 @@
  * sd_bus_get_events(), its next timeout a loop timer; after every call
  * and every round of sd_bus_process() both are brought up to date.
  *
+ * machined_create() is the one synchronous call: a guest waits, not
+ * yet running, until its scope exists.
+ *
  * Each domain registered or being registered has a struct machine, keyed
  * by its UUID. Its pending call's slot is the machine's: freeing the
  * machine cancels the reply callback. An unregistration outlives the
@@ -24,19 +27,24 @@
 #include "daemon/domain_conf.h"
 #include "daemon/machined.h"
 #include "daemon/qmp.h"
+#include "lib/file.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/loop.h"
 #include "lib/util.h"
 
-#define MD_DEST	      "org.freedesktop.machine1"
-#define MD_PATH	      "/org/freedesktop/machine1"
-#define MD_IFACE      "org.freedesktop.machine1.Manager"
-#define MD_NO_SUCH    "org.freedesktop.machine1.NoSuchMachine"
-#define MD_TIMEOUT_US (5ull * 1000 * 1000) /* per call */
-#define MD_NAME_MAX   64		   /* machined's (a host name's) */
-#define MD_MAX_NETIF  64
-#define MD_WORDS_MAX  512 /* of an error machined sends, kept */
+#define MD_DEST	   "org.freedesktop.machine1"
+#define MD_PATH	   "/org/freedesktop/machine1"
+#define MD_IFACE   "org.freedesktop.machine1.Manager"
+#define MD_NO_SUCH "org.freedesktop.machine1.NoSuchMachine"
+#define MD_EXISTS  "org.freedesktop.machine1.MachineExists"
+/* systemd's, passed on: the old machine's scope is still stopping */
+#define MD_UNIT_EXISTS	  "org.freedesktop.systemd1.UnitExists"
+#define MD_EXISTS_WAIT_MS 3000
+#define MD_TIMEOUT_US	  (5ull * 1000 * 1000) /* per call */
+#define MD_NAME_MAX	  64		       /* machined's (a host name's) */
+#define MD_MAX_NETIF	  64
+#define MD_WORDS_MAX	  512 /* of an error machined sends, kept */
 
 enum machine_state {
 	MACHINE_CHECKING,    /* re-attached: GetMachine in flight */
@@ -55,6 +63,9 @@ struct machine {
 	/* a registration was sent: machined may have made it even when
 	 * its answer said otherwise (timed out), so it is undone at stop */
 	bool sent;
+	/* made by CreateMachineWithNetwork (machined_create): a scope of
+	 * its own, ended by TerminateMachine */
+	bool created;
 	char *error; /* MACHINE_FAILED: machined's or the bus's word */
 	/* what RegisterMachineWithNetwork sends (kept for a re-attached
 	 * domain machined no longer knows) */
@@ -71,6 +82,9 @@ struct machined {
 	struct loop_source *io, *timer;
 	uint32_t io_events;
 	bool broken; /* the connection failed: logged once */
+	/* systemd is PID 1 and this is its system bus: guests are placed
+	 * in scopes of their own (machined_create) */
+	bool scoped;
 	struct machine *machines;
 };
 
@@ -125,7 +139,14 @@ static const char *reply_error(sd_bus_message *reply)
 	return be->message ? be->message : be->name ? be->name : "failed";
 }
 
-/* The reply to RegisterMachineWithNetwork: an object path. */
+static const char *register_method(const struct machine *m)
+{
+	return m->created ? "CreateMachineWithNetwork"
+			  : "RegisterMachineWithNetwork";
+}
+
+/* The reply to RegisterMachineWithNetwork or CreateMachineWithNetwork:
+ * an object path. */
 static int on_registered(sd_bus_message *reply, void *opaque,
 			 sd_bus_error *unused)
 {
@@ -137,7 +158,7 @@ static int on_registered(sd_bus_message *reply, void *opaque,
 	if (!why && sd_bus_message_read(reply, "o", &path) < 0)
 		why = "machined's answer is not an object path";
 	if (why) {
-		machine_fail(m, "RegisterMachineWithNetwork", why);
+		machine_fail(m, register_method(m), why);
 		return 0;
 	}
 	m->state = MACHINE_REGISTERED;
@@ -146,31 +167,44 @@ static int on_registered(sd_bus_message *reply, void *opaque,
 	return 0;
 }
 
+/* RegisterMachineWithNetwork's or CreateMachineWithNetwork's call for
+ * @m (*@msg, the caller's). */
+static int register_msg(struct machine *m, sd_bus_message **msg)
+{
+	int r = sd_bus_message_new_method_call(m->md->bus, msg, MD_DEST,
+					       MD_PATH, MD_IFACE,
+					       register_method(m));
+
+	if (r >= 0)
+		r = sd_bus_message_append(*msg, "s", m->name);
+	if (r >= 0)
+		r = sd_bus_message_append_array(*msg, 'y', m->uuid, 16);
+	if (r >= 0)
+		r = sd_bus_message_append(*msg, "ssus", "nido", m->class,
+					  m->leader, m->root ? m->root : "");
+	if (r >= 0)
+		r = sd_bus_message_append_array(*msg, 'i', m->netif,
+						m->n_netif * sizeof(int));
+	/* the scope's properties: machined's own (Delegate=yes, under
+	 * machine.slice) are what nido needs */
+	if (r >= 0 && m->created)
+		r = sd_bus_message_append(*msg, "a(sv)", 0);
+	return r;
+}
+
 static int call_register(struct machine *m)
 {
 	sd_bus_message *msg = NULL;
 	int r;
 
-	r = sd_bus_message_new_method_call(m->md->bus, &msg, MD_DEST, MD_PATH,
-					   MD_IFACE,
-					   "RegisterMachineWithNetwork");
-	if (r >= 0)
-		r = sd_bus_message_append(msg, "s", m->name);
-	if (r >= 0)
-		r = sd_bus_message_append_array(msg, 'y', m->uuid, 16);
-	if (r >= 0)
-		r = sd_bus_message_append(msg, "ssus", "nido", m->class,
-					  m->leader, m->root ? m->root : "");
-	if (r >= 0)
-		r = sd_bus_message_append_array(msg, 'i', m->netif,
-						m->n_netif * sizeof(int));
+	r = register_msg(m, &msg);
 	if (r >= 0)
 		r = sd_bus_call_async(m->md->bus, &m->slot, msg, on_registered,
 				      m, MD_TIMEOUT_US);
 	sd_bus_message_unref(msg);
 	m->sent = r >= 0;
 	if (r < 0) {
-		machine_fail(m, "RegisterMachineWithNetwork", strerror(-r));
+		machine_fail(m, register_method(m), strerror(-r));
 		return r;
 	}
 	m->state = MACHINE_REGISTERING;
@@ -220,7 +254,8 @@ static int call_check(struct machine *m)
 	return 0;
 }
 
-/* The reply to UnregisterMachine; @opaque is the name (the slot's). */
+/* The reply to UnregisterMachine or TerminateMachine; @opaque is the
+ * name (the slot's). */
 static int on_unregistered(sd_bus_message *reply, void *opaque,
 			   sd_bus_error *unused)
 {
@@ -239,15 +274,17 @@ static int on_unregistered(sd_bus_message *reply, void *opaque,
 	return 0;
 }
 
-static void call_unregister(struct machined *md, const char *name)
+static void call_unregister(struct machined *md, const char *name,
+			    bool terminate)
 {
+	const char *method =
+		terminate ? "TerminateMachine" : "UnregisterMachine";
 	sd_bus_slot *slot = NULL;
 	char *copy = xstrdup(name);
 	int r;
 
 	r = sd_bus_call_method_async(md->bus, &slot, MD_DEST, MD_PATH, MD_IFACE,
-				     "UnregisterMachine", on_unregistered, copy,
-				     "s", name);
+				     method, on_unregistered, copy, "s", name);
 	if (r < 0) {
 		log_warn("systemd-machined: unregistering machine '%s': %s",
 			 name, strerror(-r));
@@ -323,7 +360,7 @@ static void netifs(struct machine *m, struct json_object *rec)
 }
 
 static struct machine *machine_new(struct machined *md, struct domain *dom,
-				   int64_t pid)
+				   int id, int64_t pid, struct json_object *rec)
 {
 	struct machine *m = xcalloc(1, sizeof(*m));
 	bool ct = dom->def->virt == DOMAIN_VIRT_LXC;
@@ -331,12 +368,12 @@ static struct machine *machine_new(struct machined *md, struct domain *dom,
 
 	m->md = md;
 	memcpy(m->uuid, dom->def->uuid, 16);
-	machined_name(ct ? "lxc" : "qemu", dom->id, dom->def->name, m->name,
+	machined_name(ct ? "lxc" : "qemu", id, dom->def->name, m->name,
 		      sizeof(m->name));
 	m->class = ct ? "container" : "vm";
 	m->leader = (uint32_t)pid;
 	m->root = root ? xstrdup(root) : NULL;
-	netifs(m, dom->rec);
+	netifs(m, rec);
 	return m;
 }
 
@@ -348,14 +385,17 @@ void machined_domain_started(struct daemon *dmn, struct domain *dom)
 
 	if (!md)
 		return;
+	json_get_int64_opt(dom->rec, "pid", &pid, NULL);
+	m = machine_find(md, dom->def->uuid);
+	if (m && m->created && m->leader == pid)
+		return; /* this start's: machined_create() made it */
 	/* a machine of an earlier run of this domain whose stop was not
 	 * seen (cannot happen on the loop, but a stale entry must go) */
-	if ((m = machine_find(md, dom->def->uuid))) {
+	if (m) {
 		machine_unlink(md, m);
 		machine_free(m);
 	}
-	json_get_int64_opt(dom->rec, "pid", &pid, NULL);
-	m = machine_new(md, dom, pid);
+	m = machine_new(md, dom, dom->id, pid, dom->rec);
 	m->next = md->machines;
 	md->machines = m;
 	if (pid <= 0 || pid > INT32_MAX)
@@ -364,9 +404,130 @@ void machined_domain_started(struct daemon *dmn, struct domain *dom)
 		machine_fail(m, "the bus", "the connection was lost");
 	else if (dmn->recovering)
 		call_check(m);
-	else
+	else {
+		/* a guest nido did not place (the qemu driver's): in a
+		 * scope of its own, where systemd makes them */
+		m->created = md->scoped;
 		call_register(m);
+	}
 	md_update(md);
+}
+
+bool machined_scoped(const struct daemon *dmn)
+{
+	return dmn->machined && dmn->machined->scoped && !dmn->machined->broken;
+}
+
+/* @pid's cgroup in the v2 hierarchy ("0::PATH" of /proc/PID/cgroup),
+ * malloc'ed, or NULL. */
+static char *unified_cgroup(pid_t pid)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/%d/cgroup", (int)pid);
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+
+	if (file_read_all(path, 65536, &text, &len, NULL) < 0)
+		return NULL;
+	for (char *line = text; line && *line;) {
+		char *end = strchr(line, '\n');
+
+		if (end)
+			*end = '\0';
+		if (!strncmp(line, "0::/", 4))
+			return xstrdup(line + 3);
+		line = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * Sends CreateMachineWithNetwork @msg. A machine of that name that is
+ * still there may be this domain's, terminated an instant ago (a
+ * reboot): machined drops it, and systemd its scope, once the scope has
+ * stopped, so a refusal for either is retried, for MD_EXISTS_WAIT_MS at
+ * most.
+ */
+static int create_call(struct machined *md, sd_bus_message *msg,
+		       sd_bus_error *be, sd_bus_message **reply)
+{
+	for (unsigned waited = 0;; waited += 50) {
+		int r = sd_bus_call(md->bus, msg, MD_TIMEOUT_US, be, reply);
+
+		if (r >= 0 || waited >= MD_EXISTS_WAIT_MS ||
+		    !sd_bus_error_has_names(be, MD_EXISTS, MD_UNIT_EXISTS))
+			return r;
+		sd_bus_error_free(be);
+		usleep(50 * 1000);
+	}
+}
+
+int machined_create(struct daemon *dmn, struct domain *dom, pid_t pid,
+		    struct json_object *taps, char **cgroup, struct err **e)
+{
+	struct machined *md = dmn->machined;
+	sd_bus_error be = SD_BUS_ERROR_NULL;
+	sd_bus_message *msg = NULL, *reply = NULL;
+	struct json_object *rec = json_object_new_object();
+	const char *path = NULL;
+	struct machine *m;
+	int r;
+
+	*cgroup = NULL;
+	if (!machined_scoped(dmn)) {
+		json_object_put(rec);
+		return 0;
+	}
+	if ((m = machine_find(md, dom->def->uuid))) {
+		machine_unlink(md, m);
+		machine_free(m);
+	}
+	if (taps)
+		json_object_object_add(rec, "taps", json_object_get(taps));
+	/* the id the domain is about to get (lifecycle.c) */
+	m = machine_new(md, dom, dom->id >= 0 ? dom->id : dmn->next_id, pid,
+			rec);
+	json_object_put(rec);
+	m->created = true;
+	r = register_msg(m, &msg);
+	if (r >= 0)
+		r = create_call(md, msg, &be, &reply);
+	if (r >= 0 && sd_bus_message_read(reply, "o", &path) < 0)
+		r = -EBADMSG;
+	if (r >= 0 && !(*cgroup = unified_cgroup(pid)))
+		r = -ENOENT;
+	if (r < 0) {
+		_cleanup_free_ char *why = qmp_printable(
+			be.message	? be.message
+			: r == -EBADMSG ? "its answer is not an "
+					  "object path"
+			: r == -ENOENT	? "the leader has no cgroup "
+					  "v2 path"
+					: strerror(-r),
+			MD_WORDS_MAX);
+
+		/* made all the same (its answer was late or not usable):
+		 * ended; refused (a name in use): not ours to end */
+		if (r == -ETIMEDOUT || r == -EBADMSG || r == -ENOENT)
+			call_unregister(md, m->name, true);
+		err_set(e, r == -ENOENT ? ENOENT : EIO,
+			"systemd-machined: CreateMachineWithNetwork of machine "
+			"'%s': %s",
+			m->name, why);
+		machine_free(m);
+	} else {
+		m->sent = true;
+		m->state = MACHINE_REGISTERED;
+		m->next = md->machines;
+		md->machines = m;
+		log_info("systemd-machined: created machine '%s' (leader %d, "
+			 "%s, cgroup %s)",
+			 m->name, (int)pid, path, *cgroup);
+	}
+	sd_bus_error_free(&be);
+	sd_bus_message_unref(reply);
+	sd_bus_message_unref(msg);
+	md_update(md);
+	return r < 0 ? r : 1;
 }
 
 void machined_domain_stopped(struct daemon *dmn, struct domain *dom)
@@ -385,7 +546,7 @@ void machined_domain_stopped(struct daemon *dmn, struct domain *dom)
 		machined_name(dom->def->virt == DOMAIN_VIRT_LXC ? "lxc"
 								: "qemu",
 			      dom->id, dom->def->name, name, sizeof(name));
-		call_unregister(md, name);
+		call_unregister(md, name, false);
 		md_update(md);
 	}
 	if (!m)
@@ -395,7 +556,7 @@ void machined_domain_stopped(struct daemon *dmn, struct domain *dom)
 	 * it: machined reads one connection's calls in order; after a
 	 * refusal it finds nothing, which is ignored */
 	if ((m->state != MACHINE_FAILED || m->sent) && !md->broken)
-		call_unregister(md, m->name);
+		call_unregister(md, m->name, m->created);
 	machine_free(m);
 	md_update(md);
 }
@@ -528,11 +689,33 @@ static int md_connect(struct daemon *dmn, sd_bus **bus)
 	return sd_bus_open_system(bus);
 }
 
+/* Whether machined answers on the system bus (started by the bus when
+ * it is not running yet); says why not. */
+static int md_ping(sd_bus *bus)
+{
+	sd_bus_error be = SD_BUS_ERROR_NULL;
+	int r = sd_bus_call_method(bus, MD_DEST, MD_PATH,
+				   "org.freedesktop.DBus.Peer", "Ping", &be,
+				   NULL, "");
+
+	if (r < 0)
+		log_warn("systemd-machined: not available on the system bus "
+			 "(%s; is systemd-container installed?): guests stay "
+			 "in nido's own cgroups and are not registered",
+			 be.message ? be.message : strerror(-r));
+	else
+		log_info("systemd-machined: guests are placed in scopes of "
+			 "their own under machine.slice");
+	sd_bus_error_free(&be);
+	return r;
+}
+
 void machined_open(struct daemon *dmn, bool enabled)
 {
 	_cleanup_err_ struct err *e = NULL;
 	struct machined *md;
 	sd_bus *bus = NULL;
+	bool scoped;
 	int r;
 
 	if (!enabled) {
@@ -552,9 +735,16 @@ void machined_open(struct daemon *dmn, bool enabled)
 		return;
 	/* every call's, GetMachine's and UnregisterMachine's too */
 	sd_bus_set_method_call_timeout(bus, MD_TIMEOUT_US);
+	scoped = !getenv(MACHINED_TEST_BUS_ENV) ||
+		 !*getenv(MACHINED_TEST_BUS_ENV);
+	if (scoped && (r = md_ping(bus)) < 0) {
+		sd_bus_flush_close_unref(bus);
+		return;
+	}
 	md = xcalloc(1, sizeof(*md));
 	md->dmn = dmn;
 	md->bus = bus;
+	md->scoped = scoped;
 	md->io = loop_fd_add(dmn->loop, sd_bus_get_fd(bus), 0, on_bus_fd, md,
 			     &e);
 	if (md->io)

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Running domains registered with systemd-machined (docs/drivers.md,
- * "systemd-machined"), so that `machinectl list` shows them: each guest
- * or container that starts is registered (RegisterMachineWithNetwork)
- * with its leader (QEMU, nido-vmm, the container's init), and
- * unregistered (UnregisterMachine) when it stops.
+ * Running domains as machines of systemd-machined (docs/drivers.md,
+ * "systemd-machined"), so that `machinectl list` shows them. Where
+ * systemd is PID 1 each guest or container that starts is created
+ * (CreateMachineWithNetwork) with its leader (QEMU, nido-vmm, the
+ * container's init), which systemd moves into a scope of its own under
+ * machine.slice, where the drivers make its cgroup (machined_create),
+ * and terminated (TerminateMachine) when it stops; on a test bus it is
+ * registered (RegisterMachineWithNetwork) where it runs and
+ * unregistered (UnregisterMachine).
  *
  * Everything runs on the daemon's loop: the system bus connection is an
  * fd and a timer of the loop, every call is asynchronous with a short
@@ -25,6 +29,7 @@
 #include <stddef.h>
 
 #include "daemon/domain.h"
+#include "lib/err.h"
 
 struct daemon;
 
@@ -53,6 +58,27 @@ void machined_domain_started(struct daemon *dmn, struct domain *dom);
 /* @dom is stopping: unregisters it if it was registered (also when the
  * registration is still on its way). */
 void machined_domain_stopped(struct daemon *dmn, struct domain *dom);
+
+/*
+ * Whether guests live in scopes machined makes (systemd is PID 1 and
+ * machined answers on its bus): nido's cgroups of a guest are then made
+ * inside its scope (machined_create) rather than under nido/.
+ */
+bool machined_scoped(const struct daemon *dmn);
+
+/*
+ * Where machined_scoped(): creates @dom's machine with leader @pid
+ * (CreateMachineWithNetwork, with the host ends of @taps, a "taps"
+ * array as in the domain's record; NULL: none), which moves @pid into
+ * a new scope machine-NAME.scope under machine.slice, delegated to us.
+ * Sets *@cgroup to the scope's path in the v2 hierarchy
+ * ("/machine.slice/machine-lxc\x2d1\x2dct.scope", malloc'ed) and
+ * returns 1; 0 (and NULL) when guests are not placed so; -errno with
+ * @e saying why machined refused. Synchronous: the guest must not run
+ * before it is in its scope, with its limits.
+ */
+int machined_create(struct daemon *dmn, struct domain *dom, pid_t pid,
+		    struct json_object *taps, char **cgroup, struct err **e);
 
 /* dominfo's "machine" (the registered name) or "machine_error" (why
  * the registration failed) of an active @dom. */

@@ -52,6 +52,7 @@ struct child_plan {
 	int std_fds[3];	   /* sources for 0, 1, 2 */
 	int *lifted;	   /* 3 + n_keep_fds slots for the child */
 	int report_fd;	   /* write end of the report pipe */
+	int hold[2];	   /* with before_exec: the child waits on [0] */
 	int high;	   /* first fd above every target */
 	pid_t parent;	   /* for die_with_parent */
 	sigset_t old_mask; /* the parent's mask, to restore after fork */
@@ -147,6 +148,14 @@ static int child_setup_fds(struct child_plan *p)
 	if (fd < 0)
 		return -errno;
 	p->report_fd = fd;
+	/* the hold's read end too: a target may be its number */
+	if (o->before_exec) {
+		close(p->hold[1]);
+		fd = fcntl(p->hold[0], F_DUPFD_CLOEXEC, p->high);
+		if (fd < 0)
+			return -errno;
+		p->hold[0] = fd;
+	}
 	for (i = 0; i < n; i++) {
 		int from = i < 3 ? p->std_fds[i] : o->keep_fds[i - 3].from;
 
@@ -214,6 +223,16 @@ static NORETURN void child_run(struct child_plan *p)
 			   setresuid(o->uid, o->uid, o->uid) < 0 ||
 			   prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0))
 		child_fail(p, STAGE_IDS, errno);
+	if (o->before_exec) {
+		char go = 0;
+		ssize_t n;
+
+		do
+			n = read(p->hold[0], &go, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			_exit(127); /* the parent gave up on it */
+	}
 	execve(p->path, o->argv, o->envp ? o->envp : environ);
 	child_fail(p, STAGE_EXEC, errno);
 }
@@ -352,6 +371,13 @@ static int spawn_fork(struct child_plan *p, struct spawn_child *c,
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return err_sys(e, errno, "starting '%s': pipe", p->o->argv[0]);
+	if (p->o->before_exec && pipe2(p->hold, O_CLOEXEC) < 0) {
+		int saved = errno;
+
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return err_sys(e, saved, "starting '%s': pipe", p->o->argv[0]);
+	}
 	rd = pipefd[0];
 	p->report_fd = pipefd[1];
 	p->parent = getpid();
@@ -363,6 +389,24 @@ static int spawn_fork(struct child_plan *p, struct spawn_child *c,
 		child_run(p);
 	pthread_sigmask(SIG_SETMASK, &p->old_mask, NULL);
 	close(pipefd[1]);
+	if (p->o->before_exec) {
+		int saved = errno, r = 0;
+		_cleanup_close_ int go = p->hold[1];
+
+		close(p->hold[0]);
+		errno = saved;
+		if (pid > 0 &&
+		    ((r = p->o->before_exec(pid, p->o->opaque, e)) < 0 ||
+		     write(go, "", 1) != 1)) {
+			if (r == 0)
+				r = err_sys(e, errno,
+					    "starting '%s': releasing it",
+					    p->o->argv[0]);
+			kill(pid, SIGKILL);
+			wait_pid(pid, NULL);
+			return r;
+		}
+	}
 	if (pid < 0)
 		return err_sys(e, errno, "starting '%s': fork", p->o->argv[0]);
 	return parent_finish(p->o, p->path, pid, rd, c, e);

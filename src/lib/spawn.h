@@ -45,6 +45,14 @@ struct spawn_opts {
 	const int *cgroup_fds;
 	size_t n_cgroup_fds;
 	/*
+	 * Called with the child's pid once it is set up and waits to exec
+	 * (nothing of its program runs before this returns): to place it,
+	 * as into a machine's scope. A failure (-errno, @e filled) kills
+	 * the child and fails the start. NULL: none.
+	 */
+	int (*before_exec)(pid_t pid, void *opaque, struct err **e);
+	void *opaque;
+	/*
 	 * Namespaces the child starts in (CLONE_NEWPID, ...: clone3's
 	 * flags); 0: none. With CLONE_NEWPID the child is pid 1 of its own
 	 * pid namespace, and c->pid is its pid in ours.

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include "lib/file.h"
 #include "lib/spawn.h"
 #include "test.h"
 
@@ -113,6 +114,73 @@ static void spawn_cwd_env_and_stdin(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	CHECK_STR_EQ(buf, "/tmp\nbar\nfrom stdin\n");
 	CHECK_INT_EQ(c.pidfd, -1);
+}
+
+/* before_exec: called while the child waits, its program not executed
+ * yet (its command line still ours); its refusal kills the child. */
+static int seen_before_exec(pid_t pid, void *opaque, struct err **e)
+{
+	_cleanup_free_ char *path = xasprintf("/proc/%d/cmdline", (int)pid);
+	char **cmdline = opaque;
+	size_t len;
+
+	if (file_read_all(path, 4096, cmdline, &len, e) < 0)
+		return -EIO;
+	return strstr(*cmdline, "sh") == *cmdline
+		       ? err_set(e, EPERM, "placed too late")
+		       : 0;
+}
+
+static int refuse_before_exec(pid_t pid, void *opaque, struct err **e)
+{
+	*(pid_t *)opaque = pid;
+	return err_set(e, EPERM, "not placed");
+}
+
+static void spawn_before_exec_holds_the_child(void)
+{
+	char *const argv[] = {"sh", "-c", "exit 7", NULL};
+	char *const low[] = {"sh", "-c", "exit 9", NULL};
+	struct spawn_fd keep[8];
+	_cleanup_free_ char *cmdline = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	struct spawn_child c;
+	struct spawn_opts o;
+	pid_t refused = 0;
+	int status;
+
+	spawn_opts_init(&o);
+	o.argv = argv;
+	o.before_exec = seen_before_exec;
+	o.opaque = &cmdline;
+	CHECK_INT_EQ(spawn_start(&o, &c, NULL), 0);
+	CHECK_INT_EQ(spawn_wait(&c, &status), 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 7);
+	CHECK(cmdline && strstr(cmdline, "test_spawn"));
+
+	/* fds passed onto every low number: the hold's pipe (made after
+	 * them, on the lowest free numbers) must not be overwritten */
+	for (int i = 0; i < 8; i++)
+		keep[i] = (struct spawn_fd){.from = 2, .to = 3 + i};
+	o.argv = low;
+	o.keep_fds = keep;
+	o.n_keep_fds = 8;
+	free(cmdline);
+	cmdline = NULL;
+	CHECK_INT_EQ(spawn_start(&o, &c, NULL), 0);
+	CHECK_INT_EQ(spawn_wait(&c, &status), 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 9);
+	o.keep_fds = NULL;
+	o.n_keep_fds = 0;
+
+	o.before_exec = refuse_before_exec;
+	o.opaque = &refused;
+	CHECK_INT_EQ(spawn_start(&o, &c, &e), -EPERM);
+	CHECK_STR_EQ(err_msg(e), "not placed");
+	CHECK_INT_EQ(c.pid, -1);
+	CHECK(refused > 0);
+	/* killed and reaped: nothing of it is left */
+	CHECK(kill(refused, 0) < 0 && errno == ESRCH);
 }
 
 /*
@@ -416,6 +484,7 @@ int main(void)
 	RUN(spawn_not_executable_is_an_error);
 	RUN(spawn_bad_cwd_names_directory);
 	RUN(spawn_cwd_env_and_stdin);
+	RUN(spawn_before_exec_holds_the_child);
 	RUN(spawn_keep_fds_map_onto_numbers);
 	RUN(spawn_keep_fds_validated);
 	RUN(spawn_new_session);

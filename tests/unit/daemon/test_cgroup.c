@@ -204,6 +204,62 @@ static void cgroup_pids_and_freezer(void)
 	CHECK_STR_CONTAINS(err_msg(e), "no pids cgroup controller");
 }
 
+/*
+ * A machine's scope (cgroup_enter_scope): the pid goes into SCOPE/nido,
+ * the scope's controllers are enabled for it, and the v1 cgroups of the
+ * array get the pid back; a scope path that is not one, or a host
+ * without the v2 hierarchy, is refused by name.
+ */
+static void cgroup_scope_child(void)
+{
+	static const char scope[] =
+		"/machine.slice/machine-lxc\\x2d1\\x2dct.scope";
+	_cleanup_free_ char *hy = sub("hyscope"), *v1 = sub("v1"), *mem = NULL;
+	_cleanup_free_ char *ctl = NULL, *want = NULL;
+	_cleanup_err_ struct err *e = NULL, *e2 = NULL, *e3 = NULL;
+	struct json_object *dirs = json_object_new_array();
+	_cleanup_free_ char *child = NULL;
+
+	mem = xasprintf("%s/memory/nido/ct.1", hy);
+	touch("hyscope/memory/nido/ct.1/cgroup.procs");
+	ctl = xasprintf("%s/unified%s/cgroup.controllers", hy, scope);
+	touch("hyscope/unified/cgroup.controllers");
+	child = xasprintf("hyscope/unified%s/nido/cgroup.procs", scope);
+	touch(child);
+	free(child);
+	child = xasprintf("hyscope/unified%s/cgroup.subtree_control", scope);
+	touch(child);
+	file_write_atomic(ctl, "pids\n", 5, 0644, NULL);
+	json_object_array_add(dirs, json_object_new_string(mem));
+	CHECK_INT_EQ(cgroup_enter_scope(dirs, hy, scope, 77, &e), 0);
+	CHECK_INT_EQ(json_object_array_length(dirs), 2);
+	want = xasprintf("%s/unified%s/nido", hy, scope);
+	CHECK_STR_EQ(json_object_get_string(json_object_array_get_idx(dirs, 1)),
+		     want);
+	free(child);
+	child = xasprintf("hyscope/unified%s/nido/cgroup.procs", scope);
+	check_file(child, "77\n");
+	free(child);
+	child = xasprintf("hyscope/unified%s/cgroup.subtree_control", scope);
+	check_file(child, "+pids");
+	check_file("hyscope/memory/nido/ct.1/cgroup.procs", "77\n");
+	/* nido's cgroup in the scope is removed with the others (on a fake
+	 * tree once its file is gone), never the scope */
+	free(child);
+	child = xasprintf("%s/cgroup.procs", want);
+	CHECK_INT_EQ(unlink(child), 0);
+	cgroup_remove(dirs);
+	CHECK(access(want, F_OK) < 0 && errno == ENOENT);
+	CHECK_INT_EQ(access(ctl, F_OK), 0);
+
+	CHECK_INT_EQ(cgroup_enter_scope(dirs, hy, "/a/../b", 1, &e2), -EINVAL);
+	CHECK_STR_CONTAINS(err_msg(e2), "'/a/../b' is not a scope's cgroup");
+	touch("v1/memory/tasks");
+	CHECK_INT_EQ(cgroup_enter_scope(dirs, v1, scope, 1, &e3), -ENOTSUP);
+	CHECK_STR_CONTAINS(err_msg(e3), "needs the cgroup v2 hierarchy");
+	json_object_put(dirs);
+}
+
 int main(void)
 {
 	_cleanup_free_ char *cmd = NULL;
@@ -217,6 +273,7 @@ int main(void)
 	RUN(cgroup_limits_v1);
 	RUN(cgroup_limit_without_controller);
 	RUN(cgroup_pids_and_freezer);
+	RUN(cgroup_scope_child);
 	cmd = xasprintf("rm -rf '%s'", root);
 	if (system(cmd) != 0)
 		return 1;
