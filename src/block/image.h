@@ -225,6 +225,14 @@ uint64_t img_cluster_size(struct block *b);
 int img_set_backing(struct block *b, const char *name, const char *fmt,
 		    struct err **e);
 
+/*
+ * Copies into @base what @top's layers above depth @depth hold (1: @top
+ * alone), @base grown to @top's size first, then flushed: qemu-img
+ * commit's data step. Returns 0 or -errno.
+ */
+int img_commit(struct block *top, struct block *base, int depth,
+	       struct err **e);
+
 /* Drops every allocation of the active layer (commit). 0 or -errno. */
 int img_make_empty(struct block *b, struct err **e);
 

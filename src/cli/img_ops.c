@@ -181,51 +181,6 @@ int img_cmd_snapshot(int argc, char **argv)
 
 /* ---- commit ---- */
 
-static int copy_range(struct block *from, struct block *to, uint64_t off,
-		      uint64_t len, uint8_t *buf, struct err **e)
-{
-	while (len > 0) {
-		size_t n = (size_t)MIN(len, BUF_SIZE);
-		int r = block_pread(from, buf, n, off, e);
-
-		if (r == 0)
-			r = block_pwrite(to, buf, n, off, e);
-		if (r < 0)
-			return r;
-		off += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* Copies what the layers above depth @depth hold from @top into @base. */
-static int commit_data(struct block *top, struct block *base, int depth,
-		       struct err **e)
-{
-	_cleanup_free_ uint8_t *buf = xmalloc(BUF_SIZE);
-	uint64_t off = 0, size = block_size(top);
-	struct block_status st;
-	int r;
-
-	while (off < size) {
-		r = block_status(top, off, size - off, &st, e);
-		if (r < 0)
-			return r;
-		if ((st.flags & BLOCK_STATUS_ALLOCATED) && st.depth < depth) {
-			if (st.flags & BLOCK_STATUS_ZERO)
-				r = block_write_zeroes(base, off, st.bytes, 0,
-						       e);
-			else
-				r = copy_range(top, base, off, st.bytes, buf,
-					       e);
-			if (r < 0)
-				return r;
-		}
-		off += st.bytes;
-	}
-	return block_flush(base, e);
-}
-
 int img_cmd_commit(int argc, char **argv)
 {
 	_cleanup_block_ struct block *top = NULL, *base = NULL;
@@ -279,10 +234,7 @@ int img_cmd_commit(int argc, char **argv)
 			BLOCK_OPEN_RDWR | BLOCK_OPEN_NO_BACKING);
 	if (!base)
 		return 1;
-	if (block_size(base) < block_size(top) &&
-	    block_resize(base, block_size(top), 0, &e) < 0)
-		return fail(e);
-	if (commit_data(top, base, depth, &e) < 0)
+	if (img_commit(top, base, depth, &e) < 0)
 		return fail(e);
 	if (!drop && depth == 1 && img_make_empty(top, &e) < 0)
 		return fail(e);

@@ -668,17 +668,21 @@ static int m_revert(void *opaque, struct json_object *params,
 	if (running && paused)
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"--running and --paused are exclusive");
-	if (snapshot_is_external(sn))
+	if (snapshot_is_external(sn) && domain_is_active(dom))
 		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-				"snapshot '%s' is external: reverting to an "
-				"external snapshot is not supported yet (as "
-				"libvirt before 9.9)",
+				"snapshot '%s' is external: shut the domain "
+				"off to revert to it",
 				sn->name);
 	if (snapshot_state_exists(dmn, dom, sn)) /* nido-vmm's: a restart */
 		return job_wait(dmn, dom,
 				snapshot_state_revert(dmn, dom, set, sn,
 						      running, paused, e),
 				NULL);
+	if (snapshot_is_external(sn)) {
+		if (snapshot_external_revert(dmn, dom, set, sn, e) < 0)
+			return err_code(*e);
+		goto start;
+	}
 	if (domain_is_active(dom)) {
 		if (!sn->memory)
 			return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
@@ -720,6 +724,7 @@ static int m_revert(void *opaque, struct json_object *params,
 	}
 	if ((r = snapshot_set_current(dmn, dom, set, sn, e)) < 0)
 		return r;
+start:
 	if (!running && !paused)
 		return 0;
 	return job_wait(dmn, dom,
@@ -822,15 +827,19 @@ static int m_delete(void *opaque, struct json_object *params,
 	    json_get_bool_opt(params, "children_only", &only, e) < 0 ||
 	    json_get_bool_opt(params, "metadata", &metadata, e) < 0)
 		return err_code(*e);
-	if (!metadata && has_external(set, sn, children || only))
-		return err_setk(
-			e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-			"snapshot '%s'%s is external: deleting an "
-			"external snapshot (its overlays merged back) is "
-			"not supported yet: --metadata forgets it, "
-			"blockcommit merges an overlay",
-			sn->name, children || only ? " or a child" : "");
+	if (!metadata && (children || only) && has_external(set, sn, true))
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"snapshot '%s' or a child is external: "
+				"--children and --children-only with external "
+				"snapshots are not supported yet (delete them "
+				"one by one, the deepest first)",
+				sn->name);
 	live = domain_is_active(dom) && !metadata;
+	name = xstrdup(sn->name);
+	if (!metadata && snapshot_is_external(sn) && !live)
+		return snapshot_external_delete(dmn, dom, set, sn, e) < 0
+			       ? err_code(*e)
+			       : forget(dmn, dom, set, name, e);
 	if (live && (children || only))
 		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
 				"--children and --children-only with a "
@@ -840,7 +849,6 @@ static int m_delete(void *opaque, struct json_object *params,
 			return err_code(*e);
 		return driver_op(dmn, dom, SNAPSHOT_OP_DELETE, sn, 0, NULL, e);
 	}
-	name = xstrdup(sn->name);
 	if ((children || only) &&
 	    delete_below(dmn, dom, set, name, metadata, e) < 0)
 		return err_code(*e);

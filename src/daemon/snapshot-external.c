@@ -48,36 +48,39 @@ static int image_size(const struct domain_disk *d, uint64_t *size,
 	return 0;
 }
 
-/* A reused overlay must be a qcow2 whose backing file is @d's image. */
-static int check_reused(const struct domain_disk *d, const char *path,
-			struct err **e)
+int snapshot_overlay_check(const struct domain_disk *d, const char *path,
+			   struct err **e)
 {
 	struct domain_disk over = *d;
-	struct disk_backing back = {
-		.path = d->source,
-		.format = (char *)disk_format_name(d->format)};
+	struct disk_backing *back = xcalloc(d->n_backing + 1, sizeof(*back));
 	struct block_chain ch = {0};
 	struct stat a, b;
-	int r;
+	int r, k = 1;
 
+	back[0] = (struct disk_backing){
+		.path = d->source,
+		.format = (char *)disk_format_name(d->format)};
+	memcpy(back + 1, d->backing, d->n_backing * sizeof(*back));
 	over.source = (char *)path;
 	over.format = DISK_FORMAT_QCOW2;
-	over.backing = &back;
-	over.n_backing = 1;
-	over.backing_end = false;
+	over.backing = back;
+	over.n_backing = d->n_backing + 1;
 	over.readonly = true;
 	over.transient = false;
 	/* the chain by a guest disk's rules, without the image's locks */
 	r = disk_open_shared(&over, &ch, e);
+	free(back);
 	if (r < 0)
 		return r;
-	r = ch.n >= 2 && fstat(ch.files[1].fd, &a) == 0 &&
+	while (k < ch.n && ch.files[k].kind != BLOCK_REF_BACKING)
+		k++; /* a vmdk's extents */
+	r = k < ch.n && fstat(ch.files[k].fd, &a) == 0 &&
 			    stat(d->source, &b) == 0 && a.st_dev == b.st_dev &&
 			    a.st_ino == b.st_ino
 		    ? 0
 		    : err_set(e, EINVAL,
-			      "--reuse-external: '%s' does not have the "
-			      "disk's image '%s' as its backing file",
+			      "'%s' does not have the image '%s' as its "
+			      "backing file",
 			      path, d->source);
 	block_chain_clear(&ch);
 	return r;
@@ -95,7 +98,9 @@ static int make_one(const struct domain_disk *d, const struct snapshot_disk *s,
 			return err_setk(e, ERR_OPERATION_INVALID, errno,
 					"--reuse-external: overlay '%s': %s",
 					s->file, strerror(errno));
-		return check_reused(d, s->file, e);
+		return snapshot_overlay_check(d, s->file, e) < 0
+			       ? err_prefix(e, "--reuse-external")
+			       : 0;
 	}
 	if (lstat(s->file, &st) == 0)
 		return err_setk(e, ERR_OPERATION_INVALID, EEXIST,

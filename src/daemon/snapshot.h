@@ -14,6 +14,7 @@
 struct daemon;
 struct domain;
 struct domain_def;
+struct domain_disk;
 
 struct snapshot_set {
 	struct snapshot_def **v; /* owned, in creation order */
@@ -101,11 +102,35 @@ int snapshot_overlays_make(const struct domain_def *def,
 /* An overlay made for a running guest, open for writing as a guest's
  * disk (*@fd, the caller's; its image lock held by it). */
 int snapshot_overlay_open(const char *path, int *fd, struct err **e);
+/* Whether @path is a qcow2 whose backing file is @d's image (the same
+ * file), its chain opened by the rules for a guest's disk with @d's
+ * chain declared below it. 0 or -errno with @e naming both. */
+int snapshot_overlay_check(const struct domain_disk *d, const char *path,
+			   struct err **e);
 /* Removes the overlays of @sn's first @n disks (a failure after). */
 void snapshot_overlays_remove(const struct snapshot_def *sn, size_t n);
 /* @def's disks that @sn takes externally switched to their overlays:
  * each overlay the source (qcow2), the old image first of its
  * <backingStore>. */
 void snapshot_def_switch(struct domain_def *def, const struct snapshot_def *sn);
+
+/*
+ * snapshot-merge.c, a shut off domain's external snapshot @sn (docs/
+ * snapshots.md). Revert: a new overlay over each image @sn names (its
+ * <revertDisks>), the domain's definition @sn's over them, the current
+ * state's overlays removed, @sn the current one. Delete: the overlay
+ * over each of @sn's images in the domain's chains merged into it (the
+ * image above rebased), the definitions (the domain's, the other
+ * snapshots') without it, the overlay removed; an @sn off the domain's
+ * chains (a leaf) is left to its metadata. The metadata of @sn itself
+ * is the caller's to drop. 0 or -errno with @e naming the snapshot,
+ * the disk and the file.
+ */
+int snapshot_external_revert(struct daemon *dmn, struct domain *dom,
+			     struct snapshot_set *set, struct snapshot_def *sn,
+			     struct err **e);
+int snapshot_external_delete(struct daemon *dmn, struct domain *dom,
+			     struct snapshot_set *set, struct snapshot_def *sn,
+			     struct err **e);
 
 #endif

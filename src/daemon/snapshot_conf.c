@@ -41,12 +41,18 @@ void snapshot_def_free(struct snapshot_def *s)
 	free(s->description);
 	free(s->parent);
 	free(s->domain_xml);
-	for (size_t i = 0; i < s->n_disks; i++) {
-		free(s->disks[i].name);
-		free(s->disks[i].file);
-	}
-	free(s->disks);
+	snapshot_disks_free(s->disks, s->n_disks);
+	snapshot_disks_free(s->revert, s->n_revert);
 	free(s);
+}
+
+void snapshot_disks_free(struct snapshot_disk *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].file);
+	}
+	free(v);
 }
 
 int snapshot_name_check(const char *name, struct err **e)
@@ -128,8 +134,8 @@ static int parse_external(const xmlNode *c, const char *name, int kind,
 	return 0;
 }
 
-static int parse_disks(const xmlNode *n, struct snapshot_def *s,
-		       struct xml_warnings *w, struct err **e)
+static int parse_disks(const xmlNode *n, struct snapshot_disk **disks,
+		       size_t *n_disks, struct xml_warnings *w, struct err **e)
 {
 	for (const xmlNode *c = n->children; c; c = c->next) {
 		_cleanup_free_ char *name = NULL, *kind = NULL, *file = NULL;
@@ -158,15 +164,14 @@ static int parse_disks(const xmlNode *n, struct snapshot_def *s,
 			return k;
 		if (parse_external(c, name, k, &file, e) < 0)
 			return -EINVAL;
-		for (size_t i = 0; i < s->n_disks; i++)
-			if (streq(s->disks[i].name, name))
+		for (size_t i = 0; i < *n_disks; i++)
+			if (streq((*disks)[i].name, name))
 				return xml_err(e, c, "disk '%s' given twice",
 					       name);
-		if (s->n_disks == 256)
+		if (*n_disks == 256)
 			return xml_err(e, c, "more than 256 disks");
-		s->disks = xreallocarray(s->disks, s->n_disks + 1,
-					 sizeof(*s->disks));
-		d = &s->disks[s->n_disks++];
+		*disks = xreallocarray(*disks, *n_disks + 1, sizeof(**disks));
+		d = &(*disks)[(*n_disks)++];
 		d->name = steal_ptr(name);
 		d->kind = (enum snapshot_disk_kind)k;
 		d->file = steal_ptr(file);
@@ -238,6 +243,16 @@ static int parse_stored(xmlNode *root, struct snapshot_def *s, struct err **e)
 	}
 	if ((n = xml_child(root, "parent")) && parse_name(n, &s->parent, e) < 0)
 		return -EINVAL;
+	if ((n = xml_child(root, "revertDisks")) &&
+	    parse_disks(n, &s->revert, &s->n_revert, NULL, e) < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < s->n_revert; i++)
+		if (s->revert[i].kind != SNAPSHOT_DISK_EXTERNAL ||
+		    !s->revert[i].file)
+			return xml_err(e, n,
+				       "<revertDisks>: disk '%s' without its "
+				       "external overlay",
+				       s->revert[i].name);
 	if (!(n = xml_child(root, "domain")))
 		return xml_err(e, root, "missing <domain>");
 	s->domain_xml = node_text(n);
@@ -253,15 +268,16 @@ static int parse_stored(xmlNode *root, struct snapshot_def *s, struct err **e)
 static int parse_root(xmlNode *root, bool stored, struct snapshot_def *s,
 		      struct xml_warnings *w, struct err **e)
 {
-	static const char *const mine[] = {"state", "creationTime", "parent",
-					   "domain", "active"};
+	static const char *const mine[] = {"state",  "creationTime",
+					   "parent", "domain",
+					   "active", "revertDisks"};
 	xmlNode *n;
 
 	xml_check_known(root, NULL,
 			(const char *const[]){"name", "description", "memory",
 					      "disks", "state", "creationTime",
 					      "parent", "domain", "active",
-					      NULL},
+					      "revertDisks", NULL},
 			w);
 	if (!stored)
 		for (size_t i = 0; i < ARRAY_SIZE(mine); i++)
@@ -279,7 +295,8 @@ static int parse_root(xmlNode *root, bool stored, struct snapshot_def *s,
 		s->description = xml_text(n);
 	if ((n = xml_child(root, "memory")) && parse_memory(n, s, e) < 0)
 		return -EINVAL;
-	if ((n = xml_child(root, "disks")) && parse_disks(n, s, w, e) < 0)
+	if ((n = xml_child(root, "disks")) &&
+	    parse_disks(n, &s->disks, &s->n_disks, w, e) < 0)
 		return -EINVAL;
 	return stored ? parse_stored(root, s, e) : 0;
 }
@@ -308,6 +325,29 @@ int snapshot_def_parse(const char *xml, size_t len, bool stored,
 	return 0;
 }
 
+static void put_disks(FILE *f, const char *el, const struct snapshot_disk *v,
+		      size_t n)
+{
+	if (!n)
+		return;
+	fprintf(f, "  <%s>\n", el);
+	for (size_t i = 0; i < n; i++) {
+		fputs("    <disk", f);
+		xml_put_attr(f, "name", v[i].name);
+		xml_put_attr(f, "snapshot", disk_kinds[v[i].kind]);
+		if (!v[i].file) {
+			fputs("/>\n", f);
+			continue;
+		}
+		fputs(">\n      <driver type='qcow2'/>\n"
+		      "      <source",
+		      f);
+		xml_put_attr(f, "file", v[i].file);
+		fputs("/>\n    </disk>\n", f);
+	}
+	fprintf(f, "  </%s>\n", el);
+}
+
 char *snapshot_def_format(const struct snapshot_def *s, bool stored)
 {
 	char *text = NULL;
@@ -327,25 +367,8 @@ char *snapshot_def_format(const struct snapshot_def *s, bool stored)
 		s->creation_time);
 	fprintf(f, "  <memory snapshot='%s'/>\n",
 		s->memory ? "internal" : "no");
-	if (s->n_disks) {
-		fputs("  <disks>\n", f);
-		for (size_t i = 0; i < s->n_disks; i++) {
-			fputs("    <disk", f);
-			xml_put_attr(f, "name", s->disks[i].name);
-			xml_put_attr(f, "snapshot",
-				     disk_kinds[s->disks[i].kind]);
-			if (!s->disks[i].file) {
-				fputs("/>\n", f);
-				continue;
-			}
-			fputs(">\n      <driver type='qcow2'/>\n"
-			      "      <source",
-			      f);
-			xml_put_attr(f, "file", s->disks[i].file);
-			fputs("/>\n    </disk>\n", f);
-		}
-		fputs("  </disks>\n", f);
-	}
+	put_disks(f, "disks", s->disks, s->n_disks);
+	put_disks(f, "revertDisks", s->revert, s->n_revert);
 	if (s->domain_xml) {
 		size_t n = strlen(s->domain_xml);
 

@@ -53,6 +53,11 @@ struct snapshot_def {
 	bool memory_given; /* parsed: <memory> was there (not formatted) */
 	struct snapshot_disk *disks;
 	size_t n_disks;
+	/* stored only, libvirt's <revertDisks>: the overlays a revert to
+	 * this external snapshot made over its images (the domain's disks
+	 * since), all SNAPSHOT_DISK_EXTERNAL with their file */
+	struct snapshot_disk *revert;
+	size_t n_revert;
 };
 
 /* The longest snapshot name: a file name of nidod's and a qcow2 tag. */
@@ -78,6 +83,9 @@ int snapshot_name_check(const char *name, struct err **e);
 char *snapshot_def_format(const struct snapshot_def *s, bool stored);
 
 void snapshot_def_free(struct snapshot_def *s);
+
+/* Frees @n disks of @v and @v. */
+void snapshot_disks_free(struct snapshot_disk *v, size_t n);
 
 const char *snapshot_state_name(enum snapshot_state s);
 

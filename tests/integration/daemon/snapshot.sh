@@ -223,7 +223,7 @@ t "... x2.qcow2 over e.x1" sh -c \
 t_out "... x2's parent is x1" "x1" "$NIDO" snapshot-parent ext x2
 qemu-img create -q -f qcow2 -F qcow2 -b "$e" "$tmp/img/wrong.qcow2"
 t_err "--reuse-external of a file over another image" \
-	"does not have the disk's image" \
+	"does not have the image '$tmp/img/x2.qcow2' as its backing file" \
 	"$NIDO" snapshot-create-as ext x3 --reuse-external \
 	--diskspec vda,file=$tmp/img/wrong.qcow2 --diskspec vdb,snapshot=no
 qemu-img create -q -f qcow2 -F qcow2 -b "$tmp/img/x2.qcow2" "$tmp/img/mine.qcow2"
@@ -235,11 +235,9 @@ t "... the definition names it" sh -c \
 	"'$NIDO' dumpxml ext | grep -q \"<source file='$tmp/img/mine.qcow2'/>\""
 t_err "... no metadata kept" "no domain snapshot with matching name 'x3'" \
 	"$NIDO" snapshot-dumpxml ext x3
-t_err "snapshot-revert to an external snapshot is refused by name" \
-	"reverting to an external snapshot is not supported yet" \
-	"$NIDO" snapshot-revert ext x1
-t_err "snapshot-delete of one is refused by name" \
-	"deleting an external snapshot" "$NIDO" snapshot-delete ext x2
+t_err "snapshot-delete --children of one is refused by name" \
+	"--children and --children-only with external snapshots" \
+	"$NIDO" snapshot-delete ext x1 --children
 t_err "blockcommit on a shut off domain is refused by name" \
 	"is not running: block jobs run on a running domain" \
 	"$NIDO" blockcommit ext vda --active --pivot
