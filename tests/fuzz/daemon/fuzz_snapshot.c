@@ -37,8 +37,12 @@ static void check(const struct snapshot_def *s, bool stored)
 	    back->state != s->state ||
 	    back->creation_time != s->creation_time ||
 	    back->current != s->current || back->memory != s->memory ||
-	    back->n_disks != s->n_disks)
+	    back->n_disks != s->n_disks || back->n_revert != s->n_revert)
 		abort();
+	for (size_t i = 0; i < s->n_revert; i++)
+		if (strcmp(back->revert[i].name, s->revert[i].name) ||
+		    strcmp(back->revert[i].file, s->revert[i].file))
+			abort();
 	for (size_t i = 0; i < s->n_disks; i++)
 		if (strcmp(back->disks[i].name, s->disks[i].name) ||
 		    back->disks[i].kind != s->disks[i].kind)

@@ -99,9 +99,53 @@ static void not_external(void)
 		"snapshot='external'");
 }
 
+/* <revertDisks>: nidod's (stored), kept through a format and a parse;
+ * a client may not give them. */
+static void revert_disks(void)
+{
+	static const char xml[] =
+		"<domainsnapshot><name>s1</name><state>disk-snapshot</state>"
+		"<disks><disk name='vda' snapshot='external'>"
+		"<source file='/srv/a.s1'/></disk></disks>"
+		"<revertDisks><disk name='vda' snapshot='external'>"
+		"<source file='/srv/a.s1-5'/></disk></revertDisks>"
+		"<domain type='qemu'><name>a</name></domain></domainsnapshot>";
+	struct snapshot_def *s = NULL, *back = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	char *out;
+
+	CHECK_INT_EQ(snapshot_def_parse(xml, strlen(xml), true, &s, NULL, &e),
+		     0);
+	if (!s)
+		return;
+	CHECK_INT_EQ(s->n_revert, 1);
+	CHECK_STR_EQ(s->revert[0].file, "/srv/a.s1-5");
+	out = snapshot_def_format(s, true);
+	CHECK_STR_CONTAINS(out, "  <revertDisks>\n    <disk name='vda' "
+				"snapshot='external'>");
+	CHECK_INT_EQ(
+		snapshot_def_parse(out, strlen(out), true, &back, NULL, &e), 0);
+	CHECK(back && back->n_revert == 1 &&
+	      !strcmp(back->revert[0].file, "/srv/a.s1-5"));
+	free(out);
+	snapshot_def_free(back);
+	snapshot_def_free(s);
+	refused("<domainsnapshot><revertDisks/></domainsnapshot>",
+		"<revertDisks> is nidod's to set");
+	s = NULL;
+	err_free(steal_ptr(e));
+	static const char bad[] =
+		"<domainsnapshot><name>s1</name><state>disk-snapshot</state>"
+		"<revertDisks><disk name='vda' snapshot='no'/></revertDisks>"
+		"<domain type='qemu'><name>a</name></domain></domainsnapshot>";
+	CHECK(snapshot_def_parse(bad, strlen(bad), true, &s, NULL, &e) < 0);
+	CHECK_STR_CONTAINS(err_msg(e), "without its external overlay");
+}
+
 int main(void)
 {
 	RUN(external_disks);
+	RUN(revert_disks);
 	RUN(not_external);
 	return test_done();
 }
