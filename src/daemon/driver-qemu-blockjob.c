@@ -54,7 +54,24 @@ struct qemu_bjob {
 	bool active;		    /* an active commit: pivots when asked */
 	bool ready, pivoted, cancelled, concluded;
 	size_t top, base; /* chain indexes; base n: none (a full pull) */
+	/* driver_blockjob.finish: told at the end (then NULL) */
+	driver_done_fn end;
+	void *end_opaque;
 };
+
+/* A job's end told to whoever asked for it (driver_blockjob.finish). */
+static void tell_end(struct qemu_bjob *j, int r, const char *why)
+{
+	_cleanup_err_ struct err *e = NULL;
+	driver_done_fn end = steal_ptr(j->end);
+
+	if (!end)
+		return;
+	if (r < 0)
+		err_set(&e, -r, "block job %s %s", j->id,
+			why ? why : "was cancelled");
+	end(j->end_opaque, r, e);
+}
 
 static unsigned job_count; /* numbers the ids of this daemon's life */
 
@@ -166,8 +183,12 @@ void qemu_vm_record_chains(struct qemu_vm *vm, const struct domain_def *def)
 void qemu_vm_blockjobs_release(struct qemu_vm *vm)
 {
 	for (size_t i = 0; i < vm->n_dchains; i++) {
+		struct qemu_bjob *j = steal_ptr(vm->bjobs[i]);
+
 		dchain_clear(&vm->dchains[i]);
-		free(vm->bjobs[i]);
+		if (j)
+			tell_end(j, -EIO, "ended with QEMU");
+		free(j);
 	}
 	free(vm->dchains);
 	free(vm->bjobs);
@@ -542,6 +563,9 @@ static void on_bj(void *opaque, int r, struct json_object *ret,
 			free(j);
 			vm->bjobs[c->disk] = NULL;
 		}
+	} else if (j && j->end && c->op == BLOCKJOB_COMMIT) {
+		free(c); /* @done follows the job's end */
+		return;
 	}
 	if (r == 0 && c->op == BLOCKJOB_INFO) {
 		const struct qemu_dchain *ch = &vm->dchains[c->disk];
@@ -677,6 +701,10 @@ static int start_job(struct bj_call *c, const struct driver_blockjob *req,
 	j->active = req->op == BLOCKJOB_COMMIT && t == 0;
 	j->top = (size_t)t;
 	j->base = req->op == BLOCKJOB_PULL && !req->base ? ch->n : (size_t)b;
+	if (req->finish && req->op == BLOCKJOB_COMMIT) {
+		j->end = c->done;
+		j->end_opaque = c->opaque;
+	}
 	args = json_object_new_object();
 	add_s(args, "job-id", j->id);
 	add_s(args, "device", ch->img[0].node);
@@ -840,8 +868,13 @@ static void on_bj_jobs(void *opaque, int r, struct json_object *ret,
 				dchain_drop(vm, c, j->top, j->base);
 			chain_changed(vm, i);
 		}
-		free(j);
 		vm->bjobs[i] = NULL;
+		tell_end(j,
+			 why		? -EIO
+			 : j->cancelled ? -ECANCELED
+					: 0,
+			 why ? vm->dchains[i].last_error : NULL);
+		free(j);
 	}
 	if (r < 0)
 		log_warn("domain '%s': query-jobs: %s", vm->dom->def->name,
@@ -860,6 +893,17 @@ bool qemu_vm_blockjob_event(struct qemu_vm *vm, struct json_object *data)
 
 		if (!j || !streq(j->id, id))
 			continue;
+		if (streq(status, "ready") && !j->ready && j->end &&
+		    j->active && !j->pivoted) {
+			_cleanup_json_ struct json_object *args =
+				json_object_new_object();
+
+			/* driver_blockjob.finish: the pivot follows */
+			add_s(args, "id", j->id);
+			j->pivoted =
+				qmp_command(vm->qmp, "job-complete", args,
+					    COMMAND_MS, NULL, NULL, NULL) == 0;
+		}
 		if (streq(status, "ready"))
 			j->ready = true;
 		if (streq(status, "concluded") && !j->concluded) {

@@ -64,6 +64,9 @@ struct driver_blockjob {
 	const char *top;    /* commit: the image to commit; NULL: the top */
 	bool active;	    /* commit: the top is the active layer */
 	uint64_t bandwidth; /* bytes/s; 0: no limit (speed: sets it so) */
+	/* commit: an active one pivots once ready, and @done follows the
+	 * job's end (its error), not the engine's taking it */
+	bool finish;
 };
 
 struct driver_ops {

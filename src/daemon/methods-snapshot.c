@@ -259,6 +259,9 @@ static int driver_op(struct daemon *dmn, struct domain *dom,
 			    : err_prefix(e, "--quiesce");
 	else if (external)
 		r = dom->drv->disk_snapshot(dmn, dom, sn, snap_done, c, e);
+	else if (op == SNAPSHOT_OP_DELETE && snapshot_is_external(sn))
+		r = snapshot_external_delete_live(dmn, dom, sn, snap_done, c,
+						  e);
 	else
 		r = dom->drv->snapshot(dmn, dom, op, sn->name, targets, n,
 				       snap_done, c, e);

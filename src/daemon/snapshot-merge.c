@@ -31,7 +31,9 @@
 #include "daemon/disk-open.h"
 #include "daemon/domain-disks.h"
 #include "daemon/domain_conf.h"
+#include "daemon/driver.h"
 #include "daemon/snapshot.h"
+#include "lib/json.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -583,4 +585,162 @@ out:
 	domain_def_free(cur);
 	domain_def_free(keep);
 	return r < 0 ? err_prefix(e, "snapshot '%s'", sn->name) : 0;
+}
+
+/* ---- delete, the guest running ---- */
+
+struct live_disk {
+	char *target, *over, *base;
+	bool active; /* the overlay is the guest's top: an active commit */
+};
+
+struct live_merge {
+	struct daemon *dmn;
+	struct domain *dom;
+	char *name; /* the snapshot's */
+	struct live_disk *d;
+	size_t n, at;
+	void (*done)(void *opaque, int r, const struct err *e);
+	void *opaque;
+	struct json_object *out; /* the driver's answers, unused */
+};
+
+static void live_free(struct live_merge *lm)
+{
+	for (size_t i = 0; i < lm->n; i++) {
+		free(lm->d[i].target);
+		free(lm->d[i].over);
+		free(lm->d[i].base);
+	}
+	free(lm->d);
+	free(lm->name);
+	json_object_put(lm->out);
+	free(lm);
+}
+
+/* Starts disk @lm->at's commit, @done following its end. */
+static int live_start(struct live_merge *lm, driver_done_fn done,
+		      struct err **e)
+{
+	const struct live_disk *d = &lm->d[lm->at];
+	struct driver_blockjob req = {
+		.op = BLOCKJOB_COMMIT,
+		.disk = d->target,
+		.top = d->active ? NULL : d->over,
+		.base = d->base,
+		.active = d->active,
+		.finish = true,
+	};
+
+	if (lm->dom->drv->blockjob(lm->dmn, lm->dom, &req, lm->out, done, lm,
+				   e) < 0)
+		return err_prefix(e, "disk '%s'", d->target);
+	return 0;
+}
+
+/* One disk merged: the other snapshots follow, its overlay goes, the
+ * next disk; after the last, the caller's @done. */
+static void live_step(void *opaque, int r, const struct err *je)
+{
+	struct live_merge *lm = opaque;
+	struct live_disk *d = &lm->d[lm->at];
+	struct snapshot_set *set = lm->dom->snaps;
+	struct snapshot_def *sn = set ? snapshot_find(set, lm->name) : NULL;
+	_cleanup_err_ struct err *e = NULL;
+
+	if (r < 0) {
+		err_setk(&e, err_kind(je), -r, "disk '%s': %s", d->target,
+			 je ? je->msg : "the merge failed");
+		goto out;
+	}
+	if (sn) {
+		/* merged: a retry after a later disk failed leaves it */
+		for (size_t i = 0; i < sn->n_disks; i++)
+			if (streq(sn->disks[i].name, d->target))
+				sn->disks[i].kind = SNAPSHOT_DISK_NO;
+		update_others(lm->dmn, lm->dom, set, sn, d->target, d->over,
+			      d->base);
+		if (snapshot_store(lm->dmn, lm->dom, sn, &e) < 0) {
+			log_warn("%s", err_msg(e));
+			err_free(steal_ptr(e));
+		}
+	}
+	if (unlink(d->over) < 0)
+		log_warn("overlay '%s' left: %s", d->over, strerror(errno));
+	if (++lm->at < lm->n && (r = live_start(lm, live_step, &e)) == 0)
+		return;
+out:
+	lm->done(lm->opaque, r, e);
+	live_free(lm);
+}
+
+int snapshot_external_delete_live(struct daemon *dmn, struct domain *dom,
+				  const struct snapshot_def *sn,
+				  void (*done)(void *opaque, int r,
+					       const struct err *e),
+				  void *opaque, struct err **e)
+{
+	struct snapshot_set *set = dom->snaps;
+	struct domain_def *img = NULL;
+	struct live_merge *lm = xcalloc(1, sizeof(*lm));
+	size_t outside = 0;
+	int r = 0;
+
+	*lm = (struct live_merge){dmn, dom, xstrdup(sn->name)};
+	lm->done = done;
+	lm->opaque = opaque;
+	lm->out = json_object_new_object();
+	lm->d = xcalloc(sn->n_disks + 1, sizeof(*lm->d));
+	if (!dom->drv->blockjob)
+		r = err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+			     "the %s driver runs no block jobs: shut the "
+			     "domain off to delete external snapshot '%s'",
+			     dom->drv->name, sn->name);
+	else if (sn->memory)
+		r = err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+			     "snapshot '%s' is external with the guest's "
+			     "memory: deleting it is not supported",
+			     sn->name);
+	else if (!set || !(img = snap_def(dmn, sn, true, e)))
+		r = set ? err_code(*e)
+			: err_set(e, EIO,
+				  "the domain's snapshots are not read");
+	for (size_t i = 0; r == 0 && i < sn->n_disks; i++) {
+		struct merge_disk m;
+		struct live_disk *d;
+
+		if (sn->disks[i].kind != SNAPSHOT_DISK_EXTERNAL)
+			continue;
+		/* the live definition names the chains as QEMU has them */
+		r = locate(sn, &sn->disks[i], img, dom->def, &m, e);
+		if (r == 1) {
+			outside++;
+			r = 0;
+			continue;
+		}
+		if (r < 0 || (r = check_branches(dmn, set, sn, &m, e)) < 0)
+			break;
+		d = &lm->d[lm->n++];
+		d->target = xstrdup(m.target);
+		d->over = xstrdup(chain_path(m.cur, m.top));
+		d->base = xstrdup(chain_path(m.cur, m.top + 1));
+		d->active = m.top == 0;
+	}
+	domain_def_free(img);
+	if (r == 0 && outside)
+		r = err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+			     "snapshot '%s' is not in the running domain's "
+			     "chains: --metadata forgets it (or shut the "
+			     "domain off)",
+			     sn->name);
+	if (r == 0 && !lm->n)
+		r = err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+			     "snapshot '%s' has no external disk", sn->name);
+	if (r == 0)
+		r = live_start(lm, live_step, e);
+	if (r < 0) {
+		live_free(lm);
+		return err_prefix(e, "snapshot '%s'", sn->name);
+	}
+	return 0;
 }

@@ -132,5 +132,17 @@ int snapshot_external_revert(struct daemon *dmn, struct domain *dom,
 int snapshot_external_delete(struct daemon *dmn, struct domain *dom,
 			     struct snapshot_set *set, struct snapshot_def *sn,
 			     struct err **e);
+/*
+ * The same delete while the guest runs (the qemu driver): each overlay
+ * merged by a commit job (an active one pivoting to the image below),
+ * one disk after the other; each merged disk leaves the snapshot and
+ * the other snapshots' definitions follow. 0 once under way: @done
+ * follows once; -errno with @e and no @done otherwise.
+ */
+int snapshot_external_delete_live(struct daemon *dmn, struct domain *dom,
+				  const struct snapshot_def *sn,
+				  void (*done)(void *opaque, int r,
+					       const struct err *e),
+				  void *opaque, struct err **e);
 
 #endif

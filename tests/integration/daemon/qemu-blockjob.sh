@@ -150,6 +150,40 @@ t "... into the pulled image" holds "$tmp/img/top.qcow2" four
 t "... which has the base's data" sh -c \
 	"qemu-io -U -r -f qcow2 -c 'read -q -P 0x11 1M 3M' '$tmp/img/top.qcow2' | grep -q . && exit 1; exit 0"
 
+# snapshot-delete of external snapshots while the guest runs: their
+# overlays merged by commit jobs (libvirt 9.x's)
+x3=$tmp/img/top.s3
+x4=$tmp/img/top.s4
+t_out "s3 over the pulled image" "Domain snapshot s3 created" \
+	"$NIDO" snapshot-create-as bj s3 --disk-only --diskspec hda,snapshot=no
+wr five
+t "the guest writes into s3's overlay" holds "$x3" five
+t_out "s4 over it" "Domain snapshot s4 created" \
+	"$NIDO" snapshot-create-as bj s4 --disk-only --diskspec hda,snapshot=no
+wr six
+t "the guest writes into s4's overlay" holds "$x4" six
+t_out "a commit left synchronized" "Now in synchronized phase" \
+	"$NIDO" blockcommit bj vda --active --wait
+t_err "snapshot-delete while the disk has a block job is refused by name" \
+	"disk 'vda' already has a block job" "$NIDO" snapshot-delete bj s3
+"$NIDO" blockjob bj vda --abort >/dev/null
+wait_for 30 sh -c "'$NIDO' blockjob bj vda --info | grep -q 'No current block job'"
+t_out "snapshot-delete s3 while it runs: merged" "Domain snapshot s3 deleted" \
+	"$NIDO" snapshot-delete bj s3
+t "... s3's overlay is in the image below, and gone" sh -c \
+	"qemu-io -U -r -f qcow2 -c 'read -v 0 16' '$tmp/img/top.qcow2' | grep -q '  five' && test ! -e '$x3'"
+t "... s4's overlay now over the image (chain of 2)" sh -c \
+	"qemu-img info -U '$x4' | grep -q 'backing file: $tmp/img/top.qcow2' && '$NIDO' dumpxml bj | grep -c '<source file=' | grep -qx 3"
+t "... s4's definition follows" sh -c \
+	"'$NIDO' snapshot-dumpxml bj s4 | grep -q \"<source file='$tmp/img/top.qcow2'/>\" && ! '$NIDO' snapshot-dumpxml bj s4 | grep -q '$x3'"
+t_out "snapshot-delete s4 (the active layer) while it runs" \
+	"Domain snapshot s4 deleted" "$NIDO" snapshot-delete bj s4
+t "... the guest runs on the image (live and persistent)" sh -c \
+	"'$NIDO' dumpxml bj | grep -q \"<source file='$tmp/img/top.qcow2'/>\" && '$NIDO' dumpxml --inactive bj | grep -q \"<source file='$tmp/img/top.qcow2'/>\" && test ! -e '$x4'"
+t "... which holds s4's overlay's write" holds "$tmp/img/top.qcow2" six
+t "the guest writes on" wr seven
+t "... into the image" holds "$tmp/img/top.qcow2" seven
+
 "$NIDO" destroy bj >/dev/null
 t "qemu-img check: the images are clean" sh -c \
 	"qemu-img check -q '$data' && qemu-img check -q '$tmp/img/top.qcow2'"
