@@ -23,10 +23,12 @@
 #include <string.h>
 
 #include "block/block.h"
+#include "daemon/domain.h"
 #include "daemon/driver-qemu-priv.h"
 #include "daemon/driver-qemu.h"
 #include "daemon/qmp.h"
 #include "daemon/snapshot.h"
+#include "daemon/store.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -242,6 +244,17 @@ static void disk_from_chain(struct domain_disk *d, const struct qemu_dchain *c)
 	d->backing_end = true;
 }
 
+/* The live definition kept for a restarted nidod (it names the chains
+ * it rebuilds from QEMU's nodes). */
+static void live_save(struct qemu_vm *vm)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	if (store_live_save(&vm->dmn->store, &domain_kind, vm->dom->def, &e) <
+	    0)
+		log_warn("domain '%s': %s", vm->dom->def->name, err_msg(e));
+}
+
 static void chain_changed(struct qemu_vm *vm, size_t i)
 {
 	struct domain *dom = vm->dom;
@@ -250,6 +263,7 @@ static void chain_changed(struct qemu_vm *vm, size_t i)
 	const char *target = dom->def->disks[i].target;
 
 	disk_from_chain(&dom->def->disks[i], &vm->dchains[i]);
+	live_save(vm);
 	if (!dom->persistent)
 		return;
 	if (!(def = domain_config_copy(dom, &e))) {
@@ -273,8 +287,9 @@ static int need_qmp(const struct qemu_vm *vm, struct err **e)
 				"QEMU is not ready");
 	if (!vm->dchains)
 		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-				"the disks' chains of a QEMU nidod re-attached "
-				"to are not known: not supported yet");
+				"the disks' chains of this QEMU are not known "
+				"(nidod re-attached to it and could not read "
+				"them from its block nodes)");
 	return 0;
 }
 
@@ -359,6 +374,8 @@ static void xsnap_finish(struct xsnap *x, int r, const struct err *e)
 			disk_from_chain(&vm->dom->def->disks[i],
 					&vm->dchains[i]);
 		}
+	if (r == 0)
+		live_save(vm);
 	x->done(x->opaque, r, e);
 	xsnap_free(x);
 }
@@ -916,4 +933,263 @@ bool qemu_vm_blockjob_event(struct qemu_vm *vm, struct json_object *data)
 		return true;
 	}
 	return false;
+}
+
+/* ---- a re-attached QEMU's chains ---- */
+
+/*
+ * A nidod restarted while QEMU ran knows its disks' chains from QEMU's
+ * own nodes: nidod names them (d<disk>-<n> and f<disk>-<n> at the start,
+ * o<disk>-<N> and o<disk>-<N>f for a snapshot's overlay) and opens each
+ * file as /dev/fdset/<set>. query-named-block-nodes gives each node's
+ * file and its image's backing images by those names, top first; the
+ * live definition (kept at each change) names the files. A chain that
+ * does not add up, or a block job that ran across the restart, leaves
+ * the chains unknown (block jobs refused, as before).
+ */
+
+/* Disk @i's node @name: "d<i>-<n>" or "o<i>-<N>" (with @suffix after),
+ * *@num its number. */
+static bool node_of(const char *name, size_t i, const char *suffix,
+		    unsigned *num)
+{
+	char lead[32];
+	const char *p;
+	char *end;
+	unsigned long v;
+
+	for (int k = 0; k < 2; k++) {
+		snprintf(lead, sizeof(lead), "%c%zu-", k ? 'o' : 'd', i);
+		if (!str_has_prefix(name, lead))
+			continue;
+		p = name + strlen(lead);
+		if (*p < '0' || *p > '9')
+			return false;
+		v = strtoul(p, &end, 10);
+		if (!streq(end, suffix) || v > 1000000000)
+			return false;
+		*num = (unsigned)v;
+		return true;
+	}
+	return false;
+}
+
+/* The file under a format node's @filename as QEMU reports it: the
+ * file itself, or in the "json:{...}" QEMU writes when the node's
+ * backing is not the one its image records (always so for nidod's),
+ * its "file" child's. malloc'ed, NULL when neither. */
+static char *file_under(const char *filename)
+{
+	_cleanup_json_ struct json_object *o = NULL;
+	struct json_object *file;
+	const char *f = NULL;
+
+	if (!str_has_prefix(filename, "json:"))
+		return xstrdup(filename);
+	o = json_tokener_parse(filename + 5);
+	if (!o || !json_object_object_get_ex(o, "file", &file) ||
+	    json_get_string_opt(file, "filename", &f, NULL) <= 0)
+		return NULL;
+	return xstrdup(f);
+}
+
+/* Whether @drv is a protocol node's (the file under a format node). */
+static bool file_drv(const char *drv)
+{
+	return streq(drv, "file") || streq(drv, "host_device");
+}
+
+/* The node of @nodes named @name, or NULL. */
+static struct json_object *node_named(struct json_object *nodes,
+				      const char *name)
+{
+	for (size_t k = 0; k < json_object_array_length(nodes); k++) {
+		struct json_object *o = json_object_array_get_idx(nodes, k);
+		const char *n = NULL;
+
+		if (json_get_string_opt(o, "node-name", &n, NULL) > 0 &&
+		    streq(n, name))
+			return o;
+	}
+	return NULL;
+}
+
+/* Disk @i's format node whose file is @file (of its own nodes). */
+static const char *format_node(struct json_object *nodes, size_t i,
+			       const char *file, unsigned *hi)
+{
+	for (size_t k = 0; k < json_object_array_length(nodes); k++) {
+		struct json_object *o = json_object_array_get_idx(nodes, k);
+		const char *n = NULL, *f = NULL, *drv = NULL;
+		_cleanup_free_ char *under = NULL;
+		unsigned num;
+
+		if (json_get_string_opt(o, "node-name", &n, NULL) <= 0 ||
+		    json_get_string_opt(o, "file", &f, NULL) <= 0 ||
+		    json_get_string_opt(o, "drv", &drv, NULL) <= 0 ||
+		    file_drv(drv) || !node_of(n, i, "", &num) ||
+		    !(under = file_under(f)) || !streq(under, file))
+			continue;
+		if (n[0] == 'o' && num > *hi)
+			*hi = num;
+		return n;
+	}
+	return NULL;
+}
+
+/* @name as an image at @parent records it: absolute, or from
+ * @parent's directory (qemu-img's rule). malloc'ed. */
+static char *beside(const char *parent, const char *name)
+{
+	const char *slash = strrchr(parent, '/');
+
+	if (name[0] == '/' || !slash)
+		return xstrdup(name);
+	return xasprintf("%.*s%s", (int)(slash + 1 - parent), parent, name);
+}
+
+/* Disk @i's chain from @nodes into @c, the files named by @d; false
+ * when it does not add up. */
+static bool chain_rebuild(struct json_object *nodes, size_t i,
+			  const struct domain_disk *d, struct qemu_dchain *c,
+			  unsigned *hi)
+{
+	struct json_object *top = NULL, *img;
+	const char *recorded = NULL;
+	int best = -1;
+
+	/* the top: disk @i's format node with the deepest chain below */
+	for (size_t k = 0; k < json_object_array_length(nodes); k++) {
+		struct json_object *o = json_object_array_get_idx(nodes, k);
+		const char *n = NULL, *drv = NULL;
+		int64_t depth = 0;
+		unsigned num;
+
+		if (json_get_string_opt(o, "node-name", &n, NULL) <= 0 ||
+		    json_get_string_opt(o, "drv", &drv, NULL) <= 0 ||
+		    file_drv(drv) || !node_of(n, i, "", &num))
+			continue;
+		json_get_int64_opt(o, "backing_file_depth", &depth, NULL);
+		if (depth > best) {
+			best = (int)depth;
+			top = o;
+		}
+	}
+	if (!top || !json_object_object_get_ex(top, "image", &img))
+		return false;
+	for (size_t j = 0; img; j++) {
+		const char *name = NULL, *fmt = NULL, *node, *path;
+		struct json_object *fnode, *next = NULL;
+		_cleanup_free_ char *fname = NULL, *file = NULL, *own = NULL;
+		int64_t set;
+		char *end;
+
+		/* a file the definition does not declare: the name its
+		 * parent records (relative to the parent's directory) */
+		path = j < 1 + d->n_backing
+			       ? j ? d->backing[j - 1].path : d->source
+			       : NULL;
+		if (!path && recorded)
+			path = own = beside(c->img[j - 1].path, recorded);
+		recorded = NULL;
+		json_get_string_opt(img, "backing-filename", &recorded, NULL);
+		if (j >= 64 ||
+		    json_get_string_opt(img, "filename", &name, NULL) <= 0 ||
+		    json_get_string_opt(img, "format", &fmt, NULL) <= 0 ||
+		    !(file = file_under(name)) ||
+		    !str_has_prefix(file, "/dev/fdset/") ||
+		    !(node = format_node(nodes, i, file, hi)))
+			return false;
+		set = strtoll(file + strlen("/dev/fdset/"), &end, 10);
+		fname = node[0] == 'o' ? xasprintf("%sf", node)
+				       : xasprintf("f%s", node + 1);
+		fnode = node_named(nodes, fname);
+		if (*end || set < 0 || !fnode || !path)
+			return false;
+		dchain_insert(c, c->n,
+			      &(struct qemu_dimg){
+				      .node = xstrdup(node),
+				      .file_node = steal_ptr(fname),
+				      .path = xstrdup(path),
+				      .format = xstrdup(fmt),
+				      .fdset = set,
+			      });
+		if (!json_object_object_get_ex(img, "backing-image", &next))
+			next = NULL;
+		img = next;
+	}
+	/* every file the definition declares is in QEMU's chain */
+	return c->n >= 1 + d->n_backing;
+}
+
+static void on_reattach_nodes(void *opaque, int r, struct json_object *ret,
+			      const struct err *qe)
+{
+	struct qemu_vm *vm = opaque;
+	const struct domain_def *def = vm->dom->def;
+	struct qemu_dchain *c;
+	unsigned hi = 0;
+	bool ok = r == 0 && json_object_is_type(ret, json_type_array) &&
+		  !vm->dchains;
+
+	if (!ok) {
+		if (r < 0)
+			log_warn("domain '%s': its disks' chains stay unknown: "
+				 "%s",
+				 def->name, err_msg(qe));
+		return;
+	}
+	c = xcalloc(def->n_disks + 1, sizeof(*c));
+	for (size_t i = 0; ok && i < def->n_disks; i++) {
+		const struct domain_disk *d = &def->disks[i];
+
+		if (d->net || d->transient || !d->source ||
+		    d->opts.copy_on_read == DOMAIN_TRISTATE_ON)
+			continue; /* not a chain nidod changes */
+		ok = chain_rebuild(ret, i, d, &c[i], &hi);
+	}
+	if (!ok) {
+		for (size_t i = 0; i < def->n_disks; i++)
+			dchain_clear(&c[i]);
+		free(c);
+		log_warn("domain '%s': QEMU's block nodes do not match its "
+			 "definition: its disks' chains stay unknown",
+			 def->name);
+		return;
+	}
+	vm->dchains = c;
+	vm->bjobs = xcalloc(def->n_disks + 1, sizeof(*vm->bjobs));
+	vm->n_dchains = def->n_disks;
+	if (hi > job_count)
+		job_count = hi; /* new node names stay new */
+}
+
+static void on_reattach_jobs(void *opaque, int r, struct json_object *ret,
+			     const struct err *qe)
+{
+	struct qemu_vm *vm = opaque;
+	_cleanup_err_ struct err *e = NULL;
+
+	if (r < 0 || !json_object_is_type(ret, json_type_array) ||
+	    json_object_array_length(ret) > 0) {
+		log_warn("domain '%s': %s: its disks' chains stay unknown",
+			 vm->dom->def->name,
+			 r < 0 ? err_msg(qe)
+			       : "a job of QEMU ran across nidod's restart");
+		return;
+	}
+	if (qmp_command(vm->qmp, "query-named-block-nodes", NULL, COMMAND_MS,
+			on_reattach_nodes, vm, &e) < 0)
+		log_warn("domain '%s': %s", vm->dom->def->name, err_msg(e));
+}
+
+void qemu_vm_reattach_chains(struct qemu_vm *vm)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	if (vm->dchains)
+		return;
+	if (qmp_command(vm->qmp, "query-jobs", NULL, COMMAND_MS,
+			on_reattach_jobs, vm, &e) < 0)
+		log_warn("domain '%s': %s", vm->dom->def->name, err_msg(e));
 }

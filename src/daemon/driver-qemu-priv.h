@@ -181,6 +181,9 @@ int qemu_blockjob(struct daemon *dmn, struct domain *dom,
 		  driver_done_fn done, void *opaque, struct err **e);
 bool qemu_vm_blockjob_event(struct qemu_vm *vm, struct json_object *data);
 void qemu_vm_xsnap_release(struct qemu_vm *vm);
+/* A re-attached QEMU's chains read from its block nodes (once QMP is
+ * ready); left unknown when they do not match its definition. */
+void qemu_vm_reattach_chains(struct qemu_vm *vm);
 int qemu_jobinfo(struct daemon *dmn, struct domain *dom,
 		 struct json_object *out, void (*done)(void *opaque),
 		 void *opaque, struct err **e);

@@ -1191,8 +1191,10 @@ static void on_qmp_ready(void *opaque)
 
 	vm->qmp_ready = true;
 	qemu_agent_qmp_ready(vm->agent, vm->qmp);
-	if (!vm->starting)
+	if (!vm->starting) {
+		qemu_vm_reattach_chains(vm);
 		return;
+	}
 	if (qmp_command(vm->qmp, "query-chardev", NULL, COMMAND_MS, on_chardevs,
 			vm, &e) < 0)
 		qemu_vm_start_failed(vm, err_msg(e));

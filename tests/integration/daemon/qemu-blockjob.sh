@@ -7,7 +7,9 @@
 # it down to the base, which the domain then runs on (live and
 # persistent definitions); a second snapshot's chain is pulled into its
 # overlay (blockpull, slowed down so that blockjob --info shows it under
-# way); hostile requests refused by name.
+# way); hostile requests refused by name; a nidod killed and restarted
+# mid-life reads the chains from QEMU's block nodes; snapshot-delete
+# merges external snapshots' overlays while the guest runs.
 . "$(dirname "$0")/lib.sh"
 
 command -v qemu-io >/dev/null || {
@@ -89,6 +91,18 @@ t "the live definition names the overlay" sh -c \
 	"'$NIDO' dumpxml bj | grep -q \"<source file='$over'/>\""
 t "... and so does the persistent one" sh -c \
 	"'$NIDO' dumpxml --inactive bj | grep -q \"<source file='$over'/>\""
+
+# nidod killed while the guest runs over the overlay: the new one reads
+# the chain from QEMU's block nodes, and the jobs below work on it
+pid=$(vm_pid bj)
+stop_daemon KILL
+start_daemon
+t "a restarted nidod re-attaches to the same QEMU" test "$(vm_pid bj)" = "$pid"
+wait_for 30 sh -c "'$NIDO' blockjob bj vda --info 2>&1 | grep -q 'No current block job'"
+t_out "... and knows the disk's chain again (blockjob --info)" \
+	"No current block job for vda" "$NIDO" blockjob bj vda --info
+t "... the live definition still names the overlay over the image" sh -c \
+	"'$NIDO' dumpxml bj | grep -q \"<source file='$over'/>\" && '$NIDO' dumpxml bj | grep -q \"<source file='$data'/>\""
 
 # hostile requests
 t_err "blockcommit of an unknown disk" "no disk 'vdz' in the running domain" \
