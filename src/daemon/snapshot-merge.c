@@ -516,6 +516,20 @@ static void update_others(struct daemon *dmn, struct domain *dom,
 	}
 }
 
+/* @sn's disk @target merged: a second delete after a later disk failed
+ * leaves it. */
+static void mark_merged(struct daemon *dmn, struct domain *dom,
+			struct snapshot_def *sn, const char *target)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	for (size_t i = 0; i < sn->n_disks; i++)
+		if (streq(sn->disks[i].name, target))
+			sn->disks[i].kind = SNAPSHOT_DISK_NO;
+	if (snapshot_store(dmn, dom, sn, &e) < 0)
+		log_warn("%s", err_msg(e));
+}
+
 int snapshot_external_delete(struct daemon *dmn, struct domain *dom,
 			     struct snapshot_set *set, struct snapshot_def *sn,
 			     struct err **e)
@@ -569,6 +583,7 @@ int snapshot_external_delete(struct daemon *dmn, struct domain *dom,
 		if ((r = merge_images(&m[i], e)) < 0)
 			break;
 		update_others(dmn, dom, set, sn, m[i].target, over, base);
+		mark_merged(dmn, dom, sn, m[i].target);
 		/* the persistent definition: its chain without the overlay */
 		if (kd && !kd->volume && chain_len(kd) > m[i].top + 1)
 			chain_remove(kd, m[i].top);
@@ -654,16 +669,9 @@ static void live_step(void *opaque, int r, const struct err *je)
 		goto out;
 	}
 	if (sn) {
-		/* merged: a retry after a later disk failed leaves it */
-		for (size_t i = 0; i < sn->n_disks; i++)
-			if (streq(sn->disks[i].name, d->target))
-				sn->disks[i].kind = SNAPSHOT_DISK_NO;
 		update_others(lm->dmn, lm->dom, set, sn, d->target, d->over,
 			      d->base);
-		if (snapshot_store(lm->dmn, lm->dom, sn, &e) < 0) {
-			log_warn("%s", err_msg(e));
-			err_free(steal_ptr(e));
-		}
+		mark_merged(lm->dmn, lm->dom, sn, d->target);
 	}
 	if (unlink(d->over) < 0)
 		log_warn("overlay '%s' left: %s", d->over, strerror(errno));
