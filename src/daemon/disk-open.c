@@ -106,9 +106,8 @@ int disk_open_shared(const struct domain_disk *d, struct block_chain *out,
 	return 0;
 }
 
-static int open_chain(const struct domain_disk *d, const char *overlay,
-		      unsigned flags, struct block_chain *out, uint64_t *size,
-		      struct err **e)
+int disk_open_block(const struct domain_disk *d, const char *overlay,
+		    unsigned flags, struct block **b, struct err **e)
 {
 	_cleanup_free_ struct block_decl *decl =
 		xcalloc(d->n_backing + 2, sizeof(*decl));
@@ -127,8 +126,6 @@ static int open_chain(const struct domain_disk *d, const char *overlay,
 		.resolve = block_resolve_strict,
 		.opaque = &strict,
 	};
-	struct block *b = NULL;
-	int r;
 
 	for (size_t i = 0; i < d->n_backing; i++)
 		decl[i] = (struct block_decl){d->backing[i].path,
@@ -136,7 +133,16 @@ static int open_chain(const struct domain_disk *d, const char *overlay,
 	if (overlay)
 		decl[strict.ndecl++] = (struct block_decl){
 			d->source, disk_format_name(d->format)};
-	r = block_open_chain(overlay ? overlay : d->source, &o, &b, e);
+	return block_open_chain(overlay ? overlay : d->source, &o, b, e);
+}
+
+static int open_chain(const struct domain_disk *d, const char *overlay,
+		      unsigned flags, struct block_chain *out, uint64_t *size,
+		      struct err **e)
+{
+	struct block *b = NULL;
+	int r = disk_open_block(d, overlay, flags, &b, e);
+
 	if (r == 0 && size)
 		*size = block_size(b);
 	if (r == 0 && out)

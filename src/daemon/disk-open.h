@@ -39,4 +39,11 @@ int disk_overlay_create(const struct domain_disk *d, const char *path,
 int disk_open_shared(const struct domain_disk *d, struct block_chain *out,
 		     struct err **e);
 
+/* @d's image (with @overlay, that qcow2 over it) and its chain opened
+ * by the same rules into *@b (the caller's), read-write when the guest
+ * may write it, with @flags added (BLOCK_OPEN_NO_BACKING: the image
+ * alone). 0 or -errno with @e naming the file. */
+int disk_open_block(const struct domain_disk *d, const char *overlay,
+		    unsigned flags, struct block **b, struct err **e);
+
 #endif

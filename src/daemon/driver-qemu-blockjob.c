@@ -1129,14 +1129,14 @@ static void on_reattach_nodes(void *opaque, int r, struct json_object *ret,
 	const struct domain_def *def = vm->dom->def;
 	struct qemu_dchain *c;
 	unsigned hi = 0;
-	bool ok = r == 0 && json_object_is_type(ret, json_type_array) &&
-		  !vm->dchains;
+	bool ok = r == 0 && json_object_is_type(ret, json_type_array);
 
+	if (vm->dchains)
+		return;
 	if (!ok) {
-		if (r < 0)
-			log_warn("domain '%s': its disks' chains stay unknown: "
-				 "%s",
-				 def->name, err_msg(qe));
+		log_warn("domain '%s': its disks' chains stay unknown: %s",
+			 def->name,
+			 r < 0 ? err_msg(qe) : "no list of block nodes");
 		return;
 	}
 	c = xcalloc(def->n_disks + 1, sizeof(*c));
@@ -1160,6 +1160,8 @@ static void on_reattach_nodes(void *opaque, int r, struct json_object *ret,
 	vm->dchains = c;
 	vm->bjobs = xcalloc(def->n_disks + 1, sizeof(*vm->bjobs));
 	vm->n_dchains = def->n_disks;
+	log_info("domain '%s': its disks' chains read from QEMU's block nodes",
+		 def->name);
 	if (hi > job_count)
 		job_count = hi; /* new node names stay new */
 }
@@ -1189,6 +1191,8 @@ void qemu_vm_reattach_chains(struct qemu_vm *vm)
 
 	if (vm->dchains)
 		return;
+	log_debug("domain '%s': reading its disks' chains from QEMU",
+		  vm->dom->def->name);
 	if (qmp_command(vm->qmp, "query-jobs", NULL, COMMAND_MS,
 			on_reattach_jobs, vm, &e) < 0)
 		log_warn("domain '%s': %s", vm->dom->def->name, err_msg(e));

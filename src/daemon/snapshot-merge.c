@@ -24,9 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "block/chain.h"
 #include "block/image.h"
-#include "block/safeopen.h"
 #include "daemon/daemon.h"
 #include "daemon/disk-open.h"
 #include "daemon/domain-disks.h"
@@ -148,30 +146,29 @@ static struct domain_def *snap_def(struct daemon *dmn,
 	return def;
 }
 
-/* Opens @d's image (its chain declared below it) by the rules for a
- * guest's disk; with BLOCK_OPEN_NO_BACKING the image alone. */
-static int open_image(const struct domain_disk *d, unsigned flags,
+/* Opens @d's image by the rules for a guest's disk (disk_open_block()),
+ * read-only unless @rdwr; with BLOCK_OPEN_NO_BACKING the image alone. */
+static int open_image(const struct domain_disk *d, bool rdwr, unsigned flags,
 		      struct block **b, struct err **e)
 {
-	_cleanup_free_ struct block_decl *decl =
-		xcalloc(d->n_backing + 1, sizeof(*decl));
-	struct block_strict strict = {
-		.decl = decl,
-		.ndecl = (int)d->n_backing,
-		.safe_flags = BLOCK_SAFE_FOLLOW_LAST,
-	};
-	struct block_open_opts o = {
-		.format = disk_format_name(d->format),
-		.flags = flags | BLOCK_OPEN_NO_PROBE,
-		.fd = -1,
-		.resolve = block_resolve_strict,
-		.opaque = &strict,
-	};
+	struct domain_disk one = *d;
 
-	for (size_t i = 0; i < d->n_backing; i++)
-		decl[i] = (struct block_decl){d->backing[i].path,
-					      d->backing[i].format};
-	return block_open_chain(d->source, &o, b, e);
+	one.readonly = !rdwr;
+	one.shareable = false;
+	one.device = DISK_DEVICE_DISK;
+	return disk_open_block(&one, NULL, flags, b, e);
+}
+
+/* An external snapshot with memory: none can be taken yet. */
+static int no_memory(const struct snapshot_def *sn, const char *what,
+		     struct err **e)
+{
+	if (!sn->memory)
+		return 0;
+	return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+			"snapshot '%s' is external with the guest's memory: "
+			"%s it is not supported",
+			sn->name, what);
 }
 
 /* Whether image @k of @d's chain is a qcow2 over image @k + 1, by
@@ -235,7 +232,7 @@ static int make_revert_overlay(const struct domain_disk *d, const char *snap,
 	int r;
 
 	/* the image and its chain by the rules, read-only, unlocked */
-	if ((r = open_image(d, BLOCK_OPEN_SHARE_RW, &b, e)) < 0)
+	if ((r = open_image(d, false, BLOCK_OPEN_SHARE_RW, &b, e)) < 0)
 		return r;
 	size = block_size(b);
 	block_close(b);
@@ -304,11 +301,8 @@ int snapshot_external_revert(struct daemon *dmn, struct domain *dom,
 	_cleanup_err_ struct err *why = NULL;
 	int r = 0;
 
-	if (sn->memory)
-		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-				"snapshot '%s' is external with the guest's "
-				"memory: reverting to it is not supported",
-				sn->name);
+	if (no_memory(sn, "reverting to", e) < 0)
+		return err_code(*e);
 	if (!(img = snap_def(dmn, sn, true, e)))
 		return err_code(*e);
 	made.disks = xcalloc(sn->n_disks + 1, sizeof(*made.disks));
@@ -458,13 +452,12 @@ static int merge_images(const struct merge_disk *m, struct err **e)
 	if ((r = check_link(m->cur, m->top, e)) < 0 ||
 	    (m->top && (r = check_link(m->cur, m->top - 1, e)) < 0))
 		return r; /* named by the disk's rules already */
-	if ((r = open_image(&top, BLOCK_OPEN_NO_BACKING, &t, e)) < 0 ||
-	    (r = open_image(&base, BLOCK_OPEN_RDWR, &b, e)) < 0)
+	if ((r = open_image(&top, false, BLOCK_OPEN_NO_BACKING, &t, e)) < 0 ||
+	    (r = open_image(&base, true, 0, &b, e)) < 0)
 		goto out;
 	if (m->top) {
 		above = chain_from(m->cur, m->top - 1);
-		if ((r = open_image(&above,
-				    BLOCK_OPEN_RDWR | BLOCK_OPEN_NO_BACKING, &c,
+		if ((r = open_image(&above, true, BLOCK_OPEN_NO_BACKING, &c,
 				    e)) < 0)
 			goto out;
 	}
@@ -539,11 +532,8 @@ int snapshot_external_delete(struct daemon *dmn, struct domain *dom,
 	size_t n = 0, outside = 0;
 	int r = 0;
 
-	if (sn->memory)
-		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-				"snapshot '%s' is external with the guest's "
-				"memory: deleting it is not supported",
-				sn->name);
+	if (no_memory(sn, "deleting", e) < 0)
+		return err_code(*e);
 	if (!(img = snap_def(dmn, sn, true, e)) ||
 	    !(keep = domain_config_copy(dom, e)) ||
 	    !(cur = domain_config_copy(dom, e)) ||
@@ -704,11 +694,8 @@ int snapshot_external_delete_live(struct daemon *dmn, struct domain *dom,
 			     "the %s driver runs no block jobs: shut the "
 			     "domain off to delete external snapshot '%s'",
 			     dom->drv->name, sn->name);
-	else if (sn->memory)
-		r = err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-			     "snapshot '%s' is external with the guest's "
-			     "memory: deleting it is not supported",
-			     sn->name);
+	else if (no_memory(sn, "deleting", e) < 0)
+		r = err_code(*e);
 	else if (!set || !(img = snap_def(dmn, sn, true, e)))
 		r = set ? err_code(*e)
 			: err_set(e, EIO,
