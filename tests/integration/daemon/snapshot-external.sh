@@ -3,8 +3,8 @@
 # (docs/snapshots.md, libvirt 9.7's semantics): qemu-io writes a
 # pattern between the snapshots, and qemu-img (QEMU's own tools) reads
 # what the domain's disk shows after each revert and delete, compares
-# the images and checks them. Hostile metadata is refused by name with
-# nothing changed.
+# the images and checks them; a raw disk's overlays merge into it too.
+# Hostile metadata is refused by name with nothing changed.
 . "$(dirname "$0")/lib.sh"
 
 command -v qemu-io >/dev/null || {
@@ -14,6 +14,8 @@ command -v qemu-io >/dev/null || {
 mkdir -p "$tmp/img"
 base=$tmp/img/d.qcow2
 qemu-img create -q -f qcow2 "$base" 16M
+raw=$tmp/img/r.img
+truncate -s 4M "$raw"
 write() { qemu-io -f qcow2 -c "write -q -P $2 $3 64k" "$1" >/dev/null; }
 # shows FILE PATTERN@OFFSET...: each 64k at OFFSET reads PATTERN
 shows() {
@@ -38,6 +40,8 @@ cat >"$tmp/ext.xml" <<XML
   <devices>
     <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
       <source file='$base'/><target dev='vda' bus='virtio'/></disk>
+    <disk type='file' device='disk'><driver name='qemu' type='raw'/>
+      <source file='$raw'/><target dev='vdb' bus='virtio'/></disk>
   </devices>
 </domain>
 XML
@@ -48,6 +52,7 @@ write "$base" 0x41 0
 t_out "snapshot-create-as s1 --disk-only" "Domain snapshot s1 created" \
 	"$NIDO" snapshot-create-as ext s1 --disk-only
 write "$(top)" 0x42 64k
+write "$tmp/img/r.s1" 0x62 0
 t_out "snapshot-create-as s2 --disk-only" "Domain snapshot s2 created" \
 	"$NIDO" snapshot-create-as ext s2 --disk-only
 write "$(top)" 0x43 128k
@@ -93,6 +98,10 @@ t_out "snapshot-delete s2 (reverted to: its revert overlay merged)" \
 t "the disk is d.qcow2 alone, with the data" sh -c \
 	"test '$(top)' = '$base' && test $(depth) -eq 1 && qemu-img compare -q -F raw '$base' '$tmp/before.raw'"
 t "qemu-img check: clean" qemu-img check -q "$base"
+t "the raw disk too: its image alone, with what its overlay had" sh -c \
+	"'$NIDO' domblklist ext | grep -q ' vdb *$raw\$' && qemu-io -f raw -r -c 'read -P 0x62 0 64k' '$raw' | grep -q '^read 65536' && ! qemu-io -f raw -r -c 'read -P 0x62 0 64k' '$raw' | grep -q failed"
+t "no overlay left: d.qcow2 and r.img alone" \
+	test "$(ls "$tmp/img" | tr '\n' ' ')" = "d.qcow2 r.img "
 t "no snapshot left" sh -c "test -z \"\$('$NIDO' snapshot-list ext --name)\""
 
 # Branches: libvirt refuses what would need a pull
