@@ -29,17 +29,6 @@ void nbd_uri_clear(struct nbd_uri *u)
 	*u = (struct nbd_uri){0};
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* [@s, @s+@len) with %XX decoded into a new string of at most @max
  * bytes, or NULL with @e naming @what. */
 static char *decode(const char *s, size_t len, size_t max, const char *what,
@@ -55,8 +44,8 @@ static char *decode(const char *s, size_t len, size_t max, const char *what,
 			out[n++] = s[i];
 			continue;
 		}
-		hi = i + 1 < len ? hexval(s[i + 1]) : -1;
-		lo = i + 2 < len ? hexval(s[i + 2]) : -1;
+		hi = i + 1 < len ? hex_digit(s[i + 1]) : -1;
+		lo = i + 2 < len ? hex_digit(s[i + 2]) : -1;
 		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 			err_set(e, EINVAL, "nbd: bad %%-escape in the %s",
 				what);

@@ -20,16 +20,6 @@ static const char *skip_spaces(const char *s)
 	return s;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Parses a 0x integer at @s; sets *@end after it. */
 static int parse_hex(const char *s, const char **end, struct number *n,
 		     const char **why)

@@ -11,17 +11,6 @@ void uuid_new_random(struct uuid *u)
 	uuid_generate_random(u->bytes);
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Parses into @bytes; returns NULL or the reason @text is refused. */
 static const char *parse(const char *text, uint8_t bytes[16])
 {
@@ -41,7 +30,7 @@ static const char *parse(const char *text, uint8_t bytes[16])
 			d++;
 			continue;
 		}
-		v = hex_value(text[i]);
+		v = hex_digit(text[i]);
 		if (v < 0)
 			return "expected hexadecimal digits";
 		if (nibble % 2 == 0)
