@@ -9,7 +9,13 @@
 # commands run in the guest through the agent (guest-exec): the balloon
 # inflated by setmem --live shrinks the guest's free memory, and gives it
 # back; a managedsave, then start, brings the guest back with a process
-# started before it still running under the same pid. Then shutdown
+# started before it still running under the same pid. Snapshots of the
+# running guest: an internal one (its memory and its qcow2 disk), then a
+# file written in the guest's RAM-backed root and a block written to its
+# disk; snapshot-revert brings both back to before (the file is gone);
+# a --disk-only --quiesce snapshot has the agent freeze and thaw the
+# guest's file systems around the overlay (qemu-ga's own log says so).
+# Then shutdown
 # --mode agent (qemu-ga runs the initramfs's shutdown: power off) and
 # the domain is shut off.
 # nested-timeout: 600
@@ -57,7 +63,7 @@ done
 [ -n "$dev" ] || { echo "guest: no port named org.qemu.guest_agent.0"; ls -l /sys/class/virtio-ports; exit 1; }
 echo "guest: qemu-ga on $dev"
 export PATH=/bin:/sbin
-exec /usr/sbin/qemu-ga -m virtio-serial -p "$dev" -t /run -f /run/qemu-ga.pid
+exec /usr/sbin/qemu-ga -m virtio-serial -p "$dev" -t /run -f /run/qemu-ga.pid -v -l /run/qga.log
 SCRIPT
 extra=$NIDO_WORK/extra
 mkdir -p "$extra/usr/sbin" "$extra/sbin" "$extra/etc"
@@ -87,11 +93,14 @@ cat >"$NIDO_WORK/ga.xml" <<XML
   <devices>
     <console type='pty'/>
     <memballoon model='virtio'/>
+    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
+      <source file='$NIDO_WORK/data.qcow2'/><target dev='vda' bus='virtio'/></disk>
     <channel type='unix'><source mode='bind'/>
       <target type='virtio' name='org.qemu.guest_agent.0'/></channel>
   </devices>
 </domain>
 XML
+nido img create -f qcow2 "$NIDO_WORK/data.qcow2" 16M >/dev/null || fail "nido img create"
 show nido define "$NIDO_WORK/ga.xml" || fail "define"
 nido dumpxml ga | grep -q '<emulator>' && fail "the domain went to the qemu driver"
 show nido start ga || fail "start"
@@ -139,7 +148,7 @@ print(json.dumps({"execute": "guest-exec", "arguments": {
 r = json.loads(sys.argv[1])["return"]
 if not r["exited"]:
     sys.exit(100)
-sys.stdout.write(base64.b64decode(r.get("out-data", "")).decode())
+sys.stdout.write(base64.b64decode(r.get("out-data", "")).decode(errors="replace"))
 sys.exit(r.get("exitcode", 1))' "$st" && return 0
 		[ $? = 100 ] || return 1
 		sleep 0.2
@@ -203,6 +212,47 @@ t2=$(gexec /bin/cat /run/tick)
 [ -n "$t1" ] && [ -n "$t2" ] && [ "$t2" -gt "$t1" ] ||
 	fail "the process saved with the guest does not run on ($t1 -> $t2)"
 say "pid $ticker runs on after managedsave and start (tick $t1 -> $t2)"
+
+# An internal snapshot of the running guest (its memory and its disk):
+# what the guest wrote after it, to its root file system (in RAM) and to
+# its disk, is gone after snapshot-revert.
+# block8: the 5 bytes at sector 8 of the guest's disk
+block8() { gexec /bin/sh -c 'dd if=/dev/vda bs=512 skip=8 count=1 2>/dev/null | head -c 5'; }
+gexec /bin/sh -c 'echo before >/run/keep; printf SNAP1 | dd of=/dev/vda bs=512 seek=8 conv=fsync 2>/dev/null' ||
+	fail "writing in the guest before the snapshot"
+[ "$(block8)" = SNAP1 ] || fail "the guest's disk does not read back SNAP1"
+show nido snapshot-create-as ga s1 --description "before the late file" || fail "snapshot-create-as of the running guest"
+show nido snapshot-info ga s1 | tee "$NIDO_WORK/s1.info"
+grep -q '^State: *running' "$NIDO_WORK/s1.info" || fail "snapshot s1 does not hold a running state"
+gexec /bin/sh -c 'echo after >/run/late; printf SNAP2 | dd of=/dev/vda bs=512 seek=8 conv=fsync 2>/dev/null' ||
+	fail "writing in the guest after the snapshot"
+gexec /bin/cat /run/late | grep -qx after || fail "the guest's late file is not there before the revert"
+[ "$(block8)" = SNAP2 ] || fail "the guest's disk does not read back SNAP2"
+show nido snapshot-revert ga s1 || fail "snapshot-revert to s1"
+[ "$(nido domstate ga)" = running ] || fail "not running after the revert"
+deadline=$((SECONDS + 60))
+until nido qemu-agent-command ga '{"execute":"guest-ping"}' >/dev/null 2>&1; do
+	[ $SECONDS -lt $deadline ] || fail "the agent does not answer after the revert"
+	sleep 1
+done
+gexec /bin/cat /run/keep | grep -qx before || fail "the file written before the snapshot is gone after the revert"
+if gexec /bin/cat /run/late >/dev/null 2>&1; then
+	fail "the file written after the snapshot is still there after the revert"
+fi
+[ "$(block8)" = SNAP1 ] || fail "the guest's disk reads '$(block8)' after the revert, not SNAP1"
+say "snapshot-revert: the late file is gone, the disk reads SNAP1 again"
+
+# A quiesced disk-only snapshot: qemu-ga freezes and thaws the guest's
+# file systems around the overlay (its log, read through the agent).
+show nido snapshot-create-as ga q1 --disk-only --quiesce || fail "snapshot-create-as --disk-only --quiesce"
+show nido domblklist ga | tee "$NIDO_WORK/blk.out"
+grep -q 'data.q1' "$NIDO_WORK/blk.out" || fail "the disk is not on its overlay after the external snapshot"
+qga=$(gexec /bin/cat /run/qga.log)
+echo "$qga" | grep -q 'guest-fsfreeze-freeze' || fail "qemu-ga's log shows no freeze"
+echo "$qga" | grep -q 'guest-fsfreeze-thaw' || fail "qemu-ga's log shows no thaw"
+nido qemu-agent-command ga '{"execute":"guest-fsfreeze-status"}' | grep -q thawed ||
+	fail "the guest's file systems are not thawed after the snapshot"
+say "quiesced snapshot: qemu-ga froze and thawed around the overlay"
 
 show nido shutdown ga --mode agent || fail "shutdown --mode agent"
 deadline=$((SECONDS + 120))
