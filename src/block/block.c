@@ -182,7 +182,7 @@ static int open_one(struct block_ctx *c, int fd, const char *path,
 	b = block_alloc(path, flags, fd);
 	b->name = xstrdup(name);
 	c->index++;
-	r = block_lock(b, e);
+	r = (flags & BLOCK_OPEN_LOCKED) ? 0 : block_lock(b, e);
 	if (r < 0)
 		return r;
 	b->drv = drv; /* for the driver's open; NULL again if it fails */

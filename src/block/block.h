@@ -68,6 +68,12 @@ enum {
 	 * it (or given by the resolver, chain.h). Guest disks.
 	 */
 	BLOCK_OPEN_NO_PROBE = 1u << 7,
+	/*
+	 * Take no image locks: the caller holds them on the fd's open file
+	 * description already (a sandboxed nido-vmm, which may not lock,
+	 * gets the writable base of a block job locked by nidod).
+	 */
+	BLOCK_OPEN_LOCKED = 1u << 8,
 };
 
 /*
