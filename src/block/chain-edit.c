@@ -18,6 +18,11 @@ struct block *block_chain_nth(struct block *top, int depth)
 	return top;
 }
 
+int block_fd(struct block *b)
+{
+	return b->fd;
+}
+
 int block_chain_len(struct block *top)
 {
 	int n = 0;

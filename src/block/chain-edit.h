@@ -11,10 +11,16 @@
 #ifndef NIDO_BLOCK_CHAIN_EDIT_H
 #define NIDO_BLOCK_CHAIN_EDIT_H
 
+#include <stdbool.h>
+
 #include "block/block.h"
 
 /* The image @depth levels below @top (0: @top), or NULL. Borrowed. */
 struct block *block_chain_nth(struct block *top, int depth);
+
+/* The fd @b reads and writes its image through; borrowed. For a process
+ * that must name the file to another (nido-vmm to nidod, which locks). */
+int block_fd(struct block *b);
 
 /* How many images @top's chain has (1: no backing file). */
 int block_chain_len(struct block *top);
@@ -44,5 +50,19 @@ void block_backing_attach(struct block *b, struct block *backing);
  */
 int block_open_writable(struct block *ro, int fd, unsigned flags,
 			struct block **out, struct err **e);
+
+/*
+ * Drops (@refuse false) or takes back the locks by which the open file
+ * description of @fd, a read-only image, refuses writers (lock.c). nidod
+ * lets a block job's base be written this way: the guest's read-only
+ * open of it stops refusing, the writable open then takes its own locks
+ * and so still meets every other process's refusal. Returns 0 or -errno.
+ */
+int block_lock_refuse_fd(int fd, bool refuse);
+
+/* Takes a writer's locks on @fd, the image at @path open read-write, as
+ * block_open() would (-EAGAIN with @e when another process reads or
+ * writes it). Returns 0 or -errno. */
+int block_lock_writer_fd(int fd, const char *path, struct err **e);
 
 #endif

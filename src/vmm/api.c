@@ -17,6 +17,7 @@
 #include "lib/loop.h"
 #include "lib/sock.h"
 #include "vmm/console.h"
+#include "vmm/api-blockjob.h"
 #include "vmm/hw/devices.h"
 #include "vmm/state.h"
 #include "vmm/vcpu.h"
@@ -463,6 +464,9 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 		return balloon(vm, req, r);
 	} else if (streq(cmd, "set-vcpus")) {
 		return set_vcpus(vm, req, r);
+	} else if (!strncmp(cmd, "block-", 6)) {
+		return api_blockjob(vm, cmd, req, r, c ? c->fds : NULL,
+				    c ? c->n_fds : 0);
 	} else if (streq(cmd, "balloon-info")) {
 		if (!vm->balloon)
 			return "this VM has no balloon device";
@@ -470,7 +474,8 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 	} else {
 		return "unknown command (status, pause, resume, shutdown, "
 		       "power-button, power-off, stats, subscribe, set-link, "
-		       "save, balloon, balloon-info, set-vcpus)";
+		       "save, balloon, balloon-info, set-vcpus, block-chain, "
+		       "block-job-*)";
 	}
 	return NULL;
 }
