@@ -56,8 +56,9 @@ struct kdisk {
 struct kcall {
 	struct kvm_bjobs *k;
 	size_t disk;
-	struct driver_blockjob req; /* strings borrowed until done */
-	struct json_object *out;    /* borrowed */
+	struct driver_blockjob req; /* strings: the copies below */
+	char *disk_s, *base_s, *top_s;
+	struct json_object *out; /* borrowed */
 	driver_done_fn done;
 	void *opaque;
 	struct kjob *job; /* start: the job being started */
@@ -100,6 +101,14 @@ struct kvm_bjobs *kvm_bjobs_new(struct daemon *dmn, struct domain *dom,
 	return k;
 }
 
+static void kcall_free(struct kcall *c)
+{
+	free(c->disk_s);
+	free(c->base_s);
+	free(c->top_s);
+	free(c);
+}
+
 static void call_end(struct kcall *c, int r, const struct err *e)
 {
 	c->k->req = NULL;
@@ -107,7 +116,7 @@ static void call_end(struct kcall *c, int r, const struct err *e)
 	close_safe(c->ro_gfd);
 	job_free(c->job);
 	c->done(c->opaque, r, e);
-	free(c);
+	kcall_free(c);
 }
 
 void kvm_bjobs_free(struct kvm_bjobs *k)
@@ -507,10 +516,14 @@ int kvm_bjobs_op(struct kvm_bjobs *k, const struct driver_blockjob *req,
 			    .done = done,
 			    .opaque = opaque,
 			    .ro_gfd = -1};
+	/* the request's strings go with the RPC call: ours last */
+	c->req.disk = c->disk_s = xstrdup(req->disk);
+	c->req.base = c->base_s = req->base ? xstrdup(req->base) : NULL;
+	c->req.top = c->top_s = req->top ? xstrdup(req->top) : NULL;
 	i = start_call(c, args, e);
 	if (i < 0) {
 		job_free(c->job);
-		free(c);
+		kcall_free(c);
 	}
 	return i;
 }

@@ -359,6 +359,14 @@ const char *api_blockjob(struct vm *vm, const char *cmd, json_object *req,
 	return NULL;
 }
 
+bool api_blockjob_running(void)
+{
+	for (unsigned i = 0; i < VM_MAX_VIRTIO; i++)
+		if (jobs[i])
+			return true;
+	return false;
+}
+
 void api_blockjob_stop_all(void)
 {
 	for (unsigned i = 0; i < VM_MAX_VIRTIO; i++)

@@ -8,6 +8,7 @@
 #define NIDO_VMM_API_BLOCKJOB_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 
 struct vm;
 
@@ -18,6 +19,9 @@ struct vm;
  */
 const char *api_blockjob(struct vm *vm, const char *cmd, json_object *req,
 			 json_object *r, int *fds, unsigned n_fds);
+
+/* Whether a disk has a job (a save waits for none). */
+bool api_blockjob_running(void);
 
 /* Cancels and frees every job (the VM stops). */
 void api_blockjob_stop_all(void);

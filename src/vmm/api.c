@@ -459,6 +459,9 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 	} else if (streq(cmd, "set-link")) {
 		return set_link(vm, req, r);
 	} else if (streq(cmd, "save")) {
+		if (api_blockjob_running())
+			return "save: a block job runs (abort it or let it "
+			       "end first)";
 		return save(vm, c, req, r);
 	} else if (streq(cmd, "balloon")) {
 		return balloon(vm, req, r);

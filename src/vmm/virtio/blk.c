@@ -564,8 +564,10 @@ static void blk_reset(struct virtio_dev *d)
 		block_aio_wait(b->aio);
 	while (block_aio_reap(b->aio, done, BLK_DEPTH) > 0)
 		;
-	for (unsigned i = 0; i < BLK_DEPTH; i++)
+	for (unsigned i = 0; i < BLK_DEPTH; i++) {
 		b->slots[i].in_use = 0;
+		bjob_gate_end(b->gate, i); /* a job must not wait for them */
+	}
 	b->held = NULL;
 }
 
