@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "block/chain-edit.h"
+#include "daemon/blockjob-out.h"
 #include "daemon/daemon.h"
 #include "daemon/disk-open.h"
 #include "daemon/domain.h"
@@ -413,30 +414,15 @@ static void on_info(void *opaque, int r, struct json_object *reply,
 		call_end(c, r, e);
 		return;
 	}
-	if (kd->last_id)
-		json_object_object_add(c->out, "last_job",
-				       json_object_new_string(kd->last_id));
-	if (kd->last_error)
-		json_object_object_add(c->out, "last_error",
-				       json_object_new_string(kd->last_error));
-	if (kd->last_id)
-		json_object_object_add(
-			c->out, "last_cancelled",
-			json_object_new_boolean(kd->last_cancelled));
+	blockjob_out_last(c->out, kd->last_id, kd->last_error,
+			  kd->last_cancelled);
 	if (json_get_string_opt(reply, "type", &type, NULL) > 0 &&
 	    json_get_string_opt(reply, "id", &id, NULL) > 0 && kd->job &&
 	    streq(id, kd->job->id)) {
 		json_get_int64_opt(reply, "cur", &cur, NULL);
 		json_get_int64_opt(reply, "end", &end, NULL);
 		json_get_bool_opt(reply, "ready", &ready, NULL);
-		json_object_object_add(c->out, "job",
-				       json_object_new_string(id));
-		json_object_object_add(c->out, "cur",
-				       json_object_new_int64(cur));
-		json_object_object_add(c->out, "end",
-				       json_object_new_int64(end));
-		json_object_object_add(c->out, "ready",
-				       json_object_new_boolean(ready));
+		blockjob_out_progress(c->out, id, cur, end, ready);
 	} else {
 		type = "none";
 	}

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "block/block.h"
+#include "daemon/blockjob-out.h"
 #include "daemon/driver-qemu-priv.h"
 #include "daemon/driver-qemu.h"
 #include "daemon/qmp.h"
@@ -564,18 +565,8 @@ static void on_bj(void *opaque, int r, struct json_object *ret,
 		const struct qemu_dchain *ch = &vm->dchains[c->disk];
 		const char *type = "none";
 
-		if (ch->last_id)
-			json_object_object_add(
-				c->out, "last_job",
-				json_object_new_string(ch->last_id));
-		if (ch->last_error)
-			json_object_object_add(
-				c->out, "last_error",
-				json_object_new_string(ch->last_error));
-		if (ch->last_id)
-			json_object_object_add(
-				c->out, "last_cancelled",
-				json_object_new_boolean(ch->last_cancelled));
+		blockjob_out_last(c->out, ch->last_id, ch->last_error,
+				  ch->last_cancelled);
 		if (j)
 			json_object_object_add(c->out, "job",
 					       json_object_new_string(j->id));
@@ -592,12 +583,7 @@ static void on_bj(void *opaque, int r, struct json_object *ret,
 			json_get_int64_opt(o, "offset", &cur, NULL);
 			json_get_int64_opt(o, "len", &end, NULL);
 			json_get_bool_opt(o, "ready", &ready, NULL);
-			json_object_object_add(c->out, "cur",
-					       json_object_new_int64(cur));
-			json_object_object_add(c->out, "end",
-					       json_object_new_int64(end));
-			json_object_object_add(c->out, "ready",
-					       json_object_new_boolean(ready));
+			blockjob_out_progress(c->out, NULL, cur, end, ready);
 			type = j->op == BLOCKJOB_PULL ? "pull"
 			       : j->active	      ? "active-commit"
 						      : "commit";

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 
+#include "daemon/blockjob-out.h"
 #include "daemon/daemon.h"
 #include "daemon/driver.h"
 #include "daemon/rpc.h"
@@ -107,6 +108,30 @@ static int m_job(void *opaque, struct json_object *params,
 				action);
 	req.op = ops[i];
 	return run(opaque, params, &req, result, e);
+}
+
+void blockjob_out_last(struct json_object *out, const char *last_id,
+		       const char *last_error, bool last_cancelled)
+{
+	if (!last_id)
+		return;
+	json_object_object_add(out, "last_job",
+			       json_object_new_string(last_id));
+	if (last_error)
+		json_object_object_add(out, "last_error",
+				       json_object_new_string(last_error));
+	json_object_object_add(out, "last_cancelled",
+			       json_object_new_boolean(last_cancelled));
+}
+
+void blockjob_out_progress(struct json_object *out, const char *id, int64_t cur,
+			   int64_t end, bool ready)
+{
+	if (id)
+		json_object_object_add(out, "job", json_object_new_string(id));
+	json_object_object_add(out, "cur", json_object_new_int64(cur));
+	json_object_object_add(out, "end", json_object_new_int64(end));
+	json_object_object_add(out, "ready", json_object_new_boolean(ready));
 }
 
 const struct rpc_method blockjob_methods[] = {
