@@ -80,7 +80,8 @@ bool bjob_gate_begin(struct bjob_gate *g, unsigned slot, uint64_t off,
 		/* before the write starts: a job that copies the grain later
 		 * waits for this write, one that copied it already copies it
 		 * again */
-		mark_dirty(g, off, len);
+		if (g->follow)
+			mark_dirty(g, off, len);
 	} else {
 		g->refused = true;
 	}
@@ -100,7 +101,7 @@ void bjob_gate_end(struct bjob_gate *g, unsigned slot)
 	pthread_mutex_unlock(&g->lock);
 }
 
-int gate_track(struct bjob_gate *g)
+int gate_track(struct bjob_gate *g, bool follow)
 {
 	size_t words;
 
@@ -113,6 +114,7 @@ int gate_track(struct bjob_gate *g)
 	}
 	g->dirty = xcalloc(words ? words : 1, sizeof(*g->dirty));
 	g->n_dirty = 0;
+	g->follow = follow;
 	pthread_mutex_unlock(&g->lock);
 	return 0;
 }

@@ -23,13 +23,16 @@ struct bjob_gate {
 	uint64_t busy_off, busy_len; /* the chunk the job copies; len 0 */
 	bool refused;		     /* a write waits for the chunk */
 	uint64_t *dirty;	     /* a bit a grain; NULL: no job */
+	bool follow;		     /* guest writes mark grains dirty */
 	uint64_t n_grains, n_dirty;
 	void (*wake)(void *opaque);
 	void *opaque;
 };
 
-/* Dirty tracking on (-EBUSY: a job has it) and off; lock not held. */
-int gate_track(struct bjob_gate *g);
+/* Dirty tracking on (-EBUSY: a job has it) and off; lock not held.
+ * @follow: guest writes mark what they write dirty (an active commit
+ * copies them again); a pull or commit has them checked in place. */
+int gate_track(struct bjob_gate *g, bool follow);
 void gate_untrack(struct bjob_gate *g);
 /* Marks a range dirty; lock not held. */
 void gate_mark(struct bjob_gate *g, uint64_t off, uint64_t len);

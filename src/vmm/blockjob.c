@@ -296,7 +296,7 @@ int bjob_start(struct block *top, struct bjob_gate *g,
 		}
 	}
 	close_safe(fd);
-	if (r == 0 && (r = gate_track(g)) < 0)
+	if (r == 0 && (r = gate_track(g, p->type == BJOB_ACTIVE_COMMIT)) < 0)
 		err_set(e, EBUSY, "the disk has a block job already");
 	if (r < 0) {
 		job_free(j);

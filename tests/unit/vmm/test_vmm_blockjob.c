@@ -21,6 +21,7 @@
 #include "block/image.h"
 #include "lib/util.h"
 #include "tests/unit/test.h"
+#include "vmm/blockjob-priv.h"
 #include "vmm/blockjob.h"
 
 #define SIZE  (64ull << 20)
@@ -425,10 +426,74 @@ static void test_refused(void)
 	guest_free(&gs);
 }
 
+static atomic_int woken;
+
+static void count_wake(void *o)
+{
+	(void)o;
+	atomic_fetch_add(&woken, 1);
+}
+
+struct busy_arg {
+	struct bjob_gate *g;
+	atomic_bool done;
+};
+
+static void *take_busy(void *arg)
+{
+	struct busy_arg *a = arg;
+
+	pthread_mutex_lock(&a->g->lock);
+	gate_busy(a->g, 0, GRAIN); /* waits for slot 0's write */
+	pthread_mutex_unlock(&a->g->lock);
+	atomic_store(&a->done, true);
+	return NULL;
+}
+
+/* The gate's rules, one step at a time: a chunk being copied refuses
+ * the writes that overlap it (and wakes the device once it is done);
+ * the job waits for the writes in flight on its chunk; an active
+ * commit's gate marks what is written dirty. */
+static void test_gate(void)
+{
+	struct bjob_gate *g = bjob_gate_new(4 * GRAIN, 2, count_wake, NULL);
+	struct busy_arg a = {.g = g};
+	pthread_t t;
+	uint64_t grain = 0;
+
+	CHECK(gate_track(g, true) == 0);
+	CHECK(gate_track(g, true) == -EBUSY);
+	CHECK(bjob_gate_begin(g, 0, 100, 512)); /* in flight on grain 0 */
+	CHECK_U64_EQ(g->n_dirty, 1);
+	CHECK(pthread_create(&t, NULL, take_busy, &a) == 0);
+	usleep(50000);
+	CHECK(!atomic_load(&a.done)); /* the job waits for the write */
+	bjob_gate_end(g, 0);
+	pthread_join(t, NULL);
+	CHECK(atomic_load(&a.done));
+	/* grain 0 is being copied now */
+	CHECK(!bjob_gate_begin(g, 1, GRAIN - 512, 1024)); /* overlaps */
+	CHECK(bjob_gate_begin(g, 1, GRAIN, 512));	  /* beside it */
+	bjob_gate_end(g, 1);
+	pthread_mutex_lock(&g->lock);
+	CHECK(gate_unbusy(g)); /* a write waited: wake the device */
+	CHECK(!gate_unbusy(g));
+	CHECK(gate_next_dirty(g, 2, &grain) && grain == 0);
+	CHECK_U64_EQ(gate_take_run(g, 0, 4), 2); /* grains 0 and 1 */
+	CHECK(!gate_next_dirty(g, 0, &grain));
+	pthread_mutex_unlock(&g->lock);
+	gate_untrack(g);
+	CHECK(bjob_gate_begin(g, 0, 0, 4 * GRAIN)); /* no job: no marks */
+	CHECK(!g->dirty);
+	bjob_gate_end(g, 0);
+	bjob_gate_free(g);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
 		return 1;
+	RUN(test_gate);
 	RUN(test_pull_racing_writes);
 	RUN(test_pull_to_base);
 	RUN(test_commit_below_active);
