@@ -15,7 +15,7 @@
 
 #define AREA_SECTORS 2048 /* 1 MiB */
 #define CHUNK	     8	  /* sectors a request */
-#define PASSES	     24
+#define PASSES	     12
 #define SPINS	     4000000000UL
 #define MAGIC	     0x6f64696eu /* "nido" */
 

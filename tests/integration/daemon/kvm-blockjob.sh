@@ -42,7 +42,7 @@ M = 1 << 20
 img = bytearray(16 * M)
 img[1 * M:8 * M] = b'\x11' * (7 * M)
 img[2 * M:3 * M] = b'\x33' * M
-p = 24
+p = 12
 for s in range(2048):
     w = [0x6f64696e, p, s] + [((p * 2654435761) ^ (s * 40503) ^ k) & 0xffffffff
                               for k in range(3, 128)]
