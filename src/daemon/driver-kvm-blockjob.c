@@ -331,8 +331,7 @@ static void on_started(void *opaque, int r, struct json_object *reply,
 	_cleanup_err_ struct err *e = NULL;
 	const char *why = NULL;
 
-	if (r == 0 && json_get_bool_opt(reply, "ok", &(bool){0}, NULL) >= 0 &&
-	    json_get_string_opt(reply, "error", &why, NULL) > 0)
+	if (r == 0 && json_get_string_opt(reply, "error", &why, NULL) > 0)
 		r = -EIO;
 	if (r < 0) {
 		if (c->ro_gfd >= 0)
