@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "block/chain-edit.h"
-#include "daemon/blockjob-out.h"
+#include "daemon/blockjob-common.h"
 #include "daemon/daemon.h"
 #include "daemon/disk-open.h"
 #include "daemon/domain.h"
@@ -547,67 +547,26 @@ static int start_call(struct kcall *c, struct json_object *args, struct err **e)
 
 /* ---- the job's end ---- */
 
-/* Disk @d named as @j's chain now is, from @from on, after @keep images
- * of the top: the top the source, the rest <backingStore>. */
-static void disk_rename(struct domain_disk *d, const struct kjob *j,
-			size_t keep, size_t from)
-{
-	size_t n = keep + (j->n - MIN(from, j->n)), k = 0;
-	const char *img[BLOCK_MAX_CHAIN + 1], *fmt[BLOCK_MAX_CHAIN + 1];
-
-	for (size_t i = 0; i < keep && k <= BLOCK_MAX_CHAIN; i++, k++) {
-		img[k] = j->paths[i];
-		fmt[k] = j->formats[i];
-	}
-	for (size_t i = from; i < j->n && k <= BLOCK_MAX_CHAIN; i++, k++) {
-		img[k] = j->paths[i];
-		fmt[k] = j->formats[i];
-	}
-	n = k;
-	for (size_t i = 0; i < d->n_backing; i++) {
-		free(d->backing[i].path);
-		free(d->backing[i].format);
-	}
-	free(d->backing);
-	free(d->source);
-	d->source = xstrdup(img[0]);
-	d->format =
-		streq(fmt[0], "qcow2") ? DISK_FORMAT_QCOW2 : DISK_FORMAT_RAW;
-	d->n_backing = n - 1;
-	d->backing = xcalloc(n, sizeof(*d->backing));
-	for (size_t i = 1; i < n; i++)
-		d->backing[i - 1] = (struct disk_backing){
-			.path = xstrdup(img[i]), .format = xstrdup(fmt[i])};
-	d->backing_end = true;
-}
-
-/* The definitions name the chain @j left on disk @i. */
+/* The definitions name the chain @j left on disk @i: @keep images of
+ * the top, then the base and what is below it. */
 static void chain_changed(struct kvm_bjobs *k, size_t i, const struct kjob *j)
 {
-	struct domain *dom = k->dom;
-	_cleanup_err_ struct err *e = NULL;
-	const char *target = dom->def->disks[i].target;
 	size_t keep = streq(j->type, "pull")	 ? 1
 		      : streq(j->type, "commit") ? (size_t)j->top
 						 : 0;
-	size_t from = (size_t)j->base;
-	struct domain_def *def;
+	const char **paths = xcalloc(j->n + 1, sizeof(*paths));
+	const char **formats = xcalloc(j->n + 1, sizeof(*formats));
+	size_t n = 0;
 
-	disk_rename(&dom->def->disks[i], j, keep, from);
-	if (!dom->persistent)
-		return;
-	if (!(def = domain_config_copy(dom, &e))) {
-		log_warn("domain '%s': disk '%s' stays as defined: %s",
-			 dom->def->name, target, err_msg(e));
-		return;
+	for (size_t s = 0; s < j->n; s++) {
+		if (s >= keep && s < (size_t)j->base)
+			continue;
+		paths[n] = j->paths[s];
+		formats[n++] = j->formats[s];
 	}
-	for (size_t d = 0; d < def->n_disks; d++)
-		if (streq(def->disks[d].target, target) &&
-		    !def->disks[d].volume)
-			disk_rename(&def->disks[d], j, keep, from);
-	if (domain_config_save(k->dmn, def, &e) < 0)
-		log_warn("domain '%s': disk '%s' stays as defined: %s",
-			 dom->def->name, target, err_msg(e));
+	blockjob_chain_changed(k->dmn, k->dom, i, paths, formats, n, true);
+	free(paths);
+	free(formats);
 }
 
 /* A commit that did not happen: the guest's read-only open of the base
