@@ -105,6 +105,16 @@ pair convert -O qcow2 src.raw out.qcow2 -- convert -O qcow2 src.raw out.qcow2
 row "convert raw -> qcow2" "$q" "$n" "$(ratio "$n" "$q")"
 pair convert -c -O qcow2 src.raw out.qcow2 -- convert -c -O qcow2 src.raw out.qcow2
 row "convert raw -> qcow2 -c" "$q" "$n" "$(ratio "$n" "$q")"
+# --bitmaps: the same copy plus three persistent bitmaps with bits set
+cp src.qcow2 bm.qcow2
+qemu-img bitmap --add bm.qcow2 b64k
+qemu-img bitmap --add -g 4k bm.qcow2 b4k
+qemu-img bitmap --add -g 512 --disable bm.qcow2 b512
+qemu-io -c 'write -P 1 0 16M' -c 'write -P 2 32M 16M' bm.qcow2 >/dev/null
+qemu-img bitmap --merge b4k bm.qcow2 b512
+pair convert --bitmaps -O qcow2 bm.qcow2 out.qcow2 -- \
+	convert --bitmaps -O qcow2 bm.qcow2 out.qcow2
+row "convert qcow2 -> qcow2 --bitmaps" "$q" "$n" "$(ratio "$n" "$q")"
 fi
 [ "$only" = convert ] && exit 0
 

@@ -12,6 +12,7 @@
 
 #include "block/chain.h"
 #include "block/driver.h"
+#include "block/nbd.h"
 #include "block/rbd-spec.h"
 #include "block/safeopen.h"
 
@@ -182,7 +183,8 @@ static int open_one(struct block_ctx *c, int fd, const char *path,
 	b = block_alloc(path, flags, fd);
 	b->name = xstrdup(name);
 	c->index++;
-	r = (flags & BLOCK_OPEN_LOCKED) ? 0 : block_lock(b, e);
+	/* only the top image's fd can come locked */
+	r = (flags & BLOCK_OPEN_LOCKED) && c->index == 1 ? 0 : block_lock(b, e);
 	if (r < 0)
 		return r;
 	b->drv = drv; /* for the driver's open; NULL again if it fails */
@@ -257,32 +259,57 @@ static int open_top(const char *path, const struct block_open_opts *o,
 }
 
 /*
- * Opens the RBD image @path names ("rbd:..."): no file, no chain. Its
- * format is raw (the image is the disk), whatever resolver is used.
+ * Opens @path through protocol driver @drv (rbd, nbd): no file of its
+ * own (@fd: a socket passed, or -1), no chain, the format raw.
  */
-static int open_rbd(const char *path, const struct block_open_opts *o,
-		    struct block **out, struct err **e)
+static int open_protocol(const char *path, const struct block_open_opts *o,
+			 const struct block_driver *drv, int fd,
+			 struct block **out, struct err **e)
 {
-	struct block *b;
+	struct block *b = block_alloc(path, o->flags, fd);
 	int r;
 
-	if (o->format && !streq(o->format, "raw"))
-		return err_set(e, ENOTSUP,
-			       "'%s': a %s image on rbd is not supported (rbd "
-			       "images are raw)",
-			       path, o->format);
-	b = block_alloc(path, o->flags, -1);
 	b->name = xstrdup(path);
-	b->drv = &block_rbd;
-	r = block_rbd.open(b, e);
+	b->drv = drv;
+	r = drv->open(b, e);
 	if (r < 0) {
-		block_rbd.close(b);
+		drv->close(b);
 		b->drv = NULL;
 		block_close(b);
 		return r;
 	}
 	*out = b;
 	return 0;
+}
+
+/* Opens the RBD image @path names ("rbd:..."), whatever resolver is
+ * used. */
+static int open_rbd(const char *path, const struct block_open_opts *o,
+		    struct block **out, struct err **e)
+{
+	if (o->format && !streq(o->format, "raw"))
+		return err_set(e, ENOTSUP,
+			       "'%s': a %s image on rbd is not supported (rbd "
+			       "images are raw)",
+			       path, o->format);
+	return open_protocol(path, o, &block_rbd, -1, out, e);
+}
+
+/* Opens the NBD export @path names, connecting to it, or on o->fd (a
+ * socket someone connected for us, format "nbd"). */
+static int open_nbd(const char *path, const struct block_open_opts *o,
+		    struct block **out, struct err **e)
+{
+	int fd = -1;
+
+	if (o->format && !streq(o->format, "raw") && !streq(o->format, "nbd"))
+		return err_set(e, ENOTSUP,
+			       "'%s': a %s image on an NBD export is not "
+			       "supported (the export is the disk: raw)",
+			       path, o->format);
+	if (o->fd >= 0 && (fd = fcntl(o->fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return err_sys(e, errno, "'%s'", path);
+	return open_protocol(path, o, &block_nbd, fd, out, e);
 }
 
 int block_open_chain(const char *path, const struct block_open_opts *o,
@@ -303,6 +330,11 @@ int block_open_chain(const char *path, const struct block_open_opts *o,
 	if (rbd_spec_is(path) && o->fd < 0 &&
 	    (!o->resolve || o->resolve == block_resolve_default))
 		return open_rbd(path, o, out, e);
+	/* nbd: names likewise; a socket passed (nido-vmm) with its format */
+	if ((nbd_uri_is(path) && o->fd < 0 &&
+	     (!o->resolve || o->resolve == block_resolve_default)) ||
+	    (o->fd >= 0 && o->format && streq(o->format, "nbd")))
+		return open_nbd(path, o, out, e);
 	if (!o->format && c.no_probe)
 		return err_set(e, EINVAL,
 			       "'%s': no format given, and the format of a "

@@ -69,9 +69,11 @@ enum {
 	 */
 	BLOCK_OPEN_NO_PROBE = 1u << 7,
 	/*
-	 * Take no image locks: the caller holds them on the fd's open file
-	 * description already (a sandboxed nido-vmm, which may not lock,
-	 * gets the writable base of a block job locked by nidod).
+	 * The top image's fd came with its locks: they are on its open file
+	 * description already (taken by the process that opened it and
+	 * passed it: a running nido-vmm's new overlay, which its sandbox
+	 * does not let it lock; the writable base of a block job, locked by
+	 * nidod). Not taken again.
 	 */
 	BLOCK_OPEN_LOCKED = 1u << 8,
 };
@@ -111,6 +113,21 @@ uint64_t block_size(struct block *b);
 const char *block_format(struct block *b);
 /* The path the image was opened with. Borrowed. */
 const char *block_filename(struct block *b);
+/*
+ * A running disk's external snapshot: opens the qcow2 overlay in @fd
+ * (borrowed: a duplicate is kept; @path names it) and puts @below (an
+ * open image) under it as its backing image. The overlay must record
+ * @below's filename as its backing file (and its format, if it records
+ * one) and be no smaller. On success *@out owns @below (closing it
+ * closes both); on failure @below stays the caller's. Returns 0 or
+ * -errno with @e naming the overlay.
+ */
+int block_open_over(int fd, const char *path, struct block *below,
+		    unsigned flags, struct block **out, struct err **e);
+/* Closes an overlay block_open_over() made, the image below left open
+ * (the caller's again). Returns block_close()'s result. */
+int block_close_over(struct block *top);
+
 /* The backing image, or NULL. Borrowed from @b. */
 struct block *block_backing(struct block *b);
 bool block_read_only(struct block *b);

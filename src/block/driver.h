@@ -96,6 +96,8 @@ extern const struct block_driver block_vmdk;
 extern const struct block_driver block_vdi;
 /* Ceph RBD images named "rbd:..." (rbd.c; rbd-none.c without librbd) */
 extern const struct block_driver block_rbd;
+/* NBD exports named "nbd://..." or on a socket passed (nbd.c) */
+extern const struct block_driver block_nbd;
 /* recognised, refused with a clear error (unsupported.c) */
 extern const struct block_driver block_vhdx, block_vpc, block_qed, block_luks,
 	block_parallels, block_qcow1;

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "block/driver.h"
+#include "block/nbd.h"
 #include "block/rbd-spec.h"
 
 int img_prealloc_parse(const char *s)
@@ -22,14 +23,22 @@ int img_create(const char *path, const struct img_create_opts *o,
 {
 	const char *fmt = o->format ? o->format : "raw";
 	const struct block_driver *drv = block_driver_find(fmt);
+	const struct block_driver *proto = rbd_spec_is(path)  ? &block_rbd
+					   : nbd_uri_is(path) ? &block_nbd
+							      : NULL;
 
-	if (rbd_spec_is(path) && !streq(fmt, "raw"))
+	/* a protocol's image is the disk: raw */
+	if (proto && !streq(fmt, "raw"))
 		return err_set(e, ENOTSUP,
-			       "creating '%s': a %s image on rbd is not "
-			       "supported (rbd images are raw)",
-			       path, fmt);
-	if (rbd_spec_is(path))
-		drv = &block_rbd;
+			       "creating '%s': a %s image on %s is not "
+			       "supported (%s)",
+			       path, fmt,
+			       proto == &block_rbd ? "rbd" : "an NBD export",
+			       proto == &block_rbd
+				       ? "rbd images are raw"
+				       : "the export is the disk: raw");
+	if (proto)
+		drv = proto;
 	if (!drv || !drv->create)
 		return err_set(e, ENOTSUP,
 			       "creating '%s': format '%s' is not supported "
@@ -46,6 +55,11 @@ int img_create(const char *path, const struct img_create_opts *o,
 			       "backing file is not opened",
 			       path);
 	return drv->create(path, o, e);
+}
+
+bool img_create_zeroes(const char *path)
+{
+	return !nbd_uri_is(path);
 }
 
 void img_snapshots_free(struct img_snapshot *s, int n)

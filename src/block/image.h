@@ -48,6 +48,13 @@ struct img_create_opts {
 int img_create(const char *path, const struct img_create_opts *o,
 	       struct err **e);
 
+/*
+ * Whether an image img_create() just made at @path reads as zeroes (a new
+ * file, qcow2, rbd image); false for an NBD export, which is "created"
+ * by checking it, its old content left (qemu-img's has_zero_init).
+ */
+bool img_create_zeroes(const char *path);
+
 /* Parses "off", "metadata", "falloc", "full"; -EINVAL otherwise. */
 int img_prealloc_parse(const char *s);
 
@@ -72,6 +79,7 @@ struct img_info {
 	const char *format; /* borrowed from the driver */
 	uint64_t virtual_size;
 	uint64_t actual_size;	     /* blocks the file uses */
+	bool actual_size_unknown;    /* an NBD export: no file here */
 	uint64_t cluster_size;	     /* 0: none */
 	char *backing_filename;	     /* owned, or NULL */
 	char *full_backing_filename; /* owned, or NULL */
@@ -161,6 +169,22 @@ struct img_bitmap_op {
  */
 int img_bitmap(struct block *b, const struct img_bitmap_op *ops, int n,
 	       struct err **e);
+
+/*
+ * convert --bitmaps, as qemu-img 7.2 does it. Before the target exists,
+ * img_bitmaps_copy_check(): @src can hold persistent bitmaps (qcow2 v3)
+ * and none is inconsistent (in use) unless @skip_broken. Once the target
+ * is open, img_bitmaps_can_store(). After the data, img_bitmaps_copy():
+ * every persistent bitmap of @src added to @dst (open read-write) with
+ * its name, granularity, recording flag and bits, after the bitmaps
+ * @dst already has, in @src's order; @skipped (may be NULL) is called
+ * for each inconsistent one left out. All return 0 or -errno with @e
+ * filled in qemu-img's words; a failed copy keeps what was added before.
+ */
+int img_bitmaps_copy_check(struct block *src, bool skip_broken, struct err **e);
+int img_bitmaps_can_store(struct block *dst, struct err **e);
+int img_bitmaps_copy(struct block *src, struct block *dst, bool skip_broken,
+		     void (*skipped)(const char *name), struct err **e);
 
 enum img_snapshot_op {
 	IMG_SNAPSHOT_CREATE,

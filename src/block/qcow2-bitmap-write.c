@@ -104,8 +104,7 @@ static int store_chunk(struct qcow2 *s, const uint8_t *p, uint64_t len,
 	return 0;
 }
 
-/* Writes bm->data back: data clusters, then the table. */
-static int store_data(struct qcow2 *s, struct qcow2_bitmap *bm, struct err **e)
+int qcow2_bitmap_store(struct qcow2 *s, struct qcow2_bitmap *bm, struct err **e)
 {
 	_cleanup_free_ uint64_t *t = NULL;
 	uint64_t n = bitmap_bytes(s, bm), cs = s->cluster_size;
@@ -271,7 +270,7 @@ int qcow2_bitmaps_close(struct qcow2 *s, struct err **e)
 
 		if (!bm->tracking)
 			continue;
-		r = store_data(s, bm, e);
+		r = qcow2_bitmap_store(s, bm, e);
 		if (r == 0)
 			bm->flags &= ~QCOW2_BME_IN_USE;
 		bm->tracking = false;
@@ -333,7 +332,7 @@ static int resize_one(struct qcow2 *s, struct qcow2_bitmap *bm,
 		memset(bm->data + old_bytes, 0, n - old_bytes);
 	if (bits % 8) /* no bit past the end */
 		bm->data[n - 1] &= (uint8_t)((1u << (bits % 8)) - 1);
-	return new_table(s, bm, e) ?: store_data(s, bm, e);
+	return new_table(s, bm, e) ?: qcow2_bitmap_store(s, bm, e);
 }
 
 /*
@@ -370,7 +369,7 @@ int qcow2_bitmaps_resize(struct qcow2 *s, uint64_t size, struct err **e)
 
 /* ---- the operations of `nido img bitmap` ---- */
 
-static struct qcow2_bitmap *find(struct qcow2 *s, const char *name)
+struct qcow2_bitmap *qcow2_bitmap_find(struct qcow2 *s, const char *name)
 {
 	for (uint32_t i = 0; i < s->nb_bitmaps; i++)
 		if (streq(s->bitmaps[i].name, name))
@@ -378,7 +377,8 @@ static struct qcow2_bitmap *find(struct qcow2 *s, const char *name)
 	return NULL;
 }
 
-static int add(struct qcow2 *s, const struct img_bitmap_op *op, struct err **e)
+int qcow2_bitmap_add(struct qcow2 *s, const struct img_bitmap_op *op,
+		     struct err **e)
 {
 	struct qcow2_bitmap bm = {0};
 	uint64_t g =
@@ -386,7 +386,9 @@ static int add(struct qcow2 *s, const struct img_bitmap_op *op, struct err **e)
 	uint64_t tbytes;
 	int r;
 
-	if (find(s, op->name))
+	if (!op->name[0]) /* the directory has no room for it */
+		return err_set(e, EINVAL, "Bitmap name cannot be empty");
+	if (qcow2_bitmap_find(s, op->name))
 		return err_set(e, EEXIST, "Bitmap already exists: %s",
 			       op->name);
 	if (g < 512 || g > (1ull << 31) || (g & (g - 1)))
@@ -426,8 +428,8 @@ static int add(struct qcow2 *s, const struct img_bitmap_op *op, struct err **e)
 	return 0;
 }
 
-/* Frees @bm's table and data clusters and drops it from the list. */
-static int remove_one(struct qcow2 *s, struct qcow2_bitmap *bm, struct err **e)
+int qcow2_bitmap_remove(struct qcow2 *s, struct qcow2_bitmap *bm,
+			struct err **e)
 {
 	_cleanup_free_ uint64_t *t = NULL;
 	uint32_t i = (uint32_t)(bm - s->bitmaps);
@@ -484,7 +486,7 @@ static int merge(struct qcow2 *s, struct qcow2_bitmap *bm,
 	if (r < 0)
 		return r;
 	merge_bits(s, bm, bits, gbits);
-	return store_data(s, bm, e);
+	return qcow2_bitmap_store(s, bm, e);
 }
 
 static int one_op(struct qcow2 *s, const struct img_bitmap_op *op,
@@ -494,19 +496,19 @@ static int one_op(struct qcow2 *s, const struct img_bitmap_op *op,
 	int r;
 
 	if (op->kind == IMG_BITMAP_ADD)
-		return add(s, op, e);
-	bm = find(s, op->name);
+		return qcow2_bitmap_add(s, op, e);
+	bm = qcow2_bitmap_find(s, op->name);
 	if (!bm)
 		return err_set(e, ENOENT, "Dirty bitmap '%s' not found",
 			       op->name);
 	switch (op->kind) {
 	case IMG_BITMAP_REMOVE:
-		return remove_one(s, bm, e);
+		return qcow2_bitmap_remove(s, bm, e);
 	case IMG_BITMAP_CLEAR:
 		r = qcow2_bitmap_load_data(s, bm, e);
 		if (r == 0) {
 			memset(bm->data, 0, bitmap_bytes(s, bm));
-			r = store_data(s, bm, e);
+			r = qcow2_bitmap_store(s, bm, e);
 		}
 		return r;
 	case IMG_BITMAP_ENABLE:
@@ -534,8 +536,10 @@ int qcow2_bitmap_ops(struct block *b, const struct img_bitmap_op *ops, int n,
 	for (int i = 0; i < n && r == 0; i++) {
 		/* an inconsistent bitmap can only be removed */
 		if (ops[i].kind != IMG_BITMAP_ADD &&
-		    ops[i].kind != IMG_BITMAP_REMOVE && find(s, ops[i].name) &&
-		    (find(s, ops[i].name)->flags & QCOW2_BME_IN_USE))
+		    ops[i].kind != IMG_BITMAP_REMOVE &&
+		    qcow2_bitmap_find(s, ops[i].name) &&
+		    (qcow2_bitmap_find(s, ops[i].name)->flags &
+		     QCOW2_BME_IN_USE))
 			r = err_set(e, EBUSY,
 				    "Bitmap '%s' is inconsistent and cannot be "
 				    "used",
@@ -559,7 +563,7 @@ int qcow2_bitmap_read_bits(struct block *b, const char *name, uint8_t **bits,
 		return err_set(e, ENOTSUP,
 			       "'%s': not a qcow2 image: no bitmaps",
 			       b->filename);
-	bm = find(s, name);
+	bm = qcow2_bitmap_find(s, name);
 	if (!bm)
 		return err_set(e, ENOENT, "Dirty bitmap '%s' not found", name);
 	r = qcow2_bitmap_load_data(s, bm, e);

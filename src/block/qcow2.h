@@ -463,6 +463,16 @@ int qcow2_bitmaps_track(struct qcow2 *s, uint64_t off, uint64_t len,
 int qcow2_bitmaps_resize(struct qcow2 *s, uint64_t size, struct err **e);
 /* Stores what was recorded and unmarks the bitmaps (at close). */
 int qcow2_bitmaps_close(struct qcow2 *s, struct err **e);
+/* Writes bm->data back: data clusters, then the table. */
+int qcow2_bitmap_store(struct qcow2 *s, struct qcow2_bitmap *bm,
+		       struct err **e);
+struct qcow2_bitmap *qcow2_bitmap_find(struct qcow2 *s, const char *name);
+/* A new bitmap at the end of the list (its table zeroed), as op ADD. */
+int qcow2_bitmap_add(struct qcow2 *s, const struct img_bitmap_op *op,
+		     struct err **e);
+/* Frees @bm's table and data clusters and drops it from the list. */
+int qcow2_bitmap_remove(struct qcow2 *s, struct qcow2_bitmap *bm,
+			struct err **e);
 int qcow2_bitmap_ops(struct block *b, const struct img_bitmap_op *ops, int n,
 		     struct err **e);
 /* A copy of bitmap @name's bits (*@bits owned by the caller). */

@@ -515,8 +515,10 @@ static json_object *info_json(const char *path, const struct img_info *i)
 			o, "cluster-size",
 			json_object_new_int64((int64_t)i->cluster_size));
 	json_object_object_add(o, "format", json_object_new_string(i->format));
-	json_object_object_add(o, "actual-size",
-			       json_object_new_int64((int64_t)i->actual_size));
+	if (!i->actual_size_unknown)
+		json_object_object_add(
+			o, "actual-size",
+			json_object_new_int64((int64_t)i->actual_size));
 	if (i->is_qcow2)
 		json_object_object_add(o, "format-specific",
 				       format_specific_json(i));
@@ -567,7 +569,9 @@ static void info_human(const char *path, const struct img_info *i)
 	printf("image: %s\nfile format: %s\n", path, i->format);
 	printf("virtual size: %s (%" PRIu64 " bytes)\n",
 	       img_human_size(i->virtual_size, a), i->virtual_size);
-	printf("disk size: %s\n", img_human_size(i->actual_size, b));
+	printf("disk size: %s\n", i->actual_size_unknown
+					  ? "unavailable"
+					  : img_human_size(i->actual_size, b));
 	if (i->cluster_size)
 		printf("cluster_size: %" PRIu64 "\n", i->cluster_size);
 	if (i->backing_filename) {
@@ -713,7 +717,8 @@ static const char help_text[] =
 	"filename\n"
 	"  compare [-f fmt] [-F fmt] [-T src_cache] [-p] [-q] [-s] [-U] "
 	"filename1 filename2\n"
-	"  convert [-U] [-C] [-c] [-p] [-q] [-n] [-f fmt] [-t cache] "
+	"  convert [--bitmaps [--skip-broken-bitmaps]] [-U] [-C] [-c] [-p] "
+	"[-q] [-n] [-f fmt] [-t cache] "
 	"[-T src_cache] [-O output_fmt] [-B backing_file [-F backing_fmt]] "
 	"[-o options] [-S sparse_size] [-m num_coroutines] [-W] filename "
 	"[filename2 [...]] output_filename\n"
@@ -768,6 +773,12 @@ static const char help_text[] =
 	"  '--output' takes the format in which the output must be done "
 	"(human or json)\n"
 	"  '-n' skips the target volume creation\n"
+	"\n"
+	"Parameters to convert subcommand:\n"
+	"  '--bitmaps' copies all top-level persistent bitmaps to destination\n"
+	"  '--skip-broken-bitmaps' leaves out inconsistent (in-use) bitmaps "
+	"instead of\n"
+	"       failing\n"
 	"\n"
 	"Parameters to check subcommand:\n"
 	"  '-r' tries to repair any inconsistencies that are found during the "

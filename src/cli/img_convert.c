@@ -3,7 +3,8 @@
  * `nido img convert`: copies one or more images (concatenated) into a
  * new image of any writable format. Ranges that read as zeroes are
  * skipped (the output stays sparse), as are zero blocks found in the
- * data unless -S 0; -c compresses each cluster (qcow2).
+ * data unless -S 0; -c compresses each cluster (qcow2). --bitmaps then
+ * copies the source's persistent bitmaps (qcow2 to qcow2), as qemu-img.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -450,14 +451,20 @@ struct convert_args {
 	const char *src_fmt, *out_fmt, *backing, *backing_fmt, *cache;
 	char *opts;
 	bool compress, progress, no_create, quiet;
-	unsigned share; /* -U: for the sources */
+	bool has_out_fmt;	   /* -O given: -n opens the target as that */
+	bool bitmaps, skip_broken; /* --bitmaps, --skip-broken-bitmaps */
+	unsigned share;		   /* -U: for the sources */
 	int sparse_size;
 };
 
 static int parse_args(int argc, char **argv, struct convert_args *a)
 {
-	static const struct option lo[] = {{"force-share", no_argument, 0, 'U'},
-					   {0, 0, 0, 0}};
+	enum { OPT_BITMAPS = 256, OPT_SKIP_BROKEN };
+	static const struct option lo[] = {
+		{"force-share", no_argument, 0, 'U'},
+		{"bitmaps", no_argument, 0, OPT_BITMAPS},
+		{"skip-broken-bitmaps", no_argument, 0, OPT_SKIP_BROKEN},
+		{0, 0, 0, 0}};
 	uint64_t v;
 	int c;
 
@@ -470,6 +477,7 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
 			break;
 		case 'O':
 			a->out_fmt = optarg;
+			a->has_out_fmt = true;
 			break;
 		case 'B':
 			a->backing = optarg;
@@ -502,6 +510,12 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
 		case 'U':
 			a->share = BLOCK_OPEN_SHARE_RW;
 			break;
+		case OPT_BITMAPS:
+			a->bitmaps = true;
+			break;
+		case OPT_SKIP_BROKEN:
+			a->skip_broken = true;
+			break;
 		case 't':
 		case 'T':
 		case 'm':
@@ -514,6 +528,10 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
 	}
 	if (argc - optind < 2)
 		return img_error("Must specify image file name"), -1;
+	if (a->skip_broken && !a->bitmaps)
+		return img_error("Use of --skip-broken-bitmaps requires "
+				 "--bitmaps"),
+		       -1;
 	return 0;
 }
 
@@ -568,6 +586,26 @@ static int run(struct convert *c, const char *out, struct err **e)
 	return 0;
 }
 
+static void skipped(const char *name)
+{
+	fprintf(stderr,
+		"nido img: warning: Skipping inconsistent bitmap '%s'\n", name);
+}
+
+/* --bitmaps before the target is made: one source that can hold them. */
+static int bitmaps_precheck(struct convert *c, const struct convert_args *a)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	if (c->nsrc > 1)
+		return img_error("Copying bitmaps only possible with single "
+				 "source"),
+		       -1;
+	if (img_bitmaps_copy_check(c->src[0], a->skip_broken, &e) < 0)
+		return img_error("%s", err_msg(e)), -1;
+	return 0;
+}
+
 int img_cmd_convert(int argc, char **argv)
 {
 	struct convert_args a = {.out_fmt = "raw", .sparse_size = 4096};
@@ -587,17 +625,22 @@ int img_cmd_convert(int argc, char **argv)
 			goto out;
 		c.total += block_size(c.src[i]);
 	}
+	if (a.bitmaps && bitmaps_precheck(&c, &a) < 0)
+		goto out;
 	if (!a.no_create && create_output(out, &a, c.total) < 0)
 		goto out;
-	/* like qemu-img, the output's default cache mode is "unsafe" */
-	c.dst = img_open(out, a.no_create ? NULL : a.out_fmt,
+	/*
+	 * like qemu-img, the output's default cache mode is "unsafe"; -n
+	 * opens it as -O says, and probes it without -O (qemu-img: raw)
+	 */
+	c.dst = img_open(out, a.no_create && !a.has_out_fmt ? NULL : a.out_fmt,
 			 BLOCK_OPEN_RDWR | BLOCK_OPEN_NO_BACKING |
 				 (!a.cache || streq(a.cache, "unsafe")
 					  ? BLOCK_OPEN_NO_FLUSH
 					  : 0));
 	if (!c.dst)
 		goto out;
-	c.fresh = !a.no_create;
+	c.fresh = !a.no_create && img_create_zeroes(out);
 	c.sparse = a.sparse_size > 0;
 	c.compress = a.compress;
 	c.progress = a.progress && !a.quiet;
@@ -605,6 +648,10 @@ int img_cmd_convert(int argc, char **argv)
 	c.last_pct = -1;
 	c.gran =
 		MAX(img_cluster_size(c.dst), (uint64_t)MAX(a.sparse_size, 512));
+	if (a.bitmaps && img_bitmaps_can_store(c.dst, &e) < 0) {
+		img_error("%s", err_msg(e));
+		goto out;
+	}
 	if (c.compress && !img_cluster_size(c.dst)) {
 		img_error("Compression not supported for this file format");
 		goto out;
@@ -612,6 +659,9 @@ int img_cmd_convert(int argc, char **argv)
 	if (c.compress)
 		c.gran = img_cluster_size(c.dst);
 	r = run(&c, out, &e);
+	if (r == 0 && a.bitmaps)
+		r = img_bitmaps_copy(c.src[0], c.dst, a.skip_broken, skipped,
+				     &e);
 	if (r < 0) {
 		img_error("%s", err_msg(e));
 		goto out;

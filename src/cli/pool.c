@@ -322,6 +322,7 @@ static const char *yes_no(bool b)
 static int cmd_pool_info(const struct cli_args *a)
 {
 	_cleanup_json_ struct json_object *res = NULL;
+	const char *unknown;
 	char buf[32];
 
 	if (pool_call(a, "pool.info", "get", NULL, &res))
@@ -333,12 +334,19 @@ static int cmd_pool_info(const struct cli_args *a)
 	printf("%-15s %s\n", "Autostart:", yes_no(jbool(res, "autostart")));
 	if (!jbool(res, "active"))
 		return 0;
-	printf("%-15s %s\n", "Capacity:",
-	       pool_pretty_size((uint64_t)jint(res, "capacity"), buf));
+	unknown = jstr(res, "space_unknown");
+	if (*unknown)
+		printf("%-15s unknown (%s)\n", "Capacity:", unknown);
+	else
+		printf("%-15s %s\n", "Capacity:",
+		       pool_pretty_size((uint64_t)jint(res, "capacity"), buf));
 	printf("%-15s %s\n", "Allocation:",
 	       pool_pretty_size((uint64_t)jint(res, "allocation"), buf));
-	printf("%-15s %s\n", "Available:",
-	       pool_pretty_size((uint64_t)jint(res, "available"), buf));
+	if (*unknown)
+		printf("%-15s unknown\n", "Available:");
+	else
+		printf("%-15s %s\n", "Available:",
+		       pool_pretty_size((uint64_t)jint(res, "available"), buf));
 	return 0;
 }
 

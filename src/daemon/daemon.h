@@ -34,6 +34,8 @@ struct daemon {
 	bool shutting_down;
 	struct rpc_server *rpc;
 	unsigned idle_timeout;		  /* seconds; 0: never exit when idle */
+	unsigned storage_job_timeout;	  /* seconds a remote pool's job
+					     holds its caller (pool-job.c) */
 	unsigned idle;			  /* seconds idle so far */
 	struct events *events;		  /* event subscribers (events.h) */
 	struct console_session *consoles; /* open consoles (console.h) */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "daemon/domain_conf_audio.h"
+#include "daemon/disk-net.h"
 #include "daemon/domain_conf_hw.h"
 #include "daemon/domain_conf_devmisc.h"
 #include "daemon/domain_conf_machine.h"
@@ -925,7 +926,7 @@ const char *domain_hw_qemu_only(const struct domain_def *d)
 		if (d->disks[i].iothread)
 			return "<driver iothread>";
 	for (size_t i = 0; i < d->n_disks; i++)
-		if (d->disks[i].net)
+		if (d->disks[i].net && !disk_net_vmm_can(&d->disks[i]))
 			return "<disk type='network'>";
 	/* <memoryBacking> last: the kvm driver takes its simple forms
 	 * (driver-kvm-conf.c) when nothing else is named */

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -26,12 +27,14 @@
 
 #include "daemon/cgroup.h"
 #include "daemon/daemon.h"
+#include "daemon/disk-net.h"
 #include "daemon/disk-open.h"
 #include "daemon/domain-disks.h"
 #include "daemon/driver-common.h"
 #include "daemon/driver.h"
 #include "daemon/driver-kvm-agent.h"
 #include "daemon/driver-kvm-blockjob.h"
+#include "daemon/driver-kvm-snapshot.h"
 #include "daemon/events.h"
 #include "daemon/iface.h"
 #include "daemon/vcpu-threads.h"
@@ -96,6 +99,9 @@ struct kvm_vm {
 	 * passed to nido-vmm from fd FIRST_DISK_FD on, in this order. */
 	struct block_chain *chains;
 	size_t n_chains;
+	/* NBD servers of its network disks (disk-net.h), one per disk */
+	struct disk_server *servers;
+	size_t n_servers;
 	unsigned sandbox_slot; /* its identity in the nido id range;
 				  0: none (not root) */
 	/*
@@ -131,6 +137,8 @@ struct kvm_vm {
 	struct kvm_chans *chans;
 	/* block jobs (driver-kvm-blockjob.h), from the first one on */
 	struct kvm_bjobs *bjobs;
+	/* a snapshot call in flight (driver-kvm-snapshot.h), or NULL */
+	struct kvm_snap *snap;
 };
 
 /* A "stats" call to nido-vmm for a domstats reply that waits for it. */
@@ -161,16 +169,28 @@ static struct kvm_vm *vm_of(struct domain *dom)
 	return dom->priv;
 }
 
+/* Ends the servers of the VM's network disks (nothing left behind). */
+static void stop_servers(struct kvm_vm *vm)
+{
+	for (size_t i = 0; i < vm->n_servers; i++)
+		disk_server_stop(&vm->servers[i]);
+	free(vm->servers);
+	vm->servers = NULL;
+	vm->n_servers = 0;
+}
+
 static void kvm_release(struct daemon *dmn, struct domain *dom)
 {
 	struct kvm_vm *vm = dom->priv;
 
 	if (!vm)
 		return;
+	stop_servers(vm);
 	loop_source_del(dmn->loop, vm->watch);
 	loop_source_del(dmn->loop, vm->timer);
 	vmm_req_cancel(vm->req);
 	vmm_watch_free(vm->events);
+	kvm_snapshot_release(&vm->snap);
 	kvm_chans_free(vm->chans, false);
 	kvm_bjobs_free(steal_ptr(vm->bjobs));
 	while (vm->stats) { /* the waiters get what is there */
@@ -203,6 +223,8 @@ static int check_files(const struct domain_def *def, struct err **e)
 	for (size_t i = 0; i < def->n_disks; i++) {
 		const struct domain_disk *d = &def->disks[i];
 
+		if (d->net) /* reached when it starts (disk-net.h) */
+			continue;
 		if (access(d->source, d->readonly ? R_OK : R_OK | W_OK) < 0)
 			return err_sys(e, errno, "disk '%s' (%s)", d->source,
 				       d->target);
@@ -229,22 +251,46 @@ static void close_disks(struct kvm_vm *vm)
 	vm->n_chains = 0;
 }
 
+/* A network disk's socket into vm->chains[@i], its server started as
+ * the VM's identity. */
+static int open_net_disk(const struct domain_disk *d, struct kvm_vm *vm,
+			 size_t i, int logfd, struct err **e)
+{
+	uid_t uid = 0;
+	gid_t gid = 0;
+	struct idrange ids;
+
+	if (vm->sandbox_slot) {
+		idrange_load(&ids, NULL, NULL);
+		idrange_ids(&ids, vm->sandbox_slot, &uid, &gid);
+	}
+	return disk_net_open(d, vm->sandbox_slot != 0, uid, gid, logfd,
+			     &vm->servers[i], &vm->chains[i], e);
+}
+
 /* Every disk's files into vm->chains; all or none. */
 static int open_disks(struct daemon *dmn, const struct domain_def *def,
-		      struct kvm_vm *vm, struct err **e)
+		      struct kvm_vm *vm, int logfd, struct err **e)
 {
 	vm->chains = xcalloc(def->n_disks + 1, sizeof(*vm->chains));
+	stop_servers(vm);
+	vm->servers = xcalloc(def->n_disks + 1, sizeof(*vm->servers));
+	for (size_t i = 0; i < def->n_disks; i++)
+		vm->servers[i].child = (struct spawn_child){-1, -1};
+	vm->n_servers = def->n_disks;
 	for (size_t i = 0; i < def->n_disks; i++) {
 		_cleanup_free_ char *overlay =
 			domain_disk_overlay(dmn, def, i, e);
-		int r = def->disks[i].transient && !overlay
-				? -EIO
+		int r = def->disks[i].transient && !overlay ? -EIO
+			: def->disks[i].net
+				? open_net_disk(&def->disks[i], vm, i, logfd, e)
 				: disk_open(&def->disks[i], overlay,
 					    &vm->chains[i], e);
 
 		vm->n_chains = i + 1;
 		if (r < 0) {
 			close_disks(vm);
+			stop_servers(vm);
 			return r;
 		}
 	}
@@ -302,8 +348,11 @@ static struct json_object *disk_json(const struct domain_disk *d,
 {
 	struct json_object *o = json_object_new_object(), *io = NULL;
 
-	add_string(o, "path", d->source);
-	add_string(o, "format", disk_format_name(d->format));
+	/* a network disk: its NBD socket, the export raw (disk-net.h) */
+	add_string(o, "path",
+		   d->net && chain && chain->n ? chain->files[0].path
+					       : d->source);
+	add_string(o, "format", d->net ? "raw" : disk_format_name(d->format));
 	json_object_object_add(
 		o, "readonly",
 		json_object_new_boolean(d->readonly ||
@@ -547,6 +596,7 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	_cleanup_free_ char *detail = NULL, *msg = NULL;
 	bool restart = false;
 
+	stop_servers(vm);
 	cgroup_remove(vm->cgroups);
 	iface_teardown(vm->taps);
 	iface_forget(dom->def);
@@ -781,7 +831,7 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 		if (slot_fd < 0)
 			return slot_fd;
 	}
-	if (open_disks(dmn, dom->def, vm, e) < 0)
+	if (open_disks(dmn, dom->def, vm, logfd, e) < 0)
 		return err_code(*e);
 	if (domain_disks_show_chains(dom, vm->chains, e) < 0) {
 		close_disks(vm);
@@ -854,6 +904,7 @@ static int spawn_vmm(struct daemon *dmn, struct domain *dom, struct kvm_vm *vm,
 	if (r < 0) {
 		cgroup_remove(vm->cgroups);
 		drop_ifaces(dom, vm);
+		stop_servers(vm);
 	}
 	vm->is_child = r == 0;
 	return r;
@@ -1845,6 +1896,78 @@ static int kvm_jobinfo(struct daemon *dmn, struct domain *dom,
 	return 0;
 }
 
+/* One snapshot at a time, none while it starts, saves or stops. */
+static int snap_busy(const struct kvm_vm *vm, struct err **e)
+{
+	if (vm->starting || vm->saving || vm->destroying || vm->stopped ||
+	    vm->snap)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is starting, saving, stopping or "
+				"taking a snapshot");
+	return 0;
+}
+
+/* driver.h's ->snapshot: driver-kvm-snapshot.c's, one at a time. */
+static int kvm_snapshot(struct daemon *dmn, struct domain *dom,
+			enum snapshot_op op, const char *tag,
+			const char *const *targets, size_t n,
+			driver_done_fn done, void *opaque, struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+
+	if (snap_busy(vm, e) < 0)
+		return err_code(*e);
+	return kvm_snapshot_call(dmn, dom, vm->api, op, tag, targets, n, done,
+				 opaque, &vm->snap, e);
+}
+
+/* driver.h's ->disk_snapshot: driver-kvm-snapshot.c's. */
+static int kvm_disk_snapshot(struct daemon *dmn, struct domain *dom,
+			     const struct snapshot_def *sn, driver_done_fn done,
+			     void *opaque, struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+
+	if (snap_busy(vm, e) < 0)
+		return err_code(*e);
+	return kvm_disk_snapshot_call(dmn, dom, vm->api, sn, done, opaque,
+				      &vm->snap, e);
+}
+
+#define STOP_NOW_MS 10000
+
+int kvm_stop_now(struct daemon *dmn, struct domain *dom, struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+	struct pollfd p = {.fd = vm->child.pidfd, .events = POLLIN};
+	int r;
+
+	if (vm->starting || vm->saving || vm->destroying || vm->snap)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is starting, saving, stopping or "
+				"taking a snapshot");
+	vm->destroying = true;
+	/* SIGTERM first: nido-vmm writes its images' tables out and closes
+	 * them, as a destroy lets it */
+	send_signal(vm, SIGTERM);
+	do
+		r = poll(&p, 1, DESTROY_GRACE_MS);
+	while (r < 0 && errno == EINTR);
+	if (r == 0) {
+		vm->killed = true;
+		send_signal(vm, SIGKILL);
+		do
+			r = poll(&p, 1, STOP_NOW_MS);
+		while (r < 0 && errno == EINTR);
+	}
+	if (r <= 0) /* its exit comes later, through the watch */
+		return err_set(e, ETIMEDOUT,
+			       "nido-vmm %d did not end within %d s",
+			       (int)vm->child.pid, STOP_NOW_MS / 1000);
+	vm_exited(dmn, dom, reap(dmn, vm));
+	return 0;
+}
+
 static int kvm_blockjob(struct daemon *dmn, struct domain *dom,
 			const struct driver_blockjob *req,
 			struct json_object *out, driver_done_fn done,
@@ -1852,9 +1975,9 @@ static int kvm_blockjob(struct daemon *dmn, struct domain *dom,
 {
 	struct kvm_vm *vm = vm_of(dom);
 
-	if (!vm || vm->starting || !vm->api || vm->child.pidfd < 0)
+	if (!vm || vm->starting || !vm->api || vm->child.pidfd < 0 || vm->snap)
 		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
-				"nido-vmm is not ready");
+				"nido-vmm is not ready, or takes a snapshot");
 	if (!vm->bjobs)
 		vm->bjobs = kvm_bjobs_new(dmn, dom, vm->api, vm->child.pidfd);
 	return kvm_bjobs_op(vm->bjobs, req, out, done, opaque, e);
@@ -1884,6 +2007,8 @@ const struct driver_ops driver_kvm = {
 	.jobinfo = kvm_jobinfo,
 	.setmem = kvm_setmem,
 	.setvcpus = kvm_setvcpus,
+	.snapshot = kvm_snapshot,
+	.disk_snapshot = kvm_disk_snapshot,
 	.release = kvm_release,
 	.agent = kvm_agent,
 	.blockjob = kvm_blockjob,

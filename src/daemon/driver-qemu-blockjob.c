@@ -411,23 +411,6 @@ static void xsnap_next(struct xsnap *x)
 		xsnap_finish(x, r, e);
 }
 
-/* The overlay, open for writing as the guest's disk: its lock held. */
-static int open_overlay(const char *path, int *fd, struct err **e)
-{
-	_cleanup_block_ struct block *b = NULL;
-	struct block_chain ch = {0};
-
-	if (block_open(path, "qcow2",
-		       BLOCK_OPEN_RDWR | BLOCK_OPEN_NO_BACKING |
-			       BLOCK_OPEN_NO_PROBE,
-		       &b, e) < 0 ||
-	    block_chain_export(b, &ch, e) < 0)
-		return err_prefix(e, "overlay '%s'", path);
-	*fd = steal_fd(ch.files[0].fd);
-	block_chain_clear(&ch);
-	return 0;
-}
-
 int qemu_disk_snapshot(struct daemon *dmn, struct domain *dom,
 		       const struct snapshot_def *sn, driver_done_fn done,
 		       void *opaque, struct err **e)
@@ -477,7 +460,7 @@ int qemu_disk_snapshot(struct daemon *dmn, struct domain *dom,
 		d->fd = -1;
 		d->node = xasprintf("o%zu-%u", d->disk, ++job_count);
 		d->file_node = xasprintf("%sf", d->node);
-		r = open_overlay(s->file, &d->fd, e);
+		r = snapshot_overlay_open(s->file, &d->fd, e);
 	}
 	if (r < 0) {
 		xsnap_free(x);

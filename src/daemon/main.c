@@ -389,6 +389,7 @@ static int serve(struct daemon *dmn, const struct nido_paths *p,
 	log_info("%zu storage pool definitions loaded", n);
 	/* before the domains: re-attached ones are checked with machined */
 	machined_open(dmn, conf->register_machines);
+	dmn->storage_job_timeout = conf->storage_job_timeout;
 	/* networks and pools first: guests use them */
 	networks_recover(dmn);
 	pools_recover(dmn);

@@ -6,8 +6,11 @@
  * active pool), and calls the object layer (definitions), pool.c (the
  * life cycle) or src/storage (the volumes' files).
  *
- * Volume operations that may take long run as jobs (pool-job.c);
- * volume.clone and volume.create_from are methods-volcopy.c's.
+ * Volume operations that may take long run as jobs (pool-job.c), and
+ * so does every operation of a remote pool (iscsi, rbd), whose portal or
+ * cluster may not answer; a pool with a job refuses other verbs by name
+ * (busy_pool). volume.clone and volume.create_from are
+ * methods-volcopy.c's.
  */
 #include <errno.h>
 
@@ -44,6 +47,17 @@ static struct pool *param_pool(struct daemon *dmn, struct json_object *params,
 		return NULL;
 	o = object_list_lookup(&dmn->pools.l, key, e);
 	return o ? pool_of(o) : NULL;
+}
+
+/* The pool of @params, with no job running on it. */
+static struct pool *busy_pool(struct daemon *dmn, struct json_object *params,
+			      struct err **e)
+{
+	struct pool *p = param_pool(dmn, params, e);
+
+	if (p && pool_busy(dmn, p->def->name, e))
+		return NULL;
+	return p;
 }
 
 static int need_active(const struct pool *p, struct err **e)
@@ -124,6 +138,7 @@ static struct json_object *summary(const struct pool *p)
 		add_u64(o, "allocation", p->space.allocation);
 		add_u64(o, "available", p->space.available);
 		add_u64(o, "volumes", p->n_vols);
+		add_str(o, "space_unknown", p->space.unknown);
 	}
 	return o;
 }
@@ -250,8 +265,8 @@ static int check_target(struct daemon *dmn, const struct pool_def *def,
 	return 0;
 }
 
-static struct json_object *with_warnings(const struct pool *p,
-					 struct json_object *warnings)
+struct json_object *pool_with_warnings(const struct pool *p,
+				       struct json_object *warnings)
 {
 	struct json_object *o = summary(p);
 
@@ -269,7 +284,7 @@ static int m_define(void *opaque, struct json_object *params,
 
 	if (parse_xml_param(params, &def, &warnings, e) < 0)
 		return err_code(*e);
-	if (check_target(dmn, def, e) < 0) {
+	if (check_target(dmn, def, e) < 0 || pool_busy(dmn, def->name, e)) {
 		pool_def_free(def);
 		json_object_put(warnings);
 		return err_code(*e);
@@ -279,7 +294,7 @@ static int m_define(void *opaque, struct json_object *params,
 		return err_code(*e);
 	}
 	events_pool_lifecycle(dmn, pool_of(obj), "defined");
-	*result = with_warnings(pool_of(obj), warnings);
+	*result = pool_with_warnings(pool_of(obj), warnings);
 	return 0;
 }
 
@@ -298,21 +313,44 @@ static int build_flags(struct json_object *params, bool *build, unsigned *flags,
 		return -EINVAL;
 	*flags = (ow ? STORAGE_BUILD_OVERWRITE : 0) |
 		 (no_ow ? STORAGE_BUILD_NO_OVERWRITE : 0);
+	if (ow && no_ow)
+		return err_setk(e, ERR_INVALID_ARG, EINVAL,
+				"overwrite and no-overwrite exclude each "
+				"other");
 	return 0;
 }
 
+/* pool-start [--build]: a remote pool's as a job (@created: pool-create
+ * made it, its answer the pool with @warnings, taken, when deferred).
+ * 0, RPC_DEFERRED or -errno with @e. */
 static int start_built(struct daemon *dmn, struct pool *p,
-		       struct json_object *params, struct err **e)
+		       struct json_object *params, bool created,
+		       struct json_object *warnings, struct err **e)
 {
 	const char *format;
 	unsigned flags;
 	bool build;
+	struct vol_job *j;
 
 	if (build_flags(params, &build, &flags, &format, e) < 0)
 		return -EINVAL;
-	if ((build || flags) && pool_build(dmn, p, format, flags, e) < 0)
-		return err_code(*e);
-	return pool_start(dmn, p, e);
+	if (!pool_remote(p)) {
+		if ((build || flags) &&
+		    pool_build(dmn, p, format, flags, e) < 0)
+			return err_code(*e);
+		return pool_start(dmn, p, e);
+	}
+	if (p->active)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"storage pool '%s' is already active",
+				p->def->name);
+	j = pool_job_new(POOL_JOB_START, p, NULL);
+	pool_job_set_build(j, build || flags, format, flags);
+	if (created) {
+		pool_job_set_created(j);
+		pool_job_set_warnings(j, json_object_get(warnings));
+	}
+	return pool_job_start(dmn, j, e);
 }
 
 static int m_create(void *opaque, struct json_object *params,
@@ -322,10 +360,11 @@ static int m_create(void *opaque, struct json_object *params,
 	struct pool_def *def = NULL;
 	struct json_object *warnings = NULL;
 	struct object *obj = NULL;
+	int r;
 
 	if (parse_xml_param(params, &def, &warnings, e) < 0)
 		return err_code(*e);
-	if (check_target(dmn, def, e) < 0 ||
+	if (check_target(dmn, def, e) < 0 || pool_busy(dmn, def->name, e) ||
 	    object_check_conflicts(&dmn->pools.l, def, &obj, e) < 0 ||
 	    (obj && err_setk(e, ERR_OPERATION_INVALID, EEXIST,
 			     "storage pool '%s' already exists", def->name))) {
@@ -335,13 +374,18 @@ static int m_create(void *opaque, struct json_object *params,
 	}
 	obj = pool_kind.obj_new(def);
 	object_list_add(&dmn->pools.l, obj);
-	if (start_built(dmn, pool_of(obj), params, e) < 0) {
+	r = start_built(dmn, pool_of(obj), params, true, warnings, e);
+	if (r < 0) {
 		object_list_remove(&dmn->pools.l, obj);
 		pool_kind.obj_free(obj);
 		json_object_put(warnings);
 		return err_code(*e);
 	}
-	*result = with_warnings(pool_of(obj), warnings);
+	if (r == RPC_DEFERRED) { /* answered by the job */
+		json_object_put(warnings);
+		return r;
+	}
+	*result = pool_with_warnings(pool_of(obj), warnings);
 	return 0;
 }
 
@@ -349,7 +393,7 @@ static int m_undefine(void *opaque, struct json_object *params,
 		      struct json_object **result, struct err **e)
 {
 	struct daemon *dmn = opaque;
-	struct pool *p = param_pool(dmn, params, e);
+	struct pool *p = busy_pool(dmn, params, e);
 
 	if (!p || object_undefine_stored(&dmn->store, &p->obj, e) < 0)
 		return err_code(*e);
@@ -362,48 +406,74 @@ static int m_start(void *opaque, struct json_object *params,
 		   struct json_object **result, struct err **e)
 {
 	struct daemon *dmn = opaque;
-	struct pool *p = param_pool(dmn, params, e);
+	struct pool *p = busy_pool(dmn, params, e);
 
-	if (!p || start_built(dmn, p, params, e) < 0)
+	if (!p)
 		return err_code(*e);
-	return 0;
+	return start_built(dmn, p, params, false, NULL, e);
 }
 
 static int m_build(void *opaque, struct json_object *params,
 		   struct json_object **result, struct err **e)
 {
 	struct daemon *dmn = opaque;
-	struct pool *p = param_pool(dmn, params, e);
+	struct pool *p = busy_pool(dmn, params, e);
 	const char *format;
 	unsigned flags;
 	bool build;
+	struct vol_job *j;
 
-	if (!p || build_flags(params, &build, &flags, &format, e) < 0 ||
-	    pool_build(dmn, p, format, flags, e) < 0)
+	if (!p || build_flags(params, &build, &flags, &format, e) < 0)
+		return err_code(*e);
+	if (pool_remote(p)) {
+		if (pool_check_inactive(p, "build", e) < 0)
+			return -EBUSY;
+		j = pool_job_new(POOL_JOB_BUILD, p, NULL);
+		pool_job_set_build(j, true, format, flags);
+		return pool_job_start(dmn, j, e);
+	}
+	if (pool_build(dmn, p, format, flags, e) < 0)
 		return err_code(*e);
 	events_pool_lifecycle(dmn, p, "created");
 	return 0;
 }
 
-/* destroy, delete, refresh: one call of pool.c each. */
+/* destroy, delete, refresh: one call of pool.c each, or a remote
+ * pool's job. */
 static int m_destroy(void *opaque, struct json_object *params,
 		     struct json_object **result, struct err **e)
 {
 	struct daemon *dmn = opaque;
-	struct pool *p = param_pool(dmn, params, e);
+	struct pool *p = busy_pool(dmn, params, e);
 
-	if (!p || pool_stop(dmn, p, e) < 0)
+	if (!p)
 		return err_code(*e);
-	return 0;
+	if (pool_remote(p))
+		return need_active(p, e) < 0
+			       ? -EINVAL
+			       : pool_job_start(
+					 dmn,
+					 pool_job_new(POOL_JOB_STOP, p, NULL),
+					 e);
+	return pool_stop(dmn, p, e) < 0 ? err_code(*e) : 0;
 }
 
 static int m_delete(void *opaque, struct json_object *params,
 		    struct json_object **result, struct err **e)
 {
 	struct daemon *dmn = opaque;
-	struct pool *p = param_pool(dmn, params, e);
+	struct pool *p = busy_pool(dmn, params, e);
 
-	if (!p || pool_delete(dmn, p, e) < 0)
+	if (!p)
+		return err_code(*e);
+	if (pool_remote(p))
+		return pool_check_inactive(p, "delete", e) < 0
+			       ? -EBUSY
+			       : pool_job_start(
+					 dmn,
+					 pool_job_new(POOL_JOB_DELETE, p, NULL),
+					 e);
+	if (pool_delete(dmn, p, e) < 0)
 		return err_code(*e);
 	events_pool_lifecycle(dmn, p, "deleted");
 	return 0;
@@ -413,11 +483,18 @@ static int m_refresh(void *opaque, struct json_object *params,
 		     struct json_object **result, struct err **e)
 {
 	struct daemon *dmn = opaque;
-	struct pool *p = param_pool(dmn, params, e);
+	struct pool *p = busy_pool(dmn, params, e);
 
-	if (!p || pool_refresh(dmn, p, e) < 0)
+	if (!p)
 		return err_code(*e);
-	return 0;
+	if (pool_remote(p))
+		return need_active(p, e) < 0
+			       ? -EINVAL
+			       : pool_job_start(dmn,
+						pool_job_new(POOL_JOB_REFRESH,
+							     p, NULL),
+						e);
+	return pool_refresh(dmn, p, e) < 0 ? err_code(*e) : 0;
 }
 
 static int m_autostart(void *opaque, struct json_object *params,
@@ -445,14 +522,11 @@ static int m_info(void *opaque, struct json_object *params,
 	return 0;
 }
 
-/* The targets of the portal @host:@port, as a <sources> document. */
-static int find_iscsi(const char *host, uint64_t port, const char *initiator,
-		      struct json_object **result, struct err **e)
+/* The targets of the portal @host:@port, as a <sources> document: a
+ * job (iscsiadm may wait for a portal that does not answer). */
+static int find_iscsi(struct daemon *dmn, const char *host, uint64_t port,
+		      const char *initiator, struct err **e)
 {
-	struct iscsi_target *t = NULL;
-	_cleanup_free_ char *xml = NULL;
-	size_t n = 0;
-
 	if (!host)
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"iscsi source discovery needs a host");
@@ -460,13 +534,9 @@ static int find_iscsi(const char *host, uint64_t port, const char *initiator,
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"port %llu is not a port",
 				(unsigned long long)port);
-	if (iscsi_find_targets(host, (unsigned)port, initiator, &t, &n, e) < 0)
-		return err_code(*e);
-	xml = pool_iscsi_sources_format(host, (unsigned)port, t, n);
-	iscsi_targets_free(t, n);
-	*result = json_object_new_object();
-	add_str(*result, "xml", xml);
-	return 0;
+	return pool_job_start(
+		dmn, pool_job_new_find_sources(host, (unsigned)port, initiator),
+		e);
 }
 
 /*
@@ -482,7 +552,6 @@ static int m_find_sources(void *opaque, struct json_object *params,
 	uint64_t port = 0;
 	int r;
 
-	(void)opaque;
 	if (json_get_string(params, "type", &type, e) < 0 ||
 	    json_get_string_opt(params, "host", &host, e) < 0 ||
 	    json_get_uint64_opt(params, "port", &port, e) < 0 ||
@@ -498,11 +567,11 @@ static int m_find_sources(void *opaque, struct json_object *params,
 		if (pool_source_spec_parse(spec_xml, strlen(spec_xml), &spec,
 					   NULL, e) < 0)
 			return err_code(*e);
-		r = find_iscsi(spec.host, spec.port, spec.initiator, result, e);
+		r = find_iscsi(opaque, spec.host, spec.port, spec.initiator, e);
 		pool_source_spec_clear(&spec);
 		return r;
 	}
-	return find_iscsi(host, port, initiator, result, e);
+	return find_iscsi(opaque, host, port, initiator, e);
 }
 
 static int m_xml(void *opaque, struct json_object *params,
@@ -542,11 +611,24 @@ static int m_vol_list(void *opaque, struct json_object *params,
 	return 0;
 }
 
-/* A new volume of @p is listed and answered with. */
+/*
+ * The volume @name of @p described again from its storage; a remote
+ * pool's as last listed (pool-refresh reads it again), never reached
+ * from the loop.
+ */
+static struct storage_vol *vol_again(struct pool *p, const char *name,
+				     struct err **e)
+{
+	if (pool_remote(p))
+		return pool_vol_find(p, name, e);
+	return pool_vol_update(p, name, e);
+}
+
+/* A volume of @p is listed again and answered with. */
 static int vol_made(struct pool *p, const char *name,
 		    struct json_object **result, struct err **e)
 {
-	struct storage_vol *v = pool_vol_update(p, name, e);
+	struct storage_vol *v = vol_again(p, name, e);
 
 	if (!v)
 		return err_code(*e);
@@ -649,6 +731,9 @@ static int m_vol_delete(void *opaque, struct json_object *params,
 
 	if (!v)
 		return err_code(*e);
+	if (pool_remote(p))
+		return pool_job_start(
+			dmn, pool_job_new(POOL_JOB_VOL_DELETE, p, v->name), e);
 	b = pool_backend(p);
 	pool_def_params(p->def, &sp);
 	if (b->vol_delete ? b->vol_delete(&sp, v->name, e) < 0
@@ -691,7 +776,7 @@ static int m_vol_resize(void *opaque, struct json_object *params,
 	    json_get_bool_opt(params, "shrink", &shrink, e) < 0 ||
 	    json_get_bool_opt(params, "allocate", &allocate, e) < 0)
 		return err_code(*e);
-	if (!(v = pool_vol_update(p, v->name, e)))
+	if (!(v = vol_again(p, v->name, e)))
 		return err_code(*e);
 	now = v->capacity;
 	if (delta && shrink && cap > now)
@@ -721,6 +806,9 @@ static int m_vol_info(void *opaque, struct json_object *params,
 
 	if (!v)
 		return err_code(*e);
+	if (pool_remote(p)) /* described again off the loop */
+		return pool_job_start(
+			dmn, pool_job_new(POOL_JOB_VOL_INFO, p, v->name), e);
 	name = xstrdup(v->name);
 	return vol_made(p, name, result, e);
 }
@@ -735,6 +823,12 @@ static int m_vol_xml(void *opaque, struct json_object *params,
 
 	if (!v)
 		return err_code(*e);
+	if (pool_remote(p)) {
+		struct vol_job *j = pool_job_new(POOL_JOB_VOL_INFO, p, v->name);
+
+		pool_job_set_xml(j);
+		return pool_job_start(dmn, j, e);
+	}
 	name = xstrdup(v->name);
 	if (!(v = pool_vol_update(p, name, e)))
 		return err_code(*e);

@@ -12,6 +12,7 @@
 #include "daemon/agent.h"
 #include "daemon/daemon.h"
 #include "daemon/domain-disks.h"
+#include "daemon/driver-kvm-snapshot.h"
 #include "daemon/driver.h"
 #include "daemon/events.h"
 #include "daemon/rpc.h"
@@ -673,6 +674,11 @@ static int m_revert(void *opaque, struct json_object *params,
 				"external snapshot is not supported yet (as "
 				"libvirt before 9.9)",
 				sn->name);
+	if (snapshot_state_exists(dmn, dom, sn)) /* nido-vmm's: a restart */
+		return job_wait(dmn, dom,
+				snapshot_state_revert(dmn, dom, set, sn,
+						      running, paused, e),
+				NULL);
 	if (domain_is_active(dom)) {
 		if (!sn->memory)
 			return err_setk(e, ERR_OPERATION_INVALID, EINVAL,

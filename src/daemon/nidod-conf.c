@@ -197,6 +197,15 @@ static int set_handshake(struct nidod_conf *c, struct value *v, struct err **e)
 	return 0;
 }
 
+static int set_storage_job(struct nidod_conf *c, struct value *v,
+			   struct err **e)
+{
+	if (want_int(v, 1, 3600, e) < 0)
+		return -EINVAL;
+	c->storage_job_timeout = (unsigned)v->i;
+	return 0;
+}
+
 static int set_memory(struct nidod_conf *c, struct value *v, struct err **e)
 {
 	uint64_t bytes;
@@ -358,6 +367,7 @@ static const struct {
 	{"tls_allowed_dn_list", set_dn_list},
 	{"tls_handshake_timeout", set_handshake},
 	{"register_machines", set_register},
+	{"storage_job_timeout", set_storage_job},
 };
 
 void nidod_conf_init(struct nidod_conf *c)
@@ -369,6 +379,7 @@ void nidod_conf_init(struct nidod_conf *c)
 	c->tls_port = NIDOD_DEFAULT_TLS_PORT;
 	c->tls_handshake_timeout = 10;
 	c->register_machines = true;
+	c->storage_job_timeout = 60;
 }
 
 /* One `key = value` entry; @warned gets the unknown keys. */

@@ -37,6 +37,7 @@ struct nidod_conf {
 	char **tls_allowed_dn_list;	/* NULL-terminated; NULL: any DN */
 	unsigned tls_handshake_timeout; /* seconds, default 10 */
 	bool register_machines;		/* with systemd-machined; default on */
+	unsigned storage_job_timeout;	/* seconds, default 60 (pool-job.c) */
 };
 
 /* Fills @c with the defaults. */

@@ -317,8 +317,8 @@ static void finish_upload(struct vol_session *s)
 		fail(s, "%s", err_msg(e));
 	else if (!s->error && !s->blk && fdatasync(s->fd) < 0)
 		fail(s, "fdatasync: %s", strerror(errno));
-	if (o && pool_of(o)->active)
-		pool_vol_update(pool_of(o), s->vol, NULL);
+	if (o && pool_of(o)->active && !pool_remote(pool_of(o)))
+		pool_vol_update(pool_of(o), s->vol, NULL); /* a file's */
 	if (s->error) {
 		n = MIN(strlen(s->error), (size_t)VOLSTREAM_MAX_MSG);
 		memcpy(h + VOLSTREAM_HDR, s->error, n);

@@ -137,6 +137,16 @@ struct pool *pool_find_active(struct daemon *dmn, const char *key,
 	return o ? pool_of(o) : NULL;
 }
 
+const struct storage_vol *pool_vol_lookup(const struct pool *p,
+					  const char *name)
+{
+	size_t i = vol_index(p, name);
+
+	if (p->active && i < p->n_vols && streq(p->vols[i].name, name))
+		return &p->vols[i];
+	return NULL;
+}
+
 struct storage_vol *pool_vol_find(struct pool *p, const char *name,
 				  struct err **e)
 {
@@ -253,6 +263,28 @@ static void went_inactive(struct daemon *dmn, struct pool *p)
 	object_drop_transient(&dmn->pools.l, &p->obj);
 }
 
+void pool_vols_set(struct pool *p, struct storage_vol *v, size_t n,
+		   const struct storage_space *s)
+{
+	vols_drop(p);
+	p->vols = v;
+	p->n_vols = n;
+	p->space = *s;
+}
+
+int pool_start_done(struct daemon *dmn, struct pool *p, struct err **e)
+{
+	if (save_record(dmn, p, e) < 0) {
+		vols_drop(p);
+		store_runtime_delete(&dmn->store, &pool_kind, p->def->name);
+		return err_code(*e);
+	}
+	p->active = true;
+	log_info("pool '%s' started (%zu volumes)", p->def->name, p->n_vols);
+	events_pool_lifecycle(dmn, p, "started");
+	return 0;
+}
+
 int pool_start(struct daemon *dmn, struct pool *p, struct err **e)
 {
 	const struct storage_backend *b = pool_backend(p);
@@ -265,19 +297,21 @@ int pool_start(struct daemon *dmn, struct pool *p, struct err **e)
 	params(p, &sp);
 	if (b->start && b->start(&sp, e) < 0)
 		return err_code(*e);
-	if (scan(p, e) < 0 || save_record(dmn, p, e) < 0) {
+	if (scan(p, e) < 0 || pool_start_done(dmn, p, e) < 0) {
 		_cleanup_err_ struct err *ignored = NULL;
 
 		if (b->stop)
 			b->stop(&sp, &ignored);
 		vols_drop(p);
-		store_runtime_delete(&dmn->store, &pool_kind, p->def->name);
 		return err_code(*e);
 	}
-	p->active = true;
-	log_info("pool '%s' started (%zu volumes)", p->def->name, p->n_vols);
-	events_pool_lifecycle(dmn, p, "started");
 	return 0;
+}
+
+void pool_stop_done(struct daemon *dmn, struct pool *p)
+{
+	log_info("pool '%s' stopped", p->def->name);
+	went_inactive(dmn, p);
 }
 
 int pool_stop(struct daemon *dmn, struct pool *p, struct err **e)
@@ -292,13 +326,11 @@ int pool_stop(struct daemon *dmn, struct pool *p, struct err **e)
 	params(p, &sp);
 	if (b->stop && b->stop(&sp, e) < 0)
 		return err_code(*e);
-	log_info("pool '%s' stopped", p->def->name);
-	went_inactive(dmn, p);
+	pool_stop_done(dmn, p);
 	return 0;
 }
 
-static int check_inactive(const struct pool *p, const char *what,
-			  struct err **e)
+int pool_check_inactive(const struct pool *p, const char *what, struct err **e)
 {
 	if (p->active)
 		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
@@ -315,13 +347,8 @@ int pool_build(struct daemon *dmn, struct pool *p, const char *fs_type,
 	struct storage_pool_params sp;
 
 	(void)dmn;
-	if (check_inactive(p, "build", e) < 0)
+	if (pool_check_inactive(p, "build", e) < 0)
 		return -EBUSY;
-	if ((flags & STORAGE_BUILD_OVERWRITE) &&
-	    (flags & STORAGE_BUILD_NO_OVERWRITE))
-		return err_setk(e, ERR_INVALID_ARG, EINVAL,
-				"overwrite and no-overwrite exclude each "
-				"other");
 	params(p, &sp);
 	if (b->build && b->build(&sp, fs_type, flags, e) < 0)
 		return err_code(*e);
@@ -335,7 +362,7 @@ int pool_delete(struct daemon *dmn, struct pool *p, struct err **e)
 	struct storage_pool_params sp;
 
 	(void)dmn;
-	if (check_inactive(p, "delete", e) < 0)
+	if (pool_check_inactive(p, "delete", e) < 0)
 		return -EBUSY;
 	params(p, &sp);
 	if (b->delete &&b->delete (&sp, e) < 0)
@@ -344,17 +371,9 @@ int pool_delete(struct daemon *dmn, struct pool *p, struct err **e)
 	return 0;
 }
 
-int pool_refresh(struct daemon *dmn, struct pool *p, struct err **e)
+int pool_refresh_done(struct daemon *dmn, struct pool *p, int r, struct err **e)
 {
-	const struct storage_backend *b = pool_backend(p);
-	struct storage_pool_params sp;
-
-	if (!p->active)
-		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
-				"storage pool '%s' is not active",
-				p->def->name);
-	params(p, &sp);
-	if ((b->check && b->check(&sp, e) < 0) || scan(p, e) < 0) {
+	if (r < 0) {
 		log_warn("%s: the pool is made inactive", err_msg(*e));
 		went_inactive(dmn, p); /* may free @p */
 		return -ENODEV;
@@ -363,7 +382,55 @@ int pool_refresh(struct daemon *dmn, struct pool *p, struct err **e)
 	return 0;
 }
 
+int pool_refresh(struct daemon *dmn, struct pool *p, struct err **e)
+{
+	const struct storage_backend *b = pool_backend(p);
+	struct storage_pool_params sp;
+	int r = 0;
+
+	if (!p->active)
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"storage pool '%s' is not active",
+				p->def->name);
+	params(p, &sp);
+	if ((b->check && b->check(&sp, e) < 0) || scan(p, e) < 0)
+		r = -ENODEV;
+	return pool_refresh_done(dmn, p, r, e);
+}
+
 /* ---- recovery ----------------------------------------------------------- */
+
+/* @p was active when the daemon went, and is. */
+static void recovered(struct pool *p)
+{
+	p->active = true;
+	if (p->newdef) {
+		/* the stored definition is the live one unless it changed */
+		_cleanup_free_ char *a = pool_def_format(p->def, NULL);
+		_cleanup_free_ char *b = pool_def_format(p->newdef, NULL);
+
+		if (streq(a, b))
+			pool_def_free(steal_ptr(p->newdef));
+	}
+}
+
+/* A remote pool is active with no volumes listed until a refresh job
+ * (without a caller) finds its storage, or makes it inactive; the
+ * daemon waits for it (bounded) before it serves. */
+static void recover_remote(struct daemon *dmn, struct pool *p)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	recovered(p);
+	if (pool_job_run(dmn, pool_job_new(POOL_JOB_REFRESH, p, NULL), &e) <
+	    0) {
+		log_warn("pool '%s': %s; the pool is inactive", p->def->name,
+			 err_msg(e));
+		went_inactive(dmn, p);
+		return;
+	}
+	log_info("pool '%s' is active, its storage being asked", p->def->name);
+}
 
 /* A pool that was active when the daemon went: kept if its storage is. */
 static void recover_one(struct daemon *dmn, const char *name)
@@ -387,6 +454,10 @@ static void recover_one(struct daemon *dmn, const char *name)
 		o->def = live;
 	}
 	p = pool_of(o);
+	if (pool_remote(p)) { /* its storage asked off the loop */
+		recover_remote(dmn, p);
+		return;
+	}
 	params(p, &sp);
 	if ((pool_backend(p)->check && pool_backend(p)->check(&sp, &e) < 0) ||
 	    scan(p, &e) < 0) {
@@ -395,15 +466,7 @@ static void recover_one(struct daemon *dmn, const char *name)
 		went_inactive(dmn, p);
 		return;
 	}
-	p->active = true;
-	if (p->newdef) {
-		/* the stored definition is the live one unless it changed */
-		_cleanup_free_ char *a = pool_def_format(p->def, NULL);
-		_cleanup_free_ char *b = pool_def_format(p->newdef, NULL);
-
-		if (streq(a, b))
-			pool_def_free(steal_ptr(p->newdef));
-	}
+	recovered(p);
 	log_info("pool '%s' is active (%zu volumes)", name, p->n_vols);
 }
 
@@ -461,9 +524,14 @@ void pools_recover(struct daemon *dmn)
 
 		if (!p->autostart || p->active)
 			continue;
-		if (pool_start(dmn, p, &e) < 0)
+		if (pool_remote(p) ? pool_job_run(dmn,
+						  pool_job_new(POOL_JOB_START,
+							       p, NULL),
+						  &e) < 0
+				   : pool_start(dmn, p, &e) < 0)
 			log_error("autostart: %s", err_msg(e));
 	}
+	pool_jobs_wait(dmn); /* remote pools, asked all at once */
 }
 
 void pools_release(struct daemon *dmn)

@@ -90,6 +90,8 @@ int pool_stop(struct daemon *dmn, struct pool *p, struct err **e);
 int pool_build(struct daemon *dmn, struct pool *p, const char *fs_type,
 	       unsigned flags, struct err **e);
 int pool_delete(struct daemon *dmn, struct pool *p, struct err **e);
+/* Refuses to @what ("build", "delete") an active pool: -EBUSY with @e. */
+int pool_check_inactive(const struct pool *p, const char *what, struct err **e);
 
 /*
  * Lists the volumes and space of an active pool again. Storage that
@@ -98,9 +100,29 @@ int pool_delete(struct daemon *dmn, struct pool *p, struct err **e);
  */
 int pool_refresh(struct daemon *dmn, struct pool *p, struct err **e);
 
+/*
+ * The daemon's side of the life cycle, for a job that ran the backend's
+ * part on a thread (pool-job.c). pool_vols_set installs @v (taken), @n
+ * and @s as @p's list and space. pool_start_done makes @p active with
+ * the list it has (its record saved, "started" sent); on failure the
+ * list is dropped and the caller stops the storage again.
+ * pool_stop_done makes @p inactive ("stopped"; a transient @p is
+ * freed). pool_refresh_done ends a refresh whose backend part returned
+ * @r: "refreshed" sent, or @p made inactive (may free it) and -ENODEV.
+ */
+void pool_vols_set(struct pool *p, struct storage_vol *v, size_t n,
+		   const struct storage_space *s);
+int pool_start_done(struct daemon *dmn, struct pool *p, struct err **e);
+void pool_stop_done(struct daemon *dmn, struct pool *p);
+int pool_refresh_done(struct daemon *dmn, struct pool *p, int r,
+		      struct err **e);
+
 /* An active pool's volume @name (NULL with @e: ERR_NO_STORAGE_VOL). */
 struct storage_vol *pool_vol_find(struct pool *p, const char *name,
 				  struct err **e);
+/* The same, read-only and without an error: NULL when there is none. */
+const struct storage_vol *pool_vol_lookup(const struct pool *p,
+					  const char *name);
 /*
  * The volume of @name described again from its file and kept in the
  * list (added when new, removed when gone). Returns it, or NULL with
@@ -139,27 +161,59 @@ int pool_m_vol_upload(void *opaque, struct json_object *params,
 /* The parser's warnings as a JSON array of strings (methods-pool.c). */
 struct json_object *pool_warnings_json(const struct xml_warnings *w);
 
+/* pool.create's answer: @p's fields and the parser's @warnings (taken;
+ * NULL: none) (methods-pool.c). */
+struct json_object *pool_with_warnings(const struct pool *p,
+				       struct json_object *warnings);
+
 /* A volume's fields for the API (methods-pool.c). */
 struct json_object *pool_vol_json(const struct pool *p,
 				  const struct storage_vol *v);
 
 /*
- * Volume jobs (pool-job.c): an operation on a thread of its own, its
- * call deferred and answered from the loop with the volume's fields.
- * pool_job_new copies what it needs of @p (the target) and the volume
- * name; the setters fill in the operation's arguments (copied);
- * pool_job_start takes the job and returns RPC_DEFERRED, or -errno
- * with @e.
+ * Jobs (pool-job.c): an operation on a thread of its own, its call
+ * deferred and answered from the loop (a volume's fields for a volume
+ * operation, null for the pool's own). pool_job_new copies what it
+ * needs of @p (its definition, the volume's name and path; @vol NULL
+ * for the pool's own operations); the setters fill in the operation's
+ * arguments (copied); pool_job_start takes the job and returns
+ * RPC_DEFERRED, or -errno with @e.
+ *
+ * Every operation of a pool whose storage is reached over the network
+ * (pool_remote(): iscsi, rbd) is a job, so that a portal or cluster
+ * that does not answer holds up only its own caller. Such a job, but
+ * for a copy or wipe, is bounded in time (nidod.conf's
+ * storage_job_timeout): its caller is then answered with an error
+ * naming the pool, and the job goes on until its backend gives up; a
+ * pool-start that ends after that is undone. While a pool has a job
+ * of its own, or any job, the other's verbs are refused by name
+ * (pool_busy, pool_vol_busy).
  */
 enum pool_job_op {
 	POOL_JOB_CREATE,
 	POOL_JOB_CLONE,
 	POOL_JOB_WIPE,
 	POOL_JOB_RESIZE,
+	POOL_JOB_VOL_DELETE,
+	/* vol-info, vol-dumpxml of a remote pool: the volume described
+	 * again (answered as volume.info, or volume.xml after
+	 * pool_job_set_xml); no other job is refused for it */
+	POOL_JOB_VOL_INFO,
+	/* the pool's own */
+	POOL_JOB_BUILD,
+	POOL_JOB_START,
+	POOL_JOB_STOP,
+	POOL_JOB_DELETE,
+	POOL_JOB_REFRESH,
+	POOL_JOB_FIND_SOURCES, /* of no pool */
 };
 struct vol_job;
 struct vol_job *pool_job_new(enum pool_job_op op, const struct pool *p,
 			     const char *vol);
+/* find-storage-pool-sources(-as) iscsi: the targets of a portal, a
+ * <sources> document in the answer's "xml". Of no pool. */
+struct vol_job *pool_job_new_find_sources(const char *host, unsigned port,
+					  const char *initiator);
 void pool_job_set_new(struct vol_job *j, const struct storage_vol_new *nv);
 /* A copy's source: the volume @src of @p, or the block device @dev of
  * no pool (P2V), read as raw. */
@@ -173,15 +227,36 @@ void pool_job_set_progress(struct vol_job *j);
 void pool_job_set_warnings(struct vol_job *j, struct json_object *warnings);
 void pool_job_set_resize(struct vol_job *j, uint64_t capacity, bool shrink,
 			 bool allocate);
+void pool_job_set_xml(struct vol_job *j);
+/* BUILD, and START when @build (pool-start --build): build's @fs_type
+ * (may be NULL) and flags. */
+void pool_job_set_build(struct vol_job *j, bool build, const char *fs_type,
+			unsigned flags);
+/* START of a pool that pool-create made: it goes again when the start
+ * fails. */
+void pool_job_set_created(struct vol_job *j);
 int pool_job_start(struct daemon *dmn, struct vol_job *j, struct err **e);
+/* The same without a caller (recovery, autostart, an undo): its
+ * outcome is applied and logged. 0 or -errno with @e. */
+int pool_job_run(struct daemon *dmn, struct vol_job *j, struct err **e);
 /* A job not started (accepts NULL). */
 void pool_job_free(struct vol_job *j);
 /* Is a job running on volume @vol of @pool (as its target or a copy's
- * source)?
- * true with @e filled (ERR_RESOURCE_BUSY). */
+ * source), or one of the pool's own? true with @e filled
+ * (ERR_RESOURCE_BUSY). */
 bool pool_vol_busy(struct daemon *dmn, const char *pool, const char *vol,
 		   struct err **e);
-/* At daemon exit: waits for the jobs' threads. */
+/* Is any job running on @pool? true with @e filled, as libvirt says it
+ * ("has asynchronous jobs running"). */
+bool pool_busy(struct daemon *dmn, const char *pool, struct err **e);
+/* Is @p's storage reached over the network (its operations jobs)? */
+bool pool_remote(const struct pool *p);
+/* At daemon start, before clients: runs the loop until every job has
+ * ended or reached its bound (the remote pools' recovery and
+ * autostart, so that domains find their volumes). */
+void pool_jobs_wait(struct daemon *dmn);
+/* At daemon exit: waits for the jobs' threads, but for those of remote
+ * pools, which are left to end on their own. */
 void pool_jobs_release(struct daemon *dmn);
 
 /* At daemon exit: pools stay as they are; the jobs are waited for and
@@ -192,7 +267,9 @@ void pools_release(struct daemon *dmn);
  * At daemon start, after the definitions are loaded: keeps the pools
  * that were active and still have their storage, defines the `default`
  * dir pool (<state>/images) on the daemon's first start, and starts the
- * autostarted pools.
+ * autostarted pools. A remote pool's storage (iscsi, rbd) is asked by
+ * jobs, all at once, waited for at most storage_job_timeout: one that
+ * does not answer by then is left to its job, and nidod serves.
  */
 void pools_recover(struct daemon *dmn);
 

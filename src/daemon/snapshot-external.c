@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "block/block.h"
+#include "block/chain.h"
 #include "daemon/disk-open.h"
 #include "daemon/domain_conf.h"
 #include "daemon/snapshot.h"
@@ -168,4 +169,20 @@ void snapshot_def_switch(struct domain_def *def, const struct snapshot_def *sn)
 		d->source = xstrdup(s->file);
 		d->format = DISK_FORMAT_QCOW2;
 	}
+}
+
+int snapshot_overlay_open(const char *path, int *fd, struct err **e)
+{
+	_cleanup_block_ struct block *b = NULL;
+	struct block_chain ch = {0};
+
+	if (block_open(path, "qcow2",
+		       BLOCK_OPEN_RDWR | BLOCK_OPEN_NO_BACKING |
+			       BLOCK_OPEN_NO_PROBE,
+		       &b, e) < 0 ||
+	    block_chain_export(b, &ch, e) < 0)
+		return err_prefix(e, "overlay '%s'", path);
+	*fd = steal_fd(ch.files[0].fd);
+	block_chain_clear(&ch);
+	return 0;
 }

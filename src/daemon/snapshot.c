@@ -35,6 +35,13 @@ static char *dir_of(const struct daemon *dmn, const struct domain *dom)
 			 dom->def->name);
 }
 
+char *snapshot_state_path(const struct daemon *dmn, const struct domain *dom,
+			  const char *name)
+{
+	return xasprintf("%s/snapshot/%s/%s.state", dmn->store.state_dir,
+			 dom->def->name, name);
+}
+
 static int by_time(const void *a, const void *b)
 {
 	const struct snapshot_def *x = *(struct snapshot_def *const *)a;
@@ -184,8 +191,14 @@ int snapshot_unstore(struct daemon *dmn, const struct domain *dom,
 	_cleanup_free_ char *path = xasprintf("%s/%s.xml", dir, sn->name);
 	size_t i = 0;
 
+	_cleanup_free_ char *state = snapshot_state_path(dmn, dom, sn->name);
+
 	if (unlink(path) < 0 && errno != ENOENT)
 		return err_sys(e, errno, "snapshot metadata '%s'", path);
+	/* a running nido-vmm guest's state goes with its record */
+	if (unlink(state) < 0 && errno != ENOENT)
+		log_warn("snapshot state '%s' left behind: %s", state,
+			 strerror(errno));
 	while (i < set->n && set->v[i] != sn)
 		i++;
 	if (i < set->n) {

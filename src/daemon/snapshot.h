@@ -42,7 +42,15 @@ int snapshot_store(struct daemon *dmn, const struct domain *dom,
 int snapshot_set_current(struct daemon *dmn, const struct domain *dom,
 			 struct snapshot_set *set, struct snapshot_def *sn,
 			 struct err **e);
-/* Removes @sn's metadata (file and entry; @sn is freed). */
+/*
+ * Where the state of snapshot @name of a running nido-vmm guest lives
+ * (snapshot-state.c): <state>/snapshot/DOMAIN/NAME.state, beside its
+ * metadata. malloc'ed.
+ */
+char *snapshot_state_path(const struct daemon *dmn, const struct domain *dom,
+			  const char *name);
+/* Removes @sn's metadata (file and entry; @sn is freed), and its state
+ * file if it has one. */
 int snapshot_unstore(struct daemon *dmn, const struct domain *dom,
 		     struct snapshot_set *set, struct snapshot_def *sn,
 		     struct err **e);
@@ -90,6 +98,9 @@ int snapshot_images(const struct domain_def *def, const struct snapshot_def *sn,
 int snapshot_overlays_make(const struct domain_def *def,
 			   const struct snapshot_def *sn, bool reuse,
 			   struct err **e);
+/* An overlay made for a running guest, open for writing as a guest's
+ * disk (*@fd, the caller's; its image lock held by it). */
+int snapshot_overlay_open(const char *path, int *fd, struct err **e);
 /* Removes the overlays of @sn's first @n disks (a failure after). */
 void snapshot_overlays_remove(const struct snapshot_def *sn, size_t n);
 /* @def's disks that @sn takes externally switched to their overlays:

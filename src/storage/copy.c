@@ -159,14 +159,19 @@ int storage_backend_vol_clone(const struct storage_backend *b,
 				copy.format, b->type);
 	copy.format = "raw";
 	copy.capacity = MAX(nv->capacity, block_size(src));
+	if (b->vol_block_name) /* an image of a cluster: thin */
+		copy.allocation = 0;
 	if (b->vol_create(p, &copy, e) < 0)
 		return err_code(*e);
-	path = xasprintf("%s/%s", p->target, nv->name);
+	path = b->vol_block_name ? b->vol_block_name(p, nv->name)
+				 : xasprintf("%s/%s", p->target, nv->name);
 	r = block_open(path, "raw", BLOCK_OPEN_RDWR, &dst, e);
+	/* a new image, or a new thin volume, reads as zeroes already */
 	if (r == 0)
 		r = storage_copy(src, dst,
-				 streq(b->type, "logical") &&
-					 storage_logical_thin(&copy),
+				 b->vol_block_name ||
+					 (streq(b->type, "logical") &&
+					  storage_logical_thin(&copy)),
 				 pr, e);
 	if (r == 0)
 		r = block_close(steal_ptr(dst));

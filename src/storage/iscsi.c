@@ -561,6 +561,7 @@ static int iscsi_vol_resize(const struct storage_pool_params *p,
 
 const struct storage_backend storage_backend_iscsi = {
 	.type = "iscsi",
+	.remote = true,
 	.start = iscsi_start,
 	.stop = iscsi_stop,
 	.check = iscsi_check,

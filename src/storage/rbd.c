@@ -175,8 +175,16 @@ static int list_images(const struct storage_pool_params *p, struct rbd_conn *c,
 	return 0;
 }
 
+/*
+ * The cluster's size and free space, and what the Ceph pool holds. The
+ * monitors have them from the manager (ceph-mgr): without one they read
+ * 0, and nothing else a client may ask without it (the OSDs' statfs is
+ * the manager's too) tells them; the pool's allocation is then what its
+ * images @v use.
+ */
 static int space(const struct storage_pool_params *p, struct rbd_conn *c,
-		 struct storage_space *s, struct err **e)
+		 const struct storage_vol *v, size_t n, struct storage_space *s,
+		 struct err **e)
 {
 	struct rados_cluster_stat_t cs;
 	struct rados_pool_stat_t ps;
@@ -187,9 +195,16 @@ static int space(const struct storage_pool_params *p, struct rbd_conn *c,
 	if (r < 0)
 		return err_sys(e, -r, "pool '%s': reading the cluster's space",
 			       p->name);
-	s->capacity = cs.kb * 1024;
-	s->available = cs.kb_avail * 1024;
-	s->allocation = ps.num_bytes;
+	*s = (struct storage_space){
+		.capacity = cs.kb * 1024,
+		.available = cs.kb_avail * 1024,
+		.allocation = ps.num_bytes,
+	};
+	if (cs.kb)
+		return 0;
+	s->unknown = "the cluster's manager (ceph-mgr) does not answer";
+	for (size_t i = 0; !ps.num_bytes && i < n; i++)
+		s->allocation += v[i].allocation;
 	return 0;
 }
 
@@ -223,7 +238,7 @@ static int rbd_pool_scan(const struct storage_pool_params *p,
 			err_setk(e, err_kind(why), -r, "%s", err_msg(why));
 	}
 	if (r == 0)
-		r = space(p, &c, s, e);
+		r = space(p, &c, v, k, s, e);
 	if (specs)
 		rbd_image_spec_list_cleanup(specs, n);
 	free(specs);
@@ -338,6 +353,7 @@ static int rbd_vol_resize(const struct storage_pool_params *p, const char *name,
 
 const struct storage_backend storage_backend_rbd = {
 	.type = "rbd",
+	.remote = true,
 	.start = rbd_pool_start,
 	.delete = rbd_pool_delete,
 	.scan = rbd_pool_scan,

@@ -67,6 +67,9 @@ struct storage_vol_new;
 /* A pool's space, as libvirt reports it (the file system's). */
 struct storage_space {
 	uint64_t capacity, allocation, available;
+	/* why @capacity and @available are not known (static text), or
+	 * NULL: an rbd pool's cluster without a manager */
+	const char *unknown;
 };
 
 /*
@@ -91,6 +94,9 @@ struct storage_space {
  */
 struct storage_backend {
 	const char *type; /* "dir", "fs" */
+	/* its storage is reached over the network and may not answer (a
+	 * portal, a cluster): the daemon calls it off its loop only */
+	bool remote;
 	int (*build)(const struct storage_pool_params *p, const char *fs_type,
 		     unsigned flags, struct err **e);
 	int (*start)(const struct storage_pool_params *p, struct err **e);
@@ -262,8 +268,9 @@ int storage_vol_clone_from(const char *dir, const char *src,
 
 /*
  * The same into a pool whose volumes are its backend's (a logical
- * volume, a partition): made with @b->vol_create as raw, then written
- * at @p's target/@nv->name; removed again on failure.
+ * volume, a partition, an rbd image): made with @b->vol_create as raw,
+ * then written at @p's target/@nv->name (at @b->vol_block_name's name
+ * when it has one); removed again on failure.
  */
 int storage_backend_vol_clone(const struct storage_backend *b,
 			      const struct storage_pool_params *p,

@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "lib/loop.h"
 #include "lib/sock.h"
+#include "vmm/api_snapshot.h"
 #include "vmm/console.h"
 #include "vmm/api-blockjob.h"
 #include "vmm/hw/devices.h"
@@ -29,7 +30,7 @@
 #define API_MAX_CONNS  16
 #define API_OUT_MAX    (1u << 20) /* unsent replies and events per client */
 #define API_EVENTS_MAX 256	  /* events queued for the loop's thread */
-#define API_FDS_MAX    2	  /* descriptors passed with one request */
+#define API_FDS_MAX    8	  /* descriptors passed with one request */
 
 /* A client; owned by the loop's thread. */
 struct api_conn {
@@ -300,6 +301,29 @@ static int offset_arg(json_object *req, const char *key, uint64_t *out)
 	return 0;
 }
 
+/* snapshot-save (api_snapshot.c) with the two descriptors passed. */
+static const char *snapshot_save(struct vm *vm, struct api_conn *c,
+				 json_object *req, json_object *r)
+{
+	int fds[2] = {-1, -1};
+	uint64_t off, mem_off;
+	const char *err;
+
+	if (offset_arg(req, "offset", &off) < 0 ||
+	    offset_arg(req, "memory_offset", &mem_off) < 0)
+		return "snapshot-save: \"offset\" and \"memory_offset\" are "
+		       "multiples of 4096 below 2^60";
+	if (c && c->n_fds == 2) {
+		fds[0] = steal_fd(c->fds[0]);
+		fds[1] = steal_fd(c->fds[1]);
+		c->n_fds = 0;
+	}
+	err = api_snapshot_save(vm, fds, off, mem_off, is_paused(vm), req, r);
+	close_safe(fds[0]);
+	close_safe(fds[1]);
+	return err;
+}
+
 /*
  * {"command": "save", "path": STATE, "memory": MEMFILE[, "offset": N]
  * [, "memory_offset": M]}: pauses the VM (it stays paused: the caller
@@ -463,6 +487,14 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 			return "save: a block job runs (abort it or let it "
 			       "end first)";
 		return save(vm, c, req, r);
+	} else if (streq(cmd, "snapshot-save")) {
+		return snapshot_save(vm, c, req, r);
+	} else if (streq(cmd, "snapshot-external")) {
+		return api_snapshot_external(vm, c ? c->fds : NULL,
+					     c ? c->n_fds : 0, is_paused(vm),
+					     req, r);
+	} else if (streq(cmd, "snapshot-delete")) {
+		return api_snapshot_delete(vm, is_paused(vm), req, r);
 	} else if (streq(cmd, "balloon")) {
 		return balloon(vm, req, r);
 	} else if (streq(cmd, "set-vcpus")) {
@@ -477,8 +509,9 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 	} else {
 		return "unknown command (status, pause, resume, shutdown, "
 		       "power-button, power-off, stats, subscribe, set-link, "
-		       "save, balloon, balloon-info, set-vcpus, block-chain, "
-		       "block-job-*)";
+		       "save, snapshot-save, snapshot-delete, "
+		       "snapshot-external, balloon, "
+		       "balloon-info, set-vcpus, block-chain, block-job-*)";
 	}
 	return NULL;
 }

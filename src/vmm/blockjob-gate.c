@@ -41,6 +41,18 @@ void bjob_gate_free(struct bjob_gate *g)
 	free(g);
 }
 
+bool bjob_gate_has_job(struct bjob_gate *g)
+{
+	bool r;
+
+	if (!g)
+		return false;
+	pthread_mutex_lock(&g->lock);
+	r = g->dirty != NULL;
+	pthread_mutex_unlock(&g->lock);
+	return r;
+}
+
 static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
 	return alen && blen && a < b + blen && b < a + alen;

@@ -59,6 +59,9 @@ void bjob_gate_free(struct bjob_gate *g); /* accepts NULL */
  * in flight until bjob_gate_end(); false while a job copies a chunk it
  * overlaps (try again after the wake). Any thread.
  */
+/* Whether a job works on the gate's disk now. Any thread. */
+bool bjob_gate_has_job(struct bjob_gate *g);
+
 bool bjob_gate_begin(struct bjob_gate *g, unsigned slot, uint64_t off,
 		     uint64_t len);
 void bjob_gate_end(struct bjob_gate *g, unsigned slot);

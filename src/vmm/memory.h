@@ -31,6 +31,7 @@ struct guest_mem {
 	/* base maps @fd privately (a lazy restore's memory file): the
 	 * file's content is not the guest's RAM. */
 	bool private_map;
+	uint64_t fd_offset; /* where RAM starts in @fd (a private map's) */
 };
 
 /* How guest RAM is backed (mem_create's @flags). */

@@ -14,8 +14,10 @@
 #include <linux/securebits.h>
 #include <malloc.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -25,6 +27,7 @@
 #include <termios.h>
 #include <time.h>
 
+#include "lib/log.h"
 #include "lib/util.h"
 #include "vmm/sandbox.h"
 
@@ -95,6 +98,48 @@ static int clear_capabilities(struct err **e)
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		return err_sys(e, errno, "clearing the capabilities");
 	return 0;
+}
+
+/*
+ * /proc/self/pagemap, opened while there is a /proc: a save reads which
+ * pages of anonymous guest RAM hold data from it. Opened with
+ * CAP_SYS_ADMIN out of the effective set, so that the file never shows
+ * the process physical frame numbers (the kernel decides that from the
+ * opener's credentials, which the file keeps). -1 where it cannot be
+ * opened: a save then reads all of RAM.
+ */
+int sandbox_open_pagemap(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct was[2], now[2];
+	bool lowered = false;
+	int fd, err;
+
+	if (syscall(SYS_capget, &hdr, was) == 0 &&
+	    (was[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &
+	     CAP_TO_MASK(CAP_SYS_ADMIN))) {
+		memcpy(now, was, sizeof(now));
+		now[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &=
+			~CAP_TO_MASK(CAP_SYS_ADMIN);
+		if (syscall(SYS_capset, &hdr, now) < 0)
+			return -1;
+		lowered = true;
+	}
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	err = errno;
+	if (lowered && syscall(SYS_capset, &hdr, was) < 0) {
+		/* Without CAP_SYS_ADMIN back the sandbox cannot be set up:
+		 * the caller finds out there, by name. */
+		log_warn("restoring CAP_SYS_ADMIN after opening the pagemap: "
+			 "%s",
+			 strerror(errno));
+	}
+	if (fd < 0)
+		log_debug("/proc/self/pagemap: %s (a save reads all of RAM)",
+			  strerror(err));
+	return fd;
 }
 
 static int change_identity(uid_t uid, gid_t gid, struct err **e)

@@ -42,6 +42,10 @@ struct sandbox_opts {
  */
 int sandbox_enter(const struct sandbox_opts *o, struct err **e);
 
+/* /proc/self/pagemap without frame numbers, or -1 (sandbox.c). Before
+ * sandbox_enter(): the empty root has no /proc. */
+int sandbox_open_pagemap(void);
+
 /*
  * Installs nido-vmm's seccomp filter on every thread of the process
  * (its own and those it creates later): the system calls a running VM

@@ -140,14 +140,74 @@ static int write_range(const struct guest_mem *m, int fd, uint64_t base,
 	return 0;
 }
 
+/* pagemap entries' bits (the kernel's admin-guide/mm/pagemap.rst) */
+#define PM_PRESENT (1ULL << 63)
+#define PM_SWAPPED (1ULL << 62)
+#define PM_WINDOW  512u /* pages per read of the pagemap: 2 MiB of RAM */
+
+/*
+ * Sets @data[i] for each page i of the @n at @off of RAM that may hold
+ * data: present in its page tables or swapped out, or, on a private
+ * mapping of a memory file, held in that file (a page the guest never
+ * touched reads from it). A page never touched is zero and needs no
+ * look: reading it would only fault in the zero page.
+ */
+static int window_data(const struct guest_mem *m, int pagemap_fd, uint64_t off,
+		       size_t n, bool *data, struct err **e)
+{
+	uint64_t pm[PM_WINDOW], from, to;
+	uint64_t at = m->fd_offset + off, end = at + n * 4096;
+	ssize_t got = pread_full(
+		pagemap_fd, pm, n * sizeof(pm[0]),
+		(off_t)((uintptr_t)(m->base + off) / 4096 * sizeof(pm[0])));
+
+	if (got != (ssize_t)(n * sizeof(pm[0])))
+		return err_sys(e, got < 0 ? (int)-got : EIO,
+			       "reading /proc/self/pagemap");
+	for (size_t i = 0; i < n; i++)
+		data[i] = pm[i] & (PM_PRESENT | PM_SWAPPED);
+	while (m->private_map && next_data(m->fd, at, end, &from, &to)) {
+		for (uint64_t p = (from - m->fd_offset - off) / 4096;
+		     p < n && p * 4096 < to - m->fd_offset - off; p++)
+			data[p] = true;
+		at = to;
+	}
+	return 0;
+}
+
+/* Writes the pages of RAM that may hold data (window_data()), by runs. */
+static int write_mapped(const struct guest_mem *m, int pagemap_fd, int fd,
+			uint64_t base, uint64_t *written, struct err **e)
+{
+	bool data[PM_WINDOW];
+
+	for (uint64_t off = 0; off < m->size; off += PM_WINDOW * 4096ULL) {
+		size_t n = (size_t)MIN((uint64_t)PM_WINDOW,
+				       (m->size - off) / 4096);
+		int r = window_data(m, pagemap_fd, off, n, data, e);
+
+		for (size_t i = 0, j; r == 0 && i < n; i = j) {
+			for (j = i; j < n && data[j] == data[i]; j++)
+				;
+			if (data[i])
+				r = write_range(m, fd, base, off + i * 4096,
+						off + j * 4096, written, e);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /*
  * RAM, region after region, as one image at @base of @fd. Of a memfd
  * only the ranges that hold data are read (never-touched RAM is a hole
- * in it: reading it would only fault in zero pages); a lazily restored
- * guest's private mapping is read whole.
+ * in it); of anonymous RAM and of a lazily restored guest's private
+ * mapping, the pages the pagemap (or the mapped file) says may hold
+ * data; all of it where there is no pagemap.
  */
-static int write_memory(const struct guest_mem *m, int fd, uint64_t base,
-			uint64_t *written, struct err **e)
+static int write_memory(const struct guest_mem *m, int pagemap_fd, int fd,
+			uint64_t base, uint64_t *written, struct err **e)
 {
 	uint64_t off = 0, from, to;
 	int r = 0;
@@ -156,7 +216,9 @@ static int write_memory(const struct guest_mem *m, int fd, uint64_t base,
 	    ftruncate(fd, (off_t)(base + m->size)) < 0)
 		return err_sys(e, errno, "sizing the memory file");
 	*written = 0;
-	if (m->private_map || m->fd < 0)
+	if ((m->private_map || m->fd < 0) && pagemap_fd >= 0)
+		r = write_mapped(m, pagemap_fd, fd, base, written, e);
+	else if (m->private_map || m->fd < 0)
 		r = write_range(m, fd, base, 0, m->size, written, e);
 	else
 		while (r == 0 && next_data(m->fd, off, m->size, &from, &to)) {
@@ -204,8 +266,8 @@ int state_save(struct vm *vm, int state_fd, int mem_fd,
 		return r;
 	state_wr_init(&w);
 	build_state(vm, &w, f->mem_path);
-	r = write_memory(&vm->mem, mem_fd, f->mem_offset, &info->memory_written,
-			 e);
+	r = write_memory(&vm->mem, vm->pagemap_fd, mem_fd, f->mem_offset,
+			 &info->memory_written, e);
 	if (r == 0 &&
 	    (pwrite_full(state_fd, w.b.data, w.b.len, (off_t)f->offset) < 0 ||
 	     ftruncate(state_fd, (off_t)(f->offset + w.b.len)) < 0 ||
@@ -510,6 +572,7 @@ static int map_memory(struct vm *vm, struct vm_restore *rs, struct err **e)
 	mem_set_base(m, p);
 	m->fd = steal_fd(rs->mem_fd);
 	m->private_map = true;
+	m->fd_offset = rs->mem_offset;
 	/* the pages the guest writes are anonymous copies KSM may merge */
 	if (!vm->cfg->no_mem_merge)
 		madvise(p, m->size, MADV_MERGEABLE);

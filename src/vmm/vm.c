@@ -283,7 +283,7 @@ static struct vm *vm_alloc(struct vm_config *cfg, uint64_t start_ns)
 {
 	struct vm *vm = xcalloc(1, sizeof(*vm));
 
-	vm->kvm_fd = vm->vm_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->pagemap_fd = -1;
 	vm->mem.fd = -1;
 	vm->cfg = cfg;
 	vm->n_vcpus = cfg->cpus;
@@ -297,6 +297,13 @@ static struct vm *vm_alloc(struct vm_config *cfg, uint64_t start_ns)
 	return vm;
 }
 
+/* What a save reads from /proc is opened while there is one. */
+static int enter_sandbox(struct vm *vm, struct err **e)
+{
+	vm->pagemap_fd = sandbox_open_pagemap();
+	return sandbox_enter(&vm->cfg->sandbox, e);
+}
+
 struct vm *vm_create(struct vm_config *cfg, uint64_t start_ns, struct err **e)
 {
 	struct vm *vm;
@@ -307,9 +314,9 @@ struct vm *vm_create(struct vm_config *cfg, uint64_t start_ns, struct err **e)
 	vm->loop = loop_new(e);
 	/* The host first, then the sandbox, then what the guest reaches. */
 	if (!vm->loop || host_open(cfg, e) < 0 || create_kvm_vm(vm, e) < 0 ||
-	    create_host_ends(vm, e) < 0 ||
-	    sandbox_enter(&cfg->sandbox, e) < 0 || create_memory(vm, e) < 0 ||
-	    create_devices(vm, e) < 0 || create_guest(vm, e) < 0) {
+	    create_host_ends(vm, e) < 0 || enter_sandbox(vm, e) < 0 ||
+	    create_memory(vm, e) < 0 || create_devices(vm, e) < 0 ||
+	    create_guest(vm, e) < 0) {
 		vm_destroy(vm);
 		return NULL;
 	}
@@ -417,6 +424,7 @@ void vm_destroy(struct vm *vm)
 	free(vm->exit_msg);
 	close_safe(vm->vm_fd);
 	close_safe(vm->kvm_fd);
+	close_safe(vm->pagemap_fd);
 	pthread_cond_destroy(&vm->pause_cond);
 	pthread_mutex_destroy(&vm->pause_lock);
 	pthread_mutex_destroy(&vm->exit_lock);

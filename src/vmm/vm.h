@@ -73,6 +73,7 @@ struct vm_stats {
 struct vm {
 	int kvm_fd;
 	int vm_fd;
+	int pagemap_fd; /* /proc/self/pagemap, or -1: state_save() */
 	int vcpu_mmap_size;
 	struct vm_config *cfg; /* borrowed from the caller */
 	struct guest_mem mem;

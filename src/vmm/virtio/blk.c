@@ -37,6 +37,7 @@
 
 #include "block/aio.h"
 #include "block/block.h"
+#include "block/image.h"
 #include "lib/log.h"
 #include "lib/loop.h"
 #include "vmm/api.h"
@@ -770,6 +771,102 @@ bool virtio_blk_stats(const struct virtio_dev *d, struct virtio_blk_stats *st)
 	return true;
 }
 
+/* @d's disk when it is one the guest writes; NULL with @e otherwise. */
+static struct blk *writable_disk(struct virtio_dev *d, struct err **e)
+{
+	struct blk *b = d->priv;
+
+	if (d->ops != &blk_ops)
+		err_set(e, EINVAL, "not a disk");
+	else if (b->readonly)
+		err_set(e, EROFS, "disk %u is read-only", b->index);
+	else if (bjob_gate_has_job(b->gate))
+		err_set(e, EBUSY, "disk %u has a block job", b->index);
+	else
+		return b;
+	return NULL;
+}
+
+int virtio_blk_snapshot(struct virtio_dev *d, enum img_snapshot_op op,
+			const char *tag, struct err **e)
+{
+	struct blk *b = writable_disk(d, e);
+	int r;
+
+	if (!b)
+		return err_code(*e);
+	pthread_mutex_lock(&d->lock);
+	blk_drain(d);
+	r = img_snapshot(b->disk, op, tag, e);
+	if (r == 0)
+		r = block_flush(b->disk, e);
+	pthread_mutex_unlock(&d->lock);
+	return r < 0 ? err_prefix(e, "disk %u ('%s')", b->index, b->image) : 0;
+}
+
+/* Makes @disk the device's image, with a new aio context; the old
+ * context goes (the old image is the caller's). Lock held, drained. */
+static int use_disk(struct virtio_dev *d, struct block *disk, const char *path,
+		    struct err **e)
+{
+	struct blk *b = d->priv;
+	struct block_aio *aio = NULL;
+	struct loop_source *src = NULL;
+
+	if (block_aio_new(disk, BLK_DEPTH, &aio, e) < 0)
+		return -EIO;
+	if (d->vm->loop && !(src = loop_fd_add(d->vm->loop, block_aio_fd(aio),
+					       EPOLLIN, on_aio, d, e))) {
+		block_aio_free(aio);
+		return -EIO;
+	}
+	if (b->aio_src)
+		loop_source_del(d->vm->loop, b->aio_src);
+	block_aio_free(b->aio);
+	b->aio = aio;
+	b->aio_src = src;
+	b->disk = disk;
+	free(b->image);
+	b->image = xstrdup(path);
+	return 0;
+}
+
+int virtio_blk_switch(struct virtio_dev *d, int fd, const char *path,
+		      struct err **e)
+{
+	struct blk *b = writable_disk(d, e);
+	struct block *top = NULL;
+	int r;
+
+	if (!b)
+		return err_code(*e);
+	pthread_mutex_lock(&d->lock);
+	blk_drain(d);
+	/* nidod opened and locked it (the sandbox refuses locking) */
+	r = block_open_over(fd, path, b->disk,
+			    BLOCK_OPEN_RDWR | BLOCK_OPEN_LOCKED, &top, e);
+	if (r == 0 && (r = use_disk(d, top, path, e)) < 0)
+		block_close_over(top); /* b->disk stays */
+	pthread_mutex_unlock(&d->lock);
+	return r < 0 ? err_prefix(e, "disk %u ('%s')", b->index, b->image) : 0;
+}
+
+void virtio_blk_unswitch(struct virtio_dev *d)
+{
+	struct blk *b = d->priv;
+	struct block *top = b->disk, *below = block_backing(top);
+	_cleanup_err_ struct err *e = NULL;
+
+	pthread_mutex_lock(&d->lock);
+	blk_drain(d);
+	if (use_disk(d, below, block_filename(below), &e) < 0)
+		log_warn("disk %u stays on '%s': %s", b->index,
+			 block_filename(top), err_msg(e));
+	else
+		block_close_over(top);
+	pthread_mutex_unlock(&d->lock);
+}
+
 /* ---- block jobs (blk-job.h) ---- */
 
 struct block *virtio_blk_image(struct virtio_dev *d, struct bjob_gate **gate)
@@ -799,24 +896,10 @@ int virtio_blk_set_image(struct virtio_dev *d, struct block *top,
 			 struct err **e)
 {
 	struct blk *b = d->priv;
-	struct block_aio *aio = NULL;
-	struct loop_source *src;
+	struct block *old = b->disk;
 
-	if (block_aio_new(top, BLK_DEPTH, &aio, e) < 0)
+	if (use_disk(d, top, block_filename(top), e) < 0)
 		return err_prefix(e, "disk %u", b->index);
-	src = loop_fd_add(d->vm->loop, block_aio_fd(aio), EPOLLIN, on_aio, d,
-			  e);
-	if (!src) {
-		block_aio_free(aio);
-		return err_prefix(e, "disk %u", b->index);
-	}
-	loop_source_del(d->vm->loop, b->aio_src);
-	block_aio_free(b->aio);
-	block_close(b->disk); /* the old image and what is left below it */
-	b->aio_src = src;
-	b->aio = aio;
-	b->disk = top;
-	free(b->image);
-	b->image = xstrdup(block_filename(top));
+	block_close(old); /* the old image and what is left below it */
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "lib/err.h"
+#include "block/image.h"
 
 struct vm;
 struct virtio_dev;
@@ -76,6 +77,29 @@ struct virtio_blk_stats {
 
 /* Fills @st when @d is a virtio-blk device; false otherwise. Any thread. */
 bool virtio_blk_stats(const struct virtio_dev *d, struct virtio_blk_stats *st);
+
+/*
+ * The internal snapshot @tag of disk @d's image (its top, a qcow2):
+ * made, applied or deleted (image.h's ops), the requests in flight
+ * completed first and the image flushed after. The caller paused the
+ * vCPUs: nothing new arrives meanwhile. Returns 0 or -errno with @e
+ * naming the disk.
+ */
+int virtio_blk_snapshot(struct virtio_dev *d, enum img_snapshot_op op,
+			const char *tag, struct err **e);
+
+/*
+ * An external snapshot of disk @d: the qcow2 overlay in @fd (borrowed;
+ * named @path), whose backing file is the disk's image, becomes the
+ * image the guest reads and writes (block_open_over()); the requests in
+ * flight complete first. The caller paused the vCPUs. Returns 0 or
+ * -errno with @e naming the disk; the disk is as it was then.
+ */
+int virtio_blk_switch(struct virtio_dev *d, int fd, const char *path,
+		      struct err **e);
+/* Undoes the last virtio_blk_switch() (another disk's failed): the image
+ * below is the disk's again, the overlay closed. */
+void virtio_blk_unswitch(struct virtio_dev *d);
 
 /* A network device on the existing tap of @cfg. */
 struct config_net;

@@ -5,8 +5,9 @@
  * mapped (status), checked, and written to; then opened once more as a
  * guest's disk (the strict chain resolver, format from the first open),
  * where the backing file and extent names it records are followed, and
- * must all be refused: the memfd's "directory" holds nothing.
- * The input lives in a memfd.
+ * must all be refused: the memfd's "directory" holds nothing. Its
+ * persistent bitmaps are copied (convert --bitmaps) into a new qcow2,
+ * which must then check clean. The input lives in a memfd.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +44,42 @@ static void exercise_reads(struct block *b)
 		block_pread(b, buf, sizeof(buf), size - sizeof(buf), NULL);
 }
 
+#define MAX_COPY (64u << 20) /* the size of a source whose bitmaps copy */
+
+/* convert --bitmaps: into a new qcow2 in a memfd, which checks clean. */
+static void exercise_bitmap_copy(struct block *src)
+{
+	uint64_t size = ALIGN_UP(block_size(src), 512);
+	struct img_create_opts o = {.format = "qcow2", .size = size};
+	struct block *dst = NULL;
+	struct img_check res = {0};
+	char path[64];
+	int fd, r;
+
+	if (!size || size > MAX_COPY ||
+	    img_bitmaps_copy_check(src, true, NULL) < 0)
+		return;
+	fd = memfd_create("fuzz-bitmaps", MFD_CLOEXEC);
+	if (fd < 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (img_create(path, &o, NULL) == 0 &&
+	    block_open(path, "qcow2", BLOCK_OPEN_RDWR, &dst, NULL) == 0) {
+		img_bitmaps_copy(src, dst, true, NULL, NULL);
+		block_close(dst);
+		dst = NULL;
+		if (block_open(path, "qcow2", BLOCK_OPEN_NO_BACKING, &dst,
+			       NULL) < 0)
+			abort(); /* the copy cannot be opened again */
+		r = img_check(dst, 0, &res, NULL);
+		if (r < 0 || res.corruptions || res.leaks)
+			abort(); /* the copy wrote a broken image */
+		free(res.report);
+		block_close(dst);
+	}
+	close(fd);
+}
+
 static void exercise(const char *path, unsigned flags)
 {
 	struct block *b = NULL;
@@ -57,6 +94,8 @@ static void exercise(const char *path, unsigned flags)
 	exercise_reads(b);
 	img_check(b, 0, &res, NULL);
 	free(res.report); /* also when the check failed half-way */
+	if (!(flags & BLOCK_OPEN_RDWR))
+		exercise_bitmap_copy(b);
 	if (flags & BLOCK_OPEN_RDWR && block_size(b) >= sizeof(data)) {
 		memset(data, 0x5a, sizeof(data));
 		block_pwrite(b, data, sizeof(data), 1000, NULL);

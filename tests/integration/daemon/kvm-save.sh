@@ -32,31 +32,6 @@ cat >"$tmp/cnt.xml" <<XML
 XML
 "$NIDO" define "$tmp/cnt.xml" >/dev/null
 
-# watch OUT SECONDS: the console's output for a while.
-watch_console()
-{
-	timeout "$2" "$NIDO" console cnt </dev/null >"$1" 2>&1
-	true
-}
-
-# last_count FILE: the last number the guest printed.
-last_count()
-{
-	grep -ao 'count [0-9]*' "$1" | tail -1 | cut -d' ' -f2
-}
-
-# counting_past N OUT: within a minute the guest prints a count above N.
-counting_past()
-{
-	local n=$1 out=$2 c
-	for _ in $(seq 30); do
-		watch_console "$out" 2
-		c=$(last_count "$out")
-		[ -n "$c" ] && [ "$c" -gt "$n" ] && return 0
-	done
-	return 1
-}
-
 t_out "start" "Domain 'cnt' started" "$NIDO" start cnt
 t "the guest counts" counting_past 0 "$tmp/c0"
 

@@ -179,6 +179,30 @@ hear() {
 	printf '%s' "$out"
 }
 
+# guests/count.c's console, for the tests that count on it (domain cnt
+# unless named). watch_console OUT SECONDS [DOMAIN]: its output for a
+# while. last_count FILE, first_count FILE: a number it printed.
+# counting_past N OUT [DOMAIN]: within a minute it prints a count above N.
+watch_console() {
+	timeout "$2" "$NIDO" console "${3:-cnt}" </dev/null >"$1" 2>&1
+	true
+}
+last_count() {
+	grep -ao 'count [0-9]*' "$1" | tail -1 | cut -d' ' -f2
+}
+first_count() {
+	grep -ao 'count [0-9]*' "$1" | head -1 | cut -d' ' -f2
+}
+counting_past() {
+	local n=$1 out=$2 c
+	for _ in $(seq 30); do
+		watch_console "$out" 2 "${3:-cnt}"
+		c=$(last_count "$out")
+		[ -n "$c" ] && [ "$c" -gt "$n" ] && return 0
+	done
+	return 1
+}
+
 # Stops the daemon this script started and checks its exit status: under
 # ASan, LeakSanitizer makes a leak an exit status.
 finish_daemon() {

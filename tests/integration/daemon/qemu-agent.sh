@@ -40,21 +40,16 @@ channel="<channel type='unix'><source mode='bind'/>
 # the virtio-serial modules, an /etc/nido-extra that starts the agent,
 # what the agent's commands use (shutdown, chpasswd's files, os-release).
 agent_extra() {
-	local d=$1 lib material
-	material=$("$here/../../../scripts/lib/guest-material.sh" --quiet) || return 1
-	# shellcheck disable=SC1090
-	. "$material/env.sh"
-	mkdir -p "$d/usr/sbin" "$d/sbin" "$d/etc" "$d/lib/modules/$NIDO_GUEST_KVER"
+	local d=$1 lib
+	guest_extra "$d" drivers/virtio/virtio_ring drivers/virtio/virtio \
+		drivers/virtio/virtio_pci_legacy_dev \
+		drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci \
+		drivers/char/virtio_console drivers/block/virtio_blk || return 1
+	mkdir -p "$d/usr/sbin" "$d/sbin"
 	cp "$QGA" "$d/usr/sbin/qemu-ga"
 	for lib in $(ldd "$QGA" | grep -o '/[^ ]*'); do
 		mkdir -p "$d$(dirname "$lib")"
 		cp -L "$lib" "$d$lib"
-	done
-	for m in virtio/virtio virtio/virtio_ring virtio/virtio_pci_legacy_dev \
-		virtio/virtio_pci_modern_dev virtio/virtio_pci char/virtio_console \
-		block/virtio_blk; do
-		cp "$NIDO_GUEST_MODULES/$NIDO_GUEST_KVER/kernel/drivers/$m.ko" \
-			"$d/lib/modules/$NIDO_GUEST_KVER/"
 	done
 	printf 'root:x:0:0:root:/:/bin/sh\n' >"$d/etc/passwd"
 	printf 'root:*:19000:0:99999:7:::\n' >"$d/etc/shadow"
@@ -77,15 +72,9 @@ grep -q "^$user:" /etc/shadow || { echo "chpasswd: no user '$user'" >&2; exit 1;
 sed -i "s|^$user:[^:]*:|$user:$pass:|" /etc/shadow
 SH
 	chmod 755 "$d/sbin/shutdown" "$d/sbin/chpasswd"
-	cat >"$d/etc/nido-extra" <<'SH'
-#!/bin/sh
-# Loads virtio-serial, finds the agent's port by its name (no udev here
-# to make /dev/virtio-ports/NAME), and runs qemu-ga on it.
-kver=$(cat /etc/kernel-release)
-for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev \
-	virtio_pci virtio_console virtio_blk; do
-	insmod "/lib/modules/$kver/$m.ko" 2>/dev/null
-done
+	# after guest_extra's module loading: find the agent's port by its
+	# name (no udev here to make /dev/virtio-ports/NAME), run qemu-ga
+	cat >>"$d/etc/nido-extra" <<'SH'
 hostname agentguest
 ip link set lo up
 ip addr add 192.0.2.7/24 dev lo
@@ -102,7 +91,6 @@ echo "nido-agent-test: qemu-ga on $dev"
 export PATH=/bin:/sbin
 exec /usr/sbin/qemu-ga -m virtio-serial -p "$dev" -t /run -f /run/qemu-ga.pid -v -l /run/qga.log
 SH
-	chmod 755 "$d/etc/nido-extra"
 }
 
 start_daemon

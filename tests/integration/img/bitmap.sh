@@ -42,11 +42,7 @@ t "check -r leaks leaves the bitmaps alone" bash -c "
 	qemu-img info r.qcow2 | grep -q 'name: b2'"
 
 # hostile directories and tables
-qemu-img create -q -f qcow2 -o cluster_size=512 good.qcow2 64k
-qemu-img bitmap --add -g 512 good.qcow2 b1
-qemu-img bitmap --add -g 4k --disable good.qcow2 b2
-qemu-io -c 'write -P 1 0 512' good.qcow2 >/dev/null
-mkdir v && python3 "$HERE/mkbitmaps.py" good.qcow2 v
+hostile_bitmaps v
 for f in v/*.qcow2; do
 	n=$(basename "$f" .qcow2)
 	q=$(qemu-img info "$f" >/dev/null 2>&1; echo $?)/$(qemu-img check "$f" >/dev/null 2>&1; echo $?)
@@ -96,6 +92,7 @@ op b1 --disable
 op b1 --enable
 op b4 --add --remove
 op b5 --add -g 1000
+op "" --add
 op b5 --add -g 256
 op nope --remove
 op nope --clear

@@ -45,6 +45,16 @@ same_content() {
 	qemu-img convert -O raw "$a" "$T/.a.raw" && "$N" img convert -O raw "$b" "$T/.b.raw" &&
 		cmp "$T/.a.raw" "$T/.b.raw"
 }
+# hostile_bitmaps DIR: DIR/bitmaps-*.qcow2, a qcow2 with two bitmaps
+# made by qemu-img and its hostile variants (mkbitmaps.py).
+hostile_bitmaps() {
+	qemu-img create -q -f qcow2 -o cluster_size=512 "$T/.good.qcow2" 64k &&
+		qemu-img bitmap --add -g 512 "$T/.good.qcow2" b1 &&
+		qemu-img bitmap --add -g 4k --disable "$T/.good.qcow2" b2 &&
+		qemu-io -c 'write -P 1 0 512' "$T/.good.qcow2" >/dev/null &&
+		mkdir -p "$1" &&
+		python3 "$(dirname "${BASH_SOURCE[0]}")/mkbitmaps.py" "$T/.good.qcow2" "$1"
+}
 have_qemu() { command -v qemu-img >/dev/null && command -v qemu-io >/dev/null; }
 export N IO T
 export -f qcheck same_content

@@ -2,7 +2,8 @@
 # The iscsi pool through nidod and the nido CLI, against tgt (tgtd, a
 # userspace iSCSI target) on 127.0.0.1 with file-backed LUNs, and
 # open-iscsi's initiator (iscsid, iscsiadm): find-storage-pool-sources-as
-# lists the target, pool-start logs in as the pool's <initiator>, the
+# lists the target (and a portal that never answers holds up only its
+# caller), pool-start logs in as the pool's <initiator>, the
 # LUNs are the volumes (unit:0:0:N, their devices found in sysfs: no
 # udev needed), vol-create and vol-delete are refused by name, a refresh
 # sees a LUN added on the target, data written with vol-upload is in the
@@ -76,6 +77,24 @@ t_err "... a host that is an option is refused" "host '-p' is not a host name" \
 	"$NIDO" find-storage-pool-sources-as iscsi -- -p
 t_err "... another pool type by name" "pool type 'dir' does not support source discovery" \
 	"$NIDO" find-storage-pool-sources-as dir
+# a portal that accepts and never answers holds up only its caller
+python3 -c 'import socket, sys
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4)
+print(s.getsockname()[1], flush=True)
+held = []
+while True: held.append(s.accept()[0])' >"$tmp/silent.port" &
+extra_pids="${extra_pids:-} $!"
+wait_for 10 test -s "$tmp/silent.port"
+silent=$(cat "$tmp/silent.port")
+"$NIDO" find-storage-pool-sources-as iscsi 127.0.0.1 "$silent" >"$tmp/silent.out" 2>&1 &
+find_pid=$!
+t "discovery of a silent portal runs as a job" \
+	wait_for 30 grep -q "find-storage-pool-sources started" "$tmp/nidod.log"
+t "... while it waits, pool-list answers" "$NIDO" pool-list --all
+kill -0 $find_pid 2>/dev/null && ok "... and the discovery was still pending then" ||
+	not_ok "... and the discovery was still pending then" "$(cat "$tmp/silent.out")"
+wait $find_pid && not_ok "the discovery of a silent portal fails" "$(cat "$tmp/silent.out")" ||
+	t_out "the discovery of a silent portal fails, naming it" "127.0.0.1" cat "$tmp/silent.out"
 t_exact "discovery recorded no node" "" find /etc/iscsi/nodes /etc/iscsi/send_targets -mindepth 1
 
 cat >"$tmp/iscsi.xml" <<XML

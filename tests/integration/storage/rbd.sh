@@ -4,8 +4,10 @@
 # no authentication): an rbd pool defined and started through nidod,
 # volumes created, resized, uploaded and downloaded (holes kept), an
 # image made with the rbd tool seen by pool-refresh, `nido img info` and
-# `nido img convert` from and to rbd:POOL/IMAGE names, a nido-vmm guest
-# reading and writing a volume disk of the pool, vol-delete, and
+# `nido img convert` from and to rbd:POOL/IMAGE names, vol-clone and
+# vol-create-from into the pool and out of it, a nido-vmm guest
+# reading and writing a volume disk of the pool (served by a qemu-nbd
+# nidod starts), vol-delete, and
 # pool-destroy/undefine leaving the cluster as it was. When the cluster
 # does not come up within five minutes the test skips, saying why.
 . "$(dirname "$0")/lib.sh"
@@ -62,18 +64,34 @@ t_exact "pool-define-as builds the same source" "<pool type='rbd'>
 t_exact "pool-build: nothing to make" "Pool 'ceph' built" "$NIDO" pool-build ceph
 t_exact "pool-start connects" "Pool 'ceph' started" "$NIDO" pool-start ceph
 t_out "pool-info: the cluster's figures" "State:          running" "$NIDO" pool-info ceph
-# the cluster's figures come from its manager: none here, zeroes (as
-# `rados df` says); with one, the same as it
+# the cluster's figures come from its manager: none here (`rados df`
+# says zeroes), and pool-info says they are not known; with one, the
+# same as it
 cap=$("$NIDO" pool-info ceph | awk '/^Capacity/ {print $2 " " $3}')
 total=$(rados "${C[@]}" df 2>/dev/null | awk '/^total_space/ {print $2}')
 if [ "${total:-0}" = 0 ]; then
-	[ "$cap" = "0.00 B" ] && ok "pool-info: the cluster's capacity (none without a manager)" ||
-		not_ok "pool-info: the cluster's capacity" "rados df: ${total:-?}" "pool-info: $cap"
+	t_out "pool-info: the cluster's capacity is not known without a manager" \
+		"Capacity:       unknown (the cluster's manager (ceph-mgr) does not answer)
+Allocation:     0.00 B
+Available:      unknown" "$NIDO" pool-info ceph
 else
 	[[ $cap != "0.00 B" ]] && ok "pool-info: the cluster's capacity ($cap)" ||
 		not_ok "pool-info: the cluster's capacity" "rados df: $total" "pool-info: $cap"
 fi
 t_exact "pool-list --type rbd" "ceph" "$NIDO" pool-list --type rbd --name
+
+# a transient pool: pool-create answers with the pool (a job), destroy
+# makes it go
+if ceph_pool nido2; then
+	sed "s/<name>ceph</<name>cepht</; s/<name>nido</<name>nido2</" "$tmp/pool.xml" >"$tmp/pool-t.xml"
+	t_exact "pool-create of a transient rbd pool" "Pool 'cepht' created from $tmp/pool-t.xml" \
+		"$NIDO" pool-create "$tmp/pool-t.xml"
+	t_out "it is active" "State:          running" "$NIDO" pool-info cepht
+	t_exact "pool-destroy of it" "Pool 'cepht' destroyed" "$NIDO" pool-destroy cepht
+	t_not "a transient pool goes" "cepht" "$NIDO" pool-list --all
+else
+	skip "pool-create of a transient rbd pool" "could not make the Ceph pool 'nido2'"
+fi
 
 # ---- volumes ----
 t_exact "vol-create-as" "Vol 'disk0' created" "$NIDO" vol-create-as ceph disk0 64M
@@ -120,6 +138,14 @@ t_out "and described" "Capacity:       16.00 MiB" "$NIDO" vol-info --pool ceph o
 rbd "${C[@]}" rm nido/outside >/dev/null 2>&1
 t "pool-refresh after a removal outside" "$NIDO" pool-refresh ceph
 t_not "gone" "outside" "$NIDO" vol-list ceph
+stop_daemon
+start_daemon
+t_out "a restarted nidod lists the active pool's images at once (it waited for the cluster)" \
+	" disk0   nido/disk0" "$NIDO" vol-list ceph
+if [ "${total:-0}" = 0 ]; then
+	t_out "pool-info: the allocation, what the images use (no manager)" \
+		"Allocation:     8.00 MiB" "$NIDO" pool-info ceph
+fi
 
 # ---- nido img on rbd: names ----
 t_out "nido img info rbd:" "virtual size: 128 MiB (134217728 bytes)" "$NIDO" img info "$(rbdname disk0)"
@@ -136,6 +162,35 @@ t_err "a key on the command line is refused" "rbd option 'key' is not supported"
 t_err "an unknown image" "opening the rbd image: No such file or directory" "$NIDO" img info "$(rbdname nope)"
 t "pool-refresh sees conv" "$NIDO" pool-refresh ceph
 
+# ---- copies into the pool: vol-clone, vol-create-from ----
+t_exact "vol-clone of an image" "Vol 'conv2' cloned from conv" "$NIDO" vol-clone --pool ceph conv conv2
+t "the clone reads as its source" sh -c "rbd ${C[*]} export nido/conv2 - 2>/dev/null | cmp - '$tmp/down.raw'"
+t_out "the clone is listed" " conv2   nido/conv2" "$NIDO" vol-list ceph
+mkdir -p "$tmp/dirp"
+t "a dir pool" "$NIDO" pool-create-as dirp dir --target "$tmp/dirp"
+qemu-img create -q -f qcow2 "$tmp/dirp/q.qcow2" 8M
+qemu-io -c 'write -P 0x5a 1M 1M' "$tmp/dirp/q.qcow2" >/dev/null
+"$NIDO" pool-refresh dirp >/dev/null
+echo "<volume><name>fromq</name><capacity unit='M'>8</capacity></volume>" >"$tmp/fromq.xml"
+t_exact "vol-create-from: a dir pool's qcow2 into an image" \
+	"Vol fromq created from input vol q.qcow2" \
+	"$NIDO" vol-create-from ceph "$tmp/fromq.xml" q.qcow2 --inputpool dirp
+rbd "${C[@]}" export nido/fromq "$tmp/fromq.raw" >/dev/null 2>&1
+t_exact "it reads as the qcow2 does" "Images are identical." \
+	qemu-img compare -f raw -F qcow2 "$tmp/fromq.raw" "$tmp/dirp/q.qcow2"
+t_out "vol-info: thin, only the data's object" "Allocation:     4.00 MiB" "$NIDO" vol-info --pool ceph fromq
+echo "<volume><name>q2</name><capacity>1</capacity><target><format type='qcow2'/></target></volume>" >"$tmp/q2.xml"
+t_err "a qcow2 image is refused by name" "pool's volumes hold raw data" \
+	"$NIDO" vol-create-from ceph "$tmp/q2.xml" q.qcow2 --inputpool dirp
+t_exact "vol-create-from: an image back into a qcow2" \
+	"Vol back.qcow2 created from input vol fromq" sh -c "
+	echo \"<volume><name>back.qcow2</name><capacity>0</capacity><target><format type='qcow2'/></target></volume>\" >'$tmp/back.xml'
+	'$NIDO' vol-create-from dirp '$tmp/back.xml' fromq --inputpool ceph"
+t_exact "the qcow2 reads as the image" "Images are identical." \
+	qemu-img compare -f raw -F qcow2 "$tmp/fromq.raw" "$tmp/dirp/back.qcow2"
+t "vol-delete of the copies" sh -c "'$NIDO' vol-delete --pool ceph conv2 && '$NIDO' vol-delete --pool ceph fromq"
+t "the dir pool goes" "$NIDO" pool-destroy dirp
+
 # ---- vol-wipe, vol-delete ----
 t_exact "vol-wipe" "Vol 'conv' wiped" "$NIDO" vol-wipe --pool ceph conv
 t "the wiped image reads as zeroes" sh -c "rbd ${C[*]} export nido/conv - 2>/dev/null | cmp -n 134217728 - /dev/zero"
@@ -147,7 +202,7 @@ t_not "the rbd tool no longer lists it" "conv" rbd "${C[@]}" ls nido
 # QEMU reaches an rbd volume itself (-blockdev driver=rbd, the pool's
 # monitors, no authentication): a boot sector uploaded into a volume
 # boots under SeaBIOS and says NIDO-DISK-BOOT on the serial console.
-# nido-vmm refuses it by name: its sandbox has no network.
+# nido-vmm runs the guest below (a qemu-nbd nidod starts serves it).
 qemu_ok=
 if command -v qemu-system-x86_64 >/dev/null &&
 	[ -e /usr/lib/x86_64-linux-gnu/qemu/block-rbd.so ] &&
@@ -189,14 +244,43 @@ else
 	"$NIDO" destroy rbdvm >/dev/null
 	"$NIDO" undefine rbdvm >/dev/null
 fi
-domain_xml vmmrbd /nonexistent/vmlinuz "<emulator>$NIDO_VMM</emulator>
-    <disk type='volume' device='disk'><driver name='qemu' type='raw'/>
-      <source pool='ceph' volume='boot'/><target dev='vda' bus='virtio'/></disk>" >"$tmp/vmm.xml"
-t_out "define a nido-vmm guest on the volume" "Domain 'vmmrbd' defined" "$NIDO" define "$tmp/vmm.xml"
-t_err "nido-vmm named for a guest on an rbd volume: refused by name" \
-	"<disk type='network'> not supported by the kvm driver" "$NIDO" start vmmrbd
-"$NIDO" undefine vmmrbd >/dev/null 2>&1
 "$NIDO" vol-delete --pool ceph boot >/dev/null 2>&1
+
+# ---- a nido-vmm guest on a volume of the pool ----
+# nido-vmm has no network: nidod serves the volume to it through a
+# qemu-nbd it starts (docs/security.md, "Network disks of nido-vmm").
+# guests/blkpre.c reads what `nido img` wrote into the image before it
+# ran and writes something the host reads back after it stopped.
+if ! kvm_usable || ! command -v qemu-nbd >/dev/null ||
+	[ ! -e /usr/lib/x86_64-linux-gnu/qemu/block-rbd.so ]; then
+	skip "a nido-vmm guest on an rbd volume" "no usable /dev/kvm, or no qemu-nbd with its rbd driver (qemu-utils, qemu-block-extra)"
+else
+	t "a volume for the nido-vmm guest" "$NIDO" vol-create-as ceph vmmdisk 1M
+	python3 -c "
+import sys
+d = bytearray(1 << 20)
+d[51200:51216] = b'NIDO-PRE-WRITTEN'
+sys.stdout.buffer.write(d)" >"$tmp/pre.raw"
+	t "nido img writes into the image what the guest will read" "$NIDO" img convert -n -O raw "$tmp/pre.raw" "$(rbdname vmmdisk)"
+	domain_xml vmmrbd "$build/guests/guest-blkpre" "<disk type='volume' device='disk'><driver name='qemu' type='raw'/>
+      <source pool='ceph' volume='vmmdisk'/><target dev='vda' bus='virtio'/></disk>" >"$tmp/vmm.xml"
+	t_out "define a kvm guest on the volume" "Domain 'vmmrbd' defined" "$NIDO" define "$tmp/vmm.xml"
+	t "it stays on nido-vmm (no <emulator> filled in)" bash -c "! '$NIDO' dumpxml vmmrbd | grep -q '<emulator>'"
+	t_out "start on nido-vmm" "Domain 'vmmrbd' started" "$NIDO" start vmmrbd
+	out=$(hear vmmrbd NIDO-BLKPRE-DONE)
+	if [[ $out == *"sector 100 holds what the host wrote before"* && $out != *"not ok"* && $out == *NIDO-BLKPRE-DONE* ]]; then
+		ok "the guest reads the volume through nidod's qemu-nbd, and writes it"
+	else
+		not_ok "the guest reads the volume through nidod's qemu-nbd, and writes it" "heard: $out" "$(tail -n 8 "$NIDO_RUNTIME_DIR/domains/vmmrbd.log" 2>/dev/null)"
+	fi
+	for _ in $(seq 50); do "$NIDO" domstate vmmrbd | grep -q "shut off" && break; sleep 0.2; done
+	t_out "the guest stopped" "shut off" "$NIDO" domstate vmmrbd
+	t "no qemu-nbd is left once it stopped" bash -c "! pgrep -P '$(daemon_pid)' -x qemu-nbd"
+	t "the host reads back what the guest wrote" bash -c "'$NIDO' img convert -O raw '$(rbdname vmmdisk)' '$tmp/back.raw' && [ \"\$(dd if='$tmp/back.raw' bs=512 skip=200 count=1 2>/dev/null | head -c 16)\" = NIDO-GUEST-WROTE ]"
+	t_out "dumpxml keeps the volume source" "<source pool='ceph' volume='vmmdisk'/>" "$NIDO" dumpxml vmmrbd
+	"$NIDO" undefine vmmrbd >/dev/null 2>&1
+	t_exact "vol-delete vmmdisk" "Vol 'vmmdisk' deleted" "$NIDO" vol-delete --pool ceph vmmdisk
+fi
 
 # ---- hostile definitions ----
 bad() { # DESC EXPECTED SOURCE-XML

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The control socket (docs/vmm-api.md): status, pause, resume, stats, a
 # guest-cooperative shutdown through Ctrl-Alt-Del, power-off, bad
-# requests; the socket file is removed at exit.
+# requests (snapshot requests without disks among them); the socket file is removed at exit.
 . "$(dirname "$0")/lib.sh"
 need_kvm
 
@@ -57,6 +57,19 @@ assert "serial" in names and "virtio-rng" in names
 assert r["devices"][0]["bytes_out"] > 0
 ' "$r"
 ok $? "stats: per-vCPU exits and per-device counters"
+
+# the snapshot requests refuse what they cannot use, the VM left running
+for req in '{"command": "snapshot-save", "tag": "s", "disks": [0]}' \
+	'{"command": "snapshot-save", "tag": "", "disks": [0]}' \
+	'{"command": "snapshot-delete", "tag": "s", "disks": "vda"}' \
+	'{"command": "snapshot-delete", "tag": "s", "disks": [-1]}' \
+	'{"command": "snapshot-external", "disks": [0], "paths": ["/o"]}'; do
+	r=$(api "$req")
+	[ "$(field ok <<<"$r")" = False ] && [ "$(field error <<<"$r")" != None ]
+	ok $? "refused: $req ($r)"
+done
+[ "$(api '{"command": "status"}' | field state)" = running ]
+ok $? "... and the VM runs on"
 
 r=$(api '{"command": "reboot"}')
 [ "$(field ok <<<"$r")" = False ] && grep -q 'unknown command' <<<"$r"

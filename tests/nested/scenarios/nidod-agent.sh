@@ -5,7 +5,11 @@
 # (no udev to make /dev/virtio-ports/NAME). Linux's virtio_console sets
 # the multiport device up; nido talks to the agent through the socket
 # nidod bound and passed: qemu-agent-command guest-ping and guest-info,
-# guestinfo --hostname --os, domifaddr --source agent, then shutdown
+# guestinfo --hostname --os, domifaddr --source agent. Then, with
+# commands run in the guest through the agent (guest-exec): the balloon
+# inflated by setmem --live shrinks the guest's free memory, and gives it
+# back; a managedsave, then start, brings the guest back with a process
+# started before it still running under the same pid. Then shutdown
 # --mode agent (qemu-ga runs the initramfs's shutdown: power off) and
 # the domain is shut off.
 # nested-timeout: 600
@@ -82,6 +86,7 @@ cat >"$NIDO_WORK/ga.xml" <<XML
   </os>
   <devices>
     <console type='pty'/>
+    <memballoon model='virtio'/>
     <channel type='unix'><source mode='bind'/>
       <target type='virtio' name='org.qemu.guest_agent.0'/></channel>
   </devices>
@@ -113,6 +118,91 @@ grep -q 'nidotest' "$NIDO_WORK/guestinfo.out" || fail "guestinfo --os"
 show nido domifaddr ga --source agent | tee "$NIDO_WORK/ifaddr.out"
 grep -q '192.0.2.7' "$NIDO_WORK/ifaddr.out" || fail "domifaddr --source agent"
 show nido dumpxml ga | grep "state='connected'" || fail "the live XML does not say the port is open"
+
+# gexec PROGRAM [ARG...]: runs PROGRAM in the guest through the agent
+# (guest-exec, then guest-exec-status until it ended), prints its
+# standard output, returns its exit code.
+gexec()
+{
+	local req pid st
+	req=$(python3 -c 'import json, sys
+print(json.dumps({"execute": "guest-exec", "arguments": {
+    "path": sys.argv[1], "arg": sys.argv[2:], "capture-output": True}}))' "$@")
+	pid=$(nido qemu-agent-command ga "$req" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["return"]["pid"])') ||
+		return 1
+	for _ in $(seq 150); do
+		st=$(nido qemu-agent-command ga \
+			"{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}") ||
+			return 1
+		python3 -c 'import base64, json, sys
+r = json.loads(sys.argv[1])["return"]
+if not r["exited"]:
+    sys.exit(100)
+sys.stdout.write(base64.b64decode(r.get("out-data", "")).decode())
+sys.exit(r.get("exitcode", 1))' "$st" && return 0
+		[ $? = 100 ] || return 1
+		sleep 0.2
+	done
+	return 1
+}
+
+# meminfo FIELD: the guest's /proc/meminfo FIELD, in KiB
+meminfo() { gexec /bin/cat /proc/meminfo | awk -v f="$1:" '$1 == f { print $2 }'; }
+
+# The balloon: setmem --live below the guest's memory takes pages from
+# it (Linux's virtio_balloon gives them), and gives them back.
+free0=$(meminfo MemFree)
+[ -n "$free0" ] || fail "could not read the guest's /proc/meminfo through the agent"
+say "guest MemFree before the balloon: $free0 KiB"
+show nido setmem ga 131072 --live || fail "setmem --live 128 MiB"
+deadline=$((SECONDS + 90))
+until free1=$(meminfo MemFree) && [ "$free1" -lt $((free0 - 65536)) ]; do
+	[ $SECONDS -lt $deadline ] || fail "the balloon did not shrink the guest's free memory ($free0 -> ${free1:-?} KiB)"
+	sleep 1
+done
+say "guest MemFree with the balloon at 128 MiB: $free1 KiB"
+metric balloon.free_before "$free0" KiB
+metric balloon.free_inflated "$free1" KiB
+show nido dommemstat ga | tee "$NIDO_WORK/memstat.out"
+grep -q '^actual 131072' "$NIDO_WORK/memstat.out" || fail "dommemstat: the balloon's actual is not 131072"
+show nido setmem ga 262144 --live || fail "setmem --live 256 MiB"
+deadline=$((SECONDS + 90))
+until free2=$(meminfo MemFree) && [ "$free2" -gt $((free1 + 65536)) ]; do
+	[ $SECONDS -lt $deadline ] || fail "the deflated balloon did not give the memory back ($free1 -> ${free2:-?} KiB)"
+	sleep 1
+done
+say "guest MemFree after deflating: $free2 KiB"
+
+# managedsave with a running process: a loop writing the time every
+# second (renamed into place: a reader never sees it half written),
+# started through the agent; after managedsave and start, the
+# same pid runs the same program and the time it writes moves on.
+req='{"execute":"guest-exec","arguments":{"path":"/bin/sh","arg":["-c","while :; do date +%s >/run/tick.new; mv /run/tick.new /run/tick; sleep 1; done"]}}'
+ticker=$(nido qemu-agent-command ga "$req" |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)["return"]["pid"])') ||
+	fail "starting a process in the guest"
+sleep 2
+cmd0=$(gexec /bin/cat "/proc/$ticker/cmdline" | tr '\0' ' ')
+case $cmd0 in *"date +%s"*) ;; *) fail "the ticker (pid $ticker) is not running: '$cmd0'" ;; esac
+show nido managedsave ga || fail "managedsave"
+[ "$(nido domstate ga)" = "shut off" ] || fail "not shut off after managedsave"
+show nido dominfo ga | grep -i 'managed save' | tee "$NIDO_WORK/ms.out"
+grep -qi 'yes' "$NIDO_WORK/ms.out" || fail "dominfo does not show the managed save"
+show nido start ga || fail "start from the managed save"
+deadline=$((SECONDS + 60))
+until nido qemu-agent-command ga '{"execute":"guest-ping"}' >/dev/null 2>&1; do
+	[ $SECONDS -lt $deadline ] || fail "the agent does not answer after the restore"
+	sleep 1
+done
+cmd1=$(gexec /bin/cat "/proc/$ticker/cmdline" | tr '\0' ' ')
+[ "$cmd1" = "$cmd0" ] || fail "pid $ticker after the restore runs '$cmd1', not '$cmd0'"
+t1=$(gexec /bin/cat /run/tick)
+sleep 3
+t2=$(gexec /bin/cat /run/tick)
+[ -n "$t1" ] && [ -n "$t2" ] && [ "$t2" -gt "$t1" ] ||
+	fail "the process saved with the guest does not run on ($t1 -> $t2)"
+say "pid $ticker runs on after managedsave and start (tick $t1 -> $t2)"
 
 show nido shutdown ga --mode agent || fail "shutdown --mode agent"
 deadline=$((SECONDS + 120))

@@ -418,6 +418,54 @@ static void safe_open_fifo(void)
 	CHECK_STR_CONTAINS(err_msg(e), "not a regular file");
 }
 
+/* block_open_over(): a new overlay over an image in use (a running disk's
+ * external snapshot), refused unless it names that image. */
+static void overlay_over_open_image(void)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct block *below = NULL, *top = NULL;
+	char want[512], buf[512], base_buf[512];
+	_cleanup_close_ int bad_fd = -1, fd = -1, raw_fd = -1;
+
+	memset(want, 'A', sizeof(want));
+	CHECK(make_dir("ov", 0, 0755) == 0);
+	CHECK(write_file("ov/base.raw", want, sizeof(want), 0644) == 0);
+	CHECK(truncate(path("ov/base.raw"), 1 << 20) == 0);
+	CHECK(block_open(path("ov/base.raw"), "raw", BLOCK_OPEN_RDWR, &below,
+			 NULL) == 0);
+	CHECK(overlay("ov/other.qcow2", "/etc/hostname", "raw") == 0);
+	CHECK(overlay("ov/top.qcow2", path("ov/base.raw"), "raw") == 0);
+	bad_fd = open(path("ov/other.qcow2"), O_RDWR | O_CLOEXEC);
+	CHECK_INT_EQ(block_open_over(bad_fd, path("ov/other.qcow2"), below,
+				     BLOCK_OPEN_RDWR, &top, &e),
+		     -EINVAL);
+	CHECK(top == NULL);
+	CHECK_STR_CONTAINS(err_msg(e), "its backing file is '/etc/hostname'");
+	/* the image below is untouched and still the caller's */
+	CHECK(block_pread(below, buf, sizeof(buf), 0, NULL) == 0);
+	CHECK(memcmp(buf, want, sizeof(buf)) == 0);
+
+	fd = open(path("ov/top.qcow2"), O_RDWR | O_CLOEXEC);
+	CHECK(block_open_over(fd, path("ov/top.qcow2"), below, BLOCK_OPEN_RDWR,
+			      &top, NULL) == 0);
+	CHECK(top && block_backing(top) == below);
+	CHECK(block_pread(top, buf, sizeof(buf), 0, NULL) == 0);
+	CHECK(memcmp(buf, want, sizeof(buf)) == 0);
+	memset(buf, 'B', sizeof(buf));
+	CHECK(block_pwrite(top, buf, sizeof(buf), 0, NULL) == 0);
+	CHECK(block_flush(top, NULL) == 0);
+	/* the write went to the overlay: the image below keeps its data */
+	raw_fd = open(path("ov/base.raw"), O_RDONLY | O_CLOEXEC);
+	CHECK(pread(raw_fd, base_buf, sizeof(base_buf), 0) ==
+	      (ssize_t)sizeof(base_buf));
+	CHECK(memcmp(base_buf, want, sizeof(want)) == 0);
+	/* undone: the image below is the caller's again */
+	CHECK(block_close_over(top) == 0);
+	CHECK(block_pread(below, buf, sizeof(buf), 0, NULL) == 0);
+	CHECK(memcmp(buf, want, sizeof(buf)) == 0);
+	block_close(below);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -437,6 +485,7 @@ int main(void)
 	RUN(safe_open_hard_link);
 	RUN(strict_top_swapped);
 	RUN(safe_open_fifo);
+	RUN(overlay_over_open_image);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		return 1;

@@ -36,7 +36,8 @@ static void conf_values(void)
 			  "unix_sock_rw_perms = \"0770\"\nlisten_tls = 1\n"
 			  "tls_port = \"16515\"\nlisten_addr = \"::1\"\n"
 			  "tls_allowed_dn_list = [\"a\",\n  # c\n \"b*\"]\n"
-			  "other = \"x\"\nregister_machines = 0\n",
+			  "other = \"x\"\nregister_machines = 0\n"
+			  "storage_job_timeout = 5\n",
 			  &c, &e),
 		     0);
 	CHECK_INT_EQ((int)c.limits.max_clients, 7);
@@ -48,6 +49,7 @@ static void conf_values(void)
 	CHECK_STR_EQ(c.tls_allowed_dn_list[1], "b*");
 	CHECK(c.tls_allowed_dn_list[2] == NULL);
 	CHECK(!c.register_machines);
+	CHECK_INT_EQ((int)c.storage_job_timeout, 5);
 	CHECK_INT_EQ(n_warnings, 1);
 	nidod_conf_release(&c);
 }
@@ -66,6 +68,7 @@ static void conf_refusals_name_the_line(void)
 		 "expected ',' or ']'"},
 		{"listen_tls = 1 2\n", "unexpected '2' after the value"},
 		{"register_machines = \"yes\"\n", "register_machines"},
+		{"storage_job_timeout = 0\n", "storage_job_timeout"},
 	};
 	struct nidod_conf c;
 

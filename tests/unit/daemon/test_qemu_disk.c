@@ -218,12 +218,16 @@ static void floppies_checked(void)
 	}
 }
 
-/* nido-vmm has no floppies and reaches no network storage. */
+/* nido-vmm has no floppies, and of network storage only what nidod
+ * serves it over NBD (rbd, a raw nbd export on one host). */
 static void kvm_driver_refuses_floppies(void)
 {
 	static const char *const devs[][2] = {
 		{FLOPPY("fda", ""), "'fdc'"},
-		{NET("nbd", "", "<host name='h'/>"),
+		{NET("iscsi", " name='iqn.1992-01.com.example/1'",
+		     "<host name='h'/>"),
+		 "<disk type='network'> not supported by the kvm driver"},
+		{NET("nbd", "", "<host name='h'/><reconnect delay='5'/>"),
 		 "<disk type='network'> not supported by the kvm driver"},
 	};
 
