@@ -77,8 +77,8 @@ writing() {
 # the job, with nothing BAD on the way; then it is stopped.
 finished() {
 	local out
-	out=$(hear "$1" "check 1 ok")
-	if [[ $out == *"check 1 ok"* && $out != *BAD* ]]; then
+	out=$(hear "$1" "check ")
+	if [[ $out =~ check\ [0-9]+\ ok && $out != *BAD* ]]; then
 		ok "$1: the guest read back all it wrote"
 	else
 		not_ok "$1: the guest read back all it wrote" "$out"
