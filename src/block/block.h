@@ -72,7 +72,8 @@ enum {
 	 * The top image's fd came with its locks: they are on its open file
 	 * description already (taken by the process that opened it and
 	 * passed it: a running nido-vmm's new overlay, which its sandbox
-	 * does not let it lock). Not taken again.
+	 * does not let it lock; the writable base of a block job, locked by
+	 * nidod). Not taken again.
 	 */
 	BLOCK_OPEN_LOCKED = 1u << 8,
 };

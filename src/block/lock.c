@@ -27,7 +27,9 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "block/chain-edit.h"
 #include "block/driver.h"
+#include "lib/util.h"
 
 enum {
 	PERM_READ,   /* consistent read */
@@ -133,4 +135,20 @@ int block_create_file(const char *path, bool exclusive, struct err **e)
 	if (fstat(fd, &st) < 0 || (S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0))
 		return err_sys(e, errno, "creating '%s'", path);
 	return steal_fd(fd);
+}
+
+int block_lock_refuse_fd(int fd, bool refuse)
+{
+	const int bits[] = {PERM_WRITE, PERM_RESIZE};
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(bits); i++)
+		r = lock_byte(fd, F_OFD_SETLK, refuse ? F_RDLCK : F_UNLCK,
+			      LOCK_REFUSE_BASE + bits[i]);
+	return r == -EINVAL || r == -ENOLCK || r == -EOPNOTSUPP ? 0 : r;
+}
+
+int block_lock_writer_fd(int fd, const char *path, struct err **e)
+{
+	return block_lock_fd(fd, path, BLOCK_OPEN_RDWR, e);
 }

@@ -33,6 +33,7 @@
 #include "daemon/driver-common.h"
 #include "daemon/driver.h"
 #include "daemon/driver-kvm-agent.h"
+#include "daemon/driver-kvm-blockjob.h"
 #include "daemon/driver-kvm-snapshot.h"
 #include "daemon/events.h"
 #include "daemon/iface.h"
@@ -140,6 +141,8 @@ struct kvm_vm {
 
 	/* <channel>s and the guest agent (driver-kvm-agent.h), or NULL */
 	struct kvm_chans *chans;
+	/* block jobs (driver-kvm-blockjob.h), from the first one on */
+	struct kvm_bjobs *bjobs;
 	/* a snapshot call in flight (driver-kvm-snapshot.h), or NULL */
 	struct kvm_snap *snap;
 };
@@ -200,6 +203,7 @@ static void kvm_release(struct daemon *dmn, struct domain *dom)
 	vmm_watch_free(vm->events);
 	kvm_snapshot_release(&vm->snap);
 	kvm_chans_free(vm->chans, false);
+	kvm_bjobs_free(steal_ptr(vm->bjobs));
 	while (vm->stats) { /* the waiters get what is there */
 		vmm_req_cancel(vm->stats->req);
 		stats_part_end(vm->stats);
@@ -612,6 +616,7 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	/* a guest-shutdown waiting is done; the agent's socket goes */
 	kvm_chans_guest_down(vm->chans);
 	kvm_chans_free(steal_ptr(vm->chans), true);
+	kvm_bjobs_free(steal_ptr(vm->bjobs));
 	/* The sandboxed nido-vmm cannot remove its socket: we do. */
 	if (vm->api)
 		unlink(vm->api);
@@ -979,6 +984,7 @@ static void on_vmm_event(void *opaque, struct json_object *ev)
 	vmm_event_relay(vm->dmn, vm->dom, ev);
 	kvm_chans_event(vm->chans, ev);
 	vcpu_removed(vm, ev);
+	kvm_bjobs_event(vm->bjobs, ev);
 }
 
 /* Relays nido-vmm's events (I/O errors) while it runs. */
@@ -2037,6 +2043,21 @@ int kvm_stop_now(struct daemon *dmn, struct domain *dom, struct err **e)
 	return 0;
 }
 
+static int kvm_blockjob(struct daemon *dmn, struct domain *dom,
+			const struct driver_blockjob *req,
+			struct json_object *out, driver_done_fn done,
+			void *opaque, struct err **e)
+{
+	struct kvm_vm *vm = vm_of(dom);
+
+	if (!vm || vm->starting || !vm->api || vm->child.pidfd < 0 || vm->snap)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"nido-vmm is not ready, or takes a snapshot");
+	if (!vm->bjobs)
+		vm->bjobs = kvm_bjobs_new(dmn, dom, vm->api, vm->child.pidfd);
+	return kvm_bjobs_op(vm->bjobs, req, out, done, opaque, e);
+}
+
 static struct agent *kvm_agent(struct daemon *dmn, struct domain *dom,
 			       struct err **e)
 {
@@ -2065,4 +2086,5 @@ const struct driver_ops driver_kvm = {
 	.disk_snapshot = kvm_disk_snapshot,
 	.release = kvm_release,
 	.agent = kvm_agent,
+	.blockjob = kvm_blockjob,
 };

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "block/block.h"
+#include "daemon/blockjob-common.h"
 #include "daemon/domain.h"
 #include "daemon/driver-qemu-priv.h"
 #include "daemon/driver-qemu.h"
@@ -220,30 +221,6 @@ static int disk_index(const struct qemu_vm *vm, const char *name,
 			"no disk '%s' in the running domain", name);
 }
 
-/* The live definition's disk @i, and the persistent one's (by target),
- * named as QEMU's chain now is: the top the source, every image below
- * declared in <backingStore>, ending there. */
-static void disk_from_chain(struct domain_disk *d, const struct qemu_dchain *c)
-{
-	for (size_t j = 0; j < d->n_backing; j++) {
-		free(d->backing[j].path);
-		free(d->backing[j].format);
-	}
-	free(d->backing);
-	free(d->source);
-	d->source = xstrdup(c->img[0].path);
-	d->format = streq(c->img[0].format, "qcow2") ? DISK_FORMAT_QCOW2
-						     : DISK_FORMAT_RAW;
-	d->n_backing = c->n - 1;
-	d->backing = xcalloc(c->n, sizeof(*d->backing));
-	for (size_t j = 1; j < c->n; j++)
-		d->backing[j - 1] = (struct disk_backing){
-			.path = xstrdup(c->img[j].path),
-			.format = xstrdup(c->img[j].format),
-		};
-	d->backing_end = true;
-}
-
 /* The live definition kept for a restarted nidod (it names the chains
  * it rebuilds from QEMU's nodes). */
 static void live_save(struct qemu_vm *vm)
@@ -255,29 +232,25 @@ static void live_save(struct qemu_vm *vm)
 		log_warn("domain '%s': %s", vm->dom->def->name, err_msg(e));
 }
 
-static void chain_changed(struct qemu_vm *vm, size_t i)
+/* The live definition (with @persist the persistent one too, and the
+ * live one kept) names disk @i's chain as QEMU's now is. */
+static void chain_set(struct qemu_vm *vm, size_t i, bool persist)
 {
-	struct domain *dom = vm->dom;
-	_cleanup_err_ struct err *e = NULL;
-	struct domain_def *def;
-	const char *target = dom->def->disks[i].target;
+	const struct qemu_dchain *c = &vm->dchains[i];
+	const char **paths = xcalloc(c->n + 1, sizeof(*paths));
+	const char **formats = xcalloc(c->n + 1, sizeof(*formats));
 
-	disk_from_chain(&dom->def->disks[i], &vm->dchains[i]);
-	live_save(vm);
-	if (!dom->persistent)
-		return;
-	if (!(def = domain_config_copy(dom, &e))) {
-		log_warn("domain '%s': disk '%s' stays as defined: %s",
-			 dom->def->name, target, err_msg(e));
-		return;
+	for (size_t j = 0; j < c->n; j++) {
+		paths[j] = c->img[j].path;
+		formats[j] = c->img[j].format;
 	}
-	for (size_t k = 0; k < def->n_disks; k++)
-		if (streq(def->disks[k].target, target) &&
-		    !def->disks[k].volume)
-			disk_from_chain(&def->disks[k], &vm->dchains[i]);
-	if (domain_config_save(vm->dmn, def, &e) < 0)
-		log_warn("domain '%s': disk '%s' stays as defined: %s",
-			 dom->def->name, target, err_msg(e));
+	blockjob_chain_changed(vm->dmn, vm->dom, i, paths, formats, c->n,
+			       persist);
+	free(paths);
+	free(formats);
+	/* a job's end; a snapshot saves once, after all its disks */
+	if (persist)
+		live_save(vm);
 }
 
 static int need_qmp(const struct qemu_vm *vm, struct err **e)
@@ -371,8 +344,7 @@ static void xsnap_finish(struct xsnap *x, int r, const struct err *e)
 					      .format = xstrdup("qcow2"),
 					      .fdset = x->d[k].fdset,
 				      });
-			disk_from_chain(&vm->dom->def->disks[i],
-					&vm->dchains[i]);
+			chain_set(vm, i, false);
 		}
 	if (r == 0)
 		live_save(vm);
@@ -588,18 +560,8 @@ static void on_bj(void *opaque, int r, struct json_object *ret,
 		const struct qemu_dchain *ch = &vm->dchains[c->disk];
 		const char *type = "none";
 
-		if (ch->last_id)
-			json_object_object_add(
-				c->out, "last_job",
-				json_object_new_string(ch->last_id));
-		if (ch->last_error)
-			json_object_object_add(
-				c->out, "last_error",
-				json_object_new_string(ch->last_error));
-		if (ch->last_id)
-			json_object_object_add(
-				c->out, "last_cancelled",
-				json_object_new_boolean(ch->last_cancelled));
+		blockjob_out_last(c->out, ch->last_id, ch->last_error,
+				  ch->last_cancelled);
 		if (j)
 			json_object_object_add(c->out, "job",
 					       json_object_new_string(j->id));
@@ -616,12 +578,7 @@ static void on_bj(void *opaque, int r, struct json_object *ret,
 			json_get_int64_opt(o, "offset", &cur, NULL);
 			json_get_int64_opt(o, "len", &end, NULL);
 			json_get_bool_opt(o, "ready", &ready, NULL);
-			json_object_object_add(c->out, "cur",
-					       json_object_new_int64(cur));
-			json_object_object_add(c->out, "end",
-					       json_object_new_int64(end));
-			json_object_object_add(c->out, "ready",
-					       json_object_new_boolean(ready));
+			blockjob_out_progress(c->out, NULL, cur, end, ready);
 			type = j->op == BLOCKJOB_PULL ? "pull"
 			       : j->active	      ? "active-commit"
 						      : "commit";
@@ -883,7 +840,7 @@ static void on_bj_jobs(void *opaque, int r, struct json_object *ret,
 				dchain_drop(vm, c, 1, j->base);
 			else
 				dchain_drop(vm, c, j->top, j->base);
-			chain_changed(vm, i);
+			chain_set(vm, i, true);
 		}
 		vm->bjobs[i] = NULL;
 		tell_end(j,

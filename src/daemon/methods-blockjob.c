@@ -9,10 +9,12 @@
  */
 #include <errno.h>
 
+#include "daemon/blockjob-common.h"
 #include "daemon/daemon.h"
 #include "daemon/driver.h"
 #include "daemon/rpc.h"
 #include "lib/json.h"
+#include "lib/log.h"
 #include "lib/util.h"
 
 struct bj_rpc {
@@ -107,6 +109,77 @@ static int m_job(void *opaque, struct json_object *params,
 				action);
 	req.op = ops[i];
 	return run(opaque, params, &req, result, e);
+}
+
+void blockjob_out_last(struct json_object *out, const char *last_id,
+		       const char *last_error, bool last_cancelled)
+{
+	if (!last_id)
+		return;
+	json_object_object_add(out, "last_job",
+			       json_object_new_string(last_id));
+	if (last_error)
+		json_object_object_add(out, "last_error",
+				       json_object_new_string(last_error));
+	json_object_object_add(out, "last_cancelled",
+			       json_object_new_boolean(last_cancelled));
+}
+
+void blockjob_out_progress(struct json_object *out, const char *id, int64_t cur,
+			   int64_t end, bool ready)
+{
+	if (id)
+		json_object_object_add(out, "job", json_object_new_string(id));
+	json_object_object_add(out, "cur", json_object_new_int64(cur));
+	json_object_object_add(out, "end", json_object_new_int64(end));
+	json_object_object_add(out, "ready", json_object_new_boolean(ready));
+}
+
+static void disk_set_chain(struct domain_disk *d, const char *const *paths,
+			   const char *const *formats, size_t n)
+{
+	for (size_t j = 0; j < d->n_backing; j++) {
+		free(d->backing[j].path);
+		free(d->backing[j].format);
+	}
+	free(d->backing);
+	free(d->source);
+	d->source = xstrdup(paths[0]);
+	d->format = streq(formats[0], "qcow2") ? DISK_FORMAT_QCOW2
+					       : DISK_FORMAT_RAW;
+	d->n_backing = n - 1;
+	d->backing = xcalloc(n, sizeof(*d->backing));
+	for (size_t j = 1; j < n; j++)
+		d->backing[j - 1] = (struct disk_backing){
+			.path = xstrdup(paths[j]),
+			.format = xstrdup(formats[j]),
+		};
+	d->backing_end = true;
+}
+
+void blockjob_chain_changed(struct daemon *dmn, struct domain *dom, size_t i,
+			    const char *const *paths,
+			    const char *const *formats, size_t n, bool persist)
+{
+	_cleanup_err_ struct err *e = NULL;
+	const char *target = dom->def->disks[i].target;
+	struct domain_def *def;
+
+	disk_set_chain(&dom->def->disks[i], paths, formats, n);
+	if (!persist || !dom->persistent)
+		return;
+	if (!(def = domain_config_copy(dom, &e))) {
+		log_warn("domain '%s': disk '%s' stays as defined: %s",
+			 dom->def->name, target, err_msg(e));
+		return;
+	}
+	for (size_t k = 0; k < def->n_disks; k++)
+		if (streq(def->disks[k].target, target) &&
+		    !def->disks[k].volume)
+			disk_set_chain(&def->disks[k], paths, formats, n);
+	if (domain_config_save(dmn, def, &e) < 0)
+		log_warn("domain '%s': disk '%s' stays as defined: %s",
+			 dom->def->name, target, err_msg(e));
 }
 
 const struct rpc_method blockjob_methods[] = {

@@ -18,6 +18,7 @@
 #include "lib/sock.h"
 #include "vmm/api_snapshot.h"
 #include "vmm/console.h"
+#include "vmm/api-blockjob.h"
 #include "vmm/hw/devices.h"
 #include "vmm/state.h"
 #include "vmm/vcpu.h"
@@ -484,6 +485,9 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 	} else if (streq(cmd, "set-link")) {
 		return set_link(vm, req, r);
 	} else if (streq(cmd, "save")) {
+		if (api_blockjob_running())
+			return "save: a block job runs (abort it or let it "
+			       "end first)";
 		return save(vm, c, req, r);
 	} else if (streq(cmd, "snapshot-save")) {
 		return snapshot_save(vm, c, req, r);
@@ -497,6 +501,9 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 		return balloon(vm, req, r);
 	} else if (streq(cmd, "set-vcpus")) {
 		return set_vcpus(vm, req, r);
+	} else if (!strncmp(cmd, "block-", 6)) {
+		return api_blockjob(vm, cmd, req, r, c ? c->fds : NULL,
+				    c ? c->n_fds : 0);
 	} else if (streq(cmd, "balloon-info")) {
 		if (!vm->balloon)
 			return "this VM has no balloon device";
@@ -506,7 +513,7 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 		       "power-button, power-off, stats, subscribe, set-link, "
 		       "save, snapshot-save, snapshot-delete, "
 		       "snapshot-external, balloon, "
-		       "balloon-info, set-vcpus)";
+		       "balloon-info, set-vcpus, block-chain, block-job-*)";
 	}
 	return NULL;
 }

@@ -11,6 +11,7 @@
 #include "lib/log.h"
 #include "lib/loop.h"
 #include "vmm/acpi.h"
+#include "vmm/api-blockjob.h"
 #include "vmm/api.h"
 #include "vmm/boot.h"
 #include "vmm/channel.h"
@@ -404,6 +405,7 @@ void vm_destroy(struct vm *vm)
 {
 	if (!vm)
 		return;
+	api_blockjob_stop_all(); /* their threads use the disks */
 	for (unsigned i = 0; vm->vcpus && i < vm->n_vcpus; i++)
 		vcpu_release(&vm->vcpus[i]);
 	free(vm->vcpus);

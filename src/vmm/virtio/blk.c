@@ -20,10 +20,19 @@
  * operation a second). Errors of the guest's own making (a request
  * beyond the end, a write to a read-only disk) are only counted in the
  * device's "errors".
+ *
+ * Block jobs (vmm/blockjob.h) copy the disk's clusters on a thread of
+ * their own. Every request that changes the disk passes the job gate
+ * before it starts (its range: a write's sectors; a discard or
+ * write-zeroes, the whole disk) and leaves it when it completes; a
+ * request the gate refuses (the job copies that range now) waits at the
+ * head of the queue, as a throttled one does, until the job wakes the
+ * device through gate_fd.
  */
 #include <errno.h>
 #include <json-c/json.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 
 #include "block/aio.h"
@@ -32,6 +41,8 @@
 #include "lib/log.h"
 #include "lib/loop.h"
 #include "vmm/api.h"
+#include "vmm/blockjob.h"
+#include "vmm/virtio/blk-job.h"
 #include "vmm/virtio/devices.h"
 #include "vmm/virtio/virtio.h"
 #include "vmm/host.h"
@@ -126,9 +137,12 @@ struct blk {
 	struct loop_source *aio_src;
 	struct blk_slot slots[BLK_DEPTH];
 	struct throttle thr;
-	struct blk_slot *held; /* popped, waiting for the throttle */
+	struct blk_slot *held; /* popped, waiting for the throttle or gate */
 	int thr_fd;	       /* timerfd that ends the wait; -1: none */
 	struct loop_source *thr_src;
+	struct bjob_gate *gate; /* block jobs against guest writes */
+	int gate_fd;		/* eventfd: the job let a write go; -1 */
+	struct loop_source *gate_src;
 };
 
 /* The data part of a request: @skip bytes into @iov, @len bytes. */
@@ -326,6 +340,8 @@ static void finish(struct virtio_dev *d, struct vq *q, struct blk_slot *s,
 	atomic_fetch_add(&d->stats.requests, 1);
 	vq_push(q, s->vr.head, written);
 	s->in_use = 0;
+	bjob_gate_end(((struct blk *)d->priv)->gate,
+		      (unsigned)(s - ((struct blk *)d->priv)->slots));
 }
 
 /*
@@ -403,8 +419,31 @@ static struct blk_slot *free_slot(struct blk *b)
 }
 
 /*
- * May the read or write in @s start now? Other requests always may.
- * When it may not, the timer is set for when it will.
+ * Passes @s through the block job gate: true when it may start (a
+ * request that changes the disk is then in flight for the gate until
+ * finish()), false while a job copies the range it changes.
+ */
+static bool gate_enter(struct blk *b, struct blk_slot *s)
+{
+	uint64_t size = b->config.capacity * SECTOR, off = 0, len = 0;
+	struct blk_hdr h;
+
+	if (s->vr.out_len < sizeof(h) ||
+	    vq_req_read(&s->vr, 0, &h, sizeof(h)) != sizeof(h))
+		return true;
+	if (h.type == BLK_T_OUT && h.sector < b->config.capacity) {
+		off = h.sector * SECTOR;
+		len = MIN((uint64_t)s->vr.out_len - sizeof(h), size - off);
+	} else if (h.type == BLK_T_DISCARD || h.type == BLK_T_WRITE_ZEROES) {
+		len = size;
+	}
+	return bjob_gate_begin(b->gate, (unsigned)(s - b->slots), off, len);
+}
+
+/*
+ * May the request in @s start now? Not while a block job copies what it
+ * changes (the job wakes us), nor, for a read or write, beyond the
+ * limits: then the timer is set for when it may.
  */
 static bool admitted(struct blk *b, struct blk_slot *s)
 {
@@ -412,6 +451,8 @@ static bool admitted(struct blk *b, struct blk_slot *s)
 	uint64_t bytes, wait;
 	struct itimerspec its = {0};
 
+	if (!gate_enter(b, s))
+		return false;
 	if (b->thr_fd < 0 || s->vr.in_len < 1 || s->vr.out_len < sizeof(h) ||
 	    vq_req_read(&s->vr, 0, &h, sizeof(h)) != sizeof(h) ||
 	    (h.type != BLK_T_IN && h.type != BLK_T_OUT))
@@ -463,6 +504,30 @@ static void blk_notify(struct virtio_dev *d, unsigned qi)
 	process(d, &d->vqs[qi]);
 }
 
+/* The block job let a write go: start what waited. */
+static void on_gate(struct loop *l, int fd, uint32_t events, void *opaque)
+{
+	struct virtio_dev *d = opaque;
+	uint64_t n;
+
+	if (read(fd, &n, sizeof(n)) < 0)
+		return;
+	pthread_mutex_lock(&d->lock);
+	if (virtio_dev_running(d) && d->vqs[0].ready)
+		process(d, &d->vqs[0]);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* The gate's wake-up: any thread. */
+static void gate_wake(void *opaque)
+{
+	struct blk *b = opaque;
+	uint64_t one = 1;
+
+	if (b->gate_fd >= 0 && write(b->gate_fd, &one, sizeof(one)) < 0)
+		log_warn("disk %u: waking the device failed", b->index);
+}
+
 /* The throttle's wait is over: start what waited. */
 static void on_throttle(struct loop *l, int fd, uint32_t events, void *opaque)
 {
@@ -500,8 +565,10 @@ static void blk_reset(struct virtio_dev *d)
 		block_aio_wait(b->aio);
 	while (block_aio_reap(b->aio, done, BLK_DEPTH) > 0)
 		;
-	for (unsigned i = 0; i < BLK_DEPTH; i++)
+	for (unsigned i = 0; i < BLK_DEPTH; i++) {
 		b->slots[i].in_use = 0;
+		bjob_gate_end(b->gate, i); /* a job must not wait for them */
+	}
 	b->held = NULL;
 }
 
@@ -520,6 +587,7 @@ static void blk_drain(struct virtio_dev *d)
 		struct blk_slot *s = b->held;
 
 		b->held = NULL;
+		gate_enter(b, s); /* no job copies now: marks it dirty */
 		any |= !start(d, q, s);
 	}
 	while (block_aio_inflight(b->aio)) {
@@ -548,7 +616,11 @@ static void blk_destroy(struct virtio_dev *d)
 		loop_source_del(d->vm->loop, b->aio_src);
 	if (b->thr_src)
 		loop_source_del(d->vm->loop, b->thr_src);
+	if (b->gate_src)
+		loop_source_del(d->vm->loop, b->gate_src);
 	close_safe(b->thr_fd);
+	close_safe(b->gate_fd);
+	bjob_gate_free(b->gate);
 	block_aio_free(b->aio);
 	block_close(b->disk);
 	free(b->image);
@@ -605,6 +677,7 @@ struct virtio_dev *virtio_blk_create(struct vm *vm,
 	b->readonly = cfg->readonly;
 	b->index = index;
 	b->thr_fd = -1;
+	b->gate_fd = -1;
 	throttle_init(&b->thr, &cfg->iotune);
 	/* The files host_open() took before the sandbox, parsed here,
 	 * inside it; by path in tests without a host. */
@@ -633,6 +706,7 @@ struct virtio_dev *virtio_blk_create(struct vm *vm,
 		err_prefix(e, "disk %u", index);
 		return NULL;
 	}
+	b->gate = bjob_gate_new(block_size(b->disk), BLK_DEPTH, gate_wake, b);
 	d = virtio_dev_create(vm, &blk_ops, b, e);
 	if (!d)
 		return NULL; /* b was freed by the device's destroy */
@@ -640,6 +714,21 @@ struct virtio_dev *virtio_blk_create(struct vm *vm,
 		b->aio_src = loop_fd_add(vm->loop, block_aio_fd(b->aio),
 					 EPOLLIN, on_aio, d, e);
 		if (!b->aio_src) {
+			virtio_dev_destroy(d);
+			return NULL;
+		}
+	}
+	/* Block jobs need the loop (tests run without). */
+	if (vm->loop && !b->readonly) {
+		b->gate_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (b->gate_fd < 0) {
+			err_sys(e, errno, "disk %u: eventfd", index);
+			virtio_dev_destroy(d);
+			return NULL;
+		}
+		b->gate_src = loop_fd_add(vm->loop, b->gate_fd, EPOLLIN,
+					  on_gate, d, e);
+		if (!b->gate_src) {
 			virtio_dev_destroy(d);
 			return NULL;
 		}
@@ -691,6 +780,8 @@ static struct blk *writable_disk(struct virtio_dev *d, struct err **e)
 		err_set(e, EINVAL, "not a disk");
 	else if (b->readonly)
 		err_set(e, EROFS, "disk %u is read-only", b->index);
+	else if (bjob_gate_has_job(b->gate))
+		err_set(e, EBUSY, "disk %u has a block job", b->index);
 	else
 		return b;
 	return NULL;
@@ -774,4 +865,41 @@ void virtio_blk_unswitch(struct virtio_dev *d)
 	else
 		block_close_over(top);
 	pthread_mutex_unlock(&d->lock);
+}
+
+/* ---- block jobs (blk-job.h) ---- */
+
+struct block *virtio_blk_image(struct virtio_dev *d, struct bjob_gate **gate)
+{
+	struct blk *b = d->priv;
+
+	if (d->ops != &blk_ops || b->gate_fd < 0)
+		return NULL;
+	*gate = b->gate;
+	return b->disk;
+}
+
+void virtio_blk_quiesce(struct virtio_dev *d)
+{
+	pthread_mutex_lock(&d->lock);
+	blk_drain(d);
+}
+
+void virtio_blk_resume(struct virtio_dev *d)
+{
+	if (virtio_dev_running(d) && d->vqs[0].ready)
+		process(d, &d->vqs[0]);
+	pthread_mutex_unlock(&d->lock);
+}
+
+int virtio_blk_set_image(struct virtio_dev *d, struct block *top,
+			 struct err **e)
+{
+	struct blk *b = d->priv;
+	struct block *old = b->disk;
+
+	if (use_disk(d, top, block_filename(top), e) < 0)
+		return err_prefix(e, "disk %u", b->index);
+	block_close(old); /* the old image and what is left below it */
+	return 0;
 }

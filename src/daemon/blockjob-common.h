@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the drivers' block jobs share (methods-blockjob.c): block.job's
+ * answer (docs/api.md), and a disk's new chain in the definitions.
+ */
+#ifndef NIDO_DAEMON_BLOCKJOB_COMMON_H
+#define NIDO_DAEMON_BLOCKJOB_COMMON_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* "last_job", "last_error", "last_cancelled" into @out when @last_id. */
+void blockjob_out_last(struct json_object *out, const char *last_id,
+		       const char *last_error, bool last_cancelled);
+
+/* "job", "cur", "end", "ready" into @out. */
+void blockjob_out_progress(struct json_object *out, const char *id, int64_t cur,
+			   int64_t end, bool ready);
+
+struct daemon;
+struct domain;
+
+/*
+ * Disk @i of running @dom now reads the chain @paths (top first, @n of
+ * them, with @formats): the live definition names it (the top the
+ * source, the rest <backingStore>), and with @persist the persistent
+ * one's disk of the same target unless it is a pool's volume. A
+ * persistent definition that cannot be saved is logged and stays.
+ */
+void blockjob_chain_changed(struct daemon *dmn, struct domain *dom, size_t i,
+			    const char *const *paths,
+			    const char *const *formats, size_t n, bool persist);
+
+#endif
