@@ -8,6 +8,7 @@
  * request's message is kept (aio.h) until its submitter takes it.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <liburing.h>
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -177,9 +178,17 @@ static void *worker(void *opaque)
 	return NULL;
 }
 
+static atomic_bool no_new_rings;
+
+void block_aio_no_new_rings(void)
+{
+	atomic_store(&no_new_rings, true);
+}
+
 static bool want_uring(struct block *b)
 {
-	return b->drv == &block_raw && !getenv("NIDO_BLOCK_NO_URING");
+	return b->drv == &block_raw && !atomic_load(&no_new_rings) &&
+	       !getenv("NIDO_BLOCK_NO_URING");
 }
 
 static int start_threads(struct block_aio *q, struct err **e)

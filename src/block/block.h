@@ -280,6 +280,14 @@ int block_aio_new(struct block *b, unsigned depth, struct block_aio **out,
 /* Waits for every request in flight, then frees @q. Accepts NULL. */
 void block_aio_free(struct block_aio *q);
 
+/*
+ * From now on, new contexts serve raw images with threads, not io_uring:
+ * for a process whose seccomp filter forbids io_uring_setup (nido-vmm's,
+ * which a disk switched or pivoted after its start meets). Rings made
+ * before stay.
+ */
+void block_aio_no_new_rings(void);
+
 /* The eventfd to watch for EPOLLIN. Owned by @q. */
 int block_aio_fd(struct block_aio *q);
 

@@ -53,7 +53,9 @@ int block_open_writable(struct block *ro, int fd, unsigned flags,
 
 /*
  * Drops (@refuse false) or takes back the locks by which the open file
- * description of @fd, a read-only image, refuses writers (lock.c). nidod
+ * description of @fd, a read-only image, refuses writers (lock.c); an
+ * image open read-write (the one under an external snapshot's overlay)
+ * also lets go of, and takes back, its own write and resize. nidod
  * lets a block job's base be written this way: the guest's read-only
  * open of it stops refusing, the writable open then takes its own locks
  * and so still meets every other process's refusal. Returns 0 or -errno.

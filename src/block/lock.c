@@ -140,11 +140,21 @@ int block_create_file(const char *path, bool exclusive, struct err **e)
 int block_lock_refuse_fd(int fd, bool refuse)
 {
 	const int bits[] = {PERM_WRITE, PERM_RESIZE};
+	int fl = fcntl(fd, F_GETFL);
+	/* a writable open (an image an external snapshot put an overlay
+	 * over) also holds write and resize: it lets them go with its
+	 * refusal, and takes them back with it */
+	bool rw = fl >= 0 && (fl & O_ACCMODE) == O_RDWR;
 	int r = 0;
 
-	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(bits); i++)
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(bits); i++) {
 		r = lock_byte(fd, F_OFD_SETLK, refuse ? F_RDLCK : F_UNLCK,
 			      LOCK_REFUSE_BASE + bits[i]);
+		if (r == 0 && rw)
+			r = lock_byte(fd, F_OFD_SETLK,
+				      refuse ? F_RDLCK : F_UNLCK,
+				      LOCK_HOLD_BASE + bits[i]);
+	}
 	return r == -EINVAL || r == -ENOLCK || r == -EOPNOTSUPP ? 0 : r;
 }
 

@@ -13,6 +13,7 @@
 #include "lib/file.h"
 #include "lib/idrange.h"
 #include "lib/log.h"
+#include "block/block.h"
 #include "vmm/vmconfig.h"
 #include "vmm/probe.h"
 #include "vmm/sandbox.h"
@@ -496,6 +497,10 @@ static int run_vm(struct vm_config *c, uint64_t start_ns)
 	if (vm && c->sandbox.enabled && sandbox_seccomp(&e) < 0) {
 		vm_destroy(vm);
 		vm = NULL;
+	} else if (vm && c->sandbox.enabled) {
+		/* the filter forbids io_uring_setup: a disk switched later
+		 * gets threads */
+		block_aio_no_new_rings();
 	}
 	if (vm) {
 		why = vm_run(vm, &e);

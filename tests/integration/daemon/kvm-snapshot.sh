@@ -181,6 +181,24 @@ t "... without disagreement" no_bad "$tmp/x2"
 t "... the raw image still unchanged" test "$(md5sum <"$raw")" = "$sum0"
 t_err "--live is refused by name" "--live: live snapshot creation" \
 	"$NIDO" snapshot-create-as raw x2 --disk-only --live
+# a second overlay, then an active commit into the first: the image it
+# commits into is the one nido-vmm had open for writing until the
+# snapshot (its locks give way to the job's writer, docs/snapshots.md)
+t_out "a second --disk-only snapshot" "Domain snapshot x3 created" \
+	"$NIDO" snapshot-create-as raw x3 --disk-only
+t_out "... the disk is its overlay" "$tmp/raw.x3" "$NIDO" domblklist raw
+t_out "blockcommit --active --pivot into the image under it" "Successfully pivoted" \
+	"$NIDO" blockcommit raw vda --active --pivot --wait --base "$tmp/raw.x1"
+t_out "... the disk is the first overlay again" "$tmp/raw.x1" "$NIDO" domblklist raw
+t "... the guest counts on" counting_past "$(last_count "$tmp/x2")" "$tmp/x2" raw
+t "... without disagreement" no_bad "$tmp/x2"
+# and down into the raw image: the pivot gives nido-vmm a raw disk it did
+# not start with (its I/O then on threads: the sandbox forbids new rings)
+t_out "blockcommit --active --pivot into the raw image at the bottom" "Successfully pivoted" \
+	"$NIDO" blockcommit raw vda --active --pivot --wait
+t_out "... the disk is the raw image again" "$raw" "$NIDO" domblklist raw
+t "... the guest counts on" counting_past "$(last_count "$tmp/x2")" "$tmp/x2" raw
+t "... without disagreement" no_bad "$tmp/x2"
 t_out "destroy" "destroyed" "$NIDO" destroy raw
 finish_daemon
 done_testing

@@ -14,7 +14,9 @@
 # file written in the guest's RAM-backed root and a block written to its
 # disk; snapshot-revert brings both back to before (the file is gone);
 # a --disk-only --quiesce snapshot has the agent freeze and thaw the
-# guest's file systems around the overlay (qemu-ga's own log says so).
+# guest's file systems around the overlay (qemu-ga's own log says so);
+# an active blockcommit then merges the overlay back while the guest
+# runs and pivots the disk onto its image.
 # Then shutdown
 # --mode agent (qemu-ga runs the initramfs's shutdown: power off) and
 # the domain is shut off.
@@ -104,10 +106,12 @@ nido img create -f qcow2 "$NIDO_WORK/data.qcow2" 16M >/dev/null || fail "nido im
 show nido define "$NIDO_WORK/ga.xml" || fail "define"
 nido dumpxml ga | grep -q '<emulator>' && fail "the domain went to the qemu driver"
 show nido start ga || fail "start"
+# What layer 2 says on its console stays in the results (l2-console.log).
+(sleep 100000 | "$nido" console ga >"$NIDO_RESULTS/l2-console.log" 2>&1) &
 
 t0=$SECONDS
 deadline=$((SECONDS + 240))
-until nido qemu-agent-command ga '{"execute":"guest-ping"}' >"$NIDO_WORK/ping.out" 2>&1; do
+until timeout 30 "$nido" qemu-agent-command ga '{"execute":"guest-ping"}' >"$NIDO_WORK/ping.out" 2>&1; do
 	if [ $SECONDS -ge $deadline ]; then
 		cat "$NIDO_WORK/ping.out"
 		cp "$NIDO_RUNTIME_DIR/domains/ga.log" "$NIDO_RESULTS/ga-vmm.log" 2>/dev/null || true
@@ -254,6 +258,17 @@ nido qemu-agent-command ga '{"execute":"guest-fsfreeze-status"}' | grep -q thawe
 	fail "the guest's file systems are not thawed after the snapshot"
 say "quiesced snapshot: qemu-ga froze and thawed around the overlay"
 
+# An active blockcommit while the guest runs: what it wrote to the
+# overlay goes down into the image below, and the disk pivots back onto
+# it; the guest reads its block the same afterwards.
+gexec /bin/sh -c 'printf SNAP3 | dd of=/dev/vda bs=512 seek=8 conv=fsync 2>/dev/null' ||
+	fail "writing in the guest on the overlay"
+show nido blockcommit ga vda --active --pivot --wait --verbose || fail "blockcommit --active --pivot"
+show nido domblklist ga | tee "$NIDO_WORK/blk2.out"
+grep -q 'data.qcow2' "$NIDO_WORK/blk2.out" || fail "the disk is not back on data.qcow2 after the pivot"
+[ "$(block8)" = SNAP3 ] || fail "the guest reads '$(block8)' after the commit, not SNAP3"
+say "active blockcommit: the guest's write went down, the disk pivoted back"
+
 show nido shutdown ga --mode agent || fail "shutdown --mode agent"
 deadline=$((SECONDS + 120))
 until [ "$(nido domstate ga)" = "shut off" ]; do
@@ -263,3 +278,7 @@ done
 show nido domstate --reason ga
 nido domstate --reason ga | grep -q shutdown || fail "not shut off by a shutdown"
 cp "$NIDO_RUNTIME_DIR/domains/ga.log" "$NIDO_RESULTS/ga-vmm.log" 2>/dev/null || true
+# The image under the committed overlay holds the guest's last write.
+nido img convert -O raw "$NIDO_WORK/data.qcow2" "$NIDO_WORK/data.raw" || fail "nido img convert of the committed image"
+[ "$(dd if="$NIDO_WORK/data.raw" bs=512 skip=8 count=1 2>/dev/null | head -c 5)" = SNAP3 ] ||
+	fail "data.qcow2 does not hold the guest's SNAP3 after the commit"
