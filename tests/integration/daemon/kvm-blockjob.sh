@@ -173,6 +173,10 @@ t_out "ac: base.qcow2 holds all the guest wrote" \
 # ---- an active commit aborted; --bandwidth in the progress ----
 d=$tmp/abort
 make_chain "$d"
+# 5 MiB more for the commit to copy (what base holds there already: the
+# disk reads the same), so that at 1 MiB/s it is still under way while
+# the checks below run on a loaded machine
+qemu-io -c 'write -P 0x11 3M 5M' "$d/mid.qcow2" >/dev/null
 define ab "$d"
 t_out "ab: started" "Domain 'ab' started" "$NIDO" start ab
 writing ab
