@@ -141,24 +141,39 @@ static char *rbd_name(const struct disk_net *n, struct err **e)
 	return r;
 }
 
-/* A listening socket in the abstract namespace, name chosen by the
- * kernel, and a connection to it made before anyone else can. */
+/*
+ * A listening socket and a connection to it that no other process can
+ * make: it is bound in a directory of our own, mode 0700, which is gone
+ * (with the socket's name) once we are connected. (An abstract name can
+ * be found in /proc/net/unix and connected to by anyone in the network
+ * namespace; the server takes its first client only, so a process that
+ * came first would get the disk.)
+ */
 static int listen_and_connect(int *lfd, int *cfd, struct err **e)
 {
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	socklen_t len = sizeof(sa_family_t);
+	char dir[] = "/tmp/nido-nbd-XXXXXX";
+	int r = 0;
 
-	*cfd = -1;
+	*lfd = *cfd = -1;
+	if (!mkdtemp(dir))
+		return err_sys(e, errno,
+			       "a directory for the disk's NBD server");
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/s", dir);
 	*lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (*lfd < 0 || bind(*lfd, (struct sockaddr *)&a, len) < 0 ||
+	if (*lfd < 0 || bind(*lfd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
 	    listen(*lfd, 1) < 0)
-		return err_sys(e, errno, "a socket for the disk's NBD server");
-	len = sizeof(a);
-	*cfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (*cfd < 0 || getsockname(*lfd, (struct sockaddr *)&a, &len) < 0 ||
-	    connect(*cfd, (struct sockaddr *)&a, len) < 0)
-		return err_sys(e, errno, "connecting to the disk's NBD server");
-	return 0;
+		r = err_sys(e, errno, "a socket for the disk's NBD server");
+	if (r == 0) {
+		*cfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (*cfd < 0 ||
+		    connect(*cfd, (struct sockaddr *)&a, sizeof(a)) < 0)
+			r = err_sys(e, errno,
+				    "connecting to the disk's NBD server");
+	}
+	unlink(a.sun_path);
+	rmdir(dir);
+	return r;
 }
 
 static int open_rbd(const struct domain_disk *d, bool set_ids, uid_t uid,
