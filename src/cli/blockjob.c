@@ -268,8 +268,11 @@ static int cmd_blockjob(const struct cli_args *a)
 		return 0;
 	}
 	if (cli_flag(a, "raw")) {
-		printf(" type=%s\n bandwidth=0\n cur=%lld\n end=%lld\n",
-		       jstr(res, "type"), (long long)jint(res, "cur"),
+		/* virsh's: the bandwidth in MiB/s */
+		printf(" type=%s\n bandwidth=%lld\n cur=%lld\n end=%lld\n",
+		       jstr(res, "type"),
+		       (long long)(jint(res, "bandwidth") >> 20),
+		       (long long)jint(res, "cur"),
 		       (long long)jint(res, "end"));
 		return 0;
 	}

@@ -15,9 +15,10 @@
 void blockjob_out_last(struct json_object *out, const char *last_id,
 		       const char *last_error, bool last_cancelled);
 
-/* "job", "cur", "end", "ready" into @out. */
+/* "job", "cur", "end", "ready", "bandwidth" (bytes/s, 0: no limit)
+ * into @out. */
 void blockjob_out_progress(struct json_object *out, const char *id, int64_t cur,
-			   int64_t end, bool ready);
+			   int64_t end, bool ready, int64_t bandwidth);
 
 struct daemon;
 struct domain;

@@ -402,7 +402,7 @@ static void on_info(void *opaque, int r, struct json_object *reply,
 	struct kdisk *kd = &c->k->disks[c->disk];
 	_cleanup_err_ struct err *e = NULL;
 	const char *why = NULL, *type = NULL, *id = NULL;
-	int64_t cur = 0, end = 0;
+	int64_t cur = 0, end = 0, speed = 0;
 	bool ready = false;
 
 	if (r == 0 && json_get_string_opt(reply, "error", &why, NULL) > 0)
@@ -421,7 +421,8 @@ static void on_info(void *opaque, int r, struct json_object *reply,
 		json_get_int64_opt(reply, "cur", &cur, NULL);
 		json_get_int64_opt(reply, "end", &end, NULL);
 		json_get_bool_opt(reply, "ready", &ready, NULL);
-		blockjob_out_progress(c->out, id, cur, end, ready);
+		json_get_int64_opt(reply, "speed", &speed, NULL);
+		blockjob_out_progress(c->out, id, cur, end, ready, speed);
 	} else {
 		type = "none";
 	}

@@ -569,7 +569,7 @@ static void on_bj(void *opaque, int r, struct json_object *ret,
 			struct json_object *o =
 				json_object_array_get_idx(ret, k);
 			const char *dev = NULL;
-			int64_t cur = 0, end = 0;
+			int64_t cur = 0, end = 0, speed = 0;
 			bool ready = false;
 
 			if (json_get_string_opt(o, "device", &dev, NULL) <= 0 ||
@@ -578,7 +578,9 @@ static void on_bj(void *opaque, int r, struct json_object *ret,
 			json_get_int64_opt(o, "offset", &cur, NULL);
 			json_get_int64_opt(o, "len", &end, NULL);
 			json_get_bool_opt(o, "ready", &ready, NULL);
-			blockjob_out_progress(c->out, NULL, cur, end, ready);
+			json_get_int64_opt(o, "speed", &speed, NULL);
+			blockjob_out_progress(c->out, NULL, cur, end, ready,
+					      speed);
 			type = j->op == BLOCKJOB_PULL ? "pull"
 			       : j->active	      ? "active-commit"
 						      : "commit";

@@ -126,13 +126,15 @@ void blockjob_out_last(struct json_object *out, const char *last_id,
 }
 
 void blockjob_out_progress(struct json_object *out, const char *id, int64_t cur,
-			   int64_t end, bool ready)
+			   int64_t end, bool ready, int64_t bandwidth)
 {
 	if (id)
 		json_object_object_add(out, "job", json_object_new_string(id));
 	json_object_object_add(out, "cur", json_object_new_int64(cur));
 	json_object_object_add(out, "end", json_object_new_int64(end));
 	json_object_object_add(out, "ready", json_object_new_boolean(ready));
+	json_object_object_add(out, "bandwidth",
+			       json_object_new_int64(bandwidth));
 }
 
 static void disk_set_chain(struct domain_disk *d, const char *const *paths,

@@ -194,9 +194,12 @@ else
 	not_ok "ab: at 1 MiB/s the job is under way" "$i1" "$i2"
 fi
 t_out "ab: blockjob --info" "Active Block Commit: [" "$NIDO" blockjob ab vda --info
+t_out "ab: --info --raw gives the bandwidth in MiB/s, as virsh" "bandwidth=1" \
+	"$NIDO" blockjob ab vda --info --raw
 t_err "ab: no pivot before it is ready" "not ready for pivot" \
 	"$NIDO" blockjob ab vda --pivot
 t "ab: blockjob --bandwidth" "$NIDO" blockjob ab vda --bandwidth 2
+t_out "ab: ... and --info --raw has it" "bandwidth=2" "$NIDO" blockjob ab vda --info --raw
 t "ab: blockjob --abort" "$NIDO" blockjob ab vda --abort
 t_out "ab: no job left" "No current block job" "$NIDO" blockjob ab vda --info
 t_out "ab: the chain is as it was" "<source file='$d/mid.qcow2'/>" "$NIDO" dumpxml ab
