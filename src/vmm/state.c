@@ -209,6 +209,8 @@ static int write_mapped(const struct guest_mem *m, int pagemap_fd, int fd,
 static int write_memory(const struct guest_mem *m, int pagemap_fd, int fd,
 			uint64_t base, uint64_t *written, struct err **e)
 {
+	/* RAM that is no memfd of its own: anonymous, or a private map */
+	bool mapped = m->private_map || m->fd < 0;
 	uint64_t off = 0, from, to;
 	int r = 0;
 
@@ -216,9 +218,9 @@ static int write_memory(const struct guest_mem *m, int pagemap_fd, int fd,
 	    ftruncate(fd, (off_t)(base + m->size)) < 0)
 		return err_sys(e, errno, "sizing the memory file");
 	*written = 0;
-	if ((m->private_map || m->fd < 0) && pagemap_fd >= 0)
+	if (mapped && pagemap_fd >= 0)
 		r = write_mapped(m, pagemap_fd, fd, base, written, e);
-	else if (m->private_map || m->fd < 0)
+	else if (mapped)
 		r = write_range(m, fd, base, 0, m->size, written, e);
 	else
 		while (r == 0 && next_data(m->fd, off, m->size, &from, &to)) {
