@@ -36,10 +36,12 @@ static int call(const char *method, struct json_object *p,
 	return 0;
 }
 
-/* --bandwidth MiB/s, as virsh takes it, into @p; 1 when bad. */
+/* --bandwidth into @p in bytes/s: MiB/s as virsh takes it, or bytes/s
+ * with --bytes; 1 when bad. */
 static int bandwidth(const struct cli_args *a, struct json_object *p)
 {
 	const char *s = cli_str(a, "bandwidth");
+	bool bytes = cli_flag(a, "bytes");
 	char *end;
 	unsigned long long v;
 
@@ -47,12 +49,15 @@ static int bandwidth(const struct cli_args *a, struct json_object *p)
 		return 0;
 	errno = 0;
 	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v > (1ull << 40)) {
-		cli_error("--bandwidth '%s': a number of MiB/s", s);
+	if (errno || end == s || *end || s[0] == '-' ||
+	    v > (bytes ? 1ull << 60 : 1ull << 40)) {
+		cli_error("--bandwidth '%s': a number of %s", s,
+			  bytes ? "bytes/s" : "MiB/s");
 		return 1;
 	}
-	json_object_object_add(p, "bandwidth",
-			       json_object_new_int64((int64_t)(v << 20)));
+	json_object_object_add(
+		p, "bandwidth",
+		json_object_new_int64((int64_t)(bytes ? v : v << 20)));
 	return 0;
 }
 
@@ -268,10 +273,14 @@ static int cmd_blockjob(const struct cli_args *a)
 		return 0;
 	}
 	if (cli_flag(a, "raw")) {
-		/* virsh's: the bandwidth in MiB/s */
+		/* virsh's: the bandwidth in MiB/s (a limit under 1 MiB/s is
+		 * not shown as 0, no limit), in bytes/s with --bytes */
+		int64_t bw = jint(res, "bandwidth");
+
+		if (!cli_flag(a, "bytes"))
+			bw = (bw + (1 << 20) - 1) >> 20;
 		printf(" type=%s\n bandwidth=%lld\n cur=%lld\n end=%lld\n",
-		       jstr(res, "type"),
-		       (long long)(jint(res, "bandwidth") >> 20),
+		       jstr(res, "type"), (long long)bw,
 		       (long long)jint(res, "cur"),
 		       (long long)jint(res, "end"));
 		return 0;
@@ -294,6 +303,8 @@ static const struct cli_opt opts_commit[] = {
 	OPT_DOM,
 	OPT_PATH,
 	{"bandwidth", OPT_STRING, false, "bandwidth limit in MiB/s"},
+	{"bytes", OPT_BOOL, false,
+	 "the bandwidth is in bytes/s rather than MiB/s"},
 	{"base", OPT_STRING, false,
 	 "path of base file to commit into (default bottom of chain)"},
 	{"top", OPT_STRING, false,
@@ -315,6 +326,8 @@ static const struct cli_opt opts_pull[] = {
 	OPT_DOM,
 	OPT_PATH,
 	{"bandwidth", OPT_STRING, false, "bandwidth limit in MiB/s"},
+	{"bytes", OPT_BOOL, false,
+	 "the bandwidth is in bytes/s rather than MiB/s"},
 	{"base", OPT_STRING, false,
 	 "path of backing file in chain for a partial pull"},
 	{"wait", OPT_BOOL, false, "wait for job to finish"},
@@ -335,6 +348,9 @@ static const struct cli_opt opts_job[] = {
 	 "implies --info; output details rather than "
 	 "human summary"},
 	{"bandwidth", OPT_STRING, false, "set the bandwidth limit in MiB/s"},
+	{"bytes", OPT_BOOL, false,
+	 "with --info, the bandwidth in bytes/s rather than MiB/s; with "
+	 "--bandwidth, it is in bytes/s"},
 	{0},
 };
 

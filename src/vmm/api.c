@@ -100,6 +100,7 @@ static json_object *device_stats(struct vm *vm)
 
 	put(o, "name", json_object_new_string("serial"));
 	put(o, "bytes_out", u64(serial_tx_bytes(vm->serial)));
+	put(o, "dropped_out", u64(serial_tx_dropped(vm->serial)));
 	put(o, "bytes_in", u64(serial_rx_bytes(vm->serial)));
 	json_object_array_add(a, o);
 	for (unsigned i = 0; i < vm->n_virtio; i++) {

@@ -33,6 +33,22 @@ struct console {
 	void *opaque;
 };
 
+/*
+ * The guest's output must never block the vCPU that writes it: a vCPU
+ * stuck in write() on a console nobody reads (a pty whose buffer is
+ * full, a client that stopped reading) could not be paused, so a save,
+ * a snapshot or a pivot would wait on it for ever. Output to a full
+ * console is lost instead, as on a real UART with nobody listening.
+ */
+static int no_block(int fd, const char *what, struct err **e)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return err_sys(e, errno, "making the %s non-blocking", what);
+	return 0;
+}
+
 static int make_raw(struct console *c, int fd, struct err **e)
 {
 	struct termios t;
@@ -139,7 +155,9 @@ static void on_unix_accept(struct loop *l, int fd, uint32_t events,
 		close(cfd); /* one client at a time */
 		return;
 	}
-	c->src = loop_fd_add(l, cfd, EPOLLIN, on_unix_input, c, NULL);
+	c->src = no_block(cfd, "console client", NULL) < 0
+			 ? NULL
+			 : loop_fd_add(l, cfd, EPOLLIN, on_unix_input, c, NULL);
 	if (!c->src || dup3(cfd, c->owned_fd, O_CLOEXEC) < 0) {
 		if (c->src)
 			loop_source_del(l, c->src);
@@ -183,6 +201,8 @@ static int open_pty(struct console *c, struct err **e)
 		return err_sys(e, errno, "naming the pseudo-terminal");
 	c->pty_name = xstrdup(ptsname(fd));
 	log_info("console on %s", c->pty_name);
+	if (no_block(fd, "pseudo-terminal", e) < 0)
+		return -EIO;
 	return make_raw(c, fd, e);
 }
 
@@ -206,6 +226,8 @@ static int adopt_pty(struct console *c, int fd, struct err **e)
 	c->owned_fd = c->in_fd = c->out_fd = fd;
 	c->pty_name = xstrdup(name);
 	log_info("console on %s (given)", c->pty_name);
+	if (no_block(fd, "pseudo-terminal", e) < 0)
+		return -EIO;
 	return make_raw(c, fd, e);
 }
 

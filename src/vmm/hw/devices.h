@@ -55,6 +55,8 @@ void serial_destroy(struct serial *s);
 /* Queues bytes from the host for the guest (any thread). */
 void serial_receive(struct serial *s, const uint8_t *buf, size_t len);
 uint64_t serial_tx_bytes(struct serial *s);
+/* Bytes of output the console could not take (full, or gone). */
+uint64_t serial_tx_dropped(struct serial *s);
 uint64_t serial_rx_bytes(struct serial *s);
 
 struct i8042 *i8042_create(struct vm *vm, struct err **e);

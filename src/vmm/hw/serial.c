@@ -236,6 +236,16 @@ uint64_t serial_tx_bytes(struct serial *s)
 	return n;
 }
 
+uint64_t serial_tx_dropped(struct serial *s)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->tx_dropped;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
 uint64_t serial_rx_bytes(struct serial *s)
 {
 	uint64_t n;

@@ -153,4 +153,28 @@ wait "$pid"
 status=$?
 [ "$(field ok <<<"$r")" = True ] && [ "$status" -eq 0 ]
 ok $? "power-off ends nido-vmm with status 0 (got $status)"
+# a guest that floods its serial port, a pty console nobody reads: the
+# output the pty cannot take is dropped, and the vCPU is never stuck in
+# write(), so a pause (what save, snapshots and pivots begin with) ends
+timeout -s KILL 120 "$vmm" --kernel "$guests/guest-flood" --memory 64 \
+	--api "unix:$sock" --console pty </dev/null >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+dropped=0
+for _ in $(seq 300); do
+	dropped=$(api '{"command": "stats"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["devices"][0]["dropped_out"])')
+	[ "$dropped" -gt 0 ] && break
+	sleep 0.1
+done
+[ "$dropped" -gt 0 ]
+ok $? "a pty nobody reads fills and its output is dropped ($dropped bytes)"
+r=$(timeout 20 bash -c "$(declare -f api); sock=$sock api '{\"command\": \"pause\"}'")
+[ "$(field ok <<<"$r")" = True ] &&
+	[ "$(api '{"command": "status"}' | field state)" = paused ]
+ok $? "... and the flooding guest still pauses ($r)"
+api '{"command": "resume"}' >/dev/null
+r=$(api '{"command": "power-off"}')
+wait "$pid"
+[ "$(field ok <<<"$r")" = True ]
+ok $? "... then resumes and powers off"
 done_testing
