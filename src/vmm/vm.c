@@ -297,6 +297,14 @@ static struct vm *vm_alloc(struct vm_config *cfg, uint64_t start_ns)
 	return vm;
 }
 
+/* --log-level=debug: where the start-up's time goes, from main(). */
+static bool phase(const struct vm *vm, const char *what)
+{
+	log_debug("start-up: %s done at %llu us", what,
+		  (unsigned long long)(vm_now_ns() - vm->start_ns) / 1000);
+	return true;
+}
+
 /* What a save reads from /proc is opened while there is one. */
 static int enter_sandbox(struct vm *vm, struct err **e)
 {
@@ -313,10 +321,13 @@ struct vm *vm_create(struct vm_config *cfg, uint64_t start_ns, struct err **e)
 	vm = vm_alloc(cfg, start_ns);
 	vm->loop = loop_new(e);
 	/* The host first, then the sandbox, then what the guest reaches. */
-	if (!vm->loop || host_open(cfg, e) < 0 || create_kvm_vm(vm, e) < 0 ||
-	    create_host_ends(vm, e) < 0 || enter_sandbox(vm, e) < 0 ||
-	    create_memory(vm, e) < 0 || create_devices(vm, e) < 0 ||
-	    create_guest(vm, e) < 0) {
+	if (!vm->loop || !phase(vm, "loop") || host_open(cfg, e) < 0 ||
+	    !phase(vm, "host") || create_kvm_vm(vm, e) < 0 ||
+	    !phase(vm, "kvm") || create_host_ends(vm, e) < 0 ||
+	    enter_sandbox(vm, e) < 0 || !phase(vm, "sandbox") ||
+	    create_memory(vm, e) < 0 || !phase(vm, "memory") ||
+	    create_devices(vm, e) < 0 || !phase(vm, "devices") ||
+	    create_guest(vm, e) < 0 || !phase(vm, "guest")) {
 		vm_destroy(vm);
 		return NULL;
 	}
