@@ -136,6 +136,8 @@ struct kvm_vm {
 	bool restore_lazy;     /* map RAM from it rather than copy */
 	uint64_t setmem_kib;   /* a setmem in flight: its target */
 	unsigned setvcpus;     /* a setvcpus in flight: its count */
+	uint64_t vcpus_gen;    /* nido-vmm's count of vCPU changes last seen:
+				* an answer older than that is stale */
 	/* a setvcpus that removes: waits for the guest's ejects */
 	struct loop_source *unplug_timer;
 
@@ -148,7 +150,7 @@ struct kvm_vm {
 };
 
 static void unplug_end(struct kvm_vm *vm, int r, const char *why);
-static void set_current(struct kvm_vm *vm, int64_t n);
+static void set_current(struct kvm_vm *vm, int64_t n, uint64_t gen);
 static void vcpu_removed(struct kvm_vm *vm, struct json_object *ev);
 
 /* A "stats" call to nido-vmm for a domstats reply that waits for it. */
@@ -993,6 +995,7 @@ static void watch_events(struct kvm_vm *vm)
 	_cleanup_err_ struct err *e = NULL;
 
 	vmm_watch_free(vm->events);
+	vm->vcpus_gen = 0; /* a new nido-vmm counts from 0 */
 	vm->events =
 		vmm_watch_start(vm->dmn->loop, vm->api, on_vmm_event, vm, &e);
 	if (!vm->events)
@@ -1848,14 +1851,15 @@ static void on_unplug_timeout(struct loop *l, void *opaque)
 static void vcpu_removed(struct kvm_vm *vm, struct json_object *ev)
 {
 	const char *name = NULL;
-	int64_t n = 0;
+	int64_t n = 0, gen = 0;
 
 	if (json_get_string_opt(ev, "event", &name, NULL) <= 0 ||
 	    !streq(name, "vcpu-removed") ||
 	    json_get_int64_opt(ev, "vcpus", &n, NULL) <= 0)
 		return;
-	set_current(vm, n);
-	if (n <= vm->setvcpus)
+	json_get_int64_opt(ev, "gen", &gen, NULL);
+	set_current(vm, n, (uint64_t)gen);
+	if (vm->dom->def->vcpus_current <= vm->setvcpus)
 		unplug_end(vm, 0, NULL);
 }
 
@@ -1902,9 +1906,14 @@ static int kvm_setmem(struct daemon *dmn, struct domain *dom, uint64_t kib,
 	return control_args(dmn, vm, "balloon", args, setmem_sent, e);
 }
 
-/* The vCPUs the guest has: the live definition says it. */
-static void set_current(struct kvm_vm *vm, int64_t n)
+/* The vCPUs the guest has, as of nido-vmm's change @gen (its replies
+ * and its events come on two connections: either may be read first, and
+ * the older one says nothing new): the live definition says it. */
+static void set_current(struct kvm_vm *vm, int64_t n, uint64_t gen)
 {
+	if (gen < vm->vcpus_gen)
+		return;
+	vm->vcpus_gen = gen;
 	if (n < 1 || n > vm->dom->def->vcpus ||
 	    n == vm->dom->def->vcpus_current)
 		return;
@@ -1919,12 +1928,14 @@ static void set_current(struct kvm_vm *vm, int64_t n)
 static int setvcpus_done(struct kvm_vm *vm, struct json_object *reply,
 			 struct json_object **result, struct err **e)
 {
-	int64_t n = vm->setvcpus;
+	int64_t n = vm->setvcpus, gen = 0;
 
 	(void)result;
 	json_get_int64_opt(reply, "vcpus", &n, NULL);
-	set_current(vm, n);
-	if (n <= vm->setvcpus)
+	json_get_int64_opt(reply, "vcpus_gen", &gen, NULL);
+	set_current(vm, n, (uint64_t)gen);
+	/* an eject's event read before this reply has the last word */
+	if (vm->dom->def->vcpus_current <= vm->setvcpus)
 		return 0;
 	vm->unplug_timer =
 		loop_timer_add(vm->dmn->loop, UNPLUG_WAIT_MS * 1000000ull, 0,

@@ -425,6 +425,7 @@ static const char *set_vcpus(struct vm *vm, json_object *req, json_object *r)
 	static char msg[256];
 	_cleanup_err_ struct err *e = NULL;
 	json_object *t;
+	uint64_t gen;
 	int64_t n;
 
 	if (!json_object_object_get_ex(req, "count", &t) ||
@@ -435,7 +436,9 @@ static const char *set_vcpus(struct vm *vm, json_object *req, json_object *r)
 		snprintf(msg, sizeof(msg), "set-vcpus: %s", err_msg(e));
 		return msg;
 	}
-	put(r, "vcpus", json_object_new_int((int)cpuhp_present(vm)));
+	n = cpuhp_present_gen(vm, &gen);
+	put(r, "vcpus", json_object_new_int((int)n));
+	put(r, "vcpus_gen", u64(gen));
 	put(r, "max_vcpus", json_object_new_int((int)vm->max_vcpus));
 	return NULL;
 }

@@ -57,6 +57,7 @@ struct cpuhp {
 	uint64_t unplug;      /* removal asked for, not yet ejected */
 	uint64_t removing;    /* removal asked for, the guest not yet told */
 	uint64_t ejected;     /* ejected, its thread still to end */
+	uint64_t gen;	      /* counts the changes of present */
 	uint8_t gpe_sts, gpe_en;
 	struct loop_source *wake; /* ends ejected vCPUs' threads */
 };
@@ -127,13 +128,23 @@ static void regs_read(void *dev, uint64_t off, void *data, unsigned len)
 
 unsigned cpuhp_present(struct vm *vm)
 {
+	return cpuhp_present_gen(vm, NULL);
+}
+
+unsigned cpuhp_present_gen(struct vm *vm, uint64_t *gen)
+{
 	struct cpuhp *h = vm->cpuhp;
 	unsigned n;
 
-	if (!h)
+	if (!h) {
+		if (gen)
+			*gen = 0;
 		return vm->n_vcpus;
+	}
 	pthread_mutex_lock(&h->lock);
 	n = (unsigned)__builtin_popcountll(h->present);
+	if (gen)
+		*gen = h->gen;
 	pthread_mutex_unlock(&h->lock);
 	return n;
 }
@@ -152,6 +163,7 @@ static bool eject(struct cpuhp *h, unsigned id)
 	h->removing &= ~bit;
 	h->inserted &= ~bit;
 	h->present &= ~bit;
+	h->gen++;
 	h->ejected |= bit;
 	log_info("vCPU %u ejected by the guest", id);
 	return true;
@@ -187,7 +199,9 @@ static void retire_ejected(struct loop *l, void *opaque)
 {
 	struct cpuhp *h = opaque;
 	struct vm *vm = h->vm;
-	char ev[96];
+	char ev[128];
+	uint64_t gen;
+	unsigned n;
 
 	(void)l;
 	for (;;) {
@@ -207,10 +221,11 @@ static void retire_ejected(struct loop *l, void *opaque)
 		pthread_cond_broadcast(&vm->pause_cond); /* a pause's count */
 		pthread_mutex_unlock(&vm->pause_lock);
 		log_info("vCPU %u removed", top);
+		n = cpuhp_present_gen(vm, &gen);
 		snprintf(ev, sizeof(ev),
 			 "{\"event\":\"vcpu-removed\",\"id\":%u,"
-			 "\"vcpus\":%u}",
-			 top, cpuhp_present(vm));
+			 "\"vcpus\":%u,\"gen\":%llu}",
+			 top, n, (unsigned long long)gen);
 		api_emit(vm->api, ev);
 	}
 }
@@ -326,6 +341,7 @@ static int plug(struct cpuhp *h, unsigned id, bool *tell, struct err **e)
 	pthread_mutex_lock(&h->lock);
 	h->ejected &= ~bit;
 	h->present |= bit;
+	h->gen++;
 	h->inserted |= bit;
 	pthread_mutex_unlock(&h->lock);
 	log_info("vCPU %u added", id);

@@ -85,6 +85,10 @@ void cpuhp_destroy(struct cpuhp *h);
 int cpuhp_set_vcpus(struct vm *vm, unsigned count, struct err **e);
 /* The vCPUs the guest sees (an ejected one no more). */
 unsigned cpuhp_present(struct vm *vm);
+/* The same, with *@gen the count of changes so far: of two answers, the
+ * one with the higher count is the newer (replies and events travel
+ * apart). */
+unsigned cpuhp_present_gen(struct vm *vm, uint64_t *gen);
 
 struct boottimer *boottimer_create(struct vm *vm, uint64_t mmio_addr,
 				   struct err **e);

@@ -88,16 +88,25 @@ removed()
 	answer '{"command": "status"}' '"vcpus":1,'
 	ok $? "round $1: status: 1 vCPU once ejected ($r)"
 }
+reply_gens=
 for round in 0 1 2; do
 	add $round "$tmp/out"
 	answer '{"command": "set-vcpus", "count": 1}' '"ok":true' '"vcpus":2,'
 	ok $? "round $round: set-vcpus 1 asks the guest; vCPU 1 stays until it ejects ($r)"
+	reply_gens+=" $(sed -n 's/.*"vcpus_gen":\([0-9]*\).*/\1/p' <<<"$r")"
 	removed $round "$tmp/out"
 done
 wait_for "$tmp/events" '"event":"vcpu-removed","id":1,"vcpus":1'
 ok $? "a subscribed client got vcpu-removed ($(head -c 300 "$tmp/events"))"
 [ "$(grep -c vcpu-removed "$tmp/events")" -eq 3 ]
 ok $? "one vcpu-removed event per removal"
+# each change of the vCPUs present counts: an add, then the eject; so
+# each removal's event is one change newer than the answer that asked
+# for it, whichever of the two a client reads first
+event_gens=$(grep -o '"event":"vcpu-removed"[^}]*"gen":[0-9]*' "$tmp/events" |
+	sed 's/.*"gen"://' | tr '\n' ' ')
+[ "$(echo $reply_gens)" = "1 3 5" ] && [ "$(echo $event_gens)" = "2 4 6" ]
+ok $? "set-vcpus answers vcpus_gen 1 3 5, the events gen 2 4 6 (got: $reply_gens / $event_gens)"
 wait_for "$tmp/out" 'waiting for the power button'
 r=$(api '{"command": "stats"}')
 python3 -c 'import json,sys; r=json.load(sys.stdin); assert len(r["vcpus"]) == 1' <<<"$r"
