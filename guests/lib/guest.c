@@ -185,6 +185,12 @@ void guest_exception(struct exc_frame *f)
 {
 	if (f->vector == 13 && (f->cs & 3) == 3 && emulate_port_io(f) == 0)
 		return;
+	/* halt_forever()'s hlt, which ring 3 may not run: halt here for good,
+	 * interrupts off (the vCPU sleeps until the VM stops) */
+	if (f->vector == 13 && (f->cs & 3) == 3 &&
+	    *(const uint8_t *)(uintptr_t)f->rip == 0xf4)
+		for (;;)
+			__asm__ volatile("hlt");
 	gprintf("not ok - exception %lu (error 0x%lx) at rip 0x%lx "
 		"(cs 0x%lx, rflags 0x%lx)\n",
 		(unsigned long)f->vector, (unsigned long)f->error,
@@ -415,6 +421,12 @@ int lapic_pending(unsigned vector)
 	uint32_t irr = mmio_read32(LAPIC + LAPIC_IRR + 0x10 * (vector / 32));
 
 	return (irr >> (vector % 32)) & 1;
+}
+
+void halt_forever(void)
+{
+	for (;;)
+		__asm__ volatile("hlt");
 }
 
 void delay(void)
