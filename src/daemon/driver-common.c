@@ -43,6 +43,27 @@ int driver_open_log(const char *path, struct err **e)
 	return fd;
 }
 
+int driver_open_file(const char *what, const char *path, bool append,
+		     struct err **e)
+{
+	int fd = open(path,
+		      O_WRONLY | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC |
+			      O_NONBLOCK | (append ? O_APPEND : O_TRUNC),
+		      0600);
+	struct stat st;
+
+	if (fd < 0)
+		return err_sys(e, errno, "%s '%s'", what, path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		close(fd);
+		return err_setk(e, ERR_CONFIG_UNSUPPORTED, EPERM,
+				"%s '%s': not a regular file with one name "
+				"(nidod writes only those)",
+				what, path);
+	}
+	return fd;
+}
+
 int driver_rec_string(struct json_object *rec, const char *key, char **out,
 		      struct err **e)
 {

@@ -8,6 +8,7 @@
 #define NIDO_DAEMON_DRIVER_COMMON_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -24,6 +25,12 @@ uint64_t driver_proc_start_time(pid_t pid);
 /* Opens (appends to, creates 0600) the domain's log; returns the fd or
  * -errno with @e filled. */
 int driver_open_log(const char *path, struct err **e);
+
+/* A file for a chardev to write (a <serial type='file'>, a <log file=>),
+ * named @what in errors: made (0600) or an existing regular file with
+ * one name, never through a symbolic link; appended to or truncated. */
+int driver_open_file(const char *what, const char *path, bool append,
+		     struct err **e);
 
 /* *@out: a malloc'ed copy of the string @key of the run-time record. */
 int driver_rec_string(struct json_object *rec, const char *key, char **out,

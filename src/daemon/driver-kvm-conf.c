@@ -176,12 +176,6 @@ static int check_chardevs(const struct domain_def *d, struct xml_warnings *w,
 				       "<serial> port %u not supported: "
 				       "nido-vmm has one serial port (port 0)",
 				       d->serials[i].port);
-		if (d->serials[i].log_file)
-			xml_warn_def(w,
-				     "<serial> <log file='%s'>: not acted on, "
-				     "the kvm driver does not log the serial "
-				     "port to a file",
-				     d->serials[i].log_file);
 	}
 	for (size_t i = 0; i < d->n_consoles; i++) {
 		/* nido-vmm has a virtio console; the driver does not ask
@@ -191,13 +185,16 @@ static int check_chardevs(const struct domain_def *d, struct xml_warnings *w,
 				       "<console> target type 'virtio' not "
 				       "supported by the kvm driver yet (use "
 				       "type 'serial')");
-		if (d->consoles[i].log_file)
-			xml_warn_def(w,
-				     "<console> <log file='%s'>: not acted "
-				     "on, the kvm driver does not log the "
-				     "console to a file",
-				     d->consoles[i].log_file);
 	}
+	/* a <console> of type serial is the same port as <serial>: the
+	 * serial port's <log> is the one (as the qemu driver has it) */
+	if (d->n_serials && d->serials[0].log_file && d->n_consoles &&
+	    d->consoles[0].log_file &&
+	    !streq(d->serials[0].log_file, d->consoles[0].log_file))
+		xml_warn_def(w,
+			     "<console> <log file='%s'>: not acted on, the "
+			     "serial port's <log> is",
+			     d->consoles[0].log_file);
 	return 0;
 }
 

@@ -118,6 +118,7 @@ struct kvm_vm {
 	int console_master;
 	int console_fd;
 	char *console_pty;
+	int console_log; /* <log file=> of the serial port, while it starts */
 	struct stats_part *stats; /* stats calls in flight */
 	/* The interfaces' taps: open while it starts (passed after the
 	 * console's fd), and what was made for them, as recorded (owned;
@@ -212,6 +213,7 @@ static void kvm_release(struct daemon *dmn, struct domain *dom)
 	}
 	close_safe(vm->child.pidfd);
 	close_safe(vm->console_master);
+	close_safe(vm->console_log);
 	close_safe(vm->restore_fd);
 	free(vm->console_pty);
 	json_object_put(vm->cgroups);
@@ -255,8 +257,11 @@ static void add_string(struct json_object *o, const char *key,
 #define SLOT_FD	      3
 #define FIRST_DISK_FD 4
 
+/* What nido-vmm gets at its start, ours closed: the disks' files, and
+ * the console's log. */
 static void close_disks(struct kvm_vm *vm)
 {
+	close_safe(steal_fd(vm->console_log));
 	for (size_t i = 0; i < vm->n_chains; i++)
 		block_chain_clear(&vm->chains[i]);
 	free(vm->chains);
@@ -318,6 +323,12 @@ static int restore_fd_number(const struct kvm_vm *vm)
 	return vm->console_fd + 1 + (int)vm->ifaces.n;
 }
 
+/* The console's log: after the channels' sockets, however many. */
+static int log_fd_number(const struct kvm_vm *vm)
+{
+	return restore_fd_number(vm) + 1 + DOMAIN_MAX_CHANNELS;
+}
+
 /* Where nido-vmm's state starts in a save file whose data (the guest's
  * RAM, as big as its <memory>) starts at @data. */
 static uint64_t save_state_offset(const struct domain_def *def, uint64_t data)
@@ -334,7 +345,7 @@ static struct spawn_fd *disk_fds(const struct kvm_vm *vm, const int *first,
 
 	for (size_t i = 0; i < vm->n_chains; i++)
 		total += (size_t)vm->chains[i].n;
-	v = xcalloc(total + 3 + vm->ifaces.n + DOMAIN_MAX_CHANNELS, sizeof(*v));
+	v = xcalloc(total + 4 + vm->ifaces.n + DOMAIN_MAX_CHANNELS, sizeof(*v));
 	if (first)
 		v[k++] = (struct spawn_fd){.from = *first, .to = SLOT_FD};
 	for (size_t i = 0; i < vm->n_chains; i++)
@@ -351,6 +362,9 @@ static struct spawn_fd *disk_fds(const struct kvm_vm *vm, const int *first,
 		v[k++] = (struct spawn_fd){.from = vm->restore_fd,
 					   .to = restore_fd_number(vm)};
 	k += kvm_chans_fds(vm->chans, v + k, restore_fd_number(vm) + 1);
+	if (vm->console_log >= 0)
+		v[k++] = (struct spawn_fd){.from = vm->console_log,
+					   .to = log_fd_number(vm)};
 	*n = k;
 	return v;
 }
@@ -490,6 +504,12 @@ static struct json_object *vmm_config(const struct domain_def *def,
 		add_string(c, "console", con);
 	} else {
 		add_string(c, "console", "none");
+	}
+	if (vm->console_log >= 0) {
+		_cleanup_free_ char *log =
+			xasprintf("fd:%d", log_fd_number(vm));
+
+		add_string(c, "console_log", log);
 	}
 	/* the channels' sockets after the save file's place */
 	kvm_chans_json(vm->chans, c, restore_fd_number(vm) + 1);
@@ -747,6 +767,36 @@ static int in_scope(pid_t pid, void *opaque, struct err **e)
 }
 
 /*
+ * The serial port's <log file= append=> (on the <serial>, else on the
+ * <console> that is the same port): opened here, nido-vmm writes a copy
+ * of what the guest sends to it, as QEMU's logfile= does.
+ */
+static int open_console_log(struct kvm_vm *vm, struct err **e)
+{
+	const struct domain_def *d = vm->dom->def;
+	const char *path = NULL;
+	bool append = false;
+	int fd;
+
+	if (d->n_serials && d->serials[0].log_file) {
+		path = d->serials[0].log_file;
+		append = d->serials[0].log_append == DOMAIN_TRISTATE_ON;
+	}
+	if (!path && d->n_consoles && d->consoles[0].log_file) {
+		path = d->consoles[0].log_file;
+		append = d->consoles[0].log_append == DOMAIN_TRISTATE_ON;
+	}
+	if (!path)
+		return 0;
+	fd = driver_open_file("console log", path, append, e);
+	if (fd < 0)
+		return fd;
+	close_safe(vm->console_log);
+	vm->console_log = fd;
+	return 0;
+}
+
+/*
  * The serial console's pseudo-terminal, made here so that its path comes
  * from us: nido-vmm (which a guest may have taken over) gets the master
  * at fd @fd, and we keep a copy.
@@ -769,7 +819,7 @@ static int open_console(struct kvm_vm *vm, int fd, struct err **e)
 	vm->console_fd = fd;
 	free(vm->console_pty);
 	vm->console_pty = xstrdup(name);
-	return 0;
+	return open_console_log(vm, e);
 }
 
 /* How many fds the disks take in nido-vmm. */
@@ -1101,6 +1151,7 @@ static struct kvm_vm *vm_new(struct daemon *dmn, struct domain *dom)
 	vm->child.pid = -1;
 	vm->child.pidfd = -1;
 	vm->console_master = -1;
+	vm->console_log = -1;
 	vm->restore_fd = -1;
 	vm->api = store_runtime_path(&dmn->store, &domain_kind, dom->def->name,
 				     "sock");

@@ -21,6 +21,7 @@
 
 #include <json-c/json.h>
 
+#include "daemon/driver-common.h"
 #include "daemon/driver-qemu.h"
 #include "lib/sock.h"
 
@@ -186,29 +187,6 @@ int qemu_chr_check_dirs(const char *what, const char *path, struct err **e)
 	return 0;
 }
 
-/* A file to write: made (0600) or an existing regular file with one
- * name, never through a symbolic link. */
-static int open_file(const char *what, const char *path, bool append,
-		     struct err **e)
-{
-	int fd = open(path,
-		      O_WRONLY | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC |
-			      O_NONBLOCK | (append ? O_APPEND : O_TRUNC),
-		      0600);
-	struct stat st;
-
-	if (fd < 0)
-		return err_sys(e, errno, "%s '%s'", what, path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
-		close(fd);
-		return err_setk(e, ERR_CONFIG_UNSUPPORTED, EPERM,
-				"%s '%s': not a regular file with one name "
-				"(nidod writes only those)",
-				what, path);
-	}
-	return fd;
-}
-
 /* The major of the kernel's parallel port devices (/dev/parportN). */
 #define PARPORT_MAJOR 99
 
@@ -271,8 +249,9 @@ static int open_source(const struct chr *c, struct err **e)
 
 	switch (c->type) {
 	case CHARDEV_FILE:
-		return open_file("file", c->src->path,
-				 c->src->append == DOMAIN_TRISTATE_ON, e);
+		return driver_open_file("file", c->src->path,
+					c->src->append == DOMAIN_TRISTATE_ON,
+					e);
 	case CHARDEV_DEV:
 		return open_tty(c->src->path, streq(c->what, "parallel port"),
 				e);
@@ -294,7 +273,8 @@ int qemu_chr_open(const struct domain_def *def, int *fds, struct err **e)
 			fds[n++] = fd;
 		}
 		if (c.log) {
-			if ((fd = open_file("log", c.log, c.log_append, e)) < 0)
+			if ((fd = driver_open_file("log", c.log, c.log_append,
+						   e)) < 0)
 				goto fail;
 			fds[n++] = fd;
 		}

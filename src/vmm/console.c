@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
 
@@ -26,6 +27,7 @@ struct console {
 	char *path;	/* unix: the socket's path */
 	char *pty_name; /* pty: /dev/pts/N */
 	int tty_fd;	/* terminal in raw mode, or -1 */
+	int log_fd;	/* a copy of the output goes there, or -1 */
 	struct termios saved;
 	int escape; /* the last byte was Ctrl-A */
 	console_input_fn input;
@@ -231,6 +233,36 @@ static int adopt_pty(struct console *c, int fd, struct err **e)
 	return make_raw(c, fd, e);
 }
 
+/*
+ * The output's copy: a file given by the supervisor (nidod opens it as
+ * the domain's <log file=> says), or one named here (made 0600, appended
+ * to, never through a symbolic link), written as the console is.
+ */
+static int open_log(struct console *c, const struct vm_config *cfg,
+		    struct err **e)
+{
+	struct stat st;
+
+	if (cfg->console_log_path)
+		c->log_fd = open(cfg->console_log_path,
+				 O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+					 O_NOCTTY | O_CLOEXEC,
+				 0600);
+	else if (cfg->console_log_fd >= 0)
+		c->log_fd = cfg->console_log_fd;
+	else
+		return 0;
+	if (c->log_fd < 0)
+		return err_sys(e, errno, "console log '%s'",
+			       cfg->console_log_path);
+	if (fstat(c->log_fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return err_set(e, EINVAL,
+			       "console log '%s': not a regular file",
+			       cfg->console_log_path ? cfg->console_log_path
+						     : "(given)");
+	return 0;
+}
+
 struct console *console_open(struct loop *l, const struct vm_config *cfg,
 			     console_input_fn input, console_quit_fn quit,
 			     void *opaque, struct err **e)
@@ -243,6 +275,7 @@ struct console *console_open(struct loop *l, const struct vm_config *cfg,
 			      .out_fd = -1,
 			      .owned_fd = -1,
 			      .tty_fd = -1,
+			      .log_fd = -1,
 			      .listen_fd = -1,
 			      .client_fd = -1,
 			      .input = input,
@@ -269,6 +302,8 @@ struct console *console_open(struct loop *l, const struct vm_config *cfg,
 	default:
 		break;
 	}
+	if (r == 0)
+		r = open_log(c, cfg, e);
 	if (r == 0 && c->in_fd >= 0) {
 		struct err *le = NULL;
 
@@ -290,6 +325,11 @@ struct console *console_open(struct loop *l, const struct vm_config *cfg,
 int console_out_fd(const struct console *c)
 {
 	return c ? c->out_fd : -1;
+}
+
+int console_log_fd(const struct console *c)
+{
+	return c ? c->log_fd : -1;
 }
 
 const char *console_name(const struct console *c)
@@ -316,5 +356,6 @@ void console_close(struct console *c)
 	if (c->tty_fd >= 0)
 		tcsetattr(c->tty_fd, TCSANOW, &c->saved);
 	close_safe(c->owned_fd);
+	close_safe(c->log_fd);
 	free(c);
 }

@@ -29,6 +29,8 @@ struct console *console_open(struct loop *l, const struct vm_config *cfg,
 			     void *opaque, struct err **e);
 
 /* Where the guest's output goes; -1: nowhere. */
+/* The file that gets a copy of the output (--console-log), or -1. */
+int console_log_fd(const struct console *c);
 int console_out_fd(const struct console *c);
 
 /*

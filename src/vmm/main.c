@@ -30,6 +30,7 @@ enum {
 	OPT_DISK,
 	OPT_NET,
 	OPT_CONSOLE,
+	OPT_CONSOLE_LOG,
 	OPT_CHANNEL,
 	OPT_API,
 	OPT_EXIT_FILE,
@@ -64,6 +65,7 @@ static const struct option options[] = {
 	{"disk", required_argument, NULL, OPT_DISK},
 	{"net", required_argument, NULL, OPT_NET},
 	{"console", required_argument, NULL, OPT_CONSOLE},
+	{"console-log", required_argument, NULL, OPT_CONSOLE_LOG},
 	{"channel", required_argument, NULL, OPT_CHANNEL},
 	{"api", required_argument, NULL, OPT_API},
 	{"exit-file", required_argument, NULL, OPT_EXIT_FILE},
@@ -101,6 +103,7 @@ static void usage(FILE *f)
 	      "[--rng]\n"
 	      "         [--virtio-console] [--console "
 	      "stdio|pty|none|unix:PATH]\n"
+	      "         [--console-log PATH|fd:N]\n"
 	      "         [--channel NAME[,unix:PATH|,fd:N]]...\n"
 	      "         [--api unix:PATH] [--exit-file PATH] [--paused]\n"
 	      "         [--log-level LEVEL] [--no-sandbox] [--sandbox-id "
@@ -262,6 +265,8 @@ static int parse_option(int opt, const char *arg, struct vm_config *c,
 		return add_net(c, arg, e);
 	case OPT_CONSOLE:
 		return config_parse_console(arg, c, e);
+	case OPT_CONSOLE_LOG:
+		return config_parse_console_log(arg, c, e);
 	case OPT_CHANNEL:
 		if (c->n_channels == CONFIG_MAX_CHANNELS)
 			return err_set(e, E2BIG, "too many --channel (%d)",

@@ -205,6 +205,7 @@ static int create_devices(struct vm *vm, struct err **e)
 	vm->serial = serial_create(vm, console_out_fd(vm->console), e);
 	if (!vm->serial)
 		return -EIO;
+	serial_set_log(vm->serial, console_log_fd(vm->console));
 	vm->i8042 = i8042_create(vm, e);
 	vm->rtc = vm->i8042 ? rtc_create(vm, e) : NULL;
 	vm->pm = vm->rtc ? pm_create(vm, e) : NULL;

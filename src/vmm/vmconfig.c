@@ -18,6 +18,7 @@ void config_init(struct vm_config *c)
 		.cpus = 1,
 		.mem_size = 256ULL << 20,
 		.console = CONSOLE_STDIO,
+		.console_log_fd = -1,
 		.sandbox = {.enabled = true},
 		.host = {.kvm_fd = -1, .kernel_fd = -1, .initrd_fd = -1},
 	};
@@ -39,6 +40,7 @@ void config_release(struct vm_config *c)
 	free(c->initrd);
 	free(c->cmdline);
 	free(c->console_path);
+	free(c->console_log_path);
 	free(c->api_path);
 	free(c->exit_file);
 	for (unsigned i = 0; i < c->n_disks; i++) {
@@ -339,6 +341,24 @@ int config_parse_console(const char *s, struct vm_config *c, struct err **e)
 			       "unix:PATH or fd:N",
 			       s);
 	}
+	return 0;
+}
+
+int config_parse_console_log(const char *s, struct vm_config *c, struct err **e)
+{
+	if (str_has_prefix(s, "fd:")) {
+		_cleanup_free_ char *what = xasprintf("--console-log '%s'", s);
+
+		free(c->console_log_path);
+		c->console_log_path = NULL;
+		return parse_fd_arg(s + 3, what, &c->console_log_fd, e);
+	}
+	if (!*s)
+		return err_set(e, EINVAL,
+			       "--console-log: expected PATH or fd:N");
+	free(c->console_log_path);
+	c->console_log_path = xstrdup(s);
+	c->console_log_fd = -1;
 	return 0;
 }
 

@@ -95,8 +95,12 @@ struct vm_config {
 	enum console_kind console;
 	char *console_path; /* for CONSOLE_UNIX */
 	int console_fd;	    /* for CONSOLE_FD */
-	char *api_path;	    /* control socket, NULL: none */
-	char *exit_file;    /* how the VM ended, as JSON; NULL: none */
+	/* a file that gets a copy of the console's output (libvirt's
+	 * <serial><log file=>): opened here, or given (-1: path) */
+	char *console_log_path;
+	int console_log_fd;
+	char *api_path;	 /* control socket, NULL: none */
+	char *exit_file; /* how the VM ended, as JSON; NULL: none */
 	unsigned n_disks;
 	struct config_disk disks[CONFIG_MAX_DISKS];
 	unsigned n_nets;
@@ -175,6 +179,9 @@ int config_load_json_text(const char *text, const char *what,
 char *config_to_json(const struct vm_config *c);
 
 /* Parses --sandbox-id "UID[:GID]" (a GID defaults to the UID). */
+/* --console-log PATH or fd:N. */
+int config_parse_console_log(const char *s, struct vm_config *c,
+			     struct err **e);
 int config_parse_sandbox_id(const char *s, struct sandbox_opts *o,
 			    struct err **e);
 

@@ -305,6 +305,9 @@ static int json_key(const char *key, json_object *v, struct vm_config *c,
 	}
 	if (streq(key, "console"))
 		return config_parse_console(json_object_get_string(v), c, e);
+	if (streq(key, "console_log"))
+		return config_parse_console_log(json_object_get_string(v), c,
+						e);
 	if (streq(key, "disks") || streq(key, "nets"))
 		return json_list(v, key, c, e);
 	if (streq(key, "channels"))

@@ -51,6 +51,8 @@ struct cpuhp;
 
 /* The serial port writes what the guest sends to @out_fd (not owned). */
 struct serial *serial_create(struct vm *vm, int out_fd, struct err **e);
+/* What the port sends is also written to @log_fd (not owned; -1: no). */
+void serial_set_log(struct serial *s, int log_fd);
 void serial_destroy(struct serial *s);
 /* Queues bytes from the host for the guest (any thread). */
 void serial_receive(struct serial *s, const uint8_t *buf, size_t len);

@@ -37,6 +37,7 @@ struct serial {
 	struct vm *vm;
 	pthread_mutex_t lock;
 	int out_fd;
+	int log_fd; /* a copy of what is sent, or -1 */
 	uint8_t ier, lcr, mcr, lsr, msr, scr, fcr, dll, dlm;
 	int thr_pending; /* "transmitter empty" interrupt owed */
 	int irq_level;
@@ -149,6 +150,8 @@ static void serial_transmit(struct serial *s, uint8_t c)
 		/* A console that is gone or full loses the byte. */
 		if (s->out_fd >= 0 && write_full(s->out_fd, &c, 1) < 0)
 			s->tx_dropped++;
+		if (s->log_fd >= 0)
+			(void)write_full(s->log_fd, &c, 1);
 	}
 	s->thr_pending = 1; /* sent at once: the register is empty again */
 }
@@ -256,12 +259,18 @@ uint64_t serial_rx_bytes(struct serial *s)
 	return n;
 }
 
+void serial_set_log(struct serial *s, int log_fd)
+{
+	s->log_fd = log_fd;
+}
+
 struct serial *serial_create(struct vm *vm, int out_fd, struct err **e)
 {
 	struct serial *s = xcalloc(1, sizeof(*s));
 
 	s->vm = vm;
 	s->out_fd = out_fd;
+	s->log_fd = -1;
 	s->lsr = UART_LSR_THRE | UART_LSR_TEMT;
 	s->mcr = 0x08; /* OUT2 */
 	pthread_mutex_init(&s->lock, NULL);

@@ -72,6 +72,7 @@ struct vcon_port {
 
 struct vcon {
 	int out_fd;
+	int log_fd;	   /* the console port's output copied, or -1 */
 	bool console_port; /* port 0 exists (multiport: is the console) */
 	unsigned n_ports;  /* 1 + the channels */
 	struct vcon_port ports[MAX_PORTS];
@@ -221,6 +222,9 @@ static void port_tx(struct virtio_dev *d, unsigned port, struct vq *q)
 					    write_full(c->out_fd, v->iov_base,
 						       v->iov_len) < 0)
 				atomic_fetch_add(&d->stats.errors, 1);
+			if (!p->ch && c->log_fd >= 0)
+				(void)write_full(c->log_fd, v->iov_base,
+						 v->iov_len);
 		}
 		atomic_fetch_add(&d->stats.bytes_read, r.out_len);
 		atomic_fetch_add(&d->stats.requests, 1);
@@ -475,6 +479,11 @@ static const struct virtio_dev_ops vcon_mp_ops = {
 	.destroy = vcon_destroy,
 };
 
+void virtio_console_set_log(struct virtio_dev *d, int log_fd)
+{
+	((struct vcon *)d->priv)->log_fd = log_fd;
+}
+
 struct virtio_dev *virtio_console_create(
 	struct vm *vm, int out_fd, bool console,
 	const struct virtio_console_chan *chans, unsigned n_chans,
@@ -490,6 +499,7 @@ struct virtio_dev *virtio_console_create(
 		return NULL;
 	}
 	c->out_fd = out_fd;
+	c->log_fd = -1;
 	c->console_port = console;
 	c->n_ports = 1 + n_chans;
 	for (unsigned i = 0; i < n_chans; i++) {

@@ -33,6 +33,8 @@ int virtio_devices_create(struct vm *vm, struct err **e)
 			c->virtio_console, ch, c->n_channels, e);
 		if (add(vm, d) < 0)
 			return -EIO;
+		if (c->virtio_console)
+			virtio_console_set_log(d, console_log_fd(vm->console));
 		/* without --virtio-console, input stays the serial port's */
 		vm->vconsole = c->virtio_console ? d : NULL;
 		vm->vports = c->n_channels ? d : NULL;

@@ -40,6 +40,8 @@ struct virtio_console_chan {
  * @out_fd (not owned); with @n_chans named ports (at most
  * VIRTIO_CONSOLE_MAX_PORTS - 1), multiport.
  */
+/* The console port's output is also written to @log_fd (not owned). */
+void virtio_console_set_log(struct virtio_dev *d, int log_fd);
 struct virtio_dev *virtio_console_create(
 	struct vm *vm, int out_fd, bool console,
 	const struct virtio_console_chan *chans, unsigned n_chans,
