@@ -443,8 +443,12 @@ static void kvm_keeps_and_warns(void)
 		{"<memory unit='GB' dumpCore='on'>1</memory>", "",
 		 "dumpCore='on'", "<memory dumpCore='on'>: not acted on"},
 		{"",
-		 "<serial type='pty'><log file='/l' append='off'/></serial>",
-		 "<log file='/l' append='off'/>", "<log file='/l'>"},
+		 "<serial type='pty'><log file='/l' append='off'/></serial>"
+		 "<console type='pty'><target type='serial' port='0'/>"
+		 "<log file='/m'/></console>",
+		 "<log file='/m'/>",
+		 "<console> <log file='/m'>: not acted on, the serial "
+		 "port's <log> is"},
 		{"",
 		 "<disk><driver discard='ignore'/><source file='/a'/>"
 		 "<target dev='vda'/></disk>",
