@@ -179,7 +179,7 @@ t_out "restore onto the overlay" "restored" "$NIDO" restore "$tmp/raw.save"
 t "... it counts on" counting_past "$(last_count "$tmp/x1")" "$tmp/x2" raw
 t "... without disagreement" no_bad "$tmp/x2"
 t "... the raw image still unchanged" test "$(md5sum <"$raw")" = "$sum0"
-t_err "--live is refused by name" "--live: live snapshot creation" \
+t_err "--live without --memspec is refused by name" "live snapshot creation is supported only" \
 	"$NIDO" snapshot-create-as raw x2 --disk-only --live
 # a second overlay, then an active commit into the first: the image it
 # commits into is the one nido-vmm had open for writing until the
