@@ -218,7 +218,7 @@ fail:
 /* The "snapshot-external" request's "disks", "paths" and overlays
  * (opened into @fds, *@n of them). */
 static int external_args(const struct domain *dom,
-			 const struct snapshot_def *sn,
+			 const struct snapshot_def *sn, size_t max,
 			 struct json_object *args, int *fds, size_t *n,
 			 struct err **e)
 {
@@ -242,11 +242,14 @@ static int external_args(const struct domain *dom,
 			r = err_setk(e, ERR_OPERATION_INVALID, ENOENT,
 				     "disk '%s': not in the running domain",
 				     d->name);
-		else if (*n == KVM_XSNAP_MAX_DISKS)
+		else if (*n == max)
 			r = err_setk(e, ERR_OPERATION_UNSUPPORTED, E2BIG,
-				     "an external snapshot of more than %d "
-				     "disks of a running nido-vmm guest",
-				     KVM_XSNAP_MAX_DISKS);
+				     "an external snapshot of more than %zu "
+				     "disks of a running nido-vmm guest%s",
+				     max,
+				     max < KVM_XSNAP_MAX_DISKS
+					     ? " with its memory"
+					     : "");
 		else if ((r = snapshot_overlay_open(d->file, &fds[*n], e)) ==
 			 0) {
 			++*n;
@@ -268,7 +271,7 @@ int kvm_disk_snapshot_call(struct daemon *dmn, struct domain *dom,
 	int fds[KVM_XSNAP_MAX_DISKS];
 	size_t n = 0;
 	struct kvm_snap *s;
-	int r = external_args(dom, sn, args, fds, &n, e);
+	int r = external_args(dom, sn, KVM_XSNAP_MAX_DISKS, args, fds, &n, e);
 
 	if (r == 0 && !n)
 		r = err_setk(e, ERR_OPERATION_INVALID, EINVAL,
@@ -280,6 +283,49 @@ int kvm_disk_snapshot_call(struct daemon *dmn, struct domain *dom,
 		r = err_code(*e);
 	while (n > 0) /* nido-vmm has its copies */
 		close(fds[--n]);
+	if (r < 0) {
+		free(s);
+		return r;
+	}
+	s->slot = slot;
+	s->done = done;
+	s->opaque = opaque;
+	s->sn = sn;
+	s->dmn = dmn;
+	s->dom = dom;
+	*slot = s;
+	return 0;
+}
+
+int kvm_memory_snapshot_call(struct daemon *dmn, struct domain *dom,
+			     const char *api, const struct snapshot_def *sn,
+			     int fd, driver_done_fn done, void *opaque,
+			     struct kvm_snap **slot, struct err **e)
+{
+	_cleanup_json_ struct json_object *args = json_object_new_object();
+	int fds[KVM_XSNAP_MAX_DISKS];
+	size_t n = 0;
+	struct kvm_snap *s;
+	/* the memory file goes last, once */
+	int r = external_args(dom, sn, KVM_XSNAP_MAX_DISKS - 1, args, fds, &n,
+			      e);
+
+	if (r == 0 && !n)
+		r = err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+			     "the snapshot takes no disk externally");
+	if (r == 0)
+		r = save_args(dom, fd, args, e);
+	s = xcalloc(1, sizeof(*s));
+	if (r == 0) {
+		fds[n] = fd;
+		if (!(s->req = vmm_call_start_fds(
+			      dmn->loop, api, "snapshot-external", args, fds,
+			      n + 1, SNAP_SAVE_MS, on_reply, s, e)))
+			r = err_code(*e);
+	}
+	while (n > 0) /* nido-vmm has its copies */
+		close(fds[--n]);
+	close(fd);
 	if (r < 0) {
 		free(s);
 		return r;

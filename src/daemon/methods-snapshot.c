@@ -133,6 +133,13 @@ static void snap_done(void *opaque, int r, const struct err *de)
 		res = json_object_new_object();
 		json_object_object_add(res, "name",
 				       json_object_new_string(c->sn->name));
+		if (!c->no_metadata && c->sn->memory_file &&
+		    snapshot_memory_seal(c->dmn, c->dom, c->sn, &e) < 0) {
+			log_warn("snapshot '%s': a revert will refuse its "
+				 "memory file: %s",
+				 c->sn->name, err_msg(e));
+			err_free(steal_ptr(e));
+		}
 		if (!c->no_metadata) {
 			set->v = xreallocarray(set->v, set->n + 1,
 					       sizeof(*set->v));

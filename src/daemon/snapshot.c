@@ -192,6 +192,7 @@ int snapshot_unstore(struct daemon *dmn, const struct domain *dom,
 	size_t i = 0;
 
 	_cleanup_free_ char *state = snapshot_state_path(dmn, dom, sn->name);
+	_cleanup_free_ char *sum = snapshot_memsum_path(dmn, dom, sn->name);
 
 	if (unlink(path) < 0 && errno != ENOENT)
 		return err_sys(e, errno, "snapshot metadata '%s'", path);
@@ -199,6 +200,8 @@ int snapshot_unstore(struct daemon *dmn, const struct domain *dom,
 	if (unlink(state) < 0 && errno != ENOENT)
 		log_warn("snapshot state '%s' left behind: %s", state,
 			 strerror(errno));
+	if (unlink(sum) < 0 && errno != ENOENT)
+		log_warn("'%s' left behind: %s", sum, strerror(errno));
 	while (i < set->n && set->v[i] != sn)
 		i++;
 	if (i < set->n) {

@@ -50,8 +50,22 @@ int snapshot_set_current(struct daemon *dmn, const struct domain *dom,
  */
 char *snapshot_state_path(const struct daemon *dmn, const struct domain *dom,
 			  const char *name);
+/*
+ * snapshot-memory.c, the memory file of an external snapshot with memory
+ * (sn->memory_file): its size and CRC-32 recorded once written (seal,
+ * in <state>/snapshot/DOMAIN/NAME.memsum), and the file opened for a
+ * revert, read-only, checked against that record whole: the fd, or
+ * -errno with @e naming the file and what is wrong (truncated, changed,
+ * no record).
+ */
+char *snapshot_memsum_path(const struct daemon *dmn, const struct domain *dom,
+			   const char *name);
+int snapshot_memory_seal(struct daemon *dmn, const struct domain *dom,
+			 const struct snapshot_def *sn, struct err **e);
+int snapshot_memory_open(struct daemon *dmn, const struct domain *dom,
+			 const struct snapshot_def *sn, struct err **e);
 /* Removes @sn's metadata (file and entry; @sn is freed), and its state
- * file if it has one. */
+ * file and its memory file's checksum record if it has them. */
 int snapshot_unstore(struct daemon *dmn, const struct domain *dom,
 		     struct snapshot_set *set, struct snapshot_def *sn,
 		     struct err **e);
