@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * virsh's snapshot-* verbs (docs/api.md, docs/snapshots.md): internal
- * snapshots of a shut off domain's qcow2 disks, their metadata, revert
- * and delete. A running domain's snapshots (with its memory) are not
- * taken yet: refused by name.
+ * and external snapshots, their metadata, revert and delete; a running
+ * domain's are its driver's (with its memory: internal, or --memspec's
+ * file, which nidod makes and hands over).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -254,6 +255,33 @@ static void on_frozen(void *opaque, int r, struct json_object *ret,
 		on_snapped(c, r, e);
 }
 
+/* Whether the file @st is one of @dom's images (each disk's chain as
+ * the definition declares it) or of @sn's overlays: --reuse-external
+ * must not write the guest's memory over a disk. */
+static bool is_an_image(const struct domain *dom, const struct snapshot_def *sn,
+			const struct stat *st)
+{
+	struct stat o;
+
+#define SAME(p)                                                 \
+	((p) && stat((p), &o) == 0 && o.st_dev == st->st_dev && \
+	 o.st_ino == st->st_ino)
+	for (size_t i = 0; i < dom->def->n_disks; i++) {
+		const struct domain_disk *d = &dom->def->disks[i];
+
+		if (SAME(d->source))
+			return true;
+		for (size_t k = 0; k < d->n_backing; k++)
+			if (SAME(d->backing[k].path))
+				return true;
+	}
+	for (size_t i = 0; i < sn->n_disks; i++)
+		if (SAME(sn->disks[i].file))
+			return true;
+#undef SAME
+	return false;
+}
+
 /*
  * --memspec: the memory file made (as a save file: nidod's header with
  * the definition, then the driver's stream; mode 0600, no last symlink
@@ -266,6 +294,7 @@ static int memory_snapshot(struct daemon *dmn, struct domain *dom,
 {
 	const char *path = sn->memory_file;
 	_cleanup_free_ char *xml = NULL;
+	struct stat st;
 	int fd, r;
 
 	if (!dom->drv->memory_snapshot)
@@ -275,7 +304,7 @@ static int memory_snapshot(struct daemon *dmn, struct domain *dom,
 				dom->drv->name);
 	fd = open(path,
 		  O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
-			  (flags & CREATE_REUSE ? O_TRUNC : O_EXCL),
+			  (flags & CREATE_REUSE ? 0 : O_EXCL),
 		  0600);
 	if (fd < 0 && errno == EEXIST)
 		return err_setk(e, ERR_OPERATION_INVALID, EEXIST,
@@ -284,6 +313,14 @@ static int memory_snapshot(struct daemon *dmn, struct domain *dom,
 				path);
 	if (fd < 0)
 		return err_sys(e, errno, "memory snapshot file '%s'", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    is_an_image(dom, sn, &st) || ftruncate(fd, 0) < 0) {
+		close(fd);
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"memory snapshot file '%s': not a regular "
+				"file, or one of the domain's images",
+				path);
+	}
 	c->memory_made = true;
 	xml = domain_def_format(dom->def);
 	if (save_header_write(fd, path, dom->drv->name, xml,

@@ -88,7 +88,12 @@ t "... its checksum recorded beside the metadata" test -s "$sum"
 t_err "a second --memspec onto the same file is refused by name" \
 	"memory snapshot file '$mem' already exists" \
 	"$NIDO" snapshot-create-as cnt m0 --memspec "$mem"
+qemu-img create -q -f qcow2 -b "$tmp/disk.m1" -F qcow2 "$tmp/disk.m0" 1M
+t_err "--reuse-external does not write the memory over a disk image" \
+	"one of the domain's images" \
+	"$NIDO" snapshot-create-as cnt m0 --memspec "$disk" --reuse-external
 t_out "... it runs on" "running" "$NIDO" domstate cnt
+rm -f "$tmp/disk.m0"
 t "the guest counts well past the snapshot" counting_past $(($(last_count "$tmp/c1") + 256)) "$tmp/c2"
 hi=$(last_count "$tmp/c2")
 
