@@ -122,7 +122,7 @@ static void snap_done(void *opaque, int r, const struct err *de)
 	if (r < 0) {
 		if (c->sn && snapshot_is_external(c->sn) && !c->reuse)
 			snapshot_overlays_remove(c->sn, c->sn->n_disks);
-		if (c->memory_made)
+		if (c->memory_made && c->sn)
 			memory_file_remove(c->sn->memory_file);
 		daemon_job_done(c->dmn, c->dom, r, NULL, de);
 	} else if (!set) {

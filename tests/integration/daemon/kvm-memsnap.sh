@@ -66,6 +66,11 @@ t_err "--reuse-external does not write the memory over a disk image" \
 	"$NIDO" snapshot-create-as cnt m0 --memspec "$disk" --reuse-external
 t_out "... it runs on" "running" "$NIDO" domstate cnt
 rm -f "$tmp/disk.m0"
+t_err "a memory file nidod cannot create is refused by name" \
+	"memory snapshot file '$tmp/none/m.mem'" \
+	"$NIDO" snapshot-create-as cnt m9 --memspec "$tmp/none/m.mem"
+t "... its overlay removed again" test ! -e "$tmp/disk.m9"
+t_out "... the disk still the first overlay" "$tmp/disk.m1" "$NIDO" domblklist cnt
 t "the guest counts well past the snapshot" counting_past $(($(last_count "$tmp/c1") + 256)) "$tmp/c2"
 hi=$(last_count "$tmp/c2")
 
