@@ -246,11 +246,11 @@ const char *api_snapshot_external(struct vm *vm, const int *fds, unsigned n_fds,
 	int n, made = 0, ret = 0;
 
 	(void)r;
-	if ((n = request_disks(vm, req, "snapshot-external", NULL, devs)) < 0)
-		return msg;
 	if (memory && memory_args(req, &off, &mem_off) < 0)
 		return "snapshot-external: \"offset\" and \"memory_offset\" "
 		       "are multiples of 4096 below 2^60";
+	if ((n = request_disks(vm, req, "snapshot-external", NULL, devs)) < 0)
+		return msg;
 	if ((unsigned)n + memory != n_fds)
 		return "snapshot-external: pass one overlay descriptor per "
 		       "disk, in the order of \"disks\" (then the memory "
