@@ -274,6 +274,14 @@ static void put_text(FILE *f, const char *tag, const char *text)
 	fprintf(f, "</%s>\n", tag);
 }
 
+/* snapshot-create-as's synopsis (its help, the man page) */
+#define CREATE_AS_SYNOPSIS                                                 \
+	"DOMAIN [NAME] [DESCRIPTION] [--disk-only] [--no-metadata] "       \
+	"[--reuse-external] [--quiesce] [--live] [--memspec "              \
+	"[file=]PATH[,snapshot=external|internal|no]] [--diskspec "        \
+	"DISK[,snapshot=internal|external|no][,driver=qcow2][,file=PATH]]" \
+	"... [--print-xml]"
+
 static int cmd_snapshot_create_as(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -328,13 +336,8 @@ static int cmd_snapshot_create_as(int argc, char **argv)
 		else if (c == 'm')
 			mem = optarg;
 		else if (c == 'h') {
-			printf("usage: nido snapshot-create-as DOMAIN [NAME] "
-			       "[DESCRIPTION] [--disk-only] [--no-metadata] "
-			       "[--reuse-external] [--quiesce] [--live] "
-			       "[--memspec [file=]PATH[,snapshot=external|"
-			       "internal|no]] [--diskspec "
-			       "DISK[,snapshot=internal|external|no][,driver="
-			       "qcow2][,file=PATH]]... [--print-xml]\n");
+			printf("usage: nido snapshot-create-as %s\n",
+			       CREATE_AS_SYNOPSIS);
 			fclose(disks);
 			return 0;
 		} else {
@@ -771,9 +774,7 @@ const struct cli_command snapshot_commands[] = {
 	 "Create a snapshot (disk and RAM) from XML"},
 	{"snapshot-create-as", cmd_snapshot_create_as,
 	 "Create a snapshot from a set of args", NULL, NULL, "snapshot", NULL,
-	 "DOMAIN [NAME] [DESCRIPTION] [--disk-only] [--no-metadata] "
-	 "[--reuse-external] [--quiesce] [--diskspec DISK[,snapshot="
-	 "internal|external|no][,driver=qcow2][,file=PATH]]... [--print-xml]"},
+	 CREATE_AS_SYNOPSIS},
 	{"snapshot-list", NULL, "List snapshots for a domain",
 	 cmd_snapshot_list, opts_list, "snapshot", "Snapshot List"},
 	{"snapshot-info", NULL, "snapshot information", cmd_snapshot_info,
