@@ -289,6 +289,7 @@ int snapshot_pick_disks(const struct domain_def *def, struct snapshot_def *sn,
 	struct snapshot_disk *out =
 		xcalloc(def->n_disks ? def->n_disks : 1, sizeof(*out));
 	size_t n = 0, taken = 0, ext = 0;
+	bool all_external = external; /* --disk-only, --memspec */
 	int r = 0;
 
 	for (size_t i = 0; i < sn->n_disks && !r; i++) {
@@ -346,7 +347,7 @@ int snapshot_pick_disks(const struct domain_def *def, struct snapshot_def *sn,
 		r = err_setk(e, ERR_OPERATION_INVALID, EINVAL,
 			     "the domain has no disk a snapshot could take "
 			     "(a writable image file)");
-	if (!r && ext && ext != taken)
+	if (!r && (ext || all_external) && ext != taken)
 		r = err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
 			     "internal and external disk snapshots mixed in "
 			     "one snapshot: not supported (as libvirt)");

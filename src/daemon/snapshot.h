@@ -79,7 +79,8 @@ void snapshot_unstore_all(struct daemon *dmn, struct domain *dom);
  * @external (or a disk @sn asks so) externally: a new overlay, by
  * default named as libvirt names it (the image's path, its suffix the
  * snapshot's name). Read-only, shareable and transient disks and cdroms
- * are not taken. Internal and external are not mixed. Returns 0 or
+ * are not taken. Internal and external are not mixed (with @external,
+ * --disk-only's or --memspec's, a disk asked internal is refused). Returns 0 or
  * -errno.
  */
 int snapshot_pick_disks(const struct domain_def *def, struct snapshot_def *sn,

@@ -70,6 +70,10 @@ t_err "a memory file nidod cannot create is refused by name" \
 	"memory snapshot file '$tmp/none/m.mem'" \
 	"$NIDO" snapshot-create-as cnt m9 --memspec "$tmp/none/m.mem"
 t "... its overlay removed again" test ! -e "$tmp/disk.m9"
+t_err "--memspec with an internal disk is refused by name" \
+	"internal and external disk snapshots mixed" \
+	"$NIDO" snapshot-create-as cnt m8 --memspec "$tmp/m8.mem" --diskspec vda,snapshot=internal
+t "... no memory file made" test ! -e "$tmp/m8.mem"
 t_out "... the disk still the first overlay" "$tmp/disk.m1" "$NIDO" domblklist cnt
 t "the guest counts well past the snapshot" counting_past $(($(last_count "$tmp/c1") + 256)) "$tmp/c2"
 hi=$(last_count "$tmp/c2")
