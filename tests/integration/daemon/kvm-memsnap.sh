@@ -18,24 +18,10 @@ if ! kvm_usable; then
 	echo "1..0 # SKIP /dev/kvm or nido-vmm not usable here"
 	exit 0
 fi
-count=$build/guests/guest-count
 disk=$tmp/disk.img
 truncate -s 1M "$disk"
 start_daemon
-cat >"$tmp/cnt.xml" <<XML
-<domain type='kvm'>
-  <name>cnt</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><kernel>$count</kernel></os>
-  <devices>
-    <disk type='file' device='disk'><driver name='qemu' type='raw'/>
-      <source file='$disk'/><target dev='vda' bus='virtio'/></disk>
-    <serial type='pty'/>
-  </devices>
-</domain>
-XML
-"$NIDO" define "$tmp/cnt.xml" >/dev/null
+count_domain "$disk" raw
 mem=$tmp/m1.mem
 sum=$NIDO_STATE_DIR/snapshot/cnt/m1.memsum
 

@@ -203,6 +203,26 @@ counting_past() {
 	return 1
 }
 
+# count_domain DISK FORMAT: defines 'cnt', a nido-vmm domain running
+# guests/count.c (64 MiB, one vCPU) on DISK (FORMAT raw or qcow2) with a
+# serial console; its XML in $tmp/cnt.xml.
+count_domain() {
+	cat >"$tmp/cnt.xml" <<XML
+<domain type='kvm'>
+  <name>cnt</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><kernel>$build/guests/guest-count</kernel></os>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='$2'/>
+      <source file='$1'/><target dev='vda' bus='virtio'/></disk>
+    <serial type='pty'/>
+  </devices>
+</domain>
+XML
+	"$NIDO" define "$tmp/cnt.xml" >/dev/null
+}
+
 # guests/count.c brought back to a snapshot (kvm-snapshot, kvm-memsnap).
 # first_seen OUT: the first count the console shows (within a minute).
 first_seen()
