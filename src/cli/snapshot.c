@@ -110,14 +110,16 @@ enum {
 	CREATE_REDEFINE = 8,
 	CREATE_CURRENT = 16,
 	CREATE_QUIESCE = 32,
+	CREATE_LIVE = 64,
 };
 
 static struct json_object *create_params(const char *dom, const char *xml,
 					 unsigned flags)
 {
-	static const char *const names[] = {"disk_only",      "no_metadata",
-					    "reuse_external", "redefine",
-					    "current",	      "quiesce"};
+	static const char *const names[] = {
+		"disk_only", "no_metadata", "reuse_external",
+		"redefine",  "current",	    "quiesce",
+		"live"};
 	struct json_object *p = client_domain_params(dom);
 
 	if (xml)
@@ -142,32 +144,18 @@ static int create(const char *dom, const char *xml, unsigned flags)
 	return 0;
 }
 
-/*
- * virsh's --live: the guest runs on while an external snapshot writes
- * its memory to a file (--memspec), which nido does not take yet; in
- * any other snapshot libvirt refuses it, in these words.
- */
-static int refuse_live(void)
-{
-	cli_error("--live: live snapshot creation is supported only during "
-		  "full system snapshots (--memspec), which are not supported "
-		  "yet");
-	return 1;
-}
-
 static int cmd_snapshot_create(const struct cli_args *a)
 {
 	/* in the order of the CREATE_ bits */
-	static const char *const flags[] = {"disk-only",      "no-metadata",
-					    "reuse-external", "redefine",
-					    "current",	      "quiesce"};
+	static const char *const flags[] = {
+		"disk-only", "no-metadata", "reuse-external",
+		"redefine",  "current",	    "quiesce",
+		"live"};
 	unsigned f = 0;
 	const char *file = cli_str(a, "xmlfile");
 	_cleanup_free_ char *xml = NULL;
 	_cleanup_err_ struct err *e = NULL;
 
-	if (cli_flag(a, "live"))
-		return refuse_live();
 	if (file && file_read_all(file, 1u << 20, &xml, NULL, &e) < 0) {
 		cli_error("%s", err_msg(e));
 		return 1;
@@ -232,6 +220,51 @@ static int diskspec(FILE *f, const char *spec)
 	return 0;
 }
 
+/*
+ * virsh's --memspec "[file=]PATH[,snapshot=internal|external|no]" as
+ * <memory> into @f (a bare PATH must be absolute); 1 after printing
+ * why it is not one. nidod checks the rest (a file needs
+ * snapshot='external').
+ */
+static int memspec(FILE *f, const char *spec)
+{
+	_cleanup_free_ char *s = xstrdup(spec);
+	char *kind = NULL, *file = NULL, *save = NULL, *kv;
+
+	for (kv = strtok_r(s, ",", &save); kv;
+	     kv = strtok_r(NULL, ",", &save)) {
+		if (!kind && str_has_prefix(kv, "snapshot="))
+			kind = kv + strlen("snapshot=");
+		else if (!file && str_has_prefix(kv, "file="))
+			file = kv + strlen("file=");
+		else if (!file && kv[0] == '/')
+			file = kv;
+		else {
+			cli_error("unable to parse memspec: '%s' ('%s' is "
+				  "not [file=]/PATH or snapshot=, once each)",
+				  spec, kv);
+			return 1;
+		}
+	}
+	if (!kind && !file) {
+		cli_error("unable to parse memspec: '%s'", spec);
+		return 1;
+	}
+	fputs("  <memory", f);
+	if (kind) {
+		fputs(" snapshot='", f);
+		cli_xml_escape(f, kind);
+		fputc('\'', f);
+	}
+	if (file) {
+		fputs(" file='", f);
+		cli_xml_escape(f, file);
+		fputc('\'', f);
+	}
+	fputs("/>\n", f);
+	return 0;
+}
+
 static void put_text(FILE *f, const char *tag, const char *text)
 {
 	if (!text)
@@ -240,6 +273,14 @@ static void put_text(FILE *f, const char *tag, const char *text)
 	cli_xml_escape(f, text);
 	fprintf(f, "</%s>\n", tag);
 }
+
+/* snapshot-create-as's synopsis (its help, the man page) */
+#define CREATE_AS_SYNOPSIS                                                 \
+	"DOMAIN [NAME] [DESCRIPTION] [--disk-only] [--no-metadata] "       \
+	"[--reuse-external] [--quiesce] [--live] [--memspec "              \
+	"[file=]PATH[,snapshot=external|internal|no]] [--diskspec "        \
+	"DISK[,snapshot=internal|external|no][,driver=qcow2][,file=PATH]]" \
+	"... [--print-xml]"
 
 static int cmd_snapshot_create_as(int argc, char **argv)
 {
@@ -258,7 +299,7 @@ static int cmd_snapshot_create_as(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *dom = NULL, *name = NULL, *desc = NULL;
+	const char *dom = NULL, *name = NULL, *desc = NULL, *mem = NULL;
 	_cleanup_free_ char *xml = NULL;
 	size_t len = 0;
 	FILE *disks;
@@ -291,18 +332,12 @@ static int cmd_snapshot_create_as(int argc, char **argv)
 		else if (c == 'q')
 			flags |= CREATE_QUIESCE;
 		else if (c == 'l')
-			bad = refuse_live();
-		else if (c == 'm') {
-			cli_error("--memspec: an external snapshot with the "
-				  "guest's memory is not supported yet "
-				  "(--disk-only)");
-			bad = 1;
-		} else if (c == 'h') {
-			printf("usage: nido snapshot-create-as DOMAIN [NAME] "
-			       "[DESCRIPTION] [--disk-only] [--no-metadata] "
-			       "[--reuse-external] [--quiesce] [--diskspec "
-			       "DISK[,snapshot=internal|external|no][,driver="
-			       "qcow2][,file=PATH]]... [--print-xml]\n");
+			flags |= CREATE_LIVE;
+		else if (c == 'm')
+			mem = optarg;
+		else if (c == 'h') {
+			printf("usage: nido snapshot-create-as %s\n",
+			       CREATE_AS_SYNOPSIS);
 			fclose(disks);
 			return 0;
 		} else {
@@ -338,6 +373,10 @@ static int cmd_snapshot_create_as(int argc, char **argv)
 	fputs("<domainsnapshot>\n", f);
 	put_text(f, "name", name);
 	put_text(f, "description", desc);
+	if (mem && memspec(f, mem)) {
+		fclose(f);
+		return 1;
+	}
 	if (disks_len)
 		fprintf(f, "  <disks>\n%s  </disks>\n", disks_text);
 	fputs("</domainsnapshot>\n", f);
@@ -512,7 +551,8 @@ static int cmd_snapshot_info(const struct cli_args *a)
 	printf("%-15s %s\n", "Domain:", cli_str(a, "domain"));
 	printf("%-15s %s\n", "Current:", jbool(s, "current") ? "yes" : "no");
 	printf("%-15s %s\n", "State:", jstr(s, "state"));
-	printf("%-15s %s\n", "Location:", "internal");
+	printf("%-15s %s\n", "Location:",
+	       jstr(s, "location")[0] ? jstr(s, "location") : "internal");
 	printf("%-15s %s\n",
 	       "Parent:", jstr(s, "parent")[0] ? jstr(s, "parent") : "-");
 	printf("%-15s %lld\n", "Children:", (long long)jint(s, "children"));
@@ -648,7 +688,7 @@ static const struct cli_opt opts_create[] = {
 	{"current", OPT_BOOL, false, "with redefine, set current snapshot"},
 	{"quiesce", OPT_BOOL, false, "quiesce guest's file systems"},
 	{"live", OPT_BOOL, false,
-	 "take a live snapshot (refused: no --memspec)"},
+	 "take a live snapshot (with <memory snapshot='external'>)"},
 	{0},
 };
 
@@ -734,9 +774,7 @@ const struct cli_command snapshot_commands[] = {
 	 "Create a snapshot (disk and RAM) from XML"},
 	{"snapshot-create-as", cmd_snapshot_create_as,
 	 "Create a snapshot from a set of args", NULL, NULL, "snapshot", NULL,
-	 "DOMAIN [NAME] [DESCRIPTION] [--disk-only] [--no-metadata] "
-	 "[--reuse-external] [--quiesce] [--diskspec DISK[,snapshot="
-	 "internal|external|no][,driver=qcow2][,file=PATH]]... [--print-xml]"},
+	 CREATE_AS_SYNOPSIS},
 	{"snapshot-list", NULL, "List snapshots for a domain",
 	 cmd_snapshot_list, opts_list, "snapshot", "Snapshot List"},
 	{"snapshot-info", NULL, "snapshot information", cmd_snapshot_info,

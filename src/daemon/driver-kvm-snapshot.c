@@ -218,7 +218,7 @@ fail:
 /* The "snapshot-external" request's "disks", "paths" and overlays
  * (opened into @fds, *@n of them). */
 static int external_args(const struct domain *dom,
-			 const struct snapshot_def *sn,
+			 const struct snapshot_def *sn, size_t max,
 			 struct json_object *args, int *fds, size_t *n,
 			 struct err **e)
 {
@@ -242,11 +242,14 @@ static int external_args(const struct domain *dom,
 			r = err_setk(e, ERR_OPERATION_INVALID, ENOENT,
 				     "disk '%s': not in the running domain",
 				     d->name);
-		else if (*n == KVM_XSNAP_MAX_DISKS)
+		else if (*n == max)
 			r = err_setk(e, ERR_OPERATION_UNSUPPORTED, E2BIG,
-				     "an external snapshot of more than %d "
-				     "disks of a running nido-vmm guest",
-				     KVM_XSNAP_MAX_DISKS);
+				     "an external snapshot of more than %zu "
+				     "disks of a running nido-vmm guest%s",
+				     max,
+				     max < KVM_XSNAP_MAX_DISKS
+					     ? " with its memory"
+					     : "");
 		else if ((r = snapshot_overlay_open(d->file, &fds[*n], e)) ==
 			 0) {
 			++*n;
@@ -259,27 +262,38 @@ static int external_args(const struct domain *dom,
 	return r;
 }
 
-int kvm_disk_snapshot_call(struct daemon *dmn, struct domain *dom,
-			   const char *api, const struct snapshot_def *sn,
-			   driver_done_fn done, void *opaque,
-			   struct kvm_snap **slot, struct err **e)
+/* "snapshot-external" for @sn; with @mem >= 0 (taken) the memory file
+ * too, passed last, once (--memspec). */
+static int external_call(struct daemon *dmn, struct domain *dom,
+			 const char *api, const struct snapshot_def *sn,
+			 int mem, driver_done_fn done, void *opaque,
+			 struct kvm_snap **slot, struct err **e)
 {
 	_cleanup_json_ struct json_object *args = json_object_new_object();
 	int fds[KVM_XSNAP_MAX_DISKS];
-	size_t n = 0;
+	size_t n = 0, max = KVM_XSNAP_MAX_DISKS - (mem >= 0);
 	struct kvm_snap *s;
-	int r = external_args(dom, sn, args, fds, &n, e);
+	int r = external_args(dom, sn, max, args, fds, &n, e);
 
 	if (r == 0 && !n)
 		r = err_setk(e, ERR_OPERATION_INVALID, EINVAL,
 			     "the snapshot takes no disk externally");
+	if (r == 0 && mem >= 0)
+		r = save_args(dom, mem, args, e);
 	s = xcalloc(1, sizeof(*s));
-	if (r == 0 && !(s->req = vmm_call_start_fds(
-				dmn->loop, api, "snapshot-external", args, fds,
-				n, SNAP_DELETE_MS, on_reply, s, e)))
-		r = err_code(*e);
+	if (r == 0) {
+		if (mem >= 0)
+			fds[n] = mem;
+		if (!(s->req = vmm_call_start_fds(
+			      dmn->loop, api, "snapshot-external", args, fds,
+			      n + (mem >= 0),
+			      mem >= 0 ? SNAP_SAVE_MS : SNAP_DELETE_MS,
+			      on_reply, s, e)))
+			r = err_code(*e);
+	}
 	while (n > 0) /* nido-vmm has its copies */
 		close(fds[--n]);
+	close_safe(mem);
 	if (r < 0) {
 		free(s);
 		return r;
@@ -292,4 +306,20 @@ int kvm_disk_snapshot_call(struct daemon *dmn, struct domain *dom,
 	s->dom = dom;
 	*slot = s;
 	return 0;
+}
+
+int kvm_disk_snapshot_call(struct daemon *dmn, struct domain *dom,
+			   const char *api, const struct snapshot_def *sn,
+			   driver_done_fn done, void *opaque,
+			   struct kvm_snap **slot, struct err **e)
+{
+	return external_call(dmn, dom, api, sn, -1, done, opaque, slot, e);
+}
+
+int kvm_memory_snapshot_call(struct daemon *dmn, struct domain *dom,
+			     const char *api, const struct snapshot_def *sn,
+			     int fd, driver_done_fn done, void *opaque,
+			     struct kvm_snap **slot, struct err **e)
+{
+	return external_call(dmn, dom, api, sn, fd, done, opaque, slot, e);
 }

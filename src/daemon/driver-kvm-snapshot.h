@@ -38,6 +38,41 @@ int kvm_disk_snapshot_call(struct daemon *dmn, struct domain *dom,
 			   driver_done_fn done, void *opaque,
 			   struct kvm_snap **slot, struct err **e);
 
+/*
+ * driver.h's ->memory_snapshot (--memspec): as kvm_disk_snapshot_call(),
+ * with the memory file open at @fd (taken; at its data offset) passed
+ * last: nido-vmm switches the disks, then writes its state (naming the
+ * overlays) and RAM to it, with the guest paused throughout (--live is
+ * taken as a non-live snapshot), and lets it go on as it was.
+ */
+int kvm_memory_snapshot_call(struct daemon *dmn, struct domain *dom,
+			     const char *api, const struct snapshot_def *sn,
+			     int fd, driver_done_fn done, void *opaque,
+			     struct kvm_snap **slot, struct err **e);
+
+/*
+ * driver.h's ->memory_revert (driver-kvm-memsnap.c): the memory file
+ * checked (snapshot_memory_open(): size and CRC-32; its header, the
+ * domain's driver, nido-vmm's state and every checksum of it) before
+ * anything changes; a running nido-vmm stopped; new overlays over the
+ * snapshot's images (snapshot_external_revert()); the guest restored
+ * from the file over them, running or paused as the snapshot's state
+ * says (@running, @paused override). RPC_DEFERRED or -errno.
+ */
+int kvm_memory_revert(struct daemon *dmn, struct domain *dom,
+		      struct snapshot_set *set, struct snapshot_def *sn,
+		      bool running, bool paused, struct err **e);
+
+/*
+ * snapshot-state.c: the save file of nido-vmm's at @path (open at @fd,
+ * borrowed) checked whole: its header (its definition parsed into
+ * *@def, owned; *@ran from its flags) and nido-vmm's state after the
+ * RAM, every checksum; the fd left at the data offset. 0 or -errno
+ * with @e naming @path.
+ */
+int kvm_state_file_check(int fd, const char *path, struct domain_def **def,
+			 bool *ran, struct err **e);
+
 /* nido-vmm went away: the call in *@slot, if any, fails (its @done
  * called) and is freed. */
 void kvm_snapshot_release(struct kvm_snap **slot);

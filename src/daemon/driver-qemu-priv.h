@@ -164,6 +164,14 @@ int qemu_snapshot(struct daemon *dmn, struct domain *dom, enum snapshot_op op,
 		  const char *tag, const char *const *targets, size_t n,
 		  driver_done_fn done, void *opaque, struct err **e);
 void qemu_vm_job_event(struct qemu_vm *vm, struct json_object *data);
+/* driver-qemu-snapshot.c: driver.h's ->memory_snapshot and
+ * ->memory_revert (--memspec) */
+int qemu_memory_snapshot(struct daemon *dmn, struct domain *dom,
+			 const struct snapshot_def *sn, int fd, bool live,
+			 driver_done_fn done, void *opaque, struct err **e);
+int qemu_memory_revert(struct daemon *dmn, struct domain *dom,
+		       struct snapshot_set *set, struct snapshot_def *sn,
+		       bool running, bool paused, struct err **e);
 void qemu_vm_snapshot_release(struct qemu_vm *vm);
 /* driver-qemu-blockjob.c: the disks' chains recorded at a start (from
  * vm->chains); freed; the node at the top of disk @i's chain now

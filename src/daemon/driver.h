@@ -217,6 +217,36 @@ struct driver_ops {
 			     const struct snapshot_def *sn, driver_done_fn done,
 			     void *opaque, struct err **e);
 	/*
+	 * An external snapshot with the guest's memory (--memspec) of the
+	 * running or paused guest: with the vCPUs stopped, its memory and
+	 * device state written to @fd (sn->memory_file, made by nidod, at
+	 * the data offset of a save file whose header nidod wrote: as a
+	 * save writes one, the guest not stopped after), then each disk @sn
+	 * takes externally put on its overlay (made by nidod), all at once;
+	 * then the guest goes on as it was. @live (virsh's --live): the
+	 * guest may run while its memory is copied. The live definition
+	 * then names the overlays. @fd is taken (closed by the driver);
+	 * @sn stays the caller's until @done, as ->disk_snapshot's. NULL:
+	 * the driver cannot.
+	 */
+	int (*memory_snapshot)(struct daemon *dmn, struct domain *dom,
+			       const struct snapshot_def *sn, int fd, bool live,
+			       driver_done_fn done, void *opaque,
+			       struct err **e);
+	/*
+	 * The revert to such a snapshot @sn of @set, the domain running,
+	 * paused or shut off (libvirt 9.9's): the memory file checked whole
+	 * before anything changes, the guest stopped, new overlays over the
+	 * snapshot's images (snapshot_external_revert(): its <revertDisks>),
+	 * the domain's definition the snapshot's on them, and the guest
+	 * restored from the memory file, running or paused as the snapshot
+	 * was (@running, @paused override). RPC_DEFERRED (the start
+	 * answers), or -errno with @e. NULL: the driver cannot.
+	 */
+	int (*memory_revert)(struct daemon *dmn, struct domain *dom,
+			     struct snapshot_set *set, struct snapshot_def *sn,
+			     bool running, bool paused, struct err **e);
+	/*
 	 * virsh's blockcommit, blockpull and blockjob on a running guest's
 	 * disk (struct driver_blockjob); @out (borrowed) gets the answer
 	 * (blockjob --info: "type", "cur", "end", "ready"). 0 once asked:

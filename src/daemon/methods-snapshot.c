@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * virsh's snapshot-* verbs (docs/api.md, docs/snapshots.md): internal
- * snapshots of a shut off domain's qcow2 disks, their metadata, revert
- * and delete. A running domain's snapshots (with its memory) are not
- * taken yet: refused by name.
+ * and external snapshots, their metadata, revert and delete; a running
+ * domain's are its driver's (with its memory: internal, or --memspec's
+ * file, which nidod makes and hands over).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon/agent.h"
 #include "daemon/daemon.h"
@@ -16,6 +19,7 @@
 #include "daemon/driver.h"
 #include "daemon/events.h"
 #include "daemon/rpc.h"
+#include "daemon/save-file.h"
 #include "daemon/snapshot.h"
 #include "lib/json.h"
 #include "lib/log.h"
@@ -58,6 +62,7 @@ struct snap_call {
 	char *name;		 /* apply, delete: the snapshot's */
 	bool no_metadata;	 /* create: the metadata not kept */
 	bool reuse;		 /* ... --reuse-external */
+	bool memory_made;	 /* create: sn->memory_file is ours to remove */
 	/* --quiesce: the driver's result, kept while the agent thaws */
 	int r;
 	struct err *err;
@@ -98,6 +103,14 @@ static void external_done(struct daemon *dmn, struct domain *dom,
 			 dom->def->name, err_msg(e));
 }
 
+/* An external snapshot's memory file goes with it, as libvirt's. */
+static void memory_file_remove(const char *path)
+{
+	if (path && unlink(path) < 0 && errno != ENOENT)
+		log_warn("memory snapshot file '%s' left behind: %s", path,
+			 strerror(errno));
+}
+
 static void snap_done(void *opaque, int r, const struct err *de)
 {
 	struct snap_call *c = opaque;
@@ -109,6 +122,8 @@ static void snap_done(void *opaque, int r, const struct err *de)
 	if (r < 0) {
 		if (c->sn && snapshot_is_external(c->sn) && !c->reuse)
 			snapshot_overlays_remove(c->sn, c->sn->n_disks);
+		if (c->memory_made && c->sn)
+			memory_file_remove(c->sn->memory_file);
 		daemon_job_done(c->dmn, c->dom, r, NULL, de);
 	} else if (!set) {
 		err_set(&e, EIO, "the domain's snapshots went meanwhile");
@@ -119,6 +134,13 @@ static void snap_done(void *opaque, int r, const struct err *de)
 		res = json_object_new_object();
 		json_object_object_add(res, "name",
 				       json_object_new_string(c->sn->name));
+		if (!c->no_metadata && c->sn->memory_file &&
+		    snapshot_memory_seal(c->dmn, c->dom, c->sn, &e) < 0) {
+			log_warn("snapshot '%s': a revert will refuse its "
+				 "memory file: %s",
+				 c->sn->name, err_msg(e));
+			err_free(steal_ptr(e));
+		}
 		if (!c->no_metadata) {
 			set->v = xreallocarray(set->v, set->n + 1,
 					       sizeof(*set->v));
@@ -144,6 +166,8 @@ static void snap_done(void *opaque, int r, const struct err *de)
 			    : 0;
 		daemon_job_done(c->dmn, c->dom, r, NULL, e);
 	} else {
+		if ((sn = snapshot_find(set, c->name)) && sn->memory_file)
+			memory_file_remove(sn->memory_file);
 		r = forget(c->dmn, c->dom, set, c->name, &e);
 		daemon_job_done(c->dmn, c->dom, r, NULL, e);
 	}
@@ -157,6 +181,7 @@ enum {
 	CREATE_NO_METADATA = 1,
 	CREATE_REUSE = 2,
 	CREATE_QUIESCE = 4,
+	CREATE_LIVE = 8,
 };
 
 /*
@@ -230,6 +255,89 @@ static void on_frozen(void *opaque, int r, struct json_object *ret,
 		on_snapped(c, r, e);
 }
 
+/* Whether the file @st is one of @dom's images (each disk's chain as
+ * the definition declares it) or of @sn's overlays: --reuse-external
+ * must not write the guest's memory over a disk. */
+static bool is_an_image(const struct domain *dom, const struct snapshot_def *sn,
+			const struct stat *st)
+{
+	struct stat o;
+
+#define SAME(p)                                                 \
+	((p) && stat((p), &o) == 0 && o.st_dev == st->st_dev && \
+	 o.st_ino == st->st_ino)
+	for (size_t i = 0; i < dom->def->n_disks; i++) {
+		const struct domain_disk *d = &dom->def->disks[i];
+
+		if (SAME(d->source))
+			return true;
+		for (size_t k = 0; k < d->n_backing; k++)
+			if (SAME(d->backing[k].path))
+				return true;
+	}
+	for (size_t i = 0; i < sn->n_disks; i++)
+		if (SAME(sn->disks[i].file))
+			return true;
+#undef SAME
+	return false;
+}
+
+/*
+ * --memspec: the memory file made (as a save file: nidod's header with
+ * the definition, then the driver's stream; mode 0600, no last symlink
+ * followed; a file there already only with --reuse-external) and
+ * handed to the driver with the overlays.
+ */
+static int memory_snapshot(struct daemon *dmn, struct domain *dom,
+			   struct snap_call *c, const struct snapshot_def *sn,
+			   unsigned flags, struct err **e)
+{
+	const char *path = sn->memory_file;
+	_cleanup_free_ char *xml = NULL;
+	struct stat st;
+	int fd, r;
+
+	if (!dom->drv->memory_snapshot)
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"the %s driver takes no external snapshot "
+				"with the guest's memory",
+				dom->drv->name);
+	fd = open(path,
+		  O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+			  (flags & CREATE_REUSE ? 0 : O_EXCL),
+		  0600);
+	if (fd < 0 && errno == EEXIST)
+		return err_setk(e, ERR_OPERATION_INVALID, EEXIST,
+				"memory snapshot file '%s' already exists "
+				"(--reuse-external to write over it)",
+				path);
+	if (fd < 0)
+		return err_sys(e, errno, "memory snapshot file '%s'", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    is_an_image(dom, sn, &st) || ftruncate(fd, 0) < 0) {
+		close(fd);
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"memory snapshot file '%s': not a regular "
+				"file, or one of the domain's images",
+				path);
+	}
+	c->memory_made = true;
+	xml = domain_def_format(dom->def);
+	if (save_header_write(fd, path, dom->drv->name, xml,
+			      dom->state == DOMAIN_RUNNING ? SAVE_FILE_RUNNING
+							   : 0,
+			      e) < 0) {
+		close(fd);
+		memory_file_remove(path);
+		return err_code(*e);
+	}
+	r = dom->drv->memory_snapshot(dmn, dom, sn, fd, flags & CREATE_LIVE,
+				      snap_done, c, e);
+	if (r < 0)
+		memory_file_remove(path);
+	return r;
+}
+
 static int driver_op(struct daemon *dmn, struct domain *dom,
 		     enum snapshot_op op, struct snapshot_def *sn,
 		     unsigned flags, struct json_object *result, struct err **e)
@@ -247,11 +355,13 @@ static int driver_op(struct daemon *dmn, struct domain *dom,
 	c->name = xstrdup(sn->name);
 	c->no_metadata = flags & CREATE_NO_METADATA;
 	c->reuse = flags & CREATE_REUSE;
-	if (external && !dom->drv->disk_snapshot)
+	if (external && !sn->memory_file && !dom->drv->disk_snapshot)
 		r = err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
 			     "the %s driver takes no external snapshot of a "
 			     "running domain yet",
 			     dom->drv->name);
+	else if (external && sn->memory_file)
+		r = memory_snapshot(dmn, dom, c, sn, flags, e);
 	else if (flags & CREATE_QUIESCE) /* external: m_create saw to it */
 		r = (a = agent_for(dmn, dom, e))
 			    ? agent_exec(a, "guest-fsfreeze-freeze", on_frozen,
@@ -331,7 +441,7 @@ fail:
 
 /* What a client's snapshot asks for, against the domain's state. */
 static int check_new(const struct snapshot_set *set, struct snapshot_def *sn,
-		     bool active, bool external, struct err **e)
+		     bool active, bool external, bool live, struct err **e)
 {
 	if (set->n >= 1024)
 		return err_setk(e, ERR_OPERATION_INVALID, ENOSPC,
@@ -342,9 +452,17 @@ static int check_new(const struct snapshot_set *set, struct snapshot_def *sn,
 				sn->name);
 	if (sn->memory && external)
 		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-				"an external snapshot with the guest's "
-				"memory (--memspec) is not supported yet: "
-				"--disk-only");
+				"internal memory with external disks "
+				"(<memory snapshot='internal'>): give the "
+				"memory a file (--memspec), or --disk-only");
+	if (sn->memory_file && !active) /* libvirt's words */
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"memory state cannot be saved with offline or "
+				"disk-only snapshot");
+	if (live && !sn->memory_file) /* libvirt's words */
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"live snapshot creation is supported only "
+				"during full system snapshots");
 	if (sn->memory && !active)
 		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
 				"a shut off domain has no memory to snapshot "
@@ -465,6 +583,7 @@ static int m_create(void *opaque, struct json_object *params,
 	const char *xml = NULL;
 	bool active, disk_only = false, no_meta = false, reuse = false;
 	bool external = false, redef = false, current = false, quiesce = false;
+	bool live = false;
 	const char *was = NULL;
 	int r;
 
@@ -475,15 +594,17 @@ static int m_create(void *opaque, struct json_object *params,
 	    json_get_bool_opt(params, "redefine", &redef, e) < 0 ||
 	    json_get_bool_opt(params, "current", &current, e) < 0 ||
 	    json_get_bool_opt(params, "quiesce", &quiesce, e) < 0 ||
+	    json_get_bool_opt(params, "live", &live, e) < 0 ||
 	    json_get_string_opt(params, "snapshot", &was, e) < 0)
 		return err_code(*e);
 	if (current && !redef)
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"--current needs --redefine");
-	if (redef && (disk_only || no_meta || reuse || quiesce))
+	if (redef && (disk_only || no_meta || reuse || quiesce || live))
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"--redefine takes no --disk-only, "
-				"--no-metadata, --reuse-external or --quiesce");
+				"--no-metadata, --reuse-external, --quiesce or "
+				"--live");
 	if (redef)
 		return redefine(dmn, dom, set, xml, current, was, result, e) < 0
 			       ? err_prefix(e, "domain '%s'", dom->def->name)
@@ -498,11 +619,16 @@ static int m_create(void *opaque, struct json_object *params,
 	} else {
 		sn = xcalloc(1, sizeof(*sn));
 	}
-	external = disk_only || snapshot_is_external(sn);
+	/* libvirt's: a memory file makes the disks external too */
+	external = disk_only || snapshot_is_external(sn) || sn->memory_file;
 	if (disk_only && sn->memory_given && sn->memory)
 		r = err_setk(e, ERR_INVALID_ARG, EINVAL,
 			     "--disk-only with the guest's memory "
 			     "(<memory snapshot='internal'>)");
+	else if (disk_only && sn->memory_file) /* libvirt's words */
+		r = err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+			     "memory state cannot be saved with offline or "
+			     "disk-only snapshot");
 	else
 		r = 0;
 	if (!sn->memory_given) /* libvirt's default: the memory if it runs */
@@ -510,16 +636,17 @@ static int m_create(void *opaque, struct json_object *params,
 	sn->creation_time = (int64_t)time(NULL);
 	if (!sn->name) /* libvirt's: the time */
 		sn->name = xasprintf("%lld", (long long)sn->creation_time);
-	if (r == 0 && quiesce && !external) /* libvirt's rule and words */
+	if (r == 0 && quiesce && (!external || sn->memory_file))
+		/* libvirt's rule and words */
 		r = err_setk(e, ERR_INVALID_ARG, EINVAL,
 			     "quiesce requires disk-only");
 	else if (r == 0 && quiesce && !active)
 		r = err_setk(e, ERR_OPERATION_INVALID, EINVAL,
 			     "--quiesce needs the domain running: its guest "
 			     "agent freezes the file systems");
-	if (r < 0 || (r = check_new(set, sn, active, external, e)) < 0)
+	if (r < 0 || (r = check_new(set, sn, active, external, live, e)) < 0)
 		goto out;
-	sn->state = external			  ? SNAPSHOT_DISK_SNAPSHOT
+	sn->state = external && !sn->memory_file  ? SNAPSHOT_DISK_SNAPSHOT
 		    : !active			  ? SNAPSHOT_SHUTOFF
 		    : dom->state == DOMAIN_PAUSED ? SNAPSHOT_PAUSED
 						  : SNAPSHOT_RUNNING;
@@ -540,7 +667,8 @@ static int m_create(void *opaque, struct json_object *params,
 		r = driver_op(dmn, dom, SNAPSHOT_OP_CREATE, sn,
 			      (no_meta ? CREATE_NO_METADATA : 0) |
 				      (reuse ? CREATE_REUSE : 0) |
-				      (quiesce ? CREATE_QUIESCE : 0),
+				      (quiesce ? CREATE_QUIESCE : 0) |
+				      (live ? CREATE_LIVE : 0),
 			      steal_ptr(*result), e);
 		if (r == RPC_DEFERRED)
 			return r;
@@ -598,8 +726,15 @@ static struct json_object *describe(const struct snapshot_set *set,
 		json_object_new_string(snapshot_state_name(sn->state)));
 	json_object_object_add(o, "current",
 			       json_object_new_boolean(sn->current));
-	json_object_object_add(o, "memory",
-			       json_object_new_boolean(sn->memory));
+	json_object_object_add(
+		o, "memory",
+		json_object_new_boolean(sn->memory || sn->memory_file));
+	json_object_object_add(
+		o, "location",
+		json_object_new_string(snapshot_is_external(sn) ||
+						       sn->memory_file
+					       ? "external"
+					       : "internal"));
 	json_object_object_add(o, "children",
 			       json_object_new_int64((int64_t)snapshot_children(
 				       set, sn->name, false)));
@@ -671,6 +806,17 @@ static int m_revert(void *opaque, struct json_object *params,
 	if (running && paused)
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"--running and --paused are exclusive");
+	if (sn->memory_file)
+		return dom->drv->memory_revert
+			       ? job_wait(dmn, dom,
+					  dom->drv->memory_revert(dmn, dom, set,
+								  sn, running,
+								  paused, e),
+					  NULL)
+			       : err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+					  "the %s driver cannot revert to an "
+					  "external snapshot with memory",
+					  dom->drv->name);
 	if (snapshot_is_external(sn) && domain_is_active(dom))
 		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
 				"snapshot '%s' is external: shut the domain "
@@ -839,10 +985,12 @@ static int m_delete(void *opaque, struct json_object *params,
 				sn->name);
 	live = domain_is_active(dom) && !metadata;
 	name = xstrdup(sn->name);
-	if (!metadata && snapshot_is_external(sn) && !live)
-		return snapshot_external_delete(dmn, dom, set, sn, e) < 0
-			       ? err_code(*e)
-			       : forget(dmn, dom, set, name, e);
+	if (!metadata && snapshot_is_external(sn) && !live) {
+		if (snapshot_external_delete(dmn, dom, set, sn, e) < 0)
+			return err_code(*e);
+		memory_file_remove(sn->memory_file);
+		return forget(dmn, dom, set, name, e);
+	}
 	if (live && (children || only))
 		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
 				"--children and --children-only with a "

@@ -43,8 +43,8 @@ static int check_vmm_state(int fd, const char *path, uint64_t off,
 	int r;
 
 	if (off >= size || size - off > STATE_FILE_MAX)
-		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
-				"snapshot state '%s': %s", path,
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL, "'%s': %s",
+				path,
 				off >= size ? "truncated (no nido-vmm state "
 					      "after the memory)"
 					    : "nido-vmm's state is too large");
@@ -52,20 +52,51 @@ static int check_vmm_state(int fd, const char *path, uint64_t off,
 	buf = xmalloc(len);
 	got = pread(fd, buf, len, (off_t)off);
 	if (got < 0)
-		return err_sys(e, errno, "snapshot state '%s'", path);
+		return err_sys(e, errno, "'%s'", path);
 	if ((size_t)got != len)
 		return err_setk(e, ERR_OPERATION_INVALID, EIO,
-				"snapshot state '%s': short read", path);
+				"'%s': short read", path);
 	f = xmalloc(sizeof(*f));
 	r = state_parse(buf, len, path, f, e);
 	free(f);
 	return r < 0 ? err_mark(e, ERR_OPERATION_INVALID) : 0;
 }
 
+int kvm_state_file_check(int fd, const char *path, struct domain_def **def,
+			 bool *ran, struct err **e)
+{
+	struct save_header h = {0};
+	struct stat st;
+	uint64_t ram;
+	int r;
+
+	*def = NULL;
+	if (fstat(fd, &st) < 0)
+		return err_sys(e, errno, "'%s'", path);
+	if (save_header_read(fd, path, &h, e) < 0)
+		return err_mark(e, ERR_OPERATION_INVALID);
+	r = streq(h.driver, "kvm")
+		    ? 0
+		    : err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+			       "'%s': made by the '%s' driver, not nido-vmm",
+			       path, h.driver);
+	*ran = h.flags & SAVE_FILE_RUNNING;
+	if (r == 0 && domain_def_parse(h.xml, h.xml_len, def, NULL, e) < 0)
+		r = err_prefix(e, "'%s'", path);
+	if (r == 0) {
+		ram = ((*def)->memory_kib * 1024 + 4095) & ~4095ULL;
+		r = check_vmm_state(fd, path, h.data_offset + ram,
+				    (uint64_t)st.st_size, e);
+	}
+	save_header_clear(&h);
+	if (r < 0)
+		domain_def_free(steal_ptr(*def));
+	return r;
+}
+
 /*
- * Opens and checks @sn's state file: the header (its definition parsed
- * into *@def, owned; *@running from its flags) and nido-vmm's state.
- * Returns the fd at the data offset, or -errno with @e naming the file.
+ * Opens and checks @sn's state file (kvm_state_file_check()). Returns
+ * the fd at the data offset, or -errno with @e naming the file.
  */
 static int state_open(struct daemon *dmn, struct domain *dom,
 		      const struct snapshot_def *sn, struct domain_def **def,
@@ -73,35 +104,12 @@ static int state_open(struct daemon *dmn, struct domain *dom,
 {
 	_cleanup_free_ char *path = snapshot_state_path(dmn, dom, sn->name);
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct save_header h = {0};
-	struct stat st;
-	uint64_t ram;
-	int r;
 
 	*def = NULL;
-	if (fd < 0 || fstat(fd, &st) < 0)
+	if (fd < 0)
 		return err_sys(e, errno, "snapshot state '%s'", path);
-	if (save_header_read(fd, path, &h, e) < 0)
-		return err_mark(e, ERR_OPERATION_INVALID);
-	r = streq(h.driver, "kvm")
-		    ? 0
-		    : err_setk(e, ERR_OPERATION_INVALID, EINVAL,
-			       "snapshot state '%s': made by the "
-			       "'%s' driver, not nido-vmm",
-			       path, h.driver);
-	*running = h.flags & SAVE_FILE_RUNNING;
-	if (r == 0 && domain_def_parse(h.xml, h.xml_len, def, NULL, e) < 0)
-		r = err_prefix(e, "snapshot state '%s'", path);
-	if (r == 0) {
-		ram = ((*def)->memory_kib * 1024 + 4095) & ~4095ULL;
-		r = check_vmm_state(fd, path, h.data_offset + ram,
-				    (uint64_t)st.st_size, e);
-	}
-	save_header_clear(&h);
-	if (r < 0) {
-		domain_def_free(steal_ptr(*def));
-		return r;
-	}
+	if (kvm_state_file_check(fd, path, def, running, e) < 0)
+		return err_prefix(e, "snapshot state");
 	return steal_fd(fd);
 }
 

@@ -192,6 +192,7 @@ int snapshot_unstore(struct daemon *dmn, const struct domain *dom,
 	size_t i = 0;
 
 	_cleanup_free_ char *state = snapshot_state_path(dmn, dom, sn->name);
+	_cleanup_free_ char *sum = snapshot_memsum_path(dmn, dom, sn->name);
 
 	if (unlink(path) < 0 && errno != ENOENT)
 		return err_sys(e, errno, "snapshot metadata '%s'", path);
@@ -199,6 +200,8 @@ int snapshot_unstore(struct daemon *dmn, const struct domain *dom,
 	if (unlink(state) < 0 && errno != ENOENT)
 		log_warn("snapshot state '%s' left behind: %s", state,
 			 strerror(errno));
+	if (unlink(sum) < 0 && errno != ENOENT)
+		log_warn("'%s' left behind: %s", sum, strerror(errno));
 	while (i < set->n && set->v[i] != sn)
 		i++;
 	if (i < set->n) {
@@ -286,6 +289,7 @@ int snapshot_pick_disks(const struct domain_def *def, struct snapshot_def *sn,
 	struct snapshot_disk *out =
 		xcalloc(def->n_disks ? def->n_disks : 1, sizeof(*out));
 	size_t n = 0, taken = 0, ext = 0;
+	bool all_external = external; /* --disk-only, --memspec */
 	int r = 0;
 
 	for (size_t i = 0; i < sn->n_disks && !r; i++) {
@@ -343,7 +347,7 @@ int snapshot_pick_disks(const struct domain_def *def, struct snapshot_def *sn,
 		r = err_setk(e, ERR_OPERATION_INVALID, EINVAL,
 			     "the domain has no disk a snapshot could take "
 			     "(a writable image file)");
-	if (!r && ext && ext != taken)
+	if (!r && (ext || all_external) && ext != taken)
 		r = err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
 			     "internal and external disk snapshots mixed in "
 			     "one snapshot: not supported (as libvirt)");

@@ -50,8 +50,22 @@ int snapshot_set_current(struct daemon *dmn, const struct domain *dom,
  */
 char *snapshot_state_path(const struct daemon *dmn, const struct domain *dom,
 			  const char *name);
+/*
+ * snapshot-memory.c, the memory file of an external snapshot with memory
+ * (sn->memory_file): its size and CRC-32 recorded once written (seal,
+ * in <state>/snapshot/DOMAIN/NAME.memsum), and the file opened for a
+ * revert, read-only, checked against that record whole: the fd, or
+ * -errno with @e naming the file and what is wrong (truncated, changed,
+ * no record).
+ */
+char *snapshot_memsum_path(const struct daemon *dmn, const struct domain *dom,
+			   const char *name);
+int snapshot_memory_seal(struct daemon *dmn, const struct domain *dom,
+			 const struct snapshot_def *sn, struct err **e);
+int snapshot_memory_open(struct daemon *dmn, const struct domain *dom,
+			 const struct snapshot_def *sn, struct err **e);
 /* Removes @sn's metadata (file and entry; @sn is freed), and its state
- * file if it has one. */
+ * file and its memory file's checksum record if it has them. */
 int snapshot_unstore(struct daemon *dmn, const struct domain *dom,
 		     struct snapshot_set *set, struct snapshot_def *sn,
 		     struct err **e);
@@ -65,7 +79,8 @@ void snapshot_unstore_all(struct daemon *dmn, struct domain *dom);
  * @external (or a disk @sn asks so) externally: a new overlay, by
  * default named as libvirt names it (the image's path, its suffix the
  * snapshot's name). Read-only, shareable and transient disks and cdroms
- * are not taken. Internal and external are not mixed. Returns 0 or
+ * are not taken. Internal and external are not mixed (with @external,
+ * --disk-only's or --memspec's, a disk asked internal is refused). Returns 0 or
  * -errno.
  */
 int snapshot_pick_disks(const struct domain_def *def, struct snapshot_def *sn,

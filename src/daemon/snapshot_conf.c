@@ -8,7 +8,7 @@
  *     <state>running</state>              stored
  *     <parent><name>base</name></parent>  stored
  *     <creationTime>1764864000</creationTime>  stored
- *     <memory snapshot='internal'/>
+ *     <memory snapshot='internal'/>    or snapshot='external' file='/abs'
  *     <disks><disk name='vda' snapshot='internal'/></disks>
  *     <domain type='kvm'>...</domain>     stored
  *     <active>1</active>                  stored: the current one
@@ -41,6 +41,7 @@ void snapshot_def_free(struct snapshot_def *s)
 	free(s->description);
 	free(s->parent);
 	free(s->domain_xml);
+	free(s->memory_file);
 	snapshot_disks_free(s->disks, s->n_disks);
 	snapshot_disks_free(s->revert, s->n_revert);
 	free(s);
@@ -188,9 +189,14 @@ static int parse_memory(const xmlNode *n, struct snapshot_def *s,
 	if (xml_only_attrs(n, (const char *const[]){"snapshot", "file", NULL},
 			   "", e) < 0)
 		return -EINVAL;
-	if (file && (!kind || !streq(kind, "external")))
+	s->memory_given = true;
+	if (!kind && file) /* libvirt's default with a file */
+		kind = xstrdup("external");
+	if (file && !streq(kind, "external")) /* libvirt's words */
 		return xml_err(e, n,
-			       "<memory file=> is for snapshot='external'");
+			       "memory filename '%s' requires external "
+			       "snapshot",
+			       file);
 	if (!kind || streq(kind, "no")) {
 		s->memory = false;
 		return 0;
@@ -199,13 +205,24 @@ static int parse_memory(const xmlNode *n, struct snapshot_def *s,
 		s->memory = true;
 		return 0;
 	}
-	if (streq(kind, "external"))
+	if (!streq(kind, "external"))
 		return xml_err(e, n,
-			       "<memory snapshot='external'> (--memspec) not "
-			       "supported yet (internal, no)");
-	return xml_err(e, n,
-		       "invalid memory snapshot '%s' (expected internal, no)",
-		       kind);
+			       "invalid memory snapshot '%s' (expected "
+			       "internal, external, no)",
+			       kind);
+	if (!file || !*file)
+		return xml_err(e, n,
+			       "external memory snapshots require a filename");
+	if (file[0] != '/')
+		return xml_err(e, n,
+			       "memory snapshot file path '%s' must be "
+			       "absolute",
+			       file);
+	if (strlen(file) > 4095)
+		return xml_err(e, n, "memory snapshot file path too long");
+	s->memory = false;
+	s->memory_file = steal_ptr(file);
+	return 0;
 }
 
 /* The <domain> child as text, as it stands in the document. */
@@ -365,8 +382,14 @@ char *snapshot_def_format(const struct snapshot_def *s, bool stored)
 	}
 	fprintf(f, "  <creationTime>%" PRId64 "</creationTime>\n",
 		s->creation_time);
-	fprintf(f, "  <memory snapshot='%s'/>\n",
-		s->memory ? "internal" : "no");
+	if (s->memory_file) {
+		fputs("  <memory snapshot='external'", f);
+		xml_put_attr(f, "file", s->memory_file);
+		fputs("/>\n", f);
+	} else {
+		fprintf(f, "  <memory snapshot='%s'/>\n",
+			s->memory ? "internal" : "no");
+	}
 	put_disks(f, "disks", s->disks, s->n_disks);
 	put_disks(f, "revertDisks", s->revert, s->n_revert);
 	if (s->domain_xml) {

@@ -51,6 +51,10 @@ struct snapshot_def {
 	 * the first disk's image (QEMU's vmstate); else 'no' */
 	bool memory;
 	bool memory_given; /* parsed: <memory> was there (not formatted) */
+	/* <memory snapshot='external' file=>: the guest's memory and device
+	 * state in this file (a save file, as `nido save` writes), an
+	 * absolute path; NULL: none (memory false) */
+	char *memory_file;
 	struct snapshot_disk *disks;
 	size_t n_disks;
 	/* stored only, libvirt's <revertDisks>: the overlays a revert to

@@ -496,6 +496,10 @@ static const char *dispatch(struct vm *vm, struct api_conn *c, const char *cmd,
 	} else if (streq(cmd, "snapshot-save")) {
 		return snapshot_save(vm, c, req, r);
 	} else if (streq(cmd, "snapshot-external")) {
+		if (json_object_object_get_ex(req, "offset", NULL) &&
+		    api_blockjob_running())
+			return "snapshot-external with memory: a block job "
+			       "runs (abort it or let it end first)";
 		return api_snapshot_external(vm, c ? c->fds : NULL,
 					     c ? c->n_fds : 0, is_paused(vm),
 					     req, r);

@@ -196,44 +196,105 @@ static const char *path_at(json_object *req, size_t i)
 	return json_object_get_string(v);
 }
 
+/* The "offset" and "memory_offset" of a snapshot-external with memory
+ * (multiples of 4096 below 2^60); -1 when one is not. */
+static int memory_args(json_object *req, uint64_t *off, uint64_t *mem_off)
+{
+	const char *keys[2] = {"offset", "memory_offset"};
+	uint64_t *out[2] = {off, mem_off};
+
+	for (int i = 0; i < 2; i++) {
+		json_object *v;
+		int64_t k;
+
+		if (!json_object_object_get_ex(req, keys[i], &v) ||
+		    !json_object_is_type(v, json_type_int))
+			return -1;
+		k = json_object_get_int64(v);
+		if (k < 0 || k % 4096 || (uint64_t)k > (1ULL << 60))
+			return -1;
+		*out[i] = (uint64_t)k;
+	}
+	return 0;
+}
+
+/* With @fd (borrowed) the memory file: the state and RAM written to it
+ * as snapshot-save writes them. */
+static int save_memory(struct vm *vm, int fd, uint64_t off, uint64_t mem_off,
+		       struct err **e)
+{
+	struct state_save_info info = {0};
+	struct state_files f = {.path = "memory snapshot",
+				.mem_path = "memory snapshot",
+				.offset = off,
+				.mem_offset = mem_off};
+
+	return state_save(vm, fd, fd, &f, &info, e);
+}
+
 const char *api_snapshot_external(struct vm *vm, const int *fds, unsigned n_fds,
 				  bool paused, json_object *req, json_object *r)
 {
 	_cleanup_err_ struct err *e = NULL;
 	_cleanup_free_ struct virtio_dev **devs =
 		xcalloc(vm->n_virtio + 1, sizeof(*devs));
+	_cleanup_free_ char **old_path = NULL;
+	_cleanup_free_ enum disk_format *old_fmt = NULL;
 	struct virtio_blk_stats st;
+	uint64_t off = 0, mem_off = 0;
+	bool memory = json_object_object_get_ex(req, "offset", NULL);
 	int n, made = 0, ret = 0;
 
 	(void)r;
+	if (memory && memory_args(req, &off, &mem_off) < 0)
+		return "snapshot-external: \"offset\" and \"memory_offset\" "
+		       "are multiples of 4096 below 2^60";
 	if ((n = request_disks(vm, req, "snapshot-external", NULL, devs)) < 0)
 		return msg;
-	if ((unsigned)n != n_fds)
+	if ((unsigned)n + memory != n_fds)
 		return "snapshot-external: pass one overlay descriptor per "
-		       "disk, in the order of \"disks\"";
+		       "disk, in the order of \"disks\" (then the memory "
+		       "file's with \"offset\")";
 	for (int i = 0; i < n; i++)
 		if (!path_at(req, (size_t)i))
 			return "snapshot-external: \"paths\" must name each "
 			       "overlay";
+	old_path = xcalloc((size_t)n, sizeof(*old_path));
+	old_fmt = xcalloc((size_t)n, sizeof(*old_fmt));
 	vm_pause(vm);
 	while (ret == 0 && made < n)
 		if ((ret = virtio_blk_switch(devs[made], fds[made],
 					     path_at(req, (size_t)made), &e)) ==
 		    0)
 			made++;
-	if (ret < 0)
-		while (made-- > 0)
-			virtio_blk_unswitch(devs[made]);
-	/* a later save records the overlays: a qcow2 at their paths */
+	/* a later save records the overlays: a qcow2 at their paths; with
+	 * memory, this one (a restore opens the overlays) */
 	for (int i = 0; ret == 0 && i < n; i++) {
 		struct config_disk *cd;
 
 		virtio_blk_stats(devs[i], &st);
 		cd = &vm->cfg->disks[st.index];
-		free(cd->path);
+		old_path[i] = cd->path;
+		old_fmt[i] = cd->format;
 		cd->path = xstrdup(path_at(req, (size_t)i));
 		cd->format = DISK_FORMAT_QCOW2;
 	}
+	if (ret == 0 && memory &&
+	    (ret = save_memory(vm, fds[n], off, mem_off, &e)) < 0)
+		for (int i = 0; i < n; i++) { /* the disks as they were */
+			struct config_disk *cd;
+
+			virtio_blk_stats(devs[i], &st);
+			cd = &vm->cfg->disks[st.index];
+			free(cd->path);
+			cd->path = steal_ptr(old_path[i]);
+			cd->format = old_fmt[i];
+		}
+	if (ret < 0)
+		while (made-- > 0)
+			virtio_blk_unswitch(devs[made]);
+	for (int i = 0; i < n; i++)
+		free(old_path[i]);
 	if (!paused)
 		vm_resume(vm);
 	if (ret < 0) {

@@ -37,8 +37,11 @@ const char *api_snapshot_delete(struct vm *vm, bool paused, json_object *req,
  * {"command": "snapshot-external", "disks": [INDEX, ...], "paths":
  * [PATH, ...]} with one descriptor per disk, in that order: a new
  * qcow2 overlay (its backing file the disk's image) becomes each disk's
- * top image, the guest paused meanwhile; all or none. @fds stay the
- * caller's.
+ * top image, the guest paused meanwhile; all or none. With "offset"
+ * and "memory_offset" (--memspec), one more descriptor, the memory
+ * file: once the disks are switched, the state (the overlays its disks)
+ * and RAM are written to it from those offsets, as snapshot-save does;
+ * if that fails the disks are switched back. @fds stay the caller's.
  */
 const char *api_snapshot_external(struct vm *vm, const int *fds, unsigned n_fds,
 				  bool paused, json_object *req,

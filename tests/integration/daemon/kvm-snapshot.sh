@@ -37,35 +37,6 @@ XML
 "$NIDO" define "$tmp/cnt.xml" >/dev/null
 state=$NIDO_STATE_DIR/snapshot/cnt/s1.state
 
-# first_seen OUT: the first count the console shows (within a minute).
-first_seen()
-{
-	local f
-	for _ in $(seq 20); do
-		watch_console "$1" 3
-		f=$(first_count "$1")
-		[ -n "$f" ] && echo "$f" && return 0
-	done
-	return 1
-}
-# back_between LO HI OUT: the guest counts again from the snapshot's
-# count: its first count at least LO (the last seen before the
-# snapshot) and below HI (the last seen before the revert); no BAD.
-back_between()
-{
-	local f
-	f=$(first_seen "$3")
-	[ -n "$f" ] && [ "$f" -ge "$1" ] && [ "$f" -lt "$2" ] &&
-		! grep -q BAD "$3" || { echo "first count '$f', not in [$1, $2)"; cat "$3"; false; }
-}
-# past N OUT: the guest counts on from above N (it was not reverted).
-past()
-{
-	local f
-	f=$(first_seen "$2")
-	[ -n "$f" ] && [ "$f" -gt "$1" ] || { echo "first count '$f'"; false; }
-}
-no_bad() { ! grep -q BAD "$1"; }
 # lacks_snapshot OPT TAG: the image lists its snapshots, TAG not one.
 lacks_snapshot()
 {
@@ -179,7 +150,7 @@ t_out "restore onto the overlay" "restored" "$NIDO" restore "$tmp/raw.save"
 t "... it counts on" counting_past "$(last_count "$tmp/x1")" "$tmp/x2" raw
 t "... without disagreement" no_bad "$tmp/x2"
 t "... the raw image still unchanged" test "$(md5sum <"$raw")" = "$sum0"
-t_err "--live is refused by name" "--live: live snapshot creation" \
+t_err "--live without --memspec is refused by name" "live snapshot creation is supported only" \
 	"$NIDO" snapshot-create-as raw x2 --disk-only --live
 # a second overlay, then an active commit into the first: the image it
 # commits into is the one nido-vmm had open for writing until the

@@ -203,6 +203,57 @@ counting_past() {
 	return 1
 }
 
+# count_domain DISK FORMAT: defines 'cnt', a nido-vmm domain running
+# guests/count.c (64 MiB, one vCPU) on DISK (FORMAT raw or qcow2) with a
+# serial console; its XML in $tmp/cnt.xml.
+count_domain() {
+	cat >"$tmp/cnt.xml" <<XML
+<domain type='kvm'>
+  <name>cnt</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><kernel>$build/guests/guest-count</kernel></os>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='$2'/>
+      <source file='$1'/><target dev='vda' bus='virtio'/></disk>
+    <serial type='pty'/>
+  </devices>
+</domain>
+XML
+	"$NIDO" define "$tmp/cnt.xml" >/dev/null
+}
+
+# guests/count.c brought back to a snapshot (kvm-snapshot, kvm-memsnap).
+# first_seen OUT: the first count the console shows (within a minute).
+first_seen()
+{
+	local f
+	for _ in $(seq 20); do
+		watch_console "$1" 3
+		f=$(first_count "$1")
+		[ -n "$f" ] && echo "$f" && return 0
+	done
+	return 1
+}
+# back_between LO HI OUT: the guest counts again from a snapshot's
+# count: its first count at least LO (the last seen before the
+# snapshot) and below HI (the last seen before the revert); no BAD.
+back_between()
+{
+	local f
+	f=$(first_seen "$3")
+	[ -n "$f" ] && [ "$f" -ge "$1" ] && [ "$f" -lt "$2" ] &&
+		! grep -q BAD "$3" || { echo "first count '$f', not in [$1, $2)"; cat "$3"; false; }
+}
+# past N OUT: the guest counts on from above N (it was not reverted).
+past()
+{
+	local f
+	f=$(first_seen "$2")
+	[ -n "$f" ] && [ "$f" -gt "$1" ] || { echo "first count '$f'"; false; }
+}
+no_bad() { ! grep -q BAD "$1"; }
+
 # Stops the daemon this script started and checks its exit status: under
 # ASan, LeakSanitizer makes a leak an exit status.
 finish_daemon() {

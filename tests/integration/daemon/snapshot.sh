@@ -107,8 +107,20 @@ t_err "a name given twice" "domain snapshot 's1' already exists" \
 	"$NIDO" snapshot-create-as web s1
 t_err "a name with a slash" "no '/' and no leading '.'" \
 	"$NIDO" snapshot-create-as web ../x
-t_err "--memspec is refused by name" "--memspec: an external snapshot with" \
-	"$NIDO" snapshot-create-as web x --memspec file=/tmp/m
+t_err "--memspec of a shut off domain is refused as libvirt" \
+	"memory state cannot be saved with offline or disk-only snapshot" \
+	"$NIDO" snapshot-create-as web x --memspec file=$tmp/m.mem
+t_err "--memspec with a relative file is refused by name" \
+	"memory snapshot file path 'm.mem' must be absolute" \
+	"$NIDO" snapshot-create-as web x --memspec file=m.mem
+t_err "--memspec snapshot=no with a file is refused as libvirt" \
+	"requires external snapshot" \
+	"$NIDO" snapshot-create-as web x --memspec $tmp/m.mem,snapshot=no
+t_err "--live without --memspec is refused as libvirt" \
+	"live snapshot creation is supported only during full system" \
+	"$NIDO" snapshot-create-as web x --disk-only --live
+t_out "--memspec in --print-xml" "<memory snapshot='external' file='$tmp/m.mem'/>" \
+	"$NIDO" snapshot-create-as web x --memspec $tmp/m.mem,snapshot=external --print-xml
 t_err "an unknown snapshot" "no domain snapshot with matching name 'nope'" \
 	"$NIDO" snapshot-revert web nope
 xml raw "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='$tmp/img/raw.img'/><target dev='vdd' bus='virtio'/></disk>" \

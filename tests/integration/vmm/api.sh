@@ -63,7 +63,10 @@ for req in '{"command": "snapshot-save", "tag": "s", "disks": [0]}' \
 	'{"command": "snapshot-save", "tag": "", "disks": [0]}' \
 	'{"command": "snapshot-delete", "tag": "s", "disks": "vda"}' \
 	'{"command": "snapshot-delete", "tag": "s", "disks": [-1]}' \
-	'{"command": "snapshot-external", "disks": [0], "paths": ["/o"]}'; do
+	'{"command": "snapshot-external", "disks": [0], "paths": ["/o"]}' \
+	'{"command": "snapshot-external", "disks": [0], "paths": ["/o"], "offset": 4096, "memory_offset": 0}' \
+	'{"command": "snapshot-external", "disks": [0], "paths": ["/o"], "offset": 100, "memory_offset": 0}' \
+	'{"command": "snapshot-external", "disks": [0], "paths": ["/o"], "offset": "x"}'; do
 	r=$(api "$req")
 	[ "$(field ok <<<"$r")" = False ] && [ "$(field error <<<"$r")" != None ]
 	ok $? "refused: $req ($r)"

@@ -4,7 +4,8 @@
  * snapshot='external'> with its overlay's <source file=> and <driver
  * type='qcow2'/>, a <source> alone meaning external as in libvirt, the
  * state disk-snapshot kept through the stored form; what is not an
- * external snapshot refused by name.
+ * external snapshot refused by name; <memory snapshot='external'
+ * file=> (--memspec).
  */
 #include "daemon/snapshot_conf.h"
 #include "test.h"
@@ -94,9 +95,50 @@ static void not_external(void)
 	refused("<domainsnapshot><disks><disk name='vda'><source file='/a' "
 		"type='block'/></disk></disks></domainsnapshot>",
 		"type");
-	refused("<domainsnapshot><memory snapshot='external' file='/m'/>"
+}
+
+/* <memory snapshot='external' file=>: --memspec's, kept through the
+ * stored form; a missing, relative or misplaced file refused by name. */
+static void memory_external(void)
+{
+	static const char xml[] =
+		"<domainsnapshot><name>m</name><state>running</state>"
+		"<memory file='/srv/m&amp;.mem'/>"
+		"<domain type='kvm'><name>a</name></domain></domainsnapshot>";
+	_cleanup_free_ char *why = NULL;
+	struct snapshot_def *s = parse(xml, true, &why), *back = NULL;
+	_cleanup_err_ struct err *e = NULL;
+	char *out;
+
+	if (!s) {
+		TEST_FAIL("memory file refused: %s", why);
+		return;
+	}
+	CHECK_STR_EQ(s->memory_file, "/srv/m&.mem");
+	CHECK(!s->memory);
+	out = snapshot_def_format(s, true);
+	CHECK_STR_CONTAINS(out, "<memory snapshot='external' "
+				"file='/srv/m&amp;.mem'/>");
+	CHECK_INT_EQ(
+		snapshot_def_parse(out, strlen(out), true, &back, NULL, &e), 0);
+	CHECK(back && back->memory_file &&
+	      !strcmp(back->memory_file, "/srv/m&.mem"));
+	free(out);
+	snapshot_def_free(back);
+	snapshot_def_free(s);
+	refused("<domainsnapshot><memory snapshot='external'/>"
 		"</domainsnapshot>",
-		"snapshot='external'");
+		"external memory snapshots require a filename");
+	refused("<domainsnapshot><memory file='m.mem'/></domainsnapshot>",
+		"memory snapshot file path 'm.mem' must be absolute");
+	refused("<domainsnapshot><memory snapshot='no' file='/m'/>"
+		"</domainsnapshot>",
+		"memory filename '/m' requires external snapshot");
+	refused("<domainsnapshot><memory snapshot='internal' file='/m'/>"
+		"</domainsnapshot>",
+		"requires external snapshot");
+	refused("<domainsnapshot><memory snapshot='disk'/></domainsnapshot>",
+		"invalid memory snapshot 'disk'");
 }
 
 /* <revertDisks>: nidod's (stored), kept through a format and a parse;
@@ -147,5 +189,6 @@ int main(void)
 	RUN(external_disks);
 	RUN(revert_disks);
 	RUN(not_external);
+	RUN(memory_external);
 	return test_done();
 }
