@@ -13,7 +13,8 @@
 #   of its blank disk: the guest stops (shut off "from snapshot"); with
 #   --running it boots again on a new overlay over the blank image (a
 #   guest still on its old disk would read sectors its table does not
-#   know, and say BAD); events Stopped Snapshot, then Started Booted.
+#   know, and say BAD); events Stopped Snapshot, then Started Booted;
+#   a transient domain's is refused (the stop would undefine it).
 . "$(dirname "$0")/lib.sh"
 
 if ! kvm_usable; then
@@ -136,6 +137,20 @@ t_out "... paused" "paused" "$NIDO" domstate rv
 t_out "destroy" "destroyed" "$NIDO" destroy rv
 t "qemu-img check: the images are clean" sh -c \
 	"for f in '$rv' '$tmp'/rv.b0-*; do qemu-img check -q \"\$f\" || exit 1; done"
+
+# a transient domain would be undefined by the stop: refused by name,
+# before anything stops
+tr=$tmp/tr.qcow2
+"$NIDO" img create -f qcow2 "$tr" 1M >/dev/null
+domain tr "$tr" >"$tmp/tr.xml"
+t_out "create a transient guest" "created" "$NIDO" create "$tmp/tr.xml"
+t_out "... a disk-only snapshot of it" "Domain snapshot t1 created" \
+	"$NIDO" snapshot-create-as tr t1 --disk-only
+t_err "... its revert while it runs is refused by name" "transient domain 'tr'" \
+	"$NIDO" snapshot-revert tr t1 --running
+t_out "... it runs on" "running" "$NIDO" domstate tr
+t_out "... on t1's overlay" "$tmp/tr.t1" "$NIDO" domblklist tr
+"$NIDO" destroy tr >/dev/null
 kill "$ev_pid" 2>/dev/null
 finish_daemon
 done_testing
