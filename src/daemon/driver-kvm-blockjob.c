@@ -107,18 +107,9 @@ static void job_free(struct kjob *j)
 	free(j);
 }
 
-/* A job's end told to whoever asked for it (driver_blockjob.finish). */
 static void tell_end(struct kjob *j, int r, const char *why)
 {
-	_cleanup_err_ struct err *e = NULL;
-	driver_done_fn end = steal_ptr(j->end);
-
-	if (!end)
-		return;
-	if (r < 0)
-		err_setk(&e, ERR_OPERATION_FAILED, -r, "block job %s %s", j->id,
-			 why ? why : "was cancelled");
-	end(j->end_opaque, r, e);
+	blockjob_tell_end(&j->end, j->end_opaque, j->id, r, why);
 }
 
 struct kvm_bjobs *kvm_bjobs_new(struct daemon *dmn, struct domain *dom,
