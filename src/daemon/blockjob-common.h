@@ -22,6 +22,13 @@ void blockjob_out_progress(struct json_object *out, const char *id, int64_t cur,
 
 struct daemon;
 struct domain;
+struct err;
+
+/* A job's end told to whoever asked for it (driver_blockjob.finish):
+ * *@end, if set, is called once (then NULL) with @r and, when < 0, an
+ * error naming job @id and @why (NULL: it was cancelled). */
+void blockjob_tell_end(void (**end)(void *opaque, int r, const struct err *e),
+		       void *opaque, const char *id, int r, const char *why);
 
 /*
  * Disk @i of running @dom now reads the chain @paths (top first, @n of

@@ -35,7 +35,8 @@ enum domain_reason {
 	REASON_SHUTOFF_DESTROYED,
 	REASON_SHUTOFF_CRASHED,
 	REASON_SHUTOFF_FAILED,
-	REASON_SHUTOFF_SAVED, /* its state went to a file (save) */
+	REASON_SHUTOFF_SAVED,	      /* its state went to a file (save) */
+	REASON_SHUTOFF_FROM_SNAPSHOT, /* stopped to revert to a snapshot */
 	/* running */
 	REASON_RUNNING_BOOTED,
 	REASON_RUNNING_UNPAUSED,
@@ -48,8 +49,16 @@ enum domain_reason {
 	REASON_PAUSED_CRASHED, /* the guest panicked, <on_crash>preserve */
 };
 
+struct daemon;
+struct domain;
 struct driver_ops;
+struct err;
 struct rpc_call;
+
+/* What goes on once a domain's stop has ended (struct domain's
+ * after_stop): @r 0, or < 0 with @e when the stop failed. */
+typedef void (*domain_after_stop_fn)(struct daemon *dmn, struct domain *dom,
+				     void *opaque, int r, const struct err *e);
 struct snapshot_set;
 
 /* The "domain" kind (domain.c). */
@@ -93,6 +102,12 @@ struct domain {
 	 * its result on success (owned, may be NULL: JSON null). */
 	struct rpc_call *job;
 	struct json_object *job_result;
+	/* The stop @job waits for goes on (lifecycle.c): once the domain
+	 * is shut off, @after_stop(@r 0) is called instead of answering
+	 * @job (which it answers in the end); a stop that failed calls it
+	 * with @r < 0 and @e. */
+	domain_after_stop_fn after_stop;
+	void *after_stop_opaque;
 };
 
 _Static_assert(offsetof(struct domain, def) ==

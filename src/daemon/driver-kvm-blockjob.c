@@ -15,6 +15,12 @@
  * refused with the lock's error. The new fd goes to nido-vmm with
  * "block-job-start". When the job fails or is cancelled, the read-only
  * open refuses writers again.
+ *
+ * A commit asked with driver_blockjob.finish (a snapshot-delete's merge)
+ * is followed to its end: an active one is pivoted once ready, and the
+ * caller hears of the job's end, not of its start. A status nido-vmm
+ * sends before its answer to "block-job-start" has been read (a small
+ * disk's commit may be over by then) is kept and acted on once it has.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,12 +51,20 @@ struct kjob {
 	bool ready;
 	char **paths, **formats; /* the chain at the start */
 	size_t n;
+	/* driver_blockjob.finish: told at the job's end (then NULL) */
+	driver_done_fn end;
+	void *end_opaque;
+	bool pivoting; /* ... the pivot asked for */
+	/* an end heard before the start was answered (malloc'ed) */
+	char *early, *early_why;
 };
 
 struct kdisk {
+	struct kvm_bjobs *k;
 	struct kjob *job;
 	char *last_id, *last_error;
 	bool last_cancelled;
+	struct vmm_req *pivot; /* driver_blockjob.finish's pivot */
 };
 
 /* A request to nido-vmm on its way. */
@@ -88,7 +102,14 @@ static void job_free(struct kjob *j)
 	}
 	free(j->paths);
 	free(j->formats);
+	free(j->early);
+	free(j->early_why);
 	free(j);
+}
+
+static void tell_end(struct kjob *j, int r, const char *why)
+{
+	blockjob_tell_end(&j->end, j->end_opaque, j->id, r, why);
 }
 
 struct kvm_bjobs *kvm_bjobs_new(struct daemon *dmn, struct domain *dom,
@@ -99,6 +120,8 @@ struct kvm_bjobs *kvm_bjobs_new(struct daemon *dmn, struct domain *dom,
 	*k = (struct kvm_bjobs){dmn, dom, api, pidfd};
 	k->n = dom->def->n_disks;
 	k->disks = xcalloc(k->n + 1, sizeof(*k->disks));
+	for (size_t i = 0; i < k->n; i++)
+		k->disks[i].k = k;
 	return k;
 }
 
@@ -116,7 +139,8 @@ static void call_end(struct kcall *c, int r, const struct err *e)
 	c->k->call = NULL;
 	close_safe(c->ro_gfd);
 	job_free(c->job);
-	c->done(c->opaque, r, e);
+	if (c->done)
+		c->done(c->opaque, r, e);
 	kcall_free(c);
 }
 
@@ -133,6 +157,10 @@ void kvm_bjobs_free(struct kvm_bjobs *k)
 		call_end(k->call, -ECANCELED, e);
 	}
 	for (size_t i = 0; i < k->n; i++) {
+		vmm_req_cancel(k->disks[i].pivot);
+		if (k->disks[i].job)
+			tell_end(k->disks[i].job, -ECANCELED,
+				 "ended: the domain stopped");
 		job_free(k->disks[i].job);
 		free(k->disks[i].last_id);
 		free(k->disks[i].last_error);
@@ -323,6 +351,8 @@ static int base_writable(struct kcall *c, struct json_object *images,
 	return 0;
 }
 
+static void job_heard(struct kdisk *kd);
+
 static void on_started(void *opaque, int r, struct json_object *reply,
 		       const struct err *ve)
 {
@@ -344,7 +374,13 @@ static void on_started(void *opaque, int r, struct json_object *reply,
 	json_object_object_add(c->out, "job",
 			       json_object_new_string(c->job->id));
 	kd->job = steal_ptr(c->job);
+	if (c->req.finish && c->req.op == BLOCKJOB_COMMIT) {
+		/* the caller hears of the job's end instead */
+		kd->job->end = steal_ptr(c->done);
+		kd->job->end_opaque = c->opaque;
+	}
 	call_end(c, 0, NULL);
+	job_heard(kd);
 }
 
 static void on_chain(void *opaque, int r, struct json_object *reply,
@@ -586,11 +622,99 @@ static void relock_base(struct kvm_bjobs *k, const struct kjob *j)
 	close_safe(fd);
 }
 
+/* The pivot of a finish'ed active commit answered: its end follows as
+ * the "completed" event; a refusal ends the wait (the job stays ready,
+ * for blockjob --pivot or --abort, as QEMU's). */
+static void on_pivoted(void *opaque, int r, struct json_object *reply,
+		       const struct err *ve)
+{
+	struct kdisk *kd = opaque;
+	const char *why = NULL;
+
+	kd->pivot = NULL;
+	if (r == 0 && json_get_string_opt(reply, "error", &why, NULL) > 0)
+		r = -EIO;
+	if (r == 0 || !kd->job)
+		return;
+	kd->job->pivoting = false;
+	tell_end(kd->job, r, why ? why : err_msg(ve));
+}
+
+/* A finish'ed active commit in step: pivoted. */
+static void pivot(struct kdisk *kd)
+{
+	struct kvm_bjobs *k = kd->k;
+	struct kjob *j = kd->job;
+	_cleanup_err_ struct err *e = NULL;
+	struct json_object *args;
+
+	if (!j->end || j->pivoting || !streq(j->type, "active-commit"))
+		return;
+	args = json_object_new_object();
+	json_object_object_add(args, "disk",
+			       json_object_new_int((int)(kd - k->disks)));
+	kd->pivot =
+		vmm_call_start_args(k->dmn->loop, k->api, "block-job-complete",
+				    args, PIVOT_MS, on_pivoted, kd, &e);
+	json_object_put(args);
+	j->pivoting = kd->pivot != NULL;
+	if (!kd->pivot)
+		tell_end(j, err_code(e), err_msg(e));
+}
+
+/* Job @kd->job's @status ("ready", "completed", "failed", "cancelled")
+ * with nido-vmm's reason @why (may be NULL). */
+static void job_status(struct kdisk *kd, const char *status, const char *why)
+{
+	struct kvm_bjobs *k = kd->k;
+	struct kjob *j = kd->job;
+	size_t disk = (size_t)(kd - k->disks);
+
+	if (streq(status, "ready")) {
+		j->ready = true;
+		pivot(kd);
+		return;
+	}
+	free(kd->last_id);
+	free(kd->last_error);
+	kd->last_id = xstrdup(j->id);
+	kd->last_error = why ? xstrndup(why, 300) : NULL;
+	kd->last_cancelled = streq(status, "cancelled");
+	if (streq(status, "completed"))
+		chain_changed(k, disk, j);
+	else
+		relock_base(k, j);
+	if (why)
+		log_warn("domain '%s': block job %s failed: %s",
+			 k->dom->def->name, j->id, kd->last_error);
+	vmm_req_cancel(steal_ptr(kd->pivot));
+	tell_end(j,
+		 streq(status, "completed")   ? 0
+		 : streq(status, "cancelled") ? -ECANCELED
+					      : -EIO,
+		 kd->last_error);
+	job_free(steal_ptr(kd->job));
+}
+
+/* The start answered: what nido-vmm said of the job meanwhile. */
+static void job_heard(struct kdisk *kd)
+{
+	struct kjob *j = kd->job;
+	_cleanup_free_ char *status = NULL, *why = NULL;
+
+	if (j->ready)
+		pivot(kd);
+	if (!j->early)
+		return;
+	status = steal_ptr(j->early);
+	why = steal_ptr(j->early_why);
+	job_status(kd, status, why);
+}
+
 void kvm_bjobs_event(struct kvm_bjobs *k, struct json_object *ev)
 {
 	const char *name = NULL, *id = NULL, *status = NULL, *why = NULL;
 	int64_t disk = -1;
-	struct kdisk *kd;
 	struct kjob *j;
 
 	if (!k || json_get_string_opt(ev, "event", &name, NULL) <= 0 ||
@@ -600,26 +724,21 @@ void kvm_bjobs_event(struct kvm_bjobs *k, struct json_object *ev)
 	    json_get_string_opt(ev, "id", &id, NULL) <= 0 ||
 	    json_get_string_opt(ev, "status", &status, NULL) <= 0)
 		return;
-	kd = &k->disks[disk];
-	j = kd->job;
-	if (!j || !streq(j->id, id))
-		return;
-	if (streq(status, "ready")) {
-		j->ready = true;
+	json_get_string_opt(ev, "error", &why, NULL);
+	j = k->disks[disk].job;
+	if (!j && k->call && k->call->job && k->call->disk == (size_t)disk &&
+	    streq(k->call->job->id, id)) {
+		/* being started: kept until the start is answered */
+		j = k->call->job;
+		if (streq(status, "ready")) {
+			j->ready = true;
+		} else if (!j->early) {
+			j->early = xstrdup(status);
+			j->early_why = why ? xstrndup(why, 300) : NULL;
+		}
 		return;
 	}
-	json_get_string_opt(ev, "error", &why, NULL);
-	free(kd->last_id);
-	free(kd->last_error);
-	kd->last_id = xstrdup(j->id);
-	kd->last_error = why ? xstrndup(why, 300) : NULL;
-	kd->last_cancelled = streq(status, "cancelled");
-	if (streq(status, "completed"))
-		chain_changed(k, (size_t)disk, j);
-	else
-		relock_base(k, j);
-	if (why)
-		log_warn("domain '%s': block job %s failed: %s",
-			 k->dom->def->name, j->id, kd->last_error);
-	job_free(steal_ptr(kd->job));
+	if (!j || !streq(j->id, id))
+		return;
+	job_status(&k->disks[disk], status, why);
 }

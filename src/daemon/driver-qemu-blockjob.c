@@ -62,18 +62,9 @@ struct qemu_bjob {
 	void *end_opaque;
 };
 
-/* A job's end told to whoever asked for it (driver_blockjob.finish). */
 static void tell_end(struct qemu_bjob *j, int r, const char *why)
 {
-	_cleanup_err_ struct err *e = NULL;
-	driver_done_fn end = steal_ptr(j->end);
-
-	if (!end)
-		return;
-	if (r < 0)
-		err_set(&e, -r, "block job %s %s", j->id,
-			why ? why : "was cancelled");
-	end(j->end_opaque, r, e);
+	blockjob_tell_end(&j->end, j->end_opaque, j->id, r, why);
 }
 
 static unsigned job_count; /* numbers the ids of this daemon's life */

@@ -220,6 +220,8 @@ const char *events_stopped_detail(enum domain_reason r)
 		return "failed";
 	case REASON_SHUTOFF_SAVED:
 		return "saved";
+	case REASON_SHUTOFF_FROM_SNAPSHOT:
+		return "snapshot";
 	default:
 		return "unknown";
 	}

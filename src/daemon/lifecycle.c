@@ -167,8 +167,19 @@ void daemon_domain_set_state(struct daemon *dmn, struct domain *dom,
 void daemon_job_done(struct daemon *dmn, struct domain *dom, int r,
 		     struct json_object *result, const struct err *e)
 {
-	struct json_object *prepared = steal_ptr(dom->job_result);
+	struct json_object *prepared;
 
+	if (dom->after_stop) {
+		domain_after_stop_fn then = steal_ptr(dom->after_stop);
+
+		if (r >= 0 && dom->state != DOMAIN_SHUTOFF) {
+			dom->after_stop = then; /* daemon_domain_stopped() */
+			return;
+		}
+		then(dmn, dom, steal_ptr(dom->after_stop_opaque), r, e);
+		return;
+	}
+	prepared = steal_ptr(dom->job_result);
 	if (r >= 0 && !result)
 		result = json_object_get(prepared);
 	json_object_put(prepared);
@@ -195,7 +206,9 @@ void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
 		 domain_reason_name(reason), detail ? ": " : "",
 		 detail ? detail : "");
 	machined_domain_stopped(dmn, dom);
-	if (dom->job) {
+	if (dom->after_stop && reason == REASON_SHUTOFF_DESTROYED)
+		reason = REASON_SHUTOFF_FROM_SNAPSHOT; /* a revert's stop */
+	if (dom->job && !dom->after_stop) {
 		err_set(&e, EIO, "domain stopped: %s",
 			detail ? detail : domain_reason_name(reason));
 		daemon_job_done(dmn, dom, -EIO, NULL, e);
@@ -213,7 +226,7 @@ void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
 	dom->detail = detail ? xstrdup(detail) : NULL;
 	events_lifecycle(dmn, dom, "stopped", events_stopped_detail(reason));
 	object_apply_newdef(&dom->obj);
-	if (restart && !dmn->shutting_down) {
+	if (restart && !dmn->shutting_down && !dom->after_stop) {
 		if (daemon_domain_start(dmn, dom, 0, &e) >= 0)
 			return;
 		log_error("domain '%s': restarting: %s", dom->def->name,
@@ -221,6 +234,14 @@ void daemon_domain_stopped(struct daemon *dmn, struct domain *dom,
 		dom->reason = REASON_SHUTOFF_FAILED;
 	}
 	dom->id = -1;
+	if (dom->after_stop) { /* the stop a job asked for: it goes on */
+		domain_after_stop_fn then = steal_ptr(dom->after_stop);
+
+		err_set(&e, ESRCH, "domain '%s' went when it stopped",
+			dom->def->name);
+		then(dmn, dom, steal_ptr(dom->after_stop_opaque),
+		     dom->persistent ? 0 : -ESRCH, e);
+	}
 	object_drop_transient(&dmn->domains.l, &dom->obj);
 }
 

@@ -111,6 +111,20 @@ static int m_job(void *opaque, struct json_object *params,
 	return run(opaque, params, &req, result, e);
 }
 
+void blockjob_tell_end(void (**end)(void *opaque, int r, const struct err *e),
+		       void *opaque, const char *id, int r, const char *why)
+{
+	_cleanup_err_ struct err *e = NULL;
+	void (*fn)(void *opaque, int r, const struct err *e) = steal_ptr(*end);
+
+	if (!fn)
+		return;
+	if (r < 0)
+		err_set(&e, -r, "block job %s %s", id,
+			why ? why : "was cancelled");
+	fn(opaque, r, e);
+}
+
 void blockjob_out_last(struct json_object *out, const char *last_id,
 		       const char *last_error, bool last_cancelled)
 {

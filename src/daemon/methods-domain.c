@@ -769,6 +769,7 @@ static void libvirt_state(const struct domain *dom, int *state, int *reason)
 		[REASON_SHUTOFF_CRASHED] = 3,
 		[REASON_SHUTOFF_FAILED] = 6,
 		[REASON_SHUTOFF_SAVED] = 5,
+		[REASON_SHUTOFF_FROM_SNAPSHOT] = 7,
 		[REASON_RUNNING_BOOTED] = 1,
 		[REASON_RUNNING_UNPAUSED] = 5,
 		/* libvirt's fake reboot leaves a domain running (booted) */

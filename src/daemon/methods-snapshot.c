@@ -818,10 +818,10 @@ static int m_revert(void *opaque, struct json_object *params,
 					  "external snapshot with memory",
 					  dom->drv->name);
 	if (snapshot_is_external(sn) && domain_is_active(dom))
-		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-				"snapshot '%s' is external: shut the domain "
-				"off to revert to it",
-				sn->name);
+		return job_wait(dmn, dom,
+				snapshot_external_revert_live(
+					dmn, dom, sn, running, paused, e),
+				NULL);
 	if (snapshot_state_exists(dmn, dom, sn)) /* nido-vmm's: a restart */
 		return job_wait(dmn, dom,
 				snapshot_state_revert(dmn, dom, set, sn,

@@ -148,7 +148,8 @@ int snapshot_external_delete(struct daemon *dmn, struct domain *dom,
 			     struct snapshot_set *set, struct snapshot_def *sn,
 			     struct err **e);
 /*
- * The same delete while the guest runs (the qemu driver): each overlay
+ * The same delete while the guest runs (the drivers' block jobs with
+ * driver_blockjob.finish: QEMU's, nido-vmm's): each overlay
  * merged by a commit job (an active one pivoting to the image below),
  * one disk after the other; each merged disk leaves the snapshot and
  * the other snapshots' definitions follow. 0 once under way: @done
@@ -159,5 +160,16 @@ int snapshot_external_delete_live(struct daemon *dmn, struct domain *dom,
 				  void (*done)(void *opaque, int r,
 					       const struct err *e),
 				  void *opaque, struct err **e);
+/*
+ * snapshot-live.c: a running domain reverted to the external disk-only
+ * snapshot @sn, as libvirt 9.9: the driver's destroy stops it (shut off
+ * "from snapshot"), snapshot_external_revert() does the rest, and with
+ * @running or @paused it boots again on the new overlays. RPC_DEFERRED
+ * (the parked call answered at the end), or -errno with @e and the
+ * domain running as it was.
+ */
+int snapshot_external_revert_live(struct daemon *dmn, struct domain *dom,
+				  const struct snapshot_def *sn, bool running,
+				  bool paused, struct err **e);
 
 #endif

@@ -842,9 +842,14 @@ int virtio_blk_switch(struct virtio_dev *d, int fd, const char *path,
 		return err_code(*e);
 	pthread_mutex_lock(&d->lock);
 	blk_drain(d);
+	/* the image's tables on the disk before it goes below: a commit
+	 * into it later opens it afresh (blockjob.c), from the file */
+	r = block_flush(b->disk, e);
 	/* nidod opened and locked it (the sandbox refuses locking) */
-	r = block_open_over(fd, path, b->disk,
-			    BLOCK_OPEN_RDWR | BLOCK_OPEN_LOCKED, &top, e);
+	if (r == 0)
+		r = block_open_over(fd, path, b->disk,
+				    BLOCK_OPEN_RDWR | BLOCK_OPEN_LOCKED, &top,
+				    e);
 	if (r == 0 && (r = use_disk(d, top, path, e)) < 0)
 		block_close_over(top); /* b->disk stays */
 	pthread_mutex_unlock(&d->lock);

@@ -9,7 +9,8 @@
 # overlay (blockpull, slowed down so that blockjob --info shows it under
 # way); hostile requests refused by name; a nidod killed and restarted
 # mid-life reads the chains from QEMU's block nodes; snapshot-delete
-# merges external snapshots' overlays while the guest runs.
+# merges external snapshots' overlays while the guest runs;
+# snapshot-revert to one stops the domain (and --paused starts it).
 . "$(dirname "$0")/lib.sh"
 
 command -v qemu-io >/dev/null || {
@@ -198,7 +199,32 @@ t "... which holds s4's overlay's write" holds "$tmp/img/top.qcow2" six
 t "the guest writes on" wr seven
 t "... into the image" holds "$tmp/img/top.qcow2" seven
 
+# snapshot-revert of the running domain to a disk-only snapshot (libvirt
+# 9.9's): it stops, shut off "from snapshot"; the disk a new overlay over
+# the snapshot's image; --paused starts QEMU again (paused: no boot)
+x5=$tmp/img/top.s5
+t_out "s5 over the image" "Domain snapshot s5 created" \
+	"$NIDO" snapshot-create-as bj s5 --disk-only --diskspec hda,snapshot=no
+t "the guest writes into s5's overlay" wr eight
+t "... there" holds "$x5" eight
+t_out "snapshot-revert to s5 while it runs" "" "$NIDO" snapshot-revert bj s5
+t_out "... shut off, from snapshot" "shut off (from snapshot)" \
+	"$NIDO" domstate bj --reason
+t "... s5's overlay, the state since, is removed" test ! -e "$x5"
+n5=$("$NIDO" domblklist bj | awk '$1 == "vda" {print $2}')
+t "... the disk is a new overlay ($n5) over s5's image" sh -c \
+	"case '$n5' in '$tmp'/img/top.s5-*) ;; *) exit 1;; esac && qemu-img info '$n5' | grep -q 'backing file: $tmp/img/top.qcow2'"
+t "... which reads s5's state" sh -c \
+	"qemu-io -r -f qcow2 -c 'read -v 0 16' '$n5' | grep -q '  seven'"
+t_out "start --paused" "started" "$NIDO" start bj --paused
+t_out "snapshot-revert --paused while it runs" "" \
+	"$NIDO" snapshot-revert bj s5 --paused
+t_out "... paused again" "paused" "$NIDO" domstate bj
+n6=$("$NIDO" domblklist bj | awk '$1 == "vda" {print $2}')
+t "... on another new overlay ($n6), the last one removed" sh -c \
+	"test '$n6' != '$n5' && test -e '$n6' && test ! -e '$n5'"
+
 "$NIDO" destroy bj >/dev/null
 t "qemu-img check: the images are clean" sh -c \
-	"qemu-img check -q '$data' && qemu-img check -q '$tmp/img/top.qcow2'"
+	"qemu-img check -q '$data' && qemu-img check -q '$tmp/img/top.qcow2' && qemu-img check -q '$n6'"
 done_testing
