@@ -167,61 +167,23 @@ void qemu_vm_msnap_release(struct qemu_vm *vm)
 
 /* ---- revert ---- */
 
-/* QEMU's migration stream: "QEVM", version 3; its last sections. */
-#define QEVM_MAGIC	   0x5145564du
-#define QEVM_VERSION	   3u
-#define QEVM_EOF	   0x00
-#define QEVM_VMDESCRIPTION 0x06
-#define TAIL_MAX	   (4u << 20)
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-/*
- * The stream from @off to @size of the file open at @fd, as far as it
- * can be checked without loading it: its magic and version, and its
- * end: QEMU_VM_EOF, then the devices' description QEMU writes after it
- * (QEMU_VM_VMDESCRIPTION, a be32 length, that much JSON, up to the
- * file's end). Every machine nidod runs has it (none is given
- * suppress-vmdesc); a file cut short does not end so.
- */
+/* The stream from @off to @size of the file open at @fd, whole. */
 static int check_stream(int fd, const char *path, uint64_t off, uint64_t size,
 			struct err **e)
 {
-	_cleanup_free_ uint8_t *buf = NULL;
+	_cleanup_free_ uint8_t *tail = NULL;
+	_cleanup_free_ char *what = xasprintf("memory file '%s'", path);
 	uint8_t head[8];
-	size_t n;
-	bool end = false;
+	size_t n = size > off ? (size_t)MIN(size - off, QEMU_STREAM_TAIL) : 0;
+	ssize_t h = n ? pread(fd, head, sizeof(head), (off_t)off) : 0;
 
-	if (size < off + 64 ||
-	    pread(fd, head, sizeof(head), (off_t)off) != sizeof(head))
-		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
-				"memory file '%s': truncated (no QEMU state)",
-				path);
-	if (be32(head) != QEVM_MAGIC || be32(head + 4) != QEVM_VERSION)
-		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
-				"memory file '%s': not a QEMU migration "
-				"stream (version 3)",
-				path);
-	n = size - off < TAIL_MAX ? (size_t)(size - off) : TAIL_MAX;
-	buf = xmalloc(n);
-	if (pread(fd, buf, n, (off_t)(size - n)) != (ssize_t)n)
+	if (h < 0)
+		return err_sys(e, errno, "memory file '%s'", path);
+	tail = xmalloc(n + 1);
+	if (n && pread(fd, tail, n, (off_t)(size - n)) != (ssize_t)n)
 		return err_sys(e, errno ? errno : EIO, "memory file '%s'",
 			       path);
-	/* the description's length, counted back from the end, lands on
-	 * the EOF section; the JSON is an object */
-	for (size_t p = n - 6; !end && p-- > 0;)
-		end = buf[p] == QEVM_EOF && buf[p + 1] == QEVM_VMDESCRIPTION &&
-		      be32(buf + p + 2) == n - p - 6 && buf[p + 6] == '{' &&
-		      buf[n - 1] == '}';
-	return end ? 0
-		   : err_setk(e, ERR_OPERATION_INVALID, EINVAL,
-			      "memory file '%s': truncated (QEMU's state "
-			      "does not end with its devices' description)",
-			      path);
+	return qemu_stream_check(head, (size_t)h, tail, n, what, e);
 }
 
 /*
