@@ -36,31 +36,16 @@ struct qemu_msnap {
 	bool synced; /* the memory file is on the disk */
 };
 
-static void on_resumed(void *opaque, int r, struct json_object *ret,
-		       const struct err *e)
-{
-	struct qemu_vm *vm = opaque;
-
-	(void)ret;
-	if (r < 0 && r != -ECANCELED)
-		log_warn("domain '%s': resuming after a memory snapshot: %s",
-			 vm->dom->def->name, err_msg(e));
-}
-
 /* The end, either way: the guest goes on if it ran, then @done. */
 static void finish(struct qemu_msnap *m, int r, const struct err *e)
 {
 	struct qemu_vm *vm = m->vm;
-	_cleanup_err_ struct err *ignored = NULL;
 
 	vm->msnap = NULL;
 	close_safe(steal_fd(vm->state_fd));
 	qemu_vm_xsnap_drop(m->disks);
-	if (m->resume && vm->qmp_ready &&
-	    qmp_command(vm->qmp, "cont", NULL, COMMAND_MS, on_resumed, vm,
-			&ignored) < 0)
-		log_warn("domain '%s': resuming after a memory snapshot: %s",
-			 vm->dom->def->name, err_msg(ignored));
+	if (m->resume && vm->qmp_ready)
+		qemu_vm_resume(vm, "a memory snapshot");
 	m->done(m->opaque, r, e);
 	free(m);
 }

@@ -158,6 +158,9 @@ void qemu_vm_migration(struct qemu_vm *vm, enum qemu_migration st);
  * its own (fdatasync); then @then(@vm, 0 or errno) on nidod's loop.
  * Not when @vm is freed first (qemu_vm_save_release()). */
 typedef void (*qemu_synced_fn)(struct qemu_vm *vm, int err);
+/* The vCPUs run again (cont) after @after ("a failed save"), a failure
+ * only logged. */
+void qemu_vm_resume(struct qemu_vm *vm, const char *after);
 void qemu_vm_sync_begin(struct qemu_vm *vm, qemu_synced_fn then);
 
 /* driver-qemu-vcpu.c: the driver's ->setvcpus (vCPU hot add and

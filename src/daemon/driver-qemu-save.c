@@ -186,22 +186,29 @@ static void on_resumed(void *opaque, int r, struct json_object *ret,
 
 	(void)ret;
 	if (r < 0 && r != -ECANCELED)
-		log_warn("domain '%s': resuming after a failed save: %s",
+		log_warn("domain '%s': resuming the guest: %s",
 			 vm->dom->def->name, err_msg(e));
+}
+
+void qemu_vm_resume(struct qemu_vm *vm, const char *after)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	if (qmp_command(vm->qmp, "cont", NULL, COMMAND_MS, on_resumed, vm, &e) <
+	    0)
+		log_warn("domain '%s': resuming after %s: %s",
+			 vm->dom->def->name, after, err_msg(e));
 }
 
 /* A save that could not finish: the guest goes on as it was. */
 static void save_failed(struct qemu_vm *vm, const char *why)
 {
 	_cleanup_err_ struct err *e = NULL;
-	_cleanup_err_ struct err *ignored = NULL;
 
 	vm->saving = false;
 	close_safe(steal_fd(vm->state_fd));
-	if (vm->save_resume && qmp_command(vm->qmp, "cont", NULL, COMMAND_MS,
-					   on_resumed, vm, &ignored) < 0)
-		log_warn("domain '%s': resuming after a failed save: %s",
-			 vm->dom->def->name, err_msg(ignored));
+	if (vm->save_resume)
+		qemu_vm_resume(vm, "a failed save");
 	err_set(&e, EIO, "%s", why);
 	daemon_job_done(vm->dmn, vm->dom, -EIO, NULL, e);
 }
