@@ -6,8 +6,8 @@
 # snapshot-revert, the domain running or shut off, brings the guest back
 # to that point (its init's memory holds the word it held then) on a new
 # overlay over the snapshot's image; a truncated or foreign memory file
-# is refused by name with the guest left running as it was; --live;
-# delete merges the disk and removes the memory file. One boot.
+# is refused by name with the guest left running as it was; --live; a
+# paused guest's snapshot; delete merges the disk and removes the memory file. One boot.
 . "$(dirname "$0")/lib.sh"
 
 qemu_bios_disk "external snapshots with memory on the qemu driver"
@@ -121,8 +121,24 @@ t_out "... its parent is s1" "s1" "$NIDO" snapshot-parent mm s2
 t_out "... the memory file holds QEMU's stream" "5145564d" \
 	sh -c "od -An -tx1 -j 4096 -N 4 '$tmp/s2.mem' | tr -d ' '"
 
+# ---- a paused guest: it stays paused, and runs on once resumed ----
+"$NIDO" suspend mm >/dev/null
+t_out "snapshot-create-as --memspec of the paused guest" \
+	"Domain snapshot s3 created" \
+	"$NIDO" snapshot-create-as mm s3 --memspec "$tmp/s3.mem"
+t_out "... a paused snapshot" "<state>paused</state>" \
+	"$NIDO" snapshot-dumpxml mm s3
+t_out "... the guest still paused" "paused" "$NIDO" domstate mm
+"$NIDO" resume mm >/dev/null
+out=$(qemu_ask mm "mark resumed" "MARKED:resumed")
+[[ $out == *"MARKED:resumed"* ]] && ok "... resumed, it runs on its overlay" ||
+	not_ok "... resumed, it runs on its overlay" "$out"
+
 # ---- delete (shut off: the images merged as for a disk-only one) ----
 "$NIDO" destroy mm >/dev/null
+t_out "snapshot-delete s3" "Domain snapshot s3 deleted" \
+	"$NIDO" snapshot-delete mm s3
+t "... its memory file removed" test ! -e "$tmp/s3.mem"
 t_out "snapshot-delete s2" "Domain snapshot s2 deleted" \
 	"$NIDO" snapshot-delete mm s2
 t "... its memory file removed" test ! -e "$tmp/s2.mem"
