@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "daemon/driver-qemu-priv.h"
+#include "daemon/driver-qemu-stream.h"
 #include "daemon/driver-qemu.h"
 #include "daemon/qmp.h"
 #include "daemon/save-file.h"

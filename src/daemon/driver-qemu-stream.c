@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Whether a file holds QEMU's migration stream whole (driver-qemu.h), as
- * far as can be seen without loading it: its magic and version at the
- * start, and at the end QEMU_VM_EOF followed by the devices' description
- * QEMU writes after it (QEMU_VM_VMDESCRIPTION, a be32 length, that much
- * JSON, up to the end). Every machine nidod runs writes it (none is
- * given suppress-vmdesc); a file cut short does not end so. The bytes
- * come from a file anyone could have written: tests/fuzz/daemon/
- * fuzz_qemu_stream.c.
+ * Whether a file holds QEMU's migration stream whole (driver-qemu-
+ * stream.h), as far as can be seen without loading it: its magic and
+ * version at the start, and at the end QEMU_VM_EOF followed by the
+ * devices' description QEMU writes after it (QEMU_VM_VMDESCRIPTION, a
+ * be32 length, that much JSON, up to the end). Every machine nidod runs
+ * writes it (none is given suppress-vmdesc); a file cut short does not
+ * end so. The bytes come from a file anyone could have written:
+ * tests/fuzz/daemon/fuzz_qemu_stream.c.
  */
 #include <errno.h>
 
-#include "daemon/driver-qemu.h"
+#include "daemon/driver-qemu-stream.h"
 #include "lib/util.h"
 
 #define QEVM_MAGIC	   0x5145564du

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/driver-qemu.h"
+#include "daemon/driver-qemu-stream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
