@@ -7,35 +7,14 @@
 # to that point (its init's memory holds the word it held then) on a new
 # overlay over the snapshot's image; a truncated or foreign memory file
 # is refused by name with the guest left running as it was; --live; a
-# paused guest's snapshot; delete merges the disk and removes the memory file. One boot.
+# paused guest's snapshot; delete merges the disk and removes the
+# memory file. One boot.
 . "$(dirname "$0")/lib.sh"
 
 qemu_bios_disk "external snapshots with memory on the qemu driver"
 
-cat >"$tmp/mm.xml" <<XML
-<domain type='qemu'>
-  <name>mm</name>
-  <memory unit='MiB'>192</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <features><acpi/></features>
-  <devices>
-    <disk type='file' device='disk'><driver name='qemu' type='raw'/>
-      <source file='$disk'/><target dev='hda' bus='ide'/></disk>
-    <serial type='pty'/>
-  </devices>
-</domain>
-XML
-
-# mark_of: the word the guest's init keeps in its memory ("mark").
-mark_of() {
-	local v= deadline=$((SECONDS + 60))
-	while [ -z "$v" ] && [ $SECONDS -lt $deadline ]; do
-		v=$(printf 'mark\r' | timeout 20 "$NIDO" console mm 2>&1 |
-			sed -n 's/.*MARK:\([a-z0-9]*\).*/\1/p' | tail -n 1)
-	done
-	echo "${v:-?}"
-}
+qemu_bios_xml mm "$disk" raw >"$tmp/mm.xml"
+mark_of() { qemu_mark mm; }
 # source_of: the file hda runs on.
 source_of() {
 	"$NIDO" domblklist mm | awk '$1 == "hda" { print $2 }'
