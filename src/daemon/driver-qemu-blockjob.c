@@ -442,20 +442,16 @@ static void xsnap_next(struct xsnap *x)
 		xsnap_finish(x, r, e);
 }
 
-int qemu_disk_snapshot(struct daemon *dmn, struct domain *dom,
-		       const struct snapshot_def *sn, driver_done_fn done,
-		       void *opaque, struct err **e)
+struct xsnap *qemu_vm_xsnap_prepare(struct qemu_vm *vm,
+				    const struct snapshot_def *sn,
+				    driver_done_fn done, void *opaque,
+				    struct err **e)
 {
-	struct qemu_vm *vm = vm_of(dom);
 	struct xsnap *x;
 	int r = 0;
 
-	(void)dmn;
 	if (need_qmp(vm, e) < 0)
-		return err_code(*e);
-	if (vm->snap || vm->saving || vm->xsnap)
-		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
-				"another job is running");
+		return NULL;
 	x = xcalloc(1, sizeof(*x));
 	x->vm = vm;
 	x->sn = sn;
@@ -495,10 +491,39 @@ int qemu_disk_snapshot(struct daemon *dmn, struct domain *dom,
 	}
 	if (r < 0) {
 		xsnap_free(x);
-		return err_code(*e);
+		return NULL;
 	}
-	vm->xsnap = x;
+	return x;
+}
+
+void qemu_vm_xsnap_run(struct xsnap *x)
+{
+	x->vm->xsnap = x;
 	xsnap_next(x);
+}
+
+void qemu_vm_xsnap_drop(struct xsnap *x)
+{
+	if (x)
+		xsnap_free(x);
+}
+
+int qemu_disk_snapshot(struct daemon *dmn, struct domain *dom,
+		       const struct snapshot_def *sn, driver_done_fn done,
+		       void *opaque, struct err **e)
+{
+	struct qemu_vm *vm = vm_of(dom);
+	struct xsnap *x;
+
+	(void)dmn;
+	if (need_qmp(vm, e) < 0)
+		return err_code(*e);
+	if (vm->snap || vm->saving || vm->xsnap || vm->msnap)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"another job is running");
+	if (!(x = qemu_vm_xsnap_prepare(vm, sn, done, opaque, e)))
+		return err_code(*e);
+	qemu_vm_xsnap_run(x);
 	return 0;
 }
 
@@ -730,7 +755,7 @@ int qemu_blockjob(struct daemon *dmn, struct domain *dom,
 				"disk '%s' already has a block job: %s",
 				req->disk, j->id);
 	if ((req->op == BLOCKJOB_COMMIT || req->op == BLOCKJOB_PULL) &&
-	    (vm->xsnap || vm->snap))
+	    (vm->xsnap || vm->snap || vm->msnap))
 		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
 				"a snapshot is being taken");
 	if ((req->op == BLOCKJOB_ABORT || req->op == BLOCKJOB_PIVOT ||

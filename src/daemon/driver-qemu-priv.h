@@ -28,6 +28,7 @@ struct qemu_dchain;
 struct qemu_bjob;
 struct xsnap;
 struct qemu_save_sync;
+struct qemu_msnap;
 
 struct qemu_vm {
 	struct daemon *dmn;
@@ -107,6 +108,9 @@ struct qemu_vm {
 	struct qemu_bjob **bjobs;
 	size_t n_dchains;
 	struct xsnap *xsnap; /* an external snapshot on its way */
+	/* an external snapshot with memory on its way
+	 * (driver-qemu-memsnap.c); NULL: none */
+	struct qemu_msnap *msnap;
 	/* setvcpus --live removing vCPUs (driver-qemu-vcpu.c), or NULL */
 	struct qemu_unplug *unplug;
 };
@@ -150,6 +154,14 @@ void qemu_vm_restore_begin(struct qemu_vm *vm);
 /* Waits for what a save still does (its file's sync): @vm is freed. */
 void qemu_vm_save_release(struct qemu_vm *vm);
 void qemu_vm_migration(struct qemu_vm *vm, enum qemu_migration st);
+/* The file at vm->state_fd (taken) written to the disk on a thread of
+ * its own (fdatasync); then @then(@vm, 0 or errno) on nidod's loop.
+ * Not when @vm is freed first (qemu_vm_save_release()). */
+typedef void (*qemu_synced_fn)(struct qemu_vm *vm, int err);
+/* The vCPUs run again (cont) after @after ("a failed save"), a failure
+ * only logged. */
+void qemu_vm_resume(struct qemu_vm *vm, const char *after);
+void qemu_vm_sync_begin(struct qemu_vm *vm, qemu_synced_fn then);
 
 /* driver-qemu-vcpu.c: the driver's ->setvcpus (vCPU hot add and
  * remove); a DEVICE_DELETED event; a removal given up when QEMU goes. */
@@ -164,14 +176,6 @@ int qemu_snapshot(struct daemon *dmn, struct domain *dom, enum snapshot_op op,
 		  const char *tag, const char *const *targets, size_t n,
 		  driver_done_fn done, void *opaque, struct err **e);
 void qemu_vm_job_event(struct qemu_vm *vm, struct json_object *data);
-/* driver-qemu-snapshot.c: driver.h's ->memory_snapshot and
- * ->memory_revert (--memspec) */
-int qemu_memory_snapshot(struct daemon *dmn, struct domain *dom,
-			 const struct snapshot_def *sn, int fd, bool live,
-			 driver_done_fn done, void *opaque, struct err **e);
-int qemu_memory_revert(struct daemon *dmn, struct domain *dom,
-		       struct snapshot_set *set, struct snapshot_def *sn,
-		       bool running, bool paused, struct err **e);
 void qemu_vm_snapshot_release(struct qemu_vm *vm);
 /* driver-qemu-blockjob.c: the disks' chains recorded at a start (from
  * vm->chains); freed; the node at the top of disk @i's chain now
@@ -184,6 +188,15 @@ char *qemu_vm_disk_top(const struct qemu_vm *vm, size_t i);
 int qemu_disk_snapshot(struct daemon *dmn, struct domain *dom,
 		       const struct snapshot_def *sn, driver_done_fn done,
 		       void *opaque, struct err **e);
+/* ->disk_snapshot in two halves: checked, the overlays opened (NULL
+ * with @e when it cannot be); then run (@done follows as
+ * ->disk_snapshot's), or dropped. */
+struct xsnap *qemu_vm_xsnap_prepare(struct qemu_vm *vm,
+				    const struct snapshot_def *sn,
+				    driver_done_fn done, void *opaque,
+				    struct err **e);
+void qemu_vm_xsnap_run(struct xsnap *x);
+void qemu_vm_xsnap_drop(struct xsnap *x);
 int qemu_blockjob(struct daemon *dmn, struct domain *dom,
 		  const struct driver_blockjob *req, struct json_object *out,
 		  driver_done_fn done, void *opaque, struct err **e);
@@ -192,6 +205,23 @@ void qemu_vm_xsnap_release(struct qemu_vm *vm);
 /* A re-attached QEMU's chains read from its block nodes (once QMP is
  * ready); left unknown when they do not match its definition. */
 void qemu_vm_reattach_chains(struct qemu_vm *vm);
+/*
+ * driver-qemu-memsnap.c: the driver's ->memory_snapshot and
+ * ->memory_revert (external snapshots with the guest's memory); a
+ * MIGRATION event while one is taken; one given up when QEMU goes.
+ * driver-qemu.c: QEMU stopped at once (SIGTERM, SIGKILL after
+ * DESTROY_GRACE_MS), the domain shut off (destroyed) on return: 0, or
+ * -errno with @e when it is busy or did not end.
+ */
+int qemu_memory_snapshot(struct daemon *dmn, struct domain *dom,
+			 const struct snapshot_def *sn, int fd, bool live,
+			 driver_done_fn done, void *opaque, struct err **e);
+int qemu_memory_revert(struct daemon *dmn, struct domain *dom,
+		       struct snapshot_set *set, struct snapshot_def *sn,
+		       bool running, bool paused, struct err **e);
+void qemu_vm_msnap_migration(struct qemu_vm *vm, enum qemu_migration st);
+void qemu_vm_msnap_release(struct qemu_vm *vm);
+int qemu_stop_now(struct daemon *dmn, struct domain *dom, struct err **e);
 int qemu_jobinfo(struct daemon *dmn, struct domain *dom,
 		 struct json_object *out, void (*done)(void *opaque),
 		 void *opaque, struct err **e);

@@ -132,6 +132,21 @@ void qemu_migration_begin(struct qmp *q, int fd, bool out, qemu_setup_fn done,
 	next(m);
 }
 
+void qemu_migration_begin_live(struct qmp *q, int fd, qemu_setup_fn done,
+			       void *opaque)
+{
+	struct migration *m = xcalloc(1, sizeof(*m));
+
+	/* the vCPUs run on: QEMU stops them itself to finish */
+	*m = (struct migration){.q = q,
+				.fd = fd,
+				.out = true,
+				.step = STEP_EVENTS,
+				.done = done,
+				.opaque = opaque};
+	next(m);
+}
+
 enum qemu_migration qemu_migration_event(struct json_object *data)
 {
 	const char *status = NULL;
@@ -171,22 +186,29 @@ static void on_resumed(void *opaque, int r, struct json_object *ret,
 
 	(void)ret;
 	if (r < 0 && r != -ECANCELED)
-		log_warn("domain '%s': resuming after a failed save: %s",
+		log_warn("domain '%s': resuming the guest: %s",
 			 vm->dom->def->name, err_msg(e));
+}
+
+void qemu_vm_resume(struct qemu_vm *vm, const char *after)
+{
+	_cleanup_err_ struct err *e = NULL;
+
+	if (qmp_command(vm->qmp, "cont", NULL, COMMAND_MS, on_resumed, vm, &e) <
+	    0)
+		log_warn("domain '%s': resuming after %s: %s",
+			 vm->dom->def->name, after, err_msg(e));
 }
 
 /* A save that could not finish: the guest goes on as it was. */
 static void save_failed(struct qemu_vm *vm, const char *why)
 {
 	_cleanup_err_ struct err *e = NULL;
-	_cleanup_err_ struct err *ignored = NULL;
 
 	vm->saving = false;
 	close_safe(steal_fd(vm->state_fd));
-	if (vm->save_resume && qmp_command(vm->qmp, "cont", NULL, COMMAND_MS,
-					   on_resumed, vm, &ignored) < 0)
-		log_warn("domain '%s': resuming after a failed save: %s",
-			 vm->dom->def->name, err_msg(ignored));
+	if (vm->save_resume)
+		qemu_vm_resume(vm, "a failed save");
 	err_set(&e, EIO, "%s", why);
 	daemon_job_done(vm->dmn, vm->dom, -EIO, NULL, e);
 }
@@ -217,6 +239,7 @@ struct qemu_save_sync {
 	struct loop *loop;
 	struct loop_source *wake;
 	struct qemu_vm *vm;
+	qemu_synced_fn then;
 };
 
 static void *sync_thread(void *opaque)
@@ -246,12 +269,39 @@ static void on_sync_wake(struct loop *l, void *opaque)
 {
 	struct qemu_save_sync *s = opaque;
 	struct qemu_vm *vm = s->vm;
+	qemu_synced_fn then = s->then;
 	int err;
 
 	(void)l;
 	if (!atomic_load(&s->done))
 		return; /* another source's wake-up */
 	err = sync_end(s);
+	then(vm, err);
+}
+
+void qemu_vm_sync_begin(struct qemu_vm *vm, qemu_synced_fn then)
+{
+	_cleanup_err_ struct err *e = NULL;
+	struct qemu_save_sync *s = xcalloc(1, sizeof(*s));
+
+	s->fd = steal_fd(vm->state_fd);
+	s->loop = vm->dmn->loop;
+	s->vm = vm;
+	s->then = then;
+	s->wake = loop_wake_add(s->loop, on_sync_wake, s, &e);
+	if (!s->wake || pthread_create(&s->thread, NULL, sync_thread, s)) {
+		loop_source_del(s->loop, s->wake);
+		vm->state_fd = s->fd;
+		free(s);
+		then(vm, EAGAIN);
+		return;
+	}
+	vm->sync = s;
+}
+
+/* A save's file on the disk (or not: @err). */
+static void save_synced(struct qemu_vm *vm, int err)
+{
 	if (err) {
 		_cleanup_free_ char *why = xasprintf(
 			"writing the save file to disk: %s", strerror(err));
@@ -262,25 +312,6 @@ static void on_sync_wake(struct loop *l, void *opaque)
 	vm->saving = false;
 	vm->saved = true;
 	qemu_vm_signal(vm, SIGTERM);
-}
-
-static void sync_begin(struct qemu_vm *vm)
-{
-	_cleanup_err_ struct err *e = NULL;
-	struct qemu_save_sync *s = xcalloc(1, sizeof(*s));
-
-	s->fd = steal_fd(vm->state_fd);
-	s->loop = vm->dmn->loop;
-	s->vm = vm;
-	s->wake = loop_wake_add(s->loop, on_sync_wake, s, &e);
-	if (!s->wake || pthread_create(&s->thread, NULL, sync_thread, s)) {
-		loop_source_del(s->loop, s->wake);
-		vm->state_fd = s->fd;
-		free(s);
-		save_failed(vm, "cannot start writing the save file to disk");
-		return;
-	}
-	vm->sync = s;
 }
 
 void qemu_vm_save_release(struct qemu_vm *vm)
@@ -341,7 +372,7 @@ static void on_final_stats(void *opaque, int r, struct json_object *ret,
 	vm->dom->job_stats = json_object_new_object();
 	job_pairs(r == 0 ? ret : NULL, true, vm->dom->job_stats);
 	if (vm->saving && !vm->sync)
-		sync_begin(vm);
+		qemu_vm_sync_begin(vm, save_synced);
 }
 
 struct job_query {
@@ -397,6 +428,8 @@ void qemu_vm_migration(struct qemu_vm *vm, enum qemu_migration st)
 {
 	if (st == QEMU_MIGRATION_OTHER)
 		return;
+	if (vm->msnap) /* a snapshot's memory, not a save */
+		return qemu_vm_msnap_migration(vm, st);
 	if (vm->saving && st == QEMU_MIGRATION_COMPLETED && !vm->sync) {
 		/* all of it is in the file once on the disk: then QEMU
 		 * ends, the domain is saved (its figures kept first) */
@@ -404,7 +437,7 @@ void qemu_vm_migration(struct qemu_vm *vm, enum qemu_migration st)
 
 		if (qmp_command(vm->qmp, "query-migrate", NULL, COMMAND_MS,
 				on_final_stats, vm, &e) < 0)
-			sync_begin(vm);
+			qemu_vm_sync_begin(vm, save_synced);
 	} else if (vm->saving && !vm->sync) {
 		save_failed(vm, "QEMU's migration to the save file failed");
 	} else if (vm->restoring && !vm->restored && vm->starting &&
@@ -427,10 +460,11 @@ int qemu_save(struct daemon *dmn, struct domain *dom, int fd, struct err **e)
 	struct qemu_vm *vm = vm_of(dom);
 
 	(void)dmn;
-	if (vm->starting || vm->saving || !vm->qmp_ready) {
+	if (vm->starting || vm->saving || !vm->qmp_ready || vm->msnap) {
 		close_safe(fd);
 		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
-				"domain is starting or saving");
+				"domain is starting, saving or taking a "
+				"snapshot");
 	}
 	vm->state_fd = fd;
 	vm->saving = true;

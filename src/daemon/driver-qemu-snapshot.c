@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "daemon/driver-qemu-priv.h"
 #include "daemon/driver-qemu.h"
@@ -156,7 +155,7 @@ int qemu_snapshot(struct daemon *dmn, struct domain *dom, enum snapshot_op op,
 	if (!vm || !vm->qmp_ready || vm->starting)
 		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
 				"QEMU is not ready for a snapshot");
-	if (vm->snap || vm->saving || vm->xsnap)
+	if (vm->snap || vm->saving || vm->xsnap || vm->msnap)
 		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
 				"another job is running");
 	for (size_t t = 0; t < n; t++) {
@@ -200,30 +199,4 @@ int qemu_snapshot(struct daemon *dmn, struct domain *dom, enum snapshot_op op,
 		return err_code(*e);
 	}
 	return 0;
-}
-
-/* --memspec on QEMU: not yet (the qemu driver's half of issue 15). */
-int qemu_memory_snapshot(struct daemon *dmn, struct domain *dom,
-			 const struct snapshot_def *sn, int fd, bool live,
-			 driver_done_fn done, void *opaque, struct err **e)
-{
-	(void)dmn, (void)dom, (void)live, (void)done, (void)opaque;
-	close(fd);
-	return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-			"snapshot '%s': an external snapshot with the guest's "
-			"memory (--memspec) is not supported by the qemu "
-			"driver yet",
-			sn->name);
-}
-
-int qemu_memory_revert(struct daemon *dmn, struct domain *dom,
-		       struct snapshot_set *set, struct snapshot_def *sn,
-		       bool running, bool paused, struct err **e)
-{
-	(void)dmn, (void)dom, (void)set, (void)running, (void)paused;
-	return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-			"snapshot '%s': reverting to an external snapshot "
-			"with the guest's memory is not supported by the "
-			"qemu driver yet",
-			sn->name);
 }

@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
@@ -98,6 +99,7 @@ static void qemu_release(struct daemon *dmn, struct domain *dom)
 	qemu_vm_snapshot_release(vm);
 	qemu_vm_unplug_release(vm);
 	qemu_vm_xsnap_release(vm);
+	qemu_vm_msnap_release(vm);
 	qemu_vm_blockjobs_release(vm);
 	qmp_free(vm->qmp);
 	qemu_agent_free(vm->agent, false);
@@ -820,12 +822,12 @@ static void vm_exited(struct daemon *dmn, struct domain *dom, int status)
 	daemon_domain_stopped(dmn, dom, reason, detail, restart);
 }
 
-static void on_exit_fd(struct loop *l, int fd, uint32_t events, void *opaque)
+/* QEMU has ended: its watch gone, its status (-1: unknown). */
+static int reap(struct qemu_vm *vm)
 {
-	struct qemu_vm *vm = opaque;
 	int status = -1;
 
-	loop_source_del(l, vm->watch);
+	loop_source_del(vm->dmn->loop, vm->watch);
 	vm->watch = NULL;
 	if (vm->is_child) {
 		if (spawn_wait(&vm->child, &status) < 0)
@@ -834,7 +836,15 @@ static void on_exit_fd(struct loop *l, int fd, uint32_t events, void *opaque)
 		close_safe(vm->child.pidfd);
 		vm->child.pidfd = -1;
 	}
-	vm_exited(vm->dmn, vm->dom, status);
+	return status;
+}
+
+static void on_exit_fd(struct loop *l, int fd, uint32_t events, void *opaque)
+{
+	struct qemu_vm *vm = opaque;
+
+	(void)l;
+	vm_exited(vm->dmn, vm->dom, reap(vm));
 }
 
 void qemu_vm_signal(struct qemu_vm *vm, int sig)
@@ -1368,6 +1378,37 @@ static int qemu_destroy(struct daemon *dmn, struct domain *dom, unsigned flags,
 	vm->graceful = flags & DRIVER_DESTROY_GRACEFUL;
 	qemu_vm_signal(vm, SIGTERM);
 	return RPC_DEFERRED;
+}
+
+int qemu_stop_now(struct daemon *dmn, struct domain *dom, struct err **e)
+{
+	struct qemu_vm *vm = vm_of(dom);
+	struct pollfd p = {.fd = vm->child.pidfd, .events = POLLIN};
+	int r;
+
+	if (vm->starting || vm->saving || vm->destroying || vm->snap ||
+	    vm->xsnap || vm->msnap)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain is starting, saving, stopping or "
+				"taking a snapshot");
+	vm->destroying = true;
+	/* SIGTERM first: QEMU writes its images' caches out */
+	qemu_vm_signal(vm, SIGTERM);
+	do
+		r = poll(&p, 1, DESTROY_GRACE_MS);
+	while (r < 0 && errno == EINTR);
+	if (r == 0) {
+		vm->killed = true;
+		qemu_vm_signal(vm, SIGKILL);
+		do
+			r = poll(&p, 1, DESTROY_GRACE_MS);
+		while (r < 0 && errno == EINTR);
+	}
+	if (r <= 0) /* its exit comes later, through the watch */
+		return err_set(e, ETIMEDOUT, "QEMU %d did not end within %d s",
+			       (int)vm->child.pid, 2 * DESTROY_GRACE_MS / 1000);
+	vm_exited(dmn, dom, reap(vm));
+	return 0;
 }
 
 /* What a control command's answer does before the job ends. */

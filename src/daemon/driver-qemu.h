@@ -674,6 +674,10 @@ void qemu_setup_run(struct qmp *q, const struct domain_def *def,
  */
 void qemu_migration_begin(struct qmp *q, int fd, bool out, qemu_setup_fn done,
 			  void *opaque);
+/* The same out, the vCPUs left running (QEMU stops them to finish:
+ * snapshot-create --live). */
+void qemu_migration_begin_live(struct qmp *q, int fd, qemu_setup_fn done,
+			       void *opaque);
 
 enum qemu_migration {
 	QEMU_MIGRATION_OTHER, /* still on its way */

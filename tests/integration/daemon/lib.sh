@@ -329,6 +329,36 @@ guest_extra() {
 	chmod 755 "$d/etc/nido-extra"
 }
 
+# qemu_bios_xml NAME DISK FORMAT: the type 'qemu' pc domain of 192 MiB
+# that boots qemu_bios_disk's DISK (in FORMAT) on hda, its console a pty.
+qemu_bios_xml() {
+	cat <<XML
+<domain type='qemu'>
+  <name>$1</name>
+  <memory unit='MiB'>192</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <features><acpi/></features>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='$3'/>
+      <source file='$2'/><target dev='hda' bus='ide'/></disk>
+    <serial type='pty'/>
+  </devices>
+</domain>
+XML
+}
+
+# qemu_mark DOMAIN: the word the test init keeps in its memory ("mark
+# WORD" sets it), as it answers "mark"; "?" when it does not within 60 s.
+qemu_mark() {
+	local v= deadline=$((SECONDS + 60))
+	while [ -z "$v" ] && [ $SECONDS -lt $deadline ]; do
+		v=$(printf 'mark\r' | timeout 20 "$NIDO" console "$1" 2>&1 |
+			sed -n 's/.*MARK:\([a-z0-9]*\).*/\1/p' | tail -n 1)
+	done
+	echo "${v:-?}"
+}
+
 # qemu_ask DOMAIN LINE [WANT]: types LINE on DOMAIN's console until what
 # comes back holds WANT (by default the test init's "GOT:LINE on ") or
 # says the domain is not running, for 300 s at most (the guest may still

@@ -30,15 +30,7 @@ cat >"$tmp/sn.xml" <<XML
 </domain>
 XML
 
-# mark_of: the word the guest's init keeps in its memory ("mark").
-mark_of() {
-	local v= deadline=$((SECONDS + 60))
-	while [ -z "$v" ] && [ $SECONDS -lt $deadline ]; do
-		v=$(printf 'mark\r' | timeout 20 "$NIDO" console sn 2>&1 |
-			sed -n 's/.*MARK:\([a-z0-9]*\).*/\1/p' | tail -n 1)
-	done
-	echo "${v:-?}"
-}
+mark_of() { qemu_mark sn; }
 
 start_daemon
 "$NIDO" define "$tmp/sn.xml" >/dev/null
