@@ -173,26 +173,30 @@ static int check_stream(int fd, const char *path, uint64_t off, uint64_t size,
 }
 
 /*
- * Opens and checks @sn's memory file: a save file of the qemu driver
- * for @dom (its UUID), QEMU's stream in it complete. *@ran: the guest
+ * Opens and checks @sn's memory file: as the snapshot wrote it (the
+ * record snapshot-memory.c keeps), and then, as untrusted still (a
+ * record of a file another process wrote there before the seal, a
+ * redefined snapshot), a save file of the qemu driver for @dom (its
+ * UUID), QEMU's stream in it complete. *@ran: the guest
  * ran when taken. The fd at the stream, or -errno with @e naming the
  * file.
  */
-static int memfile_open(const struct domain *dom, const struct snapshot_def *sn,
-			bool *ran, struct err **e)
+static int memfile_open(struct daemon *dmn, const struct domain *dom,
+			const struct snapshot_def *sn, bool *ran,
+			struct err **e)
 {
 	const char *path = sn->memory_file;
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* as the snapshot wrote it (its size and CRC-32 recorded then) */
+	_cleanup_close_ int fd = snapshot_memory_open(dmn, dom, sn, e);
 	struct save_header h = {0};
 	struct domain_def *def = NULL;
 	struct stat st;
 	int r;
 
-	if (fd < 0 || fstat(fd, &st) < 0)
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
 		return err_sys(e, errno, "memory file '%s'", path);
-	if (!S_ISREG(st.st_mode))
-		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
-				"memory file '%s': not a regular file", path);
 	if (save_header_read(fd, path, &h, e) < 0)
 		return err_mark(e, ERR_OPERATION_INVALID);
 	*ran = h.flags & SAVE_FILE_RUNNING;
@@ -234,7 +238,7 @@ int qemu_memory_revert(struct daemon *dmn, struct domain *dom,
 				"supported (define it, or destroy it first)",
 				dom->def->name);
 	/* a bad file leaves the domain as it is */
-	if ((fd = memfile_open(dom, sn, &ran, e)) < 0)
+	if ((fd = memfile_open(dmn, dom, sn, &ran, e)) < 0)
 		return err_prefix(e, "snapshot '%s'", sn->name);
 	if (domain_is_active(dom) && qemu_stop_now(dmn, dom, e) < 0) {
 		close(fd);

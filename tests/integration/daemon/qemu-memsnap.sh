@@ -58,7 +58,7 @@ t_err "a second --memspec to the same file is refused" "exists" \
 cp "$mem" "$tmp/good.mem"
 truncate -s -4096 "$mem"
 t_err "revert: a truncated memory file is refused by name" \
-	"memory file '$mem': truncated" "$NIDO" snapshot-revert mm s1
+	"memory snapshot file '$mem' is truncated" "$NIDO" snapshot-revert mm s1
 t "... the guest still runs" state_starts mm "running"
 t_out "... as it was" "after" mark_of
 head -c 65536 /dev/urandom >"$mem"
