@@ -454,6 +454,7 @@ struct convert_args {
 	bool has_out_fmt;	   /* -O given: -n opens the target as that */
 	bool bitmaps, skip_broken; /* --bitmaps, --skip-broken-bitmaps */
 	unsigned share;		   /* -U: for the sources */
+	const char *snap_param;	   /* -l */
 	int sparse_size;
 };
 
@@ -469,7 +470,7 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:O:B:F:o:cpS:nqt:T:m:WUC", lo,
+	while ((c = getopt_long(argc, argv, "f:O:B:F:o:cpS:nqt:T:m:WUCl:", lo,
 				NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -510,6 +511,9 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
 		case 'U':
 			a->share = BLOCK_OPEN_SHARE_RW;
 			break;
+		case 'l':
+			a->snap_param = optarg;
+			break;
 		case OPT_BITMAPS:
 			a->bitmaps = true;
 			break;
@@ -533,6 +537,49 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
 				 "--bitmaps"),
 		       -1;
 	return 0;
+}
+
+/*
+ * -l: qemu-img's snapshot_param, "snapshot.id=ID,snapshot.name=NAME"
+ * (either part; the last of a key counts) or an id or name alone.
+ * Loads it into @src; prints qemu-img's words on failure.
+ */
+static int load_snapshot(struct block *src, const char *param)
+{
+	static const char pfx[] = "snapshot.";
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *copy = NULL;
+	const char *id = NULL, *name = NULL;
+	char *save = NULL;
+	int r;
+
+	if (strncmp(param, pfx, sizeof(pfx) - 1) != 0) {
+		r = img_snapshot_load_any(src, param, &e);
+		goto done;
+	}
+	copy = xstrdup(param);
+	for (char *kv = strtok_r(copy, ",", &save); kv;
+	     kv = strtok_r(NULL, ",", &save)) {
+		char *v = strchr(kv, '=');
+
+		if (v)
+			*v++ = '\0';
+		if (v && streq(kv, "snapshot.id"))
+			id = v;
+		else if (v && streq(kv, "snapshot.name"))
+			name = v;
+		else {
+			img_error("Invalid parameter '%s'", kv);
+			img_error("Failed in parsing snapshot param '%s'",
+				  param);
+			return -1;
+		}
+	}
+	r = img_snapshot_load(src, id, name, &e);
+done:
+	if (r < 0)
+		img_error("Failed to load snapshot: %s", err_msg(e));
+	return r < 0 ? -1 : 0;
 }
 
 static int create_output(const char *path, struct convert_args *a,
@@ -619,9 +666,15 @@ int img_cmd_convert(int argc, char **argv)
 	out = argv[argc - 1];
 	c.nsrc = argc - optind - 1;
 	c.src = xcalloc(c.nsrc, sizeof(*c.src));
+	if (a.snap_param && c.nsrc > 1) {
+		img_error("No support for concatenating multiple snapshot");
+		goto out;
+	}
 	for (int i = 0; i < c.nsrc; i++) {
 		c.src[i] = img_open(argv[optind + i], a.src_fmt, a.share);
 		if (!c.src[i])
+			goto out;
+		if (a.snap_param && load_snapshot(c.src[i], a.snap_param) < 0)
 			goto out;
 		c.total += block_size(c.src[i]);
 	}
