@@ -48,8 +48,9 @@ int qcow2_snapshot_load(struct block *b, const char *id, const char *name,
 		      bytes > s->file_end - sn->l1_offset))
 		return err_set(e, EINVAL,
 			       "'%s': snapshot '%s': L1 table offset %#" PRIx64
-			       " invalid",
-			       s->name, sn->name, sn->l1_offset);
+			       " or size %" PRIu32
+			       " invalid (outside the file)",
+			       s->name, sn->name, sn->l1_offset, sn->l1_size);
 	r = qcow2_read_l1(s, sn->l1_offset, sn->l1_size, &l1, e);
 	if (r == 0)
 		r = qcow2_cache_clear(s, s->l2_cache, e);
