@@ -842,9 +842,17 @@ int virtio_blk_switch(struct virtio_dev *d, int fd, const char *path,
 		return err_code(*e);
 	pthread_mutex_lock(&d->lock);
 	blk_drain(d);
+	/*
+	 * the image below is the snapshot's from now on: what the guest
+	 * wrote (and tables kept in memory) reach its file first, as
+	 * others read it there (a clone of the snapshot, a backup)
+	 */
+	r = block_flush(b->disk, e);
 	/* nidod opened and locked it (the sandbox refuses locking) */
-	r = block_open_over(fd, path, b->disk,
-			    BLOCK_OPEN_RDWR | BLOCK_OPEN_LOCKED, &top, e);
+	if (r == 0)
+		r = block_open_over(fd, path, b->disk,
+				    BLOCK_OPEN_RDWR | BLOCK_OPEN_LOCKED, &top,
+				    e);
 	if (r == 0 && (r = use_disk(d, top, path, e)) < 0)
 		block_close_over(top); /* b->disk stays */
 	pthread_mutex_unlock(&d->lock);
