@@ -69,6 +69,8 @@ struct clone_job {
 	pthread_t thread;
 	struct rpc_call *call;
 	char *original;		/* its name, to let it start again */
+	char *snapshot;		/* --snapshot's name, or NULL */
+	int64_t snap_time;	/* its creation time */
 	struct domain_def *def; /* the new domain's, defined at the end */
 	struct clone_disk disks[CLONE_MAX_DISKS];
 	size_t n_disks, made; /* made: images created so far */
@@ -92,6 +94,7 @@ static void job_free(struct clone_job *j)
 		free(j->disks[i].snap);
 	}
 	free(j->original);
+	free(j->snapshot);
 	free(j->nvram_src);
 	free(j->nvram_dst);
 	domain_def_free(j->def);
@@ -188,6 +191,23 @@ static void release_original(struct daemon *dmn, const char *name)
 		o->cloning--;
 }
 
+/* Whether --snapshot is still there: deleted meanwhile, what was read of
+ * its images may have been reused. 0 or -errno. */
+static int snapshot_kept(struct daemon *dmn, struct clone_job *j)
+{
+	struct domain *o = domain_list_find_name(&dmn->domains, j->original);
+	struct snapshot_set *set = o ? snapshot_set_of(dmn, o, NULL) : NULL;
+	const struct snapshot_def *sn =
+		set ? snapshot_find(set, j->snapshot) : NULL;
+
+	if (sn && sn->creation_time == j->snap_time)
+		return 0;
+	return err_setk(&j->e, ERR_OPERATION_INVALID, ENOENT,
+			"snapshot '%s' was deleted while the clone's images "
+			"were copied from it",
+			j->snapshot);
+}
+
 /* On the loop: the images are made; the new domain is defined. */
 static void job_collect(struct daemon *dmn, struct clone_job *j)
 {
@@ -197,6 +217,8 @@ static void job_collect(struct daemon *dmn, struct clone_job *j)
 
 	pthread_join(j->thread, NULL);
 	release_original(dmn, j->original);
+	if (r == 0 && j->snapshot)
+		r = snapshot_kept(dmn, j);
 	if (r == 0 && domain_list_find_name(&dmn->domains, j->def->name))
 		r = err_setk(&j->e, ERR_OPERATION_INVALID, EEXIST,
 			     "domain '%s' was defined meanwhile", j->def->name);
@@ -609,6 +631,10 @@ static struct clone_job *plan(struct daemon *dmn, struct domain *orig,
 	int r = name ? new_def(dmn, orig, q, name, j, e) : -EINVAL;
 
 	j->original = xstrdup(orig->def->name);
+	if (q->sn) {
+		j->snapshot = xstrdup(q->sn->name);
+		j->snap_time = q->sn->creation_time;
+	}
 	if (r == 0)
 		r = domain_disks_resolve(dmn, j->def, e);
 	for (size_t i = 0; r == 0 && i < j->def->n_disks; i++)
