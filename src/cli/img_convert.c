@@ -539,49 +539,6 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
 	return 0;
 }
 
-/*
- * -l: qemu-img's snapshot_param, "snapshot.id=ID,snapshot.name=NAME"
- * (either part; the last of a key counts) or an id or name alone.
- * Loads it into @src; prints qemu-img's words on failure.
- */
-static int load_snapshot(struct block *src, const char *param)
-{
-	static const char pfx[] = "snapshot.";
-	_cleanup_err_ struct err *e = NULL;
-	_cleanup_free_ char *copy = NULL;
-	const char *id = NULL, *name = NULL;
-	char *save = NULL;
-	int r;
-
-	if (strncmp(param, pfx, sizeof(pfx) - 1) != 0) {
-		r = img_snapshot_load_any(src, param, &e);
-		goto done;
-	}
-	copy = xstrdup(param);
-	for (char *kv = strtok_r(copy, ",", &save); kv;
-	     kv = strtok_r(NULL, ",", &save)) {
-		char *v = strchr(kv, '=');
-
-		if (v)
-			*v++ = '\0';
-		if (v && streq(kv, "snapshot.id"))
-			id = v;
-		else if (v && streq(kv, "snapshot.name"))
-			name = v;
-		else {
-			img_error("Invalid parameter '%s'", kv);
-			img_error("Failed in parsing snapshot param '%s'",
-				  param);
-			return -1;
-		}
-	}
-	r = img_snapshot_load(src, id, name, &e);
-done:
-	if (r < 0)
-		img_error("Failed to load snapshot: %s", err_msg(e));
-	return r < 0 ? -1 : 0;
-}
-
 static int create_output(const char *path, struct convert_args *a,
 			 uint64_t size)
 {
@@ -674,7 +631,8 @@ int img_cmd_convert(int argc, char **argv)
 		c.src[i] = img_open(argv[optind + i], a.src_fmt, a.share);
 		if (!c.src[i])
 			goto out;
-		if (a.snap_param && load_snapshot(c.src[i], a.snap_param) < 0)
+		if (a.snap_param &&
+		    img_load_snapshot(c.src[i], a.snap_param) < 0)
 			goto out;
 		c.total += block_size(c.src[i]);
 	}

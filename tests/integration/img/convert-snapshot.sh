@@ -31,6 +31,13 @@ t "the snapshot is not the current content" bash -c \
 t "-O qcow2 -l s2: reads as qemu-img's extract" bash -c \
 	"$N img convert -O qcow2 -l s2 a.qcow2 n.qcow2 && qemu-img convert -O raw -l s2 a.qcow2 q2.raw && $N img compare n.qcow2 q2.raw && qcheck n.qcow2"
 
+t "measure -l s1: as qemu-img measure -l" bash -c \
+	"diff <($N img measure -O qcow2 -l s1 a.qcow2) <(qemu-img measure -O qcow2 -l s1 a.qcow2)"
+t "measure -l s1 needs less than the image now" bash -c \
+	"! diff -q <($N img measure -O qcow2 -l s1 a.qcow2) <($N img measure -O qcow2 a.qcow2)"
+t_rc "measure --size with -l: refused as qemu-img" 1 \
+	"$N" img measure --size 1M -l s1 -O qcow2
+
 refused() { # WANT PARAM ARGS...: exit 1, the message, no output file
 	local want=$1 out
 	shift
