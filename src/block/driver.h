@@ -83,6 +83,8 @@ struct block_driver {
 			const char *name, struct err **e);
 	int (*snapshot_list)(struct block *b, struct img_snapshot **list,
 			     int *n, struct err **e);
+	int (*snapshot_load)(struct block *b, const char *id, const char *name,
+			     struct err **e);
 	int (*make_empty)(struct block *b, struct err **e);
 	int (*amend)(struct block *b, const struct img_amend_opts *o,
 		     struct err **e);

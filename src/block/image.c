@@ -164,6 +164,38 @@ int img_snapshot_list(struct block *b, struct img_snapshot **list, int *n,
 	return DISPATCH(b, snapshot_list, "snapshots", list, n, e);
 }
 
+int img_snapshot_load(struct block *b, const char *id, const char *name,
+		      struct err **e)
+{
+	if (!b->read_only)
+		return err_set(e, EROFS,
+			       "'%s': a snapshot is read from a read-only "
+			       "open only",
+			       b->filename);
+	if (!b->drv->snapshot_load)
+		return err_set(e, ENOTSUP,
+			       "Block format '%s' used by '%s' does not "
+			       "support temporarily loading internal snapshots",
+			       b->drv->name, b->filename);
+	return DISPATCH(b, snapshot_load, "internal snapshots", id, name, e);
+}
+
+int img_snapshot_load_any(struct block *b, const char *id_or_name,
+			  struct err **e)
+{
+	struct err *first = NULL;
+	int r = img_snapshot_load(b, id_or_name, NULL, &first);
+
+	if (r == -ENOENT)
+		r = img_snapshot_load(b, NULL, id_or_name, e);
+	else if (r < 0 && e && !*e) {
+		*e = first;
+		first = NULL;
+	}
+	err_free(first);
+	return r;
+}
+
 ssize_t img_compress(struct block *b, const void *buf, void *out)
 {
 	if (!b->drv->compress)

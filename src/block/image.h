@@ -197,6 +197,22 @@ int img_snapshot(struct block *b, enum img_snapshot_op op, const char *name,
 		 struct err **e);
 int img_snapshot_list(struct block *b, struct img_snapshot **list, int *n,
 		      struct err **e);
+/*
+ * Makes @b, open read-only, read as it was at the internal snapshot
+ * whose id is @id and name is @name (either NULL: any; qemu's
+ * snapshot.id= and snapshot.name=). The virtual size stays the image's,
+ * as with qemu-img convert -l; the backing file stays the current one.
+ * Safe on an image a running guest writes (BLOCK_OPEN_SHARE_RW): the
+ * snapshot's clusters are not rewritten while it exists. Returns 0, or
+ * -ENOENT with "Can't find snapshot" (qemu's words), -ENOTSUP for a
+ * format without internal snapshots, -EROFS for a writable open, or
+ * another -errno naming the image and the snapshot.
+ */
+int img_snapshot_load(struct block *b, const char *id, const char *name,
+		      struct err **e);
+/* As img_snapshot_load(): @id_or_name as an id, then as a name. */
+int img_snapshot_load_any(struct block *b, const char *id_or_name,
+			  struct err **e);
 
 /*
  * Compresses one cluster (@buf, img_cluster_size() bytes) the way @b's

@@ -827,6 +827,7 @@ const struct block_driver block_qcow2 = {
 	.set_backing = qcow2_set_backing,
 	.snapshot = qcow2_snapshot,
 	.snapshot_list = qcow2_snapshot_list,
+	.snapshot_load = qcow2_snapshot_load,
 	.make_empty = qcow2_make_empty,
 	.amend = qcow2_amend,
 	.bitmap = qcow2_bitmap_ops,

@@ -426,6 +426,17 @@ int qcow2_snapshot_list(struct block *b, struct img_snapshot **list, int *n,
 int qcow2_update_l1_refs(struct qcow2 *s, const uint64_t *l1, uint32_t l1_size,
 			 int delta, struct err **e);
 
+/* ---- qcow2-snapshot-load.c ---- */
+
+/*
+ * Switches a read-only open to the L1 table of the snapshot matching @id
+ * and @name (either NULL: any). -ENOENT "Can't find snapshot", or
+ * -EINVAL/-EFBIG naming the image and snapshot when its L1 table lies
+ * outside the file or is too large.
+ */
+int qcow2_snapshot_load(struct block *b, const char *id, const char *name,
+			struct err **e);
+
 /* Sets COPIED exactly where the refcount is 1 in the active tree. */
 int qcow2_fix_copied(struct qcow2 *s, struct err **e);
 

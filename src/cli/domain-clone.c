@@ -20,8 +20,10 @@ static void usage(FILE *f)
 	      "         [--file PATH]... [--linked] [--preserve-data]\n"
 	      "         [--skip-copy TARGET]... [--mac MAC|RANDOM]... "
 	      "[--uuid UUID]\n"
-	      "Makes a new domain from a shut off one: its definition with "
-	      "a name,\n"
+	      "         [--snapshot SNAP]\n"
+	      "Makes a new domain from a shut off one (or, --snapshot, "
+	      "from one of its\n"
+	      "snapshots, running or not): its definition with a name,\n"
 	      "a UUID and MAC addresses of its own, and a new image for "
 	      "each disk\n"
 	      "the guest writes (read-only and shareable disks and cdroms "
@@ -42,7 +44,11 @@ static void usage(FILE *f)
 	      "      --skip-copy TARGET  share that disk with the original\n"
 	      "  -m, --mac MAC         the next interface's MAC (RANDOM: "
 	      "a new one)\n"
-	      "  -u, --uuid UUID       the clone's UUID\n",
+	      "  -u, --uuid UUID       the clone's UUID\n"
+	      "      --snapshot SNAP   the snapshot's definition and disk "
+	      "contents\n"
+	      "                        (internal or external; not with "
+	      "--linked)\n",
 	      f);
 }
 
@@ -82,9 +88,11 @@ static int take(int c, const char *arg, struct json_object *p)
 	case 'o':
 	case 'n':
 	case 'u':
+	case 'S':
 		json_object_object_add(p,
 				       c == 'o'	  ? "original"
 				       : c == 'n' ? "name"
+				       : c == 'S' ? "snapshot"
 						  : "uuid",
 				       json_object_new_string(arg));
 		return 0;
@@ -127,6 +135,7 @@ int cmd_clone(int argc, char **argv)
 		{"skip-copy", required_argument, NULL, 's'},
 		{"mac", required_argument, NULL, 'm'},
 		{"uuid", required_argument, NULL, 'u'},
+		{"snapshot", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};

@@ -30,6 +30,44 @@ int img_parse_size(const char *s, uint64_t *out)
 	return s ? size_parse(s, out, NULL) : -EINVAL;
 }
 
+int img_load_snapshot(struct block *src, const char *param)
+{
+	static const char pfx[] = "snapshot.";
+	_cleanup_err_ struct err *e = NULL;
+	_cleanup_free_ char *copy = NULL;
+	const char *id = NULL, *name = NULL;
+	char *save = NULL;
+	int r;
+
+	if (strncmp(param, pfx, sizeof(pfx) - 1) != 0) {
+		r = img_snapshot_load_any(src, param, &e);
+		goto done;
+	}
+	copy = xstrdup(param);
+	for (char *kv = strtok_r(copy, ",", &save); kv;
+	     kv = strtok_r(NULL, ",", &save)) {
+		char *v = strchr(kv, '=');
+
+		if (v)
+			*v++ = '\0';
+		if (v && streq(kv, "snapshot.id"))
+			id = v;
+		else if (v && streq(kv, "snapshot.name"))
+			name = v;
+		else {
+			img_error("Invalid parameter '%s'", kv);
+			img_error("Failed in parsing snapshot param '%s'",
+				  param);
+			return -1;
+		}
+	}
+	r = img_snapshot_load(src, id, name, &e);
+done:
+	if (r < 0)
+		img_error("Failed to load snapshot: %s", err_msg(e));
+	return r < 0 ? -1 : 0;
+}
+
 const char *img_human_size(uint64_t v, char buf[32])
 {
 	return size_format_human(v, buf);
@@ -720,8 +758,9 @@ static const char help_text[] =
 	"  convert [--bitmaps [--skip-broken-bitmaps]] [-U] [-C] [-c] [-p] "
 	"[-q] [-n] [-f fmt] [-t cache] "
 	"[-T src_cache] [-O output_fmt] [-B backing_file [-F backing_fmt]] "
-	"[-o options] [-S sparse_size] [-m num_coroutines] [-W] filename "
-	"[filename2 [...]] output_filename\n"
+	"[-o options] [-l snapshot_param] [-S sparse_size] "
+	"[-m num_coroutines] [-W] filename [filename2 [...]] "
+	"output_filename\n"
 	"  create [-q] [-f fmt] [-b backing_file [-F backing_fmt]] [-u] "
 	"[-o options] filename [size]\n"
 	"  dd [-f fmt] [-O output_fmt] [bs=block_size] [count=blocks] "
@@ -730,7 +769,7 @@ static const char help_text[] =
 	"  map [-f fmt] [--start-offset=offset] [--max-length=len] "
 	"[--output=ofmt] [-U] filename\n"
 	"  measure [--output=ofmt] [-O output_fmt] [-o options] [--size N | "
-	"[-f fmt] filename]\n"
+	"[-f fmt] [-l snapshot_param] filename]\n"
 	"  snapshot [-U] [-q] [-l | -a snapshot | -c snapshot | -d snapshot] "
 	"filename\n"
 	"  rebase [-U] [-q] [-f fmt] [-t cache] [-T src_cache] [-p] [-u] "

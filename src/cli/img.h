@@ -44,6 +44,14 @@ const char *img_human_size(uint64_t v, char buf[32]);
 #define IMG_OPEN_SHARE_BACKING (1u << 30)
 struct block *img_open(const char *path, const char *fmt, unsigned flags);
 
+/*
+ * -l of convert and measure: qemu-img's snapshot_param,
+ * "snapshot.id=ID,snapshot.name=NAME" (either part; the last of a key
+ * counts) or an id or name alone, loaded into @src (img_snapshot_load).
+ * Returns 0, or -1 with qemu-img's words printed.
+ */
+int img_load_snapshot(struct block *src, const char *param);
+
 /* Prints @o as qemu-img prints JSON (4-space indent) followed by \n. */
 void img_print_json(json_object *o);
 

@@ -454,6 +454,7 @@ struct convert_args {
 	bool has_out_fmt;	   /* -O given: -n opens the target as that */
 	bool bitmaps, skip_broken; /* --bitmaps, --skip-broken-bitmaps */
 	unsigned share;		   /* -U: for the sources */
+	const char *snap_param;	   /* -l */
 	int sparse_size;
 };
 
@@ -469,7 +470,7 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:O:B:F:o:cpS:nqt:T:m:WUC", lo,
+	while ((c = getopt_long(argc, argv, "f:O:B:F:o:cpS:nqt:T:m:WUCl:", lo,
 				NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -509,6 +510,9 @@ static int parse_args(int argc, char **argv, struct convert_args *a)
 			break;
 		case 'U':
 			a->share = BLOCK_OPEN_SHARE_RW;
+			break;
+		case 'l':
+			a->snap_param = optarg;
 			break;
 		case OPT_BITMAPS:
 			a->bitmaps = true;
@@ -619,9 +623,16 @@ int img_cmd_convert(int argc, char **argv)
 	out = argv[argc - 1];
 	c.nsrc = argc - optind - 1;
 	c.src = xcalloc(c.nsrc, sizeof(*c.src));
+	if (a.snap_param && c.nsrc > 1) {
+		img_error("No support for concatenating multiple snapshot");
+		goto out;
+	}
 	for (int i = 0; i < c.nsrc; i++) {
 		c.src[i] = img_open(argv[optind + i], a.src_fmt, a.share);
 		if (!c.src[i])
+			goto out;
+		if (a.snap_param &&
+		    img_load_snapshot(c.src[i], a.snap_param) < 0)
 			goto out;
 		c.total += block_size(c.src[i]);
 	}

@@ -138,14 +138,14 @@ int img_cmd_measure(int argc, char **argv)
 	_cleanup_block_ struct block *b = NULL;
 	_cleanup_err_ struct err *e = NULL;
 	_cleanup_free_ char *opts = NULL;
-	const char *fmt = NULL;
+	const char *fmt = NULL, *snap = NULL;
 	uint64_t size = 0, used, req, full, cs;
 	bool json = false, have_size = false, bm;
 	unsigned share = 0;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:O:o:U", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:O:o:Ul:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			fmt = optarg;
@@ -170,10 +170,17 @@ int img_cmd_measure(int argc, char **argv)
 		case 'U':
 			share = BLOCK_OPEN_SHARE_RW;
 			break;
+		case 'l':
+			snap = optarg;
+			break;
 		default:
 			return 1;
 		}
 	}
+	if (have_size && (fmt || snap))
+		return img_error("--image-opts, -f, and -l require a filename "
+				 "argument."),
+		       1;
 	if (opts && img_parse_create_opts(opts, &o) < 0)
 		return 1;
 	if (have_size == (optind < argc))
@@ -184,7 +191,7 @@ int img_cmd_measure(int argc, char **argv)
 	used = 0;
 	if (!have_size) {
 		b = img_open(argv[optind], fmt, share);
-		if (!b)
+		if (!b || (snap && img_load_snapshot(b, snap) < 0))
 			return 1;
 		size = block_size(b);
 		if (allocated_bytes(b, cs, &used, &e) < 0)

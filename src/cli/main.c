@@ -84,7 +84,8 @@ static const struct cli_command main_commands[] = {
 	 .group = "domain",
 	 .synopsis = "--name NAME --kernel PATH [OPTIONS...]",
 	 .desc = "virt-install's job; see 'nido install --help'."},
-	{"clone", cmd_clone, "clone a shut off domain (virt-clone)",
+	{"clone", cmd_clone,
+	 "clone a shut off domain, or one of its snapshots (virt-clone)",
 	 .group = "domain",
 	 .synopsis = "--original NAME [--name NEW | --auto-clone] "
 		     "[--file PATH]... [OPTIONS...]",

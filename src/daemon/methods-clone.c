@@ -4,7 +4,8 @@
  *
  *   "domain.clone" {"original": NAME|UUID, "name": NEW, "auto_clone":
  *   bool, "files": [PATH, ...], "linked": bool, "preserve_data": bool,
- *   "skip_copy": [TARGET, ...], "macs": [MAC, ...], "uuid": UUID}
+ *   "skip_copy": [TARGET, ...], "macs": [MAC, ...], "uuid": UUID,
+ *   "snapshot": SNAP}
  *
  * A new persistent domain with the original's definition, its own name,
  * UUID and MAC addresses, and a new image for each disk the guest
@@ -15,6 +16,12 @@
  * the original cannot start nor be undefined. The new domain is defined
  * once every image is made; on any failure the images made are removed
  * and nothing is defined.
+ *
+ * From a snapshot (Proxmox's qm clone --snapname): the definition the
+ * snapshot keeps, and each copied disk's content as the snapshot took
+ * it: a qcow2 image read at its internal snapshot, or for an external
+ * one the image the snapshot names (under its overlay now). Neither
+ * changes while the guest runs, so the original may run meanwhile.
  *
  * The paths come from a client allowed to define domains, which may
  * name any file already; new images are created without following a
@@ -29,11 +36,13 @@
 #include <uuid/uuid.h>
 
 #include "block/block.h"
+#include "block/image.h"
 #include "daemon/daemon.h"
 #include "daemon/domain-disks.h"
 #include "daemon/events.h"
 #include "daemon/object.h"
 #include "daemon/rpc.h"
+#include "daemon/snapshot.h"
 #include "lib/file.h"
 #include "lib/json.h"
 #include "lib/log.h"
@@ -50,6 +59,8 @@ struct clone_disk {
 	char *src, *dst;
 	const char *format; /* @src's, as the definition says */
 	bool linked;	    /* an overlay over @src */
+	bool shared;	    /* @src may be in use: read as -U reads */
+	char *snap;	    /* the internal snapshot of @src to read */
 };
 
 struct clone_job {
@@ -58,6 +69,8 @@ struct clone_job {
 	pthread_t thread;
 	struct rpc_call *call;
 	char *original;		/* its name, to let it start again */
+	char *snapshot;		/* --snapshot's name, or NULL */
+	int64_t snap_time;	/* its creation time */
 	struct domain_def *def; /* the new domain's, defined at the end */
 	struct clone_disk disks[CLONE_MAX_DISKS];
 	size_t n_disks, made; /* made: images created so far */
@@ -78,8 +91,10 @@ static void job_free(struct clone_job *j)
 	for (size_t i = 0; i < j->n_disks; i++) {
 		free(j->disks[i].src);
 		free(j->disks[i].dst);
+		free(j->disks[i].snap);
 	}
 	free(j->original);
+	free(j->snapshot);
 	free(j->nvram_src);
 	free(j->nvram_dst);
 	domain_def_free(j->def);
@@ -102,6 +117,14 @@ static int make_image(const struct clone_disk *d, struct err **e)
 	};
 	const char *dir = dirname(dir_buf);
 
+	if (d->shared) {
+		if (block_open(d->src, d->format, BLOCK_OPEN_SHARE_RW, &src,
+			       e) < 0)
+			return err_code(*e);
+		if (d->snap && img_snapshot_load(src, NULL, d->snap, e) < 0)
+			return err_prefix(e, "internal snapshot '%s'", d->snap);
+		return storage_vol_clone_block(dir, src, &nv, NULL, e);
+	}
 	if (!d->linked)
 		return storage_vol_clone_from(dir, d->src, d->format, &nv, e);
 	if (block_open(d->src, d->format, BLOCK_OPEN_NO_BACKING, &src, e) < 0)
@@ -168,6 +191,23 @@ static void release_original(struct daemon *dmn, const char *name)
 		o->cloning--;
 }
 
+/* Whether --snapshot is still there: deleted meanwhile, what was read of
+ * its images may have been reused. 0 or -errno. */
+static int snapshot_kept(struct daemon *dmn, struct clone_job *j)
+{
+	struct domain *o = domain_list_find_name(&dmn->domains, j->original);
+	struct snapshot_set *set = o ? snapshot_set_of(dmn, o, NULL) : NULL;
+	const struct snapshot_def *sn =
+		set ? snapshot_find(set, j->snapshot) : NULL;
+
+	if (sn && sn->creation_time == j->snap_time)
+		return 0;
+	return err_setk(&j->e, ERR_OPERATION_INVALID, ENOENT,
+			"snapshot '%s' was deleted while the clone's images "
+			"were copied from it",
+			j->snapshot);
+}
+
 /* On the loop: the images are made; the new domain is defined. */
 static void job_collect(struct daemon *dmn, struct clone_job *j)
 {
@@ -177,6 +217,8 @@ static void job_collect(struct daemon *dmn, struct clone_job *j)
 
 	pthread_join(j->thread, NULL);
 	release_original(dmn, j->original);
+	if (r == 0 && j->snapshot)
+		r = snapshot_kept(dmn, j);
 	if (r == 0 && domain_list_find_name(&dmn->domains, j->def->name))
 		r = err_setk(&j->e, ERR_OPERATION_INVALID, EEXIST,
 			     "domain '%s' was defined meanwhile", j->def->name);
@@ -246,7 +288,9 @@ struct clone_req {
 	bool auto_clone, linked, preserve;
 	struct json_object *files, *skip, *macs; /* arrays or NULL */
 	const char *uuid;
+	const char *snapshot; /* --snapshot */
 	size_t next_file;
+	const struct snapshot_def *sn; /* its definition, on the loop */
 };
 
 /* Element @i of the string array @a, or NULL. */
@@ -286,6 +330,7 @@ static int parse_req(struct json_object *p, struct clone_req *q, struct err **e)
 	memset(q, 0, sizeof(*q));
 	if (json_get_string_opt(p, "name", &q->name, e) < 0 ||
 	    json_get_string_opt(p, "uuid", &q->uuid, e) < 0 ||
+	    json_get_string_opt(p, "snapshot", &q->snapshot, e) < 0 ||
 	    json_get_bool_opt(p, "auto_clone", &q->auto_clone, e) < 0 ||
 	    json_get_bool_opt(p, "linked", &q->linked, e) < 0 ||
 	    json_get_bool_opt(p, "preserve_data", &q->preserve, e) < 0 ||
@@ -296,6 +341,11 @@ static int parse_req(struct json_object *p, struct clone_req *q, struct err **e)
 	if (q->linked && q->preserve)
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"--linked and --preserve-data: give one");
+	if (q->linked && q->snapshot)
+		return err_setk(e, ERR_ARGUMENT_UNSUPPORTED, EINVAL,
+				"--linked and --snapshot: an overlay would "
+				"see the image as it is now, not as the "
+				"snapshot took it");
 	return 0;
 }
 
@@ -381,6 +431,61 @@ static void declare_backing(struct domain_disk *d, bool overlay)
 	d->n_backing++;
 }
 
+/* Whether the image of @d has the internal snapshot @name. */
+static int has_internal(const struct domain_disk *d, const char *name,
+			struct err **e)
+{
+	_cleanup_block_ struct block *b = NULL;
+	struct img_snapshot *l = NULL;
+	int n = 0, r;
+	bool found = false;
+
+	r = block_open(d->source, disk_format_name(d->format),
+		       BLOCK_OPEN_SHARE_RW | BLOCK_OPEN_NO_BACKING, &b, e);
+	if (r == 0)
+		r = img_snapshot_list(b, &l, &n, e);
+	if (r < 0)
+		return err_prefix(e, "disk '%s'", d->target);
+	for (int i = 0; i < n; i++)
+		found |= streq(l[i].name, name);
+	img_snapshots_free(l, n);
+	if (!found)
+		return err_setk(e, ERR_OPERATION_INVALID, ENOENT,
+				"disk '%s': image '%s' has no internal "
+				"snapshot '%s'",
+				d->target, d->source, name);
+	return 0;
+}
+
+/*
+ * What the new image of disk @d is read from with --snapshot @sn: the
+ * image at its internal snapshot, or (external) the image the
+ * snapshot's definition names, which is @d's source already. A disk
+ * the snapshot did not take is refused: it changes still.
+ */
+static int snap_source(const struct snapshot_def *sn,
+		       const struct domain_disk *d, struct clone_disk *c,
+		       struct err **e)
+{
+	const struct snapshot_disk *sd = NULL;
+
+	for (size_t i = 0; i < sn->n_disks && !sd; i++)
+		if (streq(sn->disks[i].name, d->target))
+			sd = &sn->disks[i];
+	if (!sd || sd->kind == SNAPSHOT_DISK_NO)
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"disk '%s' is not in snapshot '%s': give "
+				"--skip-copy %s to share it",
+				d->target, sn->name, d->target);
+	c->shared = true;
+	if (sd->kind == SNAPSHOT_DISK_EXTERNAL)
+		return 0;
+	if (has_internal(d, sn->name, e) < 0)
+		return -EINVAL;
+	c->snap = xstrdup(sn->name);
+	return 0;
+}
+
 /* Disk @i of the new definition: shared, or a new image to make. */
 static int plan_disk(struct clone_job *j, struct clone_req *q, const char *orig,
 		     size_t i, struct err **e)
@@ -431,6 +536,8 @@ static int plan_disk(struct clone_job *j, struct clone_req *q, const char *orig,
 			      : auto_path(d->source, orig, j->def->name);
 		c->linked = q->linked;
 		c->format = disk_format_name(d->format);
+		if (q->sn && snap_source(q->sn, d, c, e) < 0)
+			return -EINVAL;
 		file = c->dst;
 	}
 	declare_backing(d, !q->preserve && q->linked);
@@ -450,11 +557,14 @@ static int new_def(struct daemon *dmn, const struct domain *orig,
 		   const struct clone_req *q, const char *name,
 		   struct clone_job *j, struct err **e)
 {
-	_cleanup_free_ char *xml = domain_def_format(orig->def);
+	_cleanup_free_ char *xml = q->sn ? xstrdup(q->sn->domain_xml)
+					 : domain_def_format(orig->def);
 	struct domain_def *d;
 
 	if (domain_def_parse(xml, strlen(xml), &j->def, NULL, e) < 0)
-		return err_prefix(e, "the original's definition");
+		return q->sn ? err_prefix(e, "snapshot '%s': its <domain>",
+					  q->sn->name)
+			     : err_prefix(e, "the original's definition");
 	d = j->def;
 	free(d->name);
 	d->name = xstrdup(name);
@@ -521,6 +631,10 @@ static struct clone_job *plan(struct daemon *dmn, struct domain *orig,
 	int r = name ? new_def(dmn, orig, q, name, j, e) : -EINVAL;
 
 	j->original = xstrdup(orig->def->name);
+	if (q->sn) {
+		j->snapshot = xstrdup(q->sn->name);
+		j->snap_time = q->sn->creation_time;
+	}
 	if (r == 0)
 		r = domain_disks_resolve(dmn, j->def, e);
 	for (size_t i = 0; r == 0 && i < j->def->n_disks; i++)
@@ -559,6 +673,26 @@ static int start_job(struct daemon *dmn, struct clone_job *j, struct err **e)
 	return RPC_DEFERRED;
 }
 
+/* --snapshot: its definition, into q->sn (borrowed from the set). */
+static int find_snapshot(struct daemon *dmn, struct domain *orig,
+			 struct clone_req *q, struct err **e)
+{
+	struct snapshot_set *set = snapshot_set_of(dmn, orig, e);
+
+	if (!set)
+		return err_code(*e);
+	q->sn = snapshot_find(set, q->snapshot);
+	if (!q->sn)
+		return err_setk(e, ERR_NO_DOMAIN_SNAPSHOT, ENOENT,
+				"no domain snapshot with matching name '%s'",
+				q->snapshot);
+	if (!q->sn->domain_xml)
+		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
+				"snapshot '%s' keeps no domain definition",
+				q->sn->name);
+	return 0;
+}
+
 static int m_clone(void *opaque, struct json_object *params,
 		   struct json_object **result, struct err **e)
 {
@@ -577,7 +711,9 @@ static int m_clone(void *opaque, struct json_object *params,
 	json_object_object_add(p, "domain", json_object_new_string(name));
 	if (!(orig = param_domain(dmn, p, e)))
 		return err_code(*e);
-	if (domain_is_active(orig))
+	if (q.snapshot && find_snapshot(dmn, orig, &q, e) < 0)
+		return err_code(*e);
+	if (!q.snapshot && domain_is_active(orig))
 		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
 				"domain '%s' must be shut off to be cloned",
 				orig->def->name);
@@ -589,8 +725,9 @@ static int m_clone(void *opaque, struct json_object *params,
 		return r;
 	}
 	orig->cloning++;
-	log_info("domain '%s': cloning as '%s' (%zu images to make)",
-		 orig->def->name, j->def->name, j->n_disks);
+	log_info("domain '%s': cloning as '%s'%s%s (%zu images to make)",
+		 orig->def->name, j->def->name, q.sn ? " from snapshot " : "",
+		 q.sn ? q.sn->name : "", j->n_disks);
 	return r;
 }
 

@@ -275,13 +275,22 @@ int storage_vol_clone(const char *dir, const char *src_path,
 		      struct storage_progress *pr, struct err **e)
 {
 	_cleanup_block_ struct block *src = NULL;
+	int r;
+
+	if ((r = block_open(src_path, src_format, 0, &src, e)) < 0)
+		return r;
+	return storage_vol_clone_block(dir, src, nv, pr, e);
+}
+
+int storage_vol_clone_block(const char *dir, struct block *src,
+			    const struct storage_vol_new *nv,
+			    struct storage_progress *pr, struct err **e)
+{
 	_cleanup_block_ struct block *dst = NULL;
 	_cleanup_free_ char *path = NULL;
 	struct storage_vol_new copy = *nv;
 	int r;
 
-	if ((r = block_open(src_path, src_format, 0, &src, e)) < 0)
-		return r;
 	if (!copy.format)
 		copy.format = block_format(src);
 	copy.capacity = MAX(nv->capacity, block_size(src));
@@ -299,7 +308,7 @@ int storage_vol_clone(const char *dir, const char *src_path,
 	if (r < 0) {
 		block_close(steal_ptr(dst));
 		unlink(path);
-		return err_prefix(e, "cloning '%s'", src_path);
+		return err_prefix(e, "cloning '%s'", block_filename(src));
 	}
 	return 0;
 }

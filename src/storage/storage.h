@@ -261,6 +261,12 @@ int storage_vol_clone(const char *dir, const char *src, const char *src_format,
 		      const struct storage_vol_new *nv,
 		      struct storage_progress *pr, struct err **e);
 
+/* The same from @src, open already (borrowed): read at an internal
+ * snapshot, or shared with a running guest (nido clone --snapshot). */
+int storage_vol_clone_block(const char *dir, struct block *src,
+			    const struct storage_vol_new *nv,
+			    struct storage_progress *pr, struct err **e);
+
 /* The same without progress (nido clone's disks). */
 int storage_vol_clone_from(const char *dir, const char *src,
 			   const char *src_format,

@@ -842,8 +842,12 @@ int virtio_blk_switch(struct virtio_dev *d, int fd, const char *path,
 		return err_code(*e);
 	pthread_mutex_lock(&d->lock);
 	blk_drain(d);
-	/* the image's tables on the disk before it goes below: a commit
-	 * into it later opens it afresh (blockjob.c), from the file */
+	/*
+	 * the image below is the snapshot's from now on: what the guest
+	 * wrote and the tables kept in memory reach its file first, as
+	 * others read it there (a commit into it later opens it afresh,
+	 * a clone of the snapshot, a backup)
+	 */
 	r = block_flush(b->disk, e);
 	/* nidod opened and locked it (the sandbox refuses locking) */
 	if (r == 0)

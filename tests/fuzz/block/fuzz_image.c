@@ -7,7 +7,9 @@
  * where the backing file and extent names it records are followed, and
  * must all be refused: the memfd's "directory" holds nothing. Its
  * persistent bitmaps are copied (convert --bitmaps) into a new qcow2,
- * which must then check clean. The input lives in a memfd.
+ * which must then check clean. Its first internal snapshots are read
+ * as convert -l reads them, each in a read-only open of its own. The
+ * input lives in a memfd.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -80,6 +82,29 @@ static void exercise_bitmap_copy(struct block *src)
 	close(fd);
 }
 
+#define MAX_SNAPS 4
+
+/* convert -l: each of the first snapshots loaded and read all over. */
+static void exercise_snapshots(const char *path, struct block *b)
+{
+	struct img_snapshot *l = NULL;
+	int n = 0;
+
+	if (img_snapshot_list(b, &l, &n, NULL) < 0)
+		return;
+	for (int i = 0; i < MIN(n, MAX_SNAPS); i++) {
+		struct block *s = NULL;
+
+		if (block_open(path, block_format(b), BLOCK_OPEN_NO_BACKING, &s,
+			       NULL) < 0)
+			break;
+		if (img_snapshot_load(s, l[i].id, l[i].name, NULL) == 0)
+			exercise_reads(s);
+		block_close(s);
+	}
+	img_snapshots_free(l, n);
+}
+
 static void exercise(const char *path, unsigned flags)
 {
 	struct block *b = NULL;
@@ -94,8 +119,10 @@ static void exercise(const char *path, unsigned flags)
 	exercise_reads(b);
 	img_check(b, 0, &res, NULL);
 	free(res.report); /* also when the check failed half-way */
-	if (!(flags & BLOCK_OPEN_RDWR))
+	if (!(flags & BLOCK_OPEN_RDWR)) {
 		exercise_bitmap_copy(b);
+		exercise_snapshots(path, b);
+	}
 	if (flags & BLOCK_OPEN_RDWR && block_size(b) >= sizeof(data)) {
 		memset(data, 0x5a, sizeof(data));
 		block_pwrite(b, data, sizeof(data), 1000, NULL);
