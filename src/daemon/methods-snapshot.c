@@ -976,6 +976,13 @@ static int m_delete(void *opaque, struct json_object *params,
 	    json_get_bool_opt(params, "children_only", &only, e) < 0 ||
 	    json_get_bool_opt(params, "metadata", &metadata, e) < 0)
 		return err_code(*e);
+	/* a clone may be reading the images at a snapshot (clone
+	 * --snapshot): none goes while it copies */
+	if (dom->cloning)
+		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
+				"domain '%s' is being cloned: its snapshots "
+				"stay until the clone is made",
+				dom->def->name);
 	if (!metadata && (children || only) && has_external(set, sn, true))
 		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
 				"snapshot '%s' or a child is external: "

@@ -113,4 +113,26 @@ t_err "clone --snapshot t1: the disk's image lacks it, by name" \
 	"disk 'vda': image '$tmp/d2.qcow2' has no internal snapshot 't1'" \
 	"$NIDO" clone --original two --snapshot t1 --name no --file "$tmp/no.qcow2"
 t "... nothing made" test ! -e "$tmp/no.qcow2"
+
+# a snapshot is not deleted under a clone reading at it: 192 MiB of data
+# to copy keep the clone busy while the delete is asked
+"$NIDO" img create -f qcow2 "$tmp/d3.qcow2" 192M >/dev/null
+qemu-io -c 'write -P 0x5a 0 192M' "$tmp/d3.qcow2" >/dev/null
+dom_xml three "$tmp/d3.qcow2" >"$tmp/three.xml"
+"$NIDO" define "$tmp/three.xml" >/dev/null
+"$NIDO" snapshot-create-as three u1 >/dev/null
+"$NIDO" clone --original three --snapshot u1 --name big --file "$tmp/big.qcow2" \
+	>"$tmp/big.out" 2>&1 &
+clone_pid=$!
+for _ in $(seq 200); do
+	grep -q "domain 'three': cloning as 'big'" "$tmp/nidod.log" && break
+	sleep 0.05
+done
+t_err "snapshot-delete while a clone reads at the snapshot is refused by name" \
+	"domain 'three' is being cloned" "$NIDO" snapshot-delete three u1
+wait "$clone_pid"
+t_out "... the clone is made" "Clone 'big' created successfully." cat "$tmp/big.out"
+t_out "... and the snapshot is still there" "u1" "$NIDO" snapshot-list three --name
+t_out "... to delete once the clone is made" "Domain snapshot u1 deleted" \
+	"$NIDO" snapshot-delete three u1
 done_testing
