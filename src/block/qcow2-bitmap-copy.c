@@ -128,8 +128,9 @@ static int copy_all(struct qcow2 *s, struct qcow2 *d,
 		r = copy_one(s, &s->bitmaps[i], d, e);
 	}
 	if (d->nb_bitmaps == first && !d->bm_ndefer)
-		return r; /* none added: d->bitmaps may be NULL */
-	reverse(d->bitmaps + first, d->nb_bitmaps - first);
+		return r;
+	if (d->nb_bitmaps > first) /* none added: d->bitmaps may be NULL */
+		reverse(d->bitmaps + first, d->nb_bitmaps - first);
 	/* what was added stays, as qemu-img keeps it when a later one fails */
 	w = qcow2_bitmaps_write_dir(d, r < 0 ? NULL : e);
 	return r < 0 ? r : w;
