@@ -111,8 +111,10 @@ void tap_done(void);
 void boottimer_signal(void);
 
 /* Powers the VM off (ACPI S5 through PM1a_CNT); never returns. */
-__attribute__((noreturn)) /* Halts the vCPU for good (no host time spent): the host stops the VM. */
-void halt_forever(void) __attribute__((noreturn));
+__attribute__((noreturn)) /* Halts the vCPU for good (no host time spent): the
+			     host stops the VM. */
+			  void
+			  halt_forever(void) __attribute__((noreturn));
 void poweroff(void);
 
 /* The zero page nido-vmm handed us (identity mapped). */
