@@ -2,6 +2,8 @@
 /* What the process-per-domain drivers share (driver-common.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -62,6 +64,26 @@ int driver_open_file(const char *what, const char *path, bool append,
 				what, path);
 	}
 	return fd;
+}
+
+int driver_stop_wait(int pidfd, void (*signal)(void *opaque, int sig),
+		     void *opaque, int term_ms, int kill_ms, bool *killed)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+	int r;
+
+	signal(opaque, SIGTERM);
+	do
+		r = poll(&p, 1, term_ms);
+	while (r < 0 && errno == EINTR);
+	if (r == 0) {
+		*killed = true;
+		signal(opaque, SIGKILL);
+		do
+			r = poll(&p, 1, kill_ms);
+		while (r < 0 && errno == EINTR);
+	}
+	return r > 0 ? 0 : -ETIMEDOUT;
 }
 
 int driver_rec_string(struct json_object *rec, const char *key, char **out,

@@ -32,6 +32,15 @@ int driver_open_log(const char *path, struct err **e);
 int driver_open_file(const char *what, const char *path, bool append,
 		     struct err **e);
 
+/*
+ * Stops a VM's process at once, on the caller's thread: @signal(@opaque,
+ * SIGTERM) (its caches written out), then after @term_ms
+ * @signal(@opaque, SIGKILL) (*@killed set), waiting up to @kill_ms more
+ * for its pidfd. 0 once it ended (not reaped), -ETIMEDOUT if not.
+ */
+int driver_stop_wait(int pidfd, void (*signal)(void *opaque, int sig),
+		     void *opaque, int term_ms, int kill_ms, bool *killed);
+
 /* *@out: a malloc'ed copy of the string @key of the run-time record. */
 int driver_rec_string(struct json_object *rec, const char *key, char **out,
 		      struct err **e);

@@ -2092,11 +2092,14 @@ static int kvm_memory_snapshot(struct daemon *dmn, struct domain *dom,
 
 #define STOP_NOW_MS 10000
 
+static void stop_signal(void *opaque, int sig)
+{
+	send_signal(opaque, sig);
+}
+
 int kvm_stop_now(struct daemon *dmn, struct domain *dom, struct err **e)
 {
 	struct kvm_vm *vm = vm_of(dom);
-	struct pollfd p = {.fd = vm->child.pidfd, .events = POLLIN};
-	int r;
 
 	if (vm->starting || vm->saving || vm->destroying || vm->snap)
 		return err_setk(e, ERR_OPERATION_INVALID, EBUSY,
@@ -2105,18 +2108,9 @@ int kvm_stop_now(struct daemon *dmn, struct domain *dom, struct err **e)
 	vm->destroying = true;
 	/* SIGTERM first: nido-vmm writes its images' tables out and closes
 	 * them, as a destroy lets it */
-	send_signal(vm, SIGTERM);
-	do
-		r = poll(&p, 1, DESTROY_GRACE_MS);
-	while (r < 0 && errno == EINTR);
-	if (r == 0) {
-		vm->killed = true;
-		send_signal(vm, SIGKILL);
-		do
-			r = poll(&p, 1, STOP_NOW_MS);
-		while (r < 0 && errno == EINTR);
-	}
-	if (r <= 0) /* its exit comes later, through the watch */
+	if (driver_stop_wait(vm->child.pidfd, stop_signal, vm, DESTROY_GRACE_MS,
+			     STOP_NOW_MS, &vm->killed) < 0)
+		/* its exit comes later, through the watch */
 		return err_set(e, ETIMEDOUT,
 			       "nido-vmm %d did not end within %d s",
 			       (int)vm->child.pid, STOP_NOW_MS / 1000);

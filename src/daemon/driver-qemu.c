@@ -1337,6 +1337,11 @@ static int qemu_restore(struct daemon *dmn, struct domain *dom, int fd,
 	return start_qemu(dmn, dom, flags, fd, e);
 }
 
+static void stop_signal(void *opaque, int sig)
+{
+	qemu_vm_signal(opaque, sig);
+}
+
 /* SIGTERM was ignored for DESTROY_GRACE_MS: SIGKILL (a graceful destroy
  * fails instead); then give up. */
 static void on_destroy_timer(struct loop *l, void *opaque)
@@ -1383,8 +1388,6 @@ static int qemu_destroy(struct daemon *dmn, struct domain *dom, unsigned flags,
 int qemu_stop_now(struct daemon *dmn, struct domain *dom, struct err **e)
 {
 	struct qemu_vm *vm = vm_of(dom);
-	struct pollfd p = {.fd = vm->child.pidfd, .events = POLLIN};
-	int r;
 
 	if (vm->starting || vm->saving || vm->destroying || vm->snap ||
 	    vm->xsnap || vm->msnap)
@@ -1393,18 +1396,9 @@ int qemu_stop_now(struct daemon *dmn, struct domain *dom, struct err **e)
 				"taking a snapshot");
 	vm->destroying = true;
 	/* SIGTERM first: QEMU writes its images' caches out */
-	qemu_vm_signal(vm, SIGTERM);
-	do
-		r = poll(&p, 1, DESTROY_GRACE_MS);
-	while (r < 0 && errno == EINTR);
-	if (r == 0) {
-		vm->killed = true;
-		qemu_vm_signal(vm, SIGKILL);
-		do
-			r = poll(&p, 1, DESTROY_GRACE_MS);
-		while (r < 0 && errno == EINTR);
-	}
-	if (r <= 0) /* its exit comes later, through the watch */
+	if (driver_stop_wait(vm->child.pidfd, stop_signal, vm, DESTROY_GRACE_MS,
+			     DESTROY_GRACE_MS, &vm->killed) < 0)
+		/* its exit comes later, through the watch */
 		return err_set(e, ETIMEDOUT, "QEMU %d did not end within %d s",
 			       (int)vm->child.pid, 2 * DESTROY_GRACE_MS / 1000);
 	vm_exited(dmn, dom, reap(vm));

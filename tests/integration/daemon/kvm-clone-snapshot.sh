@@ -15,26 +15,10 @@ if ! kvm_usable; then
 	echo "1..0 # SKIP /dev/kvm or nido-vmm not usable here"
 	exit 0
 fi
-count=$build/guests/guest-count
 disk=$tmp/disk.qcow2
 "$NIDO" img create -f qcow2 "$disk" 1M >/dev/null
 start_daemon
-dom_xml() { # NAME DISK
-	cat <<XML
-<domain type='kvm'>
-  <name>$1</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><kernel>$count</kernel></os>
-  <devices>
-    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
-      <source file='$2'/><target dev='vda' bus='virtio'/></disk>
-    <serial type='pty'/>
-  </devices>
-</domain>
-XML
-}
-dom_xml cnt "$disk" >"$tmp/cnt.xml"
+count_xml cnt "$disk" qcow2 >"$tmp/cnt.xml"
 "$NIDO" define "$tmp/cnt.xml" >/dev/null
 
 # holds OUT LO HI: the guest's "disk holds N" in OUT, LO <= N < HI
@@ -104,7 +88,7 @@ t_out "destroy the original" "destroyed" "$NIDO" destroy cnt
 
 # shut off: an image that lost its internal snapshot behind nido's back
 "$NIDO" img create -f qcow2 "$tmp/d2.qcow2" 1M >/dev/null
-dom_xml two "$tmp/d2.qcow2" >"$tmp/two.xml"
+count_xml two "$tmp/d2.qcow2" qcow2 >"$tmp/two.xml"
 "$NIDO" define "$tmp/two.xml" >/dev/null
 t_out "an internal snapshot of a shut off domain" "Domain snapshot t1 created" \
 	"$NIDO" snapshot-create-as two t1
@@ -118,7 +102,7 @@ t "... nothing made" test ! -e "$tmp/no.qcow2"
 # to copy keep the clone busy while the delete is asked
 "$NIDO" img create -f qcow2 "$tmp/d3.qcow2" 192M >/dev/null
 qemu-io -c 'write -P 0x5a 0 192M' "$tmp/d3.qcow2" >/dev/null
-dom_xml three "$tmp/d3.qcow2" >"$tmp/three.xml"
+count_xml three "$tmp/d3.qcow2" qcow2 >"$tmp/three.xml"
 "$NIDO" define "$tmp/three.xml" >/dev/null
 "$NIDO" snapshot-create-as three u1 >/dev/null
 "$NIDO" clone --original three --snapshot u1 --name big --file "$tmp/big.qcow2" \

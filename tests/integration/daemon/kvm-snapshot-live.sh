@@ -21,27 +21,10 @@ if ! kvm_usable; then
 	echo "1..0 # SKIP /dev/kvm or nido-vmm not usable here"
 	exit 0
 fi
-count=$build/guests/guest-count
 disk=$tmp/disk.qcow2
 "$NIDO" img create -f qcow2 "$disk" 1M >/dev/null
 start_daemon
-# domain NAME DISK: a counting guest's definition
-domain() {
-	cat <<XML
-<domain type='kvm'>
-  <name>$1</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><kernel>$count</kernel></os>
-  <devices>
-    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>
-      <source file='$2'/><target dev='vda' bus='virtio'/></disk>
-    <serial type='pty'/>
-  </devices>
-</domain>
-XML
-}
-domain cnt "$disk" >"$tmp/cnt.xml"
+count_xml cnt "$disk" qcow2 >"$tmp/cnt.xml"
 "$NIDO" define "$tmp/cnt.xml" >/dev/null
 no_bad() { ! grep -q BAD "$1"; }
 # on DOMAIN OPT PATH: dumpxml [OPT]'s disk source is PATH
@@ -95,7 +78,7 @@ t "qemu-img check: the base is clean" img_check "$disk"
 # revert a running domain to an external disk-only snapshot
 rv=$tmp/rv.qcow2
 "$NIDO" img create -f qcow2 "$rv" 1M >/dev/null
-domain rv "$rv" >"$tmp/rv.xml"
+count_xml rv "$rv" qcow2 >"$tmp/rv.xml"
 "$NIDO" define "$tmp/rv.xml" >/dev/null
 t_out "a disk-only snapshot b0 of the blank disk (shut off)" \
 	"Domain snapshot b0 created" "$NIDO" snapshot-create-as rv b0 --disk-only
@@ -142,7 +125,7 @@ t "qemu-img check: the images are clean" sh -c \
 # before anything stops
 tr=$tmp/tr.qcow2
 "$NIDO" img create -f qcow2 "$tr" 1M >/dev/null
-domain tr "$tr" >"$tmp/tr.xml"
+count_xml tr "$tr" qcow2 >"$tmp/tr.xml"
 t_out "create a transient guest" "created" "$NIDO" create "$tmp/tr.xml"
 t_out "... a disk-only snapshot of it" "Domain snapshot t1 created" \
 	"$NIDO" snapshot-create-as tr t1 --disk-only

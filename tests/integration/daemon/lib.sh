@@ -203,23 +203,28 @@ counting_past() {
 	return 1
 }
 
-# count_domain DISK FORMAT: defines 'cnt', a nido-vmm domain running
-# guests/count.c (64 MiB, one vCPU) on DISK (FORMAT raw or qcow2) with a
-# serial console; its XML in $tmp/cnt.xml.
-count_domain() {
-	cat >"$tmp/cnt.xml" <<XML
+# count_xml NAME DISK FORMAT: a nido-vmm domain running guests/count.c
+# (64 MiB, one vCPU) on DISK (FORMAT raw or qcow2) with a serial console.
+count_xml() {
+	cat <<XML
 <domain type='kvm'>
-  <name>cnt</name>
+  <name>$1</name>
   <memory unit='MiB'>64</memory>
   <vcpu>1</vcpu>
   <os><kernel>$build/guests/guest-count</kernel></os>
   <devices>
-    <disk type='file' device='disk'><driver name='qemu' type='$2'/>
-      <source file='$1'/><target dev='vda' bus='virtio'/></disk>
+    <disk type='file' device='disk'><driver name='qemu' type='$3'/>
+      <source file='$2'/><target dev='vda' bus='virtio'/></disk>
     <serial type='pty'/>
   </devices>
 </domain>
 XML
+}
+
+# count_domain DISK FORMAT: defines 'cnt' (count_xml); its XML in
+# $tmp/cnt.xml.
+count_domain() {
+	count_xml cnt "$1" "$2" >"$tmp/cnt.xml"
 	"$NIDO" define "$tmp/cnt.xml" >/dev/null
 }
 
