@@ -103,12 +103,39 @@ static void external_done(struct daemon *dmn, struct domain *dom,
 			 dom->def->name, err_msg(e));
 }
 
-/* An external snapshot's memory file goes with it, as libvirt's. */
+/* A memory file this call made, removed again. */
 static void memory_file_remove(const char *path)
 {
 	if (path && unlink(path) < 0 && errno != ENOENT)
 		log_warn("memory snapshot file '%s' left behind: %s", path,
 			 strerror(errno));
+}
+
+/*
+ * An external snapshot's memory file goes with it, as libvirt's, but
+ * only when it is the file the snapshot wrote (the size and CRC-32
+ * recorded then): a snapshot's metadata may come from a client
+ * (snapshot-create --redefine) and name any file nidod could unlink.
+ */
+static void memory_file_discard(struct daemon *dmn, const struct domain *dom,
+				const struct snapshot_def *sn)
+{
+	_cleanup_err_ struct err *e = NULL;
+	int fd;
+
+	if (!sn->memory_file)
+		return;
+	fd = snapshot_memory_open(dmn, dom, sn, &e);
+	if (fd < 0) {
+		if (err_code(e) != -ENOENT ||
+		    access(sn->memory_file, F_OK) == 0)
+			log_warn("snapshot '%s': its memory file is left "
+				 "where it is: %s",
+				 sn->name, err_msg(e));
+		return;
+	}
+	close(fd);
+	memory_file_remove(sn->memory_file);
 }
 
 static void snap_done(void *opaque, int r, const struct err *de)
@@ -166,8 +193,8 @@ static void snap_done(void *opaque, int r, const struct err *de)
 			    : 0;
 		daemon_job_done(c->dmn, c->dom, r, NULL, e);
 	} else {
-		if ((sn = snapshot_find(set, c->name)) && sn->memory_file)
-			memory_file_remove(sn->memory_file);
+		if ((sn = snapshot_find(set, c->name)))
+			memory_file_discard(c->dmn, c->dom, sn);
 		r = forget(c->dmn, c->dom, set, c->name, &e);
 		daemon_job_done(c->dmn, c->dom, r, NULL, e);
 	}
@@ -995,7 +1022,7 @@ static int m_delete(void *opaque, struct json_object *params,
 	if (!metadata && snapshot_is_external(sn) && !live) {
 		if (snapshot_external_delete(dmn, dom, set, sn, e) < 0)
 			return err_code(*e);
-		memory_file_remove(sn->memory_file);
+		memory_file_discard(dmn, dom, sn);
 		return forget(dmn, dom, set, name, e);
 	}
 	if (live && (children || only))

@@ -129,6 +129,7 @@ t "... the guest counts on" counting_past "$(last_count "$tmp/r4")" "$tmp/r5"
 t "... without disagreement" no_bad "$tmp/r5"
 
 t_out "destroy" "destroyed" "$NIDO" destroy cnt
+"$NIDO" snapshot-dumpxml cnt m1 >"$tmp/m1.xml"
 top=$("$NIDO" domblklist cnt | awk '$1 == "vda" {print $2}')
 t "what the guest sees, kept" qemu-img convert -O raw "$top" "$tmp/expected.raw"
 t_out "snapshot-delete m1, shut off" "Domain snapshot m1 deleted" \
@@ -139,5 +140,17 @@ t_out "... the disk is the raw image again" "$disk" "$NIDO" domblklist cnt
 t_out "... holding what the guest last saw" \
 	"Images are identical" "$NIDO" img compare "$tmp/expected.raw" "$disk"
 t "... no overlay is left" sh -c "! ls '$tmp'/disk.m* 2>/dev/null"
+
+# hostile metadata: a snapshot redefined to name another file as its
+# memory; its delete leaves that file (nidod removes only what the
+# snapshot wrote, by its recorded size and CRC-32)
+printf 'precious\n' >"$tmp/victim"
+sed -e "s|<name>m1</name>|<name>evil</name>|" \
+	-e "s|<memory snapshot='external' file='[^']*'/>|<memory snapshot='external' file='$tmp/victim'/>|" \
+	"$tmp/m1.xml" >"$tmp/evil.xml"
+t_out "snapshot-create --redefine of one naming another file as its memory" "created" \
+	"$NIDO" snapshot-create cnt "$tmp/evil.xml" --redefine
+t_out "... its delete" "deleted" "$NIDO" snapshot-delete cnt evil
+t "... leaves that file as it was" grep -qx precious "$tmp/victim"
 finish_daemon
 done_testing
