@@ -25,15 +25,6 @@ int kvm_memory_revert(struct daemon *dmn, struct domain *dom,
 	bool ran = false, was_paused = sn->state == SNAPSHOT_PAUSED;
 	int fd, r;
 
-	if (running && paused)
-		return err_setk(e, ERR_INVALID_ARG, EINVAL,
-				"--running and --paused are exclusive");
-	if (domain_is_active(dom) && !dom->persistent)
-		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-				"reverting the transient domain '%s' to a "
-				"snapshot with memory restarts it: not "
-				"supported (define it, or destroy it first)",
-				dom->def->name);
 	if ((fd = snapshot_memory_open(dmn, dom, sn, e)) < 0)
 		return err_prefix(e, "snapshot '%s'", sn->name);
 	r = kvm_state_file_check(fd, sn->memory_file, &saved, &ran, e);

@@ -231,12 +231,6 @@ int qemu_memory_revert(struct daemon *dmn, struct domain *dom,
 	if (!sn->memory_file)
 		return err_setk(e, ERR_OPERATION_INVALID, EINVAL,
 				"snapshot '%s' has no memory file", sn->name);
-	if (domain_is_active(dom) && !dom->persistent)
-		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
-				"reverting the transient domain '%s' to a "
-				"snapshot with memory restarts it: not "
-				"supported (define it, or destroy it first)",
-				dom->def->name);
 	/* a bad file leaves the domain as it is */
 	if ((fd = memfile_open(dmn, dom, sn, &ran, e)) < 0)
 		return err_prefix(e, "snapshot '%s'", sn->name);

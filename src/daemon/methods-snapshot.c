@@ -833,6 +833,14 @@ static int m_revert(void *opaque, struct json_object *params,
 	if (running && paused)
 		return err_setk(e, ERR_INVALID_ARG, EINVAL,
 				"--running and --paused are exclusive");
+	/* the engine restarts on the memory file: a transient domain's
+	 * stop would undefine it */
+	if (sn->memory_file && domain_is_active(dom) && !dom->persistent)
+		return err_setk(e, ERR_OPERATION_UNSUPPORTED, ENOTSUP,
+				"reverting the transient domain '%s' to a "
+				"snapshot with memory restarts it: not "
+				"supported (define it, or destroy it first)",
+				dom->def->name);
 	if (sn->memory_file)
 		return dom->drv->memory_revert
 			       ? job_wait(dmn, dom,

@@ -141,6 +141,19 @@ t_out "... holding what the guest last saw" \
 	"Images are identical" "$NIDO" img compare "$tmp/expected.raw" "$disk"
 t "... no overlay is left" sh -c "! ls '$tmp'/disk.m* 2>/dev/null"
 
+# a transient domain: the revert restarts the engine, whose stop would
+# undefine it: refused by name (on both drivers, in nidod)
+truncate -s 1M "$tmp/t.img"
+count_xml tm "$tmp/t.img" raw >"$tmp/tm.xml"
+"$NIDO" create "$tmp/tm.xml" >/dev/null
+t_out "a transient guest's --memspec snapshot" "Domain snapshot t1 created" \
+	"$NIDO" snapshot-create-as tm t1 --memspec "$tmp/t1.mem"
+t_err "... its revert while it runs is refused by name" \
+	"reverting the transient domain 'tm' to a snapshot with memory" \
+	"$NIDO" snapshot-revert tm t1
+t_out "... it still runs" "running" "$NIDO" domstate tm
+"$NIDO" destroy tm >/dev/null
+
 # hostile metadata: a snapshot redefined to name another file as its
 # memory; its delete leaves that file (nidod removes only what the
 # snapshot wrote, by its recorded size and CRC-32)
